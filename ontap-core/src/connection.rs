@@ -1,0 +1,466 @@
+//! The connection to one cluster, and the one layer that sends requests.
+
+use std::net::IpAddr;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use base64::Engine as _;
+use http::header::{ACCEPT, AUTHORIZATION, CONTENT_TYPE, HeaderMap, HeaderName, HeaderValue, RETRY_AFTER, USER_AGENT};
+
+use crate::error::{ApiError, Error, RawBody};
+use crate::request::RequestSpec;
+use crate::response::Response;
+use crate::Secret;
+
+/// How this library names itself in `X-Dot-Client-App` and `User-Agent`.
+pub const CLIENT_APP: &str = concat!("ontap-rs/", env!("CARGO_PKG_VERSION"));
+
+/// How many times an idempotent request is sent again after a retryable failure.
+const MAX_RETRIES: u32 = 2;
+/// The longest `Retry-After` that is honoured; a longer one ends the retries.
+const MAX_RETRY_AFTER: Duration = Duration::from_secs(10);
+
+/// `http` or `https`.
+///
+/// ```
+/// assert_eq!(ontap_core::Scheme::Https.as_str(), "https");
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Scheme {
+    /// TLS, as every real cluster serves.
+    #[default]
+    Https,
+    /// Plain HTTP, for simulators and test servers.
+    Http,
+}
+
+impl Scheme {
+    /// The URL scheme.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Scheme::Https => "https",
+            Scheme::Http => "http",
+        }
+    }
+}
+
+/// A connection to one ONTAP cluster: its address, credentials, TLS policy,
+/// time-outs and one shared connection pool. Cheap to clone; share it across
+/// tasks.
+///
+/// ```no_run
+/// # async fn run() -> Result<(), ontap_core::Error> {
+/// use ontap_core::HostConnection;
+/// let conn = HostConnection::builder("cluster.example.com")
+///     .basic_auth("admin", "password")
+///     .verify(false)
+///     .build()?;
+/// # Ok(()) }
+/// ```
+#[derive(Clone)]
+pub struct HostConnection {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    client: reqwest::Client,
+    /// `https://host:port/api`
+    base: String,
+    request_timeout: Duration,
+    poll_interval: Duration,
+    poll_timeout: Duration,
+}
+
+impl std::fmt::Debug for HostConnection {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("HostConnection").field("base", &self.inner.base).finish_non_exhaustive()
+    }
+}
+
+/// Settings for a [`HostConnection`].
+///
+/// ```
+/// use std::time::Duration;
+/// let conn = ontap_core::HostConnection::builder("10.0.0.5")
+///     .port(8443)
+///     .basic_auth("admin", "secret")
+///     .connect_timeout(Duration::from_secs(5))
+///     .poll_interval(Duration::from_secs(2))
+///     .build()
+///     .unwrap();
+/// assert_eq!(conn.base_url(), "https://10.0.0.5:8443/api");
+/// ```
+#[must_use]
+pub struct HostConnectionBuilder {
+    host: String,
+    port: Option<u16>,
+    scheme: Scheme,
+    username: Option<String>,
+    password: Option<Secret>,
+    verify: bool,
+    root_certificates: Vec<Vec<u8>>,
+    headers: Vec<(String, String)>,
+    connect_timeout: Duration,
+    request_timeout: Duration,
+    poll_interval: Duration,
+    poll_timeout: Duration,
+}
+
+impl HostConnection {
+    /// Starts the settings for `host`: a DNS name, an IPv4 address, or an
+    /// IPv6 address (with or without brackets).
+    pub fn builder(host: impl Into<String>) -> HostConnectionBuilder {
+        HostConnectionBuilder {
+            host: host.into(),
+            port: None,
+            scheme: Scheme::Https,
+            username: None,
+            password: None,
+            verify: true,
+            root_certificates: Vec::new(),
+            headers: Vec::new(),
+            connect_timeout: Duration::from_secs(10),
+            request_timeout: Duration::from_secs(60),
+            poll_interval: Duration::from_secs(2),
+            poll_timeout: Duration::from_secs(600),
+        }
+    }
+
+    /// The API root, e.g. `https://cluster.example.com/api`.
+    pub fn base_url(&self) -> &str {
+        &self.inner.base
+    }
+
+    /// How often a job is polled unless a call says otherwise.
+    pub fn poll_interval(&self) -> Duration {
+        self.inner.poll_interval
+    }
+
+    /// How long a job is waited for unless a call says otherwise.
+    pub fn poll_timeout(&self) -> Duration {
+        self.inner.poll_timeout
+    }
+
+    /// Sends `spec` and returns the server's answer; an error status becomes
+    /// [`Error::Api`] or [`Error::Http`]. Idempotent requests are sent again
+    /// (at most twice more) after a connection failure, a time-out, 429, 502,
+    /// 503 or 504; others are sent once.
+    ///
+    /// ```no_run
+    /// # async fn run(conn: ontap_core::HostConnection) -> Result<(), ontap_core::Error> {
+    /// use ontap_core::{Query, RequestSpec};
+    /// let spec = RequestSpec::new(http::Method::GET, "/cluster", &Query::new().fields(["version"]));
+    /// let response = conn.execute(&spec).await?;
+    /// println!("{}", response.status());
+    /// # Ok(()) }
+    /// ```
+    pub async fn execute(&self, spec: &RequestSpec) -> Result<Response, Error> {
+        let mut attempt = 0;
+        loop {
+            let result = self.send_once(spec).await;
+            let delay = match &result {
+                Err(err) if spec.is_idempotent() && attempt < MAX_RETRIES && err.is_retryable() => {
+                    retry_delay(attempt, result.as_ref().err().and_then(Error::retry_after))
+                }
+                _ => None,
+            };
+            match delay {
+                Some(delay) => {
+                    tracing::debug!(
+                        method = %spec.method(),
+                        path = spec.path_and_query(),
+                        attempt,
+                        delay_ms = delay.as_millis() as u64,
+                        "retrying"
+                    );
+                    tokio::time::sleep(delay).await;
+                    attempt += 1;
+                }
+                None => return result,
+            }
+        }
+    }
+
+    async fn send_once(&self, spec: &RequestSpec) -> Result<Response, Error> {
+        let method = spec.method().clone();
+        let path = spec.path_and_query();
+        let url = format!("{}{}", self.inner.base, path);
+        let mut request = self.inner.client.request(method.clone(), &url);
+        if let Some(seconds) = spec.return_timeout() {
+            // The server may hold the answer for `return_timeout` seconds.
+            request = request.timeout(self.inner.request_timeout + Duration::from_secs(seconds.into()));
+        }
+        if let Some(body) = spec.body() {
+            let bytes = serde_json::to_vec(body).map_err(Error::Encode)?;
+            request = request.header(CONTENT_TYPE, "application/json").body(bytes);
+        }
+        let started = Instant::now();
+        let transport = |source| Error::Transport { method: method.clone(), path: path.to_owned(), source };
+        let reply = match request.send().await {
+            Ok(reply) => reply,
+            Err(source) => {
+                tracing::debug!(%method, path, error = %source, "request failed");
+                return Err(transport(source));
+            }
+        };
+        let status = reply.status();
+        let headers = reply.headers().clone();
+        let body = reply.bytes().await.map_err(transport)?;
+        tracing::debug!(
+            %method,
+            path,
+            status = status.as_u16(),
+            duration_ms = started.elapsed().as_secs_f64() * 1000.0,
+            "ontap request"
+        );
+        if status.is_success() {
+            return Ok(Response::new(method, path.to_owned(), status, headers, body));
+        }
+        Err(error_from_reply(method, path.to_owned(), status, &headers, &body))
+    }
+}
+
+/// Turns an error status into the most precise error its body allows.
+fn error_from_reply(
+    method: http::Method,
+    path: String,
+    status: http::StatusCode,
+    headers: &HeaderMap,
+    body: &[u8],
+) -> Error {
+    #[derive(serde::Deserialize)]
+    struct Envelope {
+        error: ApiError,
+    }
+    if let Ok(Envelope { error }) = serde_json::from_slice::<Envelope>(body) {
+        return Error::Api { method, path, status, error, retry_after: retry_after(headers) };
+    }
+    let content_type = headers.get(CONTENT_TYPE).and_then(|v| v.to_str().ok()).map(str::to_owned);
+    Error::Http {
+        method,
+        path,
+        status,
+        body: RawBody::new(content_type, body),
+        retry_after: retry_after(headers),
+    }
+}
+
+fn retry_after(headers: &HeaderMap) -> Option<Duration> {
+    let seconds: u64 = headers.get(RETRY_AFTER)?.to_str().ok()?.trim().parse().ok()?;
+    Some(Duration::from_secs(seconds))
+}
+
+/// The pause before retry number `attempt + 1`, or `None` to stop: the
+/// server's `Retry-After` when it gave one (up to 10 s), else 250 ms, 500 ms.
+fn retry_delay(attempt: u32, retry_after: Option<Duration>) -> Option<Duration> {
+    match retry_after {
+        Some(wait) if wait > MAX_RETRY_AFTER => None,
+        Some(wait) => Some(wait),
+        None => Some(Duration::from_millis(250 << attempt)),
+    }
+}
+
+impl HostConnectionBuilder {
+    /// The TCP port; 443 for HTTPS and 80 for HTTP when unset.
+    pub fn port(mut self, port: u16) -> Self {
+        self.port = Some(port);
+        self
+    }
+
+    /// `https` (the default) or `http`.
+    pub fn scheme(mut self, scheme: Scheme) -> Self {
+        self.scheme = scheme;
+        self
+    }
+
+    /// HTTP Basic credentials, sent with every request.
+    pub fn basic_auth(mut self, username: impl Into<String>, password: impl Into<Secret>) -> Self {
+        self.username = Some(username.into());
+        self.password = Some(password.into());
+        self
+    }
+
+    /// Whether to verify the server's TLS certificate (true by default).
+    /// `false` accepts a self-signed certificate, as NetApp's Python
+    /// examples do with `verify=False`.
+    pub fn verify(mut self, verify: bool) -> Self {
+        self.verify = verify;
+        self
+    }
+
+    /// Trusts one more certificate authority (PEM), e.g. the cluster's own
+    /// self-signed certificate, while keeping verification on.
+    pub fn add_root_certificate_pem(mut self, pem: impl Into<Vec<u8>>) -> Self {
+        self.root_certificates.push(pem.into());
+        self
+    }
+
+    /// An extra header sent with every request (`X-Dot-SVM-Name`, say).
+    pub fn header(mut self, name: impl Into<String>, value: impl Into<String>) -> Self {
+        self.headers.push((name.into(), value.into()));
+        self
+    }
+
+    /// How long to wait for a TCP and TLS connection (10 s by default).
+    pub fn connect_timeout(mut self, timeout: Duration) -> Self {
+        self.connect_timeout = timeout;
+        self
+    }
+
+    /// How long one request may take in all (60 s by default; a request
+    /// with `return_timeout=N` gets N seconds more).
+    pub fn request_timeout(mut self, timeout: Duration) -> Self {
+        self.request_timeout = timeout;
+        self
+    }
+
+    /// How often jobs are polled (2 s by default).
+    pub fn poll_interval(mut self, interval: Duration) -> Self {
+        self.poll_interval = interval;
+        self
+    }
+
+    /// How long jobs are waited for (600 s by default).
+    pub fn poll_timeout(mut self, timeout: Duration) -> Self {
+        self.poll_timeout = timeout;
+        self
+    }
+
+    /// Checks the settings and opens the connection pool (no request is sent).
+    pub fn build(self) -> Result<HostConnection, Error> {
+        let host = normalize_host(&self.host)?;
+        let port = match self.port {
+            Some(0) => return Err(Error::Config("port 0 is not a usable port".into())),
+            Some(port) => format!(":{port}"),
+            None => String::new(),
+        };
+        let base = format!("{}://{host}{port}/api", self.scheme.as_str());
+        reqwest::Url::parse(&base).map_err(|e| Error::Config(format!("`{}` is not a usable host: {e}", self.host)))?;
+        if self.poll_interval.is_zero() {
+            return Err(Error::Config("poll_interval must be above zero".into()));
+        }
+
+        let mut headers = HeaderMap::new();
+        headers.insert(ACCEPT, HeaderValue::from_static("application/hal+json"));
+        headers.insert(HeaderName::from_static("x-dot-client-app"), HeaderValue::from_static(CLIENT_APP));
+        headers.insert(USER_AGENT, HeaderValue::from_static(CLIENT_APP));
+        for (name, value) in &self.headers {
+            let name = HeaderName::try_from(name.as_str())
+                .map_err(|_| Error::Config(format!("`{name}` is not a valid header name")))?;
+            let value = HeaderValue::try_from(value.as_str())
+                .map_err(|_| Error::Config(format!("the value of header `{name}` is not valid")))?;
+            headers.insert(name, value);
+        }
+        if let Some(username) = &self.username {
+            let password = self.password.as_ref().map_or("", Secret::expose);
+            let token = base64::engine::general_purpose::STANDARD.encode(format!("{username}:{password}"));
+            let mut value = HeaderValue::try_from(format!("Basic {token}"))
+                .map_err(|_| Error::Config("the credentials cannot be sent in a header".into()))?;
+            value.set_sensitive(true);
+            headers.insert(AUTHORIZATION, value);
+        }
+
+        install_crypto_provider();
+        let mut client = reqwest::Client::builder()
+            .default_headers(headers)
+            .connect_timeout(self.connect_timeout)
+            .timeout(self.request_timeout)
+            .tcp_nodelay(true)
+            .redirect(reqwest::redirect::Policy::none())
+            .no_proxy()
+            .tls_danger_accept_invalid_certs(!self.verify);
+        if !self.root_certificates.is_empty() {
+            let mut certs = Vec::new();
+            for pem in &self.root_certificates {
+                let found = reqwest::Certificate::from_pem_bundle(pem)
+                    .map_err(|e| Error::Config(format!("a root certificate is not valid PEM: {e}")))?;
+                certs.extend(found);
+            }
+            client = client.tls_certs_merge(certs);
+        }
+        let client = client.build().map_err(|e| Error::Config(format!("cannot open the connection pool: {e}")))?;
+        Ok(HostConnection {
+            inner: Arc::new(Inner {
+                client,
+                base,
+                request_timeout: self.request_timeout,
+                poll_interval: self.poll_interval,
+                poll_timeout: self.poll_timeout,
+            }),
+        })
+    }
+}
+
+/// Brackets IPv6 addresses and refuses what is not a host.
+fn normalize_host(host: &str) -> Result<String, Error> {
+    let host = host.trim();
+    if host.is_empty() {
+        return Err(Error::Config("the host is empty".into()));
+    }
+    if let Some(inner) = host.strip_prefix('[').and_then(|h| h.strip_suffix(']')) {
+        return match inner.parse::<IpAddr>() {
+            Ok(IpAddr::V6(_)) => Ok(host.to_owned()),
+            _ => Err(Error::Config(format!("`{host}` is not an IPv6 address"))),
+        };
+    }
+    match host.parse::<IpAddr>() {
+        Ok(IpAddr::V6(addr)) => return Ok(format!("[{addr}]")),
+        Ok(IpAddr::V4(addr)) => return Ok(addr.to_string()),
+        Err(_) => {}
+    }
+    let valid = host
+        .split('.')
+        .all(|label| !label.is_empty() && label.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_'));
+    if !valid {
+        return Err(Error::Config(format!(
+            "`{host}` is not a host name or IP address (give the host alone, without scheme, port or path)"
+        )));
+    }
+    Ok(host.to_owned())
+}
+
+/// reqwest is built without a TLS crypto provider of its own; ring is
+/// installed as the process default unless the application chose one.
+fn install_crypto_provider() {
+    if rustls::crypto::CryptoProvider::get_default().is_none() {
+        // An `Err` means another thread installed one first, which is as good.
+        let _ = rustls::crypto::ring::default_provider().install_default();
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn hosts_are_normalized() {
+        assert_eq!(normalize_host("::1").unwrap(), "[::1]");
+        assert_eq!(normalize_host("[fe80::1]").unwrap(), "[fe80::1]");
+        assert_eq!(normalize_host("10.1.2.3").unwrap(), "10.1.2.3");
+        assert_eq!(normalize_host("cluster-1.example.com").unwrap(), "cluster-1.example.com");
+        assert!(normalize_host("https://cluster").is_err());
+        assert!(normalize_host("cluster:443").is_err());
+        assert!(normalize_host("").is_err());
+        assert!(normalize_host("[10.0.0.1]").is_err());
+    }
+
+    #[test]
+    fn base_url_brackets_ipv6_and_keeps_scheme() {
+        let conn = HostConnection::builder("::1").scheme(Scheme::Http).port(8080).build().unwrap();
+        assert_eq!(conn.base_url(), "http://[::1]:8080/api");
+    }
+
+    #[test]
+    fn retry_delays_back_off_and_honour_retry_after() {
+        assert_eq!(retry_delay(0, None), Some(Duration::from_millis(250)));
+        assert_eq!(retry_delay(1, None), Some(Duration::from_millis(500)));
+        assert_eq!(retry_delay(0, Some(Duration::from_secs(3))), Some(Duration::from_secs(3)));
+        assert_eq!(retry_delay(0, Some(Duration::from_secs(60))), None);
+    }
+
+    #[test]
+    fn builder_refuses_bad_headers() {
+        let err = HostConnection::builder("h").header("bad header", "x").build().unwrap_err();
+        assert!(err.to_string().contains("bad header"), "{err}");
+    }
+}

@@ -1,0 +1,358 @@
+//! One error type for every failure, keeping the evidence.
+
+use std::fmt;
+use std::time::Duration;
+
+use http::{Method, StatusCode};
+use serde::{Deserialize, Serialize};
+
+use crate::job::JobStatus;
+
+/// How much of an undecodable body an error keeps.
+const RAW_BODY_LIMIT: usize = 2048;
+
+/// Everything that can go wrong talking to ONTAP.
+///
+/// ```
+/// use ontap_core::Error;
+/// fn explain(err: &Error) -> String {
+///     match err.ontap_code() {
+///         Some(code) => format!("ONTAP said {code}: {err}"),
+///         None => err.to_string(),
+///     }
+/// }
+/// let err = Error::MissingKey { resource: "Job", key: "uuid".into() };
+/// assert_eq!(explain(&err), "Job needs `uuid` set to build its path");
+/// ```
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum Error {
+    /// ONTAP answered with an error body (`{"error": {...}}`).
+    #[error("{method} {path}: HTTP {status}: {error}")]
+    Api {
+        /// The request's method.
+        method: Method,
+        /// The request's path and query below `/api`.
+        path: String,
+        /// The HTTP status.
+        status: StatusCode,
+        /// What ONTAP said.
+        error: ApiError,
+        /// The server's `Retry-After`, if it sent one.
+        retry_after: Option<Duration>,
+    },
+    /// An HTTP error status without an ONTAP error body: a 401 with no body,
+    /// an HTML page from a proxy.
+    #[error("{method} {path}: HTTP {status}{}: {body}", hint(*status))]
+    Http {
+        /// The request's method.
+        method: Method,
+        /// The request's path and query below `/api`.
+        path: String,
+        /// The HTTP status.
+        status: StatusCode,
+        /// The body as received, cut to a sane length.
+        body: RawBody,
+        /// The server's `Retry-After`, if it sent one.
+        retry_after: Option<Duration>,
+    },
+    /// The request did not complete: connection refused, TLS failure, time-out.
+    #[error("{method} {path}: {source}")]
+    Transport {
+        /// The request's method.
+        method: Method,
+        /// The request's path and query below `/api`.
+        path: String,
+        /// The underlying failure.
+        #[source]
+        source: reqwest::Error,
+    },
+    /// A successful status whose body could not be decoded.
+    #[error("{method} {path}: HTTP {status}: could not decode the body ({source}): {body}")]
+    Decode {
+        /// The request's method.
+        method: Method,
+        /// The request's path and query below `/api`.
+        path: String,
+        /// The HTTP status.
+        status: StatusCode,
+        /// Why decoding failed.
+        #[source]
+        source: serde_json::Error,
+        /// The body as received, cut to a sane length.
+        body: RawBody,
+    },
+    /// A key that the path needs is not set on the resource.
+    #[error("{resource} needs `{key}` set to build its path")]
+    MissingKey {
+        /// The resource's name.
+        resource: &'static str,
+        /// The key's wire name (`uuid`, `volume.uuid`).
+        key: String,
+    },
+    /// The server accepted the request, but its job ended in failure.
+    #[error("job {uuid} failed: {}", failure_text(code.as_deref(), message.as_deref()))]
+    JobFailed {
+        /// The job's uuid.
+        uuid: String,
+        /// ONTAP's failure code, as a string of digits.
+        code: Option<String>,
+        /// ONTAP's failure message.
+        message: Option<String>,
+        /// The job as last read.
+        status: Box<JobStatus>,
+    },
+    /// The job was still running when the poll timeout ran out.
+    #[error("job {uuid} did not finish within {waited:?}{}", last_text(last.as_deref()))]
+    PollTimeout {
+        /// The job's uuid.
+        uuid: String,
+        /// How long the wait lasted.
+        waited: Duration,
+        /// The job as last read, if it was read at all.
+        last: Option<Box<JobStatus>>,
+    },
+    /// The job no longer exists: ONTAP deletes finished jobs a few minutes
+    /// after they end, so a late poller finds nothing.
+    #[error(
+        "job {uuid} no longer exists on the server (ONTAP purges finished jobs after about 300 s){}",
+        last_text(last.as_deref())
+    )]
+    JobVanished {
+        /// The job's uuid.
+        uuid: String,
+        /// The job as last read before it disappeared, if it was read.
+        last: Option<Box<JobStatus>>,
+    },
+    /// A connection setting is not usable.
+    #[error("invalid connection setting: {0}")]
+    Config(String),
+    /// A field could not be encoded as JSON.
+    #[error("could not encode the request body: {0}")]
+    Encode(#[source] serde_json::Error),
+}
+
+fn hint(status: StatusCode) -> &'static str {
+    match status {
+        StatusCode::UNAUTHORIZED => " (the credentials were refused)",
+        StatusCode::FORBIDDEN => " (permission denied)",
+        _ => "",
+    }
+}
+
+fn failure_text(code: Option<&str>, message: Option<&str>) -> String {
+    match (code, message) {
+        (Some(code), Some(message)) => format!("{message} (code {code})"),
+        (None, Some(message)) => message.to_owned(),
+        (Some(code), None) => format!("code {code}"),
+        (None, None) => "no message".to_owned(),
+    }
+}
+
+fn last_text(last: Option<&JobStatus>) -> String {
+    let Some(last) = last else {
+        return String::new();
+    };
+    let state = last.state.as_ref().map_or("unknown", |s| s.as_str());
+    match &last.message {
+        Some(message) => format!("; last state {state}: {message}"),
+        None => format!("; last state {state}"),
+    }
+}
+
+impl Error {
+    /// The HTTP status, when the server answered.
+    ///
+    /// ```
+    /// let err = ontap_core::Error::Config("bad".into());
+    /// assert_eq!(err.status(), None);
+    /// ```
+    pub fn status(&self) -> Option<StatusCode> {
+        match self {
+            Error::Api { status, .. } | Error::Http { status, .. } | Error::Decode { status, .. } => {
+                Some(*status)
+            }
+            Error::Transport { source, .. } => source.status(),
+            _ => None,
+        }
+    }
+
+    /// ONTAP's error code, as sent (a string of digits), from an error body
+    /// or a failed job.
+    ///
+    /// ```
+    /// let err = ontap_core::Error::Config("bad".into());
+    /// assert_eq!(err.ontap_code(), None);
+    /// ```
+    pub fn ontap_code(&self) -> Option<&str> {
+        match self {
+            Error::Api { error, .. } => error.code.as_deref(),
+            Error::JobFailed { code, .. } => code.as_deref(),
+            _ => None,
+        }
+    }
+
+    /// ONTAP's error code as a number.
+    ///
+    /// ```
+    /// let err = ontap_core::Error::Config("bad".into());
+    /// assert_eq!(err.ontap_code_number(), None);
+    /// ```
+    pub fn ontap_code_number(&self) -> Option<u64> {
+        self.ontap_code()?.parse().ok()
+    }
+
+    /// How long the server asked to wait before trying again (`Retry-After`).
+    ///
+    /// ```
+    /// let err = ontap_core::Error::Config("bad".into());
+    /// assert_eq!(err.retry_after(), None);
+    /// ```
+    pub fn retry_after(&self) -> Option<Duration> {
+        match self {
+            Error::Api { retry_after, .. } | Error::Http { retry_after, .. } => *retry_after,
+            _ => None,
+        }
+    }
+
+    /// Whether the same request may succeed if sent again later: connection
+    /// failures, time-outs, 429, 502, 503 and 504. Only idempotent requests
+    /// are ever retried.
+    ///
+    /// ```
+    /// let err = ontap_core::Error::Config("bad".into());
+    /// assert!(!err.is_retryable());
+    /// ```
+    pub fn is_retryable(&self) -> bool {
+        match self {
+            Error::Transport { source, .. } => source.is_connect() || source.is_timeout(),
+            _ => self.status().is_some_and(|s| {
+                matches!(s.as_u16(), 429 | 502 | 503 | 504)
+            }),
+        }
+    }
+}
+
+/// The `error` object of an ONTAP error body.
+///
+/// ```
+/// let body = r#"{"message": "entry doesn't exist", "code": "4", "target": "uuid"}"#;
+/// let error: ontap_core::ApiError = serde_json::from_str(body).unwrap();
+/// assert_eq!(error.code_number(), Some(4));
+/// assert_eq!(error.to_string(), "entry doesn't exist (code 4, target uuid)");
+/// ```
+#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize, Serialize)]
+pub struct ApiError {
+    /// The human-readable message.
+    #[serde(default)]
+    pub message: Option<String>,
+    /// ONTAP's code, a string of digits (`"4"`, `"262197"`).
+    #[serde(default)]
+    pub code: Option<String>,
+    /// The field or parameter the error is about.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub target: Option<String>,
+    /// Further details, each with its own code.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub arguments: Vec<ErrorArgument>,
+}
+
+impl ApiError {
+    /// The code as a number, when it is one.
+    ///
+    /// ```
+    /// let error = ontap_core::ApiError { code: Some("262197".into()), ..Default::default() };
+    /// assert_eq!(error.code_number(), Some(262197));
+    /// ```
+    pub fn code_number(&self) -> Option<u64> {
+        self.code.as_deref()?.parse().ok()
+    }
+}
+
+impl fmt::Display for ApiError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.message.as_deref().unwrap_or("no message"))?;
+        match (&self.code, &self.target) {
+            (Some(code), Some(target)) => write!(f, " (code {code}, target {target})"),
+            (Some(code), None) => write!(f, " (code {code})"),
+            (None, Some(target)) => write!(f, " (target {target})"),
+            (None, None) => Ok(()),
+        }
+    }
+}
+
+/// One detail of an ONTAP error.
+///
+/// ```
+/// let arg: ontap_core::ErrorArgument =
+///     serde_json::from_str(r#"{"code": "1", "message": "why"}"#).unwrap();
+/// assert_eq!(arg.message.as_deref(), Some("why"));
+/// ```
+#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize, Serialize)]
+pub struct ErrorArgument {
+    /// The detail's code.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub code: Option<String>,
+    /// The detail's message.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub message: Option<String>,
+}
+
+/// A response body kept as evidence: its content type, its length, and its
+/// text cut to at most 2 KiB.
+///
+/// ```
+/// let raw = ontap_core::RawBody::new(Some("text/html".into()), b"<html>Bad Gateway</html>");
+/// assert_eq!(raw.to_string(), "text/html body of 24 bytes: <html>Bad Gateway</html>");
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RawBody {
+    /// The `Content-Type` header, if any.
+    pub content_type: Option<String>,
+    /// The full length in bytes.
+    pub len: usize,
+    /// The start of the body, as text (lossy UTF-8).
+    pub text: String,
+}
+
+impl RawBody {
+    /// Keeps the start of `bytes`.
+    pub fn new(content_type: Option<String>, bytes: &[u8]) -> Self {
+        let mut end = bytes.len().min(RAW_BODY_LIMIT);
+        // Cut on a character boundary when the body is UTF-8.
+        while end < bytes.len() && end > 0 && (bytes[end] & 0xC0) == 0x80 {
+            end -= 1;
+        }
+        RawBody {
+            content_type,
+            len: bytes.len(),
+            text: String::from_utf8_lossy(&bytes[..end]).into_owned(),
+        }
+    }
+
+    /// Whether the text is cut short.
+    pub fn is_truncated(&self) -> bool {
+        self.text.len() < self.len
+    }
+}
+
+impl fmt::Display for RawBody {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if self.len == 0 {
+            return f.write_str("empty body");
+        }
+        let kind = self.content_type.as_deref().unwrap_or("untyped");
+        write!(f, "{kind} body of {} bytes: ", self.len)?;
+        let flat: String = self
+            .text
+            .chars()
+            .take(200)
+            .map(|c| if c.is_control() { ' ' } else { c })
+            .collect();
+        f.write_str(flat.trim())?;
+        if self.text.chars().count() > 200 || self.is_truncated() {
+            f.write_str("...")?;
+        }
+        Ok(())
+    }
+}

@@ -1,0 +1,316 @@
+//! Request building, without I/O: paths, queries and bodies are plain values
+//! that one small layer ([`crate::HostConnection`]) sends.
+
+use std::fmt;
+
+use http::Method;
+use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, utf8_percent_encode};
+use serde_json::{Map, Value};
+
+use crate::resource::{Resource, Verb, fields_json};
+use crate::Error;
+
+/// Everything but RFC 3986's unreserved characters is encoded: a space is
+/// `%20` (never `+`), a `/` inside a key is `%2F`.
+const COMPONENT: &AsciiSet = &NON_ALPHANUMERIC.remove(b'-').remove(b'.').remove(b'_').remove(b'~');
+
+/// Percent-encodes one path segment or query component.
+///
+/// ```
+/// assert_eq!(ontap_core::encode_component("vol 1/a|b"), "vol%201%2Fa%7Cb");
+/// ```
+pub fn encode_component(text: &str) -> String {
+    utf8_percent_encode(text, COMPONENT).to_string()
+}
+
+/// Query parameters, in order; a name may repeat.
+///
+/// ```
+/// use ontap_core::Query;
+/// let query = Query::new().fields(["state", "message"]).param("name", "vol 1");
+/// assert_eq!(query.encode(), "fields=state%2Cmessage&name=vol%201");
+/// ```
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Query {
+    pairs: Vec<(String, String)>,
+}
+
+impl Query {
+    /// An empty query.
+    pub fn new() -> Self {
+        Query::default()
+    }
+
+    /// Adds `name=value`, keeping any earlier parameter of the same name.
+    pub fn param(mut self, name: impl Into<String>, value: impl ToString) -> Self {
+        self.push(name, value);
+        self
+    }
+
+    /// Adds `name=value` in place.
+    pub fn push(&mut self, name: impl Into<String>, value: impl ToString) {
+        self.pairs.push((name.into(), value.to_string()));
+    }
+
+    /// Adds `fields=a,b,c` (`*` for all default fields, `**` for every field).
+    pub fn fields<I, S>(self, fields: I) -> Self
+    where
+        I: IntoIterator<Item = S>,
+        S: AsRef<str>,
+    {
+        let list: Vec<String> = fields.into_iter().map(|f| f.as_ref().to_owned()).collect();
+        self.param("fields", list.join(","))
+    }
+
+    /// Appends every parameter of `other`.
+    pub fn extend(&mut self, other: &Query) {
+        self.pairs.extend(other.pairs.iter().cloned());
+    }
+
+    /// The first value of `name`.
+    ///
+    /// ```
+    /// let q = ontap_core::Query::new().param("return_timeout", 0);
+    /// assert_eq!(q.get("return_timeout"), Some("0"));
+    /// ```
+    pub fn get(&self, name: &str) -> Option<&str> {
+        self.pairs.iter().find(|(n, _)| n == name).map(|(_, v)| v.as_str())
+    }
+
+    /// The parameters in order.
+    pub fn iter(&self) -> impl Iterator<Item = (&str, &str)> {
+        self.pairs.iter().map(|(n, v)| (n.as_str(), v.as_str()))
+    }
+
+    /// Whether there are no parameters.
+    pub fn is_empty(&self) -> bool {
+        self.pairs.is_empty()
+    }
+
+    /// The encoded query string, without the leading `?`.
+    pub fn encode(&self) -> String {
+        let mut out = String::new();
+        for (i, (name, value)) in self.pairs.iter().enumerate() {
+            if i > 0 {
+                out.push('&');
+            }
+            out.push_str(&encode_component(name));
+            out.push('=');
+            out.push_str(&encode_component(value));
+        }
+        out
+    }
+}
+
+/// A request ready to send: method, path and query below `/api`, and body.
+///
+/// Its `Debug` never shows the body, which may hold a secret.
+///
+/// ```
+/// use ontap_core::{Query, RequestSpec};
+/// let spec = RequestSpec::new(http::Method::GET, "/cluster/jobs/abc", &Query::new().param("fields", "state"));
+/// assert_eq!(spec.path_and_query(), "/cluster/jobs/abc?fields=state");
+/// ```
+#[derive(Clone, PartialEq)]
+pub struct RequestSpec {
+    method: Method,
+    path_and_query: String,
+    body: Option<Value>,
+    query_timeout: Option<u32>,
+}
+
+impl RequestSpec {
+    /// A request for `path` (already encoded) with `query`.
+    pub fn new(method: Method, path: &str, query: &Query) -> Self {
+        let mut path_and_query = path.to_owned();
+        if !query.is_empty() {
+            path_and_query.push('?');
+            path_and_query.push_str(&query.encode());
+        }
+        let query_timeout = query.get("return_timeout").and_then(|v| v.parse().ok());
+        RequestSpec { method, path_and_query, body: None, query_timeout }
+    }
+
+    /// A GET of a HAL link as the server wrote it (`/api/cluster/jobs/...`),
+    /// followed verbatim. `None` when the link does not point into `/api/`
+    /// on the same server.
+    ///
+    /// ```
+    /// let spec = ontap_core::RequestSpec::from_href("/api/cluster/jobs/1?fields=state").unwrap();
+    /// assert_eq!(spec.path_and_query(), "/cluster/jobs/1?fields=state");
+    /// assert!(ontap_core::RequestSpec::from_href("https://elsewhere/api/x").is_none());
+    /// ```
+    pub fn from_href(href: &str) -> Option<Self> {
+        let rest = href.strip_prefix("/api")?;
+        if !rest.starts_with('/') || rest.starts_with("//") {
+            return None;
+        }
+        Some(RequestSpec {
+            method: Method::GET,
+            path_and_query: rest.to_owned(),
+            body: None,
+            query_timeout: None,
+        })
+    }
+
+    /// The same request with a JSON body.
+    pub fn with_body(mut self, body: Value) -> Self {
+        self.body = Some(body);
+        self
+    }
+
+    /// The method.
+    pub fn method(&self) -> &Method {
+        &self.method
+    }
+
+    /// The encoded path and query below `/api`.
+    pub fn path_and_query(&self) -> &str {
+        &self.path_and_query
+    }
+
+    /// The JSON body, holding real secret values.
+    pub fn body(&self) -> Option<&Value> {
+        self.body.as_ref()
+    }
+
+    /// The `return_timeout` the server was asked to wait, in seconds.
+    pub fn return_timeout(&self) -> Option<u32> {
+        self.query_timeout
+    }
+
+    /// Whether sending it twice has the effect of sending it once; only
+    /// such requests are retried.
+    pub fn is_idempotent(&self) -> bool {
+        self.method == Method::GET || self.method == Method::HEAD
+    }
+}
+
+impl fmt::Debug for RequestSpec {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("RequestSpec")
+            .field("method", &self.method)
+            .field("path_and_query", &self.path_and_query)
+            .field("body", &self.body.as_ref().map(|_| "<not shown>"))
+            .finish()
+    }
+}
+
+/// The value of a key or placeholder (`uuid`, `volume.uuid`) on `resource`,
+/// as text.
+fn key_text<R: Resource>(resource: &R, key: &str) -> Option<String> {
+    let mut parts = key.split('.');
+    let head = parts.next()?;
+    let index = R::FIELDS.iter().position(|f| f.wire == head)?;
+    let mut value = resource.field_value(index)?.ok()?;
+    for part in parts {
+        value = value.get_mut(part)?.take();
+    }
+    match value {
+        Value::String(s) if !s.is_empty() => Some(s),
+        Value::Number(n) => Some(n.to_string()),
+        Value::Bool(b) => Some(b.to_string()),
+        _ => None,
+    }
+}
+
+/// The placeholders of `R::PATH`, e.g. `volume.uuid`.
+fn placeholders(template: &str) -> impl Iterator<Item = &str> {
+    template.split('{').skip(1).filter_map(|rest| rest.split_once('}').map(|(name, _)| name))
+}
+
+/// `R::PATH` with its placeholders filled in from `resource`.
+///
+/// ```
+/// # extern crate ontap_core as ontap;
+/// #[derive(Debug, Clone, Default, ontap::Resource)]
+/// #[resource(path = "/cluster/jobs", collection)]
+/// struct Job {
+///     #[get]
+///     #[key]
+///     uuid: Option<String>,
+/// }
+/// assert_eq!(ontap_core::collection_path(&Job::default()).unwrap(), "/cluster/jobs");
+/// ```
+pub fn collection_path<R: Resource>(resource: &R) -> Result<String, Error> {
+    let template = R::PATH;
+    let mut out = String::with_capacity(template.len() + 40);
+    let mut rest = template;
+    while let Some(open) = rest.find('{') {
+        out.push_str(&rest[..open]);
+        let Some(close) = rest[open..].find('}') else {
+            break;
+        };
+        let name = &rest[open + 1..open + close];
+        let value = key_text(resource, name).ok_or_else(|| Error::MissingKey {
+            resource: R::NAME,
+            key: name.to_owned(),
+        })?;
+        out.push_str(&encode_component(&value));
+        rest = &rest[open + close + 1..];
+    }
+    out.push_str(rest);
+    Ok(out)
+}
+
+/// The path of one object: the collection path, then each `#[key]` field.
+///
+/// ```
+/// # extern crate ontap_core as ontap;
+/// #[derive(Debug, Clone, Default, ontap::Resource)]
+/// #[resource(path = "/cluster/jobs", collection)]
+/// struct Job {
+///     #[get]
+///     #[key]
+///     uuid: Option<String>,
+/// }
+/// let job = Job { uuid: Some("a b".into()) };
+/// assert_eq!(ontap_core::instance_path(&job).unwrap(), "/cluster/jobs/a%20b");
+/// assert!(ontap_core::instance_path(&Job::default()).is_err());
+/// ```
+pub fn instance_path<R: Resource>(resource: &R) -> Result<String, Error> {
+    let mut path = collection_path(resource)?;
+    for meta in R::FIELDS.iter().filter(|f| f.key) {
+        let value = key_text(resource, meta.wire).ok_or_else(|| Error::MissingKey {
+            resource: R::NAME,
+            key: meta.wire.to_owned(),
+        })?;
+        path.push('/');
+        path.push_str(&encode_component(&value));
+    }
+    Ok(path)
+}
+
+/// The body of `verb` for `resource`: the fields that are set and travel
+/// with that verb, without the keys that the path already carries.
+///
+/// ```
+/// # extern crate ontap_core as ontap;
+/// use ontap_core::{Secret, Verb};
+/// #[derive(Debug, Clone, Default, ontap::Resource)]
+/// #[resource(path = "/cluster/software/download")]
+/// struct Download {
+///     #[get]
+///     state: Option<String>,
+///     #[post]
+///     url: Option<String>,
+///     #[post]
+///     password: Option<Secret>,
+/// }
+/// let d = Download { url: Some("http://x/p".into()), password: Some("pw".into()), state: Some("running".into()) };
+/// let body = ontap_core::body(&d, Verb::Post).unwrap();
+/// assert_eq!(body.to_string(), r#"{"password":"pw","url":"http://x/p"}"#);
+/// ```
+pub fn body<R: Resource>(resource: &R, verb: Verb) -> Result<Map<String, Value>, Error> {
+    let mut map = fields_json(resource, Some(verb), true).map_err(Error::Encode)?;
+    for name in placeholders(R::PATH) {
+        let head = name.split('.').next().unwrap_or(name);
+        map.remove(head);
+    }
+    if verb != Verb::Post {
+        for meta in R::FIELDS.iter().filter(|f| f.key) {
+            map.remove(meta.wire);
+        }
+    }
+    Ok(map)
+}

@@ -1,0 +1,98 @@
+//! What the server answered.
+
+use bytes::Bytes;
+use http::header::{CONTENT_TYPE, HeaderMap};
+use http::{Method, StatusCode};
+use serde::de::DeserializeOwned;
+
+use crate::error::{Error, RawBody};
+use crate::job::{JobLink, JobStatus};
+
+/// A successful answer: status, headers and body, plus the job the server
+/// started, if it started one.
+///
+/// ```no_run
+/// # async fn run(conn: ontap_core::HostConnection) -> Result<(), ontap_core::Error> {
+/// use ontap_core::{Query, RequestSpec};
+/// let spec = RequestSpec::new(http::Method::GET, "/cluster/software/download", &Query::new());
+/// let response = conn.execute(&spec).await?;
+/// let body: serde_json::Value = response.json()?;
+/// println!("{} {body}", response.status());
+/// # Ok(()) }
+/// ```
+#[derive(Debug, Clone)]
+pub struct Response {
+    method: Method,
+    path: String,
+    status: StatusCode,
+    headers: HeaderMap,
+    body: Bytes,
+    job: Option<JobLink>,
+    job_status: Option<JobStatus>,
+}
+
+impl Response {
+    pub(crate) fn new(method: Method, path: String, status: StatusCode, headers: HeaderMap, body: Bytes) -> Self {
+        let job = if method == Method::GET { None } else { find_job(&body) };
+        Response { method, path, status, headers, body, job, job_status: None }
+    }
+
+    /// The HTTP status: 200, 201 or 202.
+    pub fn status(&self) -> StatusCode {
+        self.status
+    }
+
+    /// The response headers (`Location` after some creations).
+    pub fn headers(&self) -> &HeaderMap {
+        &self.headers
+    }
+
+    /// The raw body.
+    pub fn body(&self) -> &[u8] {
+        &self.body
+    }
+
+    /// The job the request started, whatever the status (200, 201 and 202
+    /// all carry one).
+    pub fn job(&self) -> Option<&JobLink> {
+        self.job.as_ref()
+    }
+
+    /// The job as it ended, when the call waited for it.
+    pub fn job_status(&self) -> Option<&JobStatus> {
+        self.job_status.as_ref()
+    }
+
+    pub(crate) fn set_job_status(&mut self, status: JobStatus) {
+        self.job_status = Some(status);
+    }
+
+    /// Decodes the body as `T`; an empty body decodes as `null`.
+    pub fn decode<T: DeserializeOwned>(&self) -> Result<T, Error> {
+        let bytes: &[u8] = if self.body.iter().all(u8::is_ascii_whitespace) { b"null" } else { &self.body };
+        serde_json::from_slice(bytes).map_err(|source| Error::Decode {
+            method: self.method.clone(),
+            path: self.path.clone(),
+            status: self.status,
+            source,
+            body: RawBody::new(
+                self.headers.get(CONTENT_TYPE).and_then(|v| v.to_str().ok()).map(str::to_owned),
+                &self.body,
+            ),
+        })
+    }
+
+    /// The body as untyped JSON.
+    pub fn json(&self) -> Result<serde_json::Value, Error> {
+        self.decode()
+    }
+}
+
+/// The `job` object of a body, if it has one.
+fn find_job(body: &[u8]) -> Option<JobLink> {
+    #[derive(serde::Deserialize)]
+    struct WithJob {
+        job: Option<JobLink>,
+    }
+    serde_json::from_slice::<WithJob>(body).ok()?.job.filter(|job| !job.uuid.is_empty())
+}
