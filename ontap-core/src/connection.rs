@@ -7,10 +7,10 @@ use std::time::{Duration, Instant};
 use base64::Engine as _;
 use http::header::{ACCEPT, AUTHORIZATION, CONTENT_TYPE, HeaderMap, HeaderName, HeaderValue, RETRY_AFTER, USER_AGENT};
 
+use crate::Secret;
 use crate::error::{ApiError, Error, RawBody};
 use crate::request::RequestSpec;
 use crate::response::Response;
-use crate::Secret;
 
 /// How this library names itself in `X-Dot-Client-App` and `User-Agent`.
 pub const CLIENT_APP: &str = concat!("ontap-rs/", env!("CARGO_PKG_VERSION"));
@@ -73,7 +73,9 @@ struct Inner {
 
 impl std::fmt::Debug for HostConnection {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("HostConnection").field("base", &self.inner.base).finish_non_exhaustive()
+        f.debug_struct("HostConnection")
+            .field("base", &self.inner.base)
+            .finish_non_exhaustive()
     }
 }
 
@@ -195,7 +197,11 @@ impl HostConnection {
             request = request.header(CONTENT_TYPE, "application/json").body(bytes);
         }
         let started = Instant::now();
-        let transport = |source| Error::Transport { method: method.clone(), path: path.to_owned(), source };
+        let transport = |source| Error::Transport {
+            method: method.clone(),
+            path: path.to_owned(),
+            source,
+        };
         let reply = match request.send().await {
             Ok(reply) => reply,
             Err(source) => {
@@ -233,9 +239,18 @@ fn error_from_reply(
         error: ApiError,
     }
     if let Ok(Envelope { error }) = serde_json::from_slice::<Envelope>(body) {
-        return Error::Api { method, path, status, error, retry_after: retry_after(headers) };
+        return Error::Api {
+            method,
+            path,
+            status,
+            error,
+            retry_after: retry_after(headers),
+        };
     }
-    let content_type = headers.get(CONTENT_TYPE).and_then(|v| v.to_str().ok()).map(str::to_owned);
+    let content_type = headers
+        .get(CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_owned);
     Error::Http {
         method,
         path,
@@ -342,7 +357,10 @@ impl HostConnectionBuilder {
 
         let mut headers = HeaderMap::new();
         headers.insert(ACCEPT, HeaderValue::from_static("application/hal+json"));
-        headers.insert(HeaderName::from_static("x-dot-client-app"), HeaderValue::from_static(CLIENT_APP));
+        headers.insert(
+            HeaderName::from_static("x-dot-client-app"),
+            HeaderValue::from_static(CLIENT_APP),
+        );
         headers.insert(USER_AGENT, HeaderValue::from_static(CLIENT_APP));
         for (name, value) in &self.headers {
             let name = HeaderName::try_from(name.as_str())
@@ -378,7 +396,9 @@ impl HostConnectionBuilder {
             }
             client = client.tls_certs_merge(certs);
         }
-        let client = client.build().map_err(|e| Error::Config(format!("cannot open the connection pool: {e}")))?;
+        let client = client
+            .build()
+            .map_err(|e| Error::Config(format!("cannot open the connection pool: {e}")))?;
         Ok(HostConnection {
             inner: Arc::new(Inner {
                 client,
@@ -408,9 +428,12 @@ fn normalize_host(host: &str) -> Result<String, Error> {
         Ok(IpAddr::V4(addr)) => return Ok(addr.to_string()),
         Err(_) => {}
     }
-    let valid = host
-        .split('.')
-        .all(|label| !label.is_empty() && label.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_'));
+    let valid = host.split('.').all(|label| {
+        !label.is_empty()
+            && label
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+    });
     if !valid {
         return Err(Error::Config(format!(
             "`{host}` is not a host name or IP address (give the host alone, without scheme, port or path)"
@@ -437,7 +460,10 @@ mod tests {
         assert_eq!(normalize_host("::1").unwrap(), "[::1]");
         assert_eq!(normalize_host("[fe80::1]").unwrap(), "[fe80::1]");
         assert_eq!(normalize_host("10.1.2.3").unwrap(), "10.1.2.3");
-        assert_eq!(normalize_host("cluster-1.example.com").unwrap(), "cluster-1.example.com");
+        assert_eq!(
+            normalize_host("cluster-1.example.com").unwrap(),
+            "cluster-1.example.com"
+        );
         assert!(normalize_host("https://cluster").is_err());
         assert!(normalize_host("cluster:443").is_err());
         assert!(normalize_host("").is_err());
@@ -446,7 +472,11 @@ mod tests {
 
     #[test]
     fn base_url_brackets_ipv6_and_keeps_scheme() {
-        let conn = HostConnection::builder("::1").scheme(Scheme::Http).port(8080).build().unwrap();
+        let conn = HostConnection::builder("::1")
+            .scheme(Scheme::Http)
+            .port(8080)
+            .build()
+            .unwrap();
         assert_eq!(conn.base_url(), "http://[::1]:8080/api");
     }
 
@@ -454,13 +484,19 @@ mod tests {
     fn retry_delays_back_off_and_honour_retry_after() {
         assert_eq!(retry_delay(0, None), Some(Duration::from_millis(250)));
         assert_eq!(retry_delay(1, None), Some(Duration::from_millis(500)));
-        assert_eq!(retry_delay(0, Some(Duration::from_secs(3))), Some(Duration::from_secs(3)));
+        assert_eq!(
+            retry_delay(0, Some(Duration::from_secs(3))),
+            Some(Duration::from_secs(3))
+        );
         assert_eq!(retry_delay(0, Some(Duration::from_secs(60))), None);
     }
 
     #[test]
     fn builder_refuses_bad_headers() {
-        let err = HostConnection::builder("h").header("bad header", "x").build().unwrap_err();
+        let err = HostConnection::builder("h")
+            .header("bad header", "x")
+            .build()
+            .unwrap_err();
         assert!(err.to_string().contains("bad header"), "{err}");
     }
 }

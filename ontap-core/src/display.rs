@@ -34,9 +34,9 @@ pub(crate) fn python_json<T: Serialize + ?Sized>(value: &T) -> Result<String, se
     Ok(String::from_utf8_lossy(&out).into_owned())
 }
 
-/// `Name({"field": value, ...})`: the fields that are set, by wire name in
+/// Prints `Name({"field": value, ...})`: the fields that are set, by wire name in
 /// sorted order, secrets as `*********`.
-pub(crate) fn fmt_resource<R: Resource>(resource: &R, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+pub fn fmt_resource<R: Resource>(resource: &R, f: &mut fmt::Formatter<'_>) -> fmt::Result {
     let fields = fields_json(resource, None, false).map_err(|_| fmt::Error)?;
     let text = python_json(&fields).map_err(|_| fmt::Error)?;
     write!(f, "{}({text})", R::NAME)

@@ -169,9 +169,7 @@ impl Error {
     /// ```
     pub fn status(&self) -> Option<StatusCode> {
         match self {
-            Error::Api { status, .. } | Error::Http { status, .. } | Error::Decode { status, .. } => {
-                Some(*status)
-            }
+            Error::Api { status, .. } | Error::Http { status, .. } | Error::Decode { status, .. } => Some(*status),
             Error::Transport { source, .. } => source.status(),
             _ => None,
         }
@@ -226,9 +224,9 @@ impl Error {
     pub fn is_retryable(&self) -> bool {
         match self {
             Error::Transport { source, .. } => source.is_connect() || source.is_timeout(),
-            _ => self.status().is_some_and(|s| {
-                matches!(s.as_u16(), 429 | 502 | 503 | 504)
-            }),
+            _ => self
+                .status()
+                .is_some_and(|s| matches!(s.as_u16(), 429 | 502 | 503 | 504)),
         }
     }
 }

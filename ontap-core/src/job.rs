@@ -185,7 +185,10 @@ impl JobLink {
             last = Some(status);
             let now = Instant::now();
             if now >= deadline {
-                return Ok(JobOutcome::Timeout { last, waited: now - started });
+                return Ok(JobOutcome::Timeout {
+                    last,
+                    waited: now - started,
+                });
             }
             tokio::time::sleep(interval.min(deadline - now)).await;
         }
@@ -228,10 +231,22 @@ impl JobOutcome {
             JobOutcome::Failure(status) => {
                 let (code, message) = status.failure();
                 let message = message.map(str::to_owned);
-                Err(Error::JobFailed { uuid, code, message, status: Box::new(status) })
+                Err(Error::JobFailed {
+                    uuid,
+                    code,
+                    message,
+                    status: Box::new(status),
+                })
             }
-            JobOutcome::Timeout { last, waited } => Err(Error::PollTimeout { uuid, waited, last: last.map(Box::new) }),
-            JobOutcome::Vanished { last } => Err(Error::JobVanished { uuid, last: last.map(Box::new) }),
+            JobOutcome::Timeout { last, waited } => Err(Error::PollTimeout {
+                uuid,
+                waited,
+                last: last.map(Box::new),
+            }),
+            JobOutcome::Vanished { last } => Err(Error::JobVanished {
+                uuid,
+                last: last.map(Box::new),
+            }),
         }
     }
 }

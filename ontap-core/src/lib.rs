@@ -21,6 +21,7 @@ mod verbs;
 pub use connection::{CLIENT_APP, HostConnection, HostConnectionBuilder, Scheme};
 pub use error::{ApiError, Error, ErrorArgument, RawBody};
 pub use hal::{Href, Links, Timestamp};
+pub use http;
 pub use job::{JobLink, JobOutcome, JobState, JobStatus, PollOptions, ProgressFn};
 pub use ontap_derive::{OpenEnum, Resource};
 pub use request::{Query, RequestSpec, body, collection_path, encode_component, instance_path};

@@ -7,8 +7,8 @@ use http::Method;
 use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, utf8_percent_encode};
 use serde_json::{Map, Value};
 
-use crate::resource::{Resource, Verb, fields_json};
 use crate::Error;
+use crate::resource::{Resource, Verb, fields_json};
 
 /// Everything but RFC 3986's unreserved characters is encoded: a space is
 /// `%20` (never `+`), a `/` inside a key is `%2F`.
@@ -128,7 +128,12 @@ impl RequestSpec {
             path_and_query.push_str(&query.encode());
         }
         let query_timeout = query.get("return_timeout").and_then(|v| v.parse().ok());
-        RequestSpec { method, path_and_query, body: None, query_timeout }
+        RequestSpec {
+            method,
+            path_and_query,
+            body: None,
+            query_timeout,
+        }
     }
 
     /// A GET of a HAL link as the server wrote it (`/api/cluster/jobs/...`),
@@ -216,7 +221,10 @@ fn key_text<R: Resource>(resource: &R, key: &str) -> Option<String> {
 
 /// The placeholders of `R::PATH`, e.g. `volume.uuid`.
 fn placeholders(template: &str) -> impl Iterator<Item = &str> {
-    template.split('{').skip(1).filter_map(|rest| rest.split_once('}').map(|(name, _)| name))
+    template
+        .split('{')
+        .skip(1)
+        .filter_map(|rest| rest.split_once('}').map(|(name, _)| name))
 }
 
 /// `R::PATH` with its placeholders filled in from `resource`.
@@ -299,7 +307,7 @@ pub fn instance_path<R: Resource>(resource: &R) -> Result<String, Error> {
 /// }
 /// let d = Download { url: Some("http://x/p".into()), password: Some("pw".into()), state: Some("running".into()) };
 /// let body = ontap_core::body(&d, Verb::Post).unwrap();
-/// assert_eq!(body.to_string(), r#"{"password":"pw","url":"http://x/p"}"#);
+/// assert_eq!(serde_json::Value::Object(body).to_string(), r#"{"password":"pw","url":"http://x/p"}"#);
 /// ```
 pub fn body<R: Resource>(resource: &R, verb: Verb) -> Result<Map<String, Value>, Error> {
     let mut map = fields_json(resource, Some(verb), true).map_err(Error::Encode)?;
@@ -313,4 +321,117 @@ pub fn body<R: Resource>(resource: &R, verb: Verb) -> Result<Map<String, Value>,
         }
     }
     Ok(map)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::Secret;
+
+    #[derive(Debug, Clone, Default, crate::Resource)]
+    #[resource(path = "/storage/volumes/{volume.uuid}/snapshots", collection)]
+    struct Snapshot {
+        #[get]
+        volume: Option<VolumeRef>,
+        #[get]
+        #[key]
+        uuid: Option<String>,
+        #[get]
+        #[post]
+        #[patch]
+        name: Option<String>,
+        #[post]
+        password: Option<Secret>,
+        #[get]
+        size: Option<u64>,
+    }
+
+    #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+    struct VolumeRef {
+        #[serde(skip_serializing_if = "Option::is_none")]
+        uuid: Option<String>,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        name: Option<String>,
+    }
+
+    fn snapshot() -> Snapshot {
+        Snapshot {
+            volume: Some(VolumeRef {
+                uuid: Some("v 1/2".into()),
+                name: Some("vol1".into()),
+            }),
+            uuid: Some("s+1".into()),
+            name: Some("daily 1".into()),
+            password: Some("pw".into()),
+            size: Some(10),
+        }
+    }
+
+    #[test]
+    fn keys_and_parent_keys_are_percent_encoded_with_space_as_20() {
+        let s = snapshot();
+        assert_eq!(collection_path(&s).unwrap(), "/storage/volumes/v%201%2F2/snapshots");
+        assert_eq!(instance_path(&s).unwrap(), "/storage/volumes/v%201%2F2/snapshots/s%2B1");
+    }
+
+    #[test]
+    fn a_missing_key_names_the_key() {
+        let mut s = snapshot();
+        s.volume = Some(VolumeRef {
+            uuid: None,
+            name: Some("vol1".into()),
+        });
+        let err = collection_path(&s).unwrap_err();
+        assert_eq!(err.to_string(), "Snapshot needs `volume.uuid` set to build its path");
+        let mut s = snapshot();
+        s.uuid = None;
+        assert!(matches!(instance_path(&s), Err(Error::MissingKey { key, .. }) if key == "uuid"));
+        // An empty key is as good as none: `/snapshots/` would name the collection.
+        s.uuid = Some(String::new());
+        assert!(instance_path(&s).is_err());
+    }
+
+    #[test]
+    fn bodies_carry_set_fields_of_the_verb_without_path_keys() {
+        let s = snapshot();
+        let post = body(&s, Verb::Post).unwrap();
+        assert_eq!(
+            serde_json::Value::Object(post),
+            serde_json::json!({"name": "daily 1", "password": "pw"})
+        );
+        let patch = body(&s, Verb::Patch).unwrap();
+        assert_eq!(serde_json::Value::Object(patch), serde_json::json!({"name": "daily 1"}));
+        let empty = body(&Snapshot::default(), Verb::Post).unwrap();
+        assert!(empty.is_empty());
+    }
+
+    #[test]
+    fn queries_encode_every_value_and_keep_repeats() {
+        let q = Query::new()
+            .param("name", "vol 1|vol*")
+            .param("size", ">1G")
+            .param("name", "é")
+            .param("order_by", "name desc");
+        assert_eq!(
+            q.encode(),
+            "name=vol%201%7Cvol%2A&size=%3E1G&name=%C3%A9&order_by=name%20desc"
+        );
+        let spec = RequestSpec::new(Method::GET, "/storage/volumes", &q);
+        assert!(spec.is_idempotent());
+        assert_eq!(spec.path_and_query(), format!("/storage/volumes?{}", q.encode()));
+    }
+
+    #[test]
+    fn debug_of_a_request_hides_the_body() {
+        let spec = RequestSpec::new(Method::POST, "/x", &Query::new())
+            .with_body(serde_json::json!({"password": "pw-visible"}));
+        assert!(!format!("{spec:?}").contains("pw-visible"));
+        assert!(!spec.is_idempotent());
+    }
+
+    #[test]
+    fn return_timeout_is_read_from_the_query() {
+        let spec = RequestSpec::new(Method::POST, "/x", &Query::new().param("return_timeout", 30));
+        assert_eq!(spec.return_timeout(), Some(30));
+    }
 }

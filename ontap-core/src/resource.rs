@@ -113,6 +113,7 @@ pub struct FieldMeta {
 /// the fields that are set travel.
 ///
 /// ```
+/// # extern crate ontap_core as ontap;
 /// use ontap_core::{Resource, Secret};
 ///
 /// #[derive(Debug, Clone, Default, ontap_core::Resource)]

@@ -34,7 +34,15 @@ pub struct Response {
 impl Response {
     pub(crate) fn new(method: Method, path: String, status: StatusCode, headers: HeaderMap, body: Bytes) -> Self {
         let job = if method == Method::GET { None } else { find_job(&body) };
-        Response { method, path, status, headers, body, job, job_status: None }
+        Response {
+            method,
+            path,
+            status,
+            headers,
+            body,
+            job,
+            job_status: None,
+        }
     }
 
     /// The HTTP status: 200, 201 or 202.
@@ -69,14 +77,21 @@ impl Response {
 
     /// Decodes the body as `T`; an empty body decodes as `null`.
     pub fn decode<T: DeserializeOwned>(&self) -> Result<T, Error> {
-        let bytes: &[u8] = if self.body.iter().all(u8::is_ascii_whitespace) { b"null" } else { &self.body };
+        let bytes: &[u8] = if self.body.iter().all(u8::is_ascii_whitespace) {
+            b"null"
+        } else {
+            &self.body
+        };
         serde_json::from_slice(bytes).map_err(|source| Error::Decode {
             method: self.method.clone(),
             path: self.path.clone(),
             status: self.status,
             source,
             body: RawBody::new(
-                self.headers.get(CONTENT_TYPE).and_then(|v| v.to_str().ok()).map(str::to_owned),
+                self.headers
+                    .get(CONTENT_TYPE)
+                    .and_then(|v| v.to_str().ok())
+                    .map(str::to_owned),
                 &self.body,
             ),
         })
@@ -94,5 +109,8 @@ fn find_job(body: &[u8]) -> Option<JobLink> {
     struct WithJob {
         job: Option<JobLink>,
     }
-    serde_json::from_slice::<WithJob>(body).ok()?.job.filter(|job| !job.uuid.is_empty())
+    serde_json::from_slice::<WithJob>(body)
+        .ok()?
+        .job
+        .filter(|job| !job.uuid.is_empty())
 }

@@ -17,8 +17,8 @@ use crate::response::Response;
 /// Reads one object: `GET` on its instance path.
 ///
 /// ```no_run
-/// # async fn run(conn: ontap_core::HostConnection) -> Result<(), ontap_core::Error> {
 /// # extern crate ontap_core as ontap;
+/// # async fn run(conn: ontap_core::HostConnection) -> Result<(), ontap_core::Error> {
 /// use ontap_core::Get;
 /// #[derive(Debug, Clone, Default, ontap::Resource)]
 /// #[resource(path = "/cluster/software/download")]
@@ -80,7 +80,12 @@ pub struct PostOptions {
 
 impl Default for PostOptions {
     fn default() -> Self {
-        PostOptions { hydrate: false, poll: true, poll_options: PollOptions::default(), query: Query::new() }
+        PostOptions {
+            hydrate: false,
+            poll: true,
+            poll_options: PollOptions::default(),
+            query: Query::new(),
+        }
     }
 }
 
@@ -135,8 +140,8 @@ impl PostOptions {
 /// volume.
 ///
 /// ```no_run
-/// # async fn run(conn: ontap_core::HostConnection) -> Result<(), ontap_core::Error> {
 /// # extern crate ontap_core as ontap;
+/// # async fn run(conn: ontap_core::HostConnection) -> Result<(), ontap_core::Error> {
 /// use ontap_core::{Post, PostOptions, Secret};
 /// #[derive(Debug, Clone, Default, ontap::Resource)]
 /// #[resource(path = "/cluster/software/download")]

@@ -10,8 +10,8 @@ use crate::references::{NodeReference, SvmReference};
 /// finished job about five minutes after it ends.
 ///
 /// ```no_run
-/// # async fn run(conn: ontap::HostConnection) -> Result<(), ontap::Error> {
 /// # extern crate ontap_core as ontap;
+/// # async fn run(conn: ontap::HostConnection) -> Result<(), ontap::Error> {
 /// use ontap::prelude::*;
 /// use ontap_resources::Job;
 ///

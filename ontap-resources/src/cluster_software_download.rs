@@ -33,8 +33,8 @@ pub enum DownloadState {
 /// read the status of the current or last download.
 ///
 /// ```no_run
-/// # async fn run(conn: ontap::HostConnection) -> Result<(), ontap::Error> {
 /// # extern crate ontap_core as ontap;
+/// # async fn run(conn: ontap::HostConnection) -> Result<(), ontap::Error> {
 /// use ontap::prelude::*;
 /// use ontap::PostOptions;
 /// use ontap_resources::SoftwarePackageDownload;

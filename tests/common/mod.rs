@@ -1,0 +1,43 @@
+//! Shared helpers of the integration tests: a scripted ONTAP on 127.0.0.1.
+#![allow(dead_code)]
+
+use std::time::Duration;
+
+use ontap::HostConnection;
+use serde_json::{Value, json};
+use wiremock::MockServer;
+
+/// The password the tests use; no output may contain it.
+pub const PASSWORD: &str = "Pa55-w0rd-that-must-not-leak";
+
+pub const JOB_UUID: &str = "f587d316-5feb-11e8-b0e0-005056956dfc";
+
+/// A connection to `server` over plain HTTP, polling fast.
+pub fn connect(server: &MockServer) -> HostConnection {
+    let addr = server.address();
+    HostConnection::builder(addr.ip().to_string())
+        .port(addr.port())
+        .scheme(ontap::Scheme::Http)
+        .basic_auth("admin", PASSWORD)
+        .poll_interval(Duration::from_millis(20))
+        .poll_timeout(Duration::from_secs(5))
+        .build()
+        .expect("a valid connection")
+}
+
+/// `{"job": {"uuid", "_links": {"self": ...}}}`, as a 202 carries it.
+pub fn job_body(uuid: &str) -> Value {
+    json!({"job": {"uuid": uuid, "_links": {"self": {"href": format!("/api/cluster/jobs/{uuid}")}}}})
+}
+
+/// A job as `GET /cluster/jobs/{uuid}` answers.
+pub fn job_state(uuid: &str, state: &str, message: &str, code: i64) -> Value {
+    json!({
+        "uuid": uuid,
+        "description": "POST /api/cluster/software/download",
+        "state": state,
+        "message": message,
+        "code": code,
+        "_links": {"self": {"href": format!("/api/cluster/jobs/{uuid}")}}
+    })
+}

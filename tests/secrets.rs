@@ -1,0 +1,119 @@
+//! The password never shows: not in Debug, Display, errors, nor logs.
+
+mod common;
+
+use std::io::Write;
+use std::sync::{Arc, Mutex};
+
+use common::{JOB_UUID, PASSWORD, connect, job_body};
+use ontap::prelude::*;
+use ontap::resources::SoftwarePackageDownload;
+use ontap::{PostOptions, Secret};
+use serde_json::json;
+use wiremock::matchers::{body_json, method, path};
+use wiremock::{Mock, MockServer, ResponseTemplate};
+
+/// Collects everything a tracing subscriber writes.
+#[derive(Clone, Default)]
+struct Captured(Arc<Mutex<Vec<u8>>>);
+
+impl Write for Captured {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.0.lock().unwrap().extend_from_slice(buf);
+        Ok(buf.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+impl<'a> tracing_subscriber::fmt::MakeWriter<'a> for Captured {
+    type Writer = Captured;
+    fn make_writer(&'a self) -> Self::Writer {
+        self.clone()
+    }
+}
+
+#[test]
+fn debug_and_display_mask_the_password() {
+    let download = SoftwarePackageDownload {
+        url: Some("http://server/package".into()),
+        username: Some("admin".into()),
+        password: Some(PASSWORD.into()),
+        ..Default::default()
+    };
+    let display = download.to_string();
+    let debug = format!("{download:?} {download:#?}");
+    assert_eq!(
+        display,
+        r#"SoftwarePackageDownload({"password": "*********", "url": "http://server/package", "username": "admin"})"#
+    );
+    assert!(!debug.contains(PASSWORD), "{debug}");
+    assert!(debug.contains("*********"));
+    let secret = Secret::from(PASSWORD);
+    assert_eq!(format!("{secret} {secret:?}"), "********* *********");
+    // The connection does not print its credentials either.
+    let conn = ontap::HostConnection::builder("cluster")
+        .basic_auth("admin", PASSWORD)
+        .build()
+        .unwrap();
+    assert!(!format!("{conn:?}").contains(PASSWORD));
+}
+
+#[tokio::test]
+async fn the_password_reaches_the_body_and_nothing_else() {
+    let captured = Captured::default();
+    let subscriber = tracing_subscriber::fmt()
+        .with_max_level(tracing::Level::TRACE)
+        .with_writer(captured.clone())
+        .with_ansi(false)
+        .finish();
+    let _guard = tracing::subscriber::set_default(subscriber);
+
+    let server = MockServer::start().await;
+    Mock::given(method("POST"))
+        .and(path("/api/cluster/software/download"))
+        .and(body_json(
+            json!({"url": "http://server/package", "username": "admin", "password": PASSWORD}),
+        ))
+        .respond_with(ResponseTemplate::new(202).set_body_json(job_body(JOB_UUID)))
+        .expect(1)
+        .mount(&server)
+        .await;
+    Mock::given(method("GET"))
+        .and(path(format!("/api/cluster/jobs/{JOB_UUID}")))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!({
+            "uuid": JOB_UUID, "state": "failure", "message": "Failed to download the package", "code": 10551381,
+            "error": {"message": "Failed to download the package", "code": "10551381"}
+        })))
+        .mount(&server)
+        .await;
+
+    let mut download = SoftwarePackageDownload {
+        url: Some("http://server/package".into()),
+        username: Some("admin".into()),
+        password: Some(PASSWORD.into()),
+        ..Default::default()
+    };
+    let err = download
+        .post(&connect(&server), PostOptions::default())
+        .await
+        .unwrap_err();
+
+    let logs = String::from_utf8(captured.0.lock().unwrap().clone()).unwrap();
+    assert!(
+        logs.contains("POST") && logs.contains("/cluster/software/download"),
+        "requests are logged: {logs}"
+    );
+    assert!(logs.contains("status=202"), "{logs}");
+    assert!(!logs.contains("Basic "), "no Authorization header in logs: {logs}");
+    for text in [
+        logs,
+        err.to_string(),
+        format!("{err:?}"),
+        download.to_string(),
+        format!("{download:?}"),
+    ] {
+        assert!(!text.contains(PASSWORD), "the password leaked into: {text}");
+    }
+}
