@@ -1,0 +1,623 @@
+//! An ONTAP REST API simulator, for tests, examples and benchmarks of ONTAP clients.
+//!
+//! `ontap-sim` serves the parts of NetApp ONTAP's REST API that the software-download flows
+//! use, with ONTAP's wire semantics, so that any ONTAP client (not only this workspace's)
+//! can run them against it:
+//!
+//! | API | What it does here |
+//! | --- | --- |
+//! | `POST /api/cluster/software/download` | starts a job that **really downloads** the package from `url` (HTTP, or HTTPS without certificate verification), sending Basic auth when `username`/`password` are given |
+//! | `GET /api/cluster/software/download` | the state of the current or last download |
+//! | `GET /api/cluster/jobs/{uuid}` | one job |
+//! | `PATCH /api/cluster/jobs/{uuid}?action=pause\|resume\|cancel` | controls a download job |
+//! | `GET /api/cluster/jobs` | the job collection, with `fields`, `max_records` + `_links.next`, `return_records=false`, `order_by=uuid [asc\|desc]` and filters |
+//!
+//! Every request needs HTTP Basic authentication. It listens on HTTPS with a self-signed
+//! certificate generated at start (for `localhost`, `127.0.0.1` and `::1`), or on plain HTTP.
+//!
+//! # As a library
+//!
+//! Start it in-process on an ephemeral loopback port, point a client at
+//! [`Simulator::base_url`], stop it with [`Simulator::shutdown`] (or drop it):
+//!
+//! ```
+//! # #[tokio::main(flavor = "current_thread")]
+//! # async fn main() -> std::io::Result<()> {
+//! use std::time::Duration;
+//! use ontap_sim::{PackageServer, Simulator};
+//!
+//! let packages = PackageServer::start([("image.tgz", vec![0u8; 64 * 1024])], None::<(&str, &str)>).await?;
+//! let sim = Simulator::builder()
+//!     .credentials("admin", "netapp1!")
+//!     .tls(true)                                 // the default: HTTPS, self-signed
+//!     .job_retention(Duration::from_secs(300))   // the default, as on ONTAP
+//!     .download_rate(Some(1024 * 1024))          // bytes per second, so progress shows
+//!     .seed_jobs(25)                             // finished jobs for the collection
+//!     .start()
+//!     .await?;
+//! assert!(sim.base_url().starts_with("https://127.0.0.1:"));
+//! let trust_this = sim.certificate_pem();        // Some(PEM) with TLS on
+//! assert!(trust_this.is_some());
+//! // ... POST {base_url}/api/cluster/software/download {"url": packages.url("image.tgz")} ...
+//! sim.shutdown().await;
+//! # Ok(())
+//! # }
+//! ```
+//!
+//! [`PackageServer`] is the package server for the download: a static file server on
+//! plain HTTP, with optional Basic authentication.
+//!
+//! # As a binary
+//!
+//! ```text
+//! ontap-sim [--listen 127.0.0.1:8443] [--username admin] [--password netapp1!] [--http]
+//!           [--cert-out cert.pem] [--job-retention 300] [--download-rate BYTES_PER_SEC]
+//!           [--seed-jobs N]
+//! ```
+//!
+//! It prints one line with the base URL and the username, and runs until Ctrl-C.
+//! `ontap-sim --help` describes the options.
+//!
+//! # ONTAP behaviours modelled
+//!
+//! - **Authentication**: a request without valid Basic credentials gets 401 with
+//!   `WWW-Authenticate: Basic realm="ONTAP"` and an **empty body**.
+//! - **Errors** are ONTAP bodies `{"error": {"message", "code" (a string), "target"?}}`:
+//!   unknown API path 404 code `3` ("API not found"); method not allowed 405 code `3`
+//!   (with `Allow`); bad JSON or a body that is not an object 400 code `2`; an unknown
+//!   query parameter or body field 400 code `262179` ("Unexpected argument"); an unknown
+//!   name in `fields`, a bad `max_records` or `return_records` 400 code `262197`
+//!   (target names the parameter); a job that does not exist (or was purged) 404
+//!   `{"message": "entry doesn't exist", "code": "4", "target": "uuid"}`. No request
+//!   can crash the simulator or get a plain-text rejection.
+//! - **Content type**: `application/hal+json` when the client accepts it, otherwise
+//!   `application/json`; bodies are 2-space-indented JSON, as ONTAP sends them.
+//! - **Jobs** carry `uuid`, `description`, `state`, `message`, `code` (integer),
+//!   `start_time`, `end_time` (RFC 3339 with a numeric offset, e.g.
+//!   `2024-11-26T19:46:42+00:00`), `svm {name, uuid, _links}`, `node {name}`,
+//!   `error {message, code (string), arguments}` on failure, and `_links.self`. A job GET
+//!   without `fields` returns every field; the collection returns `uuid` and `_links` unless
+//!   `fields` asks for more (`*`, `**`, `a`, `a.b`, comma lists; `uuid` and `_links` always).
+//!   The collection is ordered by UUID; `_links.next` carries an opaque `start.uuid=...`
+//!   cursor plus the other parameters, and is also sent as a `Link: <...>; rel="next"`
+//!   header. Filters take `*` wildcards, `!` (not), `|` (or), `<`, `>`, `<=`, `>=` and
+//!   `a..b` on `uuid`, `description`, `state`, `message`, `code`, `start_time`, `end_time`,
+//!   `svm.name`, `svm.uuid`, `node.name`, `error.message`, `error.code`; string comparisons
+//!   ignore case; several filters must all match.
+//! - **Purge**: a finished job disappears after the retention time (300 s by default),
+//!   then answers 404 code `4`. Seeded jobs count their retention from the start.
+//! - **`return_timeout`** on the POST (0..=120, default 0): the POST waits up to that many
+//!   seconds and answers **201** with the same `{"job": ...}` body when the job finished in
+//!   time, **202** otherwise. Out of range or not a number: 400 code `262197`, target
+//!   `return_timeout`. GETs validate it too (their answers are immediate).
+//! - **Download job**: description `POST /api/cluster/software/download`; state `queued`
+//!   then `running` (message with a percentage and byte counts when the server sends
+//!   `Content-Length`, bytes only otherwise), then `success` (message `success`, code 0) or
+//!   `failure`. The package body is streamed: only its size, SHA-256 and file name (the
+//!   last URL path segment) are kept ([`Simulator::packages`]).
+//!   `GET /api/cluster/software/download` says `not_started` (code 10551384) before any
+//!   download, `running` / "Package download in progress" / 10551382 while one runs or is
+//!   paused (the state has no `paused` value), then `success` (code 0) or `failure` with
+//!   the job's message and code.
+//! - **Download codes**: bad URL syntax → POST 400 `39387137` (target `url`); a scheme
+//!   other than http/https/ftp → POST 400 `39387138`; a URL without a file name → POST 400
+//!   `10551885`; missing `url` → POST 400 code `2` (target `url`); a POST while a download
+//!   is queued, running or paused → POST 400 `10551357` ("Cannot perform an update when a
+//!   previous update is still in progress", listed in the POST's documented error codes);
+//!   package server unreachable, HTTP 404 or any other non-2xx answer, a broken or short
+//!   transfer → job `failure` with code `10551381` (and the same in `error.code`); a
+//!   package whose file name was already downloaded → job `failure` `10551327`, detected
+//!   after the transfer, when the package is processed; exceeding the download time limit
+//!   (one hour by default) → job `failure` `10551383`.
+//! - **Job actions** (`PATCH /api/cluster/jobs/{uuid}?action=`, body `{}` or empty,
+//!   answer 200 `{}`): a download job supports all three. `pause` stops reading from the
+//!   package server (the transfer really stalls) and shows state `paused`; `resume`
+//!   continues; `cancel` ends the job as `failure` (code 10551381, message saying it was
+//!   cancelled) before the PATCH answers. A job that supports no actions (the seeded ones)
+//!   answers `458783` for pause/resume and `458784` for cancel; a finished download job
+//!   `458762`; pausing a paused job `458776`; resuming a job that is not paused `458771`;
+//!   an unknown action 400 code `2` (target `action`); no action, 200 (nothing to do).
+//!
+//! # Where it deliberately differs from ONTAP
+//!
+//! - FTP URLs are accepted at POST time (as on ONTAP) but the job fails with 10551381
+//!   saying FTP is not implemented. HTTPS package URLs are fetched without certificate
+//!   verification.
+//! - `_links` are sent whatever the `Accept` header; ONTAP drops them (except `next`) for
+//!   `application/json`. [`SimulatorBuilder::strict_hal_links`] turns that on.
+//! - `order_by` supports only `uuid` (ascending or descending); other fields answer 400
+//!   code 2. `return_timeout` never cuts a collection GET short (it is always fast).
+//! - The POST never answers 500 for `return_timeout` > 0 (a known ONTAP bug).
+//! - Only the APIs above exist; everything else is "API not found".
+//!
+//! # Fault injection
+//!
+//! Every request first consults the active [`Fault`]s (added with
+//! [`SimulatorBuilder::fault`] or [`Simulator::inject`]): latency, a forced status with an
+//! ONTAP body (e.g. 503, or 429 with `Retry-After`), a raw body (e.g. a proxy's HTML page),
+//! a dropped connection, or a truncated body.
+//!
+//! # Performance
+//!
+//! A job GET takes a read lock on the job map only while it serializes the job into bytes
+//! (no lock is held across an await), the auth check compares the header with a
+//! precomputed value, and accepted sockets use `TCP_NODELAY`. `benches/job_get.rs` measures
+//! it (`cargo bench -p ontap-sim --bench job_get`).
+
+#![warn(missing_docs)]
+
+mod api;
+mod download;
+mod error;
+mod faults;
+mod jobs;
+mod package_server;
+mod server;
+mod state;
+mod util;
+
+use std::io;
+use std::net::{Ipv4Addr, SocketAddr};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use tokio::sync::watch;
+use tokio::task::{JoinHandle, JoinSet};
+
+pub use faults::Fault;
+pub use package_server::PackageServer;
+
+use crate::state::{Config, Shared, lock};
+
+/// A package the simulator downloaded successfully.
+///
+/// ```
+/// # #[tokio::main(flavor = "current_thread")]
+/// # async fn main() -> std::io::Result<()> {
+/// let sim = ontap_sim::Simulator::builder().tls(false).start().await?;
+/// let none: Vec<ontap_sim::Package> = sim.packages();
+/// assert!(none.is_empty());
+/// # Ok(())
+/// # }
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct Package {
+    /// The file name: the last path segment of the URL, percent-decoded.
+    pub name: String,
+    /// The number of bytes received.
+    pub size: u64,
+    /// The SHA-256 of the bytes received, as lowercase hex.
+    pub sha256: String,
+    /// The URL it was downloaded from.
+    pub url: String,
+}
+
+/// Settings of a [`Simulator`]; created by [`Simulator::builder`].
+///
+/// ```
+/// # #[tokio::main(flavor = "current_thread")]
+/// # async fn main() -> std::io::Result<()> {
+/// use std::time::Duration;
+///
+/// let sim = ontap_sim::Simulator::builder()
+///     .credentials("admin", "secret")
+///     .tls(false)
+///     .job_retention(Duration::from_secs(5))
+///     .seed_jobs(3)
+///     .start()
+///     .await?;
+/// assert!(sim.base_url().starts_with("http://"));
+/// # Ok(())
+/// # }
+/// ```
+#[derive(Debug, Clone)]
+#[must_use]
+pub struct SimulatorBuilder {
+    username: String,
+    password: String,
+    tls: bool,
+    listen: SocketAddr,
+    retention: Duration,
+    download_rate: Option<u64>,
+    download_time_limit: Duration,
+    seed_jobs: usize,
+    strict_hal_links: bool,
+    faults: Vec<Fault>,
+}
+
+impl Default for SimulatorBuilder {
+    fn default() -> Self {
+        SimulatorBuilder {
+            username: "admin".to_owned(),
+            password: "netapp1!".to_owned(),
+            tls: true,
+            listen: SocketAddr::from((Ipv4Addr::LOCALHOST, 0)),
+            retention: Duration::from_secs(300),
+            download_rate: None,
+            download_time_limit: Duration::from_secs(3600),
+            seed_jobs: 0,
+            strict_hal_links: false,
+            faults: Vec::new(),
+        }
+    }
+}
+
+impl SimulatorBuilder {
+    /// The Basic credentials every request must carry (default `admin` / `netapp1!`).
+    ///
+    /// ```
+    /// let b = ontap_sim::Simulator::builder().credentials("admin", "secret");
+    /// # let _ = b;
+    /// ```
+    pub fn credentials(mut self, username: impl Into<String>, password: impl Into<String>) -> Self {
+        self.username = username.into();
+        self.password = password.into();
+        self
+    }
+
+    /// HTTPS with a self-signed certificate generated at start (`true`, the default), or
+    /// plain HTTP (`false`).
+    ///
+    /// ```
+    /// let b = ontap_sim::Simulator::builder().tls(false);
+    /// # let _ = b;
+    /// ```
+    pub fn tls(mut self, tls: bool) -> Self {
+        self.tls = tls;
+        self
+    }
+
+    /// The address to listen on (default `127.0.0.1:0`: an ephemeral loopback port).
+    ///
+    /// ```
+    /// let b = ontap_sim::Simulator::builder().listen("127.0.0.1:0".parse().unwrap());
+    /// # let _ = b;
+    /// ```
+    pub fn listen(mut self, addr: SocketAddr) -> Self {
+        self.listen = addr;
+        self
+    }
+
+    /// How long a finished job stays before it is purged (default 300 s, as on ONTAP).
+    ///
+    /// ```
+    /// let b = ontap_sim::Simulator::builder().job_retention(std::time::Duration::from_secs(2));
+    /// # let _ = b;
+    /// ```
+    pub fn job_retention(mut self, retention: Duration) -> Self {
+        self.retention = retention;
+        self
+    }
+
+    /// Throttles package downloads to this many bytes per second, so that progress and
+    /// pause are visible (default `None`: as fast as the package server sends).
+    ///
+    /// ```
+    /// let b = ontap_sim::Simulator::builder().download_rate(Some(256 * 1024));
+    /// # let _ = b;
+    /// ```
+    pub fn download_rate(mut self, bytes_per_sec: Option<u64>) -> Self {
+        self.download_rate = bytes_per_sec;
+        self
+    }
+
+    /// The longest a download may take before its job fails with 10551383 (default one
+    /// hour, as on ONTAP). Paused time counts.
+    ///
+    /// ```
+    /// let b = ontap_sim::Simulator::builder().download_time_limit(std::time::Duration::from_secs(60));
+    /// # let _ = b;
+    /// ```
+    pub fn download_time_limit(mut self, limit: Duration) -> Self {
+        self.download_time_limit = limit;
+        self
+    }
+
+    /// Creates `n` synthetic finished jobs at start (various descriptions; every fifth one,
+    /// index 4, 9, ..., failed). They support no actions.
+    ///
+    /// ```
+    /// let b = ontap_sim::Simulator::builder().seed_jobs(100);
+    /// # let _ = b;
+    /// ```
+    pub fn seed_jobs(mut self, n: usize) -> Self {
+        self.seed_jobs = n;
+        self
+    }
+
+    /// When `true`, responses to clients that do not accept `application/hal+json` carry no
+    /// `_links` except `_links.next`, as ONTAP does (default `false`: links always).
+    ///
+    /// ```
+    /// let b = ontap_sim::Simulator::builder().strict_hal_links(true);
+    /// # let _ = b;
+    /// ```
+    pub fn strict_hal_links(mut self, strict: bool) -> Self {
+        self.strict_hal_links = strict;
+        self
+    }
+
+    /// Adds a fault active from the start (see [`Fault`]).
+    ///
+    /// ```
+    /// let b = ontap_sim::Simulator::builder().fault(ontap_sim::Fault::status(503).times(1));
+    /// # let _ = b;
+    /// ```
+    pub fn fault(mut self, fault: Fault) -> Self {
+        self.faults.push(fault);
+        self
+    }
+
+    /// Binds the address, generates the certificate (with TLS), seeds the jobs and starts
+    /// serving on the current tokio runtime.
+    ///
+    /// # Errors
+    /// Binding the address, generating the certificate or building the TLS settings.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> std::io::Result<()> {
+    /// let sim = ontap_sim::Simulator::builder().start().await?;
+    /// # let _ = sim;
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub async fn start(self) -> io::Result<Simulator> {
+        let listener = tokio::net::TcpListener::bind(self.listen).await?;
+        let addr = listener.local_addr()?;
+        let (tls, certificate_pem) = if self.tls {
+            let (acceptor, pem) = server::self_signed_tls(addr.ip())?;
+            (Some(acceptor), Some(pem))
+        } else {
+            (None, None)
+        };
+        let uuids = util::UuidGen::new();
+        let cluster_svm_uuid = uuids.next_uuid();
+        let data_svm_uuid = uuids.next_uuid();
+        let shared = Arc::new(Shared {
+            config: Config {
+                username: self.username,
+                password: self.password,
+                retention: self.retention,
+                download_rate: self.download_rate,
+                download_time_limit: self.download_time_limit,
+                strict_hal_links: self.strict_hal_links,
+                cluster_name: "sim-cluster".to_owned(),
+                node_name: "sim-cluster-01".to_owned(),
+                cluster_svm_uuid,
+            },
+            jobs: jobs::JobStore::default(),
+            uuids,
+            download: Mutex::new(download::DownloadStatus::default()),
+            packages: Mutex::new(Vec::new()),
+            faults: faults::Faults::default(),
+            http: download::http_client()?,
+            tasks: Mutex::new(JoinSet::new()),
+        });
+        for f in self.faults {
+            shared.faults.add(f);
+        }
+        jobs::seed(
+            &shared.jobs,
+            &shared.uuids,
+            self.seed_jobs,
+            &jobs::SeedContext {
+                cluster: &shared.config.cluster_name,
+                cluster_svm_uuid: &shared.config.cluster_svm_uuid,
+                data_svm_uuid: &data_svm_uuid,
+                nodes: ["sim-cluster-01", "sim-cluster-02"],
+            },
+        );
+        shared.spawn(purger(Arc::downgrade(&shared)));
+
+        let scheme = if tls.is_some() { "https" } else { "http" };
+        let base_url = format!("{scheme}://{addr}");
+        let (shutdown, rx) = watch::channel(false);
+        let router = api::router(shared.clone());
+        let server = tokio::spawn(server::serve(listener, tls, shared.clone(), router, rx));
+        tracing::info!(%base_url, "ontap-sim started");
+        Ok(Simulator {
+            shared,
+            addr,
+            base_url,
+            certificate_pem,
+            shutdown,
+            server: Some(server),
+        })
+    }
+}
+
+/// Removes finished jobs once their retention has passed.
+async fn purger(shared: std::sync::Weak<Shared>) {
+    loop {
+        let Some(s) = shared.upgrade() else { return };
+        let retention = s.config.retention;
+        s.jobs.purge(retention);
+        let tick = (retention / 4).clamp(Duration::from_millis(10), Duration::from_secs(1));
+        let now = tokio::time::Instant::now();
+        let wake = match s.jobs.next_expiry(retention) {
+            Some(t) => tokio::time::Instant::from_std(t).min(now + tick),
+            None => now + tick,
+        };
+        drop(s);
+        tokio::time::sleep_until(wake.max(now + Duration::from_millis(1))).await;
+    }
+}
+
+/// A running simulator. It stops on [`Simulator::shutdown`] or when dropped.
+///
+/// ```
+/// # #[tokio::main(flavor = "current_thread")]
+/// # async fn main() -> std::io::Result<()> {
+/// let sim = ontap_sim::Simulator::builder().credentials("admin", "pw").tls(false).start().await?;
+/// println!("ONTAP at {}/api as {}", sim.base_url(), sim.username());
+/// sim.shutdown().await;
+/// # Ok(())
+/// # }
+/// ```
+#[derive(Debug)]
+pub struct Simulator {
+    shared: Arc<Shared>,
+    addr: SocketAddr,
+    base_url: String,
+    certificate_pem: Option<String>,
+    shutdown: watch::Sender<bool>,
+    server: Option<JoinHandle<()>>,
+}
+
+impl Simulator {
+    /// A builder with the defaults: `admin` / `netapp1!`, HTTPS, `127.0.0.1:0`, 300 s job
+    /// retention, no download throttle, no seeded jobs, no faults.
+    ///
+    /// ```
+    /// let builder = ontap_sim::Simulator::builder();
+    /// # let _ = builder;
+    /// ```
+    pub fn builder() -> SimulatorBuilder {
+        SimulatorBuilder::default()
+    }
+
+    /// The base URL, without the `/api` suffix: `https://127.0.0.1:PORT` (or `http://`).
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> std::io::Result<()> {
+    /// let sim = ontap_sim::Simulator::builder().start().await?;
+    /// assert_eq!(sim.base_url(), format!("https://{}", sim.addr()));
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub fn base_url(&self) -> &str {
+        &self.base_url
+    }
+
+    /// The address it listens on.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> std::io::Result<()> {
+    /// let sim = ontap_sim::Simulator::builder().start().await?;
+    /// assert!(sim.addr().ip().is_loopback());
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub fn addr(&self) -> SocketAddr {
+        self.addr
+    }
+
+    /// The username requests must use.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> std::io::Result<()> {
+    /// let sim = ontap_sim::Simulator::builder().credentials("root", "pw").start().await?;
+    /// assert_eq!(sim.username(), "root");
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub fn username(&self) -> &str {
+        &self.shared.config.username
+    }
+
+    /// The password requests must use.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> std::io::Result<()> {
+    /// let sim = ontap_sim::Simulator::builder().credentials("root", "pw").start().await?;
+    /// assert_eq!(sim.password(), "pw");
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub fn password(&self) -> &str {
+        &self.shared.config.password
+    }
+
+    /// The self-signed certificate (PEM) when serving HTTPS, so a client can trust it.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> std::io::Result<()> {
+    /// let sim = ontap_sim::Simulator::builder().start().await?;
+    /// assert!(sim.certificate_pem().unwrap().starts_with("-----BEGIN CERTIFICATE-----"));
+    /// let plain = ontap_sim::Simulator::builder().tls(false).start().await?;
+    /// assert!(plain.certificate_pem().is_none());
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub fn certificate_pem(&self) -> Option<&str> {
+        self.certificate_pem.as_deref()
+    }
+
+    /// The packages downloaded successfully so far, oldest first.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> std::io::Result<()> {
+    /// let sim = ontap_sim::Simulator::builder().start().await?;
+    /// assert!(sim.packages().is_empty());
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub fn packages(&self) -> Vec<Package> {
+        lock(&self.shared.packages).clone()
+    }
+
+    /// Activates a fault for the following requests (see [`Fault`]).
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> std::io::Result<()> {
+    /// let sim = ontap_sim::Simulator::builder().start().await?;
+    /// sim.inject(ontap_sim::Fault::status(429).retry_after(1).times(1));
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub fn inject(&self, fault: Fault) {
+        self.shared.faults.add(fault);
+    }
+
+    /// Removes every active fault.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> std::io::Result<()> {
+    /// let sim = ontap_sim::Simulator::builder().start().await?;
+    /// sim.inject(ontap_sim::Fault::status(503));
+    /// sim.clear_faults();
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub fn clear_faults(&self) {
+        self.shared.faults.clear();
+    }
+
+    /// Stops accepting connections, closes the open ones (after their current response,
+    /// at most 2 s), stops running downloads and waits for the server task to end.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> std::io::Result<()> {
+    /// let sim = ontap_sim::Simulator::builder().start().await?;
+    /// let addr = sim.addr();
+    /// sim.shutdown().await;
+    /// assert!(tokio::net::TcpStream::connect(addr).await.is_err());
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub async fn shutdown(mut self) {
+        self.shutdown.send_replace(true);
+        self.shared.abort_tasks();
+        if let Some(server) = self.server.take() {
+            let _ = server.await;
+        }
+    }
+}
+
+impl Drop for Simulator {
+    fn drop(&mut self) {
+        self.shutdown.send_replace(true);
+        self.shared.abort_tasks();
+    }
+}

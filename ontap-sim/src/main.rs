@@ -1,0 +1,97 @@
+//! `ontap-sim`: runs the ONTAP REST API simulator until Ctrl-C.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::time::Duration;
+
+use clap::Parser;
+
+/// An ONTAP REST API simulator: software download (a real HTTP fetch of the package), jobs
+/// with pause/resume/cancel, job collection paging and filters, ONTAP error bodies and codes,
+/// Basic authentication, HTTPS with a self-signed certificate.
+#[derive(Debug, Parser)]
+#[command(name = "ontap-sim", version)]
+struct Args {
+    /// Address and port to listen on.
+    #[arg(long, value_name = "ADDR:PORT", default_value = "127.0.0.1:8443")]
+    listen: SocketAddr,
+
+    /// Username of the HTTP Basic credentials every request must carry.
+    #[arg(long, env = "ONTAP_SIM_USERNAME", default_value = "admin")]
+    username: String,
+
+    /// Password of the HTTP Basic credentials every request must carry.
+    #[arg(long, env = "ONTAP_SIM_PASSWORD", default_value = "netapp1!", hide_env_values = true)]
+    password: String,
+
+    /// Serve plain HTTP instead of HTTPS (HTTPS uses a self-signed certificate generated at
+    /// start for localhost, 127.0.0.1 and ::1).
+    #[arg(long)]
+    http: bool,
+
+    /// Write the generated certificate (PEM) to this file, so a client can trust it.
+    #[arg(long, value_name = "PATH")]
+    cert_out: Option<PathBuf>,
+
+    /// Seconds a finished job stays before it is purged (then GET answers 404, code 4).
+    #[arg(long, value_name = "SECS", default_value_t = 300)]
+    job_retention: u64,
+
+    /// Throttle package downloads to this many bytes per second, so progress is visible.
+    #[arg(long, value_name = "BYTES_PER_SEC")]
+    download_rate: Option<u64>,
+
+    /// Create this many synthetic finished jobs at start (for the jobs collection).
+    #[arg(long, value_name = "N", default_value_t = 0)]
+    seed_jobs: usize,
+}
+
+#[tokio::main]
+async fn main() -> ExitCode {
+    let args = Args::parse();
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn"));
+    tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .init();
+
+    let sim = match ontap_sim::Simulator::builder()
+        .listen(args.listen)
+        .credentials(args.username, args.password)
+        .tls(!args.http)
+        .job_retention(Duration::from_secs(args.job_retention))
+        .download_rate(args.download_rate)
+        .seed_jobs(args.seed_jobs)
+        .start()
+        .await
+    {
+        Ok(sim) => sim,
+        Err(e) => {
+            eprintln!("ontap-sim: cannot start on {}: {e}", args.listen);
+            return ExitCode::FAILURE;
+        }
+    };
+    if let Some(path) = &args.cert_out {
+        match sim.certificate_pem() {
+            Some(pem) => {
+                if let Err(e) = std::fs::write(path, pem) {
+                    eprintln!("ontap-sim: cannot write {}: {e}", path.display());
+                    return ExitCode::FAILURE;
+                }
+            }
+            None => eprintln!("ontap-sim: --cert-out ignored: serving plain HTTP"),
+        }
+    }
+    println!(
+        "ontap-sim listening on {} (username: {})",
+        sim.base_url(),
+        sim.username()
+    );
+    if let Err(e) = tokio::signal::ctrl_c().await {
+        eprintln!("ontap-sim: cannot wait for Ctrl-C: {e}");
+    }
+    sim.shutdown().await;
+    ExitCode::SUCCESS
+}

@@ -1,0 +1,62 @@
+//! The state one simulator shares between its connections and background tasks.
+
+use std::sync::{Mutex, MutexGuard, PoisonError};
+use std::time::Duration;
+
+use tokio::task::JoinSet;
+
+use crate::Package;
+use crate::download::DownloadStatus;
+use crate::faults::Faults;
+use crate::jobs::JobStore;
+use crate::util::UuidGen;
+
+/// Settings fixed at start.
+#[derive(Debug, Clone)]
+pub(crate) struct Config {
+    pub username: String,
+    pub password: String,
+    pub retention: Duration,
+    pub download_rate: Option<u64>,
+    pub download_time_limit: Duration,
+    pub strict_hal_links: bool,
+    pub cluster_name: String,
+    pub node_name: String,
+    pub cluster_svm_uuid: String,
+}
+
+/// Everything the request handlers and the jobs share.
+#[derive(Debug)]
+pub(crate) struct Shared {
+    pub config: Config,
+    pub jobs: JobStore,
+    pub uuids: UuidGen,
+    pub download: Mutex<DownloadStatus>,
+    pub packages: Mutex<Vec<Package>>,
+    pub faults: Faults,
+    pub http: reqwest::Client,
+    /// Background work (downloads, the purger): aborted when the simulator stops.
+    pub tasks: Mutex<JoinSet<()>>,
+}
+
+/// Locks a mutex, ignoring poisoning (a panicking task must not take the simulator down).
+pub(crate) fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(PoisonError::into_inner)
+}
+
+impl Shared {
+    /// Spawns background work that stops with the simulator.
+    pub fn spawn<F>(&self, fut: F)
+    where
+        F: std::future::Future<Output = ()> + Send + 'static,
+    {
+        let mut tasks = lock(&self.tasks);
+        while tasks.try_join_next().is_some() {}
+        tasks.spawn(fut);
+    }
+
+    /// Stops all background work.
+    pub fn abort_tasks(&self) {
+        lock(&self.tasks).abort_all();
+    }
+}

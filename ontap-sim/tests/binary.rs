@@ -1,0 +1,124 @@
+//! The `ontap-sim` binary: flags, the start line, the certificate file.
+
+mod common;
+
+use std::io::{BufRead, BufReader};
+use std::process::{Child, Command, Stdio};
+
+use common::bounded;
+use reqwest::StatusCode;
+
+/// The child process, killed when the test ends (even on failure).
+struct Sim(Child);
+
+impl Drop for Sim {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+/// Starts the binary and returns it with the base URL read from its start line.
+fn start(args: &[&str]) -> (Sim, String) {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_ontap-sim"))
+        .args(args)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::inherit())
+        .spawn()
+        .expect("spawn ontap-sim");
+    let stdout = child.stdout.take().expect("stdout");
+    let sim = Sim(child);
+    let mut line = String::new();
+    BufReader::new(stdout).read_line(&mut line).expect("start line");
+    let url = line
+        .split_whitespace()
+        .find(|w| w.starts_with("http"))
+        .unwrap_or_else(|| panic!("no URL in {line:?}"))
+        .to_owned();
+    (sim, url)
+}
+
+#[tokio::test]
+async fn binary_serves_plain_http_with_the_given_flags() {
+    bounded(async {
+        let (_sim, url) = start(&[
+            "--http",
+            "--listen",
+            "127.0.0.1:0",
+            "--username",
+            "ops",
+            "--password",
+            "pw",
+            "--seed-jobs",
+            "4",
+            "--job-retention",
+            "60",
+        ]);
+        assert!(url.starts_with("http://127.0.0.1:"), "{url}");
+        let client = common::insecure_client();
+        let r = client
+            .get(format!("{url}/api/cluster/jobs"))
+            .basic_auth("ops", Some("pw"))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), StatusCode::OK);
+        let v: serde_json::Value = serde_json::from_str(&r.text().await.unwrap()).unwrap();
+        assert_eq!(v["num_records"], 4);
+        let r = client
+            .get(format!("{url}/api/cluster/jobs"))
+            .basic_auth("admin", Some("netapp1!"))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), StatusCode::UNAUTHORIZED);
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn binary_serves_https_and_writes_its_certificate() {
+    bounded(async {
+        let dir = std::env::temp_dir().join(format!("ontap-sim-test-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let cert = dir.join("cert.pem");
+        let (_sim, url) = start(&["--listen", "127.0.0.1:0", "--cert-out", cert.to_str().unwrap()]);
+        assert!(url.starts_with("https://127.0.0.1:"), "{url}");
+        // The file is written before the start line is printed.
+        let pem = std::fs::read_to_string(&cert).unwrap();
+        let client = common::trusting_client(&pem);
+        let r = client
+            .get(format!("{url}/api/cluster/software/download"))
+            .basic_auth("admin", Some("netapp1!"))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), StatusCode::OK);
+        let v: serde_json::Value = serde_json::from_str(&r.text().await.unwrap()).unwrap();
+        assert_eq!(v["state"], "not_started");
+        let _ = std::fs::remove_dir_all(&dir);
+    })
+    .await;
+}
+
+#[test]
+fn help_documents_the_flags() {
+    let out = Command::new(env!("CARGO_BIN_EXE_ontap-sim"))
+        .arg("--help")
+        .output()
+        .expect("run --help");
+    assert!(out.status.success());
+    let text = String::from_utf8_lossy(&out.stdout);
+    for flag in [
+        "--listen",
+        "--username",
+        "--password",
+        "--http",
+        "--cert-out",
+        "--job-retention",
+        "--download-rate",
+        "--seed-jobs",
+    ] {
+        assert!(text.contains(flag), "--help lacks {flag}");
+    }
+}

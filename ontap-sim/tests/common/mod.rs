@@ -1,0 +1,215 @@
+//! Helpers shared by the integration tests: a plain reqwest client and polling.
+#![allow(dead_code)]
+
+use std::future::Future;
+use std::time::{Duration, Instant};
+
+use ontap_sim::Simulator;
+use reqwest::StatusCode;
+use reqwest::header::HeaderMap;
+use serde_json::Value;
+
+/// Every test body runs under this bound.
+pub const TEST_LIMIT: Duration = Duration::from_secs(60);
+
+/// Runs a test body with a time bound.
+pub async fn bounded<F: Future<Output = ()>>(f: F) {
+    tokio::time::timeout(TEST_LIMIT, f)
+        .await
+        .expect("test took longer than its time bound");
+}
+
+/// A reqwest client that accepts the simulator's self-signed certificate.
+pub fn insecure_client() -> reqwest::Client {
+    let _ = rustls::crypto::ring::default_provider().install_default();
+    reqwest::Client::builder()
+        .tls_danger_accept_invalid_certs(true)
+        .timeout(Duration::from_secs(30))
+        .build()
+        .expect("client")
+}
+
+/// A reqwest client that trusts only the given PEM certificate (verification on).
+pub fn trusting_client(pem: &str) -> reqwest::Client {
+    let _ = rustls::crypto::ring::default_provider().install_default();
+    let cert = reqwest::Certificate::from_pem(pem.as_bytes()).expect("pem");
+    reqwest::Client::builder()
+        .tls_certs_only([cert])
+        .timeout(Duration::from_secs(30))
+        .build()
+        .expect("client")
+}
+
+/// An answer: status, headers, raw body, and the body as JSON (Null when not JSON).
+#[derive(Debug)]
+pub struct Reply {
+    pub status: StatusCode,
+    pub headers: HeaderMap,
+    pub text: String,
+    pub json: Value,
+}
+
+impl Reply {
+    /// The ONTAP error code (a string), panicking with the body when absent.
+    pub fn error_code(&self) -> &str {
+        self.json["error"]["code"]
+            .as_str()
+            .unwrap_or_else(|| panic!("no error.code in {}", self.text))
+    }
+
+    pub fn error_target(&self) -> Option<&str> {
+        self.json["error"]["target"].as_str()
+    }
+
+    pub fn content_type(&self) -> &str {
+        self.headers
+            .get("content-type")
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or("")
+    }
+}
+
+/// A client bound to one simulator, with its credentials.
+#[derive(Clone)]
+pub struct Api {
+    pub base: String,
+    pub user: String,
+    pub pass: String,
+    pub client: reqwest::Client,
+}
+
+impl Api {
+    pub fn new(sim: &Simulator) -> Api {
+        Api {
+            base: sim.base_url().to_owned(),
+            user: sim.username().to_owned(),
+            pass: sim.password().to_owned(),
+            client: insecure_client(),
+        }
+    }
+
+    pub fn with_client(sim: &Simulator, client: reqwest::Client) -> Api {
+        Api {
+            client,
+            ..Api::new(sim)
+        }
+    }
+
+    pub async fn send(&self, req: reqwest::RequestBuilder) -> Reply {
+        let resp = req.send().await.expect("request failed");
+        let status = resp.status();
+        let headers = resp.headers().clone();
+        let text = resp.text().await.expect("body");
+        let json = serde_json::from_str(&text).unwrap_or(Value::Null);
+        Reply {
+            status,
+            headers,
+            text,
+            json,
+        }
+    }
+
+    pub fn url(&self, path_and_query: &str) -> String {
+        format!("{}{}", self.base, path_and_query)
+    }
+
+    pub async fn get(&self, path: &str) -> Reply {
+        self.send(
+            self.client
+                .get(self.url(path))
+                .basic_auth(&self.user, Some(&self.pass))
+                .header("Accept", "application/hal+json"),
+        )
+        .await
+    }
+
+    pub async fn post(&self, path: &str, body: &str) -> Reply {
+        self.send(
+            self.client
+                .post(self.url(path))
+                .basic_auth(&self.user, Some(&self.pass))
+                .header("Accept", "application/hal+json")
+                .header("Content-Type", "application/json")
+                .body(body.to_owned()),
+        )
+        .await
+    }
+
+    pub async fn patch(&self, path: &str, body: &str) -> Reply {
+        self.send(
+            self.client
+                .patch(self.url(path))
+                .basic_auth(&self.user, Some(&self.pass))
+                .header("Accept", "application/hal+json")
+                .header("Content-Type", "application/json")
+                .body(body.to_owned()),
+        )
+        .await
+    }
+
+    /// POSTs a download and returns the job UUID (expects 202).
+    pub async fn start_download(&self, body: Value) -> String {
+        let r = self.post("/api/cluster/software/download", &body.to_string()).await;
+        assert_eq!(r.status, StatusCode::ACCEPTED, "{}", r.text);
+        let uuid = r.json["job"]["uuid"].as_str().expect("job.uuid").to_owned();
+        assert_eq!(
+            r.json["job"]["_links"]["self"]["href"],
+            format!("/api/cluster/jobs/{uuid}")
+        );
+        uuid
+    }
+
+    /// Polls a job until it is terminal (or panics after `limit`).
+    pub async fn wait_job(&self, uuid: &str, limit: Duration) -> Value {
+        let start = Instant::now();
+        loop {
+            let r = self.get(&format!("/api/cluster/jobs/{uuid}")).await;
+            assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+            let state = r.json["state"].as_str().unwrap_or_default().to_owned();
+            if state == "success" || state == "failure" {
+                return r.json;
+            }
+            assert!(
+                start.elapsed() < limit,
+                "job {uuid} still {state} after {limit:?}: {}",
+                r.text
+            );
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+    }
+
+    /// Polls a job until `pred` holds on its body.
+    pub async fn wait_until(&self, uuid: &str, limit: Duration, pred: impl Fn(&Value) -> bool) -> Value {
+        let start = Instant::now();
+        loop {
+            let r = self.get(&format!("/api/cluster/jobs/{uuid}")).await;
+            if pred(&r.json) {
+                return r.json;
+            }
+            assert!(start.elapsed() < limit, "condition not reached: {}", r.text);
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+    }
+}
+
+/// Deterministic pseudo-random bytes (a package body).
+pub fn package_bytes(len: usize, seed: u64) -> Vec<u8> {
+    let mut x = seed.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+    (0..len)
+        .map(|_| {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            (x >> 24) as u8
+        })
+        .collect()
+}
+
+/// SHA-256 as lowercase hex, computed independently of the simulator.
+pub fn sha256_hex(data: &[u8]) -> String {
+    ring::digest::digest(&ring::digest::SHA256, data)
+        .as_ref()
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
+}
