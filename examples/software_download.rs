@@ -113,8 +113,12 @@ async fn target(args: Args) -> Result<Target, BoxError> {
     let Some(host) = args.host else {
         return simulated(timeout).await;
     };
-    let password = args.password.ok_or("--password (or ONTAP_PASSWORD) is needed with --host")?;
-    let url = args.url.ok_or("--url (or ONTAP_URL) is needed with --host: the package's address")?;
+    let password = args
+        .password
+        .ok_or("--password (or ONTAP_PASSWORD) is needed with --host")?;
+    let url = args
+        .url
+        .ok_or("--url (or ONTAP_URL) is needed with --host: the package's address")?;
     let mut builder = HostConnection::builder(host)
         .basic_auth(args.username, password)
         .verify(!args.insecure)
@@ -134,11 +138,19 @@ async fn target(args: Args) -> Result<Target, BoxError> {
 
 /// Starts a simulator and a package server on 127.0.0.1.
 async fn simulated(timeout: Duration) -> Result<Target, BoxError> {
-    let package: Vec<u8> = (0..PACKAGE_SIZE).map(|i| (i.wrapping_mul(2_654_435_761) >> 13) as u8).collect();
+    let package: Vec<u8> = (0..PACKAGE_SIZE)
+        .map(|i| (i.wrapping_mul(2_654_435_761) >> 13) as u8)
+        .collect();
     let packages = PackageServer::start([(PACKAGE_NAME, package)], Some(("pkg-user", "pkg-secret"))).await?;
-    let simulator = Simulator::builder().tls(true).download_rate(Some(SIMULATED_RATE)).start().await?;
+    let simulator = Simulator::builder()
+        .tls(true)
+        .download_rate(Some(SIMULATED_RATE))
+        .start()
+        .await?;
     let address = simulator.addr();
-    let certificate = simulator.certificate_pem().ok_or("the simulator serves no certificate")?;
+    let certificate = simulator
+        .certificate_pem()
+        .ok_or("the simulator serves no certificate")?;
     println!("Simulated ONTAP cluster at {}", simulator.base_url());
     let conn = HostConnection::builder(address.ip().to_string())
         .port(address.port())
@@ -170,8 +182,14 @@ async fn run(args: Args, show_progress: bool) -> Result<(), BoxError> {
         password: target.package_password.clone().map(Into::into),
         ..Default::default()
     };
-    let bar = if show_progress { ProgressBar::new(100) } else { ProgressBar::hidden() };
-    bar.set_style(ProgressStyle::with_template("{spinner} [{elapsed_precise}] [{bar:40}] {pos:>3}% {msg}")?);
+    let bar = if show_progress {
+        ProgressBar::new(100)
+    } else {
+        ProgressBar::hidden()
+    };
+    bar.set_style(ProgressStyle::with_template(
+        "{spinner} [{elapsed_precise}] [{bar:40}] {pos:>3}% {msg}",
+    )?);
     bar.enable_steady_tick(Duration::from_millis(120));
     let progress = bar.clone();
     let options = PostOptions::default()
@@ -193,8 +211,14 @@ async fn run(args: Args, show_progress: bool) -> Result<(), BoxError> {
     println!("{download}");
 
     // Flow 2: read the job by its uuid.
-    let uuid = response.job().map(|job| job.uuid.clone()).ok_or("the server started no job")?;
-    let mut job = Job { uuid: Some(uuid), ..Default::default() };
+    let uuid = response
+        .job()
+        .map(|job| job.uuid.clone())
+        .ok_or("the server started no job")?;
+    let mut job = Job {
+        uuid: Some(uuid),
+        ..Default::default()
+    };
     job.get(conn).await?;
     println!("{job}");
 
@@ -225,14 +249,29 @@ mod tests {
 
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
     async fn the_offline_run_downloads_through_the_simulator() {
-        run(args(&["--timeout", "60"]), false).await.expect("the offline run succeeds");
+        run(args(&["--timeout", "60"]), false)
+            .await
+            .expect("the offline run succeeds");
     }
 
     #[tokio::test]
     async fn an_unreachable_host_is_one_clear_error() {
-        let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .unwrap()
+            .local_addr()
+            .unwrap()
+            .port();
         let port = port.to_string();
-        let argv = ["--host", "127.0.0.1", "--port", &port, "--password", "x", "--url", "http://s/p.tgz"];
+        let argv = [
+            "--host",
+            "127.0.0.1",
+            "--port",
+            &port,
+            "--password",
+            "x",
+            "--url",
+            "http://s/p.tgz",
+        ];
         let err = run(args(&argv), false).await.unwrap_err();
         let text = chain(err.as_ref());
         assert!(text.starts_with("POST /cluster/software/download"), "{text}");
