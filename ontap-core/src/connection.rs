@@ -243,7 +243,7 @@ fn error_from_reply(
             method,
             path,
             status,
-            error,
+            error: Box::new(error),
             retry_after: retry_after(headers),
         };
     }
@@ -255,7 +255,7 @@ fn error_from_reply(
         method,
         path,
         status,
-        body: RawBody::new(content_type, body),
+        body: Box::new(RawBody::new(content_type, body)),
         retry_after: retry_after(headers),
     }
 }

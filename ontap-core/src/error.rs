@@ -37,7 +37,7 @@ pub enum Error {
         /// The HTTP status.
         status: StatusCode,
         /// What ONTAP said.
-        error: ApiError,
+        error: Box<ApiError>,
         /// The server's `Retry-After`, if it sent one.
         retry_after: Option<Duration>,
     },
@@ -52,7 +52,7 @@ pub enum Error {
         /// The HTTP status.
         status: StatusCode,
         /// The body as received, cut to a sane length.
-        body: RawBody,
+        body: Box<RawBody>,
         /// The server's `Retry-After`, if it sent one.
         retry_after: Option<Duration>,
     },
@@ -80,7 +80,7 @@ pub enum Error {
         #[source]
         source: serde_json::Error,
         /// The body as received, cut to a sane length.
-        body: RawBody,
+        body: Box<RawBody>,
     },
     /// A key that the path needs is not set on the resource.
     #[error("{resource} needs `{key}` set to build its path")]

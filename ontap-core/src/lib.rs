@@ -28,13 +28,14 @@ pub use request::{Query, RequestSpec, body, collection_path, encode_component, i
 pub use resource::{FieldMeta, Resource, Verb, Verbs};
 pub use response::Response;
 pub use secret::{MASK, Secret};
-pub use verbs::{Collection, Delete, Get, Patch, Post, PostOptions};
+pub use verbs::{Collection, Delete, Get, Patch, Post, PostOptions, ResourceExt};
 
 mod response;
 
-/// The verb traits, to bring their methods into scope: `use ontap::prelude::*;`.
+/// The traits a user of resources needs in scope: `use ontap::prelude::*;`.
 pub mod prelude {
-    pub use crate::verbs::{Collection, Delete, Get, Patch, Post};
+    pub use crate::resource::Resource;
+    pub use crate::verbs::{Collection, Delete, Get, Patch, Post, ResourceExt};
 }
 
 #[doc(hidden)]

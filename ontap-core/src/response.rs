@@ -87,13 +87,13 @@ impl Response {
             path: self.path.clone(),
             status: self.status,
             source,
-            body: RawBody::new(
+            body: Box::new(RawBody::new(
                 self.headers
                     .get(CONTENT_TYPE)
                     .and_then(|v| v.to_str().ok())
                     .map(str::to_owned),
                 &self.body,
-            ),
+            )),
         })
     }
 

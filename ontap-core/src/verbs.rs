@@ -1,6 +1,8 @@
-//! The verb traits: each gives its methods to every resource that supports
-//! the verb. `#[derive(Resource)]` implements the markers; the methods are
-//! written once, here.
+//! The verbs. `#[derive(Resource)]` implements a marker trait for each verb
+//! the resource supports ([`Get`], [`Post`], ...); the methods live once, in
+//! [`ResourceExt`], each available only where its marker is implemented, so
+//! `job.post(...)` on a resource without POST fails to compile with a message
+//! that says so.
 
 use std::time::Duration;
 
@@ -14,40 +16,13 @@ use crate::request::{self, Query, RequestSpec};
 use crate::resource::{Resource, Verb};
 use crate::response::Response;
 
-/// Reads one object: `GET` on its instance path.
-///
-/// ```no_run
-/// # extern crate ontap_core as ontap;
-/// # async fn run(conn: ontap_core::HostConnection) -> Result<(), ontap_core::Error> {
-/// use ontap_core::Get;
-/// #[derive(Debug, Clone, Default, ontap::Resource)]
-/// #[resource(path = "/cluster/software/download")]
-/// struct Download {
-///     #[get]
-///     state: Option<String>,
-/// }
-/// let mut download = Download::default();
-/// download.get(&conn).await?;
-/// println!("{download}");
-/// # Ok(()) }
-/// ```
+/// Marks a resource that ONTAP reads with `GET`; gives it [`ResourceExt::get`].
 #[diagnostic::on_unimplemented(
     message = "`{Self}` cannot be read with GET",
-    note = "mark the fields the server returns with `#[get]`"
+    label = "ONTAP does not read this object with GET",
+    note = "a resource supports GET when one of its fields is marked `#[get]`"
 )]
-#[async_trait]
-pub trait Get: Resource {
-    /// Fetches the object and sets every field the server returned; the
-    /// fields it did not return keep their values.
-    async fn get(&mut self, conn: &HostConnection) -> Result<Response, Error> {
-        refresh(self, conn, &Query::new()).await
-    }
-
-    /// [`Get::get`] with query parameters (`fields`, say).
-    async fn get_with(&mut self, conn: &HostConnection, query: &Query) -> Result<Response, Error> {
-        refresh(self, conn, query).await
-    }
-}
+pub trait Get: Resource {}
 
 /// GETs `resource` and merges the answer into it.
 async fn refresh<R: Resource>(resource: &mut R, conn: &HostConnection, query: &Query) -> Result<Response, Error> {
@@ -135,37 +110,91 @@ impl PostOptions {
     }
 }
 
-/// Creates an object: `POST` on the collection path. A POST is never
-/// retried: a second one could start a second download or create a second
-/// volume.
-///
-/// ```no_run
-/// # extern crate ontap_core as ontap;
-/// # async fn run(conn: ontap_core::HostConnection) -> Result<(), ontap_core::Error> {
-/// use ontap_core::{Post, PostOptions, Secret};
-/// #[derive(Debug, Clone, Default, ontap::Resource)]
-/// #[resource(path = "/cluster/software/download")]
-/// struct Download {
-///     #[post]
-///     url: Option<String>,
-///     #[post]
-///     password: Option<Secret>,
-/// }
-/// let mut download = Download { url: Some("http://server/package".into()), ..Default::default() };
-/// download.post(&conn, PostOptions::default().return_timeout(0)).await?;
-/// # Ok(()) }
-/// ```
+/// Marks a resource that ONTAP creates with `POST`; gives it [`ResourceExt::post`].
 #[diagnostic::on_unimplemented(
     message = "`{Self}` does not support POST",
     label = "ONTAP cannot create this object with POST",
     note = "a resource supports POST when one of its fields is marked `#[post]`"
 )]
+pub trait Post: Resource {}
+
+/// Marks a resource that ONTAP modifies with `PATCH`.
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` does not support PATCH",
+    label = "ONTAP cannot modify this object with PATCH",
+    note = "a resource supports PATCH when one of its fields is marked `#[patch]`"
+)]
+pub trait Patch: Resource {}
+
+/// Marks a resource that ONTAP deletes with `DELETE`.
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` does not support DELETE",
+    label = "ONTAP cannot delete this object",
+    note = "declare it on the struct with `#[resource(delete)]` when ONTAP deletes this object"
+)]
+pub trait Delete: Resource {}
+
+/// Marks a resource whose objects ONTAP lists with `GET` on the collection path.
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` has no collection to list",
+    label = "ONTAP has no collection of these objects",
+    note = "declare it on the struct with `#[resource(collection)]` when ONTAP lists these objects"
+)]
+pub trait Collection: Resource {}
+
+/// The methods of every resource: `get`, `post`, ... Each needs the verb's
+/// marker trait, which `#[derive(Resource)]` implements for the verbs the
+/// resource supports. Bring it into scope with `use ontap::prelude::*;`.
+///
+/// ```no_run
+/// # extern crate ontap_core as ontap;
+/// # async fn run(conn: ontap_core::HostConnection) -> Result<(), ontap_core::Error> {
+/// use ontap_core::prelude::*;
+/// use ontap_core::{PostOptions, Secret};
+/// #[derive(Debug, Clone, Default, ontap::Resource)]
+/// #[resource(path = "/cluster/software/download")]
+/// struct Download {
+///     #[get]
+///     state: Option<String>,
+///     #[post]
+///     url: Option<String>,
+/// }
+/// let mut download = Download { url: Some("http://server/package".into()), ..Default::default() };
+/// download.post(&conn, PostOptions::default().return_timeout(0)).await?;
+/// download.get(&conn).await?;
+/// println!("{download}");
+/// # Ok(()) }
+/// ```
 #[async_trait]
-pub trait Post: Resource {
-    /// Sends the fields that are set and allowed for POST. With a job in the
-    /// answer and `poll` on, waits for it: a failed, timed-out or vanished
-    /// job is an error. With `hydrate`, GETs the object afterwards.
-    async fn post(&mut self, conn: &HostConnection, options: PostOptions) -> Result<Response, Error> {
+pub trait ResourceExt: Resource {
+    /// Fetches the object (`GET` on its instance path) and sets every field
+    /// the server returned; the fields it did not return keep their values.
+    async fn get(&mut self, conn: &HostConnection) -> Result<Response, Error>
+    where
+        Self: Get,
+    {
+        refresh(self, conn, &Query::new()).await
+    }
+
+    /// [`ResourceExt::get`] with query parameters (`fields`, say).
+    async fn get_with(&mut self, conn: &HostConnection, query: &Query) -> Result<Response, Error>
+    where
+        Self: Get,
+    {
+        refresh(self, conn, query).await
+    }
+
+    /// Creates the object: `POST` on the collection path with the fields
+    /// that are set and allowed for POST. With a job in the answer and
+    /// `poll` on (the default), waits for it: a failed, timed-out or
+    /// vanished job is an error. With `hydrate`, GETs the object afterwards.
+    ///
+    /// A POST is never retried: a second one could start a second download
+    /// or create a second volume.
+    async fn post(&mut self, conn: &HostConnection, options: PostOptions) -> Result<Response, Error>
+    where
+        Self: Post,
+    {
         let body = request::body(self, Verb::Post)?;
         let spec = RequestSpec::new(Method::POST, &request::collection_path(self)?, &options.query)
             .with_body(serde_json::Value::Object(body));
@@ -183,26 +212,4 @@ pub trait Post: Resource {
     }
 }
 
-/// Modifies an object: `PATCH` on its instance path.
-#[diagnostic::on_unimplemented(
-    message = "`{Self}` does not support PATCH",
-    label = "ONTAP cannot modify this object with PATCH",
-    note = "a resource supports PATCH when one of its fields is marked `#[patch]`"
-)]
-pub trait Patch: Resource {}
-
-/// Deletes an object: `DELETE` on its instance path.
-#[diagnostic::on_unimplemented(
-    message = "`{Self}` does not support DELETE",
-    label = "ONTAP cannot delete this object",
-    note = "declare it on the struct with `#[resource(delete)]` when ONTAP deletes this object"
-)]
-pub trait Delete: Resource {}
-
-/// Lists objects: `GET` on the collection path.
-#[diagnostic::on_unimplemented(
-    message = "`{Self}` has no collection to list",
-    label = "ONTAP has no collection of these objects",
-    note = "declare it on the struct with `#[resource(collection)]` when ONTAP lists these objects"
-)]
-pub trait Collection: Resource {}
+impl<R: Resource> ResourceExt for R {}

@@ -1,0 +1,451 @@
+//! The derive macros of ontap-rs: [`Resource`](derive@Resource) turns an
+//! annotated struct into a typed view of an ONTAP REST object, and
+//! [`OpenEnum`](derive@OpenEnum) turns an enum into a set of server values
+//! that tolerates values it does not know.
+//!
+//! Use them through the `ontap` crate (`use ontap::{Resource, OpenEnum};`),
+//! which also holds the traits and types the generated code names.
+//!
+//! The macros only describe: they generate metadata (the path, a table of
+//! fields with their wire names and verbs, which fields are keys or secrets)
+//! and marker impls of the verb traits. Requests are built and sent by
+//! `ontap`'s runtime, written once for every resource.
+
+mod internals;
+mod open_enum;
+mod resource;
+
+use proc_macro::TokenStream;
+
+/// Derives `ontap::Resource`, `serde::Deserialize`, `Display` and the verb
+/// traits (`Get`, `Post`, `Patch`, `Delete`, `Collection`) for a struct that
+/// describes one kind of ONTAP object.
+///
+/// ```
+/// use ontap::{Resource, Secret};
+///
+/// #[derive(Debug, Clone, Default, Resource)]
+/// #[resource(path = "/cluster/software/download")]
+/// pub struct SoftwarePackageDownload {
+///     #[get]
+///     pub state: Option<String>,
+///     #[get]
+///     pub message: Option<String>,
+///     #[post]
+///     pub url: Option<String>,
+///     #[post]
+///     pub username: Option<String>,
+///     #[post]
+///     pub password: Option<Secret>,
+/// }
+///
+/// assert_eq!(SoftwarePackageDownload::PATH, "/cluster/software/download");
+/// assert_eq!(SoftwarePackageDownload::FIELDS[4].wire, "password");
+/// assert!(SoftwarePackageDownload::FIELDS[4].secret);
+/// ```
+///
+/// The struct must have named fields, no generic parameters, and every field
+/// must be an `Option<T>`: a resource is a partial view of the server's
+/// object, and any field may be absent. The struct must also implement
+/// `Default` (a request starts from an empty object). `T` must implement
+/// `serde::Serialize` (a field's value goes into request bodies) and
+/// `serde::Deserialize` (responses are read into it).
+///
+/// # What is generated
+///
+/// * `ontap::Resource`: `NAME` (the struct's name), `PATH` (the `path`
+///   attribute), `FIELDS` (one `ontap::FieldMeta` per field, in declaration
+///   order: Rust name, wire name, verbs, key, secret), `field_value` (a field
+///   as JSON) and `merge` (copy the fields set in another value, as a GET
+///   refreshes an object).
+/// * `serde::Deserialize`: reads the wire names straight from the input,
+///   ignores members the struct does not have, and leaves members that are
+///   missing or `null` as `None`.
+/// * `Display`: the resource as NetApp's Python library prints it,
+///   `Job({"state": "success", ...})`, with secrets masked.
+/// * The verb traits the resource supports, which give it its methods:
+///   `Get` when a field is `#[get]`, `Post` when a field is `#[post]`, `Patch`
+///   when a field is `#[patch]`, `Delete` and `Collection` when the struct
+///   says so. Calling `.post(..)` on a resource without POST does not compile.
+///
+/// Everything is generated inside `const _: () = { ... };`, so nothing is
+/// added to the surrounding module.
+///
+/// # Struct attributes: `#[resource(...)]`
+///
+/// ## `path = "/..."` (required)
+///
+/// The collection path below `/api`. It starts with `/`, does not end with
+/// `/`, and holds no query string. The instance path of one object is
+/// `path` followed by `/{key}` for each `#[key]` field, in order.
+///
+/// A path may contain placeholders that fields fill in: `{uuid}` is filled by
+/// the field whose wire name is `uuid`; `{volume.uuid}` by the `uuid` member of
+/// the field whose wire name is `volume` (an object). Each placeholder must
+/// name a field.
+///
+/// ```
+/// use ontap::Resource;
+/// # #[derive(Debug, Clone, Default, serde::Serialize, serde::Deserialize)]
+/// # pub struct VolumeRef { pub uuid: Option<String> }
+///
+/// #[derive(Debug, Clone, Default, Resource)]
+/// #[resource(path = "/storage/volumes/{volume.uuid}/snapshots", collection)]
+/// pub struct Snapshot {
+///     #[get]
+///     pub volume: Option<VolumeRef>,
+///     #[get]
+///     #[key]
+///     pub uuid: Option<String>,
+///     #[get]
+///     #[post]
+///     pub name: Option<String>,
+/// }
+///
+/// assert_eq!(Snapshot::PATH, "/storage/volumes/{volume.uuid}/snapshots");
+/// assert!(Snapshot::FIELDS[1].key);
+/// ```
+///
+/// ## `collection`
+///
+/// ONTAP lists these objects with a GET of `path`: implements
+/// `ontap::Collection`.
+///
+/// ```
+/// use ontap::{Collection, Resource};
+///
+/// #[derive(Debug, Clone, Default, Resource)]
+/// #[resource(path = "/cluster/jobs", collection)]
+/// pub struct Job {
+///     #[get]
+///     #[key]
+///     pub uuid: Option<String>,
+/// }
+///
+/// fn listable<R: Collection>() {}
+/// listable::<Job>();
+/// ```
+///
+/// ## `delete`
+///
+/// ONTAP deletes these objects with a DELETE of the instance path:
+/// implements `ontap::Delete`.
+///
+/// ```
+/// use ontap::{Delete, Resource};
+///
+/// #[derive(Debug, Clone, Default, Resource)]
+/// #[resource(path = "/storage/volumes", collection, delete)]
+/// pub struct Volume {
+///     #[get]
+///     #[key]
+///     pub uuid: Option<String>,
+/// }
+///
+/// fn deletable<R: Delete>() {}
+/// deletable::<Volume>();
+/// ```
+///
+/// ## `crate = "path"`
+///
+/// Where the generated code finds the `ontap` crate, for a crate that
+/// re-exports it under another name (the default is `::ontap`).
+///
+/// ```
+/// mod sdk {
+///     pub use ontap as runtime;
+/// }
+/// use sdk::runtime::Resource;
+///
+/// #[derive(Debug, Clone, Default, Resource)]
+/// #[resource(path = "/cluster/nodes", crate = "sdk::runtime")]
+/// pub struct Node {
+///     #[get]
+///     pub name: Option<String>,
+/// }
+///
+/// assert_eq!(Node::NAME, "Node");
+/// ```
+///
+/// # Field attributes
+///
+/// Each has a short form (`#[get]`) and a long form inside `#[resource(...)]`
+/// (`#[resource(get)]`); they mean the same and can be mixed. Prefer the long
+/// form in a module that also imports a web framework's `get` or `post`
+/// attribute macros: rustc resolves `#[get]` on a field of the derived struct
+/// to this derive's helper, so the short form still compiles there, but only
+/// `#[resource(get)]` cannot be mistaken for the framework's by a reader.
+/// (A short attribute written on the struct above `#[derive(Resource)]` is
+/// ambiguous to rustc too; it belongs on a field anyway.)
+///
+/// ## `#[get]`
+///
+/// The server returns this field: GET reads it back. Any `#[get]` field makes
+/// the resource implement `ontap::Get`.
+///
+/// ## `#[post]`
+///
+/// A POST (creation) body carries this field when it is set. Any `#[post]`
+/// field makes the resource implement `ontap::Post`.
+///
+/// ## `#[patch]`
+///
+/// A PATCH (modification) body carries this field when it is set. Any
+/// `#[patch]` field makes the resource implement `ontap::Patch`.
+///
+/// ```
+/// use ontap::{Resource, Verb};
+///
+/// #[derive(Debug, Clone, Default, Resource)]
+/// #[resource(path = "/cluster/nodes", collection)]
+/// pub struct Node {
+///     #[get]
+///     #[key]
+///     pub uuid: Option<String>,
+///     #[get]
+///     #[post]
+///     #[patch]
+///     pub name: Option<String>,
+/// }
+///
+/// let verbs = Node::FIELDS[1].verbs;
+/// assert!(verbs.contains(Verb::Get) && verbs.contains(Verb::Post) && verbs.contains(Verb::Patch));
+/// ```
+///
+/// ## `#[key]`
+///
+/// The field identifies one object of the collection: the instance path is
+/// `path` followed by `/{key}` for each key, in declaration order. A key is
+/// read back from the server, so it must also be `#[get]`.
+///
+/// ```
+/// use ontap::Resource;
+///
+/// #[derive(Debug, Clone, Default, Resource)]
+/// #[resource(path = "/cluster/jobs", collection)]
+/// pub struct Job {
+///     #[get]
+///     #[key]
+///     pub uuid: Option<String>,
+///     #[get]
+///     pub description: Option<String>,
+/// }
+///
+/// assert!(Job::FIELDS[0].key);
+/// assert!(!Job::FIELDS[1].key);
+/// ```
+///
+/// ## `#[secret]`
+///
+/// The field holds a secret: it prints as `*********` everywhere but in the
+/// request body. A field of type `Option<Secret>` is a secret without the
+/// attribute; `#[secret]` states it, and fails to compile on any other type.
+///
+/// ```
+/// use ontap::{Resource, Secret};
+///
+/// #[derive(Debug, Clone, Default, Resource)]
+/// #[resource(path = "/security/accounts")]
+/// pub struct Account {
+///     #[post]
+///     pub name: Option<String>,
+///     #[post]
+///     #[secret]
+///     pub password: Option<Secret>,
+/// }
+///
+/// assert!(Account::FIELDS[1].secret);
+/// ```
+///
+/// ## `#[resource(rename = "...")]`
+///
+/// The JSON name on the wire when it differs from the field's name (a raw
+/// identifier's `r#` is never part of the wire name).
+///
+/// ```
+/// use ontap::Resource;
+///
+/// #[derive(Debug, Clone, Default, Resource)]
+/// #[resource(path = "/cluster/jobs")]
+/// pub struct Job {
+///     #[get]
+///     #[resource(rename = "_links")]
+///     pub links: Option<serde_json::Value>,
+///     #[get]
+///     pub r#type: Option<String>,
+/// }
+///
+/// assert_eq!(Job::FIELDS[0].wire, "_links");
+/// assert_eq!(Job::FIELDS[1].name, "type");
+/// ```
+///
+/// ## The long form
+///
+/// `#[resource(get, post, patch, key, secret, rename = "...")]` on a field is
+/// the same as the short attributes, in any combination:
+///
+/// ```
+/// use ontap::Resource;
+///
+/// #[derive(Debug, Clone, Default, Resource)]
+/// #[resource(path = "/cluster/jobs", collection)]
+/// pub struct Job {
+///     #[resource(get, key)]
+///     pub uuid: Option<String>,
+///     #[resource(get, patch, rename = "description")]
+///     pub text: Option<String>,
+/// }
+///
+/// assert_eq!(Job::FIELDS[1].wire, "description");
+/// ```
+///
+/// # Mistakes
+///
+/// Each is a compile error pointing at the offending token, and all of them
+/// are reported at once: a missing or malformed `path`, a placeholder no field
+/// fills, a field that is not an `Option`, a `#[key]` without `#[get]`, an
+/// unknown or repeated attribute (with the nearest valid name), an empty
+/// `rename`, `#[secret]` on a type other than `Secret`, generics, and inputs
+/// other than a struct with named fields.
+///
+/// ```compile_fail
+/// use ontap::Resource;
+///
+/// #[derive(Debug, Clone, Default, Resource)]
+/// #[resource(path = "/cluster/jobs/{uuid}")]
+/// pub struct Job {
+///     #[get]
+///     pub uuid: String, // every field must be an `Option<T>`
+/// }
+/// ```
+#[proc_macro_derive(Resource, attributes(resource, get, post, patch, key, secret))]
+pub fn derive_resource(input: TokenStream) -> TokenStream {
+    resource::derive(input.into()).into()
+}
+
+/// Derives, for an enum of the values the server sends, the conversions to
+/// and from their wire names, keeping any value it does not name in its
+/// `#[open_enum(other)]` variant: a newer ONTAP that adds a value does not
+/// fail the response.
+///
+/// ```
+/// use ontap::OpenEnum;
+///
+/// #[derive(Debug, Clone, PartialEq, Eq, Hash, OpenEnum)]
+/// pub enum JobState {
+///     Queued,
+///     Running,
+///     Paused,
+///     Success,
+///     Failure,
+///     #[open_enum(other)]
+///     Unknown(String),
+/// }
+///
+/// assert_eq!(JobState::Running.as_str(), "running");
+/// assert_eq!(JobState::Success.to_string(), "success");
+/// assert_eq!("paused".parse(), Ok(JobState::Paused));
+/// assert_eq!("cancelled".parse(), Ok(JobState::Unknown("cancelled".into())));
+/// assert_eq!(JobState::KNOWN.len(), 5);
+/// ```
+///
+/// # What is generated
+///
+/// * `as_str(&self) -> &str`: the wire name, or for the `other` variant the
+///   text that was received; `KNOWN`: every variant but `other`, in order.
+/// * `Display` (the wire name) and `FromStr` (never fails: its `Err` is
+///   `Infallible`, and an unknown name becomes the `other` variant).
+/// * `serde::Serialize` as a string and `serde::Deserialize` from a string
+///   (borrowed or owned; an unknown value becomes the `other` variant, a
+///   value that is not a string is an error).
+///
+/// The inherent items `as_str` and `KNOWN` are added to the enum, so it
+/// cannot define items of those names itself.
+///
+/// # Attributes: `#[open_enum(...)]`
+///
+/// ## Wire names and `rename = "..."` (on a variant)
+///
+/// A variant's wire name is the snake_case of its name: a new word starts at
+/// a capital that follows a lowercase letter or a digit, or that ends a run
+/// of capitals (`NotStarted` → `not_started`, `HTTPServer` → `http_server`,
+/// `Sha256` → `sha256`). `rename` gives it another.
+///
+/// ```
+/// use ontap::OpenEnum;
+///
+/// #[derive(Debug, Clone, PartialEq, Eq, OpenEnum)]
+/// pub enum Protocol {
+///     NotStarted,
+///     #[open_enum(rename = "nfs3")]
+///     NfsV3,
+///     #[open_enum(other)]
+///     Unknown(String),
+/// }
+///
+/// assert_eq!(Protocol::NotStarted.as_str(), "not_started");
+/// assert_eq!(Protocol::NfsV3.as_str(), "nfs3");
+/// ```
+///
+/// ## `other` (on exactly one variant)
+///
+/// The tuple variant with one `String` that keeps any value the others do not
+/// name. Every other variant is a unit variant.
+///
+/// ```
+/// use ontap::OpenEnum;
+///
+/// #[derive(Debug, Clone, PartialEq, Eq, OpenEnum)]
+/// pub enum State {
+///     Online,
+///     #[open_enum(other)]
+///     Other(String),
+/// }
+///
+/// let state: State = serde_json::from_str(r#""degraded""#).unwrap();
+/// assert_eq!(state, State::Other("degraded".into()));
+/// assert_eq!(serde_json::to_string(&state).unwrap(), r#""degraded""#);
+/// ```
+///
+/// ## `crate = "path"` (on the enum)
+///
+/// Where the generated code finds the `ontap` crate (the default is
+/// `::ontap`), as for `#[derive(Resource)]`.
+///
+/// ```
+/// mod sdk {
+///     pub use ontap as runtime;
+/// }
+///
+/// #[derive(Debug, Clone, PartialEq, Eq, sdk::runtime::OpenEnum)]
+/// #[open_enum(crate = "sdk::runtime")]
+/// pub enum State {
+///     Online,
+///     #[open_enum(other)]
+///     Unknown(String),
+/// }
+///
+/// assert_eq!(State::Online.to_string(), "online");
+/// ```
+///
+/// # Mistakes
+///
+/// Each is a compile error pointing at the offending token: no `other`
+/// variant, two of them, an `other` variant that is not `Name(String)`, a
+/// variant other than `other` that carries data, two variants with the same
+/// wire name, an empty or unknown attribute, generics, and inputs that are not
+/// enums.
+///
+/// ```compile_fail
+/// use ontap::OpenEnum;
+///
+/// #[derive(OpenEnum)]
+/// pub enum State {
+///     Online,
+///     Offline, // no `#[open_enum(other)] Unknown(String)` variant
+/// }
+/// ```
+#[proc_macro_derive(OpenEnum, attributes(open_enum))]
+pub fn derive_open_enum(input: TokenStream) -> TokenStream {
+    open_enum::derive(input.into()).into()
+}

@@ -1,0 +1,672 @@
+//! Parsing, checking and expansion of `#[derive(Resource)]`, without rustc.
+
+use super::ast::Container;
+use super::check::{Placeholder, check, parse_path};
+use super::derive;
+use crate::internals::Ctxt;
+use quote::quote;
+use syn::{DeriveInput, parse_quote};
+
+/// The messages of every error `input` produces.
+fn errors(input: &DeriveInput) -> Vec<String> {
+    let cx = Ctxt::new();
+    let cont = Container::from_ast(&cx, input);
+    check(&cx, &cont);
+    match cx.check() {
+        Ok(()) => Vec::new(),
+        Err(err) => err.into_iter().map(|e| e.to_string()).collect(),
+    }
+}
+
+/// Asserts that `input` produces exactly one error, containing `needle`.
+#[track_caller]
+fn assert_one_error(input: DeriveInput, needle: &str) {
+    let errors = errors(&input);
+    assert_eq!(errors.len(), 1, "expected one error, got {errors:#?}");
+    assert!(
+        errors[0].contains(needle),
+        "{:?} does not contain {needle:?}",
+        errors[0]
+    );
+}
+
+fn job() -> DeriveInput {
+    parse_quote! {
+        #[resource(path = "/cluster/jobs", collection)]
+        pub struct Job {
+            #[get] #[key] pub uuid: Option<String>,
+            #[get] pub state: Option<JobState>,
+            #[get] #[resource(rename = "_links")] pub links: Option<ontap::Links>,
+            #[post] pub password: Option<Secret>,
+            #[resource(get, patch, secret)] pub token: Option<ontap::Secret>,
+            #[get] pub r#type: Option<String>,
+        }
+    }
+}
+
+#[test]
+fn reads_a_valid_resource() {
+    let input = job();
+    assert_eq!(errors(&input), Vec::<String>::new());
+    let cx = Ctxt::new();
+    let cont = Container::from_ast(&cx, &input);
+    assert!(cx.check().is_ok());
+    let summary: Vec<(String, String, bool, bool)> = cont
+        .fields()
+        .iter()
+        .map(|f| (f.name.clone(), f.wire(), f.attrs.key.is_some(), f.is_secret()))
+        .collect();
+    let expected = [
+        ("uuid", "uuid", true, false),
+        ("state", "state", false, false),
+        ("links", "_links", false, false),
+        ("password", "password", false, true),
+        ("token", "token", false, true),
+        ("type", "type", false, false),
+    ];
+    let expected: Vec<(String, String, bool, bool)> = expected
+        .iter()
+        .map(|(n, w, k, s)| (n.to_string(), w.to_string(), *k, *s))
+        .collect();
+    assert_eq!(summary, expected);
+    assert_eq!(
+        cont.attrs.path.as_ref().map(|p| p.value()).as_deref(),
+        Some("/cluster/jobs")
+    );
+    assert!(cont.attrs.collection.is_some());
+    assert!(cont.attrs.delete.is_none());
+    let token = &cont.fields()[4];
+    assert!(token.attrs.get.is_some() && token.attrs.patch.is_some() && token.attrs.post.is_none());
+}
+
+#[test]
+fn expands_to_the_contract() {
+    let out = derive(quote!(
+        #[derive(Resource)]
+        #[resource(path = "/cluster/jobs", collection, delete)]
+        struct Job {
+            #[get]
+            #[key]
+            uuid: Option<String>,
+            #[post]
+            url: Option<String>,
+            #[patch]
+            r#type: Option<String>,
+        }
+    ))
+    .to_string();
+    for expected in [
+        "const _ : () =",
+        "impl :: ontap :: Resource for Job",
+        "const NAME : & 'static str = \"Job\"",
+        "const PATH : & 'static str = \"/cluster/jobs\"",
+        "name : \"type\" , wire : \"type\"",
+        ":: ontap :: Verbs :: NONE . with (:: ontap :: Verb :: Get)",
+        "impl :: ontap :: Get for Job { }",
+        "impl :: ontap :: Post for Job { }",
+        "impl :: ontap :: Patch for Job { }",
+        "impl :: ontap :: Delete for Job { }",
+        "impl :: ontap :: Collection for Job { }",
+        "impl < 'de > :: ontap :: __private :: serde :: Deserialize < 'de > for Job",
+        "# [serde (crate = \"::ontap::__private::serde\" , rename = \"Job\" , expecting = \"a Job object\")]",
+        "impl :: core :: fmt :: Display for Job",
+        ":: ontap :: __private :: fmt_resource (self , f)",
+    ] {
+        assert!(out.contains(expected), "missing {expected:?} in\n{out}");
+    }
+    assert!(!out.contains("compile_error"));
+}
+
+#[test]
+fn marks_only_the_verbs_in_use() {
+    let out = derive(quote!(
+        #[resource(path = "/cluster/jobs")]
+        struct Job {
+            #[get]
+            uuid: Option<String>,
+        }
+    ))
+    .to_string();
+    assert!(out.contains("impl :: ontap :: Get for Job"));
+    for absent in ["Post for", "Patch for", "Delete for", "Collection for", "assert_secret"] {
+        assert!(!out.contains(absent), "unexpected {absent:?} in\n{out}");
+    }
+}
+
+#[test]
+fn honours_the_crate_override() {
+    let out = derive(quote!(
+        #[resource(path = "/cluster/jobs", crate = "my::sdk")]
+        struct Job {
+            #[get]
+            uuid: Option<String>,
+        }
+    ))
+    .to_string();
+    assert!(out.contains("impl my :: sdk :: Resource for Job"), "{out}");
+    assert!(out.contains("crate = \"my::sdk::__private::serde\""), "{out}");
+    assert!(!out.contains(":: ontap ::"), "{out}");
+}
+
+#[test]
+fn asserts_secret_types() {
+    let out = derive(quote!(
+        #[resource(path = "/x")]
+        struct Account {
+            #[post]
+            #[secret]
+            password: Option<MyString>,
+        }
+    ))
+    .to_string();
+    assert!(
+        out.contains(":: ontap :: __private :: assert_secret :: < MyString > ()"),
+        "{out}"
+    );
+}
+
+#[test]
+fn falls_back_on_errors() {
+    let out = derive(quote!(
+        #[resource(path = "cluster")]
+        struct Job {
+            #[get]
+            uuid: Option<String>,
+        }
+    ))
+    .to_string();
+    assert!(out.contains("compile_error"), "{out}");
+    assert!(out.contains("impl :: ontap :: Resource for Job"), "{out}");
+    assert!(out.contains("impl :: ontap :: Get for Job"), "{out}");
+    assert!(out.contains("impl :: core :: fmt :: Display for Job"), "{out}");
+    assert!(!out.contains("__OntapWire"), "{out}");
+}
+
+#[test]
+fn no_fallback_for_what_cannot_be_a_resource() {
+    for input in [
+        quote!(
+            enum Job {
+                A,
+            }
+        ),
+        quote!(
+            struct Job(Option<String>);
+        ),
+        quote!(
+            #[resource(path = "/x")]
+            struct Job<T> {
+                #[get]
+                t: Option<T>,
+            }
+        ),
+    ] {
+        let out = derive(input).to_string();
+        assert!(out.contains("compile_error"), "{out}");
+        assert!(!out.contains("impl"), "{out}");
+    }
+}
+
+#[test]
+fn never_panics_on_odd_input() {
+    for input in [
+        quote!(),
+        quote!(
+            fn main() {}
+        ),
+        quote!(struct),
+        quote!(
+            #[resource]
+            struct A {}
+        ),
+        quote!(
+            #[resource = 1]
+            struct A {}
+        ),
+        quote!(
+            #[resource(path)]
+            struct A {}
+        ),
+        quote!(
+            #[resource(path = 1)]
+            struct A {}
+        ),
+        quote!(
+            #[resource(path = "/x", crate = "not a path")]
+            struct A {}
+        ),
+        quote!(
+            #[resource(path = "/x", crate)]
+            struct A {}
+        ),
+        quote!(
+            #[resource(path = "/x", collection = true)]
+            struct A {}
+        ),
+        quote!(
+            #[resource(path = "/x")]
+            struct A {
+                #[resource(rename)]
+                a: Option<u8>,
+            }
+        ),
+        quote!(
+            #[resource(path = "/x")]
+            struct A {
+                #[resource(rename = b"x")]
+                a: Option<u8>,
+            }
+        ),
+        quote!(
+            #[resource(path = "/x")]
+            struct A {
+                #[resource(get = 1, 2)]
+                a: Option<u8>,
+            }
+        ),
+        quote!(
+            #[resource(path = "/{}")]
+            struct A {}
+        ),
+        quote!(
+            #[resource(path = "/{")]
+            struct A {}
+        ),
+        quote!(
+            #[resource(path = "/}")]
+            struct A {}
+        ),
+        quote!(
+            #[resource(path = "/{a.}")]
+            struct A {}
+        ),
+        quote!(
+            #[resource(path = "/é/{ü}")]
+            struct A {}
+        ),
+        quote!(union U { a: Option<u8> }),
+    ] {
+        let _ = derive(input);
+    }
+}
+
+#[test]
+fn missing_path() {
+    assert_one_error(
+        parse_quote!(
+            #[resource(collection)]
+            struct Job {
+                #[get]
+                uuid: Option<String>,
+            }
+        ),
+        "a resource needs its path",
+    );
+    assert_one_error(
+        parse_quote!(
+            struct Job {
+                #[get]
+                uuid: Option<String>,
+            }
+        ),
+        "a resource needs its path",
+    );
+}
+
+#[test]
+fn path_rules() {
+    let cases = [
+        ("", "`path` is empty"),
+        ("cluster/jobs", "must start with `/`: write `/cluster/jobs`"),
+        ("/api/cluster/jobs", "relative to `/api`: write `/cluster/jobs`"),
+        ("/api", "relative to `/api`"),
+        ("/cluster/jobs/", "must not end with `/`: write `/cluster/jobs`"),
+        ("/", "must name an object"),
+        ("//", "must name an object"),
+        ("/cluster//jobs", "empty segment"),
+        ("/cluster/jobs?fields=*", "query string"),
+        ("/cluster/jobs#x", "query string"),
+        ("/cluster/ jobs", "whitespace"),
+        ("/x/{uuid", "`{` without its `}`"),
+        ("/x/{a{b}}", "`{` without its `}`"),
+        ("/x/uuid}", "`}` without its `{`"),
+        ("/x/{}", "`{}` is not a placeholder"),
+        ("/x/{a.}", "`{a.}` is not a placeholder"),
+        ("/x/{a-b}", "`{a-b}` is not a placeholder"),
+    ];
+    for (path, needle) in cases {
+        let err = parse_path(path).expect_err(path);
+        assert!(err.contains(needle), "{path:?}: {err:?} does not contain {needle:?}");
+    }
+}
+
+#[test]
+fn path_placeholders() {
+    assert_eq!(parse_path("/cluster/jobs"), Ok(vec![]));
+    assert_eq!(
+        parse_path("/storage/volumes/{volume.uuid}/snapshots/{uuid}"),
+        Ok(vec![
+            Placeholder {
+                text: "volume.uuid".into(),
+                field: "volume".into()
+            },
+            Placeholder {
+                text: "uuid".into(),
+                field: "uuid".into()
+            },
+        ])
+    );
+}
+
+#[test]
+fn placeholders_must_match_fields() {
+    let ok: DeriveInput = parse_quote! {
+        #[resource(path = "/storage/volumes/{volume.uuid}/snapshots/{id}")]
+        struct Snapshot {
+            #[get] volume: Option<Volume>,
+            #[get] #[resource(rename = "id")] identifier: Option<String>,
+        }
+    };
+    assert_eq!(errors(&ok), Vec::<String>::new());
+    assert_one_error(
+        parse_quote! {
+            #[resource(path = "/storage/volumes/{volume.uuid}/snapshots")]
+            struct Snapshot { #[get] uuid: Option<String> }
+        },
+        "no field fills the placeholder `{volume.uuid}` in `path`: add a field whose wire name is `volume` (an object holding `uuid`)",
+    );
+    // The wire name counts, not the Rust name.
+    assert_one_error(
+        parse_quote! {
+            #[resource(path = "/x/{links}")]
+            struct X { #[get] #[resource(rename = "_links")] links: Option<String> }
+        },
+        "no field fills the placeholder `{links}`",
+    );
+}
+
+#[test]
+fn key_needs_get() {
+    assert_one_error(
+        parse_quote!(
+            #[resource(path = "/x")]
+            struct X {
+                #[post]
+                #[key]
+                uuid: Option<String>,
+            }
+        ),
+        "a `#[key]` field must also be `#[get]`",
+    );
+    assert_one_error(
+        parse_quote!(
+            #[resource(path = "/x")]
+            struct X {
+                #[resource(key)]
+                uuid: Option<String>,
+            }
+        ),
+        "add `#[get]` to `uuid`",
+    );
+}
+
+#[test]
+fn fields_must_be_options() {
+    assert_one_error(
+        parse_quote!(
+            #[resource(path = "/x")]
+            struct X {
+                #[get]
+                uuid: Vec<String>,
+            }
+        ),
+        "every field of a resource must be an `Option<T>`: a resource is a partial view of the server's object, and any field may be absent; write `Option<Vec<String>>`",
+    );
+}
+
+#[test]
+fn unknown_attributes_suggest_the_nearest() {
+    assert_one_error(
+        parse_quote!(
+            #[resource(path = "/x", colection)]
+            struct X {}
+        ),
+        "unknown resource attribute `colection`: did you mean `collection`?",
+    );
+    assert_one_error(
+        parse_quote!(
+            #[resource(path = "/x", frobnicate = "y")]
+            struct X {}
+        ),
+        "unknown resource attribute `frobnicate`: expected `path`, `collection`, `delete` or `crate`",
+    );
+    assert_one_error(
+        parse_quote!(
+            #[resource(path = "/x")]
+            struct X {
+                #[resource(gte)]
+                a: Option<u8>,
+            }
+        ),
+        "unknown resource field attribute `gte`: did you mean `get`?",
+    );
+    assert_one_error(
+        parse_quote!(
+            #[resource(path = "/x")]
+            struct X {
+                #[resource(path = "/y")]
+                a: Option<u8>,
+            }
+        ),
+        "`path` belongs on the struct, not on a field",
+    );
+    assert_one_error(
+        parse_quote!(
+            #[resource(path = "/x", get)]
+            struct X {}
+        ),
+        "`get` belongs on a field, not on the struct",
+    );
+    assert_one_error(
+        parse_quote!(
+            #[resource(path = "/x")]
+            #[secret]
+            struct X {}
+        ),
+        "`#[secret]` belongs on a field, not on the struct",
+    );
+}
+
+#[test]
+fn flags_take_no_values() {
+    assert_one_error(
+        parse_quote!(
+            #[resource(path = "/x")]
+            struct X {
+                #[get(all)]
+                a: Option<u8>,
+            }
+        ),
+        "`#[get]` takes no arguments",
+    );
+    assert_one_error(
+        parse_quote!(
+            #[resource(path = "/x")]
+            struct X {
+                #[resource(get = true)]
+                a: Option<u8>,
+            }
+        ),
+        "`get` takes no value",
+    );
+    assert_one_error(
+        parse_quote!(
+            #[resource(path = "/x", delete(now))]
+            struct X {}
+        ),
+        "`delete` takes no value",
+    );
+}
+
+#[test]
+fn duplicates() {
+    assert_one_error(
+        parse_quote!(
+            #[resource(path = "/x", path = "/y")]
+            struct X {}
+        ),
+        "duplicate `path`: the struct already has one",
+    );
+    assert_one_error(
+        parse_quote!(
+            #[resource(path = "/x")]
+            #[resource(collection, collection)]
+            struct X {}
+        ),
+        "duplicate `collection`",
+    );
+    assert_one_error(
+        parse_quote!(
+            #[resource(path = "/x")]
+            struct X {
+                #[get]
+                #[get]
+                a: Option<u8>,
+            }
+        ),
+        "duplicate `get` on this field",
+    );
+    assert_one_error(
+        parse_quote!(
+            #[resource(path = "/x")]
+            struct X {
+                #[get]
+                #[resource(get)]
+                a: Option<u8>,
+            }
+        ),
+        "(`#[get]` and `#[resource(get)]` are the same attribute)",
+    );
+    assert_one_error(
+        parse_quote!(
+            #[resource(path = "/x")]
+            struct X {
+                #[resource(rename = "a", rename = "b")]
+                a: Option<u8>,
+            }
+        ),
+        "duplicate `rename`: this field already has one",
+    );
+}
+
+#[test]
+fn unsupported_shapes() {
+    assert_one_error(
+        parse_quote!(
+            #[resource(path = "/x")]
+            struct X(Option<u8>);
+        ),
+        "needs a struct with named fields, not a tuple struct",
+    );
+    assert_one_error(
+        parse_quote!(
+            #[resource(path = "/x")]
+            struct X;
+        ),
+        "not a unit struct",
+    );
+    assert_one_error(
+        parse_quote!(
+            #[resource(path = "/x")]
+            enum X {
+                A,
+            }
+        ),
+        "not an enum",
+    );
+    assert_one_error(parse_quote!(#[resource(path = "/x")] union X { a: u8 }), "not a union");
+}
+
+#[test]
+fn generics_are_rejected() {
+    for input in [
+        parse_quote!(
+            #[resource(path = "/x")]
+            struct X<T> {
+                #[get]
+                a: Option<T>,
+            }
+        ),
+        parse_quote!(
+            #[resource(path = "/x")]
+            struct X<'a> {
+                #[get]
+                a: Option<&'a str>,
+            }
+        ),
+        parse_quote!(
+            #[resource(path = "/x")]
+            struct X<const N: usize> {
+                #[get]
+                a: Option<u8>,
+            }
+        ),
+    ] {
+        assert_one_error(input, "does not support generics");
+    }
+}
+
+#[test]
+fn rename_rules() {
+    assert_one_error(
+        parse_quote!(
+            #[resource(path = "/x")]
+            struct X {
+                #[resource(get, rename = "")]
+                a: Option<u8>,
+            }
+        ),
+        "`rename` needs the field's JSON name",
+    );
+    assert_one_error(
+        parse_quote!(
+            #[resource(path = "/x")]
+            struct X {
+                #[get]
+                name: Option<u8>,
+                #[get]
+                #[resource(rename = "name")]
+                other: Option<u8>,
+            }
+        ),
+        "the wire name `name` is already taken by field `name`",
+    );
+}
+
+#[test]
+fn reports_every_mistake_at_once() {
+    let input: DeriveInput = parse_quote! {
+        #[resource(path = "/api/x/{missing}", colection)]
+        struct X {
+            #[key] a: String,
+            #[resource(rename = "")] b: Option<u8>,
+            #[gett] c: Option<u8>,
+        }
+    };
+    let errors = errors(&input);
+    // `#[gett]` is not one of ours: rustc reports it, not the derive.
+    assert_eq!(errors.len(), 5, "{errors:#?}");
+}
+
+#[test]
+fn one_mistake_one_error() {
+    // The misspelled `rename` is the mistake; the placeholder it leaves
+    // unfilled is not reported on top of it.
+    assert_one_error(
+        parse_quote! {
+            #[resource(path = "/x/{id}")]
+            struct X { #[resource(get, renam = "id")] identifier: Option<String> }
+        },
+        "did you mean `rename`?",
+    );
+}

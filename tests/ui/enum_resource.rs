@@ -1,0 +1,10 @@
+use ontap::Resource;
+
+#[derive(Debug, Clone, Resource)]
+#[resource(path = "/cluster/jobs")]
+pub enum Job {
+    Running,
+    Done,
+}
+
+fn main() {}

@@ -1,0 +1,8 @@
+use ontap::OpenEnum;
+
+#[derive(Debug, Clone, PartialEq, Eq, OpenEnum)]
+pub struct JobState {
+    pub name: String,
+}
+
+fn main() {}
