@@ -33,7 +33,7 @@ async fn refresh<R: Resource>(resource: &mut R, conn: &HostConnection, query: &Q
     Ok(response)
 }
 
-/// Options of [`Post::post`], with the Python library's meanings.
+/// Options of [`ResourceExt::post`], with the Python library's meanings.
 ///
 /// ```
 /// use std::time::Duration;

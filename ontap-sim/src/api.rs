@@ -1,4 +1,5 @@
-//! The routes under `/api` and their handlers.
+//! The routes under `/api`, the helpers every handler shares (content negotiation, query
+//! and body parsing, job answers), and the job and download handlers.
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -12,14 +13,18 @@ use axum::response::Response;
 use axum::routing::get;
 use serde::Serialize;
 use serde::ser::{SerializeMap, Serializer};
+use serde_json::Value;
 
+use crate::collection;
+use crate::doc::{Doc, DocKind, Sel, parse_selection};
 use crate::download::{self, DownloadRequest};
 use crate::error::{ApiError, codes};
-use crate::jobs::{Command, Filter, FilterField, JobState, JobView, Projection};
+use crate::jobs::{Command, JobControl, JobListing, JobState, JobView, Projection};
 use crate::state::{Shared, lock};
 use crate::util::{QueryParam, parse_bool, parse_query};
+use crate::{software, storage, svms};
 
-const JOBS_PATH: &str = "/api/cluster/jobs";
+pub(crate) const JOBS_PATH: &str = "/api/cluster/jobs";
 const DOWNLOAD_PATH: &str = "/api/cluster/software/download";
 const HAL_JSON: &str = "application/hal+json";
 const JSON: &str = "application/json";
@@ -27,12 +32,67 @@ const JSON: &str = "application/json";
 /// The router of the simulated API.
 pub(crate) fn router(shared: Arc<Shared>) -> Router {
     Router::new()
-        .route(DOWNLOAD_PATH, get(get_download).post(post_download))
+        .route("/api/cluster", get(software::get_cluster).patch(software::patch_cluster))
         .route(JOBS_PATH, get(get_jobs))
         .route("/api/cluster/jobs/{uuid}", get(get_job).patch(patch_job))
+        .route(
+            "/api/cluster/software",
+            get(software::get_software).patch(software::patch_software),
+        )
+        .route(DOWNLOAD_PATH, get(get_download).post(post_download))
+        .route("/api/cluster/software/packages", get(software::get_packages))
+        .route(
+            "/api/cluster/software/packages/{version}",
+            get(software::get_package).delete(software::delete_package),
+        )
+        .route("/api/svm/svms", get(svms::get_svms).post(svms::post_svm))
+        .route(
+            "/api/svm/svms/{uuid}",
+            get(svms::get_svm).patch(svms::patch_svm).delete(svms::delete_svm),
+        )
+        .route("/api/storage/aggregates", get(storage::get_aggregates))
+        .route("/api/storage/aggregates/{uuid}", get(storage::get_aggregate))
+        .route(
+            "/api/storage/volumes",
+            get(storage::get_volumes).post(storage::post_volume),
+        )
+        .route(
+            "/api/storage/volumes/{uuid}",
+            get(storage::get_volume)
+                .patch(storage::patch_volume)
+                .delete(storage::delete_volume),
+        )
+        .route(
+            "/api/storage/volumes/{volume_uuid}/snapshots",
+            get(storage::get_snapshots).post(storage::post_snapshot),
+        )
+        .route(
+            "/api/storage/volumes/{volume_uuid}/snapshots/{uuid}",
+            get(storage::get_snapshot)
+                .patch(storage::patch_snapshot)
+                .delete(storage::delete_snapshot),
+        )
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
         .with_state(shared)
+}
+
+/// The methods each path template answers (for `Allow` on 405).
+fn allowed_methods(path: &str) -> &'static str {
+    let segs: Vec<&str> = path.trim_start_matches('/').split('/').collect();
+    match segs.as_slice() {
+        ["api", "cluster"] | ["api", "cluster", "software"] | ["api", "cluster", "jobs", _] => "GET, PATCH",
+        ["api", "cluster", "jobs"]
+        | ["api", "cluster", "software", "packages"]
+        | ["api", "storage", "aggregates"]
+        | ["api", "storage", "aggregates", _] => "GET",
+        ["api", "cluster", "software", "download"]
+        | ["api", "svm", "svms"]
+        | ["api", "storage", "volumes"]
+        | ["api", "storage", "volumes", _, "snapshots"] => "GET, POST",
+        ["api", "cluster", "software", "packages", _] => "GET, DELETE",
+        _ => "GET, PATCH, DELETE",
+    }
 }
 
 /// A JSON response with the content type the client negotiated.
@@ -61,13 +121,13 @@ fn to_json<T: Serialize>(value: &T) -> Vec<u8> {
 
 /// Per-request context: content negotiation and whether `_links` are written.
 #[derive(Clone, Copy)]
-struct Negotiated {
-    hal: bool,
-    links: bool,
+pub(crate) struct Negotiated {
+    pub hal: bool,
+    pub links: bool,
 }
 
 impl Negotiated {
-    fn new(shared: &Shared, headers: &HeaderMap) -> Self {
+    pub fn new(shared: &Shared, headers: &HeaderMap) -> Self {
         let hal = wants_hal(headers);
         Negotiated {
             hal,
@@ -75,13 +135,93 @@ impl Negotiated {
         }
     }
 
-    fn ok<T: Serialize>(self, status: StatusCode, value: &T) -> Response {
+    pub fn ok<T: Serialize>(self, status: StatusCode, value: &T) -> Response {
         json_response(status, to_json(value), self.hal)
+    }
+
+    /// 200 with `{}` (a change that needed no job).
+    pub fn empty(self) -> Response {
+        self.ok(StatusCode::OK, &serde_json::Map::new())
+    }
+
+    /// The answer to a request that started a job: `{"job": {"uuid", "_links"}}`.
+    pub fn job(self, status: StatusCode, uuid: &str) -> Response {
+        let href = format!("{JOBS_PATH}/{uuid}");
+        let body = JobLinkBody {
+            job: JobLinkInner {
+                uuid,
+                links: self.links.then_some(Links {
+                    this: &href,
+                    next: None,
+                    with_self: true,
+                }),
+            },
+        };
+        self.ok(status, &body)
     }
 }
 
+/// `_links` of an answer: `self` and, on a collection page, `next`.
+pub(crate) struct Links<'a> {
+    pub this: &'a str,
+    pub next: Option<&'a str>,
+    pub with_self: bool,
+}
+
+impl Links<'_> {
+    pub fn is_empty(&self) -> bool {
+        !self.with_self && self.next.is_none()
+    }
+}
+
+struct Href<'a>(&'a str);
+
+impl Serialize for Href<'_> {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let mut m = s.serialize_map(Some(1))?;
+        m.serialize_entry("href", self.0)?;
+        m.end()
+    }
+}
+
+impl Serialize for Links<'_> {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let mut m = s.serialize_map(None)?;
+        if self.with_self {
+            m.serialize_entry("self", &Href(self.this))?;
+        }
+        if let Some(next) = self.next {
+            m.serialize_entry("next", &Href(next))?;
+        }
+        m.end()
+    }
+}
+
+/// `{"self": {"href": ...}}`.
+pub(crate) struct SelfLink<'a>(pub &'a str);
+
+impl Serialize for SelfLink<'_> {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let mut m = s.serialize_map(Some(1))?;
+        m.serialize_entry("self", &Href(self.0))?;
+        m.end()
+    }
+}
+
+#[derive(Serialize)]
+struct JobLinkBody<'a> {
+    job: JobLinkInner<'a>,
+}
+
+#[derive(Serialize)]
+struct JobLinkInner<'a> {
+    uuid: &'a str,
+    #[serde(rename = "_links", skip_serializing_if = "Option::is_none")]
+    links: Option<Links<'a>>,
+}
+
 /// Parses `return_timeout` (0..=120): 262197 otherwise.
-fn parse_return_timeout(v: &str) -> Result<u64, ApiError> {
+pub(crate) fn parse_return_timeout(v: &str) -> Result<u64, ApiError> {
     match v.trim().parse::<u64>() {
         Ok(n) if n <= 120 => Ok(n),
         _ => Err(ApiError::bad_request(
@@ -94,24 +234,32 @@ fn parse_return_timeout(v: &str) -> Result<u64, ApiError> {
     }
 }
 
-fn parse_return_records(v: &str) -> Result<bool, ApiError> {
+/// Parses a boolean query parameter: 262197 (target: the parameter) unless true or false.
+pub(crate) fn parse_bool_param(name: &str, v: &str) -> Result<bool, ApiError> {
     parse_bool(v).ok_or_else(|| {
         ApiError::bad_request(
             codes::OUT_OF_RANGE,
-            format!("The value \"{v}\" is invalid for field \"return_records\": it must be true or false."),
+            format!("The value \"{v}\" is invalid for field \"{name}\": it must be true or false."),
         )
-        .target("return_records")
+        .target(name)
     })
 }
 
+pub(crate) fn parse_return_records(v: &str) -> Result<bool, ApiError> {
+    parse_bool_param("return_records", v)
+}
+
+/// 262197 for an unknown name in `fields`.
+pub(crate) fn parse_fields_error(bad: &str) -> ApiError {
+    ApiError::bad_request(
+        codes::OUT_OF_RANGE,
+        format!("The value \"{bad}\" is invalid for field \"fields\"."),
+    )
+    .target("fields")
+}
+
 fn parse_fields(v: &str) -> Result<Projection, ApiError> {
-    Projection::parse(v).map_err(|bad| {
-        ApiError::bad_request(
-            codes::OUT_OF_RANGE,
-            format!("The value \"{bad}\" is invalid for field \"fields\"."),
-        )
-        .target("fields")
-    })
+    Projection::parse(v).map_err(|bad| parse_fields_error(&bad))
 }
 
 fn invalid_json(detail: impl std::fmt::Display) -> ApiError {
@@ -119,16 +267,160 @@ fn invalid_json(detail: impl std::fmt::Display) -> ApiError {
 }
 
 /// Parses an optional JSON object body; an empty body is `{}`.
-fn json_object(body: Result<Bytes, BytesRejection>) -> Result<serde_json::Map<String, serde_json::Value>, ApiError> {
+pub(crate) fn json_object(body: Result<Bytes, BytesRejection>) -> Result<Doc, ApiError> {
     let body = body.map_err(|e| invalid_json(e.body_text()))?;
     if body.iter().all(u8::is_ascii_whitespace) {
-        return Ok(serde_json::Map::new());
+        return Ok(Doc::new());
     }
-    match serde_json::from_slice::<serde_json::Value>(&body) {
-        Ok(serde_json::Value::Object(map)) => Ok(map),
+    match serde_json::from_slice::<Value>(&body) {
+        Ok(Value::Object(map)) => Ok(map),
         Ok(_) => Err(invalid_json("expected a JSON object")),
         Err(e) => Err(invalid_json(e)),
     }
+}
+
+/// The query of a POST, PATCH or DELETE: `return_timeout` (returned), `return_records`
+/// (accepted, ignored), and the parameters `extra` knows (it returns false for the others,
+/// which answer 262179).
+pub(crate) fn mutation_query(
+    raw: Option<&str>,
+    mut extra: impl FnMut(&QueryParam) -> Result<bool, ApiError>,
+) -> Result<u64, ApiError> {
+    let mut return_timeout = 0;
+    for p in parse_query(raw) {
+        match p.key.as_str() {
+            "return_timeout" => return_timeout = parse_return_timeout(&p.value)?,
+            "return_records" => {
+                parse_return_records(&p.value)?;
+            }
+            other => {
+                if !extra(&p)? {
+                    return Err(ApiError::unexpected_argument(other));
+                }
+            }
+        }
+    }
+    Ok(return_timeout)
+}
+
+/// A job a request started (its UUID, its handle, the request's `return_timeout`), or why
+/// none started.
+pub(crate) type Started = Result<(String, Arc<JobControl>, u64), ApiError>;
+
+/// Answers a request that started a job (waiting up to its `return_timeout`: `done` when
+/// the job ended in time, 202 otherwise), or failed to.
+pub(crate) async fn answer_job(neg: Negotiated, started: Started, done: StatusCode) -> Response {
+    match started {
+        Ok((uuid, control, return_timeout)) => neg.job(job_status(&control, return_timeout, done).await, &uuid),
+        Err(e) => e.response(neg.hal),
+    }
+}
+
+/// Waits up to `return_timeout` seconds for a job: `done` when it ended in time, 202
+/// otherwise.
+pub(crate) async fn job_status(control: &JobControl, return_timeout: u64, done: StatusCode) -> StatusCode {
+    if return_timeout > 0 && control.wait_done(Duration::from_secs(return_timeout)).await {
+        done
+    } else {
+        StatusCode::ACCEPTED
+    }
+}
+
+/// The fields of a POST or PATCH body, taken one by one; [`Input::finish`] rejects the rest.
+pub(crate) struct Input {
+    map: Doc,
+}
+
+fn wrong_type(key: &str, what: &str) -> ApiError {
+    ApiError::bad_request(codes::INVALID, format!("Invalid value for field \"{key}\": expected {what}.")).target(key)
+}
+
+impl Input {
+    pub fn new(map: Doc) -> Self {
+        Input { map }
+    }
+
+    /// True when the body names the field (even as null).
+    pub fn has(&self, key: &str) -> bool {
+        self.map.contains_key(key)
+    }
+
+    fn take(&mut self, key: &str) -> Option<Value> {
+        self.map.remove(key).filter(|v| !v.is_null())
+    }
+
+    pub fn string(&mut self, key: &str) -> Result<Option<String>, ApiError> {
+        match self.take(key) {
+            None => Ok(None),
+            Some(Value::String(s)) => Ok(Some(s)),
+            Some(_) => Err(wrong_type(key, "a string")),
+        }
+    }
+
+    pub fn int(&mut self, key: &str) -> Result<Option<i64>, ApiError> {
+        match self.take(key) {
+            None => Ok(None),
+            Some(Value::Number(n)) => n.as_i64().map(Some).ok_or_else(|| wrong_type(key, "an integer")),
+            Some(_) => Err(wrong_type(key, "an integer")),
+        }
+    }
+
+    pub fn object(&mut self, key: &str) -> Result<Option<Doc>, ApiError> {
+        match self.take(key) {
+            None => Ok(None),
+            Some(Value::Object(m)) => Ok(Some(m)),
+            Some(_) => Err(wrong_type(key, "an object")),
+        }
+    }
+
+    pub fn array(&mut self, key: &str) -> Result<Option<Vec<Value>>, ApiError> {
+        match self.take(key) {
+            None => Ok(None),
+            Some(Value::Array(a)) => Ok(Some(a)),
+            Some(_) => Err(wrong_type(key, "an array")),
+        }
+    }
+
+    /// Rejects the fields left: read-only ones with code 2, unknown ones with 262179.
+    pub fn finish(self, readonly: &[&str]) -> Result<(), ApiError> {
+        match self.map.keys().next() {
+            None => Ok(()),
+            Some(key) if readonly.contains(&key.as_str()) => Err(ApiError::bad_request(
+                codes::INVALID,
+                format!("Field \"{key}\" cannot be set in this operation."),
+            )
+            .target(key.clone())),
+            Some(key) => Err(ApiError::unexpected_argument(key)),
+        }
+    }
+}
+
+/// The string fields `name` and `uuid` of a reference such as `{"svm": {"name": "vs0"}}`.
+pub(crate) fn reference_keys(key: &str, reference: Doc) -> Result<(Option<String>, Option<String>), ApiError> {
+    let mut input = Input::new(reference);
+    let name = input.string("name").map_err(|e| e.target(format!("{key}.name")))?;
+    let uuid = input.string("uuid").map_err(|e| e.target(format!("{key}.uuid")))?;
+    input.finish(&["_links"]).map_err(|e| {
+        let t = e.target.clone().unwrap_or_default();
+        e.target(format!("{key}.{t}"))
+    })?;
+    Ok((name, uuid))
+}
+
+/// A GET of one record: `fields` (all fields by default) and `return_timeout`.
+pub(crate) fn get_one(kind: &DocKind, doc: &Doc, query: Option<&str>, neg: Negotiated) -> Result<Response, ApiError> {
+    let mut sel = Sel::All;
+    for p in parse_query(query) {
+        match p.key.as_str() {
+            "fields" => sel = parse_selection(kind.schema, &p.value).map_err(|bad| parse_fields_error(&bad))?,
+            "return_timeout" => {
+                parse_return_timeout(&p.value)?;
+            }
+            other => return Err(ApiError::unexpected_argument(other)),
+        }
+    }
+    let href = neg.links.then(|| (kind.href)(doc));
+    Ok(neg.ok(StatusCode::OK, &kind.view(doc, &sel, href.as_deref())))
 }
 
 // ---------------------------------------------------------------------------------------
@@ -204,10 +496,7 @@ async fn patch_job_inner(
             other => return Err(ApiError::unexpected_argument(other)),
         }
     }
-    let body = json_object(body)?;
-    if let Some(key) = body.keys().next() {
-        return Err(ApiError::unexpected_argument(key));
-    }
+    Input::new(json_object(body)?).finish(&[])?;
     let action = match action.as_deref() {
         None => {
             // Nothing to change: ONTAP answers 200 to an empty PATCH.
@@ -232,7 +521,7 @@ async fn patch_job_inner(
     let control = shared
         .jobs
         .with_entry_mut(&uuid, |entry| {
-            let Some(control) = entry.control.clone() else {
+            let Some(control) = entry.control.clone().filter(|c| c.actions) else {
                 let code = if action == Command::Cancel {
                     codes::JOB_NO_CANCEL
                 } else {
@@ -286,202 +575,10 @@ async fn patch_job_inner(
 // ---------------------------------------------------------------------------------------
 // /api/cluster/jobs
 
-struct Links<'a> {
-    this: &'a str,
-    next: Option<&'a str>,
-    with_self: bool,
-}
-
-impl Serialize for Links<'_> {
-    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        struct Href<'a>(&'a str);
-        impl Serialize for Href<'_> {
-            fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-                let mut m = s.serialize_map(Some(1))?;
-                m.serialize_entry("href", self.0)?;
-                m.end()
-            }
-        }
-        let mut m = s.serialize_map(None)?;
-        if self.with_self {
-            m.serialize_entry("self", &Href(self.this))?;
-        }
-        if let Some(next) = self.next {
-            m.serialize_entry("next", &Href(next))?;
-        }
-        m.end()
-    }
-}
-
-#[derive(Serialize)]
-struct Collection<'a> {
-    #[serde(skip_serializing_if = "Option::is_none")]
-    records: Option<Vec<JobView<'a>>>,
-    num_records: usize,
-    #[serde(rename = "_links", skip_serializing_if = "links_empty")]
-    links: Links<'a>,
-}
-
-fn links_empty(l: &Links<'_>) -> bool {
-    !l.with_self && l.next.is_none()
-}
-
-struct CollectionQuery {
-    fields: Projection,
-    max_records: Option<usize>,
-    return_records: bool,
-    descending: bool,
-    start: Option<String>,
-    filters: Vec<Filter>,
-    /// The raw parameters other than the cursor, carried into `_links.next`.
-    carried: Vec<String>,
-}
-
-fn parse_collection_query(params: Vec<QueryParam>) -> Result<CollectionQuery, ApiError> {
-    let mut q = CollectionQuery {
-        fields: Projection::KEYS,
-        max_records: None,
-        return_records: true,
-        descending: false,
-        start: None,
-        filters: Vec::new(),
-        carried: Vec::new(),
-    };
-    for p in params {
-        match p.key.as_str() {
-            "start.uuid" => {
-                q.start = Some(p.value);
-                continue;
-            }
-            "fields" => q.fields = parse_fields(&p.value)?,
-            "max_records" => match p.value.trim().parse::<usize>() {
-                Ok(n) if n > 0 => q.max_records = Some(n),
-                _ => {
-                    return Err(ApiError::bad_request(
-                        codes::OUT_OF_RANGE,
-                        format!(
-                            "The value \"{}\" is invalid for field \"max_records\": it must be a positive integer.",
-                            p.value
-                        ),
-                    )
-                    .target("max_records"));
-                }
-            },
-            "return_records" => q.return_records = parse_return_records(&p.value)?,
-            "return_timeout" => {
-                parse_return_timeout(&p.value)?;
-            }
-            "order_by" => {
-                let mut words = p.value.split_whitespace();
-                let field = words.next().unwrap_or_default();
-                let dir = words.next().unwrap_or("asc");
-                match (field, dir, words.next()) {
-                    ("uuid", "asc", None) => q.descending = false,
-                    ("uuid", "desc", None) => q.descending = true,
-                    _ => {
-                        return Err(ApiError::bad_request(
-                            codes::INVALID,
-                            format!(
-                                "order_by \"{}\" is not supported by the simulator: jobs can be ordered by \"uuid asc\" or \"uuid desc\".",
-                                p.value
-                            ),
-                        )
-                        .target("order_by"));
-                    }
-                }
-            }
-            key => match FilterField::parse(key) {
-                Some(f) => q.filters.push(Filter::new(f, &p.value)),
-                None => return Err(ApiError::unexpected_argument(key)),
-            },
-        }
-        q.carried.push(p.raw);
-    }
-    Ok(q)
-}
-
 async fn get_jobs(State(shared): State<Arc<Shared>>, req: Request) -> Response {
     let neg = Negotiated::new(&shared, req.headers());
-    get_jobs_inner(&shared, req.uri().query(), neg).unwrap_or_else(|e| e.response(neg.hal))
-}
-
-fn get_jobs_inner(shared: &Shared, raw_query: Option<&str>, neg: Negotiated) -> Result<Response, ApiError> {
-    let q = parse_collection_query(parse_query(raw_query))?;
-    let this = match raw_query {
-        Some(r) if !r.is_empty() => format!("{JOBS_PATH}?{r}"),
-        _ => JOBS_PATH.to_owned(),
-    };
-    let map = shared.jobs.read();
-    let range: Box<dyn Iterator<Item = &crate::jobs::Entry>> = match (&q.start, q.descending) {
-        (None, false) => Box::new(map.values()),
-        (None, true) => Box::new(map.values().rev()),
-        (Some(s), false) => Box::new(
-            map.range::<str, _>((std::ops::Bound::Included(s.as_str()), std::ops::Bound::Unbounded))
-                .map(|(_, e)| e),
-        ),
-        (Some(s), true) => Box::new(
-            map.range::<str, _>((std::ops::Bound::Unbounded, std::ops::Bound::Included(s.as_str())))
-                .rev()
-                .map(|(_, e)| e),
-        ),
-    };
-    let mut matching = range.filter(|e| q.filters.iter().all(|f| f.matches(&e.job)));
-
-    if !q.return_records {
-        let n = matching.count();
-        let body = Collection {
-            records: None,
-            num_records: n,
-            links: Links {
-                this: &this,
-                next: None,
-                with_self: neg.links,
-            },
-        };
-        return Ok(neg.ok(StatusCode::OK, &body));
-    }
-
-    let limit = q.max_records.unwrap_or(usize::MAX);
-    let mut records = Vec::new();
-    for e in matching.by_ref() {
-        records.push(JobView {
-            job: &e.job,
-            fields: q.fields,
-            links: neg.links,
-        });
-        if records.len() == limit {
-            break;
-        }
-    }
-    let next = if records.len() == limit {
-        matching.next().map(|e| {
-            let cursor: String = url::form_urlencoded::byte_serialize(e.job.uuid.as_bytes()).collect();
-            let mut href = format!("{JOBS_PATH}?start.uuid={cursor}");
-            for raw in &q.carried {
-                href.push('&');
-                href.push_str(raw);
-            }
-            href
-        })
-    } else {
-        None
-    };
-    let body = Collection {
-        num_records: records.len(),
-        records: Some(records),
-        links: Links {
-            this: &this,
-            next: next.as_deref(),
-            with_self: neg.links,
-        },
-    };
-    let mut resp = neg.ok(StatusCode::OK, &body);
-    if let Some(next) = next
-        && let Ok(v) = HeaderValue::from_str(&format!("<{next}>; rel=\"next\""))
-    {
-        resp.headers_mut().insert(header::LINK, v);
-    }
-    Ok(resp)
+    let jobs = shared.jobs.read();
+    collection::respond(&JobListing, &jobs, JOBS_PATH, req.uri().query(), neg).unwrap_or_else(|e| e.response(neg.hal))
 }
 
 // ---------------------------------------------------------------------------------------
@@ -578,18 +675,7 @@ async fn post_download(
     let neg = Negotiated::new(&shared, &headers);
     match post_download_inner(&shared, query.as_deref(), body).await {
         Ok((status, uuid)) => {
-            let href = format!("{JOBS_PATH}/{uuid}");
-            let body = JobLinkBody {
-                job: JobLinkInner {
-                    uuid: &uuid,
-                    links: neg.links.then_some(Links {
-                        this: &href,
-                        next: None,
-                        with_self: true,
-                    }),
-                },
-            };
-            let mut resp = neg.ok(status, &body);
+            let mut resp = neg.job(status, &uuid);
             resp.headers_mut()
                 .insert(header::LOCATION, HeaderValue::from_static(DOWNLOAD_PATH));
             resp
@@ -598,56 +684,17 @@ async fn post_download(
     }
 }
 
-#[derive(Serialize)]
-struct JobLinkBody<'a> {
-    job: JobLinkInner<'a>,
-}
-
-#[derive(Serialize)]
-struct JobLinkInner<'a> {
-    uuid: &'a str,
-    #[serde(rename = "_links", skip_serializing_if = "Option::is_none")]
-    links: Option<Links<'a>>,
-}
-
 async fn post_download_inner(
     shared: &Arc<Shared>,
     query: Option<&str>,
     body: Result<Bytes, BytesRejection>,
 ) -> Result<(StatusCode, String), ApiError> {
-    let mut return_timeout = 0;
-    for p in parse_query(query) {
-        match p.key.as_str() {
-            "return_timeout" => return_timeout = parse_return_timeout(&p.value)?,
-            "return_records" => {
-                parse_return_records(&p.value)?;
-            }
-            other => return Err(ApiError::unexpected_argument(other)),
-        }
-    }
-    let body = json_object(body)?;
-    let mut url = None;
-    let mut username = None;
-    let mut password = None;
-    for (key, value) in body {
-        let slot = match key.as_str() {
-            "url" => &mut url,
-            "username" => &mut username,
-            "password" => &mut password,
-            _ => return Err(ApiError::unexpected_argument(&key)),
-        };
-        match value {
-            serde_json::Value::String(s) => *slot = Some(s),
-            serde_json::Value::Null => {}
-            _ => {
-                return Err(ApiError::bad_request(
-                    codes::INVALID,
-                    format!("Invalid value for field \"{key}\": expected a string."),
-                )
-                .target(key));
-            }
-        }
-    }
+    let return_timeout = mutation_query(query, |_| Ok(false))?;
+    let mut input = Input::new(json_object(body)?);
+    let url = input.string("url")?;
+    let username = input.string("username")?;
+    let password = input.string("password")?;
+    input.finish(&[])?;
     let Some(raw_url) = url else {
         return Err(ApiError::bad_request(codes::INVALID, "Missing value for required field \"url\".").target("url"));
     };
@@ -661,15 +708,7 @@ async fn post_download_inner(
             file_name,
         },
     )?;
-    let finished = return_timeout > 0 && control.wait_done(Duration::from_secs(return_timeout)).await;
-    Ok((
-        if finished {
-            StatusCode::CREATED
-        } else {
-            StatusCode::ACCEPTED
-        },
-        uuid,
-    ))
+    Ok((job_status(&control, return_timeout, StatusCode::CREATED).await, uuid))
 }
 
 // ---------------------------------------------------------------------------------------
@@ -681,13 +720,7 @@ async fn not_found(headers: HeaderMap) -> Response {
 
 async fn method_not_allowed(method: Method, uri: axum::http::Uri, headers: HeaderMap) -> Response {
     let path = uri.path();
-    let allow = if path == JOBS_PATH {
-        "GET"
-    } else if path == DOWNLOAD_PATH {
-        "GET, POST"
-    } else {
-        "GET, PATCH"
-    };
+    let allow = allowed_methods(path);
     let mut resp = ApiError::new(
         StatusCode::METHOD_NOT_ALLOWED,
         codes::NOT_SUPPORTED,

@@ -10,9 +10,10 @@ use url::Url;
 
 use crate::Package;
 use crate::error::{ApiError, codes};
-use crate::jobs::{Command, Job, JobControl, JobError, JobState, Svm};
+use crate::jobs::{Command, Job, JobControl, JobFailure as Failure, JobState, Svm, complete};
 use crate::state::{Shared, lock};
 use crate::util::now_string;
+use crate::version::Version;
 
 /// The job description ONTAP gives a software download.
 pub(crate) const DESCRIPTION: &str = "POST /api/cluster/software/download";
@@ -126,7 +127,7 @@ pub(crate) fn start(shared: &Arc<Shared>, req: DownloadRequest) -> Result<(Strin
                     name: cfg.cluster_name.clone(),
                     uuid: cfg.cluster_svm_uuid.clone(),
                 }),
-                node: Some(cfg.node_name.clone()),
+                node: Some(cfg.node_names[0].clone()),
                 error: None,
             },
             Some(control.clone()),
@@ -145,18 +146,8 @@ pub(crate) fn start(shared: &Arc<Shared>, req: DownloadRequest) -> Result<(Strin
     Ok((uuid, control))
 }
 
-/// Why a download job failed: its ONTAP code and message.
-#[derive(Debug)]
-struct Failure {
-    code: u64,
-    message: String,
-}
-
 fn failed(message: String) -> Failure {
-    Failure {
-        code: codes::DOWNLOAD_FAILED,
-        message,
-    }
+    Failure::new(codes::DOWNLOAD_FAILED, message)
 }
 
 async fn run(shared: Arc<Shared>, uuid: String, req: DownloadRequest, control: Arc<JobControl>) {
@@ -168,64 +159,65 @@ async fn run(shared: Arc<Shared>, uuid: String, req: DownloadRequest, control: A
     });
     tracing::debug!(job = %uuid, url = %req.url, "package download started");
     let outcome = match transfer(&shared, &uuid, &req, &control).await {
-        Ok(pkg) => {
-            let mut packages = lock(&shared.packages);
-            if packages.iter().any(|p| p.name == pkg.name) {
-                Err(Failure {
-                    code: codes::PACKAGE_EXISTS,
-                    message: format!("Package image with the same name already exists: \"{}\".", pkg.name),
-                })
-            } else {
-                packages.push(pkg);
-                Ok(())
-            }
-        }
+        Ok(pkg) => add_to_repository(&shared, pkg),
         Err(f) => Err(f),
     };
     finish(&shared, &uuid, outcome);
     control.done.send_replace(true);
 }
 
+/// Processes a received package: its version comes from its file name; a package whose
+/// file name or version is already in the repository fails with 10551327.
+fn add_to_repository(shared: &Shared, mut pkg: Package) -> Result<(), Failure> {
+    let Some(version) = Version::from_file_name(&pkg.name) else {
+        return Err(failed(format!(
+            "Package download failed: cannot determine the software version of \"{}\": the simulator reads it from the file name, which must contain a dotted version such as \"9.16.1\" (e.g. \"ontap-9.16.1-image.tgz\").",
+            pkg.name
+        )));
+    };
+    let mut inv = shared.inventory.write();
+    let same_name = inv.package_files.values().any(|(_, p)| p.name == pkg.name);
+    if same_name {
+        return Err(Failure::new(
+            codes::PACKAGE_EXISTS,
+            format!("Package image with the same name already exists: \"{}\".", pkg.name),
+        ));
+    }
+    if let Some(existing) = inv.package_key(&version) {
+        return Err(Failure::new(
+            codes::PACKAGE_EXISTS,
+            format!(
+                "Package image with the same version already exists: \"{}\" is version {existing}.",
+                pkg.name
+            ),
+        ));
+    }
+    pkg.version = version.as_str().to_owned();
+    inv.add_package(&version, pkg);
+    Ok(())
+}
+
 /// Records the end: the singleton status first, then the job, so that a client that saw
 /// the job end also sees the status changed.
 fn finish(shared: &Shared, uuid: &str, outcome: Result<(), Failure>) {
-    let end = now_string();
     let mut status = lock(&shared.download);
-    match outcome {
-        Ok(()) => {
-            *status = DownloadStatus {
-                state: DownloadState::Success,
-                message: "Package download completed".to_owned(),
-                code: 0,
-            };
-            shared.jobs.update(uuid, |j| {
-                j.state = JobState::Success;
-                j.message = "success".to_owned();
-                j.code = 0;
-                j.end_time = Some(end);
-            });
-            tracing::debug!(job = %uuid, "package download succeeded");
-        }
-        Err(f) => {
-            *status = DownloadStatus {
-                state: DownloadState::Failure,
-                message: f.message.clone(),
-                code: f.code,
-            };
-            shared.jobs.update(uuid, |j| {
-                j.state = JobState::Failure;
-                j.message = f.message.clone();
-                j.code = f.code as i64;
-                j.end_time = Some(end);
-                j.error = Some(JobError {
-                    message: f.message.clone(),
-                    code: f.code.to_string(),
-                    arguments: Vec::new(),
-                });
-            });
-            tracing::debug!(job = %uuid, code = f.code, message = %f.message, "package download failed");
-        }
+    *status = match &outcome {
+        Ok(()) => DownloadStatus {
+            state: DownloadState::Success,
+            message: "Package download completed".to_owned(),
+            code: 0,
+        },
+        Err(f) => DownloadStatus {
+            state: DownloadState::Failure,
+            message: f.message.clone(),
+            code: f.code,
+        },
+    };
+    match &outcome {
+        Ok(()) => tracing::debug!(job = %uuid, "package download succeeded"),
+        Err(f) => tracing::debug!(job = %uuid, code = f.code, message = %f.message, "package download failed"),
     }
+    complete(&shared.jobs, uuid, outcome);
 }
 
 fn progress(name: &str, done: u64, total: Option<u64>) -> String {
@@ -250,12 +242,14 @@ async fn transfer(
 ) -> Result<Package, Failure> {
     let cfg = &shared.config;
     let deadline = Instant::now() + cfg.download_time_limit;
-    let time_limit = || Failure {
-        code: codes::DOWNLOAD_TIME_LIMIT,
-        message: format!(
-            "Operation took longer than the maximum {} second time limit.",
-            cfg.download_time_limit.as_secs()
-        ),
+    let time_limit = || {
+        Failure::new(
+            codes::DOWNLOAD_TIME_LIMIT,
+            format!(
+                "Operation took longer than the maximum {} second time limit.",
+                cfg.download_time_limit.as_secs()
+            ),
+        )
     };
     let mut cmd = control.cmd.subscribe();
     if *cmd.borrow_and_update() == Command::Cancel {
@@ -377,6 +371,7 @@ async fn transfer(
     let sha256 = digest.as_ref().iter().map(|b| format!("{b:02x}")).collect();
     Ok(Package {
         name: name.to_owned(),
+        version: String::new(),
         size: done,
         sha256,
         url: req.url.to_string(),

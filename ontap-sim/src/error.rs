@@ -8,6 +8,8 @@ use crate::api::json_response;
 
 /// ONTAP error codes the simulator answers with.
 pub(crate) mod codes {
+    /// Duplicate entry (a name already taken).
+    pub const DUPLICATE: u64 = 1;
     /// Invalid or missing field, bad JSON, unknown action.
     pub const INVALID: u64 = 2;
     /// Not supported (unknown API path, method not allowed).
@@ -28,8 +30,16 @@ pub(crate) mod codes {
     pub const JOB_NO_PAUSE: u64 = 458_783;
     /// This job does not support cancel.
     pub const JOB_NO_CANCEL: u64 = 458_784;
+    /// Invalid volume name.
+    pub const INVALID_VOLUME_NAME: u64 = 917_888;
+    /// The SVM does not exist.
+    pub const SVM_NOT_FOUND: u64 = 2_621_462;
+    /// Package does not exist on the system.
+    pub const PACKAGE_NOT_FOUND: u64 = 10_551_325;
     /// Package image with the same name already exists.
     pub const PACKAGE_EXISTS: u64 = 10_551_327;
+    /// Package delete failed since an update is in progress.
+    pub const PACKAGE_DELETE_UPDATING: u64 = 10_551_347;
     /// Cannot perform an update when a previous update is still in progress.
     pub const UPDATE_IN_PROGRESS: u64 = 10_551_357;
     /// Package download failed.
@@ -96,7 +106,17 @@ impl ApiError {
 
     /// `entry doesn't exist` (404, code 4), target `uuid`.
     pub fn job_not_found() -> Self {
-        Self::new(StatusCode::NOT_FOUND, codes::NOT_FOUND, "entry doesn't exist").target("uuid")
+        Self::not_found("uuid")
+    }
+
+    /// `entry doesn't exist` (404, code 4) for a missing key named `target`.
+    pub fn not_found(target: &str) -> Self {
+        Self::new(StatusCode::NOT_FOUND, codes::NOT_FOUND, "entry doesn't exist").target(target)
+    }
+
+    /// A name already taken (409, code 1).
+    pub fn duplicate(message: impl Into<String>, target: &str) -> Self {
+        Self::new(StatusCode::CONFLICT, codes::DUPLICATE, message).target(target)
     }
 
     /// The serialized body, shared with the fault injector.

@@ -9,7 +9,9 @@ use serde::ser::{SerializeMap, SerializeSeq, Serializer};
 use time::OffsetDateTime;
 use tokio::sync::watch;
 
-use crate::util::{UuidGen, format_time, wildcard_match};
+use crate::collection::{Listing, Scalar, ScalarKind};
+use crate::state::Shared;
+use crate::util::{UuidGen, format_time, now_string};
 
 /// A job's state. `queued`, `running`, `paused` are not terminal; `success`, `failure` are.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -75,18 +77,31 @@ pub(crate) enum Command {
     Cancel,
 }
 
-/// The handle of a job that supports pause/resume/cancel and can be waited on.
+/// The handle of a running job: it can be waited on and, when `actions` is true, paused,
+/// resumed and cancelled.
 #[derive(Debug)]
 pub(crate) struct JobControl {
     pub cmd: watch::Sender<Command>,
     pub done: watch::Sender<bool>,
+    pub actions: bool,
 }
 
 impl JobControl {
+    /// A job that supports pause, resume and cancel.
     pub fn new() -> Arc<Self> {
         Arc::new(JobControl {
             cmd: watch::Sender::new(Command::Run),
             done: watch::Sender::new(false),
+            actions: true,
+        })
+    }
+
+    /// A job that can only be waited on.
+    pub fn waitable() -> Arc<Self> {
+        Arc::new(JobControl {
+            cmd: watch::Sender::new(Command::Run),
+            done: watch::Sender::new(false),
+            actions: false,
         })
     }
 
@@ -171,6 +186,98 @@ impl JobStore {
             .min()
             .map(|t| t + retention)
     }
+}
+
+/// Why a job failed: its ONTAP code (also in `error.code`) and message.
+#[derive(Debug, Clone)]
+pub(crate) struct JobFailure {
+    pub code: u64,
+    pub message: String,
+}
+
+impl JobFailure {
+    pub fn new(code: u64, message: impl Into<String>) -> Self {
+        JobFailure {
+            code,
+            message: message.into(),
+        }
+    }
+}
+
+/// Ends a job: `success` (message "success", code 0) or `failure` with the code and message.
+pub(crate) fn complete(jobs: &JobStore, uuid: &str, outcome: Result<(), JobFailure>) {
+    let end = now_string();
+    jobs.update(uuid, |j| {
+        j.end_time = Some(end);
+        match outcome {
+            Ok(()) => {
+                j.state = JobState::Success;
+                j.message = "success".to_owned();
+                j.code = 0;
+            }
+            Err(f) => {
+                j.state = JobState::Failure;
+                j.code = i64::try_from(f.code).unwrap_or(i64::MAX);
+                j.error = Some(JobError {
+                    message: f.message.clone(),
+                    code: f.code.to_string(),
+                    arguments: Vec::new(),
+                });
+                j.message = f.message;
+            }
+        }
+    });
+}
+
+/// What a create, modify or delete job is: its description (`POST /api/storage/volumes`),
+/// its SVM, and the message it shows while running.
+pub(crate) struct JobSpec {
+    pub description: String,
+    pub svm: Option<Svm>,
+    pub running_message: String,
+}
+
+/// Registers a `queued` job and runs it in the background: `running` after a quarter of
+/// the configured job duration, then `apply` at the end, whose result ends the job. The
+/// job supports no actions.
+pub(crate) fn spawn_job<F>(shared: &Arc<Shared>, spec: JobSpec, apply: F) -> (String, Arc<JobControl>)
+where
+    F: FnOnce(&Shared) -> Result<(), JobFailure> + Send + 'static,
+{
+    let uuid = shared.uuids.next_uuid();
+    let control = JobControl::waitable();
+    shared.jobs.insert(
+        Job {
+            uuid: uuid.clone(),
+            description: spec.description,
+            state: JobState::Queued,
+            message: "Queued".to_owned(),
+            code: 0,
+            start_time: Some(now_string()),
+            end_time: None,
+            svm: spec.svm,
+            node: Some(shared.config.node_names[0].clone()),
+            error: None,
+        },
+        Some(control.clone()),
+    );
+    let task_shared = shared.clone();
+    let task_uuid = uuid.clone();
+    let task_control = control.clone();
+    let running = spec.running_message;
+    shared.spawn(async move {
+        let total = task_shared.config.job_duration;
+        tokio::time::sleep(total / 4).await;
+        task_shared.jobs.update(&task_uuid, |j| {
+            j.state = JobState::Running;
+            j.message = running;
+        });
+        tokio::time::sleep(total - total / 4).await;
+        let outcome = apply(&task_shared);
+        complete(&task_shared.jobs, &task_uuid, outcome);
+        task_control.done.send_replace(true);
+    });
+    (uuid, control)
 }
 
 // ---------------------------------------------------------------------------------------
@@ -424,7 +531,7 @@ impl Serialize for JobView<'_> {
 }
 
 // ---------------------------------------------------------------------------------------
-// filters: field=value with `*`, `!`, `|`, `<`, `>`, `<=`, `>=`, `a..b`
+// the collection: the fields filters and order_by can name
 
 /// The job fields a query can filter on.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -463,115 +570,74 @@ impl FilterField {
     }
 }
 
-enum Value<'a> {
-    Str(&'a str),
-    Int(i64),
+impl FilterField {
+    /// The type of the field's values.
+    pub fn kind(self) -> ScalarKind {
+        match self {
+            FilterField::Code => ScalarKind::Int,
+            _ => ScalarKind::Str,
+        }
+    }
 }
 
 impl Job {
-    fn field(&self, f: FilterField) -> Option<Value<'_>> {
+    fn field(&self, f: FilterField) -> Option<Scalar<'_>> {
         Some(match f {
-            FilterField::Uuid => Value::Str(&self.uuid),
-            FilterField::Description => Value::Str(&self.description),
-            FilterField::State => Value::Str(self.state.as_str()),
-            FilterField::Message => Value::Str(&self.message),
-            FilterField::Code => Value::Int(self.code),
-            FilterField::StartTime => Value::Str(self.start_time.as_deref()?),
-            FilterField::EndTime => Value::Str(self.end_time.as_deref()?),
-            FilterField::SvmName => Value::Str(&self.svm.as_ref()?.name),
-            FilterField::SvmUuid => Value::Str(&self.svm.as_ref()?.uuid),
-            FilterField::NodeName => Value::Str(self.node.as_deref()?),
-            FilterField::ErrorMessage => Value::Str(&self.error.as_ref()?.message),
-            FilterField::ErrorCode => Value::Str(&self.error.as_ref()?.code),
+            FilterField::Uuid => Scalar::Str(&self.uuid),
+            FilterField::Description => Scalar::Str(&self.description),
+            FilterField::State => Scalar::Str(self.state.as_str()),
+            FilterField::Message => Scalar::Str(&self.message),
+            FilterField::Code => Scalar::Int(self.code),
+            FilterField::StartTime => Scalar::Str(self.start_time.as_deref()?),
+            FilterField::EndTime => Scalar::Str(self.end_time.as_deref()?),
+            FilterField::SvmName => Scalar::Str(&self.svm.as_ref()?.name),
+            FilterField::SvmUuid => Scalar::Str(&self.svm.as_ref()?.uuid),
+            FilterField::NodeName => Scalar::Str(self.node.as_deref()?),
+            FilterField::ErrorMessage => Scalar::Str(&self.error.as_ref()?.message),
+            FilterField::ErrorCode => Scalar::Str(&self.error.as_ref()?.code),
         })
     }
 }
 
-#[derive(Debug, Clone)]
-enum Op {
-    Eq(String),
-    Wild(String),
-    Lt(String),
-    Le(String),
-    Gt(String),
-    Ge(String),
-    Range(String, String),
-}
+/// The job collection (`/api/cluster/jobs`), ordered by UUID.
+pub(crate) struct JobListing;
 
-#[derive(Debug, Clone)]
-struct Alt {
-    negate: bool,
-    op: Op,
-}
+impl Listing for JobListing {
+    type Record = Entry;
+    type Field = FilterField;
+    type Fields = Projection;
 
-/// One `field=value` query filter.
-#[derive(Debug, Clone)]
-pub(crate) struct Filter {
-    field: FilterField,
-    alts: Vec<Alt>,
-}
-
-fn cmp_value(v: &Value<'_>, operand: &str) -> Option<std::cmp::Ordering> {
-    match v {
-        Value::Int(i) => operand.trim().parse::<i64>().ok().map(|o| i.cmp(&o)),
-        Value::Str(s) => Some(s.to_lowercase().as_str().cmp(operand.to_lowercase().as_str())),
-    }
-}
-
-impl Filter {
-    pub fn new(field: FilterField, value: &str) -> Filter {
-        let alts = value
-            .split('|')
-            .map(|a| {
-                let (negate, a) = match a.strip_prefix('!') {
-                    Some(rest) => (true, rest),
-                    None => (false, a),
-                };
-                let op = if let Some(r) = a.strip_prefix("<=") {
-                    Op::Le(r.to_owned())
-                } else if let Some(r) = a.strip_prefix(">=") {
-                    Op::Ge(r.to_owned())
-                } else if let Some(r) = a.strip_prefix('<') {
-                    Op::Lt(r.to_owned())
-                } else if let Some(r) = a.strip_prefix('>') {
-                    Op::Gt(r.to_owned())
-                } else if let Some((lo, hi)) = a.split_once("..") {
-                    Op::Range(lo.to_owned(), hi.to_owned())
-                } else if a.contains('*') {
-                    Op::Wild(a.to_owned())
-                } else {
-                    Op::Eq(a.to_owned())
-                };
-                Alt { negate, op }
-            })
-            .collect();
-        Filter { field, alts }
+    fn key_name(&self) -> &'static str {
+        "uuid"
     }
 
-    pub fn matches(&self, job: &Job) -> bool {
-        use std::cmp::Ordering::*;
-        let value = job.field(self.field);
-        self.alts.iter().any(|alt| {
-            let hit = match &value {
-                None => false,
-                Some(v) => match &alt.op {
-                    Op::Eq(o) => cmp_value(v, o) == Some(Equal),
-                    Op::Wild(p) => match v {
-                        Value::Str(s) => wildcard_match(p, s),
-                        Value::Int(i) => wildcard_match(p, &i.to_string()),
-                    },
-                    Op::Lt(o) => cmp_value(v, o) == Some(Less),
-                    Op::Le(o) => matches!(cmp_value(v, o), Some(Less | Equal)),
-                    Op::Gt(o) => cmp_value(v, o) == Some(Greater),
-                    Op::Ge(o) => matches!(cmp_value(v, o), Some(Greater | Equal)),
-                    Op::Range(lo, hi) => {
-                        matches!(cmp_value(v, lo), Some(Greater | Equal))
-                            && matches!(cmp_value(v, hi), Some(Less | Equal))
-                    }
-                },
-            };
-            hit != alt.negate
-        })
+    fn key<'r>(&self, record: &'r Entry) -> &'r str {
+        &record.job.uuid
+    }
+
+    fn field(&self, name: &str) -> Option<(FilterField, ScalarKind)> {
+        FilterField::parse(name).map(|f| (f, f.kind()))
+    }
+
+    fn any_value(&self, record: &Entry, field: FilterField, visit: &mut dyn FnMut(Scalar<'_>) -> bool) -> bool {
+        record.job.field(field).is_some_and(visit)
+    }
+
+    fn parse_fields(&self, value: &str) -> Result<Projection, String> {
+        Projection::parse(value)
+    }
+
+    fn default_fields(&self) -> Projection {
+        Projection::KEYS
+    }
+
+    fn write<S: Serializer>(&self, record: &Entry, fields: &Projection, links: bool, s: S) -> Result<S::Ok, S::Error> {
+        JobView {
+            job: &record.job,
+            fields: *fields,
+            links,
+        }
+        .serialize(s)
     }
 }
 
@@ -593,6 +659,7 @@ const SEED_DESCRIPTIONS: &[&str] = &[
 pub(crate) struct SeedContext<'a> {
     pub cluster: &'a str,
     pub cluster_svm_uuid: &'a str,
+    pub data_svm_name: &'a str,
     pub data_svm_uuid: &'a str,
     pub nodes: [&'a str; 2],
 }
@@ -608,7 +675,7 @@ pub(crate) fn seed(store: &JobStore, uuids: &UuidGen, n: usize, ctx: &SeedContex
         let failed = i % 5 == 4;
         let svm = if i % 2 == 0 {
             Svm {
-                name: "svm1".to_owned(),
+                name: ctx.data_svm_name.to_owned(),
                 uuid: ctx.data_svm_uuid.to_owned(),
             }
         } else {
@@ -647,6 +714,7 @@ pub(crate) fn seed(store: &JobStore, uuids: &UuidGen, n: usize, ctx: &SeedContex
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::collection::Filter;
 
     fn job() -> Job {
         Job {
@@ -703,7 +771,15 @@ mod tests {
     #[test]
     fn filters() {
         let j = job();
-        let f = |field: &str, v: &str| Filter::new(FilterField::parse(field).unwrap(), v).matches(&j);
+        let entry = Entry {
+            job: j,
+            finished: None,
+            control: None,
+        };
+        let f = |field: &str, v: &str| {
+            let (field, _) = JobListing.field(field).unwrap();
+            Filter::new(field, v).matches(|field, visit| JobListing.any_value(&entry, field, visit))
+        };
         assert!(f("state", "failure"));
         assert!(f("state", "FAILURE"));
         assert!(!f("state", "success"));

@@ -147,14 +147,22 @@
 #![warn(missing_docs)]
 
 mod api;
+mod collection;
+mod doc;
 mod download;
 mod error;
 mod faults;
+mod inventory;
 mod jobs;
 mod package_server;
+mod requests;
 mod server;
+mod software;
 mod state;
+mod storage;
+mod svms;
 mod util;
+mod version;
 
 use std::io;
 use std::net::{Ipv4Addr, SocketAddr};
@@ -166,17 +174,23 @@ use tokio::task::{JoinHandle, JoinSet};
 
 pub use faults::Fault;
 pub use package_server::PackageServer;
+pub use requests::RecordedRequest;
 
-use crate::state::{Config, Shared, lock};
+use crate::doc::DocKind;
+use crate::inventory::{Inventory, Seed};
+use crate::requests::RequestLog;
+use crate::state::{Config, Shared};
+use crate::version::Version;
 
-/// A package the simulator downloaded successfully.
+/// A software package in the simulated cluster's repository: downloaded successfully (or
+/// seeded with [`SimulatorBuilder::seed_package`]) and not deleted.
 ///
 /// ```
 /// # #[tokio::main(flavor = "current_thread")]
 /// # async fn main() -> std::io::Result<()> {
-/// let sim = ontap_sim::Simulator::builder().tls(false).start().await?;
-/// let none: Vec<ontap_sim::Package> = sim.packages();
-/// assert!(none.is_empty());
+/// let sim = ontap_sim::Simulator::builder().tls(false).seed_package("9.16.1").start().await?;
+/// let packages: Vec<ontap_sim::Package> = sim.packages();
+/// assert_eq!(packages[0].version, "9.16.1");
 /// # Ok(())
 /// # }
 /// ```
@@ -185,6 +199,8 @@ use crate::state::{Config, Shared, lock};
 pub struct Package {
     /// The file name: the last path segment of the URL, percent-decoded.
     pub name: String,
+    /// The software version, read from the file name (`ontap-9.16.1-image.tgz` → `9.16.1`).
+    pub version: String,
     /// The number of bytes received.
     pub size: u64,
     /// The SHA-256 of the bytes received, as lowercase hex.
@@ -222,9 +238,19 @@ pub struct SimulatorBuilder {
     download_rate: Option<u64>,
     download_time_limit: Duration,
     seed_jobs: usize,
+    seed_svms: usize,
+    seed_volumes: usize,
+    seed_packages: Vec<String>,
+    cluster_version: String,
+    job_duration: Duration,
+    upgrade_duration: Duration,
+    request_log: usize,
     strict_hal_links: bool,
     faults: Vec<Fault>,
 }
+
+/// The ONTAP version a simulator runs unless told otherwise.
+const DEFAULT_VERSION: &str = "9.15.1";
 
 impl Default for SimulatorBuilder {
     fn default() -> Self {
@@ -237,6 +263,13 @@ impl Default for SimulatorBuilder {
             download_rate: None,
             download_time_limit: Duration::from_secs(3600),
             seed_jobs: 0,
+            seed_svms: 0,
+            seed_volumes: 0,
+            seed_packages: Vec::new(),
+            cluster_version: DEFAULT_VERSION.to_owned(),
+            job_duration: Duration::from_millis(100),
+            upgrade_duration: Duration::from_secs(10),
+            request_log: 1000,
             strict_hal_links: false,
             faults: Vec::new(),
         }
@@ -326,6 +359,91 @@ impl SimulatorBuilder {
         self
     }
 
+    /// Creates `n` SVMs `vs1` ... `vsN` at start, besides `vs0` which always exists.
+    ///
+    /// ```
+    /// let b = ontap_sim::Simulator::builder().seed_svms(3);
+    /// # let _ = b;
+    /// ```
+    pub fn seed_svms(mut self, n: usize) -> Self {
+        self.seed_svms = n;
+        self
+    }
+
+    /// Creates `n` volumes `vol00001` ... in SVM `vs0` at start (sizes 1 to 100 GiB, on
+    /// `aggr1` and `aggr2` in turn; every 50th offline, every 50th from the 25th restricted,
+    /// every 10th with a comment). Seeding 10,000 takes a few tens of milliseconds.
+    ///
+    /// ```
+    /// let b = ontap_sim::Simulator::builder().seed_volumes(10_000);
+    /// # let _ = b;
+    /// ```
+    pub fn seed_volumes(mut self, n: usize) -> Self {
+        self.seed_volumes = n;
+        self
+    }
+
+    /// Puts a package of this version in the repository at start, as if it had been
+    /// downloaded (file `<version>_image.tgz`, empty), so that an upgrade can start at once.
+    /// An invalid version makes [`SimulatorBuilder::start`] fail.
+    ///
+    /// ```
+    /// let b = ontap_sim::Simulator::builder().seed_package("9.16.1");
+    /// # let _ = b;
+    /// ```
+    pub fn seed_package(mut self, version: impl Into<String>) -> Self {
+        self.seed_packages.push(version.into());
+        self
+    }
+
+    /// The ONTAP version the cluster runs at start (default `9.15.1`). An invalid version
+    /// makes [`SimulatorBuilder::start`] fail.
+    ///
+    /// ```
+    /// let b = ontap_sim::Simulator::builder().cluster_version("9.14.1");
+    /// # let _ = b;
+    /// ```
+    pub fn cluster_version(mut self, version: impl Into<String>) -> Self {
+        self.cluster_version = version.into();
+        self
+    }
+
+    /// How long a create, modify or delete job runs (volumes, snapshots, SVMs, package
+    /// deletes, validations); default 100 ms. A quarter of it `queued`, the rest `running`.
+    ///
+    /// ```
+    /// let b = ontap_sim::Simulator::builder().job_duration(std::time::Duration::from_millis(10));
+    /// # let _ = b;
+    /// ```
+    pub fn job_duration(mut self, duration: Duration) -> Self {
+        self.job_duration = duration;
+        self
+    }
+
+    /// How long a software upgrade runs, from the PATCH to the new version (default 10 s):
+    /// a tenth for the pre-update checks, then per node an install and a reboot.
+    ///
+    /// ```
+    /// let b = ontap_sim::Simulator::builder().upgrade_duration(std::time::Duration::from_millis(300));
+    /// # let _ = b;
+    /// ```
+    pub fn upgrade_duration(mut self, duration: Duration) -> Self {
+        self.upgrade_duration = duration;
+        self
+    }
+
+    /// How many of the last requests [`Simulator::requests`] keeps (default 1,000; 0 keeps
+    /// none and skips the recording).
+    ///
+    /// ```
+    /// let b = ontap_sim::Simulator::builder().request_log(0);
+    /// # let _ = b;
+    /// ```
+    pub fn request_log(mut self, capacity: usize) -> Self {
+        self.request_log = capacity;
+        self
+    }
+
     /// When `true`, responses to clients that do not accept `application/hal+json` carry no
     /// `_links` except `_links.next`, as ONTAP does (default `false`: links always).
     ///
@@ -349,21 +467,39 @@ impl SimulatorBuilder {
         self
     }
 
-    /// Binds the address, generates the certificate (with TLS), seeds the jobs and starts
-    /// serving on the current tokio runtime.
+    /// Binds the address, generates the certificate (with TLS), seeds the cluster and the
+    /// jobs and starts serving on the current tokio runtime.
     ///
     /// # Errors
-    /// Binding the address, generating the certificate or building the TLS settings.
+    /// An invalid [`cluster_version`](SimulatorBuilder::cluster_version) or
+    /// [`seed_package`](SimulatorBuilder::seed_package) version (`InvalidInput`), binding
+    /// the address, generating the certificate or building the TLS settings.
     ///
     /// ```
     /// # #[tokio::main(flavor = "current_thread")]
     /// # async fn main() -> std::io::Result<()> {
     /// let sim = ontap_sim::Simulator::builder().start().await?;
     /// # let _ = sim;
+    /// let bad = ontap_sim::Simulator::builder().cluster_version("nine").start().await;
+    /// assert_eq!(bad.unwrap_err().kind(), std::io::ErrorKind::InvalidInput);
     /// # Ok(())
     /// # }
     /// ```
     pub async fn start(self) -> io::Result<Simulator> {
+        let parse = |v: &str| {
+            Version::parse(v.trim()).ok_or_else(|| {
+                io::Error::new(
+                    io::ErrorKind::InvalidInput,
+                    format!("\"{v}\" is not an ONTAP version such as 9.16.1"),
+                )
+            })
+        };
+        let version = parse(&self.cluster_version)?;
+        let packages = self
+            .seed_packages
+            .iter()
+            .map(|v| parse(v))
+            .collect::<io::Result<Vec<_>>>()?;
         let listener = tokio::net::TcpListener::bind(self.listen).await?;
         let addr = listener.local_addr()?;
         let (tls, certificate_pem) = if self.tls {
@@ -373,8 +509,26 @@ impl SimulatorBuilder {
             (None, None)
         };
         let uuids = util::UuidGen::new();
+        let cluster_uuid = uuids.next_uuid();
         let cluster_svm_uuid = uuids.next_uuid();
-        let data_svm_uuid = uuids.next_uuid();
+        let cluster_name = "sim-cluster".to_owned();
+        let node_names = ["sim-cluster-01".to_owned(), "sim-cluster-02".to_owned()];
+        let inventory = Inventory::new(
+            &Seed {
+                cluster_name: &cluster_name,
+                cluster_uuid,
+                version,
+                nodes: [&node_names[0], &node_names[1]],
+                extra_svms: self.seed_svms,
+                volumes: self.seed_volumes,
+                packages: &packages,
+            },
+            &uuids,
+        );
+        let (data_svm_name, data_svm_uuid) = inventory
+            .svm_by_name("vs0")
+            .map(|d| (DocKind::str_of(d, "name").to_owned(), DocKind::str_of(d, "uuid").to_owned()))
+            .unwrap_or_default();
         let shared = Arc::new(Shared {
             config: Config {
                 username: self.username,
@@ -383,14 +537,17 @@ impl SimulatorBuilder {
                 download_rate: self.download_rate,
                 download_time_limit: self.download_time_limit,
                 strict_hal_links: self.strict_hal_links,
-                cluster_name: "sim-cluster".to_owned(),
-                node_name: "sim-cluster-01".to_owned(),
+                cluster_name,
+                node_names,
                 cluster_svm_uuid,
+                job_duration: self.job_duration,
+                upgrade_duration: self.upgrade_duration,
             },
             jobs: jobs::JobStore::default(),
             uuids,
             download: Mutex::new(download::DownloadStatus::default()),
-            packages: Mutex::new(Vec::new()),
+            inventory: inventory::Locked::new(inventory),
+            requests: RequestLog::new(self.request_log),
             faults: faults::Faults::default(),
             http: download::http_client()?,
             tasks: Mutex::new(JoinSet::new()),
@@ -405,8 +562,9 @@ impl SimulatorBuilder {
             &jobs::SeedContext {
                 cluster: &shared.config.cluster_name,
                 cluster_svm_uuid: &shared.config.cluster_svm_uuid,
+                data_svm_name: &data_svm_name,
                 data_svm_uuid: &data_svm_uuid,
-                nodes: ["sim-cluster-01", "sim-cluster-02"],
+                nodes: [&shared.config.node_names[0], &shared.config.node_names[1]],
             },
         );
         shared.spawn(purger(Arc::downgrade(&shared)));
@@ -468,7 +626,8 @@ pub struct Simulator {
 
 impl Simulator {
     /// A builder with the defaults: `admin` / `netapp1!`, HTTPS, `127.0.0.1:0`, 300 s job
-    /// retention, no download throttle, no seeded jobs, no faults.
+    /// retention, no download throttle, ONTAP 9.15.1 with SVM `vs0` and no volumes, no
+    /// seeded jobs or packages, 100 ms jobs, 10 s upgrades, a 1,000-request log, no faults.
     ///
     /// ```
     /// let builder = ontap_sim::Simulator::builder();
@@ -550,7 +709,8 @@ impl Simulator {
         self.certificate_pem.as_deref()
     }
 
-    /// The packages downloaded successfully so far, oldest first.
+    /// The packages in the repository (downloaded successfully or seeded, and not deleted),
+    /// oldest first.
     ///
     /// ```
     /// # #[tokio::main(flavor = "current_thread")]
@@ -561,7 +721,52 @@ impl Simulator {
     /// # }
     /// ```
     pub fn packages(&self) -> Vec<Package> {
-        lock(&self.shared.packages).clone()
+        self.shared.inventory.read().package_list()
+    }
+
+    /// The ONTAP version the cluster runs now (it changes when an upgrade completes).
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> std::io::Result<()> {
+    /// let sim = ontap_sim::Simulator::builder().cluster_version("9.14.1").start().await?;
+    /// assert_eq!(sim.cluster_version(), "9.14.1");
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub fn cluster_version(&self) -> String {
+        self.shared.inventory.read().version.as_str().to_owned()
+    }
+
+    /// The last requests received (at most [`SimulatorBuilder::request_log`], 1,000 by
+    /// default), oldest first, with secrets masked (see [`RecordedRequest`]).
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> std::io::Result<()> {
+    /// let sim = ontap_sim::Simulator::builder().tls(false).start().await?;
+    /// let patches = sim.requests().into_iter().filter(|r| r.method == "PATCH").count();
+    /// assert_eq!(patches, 0);
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub fn requests(&self) -> Vec<RecordedRequest> {
+        self.shared.requests.snapshot()
+    }
+
+    /// Empties the request log.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> std::io::Result<()> {
+    /// let sim = ontap_sim::Simulator::builder().start().await?;
+    /// sim.clear_requests();
+    /// assert!(sim.requests().is_empty());
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub fn clear_requests(&self) {
+        self.shared.requests.clear();
     }
 
     /// Activates a fault for the following requests (see [`Fault`]).

@@ -7,9 +7,10 @@ use std::time::Duration;
 
 use clap::Parser;
 
-/// An ONTAP REST API simulator: software download (a real HTTP fetch of the package), jobs
-/// with pause/resume/cancel, job collection paging and filters, ONTAP error bodies and codes,
-/// Basic authentication, HTTPS with a self-signed certificate.
+/// An ONTAP REST API simulator: the cluster, software download (a real HTTP fetch of the
+/// package), packages, validation and upgrade, SVMs, volumes and their snapshots, jobs with
+/// pause/resume/cancel, collections with paging, filters and ordering, ONTAP error bodies
+/// and codes, Basic authentication, HTTPS with a self-signed certificate.
 #[derive(Debug, Parser)]
 #[command(name = "ontap-sim", version)]
 struct Args {
@@ -45,6 +46,36 @@ struct Args {
     /// Create this many synthetic finished jobs at start (for the jobs collection).
     #[arg(long, value_name = "N", default_value_t = 0)]
     seed_jobs: usize,
+
+    /// Create this many volumes (vol00001, ...) in SVM vs0 at start.
+    #[arg(long, value_name = "N", default_value_t = 0)]
+    seed_volumes: usize,
+
+    /// Create this many SVMs (vs1, ...) at start, besides vs0.
+    #[arg(long, value_name = "N", default_value_t = 0)]
+    seed_svms: usize,
+
+    /// Put a package of this version in the repository at start, as if downloaded
+    /// (repeatable).
+    #[arg(long, value_name = "VERSION")]
+    seed_package: Vec<String>,
+
+    /// The ONTAP version the cluster runs at start.
+    #[arg(long, value_name = "VERSION", default_value = "9.15.1")]
+    cluster_version: String,
+
+    /// Milliseconds a create, modify or delete job (volume, snapshot, SVM, package delete,
+    /// validation) runs.
+    #[arg(long, value_name = "MS", default_value_t = 100)]
+    job_duration_ms: u64,
+
+    /// Seconds a software upgrade runs (fractions allowed), node by node.
+    #[arg(long, value_name = "SECS", default_value_t = 10.0)]
+    upgrade_duration: f64,
+
+    /// How many of the last requests the request log keeps (0: none).
+    #[arg(long, value_name = "N", default_value_t = 1000)]
+    request_log: usize,
 }
 
 #[tokio::main]
@@ -57,16 +88,27 @@ async fn main() -> ExitCode {
         .with_writer(std::io::stderr)
         .init();
 
-    let sim = match ontap_sim::Simulator::builder()
+    if !(args.upgrade_duration.is_finite() && (0.0..=86_400.0).contains(&args.upgrade_duration)) {
+        eprintln!("ontap-sim: --upgrade-duration must be between 0 and 86400 seconds");
+        return ExitCode::FAILURE;
+    }
+    let mut builder = ontap_sim::Simulator::builder()
         .listen(args.listen)
         .credentials(args.username, args.password)
         .tls(!args.http)
         .job_retention(Duration::from_secs(args.job_retention))
         .download_rate(args.download_rate)
         .seed_jobs(args.seed_jobs)
-        .start()
-        .await
-    {
+        .seed_volumes(args.seed_volumes)
+        .seed_svms(args.seed_svms)
+        .cluster_version(args.cluster_version)
+        .job_duration(Duration::from_millis(args.job_duration_ms))
+        .upgrade_duration(Duration::from_secs_f64(args.upgrade_duration))
+        .request_log(args.request_log);
+    for v in args.seed_package {
+        builder = builder.seed_package(v);
+    }
+    let sim = match builder.start().await {
         Ok(sim) => sim,
         Err(e) => {
             eprintln!("ontap-sim: cannot start on {}: {e}", args.listen);

@@ -8,11 +8,11 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use axum::Router;
-use axum::body::Body;
+use axum::body::{Body, Bytes};
 use axum::http::{HeaderMap, HeaderValue, Request, StatusCode, header};
 use axum::response::Response;
 use base64::Engine as _;
-use hyper::body::Incoming;
+use hyper::body::{Body as _, Incoming};
 use hyper_util::rt::TokioIo;
 use tokio::io::{AsyncRead, AsyncWrite};
 use tokio::net::TcpListener;
@@ -22,7 +22,7 @@ use tokio_rustls::TlsAcceptor;
 use tower_service::Service;
 
 use crate::api::{json_response, wants_hal};
-use crate::error::error_body;
+use crate::error::{ApiError, codes, error_body};
 use crate::faults::FaultAction;
 use crate::state::Shared;
 
@@ -113,13 +113,50 @@ impl std::fmt::Display for DroppedConnection {
 
 impl std::error::Error for DroppedConnection {}
 
-/// Serves one request: faults, then authentication, then the router.
+/// The largest request body the simulator reads (as axum's default limit).
+const BODY_LIMIT: usize = 2 * 1024 * 1024;
+
+/// Reads the body (when there is one) and records the request in the request log.
+async fn record(shared: &Shared, req: Request<Incoming>) -> Result<Request<Body>, Response> {
+    let (parts, body) = req.into_parts();
+    let bytes = if body.is_end_stream() {
+        Bytes::new()
+    } else {
+        match axum::body::to_bytes(Body::new(body), BODY_LIMIT).await {
+            Ok(b) => b,
+            Err(e) => {
+                shared
+                    .requests
+                    .record(parts.method.as_str(), parts.uri.path(), parts.uri.query(), b"");
+                let err = ApiError::bad_request(
+                    codes::INVALID,
+                    format!("Invalid JSON in the request body: Failed to buffer the request body: {e}."),
+                );
+                return Err(err.response(wants_hal(&parts.headers)));
+            }
+        }
+    };
+    shared
+        .requests
+        .record(parts.method.as_str(), parts.uri.path(), parts.uri.query(), &bytes);
+    Ok(Request::from_parts(parts, Body::from(bytes)))
+}
+
+/// Serves one request: the request log, faults, then authentication, then the router.
 async fn handle(
     shared: Arc<Shared>,
     auth: Arc<BasicAuth>,
     mut router: Router,
     req: Request<Incoming>,
 ) -> Result<Response, DroppedConnection> {
+    let req = if shared.requests.enabled() {
+        match record(&shared, req).await {
+            Ok(r) => r,
+            Err(resp) => return Ok(resp),
+        }
+    } else {
+        req.map(Body::new)
+    };
     let mut truncate = false;
     if let Some(fault) = shared.faults.pick(req.method().as_str(), req.uri().path()) {
         if let Some(latency) = fault.latency {

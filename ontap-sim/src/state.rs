@@ -5,10 +5,11 @@ use std::time::Duration;
 
 use tokio::task::JoinSet;
 
-use crate::Package;
 use crate::download::DownloadStatus;
 use crate::faults::Faults;
+use crate::inventory::Locked;
 use crate::jobs::JobStore;
+use crate::requests::RequestLog;
 use crate::util::UuidGen;
 
 /// Settings fixed at start.
@@ -21,8 +22,13 @@ pub(crate) struct Config {
     pub download_time_limit: Duration,
     pub strict_hal_links: bool,
     pub cluster_name: String,
-    pub node_name: String,
+    /// The two nodes; downloads and jobs run on the first.
+    pub node_names: [String; 2],
     pub cluster_svm_uuid: String,
+    /// How long a create, modify or delete job runs.
+    pub job_duration: Duration,
+    /// How long a software upgrade runs.
+    pub upgrade_duration: Duration,
 }
 
 /// Everything the request handlers and the jobs share.
@@ -32,7 +38,8 @@ pub(crate) struct Shared {
     pub jobs: JobStore,
     pub uuids: UuidGen,
     pub download: Mutex<DownloadStatus>,
-    pub packages: Mutex<Vec<Package>>,
+    pub inventory: Locked,
+    pub requests: RequestLog,
     pub faults: Faults,
     pub http: reqwest::Client,
     /// Background work (downloads, the purger): aborted when the simulator stops.

@@ -69,12 +69,12 @@ async fn download_succeeds_over_https_with_trusted_certificate_and_package_auth(
 async fn download_succeeds_over_plain_http_without_package_auth() {
     bounded(async {
         let body = package_bytes(100_000, 2);
-        let packages = PackageServer::start([("image.tgz", body.clone())], None::<(&str, &str)>)
+        let packages = PackageServer::start([("ontap-9.16.1-image.tgz", body.clone())], None::<(&str, &str)>)
             .await
             .unwrap();
         let sim = Simulator::builder().tls(false).start().await.unwrap();
         let api = Api::new(&sim);
-        let uuid = api.start_download(json!({"url": packages.url("image.tgz")})).await;
+        let uuid = api.start_download(json!({"url": packages.url("ontap-9.16.1-image.tgz")})).await;
         let job = api.wait_job(&uuid, WAIT).await;
         assert_eq!(job["state"], "success", "{job}");
         assert_eq!(api.get(DOWNLOAD).await.json["state"], "success");
@@ -87,13 +87,13 @@ async fn download_succeeds_over_plain_http_without_package_auth() {
 async fn throttled_download_shows_progress_and_running_status() {
     bounded(async {
         let size = 400_000usize;
-        let packages = PackageServer::start([("slow.tgz", package_bytes(size, 3))], None::<(&str, &str)>)
+        let packages = PackageServer::start([("ontap-9.16.1-slow.tgz", package_bytes(size, 3))], None::<(&str, &str)>)
             .await
             .unwrap();
         let sim = Simulator::builder().download_rate(Some(500_000)).start().await.unwrap();
         let api = Api::new(&sim);
         let started = Instant::now();
-        let uuid = api.start_download(json!({"url": packages.url("slow.tgz")})).await;
+        let uuid = api.start_download(json!({"url": packages.url("ontap-9.16.1-slow.tgz")})).await;
 
         let running = api
             .wait_until(&uuid, WAIT, |j| {
@@ -214,18 +214,18 @@ async fn url_errors_are_rejected_at_post_time() {
 async fn same_package_name_twice_fails_with_10551327() {
     bounded(async {
         let packages = PackageServer::start(
-            [("dup.tgz", vec![5u8; 2048]), ("other/dup.tgz", vec![6u8; 10])],
+            [("9.16.1-dup.tgz", vec![5u8; 2048]), ("other/9.16.1-dup.tgz", vec![6u8; 10])],
             None::<(&str, &str)>,
         )
         .await
         .unwrap();
         let sim = Simulator::builder().tls(false).start().await.unwrap();
         let api = Api::new(&sim);
-        let first = api.start_download(json!({"url": packages.url("dup.tgz")})).await;
+        let first = api.start_download(json!({"url": packages.url("9.16.1-dup.tgz")})).await;
         assert_eq!(api.wait_job(&first, WAIT).await["state"], "success");
         // Same file name, another path on the server.
-        let job = expect_job_failure(&api, packages.url("other/dup.tgz"), json!({}), 10551327).await;
-        assert!(job["message"].as_str().unwrap().contains("dup.tgz"));
+        let job = expect_job_failure(&api, packages.url("other/9.16.1-dup.tgz"), json!({}), 10551327).await;
+        assert!(job["message"].as_str().unwrap().contains("9.16.1-dup.tgz"));
         assert_eq!(sim.packages().len(), 1);
         assert_eq!(sim.packages()[0].size, 2048);
     })
@@ -236,7 +236,7 @@ async fn same_package_name_twice_fails_with_10551327() {
 async fn second_download_while_one_runs_is_rejected_with_10551357() {
     bounded(async {
         let packages = PackageServer::start(
-            [("big.tgz", vec![0u8; 2_000_000]), ("small.tgz", vec![1u8; 10])],
+            [("9.16.1-big.tgz", vec![0u8; 2_000_000]), ("9.17.1-small.tgz", vec![1u8; 10])],
             None::<(&str, &str)>,
         )
         .await
@@ -248,9 +248,9 @@ async fn second_download_while_one_runs_is_rejected_with_10551357() {
             .await
             .unwrap();
         let api = Api::new(&sim);
-        let first = api.start_download(json!({"url": packages.url("big.tgz")})).await;
+        let first = api.start_download(json!({"url": packages.url("9.16.1-big.tgz")})).await;
         let r = api
-            .post(DOWNLOAD, &json!({"url": packages.url("small.tgz")}).to_string())
+            .post(DOWNLOAD, &json!({"url": packages.url("9.17.1-small.tgz")}).to_string())
             .await;
         assert_eq!(r.status, StatusCode::BAD_REQUEST, "{}", r.text);
         assert_eq!(r.error_code(), "10551357");
@@ -263,7 +263,7 @@ async fn second_download_while_one_runs_is_rejected_with_10551357() {
             .await;
         assert_eq!(r.status, StatusCode::OK);
         // Once it ended, a new download is accepted.
-        let second = api.start_download(json!({"url": packages.url("small.tgz")})).await;
+        let second = api.start_download(json!({"url": packages.url("9.17.1-small.tgz")})).await;
         assert_eq!(api.wait_job(&second, WAIT).await["state"], "success");
     })
     .await;
@@ -273,7 +273,7 @@ async fn second_download_while_one_runs_is_rejected_with_10551357() {
 async fn return_timeout_answers_201_when_done_in_time_else_202() {
     bounded(async {
         let packages = PackageServer::start(
-            [("fast.tgz", vec![0u8; 1000]), ("slow.tgz", vec![0u8; 1_000_000])],
+            [("9.16.1-fast.tgz", vec![0u8; 1000]), ("9.17.1-slow.tgz", vec![0u8; 1_000_000])],
             None::<(&str, &str)>,
         )
         .await
@@ -289,7 +289,7 @@ async fn return_timeout_answers_201_when_done_in_time_else_202() {
         let r = api
             .post(
                 &format!("{DOWNLOAD}?return_timeout=10"),
-                &json!({"url": packages.url("fast.tgz")}).to_string(),
+                &json!({"url": packages.url("9.16.1-fast.tgz")}).to_string(),
             )
             .await;
         assert_eq!(r.status, StatusCode::CREATED, "{}", r.text);
@@ -306,7 +306,7 @@ async fn return_timeout_answers_201_when_done_in_time_else_202() {
         let r = api
             .post(
                 &format!("{DOWNLOAD}?return_timeout=1"),
-                &json!({"url": packages.url("slow.tgz")}).to_string(),
+                &json!({"url": packages.url("9.17.1-slow.tgz")}).to_string(),
             )
             .await;
         let waited = t0.elapsed();
@@ -326,7 +326,7 @@ async fn return_timeout_answers_201_when_done_in_time_else_202() {
         let r = api
             .post(
                 &format!("{DOWNLOAD}?return_timeout=0"),
-                &json!({"url": packages.url("slow.tgz")}).to_string(),
+                &json!({"url": packages.url("9.17.1-slow.tgz")}).to_string(),
             )
             .await;
         assert_eq!(r.status, StatusCode::ACCEPTED);
@@ -339,7 +339,7 @@ async fn return_timeout_answers_201_when_done_in_time_else_202() {
 async fn pause_resume_and_cancel_control_the_transfer() {
     bounded(async {
         let size = 3_000_000usize;
-        let packages = PackageServer::start([("p.tgz", vec![9u8; size])], None::<(&str, &str)>)
+        let packages = PackageServer::start([("ontap-9.16.1.tgz", vec![9u8; size])], None::<(&str, &str)>)
             .await
             .unwrap();
         let sim = Simulator::builder()
@@ -349,7 +349,7 @@ async fn pause_resume_and_cancel_control_the_transfer() {
             .await
             .unwrap();
         let api = Api::new(&sim);
-        let uuid = api.start_download(json!({"url": packages.url("p.tgz")})).await;
+        let uuid = api.start_download(json!({"url": packages.url("ontap-9.16.1.tgz")})).await;
         let job_path = format!("/api/cluster/jobs/{uuid}");
         api.wait_until(&uuid, WAIT, |j| j["message"].as_str().unwrap_or("").contains('%'))
             .await;
@@ -460,18 +460,24 @@ async fn download_time_limit_fails_with_10551383() {
 async fn https_package_url_is_fetched_without_verification() {
     bounded(async {
         // The package server is another simulator on HTTPS with a self-signed certificate:
-        // its download status document is the "package".
-        let origin = Simulator::builder().credentials("pkg", "pkgpw").start().await.unwrap();
+        // its package document is the "package" (file name "9.16.1": version 9.16.1).
+        let origin = Simulator::builder()
+            .credentials("pkg", "pkgpw")
+            .seed_package("9.16.1")
+            .start()
+            .await
+            .unwrap();
         let sim = Simulator::builder().tls(false).start().await.unwrap();
         let api = Api::new(&sim);
-        let url = format!("{}/api/cluster/software/download", origin.base_url());
+        let url = format!("{}/api/cluster/software/packages/9.16.1", origin.base_url());
         let uuid = api
             .start_download(json!({"url": url, "username": "pkg", "password": "pkgpw"}))
             .await;
         let job = api.wait_job(&uuid, WAIT).await;
         assert_eq!(job["state"], "success", "{job}");
         let got = sim.packages();
-        assert_eq!(got[0].name, "download");
+        assert_eq!(got[0].name, "9.16.1");
+        assert_eq!(got[0].version, "9.16.1");
         assert!(got[0].size > 20);
     })
     .await;

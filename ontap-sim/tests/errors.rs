@@ -71,7 +71,7 @@ async fn unknown_paths_answer_404_with_an_ontap_body() {
     bounded(async {
         let sim = sim().await;
         let api = Api::new(&sim);
-        for path in ["/api/storage/volumes", "/api", "/", "/api/cluster/jobs/x/y"] {
+        for path in ["/api/storage/luns", "/api", "/", "/api/cluster/jobs/x/y", "/api/storage/volumes/x/y"] {
             let r = api.get(path).await;
             assert_eq!(r.status, StatusCode::NOT_FOUND, "{path}: {}", r.text);
             assert_eq!(r.error_code(), "3");
@@ -221,7 +221,7 @@ async fn post_body_and_query_validation() {
         assert_eq!(r.error_code(), "262197");
         let r = api.get("/api/cluster/jobs?colour=blue").await;
         assert_eq!(r.error_code(), "262179");
-        let r = api.get("/api/cluster/jobs?order_by=state").await;
+        let r = api.get("/api/cluster/jobs?order_by=colour").await;
         assert_eq!(r.error_code(), "2");
         assert_eq!(r.error_target(), Some("order_by"));
 

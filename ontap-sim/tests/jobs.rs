@@ -238,15 +238,15 @@ async fn filters_match_like_ontap_queries() {
             expect(&|r| r["node"]["name"] == node)
         );
         assert_eq!(
-            count(&api, "svm.name=svm1").await,
-            expect(&|r| r["svm"]["name"] == "svm1")
+            count(&api, "svm.name=vs0").await,
+            expect(&|r| r["svm"]["name"] == "vs0")
         );
         assert_eq!(count(&api, "state=running").await, 0);
 
         // Combined filters are ANDed.
         assert_eq!(
-            count(&api, "state=failure&svm.name=svm1").await,
-            expect(&|r| r["state"] == "failure" && r["svm"]["name"] == "svm1")
+            count(&api, "state=failure&svm.name=vs0").await,
+            expect(&|r| r["state"] == "failure" && r["svm"]["name"] == "vs0")
         );
     })
     .await;

@@ -147,6 +147,48 @@ impl Api {
         .await
     }
 
+    pub async fn delete(&self, path: &str) -> Reply {
+        self.send(
+            self.client
+                .delete(self.url(path))
+                .basic_auth(&self.user, Some(&self.pass))
+                .header("Accept", "application/hal+json"),
+        )
+        .await
+    }
+
+    /// Expects a 202 job answer and waits for the job to succeed; returns the job.
+    pub async fn job_ok(&self, r: Reply) -> Value {
+        assert_eq!(r.status, StatusCode::ACCEPTED, "{}", r.text);
+        let uuid = r.json["job"]["uuid"].as_str().expect("job.uuid").to_owned();
+        let job = self.wait_job(&uuid, Duration::from_secs(20)).await;
+        assert_eq!(job["state"], "success", "{job}");
+        job
+    }
+
+    /// Follows `_links.next` verbatim from `first` (checking the `Link` header and that
+    /// links never repeat); returns every page.
+    pub async fn all_pages(&self, first: &str) -> Vec<Value> {
+        let path = first.split('?').next().unwrap_or_default().to_owned();
+        let mut pages = Vec::new();
+        let mut next = Some(first.to_owned());
+        let mut seen = std::collections::HashSet::new();
+        while let Some(href) = next {
+            assert!(seen.insert(href.clone()), "next link repeats: {href}");
+            assert!(pages.len() < 1000, "too many pages");
+            let r = self.get(&href).await;
+            assert_eq!(r.status, StatusCode::OK, "{href}: {}", r.text);
+            next = r.json["_links"]["next"]["href"].as_str().map(str::to_owned);
+            if let Some(n) = &next {
+                assert!(n.starts_with(&format!("{path}?")), "{n}");
+                let link = r.headers["link"].to_str().unwrap();
+                assert_eq!(link, format!("<{n}>; rel=\"next\""));
+            }
+            pages.push(r.json);
+        }
+        pages
+    }
+
     /// POSTs a download and returns the job UUID (expects 202).
     pub async fn start_download(&self, body: Value) -> String {
         let r = self.post("/api/cluster/software/download", &body.to_string()).await;
@@ -190,6 +232,19 @@ impl Api {
             tokio::time::sleep(Duration::from_millis(20)).await;
         }
     }
+}
+
+/// The `records` of a collection page.
+pub fn records(page: &Value) -> Vec<Value> {
+    page["records"].as_array().expect("records").clone()
+}
+
+/// A string field of each record.
+pub fn column(records: &[Value], field: &str) -> Vec<String> {
+    records
+        .iter()
+        .map(|r| r[field].as_str().unwrap_or_else(|| panic!("no {field} in {r}")).to_owned())
+        .collect()
 }
 
 /// Deterministic pseudo-random bytes (a package body).
