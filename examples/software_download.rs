@@ -25,7 +25,7 @@ use clap::Parser;
 use indicatif::{ProgressBar, ProgressStyle};
 use ontap::prelude::*;
 use ontap::resources::{Job, SoftwarePackageDownload};
-use ontap::{HostConnection, JobStatus, PostOptions};
+use ontap::{CallOptions, HostConnection, JobStatus};
 use ontap_sim::{PackageServer, Simulator};
 
 /// Download a software package onto an ONTAP cluster (or onto a simulator
@@ -192,7 +192,7 @@ async fn run(args: Args, show_progress: bool) -> Result<(), BoxError> {
     )?);
     bar.enable_steady_tick(Duration::from_millis(120));
     let progress = bar.clone();
-    let options = PostOptions::default()
+    let options = CallOptions::default()
         .hydrate(true)
         .return_timeout(0)
         .on_progress(move |status: &JobStatus| {

@@ -7,7 +7,7 @@
 //! ```no_run
 //! use ontap::prelude::*;
 //! use ontap::resources::{Job, SoftwarePackageDownload};
-//! use ontap::{HostConnection, PostOptions};
+//! use ontap::{HostConnection, CallOptions};
 //!
 //! # async fn run() -> Result<(), ontap::Error> {
 //! let conn = HostConnection::builder("cluster.example.com")
@@ -21,7 +21,7 @@
 //!     password: Some("secret".into()),
 //!     ..Default::default()
 //! };
-//! let response = download.post(&conn, PostOptions::default().hydrate(true).return_timeout(0)).await?;
+//! let response = download.post(&conn, CallOptions::default().hydrate(true).return_timeout(0)).await?;
 //! println!("{download}");
 //!
 //! let mut job = Job { uuid: response.job().map(|j| j.uuid.clone()), ..Default::default() };

@@ -5,7 +5,7 @@ mod common;
 use common::{JOB_UUID, connect};
 use ontap::prelude::*;
 use ontap::resources::{Job, SoftwarePackageDownload};
-use ontap::{Error, PostOptions};
+use ontap::{CallOptions, Error};
 use serde_json::json;
 use wiremock::matchers::{method, path};
 use wiremock::{Mock, MockServer, ResponseTemplate};
@@ -27,7 +27,7 @@ async fn an_ontap_error_body_keeps_code_message_target_and_arguments() {
         ..Default::default()
     };
     let err = download
-        .post(&connect(&server), PostOptions::default().return_timeout(121))
+        .post(&connect(&server), CallOptions::default().return_timeout(121))
         .await
         .unwrap_err();
     let Error::Api {
@@ -187,7 +187,7 @@ async fn a_post_is_never_retried() {
         ..Default::default()
     };
     let err = download
-        .post(&connect(&server), PostOptions::default())
+        .post(&connect(&server), CallOptions::default())
         .await
         .unwrap_err();
     assert_eq!(err.status().map(|s| s.as_u16()), Some(503));

@@ -7,7 +7,7 @@ use std::time::Duration;
 use common::{JOB_UUID, connect, job_body, job_state};
 use ontap::prelude::*;
 use ontap::resources::SoftwarePackageDownload;
-use ontap::{Error, JobLink, JobOutcome, JobState, PollOptions, PostOptions};
+use ontap::{CallOptions, Error, JobLink, JobOutcome, JobState, PollOptions};
 use serde_json::json;
 use wiremock::matchers::{method, path};
 use wiremock::{Mock, MockServer, ResponseTemplate};
@@ -51,7 +51,7 @@ async fn a_failed_job_is_an_error_with_ontaps_code_and_message() {
     .await;
 
     let err = download()
-        .post(&connect(&server), PostOptions::default())
+        .post(&connect(&server), CallOptions::default())
         .await
         .unwrap_err();
     match &err {
@@ -87,7 +87,7 @@ async fn a_failed_job_without_an_error_object_keeps_its_integer_code() {
     .await;
 
     let err = download()
-        .post(&connect(&server), PostOptions::default())
+        .post(&connect(&server), CallOptions::default())
         .await
         .unwrap_err();
     assert_eq!(err.ontap_code(), Some("10551885"));
@@ -107,7 +107,7 @@ async fn a_job_that_outlasts_the_poll_timeout_reports_its_last_state() {
     )
     .await;
 
-    let options = PostOptions::default()
+    let options = CallOptions::default()
         .poll_interval(Duration::from_millis(30))
         .poll_timeout(Duration::from_millis(200));
     let err = download().post(&connect(&server), options).await.unwrap_err();
@@ -207,7 +207,7 @@ async fn a_job_purged_while_polling_has_vanished() {
         .await;
 
     let err = download()
-        .post(&connect(&server), PostOptions::default())
+        .post(&connect(&server), CallOptions::default())
         .await
         .unwrap_err();
     match &err {
@@ -227,7 +227,7 @@ async fn a_201_with_a_job_body_exposes_the_job_and_waits_for_it() {
     answer_job(&server, JOB_UUID, job_state(JOB_UUID, "success", "success", 0)).await;
 
     let response = download()
-        .post(&connect(&server), PostOptions::default().return_timeout(30))
+        .post(&connect(&server), CallOptions::default().return_timeout(30))
         .await
         .unwrap();
     assert_eq!(response.status(), 201);
@@ -243,7 +243,7 @@ async fn a_202_without_links_is_polled_at_the_default_job_path() {
     answer_job(&server, uuid, job_state(uuid, "success", "success", 0)).await;
 
     let response = download()
-        .post(&connect(&server), PostOptions::default())
+        .post(&connect(&server), CallOptions::default())
         .await
         .unwrap();
     let job = response.job().unwrap();
@@ -257,7 +257,7 @@ async fn with_poll_off_the_job_is_returned_unwaited() {
     answer_post(&server, 202, job_body(JOB_UUID)).await;
 
     let response = download()
-        .post(&connect(&server), PostOptions::default().poll(false))
+        .post(&connect(&server), CallOptions::default().poll(false))
         .await
         .unwrap();
     assert_eq!(response.job().unwrap().uuid, JOB_UUID);

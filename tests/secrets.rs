@@ -8,7 +8,7 @@ use std::sync::{Arc, Mutex};
 use common::{JOB_UUID, PASSWORD, connect, job_body};
 use ontap::prelude::*;
 use ontap::resources::SoftwarePackageDownload;
-use ontap::{PostOptions, Secret};
+use ontap::{CallOptions, Secret};
 use serde_json::json;
 use wiremock::matchers::{body_json, method, path};
 use wiremock::{Mock, MockServer, ResponseTemplate};
@@ -96,7 +96,7 @@ async fn the_password_reaches_the_body_and_nothing_else() {
         ..Default::default()
     };
     let err = download
-        .post(&connect(&server), PostOptions::default())
+        .post(&connect(&server), CallOptions::default())
         .await
         .unwrap_err();
 

@@ -6,7 +6,7 @@ mod common;
 use common::{JOB_UUID, PASSWORD, connect, job_body};
 use ontap::prelude::*;
 use ontap::resources::{DownloadState, Job, SoftwarePackageDownload};
-use ontap::{JobState, PostOptions};
+use ontap::{CallOptions, JobState};
 use serde_json::json;
 use wiremock::matchers::{body_json, header, method, path, query_param};
 use wiremock::{Mock, MockServer, ResponseTemplate};
@@ -68,7 +68,7 @@ async fn start_the_download_with_hydrate_and_return_timeout_zero() {
     let response = download
         .post(
             &conn,
-            PostOptions::default()
+            CallOptions::default()
                 .hydrate(true)
                 .return_timeout(0)
                 .on_progress(move |status| {

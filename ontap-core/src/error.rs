@@ -124,6 +124,21 @@ pub enum Error {
         /// The job as last read before it disappeared, if it was read.
         last: Option<Box<JobStatus>>,
     },
+    /// More than one object matched a query that should find one.
+    #[error("more than one {resource} matches `{query}`")]
+    NotUnique {
+        /// The resource's name.
+        resource: &'static str,
+        /// The query, as sent.
+        query: String,
+    },
+    /// A link from the server does not point into `/api/` on the same host,
+    /// so it is not followed (it would carry the credentials elsewhere).
+    #[error("the server's link `{href}` does not point into /api/ on this host; not followed")]
+    UnexpectedLink {
+        /// The link as the server wrote it.
+        href: String,
+    },
     /// A connection setting is not usable.
     #[error("invalid connection setting: {0}")]
     Config(String),

@@ -24,11 +24,14 @@ pub use hal::{Href, Links, Timestamp};
 pub use http;
 pub use job::{JobLink, JobOutcome, JobState, JobStatus, PollOptions, ProgressFn};
 pub use ontap_derive::{OpenEnum, Resource};
-pub use request::{Query, RequestSpec, body, collection_path, encode_component, instance_path};
+pub use request::{
+    Order, Query, RequestSpec, body, body_changes, collection_path, collection_path_with, encode_component, filter,
+    instance_path, instance_path_with,
+};
 pub use resource::{FieldMeta, Resource, Verb, Verbs};
 pub use response::Response;
 pub use secret::{MASK, Secret};
-pub use verbs::{Collection, Delete, Get, Patch, Post, PostOptions, ResourceExt};
+pub use verbs::{CallOptions, Collection, Delete, Get, Patch, Post, ResourceExt};
 
 mod response;
 

@@ -23,16 +23,106 @@ pub fn encode_component(text: &str) -> String {
     utf8_percent_encode(text, COMPONENT).to_string()
 }
 
-/// Query parameters, in order; a name may repeat.
+/// Query parameters, in order (a name may repeat), and the parent keys of
+/// a nested collection's path.
+///
+/// Filters take ONTAP's operators in the value: `*` wildcard, `!` not, `|`
+/// or, `<`, `>`, `<=`, `>=`, and `a..b` ranges; [`filter`] writes them.
+/// Every name and value is percent-encoded when sent.
 ///
 /// ```
-/// use ontap_core::Query;
-/// let query = Query::new().fields(["state", "message"]).param("name", "vol 1");
-/// assert_eq!(query.encode(), "fields=state%2Cmessage&name=vol%201");
+/// use ontap_core::{Order, Query, filter};
+/// let query = Query::new()
+///     .fields(["name", "size"])
+///     .filter("name", "vol*")
+///     .filter("size", filter::gt(1 << 30))
+///     .order_by("size", Order::Desc)
+///     .max_records(100);
+/// assert_eq!(
+///     query.encode(),
+///     "fields=name%2Csize&name=vol%2A&size=%3E1073741824&order_by=size%20desc&max_records=100"
+/// );
 /// ```
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Query {
     pairs: Vec<(String, String)>,
+    parents: Vec<(String, String)>,
+}
+
+/// The direction of [`Query::order_by`].
+///
+/// ```
+/// assert_eq!(ontap_core::Order::Desc.as_str(), "desc");
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Order {
+    /// Smallest first.
+    #[default]
+    Asc,
+    /// Largest first.
+    Desc,
+}
+
+impl Order {
+    /// The word ONTAP takes.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Order::Asc => "asc",
+            Order::Desc => "desc",
+        }
+    }
+}
+
+/// Filter values with ONTAP's query operators, for [`Query::filter`].
+///
+/// ```
+/// use ontap_core::filter;
+/// assert_eq!(filter::not("offline"), "!offline");
+/// assert_eq!(filter::any_of(["vol1", "vol2"]), "vol1|vol2");
+/// assert_eq!(filter::range(10, 20), "10..20");
+/// assert_eq!(filter::le(5), "<=5");
+/// ```
+pub mod filter {
+    use std::fmt::Display;
+
+    /// Not equal to `value`: `!value`.
+    pub fn not(value: impl Display) -> String {
+        format!("!{value}")
+    }
+
+    /// Equal to any of `values`: `a|b|c`.
+    pub fn any_of<I, V>(values: I) -> String
+    where
+        I: IntoIterator<Item = V>,
+        V: Display,
+    {
+        values.into_iter().map(|v| v.to_string()).collect::<Vec<_>>().join("|")
+    }
+
+    /// From `low` to `high`, both included: `low..high`.
+    pub fn range(low: impl Display, high: impl Display) -> String {
+        format!("{low}..{high}")
+    }
+
+    /// Less than `value`: `<value`.
+    pub fn lt(value: impl Display) -> String {
+        format!("<{value}")
+    }
+
+    /// At most `value`: `<=value`.
+    pub fn le(value: impl Display) -> String {
+        format!("<={value}")
+    }
+
+    /// More than `value`: `>value`.
+    pub fn gt(value: impl Display) -> String {
+        format!(">{value}")
+    }
+
+    /// At least `value`: `>=value`.
+    pub fn ge(value: impl Display) -> String {
+        format!(">={value}")
+    }
 }
 
 impl Query {
@@ -52,6 +142,46 @@ impl Query {
         self.pairs.push((name.into(), value.to_string()));
     }
 
+    /// Adds the filter `field=value`; `value` may use ONTAP's operators
+    /// (see [`filter`]).
+    pub fn filter(self, field: impl Into<String>, value: impl ToString) -> Self {
+        self.param(field, value)
+    }
+
+    /// Adds `order_by=field asc|desc`; repeat it to sort by several fields.
+    pub fn order_by(self, field: &str, order: Order) -> Self {
+        self.param("order_by", format!("{field} {}", order.as_str()))
+    }
+
+    /// Adds `max_records=n`: the most records one page holds.
+    pub fn max_records(self, n: u32) -> Self {
+        self.param("max_records", n)
+    }
+
+    /// Adds `return_records=true|false`; false asks only for `num_records`.
+    pub fn return_records(self, return_records: bool) -> Self {
+        self.param("return_records", return_records)
+    }
+
+    /// Adds `return_timeout=seconds` (0..=120): how long the server may wait
+    /// for a job to finish before it answers.
+    pub fn return_timeout(self, seconds: u32) -> Self {
+        self.param("return_timeout", seconds)
+    }
+
+    /// Gives the key of an enclosing object that a nested collection's path
+    /// needs, e.g. `volume.uuid` for `/storage/volumes/{volume.uuid}/snapshots`.
+    /// It fills the path; it is not sent as a parameter.
+    ///
+    /// ```
+    /// let q = ontap_core::Query::new().parent("volume.uuid", "3c5d-11");
+    /// assert_eq!(q.encode(), "");
+    /// ```
+    pub fn parent(mut self, key: impl Into<String>, value: impl ToString) -> Self {
+        self.parents.push((key.into(), value.to_string()));
+        self
+    }
+
     /// Adds `fields=a,b,c` (`*` for all default fields, `**` for every field).
     pub fn fields<I, S>(self, fields: I) -> Self
     where
@@ -65,6 +195,7 @@ impl Query {
     /// Appends every parameter of `other`.
     pub fn extend(&mut self, other: &Query) {
         self.pairs.extend(other.pairs.iter().cloned());
+        self.parents.extend(other.parents.iter().cloned());
     }
 
     /// The first value of `name`.
@@ -85,6 +216,24 @@ impl Query {
     /// Whether there are no parameters.
     pub fn is_empty(&self) -> bool {
         self.pairs.is_empty()
+    }
+
+    /// The parent key given for `key`, if any.
+    pub fn parent_key(&self, key: &str) -> Option<&str> {
+        self.parents
+            .iter()
+            .rev()
+            .find(|(k, _)| k == key)
+            .map(|(_, v)| v.as_str())
+    }
+
+    /// A copy without the parameters named `name`.
+    pub(crate) fn without(&self, name: &str) -> Query {
+        let pairs = self.pairs.iter().filter(|(n, _)| n != name).cloned().collect();
+        Query {
+            pairs,
+            parents: self.parents.clone(),
+        }
     }
 
     /// The encoded query string, without the leading `?`.
@@ -241,6 +390,28 @@ fn placeholders(template: &str) -> impl Iterator<Item = &str> {
 /// assert_eq!(ontap_core::collection_path(&Job::default()).unwrap(), "/cluster/jobs");
 /// ```
 pub fn collection_path<R: Resource>(resource: &R) -> Result<String, Error> {
+    collection_path_with(resource, &Query::new())
+}
+
+/// [`collection_path`], with parent keys given in `query` ([`Query::parent`])
+/// taking precedence over the resource's own fields.
+///
+/// ```
+/// # extern crate ontap_core as ontap;
+/// #[derive(Debug, Clone, Default, ontap::Resource)]
+/// #[resource(path = "/storage/volumes/{volume.uuid}/snapshots", collection)]
+/// struct Snapshot {
+///     #[get]
+///     volume: Option<serde_json::Value>,
+///     #[get]
+///     #[key]
+///     uuid: Option<String>,
+/// }
+/// let query = ontap_core::Query::new().parent("volume.uuid", "v 1");
+/// let path = ontap_core::collection_path_with(&Snapshot::default(), &query).unwrap();
+/// assert_eq!(path, "/storage/volumes/v%201/snapshots");
+/// ```
+pub fn collection_path_with<R: Resource>(resource: &R, query: &Query) -> Result<String, Error> {
     let template = R::PATH;
     let mut out = String::with_capacity(template.len() + 40);
     let mut rest = template;
@@ -250,10 +421,13 @@ pub fn collection_path<R: Resource>(resource: &R) -> Result<String, Error> {
             break;
         };
         let name = &rest[open + 1..open + close];
-        let value = key_text(resource, name).ok_or_else(|| Error::MissingKey {
-            resource: R::NAME,
-            key: name.to_owned(),
-        })?;
+        let given = query.parent_key(name).filter(|v| !v.is_empty()).map(str::to_owned);
+        let value = given
+            .or_else(|| key_text(resource, name))
+            .ok_or_else(|| Error::MissingKey {
+                resource: R::NAME,
+                key: name.to_owned(),
+            })?;
         out.push_str(&encode_component(&value));
         rest = &rest[open + close + 1..];
     }
@@ -277,7 +451,13 @@ pub fn collection_path<R: Resource>(resource: &R) -> Result<String, Error> {
 /// assert!(ontap_core::instance_path(&Job::default()).is_err());
 /// ```
 pub fn instance_path<R: Resource>(resource: &R) -> Result<String, Error> {
-    let mut path = collection_path(resource)?;
+    instance_path_with(resource, &Query::new())
+}
+
+/// [`instance_path`], with parent keys given in `query` ([`Query::parent`])
+/// taking precedence over the resource's own fields.
+pub fn instance_path_with<R: Resource>(resource: &R, query: &Query) -> Result<String, Error> {
+    let mut path = collection_path_with(resource, query)?;
     for meta in R::FIELDS.iter().filter(|f| f.key) {
         let value = key_text(resource, meta.wire).ok_or_else(|| Error::MissingKey {
             resource: R::NAME,
@@ -321,6 +501,38 @@ pub fn body<R: Resource>(resource: &R, verb: Verb) -> Result<Map<String, Value>,
         }
     }
     Ok(map)
+}
+
+/// The body of `verb` with only the fields whose values differ from
+/// `before` (or that `before` does not have): what changed since `before`
+/// was read.
+///
+/// ```
+/// # extern crate ontap_core as ontap;
+/// use ontap_core::Verb;
+/// #[derive(Debug, Clone, Default, ontap::Resource)]
+/// #[resource(path = "/storage/volumes", collection)]
+/// struct Volume {
+///     #[get]
+///     #[key]
+///     uuid: Option<String>,
+///     #[get]
+///     #[patch]
+///     comment: Option<String>,
+///     #[get]
+///     #[patch]
+///     size: Option<u64>,
+/// }
+/// let before = Volume { uuid: Some("u1".into()), comment: Some("old".into()), size: Some(10) };
+/// let after = Volume { size: Some(20), ..before.clone() };
+/// let body = ontap_core::body_changes(&after, &before, Verb::Patch).unwrap();
+/// assert_eq!(serde_json::Value::Object(body), serde_json::json!({"size": 20}));
+/// ```
+pub fn body_changes<R: Resource>(resource: &R, before: &R, verb: Verb) -> Result<Map<String, Value>, Error> {
+    let mut now = body(resource, verb)?;
+    let then = body(before, verb)?;
+    now.retain(|name, value| then.get(name) != Some(value));
+    Ok(now)
 }
 
 #[cfg(test)]
@@ -419,6 +631,55 @@ mod tests {
         let spec = RequestSpec::new(Method::GET, "/storage/volumes", &q);
         assert!(spec.is_idempotent());
         assert_eq!(spec.path_and_query(), format!("/storage/volumes?{}", q.encode()));
+    }
+
+    #[test]
+    fn ontap_operators_and_non_ascii_names_are_encoded() {
+        let q = Query::new()
+            .filter("size", filter::range("1G", "10G"))
+            .filter("state", filter::not("offline"))
+            .filter("space.used", filter::le(5))
+            .filter("name", "böse ✓")
+            .parent("volume.uuid", "ignored in the query");
+        assert_eq!(
+            q.encode(),
+            "size=1G..10G&state=%21offline&space.used=%3C%3D5&name=b%C3%B6se%20%E2%9C%93"
+        );
+        assert_eq!(q.parent_key("volume.uuid"), Some("ignored in the query"));
+        assert_eq!(
+            q.without("state").encode(),
+            "size=1G..10G&space.used=%3C%3D5&name=b%C3%B6se%20%E2%9C%93"
+        );
+    }
+
+    #[test]
+    fn parent_keys_from_the_query_fill_the_path() {
+        let query = Query::new().parent("volume.uuid", "from query");
+        let mut s = snapshot();
+        assert_eq!(
+            collection_path_with(&s, &query).unwrap(),
+            "/storage/volumes/from%20query/snapshots"
+        );
+        s.volume = None;
+        assert_eq!(
+            instance_path_with(&s, &query).unwrap(),
+            "/storage/volumes/from%20query/snapshots/s%2B1"
+        );
+        assert!(instance_path(&s).is_err());
+    }
+
+    #[test]
+    fn only_changed_fields_are_in_a_patch_body() {
+        let before = snapshot();
+        let mut after = before.clone();
+        assert!(body_changes(&after, &before, Verb::Patch).unwrap().is_empty());
+        after.name = Some("weekly".into());
+        after.size = Some(99);
+        let changed = body_changes(&after, &before, Verb::Patch).unwrap();
+        assert_eq!(
+            serde_json::Value::Object(changed),
+            serde_json::json!({"name": "weekly"})
+        );
     }
 
     #[test]

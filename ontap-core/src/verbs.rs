@@ -4,13 +4,19 @@
 //! `job.post(...)` on a resource without POST fails to compile with a message
 //! that says so.
 
+use std::collections::HashSet;
 use std::time::Duration;
 
 use async_trait::async_trait;
-use http::Method;
+use futures::stream::{self, BoxStream, StreamExt, TryStreamExt};
+use http::{Method, StatusCode};
+use serde::Deserialize;
+use serde::de::DeserializeOwned;
+use serde_json::Value;
 
 use crate::connection::HostConnection;
 use crate::error::Error;
+use crate::hal::Links;
 use crate::job::{JobStatus, PollOptions};
 use crate::request::{self, Query, RequestSpec};
 use crate::resource::{Resource, Verb};
@@ -26,19 +32,20 @@ pub trait Get: Resource {}
 
 /// GETs `resource` and merges the answer into it.
 async fn refresh<R: Resource>(resource: &mut R, conn: &HostConnection, query: &Query) -> Result<Response, Error> {
-    let spec = RequestSpec::new(Method::GET, &request::instance_path(resource)?, query);
+    let spec = RequestSpec::new(Method::GET, &request::instance_path_with(resource, query)?, query);
     let response = conn.execute(&spec).await?;
     let fresh: R = response.decode()?;
     resource.merge(fresh);
     Ok(response)
 }
 
-/// Options of [`ResourceExt::post`], with the Python library's meanings.
+/// Options of [`ResourceExt::post`], [`ResourceExt::patch`] and
+/// [`ResourceExt::delete`], with the Python library's meanings.
 ///
 /// ```
 /// use std::time::Duration;
-/// use ontap_core::PostOptions;
-/// let options = PostOptions::default()
+/// use ontap_core::CallOptions;
+/// let options = CallOptions::default()
 ///     .hydrate(true)
 ///     .return_timeout(0)
 ///     .poll_interval(Duration::from_secs(1))
@@ -46,16 +53,16 @@ async fn refresh<R: Resource>(resource: &mut R, conn: &HostConnection, query: &Q
 /// ```
 #[derive(Debug, Clone)]
 #[must_use]
-pub struct PostOptions {
+pub struct CallOptions {
     hydrate: bool,
     poll: bool,
     poll_options: PollOptions,
     query: Query,
 }
 
-impl Default for PostOptions {
+impl Default for CallOptions {
     fn default() -> Self {
-        PostOptions {
+        CallOptions {
             hydrate: false,
             poll: true,
             poll_options: PollOptions::default(),
@@ -64,7 +71,7 @@ impl Default for PostOptions {
     }
 }
 
-impl PostOptions {
+impl CallOptions {
     /// After success, GET the object and merge its fields into `self`
     /// (false by default).
     pub fn hydrate(mut self, hydrate: bool) -> Self {
@@ -142,27 +149,44 @@ pub trait Delete: Resource {}
 )]
 pub trait Collection: Resource {}
 
-/// The methods of every resource: `get`, `post`, ... Each needs the verb's
-/// marker trait, which `#[derive(Resource)]` implements for the verbs the
-/// resource supports. Bring it into scope with `use ontap::prelude::*;`.
+/// The methods of every resource. Each needs the verb's marker trait, which
+/// `#[derive(Resource)]` implements for the verbs the resource supports:
+/// calling `post` on a resource without POST does not compile. Bring it into
+/// scope with `use ontap::prelude::*;`.
 ///
 /// ```no_run
 /// # extern crate ontap_core as ontap;
 /// # async fn run(conn: ontap_core::HostConnection) -> Result<(), ontap_core::Error> {
+/// use futures::TryStreamExt;
 /// use ontap_core::prelude::*;
-/// use ontap_core::{PostOptions, Secret};
+/// use ontap_core::{CallOptions, Query};
+///
 /// #[derive(Debug, Clone, Default, ontap::Resource)]
-/// #[resource(path = "/cluster/software/download")]
-/// struct Download {
+/// #[resource(path = "/storage/volumes", collection, delete)]
+/// struct Volume {
 ///     #[get]
-///     state: Option<String>,
+///     #[key]
+///     uuid: Option<String>,
+///     #[get]
 ///     #[post]
-///     url: Option<String>,
+///     #[patch]
+///     name: Option<String>,
+///     #[get]
+///     #[post]
+///     #[patch]
+///     size: Option<u64>,
 /// }
-/// let mut download = Download { url: Some("http://server/package".into()), ..Default::default() };
-/// download.post(&conn, PostOptions::default().return_timeout(0)).await?;
-/// download.get(&conn).await?;
-/// println!("{download}");
+///
+/// let mut volume = Volume { name: Some("vol1".into()), size: Some(1 << 30), ..Default::default() };
+/// volume.post(&conn, CallOptions::default().hydrate(true)).await?;   // waits for the job
+/// let before = volume.clone();
+/// volume.size = Some(2 << 30);
+/// volume.patch_changes(&conn, &before, CallOptions::default()).await?; // sends {"size": ...}
+/// let mut all = Volume::get_collection(&conn, Query::new().fields(["name", "size"]));
+/// while let Some(v) = all.try_next().await? {
+///     println!("{v}");
+/// }
+/// volume.delete(&conn, CallOptions::default()).await?;
 /// # Ok(()) }
 /// ```
 #[async_trait]
@@ -184,32 +208,265 @@ pub trait ResourceExt: Resource {
         refresh(self, conn, query).await
     }
 
+    /// [`ResourceExt::get`], with a 404 answer as `Ok(None)` instead of an error.
+    async fn get_opt(&mut self, conn: &HostConnection) -> Result<Option<Response>, Error>
+    where
+        Self: Get,
+    {
+        match refresh(self, conn, &Query::new()).await {
+            Ok(response) => Ok(Some(response)),
+            Err(err) if err.status() == Some(StatusCode::NOT_FOUND) => Ok(None),
+            Err(err) => Err(err),
+        }
+    }
+
     /// Creates the object: `POST` on the collection path with the fields
     /// that are set and allowed for POST. With a job in the answer and
     /// `poll` on (the default), waits for it: a failed, timed-out or
     /// vanished job is an error. With `hydrate`, GETs the object afterwards.
     ///
+    /// For a resource with keys, `return_records=true` is sent unless the
+    /// options say otherwise, and the record in the answer is merged into
+    /// `self`, so that the new object's keys are known.
+    ///
     /// A POST is never retried: a second one could start a second download
     /// or create a second volume.
-    async fn post(&mut self, conn: &HostConnection, options: PostOptions) -> Result<Response, Error>
+    async fn post(&mut self, conn: &HostConnection, options: CallOptions) -> Result<Response, Error>
     where
         Self: Post,
     {
         let body = request::body(self, Verb::Post)?;
-        let spec = RequestSpec::new(Method::POST, &request::collection_path(self)?, &options.query)
-            .with_body(serde_json::Value::Object(body));
+        let mut query = options.query.clone();
+        if Self::FIELDS.iter().any(|f| f.key) && query.get("return_records").is_none() {
+            // The answer then holds the new object's keys, which a later
+            // GET, PATCH or DELETE needs.
+            query.push("return_records", true);
+        }
+        let spec = RequestSpec::new(Method::POST, &request::collection_path_with(self, &query)?, &query)
+            .with_body(Value::Object(body));
         let mut response = conn.execute(&spec).await?;
-        if options.poll
-            && let Some(job) = response.job().cloned()
-        {
-            let status = job.wait(conn, &options.poll_options).await?.into_result(&job.uuid)?;
-            response.set_job_status(status);
+        if let Ok(Some(created)) = response.decode::<Records<Self>>().map(|r| r.records.into_iter().next()) {
+            // With `return_records=true`, the answer holds the new object and its keys.
+            self.merge(created);
         }
-        if options.hydrate {
-            refresh(self, conn, &Query::new()).await?;
-        }
+        finish(self, conn, &mut response, &options).await?;
         Ok(response)
+    }
+
+    /// Modifies the object: `PATCH` on its instance path with every field
+    /// that is set and allowed for PATCH. Build the resource with its keys
+    /// and the fields to change only; to send just what changed since a GET,
+    /// use [`ResourceExt::patch_changes`]. Waits for a job like `post`.
+    async fn patch(&mut self, conn: &HostConnection, options: CallOptions) -> Result<Response, Error>
+    where
+        Self: Patch,
+    {
+        let body = request::body(self, Verb::Patch)?;
+        send_patch(self, conn, body, &options).await
+    }
+
+    /// Modifies the object with only the `#[patch]` fields whose values
+    /// differ from `before` (the object as it was read). Sends nothing and
+    /// answers `Ok(None)` when nothing changed.
+    async fn patch_changes(
+        &mut self,
+        conn: &HostConnection,
+        before: &Self,
+        options: CallOptions,
+    ) -> Result<Option<Response>, Error>
+    where
+        Self: Patch,
+    {
+        let body = request::body_changes(self, before, Verb::Patch)?;
+        if body.is_empty() {
+            return Ok(None);
+        }
+        send_patch(self, conn, body, &options).await.map(Some)
+    }
+
+    /// Deletes the object: `DELETE` on its instance path. Waits for a job
+    /// like `post`.
+    async fn delete(&self, conn: &HostConnection, options: CallOptions) -> Result<Response, Error>
+    where
+        Self: Delete,
+    {
+        send_delete(self, conn, None, &options).await
+    }
+
+    /// [`ResourceExt::delete`] with a JSON body, for the deletions that take
+    /// parameters in the body.
+    async fn delete_with_body(
+        &self,
+        conn: &HostConnection,
+        body: Value,
+        options: CallOptions,
+    ) -> Result<Response, Error>
+    where
+        Self: Delete,
+    {
+        send_delete(self, conn, Some(body), &options).await
+    }
+
+    /// Lists the objects: a stream that reads the collection page by page,
+    /// following `_links.next` as the server wrote it and holding one page in
+    /// memory at a time. It stops where there is no `next` link, or where a
+    /// link repeats. Nested collections take their parent keys from
+    /// [`Query::parent`].
+    fn get_collection(conn: &HostConnection, query: Query) -> BoxStream<'static, Result<Self, Error>>
+    where
+        Self: Collection,
+    {
+        pages::<Self>(conn.clone(), query)
+            .map_ok(|records| stream::iter(records.into_iter().map(Ok)))
+            .try_flatten()
+            .boxed()
+    }
+
+    /// Counts the objects that match `query` without reading them
+    /// (`return_records=false`).
+    async fn count_collection(conn: &HostConnection, query: Query) -> Result<u64, Error>
+    where
+        Self: Collection,
+    {
+        let query = query
+            .without("return_records")
+            .without("max_records")
+            .return_records(false);
+        let path = request::collection_path_with(&Self::default(), &query)?;
+        let response = conn.execute(&RequestSpec::new(Method::GET, &path, &query)).await?;
+        let count: Count = response.decode()?;
+        Ok(count.num_records)
+    }
+
+    /// The one object that matches `query`: `None` when none does, an
+    /// [`Error::NotUnique`] when more than one does.
+    async fn find(conn: &HostConnection, query: Query) -> Result<Option<Self>, Error>
+    where
+        Self: Collection,
+    {
+        let described = query.encode();
+        let mut matches = Self::get_collection(conn, query.without("max_records").max_records(2));
+        let Some(first) = matches.try_next().await? else {
+            return Ok(None);
+        };
+        if matches.try_next().await?.is_some() {
+            return Err(Error::NotUnique {
+                resource: Self::NAME,
+                query: described,
+            });
+        }
+        Ok(Some(first))
     }
 }
 
 impl<R: Resource> ResourceExt for R {}
+
+/// What a job-starting call does after the server's answer: wait for the
+/// job, then refresh the object when asked.
+async fn finish<R: Resource>(
+    resource: &mut R,
+    conn: &HostConnection,
+    response: &mut Response,
+    options: &CallOptions,
+) -> Result<(), Error> {
+    if options.poll
+        && let Some(job) = response.job().cloned()
+    {
+        let status = job.wait(conn, &options.poll_options).await?.into_result(&job.uuid)?;
+        response.set_job_status(status);
+    }
+    if options.hydrate {
+        refresh(resource, conn, &Query::new()).await?;
+    }
+    Ok(())
+}
+
+async fn send_patch<R: Resource>(
+    resource: &mut R,
+    conn: &HostConnection,
+    body: serde_json::Map<String, Value>,
+    options: &CallOptions,
+) -> Result<Response, Error> {
+    let path = request::instance_path_with(resource, &options.query)?;
+    let spec = RequestSpec::new(Method::PATCH, &path, &options.query).with_body(Value::Object(body));
+    let mut response = conn.execute(&spec).await?;
+    finish(resource, conn, &mut response, options).await?;
+    Ok(response)
+}
+
+async fn send_delete<R: Resource>(
+    resource: &R,
+    conn: &HostConnection,
+    body: Option<Value>,
+    options: &CallOptions,
+) -> Result<Response, Error> {
+    let path = request::instance_path_with(resource, &options.query)?;
+    let mut spec = RequestSpec::new(Method::DELETE, &path, &options.query);
+    if let Some(body) = body {
+        spec = spec.with_body(body);
+    }
+    let mut response = conn.execute(&spec).await?;
+    if options.poll
+        && let Some(job) = response.job().cloned()
+    {
+        let status = job.wait(conn, &options.poll_options).await?.into_result(&job.uuid)?;
+        response.set_job_status(status);
+    }
+    Ok(response)
+}
+
+/// A collection page.
+#[derive(Deserialize)]
+#[serde(bound = "R: DeserializeOwned")]
+struct Page<R> {
+    #[serde(default = "Vec::new")]
+    records: Vec<R>,
+    #[serde(rename = "_links", default)]
+    links: Option<Links>,
+}
+
+/// The records of an answer that has them (`return_records=true`).
+#[derive(Deserialize)]
+#[serde(bound = "R: DeserializeOwned")]
+struct Records<R> {
+    #[serde(default = "Vec::new")]
+    records: Vec<R>,
+}
+
+#[derive(Deserialize)]
+struct Count {
+    #[serde(default)]
+    num_records: u64,
+}
+
+/// The pages of a collection, one request each.
+fn pages<R: Resource>(conn: HostConnection, query: Query) -> BoxStream<'static, Result<Vec<R>, Error>> {
+    let first =
+        request::collection_path_with(&R::default(), &query).map(|path| RequestSpec::new(Method::GET, &path, &query));
+    let first = match first {
+        Ok(spec) => spec,
+        Err(err) => return stream::once(async move { Err(err) }).boxed(),
+    };
+    let mut seen = HashSet::new();
+    seen.insert(first.path_and_query().to_owned());
+    let state = (conn, Some(first), seen);
+    stream::try_unfold(state, |(conn, next, mut seen)| async move {
+        let Some(spec) = next else {
+            return Ok(None);
+        };
+        let page: Page<R> = conn.execute(&spec).await?.decode()?;
+        let next = match page.links.and_then(|links| links.next).map(|link| link.href) {
+            None => None,
+            Some(href) => match RequestSpec::from_href(&href) {
+                Some(spec) if seen.insert(spec.path_and_query().to_owned()) => Some(spec),
+                Some(_) => {
+                    tracing::warn!(href, "the collection's next link repeats; stopping");
+                    None
+                }
+                None => return Err(Error::UnexpectedLink { href }),
+            },
+        };
+        Ok(Some((page.records, (conn, next, seen))))
+    })
+    .boxed()
+}

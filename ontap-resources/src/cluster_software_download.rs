@@ -36,7 +36,7 @@ pub enum DownloadState {
 /// # extern crate ontap_core as ontap;
 /// # async fn run(conn: ontap::HostConnection) -> Result<(), ontap::Error> {
 /// use ontap::prelude::*;
-/// use ontap::PostOptions;
+/// use ontap::CallOptions;
 /// use ontap_resources::SoftwarePackageDownload;
 ///
 /// let mut download = SoftwarePackageDownload {
@@ -45,7 +45,7 @@ pub enum DownloadState {
 ///     password: Some("secret".into()),
 ///     ..Default::default()
 /// };
-/// download.post(&conn, PostOptions::default().hydrate(true).return_timeout(0)).await?;
+/// download.post(&conn, CallOptions::default().hydrate(true).return_timeout(0)).await?;
 /// println!("{download}");
 /// # Ok(()) }
 /// ```

@@ -35,3 +35,35 @@ pub struct NodeReference {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
 }
+
+/// A reference to an aggregate (a pool of disks): its name and uuid.
+///
+/// ```
+/// let a: ontap_resources::AggregateReference = serde_json::from_str(r#"{"name": "aggr1"}"#).unwrap();
+/// assert_eq!(a.name.as_deref(), Some("aggr1"));
+/// ```
+#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize, Serialize)]
+pub struct AggregateReference {
+    /// The aggregate's name.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+    /// The aggregate's uuid.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub uuid: Option<String>,
+}
+
+/// A reference to a volume: its uuid and name.
+///
+/// ```
+/// let v: ontap_resources::VolumeReference = serde_json::from_str(r#"{"uuid": "u1", "name": "vol1"}"#).unwrap();
+/// assert_eq!(v.uuid.as_deref(), Some("u1"));
+/// ```
+#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize, Serialize)]
+pub struct VolumeReference {
+    /// The volume's uuid.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub uuid: Option<String>,
+    /// The volume's name.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+}
