@@ -271,3 +271,45 @@ async fn with_poll_off_the_job_is_returned_unwaited() {
         .count();
     assert_eq!(gets, 0);
 }
+
+#[tokio::test]
+async fn a_job_that_cannot_be_read_is_an_error_that_names_it() {
+    let server = MockServer::start().await;
+    answer_post(&server, 202, job_body(JOB_UUID)).await;
+    Mock::given(method("GET"))
+        .and(path(format!("/api/cluster/jobs/{JOB_UUID}")))
+        .respond_with(ResponseTemplate::new(500).set_body_json(json!({"error": {"message": "internal", "code": "8"}})))
+        .mount(&server)
+        .await;
+
+    let err = download()
+        .post(&connect(&server), CallOptions::default())
+        .await
+        .unwrap_err();
+    let Error::Polling { uuid, source } = &err else {
+        panic!("expected Polling, got {err:?}")
+    };
+    assert_eq!(uuid, JOB_UUID);
+    assert_eq!(source.status().map(|s| s.as_u16()), Some(500));
+    assert!(
+        err.to_string()
+            .starts_with(&format!("job {JOB_UUID} was started, but reading its state failed"))
+    );
+}
+
+#[tokio::test]
+async fn dropping_the_wait_stops_the_polls() {
+    let server = MockServer::start().await;
+    answer_post(&server, 202, job_body(JOB_UUID)).await;
+    answer_job(&server, JOB_UUID, job_state(JOB_UUID, "running", "busy", 0)).await;
+
+    let conn = connect(&server);
+    let options = CallOptions::default().poll_interval(Duration::from_millis(10));
+    let mut d = download();
+    let waited = tokio::time::timeout(Duration::from_millis(150), d.post(&conn, options)).await;
+    assert!(waited.is_err(), "the job never ends, so the wait was cut short");
+    let polls = || async { server.received_requests().await.unwrap().len() };
+    let after_drop = polls().await;
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    assert_eq!(polls().await, after_drop, "no poll after the future was dropped");
+}

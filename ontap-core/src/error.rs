@@ -124,6 +124,17 @@ pub enum Error {
         /// The job as last read before it disappeared, if it was read.
         last: Option<Box<JobStatus>>,
     },
+    /// The server started a job, but reading it failed (after the retries
+    /// a GET gets); the job may still be running: wait on it again with
+    /// `JobLink { uuid, links: None }.wait(...)`.
+    #[error("job {uuid} was started, but reading its state failed: {source}")]
+    Polling {
+        /// The job's uuid.
+        uuid: String,
+        /// Why reading it failed.
+        #[source]
+        source: Box<Error>,
+    },
     /// More than one object matched a query that should find one.
     #[error("more than one {resource} matches `{query}`")]
     NotUnique {

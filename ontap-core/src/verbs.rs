@@ -369,12 +369,7 @@ async fn finish<R: Resource>(
     response: &mut Response,
     options: &CallOptions,
 ) -> Result<(), Error> {
-    if options.poll
-        && let Some(job) = response.job().cloned()
-    {
-        let status = job.wait(conn, &options.poll_options).await?.into_result(&job.uuid)?;
-        response.set_job_status(status);
-    }
+    wait_for_job(conn, response, options).await?;
     if options.hydrate {
         refresh(resource, conn, &Query::new()).await?;
     }
@@ -406,13 +401,26 @@ async fn send_delete<R: Resource>(
         spec = spec.with_body(body);
     }
     let mut response = conn.execute(&spec).await?;
+    wait_for_job(conn, &mut response, options).await?;
+    Ok(response)
+}
+
+/// Waits for the job in `response`, when there is one and `poll` is on, and
+/// keeps its final status there; a job that did not succeed is an error.
+async fn wait_for_job(conn: &HostConnection, response: &mut Response, options: &CallOptions) -> Result<(), Error> {
     if options.poll
         && let Some(job) = response.job().cloned()
     {
-        let status = job.wait(conn, &options.poll_options).await?.into_result(&job.uuid)?;
-        response.set_job_status(status);
+        let outcome = job
+            .wait(conn, &options.poll_options)
+            .await
+            .map_err(|source| Error::Polling {
+                uuid: job.uuid.clone(),
+                source: Box::new(source),
+            })?;
+        response.set_job_status(outcome.into_result(&job.uuid)?);
     }
-    Ok(response)
+    Ok(())
 }
 
 /// A collection page.

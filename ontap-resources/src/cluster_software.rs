@@ -38,15 +38,15 @@ pub enum UpgradeState {
 ///
 /// ```
 /// let r: ontap_resources::ValidationResult = serde_json::from_str(
-///     r#"{"check": "Manual checks", "status": "warning", "issue": {"message": "Check the LIFs."}}"#,
+///     r#"{"update_check": "Manual checks", "status": "warning", "issue": {"message": "Check the LIFs."}}"#,
 /// ).unwrap();
 /// assert_eq!(r.status.as_deref(), Some("warning"));
 /// ```
 #[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize, Serialize)]
 pub struct ValidationResult {
-    /// What was checked.
+    /// What was checked, e.g. "Manual checks".
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub check: Option<String>,
+    pub update_check: Option<String>,
     /// `ok`, `warning` or `error`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub status: Option<String>,

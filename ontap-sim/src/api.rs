@@ -32,7 +32,10 @@ const JSON: &str = "application/json";
 /// The router of the simulated API.
 pub(crate) fn router(shared: Arc<Shared>) -> Router {
     Router::new()
-        .route("/api/cluster", get(software::get_cluster).patch(software::patch_cluster))
+        .route(
+            "/api/cluster",
+            get(software::get_cluster).patch(software::patch_cluster),
+        )
         .route(JOBS_PATH, get(get_jobs))
         .route("/api/cluster/jobs/{uuid}", get(get_job).patch(patch_job))
         .route(
@@ -279,20 +282,26 @@ pub(crate) fn json_object(body: Result<Bytes, BytesRejection>) -> Result<Doc, Ap
     }
 }
 
-/// The query of a POST, PATCH or DELETE: `return_timeout` (returned), `return_records`
-/// (accepted, ignored), and the parameters `extra` knows (it returns false for the others,
-/// which answer 262179).
+/// The parameters every POST, PATCH and DELETE takes.
+#[derive(Debug, Clone, Copy, Default)]
+pub(crate) struct Mutation {
+    /// Seconds to wait for the job (0..=120).
+    pub return_timeout: u64,
+    /// A POST answers the new record's keys too.
+    pub return_records: bool,
+}
+
+/// The query of a POST, PATCH or DELETE: `return_timeout`, `return_records`, and the
+/// parameters `extra` knows (it returns false for the others, which answer 262179).
 pub(crate) fn mutation_query(
     raw: Option<&str>,
     mut extra: impl FnMut(&QueryParam) -> Result<bool, ApiError>,
-) -> Result<u64, ApiError> {
-    let mut return_timeout = 0;
+) -> Result<Mutation, ApiError> {
+    let mut m = Mutation::default();
     for p in parse_query(raw) {
         match p.key.as_str() {
-            "return_timeout" => return_timeout = parse_return_timeout(&p.value)?,
-            "return_records" => {
-                parse_return_records(&p.value)?;
-            }
+            "return_timeout" => m.return_timeout = parse_return_timeout(&p.value)?,
+            "return_records" => m.return_records = parse_return_records(&p.value)?,
             other => {
                 if !extra(&p)? {
                     return Err(ApiError::unexpected_argument(other));
@@ -300,20 +309,82 @@ pub(crate) fn mutation_query(
             }
         }
     }
-    Ok(return_timeout)
+    Ok(m)
 }
 
-/// A job a request started (its UUID, its handle, the request's `return_timeout`), or why
-/// none started.
-pub(crate) type Started = Result<(String, Arc<JobControl>, u64), ApiError>;
+/// A job a request started.
+pub(crate) struct JobStart {
+    pub uuid: String,
+    pub control: Arc<JobControl>,
+    pub query: Mutation,
+    /// The record a POST creates (answered with `return_records=true`, and in `Location`).
+    pub created: Option<(&'static DocKind, Doc)>,
+}
+
+impl JobStart {
+    pub fn new(uuid: String, control: Arc<JobControl>, query: Mutation) -> Self {
+        JobStart {
+            uuid,
+            control,
+            query,
+            created: None,
+        }
+    }
+
+    /// Names the record the job creates.
+    pub fn creating(mut self, kind: &'static DocKind, record: Doc) -> Self {
+        self.created = Some((kind, record));
+        self
+    }
+}
+
+/// A job a request started, or why none started.
+pub(crate) type Started = Result<JobStart, ApiError>;
+
+/// The answer to a POST with `return_records=true`: the new record's keys beside the job.
+#[derive(Serialize)]
+struct CreatedBody<'a> {
+    num_records: usize,
+    records: [crate::doc::DocView<'a>; 1],
+    job: JobLinkInner<'a>,
+}
 
 /// Answers a request that started a job (waiting up to its `return_timeout`: `done` when
-/// the job ended in time, 202 otherwise), or failed to.
+/// the job ended in time, 202 otherwise), or failed to. A creating POST also answers the
+/// new record's path in `Location` and, with `return_records=true`, its keys in `records`.
 pub(crate) async fn answer_job(neg: Negotiated, started: Started, done: StatusCode) -> Response {
-    match started {
-        Ok((uuid, control, return_timeout)) => neg.job(job_status(&control, return_timeout, done).await, &uuid),
-        Err(e) => e.response(neg.hal),
+    let start = match started {
+        Ok(s) => s,
+        Err(e) => return e.response(neg.hal),
+    };
+    let status = job_status(&start.control, start.query.return_timeout, done).await;
+    let Some((kind, record)) = &start.created else {
+        return neg.job(status, &start.uuid);
+    };
+    let href = (kind.href)(record);
+    let mut resp = if start.query.return_records {
+        let job_href = format!("{JOBS_PATH}/{}", start.uuid);
+        let keys = Sel::Some(Vec::new());
+        let body = CreatedBody {
+            num_records: 1,
+            records: [kind.view(record, &keys, neg.links.then_some(href.as_str()))],
+            job: JobLinkInner {
+                uuid: &start.uuid,
+                links: neg.links.then_some(Links {
+                    this: &job_href,
+                    next: None,
+                    with_self: true,
+                }),
+            },
+        };
+        neg.ok(status, &body)
+    } else {
+        neg.job(status, &start.uuid)
+    };
+    if let Ok(v) = HeaderValue::from_str(&href) {
+        resp.headers_mut().insert(header::LOCATION, v);
     }
+    resp
 }
 
 /// Waits up to `return_timeout` seconds for a job: `done` when it ended in time, 202
@@ -332,7 +403,11 @@ pub(crate) struct Input {
 }
 
 fn wrong_type(key: &str, what: &str) -> ApiError {
-    ApiError::bad_request(codes::INVALID, format!("Invalid value for field \"{key}\": expected {what}.")).target(key)
+    ApiError::bad_request(
+        codes::INVALID,
+        format!("Invalid value for field \"{key}\": expected {what}."),
+    )
+    .target(key)
 }
 
 impl Input {
@@ -340,9 +415,9 @@ impl Input {
         Input { map }
     }
 
-    /// True when the body names the field (even as null).
-    pub fn has(&self, key: &str) -> bool {
-        self.map.contains_key(key)
+    /// True when the body sets the field to null (to clear it).
+    pub fn is_null(&self, key: &str) -> bool {
+        self.map.get(key).is_some_and(Value::is_null)
     }
 
     fn take(&mut self, key: &str) -> Option<Value> {
@@ -689,7 +764,7 @@ async fn post_download_inner(
     query: Option<&str>,
     body: Result<Bytes, BytesRejection>,
 ) -> Result<(StatusCode, String), ApiError> {
-    let return_timeout = mutation_query(query, |_| Ok(false))?;
+    let return_timeout = mutation_query(query, |_| Ok(false))?.return_timeout;
     let mut input = Input::new(json_object(body)?);
     let url = input.string("url")?;
     let username = input.string("username")?;

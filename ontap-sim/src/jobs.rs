@@ -623,6 +623,10 @@ impl Listing for JobListing {
         record.job.field(field).is_some_and(visit)
     }
 
+    fn value<'r>(&self, record: &'r Entry, field: FilterField) -> Option<Scalar<'r>> {
+        record.job.field(field)
+    }
+
     fn parse_fields(&self, value: &str) -> Result<Projection, String> {
         Projection::parse(value)
     }
@@ -669,7 +673,9 @@ pub(crate) struct SeedContext<'a> {
 pub(crate) fn seed(store: &JobStore, uuids: &UuidGen, n: usize, ctx: &SeedContext<'_>) {
     let now = OffsetDateTime::now_utc();
     for i in 0..n {
-        let start = now - time::Duration::seconds(7 * (n - i) as i64 + 30);
+        let start = now
+            .checked_sub(time::Duration::seconds(7 * (n - i) as i64 + 30))
+            .unwrap_or(now);
         let end = start + time::Duration::seconds(1 + (i % 20) as i64);
         let description = SEED_DESCRIPTIONS[i % SEED_DESCRIPTIONS.len()];
         let failed = i % 5 == 4;

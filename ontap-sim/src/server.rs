@@ -125,9 +125,7 @@ async fn record(shared: &Shared, req: Request<Incoming>) -> Result<Request<Body>
         match axum::body::to_bytes(Body::new(body), BODY_LIMIT).await {
             Ok(b) => b,
             Err(e) => {
-                shared
-                    .requests
-                    .record(parts.method.as_str(), parts.uri.path(), parts.uri.query(), b"");
+                shared.requests.record(&parts.method, &parts.uri, b"");
                 let err = ApiError::bad_request(
                     codes::INVALID,
                     format!("Invalid JSON in the request body: Failed to buffer the request body: {e}."),
@@ -136,9 +134,7 @@ async fn record(shared: &Shared, req: Request<Incoming>) -> Result<Request<Body>
             }
         }
     };
-    shared
-        .requests
-        .record(parts.method.as_str(), parts.uri.path(), parts.uri.query(), &bytes);
+    shared.requests.record(&parts.method, &parts.uri, &bytes);
     Ok(Request::from_parts(parts, Body::from(bytes)))
 }
 

@@ -77,6 +77,59 @@ async fn binary_serves_plain_http_with_the_given_flags() {
 }
 
 #[tokio::test]
+async fn binary_seeds_the_cluster() {
+    bounded(async {
+        let (_sim, url) = start(&[
+            "--http",
+            "--listen",
+            "127.0.0.1:0",
+            "--seed-volumes",
+            "7",
+            "--seed-svms",
+            "2",
+            "--seed-package",
+            "9.16.1",
+            "--seed-package",
+            "9.17.1",
+            "--cluster-version",
+            "9.14.1",
+            "--upgrade-duration",
+            "0.2",
+        ]);
+        let client = common::insecure_client();
+        let get = |path: &'static str| {
+            let client = client.clone();
+            let url = url.clone();
+            async move {
+                let r = client
+                    .get(format!("{url}{path}"))
+                    .basic_auth("admin", Some("netapp1!"))
+                    .send()
+                    .await
+                    .unwrap();
+                assert_eq!(r.status(), StatusCode::OK, "{path}");
+                serde_json::from_str::<serde_json::Value>(&r.text().await.unwrap()).unwrap()
+            }
+        };
+        assert_eq!(get("/api/storage/volumes").await["num_records"], 7);
+        assert_eq!(get("/api/svm/svms").await["num_records"], 3);
+        assert_eq!(get("/api/cluster/software/packages").await["num_records"], 2);
+        assert_eq!(get("/api/cluster/software").await["version"], "9.14.1");
+    })
+    .await;
+}
+
+#[test]
+fn binary_refuses_a_bad_version() {
+    let out = Command::new(env!("CARGO_BIN_EXE_ontap-sim"))
+        .args(["--http", "--listen", "127.0.0.1:0", "--cluster-version", "nine"])
+        .output()
+        .expect("run");
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("nine"));
+}
+
+#[tokio::test]
 async fn binary_serves_https_and_writes_its_certificate() {
     bounded(async {
         let dir = std::env::temp_dir().join(format!("ontap-sim-test-{}", std::process::id()));
@@ -118,6 +171,13 @@ fn help_documents_the_flags() {
         "--job-retention",
         "--download-rate",
         "--seed-jobs",
+        "--seed-volumes",
+        "--seed-svms",
+        "--seed-package",
+        "--cluster-version",
+        "--job-duration-ms",
+        "--upgrade-duration",
+        "--request-log",
     ] {
         assert!(text.contains(flag), "--help lacks {flag}");
     }

@@ -74,7 +74,9 @@ async fn download_succeeds_over_plain_http_without_package_auth() {
             .unwrap();
         let sim = Simulator::builder().tls(false).start().await.unwrap();
         let api = Api::new(&sim);
-        let uuid = api.start_download(json!({"url": packages.url("ontap-9.16.1-image.tgz")})).await;
+        let uuid = api
+            .start_download(json!({"url": packages.url("ontap-9.16.1-image.tgz")}))
+            .await;
         let job = api.wait_job(&uuid, WAIT).await;
         assert_eq!(job["state"], "success", "{job}");
         assert_eq!(api.get(DOWNLOAD).await.json["state"], "success");
@@ -87,13 +89,18 @@ async fn download_succeeds_over_plain_http_without_package_auth() {
 async fn throttled_download_shows_progress_and_running_status() {
     bounded(async {
         let size = 400_000usize;
-        let packages = PackageServer::start([("ontap-9.16.1-slow.tgz", package_bytes(size, 3))], None::<(&str, &str)>)
-            .await
-            .unwrap();
+        let packages = PackageServer::start(
+            [("ontap-9.16.1-slow.tgz", package_bytes(size, 3))],
+            None::<(&str, &str)>,
+        )
+        .await
+        .unwrap();
         let sim = Simulator::builder().download_rate(Some(500_000)).start().await.unwrap();
         let api = Api::new(&sim);
         let started = Instant::now();
-        let uuid = api.start_download(json!({"url": packages.url("ontap-9.16.1-slow.tgz")})).await;
+        let uuid = api
+            .start_download(json!({"url": packages.url("ontap-9.16.1-slow.tgz")}))
+            .await;
 
         let running = api
             .wait_until(&uuid, WAIT, |j| {
@@ -214,7 +221,10 @@ async fn url_errors_are_rejected_at_post_time() {
 async fn same_package_name_twice_fails_with_10551327() {
     bounded(async {
         let packages = PackageServer::start(
-            [("9.16.1-dup.tgz", vec![5u8; 2048]), ("other/9.16.1-dup.tgz", vec![6u8; 10])],
+            [
+                ("9.16.1-dup.tgz", vec![5u8; 2048]),
+                ("other/9.16.1-dup.tgz", vec![6u8; 10]),
+            ],
             None::<(&str, &str)>,
         )
         .await
@@ -236,7 +246,10 @@ async fn same_package_name_twice_fails_with_10551327() {
 async fn second_download_while_one_runs_is_rejected_with_10551357() {
     bounded(async {
         let packages = PackageServer::start(
-            [("9.16.1-big.tgz", vec![0u8; 2_000_000]), ("9.17.1-small.tgz", vec![1u8; 10])],
+            [
+                ("9.16.1-big.tgz", vec![0u8; 2_000_000]),
+                ("9.17.1-small.tgz", vec![1u8; 10]),
+            ],
             None::<(&str, &str)>,
         )
         .await
@@ -263,7 +276,9 @@ async fn second_download_while_one_runs_is_rejected_with_10551357() {
             .await;
         assert_eq!(r.status, StatusCode::OK);
         // Once it ended, a new download is accepted.
-        let second = api.start_download(json!({"url": packages.url("9.17.1-small.tgz")})).await;
+        let second = api
+            .start_download(json!({"url": packages.url("9.17.1-small.tgz")}))
+            .await;
         assert_eq!(api.wait_job(&second, WAIT).await["state"], "success");
     })
     .await;
@@ -273,7 +288,10 @@ async fn second_download_while_one_runs_is_rejected_with_10551357() {
 async fn return_timeout_answers_201_when_done_in_time_else_202() {
     bounded(async {
         let packages = PackageServer::start(
-            [("9.16.1-fast.tgz", vec![0u8; 1000]), ("9.17.1-slow.tgz", vec![0u8; 1_000_000])],
+            [
+                ("9.16.1-fast.tgz", vec![0u8; 1000]),
+                ("9.17.1-slow.tgz", vec![0u8; 1_000_000]),
+            ],
             None::<(&str, &str)>,
         )
         .await
@@ -349,7 +367,9 @@ async fn pause_resume_and_cancel_control_the_transfer() {
             .await
             .unwrap();
         let api = Api::new(&sim);
-        let uuid = api.start_download(json!({"url": packages.url("ontap-9.16.1.tgz")})).await;
+        let uuid = api
+            .start_download(json!({"url": packages.url("ontap-9.16.1.tgz")}))
+            .await;
         let job_path = format!("/api/cluster/jobs/{uuid}");
         api.wait_until(&uuid, WAIT, |j| j["message"].as_str().unwrap_or("").contains('%'))
             .await;

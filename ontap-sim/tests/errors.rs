@@ -71,7 +71,13 @@ async fn unknown_paths_answer_404_with_an_ontap_body() {
     bounded(async {
         let sim = sim().await;
         let api = Api::new(&sim);
-        for path in ["/api/storage/luns", "/api", "/", "/api/cluster/jobs/x/y", "/api/storage/volumes/x/y"] {
+        for path in [
+            "/api/storage/luns",
+            "/api",
+            "/",
+            "/api/cluster/jobs/x/y",
+            "/api/storage/volumes/x/y",
+        ] {
             let r = api.get(path).await;
             assert_eq!(r.status, StatusCode::NOT_FOUND, "{path}: {}", r.text);
             assert_eq!(r.error_code(), "3");

@@ -91,6 +91,47 @@ async fn paging_returns_every_record_once_in_order() {
 }
 
 #[tokio::test]
+async fn order_by_other_fields_pages_each_job_once() {
+    bounded(async {
+        let (_sim, api) = seeded().await;
+        for order in ["description", "state%20desc", "code", "end_time%20desc"] {
+            let pages = all_pages(
+                &api,
+                &format!("/api/cluster/jobs?order_by={order}&fields=*&max_records=4"),
+            )
+            .await;
+            let recs: Vec<Value> = pages
+                .iter()
+                .flat_map(|p| p["records"].as_array().unwrap().clone())
+                .collect();
+            assert_eq!(recs.len(), SEEDED, "{order}");
+            let ids: HashSet<&str> = recs.iter().map(|r| r["uuid"].as_str().unwrap()).collect();
+            assert_eq!(ids.len(), SEEDED, "{order}: each job once");
+            let field = order.split('%').next().unwrap();
+            let desc = order.ends_with("desc");
+            for w in recs.windows(2) {
+                let (a, b) = (&w[0][field], &w[1][field]);
+                let ordered = match (a.as_i64(), b.as_i64()) {
+                    (Some(x), Some(y)) => {
+                        if desc {
+                            x >= y
+                        } else {
+                            x <= y
+                        }
+                    }
+                    _ => {
+                        let (x, y) = (a.as_str().unwrap().to_lowercase(), b.as_str().unwrap().to_lowercase());
+                        if desc { x >= y } else { x <= y }
+                    }
+                };
+                assert!(ordered, "{order}: {a} then {b}");
+            }
+        }
+    })
+    .await;
+}
+
+#[tokio::test]
 async fn next_link_carries_fields_and_filters() {
     bounded(async {
         let (_sim, api) = seeded().await;

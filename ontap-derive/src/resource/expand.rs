@@ -172,10 +172,11 @@ pub fn verb_impls(krate: &TokenStream, cont: &Container) -> TokenStream {
         (cont.attrs.delete.is_some(), quote!(Delete)),
         (cont.attrs.collection.is_some(), quote!(Collection)),
     ];
-    let impls = supported
-        .into_iter()
-        .filter(|(yes, _)| *yes)
-        .map(|(_, verb)| quote!(#[automatically_derived] impl #krate::#verb for #ident {}));
+    let impls = supported.into_iter().filter(|(yes, _)| *yes).map(|(_, verb)| {
+        // Not listed as "other types that implement" the verb when a
+        // resource lacks it: the list would name every resource.
+        quote!(#[automatically_derived] #[diagnostic::do_not_recommend] impl #krate::#verb for #ident {})
+    });
     quote!(#(#impls)*)
 }
 

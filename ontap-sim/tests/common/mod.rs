@@ -243,7 +243,12 @@ pub fn records(page: &Value) -> Vec<Value> {
 pub fn column(records: &[Value], field: &str) -> Vec<String> {
     records
         .iter()
-        .map(|r| r[field].as_str().unwrap_or_else(|| panic!("no {field} in {r}")).to_owned())
+        .map(|r| {
+            r[field]
+                .as_str()
+                .unwrap_or_else(|| panic!("no {field} in {r}"))
+                .to_owned()
+        })
         .collect()
 }
 

@@ -1,0 +1,158 @@
+//! A cluster upgrade, end to end: download a package, confirm it is in the
+//! cluster's repository, validate it, start the upgrade, wait for it with a
+//! progress bar, and print the new version.
+//!
+//! With no arguments it runs against a simulator started in-process (a
+//! cluster on 9.15.1, upgraded to 9.16.1). Against a real cluster:
+//!
+//! ```text
+//! cargo run --example upgrade -- --host cluster.example.com --username admin \
+//!     --password '...' --url http://server/image.tgz --version 9.16.1 --insecure
+//! ```
+
+mod common;
+
+use std::process::ExitCode;
+use std::time::Duration;
+
+use clap::Parser;
+use common::{BoxError, ClusterArgs, Target};
+use ontap::prelude::*;
+use ontap::resources::{Cluster, Software, SoftwarePackage, SoftwarePackageDownload};
+use ontap::{CallOptions, Error, Query};
+
+/// Upgrade an ONTAP cluster to a downloaded package (or a simulator started
+/// in-process when no host is given).
+#[derive(Debug, Parser)]
+#[command(name = "upgrade")]
+struct Args {
+    #[command(flatten)]
+    cluster: ClusterArgs,
+    /// The version the package holds, e.g. 9.16.1.
+    #[arg(long = "version", env = "ONTAP_VERSION", default_value = "9.16.1")]
+    target_version: String,
+    /// Skip the download when the package is already in the repository.
+    #[arg(long)]
+    skip_download: bool,
+}
+
+#[tokio::main]
+async fn main() -> ExitCode {
+    common::exit(run(Args::parse(), true).await.map(|_| ()))
+}
+
+/// Runs the upgrade; returns the version the cluster runs at the end.
+async fn run(args: Args, show_progress: bool) -> Result<String, BoxError> {
+    let version = args.target_version;
+    let target = Target::new(args.cluster, |sim| {
+        sim.cluster_version("9.15.1").upgrade_duration(Duration::from_secs(4))
+    })
+    .await?;
+    let conn = &target.conn;
+
+    let mut cluster = Cluster::default();
+    cluster.get(conn).await?;
+    let running = cluster
+        .version
+        .as_ref()
+        .and_then(|v| v.full.clone())
+        .unwrap_or_default();
+    println!("Cluster {} runs {running}", cluster.name.as_deref().unwrap_or("?"));
+
+    // 1. Download the package, unless it is there already.
+    let in_repository = || Query::new().filter("version", &version);
+    if args.skip_download && SoftwarePackage::find(conn, in_repository()).await?.is_some() {
+        println!("Package {version} is already in the repository");
+    } else {
+        let mut download = SoftwarePackageDownload {
+            url: Some(target.url.clone()),
+            username: target.package_username.clone(),
+            password: target.package_password.clone().map(Into::into),
+            ..Default::default()
+        };
+        let bar = common::progress_bar(show_progress)?;
+        let result = download
+            .post(
+                conn,
+                CallOptions::default()
+                    .return_timeout(0)
+                    .on_progress(common::follow(&bar)),
+            )
+            .await;
+        bar.finish_and_clear();
+        result?;
+        println!("Downloaded {}", target.url);
+    }
+
+    // 2. Confirm it is listed.
+    let package = SoftwarePackage::find(conn, in_repository())
+        .await?
+        .ok_or_else(|| format!("package {version} is not in the cluster's repository after the download"))?;
+    println!("{package}");
+
+    // 3. Validate: the checks run as a job; their findings are on the software.
+    let mut software = Software {
+        version: Some(version.clone()),
+        ..Default::default()
+    };
+    software
+        .patch(conn, CallOptions::default().param("validate_only", true))
+        .await?;
+    let mut checked = Software::default();
+    checked.get(conn).await?;
+    for result in checked.validation_results.iter().flatten() {
+        let issue = result.issue.as_ref().and_then(|i| i.message.as_deref()).unwrap_or("");
+        println!(
+            "  {}: {}: {issue}",
+            result.update_check.as_deref().unwrap_or("check"),
+            result.status.as_deref().unwrap_or("?"),
+        );
+    }
+    let errors = checked
+        .validation_results
+        .iter()
+        .flatten()
+        .filter(|r| r.status.as_deref() == Some("error"))
+        .count();
+    if errors > 0 {
+        return Err(format!("validation found {errors} error(s); not upgrading").into());
+    }
+
+    // 4. Start the upgrade (warnings were read above) and wait for it.
+    let bar = common::progress_bar(show_progress)?;
+    let upgrade = CallOptions::default()
+        .param("skip_warnings", true)
+        .on_progress(common::follow(&bar));
+    let result = software.patch(conn, upgrade).await;
+    bar.finish_and_clear();
+    match result {
+        Ok(_) => {}
+        Err(Error::PollTimeout { .. }) => {
+            return Err("the upgrade is still running; follow it with GET /api/cluster/software".into());
+        }
+        Err(err) => return Err(err.into()),
+    }
+
+    // 5. The new version.
+    let mut upgraded = Cluster::default();
+    upgraded.get(conn).await?;
+    let now = upgraded
+        .version
+        .as_ref()
+        .and_then(|v| v.full.clone())
+        .unwrap_or_default();
+    println!("Cluster {} now runs {now}", upgraded.name.as_deref().unwrap_or("?"));
+    Ok(now)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn the_offline_run_upgrades_the_simulated_cluster() {
+        let args = Args::try_parse_from(["upgrade", "--timeout", "60"]).unwrap();
+        let version = run(args, false).await.expect("the offline upgrade succeeds");
+        assert!(version.contains("9.16.1"), "{version}");
+    }
+}

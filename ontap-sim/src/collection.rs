@@ -1,0 +1,600 @@
+//! Collection GETs for every resource: `fields`, `max_records` with an opaque `_links.next`
+//! cursor, `return_records=false`, `order_by=<field> [asc|desc]` and ONTAP's filters.
+//!
+//! A resource takes part by implementing [`Listing`] over the records of its store (a
+//! `BTreeMap` ordered by the resource's key). Paging is stable: the cursor names the first
+//! record of the next page by its sort value and its key, never by a position, so every
+//! record is returned exactly once, in order, even while records come and go between pages.
+
+use std::borrow::Cow;
+use std::cmp::Ordering;
+use std::collections::BTreeMap;
+use std::ops::Bound;
+
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::response::Response;
+use serde::Serialize;
+use serde::ser::{SerializeSeq, Serializer};
+
+use crate::api::{Links, Negotiated, parse_fields_error, parse_return_records, parse_return_timeout};
+use crate::error::{ApiError, codes};
+use crate::util::{QueryParam, parse_bool, parse_query, wildcard_match};
+
+/// One value of a simple field, as filters and `order_by` see it.
+#[derive(Debug, Clone, Copy)]
+pub(crate) enum Scalar<'a> {
+    Str(&'a str),
+    Int(i64),
+    Bool(bool),
+}
+
+/// The type of a simple field (how a cursor value is read back).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum ScalarKind {
+    Str,
+    Int,
+}
+
+/// What a resource provides so that its collection can be listed.
+pub(crate) trait Listing {
+    /// A stored record.
+    type Record;
+    /// A simple field filters and `order_by` can name.
+    type Field: Copy;
+    /// A parsed `fields=` value.
+    type Fields;
+
+    /// The key field's name (`uuid`, `version`): the cursor parameter is `start.<key>`.
+    fn key_name(&self) -> &'static str;
+    /// The record's key (its position in the store).
+    fn key<'r>(&self, record: &'r Self::Record) -> &'r str;
+    /// Resolves a simple field by its dotted name.
+    fn field(&self, name: &str) -> Option<(Self::Field, ScalarKind)>;
+    /// Calls `visit` on each value the field has in the record (none when it is absent,
+    /// one per element below an array) until it returns true; true if one did.
+    fn any_value(&self, record: &Self::Record, field: Self::Field, visit: &mut dyn FnMut(Scalar<'_>) -> bool) -> bool;
+    /// The field's first value in the record (its sort value), if it has one.
+    fn value<'r>(&self, record: &'r Self::Record, field: Self::Field) -> Option<Scalar<'r>>;
+    /// Parses `fields=`; `Err` names the first unknown field.
+    fn parse_fields(&self, value: &str) -> Result<Self::Fields, String>;
+    /// The fields of a record in a collection when the query names none.
+    fn default_fields(&self) -> Self::Fields;
+    /// Writes one record with the selected fields, with or without `_links`.
+    fn write<S: Serializer>(
+        &self,
+        record: &Self::Record,
+        fields: &Self::Fields,
+        links: bool,
+        s: S,
+    ) -> Result<S::Ok, S::Error>;
+}
+
+// ---------------------------------------------------------------------------------------
+// filters: field=value with `*`, `!`, `|`, `<`, `>`, `<=`, `>=`, `a..b`
+
+/// A filter operand, pre-parsed once for every type it may be compared with.
+#[derive(Debug, Clone)]
+struct Operand {
+    lower: String,
+    int: Option<i64>,
+    float: Option<f64>,
+    boolean: Option<bool>,
+}
+
+impl Operand {
+    fn new(raw: &str) -> Operand {
+        let t = raw.trim();
+        Operand {
+            lower: raw.to_lowercase(),
+            int: t.parse().ok(),
+            float: t.parse().ok(),
+            boolean: parse_bool(t),
+        }
+    }
+
+    /// How `v` compares with this operand: numbers as numbers, strings ignoring case.
+    fn cmp_value(&self, v: Scalar<'_>) -> Option<Ordering> {
+        match v {
+            Scalar::Int(i) => match self.int {
+                Some(o) => Some(i.cmp(&o)),
+                None => self.float.and_then(|o| (i as f64).partial_cmp(&o)),
+            },
+            Scalar::Str(s) => Some(s.chars().flat_map(char::to_lowercase).cmp(self.lower.chars())),
+            Scalar::Bool(b) => self.boolean.map(|o| b.cmp(&o)),
+        }
+    }
+}
+
+#[derive(Debug, Clone)]
+enum Op {
+    Eq(Operand),
+    Wild(String),
+    Lt(Operand),
+    Le(Operand),
+    Gt(Operand),
+    Ge(Operand),
+    Range(Operand, Operand),
+}
+
+impl Op {
+    fn parse(a: &str) -> Op {
+        if let Some(r) = a.strip_prefix("<=") {
+            Op::Le(Operand::new(r))
+        } else if let Some(r) = a.strip_prefix(">=") {
+            Op::Ge(Operand::new(r))
+        } else if let Some(r) = a.strip_prefix('<') {
+            Op::Lt(Operand::new(r))
+        } else if let Some(r) = a.strip_prefix('>') {
+            Op::Gt(Operand::new(r))
+        } else if let Some((lo, hi)) = a.split_once("..") {
+            Op::Range(Operand::new(lo), Operand::new(hi))
+        } else if a.contains('*') {
+            Op::Wild(a.to_owned())
+        } else {
+            Op::Eq(Operand::new(a))
+        }
+    }
+
+    fn holds(&self, v: Scalar<'_>) -> bool {
+        use Ordering::*;
+        match self {
+            Op::Eq(o) => o.cmp_value(v) == Some(Equal),
+            Op::Wild(p) => match v {
+                Scalar::Str(s) => wildcard_match(p, s),
+                Scalar::Int(i) => wildcard_match(p, &i.to_string()),
+                Scalar::Bool(b) => wildcard_match(p, if b { "true" } else { "false" }),
+            },
+            Op::Lt(o) => o.cmp_value(v) == Some(Less),
+            Op::Le(o) => matches!(o.cmp_value(v), Some(Less | Equal)),
+            Op::Gt(o) => o.cmp_value(v) == Some(Greater),
+            Op::Ge(o) => matches!(o.cmp_value(v), Some(Greater | Equal)),
+            Op::Range(lo, hi) => {
+                matches!(lo.cmp_value(v), Some(Greater | Equal)) && matches!(hi.cmp_value(v), Some(Less | Equal))
+            }
+        }
+    }
+}
+
+#[derive(Debug, Clone)]
+struct Alt {
+    negate: bool,
+    op: Op,
+}
+
+/// One `field=value` query filter: alternatives separated by `|`, each maybe negated by
+/// `!`. A field below an array matches when any element does; an absent field matches
+/// only negated alternatives (`comment=!*` finds records without a comment).
+#[derive(Debug, Clone)]
+pub(crate) struct Filter<F> {
+    field: F,
+    alts: Vec<Alt>,
+}
+
+impl<F: Copy> Filter<F> {
+    pub fn new(field: F, value: &str) -> Filter<F> {
+        let alts = value
+            .split('|')
+            .map(|a| {
+                let (negate, a) = match a.strip_prefix('!') {
+                    Some(rest) => (true, rest),
+                    None => (false, a),
+                };
+                Alt {
+                    negate,
+                    op: Op::parse(a),
+                }
+            })
+            .collect();
+        Filter { field, alts }
+    }
+
+    /// True when the record matches: `values(field, visit)` enumerates the field's values.
+    pub fn matches(&self, values: impl Fn(F, &mut dyn FnMut(Scalar<'_>) -> bool) -> bool) -> bool {
+        self.alts.iter().any(|alt| {
+            let hit = values(self.field, &mut |v| alt.op.holds(v));
+            hit != alt.negate
+        })
+    }
+}
+
+// ---------------------------------------------------------------------------------------
+// ordering
+
+/// A record's position for `order_by` on a field other than the key: absent values first,
+/// numbers as numbers, strings ignoring case (then exactly), and the key breaks ties.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+enum SortKey<'a> {
+    Missing,
+    Bool(bool),
+    Int(i64),
+    /// The lowercase text (borrowed when it is lowercase already), then the text.
+    Str(Cow<'a, str>, &'a str),
+}
+
+fn lowercase(s: &str) -> Cow<'_, str> {
+    if s.chars().any(char::is_uppercase) {
+        Cow::Owned(s.to_lowercase())
+    } else {
+        Cow::Borrowed(s)
+    }
+}
+
+impl<'a> SortKey<'a> {
+    fn of(v: Option<Scalar<'a>>) -> SortKey<'a> {
+        match v {
+            None => SortKey::Missing,
+            Some(Scalar::Bool(b)) => SortKey::Bool(b),
+            Some(Scalar::Int(i)) => SortKey::Int(i),
+            Some(Scalar::Str(s)) => SortKey::Str(lowercase(s), s),
+        }
+    }
+
+    /// Reads a cursor value back (`None`: the parameter was absent, the value missing).
+    fn parse(kind: ScalarKind, raw: Option<&'a str>) -> Option<SortKey<'a>> {
+        let Some(raw) = raw else {
+            return Some(SortKey::Missing);
+        };
+        Some(match kind {
+            ScalarKind::Str => SortKey::Str(lowercase(raw), raw),
+            ScalarKind::Int => SortKey::Int(raw.parse().ok()?),
+        })
+    }
+
+    /// The cursor text; `None` for a missing value (the parameter is left out).
+    fn cursor(&self) -> Option<String> {
+        match self {
+            SortKey::Missing => None,
+            SortKey::Bool(b) => Some(b.to_string()),
+            SortKey::Int(i) => Some(i.to_string()),
+            SortKey::Str(_, raw) => Some((*raw).to_owned()),
+        }
+    }
+}
+
+// ---------------------------------------------------------------------------------------
+// the query
+
+struct Order<F> {
+    field: F,
+    kind: ScalarKind,
+    name: String,
+}
+
+struct CollectionQuery<L: Listing> {
+    fields: L::Fields,
+    max_records: Option<usize>,
+    return_records: bool,
+    /// `None`: ordered by the key.
+    order: Option<Order<L::Field>>,
+    descending: bool,
+    start_key: Option<String>,
+    start_value: Option<String>,
+    filters: Vec<Filter<L::Field>>,
+    /// The raw parameters other than the cursor, carried into `_links.next`.
+    carried: Vec<String>,
+}
+
+fn bad_order_by(value: &str, key: &str) -> ApiError {
+    ApiError::bad_request(
+        codes::INVALID,
+        format!(
+            "order_by \"{value}\" is not supported: name one simple field of the records, optionally followed by \"asc\" or \"desc\" (e.g. \"{key} desc\")."
+        ),
+    )
+    .target("order_by")
+}
+
+fn parse_collection_query<L: Listing>(l: &L, params: Vec<QueryParam>) -> Result<CollectionQuery<L>, ApiError> {
+    let mut q = CollectionQuery::<L> {
+        fields: l.default_fields(),
+        max_records: None,
+        return_records: true,
+        order: None,
+        descending: false,
+        start_key: None,
+        start_value: None,
+        filters: Vec::new(),
+        carried: Vec::new(),
+    };
+    let mut cursor = Vec::new();
+    for p in params {
+        match p.key.as_str() {
+            "fields" => q.fields = l.parse_fields(&p.value).map_err(|bad| parse_fields_error(&bad))?,
+            "max_records" => match p.value.trim().parse::<usize>() {
+                Ok(n) if n > 0 => q.max_records = Some(n),
+                _ => {
+                    return Err(ApiError::bad_request(
+                        codes::OUT_OF_RANGE,
+                        format!(
+                            "The value \"{}\" is invalid for field \"max_records\": it must be a positive integer.",
+                            p.value
+                        ),
+                    )
+                    .target("max_records"));
+                }
+            },
+            "return_records" => q.return_records = parse_return_records(&p.value)?,
+            "return_timeout" => {
+                parse_return_timeout(&p.value)?;
+            }
+            "order_by" => {
+                let mut words = p.value.split_whitespace();
+                let name = words.next().unwrap_or_default();
+                let descending = match (words.next(), words.next()) {
+                    (None | Some("asc"), None) => false,
+                    (Some("desc"), None) => true,
+                    _ => return Err(bad_order_by(&p.value, l.key_name())),
+                };
+                q.descending = descending;
+                q.order = if name == l.key_name() {
+                    None
+                } else {
+                    let (field, kind) = l.field(name).ok_or_else(|| bad_order_by(&p.value, l.key_name()))?;
+                    Some(Order {
+                        field,
+                        kind,
+                        name: name.to_owned(),
+                    })
+                };
+            }
+            key if key.starts_with("start.") => {
+                cursor.push(p);
+                continue;
+            }
+            key => match l.field(key) {
+                Some((f, _)) => q.filters.push(Filter::new(f, &p.value)),
+                None => return Err(ApiError::unexpected_argument(key)),
+            },
+        }
+        q.carried.push(p.raw);
+    }
+    for p in cursor {
+        let name = &p.key["start.".len()..];
+        if name == l.key_name() {
+            q.start_key = Some(p.value);
+        } else if q.order.as_ref().is_some_and(|o| o.name == name) {
+            q.start_value = Some(p.value);
+        } else {
+            return Err(ApiError::unexpected_argument(&p.key));
+        }
+    }
+    Ok(q)
+}
+
+// ---------------------------------------------------------------------------------------
+// the answer
+
+struct RecordView<'a, L: Listing> {
+    listing: &'a L,
+    record: &'a L::Record,
+    fields: &'a L::Fields,
+    links: bool,
+}
+
+impl<L: Listing> Serialize for RecordView<'_, L> {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        self.listing.write(self.record, self.fields, self.links, s)
+    }
+}
+
+struct Records<'a, L: Listing> {
+    listing: &'a L,
+    records: &'a [&'a L::Record],
+    fields: &'a L::Fields,
+    links: bool,
+}
+
+impl<L: Listing> Serialize for Records<'_, L> {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let mut seq = s.serialize_seq(Some(self.records.len()))?;
+        for record in self.records {
+            seq.serialize_element(&RecordView {
+                listing: self.listing,
+                record,
+                fields: self.fields,
+                links: self.links,
+            })?;
+        }
+        seq.end()
+    }
+}
+
+#[derive(Serialize)]
+#[serde(bound = "")]
+struct Collection<'a, L: Listing> {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    records: Option<Records<'a, L>>,
+    num_records: usize,
+    #[serde(rename = "_links", skip_serializing_if = "Links::is_empty")]
+    links: Links<'a>,
+}
+
+/// Answers a collection GET on `path` (the collection's own path, used in the links) over
+/// the records of `store`.
+pub(crate) fn respond<L: Listing>(
+    l: &L,
+    store: &BTreeMap<String, L::Record>,
+    path: &str,
+    raw_query: Option<&str>,
+    neg: Negotiated,
+) -> Result<Response, ApiError> {
+    let q = parse_collection_query(l, parse_query(raw_query))?;
+    let this = match raw_query {
+        Some(r) if !r.is_empty() => format!("{path}?{r}"),
+        _ => path.to_owned(),
+    };
+    let matches = |r: &L::Record| {
+        q.filters
+            .iter()
+            .all(|f| f.matches(|field, visit| l.any_value(r, field, visit)))
+    };
+    let limit = if q.return_records {
+        q.max_records.unwrap_or(usize::MAX)
+    } else {
+        usize::MAX
+    };
+
+    // The page, and the first record after it (the next cursor).
+    let mut page: Vec<&L::Record> = Vec::new();
+    let mut next: Option<(Option<String>, &str)> = None;
+    let mut count = 0usize;
+    match &q.order {
+        None => {
+            let lower = q.start_key.as_deref();
+            let range: Box<dyn Iterator<Item = &L::Record>> = match (lower, q.descending) {
+                (None, false) => Box::new(store.values()),
+                (None, true) => Box::new(store.values().rev()),
+                (Some(s), false) => Box::new(
+                    store
+                        .range::<str, _>((Bound::Included(s), Bound::Unbounded))
+                        .map(|(_, r)| r),
+                ),
+                (Some(s), true) => Box::new(
+                    store
+                        .range::<str, _>((Bound::Unbounded, Bound::Included(s)))
+                        .rev()
+                        .map(|(_, r)| r),
+                ),
+            };
+            let mut matching = range.filter(|r| matches(r));
+            if !q.return_records {
+                count = matching.count();
+            } else {
+                for r in matching.by_ref() {
+                    page.push(r);
+                    if page.len() == limit {
+                        break;
+                    }
+                }
+                if page.len() == limit {
+                    next = matching.next().map(|r| (None, l.key(r)));
+                }
+            }
+        }
+        Some(order) => {
+            let mut sorted: Vec<(SortKey<'_>, &str, &L::Record)> = store
+                .values()
+                .filter(|r| matches(r))
+                .map(|r| (SortKey::of(l.value(r, order.field)), l.key(r), r))
+                .collect();
+            let descending = q.descending;
+            let cmp = |a: &(SortKey<'_>, &str, &L::Record), b: &(SortKey<'_>, &str, &L::Record)| {
+                let o = (&a.0, a.1).cmp(&(&b.0, b.1));
+                if descending { o.reverse() } else { o }
+            };
+            sorted.sort_unstable_by(cmp);
+            let from = match &q.start_key {
+                None => 0,
+                Some(key) => {
+                    let value = SortKey::parse(order.kind, q.start_value.as_deref()).ok_or_else(|| {
+                        ApiError::bad_request(
+                            codes::OUT_OF_RANGE,
+                            format!("The value of \"start.{}\" is invalid.", order.name),
+                        )
+                        .target(format!("start.{}", order.name))
+                    })?;
+                    let start = (value, key.as_str());
+                    sorted.partition_point(|e| {
+                        let o = (&e.0, e.1).cmp(&(&start.0, start.1));
+                        if descending {
+                            o == Ordering::Greater
+                        } else {
+                            o == Ordering::Less
+                        }
+                    })
+                }
+            };
+            let rest = sorted.get(from..).unwrap_or_default();
+            if !q.return_records {
+                count = rest.len();
+            } else {
+                let end = rest.len().min(limit);
+                page.extend(rest[..end].iter().map(|(_, _, r)| *r));
+                next = rest.get(end).map(|(v, key, _)| (v.cursor(), *key));
+            }
+        }
+    }
+
+    let next_href = next.map(|(value, key)| {
+        let enc = |s: &str| -> String { url::form_urlencoded::byte_serialize(s.as_bytes()).collect() };
+        let mut href = format!("{path}?");
+        if let (Some(order), Some(value)) = (&q.order, value) {
+            href.push_str(&format!("start.{}={}&", enc(&order.name), enc(&value)));
+        }
+        href.push_str(&format!("start.{}={}", l.key_name(), enc(key)));
+        for raw in &q.carried {
+            href.push('&');
+            href.push_str(raw);
+        }
+        href
+    });
+    let body = Collection::<L> {
+        num_records: if q.return_records { page.len() } else { count },
+        records: q.return_records.then_some(Records {
+            listing: l,
+            records: &page,
+            fields: &q.fields,
+            links: neg.links,
+        }),
+        links: Links {
+            this: &this,
+            next: next_href.as_deref(),
+            with_self: neg.links,
+        },
+    };
+    let mut resp = neg.ok(StatusCode::OK, &body);
+    if let Some(next) = next_href
+        && let Ok(v) = HeaderValue::from_str(&format!("<{next}>; rel=\"next\""))
+    {
+        resp.headers_mut().insert(header::LINK, v);
+    }
+    Ok(resp)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn holds(filter: &str, v: Scalar<'_>) -> bool {
+        Filter::new((), filter).matches(|_, visit| visit(v))
+    }
+
+    #[test]
+    fn operators() {
+        assert!(holds("vol1", Scalar::Str("VOL1")));
+        assert!(holds("vol*", Scalar::Str("vol1")));
+        assert!(holds("!vol2", Scalar::Str("vol1")));
+        assert!(holds("vol2|vol1", Scalar::Str("vol1")));
+        assert!(holds(">9", Scalar::Int(10)), "numbers compare as numbers");
+        assert!(!holds(">9", Scalar::Str("10")), "strings compare as strings");
+        assert!(holds("<=10", Scalar::Int(10)));
+        assert!(holds("5..10", Scalar::Int(7)));
+        assert!(!holds("5..10", Scalar::Int(11)));
+        assert!(holds("1*", Scalar::Int(123)));
+        assert!(holds("true", Scalar::Bool(true)));
+        assert!(!holds("nonsense", Scalar::Int(1)));
+    }
+
+    #[test]
+    fn absent_fields_match_only_negations() {
+        let f = Filter::new((), "*");
+        assert!(!f.matches(|_, _| false));
+        let f = Filter::new((), "!*");
+        assert!(f.matches(|_, _| false));
+    }
+
+    #[test]
+    fn sort_keys_order_missing_first_and_ignore_case() {
+        let mut keys = [
+            SortKey::of(Some(Scalar::Str("b"))),
+            SortKey::of(None),
+            SortKey::of(Some(Scalar::Str("A"))),
+        ];
+        keys.sort();
+        assert_eq!(keys[0], SortKey::Missing);
+        assert_eq!(keys[1].cursor().as_deref(), Some("A"));
+        assert_eq!(SortKey::parse(ScalarKind::Int, Some("12")), Some(SortKey::Int(12)));
+        assert_eq!(SortKey::parse(ScalarKind::Int, Some("x")), None);
+        assert_eq!(SortKey::parse(ScalarKind::Str, None), Some(SortKey::Missing));
+    }
+}

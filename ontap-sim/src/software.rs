@@ -1,0 +1,494 @@
+//! `/api/cluster`, `/api/cluster/software` (validation and upgrade) and
+//! `/api/cluster/software/packages`.
+
+use std::sync::Arc;
+
+use axum::body::Bytes;
+use axum::extract::rejection::{BytesRejection, PathRejection};
+use axum::extract::{Path, RawQuery, Request, State};
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::Response;
+use serde_json::{Value, json};
+
+use crate::api::{
+    Input, JobStart, Mutation, Negotiated, Started, answer_job, get_one, json_object, mutation_query, parse_bool_param,
+};
+use crate::collection;
+use crate::doc::{DocKind, DocListing};
+use crate::error::{ApiError, codes};
+use crate::inventory::{CLUSTER, Inventory, PACKAGES, SOFTWARE, version_object};
+use crate::jobs::{Job, JobControl, JobFailure, JobSpec, JobState, Svm, complete, spawn_job};
+use crate::state::Shared;
+use crate::util::now_string;
+use crate::version::Version;
+
+const PACKAGES_PATH: &str = "/api/cluster/software/packages";
+const SOFTWARE_DESCRIPTION: &str = "PATCH /api/cluster/software";
+
+fn cluster_svm(shared: &Shared) -> Option<Svm> {
+    Some(Svm {
+        name: shared.config.cluster_name.clone(),
+        uuid: shared.config.cluster_svm_uuid.clone(),
+    })
+}
+
+// ---------------------------------------------------------------------------------------
+// /api/cluster
+
+pub(crate) async fn get_cluster(State(shared): State<Arc<Shared>>, req: Request) -> Response {
+    let neg = Negotiated::new(&shared, req.headers());
+    let inv = shared.inventory.read();
+    get_one(&CLUSTER, &inv.cluster, req.uri().query(), neg).unwrap_or_else(|e| e.response(neg.hal))
+}
+
+pub(crate) async fn patch_cluster(
+    State(shared): State<Arc<Shared>>,
+    headers: HeaderMap,
+    RawQuery(query): RawQuery,
+    body: Result<Bytes, BytesRejection>,
+) -> Response {
+    let neg = Negotiated::new(&shared, &headers);
+    match patch_cluster_inner(&shared, query.as_deref(), body) {
+        Ok(()) => neg.empty(),
+        Err(e) => e.response(neg.hal),
+    }
+}
+
+fn patch_cluster_inner(
+    shared: &Shared,
+    query: Option<&str>,
+    body: Result<Bytes, BytesRejection>,
+) -> Result<(), ApiError> {
+    mutation_query(query, |_| Ok(false))?;
+    let mut input = Input::new(json_object(body)?);
+    let name = input.string("name")?;
+    let location = input.string("location")?;
+    let contact = input.string("contact")?;
+    input.finish(&["uuid", "version", "_links"])?;
+    if let Some(n) = &name
+        && (n.trim().is_empty() || n.len() > 44 || n.contains(char::is_whitespace))
+    {
+        return Err(ApiError::bad_request(
+            codes::INVALID,
+            format!("Invalid cluster name \"{n}\": it must be 1 to 44 characters, without spaces."),
+        )
+        .target("name"));
+    }
+    let mut inv = shared.inventory.write();
+    for (key, value) in [("name", name), ("location", location), ("contact", contact)] {
+        if let Some(v) = value {
+            inv.cluster.insert(key.to_owned(), Value::from(v));
+        }
+    }
+    Ok(())
+}
+
+// ---------------------------------------------------------------------------------------
+// /api/cluster/software/packages
+
+pub(crate) async fn get_packages(State(shared): State<Arc<Shared>>, req: Request) -> Response {
+    let neg = Negotiated::new(&shared, req.headers());
+    let inv = shared.inventory.read();
+    collection::respond(
+        &DocListing(&PACKAGES),
+        &inv.packages,
+        PACKAGES_PATH,
+        req.uri().query(),
+        neg,
+    )
+    .unwrap_or_else(|e| e.response(neg.hal))
+}
+
+fn package_not_found() -> ApiError {
+    ApiError::new(StatusCode::NOT_FOUND, codes::NOT_FOUND, "entry doesn't exist").target("version")
+}
+
+pub(crate) async fn get_package(
+    State(shared): State<Arc<Shared>>,
+    path: Result<Path<String>, PathRejection>,
+    req: Request,
+) -> Response {
+    let neg = Negotiated::new(&shared, req.headers());
+    let inv = shared.inventory.read();
+    path.map_err(|_| package_not_found())
+        .and_then(|Path(version)| inv.packages.get(&version).ok_or_else(package_not_found))
+        .and_then(|doc| get_one(&PACKAGES, doc, req.uri().query(), neg))
+        .unwrap_or_else(|e| e.response(neg.hal))
+}
+
+pub(crate) async fn delete_package(
+    State(shared): State<Arc<Shared>>,
+    path: Result<Path<String>, PathRejection>,
+    headers: HeaderMap,
+    RawQuery(query): RawQuery,
+) -> Response {
+    let neg = Negotiated::new(&shared, &headers);
+    let started = path.map_err(|_| package_not_found()).and_then(|Path(version)| {
+        let mutation = mutation_query(query.as_deref(), |_| Ok(false))?;
+        let (uuid, control) = start_package_delete(&shared, version)?;
+        Ok(JobStart::new(uuid, control, mutation))
+    });
+    answer_job(neg, started, StatusCode::OK).await
+}
+
+fn start_package_delete(shared: &Arc<Shared>, version: String) -> Result<(String, Arc<JobControl>), ApiError> {
+    {
+        let inv = shared.inventory.read();
+        if !inv.packages.contains_key(&version) {
+            return Err(package_not_found());
+        }
+        let target = DocKind::str_of(&inv.software, "pending_version");
+        if inv.upgrade_job.is_some() && target == version {
+            return Err(ApiError::bad_request(
+                codes::PACKAGE_DELETE_UPDATING,
+                format!(
+                    "Package delete failed since an update is in progress: the cluster is being updated to {version}."
+                ),
+            ));
+        }
+    }
+    let spec = JobSpec {
+        description: format!("DELETE /api/cluster/software/packages/{version}"),
+        svm: cluster_svm(shared),
+        running_message: format!("Deleting package {version}"),
+    };
+    Ok(spawn_job(shared, spec, move |shared| {
+        let mut inv = shared.inventory.write();
+        inv.package_files.remove(&version);
+        match inv.packages.remove(&version) {
+            Some(_) => Ok(()),
+            None => Err(JobFailure::new(
+                codes::PACKAGE_NOT_FOUND,
+                format!("Package does not exist on the system: {version}."),
+            )),
+        }
+    }))
+}
+
+// ---------------------------------------------------------------------------------------
+// /api/cluster/software
+
+pub(crate) async fn get_software(State(shared): State<Arc<Shared>>, req: Request) -> Response {
+    let neg = Negotiated::new(&shared, req.headers());
+    let inv = shared.inventory.read();
+    get_one(&SOFTWARE, &inv.software, req.uri().query(), neg).unwrap_or_else(|e| e.response(neg.hal))
+}
+
+/// A validated `PATCH /api/cluster/software`.
+struct SoftwarePatch {
+    target: Version,
+    validate_only: bool,
+    mutation: Mutation,
+}
+
+pub(crate) async fn patch_software(
+    State(shared): State<Arc<Shared>>,
+    headers: HeaderMap,
+    RawQuery(query): RawQuery,
+    body: Result<Bytes, BytesRejection>,
+) -> Response {
+    let neg = Negotiated::new(&shared, &headers);
+    let started = parse_software_patch(query.as_deref(), body).and_then(|p| start_software_job(&shared, p));
+    answer_job(neg, started, StatusCode::OK).await
+}
+
+fn stabilize_minutes(v: i64) -> Result<(), ApiError> {
+    if (1..=60).contains(&v) {
+        Ok(())
+    } else {
+        Err(ApiError::bad_request(
+            codes::OUT_OF_RANGE,
+            format!("The value \"{v}\" is invalid for field \"stabilize_minutes\": it must be between 1 and 60."),
+        )
+        .target("stabilize_minutes"))
+    }
+}
+
+fn parse_software_patch(query: Option<&str>, body: Result<Bytes, BytesRejection>) -> Result<SoftwarePatch, ApiError> {
+    let mut validate_only = false;
+    let mutation = mutation_query(query, |p| {
+        match p.key.as_str() {
+            "validate_only" => validate_only = parse_bool_param("validate_only", &p.value)?,
+            // Accepted: warnings never block an upgrade here.
+            "skip_warnings" => {
+                parse_bool_param("skip_warnings", &p.value)?;
+            }
+            "stabilize_minutes" => {
+                let v = p.value.trim().parse::<i64>().unwrap_or(0);
+                stabilize_minutes(v)?;
+            }
+            "action" => {
+                return Err(ApiError::bad_request(
+                    codes::INVALID,
+                    "The simulator does not support pause, resume or cancel of a software upgrade.",
+                )
+                .target("action"));
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
+    })?;
+    let mut input = Input::new(json_object(body)?);
+    let version = input.string("version")?;
+    if let Some(v) = input.int("stabilize_minutes")? {
+        stabilize_minutes(v)?;
+    }
+    input.finish(&[
+        "pending_version",
+        "state",
+        "nodes",
+        "validation_results",
+        "status_details",
+        "update_details",
+        "elapsed_duration",
+        "estimated_duration",
+        "_links",
+    ])?;
+    let Some(version) = version else {
+        return Err(
+            ApiError::bad_request(codes::INVALID, "Missing value for required field \"version\".").target("version"),
+        );
+    };
+    let target = Version::parse(version.trim()).ok_or_else(|| {
+        ApiError::bad_request(
+            codes::INVALID,
+            format!("Invalid value for field \"version\": \"{version}\" is not an ONTAP version such as \"9.16.1\"."),
+        )
+        .target("version")
+    })?;
+    Ok(SoftwarePatch {
+        target,
+        validate_only,
+        mutation,
+    })
+}
+
+/// The checks a validation runs, as `validation_results` reports them.
+fn validation_results() -> Value {
+    json!([{
+        "update_check": "Manual checks",
+        "status": "warning",
+        "issue": {
+            "message": "Manual validation checks need to be performed. Refer to the Upgrade Advisor Plan for the remaining validation checks that need to be performed before update."
+        },
+        "action": {
+            "message": "Refer to the Upgrade Advisor Plan for the remaining validation checks that need to be performed before update."
+        }
+    }])
+}
+
+/// Checks the request against the cluster (under the inventory lock) and starts the job.
+fn start_software_job(shared: &Arc<Shared>, p: SoftwarePatch) -> Started {
+    let mut inv = shared.inventory.write();
+    if inv.upgrade_job.is_some() {
+        return Err(ApiError::bad_request(
+            codes::UPDATE_IN_PROGRESS,
+            "Cannot perform an update when a previous update is still in progress.",
+        ));
+    }
+    let Some(package) = inv.package_key(&p.target).map(str::to_owned) else {
+        return Err(ApiError::bad_request(
+            codes::PACKAGE_NOT_FOUND,
+            format!(
+                "Package does not exist on the system: no package of version {} is in the repository; download it first (POST /api/cluster/software/download).",
+                p.target
+            ),
+        )
+        .target("version"));
+    };
+    if p.target <= inv.version {
+        return Err(ApiError::bad_request(
+            codes::INVALID,
+            format!(
+                "Package version {} is not newer than the cluster version {}: the simulator only upgrades.",
+                p.target, inv.version
+            ),
+        )
+        .target("version"));
+    }
+    if p.validate_only {
+        drop(inv);
+        let spec = JobSpec {
+            description: SOFTWARE_DESCRIPTION.to_owned(),
+            svm: cluster_svm(shared),
+            running_message: format!("Validating package {package}"),
+        };
+        let (uuid, control) = spawn_job(shared, spec, |shared| {
+            let mut inv = shared.inventory.write();
+            inv.software
+                .insert("validation_results".to_owned(), validation_results());
+            inv.software.insert("elapsed_duration".to_owned(), Value::from(1));
+            Ok(())
+        });
+        return Ok(JobStart::new(uuid, control, p.mutation));
+    }
+
+    // The upgrade: registered under the inventory lock, so a second PATCH sees it.
+    let uuid = shared.uuids.next_uuid();
+    let control = JobControl::waitable();
+    shared.jobs.insert(
+        Job {
+            uuid: uuid.clone(),
+            description: SOFTWARE_DESCRIPTION.to_owned(),
+            state: JobState::Running,
+            message: format!("Validating package {package}"),
+            code: 0,
+            start_time: Some(now_string()),
+            end_time: None,
+            svm: cluster_svm(shared),
+            node: Some(shared.config.node_names[0].clone()),
+            error: None,
+        },
+        Some(control.clone()),
+    );
+    let estimated = shared.config.upgrade_duration.as_secs().max(1);
+    inv.upgrade_job = Some(uuid.clone());
+    let sw = &mut inv.software;
+    sw.insert("pending_version".to_owned(), Value::from(p.target.as_str()));
+    sw.insert("state".to_owned(), Value::from("in_progress"));
+    sw.insert("elapsed_duration".to_owned(), Value::from(0));
+    sw.insert("estimated_duration".to_owned(), Value::from(estimated));
+    sw.insert("validation_results".to_owned(), validation_results());
+    sw.insert("status_details".to_owned(), Value::Array(Vec::new()));
+    let details: Vec<Value> = shared
+        .config
+        .node_names
+        .iter()
+        .map(|n| json!({"phase": "Pre-update checks", "state": "waiting", "node": {"name": n}, "elapsed_duration": 0, "estimated_duration": estimated}))
+        .collect();
+    sw.insert("update_details".to_owned(), Value::Array(details));
+    drop(inv);
+    let task = (shared.clone(), uuid.clone(), control.clone());
+    shared.spawn(async move {
+        let (shared, uuid, control) = task;
+        run_upgrade(&shared, &uuid, &p.target).await;
+        control.done.send_replace(true);
+    });
+    Ok(JobStart::new(uuid, control, p.mutation))
+}
+
+/// Updates the job message and one node's entry of `update_details`.
+fn progress(shared: &Shared, job: &str, node: usize, phase: &str, state: &str, message: String, elapsed: u64) {
+    {
+        let mut inv = shared.inventory.write();
+        inv.software.insert("elapsed_duration".to_owned(), Value::from(elapsed));
+        if let Some(Value::Array(details)) = inv.software.get_mut("update_details")
+            && let Some(Value::Object(d)) = details.get_mut(node)
+        {
+            d.insert("phase".to_owned(), Value::from(phase));
+            d.insert("state".to_owned(), Value::from(state));
+            d.insert("elapsed_duration".to_owned(), Value::from(elapsed));
+        }
+    }
+    shared.jobs.update(job, |j| j.message = message);
+}
+
+fn push_status(inv: &mut Inventory, name: &str, node: &str, state: &str, message: &str, code: u64, start: &str) {
+    let entry = json!({
+        "name": name,
+        "state": state,
+        "node": {"name": node},
+        "issue": {"message": message, "code": code},
+        "start_time": start,
+        "end_time": now_string(),
+    });
+    if let Some(Value::Array(list)) = inv.software.get_mut("status_details") {
+        list.push(entry);
+    }
+}
+
+/// The upgrade: pre-update checks, then node by node the image install and the reboot, each
+/// step visible in the job message and in `/api/cluster/software`; at the end the cluster
+/// runs the new version.
+async fn run_upgrade(shared: &Shared, job: &str, target: &Version) {
+    let total = shared.config.upgrade_duration;
+    let started = tokio::time::Instant::now();
+    let elapsed = || started.elapsed().as_secs();
+    let nodes = shared.config.node_names.clone();
+    // Pre-update checks take a tenth; each node then an install and a reboot of equal share.
+    let step = (total.saturating_sub(total / 10)) / (2 * nodes.len() as u32).max(1);
+    tokio::time::sleep(total / 10).await;
+    for (i, node) in nodes.iter().enumerate() {
+        let start = now_string();
+        progress(
+            shared,
+            job,
+            i,
+            "Data ONTAP updates",
+            "in_progress",
+            format!(
+                "Installing software image {target} on node \"{node}\" ({} of {})",
+                i + 1,
+                nodes.len()
+            ),
+            elapsed(),
+        );
+        tokio::time::sleep(step).await;
+        {
+            let mut inv = shared.inventory.write();
+            push_status(
+                &mut inv,
+                "do-download-job",
+                node,
+                "completed",
+                "Image update complete.",
+                0,
+                &start,
+            );
+        }
+        progress(
+            shared,
+            job,
+            i,
+            "Data ONTAP updates",
+            "in_progress",
+            format!("Rebooting node \"{node}\" into {target} ({} of {})", i + 1, nodes.len()),
+            elapsed(),
+        );
+        tokio::time::sleep(step).await;
+        {
+            let mut inv = shared.inventory.write();
+            if let Some(Value::Array(list)) = inv.software.get_mut("nodes")
+                && let Some(Value::Object(n)) = list.get_mut(i)
+            {
+                n.insert("version".to_owned(), Value::from(target.as_str()));
+            }
+            push_status(
+                &mut inv,
+                "do-update",
+                node,
+                "completed",
+                "Node update complete.",
+                0,
+                &start,
+            );
+        }
+        progress(
+            shared,
+            job,
+            i,
+            "Data ONTAP updates",
+            "completed",
+            format!(
+                "Node \"{node}\" runs {target} ({} of {} nodes updated)",
+                i + 1,
+                nodes.len()
+            ),
+            elapsed(),
+        );
+    }
+    {
+        let mut inv = shared.inventory.write();
+        inv.version = target.clone();
+        inv.cluster.insert("version".to_owned(), version_object(target));
+        let sw = &mut inv.software;
+        sw.insert("version".to_owned(), Value::from(target.as_str()));
+        sw.remove("pending_version");
+        sw.insert("state".to_owned(), Value::from("completed"));
+        sw.insert("elapsed_duration".to_owned(), Value::from(elapsed()));
+        inv.upgrade_job = None;
+        // The job ends under the lock too: whoever sees it succeed sees the new version.
+        complete(&shared.jobs, job, Ok(()));
+    }
+    tracing::debug!(job, version = %target, "software upgrade completed");
+}
