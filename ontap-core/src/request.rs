@@ -227,6 +227,11 @@ impl Query {
             .map(|(_, v)| v.as_str())
     }
 
+    /// A copy with the parent keys only.
+    pub(crate) fn parents_only(&self) -> Query {
+        Query { pairs: Vec::new(), parents: self.parents.clone() }
+    }
+
     /// A copy without the parameters named `name`.
     pub(crate) fn without(&self, name: &str) -> Query {
         let pairs = self.pairs.iter().filter(|(n, _)| n != name).cloned().collect();

@@ -115,6 +115,13 @@ impl CallOptions {
         self.query.push(name, value);
         self
     }
+
+    /// The key of an enclosing object that the path needs, when the
+    /// resource does not carry it (see [`Query::parent`]).
+    pub fn parent(mut self, key: impl Into<String>, value: impl ToString) -> Self {
+        self.query = self.query.parent(key, value);
+        self
+    }
 }
 
 /// Marks a resource that ONTAP creates with `POST`; gives it [`ResourceExt::post`].
@@ -371,7 +378,7 @@ async fn finish<R: Resource>(
 ) -> Result<(), Error> {
     wait_for_job(conn, response, options).await?;
     if options.hydrate {
-        refresh(resource, conn, &Query::new()).await?;
+        refresh(resource, conn, &options.query.parents_only()).await?;
     }
     Ok(())
 }
