@@ -255,8 +255,14 @@ async fn snapshots_live_under_their_volume() {
         assert_eq!(Snapshot::count_collection(&conn, in_volume()).await.unwrap(), 2);
 
         // The parent key can come with the call instead of the struct.
-        let hourly = Snapshot::find(&conn, in_volume().filter("name", "hourly.1")).await.unwrap().unwrap();
-        let by_key_only = Snapshot { uuid: hourly.uuid.clone(), ..Default::default() };
+        let hourly = Snapshot::find(&conn, in_volume().filter("name", "hourly.1"))
+            .await
+            .unwrap()
+            .unwrap();
+        let by_key_only = Snapshot {
+            uuid: hourly.uuid.clone(),
+            ..Default::default()
+        };
         let options = CallOptions::default().parent("volume.uuid", &volume_uuid);
         by_key_only.delete(&conn, options).await.unwrap();
         assert_eq!(Snapshot::count_collection(&conn, in_volume()).await.unwrap(), 1);

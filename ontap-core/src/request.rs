@@ -229,7 +229,10 @@ impl Query {
 
     /// A copy with the parent keys only.
     pub(crate) fn parents_only(&self) -> Query {
-        Query { pairs: Vec::new(), parents: self.parents.clone() }
+        Query {
+            pairs: Vec::new(),
+            parents: self.parents.clone(),
+        }
     }
 
     /// A copy without the parameters named `name`.

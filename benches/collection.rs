@@ -1,0 +1,110 @@
+//! Reading a collection of 10,000 volumes from the simulator: the whole
+//! stream through `get_collection`, and the decoding of one page alone,
+//! typed (what `get_collection` does) against untyped-then-typed JSON (what a
+//! client built on `serde_json::Value` does).
+//!
+//! Run with `cargo bench --bench collection`. Prints medians of repeated runs.
+
+use std::time::{Duration, Instant};
+
+use futures::TryStreamExt;
+use ontap::prelude::*;
+use ontap::resources::Volume;
+use ontap::{HostConnection, Query, RequestSpec, Scheme};
+use ontap_sim::Simulator;
+
+const VOLUMES: usize = 10_000;
+const RUNS: usize = 15;
+
+fn median(mut samples: Vec<Duration>) -> Duration {
+    samples.sort();
+    samples[samples.len() / 2]
+}
+
+fn main() {
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .unwrap();
+    runtime.block_on(async {
+        let sim = Simulator::builder()
+            .tls(false)
+            .seed_volumes(VOLUMES)
+            .request_log(0)
+            .start()
+            .await
+            .unwrap();
+        let addr = sim.addr();
+        let conn = HostConnection::builder(addr.ip().to_string())
+            .port(addr.port())
+            .scheme(Scheme::Http)
+            .basic_auth(sim.username(), sim.password())
+            .build()
+            .unwrap();
+
+        for page in [100u32, 1000] {
+            let query = Query::new().fields(["*"]).max_records(page);
+            let mut samples = Vec::new();
+            for _ in 0..RUNS {
+                let started = Instant::now();
+                let count = Volume::get_collection(&conn, query.clone())
+                    .try_fold(0usize, |n, _| async move { Ok(n + 1) })
+                    .await
+                    .unwrap();
+                samples.push(started.elapsed());
+                assert!(count >= VOLUMES);
+            }
+            let m = median(samples);
+            println!(
+                "get_collection, {VOLUMES} volumes, max_records={page}: median {:.1} ms ({:.0} records/s)",
+                m.as_secs_f64() * 1e3,
+                VOLUMES as f64 / m.as_secs_f64()
+            );
+        }
+
+        // One page of 1,000 records, decoded without the network.
+        let spec = RequestSpec::new(
+            ontap::http::Method::GET,
+            "/storage/volumes",
+            &Query::new().fields(["*"]).max_records(1000),
+        );
+        let body = conn.execute(&spec).await.unwrap().body().to_vec();
+        let records = |v: &serde_json::Value| v["records"].as_array().map(|a| a.len()).unwrap_or(0);
+        assert_eq!(records(&serde_json::from_slice(&body).unwrap()), 1000);
+
+        #[derive(serde::Deserialize)]
+        struct Page {
+            records: Vec<Volume>,
+        }
+        let typed = median(
+            (0..RUNS * 4)
+                .map(|_| {
+                    let started = Instant::now();
+                    let page: Page = serde_json::from_slice(&body).unwrap();
+                    assert_eq!(page.records.len(), 1000);
+                    started.elapsed()
+                })
+                .collect(),
+        );
+        let untyped = median(
+            (0..RUNS * 4)
+                .map(|_| {
+                    let started = Instant::now();
+                    let value: serde_json::Value = serde_json::from_slice(&body).unwrap();
+                    let page: Vec<Volume> = serde_json::from_value(value["records"].clone()).unwrap();
+                    assert_eq!(page.len(), 1000);
+                    started.elapsed()
+                })
+                .collect(),
+        );
+        println!(
+            "decode one page of 1,000 volumes ({} KiB): typed median {:.2} ms, via serde_json::Value {:.2} ms ({:.1}x)",
+            body.len() / 1024,
+            typed.as_secs_f64() * 1e3,
+            untyped.as_secs_f64() * 1e3,
+            untyped.as_secs_f64() / typed.as_secs_f64()
+        );
+        sim.shutdown().await;
+    });
+}
