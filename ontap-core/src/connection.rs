@@ -342,6 +342,9 @@ impl HostConnectionBuilder {
     }
 
     /// Checks the settings and opens the connection pool (no request is sent).
+    ///
+    /// TLS uses rustls with the ring crypto provider, installed as rustls'
+    /// process-wide default when the application has not installed one.
     pub fn build(self) -> Result<HostConnection, Error> {
         let host = normalize_host(&self.host)?;
         let port = match self.port {
