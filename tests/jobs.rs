@@ -125,7 +125,8 @@ async fn a_job_that_outlasts_the_poll_timeout_reports_its_last_state() {
         err.to_string().contains("last state running: Setup is complete"),
         "{err}"
     );
-    // The first poll, the polls every 30 ms, and one final poll at the deadline.
+    // The first poll, the polls every 30 ms, and one final poll at the
+    // deadline: at least two, and never more than the interval allows.
     let polls = server
         .received_requests()
         .await
@@ -133,7 +134,7 @@ async fn a_job_that_outlasts_the_poll_timeout_reports_its_last_state() {
         .iter()
         .filter(|r| r.method == "GET")
         .count();
-    assert!((3..=12).contains(&polls), "{polls} polls");
+    assert!((2..=12).contains(&polls), "{polls} polls");
 }
 
 #[tokio::test]
@@ -309,7 +310,10 @@ async fn dropping_the_wait_stops_the_polls() {
     let waited = tokio::time::timeout(Duration::from_millis(150), d.post(&conn, options)).await;
     assert!(waited.is_err(), "the job never ends, so the wait was cut short");
     let polls = || async { server.received_requests().await.unwrap().len() };
+    // A request already on the wire when the future was dropped may still
+    // arrive; after that, nothing more comes (polling would add about 30).
+    tokio::time::sleep(Duration::from_millis(100)).await;
     let after_drop = polls().await;
-    tokio::time::sleep(Duration::from_millis(200)).await;
+    tokio::time::sleep(Duration::from_millis(300)).await;
     assert_eq!(polls().await, after_drop, "no poll after the future was dropped");
 }
