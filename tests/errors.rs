@@ -2,13 +2,13 @@
 
 mod common;
 
+use common::mock::{Mock, MockServer, ResponseTemplate};
+use common::mock::{method, path};
 use common::{JOB_UUID, connect};
 use ontap::prelude::*;
 use ontap::resources::{Job, SoftwarePackageDownload};
 use ontap::{CallOptions, Error};
 use serde_json::json;
-use wiremock::matchers::{method, path};
-use wiremock::{Mock, MockServer, ResponseTemplate};
 
 #[tokio::test]
 async fn an_ontap_error_body_keeps_code_message_target_and_arguments() {

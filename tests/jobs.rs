@@ -4,13 +4,13 @@ mod common;
 
 use std::time::Duration;
 
+use common::mock::{Mock, MockServer, ResponseTemplate};
+use common::mock::{method, path};
 use common::{JOB_UUID, connect, job_body, job_state};
 use ontap::prelude::*;
 use ontap::resources::SoftwarePackageDownload;
 use ontap::{CallOptions, Error, JobLink, JobOutcome, JobState, PollOptions};
 use serde_json::json;
-use wiremock::matchers::{method, path};
-use wiremock::{Mock, MockServer, ResponseTemplate};
 
 fn download() -> SoftwarePackageDownload {
     SoftwarePackageDownload {

@@ -5,13 +5,13 @@ mod common;
 use std::io::Write;
 use std::sync::{Arc, Mutex};
 
+use common::mock::{Mock, MockServer, ResponseTemplate};
+use common::mock::{body_json, method, path};
 use common::{JOB_UUID, PASSWORD, connect, job_body};
 use ontap::prelude::*;
 use ontap::resources::SoftwarePackageDownload;
 use ontap::{CallOptions, Secret};
 use serde_json::json;
-use wiremock::matchers::{body_json, method, path};
-use wiremock::{Mock, MockServer, ResponseTemplate};
 
 /// Collects everything a tracing subscriber writes.
 #[derive(Clone, Default)]

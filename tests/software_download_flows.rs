@@ -3,13 +3,13 @@
 
 mod common;
 
+use common::mock::{Mock, MockServer, ResponseTemplate};
+use common::mock::{body_json, header, method, path, query_param};
 use common::{JOB_UUID, PASSWORD, connect, job_body};
 use ontap::prelude::*;
 use ontap::resources::{DownloadState, Job, SoftwarePackageDownload};
 use ontap::{CallOptions, JobState};
 use serde_json::json;
-use wiremock::matchers::{body_json, header, method, path, query_param};
-use wiremock::{Mock, MockServer, ResponseTemplate};
 
 #[tokio::test]
 async fn start_the_download_with_hydrate_and_return_timeout_zero() {

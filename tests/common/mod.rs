@@ -5,7 +5,9 @@ use std::time::Duration;
 
 use ontap::HostConnection;
 use serde_json::{Value, json};
-use wiremock::MockServer;
+pub mod mock;
+
+use mock::MockServer;
 
 /// The password the tests use; no output may contain it.
 pub const PASSWORD: &str = "Pa55-w0rd-that-must-not-leak";
