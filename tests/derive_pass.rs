@@ -1,9 +1,10 @@
-//! What `#[derive(Resource)]` and `#[derive(OpenEnum)]` generate, seen from a
-//! user's crate: the metadata, `field_value`, `merge`, decoding, printing and
-//! the verb markers; open enums' conversions and round trips.
+//! What `#[derive(Resource)]`, `#[derive(Model)]` and `#[derive(OpenEnum)]`
+//! generate, seen from a user's crate: the metadata, keys, `field_value`,
+//! `merge`, decoding, encoding, printing and the verb markers; models nested
+//! in resources, secrets inside them; open enums' conversions and round trips.
 
 use ontap::prelude::*;
-use ontap::{FieldMeta, Links, OpenEnum, Resource, Secret, Verb, Verbs};
+use ontap::{FieldMeta, Links, Model, OpenEnum, Resource, Secret, Verb, Verbs};
 use serde_json::json;
 
 #[derive(Debug, Clone, PartialEq, Eq, Hash, OpenEnum)]
@@ -60,6 +61,7 @@ fn metadata() {
     };
     assert_eq!(Job::NAME, "Job");
     assert_eq!(Job::PATH, "/cluster/jobs");
+    assert_eq!(Job::KEYS, ["uuid"]);
     assert_eq!(
         Job::FIELDS,
         [
@@ -94,8 +96,9 @@ fn field_values() {
     let value = |name| job.field_value(job_field(name)).map(|v| v.unwrap());
     assert_eq!(value("uuid"), Some(json!("u1")));
     assert_eq!(value("state"), Some(json!("not_started")));
-    // The runtime masks secrets; the value itself is the real one, for bodies.
-    assert_eq!(value("password"), Some(json!("hunter2")));
+    // A secret is masked everywhere but in a request body.
+    assert_eq!(value("password"), Some(json!("*********")));
+    assert_eq!(ontap::to_request_json(&job).unwrap()["password"], json!("hunter2"));
     assert_eq!(value("code"), Some(json!(7)));
     assert_eq!(value("links"), None);
     assert_eq!(value("type"), None);
@@ -314,4 +317,253 @@ fn open_enum_rejects_non_strings() {
     );
     assert!(serde_json::from_str::<State>("null").is_err());
     assert!(serde_json::from_str::<State>(r#"{"state": "queued"}"#).is_err());
+}
+
+#[test]
+fn encodes_set_fields_by_wire_name_with_secrets_masked() {
+    let job = Job {
+        uuid: Some("u1".into()),
+        links: Some(Links::default()),
+        password: Some("hunter2".into()),
+        r#type: Some("upgrade".into()),
+        ..Default::default()
+    };
+    // In declaration order, set fields only.
+    assert_eq!(
+        serde_json::to_string(&job).unwrap(),
+        r#"{"uuid":"u1","_links":{},"password":"*********","type":"upgrade"}"#
+    );
+    let back: Job = serde_json::from_value(ontap::to_request_json(&job).unwrap()).unwrap();
+    assert_eq!(back, job);
+    assert_eq!(
+        ontap::to_json(&job).unwrap(),
+        json!({"uuid": "u1", "_links": {}, "password": "*********", "type": "upgrade"})
+    );
+}
+
+/// A nested object, as ONTAP embeds them in resources.
+#[derive(Debug, Clone, Default, PartialEq, Model)]
+pub struct Owner {
+    pub uuid: Option<String>,
+    pub name: Option<String>,
+    #[model(rename = "_links")]
+    pub links: Option<Links>,
+}
+
+/// Nested models, with a secret inside one and lists of another.
+#[derive(Debug, Clone, Default, PartialEq, Model)]
+pub struct Credentials {
+    pub user: Option<String>,
+    pub password: Option<Secret>,
+    pub owners: Option<Vec<Owner>>,
+}
+
+/// ONTAP's `/security/accounts/{owner.uuid}/{name}`: the first key is a
+/// member of an object field.
+#[derive(Debug, Clone, Default, PartialEq, Resource)]
+#[resource(path = "/security/accounts", collection, delete)]
+pub struct Account {
+    #[resource(get, post, key = "uuid")]
+    pub owner: Option<Owner>,
+    #[get]
+    #[post]
+    #[key]
+    pub name: Option<String>,
+    #[resource(get, post, patch)]
+    pub comment: Option<String>,
+    #[resource(post, patch)]
+    pub credentials: Option<Credentials>,
+}
+
+fn account() -> Account {
+    Account {
+        owner: Some(Owner {
+            uuid: Some("0a1b 2c".into()),
+            name: Some("vs0".into()),
+            links: None,
+        }),
+        name: Some("admin".into()),
+        comment: Some("ops".into()),
+        credentials: Some(Credentials {
+            user: Some("admin".into()),
+            password: Some("hunter2".into()),
+            owners: Some(vec![Owner {
+                name: Some("a".into()),
+                ..Default::default()
+            }]),
+        }),
+    }
+}
+
+#[test]
+fn dotted_keys_build_the_instance_path() {
+    assert_eq!(Account::KEYS, ["owner.uuid", "name"]);
+    assert!(Account::FIELDS[0].key && Account::FIELDS[1].key && !Account::FIELDS[2].key);
+    assert_eq!(Account::FIELDS[0].wire, "owner");
+    let account = account();
+    assert_eq!(
+        ontap::instance_path(&account).unwrap(),
+        "/security/accounts/0a1b%202c/admin"
+    );
+    assert_eq!(ontap::collection_path(&account).unwrap(), "/security/accounts");
+    let mut no_owner_uuid = account.clone();
+    no_owner_uuid.owner.as_mut().unwrap().uuid = None;
+    let err = ontap::instance_path(&no_owner_uuid).unwrap_err();
+    assert!(
+        matches!(&err, ontap::Error::MissingKey { key, .. } if key == "owner.uuid"),
+        "{err}"
+    );
+}
+
+#[test]
+fn bodies_keep_keys_for_post_only() {
+    let account = account();
+    let post = ontap::body(&account, Verb::Post).unwrap();
+    assert_eq!(
+        serde_json::Value::Object(post),
+        json!({
+            "owner": {"uuid": "0a1b 2c", "name": "vs0"},
+            "name": "admin",
+            "comment": "ops",
+            "credentials": {"user": "admin", "password": "hunter2", "owners": [{"name": "a"}]},
+        })
+    );
+    // The keys travel in the path of a PATCH: the fields that carry them
+    // are left out of its body.
+    let patch = ontap::body(&account, Verb::Patch).unwrap();
+    assert_eq!(
+        serde_json::Value::Object(patch),
+        json!({
+            "comment": "ops",
+            "credentials": {"user": "admin", "password": "hunter2", "owners": [{"name": "a"}]},
+        })
+    );
+}
+
+#[test]
+fn a_secret_in_a_nested_model_is_masked_but_in_bodies() {
+    let account = account();
+    let display = account.to_string();
+    let debug = format!("{account:?} {account:#?}");
+    let json = ontap::to_json(&account).unwrap();
+    let plain = serde_json::to_string(&account).unwrap();
+    let field = account.field_value(3).unwrap().unwrap().to_string();
+    for text in [&display, &debug, &json.to_string(), &plain, &field] {
+        assert!(!text.contains("hunter2"), "the password leaked into: {text}");
+        assert!(text.contains("*********"), "{text}");
+    }
+    assert_eq!(
+        display,
+        r#"Account({"comment": "ops", "credentials": {"owners": [{"name": "a"}], "password": "*********", "user": "admin"}, "name": "admin", "owner": {"name": "vs0", "uuid": "0a1b 2c"}})"#
+    );
+    assert_eq!(json["credentials"]["password"], json!("*********"));
+    // Only a request body carries the real value.
+    let body = ontap::body(&account, Verb::Patch).unwrap();
+    assert_eq!(body["credentials"]["password"], json!("hunter2"));
+    assert_eq!(
+        ontap::to_request_json(&account).unwrap()["credentials"]["password"],
+        json!("hunter2")
+    );
+    // And building it leaves no trace: the next print is masked again.
+    assert!(!account.to_string().contains("hunter2"));
+    assert!(!serde_json::to_string(&account).unwrap().contains("hunter2"));
+}
+
+#[test]
+fn models_decode_and_encode_by_wire_name() {
+    let owner: Owner = serde_json::from_str(
+        r#"{"uuid": "u1", "name": null, "_links": {"self": {"href": "/api/x"}}, "links": 1, "extra": {"a": [1]}}"#,
+    )
+    .unwrap();
+    assert_eq!(owner.uuid.as_deref(), Some("u1"));
+    assert_eq!(owner.name, None);
+    assert_eq!(
+        owner
+            .links
+            .as_ref()
+            .and_then(|l| l.self_link.as_ref())
+            .map(|h| h.href.as_str()),
+        Some("/api/x")
+    );
+    assert_eq!(
+        serde_json::to_string(&owner).unwrap(),
+        r#"{"uuid":"u1","_links":{"self":{"href":"/api/x"}}}"#
+    );
+    // From owned keys (a `Value`) as from borrowed ones.
+    let owned: Owner = serde_json::from_value(json!({"name": "n", "name": "m"})).unwrap();
+    assert_eq!(owned.name.as_deref(), Some("m"));
+    let nested: Credentials =
+        serde_json::from_str(r#"{"password": "pw", "owners": [{"uuid": "a"}, {"name": "b"}]}"#).unwrap();
+    assert_eq!(nested.password.as_ref().map(Secret::expose), Some("pw"));
+    assert_eq!(nested.owners.as_ref().map(Vec::len), Some(2));
+    let err = serde_json::from_str::<Owner>(r#""vs0""#).unwrap_err().to_string();
+    assert!(err.contains("expected a Owner object"), "{err}");
+    assert_eq!(serde_json::to_string(&Owner::default()).unwrap(), "{}");
+}
+
+#[test]
+fn a_resource_holds_models() {
+    let account: Account = serde_json::from_str(
+        r#"{"owner": {"uuid": "u", "name": "vs0"}, "name": "admin", "credentials": {"user": "x"}, "role": "admin"}"#,
+    )
+    .unwrap();
+    assert_eq!(account.owner.as_ref().and_then(|o| o.uuid.as_deref()), Some("u"));
+    assert_eq!(account.credentials.as_ref().and_then(|c| c.user.as_deref()), Some("x"));
+    assert_eq!(ontap::instance_path(&account).unwrap(), "/security/accounts/u/admin");
+}
+
+/// A raw identifier and a model without any field.
+#[derive(Debug, Clone, Default, PartialEq, Model)]
+pub struct Odd {
+    pub r#type: Option<String>,
+    pub r#match: Option<Empty2>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Model)]
+pub struct Empty2 {}
+
+#[test]
+fn raw_identifiers_and_empty_models() {
+    let odd: Odd = serde_json::from_str(r#"{"type": "t", "match": {"x": 1}}"#).unwrap();
+    assert_eq!(odd.r#type.as_deref(), Some("t"));
+    assert_eq!(odd.r#match, Some(Empty2 {}));
+    assert_eq!(serde_json::to_string(&odd).unwrap(), r#"{"type":"t","match":{}}"#);
+}
+
+/// A resource that declares its verbs on the struct: no field is `#[patch]`.
+#[derive(Debug, Clone, Default, Resource)]
+#[resource(path = "/cluster/jobs", patch, patch_collection, delete_collection)]
+pub struct ControlledJob {
+    #[get]
+    #[key]
+    pub uuid: Option<String>,
+}
+
+/// Every verb from the struct, and fields that carry none.
+#[derive(Debug, Clone, Default, Resource)]
+#[resource(
+    path = "/x",
+    get,
+    post,
+    patch,
+    delete,
+    collection,
+    patch_collection,
+    delete_collection
+)]
+pub struct AllDeclared {
+    pub a: Option<String>,
+}
+
+#[test]
+fn verbs_declared_on_the_struct() {
+    fn modifiable<R: Get + Patch + PatchCollection + DeleteCollection>() {}
+    modifiable::<ControlledJob>();
+    fn everything<R: Get + Post + Patch + Delete + Collection + PatchCollection + DeleteCollection>() {}
+    everything::<AllDeclared>();
+    // Declaring a verb on the struct does not make a field travel with it.
+    assert_eq!(AllDeclared::FIELDS[0].verbs, Verbs::NONE);
+    let x = AllDeclared { a: Some("v".into()) };
+    assert!(ontap::body(&x, Verb::Patch).unwrap().is_empty());
+    assert!(AllDeclared::KEYS.is_empty());
 }

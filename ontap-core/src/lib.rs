@@ -4,6 +4,7 @@
 //! Most users depend on the `ontap` facade, which re-exports this crate.
 //! Requests are built without I/O ([`collection_path`], [`instance_path`],
 //! [`body`], [`RequestSpec`]) and sent by [`HostConnection::execute`].
+//! [`to_json`] gives the JSON of a resource as it prints, secrets masked.
 #![warn(missing_docs)]
 
 extern crate self as ontap;
@@ -17,28 +18,29 @@ mod request;
 mod resource;
 mod secret;
 mod verbs;
+mod wire;
 
 pub use connection::{CLIENT_APP, HostConnection, HostConnectionBuilder, Scheme};
 pub use error::{ApiError, Error, ErrorArgument, RawBody};
 pub use hal::{Href, Links, Timestamp};
 pub use http;
 pub use job::{JobLink, JobOutcome, JobState, JobStatus, PollOptions, ProgressFn};
-pub use ontap_derive::{OpenEnum, Resource};
+pub use ontap_derive::{Model, OpenEnum, Resource};
 pub use request::{
     Order, Query, RequestSpec, body, body_changes, collection_path, collection_path_with, encode_component, filter,
     instance_path, instance_path_with,
 };
-pub use resource::{FieldMeta, Resource, Verb, Verbs};
+pub use resource::{FieldMeta, Resource, Verb, Verbs, to_json, to_request_json};
 pub use response::Response;
 pub use secret::{MASK, Secret};
-pub use verbs::{CallOptions, Collection, Delete, Get, Patch, Post, ResourceExt};
+pub use verbs::{CallOptions, Collection, Delete, DeleteCollection, Get, Patch, PatchCollection, Post, ResourceExt};
 
 mod response;
 
 /// The traits a user of resources needs in scope: `use ontap::prelude::*;`.
 pub mod prelude {
     pub use crate::resource::Resource;
-    pub use crate::verbs::{Collection, Delete, Get, Patch, Post, ResourceExt};
+    pub use crate::verbs::{Collection, Delete, DeleteCollection, Get, Patch, PatchCollection, Post, ResourceExt};
 }
 
 #[doc(hidden)]
@@ -47,6 +49,10 @@ pub mod __private {
     pub use serde_json;
 
     pub use crate::display::fmt_resource;
+    pub use crate::wire::{
+        Fields, OpenValue, deserialize_fields, deserialize_open, merge_field, parse_open, read_field, serialize_fields,
+        serialize_open, write_field,
+    };
 
     /// Implemented only by [`crate::Secret`]: `#[secret]` asserts it.
     #[diagnostic::on_unimplemented(

@@ -8,7 +8,7 @@ use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, utf8_percent_encode};
 use serde_json::{Map, Value};
 
 use crate::Error;
-use crate::resource::{Resource, Verb, fields_json};
+use crate::resource::{Resource, Verb, fields_json, resource_json};
 
 /// Everything but RFC 3986's unreserved characters is encoded: a space is
 /// `%20` (never `+`), a `/` inside a key is `%2F`.
@@ -358,21 +358,35 @@ impl fmt::Debug for RequestSpec {
     }
 }
 
-/// The value of a key or placeholder (`uuid`, `volume.uuid`) on `resource`,
-/// as text.
-fn key_text<R: Resource>(resource: &R, key: &str) -> Option<String> {
-    let mut parts = key.split('.');
-    let head = parts.next()?;
-    let index = R::FIELDS.iter().position(|f| f.wire == head)?;
-    let mut value = resource.field_value(index)?.ok()?;
-    for part in parts {
-        value = value.get_mut(part)?.take();
+/// The keys and placeholders of one resource, read from its JSON, which is
+/// made once, on first use.
+struct KeyValues<'a, R> {
+    resource: &'a R,
+    json: Option<Map<String, Value>>,
+}
+
+impl<'a, R: Resource> KeyValues<'a, R> {
+    fn new(resource: &'a R) -> Self {
+        KeyValues { resource, json: None }
     }
-    match value {
-        Value::String(s) if !s.is_empty() => Some(s),
-        Value::Number(n) => Some(n.to_string()),
-        Value::Bool(b) => Some(b.to_string()),
-        _ => None,
+
+    /// The value of a key or placeholder (`uuid`, `volume.uuid`) as text.
+    fn text(&mut self, key: &str) -> Option<String> {
+        let resource = self.resource;
+        let json = self
+            .json
+            .get_or_insert_with(|| resource_json(resource, false).unwrap_or_default());
+        let mut parts = key.split('.');
+        let mut value = json.get(parts.next()?)?;
+        for part in parts {
+            value = value.get(part)?;
+        }
+        match value {
+            Value::String(s) if !s.is_empty() => Some(s.clone()),
+            Value::Number(n) => Some(n.to_string()),
+            Value::Bool(b) => Some(b.to_string()),
+            _ => None,
+        }
     }
 }
 
@@ -420,6 +434,10 @@ pub fn collection_path<R: Resource>(resource: &R) -> Result<String, Error> {
 /// assert_eq!(path, "/storage/volumes/v%201/snapshots");
 /// ```
 pub fn collection_path_with<R: Resource>(resource: &R, query: &Query) -> Result<String, Error> {
+    collection_path_from(&mut KeyValues::new(resource), query)
+}
+
+fn collection_path_from<R: Resource>(keys: &mut KeyValues<'_, R>, query: &Query) -> Result<String, Error> {
     let template = R::PATH;
     let mut out = String::with_capacity(template.len() + 40);
     let mut rest = template;
@@ -430,12 +448,10 @@ pub fn collection_path_with<R: Resource>(resource: &R, query: &Query) -> Result<
         };
         let name = &rest[open + 1..open + close];
         let given = query.parent_key(name).filter(|v| !v.is_empty()).map(str::to_owned);
-        let value = given
-            .or_else(|| key_text(resource, name))
-            .ok_or_else(|| Error::MissingKey {
-                resource: R::NAME,
-                key: name.to_owned(),
-            })?;
+        let value = given.or_else(|| keys.text(name)).ok_or_else(|| Error::MissingKey {
+            resource: R::NAME,
+            key: name.to_owned(),
+        })?;
         out.push_str(&encode_component(&value));
         rest = &rest[open + close + 1..];
     }
@@ -443,7 +459,8 @@ pub fn collection_path_with<R: Resource>(resource: &R, query: &Query) -> Result<
     Ok(out)
 }
 
-/// The path of one object: the collection path, then each `#[key]` field.
+/// The path of one object: the collection path, then the value of each of
+/// [`Resource::KEYS`].
 ///
 /// ```
 /// # extern crate ontap_core as ontap;
@@ -464,12 +481,38 @@ pub fn instance_path<R: Resource>(resource: &R) -> Result<String, Error> {
 
 /// [`instance_path`], with parent keys given in `query` ([`Query::parent`])
 /// taking precedence over the resource's own fields.
+///
+/// ```
+/// # extern crate ontap_core as ontap;
+/// #[derive(Debug, Clone, Default, ontap::Model)]
+/// struct Owner {
+///     uuid: Option<String>,
+///     name: Option<String>,
+/// }
+///
+/// #[derive(Debug, Clone, Default, ontap::Resource)]
+/// #[resource(path = "/security/accounts", collection)]
+/// struct Account {
+///     #[resource(get, key = "uuid")]
+///     owner: Option<Owner>,
+///     #[get]
+///     #[key]
+///     name: Option<String>,
+/// }
+///
+/// let account = Account {
+///     owner: Some(Owner { uuid: Some("0a1b".into()), name: Some("vs0".into()) }),
+///     name: Some("admin".into()),
+/// };
+/// assert_eq!(ontap_core::instance_path(&account).unwrap(), "/security/accounts/0a1b/admin");
+/// ```
 pub fn instance_path_with<R: Resource>(resource: &R, query: &Query) -> Result<String, Error> {
-    let mut path = collection_path_with(resource, query)?;
-    for meta in R::FIELDS.iter().filter(|f| f.key) {
-        let value = key_text(resource, meta.wire).ok_or_else(|| Error::MissingKey {
+    let mut keys = KeyValues::new(resource);
+    let mut path = collection_path_from(&mut keys, query)?;
+    for key in R::KEYS {
+        let value = keys.text(key).ok_or_else(|| Error::MissingKey {
             resource: R::NAME,
-            key: meta.wire.to_owned(),
+            key: (*key).to_owned(),
         })?;
         path.push('/');
         path.push_str(&encode_component(&value));
@@ -478,7 +521,9 @@ pub fn instance_path_with<R: Resource>(resource: &R, query: &Query) -> Result<St
 }
 
 /// The body of `verb` for `resource`: the fields that are set and travel
-/// with that verb, without the keys that the path already carries.
+/// with that verb, without the keys that the path already carries (the
+/// fields that fill placeholders, and for every verb but POST, the fields
+/// that carry keys). Secrets hold their real value, nested ones included.
 ///
 /// ```
 /// # extern crate ontap_core as ontap;
@@ -623,6 +668,65 @@ mod tests {
         assert_eq!(serde_json::Value::Object(patch), serde_json::json!({"name": "daily 1"}));
         let empty = body(&Snapshot::default(), Verb::Post).unwrap();
         assert!(empty.is_empty());
+    }
+
+    /// Keyed by a member of an object field, then by its own name:
+    /// `/security/accounts/{owner.uuid}/{name}`.
+    #[derive(Debug, Clone, Default, crate::Resource)]
+    #[resource(path = "/security/accounts", collection)]
+    struct Account {
+        #[resource(get, post, key = "uuid")]
+        owner: Option<OwnerRef>,
+        #[get]
+        #[post]
+        #[key]
+        name: Option<String>,
+        #[resource(get, post, patch)]
+        role: Option<String>,
+        #[resource(post, patch)]
+        login: Option<Login>,
+    }
+
+    #[derive(Debug, Clone, Default, crate::Model)]
+    struct OwnerRef {
+        uuid: Option<String>,
+        name: Option<String>,
+    }
+
+    #[derive(Debug, Clone, Default, crate::Model)]
+    struct Login {
+        password: Option<Secret>,
+    }
+
+    #[test]
+    fn member_keys_fill_the_instance_path_and_leave_patch_bodies() {
+        let account = Account {
+            owner: Some(OwnerRef {
+                uuid: Some("o/1".into()),
+                name: Some("vs0".into()),
+            }),
+            name: Some("admin".into()),
+            role: Some("admin".into()),
+            login: Some(Login {
+                password: Some("pw".into()),
+            }),
+        };
+        assert_eq!(Account::KEYS, ["owner.uuid", "name"]);
+        assert_eq!(instance_path(&account).unwrap(), "/security/accounts/o%2F1/admin");
+        let patch = body(&account, Verb::Patch).unwrap();
+        assert_eq!(
+            serde_json::Value::Object(patch),
+            serde_json::json!({"role": "admin", "login": {"password": "pw"}})
+        );
+        let post = body(&account, Verb::Post).unwrap();
+        assert_eq!(post["owner"], serde_json::json!({"uuid": "o/1", "name": "vs0"}));
+        assert_eq!(post["login"]["password"], "pw");
+        // Outside a body, the nested secret is masked.
+        assert!(!account.to_string().contains("pw\""), "{account}");
+        assert!(account.to_string().contains(r#""login": {"password": "*********"}"#), "{account}");
+        let mut no_uuid = account.clone();
+        no_uuid.owner = None;
+        assert!(matches!(instance_path(&no_uuid), Err(Error::MissingKey { key, .. }) if key == "owner.uuid"));
     }
 
     #[test]

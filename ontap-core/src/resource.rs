@@ -4,8 +4,12 @@
 //! metadata to build paths and bodies, and the derive writes it; the behaviour
 //! itself lives once, in this crate.
 
+use serde::Serialize;
 use serde::de::DeserializeOwned;
 use serde_json::{Map, Value};
+
+use crate::Error;
+use crate::secret::{MASK, revealed};
 
 /// An HTTP verb that a field can travel with.
 ///
@@ -112,6 +116,10 @@ pub struct FieldMeta {
 /// `Option`: a resource is a partial view of the server's object, and only
 /// the fields that are set travel.
 ///
+/// A resource serializes as the JSON object of its fields that are set, by
+/// wire name, with secrets masked ([`to_json`]); a request body is built from
+/// the same encoding with secrets revealed ([`crate::body`]).
+///
 /// ```
 /// # extern crate ontap_core as ontap;
 /// use ontap_core::{Resource, Secret};
@@ -131,23 +139,93 @@ pub struct FieldMeta {
 /// let d = Download { password: Some("pw".into()), ..Default::default() };
 /// assert_eq!(d.to_string(), r#"Download({"password": "*********"})"#);
 /// ```
-pub trait Resource: DeserializeOwned + Default + Send + Sync + 'static {
+pub trait Resource: Serialize + DeserializeOwned + Default + Send + Sync + 'static {
     /// The type's name, as printed by `Display` (`Job`).
     const NAME: &'static str;
     /// The collection path below `/api`, with `{parent.key}` placeholders
     /// for keys of enclosing objects (`/storage/volumes/{volume.uuid}/snapshots`).
-    /// The instance path appends the `#[key]` fields.
+    /// The instance path appends the [`Self::KEYS`].
     const PATH: &'static str;
     /// Every field, in declaration order.
     const FIELDS: &'static [FieldMeta];
+    /// The key paths that follow [`Self::PATH`] in the instance path, in
+    /// field declaration order: a `#[key]` field's wire name (`uuid`), or
+    /// for a field keyed by one of its members, the wire name and that
+    /// member (`owner.uuid` for `#[resource(key = "uuid")] owner`).
+    ///
+    /// ```
+    /// # extern crate ontap_core as ontap;
+    /// # #[derive(Debug, Clone, Default, ontap::Model)]
+    /// # struct OwnerRef { uuid: Option<String> }
+    /// use ontap_core::Resource;
+    ///
+    /// #[derive(Debug, Clone, Default, ontap::Resource)]
+    /// #[resource(path = "/security/accounts", collection)]
+    /// struct Account {
+    ///     #[resource(get, key = "uuid")]
+    ///     owner: Option<OwnerRef>,
+    ///     #[get]
+    ///     #[key]
+    ///     name: Option<String>,
+    /// }
+    ///
+    /// assert_eq!(Account::KEYS, ["owner.uuid", "name"]);
+    /// ```
+    const KEYS: &'static [&'static str];
 
     /// The JSON value of the field at `index` in [`Self::FIELDS`], or `None`
-    /// when that field is not set.
-    fn field_value(&self, index: usize) -> Option<Result<Value, serde_json::Error>>;
+    /// when that field is not set (or there is no such field). Secrets are
+    /// masked, nested ones included.
+    ///
+    /// ```
+    /// # extern crate ontap_core as ontap;
+    /// use ontap_core::Resource;
+    ///
+    /// #[derive(Debug, Clone, Default, ontap::Resource)]
+    /// #[resource(path = "/cluster/jobs")]
+    /// struct Job {
+    ///     #[get]
+    ///     uuid: Option<String>,
+    ///     #[get]
+    ///     code: Option<i64>,
+    /// }
+    ///
+    /// let job = Job { code: Some(7), ..Default::default() };
+    /// assert_eq!(job.field_value(1).unwrap().unwrap(), serde_json::json!(7));
+    /// assert!(job.field_value(0).is_none());
+    /// ```
+    fn field_value(&self, index: usize) -> Option<Result<Value, serde_json::Error>> {
+        let meta = Self::FIELDS.get(index)?;
+        match serde_json::to_value(self) {
+            Ok(Value::Object(mut map)) => map.remove(meta.wire).map(Ok),
+            Ok(_) => None,
+            Err(err) => Some(Err(err)),
+        }
+    }
 
     /// Copies every field that is set in `other` into `self`, keeping the
     /// fields `other` does not have (how a GET refreshes an object).
     fn merge(&mut self, other: Self);
+}
+
+/// The JSON object of `resource`'s fields that are set, by wire name; with
+/// secrets revealed when `reveal_secrets` (a request body), masked otherwise.
+pub(crate) fn resource_json<R: Resource>(
+    resource: &R,
+    reveal_secrets: bool,
+) -> Result<Map<String, Value>, serde_json::Error> {
+    let value = if reveal_secrets {
+        revealed(|| serde_json::to_value(resource))
+    } else {
+        serde_json::to_value(resource)
+    }?;
+    match value {
+        Value::Object(map) => Ok(map),
+        _ => Err(<serde_json::Error as serde::ser::Error>::custom(format!(
+            "{} did not encode as a JSON object",
+            R::NAME
+        ))),
+    }
 }
 
 /// The JSON object of the fields that are set, by wire name, optionally
@@ -157,20 +235,78 @@ pub(crate) fn fields_json<R: Resource>(
     verb: Option<Verb>,
     reveal_secrets: bool,
 ) -> Result<Map<String, Value>, serde_json::Error> {
-    let mut map = Map::new();
-    for (index, meta) in R::FIELDS.iter().enumerate() {
+    let mut map = resource_json(resource, reveal_secrets)?;
+    for meta in R::FIELDS {
         if verb.is_some_and(|v| !meta.verbs.contains(v)) {
-            continue;
+            map.remove(meta.wire);
+        } else if meta.secret
+            && !reveal_secrets
+            && let Some(value) = map.get_mut(meta.wire)
+        {
+            // `#[secret]` fields are `Secret`s, masked already; this holds
+            // even for a value that serialized otherwise.
+            *value = Value::String(MASK.to_owned());
         }
-        let Some(value) = resource.field_value(index) else {
-            continue;
-        };
-        let value = if meta.secret && !reveal_secrets {
-            Value::String(crate::secret::MASK.to_owned())
-        } else {
-            value?
-        };
-        map.insert(meta.wire.to_owned(), value);
     }
     Ok(map)
+}
+
+/// The JSON of `value` (a resource, a model, or anything serializable), as
+/// it prints: for a resource, the object of its fields that are set, by wire
+/// name. Every [`Secret`](crate::Secret), nested ones included, is masked.
+///
+/// ```
+/// # extern crate ontap_core as ontap;
+/// use ontap_core::Secret;
+///
+/// #[derive(Debug, Clone, Default, ontap::Model)]
+/// struct Credentials {
+///     user: Option<String>,
+///     password: Option<Secret>,
+/// }
+///
+/// #[derive(Debug, Clone, Default, ontap::Resource)]
+/// #[resource(path = "/storage/volumes")]
+/// struct Mirror {
+///     #[get]
+///     #[resource(rename = "_links")]
+///     links: Option<serde_json::Value>,
+///     #[post]
+///     credentials: Option<Credentials>,
+///     #[get]
+///     size: Option<u64>,
+/// }
+///
+/// let mirror = Mirror {
+///     credentials: Some(Credentials { user: Some("admin".into()), password: Some("pw".into()) }),
+///     size: Some(10),
+///     ..Default::default()
+/// };
+/// assert_eq!(
+///     ontap_core::to_json(&mirror).unwrap(),
+///     serde_json::json!({"credentials": {"user": "admin", "password": "*********"}, "size": 10})
+/// );
+/// ```
+pub fn to_json<T: Serialize + ?Sized>(value: &T) -> Result<Value, Error> {
+    serde_json::to_value(value).map_err(Error::Encode)
+}
+
+/// [`to_json`] with the real value of every [`Secret`](crate::Secret): the
+/// JSON a request would carry. Keep what it returns out of logs.
+///
+/// ```
+/// # extern crate ontap_core as ontap;
+/// use ontap_core::Secret;
+///
+/// #[derive(Debug, Clone, Default, ontap::Model)]
+/// struct Credentials {
+///     password: Option<Secret>,
+/// }
+///
+/// let credentials = Credentials { password: Some("pw".into()) };
+/// assert_eq!(ontap_core::to_request_json(&credentials).unwrap(), serde_json::json!({"password": "pw"}));
+/// assert_eq!(ontap_core::to_json(&credentials).unwrap(), serde_json::json!({"password": "*********"}));
+/// ```
+pub fn to_request_json<T: Serialize + ?Sized>(value: &T) -> Result<Value, Error> {
+    revealed(|| serde_json::to_value(value)).map_err(Error::Encode)
 }

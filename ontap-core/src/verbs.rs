@@ -26,7 +26,7 @@ use crate::response::Response;
 #[diagnostic::on_unimplemented(
     message = "`{Self}` cannot be read with GET",
     label = "ONTAP does not read this object with GET",
-    note = "a resource supports GET when one of its fields is marked `#[get]`"
+    note = "a resource supports GET when the struct says `#[resource(get)]` or one of its fields is marked `#[get]`"
 )]
 pub trait Get: Resource {}
 
@@ -128,7 +128,7 @@ impl CallOptions {
 #[diagnostic::on_unimplemented(
     message = "`{Self}` does not support POST",
     label = "ONTAP cannot create this object with POST",
-    note = "a resource supports POST when one of its fields is marked `#[post]`"
+    note = "a resource supports POST when the struct says `#[resource(post)]` or one of its fields is marked `#[post]`"
 )]
 pub trait Post: Resource {}
 
@@ -136,7 +136,7 @@ pub trait Post: Resource {}
 #[diagnostic::on_unimplemented(
     message = "`{Self}` does not support PATCH",
     label = "ONTAP cannot modify this object with PATCH",
-    note = "a resource supports PATCH when one of its fields is marked `#[patch]`"
+    note = "a resource supports PATCH when the struct says `#[resource(patch)]` or one of its fields is marked `#[patch]`"
 )]
 pub trait Patch: Resource {}
 
@@ -155,6 +155,61 @@ pub trait Delete: Resource {}
     note = "declare it on the struct with `#[resource(collection)]` when ONTAP lists these objects"
 )]
 pub trait Collection: Resource {}
+
+/// Marks a resource whose objects ONTAP modifies in bulk: one `PATCH` of the
+/// collection path changes every object a query selects.
+///
+/// Declared on the struct with `#[resource(patch_collection)]`:
+///
+/// ```
+/// # extern crate ontap_core as ontap;
+/// use ontap_core::PatchCollection;
+///
+/// #[derive(Debug, Clone, Default, ontap::Resource)]
+/// #[resource(path = "/storage/volumes", collection, patch_collection)]
+/// struct Volume {
+///     #[resource(get, patch)]
+///     comment: Option<String>,
+/// }
+///
+/// fn bulk_modifiable<R: PatchCollection>() {}
+/// bulk_modifiable::<Volume>();
+/// ```
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` does not support PATCH on its collection",
+    label = "ONTAP cannot modify these objects in bulk",
+    note = "declare it on the struct with `#[resource(patch_collection)]` when ONTAP modifies the objects a query selects with one PATCH"
+)]
+pub trait PatchCollection: Resource {}
+
+/// Marks a resource whose objects ONTAP deletes in bulk: one `DELETE` of the
+/// collection path removes every object a query selects.
+///
+/// Declared on the struct with `#[resource(delete_collection)]`:
+///
+/// ```
+/// # extern crate ontap_core as ontap;
+/// use ontap_core::DeleteCollection;
+///
+/// #[derive(Debug, Clone, Default, ontap::Resource)]
+/// #[resource(path = "/storage/volumes/{volume.uuid}/snapshots", collection, delete, delete_collection)]
+/// struct Snapshot {
+///     #[get]
+///     volume: Option<serde_json::Value>,
+///     #[get]
+///     #[key]
+///     uuid: Option<String>,
+/// }
+///
+/// fn bulk_deletable<R: DeleteCollection>() {}
+/// bulk_deletable::<Snapshot>();
+/// ```
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` does not support DELETE on its collection",
+    label = "ONTAP cannot delete these objects in bulk",
+    note = "declare it on the struct with `#[resource(delete_collection)]` when ONTAP deletes the objects a query selects with one DELETE"
+)]
+pub trait DeleteCollection: Resource {}
 
 /// The methods of every resource. Each needs the verb's marker trait, which
 /// `#[derive(Resource)]` implements for the verbs the resource supports:
@@ -244,7 +299,7 @@ pub trait ResourceExt: Resource {
     {
         let body = request::body(self, Verb::Post)?;
         let mut query = options.query.clone();
-        if Self::FIELDS.iter().any(|f| f.key) && query.get("return_records").is_none() {
+        if !Self::KEYS.is_empty() && query.get("return_records").is_none() {
             // The answer then holds the new object's keys, which a later
             // GET, PATCH or DELETE needs.
             query.push("return_records", true);

@@ -1,24 +1,30 @@
 //! The derive macros of ontap-rs: [`Resource`](derive@Resource) turns an
-//! annotated struct into a typed view of an ONTAP REST object, and
+//! annotated struct into a typed view of an ONTAP REST object,
+//! [`Model`](derive@Model) does the same for the objects nested in it, and
 //! [`OpenEnum`](derive@OpenEnum) turns an enum into a set of server values
 //! that tolerates values it does not know.
 //!
-//! Use them through the `ontap` crate (`use ontap::{Resource, OpenEnum};`),
+//! Use them through the `ontap` crate (`use ontap::{Model, OpenEnum, Resource};`),
 //! which also holds the traits and types the generated code names.
 //!
 //! The macros only describe: they generate metadata (the path, a table of
 //! fields with their wire names and verbs, which fields are keys or secrets)
 //! and marker impls of the verb traits. Requests are built and sent by
-//! `ontap`'s runtime, written once for every resource.
+//! `ontap`'s runtime, written once for every resource; decoding and encoding
+//! too are one generic routine in the runtime that each derived type calls
+//! with its table of wire names, so that a crate of thousands of derived
+//! types stays quick to compile.
 
 mod internals;
+mod model;
 mod open_enum;
 mod resource;
 
 use proc_macro::TokenStream;
 
-/// Derives `ontap::Resource`, `serde::Deserialize`, `Display` and the verb
-/// traits (`Get`, `Post`, `Patch`, `Delete`, `Collection`) for a struct that
+/// Derives `ontap::Resource`, `serde::Deserialize`, `serde::Serialize`,
+/// `Display` and the verb traits (`Get`, `Post`, `Patch`, `Delete`,
+/// `Collection`, `PatchCollection`, `DeleteCollection`) for a struct that
 /// describes one kind of ONTAP object.
 ///
 /// ```
@@ -55,18 +61,28 @@ use proc_macro::TokenStream;
 ///
 /// * `ontap::Resource`: `NAME` (the struct's name), `PATH` (the `path`
 ///   attribute), `FIELDS` (one `ontap::FieldMeta` per field, in declaration
-///   order: Rust name, wire name, verbs, key, secret), `field_value` (a field
-///   as JSON) and `merge` (copy the fields set in another value, as a GET
-///   refreshes an object).
+///   order: Rust name, wire name, verbs, key, secret), `KEYS` (the key paths
+///   of the instance path, in declaration order) and `merge` (copy the fields
+///   set in another value, as a GET refreshes an object).
 /// * `serde::Deserialize`: reads the wire names straight from the input,
-///   ignores members the struct does not have, and leaves members that are
-///   missing or `null` as `None`.
+///   ignores members the struct does not have, leaves members that are
+///   missing or `null` as `None`, and of a repeated member keeps the last.
+/// * `serde::Serialize`: the object of the fields that are set, by wire name
+///   (secrets masked unless a request body is being built; see
+///   `ontap::to_json` and `ontap::to_request_json`).
 /// * `Display`: the resource as NetApp's Python library prints it,
 ///   `Job({"state": "success", ...})`, with secrets masked.
 /// * The verb traits the resource supports, which give it its methods:
-///   `Get` when a field is `#[get]`, `Post` when a field is `#[post]`, `Patch`
-///   when a field is `#[patch]`, `Delete` and `Collection` when the struct
-///   says so. Calling `.post(..)` on a resource without POST does not compile.
+///   `Get`, `Post` and `Patch` when the struct declares them or a field is
+///   `#[get]`, `#[post]` or `#[patch]`; `Delete`, `Collection`,
+///   `PatchCollection` and `DeleteCollection` when the struct declares them.
+///   Calling `.post(..)` on a resource without POST does not compile.
+///
+/// The field types are decoded and encoded by their own serde impls: nested
+/// objects are `#[derive(Model)]` structs, enums of server values
+/// `#[derive(OpenEnum)]` enums. Decoding and encoding go through one generic
+/// routine of the runtime, and the generated trait methods are `#[inline]`:
+/// a crate of thousands of resources compiles only the ones it uses.
 ///
 /// Everything is generated inside `const _: () = { ... };`, so nothing is
 /// added to the surrounding module.
@@ -77,7 +93,8 @@ use proc_macro::TokenStream;
 ///
 /// The collection path below `/api`. It starts with `/`, does not end with
 /// `/`, and holds no query string. The instance path of one object is
-/// `path` followed by `/{key}` for each `#[key]` field, in order.
+/// `path` followed by `/{key}` for each key (`#[key]` or `key = "..."`
+/// field), in order.
 ///
 /// A path may contain placeholders that fields fill in: `{uuid}` is filled by
 /// the field whose wire name is `uuid`; `{volume.uuid}` by the `uuid` member of
@@ -104,6 +121,29 @@ use proc_macro::TokenStream;
 ///
 /// assert_eq!(Snapshot::PATH, "/storage/volumes/{volume.uuid}/snapshots");
 /// assert!(Snapshot::FIELDS[1].key);
+/// ```
+///
+/// ## `get`, `post`, `patch`
+///
+/// ONTAP reads, creates or modifies these objects: implements `ontap::Get`,
+/// `ontap::Post` or `ontap::Patch` whatever the fields say. A field marked
+/// `#[get]`, `#[post]` or `#[patch]` implies the verb too; declaring it on
+/// the struct is for a resource whose fields do not say it (a PATCH that
+/// takes only query parameters, say).
+///
+/// ```
+/// use ontap::{Patch, Resource};
+///
+/// #[derive(Debug, Clone, Default, Resource)]
+/// #[resource(path = "/cluster/jobs", patch)]
+/// pub struct Job {
+///     #[get]
+///     #[key]
+///     pub uuid: Option<String>,
+/// }
+///
+/// fn modifiable<R: Patch>() {}
+/// modifiable::<Job>();
 /// ```
 ///
 /// ## `collection`
@@ -144,6 +184,29 @@ use proc_macro::TokenStream;
 ///
 /// fn deletable<R: Delete>() {}
 /// deletable::<Volume>();
+/// ```
+///
+/// ## `patch_collection`, `delete_collection`
+///
+/// ONTAP modifies or deletes, with one PATCH or DELETE of `path`, every
+/// object a query selects: implements `ontap::PatchCollection` or
+/// `ontap::DeleteCollection`.
+///
+/// ```
+/// use ontap::{DeleteCollection, PatchCollection, Resource};
+///
+/// #[derive(Debug, Clone, Default, Resource)]
+/// #[resource(path = "/storage/volumes", collection, patch_collection, delete_collection)]
+/// pub struct Volume {
+///     #[get]
+///     #[key]
+///     pub uuid: Option<String>,
+///     #[resource(get, patch)]
+///     pub comment: Option<String>,
+/// }
+///
+/// fn in_bulk<R: PatchCollection + DeleteCollection>() {}
+/// in_bulk::<Volume>();
 /// ```
 ///
 /// ## `crate = "path"`
@@ -233,6 +296,41 @@ use proc_macro::TokenStream;
 ///
 /// assert!(Job::FIELDS[0].key);
 /// assert!(!Job::FIELDS[1].key);
+/// assert_eq!(Job::KEYS, ["uuid"]);
+/// ```
+///
+/// ## `#[resource(key = "member")]`
+///
+/// The key is a member of this field, an object: the instance path takes
+/// the value of `field.member` (`member` may itself be a dotted path). ONTAP's
+/// `/security/accounts/{owner.uuid}/{name}` is keyed so:
+///
+/// ```
+/// use ontap::{Model, Resource};
+///
+/// #[derive(Debug, Clone, Default, Model)]
+/// pub struct Owner {
+///     pub uuid: Option<String>,
+///     pub name: Option<String>,
+/// }
+///
+/// #[derive(Debug, Clone, Default, Resource)]
+/// #[resource(path = "/security/accounts", collection)]
+/// pub struct Account {
+///     #[resource(get, key = "uuid")]
+///     pub owner: Option<Owner>,
+///     #[get]
+///     #[key]
+///     pub name: Option<String>,
+/// }
+///
+/// assert_eq!(Account::KEYS, ["owner.uuid", "name"]);
+/// assert!(Account::FIELDS[0].key);
+/// let account = Account {
+///     owner: Some(Owner { uuid: Some("7c3d".into()), ..Default::default() }),
+///     name: Some("admin".into()),
+/// };
+/// assert_eq!(ontap::instance_path(&account).unwrap(), "/security/accounts/7c3d/admin");
 /// ```
 ///
 /// ## `#[secret]`
@@ -282,7 +380,8 @@ use proc_macro::TokenStream;
 /// ## The long form
 ///
 /// `#[resource(get, post, patch, key, secret, rename = "...")]` on a field is
-/// the same as the short attributes, in any combination:
+/// the same as the short attributes, in any combination (and `key = "..."`
+/// exists only in the long form):
 ///
 /// ```
 /// use ontap::Resource;
@@ -305,8 +404,8 @@ use proc_macro::TokenStream;
 /// are reported at once: a missing or malformed `path`, a placeholder no field
 /// fills, a field that is not an `Option`, a `#[key]` without `#[get]`, an
 /// unknown or repeated attribute (with the nearest valid name), an empty
-/// `rename`, `#[secret]` on a type other than `Secret`, generics, and inputs
-/// other than a struct with named fields.
+/// `rename` or `key`, `#[secret]` on a type other than `Secret`, generics,
+/// and inputs other than a struct with named fields.
 ///
 /// ```compile_fail
 /// use ontap::Resource;
@@ -321,6 +420,106 @@ use proc_macro::TokenStream;
 #[proc_macro_derive(Resource, attributes(resource, get, post, patch, key, secret))]
 pub fn derive_resource(input: TokenStream) -> TokenStream {
     resource::derive(input.into()).into()
+}
+
+/// Derives `serde::Deserialize` and `serde::Serialize` for a plain struct
+/// that ONTAP nests inside resources (a reference such as
+/// `{"name": "svm1", "uuid": "..."}`, a space summary, ...), through the
+/// same table-driven routine as `#[derive(Resource)]`.
+///
+/// ```
+/// use ontap::Model;
+///
+/// #[derive(Debug, Clone, Default, PartialEq, Model)]
+/// pub struct SvmReference {
+///     pub name: Option<String>,
+///     pub uuid: Option<String>,
+///     #[model(rename = "_links")]
+///     pub links: Option<ontap::Links>,
+/// }
+///
+/// let svm: SvmReference = serde_json::from_str(r#"{"name": "vs0", "uuid": null, "subtype": "default"}"#).unwrap();
+/// assert_eq!(svm, SvmReference { name: Some("vs0".into()), ..Default::default() });
+/// assert_eq!(serde_json::to_string(&svm).unwrap(), r#"{"name":"vs0"}"#);
+/// ```
+///
+/// The struct must have named fields, no generic parameters, and every field
+/// must be an `Option<T>` whose `T` implements `serde::Serialize` and
+/// `serde::Deserialize`: any member of an object may be absent.
+///
+/// # What is generated
+///
+/// * `serde::Deserialize`: reads the wire names straight from the input,
+///   ignores members the struct does not have, leaves members that are
+///   missing or `null` as `None`, and of a repeated member keeps the last.
+/// * `serde::Serialize`: the object of the fields that are set, by wire
+///   name, in declaration order.
+///
+/// Both are one call each into the runtime, with a table of the wire names
+/// (`ontap::__private::Fields`); nothing is added to the surrounding module.
+/// A `Secret` in a model prints masked like one in a resource: it serializes
+/// its real value only while a request body is built.
+///
+/// # Attributes: `#[model(...)]`
+///
+/// ## `rename = "..."` (on a field)
+///
+/// The JSON name on the wire when it differs from the field's name (a raw
+/// identifier's `r#` is never part of the wire name).
+///
+/// ```
+/// use ontap::Model;
+///
+/// #[derive(Debug, Clone, Default, Model)]
+/// pub struct Href {
+///     #[model(rename = "href")]
+///     pub target: Option<String>,
+///     pub r#type: Option<String>,
+/// }
+///
+/// let link = Href { target: Some("/api/x".into()), r#type: Some("a".into()) };
+/// assert_eq!(serde_json::to_string(&link).unwrap(), r#"{"href":"/api/x","type":"a"}"#);
+/// ```
+///
+/// ## `crate = "path"` (on the struct)
+///
+/// Where the generated code finds the `ontap` crate (the default is
+/// `::ontap`), as for `#[derive(Resource)]`.
+///
+/// ```
+/// mod sdk {
+///     pub use ontap as runtime;
+/// }
+///
+/// #[derive(Debug, Clone, Default, sdk::runtime::Model)]
+/// #[model(crate = "sdk::runtime")]
+/// pub struct NodeReference {
+///     pub name: Option<String>,
+/// }
+///
+/// let node: NodeReference = serde_json::from_str(r#"{"name": "node1"}"#).unwrap();
+/// assert_eq!(node.name.as_deref(), Some("node1"));
+/// ```
+///
+/// # Mistakes
+///
+/// Each is a compile error pointing at the offending token, and all of them
+/// are reported at once: a field that is not an `Option`, an unknown or
+/// repeated attribute (with the nearest valid name), an empty `rename`, two
+/// fields with the same wire name, generics, and inputs other than a struct
+/// with named fields.
+///
+/// ```compile_fail
+/// use ontap::Model;
+///
+/// #[derive(Model)]
+/// pub struct SvmReference {
+///     pub name: String, // every field must be an `Option<T>`
+/// }
+/// ```
+#[proc_macro_derive(Model, attributes(model))]
+pub fn derive_model(input: TokenStream) -> TokenStream {
+    model::derive(input.into()).into()
 }
 
 /// Derives, for an enum of the values the server sends, the conversions to

@@ -1,7 +1,8 @@
-//! Pieces shared by both derives: error collection, attribute names, type
-//! inspection and name suggestions.
+//! Pieces shared by the derives: error collection, attribute names, type
+//! inspection, name suggestions and the field table of structs.
 
 pub mod ctxt;
+pub mod fields;
 pub mod suggest;
 pub mod symbol;
 pub mod ty;

@@ -17,6 +17,8 @@ pub const RESOURCE: Symbol = Symbol("resource");
 pub const PATH: Symbol = Symbol("path");
 pub const COLLECTION: Symbol = Symbol("collection");
 pub const DELETE: Symbol = Symbol("delete");
+pub const PATCH_COLLECTION: Symbol = Symbol("patch_collection");
+pub const DELETE_COLLECTION: Symbol = Symbol("delete_collection");
 pub const CRATE: Symbol = Symbol("crate");
 
 // `#[derive(Resource)]`: field attributes, bare (`#[get]`) or long
@@ -28,16 +30,43 @@ pub const KEY: Symbol = Symbol("key");
 pub const SECRET: Symbol = Symbol("secret");
 pub const RENAME: Symbol = Symbol("rename");
 
+// `#[derive(Model)]`.
+pub const MODEL: Symbol = Symbol("model");
+
 // `#[derive(OpenEnum)]`.
 pub const OPEN_ENUM: Symbol = Symbol("open_enum");
 pub const OTHER: Symbol = Symbol("other");
 
 /// The entries `#[resource(...)]` accepts on the struct.
-pub const RESOURCE_CONTAINER: &[Symbol] = &[PATH, COLLECTION, DELETE, CRATE];
+pub const RESOURCE_CONTAINER: &[Symbol] = &[
+    PATH,
+    GET,
+    POST,
+    PATCH,
+    DELETE,
+    COLLECTION,
+    PATCH_COLLECTION,
+    DELETE_COLLECTION,
+    CRATE,
+];
+/// The verbs `#[resource(...)]` can declare for the whole struct.
+pub const RESOURCE_CONTAINER_VERBS: &[Symbol] = &[
+    GET,
+    POST,
+    PATCH,
+    DELETE,
+    COLLECTION,
+    PATCH_COLLECTION,
+    DELETE_COLLECTION,
+];
 /// The flags a field accepts, bare or inside `#[resource(...)]`.
 pub const RESOURCE_FIELD_FLAGS: &[Symbol] = &[GET, POST, PATCH, KEY, SECRET];
 /// Everything `#[resource(...)]` accepts on a field.
 pub const RESOURCE_FIELD: &[Symbol] = &[GET, POST, PATCH, KEY, SECRET, RENAME];
+/// The entries `#[model(...)]` accepts on the struct.
+pub const MODEL_CONTAINER: &[Symbol] = &[CRATE];
+/// The entries `#[model(...)]` accepts on a field.
+pub const MODEL_FIELD: &[Symbol] = &[RENAME];
 /// The entries `#[open_enum(...)]` accepts on the enum.
 pub const OPEN_ENUM_CONTAINER: &[Symbol] = &[CRATE];
 /// The entries `#[open_enum(...)]` accepts on a variant.

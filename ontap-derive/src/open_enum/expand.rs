@@ -7,7 +7,8 @@ use quote::quote;
 
 pub fn expand(cont: &Container) -> TokenStream {
     let krate = crate_root(cont.attrs.crate_path.as_ref());
-    let serde = quote!(#krate::__private::serde);
+    let private = quote!(#krate::__private);
+    let serde = quote!(#private::serde);
     let ident = cont.ident;
     let Some(other) = cont.other() else {
         // `check` reports the missing variant before expansion.
@@ -31,6 +32,7 @@ pub fn expand(cont: &Container) -> TokenStream {
 
                 /// The value as ONTAP writes it; for a value this type does
                 /// not name, the text that was received.
+                #[inline]
                 pub fn as_str(&self) -> &str {
                     match self {
                         #(#ident::#variants => #wires,)*
@@ -39,15 +41,32 @@ pub fn expand(cont: &Container) -> TokenStream {
                 }
             }
 
-            fn known(value: &str) -> ::core::option::Option<#ident> {
-                match value {
-                    #(#wires => ::core::option::Option::Some(#ident::#variants),)*
-                    _ => ::core::option::Option::None,
+            #[automatically_derived]
+            impl #private::OpenValue for #ident {
+                const EXPECTING: &'static str = #expecting;
+
+                #[inline]
+                fn from_known(value: &str) -> ::core::option::Option<Self> {
+                    match value {
+                        #(#wires => ::core::option::Option::Some(#ident::#variants),)*
+                        _ => ::core::option::Option::None,
+                    }
+                }
+
+                #[inline]
+                fn unknown(value: ::std::string::String) -> Self {
+                    #ident::#other(value)
+                }
+
+                #[inline]
+                fn wire(&self) -> &str {
+                    self.as_str()
                 }
             }
 
             #[automatically_derived]
             impl ::core::fmt::Display for #ident {
+                #[inline]
                 fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
                     f.pad(self.as_str())
                 }
@@ -57,71 +76,25 @@ pub fn expand(cont: &Container) -> TokenStream {
             impl ::core::str::FromStr for #ident {
                 type Err = ::core::convert::Infallible;
 
+                #[inline]
                 fn from_str(value: &str) -> ::core::result::Result<Self, Self::Err> {
-                    ::core::result::Result::Ok(match known(value) {
-                        ::core::option::Option::Some(found) => found,
-                        ::core::option::Option::None => {
-                            #ident::#other(::core::convert::From::from(value))
-                        }
-                    })
+                    ::core::result::Result::Ok(#private::parse_open(value))
                 }
             }
 
             #[automatically_derived]
             impl #serde::Serialize for #ident {
-                fn serialize<__S>(&self, serializer: __S) -> ::core::result::Result<__S::Ok, __S::Error>
-                where
-                    __S: #serde::Serializer,
-                {
-                    serializer.serialize_str(self.as_str())
+                #[inline]
+                fn serialize<__S: #serde::Serializer>(&self, serializer: __S) -> ::core::result::Result<__S::Ok, __S::Error> {
+                    #private::serialize_open(self, serializer)
                 }
             }
 
             #[automatically_derived]
             impl<'de> #serde::Deserialize<'de> for #ident {
-                fn deserialize<__D>(deserializer: __D) -> ::core::result::Result<Self, __D::Error>
-                where
-                    __D: #serde::Deserializer<'de>,
-                {
-                    struct Visitor;
-
-                    impl<'de> #serde::de::Visitor<'de> for Visitor {
-                        type Value = #ident;
-
-                        fn expecting(
-                            &self,
-                            f: &mut ::core::fmt::Formatter<'_>,
-                        ) -> ::core::fmt::Result {
-                            f.write_str(#expecting)
-                        }
-
-                        fn visit_str<__E>(self, value: &str) -> ::core::result::Result<#ident, __E>
-                        where
-                            __E: #serde::de::Error,
-                        {
-                            ::core::result::Result::Ok(match known(value) {
-                                ::core::option::Option::Some(found) => found,
-                                ::core::option::Option::None => {
-                                    #ident::#other(::core::convert::From::from(value))
-                                }
-                            })
-                        }
-
-                        fn visit_string<__E>(
-                            self,
-                            value: ::std::string::String,
-                        ) -> ::core::result::Result<#ident, __E>
-                        where
-                            __E: #serde::de::Error,
-                        {
-                            ::core::result::Result::Ok(match known(&value) {
-                                ::core::option::Option::Some(found) => found,
-                                ::core::option::Option::None => #ident::#other(value),
-                            })
-                        }
-                    }
-
-                    #serde::Deserializer::deserialize_str(deserializer, Visitor)
+                #[inline]
+                fn deserialize<__D: #serde::Deserializer<'de>>(deserializer: __D) -> ::core::result::Result<Self, __D::Error> {
+                    #private::deserialize_open(deserializer)
                 }
             }
         };

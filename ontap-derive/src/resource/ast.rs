@@ -99,6 +99,16 @@ impl<'a> Field<'a> {
         }
     }
 
+    /// The key this field carries, as `ontap::Resource::KEYS` lists it:
+    /// the wire name for `#[key]`, `wire.member` for `key = "member"`.
+    pub fn key_path(&self) -> Option<String> {
+        self.attrs.key?;
+        Some(match &self.attrs.key_member {
+            Some(member) => format!("{}.{}", self.wire(), member.value()),
+            None => self.wire(),
+        })
+    }
+
     /// Whether the field holds a secret: marked `#[secret]`, or typed
     /// `Option<Secret>`.
     pub fn is_secret(&self) -> bool {

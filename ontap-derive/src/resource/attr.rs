@@ -15,10 +15,20 @@ use syn::spanned::Spanned;
 pub struct Container {
     /// `path = "/cluster/jobs"`.
     pub path: Option<syn::LitStr>,
-    /// `collection`: ONTAP lists these objects.
-    pub collection: Option<Span>,
+    /// `get`: ONTAP reads these objects, whatever the fields say.
+    pub get: Option<Span>,
+    /// `post`: ONTAP creates these objects.
+    pub post: Option<Span>,
+    /// `patch`: ONTAP modifies these objects.
+    pub patch: Option<Span>,
     /// `delete`: ONTAP deletes these objects.
     pub delete: Option<Span>,
+    /// `collection`: ONTAP lists these objects.
+    pub collection: Option<Span>,
+    /// `patch_collection`: ONTAP modifies the objects a query selects.
+    pub patch_collection: Option<Span>,
+    /// `delete_collection`: ONTAP deletes the objects a query selects.
+    pub delete_collection: Option<Span>,
     /// `crate = "my::ontap"`: where the generated code finds the runtime.
     pub crate_path: Option<syn::Path>,
     /// The first `#[resource]` attribute of the struct, for errors about
@@ -40,10 +50,30 @@ impl Container {
                     cx.syn_error(err);
                 }
             } else if let Some(flag) = field_flag(path) {
-                cx.error_spanned_by(attr, format!("`#[{flag}]` belongs on a field, not on the struct"));
+                let message = if symbol::RESOURCE_CONTAINER_VERBS.contains(&flag) {
+                    format!(
+                        "`#[{flag}]` belongs on a field; to declare the verb for the whole struct, \
+                         write `{flag}` in the struct's `#[resource(...)]`"
+                    )
+                } else {
+                    format!("`#[{flag}]` belongs on a field, not on the struct")
+                };
+                cx.error_spanned_by(attr, message);
             }
         }
         container
+    }
+
+    fn verb_slot(&mut self, verb: Symbol) -> &mut Option<Span> {
+        match verb {
+            symbol::GET => &mut self.get,
+            symbol::POST => &mut self.post,
+            symbol::PATCH => &mut self.patch,
+            symbol::DELETE => &mut self.delete,
+            symbol::COLLECTION => &mut self.collection,
+            symbol::PATCH_COLLECTION => &mut self.patch_collection,
+            _ => &mut self.delete_collection,
+        }
     }
 
     fn entry(&mut self, cx: &Ctxt, meta: &ParseNestedMeta) -> syn::Result<()> {
@@ -51,19 +81,9 @@ impl Container {
         if path == symbol::PATH {
             let lit = lit_str_value(meta)?;
             set_once(cx, &mut self.path, lit, path, symbol::PATH, "the struct");
-        } else if path == symbol::COLLECTION {
+        } else if let Some(verb) = symbol::RESOURCE_CONTAINER_VERBS.iter().copied().find(|v| path == *v) {
             expect_flag(meta)?;
-            set_once(
-                cx,
-                &mut self.collection,
-                path.span(),
-                path,
-                symbol::COLLECTION,
-                "the struct",
-            );
-        } else if path == symbol::DELETE {
-            expect_flag(meta)?;
-            set_once(cx, &mut self.delete, path.span(), path, symbol::DELETE, "the struct");
+            set_once(cx, self.verb_slot(verb), path.span(), path, verb, "the struct");
         } else if path == symbol::CRATE {
             let lit = lit_str_value(meta)?;
             match lit.parse::<syn::Path>() {
@@ -93,8 +113,11 @@ pub struct Field {
     pub post: Option<Span>,
     /// Sent by PATCH (`#[patch]`).
     pub patch: Option<Span>,
-    /// Part of the instance path (`#[key]`).
+    /// Part of the instance path (`#[key]`, or `key = "uuid"`).
     pub key: Option<Span>,
+    /// `key = "uuid"`: the member of this field (an object) that is the key,
+    /// rather than the field's own value.
+    pub key_member: Option<syn::LitStr>,
     /// Marked `#[secret]` (a field of type `Option<Secret>` is secret
     /// without it).
     pub secret: Option<Span>,
@@ -132,7 +155,19 @@ impl Field {
 
     fn entry(&mut self, cx: &Ctxt, meta: &ParseNestedMeta) -> syn::Result<()> {
         let path = &meta.path;
-        if let Some(flag) = field_flag(path) {
+        if path == symbol::KEY && meta.input.peek(syn::Token![=]) {
+            let lit = lit_str_value(meta)?;
+            if self.key.is_some() {
+                cx.error_spanned_by(
+                    path,
+                    "duplicate `key` on this field: `#[key]` makes its own value the key, \
+                     `key = \"...\"` one of its members; keep one",
+                );
+            } else {
+                self.key = Some(path.span());
+                self.key_member = Some(lit);
+            }
+        } else if let Some(flag) = field_flag(path) {
             expect_flag(meta)?;
             self.set_flag(cx, flag, path);
         } else if path == symbol::RENAME {
@@ -163,7 +198,13 @@ impl Field {
             symbol::KEY => &mut self.key,
             _ => &mut self.secret,
         };
-        if slot.is_some() {
+        if slot.is_some() && flag == symbol::KEY && self.key_member.is_some() {
+            cx.error_spanned_by(
+                path,
+                "duplicate `key` on this field: `#[key]` makes its own value the key, \
+                 `key = \"...\"` one of its members; keep one",
+            );
+        } else if slot.is_some() {
             cx.error_spanned_by(
                 path,
                 format!(

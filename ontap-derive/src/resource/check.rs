@@ -98,14 +98,42 @@ fn check_field(cx: &Ctxt, field: &Field) {
     // When an entry was misspelled (`gte` for `get`), the missing `get` is
     // not news.
     if let (Some(key), None, false) = (field.attrs.key, field.attrs.get, field.attrs.malformed) {
-        cx.error_at(
-            key,
+        let message = if field.attrs.key_member.is_some() {
+            format!(
+                "a field with `key = \"...\"` must also be `#[get]`: the key is read back from the \
+                 server; add `get` to the `#[resource(...)]` of `{}`",
+                field.name
+            )
+        } else {
             format!(
                 "a `#[key]` field must also be `#[get]`: the key is read back from the server; \
                  add `#[get]` to `{}`",
                 field.name
-            ),
-        );
+            )
+        };
+        cx.error_at(key, message);
+    }
+    if let Some(member) = &field.attrs.key_member {
+        let text = member.value();
+        if text.is_empty() {
+            cx.error_spanned_by(
+                member,
+                format!(
+                    "`key` needs the member of `{}` that identifies the object, like `key = \"uuid\"`; \
+                     it cannot be empty (when the field's own value is the key, write `#[key]`)",
+                    field.name
+                ),
+            );
+        } else if !is_member_path(&text) {
+            cx.error_spanned_by(
+                member,
+                format!(
+                    "`key = \"{text}\"` is not a member name: write the wire name of a member of \
+                     `{}`, like `key = \"uuid\"`, or a dotted path to one, like `key = \"svm.uuid\"`",
+                    field.name
+                ),
+            );
+        }
     }
     if let Some(rename) = &field.attrs.rename
         && rename.value().is_empty()
@@ -140,6 +168,14 @@ fn check_wire_names(cx: &Ctxt, cont: &Container) {
             seen.insert(wire, &field.name);
         }
     }
+}
+
+/// Whether `text` is a wire name or a dotted path of them (`volume.uuid`).
+fn is_member_path(text: &str) -> bool {
+    !text.is_empty()
+        && text
+            .split('.')
+            .all(|part| !part.is_empty() && part.chars().all(|c| c.is_ascii_alphanumeric() || c == '_'))
 }
 
 /// A `{name}` or `{parent.key}` in a resource path.
@@ -196,11 +232,7 @@ pub fn parse_path(path: &str) -> Result<Vec<Placeholder>, String> {
             return Err("`path` has a `{` without its `}`".to_owned());
         };
         let text = &after[..end];
-        let valid = !text.is_empty()
-            && text
-                .split('.')
-                .all(|part| !part.is_empty() && part.chars().all(|c| c.is_ascii_alphanumeric() || c == '_'));
-        if !valid {
+        if !is_member_path(text) {
             return Err(format!(
                 "`{{{text}}}` is not a placeholder: write the wire name of the field that \
                  fills it, `{{uuid}}`, or of an object field and its key, `{{volume.uuid}}`"

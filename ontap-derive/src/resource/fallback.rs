@@ -5,7 +5,7 @@
 
 use super::ast::{Container, Data};
 use super::expand::{secret_assertions, verb_impls};
-use crate::internals::crate_root;
+use crate::internals::{self, crate_root};
 use proc_macro2::TokenStream;
 use quote::quote;
 use syn::ext::IdentExt;
@@ -23,6 +23,7 @@ pub fn fallback(cont: &Container) -> TokenStream {
     let name = ident.unraw().to_string();
     let verbs = verb_impls(&krate, cont);
     let secrets = secret_assertions(&krate, cont);
+    let serde = internals::fields::fallback(&krate, ident, "resource");
     quote! {
         const _: () = {
             #[automatically_derived]
@@ -30,33 +31,12 @@ pub fn fallback(cont: &Container) -> TokenStream {
                 const NAME: &'static str = #name;
                 const PATH: &'static str = "";
                 const FIELDS: &'static [#krate::FieldMeta] = &[];
-
-                fn field_value(
-                    &self,
-                    _: usize,
-                ) -> ::core::option::Option<::core::result::Result<
-                    #krate::__private::serde_json::Value,
-                    #krate::__private::serde_json::Error,
-                >> {
-                    ::core::option::Option::None
-                }
+                const KEYS: &'static [&'static str] = &[];
 
                 fn merge(&mut self, _: Self) {}
             }
 
-            #[automatically_derived]
-            impl<'de> #krate::__private::serde::Deserialize<'de> for #ident {
-                fn deserialize<__D>(_: __D) -> ::core::result::Result<Self, __D::Error>
-                where
-                    __D: #krate::__private::serde::Deserializer<'de>,
-                {
-                    ::core::result::Result::Err(
-                        <__D::Error as #krate::__private::serde::de::Error>::custom(
-                            "this resource did not compile",
-                        ),
-                    )
-                }
-            }
+            #serde
 
             #[automatically_derived]
             impl ::core::fmt::Display for #ident {

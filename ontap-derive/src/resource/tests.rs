@@ -107,14 +107,165 @@ fn expands_to_the_contract() {
         "impl :: ontap :: Patch for Job { }",
         "impl :: ontap :: Delete for Job { }",
         "impl :: ontap :: Collection for Job { }",
+        "const KEYS : & 'static [& 'static str] = & [\"uuid\"]",
+        "impl :: ontap :: __private :: Fields for Job",
+        "const EXPECTING : & 'static str = \"a Job object\"",
+        "const EMPTY : Self = Job { uuid : :: core :: option :: Option :: None , url : :: core :: option :: Option :: None , r#type : :: core :: option :: Option :: None , }",
+        // Sorted by wire name, each with its field's index.
+        "const WIRE : & 'static [(& 'static str , u16)] = & [(\"type\" , 2) , (\"url\" , 1) , (\"uuid\" , 0)]",
+        "0 => :: ontap :: __private :: read_field (__map , & mut self . uuid) ,",
+        "2 => :: ontap :: __private :: read_field (__map , & mut self . r#type) ,",
+        ":: ontap :: __private :: write_field (__map , \"type\" , & self . r#type) ?",
         "impl < 'de > :: ontap :: __private :: serde :: Deserialize < 'de > for Job",
-        "# [serde (crate = \"::ontap::__private::serde\" , rename = \"Job\" , expecting = \"a Job object\")]",
-        "impl :: core :: fmt :: Display for Job",
+        ":: ontap :: __private :: deserialize_fields (__deserializer)",
+        "impl :: ontap :: __private :: serde :: Serialize for Job",
+        ":: ontap :: __private :: serialize_fields (self , __serializer)",
+        "# [inline] fn merge (& mut self , other : Self)",
+        ":: ontap :: __private :: merge_field (& mut self . url , other . url) ;",
+        "impl :: core :: fmt :: Display for Job { # [inline] fn fmt",
         ":: ontap :: __private :: fmt_resource (self , f)",
     ] {
         assert!(out.contains(expected), "missing {expected:?} in\n{out}");
     }
-    assert!(!out.contains("compile_error"));
+    for absent in ["compile_error", "# [derive", "serde (", "field_value", "Visitor"] {
+        assert!(!out.contains(absent), "unexpected {absent:?} in\n{out}");
+    }
+}
+
+#[test]
+fn keys_in_declaration_order_with_members() {
+    let out = derive(quote!(
+        #[resource(path = "/security/accounts", collection)]
+        struct Account {
+            #[resource(get, key = "uuid")]
+            owner: Option<Owner>,
+            #[get]
+            #[key]
+            name: Option<String>,
+            #[resource(get, rename = "scope", key = "svm.uuid")]
+            applies_to: Option<Scope>,
+        }
+    ))
+    .to_string();
+    assert!(
+        out.contains("const KEYS : & 'static [& 'static str] = & [\"owner.uuid\" , \"name\" , \"scope.svm.uuid\"]"),
+        "{out}"
+    );
+    assert!(out.contains("name : \"owner\" , wire : \"owner\" , verbs : :: ontap :: Verbs :: NONE . with (:: ontap :: Verb :: Get) , key : true"), "{out}");
+    assert!(!out.contains("compile_error"), "{out}");
+}
+
+#[test]
+fn container_verbs() {
+    let out = derive(quote!(
+        #[resource(
+            path = "/x",
+            get,
+            post,
+            patch,
+            delete,
+            collection,
+            patch_collection,
+            delete_collection
+        )]
+        struct X {
+            a: Option<u8>,
+        }
+    ))
+    .to_string();
+    for verb in [
+        "Get",
+        "Post",
+        "Patch",
+        "Delete",
+        "Collection",
+        "PatchCollection",
+        "DeleteCollection",
+    ] {
+        let marker = format!("impl :: ontap :: {verb} for X {{ }}");
+        assert!(out.contains(&marker), "missing {marker:?} in\n{out}");
+    }
+    // The field carries no verb of its own.
+    assert!(out.contains("verbs : :: ontap :: Verbs :: NONE ,"), "{out}");
+    let out = derive(quote!(
+        #[resource(path = "/x", patch)]
+        struct X {
+            #[get]
+            a: Option<u8>,
+        }
+    ))
+    .to_string();
+    assert!(out.contains("impl :: ontap :: Patch for X"), "{out}");
+    assert!(out.contains("impl :: ontap :: Get for X"), "{out}");
+    for absent in ["Post for", "Delete for", "Collection for"] {
+        assert!(!out.contains(absent), "unexpected {absent:?} in\n{out}");
+    }
+}
+
+#[test]
+fn key_members() {
+    assert_one_error(
+        parse_quote!(
+            #[resource(path = "/x")]
+            struct X {
+                #[resource(get, key = "")]
+                owner: Option<Owner>,
+            }
+        ),
+        "`key` needs the member of `owner` that identifies the object, like `key = \"uuid\"`; it cannot be empty (when the field's own value is the key, write `#[key]`)",
+    );
+    for bad in ["a b", "a.", ".a", "a..b", "a-b", "{uuid}"] {
+        let input: DeriveInput = parse_quote!(
+            #[resource(path = "/x")]
+            struct X {
+                #[resource(get, key = #bad)]
+                owner: Option<Owner>,
+            }
+        );
+        assert_one_error(input, &format!("`key = \"{bad}\"` is not a member name"));
+    }
+    assert_one_error(
+        parse_quote!(
+            #[resource(path = "/x")]
+            struct X {
+                #[key]
+                #[resource(get, key = "uuid")]
+                owner: Option<Owner>,
+            }
+        ),
+        "duplicate `key` on this field: `#[key]` makes its own value the key, `key = \"...\"` one of its members; keep one",
+    );
+    assert_one_error(
+        parse_quote!(
+            #[resource(path = "/x")]
+            struct X {
+                #[resource(get, key = "uuid")]
+                #[key]
+                owner: Option<Owner>,
+            }
+        ),
+        "duplicate `key` on this field",
+    );
+    assert_one_error(
+        parse_quote!(
+            #[resource(path = "/x")]
+            struct X {
+                #[resource(post, key = "uuid")]
+                owner: Option<Owner>,
+            }
+        ),
+        "a field with `key = \"...\"` must also be `#[get]`: the key is read back from the server; add `get` to the `#[resource(...)]` of `owner`",
+    );
+    assert_one_error(
+        parse_quote!(
+            #[resource(path = "/x")]
+            struct X {
+                #[resource(get, key = 1)]
+                owner: Option<Owner>,
+            }
+        ),
+        "`key` takes a string literal, like `key = \"...\"`",
+    );
 }
 
 #[test]
@@ -144,7 +295,8 @@ fn honours_the_crate_override() {
     ))
     .to_string();
     assert!(out.contains("impl my :: sdk :: Resource for Job"), "{out}");
-    assert!(out.contains("crate = \"my::sdk::__private::serde\""), "{out}");
+    assert!(out.contains("impl my :: sdk :: __private :: Fields for Job"), "{out}");
+    assert!(out.contains("my :: sdk :: __private :: deserialize_fields"), "{out}");
     assert!(!out.contains(":: ontap ::"), "{out}");
 }
 
@@ -179,7 +331,16 @@ fn falls_back_on_errors() {
     assert!(out.contains("impl :: ontap :: Resource for Job"), "{out}");
     assert!(out.contains("impl :: ontap :: Get for Job"), "{out}");
     assert!(out.contains("impl :: core :: fmt :: Display for Job"), "{out}");
-    assert!(!out.contains("__OntapWire"), "{out}");
+    assert!(out.contains("const KEYS : & 'static [& 'static str] = & []"), "{out}");
+    assert!(
+        out.contains("impl < 'de > :: ontap :: __private :: serde :: Deserialize < 'de > for Job"),
+        "{out}"
+    );
+    assert!(
+        out.contains("impl :: ontap :: __private :: serde :: Serialize for Job"),
+        "{out}"
+    );
+    assert!(!out.contains("Fields for Job"), "{out}");
 }
 
 #[test]
@@ -438,7 +599,14 @@ fn unknown_attributes_suggest_the_nearest() {
             #[resource(path = "/x", frobnicate = "y")]
             struct X {}
         ),
-        "unknown resource attribute `frobnicate`: expected `path`, `collection`, `delete` or `crate`",
+        "unknown resource attribute `frobnicate`: expected `path`, `get`, `post`, `patch`, `delete`, `collection`, `patch_collection`, `delete_collection` or `crate`",
+    );
+    assert_one_error(
+        parse_quote!(
+            #[resource(path = "/x", delete_colection)]
+            struct X {}
+        ),
+        "unknown resource attribute `delete_colection`: did you mean `delete_collection`?",
     );
     assert_one_error(
         parse_quote!(
@@ -462,10 +630,28 @@ fn unknown_attributes_suggest_the_nearest() {
     );
     assert_one_error(
         parse_quote!(
-            #[resource(path = "/x", get)]
+            #[resource(path = "/x", key)]
             struct X {}
         ),
-        "`get` belongs on a field, not on the struct",
+        "`key` belongs on a field, not on the struct",
+    );
+    assert_one_error(
+        parse_quote!(
+            #[resource(path = "/x")]
+            #[get]
+            struct X {}
+        ),
+        "`#[get]` belongs on a field; to declare the verb for the whole struct, write `get` in the struct's `#[resource(...)]`",
+    );
+    assert_one_error(
+        parse_quote!(
+            #[resource(path = "/x")]
+            struct X {
+                #[resource(patch_collection)]
+                a: Option<u8>,
+            }
+        ),
+        "`patch_collection` belongs on the struct, not on a field",
     );
     assert_one_error(
         parse_quote!(
@@ -524,6 +710,13 @@ fn duplicates() {
             struct X {}
         ),
         "duplicate `collection`",
+    );
+    assert_one_error(
+        parse_quote!(
+            #[resource(path = "/x", get, get)]
+            struct X {}
+        ),
+        "duplicate `get`: the struct already has one",
     );
     assert_one_error(
         parse_quote!(
