@@ -18,7 +18,7 @@ use std::time::Duration;
 use clap::Parser;
 use common::{BoxError, ClusterArgs, Target};
 use ontap::prelude::*;
-use ontap::resources::{Cluster, Software, SoftwarePackage, SoftwarePackageDownload};
+use ontap::resources::{Cluster, Software, SoftwarePackage, SoftwarePackageDownload, SoftwareValidationStatus};
 use ontap::{CallOptions, Error, Query};
 
 /// Upgrade an ONTAP cluster to a downloaded package (or a simulator started
@@ -105,14 +105,14 @@ async fn run(args: Args, show_progress: bool) -> Result<String, BoxError> {
         println!(
             "  {}: {}: {issue}",
             result.update_check.as_deref().unwrap_or("check"),
-            result.status.as_deref().unwrap_or("?"),
+            result.status.as_ref().map_or("?", |s| s.as_str()),
         );
     }
     let errors = checked
         .validation_results
         .iter()
         .flatten()
-        .filter(|r| r.status.as_deref() == Some("error"))
+        .filter(|r| r.status == Some(SoftwareValidationStatus::Error))
         .count();
     if errors > 0 {
         return Err(format!("validation found {errors} error(s); not upgrading").into());

@@ -26,8 +26,31 @@ pub fn files(plan: &Plan, model: &str) -> BTreeMap<String, String> {
     for (file, structs) in &by_file {
         out.insert(format!("src/generated/{file}.rs"), struct_file(plan, structs, model));
     }
+    out.insert("tests/model/list.rs".to_owned(), resource_list(plan));
     out.insert("src/generated/mod.rs".to_owned(), module_file(plan, &by_file, false));
-    out.insert("src/generated/models/mod.rs".to_owned(), module_file(plan, &by_file, true));
+    out.insert(
+        "src/generated/models/mod.rs".to_owned(),
+        module_file(plan, &by_file, true),
+    );
+    out
+}
+
+/// The list the whole-model test walks: each resource's type, path and
+/// verbs, for `tests/model.rs`'s `resources!` macro.
+fn resource_list(plan: &Plan) -> String {
+    let mut out = String::from(HEADER);
+    out.push_str("resources! {\n");
+    for s in &plan.structs {
+        if let Some(resource) = &s.resource {
+            let verbs = resource_verbs(&resource.spec).join(", ");
+            let _ = writeln!(
+                out,
+                "{} = {:?}, {:?}, [{verbs}];",
+                s.name, resource.feature, resource.spec.path
+            );
+        }
+    }
+    out.push_str("}\n");
     out
 }
 
@@ -223,7 +246,9 @@ fn number(value: f64) -> String {
 fn property_facts(property: &Property) -> Vec<String> {
     let mut facts = Vec::new();
     let b = &property.bounds;
-    if let Schema::String { format: Some(format), .. } = property.schema.item()
+    if let Schema::String {
+        format: Some(format), ..
+    } = property.schema.item()
         && format != "date-time"
         && format != "password"
     {
@@ -364,20 +389,14 @@ fn resource_doc(s: &StructDef, spec: &ResourceSpec, model: &str) -> String {
             text.push_str(&doc.join("\n"));
             text.push_str("\n\n");
         }
-        None => {
-            match &spec.instance_path {
-                Some(instance) => {
-                    let _ = writeln!(
-                        text,
-                        "The objects at `/api{}`, one at `/api{instance}`.\n",
-                        spec.path
-                    );
-                }
-                None => {
-                    let _ = writeln!(text, "The singleton at `/api{}`.\n", spec.path);
-                }
+        None => match &spec.instance_path {
+            Some(instance) => {
+                let _ = writeln!(text, "The objects at `/api{}`, one at `/api{instance}`.\n", spec.path);
             }
-        }
+            None => {
+                let _ = writeln!(text, "The singleton at `/api{}`.\n", spec.path);
+            }
+        },
     }
     let mut verbs = Vec::new();
     let async_note = |op: &Option<ontap_model::Operation>| match op {

@@ -82,7 +82,8 @@ fn features_tables(plan: &Plan) -> (String, String) {
     resources.push_str("# Every area below /protocols.\n");
     resources.push_str(&format!("protocols = [{}]\n", quoted(&protocols)));
     for (area, list) in &plan.features {
-        resources.push_str(&format!("# {} resources below /{}.\n", list.len(), area_path(area)));
+        let noun = if list.len() == 1 { "resource" } else { "resources" };
+        resources.push_str(&format!("# {} {noun} below /{}.\n", list.len(), area_path(area)));
         resources.push_str(&format!("{area} = []\n"));
     }
 

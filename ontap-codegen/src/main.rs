@@ -161,7 +161,10 @@ fn format_all(
             .status()
             .map_err(|e| format!("cannot run rustfmt: {e}"))?;
         if !status.success() {
-            return Err(format!("rustfmt failed ({status}) on the generated files in {}", scratch.display()));
+            return Err(format!(
+                "rustfmt failed ({status}) on the generated files in {}",
+                scratch.display()
+            ));
         }
     }
     let mut out = std::collections::BTreeMap::new();

@@ -12,8 +12,29 @@ const KEYWORDS: &[&str] = &[
 
 /// Type names the generated code itself uses, which a model must not take.
 pub const RESERVED_TYPES: &[&str] = &[
-    "Option", "Some", "None", "Result", "Ok", "Err", "Vec", "String", "Box", "Default", "Clone", "Debug",
-    "PartialEq", "Resource", "Model", "OpenEnum", "Secret", "Timestamp", "Links", "Href", "Self", "Error", "Value",
+    "Option",
+    "Some",
+    "None",
+    "Result",
+    "Ok",
+    "Err",
+    "Vec",
+    "String",
+    "Box",
+    "Default",
+    "Clone",
+    "Debug",
+    "PartialEq",
+    "Resource",
+    "Model",
+    "OpenEnum",
+    "Secret",
+    "Timestamp",
+    "Links",
+    "Href",
+    "Self",
+    "Error",
+    "Value",
 ];
 
 /// `volume_autosize` → `VolumeAutosize`; `ip-interface.v2` → `IpInterfaceV2`.
@@ -195,7 +216,10 @@ mod tests {
 
     #[test]
     fn files_and_registry() {
-        assert_eq!(path_file("/storage/volumes/{volume.uuid}/snapshots"), "storage_volumes_snapshots");
+        assert_eq!(
+            path_file("/storage/volumes/{volume.uuid}/snapshots"),
+            "storage_volumes_snapshots"
+        );
         assert_eq!(path_file("/name-services/dns"), "name_services_dns");
         let mut names = Registry::with_reserved(&["Error"]);
         assert_eq!(names.claim("Error"), "Error2");

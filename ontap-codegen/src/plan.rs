@@ -313,7 +313,14 @@ impl Builder<'_> {
             let field_key = definition.as_ref().map(|d| format!("{d}.{}", property.wire));
             let ty = match field_key.as_ref().and_then(|k| self.overlay.field_types.get(k)) {
                 Some(external) => Ty::External(external.clone()),
-                None => self.ty(&property.schema, property.sensitive, index, &owner_name, &property.wire, definition.as_deref()),
+                None => self.ty(
+                    &property.schema,
+                    property.sensitive,
+                    index,
+                    &owner_name,
+                    &property.wire,
+                    definition.as_deref(),
+                ),
             };
             let ident = idents.claim(&names::field(&property.wire));
             let doc = curated.and_then(|c| c.fields.get(&property.wire)).cloned();
@@ -355,7 +362,9 @@ impl Builder<'_> {
                 Some(at) => {
                     let field = &mut fields[at];
                     if field.key.is_some() {
-                        self.plan.notes.push(format!("{owner}: a second key `{key}` in field `{head}` is left to the path"));
+                        self.plan.notes.push(format!(
+                            "{owner}: a second key `{key}` in field `{head}` is left to the path"
+                        ));
                         continue;
                     }
                     field.key = Some(rest.to_owned());
@@ -405,11 +414,18 @@ impl Builder<'_> {
         for f in fields.iter() {
             idents.claim(&f.ident);
         }
-        let none = Roles { get: false, post: false, patch: false };
+        let none = Roles {
+            get: false,
+            post: false,
+            patch: false,
+        };
         for (head, parts) in missing {
             let string = |wire: &str| Property {
                 wire: wire.to_owned(),
-                schema: Schema::String { format: None, values: None },
+                schema: Schema::String {
+                    format: None,
+                    values: None,
+                },
                 roles: none,
                 sensitive: false,
                 required: false,
@@ -503,7 +519,9 @@ impl Builder<'_> {
     }
 
     fn used(&mut self, index: usize, owner: &str, wire: &str) -> Ty {
-        self.plan.structs[index].used_by.insert((owner.to_owned(), wire.to_owned()));
+        self.plan.structs[index]
+            .used_by
+            .insert((owner.to_owned(), wire.to_owned()));
         Ty::Struct { index, boxed: false }
     }
 
@@ -562,15 +580,22 @@ impl Builder<'_> {
             Some(c) => c.name.clone(),
             None => self.names.claim(&format!("{owner_name}{}", names::camel(wire))),
         };
-        let mut variants = Registry::with_reserved(&["Unknown"]);
+        let mut variants = Registry::default();
         let mut seen = BTreeSet::new();
         let mut out = Vec::new();
         for value in values {
-            if !seen.insert(value.clone()) {
+            // An empty value has no name of its own: it reads as `Unknown("")`
+            // and is written back unchanged.
+            if value.is_empty() || !seen.insert(value.clone()) {
                 continue;
             }
+            // `Unknown` keeps the values the model does not list; a variant
+            // named after a standard type would make rustc spell that type
+            // out in full (`std::string::String`) in every diagnostic.
             let wanted = match names::variant(value) {
-                v if v == "Unknown" => "UnknownValue".to_owned(),
+                v if matches!(v.as_str(), "Unknown" | "String" | "Vec" | "Box" | "Option" | "Result") => {
+                    format!("{v}Value")
+                }
                 v => v,
             };
             out.push((variants.claim(&wanted), value.clone()));

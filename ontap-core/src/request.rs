@@ -723,7 +723,10 @@ mod tests {
         assert_eq!(post["login"]["password"], "pw");
         // Outside a body, the nested secret is masked.
         assert!(!account.to_string().contains("pw\""), "{account}");
-        assert!(account.to_string().contains(r#""login": {"password": "*********"}"#), "{account}");
+        assert!(
+            account.to_string().contains(r#""login": {"password": "*********"}"#),
+            "{account}"
+        );
         let mut no_uuid = account.clone();
         no_uuid.owner = None;
         assert!(matches!(instance_path(&no_uuid), Err(Error::MissingKey { key, .. }) if key == "owner.uuid"));

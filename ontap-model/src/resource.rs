@@ -230,7 +230,12 @@ fn derived_resources(spec: &Spec) -> Vec<ResourceSpec> {
                     .skip(1)
                     .all(|segment| segment.starts_with('{') && segment.ends_with('}'))
         };
-        let instance = paths.iter().copied().filter(own).min_by_key(|p| p.len()).map(str::to_owned);
+        let instance = paths
+            .iter()
+            .copied()
+            .filter(own)
+            .min_by_key(|p| p.len())
+            .map(str::to_owned);
         let parent_keys = placeholders(path);
         let keys = instance
             .as_deref()
@@ -239,7 +244,10 @@ fn derived_resources(spec: &Spec) -> Vec<ResourceSpec> {
         let resource = build(spec, derived_name(path), path.to_owned(), instance, keys, parent_keys);
         let action = resource.operations().count() == 1
             && resource.post.is_some()
-            && spec.paths_map()[path].get("post").and_then(|p| p.get("x-ntap-action")).is_some();
+            && spec.paths_map()[path]
+                .get("post")
+                .and_then(|p| p.get("x-ntap-action"))
+                .is_some();
         if !action {
             out.push(resource);
         }
@@ -339,13 +347,7 @@ fn records_of(spec: &Spec, response: &str) -> Option<String> {
     }
 }
 
-pub(crate) fn operation(
-    spec: &Spec,
-    path: &str,
-    method: Method,
-    item: &Map<String, Value>,
-    raw: &Value,
-) -> Operation {
+pub(crate) fn operation(spec: &Spec, path: &str, method: Method, item: &Map<String, Value>, raw: &Value) -> Operation {
     let filters: BTreeSet<&str> = raw
         .get("x-ntap-query-filters")
         .and_then(Value::as_array)

@@ -1,28 +1,45 @@
-//! The ONTAP resources of ontap-rs, one annotated struct per file, each file
-//! named after the resource's REST path.
+//! Every resource of ONTAP's REST API, generated from the vendored model
+//! (`spec/ontap-9.19.1.json`) by `ontap-codegen`: one `#[derive(Resource)]`
+//! struct per resource, in a file named after its path, the objects they
+//! nest as `#[derive(Model)]` structs, and every enumerated field as an open
+//! enum.
 //!
 //! The methods come from the verb traits: `use ontap::prelude::*;`.
+//!
+//! # Features
+//! Each area of the API is a cargo feature named after the first segment
+//! of its paths (`cluster`, `storage`, `svm`, `network`, `security`,
+//! `name-services`, `snapmirror`, `support`, `application`, ...); below
+//! `/protocols` each protocol has its own (`protocols-nfs`, `protocols-cifs`,
+//! `protocols-san`, `protocols-s3`, ...), and `protocols` turns them all on.
+//! A nested object is compiled when any feature that needs it is on. The
+//! default set is `cluster`, `storage` and `svm`: the software download and
+//! upgrade flows, jobs, volumes, snapshots, aggregates, disks, SVMs; `full`
+//! turns on every area.
+//!
+//! # How resources grow
+//! Every field is a public `Option`, so a newer model adds fields in a minor
+//! release without breaking code that builds resources with
+//! `..Default::default()`:
+//!
+//! ```
+//! use ontap_resources::{SvmReference, Volume};
+//! let volume = Volume {
+//!     name: Some("vol1".into()),
+//!     svm: Some(SvmReference { name: Some("vs0".into()), ..Default::default() }),
+//!     ..Default::default()
+//! };
+//! assert!(volume.uuid.is_none());
+//! ```
 #![warn(missing_docs)]
 
 extern crate ontap_core as ontap;
 
-mod cluster;
-mod cluster_jobs;
-mod cluster_software;
-mod cluster_software_download;
-mod cluster_software_packages;
-mod references;
-mod storage_volumes;
-mod storage_volumes_snapshots;
-mod svm_svms;
+mod generated;
+#[cfg(feature = "cluster")]
+mod job_action;
 
-pub use cluster::{Cluster, ClusterVersion};
-pub use cluster_jobs::{Job, JobAction};
-pub use cluster_software::{NodeSoftware, Software, UpgradeState, ValidationMessage, ValidationResult};
-pub use cluster_software_download::{DownloadState, SoftwarePackageDownload};
-pub use cluster_software_packages::SoftwarePackage;
+pub use generated::*;
+#[cfg(feature = "cluster")]
+pub use job_action::JobAction;
 pub use ontap_core::JobState;
-pub use references::{AggregateReference, NodeReference, SvmReference, VolumeReference};
-pub use storage_volumes::{Volume, VolumeSpace, VolumeState};
-pub use storage_volumes_snapshots::{Snapshot, SnapshotState};
-pub use svm_svms::{Svm, SvmState};
