@@ -305,11 +305,15 @@ fn field_doc(plan: &Plan, owner: &StructDef, field: &FieldDef) -> String {
             "; {}",
             verbs_text(field.verbs.get, field.verbs.post, field.verbs.patch)
         );
-        if let Some(key) = &field.key {
-            if key.is_empty() {
-                text.push_str("; a key of the instance path");
-            } else {
-                let _ = write!(text, "; its `{key}` is a key of the instance path");
+        match field.key.as_slice() {
+            [] => {}
+            [whole] if whole.is_empty() => text.push_str("; a key of the instance path"),
+            [member] => {
+                let _ = write!(text, "; its `{member}` is a key of the instance path");
+            }
+            members => {
+                let list: Vec<String> = members.iter().map(|m| format!("`{m}`")).collect();
+                let _ = write!(text, "; its {} are keys of the instance path", list.join(" and "));
             }
         }
         if field.parent_key {
@@ -525,10 +529,12 @@ fn write_struct(out: &mut String, plan: &Plan, index: usize, model: &str) {
             if field.verbs.patch {
                 args.push("patch".to_owned());
             }
-            match field.key.as_deref() {
-                Some("") => args.push("key".to_owned()),
-                Some(sub) => args.push(format!("key = {sub:?}")),
-                None => {}
+            for member in &field.key {
+                if member.is_empty() {
+                    args.push("key".to_owned());
+                } else {
+                    args.push(format!("key = {member:?}"));
+                }
             }
             args.extend(rename);
             if !args.is_empty() {

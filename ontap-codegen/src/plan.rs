@@ -64,9 +64,11 @@ pub struct FieldDef {
     pub ty: Ty,
     /// The verbs that carry it (for a resource, only the verbs it has).
     pub verbs: Roles,
-    /// For a key field: the path below the field (`""` when the field is
-    /// the key itself, `"uuid"` for `owner.uuid`).
-    pub key: Option<String>,
+    /// For a key field: the paths below the field that are keys, in path
+    /// order (`[""]` when the field is the key itself, `["uuid"]` for
+    /// `owner.uuid`, `["name", "index"]` for `identity.name` and
+    /// `identity.index`); empty for any other field.
+    pub key: Vec<String>,
     /// Whether the field holds a path placeholder of an enclosing object.
     pub parent_key: bool,
     /// The model's property, for the facts in its doc comment.
@@ -330,7 +332,7 @@ impl Builder<'_> {
                 ident,
                 ty,
                 verbs: property.roles,
-                key: None,
+                key: Vec::new(),
                 parent_key: false,
                 property,
                 doc,
@@ -361,15 +363,11 @@ impl Builder<'_> {
             match fields.iter().position(|f| f.wire == head) {
                 Some(at) => {
                     let field = &mut fields[at];
-                    if field.key.is_some() {
-                        self.plan.notes.push(format!(
-                            "{owner}: a second key `{key}` in field `{head}` is left to the path"
-                        ));
-                        continue;
-                    }
-                    field.key = Some(rest.to_owned());
+                    field.key.push(rest.to_owned());
                     field.verbs.get = true;
-                    order.push(at);
+                    if !order.contains(&at) {
+                        order.push(at);
+                    }
                 }
                 None => self.plan.notes.push(format!("{owner}: no field holds the key `{key}`")),
             }
@@ -445,7 +443,7 @@ impl Builder<'_> {
                 ident: idents.claim(&names::field(&head)),
                 ty,
                 verbs: none,
-                key: None,
+                key: Vec::new(),
                 parent_key: false,
                 property,
                 doc: None,

@@ -99,14 +99,21 @@ impl<'a> Field<'a> {
         }
     }
 
-    /// The key this field carries, as `ontap::Resource::KEYS` lists it:
-    /// the wire name for `#[key]`, `wire.member` for `key = "member"`.
-    pub fn key_path(&self) -> Option<String> {
-        self.attrs.key?;
-        Some(match &self.attrs.key_member {
-            Some(member) => format!("{}.{}", self.wire(), member.value()),
-            None => self.wire(),
-        })
+    /// The keys this field carries, as `ontap::Resource::KEYS` lists them:
+    /// the wire name for `#[key]`, `wire.member` for each `key = "member"`.
+    pub fn key_paths(&self) -> Vec<String> {
+        if self.attrs.key.is_none() {
+            return Vec::new();
+        }
+        if self.attrs.key_members.is_empty() {
+            return vec![self.wire()];
+        }
+        let wire = self.wire();
+        self.attrs
+            .key_members
+            .iter()
+            .map(|member| format!("{wire}.{}", member.value()))
+            .collect()
     }
 
     /// Whether the field holds a secret: marked `#[secret]`, or typed

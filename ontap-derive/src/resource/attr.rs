@@ -115,9 +115,10 @@ pub struct Field {
     pub patch: Option<Span>,
     /// Part of the instance path (`#[key]`, or `key = "uuid"`).
     pub key: Option<Span>,
-    /// `key = "uuid"`: the member of this field (an object) that is the key,
+    /// `key = "uuid"`: the members of this field (an object) that are keys,
+    /// in path order (`key = "name", key = "index"` for two),
     /// rather than the field's own value.
-    pub key_member: Option<syn::LitStr>,
+    pub key_members: Vec<syn::LitStr>,
     /// Marked `#[secret]` (a field of type `Option<Secret>` is secret
     /// without it).
     pub secret: Option<Span>,
@@ -157,15 +158,17 @@ impl Field {
         let path = &meta.path;
         if path == symbol::KEY && meta.input.peek(syn::Token![=]) {
             let lit = lit_str_value(meta)?;
-            if self.key.is_some() {
+            if self.key.is_some() && self.key_members.is_empty() {
                 cx.error_spanned_by(
                     path,
                     "duplicate `key` on this field: `#[key]` makes its own value the key, \
                      `key = \"...\"` one of its members; keep one",
                 );
+            } else if self.key_members.iter().any(|m| m.value() == lit.value()) {
+                cx.error_spanned_by(&lit, format!("duplicate `key = \"{}\"` on this field", lit.value()));
             } else {
                 self.key = Some(path.span());
-                self.key_member = Some(lit);
+                self.key_members.push(lit);
             }
         } else if let Some(flag) = field_flag(path) {
             expect_flag(meta)?;
@@ -198,7 +201,7 @@ impl Field {
             symbol::KEY => &mut self.key,
             _ => &mut self.secret,
         };
-        if slot.is_some() && flag == symbol::KEY && self.key_member.is_some() {
+        if slot.is_some() && flag == symbol::KEY && !self.key_members.is_empty() {
             cx.error_spanned_by(
                 path,
                 "duplicate `key` on this field: `#[key]` makes its own value the key, \

@@ -98,7 +98,7 @@ fn check_field(cx: &Ctxt, field: &Field) {
     // When an entry was misspelled (`gte` for `get`), the missing `get` is
     // not news.
     if let (Some(key), None, false) = (field.attrs.key, field.attrs.get, field.attrs.malformed) {
-        let message = if field.attrs.key_member.is_some() {
+        let message = if !field.attrs.key_members.is_empty() {
             format!(
                 "a field with `key = \"...\"` must also be `#[get]`: the key is read back from the \
                  server; add `get` to the `#[resource(...)]` of `{}`",
@@ -113,7 +113,7 @@ fn check_field(cx: &Ctxt, field: &Field) {
         };
         cx.error_at(key, message);
     }
-    if let Some(member) = &field.attrs.key_member {
+    for member in &field.attrs.key_members {
         let text = member.value();
         if text.is_empty() {
             cx.error_spanned_by(

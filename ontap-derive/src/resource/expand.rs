@@ -19,7 +19,7 @@ pub fn expand(cont: &Container) -> TokenStream {
     let fields = cont.fields();
 
     let metas = fields.iter().map(|field| field_meta(&krate, field));
-    let keys = fields.iter().filter_map(Field::key_path);
+    let keys = fields.iter().flat_map(Field::key_paths);
     let merges = fields.iter().map(|field| {
         let member = field.ident;
         quote!(#krate::__private::merge_field(&mut self.#member, other.#member);)

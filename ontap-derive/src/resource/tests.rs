@@ -156,6 +156,38 @@ fn keys_in_declaration_order_with_members() {
 }
 
 #[test]
+fn several_members_of_one_field_are_keys_in_order() {
+    // ONTAP's `/network/ethernet/switch/ports/{switch}/{identity.name}/{identity.index}`.
+    let out = derive(quote!(
+        #[resource(path = "/network/ethernet/switch/ports", collection)]
+        struct SwitchPort {
+            #[get]
+            #[key]
+            switch: Option<String>,
+            #[resource(get, key = "name", key = "index")]
+            identity: Option<Identity>,
+        }
+    ))
+    .to_string();
+    assert!(
+        out.contains(
+            "const KEYS : & 'static [& 'static str] = & [\"switch\" , \"identity.name\" , \"identity.index\"]"
+        ),
+        "{out}"
+    );
+    assert_one_error(
+        parse_quote!(
+            #[resource(path = "/x")]
+            struct X {
+                #[resource(get, key = "name", key = "name")]
+                identity: Option<Identity>,
+            }
+        ),
+        "duplicate `key = \"name\"` on this field",
+    );
+}
+
+#[test]
 fn container_verbs() {
     let out = derive(quote!(
         #[resource(

@@ -23,8 +23,8 @@ pub struct SwitchPort {
     /// `switch`: [`SwitchReference`]; read by GET; a key of the instance path.
     #[resource(get, key)]
     pub switch: Option<SwitchReference>,
-    /// `identity`: [`SwitchPortIdentity`]; read by GET; its `name` is a key of the instance path.
-    #[resource(get, key = "name")]
+    /// `identity`: [`SwitchPortIdentity`]; read by GET; its `name` and `index` are keys of the instance path.
+    #[resource(get, key = "name", key = "index")]
     pub identity: Option<SwitchPortIdentity>,
     /// `_links`: [`ontap::Links`]; read by GET.
     #[resource(get, rename = "_links")]
