@@ -7,6 +7,10 @@
 //! `.stderr`.
 
 #[test]
+#[cfg_attr(
+    feature = "full",
+    ignore = "builds its own copy of every dependency: run it with the default features"
+)]
 fn ui() {
     let t = trybuild::TestCases::new();
     t.compile_fail("tests/ui/*.rs");

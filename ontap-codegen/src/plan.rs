@@ -128,6 +128,39 @@ pub struct EnumDef {
     pub value_docs: BTreeMap<String, String>,
     /// Curated doc comment of the unknown-value variant.
     pub unknown_doc: Option<String>,
+    /// For the values of a query parameter: the parameters' struct.
+    pub of_params: Option<String>,
+}
+
+/// One typed query parameter of an operation.
+#[derive(Debug, Clone)]
+pub struct ParamField {
+    /// The name on the wire (`restore_to.snapshot.name`).
+    pub wire: String,
+    /// The Rust name (`restore_to_snapshot_name`).
+    pub ident: String,
+    /// Its type.
+    pub ty: Ty,
+    /// The model's facts about it.
+    pub param: ontap_model::Param,
+}
+
+/// The typed query parameters of one operation of a resource.
+#[derive(Debug, Clone)]
+pub struct ParamsDef {
+    /// Its Rust name (`VolumePatchParams`).
+    pub name: String,
+    /// The resource (index into [`Plan::structs`]).
+    pub owner: usize,
+    /// The verb as the derive names it (`post`, `patch`, `delete`,
+    /// `patch_collection`, `delete_collection`).
+    pub verb: &'static str,
+    /// The operation's method and path.
+    pub method: &'static str,
+    /// The operation's path below `/api`.
+    pub path: String,
+    /// Its parameters, in the model's order.
+    pub fields: Vec<ParamField>,
 }
 
 /// Everything to write.
@@ -139,6 +172,8 @@ pub struct Plan {
     pub enums: Vec<EnumDef>,
     /// Features and the resources behind each.
     pub features: BTreeMap<String, Vec<usize>>,
+    /// Typed query parameters, per resource and operation.
+    pub params: Vec<ParamsDef>,
     /// What the model holds that the plan leaves out, for the record.
     pub notes: Vec<String>,
 }
@@ -192,6 +227,7 @@ pub fn plan(spec: &Spec, overlay: &Overlay) -> Plan {
     while let Some(index) = builder.queue.pop_front() {
         builder.fill(index);
     }
+    builder.params();
     builder.box_cycles();
     builder.features();
     builder.plan
@@ -606,8 +642,71 @@ impl Builder<'_> {
             doc: curated.map(|c| c.doc.clone()).filter(|d| !d.is_empty()),
             value_docs: curated.map(|c| c.values.clone()).unwrap_or_default(),
             unknown_doc: curated.and_then(|c| c.unknown.clone()),
+            of_params: None,
         });
         self.plan.enums.len() - 1
+    }
+
+    /// The typed query parameters of each operation that has its own.
+    fn params(&mut self) {
+        for owner in 0..self.plan.structs.len() {
+            let Some(resource) = self.plan.structs[owner].resource.clone() else {
+                continue;
+            };
+            let spec = &resource.spec;
+            let resource_name = self.plan.structs[owner].name.clone();
+            for (verb, camel, op) in [
+                ("post", "Post", &spec.post),
+                ("patch", "Patch", &spec.patch),
+                ("delete", "Delete", &spec.delete),
+                ("patch_collection", "PatchCollection", &spec.patch_collection),
+                ("delete_collection", "DeleteCollection", &spec.delete_collection),
+            ] {
+                let Some(op) = op else { continue };
+                let own: Vec<ontap_model::Param> = op.own_query_params().cloned().collect();
+                if own.is_empty() {
+                    continue;
+                }
+                let base = format!("{resource_name}{camel}");
+                let name = self.names.claim(&format!("{base}Params"));
+                let mut idents = Registry::default();
+                let mut fields = Vec::new();
+                for param in own {
+                    let ty = self.param_ty(&param.schema, owner, &base, &param.name, &name);
+                    fields.push(ParamField {
+                        wire: param.name.clone(),
+                        ident: idents.claim(&names::field(&param.name)),
+                        ty,
+                        param,
+                    });
+                }
+                self.plan.params.push(ParamsDef {
+                    name,
+                    owner,
+                    verb,
+                    method: op.method.as_upper(),
+                    path: op.path.clone(),
+                    fields,
+                });
+            }
+        }
+    }
+
+    fn param_ty(&mut self, schema: &Schema, owner: usize, base: &str, wire: &str, params: &str) -> Ty {
+        match schema {
+            Schema::String {
+                values: Some(values), ..
+            } if !values.is_empty() => {
+                let index = self.enumeration(values, owner, base, wire, None);
+                self.plan.enums[index].of_params = Some(params.to_owned());
+                Ty::Enum(index)
+            }
+            Schema::Integer { .. } => Ty::I64,
+            Schema::Number => Ty::F64,
+            Schema::Boolean => Ty::Bool,
+            Schema::Array(items) => Ty::Vec(Box::new(self.param_ty(items, owner, base, wire, params))),
+            _ => Ty::String,
+        }
     }
 
     /// Boxes every direct (not listed) field whose struct is in the same

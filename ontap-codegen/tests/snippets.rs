@@ -107,7 +107,29 @@ fn each_role_marker_gives_its_verbs() {
     assert_eq!(attrs("read_modify"), "#[resource(get, patch)]");
     assert_eq!(attrs("modify_only"), "#[resource(patch)]");
     assert_eq!(attrs("write_only"), "#[resource(post, patch)]");
-    assert!(text.contains("#[resource(path = \"/things\", get, post, patch, delete, collection)]"));
+    assert!(text.contains(
+        "#[resource(path = \"/things\", get, post, patch, delete, collection, params(patch = ThingsPatchParams))]"
+    ));
+}
+
+#[test]
+fn an_operations_own_query_parameters_are_typed() {
+    let out = run(document(
+        "/things",
+        None,
+        json!({"thing": {"properties": {"uuid": {"type": "string", "readOnly": true}}}}),
+        &["get_collection", "get", "patch"],
+    ));
+    let text = file(&out, "things");
+    assert!(text.contains("pub struct ThingsPatchParams {"), "{text}");
+    assert!(text.contains("pub validate_only: Option<bool>,"));
+    assert!(text.contains("impl ontap::QueryParams for ThingsPatchParams {"));
+    assert!(
+        text.contains("if let Some(value) = &self.validate_only { query.push(\"validate_only\", value); }"),
+        "{text}"
+    );
+    // The shared parameters stay on `CallOptions`: no typed `return_timeout`.
+    assert!(!text.contains("pub return_timeout"));
 }
 
 #[test]

@@ -33,7 +33,10 @@ pub use request::{
 pub use resource::{FieldMeta, Resource, Verb, Verbs, to_json, to_request_json};
 pub use response::Response;
 pub use secret::{MASK, Secret};
-pub use verbs::{CallOptions, Collection, Delete, DeleteCollection, Get, Patch, PatchCollection, Post, ResourceExt};
+pub use verbs::{
+    BulkJob, BulkResponse, CallOptions, Collection, Delete, DeleteCollection, Get, NoParams, Patch, PatchCollection,
+    Post, QueryParams, ResourceExt,
+};
 
 mod response;
 

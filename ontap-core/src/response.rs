@@ -66,6 +66,31 @@ impl Response {
         self.job.as_ref()
     }
 
+    /// Every job the answer names: its `job`, and the `jobs` array a bulk
+    /// PATCH or DELETE answers with. An empty body names none; a body that
+    /// is not JSON is an [`Error::Decode`] keeping the raw body.
+    ///
+    /// ```
+    /// # use ontap_core::Response;
+    /// # fn show(response: &Response) -> Result<(), ontap_core::Error> {
+    /// for job in response.jobs()? {
+    ///     println!("{}", job.href());
+    /// }
+    /// # Ok(()) }
+    /// ```
+    pub fn jobs(&self) -> Result<Vec<JobLink>, Error> {
+        if self.body.iter().all(u8::is_ascii_whitespace) {
+            return Ok(Vec::new());
+        }
+        let found: WithJobs = self.decode()?;
+        Ok(found
+            .job
+            .into_iter()
+            .chain(found.jobs)
+            .filter(|job| !job.uuid.is_empty())
+            .collect())
+    }
+
     /// The job as it ended, when the call waited for it.
     pub fn job_status(&self) -> Option<&JobStatus> {
         self.job_status.as_ref()
@@ -104,6 +129,15 @@ impl Response {
 }
 
 /// The `job` object of a body, if it has one.
+/// The jobs an answer names: `job`, and the `jobs` of a bulk PATCH or DELETE.
+#[derive(serde::Deserialize)]
+struct WithJobs {
+    #[serde(default)]
+    job: Option<JobLink>,
+    #[serde(default)]
+    jobs: Vec<JobLink>,
+}
+
 fn find_job(body: &[u8]) -> Option<JobLink> {
     #[derive(serde::Deserialize)]
     struct WithJob {

@@ -17,7 +17,7 @@ use serde_json::Value;
 use crate::connection::HostConnection;
 use crate::error::Error;
 use crate::hal::Links;
-use crate::job::{JobStatus, PollOptions};
+use crate::job::{JobLink, JobStatus, PollOptions};
 use crate::request::{self, Query, RequestSpec};
 use crate::resource::{Resource, Verb};
 use crate::response::Response;
@@ -39,13 +39,63 @@ async fn refresh<R: Resource>(resource: &mut R, conn: &HostConnection, query: &Q
     Ok(response)
 }
 
-/// Options of [`ResourceExt::post`], [`ResourceExt::patch`] and
-/// [`ResourceExt::delete`], with the Python library's meanings.
+/// The typed query parameters of one operation: `ontap-codegen` writes a
+/// struct of them for each operation that has its own (`validate_only` of
+/// `PATCH /cluster/software`, `force` of `DELETE /storage/volumes/{uuid}`),
+/// and each verb's marker trait names the struct its operation takes, so a
+/// misspelled parameter, or one of another operation, does not compile.
+///
+/// ```
+/// use ontap_core::{Query, QueryParams};
+///
+/// #[derive(Debug, Clone, Default)]
+/// struct Force {
+///     force: Option<bool>,
+/// }
+///
+/// impl QueryParams for Force {
+///     fn append_to(&self, query: &mut Query) {
+///         if let Some(value) = &self.force {
+///             query.push("force", value);
+///         }
+///     }
+/// }
+///
+/// let mut query = Query::new();
+/// Force { force: Some(true) }.append_to(&mut query);
+/// assert_eq!(query.encode(), "force=true");
+/// ```
+pub trait QueryParams: std::fmt::Debug + Clone + Default + Send + Sync + 'static {
+    /// Adds the parameters that are set to `query`.
+    fn append_to(&self, query: &mut Query);
+}
+
+/// The parameters of an operation that has none of its own: only the
+/// shared ones of [`CallOptions`] (`return_timeout`, ...) apply.
+///
+/// ```
+/// use ontap_core::{NoParams, Query, QueryParams};
+/// let mut query = Query::new();
+/// NoParams.append_to(&mut query);
+/// assert!(query.is_empty());
+/// ```
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash)]
+pub struct NoParams;
+
+impl QueryParams for NoParams {
+    fn append_to(&self, _: &mut Query) {}
+}
+
+/// Options of [`ResourceExt::post`], [`ResourceExt::patch`],
+/// [`ResourceExt::delete`] and the bulk verbs, with the Python library's
+/// meanings, and the operation's typed query parameters `P` (see
+/// [`QueryParams`]); the verb infers `P`, so `CallOptions::default()` fits
+/// every call.
 ///
 /// ```
 /// use std::time::Duration;
 /// use ontap_core::CallOptions;
-/// let options = CallOptions::default()
+/// let options: CallOptions = CallOptions::default()
 ///     .hydrate(true)
 ///     .return_timeout(0)
 ///     .poll_interval(Duration::from_secs(1))
@@ -53,25 +103,64 @@ async fn refresh<R: Resource>(resource: &mut R, conn: &HostConnection, query: &Q
 /// ```
 #[derive(Debug, Clone)]
 #[must_use]
-pub struct CallOptions {
+pub struct CallOptions<P = NoParams> {
     hydrate: bool,
     poll: bool,
     poll_options: PollOptions,
     query: Query,
+    params: P,
 }
 
-impl Default for CallOptions {
+impl<P: Default> Default for CallOptions<P> {
     fn default() -> Self {
         CallOptions {
             hydrate: false,
             poll: true,
             poll_options: PollOptions::default(),
             query: Query::new(),
+            params: P::default(),
         }
     }
 }
 
-impl CallOptions {
+impl<P: QueryParams> CallOptions<P> {
+    /// Options with the operation's typed query parameters.
+    ///
+    /// ```
+    /// # use ontap_core::{CallOptions, Query, QueryParams};
+    /// # #[derive(Debug, Clone, Default)]
+    /// # struct SoftwarePatchParams { validate_only: Option<bool> }
+    /// # impl QueryParams for SoftwarePatchParams {
+    /// #     fn append_to(&self, query: &mut Query) {
+    /// #         if let Some(v) = &self.validate_only { query.push("validate_only", v); }
+    /// #     }
+    /// # }
+    /// let options = CallOptions::with(SoftwarePatchParams { validate_only: Some(true) }).return_timeout(0);
+    /// assert_eq!(options.query().encode(), "return_timeout=0&validate_only=true");
+    /// ```
+    pub fn with(params: P) -> Self {
+        CallOptions {
+            params,
+            ..CallOptions::default()
+        }
+    }
+
+    /// Replaces the typed query parameters.
+    pub fn params(mut self, params: P) -> Self {
+        self.params = params;
+        self
+    }
+
+    /// Every query parameter the call sends: the untyped ones, then the
+    /// typed ones that are set.
+    pub fn query(&self) -> Query {
+        let mut query = self.query.clone();
+        self.params.append_to(&mut query);
+        query
+    }
+}
+
+impl<P> CallOptions<P> {
     /// After success, GET the object and merge its fields into `self`
     /// (false by default).
     pub fn hydrate(mut self, hydrate: bool) -> Self {
@@ -110,7 +199,7 @@ impl CallOptions {
         self.param("return_timeout", seconds)
     }
 
-    /// Any other query parameter.
+    /// Any other query parameter, untyped (for one the model does not list).
     pub fn param(mut self, name: impl Into<String>, value: impl ToString) -> Self {
         self.query.push(name, value);
         self
@@ -130,7 +219,11 @@ impl CallOptions {
     label = "ONTAP cannot create this object with POST",
     note = "a resource supports POST when the struct says `#[resource(post)]` or one of its fields is marked `#[post]`"
 )]
-pub trait Post: Resource {}
+pub trait Post: Resource {
+    /// The operation's typed query parameters ([`NoParams`] when it has
+    /// none of its own).
+    type Params: QueryParams;
+}
 
 /// Marks a resource that ONTAP modifies with `PATCH`.
 #[diagnostic::on_unimplemented(
@@ -138,7 +231,11 @@ pub trait Post: Resource {}
     label = "ONTAP cannot modify this object with PATCH",
     note = "a resource supports PATCH when the struct says `#[resource(patch)]` or one of its fields is marked `#[patch]`"
 )]
-pub trait Patch: Resource {}
+pub trait Patch: Resource {
+    /// The operation's typed query parameters ([`NoParams`] when it has
+    /// none of its own).
+    type Params: QueryParams;
+}
 
 /// Marks a resource that ONTAP deletes with `DELETE`.
 #[diagnostic::on_unimplemented(
@@ -146,7 +243,11 @@ pub trait Patch: Resource {}
     label = "ONTAP cannot delete this object",
     note = "declare it on the struct with `#[resource(delete)]` when ONTAP deletes this object"
 )]
-pub trait Delete: Resource {}
+pub trait Delete: Resource {
+    /// The operation's typed query parameters ([`NoParams`] when it has
+    /// none of its own).
+    type Params: QueryParams;
+}
 
 /// Marks a resource whose objects ONTAP lists with `GET` on the collection path.
 #[diagnostic::on_unimplemented(
@@ -180,7 +281,11 @@ pub trait Collection: Resource {}
     label = "ONTAP cannot modify these objects in bulk",
     note = "declare it on the struct with `#[resource(patch_collection)]` when ONTAP modifies the objects a query selects with one PATCH"
 )]
-pub trait PatchCollection: Resource {}
+pub trait PatchCollection: Resource {
+    /// The operation's typed query parameters ([`NoParams`] when it has
+    /// none of its own).
+    type Params: QueryParams;
+}
 
 /// Marks a resource whose objects ONTAP deletes in bulk: one `DELETE` of the
 /// collection path removes every object a query selects.
@@ -209,7 +314,11 @@ pub trait PatchCollection: Resource {}
     label = "ONTAP cannot delete these objects in bulk",
     note = "declare it on the struct with `#[resource(delete_collection)]` when ONTAP deletes the objects a query selects with one DELETE"
 )]
-pub trait DeleteCollection: Resource {}
+pub trait DeleteCollection: Resource {
+    /// The operation's typed query parameters ([`NoParams`] when it has
+    /// none of its own).
+    type Params: QueryParams;
+}
 
 /// The methods of every resource. Each needs the verb's marker trait, which
 /// `#[derive(Resource)]` implements for the verbs the resource supports:
@@ -293,12 +402,17 @@ pub trait ResourceExt: Resource {
     ///
     /// A POST is never retried: a second one could start a second download
     /// or create a second volume.
-    async fn post(&mut self, conn: &HostConnection, options: CallOptions) -> Result<Response, Error>
+    async fn post(
+        &mut self,
+        conn: &HostConnection,
+        options: CallOptions<<Self as Post>::Params>,
+    ) -> Result<Response, Error>
     where
         Self: Post,
     {
         let body = request::body(self, Verb::Post)?;
-        let mut query = options.query.clone();
+        let call = options.into_call();
+        let mut query = call.query.clone();
         if !Self::KEYS.is_empty() && query.get("return_records").is_none() {
             // The answer then holds the new object's keys, which a later
             // GET, PATCH or DELETE needs.
@@ -311,7 +425,7 @@ pub trait ResourceExt: Resource {
             // With `return_records=true`, the answer holds the new object and its keys.
             self.merge(created);
         }
-        finish(self, conn, &mut response, &options).await?;
+        finish(self, conn, &mut response, &call).await?;
         Ok(response)
     }
 
@@ -319,12 +433,16 @@ pub trait ResourceExt: Resource {
     /// that is set and allowed for PATCH. Build the resource with its keys
     /// and the fields to change only; to send just what changed since a GET,
     /// use [`ResourceExt::patch_changes`]. Waits for a job like `post`.
-    async fn patch(&mut self, conn: &HostConnection, options: CallOptions) -> Result<Response, Error>
+    async fn patch(
+        &mut self,
+        conn: &HostConnection,
+        options: CallOptions<<Self as Patch>::Params>,
+    ) -> Result<Response, Error>
     where
         Self: Patch,
     {
         let body = request::body(self, Verb::Patch)?;
-        send_patch(self, conn, body, &options).await
+        send_patch(self, conn, body, &options.into_call()).await
     }
 
     /// Modifies the object with only the `#[patch]` fields whose values
@@ -334,7 +452,7 @@ pub trait ResourceExt: Resource {
         &mut self,
         conn: &HostConnection,
         before: &Self,
-        options: CallOptions,
+        options: CallOptions<<Self as Patch>::Params>,
     ) -> Result<Option<Response>, Error>
     where
         Self: Patch,
@@ -343,16 +461,20 @@ pub trait ResourceExt: Resource {
         if body.is_empty() {
             return Ok(None);
         }
-        send_patch(self, conn, body, &options).await.map(Some)
+        send_patch(self, conn, body, &options.into_call()).await.map(Some)
     }
 
     /// Deletes the object: `DELETE` on its instance path. Waits for a job
     /// like `post`.
-    async fn delete(&self, conn: &HostConnection, options: CallOptions) -> Result<Response, Error>
+    async fn delete(
+        &self,
+        conn: &HostConnection,
+        options: CallOptions<<Self as Delete>::Params>,
+    ) -> Result<Response, Error>
     where
         Self: Delete,
     {
-        send_delete(self, conn, None, &options).await
+        send_delete(self, conn, None, &options.into_call()).await
     }
 
     /// [`ResourceExt::delete`] with a JSON body, for the deletions that take
@@ -361,12 +483,105 @@ pub trait ResourceExt: Resource {
         &self,
         conn: &HostConnection,
         body: Value,
-        options: CallOptions,
+        options: CallOptions<<Self as Delete>::Params>,
     ) -> Result<Response, Error>
     where
         Self: Delete,
     {
-        send_delete(self, conn, Some(body), &options).await
+        send_delete(self, conn, Some(body), &options.into_call()).await
+    }
+
+    /// Modifies every object `query` selects with one `PATCH` of the
+    /// collection path, sending the fields of `self` that are set and
+    /// allowed for PATCH (build `self` with the changes only). ONTAP answers
+    /// with a job per batch of objects; with `poll` on (the default) every
+    /// job is waited for, and [`BulkResponse::jobs`] holds each one's
+    /// outcome: a job that failed does not hide the others.
+    ///
+    /// `query` must select: an empty query, which would change every
+    /// object, is refused before any request (`Error::Config`); to mean
+    /// every object, say so with a filter such as `name=*`. The request is
+    /// never retried.
+    ///
+    /// ```no_run
+    /// # extern crate ontap_core as ontap;
+    /// # async fn run(conn: ontap::HostConnection) -> Result<(), ontap::Error> {
+    /// use ontap::prelude::*;
+    /// use ontap::{CallOptions, Query};
+    ///
+    /// #[derive(Debug, Clone, Default, ontap::Resource)]
+    /// #[resource(path = "/storage/volumes", collection, patch_collection)]
+    /// struct Volume {
+    ///     #[resource(get, key)]
+    ///     uuid: Option<String>,
+    ///     #[resource(get, patch)]
+    ///     comment: Option<String>,
+    /// }
+    ///
+    /// let changes = Volume { comment: Some("archived".into()), ..Default::default() };
+    /// let done = changes.patch_collection(&conn, Query::new().filter("name", "old_*"), CallOptions::default()).await?;
+    /// assert!(done.all_succeeded());
+    /// # Ok(()) }
+    /// ```
+    async fn patch_collection(
+        &self,
+        conn: &HostConnection,
+        query: Query,
+        options: CallOptions<<Self as PatchCollection>::Params>,
+    ) -> Result<BulkResponse, Error>
+    where
+        Self: PatchCollection,
+    {
+        let body = request::body(self, Verb::Patch)?;
+        send_bulk(
+            self,
+            conn,
+            Method::PATCH,
+            query,
+            Some(Value::Object(body)),
+            options.into_call(),
+        )
+        .await
+    }
+
+    /// Deletes every object `query` selects with one `DELETE` of the
+    /// collection path, waiting for every job like
+    /// [`ResourceExt::patch_collection`]; an empty query is refused the
+    /// same way. Nested collections take their parent keys from
+    /// [`Query::parent`].
+    ///
+    /// ```no_run
+    /// # extern crate ontap_core as ontap;
+    /// # async fn run(conn: ontap::HostConnection) -> Result<(), ontap::Error> {
+    /// use ontap::prelude::*;
+    /// use ontap::{CallOptions, Query};
+    ///
+    /// #[derive(Debug, Clone, Default, ontap::Resource)]
+    /// #[resource(path = "/storage/volumes/{volume.uuid}/snapshots", collection, delete_collection)]
+    /// struct Snapshot {
+    ///     #[get]
+    ///     volume: Option<serde_json::Value>,
+    ///     #[resource(get, key)]
+    ///     uuid: Option<String>,
+    /// }
+    ///
+    /// let query = Query::new().parent("volume.uuid", "1cd8a442").filter("name", "hourly.*");
+    /// let done = Snapshot::delete_collection(&conn, query, CallOptions::default()).await?;
+    /// for job in done.jobs() {
+    ///     let succeeded = matches!(job.outcome, Some(Ok(_)));
+    ///     println!("{}: {}", job.link.uuid, if succeeded { "deleted" } else { "not deleted" });
+    /// }
+    /// # Ok(()) }
+    /// ```
+    async fn delete_collection(
+        conn: &HostConnection,
+        query: Query,
+        options: CallOptions<<Self as DeleteCollection>::Params>,
+    ) -> Result<BulkResponse, Error>
+    where
+        Self: DeleteCollection,
+    {
+        send_bulk(&Self::default(), conn, Method::DELETE, query, None, options.into_call()).await
     }
 
     /// Lists the objects: a stream that reads the collection page by page,
@@ -423,17 +638,38 @@ pub trait ResourceExt: Resource {
 
 impl<R: Resource> ResourceExt for R {}
 
+/// What a call does around its request, with every query parameter it
+/// sends (untyped and typed).
+struct Call {
+    hydrate: bool,
+    poll: bool,
+    poll_options: PollOptions,
+    query: Query,
+}
+
+impl<P: QueryParams> CallOptions<P> {
+    fn into_call(self) -> Call {
+        let query = self.query();
+        Call {
+            hydrate: self.hydrate,
+            poll: self.poll,
+            poll_options: self.poll_options,
+            query,
+        }
+    }
+}
+
 /// What a job-starting call does after the server's answer: wait for the
 /// job, then refresh the object when asked.
 async fn finish<R: Resource>(
     resource: &mut R,
     conn: &HostConnection,
     response: &mut Response,
-    options: &CallOptions,
+    call: &Call,
 ) -> Result<(), Error> {
-    wait_for_job(conn, response, options).await?;
-    if options.hydrate {
-        refresh(resource, conn, &options.query.parents_only()).await?;
+    wait_for_job(conn, response, call).await?;
+    if call.hydrate {
+        refresh(resource, conn, &call.query.parents_only()).await?;
     }
     Ok(())
 }
@@ -442,12 +678,12 @@ async fn send_patch<R: Resource>(
     resource: &mut R,
     conn: &HostConnection,
     body: serde_json::Map<String, Value>,
-    options: &CallOptions,
+    call: &Call,
 ) -> Result<Response, Error> {
-    let path = request::instance_path_with(resource, &options.query)?;
-    let spec = RequestSpec::new(Method::PATCH, &path, &options.query).with_body(Value::Object(body));
+    let path = request::instance_path_with(resource, &call.query)?;
+    let spec = RequestSpec::new(Method::PATCH, &path, &call.query).with_body(Value::Object(body));
     let mut response = conn.execute(&spec).await?;
-    finish(resource, conn, &mut response, options).await?;
+    finish(resource, conn, &mut response, call).await?;
     Ok(response)
 }
 
@@ -455,26 +691,26 @@ async fn send_delete<R: Resource>(
     resource: &R,
     conn: &HostConnection,
     body: Option<Value>,
-    options: &CallOptions,
+    call: &Call,
 ) -> Result<Response, Error> {
-    let path = request::instance_path_with(resource, &options.query)?;
-    let mut spec = RequestSpec::new(Method::DELETE, &path, &options.query);
+    let path = request::instance_path_with(resource, &call.query)?;
+    let mut spec = RequestSpec::new(Method::DELETE, &path, &call.query);
     if let Some(body) = body {
         spec = spec.with_body(body);
     }
     let mut response = conn.execute(&spec).await?;
-    wait_for_job(conn, &mut response, options).await?;
+    wait_for_job(conn, &mut response, call).await?;
     Ok(response)
 }
 
 /// Waits for the job in `response`, when there is one and `poll` is on, and
 /// keeps its final status there; a job that did not succeed is an error.
-async fn wait_for_job(conn: &HostConnection, response: &mut Response, options: &CallOptions) -> Result<(), Error> {
-    if options.poll
+async fn wait_for_job(conn: &HostConnection, response: &mut Response, call: &Call) -> Result<(), Error> {
+    if call.poll
         && let Some(job) = response.job().cloned()
     {
         let outcome = job
-            .wait(conn, &options.poll_options)
+            .wait(conn, &call.poll_options)
             .await
             .map_err(|source| Error::Polling {
                 uuid: job.uuid.clone(),
@@ -483,6 +719,108 @@ async fn wait_for_job(conn: &HostConnection, response: &mut Response, options: &
         response.set_job_status(outcome.into_result(&job.uuid)?);
     }
     Ok(())
+}
+
+/// What a bulk PATCH or DELETE did: the server's answer, and each job it
+/// started with that job's outcome.
+#[derive(Debug)]
+pub struct BulkResponse {
+    response: Response,
+    jobs: Vec<BulkJob>,
+}
+
+/// One job of a bulk PATCH or DELETE.
+#[derive(Debug)]
+pub struct BulkJob {
+    /// The job, as the answer named it.
+    pub link: JobLink,
+    /// How it ended: its final status, or why it did not succeed (a
+    /// failure with ONTAP's code, a timeout, a vanished job, a poll that
+    /// failed). `None` when the call did not wait (`poll(false)`).
+    pub outcome: Option<Result<JobStatus, Error>>,
+}
+
+impl BulkResponse {
+    /// The server's answer.
+    pub fn response(&self) -> &Response {
+        &self.response
+    }
+
+    /// Every job the answer named, in its order, with its outcome.
+    pub fn jobs(&self) -> &[BulkJob] {
+        &self.jobs
+    }
+
+    /// How many objects the answer says the call selected (`num_records`),
+    /// when it says.
+    pub fn num_records(&self) -> Option<u64> {
+        self.response.decode::<Count>().ok().map(|c| c.num_records)
+    }
+
+    /// Whether every job that was waited for succeeded.
+    pub fn all_succeeded(&self) -> bool {
+        self.jobs.iter().all(|job| !matches!(job.outcome, Some(Err(_))))
+    }
+
+    /// The jobs that did not succeed, with why.
+    pub fn failures(&self) -> impl Iterator<Item = (&JobLink, &Error)> {
+        self.jobs.iter().filter_map(|job| match &job.outcome {
+            Some(Err(err)) => Some((&job.link, err)),
+            _ => None,
+        })
+    }
+}
+
+async fn send_bulk<R: Resource>(
+    resource: &R,
+    conn: &HostConnection,
+    method: Method,
+    query: Query,
+    body: Option<Value>,
+    call: Call,
+) -> Result<BulkResponse, Error> {
+    if query.is_empty() {
+        return Err(Error::Config(format!(
+            "a bulk {method} of {} needs a query that selects objects: an empty one would touch \
+             every object; to mean all of them, filter on a field such as `name=*`",
+            R::NAME
+        )));
+    }
+    let mut full = query;
+    full.extend(&call.query);
+    let path = request::collection_path_with(resource, &full)?;
+    let mut spec = RequestSpec::new(method, &path, &full);
+    if let Some(body) = body {
+        spec = spec.with_body(body);
+    }
+    let response = conn.execute(&spec).await?;
+    let links = response.jobs()?;
+    let jobs = if call.poll {
+        let waits = links.iter().map(|link| {
+            let poll = &call.poll_options;
+            async move {
+                match link.wait(conn, poll).await {
+                    Ok(outcome) => outcome.into_result(&link.uuid),
+                    Err(source) => Err(Error::Polling {
+                        uuid: link.uuid.clone(),
+                        source: Box::new(source),
+                    }),
+                }
+            }
+        });
+        let outcomes = futures::future::join_all(waits).await;
+        links
+            .into_iter()
+            .zip(outcomes)
+            .map(|(link, outcome)| BulkJob {
+                link,
+                outcome: Some(outcome),
+            })
+            .collect()
+    } else {
+        links.into_iter().map(|link| BulkJob { link, outcome: None }).collect()
+    };
+    Ok(BulkResponse { response, jobs })
 }
 
 /// A collection page.

@@ -20,6 +20,7 @@ pub const DELETE: Symbol = Symbol("delete");
 pub const PATCH_COLLECTION: Symbol = Symbol("patch_collection");
 pub const DELETE_COLLECTION: Symbol = Symbol("delete_collection");
 pub const CRATE: Symbol = Symbol("crate");
+pub const PARAMS: Symbol = Symbol("params");
 
 // `#[derive(Resource)]`: field attributes, bare (`#[get]`) or long
 // (`#[resource(get)]`).
@@ -47,8 +48,12 @@ pub const RESOURCE_CONTAINER: &[Symbol] = &[
     COLLECTION,
     PATCH_COLLECTION,
     DELETE_COLLECTION,
+    PARAMS,
     CRATE,
 ];
+/// The verbs whose operations take typed query parameters, inside
+/// `params(...)`.
+pub const PARAMS_VERBS: &[Symbol] = &[POST, PATCH, DELETE, PATCH_COLLECTION, DELETE_COLLECTION];
 /// The verbs `#[resource(...)]` can declare for the whole struct.
 pub const RESOURCE_CONTAINER_VERBS: &[Symbol] = &[
     GET,

@@ -29,6 +29,9 @@ pub struct Container {
     pub patch_collection: Option<Span>,
     /// `delete_collection`: ONTAP deletes the objects a query selects.
     pub delete_collection: Option<Span>,
+    /// `params(patch = VolumePatchParams, ...)`: the typed query parameters
+    /// of each verb's operation, with the name of the verb as written.
+    pub params: Vec<(Symbol, syn::Path, syn::Type)>,
     /// `crate = "my::ontap"`: where the generated code finds the runtime.
     pub crate_path: Option<syn::Path>,
     /// The first `#[resource]` attribute of the struct, for errors about
@@ -64,6 +67,11 @@ impl Container {
         container
     }
 
+    /// The typed parameters given for `verb` in `params(...)`.
+    pub fn params_of(&self, verb: Symbol) -> Option<&syn::Type> {
+        self.params.iter().find(|(v, _, _)| *v == verb).map(|(_, _, ty)| ty)
+    }
+
     fn verb_slot(&mut self, verb: Symbol) -> &mut Option<Span> {
         match verb {
             symbol::GET => &mut self.get,
@@ -84,6 +92,23 @@ impl Container {
         } else if let Some(verb) = symbol::RESOURCE_CONTAINER_VERBS.iter().copied().find(|v| path == *v) {
             expect_flag(meta)?;
             set_once(cx, self.verb_slot(verb), path.span(), path, verb, "the struct");
+        } else if path == symbol::PARAMS {
+            meta.parse_nested_meta(|inner| {
+                let verb = &inner.path;
+                let Some(symbol) = symbol::PARAMS_VERBS.iter().copied().find(|v| verb == *v) else {
+                    let word = crate::internals::path_to_string(verb);
+                    cx.error_spanned_by(verb, suggest::unknown("verb in `params`", &word, symbol::PARAMS_VERBS));
+                    skip_value(&inner)?;
+                    return Ok(());
+                };
+                let ty: syn::Type = inner.value()?.parse()?;
+                if self.params.iter().any(|(seen, _, _)| *seen == symbol) {
+                    cx.error_spanned_by(verb, format!("duplicate `{symbol}` in `params`"));
+                } else {
+                    self.params.push((symbol, verb.clone(), ty));
+                }
+                Ok(())
+            })?;
         } else if path == symbol::CRATE {
             let lit = lit_str_value(meta)?;
             match lit.parse::<syn::Path>() {

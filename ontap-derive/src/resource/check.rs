@@ -2,7 +2,7 @@
 //! violation is reported in one compilation.
 
 use super::ast::{Container, Data, Field};
-use crate::internals::{Ctxt, ty};
+use crate::internals::{Ctxt, symbol, ty};
 use quote::ToTokens;
 use std::collections::HashMap;
 
@@ -14,6 +14,7 @@ pub fn check(cx: &Ctxt, cont: &Container) {
         check_field(cx, field);
     }
     check_wire_names(cx, cont);
+    check_params(cx, cont);
 }
 
 fn check_shape(cx: &Ctxt, cont: &Container) {
@@ -246,4 +247,28 @@ pub fn parse_path(path: &str) -> Result<Vec<Placeholder>, String> {
         rest = &after[end + 1..];
     }
     Ok(placeholders)
+}
+
+/// `params(verb = ...)` only for a verb the resource has.
+fn check_params(cx: &Ctxt, cont: &Container) {
+    let declared = &cont.attrs;
+    let fields = cont.fields();
+    for (verb, path, _) in &declared.params {
+        let supported = match *verb {
+            symbol::POST => declared.post.is_some() || fields.iter().any(|f| f.attrs.post.is_some()),
+            symbol::PATCH => declared.patch.is_some() || fields.iter().any(|f| f.attrs.patch.is_some()),
+            symbol::DELETE => declared.delete.is_some(),
+            symbol::PATCH_COLLECTION => declared.patch_collection.is_some(),
+            _ => declared.delete_collection.is_some(),
+        };
+        if !supported {
+            cx.error_spanned_by(
+                path,
+                format!(
+                    "`params({verb} = ...)` types the query parameters of a verb this resource does not \
+                     have: add `{verb}` to the struct's `#[resource(...)]`, or remove these parameters"
+                ),
+            );
+        }
+    }
 }

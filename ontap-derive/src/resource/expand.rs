@@ -2,6 +2,7 @@
 
 use super::ast::{Container, Field};
 use crate::internals::fields::WireField;
+use crate::internals::symbol;
 use crate::internals::{self, crate_root, respan};
 use proc_macro2::{Span, TokenStream};
 use quote::{quote, quote_spanned};
@@ -104,22 +105,47 @@ pub fn verb_impls(krate: &TokenStream, cont: &Container) -> TokenStream {
     // A verb is supported when the struct declares it, or, for the verbs
     // that fields travel with, when a field does.
     let supported = [
-        (declared.get.is_some() || any(|f| f.attrs.get.is_some()), quote!(Get)),
-        (declared.post.is_some() || any(|f| f.attrs.post.is_some()), quote!(Post)),
+        (
+            declared.get.is_some() || any(|f| f.attrs.get.is_some()),
+            quote!(Get),
+            None,
+        ),
+        (
+            declared.post.is_some() || any(|f| f.attrs.post.is_some()),
+            quote!(Post),
+            Some(symbol::POST),
+        ),
         (
             declared.patch.is_some() || any(|f| f.attrs.patch.is_some()),
             quote!(Patch),
+            Some(symbol::PATCH),
         ),
-        (declared.delete.is_some(), quote!(Delete)),
-        (declared.collection.is_some(), quote!(Collection)),
-        (declared.patch_collection.is_some(), quote!(PatchCollection)),
-        (declared.delete_collection.is_some(), quote!(DeleteCollection)),
+        (declared.delete.is_some(), quote!(Delete), Some(symbol::DELETE)),
+        (declared.collection.is_some(), quote!(Collection), None),
+        (
+            declared.patch_collection.is_some(),
+            quote!(PatchCollection),
+            Some(symbol::PATCH_COLLECTION),
+        ),
+        (
+            declared.delete_collection.is_some(),
+            quote!(DeleteCollection),
+            Some(symbol::DELETE_COLLECTION),
+        ),
     ];
-    let impls = supported.into_iter().filter(|(yes, _)| *yes).map(|(_, verb)| {
-        // Not listed as "other types that implement" the verb when a
-        // resource lacks it: the list would name every resource.
-        quote!(#[automatically_derived] #[diagnostic::do_not_recommend] impl #krate::#verb for #ident {})
-    });
+    let impls = supported
+        .into_iter()
+        .filter(|(yes, _, _)| *yes)
+        .map(|(_, verb, params)| {
+            // The operation's typed query parameters, for the verbs that take them.
+            let body = params.map(|symbol| match declared.params_of(symbol) {
+                Some(ty) => quote!(type Params = #ty;),
+                None => quote!(type Params = #krate::NoParams;),
+            });
+            // Not listed as "other types that implement" the verb when a
+            // resource lacks it: the list would name every resource.
+            quote!(#[automatically_derived] #[diagnostic::do_not_recommend] impl #krate::#verb for #ident { #body })
+        });
     quote!(#(#impls)*)
 }
 

@@ -103,9 +103,9 @@ fn expands_to_the_contract() {
         "name : \"type\" , wire : \"type\"",
         ":: ontap :: Verbs :: NONE . with (:: ontap :: Verb :: Get)",
         "impl :: ontap :: Get for Job { }",
-        "impl :: ontap :: Post for Job { }",
-        "impl :: ontap :: Patch for Job { }",
-        "impl :: ontap :: Delete for Job { }",
+        "impl :: ontap :: Post for Job { type Params = :: ontap :: NoParams ; }",
+        "impl :: ontap :: Patch for Job { type Params = :: ontap :: NoParams ; }",
+        "impl :: ontap :: Delete for Job { type Params = :: ontap :: NoParams ; }",
         "impl :: ontap :: Collection for Job { }",
         "const KEYS : & 'static [& 'static str] = & [\"uuid\"]",
         "impl :: ontap :: __private :: Fields for Job",
@@ -188,6 +188,55 @@ fn several_members_of_one_field_are_keys_in_order() {
 }
 
 #[test]
+fn typed_params_per_verb() {
+    let out = derive(quote!(
+        #[resource(path = "/storage/volumes", patch, delete, patch_collection, params(patch = VolumePatchParams, patch_collection = BulkParams))]
+        struct Volume {
+            #[resource(get, key)]
+            uuid: Option<String>,
+        }
+    ))
+    .to_string();
+    for expected in [
+        "impl :: ontap :: Patch for Volume { type Params = VolumePatchParams ; }",
+        "impl :: ontap :: PatchCollection for Volume { type Params = BulkParams ; }",
+        "impl :: ontap :: Delete for Volume { type Params = :: ontap :: NoParams ; }",
+    ] {
+        assert!(out.contains(expected), "missing {expected:?} in\n{out}");
+    }
+    assert_one_error(
+        parse_quote!(
+            #[resource(path = "/x", params(post = XPostParams))]
+            struct X {
+                #[get]
+                a: Option<String>,
+            }
+        ),
+        "`params(post = ...)` types the query parameters of a verb this resource does not have: add `post` to the struct's `#[resource(...)]`, or remove these parameters",
+    );
+    assert_one_error(
+        parse_quote!(
+            #[resource(path = "/x", patch, params(pach = XPatchParams))]
+            struct X {
+                #[get]
+                a: Option<String>,
+            }
+        ),
+        "unknown verb in `params` `pach`: did you mean `patch`?",
+    );
+    assert_one_error(
+        parse_quote!(
+            #[resource(path = "/x", patch, params(patch = A, patch = B))]
+            struct X {
+                #[get]
+                a: Option<String>,
+            }
+        ),
+        "duplicate `patch` in `params`",
+    );
+}
+
+#[test]
 fn container_verbs() {
     let out = derive(quote!(
         #[resource(
@@ -214,7 +263,10 @@ fn container_verbs() {
         "PatchCollection",
         "DeleteCollection",
     ] {
-        let marker = format!("impl :: ontap :: {verb} for X {{ }}");
+        let marker = match verb {
+            "Get" | "Collection" => format!("impl :: ontap :: {verb} for X {{ }}"),
+            _ => format!("impl :: ontap :: {verb} for X {{ type Params = :: ontap :: NoParams ; }}"),
+        };
         assert!(out.contains(&marker), "missing {marker:?} in\n{out}");
     }
     // The field carries no verb of its own.
@@ -631,7 +683,7 @@ fn unknown_attributes_suggest_the_nearest() {
             #[resource(path = "/x", frobnicate = "y")]
             struct X {}
         ),
-        "unknown resource attribute `frobnicate`: expected `path`, `get`, `post`, `patch`, `delete`, `collection`, `patch_collection`, `delete_collection` or `crate`",
+        "unknown resource attribute `frobnicate`: expected `path`, `get`, `post`, `patch`, `delete`, `collection`, `patch_collection`, `delete_collection`, `params` or `crate`",
     );
     assert_one_error(
         parse_quote!(

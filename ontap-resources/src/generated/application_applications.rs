@@ -22,21 +22,12 @@ use crate::{
 /// assert_eq!(Application::KEYS, ["uuid"] as [&str; 1]);
 /// ```
 #[derive(Debug, Clone, Default, PartialEq, ontap::Resource)]
-#[resource(
-    path = "/application/applications",
-    get,
-    post,
-    patch,
-    delete,
-    collection,
-    patch_collection,
-    delete_collection
-)]
+#[resource(path = "/application/applications", get, post, patch, delete, collection, patch_collection, delete_collection, params(delete = ApplicationDeleteParams, patch_collection = ApplicationPatchCollectionParams, delete_collection = ApplicationDeleteCollectionParams))]
 pub struct Application {
     /// `uuid`: string; read by GET; a key of the instance path.
     #[resource(get, key)]
     pub uuid: Option<String>,
-    /// `_links`: [`ApplicationLinks`]; read by GET.
+    /// `_links`: [`ApplicationLinks`](crate::ApplicationLinks); read by GET.
     #[resource(get, rename = "_links")]
     pub links: Option<ApplicationLinks>,
     /// `creation_timestamp`: string; read by GET.
@@ -48,78 +39,159 @@ pub struct Application {
     /// `generation`: integer; read by GET.
     #[resource(get)]
     pub generation: Option<i64>,
-    /// `mongo_db_on_san`: [`MongoDbOnSan`]; read by GET; sent by POST and PATCH.
+    /// `mongo_db_on_san`: [`MongoDbOnSan`](crate::MongoDbOnSan); read by GET; sent by POST and PATCH.
     #[resource(get, post, patch)]
     pub mongo_db_on_san: Option<MongoDbOnSan>,
     /// `name`: string, required by the model; read by GET; sent by POST.
     #[resource(get, post)]
     pub name: Option<String>,
-    /// `nas`: [`Nas`]; read by GET; sent by POST and PATCH.
+    /// `nas`: [`Nas`](crate::Nas); read by GET; sent by POST and PATCH.
     #[resource(get, post, patch)]
     pub nas: Option<Nas>,
-    /// `nvme`: [`ZappNvme`]; read by GET; sent by POST and PATCH.
+    /// `nvme`: [`ZappNvme`](crate::ZappNvme); read by GET; sent by POST and PATCH.
     #[resource(get, post, patch)]
     pub nvme: Option<ZappNvme>,
-    /// `oracle_on_nfs`: [`OracleOnNfs`]; read by GET; sent by POST and PATCH.
+    /// `oracle_on_nfs`: [`OracleOnNfs`](crate::OracleOnNfs); read by GET; sent by POST and PATCH.
     #[resource(get, post, patch)]
     pub oracle_on_nfs: Option<OracleOnNfs>,
-    /// `oracle_on_san`: [`OracleOnSan`]; read by GET; sent by POST and PATCH.
+    /// `oracle_on_san`: [`OracleOnSan`](crate::OracleOnSan); read by GET; sent by POST and PATCH.
     #[resource(get, post, patch)]
     pub oracle_on_san: Option<OracleOnSan>,
-    /// `oracle_rac_on_nfs`: [`OracleRacOnNfs`]; read by GET; sent by POST and PATCH.
+    /// `oracle_rac_on_nfs`: [`OracleRacOnNfs`](crate::OracleRacOnNfs); read by GET; sent by POST and PATCH.
     #[resource(get, post, patch)]
     pub oracle_rac_on_nfs: Option<OracleRacOnNfs>,
-    /// `oracle_rac_on_san`: [`OracleRacOnSan`]; read by GET; sent by POST and PATCH.
+    /// `oracle_rac_on_san`: [`OracleRacOnSan`](crate::OracleRacOnSan); read by GET; sent by POST and PATCH.
     #[resource(get, post, patch)]
     pub oracle_rac_on_san: Option<OracleRacOnSan>,
-    /// `protection_granularity`: [`ApplicationProtectionGranularity`] (`application`, `component`); read by GET.
+    /// `protection_granularity`: [`ApplicationProtectionGranularity`](crate::ApplicationProtectionGranularity) (`application`, `component`); read by GET.
     #[resource(get)]
     pub protection_granularity: Option<ApplicationProtectionGranularity>,
-    /// `rpo`: [`ApplicationRpo`]; read by GET.
+    /// `rpo`: [`ApplicationRpo`](crate::ApplicationRpo); read by GET.
     #[resource(get)]
     pub rpo: Option<ApplicationRpo>,
-    /// `s3_bucket`: [`ZappS3Bucket`]; read by GET; sent by POST and PATCH.
+    /// `s3_bucket`: [`ZappS3Bucket`](crate::ZappS3Bucket); read by GET; sent by POST and PATCH.
     #[resource(get, post, patch)]
     pub s3_bucket: Option<ZappS3Bucket>,
-    /// `san`: [`San`]; read by GET; sent by POST and PATCH.
+    /// `san`: [`San`](crate::San); read by GET; sent by POST and PATCH.
     #[resource(get, post, patch)]
     pub san: Option<San>,
     /// `smart_container`: boolean; read by GET; sent by POST.
     #[resource(get, post)]
     pub smart_container: Option<bool>,
-    /// `sql_on_san`: [`SqlOnSan`]; read by GET; sent by POST and PATCH.
+    /// `sql_on_san`: [`SqlOnSan`](crate::SqlOnSan); read by GET; sent by POST and PATCH.
     #[resource(get, post, patch)]
     pub sql_on_san: Option<SqlOnSan>,
-    /// `sql_on_smb`: [`SqlOnSmb`]; read by GET; sent by POST and PATCH.
+    /// `sql_on_smb`: [`SqlOnSmb`](crate::SqlOnSmb); read by GET; sent by POST and PATCH.
     #[resource(get, post, patch)]
     pub sql_on_smb: Option<SqlOnSmb>,
-    /// `state`: [`ApplicationState`] (`creating`, `deleting`, `modifying`, `online`, `restoring`); read by GET.
+    /// `state`: [`ApplicationState`](crate::ApplicationState) (`creating`, `deleting`, `modifying`, `online`, `restoring`); read by GET.
     #[resource(get)]
     pub state: Option<ApplicationState>,
-    /// `statistics`: [`ApplicationStatistics`]; read by GET.
+    /// `statistics`: [`ApplicationStatistics`](crate::ApplicationStatistics); read by GET.
     #[resource(get)]
     pub statistics: Option<ApplicationStatistics>,
-    /// `svm`: [`ApplicationSvm`]; read by GET; sent by POST.
+    /// `svm`: [`ApplicationSvm`](crate::ApplicationSvm); read by GET; sent by POST.
     #[resource(get, post)]
     pub svm: Option<ApplicationSvm>,
-    /// `template`: [`ApplicationTemplate1`]; read by GET; sent by POST and PATCH.
+    /// `template`: [`ApplicationTemplate1`](crate::ApplicationTemplate1); read by GET; sent by POST and PATCH.
     #[resource(get, post, patch)]
     pub template: Option<ApplicationTemplate1>,
-    /// `vdi_on_nas`: [`VdiOnNas`]; read by GET; sent by POST and PATCH.
+    /// `vdi_on_nas`: [`VdiOnNas`](crate::VdiOnNas); read by GET; sent by POST and PATCH.
     #[resource(get, post, patch)]
     pub vdi_on_nas: Option<VdiOnNas>,
-    /// `vdi_on_san`: [`VdiOnSan`]; read by GET; sent by POST and PATCH.
+    /// `vdi_on_san`: [`VdiOnSan`](crate::VdiOnSan); read by GET; sent by POST and PATCH.
     #[resource(get, post, patch)]
     pub vdi_on_san: Option<VdiOnSan>,
-    /// `vsi_on_nas`: [`VsiOnNas`]; read by GET; sent by POST and PATCH.
+    /// `vsi_on_nas`: [`VsiOnNas`](crate::VsiOnNas); read by GET; sent by POST and PATCH.
     #[resource(get, post, patch)]
     pub vsi_on_nas: Option<VsiOnNas>,
-    /// `vsi_on_san`: [`VsiOnSan`]; read by GET; sent by POST and PATCH.
+    /// `vsi_on_san`: [`VsiOnSan`](crate::VsiOnSan); read by GET; sent by POST and PATCH.
     #[resource(get, post, patch)]
     pub vsi_on_san: Option<VsiOnSan>,
 }
 
-/// The values of [`Application`]'s `protection_granularity`: open, so that a value a newer ONTAP adds is kept as [`ApplicationProtectionGranularity::Unknown`].
+/// The query parameters of `DELETE /api/application/applications/{uuid}`, typed: [`Application`]'s `delete` takes them in [`ontap::CallOptions::with`]; `CallOptions::param` still sends any other.
+///
+/// ```
+/// use ontap_resources::ApplicationDeleteParams;
+///
+/// let options = ontap_core::CallOptions::with(ApplicationDeleteParams { delete_data: Some(true), ..Default::default() });
+/// # let _ = options;
+/// ```
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct ApplicationDeleteParams {
+    /// `delete_data`: boolean, default `true`.
+    pub delete_data: Option<bool>,
+}
+
+impl ontap::QueryParams for ApplicationDeleteParams {
+    fn append_to(&self, query: &mut ontap::Query) {
+        if let Some(value) = &self.delete_data {
+            query.push("delete_data", value);
+        }
+    }
+}
+
+/// The query parameters of `PATCH /api/application/applications`, typed: [`Application`]'s PATCH by query (`patch_collection`) takes them in [`ontap::CallOptions::with`]; `CallOptions::param` still sends any other.
+///
+/// ```
+/// use ontap_resources::ApplicationPatchCollectionParams;
+///
+/// let options = ontap_core::CallOptions::with(ApplicationPatchCollectionParams { continue_on_failure: Some(true), ..Default::default() });
+/// # let _ = options;
+/// ```
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct ApplicationPatchCollectionParams {
+    /// `continue_on_failure`: boolean, default `false`.
+    pub continue_on_failure: Option<bool>,
+    /// `serial_records`: boolean, default `false`.
+    pub serial_records: Option<bool>,
+}
+
+impl ontap::QueryParams for ApplicationPatchCollectionParams {
+    fn append_to(&self, query: &mut ontap::Query) {
+        if let Some(value) = &self.continue_on_failure {
+            query.push("continue_on_failure", value);
+        }
+        if let Some(value) = &self.serial_records {
+            query.push("serial_records", value);
+        }
+    }
+}
+
+/// The query parameters of `DELETE /api/application/applications`, typed: [`Application`]'s DELETE by query (`delete_collection`) takes them in [`ontap::CallOptions::with`]; `CallOptions::param` still sends any other.
+///
+/// ```
+/// use ontap_resources::ApplicationDeleteCollectionParams;
+///
+/// let options = ontap_core::CallOptions::with(ApplicationDeleteCollectionParams { continue_on_failure: Some(true), ..Default::default() });
+/// # let _ = options;
+/// ```
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct ApplicationDeleteCollectionParams {
+    /// `continue_on_failure`: boolean, default `false`.
+    pub continue_on_failure: Option<bool>,
+    /// `delete_data`: boolean, default `true`.
+    pub delete_data: Option<bool>,
+    /// `serial_records`: boolean, default `false`.
+    pub serial_records: Option<bool>,
+}
+
+impl ontap::QueryParams for ApplicationDeleteCollectionParams {
+    fn append_to(&self, query: &mut ontap::Query) {
+        if let Some(value) = &self.continue_on_failure {
+            query.push("continue_on_failure", value);
+        }
+        if let Some(value) = &self.delete_data {
+            query.push("delete_data", value);
+        }
+        if let Some(value) = &self.serial_records {
+            query.push("serial_records", value);
+        }
+    }
+}
+
+/// The values of [`Application`](crate::Application)'s `protection_granularity`: open, so that a value a newer ONTAP adds is kept as [`ApplicationProtectionGranularity::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
 pub enum ApplicationProtectionGranularity {
     /// `application`.
@@ -131,7 +203,7 @@ pub enum ApplicationProtectionGranularity {
     Unknown(String),
 }
 
-/// The values of [`Application`]'s `state`: open, so that a value a newer ONTAP adds is kept as [`ApplicationState::Unknown`].
+/// The values of [`Application`](crate::Application)'s `state`: open, so that a value a newer ONTAP adds is kept as [`ApplicationState::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
 pub enum ApplicationState {
     /// `creating`.

@@ -31,16 +31,16 @@ pub struct ApplicationComponent {
     /// `_links`: [`ontap::Links`]; read by GET.
     #[resource(get, rename = "_links")]
     pub links: Option<ontap::Links>,
-    /// `application`: [`ApplicationComponentApplication`]; read by GET; holds a key of the enclosing object's path.
+    /// `application`: [`ApplicationComponentApplication`](crate::ApplicationComponentApplication); read by GET; holds a key of the enclosing object's path.
     #[resource(get)]
     pub application: Option<ApplicationComponentApplication>,
-    /// `backing_storage`: [`ApplicationBackingStorage`]; read by GET.
+    /// `backing_storage`: [`ApplicationBackingStorage`](crate::ApplicationBackingStorage); read by GET.
     #[resource(get)]
     pub backing_storage: Option<ApplicationBackingStorage>,
-    /// `cifs_access`: list of [`ApplicationCifsProperties`]; read by GET.
+    /// `cifs_access`: list of [`ApplicationCifsProperties`](crate::ApplicationCifsProperties); read by GET.
     #[resource(get)]
     pub cifs_access: Option<Vec<ApplicationCifsProperties>>,
-    /// `file_system`: [`ApplicationComponentFileSystem`] (`m1fs`, `xfs`, `generic`); read by GET.
+    /// `file_system`: [`ApplicationComponentFileSystem`](crate::ApplicationComponentFileSystem) (`m1fs`, `xfs`, `generic`); read by GET.
     #[resource(get)]
     pub file_system: Option<ApplicationComponentFileSystem>,
     /// `host_management_url`: string; read by GET.
@@ -52,27 +52,27 @@ pub struct ApplicationComponent {
     /// `name`: string; read by GET.
     #[resource(get)]
     pub name: Option<String>,
-    /// `nfs_access`: list of [`ApplicationNfsProperties`]; read by GET.
+    /// `nfs_access`: list of [`ApplicationNfsProperties`](crate::ApplicationNfsProperties); read by GET.
     #[resource(get)]
     pub nfs_access: Option<Vec<ApplicationNfsProperties>>,
-    /// `nvme_access`: list of [`ApplicationNvmeAccess`]; read by GET.
+    /// `nvme_access`: list of [`ApplicationNvmeAccess`](crate::ApplicationNvmeAccess); read by GET.
     #[resource(get)]
     pub nvme_access: Option<Vec<ApplicationNvmeAccess>>,
-    /// `protection_groups`: list of [`ApplicationProtectionGroups`]; read by GET.
+    /// `protection_groups`: list of [`ApplicationProtectionGroups`](crate::ApplicationProtectionGroups); read by GET.
     #[resource(get)]
     pub protection_groups: Option<Vec<ApplicationProtectionGroups>>,
-    /// `san_access`: list of [`ApplicationSanAccess`]; read by GET.
+    /// `san_access`: list of [`ApplicationSanAccess`](crate::ApplicationSanAccess); read by GET.
     #[resource(get)]
     pub san_access: Option<Vec<ApplicationSanAccess>>,
-    /// `storage_service`: [`ApplicationComponentStorageService`]; read by GET.
+    /// `storage_service`: [`ApplicationComponentStorageService`](crate::ApplicationComponentStorageService); read by GET.
     #[resource(get)]
     pub storage_service: Option<ApplicationComponentStorageService>,
-    /// `svm`: [`ApplicationComponentSvm`]; read by GET.
+    /// `svm`: [`ApplicationComponentSvm`](crate::ApplicationComponentSvm); read by GET.
     #[resource(get)]
     pub svm: Option<ApplicationComponentSvm>,
 }
 
-/// The values of [`ApplicationComponent`]'s `file_system`: open, so that a value a newer ONTAP adds is kept as [`ApplicationComponentFileSystem::Unknown`].
+/// The values of [`ApplicationComponent`](crate::ApplicationComponent)'s `file_system`: open, so that a value a newer ONTAP adds is kept as [`ApplicationComponentFileSystem::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
 pub enum ApplicationComponentFileSystem {
     /// `m1fs`.

@@ -21,14 +21,7 @@ use crate::{
 /// assert_eq!(ApplicationComponentSnapshot::KEYS, ["uuid"] as [&str; 1]);
 /// ```
 #[derive(Debug, Clone, Default, PartialEq, ontap::Resource)]
-#[resource(
-    path = "/application/applications/{application.uuid}/components/{component.uuid}/snapshots",
-    get,
-    post,
-    delete,
-    collection,
-    delete_collection
-)]
+#[resource(path = "/application/applications/{application.uuid}/components/{component.uuid}/snapshots", get, post, delete, collection, delete_collection, params(delete_collection = ApplicationComponentSnapshotDeleteCollectionParams))]
 pub struct ApplicationComponentSnapshot {
     /// `uuid`: string; read by GET; a key of the instance path.
     #[resource(get, key)]
@@ -36,16 +29,16 @@ pub struct ApplicationComponentSnapshot {
     /// `_links`: [`ontap::Links`]; read by GET.
     #[resource(get, rename = "_links")]
     pub links: Option<ontap::Links>,
-    /// `application`: [`ApplicationComponentSnapshotApplication`]; read by GET; holds a key of the enclosing object's path.
+    /// `application`: [`ApplicationComponentSnapshotApplication`](crate::ApplicationComponentSnapshotApplication); read by GET; holds a key of the enclosing object's path.
     #[resource(get)]
     pub application: Option<ApplicationComponentSnapshotApplication>,
     /// `comment`: string, 0 to 255 characters; read by GET; sent by POST.
     #[resource(get, post)]
     pub comment: Option<String>,
-    /// `component`: [`ApplicationComponentSnapshotComponent`]; read by GET; holds a key of the enclosing object's path.
+    /// `component`: [`ApplicationComponentSnapshotComponent`](crate::ApplicationComponentSnapshotComponent); read by GET; holds a key of the enclosing object's path.
     #[resource(get)]
     pub component: Option<ApplicationComponentSnapshotComponent>,
-    /// `consistency_type`: [`ApplicationComponentSnapshotConsistencyType`] (`crash`, `application`); read by GET; sent by POST.
+    /// `consistency_type`: [`ApplicationComponentSnapshotConsistencyType`](crate::ApplicationComponentSnapshotConsistencyType) (`crash`, `application`); read by GET; sent by POST.
     #[resource(get, post)]
     pub consistency_type: Option<ApplicationComponentSnapshotConsistencyType>,
     /// `create_time`: string; read by GET.
@@ -57,12 +50,39 @@ pub struct ApplicationComponentSnapshot {
     /// `name`: string; read by GET; sent by POST.
     #[resource(get, post)]
     pub name: Option<String>,
-    /// `svm`: [`ApplicationComponentSnapshotSvm`]; read by GET.
+    /// `svm`: [`ApplicationComponentSnapshotSvm`](crate::ApplicationComponentSnapshotSvm); read by GET.
     #[resource(get)]
     pub svm: Option<ApplicationComponentSnapshotSvm>,
 }
 
-/// The values of [`ApplicationComponentSnapshot`]'s `consistency_type`: open, so that a value a newer ONTAP adds is kept as [`ApplicationComponentSnapshotConsistencyType::Unknown`].
+/// The query parameters of `DELETE /api/application/applications/{application.uuid}/components/{component.uuid}/snapshots`, typed: [`ApplicationComponentSnapshot`]'s DELETE by query (`delete_collection`) takes them in [`ontap::CallOptions::with`]; `CallOptions::param` still sends any other.
+///
+/// ```
+/// use ontap_resources::ApplicationComponentSnapshotDeleteCollectionParams;
+///
+/// let options = ontap_core::CallOptions::with(ApplicationComponentSnapshotDeleteCollectionParams { continue_on_failure: Some(true), ..Default::default() });
+/// # let _ = options;
+/// ```
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct ApplicationComponentSnapshotDeleteCollectionParams {
+    /// `continue_on_failure`: boolean, default `false`.
+    pub continue_on_failure: Option<bool>,
+    /// `serial_records`: boolean, default `false`.
+    pub serial_records: Option<bool>,
+}
+
+impl ontap::QueryParams for ApplicationComponentSnapshotDeleteCollectionParams {
+    fn append_to(&self, query: &mut ontap::Query) {
+        if let Some(value) = &self.continue_on_failure {
+            query.push("continue_on_failure", value);
+        }
+        if let Some(value) = &self.serial_records {
+            query.push("serial_records", value);
+        }
+    }
+}
+
+/// The values of [`ApplicationComponentSnapshot`](crate::ApplicationComponentSnapshot)'s `consistency_type`: open, so that a value a newer ONTAP adds is kept as [`ApplicationComponentSnapshotConsistencyType::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
 pub enum ApplicationComponentSnapshotConsistencyType {
     /// `crash`.

@@ -19,14 +19,7 @@ use crate::{ApplicationComponentSvm, ApplicationSnapshotApplication, Application
 /// assert_eq!(ApplicationSnapshot::KEYS, ["uuid"] as [&str; 1]);
 /// ```
 #[derive(Debug, Clone, Default, PartialEq, ontap::Resource)]
-#[resource(
-    path = "/application/applications/{application.uuid}/snapshots",
-    get,
-    post,
-    delete,
-    collection,
-    delete_collection
-)]
+#[resource(path = "/application/applications/{application.uuid}/snapshots", get, post, delete, collection, delete_collection, params(delete_collection = ApplicationSnapshotDeleteCollectionParams))]
 pub struct ApplicationSnapshot {
     /// `uuid`: string; read by GET; a key of the instance path.
     #[resource(get, key)]
@@ -34,16 +27,16 @@ pub struct ApplicationSnapshot {
     /// `_links`: [`ontap::Links`]; read by GET.
     #[resource(get, rename = "_links")]
     pub links: Option<ontap::Links>,
-    /// `application`: [`ApplicationSnapshotApplication`]; read by GET; holds a key of the enclosing object's path.
+    /// `application`: [`ApplicationSnapshotApplication`](crate::ApplicationSnapshotApplication); read by GET; holds a key of the enclosing object's path.
     #[resource(get)]
     pub application: Option<ApplicationSnapshotApplication>,
     /// `comment`: string, 0 to 255 characters; read by GET; sent by POST.
     #[resource(get, post)]
     pub comment: Option<String>,
-    /// `components`: list of [`ApplicationSnapshotComponents`]; read by GET.
+    /// `components`: list of [`ApplicationSnapshotComponents`](crate::ApplicationSnapshotComponents); read by GET.
     #[resource(get)]
     pub components: Option<Vec<ApplicationSnapshotComponents>>,
-    /// `consistency_type`: [`ApplicationSnapshotConsistencyType`] (`crash`, `application`); read by GET; sent by POST.
+    /// `consistency_type`: [`ApplicationSnapshotConsistencyType`](crate::ApplicationSnapshotConsistencyType) (`crash`, `application`); read by GET; sent by POST.
     #[resource(get, post)]
     pub consistency_type: Option<ApplicationSnapshotConsistencyType>,
     /// `create_time`: string; read by GET.
@@ -55,12 +48,39 @@ pub struct ApplicationSnapshot {
     /// `name`: string; read by GET; sent by POST.
     #[resource(get, post)]
     pub name: Option<String>,
-    /// `svm`: [`ApplicationComponentSvm`]; read by GET.
+    /// `svm`: [`ApplicationComponentSvm`](crate::ApplicationComponentSvm); read by GET.
     #[resource(get)]
     pub svm: Option<ApplicationComponentSvm>,
 }
 
-/// The values of [`ApplicationSnapshot`]'s `consistency_type`: open, so that a value a newer ONTAP adds is kept as [`ApplicationSnapshotConsistencyType::Unknown`].
+/// The query parameters of `DELETE /api/application/applications/{application.uuid}/snapshots`, typed: [`ApplicationSnapshot`]'s DELETE by query (`delete_collection`) takes them in [`ontap::CallOptions::with`]; `CallOptions::param` still sends any other.
+///
+/// ```
+/// use ontap_resources::ApplicationSnapshotDeleteCollectionParams;
+///
+/// let options = ontap_core::CallOptions::with(ApplicationSnapshotDeleteCollectionParams { continue_on_failure: Some(true), ..Default::default() });
+/// # let _ = options;
+/// ```
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct ApplicationSnapshotDeleteCollectionParams {
+    /// `continue_on_failure`: boolean, default `false`.
+    pub continue_on_failure: Option<bool>,
+    /// `serial_records`: boolean, default `false`.
+    pub serial_records: Option<bool>,
+}
+
+impl ontap::QueryParams for ApplicationSnapshotDeleteCollectionParams {
+    fn append_to(&self, query: &mut ontap::Query) {
+        if let Some(value) = &self.continue_on_failure {
+            query.push("continue_on_failure", value);
+        }
+        if let Some(value) = &self.serial_records {
+            query.push("serial_records", value);
+        }
+    }
+}
+
+/// The values of [`ApplicationSnapshot`](crate::ApplicationSnapshot)'s `consistency_type`: open, so that a value a newer ONTAP adds is kept as [`ApplicationSnapshotConsistencyType::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
 pub enum ApplicationSnapshotConsistencyType {
     /// `crash`.

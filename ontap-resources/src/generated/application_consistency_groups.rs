@@ -26,16 +26,7 @@ use crate::{
 /// assert_eq!(ConsistencyGroup::KEYS, ["uuid"] as [&str; 1]);
 /// ```
 #[derive(Debug, Clone, Default, PartialEq, ontap::Resource)]
-#[resource(
-    path = "/application/consistency-groups",
-    get,
-    post,
-    patch,
-    delete,
-    collection,
-    patch_collection,
-    delete_collection
-)]
+#[resource(path = "/application/consistency-groups", get, post, patch, delete, collection, patch_collection, delete_collection, params(patch_collection = ConsistencyGroupPatchCollectionParams, delete_collection = ConsistencyGroupDeleteCollectionParams))]
 pub struct ConsistencyGroup {
     /// `uuid`: string; read by GET; a key of the instance path.
     #[resource(get, key)]
@@ -46,81 +37,135 @@ pub struct ConsistencyGroup {
     /// `_tags`: list of string, at most 64 items; read by GET; sent by POST and PATCH.
     #[resource(get, post, patch, rename = "_tags")]
     pub tags: Option<Vec<String>>,
-    /// `application`: [`ConsistencyGroupApplication`]; read by GET; sent by POST and PATCH.
+    /// `application`: [`ConsistencyGroupApplication`](crate::ConsistencyGroupApplication); read by GET; sent by POST and PATCH.
     #[resource(get, post, patch)]
     pub application: Option<ConsistencyGroupApplication>,
-    /// `clone`: [`ConsistencyGroupClone`]; read by GET; sent by POST and PATCH.
+    /// `clone`: [`ConsistencyGroupClone`](crate::ConsistencyGroupClone); read by GET; sent by POST and PATCH.
     #[resource(get, post, patch)]
     pub clone: Option<ConsistencyGroupClone>,
-    /// `consistency_groups`: list of [`ConsistencyGroupChild`], 0 to 5 items; read by GET; sent by POST and PATCH.
+    /// `consistency_groups`: list of [`ConsistencyGroupChild`](crate::ConsistencyGroupChild), 0 to 5 items; read by GET; sent by POST and PATCH.
     #[resource(get, post, patch)]
     pub consistency_groups: Option<Vec<ConsistencyGroupChild>>,
-    /// `luns`: list of [`ConsistencyGroupLun`], at least 0 items; read by GET; sent by POST and PATCH.
+    /// `luns`: list of [`ConsistencyGroupLun`](crate::ConsistencyGroupLun), at least 0 items; read by GET; sent by POST and PATCH.
     #[resource(get, post, patch)]
     pub luns: Option<Vec<ConsistencyGroupLun>>,
-    /// `map_to`: [`ConsistencyGroupMapTo`]; sent by PATCH.
+    /// `map_to`: [`ConsistencyGroupMapTo`](crate::ConsistencyGroupMapTo); sent by PATCH.
     #[resource(patch)]
     pub map_to: Option<ConsistencyGroupMapTo>,
-    /// `metric`: [`ConsistencyGroupMetrics`]; read by GET.
+    /// `metric`: [`ConsistencyGroupMetrics`](crate::ConsistencyGroupMetrics); read by GET.
     #[resource(get)]
     pub metric: Option<ConsistencyGroupMetrics>,
     /// `name`: string; read by GET; sent by POST.
     #[resource(get, post)]
     pub name: Option<String>,
-    /// `namespaces`: list of [`ConsistencyGroupConsistencyGroupsNamespaces`], at least 0 items; read by GET; sent by POST and PATCH.
+    /// `namespaces`: list of [`ConsistencyGroupConsistencyGroupsNamespaces`](crate::ConsistencyGroupConsistencyGroupsNamespaces), at least 0 items; read by GET; sent by POST and PATCH.
     #[resource(get, post, patch)]
     pub namespaces: Option<Vec<ConsistencyGroupConsistencyGroupsNamespaces>>,
-    /// `parent_consistency_group`: [`ConsistencyGroupReference`]; read by GET.
+    /// `parent_consistency_group`: [`ConsistencyGroupReference`](crate::ConsistencyGroupReference); read by GET.
     #[resource(get)]
     pub parent_consistency_group: Option<ConsistencyGroupReference>,
-    /// `provisioning_options`: [`ConsistencyGroupProvisioningOptions`]; sent by POST and PATCH.
+    /// `provisioning_options`: [`ConsistencyGroupProvisioningOptions`](crate::ConsistencyGroupProvisioningOptions); sent by POST and PATCH.
     #[resource(post, patch)]
     pub provisioning_options: Option<ConsistencyGroupProvisioningOptions>,
-    /// `qos`: [`ConsistencyGroupQos`]; read by GET; sent by POST and PATCH.
+    /// `qos`: [`ConsistencyGroupQos`](crate::ConsistencyGroupQos); read by GET; sent by POST and PATCH.
     #[resource(get, post, patch)]
     pub qos: Option<ConsistencyGroupQos>,
     /// `replicated`: boolean; read by GET.
     #[resource(get)]
     pub replicated: Option<bool>,
-    /// `replication_relationships`: list of [`ConsistencyGroupReplicationRelationships`]; read by GET.
+    /// `replication_relationships`: list of [`ConsistencyGroupReplicationRelationships`](crate::ConsistencyGroupReplicationRelationships); read by GET.
     #[resource(get)]
     pub replication_relationships: Option<Vec<ConsistencyGroupReplicationRelationships>>,
     /// `replication_source`: boolean; read by GET.
     #[resource(get)]
     pub replication_source: Option<bool>,
-    /// `restore_to`: [`ConsistencyGroupConsistencyGroupsRestoreTo`]; sent by PATCH.
+    /// `restore_to`: [`ConsistencyGroupConsistencyGroupsRestoreTo`](crate::ConsistencyGroupConsistencyGroupsRestoreTo); sent by PATCH.
     #[resource(patch)]
     pub restore_to: Option<ConsistencyGroupConsistencyGroupsRestoreTo>,
-    /// `snaplock`: [`ConsistencyGroupSnaplock`]; read by GET; sent by POST and PATCH.
+    /// `snaplock`: [`ConsistencyGroupSnaplock`](crate::ConsistencyGroupSnaplock); read by GET; sent by POST and PATCH.
     #[resource(get, post, patch)]
     pub snaplock: Option<ConsistencyGroupSnaplock>,
-    /// `snapshot_policy`: [`SnapshotPolicyReference`]; read by GET; sent by POST and PATCH.
+    /// `snapshot_policy`: [`SnapshotPolicyReference`](crate::SnapshotPolicyReference); read by GET; sent by POST and PATCH.
     #[resource(get, post, patch)]
     pub snapshot_policy: Option<SnapshotPolicyReference>,
-    /// `space`: [`ConsistencyGroupSpace`]; read by GET.
+    /// `space`: [`ConsistencyGroupSpace`](crate::ConsistencyGroupSpace); read by GET.
     #[resource(get)]
     pub space: Option<ConsistencyGroupSpace>,
-    /// `statistics`: [`ConsistencyGroupStatistics`]; read by GET.
+    /// `statistics`: [`ConsistencyGroupStatistics`](crate::ConsistencyGroupStatistics); read by GET.
     #[resource(get)]
     pub statistics: Option<ConsistencyGroupStatistics>,
-    /// `svm`: [`SvmReference`]; read by GET; sent by POST.
+    /// `svm`: [`SvmReference`](crate::SvmReference); read by GET; sent by POST.
     #[resource(get, post)]
     pub svm: Option<SvmReference>,
-    /// `tiering`: [`ConsistencyGroupTiering`]; read by GET; sent by POST.
+    /// `tiering`: [`ConsistencyGroupTiering`](crate::ConsistencyGroupTiering); read by GET; sent by POST.
     #[resource(get, post)]
     pub tiering: Option<ConsistencyGroupTiering>,
-    /// `unmap_from`: [`ConsistencyGroupUnmapFrom`]; sent by PATCH.
+    /// `unmap_from`: [`ConsistencyGroupUnmapFrom`](crate::ConsistencyGroupUnmapFrom); sent by PATCH.
     #[resource(patch)]
     pub unmap_from: Option<ConsistencyGroupUnmapFrom>,
-    /// `vdisk_type`: [`ConsistencyGroupVdiskType`] (`luns`, `namespaces`, `mixed`); read by GET; sent by POST and PATCH.
+    /// `vdisk_type`: [`ConsistencyGroupVdiskType`](crate::ConsistencyGroupVdiskType) (`luns`, `namespaces`, `mixed`); read by GET; sent by POST and PATCH.
     #[resource(get, post, patch)]
     pub vdisk_type: Option<ConsistencyGroupVdiskType>,
-    /// `volumes`: list of [`ConsistencyGroupConsistencyGroupsVolumes`], 0 to 80 items; read by GET; sent by POST and PATCH.
+    /// `volumes`: list of [`ConsistencyGroupConsistencyGroupsVolumes`](crate::ConsistencyGroupConsistencyGroupsVolumes), 0 to 80 items; read by GET; sent by POST and PATCH.
     #[resource(get, post, patch)]
     pub volumes: Option<Vec<ConsistencyGroupConsistencyGroupsVolumes>>,
 }
 
-/// The values of [`ConsistencyGroup`]'s `vdisk_type`: open, so that a value a newer ONTAP adds is kept as [`ConsistencyGroupVdiskType::Unknown`].
+/// The query parameters of `PATCH /api/application/consistency-groups`, typed: [`ConsistencyGroup`]'s PATCH by query (`patch_collection`) takes them in [`ontap::CallOptions::with`]; `CallOptions::param` still sends any other.
+///
+/// ```
+/// use ontap_resources::ConsistencyGroupPatchCollectionParams;
+///
+/// let options = ontap_core::CallOptions::with(ConsistencyGroupPatchCollectionParams { continue_on_failure: Some(true), ..Default::default() });
+/// # let _ = options;
+/// ```
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct ConsistencyGroupPatchCollectionParams {
+    /// `continue_on_failure`: boolean, default `false`.
+    pub continue_on_failure: Option<bool>,
+    /// `serial_records`: boolean, default `false`.
+    pub serial_records: Option<bool>,
+}
+
+impl ontap::QueryParams for ConsistencyGroupPatchCollectionParams {
+    fn append_to(&self, query: &mut ontap::Query) {
+        if let Some(value) = &self.continue_on_failure {
+            query.push("continue_on_failure", value);
+        }
+        if let Some(value) = &self.serial_records {
+            query.push("serial_records", value);
+        }
+    }
+}
+
+/// The query parameters of `DELETE /api/application/consistency-groups`, typed: [`ConsistencyGroup`]'s DELETE by query (`delete_collection`) takes them in [`ontap::CallOptions::with`]; `CallOptions::param` still sends any other.
+///
+/// ```
+/// use ontap_resources::ConsistencyGroupDeleteCollectionParams;
+///
+/// let options = ontap_core::CallOptions::with(ConsistencyGroupDeleteCollectionParams { continue_on_failure: Some(true), ..Default::default() });
+/// # let _ = options;
+/// ```
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct ConsistencyGroupDeleteCollectionParams {
+    /// `continue_on_failure`: boolean, default `false`.
+    pub continue_on_failure: Option<bool>,
+    /// `serial_records`: boolean, default `false`.
+    pub serial_records: Option<bool>,
+}
+
+impl ontap::QueryParams for ConsistencyGroupDeleteCollectionParams {
+    fn append_to(&self, query: &mut ontap::Query) {
+        if let Some(value) = &self.continue_on_failure {
+            query.push("continue_on_failure", value);
+        }
+        if let Some(value) = &self.serial_records {
+            query.push("serial_records", value);
+        }
+    }
+}
+
+/// The values of [`ConsistencyGroup`](crate::ConsistencyGroup)'s `vdisk_type`: open, so that a value a newer ONTAP adds is kept as [`ConsistencyGroupVdiskType::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
 pub enum ConsistencyGroupVdiskType {
     /// `luns`.

@@ -30,22 +30,22 @@ pub struct ConsistencyGroupMetrics {
     /// `available_space`: integer; read by GET.
     #[resource(get)]
     pub available_space: Option<i64>,
-    /// `duration`: [`ConsistencyGroupMetricsDuration`] (`PT15S`, `PT4M`, `PT30M`, `PT2H`, `P1D`, `PT5M`); read by GET.
+    /// `duration`: [`ConsistencyGroupMetricsDuration`](crate::ConsistencyGroupMetricsDuration) (`PT15S`, `PT4M`, `PT30M`, `PT2H`, `P1D`, `PT5M`); read by GET.
     #[resource(get)]
     pub duration: Option<ConsistencyGroupMetricsDuration>,
-    /// `iops`: [`PerformanceMetricIoType`]; read by GET.
+    /// `iops`: [`PerformanceMetricIoType`](crate::PerformanceMetricIoType); read by GET.
     #[resource(get)]
     pub iops: Option<PerformanceMetricIoType>,
-    /// `latency`: [`PerformanceMetricIoType`]; read by GET.
+    /// `latency`: [`PerformanceMetricIoType`](crate::PerformanceMetricIoType); read by GET.
     #[resource(get)]
     pub latency: Option<PerformanceMetricIoType>,
     /// `size`: integer; read by GET.
     #[resource(get)]
     pub size: Option<i64>,
-    /// `status`: [`ConsistencyGroupMetricsStatus`] (`ok`, `error`, `partial_no_data`, `partial_no_uuid`, `partial_no_response`, `partial_other_error`, `negative_delta`, `backfilled_data`, `inconsistent_delta_time`, `inconsistent_old_data`); read by GET.
+    /// `status`: [`ConsistencyGroupMetricsStatus`](crate::ConsistencyGroupMetricsStatus) (`ok`, `error`, `partial_no_data`, `partial_no_uuid`, `partial_no_response`, `partial_other_error`, `negative_delta`, `backfilled_data`, `inconsistent_delta_time`, `inconsistent_old_data`); read by GET.
     #[resource(get)]
     pub status: Option<ConsistencyGroupMetricsStatus>,
-    /// `throughput`: [`PerformanceMetricIoType`]; read by GET.
+    /// `throughput`: [`PerformanceMetricIoType`](crate::PerformanceMetricIoType); read by GET.
     #[resource(get)]
     pub throughput: Option<PerformanceMetricIoType>,
     /// `timestamp`: timestamp ([`ontap::Timestamp`]); read by GET.
@@ -54,13 +54,13 @@ pub struct ConsistencyGroupMetrics {
     /// `used_space`: integer; read by GET.
     #[resource(get)]
     pub used_space: Option<i64>,
-    /// `consistency_group`: [`ConsistencyGroupMetricsConsistencyGroup`]; carried by none of this resource's verbs; holds a key of the enclosing object's path.
+    /// `consistency_group`: [`ConsistencyGroupMetricsConsistencyGroup`](crate::ConsistencyGroupMetricsConsistencyGroup); carried by none of this resource's verbs; holds a key of the enclosing object's path.
     ///
     /// Not in the model's definition: it holds the `consistency_group` placeholder of the path `/application/consistency-groups/{consistency_group.uuid}/metrics`.
     pub consistency_group: Option<ConsistencyGroupMetricsConsistencyGroup>,
 }
 
-/// The values of [`ConsistencyGroupMetrics`]'s `duration`: open, so that a value a newer ONTAP adds is kept as [`ConsistencyGroupMetricsDuration::Unknown`].
+/// The values of [`ConsistencyGroupMetrics`](crate::ConsistencyGroupMetrics)'s `duration`: open, so that a value a newer ONTAP adds is kept as [`ConsistencyGroupMetricsDuration::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
 pub enum ConsistencyGroupMetricsDuration {
     /// `PT15S`.
@@ -86,7 +86,7 @@ pub enum ConsistencyGroupMetricsDuration {
     Unknown(String),
 }
 
-/// The values of [`ConsistencyGroupMetrics`]'s `status`: open, so that a value a newer ONTAP adds is kept as [`ConsistencyGroupMetricsStatus::Unknown`].
+/// The values of [`ConsistencyGroupMetrics`](crate::ConsistencyGroupMetrics)'s `status`: open, so that a value a newer ONTAP adds is kept as [`ConsistencyGroupMetricsStatus::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
 pub enum ConsistencyGroupMetricsStatus {
     /// `ok`.

@@ -22,16 +22,7 @@ use crate::{
 /// assert_eq!(ConsistencyGroupSnapshot::KEYS, ["uuid"] as [&str; 1]);
 /// ```
 #[derive(Debug, Clone, Default, PartialEq, ontap::Resource)]
-#[resource(
-    path = "/application/consistency-groups/{consistency_group.uuid}/snapshots",
-    get,
-    post,
-    patch,
-    delete,
-    collection,
-    patch_collection,
-    delete_collection
-)]
+#[resource(path = "/application/consistency-groups/{consistency_group.uuid}/snapshots", get, post, patch, delete, collection, patch_collection, delete_collection, params(post = ConsistencyGroupSnapshotPostParams, patch = ConsistencyGroupSnapshotPatchParams, patch_collection = ConsistencyGroupSnapshotPatchCollectionParams, delete_collection = ConsistencyGroupSnapshotDeleteCollectionParams))]
 pub struct ConsistencyGroupSnapshot {
     /// `uuid`: string; read by GET; a key of the instance path.
     #[resource(get, key)]
@@ -42,10 +33,10 @@ pub struct ConsistencyGroupSnapshot {
     /// `comment`: string; read by GET; sent by POST.
     #[resource(get, post)]
     pub comment: Option<String>,
-    /// `consistency_group`: [`ConsistencyGroupReference`]; read by GET; holds a key of the enclosing object's path.
+    /// `consistency_group`: [`ConsistencyGroupReference`](crate::ConsistencyGroupReference); read by GET; holds a key of the enclosing object's path.
     #[resource(get)]
     pub consistency_group: Option<ConsistencyGroupReference>,
-    /// `consistency_type`: [`ConsistencyGroupSnapshotConsistencyType`] (`crash`, `application`); read by GET; sent by POST and PATCH.
+    /// `consistency_type`: [`ConsistencyGroupSnapshotConsistencyType`](crate::ConsistencyGroupSnapshotConsistencyType) (`crash`, `application`); read by GET; sent by POST and PATCH.
     #[resource(get, post, patch)]
     pub consistency_type: Option<ConsistencyGroupSnapshotConsistencyType>,
     /// `create_time`: timestamp ([`ontap::Timestamp`]); read by GET.
@@ -54,22 +45,22 @@ pub struct ConsistencyGroupSnapshot {
     /// `is_partial`: boolean; read by GET.
     #[resource(get)]
     pub is_partial: Option<bool>,
-    /// `luns`: list of [`LunReference`]; read by GET.
+    /// `luns`: list of [`LunReference`](crate::LunReference); read by GET.
     #[resource(get)]
     pub luns: Option<Vec<LunReference>>,
-    /// `missing_luns`: list of [`Lun`]; read by GET.
+    /// `missing_luns`: list of [`Lun`](crate::Lun); read by GET.
     #[resource(get)]
     pub missing_luns: Option<Vec<Lun>>,
-    /// `missing_namespaces`: list of [`NvmeNamespaceReference`]; read by GET.
+    /// `missing_namespaces`: list of [`NvmeNamespaceReference`](crate::NvmeNamespaceReference); read by GET.
     #[resource(get)]
     pub missing_namespaces: Option<Vec<NvmeNamespaceReference>>,
-    /// `missing_volumes`: list of [`Volume`]; read by GET.
+    /// `missing_volumes`: list of [`Volume`](crate::Volume); read by GET.
     #[resource(get)]
     pub missing_volumes: Option<Vec<Volume>>,
     /// `name`: string; read by GET; sent by POST and PATCH.
     #[resource(get, post, patch)]
     pub name: Option<String>,
-    /// `namespaces`: list of [`NvmeNamespaceReference`]; read by GET.
+    /// `namespaces`: list of [`NvmeNamespaceReference`](crate::NvmeNamespaceReference); read by GET.
     #[resource(get)]
     pub namespaces: Option<Vec<NvmeNamespaceReference>>,
     /// `reclaimable_space`: integer; read by GET.
@@ -78,16 +69,16 @@ pub struct ConsistencyGroupSnapshot {
     /// `restore_size`: integer; read by GET.
     #[resource(get)]
     pub restore_size: Option<i64>,
-    /// `snaplock`: [`ConsistencyGroupSnapshotSnaplock`]; read by GET; sent by POST and PATCH.
+    /// `snaplock`: [`ConsistencyGroupSnapshotSnaplock`](crate::ConsistencyGroupSnapshotSnaplock); read by GET; sent by POST and PATCH.
     #[resource(get, post, patch)]
     pub snaplock: Option<ConsistencyGroupSnapshotSnaplock>,
     /// `snapmirror_label`: string; read by GET; sent by POST.
     #[resource(get, post)]
     pub snapmirror_label: Option<String>,
-    /// `snapshot_volumes`: list of [`ConsistencyGroupVolumeSnapshot`]; read by GET.
+    /// `snapshot_volumes`: list of [`ConsistencyGroupVolumeSnapshot`](crate::ConsistencyGroupVolumeSnapshot); read by GET.
     #[resource(get)]
     pub snapshot_volumes: Option<Vec<ConsistencyGroupVolumeSnapshot>>,
-    /// `svm`: [`SvmReference`]; read by GET; sent by POST and PATCH.
+    /// `svm`: [`SvmReference`](crate::SvmReference); read by GET; sent by POST and PATCH.
     #[resource(get, post, patch)]
     pub svm: Option<SvmReference>,
     /// `write_fence`: boolean; read by GET; sent by POST.
@@ -95,7 +86,115 @@ pub struct ConsistencyGroupSnapshot {
     pub write_fence: Option<bool>,
 }
 
-/// The values of [`ConsistencyGroupSnapshot`]'s `consistency_type`: open, so that a value a newer ONTAP adds is kept as [`ConsistencyGroupSnapshotConsistencyType::Unknown`].
+/// The query parameters of `POST /api/application/consistency-groups/{consistency_group.uuid}/snapshots`, typed: [`ConsistencyGroupSnapshot`]'s `post` takes them in [`ontap::CallOptions::with`]; `CallOptions::param` still sends any other.
+///
+/// ```
+/// use ontap_resources::ConsistencyGroupSnapshotPostParams;
+///
+/// let options = ontap_core::CallOptions::with(ConsistencyGroupSnapshotPostParams::default());
+/// # let _ = options;
+/// ```
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct ConsistencyGroupSnapshotPostParams {
+    /// `action`: string.
+    pub action: Option<String>,
+    /// `action_timeout`: integer.
+    pub action_timeout: Option<i64>,
+}
+
+impl ontap::QueryParams for ConsistencyGroupSnapshotPostParams {
+    fn append_to(&self, query: &mut ontap::Query) {
+        if let Some(value) = &self.action {
+            query.push("action", value);
+        }
+        if let Some(value) = &self.action_timeout {
+            query.push("action_timeout", value);
+        }
+    }
+}
+
+/// The query parameters of `PATCH /api/application/consistency-groups/{consistency_group.uuid}/snapshots/{uuid}`, typed: [`ConsistencyGroupSnapshot`]'s `patch` takes them in [`ontap::CallOptions::with`]; `CallOptions::param` still sends any other.
+///
+/// ```
+/// use ontap_resources::ConsistencyGroupSnapshotPatchParams;
+///
+/// let options = ontap_core::CallOptions::with(ConsistencyGroupSnapshotPatchParams::default());
+/// # let _ = options;
+/// ```
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct ConsistencyGroupSnapshotPatchParams {
+    /// `action`: string.
+    pub action: Option<String>,
+}
+
+impl ontap::QueryParams for ConsistencyGroupSnapshotPatchParams {
+    fn append_to(&self, query: &mut ontap::Query) {
+        if let Some(value) = &self.action {
+            query.push("action", value);
+        }
+    }
+}
+
+/// The query parameters of `PATCH /api/application/consistency-groups/{consistency_group.uuid}/snapshots`, typed: [`ConsistencyGroupSnapshot`]'s PATCH by query (`patch_collection`) takes them in [`ontap::CallOptions::with`]; `CallOptions::param` still sends any other.
+///
+/// ```
+/// use ontap_resources::ConsistencyGroupSnapshotPatchCollectionParams;
+///
+/// let options = ontap_core::CallOptions::with(ConsistencyGroupSnapshotPatchCollectionParams { continue_on_failure: Some(true), ..Default::default() });
+/// # let _ = options;
+/// ```
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct ConsistencyGroupSnapshotPatchCollectionParams {
+    /// `action`: string.
+    pub action: Option<String>,
+    /// `continue_on_failure`: boolean, default `false`.
+    pub continue_on_failure: Option<bool>,
+    /// `serial_records`: boolean, default `false`.
+    pub serial_records: Option<bool>,
+}
+
+impl ontap::QueryParams for ConsistencyGroupSnapshotPatchCollectionParams {
+    fn append_to(&self, query: &mut ontap::Query) {
+        if let Some(value) = &self.action {
+            query.push("action", value);
+        }
+        if let Some(value) = &self.continue_on_failure {
+            query.push("continue_on_failure", value);
+        }
+        if let Some(value) = &self.serial_records {
+            query.push("serial_records", value);
+        }
+    }
+}
+
+/// The query parameters of `DELETE /api/application/consistency-groups/{consistency_group.uuid}/snapshots`, typed: [`ConsistencyGroupSnapshot`]'s DELETE by query (`delete_collection`) takes them in [`ontap::CallOptions::with`]; `CallOptions::param` still sends any other.
+///
+/// ```
+/// use ontap_resources::ConsistencyGroupSnapshotDeleteCollectionParams;
+///
+/// let options = ontap_core::CallOptions::with(ConsistencyGroupSnapshotDeleteCollectionParams { continue_on_failure: Some(true), ..Default::default() });
+/// # let _ = options;
+/// ```
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct ConsistencyGroupSnapshotDeleteCollectionParams {
+    /// `continue_on_failure`: boolean, default `false`.
+    pub continue_on_failure: Option<bool>,
+    /// `serial_records`: boolean, default `false`.
+    pub serial_records: Option<bool>,
+}
+
+impl ontap::QueryParams for ConsistencyGroupSnapshotDeleteCollectionParams {
+    fn append_to(&self, query: &mut ontap::Query) {
+        if let Some(value) = &self.continue_on_failure {
+            query.push("continue_on_failure", value);
+        }
+        if let Some(value) = &self.serial_records {
+            query.push("serial_records", value);
+        }
+    }
+}
+
+/// The values of [`ConsistencyGroupSnapshot`](crate::ConsistencyGroupSnapshot)'s `consistency_type`: open, so that a value a newer ONTAP adds is kept as [`ConsistencyGroupSnapshotConsistencyType::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
 pub enum ConsistencyGroupSnapshotConsistencyType {
     /// `crash`.

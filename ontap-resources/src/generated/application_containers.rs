@@ -19,10 +19,10 @@ use crate::{ContainerVolume, SvmReference};
 #[derive(Debug, Clone, Default, PartialEq, ontap::Resource)]
 #[resource(path = "/application/containers", post)]
 pub struct Container {
-    /// `svm`: [`SvmReference`]; sent by POST.
+    /// `svm`: [`SvmReference`](crate::SvmReference); sent by POST.
     #[resource(post)]
     pub svm: Option<SvmReference>,
-    /// `volumes`: list of [`ContainerVolume`], 0 to 0 items; sent by POST.
+    /// `volumes`: list of [`ContainerVolume`](crate::ContainerVolume), 0 to 0 items; sent by POST.
     #[resource(post)]
     pub volumes: Option<Vec<ContainerVolume>>,
 }

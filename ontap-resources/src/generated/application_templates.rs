@@ -35,57 +35,57 @@ pub struct ApplicationTemplate {
     /// `missing_prerequisites`: string; read by GET.
     #[resource(get)]
     pub missing_prerequisites: Option<String>,
-    /// `mongo_db_on_san`: [`MongoDbOnSan`]; read by GET.
+    /// `mongo_db_on_san`: [`MongoDbOnSan`](crate::MongoDbOnSan); read by GET.
     #[resource(get)]
     pub mongo_db_on_san: Option<MongoDbOnSan>,
-    /// `nas`: [`Nas`]; read by GET.
+    /// `nas`: [`Nas`](crate::Nas); read by GET.
     #[resource(get)]
     pub nas: Option<Nas>,
-    /// `nvme`: [`ZappNvme`]; read by GET.
+    /// `nvme`: [`ZappNvme`](crate::ZappNvme); read by GET.
     #[resource(get)]
     pub nvme: Option<ZappNvme>,
-    /// `oracle_on_nfs`: [`OracleOnNfs`]; read by GET.
+    /// `oracle_on_nfs`: [`OracleOnNfs`](crate::OracleOnNfs); read by GET.
     #[resource(get)]
     pub oracle_on_nfs: Option<OracleOnNfs>,
-    /// `oracle_on_san`: [`OracleOnSan`]; read by GET.
+    /// `oracle_on_san`: [`OracleOnSan`](crate::OracleOnSan); read by GET.
     #[resource(get)]
     pub oracle_on_san: Option<OracleOnSan>,
-    /// `oracle_rac_on_nfs`: [`OracleRacOnNfs`]; read by GET.
+    /// `oracle_rac_on_nfs`: [`OracleRacOnNfs`](crate::OracleRacOnNfs); read by GET.
     #[resource(get)]
     pub oracle_rac_on_nfs: Option<OracleRacOnNfs>,
-    /// `oracle_rac_on_san`: [`OracleRacOnSan`]; read by GET.
+    /// `oracle_rac_on_san`: [`OracleRacOnSan`](crate::OracleRacOnSan); read by GET.
     #[resource(get)]
     pub oracle_rac_on_san: Option<OracleRacOnSan>,
-    /// `protocol`: [`ApplicationTemplateProtocol`] (`nas`, `nvme`, `s3`, `san`); read by GET.
+    /// `protocol`: [`ApplicationTemplateProtocol`](crate::ApplicationTemplateProtocol) (`nas`, `nvme`, `s3`, `san`); read by GET.
     #[resource(get)]
     pub protocol: Option<ApplicationTemplateProtocol>,
-    /// `s3_bucket`: [`ZappS3Bucket`]; read by GET.
+    /// `s3_bucket`: [`ZappS3Bucket`](crate::ZappS3Bucket); read by GET.
     #[resource(get)]
     pub s3_bucket: Option<ZappS3Bucket>,
-    /// `san`: [`San`]; read by GET.
+    /// `san`: [`San`](crate::San); read by GET.
     #[resource(get)]
     pub san: Option<San>,
-    /// `sql_on_san`: [`SqlOnSan`]; read by GET.
+    /// `sql_on_san`: [`SqlOnSan`](crate::SqlOnSan); read by GET.
     #[resource(get)]
     pub sql_on_san: Option<SqlOnSan>,
-    /// `sql_on_smb`: [`SqlOnSmb`]; read by GET.
+    /// `sql_on_smb`: [`SqlOnSmb`](crate::SqlOnSmb); read by GET.
     #[resource(get)]
     pub sql_on_smb: Option<SqlOnSmb>,
-    /// `vdi_on_nas`: [`VdiOnNas`]; read by GET.
+    /// `vdi_on_nas`: [`VdiOnNas`](crate::VdiOnNas); read by GET.
     #[resource(get)]
     pub vdi_on_nas: Option<VdiOnNas>,
-    /// `vdi_on_san`: [`VdiOnSan`]; read by GET.
+    /// `vdi_on_san`: [`VdiOnSan`](crate::VdiOnSan); read by GET.
     #[resource(get)]
     pub vdi_on_san: Option<VdiOnSan>,
-    /// `vsi_on_nas`: [`VsiOnNas`]; read by GET.
+    /// `vsi_on_nas`: [`VsiOnNas`](crate::VsiOnNas); read by GET.
     #[resource(get)]
     pub vsi_on_nas: Option<VsiOnNas>,
-    /// `vsi_on_san`: [`VsiOnSan`]; read by GET.
+    /// `vsi_on_san`: [`VsiOnSan`](crate::VsiOnSan); read by GET.
     #[resource(get)]
     pub vsi_on_san: Option<VsiOnSan>,
 }
 
-/// The values of [`ApplicationTemplate`]'s `protocol`: open, so that a value a newer ONTAP adds is kept as [`ApplicationTemplateProtocol::Unknown`].
+/// The values of [`ApplicationTemplate`](crate::ApplicationTemplate)'s `protocol`: open, so that a value a newer ONTAP adds is kept as [`ApplicationTemplateProtocol::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
 pub enum ApplicationTemplateProtocol {
     /// `nas`.

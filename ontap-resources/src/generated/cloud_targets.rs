@@ -18,16 +18,7 @@ use crate::{CloudTargetCluster, IpspaceReference, SvmReference};
 /// assert_eq!(CloudTarget::KEYS, ["uuid"] as [&str; 1]);
 /// ```
 #[derive(Debug, Clone, Default, PartialEq, ontap::Resource)]
-#[resource(
-    path = "/cloud/targets",
-    get,
-    post,
-    patch,
-    delete,
-    collection,
-    patch_collection,
-    delete_collection
-)]
+#[resource(path = "/cloud/targets", get, post, patch, delete, collection, patch_collection, delete_collection, params(post = CloudTargetPostParams, patch = CloudTargetPatchParams, patch_collection = CloudTargetPatchCollectionParams, delete_collection = CloudTargetDeleteCollectionParams))]
 pub struct CloudTarget {
     /// `uuid`: string; read by GET; a key of the instance path.
     #[resource(get, key)]
@@ -38,7 +29,7 @@ pub struct CloudTarget {
     /// `access_key`: string; read by GET; sent by POST and PATCH.
     #[resource(get, post, patch)]
     pub access_key: Option<String>,
-    /// `authentication_type`: [`CloudTargetAuthenticationType`] (`key`, `cap`, `ec2_iam`, `gcp_sa`, `azure_msi`); read by GET; sent by POST and PATCH.
+    /// `authentication_type`: [`CloudTargetAuthenticationType`](crate::CloudTargetAuthenticationType) (`key`, `cap`, `ec2_iam`, `gcp_sa`, `azure_msi`); read by GET; sent by POST and PATCH.
     #[resource(get, post, patch)]
     pub authentication_type: Option<CloudTargetAuthenticationType>,
     /// `azure_account`: string; read by GET; sent by POST and PATCH.
@@ -59,19 +50,19 @@ pub struct CloudTarget {
     /// `certificate_validation_enabled`: boolean; read by GET; sent by POST and PATCH.
     #[resource(get, post, patch)]
     pub certificate_validation_enabled: Option<bool>,
-    /// `cluster`: [`CloudTargetCluster`]; read by GET; sent by POST and PATCH.
+    /// `cluster`: [`CloudTargetCluster`](crate::CloudTargetCluster); read by GET; sent by POST and PATCH.
     #[resource(get, post, patch)]
     pub cluster: Option<CloudTargetCluster>,
     /// `container`: string; read by GET; sent by POST.
     #[resource(get, post)]
     pub container: Option<String>,
-    /// `ipspace`: [`IpspaceReference`]; read by GET; sent by POST.
+    /// `ipspace`: [`IpspaceReference`](crate::IpspaceReference); read by GET; sent by POST.
     #[resource(get, post)]
     pub ipspace: Option<IpspaceReference>,
     /// `name`: string; read by GET; sent by POST and PATCH.
     #[resource(get, post, patch)]
     pub name: Option<String>,
-    /// `owner`: [`CloudTargetOwner`] (`fabricpool`, `snapmirror`, `s3_snapmirror`); read by GET; sent by POST.
+    /// `owner`: [`CloudTargetOwner`](crate::CloudTargetOwner) (`fabricpool`, `snapmirror`, `s3_snapmirror`); read by GET; sent by POST.
     #[resource(get, post)]
     pub owner: Option<CloudTargetOwner>,
     /// `port`: integer; read by GET; sent by POST and PATCH.
@@ -83,7 +74,7 @@ pub struct CloudTarget {
     /// `read_latency_warning_threshold`: integer; read by GET; sent by POST and PATCH.
     #[resource(get, post, patch)]
     pub read_latency_warning_threshold: Option<i64>,
-    /// `scope`: [`CloudTargetScope`] (`cluster`, `svm`); read by GET.
+    /// `scope`: [`CloudTargetScope`](crate::CloudTargetScope) (`cluster`, `svm`); read by GET.
     #[resource(get)]
     pub scope: Option<CloudTargetScope>,
     /// `secret_password`: secret string ([`ontap::Secret`]); sent by POST and PATCH; printed as `*********`.
@@ -92,19 +83,19 @@ pub struct CloudTarget {
     /// `server`: string; read by GET; sent by POST and PATCH.
     #[resource(get, post, patch)]
     pub server: Option<String>,
-    /// `server_side_encryption`: [`CloudTargetServerSideEncryption`] (`none`, `sse_s3`, `sse_kms`, `dsse_kms`); read by GET; sent by POST and PATCH.
+    /// `server_side_encryption`: [`CloudTargetServerSideEncryption`](crate::CloudTargetServerSideEncryption) (`none`, `sse_s3`, `sse_kms`, `dsse_kms`); read by GET; sent by POST and PATCH.
     #[resource(get, post, patch)]
     pub server_side_encryption: Option<CloudTargetServerSideEncryption>,
-    /// `snapmirror_use`: [`CloudTargetSnapmirrorUse`] (`data`, `metadata`); read by GET; sent by POST and PATCH.
+    /// `snapmirror_use`: [`CloudTargetSnapmirrorUse`](crate::CloudTargetSnapmirrorUse) (`data`, `metadata`); read by GET; sent by POST and PATCH.
     #[resource(get, post, patch)]
     pub snapmirror_use: Option<CloudTargetSnapmirrorUse>,
     /// `ssl_enabled`: boolean; read by GET; sent by POST and PATCH.
     #[resource(get, post, patch)]
     pub ssl_enabled: Option<bool>,
-    /// `svm`: [`SvmReference`]; read by GET; sent by POST and PATCH.
+    /// `svm`: [`SvmReference`](crate::SvmReference); read by GET; sent by POST and PATCH.
     #[resource(get, post, patch)]
     pub svm: Option<SvmReference>,
-    /// `url_style`: [`CloudTargetUrlStyle`] (`path_style`, `virtual_hosted_style`); read by GET; sent by POST and PATCH.
+    /// `url_style`: [`CloudTargetUrlStyle`](crate::CloudTargetUrlStyle) (`path_style`, `virtual_hosted_style`); read by GET; sent by POST and PATCH.
     #[resource(get, post, patch)]
     pub url_style: Option<CloudTargetUrlStyle>,
     /// `use_http_proxy`: boolean; read by GET; sent by POST and PATCH.
@@ -115,7 +106,125 @@ pub struct CloudTarget {
     pub used: Option<i64>,
 }
 
-/// The values of [`CloudTarget`]'s `authentication_type`: open, so that a value a newer ONTAP adds is kept as [`CloudTargetAuthenticationType::Unknown`].
+/// The query parameters of `POST /api/cloud/targets`, typed: [`CloudTarget`]'s `post` takes them in [`ontap::CallOptions::with`]; `CallOptions::param` still sends any other.
+///
+/// ```
+/// use ontap_resources::CloudTargetPostParams;
+///
+/// let options = ontap_core::CallOptions::with(CloudTargetPostParams { check_only: Some(true), ..Default::default() });
+/// # let _ = options;
+/// ```
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct CloudTargetPostParams {
+    /// `check_only`: boolean.
+    pub check_only: Option<bool>,
+    /// `ignore_warnings`: boolean.
+    pub ignore_warnings: Option<bool>,
+}
+
+impl ontap::QueryParams for CloudTargetPostParams {
+    fn append_to(&self, query: &mut ontap::Query) {
+        if let Some(value) = &self.check_only {
+            query.push("check_only", value);
+        }
+        if let Some(value) = &self.ignore_warnings {
+            query.push("ignore_warnings", value);
+        }
+    }
+}
+
+/// The query parameters of `PATCH /api/cloud/targets/{uuid}`, typed: [`CloudTarget`]'s `patch` takes them in [`ontap::CallOptions::with`]; `CallOptions::param` still sends any other.
+///
+/// ```
+/// use ontap_resources::CloudTargetPatchParams;
+///
+/// let options = ontap_core::CallOptions::with(CloudTargetPatchParams { check_only: Some(true), ..Default::default() });
+/// # let _ = options;
+/// ```
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct CloudTargetPatchParams {
+    /// `check_only`: boolean.
+    pub check_only: Option<bool>,
+    /// `ignore_warnings`: boolean.
+    pub ignore_warnings: Option<bool>,
+}
+
+impl ontap::QueryParams for CloudTargetPatchParams {
+    fn append_to(&self, query: &mut ontap::Query) {
+        if let Some(value) = &self.check_only {
+            query.push("check_only", value);
+        }
+        if let Some(value) = &self.ignore_warnings {
+            query.push("ignore_warnings", value);
+        }
+    }
+}
+
+/// The query parameters of `PATCH /api/cloud/targets`, typed: [`CloudTarget`]'s PATCH by query (`patch_collection`) takes them in [`ontap::CallOptions::with`]; `CallOptions::param` still sends any other.
+///
+/// ```
+/// use ontap_resources::CloudTargetPatchCollectionParams;
+///
+/// let options = ontap_core::CallOptions::with(CloudTargetPatchCollectionParams { check_only: Some(true), ..Default::default() });
+/// # let _ = options;
+/// ```
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct CloudTargetPatchCollectionParams {
+    /// `check_only`: boolean.
+    pub check_only: Option<bool>,
+    /// `continue_on_failure`: boolean, default `false`.
+    pub continue_on_failure: Option<bool>,
+    /// `ignore_warnings`: boolean.
+    pub ignore_warnings: Option<bool>,
+    /// `serial_records`: boolean, default `false`.
+    pub serial_records: Option<bool>,
+}
+
+impl ontap::QueryParams for CloudTargetPatchCollectionParams {
+    fn append_to(&self, query: &mut ontap::Query) {
+        if let Some(value) = &self.check_only {
+            query.push("check_only", value);
+        }
+        if let Some(value) = &self.continue_on_failure {
+            query.push("continue_on_failure", value);
+        }
+        if let Some(value) = &self.ignore_warnings {
+            query.push("ignore_warnings", value);
+        }
+        if let Some(value) = &self.serial_records {
+            query.push("serial_records", value);
+        }
+    }
+}
+
+/// The query parameters of `DELETE /api/cloud/targets`, typed: [`CloudTarget`]'s DELETE by query (`delete_collection`) takes them in [`ontap::CallOptions::with`]; `CallOptions::param` still sends any other.
+///
+/// ```
+/// use ontap_resources::CloudTargetDeleteCollectionParams;
+///
+/// let options = ontap_core::CallOptions::with(CloudTargetDeleteCollectionParams { continue_on_failure: Some(true), ..Default::default() });
+/// # let _ = options;
+/// ```
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct CloudTargetDeleteCollectionParams {
+    /// `continue_on_failure`: boolean, default `false`.
+    pub continue_on_failure: Option<bool>,
+    /// `serial_records`: boolean, default `false`.
+    pub serial_records: Option<bool>,
+}
+
+impl ontap::QueryParams for CloudTargetDeleteCollectionParams {
+    fn append_to(&self, query: &mut ontap::Query) {
+        if let Some(value) = &self.continue_on_failure {
+            query.push("continue_on_failure", value);
+        }
+        if let Some(value) = &self.serial_records {
+            query.push("serial_records", value);
+        }
+    }
+}
+
+/// The values of [`CloudTarget`](crate::CloudTarget)'s `authentication_type`: open, so that a value a newer ONTAP adds is kept as [`CloudTargetAuthenticationType::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
 pub enum CloudTargetAuthenticationType {
     /// `key`.
@@ -133,7 +242,7 @@ pub enum CloudTargetAuthenticationType {
     Unknown(String),
 }
 
-/// The values of [`CloudTarget`]'s `owner`: open, so that a value a newer ONTAP adds is kept as [`CloudTargetOwner::Unknown`].
+/// The values of [`CloudTarget`](crate::CloudTarget)'s `owner`: open, so that a value a newer ONTAP adds is kept as [`CloudTargetOwner::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
 pub enum CloudTargetOwner {
     /// `fabricpool`.
@@ -147,7 +256,7 @@ pub enum CloudTargetOwner {
     Unknown(String),
 }
 
-/// The values of [`CloudTarget`]'s `scope`: open, so that a value a newer ONTAP adds is kept as [`CloudTargetScope::Unknown`].
+/// The values of [`CloudTarget`](crate::CloudTarget)'s `scope`: open, so that a value a newer ONTAP adds is kept as [`CloudTargetScope::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
 pub enum CloudTargetScope {
     /// `cluster`.
@@ -159,7 +268,7 @@ pub enum CloudTargetScope {
     Unknown(String),
 }
 
-/// The values of [`CloudTarget`]'s `server_side_encryption`: open, so that a value a newer ONTAP adds is kept as [`CloudTargetServerSideEncryption::Unknown`].
+/// The values of [`CloudTarget`](crate::CloudTarget)'s `server_side_encryption`: open, so that a value a newer ONTAP adds is kept as [`CloudTargetServerSideEncryption::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
 pub enum CloudTargetServerSideEncryption {
     /// `none`.
@@ -175,7 +284,7 @@ pub enum CloudTargetServerSideEncryption {
     Unknown(String),
 }
 
-/// The values of [`CloudTarget`]'s `snapmirror_use`: open, so that a value a newer ONTAP adds is kept as [`CloudTargetSnapmirrorUse::Unknown`].
+/// The values of [`CloudTarget`](crate::CloudTarget)'s `snapmirror_use`: open, so that a value a newer ONTAP adds is kept as [`CloudTargetSnapmirrorUse::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
 pub enum CloudTargetSnapmirrorUse {
     /// `data`.
@@ -187,7 +296,7 @@ pub enum CloudTargetSnapmirrorUse {
     Unknown(String),
 }
 
-/// The values of [`CloudTarget`]'s `url_style`: open, so that a value a newer ONTAP adds is kept as [`CloudTargetUrlStyle::Unknown`].
+/// The values of [`CloudTarget`](crate::CloudTarget)'s `url_style`: open, so that a value a newer ONTAP adds is kept as [`CloudTargetUrlStyle::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
 pub enum CloudTargetUrlStyle {
     /// `path_style`.

@@ -21,7 +21,7 @@ use crate::{
 /// assert_eq!(Cluster::KEYS, [] as [&str; 0]);
 /// ```
 #[derive(Debug, Clone, Default, PartialEq, ontap::Resource)]
-#[resource(path = "/cluster", get, post, patch)]
+#[resource(path = "/cluster", get, post, patch, params(post = ClusterPostParams))]
 pub struct Cluster {
     /// `_links`: [`ontap::Links`]; read by GET.
     #[resource(get, rename = "_links")]
@@ -29,7 +29,7 @@ pub struct Cluster {
     /// `_tags`: list of string, at most 64 items; read by GET; sent by POST and PATCH.
     #[resource(get, post, patch, rename = "_tags")]
     pub tags: Option<Vec<String>>,
-    /// `active_directory`: [`ClusterActiveDirectory`]; read by GET; sent by POST and PATCH.
+    /// `active_directory`: [`ClusterActiveDirectory`](crate::ClusterActiveDirectory); read by GET; sent by POST and PATCH.
     #[resource(get, post, patch)]
     pub active_directory: Option<ClusterActiveDirectory>,
     /// `auto_enable_activity_tracking`: boolean; read by GET; sent by POST and PATCH.
@@ -38,13 +38,13 @@ pub struct Cluster {
     /// `auto_enable_analytics`: boolean; read by GET; sent by POST and PATCH.
     #[resource(get, post, patch)]
     pub auto_enable_analytics: Option<bool>,
-    /// `certificate`: [`SecurityCertificateReference`]; read by GET; sent by PATCH.
+    /// `certificate`: [`SecurityCertificateReference`](crate::SecurityCertificateReference); read by GET; sent by PATCH.
     #[resource(get, patch)]
     pub certificate: Option<SecurityCertificateReference>,
     /// `cluster_network_overlay_enabled`: boolean; read by GET; sent by POST.
     #[resource(get, post)]
     pub cluster_network_overlay_enabled: Option<bool>,
-    /// `configuration_backup`: [`ConfigurationBackup`]; sent by POST.
+    /// `configuration_backup`: [`ConfigurationBackup`](crate::ConfigurationBackup); sent by POST.
     #[resource(post)]
     pub configuration_backup: Option<ConfigurationBackup>,
     /// `contact`: string; read by GET; sent by POST and PATCH.
@@ -56,22 +56,22 @@ pub struct Cluster {
     /// `dns_domains`: list of string, at most 6 items; read by GET; sent by POST and PATCH.
     #[resource(get, post, patch)]
     pub dns_domains: Option<Vec<String>>,
-    /// `ha`: [`ClusterHa`]; read by GET; sent by POST and PATCH.
+    /// `ha`: [`ClusterHa`](crate::ClusterHa); read by GET; sent by POST and PATCH.
     #[resource(get, post, patch)]
     pub ha: Option<ClusterHa>,
-    /// `license`: [`LicenseKeys`]; sent by POST.
+    /// `license`: [`LicenseKeys`](crate::LicenseKeys); sent by POST.
     #[resource(post)]
     pub license: Option<LicenseKeys>,
     /// `location`: string; read by GET; sent by POST and PATCH.
     #[resource(get, post, patch)]
     pub location: Option<String>,
-    /// `management_interface`: [`ClusterManagementInterface`]; sent by POST.
+    /// `management_interface`: [`ClusterManagementInterface`](crate::ClusterManagementInterface); sent by POST.
     #[resource(post)]
     pub management_interface: Option<ClusterManagementInterface>,
-    /// `management_interfaces`: list of [`IpInterfaceReference`]; read by GET.
+    /// `management_interfaces`: list of [`IpInterfaceReference`](crate::IpInterfaceReference); read by GET.
     #[resource(get)]
     pub management_interfaces: Option<Vec<IpInterfaceReference>>,
-    /// `metric`: [`PerformanceMetric`]; read by GET.
+    /// `metric`: [`PerformanceMetric`](crate::PerformanceMetric); read by GET.
     #[resource(get)]
     pub metric: Option<PerformanceMetric>,
     /// `name`: string; read by GET; sent by POST and PATCH.
@@ -80,7 +80,7 @@ pub struct Cluster {
     /// `name_servers`: list of string, at most 3 items; read by GET; sent by POST and PATCH.
     #[resource(get, post, patch)]
     pub name_servers: Option<Vec<String>>,
-    /// `nodes`: list of [`Node`]; sent by POST.
+    /// `nodes`: list of [`Node`](crate::Node); sent by POST.
     #[resource(post)]
     pub nodes: Option<Vec<Node>>,
     /// `ntp_servers`: list of string; read by GET; sent by POST.
@@ -89,22 +89,54 @@ pub struct Cluster {
     /// `password`: secret string ([`ontap::Secret`]); sent by POST; printed as `*********`.
     #[resource(post)]
     pub password: Option<ontap::Secret>,
-    /// `peering_policy`: [`ClusterPeeringPolicy`]; read by GET.
+    /// `peering_policy`: [`ClusterPeeringPolicy`](crate::ClusterPeeringPolicy); read by GET.
     #[resource(get)]
     pub peering_policy: Option<ClusterPeeringPolicy>,
     /// `san_optimized`: boolean; read by GET.
     #[resource(get)]
     pub san_optimized: Option<bool>,
-    /// `statistics`: [`PerformanceMetricRaw`]; read by GET.
+    /// `statistics`: [`PerformanceMetricRaw`](crate::PerformanceMetricRaw); read by GET.
     #[resource(get)]
     pub statistics: Option<PerformanceMetricRaw>,
-    /// `timezone`: [`TimezoneCluster`]; read by GET; sent by POST and PATCH.
+    /// `timezone`: [`TimezoneCluster`](crate::TimezoneCluster); read by GET; sent by POST and PATCH.
     #[resource(get, post, patch)]
     pub timezone: Option<TimezoneCluster>,
     /// `uuid`: string, format `uuid`; read by GET.
     #[resource(get)]
     pub uuid: Option<String>,
-    /// `version`: [`Version`]; read by GET.
+    /// `version`: [`Version`](crate::Version); read by GET.
     #[resource(get)]
     pub version: Option<Version>,
+}
+
+/// The query parameters of `POST /api/cluster`, typed: [`Cluster`]'s `post` takes them in [`ontap::CallOptions::with`]; `CallOptions::param` still sends any other.
+///
+/// ```
+/// use ontap_resources::ClusterPostParams;
+///
+/// let options = ontap_core::CallOptions::with(ClusterPostParams { create_recommended_aggregates: Some(true), ..Default::default() });
+/// # let _ = options;
+/// ```
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct ClusterPostParams {
+    /// `create_recommended_aggregates`: boolean, default `false`.
+    pub create_recommended_aggregates: Option<bool>,
+    /// `keep_precluster_config`: boolean, default `false`.
+    pub keep_precluster_config: Option<bool>,
+    /// `single_node_cluster`: boolean.
+    pub single_node_cluster: Option<bool>,
+}
+
+impl ontap::QueryParams for ClusterPostParams {
+    fn append_to(&self, query: &mut ontap::Query) {
+        if let Some(value) = &self.create_recommended_aggregates {
+            query.push("create_recommended_aggregates", value);
+        }
+        if let Some(value) = &self.keep_precluster_config {
+            query.push("keep_precluster_config", value);
+        }
+        if let Some(value) = &self.single_node_cluster {
+            query.push("single_node_cluster", value);
+        }
+    }
 }

@@ -23,21 +23,21 @@ pub struct Chassis {
     /// `id`: string; read by GET; a key of the instance path.
     #[resource(get, key)]
     pub id: Option<String>,
-    /// `frus`: list of [`ChassisFrus`]; read by GET.
+    /// `frus`: list of [`ChassisFrus`](crate::ChassisFrus); read by GET.
     #[resource(get)]
     pub frus: Option<Vec<ChassisFrus>>,
-    /// `nodes`: list of [`ChassisNode`]; read by GET.
+    /// `nodes`: list of [`ChassisNode`](crate::ChassisNode); read by GET.
     #[resource(get)]
     pub nodes: Option<Vec<ChassisNode>>,
-    /// `shelves`: list of [`Shelf`]; read by GET.
+    /// `shelves`: list of [`Shelf`](crate::Shelf); read by GET.
     #[resource(get)]
     pub shelves: Option<Vec<Shelf>>,
-    /// `state`: [`ChassisState`] (`ok`, `error`); read by GET.
+    /// `state`: [`ChassisState`](crate::ChassisState) (`ok`, `error`); read by GET.
     #[resource(get)]
     pub state: Option<ChassisState>,
 }
 
-/// The values of [`Chassis`]'s `state`: open, so that a value a newer ONTAP adds is kept as [`ChassisState::Unknown`].
+/// The values of [`Chassis`](crate::Chassis)'s `state`: open, so that a value a newer ONTAP adds is kept as [`ChassisState::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
 pub enum ChassisState {
     /// `ok`.

@@ -26,7 +26,7 @@ pub struct CounterTable {
     /// `_links`: [`ontap::Links`]; read by GET.
     #[resource(get, rename = "_links")]
     pub links: Option<ontap::Links>,
-    /// `counter_schemas`: list of [`CounterSchema`]; read by GET.
+    /// `counter_schemas`: list of [`CounterSchema`](crate::CounterSchema); read by GET.
     #[resource(get)]
     pub counter_schemas: Option<Vec<CounterSchema>>,
     /// `description`: string; read by GET.

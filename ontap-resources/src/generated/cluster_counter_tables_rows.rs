@@ -27,16 +27,16 @@ pub struct CounterRow {
     /// `_links`: [`ontap::Links`]; read by GET.
     #[resource(get, rename = "_links")]
     pub links: Option<ontap::Links>,
-    /// `aggregation`: [`InstanceCounterAggregation`]; read by GET.
+    /// `aggregation`: [`InstanceCounterAggregation`](crate::InstanceCounterAggregation); read by GET.
     #[resource(get)]
     pub aggregation: Option<InstanceCounterAggregation>,
-    /// `counter_table`: [`CounterTableReference`]; read by GET; holds a key of the enclosing object's path.
+    /// `counter_table`: [`CounterTableReference`](crate::CounterTableReference); read by GET; holds a key of the enclosing object's path.
     #[resource(get)]
     pub counter_table: Option<CounterTableReference>,
-    /// `counters`: list of [`Counter`]; read by GET.
+    /// `counters`: list of [`Counter`](crate::Counter); read by GET.
     #[resource(get)]
     pub counters: Option<Vec<Counter>>,
-    /// `properties`: list of [`CounterProperty`]; read by GET.
+    /// `properties`: list of [`CounterProperty`](crate::CounterProperty); read by GET.
     #[resource(get)]
     pub properties: Option<Vec<CounterProperty>>,
 }

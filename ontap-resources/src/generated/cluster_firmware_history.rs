@@ -28,24 +28,24 @@ pub struct FirmwareHistory {
     /// `fw_file_name`: string; read by GET.
     #[resource(get)]
     pub fw_file_name: Option<String>,
-    /// `fw_update_state`: [`FirmwareHistoryFwUpdateState`] (`downloading`, `moving_firmware`, `starting_workers`, `waiting_on_workers`, `completed`, `failed`); read by GET.
+    /// `fw_update_state`: [`FirmwareHistoryFwUpdateState`](crate::FirmwareHistoryFwUpdateState) (`downloading`, `moving_firmware`, `starting_workers`, `waiting_on_workers`, `completed`, `failed`); read by GET.
     #[resource(get)]
     pub fw_update_state: Option<FirmwareHistoryFwUpdateState>,
-    /// `job`: [`JobLink`]; read by GET.
+    /// `job`: [`JobLink`](crate::JobLink); read by GET.
     #[resource(get)]
     pub job: Option<JobLink>,
-    /// `node`: [`NodeReference`]; read by GET.
+    /// `node`: [`NodeReference`](crate::NodeReference); read by GET.
     #[resource(get)]
     pub node: Option<NodeReference>,
     /// `start_time`: timestamp ([`ontap::Timestamp`]); read by GET.
     #[resource(get)]
     pub start_time: Option<ontap::Timestamp>,
-    /// `update_status`: list of [`FirmwareHistoryUpdateState`]; read by GET.
+    /// `update_status`: list of [`FirmwareHistoryUpdateState`](crate::FirmwareHistoryUpdateState); read by GET.
     #[resource(get)]
     pub update_status: Option<Vec<FirmwareHistoryUpdateState>>,
 }
 
-/// The values of [`FirmwareHistory`]'s `fw_update_state`: open, so that a value a newer ONTAP adds is kept as [`FirmwareHistoryFwUpdateState::Unknown`].
+/// The values of [`FirmwareHistory`](crate::FirmwareHistory)'s `fw_update_state`: open, so that a value a newer ONTAP adds is kept as [`FirmwareHistoryFwUpdateState::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
 pub enum FirmwareHistoryFwUpdateState {
     /// `downloading`.

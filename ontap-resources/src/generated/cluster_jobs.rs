@@ -26,7 +26,7 @@ use crate::{JobNode, SvmReference};
 /// # Ok(()) }
 /// ```
 #[derive(Debug, Clone, Default, PartialEq, ontap::Resource)]
-#[resource(path = "/cluster/jobs", get, patch, collection, patch_collection)]
+#[resource(path = "/cluster/jobs", get, patch, collection, patch_collection, params(patch = JobPatchParams, patch_collection = JobPatchCollectionParams))]
 pub struct Job {
     /// The job's identifier (uuid string, read by GET; the key of its path
     /// `/cluster/jobs/{uuid}`).
@@ -68,4 +68,72 @@ pub struct Job {
     /// The SVM the job runs for, if any (name and uuid, read by GET).
     #[resource(get)]
     pub svm: Option<SvmReference>,
+}
+
+/// The query parameters of `PATCH /api/cluster/jobs/{uuid}`, typed: [`Job`]'s `patch` takes them in [`ontap::CallOptions::with`]; `CallOptions::param` still sends any other.
+///
+/// ```
+/// use ontap_resources::JobPatchParams;
+///
+/// let options = ontap_core::CallOptions::with(JobPatchParams::default());
+/// # let _ = options;
+/// ```
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct JobPatchParams {
+    /// `action`: [`JobPatchAction`](crate::JobPatchAction).
+    pub action: Option<JobPatchAction>,
+}
+
+impl ontap::QueryParams for JobPatchParams {
+    fn append_to(&self, query: &mut ontap::Query) {
+        if let Some(value) = &self.action {
+            query.push("action", value);
+        }
+    }
+}
+
+/// The query parameters of `PATCH /api/cluster/jobs`, typed: [`Job`]'s PATCH by query (`patch_collection`) takes them in [`ontap::CallOptions::with`]; `CallOptions::param` still sends any other.
+///
+/// ```
+/// use ontap_resources::JobPatchCollectionParams;
+///
+/// let options = ontap_core::CallOptions::with(JobPatchCollectionParams { continue_on_failure: Some(true), ..Default::default() });
+/// # let _ = options;
+/// ```
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct JobPatchCollectionParams {
+    /// `action`: string.
+    pub action: Option<String>,
+    /// `continue_on_failure`: boolean, default `false`.
+    pub continue_on_failure: Option<bool>,
+    /// `serial_records`: boolean, default `false`.
+    pub serial_records: Option<bool>,
+}
+
+impl ontap::QueryParams for JobPatchCollectionParams {
+    fn append_to(&self, query: &mut ontap::Query) {
+        if let Some(value) = &self.action {
+            query.push("action", value);
+        }
+        if let Some(value) = &self.continue_on_failure {
+            query.push("continue_on_failure", value);
+        }
+        if let Some(value) = &self.serial_records {
+            query.push("serial_records", value);
+        }
+    }
+}
+
+/// The values of [`JobPatchParams`]'s `action`: open, so that a value a newer ONTAP adds is kept as [`JobPatchAction::Unknown`].
+#[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
+pub enum JobPatchAction {
+    /// `pause`.
+    Pause,
+    /// `resume`.
+    Resume,
+    /// `cancel`.
+    Cancel,
+    /// A value the model does not list, kept as ONTAP wrote it.
+    #[open_enum(other)]
+    Unknown(String),
 }

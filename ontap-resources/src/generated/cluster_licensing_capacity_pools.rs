@@ -26,10 +26,10 @@ pub struct CapacityPool {
     /// `_links`: [`ontap::Links`]; read by GET.
     #[resource(get, rename = "_links")]
     pub links: Option<ontap::Links>,
-    /// `license_manager`: [`LicenseManagerReference`]; read by GET.
+    /// `license_manager`: [`LicenseManagerReference`](crate::LicenseManagerReference); read by GET.
     #[resource(get)]
     pub license_manager: Option<LicenseManagerReference>,
-    /// `nodes`: list of [`CapacityPoolNode`]; read by GET.
+    /// `nodes`: list of [`CapacityPoolNode`](crate::CapacityPoolNode); read by GET.
     #[resource(get)]
     pub nodes: Option<Vec<CapacityPoolNode>>,
 }

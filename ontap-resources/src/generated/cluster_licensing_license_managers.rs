@@ -18,13 +18,7 @@ use crate::LicenseManagerUri;
 /// assert_eq!(LicenseManager::KEYS, ["uuid"] as [&str; 1]);
 /// ```
 #[derive(Debug, Clone, Default, PartialEq, ontap::Resource)]
-#[resource(
-    path = "/cluster/licensing/license-managers",
-    get,
-    patch,
-    collection,
-    patch_collection
-)]
+#[resource(path = "/cluster/licensing/license-managers", get, patch, collection, patch_collection, params(patch_collection = LicenseManagerPatchCollectionParams))]
 pub struct LicenseManager {
     /// `uuid`: string, format `uuid`; read by GET; a key of the instance path.
     #[resource(get, key)]
@@ -35,7 +29,34 @@ pub struct LicenseManager {
     /// `default`: boolean; read by GET.
     #[resource(get)]
     pub default: Option<bool>,
-    /// `uri`: [`LicenseManagerUri`]; read by GET; sent by PATCH.
+    /// `uri`: [`LicenseManagerUri`](crate::LicenseManagerUri); read by GET; sent by PATCH.
     #[resource(get, patch)]
     pub uri: Option<LicenseManagerUri>,
+}
+
+/// The query parameters of `PATCH /api/cluster/licensing/license-managers`, typed: [`LicenseManager`]'s PATCH by query (`patch_collection`) takes them in [`ontap::CallOptions::with`]; `CallOptions::param` still sends any other.
+///
+/// ```
+/// use ontap_resources::LicenseManagerPatchCollectionParams;
+///
+/// let options = ontap_core::CallOptions::with(LicenseManagerPatchCollectionParams { continue_on_failure: Some(true), ..Default::default() });
+/// # let _ = options;
+/// ```
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct LicenseManagerPatchCollectionParams {
+    /// `continue_on_failure`: boolean, default `false`.
+    pub continue_on_failure: Option<bool>,
+    /// `serial_records`: boolean, default `false`.
+    pub serial_records: Option<bool>,
+}
+
+impl ontap::QueryParams for LicenseManagerPatchCollectionParams {
+    fn append_to(&self, query: &mut ontap::Query) {
+        if let Some(value) = &self.continue_on_failure {
+            query.push("continue_on_failure", value);
+        }
+        if let Some(value) = &self.serial_records {
+            query.push("serial_records", value);
+        }
+    }
 }

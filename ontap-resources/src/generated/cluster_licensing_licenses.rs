@@ -18,14 +18,7 @@ use crate::{Entitlement, License};
 /// assert_eq!(LicensePackage::KEYS, ["name"] as [&str; 1]);
 /// ```
 #[derive(Debug, Clone, Default, PartialEq, ontap::Resource)]
-#[resource(
-    path = "/cluster/licensing/licenses",
-    get,
-    post,
-    delete,
-    collection,
-    delete_collection
-)]
+#[resource(path = "/cluster/licensing/licenses", get, post, delete, collection, delete_collection, params(delete = LicensePackageDeleteParams, delete_collection = LicensePackageDeleteCollectionParams))]
 pub struct LicensePackage {
     /// `name`: string; read by GET; a key of the instance path.
     #[resource(get, key)]
@@ -36,24 +29,78 @@ pub struct LicensePackage {
     /// `description`: string; read by GET.
     #[resource(get)]
     pub description: Option<String>,
-    /// `entitlement`: [`Entitlement`]; read by GET.
+    /// `entitlement`: [`Entitlement`](crate::Entitlement); read by GET.
     #[resource(get)]
     pub entitlement: Option<Entitlement>,
     /// `keys`: list of string; sent by POST.
     #[resource(post)]
     pub keys: Option<Vec<String>>,
-    /// `licenses`: list of [`License`]; read by GET.
+    /// `licenses`: list of [`License`](crate::License); read by GET.
     #[resource(get)]
     pub licenses: Option<Vec<License>>,
-    /// `scope`: [`LicensePackageScope`] (`not_available`, `site`, `cluster`, `node`); read by GET.
+    /// `scope`: [`LicensePackageScope`](crate::LicensePackageScope) (`not_available`, `site`, `cluster`, `node`); read by GET.
     #[resource(get)]
     pub scope: Option<LicensePackageScope>,
-    /// `state`: [`LicensePackageState`] (`compliant`, `noncompliant`, `unlicensed`, `unknown`); read by GET.
+    /// `state`: [`LicensePackageState`](crate::LicensePackageState) (`compliant`, `noncompliant`, `unlicensed`, `unknown`); read by GET.
     #[resource(get)]
     pub state: Option<LicensePackageState>,
 }
 
-/// The values of [`LicensePackage`]'s `scope`: open, so that a value a newer ONTAP adds is kept as [`LicensePackageScope::Unknown`].
+/// The query parameters of `DELETE /api/cluster/licensing/licenses/{name}`, typed: [`LicensePackage`]'s `delete` takes them in [`ontap::CallOptions::with`]; `CallOptions::param` still sends any other.
+///
+/// ```
+/// use ontap_resources::LicensePackageDeleteParams;
+///
+/// let options = ontap_core::CallOptions::with(LicensePackageDeleteParams::default());
+/// # let _ = options;
+/// ```
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct LicensePackageDeleteParams {
+    /// `serial_number`: string, required by the model.
+    pub serial_number: Option<String>,
+}
+
+impl ontap::QueryParams for LicensePackageDeleteParams {
+    fn append_to(&self, query: &mut ontap::Query) {
+        if let Some(value) = &self.serial_number {
+            query.push("serial_number", value);
+        }
+    }
+}
+
+/// The query parameters of `DELETE /api/cluster/licensing/licenses`, typed: [`LicensePackage`]'s DELETE by query (`delete_collection`) takes them in [`ontap::CallOptions::with`]; `CallOptions::param` still sends any other.
+///
+/// ```
+/// use ontap_resources::LicensePackageDeleteCollectionParams;
+///
+/// let options = ontap_core::CallOptions::with(LicensePackageDeleteCollectionParams { continue_on_failure: Some(true), ..Default::default() });
+/// # let _ = options;
+/// ```
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct LicensePackageDeleteCollectionParams {
+    /// `continue_on_failure`: boolean, default `false`.
+    pub continue_on_failure: Option<bool>,
+    /// `serial_number`: string, required by the model.
+    pub serial_number: Option<String>,
+    /// `serial_records`: boolean, default `false`.
+    pub serial_records: Option<bool>,
+}
+
+impl ontap::QueryParams for LicensePackageDeleteCollectionParams {
+    fn append_to(&self, query: &mut ontap::Query) {
+        if let Some(value) = &self.continue_on_failure {
+            query.push("continue_on_failure", value);
+        }
+        if let Some(value) = &self.serial_number {
+            query.push("serial_number", value);
+        }
+        if let Some(value) = &self.serial_records {
+            query.push("serial_records", value);
+        }
+    }
+}
+
+/// The values of [`LicensePackage`](crate::LicensePackage)'s `scope`: open, so that a value a newer ONTAP adds is kept as [`LicensePackageScope::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
 pub enum LicensePackageScope {
     /// `not_available`.
@@ -69,7 +116,7 @@ pub enum LicensePackageScope {
     Unknown(String),
 }
 
-/// The values of [`LicensePackage`]'s `state`: open, so that a value a newer ONTAP adds is kept as [`LicensePackageState::Unknown`].
+/// The values of [`LicensePackage`](crate::LicensePackage)'s `state`: open, so that a value a newer ONTAP adds is kept as [`LicensePackageState::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
 pub enum LicensePackageState {
     /// `compliant`.

@@ -18,16 +18,7 @@ use crate::{ClusterPeerReference, MetroclusterDrGroup};
 /// assert_eq!(Mediator::KEYS, ["uuid"] as [&str; 1]);
 /// ```
 #[derive(Debug, Clone, Default, PartialEq, ontap::Resource)]
-#[resource(
-    path = "/cluster/mediators",
-    get,
-    post,
-    patch,
-    delete,
-    collection,
-    patch_collection,
-    delete_collection
-)]
+#[resource(path = "/cluster/mediators", get, post, patch, delete, collection, patch_collection, delete_collection, params(patch_collection = MediatorPatchCollectionParams, delete_collection = MediatorDeleteCollectionParams))]
 pub struct Mediator {
     /// `uuid`: string; read by GET; a key of the instance path.
     #[resource(get, key)]
@@ -44,10 +35,10 @@ pub struct Mediator {
     /// `ca_certificate`: string; sent by POST.
     #[resource(post)]
     pub ca_certificate: Option<String>,
-    /// `connection_type`: [`MediatorConnectionType`] (`iscsi_mediator`, `https_mediator`); read by GET; sent by POST.
+    /// `connection_type`: [`MediatorConnectionType`](crate::MediatorConnectionType) (`iscsi_mediator`, `https_mediator`); read by GET; sent by POST.
     #[resource(get, post)]
     pub connection_type: Option<MediatorConnectionType>,
-    /// `dr_group`: [`MetroclusterDrGroup`]; read by GET; sent by POST and PATCH.
+    /// `dr_group`: [`MetroclusterDrGroup`](crate::MetroclusterDrGroup); read by GET; sent by POST and PATCH.
     #[resource(get, post, patch)]
     pub dr_group: Option<MetroclusterDrGroup>,
     /// `ip_address`: string; read by GET; sent by POST.
@@ -62,7 +53,7 @@ pub struct Mediator {
     /// `password`: secret string ([`ontap::Secret`]); sent by POST; printed as `*********`.
     #[resource(post)]
     pub password: Option<ontap::Secret>,
-    /// `peer_cluster`: [`ClusterPeerReference`]; read by GET; sent by POST.
+    /// `peer_cluster`: [`ClusterPeerReference`](crate::ClusterPeerReference); read by GET; sent by POST.
     #[resource(get, post)]
     pub peer_cluster: Option<ClusterPeerReference>,
     /// `peer_mediator_connectivity`: string; read by GET.
@@ -83,7 +74,7 @@ pub struct Mediator {
     /// `strict_cert_validation`: boolean; read by GET; sent by POST and PATCH.
     #[resource(get, post, patch)]
     pub strict_cert_validation: Option<bool>,
-    /// `type`: [`MediatorType`] (`cloud`, `on_prem`); read by GET; sent by POST.
+    /// `type`: [`MediatorType`](crate::MediatorType) (`cloud`, `on_prem`); read by GET; sent by POST.
     #[resource(get, post, rename = "type")]
     pub type_: Option<MediatorType>,
     /// `use_http_proxy_local`: boolean; read by GET; sent by POST and PATCH.
@@ -97,7 +88,61 @@ pub struct Mediator {
     pub user: Option<String>,
 }
 
-/// The values of [`Mediator`]'s `connection_type`: open, so that a value a newer ONTAP adds is kept as [`MediatorConnectionType::Unknown`].
+/// The query parameters of `PATCH /api/cluster/mediators`, typed: [`Mediator`]'s PATCH by query (`patch_collection`) takes them in [`ontap::CallOptions::with`]; `CallOptions::param` still sends any other.
+///
+/// ```
+/// use ontap_resources::MediatorPatchCollectionParams;
+///
+/// let options = ontap_core::CallOptions::with(MediatorPatchCollectionParams { continue_on_failure: Some(true), ..Default::default() });
+/// # let _ = options;
+/// ```
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct MediatorPatchCollectionParams {
+    /// `continue_on_failure`: boolean, default `false`.
+    pub continue_on_failure: Option<bool>,
+    /// `serial_records`: boolean, default `false`.
+    pub serial_records: Option<bool>,
+}
+
+impl ontap::QueryParams for MediatorPatchCollectionParams {
+    fn append_to(&self, query: &mut ontap::Query) {
+        if let Some(value) = &self.continue_on_failure {
+            query.push("continue_on_failure", value);
+        }
+        if let Some(value) = &self.serial_records {
+            query.push("serial_records", value);
+        }
+    }
+}
+
+/// The query parameters of `DELETE /api/cluster/mediators`, typed: [`Mediator`]'s DELETE by query (`delete_collection`) takes them in [`ontap::CallOptions::with`]; `CallOptions::param` still sends any other.
+///
+/// ```
+/// use ontap_resources::MediatorDeleteCollectionParams;
+///
+/// let options = ontap_core::CallOptions::with(MediatorDeleteCollectionParams { continue_on_failure: Some(true), ..Default::default() });
+/// # let _ = options;
+/// ```
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct MediatorDeleteCollectionParams {
+    /// `continue_on_failure`: boolean, default `false`.
+    pub continue_on_failure: Option<bool>,
+    /// `serial_records`: boolean, default `false`.
+    pub serial_records: Option<bool>,
+}
+
+impl ontap::QueryParams for MediatorDeleteCollectionParams {
+    fn append_to(&self, query: &mut ontap::Query) {
+        if let Some(value) = &self.continue_on_failure {
+            query.push("continue_on_failure", value);
+        }
+        if let Some(value) = &self.serial_records {
+            query.push("serial_records", value);
+        }
+    }
+}
+
+/// The values of [`Mediator`](crate::Mediator)'s `connection_type`: open, so that a value a newer ONTAP adds is kept as [`MediatorConnectionType::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
 pub enum MediatorConnectionType {
     /// `iscsi_mediator`.
@@ -109,7 +154,7 @@ pub enum MediatorConnectionType {
     Unknown(String),
 }
 
-/// The values of [`Mediator`]'s `type`: open, so that a value a newer ONTAP adds is kept as [`MediatorType::Unknown`].
+/// The values of [`Mediator`](crate::Mediator)'s `type`: open, so that a value a newer ONTAP adds is kept as [`MediatorType::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
 pub enum MediatorType {
     /// `cloud`.

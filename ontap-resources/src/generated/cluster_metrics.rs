@@ -22,19 +22,19 @@ pub struct ClusterMetrics {
     /// `_links`: [`ontap::Links`]; read by GET.
     #[resource(get, rename = "_links")]
     pub links: Option<ontap::Links>,
-    /// `duration`: [`ClusterMetricsDuration`] (`PT15S`, `PT4M`, `PT30M`, `PT2H`, `P1D`, `PT5M`); read by GET.
+    /// `duration`: [`ClusterMetricsDuration`](crate::ClusterMetricsDuration) (`PT15S`, `PT4M`, `PT30M`, `PT2H`, `P1D`, `PT5M`); read by GET.
     #[resource(get)]
     pub duration: Option<ClusterMetricsDuration>,
-    /// `iops`: [`PerformanceMetricIoType`]; read by GET.
+    /// `iops`: [`PerformanceMetricIoType`](crate::PerformanceMetricIoType); read by GET.
     #[resource(get)]
     pub iops: Option<PerformanceMetricIoType>,
-    /// `latency`: [`PerformanceMetricIoType`]; read by GET.
+    /// `latency`: [`PerformanceMetricIoType`](crate::PerformanceMetricIoType); read by GET.
     #[resource(get)]
     pub latency: Option<PerformanceMetricIoType>,
-    /// `status`: [`ClusterMetricsStatus`] (`ok`, `error`, `partial_no_data`, `partial_no_response`, `partial_other_error`, `negative_delta`, `not_found`, `backfilled_data`, `inconsistent_delta_time`, `inconsistent_old_data`, `partial_no_uuid`); read by GET.
+    /// `status`: [`ClusterMetricsStatus`](crate::ClusterMetricsStatus) (`ok`, `error`, `partial_no_data`, `partial_no_response`, `partial_other_error`, `negative_delta`, `not_found`, `backfilled_data`, `inconsistent_delta_time`, `inconsistent_old_data`, `partial_no_uuid`); read by GET.
     #[resource(get)]
     pub status: Option<ClusterMetricsStatus>,
-    /// `throughput`: [`PerformanceMetricIoType`]; read by GET.
+    /// `throughput`: [`PerformanceMetricIoType`](crate::PerformanceMetricIoType); read by GET.
     #[resource(get)]
     pub throughput: Option<PerformanceMetricIoType>,
     /// `timestamp`: timestamp ([`ontap::Timestamp`]); read by GET.
@@ -42,7 +42,7 @@ pub struct ClusterMetrics {
     pub timestamp: Option<ontap::Timestamp>,
 }
 
-/// The values of [`ClusterMetrics`]'s `duration`: open, so that a value a newer ONTAP adds is kept as [`ClusterMetricsDuration::Unknown`].
+/// The values of [`ClusterMetrics`](crate::ClusterMetrics)'s `duration`: open, so that a value a newer ONTAP adds is kept as [`ClusterMetricsDuration::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
 pub enum ClusterMetricsDuration {
     /// `PT15S`.
@@ -68,7 +68,7 @@ pub enum ClusterMetricsDuration {
     Unknown(String),
 }
 
-/// The values of [`ClusterMetrics`]'s `status`: open, so that a value a newer ONTAP adds is kept as [`ClusterMetricsStatus::Unknown`].
+/// The values of [`ClusterMetrics`](crate::ClusterMetrics)'s `status`: open, so that a value a newer ONTAP adds is kept as [`ClusterMetricsStatus::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
 pub enum ClusterMetricsStatus {
     /// `ok`.

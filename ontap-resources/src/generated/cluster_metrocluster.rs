@@ -17,38 +17,70 @@ use crate::{ClusterReference, DrPair, MccipPort, Mediator, MetroclusterLocal, Me
 /// assert_eq!(Metrocluster::KEYS, [] as [&str; 0]);
 /// ```
 #[derive(Debug, Clone, Default, PartialEq, ontap::Resource)]
-#[resource(path = "/cluster/metrocluster", get, post, patch)]
+#[resource(path = "/cluster/metrocluster", get, post, patch, params(patch = MetroclusterPatchParams))]
 pub struct Metrocluster {
     /// `_links`: [`ontap::Links`]; read by GET.
     #[resource(get, rename = "_links")]
     pub links: Option<ontap::Links>,
-    /// `configuration_type`: [`MetroclusterConfigurationType`] (`invalid`, `stretch`, `fabric`, `two_node_fabric`, `ip_fabric`, `ip_two_node_fabric`, `mixed_fabric`); read by GET.
+    /// `configuration_type`: [`MetroclusterConfigurationType`](crate::MetroclusterConfigurationType) (`invalid`, `stretch`, `fabric`, `two_node_fabric`, `ip_fabric`, `ip_two_node_fabric`, `mixed_fabric`); read by GET.
     #[resource(get)]
     pub configuration_type: Option<MetroclusterConfigurationType>,
-    /// `dr_pairs`: list of [`DrPair`]; sent by POST.
+    /// `dr_pairs`: list of [`DrPair`](crate::DrPair); sent by POST.
     #[resource(post)]
     pub dr_pairs: Option<Vec<DrPair>>,
     /// `encryption_enabled`: boolean; read by GET; sent by POST and PATCH.
     #[resource(get, post, patch)]
     pub encryption_enabled: Option<bool>,
-    /// `local`: [`MetroclusterLocal`]; read by GET.
+    /// `local`: [`MetroclusterLocal`](crate::MetroclusterLocal); read by GET.
     #[resource(get)]
     pub local: Option<MetroclusterLocal>,
-    /// `mccip_ports`: list of [`MccipPort`]; sent by POST.
+    /// `mccip_ports`: list of [`MccipPort`](crate::MccipPort); sent by POST.
     #[resource(post)]
     pub mccip_ports: Option<Vec<MccipPort>>,
-    /// `mediator`: [`Mediator`]; sent by POST.
+    /// `mediator`: [`Mediator`](crate::Mediator); sent by POST.
     #[resource(post)]
     pub mediator: Option<Mediator>,
-    /// `partner_cluster`: [`ClusterReference`]; sent by POST.
+    /// `partner_cluster`: [`ClusterReference`](crate::ClusterReference); sent by POST.
     #[resource(post)]
     pub partner_cluster: Option<ClusterReference>,
-    /// `remote`: [`MetroclusterRemote`]; read by GET.
+    /// `remote`: [`MetroclusterRemote`](crate::MetroclusterRemote); read by GET.
     #[resource(get)]
     pub remote: Option<MetroclusterRemote>,
 }
 
-/// The values of [`Metrocluster`]'s `configuration_type`: open, so that a value a newer ONTAP adds is kept as [`MetroclusterConfigurationType::Unknown`].
+/// The query parameters of `PATCH /api/cluster/metrocluster`, typed: [`Metrocluster`]'s `patch` takes them in [`ontap::CallOptions::with`]; `CallOptions::param` still sends any other.
+///
+/// ```
+/// use ontap_resources::MetroclusterPatchParams;
+///
+/// let options = ontap_core::CallOptions::with(MetroclusterPatchParams { encryption_enabled: Some(true), ..Default::default() });
+/// # let _ = options;
+/// ```
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct MetroclusterPatchParams {
+    /// `action`: string.
+    pub action: Option<String>,
+    /// `dr_group_id`: integer.
+    pub dr_group_id: Option<i64>,
+    /// `encryption_enabled`: boolean.
+    pub encryption_enabled: Option<bool>,
+}
+
+impl ontap::QueryParams for MetroclusterPatchParams {
+    fn append_to(&self, query: &mut ontap::Query) {
+        if let Some(value) = &self.action {
+            query.push("action", value);
+        }
+        if let Some(value) = &self.dr_group_id {
+            query.push("dr_group_id", value);
+        }
+        if let Some(value) = &self.encryption_enabled {
+            query.push("encryption_enabled", value);
+        }
+    }
+}
+
+/// The values of [`Metrocluster`](crate::Metrocluster)'s `configuration_type`: open, so that a value a newer ONTAP adds is kept as [`MetroclusterConfigurationType::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
 pub enum MetroclusterConfigurationType {
     /// `invalid`.

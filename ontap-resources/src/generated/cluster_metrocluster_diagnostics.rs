@@ -21,27 +21,49 @@ use crate::{
 /// assert_eq!(MetroclusterDiagnostics::KEYS, [] as [&str; 0]);
 /// ```
 #[derive(Debug, Clone, Default, PartialEq, ontap::Resource)]
-#[resource(path = "/cluster/metrocluster/diagnostics", get, post)]
+#[resource(path = "/cluster/metrocluster/diagnostics", get, post, params(post = MetroclusterDiagnosticsPostParams))]
 pub struct MetroclusterDiagnostics {
-    /// `aggregate`: [`MetroclusterDiagnosticsAggregate`]; read by GET; sent by POST.
+    /// `aggregate`: [`MetroclusterDiagnosticsAggregate`](crate::MetroclusterDiagnosticsAggregate); read by GET; sent by POST.
     #[resource(get, post)]
     pub aggregate: Option<MetroclusterDiagnosticsAggregate>,
-    /// `cluster`: [`MetroclusterDiagnosticsCluster`]; read by GET; sent by POST.
+    /// `cluster`: [`MetroclusterDiagnosticsCluster`](crate::MetroclusterDiagnosticsCluster); read by GET; sent by POST.
     #[resource(get, post)]
     pub cluster: Option<MetroclusterDiagnosticsCluster>,
-    /// `config-replication`: [`MetroclusterDiagnosticsConfigreplication`]; read by GET; sent by POST.
+    /// `config-replication`: [`MetroclusterDiagnosticsConfigreplication`](crate::MetroclusterDiagnosticsConfigreplication); read by GET; sent by POST.
     #[resource(get, post, rename = "config-replication")]
     pub config_replication: Option<MetroclusterDiagnosticsConfigreplication>,
-    /// `connection`: [`MetroclusterDiagnosticsConnection`]; read by GET; sent by POST.
+    /// `connection`: [`MetroclusterDiagnosticsConnection`](crate::MetroclusterDiagnosticsConnection); read by GET; sent by POST.
     #[resource(get, post)]
     pub connection: Option<MetroclusterDiagnosticsConnection>,
-    /// `interface`: [`MetroclusterDiagnosticsInterface`]; read by GET; sent by POST.
+    /// `interface`: [`MetroclusterDiagnosticsInterface`](crate::MetroclusterDiagnosticsInterface); read by GET; sent by POST.
     #[resource(get, post)]
     pub interface: Option<MetroclusterDiagnosticsInterface>,
-    /// `node`: [`MetroclusterDiagnosticsNode`]; read by GET; sent by POST.
+    /// `node`: [`MetroclusterDiagnosticsNode`](crate::MetroclusterDiagnosticsNode); read by GET; sent by POST.
     #[resource(get, post)]
     pub node: Option<MetroclusterDiagnosticsNode>,
-    /// `volume`: [`MetroclusterDiagnosticsVolume`]; read by GET; sent by POST.
+    /// `volume`: [`MetroclusterDiagnosticsVolume`](crate::MetroclusterDiagnosticsVolume); read by GET; sent by POST.
     #[resource(get, post)]
     pub volume: Option<MetroclusterDiagnosticsVolume>,
+}
+
+/// The query parameters of `POST /api/cluster/metrocluster/diagnostics`, typed: [`MetroclusterDiagnostics`]'s `post` takes them in [`ontap::CallOptions::with`]; `CallOptions::param` still sends any other.
+///
+/// ```
+/// use ontap_resources::MetroclusterDiagnosticsPostParams;
+///
+/// let options = ontap_core::CallOptions::with(MetroclusterDiagnosticsPostParams::default());
+/// # let _ = options;
+/// ```
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct MetroclusterDiagnosticsPostParams {
+    /// `schedule`: integer.
+    pub schedule: Option<i64>,
+}
+
+impl ontap::QueryParams for MetroclusterDiagnosticsPostParams {
+    fn append_to(&self, query: &mut ontap::Query) {
+        if let Some(value) = &self.schedule {
+            query.push("schedule", value);
+        }
+    }
 }

@@ -18,14 +18,7 @@ use crate::{ClusterReference, DrPair, MetroclusterMccipPorts};
 /// assert_eq!(MetroclusterDrGroup::KEYS, ["id"] as [&str; 1]);
 /// ```
 #[derive(Debug, Clone, Default, PartialEq, ontap::Resource)]
-#[resource(
-    path = "/cluster/metrocluster/dr-groups",
-    get,
-    post,
-    delete,
-    collection,
-    delete_collection
-)]
+#[resource(path = "/cluster/metrocluster/dr-groups", get, post, delete, collection, delete_collection, params(delete_collection = MetroclusterDrGroupDeleteCollectionParams))]
 pub struct MetroclusterDrGroup {
     /// `id`: integer; read by GET; a key of the instance path.
     #[resource(get, key)]
@@ -33,13 +26,40 @@ pub struct MetroclusterDrGroup {
     /// `_links`: [`ontap::Links`]; read by GET.
     #[resource(get, rename = "_links")]
     pub links: Option<ontap::Links>,
-    /// `dr_pairs`: list of [`DrPair`]; read by GET; sent by POST.
+    /// `dr_pairs`: list of [`DrPair`](crate::DrPair); read by GET; sent by POST.
     #[resource(get, post)]
     pub dr_pairs: Option<Vec<DrPair>>,
-    /// `mccip_ports`: list of [`MetroclusterMccipPorts`]; sent by POST.
+    /// `mccip_ports`: list of [`MetroclusterMccipPorts`](crate::MetroclusterMccipPorts); sent by POST.
     #[resource(post)]
     pub mccip_ports: Option<Vec<MetroclusterMccipPorts>>,
-    /// `partner_cluster`: [`ClusterReference`]; read by GET; sent by POST.
+    /// `partner_cluster`: [`ClusterReference`](crate::ClusterReference); read by GET; sent by POST.
     #[resource(get, post)]
     pub partner_cluster: Option<ClusterReference>,
+}
+
+/// The query parameters of `DELETE /api/cluster/metrocluster/dr-groups`, typed: [`MetroclusterDrGroup`]'s DELETE by query (`delete_collection`) takes them in [`ontap::CallOptions::with`]; `CallOptions::param` still sends any other.
+///
+/// ```
+/// use ontap_resources::MetroclusterDrGroupDeleteCollectionParams;
+///
+/// let options = ontap_core::CallOptions::with(MetroclusterDrGroupDeleteCollectionParams { continue_on_failure: Some(true), ..Default::default() });
+/// # let _ = options;
+/// ```
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct MetroclusterDrGroupDeleteCollectionParams {
+    /// `continue_on_failure`: boolean, default `false`.
+    pub continue_on_failure: Option<bool>,
+    /// `serial_records`: boolean, default `false`.
+    pub serial_records: Option<bool>,
+}
+
+impl ontap::QueryParams for MetroclusterDrGroupDeleteCollectionParams {
+    fn append_to(&self, query: &mut ontap::Query) {
+        if let Some(value) = &self.continue_on_failure {
+            query.push("continue_on_failure", value);
+        }
+        if let Some(value) = &self.serial_records {
+            query.push("serial_records", value);
+        }
+    }
 }

@@ -18,18 +18,12 @@ use crate::{IpInterfaceAndGateway, MetroclusterInterconnectMirror, NodeReference
 /// assert_eq!(MetroclusterInterconnect::KEYS, ["node.uuid", "partner_type", "adapter"] as [&str; 3]);
 /// ```
 #[derive(Debug, Clone, Default, PartialEq, ontap::Resource)]
-#[resource(
-    path = "/cluster/metrocluster/interconnects",
-    get,
-    patch,
-    collection,
-    patch_collection
-)]
+#[resource(path = "/cluster/metrocluster/interconnects", get, patch, collection, patch_collection, params(patch_collection = MetroclusterInterconnectPatchCollectionParams))]
 pub struct MetroclusterInterconnect {
-    /// `node`: [`NodeReference`]; read by GET; sent by PATCH; its `uuid` is a key of the instance path.
+    /// `node`: [`NodeReference`](crate::NodeReference); read by GET; sent by PATCH; its `uuid` is a key of the instance path.
     #[resource(get, patch, key = "uuid")]
     pub node: Option<NodeReference>,
-    /// `partner_type`: [`MetroclusterInterconnectPartnerType`], required by the model (`aux`, `dr`, `ha`); read by GET; a key of the instance path.
+    /// `partner_type`: [`MetroclusterInterconnectPartnerType`](crate::MetroclusterInterconnectPartnerType), required by the model (`aux`, `dr`, `ha`); read by GET; a key of the instance path.
     #[resource(get, key)]
     pub partner_type: Option<MetroclusterInterconnectPartnerType>,
     /// `adapter`: string, required by the model; read by GET; a key of the instance path.
@@ -38,19 +32,19 @@ pub struct MetroclusterInterconnect {
     /// `_links`: [`ontap::Links`]; read by GET.
     #[resource(get, rename = "_links")]
     pub links: Option<ontap::Links>,
-    /// `interfaces`: list of [`IpInterfaceAndGateway`]; read by GET; sent by PATCH.
+    /// `interfaces`: list of [`IpInterfaceAndGateway`](crate::IpInterfaceAndGateway); read by GET; sent by PATCH.
     #[resource(get, patch)]
     pub interfaces: Option<Vec<IpInterfaceAndGateway>>,
-    /// `mirror`: [`MetroclusterInterconnectMirror`]; read by GET; sent by PATCH.
+    /// `mirror`: [`MetroclusterInterconnectMirror`](crate::MetroclusterInterconnectMirror); read by GET; sent by PATCH.
     #[resource(get, patch)]
     pub mirror: Option<MetroclusterInterconnectMirror>,
-    /// `multipath_policy`: [`MetroclusterInterconnectMultipathPolicy`] (`no_mp`, `static_map`, `dynamic_map`, `round_robin`); read by GET.
+    /// `multipath_policy`: [`MetroclusterInterconnectMultipathPolicy`](crate::MetroclusterInterconnectMultipathPolicy) (`no_mp`, `static_map`, `dynamic_map`, `round_robin`); read by GET.
     #[resource(get)]
     pub multipath_policy: Option<MetroclusterInterconnectMultipathPolicy>,
-    /// `state`: [`MetroclusterInterconnectState`] (`down`, `up`); read by GET.
+    /// `state`: [`MetroclusterInterconnectState`](crate::MetroclusterInterconnectState) (`down`, `up`); read by GET.
     #[resource(get)]
     pub state: Option<MetroclusterInterconnectState>,
-    /// `type`: [`MetroclusterInterconnectType`] (`roce`, `iwarp`, `unknown`); read by GET.
+    /// `type`: [`MetroclusterInterconnectType`](crate::MetroclusterInterconnectType) (`roce`, `iwarp`, `unknown`); read by GET.
     #[resource(get, rename = "type")]
     pub type_: Option<MetroclusterInterconnectType>,
     /// `vlan_id`: integer, 1 to 4095; read by GET.
@@ -58,7 +52,34 @@ pub struct MetroclusterInterconnect {
     pub vlan_id: Option<i64>,
 }
 
-/// The values of [`MetroclusterInterconnect`]'s `multipath_policy`: open, so that a value a newer ONTAP adds is kept as [`MetroclusterInterconnectMultipathPolicy::Unknown`].
+/// The query parameters of `PATCH /api/cluster/metrocluster/interconnects`, typed: [`MetroclusterInterconnect`]'s PATCH by query (`patch_collection`) takes them in [`ontap::CallOptions::with`]; `CallOptions::param` still sends any other.
+///
+/// ```
+/// use ontap_resources::MetroclusterInterconnectPatchCollectionParams;
+///
+/// let options = ontap_core::CallOptions::with(MetroclusterInterconnectPatchCollectionParams { continue_on_failure: Some(true), ..Default::default() });
+/// # let _ = options;
+/// ```
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct MetroclusterInterconnectPatchCollectionParams {
+    /// `continue_on_failure`: boolean, default `false`.
+    pub continue_on_failure: Option<bool>,
+    /// `serial_records`: boolean, default `false`.
+    pub serial_records: Option<bool>,
+}
+
+impl ontap::QueryParams for MetroclusterInterconnectPatchCollectionParams {
+    fn append_to(&self, query: &mut ontap::Query) {
+        if let Some(value) = &self.continue_on_failure {
+            query.push("continue_on_failure", value);
+        }
+        if let Some(value) = &self.serial_records {
+            query.push("serial_records", value);
+        }
+    }
+}
+
+/// The values of [`MetroclusterInterconnect`](crate::MetroclusterInterconnect)'s `multipath_policy`: open, so that a value a newer ONTAP adds is kept as [`MetroclusterInterconnectMultipathPolicy::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
 pub enum MetroclusterInterconnectMultipathPolicy {
     /// `no_mp`.
@@ -74,7 +95,7 @@ pub enum MetroclusterInterconnectMultipathPolicy {
     Unknown(String),
 }
 
-/// The values of [`MetroclusterInterconnect`]'s `partner_type`: open, so that a value a newer ONTAP adds is kept as [`MetroclusterInterconnectPartnerType::Unknown`].
+/// The values of [`MetroclusterInterconnect`](crate::MetroclusterInterconnect)'s `partner_type`: open, so that a value a newer ONTAP adds is kept as [`MetroclusterInterconnectPartnerType::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
 pub enum MetroclusterInterconnectPartnerType {
     /// `aux`.
@@ -88,7 +109,7 @@ pub enum MetroclusterInterconnectPartnerType {
     Unknown(String),
 }
 
-/// The values of [`MetroclusterInterconnect`]'s `state`: open, so that a value a newer ONTAP adds is kept as [`MetroclusterInterconnectState::Unknown`].
+/// The values of [`MetroclusterInterconnect`](crate::MetroclusterInterconnect)'s `state`: open, so that a value a newer ONTAP adds is kept as [`MetroclusterInterconnectState::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
 pub enum MetroclusterInterconnectState {
     /// `down`.
@@ -100,7 +121,7 @@ pub enum MetroclusterInterconnectState {
     Unknown(String),
 }
 
-/// The values of [`MetroclusterInterconnect`]'s `type`: open, so that a value a newer ONTAP adds is kept as [`MetroclusterInterconnectType::Unknown`].
+/// The values of [`MetroclusterInterconnect`](crate::MetroclusterInterconnect)'s `type`: open, so that a value a newer ONTAP adds is kept as [`MetroclusterInterconnectType::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
 pub enum MetroclusterInterconnectType {
     /// `roce`.

@@ -20,7 +20,7 @@ use crate::{ClusterReference, MccNode};
 #[derive(Debug, Clone, Default, PartialEq, ontap::Resource)]
 #[resource(path = "/cluster/metrocluster/nodes", get, collection)]
 pub struct MetroclusterNode {
-    /// `node`: [`MccNode`]; read by GET; its `uuid` is a key of the instance path.
+    /// `node`: [`MccNode`](crate::MccNode); read by GET; its `uuid` is a key of the instance path.
     #[resource(get, key = "uuid")]
     pub node: Option<MccNode>,
     /// `_links`: [`ontap::Links`]; read by GET.
@@ -29,51 +29,51 @@ pub struct MetroclusterNode {
     /// `automatic_uso`: boolean; read by GET.
     #[resource(get)]
     pub automatic_uso: Option<bool>,
-    /// `cluster`: [`ClusterReference`]; read by GET.
+    /// `cluster`: [`ClusterReference`](crate::ClusterReference); read by GET.
     #[resource(get)]
     pub cluster: Option<ClusterReference>,
-    /// `configuration_state`: [`MetroclusterNodeConfigurationState`] (`unreachable`, `configured`); read by GET.
+    /// `configuration_state`: [`MetroclusterNodeConfigurationState`](crate::MetroclusterNodeConfigurationState) (`unreachable`, `configured`); read by GET.
     #[resource(get)]
     pub configuration_state: Option<MetroclusterNodeConfigurationState>,
-    /// `dr_auxiliary_cluster`: [`ClusterReference`]; read by GET.
+    /// `dr_auxiliary_cluster`: [`ClusterReference`](crate::ClusterReference); read by GET.
     #[resource(get)]
     pub dr_auxiliary_cluster: Option<ClusterReference>,
-    /// `dr_auxiliary_partner`: [`MccNode`]; read by GET.
+    /// `dr_auxiliary_partner`: [`MccNode`](crate::MccNode); read by GET.
     #[resource(get)]
     pub dr_auxiliary_partner: Option<MccNode>,
     /// `dr_group_id`: integer; read by GET.
     #[resource(get)]
     pub dr_group_id: Option<i64>,
-    /// `dr_mirroring_state`: [`MetroclusterNodeDrMirroringState`] (`enabled`, `disabled`, `unreachable`, `configured`); read by GET.
+    /// `dr_mirroring_state`: [`MetroclusterNodeDrMirroringState`](crate::MetroclusterNodeDrMirroringState) (`enabled`, `disabled`, `unreachable`, `configured`); read by GET.
     #[resource(get)]
     pub dr_mirroring_state: Option<MetroclusterNodeDrMirroringState>,
-    /// `dr_operation_state`: [`MetroclusterNodeDrOperationState`] (`normal`, `switchover_bypassed`, `switchover_in_progress`, `switchover_completed`, `switchover_failed`, `switched_over`, `heal_aggrs_in_progress`, `heal_aggrs_completed`, `heal_aggrs_failed`, `heal_roots_in_progress`, `heal_roots_completed`, `heal_roots_failed`, `switchback_vetoed`, `switchback_vetocheck_locked`, `switchback_pre_commit_completed`, `switchback_in_progress`, `switchback_completed`, `switchback_failed`, `negotiated_switchover_vetoed`, `negotiated_switchover_vetocheck_locked`, `negotiated_switchover_pre_commit_completed`, `negotiated_switchover_in_progress`, `negotiated_switchover_completed`, `negotiated_switchover_in_progress_waiting_for_DR_partner`, `negotiated_switchover_incomplete`, `negotiated_switchover_failed`, `negotiated_switchover_failed_on_DR_partner`, `switchback_recovery_in_progress`, `switchback_recovery_complete`, `waiting_for_switchback_recovery`, `unknown`); read by GET.
+    /// `dr_operation_state`: [`MetroclusterNodeDrOperationState`](crate::MetroclusterNodeDrOperationState) (`normal`, `switchover_bypassed`, `switchover_in_progress`, `switchover_completed`, `switchover_failed`, `switched_over`, `heal_aggrs_in_progress`, `heal_aggrs_completed`, `heal_aggrs_failed`, `heal_roots_in_progress`, `heal_roots_completed`, `heal_roots_failed`, `switchback_vetoed`, `switchback_vetocheck_locked`, `switchback_pre_commit_completed`, `switchback_in_progress`, `switchback_completed`, `switchback_failed`, `negotiated_switchover_vetoed`, `negotiated_switchover_vetocheck_locked`, `negotiated_switchover_pre_commit_completed`, `negotiated_switchover_in_progress`, `negotiated_switchover_completed`, `negotiated_switchover_in_progress_waiting_for_DR_partner`, `negotiated_switchover_incomplete`, `negotiated_switchover_failed`, `negotiated_switchover_failed_on_DR_partner`, `switchback_recovery_in_progress`, `switchback_recovery_complete`, `waiting_for_switchback_recovery`, `unknown`); read by GET.
     #[resource(get)]
     pub dr_operation_state: Option<MetroclusterNodeDrOperationState>,
-    /// `dr_partner`: [`MccNode`]; read by GET.
+    /// `dr_partner`: [`MccNode`](crate::MccNode); read by GET.
     #[resource(get)]
     pub dr_partner: Option<MccNode>,
-    /// `dr_partner_cluster`: [`ClusterReference`]; read by GET.
+    /// `dr_partner_cluster`: [`ClusterReference`](crate::ClusterReference); read by GET.
     #[resource(get)]
     pub dr_partner_cluster: Option<ClusterReference>,
     /// `encryption_enabled`: boolean; read by GET.
     #[resource(get)]
     pub encryption_enabled: Option<bool>,
-    /// `ha_partner`: [`MccNode`]; read by GET.
+    /// `ha_partner`: [`MccNode`](crate::MccNode); read by GET.
     #[resource(get)]
     pub ha_partner: Option<MccNode>,
-    /// `ha_partner_cluster`: [`ClusterReference`]; read by GET.
+    /// `ha_partner_cluster`: [`ClusterReference`](crate::ClusterReference); read by GET.
     #[resource(get)]
     pub ha_partner_cluster: Option<ClusterReference>,
     /// `is_mccip`: boolean; read by GET.
     #[resource(get)]
     pub is_mccip: Option<bool>,
-    /// `limit_enforcement`: [`MetroclusterNodeLimitEnforcement`] (`enabled`, `disabled`); read by GET.
+    /// `limit_enforcement`: [`MetroclusterNodeLimitEnforcement`](crate::MetroclusterNodeLimitEnforcement) (`enabled`, `disabled`); read by GET.
     #[resource(get)]
     pub limit_enforcement: Option<MetroclusterNodeLimitEnforcement>,
 }
 
-/// The values of [`MetroclusterNode`]'s `configuration_state`: open, so that a value a newer ONTAP adds is kept as [`MetroclusterNodeConfigurationState::Unknown`].
+/// The values of [`MetroclusterNode`](crate::MetroclusterNode)'s `configuration_state`: open, so that a value a newer ONTAP adds is kept as [`MetroclusterNodeConfigurationState::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
 pub enum MetroclusterNodeConfigurationState {
     /// `unreachable`.
@@ -85,7 +85,7 @@ pub enum MetroclusterNodeConfigurationState {
     Unknown(String),
 }
 
-/// The values of [`MetroclusterNode`]'s `dr_mirroring_state`: open, so that a value a newer ONTAP adds is kept as [`MetroclusterNodeDrMirroringState::Unknown`].
+/// The values of [`MetroclusterNode`](crate::MetroclusterNode)'s `dr_mirroring_state`: open, so that a value a newer ONTAP adds is kept as [`MetroclusterNodeDrMirroringState::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
 pub enum MetroclusterNodeDrMirroringState {
     /// `enabled`.
@@ -101,7 +101,7 @@ pub enum MetroclusterNodeDrMirroringState {
     Unknown(String),
 }
 
-/// The values of [`MetroclusterNode`]'s `dr_operation_state`: open, so that a value a newer ONTAP adds is kept as [`MetroclusterNodeDrOperationState::Unknown`].
+/// The values of [`MetroclusterNode`](crate::MetroclusterNode)'s `dr_operation_state`: open, so that a value a newer ONTAP adds is kept as [`MetroclusterNodeDrOperationState::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
 pub enum MetroclusterNodeDrOperationState {
     /// `normal`.
@@ -174,7 +174,7 @@ pub enum MetroclusterNodeDrOperationState {
     Unknown(String),
 }
 
-/// The values of [`MetroclusterNode`]'s `limit_enforcement`: open, so that a value a newer ONTAP adds is kept as [`MetroclusterNodeLimitEnforcement::Unknown`].
+/// The values of [`MetroclusterNode`](crate::MetroclusterNode)'s `limit_enforcement`: open, so that a value a newer ONTAP adds is kept as [`MetroclusterNodeLimitEnforcement::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
 pub enum MetroclusterNodeLimitEnforcement {
     /// `enabled`.

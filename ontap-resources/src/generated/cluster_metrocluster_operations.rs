@@ -38,21 +38,21 @@ pub struct MetroclusterOperation {
     /// `errors`: list of string; read by GET.
     #[resource(get)]
     pub errors: Option<Vec<String>>,
-    /// `node`: [`NodeReference`]; read by GET.
+    /// `node`: [`NodeReference`](crate::NodeReference); read by GET.
     #[resource(get)]
     pub node: Option<NodeReference>,
     /// `start_time`: timestamp ([`ontap::Timestamp`]); read by GET.
     #[resource(get)]
     pub start_time: Option<ontap::Timestamp>,
-    /// `state`: [`MetroclusterOperationState`] (`completed_with_manual_recovery_needed`, `completed_with_warnings`, `failed`, `in_progress`, `partially_successful`, `successful`, `unknown`); read by GET.
+    /// `state`: [`MetroclusterOperationState`](crate::MetroclusterOperationState) (`completed_with_manual_recovery_needed`, `completed_with_warnings`, `failed`, `in_progress`, `partially_successful`, `successful`, `unknown`); read by GET.
     #[resource(get)]
     pub state: Option<MetroclusterOperationState>,
-    /// `type`: [`MetroclusterOperationType`] (`check`, `configure`, `connect`, `disconnect`, `dr_group_create`, `dr_group_delete`, `heal_aggr_auto`, `heal_aggregates`, `heal_root_aggr_auto`, `heal_root_aggregates`, `interface_create`, `interface_delete`, `interface_modify`, `ip_setup`, `ip_teardown`, `modify`, `switchback`, `switchback_continuation_agent`, `switchback_simulate`, `switchover`, `switchover_simulate`, `unconfigure`, `unconfigure_continuation_agent`, `unknown`); read by GET.
+    /// `type`: [`MetroclusterOperationType`](crate::MetroclusterOperationType) (`check`, `configure`, `connect`, `disconnect`, `dr_group_create`, `dr_group_delete`, `heal_aggr_auto`, `heal_aggregates`, `heal_root_aggr_auto`, `heal_root_aggregates`, `interface_create`, `interface_delete`, `interface_modify`, `ip_setup`, `ip_teardown`, `modify`, `switchback`, `switchback_continuation_agent`, `switchback_simulate`, `switchover`, `switchover_simulate`, `unconfigure`, `unconfigure_continuation_agent`, `unknown`); read by GET.
     #[resource(get, rename = "type")]
     pub type_: Option<MetroclusterOperationType>,
 }
 
-/// The values of [`MetroclusterOperation`]'s `state`: open, so that a value a newer ONTAP adds is kept as [`MetroclusterOperationState::Unknown`].
+/// The values of [`MetroclusterOperation`](crate::MetroclusterOperation)'s `state`: open, so that a value a newer ONTAP adds is kept as [`MetroclusterOperationState::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
 pub enum MetroclusterOperationState {
     /// `completed_with_manual_recovery_needed`.
@@ -75,7 +75,7 @@ pub enum MetroclusterOperationState {
     Unknown(String),
 }
 
-/// The values of [`MetroclusterOperation`]'s `type`: open, so that a value a newer ONTAP adds is kept as [`MetroclusterOperationType::Unknown`].
+/// The values of [`MetroclusterOperation`](crate::MetroclusterOperation)'s `type`: open, so that a value a newer ONTAP adds is kept as [`MetroclusterOperationType::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
 pub enum MetroclusterOperationType {
     /// `check`.

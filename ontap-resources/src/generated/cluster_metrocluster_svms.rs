@@ -20,27 +20,27 @@ use crate::{ClusterReference, MetroclusterSvmPartnerSvm, SvmReference};
 #[derive(Debug, Clone, Default, PartialEq, ontap::Resource)]
 #[resource(path = "/cluster/metrocluster/svms", get, collection)]
 pub struct MetroclusterSvm {
-    /// `cluster`: [`ClusterReference`]; read by GET; its `uuid` is a key of the instance path.
+    /// `cluster`: [`ClusterReference`](crate::ClusterReference); read by GET; its `uuid` is a key of the instance path.
     #[resource(get, key = "uuid")]
     pub cluster: Option<ClusterReference>,
-    /// `svm`: [`SvmReference`]; read by GET; its `uuid` is a key of the instance path.
+    /// `svm`: [`SvmReference`](crate::SvmReference); read by GET; its `uuid` is a key of the instance path.
     #[resource(get, key = "uuid")]
     pub svm: Option<SvmReference>,
     /// `_links`: [`ontap::Links`]; read by GET.
     #[resource(get, rename = "_links")]
     pub links: Option<ontap::Links>,
-    /// `configuration_state`: [`MetroclusterSvmConfigurationState`] (`degraded`, `healthy`, `pending_setup`, `pending_switchback`, `replication_paused`, `syncing`, `unhealthy`); read by GET.
+    /// `configuration_state`: [`MetroclusterSvmConfigurationState`](crate::MetroclusterSvmConfigurationState) (`degraded`, `healthy`, `pending_setup`, `pending_switchback`, `replication_paused`, `syncing`, `unhealthy`); read by GET.
     #[resource(get)]
     pub configuration_state: Option<MetroclusterSvmConfigurationState>,
     /// `failed_reason`: [`ontap::ApiError`]; read by GET.
     #[resource(get)]
     pub failed_reason: Option<ontap::ApiError>,
-    /// `partner_svm`: [`MetroclusterSvmPartnerSvm`]; read by GET.
+    /// `partner_svm`: [`MetroclusterSvmPartnerSvm`](crate::MetroclusterSvmPartnerSvm); read by GET.
     #[resource(get)]
     pub partner_svm: Option<MetroclusterSvmPartnerSvm>,
 }
 
-/// The values of [`MetroclusterSvm`]'s `configuration_state`: open, so that a value a newer ONTAP adds is kept as [`MetroclusterSvmConfigurationState::Unknown`].
+/// The values of [`MetroclusterSvm`](crate::MetroclusterSvm)'s `configuration_state`: open, so that a value a newer ONTAP adds is kept as [`MetroclusterSvmConfigurationState::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
 pub enum MetroclusterSvmConfigurationState {
     /// `degraded`.

@@ -23,16 +23,7 @@ use crate::{
 /// assert_eq!(Node::KEYS, ["uuid"] as [&str; 1]);
 /// ```
 #[derive(Debug, Clone, Default, PartialEq, ontap::Resource)]
-#[resource(
-    path = "/cluster/nodes",
-    get,
-    post,
-    patch,
-    delete,
-    collection,
-    patch_collection,
-    delete_collection
-)]
+#[resource(path = "/cluster/nodes", get, post, patch, delete, collection, patch_collection, delete_collection, params(post = NodePostParams, patch = NodePatchParams, delete = NodeDeleteParams, patch_collection = NodePatchCollectionParams, delete_collection = NodeDeleteCollectionParams))]
 pub struct Node {
     /// `uuid`: string, format `uuid`; read by GET; a key of the instance path.
     #[resource(get, key)]
@@ -43,28 +34,28 @@ pub struct Node {
     /// `anti_ransomware_version`: string; read by GET.
     #[resource(get)]
     pub anti_ransomware_version: Option<String>,
-    /// `cluster_interface`: [`ClusterNodesClusterInterface`]; sent by POST.
+    /// `cluster_interface`: [`ClusterNodesClusterInterface`](crate::ClusterNodesClusterInterface); sent by POST.
     #[resource(post)]
     pub cluster_interface: Option<ClusterNodesClusterInterface>,
-    /// `cluster_interfaces`: list of [`ClusterNodesManagementInterfaces`]; read by GET.
+    /// `cluster_interfaces`: list of [`ClusterNodesManagementInterfaces`](crate::ClusterNodesManagementInterfaces); read by GET.
     #[resource(get)]
     pub cluster_interfaces: Option<Vec<ClusterNodesManagementInterfaces>>,
-    /// `controller`: [`ClusterNodesController`]; read by GET.
+    /// `controller`: [`ClusterNodesController`](crate::ClusterNodesController); read by GET.
     #[resource(get)]
     pub controller: Option<ClusterNodesController>,
     /// `date`: timestamp ([`ontap::Timestamp`]); read by GET.
     #[resource(get)]
     pub date: Option<ontap::Timestamp>,
-    /// `external_cache`: [`ClusterNodesExternalCache`]; read by GET.
+    /// `external_cache`: [`ClusterNodesExternalCache`](crate::ClusterNodesExternalCache); read by GET.
     #[resource(get)]
     pub external_cache: Option<ClusterNodesExternalCache>,
-    /// `external_cache_bypass`: [`ClusterNodesExternalCacheBypass`]; read by GET; sent by POST and PATCH.
+    /// `external_cache_bypass`: [`ClusterNodesExternalCacheBypass`](crate::ClusterNodesExternalCacheBypass); read by GET; sent by POST and PATCH.
     #[resource(get, post, patch)]
     pub external_cache_bypass: Option<ClusterNodesExternalCacheBypass>,
-    /// `ha`: [`NodeHa`]; read by GET; sent by POST and PATCH.
+    /// `ha`: [`NodeHa`](crate::NodeHa); read by GET; sent by POST and PATCH.
     #[resource(get, post, patch)]
     pub ha: Option<NodeHa>,
-    /// `hw_assist`: [`HwAssist`]; read by GET.
+    /// `hw_assist`: [`HwAssist`](crate::HwAssist); read by GET.
     #[resource(get)]
     pub hw_assist: Option<HwAssist>,
     /// `is_spares_low`: boolean; read by GET.
@@ -73,19 +64,19 @@ pub struct Node {
     /// `location`: string; read by GET; sent by POST and PATCH.
     #[resource(get, post, patch)]
     pub location: Option<String>,
-    /// `management_interface`: [`ClusterNodesManagementInterface`]; sent by POST.
+    /// `management_interface`: [`ClusterNodesManagementInterface`](crate::ClusterNodesManagementInterface); sent by POST.
     #[resource(post)]
     pub management_interface: Option<ClusterNodesManagementInterface>,
-    /// `management_interfaces`: list of [`ClusterNodesManagementInterfaces`]; read by GET.
+    /// `management_interfaces`: list of [`ClusterNodesManagementInterfaces`](crate::ClusterNodesManagementInterfaces); read by GET.
     #[resource(get)]
     pub management_interfaces: Option<Vec<ClusterNodesManagementInterfaces>>,
-    /// `membership`: [`NodeMembership`] (`available`, `joining`, `member`); read by GET.
+    /// `membership`: [`NodeMembership`](crate::NodeMembership) (`available`, `joining`, `member`); read by GET.
     #[resource(get)]
     pub membership: Option<NodeMembership>,
-    /// `metric`: [`NodeMetrics`]; read by GET.
+    /// `metric`: [`NodeMetrics`](crate::NodeMetrics); read by GET.
     #[resource(get)]
     pub metric: Option<NodeMetrics>,
-    /// `metrocluster`: [`ClusterNodesMetrocluster`]; read by GET.
+    /// `metrocluster`: [`ClusterNodesMetrocluster`](crate::ClusterNodesMetrocluster); read by GET.
     #[resource(get)]
     pub metrocluster: Option<ClusterNodesMetrocluster>,
     /// `model`: string; read by GET.
@@ -94,10 +85,10 @@ pub struct Node {
     /// `name`: string; read by GET; sent by POST and PATCH.
     #[resource(get, post, patch)]
     pub name: Option<String>,
-    /// `nvlog`: [`ClusterNodesNvlog`]; read by GET; sent by POST and PATCH.
+    /// `nvlog`: [`ClusterNodesNvlog`](crate::ClusterNodesNvlog); read by GET; sent by POST and PATCH.
     #[resource(get, post, patch)]
     pub nvlog: Option<ClusterNodesNvlog>,
-    /// `nvram`: [`ClusterNodesNvram`]; read by GET.
+    /// `nvram`: [`ClusterNodesNvram`](crate::ClusterNodesNvram); read by GET.
     #[resource(get)]
     pub nvram: Option<ClusterNodesNvram>,
     /// `owner`: string; read by GET; sent by POST and PATCH.
@@ -106,25 +97,25 @@ pub struct Node {
     /// `serial_number`: string; read by GET.
     #[resource(get)]
     pub serial_number: Option<String>,
-    /// `service_processor`: [`ServiceProcessor`]; read by GET; sent by POST and PATCH.
+    /// `service_processor`: [`ServiceProcessor`](crate::ServiceProcessor); read by GET; sent by POST and PATCH.
     #[resource(get, post, patch)]
     pub service_processor: Option<ServiceProcessor>,
-    /// `snaplock`: [`ClusterNodesSnaplock`]; read by GET.
+    /// `snaplock`: [`ClusterNodesSnaplock`](crate::ClusterNodesSnaplock); read by GET.
     #[resource(get)]
     pub snaplock: Option<ClusterNodesSnaplock>,
-    /// `state`: [`NodeState`] (`up`, `booting`, `down`, `taken_over`, `waiting_for_giveback`, `degraded`, `unknown`); read by GET.
+    /// `state`: [`NodeState`](crate::NodeState) (`up`, `booting`, `down`, `taken_over`, `waiting_for_giveback`, `degraded`, `unknown`); read by GET.
     #[resource(get)]
     pub state: Option<NodeState>,
-    /// `statistics`: [`NodeStatistics`]; read by GET.
+    /// `statistics`: [`NodeStatistics`](crate::NodeStatistics); read by GET.
     #[resource(get)]
     pub statistics: Option<NodeStatistics>,
-    /// `storage_availability_zones`: list of [`StorageAvailabilityZone`]; read by GET.
+    /// `storage_availability_zones`: list of [`StorageAvailabilityZone`](crate::StorageAvailabilityZone); read by GET.
     #[resource(get)]
     pub storage_availability_zones: Option<Vec<StorageAvailabilityZone>>,
-    /// `storage_configuration`: [`NodeStorageConfiguration`] (`unknown`, `single_path`, `multi_path`, `mixed_path`, `quad_path`, `single_path_ha`, `multi_path_ha`, `mixed_path_ha`, `quad_path_ha`, `tri_path`, `tri_path_ha`, `virtual`); read by GET.
+    /// `storage_configuration`: [`NodeStorageConfiguration`](crate::NodeStorageConfiguration) (`unknown`, `single_path`, `multi_path`, `mixed_path`, `quad_path`, `single_path_ha`, `multi_path_ha`, `mixed_path_ha`, `quad_path_ha`, `tri_path`, `tri_path_ha`, `virtual`); read by GET.
     #[resource(get)]
     pub storage_configuration: Option<NodeStorageConfiguration>,
-    /// `system_aggregate`: [`AggregateReference`]; read by GET; sent by POST and PATCH.
+    /// `system_aggregate`: [`AggregateReference`](crate::AggregateReference); read by GET; sent by POST and PATCH.
     #[resource(get, post, patch)]
     pub system_aggregate: Option<AggregateReference>,
     /// `system_id`: string; read by GET.
@@ -139,15 +130,205 @@ pub struct Node {
     /// `vendor_serial_number`: string; read by GET.
     #[resource(get)]
     pub vendor_serial_number: Option<String>,
-    /// `version`: [`Version`]; read by GET.
+    /// `version`: [`Version`](crate::Version); read by GET.
     #[resource(get)]
     pub version: Option<Version>,
-    /// `vm`: [`ClusterNodesVm`]; read by GET.
+    /// `vm`: [`ClusterNodesVm`](crate::ClusterNodesVm); read by GET.
     #[resource(get)]
     pub vm: Option<ClusterNodesVm>,
 }
 
-/// The values of [`Node`]'s `membership`: open, so that a value a newer ONTAP adds is kept as [`NodeMembership::Unknown`].
+/// The query parameters of `POST /api/cluster/nodes`, typed: [`Node`]'s `post` takes them in [`ontap::CallOptions::with`]; `CallOptions::param` still sends any other.
+///
+/// ```
+/// use ontap_resources::NodePostParams;
+///
+/// let options = ontap_core::CallOptions::with(NodePostParams { create_recommended_aggregates: Some(true), ..Default::default() });
+/// # let _ = options;
+/// ```
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct NodePostParams {
+    /// `create_recommended_aggregates`: boolean, default `false`.
+    pub create_recommended_aggregates: Option<bool>,
+}
+
+impl ontap::QueryParams for NodePostParams {
+    fn append_to(&self, query: &mut ontap::Query) {
+        if let Some(value) = &self.create_recommended_aggregates {
+            query.push("create_recommended_aggregates", value);
+        }
+    }
+}
+
+/// The query parameters of `PATCH /api/cluster/nodes/{uuid}`, typed: [`Node`]'s `patch` takes them in [`ontap::CallOptions::with`]; `CallOptions::param` still sends any other.
+///
+/// ```
+/// use ontap_resources::NodePatchParams;
+///
+/// let options = ontap_core::CallOptions::with(NodePatchParams { allow_data_outage: Some(true), ..Default::default() });
+/// # let _ = options;
+/// ```
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct NodePatchParams {
+    /// `action`: [`NodePatchAction`](crate::NodePatchAction).
+    pub action: Option<NodePatchAction>,
+    /// `allow_data_outage`: boolean, default `false`.
+    pub allow_data_outage: Option<bool>,
+    /// `allow_version_mismatch`: boolean, default `false`.
+    pub allow_version_mismatch: Option<bool>,
+    /// `override_vetoes`: boolean, default `false`.
+    pub override_vetoes: Option<bool>,
+    /// `service_processor.action`: string.
+    pub service_processor_action: Option<String>,
+    /// `service_processor.firmware_image`: string.
+    pub service_processor_firmware_image: Option<String>,
+    /// `shutdown_reboot_reason`: string.
+    pub shutdown_reboot_reason: Option<String>,
+}
+
+impl ontap::QueryParams for NodePatchParams {
+    fn append_to(&self, query: &mut ontap::Query) {
+        if let Some(value) = &self.action {
+            query.push("action", value);
+        }
+        if let Some(value) = &self.allow_data_outage {
+            query.push("allow_data_outage", value);
+        }
+        if let Some(value) = &self.allow_version_mismatch {
+            query.push("allow_version_mismatch", value);
+        }
+        if let Some(value) = &self.override_vetoes {
+            query.push("override_vetoes", value);
+        }
+        if let Some(value) = &self.service_processor_action {
+            query.push("service_processor.action", value);
+        }
+        if let Some(value) = &self.service_processor_firmware_image {
+            query.push("service_processor.firmware_image", value);
+        }
+        if let Some(value) = &self.shutdown_reboot_reason {
+            query.push("shutdown_reboot_reason", value);
+        }
+    }
+}
+
+/// The query parameters of `DELETE /api/cluster/nodes/{uuid}`, typed: [`Node`]'s `delete` takes them in [`ontap::CallOptions::with`]; `CallOptions::param` still sends any other.
+///
+/// ```
+/// use ontap_resources::NodeDeleteParams;
+///
+/// let options = ontap_core::CallOptions::with(NodeDeleteParams { force: Some(true), ..Default::default() });
+/// # let _ = options;
+/// ```
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct NodeDeleteParams {
+    /// `force`: boolean, default `false`.
+    pub force: Option<bool>,
+}
+
+impl ontap::QueryParams for NodeDeleteParams {
+    fn append_to(&self, query: &mut ontap::Query) {
+        if let Some(value) = &self.force {
+            query.push("force", value);
+        }
+    }
+}
+
+/// The query parameters of `PATCH /api/cluster/nodes`, typed: [`Node`]'s PATCH by query (`patch_collection`) takes them in [`ontap::CallOptions::with`]; `CallOptions::param` still sends any other.
+///
+/// ```
+/// use ontap_resources::NodePatchCollectionParams;
+///
+/// let options = ontap_core::CallOptions::with(NodePatchCollectionParams { allow_data_outage: Some(true), ..Default::default() });
+/// # let _ = options;
+/// ```
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct NodePatchCollectionParams {
+    /// `action`: string.
+    pub action: Option<String>,
+    /// `allow_data_outage`: boolean, default `false`.
+    pub allow_data_outage: Option<bool>,
+    /// `allow_version_mismatch`: boolean, default `false`.
+    pub allow_version_mismatch: Option<bool>,
+    /// `continue_on_failure`: boolean, default `false`.
+    pub continue_on_failure: Option<bool>,
+    /// `override_vetoes`: boolean, default `false`.
+    pub override_vetoes: Option<bool>,
+    /// `serial_records`: boolean, default `false`.
+    pub serial_records: Option<bool>,
+    /// `service_processor.action`: string.
+    pub service_processor_action: Option<String>,
+    /// `service_processor.firmware_image`: string.
+    pub service_processor_firmware_image: Option<String>,
+    /// `shutdown_reboot_reason`: string.
+    pub shutdown_reboot_reason: Option<String>,
+}
+
+impl ontap::QueryParams for NodePatchCollectionParams {
+    fn append_to(&self, query: &mut ontap::Query) {
+        if let Some(value) = &self.action {
+            query.push("action", value);
+        }
+        if let Some(value) = &self.allow_data_outage {
+            query.push("allow_data_outage", value);
+        }
+        if let Some(value) = &self.allow_version_mismatch {
+            query.push("allow_version_mismatch", value);
+        }
+        if let Some(value) = &self.continue_on_failure {
+            query.push("continue_on_failure", value);
+        }
+        if let Some(value) = &self.override_vetoes {
+            query.push("override_vetoes", value);
+        }
+        if let Some(value) = &self.serial_records {
+            query.push("serial_records", value);
+        }
+        if let Some(value) = &self.service_processor_action {
+            query.push("service_processor.action", value);
+        }
+        if let Some(value) = &self.service_processor_firmware_image {
+            query.push("service_processor.firmware_image", value);
+        }
+        if let Some(value) = &self.shutdown_reboot_reason {
+            query.push("shutdown_reboot_reason", value);
+        }
+    }
+}
+
+/// The query parameters of `DELETE /api/cluster/nodes`, typed: [`Node`]'s DELETE by query (`delete_collection`) takes them in [`ontap::CallOptions::with`]; `CallOptions::param` still sends any other.
+///
+/// ```
+/// use ontap_resources::NodeDeleteCollectionParams;
+///
+/// let options = ontap_core::CallOptions::with(NodeDeleteCollectionParams { continue_on_failure: Some(true), ..Default::default() });
+/// # let _ = options;
+/// ```
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct NodeDeleteCollectionParams {
+    /// `continue_on_failure`: boolean, default `false`.
+    pub continue_on_failure: Option<bool>,
+    /// `force`: boolean, default `false`.
+    pub force: Option<bool>,
+    /// `serial_records`: boolean, default `false`.
+    pub serial_records: Option<bool>,
+}
+
+impl ontap::QueryParams for NodeDeleteCollectionParams {
+    fn append_to(&self, query: &mut ontap::Query) {
+        if let Some(value) = &self.continue_on_failure {
+            query.push("continue_on_failure", value);
+        }
+        if let Some(value) = &self.force {
+            query.push("force", value);
+        }
+        if let Some(value) = &self.serial_records {
+            query.push("serial_records", value);
+        }
+    }
+}
+
+/// The values of [`Node`](crate::Node)'s `membership`: open, so that a value a newer ONTAP adds is kept as [`NodeMembership::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
 pub enum NodeMembership {
     /// `available`.
@@ -161,7 +342,7 @@ pub enum NodeMembership {
     Unknown(String),
 }
 
-/// The values of [`Node`]'s `state`: open, so that a value a newer ONTAP adds is kept as [`NodeState::Unknown`].
+/// The values of [`Node`](crate::Node)'s `state`: open, so that a value a newer ONTAP adds is kept as [`NodeState::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
 pub enum NodeState {
     /// `up`.
@@ -184,7 +365,7 @@ pub enum NodeState {
     Unknown(String),
 }
 
-/// The values of [`Node`]'s `storage_configuration`: open, so that a value a newer ONTAP adds is kept as [`NodeStorageConfiguration::Unknown`].
+/// The values of [`Node`](crate::Node)'s `storage_configuration`: open, so that a value a newer ONTAP adds is kept as [`NodeStorageConfiguration::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
 pub enum NodeStorageConfiguration {
     /// `unknown`.
@@ -212,6 +393,20 @@ pub enum NodeStorageConfiguration {
     TriPathHa,
     /// `virtual`.
     Virtual,
+    /// A value the model does not list, kept as ONTAP wrote it.
+    #[open_enum(other)]
+    Unknown(String),
+}
+
+/// The values of [`NodePatchParams`]'s `action`: open, so that a value a newer ONTAP adds is kept as [`NodePatchAction::Unknown`].
+#[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
+pub enum NodePatchAction {
+    /// `shutdown`.
+    Shutdown,
+    /// `reboot`.
+    Reboot,
+    /// `giveback`.
+    Giveback,
     /// A value the model does not list, kept as ONTAP wrote it.
     #[open_enum(other)]
     Unknown(String),

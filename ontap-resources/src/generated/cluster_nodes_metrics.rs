@@ -23,25 +23,25 @@ pub struct NodeMetrics {
     /// `_links`: [`ontap::Links`]; read by GET.
     #[resource(get, rename = "_links")]
     pub links: Option<ontap::Links>,
-    /// `duration`: [`NodeMetricsDuration`] (`PT15S`, `PT5M`, `PT30M`, `PT2H`, `P1D`); read by GET.
+    /// `duration`: [`NodeMetricsDuration`](crate::NodeMetricsDuration) (`PT15S`, `PT5M`, `PT30M`, `PT2H`, `P1D`); read by GET.
     #[resource(get)]
     pub duration: Option<NodeMetricsDuration>,
     /// `processor_utilization`: integer; read by GET.
     #[resource(get)]
     pub processor_utilization: Option<i64>,
-    /// `status`: [`NodeMetricsStatus`] (`ok`, `error`, `partial_no_data`, `partial_no_uuid`, `partial_no_response`, `partial_other_error`, `negative_delta`, `backfilled_data`, `inconsistent_delta_time`, `inconsistent_old_data`); read by GET.
+    /// `status`: [`NodeMetricsStatus`](crate::NodeMetricsStatus) (`ok`, `error`, `partial_no_data`, `partial_no_uuid`, `partial_no_response`, `partial_other_error`, `negative_delta`, `backfilled_data`, `inconsistent_delta_time`, `inconsistent_old_data`); read by GET.
     #[resource(get)]
     pub status: Option<NodeMetricsStatus>,
     /// `timestamp`: timestamp ([`ontap::Timestamp`]); read by GET.
     #[resource(get)]
     pub timestamp: Option<ontap::Timestamp>,
-    /// `node`: [`NodeMetricsNode`]; carried by none of this resource's verbs; holds a key of the enclosing object's path.
+    /// `node`: [`NodeMetricsNode`](crate::NodeMetricsNode); carried by none of this resource's verbs; holds a key of the enclosing object's path.
     ///
     /// Not in the model's definition: it holds the `node` placeholder of the path `/cluster/nodes/{node.uuid}/metrics`.
     pub node: Option<NodeMetricsNode>,
 }
 
-/// The values of [`NodeMetrics`]'s `duration`: open, so that a value a newer ONTAP adds is kept as [`NodeMetricsDuration::Unknown`].
+/// The values of [`NodeMetrics`](crate::NodeMetrics)'s `duration`: open, so that a value a newer ONTAP adds is kept as [`NodeMetricsDuration::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
 pub enum NodeMetricsDuration {
     /// `PT15S`.
@@ -64,7 +64,7 @@ pub enum NodeMetricsDuration {
     Unknown(String),
 }
 
-/// The values of [`NodeMetrics`]'s `status`: open, so that a value a newer ONTAP adds is kept as [`NodeMetricsStatus::Unknown`].
+/// The values of [`NodeMetrics`](crate::NodeMetrics)'s `status`: open, so that a value a newer ONTAP adds is kept as [`NodeMetricsStatus::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
 pub enum NodeMetricsStatus {
     /// `ok`.

@@ -16,16 +16,7 @@
 /// assert_eq!(NtpKey::KEYS, ["id"] as [&str; 1]);
 /// ```
 #[derive(Debug, Clone, Default, PartialEq, ontap::Resource)]
-#[resource(
-    path = "/cluster/ntp/keys",
-    get,
-    post,
-    patch,
-    delete,
-    collection,
-    patch_collection,
-    delete_collection
-)]
+#[resource(path = "/cluster/ntp/keys", get, post, patch, delete, collection, patch_collection, delete_collection, params(patch_collection = NtpKeyPatchCollectionParams, delete_collection = NtpKeyDeleteCollectionParams))]
 pub struct NtpKey {
     /// `id`: integer, 1 to 65535; read by GET; sent by POST; a key of the instance path.
     #[resource(get, post, key)]
@@ -33,7 +24,7 @@ pub struct NtpKey {
     /// `_links`: [`ontap::Links`]; read by GET.
     #[resource(get, rename = "_links")]
     pub links: Option<ontap::Links>,
-    /// `digest_type`: [`NtpKeyDigestType`] (`sha1`); read by GET; sent by POST and PATCH.
+    /// `digest_type`: [`NtpKeyDigestType`](crate::NtpKeyDigestType) (`sha1`); read by GET; sent by POST and PATCH.
     #[resource(get, post, patch)]
     pub digest_type: Option<NtpKeyDigestType>,
     /// `value`: string; read by GET; sent by POST and PATCH.
@@ -41,7 +32,61 @@ pub struct NtpKey {
     pub value: Option<String>,
 }
 
-/// The values of [`NtpKey`]'s `digest_type`: open, so that a value a newer ONTAP adds is kept as [`NtpKeyDigestType::Unknown`].
+/// The query parameters of `PATCH /api/cluster/ntp/keys`, typed: [`NtpKey`]'s PATCH by query (`patch_collection`) takes them in [`ontap::CallOptions::with`]; `CallOptions::param` still sends any other.
+///
+/// ```
+/// use ontap_resources::NtpKeyPatchCollectionParams;
+///
+/// let options = ontap_core::CallOptions::with(NtpKeyPatchCollectionParams { continue_on_failure: Some(true), ..Default::default() });
+/// # let _ = options;
+/// ```
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct NtpKeyPatchCollectionParams {
+    /// `continue_on_failure`: boolean, default `false`.
+    pub continue_on_failure: Option<bool>,
+    /// `serial_records`: boolean, default `false`.
+    pub serial_records: Option<bool>,
+}
+
+impl ontap::QueryParams for NtpKeyPatchCollectionParams {
+    fn append_to(&self, query: &mut ontap::Query) {
+        if let Some(value) = &self.continue_on_failure {
+            query.push("continue_on_failure", value);
+        }
+        if let Some(value) = &self.serial_records {
+            query.push("serial_records", value);
+        }
+    }
+}
+
+/// The query parameters of `DELETE /api/cluster/ntp/keys`, typed: [`NtpKey`]'s DELETE by query (`delete_collection`) takes them in [`ontap::CallOptions::with`]; `CallOptions::param` still sends any other.
+///
+/// ```
+/// use ontap_resources::NtpKeyDeleteCollectionParams;
+///
+/// let options = ontap_core::CallOptions::with(NtpKeyDeleteCollectionParams { continue_on_failure: Some(true), ..Default::default() });
+/// # let _ = options;
+/// ```
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct NtpKeyDeleteCollectionParams {
+    /// `continue_on_failure`: boolean, default `false`.
+    pub continue_on_failure: Option<bool>,
+    /// `serial_records`: boolean, default `false`.
+    pub serial_records: Option<bool>,
+}
+
+impl ontap::QueryParams for NtpKeyDeleteCollectionParams {
+    fn append_to(&self, query: &mut ontap::Query) {
+        if let Some(value) = &self.continue_on_failure {
+            query.push("continue_on_failure", value);
+        }
+        if let Some(value) = &self.serial_records {
+            query.push("serial_records", value);
+        }
+    }
+}
+
+/// The values of [`NtpKey`](crate::NtpKey)'s `digest_type`: open, so that a value a newer ONTAP adds is kept as [`NtpKeyDigestType::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
 pub enum NtpKeyDigestType {
     /// `sha1`.

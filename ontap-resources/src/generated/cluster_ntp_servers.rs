@@ -18,16 +18,7 @@ use crate::NtpKeyReference;
 /// assert_eq!(NtpServer::KEYS, ["server"] as [&str; 1]);
 /// ```
 #[derive(Debug, Clone, Default, PartialEq, ontap::Resource)]
-#[resource(
-    path = "/cluster/ntp/servers",
-    get,
-    post,
-    patch,
-    delete,
-    collection,
-    patch_collection,
-    delete_collection
-)]
+#[resource(path = "/cluster/ntp/servers", get, post, patch, delete, collection, patch_collection, delete_collection, params(patch_collection = NtpServerPatchCollectionParams, delete_collection = NtpServerDeleteCollectionParams))]
 pub struct NtpServer {
     /// `server`: string; read by GET; sent by POST; a key of the instance path.
     #[resource(get, post, key)]
@@ -38,15 +29,69 @@ pub struct NtpServer {
     /// `authentication_enabled`: boolean; read by GET; sent by PATCH.
     #[resource(get, patch)]
     pub authentication_enabled: Option<bool>,
-    /// `key`: [`NtpKeyReference`]; read by GET; sent by POST and PATCH.
+    /// `key`: [`NtpKeyReference`](crate::NtpKeyReference); read by GET; sent by POST and PATCH.
     #[resource(get, post, patch)]
     pub key: Option<NtpKeyReference>,
-    /// `version`: [`NtpServerVersion`] (`3`, `4`, `auto`); read by GET; sent by POST and PATCH.
+    /// `version`: [`NtpServerVersion`](crate::NtpServerVersion) (`3`, `4`, `auto`); read by GET; sent by POST and PATCH.
     #[resource(get, post, patch)]
     pub version: Option<NtpServerVersion>,
 }
 
-/// The values of [`NtpServer`]'s `version`: open, so that a value a newer ONTAP adds is kept as [`NtpServerVersion::Unknown`].
+/// The query parameters of `PATCH /api/cluster/ntp/servers`, typed: [`NtpServer`]'s PATCH by query (`patch_collection`) takes them in [`ontap::CallOptions::with`]; `CallOptions::param` still sends any other.
+///
+/// ```
+/// use ontap_resources::NtpServerPatchCollectionParams;
+///
+/// let options = ontap_core::CallOptions::with(NtpServerPatchCollectionParams { continue_on_failure: Some(true), ..Default::default() });
+/// # let _ = options;
+/// ```
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct NtpServerPatchCollectionParams {
+    /// `continue_on_failure`: boolean, default `false`.
+    pub continue_on_failure: Option<bool>,
+    /// `serial_records`: boolean, default `false`.
+    pub serial_records: Option<bool>,
+}
+
+impl ontap::QueryParams for NtpServerPatchCollectionParams {
+    fn append_to(&self, query: &mut ontap::Query) {
+        if let Some(value) = &self.continue_on_failure {
+            query.push("continue_on_failure", value);
+        }
+        if let Some(value) = &self.serial_records {
+            query.push("serial_records", value);
+        }
+    }
+}
+
+/// The query parameters of `DELETE /api/cluster/ntp/servers`, typed: [`NtpServer`]'s DELETE by query (`delete_collection`) takes them in [`ontap::CallOptions::with`]; `CallOptions::param` still sends any other.
+///
+/// ```
+/// use ontap_resources::NtpServerDeleteCollectionParams;
+///
+/// let options = ontap_core::CallOptions::with(NtpServerDeleteCollectionParams { continue_on_failure: Some(true), ..Default::default() });
+/// # let _ = options;
+/// ```
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct NtpServerDeleteCollectionParams {
+    /// `continue_on_failure`: boolean, default `false`.
+    pub continue_on_failure: Option<bool>,
+    /// `serial_records`: boolean, default `false`.
+    pub serial_records: Option<bool>,
+}
+
+impl ontap::QueryParams for NtpServerDeleteCollectionParams {
+    fn append_to(&self, query: &mut ontap::Query) {
+        if let Some(value) = &self.continue_on_failure {
+            query.push("continue_on_failure", value);
+        }
+        if let Some(value) = &self.serial_records {
+            query.push("serial_records", value);
+        }
+    }
+}
+
+/// The values of [`NtpServer`](crate::NtpServer)'s `version`: open, so that a value a newer ONTAP adds is kept as [`NtpServerVersion::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
 pub enum NtpServerVersion {
     /// `3`.

@@ -21,59 +21,104 @@ use crate::{
 /// assert_eq!(ClusterPeer::KEYS, ["uuid"] as [&str; 1]);
 /// ```
 #[derive(Debug, Clone, Default, PartialEq, ontap::Resource)]
-#[resource(
-    path = "/cluster/peers",
-    get,
-    post,
-    patch,
-    delete,
-    collection,
-    patch_collection,
-    delete_collection
-)]
+#[resource(path = "/cluster/peers", get, post, patch, delete, collection, patch_collection, delete_collection, params(patch_collection = ClusterPeerPatchCollectionParams, delete_collection = ClusterPeerDeleteCollectionParams))]
 pub struct ClusterPeer {
     /// `uuid`: string; read by GET; a key of the instance path.
     #[resource(get, key)]
     pub uuid: Option<String>,
-    /// `_links`: [`ClusterPeerLinks`]; read by GET.
+    /// `_links`: [`ClusterPeerLinks`](crate::ClusterPeerLinks); read by GET.
     #[resource(get, rename = "_links")]
     pub links: Option<ClusterPeerLinks>,
-    /// `authentication`: [`ClusterPeerAuthentication`]; read by GET; sent by POST and PATCH.
+    /// `authentication`: [`ClusterPeerAuthentication`](crate::ClusterPeerAuthentication); read by GET; sent by POST and PATCH.
     #[resource(get, post, patch)]
     pub authentication: Option<ClusterPeerAuthentication>,
-    /// `encryption`: [`ClusterPeerEncryption`]; read by GET; sent by POST and PATCH.
+    /// `encryption`: [`ClusterPeerEncryption`](crate::ClusterPeerEncryption); read by GET; sent by POST and PATCH.
     #[resource(get, post, patch)]
     pub encryption: Option<ClusterPeerEncryption>,
-    /// `initial_allowed_svms`: list of [`SvmReference`]; read by GET; sent by POST and PATCH.
+    /// `initial_allowed_svms`: list of [`SvmReference`](crate::SvmReference); read by GET; sent by POST and PATCH.
     #[resource(get, post, patch)]
     pub initial_allowed_svms: Option<Vec<SvmReference>>,
     /// `ip_address`: string; read by GET.
     #[resource(get)]
     pub ip_address: Option<String>,
-    /// `ipspace`: [`IpspaceReference`]; read by GET; sent by POST and PATCH.
+    /// `ipspace`: [`IpspaceReference`](crate::IpspaceReference); read by GET; sent by POST and PATCH.
     #[resource(get, post, patch)]
     pub ipspace: Option<IpspaceReference>,
-    /// `local_network`: [`ClusterPeerLocalNetwork`]; sent by POST.
+    /// `local_network`: [`ClusterPeerLocalNetwork`](crate::ClusterPeerLocalNetwork); sent by POST.
     #[resource(post)]
     pub local_network: Option<ClusterPeerLocalNetwork>,
     /// `name`: string; read by GET; sent by POST and PATCH.
     #[resource(get, post, patch)]
     pub name: Option<String>,
-    /// `peer_applications`: list of [`ClusterPeerPeerApplications`] (`snapmirror`, `flexcache`); read by GET; sent by POST and PATCH.
+    /// `peer_applications`: list of [`ClusterPeerPeerApplications`](crate::ClusterPeerPeerApplications) (`snapmirror`, `flexcache`); read by GET; sent by POST and PATCH.
     #[resource(get, post, patch)]
     pub peer_applications: Option<Vec<ClusterPeerPeerApplications>>,
-    /// `remote`: [`ClusterPeerRemote`]; read by GET; sent by POST and PATCH.
+    /// `remote`: [`ClusterPeerRemote`](crate::ClusterPeerRemote); read by GET; sent by POST and PATCH.
     #[resource(get, post, patch)]
     pub remote: Option<ClusterPeerRemote>,
-    /// `status`: [`ClusterPeerStatus`]; read by GET.
+    /// `status`: [`ClusterPeerStatus`](crate::ClusterPeerStatus); read by GET.
     #[resource(get)]
     pub status: Option<ClusterPeerStatus>,
-    /// `version`: [`Version`]; read by GET.
+    /// `version`: [`Version`](crate::Version); read by GET.
     #[resource(get)]
     pub version: Option<Version>,
 }
 
-/// The values of [`ClusterPeer`]'s `peer_applications`: open, so that a value a newer ONTAP adds is kept as [`ClusterPeerPeerApplications::Unknown`].
+/// The query parameters of `PATCH /api/cluster/peers`, typed: [`ClusterPeer`]'s PATCH by query (`patch_collection`) takes them in [`ontap::CallOptions::with`]; `CallOptions::param` still sends any other.
+///
+/// ```
+/// use ontap_resources::ClusterPeerPatchCollectionParams;
+///
+/// let options = ontap_core::CallOptions::with(ClusterPeerPatchCollectionParams { continue_on_failure: Some(true), ..Default::default() });
+/// # let _ = options;
+/// ```
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct ClusterPeerPatchCollectionParams {
+    /// `continue_on_failure`: boolean, default `false`.
+    pub continue_on_failure: Option<bool>,
+    /// `serial_records`: boolean, default `false`.
+    pub serial_records: Option<bool>,
+}
+
+impl ontap::QueryParams for ClusterPeerPatchCollectionParams {
+    fn append_to(&self, query: &mut ontap::Query) {
+        if let Some(value) = &self.continue_on_failure {
+            query.push("continue_on_failure", value);
+        }
+        if let Some(value) = &self.serial_records {
+            query.push("serial_records", value);
+        }
+    }
+}
+
+/// The query parameters of `DELETE /api/cluster/peers`, typed: [`ClusterPeer`]'s DELETE by query (`delete_collection`) takes them in [`ontap::CallOptions::with`]; `CallOptions::param` still sends any other.
+///
+/// ```
+/// use ontap_resources::ClusterPeerDeleteCollectionParams;
+///
+/// let options = ontap_core::CallOptions::with(ClusterPeerDeleteCollectionParams { continue_on_failure: Some(true), ..Default::default() });
+/// # let _ = options;
+/// ```
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct ClusterPeerDeleteCollectionParams {
+    /// `continue_on_failure`: boolean, default `false`.
+    pub continue_on_failure: Option<bool>,
+    /// `serial_records`: boolean, default `false`.
+    pub serial_records: Option<bool>,
+}
+
+impl ontap::QueryParams for ClusterPeerDeleteCollectionParams {
+    fn append_to(&self, query: &mut ontap::Query) {
+        if let Some(value) = &self.continue_on_failure {
+            query.push("continue_on_failure", value);
+        }
+        if let Some(value) = &self.serial_records {
+            query.push("serial_records", value);
+        }
+    }
+}
+
+/// The values of [`ClusterPeer`](crate::ClusterPeer)'s `peer_applications`: open, so that a value a newer ONTAP adds is kept as [`ClusterPeerPeerApplications::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
 pub enum ClusterPeerPeerApplications {
     /// `snapmirror`.

@@ -18,16 +18,7 @@ use crate::{ScheduleCluster, ScheduleCron, SvmReference};
 /// assert_eq!(Schedule::KEYS, ["uuid"] as [&str; 1]);
 /// ```
 #[derive(Debug, Clone, Default, PartialEq, ontap::Resource)]
-#[resource(
-    path = "/cluster/schedules",
-    get,
-    post,
-    patch,
-    delete,
-    collection,
-    patch_collection,
-    delete_collection
-)]
+#[resource(path = "/cluster/schedules", get, post, patch, delete, collection, patch_collection, delete_collection, params(patch_collection = SchedulePatchCollectionParams, delete_collection = ScheduleDeleteCollectionParams))]
 pub struct Schedule {
     /// `uuid`: string, format `uuid`; read by GET; a key of the instance path.
     #[resource(get, key)]
@@ -35,10 +26,10 @@ pub struct Schedule {
     /// `_links`: [`ontap::Links`]; read by GET.
     #[resource(get, rename = "_links")]
     pub links: Option<ontap::Links>,
-    /// `cluster`: [`ScheduleCluster`]; read by GET; sent by POST.
+    /// `cluster`: [`ScheduleCluster`](crate::ScheduleCluster); read by GET; sent by POST.
     #[resource(get, post)]
     pub cluster: Option<ScheduleCluster>,
-    /// `cron`: [`ScheduleCron`]; read by GET; sent by POST and PATCH.
+    /// `cron`: [`ScheduleCron`](crate::ScheduleCron); read by GET; sent by POST and PATCH.
     #[resource(get, post, patch)]
     pub cron: Option<ScheduleCron>,
     /// `interval`: string; read by GET; sent by POST and PATCH.
@@ -47,18 +38,72 @@ pub struct Schedule {
     /// `name`: string, 1 to 256 characters; read by GET; sent by POST.
     #[resource(get, post)]
     pub name: Option<String>,
-    /// `scope`: [`ScheduleScope`] (`cluster`, `svm`); read by GET.
+    /// `scope`: [`ScheduleScope`](crate::ScheduleScope) (`cluster`, `svm`); read by GET.
     #[resource(get)]
     pub scope: Option<ScheduleScope>,
-    /// `svm`: [`SvmReference`]; read by GET; sent by POST.
+    /// `svm`: [`SvmReference`](crate::SvmReference); read by GET; sent by POST.
     #[resource(get, post)]
     pub svm: Option<SvmReference>,
-    /// `type`: [`ScheduleType`] (`cron`, `interval`); read by GET.
+    /// `type`: [`ScheduleType`](crate::ScheduleType) (`cron`, `interval`); read by GET.
     #[resource(get, rename = "type")]
     pub type_: Option<ScheduleType>,
 }
 
-/// The values of [`Schedule`]'s `scope`: open, so that a value a newer ONTAP adds is kept as [`ScheduleScope::Unknown`].
+/// The query parameters of `PATCH /api/cluster/schedules`, typed: [`Schedule`]'s PATCH by query (`patch_collection`) takes them in [`ontap::CallOptions::with`]; `CallOptions::param` still sends any other.
+///
+/// ```
+/// use ontap_resources::SchedulePatchCollectionParams;
+///
+/// let options = ontap_core::CallOptions::with(SchedulePatchCollectionParams { continue_on_failure: Some(true), ..Default::default() });
+/// # let _ = options;
+/// ```
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct SchedulePatchCollectionParams {
+    /// `continue_on_failure`: boolean, default `false`.
+    pub continue_on_failure: Option<bool>,
+    /// `serial_records`: boolean, default `false`.
+    pub serial_records: Option<bool>,
+}
+
+impl ontap::QueryParams for SchedulePatchCollectionParams {
+    fn append_to(&self, query: &mut ontap::Query) {
+        if let Some(value) = &self.continue_on_failure {
+            query.push("continue_on_failure", value);
+        }
+        if let Some(value) = &self.serial_records {
+            query.push("serial_records", value);
+        }
+    }
+}
+
+/// The query parameters of `DELETE /api/cluster/schedules`, typed: [`Schedule`]'s DELETE by query (`delete_collection`) takes them in [`ontap::CallOptions::with`]; `CallOptions::param` still sends any other.
+///
+/// ```
+/// use ontap_resources::ScheduleDeleteCollectionParams;
+///
+/// let options = ontap_core::CallOptions::with(ScheduleDeleteCollectionParams { continue_on_failure: Some(true), ..Default::default() });
+/// # let _ = options;
+/// ```
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct ScheduleDeleteCollectionParams {
+    /// `continue_on_failure`: boolean, default `false`.
+    pub continue_on_failure: Option<bool>,
+    /// `serial_records`: boolean, default `false`.
+    pub serial_records: Option<bool>,
+}
+
+impl ontap::QueryParams for ScheduleDeleteCollectionParams {
+    fn append_to(&self, query: &mut ontap::Query) {
+        if let Some(value) = &self.continue_on_failure {
+            query.push("continue_on_failure", value);
+        }
+        if let Some(value) = &self.serial_records {
+            query.push("serial_records", value);
+        }
+    }
+}
+
+/// The values of [`Schedule`](crate::Schedule)'s `scope`: open, so that a value a newer ONTAP adds is kept as [`ScheduleScope::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
 pub enum ScheduleScope {
     /// `cluster`.
@@ -70,7 +115,7 @@ pub enum ScheduleScope {
     Unknown(String),
 }
 
-/// The values of [`Schedule`]'s `type`: open, so that a value a newer ONTAP adds is kept as [`ScheduleType::Unknown`].
+/// The values of [`Schedule`](crate::Schedule)'s `type`: open, so that a value a newer ONTAP adds is kept as [`ScheduleType::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
 pub enum ScheduleType {
     /// `cron`.

@@ -20,7 +20,7 @@ use crate::NodeReference;
 #[derive(Debug, Clone, Default, PartialEq, ontap::Resource)]
 #[resource(path = "/cluster/sensors", get, collection)]
 pub struct Sensors {
-    /// `node`: [`NodeReference`]; read by GET; its `uuid` is a key of the instance path.
+    /// `node`: [`NodeReference`](crate::NodeReference); read by GET; its `uuid` is a key of the instance path.
     #[resource(get, key = "uuid")]
     pub node: Option<NodeReference>,
     /// `index`: integer; read by GET; a key of the instance path.
@@ -35,7 +35,7 @@ pub struct Sensors {
     /// `critical_low_threshold`: integer; read by GET.
     #[resource(get)]
     pub critical_low_threshold: Option<i64>,
-    /// `discrete_state`: [`SensorsDiscreteState`] (`bad`, `crit_high`, `crit_low`, `disabled`, `failed`, `fault`, `ignored`, `init_failed`, `invalid`, `normal`, `not_available`, `not_present`, `retry`, `uninitialized`, `unknown`, `warn_high`, `warn_low`); read by GET.
+    /// `discrete_state`: [`SensorsDiscreteState`](crate::SensorsDiscreteState) (`bad`, `crit_high`, `crit_low`, `disabled`, `failed`, `fault`, `ignored`, `init_failed`, `invalid`, `normal`, `not_available`, `not_present`, `retry`, `uninitialized`, `unknown`, `warn_high`, `warn_low`); read by GET.
     #[resource(get)]
     pub discrete_state: Option<SensorsDiscreteState>,
     /// `discrete_value`: string; read by GET.
@@ -44,10 +44,10 @@ pub struct Sensors {
     /// `name`: string; read by GET.
     #[resource(get)]
     pub name: Option<String>,
-    /// `threshold_state`: [`SensorsThresholdState`] (`bad`, `crit_high`, `crit_low`, `disabled`, `failed`, `fault`, `ignored`, `init_failed`, `invalid`, `normal`, `not_available`, `not_present`, `retry`, `uninitialized`, `unknown`, `warn_high`, `warn_low`); read by GET.
+    /// `threshold_state`: [`SensorsThresholdState`](crate::SensorsThresholdState) (`bad`, `crit_high`, `crit_low`, `disabled`, `failed`, `fault`, `ignored`, `init_failed`, `invalid`, `normal`, `not_available`, `not_present`, `retry`, `uninitialized`, `unknown`, `warn_high`, `warn_low`); read by GET.
     #[resource(get)]
     pub threshold_state: Option<SensorsThresholdState>,
-    /// `type`: [`SensorsType`] (`agent`, `battery_life`, `counter`, `current`, `discrete`, `fan`, `fru`, `minutes`, `nvmem`, `percent`, `thermal`, `unknown`, `voltage`); read by GET.
+    /// `type`: [`SensorsType`](crate::SensorsType) (`agent`, `battery_life`, `counter`, `current`, `discrete`, `fan`, `fru`, `minutes`, `nvmem`, `percent`, `thermal`, `unknown`, `voltage`); read by GET.
     #[resource(get, rename = "type")]
     pub type_: Option<SensorsType>,
     /// `value`: integer; read by GET.
@@ -64,7 +64,7 @@ pub struct Sensors {
     pub warning_low_threshold: Option<i64>,
 }
 
-/// The values of [`Sensors`]'s `discrete_state`: open, so that a value a newer ONTAP adds is kept as [`SensorsDiscreteState::Unknown`].
+/// The values of [`Sensors`](crate::Sensors)'s `discrete_state`: open, so that a value a newer ONTAP adds is kept as [`SensorsDiscreteState::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
 pub enum SensorsDiscreteState {
     /// `bad`.
@@ -107,7 +107,7 @@ pub enum SensorsDiscreteState {
     Unknown(String),
 }
 
-/// The values of [`Sensors`]'s `threshold_state`: open, so that a value a newer ONTAP adds is kept as [`SensorsThresholdState::Unknown`].
+/// The values of [`Sensors`](crate::Sensors)'s `threshold_state`: open, so that a value a newer ONTAP adds is kept as [`SensorsThresholdState::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
 pub enum SensorsThresholdState {
     /// `bad`.
@@ -150,7 +150,7 @@ pub enum SensorsThresholdState {
     Unknown(String),
 }
 
-/// The values of [`Sensors`]'s `type`: open, so that a value a newer ONTAP adds is kept as [`SensorsType::Unknown`].
+/// The values of [`Sensors`](crate::Sensors)'s `type`: open, so that a value a newer ONTAP adds is kept as [`SensorsType::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
 pub enum SensorsType {
     /// `agent`.

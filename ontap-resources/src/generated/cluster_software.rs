@@ -19,12 +19,12 @@ use crate::{
 /// assert_eq!(Software::KEYS, [] as [&str; 0]);
 /// ```
 #[derive(Debug, Clone, Default, PartialEq, ontap::Resource)]
-#[resource(path = "/cluster/software", get, patch)]
+#[resource(path = "/cluster/software", get, patch, params(patch = SoftwarePatchParams))]
 pub struct Software {
     /// `_links`: [`ontap::Links`]; read by GET.
     #[resource(get, rename = "_links")]
     pub links: Option<ontap::Links>,
-    /// `action`: [`SoftwareAction`] (`pause`, `cancel`, `resume`); read by GET; sent by PATCH.
+    /// `action`: [`SoftwareAction`](crate::SoftwareAction) (`pause`, `cancel`, `resume`); read by GET; sent by PATCH.
     #[resource(get, patch)]
     pub action: Option<SoftwareAction>,
     /// `elapsed_duration`: integer; read by GET.
@@ -33,28 +33,28 @@ pub struct Software {
     /// `estimated_duration`: integer; read by GET.
     #[resource(get)]
     pub estimated_duration: Option<i64>,
-    /// `metrocluster`: [`SoftwareReferenceMetrocluster`]; read by GET; sent by PATCH.
+    /// `metrocluster`: [`SoftwareReferenceMetrocluster`](crate::SoftwareReferenceMetrocluster); read by GET; sent by PATCH.
     #[resource(get, patch)]
     pub metrocluster: Option<SoftwareReferenceMetrocluster>,
-    /// `nodes`: list of [`SoftwareNode`]; read by GET.
+    /// `nodes`: list of [`SoftwareNode`](crate::SoftwareNode); read by GET.
     #[resource(get)]
     pub nodes: Option<Vec<SoftwareNode>>,
     /// `pending_version`: string; read by GET.
     #[resource(get)]
     pub pending_version: Option<String>,
-    /// `post_update_checks`: list of [`SoftwareValidation`]; read by GET.
+    /// `post_update_checks`: list of [`SoftwareValidation`](crate::SoftwareValidation); read by GET.
     #[resource(get)]
     pub post_update_checks: Option<Vec<SoftwareValidation>>,
-    /// `state`: [`SoftwareState`] (`in_progress`, `waiting`, `paused_by_user`, `paused_on_error`, `completed`, `canceled`, `failed`, `pause_pending`, `cancel_pending`); read by GET.
+    /// `state`: [`SoftwareState`](crate::SoftwareState) (`in_progress`, `waiting`, `paused_by_user`, `paused_on_error`, `completed`, `canceled`, `failed`, `pause_pending`, `cancel_pending`); read by GET.
     #[resource(get)]
     pub state: Option<SoftwareState>,
-    /// `status_details`: list of [`SoftwareStatusDetails`]; read by GET.
+    /// `status_details`: list of [`SoftwareStatusDetails`](crate::SoftwareStatusDetails); read by GET.
     #[resource(get)]
     pub status_details: Option<Vec<SoftwareStatusDetails>>,
-    /// `update_details`: list of [`SoftwareUpdateDetails`]; read by GET.
+    /// `update_details`: list of [`SoftwareUpdateDetails`](crate::SoftwareUpdateDetails); read by GET.
     #[resource(get)]
     pub update_details: Option<Vec<SoftwareUpdateDetails>>,
-    /// `validation_results`: list of [`SoftwareValidation`]; read by GET.
+    /// `validation_results`: list of [`SoftwareValidation`](crate::SoftwareValidation); read by GET.
     #[resource(get)]
     pub validation_results: Option<Vec<SoftwareValidation>>,
     /// `version`: string; read by GET; sent by PATCH.
@@ -62,7 +62,74 @@ pub struct Software {
     pub version: Option<String>,
 }
 
-/// The values of [`Software`]'s `action`: open, so that a value a newer ONTAP adds is kept as [`SoftwareAction::Unknown`].
+/// The query parameters of `PATCH /api/cluster/software`, typed: [`Software`]'s `patch` takes them in [`ontap::CallOptions::with`]; `CallOptions::param` still sends any other.
+///
+/// ```
+/// use ontap_resources::SoftwarePatchParams;
+///
+/// let options = ontap_core::CallOptions::with(SoftwarePatchParams { estimate_only: Some(true), ..Default::default() });
+/// # let _ = options;
+/// ```
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct SoftwarePatchParams {
+    /// `action`: [`SoftwarePatchAction`](crate::SoftwarePatchAction).
+    pub action: Option<SoftwarePatchAction>,
+    /// `estimate_only`: boolean.
+    pub estimate_only: Option<bool>,
+    /// `force_rolling`: boolean.
+    pub force_rolling: Option<bool>,
+    /// `nodes_to_update`: string.
+    pub nodes_to_update: Option<String>,
+    /// `pause_after`: string.
+    pub pause_after: Option<String>,
+    /// `show_validation_details`: boolean.
+    pub show_validation_details: Option<bool>,
+    /// `skip_nodes_at_target_version`: boolean.
+    pub skip_nodes_at_target_version: Option<bool>,
+    /// `skip_warnings`: boolean.
+    pub skip_warnings: Option<bool>,
+    /// `stabilize_minutes`: integer.
+    pub stabilize_minutes: Option<i64>,
+    /// `validate_only`: boolean.
+    pub validate_only: Option<bool>,
+}
+
+impl ontap::QueryParams for SoftwarePatchParams {
+    fn append_to(&self, query: &mut ontap::Query) {
+        if let Some(value) = &self.action {
+            query.push("action", value);
+        }
+        if let Some(value) = &self.estimate_only {
+            query.push("estimate_only", value);
+        }
+        if let Some(value) = &self.force_rolling {
+            query.push("force_rolling", value);
+        }
+        if let Some(value) = &self.nodes_to_update {
+            query.push("nodes_to_update", value);
+        }
+        if let Some(value) = &self.pause_after {
+            query.push("pause_after", value);
+        }
+        if let Some(value) = &self.show_validation_details {
+            query.push("show_validation_details", value);
+        }
+        if let Some(value) = &self.skip_nodes_at_target_version {
+            query.push("skip_nodes_at_target_version", value);
+        }
+        if let Some(value) = &self.skip_warnings {
+            query.push("skip_warnings", value);
+        }
+        if let Some(value) = &self.stabilize_minutes {
+            query.push("stabilize_minutes", value);
+        }
+        if let Some(value) = &self.validate_only {
+            query.push("validate_only", value);
+        }
+    }
+}
+
+/// The values of [`Software`](crate::Software)'s `action`: open, so that a value a newer ONTAP adds is kept as [`SoftwareAction::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
 pub enum SoftwareAction {
     /// `pause`.
@@ -76,7 +143,7 @@ pub enum SoftwareAction {
     Unknown(String),
 }
 
-/// The values of [`Software`]'s `state`: open, so that a value a newer ONTAP adds is kept as [`SoftwareState::Unknown`].
+/// The values of [`Software`](crate::Software)'s `state`: open, so that a value a newer ONTAP adds is kept as [`SoftwareState::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
 pub enum SoftwareState {
     /// `in_progress`.
@@ -97,6 +164,20 @@ pub enum SoftwareState {
     PausePending,
     /// `cancel_pending`.
     CancelPending,
+    /// A value the model does not list, kept as ONTAP wrote it.
+    #[open_enum(other)]
+    Unknown(String),
+}
+
+/// The values of [`SoftwarePatchParams`]'s `action`: open, so that a value a newer ONTAP adds is kept as [`SoftwarePatchAction::Unknown`].
+#[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
+pub enum SoftwarePatchAction {
+    /// `pause`.
+    Pause,
+    /// `resume`.
+    Resume,
+    /// `cancel`.
+    Cancel,
     /// A value the model does not list, kept as ONTAP wrote it.
     #[open_enum(other)]
     Unknown(String),

@@ -25,13 +25,13 @@ pub struct SoftwareHistory {
     /// `from_version`: string; read by GET.
     #[resource(get)]
     pub from_version: Option<String>,
-    /// `node`: [`NodeReference`]; read by GET.
+    /// `node`: [`NodeReference`](crate::NodeReference); read by GET.
     #[resource(get)]
     pub node: Option<NodeReference>,
     /// `start_time`: timestamp ([`ontap::Timestamp`]); read by GET.
     #[resource(get)]
     pub start_time: Option<ontap::Timestamp>,
-    /// `state`: [`SoftwareHistoryState`] (`successful`, `canceled`, `skip_upgrade`); read by GET.
+    /// `state`: [`SoftwareHistoryState`](crate::SoftwareHistoryState) (`successful`, `canceled`, `skip_upgrade`); read by GET.
     #[resource(get)]
     pub state: Option<SoftwareHistoryState>,
     /// `to_version`: string; read by GET.
@@ -39,7 +39,7 @@ pub struct SoftwareHistory {
     pub to_version: Option<String>,
 }
 
-/// The values of [`SoftwareHistory`]'s `state`: open, so that a value a newer ONTAP adds is kept as [`SoftwareHistoryState::Unknown`].
+/// The values of [`SoftwareHistory`](crate::SoftwareHistory)'s `state`: open, so that a value a newer ONTAP adds is kept as [`SoftwareHistoryState::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
 pub enum SoftwareHistoryState {
     /// `successful`.

@@ -16,7 +16,7 @@
 /// assert_eq!(SoftwarePackage::KEYS, ["version"] as [&str; 1]);
 /// ```
 #[derive(Debug, Clone, Default, PartialEq, ontap::Resource)]
-#[resource(path = "/cluster/software/packages", get, delete, collection, delete_collection)]
+#[resource(path = "/cluster/software/packages", get, delete, collection, delete_collection, params(delete_collection = SoftwarePackageDeleteCollectionParams))]
 pub struct SoftwarePackage {
     /// `version`: string; read by GET; a key of the instance path.
     #[resource(get, key)]
@@ -27,4 +27,31 @@ pub struct SoftwarePackage {
     /// `create_time`: timestamp ([`ontap::Timestamp`]); read by GET.
     #[resource(get)]
     pub create_time: Option<ontap::Timestamp>,
+}
+
+/// The query parameters of `DELETE /api/cluster/software/packages`, typed: [`SoftwarePackage`]'s DELETE by query (`delete_collection`) takes them in [`ontap::CallOptions::with`]; `CallOptions::param` still sends any other.
+///
+/// ```
+/// use ontap_resources::SoftwarePackageDeleteCollectionParams;
+///
+/// let options = ontap_core::CallOptions::with(SoftwarePackageDeleteCollectionParams { continue_on_failure: Some(true), ..Default::default() });
+/// # let _ = options;
+/// ```
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct SoftwarePackageDeleteCollectionParams {
+    /// `continue_on_failure`: boolean, default `false`.
+    pub continue_on_failure: Option<bool>,
+    /// `serial_records`: boolean, default `false`.
+    pub serial_records: Option<bool>,
+}
+
+impl ontap::QueryParams for SoftwarePackageDeleteCollectionParams {
+    fn append_to(&self, query: &mut ontap::Query) {
+        if let Some(value) = &self.continue_on_failure {
+            query.push("continue_on_failure", value);
+        }
+        if let Some(value) = &self.serial_records {
+            query.push("serial_records", value);
+        }
+    }
 }

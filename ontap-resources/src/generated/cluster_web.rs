@@ -22,19 +22,19 @@ pub struct Web {
     /// `_links`: [`ontap::Links`]; read by GET.
     #[resource(get, rename = "_links")]
     pub links: Option<ontap::Links>,
-    /// `certificate`: [`WebCertificate`]; read by GET; sent by PATCH.
+    /// `certificate`: [`WebCertificate`](crate::WebCertificate); read by GET; sent by PATCH.
     #[resource(get, patch)]
     pub certificate: Option<WebCertificate>,
     /// `client_enabled`: boolean; read by GET; sent by PATCH.
     #[resource(get, patch)]
     pub client_enabled: Option<bool>,
-    /// `csrf`: [`WebCsrf`]; read by GET; sent by PATCH.
+    /// `csrf`: [`WebCsrf`](crate::WebCsrf); read by GET; sent by PATCH.
     #[resource(get, patch)]
     pub csrf: Option<WebCsrf>,
     /// `enabled`: boolean; read by GET; sent by PATCH.
     #[resource(get, patch)]
     pub enabled: Option<bool>,
-    /// `hsts`: [`WebHsts`]; read by GET; sent by PATCH.
+    /// `hsts`: [`WebHsts`](crate::WebHsts); read by GET; sent by PATCH.
     #[resource(get, patch)]
     pub hsts: Option<WebHsts>,
     /// `http_enabled`: boolean; read by GET; sent by PATCH.
@@ -52,7 +52,7 @@ pub struct Web {
     /// `per_address_limit`: integer, 24 to 999; read by GET; sent by PATCH.
     #[resource(get, patch)]
     pub per_address_limit: Option<i64>,
-    /// `state`: [`WebState`] (`offline`, `partial`, `mixed`, `online`, `unclustered`); read by GET.
+    /// `state`: [`WebState`](crate::WebState) (`offline`, `partial`, `mixed`, `online`, `unclustered`); read by GET.
     #[resource(get)]
     pub state: Option<WebState>,
     /// `wait_queue_capacity`: integer; read by GET; sent by PATCH.
@@ -60,7 +60,7 @@ pub struct Web {
     pub wait_queue_capacity: Option<i64>,
 }
 
-/// The values of [`Web`]'s `state`: open, so that a value a newer ONTAP adds is kept as [`WebState::Unknown`].
+/// The values of [`Web`](crate::Web)'s `state`: open, so that a value a newer ONTAP adds is kept as [`WebState::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
 pub enum WebState {
     /// `offline`.

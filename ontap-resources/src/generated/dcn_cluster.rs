@@ -22,16 +22,16 @@ pub struct DcnCluster {
     /// `_links`: [`ontap::Links`]; read by GET.
     #[resource(get, rename = "_links")]
     pub links: Option<ontap::Links>,
-    /// `network_pool`: [`DcnClusterNetworkPool`]; read by GET; sent by POST and PATCH.
+    /// `network_pool`: [`DcnClusterNetworkPool`](crate::DcnClusterNetworkPool); read by GET; sent by POST and PATCH.
     #[resource(get, post, patch)]
     pub network_pool: Option<DcnClusterNetworkPool>,
-    /// `nodes`: list of [`DcnNode`]; read by GET; sent by POST.
+    /// `nodes`: list of [`DcnNode`](crate::DcnNode); read by GET; sent by POST.
     #[resource(get, post)]
     pub nodes: Option<Vec<DcnNode>>,
-    /// `service_ip`: [`IpInterfaceAndGateway`]; read by GET; sent by POST and PATCH.
+    /// `service_ip`: [`IpInterfaceAndGateway`](crate::IpInterfaceAndGateway); read by GET; sent by POST and PATCH.
     #[resource(get, post, patch)]
     pub service_ip: Option<IpInterfaceAndGateway>,
-    /// `software`: [`DcnClusterSoftware`]; read by GET.
+    /// `software`: [`DcnClusterSoftware`](crate::DcnClusterSoftware); read by GET.
     #[resource(get)]
     pub software: Option<DcnClusterSoftware>,
     /// `uuid`: string, format `uuid`; read by GET.

@@ -18,16 +18,7 @@ use crate::{DcnHardware, DcnNodeError, DcnNodeMetrics, DcnNodeNetwork, DcnNodeSo
 /// assert_eq!(DcnNode::KEYS, ["uuid"] as [&str; 1]);
 /// ```
 #[derive(Debug, Clone, Default, PartialEq, ontap::Resource)]
-#[resource(
-    path = "/dcn/cluster/nodes",
-    get,
-    post,
-    patch,
-    delete,
-    collection,
-    patch_collection,
-    delete_collection
-)]
+#[resource(path = "/dcn/cluster/nodes", get, post, patch, delete, collection, patch_collection, delete_collection, params(patch_collection = DcnNodePatchCollectionParams, delete_collection = DcnNodeDeleteCollectionParams))]
 pub struct DcnNode {
     /// `uuid`: string, format `uuid`; read by GET; a key of the instance path.
     #[resource(get, key)]
@@ -38,19 +29,19 @@ pub struct DcnNode {
     /// `date`: timestamp ([`ontap::Timestamp`]); read by GET.
     #[resource(get)]
     pub date: Option<ontap::Timestamp>,
-    /// `error`: list of [`DcnNodeError`]; read by GET.
+    /// `error`: list of [`DcnNodeError`](crate::DcnNodeError); read by GET.
     #[resource(get)]
     pub error: Option<Vec<DcnNodeError>>,
-    /// `hardware`: [`DcnHardware`]; read by GET.
+    /// `hardware`: [`DcnHardware`](crate::DcnHardware); read by GET.
     #[resource(get)]
     pub hardware: Option<DcnHardware>,
     /// `location`: string; read by GET; sent by POST and PATCH.
     #[resource(get, post, patch)]
     pub location: Option<String>,
-    /// `membership`: [`DcnNodeMembership`] (`available`, `joining`, `member`); read by GET.
+    /// `membership`: [`DcnNodeMembership`](crate::DcnNodeMembership) (`available`, `joining`, `member`); read by GET.
     #[resource(get)]
     pub membership: Option<DcnNodeMembership>,
-    /// `metric`: [`DcnNodeMetrics`]; read by GET.
+    /// `metric`: [`DcnNodeMetrics`](crate::DcnNodeMetrics); read by GET.
     #[resource(get)]
     pub metric: Option<DcnNodeMetrics>,
     /// `model`: string; read by GET.
@@ -59,7 +50,7 @@ pub struct DcnNode {
     /// `name`: string; read by GET; sent by POST and PATCH.
     #[resource(get, post, patch)]
     pub name: Option<String>,
-    /// `network`: [`DcnNodeNetwork`]; read by GET; sent by POST and PATCH.
+    /// `network`: [`DcnNodeNetwork`](crate::DcnNodeNetwork); read by GET; sent by POST and PATCH.
     #[resource(get, post, patch)]
     pub network: Option<DcnNodeNetwork>,
     /// `owner`: string; read by GET; sent by POST and PATCH.
@@ -68,13 +59,13 @@ pub struct DcnNode {
     /// `serial_number`: string; read by GET; sent by POST.
     #[resource(get, post)]
     pub serial_number: Option<String>,
-    /// `software`: [`DcnNodeSoftware`]; read by GET.
+    /// `software`: [`DcnNodeSoftware`](crate::DcnNodeSoftware); read by GET.
     #[resource(get)]
     pub software: Option<DcnNodeSoftware>,
-    /// `state`: [`DcnNodeState`] (`up`, `down`, `degraded`); read by GET.
+    /// `state`: [`DcnNodeState`](crate::DcnNodeState) (`up`, `down`, `degraded`); read by GET.
     #[resource(get)]
     pub state: Option<DcnNodeState>,
-    /// `statistics`: [`DcnNodeStatistics`]; read by GET.
+    /// `statistics`: [`DcnNodeStatistics`](crate::DcnNodeStatistics); read by GET.
     #[resource(get)]
     pub statistics: Option<DcnNodeStatistics>,
     /// `system_id`: string; read by GET.
@@ -85,7 +76,61 @@ pub struct DcnNode {
     pub uptime: Option<i64>,
 }
 
-/// The values of [`DcnNode`]'s `membership`: open, so that a value a newer ONTAP adds is kept as [`DcnNodeMembership::Unknown`].
+/// The query parameters of `PATCH /api/dcn/cluster/nodes`, typed: [`DcnNode`]'s PATCH by query (`patch_collection`) takes them in [`ontap::CallOptions::with`]; `CallOptions::param` still sends any other.
+///
+/// ```
+/// use ontap_resources::DcnNodePatchCollectionParams;
+///
+/// let options = ontap_core::CallOptions::with(DcnNodePatchCollectionParams { continue_on_failure: Some(true), ..Default::default() });
+/// # let _ = options;
+/// ```
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct DcnNodePatchCollectionParams {
+    /// `continue_on_failure`: boolean, default `false`.
+    pub continue_on_failure: Option<bool>,
+    /// `serial_records`: boolean, default `false`.
+    pub serial_records: Option<bool>,
+}
+
+impl ontap::QueryParams for DcnNodePatchCollectionParams {
+    fn append_to(&self, query: &mut ontap::Query) {
+        if let Some(value) = &self.continue_on_failure {
+            query.push("continue_on_failure", value);
+        }
+        if let Some(value) = &self.serial_records {
+            query.push("serial_records", value);
+        }
+    }
+}
+
+/// The query parameters of `DELETE /api/dcn/cluster/nodes`, typed: [`DcnNode`]'s DELETE by query (`delete_collection`) takes them in [`ontap::CallOptions::with`]; `CallOptions::param` still sends any other.
+///
+/// ```
+/// use ontap_resources::DcnNodeDeleteCollectionParams;
+///
+/// let options = ontap_core::CallOptions::with(DcnNodeDeleteCollectionParams { continue_on_failure: Some(true), ..Default::default() });
+/// # let _ = options;
+/// ```
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct DcnNodeDeleteCollectionParams {
+    /// `continue_on_failure`: boolean, default `false`.
+    pub continue_on_failure: Option<bool>,
+    /// `serial_records`: boolean, default `false`.
+    pub serial_records: Option<bool>,
+}
+
+impl ontap::QueryParams for DcnNodeDeleteCollectionParams {
+    fn append_to(&self, query: &mut ontap::Query) {
+        if let Some(value) = &self.continue_on_failure {
+            query.push("continue_on_failure", value);
+        }
+        if let Some(value) = &self.serial_records {
+            query.push("serial_records", value);
+        }
+    }
+}
+
+/// The values of [`DcnNode`](crate::DcnNode)'s `membership`: open, so that a value a newer ONTAP adds is kept as [`DcnNodeMembership::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
 pub enum DcnNodeMembership {
     /// `available`.
@@ -99,7 +144,7 @@ pub enum DcnNodeMembership {
     Unknown(String),
 }
 
-/// The values of [`DcnNode`]'s `state`: open, so that a value a newer ONTAP adds is kept as [`DcnNodeState::Unknown`].
+/// The values of [`DcnNode`](crate::DcnNode)'s `state`: open, so that a value a newer ONTAP adds is kept as [`DcnNodeState::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
 pub enum DcnNodeState {
     /// `up`.

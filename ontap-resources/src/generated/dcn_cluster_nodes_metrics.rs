@@ -20,16 +20,16 @@ use crate::{DcnNodeMetricsCpu, DcnNodeMetricsGpu, DcnNodeMetricsNode};
 #[derive(Debug, Clone, Default, PartialEq, ontap::Resource)]
 #[resource(path = "/dcn/cluster/nodes/{node.uuid}/metrics", get, collection)]
 pub struct DcnNodeMetrics {
-    /// `cpu`: [`DcnNodeMetricsCpu`]; read by GET.
+    /// `cpu`: [`DcnNodeMetricsCpu`](crate::DcnNodeMetricsCpu); read by GET.
     #[resource(get)]
     pub cpu: Option<DcnNodeMetricsCpu>,
-    /// `duration`: [`DcnNodeMetricsDuration`] (`PT15S`, `PT5M`, `PT30M`, `PT2H`, `P1D`); read by GET.
+    /// `duration`: [`DcnNodeMetricsDuration`](crate::DcnNodeMetricsDuration) (`PT15S`, `PT5M`, `PT30M`, `PT2H`, `P1D`); read by GET.
     #[resource(get)]
     pub duration: Option<DcnNodeMetricsDuration>,
-    /// `gpu`: [`DcnNodeMetricsGpu`]; read by GET.
+    /// `gpu`: [`DcnNodeMetricsGpu`](crate::DcnNodeMetricsGpu); read by GET.
     #[resource(get)]
     pub gpu: Option<DcnNodeMetricsGpu>,
-    /// `status`: [`DcnNodeMetricsStatus`] (`ok`, `error`, `partial_no_data`, `partial_no_uuid`, `partial_no_response`, `partial_other_error`, `negative_delta`, `backfilled_data`, `inconsistent_delta_time`, `inconsistent_old_data`); read by GET.
+    /// `status`: [`DcnNodeMetricsStatus`](crate::DcnNodeMetricsStatus) (`ok`, `error`, `partial_no_data`, `partial_no_uuid`, `partial_no_response`, `partial_other_error`, `negative_delta`, `backfilled_data`, `inconsistent_delta_time`, `inconsistent_old_data`); read by GET.
     #[resource(get)]
     pub status: Option<DcnNodeMetricsStatus>,
     /// `timestamp`: timestamp ([`ontap::Timestamp`]); read by GET.
@@ -38,13 +38,13 @@ pub struct DcnNodeMetrics {
     /// `uuid`: string; read by GET.
     #[resource(get)]
     pub uuid: Option<String>,
-    /// `node`: [`DcnNodeMetricsNode`]; carried by none of this resource's verbs; holds a key of the enclosing object's path.
+    /// `node`: [`DcnNodeMetricsNode`](crate::DcnNodeMetricsNode); carried by none of this resource's verbs; holds a key of the enclosing object's path.
     ///
     /// Not in the model's definition: it holds the `node` placeholder of the path `/dcn/cluster/nodes/{node.uuid}/metrics`.
     pub node: Option<DcnNodeMetricsNode>,
 }
 
-/// The values of [`DcnNodeMetrics`]'s `duration`: open, so that a value a newer ONTAP adds is kept as [`DcnNodeMetricsDuration::Unknown`].
+/// The values of [`DcnNodeMetrics`](crate::DcnNodeMetrics)'s `duration`: open, so that a value a newer ONTAP adds is kept as [`DcnNodeMetricsDuration::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
 pub enum DcnNodeMetricsDuration {
     /// `PT15S`.
@@ -67,7 +67,7 @@ pub enum DcnNodeMetricsDuration {
     Unknown(String),
 }
 
-/// The values of [`DcnNodeMetrics`]'s `status`: open, so that a value a newer ONTAP adds is kept as [`DcnNodeMetricsStatus::Unknown`].
+/// The values of [`DcnNodeMetrics`](crate::DcnNodeMetrics)'s `status`: open, so that a value a newer ONTAP adds is kept as [`DcnNodeMetricsStatus::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
 pub enum DcnNodeMetricsStatus {
     /// `ok`.

@@ -18,12 +18,12 @@ use crate::{ApplicationNvmeAccessSubsystemMapSubsystemHostsLinks, DcnClusterSoft
 /// assert_eq!(DcnClusterSoftwarePackage::KEYS, ["uuid"] as [&str; 1]);
 /// ```
 #[derive(Debug, Clone, Default, PartialEq, ontap::Resource)]
-#[resource(path = "/dcn/cluster/software/packages", get, patch, collection, patch_collection)]
+#[resource(path = "/dcn/cluster/software/packages", get, patch, collection, patch_collection, params(patch_collection = DcnClusterSoftwarePackagePatchCollectionParams))]
 pub struct DcnClusterSoftwarePackage {
     /// `uuid`: string; read by GET; a key of the instance path.
     #[resource(get, key)]
     pub uuid: Option<String>,
-    /// `_links`: [`ApplicationNvmeAccessSubsystemMapSubsystemHostsLinks`]; read by GET.
+    /// `_links`: [`ApplicationNvmeAccessSubsystemMapSubsystemHostsLinks`](crate::ApplicationNvmeAccessSubsystemMapSubsystemHostsLinks); read by GET.
     #[resource(get, rename = "_links")]
     pub links: Option<ApplicationNvmeAccessSubsystemMapSubsystemHostsLinks>,
     /// `compatible`: boolean; read by GET.
@@ -32,7 +32,7 @@ pub struct DcnClusterSoftwarePackage {
     /// `create_time`: timestamp ([`ontap::Timestamp`]); read by GET.
     #[resource(get)]
     pub create_time: Option<ontap::Timestamp>,
-    /// `install_status`: [`DcnClusterSoftwareInstallStatus`]; read by GET.
+    /// `install_status`: [`DcnClusterSoftwareInstallStatus`](crate::DcnClusterSoftwareInstallStatus); read by GET.
     #[resource(get)]
     pub install_status: Option<DcnClusterSoftwareInstallStatus>,
     /// `size`: integer; read by GET.
@@ -41,15 +41,42 @@ pub struct DcnClusterSoftwarePackage {
     /// `staged`: boolean; read by GET; sent by PATCH.
     #[resource(get, patch)]
     pub staged: Option<bool>,
-    /// `state`: [`DcnClusterSoftwarePackageState`] (`available`, `validating`, `valid`, `invalid`, `unavailable`, `installing`, `installed`, `install_failed`, `processing`, `downloading`); read by GET.
+    /// `state`: [`DcnClusterSoftwarePackageState`](crate::DcnClusterSoftwarePackageState) (`available`, `validating`, `valid`, `invalid`, `unavailable`, `installing`, `installed`, `install_failed`, `processing`, `downloading`); read by GET.
     #[resource(get)]
     pub state: Option<DcnClusterSoftwarePackageState>,
-    /// `version`: [`DcnVersion`]; read by GET.
+    /// `version`: [`DcnVersion`](crate::DcnVersion); read by GET.
     #[resource(get)]
     pub version: Option<DcnVersion>,
 }
 
-/// The values of [`DcnClusterSoftwarePackage`]'s `state`: open, so that a value a newer ONTAP adds is kept as [`DcnClusterSoftwarePackageState::Unknown`].
+/// The query parameters of `PATCH /api/dcn/cluster/software/packages`, typed: [`DcnClusterSoftwarePackage`]'s PATCH by query (`patch_collection`) takes them in [`ontap::CallOptions::with`]; `CallOptions::param` still sends any other.
+///
+/// ```
+/// use ontap_resources::DcnClusterSoftwarePackagePatchCollectionParams;
+///
+/// let options = ontap_core::CallOptions::with(DcnClusterSoftwarePackagePatchCollectionParams { continue_on_failure: Some(true), ..Default::default() });
+/// # let _ = options;
+/// ```
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct DcnClusterSoftwarePackagePatchCollectionParams {
+    /// `continue_on_failure`: boolean, default `false`.
+    pub continue_on_failure: Option<bool>,
+    /// `serial_records`: boolean, default `false`.
+    pub serial_records: Option<bool>,
+}
+
+impl ontap::QueryParams for DcnClusterSoftwarePackagePatchCollectionParams {
+    fn append_to(&self, query: &mut ontap::Query) {
+        if let Some(value) = &self.continue_on_failure {
+            query.push("continue_on_failure", value);
+        }
+        if let Some(value) = &self.serial_records {
+            query.push("serial_records", value);
+        }
+    }
+}
+
+/// The values of [`DcnClusterSoftwarePackage`](crate::DcnClusterSoftwarePackage)'s `state`: open, so that a value a newer ONTAP adds is kept as [`DcnClusterSoftwarePackageState::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
 pub enum DcnClusterSoftwarePackageState {
     /// `available`.

@@ -16,7 +16,7 @@
 /// assert_eq!(DcnNodeCertificate::KEYS, ["dcn-node-name"] as [&str; 1]);
 /// ```
 #[derive(Debug, Clone, Default, PartialEq, ontap::Resource)]
-#[resource(path = "/dcn/security/node/certificates", get, patch, collection, patch_collection)]
+#[resource(path = "/dcn/security/node/certificates", get, patch, collection, patch_collection, params(patch_collection = DcnNodeCertificatePatchCollectionParams))]
 pub struct DcnNodeCertificate {
     /// `dcn-node-name`: string; read by GET; a key of the instance path.
     #[resource(get, key, rename = "dcn-node-name")]
@@ -27,4 +27,31 @@ pub struct DcnNodeCertificate {
     /// `dcn-cert-name`: string; read by GET; sent by PATCH.
     #[resource(get, patch, rename = "dcn-cert-name")]
     pub dcn_cert_name: Option<String>,
+}
+
+/// The query parameters of `PATCH /api/dcn/security/node/certificates`, typed: [`DcnNodeCertificate`]'s PATCH by query (`patch_collection`) takes them in [`ontap::CallOptions::with`]; `CallOptions::param` still sends any other.
+///
+/// ```
+/// use ontap_resources::DcnNodeCertificatePatchCollectionParams;
+///
+/// let options = ontap_core::CallOptions::with(DcnNodeCertificatePatchCollectionParams { continue_on_failure: Some(true), ..Default::default() });
+/// # let _ = options;
+/// ```
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct DcnNodeCertificatePatchCollectionParams {
+    /// `continue_on_failure`: boolean, default `false`.
+    pub continue_on_failure: Option<bool>,
+    /// `serial_records`: boolean, default `false`.
+    pub serial_records: Option<bool>,
+}
+
+impl ontap::QueryParams for DcnNodeCertificatePatchCollectionParams {
+    fn append_to(&self, query: &mut ontap::Query) {
+        if let Some(value) = &self.continue_on_failure {
+            query.push("continue_on_failure", value);
+        }
+        if let Some(value) = &self.serial_records {
+            query.push("serial_records", value);
+        }
+    }
 }

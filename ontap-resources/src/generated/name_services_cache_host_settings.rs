@@ -18,13 +18,7 @@ use crate::SvmReference;
 /// assert_eq!(HostsSettings::KEYS, ["uuid"] as [&str; 1]);
 /// ```
 #[derive(Debug, Clone, Default, PartialEq, ontap::Resource)]
-#[resource(
-    path = "/name-services/cache/host/settings",
-    get,
-    patch,
-    collection,
-    patch_collection
-)]
+#[resource(path = "/name-services/cache/host/settings", get, patch, collection, patch_collection, params(patch_collection = HostsSettingsPatchCollectionParams))]
 pub struct HostsSettings {
     /// `uuid`: string; read by GET; sent by PATCH; a key of the instance path.
     #[resource(get, patch, key)]
@@ -44,10 +38,37 @@ pub struct HostsSettings {
     /// `negative_ttl`: string; read by GET; sent by PATCH.
     #[resource(get, patch)]
     pub negative_ttl: Option<String>,
-    /// `svm`: [`SvmReference`]; read by GET.
+    /// `svm`: [`SvmReference`](crate::SvmReference); read by GET.
     #[resource(get)]
     pub svm: Option<SvmReference>,
     /// `ttl`: string; read by GET; sent by PATCH.
     #[resource(get, patch)]
     pub ttl: Option<String>,
+}
+
+/// The query parameters of `PATCH /api/name-services/cache/host/settings`, typed: [`HostsSettings`]'s PATCH by query (`patch_collection`) takes them in [`ontap::CallOptions::with`]; `CallOptions::param` still sends any other.
+///
+/// ```
+/// use ontap_resources::HostsSettingsPatchCollectionParams;
+///
+/// let options = ontap_core::CallOptions::with(HostsSettingsPatchCollectionParams { continue_on_failure: Some(true), ..Default::default() });
+/// # let _ = options;
+/// ```
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct HostsSettingsPatchCollectionParams {
+    /// `continue_on_failure`: boolean, default `false`.
+    pub continue_on_failure: Option<bool>,
+    /// `serial_records`: boolean, default `false`.
+    pub serial_records: Option<bool>,
+}
+
+impl ontap::QueryParams for HostsSettingsPatchCollectionParams {
+    fn append_to(&self, query: &mut ontap::Query) {
+        if let Some(value) = &self.continue_on_failure {
+            query.push("continue_on_failure", value);
+        }
+        if let Some(value) = &self.serial_records {
+            query.push("serial_records", value);
+        }
+    }
 }

@@ -18,15 +18,9 @@ use crate::SvmReference;
 /// assert_eq!(UnixUserSettings::KEYS, ["svm.uuid"] as [&str; 1]);
 /// ```
 #[derive(Debug, Clone, Default, PartialEq, ontap::Resource)]
-#[resource(
-    path = "/name-services/cache/unix-user/settings",
-    get,
-    patch,
-    collection,
-    patch_collection
-)]
+#[resource(path = "/name-services/cache/unix-user/settings", get, patch, collection, patch_collection, params(patch_collection = UnixUserSettingsPatchCollectionParams))]
 pub struct UnixUserSettings {
-    /// `svm`: [`SvmReference`]; read by GET; its `uuid` is a key of the instance path.
+    /// `svm`: [`SvmReference`](crate::SvmReference); read by GET; its `uuid` is a key of the instance path.
     #[resource(get, key = "uuid")]
     pub svm: Option<SvmReference>,
     /// `_links`: [`ontap::Links`]; read by GET.
@@ -47,4 +41,31 @@ pub struct UnixUserSettings {
     /// `ttl`: string; read by GET; sent by PATCH.
     #[resource(get, patch)]
     pub ttl: Option<String>,
+}
+
+/// The query parameters of `PATCH /api/name-services/cache/unix-user/settings`, typed: [`UnixUserSettings`]'s PATCH by query (`patch_collection`) takes them in [`ontap::CallOptions::with`]; `CallOptions::param` still sends any other.
+///
+/// ```
+/// use ontap_resources::UnixUserSettingsPatchCollectionParams;
+///
+/// let options = ontap_core::CallOptions::with(UnixUserSettingsPatchCollectionParams { continue_on_failure: Some(true), ..Default::default() });
+/// # let _ = options;
+/// ```
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct UnixUserSettingsPatchCollectionParams {
+    /// `continue_on_failure`: boolean, default `false`.
+    pub continue_on_failure: Option<bool>,
+    /// `serial_records`: boolean, default `false`.
+    pub serial_records: Option<bool>,
+}
+
+impl ontap::QueryParams for UnixUserSettingsPatchCollectionParams {
+    fn append_to(&self, query: &mut ontap::Query) {
+        if let Some(value) = &self.continue_on_failure {
+            query.push("continue_on_failure", value);
+        }
+        if let Some(value) = &self.serial_records {
+            query.push("serial_records", value);
+        }
+    }
 }

@@ -18,16 +18,7 @@ use crate::{Ddns, Status, SvmReference};
 /// assert_eq!(Dns::KEYS, ["uuid"] as [&str; 1]);
 /// ```
 #[derive(Debug, Clone, Default, PartialEq, ontap::Resource)]
-#[resource(
-    path = "/name-services/dns",
-    get,
-    post,
-    patch,
-    delete,
-    collection,
-    patch_collection,
-    delete_collection
-)]
+#[resource(path = "/name-services/dns", get, post, patch, delete, collection, patch_collection, delete_collection, params(post = DnsPostParams, patch = DnsPatchParams, patch_collection = DnsPatchCollectionParams, delete_collection = DnsDeleteCollectionParams))]
 pub struct Dns {
     /// `uuid`: string; read by GET; sent by POST and PATCH; a key of the instance path.
     #[resource(get, post, patch, key)]
@@ -41,13 +32,13 @@ pub struct Dns {
     /// `domains`: list of string; read by GET; sent by POST and PATCH.
     #[resource(get, post, patch)]
     pub domains: Option<Vec<String>>,
-    /// `dynamic_dns`: [`Ddns`]; read by GET; sent by PATCH.
+    /// `dynamic_dns`: [`Ddns`](crate::Ddns); read by GET; sent by PATCH.
     #[resource(get, patch)]
     pub dynamic_dns: Option<Ddns>,
     /// `packet_query_match`: boolean; read by GET; sent by POST and PATCH.
     #[resource(get, post, patch)]
     pub packet_query_match: Option<bool>,
-    /// `scope`: [`DnsScope`] (`svm`, `cluster`); read by GET; sent by POST.
+    /// `scope`: [`DnsScope`](crate::DnsScope) (`svm`, `cluster`); read by GET; sent by POST.
     #[resource(get, post)]
     pub scope: Option<DnsScope>,
     /// `servers`: list of string; read by GET; sent by POST and PATCH.
@@ -62,10 +53,10 @@ pub struct Dns {
     /// `source_address_match`: boolean; read by GET; sent by POST and PATCH.
     #[resource(get, post, patch)]
     pub source_address_match: Option<bool>,
-    /// `status`: list of [`Status`]; read by GET.
+    /// `status`: list of [`Status`](crate::Status); read by GET.
     #[resource(get)]
     pub status: Option<Vec<Status>>,
-    /// `svm`: [`SvmReference`]; read by GET; sent by POST.
+    /// `svm`: [`SvmReference`](crate::SvmReference); read by GET; sent by POST.
     #[resource(get, post)]
     pub svm: Option<SvmReference>,
     /// `timeout`: integer, 1 to 5; read by GET; sent by POST and PATCH.
@@ -76,7 +67,130 @@ pub struct Dns {
     pub tld_query_enabled: Option<bool>,
 }
 
-/// The values of [`Dns`]'s `scope`: open, so that a value a newer ONTAP adds is kept as [`DnsScope::Unknown`].
+/// The query parameters of `POST /api/name-services/dns`, typed: [`Dns`]'s `post` takes them in [`ontap::CallOptions::with`]; `CallOptions::param` still sends any other.
+///
+/// ```
+/// use ontap_resources::DnsPostParams;
+///
+/// let options = ontap_core::CallOptions::with(DnsPostParams { async_: Some(true), ..Default::default() });
+/// # let _ = options;
+/// ```
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct DnsPostParams {
+    /// `async`: boolean, default `false`.
+    pub async_: Option<bool>,
+}
+
+impl ontap::QueryParams for DnsPostParams {
+    fn append_to(&self, query: &mut ontap::Query) {
+        if let Some(value) = &self.async_ {
+            query.push("async", value);
+        }
+    }
+}
+
+/// The query parameters of `PATCH /api/name-services/dns/{uuid}`, typed: [`Dns`]'s `patch` takes them in [`ontap::CallOptions::with`]; `CallOptions::param` still sends any other.
+///
+/// ```
+/// use ontap_resources::DnsPatchParams;
+///
+/// let options = ontap_core::CallOptions::with(DnsPatchParams { async_: Some(true), ..Default::default() });
+/// # let _ = options;
+/// ```
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct DnsPatchParams {
+    /// `async`: boolean, default `false`.
+    pub async_: Option<bool>,
+}
+
+impl ontap::QueryParams for DnsPatchParams {
+    fn append_to(&self, query: &mut ontap::Query) {
+        if let Some(value) = &self.async_ {
+            query.push("async", value);
+        }
+    }
+}
+
+/// The query parameters of `PATCH /api/name-services/dns`, typed: [`Dns`]'s PATCH by query (`patch_collection`) takes them in [`ontap::CallOptions::with`]; `CallOptions::param` still sends any other.
+///
+/// ```
+/// use ontap_resources::DnsPatchCollectionParams;
+///
+/// let options = ontap_core::CallOptions::with(DnsPatchCollectionParams { async_: Some(true), ..Default::default() });
+/// # let _ = options;
+/// ```
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct DnsPatchCollectionParams {
+    /// `async`: boolean, default `false`.
+    pub async_: Option<bool>,
+    /// `continue_on_failure`: boolean, default `false`.
+    pub continue_on_failure: Option<bool>,
+    /// `serial_records`: boolean, default `false`.
+    pub serial_records: Option<bool>,
+    /// `service.address_type`: string, default `"all"`.
+    pub service_address_type: Option<String>,
+    /// `service.name`: string.
+    pub service_name: Option<String>,
+}
+
+impl ontap::QueryParams for DnsPatchCollectionParams {
+    fn append_to(&self, query: &mut ontap::Query) {
+        if let Some(value) = &self.async_ {
+            query.push("async", value);
+        }
+        if let Some(value) = &self.continue_on_failure {
+            query.push("continue_on_failure", value);
+        }
+        if let Some(value) = &self.serial_records {
+            query.push("serial_records", value);
+        }
+        if let Some(value) = &self.service_address_type {
+            query.push("service.address_type", value);
+        }
+        if let Some(value) = &self.service_name {
+            query.push("service.name", value);
+        }
+    }
+}
+
+/// The query parameters of `DELETE /api/name-services/dns`, typed: [`Dns`]'s DELETE by query (`delete_collection`) takes them in [`ontap::CallOptions::with`]; `CallOptions::param` still sends any other.
+///
+/// ```
+/// use ontap_resources::DnsDeleteCollectionParams;
+///
+/// let options = ontap_core::CallOptions::with(DnsDeleteCollectionParams { continue_on_failure: Some(true), ..Default::default() });
+/// # let _ = options;
+/// ```
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct DnsDeleteCollectionParams {
+    /// `continue_on_failure`: boolean, default `false`.
+    pub continue_on_failure: Option<bool>,
+    /// `serial_records`: boolean, default `false`.
+    pub serial_records: Option<bool>,
+    /// `service.address_type`: string, default `"all"`.
+    pub service_address_type: Option<String>,
+    /// `service.name`: string.
+    pub service_name: Option<String>,
+}
+
+impl ontap::QueryParams for DnsDeleteCollectionParams {
+    fn append_to(&self, query: &mut ontap::Query) {
+        if let Some(value) = &self.continue_on_failure {
+            query.push("continue_on_failure", value);
+        }
+        if let Some(value) = &self.serial_records {
+            query.push("serial_records", value);
+        }
+        if let Some(value) = &self.service_address_type {
+            query.push("service.address_type", value);
+        }
+        if let Some(value) = &self.service_name {
+            query.push("service.name", value);
+        }
+    }
+}
+
+/// The values of [`Dns`](crate::Dns)'s `scope`: open, so that a value a newer ONTAP adds is kept as [`DnsScope::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
 pub enum DnsScope {
     /// `svm`.

@@ -18,18 +18,9 @@ use crate::{LdapStatus, SvmReference};
 /// assert_eq!(LdapService::KEYS, ["svm.uuid"] as [&str; 1]);
 /// ```
 #[derive(Debug, Clone, Default, PartialEq, ontap::Resource)]
-#[resource(
-    path = "/name-services/ldap",
-    get,
-    post,
-    patch,
-    delete,
-    collection,
-    patch_collection,
-    delete_collection
-)]
+#[resource(path = "/name-services/ldap", get, post, patch, delete, collection, patch_collection, delete_collection, params(patch_collection = LdapServicePatchCollectionParams, delete_collection = LdapServiceDeleteCollectionParams))]
 pub struct LdapService {
-    /// `svm`: [`SvmReference`]; read by GET; sent by POST; its `uuid` is a key of the instance path.
+    /// `svm`: [`SvmReference`](crate::SvmReference); read by GET; sent by POST; its `uuid` is a key of the instance path.
     #[resource(get, post, key = "uuid")]
     pub svm: Option<SvmReference>,
     /// `_links`: [`ontap::Links`]; read by GET.
@@ -41,7 +32,7 @@ pub struct LdapService {
     /// `base_dn`: string; read by GET; sent by POST and PATCH.
     #[resource(get, post, patch)]
     pub base_dn: Option<String>,
-    /// `base_scope`: [`LdapServiceBaseScope`] (`base`, `onelevel`, `subtree`); read by GET; sent by POST and PATCH.
+    /// `base_scope`: [`LdapServiceBaseScope`](crate::LdapServiceBaseScope) (`base`, `onelevel`, `subtree`); read by GET; sent by POST and PATCH.
     #[resource(get, post, patch)]
     pub base_scope: Option<LdapServiceBaseScope>,
     /// `bind_as_cifs_server`: boolean; read by GET; sent by POST and PATCH.
@@ -59,7 +50,7 @@ pub struct LdapService {
     /// `group_membership_filter`: string; read by GET; sent by POST and PATCH.
     #[resource(get, post, patch)]
     pub group_membership_filter: Option<String>,
-    /// `group_scope`: [`LdapServiceGroupScope`] (`base`, `onelevel`, `subtree`); read by GET; sent by POST and PATCH.
+    /// `group_scope`: [`LdapServiceGroupScope`](crate::LdapServiceGroupScope) (`base`, `onelevel`, `subtree`); read by GET; sent by POST and PATCH.
     #[resource(get, post, patch)]
     pub group_scope: Option<LdapServiceGroupScope>,
     /// `is_netgroup_byhost_enabled`: boolean; read by GET; sent by POST and PATCH.
@@ -71,19 +62,19 @@ pub struct LdapService {
     /// `ldaps_enabled`: boolean; read by GET; sent by POST and PATCH.
     #[resource(get, post, patch)]
     pub ldaps_enabled: Option<bool>,
-    /// `min_bind_level`: [`LdapServiceMinBindLevel`] (`anonymous`, `simple`, `sasl`); read by GET; sent by POST and PATCH.
+    /// `min_bind_level`: [`LdapServiceMinBindLevel`](crate::LdapServiceMinBindLevel) (`anonymous`, `simple`, `sasl`); read by GET; sent by POST and PATCH.
     #[resource(get, post, patch)]
     pub min_bind_level: Option<LdapServiceMinBindLevel>,
     /// `netgroup_byhost_dn`: string; read by GET; sent by POST and PATCH.
     #[resource(get, post, patch)]
     pub netgroup_byhost_dn: Option<String>,
-    /// `netgroup_byhost_scope`: [`LdapServiceNetgroupByhostScope`] (`base`, `onelevel`, `subtree`); read by GET; sent by POST and PATCH.
+    /// `netgroup_byhost_scope`: [`LdapServiceNetgroupByhostScope`](crate::LdapServiceNetgroupByhostScope) (`base`, `onelevel`, `subtree`); read by GET; sent by POST and PATCH.
     #[resource(get, post, patch)]
     pub netgroup_byhost_scope: Option<LdapServiceNetgroupByhostScope>,
     /// `netgroup_dn`: string; read by GET; sent by POST and PATCH.
     #[resource(get, post, patch)]
     pub netgroup_dn: Option<String>,
-    /// `netgroup_scope`: [`LdapServiceNetgroupScope`] (`base`, `onelevel`, `subtree`); read by GET; sent by POST and PATCH.
+    /// `netgroup_scope`: [`LdapServiceNetgroupScope`](crate::LdapServiceNetgroupScope) (`base`, `onelevel`, `subtree`); read by GET; sent by POST and PATCH.
     #[resource(get, post, patch)]
     pub netgroup_scope: Option<LdapServiceNetgroupScope>,
     /// `port`: integer, 1 to 65535; read by GET; sent by POST and PATCH.
@@ -107,13 +98,13 @@ pub struct LdapService {
     /// `servers`: list of string; read by GET; sent by POST and PATCH.
     #[resource(get, post, patch)]
     pub servers: Option<Vec<String>>,
-    /// `session_security`: [`LdapServiceSessionSecurity`] (`none`, `sign`, `seal`); read by GET; sent by POST and PATCH.
+    /// `session_security`: [`LdapServiceSessionSecurity`](crate::LdapServiceSessionSecurity) (`none`, `sign`, `seal`); read by GET; sent by POST and PATCH.
     #[resource(get, post, patch)]
     pub session_security: Option<LdapServiceSessionSecurity>,
     /// `skip_config_validation`: boolean; sent by POST and PATCH.
     #[resource(post, patch)]
     pub skip_config_validation: Option<bool>,
-    /// `status`: [`LdapStatus`]; read by GET.
+    /// `status`: [`LdapStatus`](crate::LdapStatus); read by GET.
     #[resource(get)]
     pub status: Option<LdapStatus>,
     /// `try_channel_binding`: boolean; read by GET; sent by POST and PATCH.
@@ -125,12 +116,66 @@ pub struct LdapService {
     /// `user_dn`: string; read by GET; sent by POST and PATCH.
     #[resource(get, post, patch)]
     pub user_dn: Option<String>,
-    /// `user_scope`: [`LdapServiceUserScope`] (`base`, `onelevel`, `subtree`); read by GET; sent by POST and PATCH.
+    /// `user_scope`: [`LdapServiceUserScope`](crate::LdapServiceUserScope) (`base`, `onelevel`, `subtree`); read by GET; sent by POST and PATCH.
     #[resource(get, post, patch)]
     pub user_scope: Option<LdapServiceUserScope>,
 }
 
-/// The values of [`LdapService`]'s `base_scope`: open, so that a value a newer ONTAP adds is kept as [`LdapServiceBaseScope::Unknown`].
+/// The query parameters of `PATCH /api/name-services/ldap`, typed: [`LdapService`]'s PATCH by query (`patch_collection`) takes them in [`ontap::CallOptions::with`]; `CallOptions::param` still sends any other.
+///
+/// ```
+/// use ontap_resources::LdapServicePatchCollectionParams;
+///
+/// let options = ontap_core::CallOptions::with(LdapServicePatchCollectionParams { continue_on_failure: Some(true), ..Default::default() });
+/// # let _ = options;
+/// ```
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct LdapServicePatchCollectionParams {
+    /// `continue_on_failure`: boolean, default `false`.
+    pub continue_on_failure: Option<bool>,
+    /// `serial_records`: boolean, default `false`.
+    pub serial_records: Option<bool>,
+}
+
+impl ontap::QueryParams for LdapServicePatchCollectionParams {
+    fn append_to(&self, query: &mut ontap::Query) {
+        if let Some(value) = &self.continue_on_failure {
+            query.push("continue_on_failure", value);
+        }
+        if let Some(value) = &self.serial_records {
+            query.push("serial_records", value);
+        }
+    }
+}
+
+/// The query parameters of `DELETE /api/name-services/ldap`, typed: [`LdapService`]'s DELETE by query (`delete_collection`) takes them in [`ontap::CallOptions::with`]; `CallOptions::param` still sends any other.
+///
+/// ```
+/// use ontap_resources::LdapServiceDeleteCollectionParams;
+///
+/// let options = ontap_core::CallOptions::with(LdapServiceDeleteCollectionParams { continue_on_failure: Some(true), ..Default::default() });
+/// # let _ = options;
+/// ```
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct LdapServiceDeleteCollectionParams {
+    /// `continue_on_failure`: boolean, default `false`.
+    pub continue_on_failure: Option<bool>,
+    /// `serial_records`: boolean, default `false`.
+    pub serial_records: Option<bool>,
+}
+
+impl ontap::QueryParams for LdapServiceDeleteCollectionParams {
+    fn append_to(&self, query: &mut ontap::Query) {
+        if let Some(value) = &self.continue_on_failure {
+            query.push("continue_on_failure", value);
+        }
+        if let Some(value) = &self.serial_records {
+            query.push("serial_records", value);
+        }
+    }
+}
+
+/// The values of [`LdapService`](crate::LdapService)'s `base_scope`: open, so that a value a newer ONTAP adds is kept as [`LdapServiceBaseScope::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
 pub enum LdapServiceBaseScope {
     /// `base`.
@@ -144,7 +189,7 @@ pub enum LdapServiceBaseScope {
     Unknown(String),
 }
 
-/// The values of [`LdapService`]'s `group_scope`: open, so that a value a newer ONTAP adds is kept as [`LdapServiceGroupScope::Unknown`].
+/// The values of [`LdapService`](crate::LdapService)'s `group_scope`: open, so that a value a newer ONTAP adds is kept as [`LdapServiceGroupScope::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
 pub enum LdapServiceGroupScope {
     /// `base`.
@@ -158,7 +203,7 @@ pub enum LdapServiceGroupScope {
     Unknown(String),
 }
 
-/// The values of [`LdapService`]'s `min_bind_level`: open, so that a value a newer ONTAP adds is kept as [`LdapServiceMinBindLevel::Unknown`].
+/// The values of [`LdapService`](crate::LdapService)'s `min_bind_level`: open, so that a value a newer ONTAP adds is kept as [`LdapServiceMinBindLevel::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
 pub enum LdapServiceMinBindLevel {
     /// `anonymous`.
@@ -172,7 +217,7 @@ pub enum LdapServiceMinBindLevel {
     Unknown(String),
 }
 
-/// The values of [`LdapService`]'s `netgroup_byhost_scope`: open, so that a value a newer ONTAP adds is kept as [`LdapServiceNetgroupByhostScope::Unknown`].
+/// The values of [`LdapService`](crate::LdapService)'s `netgroup_byhost_scope`: open, so that a value a newer ONTAP adds is kept as [`LdapServiceNetgroupByhostScope::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
 pub enum LdapServiceNetgroupByhostScope {
     /// `base`.
@@ -186,7 +231,7 @@ pub enum LdapServiceNetgroupByhostScope {
     Unknown(String),
 }
 
-/// The values of [`LdapService`]'s `netgroup_scope`: open, so that a value a newer ONTAP adds is kept as [`LdapServiceNetgroupScope::Unknown`].
+/// The values of [`LdapService`](crate::LdapService)'s `netgroup_scope`: open, so that a value a newer ONTAP adds is kept as [`LdapServiceNetgroupScope::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
 pub enum LdapServiceNetgroupScope {
     /// `base`.
@@ -200,7 +245,7 @@ pub enum LdapServiceNetgroupScope {
     Unknown(String),
 }
 
-/// The values of [`LdapService`]'s `session_security`: open, so that a value a newer ONTAP adds is kept as [`LdapServiceSessionSecurity::Unknown`].
+/// The values of [`LdapService`](crate::LdapService)'s `session_security`: open, so that a value a newer ONTAP adds is kept as [`LdapServiceSessionSecurity::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
 pub enum LdapServiceSessionSecurity {
     /// `none`.
@@ -214,7 +259,7 @@ pub enum LdapServiceSessionSecurity {
     Unknown(String),
 }
 
-/// The values of [`LdapService`]'s `user_scope`: open, so that a value a newer ONTAP adds is kept as [`LdapServiceUserScope::Unknown`].
+/// The values of [`LdapService`](crate::LdapService)'s `user_scope`: open, so that a value a newer ONTAP adds is kept as [`LdapServiceUserScope::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
 pub enum LdapServiceUserScope {
     /// `base`.

@@ -18,18 +18,9 @@ use crate::{LdapSchemaNameMapping, LdapSchemaReference, Rfc2307, Rfc2307bis, Svm
 /// assert_eq!(LdapSchema::KEYS, ["owner.uuid", "name"] as [&str; 2]);
 /// ```
 #[derive(Debug, Clone, Default, PartialEq, ontap::Resource)]
-#[resource(
-    path = "/name-services/ldap-schemas",
-    get,
-    post,
-    patch,
-    delete,
-    collection,
-    patch_collection,
-    delete_collection
-)]
+#[resource(path = "/name-services/ldap-schemas", get, post, patch, delete, collection, patch_collection, delete_collection, params(patch_collection = LdapSchemaPatchCollectionParams, delete_collection = LdapSchemaDeleteCollectionParams))]
 pub struct LdapSchema {
-    /// `owner`: [`SvmReference`]; read by GET; sent by POST; its `uuid` is a key of the instance path.
+    /// `owner`: [`SvmReference`](crate::SvmReference); read by GET; sent by POST; its `uuid` is a key of the instance path.
     #[resource(get, post, key = "uuid")]
     pub owner: Option<SvmReference>,
     /// `name`: string, 1 to 32 characters; read by GET; sent by POST; a key of the instance path.
@@ -44,24 +35,78 @@ pub struct LdapSchema {
     /// `global_schema`: boolean; read by GET.
     #[resource(get)]
     pub global_schema: Option<bool>,
-    /// `name_mapping`: [`LdapSchemaNameMapping`]; read by GET; sent by PATCH.
+    /// `name_mapping`: [`LdapSchemaNameMapping`](crate::LdapSchemaNameMapping); read by GET; sent by PATCH.
     #[resource(get, patch)]
     pub name_mapping: Option<LdapSchemaNameMapping>,
-    /// `rfc2307`: [`Rfc2307`]; read by GET; sent by PATCH.
+    /// `rfc2307`: [`Rfc2307`](crate::Rfc2307); read by GET; sent by PATCH.
     #[resource(get, patch)]
     pub rfc2307: Option<Rfc2307>,
-    /// `rfc2307bis`: [`Rfc2307bis`]; read by GET; sent by PATCH.
+    /// `rfc2307bis`: [`Rfc2307bis`](crate::Rfc2307bis); read by GET; sent by PATCH.
     #[resource(get, patch)]
     pub rfc2307bis: Option<Rfc2307bis>,
-    /// `scope`: [`LdapSchemaScope`] (`cluster`, `svm`); read by GET.
+    /// `scope`: [`LdapSchemaScope`](crate::LdapSchemaScope) (`cluster`, `svm`); read by GET.
     #[resource(get)]
     pub scope: Option<LdapSchemaScope>,
-    /// `template`: [`LdapSchemaReference`]; sent by POST.
+    /// `template`: [`LdapSchemaReference`](crate::LdapSchemaReference); sent by POST.
     #[resource(post)]
     pub template: Option<LdapSchemaReference>,
 }
 
-/// The values of [`LdapSchema`]'s `scope`: open, so that a value a newer ONTAP adds is kept as [`LdapSchemaScope::Unknown`].
+/// The query parameters of `PATCH /api/name-services/ldap-schemas`, typed: [`LdapSchema`]'s PATCH by query (`patch_collection`) takes them in [`ontap::CallOptions::with`]; `CallOptions::param` still sends any other.
+///
+/// ```
+/// use ontap_resources::LdapSchemaPatchCollectionParams;
+///
+/// let options = ontap_core::CallOptions::with(LdapSchemaPatchCollectionParams { continue_on_failure: Some(true), ..Default::default() });
+/// # let _ = options;
+/// ```
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct LdapSchemaPatchCollectionParams {
+    /// `continue_on_failure`: boolean, default `false`.
+    pub continue_on_failure: Option<bool>,
+    /// `serial_records`: boolean, default `false`.
+    pub serial_records: Option<bool>,
+}
+
+impl ontap::QueryParams for LdapSchemaPatchCollectionParams {
+    fn append_to(&self, query: &mut ontap::Query) {
+        if let Some(value) = &self.continue_on_failure {
+            query.push("continue_on_failure", value);
+        }
+        if let Some(value) = &self.serial_records {
+            query.push("serial_records", value);
+        }
+    }
+}
+
+/// The query parameters of `DELETE /api/name-services/ldap-schemas`, typed: [`LdapSchema`]'s DELETE by query (`delete_collection`) takes them in [`ontap::CallOptions::with`]; `CallOptions::param` still sends any other.
+///
+/// ```
+/// use ontap_resources::LdapSchemaDeleteCollectionParams;
+///
+/// let options = ontap_core::CallOptions::with(LdapSchemaDeleteCollectionParams { continue_on_failure: Some(true), ..Default::default() });
+/// # let _ = options;
+/// ```
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct LdapSchemaDeleteCollectionParams {
+    /// `continue_on_failure`: boolean, default `false`.
+    pub continue_on_failure: Option<bool>,
+    /// `serial_records`: boolean, default `false`.
+    pub serial_records: Option<bool>,
+}
+
+impl ontap::QueryParams for LdapSchemaDeleteCollectionParams {
+    fn append_to(&self, query: &mut ontap::Query) {
+        if let Some(value) = &self.continue_on_failure {
+            query.push("continue_on_failure", value);
+        }
+        if let Some(value) = &self.serial_records {
+            query.push("serial_records", value);
+        }
+    }
+}
+
+/// The values of [`LdapSchema`](crate::LdapSchema)'s `scope`: open, so that a value a newer ONTAP adds is kept as [`LdapSchemaScope::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
 pub enum LdapSchemaScope {
     /// `cluster`.

@@ -18,18 +18,9 @@ use crate::SvmReference;
 /// assert_eq!(LocalHost::KEYS, ["owner.uuid", "address"] as [&str; 2]);
 /// ```
 #[derive(Debug, Clone, Default, PartialEq, ontap::Resource)]
-#[resource(
-    path = "/name-services/local-hosts",
-    get,
-    post,
-    patch,
-    delete,
-    collection,
-    patch_collection,
-    delete_collection
-)]
+#[resource(path = "/name-services/local-hosts", get, post, patch, delete, collection, patch_collection, delete_collection, params(patch_collection = LocalHostPatchCollectionParams, delete_collection = LocalHostDeleteCollectionParams))]
 pub struct LocalHost {
-    /// `owner`: [`SvmReference`]; read by GET; sent by POST; its `uuid` is a key of the instance path.
+    /// `owner`: [`SvmReference`](crate::SvmReference); read by GET; sent by POST; its `uuid` is a key of the instance path.
     #[resource(get, post, key = "uuid")]
     pub owner: Option<SvmReference>,
     /// `address`: string; read by GET; sent by POST; a key of the instance path.
@@ -44,12 +35,66 @@ pub struct LocalHost {
     /// `hostname`: string, 1 to 255 characters; read by GET; sent by POST and PATCH.
     #[resource(get, post, patch)]
     pub hostname: Option<String>,
-    /// `scope`: [`LocalHostScope`] (`cluster`, `svm`); read by GET.
+    /// `scope`: [`LocalHostScope`](crate::LocalHostScope) (`cluster`, `svm`); read by GET.
     #[resource(get)]
     pub scope: Option<LocalHostScope>,
 }
 
-/// The values of [`LocalHost`]'s `scope`: open, so that a value a newer ONTAP adds is kept as [`LocalHostScope::Unknown`].
+/// The query parameters of `PATCH /api/name-services/local-hosts`, typed: [`LocalHost`]'s PATCH by query (`patch_collection`) takes them in [`ontap::CallOptions::with`]; `CallOptions::param` still sends any other.
+///
+/// ```
+/// use ontap_resources::LocalHostPatchCollectionParams;
+///
+/// let options = ontap_core::CallOptions::with(LocalHostPatchCollectionParams { continue_on_failure: Some(true), ..Default::default() });
+/// # let _ = options;
+/// ```
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct LocalHostPatchCollectionParams {
+    /// `continue_on_failure`: boolean, default `false`.
+    pub continue_on_failure: Option<bool>,
+    /// `serial_records`: boolean, default `false`.
+    pub serial_records: Option<bool>,
+}
+
+impl ontap::QueryParams for LocalHostPatchCollectionParams {
+    fn append_to(&self, query: &mut ontap::Query) {
+        if let Some(value) = &self.continue_on_failure {
+            query.push("continue_on_failure", value);
+        }
+        if let Some(value) = &self.serial_records {
+            query.push("serial_records", value);
+        }
+    }
+}
+
+/// The query parameters of `DELETE /api/name-services/local-hosts`, typed: [`LocalHost`]'s DELETE by query (`delete_collection`) takes them in [`ontap::CallOptions::with`]; `CallOptions::param` still sends any other.
+///
+/// ```
+/// use ontap_resources::LocalHostDeleteCollectionParams;
+///
+/// let options = ontap_core::CallOptions::with(LocalHostDeleteCollectionParams { continue_on_failure: Some(true), ..Default::default() });
+/// # let _ = options;
+/// ```
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct LocalHostDeleteCollectionParams {
+    /// `continue_on_failure`: boolean, default `false`.
+    pub continue_on_failure: Option<bool>,
+    /// `serial_records`: boolean, default `false`.
+    pub serial_records: Option<bool>,
+}
+
+impl ontap::QueryParams for LocalHostDeleteCollectionParams {
+    fn append_to(&self, query: &mut ontap::Query) {
+        if let Some(value) = &self.continue_on_failure {
+            query.push("continue_on_failure", value);
+        }
+        if let Some(value) = &self.serial_records {
+            query.push("serial_records", value);
+        }
+    }
+}
+
+/// The values of [`LocalHost`](crate::LocalHost)'s `scope`: open, so that a value a newer ONTAP adds is kept as [`LocalHostScope::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
 pub enum LocalHostScope {
     /// `cluster`.

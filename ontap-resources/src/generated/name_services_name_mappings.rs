@@ -18,21 +18,12 @@ use crate::SvmReference;
 /// assert_eq!(NameMapping::KEYS, ["svm.uuid", "direction", "index"] as [&str; 3]);
 /// ```
 #[derive(Debug, Clone, Default, PartialEq, ontap::Resource)]
-#[resource(
-    path = "/name-services/name-mappings",
-    get,
-    post,
-    patch,
-    delete,
-    collection,
-    patch_collection,
-    delete_collection
-)]
+#[resource(path = "/name-services/name-mappings", get, post, patch, delete, collection, patch_collection, delete_collection, params(post = NameMappingPostParams, patch = NameMappingPatchParams, patch_collection = NameMappingPatchCollectionParams, delete_collection = NameMappingDeleteCollectionParams))]
 pub struct NameMapping {
-    /// `svm`: [`SvmReference`]; read by GET; sent by POST; its `uuid` is a key of the instance path.
+    /// `svm`: [`SvmReference`](crate::SvmReference); read by GET; sent by POST; its `uuid` is a key of the instance path.
     #[resource(get, post, key = "uuid")]
     pub svm: Option<SvmReference>,
-    /// `direction`: [`NameMappingDirection`] (`win_unix`, `unix_win`, `krb_unix`, `s3_unix`, `s3_win`); read by GET; sent by POST; a key of the instance path.
+    /// `direction`: [`NameMappingDirection`](crate::NameMappingDirection) (`win_unix`, `unix_win`, `krb_unix`, `s3_unix`, `s3_win`); read by GET; sent by POST; a key of the instance path.
     #[resource(get, post, key)]
     pub direction: Option<NameMappingDirection>,
     /// `index`: integer, 1 to 2147483647; read by GET; sent by POST; a key of the instance path.
@@ -52,7 +43,110 @@ pub struct NameMapping {
     pub replacement: Option<String>,
 }
 
-/// The values of [`NameMapping`]'s `direction`: open, so that a value a newer ONTAP adds is kept as [`NameMappingDirection::Unknown`].
+/// The query parameters of `POST /api/name-services/name-mappings`, typed: [`NameMapping`]'s `post` takes them in [`ontap::CallOptions::with`]; `CallOptions::param` still sends any other.
+///
+/// ```
+/// use ontap_resources::NameMappingPostParams;
+///
+/// let options = ontap_core::CallOptions::with(NameMappingPostParams { insert_name_map: Some(true), ..Default::default() });
+/// # let _ = options;
+/// ```
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct NameMappingPostParams {
+    /// `insert_name_map`: boolean, default `false`.
+    pub insert_name_map: Option<bool>,
+}
+
+impl ontap::QueryParams for NameMappingPostParams {
+    fn append_to(&self, query: &mut ontap::Query) {
+        if let Some(value) = &self.insert_name_map {
+            query.push("insert_name_map", value);
+        }
+    }
+}
+
+/// The query parameters of `PATCH /api/name-services/name-mappings/{svm.uuid}/{direction}/{index}`, typed: [`NameMapping`]'s `patch` takes them in [`ontap::CallOptions::with`]; `CallOptions::param` still sends any other.
+///
+/// ```
+/// use ontap_resources::NameMappingPatchParams;
+///
+/// let options = ontap_core::CallOptions::with(NameMappingPatchParams::default());
+/// # let _ = options;
+/// ```
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct NameMappingPatchParams {
+    /// `new_index`: integer.
+    pub new_index: Option<i64>,
+}
+
+impl ontap::QueryParams for NameMappingPatchParams {
+    fn append_to(&self, query: &mut ontap::Query) {
+        if let Some(value) = &self.new_index {
+            query.push("new_index", value);
+        }
+    }
+}
+
+/// The query parameters of `PATCH /api/name-services/name-mappings`, typed: [`NameMapping`]'s PATCH by query (`patch_collection`) takes them in [`ontap::CallOptions::with`]; `CallOptions::param` still sends any other.
+///
+/// ```
+/// use ontap_resources::NameMappingPatchCollectionParams;
+///
+/// let options = ontap_core::CallOptions::with(NameMappingPatchCollectionParams { continue_on_failure: Some(true), ..Default::default() });
+/// # let _ = options;
+/// ```
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct NameMappingPatchCollectionParams {
+    /// `continue_on_failure`: boolean, default `false`.
+    pub continue_on_failure: Option<bool>,
+    /// `new_index`: integer.
+    pub new_index: Option<i64>,
+    /// `serial_records`: boolean, default `false`.
+    pub serial_records: Option<bool>,
+}
+
+impl ontap::QueryParams for NameMappingPatchCollectionParams {
+    fn append_to(&self, query: &mut ontap::Query) {
+        if let Some(value) = &self.continue_on_failure {
+            query.push("continue_on_failure", value);
+        }
+        if let Some(value) = &self.new_index {
+            query.push("new_index", value);
+        }
+        if let Some(value) = &self.serial_records {
+            query.push("serial_records", value);
+        }
+    }
+}
+
+/// The query parameters of `DELETE /api/name-services/name-mappings`, typed: [`NameMapping`]'s DELETE by query (`delete_collection`) takes them in [`ontap::CallOptions::with`]; `CallOptions::param` still sends any other.
+///
+/// ```
+/// use ontap_resources::NameMappingDeleteCollectionParams;
+///
+/// let options = ontap_core::CallOptions::with(NameMappingDeleteCollectionParams { continue_on_failure: Some(true), ..Default::default() });
+/// # let _ = options;
+/// ```
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct NameMappingDeleteCollectionParams {
+    /// `continue_on_failure`: boolean, default `false`.
+    pub continue_on_failure: Option<bool>,
+    /// `serial_records`: boolean, default `false`.
+    pub serial_records: Option<bool>,
+}
+
+impl ontap::QueryParams for NameMappingDeleteCollectionParams {
+    fn append_to(&self, query: &mut ontap::Query) {
+        if let Some(value) = &self.continue_on_failure {
+            query.push("continue_on_failure", value);
+        }
+        if let Some(value) = &self.serial_records {
+            query.push("serial_records", value);
+        }
+    }
+}
+
+/// The values of [`NameMapping`](crate::NameMapping)'s `direction`: open, so that a value a newer ONTAP adds is kept as [`NameMappingDirection::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
 pub enum NameMappingDirection {
     /// `win_unix`.

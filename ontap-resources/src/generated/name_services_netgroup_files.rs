@@ -20,7 +20,7 @@ use crate::SvmReference;
 #[derive(Debug, Clone, Default, PartialEq, ontap::Resource)]
 #[resource(path = "/name-services/netgroup-files", get, delete, delete_collection)]
 pub struct NetgroupFile {
-    /// `svm`: [`SvmReference`]; read by GET; its `uuid` is a key of the instance path.
+    /// `svm`: [`SvmReference`](crate::SvmReference); read by GET; its `uuid` is a key of the instance path.
     #[resource(get, key = "uuid")]
     pub svm: Option<SvmReference>,
     /// `_links`: [`ontap::Links`]; read by GET.

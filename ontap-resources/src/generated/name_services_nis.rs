@@ -18,24 +18,15 @@ use crate::{ClusterNisServiceBindingDetails, SvmReference};
 /// assert_eq!(NisService::KEYS, ["svm.uuid"] as [&str; 1]);
 /// ```
 #[derive(Debug, Clone, Default, PartialEq, ontap::Resource)]
-#[resource(
-    path = "/name-services/nis",
-    get,
-    post,
-    patch,
-    delete,
-    collection,
-    patch_collection,
-    delete_collection
-)]
+#[resource(path = "/name-services/nis", get, post, patch, delete, collection, patch_collection, delete_collection, params(patch_collection = NisServicePatchCollectionParams, delete_collection = NisServiceDeleteCollectionParams))]
 pub struct NisService {
-    /// `svm`: [`SvmReference`]; read by GET; sent by POST; its `uuid` is a key of the instance path.
+    /// `svm`: [`SvmReference`](crate::SvmReference); read by GET; sent by POST; its `uuid` is a key of the instance path.
     #[resource(get, post, key = "uuid")]
     pub svm: Option<SvmReference>,
     /// `_links`: [`ontap::Links`]; read by GET.
     #[resource(get, rename = "_links")]
     pub links: Option<ontap::Links>,
-    /// `binding_details`: list of [`ClusterNisServiceBindingDetails`]; read by GET.
+    /// `binding_details`: list of [`ClusterNisServiceBindingDetails`](crate::ClusterNisServiceBindingDetails); read by GET.
     #[resource(get)]
     pub binding_details: Option<Vec<ClusterNisServiceBindingDetails>>,
     /// `bound_servers`: list of string; read by GET.
@@ -47,4 +38,58 @@ pub struct NisService {
     /// `servers`: list of string, at most 10 items; read by GET; sent by POST and PATCH.
     #[resource(get, post, patch)]
     pub servers: Option<Vec<String>>,
+}
+
+/// The query parameters of `PATCH /api/name-services/nis`, typed: [`NisService`]'s PATCH by query (`patch_collection`) takes them in [`ontap::CallOptions::with`]; `CallOptions::param` still sends any other.
+///
+/// ```
+/// use ontap_resources::NisServicePatchCollectionParams;
+///
+/// let options = ontap_core::CallOptions::with(NisServicePatchCollectionParams { continue_on_failure: Some(true), ..Default::default() });
+/// # let _ = options;
+/// ```
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct NisServicePatchCollectionParams {
+    /// `continue_on_failure`: boolean, default `false`.
+    pub continue_on_failure: Option<bool>,
+    /// `serial_records`: boolean, default `false`.
+    pub serial_records: Option<bool>,
+}
+
+impl ontap::QueryParams for NisServicePatchCollectionParams {
+    fn append_to(&self, query: &mut ontap::Query) {
+        if let Some(value) = &self.continue_on_failure {
+            query.push("continue_on_failure", value);
+        }
+        if let Some(value) = &self.serial_records {
+            query.push("serial_records", value);
+        }
+    }
+}
+
+/// The query parameters of `DELETE /api/name-services/nis`, typed: [`NisService`]'s DELETE by query (`delete_collection`) takes them in [`ontap::CallOptions::with`]; `CallOptions::param` still sends any other.
+///
+/// ```
+/// use ontap_resources::NisServiceDeleteCollectionParams;
+///
+/// let options = ontap_core::CallOptions::with(NisServiceDeleteCollectionParams { continue_on_failure: Some(true), ..Default::default() });
+/// # let _ = options;
+/// ```
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct NisServiceDeleteCollectionParams {
+    /// `continue_on_failure`: boolean, default `false`.
+    pub continue_on_failure: Option<bool>,
+    /// `serial_records`: boolean, default `false`.
+    pub serial_records: Option<bool>,
+}
+
+impl ontap::QueryParams for NisServiceDeleteCollectionParams {
+    fn append_to(&self, query: &mut ontap::Query) {
+        if let Some(value) = &self.continue_on_failure {
+            query.push("continue_on_failure", value);
+        }
+        if let Some(value) = &self.serial_records {
+            query.push("serial_records", value);
+        }
+    }
 }

@@ -18,18 +18,9 @@ use crate::{SvmReference, UnixGroupUsersNoRecords};
 /// assert_eq!(UnixGroup::KEYS, ["svm.uuid", "name"] as [&str; 2]);
 /// ```
 #[derive(Debug, Clone, Default, PartialEq, ontap::Resource)]
-#[resource(
-    path = "/name-services/unix-groups",
-    get,
-    post,
-    patch,
-    delete,
-    collection,
-    patch_collection,
-    delete_collection
-)]
+#[resource(path = "/name-services/unix-groups", get, post, patch, delete, collection, patch_collection, delete_collection, params(patch_collection = UnixGroupPatchCollectionParams, delete_collection = UnixGroupDeleteCollectionParams))]
 pub struct UnixGroup {
-    /// `svm`: [`SvmReference`]; read by GET; sent by POST; its `uuid` is a key of the instance path.
+    /// `svm`: [`SvmReference`](crate::SvmReference); read by GET; sent by POST; its `uuid` is a key of the instance path.
     #[resource(get, post, key = "uuid")]
     pub svm: Option<SvmReference>,
     /// `name`: string; read by GET; sent by POST; a key of the instance path.
@@ -44,7 +35,61 @@ pub struct UnixGroup {
     /// `skip_name_validation`: boolean; sent by POST.
     #[resource(post)]
     pub skip_name_validation: Option<bool>,
-    /// `users`: list of [`UnixGroupUsersNoRecords`]; read by GET.
+    /// `users`: list of [`UnixGroupUsersNoRecords`](crate::UnixGroupUsersNoRecords); read by GET.
     #[resource(get)]
     pub users: Option<Vec<UnixGroupUsersNoRecords>>,
+}
+
+/// The query parameters of `PATCH /api/name-services/unix-groups`, typed: [`UnixGroup`]'s PATCH by query (`patch_collection`) takes them in [`ontap::CallOptions::with`]; `CallOptions::param` still sends any other.
+///
+/// ```
+/// use ontap_resources::UnixGroupPatchCollectionParams;
+///
+/// let options = ontap_core::CallOptions::with(UnixGroupPatchCollectionParams { continue_on_failure: Some(true), ..Default::default() });
+/// # let _ = options;
+/// ```
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct UnixGroupPatchCollectionParams {
+    /// `continue_on_failure`: boolean, default `false`.
+    pub continue_on_failure: Option<bool>,
+    /// `serial_records`: boolean, default `false`.
+    pub serial_records: Option<bool>,
+}
+
+impl ontap::QueryParams for UnixGroupPatchCollectionParams {
+    fn append_to(&self, query: &mut ontap::Query) {
+        if let Some(value) = &self.continue_on_failure {
+            query.push("continue_on_failure", value);
+        }
+        if let Some(value) = &self.serial_records {
+            query.push("serial_records", value);
+        }
+    }
+}
+
+/// The query parameters of `DELETE /api/name-services/unix-groups`, typed: [`UnixGroup`]'s DELETE by query (`delete_collection`) takes them in [`ontap::CallOptions::with`]; `CallOptions::param` still sends any other.
+///
+/// ```
+/// use ontap_resources::UnixGroupDeleteCollectionParams;
+///
+/// let options = ontap_core::CallOptions::with(UnixGroupDeleteCollectionParams { continue_on_failure: Some(true), ..Default::default() });
+/// # let _ = options;
+/// ```
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct UnixGroupDeleteCollectionParams {
+    /// `continue_on_failure`: boolean, default `false`.
+    pub continue_on_failure: Option<bool>,
+    /// `serial_records`: boolean, default `false`.
+    pub serial_records: Option<bool>,
+}
+
+impl ontap::QueryParams for UnixGroupDeleteCollectionParams {
+    fn append_to(&self, query: &mut ontap::Query) {
+        if let Some(value) = &self.continue_on_failure {
+            query.push("continue_on_failure", value);
+        }
+        if let Some(value) = &self.serial_records {
+            query.push("serial_records", value);
+        }
+    }
 }

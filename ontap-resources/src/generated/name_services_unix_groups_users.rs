@@ -19,14 +19,7 @@ use crate::{SvmReference, UnixGroupUsers1, UnixGroupUsersUnixGroup};
 /// assert_eq!(UnixGroupUsers::KEYS, ["name"] as [&str; 1]);
 /// ```
 #[derive(Debug, Clone, Default, PartialEq, ontap::Resource)]
-#[resource(
-    path = "/name-services/unix-groups/{svm.uuid}/{unix_group.name}/users",
-    get,
-    post,
-    delete,
-    collection,
-    delete_collection
-)]
+#[resource(path = "/name-services/unix-groups/{svm.uuid}/{unix_group.name}/users", get, post, delete, collection, delete_collection, params(delete_collection = UnixGroupUsersDeleteCollectionParams))]
 pub struct UnixGroupUsers {
     /// `name`: string; read by GET; sent by POST; a key of the instance path.
     #[resource(get, post, key)]
@@ -34,16 +27,43 @@ pub struct UnixGroupUsers {
     /// `_links`: [`ontap::Links`]; read by GET.
     #[resource(get, rename = "_links")]
     pub links: Option<ontap::Links>,
-    /// `records`: list of [`UnixGroupUsers1`]; sent by POST.
+    /// `records`: list of [`UnixGroupUsers1`](crate::UnixGroupUsers1); sent by POST.
     #[resource(post)]
     pub records: Option<Vec<UnixGroupUsers1>>,
     /// `skip_name_validation`: boolean; sent by POST.
     #[resource(post)]
     pub skip_name_validation: Option<bool>,
-    /// `svm`: [`SvmReference`]; read by GET; holds a key of the enclosing object's path.
+    /// `svm`: [`SvmReference`](crate::SvmReference); read by GET; holds a key of the enclosing object's path.
     #[resource(get)]
     pub svm: Option<SvmReference>,
-    /// `unix_group`: [`UnixGroupUsersUnixGroup`]; read by GET; holds a key of the enclosing object's path.
+    /// `unix_group`: [`UnixGroupUsersUnixGroup`](crate::UnixGroupUsersUnixGroup); read by GET; holds a key of the enclosing object's path.
     #[resource(get)]
     pub unix_group: Option<UnixGroupUsersUnixGroup>,
+}
+
+/// The query parameters of `DELETE /api/name-services/unix-groups/{svm.uuid}/{unix_group.name}/users`, typed: [`UnixGroupUsers`]'s DELETE by query (`delete_collection`) takes them in [`ontap::CallOptions::with`]; `CallOptions::param` still sends any other.
+///
+/// ```
+/// use ontap_resources::UnixGroupUsersDeleteCollectionParams;
+///
+/// let options = ontap_core::CallOptions::with(UnixGroupUsersDeleteCollectionParams { continue_on_failure: Some(true), ..Default::default() });
+/// # let _ = options;
+/// ```
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct UnixGroupUsersDeleteCollectionParams {
+    /// `continue_on_failure`: boolean, default `false`.
+    pub continue_on_failure: Option<bool>,
+    /// `serial_records`: boolean, default `false`.
+    pub serial_records: Option<bool>,
+}
+
+impl ontap::QueryParams for UnixGroupUsersDeleteCollectionParams {
+    fn append_to(&self, query: &mut ontap::Query) {
+        if let Some(value) = &self.continue_on_failure {
+            query.push("continue_on_failure", value);
+        }
+        if let Some(value) = &self.serial_records {
+            query.push("serial_records", value);
+        }
+    }
 }

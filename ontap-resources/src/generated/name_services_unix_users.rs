@@ -18,18 +18,9 @@ use crate::SvmReference;
 /// assert_eq!(UnixUser::KEYS, ["svm.uuid", "name"] as [&str; 2]);
 /// ```
 #[derive(Debug, Clone, Default, PartialEq, ontap::Resource)]
-#[resource(
-    path = "/name-services/unix-users",
-    get,
-    post,
-    patch,
-    delete,
-    collection,
-    patch_collection,
-    delete_collection
-)]
+#[resource(path = "/name-services/unix-users", get, post, patch, delete, collection, patch_collection, delete_collection, params(patch_collection = UnixUserPatchCollectionParams, delete_collection = UnixUserDeleteCollectionParams))]
 pub struct UnixUser {
-    /// `svm`: [`SvmReference`]; read by GET; sent by POST; its `uuid` is a key of the instance path.
+    /// `svm`: [`SvmReference`](crate::SvmReference); read by GET; sent by POST; its `uuid` is a key of the instance path.
     #[resource(get, post, key = "uuid")]
     pub svm: Option<SvmReference>,
     /// `name`: string; read by GET; sent by POST; a key of the instance path.
@@ -50,4 +41,58 @@ pub struct UnixUser {
     /// `skip_name_validation`: boolean; sent by POST.
     #[resource(post)]
     pub skip_name_validation: Option<bool>,
+}
+
+/// The query parameters of `PATCH /api/name-services/unix-users`, typed: [`UnixUser`]'s PATCH by query (`patch_collection`) takes them in [`ontap::CallOptions::with`]; `CallOptions::param` still sends any other.
+///
+/// ```
+/// use ontap_resources::UnixUserPatchCollectionParams;
+///
+/// let options = ontap_core::CallOptions::with(UnixUserPatchCollectionParams { continue_on_failure: Some(true), ..Default::default() });
+/// # let _ = options;
+/// ```
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct UnixUserPatchCollectionParams {
+    /// `continue_on_failure`: boolean, default `false`.
+    pub continue_on_failure: Option<bool>,
+    /// `serial_records`: boolean, default `false`.
+    pub serial_records: Option<bool>,
+}
+
+impl ontap::QueryParams for UnixUserPatchCollectionParams {
+    fn append_to(&self, query: &mut ontap::Query) {
+        if let Some(value) = &self.continue_on_failure {
+            query.push("continue_on_failure", value);
+        }
+        if let Some(value) = &self.serial_records {
+            query.push("serial_records", value);
+        }
+    }
+}
+
+/// The query parameters of `DELETE /api/name-services/unix-users`, typed: [`UnixUser`]'s DELETE by query (`delete_collection`) takes them in [`ontap::CallOptions::with`]; `CallOptions::param` still sends any other.
+///
+/// ```
+/// use ontap_resources::UnixUserDeleteCollectionParams;
+///
+/// let options = ontap_core::CallOptions::with(UnixUserDeleteCollectionParams { continue_on_failure: Some(true), ..Default::default() });
+/// # let _ = options;
+/// ```
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct UnixUserDeleteCollectionParams {
+    /// `continue_on_failure`: boolean, default `false`.
+    pub continue_on_failure: Option<bool>,
+    /// `serial_records`: boolean, default `false`.
+    pub serial_records: Option<bool>,
+}
+
+impl ontap::QueryParams for UnixUserDeleteCollectionParams {
+    fn append_to(&self, query: &mut ontap::Query) {
+        if let Some(value) = &self.continue_on_failure {
+            query.push("continue_on_failure", value);
+        }
+        if let Some(value) = &self.serial_records {
+            query.push("serial_records", value);
+        }
+    }
 }

@@ -18,16 +18,7 @@ use crate::{IpspaceReference, PortReference};
 /// assert_eq!(BroadcastDomain::KEYS, ["uuid"] as [&str; 1]);
 /// ```
 #[derive(Debug, Clone, Default, PartialEq, ontap::Resource)]
-#[resource(
-    path = "/network/ethernet/broadcast-domains",
-    get,
-    post,
-    patch,
-    delete,
-    collection,
-    patch_collection,
-    delete_collection
-)]
+#[resource(path = "/network/ethernet/broadcast-domains", get, post, patch, delete, collection, patch_collection, delete_collection, params(patch_collection = BroadcastDomainPatchCollectionParams, delete_collection = BroadcastDomainDeleteCollectionParams))]
 pub struct BroadcastDomain {
     /// `uuid`: string; read by GET; a key of the instance path.
     #[resource(get, key)]
@@ -35,7 +26,7 @@ pub struct BroadcastDomain {
     /// `_links`: [`ontap::Links`]; read by GET.
     #[resource(get, rename = "_links")]
     pub links: Option<ontap::Links>,
-    /// `ipspace`: [`IpspaceReference`]; read by GET; sent by POST and PATCH.
+    /// `ipspace`: [`IpspaceReference`](crate::IpspaceReference); read by GET; sent by POST and PATCH.
     #[resource(get, post, patch)]
     pub ipspace: Option<IpspaceReference>,
     /// `mtu`: integer, at least 68; read by GET; sent by POST and PATCH.
@@ -44,7 +35,61 @@ pub struct BroadcastDomain {
     /// `name`: string; read by GET; sent by POST and PATCH.
     #[resource(get, post, patch)]
     pub name: Option<String>,
-    /// `ports`: list of [`PortReference`]; read by GET.
+    /// `ports`: list of [`PortReference`](crate::PortReference); read by GET.
     #[resource(get)]
     pub ports: Option<Vec<PortReference>>,
+}
+
+/// The query parameters of `PATCH /api/network/ethernet/broadcast-domains`, typed: [`BroadcastDomain`]'s PATCH by query (`patch_collection`) takes them in [`ontap::CallOptions::with`]; `CallOptions::param` still sends any other.
+///
+/// ```
+/// use ontap_resources::BroadcastDomainPatchCollectionParams;
+///
+/// let options = ontap_core::CallOptions::with(BroadcastDomainPatchCollectionParams { continue_on_failure: Some(true), ..Default::default() });
+/// # let _ = options;
+/// ```
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct BroadcastDomainPatchCollectionParams {
+    /// `continue_on_failure`: boolean, default `false`.
+    pub continue_on_failure: Option<bool>,
+    /// `serial_records`: boolean, default `false`.
+    pub serial_records: Option<bool>,
+}
+
+impl ontap::QueryParams for BroadcastDomainPatchCollectionParams {
+    fn append_to(&self, query: &mut ontap::Query) {
+        if let Some(value) = &self.continue_on_failure {
+            query.push("continue_on_failure", value);
+        }
+        if let Some(value) = &self.serial_records {
+            query.push("serial_records", value);
+        }
+    }
+}
+
+/// The query parameters of `DELETE /api/network/ethernet/broadcast-domains`, typed: [`BroadcastDomain`]'s DELETE by query (`delete_collection`) takes them in [`ontap::CallOptions::with`]; `CallOptions::param` still sends any other.
+///
+/// ```
+/// use ontap_resources::BroadcastDomainDeleteCollectionParams;
+///
+/// let options = ontap_core::CallOptions::with(BroadcastDomainDeleteCollectionParams { continue_on_failure: Some(true), ..Default::default() });
+/// # let _ = options;
+/// ```
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct BroadcastDomainDeleteCollectionParams {
+    /// `continue_on_failure`: boolean, default `false`.
+    pub continue_on_failure: Option<bool>,
+    /// `serial_records`: boolean, default `false`.
+    pub serial_records: Option<bool>,
+}
+
+impl ontap::QueryParams for BroadcastDomainDeleteCollectionParams {
+    fn append_to(&self, query: &mut ontap::Query) {
+        if let Some(value) = &self.continue_on_failure {
+            query.push("continue_on_failure", value);
+        }
+        if let Some(value) = &self.serial_records {
+            query.push("serial_records", value);
+        }
+    }
 }

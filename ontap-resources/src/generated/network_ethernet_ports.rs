@@ -20,16 +20,7 @@ use crate::{
 /// assert_eq!(Port::KEYS, ["uuid"] as [&str; 1]);
 /// ```
 #[derive(Debug, Clone, Default, PartialEq, ontap::Resource)]
-#[resource(
-    path = "/network/ethernet/ports",
-    get,
-    post,
-    patch,
-    delete,
-    collection,
-    patch_collection,
-    delete_collection
-)]
+#[resource(path = "/network/ethernet/ports", get, post, patch, delete, collection, patch_collection, delete_collection, params(patch_collection = PortPatchCollectionParams, delete_collection = PortDeleteCollectionParams))]
 pub struct Port {
     /// `uuid`: string; read by GET; a key of the instance path.
     #[resource(get, key)]
@@ -37,28 +28,28 @@ pub struct Port {
     /// `_links`: [`ontap::Links`]; read by GET.
     #[resource(get, rename = "_links")]
     pub links: Option<ontap::Links>,
-    /// `broadcast_domain`: [`BroadcastDomainReference`]; read by GET; sent by POST and PATCH.
+    /// `broadcast_domain`: [`BroadcastDomainReference`](crate::BroadcastDomainReference); read by GET; sent by POST and PATCH.
     #[resource(get, post, patch)]
     pub broadcast_domain: Option<BroadcastDomainReference>,
-    /// `discovered_devices`: list of [`DeviceDiscoveryData`]; read by GET.
+    /// `discovered_devices`: list of [`DeviceDiscoveryData`](crate::DeviceDiscoveryData); read by GET.
     #[resource(get)]
     pub discovered_devices: Option<Vec<DeviceDiscoveryData>>,
     /// `enabled`: boolean; read by GET; sent by POST and PATCH.
     #[resource(get, post, patch)]
     pub enabled: Option<bool>,
-    /// `flowcontrol_admin`: [`PortFlowcontrolAdmin`] (`none`, `send`, `receive`, `full`, `pfc`); read by GET; sent by PATCH.
+    /// `flowcontrol_admin`: [`PortFlowcontrolAdmin`](crate::PortFlowcontrolAdmin) (`none`, `send`, `receive`, `full`, `pfc`); read by GET; sent by PATCH.
     #[resource(get, patch)]
     pub flowcontrol_admin: Option<PortFlowcontrolAdmin>,
     /// `interface_count`: integer; read by GET.
     #[resource(get)]
     pub interface_count: Option<i64>,
-    /// `lag`: [`PortLag`]; read by GET; sent by POST and PATCH.
+    /// `lag`: [`PortLag`](crate::PortLag); read by GET; sent by POST and PATCH.
     #[resource(get, post, patch)]
     pub lag: Option<PortLag>,
     /// `mac_address`: string; read by GET.
     #[resource(get)]
     pub mac_address: Option<String>,
-    /// `metric`: [`PortMetricsData`]; read by GET.
+    /// `metric`: [`PortMetricsData`](crate::PortMetricsData); read by GET.
     #[resource(get)]
     pub metric: Option<PortMetricsData>,
     /// `mtu`: integer, at least 68; read by GET.
@@ -67,7 +58,7 @@ pub struct Port {
     /// `name`: string; read by GET.
     #[resource(get)]
     pub name: Option<String>,
-    /// `node`: [`NodeReference`]; read by GET; sent by POST.
+    /// `node`: [`NodeReference`](crate::NodeReference); read by GET; sent by POST.
     #[resource(get, post)]
     pub node: Option<NodeReference>,
     /// `pfc_queues_admin`: list of integer; read by GET; sent by PATCH.
@@ -76,30 +67,84 @@ pub struct Port {
     /// `rdma_protocols`: list of string; read by GET.
     #[resource(get)]
     pub rdma_protocols: Option<Vec<String>>,
-    /// `reachability`: [`PortReachability`] (`ok`, `repairable`, `not_repairable`); read by GET; sent by PATCH.
+    /// `reachability`: [`PortReachability`](crate::PortReachability) (`ok`, `repairable`, `not_repairable`); read by GET; sent by PATCH.
     #[resource(get, patch)]
     pub reachability: Option<PortReachability>,
-    /// `reachable_broadcast_domains`: list of [`BroadcastDomainReference`]; read by GET.
+    /// `reachable_broadcast_domains`: list of [`BroadcastDomainReference`](crate::BroadcastDomainReference); read by GET.
     #[resource(get)]
     pub reachable_broadcast_domains: Option<Vec<BroadcastDomainReference>>,
     /// `speed`: integer; read by GET.
     #[resource(get)]
     pub speed: Option<i64>,
-    /// `state`: [`PortState`] (`up`, `down`, `degraded`); read by GET.
+    /// `state`: [`PortState`](crate::PortState) (`up`, `down`, `degraded`); read by GET.
     #[resource(get)]
     pub state: Option<PortState>,
-    /// `statistics`: [`PortStatistics`]; read by GET.
+    /// `statistics`: [`PortStatistics`](crate::PortStatistics); read by GET.
     #[resource(get)]
     pub statistics: Option<PortStatistics>,
-    /// `type`: [`PortType`] (`vlan`, `physical`, `lag`, `pvlan`); read by GET; sent by POST.
+    /// `type`: [`PortType`](crate::PortType) (`vlan`, `physical`, `lag`, `pvlan`); read by GET; sent by POST.
     #[resource(get, post, rename = "type")]
     pub type_: Option<PortType>,
-    /// `vlan`: [`PortVlan`]; read by GET; sent by POST.
+    /// `vlan`: [`PortVlan`](crate::PortVlan); read by GET; sent by POST.
     #[resource(get, post)]
     pub vlan: Option<PortVlan>,
 }
 
-/// The values of [`Port`]'s `flowcontrol_admin`: open, so that a value a newer ONTAP adds is kept as [`PortFlowcontrolAdmin::Unknown`].
+/// The query parameters of `PATCH /api/network/ethernet/ports`, typed: [`Port`]'s PATCH by query (`patch_collection`) takes them in [`ontap::CallOptions::with`]; `CallOptions::param` still sends any other.
+///
+/// ```
+/// use ontap_resources::PortPatchCollectionParams;
+///
+/// let options = ontap_core::CallOptions::with(PortPatchCollectionParams { continue_on_failure: Some(true), ..Default::default() });
+/// # let _ = options;
+/// ```
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct PortPatchCollectionParams {
+    /// `continue_on_failure`: boolean, default `false`.
+    pub continue_on_failure: Option<bool>,
+    /// `serial_records`: boolean, default `false`.
+    pub serial_records: Option<bool>,
+}
+
+impl ontap::QueryParams for PortPatchCollectionParams {
+    fn append_to(&self, query: &mut ontap::Query) {
+        if let Some(value) = &self.continue_on_failure {
+            query.push("continue_on_failure", value);
+        }
+        if let Some(value) = &self.serial_records {
+            query.push("serial_records", value);
+        }
+    }
+}
+
+/// The query parameters of `DELETE /api/network/ethernet/ports`, typed: [`Port`]'s DELETE by query (`delete_collection`) takes them in [`ontap::CallOptions::with`]; `CallOptions::param` still sends any other.
+///
+/// ```
+/// use ontap_resources::PortDeleteCollectionParams;
+///
+/// let options = ontap_core::CallOptions::with(PortDeleteCollectionParams { continue_on_failure: Some(true), ..Default::default() });
+/// # let _ = options;
+/// ```
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct PortDeleteCollectionParams {
+    /// `continue_on_failure`: boolean, default `false`.
+    pub continue_on_failure: Option<bool>,
+    /// `serial_records`: boolean, default `false`.
+    pub serial_records: Option<bool>,
+}
+
+impl ontap::QueryParams for PortDeleteCollectionParams {
+    fn append_to(&self, query: &mut ontap::Query) {
+        if let Some(value) = &self.continue_on_failure {
+            query.push("continue_on_failure", value);
+        }
+        if let Some(value) = &self.serial_records {
+            query.push("serial_records", value);
+        }
+    }
+}
+
+/// The values of [`Port`](crate::Port)'s `flowcontrol_admin`: open, so that a value a newer ONTAP adds is kept as [`PortFlowcontrolAdmin::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
 pub enum PortFlowcontrolAdmin {
     /// `none`.
@@ -117,7 +162,7 @@ pub enum PortFlowcontrolAdmin {
     Unknown(String),
 }
 
-/// The values of [`Port`]'s `reachability`: open, so that a value a newer ONTAP adds is kept as [`PortReachability::Unknown`].
+/// The values of [`Port`](crate::Port)'s `reachability`: open, so that a value a newer ONTAP adds is kept as [`PortReachability::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
 pub enum PortReachability {
     /// `ok`.
@@ -131,7 +176,7 @@ pub enum PortReachability {
     Unknown(String),
 }
 
-/// The values of [`Port`]'s `state`: open, so that a value a newer ONTAP adds is kept as [`PortState::Unknown`].
+/// The values of [`Port`](crate::Port)'s `state`: open, so that a value a newer ONTAP adds is kept as [`PortState::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
 pub enum PortState {
     /// `up`.
@@ -145,7 +190,7 @@ pub enum PortState {
     Unknown(String),
 }
 
-/// The values of [`Port`]'s `type`: open, so that a value a newer ONTAP adds is kept as [`PortType::Unknown`].
+/// The values of [`Port`](crate::Port)'s `type`: open, so that a value a newer ONTAP adds is kept as [`PortType::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
 pub enum PortType {
     /// `vlan`.

@@ -23,25 +23,25 @@ pub struct PortMetrics {
     /// `_links`: [`ontap::Links`]; read by GET.
     #[resource(get, rename = "_links")]
     pub links: Option<ontap::Links>,
-    /// `duration`: [`PortMetricsDuration`] (`PT15S`, `PT4M`, `PT30M`, `PT2H`, `P1D`, `PT5M`); read by GET.
+    /// `duration`: [`PortMetricsDuration`](crate::PortMetricsDuration) (`PT15S`, `PT4M`, `PT30M`, `PT2H`, `P1D`, `PT5M`); read by GET.
     #[resource(get)]
     pub duration: Option<PortMetricsDuration>,
-    /// `status`: [`PortMetricsStatus`] (`ok`, `error`, `partial_no_data`, `partial_no_uuid`, `partial_no_response`, `partial_other_error`, `negative_delta`, `backfilled_data`, `inconsistent_delta_time`, `inconsistent_old_data`); read by GET.
+    /// `status`: [`PortMetricsStatus`](crate::PortMetricsStatus) (`ok`, `error`, `partial_no_data`, `partial_no_uuid`, `partial_no_response`, `partial_other_error`, `negative_delta`, `backfilled_data`, `inconsistent_delta_time`, `inconsistent_old_data`); read by GET.
     #[resource(get)]
     pub status: Option<PortMetricsStatus>,
-    /// `throughput`: [`PerformanceMetricIoTypeRwt`]; read by GET.
+    /// `throughput`: [`PerformanceMetricIoTypeRwt`](crate::PerformanceMetricIoTypeRwt); read by GET.
     #[resource(get)]
     pub throughput: Option<PerformanceMetricIoTypeRwt>,
     /// `timestamp`: timestamp ([`ontap::Timestamp`]); read by GET.
     #[resource(get)]
     pub timestamp: Option<ontap::Timestamp>,
-    /// `port`: [`PortMetricsPort`]; carried by none of this resource's verbs; holds a key of the enclosing object's path.
+    /// `port`: [`PortMetricsPort`](crate::PortMetricsPort); carried by none of this resource's verbs; holds a key of the enclosing object's path.
     ///
     /// Not in the model's definition: it holds the `port` placeholder of the path `/network/ethernet/ports/{port.uuid}/metrics`.
     pub port: Option<PortMetricsPort>,
 }
 
-/// The values of [`PortMetrics`]'s `duration`: open, so that a value a newer ONTAP adds is kept as [`PortMetricsDuration::Unknown`].
+/// The values of [`PortMetrics`](crate::PortMetrics)'s `duration`: open, so that a value a newer ONTAP adds is kept as [`PortMetricsDuration::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
 pub enum PortMetricsDuration {
     /// `PT15S`.
@@ -67,7 +67,7 @@ pub enum PortMetricsDuration {
     Unknown(String),
 }
 
-/// The values of [`PortMetrics`]'s `status`: open, so that a value a newer ONTAP adds is kept as [`PortMetricsStatus::Unknown`].
+/// The values of [`PortMetrics`](crate::PortMetrics)'s `status`: open, so that a value a newer ONTAP adds is kept as [`PortMetricsStatus::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
 pub enum PortMetricsStatus {
     /// `ok`.

@@ -20,19 +20,19 @@ use crate::{SwitchPortIdentity, SwitchPortRemotePort, SwitchPortRoles, SwitchPor
 #[derive(Debug, Clone, Default, PartialEq, ontap::Resource)]
 #[resource(path = "/network/ethernet/switch/ports", get, collection)]
 pub struct SwitchPort {
-    /// `switch`: [`SwitchReference`]; read by GET; a key of the instance path.
+    /// `switch`: [`SwitchReference`](crate::SwitchReference); read by GET; a key of the instance path.
     #[resource(get, key)]
     pub switch: Option<SwitchReference>,
-    /// `identity`: [`SwitchPortIdentity`]; read by GET; its `name` and `index` are keys of the instance path.
+    /// `identity`: [`SwitchPortIdentity`](crate::SwitchPortIdentity); read by GET; its `name` and `index` are keys of the instance path.
     #[resource(get, key = "name", key = "index")]
     pub identity: Option<SwitchPortIdentity>,
     /// `_links`: [`ontap::Links`]; read by GET.
     #[resource(get, rename = "_links")]
     pub links: Option<ontap::Links>,
-    /// `configured`: [`SwitchPortConfigured`] (`down`, `testing`, `up`); read by GET.
+    /// `configured`: [`SwitchPortConfigured`](crate::SwitchPortConfigured) (`down`, `testing`, `up`); read by GET.
     #[resource(get)]
     pub configured: Option<SwitchPortConfigured>,
-    /// `duplex_type`: [`SwitchPortDuplexType`] (`full_duplex`, `half_duplex`, `unknown`); read by GET.
+    /// `duplex_type`: [`SwitchPortDuplexType`](crate::SwitchPortDuplexType) (`full_duplex`, `half_duplex`, `unknown`); read by GET.
     #[resource(get)]
     pub duplex_type: Option<SwitchPortDuplexType>,
     /// `isl`: boolean; read by GET.
@@ -44,22 +44,22 @@ pub struct SwitchPort {
     /// `mtu`: integer; read by GET.
     #[resource(get)]
     pub mtu: Option<i64>,
-    /// `remote_port`: [`SwitchPortRemotePort`]; read by GET.
+    /// `remote_port`: [`SwitchPortRemotePort`](crate::SwitchPortRemotePort); read by GET.
     #[resource(get)]
     pub remote_port: Option<SwitchPortRemotePort>,
-    /// `roles`: list of [`SwitchPortRoles`]; read by GET.
+    /// `roles`: list of [`SwitchPortRoles`](crate::SwitchPortRoles); read by GET.
     #[resource(get)]
     pub roles: Option<Vec<SwitchPortRoles>>,
     /// `speed`: integer; read by GET.
     #[resource(get)]
     pub speed: Option<i64>,
-    /// `state`: [`SwitchPortState`] (`dormant`, `down`, `lower_layer_down`, `not_present`, `testing`, `unknown`, `up`); read by GET.
+    /// `state`: [`SwitchPortState`](crate::SwitchPortState) (`dormant`, `down`, `lower_layer_down`, `not_present`, `testing`, `unknown`, `up`); read by GET.
     #[resource(get)]
     pub state: Option<SwitchPortState>,
-    /// `statistics`: [`SwitchPortStatistics`]; read by GET.
+    /// `statistics`: [`SwitchPortStatistics`](crate::SwitchPortStatistics); read by GET.
     #[resource(get)]
     pub statistics: Option<SwitchPortStatistics>,
-    /// `type`: [`SwitchPortType`] (`ethernetcsmacd`, `fastetherfx`, `fibrechannel`, `gigabitethernet`, `ieee8023adlag`, `other`, `propvirtual`, `softwareloopback`, `tunnel`); read by GET.
+    /// `type`: [`SwitchPortType`](crate::SwitchPortType) (`ethernetcsmacd`, `fastetherfx`, `fibrechannel`, `gigabitethernet`, `ieee8023adlag`, `other`, `propvirtual`, `softwareloopback`, `tunnel`); read by GET.
     #[resource(get, rename = "type")]
     pub type_: Option<SwitchPortType>,
     /// `vlan_id`: list of integer; read by GET.
@@ -70,7 +70,7 @@ pub struct SwitchPort {
     pub vpc_peer_link: Option<bool>,
 }
 
-/// The values of [`SwitchPort`]'s `configured`: open, so that a value a newer ONTAP adds is kept as [`SwitchPortConfigured::Unknown`].
+/// The values of [`SwitchPort`](crate::SwitchPort)'s `configured`: open, so that a value a newer ONTAP adds is kept as [`SwitchPortConfigured::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
 pub enum SwitchPortConfigured {
     /// `down`.
@@ -84,7 +84,7 @@ pub enum SwitchPortConfigured {
     Unknown(String),
 }
 
-/// The values of [`SwitchPort`]'s `duplex_type`: open, so that a value a newer ONTAP adds is kept as [`SwitchPortDuplexType::Unknown`].
+/// The values of [`SwitchPort`](crate::SwitchPort)'s `duplex_type`: open, so that a value a newer ONTAP adds is kept as [`SwitchPortDuplexType::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
 pub enum SwitchPortDuplexType {
     /// `full_duplex`.
@@ -99,7 +99,7 @@ pub enum SwitchPortDuplexType {
     Unknown(String),
 }
 
-/// The values of [`SwitchPort`]'s `state`: open, so that a value a newer ONTAP adds is kept as [`SwitchPortState::Unknown`].
+/// The values of [`SwitchPort`](crate::SwitchPort)'s `state`: open, so that a value a newer ONTAP adds is kept as [`SwitchPortState::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
 pub enum SwitchPortState {
     /// `dormant`.
@@ -122,7 +122,7 @@ pub enum SwitchPortState {
     Unknown(String),
 }
 
-/// The values of [`SwitchPort`]'s `type`: open, so that a value a newer ONTAP adds is kept as [`SwitchPortType::Unknown`].
+/// The values of [`SwitchPort`](crate::SwitchPort)'s `type`: open, so that a value a newer ONTAP adds is kept as [`SwitchPortType::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
 pub enum SwitchPortType {
     /// `ethernetcsmacd`.

@@ -18,16 +18,7 @@ use crate::{SwitchMonitoring, SwitchSnmp};
 /// assert_eq!(Switch::KEYS, ["name"] as [&str; 1]);
 /// ```
 #[derive(Debug, Clone, Default, PartialEq, ontap::Resource)]
-#[resource(
-    path = "/network/ethernet/switches",
-    get,
-    post,
-    patch,
-    delete,
-    collection,
-    patch_collection,
-    delete_collection
-)]
+#[resource(path = "/network/ethernet/switches", get, post, patch, delete, collection, patch_collection, delete_collection, params(patch_collection = SwitchPatchCollectionParams, delete_collection = SwitchDeleteCollectionParams))]
 pub struct Switch {
     /// `name`: string; read by GET; sent by POST; a key of the instance path.
     #[resource(get, post, key)]
@@ -44,10 +35,10 @@ pub struct Switch {
     /// `model`: string; read by GET; sent by POST.
     #[resource(get, post)]
     pub model: Option<String>,
-    /// `monitoring`: [`SwitchMonitoring`]; read by GET; sent by POST and PATCH.
+    /// `monitoring`: [`SwitchMonitoring`](crate::SwitchMonitoring); read by GET; sent by POST and PATCH.
     #[resource(get, post, patch)]
     pub monitoring: Option<SwitchMonitoring>,
-    /// `network`: [`SwitchNetwork`] (`cluster`, `storage`); read by GET; sent by POST.
+    /// `network`: [`SwitchNetwork`](crate::SwitchNetwork) (`cluster`, `storage`); read by GET; sent by POST.
     #[resource(get, post)]
     pub network: Option<SwitchNetwork>,
     /// `rcf_version`: string; read by GET.
@@ -59,7 +50,7 @@ pub struct Switch {
     /// `serial_number`: string; read by GET.
     #[resource(get)]
     pub serial_number: Option<String>,
-    /// `snmp`: [`SwitchSnmp`]; read by GET; sent by POST and PATCH.
+    /// `snmp`: [`SwitchSnmp`](crate::SwitchSnmp); read by GET; sent by POST and PATCH.
     #[resource(get, post, patch)]
     pub snmp: Option<SwitchSnmp>,
     /// `version`: string; read by GET.
@@ -67,7 +58,61 @@ pub struct Switch {
     pub version: Option<String>,
 }
 
-/// The values of [`Switch`]'s `network`: open, so that a value a newer ONTAP adds is kept as [`SwitchNetwork::Unknown`].
+/// The query parameters of `PATCH /api/network/ethernet/switches`, typed: [`Switch`]'s PATCH by query (`patch_collection`) takes them in [`ontap::CallOptions::with`]; `CallOptions::param` still sends any other.
+///
+/// ```
+/// use ontap_resources::SwitchPatchCollectionParams;
+///
+/// let options = ontap_core::CallOptions::with(SwitchPatchCollectionParams { continue_on_failure: Some(true), ..Default::default() });
+/// # let _ = options;
+/// ```
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct SwitchPatchCollectionParams {
+    /// `continue_on_failure`: boolean, default `false`.
+    pub continue_on_failure: Option<bool>,
+    /// `serial_records`: boolean, default `false`.
+    pub serial_records: Option<bool>,
+}
+
+impl ontap::QueryParams for SwitchPatchCollectionParams {
+    fn append_to(&self, query: &mut ontap::Query) {
+        if let Some(value) = &self.continue_on_failure {
+            query.push("continue_on_failure", value);
+        }
+        if let Some(value) = &self.serial_records {
+            query.push("serial_records", value);
+        }
+    }
+}
+
+/// The query parameters of `DELETE /api/network/ethernet/switches`, typed: [`Switch`]'s DELETE by query (`delete_collection`) takes them in [`ontap::CallOptions::with`]; `CallOptions::param` still sends any other.
+///
+/// ```
+/// use ontap_resources::SwitchDeleteCollectionParams;
+///
+/// let options = ontap_core::CallOptions::with(SwitchDeleteCollectionParams { continue_on_failure: Some(true), ..Default::default() });
+/// # let _ = options;
+/// ```
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct SwitchDeleteCollectionParams {
+    /// `continue_on_failure`: boolean, default `false`.
+    pub continue_on_failure: Option<bool>,
+    /// `serial_records`: boolean, default `false`.
+    pub serial_records: Option<bool>,
+}
+
+impl ontap::QueryParams for SwitchDeleteCollectionParams {
+    fn append_to(&self, query: &mut ontap::Query) {
+        if let Some(value) = &self.continue_on_failure {
+            query.push("continue_on_failure", value);
+        }
+        if let Some(value) = &self.serial_records {
+            query.push("serial_records", value);
+        }
+    }
+}
+
+/// The values of [`Switch`](crate::Switch)'s `network`: open, so that a value a newer ONTAP adds is kept as [`SwitchNetwork::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
 pub enum SwitchNetwork {
     /// `cluster`.

@@ -26,13 +26,13 @@ pub struct Fabric {
     /// `_links`: [`ontap::Links`]; read by GET.
     #[resource(get, rename = "_links")]
     pub links: Option<ontap::Links>,
-    /// `cache`: [`FabricCache`]; read by GET.
+    /// `cache`: [`FabricCache`](crate::FabricCache); read by GET.
     #[resource(get)]
     pub cache: Option<FabricCache>,
-    /// `connections`: list of [`FabricConnections`]; read by GET.
+    /// `connections`: list of [`FabricConnections`](crate::FabricConnections); read by GET.
     #[resource(get)]
     pub connections: Option<Vec<FabricConnections>>,
-    /// `zoneset`: [`FabricZoneset`]; read by GET.
+    /// `zoneset`: [`FabricZoneset`](crate::FabricZoneset); read by GET.
     #[resource(get)]
     pub zoneset: Option<FabricZoneset>,
 }

@@ -27,19 +27,19 @@ pub struct FcSwitch {
     /// `_links`: [`ontap::Links`]; read by GET.
     #[resource(get, rename = "_links")]
     pub links: Option<ontap::Links>,
-    /// `cache`: [`FabricCache`]; read by GET.
+    /// `cache`: [`FabricCache`](crate::FabricCache); read by GET.
     #[resource(get)]
     pub cache: Option<FabricCache>,
     /// `domain_id`: integer, 1 to 239; read by GET.
     #[resource(get)]
     pub domain_id: Option<i64>,
-    /// `fabric`: [`FabricReference`]; read by GET; holds a key of the enclosing object's path.
+    /// `fabric`: [`FabricReference`](crate::FabricReference); read by GET; holds a key of the enclosing object's path.
     #[resource(get)]
     pub fabric: Option<FabricReference>,
     /// `name`: string; read by GET.
     #[resource(get)]
     pub name: Option<String>,
-    /// `ports`: list of [`FcSwitchPort`]; read by GET.
+    /// `ports`: list of [`FcSwitchPort`](crate::FcSwitchPort); read by GET.
     #[resource(get)]
     pub ports: Option<Vec<FcSwitchPort>>,
     /// `release`: string; read by GET.

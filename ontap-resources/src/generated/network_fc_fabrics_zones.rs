@@ -27,13 +27,13 @@ pub struct FcZone {
     /// `_links`: [`ontap::Links`]; read by GET.
     #[resource(get, rename = "_links")]
     pub links: Option<ontap::Links>,
-    /// `cache`: [`FabricCache`]; read by GET.
+    /// `cache`: [`FabricCache`](crate::FabricCache); read by GET.
     #[resource(get)]
     pub cache: Option<FabricCache>,
-    /// `fabric`: [`FabricReference`]; read by GET; holds a key of the enclosing object's path.
+    /// `fabric`: [`FabricReference`](crate::FabricReference); read by GET; holds a key of the enclosing object's path.
     #[resource(get)]
     pub fabric: Option<FabricReference>,
-    /// `members`: list of [`FcZoneMember`]; read by GET.
+    /// `members`: list of [`FcZoneMember`](crate::FcZoneMember); read by GET.
     #[resource(get)]
     pub members: Option<Vec<FcZoneMember>>,
 }

@@ -20,16 +20,7 @@ use crate::{
 /// assert_eq!(FcInterface::KEYS, ["uuid"] as [&str; 1]);
 /// ```
 #[derive(Debug, Clone, Default, PartialEq, ontap::Resource)]
-#[resource(
-    path = "/network/fc/interfaces",
-    get,
-    post,
-    patch,
-    delete,
-    collection,
-    patch_collection,
-    delete_collection
-)]
+#[resource(path = "/network/fc/interfaces", get, post, patch, delete, collection, patch_collection, delete_collection, params(patch_collection = FcInterfacePatchCollectionParams, delete_collection = FcInterfaceDeleteCollectionParams))]
 pub struct FcInterface {
     /// `uuid`: string; read by GET; a key of the instance path.
     #[resource(get, key)]
@@ -40,16 +31,16 @@ pub struct FcInterface {
     /// `comment`: string; read by GET; sent by POST and PATCH.
     #[resource(get, post, patch)]
     pub comment: Option<String>,
-    /// `data_protocol`: [`FcInterfaceDataProtocol`] (`fcp`, `fc_nvme`); read by GET; sent by POST.
+    /// `data_protocol`: [`FcInterfaceDataProtocol`](crate::FcInterfaceDataProtocol) (`fcp`, `fc_nvme`); read by GET; sent by POST.
     #[resource(get, post)]
     pub data_protocol: Option<FcInterfaceDataProtocol>,
     /// `enabled`: boolean; read by GET; sent by POST and PATCH.
     #[resource(get, post, patch)]
     pub enabled: Option<bool>,
-    /// `location`: [`FcInterfaceLocation`]; read by GET; sent by POST and PATCH.
+    /// `location`: [`FcInterfaceLocation`](crate::FcInterfaceLocation); read by GET; sent by POST and PATCH.
     #[resource(get, post, patch)]
     pub location: Option<FcInterfaceLocation>,
-    /// `metric`: [`PerformanceMetricReducedThroughput`]; read by GET.
+    /// `metric`: [`PerformanceMetricReducedThroughput`](crate::PerformanceMetricReducedThroughput); read by GET.
     #[resource(get)]
     pub metric: Option<PerformanceMetricReducedThroughput>,
     /// `name`: string; read by GET; sent by POST and PATCH.
@@ -58,13 +49,13 @@ pub struct FcInterface {
     /// `port_address`: string; read by GET.
     #[resource(get)]
     pub port_address: Option<String>,
-    /// `state`: [`FcInterfaceState`] (`up`, `down`); read by GET.
+    /// `state`: [`FcInterfaceState`](crate::FcInterfaceState) (`up`, `down`); read by GET.
     #[resource(get)]
     pub state: Option<FcInterfaceState>,
-    /// `statistics`: [`PerformanceMetricRawReducedThroughput`]; read by GET.
+    /// `statistics`: [`PerformanceMetricRawReducedThroughput`](crate::PerformanceMetricRawReducedThroughput); read by GET.
     #[resource(get)]
     pub statistics: Option<PerformanceMetricRawReducedThroughput>,
-    /// `svm`: [`SvmReference`]; read by GET; sent by POST.
+    /// `svm`: [`SvmReference`](crate::SvmReference); read by GET; sent by POST.
     #[resource(get, post)]
     pub svm: Option<SvmReference>,
     /// `wwnn`: string; read by GET.
@@ -75,7 +66,165 @@ pub struct FcInterface {
     pub wwpn: Option<String>,
 }
 
-/// The values of [`FcInterface`]'s `data_protocol`: open, so that a value a newer ONTAP adds is kept as [`FcInterfaceDataProtocol::Unknown`].
+/// The query parameters of `PATCH /api/network/fc/interfaces`, typed: [`FcInterface`]'s PATCH by query (`patch_collection`) takes them in [`ontap::CallOptions::with`]; `CallOptions::param` still sends any other.
+///
+/// ```
+/// use ontap_resources::FcInterfacePatchCollectionParams;
+///
+/// let options = ontap_core::CallOptions::with(FcInterfacePatchCollectionParams { continue_on_failure: Some(true), ..Default::default() });
+/// # let _ = options;
+/// ```
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct FcInterfacePatchCollectionParams {
+    /// `continue_on_failure`: boolean, default `false`.
+    pub continue_on_failure: Option<bool>,
+    /// `recommend.data_protocol`: string.
+    pub recommend_data_protocol: Option<String>,
+    /// `recommend.fabrics.name`: list of string, required by the model.
+    pub recommend_fabrics_name: Option<Vec<String>>,
+    /// `recommend.interfaces_per_node`: integer, default `1`.
+    pub recommend_interfaces_per_node: Option<i64>,
+    /// `recommend.nodes.name`: list of string, required by the model.
+    pub recommend_nodes_name: Option<Vec<String>>,
+    /// `recommend.nodes.uuid`: list of string, required by the model.
+    pub recommend_nodes_uuid: Option<Vec<String>>,
+    /// `recommend.proposed.locations.port.uuid`: list of string, required by the model.
+    pub recommend_proposed_locations_port_uuid: Option<Vec<String>>,
+    /// `recommend.svm.name`: string.
+    pub recommend_svm_name: Option<String>,
+    /// `recommend.svm.uuid`: string.
+    pub recommend_svm_uuid: Option<String>,
+    /// `serial_records`: boolean, default `false`.
+    pub serial_records: Option<bool>,
+}
+
+impl ontap::QueryParams for FcInterfacePatchCollectionParams {
+    fn append_to(&self, query: &mut ontap::Query) {
+        if let Some(value) = &self.continue_on_failure {
+            query.push("continue_on_failure", value);
+        }
+        if let Some(value) = &self.recommend_data_protocol {
+            query.push("recommend.data_protocol", value);
+        }
+        if let Some(value) = &self.recommend_fabrics_name {
+            query.push(
+                "recommend.fabrics.name",
+                value.iter().map(ToString::to_string).collect::<Vec<_>>().join(","),
+            );
+        }
+        if let Some(value) = &self.recommend_interfaces_per_node {
+            query.push("recommend.interfaces_per_node", value);
+        }
+        if let Some(value) = &self.recommend_nodes_name {
+            query.push(
+                "recommend.nodes.name",
+                value.iter().map(ToString::to_string).collect::<Vec<_>>().join(","),
+            );
+        }
+        if let Some(value) = &self.recommend_nodes_uuid {
+            query.push(
+                "recommend.nodes.uuid",
+                value.iter().map(ToString::to_string).collect::<Vec<_>>().join(","),
+            );
+        }
+        if let Some(value) = &self.recommend_proposed_locations_port_uuid {
+            query.push(
+                "recommend.proposed.locations.port.uuid",
+                value.iter().map(ToString::to_string).collect::<Vec<_>>().join(","),
+            );
+        }
+        if let Some(value) = &self.recommend_svm_name {
+            query.push("recommend.svm.name", value);
+        }
+        if let Some(value) = &self.recommend_svm_uuid {
+            query.push("recommend.svm.uuid", value);
+        }
+        if let Some(value) = &self.serial_records {
+            query.push("serial_records", value);
+        }
+    }
+}
+
+/// The query parameters of `DELETE /api/network/fc/interfaces`, typed: [`FcInterface`]'s DELETE by query (`delete_collection`) takes them in [`ontap::CallOptions::with`]; `CallOptions::param` still sends any other.
+///
+/// ```
+/// use ontap_resources::FcInterfaceDeleteCollectionParams;
+///
+/// let options = ontap_core::CallOptions::with(FcInterfaceDeleteCollectionParams { continue_on_failure: Some(true), ..Default::default() });
+/// # let _ = options;
+/// ```
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct FcInterfaceDeleteCollectionParams {
+    /// `continue_on_failure`: boolean, default `false`.
+    pub continue_on_failure: Option<bool>,
+    /// `recommend.data_protocol`: string.
+    pub recommend_data_protocol: Option<String>,
+    /// `recommend.fabrics.name`: list of string, required by the model.
+    pub recommend_fabrics_name: Option<Vec<String>>,
+    /// `recommend.interfaces_per_node`: integer, default `1`.
+    pub recommend_interfaces_per_node: Option<i64>,
+    /// `recommend.nodes.name`: list of string, required by the model.
+    pub recommend_nodes_name: Option<Vec<String>>,
+    /// `recommend.nodes.uuid`: list of string, required by the model.
+    pub recommend_nodes_uuid: Option<Vec<String>>,
+    /// `recommend.proposed.locations.port.uuid`: list of string, required by the model.
+    pub recommend_proposed_locations_port_uuid: Option<Vec<String>>,
+    /// `recommend.svm.name`: string.
+    pub recommend_svm_name: Option<String>,
+    /// `recommend.svm.uuid`: string.
+    pub recommend_svm_uuid: Option<String>,
+    /// `serial_records`: boolean, default `false`.
+    pub serial_records: Option<bool>,
+}
+
+impl ontap::QueryParams for FcInterfaceDeleteCollectionParams {
+    fn append_to(&self, query: &mut ontap::Query) {
+        if let Some(value) = &self.continue_on_failure {
+            query.push("continue_on_failure", value);
+        }
+        if let Some(value) = &self.recommend_data_protocol {
+            query.push("recommend.data_protocol", value);
+        }
+        if let Some(value) = &self.recommend_fabrics_name {
+            query.push(
+                "recommend.fabrics.name",
+                value.iter().map(ToString::to_string).collect::<Vec<_>>().join(","),
+            );
+        }
+        if let Some(value) = &self.recommend_interfaces_per_node {
+            query.push("recommend.interfaces_per_node", value);
+        }
+        if let Some(value) = &self.recommend_nodes_name {
+            query.push(
+                "recommend.nodes.name",
+                value.iter().map(ToString::to_string).collect::<Vec<_>>().join(","),
+            );
+        }
+        if let Some(value) = &self.recommend_nodes_uuid {
+            query.push(
+                "recommend.nodes.uuid",
+                value.iter().map(ToString::to_string).collect::<Vec<_>>().join(","),
+            );
+        }
+        if let Some(value) = &self.recommend_proposed_locations_port_uuid {
+            query.push(
+                "recommend.proposed.locations.port.uuid",
+                value.iter().map(ToString::to_string).collect::<Vec<_>>().join(","),
+            );
+        }
+        if let Some(value) = &self.recommend_svm_name {
+            query.push("recommend.svm.name", value);
+        }
+        if let Some(value) = &self.recommend_svm_uuid {
+            query.push("recommend.svm.uuid", value);
+        }
+        if let Some(value) = &self.serial_records {
+            query.push("serial_records", value);
+        }
+    }
+}
+
+/// The values of [`FcInterface`](crate::FcInterface)'s `data_protocol`: open, so that a value a newer ONTAP adds is kept as [`FcInterfaceDataProtocol::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
 pub enum FcInterfaceDataProtocol {
     /// `fcp`.
@@ -87,7 +236,7 @@ pub enum FcInterfaceDataProtocol {
     Unknown(String),
 }
 
-/// The values of [`FcInterface`]'s `state`: open, so that a value a newer ONTAP adds is kept as [`FcInterfaceState::Unknown`].
+/// The values of [`FcInterface`](crate::FcInterface)'s `state`: open, so that a value a newer ONTAP adds is kept as [`FcInterfaceState::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
 pub enum FcInterfaceState {
     /// `up`.

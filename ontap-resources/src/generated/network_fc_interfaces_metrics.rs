@@ -27,31 +27,31 @@ pub struct PerformanceFcInterfaceMetric {
     /// `_links`: [`ontap::Links`]; read by GET.
     #[resource(get, rename = "_links")]
     pub links: Option<ontap::Links>,
-    /// `duration`: [`PerformanceFcInterfaceMetricDuration`] (`PT15S`, `PT4M`, `PT30M`, `PT2H`, `P1D`, `PT5M`); read by GET.
+    /// `duration`: [`PerformanceFcInterfaceMetricDuration`](crate::PerformanceFcInterfaceMetricDuration) (`PT15S`, `PT4M`, `PT30M`, `PT2H`, `P1D`, `PT5M`); read by GET.
     #[resource(get)]
     pub duration: Option<PerformanceFcInterfaceMetricDuration>,
-    /// `iops`: [`PerformanceMetricIoType`]; read by GET.
+    /// `iops`: [`PerformanceMetricIoType`](crate::PerformanceMetricIoType); read by GET.
     #[resource(get)]
     pub iops: Option<PerformanceMetricIoType>,
-    /// `latency`: [`PerformanceMetricIoType`]; read by GET.
+    /// `latency`: [`PerformanceMetricIoType`](crate::PerformanceMetricIoType); read by GET.
     #[resource(get)]
     pub latency: Option<PerformanceMetricIoType>,
-    /// `status`: [`PerformanceFcInterfaceMetricStatus`] (`ok`, `error`, `partial_no_data`, `partial_no_response`, `partial_other_error`, `negative_delta`, `not_found`, `backfilled_data`, `inconsistent_delta_time`, `inconsistent_old_data`, `partial_no_uuid`); read by GET.
+    /// `status`: [`PerformanceFcInterfaceMetricStatus`](crate::PerformanceFcInterfaceMetricStatus) (`ok`, `error`, `partial_no_data`, `partial_no_response`, `partial_other_error`, `negative_delta`, `not_found`, `backfilled_data`, `inconsistent_delta_time`, `inconsistent_old_data`, `partial_no_uuid`); read by GET.
     #[resource(get)]
     pub status: Option<PerformanceFcInterfaceMetricStatus>,
-    /// `throughput`: [`PerformanceMetricIoTypeRwt`]; read by GET.
+    /// `throughput`: [`PerformanceMetricIoTypeRwt`](crate::PerformanceMetricIoTypeRwt); read by GET.
     #[resource(get)]
     pub throughput: Option<PerformanceMetricIoTypeRwt>,
     /// `uuid`: string; read by GET.
     #[resource(get)]
     pub uuid: Option<String>,
-    /// `fc_interface`: [`PerformanceFcInterfaceMetricFcInterface`]; carried by none of this resource's verbs; holds a key of the enclosing object's path.
+    /// `fc_interface`: [`PerformanceFcInterfaceMetricFcInterface`](crate::PerformanceFcInterfaceMetricFcInterface); carried by none of this resource's verbs; holds a key of the enclosing object's path.
     ///
     /// Not in the model's definition: it holds the `fc_interface` placeholder of the path `/network/fc/interfaces/{fc_interface.uuid}/metrics/{timestamp}`.
     pub fc_interface: Option<PerformanceFcInterfaceMetricFcInterface>,
 }
 
-/// The values of [`PerformanceFcInterfaceMetric`]'s `duration`: open, so that a value a newer ONTAP adds is kept as [`PerformanceFcInterfaceMetricDuration::Unknown`].
+/// The values of [`PerformanceFcInterfaceMetric`](crate::PerformanceFcInterfaceMetric)'s `duration`: open, so that a value a newer ONTAP adds is kept as [`PerformanceFcInterfaceMetricDuration::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
 pub enum PerformanceFcInterfaceMetricDuration {
     /// `PT15S`.
@@ -77,7 +77,7 @@ pub enum PerformanceFcInterfaceMetricDuration {
     Unknown(String),
 }
 
-/// The values of [`PerformanceFcInterfaceMetric`]'s `status`: open, so that a value a newer ONTAP adds is kept as [`PerformanceFcInterfaceMetricStatus::Unknown`].
+/// The values of [`PerformanceFcInterfaceMetric`](crate::PerformanceFcInterfaceMetric)'s `status`: open, so that a value a newer ONTAP adds is kept as [`PerformanceFcInterfaceMetricStatus::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
 pub enum PerformanceFcInterfaceMetricStatus {
     /// `ok`.

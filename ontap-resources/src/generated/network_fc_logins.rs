@@ -20,27 +20,27 @@ use crate::{FcInterfaceReference, FcLoginInitiator, IgroupReference, SvmReferenc
 #[derive(Debug, Clone, Default, PartialEq, ontap::Resource)]
 #[resource(path = "/network/fc/logins", get, collection)]
 pub struct FcLogin {
-    /// `interface`: [`FcInterfaceReference`]; read by GET; its `uuid` is a key of the instance path.
+    /// `interface`: [`FcInterfaceReference`](crate::FcInterfaceReference); read by GET; its `uuid` is a key of the instance path.
     #[resource(get, key = "uuid")]
     pub interface: Option<FcInterfaceReference>,
-    /// `initiator`: [`FcLoginInitiator`]; read by GET; its `wwpn` is a key of the instance path.
+    /// `initiator`: [`FcLoginInitiator`](crate::FcLoginInitiator); read by GET; its `wwpn` is a key of the instance path.
     #[resource(get, key = "wwpn")]
     pub initiator: Option<FcLoginInitiator>,
     /// `_links`: [`ontap::Links`]; read by GET.
     #[resource(get, rename = "_links")]
     pub links: Option<ontap::Links>,
-    /// `igroups`: list of [`IgroupReference`]; read by GET.
+    /// `igroups`: list of [`IgroupReference`](crate::IgroupReference); read by GET.
     #[resource(get)]
     pub igroups: Option<Vec<IgroupReference>>,
-    /// `protocol`: [`FcLoginProtocol`] (`fc_nvme`, `fcp`); read by GET.
+    /// `protocol`: [`FcLoginProtocol`](crate::FcLoginProtocol) (`fc_nvme`, `fcp`); read by GET.
     #[resource(get)]
     pub protocol: Option<FcLoginProtocol>,
-    /// `svm`: [`SvmReference`]; read by GET.
+    /// `svm`: [`SvmReference`](crate::SvmReference); read by GET.
     #[resource(get)]
     pub svm: Option<SvmReference>,
 }
 
-/// The values of [`FcLogin`]'s `protocol`: open, so that a value a newer ONTAP adds is kept as [`FcLoginProtocol::Unknown`].
+/// The values of [`FcLogin`](crate::FcLogin)'s `protocol`: open, so that a value a newer ONTAP adds is kept as [`FcLoginProtocol::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
 pub enum FcLoginProtocol {
     /// `fc_nvme`.

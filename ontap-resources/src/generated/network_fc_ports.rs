@@ -21,7 +21,7 @@ use crate::{
 /// assert_eq!(FcPort::KEYS, ["uuid"] as [&str; 1]);
 /// ```
 #[derive(Debug, Clone, Default, PartialEq, ontap::Resource)]
-#[resource(path = "/network/fc/ports", get, patch, collection, patch_collection)]
+#[resource(path = "/network/fc/ports", get, patch, collection, patch_collection, params(patch_collection = FcPortPatchCollectionParams))]
 pub struct FcPort {
     /// `uuid`: string; read by GET; a key of the instance path.
     #[resource(get, key)]
@@ -35,40 +35,40 @@ pub struct FcPort {
     /// `enabled`: boolean; read by GET; sent by PATCH.
     #[resource(get, patch)]
     pub enabled: Option<bool>,
-    /// `fabric`: [`FcPortFabric`]; read by GET.
+    /// `fabric`: [`FcPortFabric`](crate::FcPortFabric); read by GET.
     #[resource(get)]
     pub fabric: Option<FcPortFabric>,
     /// `interface_count`: integer; read by GET.
     #[resource(get)]
     pub interface_count: Option<i64>,
-    /// `metric`: [`PerformanceMetricReducedThroughput`]; read by GET.
+    /// `metric`: [`PerformanceMetricReducedThroughput`](crate::PerformanceMetricReducedThroughput); read by GET.
     #[resource(get)]
     pub metric: Option<PerformanceMetricReducedThroughput>,
     /// `name`: string; read by GET.
     #[resource(get)]
     pub name: Option<String>,
-    /// `node`: [`NodeReference`]; read by GET.
+    /// `node`: [`NodeReference`](crate::NodeReference); read by GET.
     #[resource(get)]
     pub node: Option<NodeReference>,
-    /// `physical_protocol`: [`FcPortPhysicalProtocol`] (`fibre_channel`, `ethernet`); read by GET.
+    /// `physical_protocol`: [`FcPortPhysicalProtocol`](crate::FcPortPhysicalProtocol) (`fibre_channel`, `ethernet`); read by GET.
     #[resource(get)]
     pub physical_protocol: Option<FcPortPhysicalProtocol>,
-    /// `speed`: [`FcPortSpeed`]; read by GET.
+    /// `speed`: [`FcPortSpeed`](crate::FcPortSpeed); read by GET.
     #[resource(get)]
     pub speed: Option<FcPortSpeed>,
-    /// `state`: [`FcPortState`] (`startup`, `link_not_connected`, `online`, `link_disconnected`, `offlined_by_user`, `offlined_by_system`, `node_offline`, `unknown`); read by GET; sent by PATCH.
+    /// `state`: [`FcPortState`](crate::FcPortState) (`startup`, `link_not_connected`, `online`, `link_disconnected`, `offlined_by_user`, `offlined_by_system`, `node_offline`, `unknown`); read by GET; sent by PATCH.
     #[resource(get, patch)]
     pub state: Option<FcPortState>,
-    /// `statistics`: [`PerformanceMetricRawReducedThroughput`]; read by GET.
+    /// `statistics`: [`PerformanceMetricRawReducedThroughput`](crate::PerformanceMetricRawReducedThroughput); read by GET.
     #[resource(get)]
     pub statistics: Option<PerformanceMetricRawReducedThroughput>,
     /// `supported_protocols`: list of string; read by GET.
     #[resource(get)]
     pub supported_protocols: Option<Vec<String>>,
-    /// `topology`: [`FcPortTopology`]; read by GET; sent by PATCH.
+    /// `topology`: [`FcPortTopology`](crate::FcPortTopology); read by GET; sent by PATCH.
     #[resource(get, patch)]
     pub topology: Option<FcPortTopology>,
-    /// `transceiver`: [`FcPortTransceiver`]; read by GET.
+    /// `transceiver`: [`FcPortTransceiver`](crate::FcPortTransceiver); read by GET.
     #[resource(get)]
     pub transceiver: Option<FcPortTransceiver>,
     /// `wwnn`: string; read by GET.
@@ -79,7 +79,34 @@ pub struct FcPort {
     pub wwpn: Option<String>,
 }
 
-/// The values of [`FcPort`]'s `physical_protocol`: open, so that a value a newer ONTAP adds is kept as [`FcPortPhysicalProtocol::Unknown`].
+/// The query parameters of `PATCH /api/network/fc/ports`, typed: [`FcPort`]'s PATCH by query (`patch_collection`) takes them in [`ontap::CallOptions::with`]; `CallOptions::param` still sends any other.
+///
+/// ```
+/// use ontap_resources::FcPortPatchCollectionParams;
+///
+/// let options = ontap_core::CallOptions::with(FcPortPatchCollectionParams { continue_on_failure: Some(true), ..Default::default() });
+/// # let _ = options;
+/// ```
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct FcPortPatchCollectionParams {
+    /// `continue_on_failure`: boolean, default `false`.
+    pub continue_on_failure: Option<bool>,
+    /// `serial_records`: boolean, default `false`.
+    pub serial_records: Option<bool>,
+}
+
+impl ontap::QueryParams for FcPortPatchCollectionParams {
+    fn append_to(&self, query: &mut ontap::Query) {
+        if let Some(value) = &self.continue_on_failure {
+            query.push("continue_on_failure", value);
+        }
+        if let Some(value) = &self.serial_records {
+            query.push("serial_records", value);
+        }
+    }
+}
+
+/// The values of [`FcPort`](crate::FcPort)'s `physical_protocol`: open, so that a value a newer ONTAP adds is kept as [`FcPortPhysicalProtocol::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
 pub enum FcPortPhysicalProtocol {
     /// `fibre_channel`.
@@ -91,7 +118,7 @@ pub enum FcPortPhysicalProtocol {
     Unknown(String),
 }
 
-/// The values of [`FcPort`]'s `state`: open, so that a value a newer ONTAP adds is kept as [`FcPortState::Unknown`].
+/// The values of [`FcPort`](crate::FcPort)'s `state`: open, so that a value a newer ONTAP adds is kept as [`FcPortState::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
 pub enum FcPortState {
     /// `startup`.

@@ -27,31 +27,31 @@ pub struct PerformanceFcPortMetric {
     /// `_links`: [`ontap::Links`]; read by GET.
     #[resource(get, rename = "_links")]
     pub links: Option<ontap::Links>,
-    /// `duration`: [`PerformanceFcPortMetricDuration`] (`PT15S`, `PT4M`, `PT30M`, `PT2H`, `P1D`, `PT5M`); read by GET.
+    /// `duration`: [`PerformanceFcPortMetricDuration`](crate::PerformanceFcPortMetricDuration) (`PT15S`, `PT4M`, `PT30M`, `PT2H`, `P1D`, `PT5M`); read by GET.
     #[resource(get)]
     pub duration: Option<PerformanceFcPortMetricDuration>,
-    /// `iops`: [`PerformanceMetricIoType`]; read by GET.
+    /// `iops`: [`PerformanceMetricIoType`](crate::PerformanceMetricIoType); read by GET.
     #[resource(get)]
     pub iops: Option<PerformanceMetricIoType>,
-    /// `latency`: [`PerformanceMetricIoType`]; read by GET.
+    /// `latency`: [`PerformanceMetricIoType`](crate::PerformanceMetricIoType); read by GET.
     #[resource(get)]
     pub latency: Option<PerformanceMetricIoType>,
-    /// `status`: [`PerformanceFcPortMetricStatus`] (`ok`, `error`, `partial_no_data`, `partial_no_response`, `partial_other_error`, `negative_delta`, `not_found`, `backfilled_data`, `inconsistent_delta_time`, `inconsistent_old_data`, `partial_no_uuid`); read by GET.
+    /// `status`: [`PerformanceFcPortMetricStatus`](crate::PerformanceFcPortMetricStatus) (`ok`, `error`, `partial_no_data`, `partial_no_response`, `partial_other_error`, `negative_delta`, `not_found`, `backfilled_data`, `inconsistent_delta_time`, `inconsistent_old_data`, `partial_no_uuid`); read by GET.
     #[resource(get)]
     pub status: Option<PerformanceFcPortMetricStatus>,
-    /// `throughput`: [`PerformanceMetricIoTypeRwt`]; read by GET.
+    /// `throughput`: [`PerformanceMetricIoTypeRwt`](crate::PerformanceMetricIoTypeRwt); read by GET.
     #[resource(get)]
     pub throughput: Option<PerformanceMetricIoTypeRwt>,
     /// `uuid`: string; read by GET.
     #[resource(get)]
     pub uuid: Option<String>,
-    /// `fc_port`: [`PerformanceFcPortMetricFcPort`]; carried by none of this resource's verbs; holds a key of the enclosing object's path.
+    /// `fc_port`: [`PerformanceFcPortMetricFcPort`](crate::PerformanceFcPortMetricFcPort); carried by none of this resource's verbs; holds a key of the enclosing object's path.
     ///
     /// Not in the model's definition: it holds the `fc_port` placeholder of the path `/network/fc/ports/{fc_port.uuid}/metrics/{timestamp}`.
     pub fc_port: Option<PerformanceFcPortMetricFcPort>,
 }
 
-/// The values of [`PerformanceFcPortMetric`]'s `duration`: open, so that a value a newer ONTAP adds is kept as [`PerformanceFcPortMetricDuration::Unknown`].
+/// The values of [`PerformanceFcPortMetric`](crate::PerformanceFcPortMetric)'s `duration`: open, so that a value a newer ONTAP adds is kept as [`PerformanceFcPortMetricDuration::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
 pub enum PerformanceFcPortMetricDuration {
     /// `PT15S`.
@@ -77,7 +77,7 @@ pub enum PerformanceFcPortMetricDuration {
     Unknown(String),
 }
 
-/// The values of [`PerformanceFcPortMetric`]'s `status`: open, so that a value a newer ONTAP adds is kept as [`PerformanceFcPortMetricStatus::Unknown`].
+/// The values of [`PerformanceFcPortMetric`](crate::PerformanceFcPortMetric)'s `status`: open, so that a value a newer ONTAP adds is kept as [`PerformanceFcPortMetricStatus::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
 pub enum PerformanceFcPortMetricStatus {
     /// `ok`.

@@ -18,9 +18,9 @@ use crate::SvmReference;
 /// assert_eq!(WwpnAlias::KEYS, ["svm.uuid", "alias"] as [&str; 2]);
 /// ```
 #[derive(Debug, Clone, Default, PartialEq, ontap::Resource)]
-#[resource(path = "/network/fc/wwpn-aliases", get, post, delete, collection, delete_collection)]
+#[resource(path = "/network/fc/wwpn-aliases", get, post, delete, collection, delete_collection, params(delete_collection = WwpnAliasDeleteCollectionParams))]
 pub struct WwpnAlias {
-    /// `svm`: [`SvmReference`]; read by GET; sent by POST; its `uuid` is a key of the instance path.
+    /// `svm`: [`SvmReference`](crate::SvmReference); read by GET; sent by POST; its `uuid` is a key of the instance path.
     #[resource(get, post, key = "uuid")]
     pub svm: Option<SvmReference>,
     /// `alias`: string; read by GET; sent by POST; a key of the instance path.
@@ -32,4 +32,31 @@ pub struct WwpnAlias {
     /// `wwpn`: string; read by GET; sent by POST.
     #[resource(get, post)]
     pub wwpn: Option<String>,
+}
+
+/// The query parameters of `DELETE /api/network/fc/wwpn-aliases`, typed: [`WwpnAlias`]'s DELETE by query (`delete_collection`) takes them in [`ontap::CallOptions::with`]; `CallOptions::param` still sends any other.
+///
+/// ```
+/// use ontap_resources::WwpnAliasDeleteCollectionParams;
+///
+/// let options = ontap_core::CallOptions::with(WwpnAliasDeleteCollectionParams { continue_on_failure: Some(true), ..Default::default() });
+/// # let _ = options;
+/// ```
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct WwpnAliasDeleteCollectionParams {
+    /// `continue_on_failure`: boolean, default `false`.
+    pub continue_on_failure: Option<bool>,
+    /// `serial_records`: boolean, default `false`.
+    pub serial_records: Option<bool>,
+}
+
+impl ontap::QueryParams for WwpnAliasDeleteCollectionParams {
+    fn append_to(&self, query: &mut ontap::Query) {
+        if let Some(value) = &self.continue_on_failure {
+            query.push("continue_on_failure", value);
+        }
+        if let Some(value) = &self.serial_records {
+            query.push("serial_records", value);
+        }
+    }
 }

@@ -18,16 +18,7 @@ use crate::{IpspaceReference, SvmReference};
 /// assert_eq!(NetworkHttpProxy::KEYS, ["uuid"] as [&str; 1]);
 /// ```
 #[derive(Debug, Clone, Default, PartialEq, ontap::Resource)]
-#[resource(
-    path = "/network/http-proxy",
-    get,
-    post,
-    patch,
-    delete,
-    collection,
-    patch_collection,
-    delete_collection
-)]
+#[resource(path = "/network/http-proxy", get, post, patch, delete, collection, patch_collection, delete_collection, params(patch_collection = NetworkHttpProxyPatchCollectionParams, delete_collection = NetworkHttpProxyDeleteCollectionParams))]
 pub struct NetworkHttpProxy {
     /// `uuid`: string; read by GET; a key of the instance path.
     #[resource(get, key)]
@@ -38,7 +29,7 @@ pub struct NetworkHttpProxy {
     /// `authentication_enabled`: boolean; read by GET; sent by POST and PATCH.
     #[resource(get, post, patch)]
     pub authentication_enabled: Option<bool>,
-    /// `ipspace`: [`IpspaceReference`]; read by GET; sent by POST.
+    /// `ipspace`: [`IpspaceReference`](crate::IpspaceReference); read by GET; sent by POST.
     #[resource(get, post)]
     pub ipspace: Option<IpspaceReference>,
     /// `password`: secret string ([`ontap::Secret`]); sent by POST and PATCH; printed as `*********`.
@@ -47,13 +38,13 @@ pub struct NetworkHttpProxy {
     /// `port`: integer, 1 to 65535; read by GET; sent by POST and PATCH.
     #[resource(get, post, patch)]
     pub port: Option<i64>,
-    /// `scope`: [`NetworkHttpProxyScope`] (`svm`, `cluster`); read by GET.
+    /// `scope`: [`NetworkHttpProxyScope`](crate::NetworkHttpProxyScope) (`svm`, `cluster`); read by GET.
     #[resource(get)]
     pub scope: Option<NetworkHttpProxyScope>,
     /// `server`: string; read by GET; sent by POST and PATCH.
     #[resource(get, post, patch)]
     pub server: Option<String>,
-    /// `svm`: [`SvmReference`]; read by GET; sent by POST.
+    /// `svm`: [`SvmReference`](crate::SvmReference); read by GET; sent by POST.
     #[resource(get, post)]
     pub svm: Option<SvmReference>,
     /// `username`: string; sent by POST and PATCH.
@@ -61,7 +52,61 @@ pub struct NetworkHttpProxy {
     pub username: Option<String>,
 }
 
-/// The values of [`NetworkHttpProxy`]'s `scope`: open, so that a value a newer ONTAP adds is kept as [`NetworkHttpProxyScope::Unknown`].
+/// The query parameters of `PATCH /api/network/http-proxy`, typed: [`NetworkHttpProxy`]'s PATCH by query (`patch_collection`) takes them in [`ontap::CallOptions::with`]; `CallOptions::param` still sends any other.
+///
+/// ```
+/// use ontap_resources::NetworkHttpProxyPatchCollectionParams;
+///
+/// let options = ontap_core::CallOptions::with(NetworkHttpProxyPatchCollectionParams { continue_on_failure: Some(true), ..Default::default() });
+/// # let _ = options;
+/// ```
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct NetworkHttpProxyPatchCollectionParams {
+    /// `continue_on_failure`: boolean, default `false`.
+    pub continue_on_failure: Option<bool>,
+    /// `serial_records`: boolean, default `false`.
+    pub serial_records: Option<bool>,
+}
+
+impl ontap::QueryParams for NetworkHttpProxyPatchCollectionParams {
+    fn append_to(&self, query: &mut ontap::Query) {
+        if let Some(value) = &self.continue_on_failure {
+            query.push("continue_on_failure", value);
+        }
+        if let Some(value) = &self.serial_records {
+            query.push("serial_records", value);
+        }
+    }
+}
+
+/// The query parameters of `DELETE /api/network/http-proxy`, typed: [`NetworkHttpProxy`]'s DELETE by query (`delete_collection`) takes them in [`ontap::CallOptions::with`]; `CallOptions::param` still sends any other.
+///
+/// ```
+/// use ontap_resources::NetworkHttpProxyDeleteCollectionParams;
+///
+/// let options = ontap_core::CallOptions::with(NetworkHttpProxyDeleteCollectionParams { continue_on_failure: Some(true), ..Default::default() });
+/// # let _ = options;
+/// ```
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct NetworkHttpProxyDeleteCollectionParams {
+    /// `continue_on_failure`: boolean, default `false`.
+    pub continue_on_failure: Option<bool>,
+    /// `serial_records`: boolean, default `false`.
+    pub serial_records: Option<bool>,
+}
+
+impl ontap::QueryParams for NetworkHttpProxyDeleteCollectionParams {
+    fn append_to(&self, query: &mut ontap::Query) {
+        if let Some(value) = &self.continue_on_failure {
+            query.push("continue_on_failure", value);
+        }
+        if let Some(value) = &self.serial_records {
+            query.push("serial_records", value);
+        }
+    }
+}
+
+/// The values of [`NetworkHttpProxy`](crate::NetworkHttpProxy)'s `scope`: open, so that a value a newer ONTAP adds is kept as [`NetworkHttpProxyScope::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
 pub enum NetworkHttpProxyScope {
     /// `svm`.

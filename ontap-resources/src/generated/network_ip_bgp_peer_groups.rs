@@ -18,38 +18,83 @@ use crate::{BgpPeerGroupLocal, BgpPeerGroupPeer, IpspaceReference};
 /// assert_eq!(BgpPeerGroup::KEYS, ["uuid"] as [&str; 1]);
 /// ```
 #[derive(Debug, Clone, Default, PartialEq, ontap::Resource)]
-#[resource(
-    path = "/network/ip/bgp/peer-groups",
-    get,
-    post,
-    patch,
-    delete,
-    collection,
-    patch_collection,
-    delete_collection
-)]
+#[resource(path = "/network/ip/bgp/peer-groups", get, post, patch, delete, collection, patch_collection, delete_collection, params(patch_collection = BgpPeerGroupPatchCollectionParams, delete_collection = BgpPeerGroupDeleteCollectionParams))]
 pub struct BgpPeerGroup {
     /// `uuid`: string; read by GET; a key of the instance path.
     #[resource(get, key)]
     pub uuid: Option<String>,
-    /// `ipspace`: [`IpspaceReference`]; read by GET; sent by POST.
+    /// `ipspace`: [`IpspaceReference`](crate::IpspaceReference); read by GET; sent by POST.
     #[resource(get, post)]
     pub ipspace: Option<IpspaceReference>,
-    /// `local`: [`BgpPeerGroupLocal`]; read by GET; sent by POST and PATCH.
+    /// `local`: [`BgpPeerGroupLocal`](crate::BgpPeerGroupLocal); read by GET; sent by POST and PATCH.
     #[resource(get, post, patch)]
     pub local: Option<BgpPeerGroupLocal>,
     /// `name`: string; read by GET; sent by POST and PATCH.
     #[resource(get, post, patch)]
     pub name: Option<String>,
-    /// `peer`: [`BgpPeerGroupPeer`]; read by GET; sent by POST and PATCH.
+    /// `peer`: [`BgpPeerGroupPeer`](crate::BgpPeerGroupPeer); read by GET; sent by POST and PATCH.
     #[resource(get, post, patch)]
     pub peer: Option<BgpPeerGroupPeer>,
-    /// `state`: [`BgpPeerGroupState`] (`up`, `down`); read by GET.
+    /// `state`: [`BgpPeerGroupState`](crate::BgpPeerGroupState) (`up`, `down`); read by GET.
     #[resource(get)]
     pub state: Option<BgpPeerGroupState>,
 }
 
-/// The values of [`BgpPeerGroup`]'s `state`: open, so that a value a newer ONTAP adds is kept as [`BgpPeerGroupState::Unknown`].
+/// The query parameters of `PATCH /api/network/ip/bgp/peer-groups`, typed: [`BgpPeerGroup`]'s PATCH by query (`patch_collection`) takes them in [`ontap::CallOptions::with`]; `CallOptions::param` still sends any other.
+///
+/// ```
+/// use ontap_resources::BgpPeerGroupPatchCollectionParams;
+///
+/// let options = ontap_core::CallOptions::with(BgpPeerGroupPatchCollectionParams { continue_on_failure: Some(true), ..Default::default() });
+/// # let _ = options;
+/// ```
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct BgpPeerGroupPatchCollectionParams {
+    /// `continue_on_failure`: boolean, default `false`.
+    pub continue_on_failure: Option<bool>,
+    /// `serial_records`: boolean, default `false`.
+    pub serial_records: Option<bool>,
+}
+
+impl ontap::QueryParams for BgpPeerGroupPatchCollectionParams {
+    fn append_to(&self, query: &mut ontap::Query) {
+        if let Some(value) = &self.continue_on_failure {
+            query.push("continue_on_failure", value);
+        }
+        if let Some(value) = &self.serial_records {
+            query.push("serial_records", value);
+        }
+    }
+}
+
+/// The query parameters of `DELETE /api/network/ip/bgp/peer-groups`, typed: [`BgpPeerGroup`]'s DELETE by query (`delete_collection`) takes them in [`ontap::CallOptions::with`]; `CallOptions::param` still sends any other.
+///
+/// ```
+/// use ontap_resources::BgpPeerGroupDeleteCollectionParams;
+///
+/// let options = ontap_core::CallOptions::with(BgpPeerGroupDeleteCollectionParams { continue_on_failure: Some(true), ..Default::default() });
+/// # let _ = options;
+/// ```
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct BgpPeerGroupDeleteCollectionParams {
+    /// `continue_on_failure`: boolean, default `false`.
+    pub continue_on_failure: Option<bool>,
+    /// `serial_records`: boolean, default `false`.
+    pub serial_records: Option<bool>,
+}
+
+impl ontap::QueryParams for BgpPeerGroupDeleteCollectionParams {
+    fn append_to(&self, query: &mut ontap::Query) {
+        if let Some(value) = &self.continue_on_failure {
+            query.push("continue_on_failure", value);
+        }
+        if let Some(value) = &self.serial_records {
+            query.push("serial_records", value);
+        }
+    }
+}
+
+/// The values of [`BgpPeerGroup`](crate::BgpPeerGroup)'s `state`: open, so that a value a newer ONTAP adds is kept as [`BgpPeerGroupState::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
 pub enum BgpPeerGroupState {
     /// `up`.

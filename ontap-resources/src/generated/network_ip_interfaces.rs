@@ -21,16 +21,7 @@ use crate::{
 /// assert_eq!(IpInterface::KEYS, ["uuid"] as [&str; 1]);
 /// ```
 #[derive(Debug, Clone, Default, PartialEq, ontap::Resource)]
-#[resource(
-    path = "/network/ip/interfaces",
-    get,
-    post,
-    patch,
-    delete,
-    collection,
-    patch_collection,
-    delete_collection
-)]
+#[resource(path = "/network/ip/interfaces", get, post, patch, delete, collection, patch_collection, delete_collection, params(patch_collection = IpInterfacePatchCollectionParams, delete_collection = IpInterfaceDeleteCollectionParams))]
 pub struct IpInterface {
     /// `uuid`: string; read by GET; a key of the instance path.
     #[resource(get, key)]
@@ -50,16 +41,16 @@ pub struct IpInterface {
     /// `fail_if_subnet_conflicts`: boolean; sent by POST and PATCH.
     #[resource(post, patch)]
     pub fail_if_subnet_conflicts: Option<bool>,
-    /// `ip`: [`IpInfo`]; read by GET; sent by POST and PATCH.
+    /// `ip`: [`IpInfo`](crate::IpInfo); read by GET; sent by POST and PATCH.
     #[resource(get, post, patch)]
     pub ip: Option<IpInfo>,
-    /// `ipspace`: [`IpspaceReference`]; read by GET; sent by POST.
+    /// `ipspace`: [`IpspaceReference`](crate::IpspaceReference); read by GET; sent by POST.
     #[resource(get, post)]
     pub ipspace: Option<IpspaceReference>,
-    /// `location`: [`IpInterfaceLocation`]; read by GET; sent by POST and PATCH.
+    /// `location`: [`IpInterfaceLocation`](crate::IpInterfaceLocation); read by GET; sent by POST and PATCH.
     #[resource(get, post, patch)]
     pub location: Option<IpInterfaceLocation>,
-    /// `metric`: [`InterfaceMetricsData`]; read by GET.
+    /// `metric`: [`InterfaceMetricsData`](crate::InterfaceMetricsData); read by GET.
     #[resource(get)]
     pub metric: Option<InterfaceMetricsData>,
     /// `name`: string; read by GET; sent by POST and PATCH.
@@ -71,25 +62,25 @@ pub struct IpInterface {
     /// `rdma_protocols`: list of string; read by GET; sent by POST and PATCH.
     #[resource(get, post, patch)]
     pub rdma_protocols: Option<Vec<String>>,
-    /// `scope`: [`IpInterfaceScope`] (`svm`, `cluster`); read by GET; sent by POST.
+    /// `scope`: [`IpInterfaceScope`](crate::IpInterfaceScope) (`svm`, `cluster`); read by GET; sent by POST.
     #[resource(get, post)]
     pub scope: Option<IpInterfaceScope>,
-    /// `service_policy`: [`IpServicePolicyReference`]; read by GET; sent by POST and PATCH.
+    /// `service_policy`: [`IpServicePolicyReference`](crate::IpServicePolicyReference); read by GET; sent by POST and PATCH.
     #[resource(get, post, patch)]
     pub service_policy: Option<IpServicePolicyReference>,
     /// `services`: list of string; read by GET.
     #[resource(get)]
     pub services: Option<Vec<String>>,
-    /// `state`: [`IpInterfaceState`] (`up`, `down`); read by GET.
+    /// `state`: [`IpInterfaceState`](crate::IpInterfaceState) (`up`, `down`); read by GET.
     #[resource(get)]
     pub state: Option<IpInterfaceState>,
-    /// `statistics`: [`InterfaceStatistics`]; read by GET.
+    /// `statistics`: [`InterfaceStatistics`](crate::InterfaceStatistics); read by GET.
     #[resource(get)]
     pub statistics: Option<InterfaceStatistics>,
-    /// `subnet`: [`IpSubnetReference`]; read by GET; sent by POST and PATCH.
+    /// `subnet`: [`IpSubnetReference`](crate::IpSubnetReference); read by GET; sent by POST and PATCH.
     #[resource(get, post, patch)]
     pub subnet: Option<IpSubnetReference>,
-    /// `svm`: [`SvmReference`]; read by GET; sent by POST.
+    /// `svm`: [`SvmReference`](crate::SvmReference); read by GET; sent by POST.
     #[resource(get, post)]
     pub svm: Option<SvmReference>,
     /// `vip`: boolean; read by GET; sent by POST.
@@ -97,7 +88,191 @@ pub struct IpInterface {
     pub vip: Option<bool>,
 }
 
-/// The values of [`IpInterface`]'s `scope`: open, so that a value a newer ONTAP adds is kept as [`IpInterfaceScope::Unknown`].
+/// The query parameters of `PATCH /api/network/ip/interfaces`, typed: [`IpInterface`]'s PATCH by query (`patch_collection`) takes them in [`ontap::CallOptions::with`]; `CallOptions::param` still sends any other.
+///
+/// ```
+/// use ontap_resources::IpInterfacePatchCollectionParams;
+///
+/// let options = ontap_core::CallOptions::with(IpInterfacePatchCollectionParams { continue_on_failure: Some(true), ..Default::default() });
+/// # let _ = options;
+/// ```
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct IpInterfacePatchCollectionParams {
+    /// `continue_on_failure`: boolean, default `false`.
+    pub continue_on_failure: Option<bool>,
+    /// `recommend.interfaces_per_node`: integer.
+    pub recommend_interfaces_per_node: Option<i64>,
+    /// `recommend.ip.family`: string.
+    pub recommend_ip_family: Option<String>,
+    /// `recommend.ipspace.name`: string.
+    pub recommend_ipspace_name: Option<String>,
+    /// `recommend.ipspace.uuid`: string.
+    pub recommend_ipspace_uuid: Option<String>,
+    /// `recommend.location.broadcast_domain.name`: string.
+    pub recommend_location_broadcast_domain_name: Option<String>,
+    /// `recommend.location.broadcast_domain.uuid`: string.
+    pub recommend_location_broadcast_domain_uuid: Option<String>,
+    /// `recommend.location.port.rdma_protocol`: string.
+    pub recommend_location_port_rdma_protocol: Option<String>,
+    /// `recommend.service_policy.name`: string.
+    pub recommend_service_policy_name: Option<String>,
+    /// `recommend.service_policy.uuid`: string.
+    pub recommend_service_policy_uuid: Option<String>,
+    /// `recommend.subnet.name`: string.
+    pub recommend_subnet_name: Option<String>,
+    /// `recommend.subnet.uuid`: string.
+    pub recommend_subnet_uuid: Option<String>,
+    /// `recommend.svm.name`: string.
+    pub recommend_svm_name: Option<String>,
+    /// `recommend.svm.uuid`: string.
+    pub recommend_svm_uuid: Option<String>,
+    /// `serial_records`: boolean, default `false`.
+    pub serial_records: Option<bool>,
+}
+
+impl ontap::QueryParams for IpInterfacePatchCollectionParams {
+    fn append_to(&self, query: &mut ontap::Query) {
+        if let Some(value) = &self.continue_on_failure {
+            query.push("continue_on_failure", value);
+        }
+        if let Some(value) = &self.recommend_interfaces_per_node {
+            query.push("recommend.interfaces_per_node", value);
+        }
+        if let Some(value) = &self.recommend_ip_family {
+            query.push("recommend.ip.family", value);
+        }
+        if let Some(value) = &self.recommend_ipspace_name {
+            query.push("recommend.ipspace.name", value);
+        }
+        if let Some(value) = &self.recommend_ipspace_uuid {
+            query.push("recommend.ipspace.uuid", value);
+        }
+        if let Some(value) = &self.recommend_location_broadcast_domain_name {
+            query.push("recommend.location.broadcast_domain.name", value);
+        }
+        if let Some(value) = &self.recommend_location_broadcast_domain_uuid {
+            query.push("recommend.location.broadcast_domain.uuid", value);
+        }
+        if let Some(value) = &self.recommend_location_port_rdma_protocol {
+            query.push("recommend.location.port.rdma_protocol", value);
+        }
+        if let Some(value) = &self.recommend_service_policy_name {
+            query.push("recommend.service_policy.name", value);
+        }
+        if let Some(value) = &self.recommend_service_policy_uuid {
+            query.push("recommend.service_policy.uuid", value);
+        }
+        if let Some(value) = &self.recommend_subnet_name {
+            query.push("recommend.subnet.name", value);
+        }
+        if let Some(value) = &self.recommend_subnet_uuid {
+            query.push("recommend.subnet.uuid", value);
+        }
+        if let Some(value) = &self.recommend_svm_name {
+            query.push("recommend.svm.name", value);
+        }
+        if let Some(value) = &self.recommend_svm_uuid {
+            query.push("recommend.svm.uuid", value);
+        }
+        if let Some(value) = &self.serial_records {
+            query.push("serial_records", value);
+        }
+    }
+}
+
+/// The query parameters of `DELETE /api/network/ip/interfaces`, typed: [`IpInterface`]'s DELETE by query (`delete_collection`) takes them in [`ontap::CallOptions::with`]; `CallOptions::param` still sends any other.
+///
+/// ```
+/// use ontap_resources::IpInterfaceDeleteCollectionParams;
+///
+/// let options = ontap_core::CallOptions::with(IpInterfaceDeleteCollectionParams { continue_on_failure: Some(true), ..Default::default() });
+/// # let _ = options;
+/// ```
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct IpInterfaceDeleteCollectionParams {
+    /// `continue_on_failure`: boolean, default `false`.
+    pub continue_on_failure: Option<bool>,
+    /// `recommend.interfaces_per_node`: integer.
+    pub recommend_interfaces_per_node: Option<i64>,
+    /// `recommend.ip.family`: string.
+    pub recommend_ip_family: Option<String>,
+    /// `recommend.ipspace.name`: string.
+    pub recommend_ipspace_name: Option<String>,
+    /// `recommend.ipspace.uuid`: string.
+    pub recommend_ipspace_uuid: Option<String>,
+    /// `recommend.location.broadcast_domain.name`: string.
+    pub recommend_location_broadcast_domain_name: Option<String>,
+    /// `recommend.location.broadcast_domain.uuid`: string.
+    pub recommend_location_broadcast_domain_uuid: Option<String>,
+    /// `recommend.location.port.rdma_protocol`: string.
+    pub recommend_location_port_rdma_protocol: Option<String>,
+    /// `recommend.service_policy.name`: string.
+    pub recommend_service_policy_name: Option<String>,
+    /// `recommend.service_policy.uuid`: string.
+    pub recommend_service_policy_uuid: Option<String>,
+    /// `recommend.subnet.name`: string.
+    pub recommend_subnet_name: Option<String>,
+    /// `recommend.subnet.uuid`: string.
+    pub recommend_subnet_uuid: Option<String>,
+    /// `recommend.svm.name`: string.
+    pub recommend_svm_name: Option<String>,
+    /// `recommend.svm.uuid`: string.
+    pub recommend_svm_uuid: Option<String>,
+    /// `serial_records`: boolean, default `false`.
+    pub serial_records: Option<bool>,
+}
+
+impl ontap::QueryParams for IpInterfaceDeleteCollectionParams {
+    fn append_to(&self, query: &mut ontap::Query) {
+        if let Some(value) = &self.continue_on_failure {
+            query.push("continue_on_failure", value);
+        }
+        if let Some(value) = &self.recommend_interfaces_per_node {
+            query.push("recommend.interfaces_per_node", value);
+        }
+        if let Some(value) = &self.recommend_ip_family {
+            query.push("recommend.ip.family", value);
+        }
+        if let Some(value) = &self.recommend_ipspace_name {
+            query.push("recommend.ipspace.name", value);
+        }
+        if let Some(value) = &self.recommend_ipspace_uuid {
+            query.push("recommend.ipspace.uuid", value);
+        }
+        if let Some(value) = &self.recommend_location_broadcast_domain_name {
+            query.push("recommend.location.broadcast_domain.name", value);
+        }
+        if let Some(value) = &self.recommend_location_broadcast_domain_uuid {
+            query.push("recommend.location.broadcast_domain.uuid", value);
+        }
+        if let Some(value) = &self.recommend_location_port_rdma_protocol {
+            query.push("recommend.location.port.rdma_protocol", value);
+        }
+        if let Some(value) = &self.recommend_service_policy_name {
+            query.push("recommend.service_policy.name", value);
+        }
+        if let Some(value) = &self.recommend_service_policy_uuid {
+            query.push("recommend.service_policy.uuid", value);
+        }
+        if let Some(value) = &self.recommend_subnet_name {
+            query.push("recommend.subnet.name", value);
+        }
+        if let Some(value) = &self.recommend_subnet_uuid {
+            query.push("recommend.subnet.uuid", value);
+        }
+        if let Some(value) = &self.recommend_svm_name {
+            query.push("recommend.svm.name", value);
+        }
+        if let Some(value) = &self.recommend_svm_uuid {
+            query.push("recommend.svm.uuid", value);
+        }
+        if let Some(value) = &self.serial_records {
+            query.push("serial_records", value);
+        }
+    }
+}
+
+/// The values of [`IpInterface`](crate::IpInterface)'s `scope`: open, so that a value a newer ONTAP adds is kept as [`IpInterfaceScope::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
 pub enum IpInterfaceScope {
     /// `svm`.
@@ -109,7 +284,7 @@ pub enum IpInterfaceScope {
     Unknown(String),
 }
 
-/// The values of [`IpInterface`]'s `state`: open, so that a value a newer ONTAP adds is kept as [`IpInterfaceState::Unknown`].
+/// The values of [`IpInterface`](crate::IpInterface)'s `state`: open, so that a value a newer ONTAP adds is kept as [`IpInterfaceState::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
 pub enum IpInterfaceState {
     /// `up`.

@@ -23,25 +23,25 @@ pub struct InterfaceMetrics {
     /// `_links`: [`ontap::Links`]; read by GET.
     #[resource(get, rename = "_links")]
     pub links: Option<ontap::Links>,
-    /// `duration`: [`InterfaceMetricsDuration`] (`PT15S`, `PT4M`, `PT30M`, `PT2H`, `P1D`, `PT5M`); read by GET.
+    /// `duration`: [`InterfaceMetricsDuration`](crate::InterfaceMetricsDuration) (`PT15S`, `PT4M`, `PT30M`, `PT2H`, `P1D`, `PT5M`); read by GET.
     #[resource(get)]
     pub duration: Option<InterfaceMetricsDuration>,
-    /// `status`: [`InterfaceMetricsStatus`] (`ok`, `error`, `partial_no_data`, `partial_no_uuid`, `partial_no_response`, `partial_other_error`, `negative_delta`, `backfilled_data`, `inconsistent_delta_time`, `inconsistent_old_data`); read by GET.
+    /// `status`: [`InterfaceMetricsStatus`](crate::InterfaceMetricsStatus) (`ok`, `error`, `partial_no_data`, `partial_no_uuid`, `partial_no_response`, `partial_other_error`, `negative_delta`, `backfilled_data`, `inconsistent_delta_time`, `inconsistent_old_data`); read by GET.
     #[resource(get)]
     pub status: Option<InterfaceMetricsStatus>,
-    /// `throughput`: [`PerformanceMetricIoTypeRwt`]; read by GET.
+    /// `throughput`: [`PerformanceMetricIoTypeRwt`](crate::PerformanceMetricIoTypeRwt); read by GET.
     #[resource(get)]
     pub throughput: Option<PerformanceMetricIoTypeRwt>,
     /// `timestamp`: timestamp ([`ontap::Timestamp`]); read by GET.
     #[resource(get)]
     pub timestamp: Option<ontap::Timestamp>,
-    /// `ip_interface`: [`InterfaceMetricsIpInterface`]; carried by none of this resource's verbs; holds a key of the enclosing object's path.
+    /// `ip_interface`: [`InterfaceMetricsIpInterface`](crate::InterfaceMetricsIpInterface); carried by none of this resource's verbs; holds a key of the enclosing object's path.
     ///
     /// Not in the model's definition: it holds the `ip_interface` placeholder of the path `/network/ip/interfaces/{ip_interface.uuid}/metrics`.
     pub ip_interface: Option<InterfaceMetricsIpInterface>,
 }
 
-/// The values of [`InterfaceMetrics`]'s `duration`: open, so that a value a newer ONTAP adds is kept as [`InterfaceMetricsDuration::Unknown`].
+/// The values of [`InterfaceMetrics`](crate::InterfaceMetrics)'s `duration`: open, so that a value a newer ONTAP adds is kept as [`InterfaceMetricsDuration::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
 pub enum InterfaceMetricsDuration {
     /// `PT15S`.
@@ -67,7 +67,7 @@ pub enum InterfaceMetricsDuration {
     Unknown(String),
 }
 
-/// The values of [`InterfaceMetrics`]'s `status`: open, so that a value a newer ONTAP adds is kept as [`InterfaceMetricsStatus::Unknown`].
+/// The values of [`InterfaceMetrics`](crate::InterfaceMetrics)'s `status`: open, so that a value a newer ONTAP adds is kept as [`InterfaceMetricsStatus::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
 pub enum InterfaceMetricsStatus {
     /// `ok`.

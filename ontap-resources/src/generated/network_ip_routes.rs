@@ -18,7 +18,7 @@ use crate::{IpInfo, IpInterfaceReference, IpspaceReference, SvmReference};
 /// assert_eq!(NetworkRoute::KEYS, ["uuid"] as [&str; 1]);
 /// ```
 #[derive(Debug, Clone, Default, PartialEq, ontap::Resource)]
-#[resource(path = "/network/ip/routes", get, post, delete, collection, delete_collection)]
+#[resource(path = "/network/ip/routes", get, post, delete, collection, delete_collection, params(delete_collection = NetworkRouteDeleteCollectionParams))]
 pub struct NetworkRoute {
     /// `uuid`: string; read by GET; a key of the instance path.
     #[resource(get, key)]
@@ -26,30 +26,57 @@ pub struct NetworkRoute {
     /// `_links`: [`ontap::Links`]; read by GET.
     #[resource(get, rename = "_links")]
     pub links: Option<ontap::Links>,
-    /// `destination`: [`IpInfo`]; read by GET; sent by POST.
+    /// `destination`: [`IpInfo`](crate::IpInfo); read by GET; sent by POST.
     #[resource(get, post)]
     pub destination: Option<IpInfo>,
     /// `gateway`: string; read by GET; sent by POST.
     #[resource(get, post)]
     pub gateway: Option<String>,
-    /// `interfaces`: list of [`IpInterfaceReference`]; read by GET.
+    /// `interfaces`: list of [`IpInterfaceReference`](crate::IpInterfaceReference); read by GET.
     #[resource(get)]
     pub interfaces: Option<Vec<IpInterfaceReference>>,
-    /// `ipspace`: [`IpspaceReference`]; read by GET; sent by POST.
+    /// `ipspace`: [`IpspaceReference`](crate::IpspaceReference); read by GET; sent by POST.
     #[resource(get, post)]
     pub ipspace: Option<IpspaceReference>,
     /// `metric`: integer; read by GET; sent by POST.
     #[resource(get, post)]
     pub metric: Option<i64>,
-    /// `scope`: [`NetworkRouteScope`] (`svm`, `cluster`); read by GET; sent by POST.
+    /// `scope`: [`NetworkRouteScope`](crate::NetworkRouteScope) (`svm`, `cluster`); read by GET; sent by POST.
     #[resource(get, post)]
     pub scope: Option<NetworkRouteScope>,
-    /// `svm`: [`SvmReference`]; read by GET; sent by POST.
+    /// `svm`: [`SvmReference`](crate::SvmReference); read by GET; sent by POST.
     #[resource(get, post)]
     pub svm: Option<SvmReference>,
 }
 
-/// The values of [`NetworkRoute`]'s `scope`: open, so that a value a newer ONTAP adds is kept as [`NetworkRouteScope::Unknown`].
+/// The query parameters of `DELETE /api/network/ip/routes`, typed: [`NetworkRoute`]'s DELETE by query (`delete_collection`) takes them in [`ontap::CallOptions::with`]; `CallOptions::param` still sends any other.
+///
+/// ```
+/// use ontap_resources::NetworkRouteDeleteCollectionParams;
+///
+/// let options = ontap_core::CallOptions::with(NetworkRouteDeleteCollectionParams { continue_on_failure: Some(true), ..Default::default() });
+/// # let _ = options;
+/// ```
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct NetworkRouteDeleteCollectionParams {
+    /// `continue_on_failure`: boolean, default `false`.
+    pub continue_on_failure: Option<bool>,
+    /// `serial_records`: boolean, default `false`.
+    pub serial_records: Option<bool>,
+}
+
+impl ontap::QueryParams for NetworkRouteDeleteCollectionParams {
+    fn append_to(&self, query: &mut ontap::Query) {
+        if let Some(value) = &self.continue_on_failure {
+            query.push("continue_on_failure", value);
+        }
+        if let Some(value) = &self.serial_records {
+            query.push("serial_records", value);
+        }
+    }
+}
+
+/// The values of [`NetworkRoute`](crate::NetworkRoute)'s `scope`: open, so that a value a newer ONTAP adds is kept as [`NetworkRouteScope::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
 pub enum NetworkRouteScope {
     /// `svm`.

@@ -18,16 +18,7 @@ use crate::{IpspaceReference, SvmReference};
 /// assert_eq!(IpServicePolicy::KEYS, ["uuid"] as [&str; 1]);
 /// ```
 #[derive(Debug, Clone, Default, PartialEq, ontap::Resource)]
-#[resource(
-    path = "/network/ip/service-policies",
-    get,
-    post,
-    patch,
-    delete,
-    collection,
-    patch_collection,
-    delete_collection
-)]
+#[resource(path = "/network/ip/service-policies", get, post, patch, delete, collection, patch_collection, delete_collection, params(patch_collection = IpServicePolicyPatchCollectionParams, delete_collection = IpServicePolicyDeleteCollectionParams))]
 pub struct IpServicePolicy {
     /// `uuid`: string; read by GET; a key of the instance path.
     #[resource(get, key)]
@@ -35,7 +26,7 @@ pub struct IpServicePolicy {
     /// `_links`: [`ontap::Links`]; read by GET.
     #[resource(get, rename = "_links")]
     pub links: Option<ontap::Links>,
-    /// `ipspace`: [`IpspaceReference`]; read by GET; sent by POST.
+    /// `ipspace`: [`IpspaceReference`](crate::IpspaceReference); read by GET; sent by POST.
     #[resource(get, post)]
     pub ipspace: Option<IpspaceReference>,
     /// `is_built_in`: boolean; read by GET.
@@ -44,18 +35,72 @@ pub struct IpServicePolicy {
     /// `name`: string; read by GET; sent by POST and PATCH.
     #[resource(get, post, patch)]
     pub name: Option<String>,
-    /// `scope`: [`IpServicePolicyScope`] (`svm`, `cluster`); read by GET; sent by POST.
+    /// `scope`: [`IpServicePolicyScope`](crate::IpServicePolicyScope) (`svm`, `cluster`); read by GET; sent by POST.
     #[resource(get, post)]
     pub scope: Option<IpServicePolicyScope>,
     /// `services`: list of string; read by GET; sent by POST and PATCH.
     #[resource(get, post, patch)]
     pub services: Option<Vec<String>>,
-    /// `svm`: [`SvmReference`]; read by GET; sent by POST.
+    /// `svm`: [`SvmReference`](crate::SvmReference); read by GET; sent by POST.
     #[resource(get, post)]
     pub svm: Option<SvmReference>,
 }
 
-/// The values of [`IpServicePolicy`]'s `scope`: open, so that a value a newer ONTAP adds is kept as [`IpServicePolicyScope::Unknown`].
+/// The query parameters of `PATCH /api/network/ip/service-policies`, typed: [`IpServicePolicy`]'s PATCH by query (`patch_collection`) takes them in [`ontap::CallOptions::with`]; `CallOptions::param` still sends any other.
+///
+/// ```
+/// use ontap_resources::IpServicePolicyPatchCollectionParams;
+///
+/// let options = ontap_core::CallOptions::with(IpServicePolicyPatchCollectionParams { continue_on_failure: Some(true), ..Default::default() });
+/// # let _ = options;
+/// ```
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct IpServicePolicyPatchCollectionParams {
+    /// `continue_on_failure`: boolean, default `false`.
+    pub continue_on_failure: Option<bool>,
+    /// `serial_records`: boolean, default `false`.
+    pub serial_records: Option<bool>,
+}
+
+impl ontap::QueryParams for IpServicePolicyPatchCollectionParams {
+    fn append_to(&self, query: &mut ontap::Query) {
+        if let Some(value) = &self.continue_on_failure {
+            query.push("continue_on_failure", value);
+        }
+        if let Some(value) = &self.serial_records {
+            query.push("serial_records", value);
+        }
+    }
+}
+
+/// The query parameters of `DELETE /api/network/ip/service-policies`, typed: [`IpServicePolicy`]'s DELETE by query (`delete_collection`) takes them in [`ontap::CallOptions::with`]; `CallOptions::param` still sends any other.
+///
+/// ```
+/// use ontap_resources::IpServicePolicyDeleteCollectionParams;
+///
+/// let options = ontap_core::CallOptions::with(IpServicePolicyDeleteCollectionParams { continue_on_failure: Some(true), ..Default::default() });
+/// # let _ = options;
+/// ```
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct IpServicePolicyDeleteCollectionParams {
+    /// `continue_on_failure`: boolean, default `false`.
+    pub continue_on_failure: Option<bool>,
+    /// `serial_records`: boolean, default `false`.
+    pub serial_records: Option<bool>,
+}
+
+impl ontap::QueryParams for IpServicePolicyDeleteCollectionParams {
+    fn append_to(&self, query: &mut ontap::Query) {
+        if let Some(value) = &self.continue_on_failure {
+            query.push("continue_on_failure", value);
+        }
+        if let Some(value) = &self.serial_records {
+            query.push("serial_records", value);
+        }
+    }
+}
+
+/// The values of [`IpServicePolicy`](crate::IpServicePolicy)'s `scope`: open, so that a value a newer ONTAP adds is kept as [`IpServicePolicyScope::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
 pub enum IpServicePolicyScope {
     /// `svm`.

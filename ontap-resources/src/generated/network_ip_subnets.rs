@@ -18,16 +18,7 @@ use crate::{BroadcastDomainSvm, IpAddressRange, IpInfo, IpspaceReference};
 /// assert_eq!(IpSubnet::KEYS, ["uuid"] as [&str; 1]);
 /// ```
 #[derive(Debug, Clone, Default, PartialEq, ontap::Resource)]
-#[resource(
-    path = "/network/ip/subnets",
-    get,
-    post,
-    patch,
-    delete,
-    collection,
-    patch_collection,
-    delete_collection
-)]
+#[resource(path = "/network/ip/subnets", get, post, patch, delete, collection, patch_collection, delete_collection, params(patch_collection = IpSubnetPatchCollectionParams, delete_collection = IpSubnetDeleteCollectionParams))]
 pub struct IpSubnet {
     /// `uuid`: string; read by GET; a key of the instance path.
     #[resource(get, key)]
@@ -38,10 +29,10 @@ pub struct IpSubnet {
     /// `available_count`: integer; read by GET.
     #[resource(get)]
     pub available_count: Option<i64>,
-    /// `available_ip_ranges`: list of [`IpAddressRange`]; read by GET.
+    /// `available_ip_ranges`: list of [`IpAddressRange`](crate::IpAddressRange); read by GET.
     #[resource(get)]
     pub available_ip_ranges: Option<Vec<IpAddressRange>>,
-    /// `broadcast_domain`: [`BroadcastDomainSvm`]; read by GET; sent by POST.
+    /// `broadcast_domain`: [`BroadcastDomainSvm`](crate::BroadcastDomainSvm); read by GET; sent by POST.
     #[resource(get, post)]
     pub broadcast_domain: Option<BroadcastDomainSvm>,
     /// `fail_if_lifs_conflict`: boolean; sent by POST and PATCH.
@@ -50,16 +41,16 @@ pub struct IpSubnet {
     /// `gateway`: string; read by GET; sent by POST and PATCH.
     #[resource(get, post, patch)]
     pub gateway: Option<String>,
-    /// `ip_ranges`: list of [`IpAddressRange`]; read by GET; sent by POST and PATCH.
+    /// `ip_ranges`: list of [`IpAddressRange`](crate::IpAddressRange); read by GET; sent by POST and PATCH.
     #[resource(get, post, patch)]
     pub ip_ranges: Option<Vec<IpAddressRange>>,
-    /// `ipspace`: [`IpspaceReference`]; read by GET; sent by POST.
+    /// `ipspace`: [`IpspaceReference`](crate::IpspaceReference); read by GET; sent by POST.
     #[resource(get, post)]
     pub ipspace: Option<IpspaceReference>,
     /// `name`: string; read by GET; sent by POST and PATCH.
     #[resource(get, post, patch)]
     pub name: Option<String>,
-    /// `subnet`: [`IpInfo`]; read by GET; sent by POST and PATCH.
+    /// `subnet`: [`IpInfo`](crate::IpInfo); read by GET; sent by POST and PATCH.
     #[resource(get, post, patch)]
     pub subnet: Option<IpInfo>,
     /// `total_count`: integer; read by GET.
@@ -68,4 +59,58 @@ pub struct IpSubnet {
     /// `used_count`: integer; read by GET.
     #[resource(get)]
     pub used_count: Option<i64>,
+}
+
+/// The query parameters of `PATCH /api/network/ip/subnets`, typed: [`IpSubnet`]'s PATCH by query (`patch_collection`) takes them in [`ontap::CallOptions::with`]; `CallOptions::param` still sends any other.
+///
+/// ```
+/// use ontap_resources::IpSubnetPatchCollectionParams;
+///
+/// let options = ontap_core::CallOptions::with(IpSubnetPatchCollectionParams { continue_on_failure: Some(true), ..Default::default() });
+/// # let _ = options;
+/// ```
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct IpSubnetPatchCollectionParams {
+    /// `continue_on_failure`: boolean, default `false`.
+    pub continue_on_failure: Option<bool>,
+    /// `serial_records`: boolean, default `false`.
+    pub serial_records: Option<bool>,
+}
+
+impl ontap::QueryParams for IpSubnetPatchCollectionParams {
+    fn append_to(&self, query: &mut ontap::Query) {
+        if let Some(value) = &self.continue_on_failure {
+            query.push("continue_on_failure", value);
+        }
+        if let Some(value) = &self.serial_records {
+            query.push("serial_records", value);
+        }
+    }
+}
+
+/// The query parameters of `DELETE /api/network/ip/subnets`, typed: [`IpSubnet`]'s DELETE by query (`delete_collection`) takes them in [`ontap::CallOptions::with`]; `CallOptions::param` still sends any other.
+///
+/// ```
+/// use ontap_resources::IpSubnetDeleteCollectionParams;
+///
+/// let options = ontap_core::CallOptions::with(IpSubnetDeleteCollectionParams { continue_on_failure: Some(true), ..Default::default() });
+/// # let _ = options;
+/// ```
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct IpSubnetDeleteCollectionParams {
+    /// `continue_on_failure`: boolean, default `false`.
+    pub continue_on_failure: Option<bool>,
+    /// `serial_records`: boolean, default `false`.
+    pub serial_records: Option<bool>,
+}
+
+impl ontap::QueryParams for IpSubnetDeleteCollectionParams {
+    fn append_to(&self, query: &mut ontap::Query) {
+        if let Some(value) = &self.continue_on_failure {
+            query.push("continue_on_failure", value);
+        }
+        if let Some(value) = &self.serial_records {
+            query.push("serial_records", value);
+        }
+    }
 }

@@ -16,16 +16,7 @@
 /// assert_eq!(Ipspace::KEYS, ["uuid"] as [&str; 1]);
 /// ```
 #[derive(Debug, Clone, Default, PartialEq, ontap::Resource)]
-#[resource(
-    path = "/network/ipspaces",
-    get,
-    post,
-    patch,
-    delete,
-    collection,
-    patch_collection,
-    delete_collection
-)]
+#[resource(path = "/network/ipspaces", get, post, patch, delete, collection, patch_collection, delete_collection, params(patch_collection = IpspacePatchCollectionParams, delete_collection = IpspaceDeleteCollectionParams))]
 pub struct Ipspace {
     /// `uuid`: string; read by GET; a key of the instance path.
     #[resource(get, key)]
@@ -36,12 +27,66 @@ pub struct Ipspace {
     /// `name`: string; read by GET; sent by POST and PATCH.
     #[resource(get, post, patch)]
     pub name: Option<String>,
-    /// `tcp_stack`: [`IpspaceTcpStack`] (`freebsd`, `rack`); read by GET; sent by PATCH.
+    /// `tcp_stack`: [`IpspaceTcpStack`](crate::IpspaceTcpStack) (`freebsd`, `rack`); read by GET; sent by PATCH.
     #[resource(get, patch)]
     pub tcp_stack: Option<IpspaceTcpStack>,
 }
 
-/// The values of [`Ipspace`]'s `tcp_stack`: open, so that a value a newer ONTAP adds is kept as [`IpspaceTcpStack::Unknown`].
+/// The query parameters of `PATCH /api/network/ipspaces`, typed: [`Ipspace`]'s PATCH by query (`patch_collection`) takes them in [`ontap::CallOptions::with`]; `CallOptions::param` still sends any other.
+///
+/// ```
+/// use ontap_resources::IpspacePatchCollectionParams;
+///
+/// let options = ontap_core::CallOptions::with(IpspacePatchCollectionParams { continue_on_failure: Some(true), ..Default::default() });
+/// # let _ = options;
+/// ```
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct IpspacePatchCollectionParams {
+    /// `continue_on_failure`: boolean, default `false`.
+    pub continue_on_failure: Option<bool>,
+    /// `serial_records`: boolean, default `false`.
+    pub serial_records: Option<bool>,
+}
+
+impl ontap::QueryParams for IpspacePatchCollectionParams {
+    fn append_to(&self, query: &mut ontap::Query) {
+        if let Some(value) = &self.continue_on_failure {
+            query.push("continue_on_failure", value);
+        }
+        if let Some(value) = &self.serial_records {
+            query.push("serial_records", value);
+        }
+    }
+}
+
+/// The query parameters of `DELETE /api/network/ipspaces`, typed: [`Ipspace`]'s DELETE by query (`delete_collection`) takes them in [`ontap::CallOptions::with`]; `CallOptions::param` still sends any other.
+///
+/// ```
+/// use ontap_resources::IpspaceDeleteCollectionParams;
+///
+/// let options = ontap_core::CallOptions::with(IpspaceDeleteCollectionParams { continue_on_failure: Some(true), ..Default::default() });
+/// # let _ = options;
+/// ```
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct IpspaceDeleteCollectionParams {
+    /// `continue_on_failure`: boolean, default `false`.
+    pub continue_on_failure: Option<bool>,
+    /// `serial_records`: boolean, default `false`.
+    pub serial_records: Option<bool>,
+}
+
+impl ontap::QueryParams for IpspaceDeleteCollectionParams {
+    fn append_to(&self, query: &mut ontap::Query) {
+        if let Some(value) = &self.continue_on_failure {
+            query.push("continue_on_failure", value);
+        }
+        if let Some(value) = &self.serial_records {
+            query.push("serial_records", value);
+        }
+    }
+}
+
+/// The values of [`Ipspace`](crate::Ipspace)'s `tcp_stack`: open, so that a value a newer ONTAP adds is kept as [`IpspaceTcpStack::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
 pub enum IpspaceTcpStack {
     /// `freebsd`.

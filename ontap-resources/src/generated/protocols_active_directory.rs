@@ -18,21 +18,12 @@ use crate::{ActiveDirectoryDiscoveredServer, ActiveDirectoryPreferredDc, ActiveD
 /// assert_eq!(ActiveDirectory::KEYS, ["svm.uuid"] as [&str; 1]);
 /// ```
 #[derive(Debug, Clone, Default, PartialEq, ontap::Resource)]
-#[resource(
-    path = "/protocols/active-directory",
-    get,
-    post,
-    patch,
-    delete,
-    collection,
-    patch_collection,
-    delete_collection
-)]
+#[resource(path = "/protocols/active-directory", get, post, patch, delete, collection, patch_collection, delete_collection, params(patch_collection = ActiveDirectoryPatchCollectionParams, delete_collection = ActiveDirectoryDeleteCollectionParams))]
 pub struct ActiveDirectory {
-    /// `svm`: [`SvmReference`]; read by GET; sent by POST; its `uuid` is a key of the instance path.
+    /// `svm`: [`SvmReference`](crate::SvmReference); read by GET; sent by POST; its `uuid` is a key of the instance path.
     #[resource(get, post, key = "uuid")]
     pub svm: Option<SvmReference>,
-    /// `discovered_servers`: list of [`ActiveDirectoryDiscoveredServer`]; read by GET.
+    /// `discovered_servers`: list of [`ActiveDirectoryDiscoveredServer`](crate::ActiveDirectoryDiscoveredServer); read by GET.
     #[resource(get)]
     pub discovered_servers: Option<Vec<ActiveDirectoryDiscoveredServer>>,
     /// `force_account_overwrite`: boolean; sent by POST and PATCH.
@@ -50,13 +41,67 @@ pub struct ActiveDirectory {
     /// `password`: secret string ([`ontap::Secret`]), at least 1 characters; sent by POST and PATCH; printed as `*********`.
     #[resource(post, patch)]
     pub password: Option<ontap::Secret>,
-    /// `preferred_dcs`: list of [`ActiveDirectoryPreferredDc`]; read by GET.
+    /// `preferred_dcs`: list of [`ActiveDirectoryPreferredDc`](crate::ActiveDirectoryPreferredDc); read by GET.
     #[resource(get)]
     pub preferred_dcs: Option<Vec<ActiveDirectoryPreferredDc>>,
-    /// `security`: [`ActiveDirectorySecurity`]; read by GET; sent by POST and PATCH.
+    /// `security`: [`ActiveDirectorySecurity`](crate::ActiveDirectorySecurity); read by GET; sent by POST and PATCH.
     #[resource(get, post, patch)]
     pub security: Option<ActiveDirectorySecurity>,
     /// `username`: string, at least 1 characters; sent by POST and PATCH.
     #[resource(post, patch)]
     pub username: Option<String>,
+}
+
+/// The query parameters of `PATCH /api/protocols/active-directory`, typed: [`ActiveDirectory`]'s PATCH by query (`patch_collection`) takes them in [`ontap::CallOptions::with`]; `CallOptions::param` still sends any other.
+///
+/// ```
+/// use ontap_resources::ActiveDirectoryPatchCollectionParams;
+///
+/// let options = ontap_core::CallOptions::with(ActiveDirectoryPatchCollectionParams { continue_on_failure: Some(true), ..Default::default() });
+/// # let _ = options;
+/// ```
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct ActiveDirectoryPatchCollectionParams {
+    /// `continue_on_failure`: boolean, default `false`.
+    pub continue_on_failure: Option<bool>,
+    /// `serial_records`: boolean, default `false`.
+    pub serial_records: Option<bool>,
+}
+
+impl ontap::QueryParams for ActiveDirectoryPatchCollectionParams {
+    fn append_to(&self, query: &mut ontap::Query) {
+        if let Some(value) = &self.continue_on_failure {
+            query.push("continue_on_failure", value);
+        }
+        if let Some(value) = &self.serial_records {
+            query.push("serial_records", value);
+        }
+    }
+}
+
+/// The query parameters of `DELETE /api/protocols/active-directory`, typed: [`ActiveDirectory`]'s DELETE by query (`delete_collection`) takes them in [`ontap::CallOptions::with`]; `CallOptions::param` still sends any other.
+///
+/// ```
+/// use ontap_resources::ActiveDirectoryDeleteCollectionParams;
+///
+/// let options = ontap_core::CallOptions::with(ActiveDirectoryDeleteCollectionParams { continue_on_failure: Some(true), ..Default::default() });
+/// # let _ = options;
+/// ```
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct ActiveDirectoryDeleteCollectionParams {
+    /// `continue_on_failure`: boolean, default `false`.
+    pub continue_on_failure: Option<bool>,
+    /// `serial_records`: boolean, default `false`.
+    pub serial_records: Option<bool>,
+}
+
+impl ontap::QueryParams for ActiveDirectoryDeleteCollectionParams {
+    fn append_to(&self, query: &mut ontap::Query) {
+        if let Some(value) = &self.continue_on_failure {
+            query.push("continue_on_failure", value);
+        }
+        if let Some(value) = &self.serial_records {
+            query.push("serial_records", value);
+        }
+    }
 }

@@ -19,14 +19,7 @@ use crate::ActiveDirectoryPreferredDcSvm;
 /// assert_eq!(ActiveDirectoryPreferredDc::KEYS, ["fqdn", "server_ip"] as [&str; 2]);
 /// ```
 #[derive(Debug, Clone, Default, PartialEq, ontap::Resource)]
-#[resource(
-    path = "/protocols/active-directory/{svm.uuid}/preferred-domain-controllers",
-    get,
-    post,
-    delete,
-    collection,
-    delete_collection
-)]
+#[resource(path = "/protocols/active-directory/{svm.uuid}/preferred-domain-controllers", get, post, delete, collection, delete_collection, params(post = ActiveDirectoryPreferredDcPostParams, delete_collection = ActiveDirectoryPreferredDcDeleteCollectionParams))]
 pub struct ActiveDirectoryPreferredDc {
     /// `fqdn`: string, 0 to 254 characters; read by GET; sent by POST; a key of the instance path.
     #[resource(get, post, key)]
@@ -34,8 +27,57 @@ pub struct ActiveDirectoryPreferredDc {
     /// `server_ip`: string; read by GET; sent by POST; a key of the instance path.
     #[resource(get, post, key)]
     pub server_ip: Option<String>,
-    /// `svm`: [`ActiveDirectoryPreferredDcSvm`]; carried by none of this resource's verbs; holds a key of the enclosing object's path.
+    /// `svm`: [`ActiveDirectoryPreferredDcSvm`](crate::ActiveDirectoryPreferredDcSvm); carried by none of this resource's verbs; holds a key of the enclosing object's path.
     ///
     /// Not in the model's definition: it holds the `svm` placeholder of the path `/protocols/active-directory/{svm.uuid}/preferred-domain-controllers/{fqdn}/{server_ip}`.
     pub svm: Option<ActiveDirectoryPreferredDcSvm>,
+}
+
+/// The query parameters of `POST /api/protocols/active-directory/{svm.uuid}/preferred-domain-controllers`, typed: [`ActiveDirectoryPreferredDc`]'s `post` takes them in [`ontap::CallOptions::with`]; `CallOptions::param` still sends any other.
+///
+/// ```
+/// use ontap_resources::ActiveDirectoryPreferredDcPostParams;
+///
+/// let options = ontap_core::CallOptions::with(ActiveDirectoryPreferredDcPostParams { skip_config_validation: Some(true), ..Default::default() });
+/// # let _ = options;
+/// ```
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct ActiveDirectoryPreferredDcPostParams {
+    /// `skip_config_validation`: boolean, default `false`.
+    pub skip_config_validation: Option<bool>,
+}
+
+impl ontap::QueryParams for ActiveDirectoryPreferredDcPostParams {
+    fn append_to(&self, query: &mut ontap::Query) {
+        if let Some(value) = &self.skip_config_validation {
+            query.push("skip_config_validation", value);
+        }
+    }
+}
+
+/// The query parameters of `DELETE /api/protocols/active-directory/{svm.uuid}/preferred-domain-controllers`, typed: [`ActiveDirectoryPreferredDc`]'s DELETE by query (`delete_collection`) takes them in [`ontap::CallOptions::with`]; `CallOptions::param` still sends any other.
+///
+/// ```
+/// use ontap_resources::ActiveDirectoryPreferredDcDeleteCollectionParams;
+///
+/// let options = ontap_core::CallOptions::with(ActiveDirectoryPreferredDcDeleteCollectionParams { continue_on_failure: Some(true), ..Default::default() });
+/// # let _ = options;
+/// ```
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct ActiveDirectoryPreferredDcDeleteCollectionParams {
+    /// `continue_on_failure`: boolean, default `false`.
+    pub continue_on_failure: Option<bool>,
+    /// `serial_records`: boolean, default `false`.
+    pub serial_records: Option<bool>,
+}
+
+impl ontap::QueryParams for ActiveDirectoryPreferredDcDeleteCollectionParams {
+    fn append_to(&self, query: &mut ontap::Query) {
+        if let Some(value) = &self.continue_on_failure {
+            query.push("continue_on_failure", value);
+        }
+        if let Some(value) = &self.serial_records {
+            query.push("serial_records", value);
+        }
+    }
 }

@@ -18,18 +18,9 @@ use crate::{AuditEvents, Log, SvmReference};
 /// assert_eq!(Audit::KEYS, ["svm.uuid"] as [&str; 1]);
 /// ```
 #[derive(Debug, Clone, Default, PartialEq, ontap::Resource)]
-#[resource(
-    path = "/protocols/audit",
-    get,
-    post,
-    patch,
-    delete,
-    collection,
-    patch_collection,
-    delete_collection
-)]
+#[resource(path = "/protocols/audit", get, post, patch, delete, collection, patch_collection, delete_collection, params(delete = AuditDeleteParams, patch_collection = AuditPatchCollectionParams, delete_collection = AuditDeleteCollectionParams))]
 pub struct Audit {
-    /// `svm`: [`SvmReference`]; read by GET; sent by POST; its `uuid` is a key of the instance path.
+    /// `svm`: [`SvmReference`](crate::SvmReference); read by GET; sent by POST; its `uuid` is a key of the instance path.
     #[resource(get, post, key = "uuid")]
     pub svm: Option<SvmReference>,
     /// `charge_qos`: boolean; read by GET; sent by POST and PATCH.
@@ -38,16 +29,97 @@ pub struct Audit {
     /// `enabled`: boolean; read by GET; sent by POST and PATCH.
     #[resource(get, post, patch)]
     pub enabled: Option<bool>,
-    /// `events`: [`AuditEvents`]; read by GET; sent by POST and PATCH.
+    /// `events`: [`AuditEvents`](crate::AuditEvents); read by GET; sent by POST and PATCH.
     #[resource(get, post, patch)]
     pub events: Option<AuditEvents>,
     /// `guarantee`: boolean; read by GET; sent by POST and PATCH.
     #[resource(get, post, patch)]
     pub guarantee: Option<bool>,
-    /// `log`: [`Log`]; read by GET; sent by POST and PATCH.
+    /// `log`: [`Log`](crate::Log); read by GET; sent by POST and PATCH.
     #[resource(get, post, patch)]
     pub log: Option<Log>,
     /// `log_path`: string; read by GET; sent by POST and PATCH.
     #[resource(get, post, patch)]
     pub log_path: Option<String>,
+}
+
+/// The query parameters of `DELETE /api/protocols/audit/{svm.uuid}`, typed: [`Audit`]'s `delete` takes them in [`ontap::CallOptions::with`]; `CallOptions::param` still sends any other.
+///
+/// ```
+/// use ontap_resources::AuditDeleteParams;
+///
+/// let options = ontap_core::CallOptions::with(AuditDeleteParams { force: Some(true), ..Default::default() });
+/// # let _ = options;
+/// ```
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct AuditDeleteParams {
+    /// `force`: boolean.
+    pub force: Option<bool>,
+}
+
+impl ontap::QueryParams for AuditDeleteParams {
+    fn append_to(&self, query: &mut ontap::Query) {
+        if let Some(value) = &self.force {
+            query.push("force", value);
+        }
+    }
+}
+
+/// The query parameters of `PATCH /api/protocols/audit`, typed: [`Audit`]'s PATCH by query (`patch_collection`) takes them in [`ontap::CallOptions::with`]; `CallOptions::param` still sends any other.
+///
+/// ```
+/// use ontap_resources::AuditPatchCollectionParams;
+///
+/// let options = ontap_core::CallOptions::with(AuditPatchCollectionParams { continue_on_failure: Some(true), ..Default::default() });
+/// # let _ = options;
+/// ```
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct AuditPatchCollectionParams {
+    /// `continue_on_failure`: boolean, default `false`.
+    pub continue_on_failure: Option<bool>,
+    /// `serial_records`: boolean, default `false`.
+    pub serial_records: Option<bool>,
+}
+
+impl ontap::QueryParams for AuditPatchCollectionParams {
+    fn append_to(&self, query: &mut ontap::Query) {
+        if let Some(value) = &self.continue_on_failure {
+            query.push("continue_on_failure", value);
+        }
+        if let Some(value) = &self.serial_records {
+            query.push("serial_records", value);
+        }
+    }
+}
+
+/// The query parameters of `DELETE /api/protocols/audit`, typed: [`Audit`]'s DELETE by query (`delete_collection`) takes them in [`ontap::CallOptions::with`]; `CallOptions::param` still sends any other.
+///
+/// ```
+/// use ontap_resources::AuditDeleteCollectionParams;
+///
+/// let options = ontap_core::CallOptions::with(AuditDeleteCollectionParams { continue_on_failure: Some(true), ..Default::default() });
+/// # let _ = options;
+/// ```
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct AuditDeleteCollectionParams {
+    /// `continue_on_failure`: boolean, default `false`.
+    pub continue_on_failure: Option<bool>,
+    /// `force`: boolean.
+    pub force: Option<bool>,
+    /// `serial_records`: boolean, default `false`.
+    pub serial_records: Option<bool>,
+}
+
+impl ontap::QueryParams for AuditDeleteCollectionParams {
+    fn append_to(&self, query: &mut ontap::Query) {
+        if let Some(value) = &self.continue_on_failure {
+            query.push("continue_on_failure", value);
+        }
+        if let Some(value) = &self.force {
+            query.push("force", value);
+        }
+        if let Some(value) = &self.serial_records {
+            query.push("serial_records", value);
+        }
+    }
 }

@@ -18,30 +18,65 @@ use crate::{S3AuditEvents, S3Log, SvmReference};
 /// assert_eq!(S3Audit::KEYS, [] as [&str; 0]);
 /// ```
 #[derive(Debug, Clone, Default, PartialEq, ontap::Resource)]
-#[resource(
-    path = "/protocols/audit/{svm.uuid}/object-store",
-    get,
-    post,
-    patch,
-    delete,
-    collection,
-    patch_collection,
-    delete_collection
-)]
+#[resource(path = "/protocols/audit/{svm.uuid}/object-store", get, post, patch, delete, collection, patch_collection, delete_collection, params(delete = S3AuditDeleteParams, delete_collection = S3AuditDeleteCollectionParams))]
 pub struct S3Audit {
     /// `enabled`: boolean; read by GET; sent by POST and PATCH.
     #[resource(get, post, patch)]
     pub enabled: Option<bool>,
-    /// `events`: [`S3AuditEvents`]; read by GET; sent by POST and PATCH.
+    /// `events`: [`S3AuditEvents`](crate::S3AuditEvents); read by GET; sent by POST and PATCH.
     #[resource(get, post, patch)]
     pub events: Option<S3AuditEvents>,
-    /// `log`: [`S3Log`]; read by GET; sent by POST and PATCH.
+    /// `log`: [`S3Log`](crate::S3Log); read by GET; sent by POST and PATCH.
     #[resource(get, post, patch)]
     pub log: Option<S3Log>,
     /// `log_path`: string; read by GET; sent by POST and PATCH.
     #[resource(get, post, patch)]
     pub log_path: Option<String>,
-    /// `svm`: [`SvmReference`]; read by GET; sent by POST; holds a key of the enclosing object's path.
+    /// `svm`: [`SvmReference`](crate::SvmReference); read by GET; sent by POST; holds a key of the enclosing object's path.
     #[resource(get, post)]
     pub svm: Option<SvmReference>,
+}
+
+/// The query parameters of `DELETE /api/protocols/audit/{svm.uuid}/object-store`, typed: [`S3Audit`]'s `delete` takes them in [`ontap::CallOptions::with`]; `CallOptions::param` still sends any other.
+///
+/// ```
+/// use ontap_resources::S3AuditDeleteParams;
+///
+/// let options = ontap_core::CallOptions::with(S3AuditDeleteParams { force: Some(true), ..Default::default() });
+/// # let _ = options;
+/// ```
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct S3AuditDeleteParams {
+    /// `force`: boolean.
+    pub force: Option<bool>,
+}
+
+impl ontap::QueryParams for S3AuditDeleteParams {
+    fn append_to(&self, query: &mut ontap::Query) {
+        if let Some(value) = &self.force {
+            query.push("force", value);
+        }
+    }
+}
+
+/// The query parameters of `DELETE /api/protocols/audit/{svm.uuid}/object-store`, typed: [`S3Audit`]'s DELETE by query (`delete_collection`) takes them in [`ontap::CallOptions::with`]; `CallOptions::param` still sends any other.
+///
+/// ```
+/// use ontap_resources::S3AuditDeleteCollectionParams;
+///
+/// let options = ontap_core::CallOptions::with(S3AuditDeleteCollectionParams { force: Some(true), ..Default::default() });
+/// # let _ = options;
+/// ```
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct S3AuditDeleteCollectionParams {
+    /// `force`: boolean.
+    pub force: Option<bool>,
+}
+
+impl ontap::QueryParams for S3AuditDeleteCollectionParams {
+    fn append_to(&self, query: &mut ontap::Query) {
+        if let Some(value) = &self.force {
+            query.push("force", value);
+        }
+    }
 }

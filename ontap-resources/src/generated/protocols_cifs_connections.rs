@@ -31,16 +31,16 @@ pub struct CifsConnection {
     /// `network_context_id`: integer; read by GET.
     #[resource(get)]
     pub network_context_id: Option<i64>,
-    /// `node`: [`NodeReference`]; read by GET.
+    /// `node`: [`NodeReference`](crate::NodeReference); read by GET.
     #[resource(get)]
     pub node: Option<NodeReference>,
     /// `server_ip`: string; read by GET.
     #[resource(get)]
     pub server_ip: Option<String>,
-    /// `sessions`: list of [`CifsConnectionSessions`]; read by GET.
+    /// `sessions`: list of [`CifsConnectionSessions`](crate::CifsConnectionSessions); read by GET.
     #[resource(get)]
     pub sessions: Option<Vec<CifsConnectionSessions>>,
-    /// `svm`: [`SvmReference`]; read by GET.
+    /// `svm`: [`SvmReference`](crate::SvmReference); read by GET.
     #[resource(get)]
     pub svm: Option<SvmReference>,
 }

@@ -21,12 +21,12 @@ use crate::{
 /// assert_eq!(CifsDomain::KEYS, ["svm.uuid"] as [&str; 1]);
 /// ```
 #[derive(Debug, Clone, Default, PartialEq, ontap::Resource)]
-#[resource(path = "/protocols/cifs/domains", get, patch, collection, patch_collection)]
+#[resource(path = "/protocols/cifs/domains", get, patch, collection, patch_collection, params(patch = CifsDomainPatchParams, patch_collection = CifsDomainPatchCollectionParams))]
 pub struct CifsDomain {
-    /// `svm`: [`SvmReference`]; read by GET; its `uuid` is a key of the instance path.
+    /// `svm`: [`SvmReference`](crate::SvmReference); read by GET; its `uuid` is a key of the instance path.
     #[resource(get, key = "uuid")]
     pub svm: Option<SvmReference>,
-    /// `ad_domain`: [`CifsAdDomain`]; read by GET; sent by PATCH.
+    /// `ad_domain`: [`CifsAdDomain`](crate::CifsAdDomain); read by GET; sent by PATCH.
     #[resource(get, patch)]
     pub ad_domain: Option<CifsAdDomain>,
     /// `client_certificate`: secret string ([`ontap::Secret`]); sent by PATCH; printed as `*********`.
@@ -35,30 +35,84 @@ pub struct CifsDomain {
     /// `client_id`: string; read by GET; sent by PATCH.
     #[resource(get, patch)]
     pub client_id: Option<String>,
-    /// `discovered_servers`: list of [`CifsDomainDiscoveredServer`]; read by GET.
+    /// `discovered_servers`: list of [`CifsDomainDiscoveredServer`](crate::CifsDomainDiscoveredServer); read by GET.
     #[resource(get)]
     pub discovered_servers: Option<Vec<CifsDomainDiscoveredServer>>,
-    /// `name_mapping`: [`CifsDomainNameMapping`]; read by GET.
+    /// `name_mapping`: [`CifsDomainNameMapping`](crate::CifsDomainNameMapping); read by GET.
     #[resource(get)]
     pub name_mapping: Option<CifsDomainNameMapping>,
-    /// `password_schedule`: [`CifsDomainPasswordSchedule`]; read by GET; sent by PATCH.
+    /// `password_schedule`: [`CifsDomainPasswordSchedule`](crate::CifsDomainPasswordSchedule); read by GET; sent by PATCH.
     #[resource(get, patch)]
     pub password_schedule: Option<CifsDomainPasswordSchedule>,
-    /// `preferred_dcs`: list of [`PreferredDcs`]; read by GET.
+    /// `preferred_dcs`: list of [`PreferredDcs`](crate::PreferredDcs); read by GET.
     #[resource(get)]
     pub preferred_dcs: Option<Vec<PreferredDcs>>,
-    /// `server_discovery_mode`: [`CifsDomainServerDiscoveryMode`] (`all`, `site`, `none`); read by GET; sent by PATCH.
+    /// `server_discovery_mode`: [`CifsDomainServerDiscoveryMode`](crate::CifsDomainServerDiscoveryMode) (`all`, `site`, `none`); read by GET; sent by PATCH.
     #[resource(get, patch)]
     pub server_discovery_mode: Option<CifsDomainServerDiscoveryMode>,
     /// `tenant_id`: string; read by GET; sent by PATCH.
     #[resource(get, patch)]
     pub tenant_id: Option<String>,
-    /// `trust_relationships`: list of [`CifsDomainTrust`]; read by GET.
+    /// `trust_relationships`: list of [`CifsDomainTrust`](crate::CifsDomainTrust); read by GET.
     #[resource(get)]
     pub trust_relationships: Option<Vec<CifsDomainTrust>>,
 }
 
-/// The values of [`CifsDomain`]'s `server_discovery_mode`: open, so that a value a newer ONTAP adds is kept as [`CifsDomainServerDiscoveryMode::Unknown`].
+/// The query parameters of `PATCH /api/protocols/cifs/domains/{svm.uuid}`, typed: [`CifsDomain`]'s `patch` takes them in [`ontap::CallOptions::with`]; `CallOptions::param` still sends any other.
+///
+/// ```
+/// use ontap_resources::CifsDomainPatchParams;
+///
+/// let options = ontap_core::CallOptions::with(CifsDomainPatchParams::default());
+/// # let _ = options;
+/// ```
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct CifsDomainPatchParams {
+    /// `cifs_password_operation`: string.
+    pub cifs_password_operation: Option<String>,
+}
+
+impl ontap::QueryParams for CifsDomainPatchParams {
+    fn append_to(&self, query: &mut ontap::Query) {
+        if let Some(value) = &self.cifs_password_operation {
+            query.push("cifs_password_operation", value);
+        }
+    }
+}
+
+/// The query parameters of `PATCH /api/protocols/cifs/domains`, typed: [`CifsDomain`]'s PATCH by query (`patch_collection`) takes them in [`ontap::CallOptions::with`]; `CallOptions::param` still sends any other.
+///
+/// ```
+/// use ontap_resources::CifsDomainPatchCollectionParams;
+///
+/// let options = ontap_core::CallOptions::with(CifsDomainPatchCollectionParams { continue_on_failure: Some(true), ..Default::default() });
+/// # let _ = options;
+/// ```
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct CifsDomainPatchCollectionParams {
+    /// `cifs_password_operation`: string.
+    pub cifs_password_operation: Option<String>,
+    /// `continue_on_failure`: boolean, default `false`.
+    pub continue_on_failure: Option<bool>,
+    /// `serial_records`: boolean, default `false`.
+    pub serial_records: Option<bool>,
+}
+
+impl ontap::QueryParams for CifsDomainPatchCollectionParams {
+    fn append_to(&self, query: &mut ontap::Query) {
+        if let Some(value) = &self.cifs_password_operation {
+            query.push("cifs_password_operation", value);
+        }
+        if let Some(value) = &self.continue_on_failure {
+            query.push("continue_on_failure", value);
+        }
+        if let Some(value) = &self.serial_records {
+            query.push("serial_records", value);
+        }
+    }
+}
+
+/// The values of [`CifsDomain`](crate::CifsDomain)'s `server_discovery_mode`: open, so that a value a newer ONTAP adds is kept as [`CifsDomainServerDiscoveryMode::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
 pub enum CifsDomainServerDiscoveryMode {
     /// `all`.

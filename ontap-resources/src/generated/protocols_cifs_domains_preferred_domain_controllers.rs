@@ -19,14 +19,7 @@ use crate::{CifsDomainPreferredDcStatus, SvmReference};
 /// assert_eq!(CifsDomainPreferredDc::KEYS, ["fqdn", "server_ip"] as [&str; 2]);
 /// ```
 #[derive(Debug, Clone, Default, PartialEq, ontap::Resource)]
-#[resource(
-    path = "/protocols/cifs/domains/{svm.uuid}/preferred-domain-controllers",
-    get,
-    post,
-    delete,
-    collection,
-    delete_collection
-)]
+#[resource(path = "/protocols/cifs/domains/{svm.uuid}/preferred-domain-controllers", get, post, delete, collection, delete_collection, params(post = CifsDomainPreferredDcPostParams, delete_collection = CifsDomainPreferredDcDeleteCollectionParams))]
 pub struct CifsDomainPreferredDc {
     /// `fqdn`: string; read by GET; sent by POST; a key of the instance path.
     #[resource(get, post, key)]
@@ -34,10 +27,64 @@ pub struct CifsDomainPreferredDc {
     /// `server_ip`: string; read by GET; sent by POST; a key of the instance path.
     #[resource(get, post, key)]
     pub server_ip: Option<String>,
-    /// `status`: [`CifsDomainPreferredDcStatus`]; read by GET.
+    /// `status`: [`CifsDomainPreferredDcStatus`](crate::CifsDomainPreferredDcStatus); read by GET.
     #[resource(get)]
     pub status: Option<CifsDomainPreferredDcStatus>,
-    /// `svm`: [`SvmReference`]; read by GET; holds a key of the enclosing object's path.
+    /// `svm`: [`SvmReference`](crate::SvmReference); read by GET; holds a key of the enclosing object's path.
     #[resource(get)]
     pub svm: Option<SvmReference>,
+}
+
+/// The query parameters of `POST /api/protocols/cifs/domains/{svm.uuid}/preferred-domain-controllers`, typed: [`CifsDomainPreferredDc`]'s `post` takes them in [`ontap::CallOptions::with`]; `CallOptions::param` still sends any other.
+///
+/// ```
+/// use ontap_resources::CifsDomainPreferredDcPostParams;
+///
+/// let options = ontap_core::CallOptions::with(CifsDomainPreferredDcPostParams { skip_config_validation: Some(true), ..Default::default() });
+/// # let _ = options;
+/// ```
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct CifsDomainPreferredDcPostParams {
+    /// `skip_config_validation`: boolean, default `false`.
+    pub skip_config_validation: Option<bool>,
+}
+
+impl ontap::QueryParams for CifsDomainPreferredDcPostParams {
+    fn append_to(&self, query: &mut ontap::Query) {
+        if let Some(value) = &self.skip_config_validation {
+            query.push("skip_config_validation", value);
+        }
+    }
+}
+
+/// The query parameters of `DELETE /api/protocols/cifs/domains/{svm.uuid}/preferred-domain-controllers`, typed: [`CifsDomainPreferredDc`]'s DELETE by query (`delete_collection`) takes them in [`ontap::CallOptions::with`]; `CallOptions::param` still sends any other.
+///
+/// ```
+/// use ontap_resources::CifsDomainPreferredDcDeleteCollectionParams;
+///
+/// let options = ontap_core::CallOptions::with(CifsDomainPreferredDcDeleteCollectionParams { continue_on_failure: Some(true), ..Default::default() });
+/// # let _ = options;
+/// ```
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct CifsDomainPreferredDcDeleteCollectionParams {
+    /// `continue_on_failure`: boolean, default `false`.
+    pub continue_on_failure: Option<bool>,
+    /// `need_status`: boolean, default `false`.
+    pub need_status: Option<bool>,
+    /// `serial_records`: boolean, default `false`.
+    pub serial_records: Option<bool>,
+}
+
+impl ontap::QueryParams for CifsDomainPreferredDcDeleteCollectionParams {
+    fn append_to(&self, query: &mut ontap::Query) {
+        if let Some(value) = &self.continue_on_failure {
+            query.push("continue_on_failure", value);
+        }
+        if let Some(value) = &self.need_status {
+            query.push("need_status", value);
+        }
+        if let Some(value) = &self.serial_records {
+            query.push("serial_records", value);
+        }
+    }
 }

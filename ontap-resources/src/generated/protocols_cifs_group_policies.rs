@@ -18,12 +18,76 @@ use crate::{PoliciesAndRulesToBeAppliedToBeApplied, SvmReference};
 /// assert_eq!(PoliciesAndRulesToBeApplied::KEYS, ["svm.uuid"] as [&str; 1]);
 /// ```
 #[derive(Debug, Clone, Default, PartialEq, ontap::Resource)]
-#[resource(path = "/protocols/cifs/group-policies", get, patch, collection, patch_collection)]
+#[resource(path = "/protocols/cifs/group-policies", get, patch, collection, patch_collection, params(patch = PoliciesAndRulesToBeAppliedPatchParams, patch_collection = PoliciesAndRulesToBeAppliedPatchCollectionParams))]
 pub struct PoliciesAndRulesToBeApplied {
-    /// `svm`: [`SvmReference`]; read by GET; its `uuid` is a key of the instance path.
+    /// `svm`: [`SvmReference`](crate::SvmReference); read by GET; its `uuid` is a key of the instance path.
     #[resource(get, key = "uuid")]
     pub svm: Option<SvmReference>,
-    /// `to_be_applied`: [`PoliciesAndRulesToBeAppliedToBeApplied`]; read by GET.
+    /// `to_be_applied`: [`PoliciesAndRulesToBeAppliedToBeApplied`](crate::PoliciesAndRulesToBeAppliedToBeApplied); read by GET.
     #[resource(get)]
     pub to_be_applied: Option<PoliciesAndRulesToBeAppliedToBeApplied>,
+}
+
+/// The query parameters of `PATCH /api/protocols/cifs/group-policies/{svm.uuid}`, typed: [`PoliciesAndRulesToBeApplied`]'s `patch` takes them in [`ontap::CallOptions::with`]; `CallOptions::param` still sends any other.
+///
+/// ```
+/// use ontap_resources::PoliciesAndRulesToBeAppliedPatchParams;
+///
+/// let options = ontap_core::CallOptions::with(PoliciesAndRulesToBeAppliedPatchParams { apply_updates: Some(true), ..Default::default() });
+/// # let _ = options;
+/// ```
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct PoliciesAndRulesToBeAppliedPatchParams {
+    /// `apply_updates`: boolean, default `true`.
+    pub apply_updates: Option<bool>,
+    /// `force_reapply_all_settings`: boolean, default `false`.
+    pub force_reapply_all_settings: Option<bool>,
+}
+
+impl ontap::QueryParams for PoliciesAndRulesToBeAppliedPatchParams {
+    fn append_to(&self, query: &mut ontap::Query) {
+        if let Some(value) = &self.apply_updates {
+            query.push("apply_updates", value);
+        }
+        if let Some(value) = &self.force_reapply_all_settings {
+            query.push("force_reapply_all_settings", value);
+        }
+    }
+}
+
+/// The query parameters of `PATCH /api/protocols/cifs/group-policies`, typed: [`PoliciesAndRulesToBeApplied`]'s PATCH by query (`patch_collection`) takes them in [`ontap::CallOptions::with`]; `CallOptions::param` still sends any other.
+///
+/// ```
+/// use ontap_resources::PoliciesAndRulesToBeAppliedPatchCollectionParams;
+///
+/// let options = ontap_core::CallOptions::with(PoliciesAndRulesToBeAppliedPatchCollectionParams { apply_updates: Some(true), ..Default::default() });
+/// # let _ = options;
+/// ```
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct PoliciesAndRulesToBeAppliedPatchCollectionParams {
+    /// `apply_updates`: boolean, default `true`.
+    pub apply_updates: Option<bool>,
+    /// `continue_on_failure`: boolean, default `false`.
+    pub continue_on_failure: Option<bool>,
+    /// `force_reapply_all_settings`: boolean, default `false`.
+    pub force_reapply_all_settings: Option<bool>,
+    /// `serial_records`: boolean, default `false`.
+    pub serial_records: Option<bool>,
+}
+
+impl ontap::QueryParams for PoliciesAndRulesToBeAppliedPatchCollectionParams {
+    fn append_to(&self, query: &mut ontap::Query) {
+        if let Some(value) = &self.apply_updates {
+            query.push("apply_updates", value);
+        }
+        if let Some(value) = &self.continue_on_failure {
+            query.push("continue_on_failure", value);
+        }
+        if let Some(value) = &self.force_reapply_all_settings {
+            query.push("force_reapply_all_settings", value);
+        }
+        if let Some(value) = &self.serial_records {
+            query.push("serial_records", value);
+        }
+    }
 }

@@ -40,7 +40,7 @@ pub struct GroupPolicyObjectCentralAccessPolicy {
     /// `sid`: string; read by GET.
     #[resource(get)]
     pub sid: Option<String>,
-    /// `svm`: [`SvmReference`]; read by GET; holds a key of the enclosing object's path.
+    /// `svm`: [`SvmReference`](crate::SvmReference); read by GET; holds a key of the enclosing object's path.
     #[resource(get)]
     pub svm: Option<SvmReference>,
     /// `update_time`: timestamp ([`ontap::Timestamp`]); read by GET.

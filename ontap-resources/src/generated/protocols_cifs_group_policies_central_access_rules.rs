@@ -43,7 +43,7 @@ pub struct GroupPolicyObjectCentralAccessRule {
     /// `resource_criteria`: string; read by GET.
     #[resource(get)]
     pub resource_criteria: Option<String>,
-    /// `svm`: [`SvmReference`]; read by GET; holds a key of the enclosing object's path.
+    /// `svm`: [`SvmReference`](crate::SvmReference); read by GET; holds a key of the enclosing object's path.
     #[resource(get)]
     pub svm: Option<SvmReference>,
     /// `update_time`: timestamp ([`ontap::Timestamp`]); read by GET.

@@ -27,7 +27,7 @@ pub struct GroupPolicyObject {
     /// `central_access_policy_settings`: list of string; read by GET.
     #[resource(get)]
     pub central_access_policy_settings: Option<Vec<String>>,
-    /// `central_access_policy_staging_audit_type`: [`GroupPolicyObjectCentralAccessPolicyStagingAuditType`] (`none`, `success`, `failure`, `both`); read by GET.
+    /// `central_access_policy_staging_audit_type`: [`GroupPolicyObjectCentralAccessPolicyStagingAuditType`](crate::GroupPolicyObjectCentralAccessPolicyStagingAuditType) (`none`, `success`, `failure`, `both`); read by GET.
     #[resource(get)]
     pub central_access_policy_staging_audit_type: Option<GroupPolicyObjectCentralAccessPolicyStagingAuditType>,
     /// `enabled`: boolean; read by GET.
@@ -42,19 +42,19 @@ pub struct GroupPolicyObject {
     /// `ldap_path`: string; read by GET.
     #[resource(get)]
     pub ldap_path: Option<String>,
-    /// `link`: [`GroupPolicyObjectLink`] (`local`, `site`, `domain`, `organizational_unit`, `rsop`); read by GET.
+    /// `link`: [`GroupPolicyObjectLink`](crate::GroupPolicyObjectLink) (`local`, `site`, `domain`, `organizational_unit`, `rsop`); read by GET.
     #[resource(get)]
     pub link: Option<GroupPolicyObjectLink>,
     /// `name`: string, at least 1 characters; read by GET.
     #[resource(get)]
     pub name: Option<String>,
-    /// `registry_settings`: [`GroupPolicyObjectRegistrySetting`]; read by GET.
+    /// `registry_settings`: [`GroupPolicyObjectRegistrySetting`](crate::GroupPolicyObjectRegistrySetting); read by GET.
     #[resource(get)]
     pub registry_settings: Option<GroupPolicyObjectRegistrySetting>,
-    /// `security_settings`: [`GroupPolicyObjectSecuritySetting`]; read by GET.
+    /// `security_settings`: [`GroupPolicyObjectSecuritySetting`](crate::GroupPolicyObjectSecuritySetting); read by GET.
     #[resource(get)]
     pub security_settings: Option<GroupPolicyObjectSecuritySetting>,
-    /// `svm`: [`SvmReference`]; read by GET; holds a key of the enclosing object's path.
+    /// `svm`: [`SvmReference`](crate::SvmReference); read by GET; holds a key of the enclosing object's path.
     #[resource(get)]
     pub svm: Option<SvmReference>,
     /// `uuid`: string; read by GET.
@@ -65,7 +65,7 @@ pub struct GroupPolicyObject {
     pub version: Option<i64>,
 }
 
-/// The values of [`GroupPolicyObject`]'s `central_access_policy_staging_audit_type`: open, so that a value a newer ONTAP adds is kept as [`GroupPolicyObjectCentralAccessPolicyStagingAuditType::Unknown`].
+/// The values of [`GroupPolicyObject`](crate::GroupPolicyObject)'s `central_access_policy_staging_audit_type`: open, so that a value a newer ONTAP adds is kept as [`GroupPolicyObjectCentralAccessPolicyStagingAuditType::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
 pub enum GroupPolicyObjectCentralAccessPolicyStagingAuditType {
     /// `none`.
@@ -81,7 +81,7 @@ pub enum GroupPolicyObjectCentralAccessPolicyStagingAuditType {
     Unknown(String),
 }
 
-/// The values of [`GroupPolicyObject`]'s `link`: open, so that a value a newer ONTAP adds is kept as [`GroupPolicyObjectLink::Unknown`].
+/// The values of [`GroupPolicyObject`](crate::GroupPolicyObject)'s `link`: open, so that a value a newer ONTAP adds is kept as [`GroupPolicyObjectLink::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
 pub enum GroupPolicyObjectLink {
     /// `local`.

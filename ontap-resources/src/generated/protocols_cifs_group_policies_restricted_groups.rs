@@ -33,7 +33,7 @@ pub struct GroupPolicyObjectRestrictedGroup {
     /// `group_name`: string, at least 1 characters; read by GET; a key of the instance path.
     #[resource(get, key)]
     pub group_name: Option<String>,
-    /// `link`: [`GroupPolicyObjectRestrictedGroupLink`] (`local`, `site`, `domain`, `organizational_unit`, `rsop`); read by GET.
+    /// `link`: [`GroupPolicyObjectRestrictedGroupLink`](crate::GroupPolicyObjectRestrictedGroupLink) (`local`, `site`, `domain`, `organizational_unit`, `rsop`); read by GET.
     #[resource(get)]
     pub link: Option<GroupPolicyObjectRestrictedGroupLink>,
     /// `members`: list of string; read by GET.
@@ -45,7 +45,7 @@ pub struct GroupPolicyObjectRestrictedGroup {
     /// `policy_name`: string, at least 1 characters; read by GET.
     #[resource(get)]
     pub policy_name: Option<String>,
-    /// `svm`: [`SvmReference`]; read by GET; holds a key of the enclosing object's path.
+    /// `svm`: [`SvmReference`](crate::SvmReference); read by GET; holds a key of the enclosing object's path.
     #[resource(get)]
     pub svm: Option<SvmReference>,
     /// `version`: integer; read by GET.
@@ -53,7 +53,7 @@ pub struct GroupPolicyObjectRestrictedGroup {
     pub version: Option<i64>,
 }
 
-/// The values of [`GroupPolicyObjectRestrictedGroup`]'s `link`: open, so that a value a newer ONTAP adds is kept as [`GroupPolicyObjectRestrictedGroupLink::Unknown`].
+/// The values of [`GroupPolicyObjectRestrictedGroup`](crate::GroupPolicyObjectRestrictedGroup)'s `link`: open, so that a value a newer ONTAP adds is kept as [`GroupPolicyObjectRestrictedGroupLink::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
 pub enum GroupPolicyObjectRestrictedGroupLink {
     /// `local`.

@@ -18,18 +18,9 @@ use crate::SvmReference;
 /// assert_eq!(CifsSearchPath::KEYS, ["svm.uuid", "index"] as [&str; 2]);
 /// ```
 #[derive(Debug, Clone, Default, PartialEq, ontap::Resource)]
-#[resource(
-    path = "/protocols/cifs/home-directory/search-paths",
-    get,
-    post,
-    patch,
-    delete,
-    collection,
-    patch_collection,
-    delete_collection
-)]
+#[resource(path = "/protocols/cifs/home-directory/search-paths", get, post, patch, delete, collection, patch_collection, delete_collection, params(patch = CifsSearchPathPatchParams, patch_collection = CifsSearchPathPatchCollectionParams, delete_collection = CifsSearchPathDeleteCollectionParams))]
 pub struct CifsSearchPath {
-    /// `svm`: [`SvmReference`]; read by GET; sent by POST and PATCH; its `uuid` is a key of the instance path.
+    /// `svm`: [`SvmReference`](crate::SvmReference); read by GET; sent by POST and PATCH; its `uuid` is a key of the instance path.
     #[resource(get, post, patch, key = "uuid")]
     pub svm: Option<SvmReference>,
     /// `index`: integer; read by GET; a key of the instance path.
@@ -38,4 +29,85 @@ pub struct CifsSearchPath {
     /// `path`: string; read by GET; sent by POST.
     #[resource(get, post)]
     pub path: Option<String>,
+}
+
+/// The query parameters of `PATCH /api/protocols/cifs/home-directory/search-paths/{svm.uuid}/{index}`, typed: [`CifsSearchPath`]'s `patch` takes them in [`ontap::CallOptions::with`]; `CallOptions::param` still sends any other.
+///
+/// ```
+/// use ontap_resources::CifsSearchPathPatchParams;
+///
+/// let options = ontap_core::CallOptions::with(CifsSearchPathPatchParams::default());
+/// # let _ = options;
+/// ```
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct CifsSearchPathPatchParams {
+    /// `new_index`: integer.
+    pub new_index: Option<i64>,
+}
+
+impl ontap::QueryParams for CifsSearchPathPatchParams {
+    fn append_to(&self, query: &mut ontap::Query) {
+        if let Some(value) = &self.new_index {
+            query.push("new_index", value);
+        }
+    }
+}
+
+/// The query parameters of `PATCH /api/protocols/cifs/home-directory/search-paths`, typed: [`CifsSearchPath`]'s PATCH by query (`patch_collection`) takes them in [`ontap::CallOptions::with`]; `CallOptions::param` still sends any other.
+///
+/// ```
+/// use ontap_resources::CifsSearchPathPatchCollectionParams;
+///
+/// let options = ontap_core::CallOptions::with(CifsSearchPathPatchCollectionParams { continue_on_failure: Some(true), ..Default::default() });
+/// # let _ = options;
+/// ```
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct CifsSearchPathPatchCollectionParams {
+    /// `continue_on_failure`: boolean, default `false`.
+    pub continue_on_failure: Option<bool>,
+    /// `new_index`: integer.
+    pub new_index: Option<i64>,
+    /// `serial_records`: boolean, default `false`.
+    pub serial_records: Option<bool>,
+}
+
+impl ontap::QueryParams for CifsSearchPathPatchCollectionParams {
+    fn append_to(&self, query: &mut ontap::Query) {
+        if let Some(value) = &self.continue_on_failure {
+            query.push("continue_on_failure", value);
+        }
+        if let Some(value) = &self.new_index {
+            query.push("new_index", value);
+        }
+        if let Some(value) = &self.serial_records {
+            query.push("serial_records", value);
+        }
+    }
+}
+
+/// The query parameters of `DELETE /api/protocols/cifs/home-directory/search-paths`, typed: [`CifsSearchPath`]'s DELETE by query (`delete_collection`) takes them in [`ontap::CallOptions::with`]; `CallOptions::param` still sends any other.
+///
+/// ```
+/// use ontap_resources::CifsSearchPathDeleteCollectionParams;
+///
+/// let options = ontap_core::CallOptions::with(CifsSearchPathDeleteCollectionParams { continue_on_failure: Some(true), ..Default::default() });
+/// # let _ = options;
+/// ```
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct CifsSearchPathDeleteCollectionParams {
+    /// `continue_on_failure`: boolean, default `false`.
+    pub continue_on_failure: Option<bool>,
+    /// `serial_records`: boolean, default `false`.
+    pub serial_records: Option<bool>,
+}
+
+impl ontap::QueryParams for CifsSearchPathDeleteCollectionParams {
+    fn append_to(&self, query: &mut ontap::Query) {
+        if let Some(value) = &self.continue_on_failure {
+            query.push("continue_on_failure", value);
+        }
+        if let Some(value) = &self.serial_records {
+            query.push("serial_records", value);
+        }
+    }
 }

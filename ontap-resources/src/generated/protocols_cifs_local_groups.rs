@@ -18,18 +18,9 @@ use crate::{LocalCifsGroupMembersNoRecords, SvmReference};
 /// assert_eq!(LocalCifsGroup::KEYS, ["svm.uuid", "sid"] as [&str; 2]);
 /// ```
 #[derive(Debug, Clone, Default, PartialEq, ontap::Resource)]
-#[resource(
-    path = "/protocols/cifs/local-groups",
-    get,
-    post,
-    patch,
-    delete,
-    collection,
-    patch_collection,
-    delete_collection
-)]
+#[resource(path = "/protocols/cifs/local-groups", get, post, patch, delete, collection, patch_collection, delete_collection, params(patch_collection = LocalCifsGroupPatchCollectionParams, delete_collection = LocalCifsGroupDeleteCollectionParams))]
 pub struct LocalCifsGroup {
-    /// `svm`: [`SvmReference`]; read by GET; sent by POST and PATCH; its `uuid` is a key of the instance path.
+    /// `svm`: [`SvmReference`](crate::SvmReference); read by GET; sent by POST and PATCH; its `uuid` is a key of the instance path.
     #[resource(get, post, patch, key = "uuid")]
     pub svm: Option<SvmReference>,
     /// `sid`: string; read by GET; a key of the instance path.
@@ -41,10 +32,64 @@ pub struct LocalCifsGroup {
     /// `description`: string, 0 to 256 characters; read by GET; sent by POST and PATCH.
     #[resource(get, post, patch)]
     pub description: Option<String>,
-    /// `members`: list of [`LocalCifsGroupMembersNoRecords`]; read by GET.
+    /// `members`: list of [`LocalCifsGroupMembersNoRecords`](crate::LocalCifsGroupMembersNoRecords); read by GET.
     #[resource(get)]
     pub members: Option<Vec<LocalCifsGroupMembersNoRecords>>,
     /// `name`: string, at least 1 characters; read by GET; sent by POST and PATCH.
     #[resource(get, post, patch)]
     pub name: Option<String>,
+}
+
+/// The query parameters of `PATCH /api/protocols/cifs/local-groups`, typed: [`LocalCifsGroup`]'s PATCH by query (`patch_collection`) takes them in [`ontap::CallOptions::with`]; `CallOptions::param` still sends any other.
+///
+/// ```
+/// use ontap_resources::LocalCifsGroupPatchCollectionParams;
+///
+/// let options = ontap_core::CallOptions::with(LocalCifsGroupPatchCollectionParams { continue_on_failure: Some(true), ..Default::default() });
+/// # let _ = options;
+/// ```
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct LocalCifsGroupPatchCollectionParams {
+    /// `continue_on_failure`: boolean, default `false`.
+    pub continue_on_failure: Option<bool>,
+    /// `serial_records`: boolean, default `false`.
+    pub serial_records: Option<bool>,
+}
+
+impl ontap::QueryParams for LocalCifsGroupPatchCollectionParams {
+    fn append_to(&self, query: &mut ontap::Query) {
+        if let Some(value) = &self.continue_on_failure {
+            query.push("continue_on_failure", value);
+        }
+        if let Some(value) = &self.serial_records {
+            query.push("serial_records", value);
+        }
+    }
+}
+
+/// The query parameters of `DELETE /api/protocols/cifs/local-groups`, typed: [`LocalCifsGroup`]'s DELETE by query (`delete_collection`) takes them in [`ontap::CallOptions::with`]; `CallOptions::param` still sends any other.
+///
+/// ```
+/// use ontap_resources::LocalCifsGroupDeleteCollectionParams;
+///
+/// let options = ontap_core::CallOptions::with(LocalCifsGroupDeleteCollectionParams { continue_on_failure: Some(true), ..Default::default() });
+/// # let _ = options;
+/// ```
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct LocalCifsGroupDeleteCollectionParams {
+    /// `continue_on_failure`: boolean, default `false`.
+    pub continue_on_failure: Option<bool>,
+    /// `serial_records`: boolean, default `false`.
+    pub serial_records: Option<bool>,
+}
+
+impl ontap::QueryParams for LocalCifsGroupDeleteCollectionParams {
+    fn append_to(&self, query: &mut ontap::Query) {
+        if let Some(value) = &self.continue_on_failure {
+            query.push("continue_on_failure", value);
+        }
+        if let Some(value) = &self.serial_records {
+            query.push("serial_records", value);
+        }
+    }
 }

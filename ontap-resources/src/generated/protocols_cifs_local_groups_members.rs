@@ -31,13 +31,13 @@ pub struct LocalCifsGroupMembers {
     /// `name`: string; read by GET; sent by POST; a key of the instance path.
     #[resource(get, post, key)]
     pub name: Option<String>,
-    /// `local_cifs_group`: [`LocalCifsGroupMembersLocalCifsGroup`]; read by GET; holds a key of the enclosing object's path.
+    /// `local_cifs_group`: [`LocalCifsGroupMembersLocalCifsGroup`](crate::LocalCifsGroupMembersLocalCifsGroup); read by GET; holds a key of the enclosing object's path.
     #[resource(get)]
     pub local_cifs_group: Option<LocalCifsGroupMembersLocalCifsGroup>,
-    /// `records`: list of [`LocalCifsGroupMembers1`]; sent by POST.
+    /// `records`: list of [`LocalCifsGroupMembers1`](crate::LocalCifsGroupMembers1); sent by POST.
     #[resource(post)]
     pub records: Option<Vec<LocalCifsGroupMembers1>>,
-    /// `svm`: [`SvmReference`]; read by GET; holds a key of the enclosing object's path.
+    /// `svm`: [`SvmReference`](crate::SvmReference); read by GET; holds a key of the enclosing object's path.
     #[resource(get)]
     pub svm: Option<SvmReference>,
 }

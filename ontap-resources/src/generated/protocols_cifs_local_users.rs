@@ -18,18 +18,9 @@ use crate::{LocalUserMembership, SvmReference};
 /// assert_eq!(LocalCifsUser::KEYS, ["svm.uuid", "sid"] as [&str; 2]);
 /// ```
 #[derive(Debug, Clone, Default, PartialEq, ontap::Resource)]
-#[resource(
-    path = "/protocols/cifs/local-users",
-    get,
-    post,
-    patch,
-    delete,
-    collection,
-    patch_collection,
-    delete_collection
-)]
+#[resource(path = "/protocols/cifs/local-users", get, post, patch, delete, collection, patch_collection, delete_collection, params(patch_collection = LocalCifsUserPatchCollectionParams, delete_collection = LocalCifsUserDeleteCollectionParams))]
 pub struct LocalCifsUser {
-    /// `svm`: [`SvmReference`]; read by GET; sent by POST and PATCH; its `uuid` is a key of the instance path.
+    /// `svm`: [`SvmReference`](crate::SvmReference); read by GET; sent by POST and PATCH; its `uuid` is a key of the instance path.
     #[resource(get, post, patch, key = "uuid")]
     pub svm: Option<SvmReference>,
     /// `sid`: string; read by GET; a key of the instance path.
@@ -47,7 +38,7 @@ pub struct LocalCifsUser {
     /// `full_name`: string, 0 to 256 characters; read by GET; sent by POST and PATCH.
     #[resource(get, post, patch)]
     pub full_name: Option<String>,
-    /// `membership`: list of [`LocalUserMembership`]; read by GET.
+    /// `membership`: list of [`LocalUserMembership`](crate::LocalUserMembership); read by GET.
     #[resource(get)]
     pub membership: Option<Vec<LocalUserMembership>>,
     /// `name`: string, at least 1 characters; read by GET; sent by POST and PATCH.
@@ -56,4 +47,58 @@ pub struct LocalCifsUser {
     /// `password`: secret string ([`ontap::Secret`]), at least 6 characters; sent by POST and PATCH; printed as `*********`.
     #[resource(post, patch)]
     pub password: Option<ontap::Secret>,
+}
+
+/// The query parameters of `PATCH /api/protocols/cifs/local-users`, typed: [`LocalCifsUser`]'s PATCH by query (`patch_collection`) takes them in [`ontap::CallOptions::with`]; `CallOptions::param` still sends any other.
+///
+/// ```
+/// use ontap_resources::LocalCifsUserPatchCollectionParams;
+///
+/// let options = ontap_core::CallOptions::with(LocalCifsUserPatchCollectionParams { continue_on_failure: Some(true), ..Default::default() });
+/// # let _ = options;
+/// ```
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct LocalCifsUserPatchCollectionParams {
+    /// `continue_on_failure`: boolean, default `false`.
+    pub continue_on_failure: Option<bool>,
+    /// `serial_records`: boolean, default `false`.
+    pub serial_records: Option<bool>,
+}
+
+impl ontap::QueryParams for LocalCifsUserPatchCollectionParams {
+    fn append_to(&self, query: &mut ontap::Query) {
+        if let Some(value) = &self.continue_on_failure {
+            query.push("continue_on_failure", value);
+        }
+        if let Some(value) = &self.serial_records {
+            query.push("serial_records", value);
+        }
+    }
+}
+
+/// The query parameters of `DELETE /api/protocols/cifs/local-users`, typed: [`LocalCifsUser`]'s DELETE by query (`delete_collection`) takes them in [`ontap::CallOptions::with`]; `CallOptions::param` still sends any other.
+///
+/// ```
+/// use ontap_resources::LocalCifsUserDeleteCollectionParams;
+///
+/// let options = ontap_core::CallOptions::with(LocalCifsUserDeleteCollectionParams { continue_on_failure: Some(true), ..Default::default() });
+/// # let _ = options;
+/// ```
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct LocalCifsUserDeleteCollectionParams {
+    /// `continue_on_failure`: boolean, default `false`.
+    pub continue_on_failure: Option<bool>,
+    /// `serial_records`: boolean, default `false`.
+    pub serial_records: Option<bool>,
+}
+
+impl ontap::QueryParams for LocalCifsUserDeleteCollectionParams {
+    fn append_to(&self, query: &mut ontap::Query) {
+        if let Some(value) = &self.continue_on_failure {
+            query.push("continue_on_failure", value);
+        }
+        if let Some(value) = &self.serial_records {
+            query.push("serial_records", value);
+        }
+    }
 }

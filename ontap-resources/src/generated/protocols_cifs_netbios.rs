@@ -22,39 +22,39 @@ pub struct Netbios {
     /// `interfaces`: list of string; read by GET.
     #[resource(get)]
     pub interfaces: Option<Vec<String>>,
-    /// `mode`: [`NetbiosMode`] (`p`, `h`, `m`, `b`); read by GET.
+    /// `mode`: [`NetbiosMode`](crate::NetbiosMode) (`p`, `h`, `m`, `b`); read by GET.
     #[resource(get)]
     pub mode: Option<NetbiosMode>,
     /// `name`: string; read by GET.
     #[resource(get)]
     pub name: Option<String>,
-    /// `name_registration_type`: [`NetbiosNameRegistrationType`] (`registered`, `active`, `permanent`, `group`); read by GET.
+    /// `name_registration_type`: [`NetbiosNameRegistrationType`](crate::NetbiosNameRegistrationType) (`registered`, `active`, `permanent`, `group`); read by GET.
     #[resource(get)]
     pub name_registration_type: Option<NetbiosNameRegistrationType>,
-    /// `node`: [`NodeReference`]; read by GET.
+    /// `node`: [`NodeReference`](crate::NodeReference); read by GET.
     #[resource(get)]
     pub node: Option<NodeReference>,
     /// `scope`: string; read by GET.
     #[resource(get)]
     pub scope: Option<String>,
-    /// `state`: [`NetbiosState`] (`must_register`, `must_unregister`, `wins`, `broadcast`, `name_released`, `wins_conflict`, `broadcast_conflict`); read by GET.
+    /// `state`: [`NetbiosState`](crate::NetbiosState) (`must_register`, `must_unregister`, `wins`, `broadcast`, `name_released`, `wins_conflict`, `broadcast_conflict`); read by GET.
     #[resource(get)]
     pub state: Option<NetbiosState>,
     /// `suffix`: string; read by GET.
     #[resource(get)]
     pub suffix: Option<String>,
-    /// `svm`: [`SvmReference`]; read by GET.
+    /// `svm`: [`SvmReference`](crate::SvmReference); read by GET.
     #[resource(get)]
     pub svm: Option<SvmReference>,
     /// `time_left`: integer; read by GET.
     #[resource(get)]
     pub time_left: Option<i64>,
-    /// `wins_servers`: list of [`Server`]; read by GET.
+    /// `wins_servers`: list of [`Server`](crate::Server); read by GET.
     #[resource(get)]
     pub wins_servers: Option<Vec<Server>>,
 }
 
-/// The values of [`Netbios`]'s `mode`: open, so that a value a newer ONTAP adds is kept as [`NetbiosMode::Unknown`].
+/// The values of [`Netbios`](crate::Netbios)'s `mode`: open, so that a value a newer ONTAP adds is kept as [`NetbiosMode::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
 pub enum NetbiosMode {
     /// `p`.
@@ -70,7 +70,7 @@ pub enum NetbiosMode {
     Unknown(String),
 }
 
-/// The values of [`Netbios`]'s `name_registration_type`: open, so that a value a newer ONTAP adds is kept as [`NetbiosNameRegistrationType::Unknown`].
+/// The values of [`Netbios`](crate::Netbios)'s `name_registration_type`: open, so that a value a newer ONTAP adds is kept as [`NetbiosNameRegistrationType::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
 pub enum NetbiosNameRegistrationType {
     /// `registered`.
@@ -86,7 +86,7 @@ pub enum NetbiosNameRegistrationType {
     Unknown(String),
 }
 
-/// The values of [`Netbios`]'s `state`: open, so that a value a newer ONTAP adds is kept as [`NetbiosState::Unknown`].
+/// The values of [`Netbios`](crate::Netbios)'s `state`: open, so that a value a newer ONTAP adds is kept as [`NetbiosState::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
 pub enum NetbiosState {
     /// `must_register`.

@@ -21,36 +21,27 @@ use crate::{
 /// assert_eq!(CifsService::KEYS, ["svm.uuid"] as [&str; 1]);
 /// ```
 #[derive(Debug, Clone, Default, PartialEq, ontap::Resource)]
-#[resource(
-    path = "/protocols/cifs/services",
-    get,
-    post,
-    patch,
-    delete,
-    collection,
-    patch_collection,
-    delete_collection
-)]
+#[resource(path = "/protocols/cifs/services", get, post, patch, delete, collection, patch_collection, delete_collection, params(post = CifsServicePostParams, patch = CifsServicePatchParams, delete = CifsServiceDeleteParams, patch_collection = CifsServicePatchCollectionParams, delete_collection = CifsServiceDeleteCollectionParams))]
 pub struct CifsService {
-    /// `svm`: [`SvmReference`]; read by GET; sent by POST; its `uuid` is a key of the instance path.
+    /// `svm`: [`SvmReference`](crate::SvmReference); read by GET; sent by POST; its `uuid` is a key of the instance path.
     #[resource(get, post, key = "uuid")]
     pub svm: Option<SvmReference>,
     /// `_links`: [`ontap::Links`]; read by GET.
     #[resource(get, rename = "_links")]
     pub links: Option<ontap::Links>,
-    /// `ad_domain`: [`AdDomain`]; read by GET; sent by POST and PATCH.
+    /// `ad_domain`: [`AdDomain`](crate::AdDomain); read by GET; sent by POST and PATCH.
     #[resource(get, post, patch)]
     pub ad_domain: Option<AdDomain>,
-    /// `auth-style`: [`CifsServiceAuthStyle`] (`domain`, `workgroup`); read by GET.
+    /// `auth-style`: [`CifsServiceAuthStyle`](crate::CifsServiceAuthStyle) (`domain`, `workgroup`); read by GET.
     #[resource(get, rename = "auth-style")]
     pub auth_style: Option<CifsServiceAuthStyle>,
-    /// `auth_user_type`: [`CifsServiceAuthUserType`] (`domain_user`, `hybrid_user`); read by GET; sent by POST and PATCH.
+    /// `auth_user_type`: [`CifsServiceAuthUserType`](crate::CifsServiceAuthUserType) (`domain_user`, `hybrid_user`); read by GET; sent by POST and PATCH.
     #[resource(get, post, patch)]
     pub auth_user_type: Option<CifsServiceAuthUserType>,
-    /// `authentication_method`: [`CifsServiceAuthenticationMethod`] (`client_secret`, `certificate`); read by GET; sent by POST and PATCH.
+    /// `authentication_method`: [`CifsServiceAuthenticationMethod`](crate::CifsServiceAuthenticationMethod) (`client_secret`, `certificate`); read by GET; sent by POST and PATCH.
     #[resource(get, post, patch)]
     pub authentication_method: Option<CifsServiceAuthenticationMethod>,
-    /// `azure_cloud_region`: [`CifsServiceAzureCloudRegion`] (`global`, `us_gov`, `china`); read by GET; sent by POST and PATCH.
+    /// `azure_cloud_region`: [`CifsServiceAzureCloudRegion`](crate::CifsServiceAzureCloudRegion) (`global`, `us_gov`, `china`); read by GET; sent by POST and PATCH.
     #[resource(get, post, patch)]
     pub azure_cloud_region: Option<CifsServiceAzureCloudRegion>,
     /// `client_certificate`: secret string ([`ontap::Secret`]); sent by POST and PATCH; printed as `*********`.
@@ -77,19 +68,19 @@ pub struct CifsService {
     /// `key_vault_uri`: string, format `uri`; read by GET; sent by POST and PATCH.
     #[resource(get, post, patch)]
     pub key_vault_uri: Option<String>,
-    /// `metric`: [`PerformanceMetricSvm`]; read by GET.
+    /// `metric`: [`PerformanceMetricSvm`](crate::PerformanceMetricSvm); read by GET.
     #[resource(get)]
     pub metric: Option<PerformanceMetricSvm>,
     /// `name`: string, 1 to 15 characters; read by GET; sent by POST and PATCH.
     #[resource(get, post, patch)]
     pub name: Option<String>,
-    /// `netbios`: [`CifsNetbios`]; read by GET; sent by POST and PATCH.
+    /// `netbios`: [`CifsNetbios`](crate::CifsNetbios); read by GET; sent by POST and PATCH.
     #[resource(get, post, patch)]
     pub netbios: Option<CifsNetbios>,
     /// `oauth_host`: string; read by GET; sent by POST and PATCH.
     #[resource(get, post, patch)]
     pub oauth_host: Option<String>,
-    /// `options`: [`CifsServiceOptions`]; read by GET; sent by POST and PATCH.
+    /// `options`: [`CifsServiceOptions`](crate::CifsServiceOptions); read by GET; sent by POST and PATCH.
     #[resource(get, post, patch)]
     pub options: Option<CifsServiceOptions>,
     /// `proxy_host`: string; read by GET; sent by POST and PATCH.
@@ -101,16 +92,16 @@ pub struct CifsService {
     /// `proxy_port`: integer; read by GET; sent by POST and PATCH.
     #[resource(get, post, patch)]
     pub proxy_port: Option<i64>,
-    /// `proxy_type`: [`CifsServiceProxyType`] (`http`, `https`); read by GET; sent by POST and PATCH.
+    /// `proxy_type`: [`CifsServiceProxyType`](crate::CifsServiceProxyType) (`http`, `https`); read by GET; sent by POST and PATCH.
     #[resource(get, post, patch)]
     pub proxy_type: Option<CifsServiceProxyType>,
     /// `proxy_username`: string; read by GET; sent by POST and PATCH.
     #[resource(get, post, patch)]
     pub proxy_username: Option<String>,
-    /// `security`: [`CifsServiceSecurity`]; read by GET; sent by POST and PATCH.
+    /// `security`: [`CifsServiceSecurity`](crate::CifsServiceSecurity); read by GET; sent by POST and PATCH.
     #[resource(get, post, patch)]
     pub security: Option<CifsServiceSecurity>,
-    /// `statistics`: [`PerformanceMetricRawSvm`]; read by GET.
+    /// `statistics`: [`PerformanceMetricRawSvm`](crate::PerformanceMetricRawSvm); read by GET.
     #[resource(get)]
     pub statistics: Option<PerformanceMetricRawSvm>,
     /// `tenant_id`: string; read by GET; sent by POST and PATCH.
@@ -127,7 +118,137 @@ pub struct CifsService {
     pub workgroup: Option<String>,
 }
 
-/// The values of [`CifsService`]'s `auth-style`: open, so that a value a newer ONTAP adds is kept as [`CifsServiceAuthStyle::Unknown`].
+/// The query parameters of `POST /api/protocols/cifs/services`, typed: [`CifsService`]'s `post` takes them in [`ontap::CallOptions::with`]; `CallOptions::param` still sends any other.
+///
+/// ```
+/// use ontap_resources::CifsServicePostParams;
+///
+/// let options = ontap_core::CallOptions::with(CifsServicePostParams { force: Some(true), ..Default::default() });
+/// # let _ = options;
+/// ```
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct CifsServicePostParams {
+    /// `force`: boolean.
+    pub force: Option<bool>,
+}
+
+impl ontap::QueryParams for CifsServicePostParams {
+    fn append_to(&self, query: &mut ontap::Query) {
+        if let Some(value) = &self.force {
+            query.push("force", value);
+        }
+    }
+}
+
+/// The query parameters of `PATCH /api/protocols/cifs/services/{svm.uuid}`, typed: [`CifsService`]'s `patch` takes them in [`ontap::CallOptions::with`]; `CallOptions::param` still sends any other.
+///
+/// ```
+/// use ontap_resources::CifsServicePatchParams;
+///
+/// let options = ontap_core::CallOptions::with(CifsServicePatchParams { force: Some(true), ..Default::default() });
+/// # let _ = options;
+/// ```
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct CifsServicePatchParams {
+    /// `force`: boolean.
+    pub force: Option<bool>,
+}
+
+impl ontap::QueryParams for CifsServicePatchParams {
+    fn append_to(&self, query: &mut ontap::Query) {
+        if let Some(value) = &self.force {
+            query.push("force", value);
+        }
+    }
+}
+
+/// The query parameters of `DELETE /api/protocols/cifs/services/{svm.uuid}`, typed: [`CifsService`]'s `delete` takes them in [`ontap::CallOptions::with`]; `CallOptions::param` still sends any other.
+///
+/// ```
+/// use ontap_resources::CifsServiceDeleteParams;
+///
+/// let options = ontap_core::CallOptions::with(CifsServiceDeleteParams { force: Some(true), ..Default::default() });
+/// # let _ = options;
+/// ```
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct CifsServiceDeleteParams {
+    /// `force`: boolean.
+    pub force: Option<bool>,
+}
+
+impl ontap::QueryParams for CifsServiceDeleteParams {
+    fn append_to(&self, query: &mut ontap::Query) {
+        if let Some(value) = &self.force {
+            query.push("force", value);
+        }
+    }
+}
+
+/// The query parameters of `PATCH /api/protocols/cifs/services`, typed: [`CifsService`]'s PATCH by query (`patch_collection`) takes them in [`ontap::CallOptions::with`]; `CallOptions::param` still sends any other.
+///
+/// ```
+/// use ontap_resources::CifsServicePatchCollectionParams;
+///
+/// let options = ontap_core::CallOptions::with(CifsServicePatchCollectionParams { continue_on_failure: Some(true), ..Default::default() });
+/// # let _ = options;
+/// ```
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct CifsServicePatchCollectionParams {
+    /// `continue_on_failure`: boolean, default `false`.
+    pub continue_on_failure: Option<bool>,
+    /// `force`: boolean.
+    pub force: Option<bool>,
+    /// `serial_records`: boolean, default `false`.
+    pub serial_records: Option<bool>,
+}
+
+impl ontap::QueryParams for CifsServicePatchCollectionParams {
+    fn append_to(&self, query: &mut ontap::Query) {
+        if let Some(value) = &self.continue_on_failure {
+            query.push("continue_on_failure", value);
+        }
+        if let Some(value) = &self.force {
+            query.push("force", value);
+        }
+        if let Some(value) = &self.serial_records {
+            query.push("serial_records", value);
+        }
+    }
+}
+
+/// The query parameters of `DELETE /api/protocols/cifs/services`, typed: [`CifsService`]'s DELETE by query (`delete_collection`) takes them in [`ontap::CallOptions::with`]; `CallOptions::param` still sends any other.
+///
+/// ```
+/// use ontap_resources::CifsServiceDeleteCollectionParams;
+///
+/// let options = ontap_core::CallOptions::with(CifsServiceDeleteCollectionParams { continue_on_failure: Some(true), ..Default::default() });
+/// # let _ = options;
+/// ```
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct CifsServiceDeleteCollectionParams {
+    /// `continue_on_failure`: boolean, default `false`.
+    pub continue_on_failure: Option<bool>,
+    /// `force`: boolean.
+    pub force: Option<bool>,
+    /// `serial_records`: boolean, default `false`.
+    pub serial_records: Option<bool>,
+}
+
+impl ontap::QueryParams for CifsServiceDeleteCollectionParams {
+    fn append_to(&self, query: &mut ontap::Query) {
+        if let Some(value) = &self.continue_on_failure {
+            query.push("continue_on_failure", value);
+        }
+        if let Some(value) = &self.force {
+            query.push("force", value);
+        }
+        if let Some(value) = &self.serial_records {
+            query.push("serial_records", value);
+        }
+    }
+}
+
+/// The values of [`CifsService`](crate::CifsService)'s `auth-style`: open, so that a value a newer ONTAP adds is kept as [`CifsServiceAuthStyle::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
 pub enum CifsServiceAuthStyle {
     /// `domain`.
@@ -139,7 +260,7 @@ pub enum CifsServiceAuthStyle {
     Unknown(String),
 }
 
-/// The values of [`CifsService`]'s `auth_user_type`: open, so that a value a newer ONTAP adds is kept as [`CifsServiceAuthUserType::Unknown`].
+/// The values of [`CifsService`](crate::CifsService)'s `auth_user_type`: open, so that a value a newer ONTAP adds is kept as [`CifsServiceAuthUserType::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
 pub enum CifsServiceAuthUserType {
     /// `domain_user`.
@@ -151,7 +272,7 @@ pub enum CifsServiceAuthUserType {
     Unknown(String),
 }
 
-/// The values of [`CifsService`]'s `authentication_method`: open, so that a value a newer ONTAP adds is kept as [`CifsServiceAuthenticationMethod::Unknown`].
+/// The values of [`CifsService`](crate::CifsService)'s `authentication_method`: open, so that a value a newer ONTAP adds is kept as [`CifsServiceAuthenticationMethod::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
 pub enum CifsServiceAuthenticationMethod {
     /// `client_secret`.
@@ -163,7 +284,7 @@ pub enum CifsServiceAuthenticationMethod {
     Unknown(String),
 }
 
-/// The values of [`CifsService`]'s `azure_cloud_region`: open, so that a value a newer ONTAP adds is kept as [`CifsServiceAzureCloudRegion::Unknown`].
+/// The values of [`CifsService`](crate::CifsService)'s `azure_cloud_region`: open, so that a value a newer ONTAP adds is kept as [`CifsServiceAzureCloudRegion::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
 pub enum CifsServiceAzureCloudRegion {
     /// `global`.
@@ -177,7 +298,7 @@ pub enum CifsServiceAzureCloudRegion {
     Unknown(String),
 }
 
-/// The values of [`CifsService`]'s `proxy_type`: open, so that a value a newer ONTAP adds is kept as [`CifsServiceProxyType::Unknown`].
+/// The values of [`CifsService`](crate::CifsService)'s `proxy_type`: open, so that a value a newer ONTAP adds is kept as [`CifsServiceProxyType::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
 pub enum CifsServiceProxyType {
     /// `http`.

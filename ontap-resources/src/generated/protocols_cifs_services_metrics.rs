@@ -23,31 +23,31 @@ pub struct PerformanceCifsMetric {
     /// `_links`: [`ontap::Links`]; read by GET.
     #[resource(get, rename = "_links")]
     pub links: Option<ontap::Links>,
-    /// `duration`: [`PerformanceCifsMetricDuration`] (`PT15S`, `PT4M`, `PT30M`, `PT2H`, `P1D`, `PT5M`); read by GET.
+    /// `duration`: [`PerformanceCifsMetricDuration`](crate::PerformanceCifsMetricDuration) (`PT15S`, `PT4M`, `PT30M`, `PT2H`, `P1D`, `PT5M`); read by GET.
     #[resource(get)]
     pub duration: Option<PerformanceCifsMetricDuration>,
-    /// `iops`: [`PerformanceMetricIoType`]; read by GET.
+    /// `iops`: [`PerformanceMetricIoType`](crate::PerformanceMetricIoType); read by GET.
     #[resource(get)]
     pub iops: Option<PerformanceMetricIoType>,
-    /// `latency`: [`PerformanceMetricIoType`]; read by GET.
+    /// `latency`: [`PerformanceMetricIoType`](crate::PerformanceMetricIoType); read by GET.
     #[resource(get)]
     pub latency: Option<PerformanceMetricIoType>,
-    /// `status`: [`PerformanceCifsMetricStatus`] (`ok`, `error`, `partial_no_data`, `partial_no_response`, `partial_other_error`, `negative_delta`, `not_found`, `backfilled_data`, `inconsistent_delta_time`, `inconsistent_old_data`, `partial_no_uuid`); read by GET.
+    /// `status`: [`PerformanceCifsMetricStatus`](crate::PerformanceCifsMetricStatus) (`ok`, `error`, `partial_no_data`, `partial_no_response`, `partial_other_error`, `negative_delta`, `not_found`, `backfilled_data`, `inconsistent_delta_time`, `inconsistent_old_data`, `partial_no_uuid`); read by GET.
     #[resource(get)]
     pub status: Option<PerformanceCifsMetricStatus>,
-    /// `throughput`: [`PerformanceMetricIoType`]; read by GET.
+    /// `throughput`: [`PerformanceMetricIoType`](crate::PerformanceMetricIoType); read by GET.
     #[resource(get)]
     pub throughput: Option<PerformanceMetricIoType>,
     /// `timestamp`: timestamp ([`ontap::Timestamp`]); read by GET.
     #[resource(get)]
     pub timestamp: Option<ontap::Timestamp>,
-    /// `svm`: [`PerformanceCifsMetricSvm`]; carried by none of this resource's verbs; holds a key of the enclosing object's path.
+    /// `svm`: [`PerformanceCifsMetricSvm`](crate::PerformanceCifsMetricSvm); carried by none of this resource's verbs; holds a key of the enclosing object's path.
     ///
     /// Not in the model's definition: it holds the `svm` placeholder of the path `/protocols/cifs/services/{svm.uuid}/metrics`.
     pub svm: Option<PerformanceCifsMetricSvm>,
 }
 
-/// The values of [`PerformanceCifsMetric`]'s `duration`: open, so that a value a newer ONTAP adds is kept as [`PerformanceCifsMetricDuration::Unknown`].
+/// The values of [`PerformanceCifsMetric`](crate::PerformanceCifsMetric)'s `duration`: open, so that a value a newer ONTAP adds is kept as [`PerformanceCifsMetricDuration::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
 pub enum PerformanceCifsMetricDuration {
     /// `PT15S`.
@@ -73,7 +73,7 @@ pub enum PerformanceCifsMetricDuration {
     Unknown(String),
 }
 
-/// The values of [`PerformanceCifsMetric`]'s `status`: open, so that a value a newer ONTAP adds is kept as [`PerformanceCifsMetricStatus::Unknown`].
+/// The values of [`PerformanceCifsMetric`](crate::PerformanceCifsMetric)'s `status`: open, so that a value a newer ONTAP adds is kept as [`PerformanceCifsMetricStatus::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
 pub enum PerformanceCifsMetricStatus {
     /// `ok`.

@@ -20,30 +20,30 @@ use crate::{
 /// assert_eq!(CifsOpenFile::KEYS, ["node.uuid", "svm.uuid", "identifier", "connection.identifier", "session.identifier"] as [&str; 5]);
 /// ```
 #[derive(Debug, Clone, Default, PartialEq, ontap::Resource)]
-#[resource(path = "/protocols/cifs/session/files", get, delete, collection, delete_collection)]
+#[resource(path = "/protocols/cifs/session/files", get, delete, collection, delete_collection, params(delete_collection = CifsOpenFileDeleteCollectionParams))]
 pub struct CifsOpenFile {
-    /// `node`: [`NodeReference`], required by the model; read by GET; its `uuid` is a key of the instance path.
+    /// `node`: [`NodeReference`](crate::NodeReference), required by the model; read by GET; its `uuid` is a key of the instance path.
     #[resource(get, key = "uuid")]
     pub node: Option<NodeReference>,
-    /// `svm`: [`SvmReference`], required by the model; read by GET; its `uuid` is a key of the instance path.
+    /// `svm`: [`SvmReference`](crate::SvmReference), required by the model; read by GET; its `uuid` is a key of the instance path.
     #[resource(get, key = "uuid")]
     pub svm: Option<SvmReference>,
     /// `identifier`: integer; read by GET; a key of the instance path.
     #[resource(get, key)]
     pub identifier: Option<i64>,
-    /// `connection`: [`CifsOpenFileConnection`]; read by GET; its `identifier` is a key of the instance path.
+    /// `connection`: [`CifsOpenFileConnection`](crate::CifsOpenFileConnection); read by GET; its `identifier` is a key of the instance path.
     #[resource(get, key = "identifier")]
     pub connection: Option<CifsOpenFileConnection>,
-    /// `session`: [`CifsOpenFileSession`]; read by GET; its `identifier` is a key of the instance path.
+    /// `session`: [`CifsOpenFileSession`](crate::CifsOpenFileSession); read by GET; its `identifier` is a key of the instance path.
     #[resource(get, key = "identifier")]
     pub session: Option<CifsOpenFileSession>,
     /// `_links`: [`ontap::Links`]; read by GET.
     #[resource(get, rename = "_links")]
     pub links: Option<ontap::Links>,
-    /// `continuously_available`: [`CifsOpenFileContinuouslyAvailable`] (`no`, `yes`); read by GET.
+    /// `continuously_available`: [`CifsOpenFileContinuouslyAvailable`](crate::CifsOpenFileContinuouslyAvailable) (`no`, `yes`); read by GET.
     #[resource(get)]
     pub continuously_available: Option<CifsOpenFileContinuouslyAvailable>,
-    /// `open_mode`: [`CifsOpenFileOpenMode`] (`r`, `w`, `d`, `rw`); read by GET.
+    /// `open_mode`: [`CifsOpenFileOpenMode`](crate::CifsOpenFileOpenMode) (`r`, `w`, `d`, `rw`); read by GET.
     #[resource(get)]
     pub open_mode: Option<CifsOpenFileOpenMode>,
     /// `path`: string; read by GET.
@@ -52,18 +52,45 @@ pub struct CifsOpenFile {
     /// `range_locks_count`: integer; read by GET.
     #[resource(get)]
     pub range_locks_count: Option<i64>,
-    /// `share`: [`CifsOpenFileShare`]; read by GET.
+    /// `share`: [`CifsOpenFileShare`](crate::CifsOpenFileShare); read by GET.
     #[resource(get)]
     pub share: Option<CifsOpenFileShare>,
-    /// `type`: [`CifsOpenFileType`] (`directory`, `regular`, `stream`, `symlink`); read by GET.
+    /// `type`: [`CifsOpenFileType`](crate::CifsOpenFileType) (`directory`, `regular`, `stream`, `symlink`); read by GET.
     #[resource(get, rename = "type")]
     pub type_: Option<CifsOpenFileType>,
-    /// `volume`: [`VolumeReference`]; read by GET.
+    /// `volume`: [`VolumeReference`](crate::VolumeReference); read by GET.
     #[resource(get)]
     pub volume: Option<VolumeReference>,
 }
 
-/// The values of [`CifsOpenFile`]'s `continuously_available`: open, so that a value a newer ONTAP adds is kept as [`CifsOpenFileContinuouslyAvailable::Unknown`].
+/// The query parameters of `DELETE /api/protocols/cifs/session/files`, typed: [`CifsOpenFile`]'s DELETE by query (`delete_collection`) takes them in [`ontap::CallOptions::with`]; `CallOptions::param` still sends any other.
+///
+/// ```
+/// use ontap_resources::CifsOpenFileDeleteCollectionParams;
+///
+/// let options = ontap_core::CallOptions::with(CifsOpenFileDeleteCollectionParams { continue_on_failure: Some(true), ..Default::default() });
+/// # let _ = options;
+/// ```
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct CifsOpenFileDeleteCollectionParams {
+    /// `continue_on_failure`: boolean, default `false`.
+    pub continue_on_failure: Option<bool>,
+    /// `serial_records`: boolean, default `false`.
+    pub serial_records: Option<bool>,
+}
+
+impl ontap::QueryParams for CifsOpenFileDeleteCollectionParams {
+    fn append_to(&self, query: &mut ontap::Query) {
+        if let Some(value) = &self.continue_on_failure {
+            query.push("continue_on_failure", value);
+        }
+        if let Some(value) = &self.serial_records {
+            query.push("serial_records", value);
+        }
+    }
+}
+
+/// The values of [`CifsOpenFile`](crate::CifsOpenFile)'s `continuously_available`: open, so that a value a newer ONTAP adds is kept as [`CifsOpenFileContinuouslyAvailable::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
 pub enum CifsOpenFileContinuouslyAvailable {
     /// `no`.
@@ -75,7 +102,7 @@ pub enum CifsOpenFileContinuouslyAvailable {
     Unknown(String),
 }
 
-/// The values of [`CifsOpenFile`]'s `open_mode`: open, so that a value a newer ONTAP adds is kept as [`CifsOpenFileOpenMode::Unknown`].
+/// The values of [`CifsOpenFile`](crate::CifsOpenFile)'s `open_mode`: open, so that a value a newer ONTAP adds is kept as [`CifsOpenFileOpenMode::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
 pub enum CifsOpenFileOpenMode {
     /// `r`.
@@ -91,7 +118,7 @@ pub enum CifsOpenFileOpenMode {
     Unknown(String),
 }
 
-/// The values of [`CifsOpenFile`]'s `type`: open, so that a value a newer ONTAP adds is kept as [`CifsOpenFileType::Unknown`].
+/// The values of [`CifsOpenFile`](crate::CifsOpenFile)'s `type`: open, so that a value a newer ONTAP adds is kept as [`CifsOpenFileType::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
 pub enum CifsOpenFileType {
     /// `directory`.

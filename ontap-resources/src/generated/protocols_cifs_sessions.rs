@@ -18,12 +18,12 @@ use crate::{NodeReference, SvmReference, VolumeReference};
 /// assert_eq!(CifsSession::KEYS, ["node.uuid", "svm.uuid", "identifier", "connection_id"] as [&str; 4]);
 /// ```
 #[derive(Debug, Clone, Default, PartialEq, ontap::Resource)]
-#[resource(path = "/protocols/cifs/sessions", get, delete, collection, delete_collection)]
+#[resource(path = "/protocols/cifs/sessions", get, delete, collection, delete_collection, params(delete_collection = CifsSessionDeleteCollectionParams))]
 pub struct CifsSession {
-    /// `node`: [`NodeReference`]; read by GET; its `uuid` is a key of the instance path.
+    /// `node`: [`NodeReference`](crate::NodeReference); read by GET; its `uuid` is a key of the instance path.
     #[resource(get, key = "uuid")]
     pub node: Option<NodeReference>,
-    /// `svm`: [`SvmReference`]; read by GET; its `uuid` is a key of the instance path.
+    /// `svm`: [`SvmReference`](crate::SvmReference); read by GET; its `uuid` is a key of the instance path.
     #[resource(get, key = "uuid")]
     pub svm: Option<SvmReference>,
     /// `identifier`: integer; read by GET; a key of the instance path.
@@ -35,7 +35,7 @@ pub struct CifsSession {
     /// `_links`: [`ontap::Links`]; read by GET.
     #[resource(get, rename = "_links")]
     pub links: Option<ontap::Links>,
-    /// `authentication`: [`CifsSessionAuthentication`] (`none`, `ntlmv1`, `ntlmv2`, `kerberos`, `anonymous`); read by GET.
+    /// `authentication`: [`CifsSessionAuthentication`](crate::CifsSessionAuthentication) (`none`, `ntlmv1`, `ntlmv2`, `kerberos`, `anonymous`); read by GET.
     #[resource(get)]
     pub authentication: Option<CifsSessionAuthentication>,
     /// `client_ip`: string; read by GET.
@@ -47,7 +47,7 @@ pub struct CifsSession {
     /// `connection_count`: integer; read by GET.
     #[resource(get)]
     pub connection_count: Option<i64>,
-    /// `continuous_availability`: [`CifsSessionContinuousAvailability`] (`unavailable`, `available`, `partial`); read by GET.
+    /// `continuous_availability`: [`CifsSessionContinuousAvailability`](crate::CifsSessionContinuousAvailability) (`unavailable`, `available`, `partial`); read by GET.
     #[resource(get)]
     pub continuous_availability: Option<CifsSessionContinuousAvailability>,
     /// `idle_duration`: string; read by GET.
@@ -68,13 +68,13 @@ pub struct CifsSession {
     /// `open_shares`: integer; read by GET.
     #[resource(get)]
     pub open_shares: Option<i64>,
-    /// `protocol`: [`CifsSessionProtocol`] (`smb1`, `smb2`, `smb2_1`, `smb3`, `smb3_1`); read by GET.
+    /// `protocol`: [`CifsSessionProtocol`](crate::CifsSessionProtocol) (`smb1`, `smb2`, `smb2_1`, `smb3`, `smb3_1`); read by GET.
     #[resource(get)]
     pub protocol: Option<CifsSessionProtocol>,
     /// `server_ip`: string; read by GET.
     #[resource(get)]
     pub server_ip: Option<String>,
-    /// `smb_encryption`: [`CifsSessionSmbEncryption`] (`unencrypted`, `encrypted`, `partially_encrypted`); read by GET.
+    /// `smb_encryption`: [`CifsSessionSmbEncryption`](crate::CifsSessionSmbEncryption) (`unencrypted`, `encrypted`, `partially_encrypted`); read by GET.
     #[resource(get)]
     pub smb_encryption: Option<CifsSessionSmbEncryption>,
     /// `smb_signing`: boolean; read by GET.
@@ -83,12 +83,39 @@ pub struct CifsSession {
     /// `user`: string; read by GET.
     #[resource(get)]
     pub user: Option<String>,
-    /// `volumes`: list of [`VolumeReference`]; read by GET.
+    /// `volumes`: list of [`VolumeReference`](crate::VolumeReference); read by GET.
     #[resource(get)]
     pub volumes: Option<Vec<VolumeReference>>,
 }
 
-/// The values of [`CifsSession`]'s `authentication`: open, so that a value a newer ONTAP adds is kept as [`CifsSessionAuthentication::Unknown`].
+/// The query parameters of `DELETE /api/protocols/cifs/sessions`, typed: [`CifsSession`]'s DELETE by query (`delete_collection`) takes them in [`ontap::CallOptions::with`]; `CallOptions::param` still sends any other.
+///
+/// ```
+/// use ontap_resources::CifsSessionDeleteCollectionParams;
+///
+/// let options = ontap_core::CallOptions::with(CifsSessionDeleteCollectionParams { continue_on_failure: Some(true), ..Default::default() });
+/// # let _ = options;
+/// ```
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct CifsSessionDeleteCollectionParams {
+    /// `continue_on_failure`: boolean, default `false`.
+    pub continue_on_failure: Option<bool>,
+    /// `serial_records`: boolean, default `false`.
+    pub serial_records: Option<bool>,
+}
+
+impl ontap::QueryParams for CifsSessionDeleteCollectionParams {
+    fn append_to(&self, query: &mut ontap::Query) {
+        if let Some(value) = &self.continue_on_failure {
+            query.push("continue_on_failure", value);
+        }
+        if let Some(value) = &self.serial_records {
+            query.push("serial_records", value);
+        }
+    }
+}
+
+/// The values of [`CifsSession`](crate::CifsSession)'s `authentication`: open, so that a value a newer ONTAP adds is kept as [`CifsSessionAuthentication::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
 pub enum CifsSessionAuthentication {
     /// `none`.
@@ -106,7 +133,7 @@ pub enum CifsSessionAuthentication {
     Unknown(String),
 }
 
-/// The values of [`CifsSession`]'s `continuous_availability`: open, so that a value a newer ONTAP adds is kept as [`CifsSessionContinuousAvailability::Unknown`].
+/// The values of [`CifsSession`](crate::CifsSession)'s `continuous_availability`: open, so that a value a newer ONTAP adds is kept as [`CifsSessionContinuousAvailability::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
 pub enum CifsSessionContinuousAvailability {
     /// `unavailable`.
@@ -120,7 +147,7 @@ pub enum CifsSessionContinuousAvailability {
     Unknown(String),
 }
 
-/// The values of [`CifsSession`]'s `protocol`: open, so that a value a newer ONTAP adds is kept as [`CifsSessionProtocol::Unknown`].
+/// The values of [`CifsSession`](crate::CifsSession)'s `protocol`: open, so that a value a newer ONTAP adds is kept as [`CifsSessionProtocol::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
 pub enum CifsSessionProtocol {
     /// `smb1`.
@@ -140,7 +167,7 @@ pub enum CifsSessionProtocol {
     Unknown(String),
 }
 
-/// The values of [`CifsSession`]'s `smb_encryption`: open, so that a value a newer ONTAP adds is kept as [`CifsSessionSmbEncryption::Unknown`].
+/// The values of [`CifsSession`](crate::CifsSession)'s `smb_encryption`: open, so that a value a newer ONTAP adds is kept as [`CifsSessionSmbEncryption::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
 pub enum CifsSessionSmbEncryption {
     /// `unencrypted`.

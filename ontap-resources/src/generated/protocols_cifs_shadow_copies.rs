@@ -18,7 +18,7 @@ use crate::{CifsShareReference, ShadowcopySetReference, SvmReference, VolumeRefe
 /// assert_eq!(Shadowcopy::KEYS, ["client_uuid"] as [&str; 1]);
 /// ```
 #[derive(Debug, Clone, Default, PartialEq, ontap::Resource)]
-#[resource(path = "/protocols/cifs/shadow-copies", get, patch, collection, patch_collection)]
+#[resource(path = "/protocols/cifs/shadow-copies", get, patch, collection, patch_collection, params(patch = ShadowcopyPatchParams, patch_collection = ShadowcopyPatchCollectionParams))]
 pub struct Shadowcopy {
     /// `client_uuid`: string; read by GET; a key of the instance path.
     #[resource(get, key)]
@@ -32,25 +32,79 @@ pub struct Shadowcopy {
     /// `files`: list of string; read by GET; sent by PATCH.
     #[resource(get, patch)]
     pub files: Option<Vec<String>>,
-    /// `shadowcopy_set`: [`ShadowcopySetReference`]; read by GET.
+    /// `shadowcopy_set`: [`ShadowcopySetReference`](crate::ShadowcopySetReference); read by GET.
     #[resource(get)]
     pub shadowcopy_set: Option<ShadowcopySetReference>,
-    /// `share`: [`CifsShareReference`]; read by GET.
+    /// `share`: [`CifsShareReference`](crate::CifsShareReference); read by GET.
     #[resource(get)]
     pub share: Option<CifsShareReference>,
     /// `source_dir`: string; sent by PATCH.
     #[resource(patch)]
     pub source_dir: Option<String>,
-    /// `svm`: [`SvmReference`]; read by GET.
+    /// `svm`: [`SvmReference`](crate::SvmReference); read by GET.
     #[resource(get)]
     pub svm: Option<SvmReference>,
     /// `uuid`: string; read by GET.
     #[resource(get)]
     pub uuid: Option<String>,
-    /// `volume`: [`VolumeReference`]; sent by PATCH.
+    /// `volume`: [`VolumeReference`](crate::VolumeReference); sent by PATCH.
     #[resource(patch)]
     pub volume: Option<VolumeReference>,
     /// `with_content`: boolean; sent by PATCH.
     #[resource(patch)]
     pub with_content: Option<bool>,
+}
+
+/// The query parameters of `PATCH /api/protocols/cifs/shadow-copies/{client_uuid}`, typed: [`Shadowcopy`]'s `patch` takes them in [`ontap::CallOptions::with`]; `CallOptions::param` still sends any other.
+///
+/// ```
+/// use ontap_resources::ShadowcopyPatchParams;
+///
+/// let options = ontap_core::CallOptions::with(ShadowcopyPatchParams { restore: Some(true), ..Default::default() });
+/// # let _ = options;
+/// ```
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct ShadowcopyPatchParams {
+    /// `restore`: boolean.
+    pub restore: Option<bool>,
+}
+
+impl ontap::QueryParams for ShadowcopyPatchParams {
+    fn append_to(&self, query: &mut ontap::Query) {
+        if let Some(value) = &self.restore {
+            query.push("restore", value);
+        }
+    }
+}
+
+/// The query parameters of `PATCH /api/protocols/cifs/shadow-copies`, typed: [`Shadowcopy`]'s PATCH by query (`patch_collection`) takes them in [`ontap::CallOptions::with`]; `CallOptions::param` still sends any other.
+///
+/// ```
+/// use ontap_resources::ShadowcopyPatchCollectionParams;
+///
+/// let options = ontap_core::CallOptions::with(ShadowcopyPatchCollectionParams { continue_on_failure: Some(true), ..Default::default() });
+/// # let _ = options;
+/// ```
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct ShadowcopyPatchCollectionParams {
+    /// `continue_on_failure`: boolean, default `false`.
+    pub continue_on_failure: Option<bool>,
+    /// `restore`: boolean.
+    pub restore: Option<bool>,
+    /// `serial_records`: boolean, default `false`.
+    pub serial_records: Option<bool>,
+}
+
+impl ontap::QueryParams for ShadowcopyPatchCollectionParams {
+    fn append_to(&self, query: &mut ontap::Query) {
+        if let Some(value) = &self.continue_on_failure {
+            query.push("continue_on_failure", value);
+        }
+        if let Some(value) = &self.restore {
+            query.push("restore", value);
+        }
+        if let Some(value) = &self.serial_records {
+            query.push("serial_records", value);
+        }
+    }
 }

@@ -18,7 +18,7 @@ use crate::SvmReference;
 /// assert_eq!(ShadowcopySet::KEYS, ["uuid"] as [&str; 1]);
 /// ```
 #[derive(Debug, Clone, Default, PartialEq, ontap::Resource)]
-#[resource(path = "/protocols/cifs/shadowcopy-sets", get, patch, collection, patch_collection)]
+#[resource(path = "/protocols/cifs/shadowcopy-sets", get, patch, collection, patch_collection, params(patch_collection = ShadowcopySetPatchCollectionParams))]
 pub struct ShadowcopySet {
     /// `uuid`: string; read by GET; a key of the instance path.
     #[resource(get, key)]
@@ -26,7 +26,34 @@ pub struct ShadowcopySet {
     /// `keep_snapshots`: boolean; read by GET; sent by PATCH.
     #[resource(get, patch)]
     pub keep_snapshots: Option<bool>,
-    /// `svm`: [`SvmReference`]; read by GET.
+    /// `svm`: [`SvmReference`](crate::SvmReference); read by GET.
     #[resource(get)]
     pub svm: Option<SvmReference>,
+}
+
+/// The query parameters of `PATCH /api/protocols/cifs/shadowcopy-sets`, typed: [`ShadowcopySet`]'s PATCH by query (`patch_collection`) takes them in [`ontap::CallOptions::with`]; `CallOptions::param` still sends any other.
+///
+/// ```
+/// use ontap_resources::ShadowcopySetPatchCollectionParams;
+///
+/// let options = ontap_core::CallOptions::with(ShadowcopySetPatchCollectionParams { continue_on_failure: Some(true), ..Default::default() });
+/// # let _ = options;
+/// ```
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct ShadowcopySetPatchCollectionParams {
+    /// `continue_on_failure`: boolean, default `false`.
+    pub continue_on_failure: Option<bool>,
+    /// `serial_records`: boolean, default `false`.
+    pub serial_records: Option<bool>,
+}
+
+impl ontap::QueryParams for ShadowcopySetPatchCollectionParams {
+    fn append_to(&self, query: &mut ontap::Query) {
+        if let Some(value) = &self.continue_on_failure {
+            query.push("continue_on_failure", value);
+        }
+        if let Some(value) = &self.serial_records {
+            query.push("serial_records", value);
+        }
+    }
 }

@@ -18,18 +18,9 @@ use crate::{ShareAcl, SvmReference, VolumeReference};
 /// assert_eq!(CifsShare::KEYS, ["svm.uuid", "name"] as [&str; 2]);
 /// ```
 #[derive(Debug, Clone, Default, PartialEq, ontap::Resource)]
-#[resource(
-    path = "/protocols/cifs/shares",
-    get,
-    post,
-    patch,
-    delete,
-    collection,
-    patch_collection,
-    delete_collection
-)]
+#[resource(path = "/protocols/cifs/shares", get, post, patch, delete, collection, patch_collection, delete_collection, params(patch_collection = CifsSharePatchCollectionParams, delete_collection = CifsShareDeleteCollectionParams))]
 pub struct CifsShare {
-    /// `svm`: [`SvmReference`]; read by GET; sent by POST; its `uuid` is a key of the instance path.
+    /// `svm`: [`SvmReference`](crate::SvmReference); read by GET; sent by POST; its `uuid` is a key of the instance path.
     #[resource(get, post, key = "uuid")]
     pub svm: Option<SvmReference>,
     /// `name`: string, 1 to 80 characters; read by GET; sent by POST; a key of the instance path.
@@ -41,7 +32,7 @@ pub struct CifsShare {
     /// `access_based_enumeration`: boolean; read by GET; sent by POST and PATCH.
     #[resource(get, post, patch)]
     pub access_based_enumeration: Option<bool>,
-    /// `acls`: list of [`ShareAcl`]; read by GET; sent by POST.
+    /// `acls`: list of [`ShareAcl`](crate::ShareAcl); read by GET; sent by POST.
     #[resource(get, post)]
     pub acls: Option<Vec<ShareAcl>>,
     /// `allow_unencrypted_access`: boolean; read by GET; sent by POST and PATCH.
@@ -86,7 +77,7 @@ pub struct CifsShare {
     /// `no_strict_security`: boolean; read by GET; sent by POST and PATCH.
     #[resource(get, post, patch)]
     pub no_strict_security: Option<bool>,
-    /// `offline_files`: [`CifsShareOfflineFiles`] (`none`, `manual`, `documents`, `programs`); read by GET; sent by POST and PATCH.
+    /// `offline_files`: [`CifsShareOfflineFiles`](crate::CifsShareOfflineFiles) (`none`, `manual`, `documents`, `programs`); read by GET; sent by POST and PATCH.
     #[resource(get, post, patch)]
     pub offline_files: Option<CifsShareOfflineFiles>,
     /// `oplocks`: boolean; read by GET; sent by POST and PATCH.
@@ -101,18 +92,72 @@ pub struct CifsShare {
     /// `show_snapshot`: boolean; read by GET; sent by POST and PATCH.
     #[resource(get, post, patch)]
     pub show_snapshot: Option<bool>,
-    /// `unix_symlink`: [`CifsShareUnixSymlink`] (`local`, `widelink`, `disable`); read by GET; sent by POST and PATCH.
+    /// `unix_symlink`: [`CifsShareUnixSymlink`](crate::CifsShareUnixSymlink) (`local`, `widelink`, `disable`); read by GET; sent by POST and PATCH.
     #[resource(get, post, patch)]
     pub unix_symlink: Option<CifsShareUnixSymlink>,
-    /// `volume`: [`VolumeReference`]; read by GET.
+    /// `volume`: [`VolumeReference`](crate::VolumeReference); read by GET.
     #[resource(get)]
     pub volume: Option<VolumeReference>,
-    /// `vscan_profile`: [`CifsShareVscanProfile`] (`no_scan`, `standard`, `strict`, `writes_only`); read by GET; sent by POST and PATCH.
+    /// `vscan_profile`: [`CifsShareVscanProfile`](crate::CifsShareVscanProfile) (`no_scan`, `standard`, `strict`, `writes_only`); read by GET; sent by POST and PATCH.
     #[resource(get, post, patch)]
     pub vscan_profile: Option<CifsShareVscanProfile>,
 }
 
-/// The values of [`CifsShare`]'s `offline_files`: open, so that a value a newer ONTAP adds is kept as [`CifsShareOfflineFiles::Unknown`].
+/// The query parameters of `PATCH /api/protocols/cifs/shares`, typed: [`CifsShare`]'s PATCH by query (`patch_collection`) takes them in [`ontap::CallOptions::with`]; `CallOptions::param` still sends any other.
+///
+/// ```
+/// use ontap_resources::CifsSharePatchCollectionParams;
+///
+/// let options = ontap_core::CallOptions::with(CifsSharePatchCollectionParams { continue_on_failure: Some(true), ..Default::default() });
+/// # let _ = options;
+/// ```
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct CifsSharePatchCollectionParams {
+    /// `continue_on_failure`: boolean, default `false`.
+    pub continue_on_failure: Option<bool>,
+    /// `serial_records`: boolean, default `false`.
+    pub serial_records: Option<bool>,
+}
+
+impl ontap::QueryParams for CifsSharePatchCollectionParams {
+    fn append_to(&self, query: &mut ontap::Query) {
+        if let Some(value) = &self.continue_on_failure {
+            query.push("continue_on_failure", value);
+        }
+        if let Some(value) = &self.serial_records {
+            query.push("serial_records", value);
+        }
+    }
+}
+
+/// The query parameters of `DELETE /api/protocols/cifs/shares`, typed: [`CifsShare`]'s DELETE by query (`delete_collection`) takes them in [`ontap::CallOptions::with`]; `CallOptions::param` still sends any other.
+///
+/// ```
+/// use ontap_resources::CifsShareDeleteCollectionParams;
+///
+/// let options = ontap_core::CallOptions::with(CifsShareDeleteCollectionParams { continue_on_failure: Some(true), ..Default::default() });
+/// # let _ = options;
+/// ```
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct CifsShareDeleteCollectionParams {
+    /// `continue_on_failure`: boolean, default `false`.
+    pub continue_on_failure: Option<bool>,
+    /// `serial_records`: boolean, default `false`.
+    pub serial_records: Option<bool>,
+}
+
+impl ontap::QueryParams for CifsShareDeleteCollectionParams {
+    fn append_to(&self, query: &mut ontap::Query) {
+        if let Some(value) = &self.continue_on_failure {
+            query.push("continue_on_failure", value);
+        }
+        if let Some(value) = &self.serial_records {
+            query.push("serial_records", value);
+        }
+    }
+}
+
+/// The values of [`CifsShare`](crate::CifsShare)'s `offline_files`: open, so that a value a newer ONTAP adds is kept as [`CifsShareOfflineFiles::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
 pub enum CifsShareOfflineFiles {
     /// `none`.
@@ -128,7 +173,7 @@ pub enum CifsShareOfflineFiles {
     Unknown(String),
 }
 
-/// The values of [`CifsShare`]'s `unix_symlink`: open, so that a value a newer ONTAP adds is kept as [`CifsShareUnixSymlink::Unknown`].
+/// The values of [`CifsShare`](crate::CifsShare)'s `unix_symlink`: open, so that a value a newer ONTAP adds is kept as [`CifsShareUnixSymlink::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
 pub enum CifsShareUnixSymlink {
     /// `local`.
@@ -142,7 +187,7 @@ pub enum CifsShareUnixSymlink {
     Unknown(String),
 }
 
-/// The values of [`CifsShare`]'s `vscan_profile`: open, so that a value a newer ONTAP adds is kept as [`CifsShareVscanProfile::Unknown`].
+/// The values of [`CifsShare`](crate::CifsShare)'s `vscan_profile`: open, so that a value a newer ONTAP adds is kept as [`CifsShareVscanProfile::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
 pub enum CifsShareVscanProfile {
     /// `no_scan`.

@@ -19,45 +19,90 @@ use crate::{CifsShareAclCifsShare, SvmReference};
 /// assert_eq!(CifsShareAcl::KEYS, ["user_or_group", "type"] as [&str; 2]);
 /// ```
 #[derive(Debug, Clone, Default, PartialEq, ontap::Resource)]
-#[resource(
-    path = "/protocols/cifs/shares/{svm.uuid}/{cifs_share.share}/acls",
-    get,
-    post,
-    patch,
-    delete,
-    collection,
-    patch_collection,
-    delete_collection
-)]
+#[resource(path = "/protocols/cifs/shares/{svm.uuid}/{cifs_share.share}/acls", get, post, patch, delete, collection, patch_collection, delete_collection, params(patch_collection = CifsShareAclPatchCollectionParams, delete_collection = CifsShareAclDeleteCollectionParams))]
 pub struct CifsShareAcl {
     /// `user_or_group`: string; read by GET; sent by POST; a key of the instance path.
     #[resource(get, post, key)]
     pub user_or_group: Option<String>,
-    /// `type`: [`CifsShareAclType`] (`windows`, `unix_user`, `unix_group`); read by GET; sent by POST; a key of the instance path.
+    /// `type`: [`CifsShareAclType`](crate::CifsShareAclType) (`windows`, `unix_user`, `unix_group`); read by GET; sent by POST; a key of the instance path.
     #[resource(get, post, key, rename = "type")]
     pub type_: Option<CifsShareAclType>,
     /// `_links`: [`ontap::Links`]; read by GET.
     #[resource(get, rename = "_links")]
     pub links: Option<ontap::Links>,
-    /// `permission`: [`CifsShareAclPermission`] (`no_access`, `read`, `change`, `full_control`); read by GET; sent by POST and PATCH.
+    /// `permission`: [`CifsShareAclPermission`](crate::CifsShareAclPermission) (`no_access`, `read`, `change`, `full_control`); read by GET; sent by POST and PATCH.
     #[resource(get, post, patch)]
     pub permission: Option<CifsShareAclPermission>,
     /// `sid`: string; read by GET.
     #[resource(get)]
     pub sid: Option<String>,
-    /// `svm`: [`SvmReference`]; read by GET; holds a key of the enclosing object's path.
+    /// `svm`: [`SvmReference`](crate::SvmReference); read by GET; holds a key of the enclosing object's path.
     #[resource(get)]
     pub svm: Option<SvmReference>,
     /// `unix_id`: integer; read by GET.
     #[resource(get)]
     pub unix_id: Option<i64>,
-    /// `cifs_share`: [`CifsShareAclCifsShare`]; carried by none of this resource's verbs; holds a key of the enclosing object's path.
+    /// `cifs_share`: [`CifsShareAclCifsShare`](crate::CifsShareAclCifsShare); carried by none of this resource's verbs; holds a key of the enclosing object's path.
     ///
     /// Not in the model's definition: it holds the `cifs_share` placeholder of the path `/protocols/cifs/shares/{svm.uuid}/{cifs_share.share}/acls/{user_or_group}/{type}`.
     pub cifs_share: Option<CifsShareAclCifsShare>,
 }
 
-/// The values of [`CifsShareAcl`]'s `permission`: open, so that a value a newer ONTAP adds is kept as [`CifsShareAclPermission::Unknown`].
+/// The query parameters of `PATCH /api/protocols/cifs/shares/{svm.uuid}/{cifs_share.share}/acls`, typed: [`CifsShareAcl`]'s PATCH by query (`patch_collection`) takes them in [`ontap::CallOptions::with`]; `CallOptions::param` still sends any other.
+///
+/// ```
+/// use ontap_resources::CifsShareAclPatchCollectionParams;
+///
+/// let options = ontap_core::CallOptions::with(CifsShareAclPatchCollectionParams { continue_on_failure: Some(true), ..Default::default() });
+/// # let _ = options;
+/// ```
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct CifsShareAclPatchCollectionParams {
+    /// `continue_on_failure`: boolean, default `false`.
+    pub continue_on_failure: Option<bool>,
+    /// `serial_records`: boolean, default `false`.
+    pub serial_records: Option<bool>,
+}
+
+impl ontap::QueryParams for CifsShareAclPatchCollectionParams {
+    fn append_to(&self, query: &mut ontap::Query) {
+        if let Some(value) = &self.continue_on_failure {
+            query.push("continue_on_failure", value);
+        }
+        if let Some(value) = &self.serial_records {
+            query.push("serial_records", value);
+        }
+    }
+}
+
+/// The query parameters of `DELETE /api/protocols/cifs/shares/{svm.uuid}/{cifs_share.share}/acls`, typed: [`CifsShareAcl`]'s DELETE by query (`delete_collection`) takes them in [`ontap::CallOptions::with`]; `CallOptions::param` still sends any other.
+///
+/// ```
+/// use ontap_resources::CifsShareAclDeleteCollectionParams;
+///
+/// let options = ontap_core::CallOptions::with(CifsShareAclDeleteCollectionParams { continue_on_failure: Some(true), ..Default::default() });
+/// # let _ = options;
+/// ```
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct CifsShareAclDeleteCollectionParams {
+    /// `continue_on_failure`: boolean, default `false`.
+    pub continue_on_failure: Option<bool>,
+    /// `serial_records`: boolean, default `false`.
+    pub serial_records: Option<bool>,
+}
+
+impl ontap::QueryParams for CifsShareAclDeleteCollectionParams {
+    fn append_to(&self, query: &mut ontap::Query) {
+        if let Some(value) = &self.continue_on_failure {
+            query.push("continue_on_failure", value);
+        }
+        if let Some(value) = &self.serial_records {
+            query.push("serial_records", value);
+        }
+    }
+}
+
+/// The values of [`CifsShareAcl`](crate::CifsShareAcl)'s `permission`: open, so that a value a newer ONTAP adds is kept as [`CifsShareAclPermission::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
 pub enum CifsShareAclPermission {
     /// `no_access`.
@@ -73,7 +118,7 @@ pub enum CifsShareAclPermission {
     Unknown(String),
 }
 
-/// The values of [`CifsShareAcl`]'s `type`: open, so that a value a newer ONTAP adds is kept as [`CifsShareAclType::Unknown`].
+/// The values of [`CifsShareAcl`](crate::CifsShareAcl)'s `type`: open, so that a value a newer ONTAP adds is kept as [`CifsShareAclType::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
 pub enum CifsShareAclType {
     /// `windows`.

@@ -18,18 +18,9 @@ use crate::{CifsTarget, SvmReference};
 /// assert_eq!(CifsSymlinkMapping::KEYS, ["svm.uuid", "unix_path"] as [&str; 2]);
 /// ```
 #[derive(Debug, Clone, Default, PartialEq, ontap::Resource)]
-#[resource(
-    path = "/protocols/cifs/unix-symlink-mapping",
-    get,
-    post,
-    patch,
-    delete,
-    collection,
-    patch_collection,
-    delete_collection
-)]
+#[resource(path = "/protocols/cifs/unix-symlink-mapping", get, post, patch, delete, collection, patch_collection, delete_collection, params(patch_collection = CifsSymlinkMappingPatchCollectionParams, delete_collection = CifsSymlinkMappingDeleteCollectionParams))]
 pub struct CifsSymlinkMapping {
-    /// `svm`: [`SvmReference`]; read by GET; sent by POST and PATCH; its `uuid` is a key of the instance path.
+    /// `svm`: [`SvmReference`](crate::SvmReference); read by GET; sent by POST and PATCH; its `uuid` is a key of the instance path.
     #[resource(get, post, patch, key = "uuid")]
     pub svm: Option<SvmReference>,
     /// `unix_path`: string, 0 to 256 characters; read by GET; sent by POST; a key of the instance path.
@@ -38,7 +29,61 @@ pub struct CifsSymlinkMapping {
     /// `_links`: [`ontap::Links`]; read by GET.
     #[resource(get, rename = "_links")]
     pub links: Option<ontap::Links>,
-    /// `target`: [`CifsTarget`]; read by GET; sent by POST and PATCH.
+    /// `target`: [`CifsTarget`](crate::CifsTarget); read by GET; sent by POST and PATCH.
     #[resource(get, post, patch)]
     pub target: Option<CifsTarget>,
+}
+
+/// The query parameters of `PATCH /api/protocols/cifs/unix-symlink-mapping`, typed: [`CifsSymlinkMapping`]'s PATCH by query (`patch_collection`) takes them in [`ontap::CallOptions::with`]; `CallOptions::param` still sends any other.
+///
+/// ```
+/// use ontap_resources::CifsSymlinkMappingPatchCollectionParams;
+///
+/// let options = ontap_core::CallOptions::with(CifsSymlinkMappingPatchCollectionParams { continue_on_failure: Some(true), ..Default::default() });
+/// # let _ = options;
+/// ```
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct CifsSymlinkMappingPatchCollectionParams {
+    /// `continue_on_failure`: boolean, default `false`.
+    pub continue_on_failure: Option<bool>,
+    /// `serial_records`: boolean, default `false`.
+    pub serial_records: Option<bool>,
+}
+
+impl ontap::QueryParams for CifsSymlinkMappingPatchCollectionParams {
+    fn append_to(&self, query: &mut ontap::Query) {
+        if let Some(value) = &self.continue_on_failure {
+            query.push("continue_on_failure", value);
+        }
+        if let Some(value) = &self.serial_records {
+            query.push("serial_records", value);
+        }
+    }
+}
+
+/// The query parameters of `DELETE /api/protocols/cifs/unix-symlink-mapping`, typed: [`CifsSymlinkMapping`]'s DELETE by query (`delete_collection`) takes them in [`ontap::CallOptions::with`]; `CallOptions::param` still sends any other.
+///
+/// ```
+/// use ontap_resources::CifsSymlinkMappingDeleteCollectionParams;
+///
+/// let options = ontap_core::CallOptions::with(CifsSymlinkMappingDeleteCollectionParams { continue_on_failure: Some(true), ..Default::default() });
+/// # let _ = options;
+/// ```
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct CifsSymlinkMappingDeleteCollectionParams {
+    /// `continue_on_failure`: boolean, default `false`.
+    pub continue_on_failure: Option<bool>,
+    /// `serial_records`: boolean, default `false`.
+    pub serial_records: Option<bool>,
+}
+
+impl ontap::QueryParams for CifsSymlinkMappingDeleteCollectionParams {
+    fn append_to(&self, query: &mut ontap::Query) {
+        if let Some(value) = &self.continue_on_failure {
+            query.push("continue_on_failure", value);
+        }
+        if let Some(value) = &self.serial_records {
+            query.push("serial_records", value);
+        }
+    }
 }

@@ -33,7 +33,7 @@ pub struct LocalCifsUsersAndGroupsImport {
     /// `decryption_password`: secret string ([`ontap::Secret`]), 0 to 128 characters; sent by POST; printed as `*********`.
     #[resource(post)]
     pub decryption_password: Option<ontap::Secret>,
-    /// `detailed_status`: [`DetailedStatusCodeMessage`]; read by GET.
+    /// `detailed_status`: [`DetailedStatusCodeMessage`](crate::DetailedStatusCodeMessage); read by GET.
     #[resource(get)]
     pub detailed_status: Option<DetailedStatusCodeMessage>,
     /// `elements_ignored`: integer; read by GET.
@@ -42,21 +42,21 @@ pub struct LocalCifsUsersAndGroupsImport {
     /// `elements_imported`: integer; read by GET.
     #[resource(get)]
     pub elements_imported: Option<i64>,
-    /// `import_uri`: [`UniformResourceIdentifier`]; read by GET; sent by POST.
+    /// `import_uri`: [`UniformResourceIdentifier`](crate::UniformResourceIdentifier); read by GET; sent by POST.
     #[resource(get, post)]
     pub import_uri: Option<UniformResourceIdentifier>,
-    /// `state`: [`LocalCifsUsersAndGroupsImportState`] (`failed`, `success`, `success_with_warnings`, `in_progress`, `unknown`); read by GET.
+    /// `state`: [`LocalCifsUsersAndGroupsImportState`](crate::LocalCifsUsersAndGroupsImportState) (`failed`, `success`, `success_with_warnings`, `in_progress`, `unknown`); read by GET.
     #[resource(get)]
     pub state: Option<LocalCifsUsersAndGroupsImportState>,
-    /// `status_uri`: [`UniformResourceIdentifier`]; sent by PATCH.
+    /// `status_uri`: [`UniformResourceIdentifier`](crate::UniformResourceIdentifier); sent by PATCH.
     #[resource(patch)]
     pub status_uri: Option<UniformResourceIdentifier>,
-    /// `svm`: [`SvmReference`]; read by GET; holds a key of the enclosing object's path.
+    /// `svm`: [`SvmReference`](crate::SvmReference); read by GET; holds a key of the enclosing object's path.
     #[resource(get)]
     pub svm: Option<SvmReference>,
 }
 
-/// The values of [`LocalCifsUsersAndGroupsImport`]'s `state`: open, so that a value a newer ONTAP adds is kept as [`LocalCifsUsersAndGroupsImportState::Unknown`].
+/// The values of [`LocalCifsUsersAndGroupsImport`](crate::LocalCifsUsersAndGroupsImport)'s `state`: open, so that a value a newer ONTAP adds is kept as [`LocalCifsUsersAndGroupsImportState::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
 pub enum LocalCifsUsersAndGroupsImportState {
     /// `failed`.

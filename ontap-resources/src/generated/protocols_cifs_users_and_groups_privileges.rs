@@ -18,16 +18,9 @@ use crate::SvmReference;
 /// assert_eq!(UserGroupPrivileges::KEYS, ["svm.uuid", "name"] as [&str; 2]);
 /// ```
 #[derive(Debug, Clone, Default, PartialEq, ontap::Resource)]
-#[resource(
-    path = "/protocols/cifs/users-and-groups/privileges",
-    get,
-    post,
-    patch,
-    collection,
-    patch_collection
-)]
+#[resource(path = "/protocols/cifs/users-and-groups/privileges", get, post, patch, collection, patch_collection, params(patch_collection = UserGroupPrivilegesPatchCollectionParams))]
 pub struct UserGroupPrivileges {
-    /// `svm`: [`SvmReference`]; read by GET; sent by POST; its `uuid` is a key of the instance path.
+    /// `svm`: [`SvmReference`](crate::SvmReference); read by GET; sent by POST; its `uuid` is a key of the instance path.
     #[resource(get, post, key = "uuid")]
     pub svm: Option<SvmReference>,
     /// `name`: string; read by GET; sent by POST; a key of the instance path.
@@ -39,4 +32,31 @@ pub struct UserGroupPrivileges {
     /// `privileges`: list of string; read by GET; sent by POST and PATCH.
     #[resource(get, post, patch)]
     pub privileges: Option<Vec<String>>,
+}
+
+/// The query parameters of `PATCH /api/protocols/cifs/users-and-groups/privileges`, typed: [`UserGroupPrivileges`]'s PATCH by query (`patch_collection`) takes them in [`ontap::CallOptions::with`]; `CallOptions::param` still sends any other.
+///
+/// ```
+/// use ontap_resources::UserGroupPrivilegesPatchCollectionParams;
+///
+/// let options = ontap_core::CallOptions::with(UserGroupPrivilegesPatchCollectionParams { continue_on_failure: Some(true), ..Default::default() });
+/// # let _ = options;
+/// ```
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct UserGroupPrivilegesPatchCollectionParams {
+    /// `continue_on_failure`: boolean, default `false`.
+    pub continue_on_failure: Option<bool>,
+    /// `serial_records`: boolean, default `false`.
+    pub serial_records: Option<bool>,
+}
+
+impl ontap::QueryParams for UserGroupPrivilegesPatchCollectionParams {
+    fn append_to(&self, query: &mut ontap::Query) {
+        if let Some(value) = &self.continue_on_failure {
+            query.push("continue_on_failure", value);
+        }
+        if let Some(value) = &self.serial_records {
+            query.push("serial_records", value);
+        }
+    }
 }

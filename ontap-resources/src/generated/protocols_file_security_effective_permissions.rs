@@ -20,7 +20,7 @@ use crate::{Share, SvmReference};
 #[derive(Debug, Clone, Default, PartialEq, ontap::Resource)]
 #[resource(path = "/protocols/file-security/effective-permissions", get)]
 pub struct EffectivePermission {
-    /// `svm`: [`SvmReference`]; read by GET; its `uuid` is a key of the instance path.
+    /// `svm`: [`SvmReference`](crate::SvmReference); read by GET; its `uuid` is a key of the instance path.
     #[resource(get, key = "uuid")]
     pub svm: Option<SvmReference>,
     /// `path`: string; read by GET; a key of the instance path.
@@ -29,13 +29,13 @@ pub struct EffectivePermission {
     /// `file_permissions`: list of string; read by GET.
     #[resource(get)]
     pub file_permissions: Option<Vec<String>>,
-    /// `share`: [`Share`]; read by GET.
+    /// `share`: [`Share`](crate::Share); read by GET.
     #[resource(get)]
     pub share: Option<Share>,
     /// `share_permissions`: list of string; read by GET.
     #[resource(get)]
     pub share_permissions: Option<Vec<String>>,
-    /// `type`: [`EffectivePermissionType`] (`windows`, `unix`); read by GET.
+    /// `type`: [`EffectivePermissionType`](crate::EffectivePermissionType) (`windows`, `unix`); read by GET.
     #[resource(get, rename = "type")]
     pub type_: Option<EffectivePermissionType>,
     /// `user`: string; read by GET.
@@ -43,7 +43,7 @@ pub struct EffectivePermission {
     pub user: Option<String>,
 }
 
-/// The values of [`EffectivePermission`]'s `type`: open, so that a value a newer ONTAP adds is kept as [`EffectivePermissionType::Unknown`].
+/// The values of [`EffectivePermission`](crate::EffectivePermission)'s `type`: open, so that a value a newer ONTAP adds is kept as [`EffectivePermissionType::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
 pub enum EffectivePermissionType {
     /// `windows`.

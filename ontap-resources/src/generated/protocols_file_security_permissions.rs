@@ -18,21 +18,12 @@ use crate::{Acl, FileDirectorySecurityFileDirectorySecurity, FileDirectorySecuri
 /// assert_eq!(FileDirectorySecurity::KEYS, [] as [&str; 0]);
 /// ```
 #[derive(Debug, Clone, Default, PartialEq, ontap::Resource)]
-#[resource(
-    path = "/protocols/file-security/permissions/{svm.uuid}/{file_directory_security.path}",
-    get,
-    post,
-    patch,
-    delete,
-    collection,
-    patch_collection,
-    delete_collection
-)]
+#[resource(path = "/protocols/file-security/permissions/{svm.uuid}/{file_directory_security.path}", get, post, patch, delete, collection, patch_collection, delete_collection, params(delete = FileDirectorySecurityDeleteParams, delete_collection = FileDirectorySecurityDeleteCollectionParams))]
 pub struct FileDirectorySecurity {
-    /// `access_control`: [`FileDirectorySecurityAccessControl`] (`file_directory`, `slag`); sent by POST.
+    /// `access_control`: [`FileDirectorySecurityAccessControl`](crate::FileDirectorySecurityAccessControl) (`file_directory`, `slag`); sent by POST.
     #[resource(post)]
     pub access_control: Option<FileDirectorySecurityAccessControl>,
-    /// `acls`: list of [`Acl`]; read by GET; sent by POST.
+    /// `acls`: list of [`Acl`](crate::Acl); read by GET; sent by POST.
     #[resource(get, post)]
     pub acls: Option<Vec<Acl>>,
     /// `control_flags`: string; read by GET; sent by POST and PATCH.
@@ -41,7 +32,7 @@ pub struct FileDirectorySecurity {
     /// `dos_attributes`: string; read by GET.
     #[resource(get)]
     pub dos_attributes: Option<String>,
-    /// `effective_style`: [`FileDirectorySecurityEffectiveStyle`] (`unix`, `ntfs`, `mixed`, `unified`); read by GET.
+    /// `effective_style`: [`FileDirectorySecurityEffectiveStyle`](crate::FileDirectorySecurityEffectiveStyle) (`unix`, `ntfs`, `mixed`, `unified`); read by GET.
     #[resource(get)]
     pub effective_style: Option<FileDirectorySecurityEffectiveStyle>,
     /// `group`: string; read by GET; sent by POST and PATCH.
@@ -62,10 +53,10 @@ pub struct FileDirectorySecurity {
     /// `owner`: string; read by GET; sent by POST and PATCH.
     #[resource(get, post, patch)]
     pub owner: Option<String>,
-    /// `propagation_mode`: [`FileDirectorySecurityPropagationMode`] (`propagate`, `ignore`, `replace`); sent by POST.
+    /// `propagation_mode`: [`FileDirectorySecurityPropagationMode`](crate::FileDirectorySecurityPropagationMode) (`propagate`, `ignore`, `replace`); sent by POST.
     #[resource(post)]
     pub propagation_mode: Option<FileDirectorySecurityPropagationMode>,
-    /// `security_style`: [`FileDirectorySecuritySecurityStyle`] (`unix`, `ntfs`, `mixed`, `unified`); read by GET.
+    /// `security_style`: [`FileDirectorySecuritySecurityStyle`](crate::FileDirectorySecuritySecurityStyle) (`unix`, `ntfs`, `mixed`, `unified`); read by GET.
     #[resource(get)]
     pub security_style: Option<FileDirectorySecuritySecurityStyle>,
     /// `text_dos_attr`: string; read by GET.
@@ -77,17 +68,61 @@ pub struct FileDirectorySecurity {
     /// `user_id`: string; read by GET.
     #[resource(get)]
     pub user_id: Option<String>,
-    /// `svm`: [`FileDirectorySecuritySvm`]; carried by none of this resource's verbs; holds a key of the enclosing object's path.
+    /// `svm`: [`FileDirectorySecuritySvm`](crate::FileDirectorySecuritySvm); carried by none of this resource's verbs; holds a key of the enclosing object's path.
     ///
     /// Not in the model's definition: it holds the `svm` placeholder of the path `/protocols/file-security/permissions/{svm.uuid}/{file_directory_security.path}`.
     pub svm: Option<FileDirectorySecuritySvm>,
-    /// `file_directory_security`: [`FileDirectorySecurityFileDirectorySecurity`]; carried by none of this resource's verbs; holds a key of the enclosing object's path.
+    /// `file_directory_security`: [`FileDirectorySecurityFileDirectorySecurity`](crate::FileDirectorySecurityFileDirectorySecurity); carried by none of this resource's verbs; holds a key of the enclosing object's path.
     ///
     /// Not in the model's definition: it holds the `file_directory_security` placeholder of the path `/protocols/file-security/permissions/{svm.uuid}/{file_directory_security.path}`.
     pub file_directory_security: Option<FileDirectorySecurityFileDirectorySecurity>,
 }
 
-/// The values of [`FileDirectorySecurity`]'s `access_control`: open, so that a value a newer ONTAP adds is kept as [`FileDirectorySecurityAccessControl::Unknown`].
+/// The query parameters of `DELETE /api/protocols/file-security/permissions/{svm.uuid}/{file_directory_security.path}`, typed: [`FileDirectorySecurity`]'s `delete` takes them in [`ontap::CallOptions::with`]; `CallOptions::param` still sends any other.
+///
+/// ```
+/// use ontap_resources::FileDirectorySecurityDeleteParams;
+///
+/// let options = ontap_core::CallOptions::with(FileDirectorySecurityDeleteParams::default());
+/// # let _ = options;
+/// ```
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct FileDirectorySecurityDeleteParams {
+    /// `access_control`: string.
+    pub access_control: Option<String>,
+}
+
+impl ontap::QueryParams for FileDirectorySecurityDeleteParams {
+    fn append_to(&self, query: &mut ontap::Query) {
+        if let Some(value) = &self.access_control {
+            query.push("access_control", value);
+        }
+    }
+}
+
+/// The query parameters of `DELETE /api/protocols/file-security/permissions/{svm.uuid}/{file_directory_security.path}`, typed: [`FileDirectorySecurity`]'s DELETE by query (`delete_collection`) takes them in [`ontap::CallOptions::with`]; `CallOptions::param` still sends any other.
+///
+/// ```
+/// use ontap_resources::FileDirectorySecurityDeleteCollectionParams;
+///
+/// let options = ontap_core::CallOptions::with(FileDirectorySecurityDeleteCollectionParams::default());
+/// # let _ = options;
+/// ```
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct FileDirectorySecurityDeleteCollectionParams {
+    /// `access_control`: string.
+    pub access_control: Option<String>,
+}
+
+impl ontap::QueryParams for FileDirectorySecurityDeleteCollectionParams {
+    fn append_to(&self, query: &mut ontap::Query) {
+        if let Some(value) = &self.access_control {
+            query.push("access_control", value);
+        }
+    }
+}
+
+/// The values of [`FileDirectorySecurity`](crate::FileDirectorySecurity)'s `access_control`: open, so that a value a newer ONTAP adds is kept as [`FileDirectorySecurityAccessControl::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
 pub enum FileDirectorySecurityAccessControl {
     /// `file_directory`.
@@ -99,7 +134,7 @@ pub enum FileDirectorySecurityAccessControl {
     Unknown(String),
 }
 
-/// The values of [`FileDirectorySecurity`]'s `effective_style`: open, so that a value a newer ONTAP adds is kept as [`FileDirectorySecurityEffectiveStyle::Unknown`].
+/// The values of [`FileDirectorySecurity`](crate::FileDirectorySecurity)'s `effective_style`: open, so that a value a newer ONTAP adds is kept as [`FileDirectorySecurityEffectiveStyle::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
 pub enum FileDirectorySecurityEffectiveStyle {
     /// `unix`.
@@ -115,7 +150,7 @@ pub enum FileDirectorySecurityEffectiveStyle {
     Unknown(String),
 }
 
-/// The values of [`FileDirectorySecurity`]'s `propagation_mode`: open, so that a value a newer ONTAP adds is kept as [`FileDirectorySecurityPropagationMode::Unknown`].
+/// The values of [`FileDirectorySecurity`](crate::FileDirectorySecurity)'s `propagation_mode`: open, so that a value a newer ONTAP adds is kept as [`FileDirectorySecurityPropagationMode::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
 pub enum FileDirectorySecurityPropagationMode {
     /// `propagate`.
@@ -129,7 +164,7 @@ pub enum FileDirectorySecurityPropagationMode {
     Unknown(String),
 }
 
-/// The values of [`FileDirectorySecurity`]'s `security_style`: open, so that a value a newer ONTAP adds is kept as [`FileDirectorySecuritySecurityStyle::Unknown`].
+/// The values of [`FileDirectorySecurity`](crate::FileDirectorySecurity)'s `security_style`: open, so that a value a newer ONTAP adds is kept as [`FileDirectorySecuritySecurityStyle::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
 pub enum FileDirectorySecuritySecurityStyle {
     /// `unix`.

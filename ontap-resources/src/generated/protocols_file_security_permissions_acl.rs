@@ -31,38 +31,38 @@ pub struct FileDirectorySecurityAcl {
     /// `user`: string; read by GET; sent by POST; a key of the instance path.
     #[resource(get, post, key)]
     pub user: Option<String>,
-    /// `access`: [`FileDirectorySecurityAclAccess`] (`access_allow`, `access_deny`, `audit_failure`, `audit_success`); sent by POST and PATCH.
+    /// `access`: [`FileDirectorySecurityAclAccess`](crate::FileDirectorySecurityAclAccess) (`access_allow`, `access_deny`, `audit_failure`, `audit_success`); sent by POST and PATCH.
     #[resource(post, patch)]
     pub access: Option<FileDirectorySecurityAclAccess>,
-    /// `access_control`: [`FileDirectorySecurityAclAccessControl`] (`file_directory`, `slag`); sent by POST and PATCH.
+    /// `access_control`: [`FileDirectorySecurityAclAccessControl`](crate::FileDirectorySecurityAclAccessControl) (`file_directory`, `slag`); sent by POST and PATCH.
     #[resource(post, patch)]
     pub access_control: Option<FileDirectorySecurityAclAccessControl>,
-    /// `advanced_rights`: [`AdvancedRights`]; sent by POST and PATCH.
+    /// `advanced_rights`: [`AdvancedRights`](crate::AdvancedRights); sent by POST and PATCH.
     #[resource(post, patch)]
     pub advanced_rights: Option<AdvancedRights>,
-    /// `apply_to`: [`ApplyTo`]; sent by POST and PATCH.
+    /// `apply_to`: [`ApplyTo`](crate::ApplyTo); sent by POST and PATCH.
     #[resource(post, patch)]
     pub apply_to: Option<ApplyTo>,
     /// `ignore_paths`: list of string; sent by POST and PATCH.
     #[resource(post, patch)]
     pub ignore_paths: Option<Vec<String>>,
-    /// `propagation_mode`: [`FileDirectorySecurityAclPropagationMode`] (`propagate`, `ignore`, `replace`); sent by POST and PATCH.
+    /// `propagation_mode`: [`FileDirectorySecurityAclPropagationMode`](crate::FileDirectorySecurityAclPropagationMode) (`propagate`, `ignore`, `replace`); sent by POST and PATCH.
     #[resource(post, patch)]
     pub propagation_mode: Option<FileDirectorySecurityAclPropagationMode>,
-    /// `rights`: [`FileDirectorySecurityAclRights`] (`no_access`, `full_control`, `modify`, `read_and_execute`, `read`, `write`); sent by POST and PATCH.
+    /// `rights`: [`FileDirectorySecurityAclRights`](crate::FileDirectorySecurityAclRights) (`no_access`, `full_control`, `modify`, `read_and_execute`, `read`, `write`); sent by POST and PATCH.
     #[resource(post, patch)]
     pub rights: Option<FileDirectorySecurityAclRights>,
-    /// `svm`: [`FileDirectorySecurityAclSvm`]; carried by none of this resource's verbs; holds a key of the enclosing object's path.
+    /// `svm`: [`FileDirectorySecurityAclSvm`](crate::FileDirectorySecurityAclSvm); carried by none of this resource's verbs; holds a key of the enclosing object's path.
     ///
     /// Not in the model's definition: it holds the `svm` placeholder of the path `/protocols/file-security/permissions/{svm.uuid}/{file_directory_security_acl.path}/acl/{user}`.
     pub svm: Option<FileDirectorySecurityAclSvm>,
-    /// `file_directory_security_acl`: [`FileDirectorySecurityAclFileDirectorySecurityAcl`]; carried by none of this resource's verbs; holds a key of the enclosing object's path.
+    /// `file_directory_security_acl`: [`FileDirectorySecurityAclFileDirectorySecurityAcl`](crate::FileDirectorySecurityAclFileDirectorySecurityAcl); carried by none of this resource's verbs; holds a key of the enclosing object's path.
     ///
     /// Not in the model's definition: it holds the `file_directory_security_acl` placeholder of the path `/protocols/file-security/permissions/{svm.uuid}/{file_directory_security_acl.path}/acl/{user}`.
     pub file_directory_security_acl: Option<FileDirectorySecurityAclFileDirectorySecurityAcl>,
 }
 
-/// The values of [`FileDirectorySecurityAcl`]'s `access`: open, so that a value a newer ONTAP adds is kept as [`FileDirectorySecurityAclAccess::Unknown`].
+/// The values of [`FileDirectorySecurityAcl`](crate::FileDirectorySecurityAcl)'s `access`: open, so that a value a newer ONTAP adds is kept as [`FileDirectorySecurityAclAccess::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
 pub enum FileDirectorySecurityAclAccess {
     /// `access_allow`.
@@ -78,7 +78,7 @@ pub enum FileDirectorySecurityAclAccess {
     Unknown(String),
 }
 
-/// The values of [`FileDirectorySecurityAcl`]'s `access_control`: open, so that a value a newer ONTAP adds is kept as [`FileDirectorySecurityAclAccessControl::Unknown`].
+/// The values of [`FileDirectorySecurityAcl`](crate::FileDirectorySecurityAcl)'s `access_control`: open, so that a value a newer ONTAP adds is kept as [`FileDirectorySecurityAclAccessControl::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
 pub enum FileDirectorySecurityAclAccessControl {
     /// `file_directory`.
@@ -90,7 +90,7 @@ pub enum FileDirectorySecurityAclAccessControl {
     Unknown(String),
 }
 
-/// The values of [`FileDirectorySecurityAcl`]'s `propagation_mode`: open, so that a value a newer ONTAP adds is kept as [`FileDirectorySecurityAclPropagationMode::Unknown`].
+/// The values of [`FileDirectorySecurityAcl`](crate::FileDirectorySecurityAcl)'s `propagation_mode`: open, so that a value a newer ONTAP adds is kept as [`FileDirectorySecurityAclPropagationMode::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
 pub enum FileDirectorySecurityAclPropagationMode {
     /// `propagate`.
@@ -104,7 +104,7 @@ pub enum FileDirectorySecurityAclPropagationMode {
     Unknown(String),
 }
 
-/// The values of [`FileDirectorySecurityAcl`]'s `rights`: open, so that a value a newer ONTAP adds is kept as [`FileDirectorySecurityAclRights::Unknown`].
+/// The values of [`FileDirectorySecurityAcl`](crate::FileDirectorySecurityAcl)'s `rights`: open, so that a value a newer ONTAP adds is kept as [`FileDirectorySecurityAclRights::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
 pub enum FileDirectorySecurityAclRights {
     /// `no_access`.

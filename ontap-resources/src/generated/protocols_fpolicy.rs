@@ -18,24 +18,51 @@ use crate::{FpolicyEngines, FpolicyEvents, FpolicyPersistentStores, FpolicyPolic
 /// assert_eq!(Fpolicy::KEYS, ["svm.uuid"] as [&str; 1]);
 /// ```
 #[derive(Debug, Clone, Default, PartialEq, ontap::Resource)]
-#[resource(path = "/protocols/fpolicy", get, post, delete, collection, delete_collection)]
+#[resource(path = "/protocols/fpolicy", get, post, delete, collection, delete_collection, params(delete_collection = FpolicyDeleteCollectionParams))]
 pub struct Fpolicy {
-    /// `svm`: [`SvmReference`]; read by GET; sent by POST; its `uuid` is a key of the instance path.
+    /// `svm`: [`SvmReference`](crate::SvmReference); read by GET; sent by POST; its `uuid` is a key of the instance path.
     #[resource(get, post, key = "uuid")]
     pub svm: Option<SvmReference>,
     /// `_links`: [`ontap::Links`]; read by GET.
     #[resource(get, rename = "_links")]
     pub links: Option<ontap::Links>,
-    /// `engines`: list of [`FpolicyEngines`]; read by GET; sent by POST.
+    /// `engines`: list of [`FpolicyEngines`](crate::FpolicyEngines); read by GET; sent by POST.
     #[resource(get, post)]
     pub engines: Option<Vec<FpolicyEngines>>,
-    /// `events`: list of [`FpolicyEvents`]; read by GET; sent by POST.
+    /// `events`: list of [`FpolicyEvents`](crate::FpolicyEvents); read by GET; sent by POST.
     #[resource(get, post)]
     pub events: Option<Vec<FpolicyEvents>>,
-    /// `persistent_stores`: list of [`FpolicyPersistentStores`]; read by GET; sent by POST.
+    /// `persistent_stores`: list of [`FpolicyPersistentStores`](crate::FpolicyPersistentStores); read by GET; sent by POST.
     #[resource(get, post)]
     pub persistent_stores: Option<Vec<FpolicyPersistentStores>>,
-    /// `policies`: list of [`FpolicyPolicies`]; read by GET; sent by POST.
+    /// `policies`: list of [`FpolicyPolicies`](crate::FpolicyPolicies); read by GET; sent by POST.
     #[resource(get, post)]
     pub policies: Option<Vec<FpolicyPolicies>>,
+}
+
+/// The query parameters of `DELETE /api/protocols/fpolicy`, typed: [`Fpolicy`]'s DELETE by query (`delete_collection`) takes them in [`ontap::CallOptions::with`]; `CallOptions::param` still sends any other.
+///
+/// ```
+/// use ontap_resources::FpolicyDeleteCollectionParams;
+///
+/// let options = ontap_core::CallOptions::with(FpolicyDeleteCollectionParams { continue_on_failure: Some(true), ..Default::default() });
+/// # let _ = options;
+/// ```
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct FpolicyDeleteCollectionParams {
+    /// `continue_on_failure`: boolean, default `false`.
+    pub continue_on_failure: Option<bool>,
+    /// `serial_records`: boolean, default `false`.
+    pub serial_records: Option<bool>,
+}
+
+impl ontap::QueryParams for FpolicyDeleteCollectionParams {
+    fn append_to(&self, query: &mut ontap::Query) {
+        if let Some(value) = &self.continue_on_failure {
+            query.push("continue_on_failure", value);
+        }
+        if let Some(value) = &self.serial_records {
+            query.push("serial_records", value);
+        }
+    }
 }

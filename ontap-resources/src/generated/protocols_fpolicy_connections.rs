@@ -19,18 +19,12 @@ use crate::{FpolicyConnectionDisconnectedReason, FpolicyPolicyReference, NodeRef
 /// assert_eq!(FpolicyConnection::KEYS, ["node.uuid", "policy.name", "server"] as [&str; 3]);
 /// ```
 #[derive(Debug, Clone, Default, PartialEq, ontap::Resource)]
-#[resource(
-    path = "/protocols/fpolicy/{svm.uuid}/connections",
-    get,
-    patch,
-    collection,
-    patch_collection
-)]
+#[resource(path = "/protocols/fpolicy/{svm.uuid}/connections", get, patch, collection, patch_collection, params(patch_collection = FpolicyConnectionPatchCollectionParams))]
 pub struct FpolicyConnection {
-    /// `node`: [`NodeReference`]; read by GET; its `uuid` is a key of the instance path.
+    /// `node`: [`NodeReference`](crate::NodeReference); read by GET; its `uuid` is a key of the instance path.
     #[resource(get, key = "uuid")]
     pub node: Option<NodeReference>,
-    /// `policy`: [`FpolicyPolicyReference`]; read by GET; its `name` is a key of the instance path.
+    /// `policy`: [`FpolicyPolicyReference`](crate::FpolicyPolicyReference); read by GET; its `name` is a key of the instance path.
     #[resource(get, key = "name")]
     pub policy: Option<FpolicyPolicyReference>,
     /// `server`: string; read by GET; a key of the instance path.
@@ -39,19 +33,19 @@ pub struct FpolicyConnection {
     /// `_links`: [`ontap::Links`]; read by GET.
     #[resource(get, rename = "_links")]
     pub links: Option<ontap::Links>,
-    /// `disconnected_reason`: [`FpolicyConnectionDisconnectedReason`]; read by GET.
+    /// `disconnected_reason`: [`FpolicyConnectionDisconnectedReason`](crate::FpolicyConnectionDisconnectedReason); read by GET.
     #[resource(get)]
     pub disconnected_reason: Option<FpolicyConnectionDisconnectedReason>,
     /// `session_uuid`: string; read by GET.
     #[resource(get)]
     pub session_uuid: Option<String>,
-    /// `state`: [`FpolicyConnectionState`] (`connected`, `disconnected`); read by GET; sent by PATCH.
+    /// `state`: [`FpolicyConnectionState`](crate::FpolicyConnectionState) (`connected`, `disconnected`); read by GET; sent by PATCH.
     #[resource(get, patch)]
     pub state: Option<FpolicyConnectionState>,
-    /// `svm`: [`SvmReference`]; read by GET; holds a key of the enclosing object's path.
+    /// `svm`: [`SvmReference`](crate::SvmReference); read by GET; holds a key of the enclosing object's path.
     #[resource(get)]
     pub svm: Option<SvmReference>,
-    /// `type`: [`FpolicyConnectionType`] (`primary`, `secondary`); read by GET.
+    /// `type`: [`FpolicyConnectionType`](crate::FpolicyConnectionType) (`primary`, `secondary`); read by GET.
     #[resource(get, rename = "type")]
     pub type_: Option<FpolicyConnectionType>,
     /// `update_time`: timestamp ([`ontap::Timestamp`]); read by GET.
@@ -59,7 +53,39 @@ pub struct FpolicyConnection {
     pub update_time: Option<ontap::Timestamp>,
 }
 
-/// The values of [`FpolicyConnection`]'s `state`: open, so that a value a newer ONTAP adds is kept as [`FpolicyConnectionState::Unknown`].
+/// The query parameters of `PATCH /api/protocols/fpolicy/{svm.uuid}/connections`, typed: [`FpolicyConnection`]'s PATCH by query (`patch_collection`) takes them in [`ontap::CallOptions::with`]; `CallOptions::param` still sends any other.
+///
+/// ```
+/// use ontap_resources::FpolicyConnectionPatchCollectionParams;
+///
+/// let options = ontap_core::CallOptions::with(FpolicyConnectionPatchCollectionParams { continue_on_failure: Some(true), ..Default::default() });
+/// # let _ = options;
+/// ```
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct FpolicyConnectionPatchCollectionParams {
+    /// `continue_on_failure`: boolean, default `false`.
+    pub continue_on_failure: Option<bool>,
+    /// `passthrough_read`: boolean.
+    pub passthrough_read: Option<bool>,
+    /// `serial_records`: boolean, default `false`.
+    pub serial_records: Option<bool>,
+}
+
+impl ontap::QueryParams for FpolicyConnectionPatchCollectionParams {
+    fn append_to(&self, query: &mut ontap::Query) {
+        if let Some(value) = &self.continue_on_failure {
+            query.push("continue_on_failure", value);
+        }
+        if let Some(value) = &self.passthrough_read {
+            query.push("passthrough_read", value);
+        }
+        if let Some(value) = &self.serial_records {
+            query.push("serial_records", value);
+        }
+    }
+}
+
+/// The values of [`FpolicyConnection`](crate::FpolicyConnection)'s `state`: open, so that a value a newer ONTAP adds is kept as [`FpolicyConnectionState::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
 pub enum FpolicyConnectionState {
     /// `connected`.
@@ -71,7 +97,7 @@ pub enum FpolicyConnectionState {
     Unknown(String),
 }
 
-/// The values of [`FpolicyConnection`]'s `type`: open, so that a value a newer ONTAP adds is kept as [`FpolicyConnectionType::Unknown`].
+/// The values of [`FpolicyConnection`](crate::FpolicyConnection)'s `type`: open, so that a value a newer ONTAP adds is kept as [`FpolicyConnectionType::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
 pub enum FpolicyConnectionType {
     /// `primary`.

@@ -19,27 +19,18 @@ use crate::{FpolicyEngineBufferSize, FpolicyEngineCertificate, FpolicyEngineResi
 /// assert_eq!(FpolicyEngine::KEYS, ["name"] as [&str; 1]);
 /// ```
 #[derive(Debug, Clone, Default, PartialEq, ontap::Resource)]
-#[resource(
-    path = "/protocols/fpolicy/{svm.uuid}/engines",
-    get,
-    post,
-    patch,
-    delete,
-    collection,
-    patch_collection,
-    delete_collection
-)]
+#[resource(path = "/protocols/fpolicy/{svm.uuid}/engines", get, post, patch, delete, collection, patch_collection, delete_collection, params(patch_collection = FpolicyEnginePatchCollectionParams, delete_collection = FpolicyEngineDeleteCollectionParams))]
 pub struct FpolicyEngine {
     /// `name`: string; read by GET; sent by POST; a key of the instance path.
     #[resource(get, post, key)]
     pub name: Option<String>,
-    /// `buffer_size`: [`FpolicyEngineBufferSize`]; read by GET; sent by POST and PATCH.
+    /// `buffer_size`: [`FpolicyEngineBufferSize`](crate::FpolicyEngineBufferSize); read by GET; sent by POST and PATCH.
     #[resource(get, post, patch)]
     pub buffer_size: Option<FpolicyEngineBufferSize>,
-    /// `certificate`: [`FpolicyEngineCertificate`]; read by GET; sent by POST and PATCH.
+    /// `certificate`: [`FpolicyEngineCertificate`](crate::FpolicyEngineCertificate); read by GET; sent by POST and PATCH.
     #[resource(get, post, patch)]
     pub certificate: Option<FpolicyEngineCertificate>,
-    /// `format`: [`FpolicyEngineFormat`] (`xml`, `protobuf`); read by GET; sent by POST and PATCH.
+    /// `format`: [`FpolicyEngineFormat`](crate::FpolicyEngineFormat) (`xml`, `protobuf`); read by GET; sent by POST and PATCH.
     #[resource(get, post, patch)]
     pub format: Option<FpolicyEngineFormat>,
     /// `keep_alive_interval`: string; read by GET; sent by POST and PATCH.
@@ -63,7 +54,7 @@ pub struct FpolicyEngine {
     /// `request_cancel_timeout`: string; read by GET; sent by POST and PATCH.
     #[resource(get, post, patch)]
     pub request_cancel_timeout: Option<String>,
-    /// `resiliency`: [`FpolicyEngineResiliency`]; read by GET; sent by POST and PATCH.
+    /// `resiliency`: [`FpolicyEngineResiliency`](crate::FpolicyEngineResiliency); read by GET; sent by POST and PATCH.
     #[resource(get, post, patch)]
     pub resiliency: Option<FpolicyEngineResiliency>,
     /// `secondary_servers`: list of string; read by GET; sent by POST and PATCH.
@@ -75,21 +66,75 @@ pub struct FpolicyEngine {
     /// `session_timeout`: string; read by GET; sent by POST and PATCH.
     #[resource(get, post, patch)]
     pub session_timeout: Option<String>,
-    /// `ssl_option`: [`FpolicyEngineSslOption`] (`no_auth`, `server_auth`, `mutual_auth`); read by GET; sent by POST and PATCH.
+    /// `ssl_option`: [`FpolicyEngineSslOption`](crate::FpolicyEngineSslOption) (`no_auth`, `server_auth`, `mutual_auth`); read by GET; sent by POST and PATCH.
     #[resource(get, post, patch)]
     pub ssl_option: Option<FpolicyEngineSslOption>,
     /// `status_request_interval`: string; read by GET; sent by POST and PATCH.
     #[resource(get, post, patch)]
     pub status_request_interval: Option<String>,
-    /// `svm`: [`FpolicyEngineSvm`]; read by GET; holds a key of the enclosing object's path.
+    /// `svm`: [`FpolicyEngineSvm`](crate::FpolicyEngineSvm); read by GET; holds a key of the enclosing object's path.
     #[resource(get)]
     pub svm: Option<FpolicyEngineSvm>,
-    /// `type`: [`FpolicyEngineType`] (`synchronous`, `asynchronous`); read by GET; sent by POST and PATCH.
+    /// `type`: [`FpolicyEngineType`](crate::FpolicyEngineType) (`synchronous`, `asynchronous`); read by GET; sent by POST and PATCH.
     #[resource(get, post, patch, rename = "type")]
     pub type_: Option<FpolicyEngineType>,
 }
 
-/// The values of [`FpolicyEngine`]'s `format`: open, so that a value a newer ONTAP adds is kept as [`FpolicyEngineFormat::Unknown`].
+/// The query parameters of `PATCH /api/protocols/fpolicy/{svm.uuid}/engines`, typed: [`FpolicyEngine`]'s PATCH by query (`patch_collection`) takes them in [`ontap::CallOptions::with`]; `CallOptions::param` still sends any other.
+///
+/// ```
+/// use ontap_resources::FpolicyEnginePatchCollectionParams;
+///
+/// let options = ontap_core::CallOptions::with(FpolicyEnginePatchCollectionParams { continue_on_failure: Some(true), ..Default::default() });
+/// # let _ = options;
+/// ```
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct FpolicyEnginePatchCollectionParams {
+    /// `continue_on_failure`: boolean, default `false`.
+    pub continue_on_failure: Option<bool>,
+    /// `serial_records`: boolean, default `false`.
+    pub serial_records: Option<bool>,
+}
+
+impl ontap::QueryParams for FpolicyEnginePatchCollectionParams {
+    fn append_to(&self, query: &mut ontap::Query) {
+        if let Some(value) = &self.continue_on_failure {
+            query.push("continue_on_failure", value);
+        }
+        if let Some(value) = &self.serial_records {
+            query.push("serial_records", value);
+        }
+    }
+}
+
+/// The query parameters of `DELETE /api/protocols/fpolicy/{svm.uuid}/engines`, typed: [`FpolicyEngine`]'s DELETE by query (`delete_collection`) takes them in [`ontap::CallOptions::with`]; `CallOptions::param` still sends any other.
+///
+/// ```
+/// use ontap_resources::FpolicyEngineDeleteCollectionParams;
+///
+/// let options = ontap_core::CallOptions::with(FpolicyEngineDeleteCollectionParams { continue_on_failure: Some(true), ..Default::default() });
+/// # let _ = options;
+/// ```
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct FpolicyEngineDeleteCollectionParams {
+    /// `continue_on_failure`: boolean, default `false`.
+    pub continue_on_failure: Option<bool>,
+    /// `serial_records`: boolean, default `false`.
+    pub serial_records: Option<bool>,
+}
+
+impl ontap::QueryParams for FpolicyEngineDeleteCollectionParams {
+    fn append_to(&self, query: &mut ontap::Query) {
+        if let Some(value) = &self.continue_on_failure {
+            query.push("continue_on_failure", value);
+        }
+        if let Some(value) = &self.serial_records {
+            query.push("serial_records", value);
+        }
+    }
+}
+
+/// The values of [`FpolicyEngine`](crate::FpolicyEngine)'s `format`: open, so that a value a newer ONTAP adds is kept as [`FpolicyEngineFormat::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
 pub enum FpolicyEngineFormat {
     /// `xml`.
@@ -101,7 +146,7 @@ pub enum FpolicyEngineFormat {
     Unknown(String),
 }
 
-/// The values of [`FpolicyEngine`]'s `ssl_option`: open, so that a value a newer ONTAP adds is kept as [`FpolicyEngineSslOption::Unknown`].
+/// The values of [`FpolicyEngine`](crate::FpolicyEngine)'s `ssl_option`: open, so that a value a newer ONTAP adds is kept as [`FpolicyEngineSslOption::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
 pub enum FpolicyEngineSslOption {
     /// `no_auth`.
@@ -115,7 +160,7 @@ pub enum FpolicyEngineSslOption {
     Unknown(String),
 }
 
-/// The values of [`FpolicyEngine`]'s `type`: open, so that a value a newer ONTAP adds is kept as [`FpolicyEngineType::Unknown`].
+/// The values of [`FpolicyEngine`](crate::FpolicyEngine)'s `type`: open, so that a value a newer ONTAP adds is kept as [`FpolicyEngineType::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
 pub enum FpolicyEngineType {
     /// `synchronous`.

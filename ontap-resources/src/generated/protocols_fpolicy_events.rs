@@ -19,33 +19,24 @@ use crate::{FpolicyEngineSvm, FpolicyEventFileOperations, FpolicyEventFilters};
 /// assert_eq!(FpolicyEvent::KEYS, ["name"] as [&str; 1]);
 /// ```
 #[derive(Debug, Clone, Default, PartialEq, ontap::Resource)]
-#[resource(
-    path = "/protocols/fpolicy/{svm.uuid}/events",
-    get,
-    post,
-    patch,
-    delete,
-    collection,
-    patch_collection,
-    delete_collection
-)]
+#[resource(path = "/protocols/fpolicy/{svm.uuid}/events", get, post, patch, delete, collection, patch_collection, delete_collection, params(patch_collection = FpolicyEventPatchCollectionParams, delete_collection = FpolicyEventDeleteCollectionParams))]
 pub struct FpolicyEvent {
     /// `name`: string; read by GET; sent by POST; a key of the instance path.
     #[resource(get, post, key)]
     pub name: Option<String>,
-    /// `file_operations`: [`FpolicyEventFileOperations`]; read by GET; sent by POST and PATCH.
+    /// `file_operations`: [`FpolicyEventFileOperations`](crate::FpolicyEventFileOperations); read by GET; sent by POST and PATCH.
     #[resource(get, post, patch)]
     pub file_operations: Option<FpolicyEventFileOperations>,
-    /// `filters`: [`FpolicyEventFilters`]; read by GET; sent by POST and PATCH.
+    /// `filters`: [`FpolicyEventFilters`](crate::FpolicyEventFilters); read by GET; sent by POST and PATCH.
     #[resource(get, post, patch)]
     pub filters: Option<FpolicyEventFilters>,
     /// `monitor_fileop_failure`: boolean; read by GET; sent by POST and PATCH.
     #[resource(get, post, patch)]
     pub monitor_fileop_failure: Option<bool>,
-    /// `protocol`: [`FpolicyEventProtocol`] (`cifs`, `nfsv3`, `nfsv4`); read by GET; sent by POST and PATCH.
+    /// `protocol`: [`FpolicyEventProtocol`](crate::FpolicyEventProtocol) (`cifs`, `nfsv3`, `nfsv4`); read by GET; sent by POST and PATCH.
     #[resource(get, post, patch)]
     pub protocol: Option<FpolicyEventProtocol>,
-    /// `svm`: [`FpolicyEngineSvm`]; read by GET; holds a key of the enclosing object's path.
+    /// `svm`: [`FpolicyEngineSvm`](crate::FpolicyEngineSvm); read by GET; holds a key of the enclosing object's path.
     #[resource(get)]
     pub svm: Option<FpolicyEngineSvm>,
     /// `volume_monitoring`: boolean; read by GET; sent by POST and PATCH.
@@ -53,7 +44,61 @@ pub struct FpolicyEvent {
     pub volume_monitoring: Option<bool>,
 }
 
-/// The values of [`FpolicyEvent`]'s `protocol`: open, so that a value a newer ONTAP adds is kept as [`FpolicyEventProtocol::Unknown`].
+/// The query parameters of `PATCH /api/protocols/fpolicy/{svm.uuid}/events`, typed: [`FpolicyEvent`]'s PATCH by query (`patch_collection`) takes them in [`ontap::CallOptions::with`]; `CallOptions::param` still sends any other.
+///
+/// ```
+/// use ontap_resources::FpolicyEventPatchCollectionParams;
+///
+/// let options = ontap_core::CallOptions::with(FpolicyEventPatchCollectionParams { continue_on_failure: Some(true), ..Default::default() });
+/// # let _ = options;
+/// ```
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct FpolicyEventPatchCollectionParams {
+    /// `continue_on_failure`: boolean, default `false`.
+    pub continue_on_failure: Option<bool>,
+    /// `serial_records`: boolean, default `false`.
+    pub serial_records: Option<bool>,
+}
+
+impl ontap::QueryParams for FpolicyEventPatchCollectionParams {
+    fn append_to(&self, query: &mut ontap::Query) {
+        if let Some(value) = &self.continue_on_failure {
+            query.push("continue_on_failure", value);
+        }
+        if let Some(value) = &self.serial_records {
+            query.push("serial_records", value);
+        }
+    }
+}
+
+/// The query parameters of `DELETE /api/protocols/fpolicy/{svm.uuid}/events`, typed: [`FpolicyEvent`]'s DELETE by query (`delete_collection`) takes them in [`ontap::CallOptions::with`]; `CallOptions::param` still sends any other.
+///
+/// ```
+/// use ontap_resources::FpolicyEventDeleteCollectionParams;
+///
+/// let options = ontap_core::CallOptions::with(FpolicyEventDeleteCollectionParams { continue_on_failure: Some(true), ..Default::default() });
+/// # let _ = options;
+/// ```
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct FpolicyEventDeleteCollectionParams {
+    /// `continue_on_failure`: boolean, default `false`.
+    pub continue_on_failure: Option<bool>,
+    /// `serial_records`: boolean, default `false`.
+    pub serial_records: Option<bool>,
+}
+
+impl ontap::QueryParams for FpolicyEventDeleteCollectionParams {
+    fn append_to(&self, query: &mut ontap::Query) {
+        if let Some(value) = &self.continue_on_failure {
+            query.push("continue_on_failure", value);
+        }
+        if let Some(value) = &self.serial_records {
+            query.push("serial_records", value);
+        }
+    }
+}
+
+/// The values of [`FpolicyEvent`](crate::FpolicyEvent)'s `protocol`: open, so that a value a newer ONTAP adds is kept as [`FpolicyEventProtocol::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
 pub enum FpolicyEventProtocol {
     /// `cifs`.

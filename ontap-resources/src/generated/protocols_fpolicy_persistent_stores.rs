@@ -19,27 +19,18 @@ use crate::FpolicyEngineSvm;
 /// assert_eq!(FpolicyPersistentStore::KEYS, ["name"] as [&str; 1]);
 /// ```
 #[derive(Debug, Clone, Default, PartialEq, ontap::Resource)]
-#[resource(
-    path = "/protocols/fpolicy/{svm.uuid}/persistent-stores",
-    get,
-    post,
-    patch,
-    delete,
-    collection,
-    patch_collection,
-    delete_collection
-)]
+#[resource(path = "/protocols/fpolicy/{svm.uuid}/persistent-stores", get, post, patch, delete, collection, patch_collection, delete_collection, params(patch = FpolicyPersistentStorePatchParams, delete = FpolicyPersistentStoreDeleteParams, patch_collection = FpolicyPersistentStorePatchCollectionParams, delete_collection = FpolicyPersistentStoreDeleteCollectionParams))]
 pub struct FpolicyPersistentStore {
     /// `name`: string; read by GET; sent by POST; a key of the instance path.
     #[resource(get, post, key)]
     pub name: Option<String>,
-    /// `autosize_mode`: [`FpolicyPersistentStoreAutosizeMode`] (`grow`, `grow_shrink`, `off`); read by GET; sent by POST.
+    /// `autosize_mode`: [`FpolicyPersistentStoreAutosizeMode`](crate::FpolicyPersistentStoreAutosizeMode) (`grow`, `grow_shrink`, `off`); read by GET; sent by POST.
     #[resource(get, post)]
     pub autosize_mode: Option<FpolicyPersistentStoreAutosizeMode>,
     /// `size`: integer; read by GET; sent by POST and PATCH.
     #[resource(get, post, patch)]
     pub size: Option<i64>,
-    /// `svm`: [`FpolicyEngineSvm`]; read by GET; holds a key of the enclosing object's path.
+    /// `svm`: [`FpolicyEngineSvm`](crate::FpolicyEngineSvm); read by GET; holds a key of the enclosing object's path.
     #[resource(get)]
     pub svm: Option<FpolicyEngineSvm>,
     /// `volume`: string; read by GET; sent by POST and PATCH.
@@ -47,7 +38,115 @@ pub struct FpolicyPersistentStore {
     pub volume: Option<String>,
 }
 
-/// The values of [`FpolicyPersistentStore`]'s `autosize_mode`: open, so that a value a newer ONTAP adds is kept as [`FpolicyPersistentStoreAutosizeMode::Unknown`].
+/// The query parameters of `PATCH /api/protocols/fpolicy/{svm.uuid}/persistent-stores/{name}`, typed: [`FpolicyPersistentStore`]'s `patch` takes them in [`ontap::CallOptions::with`]; `CallOptions::param` still sends any other.
+///
+/// ```
+/// use ontap_resources::FpolicyPersistentStorePatchParams;
+///
+/// let options = ontap_core::CallOptions::with(FpolicyPersistentStorePatchParams { delete_volume: Some(true), ..Default::default() });
+/// # let _ = options;
+/// ```
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct FpolicyPersistentStorePatchParams {
+    /// `delete_volume`: boolean, default `false`.
+    pub delete_volume: Option<bool>,
+}
+
+impl ontap::QueryParams for FpolicyPersistentStorePatchParams {
+    fn append_to(&self, query: &mut ontap::Query) {
+        if let Some(value) = &self.delete_volume {
+            query.push("delete_volume", value);
+        }
+    }
+}
+
+/// The query parameters of `DELETE /api/protocols/fpolicy/{svm.uuid}/persistent-stores/{name}`, typed: [`FpolicyPersistentStore`]'s `delete` takes them in [`ontap::CallOptions::with`]; `CallOptions::param` still sends any other.
+///
+/// ```
+/// use ontap_resources::FpolicyPersistentStoreDeleteParams;
+///
+/// let options = ontap_core::CallOptions::with(FpolicyPersistentStoreDeleteParams { delete_volume: Some(true), ..Default::default() });
+/// # let _ = options;
+/// ```
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct FpolicyPersistentStoreDeleteParams {
+    /// `delete_volume`: boolean, default `false`.
+    pub delete_volume: Option<bool>,
+}
+
+impl ontap::QueryParams for FpolicyPersistentStoreDeleteParams {
+    fn append_to(&self, query: &mut ontap::Query) {
+        if let Some(value) = &self.delete_volume {
+            query.push("delete_volume", value);
+        }
+    }
+}
+
+/// The query parameters of `PATCH /api/protocols/fpolicy/{svm.uuid}/persistent-stores`, typed: [`FpolicyPersistentStore`]'s PATCH by query (`patch_collection`) takes them in [`ontap::CallOptions::with`]; `CallOptions::param` still sends any other.
+///
+/// ```
+/// use ontap_resources::FpolicyPersistentStorePatchCollectionParams;
+///
+/// let options = ontap_core::CallOptions::with(FpolicyPersistentStorePatchCollectionParams { continue_on_failure: Some(true), ..Default::default() });
+/// # let _ = options;
+/// ```
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct FpolicyPersistentStorePatchCollectionParams {
+    /// `continue_on_failure`: boolean, default `false`.
+    pub continue_on_failure: Option<bool>,
+    /// `delete_volume`: boolean, default `false`.
+    pub delete_volume: Option<bool>,
+    /// `serial_records`: boolean, default `false`.
+    pub serial_records: Option<bool>,
+}
+
+impl ontap::QueryParams for FpolicyPersistentStorePatchCollectionParams {
+    fn append_to(&self, query: &mut ontap::Query) {
+        if let Some(value) = &self.continue_on_failure {
+            query.push("continue_on_failure", value);
+        }
+        if let Some(value) = &self.delete_volume {
+            query.push("delete_volume", value);
+        }
+        if let Some(value) = &self.serial_records {
+            query.push("serial_records", value);
+        }
+    }
+}
+
+/// The query parameters of `DELETE /api/protocols/fpolicy/{svm.uuid}/persistent-stores`, typed: [`FpolicyPersistentStore`]'s DELETE by query (`delete_collection`) takes them in [`ontap::CallOptions::with`]; `CallOptions::param` still sends any other.
+///
+/// ```
+/// use ontap_resources::FpolicyPersistentStoreDeleteCollectionParams;
+///
+/// let options = ontap_core::CallOptions::with(FpolicyPersistentStoreDeleteCollectionParams { continue_on_failure: Some(true), ..Default::default() });
+/// # let _ = options;
+/// ```
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct FpolicyPersistentStoreDeleteCollectionParams {
+    /// `continue_on_failure`: boolean, default `false`.
+    pub continue_on_failure: Option<bool>,
+    /// `delete_volume`: boolean, default `false`.
+    pub delete_volume: Option<bool>,
+    /// `serial_records`: boolean, default `false`.
+    pub serial_records: Option<bool>,
+}
+
+impl ontap::QueryParams for FpolicyPersistentStoreDeleteCollectionParams {
+    fn append_to(&self, query: &mut ontap::Query) {
+        if let Some(value) = &self.continue_on_failure {
+            query.push("continue_on_failure", value);
+        }
+        if let Some(value) = &self.delete_volume {
+            query.push("delete_volume", value);
+        }
+        if let Some(value) = &self.serial_records {
+            query.push("serial_records", value);
+        }
+    }
+}
+
+/// The values of [`FpolicyPersistentStore`](crate::FpolicyPersistentStore)'s `autosize_mode`: open, so that a value a newer ONTAP adds is kept as [`FpolicyPersistentStoreAutosizeMode::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
 pub enum FpolicyPersistentStoreAutosizeMode {
     /// `grow`.

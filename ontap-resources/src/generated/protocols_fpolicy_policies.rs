@@ -19,16 +19,7 @@ use crate::{FpolicyEngineReference, FpolicyEngineSvm, FpolicyEvent, FpolicyPolic
 /// assert_eq!(FpolicyPolicy::KEYS, ["name"] as [&str; 1]);
 /// ```
 #[derive(Debug, Clone, Default, PartialEq, ontap::Resource)]
-#[resource(
-    path = "/protocols/fpolicy/{svm.uuid}/policies",
-    get,
-    post,
-    patch,
-    delete,
-    collection,
-    patch_collection,
-    delete_collection
-)]
+#[resource(path = "/protocols/fpolicy/{svm.uuid}/policies", get, post, patch, delete, collection, patch_collection, delete_collection, params(patch_collection = FpolicyPolicyPatchCollectionParams, delete_collection = FpolicyPolicyDeleteCollectionParams))]
 pub struct FpolicyPolicy {
     /// `name`: string; read by GET; sent by POST; a key of the instance path.
     #[resource(get, post, key)]
@@ -39,10 +30,10 @@ pub struct FpolicyPolicy {
     /// `enabled`: boolean; read by GET; sent by PATCH.
     #[resource(get, patch)]
     pub enabled: Option<bool>,
-    /// `engine`: [`FpolicyEngineReference`]; read by GET; sent by POST and PATCH.
+    /// `engine`: [`FpolicyEngineReference`](crate::FpolicyEngineReference); read by GET; sent by POST and PATCH.
     #[resource(get, post, patch)]
     pub engine: Option<FpolicyEngineReference>,
-    /// `events`: list of [`FpolicyEvent`]; read by GET; sent by POST and PATCH.
+    /// `events`: list of [`FpolicyEvent`](crate::FpolicyEvent); read by GET; sent by POST and PATCH.
     #[resource(get, post, patch)]
     pub events: Option<Vec<FpolicyEvent>>,
     /// `mandatory`: boolean; read by GET; sent by POST and PATCH.
@@ -60,10 +51,64 @@ pub struct FpolicyPolicy {
     /// `privileged_user`: string; read by GET; sent by POST and PATCH.
     #[resource(get, post, patch)]
     pub privileged_user: Option<String>,
-    /// `scope`: [`FpolicyPoliciesScope`]; read by GET; sent by POST and PATCH.
+    /// `scope`: [`FpolicyPoliciesScope`](crate::FpolicyPoliciesScope); read by GET; sent by POST and PATCH.
     #[resource(get, post, patch)]
     pub scope: Option<FpolicyPoliciesScope>,
-    /// `svm`: [`FpolicyEngineSvm`]; read by GET; holds a key of the enclosing object's path.
+    /// `svm`: [`FpolicyEngineSvm`](crate::FpolicyEngineSvm); read by GET; holds a key of the enclosing object's path.
     #[resource(get)]
     pub svm: Option<FpolicyEngineSvm>,
+}
+
+/// The query parameters of `PATCH /api/protocols/fpolicy/{svm.uuid}/policies`, typed: [`FpolicyPolicy`]'s PATCH by query (`patch_collection`) takes them in [`ontap::CallOptions::with`]; `CallOptions::param` still sends any other.
+///
+/// ```
+/// use ontap_resources::FpolicyPolicyPatchCollectionParams;
+///
+/// let options = ontap_core::CallOptions::with(FpolicyPolicyPatchCollectionParams { continue_on_failure: Some(true), ..Default::default() });
+/// # let _ = options;
+/// ```
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct FpolicyPolicyPatchCollectionParams {
+    /// `continue_on_failure`: boolean, default `false`.
+    pub continue_on_failure: Option<bool>,
+    /// `serial_records`: boolean, default `false`.
+    pub serial_records: Option<bool>,
+}
+
+impl ontap::QueryParams for FpolicyPolicyPatchCollectionParams {
+    fn append_to(&self, query: &mut ontap::Query) {
+        if let Some(value) = &self.continue_on_failure {
+            query.push("continue_on_failure", value);
+        }
+        if let Some(value) = &self.serial_records {
+            query.push("serial_records", value);
+        }
+    }
+}
+
+/// The query parameters of `DELETE /api/protocols/fpolicy/{svm.uuid}/policies`, typed: [`FpolicyPolicy`]'s DELETE by query (`delete_collection`) takes them in [`ontap::CallOptions::with`]; `CallOptions::param` still sends any other.
+///
+/// ```
+/// use ontap_resources::FpolicyPolicyDeleteCollectionParams;
+///
+/// let options = ontap_core::CallOptions::with(FpolicyPolicyDeleteCollectionParams { continue_on_failure: Some(true), ..Default::default() });
+/// # let _ = options;
+/// ```
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct FpolicyPolicyDeleteCollectionParams {
+    /// `continue_on_failure`: boolean, default `false`.
+    pub continue_on_failure: Option<bool>,
+    /// `serial_records`: boolean, default `false`.
+    pub serial_records: Option<bool>,
+}
+
+impl ontap::QueryParams for FpolicyPolicyDeleteCollectionParams {
+    fn append_to(&self, query: &mut ontap::Query) {
+        if let Some(value) = &self.continue_on_failure {
+            query.push("continue_on_failure", value);
+        }
+        if let Some(value) = &self.serial_records {
+            query.push("serial_records", value);
+        }
+    }
 }

@@ -18,12 +18,12 @@ use crate::{ByteLock, IpInterfaceReference, NodeReference, ShareLock, Smb, SvmRe
 /// assert_eq!(ClientLock::KEYS, ["uuid"] as [&str; 1]);
 /// ```
 #[derive(Debug, Clone, Default, PartialEq, ontap::Resource)]
-#[resource(path = "/protocols/locks", get, delete, collection, delete_collection)]
+#[resource(path = "/protocols/locks", get, delete, collection, delete_collection, params(delete_collection = ClientLockDeleteCollectionParams))]
 pub struct ClientLock {
     /// `uuid`: string; read by GET; a key of the instance path.
     #[resource(get, key)]
     pub uuid: Option<String>,
-    /// `byte_lock`: [`ByteLock`]; read by GET.
+    /// `byte_lock`: [`ByteLock`](crate::ByteLock); read by GET.
     #[resource(get)]
     pub byte_lock: Option<ByteLock>,
     /// `client_address`: string; read by GET.
@@ -32,16 +32,16 @@ pub struct ClientLock {
     /// `constituent`: boolean; read by GET.
     #[resource(get)]
     pub constituent: Option<bool>,
-    /// `delegation`: [`ClientLockDelegation`] (`read`, `write`); read by GET.
+    /// `delegation`: [`ClientLockDelegation`](crate::ClientLockDelegation) (`read`, `write`); read by GET.
     #[resource(get)]
     pub delegation: Option<ClientLockDelegation>,
-    /// `interface`: [`IpInterfaceReference`]; read by GET.
+    /// `interface`: [`IpInterfaceReference`](crate::IpInterfaceReference); read by GET.
     #[resource(get)]
     pub interface: Option<IpInterfaceReference>,
-    /// `node`: [`NodeReference`]; read by GET.
+    /// `node`: [`NodeReference`](crate::NodeReference); read by GET.
     #[resource(get)]
     pub node: Option<NodeReference>,
-    /// `oplock_level`: [`ClientLockOplockLevel`] (`exclusive`, `level2`, `batch`, `null`, `read_batch`); read by GET.
+    /// `oplock_level`: [`ClientLockOplockLevel`](crate::ClientLockOplockLevel) (`exclusive`, `level2`, `batch`, `null`, `read_batch`); read by GET.
     #[resource(get)]
     pub oplock_level: Option<ClientLockOplockLevel>,
     /// `owner_id`: string; read by GET.
@@ -50,30 +50,57 @@ pub struct ClientLock {
     /// `path`: string; read by GET.
     #[resource(get)]
     pub path: Option<String>,
-    /// `protocol`: [`ClientLockProtocol`] (`cifs`, `fcache`, `nfsv4`, `http`, `nlm`, `nfsv4.1`, `crposix`); read by GET.
+    /// `protocol`: [`ClientLockProtocol`](crate::ClientLockProtocol) (`cifs`, `fcache`, `nfsv4`, `http`, `nlm`, `nfsv4.1`, `crposix`); read by GET.
     #[resource(get)]
     pub protocol: Option<ClientLockProtocol>,
-    /// `share_lock`: [`ShareLock`]; read by GET.
+    /// `share_lock`: [`ShareLock`](crate::ShareLock); read by GET.
     #[resource(get)]
     pub share_lock: Option<ShareLock>,
-    /// `smb`: [`Smb`]; read by GET.
+    /// `smb`: [`Smb`](crate::Smb); read by GET.
     #[resource(get)]
     pub smb: Option<Smb>,
-    /// `state`: [`ClientLockState`] (`granted`, `revoking`, `adjusted`, `denied`, `subsumed`, `gone`, `unused`, `waiting`, `timeout`); read by GET.
+    /// `state`: [`ClientLockState`](crate::ClientLockState) (`granted`, `revoking`, `adjusted`, `denied`, `subsumed`, `gone`, `unused`, `waiting`, `timeout`); read by GET.
     #[resource(get)]
     pub state: Option<ClientLockState>,
-    /// `svm`: [`SvmReference`]; read by GET.
+    /// `svm`: [`SvmReference`](crate::SvmReference); read by GET.
     #[resource(get)]
     pub svm: Option<SvmReference>,
-    /// `type`: [`ClientLockType`] (`byte_range`, `share_level`, `op_lock`, `delegation`); read by GET.
+    /// `type`: [`ClientLockType`](crate::ClientLockType) (`byte_range`, `share_level`, `op_lock`, `delegation`); read by GET.
     #[resource(get, rename = "type")]
     pub type_: Option<ClientLockType>,
-    /// `volume`: [`VolumeReference`]; read by GET.
+    /// `volume`: [`VolumeReference`](crate::VolumeReference); read by GET.
     #[resource(get)]
     pub volume: Option<VolumeReference>,
 }
 
-/// The values of [`ClientLock`]'s `delegation`: open, so that a value a newer ONTAP adds is kept as [`ClientLockDelegation::Unknown`].
+/// The query parameters of `DELETE /api/protocols/locks`, typed: [`ClientLock`]'s DELETE by query (`delete_collection`) takes them in [`ontap::CallOptions::with`]; `CallOptions::param` still sends any other.
+///
+/// ```
+/// use ontap_resources::ClientLockDeleteCollectionParams;
+///
+/// let options = ontap_core::CallOptions::with(ClientLockDeleteCollectionParams { continue_on_failure: Some(true), ..Default::default() });
+/// # let _ = options;
+/// ```
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct ClientLockDeleteCollectionParams {
+    /// `continue_on_failure`: boolean, default `false`.
+    pub continue_on_failure: Option<bool>,
+    /// `serial_records`: boolean, default `false`.
+    pub serial_records: Option<bool>,
+}
+
+impl ontap::QueryParams for ClientLockDeleteCollectionParams {
+    fn append_to(&self, query: &mut ontap::Query) {
+        if let Some(value) = &self.continue_on_failure {
+            query.push("continue_on_failure", value);
+        }
+        if let Some(value) = &self.serial_records {
+            query.push("serial_records", value);
+        }
+    }
+}
+
+/// The values of [`ClientLock`](crate::ClientLock)'s `delegation`: open, so that a value a newer ONTAP adds is kept as [`ClientLockDelegation::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
 pub enum ClientLockDelegation {
     /// `read`.
@@ -85,7 +112,7 @@ pub enum ClientLockDelegation {
     Unknown(String),
 }
 
-/// The values of [`ClientLock`]'s `oplock_level`: open, so that a value a newer ONTAP adds is kept as [`ClientLockOplockLevel::Unknown`].
+/// The values of [`ClientLock`](crate::ClientLock)'s `oplock_level`: open, so that a value a newer ONTAP adds is kept as [`ClientLockOplockLevel::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
 pub enum ClientLockOplockLevel {
     /// `exclusive`.
@@ -103,7 +130,7 @@ pub enum ClientLockOplockLevel {
     Unknown(String),
 }
 
-/// The values of [`ClientLock`]'s `protocol`: open, so that a value a newer ONTAP adds is kept as [`ClientLockProtocol::Unknown`].
+/// The values of [`ClientLock`](crate::ClientLock)'s `protocol`: open, so that a value a newer ONTAP adds is kept as [`ClientLockProtocol::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
 pub enum ClientLockProtocol {
     /// `cifs`.
@@ -126,7 +153,7 @@ pub enum ClientLockProtocol {
     Unknown(String),
 }
 
-/// The values of [`ClientLock`]'s `state`: open, so that a value a newer ONTAP adds is kept as [`ClientLockState::Unknown`].
+/// The values of [`ClientLock`](crate::ClientLock)'s `state`: open, so that a value a newer ONTAP adds is kept as [`ClientLockState::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
 pub enum ClientLockState {
     /// `granted`.
@@ -152,7 +179,7 @@ pub enum ClientLockState {
     Unknown(String),
 }
 
-/// The values of [`ClientLock`]'s `type`: open, so that a value a newer ONTAP adds is kept as [`ClientLockType::Unknown`].
+/// The values of [`ClientLock`](crate::ClientLock)'s `type`: open, so that a value a newer ONTAP adds is kept as [`ClientLockType::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
 pub enum ClientLockType {
     /// `byte_range`.

@@ -20,12 +20,12 @@ pub struct ClusterNdmpProperties {
     /// `_links`: [`ontap::Links`]; read by GET.
     #[resource(get, rename = "_links")]
     pub links: Option<ontap::Links>,
-    /// `mode`: [`ClusterNdmpPropertiesMode`] (`svm`, `node`); read by GET; sent by PATCH.
+    /// `mode`: [`ClusterNdmpPropertiesMode`](crate::ClusterNdmpPropertiesMode) (`svm`, `node`); read by GET; sent by PATCH.
     #[resource(get, patch)]
     pub mode: Option<ClusterNdmpPropertiesMode>,
 }
 
-/// The values of [`ClusterNdmpProperties`]'s `mode`: open, so that a value a newer ONTAP adds is kept as [`ClusterNdmpPropertiesMode::Unknown`].
+/// The values of [`ClusterNdmpProperties`](crate::ClusterNdmpProperties)'s `mode`: open, so that a value a newer ONTAP adds is kept as [`ClusterNdmpPropertiesMode::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
 pub enum ClusterNdmpPropertiesMode {
     /// `svm`.

@@ -18,15 +18,15 @@ use crate::NodeReference;
 /// assert_eq!(NdmpNode::KEYS, ["node.uuid"] as [&str; 1]);
 /// ```
 #[derive(Debug, Clone, Default, PartialEq, ontap::Resource)]
-#[resource(path = "/protocols/ndmp/nodes", get, patch, collection, patch_collection)]
+#[resource(path = "/protocols/ndmp/nodes", get, patch, collection, patch_collection, params(patch_collection = NdmpNodePatchCollectionParams))]
 pub struct NdmpNode {
-    /// `node`: [`NodeReference`]; read by GET; its `uuid` is a key of the instance path.
+    /// `node`: [`NodeReference`](crate::NodeReference); read by GET; its `uuid` is a key of the instance path.
     #[resource(get, key = "uuid")]
     pub node: Option<NodeReference>,
     /// `_links`: [`ontap::Links`]; read by GET.
     #[resource(get, rename = "_links")]
     pub links: Option<ontap::Links>,
-    /// `authentication_types`: list of [`NdmpNodeAuthenticationTypes`] (`plaintext`, `challenge`, `plaintext_sso`); read by GET; sent by PATCH.
+    /// `authentication_types`: list of [`NdmpNodeAuthenticationTypes`](crate::NdmpNodeAuthenticationTypes) (`plaintext`, `challenge`, `plaintext_sso`); read by GET; sent by PATCH.
     #[resource(get, patch)]
     pub authentication_types: Option<Vec<NdmpNodeAuthenticationTypes>>,
     /// `enabled`: boolean; read by GET; sent by PATCH.
@@ -40,7 +40,34 @@ pub struct NdmpNode {
     pub user: Option<String>,
 }
 
-/// The values of [`NdmpNode`]'s `authentication_types`: open, so that a value a newer ONTAP adds is kept as [`NdmpNodeAuthenticationTypes::Unknown`].
+/// The query parameters of `PATCH /api/protocols/ndmp/nodes`, typed: [`NdmpNode`]'s PATCH by query (`patch_collection`) takes them in [`ontap::CallOptions::with`]; `CallOptions::param` still sends any other.
+///
+/// ```
+/// use ontap_resources::NdmpNodePatchCollectionParams;
+///
+/// let options = ontap_core::CallOptions::with(NdmpNodePatchCollectionParams { continue_on_failure: Some(true), ..Default::default() });
+/// # let _ = options;
+/// ```
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct NdmpNodePatchCollectionParams {
+    /// `continue_on_failure`: boolean, default `false`.
+    pub continue_on_failure: Option<bool>,
+    /// `serial_records`: boolean, default `false`.
+    pub serial_records: Option<bool>,
+}
+
+impl ontap::QueryParams for NdmpNodePatchCollectionParams {
+    fn append_to(&self, query: &mut ontap::Query) {
+        if let Some(value) = &self.continue_on_failure {
+            query.push("continue_on_failure", value);
+        }
+        if let Some(value) = &self.serial_records {
+            query.push("serial_records", value);
+        }
+    }
+}
+
+/// The values of [`NdmpNode`](crate::NdmpNode)'s `authentication_types`: open, so that a value a newer ONTAP adds is kept as [`NdmpNodeAuthenticationTypes::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
 pub enum NdmpNodeAuthenticationTypes {
     /// `plaintext`.

@@ -18,14 +18,14 @@ use crate::{NdmpData, NdmpMover, NdmpScsi, NdmpSessionOwner, NdmpSessionSession,
 /// assert_eq!(NdmpSession::KEYS, ["owner.uuid", "session.id"] as [&str; 2]);
 /// ```
 #[derive(Debug, Clone, Default, PartialEq, ontap::Resource)]
-#[resource(path = "/protocols/ndmp/sessions", get, delete, collection, delete_collection)]
+#[resource(path = "/protocols/ndmp/sessions", get, delete, collection, delete_collection, params(delete_collection = NdmpSessionDeleteCollectionParams))]
 pub struct NdmpSession {
-    /// `owner`: [`NdmpSessionOwner`]; read by GET; its `uuid` is a key of the instance path.
+    /// `owner`: [`NdmpSessionOwner`](crate::NdmpSessionOwner); read by GET; its `uuid` is a key of the instance path.
     ///
     /// Not in the model's definition: it holds the `owner` placeholder of the path `/protocols/ndmp/sessions/{owner.uuid}/{session.id}`.
     #[resource(get, key = "uuid")]
     pub owner: Option<NdmpSessionOwner>,
-    /// `session`: [`NdmpSessionSession`]; read by GET; its `id` is a key of the instance path.
+    /// `session`: [`NdmpSessionSession`](crate::NdmpSessionSession); read by GET; its `id` is a key of the instance path.
     ///
     /// Not in the model's definition: it holds the `session` placeholder of the path `/protocols/ndmp/sessions/{owner.uuid}/{session.id}`.
     #[resource(get, key = "id")]
@@ -33,7 +33,7 @@ pub struct NdmpSession {
     /// `_links`: [`ontap::Links`]; read by GET.
     #[resource(get, rename = "_links")]
     pub links: Option<ontap::Links>,
-    /// `backup_engine`: [`NdmpSessionBackupEngine`] (`dump`, `smtape`); read by GET.
+    /// `backup_engine`: [`NdmpSessionBackupEngine`](crate::NdmpSessionBackupEngine) (`dump`, `smtape`); read by GET.
     #[resource(get)]
     pub backup_engine: Option<NdmpSessionBackupEngine>,
     /// `client_address`: string; read by GET.
@@ -42,7 +42,7 @@ pub struct NdmpSession {
     /// `client_port`: integer; read by GET.
     #[resource(get)]
     pub client_port: Option<i64>,
-    /// `data`: [`NdmpData`]; read by GET.
+    /// `data`: [`NdmpData`](crate::NdmpData); read by GET.
     #[resource(get)]
     pub data: Option<NdmpData>,
     /// `data_path`: string; read by GET.
@@ -51,25 +51,25 @@ pub struct NdmpSession {
     /// `id`: string; read by GET.
     #[resource(get)]
     pub id: Option<String>,
-    /// `mover`: [`NdmpMover`]; read by GET.
+    /// `mover`: [`NdmpMover`](crate::NdmpMover); read by GET.
     #[resource(get)]
     pub mover: Option<NdmpMover>,
-    /// `node`: [`NodeReference`]; read by GET.
+    /// `node`: [`NodeReference`](crate::NodeReference); read by GET.
     #[resource(get)]
     pub node: Option<NodeReference>,
-    /// `scsi`: [`NdmpScsi`]; read by GET.
+    /// `scsi`: [`NdmpScsi`](crate::NdmpScsi); read by GET.
     #[resource(get)]
     pub scsi: Option<NdmpScsi>,
     /// `source_address`: string; read by GET.
     #[resource(get)]
     pub source_address: Option<String>,
-    /// `svm`: [`SvmReference`]; read by GET.
+    /// `svm`: [`SvmReference`](crate::SvmReference); read by GET.
     #[resource(get)]
     pub svm: Option<SvmReference>,
     /// `tape_device`: string; read by GET.
     #[resource(get)]
     pub tape_device: Option<String>,
-    /// `tape_mode`: [`NdmpSessionTapeMode`] (`read`, `write`, `data`, `raw`); read by GET.
+    /// `tape_mode`: [`NdmpSessionTapeMode`](crate::NdmpSessionTapeMode) (`read`, `write`, `data`, `raw`); read by GET.
     #[resource(get)]
     pub tape_mode: Option<NdmpSessionTapeMode>,
     /// `uuid`: string; read by GET.
@@ -77,7 +77,34 @@ pub struct NdmpSession {
     pub uuid: Option<String>,
 }
 
-/// The values of [`NdmpSession`]'s `backup_engine`: open, so that a value a newer ONTAP adds is kept as [`NdmpSessionBackupEngine::Unknown`].
+/// The query parameters of `DELETE /api/protocols/ndmp/sessions`, typed: [`NdmpSession`]'s DELETE by query (`delete_collection`) takes them in [`ontap::CallOptions::with`]; `CallOptions::param` still sends any other.
+///
+/// ```
+/// use ontap_resources::NdmpSessionDeleteCollectionParams;
+///
+/// let options = ontap_core::CallOptions::with(NdmpSessionDeleteCollectionParams { continue_on_failure: Some(true), ..Default::default() });
+/// # let _ = options;
+/// ```
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct NdmpSessionDeleteCollectionParams {
+    /// `continue_on_failure`: boolean, default `false`.
+    pub continue_on_failure: Option<bool>,
+    /// `serial_records`: boolean, default `false`.
+    pub serial_records: Option<bool>,
+}
+
+impl ontap::QueryParams for NdmpSessionDeleteCollectionParams {
+    fn append_to(&self, query: &mut ontap::Query) {
+        if let Some(value) = &self.continue_on_failure {
+            query.push("continue_on_failure", value);
+        }
+        if let Some(value) = &self.serial_records {
+            query.push("serial_records", value);
+        }
+    }
+}
+
+/// The values of [`NdmpSession`](crate::NdmpSession)'s `backup_engine`: open, so that a value a newer ONTAP adds is kept as [`NdmpSessionBackupEngine::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
 pub enum NdmpSessionBackupEngine {
     /// `dump`.
@@ -89,7 +116,7 @@ pub enum NdmpSessionBackupEngine {
     Unknown(String),
 }
 
-/// The values of [`NdmpSession`]'s `tape_mode`: open, so that a value a newer ONTAP adds is kept as [`NdmpSessionTapeMode::Unknown`].
+/// The values of [`NdmpSession`](crate::NdmpSession)'s `tape_mode`: open, so that a value a newer ONTAP adds is kept as [`NdmpSessionTapeMode::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
 pub enum NdmpSessionTapeMode {
     /// `read`.

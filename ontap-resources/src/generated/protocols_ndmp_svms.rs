@@ -18,15 +18,15 @@ use crate::SvmReference;
 /// assert_eq!(NdmpSvm::KEYS, ["svm.uuid"] as [&str; 1]);
 /// ```
 #[derive(Debug, Clone, Default, PartialEq, ontap::Resource)]
-#[resource(path = "/protocols/ndmp/svms", get, patch, collection, patch_collection)]
+#[resource(path = "/protocols/ndmp/svms", get, patch, collection, patch_collection, params(patch_collection = NdmpSvmPatchCollectionParams))]
 pub struct NdmpSvm {
-    /// `svm`: [`SvmReference`]; read by GET; its `uuid` is a key of the instance path.
+    /// `svm`: [`SvmReference`](crate::SvmReference); read by GET; its `uuid` is a key of the instance path.
     #[resource(get, key = "uuid")]
     pub svm: Option<SvmReference>,
     /// `_links`: [`ontap::Links`]; read by GET.
     #[resource(get, rename = "_links")]
     pub links: Option<ontap::Links>,
-    /// `authentication_types`: list of [`NdmpSvmAuthenticationTypes`] (`plaintext`, `challenge`, `plaintext_sso`); read by GET; sent by PATCH.
+    /// `authentication_types`: list of [`NdmpSvmAuthenticationTypes`](crate::NdmpSvmAuthenticationTypes) (`plaintext`, `challenge`, `plaintext_sso`); read by GET; sent by PATCH.
     #[resource(get, patch)]
     pub authentication_types: Option<Vec<NdmpSvmAuthenticationTypes>>,
     /// `enabled`: boolean; read by GET; sent by PATCH.
@@ -34,7 +34,34 @@ pub struct NdmpSvm {
     pub enabled: Option<bool>,
 }
 
-/// The values of [`NdmpSvm`]'s `authentication_types`: open, so that a value a newer ONTAP adds is kept as [`NdmpSvmAuthenticationTypes::Unknown`].
+/// The query parameters of `PATCH /api/protocols/ndmp/svms`, typed: [`NdmpSvm`]'s PATCH by query (`patch_collection`) takes them in [`ontap::CallOptions::with`]; `CallOptions::param` still sends any other.
+///
+/// ```
+/// use ontap_resources::NdmpSvmPatchCollectionParams;
+///
+/// let options = ontap_core::CallOptions::with(NdmpSvmPatchCollectionParams { continue_on_failure: Some(true), ..Default::default() });
+/// # let _ = options;
+/// ```
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct NdmpSvmPatchCollectionParams {
+    /// `continue_on_failure`: boolean, default `false`.
+    pub continue_on_failure: Option<bool>,
+    /// `serial_records`: boolean, default `false`.
+    pub serial_records: Option<bool>,
+}
+
+impl ontap::QueryParams for NdmpSvmPatchCollectionParams {
+    fn append_to(&self, query: &mut ontap::Query) {
+        if let Some(value) = &self.continue_on_failure {
+            query.push("continue_on_failure", value);
+        }
+        if let Some(value) = &self.serial_records {
+            query.push("serial_records", value);
+        }
+    }
+}
+
+/// The values of [`NdmpSvm`](crate::NdmpSvm)'s `authentication_types`: open, so that a value a newer ONTAP adds is kept as [`NdmpSvmAuthenticationTypes::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
 pub enum NdmpSvmAuthenticationTypes {
     /// `plaintext`.

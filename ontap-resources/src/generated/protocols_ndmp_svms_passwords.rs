@@ -30,7 +30,7 @@ pub struct NdmpPassword {
     /// `password`: secret string ([`ontap::Secret`]); read by GET; printed as `*********`.
     #[resource(get)]
     pub password: Option<ontap::Secret>,
-    /// `svm`: [`SvmReference`]; read by GET; holds a key of the enclosing object's path.
+    /// `svm`: [`SvmReference`](crate::SvmReference); read by GET; holds a key of the enclosing object's path.
     #[resource(get)]
     pub svm: Option<SvmReference>,
 }

@@ -25,13 +25,13 @@ pub struct NfsClientsMap {
     /// `client_ips`: list of string; read by GET.
     #[resource(get)]
     pub client_ips: Option<Vec<String>>,
-    /// `node`: [`NodeReference`]; read by GET.
+    /// `node`: [`NodeReference`](crate::NodeReference); read by GET.
     #[resource(get)]
     pub node: Option<NodeReference>,
     /// `server_ip`: string; read by GET.
     #[resource(get)]
     pub server_ip: Option<String>,
-    /// `svm`: [`SvmReference`]; read by GET.
+    /// `svm`: [`SvmReference`](crate::SvmReference); read by GET.
     #[resource(get)]
     pub svm: Option<SvmReference>,
 }

@@ -25,7 +25,7 @@ pub struct NfsClients {
     /// `client_ip`: string; read by GET.
     #[resource(get)]
     pub client_ip: Option<String>,
-    /// `export_policy`: [`ExportPolicyReference`]; read by GET.
+    /// `export_policy`: [`ExportPolicyReference`](crate::ExportPolicyReference); read by GET.
     #[resource(get)]
     pub export_policy: Option<ExportPolicyReference>,
     /// `idle_duration`: string; read by GET.
@@ -34,10 +34,10 @@ pub struct NfsClients {
     /// `local_request_count`: integer; read by GET.
     #[resource(get)]
     pub local_request_count: Option<i64>,
-    /// `node`: [`NodeReference`]; read by GET.
+    /// `node`: [`NodeReference`](crate::NodeReference); read by GET.
     #[resource(get)]
     pub node: Option<NodeReference>,
-    /// `protocol`: [`NfsClientsProtocol`] (`nfs`, `nfs3`, `nfs4`, `nfs4.1`, `nfs4.2`); read by GET.
+    /// `protocol`: [`NfsClientsProtocol`](crate::NfsClientsProtocol) (`nfs`, `nfs3`, `nfs4`, `nfs4.1`, `nfs4.2`); read by GET.
     #[resource(get)]
     pub protocol: Option<NfsClientsProtocol>,
     /// `remote_request_count`: integer; read by GET.
@@ -46,18 +46,18 @@ pub struct NfsClients {
     /// `server_ip`: string; read by GET.
     #[resource(get)]
     pub server_ip: Option<String>,
-    /// `svm`: [`SvmReference`]; read by GET.
+    /// `svm`: [`SvmReference`](crate::SvmReference); read by GET.
     #[resource(get)]
     pub svm: Option<SvmReference>,
     /// `trunking_enabled`: boolean; read by GET.
     #[resource(get)]
     pub trunking_enabled: Option<bool>,
-    /// `volume`: [`VolumeReference`]; read by GET.
+    /// `volume`: [`VolumeReference`](crate::VolumeReference); read by GET.
     #[resource(get)]
     pub volume: Option<VolumeReference>,
 }
 
-/// The values of [`NfsClients`]'s `protocol`: open, so that a value a newer ONTAP adds is kept as [`NfsClientsProtocol::Unknown`].
+/// The values of [`NfsClients`](crate::NfsClients)'s `protocol`: open, so that a value a newer ONTAP adds is kept as [`NfsClientsProtocol::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
 pub enum NfsClientsProtocol {
     /// `nfs`.

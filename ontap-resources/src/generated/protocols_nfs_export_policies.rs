@@ -18,16 +18,7 @@ use crate::{ExportRules, SvmReference};
 /// assert_eq!(ExportPolicy::KEYS, ["id"] as [&str; 1]);
 /// ```
 #[derive(Debug, Clone, Default, PartialEq, ontap::Resource)]
-#[resource(
-    path = "/protocols/nfs/export-policies",
-    get,
-    post,
-    patch,
-    delete,
-    collection,
-    patch_collection,
-    delete_collection
-)]
+#[resource(path = "/protocols/nfs/export-policies", get, post, patch, delete, collection, patch_collection, delete_collection, params(patch_collection = ExportPolicyPatchCollectionParams, delete_collection = ExportPolicyDeleteCollectionParams))]
 pub struct ExportPolicy {
     /// `id`: integer; read by GET; a key of the instance path.
     #[resource(get, key)]
@@ -41,10 +32,64 @@ pub struct ExportPolicy {
     /// `name`: string, 0 to 256 characters; read by GET; sent by POST and PATCH.
     #[resource(get, post, patch)]
     pub name: Option<String>,
-    /// `rules`: list of [`ExportRules`]; read by GET; sent by POST and PATCH.
+    /// `rules`: list of [`ExportRules`](crate::ExportRules); read by GET; sent by POST and PATCH.
     #[resource(get, post, patch)]
     pub rules: Option<Vec<ExportRules>>,
-    /// `svm`: [`SvmReference`]; read by GET; sent by POST and PATCH.
+    /// `svm`: [`SvmReference`](crate::SvmReference); read by GET; sent by POST and PATCH.
     #[resource(get, post, patch)]
     pub svm: Option<SvmReference>,
+}
+
+/// The query parameters of `PATCH /api/protocols/nfs/export-policies`, typed: [`ExportPolicy`]'s PATCH by query (`patch_collection`) takes them in [`ontap::CallOptions::with`]; `CallOptions::param` still sends any other.
+///
+/// ```
+/// use ontap_resources::ExportPolicyPatchCollectionParams;
+///
+/// let options = ontap_core::CallOptions::with(ExportPolicyPatchCollectionParams { continue_on_failure: Some(true), ..Default::default() });
+/// # let _ = options;
+/// ```
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct ExportPolicyPatchCollectionParams {
+    /// `continue_on_failure`: boolean, default `false`.
+    pub continue_on_failure: Option<bool>,
+    /// `serial_records`: boolean, default `false`.
+    pub serial_records: Option<bool>,
+}
+
+impl ontap::QueryParams for ExportPolicyPatchCollectionParams {
+    fn append_to(&self, query: &mut ontap::Query) {
+        if let Some(value) = &self.continue_on_failure {
+            query.push("continue_on_failure", value);
+        }
+        if let Some(value) = &self.serial_records {
+            query.push("serial_records", value);
+        }
+    }
+}
+
+/// The query parameters of `DELETE /api/protocols/nfs/export-policies`, typed: [`ExportPolicy`]'s DELETE by query (`delete_collection`) takes them in [`ontap::CallOptions::with`]; `CallOptions::param` still sends any other.
+///
+/// ```
+/// use ontap_resources::ExportPolicyDeleteCollectionParams;
+///
+/// let options = ontap_core::CallOptions::with(ExportPolicyDeleteCollectionParams { continue_on_failure: Some(true), ..Default::default() });
+/// # let _ = options;
+/// ```
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct ExportPolicyDeleteCollectionParams {
+    /// `continue_on_failure`: boolean, default `false`.
+    pub continue_on_failure: Option<bool>,
+    /// `serial_records`: boolean, default `false`.
+    pub serial_records: Option<bool>,
+}
+
+impl ontap::QueryParams for ExportPolicyDeleteCollectionParams {
+    fn append_to(&self, query: &mut ontap::Query) {
+        if let Some(value) = &self.continue_on_failure {
+            query.push("continue_on_failure", value);
+        }
+        if let Some(value) = &self.serial_records {
+            query.push("serial_records", value);
+        }
+    }
 }

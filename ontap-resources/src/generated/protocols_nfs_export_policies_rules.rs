@@ -19,16 +19,7 @@ use crate::{ExportClients, ExportRulePolicy, SvmReference};
 /// assert_eq!(ExportRule::KEYS, ["index"] as [&str; 1]);
 /// ```
 #[derive(Debug, Clone, Default, PartialEq, ontap::Resource)]
-#[resource(
-    path = "/protocols/nfs/export-policies/{policy.id}/rules",
-    get,
-    post,
-    patch,
-    delete,
-    collection,
-    patch_collection,
-    delete_collection
-)]
+#[resource(path = "/protocols/nfs/export-policies/{policy.id}/rules", get, post, patch, delete, collection, patch_collection, delete_collection, params(patch = ExportRulePatchParams, patch_collection = ExportRulePatchCollectionParams, delete_collection = ExportRuleDeleteCollectionParams))]
 pub struct ExportRule {
     /// `index`: integer; read by GET; sent by POST and PATCH; a key of the instance path.
     #[resource(get, post, patch, key)]
@@ -48,36 +39,117 @@ pub struct ExportRule {
     /// `anonymous_user`: string; read by GET; sent by POST and PATCH.
     #[resource(get, post, patch)]
     pub anonymous_user: Option<String>,
-    /// `chown_mode`: [`ExportRuleChownMode`] (`restricted`, `unrestricted`); read by GET; sent by POST and PATCH.
+    /// `chown_mode`: [`ExportRuleChownMode`](crate::ExportRuleChownMode) (`restricted`, `unrestricted`); read by GET; sent by POST and PATCH.
     #[resource(get, post, patch)]
     pub chown_mode: Option<ExportRuleChownMode>,
-    /// `clients`: list of [`ExportClients`]; read by GET; sent by POST and PATCH.
+    /// `clients`: list of [`ExportClients`](crate::ExportClients); read by GET; sent by POST and PATCH.
     #[resource(get, post, patch)]
     pub clients: Option<Vec<ExportClients>>,
-    /// `ntfs_unix_security`: [`ExportRuleNtfsUnixSecurity`] (`fail`, `ignore`); read by GET; sent by POST and PATCH.
+    /// `ntfs_unix_security`: [`ExportRuleNtfsUnixSecurity`](crate::ExportRuleNtfsUnixSecurity) (`fail`, `ignore`); read by GET; sent by POST and PATCH.
     #[resource(get, post, patch)]
     pub ntfs_unix_security: Option<ExportRuleNtfsUnixSecurity>,
-    /// `policy`: [`ExportRulePolicy`]; read by GET; sent by POST; holds a key of the enclosing object's path.
+    /// `policy`: [`ExportRulePolicy`](crate::ExportRulePolicy); read by GET; sent by POST; holds a key of the enclosing object's path.
     #[resource(get, post)]
     pub policy: Option<ExportRulePolicy>,
     /// `protocols`: list of string; read by GET; sent by POST and PATCH.
     #[resource(get, post, patch)]
     pub protocols: Option<Vec<String>>,
-    /// `ro_rule`: list of [`ExportRuleRoRule`] (`any`, `none`, `never`, `krb5`, `krb5i`, `krb5p`, `ntlm`, `sys`); read by GET; sent by POST and PATCH.
+    /// `ro_rule`: list of [`ExportRuleRoRule`](crate::ExportRuleRoRule) (`any`, `none`, `never`, `krb5`, `krb5i`, `krb5p`, `ntlm`, `sys`); read by GET; sent by POST and PATCH.
     #[resource(get, post, patch)]
     pub ro_rule: Option<Vec<ExportRuleRoRule>>,
-    /// `rw_rule`: list of [`ExportRuleRwRule`] (`any`, `none`, `never`, `krb5`, `krb5i`, `krb5p`, `ntlm`, `sys`); read by GET; sent by POST and PATCH.
+    /// `rw_rule`: list of [`ExportRuleRwRule`](crate::ExportRuleRwRule) (`any`, `none`, `never`, `krb5`, `krb5i`, `krb5p`, `ntlm`, `sys`); read by GET; sent by POST and PATCH.
     #[resource(get, post, patch)]
     pub rw_rule: Option<Vec<ExportRuleRwRule>>,
-    /// `superuser`: list of [`ExportRuleSuperuser`] (`any`, `none`, `never`, `krb5`, `krb5i`, `krb5p`, `ntlm`, `sys`); read by GET; sent by POST and PATCH.
+    /// `superuser`: list of [`ExportRuleSuperuser`](crate::ExportRuleSuperuser) (`any`, `none`, `never`, `krb5`, `krb5i`, `krb5p`, `ntlm`, `sys`); read by GET; sent by POST and PATCH.
     #[resource(get, post, patch)]
     pub superuser: Option<Vec<ExportRuleSuperuser>>,
-    /// `svm`: [`SvmReference`]; read by GET.
+    /// `svm`: [`SvmReference`](crate::SvmReference); read by GET.
     #[resource(get)]
     pub svm: Option<SvmReference>,
 }
 
-/// The values of [`ExportRule`]'s `chown_mode`: open, so that a value a newer ONTAP adds is kept as [`ExportRuleChownMode::Unknown`].
+/// The query parameters of `PATCH /api/protocols/nfs/export-policies/{policy.id}/rules/{index}`, typed: [`ExportRule`]'s `patch` takes them in [`ontap::CallOptions::with`]; `CallOptions::param` still sends any other.
+///
+/// ```
+/// use ontap_resources::ExportRulePatchParams;
+///
+/// let options = ontap_core::CallOptions::with(ExportRulePatchParams::default());
+/// # let _ = options;
+/// ```
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct ExportRulePatchParams {
+    /// `new_index`: integer.
+    pub new_index: Option<i64>,
+}
+
+impl ontap::QueryParams for ExportRulePatchParams {
+    fn append_to(&self, query: &mut ontap::Query) {
+        if let Some(value) = &self.new_index {
+            query.push("new_index", value);
+        }
+    }
+}
+
+/// The query parameters of `PATCH /api/protocols/nfs/export-policies/{policy.id}/rules`, typed: [`ExportRule`]'s PATCH by query (`patch_collection`) takes them in [`ontap::CallOptions::with`]; `CallOptions::param` still sends any other.
+///
+/// ```
+/// use ontap_resources::ExportRulePatchCollectionParams;
+///
+/// let options = ontap_core::CallOptions::with(ExportRulePatchCollectionParams { continue_on_failure: Some(true), ..Default::default() });
+/// # let _ = options;
+/// ```
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct ExportRulePatchCollectionParams {
+    /// `continue_on_failure`: boolean, default `false`.
+    pub continue_on_failure: Option<bool>,
+    /// `new_index`: integer.
+    pub new_index: Option<i64>,
+    /// `serial_records`: boolean, default `false`.
+    pub serial_records: Option<bool>,
+}
+
+impl ontap::QueryParams for ExportRulePatchCollectionParams {
+    fn append_to(&self, query: &mut ontap::Query) {
+        if let Some(value) = &self.continue_on_failure {
+            query.push("continue_on_failure", value);
+        }
+        if let Some(value) = &self.new_index {
+            query.push("new_index", value);
+        }
+        if let Some(value) = &self.serial_records {
+            query.push("serial_records", value);
+        }
+    }
+}
+
+/// The query parameters of `DELETE /api/protocols/nfs/export-policies/{policy.id}/rules`, typed: [`ExportRule`]'s DELETE by query (`delete_collection`) takes them in [`ontap::CallOptions::with`]; `CallOptions::param` still sends any other.
+///
+/// ```
+/// use ontap_resources::ExportRuleDeleteCollectionParams;
+///
+/// let options = ontap_core::CallOptions::with(ExportRuleDeleteCollectionParams { continue_on_failure: Some(true), ..Default::default() });
+/// # let _ = options;
+/// ```
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct ExportRuleDeleteCollectionParams {
+    /// `continue_on_failure`: boolean, default `false`.
+    pub continue_on_failure: Option<bool>,
+    /// `serial_records`: boolean, default `false`.
+    pub serial_records: Option<bool>,
+}
+
+impl ontap::QueryParams for ExportRuleDeleteCollectionParams {
+    fn append_to(&self, query: &mut ontap::Query) {
+        if let Some(value) = &self.continue_on_failure {
+            query.push("continue_on_failure", value);
+        }
+        if let Some(value) = &self.serial_records {
+            query.push("serial_records", value);
+        }
+    }
+}
+
+/// The values of [`ExportRule`](crate::ExportRule)'s `chown_mode`: open, so that a value a newer ONTAP adds is kept as [`ExportRuleChownMode::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
 pub enum ExportRuleChownMode {
     /// `restricted`.
@@ -89,7 +161,7 @@ pub enum ExportRuleChownMode {
     Unknown(String),
 }
 
-/// The values of [`ExportRule`]'s `ntfs_unix_security`: open, so that a value a newer ONTAP adds is kept as [`ExportRuleNtfsUnixSecurity::Unknown`].
+/// The values of [`ExportRule`](crate::ExportRule)'s `ntfs_unix_security`: open, so that a value a newer ONTAP adds is kept as [`ExportRuleNtfsUnixSecurity::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
 pub enum ExportRuleNtfsUnixSecurity {
     /// `fail`.
@@ -101,7 +173,7 @@ pub enum ExportRuleNtfsUnixSecurity {
     Unknown(String),
 }
 
-/// The values of [`ExportRule`]'s `ro_rule`: open, so that a value a newer ONTAP adds is kept as [`ExportRuleRoRule::Unknown`].
+/// The values of [`ExportRule`](crate::ExportRule)'s `ro_rule`: open, so that a value a newer ONTAP adds is kept as [`ExportRuleRoRule::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
 pub enum ExportRuleRoRule {
     /// `any`.
@@ -125,7 +197,7 @@ pub enum ExportRuleRoRule {
     Unknown(String),
 }
 
-/// The values of [`ExportRule`]'s `rw_rule`: open, so that a value a newer ONTAP adds is kept as [`ExportRuleRwRule::Unknown`].
+/// The values of [`ExportRule`](crate::ExportRule)'s `rw_rule`: open, so that a value a newer ONTAP adds is kept as [`ExportRuleRwRule::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
 pub enum ExportRuleRwRule {
     /// `any`.
@@ -149,7 +221,7 @@ pub enum ExportRuleRwRule {
     Unknown(String),
 }
 
-/// The values of [`ExportRule`]'s `superuser`: open, so that a value a newer ONTAP adds is kept as [`ExportRuleSuperuser::Unknown`].
+/// The values of [`ExportRule`](crate::ExportRule)'s `superuser`: open, so that a value a newer ONTAP adds is kept as [`ExportRuleSuperuser::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
 pub enum ExportRuleSuperuser {
     /// `any`.

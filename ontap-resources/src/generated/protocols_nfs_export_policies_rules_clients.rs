@@ -19,25 +19,46 @@ use crate::{ExportClientExportRule, ExportClientPolicy, SvmReference};
 /// assert_eq!(ExportClient::KEYS, ["match"] as [&str; 1]);
 /// ```
 #[derive(Debug, Clone, Default, PartialEq, ontap::Resource)]
-#[resource(
-    path = "/protocols/nfs/export-policies/{policy.id}/rules/{export_rule.index}/clients",
-    post,
-    delete,
-    collection,
-    delete_collection
-)]
+#[resource(path = "/protocols/nfs/export-policies/{policy.id}/rules/{export_rule.index}/clients", post, delete, collection, delete_collection, params(delete_collection = ExportClientDeleteCollectionParams))]
 pub struct ExportClient {
     /// `match`: string; read by GET; sent by POST; a key of the instance path.
     #[resource(get, post, key, rename = "match")]
     pub match_: Option<String>,
-    /// `policy`: [`ExportClientPolicy`]; read by GET; sent by POST; holds a key of the enclosing object's path.
+    /// `policy`: [`ExportClientPolicy`](crate::ExportClientPolicy); read by GET; sent by POST; holds a key of the enclosing object's path.
     #[resource(get, post)]
     pub policy: Option<ExportClientPolicy>,
-    /// `svm`: [`SvmReference`]; read by GET; sent by POST.
+    /// `svm`: [`SvmReference`](crate::SvmReference); read by GET; sent by POST.
     #[resource(get, post)]
     pub svm: Option<SvmReference>,
-    /// `export_rule`: [`ExportClientExportRule`]; carried by none of this resource's verbs; holds a key of the enclosing object's path.
+    /// `export_rule`: [`ExportClientExportRule`](crate::ExportClientExportRule); carried by none of this resource's verbs; holds a key of the enclosing object's path.
     ///
     /// Not in the model's definition: it holds the `export_rule` placeholder of the path `/protocols/nfs/export-policies/{policy.id}/rules/{export_rule.index}/clients/{match}`.
     pub export_rule: Option<ExportClientExportRule>,
+}
+
+/// The query parameters of `DELETE /api/protocols/nfs/export-policies/{policy.id}/rules/{export_rule.index}/clients`, typed: [`ExportClient`]'s DELETE by query (`delete_collection`) takes them in [`ontap::CallOptions::with`]; `CallOptions::param` still sends any other.
+///
+/// ```
+/// use ontap_resources::ExportClientDeleteCollectionParams;
+///
+/// let options = ontap_core::CallOptions::with(ExportClientDeleteCollectionParams { continue_on_failure: Some(true), ..Default::default() });
+/// # let _ = options;
+/// ```
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct ExportClientDeleteCollectionParams {
+    /// `continue_on_failure`: boolean, default `false`.
+    pub continue_on_failure: Option<bool>,
+    /// `serial_records`: boolean, default `false`.
+    pub serial_records: Option<bool>,
+}
+
+impl ontap::QueryParams for ExportClientDeleteCollectionParams {
+    fn append_to(&self, query: &mut ontap::Query) {
+        if let Some(value) = &self.continue_on_failure {
+            query.push("continue_on_failure", value);
+        }
+        if let Some(value) = &self.serial_records {
+            query.push("serial_records", value);
+        }
+    }
 }

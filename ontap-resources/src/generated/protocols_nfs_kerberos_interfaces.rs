@@ -18,15 +18,9 @@ use crate::{IpInterfaceReference, SvmReference};
 /// assert_eq!(KerberosInterface::KEYS, ["interface.uuid"] as [&str; 1]);
 /// ```
 #[derive(Debug, Clone, Default, PartialEq, ontap::Resource)]
-#[resource(
-    path = "/protocols/nfs/kerberos/interfaces",
-    get,
-    patch,
-    collection,
-    patch_collection
-)]
+#[resource(path = "/protocols/nfs/kerberos/interfaces", get, patch, collection, patch_collection, params(patch_collection = KerberosInterfacePatchCollectionParams))]
 pub struct KerberosInterface {
-    /// `interface`: [`IpInterfaceReference`]; read by GET; its `uuid` is a key of the instance path.
+    /// `interface`: [`IpInterfaceReference`](crate::IpInterfaceReference); read by GET; its `uuid` is a key of the instance path.
     #[resource(get, key = "uuid")]
     pub interface: Option<IpInterfaceReference>,
     /// `_links`: [`ontap::Links`]; read by GET.
@@ -56,10 +50,37 @@ pub struct KerberosInterface {
     /// `spn`: string; read by GET; sent by PATCH.
     #[resource(get, patch)]
     pub spn: Option<String>,
-    /// `svm`: [`SvmReference`]; read by GET.
+    /// `svm`: [`SvmReference`](crate::SvmReference); read by GET.
     #[resource(get)]
     pub svm: Option<SvmReference>,
     /// `user`: string; sent by PATCH.
     #[resource(patch)]
     pub user: Option<String>,
+}
+
+/// The query parameters of `PATCH /api/protocols/nfs/kerberos/interfaces`, typed: [`KerberosInterface`]'s PATCH by query (`patch_collection`) takes them in [`ontap::CallOptions::with`]; `CallOptions::param` still sends any other.
+///
+/// ```
+/// use ontap_resources::KerberosInterfacePatchCollectionParams;
+///
+/// let options = ontap_core::CallOptions::with(KerberosInterfacePatchCollectionParams { continue_on_failure: Some(true), ..Default::default() });
+/// # let _ = options;
+/// ```
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct KerberosInterfacePatchCollectionParams {
+    /// `continue_on_failure`: boolean, default `false`.
+    pub continue_on_failure: Option<bool>,
+    /// `serial_records`: boolean, default `false`.
+    pub serial_records: Option<bool>,
+}
+
+impl ontap::QueryParams for KerberosInterfacePatchCollectionParams {
+    fn append_to(&self, query: &mut ontap::Query) {
+        if let Some(value) = &self.continue_on_failure {
+            query.push("continue_on_failure", value);
+        }
+        if let Some(value) = &self.serial_records {
+            query.push("serial_records", value);
+        }
+    }
 }

@@ -20,18 +20,9 @@ use crate::{
 /// assert_eq!(KerberosRealm::KEYS, ["svm.uuid", "name"] as [&str; 2]);
 /// ```
 #[derive(Debug, Clone, Default, PartialEq, ontap::Resource)]
-#[resource(
-    path = "/protocols/nfs/kerberos/realms",
-    get,
-    post,
-    patch,
-    delete,
-    collection,
-    patch_collection,
-    delete_collection
-)]
+#[resource(path = "/protocols/nfs/kerberos/realms", get, post, patch, delete, collection, patch_collection, delete_collection, params(patch_collection = KerberosRealmPatchCollectionParams, delete_collection = KerberosRealmDeleteCollectionParams))]
 pub struct KerberosRealm {
-    /// `svm`: [`SvmReference`]; read by GET; sent by POST and PATCH; its `uuid` is a key of the instance path.
+    /// `svm`: [`SvmReference`](crate::SvmReference); read by GET; sent by POST and PATCH; its `uuid` is a key of the instance path.
     #[resource(get, post, patch, key = "uuid")]
     pub svm: Option<SvmReference>,
     /// `name`: string; read by GET; sent by POST and PATCH; a key of the instance path.
@@ -40,10 +31,10 @@ pub struct KerberosRealm {
     /// `_links`: [`ontap::Links`]; read by GET.
     #[resource(get, rename = "_links")]
     pub links: Option<ontap::Links>,
-    /// `ad_server`: [`KerberosRealmAdServer`]; read by GET; sent by POST and PATCH.
+    /// `ad_server`: [`KerberosRealmAdServer`](crate::KerberosRealmAdServer); read by GET; sent by POST and PATCH.
     #[resource(get, post, patch)]
     pub ad_server: Option<KerberosRealmAdServer>,
-    /// `admin_server`: [`KerberosRealmAdminServer`]; read by GET; sent by POST and PATCH.
+    /// `admin_server`: [`KerberosRealmAdminServer`](crate::KerberosRealmAdminServer); read by GET; sent by POST and PATCH.
     #[resource(get, post, patch)]
     pub admin_server: Option<KerberosRealmAdminServer>,
     /// `clock_skew`: integer; read by GET; sent by POST and PATCH.
@@ -55,10 +46,64 @@ pub struct KerberosRealm {
     /// `encryption_types`: list of string; read by GET.
     #[resource(get)]
     pub encryption_types: Option<Vec<String>>,
-    /// `kdc`: [`KerberosRealmKdc`]; read by GET; sent by POST and PATCH.
+    /// `kdc`: [`KerberosRealmKdc`](crate::KerberosRealmKdc); read by GET; sent by POST and PATCH.
     #[resource(get, post, patch)]
     pub kdc: Option<KerberosRealmKdc>,
-    /// `password_server`: [`KerberosRealmPasswordServer`]; read by GET; sent by POST and PATCH.
+    /// `password_server`: [`KerberosRealmPasswordServer`](crate::KerberosRealmPasswordServer); read by GET; sent by POST and PATCH.
     #[resource(get, post, patch)]
     pub password_server: Option<KerberosRealmPasswordServer>,
+}
+
+/// The query parameters of `PATCH /api/protocols/nfs/kerberos/realms`, typed: [`KerberosRealm`]'s PATCH by query (`patch_collection`) takes them in [`ontap::CallOptions::with`]; `CallOptions::param` still sends any other.
+///
+/// ```
+/// use ontap_resources::KerberosRealmPatchCollectionParams;
+///
+/// let options = ontap_core::CallOptions::with(KerberosRealmPatchCollectionParams { continue_on_failure: Some(true), ..Default::default() });
+/// # let _ = options;
+/// ```
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct KerberosRealmPatchCollectionParams {
+    /// `continue_on_failure`: boolean, default `false`.
+    pub continue_on_failure: Option<bool>,
+    /// `serial_records`: boolean, default `false`.
+    pub serial_records: Option<bool>,
+}
+
+impl ontap::QueryParams for KerberosRealmPatchCollectionParams {
+    fn append_to(&self, query: &mut ontap::Query) {
+        if let Some(value) = &self.continue_on_failure {
+            query.push("continue_on_failure", value);
+        }
+        if let Some(value) = &self.serial_records {
+            query.push("serial_records", value);
+        }
+    }
+}
+
+/// The query parameters of `DELETE /api/protocols/nfs/kerberos/realms`, typed: [`KerberosRealm`]'s DELETE by query (`delete_collection`) takes them in [`ontap::CallOptions::with`]; `CallOptions::param` still sends any other.
+///
+/// ```
+/// use ontap_resources::KerberosRealmDeleteCollectionParams;
+///
+/// let options = ontap_core::CallOptions::with(KerberosRealmDeleteCollectionParams { continue_on_failure: Some(true), ..Default::default() });
+/// # let _ = options;
+/// ```
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct KerberosRealmDeleteCollectionParams {
+    /// `continue_on_failure`: boolean, default `false`.
+    pub continue_on_failure: Option<bool>,
+    /// `serial_records`: boolean, default `false`.
+    pub serial_records: Option<bool>,
+}
+
+impl ontap::QueryParams for KerberosRealmDeleteCollectionParams {
+    fn append_to(&self, query: &mut ontap::Query) {
+        if let Some(value) = &self.continue_on_failure {
+            query.push("continue_on_failure", value);
+        }
+        if let Some(value) = &self.serial_records {
+            query.push("serial_records", value);
+        }
+    }
 }

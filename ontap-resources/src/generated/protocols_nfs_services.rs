@@ -22,36 +22,27 @@ use crate::{
 /// assert_eq!(NfsService::KEYS, ["svm.uuid"] as [&str; 1]);
 /// ```
 #[derive(Debug, Clone, Default, PartialEq, ontap::Resource)]
-#[resource(
-    path = "/protocols/nfs/services",
-    get,
-    post,
-    patch,
-    delete,
-    collection,
-    patch_collection,
-    delete_collection
-)]
+#[resource(path = "/protocols/nfs/services", get, post, patch, delete, collection, patch_collection, delete_collection, params(patch_collection = NfsServicePatchCollectionParams, delete_collection = NfsServiceDeleteCollectionParams))]
 pub struct NfsService {
-    /// `svm`: [`SvmReference`]; read by GET; sent by POST and PATCH; its `uuid` is a key of the instance path.
+    /// `svm`: [`SvmReference`](crate::SvmReference); read by GET; sent by POST and PATCH; its `uuid` is a key of the instance path.
     #[resource(get, post, patch, key = "uuid")]
     pub svm: Option<SvmReference>,
     /// `_links`: [`ontap::Links`]; read by GET.
     #[resource(get, rename = "_links")]
     pub links: Option<ontap::Links>,
-    /// `access_cache_config`: [`NfsServiceAccessCacheConfig`]; read by GET; sent by POST and PATCH.
+    /// `access_cache_config`: [`NfsServiceAccessCacheConfig`](crate::NfsServiceAccessCacheConfig); read by GET; sent by POST and PATCH.
     #[resource(get, post, patch)]
     pub access_cache_config: Option<NfsServiceAccessCacheConfig>,
     /// `auth_sys_extended_groups_enabled`: boolean; read by GET; sent by POST and PATCH.
     #[resource(get, post, patch)]
     pub auth_sys_extended_groups_enabled: Option<bool>,
-    /// `credential_cache`: [`NfsServiceCredentialCache`]; read by GET; sent by POST and PATCH.
+    /// `credential_cache`: [`NfsServiceCredentialCache`](crate::NfsServiceCredentialCache); read by GET; sent by POST and PATCH.
     #[resource(get, post, patch)]
     pub credential_cache: Option<NfsServiceCredentialCache>,
     /// `enabled`: boolean; read by GET; sent by POST and PATCH.
     #[resource(get, post, patch)]
     pub enabled: Option<bool>,
-    /// `exports`: [`NfsServiceExports`]; read by GET; sent by POST and PATCH.
+    /// `exports`: [`NfsServiceExports`](crate::NfsServiceExports); read by GET; sent by POST and PATCH.
     #[resource(get, post, patch)]
     pub exports: Option<NfsServiceExports>,
     /// `extended_groups_limit`: integer, 32 to 1024; read by GET; sent by POST and PATCH.
@@ -63,48 +54,132 @@ pub struct NfsService {
     /// `file_session_io_grouping_duration`: integer, 60 to 3600; read by GET; sent by POST and PATCH.
     #[resource(get, post, patch)]
     pub file_session_io_grouping_duration: Option<i64>,
-    /// `metric`: [`PerformanceSvmNfsMetric`]; read by GET.
+    /// `metric`: [`PerformanceSvmNfsMetric`](crate::PerformanceSvmNfsMetric); read by GET.
     #[resource(get)]
     pub metric: Option<PerformanceSvmNfsMetric>,
-    /// `protocol`: [`NfsServiceProtocol`]; read by GET; sent by POST and PATCH.
+    /// `protocol`: [`NfsServiceProtocol`](crate::NfsServiceProtocol); read by GET; sent by POST and PATCH.
     #[resource(get, post, patch)]
     pub protocol: Option<NfsServiceProtocol>,
-    /// `protocol_access_rules`: [`NfsServiceProtocolAccessRules`]; read by GET.
+    /// `protocol_access_rules`: [`NfsServiceProtocolAccessRules`](crate::NfsServiceProtocolAccessRules); read by GET.
     #[resource(get)]
     pub protocol_access_rules: Option<NfsServiceProtocolAccessRules>,
-    /// `qtree`: [`NfsServiceQtree`]; read by GET; sent by POST and PATCH.
+    /// `qtree`: [`NfsServiceQtree`](crate::NfsServiceQtree); read by GET; sent by POST and PATCH.
     #[resource(get, post, patch)]
     pub qtree: Option<NfsServiceQtree>,
-    /// `root`: [`NfsServiceRoot`]; read by GET; sent by POST and PATCH.
+    /// `root`: [`NfsServiceRoot`](crate::NfsServiceRoot); read by GET; sent by POST and PATCH.
     #[resource(get, post, patch)]
     pub root: Option<NfsServiceRoot>,
     /// `rquota_enabled`: boolean; read by GET; sent by POST and PATCH.
     #[resource(get, post, patch)]
     pub rquota_enabled: Option<bool>,
-    /// `security`: [`NfsServiceSecurity`]; read by GET; sent by POST and PATCH.
+    /// `security`: [`NfsServiceSecurity`](crate::NfsServiceSecurity); read by GET; sent by POST and PATCH.
     #[resource(get, post, patch)]
     pub security: Option<NfsServiceSecurity>,
     /// `showmount_enabled`: boolean; read by GET; sent by POST and PATCH.
     #[resource(get, post, patch)]
     pub showmount_enabled: Option<bool>,
-    /// `state`: [`NfsServiceState`] (`online`, `offline`); read by GET.
+    /// `state`: [`NfsServiceState`](crate::NfsServiceState) (`online`, `offline`); read by GET.
     #[resource(get)]
     pub state: Option<NfsServiceState>,
-    /// `statistics`: [`PerformanceSvmNfsStatistics`]; read by GET.
+    /// `statistics`: [`PerformanceSvmNfsStatistics`](crate::PerformanceSvmNfsStatistics); read by GET.
     #[resource(get)]
     pub statistics: Option<PerformanceSvmNfsStatistics>,
-    /// `transport`: [`NfsServiceTransport`]; read by GET; sent by POST and PATCH.
+    /// `transport`: [`NfsServiceTransport`](crate::NfsServiceTransport); read by GET; sent by POST and PATCH.
     #[resource(get, post, patch)]
     pub transport: Option<NfsServiceTransport>,
     /// `vstorage_enabled`: boolean; read by GET; sent by POST and PATCH.
     #[resource(get, post, patch)]
     pub vstorage_enabled: Option<bool>,
-    /// `windows`: [`NfsServiceWindows`]; read by GET; sent by POST and PATCH.
+    /// `windows`: [`NfsServiceWindows`](crate::NfsServiceWindows); read by GET; sent by POST and PATCH.
     #[resource(get, post, patch)]
     pub windows: Option<NfsServiceWindows>,
 }
 
-/// The values of [`NfsService`]'s `state`: open, so that a value a newer ONTAP adds is kept as [`NfsServiceState::Unknown`].
+/// The query parameters of `PATCH /api/protocols/nfs/services`, typed: [`NfsService`]'s PATCH by query (`patch_collection`) takes them in [`ontap::CallOptions::with`]; `CallOptions::param` still sends any other.
+///
+/// ```
+/// use ontap_resources::NfsServicePatchCollectionParams;
+///
+/// let options = ontap_core::CallOptions::with(NfsServicePatchCollectionParams { continue_on_failure: Some(true), ..Default::default() });
+/// # let _ = options;
+/// ```
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct NfsServicePatchCollectionParams {
+    /// `continue_on_failure`: boolean, default `false`.
+    pub continue_on_failure: Option<bool>,
+    /// `protocol_access_rules.auth_type`: string, default `"sys"`.
+    pub protocol_access_rules_auth_type: Option<String>,
+    /// `protocol_access_rules.client_ip`: string.
+    pub protocol_access_rules_client_ip: Option<String>,
+    /// `protocol_access_rules.volume`: string.
+    pub protocol_access_rules_volume: Option<String>,
+    /// `serial_records`: boolean, default `false`.
+    pub serial_records: Option<bool>,
+}
+
+impl ontap::QueryParams for NfsServicePatchCollectionParams {
+    fn append_to(&self, query: &mut ontap::Query) {
+        if let Some(value) = &self.continue_on_failure {
+            query.push("continue_on_failure", value);
+        }
+        if let Some(value) = &self.protocol_access_rules_auth_type {
+            query.push("protocol_access_rules.auth_type", value);
+        }
+        if let Some(value) = &self.protocol_access_rules_client_ip {
+            query.push("protocol_access_rules.client_ip", value);
+        }
+        if let Some(value) = &self.protocol_access_rules_volume {
+            query.push("protocol_access_rules.volume", value);
+        }
+        if let Some(value) = &self.serial_records {
+            query.push("serial_records", value);
+        }
+    }
+}
+
+/// The query parameters of `DELETE /api/protocols/nfs/services`, typed: [`NfsService`]'s DELETE by query (`delete_collection`) takes them in [`ontap::CallOptions::with`]; `CallOptions::param` still sends any other.
+///
+/// ```
+/// use ontap_resources::NfsServiceDeleteCollectionParams;
+///
+/// let options = ontap_core::CallOptions::with(NfsServiceDeleteCollectionParams { continue_on_failure: Some(true), ..Default::default() });
+/// # let _ = options;
+/// ```
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct NfsServiceDeleteCollectionParams {
+    /// `continue_on_failure`: boolean, default `false`.
+    pub continue_on_failure: Option<bool>,
+    /// `protocol_access_rules.auth_type`: string, default `"sys"`.
+    pub protocol_access_rules_auth_type: Option<String>,
+    /// `protocol_access_rules.client_ip`: string.
+    pub protocol_access_rules_client_ip: Option<String>,
+    /// `protocol_access_rules.volume`: string.
+    pub protocol_access_rules_volume: Option<String>,
+    /// `serial_records`: boolean, default `false`.
+    pub serial_records: Option<bool>,
+}
+
+impl ontap::QueryParams for NfsServiceDeleteCollectionParams {
+    fn append_to(&self, query: &mut ontap::Query) {
+        if let Some(value) = &self.continue_on_failure {
+            query.push("continue_on_failure", value);
+        }
+        if let Some(value) = &self.protocol_access_rules_auth_type {
+            query.push("protocol_access_rules.auth_type", value);
+        }
+        if let Some(value) = &self.protocol_access_rules_client_ip {
+            query.push("protocol_access_rules.client_ip", value);
+        }
+        if let Some(value) = &self.protocol_access_rules_volume {
+            query.push("protocol_access_rules.volume", value);
+        }
+        if let Some(value) = &self.serial_records {
+            query.push("serial_records", value);
+        }
+    }
+}
+
+/// The values of [`NfsService`](crate::NfsService)'s `state`: open, so that a value a newer ONTAP adds is kept as [`NfsServiceState::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
 pub enum NfsServiceState {
     /// `online`.

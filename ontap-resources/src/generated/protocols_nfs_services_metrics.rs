@@ -23,7 +23,7 @@ pub struct PerformanceSvmNfs {
     /// `_links`: [`ontap::Links`]; read by GET.
     #[resource(get, rename = "_links")]
     pub links: Option<ontap::Links>,
-    /// `svm`: [`PerformanceSvmNfsSvm`]; carried by none of this resource's verbs; holds a key of the enclosing object's path.
+    /// `svm`: [`PerformanceSvmNfsSvm`](crate::PerformanceSvmNfsSvm); carried by none of this resource's verbs; holds a key of the enclosing object's path.
     ///
     /// Not in the model's definition: it holds the `svm` placeholder of the path `/protocols/nfs/services/{svm.uuid}/metrics`.
     pub svm: Option<PerformanceSvmNfsSvm>,

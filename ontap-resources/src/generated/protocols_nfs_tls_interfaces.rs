@@ -18,15 +18,15 @@ use crate::{IpInterfaceReference, SecurityCertificateReference, SvmReference};
 /// assert_eq!(NfsTlsInterface::KEYS, ["interface.uuid"] as [&str; 1]);
 /// ```
 #[derive(Debug, Clone, Default, PartialEq, ontap::Resource)]
-#[resource(path = "/protocols/nfs/tls/interfaces", get, patch, collection, patch_collection)]
+#[resource(path = "/protocols/nfs/tls/interfaces", get, patch, collection, patch_collection, params(patch = NfsTlsInterfacePatchParams, patch_collection = NfsTlsInterfacePatchCollectionParams))]
 pub struct NfsTlsInterface {
-    /// `interface`: [`IpInterfaceReference`]; read by GET; its `uuid` is a key of the instance path.
+    /// `interface`: [`IpInterfaceReference`](crate::IpInterfaceReference); read by GET; its `uuid` is a key of the instance path.
     #[resource(get, key = "uuid")]
     pub interface: Option<IpInterfaceReference>,
     /// `_links`: [`ontap::Links`]; read by GET.
     #[resource(get, rename = "_links")]
     pub links: Option<ontap::Links>,
-    /// `certificate`: [`SecurityCertificateReference`]; read by GET; sent by PATCH.
+    /// `certificate`: [`SecurityCertificateReference`](crate::SecurityCertificateReference); read by GET; sent by PATCH.
     #[resource(get, patch)]
     pub certificate: Option<SecurityCertificateReference>,
     /// `enabled`: boolean; read by GET; sent by PATCH.
@@ -35,7 +35,61 @@ pub struct NfsTlsInterface {
     /// `enforce_host_authentication`: boolean; read by GET; sent by PATCH.
     #[resource(get, patch)]
     pub enforce_host_authentication: Option<bool>,
-    /// `svm`: [`SvmReference`]; read by GET.
+    /// `svm`: [`SvmReference`](crate::SvmReference); read by GET.
     #[resource(get)]
     pub svm: Option<SvmReference>,
+}
+
+/// The query parameters of `PATCH /api/protocols/nfs/tls/interfaces/{interface.uuid}`, typed: [`NfsTlsInterface`]'s `patch` takes them in [`ontap::CallOptions::with`]; `CallOptions::param` still sends any other.
+///
+/// ```
+/// use ontap_resources::NfsTlsInterfacePatchParams;
+///
+/// let options = ontap_core::CallOptions::with(NfsTlsInterfacePatchParams { skip_san_validation: Some(true), ..Default::default() });
+/// # let _ = options;
+/// ```
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct NfsTlsInterfacePatchParams {
+    /// `skip_san_validation`: boolean.
+    pub skip_san_validation: Option<bool>,
+}
+
+impl ontap::QueryParams for NfsTlsInterfacePatchParams {
+    fn append_to(&self, query: &mut ontap::Query) {
+        if let Some(value) = &self.skip_san_validation {
+            query.push("skip_san_validation", value);
+        }
+    }
+}
+
+/// The query parameters of `PATCH /api/protocols/nfs/tls/interfaces`, typed: [`NfsTlsInterface`]'s PATCH by query (`patch_collection`) takes them in [`ontap::CallOptions::with`]; `CallOptions::param` still sends any other.
+///
+/// ```
+/// use ontap_resources::NfsTlsInterfacePatchCollectionParams;
+///
+/// let options = ontap_core::CallOptions::with(NfsTlsInterfacePatchCollectionParams { continue_on_failure: Some(true), ..Default::default() });
+/// # let _ = options;
+/// ```
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct NfsTlsInterfacePatchCollectionParams {
+    /// `continue_on_failure`: boolean, default `false`.
+    pub continue_on_failure: Option<bool>,
+    /// `serial_records`: boolean, default `false`.
+    pub serial_records: Option<bool>,
+    /// `skip_san_validation`: boolean.
+    pub skip_san_validation: Option<bool>,
+}
+
+impl ontap::QueryParams for NfsTlsInterfacePatchCollectionParams {
+    fn append_to(&self, query: &mut ontap::Query) {
+        if let Some(value) = &self.continue_on_failure {
+            query.push("continue_on_failure", value);
+        }
+        if let Some(value) = &self.serial_records {
+            query.push("serial_records", value);
+        }
+        if let Some(value) = &self.skip_san_validation {
+            query.push("skip_san_validation", value);
+        }
+    }
 }

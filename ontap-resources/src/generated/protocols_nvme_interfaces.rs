@@ -29,22 +29,22 @@ pub struct NvmeInterface {
     /// `enabled`: boolean; read by GET.
     #[resource(get)]
     pub enabled: Option<bool>,
-    /// `fc_interface`: [`NvmeInterfaceFcInterface`]; read by GET.
+    /// `fc_interface`: [`NvmeInterfaceFcInterface`](crate::NvmeInterfaceFcInterface); read by GET.
     #[resource(get)]
     pub fc_interface: Option<NvmeInterfaceFcInterface>,
-    /// `interface_type`: [`NvmeInterfaceInterfaceType`] (`fc_interface`, `ip_interface`); read by GET.
+    /// `interface_type`: [`NvmeInterfaceInterfaceType`](crate::NvmeInterfaceInterfaceType) (`fc_interface`, `ip_interface`); read by GET.
     #[resource(get)]
     pub interface_type: Option<NvmeInterfaceInterfaceType>,
-    /// `ip_interface`: [`NvmeInterfaceIpInterface`]; read by GET.
+    /// `ip_interface`: [`NvmeInterfaceIpInterface`](crate::NvmeInterfaceIpInterface); read by GET.
     #[resource(get)]
     pub ip_interface: Option<NvmeInterfaceIpInterface>,
     /// `name`: string; read by GET.
     #[resource(get)]
     pub name: Option<String>,
-    /// `node`: [`NodeReference`]; read by GET.
+    /// `node`: [`NodeReference`](crate::NodeReference); read by GET.
     #[resource(get)]
     pub node: Option<NodeReference>,
-    /// `svm`: [`SvmReference`]; read by GET.
+    /// `svm`: [`SvmReference`](crate::SvmReference); read by GET.
     #[resource(get)]
     pub svm: Option<SvmReference>,
     /// `transport_address`: string; read by GET.
@@ -55,7 +55,7 @@ pub struct NvmeInterface {
     pub transport_protocols: Option<Vec<String>>,
 }
 
-/// The values of [`NvmeInterface`]'s `interface_type`: open, so that a value a newer ONTAP adds is kept as [`NvmeInterfaceInterfaceType::Unknown`].
+/// The values of [`NvmeInterface`](crate::NvmeInterface)'s `interface_type`: open, so that a value a newer ONTAP adds is kept as [`NvmeInterfaceInterfaceType::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
 pub enum NvmeInterfaceInterfaceType {
     /// `fc_interface`.

@@ -18,18 +18,9 @@ use crate::{NvmeServiceMetric, NvmeServiceStatistics, SvmReference};
 /// assert_eq!(NvmeService::KEYS, ["svm.uuid"] as [&str; 1]);
 /// ```
 #[derive(Debug, Clone, Default, PartialEq, ontap::Resource)]
-#[resource(
-    path = "/protocols/nvme/services",
-    get,
-    post,
-    patch,
-    delete,
-    collection,
-    patch_collection,
-    delete_collection
-)]
+#[resource(path = "/protocols/nvme/services", get, post, patch, delete, collection, patch_collection, delete_collection, params(patch_collection = NvmeServicePatchCollectionParams, delete_collection = NvmeServiceDeleteCollectionParams))]
 pub struct NvmeService {
-    /// `svm`: [`SvmReference`]; read by GET; sent by POST; its `uuid` is a key of the instance path.
+    /// `svm`: [`SvmReference`](crate::SvmReference); read by GET; sent by POST; its `uuid` is a key of the instance path.
     #[resource(get, post, key = "uuid")]
     pub svm: Option<SvmReference>,
     /// `_links`: [`ontap::Links`]; read by GET.
@@ -38,10 +29,64 @@ pub struct NvmeService {
     /// `enabled`: boolean; read by GET; sent by POST and PATCH.
     #[resource(get, post, patch)]
     pub enabled: Option<bool>,
-    /// `metric`: [`NvmeServiceMetric`]; read by GET.
+    /// `metric`: [`NvmeServiceMetric`](crate::NvmeServiceMetric); read by GET.
     #[resource(get)]
     pub metric: Option<NvmeServiceMetric>,
-    /// `statistics`: [`NvmeServiceStatistics`]; read by GET.
+    /// `statistics`: [`NvmeServiceStatistics`](crate::NvmeServiceStatistics); read by GET.
     #[resource(get)]
     pub statistics: Option<NvmeServiceStatistics>,
+}
+
+/// The query parameters of `PATCH /api/protocols/nvme/services`, typed: [`NvmeService`]'s PATCH by query (`patch_collection`) takes them in [`ontap::CallOptions::with`]; `CallOptions::param` still sends any other.
+///
+/// ```
+/// use ontap_resources::NvmeServicePatchCollectionParams;
+///
+/// let options = ontap_core::CallOptions::with(NvmeServicePatchCollectionParams { continue_on_failure: Some(true), ..Default::default() });
+/// # let _ = options;
+/// ```
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct NvmeServicePatchCollectionParams {
+    /// `continue_on_failure`: boolean, default `false`.
+    pub continue_on_failure: Option<bool>,
+    /// `serial_records`: boolean, default `false`.
+    pub serial_records: Option<bool>,
+}
+
+impl ontap::QueryParams for NvmeServicePatchCollectionParams {
+    fn append_to(&self, query: &mut ontap::Query) {
+        if let Some(value) = &self.continue_on_failure {
+            query.push("continue_on_failure", value);
+        }
+        if let Some(value) = &self.serial_records {
+            query.push("serial_records", value);
+        }
+    }
+}
+
+/// The query parameters of `DELETE /api/protocols/nvme/services`, typed: [`NvmeService`]'s DELETE by query (`delete_collection`) takes them in [`ontap::CallOptions::with`]; `CallOptions::param` still sends any other.
+///
+/// ```
+/// use ontap_resources::NvmeServiceDeleteCollectionParams;
+///
+/// let options = ontap_core::CallOptions::with(NvmeServiceDeleteCollectionParams { continue_on_failure: Some(true), ..Default::default() });
+/// # let _ = options;
+/// ```
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct NvmeServiceDeleteCollectionParams {
+    /// `continue_on_failure`: boolean, default `false`.
+    pub continue_on_failure: Option<bool>,
+    /// `serial_records`: boolean, default `false`.
+    pub serial_records: Option<bool>,
+}
+
+impl ontap::QueryParams for NvmeServiceDeleteCollectionParams {
+    fn append_to(&self, query: &mut ontap::Query) {
+        if let Some(value) = &self.continue_on_failure {
+            query.push("continue_on_failure", value);
+        }
+        if let Some(value) = &self.serial_records {
+            query.push("serial_records", value);
+        }
+    }
 }

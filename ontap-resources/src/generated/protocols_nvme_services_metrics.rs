@@ -29,33 +29,33 @@ pub struct PerformanceNvmeMetric {
     /// `_links`: [`ontap::Links`]; read by GET.
     #[resource(get, rename = "_links")]
     pub links: Option<ontap::Links>,
-    /// `duration`: [`PerformanceNvmeMetricDuration`] (`PT15S`, `PT4M`, `PT30M`, `PT2H`, `P1D`, `PT5M`); read by GET.
+    /// `duration`: [`PerformanceNvmeMetricDuration`](crate::PerformanceNvmeMetricDuration) (`PT15S`, `PT4M`, `PT30M`, `PT2H`, `P1D`, `PT5M`); read by GET.
     #[resource(get)]
     pub duration: Option<PerformanceNvmeMetricDuration>,
-    /// `fc`: [`PerformanceNvmeMetricProperties`]; read by GET.
+    /// `fc`: [`PerformanceNvmeMetricProperties`](crate::PerformanceNvmeMetricProperties); read by GET.
     #[resource(get)]
     pub fc: Option<PerformanceNvmeMetricProperties>,
-    /// `iops`: [`PerformanceMetricIoType`]; read by GET.
+    /// `iops`: [`PerformanceMetricIoType`](crate::PerformanceMetricIoType); read by GET.
     #[resource(get)]
     pub iops: Option<PerformanceMetricIoType>,
-    /// `latency`: [`PerformanceMetricIoType`]; read by GET.
+    /// `latency`: [`PerformanceMetricIoType`](crate::PerformanceMetricIoType); read by GET.
     #[resource(get)]
     pub latency: Option<PerformanceMetricIoType>,
-    /// `status`: [`PerformanceNvmeMetricStatus`] (`ok`, `error`, `partial_no_data`, `partial_no_response`, `partial_other_error`, `negative_delta`, `not_found`, `backfilled_data`, `inconsistent_delta_time`, `inconsistent_old_data`, `partial_no_uuid`); read by GET.
+    /// `status`: [`PerformanceNvmeMetricStatus`](crate::PerformanceNvmeMetricStatus) (`ok`, `error`, `partial_no_data`, `partial_no_response`, `partial_other_error`, `negative_delta`, `not_found`, `backfilled_data`, `inconsistent_delta_time`, `inconsistent_old_data`, `partial_no_uuid`); read by GET.
     #[resource(get)]
     pub status: Option<PerformanceNvmeMetricStatus>,
-    /// `svm`: [`PerformanceFcpMetricSvm`]; read by GET; holds a key of the enclosing object's path.
+    /// `svm`: [`PerformanceFcpMetricSvm`](crate::PerformanceFcpMetricSvm); read by GET; holds a key of the enclosing object's path.
     #[resource(get)]
     pub svm: Option<PerformanceFcpMetricSvm>,
-    /// `tcp`: [`PerformanceNvmeMetricProperties`]; read by GET.
+    /// `tcp`: [`PerformanceNvmeMetricProperties`](crate::PerformanceNvmeMetricProperties); read by GET.
     #[resource(get)]
     pub tcp: Option<PerformanceNvmeMetricProperties>,
-    /// `throughput`: [`PerformanceMetricIoTypeRwt`]; read by GET.
+    /// `throughput`: [`PerformanceMetricIoTypeRwt`](crate::PerformanceMetricIoTypeRwt); read by GET.
     #[resource(get)]
     pub throughput: Option<PerformanceMetricIoTypeRwt>,
 }
 
-/// The values of [`PerformanceNvmeMetric`]'s `duration`: open, so that a value a newer ONTAP adds is kept as [`PerformanceNvmeMetricDuration::Unknown`].
+/// The values of [`PerformanceNvmeMetric`](crate::PerformanceNvmeMetric)'s `duration`: open, so that a value a newer ONTAP adds is kept as [`PerformanceNvmeMetricDuration::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
 pub enum PerformanceNvmeMetricDuration {
     /// `PT15S`.
@@ -81,7 +81,7 @@ pub enum PerformanceNvmeMetricDuration {
     Unknown(String),
 }
 
-/// The values of [`PerformanceNvmeMetric`]'s `status`: open, so that a value a newer ONTAP adds is kept as [`PerformanceNvmeMetricStatus::Unknown`].
+/// The values of [`PerformanceNvmeMetric`](crate::PerformanceNvmeMetric)'s `status`: open, so that a value a newer ONTAP adds is kept as [`PerformanceNvmeMetricStatus::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
 pub enum PerformanceNvmeMetricStatus {
     /// `ok`.

@@ -24,7 +24,7 @@ use crate::{
 #[derive(Debug, Clone, Default, PartialEq, ontap::Resource)]
 #[resource(path = "/protocols/nvme/subsystem-controllers", get, collection)]
 pub struct NvmeSubsystemController {
-    /// `subsystem`: [`NvmeSubsystemReference`]; read by GET; its `uuid` is a key of the instance path.
+    /// `subsystem`: [`NvmeSubsystemReference`](crate::NvmeSubsystemReference); read by GET; its `uuid` is a key of the instance path.
     #[resource(get, key = "uuid")]
     pub subsystem: Option<NvmeSubsystemReference>,
     /// `id`: string; read by GET; a key of the instance path.
@@ -33,42 +33,42 @@ pub struct NvmeSubsystemController {
     /// `_links`: [`ontap::Links`]; read by GET.
     #[resource(get, rename = "_links")]
     pub links: Option<ontap::Links>,
-    /// `admin_queue`: [`NvmeSubsystemControllerAdminQueue`]; read by GET.
+    /// `admin_queue`: [`NvmeSubsystemControllerAdminQueue`](crate::NvmeSubsystemControllerAdminQueue); read by GET.
     #[resource(get)]
     pub admin_queue: Option<NvmeSubsystemControllerAdminQueue>,
-    /// `dh_hmac_chap`: [`NvmeSubsystemControllerDhHmacChap`]; read by GET.
+    /// `dh_hmac_chap`: [`NvmeSubsystemControllerDhHmacChap`](crate::NvmeSubsystemControllerDhHmacChap); read by GET.
     #[resource(get)]
     pub dh_hmac_chap: Option<NvmeSubsystemControllerDhHmacChap>,
-    /// `digest`: [`NvmeSubsystemControllerDigest`]; read by GET.
+    /// `digest`: [`NvmeSubsystemControllerDigest`](crate::NvmeSubsystemControllerDigest); read by GET.
     #[resource(get)]
     pub digest: Option<NvmeSubsystemControllerDigest>,
-    /// `host`: [`NvmeSubsystemControllerHost`]; read by GET.
+    /// `host`: [`NvmeSubsystemControllerHost`](crate::NvmeSubsystemControllerHost); read by GET.
     #[resource(get)]
     pub host: Option<NvmeSubsystemControllerHost>,
-    /// `interface`: [`NvmeSubsystemControllerInterface`]; read by GET.
+    /// `interface`: [`NvmeSubsystemControllerInterface`](crate::NvmeSubsystemControllerInterface); read by GET.
     #[resource(get)]
     pub interface: Option<NvmeSubsystemControllerInterface>,
-    /// `io_queue`: [`NvmeSubsystemControllerIoQueue`]; read by GET.
+    /// `io_queue`: [`NvmeSubsystemControllerIoQueue`](crate::NvmeSubsystemControllerIoQueue); read by GET.
     #[resource(get)]
     pub io_queue: Option<NvmeSubsystemControllerIoQueue>,
     /// `keep_alive_timeout`: integer; read by GET.
     #[resource(get)]
     pub keep_alive_timeout: Option<i64>,
-    /// `node`: [`NodeReference`]; read by GET.
+    /// `node`: [`NodeReference`](crate::NodeReference); read by GET.
     #[resource(get)]
     pub node: Option<NodeReference>,
-    /// `svm`: [`SvmReference`]; read by GET.
+    /// `svm`: [`SvmReference`](crate::SvmReference); read by GET.
     #[resource(get)]
     pub svm: Option<SvmReference>,
-    /// `tls`: [`NvmeSubsystemControllerTls`]; read by GET.
+    /// `tls`: [`NvmeSubsystemControllerTls`](crate::NvmeSubsystemControllerTls); read by GET.
     #[resource(get)]
     pub tls: Option<NvmeSubsystemControllerTls>,
-    /// `transport_protocol`: [`NvmeSubsystemControllerTransportProtocol`] (`fc_nvme`, `nvme_tcp`, `nvme_roce`); read by GET.
+    /// `transport_protocol`: [`NvmeSubsystemControllerTransportProtocol`](crate::NvmeSubsystemControllerTransportProtocol) (`fc_nvme`, `nvme_tcp`, `nvme_roce`); read by GET.
     #[resource(get)]
     pub transport_protocol: Option<NvmeSubsystemControllerTransportProtocol>,
 }
 
-/// The values of [`NvmeSubsystemController`]'s `transport_protocol`: open, so that a value a newer ONTAP adds is kept as [`NvmeSubsystemControllerTransportProtocol::Unknown`].
+/// The values of [`NvmeSubsystemController`](crate::NvmeSubsystemController)'s `transport_protocol`: open, so that a value a newer ONTAP adds is kept as [`NvmeSubsystemControllerTransportProtocol::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
 pub enum NvmeSubsystemControllerTransportProtocol {
     /// `fc_nvme`.

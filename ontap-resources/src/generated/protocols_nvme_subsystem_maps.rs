@@ -18,19 +18,12 @@ use crate::{NvmeSubsystemMapNamespace, NvmeSubsystemReference, SvmReference};
 /// assert_eq!(NvmeSubsystemMap::KEYS, ["subsystem.uuid", "namespace.uuid"] as [&str; 2]);
 /// ```
 #[derive(Debug, Clone, Default, PartialEq, ontap::Resource)]
-#[resource(
-    path = "/protocols/nvme/subsystem-maps",
-    get,
-    post,
-    delete,
-    collection,
-    delete_collection
-)]
+#[resource(path = "/protocols/nvme/subsystem-maps", get, post, delete, collection, delete_collection, params(delete_collection = NvmeSubsystemMapDeleteCollectionParams))]
 pub struct NvmeSubsystemMap {
-    /// `subsystem`: [`NvmeSubsystemReference`]; read by GET; sent by POST; its `uuid` is a key of the instance path.
+    /// `subsystem`: [`NvmeSubsystemReference`](crate::NvmeSubsystemReference); read by GET; sent by POST; its `uuid` is a key of the instance path.
     #[resource(get, post, key = "uuid")]
     pub subsystem: Option<NvmeSubsystemReference>,
-    /// `namespace`: [`NvmeSubsystemMapNamespace`]; read by GET; sent by POST; its `uuid` is a key of the instance path.
+    /// `namespace`: [`NvmeSubsystemMapNamespace`](crate::NvmeSubsystemMapNamespace); read by GET; sent by POST; its `uuid` is a key of the instance path.
     #[resource(get, post, key = "uuid")]
     pub namespace: Option<NvmeSubsystemMapNamespace>,
     /// `_links`: [`ontap::Links`]; read by GET.
@@ -42,7 +35,34 @@ pub struct NvmeSubsystemMap {
     /// `nsid`: string; read by GET.
     #[resource(get)]
     pub nsid: Option<String>,
-    /// `svm`: [`SvmReference`]; read by GET; sent by POST.
+    /// `svm`: [`SvmReference`](crate::SvmReference); read by GET; sent by POST.
     #[resource(get, post)]
     pub svm: Option<SvmReference>,
+}
+
+/// The query parameters of `DELETE /api/protocols/nvme/subsystem-maps`, typed: [`NvmeSubsystemMap`]'s DELETE by query (`delete_collection`) takes them in [`ontap::CallOptions::with`]; `CallOptions::param` still sends any other.
+///
+/// ```
+/// use ontap_resources::NvmeSubsystemMapDeleteCollectionParams;
+///
+/// let options = ontap_core::CallOptions::with(NvmeSubsystemMapDeleteCollectionParams { continue_on_failure: Some(true), ..Default::default() });
+/// # let _ = options;
+/// ```
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct NvmeSubsystemMapDeleteCollectionParams {
+    /// `continue_on_failure`: boolean, default `false`.
+    pub continue_on_failure: Option<bool>,
+    /// `serial_records`: boolean, default `false`.
+    pub serial_records: Option<bool>,
+}
+
+impl ontap::QueryParams for NvmeSubsystemMapDeleteCollectionParams {
+    fn append_to(&self, query: &mut ontap::Query) {
+        if let Some(value) = &self.continue_on_failure {
+            query.push("continue_on_failure", value);
+        }
+        if let Some(value) = &self.serial_records {
+            query.push("serial_records", value);
+        }
+    }
 }

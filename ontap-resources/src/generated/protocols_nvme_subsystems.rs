@@ -20,16 +20,7 @@ use crate::{
 /// assert_eq!(NvmeSubsystem::KEYS, ["uuid"] as [&str; 1]);
 /// ```
 #[derive(Debug, Clone, Default, PartialEq, ontap::Resource)]
-#[resource(
-    path = "/protocols/nvme/subsystems",
-    get,
-    post,
-    patch,
-    delete,
-    collection,
-    patch_collection,
-    delete_collection
-)]
+#[resource(path = "/protocols/nvme/subsystems", get, post, patch, delete, collection, patch_collection, delete_collection, params(delete = NvmeSubsystemDeleteParams, patch_collection = NvmeSubsystemPatchCollectionParams, delete_collection = NvmeSubsystemDeleteCollectionParams))]
 pub struct NvmeSubsystem {
     /// `uuid`: string; read by GET; a key of the instance path.
     #[resource(get, key)]
@@ -43,28 +34,28 @@ pub struct NvmeSubsystem {
     /// `delete_on_unmap`: boolean; read by GET; sent by POST and PATCH.
     #[resource(get, post, patch)]
     pub delete_on_unmap: Option<bool>,
-    /// `hosts`: list of [`NvmeSubsystemHosts`]; read by GET; sent by POST.
+    /// `hosts`: list of [`NvmeSubsystemHosts`](crate::NvmeSubsystemHosts); read by GET; sent by POST.
     #[resource(get, post)]
     pub hosts: Option<Vec<NvmeSubsystemHosts>>,
-    /// `io_queue`: [`NvmeSubsystemIoQueue`]; read by GET.
+    /// `io_queue`: [`NvmeSubsystemIoQueue`](crate::NvmeSubsystemIoQueue); read by GET.
     #[resource(get)]
     pub io_queue: Option<NvmeSubsystemIoQueue>,
     /// `name`: string, 1 to 64 characters; read by GET; sent by POST.
     #[resource(get, post)]
     pub name: Option<String>,
-    /// `os_type`: [`NvmeSubsystemOsType`] (`aix`, `linux`, `vmware`, `windows`); read by GET; sent by POST.
+    /// `os_type`: [`NvmeSubsystemOsType`](crate::NvmeSubsystemOsType) (`aix`, `linux`, `vmware`, `windows`); read by GET; sent by POST.
     #[resource(get, post)]
     pub os_type: Option<NvmeSubsystemOsType>,
-    /// `replication`: [`NvmeSubsystemReplication`]; read by GET; sent by POST and PATCH.
+    /// `replication`: [`NvmeSubsystemReplication`](crate::NvmeSubsystemReplication); read by GET; sent by POST and PATCH.
     #[resource(get, post, patch)]
     pub replication: Option<NvmeSubsystemReplication>,
     /// `serial_number`: string, 20 to 20 characters; read by GET.
     #[resource(get)]
     pub serial_number: Option<String>,
-    /// `subsystem_maps`: list of [`NvmeSubsystemSubsystemMaps`]; read by GET.
+    /// `subsystem_maps`: list of [`NvmeSubsystemSubsystemMaps`](crate::NvmeSubsystemSubsystemMaps); read by GET.
     #[resource(get)]
     pub subsystem_maps: Option<Vec<NvmeSubsystemSubsystemMaps>>,
-    /// `svm`: [`SvmReference`]; read by GET; sent by POST.
+    /// `svm`: [`SvmReference`](crate::SvmReference); read by GET; sent by POST.
     #[resource(get, post)]
     pub svm: Option<SvmReference>,
     /// `target_nqn`: string, 1 to 223 characters; read by GET.
@@ -75,7 +66,98 @@ pub struct NvmeSubsystem {
     pub vendor_uuids: Option<Vec<String>>,
 }
 
-/// The values of [`NvmeSubsystem`]'s `os_type`: open, so that a value a newer ONTAP adds is kept as [`NvmeSubsystemOsType::Unknown`].
+/// The query parameters of `DELETE /api/protocols/nvme/subsystems/{uuid}`, typed: [`NvmeSubsystem`]'s `delete` takes them in [`ontap::CallOptions::with`]; `CallOptions::param` still sends any other.
+///
+/// ```
+/// use ontap_resources::NvmeSubsystemDeleteParams;
+///
+/// let options = ontap_core::CallOptions::with(NvmeSubsystemDeleteParams { allow_delete_while_mapped: Some(true), ..Default::default() });
+/// # let _ = options;
+/// ```
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct NvmeSubsystemDeleteParams {
+    /// `allow_delete_while_mapped`: boolean.
+    pub allow_delete_while_mapped: Option<bool>,
+    /// `allow_delete_with_hosts`: boolean.
+    pub allow_delete_with_hosts: Option<bool>,
+}
+
+impl ontap::QueryParams for NvmeSubsystemDeleteParams {
+    fn append_to(&self, query: &mut ontap::Query) {
+        if let Some(value) = &self.allow_delete_while_mapped {
+            query.push("allow_delete_while_mapped", value);
+        }
+        if let Some(value) = &self.allow_delete_with_hosts {
+            query.push("allow_delete_with_hosts", value);
+        }
+    }
+}
+
+/// The query parameters of `PATCH /api/protocols/nvme/subsystems`, typed: [`NvmeSubsystem`]'s PATCH by query (`patch_collection`) takes them in [`ontap::CallOptions::with`]; `CallOptions::param` still sends any other.
+///
+/// ```
+/// use ontap_resources::NvmeSubsystemPatchCollectionParams;
+///
+/// let options = ontap_core::CallOptions::with(NvmeSubsystemPatchCollectionParams { continue_on_failure: Some(true), ..Default::default() });
+/// # let _ = options;
+/// ```
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct NvmeSubsystemPatchCollectionParams {
+    /// `continue_on_failure`: boolean, default `false`.
+    pub continue_on_failure: Option<bool>,
+    /// `serial_records`: boolean, default `false`.
+    pub serial_records: Option<bool>,
+}
+
+impl ontap::QueryParams for NvmeSubsystemPatchCollectionParams {
+    fn append_to(&self, query: &mut ontap::Query) {
+        if let Some(value) = &self.continue_on_failure {
+            query.push("continue_on_failure", value);
+        }
+        if let Some(value) = &self.serial_records {
+            query.push("serial_records", value);
+        }
+    }
+}
+
+/// The query parameters of `DELETE /api/protocols/nvme/subsystems`, typed: [`NvmeSubsystem`]'s DELETE by query (`delete_collection`) takes them in [`ontap::CallOptions::with`]; `CallOptions::param` still sends any other.
+///
+/// ```
+/// use ontap_resources::NvmeSubsystemDeleteCollectionParams;
+///
+/// let options = ontap_core::CallOptions::with(NvmeSubsystemDeleteCollectionParams { allow_delete_while_mapped: Some(true), ..Default::default() });
+/// # let _ = options;
+/// ```
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct NvmeSubsystemDeleteCollectionParams {
+    /// `allow_delete_while_mapped`: boolean.
+    pub allow_delete_while_mapped: Option<bool>,
+    /// `allow_delete_with_hosts`: boolean.
+    pub allow_delete_with_hosts: Option<bool>,
+    /// `continue_on_failure`: boolean, default `false`.
+    pub continue_on_failure: Option<bool>,
+    /// `serial_records`: boolean, default `false`.
+    pub serial_records: Option<bool>,
+}
+
+impl ontap::QueryParams for NvmeSubsystemDeleteCollectionParams {
+    fn append_to(&self, query: &mut ontap::Query) {
+        if let Some(value) = &self.allow_delete_while_mapped {
+            query.push("allow_delete_while_mapped", value);
+        }
+        if let Some(value) = &self.allow_delete_with_hosts {
+            query.push("allow_delete_with_hosts", value);
+        }
+        if let Some(value) = &self.continue_on_failure {
+            query.push("continue_on_failure", value);
+        }
+        if let Some(value) = &self.serial_records {
+            query.push("serial_records", value);
+        }
+    }
+}
+
+/// The values of [`NvmeSubsystem`](crate::NvmeSubsystem)'s `os_type`: open, so that a value a newer ONTAP adds is kept as [`NvmeSubsystemOsType::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
 pub enum NvmeSubsystemOsType {
     /// `aix`.

@@ -22,16 +22,7 @@ use crate::{
 /// assert_eq!(NvmeSubsystemHost::KEYS, ["nqn"] as [&str; 1]);
 /// ```
 #[derive(Debug, Clone, Default, PartialEq, ontap::Resource)]
-#[resource(
-    path = "/protocols/nvme/subsystems/{subsystem.uuid}/hosts",
-    get,
-    post,
-    patch,
-    delete,
-    collection,
-    patch_collection,
-    delete_collection
-)]
+#[resource(path = "/protocols/nvme/subsystems/{subsystem.uuid}/hosts", get, post, patch, delete, collection, patch_collection, delete_collection, params(patch_collection = NvmeSubsystemHostPatchCollectionParams, delete_collection = NvmeSubsystemHostDeleteCollectionParams))]
 pub struct NvmeSubsystemHost {
     /// `nqn`: string; read by GET; sent by POST; a key of the instance path.
     #[resource(get, post, key)]
@@ -39,30 +30,84 @@ pub struct NvmeSubsystemHost {
     /// `_links`: [`ontap::Links`]; read by GET.
     #[resource(get, rename = "_links")]
     pub links: Option<ontap::Links>,
-    /// `dh_hmac_chap`: [`NvmeDhHmacChapAuthentication`]; read by GET; sent by POST.
+    /// `dh_hmac_chap`: [`NvmeDhHmacChapAuthentication`](crate::NvmeDhHmacChapAuthentication); read by GET; sent by POST.
     #[resource(get, post)]
     pub dh_hmac_chap: Option<NvmeDhHmacChapAuthentication>,
-    /// `io_queue`: [`NvmeSubsystemHostIoQueue`]; read by GET.
+    /// `io_queue`: [`NvmeSubsystemHostIoQueue`](crate::NvmeSubsystemHostIoQueue); read by GET.
     #[resource(get)]
     pub io_queue: Option<NvmeSubsystemHostIoQueue>,
-    /// `priority`: [`NvmeSubsystemHostPriority`] (`regular`, `high`); read by GET; sent by POST.
+    /// `priority`: [`NvmeSubsystemHostPriority`](crate::NvmeSubsystemHostPriority) (`regular`, `high`); read by GET; sent by POST.
     #[resource(get, post)]
     pub priority: Option<NvmeSubsystemHostPriority>,
-    /// `proximity`: [`NvmeHostProximity`]; read by GET; sent by POST and PATCH.
+    /// `proximity`: [`NvmeHostProximity`](crate::NvmeHostProximity); read by GET; sent by POST and PATCH.
     #[resource(get, post, patch)]
     pub proximity: Option<NvmeHostProximity>,
-    /// `records`: list of [`NvmeSubsystemHostNoRecords`]; sent by POST.
+    /// `records`: list of [`NvmeSubsystemHostNoRecords`](crate::NvmeSubsystemHostNoRecords); sent by POST.
     #[resource(post)]
     pub records: Option<Vec<NvmeSubsystemHostNoRecords>>,
-    /// `subsystem`: [`NvmeSubsystemHostRecordsSubsystem`]; read by GET; holds a key of the enclosing object's path.
+    /// `subsystem`: [`NvmeSubsystemHostRecordsSubsystem`](crate::NvmeSubsystemHostRecordsSubsystem); read by GET; holds a key of the enclosing object's path.
     #[resource(get)]
     pub subsystem: Option<NvmeSubsystemHostRecordsSubsystem>,
-    /// `tls`: [`NvmeTcpTls`]; read by GET; sent by POST.
+    /// `tls`: [`NvmeTcpTls`](crate::NvmeTcpTls); read by GET; sent by POST.
     #[resource(get, post)]
     pub tls: Option<NvmeTcpTls>,
 }
 
-/// The values of [`NvmeSubsystemHost`]'s `priority`: open, so that a value a newer ONTAP adds is kept as [`NvmeSubsystemHostPriority::Unknown`].
+/// The query parameters of `PATCH /api/protocols/nvme/subsystems/{subsystem.uuid}/hosts`, typed: [`NvmeSubsystemHost`]'s PATCH by query (`patch_collection`) takes them in [`ontap::CallOptions::with`]; `CallOptions::param` still sends any other.
+///
+/// ```
+/// use ontap_resources::NvmeSubsystemHostPatchCollectionParams;
+///
+/// let options = ontap_core::CallOptions::with(NvmeSubsystemHostPatchCollectionParams { continue_on_failure: Some(true), ..Default::default() });
+/// # let _ = options;
+/// ```
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct NvmeSubsystemHostPatchCollectionParams {
+    /// `continue_on_failure`: boolean, default `false`.
+    pub continue_on_failure: Option<bool>,
+    /// `serial_records`: boolean, default `false`.
+    pub serial_records: Option<bool>,
+}
+
+impl ontap::QueryParams for NvmeSubsystemHostPatchCollectionParams {
+    fn append_to(&self, query: &mut ontap::Query) {
+        if let Some(value) = &self.continue_on_failure {
+            query.push("continue_on_failure", value);
+        }
+        if let Some(value) = &self.serial_records {
+            query.push("serial_records", value);
+        }
+    }
+}
+
+/// The query parameters of `DELETE /api/protocols/nvme/subsystems/{subsystem.uuid}/hosts`, typed: [`NvmeSubsystemHost`]'s DELETE by query (`delete_collection`) takes them in [`ontap::CallOptions::with`]; `CallOptions::param` still sends any other.
+///
+/// ```
+/// use ontap_resources::NvmeSubsystemHostDeleteCollectionParams;
+///
+/// let options = ontap_core::CallOptions::with(NvmeSubsystemHostDeleteCollectionParams { continue_on_failure: Some(true), ..Default::default() });
+/// # let _ = options;
+/// ```
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct NvmeSubsystemHostDeleteCollectionParams {
+    /// `continue_on_failure`: boolean, default `false`.
+    pub continue_on_failure: Option<bool>,
+    /// `serial_records`: boolean, default `false`.
+    pub serial_records: Option<bool>,
+}
+
+impl ontap::QueryParams for NvmeSubsystemHostDeleteCollectionParams {
+    fn append_to(&self, query: &mut ontap::Query) {
+        if let Some(value) = &self.continue_on_failure {
+            query.push("continue_on_failure", value);
+        }
+        if let Some(value) = &self.serial_records {
+            query.push("serial_records", value);
+        }
+    }
+}
+
+/// The values of [`NvmeSubsystemHost`](crate::NvmeSubsystemHost)'s `priority`: open, so that a value a newer ONTAP adds is kept as [`NvmeSubsystemHostPriority::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
 pub enum NvmeSubsystemHostPriority {
     /// `regular`.

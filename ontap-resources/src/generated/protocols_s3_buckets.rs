@@ -22,30 +22,21 @@ use crate::{
 /// assert_eq!(S3Bucket::KEYS, ["svm.uuid", "uuid"] as [&str; 2]);
 /// ```
 #[derive(Debug, Clone, Default, PartialEq, ontap::Resource)]
-#[resource(
-    path = "/protocols/s3/buckets",
-    get,
-    post,
-    patch,
-    delete,
-    collection,
-    patch_collection,
-    delete_collection
-)]
+#[resource(path = "/protocols/s3/buckets", get, post, patch, delete, collection, patch_collection, delete_collection, params(patch_collection = S3BucketPatchCollectionParams, delete_collection = S3BucketDeleteCollectionParams))]
 pub struct S3Bucket {
-    /// `svm`: [`SvmReference`]; read by GET; sent by POST; its `uuid` is a key of the instance path.
+    /// `svm`: [`SvmReference`](crate::SvmReference); read by GET; sent by POST; its `uuid` is a key of the instance path.
     #[resource(get, post, key = "uuid")]
     pub svm: Option<SvmReference>,
     /// `uuid`: string, format `uuid`; read by GET; a key of the instance path.
     #[resource(get, key)]
     pub uuid: Option<String>,
-    /// `aggregates`: list of [`FlexcacheAggregatesReference`]; sent by POST.
+    /// `aggregates`: list of [`FlexcacheAggregatesReference`](crate::FlexcacheAggregatesReference); sent by POST.
     #[resource(post)]
     pub aggregates: Option<Vec<FlexcacheAggregatesReference>>,
     /// `allowed`: boolean; read by GET; sent by POST and PATCH.
     #[resource(get, post, patch)]
     pub allowed: Option<bool>,
-    /// `audit_event_selector`: [`S3AuditEventSelector`]; read by GET; sent by POST and PATCH.
+    /// `audit_event_selector`: [`S3AuditEventSelector`](crate::S3AuditEventSelector); read by GET; sent by POST and PATCH.
     #[resource(get, post, patch)]
     pub audit_event_selector: Option<S3AuditEventSelector>,
     /// `comment`: string, 0 to 256 characters; read by GET; sent by POST and PATCH.
@@ -54,10 +45,10 @@ pub struct S3Bucket {
     /// `constituents_per_aggregate`: integer, 1 to 1000; sent by POST.
     #[resource(post)]
     pub constituents_per_aggregate: Option<i64>,
-    /// `cors`: [`S3BucketCors`]; read by GET; sent by POST and PATCH.
+    /// `cors`: [`S3BucketCors`](crate::S3BucketCors); read by GET; sent by POST and PATCH.
     #[resource(get, post, patch)]
     pub cors: Option<S3BucketCors>,
-    /// `encryption`: [`S3BucketEncryption`]; read by GET.
+    /// `encryption`: [`S3BucketEncryption`](crate::S3BucketEncryption); read by GET.
     #[resource(get)]
     pub encryption: Option<S3BucketEncryption>,
     /// `is_consistent_etag`: boolean; read by GET; sent by POST and PATCH.
@@ -66,7 +57,7 @@ pub struct S3Bucket {
     /// `is_nas_path_mutable`: boolean; read by GET; sent by POST.
     #[resource(get, post)]
     pub is_nas_path_mutable: Option<bool>,
-    /// `lifecycle_management`: [`S3BucketLifecycleManagement`]; read by GET; sent by POST.
+    /// `lifecycle_management`: [`S3BucketLifecycleManagement`](crate::S3BucketLifecycleManagement); read by GET; sent by POST.
     #[resource(get, post)]
     pub lifecycle_management: Option<S3BucketLifecycleManagement>,
     /// `logical_used_size`: integer; read by GET.
@@ -78,48 +69,102 @@ pub struct S3Bucket {
     /// `nas_path`: string; read by GET; sent by POST and PATCH.
     #[resource(get, post, patch)]
     pub nas_path: Option<String>,
-    /// `policy`: [`S3BucketPolicy`]; read by GET; sent by POST and PATCH.
+    /// `policy`: [`S3BucketPolicy`](crate::S3BucketPolicy); read by GET; sent by POST and PATCH.
     #[resource(get, post, patch)]
     pub policy: Option<S3BucketPolicy>,
-    /// `protection_status`: [`S3BucketProtectionStatus`]; read by GET; sent by POST and PATCH.
+    /// `protection_status`: [`S3BucketProtectionStatus`](crate::S3BucketProtectionStatus); read by GET; sent by POST and PATCH.
     #[resource(get, post, patch)]
     pub protection_status: Option<S3BucketProtectionStatus>,
-    /// `qos_policy`: [`QosPolicyReference`]; read by GET; sent by POST and PATCH.
+    /// `qos_policy`: [`QosPolicyReference`](crate::QosPolicyReference); read by GET; sent by POST and PATCH.
     #[resource(get, post, patch)]
     pub qos_policy: Option<QosPolicyReference>,
-    /// `retention`: [`S3BucketRetention`]; read by GET; sent by POST and PATCH.
+    /// `retention`: [`S3BucketRetention`](crate::S3BucketRetention); read by GET; sent by POST and PATCH.
     #[resource(get, post, patch)]
     pub retention: Option<S3BucketRetention>,
-    /// `role`: [`S3BucketRole`] (`standalone`, `active`, `passive`); read by GET.
+    /// `role`: [`S3BucketRole`](crate::S3BucketRole) (`standalone`, `active`, `passive`); read by GET.
     #[resource(get)]
     pub role: Option<S3BucketRole>,
     /// `size`: integer, 107374182400 to 67553994410557440; read by GET; sent by POST and PATCH.
     #[resource(get, post, patch)]
     pub size: Option<i64>,
-    /// `snapshot_policy`: [`S3BucketSnapshotPolicy`]; read by GET; sent by POST and PATCH.
+    /// `snapshot_policy`: [`S3BucketSnapshotPolicy`](crate::S3BucketSnapshotPolicy); read by GET; sent by POST and PATCH.
     #[resource(get, post, patch)]
     pub snapshot_policy: Option<S3BucketSnapshotPolicy>,
-    /// `snapshot_restore`: [`S3BucketSnapshotRestore`]; read by GET; sent by POST and PATCH.
+    /// `snapshot_restore`: [`S3BucketSnapshotRestore`](crate::S3BucketSnapshotRestore); read by GET; sent by POST and PATCH.
     #[resource(get, post, patch)]
     pub snapshot_restore: Option<S3BucketSnapshotRestore>,
-    /// `storage_service_level`: [`S3BucketStorageServiceLevel`] (`value`, `performance`, `extreme`); sent by POST.
+    /// `storage_service_level`: [`S3BucketStorageServiceLevel`](crate::S3BucketStorageServiceLevel) (`value`, `performance`, `extreme`); sent by POST.
     #[resource(post)]
     pub storage_service_level: Option<S3BucketStorageServiceLevel>,
-    /// `type`: [`S3BucketType`] (`s3`, `nas`); read by GET; sent by POST and PATCH.
+    /// `type`: [`S3BucketType`](crate::S3BucketType) (`s3`, `nas`); read by GET; sent by POST and PATCH.
     #[resource(get, post, patch, rename = "type")]
     pub type_: Option<S3BucketType>,
     /// `use_mirrored_aggregates`: boolean; sent by POST.
     #[resource(post)]
     pub use_mirrored_aggregates: Option<bool>,
-    /// `versioning_state`: [`S3BucketVersioningState`] (`disabled`, `enabled`, `suspended`); read by GET; sent by POST and PATCH.
+    /// `versioning_state`: [`S3BucketVersioningState`](crate::S3BucketVersioningState) (`disabled`, `enabled`, `suspended`); read by GET; sent by POST and PATCH.
     #[resource(get, post, patch)]
     pub versioning_state: Option<S3BucketVersioningState>,
-    /// `volume`: [`VolumeReference`]; read by GET.
+    /// `volume`: [`VolumeReference`](crate::VolumeReference); read by GET.
     #[resource(get)]
     pub volume: Option<VolumeReference>,
 }
 
-/// The values of [`S3Bucket`]'s `role`: open, so that a value a newer ONTAP adds is kept as [`S3BucketRole::Unknown`].
+/// The query parameters of `PATCH /api/protocols/s3/buckets`, typed: [`S3Bucket`]'s PATCH by query (`patch_collection`) takes them in [`ontap::CallOptions::with`]; `CallOptions::param` still sends any other.
+///
+/// ```
+/// use ontap_resources::S3BucketPatchCollectionParams;
+///
+/// let options = ontap_core::CallOptions::with(S3BucketPatchCollectionParams { continue_on_failure: Some(true), ..Default::default() });
+/// # let _ = options;
+/// ```
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct S3BucketPatchCollectionParams {
+    /// `continue_on_failure`: boolean, default `false`.
+    pub continue_on_failure: Option<bool>,
+    /// `serial_records`: boolean, default `false`.
+    pub serial_records: Option<bool>,
+}
+
+impl ontap::QueryParams for S3BucketPatchCollectionParams {
+    fn append_to(&self, query: &mut ontap::Query) {
+        if let Some(value) = &self.continue_on_failure {
+            query.push("continue_on_failure", value);
+        }
+        if let Some(value) = &self.serial_records {
+            query.push("serial_records", value);
+        }
+    }
+}
+
+/// The query parameters of `DELETE /api/protocols/s3/buckets`, typed: [`S3Bucket`]'s DELETE by query (`delete_collection`) takes them in [`ontap::CallOptions::with`]; `CallOptions::param` still sends any other.
+///
+/// ```
+/// use ontap_resources::S3BucketDeleteCollectionParams;
+///
+/// let options = ontap_core::CallOptions::with(S3BucketDeleteCollectionParams { continue_on_failure: Some(true), ..Default::default() });
+/// # let _ = options;
+/// ```
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct S3BucketDeleteCollectionParams {
+    /// `continue_on_failure`: boolean, default `false`.
+    pub continue_on_failure: Option<bool>,
+    /// `serial_records`: boolean, default `false`.
+    pub serial_records: Option<bool>,
+}
+
+impl ontap::QueryParams for S3BucketDeleteCollectionParams {
+    fn append_to(&self, query: &mut ontap::Query) {
+        if let Some(value) = &self.continue_on_failure {
+            query.push("continue_on_failure", value);
+        }
+        if let Some(value) = &self.serial_records {
+            query.push("serial_records", value);
+        }
+    }
+}
+
+/// The values of [`S3Bucket`](crate::S3Bucket)'s `role`: open, so that a value a newer ONTAP adds is kept as [`S3BucketRole::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
 pub enum S3BucketRole {
     /// `standalone`.
@@ -133,7 +178,7 @@ pub enum S3BucketRole {
     Unknown(String),
 }
 
-/// The values of [`S3Bucket`]'s `storage_service_level`: open, so that a value a newer ONTAP adds is kept as [`S3BucketStorageServiceLevel::Unknown`].
+/// The values of [`S3Bucket`](crate::S3Bucket)'s `storage_service_level`: open, so that a value a newer ONTAP adds is kept as [`S3BucketStorageServiceLevel::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
 pub enum S3BucketStorageServiceLevel {
     /// `value`.
@@ -147,7 +192,7 @@ pub enum S3BucketStorageServiceLevel {
     Unknown(String),
 }
 
-/// The values of [`S3Bucket`]'s `type`: open, so that a value a newer ONTAP adds is kept as [`S3BucketType::Unknown`].
+/// The values of [`S3Bucket`](crate::S3Bucket)'s `type`: open, so that a value a newer ONTAP adds is kept as [`S3BucketType::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
 pub enum S3BucketType {
     /// `s3`.
@@ -159,7 +204,7 @@ pub enum S3BucketType {
     Unknown(String),
 }
 
-/// The values of [`S3Bucket`]'s `versioning_state`: open, so that a value a newer ONTAP adds is kept as [`S3BucketVersioningState::Unknown`].
+/// The values of [`S3Bucket`](crate::S3Bucket)'s `versioning_state`: open, so that a value a newer ONTAP adds is kept as [`S3BucketVersioningState::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
 pub enum S3BucketVersioningState {
     /// `disabled`.

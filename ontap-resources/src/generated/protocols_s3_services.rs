@@ -20,30 +20,21 @@ use crate::{
 /// assert_eq!(S3Service::KEYS, ["svm.uuid"] as [&str; 1]);
 /// ```
 #[derive(Debug, Clone, Default, PartialEq, ontap::Resource)]
-#[resource(
-    path = "/protocols/s3/services",
-    get,
-    post,
-    patch,
-    delete,
-    collection,
-    patch_collection,
-    delete_collection
-)]
+#[resource(path = "/protocols/s3/services", get, post, patch, delete, collection, patch_collection, delete_collection, params(delete = S3ServiceDeleteParams, patch_collection = S3ServicePatchCollectionParams, delete_collection = S3ServiceDeleteCollectionParams))]
 pub struct S3Service {
-    /// `svm`: [`SvmReference`]; read by GET; sent by POST; its `uuid` is a key of the instance path.
+    /// `svm`: [`SvmReference`](crate::SvmReference); read by GET; sent by POST; its `uuid` is a key of the instance path.
     #[resource(get, post, key = "uuid")]
     pub svm: Option<SvmReference>,
     /// `_links`: [`ontap::Links`]; read by GET.
     #[resource(get, rename = "_links")]
     pub links: Option<ontap::Links>,
-    /// `bucket_create_retention_mode`: [`S3ServiceBucketCreateRetentionMode`] (`no_lock`, `compliance`, `governance`); read by GET; sent by POST and PATCH.
+    /// `bucket_create_retention_mode`: [`S3ServiceBucketCreateRetentionMode`](crate::S3ServiceBucketCreateRetentionMode) (`no_lock`, `compliance`, `governance`); read by GET; sent by POST and PATCH.
     #[resource(get, post, patch)]
     pub bucket_create_retention_mode: Option<S3ServiceBucketCreateRetentionMode>,
-    /// `buckets`: list of [`S3Bucket`]; read by GET; sent by POST.
+    /// `buckets`: list of [`S3Bucket`](crate::S3Bucket); read by GET; sent by POST.
     #[resource(get, post)]
     pub buckets: Option<Vec<S3Bucket>>,
-    /// `certificate`: [`SecurityCertificateReference`]; read by GET; sent by POST and PATCH.
+    /// `certificate`: [`SecurityCertificateReference`](crate::SecurityCertificateReference); read by GET; sent by POST and PATCH.
     #[resource(get, post, patch)]
     pub certificate: Option<SecurityCertificateReference>,
     /// `comment`: string, 0 to 256 characters; read by GET; sent by POST and PATCH.
@@ -70,7 +61,7 @@ pub struct S3Service {
     /// `max_lock_retention_period`: string; read by GET; sent by POST and PATCH.
     #[resource(get, post, patch)]
     pub max_lock_retention_period: Option<String>,
-    /// `metric`: [`PerformanceMetricSvm`]; read by GET.
+    /// `metric`: [`PerformanceMetricSvm`](crate::PerformanceMetricSvm); read by GET.
     #[resource(get)]
     pub metric: Option<PerformanceMetricSvm>,
     /// `min_lock_retention_period`: string; read by GET; sent by POST and PATCH.
@@ -85,15 +76,96 @@ pub struct S3Service {
     /// `secure_port`: integer, 1 to 65535; read by GET; sent by POST and PATCH.
     #[resource(get, post, patch)]
     pub secure_port: Option<i64>,
-    /// `statistics`: [`PerformanceMetricRawSvm`]; read by GET.
+    /// `statistics`: [`PerformanceMetricRawSvm`](crate::PerformanceMetricRawSvm); read by GET.
     #[resource(get)]
     pub statistics: Option<PerformanceMetricRawSvm>,
-    /// `users`: list of [`S3User`]; read by GET; sent by POST.
+    /// `users`: list of [`S3User`](crate::S3User); read by GET; sent by POST.
     #[resource(get, post)]
     pub users: Option<Vec<S3User>>,
 }
 
-/// The values of [`S3Service`]'s `bucket_create_retention_mode`: open, so that a value a newer ONTAP adds is kept as [`S3ServiceBucketCreateRetentionMode::Unknown`].
+/// The query parameters of `DELETE /api/protocols/s3/services/{svm.uuid}`, typed: [`S3Service`]'s `delete` takes them in [`ontap::CallOptions::with`]; `CallOptions::param` still sends any other.
+///
+/// ```
+/// use ontap_resources::S3ServiceDeleteParams;
+///
+/// let options = ontap_core::CallOptions::with(S3ServiceDeleteParams { delete_all: Some(true), ..Default::default() });
+/// # let _ = options;
+/// ```
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct S3ServiceDeleteParams {
+    /// `delete_all`: boolean, default `true`.
+    pub delete_all: Option<bool>,
+}
+
+impl ontap::QueryParams for S3ServiceDeleteParams {
+    fn append_to(&self, query: &mut ontap::Query) {
+        if let Some(value) = &self.delete_all {
+            query.push("delete_all", value);
+        }
+    }
+}
+
+/// The query parameters of `PATCH /api/protocols/s3/services`, typed: [`S3Service`]'s PATCH by query (`patch_collection`) takes them in [`ontap::CallOptions::with`]; `CallOptions::param` still sends any other.
+///
+/// ```
+/// use ontap_resources::S3ServicePatchCollectionParams;
+///
+/// let options = ontap_core::CallOptions::with(S3ServicePatchCollectionParams { continue_on_failure: Some(true), ..Default::default() });
+/// # let _ = options;
+/// ```
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct S3ServicePatchCollectionParams {
+    /// `continue_on_failure`: boolean, default `false`.
+    pub continue_on_failure: Option<bool>,
+    /// `serial_records`: boolean, default `false`.
+    pub serial_records: Option<bool>,
+}
+
+impl ontap::QueryParams for S3ServicePatchCollectionParams {
+    fn append_to(&self, query: &mut ontap::Query) {
+        if let Some(value) = &self.continue_on_failure {
+            query.push("continue_on_failure", value);
+        }
+        if let Some(value) = &self.serial_records {
+            query.push("serial_records", value);
+        }
+    }
+}
+
+/// The query parameters of `DELETE /api/protocols/s3/services`, typed: [`S3Service`]'s DELETE by query (`delete_collection`) takes them in [`ontap::CallOptions::with`]; `CallOptions::param` still sends any other.
+///
+/// ```
+/// use ontap_resources::S3ServiceDeleteCollectionParams;
+///
+/// let options = ontap_core::CallOptions::with(S3ServiceDeleteCollectionParams { continue_on_failure: Some(true), ..Default::default() });
+/// # let _ = options;
+/// ```
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct S3ServiceDeleteCollectionParams {
+    /// `continue_on_failure`: boolean, default `false`.
+    pub continue_on_failure: Option<bool>,
+    /// `delete_all`: boolean, default `true`.
+    pub delete_all: Option<bool>,
+    /// `serial_records`: boolean, default `false`.
+    pub serial_records: Option<bool>,
+}
+
+impl ontap::QueryParams for S3ServiceDeleteCollectionParams {
+    fn append_to(&self, query: &mut ontap::Query) {
+        if let Some(value) = &self.continue_on_failure {
+            query.push("continue_on_failure", value);
+        }
+        if let Some(value) = &self.delete_all {
+            query.push("delete_all", value);
+        }
+        if let Some(value) = &self.serial_records {
+            query.push("serial_records", value);
+        }
+    }
+}
+
+/// The values of [`S3Service`](crate::S3Service)'s `bucket_create_retention_mode`: open, so that a value a newer ONTAP adds is kept as [`S3ServiceBucketCreateRetentionMode::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
 pub enum S3ServiceBucketCreateRetentionMode {
     /// `no_lock`.

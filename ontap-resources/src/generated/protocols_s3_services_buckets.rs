@@ -23,24 +23,15 @@ use crate::{
 /// assert_eq!(S3BucketSvm::KEYS, ["uuid"] as [&str; 1]);
 /// ```
 #[derive(Debug, Clone, Default, PartialEq, ontap::Resource)]
-#[resource(
-    path = "/protocols/s3/services/{svm.uuid}/buckets",
-    get,
-    post,
-    patch,
-    delete,
-    collection,
-    patch_collection,
-    delete_collection
-)]
+#[resource(path = "/protocols/s3/services/{svm.uuid}/buckets", get, post, patch, delete, collection, patch_collection, delete_collection, params(patch = S3BucketSvmPatchParams, patch_collection = S3BucketSvmPatchCollectionParams, delete_collection = S3BucketSvmDeleteCollectionParams))]
 pub struct S3BucketSvm {
     /// `uuid`: string, format `uuid`; read by GET; a key of the instance path.
     #[resource(get, key)]
     pub uuid: Option<String>,
-    /// `aggregates`: list of [`S3BucketAggregatesReference`]; sent by POST.
+    /// `aggregates`: list of [`S3BucketAggregatesReference`](crate::S3BucketAggregatesReference); sent by POST.
     #[resource(post)]
     pub aggregates: Option<Vec<S3BucketAggregatesReference>>,
-    /// `audit_event_selector`: [`S3AuditEventSelector`]; read by GET; sent by POST and PATCH.
+    /// `audit_event_selector`: [`S3AuditEventSelector`](crate::S3AuditEventSelector); read by GET; sent by POST and PATCH.
     #[resource(get, post, patch)]
     pub audit_event_selector: Option<S3AuditEventSelector>,
     /// `comment`: string, 0 to 256 characters; read by GET; sent by POST and PATCH.
@@ -49,10 +40,10 @@ pub struct S3BucketSvm {
     /// `constituents_per_aggregate`: integer, 1 to 1000; sent by POST.
     #[resource(post)]
     pub constituents_per_aggregate: Option<i64>,
-    /// `cors`: [`S3BucketSvmCors`]; read by GET; sent by POST and PATCH.
+    /// `cors`: [`S3BucketSvmCors`](crate::S3BucketSvmCors); read by GET; sent by POST and PATCH.
     #[resource(get, post, patch)]
     pub cors: Option<S3BucketSvmCors>,
-    /// `encryption`: [`S3BucketSvmEncryption`]; read by GET.
+    /// `encryption`: [`S3BucketSvmEncryption`](crate::S3BucketSvmEncryption); read by GET.
     #[resource(get)]
     pub encryption: Option<S3BucketSvmEncryption>,
     /// `is_consistent_etag`: boolean; read by GET; sent by POST and PATCH.
@@ -61,7 +52,7 @@ pub struct S3BucketSvm {
     /// `is_nas_path_mutable`: boolean; read by GET; sent by POST.
     #[resource(get, post)]
     pub is_nas_path_mutable: Option<bool>,
-    /// `lifecycle_management`: [`S3BucketSvmLifecycleManagement`]; read by GET; sent by POST and PATCH.
+    /// `lifecycle_management`: [`S3BucketSvmLifecycleManagement`](crate::S3BucketSvmLifecycleManagement); read by GET; sent by POST and PATCH.
     #[resource(get, post, patch)]
     pub lifecycle_management: Option<S3BucketSvmLifecycleManagement>,
     /// `logical_used_size`: integer; read by GET.
@@ -73,48 +64,139 @@ pub struct S3BucketSvm {
     /// `nas_path`: string; read by GET; sent by POST and PATCH.
     #[resource(get, post, patch)]
     pub nas_path: Option<String>,
-    /// `policy`: [`S3BucketPolicy`]; read by GET; sent by POST and PATCH.
+    /// `policy`: [`S3BucketPolicy`](crate::S3BucketPolicy); read by GET; sent by POST and PATCH.
     #[resource(get, post, patch)]
     pub policy: Option<S3BucketPolicy>,
-    /// `protection_status`: [`S3BucketSvmProtectionStatus`]; read by GET; sent by POST and PATCH.
+    /// `protection_status`: [`S3BucketSvmProtectionStatus`](crate::S3BucketSvmProtectionStatus); read by GET; sent by POST and PATCH.
     #[resource(get, post, patch)]
     pub protection_status: Option<S3BucketSvmProtectionStatus>,
-    /// `qos_policy`: [`QosPolicyReference`]; read by GET; sent by POST and PATCH.
+    /// `qos_policy`: [`QosPolicyReference`](crate::QosPolicyReference); read by GET; sent by POST and PATCH.
     #[resource(get, post, patch)]
     pub qos_policy: Option<QosPolicyReference>,
-    /// `retention`: [`S3BucketRetention`]; read by GET; sent by POST and PATCH.
+    /// `retention`: [`S3BucketRetention`](crate::S3BucketRetention); read by GET; sent by POST and PATCH.
     #[resource(get, post, patch)]
     pub retention: Option<S3BucketRetention>,
-    /// `role`: [`S3BucketSvmRole`] (`standalone`, `active`, `passive`); read by GET.
+    /// `role`: [`S3BucketSvmRole`](crate::S3BucketSvmRole) (`standalone`, `active`, `passive`); read by GET.
     #[resource(get)]
     pub role: Option<S3BucketSvmRole>,
     /// `size`: integer, 199229440 to 62672162783232000; read by GET; sent by POST and PATCH.
     #[resource(get, post, patch)]
     pub size: Option<i64>,
-    /// `snapshot_policy`: [`S3BucketSnapshotPolicy`]; read by GET; sent by POST and PATCH.
+    /// `snapshot_policy`: [`S3BucketSnapshotPolicy`](crate::S3BucketSnapshotPolicy); read by GET; sent by POST and PATCH.
     #[resource(get, post, patch)]
     pub snapshot_policy: Option<S3BucketSnapshotPolicy>,
-    /// `snapshot_restore`: [`S3BucketSnapshotRestore`]; read by GET; sent by POST and PATCH.
+    /// `snapshot_restore`: [`S3BucketSnapshotRestore`](crate::S3BucketSnapshotRestore); read by GET; sent by POST and PATCH.
     #[resource(get, post, patch)]
     pub snapshot_restore: Option<S3BucketSnapshotRestore>,
-    /// `storage_service_level`: [`S3BucketSvmStorageServiceLevel`] (`value`, `performance`, `extreme`); sent by POST.
+    /// `storage_service_level`: [`S3BucketSvmStorageServiceLevel`](crate::S3BucketSvmStorageServiceLevel) (`value`, `performance`, `extreme`); sent by POST.
     #[resource(post)]
     pub storage_service_level: Option<S3BucketSvmStorageServiceLevel>,
-    /// `svm`: [`SvmReference`]; read by GET; holds a key of the enclosing object's path.
+    /// `svm`: [`SvmReference`](crate::SvmReference); read by GET; holds a key of the enclosing object's path.
     #[resource(get)]
     pub svm: Option<SvmReference>,
-    /// `type`: [`S3BucketSvmType`] (`s3`, `nas`); read by GET; sent by POST and PATCH.
+    /// `type`: [`S3BucketSvmType`](crate::S3BucketSvmType) (`s3`, `nas`); read by GET; sent by POST and PATCH.
     #[resource(get, post, patch, rename = "type")]
     pub type_: Option<S3BucketSvmType>,
-    /// `versioning_state`: [`S3BucketSvmVersioningState`] (`disabled`, `enabled`, `suspended`); read by GET; sent by POST and PATCH.
+    /// `versioning_state`: [`S3BucketSvmVersioningState`](crate::S3BucketSvmVersioningState) (`disabled`, `enabled`, `suspended`); read by GET; sent by POST and PATCH.
     #[resource(get, post, patch)]
     pub versioning_state: Option<S3BucketSvmVersioningState>,
-    /// `volume`: [`VolumeReference`]; read by GET.
+    /// `volume`: [`VolumeReference`](crate::VolumeReference); read by GET.
     #[resource(get)]
     pub volume: Option<VolumeReference>,
 }
 
-/// The values of [`S3BucketSvm`]'s `role`: open, so that a value a newer ONTAP adds is kept as [`S3BucketSvmRole::Unknown`].
+/// The query parameters of `PATCH /api/protocols/s3/services/{svm.uuid}/buckets/{uuid}`, typed: [`S3BucketSvm`]'s `patch` takes them in [`ontap::CallOptions::with`]; `CallOptions::param` still sends any other.
+///
+/// ```
+/// use ontap_resources::S3BucketSvmPatchParams;
+///
+/// let options = ontap_core::CallOptions::with(S3BucketSvmPatchParams::default());
+/// # let _ = options;
+/// ```
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct S3BucketSvmPatchParams {
+    /// `restore_to.snapshot.name`: string.
+    pub restore_to_snapshot_name: Option<String>,
+    /// `restore_to.snapshot.uuid`: string.
+    pub restore_to_snapshot_uuid: Option<String>,
+}
+
+impl ontap::QueryParams for S3BucketSvmPatchParams {
+    fn append_to(&self, query: &mut ontap::Query) {
+        if let Some(value) = &self.restore_to_snapshot_name {
+            query.push("restore_to.snapshot.name", value);
+        }
+        if let Some(value) = &self.restore_to_snapshot_uuid {
+            query.push("restore_to.snapshot.uuid", value);
+        }
+    }
+}
+
+/// The query parameters of `PATCH /api/protocols/s3/services/{svm.uuid}/buckets`, typed: [`S3BucketSvm`]'s PATCH by query (`patch_collection`) takes them in [`ontap::CallOptions::with`]; `CallOptions::param` still sends any other.
+///
+/// ```
+/// use ontap_resources::S3BucketSvmPatchCollectionParams;
+///
+/// let options = ontap_core::CallOptions::with(S3BucketSvmPatchCollectionParams { continue_on_failure: Some(true), ..Default::default() });
+/// # let _ = options;
+/// ```
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct S3BucketSvmPatchCollectionParams {
+    /// `continue_on_failure`: boolean, default `false`.
+    pub continue_on_failure: Option<bool>,
+    /// `restore_to.snapshot.name`: string.
+    pub restore_to_snapshot_name: Option<String>,
+    /// `restore_to.snapshot.uuid`: string.
+    pub restore_to_snapshot_uuid: Option<String>,
+    /// `serial_records`: boolean, default `false`.
+    pub serial_records: Option<bool>,
+}
+
+impl ontap::QueryParams for S3BucketSvmPatchCollectionParams {
+    fn append_to(&self, query: &mut ontap::Query) {
+        if let Some(value) = &self.continue_on_failure {
+            query.push("continue_on_failure", value);
+        }
+        if let Some(value) = &self.restore_to_snapshot_name {
+            query.push("restore_to.snapshot.name", value);
+        }
+        if let Some(value) = &self.restore_to_snapshot_uuid {
+            query.push("restore_to.snapshot.uuid", value);
+        }
+        if let Some(value) = &self.serial_records {
+            query.push("serial_records", value);
+        }
+    }
+}
+
+/// The query parameters of `DELETE /api/protocols/s3/services/{svm.uuid}/buckets`, typed: [`S3BucketSvm`]'s DELETE by query (`delete_collection`) takes them in [`ontap::CallOptions::with`]; `CallOptions::param` still sends any other.
+///
+/// ```
+/// use ontap_resources::S3BucketSvmDeleteCollectionParams;
+///
+/// let options = ontap_core::CallOptions::with(S3BucketSvmDeleteCollectionParams { continue_on_failure: Some(true), ..Default::default() });
+/// # let _ = options;
+/// ```
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct S3BucketSvmDeleteCollectionParams {
+    /// `continue_on_failure`: boolean, default `false`.
+    pub continue_on_failure: Option<bool>,
+    /// `serial_records`: boolean, default `false`.
+    pub serial_records: Option<bool>,
+}
+
+impl ontap::QueryParams for S3BucketSvmDeleteCollectionParams {
+    fn append_to(&self, query: &mut ontap::Query) {
+        if let Some(value) = &self.continue_on_failure {
+            query.push("continue_on_failure", value);
+        }
+        if let Some(value) = &self.serial_records {
+            query.push("serial_records", value);
+        }
+    }
+}
+
+/// The values of [`S3BucketSvm`](crate::S3BucketSvm)'s `role`: open, so that a value a newer ONTAP adds is kept as [`S3BucketSvmRole::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
 pub enum S3BucketSvmRole {
     /// `standalone`.
@@ -128,7 +210,7 @@ pub enum S3BucketSvmRole {
     Unknown(String),
 }
 
-/// The values of [`S3BucketSvm`]'s `storage_service_level`: open, so that a value a newer ONTAP adds is kept as [`S3BucketSvmStorageServiceLevel::Unknown`].
+/// The values of [`S3BucketSvm`](crate::S3BucketSvm)'s `storage_service_level`: open, so that a value a newer ONTAP adds is kept as [`S3BucketSvmStorageServiceLevel::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
 pub enum S3BucketSvmStorageServiceLevel {
     /// `value`.
@@ -142,7 +224,7 @@ pub enum S3BucketSvmStorageServiceLevel {
     Unknown(String),
 }
 
-/// The values of [`S3BucketSvm`]'s `type`: open, so that a value a newer ONTAP adds is kept as [`S3BucketSvmType::Unknown`].
+/// The values of [`S3BucketSvm`](crate::S3BucketSvm)'s `type`: open, so that a value a newer ONTAP adds is kept as [`S3BucketSvmType::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
 pub enum S3BucketSvmType {
     /// `s3`.
@@ -154,7 +236,7 @@ pub enum S3BucketSvmType {
     Unknown(String),
 }
 
-/// The values of [`S3BucketSvm`]'s `versioning_state`: open, so that a value a newer ONTAP adds is kept as [`S3BucketSvmVersioningState::Unknown`].
+/// The values of [`S3BucketSvm`](crate::S3BucketSvm)'s `versioning_state`: open, so that a value a newer ONTAP adds is kept as [`S3BucketSvmVersioningState::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
 pub enum S3BucketSvmVersioningState {
     /// `disabled`.

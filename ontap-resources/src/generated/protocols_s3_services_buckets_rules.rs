@@ -23,16 +23,7 @@ use crate::{
 /// assert_eq!(S3BucketLifecycleRule::KEYS, ["name"] as [&str; 1]);
 /// ```
 #[derive(Debug, Clone, Default, PartialEq, ontap::Resource)]
-#[resource(
-    path = "/protocols/s3/services/{svm.uuid}/buckets/{s3_bucket.uuid}/rules",
-    get,
-    post,
-    patch,
-    delete,
-    collection,
-    patch_collection,
-    delete_collection
-)]
+#[resource(path = "/protocols/s3/services/{svm.uuid}/buckets/{s3_bucket.uuid}/rules", get, post, patch, delete, collection, patch_collection, delete_collection, params(patch_collection = S3BucketLifecycleRulePatchCollectionParams, delete_collection = S3BucketLifecycleRuleDeleteCollectionParams))]
 pub struct S3BucketLifecycleRule {
     /// `name`: string, 0 to 256 characters; read by GET; sent by POST; a key of the instance path.
     #[resource(get, post, key)]
@@ -40,7 +31,7 @@ pub struct S3BucketLifecycleRule {
     /// `_links`: [`ontap::Links`]; read by GET.
     #[resource(get, rename = "_links")]
     pub links: Option<ontap::Links>,
-    /// `abort_incomplete_multipart_upload`: [`S3BucketLifecycleAbortIncompleteMultipartUpload`]; read by GET; sent by POST and PATCH.
+    /// `abort_incomplete_multipart_upload`: [`S3BucketLifecycleAbortIncompleteMultipartUpload`](crate::S3BucketLifecycleAbortIncompleteMultipartUpload); read by GET; sent by POST and PATCH.
     #[resource(get, post, patch)]
     pub abort_incomplete_multipart_upload: Option<S3BucketLifecycleAbortIncompleteMultipartUpload>,
     /// `bucket_name`: string, 3 to 63 characters; read by GET; sent by POST.
@@ -49,23 +40,77 @@ pub struct S3BucketLifecycleRule {
     /// `enabled`: boolean; read by GET; sent by POST and PATCH.
     #[resource(get, post, patch)]
     pub enabled: Option<bool>,
-    /// `expiration`: [`S3BucketLifecycleExpiration`]; read by GET; sent by POST and PATCH.
+    /// `expiration`: [`S3BucketLifecycleExpiration`](crate::S3BucketLifecycleExpiration); read by GET; sent by POST and PATCH.
     #[resource(get, post, patch)]
     pub expiration: Option<S3BucketLifecycleExpiration>,
-    /// `non_current_version_expiration`: [`S3BucketLifecycleNonCurrentVersionExpiration`]; read by GET; sent by POST and PATCH.
+    /// `non_current_version_expiration`: [`S3BucketLifecycleNonCurrentVersionExpiration`](crate::S3BucketLifecycleNonCurrentVersionExpiration); read by GET; sent by POST and PATCH.
     #[resource(get, post, patch)]
     pub non_current_version_expiration: Option<S3BucketLifecycleNonCurrentVersionExpiration>,
-    /// `object_filter`: [`S3BucketLifecycleObjectFilter`]; read by GET; sent by POST.
+    /// `object_filter`: [`S3BucketLifecycleObjectFilter`](crate::S3BucketLifecycleObjectFilter); read by GET; sent by POST.
     #[resource(get, post)]
     pub object_filter: Option<S3BucketLifecycleObjectFilter>,
-    /// `svm`: [`SvmReference`]; read by GET; holds a key of the enclosing object's path.
+    /// `svm`: [`SvmReference`](crate::SvmReference); read by GET; holds a key of the enclosing object's path.
     #[resource(get)]
     pub svm: Option<SvmReference>,
     /// `uuid`: string, format `uuid`; read by GET.
     #[resource(get)]
     pub uuid: Option<String>,
-    /// `s3_bucket`: [`S3BucketLifecycleRuleS3Bucket`]; carried by none of this resource's verbs; holds a key of the enclosing object's path.
+    /// `s3_bucket`: [`S3BucketLifecycleRuleS3Bucket`](crate::S3BucketLifecycleRuleS3Bucket); carried by none of this resource's verbs; holds a key of the enclosing object's path.
     ///
     /// Not in the model's definition: it holds the `s3_bucket` placeholder of the path `/protocols/s3/services/{svm.uuid}/buckets/{s3_bucket.uuid}/rules/{name}`.
     pub s3_bucket: Option<S3BucketLifecycleRuleS3Bucket>,
+}
+
+/// The query parameters of `PATCH /api/protocols/s3/services/{svm.uuid}/buckets/{s3_bucket.uuid}/rules`, typed: [`S3BucketLifecycleRule`]'s PATCH by query (`patch_collection`) takes them in [`ontap::CallOptions::with`]; `CallOptions::param` still sends any other.
+///
+/// ```
+/// use ontap_resources::S3BucketLifecycleRulePatchCollectionParams;
+///
+/// let options = ontap_core::CallOptions::with(S3BucketLifecycleRulePatchCollectionParams { continue_on_failure: Some(true), ..Default::default() });
+/// # let _ = options;
+/// ```
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct S3BucketLifecycleRulePatchCollectionParams {
+    /// `continue_on_failure`: boolean, default `false`.
+    pub continue_on_failure: Option<bool>,
+    /// `serial_records`: boolean, default `false`.
+    pub serial_records: Option<bool>,
+}
+
+impl ontap::QueryParams for S3BucketLifecycleRulePatchCollectionParams {
+    fn append_to(&self, query: &mut ontap::Query) {
+        if let Some(value) = &self.continue_on_failure {
+            query.push("continue_on_failure", value);
+        }
+        if let Some(value) = &self.serial_records {
+            query.push("serial_records", value);
+        }
+    }
+}
+
+/// The query parameters of `DELETE /api/protocols/s3/services/{svm.uuid}/buckets/{s3_bucket.uuid}/rules`, typed: [`S3BucketLifecycleRule`]'s DELETE by query (`delete_collection`) takes them in [`ontap::CallOptions::with`]; `CallOptions::param` still sends any other.
+///
+/// ```
+/// use ontap_resources::S3BucketLifecycleRuleDeleteCollectionParams;
+///
+/// let options = ontap_core::CallOptions::with(S3BucketLifecycleRuleDeleteCollectionParams { continue_on_failure: Some(true), ..Default::default() });
+/// # let _ = options;
+/// ```
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct S3BucketLifecycleRuleDeleteCollectionParams {
+    /// `continue_on_failure`: boolean, default `false`.
+    pub continue_on_failure: Option<bool>,
+    /// `serial_records`: boolean, default `false`.
+    pub serial_records: Option<bool>,
+}
+
+impl ontap::QueryParams for S3BucketLifecycleRuleDeleteCollectionParams {
+    fn append_to(&self, query: &mut ontap::Query) {
+        if let Some(value) = &self.continue_on_failure {
+            query.push("continue_on_failure", value);
+        }
+        if let Some(value) = &self.serial_records {
+            query.push("serial_records", value);
+        }
+    }
 }

@@ -19,14 +19,7 @@ use crate::{S3BucketSnapshotS3Bucket, SvmReference};
 /// assert_eq!(S3BucketSnapshot::KEYS, ["uuid"] as [&str; 1]);
 /// ```
 #[derive(Debug, Clone, Default, PartialEq, ontap::Resource)]
-#[resource(
-    path = "/protocols/s3/services/{svm.uuid}/buckets/{s3_bucket.uuid}/snapshots",
-    get,
-    post,
-    delete,
-    collection,
-    delete_collection
-)]
+#[resource(path = "/protocols/s3/services/{svm.uuid}/buckets/{s3_bucket.uuid}/snapshots", get, post, delete, collection, delete_collection, params(delete_collection = S3BucketSnapshotDeleteCollectionParams))]
 pub struct S3BucketSnapshot {
     /// `uuid`: string, format `uuid`; read by GET; a key of the instance path.
     #[resource(get, key)]
@@ -43,11 +36,38 @@ pub struct S3BucketSnapshot {
     /// `name`: string; read by GET; sent by POST.
     #[resource(get, post)]
     pub name: Option<String>,
-    /// `svm`: [`SvmReference`]; read by GET; holds a key of the enclosing object's path.
+    /// `svm`: [`SvmReference`](crate::SvmReference); read by GET; holds a key of the enclosing object's path.
     #[resource(get)]
     pub svm: Option<SvmReference>,
-    /// `s3_bucket`: [`S3BucketSnapshotS3Bucket`]; carried by none of this resource's verbs; holds a key of the enclosing object's path.
+    /// `s3_bucket`: [`S3BucketSnapshotS3Bucket`](crate::S3BucketSnapshotS3Bucket); carried by none of this resource's verbs; holds a key of the enclosing object's path.
     ///
     /// Not in the model's definition: it holds the `s3_bucket` placeholder of the path `/protocols/s3/services/{svm.uuid}/buckets/{s3_bucket.uuid}/snapshots/{uuid}`.
     pub s3_bucket: Option<S3BucketSnapshotS3Bucket>,
+}
+
+/// The query parameters of `DELETE /api/protocols/s3/services/{svm.uuid}/buckets/{s3_bucket.uuid}/snapshots`, typed: [`S3BucketSnapshot`]'s DELETE by query (`delete_collection`) takes them in [`ontap::CallOptions::with`]; `CallOptions::param` still sends any other.
+///
+/// ```
+/// use ontap_resources::S3BucketSnapshotDeleteCollectionParams;
+///
+/// let options = ontap_core::CallOptions::with(S3BucketSnapshotDeleteCollectionParams { continue_on_failure: Some(true), ..Default::default() });
+/// # let _ = options;
+/// ```
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct S3BucketSnapshotDeleteCollectionParams {
+    /// `continue_on_failure`: boolean, default `false`.
+    pub continue_on_failure: Option<bool>,
+    /// `serial_records`: boolean, default `false`.
+    pub serial_records: Option<bool>,
+}
+
+impl ontap::QueryParams for S3BucketSnapshotDeleteCollectionParams {
+    fn append_to(&self, query: &mut ontap::Query) {
+        if let Some(value) = &self.continue_on_failure {
+            query.push("continue_on_failure", value);
+        }
+        if let Some(value) = &self.serial_records {
+            query.push("serial_records", value);
+        }
+    }
 }

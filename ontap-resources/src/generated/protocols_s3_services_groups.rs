@@ -19,16 +19,7 @@ use crate::{S3PolicyReference, S3UserReference, SvmReference};
 /// assert_eq!(S3Group::KEYS, ["id"] as [&str; 1]);
 /// ```
 #[derive(Debug, Clone, Default, PartialEq, ontap::Resource)]
-#[resource(
-    path = "/protocols/s3/services/{svm.uuid}/groups",
-    get,
-    post,
-    patch,
-    delete,
-    collection,
-    patch_collection,
-    delete_collection
-)]
+#[resource(path = "/protocols/s3/services/{svm.uuid}/groups", get, post, patch, delete, collection, patch_collection, delete_collection, params(patch_collection = S3GroupPatchCollectionParams, delete_collection = S3GroupDeleteCollectionParams))]
 pub struct S3Group {
     /// `id`: integer; read by GET; a key of the instance path.
     #[resource(get, key)]
@@ -39,13 +30,67 @@ pub struct S3Group {
     /// `name`: string, 1 to 128 characters; read by GET; sent by POST and PATCH.
     #[resource(get, post, patch)]
     pub name: Option<String>,
-    /// `policies`: list of [`S3PolicyReference`]; read by GET; sent by POST and PATCH.
+    /// `policies`: list of [`S3PolicyReference`](crate::S3PolicyReference); read by GET; sent by POST and PATCH.
     #[resource(get, post, patch)]
     pub policies: Option<Vec<S3PolicyReference>>,
-    /// `svm`: [`SvmReference`]; read by GET; holds a key of the enclosing object's path.
+    /// `svm`: [`SvmReference`](crate::SvmReference); read by GET; holds a key of the enclosing object's path.
     #[resource(get)]
     pub svm: Option<SvmReference>,
-    /// `users`: list of [`S3UserReference`]; read by GET; sent by POST and PATCH.
+    /// `users`: list of [`S3UserReference`](crate::S3UserReference); read by GET; sent by POST and PATCH.
     #[resource(get, post, patch)]
     pub users: Option<Vec<S3UserReference>>,
+}
+
+/// The query parameters of `PATCH /api/protocols/s3/services/{svm.uuid}/groups`, typed: [`S3Group`]'s PATCH by query (`patch_collection`) takes them in [`ontap::CallOptions::with`]; `CallOptions::param` still sends any other.
+///
+/// ```
+/// use ontap_resources::S3GroupPatchCollectionParams;
+///
+/// let options = ontap_core::CallOptions::with(S3GroupPatchCollectionParams { continue_on_failure: Some(true), ..Default::default() });
+/// # let _ = options;
+/// ```
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct S3GroupPatchCollectionParams {
+    /// `continue_on_failure`: boolean, default `false`.
+    pub continue_on_failure: Option<bool>,
+    /// `serial_records`: boolean, default `false`.
+    pub serial_records: Option<bool>,
+}
+
+impl ontap::QueryParams for S3GroupPatchCollectionParams {
+    fn append_to(&self, query: &mut ontap::Query) {
+        if let Some(value) = &self.continue_on_failure {
+            query.push("continue_on_failure", value);
+        }
+        if let Some(value) = &self.serial_records {
+            query.push("serial_records", value);
+        }
+    }
+}
+
+/// The query parameters of `DELETE /api/protocols/s3/services/{svm.uuid}/groups`, typed: [`S3Group`]'s DELETE by query (`delete_collection`) takes them in [`ontap::CallOptions::with`]; `CallOptions::param` still sends any other.
+///
+/// ```
+/// use ontap_resources::S3GroupDeleteCollectionParams;
+///
+/// let options = ontap_core::CallOptions::with(S3GroupDeleteCollectionParams { continue_on_failure: Some(true), ..Default::default() });
+/// # let _ = options;
+/// ```
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct S3GroupDeleteCollectionParams {
+    /// `continue_on_failure`: boolean, default `false`.
+    pub continue_on_failure: Option<bool>,
+    /// `serial_records`: boolean, default `false`.
+    pub serial_records: Option<bool>,
+}
+
+impl ontap::QueryParams for S3GroupDeleteCollectionParams {
+    fn append_to(&self, query: &mut ontap::Query) {
+        if let Some(value) = &self.continue_on_failure {
+            query.push("continue_on_failure", value);
+        }
+        if let Some(value) = &self.serial_records {
+            query.push("serial_records", value);
+        }
+    }
 }

@@ -23,31 +23,31 @@ pub struct PerformanceS3Metric {
     /// `_links`: [`ontap::Links`]; read by GET.
     #[resource(get, rename = "_links")]
     pub links: Option<ontap::Links>,
-    /// `duration`: [`PerformanceS3MetricDuration`] (`PT15S`, `PT4M`, `PT30M`, `PT2H`, `P1D`, `PT5M`); read by GET.
+    /// `duration`: [`PerformanceS3MetricDuration`](crate::PerformanceS3MetricDuration) (`PT15S`, `PT4M`, `PT30M`, `PT2H`, `P1D`, `PT5M`); read by GET.
     #[resource(get)]
     pub duration: Option<PerformanceS3MetricDuration>,
-    /// `iops`: [`PerformanceMetricIoType`]; read by GET.
+    /// `iops`: [`PerformanceMetricIoType`](crate::PerformanceMetricIoType); read by GET.
     #[resource(get)]
     pub iops: Option<PerformanceMetricIoType>,
-    /// `latency`: [`PerformanceMetricIoType`]; read by GET.
+    /// `latency`: [`PerformanceMetricIoType`](crate::PerformanceMetricIoType); read by GET.
     #[resource(get)]
     pub latency: Option<PerformanceMetricIoType>,
-    /// `status`: [`PerformanceS3MetricStatus`] (`ok`, `error`, `partial_no_data`, `partial_no_response`, `partial_other_error`, `negative_delta`, `not_found`, `backfilled_data`, `inconsistent_delta_time`, `inconsistent_old_data`, `partial_no_uuid`); read by GET.
+    /// `status`: [`PerformanceS3MetricStatus`](crate::PerformanceS3MetricStatus) (`ok`, `error`, `partial_no_data`, `partial_no_response`, `partial_other_error`, `negative_delta`, `not_found`, `backfilled_data`, `inconsistent_delta_time`, `inconsistent_old_data`, `partial_no_uuid`); read by GET.
     #[resource(get)]
     pub status: Option<PerformanceS3MetricStatus>,
-    /// `throughput`: [`PerformanceMetricIoType`]; read by GET.
+    /// `throughput`: [`PerformanceMetricIoType`](crate::PerformanceMetricIoType); read by GET.
     #[resource(get)]
     pub throughput: Option<PerformanceMetricIoType>,
     /// `timestamp`: timestamp ([`ontap::Timestamp`]); read by GET.
     #[resource(get)]
     pub timestamp: Option<ontap::Timestamp>,
-    /// `svm`: [`PerformanceS3MetricSvm`]; carried by none of this resource's verbs; holds a key of the enclosing object's path.
+    /// `svm`: [`PerformanceS3MetricSvm`](crate::PerformanceS3MetricSvm); carried by none of this resource's verbs; holds a key of the enclosing object's path.
     ///
     /// Not in the model's definition: it holds the `svm` placeholder of the path `/protocols/s3/services/{svm.uuid}/metrics`.
     pub svm: Option<PerformanceS3MetricSvm>,
 }
 
-/// The values of [`PerformanceS3Metric`]'s `duration`: open, so that a value a newer ONTAP adds is kept as [`PerformanceS3MetricDuration::Unknown`].
+/// The values of [`PerformanceS3Metric`](crate::PerformanceS3Metric)'s `duration`: open, so that a value a newer ONTAP adds is kept as [`PerformanceS3MetricDuration::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
 pub enum PerformanceS3MetricDuration {
     /// `PT15S`.
@@ -73,7 +73,7 @@ pub enum PerformanceS3MetricDuration {
     Unknown(String),
 }
 
-/// The values of [`PerformanceS3Metric`]'s `status`: open, so that a value a newer ONTAP adds is kept as [`PerformanceS3MetricStatus::Unknown`].
+/// The values of [`PerformanceS3Metric`](crate::PerformanceS3Metric)'s `status`: open, so that a value a newer ONTAP adds is kept as [`PerformanceS3MetricStatus::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
 pub enum PerformanceS3MetricStatus {
     /// `ok`.

@@ -19,16 +19,7 @@ use crate::{S3PolicyStatement, SvmReference};
 /// assert_eq!(S3Policy::KEYS, ["name"] as [&str; 1]);
 /// ```
 #[derive(Debug, Clone, Default, PartialEq, ontap::Resource)]
-#[resource(
-    path = "/protocols/s3/services/{svm.uuid}/policies",
-    get,
-    post,
-    patch,
-    delete,
-    collection,
-    patch_collection,
-    delete_collection
-)]
+#[resource(path = "/protocols/s3/services/{svm.uuid}/policies", get, post, patch, delete, collection, patch_collection, delete_collection, params(patch_collection = S3PolicyPatchCollectionParams, delete_collection = S3PolicyDeleteCollectionParams))]
 pub struct S3Policy {
     /// `name`: string, 1 to 128 characters; read by GET; sent by POST; a key of the instance path.
     #[resource(get, post, key)]
@@ -39,10 +30,64 @@ pub struct S3Policy {
     /// `read-only`: boolean; read by GET.
     #[resource(get, rename = "read-only")]
     pub read_only: Option<bool>,
-    /// `statements`: list of [`S3PolicyStatement`]; read by GET; sent by POST and PATCH.
+    /// `statements`: list of [`S3PolicyStatement`](crate::S3PolicyStatement); read by GET; sent by POST and PATCH.
     #[resource(get, post, patch)]
     pub statements: Option<Vec<S3PolicyStatement>>,
-    /// `svm`: [`SvmReference`]; read by GET; holds a key of the enclosing object's path.
+    /// `svm`: [`SvmReference`](crate::SvmReference); read by GET; holds a key of the enclosing object's path.
     #[resource(get)]
     pub svm: Option<SvmReference>,
+}
+
+/// The query parameters of `PATCH /api/protocols/s3/services/{svm.uuid}/policies`, typed: [`S3Policy`]'s PATCH by query (`patch_collection`) takes them in [`ontap::CallOptions::with`]; `CallOptions::param` still sends any other.
+///
+/// ```
+/// use ontap_resources::S3PolicyPatchCollectionParams;
+///
+/// let options = ontap_core::CallOptions::with(S3PolicyPatchCollectionParams { continue_on_failure: Some(true), ..Default::default() });
+/// # let _ = options;
+/// ```
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct S3PolicyPatchCollectionParams {
+    /// `continue_on_failure`: boolean, default `false`.
+    pub continue_on_failure: Option<bool>,
+    /// `serial_records`: boolean, default `false`.
+    pub serial_records: Option<bool>,
+}
+
+impl ontap::QueryParams for S3PolicyPatchCollectionParams {
+    fn append_to(&self, query: &mut ontap::Query) {
+        if let Some(value) = &self.continue_on_failure {
+            query.push("continue_on_failure", value);
+        }
+        if let Some(value) = &self.serial_records {
+            query.push("serial_records", value);
+        }
+    }
+}
+
+/// The query parameters of `DELETE /api/protocols/s3/services/{svm.uuid}/policies`, typed: [`S3Policy`]'s DELETE by query (`delete_collection`) takes them in [`ontap::CallOptions::with`]; `CallOptions::param` still sends any other.
+///
+/// ```
+/// use ontap_resources::S3PolicyDeleteCollectionParams;
+///
+/// let options = ontap_core::CallOptions::with(S3PolicyDeleteCollectionParams { continue_on_failure: Some(true), ..Default::default() });
+/// # let _ = options;
+/// ```
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct S3PolicyDeleteCollectionParams {
+    /// `continue_on_failure`: boolean, default `false`.
+    pub continue_on_failure: Option<bool>,
+    /// `serial_records`: boolean, default `false`.
+    pub serial_records: Option<bool>,
+}
+
+impl ontap::QueryParams for S3PolicyDeleteCollectionParams {
+    fn append_to(&self, query: &mut ontap::Query) {
+        if let Some(value) = &self.continue_on_failure {
+            query.push("continue_on_failure", value);
+        }
+        if let Some(value) = &self.serial_records {
+            query.push("serial_records", value);
+        }
+    }
 }

@@ -19,16 +19,7 @@ use crate::{S3UserKey, SvmReference};
 /// assert_eq!(S3User::KEYS, ["name"] as [&str; 1]);
 /// ```
 #[derive(Debug, Clone, Default, PartialEq, ontap::Resource)]
-#[resource(
-    path = "/protocols/s3/services/{svm.uuid}/users",
-    get,
-    post,
-    patch,
-    delete,
-    collection,
-    patch_collection,
-    delete_collection
-)]
+#[resource(path = "/protocols/s3/services/{svm.uuid}/users", get, post, patch, delete, collection, patch_collection, delete_collection, params(patch = S3UserPatchParams, patch_collection = S3UserPatchCollectionParams, delete_collection = S3UserDeleteCollectionParams))]
 pub struct S3User {
     /// `name`: string, 1 to 64 characters; read by GET; sent by POST; a key of the instance path.
     #[resource(get, post, key)]
@@ -48,13 +39,104 @@ pub struct S3User {
     /// `key_time_to_live`: string; read by GET; sent by POST and PATCH.
     #[resource(get, post, patch)]
     pub key_time_to_live: Option<String>,
-    /// `keys`: list of [`S3UserKey`]; read by GET.
+    /// `keys`: list of [`S3UserKey`](crate::S3UserKey); read by GET.
     #[resource(get)]
     pub keys: Option<Vec<S3UserKey>>,
     /// `secret_key`: secret string ([`ontap::Secret`]); sent by POST and PATCH; printed as `*********`.
     #[resource(post, patch)]
     pub secret_key: Option<ontap::Secret>,
-    /// `svm`: [`SvmReference`]; read by GET; holds a key of the enclosing object's path.
+    /// `svm`: [`SvmReference`](crate::SvmReference); read by GET; holds a key of the enclosing object's path.
     #[resource(get)]
     pub svm: Option<SvmReference>,
+}
+
+/// The query parameters of `PATCH /api/protocols/s3/services/{svm.uuid}/users/{name}`, typed: [`S3User`]'s `patch` takes them in [`ontap::CallOptions::with`]; `CallOptions::param` still sends any other.
+///
+/// ```
+/// use ontap_resources::S3UserPatchParams;
+///
+/// let options = ontap_core::CallOptions::with(S3UserPatchParams { delete_keys: Some(true), ..Default::default() });
+/// # let _ = options;
+/// ```
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct S3UserPatchParams {
+    /// `delete_keys`: boolean, default `false`.
+    pub delete_keys: Option<bool>,
+    /// `regenerate_keys`: boolean, default `false`.
+    pub regenerate_keys: Option<bool>,
+}
+
+impl ontap::QueryParams for S3UserPatchParams {
+    fn append_to(&self, query: &mut ontap::Query) {
+        if let Some(value) = &self.delete_keys {
+            query.push("delete_keys", value);
+        }
+        if let Some(value) = &self.regenerate_keys {
+            query.push("regenerate_keys", value);
+        }
+    }
+}
+
+/// The query parameters of `PATCH /api/protocols/s3/services/{svm.uuid}/users`, typed: [`S3User`]'s PATCH by query (`patch_collection`) takes them in [`ontap::CallOptions::with`]; `CallOptions::param` still sends any other.
+///
+/// ```
+/// use ontap_resources::S3UserPatchCollectionParams;
+///
+/// let options = ontap_core::CallOptions::with(S3UserPatchCollectionParams { continue_on_failure: Some(true), ..Default::default() });
+/// # let _ = options;
+/// ```
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct S3UserPatchCollectionParams {
+    /// `continue_on_failure`: boolean, default `false`.
+    pub continue_on_failure: Option<bool>,
+    /// `delete_keys`: boolean, default `false`.
+    pub delete_keys: Option<bool>,
+    /// `regenerate_keys`: boolean, default `false`.
+    pub regenerate_keys: Option<bool>,
+    /// `serial_records`: boolean, default `false`.
+    pub serial_records: Option<bool>,
+}
+
+impl ontap::QueryParams for S3UserPatchCollectionParams {
+    fn append_to(&self, query: &mut ontap::Query) {
+        if let Some(value) = &self.continue_on_failure {
+            query.push("continue_on_failure", value);
+        }
+        if let Some(value) = &self.delete_keys {
+            query.push("delete_keys", value);
+        }
+        if let Some(value) = &self.regenerate_keys {
+            query.push("regenerate_keys", value);
+        }
+        if let Some(value) = &self.serial_records {
+            query.push("serial_records", value);
+        }
+    }
+}
+
+/// The query parameters of `DELETE /api/protocols/s3/services/{svm.uuid}/users`, typed: [`S3User`]'s DELETE by query (`delete_collection`) takes them in [`ontap::CallOptions::with`]; `CallOptions::param` still sends any other.
+///
+/// ```
+/// use ontap_resources::S3UserDeleteCollectionParams;
+///
+/// let options = ontap_core::CallOptions::with(S3UserDeleteCollectionParams { continue_on_failure: Some(true), ..Default::default() });
+/// # let _ = options;
+/// ```
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct S3UserDeleteCollectionParams {
+    /// `continue_on_failure`: boolean, default `false`.
+    pub continue_on_failure: Option<bool>,
+    /// `serial_records`: boolean, default `false`.
+    pub serial_records: Option<bool>,
+}
+
+impl ontap::QueryParams for S3UserDeleteCollectionParams {
+    fn append_to(&self, query: &mut ontap::Query) {
+        if let Some(value) = &self.continue_on_failure {
+            query.push("continue_on_failure", value);
+        }
+        if let Some(value) = &self.serial_records {
+            query.push("serial_records", value);
+        }
+    }
 }

@@ -27,27 +27,27 @@ pub struct PerformanceFcpMetric {
     /// `_links`: [`ontap::Links`]; read by GET.
     #[resource(get, rename = "_links")]
     pub links: Option<ontap::Links>,
-    /// `duration`: [`PerformanceFcpMetricDuration`] (`PT15S`, `PT4M`, `PT30M`, `PT2H`, `P1D`, `PT5M`); read by GET.
+    /// `duration`: [`PerformanceFcpMetricDuration`](crate::PerformanceFcpMetricDuration) (`PT15S`, `PT4M`, `PT30M`, `PT2H`, `P1D`, `PT5M`); read by GET.
     #[resource(get)]
     pub duration: Option<PerformanceFcpMetricDuration>,
-    /// `iops`: [`PerformanceMetricIoType`]; read by GET.
+    /// `iops`: [`PerformanceMetricIoType`](crate::PerformanceMetricIoType); read by GET.
     #[resource(get)]
     pub iops: Option<PerformanceMetricIoType>,
-    /// `latency`: [`PerformanceMetricIoType`]; read by GET.
+    /// `latency`: [`PerformanceMetricIoType`](crate::PerformanceMetricIoType); read by GET.
     #[resource(get)]
     pub latency: Option<PerformanceMetricIoType>,
-    /// `status`: [`PerformanceFcpMetricStatus`] (`ok`, `error`, `partial_no_data`, `partial_no_response`, `partial_other_error`, `negative_delta`, `not_found`, `backfilled_data`, `inconsistent_delta_time`, `inconsistent_old_data`, `partial_no_uuid`); read by GET.
+    /// `status`: [`PerformanceFcpMetricStatus`](crate::PerformanceFcpMetricStatus) (`ok`, `error`, `partial_no_data`, `partial_no_response`, `partial_other_error`, `negative_delta`, `not_found`, `backfilled_data`, `inconsistent_delta_time`, `inconsistent_old_data`, `partial_no_uuid`); read by GET.
     #[resource(get)]
     pub status: Option<PerformanceFcpMetricStatus>,
-    /// `svm`: [`PerformanceFcpMetricSvm`]; read by GET; holds a key of the enclosing object's path.
+    /// `svm`: [`PerformanceFcpMetricSvm`](crate::PerformanceFcpMetricSvm); read by GET; holds a key of the enclosing object's path.
     #[resource(get)]
     pub svm: Option<PerformanceFcpMetricSvm>,
-    /// `throughput`: [`PerformanceMetricIoTypeRwt`]; read by GET.
+    /// `throughput`: [`PerformanceMetricIoTypeRwt`](crate::PerformanceMetricIoTypeRwt); read by GET.
     #[resource(get)]
     pub throughput: Option<PerformanceMetricIoTypeRwt>,
 }
 
-/// The values of [`PerformanceFcpMetric`]'s `duration`: open, so that a value a newer ONTAP adds is kept as [`PerformanceFcpMetricDuration::Unknown`].
+/// The values of [`PerformanceFcpMetric`](crate::PerformanceFcpMetric)'s `duration`: open, so that a value a newer ONTAP adds is kept as [`PerformanceFcpMetricDuration::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
 pub enum PerformanceFcpMetricDuration {
     /// `PT15S`.
@@ -73,7 +73,7 @@ pub enum PerformanceFcpMetricDuration {
     Unknown(String),
 }
 
-/// The values of [`PerformanceFcpMetric`]'s `status`: open, so that a value a newer ONTAP adds is kept as [`PerformanceFcpMetricStatus::Unknown`].
+/// The values of [`PerformanceFcpMetric`](crate::PerformanceFcpMetric)'s `status`: open, so that a value a newer ONTAP adds is kept as [`PerformanceFcpMetricStatus::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
 pub enum PerformanceFcpMetricStatus {
     /// `ok`.

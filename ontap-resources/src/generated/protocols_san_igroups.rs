@@ -21,16 +21,7 @@ use crate::{
 /// assert_eq!(Igroup::KEYS, ["uuid"] as [&str; 1]);
 /// ```
 #[derive(Debug, Clone, Default, PartialEq, ontap::Resource)]
-#[resource(
-    path = "/protocols/san/igroups",
-    get,
-    post,
-    patch,
-    delete,
-    collection,
-    patch_collection,
-    delete_collection
-)]
+#[resource(path = "/protocols/san/igroups", get, post, patch, delete, collection, patch_collection, delete_collection, params(delete = IgroupDeleteParams, patch_collection = IgroupPatchCollectionParams, delete_collection = IgroupDeleteCollectionParams))]
 pub struct Igroup {
     /// `uuid`: string; read by GET; a key of the instance path.
     #[resource(get, key)]
@@ -41,51 +32,132 @@ pub struct Igroup {
     /// `comment`: string, 0 to 254 characters; read by GET; sent by POST and PATCH.
     #[resource(get, post, patch)]
     pub comment: Option<String>,
-    /// `connectivity_tracking`: [`IgroupConnectivityTracking`]; read by GET.
+    /// `connectivity_tracking`: [`IgroupConnectivityTracking`](crate::IgroupConnectivityTracking); read by GET.
     #[resource(get)]
     pub connectivity_tracking: Option<IgroupConnectivityTracking>,
     /// `delete_on_unmap`: boolean; read by GET; sent by POST and PATCH.
     #[resource(get, post, patch)]
     pub delete_on_unmap: Option<bool>,
-    /// `igroups`: list of [`IgroupChild`]; read by GET; sent by POST.
+    /// `igroups`: list of [`IgroupChild`](crate::IgroupChild); read by GET; sent by POST.
     #[resource(get, post)]
     pub igroups: Option<Vec<IgroupChild>>,
-    /// `initiators`: list of [`IgroupInitiatorListItem`]; read by GET; sent by POST.
+    /// `initiators`: list of [`IgroupInitiatorListItem`](crate::IgroupInitiatorListItem); read by GET; sent by POST.
     #[resource(get, post)]
     pub initiators: Option<Vec<IgroupInitiatorListItem>>,
-    /// `lun_maps`: list of [`IgroupLunMaps`]; read by GET.
+    /// `lun_maps`: list of [`IgroupLunMaps`](crate::IgroupLunMaps); read by GET.
     #[resource(get)]
     pub lun_maps: Option<Vec<IgroupLunMaps>>,
     /// `name`: string, 1 to 96 characters; read by GET; sent by POST and PATCH.
     #[resource(get, post, patch)]
     pub name: Option<String>,
-    /// `os_type`: [`IgroupOsType`] (`aix`, `hpux`, `hyper_v`, `linux`, `netware`, `openvms`, `solaris`, `vmware`, `windows`, `xen`); read by GET; sent by POST and PATCH.
+    /// `os_type`: [`IgroupOsType`](crate::IgroupOsType) (`aix`, `hpux`, `hyper_v`, `linux`, `netware`, `openvms`, `solaris`, `vmware`, `windows`, `xen`); read by GET; sent by POST and PATCH.
     #[resource(get, post, patch)]
     pub os_type: Option<IgroupOsType>,
-    /// `parent_igroups`: list of [`IgroupParent`]; read by GET.
+    /// `parent_igroups`: list of [`IgroupParent`](crate::IgroupParent); read by GET.
     #[resource(get)]
     pub parent_igroups: Option<Vec<IgroupParent>>,
-    /// `portset`: [`PortsetReference`]; read by GET; sent by POST and PATCH.
+    /// `portset`: [`PortsetReference`](crate::PortsetReference); read by GET; sent by POST and PATCH.
     #[resource(get, post, patch)]
     pub portset: Option<PortsetReference>,
-    /// `protocol`: [`IgroupProtocol`] (`fcp`, `iscsi`, `mixed`); read by GET; sent by POST.
+    /// `protocol`: [`IgroupProtocol`](crate::IgroupProtocol) (`fcp`, `iscsi`, `mixed`); read by GET; sent by POST.
     #[resource(get, post)]
     pub protocol: Option<IgroupProtocol>,
-    /// `replication`: [`IgroupReplication`]; read by GET; sent by POST and PATCH.
+    /// `replication`: [`IgroupReplication`](crate::IgroupReplication); read by GET; sent by POST and PATCH.
     #[resource(get, post, patch)]
     pub replication: Option<IgroupReplication>,
     /// `supports_igroups`: boolean; read by GET.
     #[resource(get)]
     pub supports_igroups: Option<bool>,
-    /// `svm`: [`SvmReference`]; read by GET; sent by POST.
+    /// `svm`: [`SvmReference`](crate::SvmReference); read by GET; sent by POST.
     #[resource(get, post)]
     pub svm: Option<SvmReference>,
-    /// `target`: [`IgroupTarget`]; read by GET.
+    /// `target`: [`IgroupTarget`](crate::IgroupTarget); read by GET.
     #[resource(get)]
     pub target: Option<IgroupTarget>,
 }
 
-/// The values of [`Igroup`]'s `os_type`: open, so that a value a newer ONTAP adds is kept as [`IgroupOsType::Unknown`].
+/// The query parameters of `DELETE /api/protocols/san/igroups/{uuid}`, typed: [`Igroup`]'s `delete` takes them in [`ontap::CallOptions::with`]; `CallOptions::param` still sends any other.
+///
+/// ```
+/// use ontap_resources::IgroupDeleteParams;
+///
+/// let options = ontap_core::CallOptions::with(IgroupDeleteParams { allow_delete_while_mapped: Some(true), ..Default::default() });
+/// # let _ = options;
+/// ```
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct IgroupDeleteParams {
+    /// `allow_delete_while_mapped`: boolean, default `false`.
+    pub allow_delete_while_mapped: Option<bool>,
+}
+
+impl ontap::QueryParams for IgroupDeleteParams {
+    fn append_to(&self, query: &mut ontap::Query) {
+        if let Some(value) = &self.allow_delete_while_mapped {
+            query.push("allow_delete_while_mapped", value);
+        }
+    }
+}
+
+/// The query parameters of `PATCH /api/protocols/san/igroups`, typed: [`Igroup`]'s PATCH by query (`patch_collection`) takes them in [`ontap::CallOptions::with`]; `CallOptions::param` still sends any other.
+///
+/// ```
+/// use ontap_resources::IgroupPatchCollectionParams;
+///
+/// let options = ontap_core::CallOptions::with(IgroupPatchCollectionParams { continue_on_failure: Some(true), ..Default::default() });
+/// # let _ = options;
+/// ```
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct IgroupPatchCollectionParams {
+    /// `continue_on_failure`: boolean, default `false`.
+    pub continue_on_failure: Option<bool>,
+    /// `serial_records`: boolean, default `false`.
+    pub serial_records: Option<bool>,
+}
+
+impl ontap::QueryParams for IgroupPatchCollectionParams {
+    fn append_to(&self, query: &mut ontap::Query) {
+        if let Some(value) = &self.continue_on_failure {
+            query.push("continue_on_failure", value);
+        }
+        if let Some(value) = &self.serial_records {
+            query.push("serial_records", value);
+        }
+    }
+}
+
+/// The query parameters of `DELETE /api/protocols/san/igroups`, typed: [`Igroup`]'s DELETE by query (`delete_collection`) takes them in [`ontap::CallOptions::with`]; `CallOptions::param` still sends any other.
+///
+/// ```
+/// use ontap_resources::IgroupDeleteCollectionParams;
+///
+/// let options = ontap_core::CallOptions::with(IgroupDeleteCollectionParams { allow_delete_while_mapped: Some(true), ..Default::default() });
+/// # let _ = options;
+/// ```
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct IgroupDeleteCollectionParams {
+    /// `allow_delete_while_mapped`: boolean, default `false`.
+    pub allow_delete_while_mapped: Option<bool>,
+    /// `continue_on_failure`: boolean, default `false`.
+    pub continue_on_failure: Option<bool>,
+    /// `serial_records`: boolean, default `false`.
+    pub serial_records: Option<bool>,
+}
+
+impl ontap::QueryParams for IgroupDeleteCollectionParams {
+    fn append_to(&self, query: &mut ontap::Query) {
+        if let Some(value) = &self.allow_delete_while_mapped {
+            query.push("allow_delete_while_mapped", value);
+        }
+        if let Some(value) = &self.continue_on_failure {
+            query.push("continue_on_failure", value);
+        }
+        if let Some(value) = &self.serial_records {
+            query.push("serial_records", value);
+        }
+    }
+}
+
+/// The values of [`Igroup`](crate::Igroup)'s `os_type`: open, so that a value a newer ONTAP adds is kept as [`IgroupOsType::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
 pub enum IgroupOsType {
     /// `aix`.
@@ -113,7 +185,7 @@ pub enum IgroupOsType {
     Unknown(String),
 }
 
-/// The values of [`Igroup`]'s `protocol`: open, so that a value a newer ONTAP adds is kept as [`IgroupProtocol::Unknown`].
+/// The values of [`Igroup`](crate::Igroup)'s `protocol`: open, so that a value a newer ONTAP adds is kept as [`IgroupProtocol::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
 pub enum IgroupProtocol {
     /// `fcp`.

@@ -19,14 +19,7 @@ use crate::{FcLoginIgroups, IgroupNestedIgroup};
 /// assert_eq!(IgroupNested::KEYS, ["uuid"] as [&str; 1]);
 /// ```
 #[derive(Debug, Clone, Default, PartialEq, ontap::Resource)]
-#[resource(
-    path = "/protocols/san/igroups/{igroup.uuid}/igroups",
-    get,
-    post,
-    delete,
-    collection,
-    delete_collection
-)]
+#[resource(path = "/protocols/san/igroups/{igroup.uuid}/igroups", get, post, delete, collection, delete_collection, params(delete = IgroupNestedDeleteParams, delete_collection = IgroupNestedDeleteCollectionParams))]
 pub struct IgroupNested {
     /// `uuid`: string; read by GET; sent by POST; a key of the instance path.
     #[resource(get, post, key)]
@@ -34,13 +27,67 @@ pub struct IgroupNested {
     /// `_links`: [`ontap::Links`]; read by GET.
     #[resource(get, rename = "_links")]
     pub links: Option<ontap::Links>,
-    /// `igroup`: [`IgroupNestedIgroup`]; read by GET; sent by POST; holds a key of the enclosing object's path.
+    /// `igroup`: [`IgroupNestedIgroup`](crate::IgroupNestedIgroup); read by GET; sent by POST; holds a key of the enclosing object's path.
     #[resource(get, post)]
     pub igroup: Option<IgroupNestedIgroup>,
     /// `name`: string, 1 to 96 characters; read by GET; sent by POST.
     #[resource(get, post)]
     pub name: Option<String>,
-    /// `records`: list of [`FcLoginIgroups`]; sent by POST.
+    /// `records`: list of [`FcLoginIgroups`](crate::FcLoginIgroups); sent by POST.
     #[resource(post)]
     pub records: Option<Vec<FcLoginIgroups>>,
+}
+
+/// The query parameters of `DELETE /api/protocols/san/igroups/{igroup.uuid}/igroups/{uuid}`, typed: [`IgroupNested`]'s `delete` takes them in [`ontap::CallOptions::with`]; `CallOptions::param` still sends any other.
+///
+/// ```
+/// use ontap_resources::IgroupNestedDeleteParams;
+///
+/// let options = ontap_core::CallOptions::with(IgroupNestedDeleteParams { allow_delete_while_mapped: Some(true), ..Default::default() });
+/// # let _ = options;
+/// ```
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct IgroupNestedDeleteParams {
+    /// `allow_delete_while_mapped`: boolean, default `false`.
+    pub allow_delete_while_mapped: Option<bool>,
+}
+
+impl ontap::QueryParams for IgroupNestedDeleteParams {
+    fn append_to(&self, query: &mut ontap::Query) {
+        if let Some(value) = &self.allow_delete_while_mapped {
+            query.push("allow_delete_while_mapped", value);
+        }
+    }
+}
+
+/// The query parameters of `DELETE /api/protocols/san/igroups/{igroup.uuid}/igroups`, typed: [`IgroupNested`]'s DELETE by query (`delete_collection`) takes them in [`ontap::CallOptions::with`]; `CallOptions::param` still sends any other.
+///
+/// ```
+/// use ontap_resources::IgroupNestedDeleteCollectionParams;
+///
+/// let options = ontap_core::CallOptions::with(IgroupNestedDeleteCollectionParams { allow_delete_while_mapped: Some(true), ..Default::default() });
+/// # let _ = options;
+/// ```
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct IgroupNestedDeleteCollectionParams {
+    /// `allow_delete_while_mapped`: boolean, default `false`.
+    pub allow_delete_while_mapped: Option<bool>,
+    /// `continue_on_failure`: boolean, default `false`.
+    pub continue_on_failure: Option<bool>,
+    /// `serial_records`: boolean, default `false`.
+    pub serial_records: Option<bool>,
+}
+
+impl ontap::QueryParams for IgroupNestedDeleteCollectionParams {
+    fn append_to(&self, query: &mut ontap::Query) {
+        if let Some(value) = &self.allow_delete_while_mapped {
+            query.push("allow_delete_while_mapped", value);
+        }
+        if let Some(value) = &self.continue_on_failure {
+            query.push("continue_on_failure", value);
+        }
+        if let Some(value) = &self.serial_records {
+            query.push("serial_records", value);
+        }
+    }
 }

@@ -19,16 +19,7 @@ use crate::{IgroupInitiatorConnectivityTracking, IgroupInitiatorNoRecords, Igrou
 /// assert_eq!(IgroupInitiator::KEYS, ["name"] as [&str; 1]);
 /// ```
 #[derive(Debug, Clone, Default, PartialEq, ontap::Resource)]
-#[resource(
-    path = "/protocols/san/igroups/{igroup.uuid}/initiators",
-    get,
-    post,
-    patch,
-    delete,
-    collection,
-    patch_collection,
-    delete_collection
-)]
+#[resource(path = "/protocols/san/igroups/{igroup.uuid}/initiators", get, post, patch, delete, collection, patch_collection, delete_collection, params(delete = IgroupInitiatorDeleteParams, patch_collection = IgroupInitiatorPatchCollectionParams, delete_collection = IgroupInitiatorDeleteCollectionParams))]
 pub struct IgroupInitiator {
     /// `name`: string, 1 to 96 characters; read by GET; sent by POST; a key of the instance path.
     #[resource(get, post, key)]
@@ -39,16 +30,97 @@ pub struct IgroupInitiator {
     /// `comment`: string, 0 to 254 characters; read by GET; sent by POST and PATCH.
     #[resource(get, post, patch)]
     pub comment: Option<String>,
-    /// `connectivity_tracking`: [`IgroupInitiatorConnectivityTracking`]; read by GET.
+    /// `connectivity_tracking`: [`IgroupInitiatorConnectivityTracking`](crate::IgroupInitiatorConnectivityTracking); read by GET.
     #[resource(get)]
     pub connectivity_tracking: Option<IgroupInitiatorConnectivityTracking>,
-    /// `igroup`: [`IgroupReference`]; read by GET; sent by POST and PATCH; holds a key of the enclosing object's path.
+    /// `igroup`: [`IgroupReference`](crate::IgroupReference); read by GET; sent by POST and PATCH; holds a key of the enclosing object's path.
     #[resource(get, post, patch)]
     pub igroup: Option<IgroupReference>,
-    /// `proximity`: [`IgroupInitiatorProximity`]; read by GET; sent by POST and PATCH.
+    /// `proximity`: [`IgroupInitiatorProximity`](crate::IgroupInitiatorProximity); read by GET; sent by POST and PATCH.
     #[resource(get, post, patch)]
     pub proximity: Option<IgroupInitiatorProximity>,
-    /// `records`: list of [`IgroupInitiatorNoRecords`]; sent by POST and PATCH.
+    /// `records`: list of [`IgroupInitiatorNoRecords`](crate::IgroupInitiatorNoRecords); sent by POST and PATCH.
     #[resource(post, patch)]
     pub records: Option<Vec<IgroupInitiatorNoRecords>>,
+}
+
+/// The query parameters of `DELETE /api/protocols/san/igroups/{igroup.uuid}/initiators/{name}`, typed: [`IgroupInitiator`]'s `delete` takes them in [`ontap::CallOptions::with`]; `CallOptions::param` still sends any other.
+///
+/// ```
+/// use ontap_resources::IgroupInitiatorDeleteParams;
+///
+/// let options = ontap_core::CallOptions::with(IgroupInitiatorDeleteParams { allow_delete_while_mapped: Some(true), ..Default::default() });
+/// # let _ = options;
+/// ```
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct IgroupInitiatorDeleteParams {
+    /// `allow_delete_while_mapped`: boolean, default `false`.
+    pub allow_delete_while_mapped: Option<bool>,
+}
+
+impl ontap::QueryParams for IgroupInitiatorDeleteParams {
+    fn append_to(&self, query: &mut ontap::Query) {
+        if let Some(value) = &self.allow_delete_while_mapped {
+            query.push("allow_delete_while_mapped", value);
+        }
+    }
+}
+
+/// The query parameters of `PATCH /api/protocols/san/igroups/{igroup.uuid}/initiators`, typed: [`IgroupInitiator`]'s PATCH by query (`patch_collection`) takes them in [`ontap::CallOptions::with`]; `CallOptions::param` still sends any other.
+///
+/// ```
+/// use ontap_resources::IgroupInitiatorPatchCollectionParams;
+///
+/// let options = ontap_core::CallOptions::with(IgroupInitiatorPatchCollectionParams { continue_on_failure: Some(true), ..Default::default() });
+/// # let _ = options;
+/// ```
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct IgroupInitiatorPatchCollectionParams {
+    /// `continue_on_failure`: boolean, default `false`.
+    pub continue_on_failure: Option<bool>,
+    /// `serial_records`: boolean, default `false`.
+    pub serial_records: Option<bool>,
+}
+
+impl ontap::QueryParams for IgroupInitiatorPatchCollectionParams {
+    fn append_to(&self, query: &mut ontap::Query) {
+        if let Some(value) = &self.continue_on_failure {
+            query.push("continue_on_failure", value);
+        }
+        if let Some(value) = &self.serial_records {
+            query.push("serial_records", value);
+        }
+    }
+}
+
+/// The query parameters of `DELETE /api/protocols/san/igroups/{igroup.uuid}/initiators`, typed: [`IgroupInitiator`]'s DELETE by query (`delete_collection`) takes them in [`ontap::CallOptions::with`]; `CallOptions::param` still sends any other.
+///
+/// ```
+/// use ontap_resources::IgroupInitiatorDeleteCollectionParams;
+///
+/// let options = ontap_core::CallOptions::with(IgroupInitiatorDeleteCollectionParams { allow_delete_while_mapped: Some(true), ..Default::default() });
+/// # let _ = options;
+/// ```
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct IgroupInitiatorDeleteCollectionParams {
+    /// `allow_delete_while_mapped`: boolean, default `false`.
+    pub allow_delete_while_mapped: Option<bool>,
+    /// `continue_on_failure`: boolean, default `false`.
+    pub continue_on_failure: Option<bool>,
+    /// `serial_records`: boolean, default `false`.
+    pub serial_records: Option<bool>,
+}
+
+impl ontap::QueryParams for IgroupInitiatorDeleteCollectionParams {
+    fn append_to(&self, query: &mut ontap::Query) {
+        if let Some(value) = &self.allow_delete_while_mapped {
+            query.push("allow_delete_while_mapped", value);
+        }
+        if let Some(value) = &self.continue_on_failure {
+            query.push("continue_on_failure", value);
+        }
+        if let Some(value) = &self.serial_records {
+            query.push("serial_records", value);
+        }
+    }
 }

@@ -20,7 +20,7 @@ use crate::SvmReference;
 #[derive(Debug, Clone, Default, PartialEq, ontap::Resource)]
 #[resource(path = "/protocols/san/initiators", get, collection)]
 pub struct Initiator {
-    /// `svm`: [`SvmReference`]; read by GET; its `uuid` is a key of the instance path.
+    /// `svm`: [`SvmReference`](crate::SvmReference); read by GET; its `uuid` is a key of the instance path.
     #[resource(get, key = "uuid")]
     pub svm: Option<SvmReference>,
     /// `name`: string; read by GET; a key of the instance path.
@@ -29,12 +29,12 @@ pub struct Initiator {
     /// `comment`: string, 0 to 254 characters; read by GET.
     #[resource(get)]
     pub comment: Option<String>,
-    /// `protocol`: [`InitiatorProtocol`] (`fcp`, `iscsi`); read by GET.
+    /// `protocol`: [`InitiatorProtocol`](crate::InitiatorProtocol) (`fcp`, `iscsi`); read by GET.
     #[resource(get)]
     pub protocol: Option<InitiatorProtocol>,
 }
 
-/// The values of [`Initiator`]'s `protocol`: open, so that a value a newer ONTAP adds is kept as [`InitiatorProtocol::Unknown`].
+/// The values of [`Initiator`](crate::Initiator)'s `protocol`: open, so that a value a newer ONTAP adds is kept as [`InitiatorProtocol::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
 pub enum InitiatorProtocol {
     /// `fcp`.

@@ -18,18 +18,9 @@ use crate::{IscsiCredentialsChap, IscsiCredentialsInitiatorAddress, SvmReference
 /// assert_eq!(IscsiCredentials::KEYS, ["svm.uuid", "initiator"] as [&str; 2]);
 /// ```
 #[derive(Debug, Clone, Default, PartialEq, ontap::Resource)]
-#[resource(
-    path = "/protocols/san/iscsi/credentials",
-    get,
-    post,
-    patch,
-    delete,
-    collection,
-    patch_collection,
-    delete_collection
-)]
+#[resource(path = "/protocols/san/iscsi/credentials", get, post, patch, delete, collection, patch_collection, delete_collection, params(patch = IscsiCredentialsPatchParams, patch_collection = IscsiCredentialsPatchCollectionParams, delete_collection = IscsiCredentialsDeleteCollectionParams))]
 pub struct IscsiCredentials {
-    /// `svm`: [`SvmReference`]; read by GET; sent by POST; its `uuid` is a key of the instance path.
+    /// `svm`: [`SvmReference`](crate::SvmReference); read by GET; sent by POST; its `uuid` is a key of the instance path.
     #[resource(get, post, key = "uuid")]
     pub svm: Option<SvmReference>,
     /// `initiator`: string; read by GET; sent by POST; a key of the instance path.
@@ -38,18 +29,109 @@ pub struct IscsiCredentials {
     /// `_links`: [`ontap::Links`]; read by GET.
     #[resource(get, rename = "_links")]
     pub links: Option<ontap::Links>,
-    /// `authentication_type`: [`IscsiCredentialsAuthenticationType`] (`chap`, `none`, `deny`); read by GET; sent by POST and PATCH.
+    /// `authentication_type`: [`IscsiCredentialsAuthenticationType`](crate::IscsiCredentialsAuthenticationType) (`chap`, `none`, `deny`); read by GET; sent by POST and PATCH.
     #[resource(get, post, patch)]
     pub authentication_type: Option<IscsiCredentialsAuthenticationType>,
-    /// `chap`: [`IscsiCredentialsChap`]; read by GET; sent by POST and PATCH.
+    /// `chap`: [`IscsiCredentialsChap`](crate::IscsiCredentialsChap); read by GET; sent by POST and PATCH.
     #[resource(get, post, patch)]
     pub chap: Option<IscsiCredentialsChap>,
-    /// `initiator_address`: [`IscsiCredentialsInitiatorAddress`]; read by GET; sent by POST and PATCH.
+    /// `initiator_address`: [`IscsiCredentialsInitiatorAddress`](crate::IscsiCredentialsInitiatorAddress); read by GET; sent by POST and PATCH.
     #[resource(get, post, patch)]
     pub initiator_address: Option<IscsiCredentialsInitiatorAddress>,
 }
 
-/// The values of [`IscsiCredentials`]'s `authentication_type`: open, so that a value a newer ONTAP adds is kept as [`IscsiCredentialsAuthenticationType::Unknown`].
+/// The query parameters of `PATCH /api/protocols/san/iscsi/credentials/{svm.uuid}/{initiator}`, typed: [`IscsiCredentials`]'s `patch` takes them in [`ontap::CallOptions::with`]; `CallOptions::param` still sends any other.
+///
+/// ```
+/// use ontap_resources::IscsiCredentialsPatchParams;
+///
+/// let options = ontap_core::CallOptions::with(IscsiCredentialsPatchParams { add_initiator_addresses: Some(true), ..Default::default() });
+/// # let _ = options;
+/// ```
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct IscsiCredentialsPatchParams {
+    /// `add_initiator_addresses`: boolean, default `false`.
+    pub add_initiator_addresses: Option<bool>,
+    /// `remove_initiator_addresses`: boolean, default `false`.
+    pub remove_initiator_addresses: Option<bool>,
+}
+
+impl ontap::QueryParams for IscsiCredentialsPatchParams {
+    fn append_to(&self, query: &mut ontap::Query) {
+        if let Some(value) = &self.add_initiator_addresses {
+            query.push("add_initiator_addresses", value);
+        }
+        if let Some(value) = &self.remove_initiator_addresses {
+            query.push("remove_initiator_addresses", value);
+        }
+    }
+}
+
+/// The query parameters of `PATCH /api/protocols/san/iscsi/credentials`, typed: [`IscsiCredentials`]'s PATCH by query (`patch_collection`) takes them in [`ontap::CallOptions::with`]; `CallOptions::param` still sends any other.
+///
+/// ```
+/// use ontap_resources::IscsiCredentialsPatchCollectionParams;
+///
+/// let options = ontap_core::CallOptions::with(IscsiCredentialsPatchCollectionParams { add_initiator_addresses: Some(true), ..Default::default() });
+/// # let _ = options;
+/// ```
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct IscsiCredentialsPatchCollectionParams {
+    /// `add_initiator_addresses`: boolean, default `false`.
+    pub add_initiator_addresses: Option<bool>,
+    /// `continue_on_failure`: boolean, default `false`.
+    pub continue_on_failure: Option<bool>,
+    /// `remove_initiator_addresses`: boolean, default `false`.
+    pub remove_initiator_addresses: Option<bool>,
+    /// `serial_records`: boolean, default `false`.
+    pub serial_records: Option<bool>,
+}
+
+impl ontap::QueryParams for IscsiCredentialsPatchCollectionParams {
+    fn append_to(&self, query: &mut ontap::Query) {
+        if let Some(value) = &self.add_initiator_addresses {
+            query.push("add_initiator_addresses", value);
+        }
+        if let Some(value) = &self.continue_on_failure {
+            query.push("continue_on_failure", value);
+        }
+        if let Some(value) = &self.remove_initiator_addresses {
+            query.push("remove_initiator_addresses", value);
+        }
+        if let Some(value) = &self.serial_records {
+            query.push("serial_records", value);
+        }
+    }
+}
+
+/// The query parameters of `DELETE /api/protocols/san/iscsi/credentials`, typed: [`IscsiCredentials`]'s DELETE by query (`delete_collection`) takes them in [`ontap::CallOptions::with`]; `CallOptions::param` still sends any other.
+///
+/// ```
+/// use ontap_resources::IscsiCredentialsDeleteCollectionParams;
+///
+/// let options = ontap_core::CallOptions::with(IscsiCredentialsDeleteCollectionParams { continue_on_failure: Some(true), ..Default::default() });
+/// # let _ = options;
+/// ```
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct IscsiCredentialsDeleteCollectionParams {
+    /// `continue_on_failure`: boolean, default `false`.
+    pub continue_on_failure: Option<bool>,
+    /// `serial_records`: boolean, default `false`.
+    pub serial_records: Option<bool>,
+}
+
+impl ontap::QueryParams for IscsiCredentialsDeleteCollectionParams {
+    fn append_to(&self, query: &mut ontap::Query) {
+        if let Some(value) = &self.continue_on_failure {
+            query.push("continue_on_failure", value);
+        }
+        if let Some(value) = &self.serial_records {
+            query.push("serial_records", value);
+        }
+    }
+}
+
+/// The values of [`IscsiCredentials`](crate::IscsiCredentials)'s `authentication_type`: open, so that a value a newer ONTAP adds is kept as [`IscsiCredentialsAuthenticationType::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
 pub enum IscsiCredentialsAuthenticationType {
     /// `chap`.

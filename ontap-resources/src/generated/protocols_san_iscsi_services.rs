@@ -18,18 +18,9 @@ use crate::{IscsiServiceTarget, PerformanceMetricRawSvm, PerformanceMetricSvm, S
 /// assert_eq!(IscsiService::KEYS, ["svm.uuid"] as [&str; 1]);
 /// ```
 #[derive(Debug, Clone, Default, PartialEq, ontap::Resource)]
-#[resource(
-    path = "/protocols/san/iscsi/services",
-    get,
-    post,
-    patch,
-    delete,
-    collection,
-    patch_collection,
-    delete_collection
-)]
+#[resource(path = "/protocols/san/iscsi/services", get, post, patch, delete, collection, patch_collection, delete_collection, params(patch_collection = IscsiServicePatchCollectionParams, delete_collection = IscsiServiceDeleteCollectionParams))]
 pub struct IscsiService {
-    /// `svm`: [`SvmReference`]; read by GET; sent by POST; its `uuid` is a key of the instance path.
+    /// `svm`: [`SvmReference`](crate::SvmReference); read by GET; sent by POST; its `uuid` is a key of the instance path.
     #[resource(get, post, key = "uuid")]
     pub svm: Option<SvmReference>,
     /// `_links`: [`ontap::Links`]; read by GET.
@@ -38,13 +29,67 @@ pub struct IscsiService {
     /// `enabled`: boolean; read by GET; sent by POST and PATCH.
     #[resource(get, post, patch)]
     pub enabled: Option<bool>,
-    /// `metric`: [`PerformanceMetricSvm`]; read by GET.
+    /// `metric`: [`PerformanceMetricSvm`](crate::PerformanceMetricSvm); read by GET.
     #[resource(get)]
     pub metric: Option<PerformanceMetricSvm>,
-    /// `statistics`: [`PerformanceMetricRawSvm`]; read by GET.
+    /// `statistics`: [`PerformanceMetricRawSvm`](crate::PerformanceMetricRawSvm); read by GET.
     #[resource(get)]
     pub statistics: Option<PerformanceMetricRawSvm>,
-    /// `target`: [`IscsiServiceTarget`]; read by GET; sent by POST and PATCH.
+    /// `target`: [`IscsiServiceTarget`](crate::IscsiServiceTarget); read by GET; sent by POST and PATCH.
     #[resource(get, post, patch)]
     pub target: Option<IscsiServiceTarget>,
+}
+
+/// The query parameters of `PATCH /api/protocols/san/iscsi/services`, typed: [`IscsiService`]'s PATCH by query (`patch_collection`) takes them in [`ontap::CallOptions::with`]; `CallOptions::param` still sends any other.
+///
+/// ```
+/// use ontap_resources::IscsiServicePatchCollectionParams;
+///
+/// let options = ontap_core::CallOptions::with(IscsiServicePatchCollectionParams { continue_on_failure: Some(true), ..Default::default() });
+/// # let _ = options;
+/// ```
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct IscsiServicePatchCollectionParams {
+    /// `continue_on_failure`: boolean, default `false`.
+    pub continue_on_failure: Option<bool>,
+    /// `serial_records`: boolean, default `false`.
+    pub serial_records: Option<bool>,
+}
+
+impl ontap::QueryParams for IscsiServicePatchCollectionParams {
+    fn append_to(&self, query: &mut ontap::Query) {
+        if let Some(value) = &self.continue_on_failure {
+            query.push("continue_on_failure", value);
+        }
+        if let Some(value) = &self.serial_records {
+            query.push("serial_records", value);
+        }
+    }
+}
+
+/// The query parameters of `DELETE /api/protocols/san/iscsi/services`, typed: [`IscsiService`]'s DELETE by query (`delete_collection`) takes them in [`ontap::CallOptions::with`]; `CallOptions::param` still sends any other.
+///
+/// ```
+/// use ontap_resources::IscsiServiceDeleteCollectionParams;
+///
+/// let options = ontap_core::CallOptions::with(IscsiServiceDeleteCollectionParams { continue_on_failure: Some(true), ..Default::default() });
+/// # let _ = options;
+/// ```
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct IscsiServiceDeleteCollectionParams {
+    /// `continue_on_failure`: boolean, default `false`.
+    pub continue_on_failure: Option<bool>,
+    /// `serial_records`: boolean, default `false`.
+    pub serial_records: Option<bool>,
+}
+
+impl ontap::QueryParams for IscsiServiceDeleteCollectionParams {
+    fn append_to(&self, query: &mut ontap::Query) {
+        if let Some(value) = &self.continue_on_failure {
+            query.push("continue_on_failure", value);
+        }
+        if let Some(value) = &self.serial_records {
+            query.push("serial_records", value);
+        }
+    }
 }

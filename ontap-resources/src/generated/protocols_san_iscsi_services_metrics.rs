@@ -27,27 +27,27 @@ pub struct PerformanceIscsiMetric {
     /// `_links`: [`ontap::Links`]; read by GET.
     #[resource(get, rename = "_links")]
     pub links: Option<ontap::Links>,
-    /// `duration`: [`PerformanceIscsiMetricDuration`] (`PT15S`, `PT4M`, `PT30M`, `PT2H`, `P1D`, `PT5M`); read by GET.
+    /// `duration`: [`PerformanceIscsiMetricDuration`](crate::PerformanceIscsiMetricDuration) (`PT15S`, `PT4M`, `PT30M`, `PT2H`, `P1D`, `PT5M`); read by GET.
     #[resource(get)]
     pub duration: Option<PerformanceIscsiMetricDuration>,
-    /// `iops`: [`PerformanceMetricIoType`]; read by GET.
+    /// `iops`: [`PerformanceMetricIoType`](crate::PerformanceMetricIoType); read by GET.
     #[resource(get)]
     pub iops: Option<PerformanceMetricIoType>,
-    /// `latency`: [`PerformanceMetricIoType`]; read by GET.
+    /// `latency`: [`PerformanceMetricIoType`](crate::PerformanceMetricIoType); read by GET.
     #[resource(get)]
     pub latency: Option<PerformanceMetricIoType>,
-    /// `status`: [`PerformanceIscsiMetricStatus`] (`ok`, `error`, `partial_no_data`, `partial_no_response`, `partial_other_error`, `negative_delta`, `not_found`, `backfilled_data`, `inconsistent_delta_time`, `inconsistent_old_data`, `partial_no_uuid`); read by GET.
+    /// `status`: [`PerformanceIscsiMetricStatus`](crate::PerformanceIscsiMetricStatus) (`ok`, `error`, `partial_no_data`, `partial_no_response`, `partial_other_error`, `negative_delta`, `not_found`, `backfilled_data`, `inconsistent_delta_time`, `inconsistent_old_data`, `partial_no_uuid`); read by GET.
     #[resource(get)]
     pub status: Option<PerformanceIscsiMetricStatus>,
-    /// `svm`: [`PerformanceFcpMetricSvm`]; read by GET; holds a key of the enclosing object's path.
+    /// `svm`: [`PerformanceFcpMetricSvm`](crate::PerformanceFcpMetricSvm); read by GET; holds a key of the enclosing object's path.
     #[resource(get)]
     pub svm: Option<PerformanceFcpMetricSvm>,
-    /// `throughput`: [`PerformanceMetricIoTypeRwt`]; read by GET.
+    /// `throughput`: [`PerformanceMetricIoTypeRwt`](crate::PerformanceMetricIoTypeRwt); read by GET.
     #[resource(get)]
     pub throughput: Option<PerformanceMetricIoTypeRwt>,
 }
 
-/// The values of [`PerformanceIscsiMetric`]'s `duration`: open, so that a value a newer ONTAP adds is kept as [`PerformanceIscsiMetricDuration::Unknown`].
+/// The values of [`PerformanceIscsiMetric`](crate::PerformanceIscsiMetric)'s `duration`: open, so that a value a newer ONTAP adds is kept as [`PerformanceIscsiMetricDuration::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
 pub enum PerformanceIscsiMetricDuration {
     /// `PT15S`.
@@ -73,7 +73,7 @@ pub enum PerformanceIscsiMetricDuration {
     Unknown(String),
 }
 
-/// The values of [`PerformanceIscsiMetric`]'s `status`: open, so that a value a newer ONTAP adds is kept as [`PerformanceIscsiMetricStatus::Unknown`].
+/// The values of [`PerformanceIscsiMetric`](crate::PerformanceIscsiMetric)'s `status`: open, so that a value a newer ONTAP adds is kept as [`PerformanceIscsiMetricStatus::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
 pub enum PerformanceIscsiMetricStatus {
     /// `ok`.

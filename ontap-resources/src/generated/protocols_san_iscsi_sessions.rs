@@ -20,7 +20,7 @@ use crate::{IgroupNestedRecords, IscsiConnection, IscsiSessionInitiator, SvmRefe
 #[derive(Debug, Clone, Default, PartialEq, ontap::Resource)]
 #[resource(path = "/protocols/san/iscsi/sessions", get, collection)]
 pub struct IscsiSession {
-    /// `svm`: [`SvmReference`]; read by GET; its `uuid` is a key of the instance path.
+    /// `svm`: [`SvmReference`](crate::SvmReference); read by GET; its `uuid` is a key of the instance path.
     #[resource(get, key = "uuid")]
     pub svm: Option<SvmReference>,
     /// `tpgroup`: string; read by GET; a key of the instance path.
@@ -34,13 +34,13 @@ pub struct IscsiSession {
     /// `_links`: [`ontap::Links`]; read by GET.
     #[resource(get, rename = "_links")]
     pub links: Option<ontap::Links>,
-    /// `connections`: list of [`IscsiConnection`]; read by GET.
+    /// `connections`: list of [`IscsiConnection`](crate::IscsiConnection); read by GET.
     #[resource(get)]
     pub connections: Option<Vec<IscsiConnection>>,
-    /// `igroups`: list of [`IgroupNestedRecords`]; read by GET.
+    /// `igroups`: list of [`IgroupNestedRecords`](crate::IgroupNestedRecords); read by GET.
     #[resource(get)]
     pub igroups: Option<Vec<IgroupNestedRecords>>,
-    /// `initiator`: [`IscsiSessionInitiator`]; read by GET.
+    /// `initiator`: [`IscsiSessionInitiator`](crate::IscsiSessionInitiator); read by GET.
     #[resource(get)]
     pub initiator: Option<IscsiSessionInitiator>,
     /// `isid`: string; read by GET.

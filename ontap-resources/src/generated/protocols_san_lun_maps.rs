@@ -18,21 +18,12 @@ use crate::{LunMapIgroup, LunMapLun, LunMapReportingNodeReference, SvmReference}
 /// assert_eq!(LunMap::KEYS, ["lun.uuid", "igroup.uuid"] as [&str; 2]);
 /// ```
 #[derive(Debug, Clone, Default, PartialEq, ontap::Resource)]
-#[resource(
-    path = "/protocols/san/lun-maps",
-    get,
-    post,
-    patch,
-    delete,
-    collection,
-    patch_collection,
-    delete_collection
-)]
+#[resource(path = "/protocols/san/lun-maps", get, post, patch, delete, collection, patch_collection, delete_collection, params(post = LunMapPostParams, delete = LunMapDeleteParams, patch_collection = LunMapPatchCollectionParams, delete_collection = LunMapDeleteCollectionParams))]
 pub struct LunMap {
-    /// `lun`: [`LunMapLun`]; read by GET; sent by POST and PATCH; its `uuid` is a key of the instance path.
+    /// `lun`: [`LunMapLun`](crate::LunMapLun); read by GET; sent by POST and PATCH; its `uuid` is a key of the instance path.
     #[resource(get, post, patch, key = "uuid")]
     pub lun: Option<LunMapLun>,
-    /// `igroup`: [`LunMapIgroup`]; read by GET; sent by POST and PATCH; its `uuid` is a key of the instance path.
+    /// `igroup`: [`LunMapIgroup`](crate::LunMapIgroup); read by GET; sent by POST and PATCH; its `uuid` is a key of the instance path.
     #[resource(get, post, patch, key = "uuid")]
     pub igroup: Option<LunMapIgroup>,
     /// `_links`: [`ontap::Links`]; read by GET.
@@ -44,10 +35,118 @@ pub struct LunMap {
     /// `replicated`: boolean; read by GET; sent by PATCH.
     #[resource(get, patch)]
     pub replicated: Option<bool>,
-    /// `reporting_nodes`: list of [`LunMapReportingNodeReference`]; read by GET.
+    /// `reporting_nodes`: list of [`LunMapReportingNodeReference`](crate::LunMapReportingNodeReference); read by GET.
     #[resource(get)]
     pub reporting_nodes: Option<Vec<LunMapReportingNodeReference>>,
-    /// `svm`: [`SvmReference`]; read by GET; sent by POST.
+    /// `svm`: [`SvmReference`](crate::SvmReference); read by GET; sent by POST.
     #[resource(get, post)]
     pub svm: Option<SvmReference>,
+}
+
+/// The query parameters of `POST /api/protocols/san/lun-maps`, typed: [`LunMap`]'s `post` takes them in [`ontap::CallOptions::with`]; `CallOptions::param` still sends any other.
+///
+/// ```
+/// use ontap_resources::LunMapPostParams;
+///
+/// let options = ontap_core::CallOptions::with(LunMapPostParams::default());
+/// # let _ = options;
+/// ```
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct LunMapPostParams {
+    /// `additional_reporting_node.name`: string.
+    pub additional_reporting_node_name: Option<String>,
+    /// `additional_reporting_node.uuid`: string.
+    pub additional_reporting_node_uuid: Option<String>,
+}
+
+impl ontap::QueryParams for LunMapPostParams {
+    fn append_to(&self, query: &mut ontap::Query) {
+        if let Some(value) = &self.additional_reporting_node_name {
+            query.push("additional_reporting_node.name", value);
+        }
+        if let Some(value) = &self.additional_reporting_node_uuid {
+            query.push("additional_reporting_node.uuid", value);
+        }
+    }
+}
+
+/// The query parameters of `DELETE /api/protocols/san/lun-maps/{lun.uuid}/{igroup.uuid}`, typed: [`LunMap`]'s `delete` takes them in [`ontap::CallOptions::with`]; `CallOptions::param` still sends any other.
+///
+/// ```
+/// use ontap_resources::LunMapDeleteParams;
+///
+/// let options = ontap_core::CallOptions::with(LunMapDeleteParams { local_delete_only: Some(true), ..Default::default() });
+/// # let _ = options;
+/// ```
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct LunMapDeleteParams {
+    /// `local_delete_only`: boolean.
+    pub local_delete_only: Option<bool>,
+}
+
+impl ontap::QueryParams for LunMapDeleteParams {
+    fn append_to(&self, query: &mut ontap::Query) {
+        if let Some(value) = &self.local_delete_only {
+            query.push("local_delete_only", value);
+        }
+    }
+}
+
+/// The query parameters of `PATCH /api/protocols/san/lun-maps`, typed: [`LunMap`]'s PATCH by query (`patch_collection`) takes them in [`ontap::CallOptions::with`]; `CallOptions::param` still sends any other.
+///
+/// ```
+/// use ontap_resources::LunMapPatchCollectionParams;
+///
+/// let options = ontap_core::CallOptions::with(LunMapPatchCollectionParams { continue_on_failure: Some(true), ..Default::default() });
+/// # let _ = options;
+/// ```
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct LunMapPatchCollectionParams {
+    /// `continue_on_failure`: boolean, default `false`.
+    pub continue_on_failure: Option<bool>,
+    /// `serial_records`: boolean, default `false`.
+    pub serial_records: Option<bool>,
+}
+
+impl ontap::QueryParams for LunMapPatchCollectionParams {
+    fn append_to(&self, query: &mut ontap::Query) {
+        if let Some(value) = &self.continue_on_failure {
+            query.push("continue_on_failure", value);
+        }
+        if let Some(value) = &self.serial_records {
+            query.push("serial_records", value);
+        }
+    }
+}
+
+/// The query parameters of `DELETE /api/protocols/san/lun-maps`, typed: [`LunMap`]'s DELETE by query (`delete_collection`) takes them in [`ontap::CallOptions::with`]; `CallOptions::param` still sends any other.
+///
+/// ```
+/// use ontap_resources::LunMapDeleteCollectionParams;
+///
+/// let options = ontap_core::CallOptions::with(LunMapDeleteCollectionParams { continue_on_failure: Some(true), ..Default::default() });
+/// # let _ = options;
+/// ```
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct LunMapDeleteCollectionParams {
+    /// `continue_on_failure`: boolean, default `false`.
+    pub continue_on_failure: Option<bool>,
+    /// `local_delete_only`: boolean.
+    pub local_delete_only: Option<bool>,
+    /// `serial_records`: boolean, default `false`.
+    pub serial_records: Option<bool>,
+}
+
+impl ontap::QueryParams for LunMapDeleteCollectionParams {
+    fn append_to(&self, query: &mut ontap::Query) {
+        if let Some(value) = &self.continue_on_failure {
+            query.push("continue_on_failure", value);
+        }
+        if let Some(value) = &self.local_delete_only {
+            query.push("local_delete_only", value);
+        }
+        if let Some(value) = &self.serial_records {
+            query.push("serial_records", value);
+        }
+    }
 }

@@ -19,28 +19,48 @@ use crate::{LunMapReportingNodeIgroup, LunMapReportingNodeLun, LunMapReportingNo
 /// assert_eq!(LunMapReportingNode::KEYS, ["uuid"] as [&str; 1]);
 /// ```
 #[derive(Debug, Clone, Default, PartialEq, ontap::Resource)]
-#[resource(
-    path = "/protocols/san/lun-maps/{lun.uuid}/{igroup.uuid}/reporting-nodes",
-    get,
-    post,
-    delete,
-    collection,
-    delete_collection
-)]
+#[resource(path = "/protocols/san/lun-maps/{lun.uuid}/{igroup.uuid}/reporting-nodes", get, post, delete, collection, delete_collection, params(delete_collection = LunMapReportingNodeDeleteCollectionParams))]
 pub struct LunMapReportingNode {
     /// `uuid`: string; read by GET; sent by POST; a key of the instance path.
     #[resource(get, post, key)]
     pub uuid: Option<String>,
-    /// `_links`: [`LunMapReportingNodesLinks`]; read by GET.
+    /// `_links`: [`LunMapReportingNodesLinks`](crate::LunMapReportingNodesLinks); read by GET.
     #[resource(get, rename = "_links")]
     pub links: Option<LunMapReportingNodesLinks>,
-    /// `igroup`: [`LunMapReportingNodeIgroup`]; read by GET; holds a key of the enclosing object's path.
+    /// `igroup`: [`LunMapReportingNodeIgroup`](crate::LunMapReportingNodeIgroup); read by GET; holds a key of the enclosing object's path.
     #[resource(get)]
     pub igroup: Option<LunMapReportingNodeIgroup>,
-    /// `lun`: [`LunMapReportingNodeLun`]; read by GET; holds a key of the enclosing object's path.
+    /// `lun`: [`LunMapReportingNodeLun`](crate::LunMapReportingNodeLun); read by GET; holds a key of the enclosing object's path.
     #[resource(get)]
     pub lun: Option<LunMapReportingNodeLun>,
     /// `name`: string; read by GET; sent by POST.
     #[resource(get, post)]
     pub name: Option<String>,
+}
+
+/// The query parameters of `DELETE /api/protocols/san/lun-maps/{lun.uuid}/{igroup.uuid}/reporting-nodes`, typed: [`LunMapReportingNode`]'s DELETE by query (`delete_collection`) takes them in [`ontap::CallOptions::with`]; `CallOptions::param` still sends any other.
+///
+/// ```
+/// use ontap_resources::LunMapReportingNodeDeleteCollectionParams;
+///
+/// let options = ontap_core::CallOptions::with(LunMapReportingNodeDeleteCollectionParams { continue_on_failure: Some(true), ..Default::default() });
+/// # let _ = options;
+/// ```
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct LunMapReportingNodeDeleteCollectionParams {
+    /// `continue_on_failure`: boolean, default `false`.
+    pub continue_on_failure: Option<bool>,
+    /// `serial_records`: boolean, default `false`.
+    pub serial_records: Option<bool>,
+}
+
+impl ontap::QueryParams for LunMapReportingNodeDeleteCollectionParams {
+    fn append_to(&self, query: &mut ontap::Query) {
+        if let Some(value) = &self.continue_on_failure {
+            query.push("continue_on_failure", value);
+        }
+        if let Some(value) = &self.serial_records {
+            query.push("serial_records", value);
+        }
+    }
 }

@@ -18,7 +18,7 @@ use crate::{IscsiSessionIgroups, PortsetInterfaceNoRecords, SvmReference};
 /// assert_eq!(Portset::KEYS, ["uuid"] as [&str; 1]);
 /// ```
 #[derive(Debug, Clone, Default, PartialEq, ontap::Resource)]
-#[resource(path = "/protocols/san/portsets", get, post, delete, collection, delete_collection)]
+#[resource(path = "/protocols/san/portsets", get, post, delete, collection, delete_collection, params(delete = PortsetDeleteParams, delete_collection = PortsetDeleteCollectionParams))]
 pub struct Portset {
     /// `uuid`: string; read by GET; a key of the instance path.
     #[resource(get, key)]
@@ -26,24 +26,78 @@ pub struct Portset {
     /// `_links`: [`ontap::Links`]; read by GET.
     #[resource(get, rename = "_links")]
     pub links: Option<ontap::Links>,
-    /// `igroups`: list of [`IscsiSessionIgroups`]; read by GET.
+    /// `igroups`: list of [`IscsiSessionIgroups`](crate::IscsiSessionIgroups); read by GET.
     #[resource(get)]
     pub igroups: Option<Vec<IscsiSessionIgroups>>,
-    /// `interfaces`: list of [`PortsetInterfaceNoRecords`]; read by GET; sent by POST.
+    /// `interfaces`: list of [`PortsetInterfaceNoRecords`](crate::PortsetInterfaceNoRecords); read by GET; sent by POST.
     #[resource(get, post)]
     pub interfaces: Option<Vec<PortsetInterfaceNoRecords>>,
     /// `name`: string, 1 to 96 characters; read by GET; sent by POST.
     #[resource(get, post)]
     pub name: Option<String>,
-    /// `protocol`: [`PortsetProtocol`] (`fcp`, `iscsi`, `mixed`); read by GET; sent by POST.
+    /// `protocol`: [`PortsetProtocol`](crate::PortsetProtocol) (`fcp`, `iscsi`, `mixed`); read by GET; sent by POST.
     #[resource(get, post)]
     pub protocol: Option<PortsetProtocol>,
-    /// `svm`: [`SvmReference`]; read by GET; sent by POST.
+    /// `svm`: [`SvmReference`](crate::SvmReference); read by GET; sent by POST.
     #[resource(get, post)]
     pub svm: Option<SvmReference>,
 }
 
-/// The values of [`Portset`]'s `protocol`: open, so that a value a newer ONTAP adds is kept as [`PortsetProtocol::Unknown`].
+/// The query parameters of `DELETE /api/protocols/san/portsets/{uuid}`, typed: [`Portset`]'s `delete` takes them in [`ontap::CallOptions::with`]; `CallOptions::param` still sends any other.
+///
+/// ```
+/// use ontap_resources::PortsetDeleteParams;
+///
+/// let options = ontap_core::CallOptions::with(PortsetDeleteParams { allow_delete_while_bound: Some(true), ..Default::default() });
+/// # let _ = options;
+/// ```
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct PortsetDeleteParams {
+    /// `allow_delete_while_bound`: boolean, default `false`.
+    pub allow_delete_while_bound: Option<bool>,
+}
+
+impl ontap::QueryParams for PortsetDeleteParams {
+    fn append_to(&self, query: &mut ontap::Query) {
+        if let Some(value) = &self.allow_delete_while_bound {
+            query.push("allow_delete_while_bound", value);
+        }
+    }
+}
+
+/// The query parameters of `DELETE /api/protocols/san/portsets`, typed: [`Portset`]'s DELETE by query (`delete_collection`) takes them in [`ontap::CallOptions::with`]; `CallOptions::param` still sends any other.
+///
+/// ```
+/// use ontap_resources::PortsetDeleteCollectionParams;
+///
+/// let options = ontap_core::CallOptions::with(PortsetDeleteCollectionParams { allow_delete_while_bound: Some(true), ..Default::default() });
+/// # let _ = options;
+/// ```
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct PortsetDeleteCollectionParams {
+    /// `allow_delete_while_bound`: boolean, default `false`.
+    pub allow_delete_while_bound: Option<bool>,
+    /// `continue_on_failure`: boolean, default `false`.
+    pub continue_on_failure: Option<bool>,
+    /// `serial_records`: boolean, default `false`.
+    pub serial_records: Option<bool>,
+}
+
+impl ontap::QueryParams for PortsetDeleteCollectionParams {
+    fn append_to(&self, query: &mut ontap::Query) {
+        if let Some(value) = &self.allow_delete_while_bound {
+            query.push("allow_delete_while_bound", value);
+        }
+        if let Some(value) = &self.continue_on_failure {
+            query.push("continue_on_failure", value);
+        }
+        if let Some(value) = &self.serial_records {
+            query.push("serial_records", value);
+        }
+    }
+}
+
+/// The values of [`Portset`](crate::Portset)'s `protocol`: open, so that a value a newer ONTAP adds is kept as [`PortsetProtocol::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
 pub enum PortsetProtocol {
     /// `fcp`.

@@ -19,14 +19,7 @@ use crate::{FcInterfaceReference, IpInterfaceReference, PortsetInterfacePortset,
 /// assert_eq!(PortsetInterface::KEYS, ["uuid"] as [&str; 1]);
 /// ```
 #[derive(Debug, Clone, Default, PartialEq, ontap::Resource)]
-#[resource(
-    path = "/protocols/san/portsets/{portset.uuid}/interfaces",
-    get,
-    post,
-    delete,
-    collection,
-    delete_collection
-)]
+#[resource(path = "/protocols/san/portsets/{portset.uuid}/interfaces", get, post, delete, collection, delete_collection, params(delete_collection = PortsetInterfaceDeleteCollectionParams))]
 pub struct PortsetInterface {
     /// `uuid`: string; read by GET; a key of the instance path.
     #[resource(get, key)]
@@ -34,16 +27,43 @@ pub struct PortsetInterface {
     /// `_links`: [`ontap::Links`]; read by GET.
     #[resource(get, rename = "_links")]
     pub links: Option<ontap::Links>,
-    /// `fc`: [`FcInterfaceReference`]; read by GET; sent by POST.
+    /// `fc`: [`FcInterfaceReference`](crate::FcInterfaceReference); read by GET; sent by POST.
     #[resource(get, post)]
     pub fc: Option<FcInterfaceReference>,
-    /// `ip`: [`IpInterfaceReference`]; read by GET; sent by POST.
+    /// `ip`: [`IpInterfaceReference`](crate::IpInterfaceReference); read by GET; sent by POST.
     #[resource(get, post)]
     pub ip: Option<IpInterfaceReference>,
-    /// `portset`: [`PortsetInterfacePortset`]; read by GET; holds a key of the enclosing object's path.
+    /// `portset`: [`PortsetInterfacePortset`](crate::PortsetInterfacePortset); read by GET; holds a key of the enclosing object's path.
     #[resource(get)]
     pub portset: Option<PortsetInterfacePortset>,
-    /// `records`: list of [`PortsetInterfaces`]; sent by POST.
+    /// `records`: list of [`PortsetInterfaces`](crate::PortsetInterfaces); sent by POST.
     #[resource(post)]
     pub records: Option<Vec<PortsetInterfaces>>,
+}
+
+/// The query parameters of `DELETE /api/protocols/san/portsets/{portset.uuid}/interfaces`, typed: [`PortsetInterface`]'s DELETE by query (`delete_collection`) takes them in [`ontap::CallOptions::with`]; `CallOptions::param` still sends any other.
+///
+/// ```
+/// use ontap_resources::PortsetInterfaceDeleteCollectionParams;
+///
+/// let options = ontap_core::CallOptions::with(PortsetInterfaceDeleteCollectionParams { continue_on_failure: Some(true), ..Default::default() });
+/// # let _ = options;
+/// ```
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct PortsetInterfaceDeleteCollectionParams {
+    /// `continue_on_failure`: boolean, default `false`.
+    pub continue_on_failure: Option<bool>,
+    /// `serial_records`: boolean, default `false`.
+    pub serial_records: Option<bool>,
+}
+
+impl ontap::QueryParams for PortsetInterfaceDeleteCollectionParams {
+    fn append_to(&self, query: &mut ontap::Query) {
+        if let Some(value) = &self.continue_on_failure {
+            query.push("continue_on_failure", value);
+        }
+        if let Some(value) = &self.serial_records {
+            query.push("serial_records", value);
+        }
+    }
 }

@@ -18,19 +18,12 @@ use crate::{LunReference, SvmReference};
 /// assert_eq!(VvolBinding::KEYS, ["protocol_endpoint.uuid", "vvol.uuid"] as [&str; 2]);
 /// ```
 #[derive(Debug, Clone, Default, PartialEq, ontap::Resource)]
-#[resource(
-    path = "/protocols/san/vvol-bindings",
-    get,
-    post,
-    delete,
-    collection,
-    delete_collection
-)]
+#[resource(path = "/protocols/san/vvol-bindings", get, post, delete, collection, delete_collection, params(delete = VvolBindingDeleteParams, delete_collection = VvolBindingDeleteCollectionParams))]
 pub struct VvolBinding {
-    /// `protocol_endpoint`: [`LunReference`]; read by GET; sent by POST; its `uuid` is a key of the instance path.
+    /// `protocol_endpoint`: [`LunReference`](crate::LunReference); read by GET; sent by POST; its `uuid` is a key of the instance path.
     #[resource(get, post, key = "uuid")]
     pub protocol_endpoint: Option<LunReference>,
-    /// `vvol`: [`LunReference`]; read by GET; sent by POST; its `uuid` is a key of the instance path.
+    /// `vvol`: [`LunReference`](crate::LunReference); read by GET; sent by POST; its `uuid` is a key of the instance path.
     #[resource(get, post, key = "uuid")]
     pub vvol: Option<LunReference>,
     /// `_links`: [`ontap::Links`]; read by GET.
@@ -48,7 +41,61 @@ pub struct VvolBinding {
     /// `secondary_id`: string; read by GET.
     #[resource(get)]
     pub secondary_id: Option<String>,
-    /// `svm`: [`SvmReference`]; read by GET; sent by POST.
+    /// `svm`: [`SvmReference`](crate::SvmReference); read by GET; sent by POST.
     #[resource(get, post)]
     pub svm: Option<SvmReference>,
+}
+
+/// The query parameters of `DELETE /api/protocols/san/vvol-bindings/{protocol_endpoint.uuid}/{vvol.uuid}`, typed: [`VvolBinding`]'s `delete` takes them in [`ontap::CallOptions::with`]; `CallOptions::param` still sends any other.
+///
+/// ```
+/// use ontap_resources::VvolBindingDeleteParams;
+///
+/// let options = ontap_core::CallOptions::with(VvolBindingDeleteParams { delete_all_references: Some(true), ..Default::default() });
+/// # let _ = options;
+/// ```
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct VvolBindingDeleteParams {
+    /// `delete_all_references`: boolean, default `false`.
+    pub delete_all_references: Option<bool>,
+}
+
+impl ontap::QueryParams for VvolBindingDeleteParams {
+    fn append_to(&self, query: &mut ontap::Query) {
+        if let Some(value) = &self.delete_all_references {
+            query.push("delete_all_references", value);
+        }
+    }
+}
+
+/// The query parameters of `DELETE /api/protocols/san/vvol-bindings`, typed: [`VvolBinding`]'s DELETE by query (`delete_collection`) takes them in [`ontap::CallOptions::with`]; `CallOptions::param` still sends any other.
+///
+/// ```
+/// use ontap_resources::VvolBindingDeleteCollectionParams;
+///
+/// let options = ontap_core::CallOptions::with(VvolBindingDeleteCollectionParams { continue_on_failure: Some(true), ..Default::default() });
+/// # let _ = options;
+/// ```
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct VvolBindingDeleteCollectionParams {
+    /// `continue_on_failure`: boolean, default `false`.
+    pub continue_on_failure: Option<bool>,
+    /// `delete_all_references`: boolean, default `false`.
+    pub delete_all_references: Option<bool>,
+    /// `serial_records`: boolean, default `false`.
+    pub serial_records: Option<bool>,
+}
+
+impl ontap::QueryParams for VvolBindingDeleteCollectionParams {
+    fn append_to(&self, query: &mut ontap::Query) {
+        if let Some(value) = &self.continue_on_failure {
+            query.push("continue_on_failure", value);
+        }
+        if let Some(value) = &self.delete_all_references {
+            query.push("delete_all_references", value);
+        }
+        if let Some(value) = &self.serial_records {
+            query.push("serial_records", value);
+        }
+    }
 }

@@ -18,18 +18,9 @@ use crate::{ScannerPool, SvmReference, VscanOnAccessPolicy, VscanOnDemandPolicy}
 /// assert_eq!(Vscan::KEYS, ["svm.uuid"] as [&str; 1]);
 /// ```
 #[derive(Debug, Clone, Default, PartialEq, ontap::Resource)]
-#[resource(
-    path = "/protocols/vscan",
-    get,
-    post,
-    patch,
-    delete,
-    collection,
-    patch_collection,
-    delete_collection
-)]
+#[resource(path = "/protocols/vscan", get, post, patch, delete, collection, patch_collection, delete_collection, params(patch_collection = VscanPatchCollectionParams, delete_collection = VscanDeleteCollectionParams))]
 pub struct Vscan {
-    /// `svm`: [`SvmReference`]; read by GET; sent by POST; its `uuid` is a key of the instance path.
+    /// `svm`: [`SvmReference`](crate::SvmReference); read by GET; sent by POST; its `uuid` is a key of the instance path.
     #[resource(get, post, key = "uuid")]
     pub svm: Option<SvmReference>,
     /// `_links`: [`ontap::Links`]; read by GET.
@@ -41,13 +32,67 @@ pub struct Vscan {
     /// `enabled`: boolean; read by GET; sent by POST and PATCH.
     #[resource(get, post, patch)]
     pub enabled: Option<bool>,
-    /// `on_access_policies`: list of [`VscanOnAccessPolicy`]; read by GET; sent by POST.
+    /// `on_access_policies`: list of [`VscanOnAccessPolicy`](crate::VscanOnAccessPolicy); read by GET; sent by POST.
     #[resource(get, post)]
     pub on_access_policies: Option<Vec<VscanOnAccessPolicy>>,
-    /// `on_demand_policies`: list of [`VscanOnDemandPolicy`]; read by GET; sent by POST.
+    /// `on_demand_policies`: list of [`VscanOnDemandPolicy`](crate::VscanOnDemandPolicy); read by GET; sent by POST.
     #[resource(get, post)]
     pub on_demand_policies: Option<Vec<VscanOnDemandPolicy>>,
-    /// `scanner_pools`: list of [`ScannerPool`]; read by GET; sent by POST.
+    /// `scanner_pools`: list of [`ScannerPool`](crate::ScannerPool); read by GET; sent by POST.
     #[resource(get, post)]
     pub scanner_pools: Option<Vec<ScannerPool>>,
+}
+
+/// The query parameters of `PATCH /api/protocols/vscan`, typed: [`Vscan`]'s PATCH by query (`patch_collection`) takes them in [`ontap::CallOptions::with`]; `CallOptions::param` still sends any other.
+///
+/// ```
+/// use ontap_resources::VscanPatchCollectionParams;
+///
+/// let options = ontap_core::CallOptions::with(VscanPatchCollectionParams { continue_on_failure: Some(true), ..Default::default() });
+/// # let _ = options;
+/// ```
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct VscanPatchCollectionParams {
+    /// `continue_on_failure`: boolean, default `false`.
+    pub continue_on_failure: Option<bool>,
+    /// `serial_records`: boolean, default `false`.
+    pub serial_records: Option<bool>,
+}
+
+impl ontap::QueryParams for VscanPatchCollectionParams {
+    fn append_to(&self, query: &mut ontap::Query) {
+        if let Some(value) = &self.continue_on_failure {
+            query.push("continue_on_failure", value);
+        }
+        if let Some(value) = &self.serial_records {
+            query.push("serial_records", value);
+        }
+    }
+}
+
+/// The query parameters of `DELETE /api/protocols/vscan`, typed: [`Vscan`]'s DELETE by query (`delete_collection`) takes them in [`ontap::CallOptions::with`]; `CallOptions::param` still sends any other.
+///
+/// ```
+/// use ontap_resources::VscanDeleteCollectionParams;
+///
+/// let options = ontap_core::CallOptions::with(VscanDeleteCollectionParams { continue_on_failure: Some(true), ..Default::default() });
+/// # let _ = options;
+/// ```
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct VscanDeleteCollectionParams {
+    /// `continue_on_failure`: boolean, default `false`.
+    pub continue_on_failure: Option<bool>,
+    /// `serial_records`: boolean, default `false`.
+    pub serial_records: Option<bool>,
+}
+
+impl ontap::QueryParams for VscanDeleteCollectionParams {
+    fn append_to(&self, query: &mut ontap::Query) {
+        if let Some(value) = &self.continue_on_failure {
+            query.push("continue_on_failure", value);
+        }
+        if let Some(value) = &self.serial_records {
+            query.push("serial_records", value);
+        }
+    }
 }

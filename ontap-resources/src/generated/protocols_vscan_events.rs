@@ -23,7 +23,7 @@ pub struct VscanEvent {
     /// `consecutive_occurrence_count`: integer; read by GET.
     #[resource(get)]
     pub consecutive_occurrence_count: Option<i64>,
-    /// `disconnect_reason`: [`VscanEventDisconnectReason`] (`na`, `vscan_disabled`, `no_data_lif`, `session_uninitialized`, `remote_closed`, `invalid_protocol_msg`, `invalid_session_id`, `inactive_connection`, `invalid_user`, `server_removed`); read by GET.
+    /// `disconnect_reason`: [`VscanEventDisconnectReason`](crate::VscanEventDisconnectReason) (`na`, `vscan_disabled`, `no_data_lif`, `session_uninitialized`, `remote_closed`, `invalid_protocol_msg`, `invalid_session_id`, `inactive_connection`, `invalid_user`, `server_removed`); read by GET.
     #[resource(get)]
     pub disconnect_reason: Option<VscanEventDisconnectReason>,
     /// `event_time`: timestamp ([`ontap::Timestamp`]); read by GET.
@@ -32,10 +32,10 @@ pub struct VscanEvent {
     /// `file_path`: string; read by GET.
     #[resource(get)]
     pub file_path: Option<String>,
-    /// `interface`: [`IpInterfaceReference`]; read by GET.
+    /// `interface`: [`IpInterfaceReference`](crate::IpInterfaceReference); read by GET.
     #[resource(get)]
     pub interface: Option<IpInterfaceReference>,
-    /// `node`: [`NodeReference`]; read by GET.
+    /// `node`: [`NodeReference`](crate::NodeReference); read by GET.
     #[resource(get)]
     pub node: Option<NodeReference>,
     /// `scan_engine_status`: integer; read by GET.
@@ -44,10 +44,10 @@ pub struct VscanEvent {
     /// `server`: string; read by GET.
     #[resource(get)]
     pub server: Option<String>,
-    /// `svm`: [`SvmReference`]; read by GET; holds a key of the enclosing object's path.
+    /// `svm`: [`SvmReference`](crate::SvmReference); read by GET; holds a key of the enclosing object's path.
     #[resource(get)]
     pub svm: Option<SvmReference>,
-    /// `type`: [`VscanEventType`] (`scanner_connected`, `scanner_disconnected`, `scanner_updated`, `scan_internal_error`, `scan_failed`, `scan_timedout`, `file_infected`, `file_renamed`, `file_quarantined`, `file_deleted`, `scanner_busy`); read by GET.
+    /// `type`: [`VscanEventType`](crate::VscanEventType) (`scanner_connected`, `scanner_disconnected`, `scanner_updated`, `scan_internal_error`, `scan_failed`, `scan_timedout`, `file_infected`, `file_renamed`, `file_quarantined`, `file_deleted`, `scanner_busy`); read by GET.
     #[resource(get, rename = "type")]
     pub type_: Option<VscanEventType>,
     /// `vendor`: string; read by GET.
@@ -58,7 +58,7 @@ pub struct VscanEvent {
     pub version: Option<String>,
 }
 
-/// The values of [`VscanEvent`]'s `disconnect_reason`: open, so that a value a newer ONTAP adds is kept as [`VscanEventDisconnectReason::Unknown`].
+/// The values of [`VscanEvent`](crate::VscanEvent)'s `disconnect_reason`: open, so that a value a newer ONTAP adds is kept as [`VscanEventDisconnectReason::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
 pub enum VscanEventDisconnectReason {
     /// `na`.
@@ -86,7 +86,7 @@ pub enum VscanEventDisconnectReason {
     Unknown(String),
 }
 
-/// The values of [`VscanEvent`]'s `type`: open, so that a value a newer ONTAP adds is kept as [`VscanEventType::Unknown`].
+/// The values of [`VscanEvent`](crate::VscanEvent)'s `type`: open, so that a value a newer ONTAP adds is kept as [`VscanEventType::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
 pub enum VscanEventType {
     /// `scanner_connected`.

@@ -19,16 +19,7 @@ use crate::{SvmReference, VscanOnAccessScope};
 /// assert_eq!(VscanOnAccess::KEYS, ["name"] as [&str; 1]);
 /// ```
 #[derive(Debug, Clone, Default, PartialEq, ontap::Resource)]
-#[resource(
-    path = "/protocols/vscan/{svm.uuid}/on-access-policies",
-    get,
-    post,
-    patch,
-    delete,
-    collection,
-    patch_collection,
-    delete_collection
-)]
+#[resource(path = "/protocols/vscan/{svm.uuid}/on-access-policies", get, post, patch, delete, collection, patch_collection, delete_collection, params(patch_collection = VscanOnAccessPatchCollectionParams, delete_collection = VscanOnAccessDeleteCollectionParams))]
 pub struct VscanOnAccess {
     /// `name`: string, 1 to 256 characters; read by GET; sent by POST; a key of the instance path.
     #[resource(get, post, key)]
@@ -42,18 +33,72 @@ pub struct VscanOnAccess {
     /// `owner`: string; read by GET; sent by POST and PATCH.
     #[resource(get, post, patch)]
     pub owner: Option<String>,
-    /// `protocol`: [`VscanOnAccessProtocol`] (`cifs`); read by GET; sent by POST and PATCH.
+    /// `protocol`: [`VscanOnAccessProtocol`](crate::VscanOnAccessProtocol) (`cifs`); read by GET; sent by POST and PATCH.
     #[resource(get, post, patch)]
     pub protocol: Option<VscanOnAccessProtocol>,
-    /// `scope`: [`VscanOnAccessScope`]; read by GET; sent by POST and PATCH.
+    /// `scope`: [`VscanOnAccessScope`](crate::VscanOnAccessScope); read by GET; sent by POST and PATCH.
     #[resource(get, post, patch)]
     pub scope: Option<VscanOnAccessScope>,
-    /// `svm`: [`SvmReference`]; read by GET; holds a key of the enclosing object's path.
+    /// `svm`: [`SvmReference`](crate::SvmReference); read by GET; holds a key of the enclosing object's path.
     #[resource(get)]
     pub svm: Option<SvmReference>,
 }
 
-/// The values of [`VscanOnAccess`]'s `protocol`: open, so that a value a newer ONTAP adds is kept as [`VscanOnAccessProtocol::Unknown`].
+/// The query parameters of `PATCH /api/protocols/vscan/{svm.uuid}/on-access-policies`, typed: [`VscanOnAccess`]'s PATCH by query (`patch_collection`) takes them in [`ontap::CallOptions::with`]; `CallOptions::param` still sends any other.
+///
+/// ```
+/// use ontap_resources::VscanOnAccessPatchCollectionParams;
+///
+/// let options = ontap_core::CallOptions::with(VscanOnAccessPatchCollectionParams { continue_on_failure: Some(true), ..Default::default() });
+/// # let _ = options;
+/// ```
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct VscanOnAccessPatchCollectionParams {
+    /// `continue_on_failure`: boolean, default `false`.
+    pub continue_on_failure: Option<bool>,
+    /// `serial_records`: boolean, default `false`.
+    pub serial_records: Option<bool>,
+}
+
+impl ontap::QueryParams for VscanOnAccessPatchCollectionParams {
+    fn append_to(&self, query: &mut ontap::Query) {
+        if let Some(value) = &self.continue_on_failure {
+            query.push("continue_on_failure", value);
+        }
+        if let Some(value) = &self.serial_records {
+            query.push("serial_records", value);
+        }
+    }
+}
+
+/// The query parameters of `DELETE /api/protocols/vscan/{svm.uuid}/on-access-policies`, typed: [`VscanOnAccess`]'s DELETE by query (`delete_collection`) takes them in [`ontap::CallOptions::with`]; `CallOptions::param` still sends any other.
+///
+/// ```
+/// use ontap_resources::VscanOnAccessDeleteCollectionParams;
+///
+/// let options = ontap_core::CallOptions::with(VscanOnAccessDeleteCollectionParams { continue_on_failure: Some(true), ..Default::default() });
+/// # let _ = options;
+/// ```
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct VscanOnAccessDeleteCollectionParams {
+    /// `continue_on_failure`: boolean, default `false`.
+    pub continue_on_failure: Option<bool>,
+    /// `serial_records`: boolean, default `false`.
+    pub serial_records: Option<bool>,
+}
+
+impl ontap::QueryParams for VscanOnAccessDeleteCollectionParams {
+    fn append_to(&self, query: &mut ontap::Query) {
+        if let Some(value) = &self.continue_on_failure {
+            query.push("continue_on_failure", value);
+        }
+        if let Some(value) = &self.serial_records {
+            query.push("serial_records", value);
+        }
+    }
+}
+
+/// The values of [`VscanOnAccess`](crate::VscanOnAccess)'s `protocol`: open, so that a value a newer ONTAP adds is kept as [`VscanOnAccessProtocol::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
 pub enum VscanOnAccessProtocol {
     /// `cifs`.

@@ -19,16 +19,7 @@ use crate::{ScheduleReference, SvmReference, VscanOnDemandScope};
 /// assert_eq!(VscanOnDemand::KEYS, ["name"] as [&str; 1]);
 /// ```
 #[derive(Debug, Clone, Default, PartialEq, ontap::Resource)]
-#[resource(
-    path = "/protocols/vscan/{svm.uuid}/on-demand-policies",
-    get,
-    post,
-    patch,
-    delete,
-    collection,
-    patch_collection,
-    delete_collection
-)]
+#[resource(path = "/protocols/vscan/{svm.uuid}/on-demand-policies", get, post, patch, delete, collection, patch_collection, delete_collection, params(patch_collection = VscanOnDemandPatchCollectionParams, delete_collection = VscanOnDemandDeleteCollectionParams))]
 pub struct VscanOnDemand {
     /// `name`: string, 1 to 256 characters; read by GET; sent by POST; a key of the instance path.
     #[resource(get, post, key)]
@@ -39,13 +30,67 @@ pub struct VscanOnDemand {
     /// `scan_paths`: list of string; read by GET; sent by POST and PATCH.
     #[resource(get, post, patch)]
     pub scan_paths: Option<Vec<String>>,
-    /// `schedule`: [`ScheduleReference`]; read by GET; sent by POST and PATCH.
+    /// `schedule`: [`ScheduleReference`](crate::ScheduleReference); read by GET; sent by POST and PATCH.
     #[resource(get, post, patch)]
     pub schedule: Option<ScheduleReference>,
-    /// `scope`: [`VscanOnDemandScope`]; read by GET; sent by POST and PATCH.
+    /// `scope`: [`VscanOnDemandScope`](crate::VscanOnDemandScope); read by GET; sent by POST and PATCH.
     #[resource(get, post, patch)]
     pub scope: Option<VscanOnDemandScope>,
-    /// `svm`: [`SvmReference`]; read by GET; holds a key of the enclosing object's path.
+    /// `svm`: [`SvmReference`](crate::SvmReference); read by GET; holds a key of the enclosing object's path.
     #[resource(get)]
     pub svm: Option<SvmReference>,
+}
+
+/// The query parameters of `PATCH /api/protocols/vscan/{svm.uuid}/on-demand-policies`, typed: [`VscanOnDemand`]'s PATCH by query (`patch_collection`) takes them in [`ontap::CallOptions::with`]; `CallOptions::param` still sends any other.
+///
+/// ```
+/// use ontap_resources::VscanOnDemandPatchCollectionParams;
+///
+/// let options = ontap_core::CallOptions::with(VscanOnDemandPatchCollectionParams { continue_on_failure: Some(true), ..Default::default() });
+/// # let _ = options;
+/// ```
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct VscanOnDemandPatchCollectionParams {
+    /// `continue_on_failure`: boolean, default `false`.
+    pub continue_on_failure: Option<bool>,
+    /// `serial_records`: boolean, default `false`.
+    pub serial_records: Option<bool>,
+}
+
+impl ontap::QueryParams for VscanOnDemandPatchCollectionParams {
+    fn append_to(&self, query: &mut ontap::Query) {
+        if let Some(value) = &self.continue_on_failure {
+            query.push("continue_on_failure", value);
+        }
+        if let Some(value) = &self.serial_records {
+            query.push("serial_records", value);
+        }
+    }
+}
+
+/// The query parameters of `DELETE /api/protocols/vscan/{svm.uuid}/on-demand-policies`, typed: [`VscanOnDemand`]'s DELETE by query (`delete_collection`) takes them in [`ontap::CallOptions::with`]; `CallOptions::param` still sends any other.
+///
+/// ```
+/// use ontap_resources::VscanOnDemandDeleteCollectionParams;
+///
+/// let options = ontap_core::CallOptions::with(VscanOnDemandDeleteCollectionParams { continue_on_failure: Some(true), ..Default::default() });
+/// # let _ = options;
+/// ```
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct VscanOnDemandDeleteCollectionParams {
+    /// `continue_on_failure`: boolean, default `false`.
+    pub continue_on_failure: Option<bool>,
+    /// `serial_records`: boolean, default `false`.
+    pub serial_records: Option<bool>,
+}
+
+impl ontap::QueryParams for VscanOnDemandDeleteCollectionParams {
+    fn append_to(&self, query: &mut ontap::Query) {
+        if let Some(value) = &self.continue_on_failure {
+            query.push("continue_on_failure", value);
+        }
+        if let Some(value) = &self.serial_records {
+            query.push("serial_records", value);
+        }
+    }
 }

@@ -19,38 +19,83 @@ use crate::{ClusterReference, SvmReference};
 /// assert_eq!(VscanScannerPool::KEYS, ["name"] as [&str; 1]);
 /// ```
 #[derive(Debug, Clone, Default, PartialEq, ontap::Resource)]
-#[resource(
-    path = "/protocols/vscan/{svm.uuid}/scanner-pools",
-    get,
-    post,
-    patch,
-    delete,
-    collection,
-    patch_collection,
-    delete_collection
-)]
+#[resource(path = "/protocols/vscan/{svm.uuid}/scanner-pools", get, post, patch, delete, collection, patch_collection, delete_collection, params(patch_collection = VscanScannerPoolPatchCollectionParams, delete_collection = VscanScannerPoolDeleteCollectionParams))]
 pub struct VscanScannerPool {
     /// `name`: string, 1 to 256 characters; read by GET; sent by POST; a key of the instance path.
     #[resource(get, post, key)]
     pub name: Option<String>,
-    /// `cluster`: [`ClusterReference`]; read by GET; sent by POST and PATCH.
+    /// `cluster`: [`ClusterReference`](crate::ClusterReference); read by GET; sent by POST and PATCH.
     #[resource(get, post, patch)]
     pub cluster: Option<ClusterReference>,
     /// `privileged_users`: list of string; read by GET; sent by POST and PATCH.
     #[resource(get, post, patch)]
     pub privileged_users: Option<Vec<String>>,
-    /// `role`: [`VscanScannerPoolRole`] (`primary`, `secondary`, `idle`); read by GET; sent by POST and PATCH.
+    /// `role`: [`VscanScannerPoolRole`](crate::VscanScannerPoolRole) (`primary`, `secondary`, `idle`); read by GET; sent by POST and PATCH.
     #[resource(get, post, patch)]
     pub role: Option<VscanScannerPoolRole>,
     /// `servers`: list of string; read by GET; sent by POST and PATCH.
     #[resource(get, post, patch)]
     pub servers: Option<Vec<String>>,
-    /// `svm`: [`SvmReference`]; read by GET; holds a key of the enclosing object's path.
+    /// `svm`: [`SvmReference`](crate::SvmReference); read by GET; holds a key of the enclosing object's path.
     #[resource(get)]
     pub svm: Option<SvmReference>,
 }
 
-/// The values of [`VscanScannerPool`]'s `role`: open, so that a value a newer ONTAP adds is kept as [`VscanScannerPoolRole::Unknown`].
+/// The query parameters of `PATCH /api/protocols/vscan/{svm.uuid}/scanner-pools`, typed: [`VscanScannerPool`]'s PATCH by query (`patch_collection`) takes them in [`ontap::CallOptions::with`]; `CallOptions::param` still sends any other.
+///
+/// ```
+/// use ontap_resources::VscanScannerPoolPatchCollectionParams;
+///
+/// let options = ontap_core::CallOptions::with(VscanScannerPoolPatchCollectionParams { continue_on_failure: Some(true), ..Default::default() });
+/// # let _ = options;
+/// ```
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct VscanScannerPoolPatchCollectionParams {
+    /// `continue_on_failure`: boolean, default `false`.
+    pub continue_on_failure: Option<bool>,
+    /// `serial_records`: boolean, default `false`.
+    pub serial_records: Option<bool>,
+}
+
+impl ontap::QueryParams for VscanScannerPoolPatchCollectionParams {
+    fn append_to(&self, query: &mut ontap::Query) {
+        if let Some(value) = &self.continue_on_failure {
+            query.push("continue_on_failure", value);
+        }
+        if let Some(value) = &self.serial_records {
+            query.push("serial_records", value);
+        }
+    }
+}
+
+/// The query parameters of `DELETE /api/protocols/vscan/{svm.uuid}/scanner-pools`, typed: [`VscanScannerPool`]'s DELETE by query (`delete_collection`) takes them in [`ontap::CallOptions::with`]; `CallOptions::param` still sends any other.
+///
+/// ```
+/// use ontap_resources::VscanScannerPoolDeleteCollectionParams;
+///
+/// let options = ontap_core::CallOptions::with(VscanScannerPoolDeleteCollectionParams { continue_on_failure: Some(true), ..Default::default() });
+/// # let _ = options;
+/// ```
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct VscanScannerPoolDeleteCollectionParams {
+    /// `continue_on_failure`: boolean, default `false`.
+    pub continue_on_failure: Option<bool>,
+    /// `serial_records`: boolean, default `false`.
+    pub serial_records: Option<bool>,
+}
+
+impl ontap::QueryParams for VscanScannerPoolDeleteCollectionParams {
+    fn append_to(&self, query: &mut ontap::Query) {
+        if let Some(value) = &self.continue_on_failure {
+            query.push("continue_on_failure", value);
+        }
+        if let Some(value) = &self.serial_records {
+            query.push("serial_records", value);
+        }
+    }
+}
+
+/// The values of [`VscanScannerPool`](crate::VscanScannerPool)'s `role`: open, so that a value a newer ONTAP adds is kept as [`VscanScannerPoolRole::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
 pub enum VscanScannerPoolRole {
     /// `primary`.

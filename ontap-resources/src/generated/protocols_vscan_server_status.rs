@@ -22,13 +22,13 @@ pub struct VscanServerStatus {
     /// `disconnected_reason`: string; read by GET.
     #[resource(get)]
     pub disconnected_reason: Option<String>,
-    /// `interface`: [`IpInterfaceReference`]; read by GET.
+    /// `interface`: [`IpInterfaceReference`](crate::IpInterfaceReference); read by GET.
     #[resource(get)]
     pub interface: Option<IpInterfaceReference>,
     /// `ip`: string; read by GET.
     #[resource(get)]
     pub ip: Option<String>,
-    /// `node`: [`NodeReference`]; read by GET.
+    /// `node`: [`NodeReference`](crate::NodeReference); read by GET.
     #[resource(get)]
     pub node: Option<NodeReference>,
     /// `privileged_user`: string; read by GET.
@@ -37,10 +37,10 @@ pub struct VscanServerStatus {
     /// `state`: string; read by GET.
     #[resource(get)]
     pub state: Option<String>,
-    /// `svm`: [`SvmReference`]; read by GET.
+    /// `svm`: [`SvmReference`](crate::SvmReference); read by GET.
     #[resource(get)]
     pub svm: Option<SvmReference>,
-    /// `type`: [`VscanServerStatusType`] (`primary`, `backup`); read by GET.
+    /// `type`: [`VscanServerStatusType`](crate::VscanServerStatusType) (`primary`, `backup`); read by GET.
     #[resource(get, rename = "type")]
     pub type_: Option<VscanServerStatusType>,
     /// `update_time`: timestamp ([`ontap::Timestamp`]); read by GET.
@@ -54,7 +54,7 @@ pub struct VscanServerStatus {
     pub version: Option<String>,
 }
 
-/// The values of [`VscanServerStatus`]'s `type`: open, so that a value a newer ONTAP adds is kept as [`VscanServerStatusType::Unknown`].
+/// The values of [`VscanServerStatus`](crate::VscanServerStatus)'s `type`: open, so that a value a newer ONTAP adds is kept as [`VscanServerStatusType::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
 pub enum VscanServerStatusType {
     /// `primary`.

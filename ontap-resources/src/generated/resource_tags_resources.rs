@@ -19,14 +19,7 @@ use crate::{ResourceTagResourceResourceTag, SvmReference};
 /// assert_eq!(ResourceTagResource::KEYS, ["href"] as [&str; 1]);
 /// ```
 #[derive(Debug, Clone, Default, PartialEq, ontap::Resource)]
-#[resource(
-    path = "/resource-tags/{resource_tag.value}/resources",
-    get,
-    post,
-    delete,
-    collection,
-    delete_collection
-)]
+#[resource(path = "/resource-tags/{resource_tag.value}/resources", get, post, delete, collection, delete_collection, params(delete_collection = ResourceTagResourceDeleteCollectionParams))]
 pub struct ResourceTagResource {
     /// `href`: string; read by GET; sent by POST; a key of the instance path.
     #[resource(get, post, key)]
@@ -34,14 +27,41 @@ pub struct ResourceTagResource {
     /// `label`: string; read by GET.
     #[resource(get)]
     pub label: Option<String>,
-    /// `svm`: [`SvmReference`]; read by GET.
+    /// `svm`: [`SvmReference`](crate::SvmReference); read by GET.
     #[resource(get)]
     pub svm: Option<SvmReference>,
     /// `value`: string; read by GET; sent by POST.
     #[resource(get, post)]
     pub value: Option<String>,
-    /// `resource_tag`: [`ResourceTagResourceResourceTag`]; carried by none of this resource's verbs; holds a key of the enclosing object's path.
+    /// `resource_tag`: [`ResourceTagResourceResourceTag`](crate::ResourceTagResourceResourceTag); carried by none of this resource's verbs; holds a key of the enclosing object's path.
     ///
     /// Not in the model's definition: it holds the `resource_tag` placeholder of the path `/resource-tags/{resource_tag.value}/resources/{href}`.
     pub resource_tag: Option<ResourceTagResourceResourceTag>,
+}
+
+/// The query parameters of `DELETE /api/resource-tags/{resource_tag.value}/resources`, typed: [`ResourceTagResource`]'s DELETE by query (`delete_collection`) takes them in [`ontap::CallOptions::with`]; `CallOptions::param` still sends any other.
+///
+/// ```
+/// use ontap_resources::ResourceTagResourceDeleteCollectionParams;
+///
+/// let options = ontap_core::CallOptions::with(ResourceTagResourceDeleteCollectionParams { continue_on_failure: Some(true), ..Default::default() });
+/// # let _ = options;
+/// ```
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct ResourceTagResourceDeleteCollectionParams {
+    /// `continue_on_failure`: boolean, default `false`.
+    pub continue_on_failure: Option<bool>,
+    /// `serial_records`: boolean, default `false`.
+    pub serial_records: Option<bool>,
+}
+
+impl ontap::QueryParams for ResourceTagResourceDeleteCollectionParams {
+    fn append_to(&self, query: &mut ontap::Query) {
+        if let Some(value) = &self.continue_on_failure {
+            query.push("continue_on_failure", value);
+        }
+        if let Some(value) = &self.serial_records {
+            query.push("serial_records", value);
+        }
+    }
 }

@@ -18,18 +18,9 @@ use crate::{AccountApplication, RoleReference, SvmReference};
 /// assert_eq!(Account::KEYS, ["owner.uuid", "name"] as [&str; 2]);
 /// ```
 #[derive(Debug, Clone, Default, PartialEq, ontap::Resource)]
-#[resource(
-    path = "/security/accounts",
-    get,
-    post,
-    patch,
-    delete,
-    collection,
-    patch_collection,
-    delete_collection
-)]
+#[resource(path = "/security/accounts", get, post, patch, delete, collection, patch_collection, delete_collection, params(patch_collection = AccountPatchCollectionParams, delete_collection = AccountDeleteCollectionParams))]
 pub struct Account {
-    /// `owner`: [`SvmReference`]; read by GET; sent by POST; its `uuid` is a key of the instance path.
+    /// `owner`: [`SvmReference`](crate::SvmReference); read by GET; sent by POST; its `uuid` is a key of the instance path.
     #[resource(get, post, key = "uuid")]
     pub owner: Option<SvmReference>,
     /// `name`: string, 3 to 64 characters; read by GET; sent by POST; a key of the instance path.
@@ -38,7 +29,7 @@ pub struct Account {
     /// `_links`: [`ontap::Links`]; read by GET.
     #[resource(get, rename = "_links")]
     pub links: Option<ontap::Links>,
-    /// `applications`: list of [`AccountApplication`]; read by GET; sent by POST and PATCH.
+    /// `applications`: list of [`AccountApplication`](crate::AccountApplication); read by GET; sent by POST and PATCH.
     #[resource(get, post, patch)]
     pub applications: Option<Vec<AccountApplication>>,
     /// `comment`: string; read by GET; sent by POST and PATCH.
@@ -50,18 +41,72 @@ pub struct Account {
     /// `password`: secret string ([`ontap::Secret`]), 8 to 128 characters; sent by POST and PATCH; printed as `*********`.
     #[resource(post, patch)]
     pub password: Option<ontap::Secret>,
-    /// `password_hash_algorithm`: [`AccountPasswordHashAlgorithm`] (`sha512`, `sha256`, `md5`); read by GET.
+    /// `password_hash_algorithm`: [`AccountPasswordHashAlgorithm`](crate::AccountPasswordHashAlgorithm) (`sha512`, `sha256`, `md5`); read by GET.
     #[resource(get)]
     pub password_hash_algorithm: Option<AccountPasswordHashAlgorithm>,
-    /// `role`: [`RoleReference`]; read by GET; sent by POST and PATCH.
+    /// `role`: [`RoleReference`](crate::RoleReference); read by GET; sent by POST and PATCH.
     #[resource(get, post, patch)]
     pub role: Option<RoleReference>,
-    /// `scope`: [`AccountScope`] (`cluster`, `svm`); read by GET.
+    /// `scope`: [`AccountScope`](crate::AccountScope) (`cluster`, `svm`); read by GET.
     #[resource(get)]
     pub scope: Option<AccountScope>,
 }
 
-/// The values of [`Account`]'s `password_hash_algorithm`: open, so that a value a newer ONTAP adds is kept as [`AccountPasswordHashAlgorithm::Unknown`].
+/// The query parameters of `PATCH /api/security/accounts`, typed: [`Account`]'s PATCH by query (`patch_collection`) takes them in [`ontap::CallOptions::with`]; `CallOptions::param` still sends any other.
+///
+/// ```
+/// use ontap_resources::AccountPatchCollectionParams;
+///
+/// let options = ontap_core::CallOptions::with(AccountPatchCollectionParams { continue_on_failure: Some(true), ..Default::default() });
+/// # let _ = options;
+/// ```
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct AccountPatchCollectionParams {
+    /// `continue_on_failure`: boolean, default `false`.
+    pub continue_on_failure: Option<bool>,
+    /// `serial_records`: boolean, default `false`.
+    pub serial_records: Option<bool>,
+}
+
+impl ontap::QueryParams for AccountPatchCollectionParams {
+    fn append_to(&self, query: &mut ontap::Query) {
+        if let Some(value) = &self.continue_on_failure {
+            query.push("continue_on_failure", value);
+        }
+        if let Some(value) = &self.serial_records {
+            query.push("serial_records", value);
+        }
+    }
+}
+
+/// The query parameters of `DELETE /api/security/accounts`, typed: [`Account`]'s DELETE by query (`delete_collection`) takes them in [`ontap::CallOptions::with`]; `CallOptions::param` still sends any other.
+///
+/// ```
+/// use ontap_resources::AccountDeleteCollectionParams;
+///
+/// let options = ontap_core::CallOptions::with(AccountDeleteCollectionParams { continue_on_failure: Some(true), ..Default::default() });
+/// # let _ = options;
+/// ```
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct AccountDeleteCollectionParams {
+    /// `continue_on_failure`: boolean, default `false`.
+    pub continue_on_failure: Option<bool>,
+    /// `serial_records`: boolean, default `false`.
+    pub serial_records: Option<bool>,
+}
+
+impl ontap::QueryParams for AccountDeleteCollectionParams {
+    fn append_to(&self, query: &mut ontap::Query) {
+        if let Some(value) = &self.continue_on_failure {
+            query.push("continue_on_failure", value);
+        }
+        if let Some(value) = &self.serial_records {
+            query.push("serial_records", value);
+        }
+    }
+}
+
+/// The values of [`Account`](crate::Account)'s `password_hash_algorithm`: open, so that a value a newer ONTAP adds is kept as [`AccountPasswordHashAlgorithm::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
 pub enum AccountPasswordHashAlgorithm {
     /// `sha512`.
@@ -75,7 +120,7 @@ pub enum AccountPasswordHashAlgorithm {
     Unknown(String),
 }
 
-/// The values of [`Account`]'s `scope`: open, so that a value a newer ONTAP adds is kept as [`AccountScope::Unknown`].
+/// The values of [`Account`](crate::Account)'s `scope`: open, so that a value a newer ONTAP adds is kept as [`AccountScope::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
 pub enum AccountScope {
     /// `cluster`.

@@ -19,7 +19,7 @@ use crate::AntiRansomwareNode;
 #[derive(Debug, Clone, Default, PartialEq, ontap::Resource)]
 #[resource(path = "/security/anti-ransomware", get, patch)]
 pub struct AntiRansomware {
-    /// `nodes`: list of [`AntiRansomwareNode`]; read by GET.
+    /// `nodes`: list of [`AntiRansomwareNode`](crate::AntiRansomwareNode); read by GET.
     #[resource(get)]
     pub nodes: Option<Vec<AntiRansomwareNode>>,
     /// `uri`: string; sent by PATCH.

@@ -20,10 +20,10 @@ use crate::StorageUnitReference;
 #[derive(Debug, Clone, Default, PartialEq, ontap::Resource)]
 #[resource(path = "/security/anti-ransomware/storage-unit/entropy-stats", get, collection)]
 pub struct StorageUnitAntiRansomwareEntropyStats {
-    /// `storage_unit`: [`StorageUnitReference`]; read by GET; its `uuid` is a key of the instance path.
+    /// `storage_unit`: [`StorageUnitReference`](crate::StorageUnitReference); read by GET; its `uuid` is a key of the instance path.
     #[resource(get, key = "uuid")]
     pub storage_unit: Option<StorageUnitReference>,
-    /// `entropy_stats_type`: [`StorageUnitAntiRansomwareEntropyStatsEntropyStatsType`] (`sub_hourly`, `hourly`, `daily`, `high_enc_pct`); read by GET; a key of the instance path.
+    /// `entropy_stats_type`: [`StorageUnitAntiRansomwareEntropyStatsEntropyStatsType`](crate::StorageUnitAntiRansomwareEntropyStatsEntropyStatsType) (`sub_hourly`, `hourly`, `daily`, `high_enc_pct`); read by GET; a key of the instance path.
     #[resource(get, key)]
     pub entropy_stats_type: Option<StorageUnitAntiRansomwareEntropyStatsEntropyStatsType>,
     /// `timestamp`: timestamp ([`ontap::Timestamp`]); read by GET; a key of the instance path.
@@ -43,7 +43,7 @@ pub struct StorageUnitAntiRansomwareEntropyStats {
     pub encryption_percentage: Option<i64>,
 }
 
-/// The values of [`StorageUnitAntiRansomwareEntropyStats`]'s `entropy_stats_type`: open, so that a value a newer ONTAP adds is kept as [`StorageUnitAntiRansomwareEntropyStatsEntropyStatsType::Unknown`].
+/// The values of [`StorageUnitAntiRansomwareEntropyStats`](crate::StorageUnitAntiRansomwareEntropyStats)'s `entropy_stats_type`: open, so that a value a newer ONTAP adds is kept as [`StorageUnitAntiRansomwareEntropyStatsEntropyStatsType::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
 pub enum StorageUnitAntiRansomwareEntropyStatsEntropyStatsType {
     /// `sub_hourly`.

@@ -18,18 +18,66 @@ use crate::StorageUnitReference;
 /// assert_eq!(StorageUnitAntiRansomwareSuspect::KEYS, ["storage_unit.uuid"] as [&str; 1]);
 /// ```
 #[derive(Debug, Clone, Default, PartialEq, ontap::Resource)]
-#[resource(
-    path = "/security/anti-ransomware/storage-unit/suspects",
-    get,
-    delete,
-    collection,
-    delete_collection
-)]
+#[resource(path = "/security/anti-ransomware/storage-unit/suspects", get, delete, collection, delete_collection, params(delete = StorageUnitAntiRansomwareSuspectDeleteParams, delete_collection = StorageUnitAntiRansomwareSuspectDeleteCollectionParams))]
 pub struct StorageUnitAntiRansomwareSuspect {
-    /// `storage_unit`: [`StorageUnitReference`]; read by GET; its `uuid` is a key of the instance path.
+    /// `storage_unit`: [`StorageUnitReference`](crate::StorageUnitReference); read by GET; its `uuid` is a key of the instance path.
     #[resource(get, key = "uuid")]
     pub storage_unit: Option<StorageUnitReference>,
     /// `_links`: [`ontap::Links`]; read by GET.
     #[resource(get, rename = "_links")]
     pub links: Option<ontap::Links>,
+}
+
+/// The query parameters of `DELETE /api/security/anti-ransomware/storage-unit/suspects/{storage_unit.uuid}`, typed: [`StorageUnitAntiRansomwareSuspect`]'s `delete` takes them in [`ontap::CallOptions::with`]; `CallOptions::param` still sends any other.
+///
+/// ```
+/// use ontap_resources::StorageUnitAntiRansomwareSuspectDeleteParams;
+///
+/// let options = ontap_core::CallOptions::with(StorageUnitAntiRansomwareSuspectDeleteParams { is_false_positive: Some(true), ..Default::default() });
+/// # let _ = options;
+/// ```
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct StorageUnitAntiRansomwareSuspectDeleteParams {
+    /// `is_false_positive`: boolean, default `false`.
+    pub is_false_positive: Option<bool>,
+}
+
+impl ontap::QueryParams for StorageUnitAntiRansomwareSuspectDeleteParams {
+    fn append_to(&self, query: &mut ontap::Query) {
+        if let Some(value) = &self.is_false_positive {
+            query.push("is_false_positive", value);
+        }
+    }
+}
+
+/// The query parameters of `DELETE /api/security/anti-ransomware/storage-unit/suspects`, typed: [`StorageUnitAntiRansomwareSuspect`]'s DELETE by query (`delete_collection`) takes them in [`ontap::CallOptions::with`]; `CallOptions::param` still sends any other.
+///
+/// ```
+/// use ontap_resources::StorageUnitAntiRansomwareSuspectDeleteCollectionParams;
+///
+/// let options = ontap_core::CallOptions::with(StorageUnitAntiRansomwareSuspectDeleteCollectionParams { continue_on_failure: Some(true), ..Default::default() });
+/// # let _ = options;
+/// ```
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct StorageUnitAntiRansomwareSuspectDeleteCollectionParams {
+    /// `continue_on_failure`: boolean, default `false`.
+    pub continue_on_failure: Option<bool>,
+    /// `is_false_positive`: boolean, default `false`.
+    pub is_false_positive: Option<bool>,
+    /// `serial_records`: boolean, default `false`.
+    pub serial_records: Option<bool>,
+}
+
+impl ontap::QueryParams for StorageUnitAntiRansomwareSuspectDeleteCollectionParams {
+    fn append_to(&self, query: &mut ontap::Query) {
+        if let Some(value) = &self.continue_on_failure {
+            query.push("continue_on_failure", value);
+        }
+        if let Some(value) = &self.is_false_positive {
+            query.push("is_false_positive", value);
+        }
+        if let Some(value) = &self.serial_records {
+            query.push("serial_records", value);
+        }
+    }
 }

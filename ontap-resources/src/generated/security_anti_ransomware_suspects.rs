@@ -18,15 +18,74 @@ use crate::{AntiRansomwareSuspectFile, VolumeReference};
 /// assert_eq!(AntiRansomwareSuspect::KEYS, ["volume.uuid"] as [&str; 1]);
 /// ```
 #[derive(Debug, Clone, Default, PartialEq, ontap::Resource)]
-#[resource(path = "/security/anti-ransomware/suspects", delete, collection, delete_collection)]
+#[resource(path = "/security/anti-ransomware/suspects", delete, collection, delete_collection, params(delete = AntiRansomwareSuspectDeleteParams, delete_collection = AntiRansomwareSuspectDeleteCollectionParams))]
 pub struct AntiRansomwareSuspect {
-    /// `volume`: [`VolumeReference`]; read by GET; its `uuid` is a key of the instance path.
+    /// `volume`: [`VolumeReference`](crate::VolumeReference); read by GET; its `uuid` is a key of the instance path.
     #[resource(get, key = "uuid")]
     pub volume: Option<VolumeReference>,
     /// `_links`: [`ontap::Links`]; read by GET.
     #[resource(get, rename = "_links")]
     pub links: Option<ontap::Links>,
-    /// `file`: [`AntiRansomwareSuspectFile`]; read by GET.
+    /// `file`: [`AntiRansomwareSuspectFile`](crate::AntiRansomwareSuspectFile); read by GET.
     #[resource(get)]
     pub file: Option<AntiRansomwareSuspectFile>,
+}
+
+/// The query parameters of `DELETE /api/security/anti-ransomware/suspects/{volume.uuid}`, typed: [`AntiRansomwareSuspect`]'s `delete` takes them in [`ontap::CallOptions::with`]; `CallOptions::param` still sends any other.
+///
+/// ```
+/// use ontap_resources::AntiRansomwareSuspectDeleteParams;
+///
+/// let options = ontap_core::CallOptions::with(AntiRansomwareSuspectDeleteParams { is_false_positive: Some(true), ..Default::default() });
+/// # let _ = options;
+/// ```
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct AntiRansomwareSuspectDeleteParams {
+    /// `file.format`: string.
+    pub file_format: Option<String>,
+    /// `is_false_positive`: boolean, default `false`.
+    pub is_false_positive: Option<bool>,
+}
+
+impl ontap::QueryParams for AntiRansomwareSuspectDeleteParams {
+    fn append_to(&self, query: &mut ontap::Query) {
+        if let Some(value) = &self.file_format {
+            query.push("file.format", value);
+        }
+        if let Some(value) = &self.is_false_positive {
+            query.push("is_false_positive", value);
+        }
+    }
+}
+
+/// The query parameters of `DELETE /api/security/anti-ransomware/suspects`, typed: [`AntiRansomwareSuspect`]'s DELETE by query (`delete_collection`) takes them in [`ontap::CallOptions::with`]; `CallOptions::param` still sends any other.
+///
+/// ```
+/// use ontap_resources::AntiRansomwareSuspectDeleteCollectionParams;
+///
+/// let options = ontap_core::CallOptions::with(AntiRansomwareSuspectDeleteCollectionParams { continue_on_failure: Some(true), ..Default::default() });
+/// # let _ = options;
+/// ```
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct AntiRansomwareSuspectDeleteCollectionParams {
+    /// `continue_on_failure`: boolean, default `false`.
+    pub continue_on_failure: Option<bool>,
+    /// `is_false_positive`: boolean, default `false`.
+    pub is_false_positive: Option<bool>,
+    /// `serial_records`: boolean, default `false`.
+    pub serial_records: Option<bool>,
+}
+
+impl ontap::QueryParams for AntiRansomwareSuspectDeleteCollectionParams {
+    fn append_to(&self, query: &mut ontap::Query) {
+        if let Some(value) = &self.continue_on_failure {
+            query.push("continue_on_failure", value);
+        }
+        if let Some(value) = &self.is_false_positive {
+            query.push("is_false_positive", value);
+        }
+        if let Some(value) = &self.serial_records {
+            query.push("serial_records", value);
+        }
+    }
 }

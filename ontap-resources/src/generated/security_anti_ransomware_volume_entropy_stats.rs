@@ -20,10 +20,10 @@ use crate::VolumeReference;
 #[derive(Debug, Clone, Default, PartialEq, ontap::Resource)]
 #[resource(path = "/security/anti-ransomware/volume/entropy-stats", get, collection)]
 pub struct AntiRansomwareVolumeEntropyStats {
-    /// `volume`: [`VolumeReference`]; read by GET; its `uuid` is a key of the instance path.
+    /// `volume`: [`VolumeReference`](crate::VolumeReference); read by GET; its `uuid` is a key of the instance path.
     #[resource(get, key = "uuid")]
     pub volume: Option<VolumeReference>,
-    /// `entropy_stats_type`: [`AntiRansomwareVolumeEntropyStatsEntropyStatsType`] (`sub_hourly`, `hourly`, `daily`, `high_enc_pct`); read by GET; a key of the instance path.
+    /// `entropy_stats_type`: [`AntiRansomwareVolumeEntropyStatsEntropyStatsType`](crate::AntiRansomwareVolumeEntropyStatsEntropyStatsType) (`sub_hourly`, `hourly`, `daily`, `high_enc_pct`); read by GET; a key of the instance path.
     #[resource(get, key)]
     pub entropy_stats_type: Option<AntiRansomwareVolumeEntropyStatsEntropyStatsType>,
     /// `timestamp`: timestamp ([`ontap::Timestamp`]); read by GET; a key of the instance path.
@@ -43,7 +43,7 @@ pub struct AntiRansomwareVolumeEntropyStats {
     pub encryption_percentage: Option<i64>,
 }
 
-/// The values of [`AntiRansomwareVolumeEntropyStats`]'s `entropy_stats_type`: open, so that a value a newer ONTAP adds is kept as [`AntiRansomwareVolumeEntropyStatsEntropyStatsType::Unknown`].
+/// The values of [`AntiRansomwareVolumeEntropyStats`](crate::AntiRansomwareVolumeEntropyStats)'s `entropy_stats_type`: open, so that a value a newer ONTAP adds is kept as [`AntiRansomwareVolumeEntropyStatsEntropyStatsType::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
 pub enum AntiRansomwareVolumeEntropyStatsEntropyStatsType {
     /// `sub_hourly`.

@@ -18,16 +18,7 @@ use crate::IpspaceReference;
 /// assert_eq!(SecurityAuditLogForward::KEYS, ["address", "port"] as [&str; 2]);
 /// ```
 #[derive(Debug, Clone, Default, PartialEq, ontap::Resource)]
-#[resource(
-    path = "/security/audit/destinations",
-    get,
-    post,
-    patch,
-    delete,
-    collection,
-    patch_collection,
-    delete_collection
-)]
+#[resource(path = "/security/audit/destinations", get, post, patch, delete, collection, patch_collection, delete_collection, params(post = SecurityAuditLogForwardPostParams, patch_collection = SecurityAuditLogForwardPatchCollectionParams, delete_collection = SecurityAuditLogForwardDeleteCollectionParams))]
 pub struct SecurityAuditLogForward {
     /// `address`: string; read by GET; sent by POST; a key of the instance path.
     #[resource(get, post, key)]
@@ -35,22 +26,22 @@ pub struct SecurityAuditLogForward {
     /// `port`: integer; read by GET; sent by POST; a key of the instance path.
     #[resource(get, post, key)]
     pub port: Option<i64>,
-    /// `facility`: [`SecurityAuditLogForwardFacility`] (`kern`, `user`, `local0`, `local1`, `local2`, `local3`, `local4`, `local5`, `local6`, `local7`); read by GET; sent by POST and PATCH.
+    /// `facility`: [`SecurityAuditLogForwardFacility`](crate::SecurityAuditLogForwardFacility) (`kern`, `user`, `local0`, `local1`, `local2`, `local3`, `local4`, `local5`, `local6`, `local7`); read by GET; sent by POST and PATCH.
     #[resource(get, post, patch)]
     pub facility: Option<SecurityAuditLogForwardFacility>,
-    /// `hostname_format_override`: [`SecurityAuditLogForwardHostnameFormatOverride`] (`no_override`, `fqdn`, `hostname_only`); read by GET; sent by POST and PATCH.
+    /// `hostname_format_override`: [`SecurityAuditLogForwardHostnameFormatOverride`](crate::SecurityAuditLogForwardHostnameFormatOverride) (`no_override`, `fqdn`, `hostname_only`); read by GET; sent by POST and PATCH.
     #[resource(get, post, patch)]
     pub hostname_format_override: Option<SecurityAuditLogForwardHostnameFormatOverride>,
-    /// `ipspace`: [`IpspaceReference`]; read by GET; sent by POST and PATCH.
+    /// `ipspace`: [`IpspaceReference`](crate::IpspaceReference); read by GET; sent by POST and PATCH.
     #[resource(get, post, patch)]
     pub ipspace: Option<IpspaceReference>,
-    /// `message_format`: [`SecurityAuditLogForwardMessageFormat`] (`legacy_netapp`, `rfc_5424`); read by GET; sent by POST and PATCH.
+    /// `message_format`: [`SecurityAuditLogForwardMessageFormat`](crate::SecurityAuditLogForwardMessageFormat) (`legacy_netapp`, `rfc_5424`); read by GET; sent by POST and PATCH.
     #[resource(get, post, patch)]
     pub message_format: Option<SecurityAuditLogForwardMessageFormat>,
-    /// `protocol`: [`SecurityAuditLogForwardProtocol`] (`udp_unencrypted`, `tcp_unencrypted`, `tcp_encrypted`); read by GET; sent by POST.
+    /// `protocol`: [`SecurityAuditLogForwardProtocol`](crate::SecurityAuditLogForwardProtocol) (`udp_unencrypted`, `tcp_unencrypted`, `tcp_encrypted`); read by GET; sent by POST.
     #[resource(get, post)]
     pub protocol: Option<SecurityAuditLogForwardProtocol>,
-    /// `timestamp_format_override`: [`SecurityAuditLogForwardTimestampFormatOverride`] (`no_override`, `rfc_3164`, `iso_8601_utc`, `iso_8601_local_time`); read by GET; sent by POST and PATCH.
+    /// `timestamp_format_override`: [`SecurityAuditLogForwardTimestampFormatOverride`](crate::SecurityAuditLogForwardTimestampFormatOverride) (`no_override`, `rfc_3164`, `iso_8601_utc`, `iso_8601_local_time`); read by GET; sent by POST and PATCH.
     #[resource(get, post, patch)]
     pub timestamp_format_override: Option<SecurityAuditLogForwardTimestampFormatOverride>,
     /// `verify_server`: boolean; read by GET; sent by POST and PATCH.
@@ -58,7 +49,83 @@ pub struct SecurityAuditLogForward {
     pub verify_server: Option<bool>,
 }
 
-/// The values of [`SecurityAuditLogForward`]'s `facility`: open, so that a value a newer ONTAP adds is kept as [`SecurityAuditLogForwardFacility::Unknown`].
+/// The query parameters of `POST /api/security/audit/destinations`, typed: [`SecurityAuditLogForward`]'s `post` takes them in [`ontap::CallOptions::with`]; `CallOptions::param` still sends any other.
+///
+/// ```
+/// use ontap_resources::SecurityAuditLogForwardPostParams;
+///
+/// let options = ontap_core::CallOptions::with(SecurityAuditLogForwardPostParams { force: Some(true), ..Default::default() });
+/// # let _ = options;
+/// ```
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct SecurityAuditLogForwardPostParams {
+    /// `force`: boolean, default `false`.
+    pub force: Option<bool>,
+}
+
+impl ontap::QueryParams for SecurityAuditLogForwardPostParams {
+    fn append_to(&self, query: &mut ontap::Query) {
+        if let Some(value) = &self.force {
+            query.push("force", value);
+        }
+    }
+}
+
+/// The query parameters of `PATCH /api/security/audit/destinations`, typed: [`SecurityAuditLogForward`]'s PATCH by query (`patch_collection`) takes them in [`ontap::CallOptions::with`]; `CallOptions::param` still sends any other.
+///
+/// ```
+/// use ontap_resources::SecurityAuditLogForwardPatchCollectionParams;
+///
+/// let options = ontap_core::CallOptions::with(SecurityAuditLogForwardPatchCollectionParams { continue_on_failure: Some(true), ..Default::default() });
+/// # let _ = options;
+/// ```
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct SecurityAuditLogForwardPatchCollectionParams {
+    /// `continue_on_failure`: boolean, default `false`.
+    pub continue_on_failure: Option<bool>,
+    /// `serial_records`: boolean, default `false`.
+    pub serial_records: Option<bool>,
+}
+
+impl ontap::QueryParams for SecurityAuditLogForwardPatchCollectionParams {
+    fn append_to(&self, query: &mut ontap::Query) {
+        if let Some(value) = &self.continue_on_failure {
+            query.push("continue_on_failure", value);
+        }
+        if let Some(value) = &self.serial_records {
+            query.push("serial_records", value);
+        }
+    }
+}
+
+/// The query parameters of `DELETE /api/security/audit/destinations`, typed: [`SecurityAuditLogForward`]'s DELETE by query (`delete_collection`) takes them in [`ontap::CallOptions::with`]; `CallOptions::param` still sends any other.
+///
+/// ```
+/// use ontap_resources::SecurityAuditLogForwardDeleteCollectionParams;
+///
+/// let options = ontap_core::CallOptions::with(SecurityAuditLogForwardDeleteCollectionParams { continue_on_failure: Some(true), ..Default::default() });
+/// # let _ = options;
+/// ```
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct SecurityAuditLogForwardDeleteCollectionParams {
+    /// `continue_on_failure`: boolean, default `false`.
+    pub continue_on_failure: Option<bool>,
+    /// `serial_records`: boolean, default `false`.
+    pub serial_records: Option<bool>,
+}
+
+impl ontap::QueryParams for SecurityAuditLogForwardDeleteCollectionParams {
+    fn append_to(&self, query: &mut ontap::Query) {
+        if let Some(value) = &self.continue_on_failure {
+            query.push("continue_on_failure", value);
+        }
+        if let Some(value) = &self.serial_records {
+            query.push("serial_records", value);
+        }
+    }
+}
+
+/// The values of [`SecurityAuditLogForward`](crate::SecurityAuditLogForward)'s `facility`: open, so that a value a newer ONTAP adds is kept as [`SecurityAuditLogForwardFacility::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
 pub enum SecurityAuditLogForwardFacility {
     /// `kern`.
@@ -86,7 +153,7 @@ pub enum SecurityAuditLogForwardFacility {
     Unknown(String),
 }
 
-/// The values of [`SecurityAuditLogForward`]'s `hostname_format_override`: open, so that a value a newer ONTAP adds is kept as [`SecurityAuditLogForwardHostnameFormatOverride::Unknown`].
+/// The values of [`SecurityAuditLogForward`](crate::SecurityAuditLogForward)'s `hostname_format_override`: open, so that a value a newer ONTAP adds is kept as [`SecurityAuditLogForwardHostnameFormatOverride::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
 pub enum SecurityAuditLogForwardHostnameFormatOverride {
     /// `no_override`.
@@ -100,7 +167,7 @@ pub enum SecurityAuditLogForwardHostnameFormatOverride {
     Unknown(String),
 }
 
-/// The values of [`SecurityAuditLogForward`]'s `message_format`: open, so that a value a newer ONTAP adds is kept as [`SecurityAuditLogForwardMessageFormat::Unknown`].
+/// The values of [`SecurityAuditLogForward`](crate::SecurityAuditLogForward)'s `message_format`: open, so that a value a newer ONTAP adds is kept as [`SecurityAuditLogForwardMessageFormat::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
 pub enum SecurityAuditLogForwardMessageFormat {
     /// `legacy_netapp`.
@@ -113,7 +180,7 @@ pub enum SecurityAuditLogForwardMessageFormat {
     Unknown(String),
 }
 
-/// The values of [`SecurityAuditLogForward`]'s `protocol`: open, so that a value a newer ONTAP adds is kept as [`SecurityAuditLogForwardProtocol::Unknown`].
+/// The values of [`SecurityAuditLogForward`](crate::SecurityAuditLogForward)'s `protocol`: open, so that a value a newer ONTAP adds is kept as [`SecurityAuditLogForwardProtocol::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
 pub enum SecurityAuditLogForwardProtocol {
     /// `udp_unencrypted`.
@@ -127,7 +194,7 @@ pub enum SecurityAuditLogForwardProtocol {
     Unknown(String),
 }
 
-/// The values of [`SecurityAuditLogForward`]'s `timestamp_format_override`: open, so that a value a newer ONTAP adds is kept as [`SecurityAuditLogForwardTimestampFormatOverride::Unknown`].
+/// The values of [`SecurityAuditLogForward`](crate::SecurityAuditLogForward)'s `timestamp_format_override`: open, so that a value a newer ONTAP adds is kept as [`SecurityAuditLogForwardTimestampFormatOverride::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
 pub enum SecurityAuditLogForwardTimestampFormatOverride {
     /// `no_override`.

@@ -22,7 +22,7 @@ pub struct SecurityAuditLog {
     /// `_links`: [`ontap::Links`]; read by GET.
     #[resource(get, rename = "_links")]
     pub links: Option<ontap::Links>,
-    /// `application`: [`SecurityAuditLogApplication`] (`internal`, `console`, `rsh`, `telnet`, `ssh`, `ontapi`, `http`, `system`); read by GET.
+    /// `application`: [`SecurityAuditLogApplication`](crate::SecurityAuditLogApplication) (`internal`, `console`, `rsh`, `telnet`, `ssh`, `ontapi`, `http`, `system`); read by GET.
     #[resource(get)]
     pub application: Option<SecurityAuditLogApplication>,
     /// `command_id`: string; read by GET.
@@ -40,22 +40,22 @@ pub struct SecurityAuditLog {
     /// `message`: string; read by GET.
     #[resource(get)]
     pub message: Option<String>,
-    /// `node`: [`NodeReference`]; read by GET.
+    /// `node`: [`NodeReference`](crate::NodeReference); read by GET.
     #[resource(get)]
     pub node: Option<NodeReference>,
     /// `role`: string; read by GET.
     #[resource(get)]
     pub role: Option<String>,
-    /// `scope`: [`SecurityAuditLogScope`] (`svm`, `cluster`); read by GET.
+    /// `scope`: [`SecurityAuditLogScope`](crate::SecurityAuditLogScope) (`svm`, `cluster`); read by GET.
     #[resource(get)]
     pub scope: Option<SecurityAuditLogScope>,
     /// `session_id`: string; read by GET.
     #[resource(get)]
     pub session_id: Option<String>,
-    /// `state`: [`SecurityAuditLogState`] (`pending`, `success`, `error`); read by GET.
+    /// `state`: [`SecurityAuditLogState`](crate::SecurityAuditLogState) (`pending`, `success`, `error`); read by GET.
     #[resource(get)]
     pub state: Option<SecurityAuditLogState>,
-    /// `svm`: [`SecurityAuditLogSvm`]; read by GET.
+    /// `svm`: [`SecurityAuditLogSvm`](crate::SecurityAuditLogSvm); read by GET.
     #[resource(get)]
     pub svm: Option<SecurityAuditLogSvm>,
     /// `timestamp`: timestamp ([`ontap::Timestamp`]); read by GET.
@@ -66,7 +66,7 @@ pub struct SecurityAuditLog {
     pub user: Option<String>,
 }
 
-/// The values of [`SecurityAuditLog`]'s `application`: open, so that a value a newer ONTAP adds is kept as [`SecurityAuditLogApplication::Unknown`].
+/// The values of [`SecurityAuditLog`](crate::SecurityAuditLog)'s `application`: open, so that a value a newer ONTAP adds is kept as [`SecurityAuditLogApplication::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
 pub enum SecurityAuditLogApplication {
     /// `internal`.
@@ -90,7 +90,7 @@ pub enum SecurityAuditLogApplication {
     Unknown(String),
 }
 
-/// The values of [`SecurityAuditLog`]'s `scope`: open, so that a value a newer ONTAP adds is kept as [`SecurityAuditLogScope::Unknown`].
+/// The values of [`SecurityAuditLog`](crate::SecurityAuditLog)'s `scope`: open, so that a value a newer ONTAP adds is kept as [`SecurityAuditLogScope::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
 pub enum SecurityAuditLogScope {
     /// `svm`.
@@ -102,7 +102,7 @@ pub enum SecurityAuditLogScope {
     Unknown(String),
 }
 
-/// The values of [`SecurityAuditLog`]'s `state`: open, so that a value a newer ONTAP adds is kept as [`SecurityAuditLogState::Unknown`].
+/// The values of [`SecurityAuditLog`](crate::SecurityAuditLog)'s `state`: open, so that a value a newer ONTAP adds is kept as [`SecurityAuditLogState::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
 pub enum SecurityAuditLogState {
     /// `pending`.

@@ -22,7 +22,7 @@ pub struct ClusterAdProxy {
     /// `_links`: [`ontap::Links`]; read by GET.
     #[resource(get, rename = "_links")]
     pub links: Option<ontap::Links>,
-    /// `svm`: [`SvmReference`]; read by GET; sent by POST and PATCH.
+    /// `svm`: [`SvmReference`](crate::SvmReference); read by GET; sent by POST and PATCH.
     #[resource(get, post, patch)]
     pub svm: Option<SvmReference>,
 }

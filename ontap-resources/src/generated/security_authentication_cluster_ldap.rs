@@ -25,7 +25,7 @@ pub struct ClusterLdap {
     /// `base_dn`: string; read by GET; sent by POST and PATCH.
     #[resource(get, post, patch)]
     pub base_dn: Option<String>,
-    /// `base_scope`: [`ClusterLdapBaseScope`] (`base`, `onelevel`, `subtree`); read by GET; sent by POST and PATCH.
+    /// `base_scope`: [`ClusterLdapBaseScope`](crate::ClusterLdapBaseScope) (`base`, `onelevel`, `subtree`); read by GET; sent by POST and PATCH.
     #[resource(get, post, patch)]
     pub base_scope: Option<ClusterLdapBaseScope>,
     /// `bind_as_cifs_server`: boolean; read by GET; sent by POST and PATCH.
@@ -43,7 +43,7 @@ pub struct ClusterLdap {
     /// `group_membership_filter`: string; read by GET; sent by POST and PATCH.
     #[resource(get, post, patch)]
     pub group_membership_filter: Option<String>,
-    /// `group_scope`: [`ClusterLdapGroupScope`] (`base`, `onelevel`, `subtree`); read by GET; sent by POST and PATCH.
+    /// `group_scope`: [`ClusterLdapGroupScope`](crate::ClusterLdapGroupScope) (`base`, `onelevel`, `subtree`); read by GET; sent by POST and PATCH.
     #[resource(get, post, patch)]
     pub group_scope: Option<ClusterLdapGroupScope>,
     /// `is_netgroup_byhost_enabled`: boolean; read by GET; sent by POST and PATCH.
@@ -55,19 +55,19 @@ pub struct ClusterLdap {
     /// `ldaps_enabled`: boolean; read by GET; sent by POST and PATCH.
     #[resource(get, post, patch)]
     pub ldaps_enabled: Option<bool>,
-    /// `min_bind_level`: [`ClusterLdapMinBindLevel`] (`anonymous`, `simple`, `sasl`); read by GET; sent by POST and PATCH.
+    /// `min_bind_level`: [`ClusterLdapMinBindLevel`](crate::ClusterLdapMinBindLevel) (`anonymous`, `simple`, `sasl`); read by GET; sent by POST and PATCH.
     #[resource(get, post, patch)]
     pub min_bind_level: Option<ClusterLdapMinBindLevel>,
     /// `netgroup_byhost_dn`: string; read by GET; sent by POST and PATCH.
     #[resource(get, post, patch)]
     pub netgroup_byhost_dn: Option<String>,
-    /// `netgroup_byhost_scope`: [`ClusterLdapNetgroupByhostScope`] (`base`, `onelevel`, `subtree`); read by GET; sent by POST and PATCH.
+    /// `netgroup_byhost_scope`: [`ClusterLdapNetgroupByhostScope`](crate::ClusterLdapNetgroupByhostScope) (`base`, `onelevel`, `subtree`); read by GET; sent by POST and PATCH.
     #[resource(get, post, patch)]
     pub netgroup_byhost_scope: Option<ClusterLdapNetgroupByhostScope>,
     /// `netgroup_dn`: string; read by GET; sent by POST and PATCH.
     #[resource(get, post, patch)]
     pub netgroup_dn: Option<String>,
-    /// `netgroup_scope`: [`ClusterLdapNetgroupScope`] (`base`, `onelevel`, `subtree`); read by GET; sent by POST and PATCH.
+    /// `netgroup_scope`: [`ClusterLdapNetgroupScope`](crate::ClusterLdapNetgroupScope) (`base`, `onelevel`, `subtree`); read by GET; sent by POST and PATCH.
     #[resource(get, post, patch)]
     pub netgroup_scope: Option<ClusterLdapNetgroupScope>,
     /// `port`: integer, 1 to 65535; read by GET; sent by POST and PATCH.
@@ -82,13 +82,13 @@ pub struct ClusterLdap {
     /// `servers`: list of string; read by GET; sent by POST and PATCH.
     #[resource(get, post, patch)]
     pub servers: Option<Vec<String>>,
-    /// `session_security`: [`ClusterLdapSessionSecurity`] (`none`, `sign`, `seal`); read by GET; sent by POST and PATCH.
+    /// `session_security`: [`ClusterLdapSessionSecurity`](crate::ClusterLdapSessionSecurity) (`none`, `sign`, `seal`); read by GET; sent by POST and PATCH.
     #[resource(get, post, patch)]
     pub session_security: Option<ClusterLdapSessionSecurity>,
     /// `skip_config_validation`: boolean; sent by POST and PATCH.
     #[resource(post, patch)]
     pub skip_config_validation: Option<bool>,
-    /// `status`: [`LdapStatus`]; read by GET.
+    /// `status`: [`LdapStatus`](crate::LdapStatus); read by GET.
     #[resource(get)]
     pub status: Option<LdapStatus>,
     /// `try_channel_binding`: boolean; read by GET; sent by POST and PATCH.
@@ -100,12 +100,12 @@ pub struct ClusterLdap {
     /// `user_dn`: string; read by GET; sent by POST and PATCH.
     #[resource(get, post, patch)]
     pub user_dn: Option<String>,
-    /// `user_scope`: [`ClusterLdapUserScope`] (`base`, `onelevel`, `subtree`); read by GET; sent by POST and PATCH.
+    /// `user_scope`: [`ClusterLdapUserScope`](crate::ClusterLdapUserScope) (`base`, `onelevel`, `subtree`); read by GET; sent by POST and PATCH.
     #[resource(get, post, patch)]
     pub user_scope: Option<ClusterLdapUserScope>,
 }
 
-/// The values of [`ClusterLdap`]'s `base_scope`: open, so that a value a newer ONTAP adds is kept as [`ClusterLdapBaseScope::Unknown`].
+/// The values of [`ClusterLdap`](crate::ClusterLdap)'s `base_scope`: open, so that a value a newer ONTAP adds is kept as [`ClusterLdapBaseScope::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
 pub enum ClusterLdapBaseScope {
     /// `base`.
@@ -119,7 +119,7 @@ pub enum ClusterLdapBaseScope {
     Unknown(String),
 }
 
-/// The values of [`ClusterLdap`]'s `group_scope`: open, so that a value a newer ONTAP adds is kept as [`ClusterLdapGroupScope::Unknown`].
+/// The values of [`ClusterLdap`](crate::ClusterLdap)'s `group_scope`: open, so that a value a newer ONTAP adds is kept as [`ClusterLdapGroupScope::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
 pub enum ClusterLdapGroupScope {
     /// `base`.
@@ -133,7 +133,7 @@ pub enum ClusterLdapGroupScope {
     Unknown(String),
 }
 
-/// The values of [`ClusterLdap`]'s `min_bind_level`: open, so that a value a newer ONTAP adds is kept as [`ClusterLdapMinBindLevel::Unknown`].
+/// The values of [`ClusterLdap`](crate::ClusterLdap)'s `min_bind_level`: open, so that a value a newer ONTAP adds is kept as [`ClusterLdapMinBindLevel::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
 pub enum ClusterLdapMinBindLevel {
     /// `anonymous`.
@@ -147,7 +147,7 @@ pub enum ClusterLdapMinBindLevel {
     Unknown(String),
 }
 
-/// The values of [`ClusterLdap`]'s `netgroup_byhost_scope`: open, so that a value a newer ONTAP adds is kept as [`ClusterLdapNetgroupByhostScope::Unknown`].
+/// The values of [`ClusterLdap`](crate::ClusterLdap)'s `netgroup_byhost_scope`: open, so that a value a newer ONTAP adds is kept as [`ClusterLdapNetgroupByhostScope::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
 pub enum ClusterLdapNetgroupByhostScope {
     /// `base`.
@@ -161,7 +161,7 @@ pub enum ClusterLdapNetgroupByhostScope {
     Unknown(String),
 }
 
-/// The values of [`ClusterLdap`]'s `netgroup_scope`: open, so that a value a newer ONTAP adds is kept as [`ClusterLdapNetgroupScope::Unknown`].
+/// The values of [`ClusterLdap`](crate::ClusterLdap)'s `netgroup_scope`: open, so that a value a newer ONTAP adds is kept as [`ClusterLdapNetgroupScope::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
 pub enum ClusterLdapNetgroupScope {
     /// `base`.
@@ -175,7 +175,7 @@ pub enum ClusterLdapNetgroupScope {
     Unknown(String),
 }
 
-/// The values of [`ClusterLdap`]'s `session_security`: open, so that a value a newer ONTAP adds is kept as [`ClusterLdapSessionSecurity::Unknown`].
+/// The values of [`ClusterLdap`](crate::ClusterLdap)'s `session_security`: open, so that a value a newer ONTAP adds is kept as [`ClusterLdapSessionSecurity::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
 pub enum ClusterLdapSessionSecurity {
     /// `none`.
@@ -189,7 +189,7 @@ pub enum ClusterLdapSessionSecurity {
     Unknown(String),
 }
 
-/// The values of [`ClusterLdap`]'s `user_scope`: open, so that a value a newer ONTAP adds is kept as [`ClusterLdapUserScope::Unknown`].
+/// The values of [`ClusterLdap`](crate::ClusterLdap)'s `user_scope`: open, so that a value a newer ONTAP adds is kept as [`ClusterLdapUserScope::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
 pub enum ClusterLdapUserScope {
     /// `base`.

@@ -18,14 +18,7 @@ use crate::{SecurityOauth2Introspection, SecurityOauth2Jwks};
 /// assert_eq!(SecurityOauth2::KEYS, ["name"] as [&str; 1]);
 /// ```
 #[derive(Debug, Clone, Default, PartialEq, ontap::Resource)]
-#[resource(
-    path = "/security/authentication/cluster/oauth2/clients",
-    get,
-    post,
-    delete,
-    collection,
-    delete_collection
-)]
+#[resource(path = "/security/authentication/cluster/oauth2/clients", get, post, delete, collection, delete_collection, params(delete_collection = SecurityOauth2DeleteCollectionParams))]
 pub struct SecurityOauth2 {
     /// `name`: string; read by GET; sent by POST; a key of the instance path.
     #[resource(get, post, key)]
@@ -33,7 +26,7 @@ pub struct SecurityOauth2 {
     /// `_links`: [`ontap::Links`]; read by GET.
     #[resource(get, rename = "_links")]
     pub links: Option<ontap::Links>,
-    /// `application`: [`SecurityOauth2Application`] (`http`); read by GET; sent by POST.
+    /// `application`: [`SecurityOauth2Application`](crate::SecurityOauth2Application) (`http`); read by GET; sent by POST.
     #[resource(get, post)]
     pub application: Option<SecurityOauth2Application>,
     /// `audience`: string; read by GET; sent by POST.
@@ -48,19 +41,19 @@ pub struct SecurityOauth2 {
     /// `hashed_client_secret`: secret string ([`ontap::Secret`]); read by GET; printed as `*********`.
     #[resource(get)]
     pub hashed_client_secret: Option<ontap::Secret>,
-    /// `introspection`: [`SecurityOauth2Introspection`]; read by GET; sent by POST.
+    /// `introspection`: [`SecurityOauth2Introspection`](crate::SecurityOauth2Introspection); read by GET; sent by POST.
     #[resource(get, post)]
     pub introspection: Option<SecurityOauth2Introspection>,
     /// `issuer`: string; read by GET; sent by POST.
     #[resource(get, post)]
     pub issuer: Option<String>,
-    /// `jwks`: [`SecurityOauth2Jwks`]; read by GET; sent by POST.
+    /// `jwks`: [`SecurityOauth2Jwks`](crate::SecurityOauth2Jwks); read by GET; sent by POST.
     #[resource(get, post)]
     pub jwks: Option<SecurityOauth2Jwks>,
     /// `outgoing_proxy`: string; read by GET; sent by POST.
     #[resource(get, post)]
     pub outgoing_proxy: Option<String>,
-    /// `provider`: [`SecurityOauth2Provider`] (`basic`, `keycloak`, `auth0`, `adfs`, `entra`); read by GET; sent by POST.
+    /// `provider`: [`SecurityOauth2Provider`](crate::SecurityOauth2Provider) (`basic`, `keycloak`, `auth0`, `adfs`, `entra`); read by GET; sent by POST.
     #[resource(get, post)]
     pub provider: Option<SecurityOauth2Provider>,
     /// `remote_user_claim`: string; read by GET; sent by POST.
@@ -72,12 +65,39 @@ pub struct SecurityOauth2 {
     /// `use_local_roles_if_present`: boolean; read by GET; sent by POST.
     #[resource(get, post)]
     pub use_local_roles_if_present: Option<bool>,
-    /// `use_mutual_tls`: [`SecurityOauth2UseMutualTls`] (`none`, `request`, `required`); read by GET; sent by POST.
+    /// `use_mutual_tls`: [`SecurityOauth2UseMutualTls`](crate::SecurityOauth2UseMutualTls) (`none`, `request`, `required`); read by GET; sent by POST.
     #[resource(get, post)]
     pub use_mutual_tls: Option<SecurityOauth2UseMutualTls>,
 }
 
-/// The values of [`SecurityOauth2`]'s `application`: open, so that a value a newer ONTAP adds is kept as [`SecurityOauth2Application::Unknown`].
+/// The query parameters of `DELETE /api/security/authentication/cluster/oauth2/clients`, typed: [`SecurityOauth2`]'s DELETE by query (`delete_collection`) takes them in [`ontap::CallOptions::with`]; `CallOptions::param` still sends any other.
+///
+/// ```
+/// use ontap_resources::SecurityOauth2DeleteCollectionParams;
+///
+/// let options = ontap_core::CallOptions::with(SecurityOauth2DeleteCollectionParams { continue_on_failure: Some(true), ..Default::default() });
+/// # let _ = options;
+/// ```
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct SecurityOauth2DeleteCollectionParams {
+    /// `continue_on_failure`: boolean, default `false`.
+    pub continue_on_failure: Option<bool>,
+    /// `serial_records`: boolean, default `false`.
+    pub serial_records: Option<bool>,
+}
+
+impl ontap::QueryParams for SecurityOauth2DeleteCollectionParams {
+    fn append_to(&self, query: &mut ontap::Query) {
+        if let Some(value) = &self.continue_on_failure {
+            query.push("continue_on_failure", value);
+        }
+        if let Some(value) = &self.serial_records {
+            query.push("serial_records", value);
+        }
+    }
+}
+
+/// The values of [`SecurityOauth2`](crate::SecurityOauth2)'s `application`: open, so that a value a newer ONTAP adds is kept as [`SecurityOauth2Application::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
 pub enum SecurityOauth2Application {
     /// `http`.
@@ -87,7 +107,7 @@ pub enum SecurityOauth2Application {
     Unknown(String),
 }
 
-/// The values of [`SecurityOauth2`]'s `provider`: open, so that a value a newer ONTAP adds is kept as [`SecurityOauth2Provider::Unknown`].
+/// The values of [`SecurityOauth2`](crate::SecurityOauth2)'s `provider`: open, so that a value a newer ONTAP adds is kept as [`SecurityOauth2Provider::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
 pub enum SecurityOauth2Provider {
     /// `basic`.
@@ -105,7 +125,7 @@ pub enum SecurityOauth2Provider {
     Unknown(String),
 }
 
-/// The values of [`SecurityOauth2`]'s `use_mutual_tls`: open, so that a value a newer ONTAP adds is kept as [`SecurityOauth2UseMutualTls::Unknown`].
+/// The values of [`SecurityOauth2`](crate::SecurityOauth2)'s `use_mutual_tls`: open, so that a value a newer ONTAP adds is kept as [`SecurityOauth2UseMutualTls::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
 pub enum SecurityOauth2UseMutualTls {
     /// `none`.

@@ -50,7 +50,7 @@ pub struct SecurityOidc {
     /// `outgoing_proxy`: string; read by GET; sent by POST.
     #[resource(get, post)]
     pub outgoing_proxy: Option<String>,
-    /// `provider`: [`SecurityOidcProvider`] (`adfs`, `entra`); read by GET; sent by POST.
+    /// `provider`: [`SecurityOidcProvider`](crate::SecurityOidcProvider) (`adfs`, `entra`); read by GET; sent by POST.
     #[resource(get, post)]
     pub provider: Option<SecurityOidcProvider>,
     /// `provider_jwks_uri`: string; read by GET; sent by POST.
@@ -70,7 +70,7 @@ pub struct SecurityOidc {
     pub token_endpoint: Option<String>,
 }
 
-/// The values of [`SecurityOidc`]'s `provider`: open, so that a value a newer ONTAP adds is kept as [`SecurityOidcProvider::Unknown`].
+/// The values of [`SecurityOidc`](crate::SecurityOidc)'s `provider`: open, so that a value a newer ONTAP adds is kept as [`SecurityOidcProvider::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
 pub enum SecurityOidcProvider {
     /// `adfs`.

@@ -17,12 +17,12 @@ use crate::SecuritySamlDefMetadataCertificate;
 /// assert_eq!(SecuritySamlSp::KEYS, [] as [&str; 0]);
 /// ```
 #[derive(Debug, Clone, Default, PartialEq, ontap::Resource)]
-#[resource(path = "/security/authentication/cluster/saml-sp", get, post, patch, delete)]
+#[resource(path = "/security/authentication/cluster/saml-sp", get, post, patch, delete, params(post = SecuritySamlSpPostParams))]
 pub struct SecuritySamlSp {
     /// `_links`: [`ontap::Links`]; read by GET.
     #[resource(get, rename = "_links")]
     pub links: Option<ontap::Links>,
-    /// `certificate`: [`SecuritySamlDefMetadataCertificate`]; read by GET; sent by POST.
+    /// `certificate`: [`SecuritySamlDefMetadataCertificate`](crate::SecuritySamlDefMetadataCertificate); read by GET; sent by POST.
     #[resource(get, post)]
     pub certificate: Option<SecuritySamlDefMetadataCertificate>,
     /// `enabled`: boolean; read by GET; sent by PATCH.
@@ -34,4 +34,26 @@ pub struct SecuritySamlSp {
     /// `idp_uri`: string; read by GET; sent by POST.
     #[resource(get, post)]
     pub idp_uri: Option<String>,
+}
+
+/// The query parameters of `POST /api/security/authentication/cluster/saml-sp`, typed: [`SecuritySamlSp`]'s `post` takes them in [`ontap::CallOptions::with`]; `CallOptions::param` still sends any other.
+///
+/// ```
+/// use ontap_resources::SecuritySamlSpPostParams;
+///
+/// let options = ontap_core::CallOptions::with(SecuritySamlSpPostParams { verify_metadata_server: Some(true), ..Default::default() });
+/// # let _ = options;
+/// ```
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct SecuritySamlSpPostParams {
+    /// `verify_metadata_server`: boolean, default `true`.
+    pub verify_metadata_server: Option<bool>,
+}
+
+impl ontap::QueryParams for SecuritySamlSpPostParams {
+    fn append_to(&self, query: &mut ontap::Query) {
+        if let Some(value) = &self.verify_metadata_server {
+            query.push("verify_metadata_server", value);
+        }
+    }
 }

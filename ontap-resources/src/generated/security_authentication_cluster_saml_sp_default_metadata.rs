@@ -27,18 +27,18 @@ pub struct SecuritySamlDefMetadata {
     /// `_links`: [`ontap::Links`]; read by GET.
     #[resource(get, rename = "_links")]
     pub links: Option<ontap::Links>,
-    /// `certificate`: [`SecuritySamlDefMetadataCertificate`]; read by GET; sent by POST.
+    /// `certificate`: [`SecuritySamlDefMetadataCertificate`](crate::SecuritySamlDefMetadataCertificate); read by GET; sent by POST.
     #[resource(get, post)]
     pub certificate: Option<SecuritySamlDefMetadataCertificate>,
     /// `host`: string; read by GET; sent by POST.
     #[resource(get, post)]
     pub host: Option<String>,
-    /// `scope`: [`SecuritySamlDefMetadataScope`] (`cluster`, `svm`); read by GET.
+    /// `scope`: [`SecuritySamlDefMetadataScope`](crate::SecuritySamlDefMetadataScope) (`cluster`, `svm`); read by GET.
     #[resource(get)]
     pub scope: Option<SecuritySamlDefMetadataScope>,
 }
 
-/// The values of [`SecuritySamlDefMetadata`]'s `scope`: open, so that a value a newer ONTAP adds is kept as [`SecuritySamlDefMetadataScope::Unknown`].
+/// The values of [`SecuritySamlDefMetadata`](crate::SecuritySamlDefMetadata)'s `scope`: open, so that a value a newer ONTAP adds is kept as [`SecuritySamlDefMetadataScope::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
 pub enum SecuritySamlDefMetadataScope {
     /// `cluster`.

@@ -18,18 +18,9 @@ use crate::SvmReference;
 /// assert_eq!(Duo::KEYS, ["owner.uuid"] as [&str; 1]);
 /// ```
 #[derive(Debug, Clone, Default, PartialEq, ontap::Resource)]
-#[resource(
-    path = "/security/authentication/duo/profiles",
-    get,
-    post,
-    patch,
-    delete,
-    collection,
-    patch_collection,
-    delete_collection
-)]
+#[resource(path = "/security/authentication/duo/profiles", get, post, patch, delete, collection, patch_collection, delete_collection, params(patch_collection = DuoPatchCollectionParams, delete_collection = DuoDeleteCollectionParams))]
 pub struct Duo {
-    /// `owner`: [`SvmReference`]; read by GET; sent by POST and PATCH; its `uuid` is a key of the instance path.
+    /// `owner`: [`SvmReference`](crate::SvmReference); read by GET; sent by POST and PATCH; its `uuid` is a key of the instance path.
     #[resource(get, post, patch, key = "uuid")]
     pub owner: Option<SvmReference>,
     /// `_links`: [`ontap::Links`]; read by GET.
@@ -44,7 +35,7 @@ pub struct Duo {
     /// `comment`: string; read by GET; sent by POST and PATCH.
     #[resource(get, post, patch)]
     pub comment: Option<String>,
-    /// `fail_mode`: [`DuoFailMode`] (`safe`, `secure`); read by GET; sent by POST and PATCH.
+    /// `fail_mode`: [`DuoFailMode`](crate::DuoFailMode) (`safe`, `secure`); read by GET; sent by POST and PATCH.
     #[resource(get, post, patch)]
     pub fail_mode: Option<DuoFailMode>,
     /// `fingerprint`: string; read by GET.
@@ -73,7 +64,61 @@ pub struct Duo {
     pub status: Option<String>,
 }
 
-/// The values of [`Duo`]'s `fail_mode`: open, so that a value a newer ONTAP adds is kept as [`DuoFailMode::Unknown`].
+/// The query parameters of `PATCH /api/security/authentication/duo/profiles`, typed: [`Duo`]'s PATCH by query (`patch_collection`) takes them in [`ontap::CallOptions::with`]; `CallOptions::param` still sends any other.
+///
+/// ```
+/// use ontap_resources::DuoPatchCollectionParams;
+///
+/// let options = ontap_core::CallOptions::with(DuoPatchCollectionParams { continue_on_failure: Some(true), ..Default::default() });
+/// # let _ = options;
+/// ```
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct DuoPatchCollectionParams {
+    /// `continue_on_failure`: boolean, default `false`.
+    pub continue_on_failure: Option<bool>,
+    /// `serial_records`: boolean, default `false`.
+    pub serial_records: Option<bool>,
+}
+
+impl ontap::QueryParams for DuoPatchCollectionParams {
+    fn append_to(&self, query: &mut ontap::Query) {
+        if let Some(value) = &self.continue_on_failure {
+            query.push("continue_on_failure", value);
+        }
+        if let Some(value) = &self.serial_records {
+            query.push("serial_records", value);
+        }
+    }
+}
+
+/// The query parameters of `DELETE /api/security/authentication/duo/profiles`, typed: [`Duo`]'s DELETE by query (`delete_collection`) takes them in [`ontap::CallOptions::with`]; `CallOptions::param` still sends any other.
+///
+/// ```
+/// use ontap_resources::DuoDeleteCollectionParams;
+///
+/// let options = ontap_core::CallOptions::with(DuoDeleteCollectionParams { continue_on_failure: Some(true), ..Default::default() });
+/// # let _ = options;
+/// ```
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct DuoDeleteCollectionParams {
+    /// `continue_on_failure`: boolean, default `false`.
+    pub continue_on_failure: Option<bool>,
+    /// `serial_records`: boolean, default `false`.
+    pub serial_records: Option<bool>,
+}
+
+impl ontap::QueryParams for DuoDeleteCollectionParams {
+    fn append_to(&self, query: &mut ontap::Query) {
+        if let Some(value) = &self.continue_on_failure {
+            query.push("continue_on_failure", value);
+        }
+        if let Some(value) = &self.serial_records {
+            query.push("serial_records", value);
+        }
+    }
+}
+
+/// The values of [`Duo`](crate::Duo)'s `fail_mode`: open, so that a value a newer ONTAP adds is kept as [`DuoFailMode::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
 pub enum DuoFailMode {
     /// `safe`.

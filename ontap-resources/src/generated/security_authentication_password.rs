@@ -22,18 +22,18 @@ pub struct AccountPassword {
     /// `name`: string; sent by POST.
     #[resource(post)]
     pub name: Option<String>,
-    /// `owner`: [`SvmReference`]; sent by POST.
+    /// `owner`: [`SvmReference`](crate::SvmReference); sent by POST.
     #[resource(post)]
     pub owner: Option<SvmReference>,
     /// `password`: secret string ([`ontap::Secret`]), 8 to 128 characters; sent by POST; printed as `*********`.
     #[resource(post)]
     pub password: Option<ontap::Secret>,
-    /// `password_hash_algorithm`: [`AccountPasswordPasswordHashAlgorithm`] (`sha512`, `sha256`, `md5`); sent by POST.
+    /// `password_hash_algorithm`: [`AccountPasswordPasswordHashAlgorithm`](crate::AccountPasswordPasswordHashAlgorithm) (`sha512`, `sha256`, `md5`); sent by POST.
     #[resource(post)]
     pub password_hash_algorithm: Option<AccountPasswordPasswordHashAlgorithm>,
 }
 
-/// The values of [`AccountPassword`]'s `password_hash_algorithm`: open, so that a value a newer ONTAP adds is kept as [`AccountPasswordPasswordHashAlgorithm::Unknown`].
+/// The values of [`AccountPassword`](crate::AccountPassword)'s `password_hash_algorithm`: open, so that a value a newer ONTAP adds is kept as [`AccountPasswordPasswordHashAlgorithm::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
 pub enum AccountPasswordPasswordHashAlgorithm {
     /// `sha512`.

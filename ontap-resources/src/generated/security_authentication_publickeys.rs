@@ -18,21 +18,12 @@ use crate::{AccountReference, SvmReference};
 /// assert_eq!(Publickey::KEYS, ["owner.uuid", "account.name", "index"] as [&str; 3]);
 /// ```
 #[derive(Debug, Clone, Default, PartialEq, ontap::Resource)]
-#[resource(
-    path = "/security/authentication/publickeys",
-    get,
-    post,
-    patch,
-    delete,
-    collection,
-    patch_collection,
-    delete_collection
-)]
+#[resource(path = "/security/authentication/publickeys", get, post, patch, delete, collection, patch_collection, delete_collection, params(patch_collection = PublickeyPatchCollectionParams, delete_collection = PublickeyDeleteCollectionParams))]
 pub struct Publickey {
-    /// `owner`: [`SvmReference`]; read by GET; sent by POST; its `uuid` is a key of the instance path.
+    /// `owner`: [`SvmReference`](crate::SvmReference); read by GET; sent by POST; its `uuid` is a key of the instance path.
     #[resource(get, post, key = "uuid")]
     pub owner: Option<SvmReference>,
-    /// `account`: [`AccountReference`]; read by GET; sent by POST and PATCH; its `name` is a key of the instance path.
+    /// `account`: [`AccountReference`](crate::AccountReference); read by GET; sent by POST and PATCH; its `name` is a key of the instance path.
     #[resource(get, post, patch, key = "name")]
     pub account: Option<AccountReference>,
     /// `index`: integer, 0 to 99; read by GET; sent by POST; a key of the instance path.
@@ -62,7 +53,7 @@ pub struct Publickey {
     /// `public_key`: string; read by GET; sent by POST and PATCH.
     #[resource(get, post, patch)]
     pub public_key: Option<String>,
-    /// `scope`: [`PublickeyScope`] (`cluster`, `svm`); read by GET.
+    /// `scope`: [`PublickeyScope`](crate::PublickeyScope) (`cluster`, `svm`); read by GET.
     #[resource(get)]
     pub scope: Option<PublickeyScope>,
     /// `sha_fingerprint`: string; read by GET.
@@ -70,7 +61,61 @@ pub struct Publickey {
     pub sha_fingerprint: Option<String>,
 }
 
-/// The values of [`Publickey`]'s `scope`: open, so that a value a newer ONTAP adds is kept as [`PublickeyScope::Unknown`].
+/// The query parameters of `PATCH /api/security/authentication/publickeys`, typed: [`Publickey`]'s PATCH by query (`patch_collection`) takes them in [`ontap::CallOptions::with`]; `CallOptions::param` still sends any other.
+///
+/// ```
+/// use ontap_resources::PublickeyPatchCollectionParams;
+///
+/// let options = ontap_core::CallOptions::with(PublickeyPatchCollectionParams { continue_on_failure: Some(true), ..Default::default() });
+/// # let _ = options;
+/// ```
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct PublickeyPatchCollectionParams {
+    /// `continue_on_failure`: boolean, default `false`.
+    pub continue_on_failure: Option<bool>,
+    /// `serial_records`: boolean, default `false`.
+    pub serial_records: Option<bool>,
+}
+
+impl ontap::QueryParams for PublickeyPatchCollectionParams {
+    fn append_to(&self, query: &mut ontap::Query) {
+        if let Some(value) = &self.continue_on_failure {
+            query.push("continue_on_failure", value);
+        }
+        if let Some(value) = &self.serial_records {
+            query.push("serial_records", value);
+        }
+    }
+}
+
+/// The query parameters of `DELETE /api/security/authentication/publickeys`, typed: [`Publickey`]'s DELETE by query (`delete_collection`) takes them in [`ontap::CallOptions::with`]; `CallOptions::param` still sends any other.
+///
+/// ```
+/// use ontap_resources::PublickeyDeleteCollectionParams;
+///
+/// let options = ontap_core::CallOptions::with(PublickeyDeleteCollectionParams { continue_on_failure: Some(true), ..Default::default() });
+/// # let _ = options;
+/// ```
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct PublickeyDeleteCollectionParams {
+    /// `continue_on_failure`: boolean, default `false`.
+    pub continue_on_failure: Option<bool>,
+    /// `serial_records`: boolean, default `false`.
+    pub serial_records: Option<bool>,
+}
+
+impl ontap::QueryParams for PublickeyDeleteCollectionParams {
+    fn append_to(&self, query: &mut ontap::Query) {
+        if let Some(value) = &self.continue_on_failure {
+            query.push("continue_on_failure", value);
+        }
+        if let Some(value) = &self.serial_records {
+            query.push("serial_records", value);
+        }
+    }
+}
+
+/// The values of [`Publickey`](crate::Publickey)'s `scope`: open, so that a value a newer ONTAP adds is kept as [`PublickeyScope::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
 pub enum PublickeyScope {
     /// `cluster`.

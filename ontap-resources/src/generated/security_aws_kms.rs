@@ -18,16 +18,7 @@ use crate::{AwsConnectivity, AwsKmsState, EkmipServerConnectivity, SvmReference}
 /// assert_eq!(AwsKms::KEYS, ["uuid"] as [&str; 1]);
 /// ```
 #[derive(Debug, Clone, Default, PartialEq, ontap::Resource)]
-#[resource(
-    path = "/security/aws-kms",
-    get,
-    post,
-    patch,
-    delete,
-    collection,
-    patch_collection,
-    delete_collection
-)]
+#[resource(path = "/security/aws-kms", get, post, patch, delete, collection, patch_collection, delete_collection, params(patch_collection = AwsKmsPatchCollectionParams, delete_collection = AwsKmsDeleteCollectionParams))]
 pub struct AwsKms {
     /// `uuid`: string; read by GET; a key of the instance path.
     #[resource(get, key)]
@@ -38,13 +29,13 @@ pub struct AwsKms {
     /// `access_key_id`: string; read by GET; sent by POST and PATCH.
     #[resource(get, post, patch)]
     pub access_key_id: Option<String>,
-    /// `amazon_reachability`: [`AwsConnectivity`]; read by GET.
+    /// `amazon_reachability`: [`AwsConnectivity`](crate::AwsConnectivity); read by GET.
     #[resource(get)]
     pub amazon_reachability: Option<AwsConnectivity>,
     /// `default_domain`: string; read by GET; sent by POST and PATCH.
     #[resource(get, post, patch)]
     pub default_domain: Option<String>,
-    /// `ekmip_reachability`: list of [`EkmipServerConnectivity`]; read by GET.
+    /// `ekmip_reachability`: list of [`EkmipServerConnectivity`](crate::EkmipServerConnectivity); read by GET.
     #[resource(get)]
     pub ekmip_reachability: Option<Vec<EkmipServerConnectivity>>,
     /// `encryption_context`: string; read by GET; sent by POST and PATCH.
@@ -71,7 +62,7 @@ pub struct AwsKms {
     /// `proxy_port`: integer; read by GET; sent by POST and PATCH.
     #[resource(get, post, patch)]
     pub proxy_port: Option<i64>,
-    /// `proxy_type`: [`AwsKmsProxyType`] (`http`, `https`); read by GET; sent by POST and PATCH.
+    /// `proxy_type`: [`AwsKmsProxyType`](crate::AwsKmsProxyType) (`http`, `https`); read by GET; sent by POST and PATCH.
     #[resource(get, post, patch)]
     pub proxy_type: Option<AwsKmsProxyType>,
     /// `proxy_username`: string; read by GET; sent by POST and PATCH.
@@ -80,7 +71,7 @@ pub struct AwsKms {
     /// `region`: string; read by GET; sent by POST and PATCH.
     #[resource(get, post, patch)]
     pub region: Option<String>,
-    /// `scope`: [`AwsKmsScope`] (`svm`, `cluster`); read by GET.
+    /// `scope`: [`AwsKmsScope`](crate::AwsKmsScope) (`svm`, `cluster`); read by GET.
     #[resource(get)]
     pub scope: Option<AwsKmsScope>,
     /// `secret_access_key`: secret string ([`ontap::Secret`]); sent by POST and PATCH; printed as `*********`.
@@ -92,10 +83,10 @@ pub struct AwsKms {
     /// `skip_verify`: boolean; read by GET; sent by PATCH.
     #[resource(get, patch)]
     pub skip_verify: Option<bool>,
-    /// `state`: [`AwsKmsState`]; read by GET.
+    /// `state`: [`AwsKmsState`](crate::AwsKmsState); read by GET.
     #[resource(get)]
     pub state: Option<AwsKmsState>,
-    /// `svm`: [`SvmReference`]; read by GET; sent by POST.
+    /// `svm`: [`SvmReference`](crate::SvmReference); read by GET; sent by POST.
     #[resource(get, post)]
     pub svm: Option<SvmReference>,
     /// `timeout`: integer; read by GET; sent by PATCH.
@@ -112,7 +103,61 @@ pub struct AwsKms {
     pub verify_ip: Option<bool>,
 }
 
-/// The values of [`AwsKms`]'s `proxy_type`: open, so that a value a newer ONTAP adds is kept as [`AwsKmsProxyType::Unknown`].
+/// The query parameters of `PATCH /api/security/aws-kms`, typed: [`AwsKms`]'s PATCH by query (`patch_collection`) takes them in [`ontap::CallOptions::with`]; `CallOptions::param` still sends any other.
+///
+/// ```
+/// use ontap_resources::AwsKmsPatchCollectionParams;
+///
+/// let options = ontap_core::CallOptions::with(AwsKmsPatchCollectionParams { continue_on_failure: Some(true), ..Default::default() });
+/// # let _ = options;
+/// ```
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct AwsKmsPatchCollectionParams {
+    /// `continue_on_failure`: boolean, default `false`.
+    pub continue_on_failure: Option<bool>,
+    /// `serial_records`: boolean, default `false`.
+    pub serial_records: Option<bool>,
+}
+
+impl ontap::QueryParams for AwsKmsPatchCollectionParams {
+    fn append_to(&self, query: &mut ontap::Query) {
+        if let Some(value) = &self.continue_on_failure {
+            query.push("continue_on_failure", value);
+        }
+        if let Some(value) = &self.serial_records {
+            query.push("serial_records", value);
+        }
+    }
+}
+
+/// The query parameters of `DELETE /api/security/aws-kms`, typed: [`AwsKms`]'s DELETE by query (`delete_collection`) takes them in [`ontap::CallOptions::with`]; `CallOptions::param` still sends any other.
+///
+/// ```
+/// use ontap_resources::AwsKmsDeleteCollectionParams;
+///
+/// let options = ontap_core::CallOptions::with(AwsKmsDeleteCollectionParams { continue_on_failure: Some(true), ..Default::default() });
+/// # let _ = options;
+/// ```
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct AwsKmsDeleteCollectionParams {
+    /// `continue_on_failure`: boolean, default `false`.
+    pub continue_on_failure: Option<bool>,
+    /// `serial_records`: boolean, default `false`.
+    pub serial_records: Option<bool>,
+}
+
+impl ontap::QueryParams for AwsKmsDeleteCollectionParams {
+    fn append_to(&self, query: &mut ontap::Query) {
+        if let Some(value) = &self.continue_on_failure {
+            query.push("continue_on_failure", value);
+        }
+        if let Some(value) = &self.serial_records {
+            query.push("serial_records", value);
+        }
+    }
+}
+
+/// The values of [`AwsKms`](crate::AwsKms)'s `proxy_type`: open, so that a value a newer ONTAP adds is kept as [`AwsKmsProxyType::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
 pub enum AwsKmsProxyType {
     /// `http`.
@@ -124,7 +169,7 @@ pub enum AwsKmsProxyType {
     Unknown(String),
 }
 
-/// The values of [`AwsKms`]'s `scope`: open, so that a value a newer ONTAP adds is kept as [`AwsKmsScope::Unknown`].
+/// The values of [`AwsKms`](crate::AwsKms)'s `scope`: open, so that a value a newer ONTAP adds is kept as [`AwsKmsScope::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
 pub enum AwsKmsScope {
     /// `svm`.

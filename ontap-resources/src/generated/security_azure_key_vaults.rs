@@ -20,16 +20,7 @@ use crate::{
 /// assert_eq!(AzureKeyVault::KEYS, ["uuid"] as [&str; 1]);
 /// ```
 #[derive(Debug, Clone, Default, PartialEq, ontap::Resource)]
-#[resource(
-    path = "/security/azure-key-vaults",
-    get,
-    post,
-    patch,
-    delete,
-    collection,
-    patch_collection,
-    delete_collection
-)]
+#[resource(path = "/security/azure-key-vaults", get, post, patch, delete, collection, patch_collection, delete_collection, params(post = AzureKeyVaultPostParams, patch_collection = AzureKeyVaultPatchCollectionParams, delete_collection = AzureKeyVaultDeleteCollectionParams))]
 pub struct AzureKeyVault {
     /// `uuid`: string; read by GET; a key of the instance path.
     #[resource(get, key)]
@@ -37,10 +28,10 @@ pub struct AzureKeyVault {
     /// `_links`: [`ontap::Links`]; read by GET.
     #[resource(get, rename = "_links")]
     pub links: Option<ontap::Links>,
-    /// `authentication_method`: [`AzureKeyVaultAuthenticationMethod`] (`client_secret`, `certificate`); read by GET.
+    /// `authentication_method`: [`AzureKeyVaultAuthenticationMethod`](crate::AzureKeyVaultAuthenticationMethod) (`client_secret`, `certificate`); read by GET.
     #[resource(get)]
     pub authentication_method: Option<AzureKeyVaultAuthenticationMethod>,
-    /// `azure_reachability`: [`AzureKeyVaultConnectivity`]; read by GET.
+    /// `azure_reachability`: [`AzureKeyVaultConnectivity`](crate::AzureKeyVaultConnectivity); read by GET.
     #[resource(get)]
     pub azure_reachability: Option<AzureKeyVaultConnectivity>,
     /// `client_certificate`: secret string ([`ontap::Secret`]); sent by POST and PATCH; printed as `*********`.
@@ -52,10 +43,10 @@ pub struct AzureKeyVault {
     /// `client_secret`: secret string ([`ontap::Secret`]); sent by POST and PATCH; printed as `*********`.
     #[resource(post, patch)]
     pub client_secret: Option<ontap::Secret>,
-    /// `configuration`: [`SecurityKeystoreConfiguration`]; read by GET; sent by POST.
+    /// `configuration`: [`SecurityKeystoreConfiguration`](crate::SecurityKeystoreConfiguration); read by GET; sent by POST.
     #[resource(get, post)]
     pub configuration: Option<SecurityKeystoreConfiguration>,
-    /// `ekmip_reachability`: list of [`AwsKmsEkmipReachability`]; read by GET.
+    /// `ekmip_reachability`: list of [`AwsKmsEkmipReachability`](crate::AwsKmsEkmipReachability); read by GET.
     #[resource(get)]
     pub ekmip_reachability: Option<Vec<AwsKmsEkmipReachability>>,
     /// `enabled`: boolean; read by GET.
@@ -82,22 +73,22 @@ pub struct AzureKeyVault {
     /// `proxy_port`: integer; read by GET; sent by POST and PATCH.
     #[resource(get, post, patch)]
     pub proxy_port: Option<i64>,
-    /// `proxy_type`: [`AzureKeyVaultProxyType`] (`http`, `https`); read by GET; sent by POST and PATCH.
+    /// `proxy_type`: [`AzureKeyVaultProxyType`](crate::AzureKeyVaultProxyType) (`http`, `https`); read by GET; sent by POST and PATCH.
     #[resource(get, post, patch)]
     pub proxy_type: Option<AzureKeyVaultProxyType>,
     /// `proxy_username`: string; read by GET; sent by POST and PATCH.
     #[resource(get, post, patch)]
     pub proxy_username: Option<String>,
-    /// `scope`: [`AzureKeyVaultScope`] (`svm`, `cluster`); read by GET.
+    /// `scope`: [`AzureKeyVaultScope`](crate::AzureKeyVaultScope) (`svm`, `cluster`); read by GET.
     #[resource(get)]
     pub scope: Option<AzureKeyVaultScope>,
     /// `skip_verification`: boolean; read by GET; sent by POST and PATCH.
     #[resource(get, post, patch)]
     pub skip_verification: Option<bool>,
-    /// `state`: [`AzureKeyVaultState`]; read by GET.
+    /// `state`: [`AzureKeyVaultState`](crate::AzureKeyVaultState); read by GET.
     #[resource(get)]
     pub state: Option<AzureKeyVaultState>,
-    /// `svm`: [`SvmReference`]; read by GET; sent by POST.
+    /// `svm`: [`SvmReference`](crate::SvmReference); read by GET; sent by POST.
     #[resource(get, post)]
     pub svm: Option<SvmReference>,
     /// `tenant_id`: string; read by GET; sent by POST and PATCH.
@@ -114,7 +105,83 @@ pub struct AzureKeyVault {
     pub verify_ip: Option<bool>,
 }
 
-/// The values of [`AzureKeyVault`]'s `authentication_method`: open, so that a value a newer ONTAP adds is kept as [`AzureKeyVaultAuthenticationMethod::Unknown`].
+/// The query parameters of `POST /api/security/azure-key-vaults`, typed: [`AzureKeyVault`]'s `post` takes them in [`ontap::CallOptions::with`]; `CallOptions::param` still sends any other.
+///
+/// ```
+/// use ontap_resources::AzureKeyVaultPostParams;
+///
+/// let options = ontap_core::CallOptions::with(AzureKeyVaultPostParams { create_inactive: Some(true), ..Default::default() });
+/// # let _ = options;
+/// ```
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct AzureKeyVaultPostParams {
+    /// `create_inactive`: boolean.
+    pub create_inactive: Option<bool>,
+}
+
+impl ontap::QueryParams for AzureKeyVaultPostParams {
+    fn append_to(&self, query: &mut ontap::Query) {
+        if let Some(value) = &self.create_inactive {
+            query.push("create_inactive", value);
+        }
+    }
+}
+
+/// The query parameters of `PATCH /api/security/azure-key-vaults`, typed: [`AzureKeyVault`]'s PATCH by query (`patch_collection`) takes them in [`ontap::CallOptions::with`]; `CallOptions::param` still sends any other.
+///
+/// ```
+/// use ontap_resources::AzureKeyVaultPatchCollectionParams;
+///
+/// let options = ontap_core::CallOptions::with(AzureKeyVaultPatchCollectionParams { continue_on_failure: Some(true), ..Default::default() });
+/// # let _ = options;
+/// ```
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct AzureKeyVaultPatchCollectionParams {
+    /// `continue_on_failure`: boolean, default `false`.
+    pub continue_on_failure: Option<bool>,
+    /// `serial_records`: boolean, default `false`.
+    pub serial_records: Option<bool>,
+}
+
+impl ontap::QueryParams for AzureKeyVaultPatchCollectionParams {
+    fn append_to(&self, query: &mut ontap::Query) {
+        if let Some(value) = &self.continue_on_failure {
+            query.push("continue_on_failure", value);
+        }
+        if let Some(value) = &self.serial_records {
+            query.push("serial_records", value);
+        }
+    }
+}
+
+/// The query parameters of `DELETE /api/security/azure-key-vaults`, typed: [`AzureKeyVault`]'s DELETE by query (`delete_collection`) takes them in [`ontap::CallOptions::with`]; `CallOptions::param` still sends any other.
+///
+/// ```
+/// use ontap_resources::AzureKeyVaultDeleteCollectionParams;
+///
+/// let options = ontap_core::CallOptions::with(AzureKeyVaultDeleteCollectionParams { continue_on_failure: Some(true), ..Default::default() });
+/// # let _ = options;
+/// ```
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct AzureKeyVaultDeleteCollectionParams {
+    /// `continue_on_failure`: boolean, default `false`.
+    pub continue_on_failure: Option<bool>,
+    /// `serial_records`: boolean, default `false`.
+    pub serial_records: Option<bool>,
+}
+
+impl ontap::QueryParams for AzureKeyVaultDeleteCollectionParams {
+    fn append_to(&self, query: &mut ontap::Query) {
+        if let Some(value) = &self.continue_on_failure {
+            query.push("continue_on_failure", value);
+        }
+        if let Some(value) = &self.serial_records {
+            query.push("serial_records", value);
+        }
+    }
+}
+
+/// The values of [`AzureKeyVault`](crate::AzureKeyVault)'s `authentication_method`: open, so that a value a newer ONTAP adds is kept as [`AzureKeyVaultAuthenticationMethod::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
 pub enum AzureKeyVaultAuthenticationMethod {
     /// `client_secret`.
@@ -126,7 +193,7 @@ pub enum AzureKeyVaultAuthenticationMethod {
     Unknown(String),
 }
 
-/// The values of [`AzureKeyVault`]'s `proxy_type`: open, so that a value a newer ONTAP adds is kept as [`AzureKeyVaultProxyType::Unknown`].
+/// The values of [`AzureKeyVault`](crate::AzureKeyVault)'s `proxy_type`: open, so that a value a newer ONTAP adds is kept as [`AzureKeyVaultProxyType::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
 pub enum AzureKeyVaultProxyType {
     /// `http`.
@@ -138,7 +205,7 @@ pub enum AzureKeyVaultProxyType {
     Unknown(String),
 }
 
-/// The values of [`AzureKeyVault`]'s `scope`: open, so that a value a newer ONTAP adds is kept as [`AzureKeyVaultScope::Unknown`].
+/// The values of [`AzureKeyVault`](crate::AzureKeyVault)'s `scope`: open, so that a value a newer ONTAP adds is kept as [`AzureKeyVaultScope::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
 pub enum AzureKeyVaultScope {
     /// `svm`.

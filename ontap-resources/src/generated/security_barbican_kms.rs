@@ -18,7 +18,7 @@ use crate::{BarbicanConnectivity, BarbicanState, SecurityKeystoreConfiguration, 
 /// assert_eq!(Barbican::KEYS, ["uuid"] as [&str; 1]);
 /// ```
 #[derive(Debug, Clone, Default, PartialEq, ontap::Resource)]
-#[resource(path = "/security/barbican-kms", get, post, patch, collection, patch_collection)]
+#[resource(path = "/security/barbican-kms", get, post, patch, collection, patch_collection, params(patch_collection = BarbicanPatchCollectionParams))]
 pub struct Barbican {
     /// `uuid`: string, format `uuid`; read by GET; a key of the instance path.
     #[resource(get, key)]
@@ -32,10 +32,10 @@ pub struct Barbican {
     /// `application_cred_secret`: secret string ([`ontap::Secret`]); sent by POST and PATCH; printed as `*********`.
     #[resource(post, patch)]
     pub application_cred_secret: Option<ontap::Secret>,
-    /// `barbican_reachability`: [`BarbicanConnectivity`]; read by GET.
+    /// `barbican_reachability`: [`BarbicanConnectivity`](crate::BarbicanConnectivity); read by GET.
     #[resource(get)]
     pub barbican_reachability: Option<BarbicanConnectivity>,
-    /// `configuration`: [`SecurityKeystoreConfiguration`]; read by GET; sent by POST.
+    /// `configuration`: [`SecurityKeystoreConfiguration`](crate::SecurityKeystoreConfiguration); read by GET; sent by POST.
     #[resource(get, post)]
     pub configuration: Option<SecurityKeystoreConfiguration>,
     /// `enabled`: boolean; read by GET.
@@ -56,19 +56,19 @@ pub struct Barbican {
     /// `proxy_port`: integer; read by GET; sent by POST and PATCH.
     #[resource(get, post, patch)]
     pub proxy_port: Option<i64>,
-    /// `proxy_type`: [`BarbicanProxyType`] (`http`, `https`); read by GET; sent by POST and PATCH.
+    /// `proxy_type`: [`BarbicanProxyType`](crate::BarbicanProxyType) (`http`, `https`); read by GET; sent by POST and PATCH.
     #[resource(get, post, patch)]
     pub proxy_type: Option<BarbicanProxyType>,
     /// `proxy_username`: string; read by GET; sent by POST and PATCH.
     #[resource(get, post, patch)]
     pub proxy_username: Option<String>,
-    /// `scope`: [`BarbicanScope`] (`svm`, `cluster`); read by GET.
+    /// `scope`: [`BarbicanScope`](crate::BarbicanScope) (`svm`, `cluster`); read by GET.
     #[resource(get)]
     pub scope: Option<BarbicanScope>,
-    /// `state`: [`BarbicanState`]; read by GET.
+    /// `state`: [`BarbicanState`](crate::BarbicanState); read by GET.
     #[resource(get)]
     pub state: Option<BarbicanState>,
-    /// `svm`: [`SvmReference`]; read by GET; sent by POST.
+    /// `svm`: [`SvmReference`](crate::SvmReference); read by GET; sent by POST.
     #[resource(get, post)]
     pub svm: Option<SvmReference>,
     /// `timeout`: integer; read by GET; sent by POST and PATCH.
@@ -82,7 +82,34 @@ pub struct Barbican {
     pub verify_host: Option<bool>,
 }
 
-/// The values of [`Barbican`]'s `proxy_type`: open, so that a value a newer ONTAP adds is kept as [`BarbicanProxyType::Unknown`].
+/// The query parameters of `PATCH /api/security/barbican-kms`, typed: [`Barbican`]'s PATCH by query (`patch_collection`) takes them in [`ontap::CallOptions::with`]; `CallOptions::param` still sends any other.
+///
+/// ```
+/// use ontap_resources::BarbicanPatchCollectionParams;
+///
+/// let options = ontap_core::CallOptions::with(BarbicanPatchCollectionParams { continue_on_failure: Some(true), ..Default::default() });
+/// # let _ = options;
+/// ```
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct BarbicanPatchCollectionParams {
+    /// `continue_on_failure`: boolean, default `false`.
+    pub continue_on_failure: Option<bool>,
+    /// `serial_records`: boolean, default `false`.
+    pub serial_records: Option<bool>,
+}
+
+impl ontap::QueryParams for BarbicanPatchCollectionParams {
+    fn append_to(&self, query: &mut ontap::Query) {
+        if let Some(value) = &self.continue_on_failure {
+            query.push("continue_on_failure", value);
+        }
+        if let Some(value) = &self.serial_records {
+            query.push("serial_records", value);
+        }
+    }
+}
+
+/// The values of [`Barbican`](crate::Barbican)'s `proxy_type`: open, so that a value a newer ONTAP adds is kept as [`BarbicanProxyType::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
 pub enum BarbicanProxyType {
     /// `http`.
@@ -94,7 +121,7 @@ pub enum BarbicanProxyType {
     Unknown(String),
 }
 
-/// The values of [`Barbican`]'s `scope`: open, so that a value a newer ONTAP adds is kept as [`BarbicanScope::Unknown`].
+/// The values of [`Barbican`](crate::Barbican)'s `scope`: open, so that a value a newer ONTAP adds is kept as [`BarbicanScope::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
 pub enum BarbicanScope {
     /// `svm`.

@@ -18,7 +18,7 @@ use crate::{SecurityAzure, SubjectAlternateName, SvmReference};
 /// assert_eq!(SecurityCertificate::KEYS, ["uuid"] as [&str; 1]);
 /// ```
 #[derive(Debug, Clone, Default, PartialEq, ontap::Resource)]
-#[resource(path = "/security/certificates", get, post, delete, collection, delete_collection)]
+#[resource(path = "/security/certificates", get, post, delete, collection, delete_collection, params(delete_collection = SecurityCertificateDeleteCollectionParams))]
 pub struct SecurityCertificate {
     /// `uuid`: string; read by GET; a key of the instance path.
     #[resource(get, key)]
@@ -29,7 +29,7 @@ pub struct SecurityCertificate {
     /// `authority_key_identifier`: string; read by GET.
     #[resource(get)]
     pub authority_key_identifier: Option<String>,
-    /// `azure`: [`SecurityAzure`]; read by GET; sent by POST.
+    /// `azure`: [`SecurityAzure`](crate::SecurityAzure); read by GET; sent by POST.
     #[resource(get, post)]
     pub azure: Option<SecurityAzure>,
     /// `ca`: string, 1 to 256 characters; read by GET.
@@ -41,7 +41,7 @@ pub struct SecurityCertificate {
     /// `expiry_time`: string; read by GET; sent by POST.
     #[resource(get, post)]
     pub expiry_time: Option<String>,
-    /// `hash_function`: [`SecurityCertificateHashFunction`] (`sha1`, `sha256`, `md5`, `sha224`, `sha384`, `sha512`); read by GET; sent by POST.
+    /// `hash_function`: [`SecurityCertificateHashFunction`](crate::SecurityCertificateHashFunction) (`sha1`, `sha256`, `md5`, `sha224`, `sha384`, `sha512`); read by GET; sent by POST.
     #[resource(get, post)]
     pub hash_function: Option<SecurityCertificateHashFunction>,
     /// `intermediate_certificates`: list of string; sent by POST.
@@ -59,27 +59,54 @@ pub struct SecurityCertificate {
     /// `public_certificate`: string; read by GET; sent by POST.
     #[resource(get, post)]
     pub public_certificate: Option<String>,
-    /// `scope`: [`SecurityCertificateScope`] (`svm`, `cluster`); read by GET; sent by POST.
+    /// `scope`: [`SecurityCertificateScope`](crate::SecurityCertificateScope) (`svm`, `cluster`); read by GET; sent by POST.
     #[resource(get, post)]
     pub scope: Option<SecurityCertificateScope>,
     /// `serial_number`: string, 1 to 40 characters; read by GET.
     #[resource(get)]
     pub serial_number: Option<String>,
-    /// `subject_alternatives`: [`SubjectAlternateName`]; read by GET; sent by POST.
+    /// `subject_alternatives`: [`SubjectAlternateName`](crate::SubjectAlternateName); read by GET; sent by POST.
     #[resource(get, post)]
     pub subject_alternatives: Option<SubjectAlternateName>,
     /// `subject_key_identifier`: string; read by GET.
     #[resource(get)]
     pub subject_key_identifier: Option<String>,
-    /// `svm`: [`SvmReference`]; read by GET; sent by POST.
+    /// `svm`: [`SvmReference`](crate::SvmReference); read by GET; sent by POST.
     #[resource(get, post)]
     pub svm: Option<SvmReference>,
-    /// `type`: [`SecurityCertificateType`] (`client`, `server`, `client_ca`, `server_ca`, `root_ca`); read by GET; sent by POST.
+    /// `type`: [`SecurityCertificateType`](crate::SecurityCertificateType) (`client`, `server`, `client_ca`, `server_ca`, `root_ca`); read by GET; sent by POST.
     #[resource(get, post, rename = "type")]
     pub type_: Option<SecurityCertificateType>,
 }
 
-/// The values of [`SecurityCertificate`]'s `hash_function`: open, so that a value a newer ONTAP adds is kept as [`SecurityCertificateHashFunction::Unknown`].
+/// The query parameters of `DELETE /api/security/certificates`, typed: [`SecurityCertificate`]'s DELETE by query (`delete_collection`) takes them in [`ontap::CallOptions::with`]; `CallOptions::param` still sends any other.
+///
+/// ```
+/// use ontap_resources::SecurityCertificateDeleteCollectionParams;
+///
+/// let options = ontap_core::CallOptions::with(SecurityCertificateDeleteCollectionParams { continue_on_failure: Some(true), ..Default::default() });
+/// # let _ = options;
+/// ```
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct SecurityCertificateDeleteCollectionParams {
+    /// `continue_on_failure`: boolean, default `false`.
+    pub continue_on_failure: Option<bool>,
+    /// `serial_records`: boolean, default `false`.
+    pub serial_records: Option<bool>,
+}
+
+impl ontap::QueryParams for SecurityCertificateDeleteCollectionParams {
+    fn append_to(&self, query: &mut ontap::Query) {
+        if let Some(value) = &self.continue_on_failure {
+            query.push("continue_on_failure", value);
+        }
+        if let Some(value) = &self.serial_records {
+            query.push("serial_records", value);
+        }
+    }
+}
+
+/// The values of [`SecurityCertificate`](crate::SecurityCertificate)'s `hash_function`: open, so that a value a newer ONTAP adds is kept as [`SecurityCertificateHashFunction::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
 pub enum SecurityCertificateHashFunction {
     /// `sha1`.
@@ -99,7 +126,7 @@ pub enum SecurityCertificateHashFunction {
     Unknown(String),
 }
 
-/// The values of [`SecurityCertificate`]'s `scope`: open, so that a value a newer ONTAP adds is kept as [`SecurityCertificateScope::Unknown`].
+/// The values of [`SecurityCertificate`](crate::SecurityCertificate)'s `scope`: open, so that a value a newer ONTAP adds is kept as [`SecurityCertificateScope::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
 pub enum SecurityCertificateScope {
     /// `svm`.
@@ -111,7 +138,7 @@ pub enum SecurityCertificateScope {
     Unknown(String),
 }
 
-/// The values of [`SecurityCertificate`]'s `type`: open, so that a value a newer ONTAP adds is kept as [`SecurityCertificateType::Unknown`].
+/// The values of [`SecurityCertificate`](crate::SecurityCertificate)'s `type`: open, so that a value a newer ONTAP adds is kept as [`SecurityCertificateType::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
 pub enum SecurityCertificateType {
     /// `client`.

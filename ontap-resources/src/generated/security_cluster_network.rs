@@ -26,7 +26,7 @@ pub struct SecurityClusterNetwork {
     /// `ipsec_status`: string; read by GET.
     #[resource(get)]
     pub ipsec_status: Option<String>,
-    /// `mode`: [`SecurityClusterNetworkMode`] (`tls`, `tls_ipsec`); read by GET; sent by PATCH.
+    /// `mode`: [`SecurityClusterNetworkMode`](crate::SecurityClusterNetworkMode) (`tls`, `tls_ipsec`); read by GET; sent by PATCH.
     #[resource(get, patch)]
     pub mode: Option<SecurityClusterNetworkMode>,
     /// `status`: string; read by GET.
@@ -34,7 +34,7 @@ pub struct SecurityClusterNetwork {
     pub status: Option<String>,
 }
 
-/// The values of [`SecurityClusterNetwork`]'s `mode`: open, so that a value a newer ONTAP adds is kept as [`SecurityClusterNetworkMode::Unknown`].
+/// The values of [`SecurityClusterNetwork`](crate::SecurityClusterNetwork)'s `mode`: open, so that a value a newer ONTAP adds is kept as [`SecurityClusterNetworkMode::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
 pub enum SecurityClusterNetworkMode {
     /// `tls`.

@@ -18,24 +18,69 @@ use crate::{NodeReference, SecurityCertificateReference};
 /// assert_eq!(SecurityClusterNetworkCertificates::KEYS, ["node.uuid"] as [&str; 1]);
 /// ```
 #[derive(Debug, Clone, Default, PartialEq, ontap::Resource)]
-#[resource(
-    path = "/security/cluster-network/certificates",
-    get,
-    post,
-    patch,
-    delete,
-    collection,
-    patch_collection,
-    delete_collection
-)]
+#[resource(path = "/security/cluster-network/certificates", get, post, patch, delete, collection, patch_collection, delete_collection, params(patch_collection = SecurityClusterNetworkCertificatesPatchCollectionParams, delete_collection = SecurityClusterNetworkCertificatesDeleteCollectionParams))]
 pub struct SecurityClusterNetworkCertificates {
-    /// `node`: [`NodeReference`]; read by GET; sent by POST and PATCH; its `uuid` is a key of the instance path.
+    /// `node`: [`NodeReference`](crate::NodeReference); read by GET; sent by POST and PATCH; its `uuid` is a key of the instance path.
     #[resource(get, post, patch, key = "uuid")]
     pub node: Option<NodeReference>,
     /// `_links`: [`ontap::Links`]; read by GET.
     #[resource(get, rename = "_links")]
     pub links: Option<ontap::Links>,
-    /// `certificate`: [`SecurityCertificateReference`]; read by GET; sent by POST and PATCH.
+    /// `certificate`: [`SecurityCertificateReference`](crate::SecurityCertificateReference); read by GET; sent by POST and PATCH.
     #[resource(get, post, patch)]
     pub certificate: Option<SecurityCertificateReference>,
+}
+
+/// The query parameters of `PATCH /api/security/cluster-network/certificates`, typed: [`SecurityClusterNetworkCertificates`]'s PATCH by query (`patch_collection`) takes them in [`ontap::CallOptions::with`]; `CallOptions::param` still sends any other.
+///
+/// ```
+/// use ontap_resources::SecurityClusterNetworkCertificatesPatchCollectionParams;
+///
+/// let options = ontap_core::CallOptions::with(SecurityClusterNetworkCertificatesPatchCollectionParams { continue_on_failure: Some(true), ..Default::default() });
+/// # let _ = options;
+/// ```
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct SecurityClusterNetworkCertificatesPatchCollectionParams {
+    /// `continue_on_failure`: boolean, default `false`.
+    pub continue_on_failure: Option<bool>,
+    /// `serial_records`: boolean, default `false`.
+    pub serial_records: Option<bool>,
+}
+
+impl ontap::QueryParams for SecurityClusterNetworkCertificatesPatchCollectionParams {
+    fn append_to(&self, query: &mut ontap::Query) {
+        if let Some(value) = &self.continue_on_failure {
+            query.push("continue_on_failure", value);
+        }
+        if let Some(value) = &self.serial_records {
+            query.push("serial_records", value);
+        }
+    }
+}
+
+/// The query parameters of `DELETE /api/security/cluster-network/certificates`, typed: [`SecurityClusterNetworkCertificates`]'s DELETE by query (`delete_collection`) takes them in [`ontap::CallOptions::with`]; `CallOptions::param` still sends any other.
+///
+/// ```
+/// use ontap_resources::SecurityClusterNetworkCertificatesDeleteCollectionParams;
+///
+/// let options = ontap_core::CallOptions::with(SecurityClusterNetworkCertificatesDeleteCollectionParams { continue_on_failure: Some(true), ..Default::default() });
+/// # let _ = options;
+/// ```
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct SecurityClusterNetworkCertificatesDeleteCollectionParams {
+    /// `continue_on_failure`: boolean, default `false`.
+    pub continue_on_failure: Option<bool>,
+    /// `serial_records`: boolean, default `false`.
+    pub serial_records: Option<bool>,
+}
+
+impl ontap::QueryParams for SecurityClusterNetworkCertificatesDeleteCollectionParams {
+    fn append_to(&self, query: &mut ontap::Query) {
+        if let Some(value) = &self.continue_on_failure {
+            query.push("continue_on_failure", value);
+        }
+        if let Some(value) = &self.serial_records {
+            query.push("serial_records", value);
+        }
+    }
 }

@@ -23,13 +23,13 @@ pub struct SecurityClusterNetworkIpsecAssociation {
     /// `uuid`: string; read by GET; a key of the instance path.
     #[resource(get, key)]
     pub uuid: Option<String>,
-    /// `cipher_suite`: [`SecurityClusterNetworkIpsecAssociationCipherSuite`] (`suite_aescbc`, `suiteb_gcm256`, `suiteb_gmac256`); read by GET.
+    /// `cipher_suite`: [`SecurityClusterNetworkIpsecAssociationCipherSuite`](crate::SecurityClusterNetworkIpsecAssociationCipherSuite) (`suite_aescbc`, `suiteb_gcm256`, `suiteb_gmac256`); read by GET.
     #[resource(get)]
     pub cipher_suite: Option<SecurityClusterNetworkIpsecAssociationCipherSuite>,
-    /// `ike`: [`SecurityClusterNetworkIpsecAssociationIke`]; read by GET.
+    /// `ike`: [`SecurityClusterNetworkIpsecAssociationIke`](crate::SecurityClusterNetworkIpsecAssociationIke); read by GET.
     #[resource(get)]
     pub ike: Option<SecurityClusterNetworkIpsecAssociationIke>,
-    /// `ipsec`: [`SecurityClusterNetworkIpsecAssociationIpsec`]; read by GET.
+    /// `ipsec`: [`SecurityClusterNetworkIpsecAssociationIpsec`](crate::SecurityClusterNetworkIpsecAssociationIpsec); read by GET.
     #[resource(get)]
     pub ipsec: Option<SecurityClusterNetworkIpsecAssociationIpsec>,
     /// `lifetime`: integer; read by GET.
@@ -38,7 +38,7 @@ pub struct SecurityClusterNetworkIpsecAssociation {
     /// `local_address`: string; read by GET.
     #[resource(get)]
     pub local_address: Option<String>,
-    /// `node`: [`NodeReference`]; read by GET.
+    /// `node`: [`NodeReference`](crate::NodeReference); read by GET.
     #[resource(get)]
     pub node: Option<NodeReference>,
     /// `policy_name`: string; read by GET.
@@ -50,12 +50,12 @@ pub struct SecurityClusterNetworkIpsecAssociation {
     /// `scope`: string; read by GET.
     #[resource(get)]
     pub scope: Option<String>,
-    /// `type`: [`SecurityClusterNetworkIpsecAssociationType`] (`ipsec`, `ike`); read by GET.
+    /// `type`: [`SecurityClusterNetworkIpsecAssociationType`](crate::SecurityClusterNetworkIpsecAssociationType) (`ipsec`, `ike`); read by GET.
     #[resource(get, rename = "type")]
     pub type_: Option<SecurityClusterNetworkIpsecAssociationType>,
 }
 
-/// The values of [`SecurityClusterNetworkIpsecAssociation`]'s `cipher_suite`: open, so that a value a newer ONTAP adds is kept as [`SecurityClusterNetworkIpsecAssociationCipherSuite::Unknown`].
+/// The values of [`SecurityClusterNetworkIpsecAssociation`](crate::SecurityClusterNetworkIpsecAssociation)'s `cipher_suite`: open, so that a value a newer ONTAP adds is kept as [`SecurityClusterNetworkIpsecAssociationCipherSuite::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
 pub enum SecurityClusterNetworkIpsecAssociationCipherSuite {
     /// `suite_aescbc`.
@@ -69,7 +69,7 @@ pub enum SecurityClusterNetworkIpsecAssociationCipherSuite {
     Unknown(String),
 }
 
-/// The values of [`SecurityClusterNetworkIpsecAssociation`]'s `type`: open, so that a value a newer ONTAP adds is kept as [`SecurityClusterNetworkIpsecAssociationType::Unknown`].
+/// The values of [`SecurityClusterNetworkIpsecAssociation`](crate::SecurityClusterNetworkIpsecAssociation)'s `type`: open, so that a value a newer ONTAP adds is kept as [`SecurityClusterNetworkIpsecAssociationType::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
 pub enum SecurityClusterNetworkIpsecAssociationType {
     /// `ipsec`.

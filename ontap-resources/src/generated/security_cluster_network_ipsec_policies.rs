@@ -23,7 +23,7 @@ use crate::{
 #[derive(Debug, Clone, Default, PartialEq, ontap::Resource)]
 #[resource(path = "/security/cluster-network/ipsec/policies", get, collection)]
 pub struct SecurityClusterNetworkIpsecPolicy {
-    /// `node`: [`NodeReference`]; read by GET; its `uuid` is a key of the instance path.
+    /// `node`: [`NodeReference`](crate::NodeReference); read by GET; its `uuid` is a key of the instance path.
     #[resource(get, key = "uuid")]
     pub node: Option<NodeReference>,
     /// `uuid`: string; read by GET; a key of the instance path.
@@ -32,27 +32,27 @@ pub struct SecurityClusterNetworkIpsecPolicy {
     /// `_links`: [`ontap::Links`]; read by GET.
     #[resource(get, rename = "_links")]
     pub links: Option<ontap::Links>,
-    /// `action`: [`SecurityClusterNetworkIpsecPolicyAction`] (`bypass`, `discard`, `esp_transport`, `esp_udp`); read by GET.
+    /// `action`: [`SecurityClusterNetworkIpsecPolicyAction`](crate::SecurityClusterNetworkIpsecPolicyAction) (`bypass`, `discard`, `esp_transport`, `esp_udp`); read by GET.
     #[resource(get)]
     pub action: Option<SecurityClusterNetworkIpsecPolicyAction>,
-    /// `authentication_method`: [`SecurityClusterNetworkIpsecPolicyAuthenticationMethod`] (`pki`); read by GET.
+    /// `authentication_method`: [`SecurityClusterNetworkIpsecPolicyAuthenticationMethod`](crate::SecurityClusterNetworkIpsecPolicyAuthenticationMethod) (`pki`); read by GET.
     #[resource(get)]
     pub authentication_method: Option<SecurityClusterNetworkIpsecPolicyAuthenticationMethod>,
-    /// `certificate`: [`SecurityCertificateReference`]; read by GET.
+    /// `certificate`: [`SecurityCertificateReference`](crate::SecurityCertificateReference); read by GET.
     #[resource(get)]
     pub certificate: Option<SecurityCertificateReference>,
-    /// `local_ip`: [`SecurityClusterNetworkIpsecPolicyLocalIp`]; read by GET.
+    /// `local_ip`: [`SecurityClusterNetworkIpsecPolicyLocalIp`](crate::SecurityClusterNetworkIpsecPolicyLocalIp); read by GET.
     #[resource(get)]
     pub local_ip: Option<SecurityClusterNetworkIpsecPolicyLocalIp>,
     /// `name`: string, 1 to 64 characters; read by GET.
     #[resource(get)]
     pub name: Option<String>,
-    /// `remote_ip`: [`SecurityClusterNetworkIpsecPolicyRemoteIp`]; read by GET.
+    /// `remote_ip`: [`SecurityClusterNetworkIpsecPolicyRemoteIp`](crate::SecurityClusterNetworkIpsecPolicyRemoteIp); read by GET.
     #[resource(get)]
     pub remote_ip: Option<SecurityClusterNetworkIpsecPolicyRemoteIp>,
 }
 
-/// The values of [`SecurityClusterNetworkIpsecPolicy`]'s `action`: open, so that a value a newer ONTAP adds is kept as [`SecurityClusterNetworkIpsecPolicyAction::Unknown`].
+/// The values of [`SecurityClusterNetworkIpsecPolicy`](crate::SecurityClusterNetworkIpsecPolicy)'s `action`: open, so that a value a newer ONTAP adds is kept as [`SecurityClusterNetworkIpsecPolicyAction::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
 pub enum SecurityClusterNetworkIpsecPolicyAction {
     /// `bypass`.
@@ -68,7 +68,7 @@ pub enum SecurityClusterNetworkIpsecPolicyAction {
     Unknown(String),
 }
 
-/// The values of [`SecurityClusterNetworkIpsecPolicy`]'s `authentication_method`: open, so that a value a newer ONTAP adds is kept as [`SecurityClusterNetworkIpsecPolicyAuthenticationMethod::Unknown`].
+/// The values of [`SecurityClusterNetworkIpsecPolicy`](crate::SecurityClusterNetworkIpsecPolicy)'s `authentication_method`: open, so that a value a newer ONTAP adds is kept as [`SecurityClusterNetworkIpsecPolicyAuthenticationMethod::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
 pub enum SecurityClusterNetworkIpsecPolicyAuthenticationMethod {
     /// `pki`.

@@ -18,21 +18,12 @@ use crate::RoleReference;
 /// assert_eq!(SecurityExternalRoleMapping::KEYS, ["external_role", "provider"] as [&str; 2]);
 /// ```
 #[derive(Debug, Clone, Default, PartialEq, ontap::Resource)]
-#[resource(
-    path = "/security/external-role-mappings",
-    get,
-    post,
-    patch,
-    delete,
-    collection,
-    patch_collection,
-    delete_collection
-)]
+#[resource(path = "/security/external-role-mappings", get, post, patch, delete, collection, patch_collection, delete_collection, params(patch_collection = SecurityExternalRoleMappingPatchCollectionParams, delete_collection = SecurityExternalRoleMappingDeleteCollectionParams))]
 pub struct SecurityExternalRoleMapping {
     /// `external_role`: string; read by GET; sent by POST; a key of the instance path.
     #[resource(get, post, key)]
     pub external_role: Option<String>,
-    /// `provider`: [`SecurityExternalRoleMappingProvider`] (`adfs`, `auth0`, `entra`, `keycloak`, `basic`); read by GET; sent by POST; a key of the instance path.
+    /// `provider`: [`SecurityExternalRoleMappingProvider`](crate::SecurityExternalRoleMappingProvider) (`adfs`, `auth0`, `entra`, `keycloak`, `basic`); read by GET; sent by POST; a key of the instance path.
     #[resource(get, post, key)]
     pub provider: Option<SecurityExternalRoleMappingProvider>,
     /// `_links`: [`ontap::Links`]; read by GET.
@@ -41,7 +32,7 @@ pub struct SecurityExternalRoleMapping {
     /// `comment`: string; read by GET; sent by POST and PATCH.
     #[resource(get, post, patch)]
     pub comment: Option<String>,
-    /// `ontap_role`: [`RoleReference`]; read by GET; sent by POST and PATCH.
+    /// `ontap_role`: [`RoleReference`](crate::RoleReference); read by GET; sent by POST and PATCH.
     #[resource(get, post, patch)]
     pub ontap_role: Option<RoleReference>,
     /// `timestamp`: timestamp ([`ontap::Timestamp`]); read by GET.
@@ -49,7 +40,61 @@ pub struct SecurityExternalRoleMapping {
     pub timestamp: Option<ontap::Timestamp>,
 }
 
-/// The values of [`SecurityExternalRoleMapping`]'s `provider`: open, so that a value a newer ONTAP adds is kept as [`SecurityExternalRoleMappingProvider::Unknown`].
+/// The query parameters of `PATCH /api/security/external-role-mappings`, typed: [`SecurityExternalRoleMapping`]'s PATCH by query (`patch_collection`) takes them in [`ontap::CallOptions::with`]; `CallOptions::param` still sends any other.
+///
+/// ```
+/// use ontap_resources::SecurityExternalRoleMappingPatchCollectionParams;
+///
+/// let options = ontap_core::CallOptions::with(SecurityExternalRoleMappingPatchCollectionParams { continue_on_failure: Some(true), ..Default::default() });
+/// # let _ = options;
+/// ```
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct SecurityExternalRoleMappingPatchCollectionParams {
+    /// `continue_on_failure`: boolean, default `false`.
+    pub continue_on_failure: Option<bool>,
+    /// `serial_records`: boolean, default `false`.
+    pub serial_records: Option<bool>,
+}
+
+impl ontap::QueryParams for SecurityExternalRoleMappingPatchCollectionParams {
+    fn append_to(&self, query: &mut ontap::Query) {
+        if let Some(value) = &self.continue_on_failure {
+            query.push("continue_on_failure", value);
+        }
+        if let Some(value) = &self.serial_records {
+            query.push("serial_records", value);
+        }
+    }
+}
+
+/// The query parameters of `DELETE /api/security/external-role-mappings`, typed: [`SecurityExternalRoleMapping`]'s DELETE by query (`delete_collection`) takes them in [`ontap::CallOptions::with`]; `CallOptions::param` still sends any other.
+///
+/// ```
+/// use ontap_resources::SecurityExternalRoleMappingDeleteCollectionParams;
+///
+/// let options = ontap_core::CallOptions::with(SecurityExternalRoleMappingDeleteCollectionParams { continue_on_failure: Some(true), ..Default::default() });
+/// # let _ = options;
+/// ```
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct SecurityExternalRoleMappingDeleteCollectionParams {
+    /// `continue_on_failure`: boolean, default `false`.
+    pub continue_on_failure: Option<bool>,
+    /// `serial_records`: boolean, default `false`.
+    pub serial_records: Option<bool>,
+}
+
+impl ontap::QueryParams for SecurityExternalRoleMappingDeleteCollectionParams {
+    fn append_to(&self, query: &mut ontap::Query) {
+        if let Some(value) = &self.continue_on_failure {
+            query.push("continue_on_failure", value);
+        }
+        if let Some(value) = &self.serial_records {
+            query.push("serial_records", value);
+        }
+    }
+}
+
+/// The values of [`SecurityExternalRoleMapping`](crate::SecurityExternalRoleMapping)'s `provider`: open, so that a value a newer ONTAP adds is kept as [`SecurityExternalRoleMappingProvider::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
 pub enum SecurityExternalRoleMappingProvider {
     /// `adfs`.

@@ -18,16 +18,7 @@ use crate::{AzureKeyVaultEkmipReachability, GcpConnectivity, GcpKmsState, SvmRef
 /// assert_eq!(GcpKms::KEYS, ["uuid"] as [&str; 1]);
 /// ```
 #[derive(Debug, Clone, Default, PartialEq, ontap::Resource)]
-#[resource(
-    path = "/security/gcp-kms",
-    get,
-    post,
-    patch,
-    delete,
-    collection,
-    patch_collection,
-    delete_collection
-)]
+#[resource(path = "/security/gcp-kms", get, post, patch, delete, collection, patch_collection, delete_collection, params(patch_collection = GcpKmsPatchCollectionParams, delete_collection = GcpKmsDeleteCollectionParams))]
 pub struct GcpKms {
     /// `uuid`: string; read by GET; a key of the instance path.
     #[resource(get, key)]
@@ -38,7 +29,7 @@ pub struct GcpKms {
     /// `application_credentials`: secret string ([`ontap::Secret`]); sent by POST and PATCH; printed as `*********`.
     #[resource(post, patch)]
     pub application_credentials: Option<ontap::Secret>,
-    /// `authentication_method`: [`GcpKmsAuthenticationMethod`] (`application_credentials_key`, `sa_credentials_attachment`); read by GET; sent by POST and PATCH.
+    /// `authentication_method`: [`GcpKmsAuthenticationMethod`](crate::GcpKmsAuthenticationMethod) (`application_credentials_key`, `sa_credentials_attachment`); read by GET; sent by POST and PATCH.
     #[resource(get, post, patch)]
     pub authentication_method: Option<GcpKmsAuthenticationMethod>,
     /// `caller_account`: string; read by GET.
@@ -47,13 +38,13 @@ pub struct GcpKms {
     /// `cloudkms_host`: string; read by GET; sent by POST and PATCH.
     #[resource(get, post, patch)]
     pub cloudkms_host: Option<String>,
-    /// `ekmip_reachability`: list of [`AzureKeyVaultEkmipReachability`]; read by GET.
+    /// `ekmip_reachability`: list of [`AzureKeyVaultEkmipReachability`](crate::AzureKeyVaultEkmipReachability); read by GET.
     #[resource(get)]
     pub ekmip_reachability: Option<Vec<AzureKeyVaultEkmipReachability>>,
     /// `gce_metadata_server`: string, format `uri`; read by GET; sent by POST and PATCH.
     #[resource(get, post, patch)]
     pub gce_metadata_server: Option<String>,
-    /// `google_reachability`: [`GcpConnectivity`]; read by GET.
+    /// `google_reachability`: [`GcpConnectivity`](crate::GcpConnectivity); read by GET.
     #[resource(get)]
     pub google_reachability: Option<GcpConnectivity>,
     /// `key_name`: string; read by GET; sent by POST.
@@ -89,19 +80,19 @@ pub struct GcpKms {
     /// `proxy_port`: integer; read by GET; sent by POST and PATCH.
     #[resource(get, post, patch)]
     pub proxy_port: Option<i64>,
-    /// `proxy_type`: [`GcpKmsProxyType`] (`http`, `https`); read by GET; sent by POST and PATCH.
+    /// `proxy_type`: [`GcpKmsProxyType`](crate::GcpKmsProxyType) (`http`, `https`); read by GET; sent by POST and PATCH.
     #[resource(get, post, patch)]
     pub proxy_type: Option<GcpKmsProxyType>,
     /// `proxy_username`: string; read by GET; sent by POST and PATCH.
     #[resource(get, post, patch)]
     pub proxy_username: Option<String>,
-    /// `scope`: [`GcpKmsScope`] (`svm`, `cluster`); read by GET.
+    /// `scope`: [`GcpKmsScope`](crate::GcpKmsScope) (`svm`, `cluster`); read by GET.
     #[resource(get)]
     pub scope: Option<GcpKmsScope>,
-    /// `state`: [`GcpKmsState`]; read by GET.
+    /// `state`: [`GcpKmsState`](crate::GcpKmsState); read by GET.
     #[resource(get)]
     pub state: Option<GcpKmsState>,
-    /// `svm`: [`SvmReference`]; read by GET; sent by POST.
+    /// `svm`: [`SvmReference`](crate::SvmReference); read by GET; sent by POST.
     #[resource(get, post)]
     pub svm: Option<SvmReference>,
     /// `verify_host`: boolean; read by GET; sent by POST and PATCH.
@@ -112,7 +103,61 @@ pub struct GcpKms {
     pub verify_ip: Option<bool>,
 }
 
-/// The values of [`GcpKms`]'s `authentication_method`: open, so that a value a newer ONTAP adds is kept as [`GcpKmsAuthenticationMethod::Unknown`].
+/// The query parameters of `PATCH /api/security/gcp-kms`, typed: [`GcpKms`]'s PATCH by query (`patch_collection`) takes them in [`ontap::CallOptions::with`]; `CallOptions::param` still sends any other.
+///
+/// ```
+/// use ontap_resources::GcpKmsPatchCollectionParams;
+///
+/// let options = ontap_core::CallOptions::with(GcpKmsPatchCollectionParams { continue_on_failure: Some(true), ..Default::default() });
+/// # let _ = options;
+/// ```
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct GcpKmsPatchCollectionParams {
+    /// `continue_on_failure`: boolean, default `false`.
+    pub continue_on_failure: Option<bool>,
+    /// `serial_records`: boolean, default `false`.
+    pub serial_records: Option<bool>,
+}
+
+impl ontap::QueryParams for GcpKmsPatchCollectionParams {
+    fn append_to(&self, query: &mut ontap::Query) {
+        if let Some(value) = &self.continue_on_failure {
+            query.push("continue_on_failure", value);
+        }
+        if let Some(value) = &self.serial_records {
+            query.push("serial_records", value);
+        }
+    }
+}
+
+/// The query parameters of `DELETE /api/security/gcp-kms`, typed: [`GcpKms`]'s DELETE by query (`delete_collection`) takes them in [`ontap::CallOptions::with`]; `CallOptions::param` still sends any other.
+///
+/// ```
+/// use ontap_resources::GcpKmsDeleteCollectionParams;
+///
+/// let options = ontap_core::CallOptions::with(GcpKmsDeleteCollectionParams { continue_on_failure: Some(true), ..Default::default() });
+/// # let _ = options;
+/// ```
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct GcpKmsDeleteCollectionParams {
+    /// `continue_on_failure`: boolean, default `false`.
+    pub continue_on_failure: Option<bool>,
+    /// `serial_records`: boolean, default `false`.
+    pub serial_records: Option<bool>,
+}
+
+impl ontap::QueryParams for GcpKmsDeleteCollectionParams {
+    fn append_to(&self, query: &mut ontap::Query) {
+        if let Some(value) = &self.continue_on_failure {
+            query.push("continue_on_failure", value);
+        }
+        if let Some(value) = &self.serial_records {
+            query.push("serial_records", value);
+        }
+    }
+}
+
+/// The values of [`GcpKms`](crate::GcpKms)'s `authentication_method`: open, so that a value a newer ONTAP adds is kept as [`GcpKmsAuthenticationMethod::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
 pub enum GcpKmsAuthenticationMethod {
     /// `application_credentials_key`.
@@ -124,7 +169,7 @@ pub enum GcpKmsAuthenticationMethod {
     Unknown(String),
 }
 
-/// The values of [`GcpKms`]'s `proxy_type`: open, so that a value a newer ONTAP adds is kept as [`GcpKmsProxyType::Unknown`].
+/// The values of [`GcpKms`](crate::GcpKms)'s `proxy_type`: open, so that a value a newer ONTAP adds is kept as [`GcpKmsProxyType::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
 pub enum GcpKmsProxyType {
     /// `http`.
@@ -136,7 +181,7 @@ pub enum GcpKmsProxyType {
     Unknown(String),
 }
 
-/// The values of [`GcpKms`]'s `scope`: open, so that a value a newer ONTAP adds is kept as [`GcpKmsScope::Unknown`].
+/// The values of [`GcpKms`](crate::GcpKms)'s `scope`: open, so that a value a newer ONTAP adds is kept as [`GcpKmsScope::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
 pub enum GcpKmsScope {
     /// `svm`.

@@ -18,21 +18,12 @@ use crate::RoleReference;
 /// assert_eq!(GroupRoleMappings::KEYS, ["group_id", "ontap_role.name"] as [&str; 2]);
 /// ```
 #[derive(Debug, Clone, Default, PartialEq, ontap::Resource)]
-#[resource(
-    path = "/security/group/role-mappings",
-    get,
-    post,
-    patch,
-    delete,
-    collection,
-    patch_collection,
-    delete_collection
-)]
+#[resource(path = "/security/group/role-mappings", get, post, patch, delete, collection, patch_collection, delete_collection, params(patch_collection = GroupRoleMappingsPatchCollectionParams, delete_collection = GroupRoleMappingsDeleteCollectionParams))]
 pub struct GroupRoleMappings {
     /// `group_id`: integer, 1 to 4294967295; read by GET; sent by POST; a key of the instance path.
     #[resource(get, post, key)]
     pub group_id: Option<i64>,
-    /// `ontap_role`: [`RoleReference`]; read by GET; sent by POST; its `name` is a key of the instance path.
+    /// `ontap_role`: [`RoleReference`](crate::RoleReference); read by GET; sent by POST; its `name` is a key of the instance path.
     #[resource(get, post, key = "name")]
     pub ontap_role: Option<RoleReference>,
     /// `_links`: [`ontap::Links`]; read by GET.
@@ -41,12 +32,66 @@ pub struct GroupRoleMappings {
     /// `comment`: string; read by GET; sent by POST and PATCH.
     #[resource(get, post, patch)]
     pub comment: Option<String>,
-    /// `scope`: [`GroupRoleMappingsScope`] (`cluster`, `svm`); read by GET.
+    /// `scope`: [`GroupRoleMappingsScope`](crate::GroupRoleMappingsScope) (`cluster`, `svm`); read by GET.
     #[resource(get)]
     pub scope: Option<GroupRoleMappingsScope>,
 }
 
-/// The values of [`GroupRoleMappings`]'s `scope`: open, so that a value a newer ONTAP adds is kept as [`GroupRoleMappingsScope::Unknown`].
+/// The query parameters of `PATCH /api/security/group/role-mappings`, typed: [`GroupRoleMappings`]'s PATCH by query (`patch_collection`) takes them in [`ontap::CallOptions::with`]; `CallOptions::param` still sends any other.
+///
+/// ```
+/// use ontap_resources::GroupRoleMappingsPatchCollectionParams;
+///
+/// let options = ontap_core::CallOptions::with(GroupRoleMappingsPatchCollectionParams { continue_on_failure: Some(true), ..Default::default() });
+/// # let _ = options;
+/// ```
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct GroupRoleMappingsPatchCollectionParams {
+    /// `continue_on_failure`: boolean, default `false`.
+    pub continue_on_failure: Option<bool>,
+    /// `serial_records`: boolean, default `false`.
+    pub serial_records: Option<bool>,
+}
+
+impl ontap::QueryParams for GroupRoleMappingsPatchCollectionParams {
+    fn append_to(&self, query: &mut ontap::Query) {
+        if let Some(value) = &self.continue_on_failure {
+            query.push("continue_on_failure", value);
+        }
+        if let Some(value) = &self.serial_records {
+            query.push("serial_records", value);
+        }
+    }
+}
+
+/// The query parameters of `DELETE /api/security/group/role-mappings`, typed: [`GroupRoleMappings`]'s DELETE by query (`delete_collection`) takes them in [`ontap::CallOptions::with`]; `CallOptions::param` still sends any other.
+///
+/// ```
+/// use ontap_resources::GroupRoleMappingsDeleteCollectionParams;
+///
+/// let options = ontap_core::CallOptions::with(GroupRoleMappingsDeleteCollectionParams { continue_on_failure: Some(true), ..Default::default() });
+/// # let _ = options;
+/// ```
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct GroupRoleMappingsDeleteCollectionParams {
+    /// `continue_on_failure`: boolean, default `false`.
+    pub continue_on_failure: Option<bool>,
+    /// `serial_records`: boolean, default `false`.
+    pub serial_records: Option<bool>,
+}
+
+impl ontap::QueryParams for GroupRoleMappingsDeleteCollectionParams {
+    fn append_to(&self, query: &mut ontap::Query) {
+        if let Some(value) = &self.continue_on_failure {
+            query.push("continue_on_failure", value);
+        }
+        if let Some(value) = &self.serial_records {
+            query.push("serial_records", value);
+        }
+    }
+}
+
+/// The values of [`GroupRoleMappings`](crate::GroupRoleMappings)'s `scope`: open, so that a value a newer ONTAP adds is kept as [`GroupRoleMappingsScope::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
 pub enum GroupRoleMappingsScope {
     /// `cluster`.

@@ -18,24 +18,15 @@ use crate::SvmReference;
 /// assert_eq!(SecurityGroup::KEYS, ["owner.uuid", "name", "type"] as [&str; 3]);
 /// ```
 #[derive(Debug, Clone, Default, PartialEq, ontap::Resource)]
-#[resource(
-    path = "/security/groups",
-    get,
-    post,
-    patch,
-    delete,
-    collection,
-    patch_collection,
-    delete_collection
-)]
+#[resource(path = "/security/groups", get, post, patch, delete, collection, patch_collection, delete_collection, params(patch_collection = SecurityGroupPatchCollectionParams, delete_collection = SecurityGroupDeleteCollectionParams))]
 pub struct SecurityGroup {
-    /// `owner`: [`SvmReference`]; read by GET; sent by POST; its `uuid` is a key of the instance path.
+    /// `owner`: [`SvmReference`](crate::SvmReference); read by GET; sent by POST; its `uuid` is a key of the instance path.
     #[resource(get, post, key = "uuid")]
     pub owner: Option<SvmReference>,
     /// `name`: string, 1 to 64 characters; read by GET; sent by POST; a key of the instance path.
     #[resource(get, post, key)]
     pub name: Option<String>,
-    /// `type`: [`SecurityGroupType`] (`entra`); read by GET; sent by POST; a key of the instance path.
+    /// `type`: [`SecurityGroupType`](crate::SecurityGroupType) (`entra`); read by GET; sent by POST; a key of the instance path.
     #[resource(get, post, key, rename = "type")]
     pub type_: Option<SecurityGroupType>,
     /// `_links`: [`ontap::Links`]; read by GET.
@@ -50,7 +41,7 @@ pub struct SecurityGroup {
     /// `id`: integer; read by GET.
     #[resource(get)]
     pub id: Option<i64>,
-    /// `scope`: [`SecurityGroupScope`] (`cluster`, `svm`); read by GET.
+    /// `scope`: [`SecurityGroupScope`](crate::SecurityGroupScope) (`cluster`, `svm`); read by GET.
     #[resource(get)]
     pub scope: Option<SecurityGroupScope>,
     /// `uuid`: string, format `uuid`; read by GET; sent by POST and PATCH.
@@ -58,7 +49,61 @@ pub struct SecurityGroup {
     pub uuid: Option<String>,
 }
 
-/// The values of [`SecurityGroup`]'s `scope`: open, so that a value a newer ONTAP adds is kept as [`SecurityGroupScope::Unknown`].
+/// The query parameters of `PATCH /api/security/groups`, typed: [`SecurityGroup`]'s PATCH by query (`patch_collection`) takes them in [`ontap::CallOptions::with`]; `CallOptions::param` still sends any other.
+///
+/// ```
+/// use ontap_resources::SecurityGroupPatchCollectionParams;
+///
+/// let options = ontap_core::CallOptions::with(SecurityGroupPatchCollectionParams { continue_on_failure: Some(true), ..Default::default() });
+/// # let _ = options;
+/// ```
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct SecurityGroupPatchCollectionParams {
+    /// `continue_on_failure`: boolean, default `false`.
+    pub continue_on_failure: Option<bool>,
+    /// `serial_records`: boolean, default `false`.
+    pub serial_records: Option<bool>,
+}
+
+impl ontap::QueryParams for SecurityGroupPatchCollectionParams {
+    fn append_to(&self, query: &mut ontap::Query) {
+        if let Some(value) = &self.continue_on_failure {
+            query.push("continue_on_failure", value);
+        }
+        if let Some(value) = &self.serial_records {
+            query.push("serial_records", value);
+        }
+    }
+}
+
+/// The query parameters of `DELETE /api/security/groups`, typed: [`SecurityGroup`]'s DELETE by query (`delete_collection`) takes them in [`ontap::CallOptions::with`]; `CallOptions::param` still sends any other.
+///
+/// ```
+/// use ontap_resources::SecurityGroupDeleteCollectionParams;
+///
+/// let options = ontap_core::CallOptions::with(SecurityGroupDeleteCollectionParams { continue_on_failure: Some(true), ..Default::default() });
+/// # let _ = options;
+/// ```
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct SecurityGroupDeleteCollectionParams {
+    /// `continue_on_failure`: boolean, default `false`.
+    pub continue_on_failure: Option<bool>,
+    /// `serial_records`: boolean, default `false`.
+    pub serial_records: Option<bool>,
+}
+
+impl ontap::QueryParams for SecurityGroupDeleteCollectionParams {
+    fn append_to(&self, query: &mut ontap::Query) {
+        if let Some(value) = &self.continue_on_failure {
+            query.push("continue_on_failure", value);
+        }
+        if let Some(value) = &self.serial_records {
+            query.push("serial_records", value);
+        }
+    }
+}
+
+/// The values of [`SecurityGroup`](crate::SecurityGroup)'s `scope`: open, so that a value a newer ONTAP adds is kept as [`SecurityGroupScope::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
 pub enum SecurityGroupScope {
     /// `cluster`.
@@ -70,7 +115,7 @@ pub enum SecurityGroupScope {
     Unknown(String),
 }
 
-/// The values of [`SecurityGroup`]'s `type`: open, so that a value a newer ONTAP adds is kept as [`SecurityGroupType::Unknown`].
+/// The values of [`SecurityGroup`](crate::SecurityGroup)'s `type`: open, so that a value a newer ONTAP adds is kept as [`SecurityGroupType::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
 pub enum SecurityGroupType {
     /// `entra`.

@@ -17,7 +17,7 @@ use crate::NodeReference;
 /// assert_eq!(SecurityHaNetwork::KEYS, [] as [&str; 0]);
 /// ```
 #[derive(Debug, Clone, Default, PartialEq, ontap::Resource)]
-#[resource(path = "/security/ha-network", get, patch)]
+#[resource(path = "/security/ha-network", get, patch, params(patch = SecurityHaNetworkPatchParams))]
 pub struct SecurityHaNetwork {
     /// `_links`: [`ontap::Links`]; read by GET.
     #[resource(get, rename = "_links")]
@@ -25,7 +25,29 @@ pub struct SecurityHaNetwork {
     /// `enabled`: boolean; read by GET; sent by PATCH.
     #[resource(get, patch)]
     pub enabled: Option<bool>,
-    /// `node.name`: [`NodeReference`]; read by GET; sent by PATCH.
+    /// `node.name`: [`NodeReference`](crate::NodeReference); read by GET; sent by PATCH.
     #[resource(get, patch, rename = "node.name")]
     pub node_name: Option<NodeReference>,
+}
+
+/// The query parameters of `PATCH /api/security/ha-network`, typed: [`SecurityHaNetwork`]'s `patch` takes them in [`ontap::CallOptions::with`]; `CallOptions::param` still sends any other.
+///
+/// ```
+/// use ontap_resources::SecurityHaNetworkPatchParams;
+///
+/// let options = ontap_core::CallOptions::with(SecurityHaNetworkPatchParams { enabled: Some(true), ..Default::default() });
+/// # let _ = options;
+/// ```
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct SecurityHaNetworkPatchParams {
+    /// `enabled`: boolean.
+    pub enabled: Option<bool>,
+}
+
+impl ontap::QueryParams for SecurityHaNetworkPatchParams {
+    fn append_to(&self, query: &mut ontap::Query) {
+        if let Some(value) = &self.enabled {
+            query.push("enabled", value);
+        }
+    }
 }

@@ -18,27 +18,47 @@ use crate::{IpsecCaCertificateUuid, SvmReference};
 /// assert_eq!(IpsecCaCertificate::KEYS, ["certificate.uuid"] as [&str; 1]);
 /// ```
 #[derive(Debug, Clone, Default, PartialEq, ontap::Resource)]
-#[resource(
-    path = "/security/ipsec/ca-certificates",
-    get,
-    post,
-    delete,
-    collection,
-    delete_collection
-)]
+#[resource(path = "/security/ipsec/ca-certificates", get, post, delete, collection, delete_collection, params(delete_collection = IpsecCaCertificateDeleteCollectionParams))]
 pub struct IpsecCaCertificate {
-    /// `certificate`: [`IpsecCaCertificateUuid`]; read by GET; sent by POST; its `uuid` is a key of the instance path.
+    /// `certificate`: [`IpsecCaCertificateUuid`](crate::IpsecCaCertificateUuid); read by GET; sent by POST; its `uuid` is a key of the instance path.
     #[resource(get, post, key = "uuid")]
     pub certificate: Option<IpsecCaCertificateUuid>,
-    /// `scope`: [`IpsecCaCertificateScope`] (`svm`, `cluster`); read by GET; sent by POST.
+    /// `scope`: [`IpsecCaCertificateScope`](crate::IpsecCaCertificateScope) (`svm`, `cluster`); read by GET; sent by POST.
     #[resource(get, post)]
     pub scope: Option<IpsecCaCertificateScope>,
-    /// `svm`: [`SvmReference`]; read by GET; sent by POST.
+    /// `svm`: [`SvmReference`](crate::SvmReference); read by GET; sent by POST.
     #[resource(get, post)]
     pub svm: Option<SvmReference>,
 }
 
-/// The values of [`IpsecCaCertificate`]'s `scope`: open, so that a value a newer ONTAP adds is kept as [`IpsecCaCertificateScope::Unknown`].
+/// The query parameters of `DELETE /api/security/ipsec/ca-certificates`, typed: [`IpsecCaCertificate`]'s DELETE by query (`delete_collection`) takes them in [`ontap::CallOptions::with`]; `CallOptions::param` still sends any other.
+///
+/// ```
+/// use ontap_resources::IpsecCaCertificateDeleteCollectionParams;
+///
+/// let options = ontap_core::CallOptions::with(IpsecCaCertificateDeleteCollectionParams { continue_on_failure: Some(true), ..Default::default() });
+/// # let _ = options;
+/// ```
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct IpsecCaCertificateDeleteCollectionParams {
+    /// `continue_on_failure`: boolean, default `false`.
+    pub continue_on_failure: Option<bool>,
+    /// `serial_records`: boolean, default `false`.
+    pub serial_records: Option<bool>,
+}
+
+impl ontap::QueryParams for IpsecCaCertificateDeleteCollectionParams {
+    fn append_to(&self, query: &mut ontap::Query) {
+        if let Some(value) = &self.continue_on_failure {
+            query.push("continue_on_failure", value);
+        }
+        if let Some(value) = &self.serial_records {
+            query.push("serial_records", value);
+        }
+    }
+}
+
+/// The values of [`IpsecCaCertificate`](crate::IpsecCaCertificate)'s `scope`: open, so that a value a newer ONTAP adds is kept as [`IpsecCaCertificateScope::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
 pub enum IpsecCaCertificateScope {
     /// `svm`.

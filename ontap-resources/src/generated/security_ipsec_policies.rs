@@ -18,27 +18,18 @@ use crate::{IpsecEndpoint, IpspaceReference, Ppk, SecurityCertificateReference, 
 /// assert_eq!(IpsecPolicy::KEYS, ["uuid"] as [&str; 1]);
 /// ```
 #[derive(Debug, Clone, Default, PartialEq, ontap::Resource)]
-#[resource(
-    path = "/security/ipsec/policies",
-    get,
-    post,
-    patch,
-    delete,
-    collection,
-    patch_collection,
-    delete_collection
-)]
+#[resource(path = "/security/ipsec/policies", get, post, patch, delete, collection, patch_collection, delete_collection, params(patch_collection = IpsecPolicyPatchCollectionParams, delete_collection = IpsecPolicyDeleteCollectionParams))]
 pub struct IpsecPolicy {
     /// `uuid`: string; read by GET; a key of the instance path.
     #[resource(get, key)]
     pub uuid: Option<String>,
-    /// `action`: [`IpsecPolicyAction`] (`bypass`, `discard`, `esp_transport`, `esp_udp`); read by GET; sent by POST.
+    /// `action`: [`IpsecPolicyAction`](crate::IpsecPolicyAction) (`bypass`, `discard`, `esp_transport`, `esp_udp`); read by GET; sent by POST.
     #[resource(get, post)]
     pub action: Option<IpsecPolicyAction>,
-    /// `authentication_method`: [`IpsecPolicyAuthenticationMethod`] (`none`, `psk`, `pki`); read by GET; sent by POST.
+    /// `authentication_method`: [`IpsecPolicyAuthenticationMethod`](crate::IpsecPolicyAuthenticationMethod) (`none`, `psk`, `pki`); read by GET; sent by POST.
     #[resource(get, post)]
     pub authentication_method: Option<IpsecPolicyAuthenticationMethod>,
-    /// `certificate`: [`SecurityCertificateReference`]; read by GET; sent by POST and PATCH.
+    /// `certificate`: [`SecurityCertificateReference`](crate::SecurityCertificateReference); read by GET; sent by POST and PATCH.
     #[resource(get, post, patch)]
     pub certificate: Option<SecurityCertificateReference>,
     /// `certificate_modify_keepsa`: boolean; read by GET; sent by POST and PATCH.
@@ -47,10 +38,10 @@ pub struct IpsecPolicy {
     /// `enabled`: boolean; read by GET; sent by POST and PATCH.
     #[resource(get, post, patch)]
     pub enabled: Option<bool>,
-    /// `ipspace`: [`IpspaceReference`]; read by GET; sent by POST.
+    /// `ipspace`: [`IpspaceReference`](crate::IpspaceReference); read by GET; sent by POST.
     #[resource(get, post)]
     pub ipspace: Option<IpspaceReference>,
-    /// `local_endpoint`: [`IpsecEndpoint`]; read by GET; sent by POST and PATCH.
+    /// `local_endpoint`: [`IpsecEndpoint`](crate::IpsecEndpoint); read by GET; sent by POST and PATCH.
     #[resource(get, post, patch)]
     pub local_endpoint: Option<IpsecEndpoint>,
     /// `local_identity`: string; read by GET; sent by POST and PATCH.
@@ -59,30 +50,84 @@ pub struct IpsecPolicy {
     /// `name`: string, 1 to 64 characters; read by GET; sent by POST.
     #[resource(get, post)]
     pub name: Option<String>,
-    /// `ppk`: [`Ppk`]; read by GET; sent by POST and PATCH.
+    /// `ppk`: [`Ppk`](crate::Ppk); read by GET; sent by POST and PATCH.
     #[resource(get, post, patch)]
     pub ppk: Option<Ppk>,
     /// `protocol`: string; read by GET; sent by POST and PATCH.
     #[resource(get, post, patch)]
     pub protocol: Option<String>,
-    /// `remote_endpoint`: [`IpsecEndpoint`]; read by GET; sent by POST and PATCH.
+    /// `remote_endpoint`: [`IpsecEndpoint`](crate::IpsecEndpoint); read by GET; sent by POST and PATCH.
     #[resource(get, post, patch)]
     pub remote_endpoint: Option<IpsecEndpoint>,
     /// `remote_identity`: string; read by GET; sent by POST and PATCH.
     #[resource(get, post, patch)]
     pub remote_identity: Option<String>,
-    /// `scope`: [`IpsecPolicyScope`] (`svm`, `cluster`); read by GET; sent by POST and PATCH.
+    /// `scope`: [`IpsecPolicyScope`](crate::IpsecPolicyScope) (`svm`, `cluster`); read by GET; sent by POST and PATCH.
     #[resource(get, post, patch)]
     pub scope: Option<IpsecPolicyScope>,
     /// `secret_key`: secret string ([`ontap::Secret`]), 18 to 128 characters; sent by POST; printed as `*********`.
     #[resource(post)]
     pub secret_key: Option<ontap::Secret>,
-    /// `svm`: [`SvmReference`]; read by GET; sent by POST.
+    /// `svm`: [`SvmReference`](crate::SvmReference); read by GET; sent by POST.
     #[resource(get, post)]
     pub svm: Option<SvmReference>,
 }
 
-/// The values of [`IpsecPolicy`]'s `action`: open, so that a value a newer ONTAP adds is kept as [`IpsecPolicyAction::Unknown`].
+/// The query parameters of `PATCH /api/security/ipsec/policies`, typed: [`IpsecPolicy`]'s PATCH by query (`patch_collection`) takes them in [`ontap::CallOptions::with`]; `CallOptions::param` still sends any other.
+///
+/// ```
+/// use ontap_resources::IpsecPolicyPatchCollectionParams;
+///
+/// let options = ontap_core::CallOptions::with(IpsecPolicyPatchCollectionParams { continue_on_failure: Some(true), ..Default::default() });
+/// # let _ = options;
+/// ```
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct IpsecPolicyPatchCollectionParams {
+    /// `continue_on_failure`: boolean, default `false`.
+    pub continue_on_failure: Option<bool>,
+    /// `serial_records`: boolean, default `false`.
+    pub serial_records: Option<bool>,
+}
+
+impl ontap::QueryParams for IpsecPolicyPatchCollectionParams {
+    fn append_to(&self, query: &mut ontap::Query) {
+        if let Some(value) = &self.continue_on_failure {
+            query.push("continue_on_failure", value);
+        }
+        if let Some(value) = &self.serial_records {
+            query.push("serial_records", value);
+        }
+    }
+}
+
+/// The query parameters of `DELETE /api/security/ipsec/policies`, typed: [`IpsecPolicy`]'s DELETE by query (`delete_collection`) takes them in [`ontap::CallOptions::with`]; `CallOptions::param` still sends any other.
+///
+/// ```
+/// use ontap_resources::IpsecPolicyDeleteCollectionParams;
+///
+/// let options = ontap_core::CallOptions::with(IpsecPolicyDeleteCollectionParams { continue_on_failure: Some(true), ..Default::default() });
+/// # let _ = options;
+/// ```
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct IpsecPolicyDeleteCollectionParams {
+    /// `continue_on_failure`: boolean, default `false`.
+    pub continue_on_failure: Option<bool>,
+    /// `serial_records`: boolean, default `false`.
+    pub serial_records: Option<bool>,
+}
+
+impl ontap::QueryParams for IpsecPolicyDeleteCollectionParams {
+    fn append_to(&self, query: &mut ontap::Query) {
+        if let Some(value) = &self.continue_on_failure {
+            query.push("continue_on_failure", value);
+        }
+        if let Some(value) = &self.serial_records {
+            query.push("serial_records", value);
+        }
+    }
+}
+
+/// The values of [`IpsecPolicy`](crate::IpsecPolicy)'s `action`: open, so that a value a newer ONTAP adds is kept as [`IpsecPolicyAction::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
 pub enum IpsecPolicyAction {
     /// `bypass`.
@@ -98,7 +143,7 @@ pub enum IpsecPolicyAction {
     Unknown(String),
 }
 
-/// The values of [`IpsecPolicy`]'s `authentication_method`: open, so that a value a newer ONTAP adds is kept as [`IpsecPolicyAuthenticationMethod::Unknown`].
+/// The values of [`IpsecPolicy`](crate::IpsecPolicy)'s `authentication_method`: open, so that a value a newer ONTAP adds is kept as [`IpsecPolicyAuthenticationMethod::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
 pub enum IpsecPolicyAuthenticationMethod {
     /// `none`.
@@ -112,7 +157,7 @@ pub enum IpsecPolicyAuthenticationMethod {
     Unknown(String),
 }
 
-/// The values of [`IpsecPolicy`]'s `scope`: open, so that a value a newer ONTAP adds is kept as [`IpsecPolicyScope::Unknown`].
+/// The values of [`IpsecPolicy`](crate::IpsecPolicy)'s `scope`: open, so that a value a newer ONTAP adds is kept as [`IpsecPolicyScope::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
 pub enum IpsecPolicyScope {
     /// `svm`.

@@ -23,13 +23,13 @@ pub struct SecurityAssociation {
     /// `uuid`: string; read by GET; a key of the instance path.
     #[resource(get, key)]
     pub uuid: Option<String>,
-    /// `cipher_suite`: [`SecurityAssociationCipherSuite`] (`suite_aescbc`, `suiteb_gcm256`, `suiteb_gmac256`); read by GET.
+    /// `cipher_suite`: [`SecurityAssociationCipherSuite`](crate::SecurityAssociationCipherSuite) (`suite_aescbc`, `suiteb_gcm256`, `suiteb_gmac256`); read by GET.
     #[resource(get)]
     pub cipher_suite: Option<SecurityAssociationCipherSuite>,
-    /// `ike`: [`SecurityAssociationIke`]; read by GET.
+    /// `ike`: [`SecurityAssociationIke`](crate::SecurityAssociationIke); read by GET.
     #[resource(get)]
     pub ike: Option<SecurityAssociationIke>,
-    /// `ipsec`: [`SecurityAssociationIpsec`]; read by GET.
+    /// `ipsec`: [`SecurityAssociationIpsec`](crate::SecurityAssociationIpsec); read by GET.
     #[resource(get)]
     pub ipsec: Option<SecurityAssociationIpsec>,
     /// `lifetime`: integer; read by GET.
@@ -38,7 +38,7 @@ pub struct SecurityAssociation {
     /// `local_address`: string; read by GET.
     #[resource(get)]
     pub local_address: Option<String>,
-    /// `node`: [`NodeReference`]; read by GET.
+    /// `node`: [`NodeReference`](crate::NodeReference); read by GET.
     #[resource(get)]
     pub node: Option<NodeReference>,
     /// `policy_name`: string; read by GET.
@@ -47,18 +47,18 @@ pub struct SecurityAssociation {
     /// `remote_address`: string; read by GET.
     #[resource(get)]
     pub remote_address: Option<String>,
-    /// `scope`: [`SecurityAssociationScope`] (`svm`, `cluster`); read by GET.
+    /// `scope`: [`SecurityAssociationScope`](crate::SecurityAssociationScope) (`svm`, `cluster`); read by GET.
     #[resource(get)]
     pub scope: Option<SecurityAssociationScope>,
-    /// `svm`: [`SvmReference`]; read by GET.
+    /// `svm`: [`SvmReference`](crate::SvmReference); read by GET.
     #[resource(get)]
     pub svm: Option<SvmReference>,
-    /// `type`: [`SecurityAssociationType`] (`ipsec`, `ike`); read by GET.
+    /// `type`: [`SecurityAssociationType`](crate::SecurityAssociationType) (`ipsec`, `ike`); read by GET.
     #[resource(get, rename = "type")]
     pub type_: Option<SecurityAssociationType>,
 }
 
-/// The values of [`SecurityAssociation`]'s `cipher_suite`: open, so that a value a newer ONTAP adds is kept as [`SecurityAssociationCipherSuite::Unknown`].
+/// The values of [`SecurityAssociation`](crate::SecurityAssociation)'s `cipher_suite`: open, so that a value a newer ONTAP adds is kept as [`SecurityAssociationCipherSuite::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
 pub enum SecurityAssociationCipherSuite {
     /// `suite_aescbc`.
@@ -72,7 +72,7 @@ pub enum SecurityAssociationCipherSuite {
     Unknown(String),
 }
 
-/// The values of [`SecurityAssociation`]'s `scope`: open, so that a value a newer ONTAP adds is kept as [`SecurityAssociationScope::Unknown`].
+/// The values of [`SecurityAssociation`](crate::SecurityAssociation)'s `scope`: open, so that a value a newer ONTAP adds is kept as [`SecurityAssociationScope::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
 pub enum SecurityAssociationScope {
     /// `svm`.
@@ -84,7 +84,7 @@ pub enum SecurityAssociationScope {
     Unknown(String),
 }
 
-/// The values of [`SecurityAssociation`]'s `type`: open, so that a value a newer ONTAP adds is kept as [`SecurityAssociationType::Unknown`].
+/// The values of [`SecurityAssociation`](crate::SecurityAssociation)'s `type`: open, so that a value a newer ONTAP adds is kept as [`SecurityAssociationType::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
 pub enum SecurityAssociationType {
     /// `ipsec`.

@@ -18,22 +18,15 @@ use crate::{AccountReference, RoleReference, SvmReference};
 /// assert_eq!(SecurityJitPrivilegeUser::KEYS, ["owner.uuid", "account.name", "application"] as [&str; 3]);
 /// ```
 #[derive(Debug, Clone, Default, PartialEq, ontap::Resource)]
-#[resource(
-    path = "/security/jit-privilege-users",
-    get,
-    post,
-    delete,
-    collection,
-    delete_collection
-)]
+#[resource(path = "/security/jit-privilege-users", get, post, delete, collection, delete_collection, params(delete_collection = SecurityJitPrivilegeUserDeleteCollectionParams))]
 pub struct SecurityJitPrivilegeUser {
-    /// `owner`: [`SvmReference`]; read by GET; sent by POST; its `uuid` is a key of the instance path.
+    /// `owner`: [`SvmReference`](crate::SvmReference); read by GET; sent by POST; its `uuid` is a key of the instance path.
     #[resource(get, post, key = "uuid")]
     pub owner: Option<SvmReference>,
-    /// `account`: [`AccountReference`]; read by GET; sent by POST; its `name` is a key of the instance path.
+    /// `account`: [`AccountReference`](crate::AccountReference); read by GET; sent by POST; its `name` is a key of the instance path.
     #[resource(get, post, key = "name")]
     pub account: Option<AccountReference>,
-    /// `application`: [`SecurityJitPrivilegeUserApplication`] (`ssh`); read by GET; sent by POST; a key of the instance path.
+    /// `application`: [`SecurityJitPrivilegeUserApplication`](crate::SecurityJitPrivilegeUserApplication) (`ssh`); read by GET; sent by POST; a key of the instance path.
     #[resource(get, post, key)]
     pub application: Option<SecurityJitPrivilegeUserApplication>,
     /// `comment`: string; read by GET; sent by POST.
@@ -42,13 +35,13 @@ pub struct SecurityJitPrivilegeUser {
     /// `end_time`: timestamp ([`ontap::Timestamp`]); read by GET.
     #[resource(get)]
     pub end_time: Option<ontap::Timestamp>,
-    /// `jit_state`: [`SecurityJitPrivilegeUserJitState`] (`preactive`, `idle`, `active`); read by GET.
+    /// `jit_state`: [`SecurityJitPrivilegeUserJitState`](crate::SecurityJitPrivilegeUserJitState) (`preactive`, `idle`, `active`); read by GET.
     #[resource(get)]
     pub jit_state: Option<SecurityJitPrivilegeUserJitState>,
     /// `jit_validity`: string; read by GET; sent by POST.
     #[resource(get, post)]
     pub jit_validity: Option<String>,
-    /// `role`: [`RoleReference`]; read by GET; sent by POST.
+    /// `role`: [`RoleReference`](crate::RoleReference); read by GET; sent by POST.
     #[resource(get, post)]
     pub role: Option<RoleReference>,
     /// `session_validity`: string; read by GET; sent by POST.
@@ -59,7 +52,34 @@ pub struct SecurityJitPrivilegeUser {
     pub start_time: Option<ontap::Timestamp>,
 }
 
-/// The values of [`SecurityJitPrivilegeUser`]'s `application`: open, so that a value a newer ONTAP adds is kept as [`SecurityJitPrivilegeUserApplication::Unknown`].
+/// The query parameters of `DELETE /api/security/jit-privilege-users`, typed: [`SecurityJitPrivilegeUser`]'s DELETE by query (`delete_collection`) takes them in [`ontap::CallOptions::with`]; `CallOptions::param` still sends any other.
+///
+/// ```
+/// use ontap_resources::SecurityJitPrivilegeUserDeleteCollectionParams;
+///
+/// let options = ontap_core::CallOptions::with(SecurityJitPrivilegeUserDeleteCollectionParams { continue_on_failure: Some(true), ..Default::default() });
+/// # let _ = options;
+/// ```
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct SecurityJitPrivilegeUserDeleteCollectionParams {
+    /// `continue_on_failure`: boolean, default `false`.
+    pub continue_on_failure: Option<bool>,
+    /// `serial_records`: boolean, default `false`.
+    pub serial_records: Option<bool>,
+}
+
+impl ontap::QueryParams for SecurityJitPrivilegeUserDeleteCollectionParams {
+    fn append_to(&self, query: &mut ontap::Query) {
+        if let Some(value) = &self.continue_on_failure {
+            query.push("continue_on_failure", value);
+        }
+        if let Some(value) = &self.serial_records {
+            query.push("serial_records", value);
+        }
+    }
+}
+
+/// The values of [`SecurityJitPrivilegeUser`](crate::SecurityJitPrivilegeUser)'s `application`: open, so that a value a newer ONTAP adds is kept as [`SecurityJitPrivilegeUserApplication::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
 pub enum SecurityJitPrivilegeUserApplication {
     /// `ssh`.
@@ -69,7 +89,7 @@ pub enum SecurityJitPrivilegeUserApplication {
     Unknown(String),
 }
 
-/// The values of [`SecurityJitPrivilegeUser`]'s `jit_state`: open, so that a value a newer ONTAP adds is kept as [`SecurityJitPrivilegeUserJitState::Unknown`].
+/// The values of [`SecurityJitPrivilegeUser`](crate::SecurityJitPrivilegeUser)'s `jit_state`: open, so that a value a newer ONTAP adds is kept as [`SecurityJitPrivilegeUserJitState::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
 pub enum SecurityJitPrivilegeUserJitState {
     /// `preactive`.

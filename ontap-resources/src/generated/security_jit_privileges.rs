@@ -18,12 +18,12 @@ use crate::SvmReference;
 /// assert_eq!(SecurityJitPrivilege::KEYS, ["owner.uuid", "application"] as [&str; 2]);
 /// ```
 #[derive(Debug, Clone, Default, PartialEq, ontap::Resource)]
-#[resource(path = "/security/jit-privileges", get, patch, collection, patch_collection)]
+#[resource(path = "/security/jit-privileges", get, patch, collection, patch_collection, params(patch_collection = SecurityJitPrivilegePatchCollectionParams))]
 pub struct SecurityJitPrivilege {
-    /// `owner`: [`SvmReference`]; read by GET; its `uuid` is a key of the instance path.
+    /// `owner`: [`SvmReference`](crate::SvmReference); read by GET; its `uuid` is a key of the instance path.
     #[resource(get, key = "uuid")]
     pub owner: Option<SvmReference>,
-    /// `application`: [`SecurityJitPrivilegeApplication`] (`ssh`); read by GET; a key of the instance path.
+    /// `application`: [`SecurityJitPrivilegeApplication`](crate::SecurityJitPrivilegeApplication) (`ssh`); read by GET; a key of the instance path.
     #[resource(get, key)]
     pub application: Option<SecurityJitPrivilegeApplication>,
     /// `_links`: [`ontap::Links`]; read by GET.
@@ -37,7 +37,34 @@ pub struct SecurityJitPrivilege {
     pub max_jit_validity_period: Option<String>,
 }
 
-/// The values of [`SecurityJitPrivilege`]'s `application`: open, so that a value a newer ONTAP adds is kept as [`SecurityJitPrivilegeApplication::Unknown`].
+/// The query parameters of `PATCH /api/security/jit-privileges`, typed: [`SecurityJitPrivilege`]'s PATCH by query (`patch_collection`) takes them in [`ontap::CallOptions::with`]; `CallOptions::param` still sends any other.
+///
+/// ```
+/// use ontap_resources::SecurityJitPrivilegePatchCollectionParams;
+///
+/// let options = ontap_core::CallOptions::with(SecurityJitPrivilegePatchCollectionParams { continue_on_failure: Some(true), ..Default::default() });
+/// # let _ = options;
+/// ```
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct SecurityJitPrivilegePatchCollectionParams {
+    /// `continue_on_failure`: boolean, default `false`.
+    pub continue_on_failure: Option<bool>,
+    /// `serial_records`: boolean, default `false`.
+    pub serial_records: Option<bool>,
+}
+
+impl ontap::QueryParams for SecurityJitPrivilegePatchCollectionParams {
+    fn append_to(&self, query: &mut ontap::Query) {
+        if let Some(value) = &self.continue_on_failure {
+            query.push("continue_on_failure", value);
+        }
+        if let Some(value) = &self.serial_records {
+            query.push("serial_records", value);
+        }
+    }
+}
+
+/// The values of [`SecurityJitPrivilege`](crate::SecurityJitPrivilege)'s `application`: open, so that a value a newer ONTAP adds is kept as [`SecurityJitPrivilegeApplication::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
 pub enum SecurityJitPrivilegeApplication {
     /// `ssh`.

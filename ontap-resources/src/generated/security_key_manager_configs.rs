@@ -28,7 +28,7 @@ pub struct KeyManagerConfig {
     /// `cloud_kms_retry_count`: integer; read by GET; sent by PATCH.
     #[resource(get, patch)]
     pub cloud_kms_retry_count: Option<i64>,
-    /// `health_monitor_policy`: [`KeyManagerConfigHealthMonitorPolicy`]; read by GET; sent by PATCH.
+    /// `health_monitor_policy`: [`KeyManagerConfigHealthMonitorPolicy`](crate::KeyManagerConfigHealthMonitorPolicy); read by GET; sent by PATCH.
     #[resource(get, patch)]
     pub health_monitor_policy: Option<KeyManagerConfigHealthMonitorPolicy>,
     /// `health_monitor_polling_interval`: integer; read by GET; sent by PATCH.

@@ -21,16 +21,7 @@ use crate::{
 /// assert_eq!(SecurityKeyManager::KEYS, ["uuid"] as [&str; 1]);
 /// ```
 #[derive(Debug, Clone, Default, PartialEq, ontap::Resource)]
-#[resource(
-    path = "/security/key-managers",
-    get,
-    post,
-    patch,
-    delete,
-    collection,
-    patch_collection,
-    delete_collection
-)]
+#[resource(path = "/security/key-managers", get, post, patch, delete, collection, patch_collection, delete_collection, params(post = SecurityKeyManagerPostParams, patch_collection = SecurityKeyManagerPatchCollectionParams, delete_collection = SecurityKeyManagerDeleteCollectionParams))]
 pub struct SecurityKeyManager {
     /// `uuid`: string; read by GET; a key of the instance path.
     #[resource(get, key)]
@@ -38,39 +29,115 @@ pub struct SecurityKeyManager {
     /// `_links`: [`ontap::Links`]; read by GET.
     #[resource(get, rename = "_links")]
     pub links: Option<ontap::Links>,
-    /// `configuration`: [`SecurityKeystoreConfiguration`]; read by GET; sent by POST.
+    /// `configuration`: [`SecurityKeystoreConfiguration`](crate::SecurityKeystoreConfiguration); read by GET; sent by POST.
     #[resource(get, post)]
     pub configuration: Option<SecurityKeystoreConfiguration>,
     /// `enabled`: boolean; read by GET.
     #[resource(get)]
     pub enabled: Option<bool>,
-    /// `external`: [`SecurityKeyManagerExternal`]; read by GET; sent by POST and PATCH.
+    /// `external`: [`SecurityKeyManagerExternal`](crate::SecurityKeyManagerExternal); read by GET; sent by POST and PATCH.
     #[resource(get, post, patch)]
     pub external: Option<SecurityKeyManagerExternal>,
     /// `is_default_data_at_rest_encryption_disabled`: boolean; read by GET; sent by PATCH.
     #[resource(get, patch)]
     pub is_default_data_at_rest_encryption_disabled: Option<bool>,
-    /// `onboard`: [`SecurityKeyManagerOnboard`]; read by GET; sent by POST and PATCH.
+    /// `onboard`: [`SecurityKeyManagerOnboard`](crate::SecurityKeyManagerOnboard); read by GET; sent by POST and PATCH.
     #[resource(get, post, patch)]
     pub onboard: Option<SecurityKeyManagerOnboard>,
     /// `policy`: string; read by GET; sent by POST.
     #[resource(get, post)]
     pub policy: Option<String>,
-    /// `scope`: [`SecurityKeyManagerScope`] (`svm`, `cluster`); read by GET; sent by POST and PATCH.
+    /// `scope`: [`SecurityKeyManagerScope`](crate::SecurityKeyManagerScope) (`svm`, `cluster`); read by GET; sent by POST and PATCH.
     #[resource(get, post, patch)]
     pub scope: Option<SecurityKeyManagerScope>,
-    /// `status`: [`KeyManagerState`]; read by GET.
+    /// `status`: [`KeyManagerState`](crate::KeyManagerState); read by GET.
     #[resource(get)]
     pub status: Option<KeyManagerState>,
-    /// `svm`: [`SvmReference`]; read by GET; sent by POST.
+    /// `svm`: [`SvmReference`](crate::SvmReference); read by GET; sent by POST.
     #[resource(get, post)]
     pub svm: Option<SvmReference>,
-    /// `volume_encryption`: [`VolumeEncryptionSupport`]; read by GET.
+    /// `volume_encryption`: [`VolumeEncryptionSupport`](crate::VolumeEncryptionSupport); read by GET.
     #[resource(get)]
     pub volume_encryption: Option<VolumeEncryptionSupport>,
 }
 
-/// The values of [`SecurityKeyManager`]'s `scope`: open, so that a value a newer ONTAP adds is kept as [`SecurityKeyManagerScope::Unknown`].
+/// The query parameters of `POST /api/security/key-managers`, typed: [`SecurityKeyManager`]'s `post` takes them in [`ontap::CallOptions::with`]; `CallOptions::param` still sends any other.
+///
+/// ```
+/// use ontap_resources::SecurityKeyManagerPostParams;
+///
+/// let options = ontap_core::CallOptions::with(SecurityKeyManagerPostParams { create_inactive: Some(true), ..Default::default() });
+/// # let _ = options;
+/// ```
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct SecurityKeyManagerPostParams {
+    /// `create_inactive`: boolean.
+    pub create_inactive: Option<bool>,
+}
+
+impl ontap::QueryParams for SecurityKeyManagerPostParams {
+    fn append_to(&self, query: &mut ontap::Query) {
+        if let Some(value) = &self.create_inactive {
+            query.push("create_inactive", value);
+        }
+    }
+}
+
+/// The query parameters of `PATCH /api/security/key-managers`, typed: [`SecurityKeyManager`]'s PATCH by query (`patch_collection`) takes them in [`ontap::CallOptions::with`]; `CallOptions::param` still sends any other.
+///
+/// ```
+/// use ontap_resources::SecurityKeyManagerPatchCollectionParams;
+///
+/// let options = ontap_core::CallOptions::with(SecurityKeyManagerPatchCollectionParams { continue_on_failure: Some(true), ..Default::default() });
+/// # let _ = options;
+/// ```
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct SecurityKeyManagerPatchCollectionParams {
+    /// `continue_on_failure`: boolean, default `false`.
+    pub continue_on_failure: Option<bool>,
+    /// `serial_records`: boolean, default `false`.
+    pub serial_records: Option<bool>,
+}
+
+impl ontap::QueryParams for SecurityKeyManagerPatchCollectionParams {
+    fn append_to(&self, query: &mut ontap::Query) {
+        if let Some(value) = &self.continue_on_failure {
+            query.push("continue_on_failure", value);
+        }
+        if let Some(value) = &self.serial_records {
+            query.push("serial_records", value);
+        }
+    }
+}
+
+/// The query parameters of `DELETE /api/security/key-managers`, typed: [`SecurityKeyManager`]'s DELETE by query (`delete_collection`) takes them in [`ontap::CallOptions::with`]; `CallOptions::param` still sends any other.
+///
+/// ```
+/// use ontap_resources::SecurityKeyManagerDeleteCollectionParams;
+///
+/// let options = ontap_core::CallOptions::with(SecurityKeyManagerDeleteCollectionParams { continue_on_failure: Some(true), ..Default::default() });
+/// # let _ = options;
+/// ```
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct SecurityKeyManagerDeleteCollectionParams {
+    /// `continue_on_failure`: boolean, default `false`.
+    pub continue_on_failure: Option<bool>,
+    /// `serial_records`: boolean, default `false`.
+    pub serial_records: Option<bool>,
+}
+
+impl ontap::QueryParams for SecurityKeyManagerDeleteCollectionParams {
+    fn append_to(&self, query: &mut ontap::Query) {
+        if let Some(value) = &self.continue_on_failure {
+            query.push("continue_on_failure", value);
+        }
+        if let Some(value) = &self.serial_records {
+            query.push("serial_records", value);
+        }
+    }
+}
+
+/// The values of [`SecurityKeyManager`](crate::SecurityKeyManager)'s `scope`: open, so that a value a newer ONTAP adds is kept as [`SecurityKeyManagerScope::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
 pub enum SecurityKeyManagerScope {
     /// `svm`.

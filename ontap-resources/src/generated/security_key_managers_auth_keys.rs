@@ -19,14 +19,7 @@ use crate::SecurityKeyManagerReference;
 /// assert_eq!(KeyManagerAuthKey::KEYS, ["key_id"] as [&str; 1]);
 /// ```
 #[derive(Debug, Clone, Default, PartialEq, ontap::Resource)]
-#[resource(
-    path = "/security/key-managers/{security_key_manager.uuid}/auth-keys",
-    get,
-    post,
-    delete,
-    collection,
-    delete_collection
-)]
+#[resource(path = "/security/key-managers/{security_key_manager.uuid}/auth-keys", get, post, delete, collection, delete_collection, params(delete_collection = KeyManagerAuthKeyDeleteCollectionParams))]
 pub struct KeyManagerAuthKey {
     /// `key_id`: string; read by GET; a key of the instance path.
     #[resource(get, key)]
@@ -40,7 +33,34 @@ pub struct KeyManagerAuthKey {
     /// `passphrase`: secret string ([`ontap::Secret`]); sent by POST; printed as `*********`.
     #[resource(post)]
     pub passphrase: Option<ontap::Secret>,
-    /// `security_key_manager`: [`SecurityKeyManagerReference`]; read by GET; sent by POST; holds a key of the enclosing object's path.
+    /// `security_key_manager`: [`SecurityKeyManagerReference`](crate::SecurityKeyManagerReference); read by GET; sent by POST; holds a key of the enclosing object's path.
     #[resource(get, post)]
     pub security_key_manager: Option<SecurityKeyManagerReference>,
+}
+
+/// The query parameters of `DELETE /api/security/key-managers/{security_key_manager.uuid}/auth-keys`, typed: [`KeyManagerAuthKey`]'s DELETE by query (`delete_collection`) takes them in [`ontap::CallOptions::with`]; `CallOptions::param` still sends any other.
+///
+/// ```
+/// use ontap_resources::KeyManagerAuthKeyDeleteCollectionParams;
+///
+/// let options = ontap_core::CallOptions::with(KeyManagerAuthKeyDeleteCollectionParams { continue_on_failure: Some(true), ..Default::default() });
+/// # let _ = options;
+/// ```
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct KeyManagerAuthKeyDeleteCollectionParams {
+    /// `continue_on_failure`: boolean, default `false`.
+    pub continue_on_failure: Option<bool>,
+    /// `serial_records`: boolean, default `false`.
+    pub serial_records: Option<bool>,
+}
+
+impl ontap::QueryParams for KeyManagerAuthKeyDeleteCollectionParams {
+    fn append_to(&self, query: &mut ontap::Query) {
+        if let Some(value) = &self.continue_on_failure {
+            query.push("continue_on_failure", value);
+        }
+        if let Some(value) = &self.serial_records {
+            query.push("serial_records", value);
+        }
+    }
 }

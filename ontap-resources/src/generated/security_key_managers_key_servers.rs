@@ -19,16 +19,7 @@ use crate::{KeyServerNoRecords, KeyServerSecurityKeyManager, KeyServerStateArray
 /// assert_eq!(KeyServer::KEYS, ["server"] as [&str; 1]);
 /// ```
 #[derive(Debug, Clone, Default, PartialEq, ontap::Resource)]
-#[resource(
-    path = "/security/key-managers/{security_key_manager.uuid}/key-servers",
-    get,
-    post,
-    patch,
-    delete,
-    collection,
-    patch_collection,
-    delete_collection
-)]
+#[resource(path = "/security/key-managers/{security_key_manager.uuid}/key-servers", get, post, patch, delete, collection, patch_collection, delete_collection, params(delete = KeyServerDeleteParams, patch_collection = KeyServerPatchCollectionParams, delete_collection = KeyServerDeleteCollectionParams))]
 pub struct KeyServer {
     /// `server`: string; read by GET; sent by POST; a key of the instance path.
     #[resource(get, post, key)]
@@ -36,7 +27,7 @@ pub struct KeyServer {
     /// `_links`: [`ontap::Links`]; read by GET.
     #[resource(get, rename = "_links")]
     pub links: Option<ontap::Links>,
-    /// `connectivity`: [`KeyServerStateArray`]; read by GET.
+    /// `connectivity`: [`KeyServerStateArray`](crate::KeyServerStateArray); read by GET.
     #[resource(get)]
     pub connectivity: Option<KeyServerStateArray>,
     /// `create_remove_timeout`: integer, -1 to 60; read by GET; sent by PATCH.
@@ -48,7 +39,7 @@ pub struct KeyServer {
     /// `port`: integer, 1 to 65535; sent by PATCH.
     #[resource(patch)]
     pub port: Option<i64>,
-    /// `records`: list of [`KeyServerNoRecords`], at most 4 items; sent by POST.
+    /// `records`: list of [`KeyServerNoRecords`](crate::KeyServerNoRecords), at most 4 items; sent by POST.
     #[resource(post)]
     pub records: Option<Vec<KeyServerNoRecords>>,
     /// `secondary_key_servers`: list of string; read by GET; sent by PATCH.
@@ -60,8 +51,89 @@ pub struct KeyServer {
     /// `username`: string; read by GET; sent by PATCH.
     #[resource(get, patch)]
     pub username: Option<String>,
-    /// `security_key_manager`: [`KeyServerSecurityKeyManager`]; carried by none of this resource's verbs; holds a key of the enclosing object's path.
+    /// `security_key_manager`: [`KeyServerSecurityKeyManager`](crate::KeyServerSecurityKeyManager); carried by none of this resource's verbs; holds a key of the enclosing object's path.
     ///
     /// Not in the model's definition: it holds the `security_key_manager` placeholder of the path `/security/key-managers/{security_key_manager.uuid}/key-servers/{server}`.
     pub security_key_manager: Option<KeyServerSecurityKeyManager>,
+}
+
+/// The query parameters of `DELETE /api/security/key-managers/{security_key_manager.uuid}/key-servers/{server}`, typed: [`KeyServer`]'s `delete` takes them in [`ontap::CallOptions::with`]; `CallOptions::param` still sends any other.
+///
+/// ```
+/// use ontap_resources::KeyServerDeleteParams;
+///
+/// let options = ontap_core::CallOptions::with(KeyServerDeleteParams { force: Some(true), ..Default::default() });
+/// # let _ = options;
+/// ```
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct KeyServerDeleteParams {
+    /// `force`: boolean, default `false`.
+    pub force: Option<bool>,
+}
+
+impl ontap::QueryParams for KeyServerDeleteParams {
+    fn append_to(&self, query: &mut ontap::Query) {
+        if let Some(value) = &self.force {
+            query.push("force", value);
+        }
+    }
+}
+
+/// The query parameters of `PATCH /api/security/key-managers/{security_key_manager.uuid}/key-servers`, typed: [`KeyServer`]'s PATCH by query (`patch_collection`) takes them in [`ontap::CallOptions::with`]; `CallOptions::param` still sends any other.
+///
+/// ```
+/// use ontap_resources::KeyServerPatchCollectionParams;
+///
+/// let options = ontap_core::CallOptions::with(KeyServerPatchCollectionParams { continue_on_failure: Some(true), ..Default::default() });
+/// # let _ = options;
+/// ```
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct KeyServerPatchCollectionParams {
+    /// `continue_on_failure`: boolean, default `false`.
+    pub continue_on_failure: Option<bool>,
+    /// `serial_records`: boolean, default `false`.
+    pub serial_records: Option<bool>,
+}
+
+impl ontap::QueryParams for KeyServerPatchCollectionParams {
+    fn append_to(&self, query: &mut ontap::Query) {
+        if let Some(value) = &self.continue_on_failure {
+            query.push("continue_on_failure", value);
+        }
+        if let Some(value) = &self.serial_records {
+            query.push("serial_records", value);
+        }
+    }
+}
+
+/// The query parameters of `DELETE /api/security/key-managers/{security_key_manager.uuid}/key-servers`, typed: [`KeyServer`]'s DELETE by query (`delete_collection`) takes them in [`ontap::CallOptions::with`]; `CallOptions::param` still sends any other.
+///
+/// ```
+/// use ontap_resources::KeyServerDeleteCollectionParams;
+///
+/// let options = ontap_core::CallOptions::with(KeyServerDeleteCollectionParams { continue_on_failure: Some(true), ..Default::default() });
+/// # let _ = options;
+/// ```
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct KeyServerDeleteCollectionParams {
+    /// `continue_on_failure`: boolean, default `false`.
+    pub continue_on_failure: Option<bool>,
+    /// `force`: boolean, default `false`.
+    pub force: Option<bool>,
+    /// `serial_records`: boolean, default `false`.
+    pub serial_records: Option<bool>,
+}
+
+impl ontap::QueryParams for KeyServerDeleteCollectionParams {
+    fn append_to(&self, query: &mut ontap::Query) {
+        if let Some(value) = &self.continue_on_failure {
+            query.push("continue_on_failure", value);
+        }
+        if let Some(value) = &self.force {
+            query.push("force", value);
+        }
+        if let Some(value) = &self.serial_records {
+            query.push("serial_records", value);
+        }
+    }
 }

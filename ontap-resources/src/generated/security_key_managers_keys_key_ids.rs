@@ -43,22 +43,22 @@ pub struct KeyManagerKeys {
     /// `key_server`: string; read by GET.
     #[resource(get)]
     pub key_server: Option<String>,
-    /// `key_store`: [`KeyManagerKeysKeyStore`] (`onboard`, `external`); read by GET.
+    /// `key_store`: [`KeyManagerKeysKeyStore`](crate::KeyManagerKeysKeyStore) (`onboard`, `external`); read by GET.
     #[resource(get)]
     pub key_store: Option<KeyManagerKeysKeyStore>,
-    /// `key_store_type`: [`KeyManagerKeysKeyStoreType`] (`okm`, `kmip`, `akv`, `unset`, `gcp`, `aws`, `ikp`, `barbican`); read by GET.
+    /// `key_store_type`: [`KeyManagerKeysKeyStoreType`](crate::KeyManagerKeysKeyStoreType) (`okm`, `kmip`, `akv`, `unset`, `gcp`, `aws`, `ikp`, `barbican`); read by GET.
     #[resource(get)]
     pub key_store_type: Option<KeyManagerKeysKeyStoreType>,
     /// `key_tag`: string; read by GET.
     #[resource(get)]
     pub key_tag: Option<String>,
-    /// `key_type`: [`KeyManagerKeysKeyType`] (`nse_ak`, `aek`, `vek`, `nek`, `svm_kek`, `mroot_ak`); read by GET.
+    /// `key_type`: [`KeyManagerKeysKeyType`](crate::KeyManagerKeysKeyType) (`nse_ak`, `aek`, `vek`, `nek`, `svm_kek`, `mroot_ak`); read by GET.
     #[resource(get)]
     pub key_type: Option<KeyManagerKeysKeyType>,
     /// `key_user`: string; read by GET.
     #[resource(get)]
     pub key_user: Option<String>,
-    /// `node`: [`NodeReference`]; read by GET; holds a key of the enclosing object's path.
+    /// `node`: [`NodeReference`](crate::NodeReference); read by GET; holds a key of the enclosing object's path.
     #[resource(get)]
     pub node: Option<NodeReference>,
     /// `policy`: string; read by GET.
@@ -67,18 +67,18 @@ pub struct KeyManagerKeys {
     /// `restored`: boolean; read by GET.
     #[resource(get)]
     pub restored: Option<bool>,
-    /// `scope`: [`KeyManagerKeysScope`] (`svm`, `cluster`); read by GET.
+    /// `scope`: [`KeyManagerKeysScope`](crate::KeyManagerKeysScope) (`svm`, `cluster`); read by GET.
     #[resource(get)]
     pub scope: Option<KeyManagerKeysScope>,
-    /// `security_key_manager`: [`SecurityKeyManagerReference`]; read by GET; holds a key of the enclosing object's path.
+    /// `security_key_manager`: [`SecurityKeyManagerReference`](crate::SecurityKeyManagerReference); read by GET; holds a key of the enclosing object's path.
     #[resource(get)]
     pub security_key_manager: Option<SecurityKeyManagerReference>,
-    /// `svm`: [`SvmReference`]; read by GET.
+    /// `svm`: [`SvmReference`](crate::SvmReference); read by GET.
     #[resource(get)]
     pub svm: Option<SvmReference>,
 }
 
-/// The values of [`KeyManagerKeys`]'s `key_store`: open, so that a value a newer ONTAP adds is kept as [`KeyManagerKeysKeyStore::Unknown`].
+/// The values of [`KeyManagerKeys`](crate::KeyManagerKeys)'s `key_store`: open, so that a value a newer ONTAP adds is kept as [`KeyManagerKeysKeyStore::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
 pub enum KeyManagerKeysKeyStore {
     /// `onboard`.
@@ -90,7 +90,7 @@ pub enum KeyManagerKeysKeyStore {
     Unknown(String),
 }
 
-/// The values of [`KeyManagerKeys`]'s `key_store_type`: open, so that a value a newer ONTAP adds is kept as [`KeyManagerKeysKeyStoreType::Unknown`].
+/// The values of [`KeyManagerKeys`](crate::KeyManagerKeys)'s `key_store_type`: open, so that a value a newer ONTAP adds is kept as [`KeyManagerKeysKeyStoreType::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
 pub enum KeyManagerKeysKeyStoreType {
     /// `okm`.
@@ -114,7 +114,7 @@ pub enum KeyManagerKeysKeyStoreType {
     Unknown(String),
 }
 
-/// The values of [`KeyManagerKeys`]'s `key_type`: open, so that a value a newer ONTAP adds is kept as [`KeyManagerKeysKeyType::Unknown`].
+/// The values of [`KeyManagerKeys`](crate::KeyManagerKeys)'s `key_type`: open, so that a value a newer ONTAP adds is kept as [`KeyManagerKeysKeyType::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
 pub enum KeyManagerKeysKeyType {
     /// `nse_ak`.
@@ -134,7 +134,7 @@ pub enum KeyManagerKeysKeyType {
     Unknown(String),
 }
 
-/// The values of [`KeyManagerKeys`]'s `scope`: open, so that a value a newer ONTAP adds is kept as [`KeyManagerKeysScope::Unknown`].
+/// The values of [`KeyManagerKeys`](crate::KeyManagerKeys)'s `scope`: open, so that a value a newer ONTAP adds is kept as [`KeyManagerKeysScope::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
 pub enum KeyManagerKeysScope {
     /// `svm`.

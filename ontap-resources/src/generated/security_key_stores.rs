@@ -18,20 +18,12 @@ use crate::{SecurityKeystoreConfiguration, SvmReference};
 /// assert_eq!(SecurityKeystore::KEYS, ["uuid"] as [&str; 1]);
 /// ```
 #[derive(Debug, Clone, Default, PartialEq, ontap::Resource)]
-#[resource(
-    path = "/security/key-stores",
-    get,
-    patch,
-    delete,
-    collection,
-    patch_collection,
-    delete_collection
-)]
+#[resource(path = "/security/key-stores", get, patch, delete, collection, patch_collection, delete_collection, params(patch_collection = SecurityKeystorePatchCollectionParams, delete_collection = SecurityKeystoreDeleteCollectionParams))]
 pub struct SecurityKeystore {
     /// `uuid`: string; read by GET; a key of the instance path.
     #[resource(get, key)]
     pub uuid: Option<String>,
-    /// `configuration`: [`SecurityKeystoreConfiguration`]; read by GET.
+    /// `configuration`: [`SecurityKeystoreConfiguration`](crate::SecurityKeystoreConfiguration); read by GET.
     #[resource(get)]
     pub configuration: Option<SecurityKeystoreConfiguration>,
     /// `enabled`: boolean; read by GET; sent by PATCH.
@@ -40,24 +32,78 @@ pub struct SecurityKeystore {
     /// `is_svm_kek`: boolean; read by GET.
     #[resource(get)]
     pub is_svm_kek: Option<bool>,
-    /// `location`: [`SecurityKeystoreLocation`] (`onboard`, `external`); read by GET.
+    /// `location`: [`SecurityKeystoreLocation`](crate::SecurityKeystoreLocation) (`onboard`, `external`); read by GET.
     #[resource(get)]
     pub location: Option<SecurityKeystoreLocation>,
-    /// `scope`: [`SecurityKeystoreScope`] (`svm`, `cluster`); read by GET; sent by PATCH.
+    /// `scope`: [`SecurityKeystoreScope`](crate::SecurityKeystoreScope) (`svm`, `cluster`); read by GET; sent by PATCH.
     #[resource(get, patch)]
     pub scope: Option<SecurityKeystoreScope>,
-    /// `state`: [`SecurityKeystoreState`] (`active`, `mixed`, `svm_kek_rekey`, `blocked`, `switching`, `initializing`, `disabling`); read by GET.
+    /// `state`: [`SecurityKeystoreState`](crate::SecurityKeystoreState) (`active`, `mixed`, `svm_kek_rekey`, `blocked`, `switching`, `initializing`, `disabling`); read by GET.
     #[resource(get)]
     pub state: Option<SecurityKeystoreState>,
-    /// `svm`: [`SvmReference`]; read by GET.
+    /// `svm`: [`SvmReference`](crate::SvmReference); read by GET.
     #[resource(get)]
     pub svm: Option<SvmReference>,
-    /// `type`: [`SecurityKeystoreType`] (`okm`, `kmip`, `akv`, `gcp`, `aws`, `ikp`, `barbican`); read by GET.
+    /// `type`: [`SecurityKeystoreType`](crate::SecurityKeystoreType) (`okm`, `kmip`, `akv`, `gcp`, `aws`, `ikp`, `barbican`); read by GET.
     #[resource(get, rename = "type")]
     pub type_: Option<SecurityKeystoreType>,
 }
 
-/// The values of [`SecurityKeystore`]'s `location`: open, so that a value a newer ONTAP adds is kept as [`SecurityKeystoreLocation::Unknown`].
+/// The query parameters of `PATCH /api/security/key-stores`, typed: [`SecurityKeystore`]'s PATCH by query (`patch_collection`) takes them in [`ontap::CallOptions::with`]; `CallOptions::param` still sends any other.
+///
+/// ```
+/// use ontap_resources::SecurityKeystorePatchCollectionParams;
+///
+/// let options = ontap_core::CallOptions::with(SecurityKeystorePatchCollectionParams { continue_on_failure: Some(true), ..Default::default() });
+/// # let _ = options;
+/// ```
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct SecurityKeystorePatchCollectionParams {
+    /// `continue_on_failure`: boolean, default `false`.
+    pub continue_on_failure: Option<bool>,
+    /// `serial_records`: boolean, default `false`.
+    pub serial_records: Option<bool>,
+}
+
+impl ontap::QueryParams for SecurityKeystorePatchCollectionParams {
+    fn append_to(&self, query: &mut ontap::Query) {
+        if let Some(value) = &self.continue_on_failure {
+            query.push("continue_on_failure", value);
+        }
+        if let Some(value) = &self.serial_records {
+            query.push("serial_records", value);
+        }
+    }
+}
+
+/// The query parameters of `DELETE /api/security/key-stores`, typed: [`SecurityKeystore`]'s DELETE by query (`delete_collection`) takes them in [`ontap::CallOptions::with`]; `CallOptions::param` still sends any other.
+///
+/// ```
+/// use ontap_resources::SecurityKeystoreDeleteCollectionParams;
+///
+/// let options = ontap_core::CallOptions::with(SecurityKeystoreDeleteCollectionParams { continue_on_failure: Some(true), ..Default::default() });
+/// # let _ = options;
+/// ```
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct SecurityKeystoreDeleteCollectionParams {
+    /// `continue_on_failure`: boolean, default `false`.
+    pub continue_on_failure: Option<bool>,
+    /// `serial_records`: boolean, default `false`.
+    pub serial_records: Option<bool>,
+}
+
+impl ontap::QueryParams for SecurityKeystoreDeleteCollectionParams {
+    fn append_to(&self, query: &mut ontap::Query) {
+        if let Some(value) = &self.continue_on_failure {
+            query.push("continue_on_failure", value);
+        }
+        if let Some(value) = &self.serial_records {
+            query.push("serial_records", value);
+        }
+    }
+}
+
+/// The values of [`SecurityKeystore`](crate::SecurityKeystore)'s `location`: open, so that a value a newer ONTAP adds is kept as [`SecurityKeystoreLocation::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
 pub enum SecurityKeystoreLocation {
     /// `onboard`.
@@ -69,7 +115,7 @@ pub enum SecurityKeystoreLocation {
     Unknown(String),
 }
 
-/// The values of [`SecurityKeystore`]'s `scope`: open, so that a value a newer ONTAP adds is kept as [`SecurityKeystoreScope::Unknown`].
+/// The values of [`SecurityKeystore`](crate::SecurityKeystore)'s `scope`: open, so that a value a newer ONTAP adds is kept as [`SecurityKeystoreScope::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
 pub enum SecurityKeystoreScope {
     /// `svm`.
@@ -81,7 +127,7 @@ pub enum SecurityKeystoreScope {
     Unknown(String),
 }
 
-/// The values of [`SecurityKeystore`]'s `state`: open, so that a value a newer ONTAP adds is kept as [`SecurityKeystoreState::Unknown`].
+/// The values of [`SecurityKeystore`](crate::SecurityKeystore)'s `state`: open, so that a value a newer ONTAP adds is kept as [`SecurityKeystoreState::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
 pub enum SecurityKeystoreState {
     /// `active`.
@@ -103,7 +149,7 @@ pub enum SecurityKeystoreState {
     Unknown(String),
 }
 
-/// The values of [`SecurityKeystore`]'s `type`: open, so that a value a newer ONTAP adds is kept as [`SecurityKeystoreType::Unknown`].
+/// The values of [`SecurityKeystore`](crate::SecurityKeystore)'s `type`: open, so that a value a newer ONTAP adds is kept as [`SecurityKeystoreType::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
 pub enum SecurityKeystoreType {
     /// `okm`.

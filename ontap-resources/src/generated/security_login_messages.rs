@@ -18,7 +18,7 @@ use crate::SvmReference;
 /// assert_eq!(LoginMessages::KEYS, ["uuid"] as [&str; 1]);
 /// ```
 #[derive(Debug, Clone, Default, PartialEq, ontap::Resource)]
-#[resource(path = "/security/login/messages", get, patch, collection, patch_collection)]
+#[resource(path = "/security/login/messages", get, patch, collection, patch_collection, params(patch_collection = LoginMessagesPatchCollectionParams))]
 pub struct LoginMessages {
     /// `uuid`: string; read by GET; a key of the instance path.
     #[resource(get, key)]
@@ -32,18 +32,45 @@ pub struct LoginMessages {
     /// `message`: string, 0 to 2048 characters; read by GET; sent by PATCH.
     #[resource(get, patch)]
     pub message: Option<String>,
-    /// `scope`: [`LoginMessagesScope`] (`svm`, `cluster`); read by GET.
+    /// `scope`: [`LoginMessagesScope`](crate::LoginMessagesScope) (`svm`, `cluster`); read by GET.
     #[resource(get)]
     pub scope: Option<LoginMessagesScope>,
     /// `show_cluster_message`: boolean; read by GET; sent by PATCH.
     #[resource(get, patch)]
     pub show_cluster_message: Option<bool>,
-    /// `svm`: [`SvmReference`]; read by GET.
+    /// `svm`: [`SvmReference`](crate::SvmReference); read by GET.
     #[resource(get)]
     pub svm: Option<SvmReference>,
 }
 
-/// The values of [`LoginMessages`]'s `scope`: open, so that a value a newer ONTAP adds is kept as [`LoginMessagesScope::Unknown`].
+/// The query parameters of `PATCH /api/security/login/messages`, typed: [`LoginMessages`]'s PATCH by query (`patch_collection`) takes them in [`ontap::CallOptions::with`]; `CallOptions::param` still sends any other.
+///
+/// ```
+/// use ontap_resources::LoginMessagesPatchCollectionParams;
+///
+/// let options = ontap_core::CallOptions::with(LoginMessagesPatchCollectionParams { continue_on_failure: Some(true), ..Default::default() });
+/// # let _ = options;
+/// ```
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct LoginMessagesPatchCollectionParams {
+    /// `continue_on_failure`: boolean, default `false`.
+    pub continue_on_failure: Option<bool>,
+    /// `serial_records`: boolean, default `false`.
+    pub serial_records: Option<bool>,
+}
+
+impl ontap::QueryParams for LoginMessagesPatchCollectionParams {
+    fn append_to(&self, query: &mut ontap::Query) {
+        if let Some(value) = &self.continue_on_failure {
+            query.push("continue_on_failure", value);
+        }
+        if let Some(value) = &self.serial_records {
+            query.push("serial_records", value);
+        }
+    }
+}
+
+/// The values of [`LoginMessages`](crate::LoginMessages)'s `scope`: open, so that a value a newer ONTAP adds is kept as [`LoginMessagesScope::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
 pub enum LoginMessagesScope {
     /// `svm`.

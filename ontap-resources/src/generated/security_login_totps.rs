@@ -18,21 +18,12 @@ use crate::{AccountReference, SvmReference};
 /// assert_eq!(Totp::KEYS, ["owner.uuid", "account.name"] as [&str; 2]);
 /// ```
 #[derive(Debug, Clone, Default, PartialEq, ontap::Resource)]
-#[resource(
-    path = "/security/login/totps",
-    get,
-    post,
-    patch,
-    delete,
-    collection,
-    patch_collection,
-    delete_collection
-)]
+#[resource(path = "/security/login/totps", get, post, patch, delete, collection, patch_collection, delete_collection, params(patch_collection = TotpPatchCollectionParams, delete_collection = TotpDeleteCollectionParams))]
 pub struct Totp {
-    /// `owner`: [`SvmReference`]; read by GET; sent by POST; its `uuid` is a key of the instance path.
+    /// `owner`: [`SvmReference`](crate::SvmReference); read by GET; sent by POST; its `uuid` is a key of the instance path.
     #[resource(get, post, key = "uuid")]
     pub owner: Option<SvmReference>,
-    /// `account`: [`AccountReference`]; read by GET; sent by POST and PATCH; its `name` is a key of the instance path.
+    /// `account`: [`AccountReference`](crate::AccountReference); read by GET; sent by POST and PATCH; its `name` is a key of the instance path.
     #[resource(get, post, patch, key = "name")]
     pub account: Option<AccountReference>,
     /// `_links`: [`ontap::Links`]; read by GET.
@@ -44,7 +35,7 @@ pub struct Totp {
     /// `enabled`: boolean; read by GET; sent by PATCH.
     #[resource(get, patch)]
     pub enabled: Option<bool>,
-    /// `scope`: [`TotpScope`] (`cluster`, `svm`); read by GET.
+    /// `scope`: [`TotpScope`](crate::TotpScope) (`cluster`, `svm`); read by GET.
     #[resource(get)]
     pub scope: Option<TotpScope>,
     /// `sha_fingerprint`: string; read by GET.
@@ -52,7 +43,61 @@ pub struct Totp {
     pub sha_fingerprint: Option<String>,
 }
 
-/// The values of [`Totp`]'s `scope`: open, so that a value a newer ONTAP adds is kept as [`TotpScope::Unknown`].
+/// The query parameters of `PATCH /api/security/login/totps`, typed: [`Totp`]'s PATCH by query (`patch_collection`) takes them in [`ontap::CallOptions::with`]; `CallOptions::param` still sends any other.
+///
+/// ```
+/// use ontap_resources::TotpPatchCollectionParams;
+///
+/// let options = ontap_core::CallOptions::with(TotpPatchCollectionParams { continue_on_failure: Some(true), ..Default::default() });
+/// # let _ = options;
+/// ```
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct TotpPatchCollectionParams {
+    /// `continue_on_failure`: boolean, default `false`.
+    pub continue_on_failure: Option<bool>,
+    /// `serial_records`: boolean, default `false`.
+    pub serial_records: Option<bool>,
+}
+
+impl ontap::QueryParams for TotpPatchCollectionParams {
+    fn append_to(&self, query: &mut ontap::Query) {
+        if let Some(value) = &self.continue_on_failure {
+            query.push("continue_on_failure", value);
+        }
+        if let Some(value) = &self.serial_records {
+            query.push("serial_records", value);
+        }
+    }
+}
+
+/// The query parameters of `DELETE /api/security/login/totps`, typed: [`Totp`]'s DELETE by query (`delete_collection`) takes them in [`ontap::CallOptions::with`]; `CallOptions::param` still sends any other.
+///
+/// ```
+/// use ontap_resources::TotpDeleteCollectionParams;
+///
+/// let options = ontap_core::CallOptions::with(TotpDeleteCollectionParams { continue_on_failure: Some(true), ..Default::default() });
+/// # let _ = options;
+/// ```
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct TotpDeleteCollectionParams {
+    /// `continue_on_failure`: boolean, default `false`.
+    pub continue_on_failure: Option<bool>,
+    /// `serial_records`: boolean, default `false`.
+    pub serial_records: Option<bool>,
+}
+
+impl ontap::QueryParams for TotpDeleteCollectionParams {
+    fn append_to(&self, query: &mut ontap::Query) {
+        if let Some(value) = &self.continue_on_failure {
+            query.push("continue_on_failure", value);
+        }
+        if let Some(value) = &self.serial_records {
+            query.push("serial_records", value);
+        }
+    }
+}
+
+/// The values of [`Totp`](crate::Totp)'s `scope`: open, so that a value a newer ONTAP adds is kept as [`TotpScope::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
 pub enum TotpScope {
     /// `cluster`.

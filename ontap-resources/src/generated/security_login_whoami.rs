@@ -22,7 +22,7 @@ pub struct Whoami {
     /// `_links`: [`ontap::Links`]; read by GET.
     #[resource(get, rename = "_links")]
     pub links: Option<ontap::Links>,
-    /// `privileges`: list of [`WhoamiPrivileges`]; read by GET.
+    /// `privileges`: list of [`WhoamiPrivileges`](crate::WhoamiPrivileges); read by GET.
     #[resource(get)]
     pub privileges: Option<Vec<WhoamiPrivileges>>,
     /// `roles`: list of string; read by GET.

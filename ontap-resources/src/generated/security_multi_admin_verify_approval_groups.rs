@@ -18,18 +18,9 @@ use crate::MultiAdminVerifyApprovalGroupOwner;
 /// assert_eq!(MultiAdminVerifyApprovalGroup::KEYS, ["owner.uuid", "name"] as [&str; 2]);
 /// ```
 #[derive(Debug, Clone, Default, PartialEq, ontap::Resource)]
-#[resource(
-    path = "/security/multi-admin-verify/approval-groups",
-    get,
-    post,
-    patch,
-    delete,
-    collection,
-    patch_collection,
-    delete_collection
-)]
+#[resource(path = "/security/multi-admin-verify/approval-groups", get, post, patch, delete, collection, patch_collection, delete_collection, params(patch_collection = MultiAdminVerifyApprovalGroupPatchCollectionParams, delete_collection = MultiAdminVerifyApprovalGroupDeleteCollectionParams))]
 pub struct MultiAdminVerifyApprovalGroup {
-    /// `owner`: [`MultiAdminVerifyApprovalGroupOwner`]; read by GET; sent by POST and PATCH; its `uuid` is a key of the instance path.
+    /// `owner`: [`MultiAdminVerifyApprovalGroupOwner`](crate::MultiAdminVerifyApprovalGroupOwner); read by GET; sent by POST and PATCH; its `uuid` is a key of the instance path.
     #[resource(get, post, patch, key = "uuid")]
     pub owner: Option<MultiAdminVerifyApprovalGroupOwner>,
     /// `name`: string; read by GET; sent by POST; a key of the instance path.
@@ -41,4 +32,58 @@ pub struct MultiAdminVerifyApprovalGroup {
     /// `email`: list of string, format `email`; read by GET; sent by POST and PATCH.
     #[resource(get, post, patch)]
     pub email: Option<Vec<String>>,
+}
+
+/// The query parameters of `PATCH /api/security/multi-admin-verify/approval-groups`, typed: [`MultiAdminVerifyApprovalGroup`]'s PATCH by query (`patch_collection`) takes them in [`ontap::CallOptions::with`]; `CallOptions::param` still sends any other.
+///
+/// ```
+/// use ontap_resources::MultiAdminVerifyApprovalGroupPatchCollectionParams;
+///
+/// let options = ontap_core::CallOptions::with(MultiAdminVerifyApprovalGroupPatchCollectionParams { continue_on_failure: Some(true), ..Default::default() });
+/// # let _ = options;
+/// ```
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct MultiAdminVerifyApprovalGroupPatchCollectionParams {
+    /// `continue_on_failure`: boolean, default `false`.
+    pub continue_on_failure: Option<bool>,
+    /// `serial_records`: boolean, default `false`.
+    pub serial_records: Option<bool>,
+}
+
+impl ontap::QueryParams for MultiAdminVerifyApprovalGroupPatchCollectionParams {
+    fn append_to(&self, query: &mut ontap::Query) {
+        if let Some(value) = &self.continue_on_failure {
+            query.push("continue_on_failure", value);
+        }
+        if let Some(value) = &self.serial_records {
+            query.push("serial_records", value);
+        }
+    }
+}
+
+/// The query parameters of `DELETE /api/security/multi-admin-verify/approval-groups`, typed: [`MultiAdminVerifyApprovalGroup`]'s DELETE by query (`delete_collection`) takes them in [`ontap::CallOptions::with`]; `CallOptions::param` still sends any other.
+///
+/// ```
+/// use ontap_resources::MultiAdminVerifyApprovalGroupDeleteCollectionParams;
+///
+/// let options = ontap_core::CallOptions::with(MultiAdminVerifyApprovalGroupDeleteCollectionParams { continue_on_failure: Some(true), ..Default::default() });
+/// # let _ = options;
+/// ```
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct MultiAdminVerifyApprovalGroupDeleteCollectionParams {
+    /// `continue_on_failure`: boolean, default `false`.
+    pub continue_on_failure: Option<bool>,
+    /// `serial_records`: boolean, default `false`.
+    pub serial_records: Option<bool>,
+}
+
+impl ontap::QueryParams for MultiAdminVerifyApprovalGroupDeleteCollectionParams {
+    fn append_to(&self, query: &mut ontap::Query) {
+        if let Some(value) = &self.continue_on_failure {
+            query.push("continue_on_failure", value);
+        }
+        if let Some(value) = &self.serial_records {
+            query.push("serial_records", value);
+        }
+    }
 }

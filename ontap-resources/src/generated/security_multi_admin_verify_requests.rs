@@ -18,16 +18,7 @@ use crate::SvmReference;
 /// assert_eq!(MultiAdminVerifyRequest::KEYS, ["index"] as [&str; 1]);
 /// ```
 #[derive(Debug, Clone, Default, PartialEq, ontap::Resource)]
-#[resource(
-    path = "/security/multi-admin-verify/requests",
-    get,
-    post,
-    patch,
-    delete,
-    collection,
-    patch_collection,
-    delete_collection
-)]
+#[resource(path = "/security/multi-admin-verify/requests", get, post, patch, delete, collection, patch_collection, delete_collection, params(patch_collection = MultiAdminVerifyRequestPatchCollectionParams, delete_collection = MultiAdminVerifyRequestDeleteCollectionParams))]
 pub struct MultiAdminVerifyRequest {
     /// `index`: integer; read by GET; a key of the instance path.
     #[resource(get, key)]
@@ -56,7 +47,7 @@ pub struct MultiAdminVerifyRequest {
     /// `operation`: string; read by GET; sent by POST.
     #[resource(get, post)]
     pub operation: Option<String>,
-    /// `owner`: [`SvmReference`]; read by GET.
+    /// `owner`: [`SvmReference`](crate::SvmReference); read by GET.
     #[resource(get)]
     pub owner: Option<SvmReference>,
     /// `pending_approvers`: integer; read by GET.
@@ -74,7 +65,7 @@ pub struct MultiAdminVerifyRequest {
     /// `required_approvers`: integer; read by GET.
     #[resource(get)]
     pub required_approvers: Option<i64>,
-    /// `state`: [`MultiAdminVerifyRequestState`] (`approved`, `vetoed`, `pending`, `expired`, `executed`); read by GET; sent by POST and PATCH.
+    /// `state`: [`MultiAdminVerifyRequestState`](crate::MultiAdminVerifyRequestState) (`approved`, `vetoed`, `pending`, `expired`, `executed`); read by GET; sent by POST and PATCH.
     #[resource(get, post, patch)]
     pub state: Option<MultiAdminVerifyRequestState>,
     /// `user_requested`: string; read by GET.
@@ -85,7 +76,61 @@ pub struct MultiAdminVerifyRequest {
     pub user_vetoed: Option<String>,
 }
 
-/// The values of [`MultiAdminVerifyRequest`]'s `state`: open, so that a value a newer ONTAP adds is kept as [`MultiAdminVerifyRequestState::Unknown`].
+/// The query parameters of `PATCH /api/security/multi-admin-verify/requests`, typed: [`MultiAdminVerifyRequest`]'s PATCH by query (`patch_collection`) takes them in [`ontap::CallOptions::with`]; `CallOptions::param` still sends any other.
+///
+/// ```
+/// use ontap_resources::MultiAdminVerifyRequestPatchCollectionParams;
+///
+/// let options = ontap_core::CallOptions::with(MultiAdminVerifyRequestPatchCollectionParams { continue_on_failure: Some(true), ..Default::default() });
+/// # let _ = options;
+/// ```
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct MultiAdminVerifyRequestPatchCollectionParams {
+    /// `continue_on_failure`: boolean, default `false`.
+    pub continue_on_failure: Option<bool>,
+    /// `serial_records`: boolean, default `false`.
+    pub serial_records: Option<bool>,
+}
+
+impl ontap::QueryParams for MultiAdminVerifyRequestPatchCollectionParams {
+    fn append_to(&self, query: &mut ontap::Query) {
+        if let Some(value) = &self.continue_on_failure {
+            query.push("continue_on_failure", value);
+        }
+        if let Some(value) = &self.serial_records {
+            query.push("serial_records", value);
+        }
+    }
+}
+
+/// The query parameters of `DELETE /api/security/multi-admin-verify/requests`, typed: [`MultiAdminVerifyRequest`]'s DELETE by query (`delete_collection`) takes them in [`ontap::CallOptions::with`]; `CallOptions::param` still sends any other.
+///
+/// ```
+/// use ontap_resources::MultiAdminVerifyRequestDeleteCollectionParams;
+///
+/// let options = ontap_core::CallOptions::with(MultiAdminVerifyRequestDeleteCollectionParams { continue_on_failure: Some(true), ..Default::default() });
+/// # let _ = options;
+/// ```
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct MultiAdminVerifyRequestDeleteCollectionParams {
+    /// `continue_on_failure`: boolean, default `false`.
+    pub continue_on_failure: Option<bool>,
+    /// `serial_records`: boolean, default `false`.
+    pub serial_records: Option<bool>,
+}
+
+impl ontap::QueryParams for MultiAdminVerifyRequestDeleteCollectionParams {
+    fn append_to(&self, query: &mut ontap::Query) {
+        if let Some(value) = &self.continue_on_failure {
+            query.push("continue_on_failure", value);
+        }
+        if let Some(value) = &self.serial_records {
+            query.push("serial_records", value);
+        }
+    }
+}
+
+/// The values of [`MultiAdminVerifyRequest`](crate::MultiAdminVerifyRequest)'s `state`: open, so that a value a newer ONTAP adds is kept as [`MultiAdminVerifyRequestState::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
 pub enum MultiAdminVerifyRequestState {
     /// `approved`.

@@ -18,18 +18,9 @@ use crate::{MultiAdminVerifyApprovalGroupReference, MultiAdminVerifyRuleOwner};
 /// assert_eq!(MultiAdminVerifyRule::KEYS, ["owner.uuid", "operation"] as [&str; 2]);
 /// ```
 #[derive(Debug, Clone, Default, PartialEq, ontap::Resource)]
-#[resource(
-    path = "/security/multi-admin-verify/rules",
-    get,
-    post,
-    patch,
-    delete,
-    collection,
-    patch_collection,
-    delete_collection
-)]
+#[resource(path = "/security/multi-admin-verify/rules", get, post, patch, delete, collection, patch_collection, delete_collection, params(patch_collection = MultiAdminVerifyRulePatchCollectionParams, delete_collection = MultiAdminVerifyRuleDeleteCollectionParams))]
 pub struct MultiAdminVerifyRule {
-    /// `owner`: [`MultiAdminVerifyRuleOwner`]; read by GET; sent by POST and PATCH; its `uuid` is a key of the instance path.
+    /// `owner`: [`MultiAdminVerifyRuleOwner`](crate::MultiAdminVerifyRuleOwner); read by GET; sent by POST and PATCH; its `uuid` is a key of the instance path.
     #[resource(get, post, patch, key = "uuid")]
     pub owner: Option<MultiAdminVerifyRuleOwner>,
     /// `operation`: string; read by GET; sent by POST; a key of the instance path.
@@ -38,7 +29,7 @@ pub struct MultiAdminVerifyRule {
     /// `approval_expiry`: string; read by GET; sent by POST and PATCH.
     #[resource(get, post, patch)]
     pub approval_expiry: Option<String>,
-    /// `approval_groups`: list of [`MultiAdminVerifyApprovalGroupReference`]; read by GET; sent by POST and PATCH.
+    /// `approval_groups`: list of [`MultiAdminVerifyApprovalGroupReference`](crate::MultiAdminVerifyApprovalGroupReference); read by GET; sent by POST and PATCH.
     #[resource(get, post, patch)]
     pub approval_groups: Option<Vec<MultiAdminVerifyApprovalGroupReference>>,
     /// `auto_request_create`: boolean; read by GET; sent by POST and PATCH.
@@ -59,4 +50,58 @@ pub struct MultiAdminVerifyRule {
     /// `system_defined`: boolean; read by GET.
     #[resource(get)]
     pub system_defined: Option<bool>,
+}
+
+/// The query parameters of `PATCH /api/security/multi-admin-verify/rules`, typed: [`MultiAdminVerifyRule`]'s PATCH by query (`patch_collection`) takes them in [`ontap::CallOptions::with`]; `CallOptions::param` still sends any other.
+///
+/// ```
+/// use ontap_resources::MultiAdminVerifyRulePatchCollectionParams;
+///
+/// let options = ontap_core::CallOptions::with(MultiAdminVerifyRulePatchCollectionParams { continue_on_failure: Some(true), ..Default::default() });
+/// # let _ = options;
+/// ```
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct MultiAdminVerifyRulePatchCollectionParams {
+    /// `continue_on_failure`: boolean, default `false`.
+    pub continue_on_failure: Option<bool>,
+    /// `serial_records`: boolean, default `false`.
+    pub serial_records: Option<bool>,
+}
+
+impl ontap::QueryParams for MultiAdminVerifyRulePatchCollectionParams {
+    fn append_to(&self, query: &mut ontap::Query) {
+        if let Some(value) = &self.continue_on_failure {
+            query.push("continue_on_failure", value);
+        }
+        if let Some(value) = &self.serial_records {
+            query.push("serial_records", value);
+        }
+    }
+}
+
+/// The query parameters of `DELETE /api/security/multi-admin-verify/rules`, typed: [`MultiAdminVerifyRule`]'s DELETE by query (`delete_collection`) takes them in [`ontap::CallOptions::with`]; `CallOptions::param` still sends any other.
+///
+/// ```
+/// use ontap_resources::MultiAdminVerifyRuleDeleteCollectionParams;
+///
+/// let options = ontap_core::CallOptions::with(MultiAdminVerifyRuleDeleteCollectionParams { continue_on_failure: Some(true), ..Default::default() });
+/// # let _ = options;
+/// ```
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct MultiAdminVerifyRuleDeleteCollectionParams {
+    /// `continue_on_failure`: boolean, default `false`.
+    pub continue_on_failure: Option<bool>,
+    /// `serial_records`: boolean, default `false`.
+    pub serial_records: Option<bool>,
+}
+
+impl ontap::QueryParams for MultiAdminVerifyRuleDeleteCollectionParams {
+    fn append_to(&self, query: &mut ontap::Query) {
+        if let Some(value) = &self.continue_on_failure {
+            query.push("continue_on_failure", value);
+        }
+        if let Some(value) = &self.serial_records {
+            query.push("serial_records", value);
+        }
+    }
 }

@@ -18,9 +18,9 @@ use crate::{RolePrivilege, SvmReference};
 /// assert_eq!(Role::KEYS, ["owner.uuid", "name"] as [&str; 2]);
 /// ```
 #[derive(Debug, Clone, Default, PartialEq, ontap::Resource)]
-#[resource(path = "/security/roles", get, post, delete, collection, delete_collection)]
+#[resource(path = "/security/roles", get, post, delete, collection, delete_collection, params(delete_collection = RoleDeleteCollectionParams))]
 pub struct Role {
-    /// `owner`: [`SvmReference`]; read by GET; sent by POST; its `uuid` is a key of the instance path.
+    /// `owner`: [`SvmReference`](crate::SvmReference); read by GET; sent by POST; its `uuid` is a key of the instance path.
     #[resource(get, post, key = "uuid")]
     pub owner: Option<SvmReference>,
     /// `name`: string; read by GET; sent by POST; a key of the instance path.
@@ -32,15 +32,42 @@ pub struct Role {
     /// `builtin`: boolean; read by GET.
     #[resource(get)]
     pub builtin: Option<bool>,
-    /// `privileges`: list of [`RolePrivilege`]; read by GET; sent by POST.
+    /// `privileges`: list of [`RolePrivilege`](crate::RolePrivilege); read by GET; sent by POST.
     #[resource(get, post)]
     pub privileges: Option<Vec<RolePrivilege>>,
-    /// `scope`: [`RoleScope`] (`cluster`, `svm`); read by GET.
+    /// `scope`: [`RoleScope`](crate::RoleScope) (`cluster`, `svm`); read by GET.
     #[resource(get)]
     pub scope: Option<RoleScope>,
 }
 
-/// The values of [`Role`]'s `scope`: open, so that a value a newer ONTAP adds is kept as [`RoleScope::Unknown`].
+/// The query parameters of `DELETE /api/security/roles`, typed: [`Role`]'s DELETE by query (`delete_collection`) takes them in [`ontap::CallOptions::with`]; `CallOptions::param` still sends any other.
+///
+/// ```
+/// use ontap_resources::RoleDeleteCollectionParams;
+///
+/// let options = ontap_core::CallOptions::with(RoleDeleteCollectionParams { continue_on_failure: Some(true), ..Default::default() });
+/// # let _ = options;
+/// ```
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct RoleDeleteCollectionParams {
+    /// `continue_on_failure`: boolean, default `false`.
+    pub continue_on_failure: Option<bool>,
+    /// `serial_records`: boolean, default `false`.
+    pub serial_records: Option<bool>,
+}
+
+impl ontap::QueryParams for RoleDeleteCollectionParams {
+    fn append_to(&self, query: &mut ontap::Query) {
+        if let Some(value) = &self.continue_on_failure {
+            query.push("continue_on_failure", value);
+        }
+        if let Some(value) = &self.serial_records {
+            query.push("serial_records", value);
+        }
+    }
+}
+
+/// The values of [`Role`](crate::Role)'s `scope`: open, so that a value a newer ONTAP adds is kept as [`RoleScope::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
 pub enum RoleScope {
     /// `cluster`.

@@ -19,16 +19,7 @@ use crate::{RolePrivilegeOwner, RolePrivilegeRole};
 /// assert_eq!(RolePrivilege::KEYS, ["path"] as [&str; 1]);
 /// ```
 #[derive(Debug, Clone, Default, PartialEq, ontap::Resource)]
-#[resource(
-    path = "/security/roles/{owner.uuid}/{role.name}/privileges",
-    get,
-    post,
-    patch,
-    delete,
-    collection,
-    patch_collection,
-    delete_collection
-)]
+#[resource(path = "/security/roles/{owner.uuid}/{role.name}/privileges", get, post, patch, delete, collection, patch_collection, delete_collection, params(patch_collection = RolePrivilegePatchCollectionParams, delete_collection = RolePrivilegeDeleteCollectionParams))]
 pub struct RolePrivilege {
     /// `path`: string; read by GET; sent by POST; a key of the instance path.
     #[resource(get, post, key)]
@@ -36,23 +27,77 @@ pub struct RolePrivilege {
     /// `_links`: [`ontap::Links`]; read by GET.
     #[resource(get, rename = "_links")]
     pub links: Option<ontap::Links>,
-    /// `access`: [`RolePrivilegeAccess`] (`none`, `readonly`, `read_create`, `read_modify`, `read_create_modify`, `all`); read by GET; sent by POST and PATCH.
+    /// `access`: [`RolePrivilegeAccess`](crate::RolePrivilegeAccess) (`none`, `readonly`, `read_create`, `read_modify`, `read_create_modify`, `all`); read by GET; sent by POST and PATCH.
     #[resource(get, post, patch)]
     pub access: Option<RolePrivilegeAccess>,
     /// `query`: string; read by GET; sent by POST and PATCH.
     #[resource(get, post, patch)]
     pub query: Option<String>,
-    /// `owner`: [`RolePrivilegeOwner`]; carried by none of this resource's verbs; holds a key of the enclosing object's path.
+    /// `owner`: [`RolePrivilegeOwner`](crate::RolePrivilegeOwner); carried by none of this resource's verbs; holds a key of the enclosing object's path.
     ///
     /// Not in the model's definition: it holds the `owner` placeholder of the path `/security/roles/{owner.uuid}/{role.name}/privileges/{path}`.
     pub owner: Option<RolePrivilegeOwner>,
-    /// `role`: [`RolePrivilegeRole`]; carried by none of this resource's verbs; holds a key of the enclosing object's path.
+    /// `role`: [`RolePrivilegeRole`](crate::RolePrivilegeRole); carried by none of this resource's verbs; holds a key of the enclosing object's path.
     ///
     /// Not in the model's definition: it holds the `role` placeholder of the path `/security/roles/{owner.uuid}/{role.name}/privileges/{path}`.
     pub role: Option<RolePrivilegeRole>,
 }
 
-/// The values of [`RolePrivilege`]'s `access`: open, so that a value a newer ONTAP adds is kept as [`RolePrivilegeAccess::Unknown`].
+/// The query parameters of `PATCH /api/security/roles/{owner.uuid}/{role.name}/privileges`, typed: [`RolePrivilege`]'s PATCH by query (`patch_collection`) takes them in [`ontap::CallOptions::with`]; `CallOptions::param` still sends any other.
+///
+/// ```
+/// use ontap_resources::RolePrivilegePatchCollectionParams;
+///
+/// let options = ontap_core::CallOptions::with(RolePrivilegePatchCollectionParams { continue_on_failure: Some(true), ..Default::default() });
+/// # let _ = options;
+/// ```
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct RolePrivilegePatchCollectionParams {
+    /// `continue_on_failure`: boolean, default `false`.
+    pub continue_on_failure: Option<bool>,
+    /// `serial_records`: boolean, default `false`.
+    pub serial_records: Option<bool>,
+}
+
+impl ontap::QueryParams for RolePrivilegePatchCollectionParams {
+    fn append_to(&self, query: &mut ontap::Query) {
+        if let Some(value) = &self.continue_on_failure {
+            query.push("continue_on_failure", value);
+        }
+        if let Some(value) = &self.serial_records {
+            query.push("serial_records", value);
+        }
+    }
+}
+
+/// The query parameters of `DELETE /api/security/roles/{owner.uuid}/{role.name}/privileges`, typed: [`RolePrivilege`]'s DELETE by query (`delete_collection`) takes them in [`ontap::CallOptions::with`]; `CallOptions::param` still sends any other.
+///
+/// ```
+/// use ontap_resources::RolePrivilegeDeleteCollectionParams;
+///
+/// let options = ontap_core::CallOptions::with(RolePrivilegeDeleteCollectionParams { continue_on_failure: Some(true), ..Default::default() });
+/// # let _ = options;
+/// ```
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct RolePrivilegeDeleteCollectionParams {
+    /// `continue_on_failure`: boolean, default `false`.
+    pub continue_on_failure: Option<bool>,
+    /// `serial_records`: boolean, default `false`.
+    pub serial_records: Option<bool>,
+}
+
+impl ontap::QueryParams for RolePrivilegeDeleteCollectionParams {
+    fn append_to(&self, query: &mut ontap::Query) {
+        if let Some(value) = &self.continue_on_failure {
+            query.push("continue_on_failure", value);
+        }
+        if let Some(value) = &self.serial_records {
+            query.push("serial_records", value);
+        }
+    }
+}
+
+/// The values of [`RolePrivilege`](crate::RolePrivilege)'s `access`: open, so that a value a newer ONTAP adds is kept as [`RolePrivilegeAccess::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
 pub enum RolePrivilegeAccess {
     /// `none`.

@@ -20,25 +20,25 @@ pub struct ClusterSshServer {
     /// `_links`: [`ontap::Links`]; read by GET.
     #[resource(get, rename = "_links")]
     pub links: Option<ontap::Links>,
-    /// `ciphers`: list of [`ClusterSshServerCiphers`] (`aes256_ctr`, `aes192_ctr`, `aes128_ctr`, `aes128_gcm`, `aes256_gcm`); read by GET; sent by PATCH.
+    /// `ciphers`: list of [`ClusterSshServerCiphers`](crate::ClusterSshServerCiphers) (`aes256_ctr`, `aes192_ctr`, `aes128_ctr`, `aes128_gcm`, `aes256_gcm`); read by GET; sent by PATCH.
     #[resource(get, patch)]
     pub ciphers: Option<Vec<ClusterSshServerCiphers>>,
     /// `connections_per_second`: integer, 1 to 70; read by GET; sent by PATCH.
     #[resource(get, patch)]
     pub connections_per_second: Option<i64>,
-    /// `host_key_algorithms`: list of [`ClusterSshServerHostKeyAlgorithms`] (`ecdsa_sha2_nistp256`, `ssh_ed25519`, `ssh_rsa`, `rsa_sha2_256`, `rsa_sha2_512`); read by GET; sent by PATCH.
+    /// `host_key_algorithms`: list of [`ClusterSshServerHostKeyAlgorithms`](crate::ClusterSshServerHostKeyAlgorithms) (`ecdsa_sha2_nistp256`, `ssh_ed25519`, `ssh_rsa`, `rsa_sha2_256`, `rsa_sha2_512`); read by GET; sent by PATCH.
     #[resource(get, patch)]
     pub host_key_algorithms: Option<Vec<ClusterSshServerHostKeyAlgorithms>>,
     /// `is_rsa_in_publickey_algorithms_enabled`: boolean; read by GET; sent by PATCH.
     #[resource(get, patch)]
     pub is_rsa_in_publickey_algorithms_enabled: Option<bool>,
-    /// `key_exchange_algorithms`: list of [`ClusterSshServerKeyExchangeAlgorithms`] (`diffie_hellman_group_exchange_sha256`, `curve25519-sha256`, `ecdh_sha2_nistp256`, `ecdh_sha2_nistp384`, `ecdh_sha2_nistp521`, `diffie_hellman_group16_sha512`, `diffie_hellman_group18_sha512`); read by GET; sent by PATCH.
+    /// `key_exchange_algorithms`: list of [`ClusterSshServerKeyExchangeAlgorithms`](crate::ClusterSshServerKeyExchangeAlgorithms) (`diffie_hellman_group_exchange_sha256`, `curve25519-sha256`, `ecdh_sha2_nistp256`, `ecdh_sha2_nistp384`, `ecdh_sha2_nistp521`, `diffie_hellman_group16_sha512`, `diffie_hellman_group18_sha512`); read by GET; sent by PATCH.
     #[resource(get, patch)]
     pub key_exchange_algorithms: Option<Vec<ClusterSshServerKeyExchangeAlgorithms>>,
     /// `login_grace_time`: integer, 30 to 90; read by GET; sent by PATCH.
     #[resource(get, patch)]
     pub login_grace_time: Option<i64>,
-    /// `mac_algorithms`: list of [`ClusterSshServerMacAlgorithms`] (`hmac_sha2_256`, `hmac_sha2_512`, `hmac_sha2_256_etm`, `hmac_sha2_512_etm`, `umac_64`, `umac_128`, `umac_64_etm`, `umac_128_etm`); read by GET; sent by PATCH.
+    /// `mac_algorithms`: list of [`ClusterSshServerMacAlgorithms`](crate::ClusterSshServerMacAlgorithms) (`hmac_sha2_256`, `hmac_sha2_512`, `hmac_sha2_256_etm`, `hmac_sha2_512_etm`, `umac_64`, `umac_128`, `umac_64_etm`, `umac_128_etm`); read by GET; sent by PATCH.
     #[resource(get, patch)]
     pub mac_algorithms: Option<Vec<ClusterSshServerMacAlgorithms>>,
     /// `max_authentication_retry_count`: integer, 2 to 6; read by GET; sent by PATCH.
@@ -52,7 +52,7 @@ pub struct ClusterSshServer {
     pub per_source_limit: Option<i64>,
 }
 
-/// The values of [`ClusterSshServer`]'s `ciphers`: open, so that a value a newer ONTAP adds is kept as [`ClusterSshServerCiphers::Unknown`].
+/// The values of [`ClusterSshServer`](crate::ClusterSshServer)'s `ciphers`: open, so that a value a newer ONTAP adds is kept as [`ClusterSshServerCiphers::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
 pub enum ClusterSshServerCiphers {
     /// `aes256_ctr`.
@@ -70,7 +70,7 @@ pub enum ClusterSshServerCiphers {
     Unknown(String),
 }
 
-/// The values of [`ClusterSshServer`]'s `host_key_algorithms`: open, so that a value a newer ONTAP adds is kept as [`ClusterSshServerHostKeyAlgorithms::Unknown`].
+/// The values of [`ClusterSshServer`](crate::ClusterSshServer)'s `host_key_algorithms`: open, so that a value a newer ONTAP adds is kept as [`ClusterSshServerHostKeyAlgorithms::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
 pub enum ClusterSshServerHostKeyAlgorithms {
     /// `ecdsa_sha2_nistp256`.
@@ -90,7 +90,7 @@ pub enum ClusterSshServerHostKeyAlgorithms {
     Unknown(String),
 }
 
-/// The values of [`ClusterSshServer`]'s `key_exchange_algorithms`: open, so that a value a newer ONTAP adds is kept as [`ClusterSshServerKeyExchangeAlgorithms::Unknown`].
+/// The values of [`ClusterSshServer`](crate::ClusterSshServer)'s `key_exchange_algorithms`: open, so that a value a newer ONTAP adds is kept as [`ClusterSshServerKeyExchangeAlgorithms::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
 pub enum ClusterSshServerKeyExchangeAlgorithms {
     /// `diffie_hellman_group_exchange_sha256`.
@@ -113,7 +113,7 @@ pub enum ClusterSshServerKeyExchangeAlgorithms {
     Unknown(String),
 }
 
-/// The values of [`ClusterSshServer`]'s `mac_algorithms`: open, so that a value a newer ONTAP adds is kept as [`ClusterSshServerMacAlgorithms::Unknown`].
+/// The values of [`ClusterSshServer`](crate::ClusterSshServer)'s `mac_algorithms`: open, so that a value a newer ONTAP adds is kept as [`ClusterSshServerMacAlgorithms::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
 pub enum ClusterSshServerMacAlgorithms {
     /// `hmac_sha2_256`.

@@ -18,30 +18,30 @@ use crate::SvmReference;
 /// assert_eq!(SvmSshServer::KEYS, ["svm.uuid"] as [&str; 1]);
 /// ```
 #[derive(Debug, Clone, Default, PartialEq, ontap::Resource)]
-#[resource(path = "/security/ssh/svms", get, patch, collection, patch_collection)]
+#[resource(path = "/security/ssh/svms", get, patch, collection, patch_collection, params(patch_collection = SvmSshServerPatchCollectionParams))]
 pub struct SvmSshServer {
-    /// `svm`: [`SvmReference`]; read by GET; sent by PATCH; its `uuid` is a key of the instance path.
+    /// `svm`: [`SvmReference`](crate::SvmReference); read by GET; sent by PATCH; its `uuid` is a key of the instance path.
     #[resource(get, patch, key = "uuid")]
     pub svm: Option<SvmReference>,
     /// `_links`: [`ontap::Links`]; read by GET.
     #[resource(get, rename = "_links")]
     pub links: Option<ontap::Links>,
-    /// `ciphers`: list of [`SvmSshServerCiphers`] (`aes256_ctr`, `aes192_ctr`, `aes128_ctr`, `aes128_gcm`, `aes256_gcm`); read by GET; sent by PATCH.
+    /// `ciphers`: list of [`SvmSshServerCiphers`](crate::SvmSshServerCiphers) (`aes256_ctr`, `aes192_ctr`, `aes128_ctr`, `aes128_gcm`, `aes256_gcm`); read by GET; sent by PATCH.
     #[resource(get, patch)]
     pub ciphers: Option<Vec<SvmSshServerCiphers>>,
-    /// `host_key_algorithms`: list of [`SvmSshServerHostKeyAlgorithms`] (`ecdsa_sha2_nistp256`, `ssh_ed25519`, `ssh_rsa`, `rsa_sha2_256`, `rsa_sha2_512`); read by GET; sent by PATCH.
+    /// `host_key_algorithms`: list of [`SvmSshServerHostKeyAlgorithms`](crate::SvmSshServerHostKeyAlgorithms) (`ecdsa_sha2_nistp256`, `ssh_ed25519`, `ssh_rsa`, `rsa_sha2_256`, `rsa_sha2_512`); read by GET; sent by PATCH.
     #[resource(get, patch)]
     pub host_key_algorithms: Option<Vec<SvmSshServerHostKeyAlgorithms>>,
     /// `is_rsa_in_publickey_algorithms_enabled`: boolean; read by GET; sent by PATCH.
     #[resource(get, patch)]
     pub is_rsa_in_publickey_algorithms_enabled: Option<bool>,
-    /// `key_exchange_algorithms`: list of [`SvmSshServerKeyExchangeAlgorithms`] (`diffie_hellman_group_exchange_sha256`, `curve25519-sha256`, `ecdh_sha2_nistp256`, `ecdh_sha2_nistp384`, `ecdh_sha2_nistp521`, `diffie_hellman_group16_sha512`, `diffie_hellman_group18_sha512`); read by GET; sent by PATCH.
+    /// `key_exchange_algorithms`: list of [`SvmSshServerKeyExchangeAlgorithms`](crate::SvmSshServerKeyExchangeAlgorithms) (`diffie_hellman_group_exchange_sha256`, `curve25519-sha256`, `ecdh_sha2_nistp256`, `ecdh_sha2_nistp384`, `ecdh_sha2_nistp521`, `diffie_hellman_group16_sha512`, `diffie_hellman_group18_sha512`); read by GET; sent by PATCH.
     #[resource(get, patch)]
     pub key_exchange_algorithms: Option<Vec<SvmSshServerKeyExchangeAlgorithms>>,
     /// `login_grace_time`: integer; read by GET; sent by PATCH.
     #[resource(get, patch)]
     pub login_grace_time: Option<i64>,
-    /// `mac_algorithms`: list of [`SvmSshServerMacAlgorithms`] (`hmac_sha2_256`, `hmac_sha2_512`, `hmac_sha2_256_etm`, `hmac_sha2_512_etm`, `umac_64`, `umac_128`, `umac_64_etm`, `umac_128_etm`); read by GET; sent by PATCH.
+    /// `mac_algorithms`: list of [`SvmSshServerMacAlgorithms`](crate::SvmSshServerMacAlgorithms) (`hmac_sha2_256`, `hmac_sha2_512`, `hmac_sha2_256_etm`, `hmac_sha2_512_etm`, `umac_64`, `umac_128`, `umac_64_etm`, `umac_128_etm`); read by GET; sent by PATCH.
     #[resource(get, patch)]
     pub mac_algorithms: Option<Vec<SvmSshServerMacAlgorithms>>,
     /// `max_authentication_retry_count`: integer, 2 to 6; read by GET; sent by PATCH.
@@ -49,7 +49,34 @@ pub struct SvmSshServer {
     pub max_authentication_retry_count: Option<i64>,
 }
 
-/// The values of [`SvmSshServer`]'s `ciphers`: open, so that a value a newer ONTAP adds is kept as [`SvmSshServerCiphers::Unknown`].
+/// The query parameters of `PATCH /api/security/ssh/svms`, typed: [`SvmSshServer`]'s PATCH by query (`patch_collection`) takes them in [`ontap::CallOptions::with`]; `CallOptions::param` still sends any other.
+///
+/// ```
+/// use ontap_resources::SvmSshServerPatchCollectionParams;
+///
+/// let options = ontap_core::CallOptions::with(SvmSshServerPatchCollectionParams { continue_on_failure: Some(true), ..Default::default() });
+/// # let _ = options;
+/// ```
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct SvmSshServerPatchCollectionParams {
+    /// `continue_on_failure`: boolean, default `false`.
+    pub continue_on_failure: Option<bool>,
+    /// `serial_records`: boolean, default `false`.
+    pub serial_records: Option<bool>,
+}
+
+impl ontap::QueryParams for SvmSshServerPatchCollectionParams {
+    fn append_to(&self, query: &mut ontap::Query) {
+        if let Some(value) = &self.continue_on_failure {
+            query.push("continue_on_failure", value);
+        }
+        if let Some(value) = &self.serial_records {
+            query.push("serial_records", value);
+        }
+    }
+}
+
+/// The values of [`SvmSshServer`](crate::SvmSshServer)'s `ciphers`: open, so that a value a newer ONTAP adds is kept as [`SvmSshServerCiphers::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
 pub enum SvmSshServerCiphers {
     /// `aes256_ctr`.
@@ -67,7 +94,7 @@ pub enum SvmSshServerCiphers {
     Unknown(String),
 }
 
-/// The values of [`SvmSshServer`]'s `host_key_algorithms`: open, so that a value a newer ONTAP adds is kept as [`SvmSshServerHostKeyAlgorithms::Unknown`].
+/// The values of [`SvmSshServer`](crate::SvmSshServer)'s `host_key_algorithms`: open, so that a value a newer ONTAP adds is kept as [`SvmSshServerHostKeyAlgorithms::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
 pub enum SvmSshServerHostKeyAlgorithms {
     /// `ecdsa_sha2_nistp256`.
@@ -87,7 +114,7 @@ pub enum SvmSshServerHostKeyAlgorithms {
     Unknown(String),
 }
 
-/// The values of [`SvmSshServer`]'s `key_exchange_algorithms`: open, so that a value a newer ONTAP adds is kept as [`SvmSshServerKeyExchangeAlgorithms::Unknown`].
+/// The values of [`SvmSshServer`](crate::SvmSshServer)'s `key_exchange_algorithms`: open, so that a value a newer ONTAP adds is kept as [`SvmSshServerKeyExchangeAlgorithms::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
 pub enum SvmSshServerKeyExchangeAlgorithms {
     /// `diffie_hellman_group_exchange_sha256`.
@@ -110,7 +137,7 @@ pub enum SvmSshServerKeyExchangeAlgorithms {
     Unknown(String),
 }
 
-/// The values of [`SvmSshServer`]'s `mac_algorithms`: open, so that a value a newer ONTAP adds is kept as [`SvmSshServerMacAlgorithms::Unknown`].
+/// The values of [`SvmSshServer`](crate::SvmSshServer)'s `mac_algorithms`: open, so that a value a newer ONTAP adds is kept as [`SvmSshServerMacAlgorithms::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
 pub enum SvmSshServerMacAlgorithms {
     /// `hmac_sha2_256`.

@@ -20,9 +20,9 @@ use crate::{
 /// assert_eq!(WebauthnCredentials::KEYS, ["owner.uuid", "username", "index", "relying_party.id"] as [&str; 4]);
 /// ```
 #[derive(Debug, Clone, Default, PartialEq, ontap::Resource)]
-#[resource(path = "/security/webauthn/credentials", get, delete, collection, delete_collection)]
+#[resource(path = "/security/webauthn/credentials", get, delete, collection, delete_collection, params(delete_collection = WebauthnCredentialsDeleteCollectionParams))]
 pub struct WebauthnCredentials {
-    /// `owner`: [`SvmReference`]; read by GET; its `uuid` is a key of the instance path.
+    /// `owner`: [`SvmReference`](crate::SvmReference); read by GET; its `uuid` is a key of the instance path.
     #[resource(get, key = "uuid")]
     pub owner: Option<SvmReference>,
     /// `username`: string; read by GET; a key of the instance path.
@@ -31,7 +31,7 @@ pub struct WebauthnCredentials {
     /// `index`: integer; read by GET; a key of the instance path.
     #[resource(get, key)]
     pub index: Option<i64>,
-    /// `relying_party`: [`WebauthnCredentialsRelyingParty`]; read by GET; its `id` is a key of the instance path.
+    /// `relying_party`: [`WebauthnCredentialsRelyingParty`](crate::WebauthnCredentialsRelyingParty); read by GET; its `id` is a key of the instance path.
     #[resource(get, key = "id")]
     pub relying_party: Option<WebauthnCredentialsRelyingParty>,
     /// `_links`: [`ontap::Links`]; read by GET.
@@ -40,7 +40,7 @@ pub struct WebauthnCredentials {
     /// `creation_time`: timestamp ([`ontap::Timestamp`]); read by GET.
     #[resource(get)]
     pub creation_time: Option<ontap::Timestamp>,
-    /// `credential`: [`WebauthnCredentialsCredential`]; read by GET.
+    /// `credential`: [`WebauthnCredentialsCredential`](crate::WebauthnCredentialsCredential); read by GET.
     #[resource(get)]
     pub credential: Option<WebauthnCredentialsCredential>,
     /// `display_name`: string; read by GET.
@@ -49,15 +49,42 @@ pub struct WebauthnCredentials {
     /// `last_used_time`: timestamp ([`ontap::Timestamp`]); read by GET.
     #[resource(get)]
     pub last_used_time: Option<ontap::Timestamp>,
-    /// `public_key`: [`WebauthnCredentialsPublicKey`]; read by GET.
+    /// `public_key`: [`WebauthnCredentialsPublicKey`](crate::WebauthnCredentialsPublicKey); read by GET.
     #[resource(get)]
     pub public_key: Option<WebauthnCredentialsPublicKey>,
-    /// `scope`: [`WebauthnCredentialsScope`] (`cluster`, `svm`); read by GET.
+    /// `scope`: [`WebauthnCredentialsScope`](crate::WebauthnCredentialsScope) (`cluster`, `svm`); read by GET.
     #[resource(get)]
     pub scope: Option<WebauthnCredentialsScope>,
 }
 
-/// The values of [`WebauthnCredentials`]'s `scope`: open, so that a value a newer ONTAP adds is kept as [`WebauthnCredentialsScope::Unknown`].
+/// The query parameters of `DELETE /api/security/webauthn/credentials`, typed: [`WebauthnCredentials`]'s DELETE by query (`delete_collection`) takes them in [`ontap::CallOptions::with`]; `CallOptions::param` still sends any other.
+///
+/// ```
+/// use ontap_resources::WebauthnCredentialsDeleteCollectionParams;
+///
+/// let options = ontap_core::CallOptions::with(WebauthnCredentialsDeleteCollectionParams { continue_on_failure: Some(true), ..Default::default() });
+/// # let _ = options;
+/// ```
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct WebauthnCredentialsDeleteCollectionParams {
+    /// `continue_on_failure`: boolean, default `false`.
+    pub continue_on_failure: Option<bool>,
+    /// `serial_records`: boolean, default `false`.
+    pub serial_records: Option<bool>,
+}
+
+impl ontap::QueryParams for WebauthnCredentialsDeleteCollectionParams {
+    fn append_to(&self, query: &mut ontap::Query) {
+        if let Some(value) = &self.continue_on_failure {
+            query.push("continue_on_failure", value);
+        }
+        if let Some(value) = &self.serial_records {
+            query.push("serial_records", value);
+        }
+    }
+}
+
+/// The values of [`WebauthnCredentials`](crate::WebauthnCredentials)'s `scope`: open, so that a value a newer ONTAP adds is kept as [`WebauthnCredentialsScope::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
 pub enum WebauthnCredentialsScope {
     /// `cluster`.

@@ -18,44 +18,65 @@ use crate::SvmReference;
 /// assert_eq!(WebauthnGlobal::KEYS, ["owner.uuid"] as [&str; 1]);
 /// ```
 #[derive(Debug, Clone, Default, PartialEq, ontap::Resource)]
-#[resource(
-    path = "/security/webauthn/global-settings",
-    get,
-    patch,
-    collection,
-    patch_collection
-)]
+#[resource(path = "/security/webauthn/global-settings", get, patch, collection, patch_collection, params(patch_collection = WebauthnGlobalPatchCollectionParams))]
 pub struct WebauthnGlobal {
-    /// `owner`: [`SvmReference`]; read by GET; its `uuid` is a key of the instance path.
+    /// `owner`: [`SvmReference`](crate::SvmReference); read by GET; its `uuid` is a key of the instance path.
     #[resource(get, key = "uuid")]
     pub owner: Option<SvmReference>,
     /// `_links`: [`ontap::Links`]; read by GET.
     #[resource(get, rename = "_links")]
     pub links: Option<ontap::Links>,
-    /// `attestation`: [`WebauthnGlobalAttestation`] (`none`, `indirect`, `direct`, `enterprise`); read by GET.
+    /// `attestation`: [`WebauthnGlobalAttestation`](crate::WebauthnGlobalAttestation) (`none`, `indirect`, `direct`, `enterprise`); read by GET.
     #[resource(get)]
     pub attestation: Option<WebauthnGlobalAttestation>,
     /// `require_rk`: boolean; read by GET.
     #[resource(get)]
     pub require_rk: Option<bool>,
-    /// `resident_key`: [`WebauthnGlobalResidentKey`] (`required`, `preferred`, `discouraged`); read by GET.
+    /// `resident_key`: [`WebauthnGlobalResidentKey`](crate::WebauthnGlobalResidentKey) (`required`, `preferred`, `discouraged`); read by GET.
     #[resource(get)]
     pub resident_key: Option<WebauthnGlobalResidentKey>,
     /// `rp_domains`: list of string; read by GET; sent by PATCH.
     #[resource(get, patch)]
     pub rp_domains: Option<Vec<String>>,
-    /// `scope`: [`WebauthnGlobalScope`] (`cluster`, `svm`); read by GET.
+    /// `scope`: [`WebauthnGlobalScope`](crate::WebauthnGlobalScope) (`cluster`, `svm`); read by GET.
     #[resource(get)]
     pub scope: Option<WebauthnGlobalScope>,
     /// `timeout`: integer; read by GET.
     #[resource(get)]
     pub timeout: Option<i64>,
-    /// `user_verification`: [`WebauthnGlobalUserVerification`] (`required`, `preferred`, `discouraged`); read by GET.
+    /// `user_verification`: [`WebauthnGlobalUserVerification`](crate::WebauthnGlobalUserVerification) (`required`, `preferred`, `discouraged`); read by GET.
     #[resource(get)]
     pub user_verification: Option<WebauthnGlobalUserVerification>,
 }
 
-/// The values of [`WebauthnGlobal`]'s `attestation`: open, so that a value a newer ONTAP adds is kept as [`WebauthnGlobalAttestation::Unknown`].
+/// The query parameters of `PATCH /api/security/webauthn/global-settings`, typed: [`WebauthnGlobal`]'s PATCH by query (`patch_collection`) takes them in [`ontap::CallOptions::with`]; `CallOptions::param` still sends any other.
+///
+/// ```
+/// use ontap_resources::WebauthnGlobalPatchCollectionParams;
+///
+/// let options = ontap_core::CallOptions::with(WebauthnGlobalPatchCollectionParams { continue_on_failure: Some(true), ..Default::default() });
+/// # let _ = options;
+/// ```
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct WebauthnGlobalPatchCollectionParams {
+    /// `continue_on_failure`: boolean, default `false`.
+    pub continue_on_failure: Option<bool>,
+    /// `serial_records`: boolean, default `false`.
+    pub serial_records: Option<bool>,
+}
+
+impl ontap::QueryParams for WebauthnGlobalPatchCollectionParams {
+    fn append_to(&self, query: &mut ontap::Query) {
+        if let Some(value) = &self.continue_on_failure {
+            query.push("continue_on_failure", value);
+        }
+        if let Some(value) = &self.serial_records {
+            query.push("serial_records", value);
+        }
+    }
+}
+
+/// The values of [`WebauthnGlobal`](crate::WebauthnGlobal)'s `attestation`: open, so that a value a newer ONTAP adds is kept as [`WebauthnGlobalAttestation::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
 pub enum WebauthnGlobalAttestation {
     /// `none`.
@@ -71,7 +92,7 @@ pub enum WebauthnGlobalAttestation {
     Unknown(String),
 }
 
-/// The values of [`WebauthnGlobal`]'s `resident_key`: open, so that a value a newer ONTAP adds is kept as [`WebauthnGlobalResidentKey::Unknown`].
+/// The values of [`WebauthnGlobal`](crate::WebauthnGlobal)'s `resident_key`: open, so that a value a newer ONTAP adds is kept as [`WebauthnGlobalResidentKey::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
 pub enum WebauthnGlobalResidentKey {
     /// `required`.
@@ -85,7 +106,7 @@ pub enum WebauthnGlobalResidentKey {
     Unknown(String),
 }
 
-/// The values of [`WebauthnGlobal`]'s `scope`: open, so that a value a newer ONTAP adds is kept as [`WebauthnGlobalScope::Unknown`].
+/// The values of [`WebauthnGlobal`](crate::WebauthnGlobal)'s `scope`: open, so that a value a newer ONTAP adds is kept as [`WebauthnGlobalScope::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
 pub enum WebauthnGlobalScope {
     /// `cluster`.
@@ -97,7 +118,7 @@ pub enum WebauthnGlobalScope {
     Unknown(String),
 }
 
-/// The values of [`WebauthnGlobal`]'s `user_verification`: open, so that a value a newer ONTAP adds is kept as [`WebauthnGlobalUserVerification::Unknown`].
+/// The values of [`WebauthnGlobal`](crate::WebauthnGlobal)'s `user_verification`: open, so that a value a newer ONTAP adds is kept as [`WebauthnGlobalUserVerification::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
 pub enum WebauthnGlobalUserVerification {
     /// `required`.

@@ -20,21 +20,21 @@ use crate::{SupportedAlgorithmsAlgorithm, SvmReference};
 #[derive(Debug, Clone, Default, PartialEq, ontap::Resource)]
 #[resource(path = "/security/webauthn/supported-algorithms", get, collection)]
 pub struct SupportedAlgorithms {
-    /// `owner`: [`SvmReference`]; read by GET; its `uuid` is a key of the instance path.
+    /// `owner`: [`SvmReference`](crate::SvmReference); read by GET; its `uuid` is a key of the instance path.
     #[resource(get, key = "uuid")]
     pub owner: Option<SvmReference>,
-    /// `algorithm`: [`SupportedAlgorithmsAlgorithm`]; read by GET; its `name` is a key of the instance path.
+    /// `algorithm`: [`SupportedAlgorithmsAlgorithm`](crate::SupportedAlgorithmsAlgorithm); read by GET; its `name` is a key of the instance path.
     #[resource(get, key = "name")]
     pub algorithm: Option<SupportedAlgorithmsAlgorithm>,
     /// `_links`: [`ontap::Links`]; read by GET.
     #[resource(get, rename = "_links")]
     pub links: Option<ontap::Links>,
-    /// `scope`: [`SupportedAlgorithmsScope`] (`cluster`, `svm`); read by GET.
+    /// `scope`: [`SupportedAlgorithmsScope`](crate::SupportedAlgorithmsScope) (`cluster`, `svm`); read by GET.
     #[resource(get)]
     pub scope: Option<SupportedAlgorithmsScope>,
 }
 
-/// The values of [`SupportedAlgorithms`]'s `scope`: open, so that a value a newer ONTAP adds is kept as [`SupportedAlgorithmsScope::Unknown`].
+/// The values of [`SupportedAlgorithms`](crate::SupportedAlgorithms)'s `scope`: open, so that a value a newer ONTAP adds is kept as [`SupportedAlgorithmsScope::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
 pub enum SupportedAlgorithmsScope {
     /// `cluster`.

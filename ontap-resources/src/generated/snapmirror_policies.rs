@@ -18,16 +18,7 @@ use crate::{ScheduleReference, SnapmirrorPolicyRule, SvmReference};
 /// assert_eq!(SnapmirrorPolicy::KEYS, ["uuid"] as [&str; 1]);
 /// ```
 #[derive(Debug, Clone, Default, PartialEq, ontap::Resource)]
-#[resource(
-    path = "/snapmirror/policies",
-    get,
-    post,
-    patch,
-    delete,
-    collection,
-    patch_collection,
-    delete_collection
-)]
+#[resource(path = "/snapmirror/policies", get, post, patch, delete, collection, patch_collection, delete_collection, params(patch_collection = SnapmirrorPolicyPatchCollectionParams, delete_collection = SnapmirrorPolicyDeleteCollectionParams))]
 pub struct SnapmirrorPolicy {
     /// `uuid`: string, format `uuid`; read by GET; a key of the instance path.
     #[resource(get, key)]
@@ -47,7 +38,7 @@ pub struct SnapmirrorPolicy {
     /// `create_snapshot_on_source`: boolean; read by GET; sent by POST.
     #[resource(get, post)]
     pub create_snapshot_on_source: Option<bool>,
-    /// `identity_preservation`: [`SnapmirrorPolicyIdentityPreservation`] (`full`, `exclude_network_config`, `exclude_network_and_protocol_config`); read by GET; sent by POST and PATCH.
+    /// `identity_preservation`: [`SnapmirrorPolicyIdentityPreservation`](crate::SnapmirrorPolicyIdentityPreservation) (`full`, `exclude_network_config`, `exclude_network_and_protocol_config`); read by GET; sent by POST and PATCH.
     #[resource(get, post, patch)]
     pub identity_preservation: Option<SnapmirrorPolicyIdentityPreservation>,
     /// `name`: string; read by GET; sent by POST.
@@ -56,36 +47,90 @@ pub struct SnapmirrorPolicy {
     /// `network_compression_enabled`: boolean; read by GET; sent by POST and PATCH.
     #[resource(get, post, patch)]
     pub network_compression_enabled: Option<bool>,
-    /// `retention`: list of [`SnapmirrorPolicyRule`]; read by GET; sent by POST and PATCH.
+    /// `retention`: list of [`SnapmirrorPolicyRule`](crate::SnapmirrorPolicyRule); read by GET; sent by POST and PATCH.
     #[resource(get, post, patch)]
     pub retention: Option<Vec<SnapmirrorPolicyRule>>,
     /// `rpo`: integer; read by GET; sent by POST and PATCH.
     #[resource(get, post, patch)]
     pub rpo: Option<i64>,
-    /// `scope`: [`SnapmirrorPolicyScope`] (`svm`, `cluster`); read by GET.
+    /// `scope`: [`SnapmirrorPolicyScope`](crate::SnapmirrorPolicyScope) (`svm`, `cluster`); read by GET.
     #[resource(get)]
     pub scope: Option<SnapmirrorPolicyScope>,
-    /// `svm`: [`SvmReference`]; read by GET; sent by POST.
+    /// `svm`: [`SvmReference`](crate::SvmReference); read by GET; sent by POST.
     #[resource(get, post)]
     pub svm: Option<SvmReference>,
-    /// `sync_common_snapshot_schedule`: [`ScheduleReference`]; read by GET; sent by POST and PATCH.
+    /// `sync_common_snapshot_schedule`: [`ScheduleReference`](crate::ScheduleReference); read by GET; sent by POST and PATCH.
     #[resource(get, post, patch)]
     pub sync_common_snapshot_schedule: Option<ScheduleReference>,
-    /// `sync_type`: [`SnapmirrorPolicySyncType`] (`sync`, `strict_sync`, `automated_failover`, `automated_failover_duplex`); read by GET; sent by POST.
+    /// `sync_type`: [`SnapmirrorPolicySyncType`](crate::SnapmirrorPolicySyncType) (`sync`, `strict_sync`, `automated_failover`, `automated_failover_duplex`); read by GET; sent by POST.
     #[resource(get, post)]
     pub sync_type: Option<SnapmirrorPolicySyncType>,
     /// `throttle`: integer; read by GET; sent by POST and PATCH.
     #[resource(get, post, patch)]
     pub throttle: Option<i64>,
-    /// `transfer_schedule`: [`ScheduleReference`]; read by GET; sent by POST and PATCH.
+    /// `transfer_schedule`: [`ScheduleReference`](crate::ScheduleReference); read by GET; sent by POST and PATCH.
     #[resource(get, post, patch)]
     pub transfer_schedule: Option<ScheduleReference>,
-    /// `type`: [`SnapmirrorPolicyType`] (`async`, `sync`, `continuous`); read by GET; sent by POST.
+    /// `type`: [`SnapmirrorPolicyType`](crate::SnapmirrorPolicyType) (`async`, `sync`, `continuous`); read by GET; sent by POST.
     #[resource(get, post, rename = "type")]
     pub type_: Option<SnapmirrorPolicyType>,
 }
 
-/// The values of [`SnapmirrorPolicy`]'s `identity_preservation`: open, so that a value a newer ONTAP adds is kept as [`SnapmirrorPolicyIdentityPreservation::Unknown`].
+/// The query parameters of `PATCH /api/snapmirror/policies`, typed: [`SnapmirrorPolicy`]'s PATCH by query (`patch_collection`) takes them in [`ontap::CallOptions::with`]; `CallOptions::param` still sends any other.
+///
+/// ```
+/// use ontap_resources::SnapmirrorPolicyPatchCollectionParams;
+///
+/// let options = ontap_core::CallOptions::with(SnapmirrorPolicyPatchCollectionParams { continue_on_failure: Some(true), ..Default::default() });
+/// # let _ = options;
+/// ```
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct SnapmirrorPolicyPatchCollectionParams {
+    /// `continue_on_failure`: boolean, default `false`.
+    pub continue_on_failure: Option<bool>,
+    /// `serial_records`: boolean, default `false`.
+    pub serial_records: Option<bool>,
+}
+
+impl ontap::QueryParams for SnapmirrorPolicyPatchCollectionParams {
+    fn append_to(&self, query: &mut ontap::Query) {
+        if let Some(value) = &self.continue_on_failure {
+            query.push("continue_on_failure", value);
+        }
+        if let Some(value) = &self.serial_records {
+            query.push("serial_records", value);
+        }
+    }
+}
+
+/// The query parameters of `DELETE /api/snapmirror/policies`, typed: [`SnapmirrorPolicy`]'s DELETE by query (`delete_collection`) takes them in [`ontap::CallOptions::with`]; `CallOptions::param` still sends any other.
+///
+/// ```
+/// use ontap_resources::SnapmirrorPolicyDeleteCollectionParams;
+///
+/// let options = ontap_core::CallOptions::with(SnapmirrorPolicyDeleteCollectionParams { continue_on_failure: Some(true), ..Default::default() });
+/// # let _ = options;
+/// ```
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct SnapmirrorPolicyDeleteCollectionParams {
+    /// `continue_on_failure`: boolean, default `false`.
+    pub continue_on_failure: Option<bool>,
+    /// `serial_records`: boolean, default `false`.
+    pub serial_records: Option<bool>,
+}
+
+impl ontap::QueryParams for SnapmirrorPolicyDeleteCollectionParams {
+    fn append_to(&self, query: &mut ontap::Query) {
+        if let Some(value) = &self.continue_on_failure {
+            query.push("continue_on_failure", value);
+        }
+        if let Some(value) = &self.serial_records {
+            query.push("serial_records", value);
+        }
+    }
+}
+
+/// The values of [`SnapmirrorPolicy`](crate::SnapmirrorPolicy)'s `identity_preservation`: open, so that a value a newer ONTAP adds is kept as [`SnapmirrorPolicyIdentityPreservation::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
 pub enum SnapmirrorPolicyIdentityPreservation {
     /// `full`.
@@ -99,7 +144,7 @@ pub enum SnapmirrorPolicyIdentityPreservation {
     Unknown(String),
 }
 
-/// The values of [`SnapmirrorPolicy`]'s `scope`: open, so that a value a newer ONTAP adds is kept as [`SnapmirrorPolicyScope::Unknown`].
+/// The values of [`SnapmirrorPolicy`](crate::SnapmirrorPolicy)'s `scope`: open, so that a value a newer ONTAP adds is kept as [`SnapmirrorPolicyScope::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
 pub enum SnapmirrorPolicyScope {
     /// `svm`.
@@ -111,7 +156,7 @@ pub enum SnapmirrorPolicyScope {
     Unknown(String),
 }
 
-/// The values of [`SnapmirrorPolicy`]'s `sync_type`: open, so that a value a newer ONTAP adds is kept as [`SnapmirrorPolicySyncType::Unknown`].
+/// The values of [`SnapmirrorPolicy`](crate::SnapmirrorPolicy)'s `sync_type`: open, so that a value a newer ONTAP adds is kept as [`SnapmirrorPolicySyncType::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
 pub enum SnapmirrorPolicySyncType {
     /// `sync`.
@@ -127,7 +172,7 @@ pub enum SnapmirrorPolicySyncType {
     Unknown(String),
 }
 
-/// The values of [`SnapmirrorPolicy`]'s `type`: open, so that a value a newer ONTAP adds is kept as [`SnapmirrorPolicyType::Unknown`].
+/// The values of [`SnapmirrorPolicy`](crate::SnapmirrorPolicy)'s `type`: open, so that a value a newer ONTAP adds is kept as [`SnapmirrorPolicyType::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
 pub enum SnapmirrorPolicyType {
     /// `async`.

@@ -22,16 +22,7 @@ use crate::{
 /// assert_eq!(SnapmirrorRelationship::KEYS, ["uuid"] as [&str; 1]);
 /// ```
 #[derive(Debug, Clone, Default, PartialEq, ontap::Resource)]
-#[resource(
-    path = "/snapmirror/relationships",
-    get,
-    post,
-    patch,
-    delete,
-    collection,
-    patch_collection,
-    delete_collection
-)]
+#[resource(path = "/snapmirror/relationships", get, post, patch, delete, collection, patch_collection, delete_collection, params(post = SnapmirrorRelationshipPostParams, patch = SnapmirrorRelationshipPatchParams, delete = SnapmirrorRelationshipDeleteParams, patch_collection = SnapmirrorRelationshipPatchCollectionParams, delete_collection = SnapmirrorRelationshipDeleteCollectionParams))]
 pub struct SnapmirrorRelationship {
     /// `uuid`: string, format `uuid`; read by GET; a key of the instance path.
     #[resource(get, key)]
@@ -39,28 +30,28 @@ pub struct SnapmirrorRelationship {
     /// `_links`: [`ontap::Links`]; read by GET.
     #[resource(get, rename = "_links")]
     pub links: Option<ontap::Links>,
-    /// `backoff_level`: [`SnapmirrorRelationshipBackoffLevel`] (`high`, `medium`, `none`); read by GET; sent by POST and PATCH.
+    /// `backoff_level`: [`SnapmirrorRelationshipBackoffLevel`](crate::SnapmirrorRelationshipBackoffLevel) (`high`, `medium`, `none`); read by GET; sent by POST and PATCH.
     #[resource(get, post, patch)]
     pub backoff_level: Option<SnapmirrorRelationshipBackoffLevel>,
-    /// `consistency_group_failover`: [`SnapmirrorConsistencyGroupFailover`]; read by GET.
+    /// `consistency_group_failover`: [`SnapmirrorConsistencyGroupFailover`](crate::SnapmirrorConsistencyGroupFailover); read by GET.
     #[resource(get)]
     pub consistency_group_failover: Option<SnapmirrorConsistencyGroupFailover>,
-    /// `create_destination`: [`SnapmirrorDestinationCreation`]; sent by POST.
+    /// `create_destination`: [`SnapmirrorDestinationCreation`](crate::SnapmirrorDestinationCreation); sent by POST.
     #[resource(post)]
     pub create_destination: Option<SnapmirrorDestinationCreation>,
-    /// `destination`: [`SnapmirrorEndpoint`]; read by GET; sent by POST and PATCH.
+    /// `destination`: [`SnapmirrorEndpoint`](crate::SnapmirrorEndpoint); read by GET; sent by POST and PATCH.
     #[resource(get, post, patch)]
     pub destination: Option<SnapmirrorEndpoint>,
     /// `exported_snapshot`: string; read by GET.
     #[resource(get)]
     pub exported_snapshot: Option<String>,
-    /// `group_type`: [`SnapmirrorRelationshipGroupType`] (`none`, `svm_dr`, `consistency_group`, `flexgroup`, `coordination_group`); read by GET.
+    /// `group_type`: [`SnapmirrorRelationshipGroupType`](crate::SnapmirrorRelationshipGroupType) (`none`, `svm_dr`, `consistency_group`, `flexgroup`, `coordination_group`); read by GET.
     #[resource(get)]
     pub group_type: Option<SnapmirrorRelationshipGroupType>,
     /// `healthy`: boolean; read by GET.
     #[resource(get)]
     pub healthy: Option<bool>,
-    /// `identity_preservation`: [`SnapmirrorRelationshipIdentityPreservation`] (`full`, `exclude_network_config`, `exclude_network_and_protocol_config`); read by GET; sent by POST and PATCH.
+    /// `identity_preservation`: [`SnapmirrorRelationshipIdentityPreservation`](crate::SnapmirrorRelationshipIdentityPreservation) (`full`, `exclude_network_config`, `exclude_network_and_protocol_config`); read by GET; sent by POST and PATCH.
     #[resource(get, post, patch)]
     pub identity_preservation: Option<SnapmirrorRelationshipIdentityPreservation>,
     /// `io_serving_copy`: string; read by GET; sent by POST and PATCH.
@@ -72,13 +63,13 @@ pub struct SnapmirrorRelationship {
     /// `last_transfer_network_compression_ratio`: string; read by GET.
     #[resource(get)]
     pub last_transfer_network_compression_ratio: Option<String>,
-    /// `last_transfer_type`: [`SnapmirrorRelationshipLastTransferType`] (`initialize`, `update`, `resync`, `restore`); read by GET.
+    /// `last_transfer_type`: [`SnapmirrorRelationshipLastTransferType`](crate::SnapmirrorRelationshipLastTransferType) (`initialize`, `update`, `resync`, `restore`); read by GET.
     #[resource(get)]
     pub last_transfer_type: Option<SnapmirrorRelationshipLastTransferType>,
     /// `master_bias_activated_site`: string; read by GET; sent by POST and PATCH.
     #[resource(get, post, patch)]
     pub master_bias_activated_site: Option<String>,
-    /// `policy`: [`SnapmirrorRelationshipPolicy`]; read by GET; sent by POST and PATCH.
+    /// `policy`: [`SnapmirrorRelationshipPolicy`](crate::SnapmirrorRelationshipPolicy); read by GET; sent by POST and PATCH.
     #[resource(get, post, patch)]
     pub policy: Option<SnapmirrorRelationshipPolicy>,
     /// `preferred_site`: string; read by GET; sent by POST and PATCH.
@@ -99,16 +90,16 @@ pub struct SnapmirrorRelationship {
     /// `restore_to_snapshot`: string; sent by PATCH.
     #[resource(patch)]
     pub restore_to_snapshot: Option<String>,
-    /// `selective_volumes`: list of [`SnapmirrorRelationshipSelectiveVolumes`]; read by GET; sent by POST and PATCH.
+    /// `selective_volumes`: list of [`SnapmirrorRelationshipSelectiveVolumes`](crate::SnapmirrorRelationshipSelectiveVolumes); read by GET; sent by POST and PATCH.
     #[resource(get, post, patch)]
     pub selective_volumes: Option<Vec<SnapmirrorRelationshipSelectiveVolumes>>,
-    /// `source`: [`SnapmirrorSourceEndpoint`]; read by GET; sent by POST and PATCH.
+    /// `source`: [`SnapmirrorSourceEndpoint`](crate::SnapmirrorSourceEndpoint); read by GET; sent by POST and PATCH.
     #[resource(get, post, patch)]
     pub source: Option<SnapmirrorSourceEndpoint>,
-    /// `state`: [`SnapmirrorRelationshipState`] (`broken_off`, `paused`, `snapmirrored`, `uninitialized`, `in_sync`, `out_of_sync`, `synchronizing`, `expanding`, `shrinking`); read by GET; sent by POST and PATCH.
+    /// `state`: [`SnapmirrorRelationshipState`](crate::SnapmirrorRelationshipState) (`broken_off`, `paused`, `snapmirrored`, `uninitialized`, `in_sync`, `out_of_sync`, `synchronizing`, `expanding`, `shrinking`); read by GET; sent by POST and PATCH.
     #[resource(get, post, patch)]
     pub state: Option<SnapmirrorRelationshipState>,
-    /// `svmdr_volumes`: list of [`SnapmirrorRelationshipSvmdrVolumes`]; read by GET; sent by POST.
+    /// `svmdr_volumes`: list of [`SnapmirrorRelationshipSvmdrVolumes`](crate::SnapmirrorRelationshipSvmdrVolumes); read by GET; sent by POST.
     #[resource(get, post)]
     pub svmdr_volumes: Option<Vec<SnapmirrorRelationshipSvmdrVolumes>>,
     /// `throttle`: integer; read by GET; sent by POST and PATCH.
@@ -120,18 +111,238 @@ pub struct SnapmirrorRelationship {
     /// `total_transfer_duration`: string; read by GET.
     #[resource(get)]
     pub total_transfer_duration: Option<String>,
-    /// `transfer`: [`SnapmirrorRelationshipTransfer`]; read by GET.
+    /// `transfer`: [`SnapmirrorRelationshipTransfer`](crate::SnapmirrorRelationshipTransfer); read by GET.
     #[resource(get)]
     pub transfer: Option<SnapmirrorRelationshipTransfer>,
-    /// `transfer_schedule`: [`ScheduleReference`]; read by GET; sent by POST and PATCH.
+    /// `transfer_schedule`: [`ScheduleReference`](crate::ScheduleReference); read by GET; sent by POST and PATCH.
     #[resource(get, post, patch)]
     pub transfer_schedule: Option<ScheduleReference>,
-    /// `unhealthy_reason`: list of [`SnapmirrorError`]; read by GET.
+    /// `unhealthy_reason`: list of [`SnapmirrorError`](crate::SnapmirrorError); read by GET.
     #[resource(get)]
     pub unhealthy_reason: Option<Vec<SnapmirrorError>>,
 }
 
-/// The values of [`SnapmirrorRelationship`]'s `backoff_level`: open, so that a value a newer ONTAP adds is kept as [`SnapmirrorRelationshipBackoffLevel::Unknown`].
+/// The query parameters of `POST /api/snapmirror/relationships`, typed: [`SnapmirrorRelationship`]'s `post` takes them in [`ontap::CallOptions::with`]; `CallOptions::param` still sends any other.
+///
+/// ```
+/// use ontap_resources::SnapmirrorRelationshipPostParams;
+///
+/// let options = ontap_core::CallOptions::with(SnapmirrorRelationshipPostParams { validate_only: Some(true), ..Default::default() });
+/// # let _ = options;
+/// ```
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct SnapmirrorRelationshipPostParams {
+    /// `validate_only`: boolean.
+    pub validate_only: Option<bool>,
+}
+
+impl ontap::QueryParams for SnapmirrorRelationshipPostParams {
+    fn append_to(&self, query: &mut ontap::Query) {
+        if let Some(value) = &self.validate_only {
+            query.push("validate_only", value);
+        }
+    }
+}
+
+/// The query parameters of `PATCH /api/snapmirror/relationships/{uuid}`, typed: [`SnapmirrorRelationship`]'s `patch` takes them in [`ontap::CallOptions::with`]; `CallOptions::param` still sends any other.
+///
+/// ```
+/// use ontap_resources::SnapmirrorRelationshipPatchParams;
+///
+/// let options = ontap_core::CallOptions::with(SnapmirrorRelationshipPatchParams { failback: Some(true), ..Default::default() });
+/// # let _ = options;
+/// ```
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct SnapmirrorRelationshipPatchParams {
+    /// `failback`: boolean, default `false`.
+    pub failback: Option<bool>,
+    /// `failover`: boolean, default `false`.
+    pub failover: Option<bool>,
+    /// `force`: boolean, default `false`.
+    pub force: Option<bool>,
+    /// `force-failover`: boolean, default `false`.
+    pub force_failover: Option<bool>,
+    /// `validate_only`: boolean.
+    pub validate_only: Option<bool>,
+}
+
+impl ontap::QueryParams for SnapmirrorRelationshipPatchParams {
+    fn append_to(&self, query: &mut ontap::Query) {
+        if let Some(value) = &self.failback {
+            query.push("failback", value);
+        }
+        if let Some(value) = &self.failover {
+            query.push("failover", value);
+        }
+        if let Some(value) = &self.force {
+            query.push("force", value);
+        }
+        if let Some(value) = &self.force_failover {
+            query.push("force-failover", value);
+        }
+        if let Some(value) = &self.validate_only {
+            query.push("validate_only", value);
+        }
+    }
+}
+
+/// The query parameters of `DELETE /api/snapmirror/relationships/{uuid}`, typed: [`SnapmirrorRelationship`]'s `delete` takes them in [`ontap::CallOptions::with`]; `CallOptions::param` still sends any other.
+///
+/// ```
+/// use ontap_resources::SnapmirrorRelationshipDeleteParams;
+///
+/// let options = ontap_core::CallOptions::with(SnapmirrorRelationshipDeleteParams { delete_lun_maps_in_destination: Some(true), ..Default::default() });
+/// # let _ = options;
+/// ```
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct SnapmirrorRelationshipDeleteParams {
+    /// `delete_lun_maps_in_destination`: boolean, default `false`.
+    pub delete_lun_maps_in_destination: Option<bool>,
+    /// `destination_only`: boolean.
+    pub destination_only: Option<bool>,
+    /// `source_info_only`: boolean.
+    pub source_info_only: Option<bool>,
+    /// `source_only`: boolean.
+    pub source_only: Option<bool>,
+    /// `unmap_namespace`: boolean, default `false`.
+    pub unmap_namespace: Option<bool>,
+}
+
+impl ontap::QueryParams for SnapmirrorRelationshipDeleteParams {
+    fn append_to(&self, query: &mut ontap::Query) {
+        if let Some(value) = &self.delete_lun_maps_in_destination {
+            query.push("delete_lun_maps_in_destination", value);
+        }
+        if let Some(value) = &self.destination_only {
+            query.push("destination_only", value);
+        }
+        if let Some(value) = &self.source_info_only {
+            query.push("source_info_only", value);
+        }
+        if let Some(value) = &self.source_only {
+            query.push("source_only", value);
+        }
+        if let Some(value) = &self.unmap_namespace {
+            query.push("unmap_namespace", value);
+        }
+    }
+}
+
+/// The query parameters of `PATCH /api/snapmirror/relationships`, typed: [`SnapmirrorRelationship`]'s PATCH by query (`patch_collection`) takes them in [`ontap::CallOptions::with`]; `CallOptions::param` still sends any other.
+///
+/// ```
+/// use ontap_resources::SnapmirrorRelationshipPatchCollectionParams;
+///
+/// let options = ontap_core::CallOptions::with(SnapmirrorRelationshipPatchCollectionParams { continue_on_failure: Some(true), ..Default::default() });
+/// # let _ = options;
+/// ```
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct SnapmirrorRelationshipPatchCollectionParams {
+    /// `continue_on_failure`: boolean, default `false`.
+    pub continue_on_failure: Option<bool>,
+    /// `failback`: boolean, default `false`.
+    pub failback: Option<bool>,
+    /// `failover`: boolean, default `false`.
+    pub failover: Option<bool>,
+    /// `force`: boolean, default `false`.
+    pub force: Option<bool>,
+    /// `force-failover`: boolean, default `false`.
+    pub force_failover: Option<bool>,
+    /// `list_destinations_only`: boolean.
+    pub list_destinations_only: Option<bool>,
+    /// `serial_records`: boolean, default `false`.
+    pub serial_records: Option<bool>,
+    /// `validate_only`: boolean.
+    pub validate_only: Option<bool>,
+}
+
+impl ontap::QueryParams for SnapmirrorRelationshipPatchCollectionParams {
+    fn append_to(&self, query: &mut ontap::Query) {
+        if let Some(value) = &self.continue_on_failure {
+            query.push("continue_on_failure", value);
+        }
+        if let Some(value) = &self.failback {
+            query.push("failback", value);
+        }
+        if let Some(value) = &self.failover {
+            query.push("failover", value);
+        }
+        if let Some(value) = &self.force {
+            query.push("force", value);
+        }
+        if let Some(value) = &self.force_failover {
+            query.push("force-failover", value);
+        }
+        if let Some(value) = &self.list_destinations_only {
+            query.push("list_destinations_only", value);
+        }
+        if let Some(value) = &self.serial_records {
+            query.push("serial_records", value);
+        }
+        if let Some(value) = &self.validate_only {
+            query.push("validate_only", value);
+        }
+    }
+}
+
+/// The query parameters of `DELETE /api/snapmirror/relationships`, typed: [`SnapmirrorRelationship`]'s DELETE by query (`delete_collection`) takes them in [`ontap::CallOptions::with`]; `CallOptions::param` still sends any other.
+///
+/// ```
+/// use ontap_resources::SnapmirrorRelationshipDeleteCollectionParams;
+///
+/// let options = ontap_core::CallOptions::with(SnapmirrorRelationshipDeleteCollectionParams { continue_on_failure: Some(true), ..Default::default() });
+/// # let _ = options;
+/// ```
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct SnapmirrorRelationshipDeleteCollectionParams {
+    /// `continue_on_failure`: boolean, default `false`.
+    pub continue_on_failure: Option<bool>,
+    /// `delete_lun_maps_in_destination`: boolean, default `false`.
+    pub delete_lun_maps_in_destination: Option<bool>,
+    /// `destination_only`: boolean.
+    pub destination_only: Option<bool>,
+    /// `list_destinations_only`: boolean.
+    pub list_destinations_only: Option<bool>,
+    /// `serial_records`: boolean, default `false`.
+    pub serial_records: Option<bool>,
+    /// `source_info_only`: boolean.
+    pub source_info_only: Option<bool>,
+    /// `source_only`: boolean.
+    pub source_only: Option<bool>,
+    /// `unmap_namespace`: boolean, default `false`.
+    pub unmap_namespace: Option<bool>,
+}
+
+impl ontap::QueryParams for SnapmirrorRelationshipDeleteCollectionParams {
+    fn append_to(&self, query: &mut ontap::Query) {
+        if let Some(value) = &self.continue_on_failure {
+            query.push("continue_on_failure", value);
+        }
+        if let Some(value) = &self.delete_lun_maps_in_destination {
+            query.push("delete_lun_maps_in_destination", value);
+        }
+        if let Some(value) = &self.destination_only {
+            query.push("destination_only", value);
+        }
+        if let Some(value) = &self.list_destinations_only {
+            query.push("list_destinations_only", value);
+        }
+        if let Some(value) = &self.serial_records {
+            query.push("serial_records", value);
+        }
+        if let Some(value) = &self.source_info_only {
+            query.push("source_info_only", value);
+        }
+        if let Some(value) = &self.source_only {
+            query.push("source_only", value);
+        }
+        if let Some(value) = &self.unmap_namespace {
+            query.push("unmap_namespace", value);
+        }
+    }
+}
+
+/// The values of [`SnapmirrorRelationship`](crate::SnapmirrorRelationship)'s `backoff_level`: open, so that a value a newer ONTAP adds is kept as [`SnapmirrorRelationshipBackoffLevel::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
 pub enum SnapmirrorRelationshipBackoffLevel {
     /// `high`.
@@ -145,7 +356,7 @@ pub enum SnapmirrorRelationshipBackoffLevel {
     Unknown(String),
 }
 
-/// The values of [`SnapmirrorRelationship`]'s `group_type`: open, so that a value a newer ONTAP adds is kept as [`SnapmirrorRelationshipGroupType::Unknown`].
+/// The values of [`SnapmirrorRelationship`](crate::SnapmirrorRelationship)'s `group_type`: open, so that a value a newer ONTAP adds is kept as [`SnapmirrorRelationshipGroupType::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
 pub enum SnapmirrorRelationshipGroupType {
     /// `none`.
@@ -163,7 +374,7 @@ pub enum SnapmirrorRelationshipGroupType {
     Unknown(String),
 }
 
-/// The values of [`SnapmirrorRelationship`]'s `identity_preservation`: open, so that a value a newer ONTAP adds is kept as [`SnapmirrorRelationshipIdentityPreservation::Unknown`].
+/// The values of [`SnapmirrorRelationship`](crate::SnapmirrorRelationship)'s `identity_preservation`: open, so that a value a newer ONTAP adds is kept as [`SnapmirrorRelationshipIdentityPreservation::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
 pub enum SnapmirrorRelationshipIdentityPreservation {
     /// `full`.
@@ -177,7 +388,7 @@ pub enum SnapmirrorRelationshipIdentityPreservation {
     Unknown(String),
 }
 
-/// The values of [`SnapmirrorRelationship`]'s `last_transfer_type`: open, so that a value a newer ONTAP adds is kept as [`SnapmirrorRelationshipLastTransferType::Unknown`].
+/// The values of [`SnapmirrorRelationship`](crate::SnapmirrorRelationship)'s `last_transfer_type`: open, so that a value a newer ONTAP adds is kept as [`SnapmirrorRelationshipLastTransferType::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
 pub enum SnapmirrorRelationshipLastTransferType {
     /// `initialize`.
@@ -193,7 +404,7 @@ pub enum SnapmirrorRelationshipLastTransferType {
     Unknown(String),
 }
 
-/// The values of [`SnapmirrorRelationship`]'s `state`: open, so that a value a newer ONTAP adds is kept as [`SnapmirrorRelationshipState::Unknown`].
+/// The values of [`SnapmirrorRelationship`](crate::SnapmirrorRelationship)'s `state`: open, so that a value a newer ONTAP adds is kept as [`SnapmirrorRelationshipState::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
 pub enum SnapmirrorRelationshipState {
     /// `broken_off`.

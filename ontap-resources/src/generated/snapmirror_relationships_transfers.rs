@@ -19,14 +19,7 @@ use crate::{SnapmirrorTransferErrorInfo, SnapmirrorTransferFiles, SnapmirrorTran
 /// assert_eq!(SnapmirrorTransfer::KEYS, ["uuid"] as [&str; 1]);
 /// ```
 #[derive(Debug, Clone, Default, PartialEq, ontap::Resource)]
-#[resource(
-    path = "/snapmirror/relationships/{relationship.uuid}/transfers",
-    get,
-    post,
-    patch,
-    collection,
-    patch_collection
-)]
+#[resource(path = "/snapmirror/relationships/{relationship.uuid}/transfers", get, post, patch, collection, patch_collection, params(patch_collection = SnapmirrorTransferPatchCollectionParams))]
 pub struct SnapmirrorTransfer {
     /// `uuid`: string, format `uuid`; read by GET; a key of the instance path.
     #[resource(get, key)]
@@ -43,10 +36,10 @@ pub struct SnapmirrorTransfer {
     /// `end_time`: timestamp ([`ontap::Timestamp`]); read by GET.
     #[resource(get)]
     pub end_time: Option<ontap::Timestamp>,
-    /// `error_info`: [`SnapmirrorTransferErrorInfo`]; read by GET.
+    /// `error_info`: [`SnapmirrorTransferErrorInfo`](crate::SnapmirrorTransferErrorInfo); read by GET.
     #[resource(get)]
     pub error_info: Option<SnapmirrorTransferErrorInfo>,
-    /// `files`: list of [`SnapmirrorTransferFiles`]; sent by POST.
+    /// `files`: list of [`SnapmirrorTransferFiles`](crate::SnapmirrorTransferFiles); sent by POST.
     #[resource(post)]
     pub files: Option<Vec<SnapmirrorTransferFiles>>,
     /// `last_updated_time`: timestamp ([`ontap::Timestamp`]); read by GET.
@@ -55,13 +48,13 @@ pub struct SnapmirrorTransfer {
     /// `network_compression_ratio`: string; read by GET.
     #[resource(get)]
     pub network_compression_ratio: Option<String>,
-    /// `on_demand_attrs`: [`SnapmirrorTransferOnDemandAttrs`] (`off`, `read_write_with_user_data_pull`); read by GET; sent by POST and PATCH.
+    /// `on_demand_attrs`: [`SnapmirrorTransferOnDemandAttrs`](crate::SnapmirrorTransferOnDemandAttrs) (`off`, `read_write_with_user_data_pull`); read by GET; sent by POST and PATCH.
     #[resource(get, post, patch)]
     pub on_demand_attrs: Option<SnapmirrorTransferOnDemandAttrs>,
     /// `options`: list of any JSON value; sent by POST.
     #[resource(post)]
     pub options: Option<Vec<serde_json::Value>>,
-    /// `relationship`: [`SnapmirrorTransferRelationship`]; read by GET; holds a key of the enclosing object's path.
+    /// `relationship`: [`SnapmirrorTransferRelationship`](crate::SnapmirrorTransferRelationship); read by GET; holds a key of the enclosing object's path.
     #[resource(get)]
     pub relationship: Option<SnapmirrorTransferRelationship>,
     /// `snapshot`: string; read by GET.
@@ -70,7 +63,7 @@ pub struct SnapmirrorTransfer {
     /// `source_snapshot`: string; sent by POST.
     #[resource(post)]
     pub source_snapshot: Option<String>,
-    /// `state`: [`SnapmirrorTransferState`] (`aborted`, `failed`, `hard_aborted`, `queued`, `success`, `transferring`); read by GET; sent by PATCH.
+    /// `state`: [`SnapmirrorTransferState`](crate::SnapmirrorTransferState) (`aborted`, `failed`, `hard_aborted`, `queued`, `success`, `transferring`); read by GET; sent by PATCH.
     #[resource(get, patch)]
     pub state: Option<SnapmirrorTransferState>,
     /// `storage_efficiency_enabled`: boolean; sent by POST.
@@ -84,7 +77,34 @@ pub struct SnapmirrorTransfer {
     pub total_duration: Option<String>,
 }
 
-/// The values of [`SnapmirrorTransfer`]'s `on_demand_attrs`: open, so that a value a newer ONTAP adds is kept as [`SnapmirrorTransferOnDemandAttrs::Unknown`].
+/// The query parameters of `PATCH /api/snapmirror/relationships/{relationship.uuid}/transfers`, typed: [`SnapmirrorTransfer`]'s PATCH by query (`patch_collection`) takes them in [`ontap::CallOptions::with`]; `CallOptions::param` still sends any other.
+///
+/// ```
+/// use ontap_resources::SnapmirrorTransferPatchCollectionParams;
+///
+/// let options = ontap_core::CallOptions::with(SnapmirrorTransferPatchCollectionParams { continue_on_failure: Some(true), ..Default::default() });
+/// # let _ = options;
+/// ```
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct SnapmirrorTransferPatchCollectionParams {
+    /// `continue_on_failure`: boolean, default `false`.
+    pub continue_on_failure: Option<bool>,
+    /// `serial_records`: boolean, default `false`.
+    pub serial_records: Option<bool>,
+}
+
+impl ontap::QueryParams for SnapmirrorTransferPatchCollectionParams {
+    fn append_to(&self, query: &mut ontap::Query) {
+        if let Some(value) = &self.continue_on_failure {
+            query.push("continue_on_failure", value);
+        }
+        if let Some(value) = &self.serial_records {
+            query.push("serial_records", value);
+        }
+    }
+}
+
+/// The values of [`SnapmirrorTransfer`](crate::SnapmirrorTransfer)'s `on_demand_attrs`: open, so that a value a newer ONTAP adds is kept as [`SnapmirrorTransferOnDemandAttrs::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
 pub enum SnapmirrorTransferOnDemandAttrs {
     /// `off`.
@@ -96,7 +116,7 @@ pub enum SnapmirrorTransferOnDemandAttrs {
     Unknown(String),
 }
 
-/// The values of [`SnapmirrorTransfer`]'s `state`: open, so that a value a newer ONTAP adds is kept as [`SnapmirrorTransferState::Unknown`].
+/// The values of [`SnapmirrorTransfer`](crate::SnapmirrorTransfer)'s `state`: open, so that a value a newer ONTAP adds is kept as [`SnapmirrorTransferState::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
 pub enum SnapmirrorTransferState {
     /// `aborted`.

@@ -22,16 +22,7 @@ use crate::{
 /// assert_eq!(Aggregate::KEYS, ["uuid"] as [&str; 1]);
 /// ```
 #[derive(Debug, Clone, Default, PartialEq, ontap::Resource)]
-#[resource(
-    path = "/storage/aggregates",
-    get,
-    post,
-    patch,
-    delete,
-    collection,
-    patch_collection,
-    delete_collection
-)]
+#[resource(path = "/storage/aggregates", get, post, patch, delete, collection, patch_collection, delete_collection, params(post = AggregatePostParams, patch = AggregatePatchParams, patch_collection = AggregatePatchCollectionParams, delete_collection = AggregateDeleteCollectionParams))]
 pub struct Aggregate {
     /// `uuid`: string; read by GET; a key of the instance path.
     #[resource(get, key)]
@@ -42,58 +33,58 @@ pub struct Aggregate {
     /// `_tags`: list of string, at most 64 items; read by GET; sent by POST and PATCH.
     #[resource(get, post, patch, rename = "_tags")]
     pub tags: Option<Vec<String>>,
-    /// `block_storage`: [`AggregateBlockStorage`]; read by GET; sent by POST and PATCH.
+    /// `block_storage`: [`AggregateBlockStorage`](crate::AggregateBlockStorage); read by GET; sent by POST and PATCH.
     #[resource(get, post, patch)]
     pub block_storage: Option<AggregateBlockStorage>,
-    /// `cloud_storage`: [`AggregateCloudStorage`]; read by GET; sent by PATCH.
+    /// `cloud_storage`: [`AggregateCloudStorage`](crate::AggregateCloudStorage); read by GET; sent by PATCH.
     #[resource(get, patch)]
     pub cloud_storage: Option<AggregateCloudStorage>,
     /// `create_time`: string; read by GET.
     #[resource(get)]
     pub create_time: Option<String>,
-    /// `data_encryption`: [`AggregateDataEncryption`]; read by GET; sent by POST and PATCH.
+    /// `data_encryption`: [`AggregateDataEncryption`](crate::AggregateDataEncryption); read by GET; sent by POST and PATCH.
     #[resource(get, post, patch)]
     pub data_encryption: Option<AggregateDataEncryption>,
-    /// `dr_home_node`: [`DrNode`]; read by GET.
+    /// `dr_home_node`: [`DrNode`](crate::DrNode); read by GET.
     #[resource(get)]
     pub dr_home_node: Option<DrNode>,
-    /// `home_node`: [`NodeReference`]; read by GET.
+    /// `home_node`: [`NodeReference`](crate::NodeReference); read by GET.
     #[resource(get)]
     pub home_node: Option<NodeReference>,
-    /// `inactive_data_reporting`: [`AggregateInactiveDataReporting`]; read by GET; sent by POST and PATCH.
+    /// `inactive_data_reporting`: [`AggregateInactiveDataReporting`](crate::AggregateInactiveDataReporting); read by GET; sent by POST and PATCH.
     #[resource(get, post, patch)]
     pub inactive_data_reporting: Option<AggregateInactiveDataReporting>,
-    /// `inode_attributes`: [`AggregateInodeAttributes`]; read by GET.
+    /// `inode_attributes`: [`AggregateInodeAttributes`](crate::AggregateInodeAttributes); read by GET.
     #[resource(get)]
     pub inode_attributes: Option<AggregateInodeAttributes>,
     /// `is_spare_low`: boolean; read by GET.
     #[resource(get)]
     pub is_spare_low: Option<bool>,
-    /// `metric`: [`PerformanceMetric`]; read by GET.
+    /// `metric`: [`PerformanceMetric`](crate::PerformanceMetric); read by GET.
     #[resource(get)]
     pub metric: Option<PerformanceMetric>,
     /// `name`: string; read by GET; sent by POST and PATCH.
     #[resource(get, post, patch)]
     pub name: Option<String>,
-    /// `node`: [`NodeReference`]; read by GET; sent by POST and PATCH.
+    /// `node`: [`NodeReference`](crate::NodeReference); read by GET; sent by POST and PATCH.
     #[resource(get, post, patch)]
     pub node: Option<NodeReference>,
     /// `sidl_enabled`: boolean; read by GET; sent by POST and PATCH.
     #[resource(get, post, patch)]
     pub sidl_enabled: Option<bool>,
-    /// `snaplock_type`: [`AggregateSnaplockType`] (`non_snaplock`, `compliance`, `enterprise`); read by GET; sent by POST.
+    /// `snaplock_type`: [`AggregateSnaplockType`](crate::AggregateSnaplockType) (`non_snaplock`, `compliance`, `enterprise`); read by GET; sent by POST.
     #[resource(get, post)]
     pub snaplock_type: Option<AggregateSnaplockType>,
-    /// `snapshot`: [`AggregateSnapshot`]; read by GET.
+    /// `snapshot`: [`AggregateSnapshot`](crate::AggregateSnapshot); read by GET.
     #[resource(get)]
     pub snapshot: Option<AggregateSnapshot>,
-    /// `space`: [`AggregateSpace`]; read by GET.
+    /// `space`: [`AggregateSpace`](crate::AggregateSpace); read by GET.
     #[resource(get)]
     pub space: Option<AggregateSpace>,
-    /// `state`: [`AggregateState`] (`online`, `onlining`, `offline`, `offlining`, `relocating`, `unmounted`, `restricted`, `inconsistent`, `failed`, `unknown`); read by GET; sent by POST and PATCH.
+    /// `state`: [`AggregateState`](crate::AggregateState) (`online`, `onlining`, `offline`, `offlining`, `relocating`, `unmounted`, `restricted`, `inconsistent`, `failed`, `unknown`); read by GET; sent by POST and PATCH.
     #[resource(get, post, patch)]
     pub state: Option<AggregateState>,
-    /// `statistics`: [`PerformanceMetricRaw`]; read by GET.
+    /// `statistics`: [`PerformanceMetricRaw`](crate::PerformanceMetricRaw); read by GET.
     #[resource(get)]
     pub statistics: Option<PerformanceMetricRaw>,
     /// `volume-count`: integer; read by GET.
@@ -101,7 +92,160 @@ pub struct Aggregate {
     pub volume_count: Option<i64>,
 }
 
-/// The values of [`Aggregate`]'s `snaplock_type`: open, so that a value a newer ONTAP adds is kept as [`AggregateSnaplockType::Unknown`].
+/// The query parameters of `POST /api/storage/aggregates`, typed: [`Aggregate`]'s `post` takes them in [`ontap::CallOptions::with`]; `CallOptions::param` still sends any other.
+///
+/// ```
+/// use ontap_resources::AggregatePostParams;
+///
+/// let options = ontap_core::CallOptions::with(AggregatePostParams::default());
+/// # let _ = options;
+/// ```
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct AggregatePostParams {
+    /// `disk_size`: integer.
+    pub disk_size: Option<i64>,
+}
+
+impl ontap::QueryParams for AggregatePostParams {
+    fn append_to(&self, query: &mut ontap::Query) {
+        if let Some(value) = &self.disk_size {
+            query.push("disk_size", value);
+        }
+    }
+}
+
+/// The query parameters of `PATCH /api/storage/aggregates/{uuid}`, typed: [`Aggregate`]'s `patch` takes them in [`ontap::CallOptions::with`]; `CallOptions::param` still sends any other.
+///
+/// ```
+/// use ontap_resources::AggregatePatchParams;
+///
+/// let options = ontap_core::CallOptions::with(AggregatePatchParams { simulate: Some(true), ..Default::default() });
+/// # let _ = options;
+/// ```
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct AggregatePatchParams {
+    /// `auto_provision_policy`: string.
+    pub auto_provision_policy: Option<String>,
+    /// `disk_size`: integer.
+    pub disk_size: Option<i64>,
+    /// `simulate`: boolean.
+    pub simulate: Option<bool>,
+}
+
+impl ontap::QueryParams for AggregatePatchParams {
+    fn append_to(&self, query: &mut ontap::Query) {
+        if let Some(value) = &self.auto_provision_policy {
+            query.push("auto_provision_policy", value);
+        }
+        if let Some(value) = &self.disk_size {
+            query.push("disk_size", value);
+        }
+        if let Some(value) = &self.simulate {
+            query.push("simulate", value);
+        }
+    }
+}
+
+/// The query parameters of `PATCH /api/storage/aggregates`, typed: [`Aggregate`]'s PATCH by query (`patch_collection`) takes them in [`ontap::CallOptions::with`]; `CallOptions::param` still sends any other.
+///
+/// ```
+/// use ontap_resources::AggregatePatchCollectionParams;
+///
+/// let options = ontap_core::CallOptions::with(AggregatePatchCollectionParams { continue_on_failure: Some(true), ..Default::default() });
+/// # let _ = options;
+/// ```
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct AggregatePatchCollectionParams {
+    /// `auto_provision_policy`: string.
+    pub auto_provision_policy: Option<String>,
+    /// `continue_on_failure`: boolean, default `false`.
+    pub continue_on_failure: Option<bool>,
+    /// `disk_size`: integer.
+    pub disk_size: Option<i64>,
+    /// `flash_pool_eligible`: boolean.
+    pub flash_pool_eligible: Option<bool>,
+    /// `recommend`: boolean.
+    pub recommend: Option<bool>,
+    /// `serial_records`: boolean, default `false`.
+    pub serial_records: Option<bool>,
+    /// `show_spares`: boolean.
+    pub show_spares: Option<bool>,
+    /// `simulate`: boolean.
+    pub simulate: Option<bool>,
+}
+
+impl ontap::QueryParams for AggregatePatchCollectionParams {
+    fn append_to(&self, query: &mut ontap::Query) {
+        if let Some(value) = &self.auto_provision_policy {
+            query.push("auto_provision_policy", value);
+        }
+        if let Some(value) = &self.continue_on_failure {
+            query.push("continue_on_failure", value);
+        }
+        if let Some(value) = &self.disk_size {
+            query.push("disk_size", value);
+        }
+        if let Some(value) = &self.flash_pool_eligible {
+            query.push("flash_pool_eligible", value);
+        }
+        if let Some(value) = &self.recommend {
+            query.push("recommend", value);
+        }
+        if let Some(value) = &self.serial_records {
+            query.push("serial_records", value);
+        }
+        if let Some(value) = &self.show_spares {
+            query.push("show_spares", value);
+        }
+        if let Some(value) = &self.simulate {
+            query.push("simulate", value);
+        }
+    }
+}
+
+/// The query parameters of `DELETE /api/storage/aggregates`, typed: [`Aggregate`]'s DELETE by query (`delete_collection`) takes them in [`ontap::CallOptions::with`]; `CallOptions::param` still sends any other.
+///
+/// ```
+/// use ontap_resources::AggregateDeleteCollectionParams;
+///
+/// let options = ontap_core::CallOptions::with(AggregateDeleteCollectionParams { continue_on_failure: Some(true), ..Default::default() });
+/// # let _ = options;
+/// ```
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct AggregateDeleteCollectionParams {
+    /// `continue_on_failure`: boolean, default `false`.
+    pub continue_on_failure: Option<bool>,
+    /// `flash_pool_eligible`: boolean.
+    pub flash_pool_eligible: Option<bool>,
+    /// `recommend`: boolean.
+    pub recommend: Option<bool>,
+    /// `serial_records`: boolean, default `false`.
+    pub serial_records: Option<bool>,
+    /// `show_spares`: boolean.
+    pub show_spares: Option<bool>,
+}
+
+impl ontap::QueryParams for AggregateDeleteCollectionParams {
+    fn append_to(&self, query: &mut ontap::Query) {
+        if let Some(value) = &self.continue_on_failure {
+            query.push("continue_on_failure", value);
+        }
+        if let Some(value) = &self.flash_pool_eligible {
+            query.push("flash_pool_eligible", value);
+        }
+        if let Some(value) = &self.recommend {
+            query.push("recommend", value);
+        }
+        if let Some(value) = &self.serial_records {
+            query.push("serial_records", value);
+        }
+        if let Some(value) = &self.show_spares {
+            query.push("show_spares", value);
+        }
+    }
+}
+
+/// The values of [`Aggregate`](crate::Aggregate)'s `snaplock_type`: open, so that a value a newer ONTAP adds is kept as [`AggregateSnaplockType::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
 pub enum AggregateSnaplockType {
     /// `non_snaplock`.
@@ -115,7 +259,7 @@ pub enum AggregateSnaplockType {
     Unknown(String),
 }
 
-/// The values of [`Aggregate`]'s `state`: open, so that a value a newer ONTAP adds is kept as [`AggregateState::Unknown`].
+/// The values of [`Aggregate`](crate::Aggregate)'s `state`: open, so that a value a newer ONTAP adds is kept as [`AggregateState::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
 pub enum AggregateState {
     /// `online`.

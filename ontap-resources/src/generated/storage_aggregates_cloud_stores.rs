@@ -19,30 +19,21 @@ use crate::{CloudStoreAggregate, CloudStoreUnavailableReason, CloudTargetReferen
 /// assert_eq!(CloudStore::KEYS, ["target.uuid"] as [&str; 1]);
 /// ```
 #[derive(Debug, Clone, Default, PartialEq, ontap::Resource)]
-#[resource(
-    path = "/storage/aggregates/{aggregate.uuid}/cloud-stores",
-    get,
-    post,
-    patch,
-    delete,
-    collection,
-    patch_collection,
-    delete_collection
-)]
+#[resource(path = "/storage/aggregates/{aggregate.uuid}/cloud-stores", get, post, patch, delete, collection, patch_collection, delete_collection, params(post = CloudStorePostParams, patch_collection = CloudStorePatchCollectionParams, delete_collection = CloudStoreDeleteCollectionParams))]
 pub struct CloudStore {
-    /// `target`: [`CloudTargetReference`]; read by GET; sent by POST; its `uuid` is a key of the instance path.
+    /// `target`: [`CloudTargetReference`](crate::CloudTargetReference); read by GET; sent by POST; its `uuid` is a key of the instance path.
     #[resource(get, post, key = "uuid")]
     pub target: Option<CloudTargetReference>,
     /// `_links`: [`ontap::Links`]; read by GET.
     #[resource(get, rename = "_links")]
     pub links: Option<ontap::Links>,
-    /// `aggregate`: [`CloudStoreAggregate`]; read by GET; sent by POST; holds a key of the enclosing object's path.
+    /// `aggregate`: [`CloudStoreAggregate`](crate::CloudStoreAggregate); read by GET; sent by POST; holds a key of the enclosing object's path.
     #[resource(get, post)]
     pub aggregate: Option<CloudStoreAggregate>,
-    /// `availability`: [`CloudStoreAvailability`] (`available`, `unavailable`); read by GET.
+    /// `availability`: [`CloudStoreAvailability`](crate::CloudStoreAvailability) (`available`, `unavailable`); read by GET.
     #[resource(get)]
     pub availability: Option<CloudStoreAvailability>,
-    /// `availability_at_partner`: [`CloudStoreAvailabilityAtPartner`] (`available`, `unavailable`); read by GET.
+    /// `availability_at_partner`: [`CloudStoreAvailabilityAtPartner`](crate::CloudStoreAvailabilityAtPartner) (`available`, `unavailable`); read by GET.
     #[resource(get)]
     pub availability_at_partner: Option<CloudStoreAvailabilityAtPartner>,
     /// `mirror_degraded`: boolean; read by GET.
@@ -54,7 +45,7 @@ pub struct CloudStore {
     /// `resync-progress`: integer; read by GET.
     #[resource(get, rename = "resync-progress")]
     pub resync_progress: Option<i64>,
-    /// `unavailable_reason`: [`CloudStoreUnavailableReason`]; read by GET; sent by POST and PATCH.
+    /// `unavailable_reason`: [`CloudStoreUnavailableReason`](crate::CloudStoreUnavailableReason); read by GET; sent by POST and PATCH.
     #[resource(get, post, patch)]
     pub unavailable_reason: Option<CloudStoreUnavailableReason>,
     /// `unreclaimed_space_threshold`: integer; read by GET; sent by POST and PATCH.
@@ -65,7 +56,88 @@ pub struct CloudStore {
     pub used: Option<i64>,
 }
 
-/// The values of [`CloudStore`]'s `availability`: open, so that a value a newer ONTAP adds is kept as [`CloudStoreAvailability::Unknown`].
+/// The query parameters of `POST /api/storage/aggregates/{aggregate.uuid}/cloud-stores`, typed: [`CloudStore`]'s `post` takes them in [`ontap::CallOptions::with`]; `CallOptions::param` still sends any other.
+///
+/// ```
+/// use ontap_resources::CloudStorePostParams;
+///
+/// let options = ontap_core::CallOptions::with(CloudStorePostParams { allow_flexgroups: Some(true), ..Default::default() });
+/// # let _ = options;
+/// ```
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct CloudStorePostParams {
+    /// `allow_flexgroups`: boolean.
+    pub allow_flexgroups: Option<bool>,
+    /// `check_only`: boolean.
+    pub check_only: Option<bool>,
+}
+
+impl ontap::QueryParams for CloudStorePostParams {
+    fn append_to(&self, query: &mut ontap::Query) {
+        if let Some(value) = &self.allow_flexgroups {
+            query.push("allow_flexgroups", value);
+        }
+        if let Some(value) = &self.check_only {
+            query.push("check_only", value);
+        }
+    }
+}
+
+/// The query parameters of `PATCH /api/storage/aggregates/{aggregate.uuid}/cloud-stores`, typed: [`CloudStore`]'s PATCH by query (`patch_collection`) takes them in [`ontap::CallOptions::with`]; `CallOptions::param` still sends any other.
+///
+/// ```
+/// use ontap_resources::CloudStorePatchCollectionParams;
+///
+/// let options = ontap_core::CallOptions::with(CloudStorePatchCollectionParams { continue_on_failure: Some(true), ..Default::default() });
+/// # let _ = options;
+/// ```
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct CloudStorePatchCollectionParams {
+    /// `continue_on_failure`: boolean, default `false`.
+    pub continue_on_failure: Option<bool>,
+    /// `serial_records`: boolean, default `false`.
+    pub serial_records: Option<bool>,
+}
+
+impl ontap::QueryParams for CloudStorePatchCollectionParams {
+    fn append_to(&self, query: &mut ontap::Query) {
+        if let Some(value) = &self.continue_on_failure {
+            query.push("continue_on_failure", value);
+        }
+        if let Some(value) = &self.serial_records {
+            query.push("serial_records", value);
+        }
+    }
+}
+
+/// The query parameters of `DELETE /api/storage/aggregates/{aggregate.uuid}/cloud-stores`, typed: [`CloudStore`]'s DELETE by query (`delete_collection`) takes them in [`ontap::CallOptions::with`]; `CallOptions::param` still sends any other.
+///
+/// ```
+/// use ontap_resources::CloudStoreDeleteCollectionParams;
+///
+/// let options = ontap_core::CallOptions::with(CloudStoreDeleteCollectionParams { continue_on_failure: Some(true), ..Default::default() });
+/// # let _ = options;
+/// ```
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct CloudStoreDeleteCollectionParams {
+    /// `continue_on_failure`: boolean, default `false`.
+    pub continue_on_failure: Option<bool>,
+    /// `serial_records`: boolean, default `false`.
+    pub serial_records: Option<bool>,
+}
+
+impl ontap::QueryParams for CloudStoreDeleteCollectionParams {
+    fn append_to(&self, query: &mut ontap::Query) {
+        if let Some(value) = &self.continue_on_failure {
+            query.push("continue_on_failure", value);
+        }
+        if let Some(value) = &self.serial_records {
+            query.push("serial_records", value);
+        }
+    }
+}
+
+/// The values of [`CloudStore`](crate::CloudStore)'s `availability`: open, so that a value a newer ONTAP adds is kept as [`CloudStoreAvailability::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
 pub enum CloudStoreAvailability {
     /// `available`.
@@ -77,7 +149,7 @@ pub enum CloudStoreAvailability {
     Unknown(String),
 }
 
-/// The values of [`CloudStore`]'s `availability_at_partner`: open, so that a value a newer ONTAP adds is kept as [`CloudStoreAvailabilityAtPartner::Unknown`].
+/// The values of [`CloudStore`](crate::CloudStore)'s `availability_at_partner`: open, so that a value a newer ONTAP adds is kept as [`CloudStoreAvailabilityAtPartner::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
 pub enum CloudStoreAvailabilityAtPartner {
     /// `available`.

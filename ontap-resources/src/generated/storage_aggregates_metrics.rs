@@ -23,31 +23,31 @@ pub struct PerformanceMetric {
     /// `_links`: [`ontap::Links`]; read by GET.
     #[resource(get, rename = "_links")]
     pub links: Option<ontap::Links>,
-    /// `duration`: [`PerformanceMetricDuration`] (`PT15S`, `PT4M`, `PT30M`, `PT2H`, `P1D`, `PT5M`); read by GET.
+    /// `duration`: [`PerformanceMetricDuration`](crate::PerformanceMetricDuration) (`PT15S`, `PT4M`, `PT30M`, `PT2H`, `P1D`, `PT5M`); read by GET.
     #[resource(get)]
     pub duration: Option<PerformanceMetricDuration>,
-    /// `iops`: [`PerformanceMetricIoType`]; read by GET.
+    /// `iops`: [`PerformanceMetricIoType`](crate::PerformanceMetricIoType); read by GET.
     #[resource(get)]
     pub iops: Option<PerformanceMetricIoType>,
-    /// `latency`: [`PerformanceMetricIoType`]; read by GET.
+    /// `latency`: [`PerformanceMetricIoType`](crate::PerformanceMetricIoType); read by GET.
     #[resource(get)]
     pub latency: Option<PerformanceMetricIoType>,
-    /// `status`: [`PerformanceMetricStatus`] (`ok`, `error`, `partial_no_data`, `partial_no_response`, `partial_other_error`, `negative_delta`, `not_found`, `backfilled_data`, `inconsistent_delta_time`, `inconsistent_old_data`, `partial_no_uuid`); read by GET.
+    /// `status`: [`PerformanceMetricStatus`](crate::PerformanceMetricStatus) (`ok`, `error`, `partial_no_data`, `partial_no_response`, `partial_other_error`, `negative_delta`, `not_found`, `backfilled_data`, `inconsistent_delta_time`, `inconsistent_old_data`, `partial_no_uuid`); read by GET.
     #[resource(get)]
     pub status: Option<PerformanceMetricStatus>,
-    /// `throughput`: [`PerformanceMetricIoType`]; read by GET.
+    /// `throughput`: [`PerformanceMetricIoType`](crate::PerformanceMetricIoType); read by GET.
     #[resource(get)]
     pub throughput: Option<PerformanceMetricIoType>,
     /// `timestamp`: timestamp ([`ontap::Timestamp`]); read by GET.
     #[resource(get)]
     pub timestamp: Option<ontap::Timestamp>,
-    /// `aggregate`: [`PerformanceMetricAggregate`]; carried by none of this resource's verbs; holds a key of the enclosing object's path.
+    /// `aggregate`: [`PerformanceMetricAggregate`](crate::PerformanceMetricAggregate); carried by none of this resource's verbs; holds a key of the enclosing object's path.
     ///
     /// Not in the model's definition: it holds the `aggregate` placeholder of the path `/storage/aggregates/{aggregate.uuid}/metrics`.
     pub aggregate: Option<PerformanceMetricAggregate>,
 }
 
-/// The values of [`PerformanceMetric`]'s `duration`: open, so that a value a newer ONTAP adds is kept as [`PerformanceMetricDuration::Unknown`].
+/// The values of [`PerformanceMetric`](crate::PerformanceMetric)'s `duration`: open, so that a value a newer ONTAP adds is kept as [`PerformanceMetricDuration::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
 pub enum PerformanceMetricDuration {
     /// `PT15S`.
@@ -73,7 +73,7 @@ pub enum PerformanceMetricDuration {
     Unknown(String),
 }
 
-/// The values of [`PerformanceMetric`]'s `status`: open, so that a value a newer ONTAP adds is kept as [`PerformanceMetricStatus::Unknown`].
+/// The values of [`PerformanceMetric`](crate::PerformanceMetric)'s `status`: open, so that a value a newer ONTAP adds is kept as [`PerformanceMetricStatus::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
 pub enum PerformanceMetricStatus {
     /// `ok`.

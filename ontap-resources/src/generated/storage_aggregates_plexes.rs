@@ -24,27 +24,27 @@ pub struct Plex {
     /// `name`: string; read by GET; a key of the instance path.
     #[resource(get, key)]
     pub name: Option<String>,
-    /// `aggregate`: [`AggregateReference`]; read by GET; holds a key of the enclosing object's path.
+    /// `aggregate`: [`AggregateReference`](crate::AggregateReference); read by GET; holds a key of the enclosing object's path.
     #[resource(get)]
     pub aggregate: Option<AggregateReference>,
     /// `online`: boolean; read by GET.
     #[resource(get)]
     pub online: Option<bool>,
-    /// `pool`: [`PlexPool`] (`pool0`, `pool1`); read by GET.
+    /// `pool`: [`PlexPool`](crate::PlexPool) (`pool0`, `pool1`); read by GET.
     #[resource(get)]
     pub pool: Option<PlexPool>,
-    /// `raid_groups`: list of [`RaidGroup`]; read by GET.
+    /// `raid_groups`: list of [`RaidGroup`](crate::RaidGroup); read by GET.
     #[resource(get)]
     pub raid_groups: Option<Vec<RaidGroup>>,
-    /// `resync`: [`PlexResync`]; read by GET.
+    /// `resync`: [`PlexResync`](crate::PlexResync); read by GET.
     #[resource(get)]
     pub resync: Option<PlexResync>,
-    /// `state`: [`PlexState`] (`normal`, `failed`, `out_of_date`); read by GET.
+    /// `state`: [`PlexState`](crate::PlexState) (`normal`, `failed`, `out_of_date`); read by GET.
     #[resource(get)]
     pub state: Option<PlexState>,
 }
 
-/// The values of [`Plex`]'s `pool`: open, so that a value a newer ONTAP adds is kept as [`PlexPool::Unknown`].
+/// The values of [`Plex`](crate::Plex)'s `pool`: open, so that a value a newer ONTAP adds is kept as [`PlexPool::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
 pub enum PlexPool {
     /// `pool0`.
@@ -56,7 +56,7 @@ pub enum PlexPool {
     Unknown(String),
 }
 
-/// The values of [`Plex`]'s `state`: open, so that a value a newer ONTAP adds is kept as [`PlexState::Unknown`].
+/// The values of [`Plex`](crate::Plex)'s `state`: open, so that a value a newer ONTAP adds is kept as [`PlexState::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
 pub enum PlexState {
     /// `normal`.

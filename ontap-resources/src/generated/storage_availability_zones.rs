@@ -18,7 +18,7 @@ use crate::{NodeResponseRecordsHaPartners, StorageAvailabilityZoneSpace};
 /// assert_eq!(StorageAvailabilityZone::KEYS, ["uuid"] as [&str; 1]);
 /// ```
 #[derive(Debug, Clone, Default, PartialEq, ontap::Resource)]
-#[resource(path = "/storage/availability-zones", get, patch, collection, patch_collection)]
+#[resource(path = "/storage/availability-zones", get, patch, collection, patch_collection, params(patch_collection = StorageAvailabilityZonePatchCollectionParams))]
 pub struct StorageAvailabilityZone {
     /// `uuid`: string; read by GET; a key of the instance path.
     #[resource(get, key)]
@@ -29,10 +29,37 @@ pub struct StorageAvailabilityZone {
     /// `name`: string; read by GET.
     #[resource(get)]
     pub name: Option<String>,
-    /// `nodes`: list of [`NodeResponseRecordsHaPartners`]; read by GET.
+    /// `nodes`: list of [`NodeResponseRecordsHaPartners`](crate::NodeResponseRecordsHaPartners); read by GET.
     #[resource(get)]
     pub nodes: Option<Vec<NodeResponseRecordsHaPartners>>,
-    /// `space`: [`StorageAvailabilityZoneSpace`]; read by GET; sent by PATCH.
+    /// `space`: [`StorageAvailabilityZoneSpace`](crate::StorageAvailabilityZoneSpace); read by GET; sent by PATCH.
     #[resource(get, patch)]
     pub space: Option<StorageAvailabilityZoneSpace>,
+}
+
+/// The query parameters of `PATCH /api/storage/availability-zones`, typed: [`StorageAvailabilityZone`]'s PATCH by query (`patch_collection`) takes them in [`ontap::CallOptions::with`]; `CallOptions::param` still sends any other.
+///
+/// ```
+/// use ontap_resources::StorageAvailabilityZonePatchCollectionParams;
+///
+/// let options = ontap_core::CallOptions::with(StorageAvailabilityZonePatchCollectionParams { continue_on_failure: Some(true), ..Default::default() });
+/// # let _ = options;
+/// ```
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct StorageAvailabilityZonePatchCollectionParams {
+    /// `continue_on_failure`: boolean, default `false`.
+    pub continue_on_failure: Option<bool>,
+    /// `serial_records`: boolean, default `false`.
+    pub serial_records: Option<bool>,
+}
+
+impl ontap::QueryParams for StorageAvailabilityZonePatchCollectionParams {
+    fn append_to(&self, query: &mut ontap::Query) {
+        if let Some(value) = &self.continue_on_failure {
+            query.push("continue_on_failure", value);
+        }
+        if let Some(value) = &self.serial_records {
+            query.push("serial_records", value);
+        }
+    }
 }

@@ -26,16 +26,16 @@ pub struct StorageBridge {
     /// `wwn`: string; read by GET; a key of the instance path.
     #[resource(get, key)]
     pub wwn: Option<String>,
-    /// `chassis_throughput_state`: [`StorageBridgeChassisThroughputState`] (`ok`, `warning`); read by GET.
+    /// `chassis_throughput_state`: [`StorageBridgeChassisThroughputState`](crate::StorageBridgeChassisThroughputState) (`ok`, `warning`); read by GET.
     #[resource(get)]
     pub chassis_throughput_state: Option<StorageBridgeChassisThroughputState>,
     /// `dram_single_bit_error_count`: integer; read by GET.
     #[resource(get)]
     pub dram_single_bit_error_count: Option<i64>,
-    /// `errors`: list of [`StorageBridgeErrors`]; read by GET.
+    /// `errors`: list of [`StorageBridgeErrors`](crate::StorageBridgeErrors); read by GET.
     #[resource(get)]
     pub errors: Option<Vec<StorageBridgeErrors>>,
-    /// `fc_ports`: list of [`StorageBridgeFcPorts`]; read by GET.
+    /// `fc_ports`: list of [`StorageBridgeFcPorts`](crate::StorageBridgeFcPorts); read by GET.
     #[resource(get)]
     pub fc_ports: Option<Vec<StorageBridgeFcPorts>>,
     /// `firmware_version`: string; read by GET.
@@ -44,10 +44,10 @@ pub struct StorageBridge {
     /// `ip_address`: string; read by GET.
     #[resource(get)]
     pub ip_address: Option<String>,
-    /// `last_reboot`: [`StorageBridgeLastReboot`]; read by GET.
+    /// `last_reboot`: [`StorageBridgeLastReboot`](crate::StorageBridgeLastReboot); read by GET.
     #[resource(get)]
     pub last_reboot: Option<StorageBridgeLastReboot>,
-    /// `managed_by`: [`StorageBridgeManagedBy`] (`snmp`, `in_band`); read by GET.
+    /// `managed_by`: [`StorageBridgeManagedBy`](crate::StorageBridgeManagedBy) (`snmp`, `in_band`); read by GET.
     #[resource(get)]
     pub managed_by: Option<StorageBridgeManagedBy>,
     /// `model`: string; read by GET.
@@ -59,13 +59,13 @@ pub struct StorageBridge {
     /// `name`: string; read by GET.
     #[resource(get)]
     pub name: Option<String>,
-    /// `paths`: list of [`StorageBridgePaths`]; read by GET.
+    /// `paths`: list of [`StorageBridgePaths`](crate::StorageBridgePaths); read by GET.
     #[resource(get)]
     pub paths: Option<Vec<StorageBridgePaths>>,
-    /// `power_supply_units`: list of [`StorageBridgePowerSupplyUnits`]; read by GET.
+    /// `power_supply_units`: list of [`StorageBridgePowerSupplyUnits`](crate::StorageBridgePowerSupplyUnits); read by GET.
     #[resource(get)]
     pub power_supply_units: Option<Vec<StorageBridgePowerSupplyUnits>>,
-    /// `sas_ports`: list of [`StorageBridgeSasPorts`]; read by GET.
+    /// `sas_ports`: list of [`StorageBridgeSasPorts`](crate::StorageBridgeSasPorts); read by GET.
     #[resource(get)]
     pub sas_ports: Option<Vec<StorageBridgeSasPorts>>,
     /// `security_enabled`: boolean; read by GET.
@@ -74,21 +74,21 @@ pub struct StorageBridge {
     /// `serial_number`: string; read by GET.
     #[resource(get)]
     pub serial_number: Option<String>,
-    /// `state`: [`StorageBridgeState`] (`unknown`, `ok`, `error`); read by GET.
+    /// `state`: [`StorageBridgeState`](crate::StorageBridgeState) (`unknown`, `ok`, `error`); read by GET.
     #[resource(get)]
     pub state: Option<StorageBridgeState>,
     /// `symbolic_name`: string; read by GET.
     #[resource(get)]
     pub symbolic_name: Option<String>,
-    /// `temperature_sensor`: [`StorageBridgeTemperatureSensor`]; read by GET.
+    /// `temperature_sensor`: [`StorageBridgeTemperatureSensor`](crate::StorageBridgeTemperatureSensor); read by GET.
     #[resource(get)]
     pub temperature_sensor: Option<StorageBridgeTemperatureSensor>,
-    /// `vendor`: [`StorageBridgeVendor`] (`unknown`, `atto`); read by GET.
+    /// `vendor`: [`StorageBridgeVendor`](crate::StorageBridgeVendor) (`unknown`, `atto`); read by GET.
     #[resource(get)]
     pub vendor: Option<StorageBridgeVendor>,
 }
 
-/// The values of [`StorageBridge`]'s `chassis_throughput_state`: open, so that a value a newer ONTAP adds is kept as [`StorageBridgeChassisThroughputState::Unknown`].
+/// The values of [`StorageBridge`](crate::StorageBridge)'s `chassis_throughput_state`: open, so that a value a newer ONTAP adds is kept as [`StorageBridgeChassisThroughputState::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
 pub enum StorageBridgeChassisThroughputState {
     /// `ok`.
@@ -100,7 +100,7 @@ pub enum StorageBridgeChassisThroughputState {
     Unknown(String),
 }
 
-/// The values of [`StorageBridge`]'s `managed_by`: open, so that a value a newer ONTAP adds is kept as [`StorageBridgeManagedBy::Unknown`].
+/// The values of [`StorageBridge`](crate::StorageBridge)'s `managed_by`: open, so that a value a newer ONTAP adds is kept as [`StorageBridgeManagedBy::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
 pub enum StorageBridgeManagedBy {
     /// `snmp`.
@@ -112,7 +112,7 @@ pub enum StorageBridgeManagedBy {
     Unknown(String),
 }
 
-/// The values of [`StorageBridge`]'s `state`: open, so that a value a newer ONTAP adds is kept as [`StorageBridgeState::Unknown`].
+/// The values of [`StorageBridge`](crate::StorageBridge)'s `state`: open, so that a value a newer ONTAP adds is kept as [`StorageBridgeState::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
 pub enum StorageBridgeState {
     /// `unknown`.
@@ -127,7 +127,7 @@ pub enum StorageBridgeState {
     Unknown(String),
 }
 
-/// The values of [`StorageBridge`]'s `vendor`: open, so that a value a newer ONTAP adds is kept as [`StorageBridgeVendor::Unknown`].
+/// The values of [`StorageBridge`](crate::StorageBridge)'s `vendor`: open, so that a value a newer ONTAP adds is kept as [`StorageBridgeVendor::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
 pub enum StorageBridgeVendor {
     /// `unknown`.

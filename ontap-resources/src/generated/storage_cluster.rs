@@ -19,22 +19,22 @@ use crate::{ClusterSpaceBlockStorage, ClusterSpaceCloudStorage, ClusterSpaceMetr
 #[derive(Debug, Clone, Default, PartialEq, ontap::Resource)]
 #[resource(path = "/storage/cluster", get, patch)]
 pub struct ClusterSpace {
-    /// `block_storage`: [`ClusterSpaceBlockStorage`]; read by GET; sent by PATCH.
+    /// `block_storage`: [`ClusterSpaceBlockStorage`](crate::ClusterSpaceBlockStorage); read by GET; sent by PATCH.
     #[resource(get, patch)]
     pub block_storage: Option<ClusterSpaceBlockStorage>,
-    /// `cloud_storage`: [`ClusterSpaceCloudStorage`]; read by GET.
+    /// `cloud_storage`: [`ClusterSpaceCloudStorage`](crate::ClusterSpaceCloudStorage); read by GET.
     #[resource(get)]
     pub cloud_storage: Option<ClusterSpaceCloudStorage>,
-    /// `efficiency`: [`SpaceEfficiency`]; read by GET.
+    /// `efficiency`: [`SpaceEfficiency`](crate::SpaceEfficiency); read by GET.
     #[resource(get)]
     pub efficiency: Option<SpaceEfficiency>,
-    /// `efficiency_without_snapshots`: [`SpaceEfficiency`]; read by GET.
+    /// `efficiency_without_snapshots`: [`SpaceEfficiency`](crate::SpaceEfficiency); read by GET.
     #[resource(get)]
     pub efficiency_without_snapshots: Option<SpaceEfficiency>,
-    /// `efficiency_without_snapshots_flexclones`: [`SpaceEfficiency`]; read by GET.
+    /// `efficiency_without_snapshots_flexclones`: [`SpaceEfficiency`](crate::SpaceEfficiency); read by GET.
     #[resource(get)]
     pub efficiency_without_snapshots_flexclones: Option<SpaceEfficiency>,
-    /// `metric`: [`ClusterSpaceMetrics`]; read by GET.
+    /// `metric`: [`ClusterSpaceMetrics`](crate::ClusterSpaceMetrics); read by GET.
     #[resource(get)]
     pub metric: Option<ClusterSpaceMetrics>,
 }

@@ -21,12 +21,12 @@ use crate::{
 /// assert_eq!(Disk::KEYS, ["name"] as [&str; 1]);
 /// ```
 #[derive(Debug, Clone, Default, PartialEq, ontap::Resource)]
-#[resource(path = "/storage/disks", get, collection, patch_collection)]
+#[resource(path = "/storage/disks", get, collection, patch_collection, params(patch_collection = DiskPatchCollectionParams))]
 pub struct Disk {
     /// `name`: string; read by GET; a key of the instance path.
     #[resource(get, key)]
     pub name: Option<String>,
-    /// `aggregates`: list of [`ContainerVolumeExcludeAggregates`]; read by GET.
+    /// `aggregates`: list of [`ContainerVolumeExcludeAggregates`](crate::ContainerVolumeExcludeAggregates); read by GET.
     #[resource(get)]
     pub aggregates: Option<Vec<ContainerVolumeExcludeAggregates>>,
     /// `bay`: integer; read by GET.
@@ -35,31 +35,31 @@ pub struct Disk {
     /// `bytes_per_sector`: integer; read by GET.
     #[resource(get)]
     pub bytes_per_sector: Option<i64>,
-    /// `class`: [`DiskClass`] (`unknown`, `capacity`, `performance`, `archive`, `solid_state`, `array`, `virtual`); read by GET.
+    /// `class`: [`DiskClass`](crate::DiskClass) (`unknown`, `capacity`, `performance`, `archive`, `solid_state`, `array`, `virtual`); read by GET.
     #[resource(get)]
     pub class: Option<DiskClass>,
     /// `compliance_standard`: string; read by GET.
     #[resource(get)]
     pub compliance_standard: Option<String>,
-    /// `container_type`: [`DiskContainerType`] (`aggregate`, `broken`, `foreign`, `labelmaint`, `maintenance`, `shared`, `spare`, `unassigned`, `unknown`, `unsupported`, `remote`, `mediator`); read by GET.
+    /// `container_type`: [`DiskContainerType`](crate::DiskContainerType) (`aggregate`, `broken`, `foreign`, `labelmaint`, `maintenance`, `shared`, `spare`, `unassigned`, `unknown`, `unsupported`, `remote`, `mediator`); read by GET.
     #[resource(get)]
     pub container_type: Option<DiskContainerType>,
     /// `control_standard`: string; read by GET.
     #[resource(get)]
     pub control_standard: Option<String>,
-    /// `dr_node`: [`DrNode`]; read by GET.
+    /// `dr_node`: [`DrNode`](crate::DrNode); read by GET.
     #[resource(get)]
     pub dr_node: Option<DrNode>,
-    /// `drawer`: [`DiskDrawer`]; read by GET.
+    /// `drawer`: [`DiskDrawer`](crate::DiskDrawer); read by GET.
     #[resource(get)]
     pub drawer: Option<DiskDrawer>,
-    /// `effective_type`: [`DiskEffectiveType`] (`ata`, `fcal`, `lun`, `msata`, `sas`, `bsas`, `ssd`, `ssd_nvm`, `ssd_zns`, `ssd_cap`, `fsas`, `vmdisk`, `unknown`); read by GET.
+    /// `effective_type`: [`DiskEffectiveType`](crate::DiskEffectiveType) (`ata`, `fcal`, `lun`, `msata`, `sas`, `bsas`, `ssd`, `ssd_nvm`, `ssd_zns`, `ssd_cap`, `fsas`, `vmdisk`, `unknown`); read by GET.
     #[resource(get)]
     pub effective_type: Option<DiskEffectiveType>,
     /// `encryption_operation`: string; sent by PATCH.
     #[resource(patch)]
     pub encryption_operation: Option<String>,
-    /// `error`: list of [`DiskErrorInfo`]; read by GET.
+    /// `error`: list of [`DiskErrorInfo`](crate::DiskErrorInfo); read by GET.
     #[resource(get)]
     pub error: Option<Vec<DiskErrorInfo>>,
     /// `fips_certified`: boolean; read by GET.
@@ -68,10 +68,10 @@ pub struct Disk {
     /// `firmware_version`: string; read by GET.
     #[resource(get)]
     pub firmware_version: Option<String>,
-    /// `home_node`: [`NodeReference`]; read by GET.
+    /// `home_node`: [`NodeReference`](crate::NodeReference); read by GET.
     #[resource(get)]
     pub home_node: Option<NodeReference>,
-    /// `key_id`: [`DiskKeyId`]; read by GET.
+    /// `key_id`: [`DiskKeyId`](crate::DiskKeyId); read by GET.
     #[resource(get)]
     pub key_id: Option<DiskKeyId>,
     /// `local`: boolean; read by GET.
@@ -83,25 +83,25 @@ pub struct Disk {
     /// `model`: string; read by GET.
     #[resource(get)]
     pub model: Option<String>,
-    /// `node`: [`NodeReference`]; read by GET; sent by PATCH.
+    /// `node`: [`NodeReference`](crate::NodeReference); read by GET; sent by PATCH.
     #[resource(get, patch)]
     pub node: Option<NodeReference>,
-    /// `outage`: [`DiskOutage`]; read by GET; sent by PATCH.
+    /// `outage`: [`DiskOutage`](crate::DiskOutage); read by GET; sent by PATCH.
     #[resource(get, patch)]
     pub outage: Option<DiskOutage>,
     /// `overall_security`: string; read by GET.
     #[resource(get)]
     pub overall_security: Option<String>,
-    /// `paths`: list of [`DiskPathInfo`]; read by GET.
+    /// `paths`: list of [`DiskPathInfo`](crate::DiskPathInfo); read by GET.
     #[resource(get)]
     pub paths: Option<Vec<DiskPathInfo>>,
     /// `physical_size`: integer; read by GET.
     #[resource(get)]
     pub physical_size: Option<i64>,
-    /// `pool`: [`DiskPool`] (`pool0`, `pool1`, `failed`, `none`); read by GET; sent by PATCH.
+    /// `pool`: [`DiskPool`](crate::DiskPool) (`pool0`, `pool1`, `failed`, `none`); read by GET; sent by PATCH.
     #[resource(get, patch)]
     pub pool: Option<DiskPool>,
-    /// `protection_mode`: [`DiskProtectionMode`] (`open`, `data`, `part`, `full`, `miss`); read by GET.
+    /// `protection_mode`: [`DiskProtectionMode`](crate::DiskProtectionMode) (`open`, `data`, `part`, `full`, `miss`); read by GET.
     #[resource(get)]
     pub protection_mode: Option<DiskProtectionMode>,
     /// `rated_life_used_percent`: integer; read by GET.
@@ -125,22 +125,22 @@ pub struct Disk {
     /// `serial_number`: string; read by GET.
     #[resource(get)]
     pub serial_number: Option<String>,
-    /// `shelf`: [`ShelfReference`]; read by GET.
+    /// `shelf`: [`ShelfReference`](crate::ShelfReference); read by GET.
     #[resource(get)]
     pub shelf: Option<ShelfReference>,
-    /// `state`: [`DiskState`] (`broken`, `copy`, `maintenance`, `partner`, `pending`, `present`, `reconstructing`, `removed`, `spare`, `unfail`, `zeroing`); read by GET; sent by PATCH.
+    /// `state`: [`DiskState`](crate::DiskState) (`broken`, `copy`, `maintenance`, `partner`, `pending`, `present`, `reconstructing`, `removed`, `spare`, `unfail`, `zeroing`); read by GET; sent by PATCH.
     #[resource(get, patch)]
     pub state: Option<DiskState>,
-    /// `stats`: [`DiskStats`]; read by GET; sent by PATCH.
+    /// `stats`: [`DiskStats`](crate::DiskStats); read by GET; sent by PATCH.
     #[resource(get, patch)]
     pub stats: Option<DiskStats>,
-    /// `storage_availability_zone`: [`StorageAvailabilityZoneReference`]; read by GET.
+    /// `storage_availability_zone`: [`StorageAvailabilityZoneReference`](crate::StorageAvailabilityZoneReference); read by GET.
     #[resource(get)]
     pub storage_availability_zone: Option<StorageAvailabilityZoneReference>,
-    /// `storage_pool`: [`StoragePoolReference`]; read by GET.
+    /// `storage_pool`: [`StoragePoolReference`](crate::StoragePoolReference); read by GET.
     #[resource(get)]
     pub storage_pool: Option<StoragePoolReference>,
-    /// `type`: [`DiskType`] (`ata`, `bsas`, `fcal`, `fsas`, `lun`, `sas`, `msata`, `ssd`, `vmdisk`, `unknown`, `ssd_cap`, `ssd_nvm`, `ssd_zns`); read by GET.
+    /// `type`: [`DiskType`](crate::DiskType) (`ata`, `bsas`, `fcal`, `fsas`, `lun`, `sas`, `msata`, `ssd`, `vmdisk`, `unknown`, `ssd_cap`, `ssd_nvm`, `ssd_zns`); read by GET.
     #[resource(get, rename = "type")]
     pub type_: Option<DiskType>,
     /// `uid`: string; read by GET.
@@ -152,12 +152,54 @@ pub struct Disk {
     /// `vendor`: string; read by GET.
     #[resource(get)]
     pub vendor: Option<String>,
-    /// `virtual`: [`DiskVirtual`]; read by GET; sent by PATCH.
+    /// `virtual`: [`DiskVirtual`](crate::DiskVirtual); read by GET; sent by PATCH.
     #[resource(get, patch, rename = "virtual")]
     pub virtual_: Option<DiskVirtual>,
 }
 
-/// The values of [`Disk`]'s `class`: open, so that a value a newer ONTAP adds is kept as [`DiskClass::Unknown`].
+/// The query parameters of `PATCH /api/storage/disks`, typed: [`Disk`]'s PATCH by query (`patch_collection`) takes them in [`ontap::CallOptions::with`]; `CallOptions::param` still sends any other.
+///
+/// ```
+/// use ontap_resources::DiskPatchCollectionParams;
+///
+/// let options = ontap_core::CallOptions::with(DiskPatchCollectionParams { sanitize_spare: Some(true), ..Default::default() });
+/// # let _ = options;
+/// ```
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct DiskPatchCollectionParams {
+    /// `encryption_operation`: [`DiskPatchCollectionEncryptionOperation`](crate::DiskPatchCollectionEncryptionOperation).
+    pub encryption_operation: Option<DiskPatchCollectionEncryptionOperation>,
+    /// `name`: string.
+    pub name: Option<String>,
+    /// `node`: string.
+    pub node: Option<String>,
+    /// `pool`: string.
+    pub pool: Option<String>,
+    /// `sanitize_spare`: boolean.
+    pub sanitize_spare: Option<bool>,
+}
+
+impl ontap::QueryParams for DiskPatchCollectionParams {
+    fn append_to(&self, query: &mut ontap::Query) {
+        if let Some(value) = &self.encryption_operation {
+            query.push("encryption_operation", value);
+        }
+        if let Some(value) = &self.name {
+            query.push("name", value);
+        }
+        if let Some(value) = &self.node {
+            query.push("node", value);
+        }
+        if let Some(value) = &self.pool {
+            query.push("pool", value);
+        }
+        if let Some(value) = &self.sanitize_spare {
+            query.push("sanitize_spare", value);
+        }
+    }
+}
+
+/// The values of [`Disk`](crate::Disk)'s `class`: open, so that a value a newer ONTAP adds is kept as [`DiskClass::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
 pub enum DiskClass {
     /// `unknown`.
@@ -180,7 +222,7 @@ pub enum DiskClass {
     Unknown(String),
 }
 
-/// The values of [`Disk`]'s `container_type`: open, so that a value a newer ONTAP adds is kept as [`DiskContainerType::Unknown`].
+/// The values of [`Disk`](crate::Disk)'s `container_type`: open, so that a value a newer ONTAP adds is kept as [`DiskContainerType::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
 pub enum DiskContainerType {
     /// `aggregate`.
@@ -213,7 +255,7 @@ pub enum DiskContainerType {
     Unknown(String),
 }
 
-/// The values of [`Disk`]'s `effective_type`: open, so that a value a newer ONTAP adds is kept as [`DiskEffectiveType::Unknown`].
+/// The values of [`Disk`](crate::Disk)'s `effective_type`: open, so that a value a newer ONTAP adds is kept as [`DiskEffectiveType::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
 pub enum DiskEffectiveType {
     /// `ata`.
@@ -248,7 +290,7 @@ pub enum DiskEffectiveType {
     Unknown(String),
 }
 
-/// The values of [`Disk`]'s `pool`: open, so that a value a newer ONTAP adds is kept as [`DiskPool::Unknown`].
+/// The values of [`Disk`](crate::Disk)'s `pool`: open, so that a value a newer ONTAP adds is kept as [`DiskPool::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
 pub enum DiskPool {
     /// `pool0`.
@@ -264,7 +306,7 @@ pub enum DiskPool {
     Unknown(String),
 }
 
-/// The values of [`Disk`]'s `protection_mode`: open, so that a value a newer ONTAP adds is kept as [`DiskProtectionMode::Unknown`].
+/// The values of [`Disk`](crate::Disk)'s `protection_mode`: open, so that a value a newer ONTAP adds is kept as [`DiskProtectionMode::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
 pub enum DiskProtectionMode {
     /// `open`.
@@ -282,7 +324,7 @@ pub enum DiskProtectionMode {
     Unknown(String),
 }
 
-/// The values of [`Disk`]'s `state`: open, so that a value a newer ONTAP adds is kept as [`DiskState::Unknown`].
+/// The values of [`Disk`](crate::Disk)'s `state`: open, so that a value a newer ONTAP adds is kept as [`DiskState::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
 pub enum DiskState {
     /// `broken`.
@@ -312,7 +354,7 @@ pub enum DiskState {
     Unknown(String),
 }
 
-/// The values of [`Disk`]'s `type`: open, so that a value a newer ONTAP adds is kept as [`DiskType::Unknown`].
+/// The values of [`Disk`](crate::Disk)'s `type`: open, so that a value a newer ONTAP adds is kept as [`DiskType::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
 pub enum DiskType {
     /// `ata`.
@@ -342,6 +384,18 @@ pub enum DiskType {
     SsdNvm,
     /// `ssd_zns`.
     SsdZns,
+    /// A value the model does not list, kept as ONTAP wrote it.
+    #[open_enum(other)]
+    Unknown(String),
+}
+
+/// The values of [`DiskPatchCollectionParams`]'s `encryption_operation`: open, so that a value a newer ONTAP adds is kept as [`DiskPatchCollectionEncryptionOperation::Unknown`].
+#[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
+pub enum DiskPatchCollectionEncryptionOperation {
+    /// `rekey_data_default`.
+    RekeyDataDefault,
+    /// `rekey_data_auto_id`.
+    RekeyDataAutoId,
     /// A value the model does not list, kept as ONTAP wrote it.
     #[open_enum(other)]
     Unknown(String),

@@ -49,7 +49,7 @@ pub struct FileClone {
     /// `token_uuid`: string; sent by POST.
     #[resource(post)]
     pub token_uuid: Option<String>,
-    /// `volume`: [`VolumeReference`]; sent by POST.
+    /// `volume`: [`VolumeReference`](crate::VolumeReference); sent by POST.
     #[resource(post)]
     pub volume: Option<VolumeReference>,
 }

@@ -18,15 +18,42 @@ use crate::{NodeReference, SplitLoadLoad};
 /// assert_eq!(SplitLoad::KEYS, ["node.uuid"] as [&str; 1]);
 /// ```
 #[derive(Debug, Clone, Default, PartialEq, ontap::Resource)]
-#[resource(path = "/storage/file/clone/split-loads", get, patch, collection, patch_collection)]
+#[resource(path = "/storage/file/clone/split-loads", get, patch, collection, patch_collection, params(patch_collection = SplitLoadPatchCollectionParams))]
 pub struct SplitLoad {
-    /// `node`: [`NodeReference`]; read by GET; its `uuid` is a key of the instance path.
+    /// `node`: [`NodeReference`](crate::NodeReference); read by GET; its `uuid` is a key of the instance path.
     #[resource(get, key = "uuid")]
     pub node: Option<NodeReference>,
     /// `_links`: [`ontap::Links`]; read by GET.
     #[resource(get, rename = "_links")]
     pub links: Option<ontap::Links>,
-    /// `load`: [`SplitLoadLoad`]; read by GET; sent by PATCH.
+    /// `load`: [`SplitLoadLoad`](crate::SplitLoadLoad); read by GET; sent by PATCH.
     #[resource(get, patch)]
     pub load: Option<SplitLoadLoad>,
+}
+
+/// The query parameters of `PATCH /api/storage/file/clone/split-loads`, typed: [`SplitLoad`]'s PATCH by query (`patch_collection`) takes them in [`ontap::CallOptions::with`]; `CallOptions::param` still sends any other.
+///
+/// ```
+/// use ontap_resources::SplitLoadPatchCollectionParams;
+///
+/// let options = ontap_core::CallOptions::with(SplitLoadPatchCollectionParams { continue_on_failure: Some(true), ..Default::default() });
+/// # let _ = options;
+/// ```
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct SplitLoadPatchCollectionParams {
+    /// `continue_on_failure`: boolean, default `false`.
+    pub continue_on_failure: Option<bool>,
+    /// `serial_records`: boolean, default `false`.
+    pub serial_records: Option<bool>,
+}
+
+impl ontap::QueryParams for SplitLoadPatchCollectionParams {
+    fn append_to(&self, query: &mut ontap::Query) {
+        if let Some(value) = &self.continue_on_failure {
+            query.push("continue_on_failure", value);
+        }
+        if let Some(value) = &self.serial_records {
+            query.push("serial_records", value);
+        }
+    }
 }

@@ -20,7 +20,7 @@ use crate::{SvmReference, VolumeReference};
 #[derive(Debug, Clone, Default, PartialEq, ontap::Resource)]
 #[resource(path = "/storage/file/clone/split-status", get, collection)]
 pub struct SplitStatus {
-    /// `volume`: [`VolumeReference`]; read by GET; its `uuid` is a key of the instance path.
+    /// `volume`: [`VolumeReference`](crate::VolumeReference); read by GET; its `uuid` is a key of the instance path.
     #[resource(get, key = "uuid")]
     pub volume: Option<VolumeReference>,
     /// `_links`: [`ontap::Links`]; read by GET.
@@ -29,7 +29,7 @@ pub struct SplitStatus {
     /// `pending_splits`: integer; read by GET.
     #[resource(get)]
     pub pending_splits: Option<i64>,
-    /// `svm`: [`SvmReference`]; read by GET.
+    /// `svm`: [`SvmReference`](crate::SvmReference); read by GET.
     #[resource(get)]
     pub svm: Option<SvmReference>,
     /// `unsplit_size`: integer; read by GET.

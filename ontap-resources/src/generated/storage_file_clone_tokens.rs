@@ -18,18 +18,9 @@ use crate::{TokenExpiryTime, TokenNode};
 /// assert_eq!(Token::KEYS, ["node.uuid", "uuid"] as [&str; 2]);
 /// ```
 #[derive(Debug, Clone, Default, PartialEq, ontap::Resource)]
-#[resource(
-    path = "/storage/file/clone/tokens",
-    get,
-    post,
-    patch,
-    delete,
-    collection,
-    patch_collection,
-    delete_collection
-)]
+#[resource(path = "/storage/file/clone/tokens", get, post, patch, delete, collection, patch_collection, delete_collection, params(patch_collection = TokenPatchCollectionParams, delete_collection = TokenDeleteCollectionParams))]
 pub struct Token {
-    /// `node`: [`TokenNode`]; read by GET; sent by POST; its `uuid` is a key of the instance path.
+    /// `node`: [`TokenNode`](crate::TokenNode); read by GET; sent by POST; its `uuid` is a key of the instance path.
     #[resource(get, post, key = "uuid")]
     pub node: Option<TokenNode>,
     /// `uuid`: string; read by GET; a key of the instance path.
@@ -38,10 +29,64 @@ pub struct Token {
     /// `_links`: [`ontap::Links`]; read by GET.
     #[resource(get, rename = "_links")]
     pub links: Option<ontap::Links>,
-    /// `expiry_time`: [`TokenExpiryTime`]; read by GET; sent by POST and PATCH.
+    /// `expiry_time`: [`TokenExpiryTime`](crate::TokenExpiryTime); read by GET; sent by POST and PATCH.
     #[resource(get, post, patch)]
     pub expiry_time: Option<TokenExpiryTime>,
     /// `reserve_size`: integer, required by the model; read by GET; sent by POST.
     #[resource(get, post)]
     pub reserve_size: Option<i64>,
+}
+
+/// The query parameters of `PATCH /api/storage/file/clone/tokens`, typed: [`Token`]'s PATCH by query (`patch_collection`) takes them in [`ontap::CallOptions::with`]; `CallOptions::param` still sends any other.
+///
+/// ```
+/// use ontap_resources::TokenPatchCollectionParams;
+///
+/// let options = ontap_core::CallOptions::with(TokenPatchCollectionParams { continue_on_failure: Some(true), ..Default::default() });
+/// # let _ = options;
+/// ```
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct TokenPatchCollectionParams {
+    /// `continue_on_failure`: boolean, default `false`.
+    pub continue_on_failure: Option<bool>,
+    /// `serial_records`: boolean, default `false`.
+    pub serial_records: Option<bool>,
+}
+
+impl ontap::QueryParams for TokenPatchCollectionParams {
+    fn append_to(&self, query: &mut ontap::Query) {
+        if let Some(value) = &self.continue_on_failure {
+            query.push("continue_on_failure", value);
+        }
+        if let Some(value) = &self.serial_records {
+            query.push("serial_records", value);
+        }
+    }
+}
+
+/// The query parameters of `DELETE /api/storage/file/clone/tokens`, typed: [`Token`]'s DELETE by query (`delete_collection`) takes them in [`ontap::CallOptions::with`]; `CallOptions::param` still sends any other.
+///
+/// ```
+/// use ontap_resources::TokenDeleteCollectionParams;
+///
+/// let options = ontap_core::CallOptions::with(TokenDeleteCollectionParams { continue_on_failure: Some(true), ..Default::default() });
+/// # let _ = options;
+/// ```
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct TokenDeleteCollectionParams {
+    /// `continue_on_failure`: boolean, default `false`.
+    pub continue_on_failure: Option<bool>,
+    /// `serial_records`: boolean, default `false`.
+    pub serial_records: Option<bool>,
+}
+
+impl ontap::QueryParams for TokenDeleteCollectionParams {
+    fn append_to(&self, query: &mut ontap::Query) {
+        if let Some(value) = &self.continue_on_failure {
+            query.push("continue_on_failure", value);
+        }
+        if let Some(value) = &self.serial_records {
+            query.push("serial_records", value);
+        }
+    }
 }

@@ -22,7 +22,7 @@ pub struct FileCopy {
     /// `cutover_time`: integer; sent by POST.
     #[resource(post)]
     pub cutover_time: Option<i64>,
-    /// `files_to_copy`: list of [`FileCopyFilesToCopy`]; sent by POST.
+    /// `files_to_copy`: list of [`FileCopyFilesToCopy`](crate::FileCopyFilesToCopy); sent by POST.
     #[resource(post)]
     pub files_to_copy: Option<Vec<FileCopyFilesToCopy>>,
     /// `hold_quiescence`: boolean; sent by POST.

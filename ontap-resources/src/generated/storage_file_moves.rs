@@ -21,9 +21,9 @@ use crate::{
 /// assert_eq!(FileMove::KEYS, ["node.uuid", "uuid", "index"] as [&str; 3]);
 /// ```
 #[derive(Debug, Clone, Default, PartialEq, ontap::Resource)]
-#[resource(path = "/storage/file/moves", get, post, collection)]
+#[resource(path = "/storage/file/moves", get, post, collection, params(post = FileMovePostParams))]
 pub struct FileMove {
-    /// `node`: [`NodeReference`]; read by GET; its `uuid` is a key of the instance path.
+    /// `node`: [`NodeReference`](crate::NodeReference); read by GET; its `uuid` is a key of the instance path.
     #[resource(get, key = "uuid")]
     pub node: Option<NodeReference>,
     /// `uuid`: string; read by GET; a key of the instance path.
@@ -35,7 +35,7 @@ pub struct FileMove {
     /// `cutover_time`: integer; read by GET.
     #[resource(get)]
     pub cutover_time: Option<i64>,
-    /// `destination`: [`FileMoveFile`]; read by GET.
+    /// `destination`: [`FileMoveFile`](crate::FileMoveFile); read by GET.
     #[resource(get)]
     pub destination: Option<FileMoveFile>,
     /// `elapsed_time`: integer; read by GET.
@@ -44,7 +44,7 @@ pub struct FileMove {
     /// `failure`: [`ontap::ApiError`]; read by GET.
     #[resource(get)]
     pub failure: Option<ontap::ApiError>,
-    /// `files_to_move`: [`FileMoveFilesToMove`]; sent by POST.
+    /// `files_to_move`: [`FileMoveFilesToMove`](crate::FileMoveFilesToMove); sent by POST.
     #[resource(post)]
     pub files_to_move: Option<FileMoveFilesToMove>,
     /// `is_destination_ready`: boolean; read by GET.
@@ -62,19 +62,51 @@ pub struct FileMove {
     /// `max_throughput`: integer; read by GET; sent by POST.
     #[resource(get, post)]
     pub max_throughput: Option<i64>,
-    /// `reference`: [`ReferenceFileMoveFile`]; sent by POST.
+    /// `reference`: [`ReferenceFileMoveFile`](crate::ReferenceFileMoveFile); sent by POST.
     #[resource(post)]
     pub reference: Option<ReferenceFileMoveFile>,
-    /// `scanner`: [`FileMoveScanner`]; read by GET.
+    /// `scanner`: [`FileMoveScanner`](crate::FileMoveScanner); read by GET.
     #[resource(get)]
     pub scanner: Option<FileMoveScanner>,
-    /// `source`: [`FileMoveFile`]; read by GET.
+    /// `source`: [`FileMoveFile`](crate::FileMoveFile); read by GET.
     #[resource(get)]
     pub source: Option<FileMoveFile>,
-    /// `svm`: [`SvmReference`]; read by GET.
+    /// `svm`: [`SvmReference`](crate::SvmReference); read by GET.
     #[resource(get)]
     pub svm: Option<SvmReference>,
-    /// `volume`: [`VolumeReference`]; read by GET.
+    /// `volume`: [`VolumeReference`](crate::VolumeReference); read by GET.
     #[resource(get)]
     pub volume: Option<VolumeReference>,
+}
+
+/// The query parameters of `POST /api/storage/file/moves`, typed: [`FileMove`]'s `post` takes them in [`ontap::CallOptions::with`]; `CallOptions::param` still sends any other.
+///
+/// ```
+/// use ontap_resources::FileMovePostParams;
+///
+/// let options = ontap_core::CallOptions::with(FileMovePostParams { automatic: Some(true), ..Default::default() });
+/// # let _ = options;
+/// ```
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct FileMovePostParams {
+    /// `automatic`: boolean, default `false`.
+    pub automatic: Option<bool>,
+    /// `disruptive`: boolean, default `false`.
+    pub disruptive: Option<bool>,
+    /// `force`: boolean, default `false`.
+    pub force: Option<bool>,
+}
+
+impl ontap::QueryParams for FileMovePostParams {
+    fn append_to(&self, query: &mut ontap::Query) {
+        if let Some(value) = &self.automatic {
+            query.push("automatic", value);
+        }
+        if let Some(value) = &self.disruptive {
+            query.push("disruptive", value);
+        }
+        if let Some(value) = &self.force {
+            query.push("force", value);
+        }
+    }
 }

@@ -36,7 +36,7 @@ pub struct ConnectionStatus {
     /// `_links`: [`ontap::Links`]; read by GET.
     #[resource(get, rename = "_links")]
     pub links: Option<ontap::Links>,
-    /// `conn_state`: [`ConnectionStatusConnState`] (`connected`, `disconnected`, `downrev`, `unknown`); read by GET.
+    /// `conn_state`: [`ConnectionStatusConnState`](crate::ConnectionStatusConnState) (`connected`, `disconnected`, `downrev`, `unknown`); read by GET.
     #[resource(get)]
     pub conn_state: Option<ConnectionStatusConnState>,
     /// `last_update_time`: timestamp ([`ontap::Timestamp`]); read by GET.
@@ -45,7 +45,7 @@ pub struct ConnectionStatus {
     /// `remote_cluster`: string; read by GET.
     #[resource(get)]
     pub remote_cluster: Option<String>,
-    /// `remote_endpoint`: [`ConnectionStatusRemoteEndpoint`] (`cache`, `none`, `origin`); read by GET.
+    /// `remote_endpoint`: [`ConnectionStatusRemoteEndpoint`](crate::ConnectionStatusRemoteEndpoint) (`cache`, `none`, `origin`); read by GET.
     #[resource(get)]
     pub remote_endpoint: Option<ConnectionStatusRemoteEndpoint>,
     /// `remote_svm`: string; read by GET.
@@ -62,7 +62,7 @@ pub struct ConnectionStatus {
     pub volume: Option<String>,
 }
 
-/// The values of [`ConnectionStatus`]'s `conn_state`: open, so that a value a newer ONTAP adds is kept as [`ConnectionStatusConnState::Unknown`].
+/// The values of [`ConnectionStatus`](crate::ConnectionStatus)'s `conn_state`: open, so that a value a newer ONTAP adds is kept as [`ConnectionStatusConnState::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
 pub enum ConnectionStatusConnState {
     /// `connected`.
@@ -79,7 +79,7 @@ pub enum ConnectionStatusConnState {
     Unknown(String),
 }
 
-/// The values of [`ConnectionStatus`]'s `remote_endpoint`: open, so that a value a newer ONTAP adds is kept as [`ConnectionStatusRemoteEndpoint::Unknown`].
+/// The values of [`ConnectionStatus`](crate::ConnectionStatus)'s `remote_endpoint`: open, so that a value a newer ONTAP adds is kept as [`ConnectionStatusRemoteEndpoint::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
 pub enum ConnectionStatusRemoteEndpoint {
     /// `cache`.

@@ -22,16 +22,7 @@ use crate::{
 /// assert_eq!(Flexcache::KEYS, ["uuid"] as [&str; 1]);
 /// ```
 #[derive(Debug, Clone, Default, PartialEq, ontap::Resource)]
-#[resource(
-    path = "/storage/flexcache/flexcaches",
-    get,
-    post,
-    patch,
-    delete,
-    collection,
-    patch_collection,
-    delete_collection
-)]
+#[resource(path = "/storage/flexcache/flexcaches", get, post, patch, delete, collection, patch_collection, delete_collection, params(patch_collection = FlexcachePatchCollectionParams, delete_collection = FlexcacheDeleteCollectionParams))]
 pub struct Flexcache {
     /// `uuid`: string; read by GET; a key of the instance path.
     #[resource(get, key)]
@@ -39,16 +30,16 @@ pub struct Flexcache {
     /// `_links`: [`ontap::Links`]; read by GET.
     #[resource(get, rename = "_links")]
     pub links: Option<ontap::Links>,
-    /// `aggregates`: list of [`DiskAggregates`]; read by GET; sent by POST.
+    /// `aggregates`: list of [`DiskAggregates`](crate::DiskAggregates); read by GET; sent by POST.
     #[resource(get, post)]
     pub aggregates: Option<Vec<DiskAggregates>>,
-    /// `atime_scrub`: [`FlexcacheAtimeScrub`]; read by GET; sent by POST and PATCH.
+    /// `atime_scrub`: [`FlexcacheAtimeScrub`](crate::FlexcacheAtimeScrub); read by GET; sent by POST and PATCH.
     #[resource(get, post, patch)]
     pub atime_scrub: Option<FlexcacheAtimeScrub>,
-    /// `cifs`: [`FlexcacheCifs`]; read by GET; sent by POST and PATCH.
+    /// `cifs`: [`FlexcacheCifs`](crate::FlexcacheCifs); read by GET; sent by POST and PATCH.
     #[resource(get, post, patch)]
     pub cifs: Option<FlexcacheCifs>,
-    /// `cifs_change_notify`: [`FlexcacheCifsChangeNotify`]; read by GET; sent by POST and PATCH.
+    /// `cifs_change_notify`: [`FlexcacheCifsChangeNotify`](crate::FlexcacheCifsChangeNotify); read by GET; sent by POST and PATCH.
     #[resource(get, post, patch)]
     pub cifs_change_notify: Option<FlexcacheCifsChangeNotify>,
     /// `constituent_count`: integer, at least 1; read by GET; sent by POST.
@@ -63,19 +54,19 @@ pub struct Flexcache {
     /// `global_file_locking_enabled`: boolean; read by GET; sent by POST.
     #[resource(get, post)]
     pub global_file_locking_enabled: Option<bool>,
-    /// `guarantee`: [`FlexcacheGuarantee`]; read by GET; sent by POST.
+    /// `guarantee`: [`FlexcacheGuarantee`](crate::FlexcacheGuarantee); read by GET; sent by POST.
     #[resource(get, post)]
     pub guarantee: Option<FlexcacheGuarantee>,
-    /// `mtime_scrubber`: [`FlexcacheMtimeScrubber`]; read by GET; sent by POST and PATCH.
+    /// `mtime_scrubber`: [`FlexcacheMtimeScrubber`](crate::FlexcacheMtimeScrubber); read by GET; sent by POST and PATCH.
     #[resource(get, post, patch)]
     pub mtime_scrubber: Option<FlexcacheMtimeScrubber>,
     /// `name`: string, 1 to 203 characters; read by GET; sent by POST.
     #[resource(get, post)]
     pub name: Option<String>,
-    /// `nfsv4`: [`FlexcacheNfsv4`]; read by GET; sent by POST and PATCH.
+    /// `nfsv4`: [`FlexcacheNfsv4`](crate::FlexcacheNfsv4); read by GET; sent by POST and PATCH.
     #[resource(get, post, patch)]
     pub nfsv4: Option<FlexcacheNfsv4>,
-    /// `origins`: list of [`FlexcacheRelationship`]; read by GET; sent by POST.
+    /// `origins`: list of [`FlexcacheRelationship`](crate::FlexcacheRelationship); read by GET; sent by POST.
     #[resource(get, post)]
     pub origins: Option<Vec<FlexcacheRelationship>>,
     /// `override_encryption`: boolean; read by GET; sent by POST.
@@ -84,28 +75,82 @@ pub struct Flexcache {
     /// `path`: string; read by GET; sent by POST.
     #[resource(get, post)]
     pub path: Option<String>,
-    /// `prepopulate`: [`FlexcachePrepopulate`]; sent by POST and PATCH.
+    /// `prepopulate`: [`FlexcachePrepopulate`](crate::FlexcachePrepopulate); sent by POST and PATCH.
     #[resource(post, patch)]
     pub prepopulate: Option<FlexcachePrepopulate>,
-    /// `relative_size`: [`FlexcacheRelativeSize`]; read by GET; sent by POST and PATCH.
+    /// `relative_size`: [`FlexcacheRelativeSize`](crate::FlexcacheRelativeSize); read by GET; sent by POST and PATCH.
     #[resource(get, post, patch)]
     pub relative_size: Option<FlexcacheRelativeSize>,
-    /// `s3`: [`FlexcacheS3`]; read by GET; sent by POST and PATCH.
+    /// `s3`: [`FlexcacheS3`](crate::FlexcacheS3); read by GET; sent by POST and PATCH.
     #[resource(get, post, patch)]
     pub s3: Option<FlexcacheS3>,
     /// `size`: integer; read by GET; sent by POST.
     #[resource(get, post)]
     pub size: Option<i64>,
-    /// `svm`: [`SvmReference`]; read by GET; sent by POST.
+    /// `svm`: [`SvmReference`](crate::SvmReference); read by GET; sent by POST.
     #[resource(get, post)]
     pub svm: Option<SvmReference>,
     /// `use_tiered_aggregate`: boolean; read by GET; sent by POST.
     #[resource(get, post)]
     pub use_tiered_aggregate: Option<bool>,
-    /// `write`: [`FlexcacheWrite`]; read by GET; sent by POST and PATCH.
+    /// `write`: [`FlexcacheWrite`](crate::FlexcacheWrite); read by GET; sent by POST and PATCH.
     #[resource(get, post, patch)]
     pub write: Option<FlexcacheWrite>,
-    /// `writeback`: [`FlexcacheWriteback`]; read by GET; sent by POST and PATCH.
+    /// `writeback`: [`FlexcacheWriteback`](crate::FlexcacheWriteback); read by GET; sent by POST and PATCH.
     #[resource(get, post, patch)]
     pub writeback: Option<FlexcacheWriteback>,
+}
+
+/// The query parameters of `PATCH /api/storage/flexcache/flexcaches`, typed: [`Flexcache`]'s PATCH by query (`patch_collection`) takes them in [`ontap::CallOptions::with`]; `CallOptions::param` still sends any other.
+///
+/// ```
+/// use ontap_resources::FlexcachePatchCollectionParams;
+///
+/// let options = ontap_core::CallOptions::with(FlexcachePatchCollectionParams { continue_on_failure: Some(true), ..Default::default() });
+/// # let _ = options;
+/// ```
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct FlexcachePatchCollectionParams {
+    /// `continue_on_failure`: boolean, default `false`.
+    pub continue_on_failure: Option<bool>,
+    /// `serial_records`: boolean, default `false`.
+    pub serial_records: Option<bool>,
+}
+
+impl ontap::QueryParams for FlexcachePatchCollectionParams {
+    fn append_to(&self, query: &mut ontap::Query) {
+        if let Some(value) = &self.continue_on_failure {
+            query.push("continue_on_failure", value);
+        }
+        if let Some(value) = &self.serial_records {
+            query.push("serial_records", value);
+        }
+    }
+}
+
+/// The query parameters of `DELETE /api/storage/flexcache/flexcaches`, typed: [`Flexcache`]'s DELETE by query (`delete_collection`) takes them in [`ontap::CallOptions::with`]; `CallOptions::param` still sends any other.
+///
+/// ```
+/// use ontap_resources::FlexcacheDeleteCollectionParams;
+///
+/// let options = ontap_core::CallOptions::with(FlexcacheDeleteCollectionParams { continue_on_failure: Some(true), ..Default::default() });
+/// # let _ = options;
+/// ```
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct FlexcacheDeleteCollectionParams {
+    /// `continue_on_failure`: boolean, default `false`.
+    pub continue_on_failure: Option<bool>,
+    /// `serial_records`: boolean, default `false`.
+    pub serial_records: Option<bool>,
+}
+
+impl ontap::QueryParams for FlexcacheDeleteCollectionParams {
+    fn append_to(&self, query: &mut ontap::Query) {
+        if let Some(value) = &self.continue_on_failure {
+            query.push("continue_on_failure", value);
+        }
+        if let Some(value) = &self.serial_records {
+            query.push("serial_records", value);
+        }
+    }
 }

@@ -18,7 +18,7 @@ use crate::{FlexcacheRelationship, SvmReference};
 /// assert_eq!(FlexcacheOrigin::KEYS, ["uuid"] as [&str; 1]);
 /// ```
 #[derive(Debug, Clone, Default, PartialEq, ontap::Resource)]
-#[resource(path = "/storage/flexcache/origins", get, patch, collection, patch_collection)]
+#[resource(path = "/storage/flexcache/origins", get, patch, collection, patch_collection, params(patch_collection = FlexcacheOriginPatchCollectionParams))]
 pub struct FlexcacheOrigin {
     /// `uuid`: string; read by GET; a key of the instance path.
     #[resource(get, key)]
@@ -29,7 +29,7 @@ pub struct FlexcacheOrigin {
     /// `block_level_invalidation`: boolean; read by GET; sent by PATCH.
     #[resource(get, patch)]
     pub block_level_invalidation: Option<bool>,
-    /// `flexcaches`: list of [`FlexcacheRelationship`]; read by GET.
+    /// `flexcaches`: list of [`FlexcacheRelationship`](crate::FlexcacheRelationship); read by GET.
     #[resource(get)]
     pub flexcaches: Option<Vec<FlexcacheRelationship>>,
     /// `global_file_locking_enabled`: boolean; read by GET; sent by PATCH.
@@ -38,7 +38,34 @@ pub struct FlexcacheOrigin {
     /// `name`: string, 1 to 203 characters; read by GET.
     #[resource(get)]
     pub name: Option<String>,
-    /// `svm`: [`SvmReference`]; read by GET.
+    /// `svm`: [`SvmReference`](crate::SvmReference); read by GET.
     #[resource(get)]
     pub svm: Option<SvmReference>,
+}
+
+/// The query parameters of `PATCH /api/storage/flexcache/origins`, typed: [`FlexcacheOrigin`]'s PATCH by query (`patch_collection`) takes them in [`ontap::CallOptions::with`]; `CallOptions::param` still sends any other.
+///
+/// ```
+/// use ontap_resources::FlexcacheOriginPatchCollectionParams;
+///
+/// let options = ontap_core::CallOptions::with(FlexcacheOriginPatchCollectionParams { continue_on_failure: Some(true), ..Default::default() });
+/// # let _ = options;
+/// ```
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct FlexcacheOriginPatchCollectionParams {
+    /// `continue_on_failure`: boolean, default `false`.
+    pub continue_on_failure: Option<bool>,
+    /// `serial_records`: boolean, default `false`.
+    pub serial_records: Option<bool>,
+}
+
+impl ontap::QueryParams for FlexcacheOriginPatchCollectionParams {
+    fn append_to(&self, query: &mut ontap::Query) {
+        if let Some(value) = &self.continue_on_failure {
+            query.push("continue_on_failure", value);
+        }
+        if let Some(value) = &self.serial_records {
+            query.push("serial_records", value);
+        }
+    }
 }

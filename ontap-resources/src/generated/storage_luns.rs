@@ -22,16 +22,7 @@ use crate::{
 /// assert_eq!(Lun::KEYS, ["uuid"] as [&str; 1]);
 /// ```
 #[derive(Debug, Clone, Default, PartialEq, ontap::Resource)]
-#[resource(
-    path = "/storage/luns",
-    get,
-    post,
-    patch,
-    delete,
-    collection,
-    patch_collection,
-    delete_collection
-)]
+#[resource(path = "/storage/luns", get, post, patch, delete, collection, patch_collection, delete_collection, params(patch = LunPatchParams, delete = LunDeleteParams, patch_collection = LunPatchCollectionParams, delete_collection = LunDeleteCollectionParams))]
 pub struct Lun {
     /// `uuid`: string; read by GET; a key of the instance path.
     #[resource(get, key)]
@@ -39,31 +30,31 @@ pub struct Lun {
     /// `_links`: [`ontap::Links`]; read by GET.
     #[resource(get, rename = "_links")]
     pub links: Option<ontap::Links>,
-    /// `access_mode`: [`LunAccessMode`] (`global`, `local`); read by GET; sent by POST and PATCH.
+    /// `access_mode`: [`LunAccessMode`](crate::LunAccessMode) (`global`, `local`); read by GET; sent by POST and PATCH.
     #[resource(get, post, patch)]
     pub access_mode: Option<LunAccessMode>,
-    /// `attributes`: list of [`LunAttributes`]; read by GET; sent by POST.
+    /// `attributes`: list of [`LunAttributes`](crate::LunAttributes); read by GET; sent by POST.
     #[resource(get, post)]
     pub attributes: Option<Vec<LunAttributes>>,
     /// `auto_delete`: boolean; read by GET; sent by POST and PATCH.
     #[resource(get, post, patch)]
     pub auto_delete: Option<bool>,
-    /// `class`: [`LunClass`] (`regular`, `protocol_endpoint`, `vvol`); read by GET; sent by POST.
+    /// `class`: [`LunClass`](crate::LunClass) (`regular`, `protocol_endpoint`, `vvol`); read by GET; sent by POST.
     #[resource(get, post)]
     pub class: Option<LunClass>,
-    /// `clone`: [`ConsistencyGroupConsistencyGroupsLunsClone`]; read by GET; sent by POST and PATCH.
+    /// `clone`: [`ConsistencyGroupConsistencyGroupsLunsClone`](crate::ConsistencyGroupConsistencyGroupsLunsClone); read by GET; sent by POST and PATCH.
     #[resource(get, post, patch)]
     pub clone: Option<ConsistencyGroupConsistencyGroupsLunsClone>,
     /// `comment`: string, 0 to 254 characters; read by GET; sent by POST and PATCH.
     #[resource(get, post, patch)]
     pub comment: Option<String>,
-    /// `consistency_group`: [`LunConsistencyGroup`]; read by GET.
+    /// `consistency_group`: [`LunConsistencyGroup`](crate::LunConsistencyGroup); read by GET.
     #[resource(get)]
     pub consistency_group: Option<LunConsistencyGroup>,
-    /// `convert`: [`LunConvert`]; sent by POST.
+    /// `convert`: [`LunConvert`](crate::LunConvert); sent by POST.
     #[resource(post)]
     pub convert: Option<LunConvert>,
-    /// `copy`: [`LunCopy`]; read by GET; sent by POST and PATCH.
+    /// `copy`: [`LunCopy`](crate::LunCopy); read by GET; sent by POST and PATCH.
     #[resource(get, post, patch)]
     pub copy: Option<LunCopy>,
     /// `create_time`: timestamp ([`ontap::Timestamp`]); read by GET.
@@ -72,31 +63,31 @@ pub struct Lun {
     /// `enabled`: boolean; read by GET; sent by PATCH.
     #[resource(get, patch)]
     pub enabled: Option<bool>,
-    /// `encryption`: [`StorageUnitEncryption`]; read by GET.
+    /// `encryption`: [`StorageUnitEncryption`](crate::StorageUnitEncryption); read by GET.
     #[resource(get)]
     pub encryption: Option<StorageUnitEncryption>,
-    /// `location`: [`LunLocation`]; read by GET; sent by POST and PATCH.
+    /// `location`: [`LunLocation`](crate::LunLocation); read by GET; sent by POST and PATCH.
     #[resource(get, post, patch)]
     pub location: Option<LunLocation>,
-    /// `lun_maps`: list of [`LunLunMaps`]; read by GET; sent by POST.
+    /// `lun_maps`: list of [`LunLunMaps`](crate::LunLunMaps); read by GET; sent by POST.
     #[resource(get, post)]
     pub lun_maps: Option<Vec<LunLunMaps>>,
-    /// `metric`: [`PerformanceMetric`]; read by GET.
+    /// `metric`: [`PerformanceMetric`](crate::PerformanceMetric); read by GET.
     #[resource(get)]
     pub metric: Option<PerformanceMetric>,
-    /// `movement`: [`LunMovement`]; read by GET; sent by POST and PATCH.
+    /// `movement`: [`LunMovement`](crate::LunMovement); read by GET; sent by POST and PATCH.
     #[resource(get, post, patch)]
     pub movement: Option<LunMovement>,
     /// `name`: string; read by GET; sent by POST and PATCH.
     #[resource(get, post, patch)]
     pub name: Option<String>,
-    /// `os_type`: [`LunOsType`] (`aix`, `hpux`, `hyper_v`, `linux`, `netware`, `openvms`, `solaris`, `solaris_efi`, `vmware`, `windows`, `windows_2008`, `windows_gpt`, `xen`); read by GET; sent by POST.
+    /// `os_type`: [`LunOsType`](crate::LunOsType) (`aix`, `hpux`, `hyper_v`, `linux`, `netware`, `openvms`, `solaris`, `solaris_efi`, `vmware`, `windows`, `windows_2008`, `windows_gpt`, `xen`); read by GET; sent by POST.
     #[resource(get, post)]
     pub os_type: Option<LunOsType>,
-    /// `provisioning_options`: [`LunProvisioningOptions`]; sent by POST.
+    /// `provisioning_options`: [`LunProvisioningOptions`](crate::LunProvisioningOptions); sent by POST.
     #[resource(post)]
     pub provisioning_options: Option<LunProvisioningOptions>,
-    /// `qos_policy`: [`LunQosPolicy`]; read by GET; sent by POST and PATCH.
+    /// `qos_policy`: [`LunQosPolicy`](crate::LunQosPolicy); read by GET; sent by POST and PATCH.
     #[resource(get, post, patch)]
     pub qos_policy: Option<LunQosPolicy>,
     /// `serial_number`: string, 12 to 12 characters; read by GET.
@@ -105,24 +96,142 @@ pub struct Lun {
     /// `serial_number_hex`: string; read by GET.
     #[resource(get)]
     pub serial_number_hex: Option<String>,
-    /// `space`: [`LunSpace`]; read by GET; sent by POST and PATCH.
+    /// `space`: [`LunSpace`](crate::LunSpace); read by GET; sent by POST and PATCH.
     #[resource(get, post, patch)]
     pub space: Option<LunSpace>,
-    /// `statistics`: [`PerformanceMetricRaw`]; read by GET.
+    /// `statistics`: [`PerformanceMetricRaw`](crate::PerformanceMetricRaw); read by GET.
     #[resource(get)]
     pub statistics: Option<PerformanceMetricRaw>,
-    /// `status`: [`LunStatus`]; read by GET.
+    /// `status`: [`LunStatus`](crate::LunStatus); read by GET.
     #[resource(get)]
     pub status: Option<LunStatus>,
-    /// `svm`: [`SvmReference`]; read by GET; sent by POST.
+    /// `svm`: [`SvmReference`](crate::SvmReference); read by GET; sent by POST.
     #[resource(get, post)]
     pub svm: Option<SvmReference>,
-    /// `vvol`: [`LunVvol`]; read by GET.
+    /// `vvol`: [`LunVvol`](crate::LunVvol); read by GET.
     #[resource(get)]
     pub vvol: Option<LunVvol>,
 }
 
-/// The values of [`Lun`]'s `access_mode`: open, so that a value a newer ONTAP adds is kept as [`LunAccessMode::Unknown`].
+/// The query parameters of `PATCH /api/storage/luns/{uuid}`, typed: [`Lun`]'s `patch` takes them in [`ontap::CallOptions::with`]; `CallOptions::param` still sends any other.
+///
+/// ```
+/// use ontap_resources::LunPatchParams;
+///
+/// let options = ontap_core::CallOptions::with(LunPatchParams::default());
+/// # let _ = options;
+/// ```
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct LunPatchParams {
+    /// `data.offset`: integer.
+    pub data_offset: Option<i64>,
+}
+
+impl ontap::QueryParams for LunPatchParams {
+    fn append_to(&self, query: &mut ontap::Query) {
+        if let Some(value) = &self.data_offset {
+            query.push("data.offset", value);
+        }
+    }
+}
+
+/// The query parameters of `DELETE /api/storage/luns/{uuid}`, typed: [`Lun`]'s `delete` takes them in [`ontap::CallOptions::with`]; `CallOptions::param` still sends any other.
+///
+/// ```
+/// use ontap_resources::LunDeleteParams;
+///
+/// let options = ontap_core::CallOptions::with(LunDeleteParams { allow_delete_while_mapped: Some(true), ..Default::default() });
+/// # let _ = options;
+/// ```
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct LunDeleteParams {
+    /// `allow_delete_while_mapped`: boolean, default `false`.
+    pub allow_delete_while_mapped: Option<bool>,
+    /// `bypass_recovery_queue`: boolean, default `false`.
+    pub bypass_recovery_queue: Option<bool>,
+}
+
+impl ontap::QueryParams for LunDeleteParams {
+    fn append_to(&self, query: &mut ontap::Query) {
+        if let Some(value) = &self.allow_delete_while_mapped {
+            query.push("allow_delete_while_mapped", value);
+        }
+        if let Some(value) = &self.bypass_recovery_queue {
+            query.push("bypass_recovery_queue", value);
+        }
+    }
+}
+
+/// The query parameters of `PATCH /api/storage/luns`, typed: [`Lun`]'s PATCH by query (`patch_collection`) takes them in [`ontap::CallOptions::with`]; `CallOptions::param` still sends any other.
+///
+/// ```
+/// use ontap_resources::LunPatchCollectionParams;
+///
+/// let options = ontap_core::CallOptions::with(LunPatchCollectionParams { continue_on_failure: Some(true), ..Default::default() });
+/// # let _ = options;
+/// ```
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct LunPatchCollectionParams {
+    /// `continue_on_failure`: boolean, default `false`.
+    pub continue_on_failure: Option<bool>,
+    /// `data.offset`: integer.
+    pub data_offset: Option<i64>,
+    /// `serial_records`: boolean, default `false`.
+    pub serial_records: Option<bool>,
+}
+
+impl ontap::QueryParams for LunPatchCollectionParams {
+    fn append_to(&self, query: &mut ontap::Query) {
+        if let Some(value) = &self.continue_on_failure {
+            query.push("continue_on_failure", value);
+        }
+        if let Some(value) = &self.data_offset {
+            query.push("data.offset", value);
+        }
+        if let Some(value) = &self.serial_records {
+            query.push("serial_records", value);
+        }
+    }
+}
+
+/// The query parameters of `DELETE /api/storage/luns`, typed: [`Lun`]'s DELETE by query (`delete_collection`) takes them in [`ontap::CallOptions::with`]; `CallOptions::param` still sends any other.
+///
+/// ```
+/// use ontap_resources::LunDeleteCollectionParams;
+///
+/// let options = ontap_core::CallOptions::with(LunDeleteCollectionParams { allow_delete_while_mapped: Some(true), ..Default::default() });
+/// # let _ = options;
+/// ```
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct LunDeleteCollectionParams {
+    /// `allow_delete_while_mapped`: boolean, default `false`.
+    pub allow_delete_while_mapped: Option<bool>,
+    /// `bypass_recovery_queue`: boolean, default `false`.
+    pub bypass_recovery_queue: Option<bool>,
+    /// `continue_on_failure`: boolean, default `false`.
+    pub continue_on_failure: Option<bool>,
+    /// `serial_records`: boolean, default `false`.
+    pub serial_records: Option<bool>,
+}
+
+impl ontap::QueryParams for LunDeleteCollectionParams {
+    fn append_to(&self, query: &mut ontap::Query) {
+        if let Some(value) = &self.allow_delete_while_mapped {
+            query.push("allow_delete_while_mapped", value);
+        }
+        if let Some(value) = &self.bypass_recovery_queue {
+            query.push("bypass_recovery_queue", value);
+        }
+        if let Some(value) = &self.continue_on_failure {
+            query.push("continue_on_failure", value);
+        }
+        if let Some(value) = &self.serial_records {
+            query.push("serial_records", value);
+        }
+    }
+}
+
+/// The values of [`Lun`](crate::Lun)'s `access_mode`: open, so that a value a newer ONTAP adds is kept as [`LunAccessMode::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
 pub enum LunAccessMode {
     /// `global`.
@@ -134,7 +243,7 @@ pub enum LunAccessMode {
     Unknown(String),
 }
 
-/// The values of [`Lun`]'s `class`: open, so that a value a newer ONTAP adds is kept as [`LunClass::Unknown`].
+/// The values of [`Lun`](crate::Lun)'s `class`: open, so that a value a newer ONTAP adds is kept as [`LunClass::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
 pub enum LunClass {
     /// `regular`.
@@ -148,7 +257,7 @@ pub enum LunClass {
     Unknown(String),
 }
 
-/// The values of [`Lun`]'s `os_type`: open, so that a value a newer ONTAP adds is kept as [`LunOsType::Unknown`].
+/// The values of [`Lun`](crate::Lun)'s `os_type`: open, so that a value a newer ONTAP adds is kept as [`LunOsType::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
 pub enum LunOsType {
     /// `aix`.

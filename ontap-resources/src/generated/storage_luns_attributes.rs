@@ -19,16 +19,7 @@ use crate::LunAttributeLun;
 /// assert_eq!(LunAttribute::KEYS, ["name"] as [&str; 1]);
 /// ```
 #[derive(Debug, Clone, Default, PartialEq, ontap::Resource)]
-#[resource(
-    path = "/storage/luns/{lun.uuid}/attributes",
-    get,
-    post,
-    patch,
-    delete,
-    collection,
-    patch_collection,
-    delete_collection
-)]
+#[resource(path = "/storage/luns/{lun.uuid}/attributes", get, post, patch, delete, collection, patch_collection, delete_collection, params(patch_collection = LunAttributePatchCollectionParams, delete_collection = LunAttributeDeleteCollectionParams))]
 pub struct LunAttribute {
     /// `name`: string, 1 to 4091 characters; read by GET; sent by POST; a key of the instance path.
     #[resource(get, post, key)]
@@ -36,10 +27,64 @@ pub struct LunAttribute {
     /// `_links`: [`ontap::Links`]; read by GET.
     #[resource(get, rename = "_links")]
     pub links: Option<ontap::Links>,
-    /// `lun`: [`LunAttributeLun`]; read by GET; holds a key of the enclosing object's path.
+    /// `lun`: [`LunAttributeLun`](crate::LunAttributeLun); read by GET; holds a key of the enclosing object's path.
     #[resource(get)]
     pub lun: Option<LunAttributeLun>,
     /// `value`: string, 1 to 4091 characters; read by GET; sent by POST and PATCH.
     #[resource(get, post, patch)]
     pub value: Option<String>,
+}
+
+/// The query parameters of `PATCH /api/storage/luns/{lun.uuid}/attributes`, typed: [`LunAttribute`]'s PATCH by query (`patch_collection`) takes them in [`ontap::CallOptions::with`]; `CallOptions::param` still sends any other.
+///
+/// ```
+/// use ontap_resources::LunAttributePatchCollectionParams;
+///
+/// let options = ontap_core::CallOptions::with(LunAttributePatchCollectionParams { continue_on_failure: Some(true), ..Default::default() });
+/// # let _ = options;
+/// ```
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct LunAttributePatchCollectionParams {
+    /// `continue_on_failure`: boolean, default `false`.
+    pub continue_on_failure: Option<bool>,
+    /// `serial_records`: boolean, default `false`.
+    pub serial_records: Option<bool>,
+}
+
+impl ontap::QueryParams for LunAttributePatchCollectionParams {
+    fn append_to(&self, query: &mut ontap::Query) {
+        if let Some(value) = &self.continue_on_failure {
+            query.push("continue_on_failure", value);
+        }
+        if let Some(value) = &self.serial_records {
+            query.push("serial_records", value);
+        }
+    }
+}
+
+/// The query parameters of `DELETE /api/storage/luns/{lun.uuid}/attributes`, typed: [`LunAttribute`]'s DELETE by query (`delete_collection`) takes them in [`ontap::CallOptions::with`]; `CallOptions::param` still sends any other.
+///
+/// ```
+/// use ontap_resources::LunAttributeDeleteCollectionParams;
+///
+/// let options = ontap_core::CallOptions::with(LunAttributeDeleteCollectionParams { continue_on_failure: Some(true), ..Default::default() });
+/// # let _ = options;
+/// ```
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct LunAttributeDeleteCollectionParams {
+    /// `continue_on_failure`: boolean, default `false`.
+    pub continue_on_failure: Option<bool>,
+    /// `serial_records`: boolean, default `false`.
+    pub serial_records: Option<bool>,
+}
+
+impl ontap::QueryParams for LunAttributeDeleteCollectionParams {
+    fn append_to(&self, query: &mut ontap::Query) {
+        if let Some(value) = &self.continue_on_failure {
+            query.push("continue_on_failure", value);
+        }
+        if let Some(value) = &self.serial_records {
+            query.push("serial_records", value);
+        }
+    }
 }

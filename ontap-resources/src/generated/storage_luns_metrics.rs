@@ -27,34 +27,34 @@ pub struct PerformanceLunMetric {
     /// `_links`: [`ontap::Links`]; read by GET.
     #[resource(get, rename = "_links")]
     pub links: Option<ontap::Links>,
-    /// `duration`: [`PerformanceLunMetricDuration`] (`PT15S`, `PT4M`, `PT30M`, `PT2H`, `P1D`, `PT5M`); read by GET.
+    /// `duration`: [`PerformanceLunMetricDuration`](crate::PerformanceLunMetricDuration) (`PT15S`, `PT4M`, `PT30M`, `PT2H`, `P1D`, `PT5M`); read by GET.
     #[resource(get)]
     pub duration: Option<PerformanceLunMetricDuration>,
-    /// `iops`: [`PerformanceMetricIoType`]; read by GET.
+    /// `iops`: [`PerformanceMetricIoType`](crate::PerformanceMetricIoType); read by GET.
     #[resource(get)]
     pub iops: Option<PerformanceMetricIoType>,
-    /// `latency`: [`PerformanceMetricIoType`]; read by GET.
+    /// `latency`: [`PerformanceMetricIoType`](crate::PerformanceMetricIoType); read by GET.
     #[resource(get)]
     pub latency: Option<PerformanceMetricIoType>,
-    /// `space`: [`PerformanceLunMetricSpace`]; read by GET.
+    /// `space`: [`PerformanceLunMetricSpace`](crate::PerformanceLunMetricSpace); read by GET.
     #[resource(get)]
     pub space: Option<PerformanceLunMetricSpace>,
-    /// `status`: [`PerformanceLunMetricStatus`] (`ok`, `error`, `partial_no_data`, `partial_no_response`, `partial_other_error`, `negative_delta`, `not_found`, `backfilled_data`, `inconsistent_delta_time`, `inconsistent_old_data`, `partial_no_uuid`); read by GET.
+    /// `status`: [`PerformanceLunMetricStatus`](crate::PerformanceLunMetricStatus) (`ok`, `error`, `partial_no_data`, `partial_no_response`, `partial_other_error`, `negative_delta`, `not_found`, `backfilled_data`, `inconsistent_delta_time`, `inconsistent_old_data`, `partial_no_uuid`); read by GET.
     #[resource(get)]
     pub status: Option<PerformanceLunMetricStatus>,
-    /// `throughput`: [`PerformanceMetricIoType`]; read by GET.
+    /// `throughput`: [`PerformanceMetricIoType`](crate::PerformanceMetricIoType); read by GET.
     #[resource(get)]
     pub throughput: Option<PerformanceMetricIoType>,
     /// `uuid`: string; read by GET.
     #[resource(get)]
     pub uuid: Option<String>,
-    /// `lun`: [`PerformanceLunMetricLun`]; carried by none of this resource's verbs; holds a key of the enclosing object's path.
+    /// `lun`: [`PerformanceLunMetricLun`](crate::PerformanceLunMetricLun); carried by none of this resource's verbs; holds a key of the enclosing object's path.
     ///
     /// Not in the model's definition: it holds the `lun` placeholder of the path `/storage/luns/{lun.uuid}/metrics/{timestamp}`.
     pub lun: Option<PerformanceLunMetricLun>,
 }
 
-/// The values of [`PerformanceLunMetric`]'s `duration`: open, so that a value a newer ONTAP adds is kept as [`PerformanceLunMetricDuration::Unknown`].
+/// The values of [`PerformanceLunMetric`](crate::PerformanceLunMetric)'s `duration`: open, so that a value a newer ONTAP adds is kept as [`PerformanceLunMetricDuration::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
 pub enum PerformanceLunMetricDuration {
     /// `PT15S`.
@@ -80,7 +80,7 @@ pub enum PerformanceLunMetricDuration {
     Unknown(String),
 }
 
-/// The values of [`PerformanceLunMetric`]'s `status`: open, so that a value a newer ONTAP adds is kept as [`PerformanceLunMetricStatus::Unknown`].
+/// The values of [`PerformanceLunMetric`](crate::PerformanceLunMetric)'s `status`: open, so that a value a newer ONTAP adds is kept as [`PerformanceLunMetricStatus::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
 pub enum PerformanceLunMetricStatus {
     /// `ok`.

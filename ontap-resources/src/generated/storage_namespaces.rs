@@ -23,16 +23,7 @@ use crate::{
 /// assert_eq!(NvmeNamespace::KEYS, ["uuid"] as [&str; 1]);
 /// ```
 #[derive(Debug, Clone, Default, PartialEq, ontap::Resource)]
-#[resource(
-    path = "/storage/namespaces",
-    get,
-    post,
-    patch,
-    delete,
-    collection,
-    patch_collection,
-    delete_collection
-)]
+#[resource(path = "/storage/namespaces", get, post, patch, delete, collection, patch_collection, delete_collection, params(delete = NvmeNamespaceDeleteParams, patch_collection = NvmeNamespacePatchCollectionParams, delete_collection = NvmeNamespaceDeleteCollectionParams))]
 pub struct NvmeNamespace {
     /// `uuid`: string; read by GET; a key of the instance path.
     #[resource(get, key)]
@@ -43,16 +34,16 @@ pub struct NvmeNamespace {
     /// `auto_delete`: boolean; read by GET; sent by POST and PATCH.
     #[resource(get, post, patch)]
     pub auto_delete: Option<bool>,
-    /// `clone`: [`NvmeNamespaceClone`]; read by GET; sent by POST and PATCH.
+    /// `clone`: [`NvmeNamespaceClone`](crate::NvmeNamespaceClone); read by GET; sent by POST and PATCH.
     #[resource(get, post, patch)]
     pub clone: Option<NvmeNamespaceClone>,
     /// `comment`: string, 0 to 254 characters; read by GET; sent by POST and PATCH.
     #[resource(get, post, patch)]
     pub comment: Option<String>,
-    /// `consistency_group`: [`NvmeNamespaceConsistencyGroup`]; read by GET.
+    /// `consistency_group`: [`NvmeNamespaceConsistencyGroup`](crate::NvmeNamespaceConsistencyGroup); read by GET.
     #[resource(get)]
     pub consistency_group: Option<NvmeNamespaceConsistencyGroup>,
-    /// `convert`: [`NvmeNamespaceConvert`]; sent by POST.
+    /// `convert`: [`NvmeNamespaceConvert`](crate::NvmeNamespaceConvert); sent by POST.
     #[resource(post)]
     pub convert: Option<NvmeNamespaceConvert>,
     /// `create_time`: timestamp ([`ontap::Timestamp`]); read by GET.
@@ -61,45 +52,136 @@ pub struct NvmeNamespace {
     /// `enabled`: boolean; read by GET.
     #[resource(get)]
     pub enabled: Option<bool>,
-    /// `encryption`: [`StorageUnitEncryption`]; read by GET.
+    /// `encryption`: [`StorageUnitEncryption`](crate::StorageUnitEncryption); read by GET.
     #[resource(get)]
     pub encryption: Option<StorageUnitEncryption>,
-    /// `location`: [`NvmeNamespaceLocation`]; read by GET; sent by POST.
+    /// `location`: [`NvmeNamespaceLocation`](crate::NvmeNamespaceLocation); read by GET; sent by POST.
     #[resource(get, post)]
     pub location: Option<NvmeNamespaceLocation>,
-    /// `metric`: [`PerformanceMetricReducedThroughput`]; read by GET.
+    /// `metric`: [`PerformanceMetricReducedThroughput`](crate::PerformanceMetricReducedThroughput); read by GET.
     #[resource(get)]
     pub metric: Option<PerformanceMetricReducedThroughput>,
     /// `name`: string; read by GET; sent by POST and PATCH.
     #[resource(get, post, patch)]
     pub name: Option<String>,
-    /// `os_type`: [`NvmeNamespaceOsType`] (`aix`, `linux`, `vmware`, `windows`); read by GET; sent by POST.
+    /// `os_type`: [`NvmeNamespaceOsType`](crate::NvmeNamespaceOsType) (`aix`, `linux`, `vmware`, `windows`); read by GET; sent by POST.
     #[resource(get, post)]
     pub os_type: Option<NvmeNamespaceOsType>,
-    /// `provisioning_options`: [`NvmeNamespaceProvisioningOptions`]; sent by POST.
+    /// `provisioning_options`: [`NvmeNamespaceProvisioningOptions`](crate::NvmeNamespaceProvisioningOptions); sent by POST.
     #[resource(post)]
     pub provisioning_options: Option<NvmeNamespaceProvisioningOptions>,
-    /// `qos_policy`: [`NvmeNamespaceQosPolicy`]; read by GET; sent by POST and PATCH.
+    /// `qos_policy`: [`NvmeNamespaceQosPolicy`](crate::NvmeNamespaceQosPolicy); read by GET; sent by POST and PATCH.
     #[resource(get, post, patch)]
     pub qos_policy: Option<NvmeNamespaceQosPolicy>,
-    /// `space`: [`NvmeNamespaceSpace`]; read by GET; sent by POST and PATCH.
+    /// `space`: [`NvmeNamespaceSpace`](crate::NvmeNamespaceSpace); read by GET; sent by POST and PATCH.
     #[resource(get, post, patch)]
     pub space: Option<NvmeNamespaceSpace>,
-    /// `statistics`: [`PerformanceMetricRawReducedThroughput`]; read by GET.
+    /// `statistics`: [`PerformanceMetricRawReducedThroughput`](crate::PerformanceMetricRawReducedThroughput); read by GET.
     #[resource(get)]
     pub statistics: Option<PerformanceMetricRawReducedThroughput>,
-    /// `status`: [`NvmeNamespaceStatus`]; read by GET.
+    /// `status`: [`NvmeNamespaceStatus`](crate::NvmeNamespaceStatus); read by GET.
     #[resource(get)]
     pub status: Option<NvmeNamespaceStatus>,
-    /// `subsystem_map`: [`NvmeNamespaceSubsystemMap`]; read by GET; sent by POST.
+    /// `subsystem_map`: [`NvmeNamespaceSubsystemMap`](crate::NvmeNamespaceSubsystemMap); read by GET; sent by POST.
     #[resource(get, post)]
     pub subsystem_map: Option<NvmeNamespaceSubsystemMap>,
-    /// `svm`: [`SvmReference`]; read by GET; sent by POST.
+    /// `svm`: [`SvmReference`](crate::SvmReference); read by GET; sent by POST.
     #[resource(get, post)]
     pub svm: Option<SvmReference>,
 }
 
-/// The values of [`NvmeNamespace`]'s `os_type`: open, so that a value a newer ONTAP adds is kept as [`NvmeNamespaceOsType::Unknown`].
+/// The query parameters of `DELETE /api/storage/namespaces/{uuid}`, typed: [`NvmeNamespace`]'s `delete` takes them in [`ontap::CallOptions::with`]; `CallOptions::param` still sends any other.
+///
+/// ```
+/// use ontap_resources::NvmeNamespaceDeleteParams;
+///
+/// let options = ontap_core::CallOptions::with(NvmeNamespaceDeleteParams { allow_delete_while_mapped: Some(true), ..Default::default() });
+/// # let _ = options;
+/// ```
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct NvmeNamespaceDeleteParams {
+    /// `allow_delete_while_mapped`: boolean, default `false`.
+    pub allow_delete_while_mapped: Option<bool>,
+    /// `bypass_recovery_queue`: boolean, default `false`.
+    pub bypass_recovery_queue: Option<bool>,
+}
+
+impl ontap::QueryParams for NvmeNamespaceDeleteParams {
+    fn append_to(&self, query: &mut ontap::Query) {
+        if let Some(value) = &self.allow_delete_while_mapped {
+            query.push("allow_delete_while_mapped", value);
+        }
+        if let Some(value) = &self.bypass_recovery_queue {
+            query.push("bypass_recovery_queue", value);
+        }
+    }
+}
+
+/// The query parameters of `PATCH /api/storage/namespaces`, typed: [`NvmeNamespace`]'s PATCH by query (`patch_collection`) takes them in [`ontap::CallOptions::with`]; `CallOptions::param` still sends any other.
+///
+/// ```
+/// use ontap_resources::NvmeNamespacePatchCollectionParams;
+///
+/// let options = ontap_core::CallOptions::with(NvmeNamespacePatchCollectionParams { continue_on_failure: Some(true), ..Default::default() });
+/// # let _ = options;
+/// ```
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct NvmeNamespacePatchCollectionParams {
+    /// `continue_on_failure`: boolean, default `false`.
+    pub continue_on_failure: Option<bool>,
+    /// `serial_records`: boolean, default `false`.
+    pub serial_records: Option<bool>,
+}
+
+impl ontap::QueryParams for NvmeNamespacePatchCollectionParams {
+    fn append_to(&self, query: &mut ontap::Query) {
+        if let Some(value) = &self.continue_on_failure {
+            query.push("continue_on_failure", value);
+        }
+        if let Some(value) = &self.serial_records {
+            query.push("serial_records", value);
+        }
+    }
+}
+
+/// The query parameters of `DELETE /api/storage/namespaces`, typed: [`NvmeNamespace`]'s DELETE by query (`delete_collection`) takes them in [`ontap::CallOptions::with`]; `CallOptions::param` still sends any other.
+///
+/// ```
+/// use ontap_resources::NvmeNamespaceDeleteCollectionParams;
+///
+/// let options = ontap_core::CallOptions::with(NvmeNamespaceDeleteCollectionParams { allow_delete_while_mapped: Some(true), ..Default::default() });
+/// # let _ = options;
+/// ```
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct NvmeNamespaceDeleteCollectionParams {
+    /// `allow_delete_while_mapped`: boolean, default `false`.
+    pub allow_delete_while_mapped: Option<bool>,
+    /// `bypass_recovery_queue`: boolean, default `false`.
+    pub bypass_recovery_queue: Option<bool>,
+    /// `continue_on_failure`: boolean, default `false`.
+    pub continue_on_failure: Option<bool>,
+    /// `serial_records`: boolean, default `false`.
+    pub serial_records: Option<bool>,
+}
+
+impl ontap::QueryParams for NvmeNamespaceDeleteCollectionParams {
+    fn append_to(&self, query: &mut ontap::Query) {
+        if let Some(value) = &self.allow_delete_while_mapped {
+            query.push("allow_delete_while_mapped", value);
+        }
+        if let Some(value) = &self.bypass_recovery_queue {
+            query.push("bypass_recovery_queue", value);
+        }
+        if let Some(value) = &self.continue_on_failure {
+            query.push("continue_on_failure", value);
+        }
+        if let Some(value) = &self.serial_records {
+            query.push("serial_records", value);
+        }
+    }
+}
+
+/// The values of [`NvmeNamespace`](crate::NvmeNamespace)'s `os_type`: open, so that a value a newer ONTAP adds is kept as [`NvmeNamespaceOsType::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
 pub enum NvmeNamespaceOsType {
     /// `aix`.

@@ -30,34 +30,34 @@ pub struct PerformanceNamespaceMetric {
     /// `_links`: [`ontap::Links`]; read by GET.
     #[resource(get, rename = "_links")]
     pub links: Option<ontap::Links>,
-    /// `duration`: [`PerformanceNamespaceMetricDuration`] (`PT15S`, `PT4M`, `PT30M`, `PT2H`, `P1D`, `PT5M`); read by GET.
+    /// `duration`: [`PerformanceNamespaceMetricDuration`](crate::PerformanceNamespaceMetricDuration) (`PT15S`, `PT4M`, `PT30M`, `PT2H`, `P1D`, `PT5M`); read by GET.
     #[resource(get)]
     pub duration: Option<PerformanceNamespaceMetricDuration>,
-    /// `iops`: [`PerformanceMetricIoType`]; read by GET.
+    /// `iops`: [`PerformanceMetricIoType`](crate::PerformanceMetricIoType); read by GET.
     #[resource(get)]
     pub iops: Option<PerformanceMetricIoType>,
-    /// `latency`: [`PerformanceMetricIoType`]; read by GET.
+    /// `latency`: [`PerformanceMetricIoType`](crate::PerformanceMetricIoType); read by GET.
     #[resource(get)]
     pub latency: Option<PerformanceMetricIoType>,
-    /// `space`: [`PerformanceNamespaceMetricSpace`]; read by GET.
+    /// `space`: [`PerformanceNamespaceMetricSpace`](crate::PerformanceNamespaceMetricSpace); read by GET.
     #[resource(get)]
     pub space: Option<PerformanceNamespaceMetricSpace>,
-    /// `status`: [`PerformanceNamespaceMetricStatus`] (`ok`, `error`, `partial_no_data`, `partial_no_response`, `partial_other_error`, `negative_delta`, `not_found`, `backfilled_data`, `inconsistent_delta_time`, `inconsistent_old_data`, `partial_no_uuid`); read by GET.
+    /// `status`: [`PerformanceNamespaceMetricStatus`](crate::PerformanceNamespaceMetricStatus) (`ok`, `error`, `partial_no_data`, `partial_no_response`, `partial_other_error`, `negative_delta`, `not_found`, `backfilled_data`, `inconsistent_delta_time`, `inconsistent_old_data`, `partial_no_uuid`); read by GET.
     #[resource(get)]
     pub status: Option<PerformanceNamespaceMetricStatus>,
-    /// `throughput`: [`PerformanceMetricIoTypeRwt`]; read by GET.
+    /// `throughput`: [`PerformanceMetricIoTypeRwt`](crate::PerformanceMetricIoTypeRwt); read by GET.
     #[resource(get)]
     pub throughput: Option<PerformanceMetricIoTypeRwt>,
     /// `uuid`: string; read by GET.
     #[resource(get)]
     pub uuid: Option<String>,
-    /// `nvme_namespace`: [`PerformanceNamespaceMetricNvmeNamespace`]; carried by none of this resource's verbs; holds a key of the enclosing object's path.
+    /// `nvme_namespace`: [`PerformanceNamespaceMetricNvmeNamespace`](crate::PerformanceNamespaceMetricNvmeNamespace); carried by none of this resource's verbs; holds a key of the enclosing object's path.
     ///
     /// Not in the model's definition: it holds the `nvme_namespace` placeholder of the path `/storage/namespaces/{nvme_namespace.uuid}/metrics/{timestamp}`.
     pub nvme_namespace: Option<PerformanceNamespaceMetricNvmeNamespace>,
 }
 
-/// The values of [`PerformanceNamespaceMetric`]'s `duration`: open, so that a value a newer ONTAP adds is kept as [`PerformanceNamespaceMetricDuration::Unknown`].
+/// The values of [`PerformanceNamespaceMetric`](crate::PerformanceNamespaceMetric)'s `duration`: open, so that a value a newer ONTAP adds is kept as [`PerformanceNamespaceMetricDuration::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
 pub enum PerformanceNamespaceMetricDuration {
     /// `PT15S`.
@@ -83,7 +83,7 @@ pub enum PerformanceNamespaceMetricDuration {
     Unknown(String),
 }
 
-/// The values of [`PerformanceNamespaceMetric`]'s `status`: open, so that a value a newer ONTAP adds is kept as [`PerformanceNamespaceMetricStatus::Unknown`].
+/// The values of [`PerformanceNamespaceMetric`](crate::PerformanceNamespaceMetric)'s `status`: open, so that a value a newer ONTAP adds is kept as [`PerformanceNamespaceMetricStatus::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
 pub enum PerformanceNamespaceMetricStatus {
     /// `ok`.

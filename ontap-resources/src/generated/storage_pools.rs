@@ -18,16 +18,7 @@ use crate::{Node, PoolHealth, StoragePoolCapacity};
 /// assert_eq!(StoragePool::KEYS, ["uuid"] as [&str; 1]);
 /// ```
 #[derive(Debug, Clone, Default, PartialEq, ontap::Resource)]
-#[resource(
-    path = "/storage/pools",
-    get,
-    post,
-    patch,
-    delete,
-    collection,
-    patch_collection,
-    delete_collection
-)]
+#[resource(path = "/storage/pools", get, post, patch, delete, collection, patch_collection, delete_collection, params(post = StoragePoolPostParams, patch = StoragePoolPatchParams, patch_collection = StoragePoolPatchCollectionParams, delete_collection = StoragePoolDeleteCollectionParams))]
 pub struct StoragePool {
     /// `uuid`: string; read by GET; a key of the instance path.
     #[resource(get, key)]
@@ -35,24 +26,132 @@ pub struct StoragePool {
     /// `_links`: [`ontap::Links`]; read by GET.
     #[resource(get, rename = "_links")]
     pub links: Option<ontap::Links>,
-    /// `capacity`: [`StoragePoolCapacity`]; read by GET; sent by POST and PATCH.
+    /// `capacity`: [`StoragePoolCapacity`](crate::StoragePoolCapacity); read by GET; sent by POST and PATCH.
     #[resource(get, post, patch)]
     pub capacity: Option<StoragePoolCapacity>,
-    /// `health`: [`PoolHealth`]; read by GET.
+    /// `health`: [`PoolHealth`](crate::PoolHealth); read by GET.
     #[resource(get)]
     pub health: Option<PoolHealth>,
     /// `name`: string; read by GET; sent by POST and PATCH.
     #[resource(get, post, patch)]
     pub name: Option<String>,
-    /// `nodes`: list of [`Node`]; read by GET; sent by POST and PATCH.
+    /// `nodes`: list of [`Node`](crate::Node); read by GET; sent by POST and PATCH.
     #[resource(get, post, patch)]
     pub nodes: Option<Vec<Node>>,
-    /// `storage_type`: [`StoragePoolStorageType`] (`SSD`); read by GET.
+    /// `storage_type`: [`StoragePoolStorageType`](crate::StoragePoolStorageType) (`SSD`); read by GET.
     #[resource(get)]
     pub storage_type: Option<StoragePoolStorageType>,
 }
 
-/// The values of [`StoragePool`]'s `storage_type`: open, so that a value a newer ONTAP adds is kept as [`StoragePoolStorageType::Unknown`].
+/// The query parameters of `POST /api/storage/pools`, typed: [`StoragePool`]'s `post` takes them in [`ontap::CallOptions::with`]; `CallOptions::param` still sends any other.
+///
+/// ```
+/// use ontap_resources::StoragePoolPostParams;
+///
+/// let options = ontap_core::CallOptions::with(StoragePoolPostParams { simulate: Some(true), ..Default::default() });
+/// # let _ = options;
+/// ```
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct StoragePoolPostParams {
+    /// `disk_size`: integer.
+    pub disk_size: Option<i64>,
+    /// `simulate`: boolean.
+    pub simulate: Option<bool>,
+}
+
+impl ontap::QueryParams for StoragePoolPostParams {
+    fn append_to(&self, query: &mut ontap::Query) {
+        if let Some(value) = &self.disk_size {
+            query.push("disk_size", value);
+        }
+        if let Some(value) = &self.simulate {
+            query.push("simulate", value);
+        }
+    }
+}
+
+/// The query parameters of `PATCH /api/storage/pools/{uuid}`, typed: [`StoragePool`]'s `patch` takes them in [`ontap::CallOptions::with`]; `CallOptions::param` still sends any other.
+///
+/// ```
+/// use ontap_resources::StoragePoolPatchParams;
+///
+/// let options = ontap_core::CallOptions::with(StoragePoolPatchParams { simulate: Some(true), ..Default::default() });
+/// # let _ = options;
+/// ```
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct StoragePoolPatchParams {
+    /// `simulate`: boolean.
+    pub simulate: Option<bool>,
+}
+
+impl ontap::QueryParams for StoragePoolPatchParams {
+    fn append_to(&self, query: &mut ontap::Query) {
+        if let Some(value) = &self.simulate {
+            query.push("simulate", value);
+        }
+    }
+}
+
+/// The query parameters of `PATCH /api/storage/pools`, typed: [`StoragePool`]'s PATCH by query (`patch_collection`) takes them in [`ontap::CallOptions::with`]; `CallOptions::param` still sends any other.
+///
+/// ```
+/// use ontap_resources::StoragePoolPatchCollectionParams;
+///
+/// let options = ontap_core::CallOptions::with(StoragePoolPatchCollectionParams { continue_on_failure: Some(true), ..Default::default() });
+/// # let _ = options;
+/// ```
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct StoragePoolPatchCollectionParams {
+    /// `continue_on_failure`: boolean, default `false`.
+    pub continue_on_failure: Option<bool>,
+    /// `serial_records`: boolean, default `false`.
+    pub serial_records: Option<bool>,
+    /// `simulate`: boolean.
+    pub simulate: Option<bool>,
+}
+
+impl ontap::QueryParams for StoragePoolPatchCollectionParams {
+    fn append_to(&self, query: &mut ontap::Query) {
+        if let Some(value) = &self.continue_on_failure {
+            query.push("continue_on_failure", value);
+        }
+        if let Some(value) = &self.serial_records {
+            query.push("serial_records", value);
+        }
+        if let Some(value) = &self.simulate {
+            query.push("simulate", value);
+        }
+    }
+}
+
+/// The query parameters of `DELETE /api/storage/pools`, typed: [`StoragePool`]'s DELETE by query (`delete_collection`) takes them in [`ontap::CallOptions::with`]; `CallOptions::param` still sends any other.
+///
+/// ```
+/// use ontap_resources::StoragePoolDeleteCollectionParams;
+///
+/// let options = ontap_core::CallOptions::with(StoragePoolDeleteCollectionParams { continue_on_failure: Some(true), ..Default::default() });
+/// # let _ = options;
+/// ```
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct StoragePoolDeleteCollectionParams {
+    /// `continue_on_failure`: boolean, default `false`.
+    pub continue_on_failure: Option<bool>,
+    /// `serial_records`: boolean, default `false`.
+    pub serial_records: Option<bool>,
+}
+
+impl ontap::QueryParams for StoragePoolDeleteCollectionParams {
+    fn append_to(&self, query: &mut ontap::Query) {
+        if let Some(value) = &self.continue_on_failure {
+            query.push("continue_on_failure", value);
+        }
+        if let Some(value) = &self.serial_records {
+            query.push("serial_records", value);
+        }
+    }
+}
+
+/// The values of [`StoragePool`](crate::StoragePool)'s `storage_type`: open, so that a value a newer ONTAP adds is kept as [`StoragePoolStorageType::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
 pub enum StoragePoolStorageType {
     /// `SSD`.

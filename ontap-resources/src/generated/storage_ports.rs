@@ -18,9 +18,9 @@ use crate::{NodeReference, StoragePortCable, StoragePortError};
 /// assert_eq!(StoragePort::KEYS, ["node.uuid", "name"] as [&str; 2]);
 /// ```
 #[derive(Debug, Clone, Default, PartialEq, ontap::Resource)]
-#[resource(path = "/storage/ports", get, patch, collection, patch_collection)]
+#[resource(path = "/storage/ports", get, patch, collection, patch_collection, params(patch_collection = StoragePortPatchCollectionParams))]
 pub struct StoragePort {
-    /// `node`: [`NodeReference`]; read by GET; its `uuid` is a key of the instance path.
+    /// `node`: [`NodeReference`](crate::NodeReference); read by GET; its `uuid` is a key of the instance path.
     #[resource(get, key = "uuid")]
     pub node: Option<NodeReference>,
     /// `name`: string; read by GET; a key of the instance path.
@@ -29,7 +29,7 @@ pub struct StoragePort {
     /// `board_name`: string; read by GET.
     #[resource(get)]
     pub board_name: Option<String>,
-    /// `cable`: [`StoragePortCable`]; read by GET.
+    /// `cable`: [`StoragePortCable`](crate::StoragePortCable); read by GET.
     #[resource(get)]
     pub cable: Option<StoragePortCable>,
     /// `description`: string; read by GET.
@@ -38,7 +38,7 @@ pub struct StoragePort {
     /// `enabled`: boolean; read by GET; sent by PATCH.
     #[resource(get, patch)]
     pub enabled: Option<bool>,
-    /// `error`: [`StoragePortError`]; read by GET.
+    /// `error`: [`StoragePortError`](crate::StoragePortError); read by GET.
     #[resource(get)]
     pub error: Option<StoragePortError>,
     /// `firmware_version`: string; read by GET.
@@ -53,7 +53,7 @@ pub struct StoragePort {
     /// `mac_address`: string; read by GET.
     #[resource(get)]
     pub mac_address: Option<String>,
-    /// `mode`: [`StoragePortMode`] (`network`, `storage`); read by GET; sent by PATCH.
+    /// `mode`: [`StoragePortMode`](crate::StoragePortMode) (`network`, `storage`); read by GET; sent by PATCH.
     #[resource(get, patch)]
     pub mode: Option<StoragePortMode>,
     /// `part_number`: string; read by GET.
@@ -68,10 +68,10 @@ pub struct StoragePort {
     /// `speed`: number; read by GET.
     #[resource(get)]
     pub speed: Option<f64>,
-    /// `state`: [`StoragePortState`] (`online`, `offline`, `error`); read by GET.
+    /// `state`: [`StoragePortState`](crate::StoragePortState) (`online`, `offline`, `error`); read by GET.
     #[resource(get)]
     pub state: Option<StoragePortState>,
-    /// `type`: [`StoragePortType`] (`sas`, `fc`, `enet`); read by GET.
+    /// `type`: [`StoragePortType`](crate::StoragePortType) (`sas`, `fc`, `enet`); read by GET.
     #[resource(get, rename = "type")]
     pub type_: Option<StoragePortType>,
     /// `wwn`: string; read by GET.
@@ -82,7 +82,34 @@ pub struct StoragePort {
     pub wwpn: Option<String>,
 }
 
-/// The values of [`StoragePort`]'s `mode`: open, so that a value a newer ONTAP adds is kept as [`StoragePortMode::Unknown`].
+/// The query parameters of `PATCH /api/storage/ports`, typed: [`StoragePort`]'s PATCH by query (`patch_collection`) takes them in [`ontap::CallOptions::with`]; `CallOptions::param` still sends any other.
+///
+/// ```
+/// use ontap_resources::StoragePortPatchCollectionParams;
+///
+/// let options = ontap_core::CallOptions::with(StoragePortPatchCollectionParams { continue_on_failure: Some(true), ..Default::default() });
+/// # let _ = options;
+/// ```
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct StoragePortPatchCollectionParams {
+    /// `continue_on_failure`: boolean, default `false`.
+    pub continue_on_failure: Option<bool>,
+    /// `serial_records`: boolean, default `false`.
+    pub serial_records: Option<bool>,
+}
+
+impl ontap::QueryParams for StoragePortPatchCollectionParams {
+    fn append_to(&self, query: &mut ontap::Query) {
+        if let Some(value) = &self.continue_on_failure {
+            query.push("continue_on_failure", value);
+        }
+        if let Some(value) = &self.serial_records {
+            query.push("serial_records", value);
+        }
+    }
+}
+
+/// The values of [`StoragePort`](crate::StoragePort)'s `mode`: open, so that a value a newer ONTAP adds is kept as [`StoragePortMode::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
 pub enum StoragePortMode {
     /// `network`.
@@ -94,7 +121,7 @@ pub enum StoragePortMode {
     Unknown(String),
 }
 
-/// The values of [`StoragePort`]'s `state`: open, so that a value a newer ONTAP adds is kept as [`StoragePortState::Unknown`].
+/// The values of [`StoragePort`](crate::StoragePort)'s `state`: open, so that a value a newer ONTAP adds is kept as [`StoragePortState::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
 pub enum StoragePortState {
     /// `online`.
@@ -108,7 +135,7 @@ pub enum StoragePortState {
     Unknown(String),
 }
 
-/// The values of [`StoragePort`]'s `type`: open, so that a value a newer ONTAP adds is kept as [`StoragePortType::Unknown`].
+/// The values of [`StoragePort`](crate::StoragePort)'s `type`: open, so that a value a newer ONTAP adds is kept as [`StoragePortType::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
 pub enum StoragePortType {
     /// `sas`.

@@ -18,16 +18,7 @@ use crate::{QosPolicyAdaptive, QosPolicyBurst, QosPolicyFixed, SvmReference};
 /// assert_eq!(QosPolicy::KEYS, ["uuid"] as [&str; 1]);
 /// ```
 #[derive(Debug, Clone, Default, PartialEq, ontap::Resource)]
-#[resource(
-    path = "/storage/qos/policies",
-    get,
-    post,
-    patch,
-    delete,
-    collection,
-    patch_collection,
-    delete_collection
-)]
+#[resource(path = "/storage/qos/policies", get, post, patch, delete, collection, patch_collection, delete_collection, params(patch_collection = QosPolicyPatchCollectionParams, delete_collection = QosPolicyDeleteCollectionParams))]
 pub struct QosPolicy {
     /// `uuid`: string; read by GET; a key of the instance path.
     #[resource(get, key)]
@@ -35,13 +26,13 @@ pub struct QosPolicy {
     /// `_links`: [`ontap::Links`]; read by GET.
     #[resource(get, rename = "_links")]
     pub links: Option<ontap::Links>,
-    /// `adaptive`: [`QosPolicyAdaptive`]; read by GET; sent by POST and PATCH.
+    /// `adaptive`: [`QosPolicyAdaptive`](crate::QosPolicyAdaptive); read by GET; sent by POST and PATCH.
     #[resource(get, post, patch)]
     pub adaptive: Option<QosPolicyAdaptive>,
-    /// `burst`: [`QosPolicyBurst`]; read by GET; sent by POST and PATCH.
+    /// `burst`: [`QosPolicyBurst`](crate::QosPolicyBurst); read by GET; sent by POST and PATCH.
     #[resource(get, post, patch)]
     pub burst: Option<QosPolicyBurst>,
-    /// `fixed`: [`QosPolicyFixed`]; read by GET; sent by POST and PATCH.
+    /// `fixed`: [`QosPolicyFixed`](crate::QosPolicyFixed); read by GET; sent by POST and PATCH.
     #[resource(get, post, patch)]
     pub fixed: Option<QosPolicyFixed>,
     /// `name`: string; read by GET; sent by POST and PATCH.
@@ -53,18 +44,72 @@ pub struct QosPolicy {
     /// `pgid`: integer; read by GET.
     #[resource(get)]
     pub pgid: Option<i64>,
-    /// `policy_class`: [`QosPolicyPolicyClass`] (`undefined`, `preset`, `user_defined`, `system_defined`, `autovolume`, `load_control`); read by GET.
+    /// `policy_class`: [`QosPolicyPolicyClass`](crate::QosPolicyPolicyClass) (`undefined`, `preset`, `user_defined`, `system_defined`, `autovolume`, `load_control`); read by GET.
     #[resource(get)]
     pub policy_class: Option<QosPolicyPolicyClass>,
-    /// `scope`: [`QosPolicyScope`] (`cluster`, `svm`); read by GET.
+    /// `scope`: [`QosPolicyScope`](crate::QosPolicyScope) (`cluster`, `svm`); read by GET.
     #[resource(get)]
     pub scope: Option<QosPolicyScope>,
-    /// `svm`: [`SvmReference`]; read by GET; sent by POST and PATCH.
+    /// `svm`: [`SvmReference`](crate::SvmReference); read by GET; sent by POST and PATCH.
     #[resource(get, post, patch)]
     pub svm: Option<SvmReference>,
 }
 
-/// The values of [`QosPolicy`]'s `policy_class`: open, so that a value a newer ONTAP adds is kept as [`QosPolicyPolicyClass::Unknown`].
+/// The query parameters of `PATCH /api/storage/qos/policies`, typed: [`QosPolicy`]'s PATCH by query (`patch_collection`) takes them in [`ontap::CallOptions::with`]; `CallOptions::param` still sends any other.
+///
+/// ```
+/// use ontap_resources::QosPolicyPatchCollectionParams;
+///
+/// let options = ontap_core::CallOptions::with(QosPolicyPatchCollectionParams { continue_on_failure: Some(true), ..Default::default() });
+/// # let _ = options;
+/// ```
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct QosPolicyPatchCollectionParams {
+    /// `continue_on_failure`: boolean, default `false`.
+    pub continue_on_failure: Option<bool>,
+    /// `serial_records`: boolean, default `false`.
+    pub serial_records: Option<bool>,
+}
+
+impl ontap::QueryParams for QosPolicyPatchCollectionParams {
+    fn append_to(&self, query: &mut ontap::Query) {
+        if let Some(value) = &self.continue_on_failure {
+            query.push("continue_on_failure", value);
+        }
+        if let Some(value) = &self.serial_records {
+            query.push("serial_records", value);
+        }
+    }
+}
+
+/// The query parameters of `DELETE /api/storage/qos/policies`, typed: [`QosPolicy`]'s DELETE by query (`delete_collection`) takes them in [`ontap::CallOptions::with`]; `CallOptions::param` still sends any other.
+///
+/// ```
+/// use ontap_resources::QosPolicyDeleteCollectionParams;
+///
+/// let options = ontap_core::CallOptions::with(QosPolicyDeleteCollectionParams { continue_on_failure: Some(true), ..Default::default() });
+/// # let _ = options;
+/// ```
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct QosPolicyDeleteCollectionParams {
+    /// `continue_on_failure`: boolean, default `false`.
+    pub continue_on_failure: Option<bool>,
+    /// `serial_records`: boolean, default `false`.
+    pub serial_records: Option<bool>,
+}
+
+impl ontap::QueryParams for QosPolicyDeleteCollectionParams {
+    fn append_to(&self, query: &mut ontap::Query) {
+        if let Some(value) = &self.continue_on_failure {
+            query.push("continue_on_failure", value);
+        }
+        if let Some(value) = &self.serial_records {
+            query.push("serial_records", value);
+        }
+    }
+}
+
+/// The values of [`QosPolicy`](crate::QosPolicy)'s `policy_class`: open, so that a value a newer ONTAP adds is kept as [`QosPolicyPolicyClass::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
 pub enum QosPolicyPolicyClass {
     /// `undefined`.
@@ -84,7 +129,7 @@ pub enum QosPolicyPolicyClass {
     Unknown(String),
 }
 
-/// The values of [`QosPolicy`]'s `scope`: open, so that a value a newer ONTAP adds is kept as [`QosPolicyScope::Unknown`].
+/// The values of [`QosPolicy`](crate::QosPolicy)'s `scope`: open, so that a value a newer ONTAP adds is kept as [`QosPolicyScope::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
 pub enum QosPolicyScope {
     /// `cluster`.

@@ -47,13 +47,13 @@ pub struct QosWorkload {
     /// `name`: string; read by GET.
     #[resource(get)]
     pub name: Option<String>,
-    /// `policy`: [`QosPolicyGroup`]; read by GET.
+    /// `policy`: [`QosPolicyGroup`](crate::QosPolicyGroup); read by GET.
     #[resource(get)]
     pub policy: Option<QosPolicyGroup>,
     /// `qtree`: string; read by GET.
     #[resource(get)]
     pub qtree: Option<String>,
-    /// `svm`: [`SvmReference`]; read by GET.
+    /// `svm`: [`SvmReference`](crate::SvmReference); read by GET.
     #[resource(get)]
     pub svm: Option<SvmReference>,
     /// `volume`: string; read by GET.
@@ -62,12 +62,12 @@ pub struct QosWorkload {
     /// `wid`: integer; read by GET.
     #[resource(get)]
     pub wid: Option<i64>,
-    /// `workload_class`: [`QosWorkloadWorkloadClass`] (`undefined`, `preset`, `user_defined`, `system_defined`, `autovolume`, `load_control`); read by GET.
+    /// `workload_class`: [`QosWorkloadWorkloadClass`](crate::QosWorkloadWorkloadClass) (`undefined`, `preset`, `user_defined`, `system_defined`, `autovolume`, `load_control`); read by GET.
     #[resource(get)]
     pub workload_class: Option<QosWorkloadWorkloadClass>,
 }
 
-/// The values of [`QosWorkload`]'s `workload_class`: open, so that a value a newer ONTAP adds is kept as [`QosWorkloadWorkloadClass::Unknown`].
+/// The values of [`QosWorkload`](crate::QosWorkload)'s `workload_class`: open, so that a value a newer ONTAP adds is kept as [`QosWorkloadWorkloadClass::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
 pub enum QosWorkloadWorkloadClass {
     /// `undefined`.

@@ -21,18 +21,9 @@ use crate::{
 /// assert_eq!(Qtree::KEYS, ["volume.uuid", "id"] as [&str; 2]);
 /// ```
 #[derive(Debug, Clone, Default, PartialEq, ontap::Resource)]
-#[resource(
-    path = "/storage/qtrees",
-    get,
-    post,
-    patch,
-    delete,
-    collection,
-    patch_collection,
-    delete_collection
-)]
+#[resource(path = "/storage/qtrees", get, post, patch, delete, collection, patch_collection, delete_collection, params(patch_collection = QtreePatchCollectionParams, delete_collection = QtreeDeleteCollectionParams))]
 pub struct Qtree {
-    /// `volume`: [`VolumeReference`]; read by GET; sent by POST; its `uuid` is a key of the instance path.
+    /// `volume`: [`VolumeReference`](crate::VolumeReference); read by GET; sent by POST; its `uuid` is a key of the instance path.
     #[resource(get, post, key = "uuid")]
     pub volume: Option<VolumeReference>,
     /// `id`: integer, 0 to 4994; read by GET; a key of the instance path.
@@ -44,48 +35,102 @@ pub struct Qtree {
     /// `_tags`: list of string, at most 64 items; read by GET; sent by POST and PATCH.
     #[resource(get, post, patch, rename = "_tags")]
     pub tags: Option<Vec<String>>,
-    /// `export_policy`: [`ExportPolicyReference`]; read by GET; sent by POST and PATCH.
+    /// `export_policy`: [`ExportPolicyReference`](crate::ExportPolicyReference); read by GET; sent by POST and PATCH.
     #[resource(get, post, patch)]
     pub export_policy: Option<ExportPolicyReference>,
-    /// `ext_performance_monitoring`: [`QtreeExtPerformanceMonitoring`]; read by GET; sent by POST and PATCH.
+    /// `ext_performance_monitoring`: [`QtreeExtPerformanceMonitoring`](crate::QtreeExtPerformanceMonitoring); read by GET; sent by POST and PATCH.
     #[resource(get, post, patch)]
     pub ext_performance_monitoring: Option<QtreeExtPerformanceMonitoring>,
-    /// `group`: [`QtreeGroup`]; read by GET; sent by POST and PATCH.
+    /// `group`: [`QtreeGroup`](crate::QtreeGroup); read by GET; sent by POST and PATCH.
     #[resource(get, post, patch)]
     pub group: Option<QtreeGroup>,
-    /// `metric`: [`PerformanceQtreeMetricData`]; read by GET.
+    /// `metric`: [`PerformanceQtreeMetricData`](crate::PerformanceQtreeMetricData); read by GET.
     #[resource(get)]
     pub metric: Option<PerformanceQtreeMetricData>,
     /// `name`: string; read by GET; sent by POST and PATCH.
     #[resource(get, post, patch)]
     pub name: Option<String>,
-    /// `nas`: [`QtreeNas`]; read by GET; sent by POST and PATCH.
+    /// `nas`: [`QtreeNas`](crate::QtreeNas); read by GET; sent by POST and PATCH.
     #[resource(get, post, patch)]
     pub nas: Option<QtreeNas>,
     /// `path`: string; read by GET.
     #[resource(get)]
     pub path: Option<String>,
-    /// `qos_policy`: [`QosPolicyReference`]; read by GET; sent by POST and PATCH.
+    /// `qos_policy`: [`QosPolicyReference`](crate::QosPolicyReference); read by GET; sent by POST and PATCH.
     #[resource(get, post, patch)]
     pub qos_policy: Option<QosPolicyReference>,
-    /// `security_style`: [`QtreeSecurityStyle`] (`unix`, `ntfs`, `mixed`); read by GET; sent by POST and PATCH.
+    /// `security_style`: [`QtreeSecurityStyle`](crate::QtreeSecurityStyle) (`unix`, `ntfs`, `mixed`); read by GET; sent by POST and PATCH.
     #[resource(get, post, patch)]
     pub security_style: Option<QtreeSecurityStyle>,
-    /// `statistics`: [`QtreeStatisticsRaw`]; read by GET.
+    /// `statistics`: [`QtreeStatisticsRaw`](crate::QtreeStatisticsRaw); read by GET.
     #[resource(get)]
     pub statistics: Option<QtreeStatisticsRaw>,
-    /// `svm`: [`SvmReference`]; read by GET; sent by POST.
+    /// `svm`: [`SvmReference`](crate::SvmReference); read by GET; sent by POST.
     #[resource(get, post)]
     pub svm: Option<SvmReference>,
     /// `unix_permissions`: integer; read by GET; sent by POST and PATCH.
     #[resource(get, post, patch)]
     pub unix_permissions: Option<i64>,
-    /// `user`: [`QtreeUser`]; read by GET; sent by POST and PATCH.
+    /// `user`: [`QtreeUser`](crate::QtreeUser); read by GET; sent by POST and PATCH.
     #[resource(get, post, patch)]
     pub user: Option<QtreeUser>,
 }
 
-/// The values of [`Qtree`]'s `security_style`: open, so that a value a newer ONTAP adds is kept as [`QtreeSecurityStyle::Unknown`].
+/// The query parameters of `PATCH /api/storage/qtrees`, typed: [`Qtree`]'s PATCH by query (`patch_collection`) takes them in [`ontap::CallOptions::with`]; `CallOptions::param` still sends any other.
+///
+/// ```
+/// use ontap_resources::QtreePatchCollectionParams;
+///
+/// let options = ontap_core::CallOptions::with(QtreePatchCollectionParams { continue_on_failure: Some(true), ..Default::default() });
+/// # let _ = options;
+/// ```
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct QtreePatchCollectionParams {
+    /// `continue_on_failure`: boolean, default `false`.
+    pub continue_on_failure: Option<bool>,
+    /// `serial_records`: boolean, default `false`.
+    pub serial_records: Option<bool>,
+}
+
+impl ontap::QueryParams for QtreePatchCollectionParams {
+    fn append_to(&self, query: &mut ontap::Query) {
+        if let Some(value) = &self.continue_on_failure {
+            query.push("continue_on_failure", value);
+        }
+        if let Some(value) = &self.serial_records {
+            query.push("serial_records", value);
+        }
+    }
+}
+
+/// The query parameters of `DELETE /api/storage/qtrees`, typed: [`Qtree`]'s DELETE by query (`delete_collection`) takes them in [`ontap::CallOptions::with`]; `CallOptions::param` still sends any other.
+///
+/// ```
+/// use ontap_resources::QtreeDeleteCollectionParams;
+///
+/// let options = ontap_core::CallOptions::with(QtreeDeleteCollectionParams { continue_on_failure: Some(true), ..Default::default() });
+/// # let _ = options;
+/// ```
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct QtreeDeleteCollectionParams {
+    /// `continue_on_failure`: boolean, default `false`.
+    pub continue_on_failure: Option<bool>,
+    /// `serial_records`: boolean, default `false`.
+    pub serial_records: Option<bool>,
+}
+
+impl ontap::QueryParams for QtreeDeleteCollectionParams {
+    fn append_to(&self, query: &mut ontap::Query) {
+        if let Some(value) = &self.continue_on_failure {
+            query.push("continue_on_failure", value);
+        }
+        if let Some(value) = &self.serial_records {
+            query.push("serial_records", value);
+        }
+    }
+}
+
+/// The values of [`Qtree`](crate::Qtree)'s `security_style`: open, so that a value a newer ONTAP adds is kept as [`QtreeSecurityStyle::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
 pub enum QtreeSecurityStyle {
     /// `unix`.

@@ -23,36 +23,36 @@ pub struct PerformanceQtreeMetric {
     /// `_links`: [`ontap::Links`]; read by GET.
     #[resource(get, rename = "_links")]
     pub links: Option<ontap::Links>,
-    /// `duration`: [`PerformanceQtreeMetricDuration`] (`PT4M`, `PT30M`, `PT2H`, `P1D`, `PT5M`); read by GET.
+    /// `duration`: [`PerformanceQtreeMetricDuration`](crate::PerformanceQtreeMetricDuration) (`PT4M`, `PT30M`, `PT2H`, `P1D`, `PT5M`); read by GET.
     #[resource(get)]
     pub duration: Option<PerformanceQtreeMetricDuration>,
-    /// `iops`: [`PerformanceMetricIoType`]; read by GET.
+    /// `iops`: [`PerformanceMetricIoType`](crate::PerformanceMetricIoType); read by GET.
     #[resource(get)]
     pub iops: Option<PerformanceMetricIoType>,
-    /// `latency`: [`PerformanceMetricIoType`]; read by GET.
+    /// `latency`: [`PerformanceMetricIoType`](crate::PerformanceMetricIoType); read by GET.
     #[resource(get)]
     pub latency: Option<PerformanceMetricIoType>,
-    /// `qtree`: [`QtreeReference`]; read by GET; holds a key of the enclosing object's path.
+    /// `qtree`: [`QtreeReference`](crate::QtreeReference); read by GET; holds a key of the enclosing object's path.
     #[resource(get)]
     pub qtree: Option<QtreeReference>,
-    /// `status`: [`PerformanceQtreeMetricStatus`] (`ok`, `error`, `partial_no_data`, `partial_no_response`, `partial_other_error`, `negative_delta`, `not_found`, `backfilled_data`, `inconsistent_delta_time`, `inconsistent_old_data`, `partial_no_uuid`); read by GET.
+    /// `status`: [`PerformanceQtreeMetricStatus`](crate::PerformanceQtreeMetricStatus) (`ok`, `error`, `partial_no_data`, `partial_no_response`, `partial_other_error`, `negative_delta`, `not_found`, `backfilled_data`, `inconsistent_delta_time`, `inconsistent_old_data`, `partial_no_uuid`); read by GET.
     #[resource(get)]
     pub status: Option<PerformanceQtreeMetricStatus>,
-    /// `svm`: [`SvmReference`]; read by GET.
+    /// `svm`: [`SvmReference`](crate::SvmReference); read by GET.
     #[resource(get)]
     pub svm: Option<SvmReference>,
-    /// `throughput`: [`PerformanceMetricIoType`]; read by GET.
+    /// `throughput`: [`PerformanceMetricIoType`](crate::PerformanceMetricIoType); read by GET.
     #[resource(get)]
     pub throughput: Option<PerformanceMetricIoType>,
     /// `timestamp`: timestamp ([`ontap::Timestamp`]); read by GET.
     #[resource(get)]
     pub timestamp: Option<ontap::Timestamp>,
-    /// `volume`: [`VolumeReference`]; read by GET; holds a key of the enclosing object's path.
+    /// `volume`: [`VolumeReference`](crate::VolumeReference); read by GET; holds a key of the enclosing object's path.
     #[resource(get)]
     pub volume: Option<VolumeReference>,
 }
 
-/// The values of [`PerformanceQtreeMetric`]'s `duration`: open, so that a value a newer ONTAP adds is kept as [`PerformanceQtreeMetricDuration::Unknown`].
+/// The values of [`PerformanceQtreeMetric`](crate::PerformanceQtreeMetric)'s `duration`: open, so that a value a newer ONTAP adds is kept as [`PerformanceQtreeMetricDuration::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
 pub enum PerformanceQtreeMetricDuration {
     /// `PT4M`.
@@ -75,7 +75,7 @@ pub enum PerformanceQtreeMetricDuration {
     Unknown(String),
 }
 
-/// The values of [`PerformanceQtreeMetric`]'s `status`: open, so that a value a newer ONTAP adds is kept as [`PerformanceQtreeMetricStatus::Unknown`].
+/// The values of [`PerformanceQtreeMetric`](crate::PerformanceQtreeMetric)'s `status`: open, so that a value a newer ONTAP adds is kept as [`PerformanceQtreeMetricStatus::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
 pub enum PerformanceQtreeMetricStatus {
     /// `ok`.

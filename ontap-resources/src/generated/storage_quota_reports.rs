@@ -23,7 +23,7 @@ use crate::{
 #[derive(Debug, Clone, Default, PartialEq, ontap::Resource)]
 #[resource(path = "/storage/quota/reports", get, collection)]
 pub struct QuotaReport {
-    /// `volume`: [`VolumeReference`]; read by GET; its `uuid` is a key of the instance path.
+    /// `volume`: [`VolumeReference`](crate::VolumeReference); read by GET; its `uuid` is a key of the instance path.
     #[resource(get, key = "uuid")]
     pub volume: Option<VolumeReference>,
     /// `index`: integer; read by GET; a key of the instance path.
@@ -32,30 +32,30 @@ pub struct QuotaReport {
     /// `_links`: [`ontap::Links`]; read by GET.
     #[resource(get, rename = "_links")]
     pub links: Option<ontap::Links>,
-    /// `files`: [`QuotaReportFiles`]; read by GET.
+    /// `files`: [`QuotaReportFiles`](crate::QuotaReportFiles); read by GET.
     #[resource(get)]
     pub files: Option<QuotaReportFiles>,
-    /// `group`: [`QuotaReportGroup`]; read by GET.
+    /// `group`: [`QuotaReportGroup`](crate::QuotaReportGroup); read by GET.
     #[resource(get)]
     pub group: Option<QuotaReportGroup>,
-    /// `qtree`: [`QuotaReportQtree`]; read by GET.
+    /// `qtree`: [`QuotaReportQtree`](crate::QuotaReportQtree); read by GET.
     #[resource(get)]
     pub qtree: Option<QuotaReportQtree>,
-    /// `space`: [`QuotaReportSpace`]; read by GET.
+    /// `space`: [`QuotaReportSpace`](crate::QuotaReportSpace); read by GET.
     #[resource(get)]
     pub space: Option<QuotaReportSpace>,
-    /// `svm`: [`SvmReference`]; read by GET.
+    /// `svm`: [`SvmReference`](crate::SvmReference); read by GET.
     #[resource(get)]
     pub svm: Option<SvmReference>,
-    /// `type`: [`QuotaReportType`] (`tree`, `user`, `group`); read by GET.
+    /// `type`: [`QuotaReportType`](crate::QuotaReportType) (`tree`, `user`, `group`); read by GET.
     #[resource(get, rename = "type")]
     pub type_: Option<QuotaReportType>,
-    /// `users`: list of [`QuotaReportUsers`]; read by GET.
+    /// `users`: list of [`QuotaReportUsers`](crate::QuotaReportUsers); read by GET.
     #[resource(get)]
     pub users: Option<Vec<QuotaReportUsers>>,
 }
 
-/// The values of [`QuotaReport`]'s `type`: open, so that a value a newer ONTAP adds is kept as [`QuotaReportType::Unknown`].
+/// The values of [`QuotaReport`](crate::QuotaReport)'s `type`: open, so that a value a newer ONTAP adds is kept as [`QuotaReportType::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
 pub enum QuotaReportType {
     /// `tree`.

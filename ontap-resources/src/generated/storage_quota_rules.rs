@@ -20,16 +20,7 @@ use crate::{
 /// assert_eq!(QuotaRule::KEYS, ["uuid"] as [&str; 1]);
 /// ```
 #[derive(Debug, Clone, Default, PartialEq, ontap::Resource)]
-#[resource(
-    path = "/storage/quota/rules",
-    get,
-    post,
-    patch,
-    delete,
-    collection,
-    patch_collection,
-    delete_collection
-)]
+#[resource(path = "/storage/quota/rules", get, post, patch, delete, collection, patch_collection, delete_collection, params(patch_collection = QuotaRulePatchCollectionParams, delete_collection = QuotaRuleDeleteCollectionParams))]
 pub struct QuotaRule {
     /// `uuid`: string; read by GET; a key of the instance path.
     #[resource(get, key)]
@@ -37,36 +28,90 @@ pub struct QuotaRule {
     /// `_links`: [`ontap::Links`]; read by GET.
     #[resource(get, rename = "_links")]
     pub links: Option<ontap::Links>,
-    /// `files`: [`QuotaRuleFiles`]; read by GET; sent by POST and PATCH.
+    /// `files`: [`QuotaRuleFiles`](crate::QuotaRuleFiles); read by GET; sent by POST and PATCH.
     #[resource(get, post, patch)]
     pub files: Option<QuotaRuleFiles>,
-    /// `group`: [`QuotaRuleGroup`]; read by GET; sent by POST.
+    /// `group`: [`QuotaRuleGroup`](crate::QuotaRuleGroup); read by GET; sent by POST.
     #[resource(get, post)]
     pub group: Option<QuotaRuleGroup>,
-    /// `qtree`: [`QuotaRuleQtree`]; read by GET; sent by POST.
+    /// `qtree`: [`QuotaRuleQtree`](crate::QuotaRuleQtree); read by GET; sent by POST.
     #[resource(get, post)]
     pub qtree: Option<QuotaRuleQtree>,
-    /// `space`: [`QuotaRuleSpace`]; read by GET; sent by POST and PATCH.
+    /// `space`: [`QuotaRuleSpace`](crate::QuotaRuleSpace); read by GET; sent by POST and PATCH.
     #[resource(get, post, patch)]
     pub space: Option<QuotaRuleSpace>,
-    /// `svm`: [`SvmReference`]; read by GET; sent by POST.
+    /// `svm`: [`SvmReference`](crate::SvmReference); read by GET; sent by POST.
     #[resource(get, post)]
     pub svm: Option<SvmReference>,
-    /// `type`: [`QuotaRuleType`] (`tree`, `user`, `group`); read by GET; sent by POST.
+    /// `type`: [`QuotaRuleType`](crate::QuotaRuleType) (`tree`, `user`, `group`); read by GET; sent by POST.
     #[resource(get, post, rename = "type")]
     pub type_: Option<QuotaRuleType>,
     /// `user_mapping`: boolean; read by GET; sent by POST and PATCH.
     #[resource(get, post, patch)]
     pub user_mapping: Option<bool>,
-    /// `users`: list of [`QuotaRuleUsers`]; read by GET; sent by POST.
+    /// `users`: list of [`QuotaRuleUsers`](crate::QuotaRuleUsers); read by GET; sent by POST.
     #[resource(get, post)]
     pub users: Option<Vec<QuotaRuleUsers>>,
-    /// `volume`: [`VolumeReference`]; read by GET; sent by POST.
+    /// `volume`: [`VolumeReference`](crate::VolumeReference); read by GET; sent by POST.
     #[resource(get, post)]
     pub volume: Option<VolumeReference>,
 }
 
-/// The values of [`QuotaRule`]'s `type`: open, so that a value a newer ONTAP adds is kept as [`QuotaRuleType::Unknown`].
+/// The query parameters of `PATCH /api/storage/quota/rules`, typed: [`QuotaRule`]'s PATCH by query (`patch_collection`) takes them in [`ontap::CallOptions::with`]; `CallOptions::param` still sends any other.
+///
+/// ```
+/// use ontap_resources::QuotaRulePatchCollectionParams;
+///
+/// let options = ontap_core::CallOptions::with(QuotaRulePatchCollectionParams { continue_on_failure: Some(true), ..Default::default() });
+/// # let _ = options;
+/// ```
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct QuotaRulePatchCollectionParams {
+    /// `continue_on_failure`: boolean, default `false`.
+    pub continue_on_failure: Option<bool>,
+    /// `serial_records`: boolean, default `false`.
+    pub serial_records: Option<bool>,
+}
+
+impl ontap::QueryParams for QuotaRulePatchCollectionParams {
+    fn append_to(&self, query: &mut ontap::Query) {
+        if let Some(value) = &self.continue_on_failure {
+            query.push("continue_on_failure", value);
+        }
+        if let Some(value) = &self.serial_records {
+            query.push("serial_records", value);
+        }
+    }
+}
+
+/// The query parameters of `DELETE /api/storage/quota/rules`, typed: [`QuotaRule`]'s DELETE by query (`delete_collection`) takes them in [`ontap::CallOptions::with`]; `CallOptions::param` still sends any other.
+///
+/// ```
+/// use ontap_resources::QuotaRuleDeleteCollectionParams;
+///
+/// let options = ontap_core::CallOptions::with(QuotaRuleDeleteCollectionParams { continue_on_failure: Some(true), ..Default::default() });
+/// # let _ = options;
+/// ```
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct QuotaRuleDeleteCollectionParams {
+    /// `continue_on_failure`: boolean, default `false`.
+    pub continue_on_failure: Option<bool>,
+    /// `serial_records`: boolean, default `false`.
+    pub serial_records: Option<bool>,
+}
+
+impl ontap::QueryParams for QuotaRuleDeleteCollectionParams {
+    fn append_to(&self, query: &mut ontap::Query) {
+        if let Some(value) = &self.continue_on_failure {
+            query.push("continue_on_failure", value);
+        }
+        if let Some(value) = &self.serial_records {
+            query.push("serial_records", value);
+        }
+    }
+}
+
+/// The values of [`QuotaRule`](crate::QuotaRule)'s `type`: open, so that a value a newer ONTAP adds is kept as [`QuotaRuleType::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
 pub enum QuotaRuleType {
     /// `tree`.

@@ -21,36 +21,36 @@ use crate::{
 /// assert_eq!(Shelf::KEYS, ["uid"] as [&str; 1]);
 /// ```
 #[derive(Debug, Clone, Default, PartialEq, ontap::Resource)]
-#[resource(path = "/storage/shelves", get, patch, collection, patch_collection)]
+#[resource(path = "/storage/shelves", get, patch, collection, patch_collection, params(patch_collection = ShelfPatchCollectionParams))]
 pub struct Shelf {
     /// `uid`: string; read by GET; a key of the instance path.
     #[resource(get, key)]
     pub uid: Option<String>,
-    /// `acps`: list of [`ShelfAcps`]; read by GET.
+    /// `acps`: list of [`ShelfAcps`](crate::ShelfAcps); read by GET.
     #[resource(get)]
     pub acps: Option<Vec<ShelfAcps>>,
-    /// `bays`: list of [`ShelfBays`]; read by GET.
+    /// `bays`: list of [`ShelfBays`](crate::ShelfBays); read by GET.
     #[resource(get)]
     pub bays: Option<Vec<ShelfBays>>,
-    /// `connection_type`: [`ShelfConnectionType`] (`unknown`, `fc`, `sas`, `nvme`); read by GET.
+    /// `connection_type`: [`ShelfConnectionType`](crate::ShelfConnectionType) (`unknown`, `fc`, `sas`, `nvme`); read by GET.
     #[resource(get)]
     pub connection_type: Option<ShelfConnectionType>,
-    /// `current_sensors`: list of [`ShelfCurrentSensors`]; read by GET.
+    /// `current_sensors`: list of [`ShelfCurrentSensors`](crate::ShelfCurrentSensors); read by GET.
     #[resource(get)]
     pub current_sensors: Option<Vec<ShelfCurrentSensors>>,
     /// `disk_count`: integer; read by GET.
     #[resource(get)]
     pub disk_count: Option<i64>,
-    /// `drawers`: list of [`ShelfDrawers`]; read by GET.
+    /// `drawers`: list of [`ShelfDrawers`](crate::ShelfDrawers); read by GET.
     #[resource(get)]
     pub drawers: Option<Vec<ShelfDrawers>>,
-    /// `errors`: list of [`ShelfErrors`]; read by GET.
+    /// `errors`: list of [`ShelfErrors`](crate::ShelfErrors); read by GET.
     #[resource(get)]
     pub errors: Option<Vec<ShelfErrors>>,
-    /// `fans`: list of [`ShelfFans`]; read by GET.
+    /// `fans`: list of [`ShelfFans`](crate::ShelfFans); read by GET.
     #[resource(get)]
     pub fans: Option<Vec<ShelfFans>>,
-    /// `frus`: list of [`ShelfFrus`]; read by GET.
+    /// `frus`: list of [`ShelfFrus`](crate::ShelfFrus); read by GET.
     #[resource(get)]
     pub frus: Option<Vec<ShelfFrus>>,
     /// `id`: string; read by GET.
@@ -62,25 +62,25 @@ pub struct Shelf {
     /// `local`: boolean; read by GET.
     #[resource(get)]
     pub local: Option<bool>,
-    /// `location_led`: [`ShelfLocationLed`] (`off`, `on`, `unsupported`); read by GET; sent by PATCH.
+    /// `location_led`: [`ShelfLocationLed`](crate::ShelfLocationLed) (`off`, `on`, `unsupported`); read by GET; sent by PATCH.
     #[resource(get, patch)]
     pub location_led: Option<ShelfLocationLed>,
-    /// `manufacturer`: [`ShelfManufacturer`]; read by GET.
+    /// `manufacturer`: [`ShelfManufacturer`](crate::ShelfManufacturer); read by GET.
     #[resource(get)]
     pub manufacturer: Option<ShelfManufacturer>,
     /// `model`: string; read by GET.
     #[resource(get)]
     pub model: Option<String>,
-    /// `module_type`: [`ShelfModuleType`] (`unknown`, `iom6`, `iom6e`, `iom12`, `iom12b`, `iom12c`, `iom12e`, `iom12f`, `iom12g`, `nsm100`, `nsm8e`, `nsm16e`, `psm3e`, `nsm100b`, `nsm140`); read by GET.
+    /// `module_type`: [`ShelfModuleType`](crate::ShelfModuleType) (`unknown`, `iom6`, `iom6e`, `iom12`, `iom12b`, `iom12c`, `iom12e`, `iom12f`, `iom12g`, `nsm100`, `nsm8e`, `nsm16e`, `psm3e`, `nsm100b`, `nsm140`); read by GET.
     #[resource(get)]
     pub module_type: Option<ShelfModuleType>,
     /// `name`: string; read by GET.
     #[resource(get)]
     pub name: Option<String>,
-    /// `paths`: list of [`StoragePortReference`]; read by GET.
+    /// `paths`: list of [`StoragePortReference`](crate::StoragePortReference); read by GET.
     #[resource(get)]
     pub paths: Option<Vec<StoragePortReference>>,
-    /// `ports`: list of [`ShelfPorts`]; read by GET.
+    /// `ports`: list of [`ShelfPorts`](crate::ShelfPorts); read by GET.
     #[resource(get)]
     pub ports: Option<Vec<ShelfPorts>>,
     /// `raw_capacity`: integer; read by GET.
@@ -89,21 +89,48 @@ pub struct Shelf {
     /// `serial_number`: string; read by GET.
     #[resource(get)]
     pub serial_number: Option<String>,
-    /// `state`: [`ShelfState`] (`unknown`, `ok`, `error`); read by GET.
+    /// `state`: [`ShelfState`](crate::ShelfState) (`unknown`, `ok`, `error`); read by GET.
     #[resource(get)]
     pub state: Option<ShelfState>,
-    /// `temperature_sensors`: list of [`ShelfTemperatureSensors`]; read by GET.
+    /// `temperature_sensors`: list of [`ShelfTemperatureSensors`](crate::ShelfTemperatureSensors); read by GET.
     #[resource(get)]
     pub temperature_sensors: Option<Vec<ShelfTemperatureSensors>>,
-    /// `vendor`: [`ShelfVendor`]; read by GET.
+    /// `vendor`: [`ShelfVendor`](crate::ShelfVendor); read by GET.
     #[resource(get)]
     pub vendor: Option<ShelfVendor>,
-    /// `voltage_sensors`: list of [`ShelfVoltageSensors`]; read by GET.
+    /// `voltage_sensors`: list of [`ShelfVoltageSensors`](crate::ShelfVoltageSensors); read by GET.
     #[resource(get)]
     pub voltage_sensors: Option<Vec<ShelfVoltageSensors>>,
 }
 
-/// The values of [`Shelf`]'s `connection_type`: open, so that a value a newer ONTAP adds is kept as [`ShelfConnectionType::Unknown`].
+/// The query parameters of `PATCH /api/storage/shelves`, typed: [`Shelf`]'s PATCH by query (`patch_collection`) takes them in [`ontap::CallOptions::with`]; `CallOptions::param` still sends any other.
+///
+/// ```
+/// use ontap_resources::ShelfPatchCollectionParams;
+///
+/// let options = ontap_core::CallOptions::with(ShelfPatchCollectionParams { continue_on_failure: Some(true), ..Default::default() });
+/// # let _ = options;
+/// ```
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct ShelfPatchCollectionParams {
+    /// `continue_on_failure`: boolean, default `false`.
+    pub continue_on_failure: Option<bool>,
+    /// `serial_records`: boolean, default `false`.
+    pub serial_records: Option<bool>,
+}
+
+impl ontap::QueryParams for ShelfPatchCollectionParams {
+    fn append_to(&self, query: &mut ontap::Query) {
+        if let Some(value) = &self.continue_on_failure {
+            query.push("continue_on_failure", value);
+        }
+        if let Some(value) = &self.serial_records {
+            query.push("serial_records", value);
+        }
+    }
+}
+
+/// The values of [`Shelf`](crate::Shelf)'s `connection_type`: open, so that a value a newer ONTAP adds is kept as [`ShelfConnectionType::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
 pub enum ShelfConnectionType {
     /// `unknown`.
@@ -120,7 +147,7 @@ pub enum ShelfConnectionType {
     Unknown(String),
 }
 
-/// The values of [`Shelf`]'s `location_led`: open, so that a value a newer ONTAP adds is kept as [`ShelfLocationLed::Unknown`].
+/// The values of [`Shelf`](crate::Shelf)'s `location_led`: open, so that a value a newer ONTAP adds is kept as [`ShelfLocationLed::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
 pub enum ShelfLocationLed {
     /// `off`.
@@ -134,7 +161,7 @@ pub enum ShelfLocationLed {
     Unknown(String),
 }
 
-/// The values of [`Shelf`]'s `module_type`: open, so that a value a newer ONTAP adds is kept as [`ShelfModuleType::Unknown`].
+/// The values of [`Shelf`](crate::Shelf)'s `module_type`: open, so that a value a newer ONTAP adds is kept as [`ShelfModuleType::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
 pub enum ShelfModuleType {
     /// `unknown`.
@@ -173,7 +200,7 @@ pub enum ShelfModuleType {
     Unknown(String),
 }
 
-/// The values of [`Shelf`]'s `state`: open, so that a value a newer ONTAP adds is kept as [`ShelfState::Unknown`].
+/// The values of [`Shelf`](crate::Shelf)'s `state`: open, so that a value a newer ONTAP adds is kept as [`ShelfState::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
 pub enum ShelfState {
     /// `unknown`.

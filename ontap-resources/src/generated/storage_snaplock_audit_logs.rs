@@ -18,30 +18,75 @@ use crate::{SnaplockLogArchive, SnaplockLogFile, SnaplockLogVolume, SvmReference
 /// assert_eq!(SnaplockLog::KEYS, ["svm.uuid"] as [&str; 1]);
 /// ```
 #[derive(Debug, Clone, Default, PartialEq, ontap::Resource)]
-#[resource(
-    path = "/storage/snaplock/audit-logs",
-    get,
-    post,
-    patch,
-    delete,
-    collection,
-    patch_collection,
-    delete_collection
-)]
+#[resource(path = "/storage/snaplock/audit-logs", get, post, patch, delete, collection, patch_collection, delete_collection, params(patch_collection = SnaplockLogPatchCollectionParams, delete_collection = SnaplockLogDeleteCollectionParams))]
 pub struct SnaplockLog {
-    /// `svm`: [`SvmReference`]; read by GET; sent by POST; its `uuid` is a key of the instance path.
+    /// `svm`: [`SvmReference`](crate::SvmReference); read by GET; sent by POST; its `uuid` is a key of the instance path.
     #[resource(get, post, key = "uuid")]
     pub svm: Option<SvmReference>,
     /// `_links`: [`ontap::Links`]; read by GET.
     #[resource(get, rename = "_links")]
     pub links: Option<ontap::Links>,
-    /// `log_archive`: [`SnaplockLogArchive`]; read by GET; sent by PATCH.
+    /// `log_archive`: [`SnaplockLogArchive`](crate::SnaplockLogArchive); read by GET; sent by PATCH.
     #[resource(get, patch)]
     pub log_archive: Option<SnaplockLogArchive>,
-    /// `log_files`: list of [`SnaplockLogFile`]; read by GET.
+    /// `log_files`: list of [`SnaplockLogFile`](crate::SnaplockLogFile); read by GET.
     #[resource(get)]
     pub log_files: Option<Vec<SnaplockLogFile>>,
-    /// `log_volume`: [`SnaplockLogVolume`]; read by GET; sent by POST and PATCH.
+    /// `log_volume`: [`SnaplockLogVolume`](crate::SnaplockLogVolume); read by GET; sent by POST and PATCH.
     #[resource(get, post, patch)]
     pub log_volume: Option<SnaplockLogVolume>,
+}
+
+/// The query parameters of `PATCH /api/storage/snaplock/audit-logs`, typed: [`SnaplockLog`]'s PATCH by query (`patch_collection`) takes them in [`ontap::CallOptions::with`]; `CallOptions::param` still sends any other.
+///
+/// ```
+/// use ontap_resources::SnaplockLogPatchCollectionParams;
+///
+/// let options = ontap_core::CallOptions::with(SnaplockLogPatchCollectionParams { continue_on_failure: Some(true), ..Default::default() });
+/// # let _ = options;
+/// ```
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct SnaplockLogPatchCollectionParams {
+    /// `continue_on_failure`: boolean, default `false`.
+    pub continue_on_failure: Option<bool>,
+    /// `serial_records`: boolean, default `false`.
+    pub serial_records: Option<bool>,
+}
+
+impl ontap::QueryParams for SnaplockLogPatchCollectionParams {
+    fn append_to(&self, query: &mut ontap::Query) {
+        if let Some(value) = &self.continue_on_failure {
+            query.push("continue_on_failure", value);
+        }
+        if let Some(value) = &self.serial_records {
+            query.push("serial_records", value);
+        }
+    }
+}
+
+/// The query parameters of `DELETE /api/storage/snaplock/audit-logs`, typed: [`SnaplockLog`]'s DELETE by query (`delete_collection`) takes them in [`ontap::CallOptions::with`]; `CallOptions::param` still sends any other.
+///
+/// ```
+/// use ontap_resources::SnaplockLogDeleteCollectionParams;
+///
+/// let options = ontap_core::CallOptions::with(SnaplockLogDeleteCollectionParams { continue_on_failure: Some(true), ..Default::default() });
+/// # let _ = options;
+/// ```
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct SnaplockLogDeleteCollectionParams {
+    /// `continue_on_failure`: boolean, default `false`.
+    pub continue_on_failure: Option<bool>,
+    /// `serial_records`: boolean, default `false`.
+    pub serial_records: Option<bool>,
+}
+
+impl ontap::QueryParams for SnaplockLogDeleteCollectionParams {
+    fn append_to(&self, query: &mut ontap::Query) {
+        if let Some(value) = &self.continue_on_failure {
+            query.push("continue_on_failure", value);
+        }
+        if let Some(value) = &self.serial_records {
+            query.push("serial_records", value);
+        }
+    }
 }

@@ -20,7 +20,7 @@ use crate::NodeReference;
 #[derive(Debug, Clone, Default, PartialEq, ontap::Resource)]
 #[resource(path = "/storage/snaplock/compliance-clocks", get, post, collection)]
 pub struct SnaplockComplianceClock {
-    /// `node`: [`NodeReference`]; read by GET; sent by POST; its `uuid` is a key of the instance path.
+    /// `node`: [`NodeReference`](crate::NodeReference); read by GET; sent by POST; its `uuid` is a key of the instance path.
     #[resource(get, post, key = "uuid")]
     pub node: Option<NodeReference>,
     /// `_links`: [`ontap::Links`]; read by GET.

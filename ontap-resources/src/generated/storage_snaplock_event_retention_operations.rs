@@ -18,14 +18,7 @@ use crate::{SnaplockRetentionPolicyOperation, SvmReference, VolumeReference};
 /// assert_eq!(EbrOperation::KEYS, ["id"] as [&str; 1]);
 /// ```
 #[derive(Debug, Clone, Default, PartialEq, ontap::Resource)]
-#[resource(
-    path = "/storage/snaplock/event-retention/operations",
-    get,
-    post,
-    delete,
-    collection,
-    delete_collection
-)]
+#[resource(path = "/storage/snaplock/event-retention/operations", get, post, delete, collection, delete_collection, params(delete_collection = EbrOperationDeleteCollectionParams))]
 pub struct EbrOperation {
     /// `id`: integer; read by GET; a key of the instance path.
     #[resource(get, key)]
@@ -48,21 +41,53 @@ pub struct EbrOperation {
     /// `path`: string; read by GET; sent by POST.
     #[resource(get, post)]
     pub path: Option<String>,
-    /// `policy`: [`SnaplockRetentionPolicyOperation`]; read by GET; sent by POST.
+    /// `policy`: [`SnaplockRetentionPolicyOperation`](crate::SnaplockRetentionPolicyOperation); read by GET; sent by POST.
     #[resource(get, post)]
     pub policy: Option<SnaplockRetentionPolicyOperation>,
-    /// `state`: [`EbrOperationState`] (`unknown`, `in_progress`, `failed`, `aborting`, `completed`); read by GET.
+    /// `state`: [`EbrOperationState`](crate::EbrOperationState) (`unknown`, `in_progress`, `failed`, `aborting`, `completed`); read by GET.
     #[resource(get)]
     pub state: Option<EbrOperationState>,
-    /// `svm`: [`SvmReference`]; read by GET.
+    /// `svm`: [`SvmReference`](crate::SvmReference); read by GET.
     #[resource(get)]
     pub svm: Option<SvmReference>,
-    /// `volume`: [`VolumeReference`]; read by GET; sent by POST.
+    /// `volume`: [`VolumeReference`](crate::VolumeReference); read by GET; sent by POST.
     #[resource(get, post)]
     pub volume: Option<VolumeReference>,
 }
 
-/// The values of [`EbrOperation`]'s `state`: open, so that a value a newer ONTAP adds is kept as [`EbrOperationState::Unknown`].
+/// The query parameters of `DELETE /api/storage/snaplock/event-retention/operations`, typed: [`EbrOperation`]'s DELETE by query (`delete_collection`) takes them in [`ontap::CallOptions::with`]; `CallOptions::param` still sends any other.
+///
+/// ```
+/// use ontap_resources::EbrOperationDeleteCollectionParams;
+///
+/// let options = ontap_core::CallOptions::with(EbrOperationDeleteCollectionParams { continue_on_failure: Some(true), ..Default::default() });
+/// # let _ = options;
+/// ```
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct EbrOperationDeleteCollectionParams {
+    /// `continue_on_failure`: boolean, default `false`.
+    pub continue_on_failure: Option<bool>,
+    /// `serial_records`: boolean, default `false`.
+    pub serial_records: Option<bool>,
+    /// `volume.uuid`: string.
+    pub volume_uuid: Option<String>,
+}
+
+impl ontap::QueryParams for EbrOperationDeleteCollectionParams {
+    fn append_to(&self, query: &mut ontap::Query) {
+        if let Some(value) = &self.continue_on_failure {
+            query.push("continue_on_failure", value);
+        }
+        if let Some(value) = &self.serial_records {
+            query.push("serial_records", value);
+        }
+        if let Some(value) = &self.volume_uuid {
+            query.push("volume.uuid", value);
+        }
+    }
+}
+
+/// The values of [`EbrOperation`](crate::EbrOperation)'s `state`: open, so that a value a newer ONTAP adds is kept as [`EbrOperationState::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
 pub enum EbrOperationState {
     /// `unknown`.

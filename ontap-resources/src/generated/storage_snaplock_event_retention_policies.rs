@@ -18,18 +18,9 @@ use crate::{SnaplockRetentionPolicyPolicy, SvmReference};
 /// assert_eq!(SnaplockRetentionPolicy::KEYS, ["policy.name"] as [&str; 1]);
 /// ```
 #[derive(Debug, Clone, Default, PartialEq, ontap::Resource)]
-#[resource(
-    path = "/storage/snaplock/event-retention/policies",
-    get,
-    post,
-    patch,
-    delete,
-    collection,
-    patch_collection,
-    delete_collection
-)]
+#[resource(path = "/storage/snaplock/event-retention/policies", get, post, patch, delete, collection, patch_collection, delete_collection, params(patch_collection = SnaplockRetentionPolicyPatchCollectionParams, delete_collection = SnaplockRetentionPolicyDeleteCollectionParams))]
 pub struct SnaplockRetentionPolicy {
-    /// `policy`: [`SnaplockRetentionPolicyPolicy`]; read by GET; its `name` is a key of the instance path.
+    /// `policy`: [`SnaplockRetentionPolicyPolicy`](crate::SnaplockRetentionPolicyPolicy); read by GET; its `name` is a key of the instance path.
     ///
     /// Not in the model's definition: it holds the `policy` placeholder of the path `/storage/snaplock/event-retention/policies/{policy.name}`.
     #[resource(get, key = "name")]
@@ -43,7 +34,61 @@ pub struct SnaplockRetentionPolicy {
     /// `retention_period`: string; read by GET; sent by POST and PATCH.
     #[resource(get, post, patch)]
     pub retention_period: Option<String>,
-    /// `svm`: [`SvmReference`]; read by GET.
+    /// `svm`: [`SvmReference`](crate::SvmReference); read by GET.
     #[resource(get)]
     pub svm: Option<SvmReference>,
+}
+
+/// The query parameters of `PATCH /api/storage/snaplock/event-retention/policies`, typed: [`SnaplockRetentionPolicy`]'s PATCH by query (`patch_collection`) takes them in [`ontap::CallOptions::with`]; `CallOptions::param` still sends any other.
+///
+/// ```
+/// use ontap_resources::SnaplockRetentionPolicyPatchCollectionParams;
+///
+/// let options = ontap_core::CallOptions::with(SnaplockRetentionPolicyPatchCollectionParams { continue_on_failure: Some(true), ..Default::default() });
+/// # let _ = options;
+/// ```
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct SnaplockRetentionPolicyPatchCollectionParams {
+    /// `continue_on_failure`: boolean, default `false`.
+    pub continue_on_failure: Option<bool>,
+    /// `serial_records`: boolean, default `false`.
+    pub serial_records: Option<bool>,
+}
+
+impl ontap::QueryParams for SnaplockRetentionPolicyPatchCollectionParams {
+    fn append_to(&self, query: &mut ontap::Query) {
+        if let Some(value) = &self.continue_on_failure {
+            query.push("continue_on_failure", value);
+        }
+        if let Some(value) = &self.serial_records {
+            query.push("serial_records", value);
+        }
+    }
+}
+
+/// The query parameters of `DELETE /api/storage/snaplock/event-retention/policies`, typed: [`SnaplockRetentionPolicy`]'s DELETE by query (`delete_collection`) takes them in [`ontap::CallOptions::with`]; `CallOptions::param` still sends any other.
+///
+/// ```
+/// use ontap_resources::SnaplockRetentionPolicyDeleteCollectionParams;
+///
+/// let options = ontap_core::CallOptions::with(SnaplockRetentionPolicyDeleteCollectionParams { continue_on_failure: Some(true), ..Default::default() });
+/// # let _ = options;
+/// ```
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct SnaplockRetentionPolicyDeleteCollectionParams {
+    /// `continue_on_failure`: boolean, default `false`.
+    pub continue_on_failure: Option<bool>,
+    /// `serial_records`: boolean, default `false`.
+    pub serial_records: Option<bool>,
+}
+
+impl ontap::QueryParams for SnaplockRetentionPolicyDeleteCollectionParams {
+    fn append_to(&self, query: &mut ontap::Query) {
+        if let Some(value) = &self.continue_on_failure {
+            query.push("continue_on_failure", value);
+        }
+        if let Some(value) = &self.serial_records {
+            query.push("serial_records", value);
+        }
+    }
 }

@@ -27,7 +27,7 @@ use crate::{SvmReference, VolumeReference};
     delete_collection
 )]
 pub struct SnaplockFileRetention {
-    /// `volume`: [`VolumeReference`]; read by GET; its `uuid` is a key of the instance path.
+    /// `volume`: [`VolumeReference`](crate::VolumeReference); read by GET; its `uuid` is a key of the instance path.
     #[resource(get, key = "uuid")]
     pub volume: Option<VolumeReference>,
     /// `path`: string; read by GET; a key of the instance path.
@@ -53,7 +53,7 @@ pub struct SnaplockFileRetention {
     /// `seconds_until_expiry`: integer; read by GET.
     #[resource(get)]
     pub seconds_until_expiry: Option<i64>,
-    /// `svm`: [`SvmReference`]; read by GET.
+    /// `svm`: [`SvmReference`](crate::SvmReference); read by GET.
     #[resource(get)]
     pub svm: Option<SvmReference>,
 }

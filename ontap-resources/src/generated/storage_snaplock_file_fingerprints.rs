@@ -18,14 +18,7 @@ use crate::{SvmReference, VolumeReference};
 /// assert_eq!(SnaplockFileFingerprint::KEYS, ["id"] as [&str; 1]);
 /// ```
 #[derive(Debug, Clone, Default, PartialEq, ontap::Resource)]
-#[resource(
-    path = "/storage/snaplock/file-fingerprints",
-    get,
-    post,
-    delete,
-    collection,
-    delete_collection
-)]
+#[resource(path = "/storage/snaplock/file-fingerprints", get, post, delete, collection, delete_collection, params(delete_collection = SnaplockFileFingerprintDeleteCollectionParams))]
 pub struct SnaplockFileFingerprint {
     /// `id`: integer; read by GET; a key of the instance path.
     #[resource(get, key)]
@@ -33,7 +26,7 @@ pub struct SnaplockFileFingerprint {
     /// `_links`: [`ontap::Links`]; read by GET.
     #[resource(get, rename = "_links")]
     pub links: Option<ontap::Links>,
-    /// `algorithm`: [`SnaplockFileFingerprintAlgorithm`] (`md5`, `sha256`); read by GET; sent by POST.
+    /// `algorithm`: [`SnaplockFileFingerprintAlgorithm`](crate::SnaplockFileFingerprintAlgorithm) (`md5`, `sha256`); read by GET; sent by POST.
     #[resource(get, post)]
     pub algorithm: Option<SnaplockFileFingerprintAlgorithm>,
     /// `data_fingerprint`: string; read by GET.
@@ -42,7 +35,7 @@ pub struct SnaplockFileFingerprint {
     /// `file_size`: integer; read by GET.
     #[resource(get)]
     pub file_size: Option<i64>,
-    /// `file_type`: [`SnaplockFileFingerprintFileType`] (`worm`, `worm_appendable`, `worm_active_log`, `worm_log`, `regular`); read by GET.
+    /// `file_type`: [`SnaplockFileFingerprintFileType`](crate::SnaplockFileFingerprintFileType) (`worm`, `worm_appendable`, `worm_active_log`, `worm_log`, `regular`); read by GET.
     #[resource(get)]
     pub file_type: Option<SnaplockFileFingerprintFileType>,
     /// `metadata_fingerprint`: string; read by GET.
@@ -51,21 +44,58 @@ pub struct SnaplockFileFingerprint {
     /// `path`: string; read by GET; sent by POST.
     #[resource(get, post)]
     pub path: Option<String>,
-    /// `scope`: [`SnaplockFileFingerprintScope`] (`data_and_metadata`, `data_only`, `metadata_only`); read by GET.
+    /// `scope`: [`SnaplockFileFingerprintScope`](crate::SnaplockFileFingerprintScope) (`data_and_metadata`, `data_only`, `metadata_only`); read by GET.
     #[resource(get)]
     pub scope: Option<SnaplockFileFingerprintScope>,
-    /// `state`: [`SnaplockFileFingerprintState`] (`in_progress`, `failed`, `aborting`, `completed`); read by GET.
+    /// `state`: [`SnaplockFileFingerprintState`](crate::SnaplockFileFingerprintState) (`in_progress`, `failed`, `aborting`, `completed`); read by GET.
     #[resource(get)]
     pub state: Option<SnaplockFileFingerprintState>,
-    /// `svm`: [`SvmReference`]; read by GET; sent by POST.
+    /// `svm`: [`SvmReference`](crate::SvmReference); read by GET; sent by POST.
     #[resource(get, post)]
     pub svm: Option<SvmReference>,
-    /// `volume`: [`VolumeReference`]; read by GET; sent by POST.
+    /// `volume`: [`VolumeReference`](crate::VolumeReference); read by GET; sent by POST.
     #[resource(get, post)]
     pub volume: Option<VolumeReference>,
 }
 
-/// The values of [`SnaplockFileFingerprint`]'s `algorithm`: open, so that a value a newer ONTAP adds is kept as [`SnaplockFileFingerprintAlgorithm::Unknown`].
+/// The query parameters of `DELETE /api/storage/snaplock/file-fingerprints`, typed: [`SnaplockFileFingerprint`]'s DELETE by query (`delete_collection`) takes them in [`ontap::CallOptions::with`]; `CallOptions::param` still sends any other.
+///
+/// ```
+/// use ontap_resources::SnaplockFileFingerprintDeleteCollectionParams;
+///
+/// let options = ontap_core::CallOptions::with(SnaplockFileFingerprintDeleteCollectionParams { continue_on_failure: Some(true), ..Default::default() });
+/// # let _ = options;
+/// ```
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct SnaplockFileFingerprintDeleteCollectionParams {
+    /// `continue_on_failure`: boolean, default `false`.
+    pub continue_on_failure: Option<bool>,
+    /// `serial_records`: boolean, default `false`.
+    pub serial_records: Option<bool>,
+    /// `svm.uuid`: string, required by the model.
+    pub svm_uuid: Option<String>,
+    /// `volume.uuid`: string, required by the model.
+    pub volume_uuid: Option<String>,
+}
+
+impl ontap::QueryParams for SnaplockFileFingerprintDeleteCollectionParams {
+    fn append_to(&self, query: &mut ontap::Query) {
+        if let Some(value) = &self.continue_on_failure {
+            query.push("continue_on_failure", value);
+        }
+        if let Some(value) = &self.serial_records {
+            query.push("serial_records", value);
+        }
+        if let Some(value) = &self.svm_uuid {
+            query.push("svm.uuid", value);
+        }
+        if let Some(value) = &self.volume_uuid {
+            query.push("volume.uuid", value);
+        }
+    }
+}
+
+/// The values of [`SnaplockFileFingerprint`](crate::SnaplockFileFingerprint)'s `algorithm`: open, so that a value a newer ONTAP adds is kept as [`SnaplockFileFingerprintAlgorithm::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
 pub enum SnaplockFileFingerprintAlgorithm {
     /// `md5`.
@@ -77,7 +107,7 @@ pub enum SnaplockFileFingerprintAlgorithm {
     Unknown(String),
 }
 
-/// The values of [`SnaplockFileFingerprint`]'s `file_type`: open, so that a value a newer ONTAP adds is kept as [`SnaplockFileFingerprintFileType::Unknown`].
+/// The values of [`SnaplockFileFingerprint`](crate::SnaplockFileFingerprint)'s `file_type`: open, so that a value a newer ONTAP adds is kept as [`SnaplockFileFingerprintFileType::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
 pub enum SnaplockFileFingerprintFileType {
     /// `worm`.
@@ -95,7 +125,7 @@ pub enum SnaplockFileFingerprintFileType {
     Unknown(String),
 }
 
-/// The values of [`SnaplockFileFingerprint`]'s `scope`: open, so that a value a newer ONTAP adds is kept as [`SnaplockFileFingerprintScope::Unknown`].
+/// The values of [`SnaplockFileFingerprint`](crate::SnaplockFileFingerprint)'s `scope`: open, so that a value a newer ONTAP adds is kept as [`SnaplockFileFingerprintScope::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
 pub enum SnaplockFileFingerprintScope {
     /// `data_and_metadata`.
@@ -109,7 +139,7 @@ pub enum SnaplockFileFingerprintScope {
     Unknown(String),
 }
 
-/// The values of [`SnaplockFileFingerprint`]'s `state`: open, so that a value a newer ONTAP adds is kept as [`SnaplockFileFingerprintState::Unknown`].
+/// The values of [`SnaplockFileFingerprint`](crate::SnaplockFileFingerprint)'s `state`: open, so that a value a newer ONTAP adds is kept as [`SnaplockFileFingerprintState::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
 pub enum SnaplockFileFingerprintState {
     /// `in_progress`.

@@ -18,14 +18,7 @@ use crate::{SnaplockLegalHoldOperation, SvmReference, VolumeReference};
 /// assert_eq!(SnaplockLitigation::KEYS, ["id"] as [&str; 1]);
 /// ```
 #[derive(Debug, Clone, Default, PartialEq, ontap::Resource)]
-#[resource(
-    path = "/storage/snaplock/litigations",
-    get,
-    post,
-    delete,
-    collection,
-    delete_collection
-)]
+#[resource(path = "/storage/snaplock/litigations", get, post, delete, collection, delete_collection, params(delete_collection = SnaplockLitigationDeleteCollectionParams))]
 pub struct SnaplockLitigation {
     /// `id`: string; read by GET; a key of the instance path.
     #[resource(get, key)]
@@ -36,16 +29,43 @@ pub struct SnaplockLitigation {
     /// `name`: string; read by GET; sent by POST.
     #[resource(get, post)]
     pub name: Option<String>,
-    /// `operations`: list of [`SnaplockLegalHoldOperation`]; read by GET.
+    /// `operations`: list of [`SnaplockLegalHoldOperation`](crate::SnaplockLegalHoldOperation); read by GET.
     #[resource(get)]
     pub operations: Option<Vec<SnaplockLegalHoldOperation>>,
     /// `path`: string; sent by POST.
     #[resource(post)]
     pub path: Option<String>,
-    /// `svm`: [`SvmReference`]; read by GET.
+    /// `svm`: [`SvmReference`](crate::SvmReference); read by GET.
     #[resource(get)]
     pub svm: Option<SvmReference>,
-    /// `volume`: [`VolumeReference`]; read by GET; sent by POST.
+    /// `volume`: [`VolumeReference`](crate::VolumeReference); read by GET; sent by POST.
     #[resource(get, post)]
     pub volume: Option<VolumeReference>,
+}
+
+/// The query parameters of `DELETE /api/storage/snaplock/litigations`, typed: [`SnaplockLitigation`]'s DELETE by query (`delete_collection`) takes them in [`ontap::CallOptions::with`]; `CallOptions::param` still sends any other.
+///
+/// ```
+/// use ontap_resources::SnaplockLitigationDeleteCollectionParams;
+///
+/// let options = ontap_core::CallOptions::with(SnaplockLitigationDeleteCollectionParams { continue_on_failure: Some(true), ..Default::default() });
+/// # let _ = options;
+/// ```
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct SnaplockLitigationDeleteCollectionParams {
+    /// `continue_on_failure`: boolean, default `false`.
+    pub continue_on_failure: Option<bool>,
+    /// `serial_records`: boolean, default `false`.
+    pub serial_records: Option<bool>,
+}
+
+impl ontap::QueryParams for SnaplockLitigationDeleteCollectionParams {
+    fn append_to(&self, query: &mut ontap::Query) {
+        if let Some(value) = &self.continue_on_failure {
+            query.push("continue_on_failure", value);
+        }
+        if let Some(value) = &self.serial_records {
+            query.push("serial_records", value);
+        }
+    }
 }

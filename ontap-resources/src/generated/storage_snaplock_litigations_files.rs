@@ -26,7 +26,7 @@ pub struct SnaplockLitigationFile {
     /// `sequence_index`: integer; read by GET.
     #[resource(get)]
     pub sequence_index: Option<i64>,
-    /// `litigation`: [`SnaplockLitigationFileLitigation`]; carried by none of this resource's verbs; holds a key of the enclosing object's path.
+    /// `litigation`: [`SnaplockLitigationFileLitigation`](crate::SnaplockLitigationFileLitigation); carried by none of this resource's verbs; holds a key of the enclosing object's path.
     ///
     /// Not in the model's definition: it holds the `litigation` placeholder of the path `/storage/snaplock/litigations/{litigation.id}/files`.
     pub litigation: Option<SnaplockLitigationFileLitigation>,

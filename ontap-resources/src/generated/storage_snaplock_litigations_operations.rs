@@ -48,19 +48,19 @@ pub struct SnaplockLegalHoldOperation {
     /// `path`: string; read by GET; sent by POST.
     #[resource(get, post)]
     pub path: Option<String>,
-    /// `state`: [`SnaplockLegalHoldOperationState`] (`in_progress`, `failed`, `aborting`, `completed`); read by GET.
+    /// `state`: [`SnaplockLegalHoldOperationState`](crate::SnaplockLegalHoldOperationState) (`in_progress`, `failed`, `aborting`, `completed`); read by GET.
     #[resource(get)]
     pub state: Option<SnaplockLegalHoldOperationState>,
-    /// `type`: [`SnaplockLegalHoldOperationType`] (`begin`, `end`); read by GET; sent by POST.
+    /// `type`: [`SnaplockLegalHoldOperationType`](crate::SnaplockLegalHoldOperationType) (`begin`, `end`); read by GET; sent by POST.
     #[resource(get, post, rename = "type")]
     pub type_: Option<SnaplockLegalHoldOperationType>,
-    /// `litigation`: [`SnaplockLegalHoldOperationLitigation`]; carried by none of this resource's verbs; holds a key of the enclosing object's path.
+    /// `litigation`: [`SnaplockLegalHoldOperationLitigation`](crate::SnaplockLegalHoldOperationLitigation); carried by none of this resource's verbs; holds a key of the enclosing object's path.
     ///
     /// Not in the model's definition: it holds the `litigation` placeholder of the path `/storage/snaplock/litigations/{litigation.id}/operations/{id}`.
     pub litigation: Option<SnaplockLegalHoldOperationLitigation>,
 }
 
-/// The values of [`SnaplockLegalHoldOperation`]'s `state`: open, so that a value a newer ONTAP adds is kept as [`SnaplockLegalHoldOperationState::Unknown`].
+/// The values of [`SnaplockLegalHoldOperation`](crate::SnaplockLegalHoldOperation)'s `state`: open, so that a value a newer ONTAP adds is kept as [`SnaplockLegalHoldOperationState::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
 pub enum SnaplockLegalHoldOperationState {
     /// `in_progress`.
@@ -76,7 +76,7 @@ pub enum SnaplockLegalHoldOperationState {
     Unknown(String),
 }
 
-/// The values of [`SnaplockLegalHoldOperation`]'s `type`: open, so that a value a newer ONTAP adds is kept as [`SnaplockLegalHoldOperationType::Unknown`].
+/// The values of [`SnaplockLegalHoldOperation`](crate::SnaplockLegalHoldOperation)'s `type`: open, so that a value a newer ONTAP adds is kept as [`SnaplockLegalHoldOperationType::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
 pub enum SnaplockLegalHoldOperationType {
     /// `begin`.

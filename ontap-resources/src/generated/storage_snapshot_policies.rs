@@ -18,16 +18,7 @@ use crate::{SnapshotPolicyCopies, SvmReference};
 /// assert_eq!(SnapshotPolicy::KEYS, ["uuid"] as [&str; 1]);
 /// ```
 #[derive(Debug, Clone, Default, PartialEq, ontap::Resource)]
-#[resource(
-    path = "/storage/snapshot-policies",
-    get,
-    post,
-    patch,
-    delete,
-    collection,
-    patch_collection,
-    delete_collection
-)]
+#[resource(path = "/storage/snapshot-policies", get, post, patch, delete, collection, patch_collection, delete_collection, params(patch_collection = SnapshotPolicyPatchCollectionParams, delete_collection = SnapshotPolicyDeleteCollectionParams))]
 pub struct SnapshotPolicy {
     /// `uuid`: string; read by GET; a key of the instance path.
     #[resource(get, key)]
@@ -38,7 +29,7 @@ pub struct SnapshotPolicy {
     /// `comment`: string; read by GET; sent by POST and PATCH.
     #[resource(get, post, patch)]
     pub comment: Option<String>,
-    /// `copies`: list of [`SnapshotPolicyCopies`]; read by GET; sent by POST.
+    /// `copies`: list of [`SnapshotPolicyCopies`](crate::SnapshotPolicyCopies); read by GET; sent by POST.
     #[resource(get, post)]
     pub copies: Option<Vec<SnapshotPolicyCopies>>,
     /// `enabled`: boolean; read by GET; sent by POST and PATCH.
@@ -47,15 +38,69 @@ pub struct SnapshotPolicy {
     /// `name`: string; read by GET; sent by POST.
     #[resource(get, post)]
     pub name: Option<String>,
-    /// `scope`: [`SnapshotPolicyScope`] (`svm`, `cluster`); read by GET.
+    /// `scope`: [`SnapshotPolicyScope`](crate::SnapshotPolicyScope) (`svm`, `cluster`); read by GET.
     #[resource(get)]
     pub scope: Option<SnapshotPolicyScope>,
-    /// `svm`: [`SvmReference`]; read by GET; sent by POST.
+    /// `svm`: [`SvmReference`](crate::SvmReference); read by GET; sent by POST.
     #[resource(get, post)]
     pub svm: Option<SvmReference>,
 }
 
-/// The values of [`SnapshotPolicy`]'s `scope`: open, so that a value a newer ONTAP adds is kept as [`SnapshotPolicyScope::Unknown`].
+/// The query parameters of `PATCH /api/storage/snapshot-policies`, typed: [`SnapshotPolicy`]'s PATCH by query (`patch_collection`) takes them in [`ontap::CallOptions::with`]; `CallOptions::param` still sends any other.
+///
+/// ```
+/// use ontap_resources::SnapshotPolicyPatchCollectionParams;
+///
+/// let options = ontap_core::CallOptions::with(SnapshotPolicyPatchCollectionParams { continue_on_failure: Some(true), ..Default::default() });
+/// # let _ = options;
+/// ```
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct SnapshotPolicyPatchCollectionParams {
+    /// `continue_on_failure`: boolean, default `false`.
+    pub continue_on_failure: Option<bool>,
+    /// `serial_records`: boolean, default `false`.
+    pub serial_records: Option<bool>,
+}
+
+impl ontap::QueryParams for SnapshotPolicyPatchCollectionParams {
+    fn append_to(&self, query: &mut ontap::Query) {
+        if let Some(value) = &self.continue_on_failure {
+            query.push("continue_on_failure", value);
+        }
+        if let Some(value) = &self.serial_records {
+            query.push("serial_records", value);
+        }
+    }
+}
+
+/// The query parameters of `DELETE /api/storage/snapshot-policies`, typed: [`SnapshotPolicy`]'s DELETE by query (`delete_collection`) takes them in [`ontap::CallOptions::with`]; `CallOptions::param` still sends any other.
+///
+/// ```
+/// use ontap_resources::SnapshotPolicyDeleteCollectionParams;
+///
+/// let options = ontap_core::CallOptions::with(SnapshotPolicyDeleteCollectionParams { continue_on_failure: Some(true), ..Default::default() });
+/// # let _ = options;
+/// ```
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct SnapshotPolicyDeleteCollectionParams {
+    /// `continue_on_failure`: boolean, default `false`.
+    pub continue_on_failure: Option<bool>,
+    /// `serial_records`: boolean, default `false`.
+    pub serial_records: Option<bool>,
+}
+
+impl ontap::QueryParams for SnapshotPolicyDeleteCollectionParams {
+    fn append_to(&self, query: &mut ontap::Query) {
+        if let Some(value) = &self.continue_on_failure {
+            query.push("continue_on_failure", value);
+        }
+        if let Some(value) = &self.serial_records {
+            query.push("serial_records", value);
+        }
+    }
+}
+
+/// The values of [`SnapshotPolicy`](crate::SnapshotPolicy)'s `scope`: open, so that a value a newer ONTAP adds is kept as [`SnapshotPolicyScope::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
 pub enum SnapshotPolicyScope {
     /// `svm`.

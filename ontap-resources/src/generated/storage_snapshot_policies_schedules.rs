@@ -19,18 +19,9 @@ use crate::{ScheduleReference, SnapshotPolicyReference};
 /// assert_eq!(SnapshotPolicySchedule::KEYS, ["schedule.uuid"] as [&str; 1]);
 /// ```
 #[derive(Debug, Clone, Default, PartialEq, ontap::Resource)]
-#[resource(
-    path = "/storage/snapshot-policies/{snapshot_policy.uuid}/schedules",
-    get,
-    post,
-    patch,
-    delete,
-    collection,
-    patch_collection,
-    delete_collection
-)]
+#[resource(path = "/storage/snapshot-policies/{snapshot_policy.uuid}/schedules", get, post, patch, delete, collection, patch_collection, delete_collection, params(patch_collection = SnapshotPolicySchedulePatchCollectionParams, delete_collection = SnapshotPolicyScheduleDeleteCollectionParams))]
 pub struct SnapshotPolicySchedule {
-    /// `schedule`: [`ScheduleReference`]; read by GET; sent by POST and PATCH; its `uuid` is a key of the instance path.
+    /// `schedule`: [`ScheduleReference`](crate::ScheduleReference); read by GET; sent by POST and PATCH; its `uuid` is a key of the instance path.
     #[resource(get, post, patch, key = "uuid")]
     pub schedule: Option<ScheduleReference>,
     /// `_links`: [`ontap::Links`]; read by GET.
@@ -48,7 +39,61 @@ pub struct SnapshotPolicySchedule {
     /// `snapmirror_label`: string, 1 to 31 characters; read by GET; sent by POST and PATCH.
     #[resource(get, post, patch)]
     pub snapmirror_label: Option<String>,
-    /// `snapshot_policy`: [`SnapshotPolicyReference`]; read by GET; sent by POST and PATCH; holds a key of the enclosing object's path.
+    /// `snapshot_policy`: [`SnapshotPolicyReference`](crate::SnapshotPolicyReference); read by GET; sent by POST and PATCH; holds a key of the enclosing object's path.
     #[resource(get, post, patch)]
     pub snapshot_policy: Option<SnapshotPolicyReference>,
+}
+
+/// The query parameters of `PATCH /api/storage/snapshot-policies/{snapshot_policy.uuid}/schedules`, typed: [`SnapshotPolicySchedule`]'s PATCH by query (`patch_collection`) takes them in [`ontap::CallOptions::with`]; `CallOptions::param` still sends any other.
+///
+/// ```
+/// use ontap_resources::SnapshotPolicySchedulePatchCollectionParams;
+///
+/// let options = ontap_core::CallOptions::with(SnapshotPolicySchedulePatchCollectionParams { continue_on_failure: Some(true), ..Default::default() });
+/// # let _ = options;
+/// ```
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct SnapshotPolicySchedulePatchCollectionParams {
+    /// `continue_on_failure`: boolean, default `false`.
+    pub continue_on_failure: Option<bool>,
+    /// `serial_records`: boolean, default `false`.
+    pub serial_records: Option<bool>,
+}
+
+impl ontap::QueryParams for SnapshotPolicySchedulePatchCollectionParams {
+    fn append_to(&self, query: &mut ontap::Query) {
+        if let Some(value) = &self.continue_on_failure {
+            query.push("continue_on_failure", value);
+        }
+        if let Some(value) = &self.serial_records {
+            query.push("serial_records", value);
+        }
+    }
+}
+
+/// The query parameters of `DELETE /api/storage/snapshot-policies/{snapshot_policy.uuid}/schedules`, typed: [`SnapshotPolicySchedule`]'s DELETE by query (`delete_collection`) takes them in [`ontap::CallOptions::with`]; `CallOptions::param` still sends any other.
+///
+/// ```
+/// use ontap_resources::SnapshotPolicyScheduleDeleteCollectionParams;
+///
+/// let options = ontap_core::CallOptions::with(SnapshotPolicyScheduleDeleteCollectionParams { continue_on_failure: Some(true), ..Default::default() });
+/// # let _ = options;
+/// ```
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct SnapshotPolicyScheduleDeleteCollectionParams {
+    /// `continue_on_failure`: boolean, default `false`.
+    pub continue_on_failure: Option<bool>,
+    /// `serial_records`: boolean, default `false`.
+    pub serial_records: Option<bool>,
+}
+
+impl ontap::QueryParams for SnapshotPolicyScheduleDeleteCollectionParams {
+    fn append_to(&self, query: &mut ontap::Query) {
+        if let Some(value) = &self.continue_on_failure {
+            query.push("continue_on_failure", value);
+        }
+        if let Some(value) = &self.serial_records {
+            query.push("serial_records", value);
+        }
+    }
 }

@@ -22,7 +22,7 @@ use crate::{
 /// assert_eq!(StorageUnit::KEYS, ["uuid"] as [&str; 1]);
 /// ```
 #[derive(Debug, Clone, Default, PartialEq, ontap::Resource)]
-#[resource(path = "/storage/storage-units", get, post, patch, collection, patch_collection)]
+#[resource(path = "/storage/storage-units", get, post, patch, collection, patch_collection, params(patch = StorageUnitPatchParams, patch_collection = StorageUnitPatchCollectionParams))]
 pub struct StorageUnit {
     /// `uuid`: string; read by GET; a key of the instance path.
     #[resource(get, key)]
@@ -30,22 +30,22 @@ pub struct StorageUnit {
     /// `_links`: [`ontap::Links`]; read by GET.
     #[resource(get, rename = "_links")]
     pub links: Option<ontap::Links>,
-    /// `access_mode`: [`StorageUnitAccessMode`] (`global`, `local`); read by GET.
+    /// `access_mode`: [`StorageUnitAccessMode`](crate::StorageUnitAccessMode) (`global`, `local`); read by GET.
     #[resource(get)]
     pub access_mode: Option<StorageUnitAccessMode>,
-    /// `anti_ransomware`: [`AntiRansomwareStorageUnit`]; read by GET; sent by PATCH.
+    /// `anti_ransomware`: [`AntiRansomwareStorageUnit`](crate::AntiRansomwareStorageUnit); read by GET; sent by PATCH.
     #[resource(get, patch)]
     pub anti_ransomware: Option<AntiRansomwareStorageUnit>,
-    /// `class`: [`StorageUnitClass`] (`regular`, `vvol`); read by GET.
+    /// `class`: [`StorageUnitClass`](crate::StorageUnitClass) (`regular`, `vvol`); read by GET.
     #[resource(get)]
     pub class: Option<StorageUnitClass>,
-    /// `clone`: [`StorageUnitClone`]; read by GET; sent by POST and PATCH.
+    /// `clone`: [`StorageUnitClone`](crate::StorageUnitClone); read by GET; sent by POST and PATCH.
     #[resource(get, post, patch)]
     pub clone: Option<StorageUnitClone>,
     /// `comment`: string, 0 to 254 characters; read by GET.
     #[resource(get)]
     pub comment: Option<String>,
-    /// `consistency_group`: [`StorageUnitConsistencyGroup`]; read by GET.
+    /// `consistency_group`: [`StorageUnitConsistencyGroup`](crate::StorageUnitConsistencyGroup); read by GET.
     #[resource(get)]
     pub consistency_group: Option<StorageUnitConsistencyGroup>,
     /// `create_time`: timestamp ([`ontap::Timestamp`]); read by GET.
@@ -54,28 +54,28 @@ pub struct StorageUnit {
     /// `enabled`: boolean; read by GET.
     #[resource(get)]
     pub enabled: Option<bool>,
-    /// `encryption`: [`StorageUnitEncryption`]; read by GET.
+    /// `encryption`: [`StorageUnitEncryption`](crate::StorageUnitEncryption); read by GET.
     #[resource(get)]
     pub encryption: Option<StorageUnitEncryption>,
-    /// `location`: [`StorageUnitLocation`]; read by GET; sent by PATCH.
+    /// `location`: [`StorageUnitLocation`](crate::StorageUnitLocation); read by GET; sent by PATCH.
     #[resource(get, patch)]
     pub location: Option<StorageUnitLocation>,
-    /// `maps`: list of [`StorageUnitMaps`]; read by GET.
+    /// `maps`: list of [`StorageUnitMaps`](crate::StorageUnitMaps); read by GET.
     #[resource(get)]
     pub maps: Option<Vec<StorageUnitMaps>>,
-    /// `metric`: [`PerformanceMetric`]; read by GET.
+    /// `metric`: [`PerformanceMetric`](crate::PerformanceMetric); read by GET.
     #[resource(get)]
     pub metric: Option<PerformanceMetric>,
-    /// `movement`: [`StorageUnitMovement`]; read by GET; sent by PATCH.
+    /// `movement`: [`StorageUnitMovement`](crate::StorageUnitMovement); read by GET; sent by PATCH.
     #[resource(get, patch)]
     pub movement: Option<StorageUnitMovement>,
     /// `name`: string; read by GET; sent by POST.
     #[resource(get, post)]
     pub name: Option<String>,
-    /// `os_type`: [`StorageUnitOsType`] (`aix`, `hpux`, `hyper_v`, `linux`, `netware`, `openvms`, `solaris`, `solaris_efi`, `vmware`, `windows`, `windows_2008`, `windows_gpt`, `xen`); read by GET.
+    /// `os_type`: [`StorageUnitOsType`](crate::StorageUnitOsType) (`aix`, `hpux`, `hyper_v`, `linux`, `netware`, `openvms`, `solaris`, `solaris_efi`, `vmware`, `windows`, `windows_2008`, `windows_gpt`, `xen`); read by GET.
     #[resource(get)]
     pub os_type: Option<StorageUnitOsType>,
-    /// `qos_policy`: [`StorageUnitQosPolicy`]; read by GET.
+    /// `qos_policy`: [`StorageUnitQosPolicy`](crate::StorageUnitQosPolicy); read by GET.
     #[resource(get)]
     pub qos_policy: Option<StorageUnitQosPolicy>,
     /// `serial_number`: string, 12 to 12 characters; read by GET.
@@ -84,24 +84,118 @@ pub struct StorageUnit {
     /// `serial_number_hex`: string; read by GET.
     #[resource(get)]
     pub serial_number_hex: Option<String>,
-    /// `space`: [`StorageUnitSpace`]; read by GET.
+    /// `space`: [`StorageUnitSpace`](crate::StorageUnitSpace); read by GET.
     #[resource(get)]
     pub space: Option<StorageUnitSpace>,
-    /// `statistics`: [`PerformanceMetricRaw`]; read by GET.
+    /// `statistics`: [`PerformanceMetricRaw`](crate::PerformanceMetricRaw); read by GET.
     #[resource(get)]
     pub statistics: Option<PerformanceMetricRaw>,
-    /// `status`: [`StorageUnitStatus`]; read by GET.
+    /// `status`: [`StorageUnitStatus`](crate::StorageUnitStatus); read by GET.
     #[resource(get)]
     pub status: Option<StorageUnitStatus>,
-    /// `svm`: [`SvmReference`]; read by GET; sent by POST.
+    /// `svm`: [`SvmReference`](crate::SvmReference); read by GET; sent by POST.
     #[resource(get, post)]
     pub svm: Option<SvmReference>,
-    /// `type`: [`StorageUnitType`] (`lun`, `namespace`); read by GET.
+    /// `type`: [`StorageUnitType`](crate::StorageUnitType) (`lun`, `namespace`); read by GET.
     #[resource(get, rename = "type")]
     pub type_: Option<StorageUnitType>,
 }
 
-/// The values of [`StorageUnit`]'s `access_mode`: open, so that a value a newer ONTAP adds is kept as [`StorageUnitAccessMode::Unknown`].
+/// The query parameters of `PATCH /api/storage/storage-units/{uuid}`, typed: [`StorageUnit`]'s `patch` takes them in [`ontap::CallOptions::with`]; `CallOptions::param` still sends any other.
+///
+/// ```
+/// use ontap_resources::StorageUnitPatchParams;
+///
+/// let options = ontap_core::CallOptions::with(StorageUnitPatchParams { restore_to_keep_snapshots: Some(true), ..Default::default() });
+/// # let _ = options;
+/// ```
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct StorageUnitPatchParams {
+    /// `restore_to.byte_count`: number.
+    pub restore_to_byte_count: Option<f64>,
+    /// `restore_to.keep_snapshots`: boolean, default `false`.
+    pub restore_to_keep_snapshots: Option<bool>,
+    /// `restore_to.snapshot.name`: string.
+    pub restore_to_snapshot_name: Option<String>,
+    /// `restore_to.snapshot.uuid`: string.
+    pub restore_to_snapshot_uuid: Option<String>,
+    /// `restore_to.start_byte`: number.
+    pub restore_to_start_byte: Option<f64>,
+}
+
+impl ontap::QueryParams for StorageUnitPatchParams {
+    fn append_to(&self, query: &mut ontap::Query) {
+        if let Some(value) = &self.restore_to_byte_count {
+            query.push("restore_to.byte_count", value);
+        }
+        if let Some(value) = &self.restore_to_keep_snapshots {
+            query.push("restore_to.keep_snapshots", value);
+        }
+        if let Some(value) = &self.restore_to_snapshot_name {
+            query.push("restore_to.snapshot.name", value);
+        }
+        if let Some(value) = &self.restore_to_snapshot_uuid {
+            query.push("restore_to.snapshot.uuid", value);
+        }
+        if let Some(value) = &self.restore_to_start_byte {
+            query.push("restore_to.start_byte", value);
+        }
+    }
+}
+
+/// The query parameters of `PATCH /api/storage/storage-units`, typed: [`StorageUnit`]'s PATCH by query (`patch_collection`) takes them in [`ontap::CallOptions::with`]; `CallOptions::param` still sends any other.
+///
+/// ```
+/// use ontap_resources::StorageUnitPatchCollectionParams;
+///
+/// let options = ontap_core::CallOptions::with(StorageUnitPatchCollectionParams { continue_on_failure: Some(true), ..Default::default() });
+/// # let _ = options;
+/// ```
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct StorageUnitPatchCollectionParams {
+    /// `continue_on_failure`: boolean, default `false`.
+    pub continue_on_failure: Option<bool>,
+    /// `restore_to.byte_count`: number.
+    pub restore_to_byte_count: Option<f64>,
+    /// `restore_to.keep_snapshots`: boolean, default `false`.
+    pub restore_to_keep_snapshots: Option<bool>,
+    /// `restore_to.snapshot.name`: string.
+    pub restore_to_snapshot_name: Option<String>,
+    /// `restore_to.snapshot.uuid`: string.
+    pub restore_to_snapshot_uuid: Option<String>,
+    /// `restore_to.start_byte`: number.
+    pub restore_to_start_byte: Option<f64>,
+    /// `serial_records`: boolean, default `false`.
+    pub serial_records: Option<bool>,
+}
+
+impl ontap::QueryParams for StorageUnitPatchCollectionParams {
+    fn append_to(&self, query: &mut ontap::Query) {
+        if let Some(value) = &self.continue_on_failure {
+            query.push("continue_on_failure", value);
+        }
+        if let Some(value) = &self.restore_to_byte_count {
+            query.push("restore_to.byte_count", value);
+        }
+        if let Some(value) = &self.restore_to_keep_snapshots {
+            query.push("restore_to.keep_snapshots", value);
+        }
+        if let Some(value) = &self.restore_to_snapshot_name {
+            query.push("restore_to.snapshot.name", value);
+        }
+        if let Some(value) = &self.restore_to_snapshot_uuid {
+            query.push("restore_to.snapshot.uuid", value);
+        }
+        if let Some(value) = &self.restore_to_start_byte {
+            query.push("restore_to.start_byte", value);
+        }
+        if let Some(value) = &self.serial_records {
+            query.push("serial_records", value);
+        }
+    }
+}
+
+/// The values of [`StorageUnit`](crate::StorageUnit)'s `access_mode`: open, so that a value a newer ONTAP adds is kept as [`StorageUnitAccessMode::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
 pub enum StorageUnitAccessMode {
     /// `global`.
@@ -113,7 +207,7 @@ pub enum StorageUnitAccessMode {
     Unknown(String),
 }
 
-/// The values of [`StorageUnit`]'s `class`: open, so that a value a newer ONTAP adds is kept as [`StorageUnitClass::Unknown`].
+/// The values of [`StorageUnit`](crate::StorageUnit)'s `class`: open, so that a value a newer ONTAP adds is kept as [`StorageUnitClass::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
 pub enum StorageUnitClass {
     /// `regular`.
@@ -125,7 +219,7 @@ pub enum StorageUnitClass {
     Unknown(String),
 }
 
-/// The values of [`StorageUnit`]'s `os_type`: open, so that a value a newer ONTAP adds is kept as [`StorageUnitOsType::Unknown`].
+/// The values of [`StorageUnit`](crate::StorageUnit)'s `os_type`: open, so that a value a newer ONTAP adds is kept as [`StorageUnitOsType::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
 pub enum StorageUnitOsType {
     /// `aix`.
@@ -160,7 +254,7 @@ pub enum StorageUnitOsType {
     Unknown(String),
 }
 
-/// The values of [`StorageUnit`]'s `type`: open, so that a value a newer ONTAP adds is kept as [`StorageUnitType::Unknown`].
+/// The values of [`StorageUnit`](crate::StorageUnit)'s `type`: open, so that a value a newer ONTAP adds is kept as [`StorageUnitType::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
 pub enum StorageUnitType {
     /// `lun`.

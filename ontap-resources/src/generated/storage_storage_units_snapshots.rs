@@ -19,16 +19,7 @@ use crate::{SnapshotDelta, StorageUnitReference, StorageUnitSnapshotSnaplock, Sv
 /// assert_eq!(StorageUnitSnapshot::KEYS, ["uuid"] as [&str; 1]);
 /// ```
 #[derive(Debug, Clone, Default, PartialEq, ontap::Resource)]
-#[resource(
-    path = "/storage/storage-units/{storage_unit.uuid}/snapshots",
-    get,
-    post,
-    patch,
-    delete,
-    collection,
-    patch_collection,
-    delete_collection
-)]
+#[resource(path = "/storage/storage-units/{storage_unit.uuid}/snapshots", get, post, patch, delete, collection, patch_collection, delete_collection, params(patch_collection = StorageUnitSnapshotPatchCollectionParams, delete_collection = StorageUnitSnapshotDeleteCollectionParams))]
 pub struct StorageUnitSnapshot {
     /// `uuid`: string; read by GET; a key of the instance path.
     #[resource(get, key)]
@@ -42,7 +33,7 @@ pub struct StorageUnitSnapshot {
     /// `create_time`: timestamp ([`ontap::Timestamp`]); read by GET.
     #[resource(get)]
     pub create_time: Option<ontap::Timestamp>,
-    /// `delta`: [`SnapshotDelta`]; read by GET.
+    /// `delta`: [`SnapshotDelta`](crate::SnapshotDelta); read by GET.
     #[resource(get)]
     pub delta: Option<SnapshotDelta>,
     /// `expiry_time`: timestamp ([`ontap::Timestamp`]); read by GET; sent by POST and PATCH.
@@ -63,19 +54,19 @@ pub struct StorageUnitSnapshot {
     /// `size`: integer; read by GET.
     #[resource(get)]
     pub size: Option<i64>,
-    /// `snaplock`: [`StorageUnitSnapshotSnaplock`]; read by GET; sent by POST and PATCH.
+    /// `snaplock`: [`StorageUnitSnapshotSnaplock`](crate::StorageUnitSnapshotSnaplock); read by GET; sent by POST and PATCH.
     #[resource(get, post, patch)]
     pub snaplock: Option<StorageUnitSnapshotSnaplock>,
     /// `snapmirror_label`: string, 0 to 31 characters; read by GET; sent by POST and PATCH.
     #[resource(get, post, patch)]
     pub snapmirror_label: Option<String>,
-    /// `state`: [`StorageUnitSnapshotState`] (`valid`, `unknown`); read by GET.
+    /// `state`: [`StorageUnitSnapshotState`](crate::StorageUnitSnapshotState) (`valid`, `unknown`); read by GET.
     #[resource(get)]
     pub state: Option<StorageUnitSnapshotState>,
-    /// `storage_unit`: [`StorageUnitReference`]; read by GET; sent by POST and PATCH; holds a key of the enclosing object's path.
+    /// `storage_unit`: [`StorageUnitReference`](crate::StorageUnitReference); read by GET; sent by POST and PATCH; holds a key of the enclosing object's path.
     #[resource(get, post, patch)]
     pub storage_unit: Option<StorageUnitReference>,
-    /// `svm`: [`SvmReference`]; read by GET; sent by POST and PATCH.
+    /// `svm`: [`SvmReference`](crate::SvmReference); read by GET; sent by POST and PATCH.
     #[resource(get, post, patch)]
     pub svm: Option<SvmReference>,
     /// `version_uuid`: string; read by GET.
@@ -83,7 +74,61 @@ pub struct StorageUnitSnapshot {
     pub version_uuid: Option<String>,
 }
 
-/// The values of [`StorageUnitSnapshot`]'s `state`: open, so that a value a newer ONTAP adds is kept as [`StorageUnitSnapshotState::Unknown`].
+/// The query parameters of `PATCH /api/storage/storage-units/{storage_unit.uuid}/snapshots`, typed: [`StorageUnitSnapshot`]'s PATCH by query (`patch_collection`) takes them in [`ontap::CallOptions::with`]; `CallOptions::param` still sends any other.
+///
+/// ```
+/// use ontap_resources::StorageUnitSnapshotPatchCollectionParams;
+///
+/// let options = ontap_core::CallOptions::with(StorageUnitSnapshotPatchCollectionParams { continue_on_failure: Some(true), ..Default::default() });
+/// # let _ = options;
+/// ```
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct StorageUnitSnapshotPatchCollectionParams {
+    /// `continue_on_failure`: boolean, default `false`.
+    pub continue_on_failure: Option<bool>,
+    /// `serial_records`: boolean, default `false`.
+    pub serial_records: Option<bool>,
+}
+
+impl ontap::QueryParams for StorageUnitSnapshotPatchCollectionParams {
+    fn append_to(&self, query: &mut ontap::Query) {
+        if let Some(value) = &self.continue_on_failure {
+            query.push("continue_on_failure", value);
+        }
+        if let Some(value) = &self.serial_records {
+            query.push("serial_records", value);
+        }
+    }
+}
+
+/// The query parameters of `DELETE /api/storage/storage-units/{storage_unit.uuid}/snapshots`, typed: [`StorageUnitSnapshot`]'s DELETE by query (`delete_collection`) takes them in [`ontap::CallOptions::with`]; `CallOptions::param` still sends any other.
+///
+/// ```
+/// use ontap_resources::StorageUnitSnapshotDeleteCollectionParams;
+///
+/// let options = ontap_core::CallOptions::with(StorageUnitSnapshotDeleteCollectionParams { continue_on_failure: Some(true), ..Default::default() });
+/// # let _ = options;
+/// ```
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct StorageUnitSnapshotDeleteCollectionParams {
+    /// `continue_on_failure`: boolean, default `false`.
+    pub continue_on_failure: Option<bool>,
+    /// `serial_records`: boolean, default `false`.
+    pub serial_records: Option<bool>,
+}
+
+impl ontap::QueryParams for StorageUnitSnapshotDeleteCollectionParams {
+    fn append_to(&self, query: &mut ontap::Query) {
+        if let Some(value) = &self.continue_on_failure {
+            query.push("continue_on_failure", value);
+        }
+        if let Some(value) = &self.serial_records {
+            query.push("serial_records", value);
+        }
+    }
+}
+
+/// The values of [`StorageUnitSnapshot`](crate::StorageUnitSnapshot)'s `state`: open, so that a value a newer ONTAP adds is kept as [`StorageUnitSnapshotState::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
 pub enum StorageUnitSnapshotState {
     /// `valid`.

@@ -26,7 +26,7 @@ pub struct StorageSwitch {
     /// `name`: string; read by GET; a key of the instance path.
     #[resource(get, key)]
     pub name: Option<String>,
-    /// `connections`: list of [`StorageSwitchConnections`]; read by GET.
+    /// `connections`: list of [`StorageSwitchConnections`](crate::StorageSwitchConnections); read by GET.
     #[resource(get)]
     pub connections: Option<Vec<StorageSwitchConnections>>,
     /// `director_class`: boolean; read by GET.
@@ -35,13 +35,13 @@ pub struct StorageSwitch {
     /// `domain_id`: integer; read by GET.
     #[resource(get)]
     pub domain_id: Option<i64>,
-    /// `errors`: list of [`StorageSwitchErrors`]; read by GET.
+    /// `errors`: list of [`StorageSwitchErrors`](crate::StorageSwitchErrors); read by GET.
     #[resource(get)]
     pub errors: Option<Vec<StorageSwitchErrors>>,
     /// `fabric_name`: string; read by GET.
     #[resource(get)]
     pub fabric_name: Option<String>,
-    /// `fans`: list of [`StorageSwitchFans`]; read by GET.
+    /// `fans`: list of [`StorageSwitchFans`](crate::StorageSwitchFans); read by GET.
     #[resource(get)]
     pub fans: Option<Vec<StorageSwitchFans>>,
     /// `firmware_version`: string; read by GET.
@@ -62,42 +62,42 @@ pub struct StorageSwitch {
     /// `monitoring_enabled`: boolean; read by GET.
     #[resource(get)]
     pub monitoring_enabled: Option<bool>,
-    /// `paths`: list of [`StorageSwitchPaths`]; read by GET.
+    /// `paths`: list of [`StorageSwitchPaths`](crate::StorageSwitchPaths); read by GET.
     #[resource(get)]
     pub paths: Option<Vec<StorageSwitchPaths>>,
-    /// `ports`: list of [`StorageSwitchPorts`]; read by GET.
+    /// `ports`: list of [`StorageSwitchPorts`](crate::StorageSwitchPorts); read by GET.
     #[resource(get)]
     pub ports: Option<Vec<StorageSwitchPorts>>,
-    /// `power_supply_units`: list of [`StorageBridgePowerSupplyUnits`]; read by GET.
+    /// `power_supply_units`: list of [`StorageBridgePowerSupplyUnits`](crate::StorageBridgePowerSupplyUnits); read by GET.
     #[resource(get)]
     pub power_supply_units: Option<Vec<StorageBridgePowerSupplyUnits>>,
-    /// `role`: [`StorageSwitchRole`] (`unknown`, `primary`, `subordinate`); read by GET.
+    /// `role`: [`StorageSwitchRole`](crate::StorageSwitchRole) (`unknown`, `primary`, `subordinate`); read by GET.
     #[resource(get)]
     pub role: Option<StorageSwitchRole>,
-    /// `state`: [`StorageSwitchState`] (`ok`, `error`); read by GET.
+    /// `state`: [`StorageSwitchState`](crate::StorageSwitchState) (`ok`, `error`); read by GET.
     #[resource(get)]
     pub state: Option<StorageSwitchState>,
     /// `symbolic_name`: string; read by GET.
     #[resource(get)]
     pub symbolic_name: Option<String>,
-    /// `temperature_sensors`: list of [`StorageSwitchTemperatureSensors`]; read by GET.
+    /// `temperature_sensors`: list of [`StorageSwitchTemperatureSensors`](crate::StorageSwitchTemperatureSensors); read by GET.
     #[resource(get)]
     pub temperature_sensors: Option<Vec<StorageSwitchTemperatureSensors>>,
-    /// `vendor`: [`StorageSwitchVendor`] (`unknown`, `brocade`, `cisco`); read by GET.
+    /// `vendor`: [`StorageSwitchVendor`](crate::StorageSwitchVendor) (`unknown`, `brocade`, `cisco`); read by GET.
     #[resource(get)]
     pub vendor: Option<StorageSwitchVendor>,
-    /// `vsans`: list of [`StorageSwitchVsans`]; read by GET.
+    /// `vsans`: list of [`StorageSwitchVsans`](crate::StorageSwitchVsans); read by GET.
     #[resource(get)]
     pub vsans: Option<Vec<StorageSwitchVsans>>,
     /// `wwn`: string; read by GET.
     #[resource(get)]
     pub wwn: Option<String>,
-    /// `zones`: list of [`StorageSwitchZones`]; read by GET.
+    /// `zones`: list of [`StorageSwitchZones`](crate::StorageSwitchZones); read by GET.
     #[resource(get)]
     pub zones: Option<Vec<StorageSwitchZones>>,
 }
 
-/// The values of [`StorageSwitch`]'s `role`: open, so that a value a newer ONTAP adds is kept as [`StorageSwitchRole::Unknown`].
+/// The values of [`StorageSwitch`](crate::StorageSwitch)'s `role`: open, so that a value a newer ONTAP adds is kept as [`StorageSwitchRole::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
 pub enum StorageSwitchRole {
     /// `unknown`.
@@ -112,7 +112,7 @@ pub enum StorageSwitchRole {
     Unknown(String),
 }
 
-/// The values of [`StorageSwitch`]'s `state`: open, so that a value a newer ONTAP adds is kept as [`StorageSwitchState::Unknown`].
+/// The values of [`StorageSwitch`](crate::StorageSwitch)'s `state`: open, so that a value a newer ONTAP adds is kept as [`StorageSwitchState::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
 pub enum StorageSwitchState {
     /// `ok`.
@@ -124,7 +124,7 @@ pub enum StorageSwitchState {
     Unknown(String),
 }
 
-/// The values of [`StorageSwitch`]'s `vendor`: open, so that a value a newer ONTAP adds is kept as [`StorageSwitchVendor::Unknown`].
+/// The values of [`StorageSwitch`](crate::StorageSwitch)'s `vendor`: open, so that a value a newer ONTAP adds is kept as [`StorageSwitchVendor::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
 pub enum StorageSwitchVendor {
     /// `unknown`.

@@ -20,33 +20,33 @@ use crate::{
 /// assert_eq!(TapeDevice::KEYS, ["node.uuid", "device_id"] as [&str; 2]);
 /// ```
 #[derive(Debug, Clone, Default, PartialEq, ontap::Resource)]
-#[resource(path = "/storage/tape-devices", get, patch, collection, patch_collection)]
+#[resource(path = "/storage/tape-devices", get, patch, collection, patch_collection, params(patch_collection = TapeDevicePatchCollectionParams))]
 pub struct TapeDevice {
-    /// `node`: [`NodeReference`]; read by GET; its `uuid` is a key of the instance path.
+    /// `node`: [`NodeReference`](crate::NodeReference); read by GET; its `uuid` is a key of the instance path.
     #[resource(get, key = "uuid")]
     pub node: Option<NodeReference>,
     /// `device_id`: string; read by GET; a key of the instance path.
     #[resource(get, key)]
     pub device_id: Option<String>,
-    /// `alias`: [`TapeDeviceAlias`]; read by GET.
+    /// `alias`: [`TapeDeviceAlias`](crate::TapeDeviceAlias); read by GET.
     #[resource(get)]
     pub alias: Option<TapeDeviceAlias>,
-    /// `aliases`: list of [`TapeDeviceAliases`]; read by GET; sent by PATCH.
+    /// `aliases`: list of [`TapeDeviceAliases`](crate::TapeDeviceAliases); read by GET; sent by PATCH.
     #[resource(get, patch)]
     pub aliases: Option<Vec<TapeDeviceAliases>>,
     /// `block_number`: integer; read by GET.
     #[resource(get)]
     pub block_number: Option<i64>,
-    /// `density`: [`TapeDeviceDensity`] (`low`, `medium`, `high`, `extended`); read by GET.
+    /// `density`: [`TapeDeviceDensity`](crate::TapeDeviceDensity) (`low`, `medium`, `high`, `extended`); read by GET.
     #[resource(get)]
     pub density: Option<TapeDeviceDensity>,
     /// `description`: string; read by GET.
     #[resource(get)]
     pub description: Option<String>,
-    /// `device_names`: list of [`TapeDeviceDeviceNames`]; read by GET.
+    /// `device_names`: list of [`TapeDeviceDeviceNames`](crate::TapeDeviceDeviceNames); read by GET.
     #[resource(get)]
     pub device_names: Option<Vec<TapeDeviceDeviceNames>>,
-    /// `device_state`: [`TapeDeviceDeviceState`] (`unknown`, `available`, `ready_write_enabled`, `ready_write_protected`, `offline`, `in_use`, `error`, `reserved_by_another_host`, `normal`, `rewinding`, `erasing`); read by GET.
+    /// `device_state`: [`TapeDeviceDeviceState`](crate::TapeDeviceDeviceState) (`unknown`, `available`, `ready_write_enabled`, `ready_write_protected`, `offline`, `in_use`, `error`, `reserved_by_another_host`, `normal`, `rewinding`, `erasing`); read by GET.
     #[resource(get)]
     pub device_state: Option<TapeDeviceDeviceState>,
     /// `file_number`: integer; read by GET.
@@ -55,16 +55,16 @@ pub struct TapeDevice {
     /// `formats`: list of string; read by GET.
     #[resource(get)]
     pub formats: Option<Vec<String>>,
-    /// `interface`: [`TapeDeviceInterface`] (`unknown`, `fibre_channel`, `sas`, `pscsi`); read by GET.
+    /// `interface`: [`TapeDeviceInterface`](crate::TapeDeviceInterface) (`unknown`, `fibre_channel`, `sas`, `pscsi`); read by GET.
     #[resource(get)]
     pub interface: Option<TapeDeviceInterface>,
     /// `online`: boolean; read by GET; sent by PATCH.
     #[resource(get, patch)]
     pub online: Option<bool>,
-    /// `position`: [`TapeDevicePosition`]; sent by PATCH.
+    /// `position`: [`TapeDevicePosition`](crate::TapeDevicePosition); sent by PATCH.
     #[resource(patch)]
     pub position: Option<TapeDevicePosition>,
-    /// `reservation_type`: [`TapeDeviceReservationType`] (`off`, `persistent`, `scsi`); read by GET.
+    /// `reservation_type`: [`TapeDeviceReservationType`](crate::TapeDeviceReservationType) (`off`, `persistent`, `scsi`); read by GET.
     #[resource(get)]
     pub reservation_type: Option<TapeDeviceReservationType>,
     /// `residual_count`: integer; read by GET.
@@ -73,10 +73,10 @@ pub struct TapeDevice {
     /// `serial_number`: string; read by GET.
     #[resource(get)]
     pub serial_number: Option<String>,
-    /// `storage_port`: [`TapeDeviceStoragePort`]; read by GET.
+    /// `storage_port`: [`TapeDeviceStoragePort`](crate::TapeDeviceStoragePort); read by GET.
     #[resource(get)]
     pub storage_port: Option<TapeDeviceStoragePort>,
-    /// `type`: [`TapeDeviceType`] (`unknown`, `tape`, `media_changer`); read by GET.
+    /// `type`: [`TapeDeviceType`](crate::TapeDeviceType) (`unknown`, `tape`, `media_changer`); read by GET.
     #[resource(get, rename = "type")]
     pub type_: Option<TapeDeviceType>,
     /// `wwnn`: string; read by GET.
@@ -87,7 +87,34 @@ pub struct TapeDevice {
     pub wwpn: Option<String>,
 }
 
-/// The values of [`TapeDevice`]'s `density`: open, so that a value a newer ONTAP adds is kept as [`TapeDeviceDensity::Unknown`].
+/// The query parameters of `PATCH /api/storage/tape-devices`, typed: [`TapeDevice`]'s PATCH by query (`patch_collection`) takes them in [`ontap::CallOptions::with`]; `CallOptions::param` still sends any other.
+///
+/// ```
+/// use ontap_resources::TapeDevicePatchCollectionParams;
+///
+/// let options = ontap_core::CallOptions::with(TapeDevicePatchCollectionParams { continue_on_failure: Some(true), ..Default::default() });
+/// # let _ = options;
+/// ```
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct TapeDevicePatchCollectionParams {
+    /// `continue_on_failure`: boolean, default `false`.
+    pub continue_on_failure: Option<bool>,
+    /// `serial_records`: boolean, default `false`.
+    pub serial_records: Option<bool>,
+}
+
+impl ontap::QueryParams for TapeDevicePatchCollectionParams {
+    fn append_to(&self, query: &mut ontap::Query) {
+        if let Some(value) = &self.continue_on_failure {
+            query.push("continue_on_failure", value);
+        }
+        if let Some(value) = &self.serial_records {
+            query.push("serial_records", value);
+        }
+    }
+}
+
+/// The values of [`TapeDevice`](crate::TapeDevice)'s `density`: open, so that a value a newer ONTAP adds is kept as [`TapeDeviceDensity::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
 pub enum TapeDeviceDensity {
     /// `low`.
@@ -103,7 +130,7 @@ pub enum TapeDeviceDensity {
     Unknown(String),
 }
 
-/// The values of [`TapeDevice`]'s `device_state`: open, so that a value a newer ONTAP adds is kept as [`TapeDeviceDeviceState::Unknown`].
+/// The values of [`TapeDevice`](crate::TapeDevice)'s `device_state`: open, so that a value a newer ONTAP adds is kept as [`TapeDeviceDeviceState::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
 pub enum TapeDeviceDeviceState {
     /// `unknown`.
@@ -134,7 +161,7 @@ pub enum TapeDeviceDeviceState {
     Unknown(String),
 }
 
-/// The values of [`TapeDevice`]'s `interface`: open, so that a value a newer ONTAP adds is kept as [`TapeDeviceInterface::Unknown`].
+/// The values of [`TapeDevice`](crate::TapeDevice)'s `interface`: open, so that a value a newer ONTAP adds is kept as [`TapeDeviceInterface::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
 pub enum TapeDeviceInterface {
     /// `unknown`.
@@ -151,7 +178,7 @@ pub enum TapeDeviceInterface {
     Unknown(String),
 }
 
-/// The values of [`TapeDevice`]'s `reservation_type`: open, so that a value a newer ONTAP adds is kept as [`TapeDeviceReservationType::Unknown`].
+/// The values of [`TapeDevice`](crate::TapeDevice)'s `reservation_type`: open, so that a value a newer ONTAP adds is kept as [`TapeDeviceReservationType::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
 pub enum TapeDeviceReservationType {
     /// `off`.
@@ -165,7 +192,7 @@ pub enum TapeDeviceReservationType {
     Unknown(String),
 }
 
-/// The values of [`TapeDevice`]'s `type`: open, so that a value a newer ONTAP adds is kept as [`TapeDeviceType::Unknown`].
+/// The values of [`TapeDevice`](crate::TapeDevice)'s `type`: open, so that a value a newer ONTAP adds is kept as [`TapeDeviceType::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
 pub enum TapeDeviceType {
     /// `unknown`.

@@ -18,16 +18,7 @@ use crate::{SvmReference, VolumeEfficiencyPolicySchedule};
 /// assert_eq!(VolumeEfficiencyPolicy::KEYS, ["uuid"] as [&str; 1]);
 /// ```
 #[derive(Debug, Clone, Default, PartialEq, ontap::Resource)]
-#[resource(
-    path = "/storage/volume-efficiency-policies",
-    get,
-    post,
-    patch,
-    delete,
-    collection,
-    patch_collection,
-    delete_collection
-)]
+#[resource(path = "/storage/volume-efficiency-policies", get, post, patch, delete, collection, patch_collection, delete_collection, params(patch_collection = VolumeEfficiencyPolicyPatchCollectionParams, delete_collection = VolumeEfficiencyPolicyDeleteCollectionParams))]
 pub struct VolumeEfficiencyPolicy {
     /// `uuid`: string; read by GET; a key of the instance path.
     #[resource(get, key)]
@@ -47,24 +38,78 @@ pub struct VolumeEfficiencyPolicy {
     /// `name`: string; read by GET; sent by POST.
     #[resource(get, post)]
     pub name: Option<String>,
-    /// `qos_policy`: [`VolumeEfficiencyPolicyQosPolicy`] (`background`, `best_effort`); read by GET; sent by POST and PATCH.
+    /// `qos_policy`: [`VolumeEfficiencyPolicyQosPolicy`](crate::VolumeEfficiencyPolicyQosPolicy) (`background`, `best_effort`); read by GET; sent by POST and PATCH.
     #[resource(get, post, patch)]
     pub qos_policy: Option<VolumeEfficiencyPolicyQosPolicy>,
-    /// `schedule`: [`VolumeEfficiencyPolicySchedule`]; read by GET; sent by POST and PATCH.
+    /// `schedule`: [`VolumeEfficiencyPolicySchedule`](crate::VolumeEfficiencyPolicySchedule); read by GET; sent by POST and PATCH.
     #[resource(get, post, patch)]
     pub schedule: Option<VolumeEfficiencyPolicySchedule>,
     /// `start_threshold_percent`: integer; read by GET; sent by POST and PATCH.
     #[resource(get, post, patch)]
     pub start_threshold_percent: Option<i64>,
-    /// `svm`: [`SvmReference`]; read by GET; sent by POST.
+    /// `svm`: [`SvmReference`](crate::SvmReference); read by GET; sent by POST.
     #[resource(get, post)]
     pub svm: Option<SvmReference>,
-    /// `type`: [`VolumeEfficiencyPolicyType`] (`scheduled`, `threshold`); read by GET; sent by POST and PATCH.
+    /// `type`: [`VolumeEfficiencyPolicyType`](crate::VolumeEfficiencyPolicyType) (`scheduled`, `threshold`); read by GET; sent by POST and PATCH.
     #[resource(get, post, patch, rename = "type")]
     pub type_: Option<VolumeEfficiencyPolicyType>,
 }
 
-/// The values of [`VolumeEfficiencyPolicy`]'s `qos_policy`: open, so that a value a newer ONTAP adds is kept as [`VolumeEfficiencyPolicyQosPolicy::Unknown`].
+/// The query parameters of `PATCH /api/storage/volume-efficiency-policies`, typed: [`VolumeEfficiencyPolicy`]'s PATCH by query (`patch_collection`) takes them in [`ontap::CallOptions::with`]; `CallOptions::param` still sends any other.
+///
+/// ```
+/// use ontap_resources::VolumeEfficiencyPolicyPatchCollectionParams;
+///
+/// let options = ontap_core::CallOptions::with(VolumeEfficiencyPolicyPatchCollectionParams { continue_on_failure: Some(true), ..Default::default() });
+/// # let _ = options;
+/// ```
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct VolumeEfficiencyPolicyPatchCollectionParams {
+    /// `continue_on_failure`: boolean, default `false`.
+    pub continue_on_failure: Option<bool>,
+    /// `serial_records`: boolean, default `false`.
+    pub serial_records: Option<bool>,
+}
+
+impl ontap::QueryParams for VolumeEfficiencyPolicyPatchCollectionParams {
+    fn append_to(&self, query: &mut ontap::Query) {
+        if let Some(value) = &self.continue_on_failure {
+            query.push("continue_on_failure", value);
+        }
+        if let Some(value) = &self.serial_records {
+            query.push("serial_records", value);
+        }
+    }
+}
+
+/// The query parameters of `DELETE /api/storage/volume-efficiency-policies`, typed: [`VolumeEfficiencyPolicy`]'s DELETE by query (`delete_collection`) takes them in [`ontap::CallOptions::with`]; `CallOptions::param` still sends any other.
+///
+/// ```
+/// use ontap_resources::VolumeEfficiencyPolicyDeleteCollectionParams;
+///
+/// let options = ontap_core::CallOptions::with(VolumeEfficiencyPolicyDeleteCollectionParams { continue_on_failure: Some(true), ..Default::default() });
+/// # let _ = options;
+/// ```
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct VolumeEfficiencyPolicyDeleteCollectionParams {
+    /// `continue_on_failure`: boolean, default `false`.
+    pub continue_on_failure: Option<bool>,
+    /// `serial_records`: boolean, default `false`.
+    pub serial_records: Option<bool>,
+}
+
+impl ontap::QueryParams for VolumeEfficiencyPolicyDeleteCollectionParams {
+    fn append_to(&self, query: &mut ontap::Query) {
+        if let Some(value) = &self.continue_on_failure {
+            query.push("continue_on_failure", value);
+        }
+        if let Some(value) = &self.serial_records {
+            query.push("serial_records", value);
+        }
+    }
+}
+
+/// The values of [`VolumeEfficiencyPolicy`](crate::VolumeEfficiencyPolicy)'s `qos_policy`: open, so that a value a newer ONTAP adds is kept as [`VolumeEfficiencyPolicyQosPolicy::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
 pub enum VolumeEfficiencyPolicyQosPolicy {
     /// `background`.
@@ -76,7 +121,7 @@ pub enum VolumeEfficiencyPolicyQosPolicy {
     Unknown(String),
 }
 
-/// The values of [`VolumeEfficiencyPolicy`]'s `type`: open, so that a value a newer ONTAP adds is kept as [`VolumeEfficiencyPolicyType::Unknown`].
+/// The values of [`VolumeEfficiencyPolicy`](crate::VolumeEfficiencyPolicy)'s `type`: open, so that a value a newer ONTAP adds is kept as [`VolumeEfficiencyPolicyType::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
 pub enum VolumeEfficiencyPolicyType {
     /// `scheduled`.

@@ -25,16 +25,7 @@ use crate::{
 /// assert_eq!(Volume::KEYS, ["uuid"] as [&str; 1]);
 /// ```
 #[derive(Debug, Clone, Default, PartialEq, ontap::Resource)]
-#[resource(
-    path = "/storage/volumes",
-    get,
-    post,
-    patch,
-    delete,
-    collection,
-    patch_collection,
-    delete_collection
-)]
+#[resource(path = "/storage/volumes", get, post, patch, delete, collection, patch_collection, delete_collection, params(patch = VolumePatchParams, delete = VolumeDeleteParams, patch_collection = VolumePatchCollectionParams, delete_collection = VolumeDeleteCollectionParams))]
 pub struct Volume {
     /// `uuid`: string; read by GET; a key of the instance path.
     #[resource(get, key)]
@@ -48,34 +39,34 @@ pub struct Volume {
     /// `access_time_enabled`: boolean; read by GET; sent by PATCH.
     #[resource(get, patch)]
     pub access_time_enabled: Option<bool>,
-    /// `activity_tracking`: [`VolumeActivityTracking`]; read by GET; sent by POST and PATCH.
+    /// `activity_tracking`: [`VolumeActivityTracking`](crate::VolumeActivityTracking); read by GET; sent by POST and PATCH.
     #[resource(get, post, patch)]
     pub activity_tracking: Option<VolumeActivityTracking>,
-    /// `aggregates`: list of [`SvmMigrationVolumePlacementAggregates`]; read by GET; sent by POST and PATCH.
+    /// `aggregates`: list of [`SvmMigrationVolumePlacementAggregates`](crate::SvmMigrationVolumePlacementAggregates); read by GET; sent by POST and PATCH.
     #[resource(get, post, patch)]
     pub aggregates: Option<Vec<SvmMigrationVolumePlacementAggregates>>,
-    /// `aggressive_readahead_mode`: [`VolumeAggressiveReadaheadMode`] (`none`, `file_prefetch`, `cross_file_sequential_read`); read by GET; sent by POST and PATCH.
+    /// `aggressive_readahead_mode`: [`VolumeAggressiveReadaheadMode`](crate::VolumeAggressiveReadaheadMode) (`none`, `file_prefetch`, `cross_file_sequential_read`); read by GET; sent by POST and PATCH.
     #[resource(get, post, patch)]
     pub aggressive_readahead_mode: Option<VolumeAggressiveReadaheadMode>,
-    /// `analytics`: [`VolumeAnalytics`]; read by GET; sent by POST and PATCH.
+    /// `analytics`: [`VolumeAnalytics`](crate::VolumeAnalytics); read by GET; sent by POST and PATCH.
     #[resource(get, post, patch)]
     pub analytics: Option<VolumeAnalytics>,
-    /// `anti_ransomware`: [`AntiRansomwareVolume`]; read by GET; sent by POST and PATCH.
+    /// `anti_ransomware`: [`AntiRansomwareVolume`](crate::AntiRansomwareVolume); read by GET; sent by POST and PATCH.
     #[resource(get, post, patch)]
     pub anti_ransomware: Option<AntiRansomwareVolume>,
-    /// `application`: [`VolumeApplication`]; read by GET; sent by POST and PATCH.
+    /// `application`: [`VolumeApplication`](crate::VolumeApplication); read by GET; sent by POST and PATCH.
     #[resource(get, post, patch)]
     pub application: Option<VolumeApplication>,
-    /// `asynchronous_directory_delete`: [`VolumeAsynchronousDirectoryDelete`]; read by GET; sent by POST and PATCH.
+    /// `asynchronous_directory_delete`: [`VolumeAsynchronousDirectoryDelete`](crate::VolumeAsynchronousDirectoryDelete); read by GET; sent by POST and PATCH.
     #[resource(get, post, patch)]
     pub asynchronous_directory_delete: Option<VolumeAsynchronousDirectoryDelete>,
-    /// `autosize`: [`VolumeAutosize`]; read by GET; sent by POST and PATCH.
+    /// `autosize`: [`VolumeAutosize`](crate::VolumeAutosize); read by GET; sent by POST and PATCH.
     #[resource(get, post, patch)]
     pub autosize: Option<VolumeAutosize>,
-    /// `clone`: [`VolumeClone`]; read by GET; sent by POST and PATCH.
+    /// `clone`: [`VolumeClone`](crate::VolumeClone); read by GET; sent by POST and PATCH.
     #[resource(get, post, patch)]
     pub clone: Option<VolumeClone>,
-    /// `cloud_retrieval_policy`: [`VolumeCloudRetrievalPolicy`] (`default`, `on_read`, `never`, `promote`); read by GET; sent by POST and PATCH.
+    /// `cloud_retrieval_policy`: [`VolumeCloudRetrievalPolicy`](crate::VolumeCloudRetrievalPolicy) (`default`, `on_read`, `never`, `promote`); read by GET; sent by POST and PATCH.
     #[resource(get, post, patch)]
     pub cloud_retrieval_policy: Option<VolumeCloudRetrievalPolicy>,
     /// `cloud_write_enabled`: boolean; read by GET; sent by POST and PATCH.
@@ -84,13 +75,13 @@ pub struct Volume {
     /// `comment`: string, 0 to 1023 characters; read by GET; sent by POST and PATCH.
     #[resource(get, post, patch)]
     pub comment: Option<String>,
-    /// `consistency_group`: [`VolumeConsistencyGroup`]; read by GET; sent by POST and PATCH.
+    /// `consistency_group`: [`VolumeConsistencyGroup`](crate::VolumeConsistencyGroup); read by GET; sent by POST and PATCH.
     #[resource(get, post, patch)]
     pub consistency_group: Option<VolumeConsistencyGroup>,
     /// `constituent_count`: integer, at least 1; read by GET; sent by POST and PATCH.
     #[resource(get, post, patch)]
     pub constituent_count: Option<i64>,
-    /// `constituents`: list of [`VolumeConstituents`]; read by GET; sent by POST and PATCH.
+    /// `constituents`: list of [`VolumeConstituents`](crate::VolumeConstituents); read by GET; sent by POST and PATCH.
     #[resource(get, post, patch)]
     pub constituents: Option<Vec<VolumeConstituents>>,
     /// `constituents_per_aggregate`: integer, 1 to 1000; sent by POST and PATCH.
@@ -102,34 +93,34 @@ pub struct Volume {
     /// `create_time`: timestamp ([`ontap::Timestamp`]); read by GET.
     #[resource(get)]
     pub create_time: Option<ontap::Timestamp>,
-    /// `efficiency`: [`VolumeEfficiency`]; read by GET; sent by POST and PATCH.
+    /// `efficiency`: [`VolumeEfficiency`](crate::VolumeEfficiency); read by GET; sent by POST and PATCH.
     #[resource(get, post, patch)]
     pub efficiency: Option<VolumeEfficiency>,
-    /// `encryption`: [`VolumeEncryption`]; read by GET; sent by POST and PATCH.
+    /// `encryption`: [`VolumeEncryption`](crate::VolumeEncryption); read by GET; sent by POST and PATCH.
     #[resource(get, post, patch)]
     pub encryption: Option<VolumeEncryption>,
-    /// `error_state`: [`VolumeErrorState`]; read by GET; sent by POST and PATCH.
+    /// `error_state`: [`VolumeErrorState`](crate::VolumeErrorState); read by GET; sent by POST and PATCH.
     #[resource(get, post, patch)]
     pub error_state: Option<VolumeErrorState>,
-    /// `files`: [`VolumeFiles`]; read by GET; sent by POST and PATCH.
+    /// `files`: [`VolumeFiles`](crate::VolumeFiles); read by GET; sent by POST and PATCH.
     #[resource(get, post, patch)]
     pub files: Option<VolumeFiles>,
-    /// `flash_pool`: [`VolumeFlashPool`]; read by GET; sent by POST and PATCH.
+    /// `flash_pool`: [`VolumeFlashPool`](crate::VolumeFlashPool); read by GET; sent by POST and PATCH.
     #[resource(get, post, patch)]
     pub flash_pool: Option<VolumeFlashPool>,
-    /// `flexcache_endpoint_type`: [`VolumeFlexcacheEndpointType`] (`none`, `cache`, `origin`); read by GET.
+    /// `flexcache_endpoint_type`: [`VolumeFlexcacheEndpointType`](crate::VolumeFlexcacheEndpointType) (`none`, `cache`, `origin`); read by GET.
     #[resource(get)]
     pub flexcache_endpoint_type: Option<VolumeFlexcacheEndpointType>,
-    /// `flexgroup`: [`VolumeFlexgroup`]; read by GET; sent by POST and PATCH.
+    /// `flexgroup`: [`VolumeFlexgroup`](crate::VolumeFlexgroup); read by GET; sent by POST and PATCH.
     #[resource(get, post, patch)]
     pub flexgroup: Option<VolumeFlexgroup>,
     /// `granular_data`: boolean; read by GET; sent by POST and PATCH.
     #[resource(get, post, patch)]
     pub granular_data: Option<bool>,
-    /// `granular_data_mode`: [`VolumeGranularDataMode`] (`disabled`, `basic`, `advanced`); read by GET; sent by POST and PATCH.
+    /// `granular_data_mode`: [`VolumeGranularDataMode`](crate::VolumeGranularDataMode) (`disabled`, `basic`, `advanced`); read by GET; sent by POST and PATCH.
     #[resource(get, post, patch)]
     pub granular_data_mode: Option<VolumeGranularDataMode>,
-    /// `guarantee`: [`VolumeGuarantee`]; read by GET; sent by POST and PATCH.
+    /// `guarantee`: [`VolumeGuarantee`](crate::VolumeGuarantee); read by GET; sent by POST and PATCH.
     #[resource(get, post, patch)]
     pub guarantee: Option<VolumeGuarantee>,
     /// `has_dir_index_public`: boolean; read by GET; sent by POST and PATCH.
@@ -153,16 +144,16 @@ pub struct Volume {
     /// `is_svm_root`: boolean; read by GET.
     #[resource(get)]
     pub is_svm_root: Option<bool>,
-    /// `language`: [`VolumeLanguage`] (`ar`, `ar.utf_8`, `c`, `c.utf_8`, `cs`, `cs.utf_8`, `da`, `da.utf_8`, `de`, `de.utf_8`, `en`, `en.utf_8`, `en_us`, `en_us.utf_8`, `es`, `es.utf_8`, `fi`, `fi.utf_8`, `fr`, `fr.utf_8`, `he`, `he.utf_8`, `hr`, `hr.utf_8`, `hu`, `hu.utf_8`, `it`, `it.utf_8`, `ja`, `ja.utf_8`, `ja_jp.932`, `ja_jp.932.utf_8`, `ja_jp.pck`, `ja_jp.pck.utf_8`, `ja_jp.pck_v2`, `ja_jp.pck_v2.utf_8`, `ja_v1`, `ja_v1.utf_8`, `ko`, `ko.utf_8`, `nl`, `nl.utf_8`, `no`, `no.utf_8`, `pl`, `pl.utf_8`, `pt`, `pt.utf_8`, `ro`, `ro.utf_8`, `ru`, `ru.utf_8`, `sk`, `sk.utf_8`, `sl`, `sl.utf_8`, `sv`, `sv.utf_8`, `tr`, `tr.utf_8`, `utf8mb4`, `zh`, `zh.gbk`, `zh.gbk.utf_8`, `zh.utf_8`, `zh_tw`, `zh_tw.big5`, `zh_tw.big5.utf_8`, `zh_tw.utf_8`); read by GET; sent by POST.
+    /// `language`: [`VolumeLanguage`](crate::VolumeLanguage) (`ar`, `ar.utf_8`, `c`, `c.utf_8`, `cs`, `cs.utf_8`, `da`, `da.utf_8`, `de`, `de.utf_8`, `en`, `en.utf_8`, `en_us`, `en_us.utf_8`, `es`, `es.utf_8`, `fi`, `fi.utf_8`, `fr`, `fr.utf_8`, `he`, `he.utf_8`, `hr`, `hr.utf_8`, `hu`, `hu.utf_8`, `it`, `it.utf_8`, `ja`, `ja.utf_8`, `ja_jp.932`, `ja_jp.932.utf_8`, `ja_jp.pck`, `ja_jp.pck.utf_8`, `ja_jp.pck_v2`, `ja_jp.pck_v2.utf_8`, `ja_v1`, `ja_v1.utf_8`, `ko`, `ko.utf_8`, `nl`, `nl.utf_8`, `no`, `no.utf_8`, `pl`, `pl.utf_8`, `pt`, `pt.utf_8`, `ro`, `ro.utf_8`, `ru`, `ru.utf_8`, `sk`, `sk.utf_8`, `sl`, `sl.utf_8`, `sv`, `sv.utf_8`, `tr`, `tr.utf_8`, `utf8mb4`, `zh`, `zh.gbk`, `zh.gbk.utf_8`, `zh.utf_8`, `zh_tw`, `zh_tw.big5`, `zh_tw.big5.utf_8`, `zh_tw.utf_8`); read by GET; sent by POST.
     #[resource(get, post)]
     pub language: Option<VolumeLanguage>,
     /// `max_dir_size`: integer; read by GET; sent by POST and PATCH.
     #[resource(get, post, patch)]
     pub max_dir_size: Option<i64>,
-    /// `metric`: [`VolumeMetrics`]; read by GET.
+    /// `metric`: [`VolumeMetrics`](crate::VolumeMetrics); read by GET.
     #[resource(get)]
     pub metric: Option<VolumeMetrics>,
-    /// `movement`: [`VolumeMovement`]; read by GET; sent by POST and PATCH.
+    /// `movement`: [`VolumeMovement`](crate::VolumeMovement); read by GET; sent by POST and PATCH.
     #[resource(get, post, patch)]
     pub movement: Option<VolumeMovement>,
     /// `msid`: integer; read by GET; sent by POST and PATCH.
@@ -171,43 +162,43 @@ pub struct Volume {
     /// `name`: string, 1 to 203 characters; read by GET; sent by POST and PATCH.
     #[resource(get, post, patch)]
     pub name: Option<String>,
-    /// `nas`: [`VolumeNas`]; read by GET; sent by POST and PATCH.
+    /// `nas`: [`VolumeNas`](crate::VolumeNas); read by GET; sent by POST and PATCH.
     #[resource(get, post, patch)]
     pub nas: Option<VolumeNas>,
-    /// `nodes`: list of [`NodeReference`]; read by GET; sent by POST and PATCH.
+    /// `nodes`: list of [`NodeReference`](crate::NodeReference); read by GET; sent by POST and PATCH.
     #[resource(get, post, patch)]
     pub nodes: Option<Vec<NodeReference>>,
     /// `optimize_aggregates`: boolean; sent by POST.
     #[resource(post)]
     pub optimize_aggregates: Option<bool>,
-    /// `qos`: [`VolumeQos`]; read by GET; sent by POST and PATCH.
+    /// `qos`: [`VolumeQos`](crate::VolumeQos); read by GET; sent by POST and PATCH.
     #[resource(get, post, patch)]
     pub qos: Option<VolumeQos>,
     /// `queue_for_encryption`: boolean; read by GET; sent by PATCH.
     #[resource(get, patch)]
     pub queue_for_encryption: Option<bool>,
-    /// `quota`: [`VolumeQuota`]; read by GET; sent by POST and PATCH.
+    /// `quota`: [`VolumeQuota`](crate::VolumeQuota); read by GET; sent by POST and PATCH.
     #[resource(get, post, patch)]
     pub quota: Option<VolumeQuota>,
-    /// `rebalancing`: [`VolumeRebalancing`]; read by GET; sent by POST and PATCH.
+    /// `rebalancing`: [`VolumeRebalancing`](crate::VolumeRebalancing); read by GET; sent by POST and PATCH.
     #[resource(get, post, patch)]
     pub rebalancing: Option<VolumeRebalancing>,
-    /// `scheduled_snapshot_naming_scheme`: [`VolumeScheduledSnapshotNamingScheme`] (`create_time`, `ordinal`); read by GET; sent by POST and PATCH.
+    /// `scheduled_snapshot_naming_scheme`: [`VolumeScheduledSnapshotNamingScheme`](crate::VolumeScheduledSnapshotNamingScheme) (`create_time`, `ordinal`); read by GET; sent by POST and PATCH.
     #[resource(get, post, patch)]
     pub scheduled_snapshot_naming_scheme: Option<VolumeScheduledSnapshotNamingScheme>,
     /// `size`: integer; read by GET; sent by POST and PATCH.
     #[resource(get, post, patch)]
     pub size: Option<i64>,
-    /// `sizing_method`: [`VolumeSizingMethod`] (`use_existing_resources`, `add_new_resources`); sent by PATCH.
+    /// `sizing_method`: [`VolumeSizingMethod`](crate::VolumeSizingMethod) (`use_existing_resources`, `add_new_resources`); sent by PATCH.
     #[resource(patch)]
     pub sizing_method: Option<VolumeSizingMethod>,
-    /// `smas_protection`: [`VolumeSmasProtection`] (`protected`, `unprotected`); read by GET; sent by PATCH.
+    /// `smas_protection`: [`VolumeSmasProtection`](crate::VolumeSmasProtection) (`protected`, `unprotected`); read by GET; sent by PATCH.
     #[resource(get, patch)]
     pub smas_protection: Option<VolumeSmasProtection>,
-    /// `snaplock`: [`VolumeSnaplock`]; read by GET; sent by POST and PATCH.
+    /// `snaplock`: [`VolumeSnaplock`](crate::VolumeSnaplock); read by GET; sent by POST and PATCH.
     #[resource(get, post, patch)]
     pub snaplock: Option<VolumeSnaplock>,
-    /// `snapmirror`: [`VolumeSnapmirror`]; read by GET; sent by POST and PATCH.
+    /// `snapmirror`: [`VolumeSnapmirror`](crate::VolumeSnapmirror); read by GET; sent by POST and PATCH.
     #[resource(get, post, patch)]
     pub snapmirror: Option<VolumeSnapmirror>,
     /// `snapshot_count`: integer, 0 to 1023; read by GET.
@@ -219,34 +210,34 @@ pub struct Volume {
     /// `snapshot_locking_enabled`: boolean; read by GET; sent by POST and PATCH.
     #[resource(get, post, patch)]
     pub snapshot_locking_enabled: Option<bool>,
-    /// `snapshot_policy`: [`SnapshotPolicyReference`]; read by GET; sent by POST and PATCH.
+    /// `snapshot_policy`: [`SnapshotPolicyReference`](crate::SnapshotPolicyReference); read by GET; sent by POST and PATCH.
     #[resource(get, post, patch)]
     pub snapshot_policy: Option<SnapshotPolicyReference>,
-    /// `space`: [`VolumeSpace`]; read by GET; sent by POST and PATCH.
+    /// `space`: [`VolumeSpace`](crate::VolumeSpace); read by GET; sent by POST and PATCH.
     #[resource(get, post, patch)]
     pub space: Option<VolumeSpace>,
-    /// `state`: [`VolumeState`] (`error`, `mixed`, `offline`, `online`, `restricted`); read by GET; sent by POST and PATCH.
+    /// `state`: [`VolumeState`](crate::VolumeState) (`error`, `mixed`, `offline`, `online`, `restricted`); read by GET; sent by POST and PATCH.
     #[resource(get, post, patch)]
     pub state: Option<VolumeState>,
-    /// `statistics`: [`VolumeStatistics`]; read by GET.
+    /// `statistics`: [`VolumeStatistics`](crate::VolumeStatistics); read by GET.
     #[resource(get)]
     pub statistics: Option<VolumeStatistics>,
     /// `status`: list of string; read by GET.
     #[resource(get)]
     pub status: Option<Vec<String>>,
-    /// `style`: [`VolumeStyle`] (`flexvol`, `flexgroup`, `flexgroup_constituent`); read by GET; sent by POST and PATCH.
+    /// `style`: [`VolumeStyle`](crate::VolumeStyle) (`flexvol`, `flexgroup`, `flexgroup_constituent`); read by GET; sent by POST and PATCH.
     #[resource(get, post, patch)]
     pub style: Option<VolumeStyle>,
-    /// `svm`: [`SvmReference`]; read by GET; sent by POST.
+    /// `svm`: [`SvmReference`](crate::SvmReference); read by GET; sent by POST.
     #[resource(get, post)]
     pub svm: Option<SvmReference>,
-    /// `svm_dr_protection`: [`VolumeSvmDrProtection`] (`protected`, `unprotected`); read by GET; sent by PATCH.
+    /// `svm_dr_protection`: [`VolumeSvmDrProtection`](crate::VolumeSvmDrProtection) (`protected`, `unprotected`); read by GET; sent by PATCH.
     #[resource(get, patch)]
     pub svm_dr_protection: Option<VolumeSvmDrProtection>,
-    /// `tiering`: [`VolumeTiering`]; read by GET; sent by POST and PATCH.
+    /// `tiering`: [`VolumeTiering`](crate::VolumeTiering); read by GET; sent by POST and PATCH.
     #[resource(get, post, patch)]
     pub tiering: Option<VolumeTiering>,
-    /// `type`: [`VolumeType`] (`rw`, `dp`, `ls`); read by GET; sent by POST.
+    /// `type`: [`VolumeType`](crate::VolumeType) (`rw`, `dp`, `ls`); read by GET; sent by POST.
     #[resource(get, post, rename = "type")]
     pub type_: Option<VolumeType>,
     /// `use_mirrored_aggregates`: boolean; sent by POST.
@@ -257,7 +248,245 @@ pub struct Volume {
     pub validate_only: Option<bool>,
 }
 
-/// The values of [`Volume`]'s `aggressive_readahead_mode`: open, so that a value a newer ONTAP adds is kept as [`VolumeAggressiveReadaheadMode::Unknown`].
+/// The query parameters of `PATCH /api/storage/volumes/{uuid}`, typed: [`Volume`]'s `patch` takes them in [`ontap::CallOptions::with`]; `CallOptions::param` still sends any other.
+///
+/// ```
+/// use ontap_resources::VolumePatchParams;
+///
+/// let options = ontap_core::CallOptions::with(VolumePatchParams { clone_match_parent_storage_tier: Some(true), ..Default::default() });
+/// # let _ = options;
+/// ```
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct VolumePatchParams {
+    /// `aggressive_readahead_mode`: string, default `"none"`.
+    pub aggressive_readahead_mode: Option<String>,
+    /// `clone.match_parent_storage_tier`: boolean.
+    pub clone_match_parent_storage_tier: Option<bool>,
+    /// `nvfail`: string.
+    pub nvfail: Option<String>,
+    /// `preserve_lun_ids`: boolean, default `false`.
+    pub preserve_lun_ids: Option<bool>,
+    /// `restore_to.byte_count`: number.
+    pub restore_to_byte_count: Option<f64>,
+    /// `restore_to.path`: string.
+    pub restore_to_path: Option<String>,
+    /// `restore_to.restore_path`: string.
+    pub restore_to_restore_path: Option<String>,
+    /// `restore_to.snapshot.force`: boolean, default `false`.
+    pub restore_to_snapshot_force: Option<bool>,
+    /// `restore_to.snapshot.name`: string.
+    pub restore_to_snapshot_name: Option<String>,
+    /// `restore_to.snapshot.uuid`: string.
+    pub restore_to_snapshot_uuid: Option<String>,
+    /// `restore_to.start_byte`: number.
+    pub restore_to_start_byte: Option<f64>,
+    /// `scheduled_snapshot_naming_scheme`: [`VolumePatchScheduledSnapshotNamingScheme`](crate::VolumePatchScheduledSnapshotNamingScheme), default `"create_time"`.
+    pub scheduled_snapshot_naming_scheme: Option<VolumePatchScheduledSnapshotNamingScheme>,
+    /// `sizing_method`: [`VolumePatchSizingMethod`](crate::VolumePatchSizingMethod), default `"use_existing_resources"`.
+    pub sizing_method: Option<VolumePatchSizingMethod>,
+    /// `snapshot_directory_access_enabled`: boolean, default `true`.
+    pub snapshot_directory_access_enabled: Option<bool>,
+    /// `validate_only`: boolean.
+    pub validate_only: Option<bool>,
+}
+
+impl ontap::QueryParams for VolumePatchParams {
+    fn append_to(&self, query: &mut ontap::Query) {
+        if let Some(value) = &self.aggressive_readahead_mode {
+            query.push("aggressive_readahead_mode", value);
+        }
+        if let Some(value) = &self.clone_match_parent_storage_tier {
+            query.push("clone.match_parent_storage_tier", value);
+        }
+        if let Some(value) = &self.nvfail {
+            query.push("nvfail", value);
+        }
+        if let Some(value) = &self.preserve_lun_ids {
+            query.push("preserve_lun_ids", value);
+        }
+        if let Some(value) = &self.restore_to_byte_count {
+            query.push("restore_to.byte_count", value);
+        }
+        if let Some(value) = &self.restore_to_path {
+            query.push("restore_to.path", value);
+        }
+        if let Some(value) = &self.restore_to_restore_path {
+            query.push("restore_to.restore_path", value);
+        }
+        if let Some(value) = &self.restore_to_snapshot_force {
+            query.push("restore_to.snapshot.force", value);
+        }
+        if let Some(value) = &self.restore_to_snapshot_name {
+            query.push("restore_to.snapshot.name", value);
+        }
+        if let Some(value) = &self.restore_to_snapshot_uuid {
+            query.push("restore_to.snapshot.uuid", value);
+        }
+        if let Some(value) = &self.restore_to_start_byte {
+            query.push("restore_to.start_byte", value);
+        }
+        if let Some(value) = &self.scheduled_snapshot_naming_scheme {
+            query.push("scheduled_snapshot_naming_scheme", value);
+        }
+        if let Some(value) = &self.sizing_method {
+            query.push("sizing_method", value);
+        }
+        if let Some(value) = &self.snapshot_directory_access_enabled {
+            query.push("snapshot_directory_access_enabled", value);
+        }
+        if let Some(value) = &self.validate_only {
+            query.push("validate_only", value);
+        }
+    }
+}
+
+/// The query parameters of `DELETE /api/storage/volumes/{uuid}`, typed: [`Volume`]'s `delete` takes them in [`ontap::CallOptions::with`]; `CallOptions::param` still sends any other.
+///
+/// ```
+/// use ontap_resources::VolumeDeleteParams;
+///
+/// let options = ontap_core::CallOptions::with(VolumeDeleteParams { force: Some(true), ..Default::default() });
+/// # let _ = options;
+/// ```
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct VolumeDeleteParams {
+    /// `force`: boolean, default `false`.
+    pub force: Option<bool>,
+}
+
+impl ontap::QueryParams for VolumeDeleteParams {
+    fn append_to(&self, query: &mut ontap::Query) {
+        if let Some(value) = &self.force {
+            query.push("force", value);
+        }
+    }
+}
+
+/// The query parameters of `PATCH /api/storage/volumes`, typed: [`Volume`]'s PATCH by query (`patch_collection`) takes them in [`ontap::CallOptions::with`]; `CallOptions::param` still sends any other.
+///
+/// ```
+/// use ontap_resources::VolumePatchCollectionParams;
+///
+/// let options = ontap_core::CallOptions::with(VolumePatchCollectionParams { clone_match_parent_storage_tier: Some(true), ..Default::default() });
+/// # let _ = options;
+/// ```
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct VolumePatchCollectionParams {
+    /// `clone.match_parent_storage_tier`: boolean.
+    pub clone_match_parent_storage_tier: Option<bool>,
+    /// `continue_on_failure`: boolean, default `false`.
+    pub continue_on_failure: Option<bool>,
+    /// `is_constituent`: boolean, default `false`.
+    pub is_constituent: Option<bool>,
+    /// `nvfail`: string.
+    pub nvfail: Option<String>,
+    /// `preserve_lun_ids`: boolean, default `false`.
+    pub preserve_lun_ids: Option<bool>,
+    /// `restore_to.byte_count`: number.
+    pub restore_to_byte_count: Option<f64>,
+    /// `restore_to.path`: string.
+    pub restore_to_path: Option<String>,
+    /// `restore_to.restore_path`: string.
+    pub restore_to_restore_path: Option<String>,
+    /// `restore_to.snapshot.force`: boolean, default `false`.
+    pub restore_to_snapshot_force: Option<bool>,
+    /// `restore_to.snapshot.name`: string.
+    pub restore_to_snapshot_name: Option<String>,
+    /// `restore_to.snapshot.uuid`: string.
+    pub restore_to_snapshot_uuid: Option<String>,
+    /// `restore_to.start_byte`: number.
+    pub restore_to_start_byte: Option<f64>,
+    /// `serial_records`: boolean, default `false`.
+    pub serial_records: Option<bool>,
+    /// `sizing_method`: [`VolumePatchCollectionSizingMethod`](crate::VolumePatchCollectionSizingMethod), default `"use_existing_resources"`.
+    pub sizing_method: Option<VolumePatchCollectionSizingMethod>,
+}
+
+impl ontap::QueryParams for VolumePatchCollectionParams {
+    fn append_to(&self, query: &mut ontap::Query) {
+        if let Some(value) = &self.clone_match_parent_storage_tier {
+            query.push("clone.match_parent_storage_tier", value);
+        }
+        if let Some(value) = &self.continue_on_failure {
+            query.push("continue_on_failure", value);
+        }
+        if let Some(value) = &self.is_constituent {
+            query.push("is_constituent", value);
+        }
+        if let Some(value) = &self.nvfail {
+            query.push("nvfail", value);
+        }
+        if let Some(value) = &self.preserve_lun_ids {
+            query.push("preserve_lun_ids", value);
+        }
+        if let Some(value) = &self.restore_to_byte_count {
+            query.push("restore_to.byte_count", value);
+        }
+        if let Some(value) = &self.restore_to_path {
+            query.push("restore_to.path", value);
+        }
+        if let Some(value) = &self.restore_to_restore_path {
+            query.push("restore_to.restore_path", value);
+        }
+        if let Some(value) = &self.restore_to_snapshot_force {
+            query.push("restore_to.snapshot.force", value);
+        }
+        if let Some(value) = &self.restore_to_snapshot_name {
+            query.push("restore_to.snapshot.name", value);
+        }
+        if let Some(value) = &self.restore_to_snapshot_uuid {
+            query.push("restore_to.snapshot.uuid", value);
+        }
+        if let Some(value) = &self.restore_to_start_byte {
+            query.push("restore_to.start_byte", value);
+        }
+        if let Some(value) = &self.serial_records {
+            query.push("serial_records", value);
+        }
+        if let Some(value) = &self.sizing_method {
+            query.push("sizing_method", value);
+        }
+    }
+}
+
+/// The query parameters of `DELETE /api/storage/volumes`, typed: [`Volume`]'s DELETE by query (`delete_collection`) takes them in [`ontap::CallOptions::with`]; `CallOptions::param` still sends any other.
+///
+/// ```
+/// use ontap_resources::VolumeDeleteCollectionParams;
+///
+/// let options = ontap_core::CallOptions::with(VolumeDeleteCollectionParams { continue_on_failure: Some(true), ..Default::default() });
+/// # let _ = options;
+/// ```
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct VolumeDeleteCollectionParams {
+    /// `continue_on_failure`: boolean, default `false`.
+    pub continue_on_failure: Option<bool>,
+    /// `force`: boolean, default `false`.
+    pub force: Option<bool>,
+    /// `is_constituent`: boolean, default `false`.
+    pub is_constituent: Option<bool>,
+    /// `serial_records`: boolean, default `false`.
+    pub serial_records: Option<bool>,
+}
+
+impl ontap::QueryParams for VolumeDeleteCollectionParams {
+    fn append_to(&self, query: &mut ontap::Query) {
+        if let Some(value) = &self.continue_on_failure {
+            query.push("continue_on_failure", value);
+        }
+        if let Some(value) = &self.force {
+            query.push("force", value);
+        }
+        if let Some(value) = &self.is_constituent {
+            query.push("is_constituent", value);
+        }
+        if let Some(value) = &self.serial_records {
+            query.push("serial_records", value);
+        }
+    }
+}
+
+/// The values of [`Volume`](crate::Volume)'s `aggressive_readahead_mode`: open, so that a value a newer ONTAP adds is kept as [`VolumeAggressiveReadaheadMode::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
 pub enum VolumeAggressiveReadaheadMode {
     /// `none`.
@@ -271,7 +500,7 @@ pub enum VolumeAggressiveReadaheadMode {
     Unknown(String),
 }
 
-/// The values of [`Volume`]'s `cloud_retrieval_policy`: open, so that a value a newer ONTAP adds is kept as [`VolumeCloudRetrievalPolicy::Unknown`].
+/// The values of [`Volume`](crate::Volume)'s `cloud_retrieval_policy`: open, so that a value a newer ONTAP adds is kept as [`VolumeCloudRetrievalPolicy::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
 pub enum VolumeCloudRetrievalPolicy {
     /// `default`.
@@ -287,7 +516,7 @@ pub enum VolumeCloudRetrievalPolicy {
     Unknown(String),
 }
 
-/// The values of [`Volume`]'s `flexcache_endpoint_type`: open, so that a value a newer ONTAP adds is kept as [`VolumeFlexcacheEndpointType::Unknown`].
+/// The values of [`Volume`](crate::Volume)'s `flexcache_endpoint_type`: open, so that a value a newer ONTAP adds is kept as [`VolumeFlexcacheEndpointType::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
 pub enum VolumeFlexcacheEndpointType {
     /// `none`.
@@ -301,7 +530,7 @@ pub enum VolumeFlexcacheEndpointType {
     Unknown(String),
 }
 
-/// The values of [`Volume`]'s `granular_data_mode`: open, so that a value a newer ONTAP adds is kept as [`VolumeGranularDataMode::Unknown`].
+/// The values of [`Volume`](crate::Volume)'s `granular_data_mode`: open, so that a value a newer ONTAP adds is kept as [`VolumeGranularDataMode::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
 pub enum VolumeGranularDataMode {
     /// `disabled`.
@@ -315,7 +544,7 @@ pub enum VolumeGranularDataMode {
     Unknown(String),
 }
 
-/// The values of [`Volume`]'s `language`: open, so that a value a newer ONTAP adds is kept as [`VolumeLanguage::Unknown`].
+/// The values of [`Volume`](crate::Volume)'s `language`: open, so that a value a newer ONTAP adds is kept as [`VolumeLanguage::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
 pub enum VolumeLanguage {
     /// `ar`.
@@ -500,7 +729,7 @@ pub enum VolumeLanguage {
     Unknown(String),
 }
 
-/// The values of [`Volume`]'s `scheduled_snapshot_naming_scheme`: open, so that a value a newer ONTAP adds is kept as [`VolumeScheduledSnapshotNamingScheme::Unknown`].
+/// The values of [`Volume`](crate::Volume)'s `scheduled_snapshot_naming_scheme`: open, so that a value a newer ONTAP adds is kept as [`VolumeScheduledSnapshotNamingScheme::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
 pub enum VolumeScheduledSnapshotNamingScheme {
     /// `create_time`.
@@ -512,7 +741,7 @@ pub enum VolumeScheduledSnapshotNamingScheme {
     Unknown(String),
 }
 
-/// The values of [`Volume`]'s `sizing_method`: open, so that a value a newer ONTAP adds is kept as [`VolumeSizingMethod::Unknown`].
+/// The values of [`Volume`](crate::Volume)'s `sizing_method`: open, so that a value a newer ONTAP adds is kept as [`VolumeSizingMethod::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
 pub enum VolumeSizingMethod {
     /// `use_existing_resources`.
@@ -524,7 +753,7 @@ pub enum VolumeSizingMethod {
     Unknown(String),
 }
 
-/// The values of [`Volume`]'s `smas_protection`: open, so that a value a newer ONTAP adds is kept as [`VolumeSmasProtection::Unknown`].
+/// The values of [`Volume`](crate::Volume)'s `smas_protection`: open, so that a value a newer ONTAP adds is kept as [`VolumeSmasProtection::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
 pub enum VolumeSmasProtection {
     /// `protected`.
@@ -536,7 +765,7 @@ pub enum VolumeSmasProtection {
     Unknown(String),
 }
 
-/// The values of [`Volume`]'s `state`: open, so that a value a newer ONTAP adds is kept as [`VolumeState::Unknown`].
+/// The values of [`Volume`](crate::Volume)'s `state`: open, so that a value a newer ONTAP adds is kept as [`VolumeState::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
 pub enum VolumeState {
     /// `error`.
@@ -554,7 +783,7 @@ pub enum VolumeState {
     Unknown(String),
 }
 
-/// The values of [`Volume`]'s `style`: open, so that a value a newer ONTAP adds is kept as [`VolumeStyle::Unknown`].
+/// The values of [`Volume`](crate::Volume)'s `style`: open, so that a value a newer ONTAP adds is kept as [`VolumeStyle::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
 pub enum VolumeStyle {
     /// `flexvol`.
@@ -568,7 +797,7 @@ pub enum VolumeStyle {
     Unknown(String),
 }
 
-/// The values of [`Volume`]'s `svm_dr_protection`: open, so that a value a newer ONTAP adds is kept as [`VolumeSvmDrProtection::Unknown`].
+/// The values of [`Volume`](crate::Volume)'s `svm_dr_protection`: open, so that a value a newer ONTAP adds is kept as [`VolumeSvmDrProtection::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
 pub enum VolumeSvmDrProtection {
     /// `protected`.
@@ -580,7 +809,7 @@ pub enum VolumeSvmDrProtection {
     Unknown(String),
 }
 
-/// The values of [`Volume`]'s `type`: open, so that a value a newer ONTAP adds is kept as [`VolumeType::Unknown`].
+/// The values of [`Volume`](crate::Volume)'s `type`: open, so that a value a newer ONTAP adds is kept as [`VolumeType::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
 pub enum VolumeType {
     /// `rw`.
@@ -589,6 +818,42 @@ pub enum VolumeType {
     Dp,
     /// `ls`.
     Ls,
+    /// A value the model does not list, kept as ONTAP wrote it.
+    #[open_enum(other)]
+    Unknown(String),
+}
+
+/// The values of [`VolumePatchParams`]'s `scheduled_snapshot_naming_scheme`: open, so that a value a newer ONTAP adds is kept as [`VolumePatchScheduledSnapshotNamingScheme::Unknown`].
+#[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
+pub enum VolumePatchScheduledSnapshotNamingScheme {
+    /// `create_time`.
+    CreateTime,
+    /// `ordinal`.
+    Ordinal,
+    /// A value the model does not list, kept as ONTAP wrote it.
+    #[open_enum(other)]
+    Unknown(String),
+}
+
+/// The values of [`VolumePatchParams`]'s `sizing_method`: open, so that a value a newer ONTAP adds is kept as [`VolumePatchSizingMethod::Unknown`].
+#[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
+pub enum VolumePatchSizingMethod {
+    /// `use_existing_resources`.
+    UseExistingResources,
+    /// `add_new_resources`.
+    AddNewResources,
+    /// A value the model does not list, kept as ONTAP wrote it.
+    #[open_enum(other)]
+    Unknown(String),
+}
+
+/// The values of [`VolumePatchCollectionParams`]'s `sizing_method`: open, so that a value a newer ONTAP adds is kept as [`VolumePatchCollectionSizingMethod::Unknown`].
+#[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
+pub enum VolumePatchCollectionSizingMethod {
+    /// `use_existing_resources`.
+    UseExistingResources,
+    /// `add_new_resources`.
+    AddNewResources,
     /// A value the model does not list, kept as ONTAP wrote it.
     #[open_enum(other)]
     Unknown(String),

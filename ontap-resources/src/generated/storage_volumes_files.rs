@@ -19,27 +19,18 @@ use crate::{AnalyticsInfo, FileInfoConstituent, FileInfoLinks, FileInfoQosPolicy
 /// assert_eq!(FileInfo::KEYS, ["path"] as [&str; 1]);
 /// ```
 #[derive(Debug, Clone, Default, PartialEq, ontap::Resource)]
-#[resource(
-    path = "/storage/volumes/{volume.uuid}/files",
-    get,
-    post,
-    patch,
-    delete,
-    collection,
-    patch_collection,
-    delete_collection
-)]
+#[resource(path = "/storage/volumes/{volume.uuid}/files", get, post, patch, delete, collection, patch_collection, delete_collection, params(patch = FileInfoPatchParams, delete = FileInfoDeleteParams))]
 pub struct FileInfo {
     /// `path`: string; read by GET; sent by POST and PATCH; a key of the instance path.
     #[resource(get, post, patch, key)]
     pub path: Option<String>,
-    /// `_links`: [`FileInfoLinks`]; read by GET.
+    /// `_links`: [`FileInfoLinks`](crate::FileInfoLinks); read by GET.
     #[resource(get, rename = "_links")]
     pub links: Option<FileInfoLinks>,
     /// `accessed_time`: timestamp ([`ontap::Timestamp`]); read by GET.
     #[resource(get)]
     pub accessed_time: Option<ontap::Timestamp>,
-    /// `analytics`: [`AnalyticsInfo`]; read by GET.
+    /// `analytics`: [`AnalyticsInfo`](crate::AnalyticsInfo); read by GET.
     #[resource(get)]
     pub analytics: Option<AnalyticsInfo>,
     /// `bytes_used`: integer; read by GET.
@@ -48,7 +39,7 @@ pub struct FileInfo {
     /// `changed_time`: timestamp ([`ontap::Timestamp`]); read by GET.
     #[resource(get)]
     pub changed_time: Option<ontap::Timestamp>,
-    /// `constituent`: [`FileInfoConstituent`]; read by GET; sent by POST and PATCH.
+    /// `constituent`: [`FileInfoConstituent`](crate::FileInfoConstituent); read by GET; sent by POST and PATCH.
     #[resource(get, post, patch)]
     pub constituent: Option<FileInfoConstituent>,
     /// `creation_time`: timestamp ([`ontap::Timestamp`]); read by GET.
@@ -93,7 +84,7 @@ pub struct FileInfo {
     /// `owner_id`: integer; read by GET.
     #[resource(get)]
     pub owner_id: Option<i64>,
-    /// `qos_policy`: [`FileInfoQosPolicy`]; read by GET; sent by PATCH.
+    /// `qos_policy`: [`FileInfoQosPolicy`](crate::FileInfoQosPolicy); read by GET; sent by PATCH.
     #[resource(get, patch)]
     pub qos_policy: Option<FileInfoQosPolicy>,
     /// `size`: integer; read by GET; sent by PATCH.
@@ -102,7 +93,7 @@ pub struct FileInfo {
     /// `target`: string; read by GET; sent by POST and PATCH.
     #[resource(get, post, patch)]
     pub target: Option<String>,
-    /// `type`: [`FileInfoType`] (`file`, `directory`, `blockdev`, `chardev`, `symlink`, `socket`, `fifo`, `stream`, `lun`); read by GET; sent by POST.
+    /// `type`: [`FileInfoType`](crate::FileInfoType) (`file`, `directory`, `blockdev`, `chardev`, `symlink`, `socket`, `fifo`, `stream`, `lun`); read by GET; sent by POST.
     #[resource(get, post, rename = "type")]
     pub type_: Option<FileInfoType>,
     /// `unique_bytes`: integer; read by GET.
@@ -111,12 +102,66 @@ pub struct FileInfo {
     /// `unix_permissions`: integer; read by GET; sent by POST and PATCH.
     #[resource(get, post, patch)]
     pub unix_permissions: Option<i64>,
-    /// `volume`: [`VolumeReference`]; read by GET; holds a key of the enclosing object's path.
+    /// `volume`: [`VolumeReference`](crate::VolumeReference); read by GET; holds a key of the enclosing object's path.
     #[resource(get)]
     pub volume: Option<VolumeReference>,
 }
 
-/// The values of [`FileInfo`]'s `type`: open, so that a value a newer ONTAP adds is kept as [`FileInfoType::Unknown`].
+/// The query parameters of `PATCH /api/storage/volumes/{volume.uuid}/files/{path}`, typed: [`FileInfo`]'s `patch` takes them in [`ontap::CallOptions::with`]; `CallOptions::param` still sends any other.
+///
+/// ```
+/// use ontap_resources::FileInfoPatchParams;
+///
+/// let options = ontap_core::CallOptions::with(FileInfoPatchParams::default());
+/// # let _ = options;
+/// ```
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct FileInfoPatchParams {
+    /// `byte_offset`: integer.
+    pub byte_offset: Option<i64>,
+    /// `stream_name`: string.
+    pub stream_name: Option<String>,
+}
+
+impl ontap::QueryParams for FileInfoPatchParams {
+    fn append_to(&self, query: &mut ontap::Query) {
+        if let Some(value) = &self.byte_offset {
+            query.push("byte_offset", value);
+        }
+        if let Some(value) = &self.stream_name {
+            query.push("stream_name", value);
+        }
+    }
+}
+
+/// The query parameters of `DELETE /api/storage/volumes/{volume.uuid}/files/{path}`, typed: [`FileInfo`]'s `delete` takes them in [`ontap::CallOptions::with`]; `CallOptions::param` still sends any other.
+///
+/// ```
+/// use ontap_resources::FileInfoDeleteParams;
+///
+/// let options = ontap_core::CallOptions::with(FileInfoDeleteParams { recurse: Some(true), ..Default::default() });
+/// # let _ = options;
+/// ```
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct FileInfoDeleteParams {
+    /// `recurse`: boolean, default `false`.
+    pub recurse: Option<bool>,
+    /// `throttle_deletion`: integer.
+    pub throttle_deletion: Option<i64>,
+}
+
+impl ontap::QueryParams for FileInfoDeleteParams {
+    fn append_to(&self, query: &mut ontap::Query) {
+        if let Some(value) = &self.recurse {
+            query.push("recurse", value);
+        }
+        if let Some(value) = &self.throttle_deletion {
+            query.push("throttle_deletion", value);
+        }
+    }
+}
+
+/// The values of [`FileInfo`](crate::FileInfo)'s `type`: open, so that a value a newer ONTAP adds is kept as [`FileInfoType::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
 pub enum FileInfoType {
     /// `file`.

@@ -23,37 +23,37 @@ pub struct VolumeMetrics {
     /// `_links`: [`ontap::Links`]; read by GET.
     #[resource(get, rename = "_links")]
     pub links: Option<ontap::Links>,
-    /// `cloud`: [`VolumeMetricCloud`]; read by GET.
+    /// `cloud`: [`VolumeMetricCloud`](crate::VolumeMetricCloud); read by GET.
     #[resource(get)]
     pub cloud: Option<VolumeMetricCloud>,
-    /// `duration`: [`VolumeMetricsDuration`] (`PT15S`, `PT4M`, `PT30M`, `PT2H`, `P1D`, `PT5M`); read by GET.
+    /// `duration`: [`VolumeMetricsDuration`](crate::VolumeMetricsDuration) (`PT15S`, `PT4M`, `PT30M`, `PT2H`, `P1D`, `PT5M`); read by GET.
     #[resource(get)]
     pub duration: Option<VolumeMetricsDuration>,
-    /// `flexcache`: [`VolumeMetricFlexcache`]; read by GET.
+    /// `flexcache`: [`VolumeMetricFlexcache`](crate::VolumeMetricFlexcache); read by GET.
     #[resource(get)]
     pub flexcache: Option<VolumeMetricFlexcache>,
-    /// `iops`: [`PerformanceMetricIoType`]; read by GET.
+    /// `iops`: [`PerformanceMetricIoType`](crate::PerformanceMetricIoType); read by GET.
     #[resource(get)]
     pub iops: Option<PerformanceMetricIoType>,
-    /// `latency`: [`PerformanceMetricIoType`]; read by GET.
+    /// `latency`: [`PerformanceMetricIoType`](crate::PerformanceMetricIoType); read by GET.
     #[resource(get)]
     pub latency: Option<PerformanceMetricIoType>,
-    /// `status`: [`VolumeMetricsStatus`] (`ok`, `error`, `partial_no_data`, `partial_no_uuid`, `partial_no_response`, `partial_other_error`, `negative_delta`, `backfilled_data`, `inconsistent_delta_time`, `inconsistent_old_data`); read by GET.
+    /// `status`: [`VolumeMetricsStatus`](crate::VolumeMetricsStatus) (`ok`, `error`, `partial_no_data`, `partial_no_uuid`, `partial_no_response`, `partial_other_error`, `negative_delta`, `backfilled_data`, `inconsistent_delta_time`, `inconsistent_old_data`); read by GET.
     #[resource(get)]
     pub status: Option<VolumeMetricsStatus>,
-    /// `throughput`: [`PerformanceMetricIoType`]; read by GET.
+    /// `throughput`: [`PerformanceMetricIoType`](crate::PerformanceMetricIoType); read by GET.
     #[resource(get)]
     pub throughput: Option<PerformanceMetricIoType>,
     /// `timestamp`: timestamp ([`ontap::Timestamp`]); read by GET.
     #[resource(get)]
     pub timestamp: Option<ontap::Timestamp>,
-    /// `volume`: [`VolumeMetricsVolume`]; carried by none of this resource's verbs; holds a key of the enclosing object's path.
+    /// `volume`: [`VolumeMetricsVolume`](crate::VolumeMetricsVolume); carried by none of this resource's verbs; holds a key of the enclosing object's path.
     ///
     /// Not in the model's definition: it holds the `volume` placeholder of the path `/storage/volumes/{volume.uuid}/metrics`.
     pub volume: Option<VolumeMetricsVolume>,
 }
 
-/// The values of [`VolumeMetrics`]'s `duration`: open, so that a value a newer ONTAP adds is kept as [`VolumeMetricsDuration::Unknown`].
+/// The values of [`VolumeMetrics`](crate::VolumeMetrics)'s `duration`: open, so that a value a newer ONTAP adds is kept as [`VolumeMetricsDuration::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
 pub enum VolumeMetricsDuration {
     /// `PT15S`.
@@ -79,7 +79,7 @@ pub enum VolumeMetricsDuration {
     Unknown(String),
 }
 
-/// The values of [`VolumeMetrics`]'s `status`: open, so that a value a newer ONTAP adds is kept as [`VolumeMetricsStatus::Unknown`].
+/// The values of [`VolumeMetrics`](crate::VolumeMetrics)'s `status`: open, so that a value a newer ONTAP adds is kept as [`VolumeMetricsStatus::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
 pub enum VolumeMetricsStatus {
     /// `ok`.

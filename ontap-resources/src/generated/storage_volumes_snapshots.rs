@@ -19,16 +19,7 @@ use crate::{SnapshotDelta, SnapshotProvenanceVolume, SnapshotSnaplock, SvmRefere
 /// assert_eq!(Snapshot::KEYS, ["uuid"] as [&str; 1]);
 /// ```
 #[derive(Debug, Clone, Default, PartialEq, ontap::Resource)]
-#[resource(
-    path = "/storage/volumes/{volume.uuid}/snapshots",
-    get,
-    post,
-    patch,
-    delete,
-    collection,
-    patch_collection,
-    delete_collection
-)]
+#[resource(path = "/storage/volumes/{volume.uuid}/snapshots", get, post, patch, delete, collection, patch_collection, delete_collection, params(patch_collection = SnapshotPatchCollectionParams, delete_collection = SnapshotDeleteCollectionParams))]
 pub struct Snapshot {
     /// `uuid`: string; read by GET; a key of the instance path.
     #[resource(get, key)]
@@ -48,7 +39,7 @@ pub struct Snapshot {
     /// `dedup_savings`: integer; read by GET.
     #[resource(get)]
     pub dedup_savings: Option<i64>,
-    /// `delta`: [`SnapshotDelta`]; read by GET; sent by POST and PATCH.
+    /// `delta`: [`SnapshotDelta`](crate::SnapshotDelta); read by GET; sent by POST and PATCH.
     #[resource(get, post, patch)]
     pub delta: Option<SnapshotDelta>,
     /// `expiry_time`: timestamp ([`ontap::Timestamp`]); read by GET; sent by POST and PATCH.
@@ -63,7 +54,7 @@ pub struct Snapshot {
     /// `owners`: list of string; read by GET.
     #[resource(get)]
     pub owners: Option<Vec<String>>,
-    /// `provenance_volume`: [`SnapshotProvenanceVolume`]; read by GET; sent by POST and PATCH.
+    /// `provenance_volume`: [`SnapshotProvenanceVolume`](crate::SnapshotProvenanceVolume); read by GET; sent by POST and PATCH.
     #[resource(get, post, patch)]
     pub provenance_volume: Option<SnapshotProvenanceVolume>,
     /// `reclaimable_space`: integer; read by GET; sent by POST and PATCH.
@@ -72,7 +63,7 @@ pub struct Snapshot {
     /// `size`: integer; read by GET.
     #[resource(get)]
     pub size: Option<i64>,
-    /// `snaplock`: [`SnapshotSnaplock`]; read by GET; sent by POST and PATCH.
+    /// `snaplock`: [`SnapshotSnaplock`](crate::SnapshotSnaplock); read by GET; sent by POST and PATCH.
     #[resource(get, post, patch)]
     pub snaplock: Option<SnapshotSnaplock>,
     /// `snaplock_expiry_time`: timestamp ([`ontap::Timestamp`]); read by GET; sent by POST and PATCH.
@@ -81,10 +72,10 @@ pub struct Snapshot {
     /// `snapmirror_label`: string, 1 to 31 characters; read by GET; sent by POST and PATCH.
     #[resource(get, post, patch)]
     pub snapmirror_label: Option<String>,
-    /// `state`: [`SnapshotState`] (`valid`, `invalid`, `partial`, `unknown`, `pre_conversion`); read by GET.
+    /// `state`: [`SnapshotState`](crate::SnapshotState) (`valid`, `invalid`, `partial`, `unknown`, `pre_conversion`); read by GET.
     #[resource(get)]
     pub state: Option<SnapshotState>,
-    /// `svm`: [`SvmReference`]; read by GET; sent by POST and PATCH.
+    /// `svm`: [`SvmReference`](crate::SvmReference); read by GET; sent by POST and PATCH.
     #[resource(get, post, patch)]
     pub svm: Option<SvmReference>,
     /// `vbn0_savings`: integer; read by GET.
@@ -93,12 +84,66 @@ pub struct Snapshot {
     /// `version_uuid`: string; read by GET.
     #[resource(get)]
     pub version_uuid: Option<String>,
-    /// `volume`: [`VolumeReference`]; read by GET; sent by POST and PATCH; holds a key of the enclosing object's path.
+    /// `volume`: [`VolumeReference`](crate::VolumeReference); read by GET; sent by POST and PATCH; holds a key of the enclosing object's path.
     #[resource(get, post, patch)]
     pub volume: Option<VolumeReference>,
 }
 
-/// The values of [`Snapshot`]'s `state`: open, so that a value a newer ONTAP adds is kept as [`SnapshotState::Unknown`].
+/// The query parameters of `PATCH /api/storage/volumes/{volume.uuid}/snapshots`, typed: [`Snapshot`]'s PATCH by query (`patch_collection`) takes them in [`ontap::CallOptions::with`]; `CallOptions::param` still sends any other.
+///
+/// ```
+/// use ontap_resources::SnapshotPatchCollectionParams;
+///
+/// let options = ontap_core::CallOptions::with(SnapshotPatchCollectionParams { continue_on_failure: Some(true), ..Default::default() });
+/// # let _ = options;
+/// ```
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct SnapshotPatchCollectionParams {
+    /// `continue_on_failure`: boolean, default `false`.
+    pub continue_on_failure: Option<bool>,
+    /// `serial_records`: boolean, default `false`.
+    pub serial_records: Option<bool>,
+}
+
+impl ontap::QueryParams for SnapshotPatchCollectionParams {
+    fn append_to(&self, query: &mut ontap::Query) {
+        if let Some(value) = &self.continue_on_failure {
+            query.push("continue_on_failure", value);
+        }
+        if let Some(value) = &self.serial_records {
+            query.push("serial_records", value);
+        }
+    }
+}
+
+/// The query parameters of `DELETE /api/storage/volumes/{volume.uuid}/snapshots`, typed: [`Snapshot`]'s DELETE by query (`delete_collection`) takes them in [`ontap::CallOptions::with`]; `CallOptions::param` still sends any other.
+///
+/// ```
+/// use ontap_resources::SnapshotDeleteCollectionParams;
+///
+/// let options = ontap_core::CallOptions::with(SnapshotDeleteCollectionParams { continue_on_failure: Some(true), ..Default::default() });
+/// # let _ = options;
+/// ```
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct SnapshotDeleteCollectionParams {
+    /// `continue_on_failure`: boolean, default `false`.
+    pub continue_on_failure: Option<bool>,
+    /// `serial_records`: boolean, default `false`.
+    pub serial_records: Option<bool>,
+}
+
+impl ontap::QueryParams for SnapshotDeleteCollectionParams {
+    fn append_to(&self, query: &mut ontap::Query) {
+        if let Some(value) = &self.continue_on_failure {
+            query.push("continue_on_failure", value);
+        }
+        if let Some(value) = &self.serial_records {
+            query.push("serial_records", value);
+        }
+    }
+}
+
+/// The values of [`Snapshot`](crate::Snapshot)'s `state`: open, so that a value a newer ONTAP adds is kept as [`SnapshotState::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
 pub enum SnapshotState {
     /// `valid`.

@@ -26,22 +26,22 @@ pub struct TopMetricsClient {
     /// `client_ip`: string; read by GET.
     #[resource(get)]
     pub client_ip: Option<String>,
-    /// `iops`: [`TopMetricsClientIops`]; read by GET.
+    /// `iops`: [`TopMetricsClientIops`](crate::TopMetricsClientIops); read by GET.
     #[resource(get)]
     pub iops: Option<TopMetricsClientIops>,
-    /// `svm`: [`SvmReference`]; read by GET.
+    /// `svm`: [`SvmReference`](crate::SvmReference); read by GET.
     #[resource(get)]
     pub svm: Option<SvmReference>,
-    /// `throughput`: [`TopMetricsClientThroughput`]; read by GET.
+    /// `throughput`: [`TopMetricsClientThroughput`](crate::TopMetricsClientThroughput); read by GET.
     #[resource(get)]
     pub throughput: Option<TopMetricsClientThroughput>,
-    /// `total_ops`: [`TopMetricsClientTotalOps`]; read by GET.
+    /// `total_ops`: [`TopMetricsClientTotalOps`](crate::TopMetricsClientTotalOps); read by GET.
     #[resource(get)]
     pub total_ops: Option<TopMetricsClientTotalOps>,
-    /// `total_throughput`: [`TopMetricsClientTotalThroughput`]; read by GET.
+    /// `total_throughput`: [`TopMetricsClientTotalThroughput`](crate::TopMetricsClientTotalThroughput); read by GET.
     #[resource(get)]
     pub total_throughput: Option<TopMetricsClientTotalThroughput>,
-    /// `volume`: [`VolumeReference`]; read by GET; holds a key of the enclosing object's path.
+    /// `volume`: [`VolumeReference`](crate::VolumeReference); read by GET; holds a key of the enclosing object's path.
     #[resource(get)]
     pub volume: Option<VolumeReference>,
 }

@@ -23,28 +23,28 @@ use crate::{
 #[derive(Debug, Clone, Default, PartialEq, ontap::Resource)]
 #[resource(path = "/storage/volumes/{volume.uuid}/top-metrics/files", get, collection)]
 pub struct TopMetricsFile {
-    /// `_links`: [`FileInfoLinks`]; read by GET.
+    /// `_links`: [`FileInfoLinks`](crate::FileInfoLinks); read by GET.
     #[resource(get, rename = "_links")]
     pub links: Option<FileInfoLinks>,
-    /// `iops`: [`TopMetricsFileIops`]; read by GET.
+    /// `iops`: [`TopMetricsFileIops`](crate::TopMetricsFileIops); read by GET.
     #[resource(get)]
     pub iops: Option<TopMetricsFileIops>,
     /// `path`: string; read by GET.
     #[resource(get)]
     pub path: Option<String>,
-    /// `svm`: [`SvmReference`]; read by GET.
+    /// `svm`: [`SvmReference`](crate::SvmReference); read by GET.
     #[resource(get)]
     pub svm: Option<SvmReference>,
-    /// `throughput`: [`TopMetricsFileThroughput`]; read by GET.
+    /// `throughput`: [`TopMetricsFileThroughput`](crate::TopMetricsFileThroughput); read by GET.
     #[resource(get)]
     pub throughput: Option<TopMetricsFileThroughput>,
-    /// `total_ops`: [`TopMetricsClientTotalOps`]; read by GET.
+    /// `total_ops`: [`TopMetricsClientTotalOps`](crate::TopMetricsClientTotalOps); read by GET.
     #[resource(get)]
     pub total_ops: Option<TopMetricsClientTotalOps>,
-    /// `total_throughput`: [`TopMetricsClientTotalThroughput`]; read by GET.
+    /// `total_throughput`: [`TopMetricsClientTotalThroughput`](crate::TopMetricsClientTotalThroughput); read by GET.
     #[resource(get)]
     pub total_throughput: Option<TopMetricsClientTotalThroughput>,
-    /// `volume`: [`VolumeReference`]; read by GET; holds a key of the enclosing object's path.
+    /// `volume`: [`VolumeReference`](crate::VolumeReference); read by GET; holds a key of the enclosing object's path.
     #[resource(get)]
     pub volume: Option<VolumeReference>,
 }

@@ -17,15 +17,37 @@ use crate::{ApplicationNvmeAccessSubsystemMapSubsystemHostsLinks, AutoUpdateInfo
 /// assert_eq!(AutoUpdateInfo::KEYS, [] as [&str; 0]);
 /// ```
 #[derive(Debug, Clone, Default, PartialEq, ontap::Resource)]
-#[resource(path = "/support/auto-update", get, patch)]
+#[resource(path = "/support/auto-update", get, patch, params(patch = AutoUpdateInfoPatchParams))]
 pub struct AutoUpdateInfo {
-    /// `_links`: [`ApplicationNvmeAccessSubsystemMapSubsystemHostsLinks`]; read by GET.
+    /// `_links`: [`ApplicationNvmeAccessSubsystemMapSubsystemHostsLinks`](crate::ApplicationNvmeAccessSubsystemMapSubsystemHostsLinks); read by GET.
     #[resource(get, rename = "_links")]
     pub links: Option<ApplicationNvmeAccessSubsystemMapSubsystemHostsLinks>,
     /// `enabled`: boolean; read by GET; sent by PATCH.
     #[resource(get, patch)]
     pub enabled: Option<bool>,
-    /// `eula`: [`AutoUpdateInfoEula`]; read by GET.
+    /// `eula`: [`AutoUpdateInfoEula`](crate::AutoUpdateInfoEula); read by GET.
     #[resource(get)]
     pub eula: Option<AutoUpdateInfoEula>,
+}
+
+/// The query parameters of `PATCH /api/support/auto-update`, typed: [`AutoUpdateInfo`]'s `patch` takes them in [`ontap::CallOptions::with`]; `CallOptions::param` still sends any other.
+///
+/// ```
+/// use ontap_resources::AutoUpdateInfoPatchParams;
+///
+/// let options = ontap_core::CallOptions::with(AutoUpdateInfoPatchParams { force: Some(true), ..Default::default() });
+/// # let _ = options;
+/// ```
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct AutoUpdateInfoPatchParams {
+    /// `force`: boolean, default `false`.
+    pub force: Option<bool>,
+}
+
+impl ontap::QueryParams for AutoUpdateInfoPatchParams {
+    fn append_to(&self, query: &mut ontap::Query) {
+        if let Some(value) = &self.force {
+            query.push("force", value);
+        }
+    }
 }

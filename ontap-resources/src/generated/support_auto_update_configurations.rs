@@ -18,13 +18,7 @@ use crate::ErrorArguments;
 /// assert_eq!(AutoUpdateConfiguration::KEYS, ["uuid"] as [&str; 1]);
 /// ```
 #[derive(Debug, Clone, Default, PartialEq, ontap::Resource)]
-#[resource(
-    path = "/support/auto-update/configurations",
-    get,
-    patch,
-    collection,
-    patch_collection
-)]
+#[resource(path = "/support/auto-update/configurations", get, patch, collection, patch_collection, params(patch_collection = AutoUpdateConfigurationPatchCollectionParams))]
 pub struct AutoUpdateConfiguration {
     /// `uuid`: string; read by GET; a key of the instance path.
     #[resource(get, key)]
@@ -32,18 +26,45 @@ pub struct AutoUpdateConfiguration {
     /// `_links`: [`ontap::Links`]; read by GET.
     #[resource(get, rename = "_links")]
     pub links: Option<ontap::Links>,
-    /// `action`: [`AutoUpdateConfigurationAction`] (`confirm`, `dismiss`, `automatic`); read by GET; sent by PATCH.
+    /// `action`: [`AutoUpdateConfigurationAction`](crate::AutoUpdateConfigurationAction) (`confirm`, `dismiss`, `automatic`); read by GET; sent by PATCH.
     #[resource(get, patch)]
     pub action: Option<AutoUpdateConfigurationAction>,
     /// `category`: string; read by GET.
     #[resource(get)]
     pub category: Option<String>,
-    /// `description`: [`ErrorArguments`]; read by GET.
+    /// `description`: [`ErrorArguments`](crate::ErrorArguments); read by GET.
     #[resource(get)]
     pub description: Option<ErrorArguments>,
 }
 
-/// The values of [`AutoUpdateConfiguration`]'s `action`: open, so that a value a newer ONTAP adds is kept as [`AutoUpdateConfigurationAction::Unknown`].
+/// The query parameters of `PATCH /api/support/auto-update/configurations`, typed: [`AutoUpdateConfiguration`]'s PATCH by query (`patch_collection`) takes them in [`ontap::CallOptions::with`]; `CallOptions::param` still sends any other.
+///
+/// ```
+/// use ontap_resources::AutoUpdateConfigurationPatchCollectionParams;
+///
+/// let options = ontap_core::CallOptions::with(AutoUpdateConfigurationPatchCollectionParams { continue_on_failure: Some(true), ..Default::default() });
+/// # let _ = options;
+/// ```
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct AutoUpdateConfigurationPatchCollectionParams {
+    /// `continue_on_failure`: boolean, default `false`.
+    pub continue_on_failure: Option<bool>,
+    /// `serial_records`: boolean, default `false`.
+    pub serial_records: Option<bool>,
+}
+
+impl ontap::QueryParams for AutoUpdateConfigurationPatchCollectionParams {
+    fn append_to(&self, query: &mut ontap::Query) {
+        if let Some(value) = &self.continue_on_failure {
+            query.push("continue_on_failure", value);
+        }
+        if let Some(value) = &self.serial_records {
+            query.push("serial_records", value);
+        }
+    }
+}
+
+/// The values of [`AutoUpdateConfiguration`](crate::AutoUpdateConfiguration)'s `action`: open, so that a value a newer ONTAP adds is kept as [`AutoUpdateConfigurationAction::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
 pub enum AutoUpdateConfigurationAction {
     /// `confirm`.

@@ -18,15 +18,15 @@ use crate::ApplicationNvmeAccessSubsystemMapSubsystemHostsLinks;
 /// assert_eq!(AutoUpdateStatus::KEYS, ["uuid"] as [&str; 1]);
 /// ```
 #[derive(Debug, Clone, Default, PartialEq, ontap::Resource)]
-#[resource(path = "/support/auto-update/updates", get, patch, collection, patch_collection)]
+#[resource(path = "/support/auto-update/updates", get, patch, collection, patch_collection, params(patch = AutoUpdateStatusPatchParams, patch_collection = AutoUpdateStatusPatchCollectionParams))]
 pub struct AutoUpdateStatus {
     /// `uuid`: string; read by GET; a key of the instance path.
     #[resource(get, key)]
     pub uuid: Option<String>,
-    /// `_links`: [`ApplicationNvmeAccessSubsystemMapSubsystemHostsLinks`]; read by GET.
+    /// `_links`: [`ApplicationNvmeAccessSubsystemMapSubsystemHostsLinks`](crate::ApplicationNvmeAccessSubsystemMapSubsystemHostsLinks); read by GET.
     #[resource(get, rename = "_links")]
     pub links: Option<ApplicationNvmeAccessSubsystemMapSubsystemHostsLinks>,
-    /// `action`: [`AutoUpdateStatusAction`] (`cancel_schedule`, `dismiss`, `schedule`, `schedule_now`, `abort`, `undismiss`); sent by PATCH.
+    /// `action`: [`AutoUpdateStatusAction`](crate::AutoUpdateStatusAction) (`cancel_schedule`, `dismiss`, `schedule`, `schedule_now`, `abort`, `undismiss`); sent by PATCH.
     #[resource(patch)]
     pub action: Option<AutoUpdateStatusAction>,
     /// `content_category`: string; read by GET.
@@ -68,7 +68,7 @@ pub struct AutoUpdateStatus {
     /// `start_time`: timestamp ([`ontap::Timestamp`]); read by GET.
     #[resource(get)]
     pub start_time: Option<ontap::Timestamp>,
-    /// `state`: [`AutoUpdateStatusState`] (`pending_confirmation`, `downloading`, `applying`, `applied`, `dismissed`, `scheduled`, `failed`, `aborted`); read by GET.
+    /// `state`: [`AutoUpdateStatusState`](crate::AutoUpdateStatusState) (`pending_confirmation`, `downloading`, `applying`, `applied`, `dismissed`, `scheduled`, `failed`, `aborted`); read by GET.
     #[resource(get)]
     pub state: Option<AutoUpdateStatusState>,
     /// `status`: [`ontap::ApiError`]; read by GET.
@@ -76,7 +76,71 @@ pub struct AutoUpdateStatus {
     pub status: Option<ontap::ApiError>,
 }
 
-/// The values of [`AutoUpdateStatus`]'s `action`: open, so that a value a newer ONTAP adds is kept as [`AutoUpdateStatusAction::Unknown`].
+/// The query parameters of `PATCH /api/support/auto-update/updates/{uuid}`, typed: [`AutoUpdateStatus`]'s `patch` takes them in [`ontap::CallOptions::with`]; `CallOptions::param` still sends any other.
+///
+/// ```
+/// use ontap_resources::AutoUpdateStatusPatchParams;
+///
+/// let options = ontap_core::CallOptions::with(AutoUpdateStatusPatchParams::default());
+/// # let _ = options;
+/// ```
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct AutoUpdateStatusPatchParams {
+    /// `action`: string, required by the model.
+    pub action: Option<String>,
+    /// `schedule_time`: string.
+    pub schedule_time: Option<String>,
+}
+
+impl ontap::QueryParams for AutoUpdateStatusPatchParams {
+    fn append_to(&self, query: &mut ontap::Query) {
+        if let Some(value) = &self.action {
+            query.push("action", value);
+        }
+        if let Some(value) = &self.schedule_time {
+            query.push("schedule_time", value);
+        }
+    }
+}
+
+/// The query parameters of `PATCH /api/support/auto-update/updates`, typed: [`AutoUpdateStatus`]'s PATCH by query (`patch_collection`) takes them in [`ontap::CallOptions::with`]; `CallOptions::param` still sends any other.
+///
+/// ```
+/// use ontap_resources::AutoUpdateStatusPatchCollectionParams;
+///
+/// let options = ontap_core::CallOptions::with(AutoUpdateStatusPatchCollectionParams { continue_on_failure: Some(true), ..Default::default() });
+/// # let _ = options;
+/// ```
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct AutoUpdateStatusPatchCollectionParams {
+    /// `action`: string, required by the model.
+    pub action: Option<String>,
+    /// `continue_on_failure`: boolean, default `false`.
+    pub continue_on_failure: Option<bool>,
+    /// `schedule_time`: string.
+    pub schedule_time: Option<String>,
+    /// `serial_records`: boolean, default `false`.
+    pub serial_records: Option<bool>,
+}
+
+impl ontap::QueryParams for AutoUpdateStatusPatchCollectionParams {
+    fn append_to(&self, query: &mut ontap::Query) {
+        if let Some(value) = &self.action {
+            query.push("action", value);
+        }
+        if let Some(value) = &self.continue_on_failure {
+            query.push("continue_on_failure", value);
+        }
+        if let Some(value) = &self.schedule_time {
+            query.push("schedule_time", value);
+        }
+        if let Some(value) = &self.serial_records {
+            query.push("serial_records", value);
+        }
+    }
+}
+
+/// The values of [`AutoUpdateStatus`](crate::AutoUpdateStatus)'s `action`: open, so that a value a newer ONTAP adds is kept as [`AutoUpdateStatusAction::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
 pub enum AutoUpdateStatusAction {
     /// `cancel_schedule`.
@@ -96,7 +160,7 @@ pub enum AutoUpdateStatusAction {
     Unknown(String),
 }
 
-/// The values of [`AutoUpdateStatus`]'s `state`: open, so that a value a newer ONTAP adds is kept as [`AutoUpdateStatusState::Unknown`].
+/// The values of [`AutoUpdateStatus`](crate::AutoUpdateStatus)'s `state`: open, so that a value a newer ONTAP adds is kept as [`AutoUpdateStatusState::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
 pub enum AutoUpdateStatusState {
     /// `pending_confirmation`.

@@ -17,7 +17,7 @@ use crate::AutosupportIssues;
 /// assert_eq!(Autosupport::KEYS, [] as [&str; 0]);
 /// ```
 #[derive(Debug, Clone, Default, PartialEq, ontap::Resource)]
-#[resource(path = "/support/autosupport", get, patch)]
+#[resource(path = "/support/autosupport", get, patch, params(patch = AutosupportPatchParams))]
 pub struct Autosupport {
     /// `contact_support`: boolean; read by GET; sent by PATCH.
     #[resource(get, patch)]
@@ -31,7 +31,7 @@ pub struct Autosupport {
     /// `is_minimal`: boolean; read by GET; sent by PATCH.
     #[resource(get, patch)]
     pub is_minimal: Option<bool>,
-    /// `issues`: list of [`AutosupportIssues`]; read by GET.
+    /// `issues`: list of [`AutosupportIssues`](crate::AutosupportIssues); read by GET.
     #[resource(get)]
     pub issues: Option<Vec<AutosupportIssues>>,
     /// `mail_hosts`: list of string, format `uri`, at most 5 items; read by GET; sent by PATCH.
@@ -46,18 +46,40 @@ pub struct Autosupport {
     /// `proxy_url`: string, format `uri`; read by GET; sent by PATCH.
     #[resource(get, patch)]
     pub proxy_url: Option<String>,
-    /// `smtp_encryption`: [`AutosupportSmtpEncryption`] (`none`, `start_tls`); read by GET; sent by PATCH.
+    /// `smtp_encryption`: [`AutosupportSmtpEncryption`](crate::AutosupportSmtpEncryption) (`none`, `start_tls`); read by GET; sent by PATCH.
     #[resource(get, patch)]
     pub smtp_encryption: Option<AutosupportSmtpEncryption>,
     /// `to`: list of string, format `email`, at most 5 items; read by GET; sent by PATCH.
     #[resource(get, patch)]
     pub to: Option<Vec<String>>,
-    /// `transport`: [`AutosupportTransport`] (`smtp`, `https`); read by GET; sent by PATCH.
+    /// `transport`: [`AutosupportTransport`](crate::AutosupportTransport) (`smtp`, `https`); read by GET; sent by PATCH.
     #[resource(get, patch)]
     pub transport: Option<AutosupportTransport>,
 }
 
-/// The values of [`Autosupport`]'s `smtp_encryption`: open, so that a value a newer ONTAP adds is kept as [`AutosupportSmtpEncryption::Unknown`].
+/// The query parameters of `PATCH /api/support/autosupport`, typed: [`Autosupport`]'s `patch` takes them in [`ontap::CallOptions::with`]; `CallOptions::param` still sends any other.
+///
+/// ```
+/// use ontap_resources::AutosupportPatchParams;
+///
+/// let options = ontap_core::CallOptions::with(AutosupportPatchParams { force: Some(true), ..Default::default() });
+/// # let _ = options;
+/// ```
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct AutosupportPatchParams {
+    /// `force`: boolean, default `false`.
+    pub force: Option<bool>,
+}
+
+impl ontap::QueryParams for AutosupportPatchParams {
+    fn append_to(&self, query: &mut ontap::Query) {
+        if let Some(value) = &self.force {
+            query.push("force", value);
+        }
+    }
+}
+
+/// The values of [`Autosupport`](crate::Autosupport)'s `smtp_encryption`: open, so that a value a newer ONTAP adds is kept as [`AutosupportSmtpEncryption::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
 pub enum AutosupportSmtpEncryption {
     /// `none`.
@@ -69,7 +91,7 @@ pub enum AutosupportSmtpEncryption {
     Unknown(String),
 }
 
-/// The values of [`Autosupport`]'s `transport`: open, so that a value a newer ONTAP adds is kept as [`AutosupportTransport::Unknown`].
+/// The values of [`Autosupport`](crate::Autosupport)'s `transport`: open, so that a value a newer ONTAP adds is kept as [`AutosupportTransport::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
 pub enum AutosupportTransport {
     /// `smtp`.

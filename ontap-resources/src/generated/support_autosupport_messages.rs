@@ -20,19 +20,19 @@ use crate::{AutosupportMessageError, NodeReference};
 #[derive(Debug, Clone, Default, PartialEq, ontap::Resource)]
 #[resource(path = "/support/autosupport/messages", get, post, collection)]
 pub struct AutosupportMessage {
-    /// `node`: [`NodeReference`]; read by GET; sent by POST; its `uuid` is a key of the instance path.
+    /// `node`: [`NodeReference`](crate::NodeReference); read by GET; sent by POST; its `uuid` is a key of the instance path.
     #[resource(get, post, key = "uuid")]
     pub node: Option<NodeReference>,
     /// `index`: integer; read by GET; a key of the instance path.
     #[resource(get, key)]
     pub index: Option<i64>,
-    /// `destination`: [`AutosupportMessageDestination`] (`smtp`, `http`, `noteto`, `retransmit`); read by GET; a key of the instance path.
+    /// `destination`: [`AutosupportMessageDestination`](crate::AutosupportMessageDestination) (`smtp`, `http`, `noteto`, `retransmit`); read by GET; a key of the instance path.
     #[resource(get, key)]
     pub destination: Option<AutosupportMessageDestination>,
     /// `_links`: [`ontap::Links`]; read by GET.
     #[resource(get, rename = "_links")]
     pub links: Option<ontap::Links>,
-    /// `error`: [`AutosupportMessageError`]; read by GET.
+    /// `error`: [`AutosupportMessageError`](crate::AutosupportMessageError); read by GET.
     #[resource(get)]
     pub error: Option<AutosupportMessageError>,
     /// `generated_on`: timestamp ([`ontap::Timestamp`]); read by GET.
@@ -41,13 +41,13 @@ pub struct AutosupportMessage {
     /// `message`: string; sent by POST.
     #[resource(post)]
     pub message: Option<String>,
-    /// `state`: [`AutosupportMessageState`] (`initializing`, `collection_failed`, `collection_in_progress`, `queued`, `transmitting`, `sent_successful`, `ignore`, `re_queued`, `transmission_failed`, `ondemand_ignore`, `cancelled`); read by GET.
+    /// `state`: [`AutosupportMessageState`](crate::AutosupportMessageState) (`initializing`, `collection_failed`, `collection_in_progress`, `queued`, `transmitting`, `sent_successful`, `ignore`, `re_queued`, `transmission_failed`, `ondemand_ignore`, `cancelled`); read by GET.
     #[resource(get)]
     pub state: Option<AutosupportMessageState>,
     /// `subject`: string; read by GET.
     #[resource(get)]
     pub subject: Option<String>,
-    /// `type`: [`AutosupportMessageType`] (`test`, `performance`, `all`); sent by POST.
+    /// `type`: [`AutosupportMessageType`](crate::AutosupportMessageType) (`test`, `performance`, `all`); sent by POST.
     #[resource(post, rename = "type")]
     pub type_: Option<AutosupportMessageType>,
     /// `uri`: string, format `uri`; sent by POST.
@@ -55,7 +55,7 @@ pub struct AutosupportMessage {
     pub uri: Option<String>,
 }
 
-/// The values of [`AutosupportMessage`]'s `destination`: open, so that a value a newer ONTAP adds is kept as [`AutosupportMessageDestination::Unknown`].
+/// The values of [`AutosupportMessage`](crate::AutosupportMessage)'s `destination`: open, so that a value a newer ONTAP adds is kept as [`AutosupportMessageDestination::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
 pub enum AutosupportMessageDestination {
     /// `smtp`.
@@ -71,7 +71,7 @@ pub enum AutosupportMessageDestination {
     Unknown(String),
 }
 
-/// The values of [`AutosupportMessage`]'s `state`: open, so that a value a newer ONTAP adds is kept as [`AutosupportMessageState::Unknown`].
+/// The values of [`AutosupportMessage`](crate::AutosupportMessage)'s `state`: open, so that a value a newer ONTAP adds is kept as [`AutosupportMessageState::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
 pub enum AutosupportMessageState {
     /// `initializing`.
@@ -101,7 +101,7 @@ pub enum AutosupportMessageState {
     Unknown(String),
 }
 
-/// The values of [`AutosupportMessage`]'s `type`: open, so that a value a newer ONTAP adds is kept as [`AutosupportMessageType::Unknown`].
+/// The values of [`AutosupportMessage`](crate::AutosupportMessage)'s `type`: open, so that a value a newer ONTAP adds is kept as [`AutosupportMessageType::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
 pub enum AutosupportMessageType {
     /// `test`.

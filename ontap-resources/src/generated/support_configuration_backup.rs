@@ -20,7 +20,7 @@ pub struct ConfigurationBackup {
     /// `password`: secret string ([`ontap::Secret`]); sent by PATCH; printed as `*********`.
     #[resource(patch)]
     pub password: Option<ontap::Secret>,
-    /// `rest_method`: [`ConfigurationBackupRestMethod`] (`post`, `put`); read by GET; sent by PATCH.
+    /// `rest_method`: [`ConfigurationBackupRestMethod`](crate::ConfigurationBackupRestMethod) (`post`, `put`); read by GET; sent by PATCH.
     #[resource(get, patch)]
     pub rest_method: Option<ConfigurationBackupRestMethod>,
     /// `url`: string; read by GET; sent by PATCH.
@@ -34,7 +34,7 @@ pub struct ConfigurationBackup {
     pub validate_certificate: Option<bool>,
 }
 
-/// The values of [`ConfigurationBackup`]'s `rest_method`: open, so that a value a newer ONTAP adds is kept as [`ConfigurationBackupRestMethod::Unknown`].
+/// The values of [`ConfigurationBackup`](crate::ConfigurationBackup)'s `rest_method`: open, so that a value a newer ONTAP adds is kept as [`ConfigurationBackupRestMethod::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
 pub enum ConfigurationBackupRestMethod {
     /// `post`.

@@ -18,16 +18,9 @@ use crate::{BackupNode, NodeReference};
 /// assert_eq!(ConfigurationBackupFile::KEYS, ["node.uuid", "name"] as [&str; 2]);
 /// ```
 #[derive(Debug, Clone, Default, PartialEq, ontap::Resource)]
-#[resource(
-    path = "/support/configuration-backup/backups",
-    get,
-    post,
-    delete,
-    collection,
-    delete_collection
-)]
+#[resource(path = "/support/configuration-backup/backups", get, post, delete, collection, delete_collection, params(delete_collection = ConfigurationBackupFileDeleteCollectionParams))]
 pub struct ConfigurationBackupFile {
-    /// `node`: [`NodeReference`]; read by GET; sent by POST; its `uuid` is a key of the instance path.
+    /// `node`: [`NodeReference`](crate::NodeReference); read by GET; sent by POST; its `uuid` is a key of the instance path.
     #[resource(get, post, key = "uuid")]
     pub node: Option<NodeReference>,
     /// `name`: string; read by GET; sent by POST; a key of the instance path.
@@ -36,7 +29,7 @@ pub struct ConfigurationBackupFile {
     /// `auto`: boolean; read by GET.
     #[resource(get)]
     pub auto: Option<bool>,
-    /// `backup_nodes`: list of [`BackupNode`]; read by GET.
+    /// `backup_nodes`: list of [`BackupNode`](crate::BackupNode); read by GET.
     #[resource(get)]
     pub backup_nodes: Option<Vec<BackupNode>>,
     /// `download_link`: string; read by GET.
@@ -48,7 +41,7 @@ pub struct ConfigurationBackupFile {
     /// `time`: timestamp ([`ontap::Timestamp`]); read by GET.
     #[resource(get)]
     pub time: Option<ontap::Timestamp>,
-    /// `type`: [`ConfigurationBackupFileType`] (`node`, `cluster`); read by GET.
+    /// `type`: [`ConfigurationBackupFileType`](crate::ConfigurationBackupFileType) (`node`, `cluster`); read by GET.
     #[resource(get, rename = "type")]
     pub type_: Option<ConfigurationBackupFileType>,
     /// `version`: string; read by GET.
@@ -56,7 +49,34 @@ pub struct ConfigurationBackupFile {
     pub version: Option<String>,
 }
 
-/// The values of [`ConfigurationBackupFile`]'s `type`: open, so that a value a newer ONTAP adds is kept as [`ConfigurationBackupFileType::Unknown`].
+/// The query parameters of `DELETE /api/support/configuration-backup/backups`, typed: [`ConfigurationBackupFile`]'s DELETE by query (`delete_collection`) takes them in [`ontap::CallOptions::with`]; `CallOptions::param` still sends any other.
+///
+/// ```
+/// use ontap_resources::ConfigurationBackupFileDeleteCollectionParams;
+///
+/// let options = ontap_core::CallOptions::with(ConfigurationBackupFileDeleteCollectionParams { continue_on_failure: Some(true), ..Default::default() });
+/// # let _ = options;
+/// ```
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct ConfigurationBackupFileDeleteCollectionParams {
+    /// `continue_on_failure`: boolean, default `false`.
+    pub continue_on_failure: Option<bool>,
+    /// `serial_records`: boolean, default `false`.
+    pub serial_records: Option<bool>,
+}
+
+impl ontap::QueryParams for ConfigurationBackupFileDeleteCollectionParams {
+    fn append_to(&self, query: &mut ontap::Query) {
+        if let Some(value) = &self.continue_on_failure {
+            query.push("continue_on_failure", value);
+        }
+        if let Some(value) = &self.serial_records {
+            query.push("serial_records", value);
+        }
+    }
+}
+
+/// The values of [`ConfigurationBackupFile`](crate::ConfigurationBackupFile)'s `type`: open, so that a value a newer ONTAP adds is kept as [`ConfigurationBackupFileType::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
 pub enum ConfigurationBackupFileType {
     /// `node`.

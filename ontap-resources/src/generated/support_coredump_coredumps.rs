@@ -18,9 +18,9 @@ use crate::NodeReference;
 /// assert_eq!(Coredump::KEYS, ["node.uuid", "name"] as [&str; 2]);
 /// ```
 #[derive(Debug, Clone, Default, PartialEq, ontap::Resource)]
-#[resource(path = "/support/coredump/coredumps", get, delete, collection, delete_collection)]
+#[resource(path = "/support/coredump/coredumps", get, delete, collection, delete_collection, params(delete_collection = CoredumpDeleteCollectionParams))]
 pub struct Coredump {
-    /// `node`: [`NodeReference`]; read by GET; its `uuid` is a key of the instance path.
+    /// `node`: [`NodeReference`](crate::NodeReference); read by GET; its `uuid` is a key of the instance path.
     #[resource(get, key = "uuid")]
     pub node: Option<NodeReference>,
     /// `name`: string; read by GET; a key of the instance path.
@@ -44,12 +44,39 @@ pub struct Coredump {
     /// `size`: integer; read by GET.
     #[resource(get)]
     pub size: Option<i64>,
-    /// `type`: [`CoredumpType`] (`kernel`, `application`, `ancillary_kernel_segment`); read by GET.
+    /// `type`: [`CoredumpType`](crate::CoredumpType) (`kernel`, `application`, `ancillary_kernel_segment`); read by GET.
     #[resource(get, rename = "type")]
     pub type_: Option<CoredumpType>,
 }
 
-/// The values of [`Coredump`]'s `type`: open, so that a value a newer ONTAP adds is kept as [`CoredumpType::Unknown`].
+/// The query parameters of `DELETE /api/support/coredump/coredumps`, typed: [`Coredump`]'s DELETE by query (`delete_collection`) takes them in [`ontap::CallOptions::with`]; `CallOptions::param` still sends any other.
+///
+/// ```
+/// use ontap_resources::CoredumpDeleteCollectionParams;
+///
+/// let options = ontap_core::CallOptions::with(CoredumpDeleteCollectionParams { continue_on_failure: Some(true), ..Default::default() });
+/// # let _ = options;
+/// ```
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct CoredumpDeleteCollectionParams {
+    /// `continue_on_failure`: boolean, default `false`.
+    pub continue_on_failure: Option<bool>,
+    /// `serial_records`: boolean, default `false`.
+    pub serial_records: Option<bool>,
+}
+
+impl ontap::QueryParams for CoredumpDeleteCollectionParams {
+    fn append_to(&self, query: &mut ontap::Query) {
+        if let Some(value) = &self.continue_on_failure {
+            query.push("continue_on_failure", value);
+        }
+        if let Some(value) = &self.serial_records {
+            query.push("serial_records", value);
+        }
+    }
+}
+
+/// The values of [`Coredump`](crate::Coredump)'s `type`: open, so that a value a newer ONTAP adds is kept as [`CoredumpType::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
 pub enum CoredumpType {
     /// `kernel`.

@@ -38,12 +38,12 @@ pub struct EmsApplicationLog {
     /// `event_source`: string; sent by POST.
     #[resource(post)]
     pub event_source: Option<String>,
-    /// `severity`: [`EmsApplicationLogSeverity`] (`emergency`, `alert`, `error`, `notice`); sent by POST.
+    /// `severity`: [`EmsApplicationLogSeverity`](crate::EmsApplicationLogSeverity) (`emergency`, `alert`, `error`, `notice`); sent by POST.
     #[resource(post)]
     pub severity: Option<EmsApplicationLogSeverity>,
 }
 
-/// The values of [`EmsApplicationLog`]'s `severity`: open, so that a value a newer ONTAP adds is kept as [`EmsApplicationLogSeverity::Unknown`].
+/// The values of [`EmsApplicationLog`](crate::EmsApplicationLog)'s `severity`: open, so that a value a newer ONTAP adds is kept as [`EmsApplicationLogSeverity::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
 pub enum EmsApplicationLogSeverity {
     /// `emergency`.

@@ -18,16 +18,7 @@ use crate::{EmsCertificate, EmsDestinationConnectivity, EmsFilterReference, EmsS
 /// assert_eq!(EmsDestination::KEYS, ["name"] as [&str; 1]);
 /// ```
 #[derive(Debug, Clone, Default, PartialEq, ontap::Resource)]
-#[resource(
-    path = "/support/ems/destinations",
-    get,
-    post,
-    patch,
-    delete,
-    collection,
-    patch_collection,
-    delete_collection
-)]
+#[resource(path = "/support/ems/destinations", get, post, patch, delete, collection, patch_collection, delete_collection, params(patch_collection = EmsDestinationPatchCollectionParams, delete_collection = EmsDestinationDeleteCollectionParams))]
 pub struct EmsDestination {
     /// `name`: string; read by GET; sent by POST; a key of the instance path.
     #[resource(get, post, key)]
@@ -35,33 +26,87 @@ pub struct EmsDestination {
     /// `_links`: [`ontap::Links`]; read by GET.
     #[resource(get, rename = "_links")]
     pub links: Option<ontap::Links>,
-    /// `access_control_role`: [`RoleReference`]; read by GET.
+    /// `access_control_role`: [`RoleReference`](crate::RoleReference); read by GET.
     #[resource(get)]
     pub access_control_role: Option<RoleReference>,
-    /// `certificate`: [`EmsCertificate`]; read by GET; sent by POST and PATCH.
+    /// `certificate`: [`EmsCertificate`](crate::EmsCertificate); read by GET; sent by POST and PATCH.
     #[resource(get, post, patch)]
     pub certificate: Option<EmsCertificate>,
-    /// `connectivity`: [`EmsDestinationConnectivity`]; read by GET; sent by POST and PATCH.
+    /// `connectivity`: [`EmsDestinationConnectivity`](crate::EmsDestinationConnectivity); read by GET; sent by POST and PATCH.
     #[resource(get, post, patch)]
     pub connectivity: Option<EmsDestinationConnectivity>,
     /// `destination`: string; read by GET; sent by POST and PATCH.
     #[resource(get, post, patch)]
     pub destination: Option<String>,
-    /// `filters`: list of [`EmsFilterReference`]; read by GET; sent by POST and PATCH.
+    /// `filters`: list of [`EmsFilterReference`](crate::EmsFilterReference); read by GET; sent by POST and PATCH.
     #[resource(get, post, patch)]
     pub filters: Option<Vec<EmsFilterReference>>,
-    /// `syslog`: [`EmsSyslog`]; read by GET; sent by POST and PATCH.
+    /// `syslog`: [`EmsSyslog`](crate::EmsSyslog); read by GET; sent by POST and PATCH.
     #[resource(get, post, patch)]
     pub syslog: Option<EmsSyslog>,
     /// `system_defined`: boolean; read by GET.
     #[resource(get)]
     pub system_defined: Option<bool>,
-    /// `type`: [`EmsDestinationType`] (`snmp`, `email`, `syslog`, `rest_api`); read by GET; sent by POST.
+    /// `type`: [`EmsDestinationType`](crate::EmsDestinationType) (`snmp`, `email`, `syslog`, `rest_api`); read by GET; sent by POST.
     #[resource(get, post, rename = "type")]
     pub type_: Option<EmsDestinationType>,
 }
 
-/// The values of [`EmsDestination`]'s `type`: open, so that a value a newer ONTAP adds is kept as [`EmsDestinationType::Unknown`].
+/// The query parameters of `PATCH /api/support/ems/destinations`, typed: [`EmsDestination`]'s PATCH by query (`patch_collection`) takes them in [`ontap::CallOptions::with`]; `CallOptions::param` still sends any other.
+///
+/// ```
+/// use ontap_resources::EmsDestinationPatchCollectionParams;
+///
+/// let options = ontap_core::CallOptions::with(EmsDestinationPatchCollectionParams { continue_on_failure: Some(true), ..Default::default() });
+/// # let _ = options;
+/// ```
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct EmsDestinationPatchCollectionParams {
+    /// `continue_on_failure`: boolean, default `false`.
+    pub continue_on_failure: Option<bool>,
+    /// `serial_records`: boolean, default `false`.
+    pub serial_records: Option<bool>,
+}
+
+impl ontap::QueryParams for EmsDestinationPatchCollectionParams {
+    fn append_to(&self, query: &mut ontap::Query) {
+        if let Some(value) = &self.continue_on_failure {
+            query.push("continue_on_failure", value);
+        }
+        if let Some(value) = &self.serial_records {
+            query.push("serial_records", value);
+        }
+    }
+}
+
+/// The query parameters of `DELETE /api/support/ems/destinations`, typed: [`EmsDestination`]'s DELETE by query (`delete_collection`) takes them in [`ontap::CallOptions::with`]; `CallOptions::param` still sends any other.
+///
+/// ```
+/// use ontap_resources::EmsDestinationDeleteCollectionParams;
+///
+/// let options = ontap_core::CallOptions::with(EmsDestinationDeleteCollectionParams { continue_on_failure: Some(true), ..Default::default() });
+/// # let _ = options;
+/// ```
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct EmsDestinationDeleteCollectionParams {
+    /// `continue_on_failure`: boolean, default `false`.
+    pub continue_on_failure: Option<bool>,
+    /// `serial_records`: boolean, default `false`.
+    pub serial_records: Option<bool>,
+}
+
+impl ontap::QueryParams for EmsDestinationDeleteCollectionParams {
+    fn append_to(&self, query: &mut ontap::Query) {
+        if let Some(value) = &self.continue_on_failure {
+            query.push("continue_on_failure", value);
+        }
+        if let Some(value) = &self.serial_records {
+            query.push("serial_records", value);
+        }
+    }
+}
+
+/// The values of [`EmsDestination`](crate::EmsDestination)'s `type`: open, so that a value a newer ONTAP adds is kept as [`EmsDestinationType::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
 pub enum EmsDestinationType {
     /// `snmp`.

@@ -19,7 +19,7 @@ use crate::{EmsEventLinks, EmsEventMessage1, EmsEventParameter, NodeReference};
 #[derive(Debug, Clone, Default, PartialEq, ontap::Resource)]
 #[resource(path = "/support/ems/events", get)]
 pub struct EmsEvent {
-    /// `_links`: [`EmsEventLinks`]; read by GET.
+    /// `_links`: [`EmsEventLinks`](crate::EmsEventLinks); read by GET.
     #[resource(get, rename = "_links")]
     pub links: Option<EmsEventLinks>,
     /// `index`: integer; read by GET.
@@ -28,13 +28,13 @@ pub struct EmsEvent {
     /// `log_message`: string; read by GET.
     #[resource(get)]
     pub log_message: Option<String>,
-    /// `message`: [`EmsEventMessage1`]; read by GET.
+    /// `message`: [`EmsEventMessage1`](crate::EmsEventMessage1); read by GET.
     #[resource(get)]
     pub message: Option<EmsEventMessage1>,
-    /// `node`: [`NodeReference`]; read by GET.
+    /// `node`: [`NodeReference`](crate::NodeReference); read by GET.
     #[resource(get)]
     pub node: Option<NodeReference>,
-    /// `parameters`: list of [`EmsEventParameter`]; read by GET.
+    /// `parameters`: list of [`EmsEventParameter`](crate::EmsEventParameter); read by GET.
     #[resource(get)]
     pub parameters: Option<Vec<EmsEventParameter>>,
     /// `source`: string; read by GET.

@@ -18,16 +18,7 @@ use crate::{EmsFilterRule, RoleReference};
 /// assert_eq!(EmsFilter::KEYS, ["name"] as [&str; 1]);
 /// ```
 #[derive(Debug, Clone, Default, PartialEq, ontap::Resource)]
-#[resource(
-    path = "/support/ems/filters",
-    get,
-    post,
-    patch,
-    delete,
-    collection,
-    patch_collection,
-    delete_collection
-)]
+#[resource(path = "/support/ems/filters", get, post, patch, delete, collection, patch_collection, delete_collection, params(patch = EmsFilterPatchParams, patch_collection = EmsFilterPatchCollectionParams, delete_collection = EmsFilterDeleteCollectionParams))]
 pub struct EmsFilter {
     /// `name`: string; read by GET; sent by POST; a key of the instance path.
     #[resource(get, post, key)]
@@ -35,13 +26,94 @@ pub struct EmsFilter {
     /// `_links`: [`ontap::Links`]; read by GET.
     #[resource(get, rename = "_links")]
     pub links: Option<ontap::Links>,
-    /// `access_control_role`: [`RoleReference`]; read by GET.
+    /// `access_control_role`: [`RoleReference`](crate::RoleReference); read by GET.
     #[resource(get)]
     pub access_control_role: Option<RoleReference>,
-    /// `rules`: list of [`EmsFilterRule`]; read by GET; sent by POST and PATCH.
+    /// `rules`: list of [`EmsFilterRule`](crate::EmsFilterRule); read by GET; sent by POST and PATCH.
     #[resource(get, post, patch)]
     pub rules: Option<Vec<EmsFilterRule>>,
     /// `system_defined`: boolean; read by GET.
     #[resource(get)]
     pub system_defined: Option<bool>,
+}
+
+/// The query parameters of `PATCH /api/support/ems/filters/{name}`, typed: [`EmsFilter`]'s `patch` takes them in [`ontap::CallOptions::with`]; `CallOptions::param` still sends any other.
+///
+/// ```
+/// use ontap_resources::EmsFilterPatchParams;
+///
+/// let options = ontap_core::CallOptions::with(EmsFilterPatchParams::default());
+/// # let _ = options;
+/// ```
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct EmsFilterPatchParams {
+    /// `new_name`: string.
+    pub new_name: Option<String>,
+}
+
+impl ontap::QueryParams for EmsFilterPatchParams {
+    fn append_to(&self, query: &mut ontap::Query) {
+        if let Some(value) = &self.new_name {
+            query.push("new_name", value);
+        }
+    }
+}
+
+/// The query parameters of `PATCH /api/support/ems/filters`, typed: [`EmsFilter`]'s PATCH by query (`patch_collection`) takes them in [`ontap::CallOptions::with`]; `CallOptions::param` still sends any other.
+///
+/// ```
+/// use ontap_resources::EmsFilterPatchCollectionParams;
+///
+/// let options = ontap_core::CallOptions::with(EmsFilterPatchCollectionParams { continue_on_failure: Some(true), ..Default::default() });
+/// # let _ = options;
+/// ```
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct EmsFilterPatchCollectionParams {
+    /// `continue_on_failure`: boolean, default `false`.
+    pub continue_on_failure: Option<bool>,
+    /// `new_name`: string.
+    pub new_name: Option<String>,
+    /// `serial_records`: boolean, default `false`.
+    pub serial_records: Option<bool>,
+}
+
+impl ontap::QueryParams for EmsFilterPatchCollectionParams {
+    fn append_to(&self, query: &mut ontap::Query) {
+        if let Some(value) = &self.continue_on_failure {
+            query.push("continue_on_failure", value);
+        }
+        if let Some(value) = &self.new_name {
+            query.push("new_name", value);
+        }
+        if let Some(value) = &self.serial_records {
+            query.push("serial_records", value);
+        }
+    }
+}
+
+/// The query parameters of `DELETE /api/support/ems/filters`, typed: [`EmsFilter`]'s DELETE by query (`delete_collection`) takes them in [`ontap::CallOptions::with`]; `CallOptions::param` still sends any other.
+///
+/// ```
+/// use ontap_resources::EmsFilterDeleteCollectionParams;
+///
+/// let options = ontap_core::CallOptions::with(EmsFilterDeleteCollectionParams { continue_on_failure: Some(true), ..Default::default() });
+/// # let _ = options;
+/// ```
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct EmsFilterDeleteCollectionParams {
+    /// `continue_on_failure`: boolean, default `false`.
+    pub continue_on_failure: Option<bool>,
+    /// `serial_records`: boolean, default `false`.
+    pub serial_records: Option<bool>,
+}
+
+impl ontap::QueryParams for EmsFilterDeleteCollectionParams {
+    fn append_to(&self, query: &mut ontap::Query) {
+        if let Some(value) = &self.continue_on_failure {
+            query.push("continue_on_failure", value);
+        }
+        if let Some(value) = &self.serial_records {
+            query.push("serial_records", value);
+        }
+    }
 }

@@ -19,16 +19,7 @@ use crate::{EmsFilterResponseRecordsRulesParameterCriteria, EmsFilterRuleEmsFilt
 /// assert_eq!(EmsFilterRule::KEYS, ["index"] as [&str; 1]);
 /// ```
 #[derive(Debug, Clone, Default, PartialEq, ontap::Resource)]
-#[resource(
-    path = "/support/ems/filters/{ems_filter.name}/rules",
-    get,
-    post,
-    patch,
-    delete,
-    collection,
-    patch_collection,
-    delete_collection
-)]
+#[resource(path = "/support/ems/filters/{ems_filter.name}/rules", get, post, patch, delete, collection, patch_collection, delete_collection, params(patch = EmsFilterRulePatchParams, patch_collection = EmsFilterRulePatchCollectionParams, delete_collection = EmsFilterRuleDeleteCollectionParams))]
 pub struct EmsFilterRule {
     /// `index`: integer; read by GET; sent by POST and PATCH; a key of the instance path.
     #[resource(get, post, patch, key)]
@@ -36,22 +27,103 @@ pub struct EmsFilterRule {
     /// `_links`: [`ontap::Links`]; read by GET.
     #[resource(get, rename = "_links")]
     pub links: Option<ontap::Links>,
-    /// `message_criteria`: [`EmsFilterRulesMessageCriteria`]; read by GET; sent by POST and PATCH.
+    /// `message_criteria`: [`EmsFilterRulesMessageCriteria`](crate::EmsFilterRulesMessageCriteria); read by GET; sent by POST and PATCH.
     #[resource(get, post, patch)]
     pub message_criteria: Option<EmsFilterRulesMessageCriteria>,
-    /// `parameter_criteria`: list of [`EmsFilterResponseRecordsRulesParameterCriteria`]; read by GET; sent by POST and PATCH.
+    /// `parameter_criteria`: list of [`EmsFilterResponseRecordsRulesParameterCriteria`](crate::EmsFilterResponseRecordsRulesParameterCriteria); read by GET; sent by POST and PATCH.
     #[resource(get, post, patch)]
     pub parameter_criteria: Option<Vec<EmsFilterResponseRecordsRulesParameterCriteria>>,
-    /// `type`: [`EmsFilterRuleType`] (`include`, `exclude`); read by GET; sent by POST and PATCH.
+    /// `type`: [`EmsFilterRuleType`](crate::EmsFilterRuleType) (`include`, `exclude`); read by GET; sent by POST and PATCH.
     #[resource(get, post, patch, rename = "type")]
     pub type_: Option<EmsFilterRuleType>,
-    /// `ems_filter`: [`EmsFilterRuleEmsFilter`]; carried by none of this resource's verbs; holds a key of the enclosing object's path.
+    /// `ems_filter`: [`EmsFilterRuleEmsFilter`](crate::EmsFilterRuleEmsFilter); carried by none of this resource's verbs; holds a key of the enclosing object's path.
     ///
     /// Not in the model's definition: it holds the `ems_filter` placeholder of the path `/support/ems/filters/{ems_filter.name}/rules/{index}`.
     pub ems_filter: Option<EmsFilterRuleEmsFilter>,
 }
 
-/// The values of [`EmsFilterRule`]'s `type`: open, so that a value a newer ONTAP adds is kept as [`EmsFilterRuleType::Unknown`].
+/// The query parameters of `PATCH /api/support/ems/filters/{ems_filter.name}/rules/{index}`, typed: [`EmsFilterRule`]'s `patch` takes them in [`ontap::CallOptions::with`]; `CallOptions::param` still sends any other.
+///
+/// ```
+/// use ontap_resources::EmsFilterRulePatchParams;
+///
+/// let options = ontap_core::CallOptions::with(EmsFilterRulePatchParams::default());
+/// # let _ = options;
+/// ```
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct EmsFilterRulePatchParams {
+    /// `new_index`: integer.
+    pub new_index: Option<i64>,
+}
+
+impl ontap::QueryParams for EmsFilterRulePatchParams {
+    fn append_to(&self, query: &mut ontap::Query) {
+        if let Some(value) = &self.new_index {
+            query.push("new_index", value);
+        }
+    }
+}
+
+/// The query parameters of `PATCH /api/support/ems/filters/{ems_filter.name}/rules`, typed: [`EmsFilterRule`]'s PATCH by query (`patch_collection`) takes them in [`ontap::CallOptions::with`]; `CallOptions::param` still sends any other.
+///
+/// ```
+/// use ontap_resources::EmsFilterRulePatchCollectionParams;
+///
+/// let options = ontap_core::CallOptions::with(EmsFilterRulePatchCollectionParams { continue_on_failure: Some(true), ..Default::default() });
+/// # let _ = options;
+/// ```
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct EmsFilterRulePatchCollectionParams {
+    /// `continue_on_failure`: boolean, default `false`.
+    pub continue_on_failure: Option<bool>,
+    /// `new_index`: integer.
+    pub new_index: Option<i64>,
+    /// `serial_records`: boolean, default `false`.
+    pub serial_records: Option<bool>,
+}
+
+impl ontap::QueryParams for EmsFilterRulePatchCollectionParams {
+    fn append_to(&self, query: &mut ontap::Query) {
+        if let Some(value) = &self.continue_on_failure {
+            query.push("continue_on_failure", value);
+        }
+        if let Some(value) = &self.new_index {
+            query.push("new_index", value);
+        }
+        if let Some(value) = &self.serial_records {
+            query.push("serial_records", value);
+        }
+    }
+}
+
+/// The query parameters of `DELETE /api/support/ems/filters/{ems_filter.name}/rules`, typed: [`EmsFilterRule`]'s DELETE by query (`delete_collection`) takes them in [`ontap::CallOptions::with`]; `CallOptions::param` still sends any other.
+///
+/// ```
+/// use ontap_resources::EmsFilterRuleDeleteCollectionParams;
+///
+/// let options = ontap_core::CallOptions::with(EmsFilterRuleDeleteCollectionParams { continue_on_failure: Some(true), ..Default::default() });
+/// # let _ = options;
+/// ```
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct EmsFilterRuleDeleteCollectionParams {
+    /// `continue_on_failure`: boolean, default `false`.
+    pub continue_on_failure: Option<bool>,
+    /// `serial_records`: boolean, default `false`.
+    pub serial_records: Option<bool>,
+}
+
+impl ontap::QueryParams for EmsFilterRuleDeleteCollectionParams {
+    fn append_to(&self, query: &mut ontap::Query) {
+        if let Some(value) = &self.continue_on_failure {
+            query.push("continue_on_failure", value);
+        }
+        if let Some(value) = &self.serial_records {
+            query.push("serial_records", value);
+        }
+    }
+}
+
+/// The values of [`EmsFilterRule`](crate::EmsFilterRule)'s `type`: open, so that a value a newer ONTAP adds is kept as [`EmsFilterRuleType::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
 pub enum EmsFilterRuleType {
     /// `include`.

@@ -32,15 +32,15 @@ pub struct EmsMessage {
     /// `name`: string; read by GET.
     #[resource(get)]
     pub name: Option<String>,
-    /// `severity`: [`EmsMessageSeverity`] (`emergency`, `alert`, `error`, `notice`, `informational`, `debug`); read by GET.
+    /// `severity`: [`EmsMessageSeverity`](crate::EmsMessageSeverity) (`emergency`, `alert`, `error`, `notice`, `informational`, `debug`); read by GET.
     #[resource(get)]
     pub severity: Option<EmsMessageSeverity>,
-    /// `snmp_trap_type`: [`EmsMessageSnmpTrapType`] (`standard`, `built_in`, `severity_based`); read by GET.
+    /// `snmp_trap_type`: [`EmsMessageSnmpTrapType`](crate::EmsMessageSnmpTrapType) (`standard`, `built_in`, `severity_based`); read by GET.
     #[resource(get)]
     pub snmp_trap_type: Option<EmsMessageSnmpTrapType>,
 }
 
-/// The values of [`EmsMessage`]'s `severity`: open, so that a value a newer ONTAP adds is kept as [`EmsMessageSeverity::Unknown`].
+/// The values of [`EmsMessage`](crate::EmsMessage)'s `severity`: open, so that a value a newer ONTAP adds is kept as [`EmsMessageSeverity::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
 pub enum EmsMessageSeverity {
     /// `emergency`.
@@ -60,7 +60,7 @@ pub enum EmsMessageSeverity {
     Unknown(String),
 }
 
-/// The values of [`EmsMessage`]'s `snmp_trap_type`: open, so that a value a newer ONTAP adds is kept as [`EmsMessageSnmpTrapType::Unknown`].
+/// The values of [`EmsMessage`](crate::EmsMessage)'s `snmp_trap_type`: open, so that a value a newer ONTAP adds is kept as [`EmsMessageSnmpTrapType::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
 pub enum EmsMessageSnmpTrapType {
     /// `standard`.

@@ -18,27 +18,72 @@ use crate::{EmsFilterReference, RoleReference};
 /// assert_eq!(EmsRoleConfig::KEYS, ["access_control_role.name"] as [&str; 1]);
 /// ```
 #[derive(Debug, Clone, Default, PartialEq, ontap::Resource)]
-#[resource(
-    path = "/support/ems/role-configs",
-    get,
-    post,
-    patch,
-    delete,
-    collection,
-    patch_collection,
-    delete_collection
-)]
+#[resource(path = "/support/ems/role-configs", get, post, patch, delete, collection, patch_collection, delete_collection, params(patch_collection = EmsRoleConfigPatchCollectionParams, delete_collection = EmsRoleConfigDeleteCollectionParams))]
 pub struct EmsRoleConfig {
-    /// `access_control_role`: [`RoleReference`]; read by GET; sent by POST; its `name` is a key of the instance path.
+    /// `access_control_role`: [`RoleReference`](crate::RoleReference); read by GET; sent by POST; its `name` is a key of the instance path.
     #[resource(get, post, key = "name")]
     pub access_control_role: Option<RoleReference>,
     /// `_links`: [`ontap::Links`]; read by GET.
     #[resource(get, rename = "_links")]
     pub links: Option<ontap::Links>,
-    /// `event_filter`: [`EmsFilterReference`]; read by GET; sent by POST and PATCH.
+    /// `event_filter`: [`EmsFilterReference`](crate::EmsFilterReference); read by GET; sent by POST and PATCH.
     #[resource(get, post, patch)]
     pub event_filter: Option<EmsFilterReference>,
     /// `limit_access_to_global_configs`: boolean; read by GET; sent by POST and PATCH.
     #[resource(get, post, patch)]
     pub limit_access_to_global_configs: Option<bool>,
+}
+
+/// The query parameters of `PATCH /api/support/ems/role-configs`, typed: [`EmsRoleConfig`]'s PATCH by query (`patch_collection`) takes them in [`ontap::CallOptions::with`]; `CallOptions::param` still sends any other.
+///
+/// ```
+/// use ontap_resources::EmsRoleConfigPatchCollectionParams;
+///
+/// let options = ontap_core::CallOptions::with(EmsRoleConfigPatchCollectionParams { continue_on_failure: Some(true), ..Default::default() });
+/// # let _ = options;
+/// ```
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct EmsRoleConfigPatchCollectionParams {
+    /// `continue_on_failure`: boolean, default `false`.
+    pub continue_on_failure: Option<bool>,
+    /// `serial_records`: boolean, default `false`.
+    pub serial_records: Option<bool>,
+}
+
+impl ontap::QueryParams for EmsRoleConfigPatchCollectionParams {
+    fn append_to(&self, query: &mut ontap::Query) {
+        if let Some(value) = &self.continue_on_failure {
+            query.push("continue_on_failure", value);
+        }
+        if let Some(value) = &self.serial_records {
+            query.push("serial_records", value);
+        }
+    }
+}
+
+/// The query parameters of `DELETE /api/support/ems/role-configs`, typed: [`EmsRoleConfig`]'s DELETE by query (`delete_collection`) takes them in [`ontap::CallOptions::with`]; `CallOptions::param` still sends any other.
+///
+/// ```
+/// use ontap_resources::EmsRoleConfigDeleteCollectionParams;
+///
+/// let options = ontap_core::CallOptions::with(EmsRoleConfigDeleteCollectionParams { continue_on_failure: Some(true), ..Default::default() });
+/// # let _ = options;
+/// ```
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct EmsRoleConfigDeleteCollectionParams {
+    /// `continue_on_failure`: boolean, default `false`.
+    pub continue_on_failure: Option<bool>,
+    /// `serial_records`: boolean, default `false`.
+    pub serial_records: Option<bool>,
+}
+
+impl ontap::QueryParams for EmsRoleConfigDeleteCollectionParams {
+    fn append_to(&self, query: &mut ontap::Query) {
+        if let Some(value) = &self.continue_on_failure {
+            query.push("continue_on_failure", value);
+        }
+        if let Some(value) = &self.serial_records {
+            query.push("serial_records", value);
+        }
+    }
 }

@@ -18,7 +18,7 @@ use crate::SnmpUserReference;
 /// assert_eq!(SnmpTraphost::KEYS, ["host"] as [&str; 1]);
 /// ```
 #[derive(Debug, Clone, Default, PartialEq, ontap::Resource)]
-#[resource(path = "/support/snmp/traphosts", get, post, delete, collection, delete_collection)]
+#[resource(path = "/support/snmp/traphosts", get, post, delete, collection, delete_collection, params(delete_collection = SnmpTraphostDeleteCollectionParams))]
 pub struct SnmpTraphost {
     /// `host`: string; read by GET; sent by POST; a key of the instance path.
     #[resource(get, post, key)]
@@ -29,7 +29,34 @@ pub struct SnmpTraphost {
     /// `ip_address`: string; read by GET; sent by POST.
     #[resource(get, post)]
     pub ip_address: Option<String>,
-    /// `user`: [`SnmpUserReference`]; read by GET; sent by POST.
+    /// `user`: [`SnmpUserReference`](crate::SnmpUserReference); read by GET; sent by POST.
     #[resource(get, post)]
     pub user: Option<SnmpUserReference>,
+}
+
+/// The query parameters of `DELETE /api/support/snmp/traphosts`, typed: [`SnmpTraphost`]'s DELETE by query (`delete_collection`) takes them in [`ontap::CallOptions::with`]; `CallOptions::param` still sends any other.
+///
+/// ```
+/// use ontap_resources::SnmpTraphostDeleteCollectionParams;
+///
+/// let options = ontap_core::CallOptions::with(SnmpTraphostDeleteCollectionParams { continue_on_failure: Some(true), ..Default::default() });
+/// # let _ = options;
+/// ```
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct SnmpTraphostDeleteCollectionParams {
+    /// `continue_on_failure`: boolean, default `false`.
+    pub continue_on_failure: Option<bool>,
+    /// `serial_records`: boolean, default `false`.
+    pub serial_records: Option<bool>,
+}
+
+impl ontap::QueryParams for SnmpTraphostDeleteCollectionParams {
+    fn append_to(&self, query: &mut ontap::Query) {
+        if let Some(value) = &self.continue_on_failure {
+            query.push("continue_on_failure", value);
+        }
+        if let Some(value) = &self.serial_records {
+            query.push("serial_records", value);
+        }
+    }
 }

@@ -18,16 +18,7 @@ use crate::{SvmReference, Usm};
 /// assert_eq!(SnmpUser::KEYS, ["engine_id", "name"] as [&str; 2]);
 /// ```
 #[derive(Debug, Clone, Default, PartialEq, ontap::Resource)]
-#[resource(
-    path = "/support/snmp/users",
-    get,
-    post,
-    patch,
-    delete,
-    collection,
-    patch_collection,
-    delete_collection
-)]
+#[resource(path = "/support/snmp/users", get, post, patch, delete, collection, patch_collection, delete_collection, params(patch_collection = SnmpUserPatchCollectionParams, delete_collection = SnmpUserDeleteCollectionParams))]
 pub struct SnmpUser {
     /// `engine_id`: string; read by GET; sent by POST; a key of the instance path.
     #[resource(get, post, key)]
@@ -38,19 +29,19 @@ pub struct SnmpUser {
     /// `_links`: [`ontap::Links`]; read by GET.
     #[resource(get, rename = "_links")]
     pub links: Option<ontap::Links>,
-    /// `authentication_method`: [`SnmpUserAuthenticationMethod`] (`community`, `usm`, `both`); read by GET; sent by POST.
+    /// `authentication_method`: [`SnmpUserAuthenticationMethod`](crate::SnmpUserAuthenticationMethod) (`community`, `usm`, `both`); read by GET; sent by POST.
     #[resource(get, post)]
     pub authentication_method: Option<SnmpUserAuthenticationMethod>,
     /// `comment`: string, 0 to 128 characters; read by GET; sent by POST and PATCH.
     #[resource(get, post, patch)]
     pub comment: Option<String>,
-    /// `owner`: [`SvmReference`]; read by GET; sent by POST.
+    /// `owner`: [`SvmReference`](crate::SvmReference); read by GET; sent by POST.
     #[resource(get, post)]
     pub owner: Option<SvmReference>,
-    /// `scope`: [`SnmpUserScope`] (`svm`, `cluster`); read by GET.
+    /// `scope`: [`SnmpUserScope`](crate::SnmpUserScope) (`svm`, `cluster`); read by GET.
     #[resource(get)]
     pub scope: Option<SnmpUserScope>,
-    /// `snmpv3`: [`Usm`]; read by GET; sent by POST.
+    /// `snmpv3`: [`Usm`](crate::Usm); read by GET; sent by POST.
     #[resource(get, post)]
     pub snmpv3: Option<Usm>,
     /// `switch_address`: string; read by GET; sent by POST.
@@ -58,7 +49,61 @@ pub struct SnmpUser {
     pub switch_address: Option<String>,
 }
 
-/// The values of [`SnmpUser`]'s `authentication_method`: open, so that a value a newer ONTAP adds is kept as [`SnmpUserAuthenticationMethod::Unknown`].
+/// The query parameters of `PATCH /api/support/snmp/users`, typed: [`SnmpUser`]'s PATCH by query (`patch_collection`) takes them in [`ontap::CallOptions::with`]; `CallOptions::param` still sends any other.
+///
+/// ```
+/// use ontap_resources::SnmpUserPatchCollectionParams;
+///
+/// let options = ontap_core::CallOptions::with(SnmpUserPatchCollectionParams { continue_on_failure: Some(true), ..Default::default() });
+/// # let _ = options;
+/// ```
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct SnmpUserPatchCollectionParams {
+    /// `continue_on_failure`: boolean, default `false`.
+    pub continue_on_failure: Option<bool>,
+    /// `serial_records`: boolean, default `false`.
+    pub serial_records: Option<bool>,
+}
+
+impl ontap::QueryParams for SnmpUserPatchCollectionParams {
+    fn append_to(&self, query: &mut ontap::Query) {
+        if let Some(value) = &self.continue_on_failure {
+            query.push("continue_on_failure", value);
+        }
+        if let Some(value) = &self.serial_records {
+            query.push("serial_records", value);
+        }
+    }
+}
+
+/// The query parameters of `DELETE /api/support/snmp/users`, typed: [`SnmpUser`]'s DELETE by query (`delete_collection`) takes them in [`ontap::CallOptions::with`]; `CallOptions::param` still sends any other.
+///
+/// ```
+/// use ontap_resources::SnmpUserDeleteCollectionParams;
+///
+/// let options = ontap_core::CallOptions::with(SnmpUserDeleteCollectionParams { continue_on_failure: Some(true), ..Default::default() });
+/// # let _ = options;
+/// ```
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct SnmpUserDeleteCollectionParams {
+    /// `continue_on_failure`: boolean, default `false`.
+    pub continue_on_failure: Option<bool>,
+    /// `serial_records`: boolean, default `false`.
+    pub serial_records: Option<bool>,
+}
+
+impl ontap::QueryParams for SnmpUserDeleteCollectionParams {
+    fn append_to(&self, query: &mut ontap::Query) {
+        if let Some(value) = &self.continue_on_failure {
+            query.push("continue_on_failure", value);
+        }
+        if let Some(value) = &self.serial_records {
+            query.push("serial_records", value);
+        }
+    }
+}
+
+/// The values of [`SnmpUser`](crate::SnmpUser)'s `authentication_method`: open, so that a value a newer ONTAP adds is kept as [`SnmpUserAuthenticationMethod::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
 pub enum SnmpUserAuthenticationMethod {
     /// `community`.
@@ -72,7 +117,7 @@ pub enum SnmpUserAuthenticationMethod {
     Unknown(String),
 }
 
-/// The values of [`SnmpUser`]'s `scope`: open, so that a value a newer ONTAP adds is kept as [`SnmpUserScope::Unknown`].
+/// The values of [`SnmpUser`](crate::SnmpUser)'s `scope`: open, so that a value a newer ONTAP adds is kept as [`SnmpUserScope::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
 pub enum SnmpUserScope {
     /// `svm`.

@@ -21,16 +21,7 @@ use crate::{
 /// assert_eq!(SvmMigration::KEYS, ["uuid"] as [&str; 1]);
 /// ```
 #[derive(Debug, Clone, Default, PartialEq, ontap::Resource)]
-#[resource(
-    path = "/svm/migrations",
-    get,
-    post,
-    patch,
-    delete,
-    collection,
-    patch_collection,
-    delete_collection
-)]
+#[resource(path = "/svm/migrations", get, post, patch, delete, collection, patch_collection, delete_collection, params(patch = SvmMigrationPatchParams, patch_collection = SvmMigrationPatchCollectionParams, delete_collection = SvmMigrationDeleteCollectionParams))]
 pub struct SvmMigration {
     /// `uuid`: string, format `uuid`; read by GET; a key of the instance path.
     #[resource(get, key)]
@@ -44,22 +35,22 @@ pub struct SvmMigration {
     /// `check_only`: boolean; sent by POST.
     #[resource(post)]
     pub check_only: Option<bool>,
-    /// `current_operation`: [`SvmMigrationCurrentOperation`] (`none`, `start`, `resume`, `pause`, `cleanup`, `cutover`); read by GET.
+    /// `current_operation`: [`SvmMigrationCurrentOperation`](crate::SvmMigrationCurrentOperation) (`none`, `start`, `resume`, `pause`, `cleanup`, `cutover`); read by GET.
     #[resource(get)]
     pub current_operation: Option<SvmMigrationCurrentOperation>,
-    /// `destination`: [`SvmMigrationDestination`]; read by GET; sent by POST and PATCH.
+    /// `destination`: [`SvmMigrationDestination`](crate::SvmMigrationDestination); read by GET; sent by POST and PATCH.
     #[resource(get, post, patch)]
     pub destination: Option<SvmMigrationDestination>,
-    /// `ip_interface_placement`: [`SvmMigrationIpInterfacePlacement`]; read by GET; sent by POST and PATCH.
+    /// `ip_interface_placement`: [`SvmMigrationIpInterfacePlacement`](crate::SvmMigrationIpInterfacePlacement); read by GET; sent by POST and PATCH.
     #[resource(get, post, patch)]
     pub ip_interface_placement: Option<SvmMigrationIpInterfacePlacement>,
-    /// `last_failed_state`: [`SvmMigrationLastFailedState`] (`precheck_started`, `transferring`, `ready_for_cutover`, `cutover_triggered`, `cutover_started`, `cutover_complete`, `migrate_paused`, `migrate_complete`, `migrate_complete_with_warnings`, `migrate_failed`, `cleanup`, `cleanup_failed`, `destination_cleaned_up`, `migrate_pausing`, `paused`, `completed`, `failed`, `source_cleanup`, `post_cutover`, `post_cutover_failed`, `ready_for_source_cleanup`, `setup_configuration`, `setup_configuration_failed`, `migrate_pause_failed`, `migrate_aborting`, `migrate_abort_failed`, `migrate_aborted`); read by GET.
+    /// `last_failed_state`: [`SvmMigrationLastFailedState`](crate::SvmMigrationLastFailedState) (`precheck_started`, `transferring`, `ready_for_cutover`, `cutover_triggered`, `cutover_started`, `cutover_complete`, `migrate_paused`, `migrate_complete`, `migrate_complete_with_warnings`, `migrate_failed`, `cleanup`, `cleanup_failed`, `destination_cleaned_up`, `migrate_pausing`, `paused`, `completed`, `failed`, `source_cleanup`, `post_cutover`, `post_cutover_failed`, `ready_for_source_cleanup`, `setup_configuration`, `setup_configuration_failed`, `migrate_pause_failed`, `migrate_aborting`, `migrate_abort_failed`, `migrate_aborted`); read by GET.
     #[resource(get)]
     pub last_failed_state: Option<SvmMigrationLastFailedState>,
-    /// `last_operation`: [`SvmMigrationLastOperation`] (`none`, `start`, `resume`, `pause`, `cleanup`, `cutover`); read by GET.
+    /// `last_operation`: [`SvmMigrationLastOperation`](crate::SvmMigrationLastOperation) (`none`, `start`, `resume`, `pause`, `cleanup`, `cutover`); read by GET.
     #[resource(get)]
     pub last_operation: Option<SvmMigrationLastOperation>,
-    /// `messages`: list of [`EmsUiMessageArguments`]; read by GET.
+    /// `messages`: list of [`EmsUiMessageArguments`](crate::EmsUiMessageArguments); read by GET.
     #[resource(get)]
     pub messages: Option<Vec<EmsUiMessageArguments>>,
     /// `point_of_no_return`: boolean; read by GET.
@@ -71,21 +62,112 @@ pub struct SvmMigration {
     /// `restart_count`: integer; read by GET.
     #[resource(get)]
     pub restart_count: Option<i64>,
-    /// `source`: [`SvmMigrationSource`]; read by GET; sent by POST and PATCH.
+    /// `source`: [`SvmMigrationSource`](crate::SvmMigrationSource); read by GET; sent by POST and PATCH.
     #[resource(get, post, patch)]
     pub source: Option<SvmMigrationSource>,
-    /// `state`: [`SvmMigrationState`] (`precheck_started`, `transferring`, `ready_for_cutover`, `cutover_triggered`, `cutover_started`, `cutover_complete`, `migrate_paused`, `migrate_complete`, `migrate_complete_with_warnings`, `migrate_failed`, `cleanup`, `cleanup_failed`, `destination_cleaned_up`, `migrate_pausing`, `paused`, `completed`, `failed`, `source_cleanup`, `post_cutover`, `post_cutover_failed`, `ready_for_source_cleanup`, `setup_configuration`, `setup_configuration_failed`, `migrate_pause_failed`, `migrate_aborting`, `migrate_abort_failed`, `migrate_aborted`); read by GET.
+    /// `state`: [`SvmMigrationState`](crate::SvmMigrationState) (`precheck_started`, `transferring`, `ready_for_cutover`, `cutover_triggered`, `cutover_started`, `cutover_complete`, `migrate_paused`, `migrate_complete`, `migrate_complete_with_warnings`, `migrate_failed`, `cleanup`, `cleanup_failed`, `destination_cleaned_up`, `migrate_pausing`, `paused`, `completed`, `failed`, `source_cleanup`, `post_cutover`, `post_cutover_failed`, `ready_for_source_cleanup`, `setup_configuration`, `setup_configuration_failed`, `migrate_pause_failed`, `migrate_aborting`, `migrate_abort_failed`, `migrate_aborted`); read by GET.
     #[resource(get)]
     pub state: Option<SvmMigrationState>,
     /// `throttle`: integer; read by GET; sent by POST and PATCH.
     #[resource(get, post, patch)]
     pub throttle: Option<i64>,
-    /// `time_metrics`: [`SvmMigrationTimeMetrics`]; read by GET.
+    /// `time_metrics`: [`SvmMigrationTimeMetrics`](crate::SvmMigrationTimeMetrics); read by GET.
     #[resource(get)]
     pub time_metrics: Option<SvmMigrationTimeMetrics>,
 }
 
-/// The values of [`SvmMigration`]'s `current_operation`: open, so that a value a newer ONTAP adds is kept as [`SvmMigrationCurrentOperation::Unknown`].
+/// The query parameters of `PATCH /api/svm/migrations/{uuid}`, typed: [`SvmMigration`]'s `patch` takes them in [`ontap::CallOptions::with`]; `CallOptions::param` still sends any other.
+///
+/// ```
+/// use ontap_resources::SvmMigrationPatchParams;
+///
+/// let options = ontap_core::CallOptions::with(SvmMigrationPatchParams { auto_cutover: Some(true), ..Default::default() });
+/// # let _ = options;
+/// ```
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct SvmMigrationPatchParams {
+    /// `action`: string.
+    pub action: Option<String>,
+    /// `auto_cutover`: boolean, default `true`.
+    pub auto_cutover: Option<bool>,
+    /// `auto_source_cleanup`: boolean, default `true`.
+    pub auto_source_cleanup: Option<bool>,
+}
+
+impl ontap::QueryParams for SvmMigrationPatchParams {
+    fn append_to(&self, query: &mut ontap::Query) {
+        if let Some(value) = &self.action {
+            query.push("action", value);
+        }
+        if let Some(value) = &self.auto_cutover {
+            query.push("auto_cutover", value);
+        }
+        if let Some(value) = &self.auto_source_cleanup {
+            query.push("auto_source_cleanup", value);
+        }
+    }
+}
+
+/// The query parameters of `PATCH /api/svm/migrations`, typed: [`SvmMigration`]'s PATCH by query (`patch_collection`) takes them in [`ontap::CallOptions::with`]; `CallOptions::param` still sends any other.
+///
+/// ```
+/// use ontap_resources::SvmMigrationPatchCollectionParams;
+///
+/// let options = ontap_core::CallOptions::with(SvmMigrationPatchCollectionParams { continue_on_failure: Some(true), ..Default::default() });
+/// # let _ = options;
+/// ```
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct SvmMigrationPatchCollectionParams {
+    /// `action`: string.
+    pub action: Option<String>,
+    /// `continue_on_failure`: boolean, default `false`.
+    pub continue_on_failure: Option<bool>,
+    /// `serial_records`: boolean, default `false`.
+    pub serial_records: Option<bool>,
+}
+
+impl ontap::QueryParams for SvmMigrationPatchCollectionParams {
+    fn append_to(&self, query: &mut ontap::Query) {
+        if let Some(value) = &self.action {
+            query.push("action", value);
+        }
+        if let Some(value) = &self.continue_on_failure {
+            query.push("continue_on_failure", value);
+        }
+        if let Some(value) = &self.serial_records {
+            query.push("serial_records", value);
+        }
+    }
+}
+
+/// The query parameters of `DELETE /api/svm/migrations`, typed: [`SvmMigration`]'s DELETE by query (`delete_collection`) takes them in [`ontap::CallOptions::with`]; `CallOptions::param` still sends any other.
+///
+/// ```
+/// use ontap_resources::SvmMigrationDeleteCollectionParams;
+///
+/// let options = ontap_core::CallOptions::with(SvmMigrationDeleteCollectionParams { continue_on_failure: Some(true), ..Default::default() });
+/// # let _ = options;
+/// ```
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct SvmMigrationDeleteCollectionParams {
+    /// `continue_on_failure`: boolean, default `false`.
+    pub continue_on_failure: Option<bool>,
+    /// `serial_records`: boolean, default `false`.
+    pub serial_records: Option<bool>,
+}
+
+impl ontap::QueryParams for SvmMigrationDeleteCollectionParams {
+    fn append_to(&self, query: &mut ontap::Query) {
+        if let Some(value) = &self.continue_on_failure {
+            query.push("continue_on_failure", value);
+        }
+        if let Some(value) = &self.serial_records {
+            query.push("serial_records", value);
+        }
+    }
+}
+
+/// The values of [`SvmMigration`](crate::SvmMigration)'s `current_operation`: open, so that a value a newer ONTAP adds is kept as [`SvmMigrationCurrentOperation::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
 pub enum SvmMigrationCurrentOperation {
     /// `none`.
@@ -105,7 +187,7 @@ pub enum SvmMigrationCurrentOperation {
     Unknown(String),
 }
 
-/// The values of [`SvmMigration`]'s `last_failed_state`: open, so that a value a newer ONTAP adds is kept as [`SvmMigrationLastFailedState::Unknown`].
+/// The values of [`SvmMigration`](crate::SvmMigration)'s `last_failed_state`: open, so that a value a newer ONTAP adds is kept as [`SvmMigrationLastFailedState::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
 pub enum SvmMigrationLastFailedState {
     /// `precheck_started`.
@@ -167,7 +249,7 @@ pub enum SvmMigrationLastFailedState {
     Unknown(String),
 }
 
-/// The values of [`SvmMigration`]'s `last_operation`: open, so that a value a newer ONTAP adds is kept as [`SvmMigrationLastOperation::Unknown`].
+/// The values of [`SvmMigration`](crate::SvmMigration)'s `last_operation`: open, so that a value a newer ONTAP adds is kept as [`SvmMigrationLastOperation::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
 pub enum SvmMigrationLastOperation {
     /// `none`.
@@ -187,7 +269,7 @@ pub enum SvmMigrationLastOperation {
     Unknown(String),
 }
 
-/// The values of [`SvmMigration`]'s `state`: open, so that a value a newer ONTAP adds is kept as [`SvmMigrationState::Unknown`].
+/// The values of [`SvmMigration`](crate::SvmMigration)'s `state`: open, so that a value a newer ONTAP adds is kept as [`SvmMigrationState::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
 pub enum SvmMigrationState {
     /// `precheck_started`.

@@ -21,34 +21,34 @@ use crate::{NodeReference, SvmMigrationMessages, SvmMigrationVolumeSvmMigration,
 #[derive(Debug, Clone, Default, PartialEq, ontap::Resource)]
 #[resource(path = "/svm/migrations/{svm_migration.uuid}/volumes", get, collection)]
 pub struct SvmMigrationVolume {
-    /// `volume`: [`VolumeReference`]; read by GET; its `uuid` is a key of the instance path.
+    /// `volume`: [`VolumeReference`](crate::VolumeReference); read by GET; its `uuid` is a key of the instance path.
     #[resource(get, key = "uuid")]
     pub volume: Option<VolumeReference>,
     /// `_links`: [`ontap::Links`]; read by GET.
     #[resource(get, rename = "_links")]
     pub links: Option<ontap::Links>,
-    /// `errors`: list of [`SvmMigrationMessages`]; read by GET.
+    /// `errors`: list of [`SvmMigrationMessages`](crate::SvmMigrationMessages); read by GET.
     #[resource(get)]
     pub errors: Option<Vec<SvmMigrationMessages>>,
     /// `healthy`: boolean; read by GET.
     #[resource(get)]
     pub healthy: Option<bool>,
-    /// `node`: [`NodeReference`]; read by GET.
+    /// `node`: [`NodeReference`](crate::NodeReference); read by GET.
     #[resource(get)]
     pub node: Option<NodeReference>,
-    /// `svm`: [`SvmReference`]; read by GET.
+    /// `svm`: [`SvmReference`](crate::SvmReference); read by GET.
     #[resource(get)]
     pub svm: Option<SvmReference>,
-    /// `transfer_state`: [`SvmMigrationVolumeTransferState`] (`Idle`, `Transferring`, `Aborting`, `OutOfSync`, `InSync`, `Transitioning`, `ReadyForCutoverPreCommit`, `CutoverPreCommitting`, `CuttingOver`); read by GET.
+    /// `transfer_state`: [`SvmMigrationVolumeTransferState`](crate::SvmMigrationVolumeTransferState) (`Idle`, `Transferring`, `Aborting`, `OutOfSync`, `InSync`, `Transitioning`, `ReadyForCutoverPreCommit`, `CutoverPreCommitting`, `CuttingOver`); read by GET.
     #[resource(get)]
     pub transfer_state: Option<SvmMigrationVolumeTransferState>,
-    /// `svm_migration`: [`SvmMigrationVolumeSvmMigration`]; carried by none of this resource's verbs; holds a key of the enclosing object's path.
+    /// `svm_migration`: [`SvmMigrationVolumeSvmMigration`](crate::SvmMigrationVolumeSvmMigration); carried by none of this resource's verbs; holds a key of the enclosing object's path.
     ///
     /// Not in the model's definition: it holds the `svm_migration` placeholder of the path `/svm/migrations/{svm_migration.uuid}/volumes/{volume.uuid}`.
     pub svm_migration: Option<SvmMigrationVolumeSvmMigration>,
 }
 
-/// The values of [`SvmMigrationVolume`]'s `transfer_state`: open, so that a value a newer ONTAP adds is kept as [`SvmMigrationVolumeTransferState::Unknown`].
+/// The values of [`SvmMigrationVolume`](crate::SvmMigrationVolume)'s `transfer_state`: open, so that a value a newer ONTAP adds is kept as [`SvmMigrationVolumeTransferState::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
 pub enum SvmMigrationVolumeTransferState {
     /// `Idle`.

@@ -18,32 +18,77 @@ use crate::{ClusterPeerReference, SvmReference};
 /// assert_eq!(SvmPeerPermission::KEYS, ["cluster_peer.uuid", "svm.uuid"] as [&str; 2]);
 /// ```
 #[derive(Debug, Clone, Default, PartialEq, ontap::Resource)]
-#[resource(
-    path = "/svm/peer-permissions",
-    get,
-    post,
-    patch,
-    delete,
-    collection,
-    patch_collection,
-    delete_collection
-)]
+#[resource(path = "/svm/peer-permissions", get, post, patch, delete, collection, patch_collection, delete_collection, params(patch_collection = SvmPeerPermissionPatchCollectionParams, delete_collection = SvmPeerPermissionDeleteCollectionParams))]
 pub struct SvmPeerPermission {
-    /// `cluster_peer`: [`ClusterPeerReference`]; read by GET; sent by POST; its `uuid` is a key of the instance path.
+    /// `cluster_peer`: [`ClusterPeerReference`](crate::ClusterPeerReference); read by GET; sent by POST; its `uuid` is a key of the instance path.
     #[resource(get, post, key = "uuid")]
     pub cluster_peer: Option<ClusterPeerReference>,
-    /// `svm`: [`SvmReference`]; read by GET; sent by POST; its `uuid` is a key of the instance path.
+    /// `svm`: [`SvmReference`](crate::SvmReference); read by GET; sent by POST; its `uuid` is a key of the instance path.
     #[resource(get, post, key = "uuid")]
     pub svm: Option<SvmReference>,
     /// `_links`: [`ontap::Links`]; read by GET.
     #[resource(get, rename = "_links")]
     pub links: Option<ontap::Links>,
-    /// `applications`: list of [`SvmPeerPermissionApplications`] (`snapmirror`, `flexcache`); read by GET; sent by POST and PATCH.
+    /// `applications`: list of [`SvmPeerPermissionApplications`](crate::SvmPeerPermissionApplications) (`snapmirror`, `flexcache`); read by GET; sent by POST and PATCH.
     #[resource(get, post, patch)]
     pub applications: Option<Vec<SvmPeerPermissionApplications>>,
 }
 
-/// The values of [`SvmPeerPermission`]'s `applications`: open, so that a value a newer ONTAP adds is kept as [`SvmPeerPermissionApplications::Unknown`].
+/// The query parameters of `PATCH /api/svm/peer-permissions`, typed: [`SvmPeerPermission`]'s PATCH by query (`patch_collection`) takes them in [`ontap::CallOptions::with`]; `CallOptions::param` still sends any other.
+///
+/// ```
+/// use ontap_resources::SvmPeerPermissionPatchCollectionParams;
+///
+/// let options = ontap_core::CallOptions::with(SvmPeerPermissionPatchCollectionParams { continue_on_failure: Some(true), ..Default::default() });
+/// # let _ = options;
+/// ```
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct SvmPeerPermissionPatchCollectionParams {
+    /// `continue_on_failure`: boolean, default `false`.
+    pub continue_on_failure: Option<bool>,
+    /// `serial_records`: boolean, default `false`.
+    pub serial_records: Option<bool>,
+}
+
+impl ontap::QueryParams for SvmPeerPermissionPatchCollectionParams {
+    fn append_to(&self, query: &mut ontap::Query) {
+        if let Some(value) = &self.continue_on_failure {
+            query.push("continue_on_failure", value);
+        }
+        if let Some(value) = &self.serial_records {
+            query.push("serial_records", value);
+        }
+    }
+}
+
+/// The query parameters of `DELETE /api/svm/peer-permissions`, typed: [`SvmPeerPermission`]'s DELETE by query (`delete_collection`) takes them in [`ontap::CallOptions::with`]; `CallOptions::param` still sends any other.
+///
+/// ```
+/// use ontap_resources::SvmPeerPermissionDeleteCollectionParams;
+///
+/// let options = ontap_core::CallOptions::with(SvmPeerPermissionDeleteCollectionParams { continue_on_failure: Some(true), ..Default::default() });
+/// # let _ = options;
+/// ```
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct SvmPeerPermissionDeleteCollectionParams {
+    /// `continue_on_failure`: boolean, default `false`.
+    pub continue_on_failure: Option<bool>,
+    /// `serial_records`: boolean, default `false`.
+    pub serial_records: Option<bool>,
+}
+
+impl ontap::QueryParams for SvmPeerPermissionDeleteCollectionParams {
+    fn append_to(&self, query: &mut ontap::Query) {
+        if let Some(value) = &self.continue_on_failure {
+            query.push("continue_on_failure", value);
+        }
+        if let Some(value) = &self.serial_records {
+            query.push("serial_records", value);
+        }
+    }
+}
+
+/// The values of [`SvmPeerPermission`](crate::SvmPeerPermission)'s `applications`: open, so that a value a newer ONTAP adds is kept as [`SvmPeerPermissionApplications::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
 pub enum SvmPeerPermissionApplications {
     /// `snapmirror`.

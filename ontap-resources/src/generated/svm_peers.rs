@@ -18,16 +18,7 @@ use crate::{Peer, SvmReference};
 /// assert_eq!(SvmPeer::KEYS, ["uuid"] as [&str; 1]);
 /// ```
 #[derive(Debug, Clone, Default, PartialEq, ontap::Resource)]
-#[resource(
-    path = "/svm/peers",
-    get,
-    post,
-    patch,
-    delete,
-    collection,
-    patch_collection,
-    delete_collection
-)]
+#[resource(path = "/svm/peers", get, post, patch, delete, collection, patch_collection, delete_collection, params(delete = SvmPeerDeleteParams, patch_collection = SvmPeerPatchCollectionParams, delete_collection = SvmPeerDeleteCollectionParams))]
 pub struct SvmPeer {
     /// `uuid`: string; read by GET; a key of the instance path.
     #[resource(get, key)]
@@ -35,7 +26,7 @@ pub struct SvmPeer {
     /// `_links`: [`ontap::Links`]; read by GET.
     #[resource(get, rename = "_links")]
     pub links: Option<ontap::Links>,
-    /// `applications`: list of [`SvmPeerApplications`] (`snapmirror`, `file_copy`, `lun_copy`, `flexcache`); read by GET; sent by POST and PATCH.
+    /// `applications`: list of [`SvmPeerApplications`](crate::SvmPeerApplications) (`snapmirror`, `file_copy`, `lun_copy`, `flexcache`); read by GET; sent by POST and PATCH.
     #[resource(get, post, patch)]
     pub applications: Option<Vec<SvmPeerApplications>>,
     /// `force`: boolean; sent by POST and PATCH.
@@ -44,18 +35,99 @@ pub struct SvmPeer {
     /// `name`: string; read by GET; sent by POST and PATCH.
     #[resource(get, post, patch)]
     pub name: Option<String>,
-    /// `peer`: [`Peer`]; read by GET; sent by POST.
+    /// `peer`: [`Peer`](crate::Peer); read by GET; sent by POST.
     #[resource(get, post)]
     pub peer: Option<Peer>,
-    /// `state`: [`SvmPeerState`] (`peered`, `rejected`, `suspended`, `initiated`, `pending`, `initializing`); read by GET; sent by PATCH.
+    /// `state`: [`SvmPeerState`](crate::SvmPeerState) (`peered`, `rejected`, `suspended`, `initiated`, `pending`, `initializing`); read by GET; sent by PATCH.
     #[resource(get, patch)]
     pub state: Option<SvmPeerState>,
-    /// `svm`: [`SvmReference`]; read by GET; sent by POST.
+    /// `svm`: [`SvmReference`](crate::SvmReference); read by GET; sent by POST.
     #[resource(get, post)]
     pub svm: Option<SvmReference>,
 }
 
-/// The values of [`SvmPeer`]'s `applications`: open, so that a value a newer ONTAP adds is kept as [`SvmPeerApplications::Unknown`].
+/// The query parameters of `DELETE /api/svm/peers/{uuid}`, typed: [`SvmPeer`]'s `delete` takes them in [`ontap::CallOptions::with`]; `CallOptions::param` still sends any other.
+///
+/// ```
+/// use ontap_resources::SvmPeerDeleteParams;
+///
+/// let options = ontap_core::CallOptions::with(SvmPeerDeleteParams { force: Some(true), ..Default::default() });
+/// # let _ = options;
+/// ```
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct SvmPeerDeleteParams {
+    /// `force`: boolean.
+    pub force: Option<bool>,
+}
+
+impl ontap::QueryParams for SvmPeerDeleteParams {
+    fn append_to(&self, query: &mut ontap::Query) {
+        if let Some(value) = &self.force {
+            query.push("force", value);
+        }
+    }
+}
+
+/// The query parameters of `PATCH /api/svm/peers`, typed: [`SvmPeer`]'s PATCH by query (`patch_collection`) takes them in [`ontap::CallOptions::with`]; `CallOptions::param` still sends any other.
+///
+/// ```
+/// use ontap_resources::SvmPeerPatchCollectionParams;
+///
+/// let options = ontap_core::CallOptions::with(SvmPeerPatchCollectionParams { continue_on_failure: Some(true), ..Default::default() });
+/// # let _ = options;
+/// ```
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct SvmPeerPatchCollectionParams {
+    /// `continue_on_failure`: boolean, default `false`.
+    pub continue_on_failure: Option<bool>,
+    /// `serial_records`: boolean, default `false`.
+    pub serial_records: Option<bool>,
+}
+
+impl ontap::QueryParams for SvmPeerPatchCollectionParams {
+    fn append_to(&self, query: &mut ontap::Query) {
+        if let Some(value) = &self.continue_on_failure {
+            query.push("continue_on_failure", value);
+        }
+        if let Some(value) = &self.serial_records {
+            query.push("serial_records", value);
+        }
+    }
+}
+
+/// The query parameters of `DELETE /api/svm/peers`, typed: [`SvmPeer`]'s DELETE by query (`delete_collection`) takes them in [`ontap::CallOptions::with`]; `CallOptions::param` still sends any other.
+///
+/// ```
+/// use ontap_resources::SvmPeerDeleteCollectionParams;
+///
+/// let options = ontap_core::CallOptions::with(SvmPeerDeleteCollectionParams { continue_on_failure: Some(true), ..Default::default() });
+/// # let _ = options;
+/// ```
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct SvmPeerDeleteCollectionParams {
+    /// `continue_on_failure`: boolean, default `false`.
+    pub continue_on_failure: Option<bool>,
+    /// `force`: boolean.
+    pub force: Option<bool>,
+    /// `serial_records`: boolean, default `false`.
+    pub serial_records: Option<bool>,
+}
+
+impl ontap::QueryParams for SvmPeerDeleteCollectionParams {
+    fn append_to(&self, query: &mut ontap::Query) {
+        if let Some(value) = &self.continue_on_failure {
+            query.push("continue_on_failure", value);
+        }
+        if let Some(value) = &self.force {
+            query.push("force", value);
+        }
+        if let Some(value) = &self.serial_records {
+            query.push("serial_records", value);
+        }
+    }
+}
+
+/// The values of [`SvmPeer`](crate::SvmPeer)'s `applications`: open, so that a value a newer ONTAP adds is kept as [`SvmPeerApplications::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
 pub enum SvmPeerApplications {
     /// `snapmirror`.
@@ -71,7 +143,7 @@ pub enum SvmPeerApplications {
     Unknown(String),
 }
 
-/// The values of [`SvmPeer`]'s `state`: open, so that a value a newer ONTAP adds is kept as [`SvmPeerState::Unknown`].
+/// The values of [`SvmPeer`](crate::SvmPeer)'s `state`: open, so that a value a newer ONTAP adds is kept as [`SvmPeerState::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
 pub enum SvmPeerState {
     /// `peered`.

@@ -22,16 +22,7 @@ use crate::{
 /// assert_eq!(Svm::KEYS, ["uuid"] as [&str; 1]);
 /// ```
 #[derive(Debug, Clone, Default, PartialEq, ontap::Resource)]
-#[resource(
-    path = "/svm/svms",
-    get,
-    post,
-    patch,
-    delete,
-    collection,
-    patch_collection,
-    delete_collection
-)]
+#[resource(path = "/svm/svms", get, post, patch, delete, collection, patch_collection, delete_collection, params(patch_collection = SvmPatchCollectionParams, delete_collection = SvmDeleteCollectionParams))]
 pub struct Svm {
     /// `uuid`: string; read by GET; a key of the instance path.
     #[resource(get, key)]
@@ -39,13 +30,13 @@ pub struct Svm {
     /// `_links`: [`ontap::Links`]; read by GET.
     #[resource(get, rename = "_links")]
     pub links: Option<ontap::Links>,
-    /// `aggregates`: list of [`SvmAggregates`]; read by GET; sent by POST and PATCH.
+    /// `aggregates`: list of [`SvmAggregates`](crate::SvmAggregates); read by GET; sent by POST and PATCH.
     #[resource(get, post, patch)]
     pub aggregates: Option<Vec<SvmAggregates>>,
     /// `aggregates_delegated`: boolean; read by GET.
     #[resource(get)]
     pub aggregates_delegated: Option<bool>,
-    /// `anti_ransomware`: [`ArwVserver`]; read by GET; sent by POST and PATCH.
+    /// `anti_ransomware`: [`ArwVserver`](crate::ArwVserver); read by GET; sent by POST and PATCH.
     #[resource(get, post, patch)]
     pub anti_ransomware: Option<ArwVserver>,
     /// `anti_ransomware_auto_switch_duration_without_new_file_extension`: integer; read by GET; sent by POST and PATCH.
@@ -66,7 +57,7 @@ pub struct Svm {
     /// `anti_ransomware_auto_switch_minimum_learning_period`: integer; read by GET; sent by POST and PATCH.
     #[resource(get, post, patch)]
     pub anti_ransomware_auto_switch_minimum_learning_period: Option<i64>,
-    /// `anti_ransomware_default_volume_state`: [`SvmAntiRansomwareDefaultVolumeState`] (`disabled`, `dry_run`); read by GET; sent by POST and PATCH.
+    /// `anti_ransomware_default_volume_state`: [`SvmAntiRansomwareDefaultVolumeState`](crate::SvmAntiRansomwareDefaultVolumeState) (`disabled`, `dry_run`); read by GET; sent by POST and PATCH.
     #[resource(get, post, patch)]
     pub anti_ransomware_default_volume_state: Option<SvmAntiRansomwareDefaultVolumeState>,
     /// `anti_ransomware_incoming_write_threshold`: string; read by GET; sent by POST and PATCH.
@@ -81,28 +72,28 @@ pub struct Svm {
     /// `auto_enable_analytics`: boolean; read by GET; sent by POST and PATCH.
     #[resource(get, post, patch)]
     pub auto_enable_analytics: Option<bool>,
-    /// `certificate`: [`SecurityCertificateReference`]; read by GET; sent by PATCH.
+    /// `certificate`: [`SecurityCertificateReference`](crate::SecurityCertificateReference); read by GET; sent by PATCH.
     #[resource(get, patch)]
     pub certificate: Option<SecurityCertificateReference>,
-    /// `cifs`: [`SvmCifsService`]; read by GET; sent by POST and PATCH.
+    /// `cifs`: [`SvmCifsService`](crate::SvmCifsService); read by GET; sent by POST and PATCH.
     #[resource(get, post, patch)]
     pub cifs: Option<SvmCifsService>,
     /// `comment`: string, 0 to 255 characters; read by GET; sent by POST and PATCH.
     #[resource(get, post, patch)]
     pub comment: Option<String>,
-    /// `dns`: [`SvmDns`]; read by GET; sent by POST.
+    /// `dns`: [`SvmDns`](crate::SvmDns); read by GET; sent by POST.
     #[resource(get, post)]
     pub dns: Option<SvmDns>,
-    /// `fc_interfaces`: list of [`FcInterfaceSvm`]; read by GET; sent by POST.
+    /// `fc_interfaces`: list of [`FcInterfaceSvm`](crate::FcInterfaceSvm); read by GET; sent by POST.
     #[resource(get, post)]
     pub fc_interfaces: Option<Vec<FcInterfaceSvm>>,
-    /// `fcp`: [`SvmFcp`]; read by GET; sent by POST and PATCH.
+    /// `fcp`: [`SvmFcp`](crate::SvmFcp); read by GET; sent by POST and PATCH.
     #[resource(get, post, patch)]
     pub fcp: Option<SvmFcp>,
-    /// `ip_interfaces`: list of [`IpInterfaceSvm`]; read by GET; sent by POST and PATCH.
+    /// `ip_interfaces`: list of [`IpInterfaceSvm`](crate::IpInterfaceSvm); read by GET; sent by POST and PATCH.
     #[resource(get, post, patch)]
     pub ip_interfaces: Option<Vec<IpInterfaceSvm>>,
-    /// `ipspace`: [`IpspaceReference`]; read by GET; sent by POST.
+    /// `ipspace`: [`IpspaceReference`](crate::IpspaceReference); read by GET; sent by POST.
     #[resource(get, post)]
     pub ipspace: Option<IpspaceReference>,
     /// `is_space_enforcement_logical`: boolean; read by GET; sent by POST and PATCH.
@@ -111,13 +102,13 @@ pub struct Svm {
     /// `is_space_reporting_logical`: boolean; read by GET; sent by POST and PATCH.
     #[resource(get, post, patch)]
     pub is_space_reporting_logical: Option<bool>,
-    /// `iscsi`: [`SvmIscsi`]; read by GET; sent by POST and PATCH.
+    /// `iscsi`: [`SvmIscsi`](crate::SvmIscsi); read by GET; sent by POST and PATCH.
     #[resource(get, post, patch)]
     pub iscsi: Option<SvmIscsi>,
-    /// `language`: [`SvmLanguage`] (`c`, `da`, `de`, `en`, `en_us`, `es`, `fi`, `fr`, `he`, `it`, `ja`, `ja_jp.pck`, `ko`, `no`, `nl`, `pt`, `sv`, `zh`, `zh.gbk`, `zh_tw`, `zh_tw.big5`, `c.utf_8`, `ar`, `ar.utf_8`, `cs`, `cs.utf_8`, `da.utf_8`, `de.utf_8`, `en.utf_8`, `en_us.utf_8`, `es.utf_8`, `fi.utf_8`, `fr.utf_8`, `he.utf_8`, `hr`, `hr.utf_8`, `hu`, `hu.utf_8`, `it.utf_8`, `ja.utf_8`, `ja_v1`, `ja_v1.utf_8`, `ja_jp.pck.utf_8`, `ja_jp.932`, `ja_jp.932.utf_8`, `ja_jp.pck_v2`, `ja_jp.pck_v2.utf_8`, `ko.utf_8`, `no.utf_8`, `nl.utf_8`, `pl`, `pl.utf_8`, `pt.utf_8`, `ro`, `ro.utf_8`, `ru`, `ru.utf_8`, `sk`, `sk.utf_8`, `sl`, `sl.utf_8`, `sv.utf_8`, `tr`, `tr.utf_8`, `zh.utf_8`, `zh.gbk.utf_8`, `zh_tw.utf_8`, `zh_tw.big5.utf_8`, `utf8mb4`); read by GET; sent by POST and PATCH.
+    /// `language`: [`SvmLanguage`](crate::SvmLanguage) (`c`, `da`, `de`, `en`, `en_us`, `es`, `fi`, `fr`, `he`, `it`, `ja`, `ja_jp.pck`, `ko`, `no`, `nl`, `pt`, `sv`, `zh`, `zh.gbk`, `zh_tw`, `zh_tw.big5`, `c.utf_8`, `ar`, `ar.utf_8`, `cs`, `cs.utf_8`, `da.utf_8`, `de.utf_8`, `en.utf_8`, `en_us.utf_8`, `es.utf_8`, `fi.utf_8`, `fr.utf_8`, `he.utf_8`, `hr`, `hr.utf_8`, `hu`, `hu.utf_8`, `it.utf_8`, `ja.utf_8`, `ja_v1`, `ja_v1.utf_8`, `ja_jp.pck.utf_8`, `ja_jp.932`, `ja_jp.932.utf_8`, `ja_jp.pck_v2`, `ja_jp.pck_v2.utf_8`, `ko.utf_8`, `no.utf_8`, `nl.utf_8`, `pl`, `pl.utf_8`, `pt.utf_8`, `ro`, `ro.utf_8`, `ru`, `ru.utf_8`, `sk`, `sk.utf_8`, `sl`, `sl.utf_8`, `sv.utf_8`, `tr`, `tr.utf_8`, `zh.utf_8`, `zh.gbk.utf_8`, `zh_tw.utf_8`, `zh_tw.big5.utf_8`, `utf8mb4`); read by GET; sent by POST and PATCH.
     #[resource(get, post, patch)]
     pub language: Option<SvmLanguage>,
-    /// `ldap`: [`SvmLdap`]; read by GET; sent by POST.
+    /// `ldap`: [`SvmLdap`](crate::SvmLdap); read by GET; sent by POST.
     #[resource(get, post)]
     pub ldap: Option<SvmLdap>,
     /// `max_volumes`: string; read by GET; sent by POST and PATCH.
@@ -126,61 +117,61 @@ pub struct Svm {
     /// `name`: string; read by GET; sent by POST and PATCH.
     #[resource(get, post, patch)]
     pub name: Option<String>,
-    /// `ndmp`: [`SvmNdmp`]; read by GET; sent by POST and PATCH.
+    /// `ndmp`: [`SvmNdmp`](crate::SvmNdmp); read by GET; sent by POST and PATCH.
     #[resource(get, post, patch)]
     pub ndmp: Option<SvmNdmp>,
-    /// `nfs`: [`SvmNfs`]; read by GET; sent by POST and PATCH.
+    /// `nfs`: [`SvmNfs`](crate::SvmNfs); read by GET; sent by POST and PATCH.
     #[resource(get, post, patch)]
     pub nfs: Option<SvmNfs>,
-    /// `nis`: [`SvmNis`]; read by GET; sent by POST.
+    /// `nis`: [`SvmNis`](crate::SvmNis); read by GET; sent by POST.
     #[resource(get, post)]
     pub nis: Option<SvmNis>,
-    /// `nsswitch`: [`SvmNsswitch`]; read by GET; sent by POST and PATCH.
+    /// `nsswitch`: [`SvmNsswitch`](crate::SvmNsswitch); read by GET; sent by POST and PATCH.
     #[resource(get, post, patch)]
     pub nsswitch: Option<SvmNsswitch>,
     /// `number_of_volumes_in_recovery_queue`: integer; read by GET.
     #[resource(get)]
     pub number_of_volumes_in_recovery_queue: Option<i64>,
-    /// `nvme`: [`SvmNvme`]; read by GET; sent by POST and PATCH.
+    /// `nvme`: [`SvmNvme`](crate::SvmNvme); read by GET; sent by POST and PATCH.
     #[resource(get, post, patch)]
     pub nvme: Option<SvmNvme>,
-    /// `qos_adaptive_policy_group_template`: [`QosPolicyReference`]; read by GET; sent by POST and PATCH.
+    /// `qos_adaptive_policy_group_template`: [`QosPolicyReference`](crate::QosPolicyReference); read by GET; sent by POST and PATCH.
     #[resource(get, post, patch)]
     pub qos_adaptive_policy_group_template: Option<QosPolicyReference>,
-    /// `qos_policy`: [`QosPolicyReference`]; read by GET; sent by PATCH.
+    /// `qos_policy`: [`QosPolicyReference`](crate::QosPolicyReference); read by GET; sent by PATCH.
     #[resource(get, patch)]
     pub qos_policy: Option<QosPolicyReference>,
-    /// `qos_policy_group_template`: [`QosPolicyReference`]; read by GET; sent by POST and PATCH.
+    /// `qos_policy_group_template`: [`QosPolicyReference`](crate::QosPolicyReference); read by GET; sent by POST and PATCH.
     #[resource(get, post, patch)]
     pub qos_policy_group_template: Option<QosPolicyReference>,
-    /// `routes`: list of [`NetworkRouteForSvm`]; sent by POST.
+    /// `routes`: list of [`NetworkRouteForSvm`](crate::NetworkRouteForSvm); sent by POST.
     #[resource(post)]
     pub routes: Option<Vec<NetworkRouteForSvm>>,
-    /// `s3`: [`SvmS3Service`]; read by GET; sent by POST and PATCH.
+    /// `s3`: [`SvmS3Service`](crate::SvmS3Service); read by GET; sent by POST and PATCH.
     #[resource(get, post, patch)]
     pub s3: Option<SvmS3Service>,
-    /// `san_multipathing`: [`SvmSanMultipathing`] (`local_active`, `active_active`, `active_active_scsi_only`); read by GET; sent by POST and PATCH.
+    /// `san_multipathing`: [`SvmSanMultipathing`](crate::SvmSanMultipathing) (`local_active`, `active_active`, `active_active_scsi_only`); read by GET; sent by POST and PATCH.
     #[resource(get, post, patch)]
     pub san_multipathing: Option<SvmSanMultipathing>,
-    /// `snapmirror`: [`SvmSnapmirror`]; read by GET; sent by POST and PATCH.
+    /// `snapmirror`: [`SvmSnapmirror`](crate::SvmSnapmirror); read by GET; sent by POST and PATCH.
     #[resource(get, post, patch)]
     pub snapmirror: Option<SvmSnapmirror>,
     /// `snapshot_autodelete_enabled`: boolean; read by GET; sent by POST and PATCH.
     #[resource(get, post, patch)]
     pub snapshot_autodelete_enabled: Option<bool>,
-    /// `snapshot_policy`: [`SnapshotPolicyReference`]; read by GET; sent by POST and PATCH.
+    /// `snapshot_policy`: [`SnapshotPolicyReference`](crate::SnapshotPolicyReference); read by GET; sent by POST and PATCH.
     #[resource(get, post, patch)]
     pub snapshot_policy: Option<SnapshotPolicyReference>,
     /// `snapshot_reserve_percent`: integer; read by GET; sent by POST and PATCH.
     #[resource(get, post, patch)]
     pub snapshot_reserve_percent: Option<i64>,
-    /// `state`: [`SvmState`] (`starting`, `running`, `stopping`, `stopped`, `deleting`, `initializing`); read by GET; sent by PATCH.
+    /// `state`: [`SvmState`](crate::SvmState) (`starting`, `running`, `stopping`, `stopped`, `deleting`, `initializing`); read by GET; sent by PATCH.
     #[resource(get, patch)]
     pub state: Option<SvmState>,
-    /// `storage`: [`SvmStorage`]; read by GET; sent by POST and PATCH.
+    /// `storage`: [`SvmStorage`](crate::SvmStorage); read by GET; sent by POST and PATCH.
     #[resource(get, post, patch)]
     pub storage: Option<SvmStorage>,
-    /// `subtype`: [`SvmSubtype`] (`default`, `dp_destination`, `sync_source`, `sync_destination`, `data_engine`); read by GET; sent by POST.
+    /// `subtype`: [`SvmSubtype`](crate::SvmSubtype) (`default`, `dp_destination`, `sync_source`, `sync_destination`, `data_engine`); read by GET; sent by POST.
     #[resource(get, post)]
     pub subtype: Option<SvmSubtype>,
     /// `total_volume_size_in_recovery_queue`: integer; read by GET.
@@ -188,7 +179,91 @@ pub struct Svm {
     pub total_volume_size_in_recovery_queue: Option<i64>,
 }
 
-/// The values of [`Svm`]'s `anti_ransomware_default_volume_state`: open, so that a value a newer ONTAP adds is kept as [`SvmAntiRansomwareDefaultVolumeState::Unknown`].
+/// The query parameters of `PATCH /api/svm/svms`, typed: [`Svm`]'s PATCH by query (`patch_collection`) takes them in [`ontap::CallOptions::with`]; `CallOptions::param` still sends any other.
+///
+/// ```
+/// use ontap_resources::SvmPatchCollectionParams;
+///
+/// let options = ontap_core::CallOptions::with(SvmPatchCollectionParams { continue_on_failure: Some(true), ..Default::default() });
+/// # let _ = options;
+/// ```
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct SvmPatchCollectionParams {
+    /// `continue_on_failure`: boolean, default `false`.
+    pub continue_on_failure: Option<bool>,
+    /// `max_volumes`: string.
+    pub max_volumes: Option<String>,
+    /// `qos_policy.name`: string.
+    pub qos_policy_name: Option<String>,
+    /// `qos_policy.uuid`: string.
+    pub qos_policy_uuid: Option<String>,
+    /// `serial_records`: boolean, default `false`.
+    pub serial_records: Option<bool>,
+}
+
+impl ontap::QueryParams for SvmPatchCollectionParams {
+    fn append_to(&self, query: &mut ontap::Query) {
+        if let Some(value) = &self.continue_on_failure {
+            query.push("continue_on_failure", value);
+        }
+        if let Some(value) = &self.max_volumes {
+            query.push("max_volumes", value);
+        }
+        if let Some(value) = &self.qos_policy_name {
+            query.push("qos_policy.name", value);
+        }
+        if let Some(value) = &self.qos_policy_uuid {
+            query.push("qos_policy.uuid", value);
+        }
+        if let Some(value) = &self.serial_records {
+            query.push("serial_records", value);
+        }
+    }
+}
+
+/// The query parameters of `DELETE /api/svm/svms`, typed: [`Svm`]'s DELETE by query (`delete_collection`) takes them in [`ontap::CallOptions::with`]; `CallOptions::param` still sends any other.
+///
+/// ```
+/// use ontap_resources::SvmDeleteCollectionParams;
+///
+/// let options = ontap_core::CallOptions::with(SvmDeleteCollectionParams { continue_on_failure: Some(true), ..Default::default() });
+/// # let _ = options;
+/// ```
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct SvmDeleteCollectionParams {
+    /// `continue_on_failure`: boolean, default `false`.
+    pub continue_on_failure: Option<bool>,
+    /// `max_volumes`: string.
+    pub max_volumes: Option<String>,
+    /// `qos_policy.name`: string.
+    pub qos_policy_name: Option<String>,
+    /// `qos_policy.uuid`: string.
+    pub qos_policy_uuid: Option<String>,
+    /// `serial_records`: boolean, default `false`.
+    pub serial_records: Option<bool>,
+}
+
+impl ontap::QueryParams for SvmDeleteCollectionParams {
+    fn append_to(&self, query: &mut ontap::Query) {
+        if let Some(value) = &self.continue_on_failure {
+            query.push("continue_on_failure", value);
+        }
+        if let Some(value) = &self.max_volumes {
+            query.push("max_volumes", value);
+        }
+        if let Some(value) = &self.qos_policy_name {
+            query.push("qos_policy.name", value);
+        }
+        if let Some(value) = &self.qos_policy_uuid {
+            query.push("qos_policy.uuid", value);
+        }
+        if let Some(value) = &self.serial_records {
+            query.push("serial_records", value);
+        }
+    }
+}
+
+/// The values of [`Svm`](crate::Svm)'s `anti_ransomware_default_volume_state`: open, so that a value a newer ONTAP adds is kept as [`SvmAntiRansomwareDefaultVolumeState::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
 pub enum SvmAntiRansomwareDefaultVolumeState {
     /// `disabled`.
@@ -200,7 +275,7 @@ pub enum SvmAntiRansomwareDefaultVolumeState {
     Unknown(String),
 }
 
-/// The values of [`Svm`]'s `language`: open, so that a value a newer ONTAP adds is kept as [`SvmLanguage::Unknown`].
+/// The values of [`Svm`](crate::Svm)'s `language`: open, so that a value a newer ONTAP adds is kept as [`SvmLanguage::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
 pub enum SvmLanguage {
     /// `c`.
@@ -385,7 +460,7 @@ pub enum SvmLanguage {
     Unknown(String),
 }
 
-/// The values of [`Svm`]'s `san_multipathing`: open, so that a value a newer ONTAP adds is kept as [`SvmSanMultipathing::Unknown`].
+/// The values of [`Svm`](crate::Svm)'s `san_multipathing`: open, so that a value a newer ONTAP adds is kept as [`SvmSanMultipathing::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
 pub enum SvmSanMultipathing {
     /// `local_active`.
@@ -399,7 +474,7 @@ pub enum SvmSanMultipathing {
     Unknown(String),
 }
 
-/// The values of [`Svm`]'s `state`: open, so that a value a newer ONTAP adds is kept as [`SvmState::Unknown`].
+/// The values of [`Svm`](crate::Svm)'s `state`: open, so that a value a newer ONTAP adds is kept as [`SvmState::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
 pub enum SvmState {
     /// `starting`.
@@ -419,7 +494,7 @@ pub enum SvmState {
     Unknown(String),
 }
 
-/// The values of [`Svm`]'s `subtype`: open, so that a value a newer ONTAP adds is kept as [`SvmSubtype::Unknown`].
+/// The values of [`Svm`](crate::Svm)'s `subtype`: open, so that a value a newer ONTAP adds is kept as [`SvmSubtype::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
 pub enum SvmSubtype {
     /// `default`.

@@ -23,10 +23,10 @@ use crate::{
 #[derive(Debug, Clone, Default, PartialEq, ontap::Resource)]
 #[resource(path = "/svm/svms/{svm.uuid}/top-metrics/directories", get, collection)]
 pub struct TopMetricsSvmDirectory {
-    /// `_links`: [`FileInfoLinks`]; read by GET.
+    /// `_links`: [`FileInfoLinks`](crate::FileInfoLinks); read by GET.
     #[resource(get, rename = "_links")]
     pub links: Option<FileInfoLinks>,
-    /// `iops`: [`TopMetricsDirectoryIops`]; read by GET.
+    /// `iops`: [`TopMetricsDirectoryIops`](crate::TopMetricsDirectoryIops); read by GET.
     #[resource(get)]
     pub iops: Option<TopMetricsDirectoryIops>,
     /// `junction-path`: string; read by GET.
@@ -35,19 +35,19 @@ pub struct TopMetricsSvmDirectory {
     /// `path`: string; read by GET.
     #[resource(get)]
     pub path: Option<String>,
-    /// `svm`: [`SvmReference`]; read by GET; holds a key of the enclosing object's path.
+    /// `svm`: [`SvmReference`](crate::SvmReference); read by GET; holds a key of the enclosing object's path.
     #[resource(get)]
     pub svm: Option<SvmReference>,
-    /// `throughput`: [`TopMetricsDirectoryThroughput`]; read by GET.
+    /// `throughput`: [`TopMetricsDirectoryThroughput`](crate::TopMetricsDirectoryThroughput); read by GET.
     #[resource(get)]
     pub throughput: Option<TopMetricsDirectoryThroughput>,
-    /// `total_ops`: [`TopMetricsClientTotalOps`]; read by GET.
+    /// `total_ops`: [`TopMetricsClientTotalOps`](crate::TopMetricsClientTotalOps); read by GET.
     #[resource(get)]
     pub total_ops: Option<TopMetricsClientTotalOps>,
-    /// `total_throughput`: [`TopMetricsClientTotalThroughput`]; read by GET.
+    /// `total_throughput`: [`TopMetricsClientTotalThroughput`](crate::TopMetricsClientTotalThroughput); read by GET.
     #[resource(get)]
     pub total_throughput: Option<TopMetricsClientTotalThroughput>,
-    /// `volume`: [`VolumeReference`]; read by GET.
+    /// `volume`: [`VolumeReference`](crate::VolumeReference); read by GET.
     #[resource(get)]
     pub volume: Option<VolumeReference>,
 }

@@ -23,19 +23,19 @@ use crate::{
 #[derive(Debug, Clone, Default, PartialEq, ontap::Resource)]
 #[resource(path = "/svm/svms/{svm.uuid}/top-metrics/users", get, collection)]
 pub struct TopMetricsSvmUser {
-    /// `iops`: [`TopMetricsSvmUserIops`]; read by GET.
+    /// `iops`: [`TopMetricsSvmUserIops`](crate::TopMetricsSvmUserIops); read by GET.
     #[resource(get)]
     pub iops: Option<TopMetricsSvmUserIops>,
-    /// `svm`: [`SvmReference`]; read by GET; holds a key of the enclosing object's path.
+    /// `svm`: [`SvmReference`](crate::SvmReference); read by GET; holds a key of the enclosing object's path.
     #[resource(get)]
     pub svm: Option<SvmReference>,
-    /// `throughput`: [`TopMetricsSvmUserThroughput`]; read by GET.
+    /// `throughput`: [`TopMetricsSvmUserThroughput`](crate::TopMetricsSvmUserThroughput); read by GET.
     #[resource(get)]
     pub throughput: Option<TopMetricsSvmUserThroughput>,
-    /// `total_ops`: [`TopMetricsClientTotalOps`]; read by GET.
+    /// `total_ops`: [`TopMetricsClientTotalOps`](crate::TopMetricsClientTotalOps); read by GET.
     #[resource(get)]
     pub total_ops: Option<TopMetricsClientTotalOps>,
-    /// `total_throughput`: [`TopMetricsClientTotalThroughput`]; read by GET.
+    /// `total_throughput`: [`TopMetricsClientTotalThroughput`](crate::TopMetricsClientTotalThroughput); read by GET.
     #[resource(get)]
     pub total_throughput: Option<TopMetricsClientTotalThroughput>,
     /// `user_id`: string; read by GET.
@@ -44,7 +44,7 @@ pub struct TopMetricsSvmUser {
     /// `user_name`: string; read by GET.
     #[resource(get)]
     pub user_name: Option<String>,
-    /// `volumes`: list of [`CifsSessionVolumes`]; read by GET.
+    /// `volumes`: list of [`CifsSessionVolumes`](crate::CifsSessionVolumes); read by GET.
     #[resource(get)]
     pub volumes: Option<Vec<CifsSessionVolumes>>,
 }

@@ -23,7 +23,7 @@ pub struct WebSvm {
     /// `_links`: [`ontap::Links`]; read by GET.
     #[resource(get, rename = "_links")]
     pub links: Option<ontap::Links>,
-    /// `certificate`: [`WebCertificate`]; read by GET; sent by PATCH.
+    /// `certificate`: [`WebCertificate`](crate::WebCertificate); read by GET; sent by PATCH.
     #[resource(get, patch)]
     pub certificate: Option<WebCertificate>,
     /// `client_enabled`: boolean; read by GET; sent by PATCH.
@@ -32,7 +32,7 @@ pub struct WebSvm {
     /// `ocsp_enabled`: boolean; read by GET; sent by PATCH.
     #[resource(get, patch)]
     pub ocsp_enabled: Option<bool>,
-    /// `svm`: [`SvmReference`]; read by GET; holds a key of the enclosing object's path.
+    /// `svm`: [`SvmReference`](crate::SvmReference); read by GET; holds a key of the enclosing object's path.
     #[resource(get)]
     pub svm: Option<SvmReference>,
 }

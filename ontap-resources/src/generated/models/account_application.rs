@@ -2,10 +2,10 @@
 // Regenerate with `cargo run -p ontap-codegen`.
 //! The AccountApplication model, from the model's `account_application` definition.
 
-/// An object of the model's `account_application` definition, held by [`Account`]'s `applications`.
+/// An object of the model's `account_application` definition, held by [`Account`](crate::Account)'s `applications`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct AccountApplication {
-    /// `application`: [`AccountApplicationApplication`] (`amqp`, `console`, `http`, `ontapi`, `service_processor`, `ssh`); read and written.
+    /// `application`: [`AccountApplicationApplication`](crate::AccountApplicationApplication) (`amqp`, `console`, `http`, `ontapi`, `service_processor`, `ssh`); read and written.
     pub application: Option<AccountApplicationApplication>,
     /// `authentication_methods`: list of string; read and written.
     pub authentication_methods: Option<Vec<String>>,
@@ -13,11 +13,11 @@ pub struct AccountApplication {
     pub is_ldap_fastbind: Option<bool>,
     /// `is_ns_switch_group`: boolean; read and written.
     pub is_ns_switch_group: Option<bool>,
-    /// `second_authentication_method`: [`AccountApplicationSecondAuthenticationMethod`] (`none`, `password`, `publickey`, `nsswitch`, `domain`, `totp`); read and written.
+    /// `second_authentication_method`: [`AccountApplicationSecondAuthenticationMethod`](crate::AccountApplicationSecondAuthenticationMethod) (`none`, `password`, `publickey`, `nsswitch`, `domain`, `totp`); read and written.
     pub second_authentication_method: Option<AccountApplicationSecondAuthenticationMethod>,
 }
 
-/// The values of [`AccountApplication`]'s `application`: open, so that a value a newer ONTAP adds is kept as [`AccountApplicationApplication::Unknown`].
+/// The values of [`AccountApplication`](crate::AccountApplication)'s `application`: open, so that a value a newer ONTAP adds is kept as [`AccountApplicationApplication::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
 pub enum AccountApplicationApplication {
     /// `amqp`.
@@ -37,7 +37,7 @@ pub enum AccountApplicationApplication {
     Unknown(String),
 }
 
-/// The values of [`AccountApplication`]'s `second_authentication_method`: open, so that a value a newer ONTAP adds is kept as [`AccountApplicationSecondAuthenticationMethod::Unknown`].
+/// The values of [`AccountApplication`](crate::AccountApplication)'s `second_authentication_method`: open, so that a value a newer ONTAP adds is kept as [`AccountApplicationSecondAuthenticationMethod::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
 pub enum AccountApplicationSecondAuthenticationMethod {
     /// `none`.

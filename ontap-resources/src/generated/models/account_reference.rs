@@ -2,7 +2,7 @@
 // Regenerate with `cargo run -p ontap-codegen`.
 //! The AccountReference model, from the narrowed views of the model's `account` definition.
 
-/// A reference to an object of the model's `account` definition, as other objects embed it (`_links`, `name`), held by [`Publickey`]'s `account`, [`SecurityJitPrivilegeUser`]'s `account`, [`Totp`]'s `account`.
+/// A reference to an object of the model's `account` definition, as other objects embed it (`_links`, `name`), held by [`Publickey`](crate::Publickey)'s `account`, [`SecurityJitPrivilegeUser`](crate::SecurityJitPrivilegeUser)'s `account`, [`Totp`](crate::Totp)'s `account`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct AccountReference {
     /// `_links`: [`ontap::Links`]; read-only.

@@ -4,26 +4,26 @@
 
 use crate::{AdvancedRights, ApplyTo};
 
-/// An object of the model's `acl` definition, held by [`FileDirectorySecurity`]'s `acls`.
+/// An object of the model's `acl` definition, held by [`FileDirectorySecurity`](crate::FileDirectorySecurity)'s `acls`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct Acl {
-    /// `access`: [`AclAccess`] (`access_allow`, `access_deny`, `access_allowed_callback`, `access_denied_callback`, `access_allowed_callback_object`, `access_denied_callback_object`, `system_audit_callback`, `system_audit_callback_object`, `system_resource_attribute`, `system_scoped_policy_id`, `audit_failure`, `audit_success`, `audit_success_and_failure`); read and written.
+    /// `access`: [`AclAccess`](crate::AclAccess) (`access_allow`, `access_deny`, `access_allowed_callback`, `access_denied_callback`, `access_allowed_callback_object`, `access_denied_callback_object`, `system_audit_callback`, `system_audit_callback_object`, `system_resource_attribute`, `system_scoped_policy_id`, `audit_failure`, `audit_success`, `audit_success_and_failure`); read and written.
     pub access: Option<AclAccess>,
-    /// `access_control`: [`AclAccessControl`] (`file_directory`, `slag`); read-only.
+    /// `access_control`: [`AclAccessControl`](crate::AclAccessControl) (`file_directory`, `slag`); read-only.
     pub access_control: Option<AclAccessControl>,
-    /// `advanced_rights`: [`AdvancedRights`]; read and written.
+    /// `advanced_rights`: [`AdvancedRights`](crate::AdvancedRights); read and written.
     pub advanced_rights: Option<AdvancedRights>,
-    /// `apply_to`: [`ApplyTo`]; read and written.
+    /// `apply_to`: [`ApplyTo`](crate::ApplyTo); read and written.
     pub apply_to: Option<ApplyTo>,
     /// `inherited`: boolean; read-only.
     pub inherited: Option<bool>,
-    /// `rights`: [`AclRights`] (`no_access`, `full_control`, `modify`, `read_and_execute`, `read`, `write`); read and written.
+    /// `rights`: [`AclRights`](crate::AclRights) (`no_access`, `full_control`, `modify`, `read_and_execute`, `read`, `write`); read and written.
     pub rights: Option<AclRights>,
     /// `user`: string; read, and written on creation.
     pub user: Option<String>,
 }
 
-/// The values of [`Acl`]'s `access`: open, so that a value a newer ONTAP adds is kept as [`AclAccess::Unknown`].
+/// The values of [`Acl`](crate::Acl)'s `access`: open, so that a value a newer ONTAP adds is kept as [`AclAccess::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
 pub enum AclAccess {
     /// `access_allow`.
@@ -57,7 +57,7 @@ pub enum AclAccess {
     Unknown(String),
 }
 
-/// The values of [`Acl`]'s `access_control`: open, so that a value a newer ONTAP adds is kept as [`AclAccessControl::Unknown`].
+/// The values of [`Acl`](crate::Acl)'s `access_control`: open, so that a value a newer ONTAP adds is kept as [`AclAccessControl::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
 pub enum AclAccessControl {
     /// `file_directory`.
@@ -69,7 +69,7 @@ pub enum AclAccessControl {
     Unknown(String),
 }
 
-/// The values of [`Acl`]'s `rights`: open, so that a value a newer ONTAP adds is kept as [`AclRights::Unknown`].
+/// The values of [`Acl`](crate::Acl)'s `rights`: open, so that a value a newer ONTAP adds is kept as [`AclRights::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
 pub enum AclRights {
     /// `no_access`.

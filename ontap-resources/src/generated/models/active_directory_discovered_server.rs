@@ -4,22 +4,22 @@
 
 use crate::{ActiveDirectoryDiscoveredServerReference, NodeReference};
 
-/// An object of the model's `active_directory_discovered_server` definition, held by [`ActiveDirectory`]'s `discovered_servers`.
+/// An object of the model's `active_directory_discovered_server` definition, held by [`ActiveDirectory`](crate::ActiveDirectory)'s `discovered_servers`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct ActiveDirectoryDiscoveredServer {
     /// `domain`: string; read and written.
     pub domain: Option<String>,
-    /// `node`: [`NodeReference`]; read and written.
+    /// `node`: [`NodeReference`](crate::NodeReference); read and written.
     pub node: Option<NodeReference>,
-    /// `preference`: [`ActiveDirectoryDiscoveredServerPreference`] (`unknown`, `preferred`, `favored`, `adequate`); read and written.
+    /// `preference`: [`ActiveDirectoryDiscoveredServerPreference`](crate::ActiveDirectoryDiscoveredServerPreference) (`unknown`, `preferred`, `favored`, `adequate`); read and written.
     pub preference: Option<ActiveDirectoryDiscoveredServerPreference>,
-    /// `server`: [`ActiveDirectoryDiscoveredServerReference`]; read and written.
+    /// `server`: [`ActiveDirectoryDiscoveredServerReference`](crate::ActiveDirectoryDiscoveredServerReference); read and written.
     pub server: Option<ActiveDirectoryDiscoveredServerReference>,
-    /// `state`: [`ActiveDirectoryDiscoveredServerState`] (`ok`, `unavailable`, `slow`, `expired`, `undetermined`, `unreachable`); read and written.
+    /// `state`: [`ActiveDirectoryDiscoveredServerState`](crate::ActiveDirectoryDiscoveredServerState) (`ok`, `unavailable`, `slow`, `expired`, `undetermined`, `unreachable`); read and written.
     pub state: Option<ActiveDirectoryDiscoveredServerState>,
 }
 
-/// The values of [`ActiveDirectoryDiscoveredServer`]'s `preference`: open, so that a value a newer ONTAP adds is kept as [`ActiveDirectoryDiscoveredServerPreference::Unknown`].
+/// The values of [`ActiveDirectoryDiscoveredServer`](crate::ActiveDirectoryDiscoveredServer)'s `preference`: open, so that a value a newer ONTAP adds is kept as [`ActiveDirectoryDiscoveredServerPreference::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
 pub enum ActiveDirectoryDiscoveredServerPreference {
     /// `unknown`.
@@ -36,7 +36,7 @@ pub enum ActiveDirectoryDiscoveredServerPreference {
     Unknown(String),
 }
 
-/// The values of [`ActiveDirectoryDiscoveredServer`]'s `state`: open, so that a value a newer ONTAP adds is kept as [`ActiveDirectoryDiscoveredServerState::Unknown`].
+/// The values of [`ActiveDirectoryDiscoveredServer`](crate::ActiveDirectoryDiscoveredServer)'s `state`: open, so that a value a newer ONTAP adds is kept as [`ActiveDirectoryDiscoveredServerState::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
 pub enum ActiveDirectoryDiscoveredServerState {
     /// `ok`.

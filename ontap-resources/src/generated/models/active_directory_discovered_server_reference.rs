@@ -2,7 +2,7 @@
 // Regenerate with `cargo run -p ontap-codegen`.
 //! The ActiveDirectoryDiscoveredServerReference model, from the narrowed views of the model's `active_directory_discovered_server` definition.
 
-/// A reference to an object of the model's `active_directory_discovered_server` definition, as other objects embed it (`ip`, `name`, `type`), held by [`ActiveDirectoryDiscoveredServer`]'s `server`.
+/// A reference to an object of the model's `active_directory_discovered_server` definition, as other objects embed it (`ip`, `name`, `type`), held by [`ActiveDirectoryDiscoveredServer`](crate::ActiveDirectoryDiscoveredServer)'s `server`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct ActiveDirectoryDiscoveredServerReference {
     /// `ip`: string; read and written.

@@ -2,7 +2,7 @@
 // Regenerate with `cargo run -p ontap-codegen`.
 //! The ActiveDirectoryPreferredDcSvm model, the object in place in `ActiveDirectoryPreferredDc`'s `svm`.
 
-/// The object in place in `ActiveDirectoryPreferredDc`'s `svm`, held by [`ActiveDirectoryPreferredDc`]'s `svm`.
+/// The object in place in `ActiveDirectoryPreferredDc`'s `svm`, held by [`ActiveDirectoryPreferredDc`](crate::ActiveDirectoryPreferredDc)'s `svm`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct ActiveDirectoryPreferredDcSvm {
     /// `uuid`: string; never carried.

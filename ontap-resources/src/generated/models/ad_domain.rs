@@ -2,7 +2,7 @@
 // Regenerate with `cargo run -p ontap-codegen`.
 //! The AdDomain model, from the model's `ad_domain` definition.
 
-/// An object of the model's `ad_domain` definition, held by [`CifsService`]'s `ad_domain`.
+/// An object of the model's `ad_domain` definition, held by [`CifsService`](crate::CifsService)'s `ad_domain`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct AdDomain {
     /// `default_site`: string; read and written.

@@ -2,7 +2,7 @@
 // Regenerate with `cargo run -p ontap-codegen`.
 //! The AdDomainSvm model, from the model's `ad_domain_svm` definition.
 
-/// An object of the model's `ad_domain_svm` definition, held by [`SvmCifsService`]'s `ad_domain`.
+/// An object of the model's `ad_domain_svm` definition, held by [`SvmCifsService`](crate::SvmCifsService)'s `ad_domain`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct AdDomainSvm {
     /// `default_site`: string; read and written.

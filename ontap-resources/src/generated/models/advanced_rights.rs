@@ -2,7 +2,7 @@
 // Regenerate with `cargo run -p ontap-codegen`.
 //! The AdvancedRights model, from the model's `advanced_rights` definition.
 
-/// An object of the model's `advanced_rights` definition, held by [`Acl`]'s `advanced_rights`, [`FileDirectorySecurityAcl`]'s `advanced_rights`.
+/// An object of the model's `advanced_rights` definition, held by [`Acl`](crate::Acl)'s `advanced_rights`, [`FileDirectorySecurityAcl`](crate::FileDirectorySecurityAcl)'s `advanced_rights`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct AdvancedRights {
     /// `append_data`: boolean; read and written.

@@ -2,7 +2,7 @@
 // Regenerate with `cargo run -p ontap-codegen`.
 //! The AggrSpaceEfficiency model, from the model's `aggr_space_efficiency` definition.
 
-/// An object of the model's `aggr_space_efficiency` definition, held by [`AggregateSpace`]'s `efficiency`.
+/// An object of the model's `aggr_space_efficiency` definition, held by [`AggregateSpace`](crate::AggregateSpace)'s `efficiency`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct AggrSpaceEfficiency {
     /// `auto_adaptive_compression_savings`: boolean; read-only.

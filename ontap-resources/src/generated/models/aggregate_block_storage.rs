@@ -4,24 +4,24 @@
 
 use crate::{AggregateBlockStorageHybridCache, AggregateBlockStorageMirror, AggregateBlockStoragePrimary, Plex};
 
-/// An object of the model's `aggregate_block_storage` definition, held by [`Aggregate`]'s `block_storage`.
+/// An object of the model's `aggregate_block_storage` definition, held by [`Aggregate`](crate::Aggregate)'s `block_storage`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct AggregateBlockStorage {
-    /// `hybrid_cache`: [`AggregateBlockStorageHybridCache`]; read-only.
+    /// `hybrid_cache`: [`AggregateBlockStorageHybridCache`](crate::AggregateBlockStorageHybridCache); read-only.
     pub hybrid_cache: Option<AggregateBlockStorageHybridCache>,
-    /// `mirror`: [`AggregateBlockStorageMirror`]; read and written.
+    /// `mirror`: [`AggregateBlockStorageMirror`](crate::AggregateBlockStorageMirror); read and written.
     pub mirror: Option<AggregateBlockStorageMirror>,
-    /// `plexes`: list of [`Plex`]; read-only.
+    /// `plexes`: list of [`Plex`](crate::Plex); read-only.
     pub plexes: Option<Vec<Plex>>,
-    /// `primary`: [`AggregateBlockStoragePrimary`]; read and written.
+    /// `primary`: [`AggregateBlockStoragePrimary`](crate::AggregateBlockStoragePrimary); read and written.
     pub primary: Option<AggregateBlockStoragePrimary>,
-    /// `storage_type`: [`AggregateBlockStorageStorageType`] (`hdd`, `hybrid`, `lun`, `ssd`, `vmdisk`); read-only.
+    /// `storage_type`: [`AggregateBlockStorageStorageType`](crate::AggregateBlockStorageStorageType) (`hdd`, `hybrid`, `lun`, `ssd`, `vmdisk`); read-only.
     pub storage_type: Option<AggregateBlockStorageStorageType>,
     /// `uses_partitions`: boolean; read-only.
     pub uses_partitions: Option<bool>,
 }
 
-/// The values of [`AggregateBlockStorage`]'s `storage_type`: open, so that a value a newer ONTAP adds is kept as [`AggregateBlockStorageStorageType::Unknown`].
+/// The values of [`AggregateBlockStorage`](crate::AggregateBlockStorage)'s `storage_type`: open, so that a value a newer ONTAP adds is kept as [`AggregateBlockStorageStorageType::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
 pub enum AggregateBlockStorageStorageType {
     /// `hdd`.

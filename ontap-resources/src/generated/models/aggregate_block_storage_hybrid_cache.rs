@@ -4,30 +4,30 @@
 
 use crate::{AggregateBlockStorageHybridCacheSimulatedRaidGroups, AggregateBlockStorageHybridCacheStoragePools};
 
-/// An object of the model's `aggregate_block_storage_hybrid_cache` definition, held by [`AggregateBlockStorage`]'s `hybrid_cache`.
+/// An object of the model's `aggregate_block_storage_hybrid_cache` definition, held by [`AggregateBlockStorage`](crate::AggregateBlockStorage)'s `hybrid_cache`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct AggregateBlockStorageHybridCache {
     /// `disk_count`: integer; read and written.
     pub disk_count: Option<i64>,
-    /// `disk_type`: [`AggregateBlockStorageHybridCacheDiskType`] (`fc`, `lun`, `nl_sas`, `nvme_ssd`, `sas`, `sata`, `scsi`, `ssd`, `ssd_cap`, `ssd_zns`, `vm_disk`); read-only.
+    /// `disk_type`: [`AggregateBlockStorageHybridCacheDiskType`](crate::AggregateBlockStorageHybridCacheDiskType) (`fc`, `lun`, `nl_sas`, `nvme_ssd`, `sas`, `sata`, `scsi`, `ssd`, `ssd_cap`, `ssd_zns`, `vm_disk`); read-only.
     pub disk_type: Option<AggregateBlockStorageHybridCacheDiskType>,
     /// `enabled`: boolean; read-only.
     pub enabled: Option<bool>,
     /// `raid_size`: integer; read and written.
     pub raid_size: Option<i64>,
-    /// `raid_type`: [`AggregateBlockStorageHybridCacheRaidType`] (`raid_dp`, `raid_tec`, `raid4`); read and written.
+    /// `raid_type`: [`AggregateBlockStorageHybridCacheRaidType`](crate::AggregateBlockStorageHybridCacheRaidType) (`raid_dp`, `raid_tec`, `raid4`); read and written.
     pub raid_type: Option<AggregateBlockStorageHybridCacheRaidType>,
-    /// `simulated_raid_groups`: list of [`AggregateBlockStorageHybridCacheSimulatedRaidGroups`]; read and written.
+    /// `simulated_raid_groups`: list of [`AggregateBlockStorageHybridCacheSimulatedRaidGroups`](crate::AggregateBlockStorageHybridCacheSimulatedRaidGroups); read and written.
     pub simulated_raid_groups: Option<Vec<AggregateBlockStorageHybridCacheSimulatedRaidGroups>>,
     /// `size`: integer; read-only.
     pub size: Option<i64>,
-    /// `storage_pools`: list of [`AggregateBlockStorageHybridCacheStoragePools`]; read and written.
+    /// `storage_pools`: list of [`AggregateBlockStorageHybridCacheStoragePools`](crate::AggregateBlockStorageHybridCacheStoragePools); read and written.
     pub storage_pools: Option<Vec<AggregateBlockStorageHybridCacheStoragePools>>,
     /// `used`: integer; read-only.
     pub used: Option<i64>,
 }
 
-/// The values of [`AggregateBlockStorageHybridCache`]'s `disk_type`: open, so that a value a newer ONTAP adds is kept as [`AggregateBlockStorageHybridCacheDiskType::Unknown`].
+/// The values of [`AggregateBlockStorageHybridCache`](crate::AggregateBlockStorageHybridCache)'s `disk_type`: open, so that a value a newer ONTAP adds is kept as [`AggregateBlockStorageHybridCacheDiskType::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
 pub enum AggregateBlockStorageHybridCacheDiskType {
     /// `fc`.
@@ -57,7 +57,7 @@ pub enum AggregateBlockStorageHybridCacheDiskType {
     Unknown(String),
 }
 
-/// The values of [`AggregateBlockStorageHybridCache`]'s `raid_type`: open, so that a value a newer ONTAP adds is kept as [`AggregateBlockStorageHybridCacheRaidType::Unknown`].
+/// The values of [`AggregateBlockStorageHybridCache`](crate::AggregateBlockStorageHybridCache)'s `raid_type`: open, so that a value a newer ONTAP adds is kept as [`AggregateBlockStorageHybridCacheRaidType::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
 pub enum AggregateBlockStorageHybridCacheRaidType {
     /// `raid_dp`.

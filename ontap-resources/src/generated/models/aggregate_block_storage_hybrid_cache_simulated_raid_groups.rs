@@ -2,7 +2,7 @@
 // Regenerate with `cargo run -p ontap-codegen`.
 //! The AggregateBlockStorageHybridCacheSimulatedRaidGroups model, from the model's `aggregate_block_storage_hybrid_cache_simulated_raid_groups` definition.
 
-/// An object of the model's `aggregate_block_storage_hybrid_cache_simulated_raid_groups` definition, held by [`AggregateBlockStorageHybridCache`]'s `simulated_raid_groups`.
+/// An object of the model's `aggregate_block_storage_hybrid_cache_simulated_raid_groups` definition, held by [`AggregateBlockStorageHybridCache`](crate::AggregateBlockStorageHybridCache)'s `simulated_raid_groups`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct AggregateBlockStorageHybridCacheSimulatedRaidGroups {
     /// `added_data_disk_count`: integer; read and written.

@@ -2,16 +2,16 @@
 // Regenerate with `cargo run -p ontap-codegen`.
 //! The AggregateBlockStorageMirror model, from the model's `aggregate_block_storage_mirror` definition.
 
-/// An object of the model's `aggregate_block_storage_mirror` definition, held by [`AggregateBlockStorage`]'s `mirror`.
+/// An object of the model's `aggregate_block_storage_mirror` definition, held by [`AggregateBlockStorage`](crate::AggregateBlockStorage)'s `mirror`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct AggregateBlockStorageMirror {
     /// `enabled`: boolean; read and written.
     pub enabled: Option<bool>,
-    /// `state`: [`AggregateBlockStorageMirrorState`] (`unmirrored`, `normal`, `degraded`, `resynchronizing`, `failed`); read-only.
+    /// `state`: [`AggregateBlockStorageMirrorState`](crate::AggregateBlockStorageMirrorState) (`unmirrored`, `normal`, `degraded`, `resynchronizing`, `failed`); read-only.
     pub state: Option<AggregateBlockStorageMirrorState>,
 }
 
-/// The values of [`AggregateBlockStorageMirror`]'s `state`: open, so that a value a newer ONTAP adds is kept as [`AggregateBlockStorageMirrorState::Unknown`].
+/// The values of [`AggregateBlockStorageMirror`](crate::AggregateBlockStorageMirror)'s `state`: open, so that a value a newer ONTAP adds is kept as [`AggregateBlockStorageMirrorState::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
 pub enum AggregateBlockStorageMirrorState {
     /// `unmirrored`.

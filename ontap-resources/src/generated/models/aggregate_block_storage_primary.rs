@@ -4,26 +4,26 @@
 
 use crate::AggregateBlockStoragePrimarySimulatedRaidGroups;
 
-/// An object of the model's `aggregate_block_storage_primary` definition, held by [`AggregateBlockStorage`]'s `primary`.
+/// An object of the model's `aggregate_block_storage_primary` definition, held by [`AggregateBlockStorage`](crate::AggregateBlockStorage)'s `primary`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct AggregateBlockStoragePrimary {
-    /// `checksum_style`: [`AggregateBlockStoragePrimaryChecksumStyle`] (`block`, `advanced_zoned`, `mixed`); read, and written on creation.
+    /// `checksum_style`: [`AggregateBlockStoragePrimaryChecksumStyle`](crate::AggregateBlockStoragePrimaryChecksumStyle) (`block`, `advanced_zoned`, `mixed`); read, and written on creation.
     pub checksum_style: Option<AggregateBlockStoragePrimaryChecksumStyle>,
-    /// `disk_class`: [`AggregateBlockStoragePrimaryDiskClass`] (`capacity`, `performance`, `archive`, `solid_state`, `array`, `virtual`, `data_center`, `capacity_flash`); read, and written on creation.
+    /// `disk_class`: [`AggregateBlockStoragePrimaryDiskClass`](crate::AggregateBlockStoragePrimaryDiskClass) (`capacity`, `performance`, `archive`, `solid_state`, `array`, `virtual`, `data_center`, `capacity_flash`); read, and written on creation.
     pub disk_class: Option<AggregateBlockStoragePrimaryDiskClass>,
     /// `disk_count`: integer; read and written.
     pub disk_count: Option<i64>,
-    /// `disk_type`: [`AggregateBlockStoragePrimaryDiskType`] (`fc`, `lun`, `nl_sas`, `nvme_ssd`, `sas`, `sata`, `scsi`, `ssd`, `ssd_cap`, `ssd_zns`, `vm_disk`); read-only.
+    /// `disk_type`: [`AggregateBlockStoragePrimaryDiskType`](crate::AggregateBlockStoragePrimaryDiskType) (`fc`, `lun`, `nl_sas`, `nvme_ssd`, `sas`, `sata`, `scsi`, `ssd`, `ssd_cap`, `ssd_zns`, `vm_disk`); read-only.
     pub disk_type: Option<AggregateBlockStoragePrimaryDiskType>,
     /// `raid_size`: integer; read and written.
     pub raid_size: Option<i64>,
-    /// `raid_type`: [`AggregateBlockStoragePrimaryRaidType`] (`raid_dp`, `raid_tec`, `raid0`, `raid4`, `mixed_raid_type`); read and written.
+    /// `raid_type`: [`AggregateBlockStoragePrimaryRaidType`](crate::AggregateBlockStoragePrimaryRaidType) (`raid_dp`, `raid_tec`, `raid0`, `raid4`, `mixed_raid_type`); read and written.
     pub raid_type: Option<AggregateBlockStoragePrimaryRaidType>,
-    /// `simulated_raid_groups`: list of [`AggregateBlockStoragePrimarySimulatedRaidGroups`]; read and written.
+    /// `simulated_raid_groups`: list of [`AggregateBlockStoragePrimarySimulatedRaidGroups`](crate::AggregateBlockStoragePrimarySimulatedRaidGroups); read and written.
     pub simulated_raid_groups: Option<Vec<AggregateBlockStoragePrimarySimulatedRaidGroups>>,
 }
 
-/// The values of [`AggregateBlockStoragePrimary`]'s `checksum_style`: open, so that a value a newer ONTAP adds is kept as [`AggregateBlockStoragePrimaryChecksumStyle::Unknown`].
+/// The values of [`AggregateBlockStoragePrimary`](crate::AggregateBlockStoragePrimary)'s `checksum_style`: open, so that a value a newer ONTAP adds is kept as [`AggregateBlockStoragePrimaryChecksumStyle::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
 pub enum AggregateBlockStoragePrimaryChecksumStyle {
     /// `block`.
@@ -37,7 +37,7 @@ pub enum AggregateBlockStoragePrimaryChecksumStyle {
     Unknown(String),
 }
 
-/// The values of [`AggregateBlockStoragePrimary`]'s `disk_class`: open, so that a value a newer ONTAP adds is kept as [`AggregateBlockStoragePrimaryDiskClass::Unknown`].
+/// The values of [`AggregateBlockStoragePrimary`](crate::AggregateBlockStoragePrimary)'s `disk_class`: open, so that a value a newer ONTAP adds is kept as [`AggregateBlockStoragePrimaryDiskClass::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
 pub enum AggregateBlockStoragePrimaryDiskClass {
     /// `capacity`.
@@ -61,7 +61,7 @@ pub enum AggregateBlockStoragePrimaryDiskClass {
     Unknown(String),
 }
 
-/// The values of [`AggregateBlockStoragePrimary`]'s `disk_type`: open, so that a value a newer ONTAP adds is kept as [`AggregateBlockStoragePrimaryDiskType::Unknown`].
+/// The values of [`AggregateBlockStoragePrimary`](crate::AggregateBlockStoragePrimary)'s `disk_type`: open, so that a value a newer ONTAP adds is kept as [`AggregateBlockStoragePrimaryDiskType::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
 pub enum AggregateBlockStoragePrimaryDiskType {
     /// `fc`.
@@ -91,7 +91,7 @@ pub enum AggregateBlockStoragePrimaryDiskType {
     Unknown(String),
 }
 
-/// The values of [`AggregateBlockStoragePrimary`]'s `raid_type`: open, so that a value a newer ONTAP adds is kept as [`AggregateBlockStoragePrimaryRaidType::Unknown`].
+/// The values of [`AggregateBlockStoragePrimary`](crate::AggregateBlockStoragePrimary)'s `raid_type`: open, so that a value a newer ONTAP adds is kept as [`AggregateBlockStoragePrimaryRaidType::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
 pub enum AggregateBlockStoragePrimaryRaidType {
     /// `raid_dp`.

@@ -2,7 +2,7 @@
 // Regenerate with `cargo run -p ontap-codegen`.
 //! The AggregateBlockStoragePrimarySimulatedRaidGroups model, from the model's `aggregate_block_storage_primary_simulated_raid_groups` definition.
 
-/// An object of the model's `aggregate_block_storage_primary_simulated_raid_groups` definition, held by [`AggregateBlockStoragePrimary`]'s `simulated_raid_groups`.
+/// An object of the model's `aggregate_block_storage_primary_simulated_raid_groups` definition, held by [`AggregateBlockStoragePrimary`](crate::AggregateBlockStoragePrimary)'s `simulated_raid_groups`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct AggregateBlockStoragePrimarySimulatedRaidGroups {
     /// `added_data_disk_count`: integer; read and written.
@@ -21,13 +21,13 @@ pub struct AggregateBlockStoragePrimarySimulatedRaidGroups {
     pub name: Option<String>,
     /// `parity_disk_count`: integer; read and written.
     pub parity_disk_count: Option<i64>,
-    /// `raid_type`: [`AggregateBlockStoragePrimarySimulatedRaidGroupsRaidType`] (`raid_dp`, `raid_tec`, `raid0`, `raid4`); read and written.
+    /// `raid_type`: [`AggregateBlockStoragePrimarySimulatedRaidGroupsRaidType`](crate::AggregateBlockStoragePrimarySimulatedRaidGroupsRaidType) (`raid_dp`, `raid_tec`, `raid0`, `raid4`); read and written.
     pub raid_type: Option<AggregateBlockStoragePrimarySimulatedRaidGroupsRaidType>,
     /// `usable_size`: integer; read and written.
     pub usable_size: Option<i64>,
 }
 
-/// The values of [`AggregateBlockStoragePrimarySimulatedRaidGroups`]'s `raid_type`: open, so that a value a newer ONTAP adds is kept as [`AggregateBlockStoragePrimarySimulatedRaidGroupsRaidType::Unknown`].
+/// The values of [`AggregateBlockStoragePrimarySimulatedRaidGroups`](crate::AggregateBlockStoragePrimarySimulatedRaidGroups)'s `raid_type`: open, so that a value a newer ONTAP adds is kept as [`AggregateBlockStoragePrimarySimulatedRaidGroupsRaidType::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
 pub enum AggregateBlockStoragePrimarySimulatedRaidGroupsRaidType {
     /// `raid_dp`.

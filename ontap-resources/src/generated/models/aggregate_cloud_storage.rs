@@ -4,14 +4,14 @@
 
 use crate::CloudStorageTier;
 
-/// An object of the model's `aggregate_cloud_storage` definition, held by [`Aggregate`]'s `cloud_storage`.
+/// An object of the model's `aggregate_cloud_storage` definition, held by [`Aggregate`](crate::Aggregate)'s `cloud_storage`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct AggregateCloudStorage {
     /// `attach_eligible`: boolean; read-only.
     pub attach_eligible: Option<bool>,
     /// `migrate_threshold`: integer; written on modification only.
     pub migrate_threshold: Option<i64>,
-    /// `stores`: list of [`CloudStorageTier`]; read-only.
+    /// `stores`: list of [`CloudStorageTier`](crate::CloudStorageTier); read-only.
     pub stores: Option<Vec<CloudStorageTier>>,
     /// `tiering_fullness_threshold`: integer; written on modification only.
     pub tiering_fullness_threshold: Option<i64>,

@@ -2,7 +2,7 @@
 // Regenerate with `cargo run -p ontap-codegen`.
 //! The AggregateDataEncryption model, from the model's `aggregate_data_encryption` definition.
 
-/// An object of the model's `aggregate_data_encryption` definition, held by [`Aggregate`]'s `data_encryption`.
+/// An object of the model's `aggregate_data_encryption` definition, held by [`Aggregate`](crate::Aggregate)'s `data_encryption`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct AggregateDataEncryption {
     /// `drive_protection_enabled`: boolean; read-only.

@@ -2,7 +2,7 @@
 // Regenerate with `cargo run -p ontap-codegen`.
 //! The AggregateInactiveDataReporting model, from the model's `aggregate_inactive_data_reporting` definition.
 
-/// An object of the model's `aggregate_inactive_data_reporting` definition, held by [`Aggregate`]'s `inactive_data_reporting`.
+/// An object of the model's `aggregate_inactive_data_reporting` definition, held by [`Aggregate`](crate::Aggregate)'s `inactive_data_reporting`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct AggregateInactiveDataReporting {
     /// `enabled`: boolean; read, and written on modification.

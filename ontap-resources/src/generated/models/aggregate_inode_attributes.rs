@@ -2,7 +2,7 @@
 // Regenerate with `cargo run -p ontap-codegen`.
 //! The AggregateInodeAttributes model, from the model's `aggregate_inode_attributes` definition.
 
-/// An object of the model's `aggregate_inode_attributes` definition, held by [`Aggregate`]'s `inode_attributes`.
+/// An object of the model's `aggregate_inode_attributes` definition, held by [`Aggregate`](crate::Aggregate)'s `inode_attributes`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct AggregateInodeAttributes {
     /// `file_private_capacity`: integer; read and written.

@@ -2,7 +2,7 @@
 // Regenerate with `cargo run -p ontap-codegen`.
 //! The AggregateSnapshot model, from the model's `aggregate_snapshot` definition.
 
-/// An object of the model's `aggregate_snapshot` definition, held by [`Aggregate`]'s `snapshot`.
+/// An object of the model's `aggregate_snapshot` definition, held by [`Aggregate`](crate::Aggregate)'s `snapshot`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct AggregateSnapshot {
     /// `files_total`: integer; read-only.

@@ -7,18 +7,18 @@ use crate::{
     SpaceEfficiency,
 };
 
-/// An object of the model's `aggregate_space` definition, held by [`Aggregate`]'s `space`.
+/// An object of the model's `aggregate_space` definition, held by [`Aggregate`](crate::Aggregate)'s `space`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct AggregateSpace {
-    /// `block_storage`: [`AggregateSpaceBlockStorage`]; read and written.
+    /// `block_storage`: [`AggregateSpaceBlockStorage`](crate::AggregateSpaceBlockStorage); read and written.
     pub block_storage: Option<AggregateSpaceBlockStorage>,
-    /// `cloud_storage`: [`AggregateSpaceCloudStorage`]; read and written.
+    /// `cloud_storage`: [`AggregateSpaceCloudStorage`](crate::AggregateSpaceCloudStorage); read and written.
     pub cloud_storage: Option<AggregateSpaceCloudStorage>,
-    /// `efficiency`: [`AggrSpaceEfficiency`]; read and written.
+    /// `efficiency`: [`AggrSpaceEfficiency`](crate::AggrSpaceEfficiency); read and written.
     pub efficiency: Option<AggrSpaceEfficiency>,
-    /// `efficiency_without_snapshots`: [`SpaceEfficiency`]; read and written.
+    /// `efficiency_without_snapshots`: [`SpaceEfficiency`](crate::SpaceEfficiency); read and written.
     pub efficiency_without_snapshots: Option<SpaceEfficiency>,
-    /// `efficiency_without_snapshots_flexclones`: [`SpaceEfficiency`]; read and written.
+    /// `efficiency_without_snapshots_flexclones`: [`SpaceEfficiency`](crate::SpaceEfficiency); read and written.
     pub efficiency_without_snapshots_flexclones: Option<SpaceEfficiency>,
     /// `footprint`: integer; read-only.
     pub footprint: Option<i64>,
@@ -26,7 +26,7 @@ pub struct AggregateSpace {
     pub logical_used: Option<i64>,
     /// `logical_used_percent`: integer; read-only.
     pub logical_used_percent: Option<i64>,
-    /// `snapshot`: [`AggregateSpaceSnapshot`]; read and written.
+    /// `snapshot`: [`AggregateSpaceSnapshot`](crate::AggregateSpaceSnapshot); read and written.
     pub snapshot: Option<AggregateSpaceSnapshot>,
     /// `total_provisioned_space`: integer; read-only.
     pub total_provisioned_space: Option<i64>,

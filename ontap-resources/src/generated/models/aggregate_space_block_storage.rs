@@ -2,7 +2,7 @@
 // Regenerate with `cargo run -p ontap-codegen`.
 //! The AggregateSpaceBlockStorage model, from the model's `aggregate_space_block_storage` definition.
 
-/// An object of the model's `aggregate_space_block_storage` definition, held by [`AggregateSpace`]'s `block_storage`.
+/// An object of the model's `aggregate_space_block_storage` definition, held by [`AggregateSpace`](crate::AggregateSpace)'s `block_storage`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct AggregateSpaceBlockStorage {
     /// `aggregate_metadata`: integer; read-only.

@@ -2,7 +2,7 @@
 // Regenerate with `cargo run -p ontap-codegen`.
 //! The AggregateSpaceCloudStorage model, from the model's `aggregate_space_cloud_storage` definition.
 
-/// An object of the model's `aggregate_space_cloud_storage` definition, held by [`AggregateSpace`]'s `cloud_storage`.
+/// An object of the model's `aggregate_space_cloud_storage` definition, held by [`AggregateSpace`](crate::AggregateSpace)'s `cloud_storage`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct AggregateSpaceCloudStorage {
     /// `used`: integer; read-only.

@@ -2,7 +2,7 @@
 // Regenerate with `cargo run -p ontap-codegen`.
 //! The AggregateSpaceSnapshot model, from the model's `aggregate_space_snapshot` definition.
 
-/// An object of the model's `aggregate_space_snapshot` definition, held by [`AggregateSpace`]'s `snapshot`.
+/// An object of the model's `aggregate_space_snapshot` definition, held by [`AggregateSpace`](crate::AggregateSpace)'s `snapshot`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct AggregateSpaceSnapshot {
     /// `available`: integer; read-only.

@@ -2,7 +2,7 @@
 // Regenerate with `cargo run -p ontap-codegen`.
 //! The AnalyticsHistogramByTime model, from the model's `analytics_histogram_by_time` definition.
 
-/// An object of the model's `analytics_histogram_by_time` definition, held by [`AnalyticsInfoByAccessedTime`]'s `bytes_used`, [`AnalyticsInfoByModifiedTime`]'s `bytes_used`.
+/// An object of the model's `analytics_histogram_by_time` definition, held by [`AnalyticsInfoByAccessedTime`](crate::AnalyticsInfoByAccessedTime)'s `bytes_used`, [`AnalyticsInfoByModifiedTime`](crate::AnalyticsInfoByModifiedTime)'s `bytes_used`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct AnalyticsHistogramByTime {
     /// `aged_data_metric`: number; read and written.

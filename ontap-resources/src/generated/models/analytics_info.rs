@@ -4,12 +4,12 @@
 
 use crate::{AnalyticsInfoByAccessedTime, AnalyticsInfoByModifiedTime};
 
-/// An object of the model's `analytics_info` definition, held by [`FileInfo`]'s `analytics`.
+/// An object of the model's `analytics_info` definition, held by [`FileInfo`](crate::FileInfo)'s `analytics`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct AnalyticsInfo {
-    /// `by_accessed_time`: [`AnalyticsInfoByAccessedTime`]; read and written.
+    /// `by_accessed_time`: [`AnalyticsInfoByAccessedTime`](crate::AnalyticsInfoByAccessedTime); read and written.
     pub by_accessed_time: Option<AnalyticsInfoByAccessedTime>,
-    /// `by_modified_time`: [`AnalyticsInfoByModifiedTime`]; read and written.
+    /// `by_modified_time`: [`AnalyticsInfoByModifiedTime`](crate::AnalyticsInfoByModifiedTime); read and written.
     pub by_modified_time: Option<AnalyticsInfoByModifiedTime>,
     /// `bytes_used`: integer; read and written.
     pub bytes_used: Option<i64>,

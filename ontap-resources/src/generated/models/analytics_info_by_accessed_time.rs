@@ -4,9 +4,9 @@
 
 use crate::AnalyticsHistogramByTime;
 
-/// An object of the model's `analytics_info_by_accessed_time` definition, held by `AnalyticsInfo`'s `by_accessed_time`, [`VolumeAnalytics`]'s `by_accessed_time`.
+/// An object of the model's `analytics_info_by_accessed_time` definition, held by `AnalyticsInfo`'s `by_accessed_time`, [`VolumeAnalytics`](crate::VolumeAnalytics)'s `by_accessed_time`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct AnalyticsInfoByAccessedTime {
-    /// `bytes_used`: [`AnalyticsHistogramByTime`]; read and written.
+    /// `bytes_used`: [`AnalyticsHistogramByTime`](crate::AnalyticsHistogramByTime); read and written.
     pub bytes_used: Option<AnalyticsHistogramByTime>,
 }

@@ -2,7 +2,7 @@
 // Regenerate with `cargo run -p ontap-codegen`.
 //! The AntiRansomwareAttackReportLinks model, from the model's `anti_ransomware_attack_report_links` definition.
 
-/// An object of the model's `anti_ransomware_attack_report_links` definition, held by [`AntiRansomwareAttackReport`]'s `_links`.
+/// An object of the model's `anti_ransomware_attack_report_links` definition, held by [`AntiRansomwareAttackReport`](crate::AntiRansomwareAttackReport)'s `_links`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct AntiRansomwareAttackReportLinks {
     /// `suspects`: [`ontap::Href`]; read-only.

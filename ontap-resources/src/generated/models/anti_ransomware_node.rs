@@ -2,7 +2,7 @@
 // Regenerate with `cargo run -p ontap-codegen`.
 //! The AntiRansomwareNode model, from the model's `anti_ransomware_node` definition.
 
-/// An object of the model's `anti_ransomware_node` definition, held by [`AntiRansomware`]'s `nodes`.
+/// An object of the model's `anti_ransomware_node` definition, held by [`AntiRansomware`](crate::AntiRansomware)'s `nodes`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct AntiRansomwareNode {
     /// `name`: string; read-only.

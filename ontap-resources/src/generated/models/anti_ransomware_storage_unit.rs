@@ -4,18 +4,18 @@
 
 use crate::AntiRansomwareStorageUnitAttackReports;
 
-/// An object of the model's `anti_ransomware_storage_unit` definition, held by [`StorageUnit`]'s `anti_ransomware`.
+/// An object of the model's `anti_ransomware_storage_unit` definition, held by [`StorageUnit`](crate::StorageUnit)'s `anti_ransomware`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct AntiRansomwareStorageUnit {
-    /// `attack_probability`: [`AntiRansomwareStorageUnitAttackProbability`] (`none`, `moderate`); read-only.
+    /// `attack_probability`: [`AntiRansomwareStorageUnitAttackProbability`](crate::AntiRansomwareStorageUnitAttackProbability) (`none`, `moderate`); read-only.
     pub attack_probability: Option<AntiRansomwareStorageUnitAttackProbability>,
-    /// `attack_reports`: list of [`AntiRansomwareStorageUnitAttackReports`]; read-only.
+    /// `attack_reports`: list of [`AntiRansomwareStorageUnitAttackReports`](crate::AntiRansomwareStorageUnitAttackReports); read-only.
     pub attack_reports: Option<Vec<AntiRansomwareStorageUnitAttackReports>>,
-    /// `state`: [`AntiRansomwareStorageUnitState`] (`disabled`, `disable_in_progress`, `enabled`, `paused`); read, and written on modification.
+    /// `state`: [`AntiRansomwareStorageUnitState`](crate::AntiRansomwareStorageUnitState) (`disabled`, `disable_in_progress`, `enabled`, `paused`); read, and written on modification.
     pub state: Option<AntiRansomwareStorageUnitState>,
 }
 
-/// The values of [`AntiRansomwareStorageUnit`]'s `attack_probability`: open, so that a value a newer ONTAP adds is kept as [`AntiRansomwareStorageUnitAttackProbability::Unknown`].
+/// The values of [`AntiRansomwareStorageUnit`](crate::AntiRansomwareStorageUnit)'s `attack_probability`: open, so that a value a newer ONTAP adds is kept as [`AntiRansomwareStorageUnitAttackProbability::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
 pub enum AntiRansomwareStorageUnitAttackProbability {
     /// `none`.
@@ -27,7 +27,7 @@ pub enum AntiRansomwareStorageUnitAttackProbability {
     Unknown(String),
 }
 
-/// The values of [`AntiRansomwareStorageUnit`]'s `state`: open, so that a value a newer ONTAP adds is kept as [`AntiRansomwareStorageUnitState::Unknown`].
+/// The values of [`AntiRansomwareStorageUnit`](crate::AntiRansomwareStorageUnit)'s `state`: open, so that a value a newer ONTAP adds is kept as [`AntiRansomwareStorageUnitState::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
 pub enum AntiRansomwareStorageUnitState {
     /// `disabled`.

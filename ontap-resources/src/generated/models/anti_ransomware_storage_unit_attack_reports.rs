@@ -2,7 +2,7 @@
 // Regenerate with `cargo run -p ontap-codegen`.
 //! The AntiRansomwareStorageUnitAttackReports model, from the model's `anti_ransomware_storage_unit_attack_reports` definition.
 
-/// An object of the model's `anti_ransomware_storage_unit_attack_reports` definition, held by [`AntiRansomwareStorageUnit`]'s `attack_reports`.
+/// An object of the model's `anti_ransomware_storage_unit_attack_reports` definition, held by [`AntiRansomwareStorageUnit`](crate::AntiRansomwareStorageUnit)'s `attack_reports`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct AntiRansomwareStorageUnitAttackReports {
     /// `time`: timestamp ([`ontap::Timestamp`]); read-only.

@@ -2,7 +2,7 @@
 // Regenerate with `cargo run -p ontap-codegen`.
 //! The AntiRansomwareSuspectFile model, from the model's `anti_ransomware_suspect_file` definition.
 
-/// An object of the model's `anti_ransomware_suspect_file` definition, held by [`AntiRansomwareSuspect`]'s `file`.
+/// An object of the model's `anti_ransomware_suspect_file` definition, held by [`AntiRansomwareSuspect`](crate::AntiRansomwareSuspect)'s `file`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct AntiRansomwareSuspectFile {
     /// `format`: string; read and written.

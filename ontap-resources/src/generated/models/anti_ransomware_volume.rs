@@ -8,46 +8,46 @@ use crate::{
     AntiRansomwareVolumeSuspectFiles, AntiRansomwareVolumeTypicalUsage, AntiRansomwareVolumeWorkload,
 };
 
-/// An object of the model's `anti_ransomware_volume` definition, held by [`Volume`]'s `anti_ransomware`.
+/// An object of the model's `anti_ransomware_volume` definition, held by [`Volume`](crate::Volume)'s `anti_ransomware`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct AntiRansomwareVolume {
-    /// `attack_detected_by`: [`AntiRansomwareVolumeAttackDetectedBy`] (`file_analysis`, `encryption_percentage_analysis`); read-only.
+    /// `attack_detected_by`: [`AntiRansomwareVolumeAttackDetectedBy`](crate::AntiRansomwareVolumeAttackDetectedBy) (`file_analysis`, `encryption_percentage_analysis`); read-only.
     pub attack_detected_by: Option<AntiRansomwareVolumeAttackDetectedBy>,
-    /// `attack_detection_parameters`: [`AntiRansomwareVolumeAttackDetectionParameters`]; read and written.
+    /// `attack_detection_parameters`: [`AntiRansomwareVolumeAttackDetectionParameters`](crate::AntiRansomwareVolumeAttackDetectionParameters); read and written.
     pub attack_detection_parameters: Option<AntiRansomwareVolumeAttackDetectionParameters>,
-    /// `attack_probability`: [`AntiRansomwareVolumeAttackProbability`] (`none`, `low`, `moderate`, `high`); read-only.
+    /// `attack_probability`: [`AntiRansomwareVolumeAttackProbability`](crate::AntiRansomwareVolumeAttackProbability) (`none`, `low`, `moderate`, `high`); read-only.
     pub attack_probability: Option<AntiRansomwareVolumeAttackProbability>,
-    /// `attack_reports`: list of [`AntiRansomwareAttackReport`]; read-only.
+    /// `attack_reports`: list of [`AntiRansomwareAttackReport`](crate::AntiRansomwareAttackReport); read-only.
     pub attack_reports: Option<Vec<AntiRansomwareAttackReport>>,
     /// `block_device_detection_start_time`: timestamp ([`ontap::Timestamp`]); read-only.
     pub block_device_detection_start_time: Option<ontap::Timestamp>,
-    /// `block_device_detection_state`: [`AntiRansomwareVolumeBlockDeviceDetectionState`] (`evaluation_period`, `active_unsuitable_workload`, `active_suitable_workload`); read-only.
+    /// `block_device_detection_state`: [`AntiRansomwareVolumeBlockDeviceDetectionState`](crate::AntiRansomwareVolumeBlockDeviceDetectionState) (`evaluation_period`, `active_unsuitable_workload`, `active_suitable_workload`); read-only.
     pub block_device_detection_state: Option<AntiRansomwareVolumeBlockDeviceDetectionState>,
-    /// `clear_suspect`: [`AntiRansomwareVolumeClearSuspect`]; read and written.
+    /// `clear_suspect`: [`AntiRansomwareVolumeClearSuspect`](crate::AntiRansomwareVolumeClearSuspect); read and written.
     pub clear_suspect: Option<AntiRansomwareVolumeClearSuspect>,
     /// `dry_run_start_time`: timestamp ([`ontap::Timestamp`]); read-only.
     pub dry_run_start_time: Option<ontap::Timestamp>,
-    /// `event_log`: [`AntiRansomwareVolumeEventLog`]; read and written.
+    /// `event_log`: [`AntiRansomwareVolumeEventLog`](crate::AntiRansomwareVolumeEventLog); read and written.
     pub event_log: Option<AntiRansomwareVolumeEventLog>,
-    /// `space`: [`AntiRansomwareVolumeSpace`]; read-only.
+    /// `space`: [`AntiRansomwareVolumeSpace`](crate::AntiRansomwareVolumeSpace); read-only.
     pub space: Option<AntiRansomwareVolumeSpace>,
-    /// `state`: [`AntiRansomwareVolumeState`] (`disabled`, `disable_in_progress`, `dry_run`, `enabled`, `paused`, `enable_paused`, `dry_run_paused`); read and written.
+    /// `state`: [`AntiRansomwareVolumeState`](crate::AntiRansomwareVolumeState) (`disabled`, `disable_in_progress`, `dry_run`, `enabled`, `paused`, `enable_paused`, `dry_run_paused`); read and written.
     pub state: Option<AntiRansomwareVolumeState>,
     /// `surge_as_normal`: boolean; read and written.
     pub surge_as_normal: Option<bool>,
-    /// `surge_usage`: [`AntiRansomwareVolumeSurgeUsage`]; read-only.
+    /// `surge_usage`: [`AntiRansomwareVolumeSurgeUsage`](crate::AntiRansomwareVolumeSurgeUsage); read-only.
     pub surge_usage: Option<AntiRansomwareVolumeSurgeUsage>,
-    /// `suspect_files`: list of [`AntiRansomwareVolumeSuspectFiles`]; read-only.
+    /// `suspect_files`: list of [`AntiRansomwareVolumeSuspectFiles`](crate::AntiRansomwareVolumeSuspectFiles); read-only.
     pub suspect_files: Option<Vec<AntiRansomwareVolumeSuspectFiles>>,
-    /// `typical_usage`: [`AntiRansomwareVolumeTypicalUsage`]; read-only.
+    /// `typical_usage`: [`AntiRansomwareVolumeTypicalUsage`](crate::AntiRansomwareVolumeTypicalUsage); read-only.
     pub typical_usage: Option<AntiRansomwareVolumeTypicalUsage>,
     /// `update_baseline_from_surge`: boolean; read and written.
     pub update_baseline_from_surge: Option<bool>,
-    /// `workload`: [`AntiRansomwareVolumeWorkload`]; read and written.
+    /// `workload`: [`AntiRansomwareVolumeWorkload`](crate::AntiRansomwareVolumeWorkload); read and written.
     pub workload: Option<AntiRansomwareVolumeWorkload>,
 }
 
-/// The values of [`AntiRansomwareVolume`]'s `attack_detected_by`: open, so that a value a newer ONTAP adds is kept as [`AntiRansomwareVolumeAttackDetectedBy::Unknown`].
+/// The values of [`AntiRansomwareVolume`](crate::AntiRansomwareVolume)'s `attack_detected_by`: open, so that a value a newer ONTAP adds is kept as [`AntiRansomwareVolumeAttackDetectedBy::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
 pub enum AntiRansomwareVolumeAttackDetectedBy {
     /// `file_analysis`.
@@ -59,7 +59,7 @@ pub enum AntiRansomwareVolumeAttackDetectedBy {
     Unknown(String),
 }
 
-/// The values of [`AntiRansomwareVolume`]'s `attack_probability`: open, so that a value a newer ONTAP adds is kept as [`AntiRansomwareVolumeAttackProbability::Unknown`].
+/// The values of [`AntiRansomwareVolume`](crate::AntiRansomwareVolume)'s `attack_probability`: open, so that a value a newer ONTAP adds is kept as [`AntiRansomwareVolumeAttackProbability::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
 pub enum AntiRansomwareVolumeAttackProbability {
     /// `none`.
@@ -75,7 +75,7 @@ pub enum AntiRansomwareVolumeAttackProbability {
     Unknown(String),
 }
 
-/// The values of [`AntiRansomwareVolume`]'s `block_device_detection_state`: open, so that a value a newer ONTAP adds is kept as [`AntiRansomwareVolumeBlockDeviceDetectionState::Unknown`].
+/// The values of [`AntiRansomwareVolume`](crate::AntiRansomwareVolume)'s `block_device_detection_state`: open, so that a value a newer ONTAP adds is kept as [`AntiRansomwareVolumeBlockDeviceDetectionState::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
 pub enum AntiRansomwareVolumeBlockDeviceDetectionState {
     /// `evaluation_period`.
@@ -89,7 +89,7 @@ pub enum AntiRansomwareVolumeBlockDeviceDetectionState {
     Unknown(String),
 }
 
-/// The values of [`AntiRansomwareVolume`]'s `state`: open, so that a value a newer ONTAP adds is kept as [`AntiRansomwareVolumeState::Unknown`].
+/// The values of [`AntiRansomwareVolume`](crate::AntiRansomwareVolume)'s `state`: open, so that a value a newer ONTAP adds is kept as [`AntiRansomwareVolumeState::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
 pub enum AntiRansomwareVolumeState {
     /// `disabled`.

@@ -2,7 +2,7 @@
 // Regenerate with `cargo run -p ontap-codegen`.
 //! The AntiRansomwareVolumeAttackDetectionParameters model, from the model's `anti_ransomware_volume_attack_detection_parameters` definition.
 
-/// An object of the model's `anti_ransomware_volume_attack_detection_parameters` definition, held by [`AntiRansomwareVolume`]'s `attack_detection_parameters`.
+/// An object of the model's `anti_ransomware_volume_attack_detection_parameters` definition, held by [`AntiRansomwareVolume`](crate::AntiRansomwareVolume)'s `attack_detection_parameters`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct AntiRansomwareVolumeAttackDetectionParameters {
     /// `based_on_file_create_op_rate`: boolean; read and written.

@@ -2,16 +2,16 @@
 // Regenerate with `cargo run -p ontap-codegen`.
 //! The AntiRansomwareVolumeClearSuspect model, from the model's `anti_ransomware_volume_clear_suspect` definition.
 
-/// An object of the model's `anti_ransomware_volume_clear_suspect` definition, held by [`AntiRansomwareVolume`]'s `clear_suspect`.
+/// An object of the model's `anti_ransomware_volume_clear_suspect` definition, held by [`AntiRansomwareVolume`](crate::AntiRansomwareVolume)'s `clear_suspect`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct AntiRansomwareVolumeClearSuspect {
-    /// `phase`: [`AntiRansomwareVolumeClearSuspectPhase`] (`file_extension_processing`, `snapshot_processing`, `done`); read and written.
+    /// `phase`: [`AntiRansomwareVolumeClearSuspectPhase`](crate::AntiRansomwareVolumeClearSuspectPhase) (`file_extension_processing`, `snapshot_processing`, `done`); read and written.
     pub phase: Option<AntiRansomwareVolumeClearSuspectPhase>,
     /// `start_time`: timestamp ([`ontap::Timestamp`]); read and written.
     pub start_time: Option<ontap::Timestamp>,
 }
 
-/// The values of [`AntiRansomwareVolumeClearSuspect`]'s `phase`: open, so that a value a newer ONTAP adds is kept as [`AntiRansomwareVolumeClearSuspectPhase::Unknown`].
+/// The values of [`AntiRansomwareVolumeClearSuspect`](crate::AntiRansomwareVolumeClearSuspect)'s `phase`: open, so that a value a newer ONTAP adds is kept as [`AntiRansomwareVolumeClearSuspectPhase::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
 pub enum AntiRansomwareVolumeClearSuspectPhase {
     /// `file_extension_processing`.

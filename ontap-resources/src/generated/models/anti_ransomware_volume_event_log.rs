@@ -2,7 +2,7 @@
 // Regenerate with `cargo run -p ontap-codegen`.
 //! The AntiRansomwareVolumeEventLog model, from the model's `anti_ransomware_volume_event_log` definition.
 
-/// An object of the model's `anti_ransomware_volume_event_log` definition, held by [`AntiRansomwareVolume`]'s `event_log`.
+/// An object of the model's `anti_ransomware_volume_event_log` definition, held by [`AntiRansomwareVolume`](crate::AntiRansomwareVolume)'s `event_log`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct AntiRansomwareVolumeEventLog {
     /// `is_enabled_on_new_file_extension_seen`: boolean; read and written.

@@ -2,7 +2,7 @@
 // Regenerate with `cargo run -p ontap-codegen`.
 //! The AntiRansomwareVolumeSpace model, from the model's `anti_ransomware_volume_space` definition.
 
-/// An object of the model's `anti_ransomware_volume_space` definition, held by [`AntiRansomwareVolume`]'s `space`.
+/// An object of the model's `anti_ransomware_volume_space` definition, held by [`AntiRansomwareVolume`](crate::AntiRansomwareVolume)'s `space`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct AntiRansomwareVolumeSpace {
     /// `snapshot_count`: integer; read-only.

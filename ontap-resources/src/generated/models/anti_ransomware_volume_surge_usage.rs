@@ -2,7 +2,7 @@
 // Regenerate with `cargo run -p ontap-codegen`.
 //! The AntiRansomwareVolumeSurgeUsage model, from the model's `anti_ransomware_volume_surge_usage` definition.
 
-/// An object of the model's `anti_ransomware_volume_surge_usage` definition, held by [`AntiRansomwareVolume`]'s `surge_usage`.
+/// An object of the model's `anti_ransomware_volume_surge_usage` definition, held by [`AntiRansomwareVolume`](crate::AntiRansomwareVolume)'s `surge_usage`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct AntiRansomwareVolumeSurgeUsage {
     /// `file_create_peak_rate_per_minute`: integer; read-only.

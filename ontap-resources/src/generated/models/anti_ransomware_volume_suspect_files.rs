@@ -2,7 +2,7 @@
 // Regenerate with `cargo run -p ontap-codegen`.
 //! The AntiRansomwareVolumeSuspectFiles model, from the model's `anti_ransomware_volume_suspect_files` definition.
 
-/// An object of the model's `anti_ransomware_volume_suspect_files` definition, held by [`AntiRansomwareVolume`]'s `suspect_files`.
+/// An object of the model's `anti_ransomware_volume_suspect_files` definition, held by [`AntiRansomwareVolume`](crate::AntiRansomwareVolume)'s `suspect_files`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct AntiRansomwareVolumeSuspectFiles {
     /// `count`: integer; read-only.

@@ -2,7 +2,7 @@
 // Regenerate with `cargo run -p ontap-codegen`.
 //! The AntiRansomwareVolumeTypicalUsage model, from the model's `anti_ransomware_volume_typical_usage` definition.
 
-/// An object of the model's `anti_ransomware_volume_typical_usage` definition, held by [`AntiRansomwareVolume`]'s `typical_usage`, [`AntiRansomwareVolumeWorkload`]'s `typical_usage`.
+/// An object of the model's `anti_ransomware_volume_typical_usage` definition, held by [`AntiRansomwareVolume`](crate::AntiRansomwareVolume)'s `typical_usage`, [`AntiRansomwareVolumeWorkload`](crate::AntiRansomwareVolumeWorkload)'s `typical_usage`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct AntiRansomwareVolumeTypicalUsage {
     /// `file_create_peak_rate_per_minute`: integer; read-only.

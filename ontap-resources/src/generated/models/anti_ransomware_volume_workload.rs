@@ -8,21 +8,21 @@ use crate::{
     AntiRansomwareVolumeWorkloadSurgeUsage,
 };
 
-/// An object of the model's `anti_ransomware_volume_workload` definition, held by [`AntiRansomwareVolume`]'s `workload`.
+/// An object of the model's `anti_ransomware_volume_workload` definition, held by [`AntiRansomwareVolume`](crate::AntiRansomwareVolume)'s `workload`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct AntiRansomwareVolumeWorkload {
     /// `file_extension_types_count`: integer; read-only.
     pub file_extension_types_count: Option<i64>,
     /// `file_extensions_observed`: list of string; read-only.
     pub file_extensions_observed: Option<Vec<String>>,
-    /// `historical_statistics`: [`AntiRansomwareVolumeWorkloadHistoricalStatistics`]; read-only.
+    /// `historical_statistics`: [`AntiRansomwareVolumeWorkloadHistoricalStatistics`](crate::AntiRansomwareVolumeWorkloadHistoricalStatistics); read-only.
     pub historical_statistics: Option<AntiRansomwareVolumeWorkloadHistoricalStatistics>,
-    /// `newly_observed_file_extensions`: list of [`AntiRansomwareVolumeWorkloadNewlyObservedFileExtensions`]; read-only.
+    /// `newly_observed_file_extensions`: list of [`AntiRansomwareVolumeWorkloadNewlyObservedFileExtensions`](crate::AntiRansomwareVolumeWorkloadNewlyObservedFileExtensions); read-only.
     pub newly_observed_file_extensions: Option<Vec<AntiRansomwareVolumeWorkloadNewlyObservedFileExtensions>>,
-    /// `surge_statistics`: [`AntiRansomwareVolumeWorkloadSurgeStatistics`]; read-only.
+    /// `surge_statistics`: [`AntiRansomwareVolumeWorkloadSurgeStatistics`](crate::AntiRansomwareVolumeWorkloadSurgeStatistics); read-only.
     pub surge_statistics: Option<AntiRansomwareVolumeWorkloadSurgeStatistics>,
-    /// `surge_usage`: [`AntiRansomwareVolumeWorkloadSurgeUsage`]; read-only.
+    /// `surge_usage`: [`AntiRansomwareVolumeWorkloadSurgeUsage`](crate::AntiRansomwareVolumeWorkloadSurgeUsage); read-only.
     pub surge_usage: Option<AntiRansomwareVolumeWorkloadSurgeUsage>,
-    /// `typical_usage`: [`AntiRansomwareVolumeTypicalUsage`]; read-only.
+    /// `typical_usage`: [`AntiRansomwareVolumeTypicalUsage`](crate::AntiRansomwareVolumeTypicalUsage); read-only.
     pub typical_usage: Option<AntiRansomwareVolumeTypicalUsage>,
 }

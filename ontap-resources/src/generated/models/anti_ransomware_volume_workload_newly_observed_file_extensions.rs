@@ -2,7 +2,7 @@
 // Regenerate with `cargo run -p ontap-codegen`.
 //! The AntiRansomwareVolumeWorkloadNewlyObservedFileExtensions model, from the model's `anti_ransomware_volume_workload_newly_observed_file_extensions` definition.
 
-/// An object of the model's `anti_ransomware_volume_workload_newly_observed_file_extensions` definition, held by [`AntiRansomwareVolumeWorkload`]'s `newly_observed_file_extensions`.
+/// An object of the model's `anti_ransomware_volume_workload_newly_observed_file_extensions` definition, held by [`AntiRansomwareVolumeWorkload`](crate::AntiRansomwareVolumeWorkload)'s `newly_observed_file_extensions`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct AntiRansomwareVolumeWorkloadNewlyObservedFileExtensions {
     /// `count`: integer; read-only.

@@ -2,7 +2,7 @@
 // Regenerate with `cargo run -p ontap-codegen`.
 //! The AntiRansomwareVolumeWorkloadSurgeStatistics model, from the model's `anti_ransomware_volume_workload_surge_statistics` definition.
 
-/// An object of the model's `anti_ransomware_volume_workload_surge_statistics` definition, held by [`AntiRansomwareVolumeWorkload`]'s `surge_statistics`.
+/// An object of the model's `anti_ransomware_volume_workload_surge_statistics` definition, held by [`AntiRansomwareVolumeWorkload`](crate::AntiRansomwareVolumeWorkload)'s `surge_statistics`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct AntiRansomwareVolumeWorkloadSurgeStatistics {
     /// `file_create_peak_rate_per_minute`: integer; read-only.

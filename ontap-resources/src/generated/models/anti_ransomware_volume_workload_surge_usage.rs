@@ -4,7 +4,7 @@
 
 use crate::AntiRansomwareVolumeWorkloadSurgeUsageNewlyObservedFileExtensions;
 
-/// An object of the model's `anti_ransomware_volume_workload_surge_usage` definition, held by [`AntiRansomwareVolumeWorkload`]'s `surge_usage`.
+/// An object of the model's `anti_ransomware_volume_workload_surge_usage` definition, held by [`AntiRansomwareVolumeWorkload`](crate::AntiRansomwareVolumeWorkload)'s `surge_usage`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct AntiRansomwareVolumeWorkloadSurgeUsage {
     /// `file_create_peak_rate_per_minute`: integer; read-only.
@@ -17,7 +17,7 @@ pub struct AntiRansomwareVolumeWorkloadSurgeUsage {
     pub high_entropy_data_write_peak_percent: Option<i64>,
     /// `high_entropy_data_write_peak_rate_kb_per_minute`: integer; read-only.
     pub high_entropy_data_write_peak_rate_kb_per_minute: Option<i64>,
-    /// `newly_observed_file_extensions`: list of [`AntiRansomwareVolumeWorkloadSurgeUsageNewlyObservedFileExtensions`]; read-only.
+    /// `newly_observed_file_extensions`: list of [`AntiRansomwareVolumeWorkloadSurgeUsageNewlyObservedFileExtensions`](crate::AntiRansomwareVolumeWorkloadSurgeUsageNewlyObservedFileExtensions); read-only.
     pub newly_observed_file_extensions: Option<Vec<AntiRansomwareVolumeWorkloadSurgeUsageNewlyObservedFileExtensions>>,
     /// `time`: timestamp ([`ontap::Timestamp`]); read-only.
     pub time: Option<ontap::Timestamp>,

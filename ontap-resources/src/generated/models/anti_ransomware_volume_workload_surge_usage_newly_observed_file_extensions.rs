@@ -2,7 +2,7 @@
 // Regenerate with `cargo run -p ontap-codegen`.
 //! The AntiRansomwareVolumeWorkloadSurgeUsageNewlyObservedFileExtensions model, from the model's `anti_ransomware_volume_workload_surge_usage_newly_observed_file_extensions` definition.
 
-/// An object of the model's `anti_ransomware_volume_workload_surge_usage_newly_observed_file_extensions` definition, held by [`AntiRansomwareVolumeWorkloadSurgeUsage`]'s `newly_observed_file_extensions`.
+/// An object of the model's `anti_ransomware_volume_workload_surge_usage_newly_observed_file_extensions` definition, held by [`AntiRansomwareVolumeWorkloadSurgeUsage`](crate::AntiRansomwareVolumeWorkloadSurgeUsage)'s `newly_observed_file_extensions`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct AntiRansomwareVolumeWorkloadSurgeUsageNewlyObservedFileExtensions {
     /// `count`: integer; read-only.

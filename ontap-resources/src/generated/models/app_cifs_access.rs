@@ -2,16 +2,16 @@
 // Regenerate with `cargo run -p ontap-codegen`.
 //! The AppCifsAccess model, from the model's `app_cifs_access` definition.
 
-/// An object of the model's `app_cifs_access` definition, held by [`Nas`]'s `cifs_access`.
+/// An object of the model's `app_cifs_access` definition, held by [`Nas`](crate::Nas)'s `cifs_access`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct AppCifsAccess {
-    /// `access`: [`AppCifsAccessAccess`] (`change`, `full_control`, `no_access`, `read`); read, and written on creation.
+    /// `access`: [`AppCifsAccessAccess`](crate::AppCifsAccessAccess) (`change`, `full_control`, `no_access`, `read`); read, and written on creation.
     pub access: Option<AppCifsAccessAccess>,
     /// `user_or_group`: string; read, and written on creation.
     pub user_or_group: Option<String>,
 }
 
-/// The values of [`AppCifsAccess`]'s `access`: open, so that a value a newer ONTAP adds is kept as [`AppCifsAccessAccess::Unknown`].
+/// The values of [`AppCifsAccess`](crate::AppCifsAccess)'s `access`: open, so that a value a newer ONTAP adds is kept as [`AppCifsAccessAccess::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
 pub enum AppCifsAccessAccess {
     /// `change`.

@@ -2,16 +2,16 @@
 // Regenerate with `cargo run -p ontap-codegen`.
 //! The AppNfsAccess model, from the model's `app_nfs_access` definition.
 
-/// An object of the model's `app_nfs_access` definition, held by [`Nas`]'s `nfs_access`, [`OracleOnNfs`]'s `nfs_access`, [`OracleRacOnNfs`]'s `nfs_access` and 2 more.
+/// An object of the model's `app_nfs_access` definition, held by [`Nas`](crate::Nas)'s `nfs_access`, [`OracleOnNfs`](crate::OracleOnNfs)'s `nfs_access`, [`OracleRacOnNfs`](crate::OracleRacOnNfs)'s `nfs_access` and 2 more.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct AppNfsAccess {
-    /// `access`: [`AppNfsAccessAccess`] (`none`, `ro`, `rw`); read, and written on creation.
+    /// `access`: [`AppNfsAccessAccess`](crate::AppNfsAccessAccess) (`none`, `ro`, `rw`); read, and written on creation.
     pub access: Option<AppNfsAccessAccess>,
     /// `host`: string; read, and written on creation.
     pub host: Option<String>,
 }
 
-/// The values of [`AppNfsAccess`]'s `access`: open, so that a value a newer ONTAP adds is kept as [`AppNfsAccessAccess::Unknown`].
+/// The values of [`AppNfsAccess`](crate::AppNfsAccess)'s `access`: open, so that a value a newer ONTAP adds is kept as [`AppNfsAccessAccess::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
 pub enum AppNfsAccessAccess {
     /// `none`.

@@ -4,13 +4,13 @@
 
 use crate::{ApplicationLunObject, ApplicationNamespaceObject, ApplicationVolumeObject};
 
-/// An object of the model's `application_backing_storage` definition, held by [`ApplicationComponent`]'s `backing_storage`.
+/// An object of the model's `application_backing_storage` definition, held by [`ApplicationComponent`](crate::ApplicationComponent)'s `backing_storage`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct ApplicationBackingStorage {
-    /// `luns`: list of [`ApplicationLunObject`]; read and written.
+    /// `luns`: list of [`ApplicationLunObject`](crate::ApplicationLunObject); read and written.
     pub luns: Option<Vec<ApplicationLunObject>>,
-    /// `namespaces`: list of [`ApplicationNamespaceObject`]; read and written.
+    /// `namespaces`: list of [`ApplicationNamespaceObject`](crate::ApplicationNamespaceObject); read and written.
     pub namespaces: Option<Vec<ApplicationNamespaceObject>>,
-    /// `volumes`: list of [`ApplicationVolumeObject`]; read and written.
+    /// `volumes`: list of [`ApplicationVolumeObject`](crate::ApplicationVolumeObject); read and written.
     pub volumes: Option<Vec<ApplicationVolumeObject>>,
 }

@@ -7,19 +7,19 @@ use crate::{
     ApplicationCifsPropertiesShare,
 };
 
-/// An object of the model's `application_cifs_properties` definition, held by [`ApplicationComponent`]'s `cifs_access`.
+/// An object of the model's `application_cifs_properties` definition, held by [`ApplicationComponent`](crate::ApplicationComponent)'s `cifs_access`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct ApplicationCifsProperties {
-    /// `backing_storage`: [`ApplicationCifsPropertiesBackingStorage`]; read-only.
+    /// `backing_storage`: [`ApplicationCifsPropertiesBackingStorage`](crate::ApplicationCifsPropertiesBackingStorage); read-only.
     pub backing_storage: Option<ApplicationCifsPropertiesBackingStorage>,
     /// `ips`: list of string; read and written.
     pub ips: Option<Vec<String>>,
     /// `path`: string; read-only.
     pub path: Option<String>,
-    /// `permissions`: list of [`ApplicationCifsPropertiesPermissions`]; read-only.
+    /// `permissions`: list of [`ApplicationCifsPropertiesPermissions`](crate::ApplicationCifsPropertiesPermissions); read-only.
     pub permissions: Option<Vec<ApplicationCifsPropertiesPermissions>>,
-    /// `server`: [`ApplicationCifsPropertiesServer`]; read-only.
+    /// `server`: [`ApplicationCifsPropertiesServer`](crate::ApplicationCifsPropertiesServer); read-only.
     pub server: Option<ApplicationCifsPropertiesServer>,
-    /// `share`: [`ApplicationCifsPropertiesShare`]; read-only.
+    /// `share`: [`ApplicationCifsPropertiesShare`](crate::ApplicationCifsPropertiesShare); read-only.
     pub share: Option<ApplicationCifsPropertiesShare>,
 }

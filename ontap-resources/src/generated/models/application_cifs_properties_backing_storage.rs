@@ -2,17 +2,17 @@
 // Regenerate with `cargo run -p ontap-codegen`.
 //! The ApplicationCifsPropertiesBackingStorage model, from the model's `application_cifs_properties_backing_storage` definition.
 
-/// An object of the model's `application_cifs_properties_backing_storage` definition, held by [`ApplicationCifsProperties`]'s `backing_storage`, [`ApplicationNfsProperties`]'s `backing_storage`.
+/// An object of the model's `application_cifs_properties_backing_storage` definition, held by [`ApplicationCifsProperties`](crate::ApplicationCifsProperties)'s `backing_storage`, [`ApplicationNfsProperties`](crate::ApplicationNfsProperties)'s `backing_storage`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct ApplicationCifsPropertiesBackingStorage {
-    /// `type`: [`ApplicationCifsPropertiesBackingStorageType`] (`volume`); read-only.
+    /// `type`: [`ApplicationCifsPropertiesBackingStorageType`](crate::ApplicationCifsPropertiesBackingStorageType) (`volume`); read-only.
     #[model(rename = "type")]
     pub type_: Option<ApplicationCifsPropertiesBackingStorageType>,
     /// `uuid`: string; read-only.
     pub uuid: Option<String>,
 }
 
-/// The values of [`ApplicationCifsPropertiesBackingStorage`]'s `type`: open, so that a value a newer ONTAP adds is kept as [`ApplicationCifsPropertiesBackingStorageType::Unknown`].
+/// The values of [`ApplicationCifsPropertiesBackingStorage`](crate::ApplicationCifsPropertiesBackingStorage)'s `type`: open, so that a value a newer ONTAP adds is kept as [`ApplicationCifsPropertiesBackingStorageType::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
 pub enum ApplicationCifsPropertiesBackingStorageType {
     /// `volume`.

@@ -2,7 +2,7 @@
 // Regenerate with `cargo run -p ontap-codegen`.
 //! The ApplicationCifsPropertiesPermissions model, from the model's `application_cifs_properties_permissions` definition.
 
-/// An object of the model's `application_cifs_properties_permissions` definition, held by [`ApplicationCifsProperties`]'s `permissions`.
+/// An object of the model's `application_cifs_properties_permissions` definition, held by [`ApplicationCifsProperties`](crate::ApplicationCifsProperties)'s `permissions`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct ApplicationCifsPropertiesPermissions {
     /// `access`: string; read-only.

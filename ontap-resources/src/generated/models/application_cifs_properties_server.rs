@@ -2,7 +2,7 @@
 // Regenerate with `cargo run -p ontap-codegen`.
 //! The ApplicationCifsPropertiesServer model, from the model's `application_cifs_properties_server` definition.
 
-/// An object of the model's `application_cifs_properties_server` definition, held by [`ApplicationCifsProperties`]'s `server`.
+/// An object of the model's `application_cifs_properties_server` definition, held by [`ApplicationCifsProperties`](crate::ApplicationCifsProperties)'s `server`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct ApplicationCifsPropertiesServer {
     /// `name`: string; read-only.

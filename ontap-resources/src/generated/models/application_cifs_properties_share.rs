@@ -2,7 +2,7 @@
 // Regenerate with `cargo run -p ontap-codegen`.
 //! The ApplicationCifsPropertiesShare model, from the model's `application_cifs_properties_share` definition.
 
-/// An object of the model's `application_cifs_properties_share` definition, held by [`ApplicationCifsProperties`]'s `share`.
+/// An object of the model's `application_cifs_properties_share` definition, held by [`ApplicationCifsProperties`](crate::ApplicationCifsProperties)'s `share`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct ApplicationCifsPropertiesShare {
     /// `name`: string; read-only.

@@ -2,7 +2,7 @@
 // Regenerate with `cargo run -p ontap-codegen`.
 //! The ApplicationComponentApplication model, from the model's `application_component_application` definition.
 
-/// An object of the model's `application_component_application` definition, held by [`ApplicationComponent`]'s `application`.
+/// An object of the model's `application_component_application` definition, held by [`ApplicationComponent`](crate::ApplicationComponent)'s `application`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct ApplicationComponentApplication {
     /// `_links`: [`ontap::Links`]; read-only.

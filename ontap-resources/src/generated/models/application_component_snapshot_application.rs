@@ -2,7 +2,7 @@
 // Regenerate with `cargo run -p ontap-codegen`.
 //! The ApplicationComponentSnapshotApplication model, from the model's `application_component_snapshot_application` definition.
 
-/// An object of the model's `application_component_snapshot_application` definition, held by [`ApplicationComponentSnapshot`]'s `application`.
+/// An object of the model's `application_component_snapshot_application` definition, held by [`ApplicationComponentSnapshot`](crate::ApplicationComponentSnapshot)'s `application`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct ApplicationComponentSnapshotApplication {
     /// `_links`: [`ontap::Links`]; read-only.

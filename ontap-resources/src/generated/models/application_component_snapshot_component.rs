@@ -2,7 +2,7 @@
 // Regenerate with `cargo run -p ontap-codegen`.
 //! The ApplicationComponentSnapshotComponent model, from the model's `application_component_snapshot_component` definition.
 
-/// An object of the model's `application_component_snapshot_component` definition, held by [`ApplicationComponentSnapshot`]'s `component`.
+/// An object of the model's `application_component_snapshot_component` definition, held by [`ApplicationComponentSnapshot`](crate::ApplicationComponentSnapshot)'s `component`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct ApplicationComponentSnapshotComponent {
     /// `_links`: [`ontap::Links`]; read-only.

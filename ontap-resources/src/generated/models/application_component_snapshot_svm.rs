@@ -2,7 +2,7 @@
 // Regenerate with `cargo run -p ontap-codegen`.
 //! The ApplicationComponentSnapshotSvm model, from the model's `application_component_snapshot_svm` definition.
 
-/// An object of the model's `application_component_snapshot_svm` definition, held by [`ApplicationComponentSnapshot`]'s `svm`.
+/// An object of the model's `application_component_snapshot_svm` definition, held by [`ApplicationComponentSnapshot`](crate::ApplicationComponentSnapshot)'s `svm`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct ApplicationComponentSnapshotSvm {
     /// `name`: string; read-only.

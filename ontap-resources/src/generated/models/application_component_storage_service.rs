@@ -2,7 +2,7 @@
 // Regenerate with `cargo run -p ontap-codegen`.
 //! The ApplicationComponentStorageService model, from the model's `application_component_storage_service` definition.
 
-/// An object of the model's `application_component_storage_service` definition, held by [`ApplicationComponent`]'s `storage_service`.
+/// An object of the model's `application_component_storage_service` definition, held by [`ApplicationComponent`](crate::ApplicationComponent)'s `storage_service`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct ApplicationComponentStorageService {
     /// `name`: string; read-only.

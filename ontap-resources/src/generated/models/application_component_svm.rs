@@ -2,7 +2,7 @@
 // Regenerate with `cargo run -p ontap-codegen`.
 //! The ApplicationComponentSvm model, from the model's `application_component_svm` definition.
 
-/// An object of the model's `application_component_svm` definition, held by [`ApplicationComponent`]'s `svm`, [`ApplicationSnapshot`]'s `svm`.
+/// An object of the model's `application_component_svm` definition, held by [`ApplicationComponent`](crate::ApplicationComponent)'s `svm`, [`ApplicationSnapshot`](crate::ApplicationSnapshot)'s `svm`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct ApplicationComponentSvm {
     /// `name`: string; read-only.

@@ -2,7 +2,7 @@
 // Regenerate with `cargo run -p ontap-codegen`.
 //! The ApplicationLinks model, from the model's `application_links` definition.
 
-/// An object of the model's `application_links` definition, held by [`Application`]'s `_links`.
+/// An object of the model's `application_links` definition, held by [`Application`](crate::Application)'s `_links`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct ApplicationLinks {
     /// `self`: [`ontap::Href`]; read-only.

@@ -4,14 +4,14 @@
 
 use crate::{ApplicationLunMappingObjectIgroup, ApplicationSanAccessFcpEndpoint, ApplicationSanAccessIscsiEndpoint};
 
-/// An object of the model's `application_lun_mapping_object` definition, held by [`ApplicationSanAccess`]'s `lun_mappings`.
+/// An object of the model's `application_lun_mapping_object` definition, held by [`ApplicationSanAccess`](crate::ApplicationSanAccess)'s `lun_mappings`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct ApplicationLunMappingObject {
-    /// `fcp`: list of [`ApplicationSanAccessFcpEndpoint`]; read-only.
+    /// `fcp`: list of [`ApplicationSanAccessFcpEndpoint`](crate::ApplicationSanAccessFcpEndpoint); read-only.
     pub fcp: Option<Vec<ApplicationSanAccessFcpEndpoint>>,
-    /// `igroup`: [`ApplicationLunMappingObjectIgroup`]; read-only.
+    /// `igroup`: [`ApplicationLunMappingObjectIgroup`](crate::ApplicationLunMappingObjectIgroup); read-only.
     pub igroup: Option<ApplicationLunMappingObjectIgroup>,
-    /// `iscsi`: list of [`ApplicationSanAccessIscsiEndpoint`]; read-only.
+    /// `iscsi`: list of [`ApplicationSanAccessIscsiEndpoint`](crate::ApplicationSanAccessIscsiEndpoint); read-only.
     pub iscsi: Option<Vec<ApplicationSanAccessIscsiEndpoint>>,
     /// `lun_id`: integer, 0 to 4095; read-only.
     pub lun_id: Option<i64>,

@@ -2,7 +2,7 @@
 // Regenerate with `cargo run -p ontap-codegen`.
 //! The ApplicationLunMappingObjectIgroup model, from the model's `application_lun_mapping_object_igroup` definition.
 
-/// An object of the model's `application_lun_mapping_object_igroup` definition, held by [`ApplicationLunMappingObject`]'s `igroup`.
+/// An object of the model's `application_lun_mapping_object_igroup` definition, held by [`ApplicationLunMappingObject`](crate::ApplicationLunMappingObject)'s `igroup`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct ApplicationLunMappingObjectIgroup {
     /// `initiators`: list of string; read and written.

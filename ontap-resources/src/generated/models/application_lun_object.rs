@@ -2,7 +2,7 @@
 // Regenerate with `cargo run -p ontap-codegen`.
 //! The ApplicationLunObject model, from the model's `application_lun_object` definition.
 
-/// An object of the model's `application_lun_object` definition, held by [`ApplicationBackingStorage`]'s `luns`.
+/// An object of the model's `application_lun_object` definition, held by [`ApplicationBackingStorage`](crate::ApplicationBackingStorage)'s `luns`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct ApplicationLunObject {
     /// `creation_timestamp`: timestamp ([`ontap::Timestamp`]); read-only.

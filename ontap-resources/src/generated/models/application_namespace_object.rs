@@ -2,7 +2,7 @@
 // Regenerate with `cargo run -p ontap-codegen`.
 //! The ApplicationNamespaceObject model, from the model's `application_namespace_object` definition.
 
-/// An object of the model's `application_namespace_object` definition, held by [`ApplicationBackingStorage`]'s `namespaces`.
+/// An object of the model's `application_namespace_object` definition, held by [`ApplicationBackingStorage`](crate::ApplicationBackingStorage)'s `namespaces`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct ApplicationNamespaceObject {
     /// `_links`: [`ontap::Links`]; read-only.

@@ -6,17 +6,17 @@ use crate::{
     ApplicationCifsPropertiesBackingStorage, ApplicationNfsPropertiesExportPolicy, ApplicationNfsPropertiesPermissions,
 };
 
-/// An object of the model's `application_nfs_properties` definition, held by [`ApplicationComponent`]'s `nfs_access`.
+/// An object of the model's `application_nfs_properties` definition, held by [`ApplicationComponent`](crate::ApplicationComponent)'s `nfs_access`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct ApplicationNfsProperties {
-    /// `backing_storage`: [`ApplicationCifsPropertiesBackingStorage`]; read-only.
+    /// `backing_storage`: [`ApplicationCifsPropertiesBackingStorage`](crate::ApplicationCifsPropertiesBackingStorage); read-only.
     pub backing_storage: Option<ApplicationCifsPropertiesBackingStorage>,
-    /// `export_policy`: [`ApplicationNfsPropertiesExportPolicy`]; read-only.
+    /// `export_policy`: [`ApplicationNfsPropertiesExportPolicy`](crate::ApplicationNfsPropertiesExportPolicy); read-only.
     pub export_policy: Option<ApplicationNfsPropertiesExportPolicy>,
     /// `ips`: list of string; read and written.
     pub ips: Option<Vec<String>>,
     /// `path`: string; read-only.
     pub path: Option<String>,
-    /// `permissions`: list of [`ApplicationNfsPropertiesPermissions`]; read-only.
+    /// `permissions`: list of [`ApplicationNfsPropertiesPermissions`](crate::ApplicationNfsPropertiesPermissions); read-only.
     pub permissions: Option<Vec<ApplicationNfsPropertiesPermissions>>,
 }

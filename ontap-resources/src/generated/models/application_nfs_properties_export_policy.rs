@@ -2,7 +2,7 @@
 // Regenerate with `cargo run -p ontap-codegen`.
 //! The ApplicationNfsPropertiesExportPolicy model, from the model's `application_nfs_properties_export_policy` definition.
 
-/// An object of the model's `application_nfs_properties_export_policy` definition, held by [`ApplicationNfsProperties`]'s `export_policy`.
+/// An object of the model's `application_nfs_properties_export_policy` definition, held by [`ApplicationNfsProperties`](crate::ApplicationNfsProperties)'s `export_policy`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct ApplicationNfsPropertiesExportPolicy {
     /// `name`: string; read-only.

@@ -2,7 +2,7 @@
 // Regenerate with `cargo run -p ontap-codegen`.
 //! The ApplicationNfsPropertiesPermissions model, from the model's `application_nfs_properties_permissions` definition.
 
-/// An object of the model's `application_nfs_properties_permissions` definition, held by [`ApplicationNfsProperties`]'s `permissions`.
+/// An object of the model's `application_nfs_properties_permissions` definition, held by [`ApplicationNfsProperties`](crate::ApplicationNfsProperties)'s `permissions`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct ApplicationNfsPropertiesPermissions {
     /// `access`: string; read-only.

@@ -4,13 +4,13 @@
 
 use crate::{ApplicationNvmeAccessBackingStorage, ApplicationSubsystemMapObject};
 
-/// An object of the model's `application_nvme_access` definition, held by [`ApplicationComponent`]'s `nvme_access`.
+/// An object of the model's `application_nvme_access` definition, held by [`ApplicationComponent`](crate::ApplicationComponent)'s `nvme_access`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct ApplicationNvmeAccess {
-    /// `backing_storage`: [`ApplicationNvmeAccessBackingStorage`]; read-only.
+    /// `backing_storage`: [`ApplicationNvmeAccessBackingStorage`](crate::ApplicationNvmeAccessBackingStorage); read-only.
     pub backing_storage: Option<ApplicationNvmeAccessBackingStorage>,
     /// `is_clone`: boolean; read-only.
     pub is_clone: Option<bool>,
-    /// `subsystem_map`: [`ApplicationSubsystemMapObject`]; read and written.
+    /// `subsystem_map`: [`ApplicationSubsystemMapObject`](crate::ApplicationSubsystemMapObject); read and written.
     pub subsystem_map: Option<ApplicationSubsystemMapObject>,
 }

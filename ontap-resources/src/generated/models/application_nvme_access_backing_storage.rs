@@ -2,17 +2,17 @@
 // Regenerate with `cargo run -p ontap-codegen`.
 //! The ApplicationNvmeAccessBackingStorage model, from the model's `application_nvme_access_backing_storage` definition.
 
-/// An object of the model's `application_nvme_access_backing_storage` definition, held by [`ApplicationNvmeAccess`]'s `backing_storage`.
+/// An object of the model's `application_nvme_access_backing_storage` definition, held by [`ApplicationNvmeAccess`](crate::ApplicationNvmeAccess)'s `backing_storage`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct ApplicationNvmeAccessBackingStorage {
-    /// `type`: [`ApplicationNvmeAccessBackingStorageType`] (`namespace`); read-only.
+    /// `type`: [`ApplicationNvmeAccessBackingStorageType`](crate::ApplicationNvmeAccessBackingStorageType) (`namespace`); read-only.
     #[model(rename = "type")]
     pub type_: Option<ApplicationNvmeAccessBackingStorageType>,
     /// `uuid`: string; read-only.
     pub uuid: Option<String>,
 }
 
-/// The values of [`ApplicationNvmeAccessBackingStorage`]'s `type`: open, so that a value a newer ONTAP adds is kept as [`ApplicationNvmeAccessBackingStorageType::Unknown`].
+/// The values of [`ApplicationNvmeAccessBackingStorage`](crate::ApplicationNvmeAccessBackingStorage)'s `type`: open, so that a value a newer ONTAP adds is kept as [`ApplicationNvmeAccessBackingStorageType::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
 pub enum ApplicationNvmeAccessBackingStorageType {
     /// `namespace`.

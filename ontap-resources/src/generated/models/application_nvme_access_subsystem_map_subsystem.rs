@@ -4,13 +4,13 @@
 
 use crate::ApplicationNvmeAccessSubsystemMapSubsystemHosts;
 
-/// An object of the model's `application_nvme_access_subsystem_map_subsystem` definition, held by [`ApplicationSubsystemMapObject`]'s `subsystem`.
+/// An object of the model's `application_nvme_access_subsystem_map_subsystem` definition, held by [`ApplicationSubsystemMapObject`](crate::ApplicationSubsystemMapObject)'s `subsystem`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct ApplicationNvmeAccessSubsystemMapSubsystem {
     /// `_links`: [`ontap::Links`]; read-only.
     #[model(rename = "_links")]
     pub links: Option<ontap::Links>,
-    /// `hosts`: list of [`ApplicationNvmeAccessSubsystemMapSubsystemHosts`]; read-only.
+    /// `hosts`: list of [`ApplicationNvmeAccessSubsystemMapSubsystemHosts`](crate::ApplicationNvmeAccessSubsystemMapSubsystemHosts); read-only.
     pub hosts: Option<Vec<ApplicationNvmeAccessSubsystemMapSubsystemHosts>>,
     /// `name`: string; read-only.
     pub name: Option<String>,

@@ -4,10 +4,10 @@
 
 use crate::ApplicationNvmeAccessSubsystemMapSubsystemHostsLinks;
 
-/// An object of the model's `application_nvme_access_subsystem_map_subsystem_hosts` definition, held by [`ApplicationNvmeAccessSubsystemMapSubsystem`]'s `hosts`.
+/// An object of the model's `application_nvme_access_subsystem_map_subsystem_hosts` definition, held by [`ApplicationNvmeAccessSubsystemMapSubsystem`](crate::ApplicationNvmeAccessSubsystemMapSubsystem)'s `hosts`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct ApplicationNvmeAccessSubsystemMapSubsystemHosts {
-    /// `_links`: [`ApplicationNvmeAccessSubsystemMapSubsystemHostsLinks`]; read and written.
+    /// `_links`: [`ApplicationNvmeAccessSubsystemMapSubsystemHostsLinks`](crate::ApplicationNvmeAccessSubsystemMapSubsystemHostsLinks); read and written.
     #[model(rename = "_links")]
     pub links: Option<ApplicationNvmeAccessSubsystemMapSubsystemHostsLinks>,
     /// `nqn`: string; read-only.

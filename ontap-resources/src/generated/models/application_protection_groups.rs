@@ -4,12 +4,12 @@
 
 use crate::ApplicationProtectionGroupsRpo;
 
-/// An object of the model's `application_protection_groups` definition, held by [`ApplicationComponent`]'s `protection_groups`.
+/// An object of the model's `application_protection_groups` definition, held by [`ApplicationComponent`](crate::ApplicationComponent)'s `protection_groups`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct ApplicationProtectionGroups {
     /// `name`: string; read-only.
     pub name: Option<String>,
-    /// `rpo`: [`ApplicationProtectionGroupsRpo`]; read-only.
+    /// `rpo`: [`ApplicationProtectionGroupsRpo`](crate::ApplicationProtectionGroupsRpo); read-only.
     pub rpo: Option<ApplicationProtectionGroupsRpo>,
     /// `uuid`: string; read-only.
     pub uuid: Option<String>,

@@ -4,11 +4,11 @@
 
 use crate::{ApplicationProtectionGroupsRpoLocal, ApplicationProtectionGroupsRpoRemote};
 
-/// An object of the model's `application_protection_groups_rpo` definition, held by [`ApplicationProtectionGroups`]'s `rpo`.
+/// An object of the model's `application_protection_groups_rpo` definition, held by [`ApplicationProtectionGroups`](crate::ApplicationProtectionGroups)'s `rpo`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct ApplicationProtectionGroupsRpo {
-    /// `local`: [`ApplicationProtectionGroupsRpoLocal`]; read and written.
+    /// `local`: [`ApplicationProtectionGroupsRpoLocal`](crate::ApplicationProtectionGroupsRpoLocal); read and written.
     pub local: Option<ApplicationProtectionGroupsRpoLocal>,
-    /// `remote`: [`ApplicationProtectionGroupsRpoRemote`]; read and written.
+    /// `remote`: [`ApplicationProtectionGroupsRpoRemote`](crate::ApplicationProtectionGroupsRpoRemote); read and written.
     pub remote: Option<ApplicationProtectionGroupsRpoRemote>,
 }

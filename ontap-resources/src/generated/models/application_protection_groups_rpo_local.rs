@@ -2,16 +2,16 @@
 // Regenerate with `cargo run -p ontap-codegen`.
 //! The ApplicationProtectionGroupsRpoLocal model, from the model's `application_protection_groups_rpo_local` definition.
 
-/// An object of the model's `application_protection_groups_rpo_local` definition, held by [`ApplicationProtectionGroupsRpo`]'s `local`.
+/// An object of the model's `application_protection_groups_rpo_local` definition, held by [`ApplicationProtectionGroupsRpo`](crate::ApplicationProtectionGroupsRpo)'s `local`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct ApplicationProtectionGroupsRpoLocal {
     /// `description`: string; read-only.
     pub description: Option<String>,
-    /// `name`: [`ApplicationProtectionGroupsRpoLocalName`] (`none`, `hourly`, `6_hourly`, `15_minutely`); read-only.
+    /// `name`: [`ApplicationProtectionGroupsRpoLocalName`](crate::ApplicationProtectionGroupsRpoLocalName) (`none`, `hourly`, `6_hourly`, `15_minutely`); read-only.
     pub name: Option<ApplicationProtectionGroupsRpoLocalName>,
 }
 
-/// The values of [`ApplicationProtectionGroupsRpoLocal`]'s `name`: open, so that a value a newer ONTAP adds is kept as [`ApplicationProtectionGroupsRpoLocalName::Unknown`].
+/// The values of [`ApplicationProtectionGroupsRpoLocal`](crate::ApplicationProtectionGroupsRpoLocal)'s `name`: open, so that a value a newer ONTAP adds is kept as [`ApplicationProtectionGroupsRpoLocalName::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
 pub enum ApplicationProtectionGroupsRpoLocalName {
     /// `none`.

@@ -2,16 +2,16 @@
 // Regenerate with `cargo run -p ontap-codegen`.
 //! The ApplicationProtectionGroupsRpoRemote model, from the model's `application_protection_groups_rpo_remote` definition.
 
-/// An object of the model's `application_protection_groups_rpo_remote` definition, held by [`ApplicationProtectionGroupsRpo`]'s `remote`.
+/// An object of the model's `application_protection_groups_rpo_remote` definition, held by [`ApplicationProtectionGroupsRpo`](crate::ApplicationProtectionGroupsRpo)'s `remote`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct ApplicationProtectionGroupsRpoRemote {
     /// `description`: string; read-only.
     pub description: Option<String>,
-    /// `name`: [`ApplicationProtectionGroupsRpoRemoteName`] (`none`, `zero`, `hourly`, `6_hourly`, `15_minutely`); read-only.
+    /// `name`: [`ApplicationProtectionGroupsRpoRemoteName`](crate::ApplicationProtectionGroupsRpoRemoteName) (`none`, `zero`, `hourly`, `6_hourly`, `15_minutely`); read-only.
     pub name: Option<ApplicationProtectionGroupsRpoRemoteName>,
 }
 
-/// The values of [`ApplicationProtectionGroupsRpoRemote`]'s `name`: open, so that a value a newer ONTAP adds is kept as [`ApplicationProtectionGroupsRpoRemoteName::Unknown`].
+/// The values of [`ApplicationProtectionGroupsRpoRemote`](crate::ApplicationProtectionGroupsRpoRemote)'s `name`: open, so that a value a newer ONTAP adds is kept as [`ApplicationProtectionGroupsRpoRemoteName::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
 pub enum ApplicationProtectionGroupsRpoRemoteName {
     /// `none`.

@@ -4,15 +4,15 @@
 
 use crate::{ApplicationRpoComponents, ApplicationRpoLocal, ApplicationRpoRemote};
 
-/// An object of the model's `application_rpo` definition, held by [`Application`]'s `rpo`.
+/// An object of the model's `application_rpo` definition, held by [`Application`](crate::Application)'s `rpo`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct ApplicationRpo {
-    /// `components`: list of [`ApplicationRpoComponents`]; read-only.
+    /// `components`: list of [`ApplicationRpoComponents`](crate::ApplicationRpoComponents); read-only.
     pub components: Option<Vec<ApplicationRpoComponents>>,
     /// `is_supported`: boolean; read-only.
     pub is_supported: Option<bool>,
-    /// `local`: [`ApplicationRpoLocal`]; read and written.
+    /// `local`: [`ApplicationRpoLocal`](crate::ApplicationRpoLocal); read and written.
     pub local: Option<ApplicationRpoLocal>,
-    /// `remote`: [`ApplicationRpoRemote`]; read and written.
+    /// `remote`: [`ApplicationRpoRemote`](crate::ApplicationRpoRemote); read and written.
     pub remote: Option<ApplicationRpoRemote>,
 }

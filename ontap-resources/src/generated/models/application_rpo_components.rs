@@ -4,12 +4,12 @@
 
 use crate::ApplicationRpoComponentsRpo;
 
-/// An object of the model's `application_rpo_components` definition, held by [`ApplicationRpo`]'s `components`.
+/// An object of the model's `application_rpo_components` definition, held by [`ApplicationRpo`](crate::ApplicationRpo)'s `components`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct ApplicationRpoComponents {
     /// `name`: string; read-only.
     pub name: Option<String>,
-    /// `rpo`: [`ApplicationRpoComponentsRpo`]; read and written.
+    /// `rpo`: [`ApplicationRpoComponentsRpo`](crate::ApplicationRpoComponentsRpo); read and written.
     pub rpo: Option<ApplicationRpoComponentsRpo>,
     /// `uuid`: string; read-only.
     pub uuid: Option<String>,

@@ -4,11 +4,11 @@
 
 use crate::{ApplicationRpoComponentsRpoLocal, ApplicationRpoComponentsRpoRemote};
 
-/// An object of the model's `application_rpo_components_rpo` definition, held by [`ApplicationRpoComponents`]'s `rpo`.
+/// An object of the model's `application_rpo_components_rpo` definition, held by [`ApplicationRpoComponents`](crate::ApplicationRpoComponents)'s `rpo`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct ApplicationRpoComponentsRpo {
-    /// `local`: [`ApplicationRpoComponentsRpoLocal`]; read and written.
+    /// `local`: [`ApplicationRpoComponentsRpoLocal`](crate::ApplicationRpoComponentsRpoLocal); read and written.
     pub local: Option<ApplicationRpoComponentsRpoLocal>,
-    /// `remote`: [`ApplicationRpoComponentsRpoRemote`]; read and written.
+    /// `remote`: [`ApplicationRpoComponentsRpoRemote`](crate::ApplicationRpoComponentsRpoRemote); read and written.
     pub remote: Option<ApplicationRpoComponentsRpoRemote>,
 }

@@ -2,16 +2,16 @@
 // Regenerate with `cargo run -p ontap-codegen`.
 //! The ApplicationRpoComponentsRpoLocal model, from the model's `application_rpo_components_rpo_local` definition.
 
-/// An object of the model's `application_rpo_components_rpo_local` definition, held by [`ApplicationRpoComponentsRpo`]'s `local`.
+/// An object of the model's `application_rpo_components_rpo_local` definition, held by [`ApplicationRpoComponentsRpo`](crate::ApplicationRpoComponentsRpo)'s `local`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct ApplicationRpoComponentsRpoLocal {
     /// `description`: string; read-only.
     pub description: Option<String>,
-    /// `name`: [`ApplicationRpoComponentsRpoLocalName`] (`6_hourly`, `15_minutely`, `hourly`, `none`); read-only.
+    /// `name`: [`ApplicationRpoComponentsRpoLocalName`](crate::ApplicationRpoComponentsRpoLocalName) (`6_hourly`, `15_minutely`, `hourly`, `none`); read-only.
     pub name: Option<ApplicationRpoComponentsRpoLocalName>,
 }
 
-/// The values of [`ApplicationRpoComponentsRpoLocal`]'s `name`: open, so that a value a newer ONTAP adds is kept as [`ApplicationRpoComponentsRpoLocalName::Unknown`].
+/// The values of [`ApplicationRpoComponentsRpoLocal`](crate::ApplicationRpoComponentsRpoLocal)'s `name`: open, so that a value a newer ONTAP adds is kept as [`ApplicationRpoComponentsRpoLocalName::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
 pub enum ApplicationRpoComponentsRpoLocalName {
     /// `6_hourly`.

@@ -2,16 +2,16 @@
 // Regenerate with `cargo run -p ontap-codegen`.
 //! The ApplicationRpoComponentsRpoRemote model, from the model's `application_rpo_components_rpo_remote` definition.
 
-/// An object of the model's `application_rpo_components_rpo_remote` definition, held by [`ApplicationRpoComponentsRpo`]'s `remote`.
+/// An object of the model's `application_rpo_components_rpo_remote` definition, held by [`ApplicationRpoComponentsRpo`](crate::ApplicationRpoComponentsRpo)'s `remote`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct ApplicationRpoComponentsRpoRemote {
     /// `description`: string; read-only.
     pub description: Option<String>,
-    /// `name`: [`ApplicationRpoComponentsRpoRemoteName`] (`6_hourly`, `15_minutely`, `hourly`, `none`, `zero`); read-only.
+    /// `name`: [`ApplicationRpoComponentsRpoRemoteName`](crate::ApplicationRpoComponentsRpoRemoteName) (`6_hourly`, `15_minutely`, `hourly`, `none`, `zero`); read-only.
     pub name: Option<ApplicationRpoComponentsRpoRemoteName>,
 }
 
-/// The values of [`ApplicationRpoComponentsRpoRemote`]'s `name`: open, so that a value a newer ONTAP adds is kept as [`ApplicationRpoComponentsRpoRemoteName::Unknown`].
+/// The values of [`ApplicationRpoComponentsRpoRemote`](crate::ApplicationRpoComponentsRpoRemote)'s `name`: open, so that a value a newer ONTAP adds is kept as [`ApplicationRpoComponentsRpoRemoteName::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
 pub enum ApplicationRpoComponentsRpoRemoteName {
     /// `6_hourly`.

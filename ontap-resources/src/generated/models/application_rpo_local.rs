@@ -2,16 +2,16 @@
 // Regenerate with `cargo run -p ontap-codegen`.
 //! The ApplicationRpoLocal model, from the model's `application_rpo_local` definition.
 
-/// An object of the model's `application_rpo_local` definition, held by [`ApplicationRpo`]'s `local`.
+/// An object of the model's `application_rpo_local` definition, held by [`ApplicationRpo`](crate::ApplicationRpo)'s `local`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct ApplicationRpoLocal {
     /// `description`: string; read-only.
     pub description: Option<String>,
-    /// `name`: [`ApplicationRpoLocalName`] (`6_hourly`, `15_minutely`, `hourly`, `none`); read-only.
+    /// `name`: [`ApplicationRpoLocalName`](crate::ApplicationRpoLocalName) (`6_hourly`, `15_minutely`, `hourly`, `none`); read-only.
     pub name: Option<ApplicationRpoLocalName>,
 }
 
-/// The values of [`ApplicationRpoLocal`]'s `name`: open, so that a value a newer ONTAP adds is kept as [`ApplicationRpoLocalName::Unknown`].
+/// The values of [`ApplicationRpoLocal`](crate::ApplicationRpoLocal)'s `name`: open, so that a value a newer ONTAP adds is kept as [`ApplicationRpoLocalName::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
 pub enum ApplicationRpoLocalName {
     /// `6_hourly`.

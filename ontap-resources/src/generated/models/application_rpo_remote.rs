@@ -2,16 +2,16 @@
 // Regenerate with `cargo run -p ontap-codegen`.
 //! The ApplicationRpoRemote model, from the model's `application_rpo_remote` definition.
 
-/// An object of the model's `application_rpo_remote` definition, held by [`ApplicationRpo`]'s `remote`.
+/// An object of the model's `application_rpo_remote` definition, held by [`ApplicationRpo`](crate::ApplicationRpo)'s `remote`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct ApplicationRpoRemote {
     /// `description`: string; read-only.
     pub description: Option<String>,
-    /// `name`: [`ApplicationRpoRemoteName`] (`6_hourly`, `15_minutely`, `hourly`, `none`, `zero`); read-only.
+    /// `name`: [`ApplicationRpoRemoteName`](crate::ApplicationRpoRemoteName) (`6_hourly`, `15_minutely`, `hourly`, `none`, `zero`); read-only.
     pub name: Option<ApplicationRpoRemoteName>,
 }
 
-/// The values of [`ApplicationRpoRemote`]'s `name`: open, so that a value a newer ONTAP adds is kept as [`ApplicationRpoRemoteName::Unknown`].
+/// The values of [`ApplicationRpoRemote`](crate::ApplicationRpoRemote)'s `name`: open, so that a value a newer ONTAP adds is kept as [`ApplicationRpoRemoteName::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
 pub enum ApplicationRpoRemoteName {
     /// `6_hourly`.

@@ -4,14 +4,14 @@
 
 use crate::{ApplicationLunMappingObject, ApplicationSanAccessBackingStorage};
 
-/// An object of the model's `application_san_access` definition, held by [`ApplicationComponent`]'s `san_access`.
+/// An object of the model's `application_san_access` definition, held by [`ApplicationComponent`](crate::ApplicationComponent)'s `san_access`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct ApplicationSanAccess {
-    /// `backing_storage`: [`ApplicationSanAccessBackingStorage`]; read-only.
+    /// `backing_storage`: [`ApplicationSanAccessBackingStorage`](crate::ApplicationSanAccessBackingStorage); read-only.
     pub backing_storage: Option<ApplicationSanAccessBackingStorage>,
     /// `is_clone`: boolean; read-only.
     pub is_clone: Option<bool>,
-    /// `lun_mappings`: list of [`ApplicationLunMappingObject`]; read and written.
+    /// `lun_mappings`: list of [`ApplicationLunMappingObject`](crate::ApplicationLunMappingObject); read and written.
     pub lun_mappings: Option<Vec<ApplicationLunMappingObject>>,
     /// `serial_number`: string, 12 to 12 characters; read-only.
     pub serial_number: Option<String>,

@@ -2,17 +2,17 @@
 // Regenerate with `cargo run -p ontap-codegen`.
 //! The ApplicationSanAccessBackingStorage model, from the model's `application_san_access_backing_storage` definition.
 
-/// An object of the model's `application_san_access_backing_storage` definition, held by [`ApplicationSanAccess`]'s `backing_storage`.
+/// An object of the model's `application_san_access_backing_storage` definition, held by [`ApplicationSanAccess`](crate::ApplicationSanAccess)'s `backing_storage`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct ApplicationSanAccessBackingStorage {
-    /// `type`: [`ApplicationSanAccessBackingStorageType`] (`lun`); read-only.
+    /// `type`: [`ApplicationSanAccessBackingStorageType`](crate::ApplicationSanAccessBackingStorageType) (`lun`); read-only.
     #[model(rename = "type")]
     pub type_: Option<ApplicationSanAccessBackingStorageType>,
     /// `uuid`: string; read-only.
     pub uuid: Option<String>,
 }
 
-/// The values of [`ApplicationSanAccessBackingStorage`]'s `type`: open, so that a value a newer ONTAP adds is kept as [`ApplicationSanAccessBackingStorageType::Unknown`].
+/// The values of [`ApplicationSanAccessBackingStorage`](crate::ApplicationSanAccessBackingStorage)'s `type`: open, so that a value a newer ONTAP adds is kept as [`ApplicationSanAccessBackingStorageType::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
 pub enum ApplicationSanAccessBackingStorageType {
     /// `lun`.

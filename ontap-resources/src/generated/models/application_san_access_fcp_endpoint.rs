@@ -4,9 +4,9 @@
 
 use crate::FcInterfaceReference;
 
-/// An object of the model's `application_san_access_fcp_endpoint` definition, held by [`ApplicationLunMappingObject`]'s `fcp`.
+/// An object of the model's `application_san_access_fcp_endpoint` definition, held by [`ApplicationLunMappingObject`](crate::ApplicationLunMappingObject)'s `fcp`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct ApplicationSanAccessFcpEndpoint {
-    /// `interface`: [`FcInterfaceReference`]; read-only.
+    /// `interface`: [`FcInterfaceReference`](crate::FcInterfaceReference); read-only.
     pub interface: Option<FcInterfaceReference>,
 }

@@ -4,13 +4,13 @@
 
 use crate::IpInterfaceReference;
 
-/// An object of the model's `application_san_access_iscsi_endpoint` definition, held by [`ApplicationLunMappingObject`]'s `iscsi`.
+/// An object of the model's `application_san_access_iscsi_endpoint` definition, held by [`ApplicationLunMappingObject`](crate::ApplicationLunMappingObject)'s `iscsi`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct ApplicationSanAccessIscsiEndpoint {
     /// `_links`: [`ontap::Links`]; read-only.
     #[model(rename = "_links")]
     pub links: Option<ontap::Links>,
-    /// `interface`: [`IpInterfaceReference`]; read-only.
+    /// `interface`: [`IpInterfaceReference`](crate::IpInterfaceReference); read-only.
     pub interface: Option<IpInterfaceReference>,
     /// `port`: integer, 1 to 65536; read-only.
     pub port: Option<i64>,

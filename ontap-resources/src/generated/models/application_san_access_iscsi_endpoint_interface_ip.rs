@@ -2,7 +2,7 @@
 // Regenerate with `cargo run -p ontap-codegen`.
 //! The ApplicationSanAccessIscsiEndpointInterfaceIp model, from the model's `application_san_access_iscsi_endpoint_interface_ip` definition.
 
-/// An object of the model's `application_san_access_iscsi_endpoint_interface_ip` definition, held by [`ClusterNodesManagementInterfaces`]'s `ip`.
+/// An object of the model's `application_san_access_iscsi_endpoint_interface_ip` definition, held by [`ClusterNodesManagementInterfaces`](crate::ClusterNodesManagementInterfaces)'s `ip`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct ApplicationSanAccessIscsiEndpointInterfaceIp {
     /// `address`: string; read and written.

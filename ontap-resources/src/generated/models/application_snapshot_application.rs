@@ -2,7 +2,7 @@
 // Regenerate with `cargo run -p ontap-codegen`.
 //! The ApplicationSnapshotApplication model, from the model's `application_snapshot_application` definition.
 
-/// An object of the model's `application_snapshot_application` definition, held by [`ApplicationSnapshot`]'s `application`.
+/// An object of the model's `application_snapshot_application` definition, held by [`ApplicationSnapshot`](crate::ApplicationSnapshot)'s `application`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct ApplicationSnapshotApplication {
     /// `_links`: [`ontap::Links`]; read-only.

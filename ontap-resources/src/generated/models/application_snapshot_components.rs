@@ -2,7 +2,7 @@
 // Regenerate with `cargo run -p ontap-codegen`.
 //! The ApplicationSnapshotComponents model, from the model's `application_snapshot_components` definition.
 
-/// An object of the model's `application_snapshot_components` definition, held by [`ApplicationSnapshot`]'s `components`.
+/// An object of the model's `application_snapshot_components` definition, held by [`ApplicationSnapshot`](crate::ApplicationSnapshot)'s `components`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct ApplicationSnapshotComponents {
     /// `_links`: [`ontap::Links`]; read-only.

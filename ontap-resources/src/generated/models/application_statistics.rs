@@ -7,20 +7,20 @@ use crate::{
     ApplicationStatisticsLatency, ApplicationStatisticsSpace,
 };
 
-/// An object of the model's `application_statistics` definition, held by [`Application`]'s `statistics`.
+/// An object of the model's `application_statistics` definition, held by [`Application`](crate::Application)'s `statistics`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct ApplicationStatistics {
-    /// `components`: list of [`ApplicationStatisticsComponents`]; read-only.
+    /// `components`: list of [`ApplicationStatisticsComponents`](crate::ApplicationStatisticsComponents); read-only.
     pub components: Option<Vec<ApplicationStatisticsComponents>>,
-    /// `iops`: [`ApplicationStatisticsIops`]; read and written.
+    /// `iops`: [`ApplicationStatisticsIops`](crate::ApplicationStatisticsIops); read and written.
     pub iops: Option<ApplicationStatisticsIops>,
-    /// `latency`: [`ApplicationStatisticsLatency`]; read and written.
+    /// `latency`: [`ApplicationStatisticsLatency`](crate::ApplicationStatisticsLatency); read and written.
     pub latency: Option<ApplicationStatisticsLatency>,
     /// `shared_storage_pool`: boolean; read-only.
     pub shared_storage_pool: Option<bool>,
-    /// `snapshot`: [`ApplicationStatisticsComponentsSnapshot`]; read and written.
+    /// `snapshot`: [`ApplicationStatisticsComponentsSnapshot`](crate::ApplicationStatisticsComponentsSnapshot); read and written.
     pub snapshot: Option<ApplicationStatisticsComponentsSnapshot>,
-    /// `space`: [`ApplicationStatisticsSpace`]; read and written.
+    /// `space`: [`ApplicationStatisticsSpace`](crate::ApplicationStatisticsSpace); read and written.
     pub space: Option<ApplicationStatisticsSpace>,
     /// `statistics_incomplete`: boolean; read-only.
     pub statistics_incomplete: Option<bool>,

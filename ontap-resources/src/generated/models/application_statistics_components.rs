@@ -8,24 +8,24 @@ use crate::{
     ApplicationStatisticsComponentsStorageService,
 };
 
-/// An object of the model's `application_statistics_components` definition, held by [`ApplicationStatistics`]'s `components`.
+/// An object of the model's `application_statistics_components` definition, held by [`ApplicationStatistics`](crate::ApplicationStatistics)'s `components`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct ApplicationStatisticsComponents {
-    /// `iops`: [`ApplicationStatisticsComponentsIops`]; read and written.
+    /// `iops`: [`ApplicationStatisticsComponentsIops`](crate::ApplicationStatisticsComponentsIops); read and written.
     pub iops: Option<ApplicationStatisticsComponentsIops>,
-    /// `latency`: [`ApplicationStatisticsComponentsLatency`]; read and written.
+    /// `latency`: [`ApplicationStatisticsComponentsLatency`](crate::ApplicationStatisticsComponentsLatency); read and written.
     pub latency: Option<ApplicationStatisticsComponentsLatency>,
     /// `name`: string; read-only.
     pub name: Option<String>,
     /// `shared_storage_pool`: boolean; read-only.
     pub shared_storage_pool: Option<bool>,
-    /// `snapshot`: [`ApplicationStatisticsComponentsSnapshot`]; read and written.
+    /// `snapshot`: [`ApplicationStatisticsComponentsSnapshot`](crate::ApplicationStatisticsComponentsSnapshot); read and written.
     pub snapshot: Option<ApplicationStatisticsComponentsSnapshot>,
-    /// `space`: [`ApplicationStatisticsComponentsSpace`]; read and written.
+    /// `space`: [`ApplicationStatisticsComponentsSpace`](crate::ApplicationStatisticsComponentsSpace); read and written.
     pub space: Option<ApplicationStatisticsComponentsSpace>,
     /// `statistics_incomplete`: boolean; read-only.
     pub statistics_incomplete: Option<bool>,
-    /// `storage_service`: [`ApplicationStatisticsComponentsStorageService`]; read and written.
+    /// `storage_service`: [`ApplicationStatisticsComponentsStorageService`](crate::ApplicationStatisticsComponentsStorageService); read and written.
     pub storage_service: Option<ApplicationStatisticsComponentsStorageService>,
     /// `uuid`: string; read-only.
     pub uuid: Option<String>,

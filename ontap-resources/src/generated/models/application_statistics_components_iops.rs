@@ -2,7 +2,7 @@
 // Regenerate with `cargo run -p ontap-codegen`.
 //! The ApplicationStatisticsComponentsIops model, from the model's `application_statistics_components_iops` definition.
 
-/// An object of the model's `application_statistics_components_iops` definition, held by [`ApplicationStatisticsComponents`]'s `iops`.
+/// An object of the model's `application_statistics_components_iops` definition, held by [`ApplicationStatisticsComponents`](crate::ApplicationStatisticsComponents)'s `iops`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct ApplicationStatisticsComponentsIops {
     /// `per_tb`: integer; read-only.

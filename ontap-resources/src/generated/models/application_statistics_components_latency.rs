@@ -2,7 +2,7 @@
 // Regenerate with `cargo run -p ontap-codegen`.
 //! The ApplicationStatisticsComponentsLatency model, from the model's `application_statistics_components_latency` definition.
 
-/// An object of the model's `application_statistics_components_latency` definition, held by [`ApplicationStatisticsComponents`]'s `latency`.
+/// An object of the model's `application_statistics_components_latency` definition, held by [`ApplicationStatisticsComponents`](crate::ApplicationStatisticsComponents)'s `latency`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct ApplicationStatisticsComponentsLatency {
     /// `average`: integer; read-only.

@@ -2,7 +2,7 @@
 // Regenerate with `cargo run -p ontap-codegen`.
 //! The ApplicationStatisticsComponentsSnapshot model, from the model's `application_statistics_components_snapshot` definition.
 
-/// An object of the model's `application_statistics_components_snapshot` definition, held by [`ApplicationStatistics`]'s `snapshot`, [`ApplicationStatisticsComponents`]'s `snapshot`.
+/// An object of the model's `application_statistics_components_snapshot` definition, held by [`ApplicationStatistics`](crate::ApplicationStatistics)'s `snapshot`, [`ApplicationStatisticsComponents`](crate::ApplicationStatisticsComponents)'s `snapshot`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct ApplicationStatisticsComponentsSnapshot {
     /// `reserve`: integer; read-only.

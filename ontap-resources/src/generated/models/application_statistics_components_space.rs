@@ -2,7 +2,7 @@
 // Regenerate with `cargo run -p ontap-codegen`.
 //! The ApplicationStatisticsComponentsSpace model, from the model's `application_statistics_components_space` definition.
 
-/// An object of the model's `application_statistics_components_space` definition, held by [`ApplicationStatisticsComponents`]'s `space`.
+/// An object of the model's `application_statistics_components_space` definition, held by [`ApplicationStatisticsComponents`](crate::ApplicationStatisticsComponents)'s `space`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct ApplicationStatisticsComponentsSpace {
     /// `available`: integer; read-only.

@@ -2,7 +2,7 @@
 // Regenerate with `cargo run -p ontap-codegen`.
 //! The ApplicationStatisticsComponentsStorageService model, from the model's `application_statistics_components_storage_service` definition.
 
-/// An object of the model's `application_statistics_components_storage_service` definition, held by [`ApplicationStatisticsComponents`]'s `storage_service`.
+/// An object of the model's `application_statistics_components_storage_service` definition, held by [`ApplicationStatisticsComponents`](crate::ApplicationStatisticsComponents)'s `storage_service`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct ApplicationStatisticsComponentsStorageService {
     /// `name`: string; read-only.

@@ -2,7 +2,7 @@
 // Regenerate with `cargo run -p ontap-codegen`.
 //! The ApplicationStatisticsIops model, from the model's `application_statistics_iops` definition.
 
-/// An object of the model's `application_statistics_iops` definition, held by [`ApplicationStatistics`]'s `iops`.
+/// An object of the model's `application_statistics_iops` definition, held by [`ApplicationStatistics`](crate::ApplicationStatistics)'s `iops`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct ApplicationStatisticsIops {
     /// `per_tb`: integer; read-only.

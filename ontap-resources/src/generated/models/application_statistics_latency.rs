@@ -2,7 +2,7 @@
 // Regenerate with `cargo run -p ontap-codegen`.
 //! The ApplicationStatisticsLatency model, from the model's `application_statistics_latency` definition.
 
-/// An object of the model's `application_statistics_latency` definition, held by [`ApplicationStatistics`]'s `latency`.
+/// An object of the model's `application_statistics_latency` definition, held by [`ApplicationStatistics`](crate::ApplicationStatistics)'s `latency`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct ApplicationStatisticsLatency {
     /// `average`: integer; read-only.

@@ -2,7 +2,7 @@
 // Regenerate with `cargo run -p ontap-codegen`.
 //! The ApplicationStatisticsSpace model, from the model's `application_statistics_space` definition.
 
-/// An object of the model's `application_statistics_space` definition, held by [`ApplicationStatistics`]'s `space`.
+/// An object of the model's `application_statistics_space` definition, held by [`ApplicationStatistics`](crate::ApplicationStatistics)'s `space`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct ApplicationStatisticsSpace {
     /// `available`: integer; read-only.

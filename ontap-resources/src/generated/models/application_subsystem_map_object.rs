@@ -4,13 +4,13 @@
 
 use crate::ApplicationNvmeAccessSubsystemMapSubsystem;
 
-/// An object of the model's `application_subsystem_map_object` definition, held by [`ApplicationNvmeAccess`]'s `subsystem_map`.
+/// An object of the model's `application_subsystem_map_object` definition, held by [`ApplicationNvmeAccess`](crate::ApplicationNvmeAccess)'s `subsystem_map`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct ApplicationSubsystemMapObject {
     /// `anagrpid`: string; read-only.
     pub anagrpid: Option<String>,
     /// `nsid`: string; read-only.
     pub nsid: Option<String>,
-    /// `subsystem`: [`ApplicationNvmeAccessSubsystemMapSubsystem`]; read-only.
+    /// `subsystem`: [`ApplicationNvmeAccessSubsystemMapSubsystem`](crate::ApplicationNvmeAccessSubsystemMapSubsystem); read-only.
     pub subsystem: Option<ApplicationNvmeAccessSubsystemMapSubsystem>,
 }

@@ -2,7 +2,7 @@
 // Regenerate with `cargo run -p ontap-codegen`.
 //! The ApplicationSvm model, from the model's `application_svm` definition.
 
-/// An object of the model's `application_svm` definition, held by [`Application`]'s `svm`.
+/// An object of the model's `application_svm` definition, held by [`Application`](crate::Application)'s `svm`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct ApplicationSvm {
     /// `name`: string; read, and written on creation.

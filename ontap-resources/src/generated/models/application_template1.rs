@@ -2,7 +2,7 @@
 // Regenerate with `cargo run -p ontap-codegen`.
 //! The ApplicationTemplate1 model, from the model's `application_template1` definition.
 
-/// An object of the model's `application_template1` definition, held by [`Application`]'s `template`.
+/// An object of the model's `application_template1` definition, held by [`Application`](crate::Application)'s `template`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct ApplicationTemplate1 {
     /// `_links`: [`ontap::Links`]; read-only.
@@ -10,13 +10,13 @@ pub struct ApplicationTemplate1 {
     pub links: Option<ontap::Links>,
     /// `name`: string; read, and written on creation.
     pub name: Option<String>,
-    /// `protocol`: [`ApplicationTemplate1Protocol`] (`nas`, `nvme`, `s3`, `san`); read-only.
+    /// `protocol`: [`ApplicationTemplate1Protocol`](crate::ApplicationTemplate1Protocol) (`nas`, `nvme`, `s3`, `san`); read-only.
     pub protocol: Option<ApplicationTemplate1Protocol>,
     /// `version`: integer; read-only.
     pub version: Option<i64>,
 }
 
-/// The values of [`ApplicationTemplate1`]'s `protocol`: open, so that a value a newer ONTAP adds is kept as [`ApplicationTemplate1Protocol::Unknown`].
+/// The values of [`ApplicationTemplate1`](crate::ApplicationTemplate1)'s `protocol`: open, so that a value a newer ONTAP adds is kept as [`ApplicationTemplate1Protocol::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
 pub enum ApplicationTemplate1Protocol {
     /// `nas`.

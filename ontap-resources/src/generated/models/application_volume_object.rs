@@ -2,7 +2,7 @@
 // Regenerate with `cargo run -p ontap-codegen`.
 //! The ApplicationVolumeObject model, from the model's `application_volume_object` definition.
 
-/// An object of the model's `application_volume_object` definition, held by [`ApplicationBackingStorage`]'s `volumes`.
+/// An object of the model's `application_volume_object` definition, held by [`ApplicationBackingStorage`](crate::ApplicationBackingStorage)'s `volumes`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct ApplicationVolumeObject {
     /// `creation_timestamp`: timestamp ([`ontap::Timestamp`]); read-only.

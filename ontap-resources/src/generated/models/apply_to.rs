@@ -2,7 +2,7 @@
 // Regenerate with `cargo run -p ontap-codegen`.
 //! The ApplyTo model, from the model's `apply_to` definition.
 
-/// An object of the model's `apply_to` definition, held by [`Acl`]'s `apply_to`, [`FileDirectorySecurityAcl`]'s `apply_to`.
+/// An object of the model's `apply_to` definition, held by [`Acl`](crate::Acl)'s `apply_to`, [`FileDirectorySecurityAcl`](crate::FileDirectorySecurityAcl)'s `apply_to`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct ApplyTo {
     /// `files`: boolean; read and written.

@@ -4,9 +4,9 @@
 
 use crate::ArwVserverEventLog;
 
-/// An object of the model's `arw_vserver` definition, held by [`Svm`]'s `anti_ransomware`.
+/// An object of the model's `arw_vserver` definition, held by [`Svm`](crate::Svm)'s `anti_ransomware`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct ArwVserver {
-    /// `event_log`: [`ArwVserverEventLog`]; read and written.
+    /// `event_log`: [`ArwVserverEventLog`](crate::ArwVserverEventLog); read and written.
     pub event_log: Option<ArwVserverEventLog>,
 }

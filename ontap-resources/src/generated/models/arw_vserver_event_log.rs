@@ -2,7 +2,7 @@
 // Regenerate with `cargo run -p ontap-codegen`.
 //! The ArwVserverEventLog model, from the model's `arw_vserver_event_log` definition.
 
-/// An object of the model's `arw_vserver_event_log` definition, held by [`ArwVserver`]'s `event_log`.
+/// An object of the model's `arw_vserver_event_log` definition, held by [`ArwVserver`](crate::ArwVserver)'s `event_log`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct ArwVserverEventLog {
     /// `is_enabled_on_new_file_extension_seen`: boolean; read and written.

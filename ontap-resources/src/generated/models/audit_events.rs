@@ -2,7 +2,7 @@
 // Regenerate with `cargo run -p ontap-codegen`.
 //! The AuditEvents model, from the model's `audit_events` definition.
 
-/// An object of the model's `audit_events` definition, held by [`Audit`]'s `events`.
+/// An object of the model's `audit_events` definition, held by [`Audit`](crate::Audit)'s `events`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct AuditEvents {
     /// `async_delete`: boolean; read and written.

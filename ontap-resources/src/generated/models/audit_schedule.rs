@@ -2,7 +2,7 @@
 // Regenerate with `cargo run -p ontap-codegen`.
 //! The AuditSchedule model, from the model's `audit_schedule` definition.
 
-/// An object of the model's `audit_schedule` definition, held by [`Rotation`]'s `schedule`.
+/// An object of the model's `audit_schedule` definition, held by [`Rotation`](crate::Rotation)'s `schedule`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct AuditSchedule {
     /// `days`: list of integer; read and written.

@@ -2,7 +2,7 @@
 // Regenerate with `cargo run -p ontap-codegen`.
 //! The AutoUpdateInfoEula model, from the model's `auto_update_info_eula` definition.
 
-/// An object of the model's `auto_update_info_eula` definition, held by [`AutoUpdateInfo`]'s `eula`.
+/// An object of the model's `auto_update_info_eula` definition, held by [`AutoUpdateInfo`](crate::AutoUpdateInfo)'s `eula`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct AutoUpdateInfoEula {
     /// `accepted`: boolean; read-only.

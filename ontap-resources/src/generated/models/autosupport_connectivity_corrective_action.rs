@@ -2,7 +2,7 @@
 // Regenerate with `cargo run -p ontap-codegen`.
 //! The AutosupportConnectivityCorrectiveAction model, from the model's `autosupport_connectivity_corrective_action` definition.
 
-/// An object of the model's `autosupport_connectivity_corrective_action` definition, held by [`AutosupportIssues`]'s `corrective_action`.
+/// An object of the model's `autosupport_connectivity_corrective_action` definition, held by [`AutosupportIssues`](crate::AutosupportIssues)'s `corrective_action`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct AutosupportConnectivityCorrectiveAction {
     /// `code`: string; read-only.

@@ -2,7 +2,7 @@
 // Regenerate with `cargo run -p ontap-codegen`.
 //! The AutosupportConnectivityIssue model, from the model's `autosupport_connectivity_issue` definition.
 
-/// An object of the model's `autosupport_connectivity_issue` definition, held by [`AutosupportIssues`]'s `issue`.
+/// An object of the model's `autosupport_connectivity_issue` definition, held by [`AutosupportIssues`](crate::AutosupportIssues)'s `issue`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct AutosupportConnectivityIssue {
     /// `code`: string; read-only.

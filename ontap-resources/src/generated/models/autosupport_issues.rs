@@ -4,22 +4,22 @@
 
 use crate::{AutosupportConnectivityCorrectiveAction, AutosupportConnectivityIssue, NodeReference};
 
-/// An object of the model's `autosupport_issues` definition, held by [`Autosupport`]'s `issues`.
+/// An object of the model's `autosupport_issues` definition, held by [`Autosupport`](crate::Autosupport)'s `issues`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct AutosupportIssues {
-    /// `component`: [`AutosupportIssuesComponent`] (`https_put_destination`, `https_post_destination`, `mail_server`, `ondemand_server`); read and written.
+    /// `component`: [`AutosupportIssuesComponent`](crate::AutosupportIssuesComponent) (`https_put_destination`, `https_post_destination`, `mail_server`, `ondemand_server`); read and written.
     pub component: Option<AutosupportIssuesComponent>,
-    /// `corrective_action`: [`AutosupportConnectivityCorrectiveAction`]; read and written.
+    /// `corrective_action`: [`AutosupportConnectivityCorrectiveAction`](crate::AutosupportConnectivityCorrectiveAction); read and written.
     pub corrective_action: Option<AutosupportConnectivityCorrectiveAction>,
     /// `destination`: string; read-only.
     pub destination: Option<String>,
-    /// `issue`: [`AutosupportConnectivityIssue`]; read and written.
+    /// `issue`: [`AutosupportConnectivityIssue`](crate::AutosupportConnectivityIssue); read and written.
     pub issue: Option<AutosupportConnectivityIssue>,
-    /// `node`: [`NodeReference`]; read-only.
+    /// `node`: [`NodeReference`](crate::NodeReference); read-only.
     pub node: Option<NodeReference>,
 }
 
-/// The values of [`AutosupportIssues`]'s `component`: open, so that a value a newer ONTAP adds is kept as [`AutosupportIssuesComponent::Unknown`].
+/// The values of [`AutosupportIssues`](crate::AutosupportIssues)'s `component`: open, so that a value a newer ONTAP adds is kept as [`AutosupportIssuesComponent::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
 pub enum AutosupportIssuesComponent {
     /// `https_put_destination`.

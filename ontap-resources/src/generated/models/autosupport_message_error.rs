@@ -2,7 +2,7 @@
 // Regenerate with `cargo run -p ontap-codegen`.
 //! The AutosupportMessageError model, from the model's `autosupport_message_error` definition.
 
-/// An object of the model's `autosupport_message_error` definition, held by [`AutosupportMessage`]'s `error`.
+/// An object of the model's `autosupport_message_error` definition, held by [`AutosupportMessage`](crate::AutosupportMessage)'s `error`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct AutosupportMessageError {
     /// `code`: integer; read-only.

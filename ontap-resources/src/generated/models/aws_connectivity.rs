@@ -2,7 +2,7 @@
 // Regenerate with `cargo run -p ontap-codegen`.
 //! The AwsConnectivity model, from the model's `aws_connectivity` definition.
 
-/// An object of the model's `aws_connectivity` definition, held by [`AwsKms`]'s `amazon_reachability`.
+/// An object of the model's `aws_connectivity` definition, held by [`AwsKms`](crate::AwsKms)'s `amazon_reachability`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct AwsConnectivity {
     /// `code`: string; read-only.

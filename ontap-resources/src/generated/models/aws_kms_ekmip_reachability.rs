@@ -4,14 +4,14 @@
 
 use crate::NodeReference;
 
-/// An object of the model's `aws_kms_ekmip_reachability` definition, held by [`AzureKeyVault`]'s `ekmip_reachability`.
+/// An object of the model's `aws_kms_ekmip_reachability` definition, held by [`AzureKeyVault`](crate::AzureKeyVault)'s `ekmip_reachability`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct AwsKmsEkmipReachability {
     /// `code`: string; read and written.
     pub code: Option<String>,
     /// `message`: string; read and written.
     pub message: Option<String>,
-    /// `node`: [`NodeReference`]; read and written.
+    /// `node`: [`NodeReference`](crate::NodeReference); read and written.
     pub node: Option<NodeReference>,
     /// `reachable`: boolean; read and written.
     pub reachable: Option<bool>,

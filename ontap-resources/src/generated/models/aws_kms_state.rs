@@ -2,7 +2,7 @@
 // Regenerate with `cargo run -p ontap-codegen`.
 //! The AwsKmsState model, from the model's `aws_kms_state` definition.
 
-/// An object of the model's `aws_kms_state` definition, held by [`AwsKms`]'s `state`.
+/// An object of the model's `aws_kms_state` definition, held by [`AwsKms`](crate::AwsKms)'s `state`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct AwsKmsState {
     /// `cluster_state`: boolean; read-only.

@@ -2,7 +2,7 @@
 // Regenerate with `cargo run -p ontap-codegen`.
 //! The AzureKeyVaultConnectivity model, from the model's `azure_key_vault_connectivity` definition.
 
-/// An object of the model's `azure_key_vault_connectivity` definition, held by [`AzureKeyVault`]'s `azure_reachability`.
+/// An object of the model's `azure_key_vault_connectivity` definition, held by [`AzureKeyVault`](crate::AzureKeyVault)'s `azure_reachability`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct AzureKeyVaultConnectivity {
     /// `code`: string; read-only.

@@ -2,7 +2,7 @@
 // Regenerate with `cargo run -p ontap-codegen`.
 //! The AzureKeyVaultState model, from the model's `azure_key_vault_state` definition.
 
-/// An object of the model's `azure_key_vault_state` definition, held by [`AzureKeyVault`]'s `state`.
+/// An object of the model's `azure_key_vault_state` definition, held by [`AzureKeyVault`](crate::AzureKeyVault)'s `state`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct AzureKeyVaultState {
     /// `available`: boolean; read-only.

@@ -2,7 +2,7 @@
 // Regenerate with `cargo run -p ontap-codegen`.
 //! The BackupNode model, from the model's `backup_node` definition.
 
-/// An object of the model's `backup_node` definition, held by [`ConfigurationBackupFile`]'s `backup_nodes`.
+/// An object of the model's `backup_node` definition, held by [`ConfigurationBackupFile`](crate::ConfigurationBackupFile)'s `backup_nodes`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct BackupNode {
     /// `name`: string; read and written.

@@ -2,7 +2,7 @@
 // Regenerate with `cargo run -p ontap-codegen`.
 //! The BarbicanConnectivity model, from the model's `barbican_connectivity` definition.
 
-/// An object of the model's `barbican_connectivity` definition, held by [`Barbican`]'s `barbican_reachability`.
+/// An object of the model's `barbican_connectivity` definition, held by [`Barbican`](crate::Barbican)'s `barbican_reachability`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct BarbicanConnectivity {
     /// `code`: string; read-only.

@@ -2,7 +2,7 @@
 // Regenerate with `cargo run -p ontap-codegen`.
 //! The BarbicanState model, from the model's `barbican_state` definition.
 
-/// An object of the model's `barbican_state` definition, held by [`Barbican`]'s `state`.
+/// An object of the model's `barbican_state` definition, held by [`Barbican`](crate::Barbican)'s `state`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct BarbicanState {
     /// `cluster_state`: boolean; read-only.

@@ -2,7 +2,7 @@
 // Regenerate with `cargo run -p ontap-codegen`.
 //! The BgpPeerGroupLocalIp model, from the model's `bgp_peer_group_local_ip` definition.
 
-/// An object of the model's `bgp_peer_group_local_ip` definition, held by [`BgpPeerGroupLocal`]'s `ip`.
+/// An object of the model's `bgp_peer_group_local_ip` definition, held by [`BgpPeerGroupLocal`](crate::BgpPeerGroupLocal)'s `ip`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct BgpPeerGroupLocalIp {
     /// `address`: string; read and written.

@@ -2,7 +2,7 @@
 // Regenerate with `cargo run -p ontap-codegen`.
 //! The BgpPeerGroupPeer model, from the model's `bgp_peer_group_peer` definition.
 
-/// An object of the model's `bgp_peer_group_peer` definition, held by [`BgpPeerGroup`]'s `peer`.
+/// An object of the model's `bgp_peer_group_peer` definition, held by [`BgpPeerGroup`](crate::BgpPeerGroup)'s `peer`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct BgpPeerGroupPeer {
     /// `address`: string; read and written.

@@ -4,13 +4,13 @@
 
 use crate::Ipspace;
 
-/// A reference to an object of the model's `broadcast_domain` definition, as other objects embed it (`_links`, `ipspace`, `name`, `uuid`), held by [`Port`]'s `broadcast_domain`, [`Port`]'s `reachable_broadcast_domains`.
+/// A reference to an object of the model's `broadcast_domain` definition, as other objects embed it (`_links`, `ipspace`, `name`, `uuid`), held by [`Port`](crate::Port)'s `broadcast_domain`, [`Port`](crate::Port)'s `reachable_broadcast_domains`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct BroadcastDomainReference {
     /// `_links`: [`ontap::Links`]; read-only.
     #[model(rename = "_links")]
     pub links: Option<ontap::Links>,
-    /// `ipspace`: [`Ipspace`]; read and written.
+    /// `ipspace`: [`Ipspace`](crate::Ipspace); read and written.
     pub ipspace: Option<Ipspace>,
     /// `name`: string; read and written.
     pub name: Option<String>,

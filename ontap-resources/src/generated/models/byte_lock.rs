@@ -2,7 +2,7 @@
 // Regenerate with `cargo run -p ontap-codegen`.
 //! The ByteLock model, from the model's `byte_lock` definition.
 
-/// An object of the model's `byte_lock` definition, held by [`ClientLock`]'s `byte_lock`.
+/// An object of the model's `byte_lock` definition, held by [`ClientLock`](crate::ClientLock)'s `byte_lock`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct ByteLock {
     /// `exclusive`: boolean; read-only.

@@ -2,19 +2,19 @@
 // Regenerate with `cargo run -p ontap-codegen`.
 //! The ChassisFrus model, from the model's `chassis_frus` definition.
 
-/// An object of the model's `chassis_frus` definition, held by [`Chassis`]'s `frus`.
+/// An object of the model's `chassis_frus` definition, held by [`Chassis`](crate::Chassis)'s `frus`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct ChassisFrus {
     /// `id`: string; read and written.
     pub id: Option<String>,
-    /// `state`: [`ChassisFrusState`] (`ok`, `error`); read and written.
+    /// `state`: [`ChassisFrusState`](crate::ChassisFrusState) (`ok`, `error`); read and written.
     pub state: Option<ChassisFrusState>,
-    /// `type`: [`ChassisFrusType`] (`fan`, `psu`); read and written.
+    /// `type`: [`ChassisFrusType`](crate::ChassisFrusType) (`fan`, `psu`); read and written.
     #[model(rename = "type")]
     pub type_: Option<ChassisFrusType>,
 }
 
-/// The values of [`ChassisFrus`]'s `state`: open, so that a value a newer ONTAP adds is kept as [`ChassisFrusState::Unknown`].
+/// The values of [`ChassisFrus`](crate::ChassisFrus)'s `state`: open, so that a value a newer ONTAP adds is kept as [`ChassisFrusState::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
 pub enum ChassisFrusState {
     /// `ok`.
@@ -26,7 +26,7 @@ pub enum ChassisFrusState {
     Unknown(String),
 }
 
-/// The values of [`ChassisFrus`]'s `type`: open, so that a value a newer ONTAP adds is kept as [`ChassisFrusType::Unknown`].
+/// The values of [`ChassisFrus`](crate::ChassisFrus)'s `type`: open, so that a value a newer ONTAP adds is kept as [`ChassisFrusType::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
 pub enum ChassisFrusType {
     /// `fan`.

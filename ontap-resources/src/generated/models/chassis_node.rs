@@ -4,7 +4,7 @@
 
 use crate::{ChassisNodesPcis, ChassisNodesUsbs};
 
-/// An object of the model's `chassis_node` definition, held by [`Chassis`]'s `nodes`.
+/// An object of the model's `chassis_node` definition, held by [`Chassis`](crate::Chassis)'s `nodes`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct ChassisNode {
     /// `_links`: [`ontap::Links`]; read-only.
@@ -12,17 +12,17 @@ pub struct ChassisNode {
     pub links: Option<ontap::Links>,
     /// `name`: string; read and written.
     pub name: Option<String>,
-    /// `pcis`: [`ChassisNodesPcis`]; read and written.
+    /// `pcis`: [`ChassisNodesPcis`](crate::ChassisNodesPcis); read and written.
     pub pcis: Option<ChassisNodesPcis>,
-    /// `position`: [`ChassisNodePosition`] (`top`, `bottom`, `left`, `right`, `centre`, `unknown`); read and written.
+    /// `position`: [`ChassisNodePosition`](crate::ChassisNodePosition) (`top`, `bottom`, `left`, `right`, `centre`, `unknown`); read and written.
     pub position: Option<ChassisNodePosition>,
-    /// `usbs`: [`ChassisNodesUsbs`]; read and written.
+    /// `usbs`: [`ChassisNodesUsbs`](crate::ChassisNodesUsbs); read and written.
     pub usbs: Option<ChassisNodesUsbs>,
     /// `uuid`: string; read and written.
     pub uuid: Option<String>,
 }
 
-/// The values of [`ChassisNode`]'s `position`: open, so that a value a newer ONTAP adds is kept as [`ChassisNodePosition::Unknown`].
+/// The values of [`ChassisNode`](crate::ChassisNode)'s `position`: open, so that a value a newer ONTAP adds is kept as [`ChassisNodePosition::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
 pub enum ChassisNodePosition {
     /// `top`.

@@ -4,9 +4,9 @@
 
 use crate::ChassisNodesPcisCards;
 
-/// An object of the model's `chassis_nodes_pcis` definition, held by [`ChassisNode`]'s `pcis`.
+/// An object of the model's `chassis_nodes_pcis` definition, held by [`ChassisNode`](crate::ChassisNode)'s `pcis`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct ChassisNodesPcis {
-    /// `cards`: list of [`ChassisNodesPcisCards`]; read and written.
+    /// `cards`: list of [`ChassisNodesPcisCards`](crate::ChassisNodesPcisCards); read and written.
     pub cards: Option<Vec<ChassisNodesPcisCards>>,
 }

@@ -2,7 +2,7 @@
 // Regenerate with `cargo run -p ontap-codegen`.
 //! The ChassisNodesPcisCards model, from the model's `chassis_nodes_pcis_cards` definition.
 
-/// An object of the model's `chassis_nodes_pcis_cards` definition, held by [`ChassisNodesPcis`]'s `cards`.
+/// An object of the model's `chassis_nodes_pcis_cards` definition, held by [`ChassisNodesPcis`](crate::ChassisNodesPcis)'s `cards`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct ChassisNodesPcisCards {
     /// `device`: string; read and written.

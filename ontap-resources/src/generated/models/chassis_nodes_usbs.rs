@@ -4,12 +4,12 @@
 
 use crate::ChassisNodesUsbsPorts;
 
-/// An object of the model's `chassis_nodes_usbs` definition, held by [`ChassisNode`]'s `usbs`.
+/// An object of the model's `chassis_nodes_usbs` definition, held by [`ChassisNode`](crate::ChassisNode)'s `usbs`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct ChassisNodesUsbs {
     /// `enabled`: boolean; read and written.
     pub enabled: Option<bool>,
-    /// `ports`: list of [`ChassisNodesUsbsPorts`]; read and written.
+    /// `ports`: list of [`ChassisNodesUsbsPorts`](crate::ChassisNodesUsbsPorts); read and written.
     pub ports: Option<Vec<ChassisNodesUsbsPorts>>,
     /// `supported`: boolean; read and written.
     pub supported: Option<bool>,

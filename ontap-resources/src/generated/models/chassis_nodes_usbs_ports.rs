@@ -2,7 +2,7 @@
 // Regenerate with `cargo run -p ontap-codegen`.
 //! The ChassisNodesUsbsPorts model, from the model's `chassis_nodes_usbs_ports` definition.
 
-/// An object of the model's `chassis_nodes_usbs_ports` definition, held by [`ChassisNodesUsbs`]'s `ports`.
+/// An object of the model's `chassis_nodes_usbs_ports` definition, held by [`ChassisNodesUsbs`](crate::ChassisNodesUsbs)'s `ports`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct ChassisNodesUsbsPorts {
     /// `connected`: boolean; read and written.

@@ -2,7 +2,7 @@
 // Regenerate with `cargo run -p ontap-codegen`.
 //! The CifsAdDomain model, from the model's `cifs_ad_domain` definition.
 
-/// An object of the model's `cifs_ad_domain` definition, held by [`CifsDomain`]'s `ad_domain`.
+/// An object of the model's `cifs_ad_domain` definition, held by [`CifsDomain`](crate::CifsDomain)'s `ad_domain`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct CifsAdDomain {
     /// `password`: secret string ([`ontap::Secret`]); written, never read back; printed as `*********`.

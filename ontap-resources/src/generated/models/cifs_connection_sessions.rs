@@ -2,7 +2,7 @@
 // Regenerate with `cargo run -p ontap-codegen`.
 //! The CifsConnectionSessions model, from the model's `cifs_connection_sessions` definition.
 
-/// An object of the model's `cifs_connection_sessions` definition, held by [`CifsConnection`]'s `sessions`.
+/// An object of the model's `cifs_connection_sessions` definition, held by [`CifsConnection`](crate::CifsConnection)'s `sessions`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct CifsConnectionSessions {
     /// `identifier`: integer; read-only.

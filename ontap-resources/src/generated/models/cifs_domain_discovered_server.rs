@@ -4,26 +4,26 @@
 
 use crate::NodeReference;
 
-/// An object of the model's `cifs_domain_discovered_server` definition, held by [`CifsDomain`]'s `discovered_servers`.
+/// An object of the model's `cifs_domain_discovered_server` definition, held by [`CifsDomain`](crate::CifsDomain)'s `discovered_servers`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct CifsDomainDiscoveredServer {
     /// `domain`: string; read and written.
     pub domain: Option<String>,
-    /// `node`: [`NodeReference`]; read and written.
+    /// `node`: [`NodeReference`](crate::NodeReference); read and written.
     pub node: Option<NodeReference>,
-    /// `preference`: [`CifsDomainDiscoveredServerPreference`] (`unknown`, `preferred`, `favored`, `adequate`); read and written.
+    /// `preference`: [`CifsDomainDiscoveredServerPreference`](crate::CifsDomainDiscoveredServerPreference) (`unknown`, `preferred`, `favored`, `adequate`); read and written.
     pub preference: Option<CifsDomainDiscoveredServerPreference>,
     /// `server_ip`: string; read and written.
     pub server_ip: Option<String>,
     /// `server_name`: string; read and written.
     pub server_name: Option<String>,
-    /// `server_type`: [`CifsDomainDiscoveredServerServerType`] (`unknown`, `kerberos`, `ms_ldap`, `ms_dc`, `ldap`); read and written.
+    /// `server_type`: [`CifsDomainDiscoveredServerServerType`](crate::CifsDomainDiscoveredServerServerType) (`unknown`, `kerberos`, `ms_ldap`, `ms_dc`, `ldap`); read and written.
     pub server_type: Option<CifsDomainDiscoveredServerServerType>,
-    /// `state`: [`CifsDomainDiscoveredServerState`] (`ok`, `unavailable`, `slow`, `expired`, `undetermined`, `unreachable`); read and written.
+    /// `state`: [`CifsDomainDiscoveredServerState`](crate::CifsDomainDiscoveredServerState) (`ok`, `unavailable`, `slow`, `expired`, `undetermined`, `unreachable`); read and written.
     pub state: Option<CifsDomainDiscoveredServerState>,
 }
 
-/// The values of [`CifsDomainDiscoveredServer`]'s `preference`: open, so that a value a newer ONTAP adds is kept as [`CifsDomainDiscoveredServerPreference::Unknown`].
+/// The values of [`CifsDomainDiscoveredServer`](crate::CifsDomainDiscoveredServer)'s `preference`: open, so that a value a newer ONTAP adds is kept as [`CifsDomainDiscoveredServerPreference::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
 pub enum CifsDomainDiscoveredServerPreference {
     /// `unknown`.
@@ -40,7 +40,7 @@ pub enum CifsDomainDiscoveredServerPreference {
     Unknown(String),
 }
 
-/// The values of [`CifsDomainDiscoveredServer`]'s `server_type`: open, so that a value a newer ONTAP adds is kept as [`CifsDomainDiscoveredServerServerType::Unknown`].
+/// The values of [`CifsDomainDiscoveredServer`](crate::CifsDomainDiscoveredServer)'s `server_type`: open, so that a value a newer ONTAP adds is kept as [`CifsDomainDiscoveredServerServerType::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
 pub enum CifsDomainDiscoveredServerServerType {
     /// `unknown`.
@@ -59,7 +59,7 @@ pub enum CifsDomainDiscoveredServerServerType {
     Unknown(String),
 }
 
-/// The values of [`CifsDomainDiscoveredServer`]'s `state`: open, so that a value a newer ONTAP adds is kept as [`CifsDomainDiscoveredServerState::Unknown`].
+/// The values of [`CifsDomainDiscoveredServer`](crate::CifsDomainDiscoveredServer)'s `state`: open, so that a value a newer ONTAP adds is kept as [`CifsDomainDiscoveredServerState::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
 pub enum CifsDomainDiscoveredServerState {
     /// `ok`.

@@ -2,7 +2,7 @@
 // Regenerate with `cargo run -p ontap-codegen`.
 //! The CifsDomainNameMapping model, from the model's `cifs_domain_name_mapping` definition.
 
-/// An object of the model's `cifs_domain_name_mapping` definition, held by [`CifsDomain`]'s `name_mapping`.
+/// An object of the model's `cifs_domain_name_mapping` definition, held by [`CifsDomain`](crate::CifsDomain)'s `name_mapping`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct CifsDomainNameMapping {
     /// `trusted_domains`: list of string; read and written.

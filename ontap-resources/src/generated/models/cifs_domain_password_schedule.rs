@@ -2,7 +2,7 @@
 // Regenerate with `cargo run -p ontap-codegen`.
 //! The CifsDomainPasswordSchedule model, from the model's `cifs_domain_password_schedule` definition.
 
-/// An object of the model's `cifs_domain_password_schedule` definition, held by [`CifsDomain`]'s `password_schedule`.
+/// An object of the model's `cifs_domain_password_schedule` definition, held by [`CifsDomain`](crate::CifsDomain)'s `password_schedule`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct CifsDomainPasswordSchedule {
     /// `schedule_day_of_week`: string; written on modification only.

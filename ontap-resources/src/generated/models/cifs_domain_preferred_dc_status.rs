@@ -2,7 +2,7 @@
 // Regenerate with `cargo run -p ontap-codegen`.
 //! The CifsDomainPreferredDcStatus model, from the model's `cifs_domain_preferred_dc_status` definition.
 
-/// An object of the model's `cifs_domain_preferred_dc_status` definition, held by [`CifsDomainPreferredDc`]'s `status`.
+/// An object of the model's `cifs_domain_preferred_dc_status` definition, held by [`CifsDomainPreferredDc`](crate::CifsDomainPreferredDc)'s `status`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct CifsDomainPreferredDcStatus {
     /// `details`: string; read-only.

@@ -2,7 +2,7 @@
 // Regenerate with `cargo run -p ontap-codegen`.
 //! The CifsNetbios model, from the model's `cifs_netbios` definition.
 
-/// An object of the model's `cifs_netbios` definition, held by [`CifsService`]'s `netbios`.
+/// An object of the model's `cifs_netbios` definition, held by [`CifsService`](crate::CifsService)'s `netbios`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct CifsNetbios {
     /// `aliases`: list of string, at most 200 items; read and written.

@@ -2,7 +2,7 @@
 // Regenerate with `cargo run -p ontap-codegen`.
 //! The CifsOpenFileConnection model, from the model's `cifs_open_file_connection` definition.
 
-/// An object of the model's `cifs_open_file_connection` definition, held by [`CifsOpenFile`]'s `connection`.
+/// An object of the model's `cifs_open_file_connection` definition, held by [`CifsOpenFile`](crate::CifsOpenFile)'s `connection`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct CifsOpenFileConnection {
     /// `count`: integer; read-only.

@@ -2,7 +2,7 @@
 // Regenerate with `cargo run -p ontap-codegen`.
 //! The CifsOpenFileSession model, from the model's `cifs_open_file_session` definition.
 
-/// An object of the model's `cifs_open_file_session` definition, held by [`CifsOpenFile`]'s `session`.
+/// An object of the model's `cifs_open_file_session` definition, held by [`CifsOpenFile`](crate::CifsOpenFile)'s `session`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct CifsOpenFileSession {
     /// `identifier`: integer; read and written.

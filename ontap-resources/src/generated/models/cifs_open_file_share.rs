@@ -2,16 +2,16 @@
 // Regenerate with `cargo run -p ontap-codegen`.
 //! The CifsOpenFileShare model, from the model's `cifs_open_file_share` definition.
 
-/// An object of the model's `cifs_open_file_share` definition, held by [`CifsOpenFile`]'s `share`.
+/// An object of the model's `cifs_open_file_share` definition, held by [`CifsOpenFile`](crate::CifsOpenFile)'s `share`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct CifsOpenFileShare {
-    /// `mode`: [`CifsOpenFileShareMode`] (`r`, `w`, `d`, `rw`, `rwd`); read-only.
+    /// `mode`: [`CifsOpenFileShareMode`](crate::CifsOpenFileShareMode) (`r`, `w`, `d`, `rw`, `rwd`); read-only.
     pub mode: Option<CifsOpenFileShareMode>,
     /// `name`: string; read-only.
     pub name: Option<String>,
 }
 
-/// The values of [`CifsOpenFileShare`]'s `mode`: open, so that a value a newer ONTAP adds is kept as [`CifsOpenFileShareMode::Unknown`].
+/// The values of [`CifsOpenFileShare`](crate::CifsOpenFileShare)'s `mode`: open, so that a value a newer ONTAP adds is kept as [`CifsOpenFileShareMode::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
 pub enum CifsOpenFileShareMode {
     /// `r`.

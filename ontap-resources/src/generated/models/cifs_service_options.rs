@@ -2,7 +2,7 @@
 // Regenerate with `cargo run -p ontap-codegen`.
 //! The CifsServiceOptions model, from the model's `cifs_service_options` definition.
 
-/// An object of the model's `cifs_service_options` definition, held by [`CifsService`]'s `options`.
+/// An object of the model's `cifs_service_options` definition, held by [`CifsService`](crate::CifsService)'s `options`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct CifsServiceOptions {
     /// `admin_to_root_mapping`: boolean; read and written.

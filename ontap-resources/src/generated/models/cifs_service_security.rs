@@ -2,7 +2,7 @@
 // Regenerate with `cargo run -p ontap-codegen`.
 //! The CifsServiceSecurity model, from the model's `cifs_service_security` definition.
 
-/// An object of the model's `cifs_service_security` definition, held by [`CifsService`]'s `security`.
+/// An object of the model's `cifs_service_security` definition, held by [`CifsService`](crate::CifsService)'s `security`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct CifsServiceSecurity {
     /// `advertised_kdc_encryptions`: list of string; read and written.
@@ -15,11 +15,11 @@ pub struct CifsServiceSecurity {
     pub kdc_encryption: Option<bool>,
     /// `ldap_referral_enabled`: boolean; read and written.
     pub ldap_referral_enabled: Option<bool>,
-    /// `lm_compatibility_level`: [`CifsServiceSecurityLmCompatibilityLevel`] (`lm_ntlm_ntlmv2_krb`, `ntlm_ntlmv2_krb`, `ntlmv2_krb`, `krb`); read, and written on modification.
+    /// `lm_compatibility_level`: [`CifsServiceSecurityLmCompatibilityLevel`](crate::CifsServiceSecurityLmCompatibilityLevel) (`lm_ntlm_ntlmv2_krb`, `ntlm_ntlmv2_krb`, `ntlmv2_krb`, `krb`); read, and written on modification.
     pub lm_compatibility_level: Option<CifsServiceSecurityLmCompatibilityLevel>,
-    /// `restrict_anonymous`: [`CifsServiceSecurityRestrictAnonymous`] (`no_restriction`, `no_enumeration`, `no_access`); read and written.
+    /// `restrict_anonymous`: [`CifsServiceSecurityRestrictAnonymous`](crate::CifsServiceSecurityRestrictAnonymous) (`no_restriction`, `no_enumeration`, `no_access`); read and written.
     pub restrict_anonymous: Option<CifsServiceSecurityRestrictAnonymous>,
-    /// `session_security`: [`CifsServiceSecuritySessionSecurity`] (`none`, `sign`, `seal`); read and written.
+    /// `session_security`: [`CifsServiceSecuritySessionSecurity`](crate::CifsServiceSecuritySessionSecurity) (`none`, `sign`, `seal`); read and written.
     pub session_security: Option<CifsServiceSecuritySessionSecurity>,
     /// `smb_encryption`: boolean; read and written.
     pub smb_encryption: Option<bool>,
@@ -33,7 +33,7 @@ pub struct CifsServiceSecurity {
     pub use_start_tls: Option<bool>,
 }
 
-/// The values of [`CifsServiceSecurity`]'s `lm_compatibility_level`: open, so that a value a newer ONTAP adds is kept as [`CifsServiceSecurityLmCompatibilityLevel::Unknown`].
+/// The values of [`CifsServiceSecurity`](crate::CifsServiceSecurity)'s `lm_compatibility_level`: open, so that a value a newer ONTAP adds is kept as [`CifsServiceSecurityLmCompatibilityLevel::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
 pub enum CifsServiceSecurityLmCompatibilityLevel {
     /// `lm_ntlm_ntlmv2_krb`.
@@ -49,7 +49,7 @@ pub enum CifsServiceSecurityLmCompatibilityLevel {
     Unknown(String),
 }
 
-/// The values of [`CifsServiceSecurity`]'s `restrict_anonymous`: open, so that a value a newer ONTAP adds is kept as [`CifsServiceSecurityRestrictAnonymous::Unknown`].
+/// The values of [`CifsServiceSecurity`](crate::CifsServiceSecurity)'s `restrict_anonymous`: open, so that a value a newer ONTAP adds is kept as [`CifsServiceSecurityRestrictAnonymous::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
 pub enum CifsServiceSecurityRestrictAnonymous {
     /// `no_restriction`.
@@ -63,7 +63,7 @@ pub enum CifsServiceSecurityRestrictAnonymous {
     Unknown(String),
 }
 
-/// The values of [`CifsServiceSecurity`]'s `session_security`: open, so that a value a newer ONTAP adds is kept as [`CifsServiceSecuritySessionSecurity::Unknown`].
+/// The values of [`CifsServiceSecurity`](crate::CifsServiceSecurity)'s `session_security`: open, so that a value a newer ONTAP adds is kept as [`CifsServiceSecuritySessionSecurity::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
 pub enum CifsServiceSecuritySessionSecurity {
     /// `none`.

@@ -2,7 +2,7 @@
 // Regenerate with `cargo run -p ontap-codegen`.
 //! The CifsSessionVolumes model, from the model's `cifs_session_volumes` definition.
 
-/// An object of the model's `cifs_session_volumes` definition, held by [`TopMetricsSvmUser`]'s `volumes`.
+/// An object of the model's `cifs_session_volumes` definition, held by [`TopMetricsSvmUser`](crate::TopMetricsSvmUser)'s `volumes`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct CifsSessionVolumes {
     /// `_links`: [`ontap::Links`]; read-only.

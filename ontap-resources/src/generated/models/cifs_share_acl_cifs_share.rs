@@ -2,7 +2,7 @@
 // Regenerate with `cargo run -p ontap-codegen`.
 //! The CifsShareAclCifsShare model, the object in place in `CifsShareAcl`'s `cifs_share`.
 
-/// The object in place in `CifsShareAcl`'s `cifs_share`, held by [`CifsShareAcl`]'s `cifs_share`.
+/// The object in place in `CifsShareAcl`'s `cifs_share`, held by [`CifsShareAcl`](crate::CifsShareAcl)'s `cifs_share`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct CifsShareAclCifsShare {
     /// `share`: string; never carried.

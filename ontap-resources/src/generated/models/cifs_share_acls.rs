@@ -2,15 +2,15 @@
 // Regenerate with `cargo run -p ontap-codegen`.
 //! The CifsShareAcls model, from the model's `cifs_share_acls` definition.
 
-/// An object of the model's `cifs_share_acls` definition, held by [`ConsistencyGroupCifsShare`]'s `acls`.
+/// An object of the model's `cifs_share_acls` definition, held by [`ConsistencyGroupCifsShare`](crate::ConsistencyGroupCifsShare)'s `acls`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct CifsShareAcls {
     /// `_links`: [`ontap::Links`]; read-only.
     #[model(rename = "_links")]
     pub links: Option<ontap::Links>,
-    /// `permission`: [`CifsShareAclsPermission`] (`no_access`, `read`, `change`, `full_control`); read and written.
+    /// `permission`: [`CifsShareAclsPermission`](crate::CifsShareAclsPermission) (`no_access`, `read`, `change`, `full_control`); read and written.
     pub permission: Option<CifsShareAclsPermission>,
-    /// `type`: [`CifsShareAclsType`] (`windows`, `unix_user`, `unix_group`); read, and written on creation.
+    /// `type`: [`CifsShareAclsType`](crate::CifsShareAclsType) (`windows`, `unix_user`, `unix_group`); read, and written on creation.
     #[model(rename = "type")]
     pub type_: Option<CifsShareAclsType>,
     /// `user_or_group`: string; read, and written on creation.
@@ -19,7 +19,7 @@ pub struct CifsShareAcls {
     pub win_sid_unix_id: Option<String>,
 }
 
-/// The values of [`CifsShareAcls`]'s `permission`: open, so that a value a newer ONTAP adds is kept as [`CifsShareAclsPermission::Unknown`].
+/// The values of [`CifsShareAcls`](crate::CifsShareAcls)'s `permission`: open, so that a value a newer ONTAP adds is kept as [`CifsShareAclsPermission::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
 pub enum CifsShareAclsPermission {
     /// `no_access`.
@@ -35,7 +35,7 @@ pub enum CifsShareAclsPermission {
     Unknown(String),
 }
 
-/// The values of [`CifsShareAcls`]'s `type`: open, so that a value a newer ONTAP adds is kept as [`CifsShareAclsType::Unknown`].
+/// The values of [`CifsShareAcls`](crate::CifsShareAcls)'s `type`: open, so that a value a newer ONTAP adds is kept as [`CifsShareAclsType::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
 pub enum CifsShareAclsType {
     /// `windows`.

@@ -2,7 +2,7 @@
 // Regenerate with `cargo run -p ontap-codegen`.
 //! The CifsShareReference model, from the narrowed views of the model's `cifs_share` definition.
 
-/// A reference to an object of the model's `cifs_share` definition, as other objects embed it (`_links`, `name`), held by [`Shadowcopy`]'s `share`.
+/// A reference to an object of the model's `cifs_share` definition, as other objects embed it (`_links`, `name`), held by [`Shadowcopy`](crate::Shadowcopy)'s `share`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct CifsShareReference {
     /// `_links`: [`ontap::Links`]; read-only.

@@ -2,12 +2,12 @@
 // Regenerate with `cargo run -p ontap-codegen`.
 //! The CifsTarget model, from the model's `cifs_target` definition.
 
-/// An object of the model's `cifs_target` definition, held by [`CifsSymlinkMapping`]'s `target`.
+/// An object of the model's `cifs_target` definition, held by [`CifsSymlinkMapping`](crate::CifsSymlinkMapping)'s `target`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct CifsTarget {
     /// `home_directory`: boolean; read and written.
     pub home_directory: Option<bool>,
-    /// `locality`: [`CifsTargetLocality`] (`local`, `widelink`); read and written.
+    /// `locality`: [`CifsTargetLocality`](crate::CifsTargetLocality) (`local`, `widelink`); read and written.
     pub locality: Option<CifsTargetLocality>,
     /// `path`: string, at most 256 characters; read and written.
     pub path: Option<String>,
@@ -17,7 +17,7 @@ pub struct CifsTarget {
     pub share: Option<String>,
 }
 
-/// The values of [`CifsTarget`]'s `locality`: open, so that a value a newer ONTAP adds is kept as [`CifsTargetLocality::Unknown`].
+/// The values of [`CifsTarget`](crate::CifsTarget)'s `locality`: open, so that a value a newer ONTAP adds is kept as [`CifsTargetLocality::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
 pub enum CifsTargetLocality {
     /// `local`.

@@ -4,10 +4,10 @@
 
 use crate::CloudStoreReference;
 
-/// An object of the model's `cloud_storage_tier` definition, held by [`AggregateCloudStorage`]'s `stores`.
+/// An object of the model's `cloud_storage_tier` definition, held by [`AggregateCloudStorage`](crate::AggregateCloudStorage)'s `stores`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct CloudStorageTier {
-    /// `cloud_store`: [`CloudStoreReference`]; read-only.
+    /// `cloud_store`: [`CloudStoreReference`](crate::CloudStoreReference); read-only.
     pub cloud_store: Option<CloudStoreReference>,
     /// `used`: integer; read-only.
     pub used: Option<i64>,

@@ -2,7 +2,7 @@
 // Regenerate with `cargo run -p ontap-codegen`.
 //! The CloudStoreAggregate model, from the model's `cloud_store_aggregate` definition.
 
-/// An object of the model's `cloud_store_aggregate` definition, held by [`CloudStore`]'s `aggregate`.
+/// An object of the model's `cloud_store_aggregate` definition, held by [`CloudStore`](crate::CloudStore)'s `aggregate`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct CloudStoreAggregate {
     /// `name`: string; read and written.

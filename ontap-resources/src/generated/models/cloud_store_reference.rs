@@ -2,7 +2,7 @@
 // Regenerate with `cargo run -p ontap-codegen`.
 //! The CloudStoreReference model, from the narrowed views of the model's `cloud_store` definition.
 
-/// A reference to an object of the model's `cloud_store` definition, as other objects embed it (`_links`, `name`, `uuid`), held by [`CloudStorageTier`]'s `cloud_store`.
+/// A reference to an object of the model's `cloud_store` definition, as other objects embed it (`_links`, `name`, `uuid`), held by [`CloudStorageTier`](crate::CloudStorageTier)'s `cloud_store`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct CloudStoreReference {
     /// `_links`: [`ontap::Links`]; read-only.

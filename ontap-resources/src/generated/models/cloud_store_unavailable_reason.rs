@@ -2,7 +2,7 @@
 // Regenerate with `cargo run -p ontap-codegen`.
 //! The CloudStoreUnavailableReason model, from the model's `cloud_store_unavailable_reason` definition.
 
-/// An object of the model's `cloud_store_unavailable_reason` definition, held by [`CloudStore`]'s `unavailable_reason`.
+/// An object of the model's `cloud_store_unavailable_reason` definition, held by [`CloudStore`](crate::CloudStore)'s `unavailable_reason`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct CloudStoreUnavailableReason {
     /// `message`: string; read-only.

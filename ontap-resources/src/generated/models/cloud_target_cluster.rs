@@ -2,7 +2,7 @@
 // Regenerate with `cargo run -p ontap-codegen`.
 //! The CloudTargetCluster model, from the model's `cloud_target_cluster` definition.
 
-/// An object of the model's `cloud_target_cluster` definition, held by [`CloudTarget`]'s `cluster`.
+/// An object of the model's `cloud_target_cluster` definition, held by [`CloudTarget`](crate::CloudTarget)'s `cluster`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct CloudTargetCluster {
     /// `name`: string; read, and written on creation.

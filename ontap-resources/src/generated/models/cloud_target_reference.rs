@@ -2,7 +2,7 @@
 // Regenerate with `cargo run -p ontap-codegen`.
 //! The CloudTargetReference model, from the narrowed views of the model's `cloud_target` definition.
 
-/// A reference to an object of the model's `cloud_target` definition, as other objects embed it (`_links`, `name`, `uuid`), held by [`CloudStore`]'s `target`.
+/// A reference to an object of the model's `cloud_target` definition, as other objects embed it (`_links`, `name`, `uuid`), held by [`CloudStore`](crate::CloudStore)'s `target`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct CloudTargetReference {
     /// `_links`: [`ontap::Links`]; read-only.

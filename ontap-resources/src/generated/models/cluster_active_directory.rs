@@ -4,7 +4,7 @@
 
 use crate::ActiveDirectorySecurity;
 
-/// An object of the model's `cluster_active_directory` definition, held by [`Cluster`]'s `active_directory`.
+/// An object of the model's `cluster_active_directory` definition, held by [`Cluster`](crate::Cluster)'s `active_directory`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct ClusterActiveDirectory {
     /// `force_account_overwrite`: boolean; written, never read back.
@@ -17,7 +17,7 @@ pub struct ClusterActiveDirectory {
     pub organizational_unit: Option<String>,
     /// `password`: secret string ([`ontap::Secret`]), at least 1 characters; written, never read back; printed as `*********`.
     pub password: Option<ontap::Secret>,
-    /// `security`: [`ActiveDirectorySecurity`]; read and written.
+    /// `security`: [`ActiveDirectorySecurity`](crate::ActiveDirectorySecurity); read and written.
     pub security: Option<ActiveDirectorySecurity>,
     /// `username`: string, at least 1 characters; written, never read back.
     pub username: Option<String>,

@@ -2,14 +2,14 @@
 // Regenerate with `cargo run -p ontap-codegen`.
 //! The ClusterHa model, from the model's `cluster_ha` definition.
 
-/// An object of the model's `cluster_ha` definition, held by [`Cluster`]'s `ha`.
+/// An object of the model's `cluster_ha` definition, held by [`Cluster`](crate::Cluster)'s `ha`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct ClusterHa {
-    /// `failover_protection_level`: [`ClusterHaFailoverProtectionLevel`] (`nplusone`, `nplustwo`); read and written.
+    /// `failover_protection_level`: [`ClusterHaFailoverProtectionLevel`](crate::ClusterHaFailoverProtectionLevel) (`nplusone`, `nplustwo`); read and written.
     pub failover_protection_level: Option<ClusterHaFailoverProtectionLevel>,
 }
 
-/// The values of [`ClusterHa`]'s `failover_protection_level`: open, so that a value a newer ONTAP adds is kept as [`ClusterHaFailoverProtectionLevel::Unknown`].
+/// The values of [`ClusterHa`](crate::ClusterHa)'s `failover_protection_level`: open, so that a value a newer ONTAP adds is kept as [`ClusterHaFailoverProtectionLevel::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
 pub enum ClusterHaFailoverProtectionLevel {
     /// `nplusone`.

@@ -4,9 +4,9 @@
 
 use crate::IpInterfaceAndGateway;
 
-/// An object of the model's `cluster_management_interface` definition, held by [`Cluster`]'s `management_interface`.
+/// An object of the model's `cluster_management_interface` definition, held by [`Cluster`](crate::Cluster)'s `management_interface`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct ClusterManagementInterface {
-    /// `ip`: [`IpInterfaceAndGateway`]; read and written.
+    /// `ip`: [`IpInterfaceAndGateway`](crate::IpInterfaceAndGateway); read and written.
     pub ip: Option<IpInterfaceAndGateway>,
 }

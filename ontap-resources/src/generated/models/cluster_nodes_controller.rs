@@ -7,28 +7,28 @@ use crate::{
     ClusterNodesControllerFlashCache, ClusterNodesControllerFrus,
 };
 
-/// An object of the model's `cluster_nodes_controller` definition, held by [`Node`]'s `controller`.
+/// An object of the model's `cluster_nodes_controller` definition, held by [`Node`](crate::Node)'s `controller`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct ClusterNodesController {
     /// `board`: string; read-only.
     pub board: Option<String>,
-    /// `cpu`: [`ClusterNodesControllerCpu`]; read and written.
+    /// `cpu`: [`ClusterNodesControllerCpu`](crate::ClusterNodesControllerCpu); read and written.
     pub cpu: Option<ClusterNodesControllerCpu>,
-    /// `failed_fan`: [`ClusterNodesControllerFailedFan`]; read and written.
+    /// `failed_fan`: [`ClusterNodesControllerFailedFan`](crate::ClusterNodesControllerFailedFan); read and written.
     pub failed_fan: Option<ClusterNodesControllerFailedFan>,
-    /// `failed_power_supply`: [`ClusterNodesControllerFailedPowerSupply`]; read and written.
+    /// `failed_power_supply`: [`ClusterNodesControllerFailedPowerSupply`](crate::ClusterNodesControllerFailedPowerSupply); read and written.
     pub failed_power_supply: Option<ClusterNodesControllerFailedPowerSupply>,
-    /// `flash_cache`: list of [`ClusterNodesControllerFlashCache`]; read-only.
+    /// `flash_cache`: list of [`ClusterNodesControllerFlashCache`](crate::ClusterNodesControllerFlashCache); read-only.
     pub flash_cache: Option<Vec<ClusterNodesControllerFlashCache>>,
-    /// `frus`: list of [`ClusterNodesControllerFrus`]; read and written.
+    /// `frus`: list of [`ClusterNodesControllerFrus`](crate::ClusterNodesControllerFrus); read and written.
     pub frus: Option<Vec<ClusterNodesControllerFrus>>,
     /// `memory_size`: integer; read-only.
     pub memory_size: Option<i64>,
-    /// `over_temperature`: [`ClusterNodesControllerOverTemperature`] (`over`, `normal`); read-only.
+    /// `over_temperature`: [`ClusterNodesControllerOverTemperature`](crate::ClusterNodesControllerOverTemperature) (`over`, `normal`); read-only.
     pub over_temperature: Option<ClusterNodesControllerOverTemperature>,
 }
 
-/// The values of [`ClusterNodesController`]'s `over_temperature`: open, so that a value a newer ONTAP adds is kept as [`ClusterNodesControllerOverTemperature::Unknown`].
+/// The values of [`ClusterNodesController`](crate::ClusterNodesController)'s `over_temperature`: open, so that a value a newer ONTAP adds is kept as [`ClusterNodesControllerOverTemperature::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
 pub enum ClusterNodesControllerOverTemperature {
     /// `over`.

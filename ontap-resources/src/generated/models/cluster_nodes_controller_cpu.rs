@@ -2,7 +2,7 @@
 // Regenerate with `cargo run -p ontap-codegen`.
 //! The ClusterNodesControllerCpu model, from the model's `cluster_nodes_controller_cpu` definition.
 
-/// An object of the model's `cluster_nodes_controller_cpu` definition, held by [`ClusterNodesController`]'s `cpu`.
+/// An object of the model's `cluster_nodes_controller_cpu` definition, held by [`ClusterNodesController`](crate::ClusterNodesController)'s `cpu`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct ClusterNodesControllerCpu {
     /// `count`: integer; read-only.

@@ -2,7 +2,7 @@
 // Regenerate with `cargo run -p ontap-codegen`.
 //! The ClusterNodesControllerFailedFanMessage model, from the model's `cluster_nodes_controller_failed_fan_message` definition.
 
-/// An object of the model's `cluster_nodes_controller_failed_fan_message` definition, held by [`ClusterNodesControllerFailedFan`]'s `message`.
+/// An object of the model's `cluster_nodes_controller_failed_fan_message` definition, held by [`ClusterNodesControllerFailedFan`](crate::ClusterNodesControllerFailedFan)'s `message`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct ClusterNodesControllerFailedFanMessage {
     /// `code`: string; read-only.

@@ -2,7 +2,7 @@
 // Regenerate with `cargo run -p ontap-codegen`.
 //! The ClusterNodesControllerFailedPowerSupplyMessage model, from the model's `cluster_nodes_controller_failed_power_supply_message` definition.
 
-/// An object of the model's `cluster_nodes_controller_failed_power_supply_message` definition, held by [`ClusterNodesControllerFailedPowerSupply`]'s `message`.
+/// An object of the model's `cluster_nodes_controller_failed_power_supply_message` definition, held by [`ClusterNodesControllerFailedPowerSupply`](crate::ClusterNodesControllerFailedPowerSupply)'s `message`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct ClusterNodesControllerFailedPowerSupplyMessage {
     /// `code`: string; read-only.

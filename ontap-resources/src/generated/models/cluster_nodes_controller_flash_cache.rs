@@ -2,7 +2,7 @@
 // Regenerate with `cargo run -p ontap-codegen`.
 //! The ClusterNodesControllerFlashCache model, from the model's `cluster_nodes_controller_flash_cache` definition.
 
-/// An object of the model's `cluster_nodes_controller_flash_cache` definition, held by [`ClusterNodesController`]'s `flash_cache`.
+/// An object of the model's `cluster_nodes_controller_flash_cache` definition, held by [`ClusterNodesController`](crate::ClusterNodesController)'s `flash_cache`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct ClusterNodesControllerFlashCache {
     /// `capacity`: integer; read-only.
@@ -23,11 +23,11 @@ pub struct ClusterNodesControllerFlashCache {
     pub serial_number: Option<String>,
     /// `slot`: string; read-only.
     pub slot: Option<String>,
-    /// `state`: [`ClusterNodesControllerFlashCacheState`] (`ok`, `erasing`, `erased`, `failed`, `removed`); read-only.
+    /// `state`: [`ClusterNodesControllerFlashCacheState`](crate::ClusterNodesControllerFlashCacheState) (`ok`, `erasing`, `erased`, `failed`, `removed`); read-only.
     pub state: Option<ClusterNodesControllerFlashCacheState>,
 }
 
-/// The values of [`ClusterNodesControllerFlashCache`]'s `state`: open, so that a value a newer ONTAP adds is kept as [`ClusterNodesControllerFlashCacheState::Unknown`].
+/// The values of [`ClusterNodesControllerFlashCache`](crate::ClusterNodesControllerFlashCache)'s `state`: open, so that a value a newer ONTAP adds is kept as [`ClusterNodesControllerFlashCacheState::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
 pub enum ClusterNodesControllerFlashCacheState {
     /// `ok`.

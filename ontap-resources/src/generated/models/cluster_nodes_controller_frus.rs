@@ -2,19 +2,19 @@
 // Regenerate with `cargo run -p ontap-codegen`.
 //! The ClusterNodesControllerFrus model, from the model's `cluster_nodes_controller_frus` definition.
 
-/// An object of the model's `cluster_nodes_controller_frus` definition, held by [`ClusterNodesController`]'s `frus`.
+/// An object of the model's `cluster_nodes_controller_frus` definition, held by [`ClusterNodesController`](crate::ClusterNodesController)'s `frus`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct ClusterNodesControllerFrus {
     /// `id`: string; read-only.
     pub id: Option<String>,
-    /// `state`: [`ClusterNodesControllerFrusState`] (`ok`, `error`); read-only.
+    /// `state`: [`ClusterNodesControllerFrusState`](crate::ClusterNodesControllerFrusState) (`ok`, `error`); read-only.
     pub state: Option<ClusterNodesControllerFrusState>,
-    /// `type`: [`ClusterNodesControllerFrusType`] (`fan`, `psu`, `pcie`, `disk`, `nvs`, `dimm`, `controller`); read-only.
+    /// `type`: [`ClusterNodesControllerFrusType`](crate::ClusterNodesControllerFrusType) (`fan`, `psu`, `pcie`, `disk`, `nvs`, `dimm`, `controller`); read-only.
     #[model(rename = "type")]
     pub type_: Option<ClusterNodesControllerFrusType>,
 }
 
-/// The values of [`ClusterNodesControllerFrus`]'s `state`: open, so that a value a newer ONTAP adds is kept as [`ClusterNodesControllerFrusState::Unknown`].
+/// The values of [`ClusterNodesControllerFrus`](crate::ClusterNodesControllerFrus)'s `state`: open, so that a value a newer ONTAP adds is kept as [`ClusterNodesControllerFrusState::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
 pub enum ClusterNodesControllerFrusState {
     /// `ok`.
@@ -26,7 +26,7 @@ pub enum ClusterNodesControllerFrusState {
     Unknown(String),
 }
 
-/// The values of [`ClusterNodesControllerFrus`]'s `type`: open, so that a value a newer ONTAP adds is kept as [`ClusterNodesControllerFrusType::Unknown`].
+/// The values of [`ClusterNodesControllerFrus`](crate::ClusterNodesControllerFrus)'s `type`: open, so that a value a newer ONTAP adds is kept as [`ClusterNodesControllerFrusType::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
 pub enum ClusterNodesControllerFrusType {
     /// `fan`.

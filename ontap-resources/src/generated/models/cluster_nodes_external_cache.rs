@@ -2,7 +2,7 @@
 // Regenerate with `cargo run -p ontap-codegen`.
 //! The ClusterNodesExternalCache model, from the model's `cluster_nodes_external_cache` definition.
 
-/// An object of the model's `cluster_nodes_external_cache` definition, held by [`Node`]'s `external_cache`.
+/// An object of the model's `cluster_nodes_external_cache` definition, held by [`Node`](crate::Node)'s `external_cache`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct ClusterNodesExternalCache {
     /// `is_enabled`: boolean; read and written.

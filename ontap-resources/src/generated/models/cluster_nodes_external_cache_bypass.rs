@@ -2,7 +2,7 @@
 // Regenerate with `cargo run -p ontap-codegen`.
 //! The ClusterNodesExternalCacheBypass model, from the model's `cluster_nodes_external_cache_bypass` definition.
 
-/// An object of the model's `cluster_nodes_external_cache_bypass` definition, held by [`Node`]'s `external_cache_bypass`.
+/// An object of the model's `cluster_nodes_external_cache_bypass` definition, held by [`Node`](crate::Node)'s `external_cache_bypass`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct ClusterNodesExternalCacheBypass {
     /// `enabled`: boolean; read and written.

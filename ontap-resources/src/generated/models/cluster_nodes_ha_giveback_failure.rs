@@ -2,7 +2,7 @@
 // Regenerate with `cargo run -p ontap-codegen`.
 //! The ClusterNodesHaGivebackFailure model, from the model's `cluster_nodes_ha_giveback_failure` definition.
 
-/// An object of the model's `cluster_nodes_ha_giveback_failure` definition, held by [`NodeHaGiveback`]'s `failure`.
+/// An object of the model's `cluster_nodes_ha_giveback_failure` definition, held by [`NodeHaGiveback`](crate::NodeHaGiveback)'s `failure`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct ClusterNodesHaGivebackFailure {
     /// `code`: integer; read and written.

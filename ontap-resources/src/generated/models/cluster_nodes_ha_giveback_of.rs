@@ -4,16 +4,16 @@
 
 use crate::ClusterNodesHaGivebackOfFailure;
 
-/// An object of the model's `cluster_nodes_ha_giveback_of` definition, held by [`NodeHa`]'s `giveback_of`.
+/// An object of the model's `cluster_nodes_ha_giveback_of` definition, held by [`NodeHa`](crate::NodeHa)'s `giveback_of`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct ClusterNodesHaGivebackOf {
-    /// `failure`: [`ClusterNodesHaGivebackOfFailure`]; read and written.
+    /// `failure`: [`ClusterNodesHaGivebackOfFailure`](crate::ClusterNodesHaGivebackOfFailure); read and written.
     pub failure: Option<ClusterNodesHaGivebackOfFailure>,
-    /// `state`: [`ClusterNodesHaGivebackOfState`] (`nothing_to_giveback`, `not_attempted`, `in_progress`, `failed`); read and written.
+    /// `state`: [`ClusterNodesHaGivebackOfState`](crate::ClusterNodesHaGivebackOfState) (`nothing_to_giveback`, `not_attempted`, `in_progress`, `failed`); read and written.
     pub state: Option<ClusterNodesHaGivebackOfState>,
 }
 
-/// The values of [`ClusterNodesHaGivebackOf`]'s `state`: open, so that a value a newer ONTAP adds is kept as [`ClusterNodesHaGivebackOfState::Unknown`].
+/// The values of [`ClusterNodesHaGivebackOf`](crate::ClusterNodesHaGivebackOf)'s `state`: open, so that a value a newer ONTAP adds is kept as [`ClusterNodesHaGivebackOfState::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
 pub enum ClusterNodesHaGivebackOfState {
     /// `nothing_to_giveback`.

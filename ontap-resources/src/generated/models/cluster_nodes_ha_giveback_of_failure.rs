@@ -2,7 +2,7 @@
 // Regenerate with `cargo run -p ontap-codegen`.
 //! The ClusterNodesHaGivebackOfFailure model, from the model's `cluster_nodes_ha_giveback_of_failure` definition.
 
-/// An object of the model's `cluster_nodes_ha_giveback_of_failure` definition, held by [`ClusterNodesHaGivebackOf`]'s `failure`.
+/// An object of the model's `cluster_nodes_ha_giveback_of_failure` definition, held by [`ClusterNodesHaGivebackOf`](crate::ClusterNodesHaGivebackOf)'s `failure`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct ClusterNodesHaGivebackOfFailure {
     /// `code`: integer; read and written.

@@ -4,18 +4,18 @@
 
 use crate::{AggregateReference, ClusterNodesHaGivebackStatusError};
 
-/// An object of the model's `cluster_nodes_ha_giveback_status` definition, held by [`NodeHaGiveback`]'s `status`.
+/// An object of the model's `cluster_nodes_ha_giveback_status` definition, held by [`NodeHaGiveback`](crate::NodeHaGiveback)'s `status`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct ClusterNodesHaGivebackStatus {
-    /// `aggregate`: [`AggregateReference`]; read and written.
+    /// `aggregate`: [`AggregateReference`](crate::AggregateReference); read and written.
     pub aggregate: Option<AggregateReference>,
-    /// `error`: [`ClusterNodesHaGivebackStatusError`]; read and written.
+    /// `error`: [`ClusterNodesHaGivebackStatusError`](crate::ClusterNodesHaGivebackStatusError); read and written.
     pub error: Option<ClusterNodesHaGivebackStatusError>,
-    /// `state`: [`ClusterNodesHaGivebackStatusState`] (`done`, `failed`, `in_progress`, `not_started`, `nothing_to_giveback`, `failed_bdfu_source`, `failed_bdfu_dest`, `delayed_bdfu_source`, `delayed_bdfu_dest`, `running_checks`); read and written.
+    /// `state`: [`ClusterNodesHaGivebackStatusState`](crate::ClusterNodesHaGivebackStatusState) (`done`, `failed`, `in_progress`, `not_started`, `nothing_to_giveback`, `failed_bdfu_source`, `failed_bdfu_dest`, `delayed_bdfu_source`, `delayed_bdfu_dest`, `running_checks`); read and written.
     pub state: Option<ClusterNodesHaGivebackStatusState>,
 }
 
-/// The values of [`ClusterNodesHaGivebackStatus`]'s `state`: open, so that a value a newer ONTAP adds is kept as [`ClusterNodesHaGivebackStatusState::Unknown`].
+/// The values of [`ClusterNodesHaGivebackStatus`](crate::ClusterNodesHaGivebackStatus)'s `state`: open, so that a value a newer ONTAP adds is kept as [`ClusterNodesHaGivebackStatusState::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
 pub enum ClusterNodesHaGivebackStatusState {
     /// `done`.

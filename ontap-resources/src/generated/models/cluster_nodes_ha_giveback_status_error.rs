@@ -2,16 +2,16 @@
 // Regenerate with `cargo run -p ontap-codegen`.
 //! The ClusterNodesHaGivebackStatusError model, from the model's `cluster_nodes_ha_giveback_status_error` definition.
 
-/// An object of the model's `cluster_nodes_ha_giveback_status_error` definition, held by [`ClusterNodesHaGivebackStatus`]'s `error`.
+/// An object of the model's `cluster_nodes_ha_giveback_status_error` definition, held by [`ClusterNodesHaGivebackStatus`](crate::ClusterNodesHaGivebackStatus)'s `error`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct ClusterNodesHaGivebackStatusError {
     /// `code`: string; read-only.
     pub code: Option<String>,
-    /// `message`: [`ClusterNodesHaGivebackStatusErrorMessage`] (`shutdown`, `not_homes_partner`, `not_sfo`, `failed_limbo`, `offline_failed`, `migrating`, `veto`, `communication_err`, `online_timeout`, `online_failed`, `hdd_to_aff_dest`); read-only.
+    /// `message`: [`ClusterNodesHaGivebackStatusErrorMessage`](crate::ClusterNodesHaGivebackStatusErrorMessage) (`shutdown`, `not_homes_partner`, `not_sfo`, `failed_limbo`, `offline_failed`, `migrating`, `veto`, `communication_err`, `online_timeout`, `online_failed`, `hdd_to_aff_dest`); read-only.
     pub message: Option<ClusterNodesHaGivebackStatusErrorMessage>,
 }
 
-/// The values of [`ClusterNodesHaGivebackStatusError`]'s `message`: open, so that a value a newer ONTAP adds is kept as [`ClusterNodesHaGivebackStatusErrorMessage::Unknown`].
+/// The values of [`ClusterNodesHaGivebackStatusError`](crate::ClusterNodesHaGivebackStatusError)'s `message`: open, so that a value a newer ONTAP adds is kept as [`ClusterNodesHaGivebackStatusErrorMessage::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
 pub enum ClusterNodesHaGivebackStatusErrorMessage {
     /// `shutdown`.

@@ -2,16 +2,16 @@
 // Regenerate with `cargo run -p ontap-codegen`.
 //! The ClusterNodesHaInterconnect model, from the model's `cluster_nodes_ha_interconnect` definition.
 
-/// An object of the model's `cluster_nodes_ha_interconnect` definition, held by [`NodeHa`]'s `interconnect`.
+/// An object of the model's `cluster_nodes_ha_interconnect` definition, held by [`NodeHa`](crate::NodeHa)'s `interconnect`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct ClusterNodesHaInterconnect {
     /// `adapter`: string; read-only.
     pub adapter: Option<String>,
-    /// `state`: [`ClusterNodesHaInterconnectState`] (`down`, `up`); read-only.
+    /// `state`: [`ClusterNodesHaInterconnectState`](crate::ClusterNodesHaInterconnectState) (`down`, `up`); read-only.
     pub state: Option<ClusterNodesHaInterconnectState>,
 }
 
-/// The values of [`ClusterNodesHaInterconnect`]'s `state`: open, so that a value a newer ONTAP adds is kept as [`ClusterNodesHaInterconnectState::Unknown`].
+/// The values of [`ClusterNodesHaInterconnect`](crate::ClusterNodesHaInterconnect)'s `state`: open, so that a value a newer ONTAP adds is kept as [`ClusterNodesHaInterconnectState::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
 pub enum ClusterNodesHaInterconnectState {
     /// `down`.

@@ -2,7 +2,7 @@
 // Regenerate with `cargo run -p ontap-codegen`.
 //! The ClusterNodesHaPartners model, from the model's `cluster_nodes_ha_partners` definition.
 
-/// An object of the model's `cluster_nodes_ha_partners` definition, held by [`IgroupConnectivityTracking`]'s `required_nodes`.
+/// An object of the model's `cluster_nodes_ha_partners` definition, held by [`IgroupConnectivityTracking`](crate::IgroupConnectivityTracking)'s `required_nodes`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct ClusterNodesHaPartners {
     /// `_links`: [`ontap::Links`]; read-only.

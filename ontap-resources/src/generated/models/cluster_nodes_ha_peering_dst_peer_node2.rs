@@ -2,7 +2,7 @@
 // Regenerate with `cargo run -p ontap-codegen`.
 //! The ClusterNodesHaPeeringDstPeerNode2 model, from the model's `cluster_nodes_ha_peering_dst_peer_node2` definition.
 
-/// An object of the model's `cluster_nodes_ha_peering_dst_peer_node2` definition, held by [`ClusterNodesHaPeering`]'s `dst_peer_node2`.
+/// An object of the model's `cluster_nodes_ha_peering_dst_peer_node2` definition, held by [`ClusterNodesHaPeering`](crate::ClusterNodesHaPeering)'s `dst_peer_node2`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct ClusterNodesHaPeeringDstPeerNode2 {
     /// `name`: string; read and written.

@@ -2,7 +2,7 @@
 // Regenerate with `cargo run -p ontap-codegen`.
 //! The ClusterNodesHaPeeringDstPeerNode3 model, from the model's `cluster_nodes_ha_peering_dst_peer_node3` definition.
 
-/// An object of the model's `cluster_nodes_ha_peering_dst_peer_node3` definition, held by [`ClusterNodesHaPeering`]'s `dst_peer_node3`.
+/// An object of the model's `cluster_nodes_ha_peering_dst_peer_node3` definition, held by [`ClusterNodesHaPeering`](crate::ClusterNodesHaPeering)'s `dst_peer_node3`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct ClusterNodesHaPeeringDstPeerNode3 {
     /// `name`: string; read and written.

@@ -2,16 +2,16 @@
 // Regenerate with `cargo run -p ontap-codegen`.
 //! The ClusterNodesHaPorts model, from the model's `cluster_nodes_ha_ports` definition.
 
-/// An object of the model's `cluster_nodes_ha_ports` definition, held by [`NodeHa`]'s `ports`.
+/// An object of the model's `cluster_nodes_ha_ports` definition, held by [`NodeHa`](crate::NodeHa)'s `ports`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct ClusterNodesHaPorts {
     /// `number`: integer; read-only.
     pub number: Option<i64>,
-    /// `state`: [`ClusterNodesHaPortsState`] (`down`, `initialized`, `armed`, `active`, `reserved`); read-only.
+    /// `state`: [`ClusterNodesHaPortsState`](crate::ClusterNodesHaPortsState) (`down`, `initialized`, `armed`, `active`, `reserved`); read-only.
     pub state: Option<ClusterNodesHaPortsState>,
 }
 
-/// The values of [`ClusterNodesHaPorts`]'s `state`: open, so that a value a newer ONTAP adds is kept as [`ClusterNodesHaPortsState::Unknown`].
+/// The values of [`ClusterNodesHaPorts`](crate::ClusterNodesHaPorts)'s `state`: open, so that a value a newer ONTAP adds is kept as [`ClusterNodesHaPortsState::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
 pub enum ClusterNodesHaPortsState {
     /// `down`.

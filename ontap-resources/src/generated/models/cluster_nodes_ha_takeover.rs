@@ -4,16 +4,16 @@
 
 use crate::ClusterNodesHaTakeoverFailure;
 
-/// An object of the model's `cluster_nodes_ha_takeover` definition, held by [`NodeHa`]'s `takeover`.
+/// An object of the model's `cluster_nodes_ha_takeover` definition, held by [`NodeHa`](crate::NodeHa)'s `takeover`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct ClusterNodesHaTakeover {
-    /// `failure`: [`ClusterNodesHaTakeoverFailure`]; read and written.
+    /// `failure`: [`ClusterNodesHaTakeoverFailure`](crate::ClusterNodesHaTakeoverFailure); read and written.
     pub failure: Option<ClusterNodesHaTakeoverFailure>,
-    /// `state`: [`ClusterNodesHaTakeoverState`] (`not_possible`, `not_attempted`, `in_takeover`, `in_progress`, `failed`); read and written.
+    /// `state`: [`ClusterNodesHaTakeoverState`](crate::ClusterNodesHaTakeoverState) (`not_possible`, `not_attempted`, `in_takeover`, `in_progress`, `failed`); read and written.
     pub state: Option<ClusterNodesHaTakeoverState>,
 }
 
-/// The values of [`ClusterNodesHaTakeover`]'s `state`: open, so that a value a newer ONTAP adds is kept as [`ClusterNodesHaTakeoverState::Unknown`].
+/// The values of [`ClusterNodesHaTakeover`](crate::ClusterNodesHaTakeover)'s `state`: open, so that a value a newer ONTAP adds is kept as [`ClusterNodesHaTakeoverState::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
 pub enum ClusterNodesHaTakeoverState {
     /// `not_possible`.

@@ -2,7 +2,7 @@
 // Regenerate with `cargo run -p ontap-codegen`.
 //! The ClusterNodesHaTakeoverCheck model, from the model's `cluster_nodes_ha_takeover_check` definition.
 
-/// An object of the model's `cluster_nodes_ha_takeover_check` definition, held by [`NodeHa`]'s `takeover_check`.
+/// An object of the model's `cluster_nodes_ha_takeover_check` definition, held by [`NodeHa`](crate::NodeHa)'s `takeover_check`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct ClusterNodesHaTakeoverCheck {
     /// `reasons`: list of string; read-only.

@@ -2,7 +2,7 @@
 // Regenerate with `cargo run -p ontap-codegen`.
 //! The ClusterNodesHaTakeoverFailure model, from the model's `cluster_nodes_ha_takeover_failure` definition.
 
-/// An object of the model's `cluster_nodes_ha_takeover_failure` definition, held by [`ClusterNodesHaTakeover`]'s `failure`.
+/// An object of the model's `cluster_nodes_ha_takeover_failure` definition, held by [`ClusterNodesHaTakeover`](crate::ClusterNodesHaTakeover)'s `failure`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct ClusterNodesHaTakeoverFailure {
     /// `code`: integer; read and written.

@@ -4,16 +4,16 @@
 
 use crate::ClusterNodesHaTakeoverOfFailure;
 
-/// An object of the model's `cluster_nodes_ha_takeover_of` definition, held by [`NodeHa`]'s `takeover_of`.
+/// An object of the model's `cluster_nodes_ha_takeover_of` definition, held by [`NodeHa`](crate::NodeHa)'s `takeover_of`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct ClusterNodesHaTakeoverOf {
-    /// `failure`: [`ClusterNodesHaTakeoverOfFailure`]; read and written.
+    /// `failure`: [`ClusterNodesHaTakeoverOfFailure`](crate::ClusterNodesHaTakeoverOfFailure); read and written.
     pub failure: Option<ClusterNodesHaTakeoverOfFailure>,
-    /// `state`: [`ClusterNodesHaTakeoverOfState`] (`not_possible`, `not_attempted`, `taken_over`, `in_progress`, `failed`); read and written.
+    /// `state`: [`ClusterNodesHaTakeoverOfState`](crate::ClusterNodesHaTakeoverOfState) (`not_possible`, `not_attempted`, `taken_over`, `in_progress`, `failed`); read and written.
     pub state: Option<ClusterNodesHaTakeoverOfState>,
 }
 
-/// The values of [`ClusterNodesHaTakeoverOf`]'s `state`: open, so that a value a newer ONTAP adds is kept as [`ClusterNodesHaTakeoverOfState::Unknown`].
+/// The values of [`ClusterNodesHaTakeoverOf`](crate::ClusterNodesHaTakeoverOf)'s `state`: open, so that a value a newer ONTAP adds is kept as [`ClusterNodesHaTakeoverOfState::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
 pub enum ClusterNodesHaTakeoverOfState {
     /// `not_possible`.

@@ -2,7 +2,7 @@
 // Regenerate with `cargo run -p ontap-codegen`.
 //! The ClusterNodesHaTakeoverOfFailure model, from the model's `cluster_nodes_ha_takeover_of_failure` definition.
 
-/// An object of the model's `cluster_nodes_ha_takeover_of_failure` definition, held by [`ClusterNodesHaTakeoverOf`]'s `failure`.
+/// An object of the model's `cluster_nodes_ha_takeover_of_failure` definition, held by [`ClusterNodesHaTakeoverOf`](crate::ClusterNodesHaTakeoverOf)'s `failure`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct ClusterNodesHaTakeoverOfFailure {
     /// `code`: integer; read and written.

@@ -4,13 +4,13 @@
 
 use crate::HwAssistStatus;
 
-/// An object of the model's `cluster_nodes_hw_assist_status` definition, held by [`HwAssist`]'s `status`.
+/// An object of the model's `cluster_nodes_hw_assist_status` definition, held by [`HwAssist`](crate::HwAssist)'s `status`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct ClusterNodesHwAssistStatus {
     /// `enabled`: boolean; read and written.
     pub enabled: Option<bool>,
-    /// `local`: [`HwAssistStatus`]; read-only.
+    /// `local`: [`HwAssistStatus`](crate::HwAssistStatus); read-only.
     pub local: Option<HwAssistStatus>,
-    /// `partner`: [`HwAssistStatus`]; read-only.
+    /// `partner`: [`HwAssistStatus`](crate::HwAssistStatus); read-only.
     pub partner: Option<HwAssistStatus>,
 }

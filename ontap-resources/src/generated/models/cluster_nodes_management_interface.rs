@@ -4,9 +4,9 @@
 
 use crate::NodeSetupIp;
 
-/// An object of the model's `cluster_nodes_management_interface` definition, held by [`Node`]'s `management_interface`.
+/// An object of the model's `cluster_nodes_management_interface` definition, held by [`Node`](crate::Node)'s `management_interface`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct ClusterNodesManagementInterface {
-    /// `ip`: [`NodeSetupIp`]; written on creation only.
+    /// `ip`: [`NodeSetupIp`](crate::NodeSetupIp); written on creation only.
     pub ip: Option<NodeSetupIp>,
 }

@@ -4,13 +4,13 @@
 
 use crate::ApplicationSanAccessIscsiEndpointInterfaceIp;
 
-/// An object of the model's `cluster_nodes_management_interfaces` definition, held by [`Node`]'s `cluster_interfaces`, [`Node`]'s `management_interfaces`.
+/// An object of the model's `cluster_nodes_management_interfaces` definition, held by [`Node`](crate::Node)'s `cluster_interfaces`, [`Node`](crate::Node)'s `management_interfaces`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct ClusterNodesManagementInterfaces {
     /// `_links`: [`ontap::Links`]; read-only.
     #[model(rename = "_links")]
     pub links: Option<ontap::Links>,
-    /// `ip`: [`ApplicationSanAccessIscsiEndpointInterfaceIp`]; read and written.
+    /// `ip`: [`ApplicationSanAccessIscsiEndpointInterfaceIp`](crate::ApplicationSanAccessIscsiEndpointInterfaceIp); read and written.
     pub ip: Option<ApplicationSanAccessIscsiEndpointInterfaceIp>,
     /// `name`: string; read and written.
     pub name: Option<String>,

@@ -4,19 +4,19 @@
 
 use crate::ClusterNodesMetroclusterPorts;
 
-/// An object of the model's `cluster_nodes_metrocluster` definition, held by [`Node`]'s `metrocluster`.
+/// An object of the model's `cluster_nodes_metrocluster` definition, held by [`Node`](crate::Node)'s `metrocluster`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct ClusterNodesMetrocluster {
     /// `custom_vlan_capable`: boolean; read-only.
     pub custom_vlan_capable: Option<bool>,
-    /// `ports`: list of [`ClusterNodesMetroclusterPorts`]; read-only.
+    /// `ports`: list of [`ClusterNodesMetroclusterPorts`](crate::ClusterNodesMetroclusterPorts); read-only.
     pub ports: Option<Vec<ClusterNodesMetroclusterPorts>>,
-    /// `type`: [`ClusterNodesMetroclusterType`] (`fc`, `fc_2_node`, `ip`); read-only.
+    /// `type`: [`ClusterNodesMetroclusterType`](crate::ClusterNodesMetroclusterType) (`fc`, `fc_2_node`, `ip`); read-only.
     #[model(rename = "type")]
     pub type_: Option<ClusterNodesMetroclusterType>,
 }
 
-/// The values of [`ClusterNodesMetrocluster`]'s `type`: open, so that a value a newer ONTAP adds is kept as [`ClusterNodesMetroclusterType::Unknown`].
+/// The values of [`ClusterNodesMetrocluster`](crate::ClusterNodesMetrocluster)'s `type`: open, so that a value a newer ONTAP adds is kept as [`ClusterNodesMetroclusterType::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
 pub enum ClusterNodesMetroclusterType {
     /// `fc`.

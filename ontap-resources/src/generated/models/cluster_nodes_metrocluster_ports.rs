@@ -2,7 +2,7 @@
 // Regenerate with `cargo run -p ontap-codegen`.
 //! The ClusterNodesMetroclusterPorts model, from the model's `cluster_nodes_metrocluster_ports` definition.
 
-/// An object of the model's `cluster_nodes_metrocluster_ports` definition, held by [`ClusterNodesMetrocluster`]'s `ports`.
+/// An object of the model's `cluster_nodes_metrocluster_ports` definition, held by [`ClusterNodesMetrocluster`](crate::ClusterNodesMetrocluster)'s `ports`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct ClusterNodesMetroclusterPorts {
     /// `name`: string; read and written.

@@ -2,16 +2,16 @@
 // Regenerate with `cargo run -p ontap-codegen`.
 //! The ClusterNodesNvlog model, from the model's `cluster_nodes_nvlog` definition.
 
-/// An object of the model's `cluster_nodes_nvlog` definition, held by [`Node`]'s `nvlog`.
+/// An object of the model's `cluster_nodes_nvlog` definition, held by [`Node`](crate::Node)'s `nvlog`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct ClusterNodesNvlog {
-    /// `backing_type`: [`ClusterNodesNvlogBackingType`] (`ephemeral_memory`, `ephemeral_disk`, `disk`); read and written.
+    /// `backing_type`: [`ClusterNodesNvlogBackingType`](crate::ClusterNodesNvlogBackingType) (`ephemeral_memory`, `ephemeral_disk`, `disk`); read and written.
     pub backing_type: Option<ClusterNodesNvlogBackingType>,
-    /// `swap_mode`: [`ClusterNodesNvlogSwapMode`] (`dynamic`, `manual`); read and written.
+    /// `swap_mode`: [`ClusterNodesNvlogSwapMode`](crate::ClusterNodesNvlogSwapMode) (`dynamic`, `manual`); read and written.
     pub swap_mode: Option<ClusterNodesNvlogSwapMode>,
 }
 
-/// The values of [`ClusterNodesNvlog`]'s `backing_type`: open, so that a value a newer ONTAP adds is kept as [`ClusterNodesNvlogBackingType::Unknown`].
+/// The values of [`ClusterNodesNvlog`](crate::ClusterNodesNvlog)'s `backing_type`: open, so that a value a newer ONTAP adds is kept as [`ClusterNodesNvlogBackingType::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
 pub enum ClusterNodesNvlogBackingType {
     /// `ephemeral_memory`.
@@ -25,7 +25,7 @@ pub enum ClusterNodesNvlogBackingType {
     Unknown(String),
 }
 
-/// The values of [`ClusterNodesNvlog`]'s `swap_mode`: open, so that a value a newer ONTAP adds is kept as [`ClusterNodesNvlogSwapMode::Unknown`].
+/// The values of [`ClusterNodesNvlog`](crate::ClusterNodesNvlog)'s `swap_mode`: open, so that a value a newer ONTAP adds is kept as [`ClusterNodesNvlogSwapMode::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
 pub enum ClusterNodesNvlogSwapMode {
     /// `dynamic`.

@@ -2,16 +2,16 @@
 // Regenerate with `cargo run -p ontap-codegen`.
 //! The ClusterNodesNvram model, from the model's `cluster_nodes_nvram` definition.
 
-/// An object of the model's `cluster_nodes_nvram` definition, held by [`Node`]'s `nvram`.
+/// An object of the model's `cluster_nodes_nvram` definition, held by [`Node`](crate::Node)'s `nvram`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct ClusterNodesNvram {
-    /// `battery_state`: [`ClusterNodesNvramBatteryState`] (`battery_ok`, `battery_partially_discharged`, `battery_fully_discharged`, `battery_not_present`, `battery_near_end_of_life`, `battery_at_end_of_life`, `battery_unknown`, `battery_over_charged`, `battery_fully_charged`); read-only.
+    /// `battery_state`: [`ClusterNodesNvramBatteryState`](crate::ClusterNodesNvramBatteryState) (`battery_ok`, `battery_partially_discharged`, `battery_fully_discharged`, `battery_not_present`, `battery_near_end_of_life`, `battery_at_end_of_life`, `battery_unknown`, `battery_over_charged`, `battery_fully_charged`); read-only.
     pub battery_state: Option<ClusterNodesNvramBatteryState>,
     /// `id`: integer; read-only.
     pub id: Option<i64>,
 }
 
-/// The values of [`ClusterNodesNvram`]'s `battery_state`: open, so that a value a newer ONTAP adds is kept as [`ClusterNodesNvramBatteryState::Unknown`].
+/// The values of [`ClusterNodesNvram`](crate::ClusterNodesNvram)'s `battery_state`: open, so that a value a newer ONTAP adds is kept as [`ClusterNodesNvramBatteryState::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
 pub enum ClusterNodesNvramBatteryState {
     /// `battery_ok`.

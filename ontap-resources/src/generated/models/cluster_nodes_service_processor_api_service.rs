@@ -2,7 +2,7 @@
 // Regenerate with `cargo run -p ontap-codegen`.
 //! The ClusterNodesServiceProcessorApiService model, from the model's `cluster_nodes_service_processor_api_service` definition.
 
-/// An object of the model's `cluster_nodes_service_processor_api_service` definition, held by [`ServiceProcessor`]'s `api_service`.
+/// An object of the model's `cluster_nodes_service_processor_api_service` definition, held by [`ServiceProcessor`](crate::ServiceProcessor)'s `api_service`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct ClusterNodesServiceProcessorApiService {
     /// `enabled`: boolean; read and written.

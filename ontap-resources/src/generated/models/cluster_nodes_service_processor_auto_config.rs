@@ -2,7 +2,7 @@
 // Regenerate with `cargo run -p ontap-codegen`.
 //! The ClusterNodesServiceProcessorAutoConfig model, from the model's `cluster_nodes_service_processor_auto_config` definition.
 
-/// An object of the model's `cluster_nodes_service_processor_auto_config` definition, held by [`ServiceProcessor`]'s `auto_config`.
+/// An object of the model's `cluster_nodes_service_processor_auto_config` definition, held by [`ServiceProcessor`](crate::ServiceProcessor)'s `auto_config`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct ClusterNodesServiceProcessorAutoConfig {
     /// `ipv4_subnet`: string; read and written.

@@ -2,18 +2,18 @@
 // Regenerate with `cargo run -p ontap-codegen`.
 //! The ClusterNodesServiceProcessorBackup model, from the model's `cluster_nodes_service_processor_backup` definition.
 
-/// An object of the model's `cluster_nodes_service_processor_backup` definition, held by [`ServiceProcessor`]'s `backup`.
+/// An object of the model's `cluster_nodes_service_processor_backup` definition, held by [`ServiceProcessor`](crate::ServiceProcessor)'s `backup`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct ClusterNodesServiceProcessorBackup {
     /// `is_current`: boolean; read-only.
     pub is_current: Option<bool>,
-    /// `state`: [`ClusterNodesServiceProcessorBackupState`] (`installed`, `corrupt`, `updating`, `auto_updating`, `none`); read-only.
+    /// `state`: [`ClusterNodesServiceProcessorBackupState`](crate::ClusterNodesServiceProcessorBackupState) (`installed`, `corrupt`, `updating`, `auto_updating`, `none`); read-only.
     pub state: Option<ClusterNodesServiceProcessorBackupState>,
     /// `version`: string; read-only.
     pub version: Option<String>,
 }
 
-/// The values of [`ClusterNodesServiceProcessorBackup`]'s `state`: open, so that a value a newer ONTAP adds is kept as [`ClusterNodesServiceProcessorBackupState::Unknown`].
+/// The values of [`ClusterNodesServiceProcessorBackup`](crate::ClusterNodesServiceProcessorBackup)'s `state`: open, so that a value a newer ONTAP adds is kept as [`ClusterNodesServiceProcessorBackupState::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
 pub enum ClusterNodesServiceProcessorBackupState {
     /// `installed`.

@@ -2,7 +2,7 @@
 // Regenerate with `cargo run -p ontap-codegen`.
 //! The ClusterNodesServiceProcessorSshInfo model, from the model's `cluster_nodes_service_processor_ssh_info` definition.
 
-/// An object of the model's `cluster_nodes_service_processor_ssh_info` definition, held by [`ServiceProcessor`]'s `ssh_info`.
+/// An object of the model's `cluster_nodes_service_processor_ssh_info` definition, held by [`ServiceProcessor`](crate::ServiceProcessor)'s `ssh_info`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct ClusterNodesServiceProcessorSshInfo {
     /// `allowed_addresses`: list of string; read and written.

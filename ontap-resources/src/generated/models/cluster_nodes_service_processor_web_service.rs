@@ -2,7 +2,7 @@
 // Regenerate with `cargo run -p ontap-codegen`.
 //! The ClusterNodesServiceProcessorWebService model, from the model's `cluster_nodes_service_processor_web_service` definition.
 
-/// An object of the model's `cluster_nodes_service_processor_web_service` definition, held by [`ServiceProcessor`]'s `web_service`.
+/// An object of the model's `cluster_nodes_service_processor_web_service` definition, held by [`ServiceProcessor`](crate::ServiceProcessor)'s `web_service`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct ClusterNodesServiceProcessorWebService {
     /// `enabled`: boolean; read and written.

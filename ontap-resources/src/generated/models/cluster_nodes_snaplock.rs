@@ -2,7 +2,7 @@
 // Regenerate with `cargo run -p ontap-codegen`.
 //! The ClusterNodesSnaplock model, from the model's `cluster_nodes_snaplock` definition.
 
-/// An object of the model's `cluster_nodes_snaplock` definition, held by [`Node`]'s `snaplock`.
+/// An object of the model's `cluster_nodes_snaplock` definition, held by [`Node`](crate::Node)'s `snaplock`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct ClusterNodesSnaplock {
     /// `compliance_clock_time`: timestamp ([`ontap::Timestamp`]); read and written.

@@ -2,14 +2,14 @@
 // Regenerate with `cargo run -p ontap-codegen`.
 //! The ClusterNodesVm model, from the model's `cluster_nodes_vm` definition.
 
-/// An object of the model's `cluster_nodes_vm` definition, held by [`Node`]'s `vm`.
+/// An object of the model's `cluster_nodes_vm` definition, held by [`Node`](crate::Node)'s `vm`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct ClusterNodesVm {
-    /// `provider_type`: [`ClusterNodesVmProviderType`] (`GoogleCloud`, `AWS_S3`, `Azure_Cloud`); read-only.
+    /// `provider_type`: [`ClusterNodesVmProviderType`](crate::ClusterNodesVmProviderType) (`GoogleCloud`, `AWS_S3`, `Azure_Cloud`); read-only.
     pub provider_type: Option<ClusterNodesVmProviderType>,
 }
 
-/// The values of [`ClusterNodesVm`]'s `provider_type`: open, so that a value a newer ONTAP adds is kept as [`ClusterNodesVmProviderType::Unknown`].
+/// The values of [`ClusterNodesVm`](crate::ClusterNodesVm)'s `provider_type`: open, so that a value a newer ONTAP adds is kept as [`ClusterNodesVmProviderType::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
 pub enum ClusterNodesVmProviderType {
     /// `GoogleCloud`.

@@ -2,22 +2,22 @@
 // Regenerate with `cargo run -p ontap-codegen`.
 //! The ClusterPeerAuthentication model, from the model's `cluster_peer_authentication` definition.
 
-/// An object of the model's `cluster_peer_authentication` definition, held by [`ClusterPeer`]'s `authentication`.
+/// An object of the model's `cluster_peer_authentication` definition, held by [`ClusterPeer`](crate::ClusterPeer)'s `authentication`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct ClusterPeerAuthentication {
     /// `expiry_time`: string; read and written.
     pub expiry_time: Option<String>,
     /// `generate_passphrase`: boolean; written, never read back.
     pub generate_passphrase: Option<bool>,
-    /// `in_use`: [`ClusterPeerAuthenticationInUse`] (`ok`, `absent`, `revoked`); read and written.
+    /// `in_use`: [`ClusterPeerAuthenticationInUse`](crate::ClusterPeerAuthenticationInUse) (`ok`, `absent`, `revoked`); read and written.
     pub in_use: Option<ClusterPeerAuthenticationInUse>,
     /// `passphrase`: secret string ([`ontap::Secret`]); read and written; printed as `*********`.
     pub passphrase: Option<ontap::Secret>,
-    /// `state`: [`ClusterPeerAuthenticationState`] (`ok`, `absent`, `pending`, `problem`); read-only.
+    /// `state`: [`ClusterPeerAuthenticationState`](crate::ClusterPeerAuthenticationState) (`ok`, `absent`, `pending`, `problem`); read-only.
     pub state: Option<ClusterPeerAuthenticationState>,
 }
 
-/// The values of [`ClusterPeerAuthentication`]'s `in_use`: open, so that a value a newer ONTAP adds is kept as [`ClusterPeerAuthenticationInUse::Unknown`].
+/// The values of [`ClusterPeerAuthentication`](crate::ClusterPeerAuthentication)'s `in_use`: open, so that a value a newer ONTAP adds is kept as [`ClusterPeerAuthenticationInUse::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
 pub enum ClusterPeerAuthenticationInUse {
     /// `ok`.
@@ -31,7 +31,7 @@ pub enum ClusterPeerAuthenticationInUse {
     Unknown(String),
 }
 
-/// The values of [`ClusterPeerAuthentication`]'s `state`: open, so that a value a newer ONTAP adds is kept as [`ClusterPeerAuthenticationState::Unknown`].
+/// The values of [`ClusterPeerAuthentication`](crate::ClusterPeerAuthentication)'s `state`: open, so that a value a newer ONTAP adds is kept as [`ClusterPeerAuthenticationState::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
 pub enum ClusterPeerAuthenticationState {
     /// `ok`.

@@ -2,16 +2,16 @@
 // Regenerate with `cargo run -p ontap-codegen`.
 //! The ClusterPeerEncryption model, from the model's `cluster_peer_encryption` definition.
 
-/// An object of the model's `cluster_peer_encryption` definition, held by [`ClusterPeer`]'s `encryption`.
+/// An object of the model's `cluster_peer_encryption` definition, held by [`ClusterPeer`](crate::ClusterPeer)'s `encryption`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct ClusterPeerEncryption {
-    /// `proposed`: [`ClusterPeerEncryptionProposed`] (`none`, `tls_psk`); read and written.
+    /// `proposed`: [`ClusterPeerEncryptionProposed`](crate::ClusterPeerEncryptionProposed) (`none`, `tls_psk`); read and written.
     pub proposed: Option<ClusterPeerEncryptionProposed>,
-    /// `state`: [`ClusterPeerEncryptionState`] (`none`, `tls_psk`); read-only.
+    /// `state`: [`ClusterPeerEncryptionState`](crate::ClusterPeerEncryptionState) (`none`, `tls_psk`); read-only.
     pub state: Option<ClusterPeerEncryptionState>,
 }
 
-/// The values of [`ClusterPeerEncryption`]'s `proposed`: open, so that a value a newer ONTAP adds is kept as [`ClusterPeerEncryptionProposed::Unknown`].
+/// The values of [`ClusterPeerEncryption`](crate::ClusterPeerEncryption)'s `proposed`: open, so that a value a newer ONTAP adds is kept as [`ClusterPeerEncryptionProposed::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
 pub enum ClusterPeerEncryptionProposed {
     /// `none`.
@@ -23,7 +23,7 @@ pub enum ClusterPeerEncryptionProposed {
     Unknown(String),
 }
 
-/// The values of [`ClusterPeerEncryption`]'s `state`: open, so that a value a newer ONTAP adds is kept as [`ClusterPeerEncryptionState::Unknown`].
+/// The values of [`ClusterPeerEncryption`](crate::ClusterPeerEncryption)'s `state`: open, so that a value a newer ONTAP adds is kept as [`ClusterPeerEncryptionState::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
 pub enum ClusterPeerEncryptionState {
     /// `none`.

@@ -2,7 +2,7 @@
 // Regenerate with `cargo run -p ontap-codegen`.
 //! The ClusterPeerLinks model, from the model's `cluster_peer_links` definition.
 
-/// An object of the model's `cluster_peer_links` definition, held by `ClusterPeer`'s `_links`, [`ClusterPeerReference`]'s `_links`.
+/// An object of the model's `cluster_peer_links` definition, held by `ClusterPeer`'s `_links`, [`ClusterPeerReference`](crate::ClusterPeerReference)'s `_links`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct ClusterPeerLinks {
     /// `interfaces`: [`ontap::Href`]; read-only.

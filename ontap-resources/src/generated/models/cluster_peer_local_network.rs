@@ -4,14 +4,14 @@
 
 use crate::ClusterPeerLocalNetworkInterfaces;
 
-/// An object of the model's `cluster_peer_local_network` definition, held by [`ClusterPeer`]'s `local_network`.
+/// An object of the model's `cluster_peer_local_network` definition, held by [`ClusterPeer`](crate::ClusterPeer)'s `local_network`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct ClusterPeerLocalNetwork {
     /// `broadcast_domain`: string; read and written.
     pub broadcast_domain: Option<String>,
     /// `gateway`: string; read and written.
     pub gateway: Option<String>,
-    /// `interfaces`: list of [`ClusterPeerLocalNetworkInterfaces`]; read and written.
+    /// `interfaces`: list of [`ClusterPeerLocalNetworkInterfaces`](crate::ClusterPeerLocalNetworkInterfaces); read and written.
     pub interfaces: Option<Vec<ClusterPeerLocalNetworkInterfaces>>,
     /// `netmask`: string; read and written.
     pub netmask: Option<String>,

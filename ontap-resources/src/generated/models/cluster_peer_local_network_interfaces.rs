@@ -2,7 +2,7 @@
 // Regenerate with `cargo run -p ontap-codegen`.
 //! The ClusterPeerLocalNetworkInterfaces model, from the model's `cluster_peer_local_network_interfaces` definition.
 
-/// An object of the model's `cluster_peer_local_network_interfaces` definition, held by [`ClusterPeerLocalNetwork`]'s `interfaces`.
+/// An object of the model's `cluster_peer_local_network_interfaces` definition, held by [`ClusterPeerLocalNetwork`](crate::ClusterPeerLocalNetwork)'s `interfaces`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct ClusterPeerLocalNetworkInterfaces {
     /// `ip_address`: string; read and written.

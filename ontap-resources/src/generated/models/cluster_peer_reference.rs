@@ -7,7 +7,7 @@ use crate::ClusterPeerLinks;
 /// A reference to an object of the model's `cluster_peer` definition, as other objects embed it (`_links`, `name`, `uuid`), held by `Mediator`'s `peer_cluster`, `Peer`'s `cluster`, `SvmPeerPermission`'s `cluster_peer`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct ClusterPeerReference {
-    /// `_links`: [`ClusterPeerLinks`]; read-only.
+    /// `_links`: [`ClusterPeerLinks`](crate::ClusterPeerLinks); read-only.
     #[model(rename = "_links")]
     pub links: Option<ClusterPeerLinks>,
     /// `name`: string; read, and written on creation.

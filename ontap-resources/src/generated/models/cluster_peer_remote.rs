@@ -2,7 +2,7 @@
 // Regenerate with `cargo run -p ontap-codegen`.
 //! The ClusterPeerRemote model, from the model's `cluster_peer_remote` definition.
 
-/// An object of the model's `cluster_peer_remote` definition, held by [`ClusterPeer`]'s `remote`.
+/// An object of the model's `cluster_peer_remote` definition, held by [`ClusterPeer`](crate::ClusterPeer)'s `remote`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct ClusterPeerRemote {
     /// `ip_addresses`: list of string; read and written.

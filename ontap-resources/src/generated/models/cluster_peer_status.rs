@@ -2,16 +2,16 @@
 // Regenerate with `cargo run -p ontap-codegen`.
 //! The ClusterPeerStatus model, from the model's `cluster_peer_status` definition.
 
-/// An object of the model's `cluster_peer_status` definition, held by [`ClusterPeer`]'s `status`.
+/// An object of the model's `cluster_peer_status` definition, held by [`ClusterPeer`](crate::ClusterPeer)'s `status`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct ClusterPeerStatus {
-    /// `state`: [`ClusterPeerStatusState`] (`available`, `partial`, `unavailable`, `pending`, `unidentified`); read-only.
+    /// `state`: [`ClusterPeerStatusState`](crate::ClusterPeerStatusState) (`available`, `partial`, `unavailable`, `pending`, `unidentified`); read-only.
     pub state: Option<ClusterPeerStatusState>,
     /// `update_time`: timestamp ([`ontap::Timestamp`]); read-only.
     pub update_time: Option<ontap::Timestamp>,
 }
 
-/// The values of [`ClusterPeerStatus`]'s `state`: open, so that a value a newer ONTAP adds is kept as [`ClusterPeerStatusState::Unknown`].
+/// The values of [`ClusterPeerStatus`](crate::ClusterPeerStatus)'s `state`: open, so that a value a newer ONTAP adds is kept as [`ClusterPeerStatusState::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
 pub enum ClusterPeerStatusState {
     /// `available`.

@@ -2,7 +2,7 @@
 // Regenerate with `cargo run -p ontap-codegen`.
 //! The ClusterPeeringPolicy model, from the model's `cluster_peering_policy` definition.
 
-/// An object of the model's `cluster_peering_policy` definition, held by [`Cluster`]'s `peering_policy`.
+/// An object of the model's `cluster_peering_policy` definition, held by [`Cluster`](crate::Cluster)'s `peering_policy`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct ClusterPeeringPolicy {
     /// `authentication_required`: boolean; read-only.

@@ -4,7 +4,7 @@
 
 use crate::ClusterSpaceBlockStorageMedias;
 
-/// An object of the model's `cluster_space_block_storage` definition, held by [`ClusterSpace`]'s `block_storage`.
+/// An object of the model's `cluster_space_block_storage` definition, held by [`ClusterSpace`](crate::ClusterSpace)'s `block_storage`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct ClusterSpaceBlockStorage {
     /// `available`: integer; read-only.
@@ -17,7 +17,7 @@ pub struct ClusterSpaceBlockStorage {
     pub inactive_data: Option<i64>,
     /// `log_and_recovery_metadata`: integer; read-only.
     pub log_and_recovery_metadata: Option<i64>,
-    /// `medias`: list of [`ClusterSpaceBlockStorageMedias`]; read-only.
+    /// `medias`: list of [`ClusterSpaceBlockStorageMedias`](crate::ClusterSpaceBlockStorageMedias); read-only.
     pub medias: Option<Vec<ClusterSpaceBlockStorageMedias>>,
     /// `nearly_full_threshold_percent`: integer; read and written.
     pub nearly_full_threshold_percent: Option<i64>,

@@ -4,29 +4,29 @@
 
 use crate::SpaceEfficiency;
 
-/// An object of the model's `cluster_space_block_storage_medias` definition, held by [`ClusterSpaceBlockStorage`]'s `medias`.
+/// An object of the model's `cluster_space_block_storage_medias` definition, held by [`ClusterSpaceBlockStorage`](crate::ClusterSpaceBlockStorage)'s `medias`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct ClusterSpaceBlockStorageMedias {
     /// `available`: integer; read and written.
     pub available: Option<i64>,
-    /// `efficiency`: [`SpaceEfficiency`]; read and written.
+    /// `efficiency`: [`SpaceEfficiency`](crate::SpaceEfficiency); read and written.
     pub efficiency: Option<SpaceEfficiency>,
-    /// `efficiency_without_snapshots`: [`SpaceEfficiency`]; read and written.
+    /// `efficiency_without_snapshots`: [`SpaceEfficiency`](crate::SpaceEfficiency); read and written.
     pub efficiency_without_snapshots: Option<SpaceEfficiency>,
-    /// `efficiency_without_snapshots_flexclones`: [`SpaceEfficiency`]; read and written.
+    /// `efficiency_without_snapshots_flexclones`: [`SpaceEfficiency`](crate::SpaceEfficiency); read and written.
     pub efficiency_without_snapshots_flexclones: Option<SpaceEfficiency>,
     /// `physical_used`: integer; read and written.
     pub physical_used: Option<i64>,
     /// `size`: integer; read and written.
     pub size: Option<i64>,
-    /// `type`: [`ClusterSpaceBlockStorageMediasType`] (`hdd`, `hybrid`, `lun`, `ssd`, `vmdisk`); read and written.
+    /// `type`: [`ClusterSpaceBlockStorageMediasType`](crate::ClusterSpaceBlockStorageMediasType) (`hdd`, `hybrid`, `lun`, `ssd`, `vmdisk`); read and written.
     #[model(rename = "type")]
     pub type_: Option<ClusterSpaceBlockStorageMediasType>,
     /// `used`: integer; read and written.
     pub used: Option<i64>,
 }
 
-/// The values of [`ClusterSpaceBlockStorageMedias`]'s `type`: open, so that a value a newer ONTAP adds is kept as [`ClusterSpaceBlockStorageMediasType::Unknown`].
+/// The values of [`ClusterSpaceBlockStorageMedias`](crate::ClusterSpaceBlockStorageMedias)'s `type`: open, so that a value a newer ONTAP adds is kept as [`ClusterSpaceBlockStorageMediasType::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
 pub enum ClusterSpaceBlockStorageMediasType {
     /// `hdd`.

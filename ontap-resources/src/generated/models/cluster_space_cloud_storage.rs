@@ -2,7 +2,7 @@
 // Regenerate with `cargo run -p ontap-codegen`.
 //! The ClusterSpaceCloudStorage model, from the model's `cluster_space_cloud_storage` definition.
 
-/// An object of the model's `cluster_space_cloud_storage` definition, held by [`ClusterSpace`]'s `cloud_storage`.
+/// An object of the model's `cluster_space_cloud_storage` definition, held by [`ClusterSpace`](crate::ClusterSpace)'s `cloud_storage`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct ClusterSpaceCloudStorage {
     /// `used`: integer; read and written.

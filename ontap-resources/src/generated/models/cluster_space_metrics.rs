@@ -2,7 +2,7 @@
 // Regenerate with `cargo run -p ontap-codegen`.
 //! The ClusterSpaceMetrics model, from the model's `cluster_space_metrics` definition.
 
-/// An object of the model's `cluster_space_metrics` definition, held by [`ClusterSpace`]'s `metric`.
+/// An object of the model's `cluster_space_metrics` definition, held by [`ClusterSpace`](crate::ClusterSpace)'s `metric`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct ClusterSpaceMetrics {
     /// `_links`: [`ontap::Links`]; read-only.
@@ -10,9 +10,9 @@ pub struct ClusterSpaceMetrics {
     pub links: Option<ontap::Links>,
     /// `available_size`: integer; read-only.
     pub available_size: Option<i64>,
-    /// `duration`: [`ClusterSpaceMetricsDuration`] (`PT15S`, `PT4M`, `PT30M`, `PT2H`, `P1D`, `PT5M`); read-only.
+    /// `duration`: [`ClusterSpaceMetricsDuration`](crate::ClusterSpaceMetricsDuration) (`PT15S`, `PT4M`, `PT30M`, `PT2H`, `P1D`, `PT5M`); read-only.
     pub duration: Option<ClusterSpaceMetricsDuration>,
-    /// `status`: [`ClusterSpaceMetricsStatus`] (`ok`, `error`, `partial_no_data`, `partial_no_uuid`, `partial_no_response`, `partial_other_error`, `negative_delta`, `backfilled_data`, `inconsistent_delta_time`, `inconsistent_old_data`); read-only.
+    /// `status`: [`ClusterSpaceMetricsStatus`](crate::ClusterSpaceMetricsStatus) (`ok`, `error`, `partial_no_data`, `partial_no_uuid`, `partial_no_response`, `partial_other_error`, `negative_delta`, `backfilled_data`, `inconsistent_delta_time`, `inconsistent_old_data`); read-only.
     pub status: Option<ClusterSpaceMetricsStatus>,
     /// `timestamp`: timestamp ([`ontap::Timestamp`]); read-only.
     pub timestamp: Option<ontap::Timestamp>,
@@ -22,7 +22,7 @@ pub struct ClusterSpaceMetrics {
     pub used_size: Option<i64>,
 }
 
-/// The values of [`ClusterSpaceMetrics`]'s `duration`: open, so that a value a newer ONTAP adds is kept as [`ClusterSpaceMetricsDuration::Unknown`].
+/// The values of [`ClusterSpaceMetrics`](crate::ClusterSpaceMetrics)'s `duration`: open, so that a value a newer ONTAP adds is kept as [`ClusterSpaceMetricsDuration::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
 pub enum ClusterSpaceMetricsDuration {
     /// `PT15S`.
@@ -48,7 +48,7 @@ pub enum ClusterSpaceMetricsDuration {
     Unknown(String),
 }
 
-/// The values of [`ClusterSpaceMetrics`]'s `status`: open, so that a value a newer ONTAP adds is kept as [`ClusterSpaceMetricsStatus::Unknown`].
+/// The values of [`ClusterSpaceMetrics`](crate::ClusterSpaceMetrics)'s `status`: open, so that a value a newer ONTAP adds is kept as [`ClusterSpaceMetricsStatus::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
 pub enum ClusterSpaceMetricsStatus {
     /// `ok`.

@@ -2,7 +2,7 @@
 // Regenerate with `cargo run -p ontap-codegen`.
 //! The Cn model, from the model's `cn` definition.
 
-/// An object of the model's `cn` definition, held by [`Rfc2307`]'s `cn`.
+/// An object of the model's `cn` definition, held by [`Rfc2307`](crate::Rfc2307)'s `cn`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct Cn {
     /// `group`: string; read and written.

@@ -2,17 +2,17 @@
 // Regenerate with `cargo run -p ontap-codegen`.
 //! The ConsistencyGroupApplication model, from the model's `consistency_group_application` definition.
 
-/// An object of the model's `consistency_group_application` definition, held by [`ConsistencyGroup`]'s `application`, [`ConsistencyGroupChild`]'s `application`.
+/// An object of the model's `consistency_group_application` definition, held by [`ConsistencyGroup`](crate::ConsistencyGroup)'s `application`, [`ConsistencyGroupChild`](crate::ConsistencyGroupChild)'s `application`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct ConsistencyGroupApplication {
-    /// `component_type`: [`ConsistencyGroupApplicationComponentType`] (`data`, `logs`, `other`); read and written.
+    /// `component_type`: [`ConsistencyGroupApplicationComponentType`](crate::ConsistencyGroupApplicationComponentType) (`data`, `logs`, `other`); read and written.
     pub component_type: Option<ConsistencyGroupApplicationComponentType>,
-    /// `type`: [`ConsistencyGroupApplicationType`] (`oracle`, `other`, `exchange`, `sql_server`, `sap_hana`, `vmware`, `mongodb`, `db2`, `mysql`, `sap_maxdb`, `postgresql`, `sap_ase_sybase`); read and written.
+    /// `type`: [`ConsistencyGroupApplicationType`](crate::ConsistencyGroupApplicationType) (`oracle`, `other`, `exchange`, `sql_server`, `sap_hana`, `vmware`, `mongodb`, `db2`, `mysql`, `sap_maxdb`, `postgresql`, `sap_ase_sybase`); read and written.
     #[model(rename = "type")]
     pub type_: Option<ConsistencyGroupApplicationType>,
 }
 
-/// The values of [`ConsistencyGroupApplication`]'s `component_type`: open, so that a value a newer ONTAP adds is kept as [`ConsistencyGroupApplicationComponentType::Unknown`].
+/// The values of [`ConsistencyGroupApplication`](crate::ConsistencyGroupApplication)'s `component_type`: open, so that a value a newer ONTAP adds is kept as [`ConsistencyGroupApplicationComponentType::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
 pub enum ConsistencyGroupApplicationComponentType {
     /// `data`.
@@ -26,7 +26,7 @@ pub enum ConsistencyGroupApplicationComponentType {
     Unknown(String),
 }
 
-/// The values of [`ConsistencyGroupApplication`]'s `type`: open, so that a value a newer ONTAP adds is kept as [`ConsistencyGroupApplicationType::Unknown`].
+/// The values of [`ConsistencyGroupApplication`](crate::ConsistencyGroupApplication)'s `type`: open, so that a value a newer ONTAP adds is kept as [`ConsistencyGroupApplicationType::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
 pub enum ConsistencyGroupApplicationType {
     /// `oracle`.

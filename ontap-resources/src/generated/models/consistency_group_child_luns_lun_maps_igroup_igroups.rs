@@ -2,7 +2,7 @@
 // Regenerate with `cargo run -p ontap-codegen`.
 //! The ConsistencyGroupChildLunsLunMapsIgroupIgroups model, from the model's `consistency_group_child_luns_lun_maps_igroup_igroups` definition.
 
-/// An object of the model's `consistency_group_child_luns_lun_maps_igroup_igroups` definition, held by [`ConsistencyGroupIgroup`]'s `igroups`.
+/// An object of the model's `consistency_group_child_luns_lun_maps_igroup_igroups` definition, held by [`ConsistencyGroupIgroup`](crate::ConsistencyGroupIgroup)'s `igroups`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct ConsistencyGroupChildLunsLunMapsIgroupIgroups {
     /// `_links`: [`ontap::Links`]; read-only.

@@ -2,7 +2,7 @@
 // Regenerate with `cargo run -p ontap-codegen`.
 //! The ConsistencyGroupChildLunsLunMapsIgroupInitiators model, from the model's `consistency_group_child_luns_lun_maps_igroup_initiators` definition.
 
-/// An object of the model's `consistency_group_child_luns_lun_maps_igroup_initiators` definition, held by [`ConsistencyGroupIgroup`]'s `initiators`.
+/// An object of the model's `consistency_group_child_luns_lun_maps_igroup_initiators` definition, held by [`ConsistencyGroupIgroup`](crate::ConsistencyGroupIgroup)'s `initiators`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct ConsistencyGroupChildLunsLunMapsIgroupInitiators {
     /// `comment`: string, 0 to 254 characters; read and written.

@@ -4,7 +4,7 @@
 
 use crate::CifsShareAcls;
 
-/// An object of the model's `consistency_group_cifs_share` definition, held by [`ConsistencyGroupConsistencyGroupsVolumesNasCifs`]'s `shares`.
+/// An object of the model's `consistency_group_cifs_share` definition, held by [`ConsistencyGroupConsistencyGroupsVolumesNasCifs`](crate::ConsistencyGroupConsistencyGroupsVolumesNasCifs)'s `shares`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct ConsistencyGroupCifsShare {
     /// `_links`: [`ontap::Links`]; read-only.
@@ -12,7 +12,7 @@ pub struct ConsistencyGroupCifsShare {
     pub links: Option<ontap::Links>,
     /// `access_based_enumeration`: boolean; read and written.
     pub access_based_enumeration: Option<bool>,
-    /// `acls`: list of [`CifsShareAcls`]; read, and written on creation.
+    /// `acls`: list of [`CifsShareAcls`](crate::CifsShareAcls); read, and written on creation.
     pub acls: Option<Vec<CifsShareAcls>>,
     /// `allow_unencrypted_access`: boolean; read and written.
     pub allow_unencrypted_access: Option<bool>,
@@ -36,19 +36,19 @@ pub struct ConsistencyGroupCifsShare {
     pub namespace_caching: Option<bool>,
     /// `no_strict_security`: boolean; read and written.
     pub no_strict_security: Option<bool>,
-    /// `offline_files`: [`ConsistencyGroupCifsShareOfflineFiles`] (`none`, `manual`, `documents`, `programs`); read and written.
+    /// `offline_files`: [`ConsistencyGroupCifsShareOfflineFiles`](crate::ConsistencyGroupCifsShareOfflineFiles) (`none`, `manual`, `documents`, `programs`); read and written.
     pub offline_files: Option<ConsistencyGroupCifsShareOfflineFiles>,
     /// `oplocks`: boolean; read and written.
     pub oplocks: Option<bool>,
     /// `show_snapshot`: boolean; read and written.
     pub show_snapshot: Option<bool>,
-    /// `unix_symlink`: [`ConsistencyGroupCifsShareUnixSymlink`] (`local`, `widelink`, `disable`); read and written.
+    /// `unix_symlink`: [`ConsistencyGroupCifsShareUnixSymlink`](crate::ConsistencyGroupCifsShareUnixSymlink) (`local`, `widelink`, `disable`); read and written.
     pub unix_symlink: Option<ConsistencyGroupCifsShareUnixSymlink>,
-    /// `vscan_profile`: [`ConsistencyGroupCifsShareVscanProfile`] (`no_scan`, `standard`, `strict`, `writes_only`); read and written.
+    /// `vscan_profile`: [`ConsistencyGroupCifsShareVscanProfile`](crate::ConsistencyGroupCifsShareVscanProfile) (`no_scan`, `standard`, `strict`, `writes_only`); read and written.
     pub vscan_profile: Option<ConsistencyGroupCifsShareVscanProfile>,
 }
 
-/// The values of [`ConsistencyGroupCifsShare`]'s `offline_files`: open, so that a value a newer ONTAP adds is kept as [`ConsistencyGroupCifsShareOfflineFiles::Unknown`].
+/// The values of [`ConsistencyGroupCifsShare`](crate::ConsistencyGroupCifsShare)'s `offline_files`: open, so that a value a newer ONTAP adds is kept as [`ConsistencyGroupCifsShareOfflineFiles::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
 pub enum ConsistencyGroupCifsShareOfflineFiles {
     /// `none`.
@@ -64,7 +64,7 @@ pub enum ConsistencyGroupCifsShareOfflineFiles {
     Unknown(String),
 }
 
-/// The values of [`ConsistencyGroupCifsShare`]'s `unix_symlink`: open, so that a value a newer ONTAP adds is kept as [`ConsistencyGroupCifsShareUnixSymlink::Unknown`].
+/// The values of [`ConsistencyGroupCifsShare`](crate::ConsistencyGroupCifsShare)'s `unix_symlink`: open, so that a value a newer ONTAP adds is kept as [`ConsistencyGroupCifsShareUnixSymlink::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
 pub enum ConsistencyGroupCifsShareUnixSymlink {
     /// `local`.
@@ -78,7 +78,7 @@ pub enum ConsistencyGroupCifsShareUnixSymlink {
     Unknown(String),
 }
 
-/// The values of [`ConsistencyGroupCifsShare`]'s `vscan_profile`: open, so that a value a newer ONTAP adds is kept as [`ConsistencyGroupCifsShareVscanProfile::Unknown`].
+/// The values of [`ConsistencyGroupCifsShare`](crate::ConsistencyGroupCifsShare)'s `vscan_profile`: open, so that a value a newer ONTAP adds is kept as [`ConsistencyGroupCifsShareVscanProfile::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
 pub enum ConsistencyGroupCifsShareVscanProfile {
     /// `no_scan`.

@@ -7,22 +7,22 @@ use crate::{
     ConsistencyGroupClone1Volume, SnapshotReference, SvmReference,
 };
 
-/// An object of the model's `consistency_group_clone` definition, held by [`ConsistencyGroup`]'s `clone`.
+/// An object of the model's `consistency_group_clone` definition, held by [`ConsistencyGroup`](crate::ConsistencyGroup)'s `clone`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct ConsistencyGroupClone {
-    /// `guarantee`: [`ConsistencyGroupClone1Guarantee`]; read, and written on creation.
+    /// `guarantee`: [`ConsistencyGroupClone1Guarantee`](crate::ConsistencyGroupClone1Guarantee); read, and written on creation.
     pub guarantee: Option<ConsistencyGroupClone1Guarantee>,
     /// `has_unsplit_flexclones`: boolean; read-only.
     pub has_unsplit_flexclones: Option<bool>,
     /// `is_flexclone`: boolean; read-only.
     pub is_flexclone: Option<bool>,
-    /// `parent_consistency_group`: [`ConsistencyGroupClone1ParentConsistencyGroup`]; read, and written on creation.
+    /// `parent_consistency_group`: [`ConsistencyGroupClone1ParentConsistencyGroup`](crate::ConsistencyGroupClone1ParentConsistencyGroup); read, and written on creation.
     pub parent_consistency_group: Option<ConsistencyGroupClone1ParentConsistencyGroup>,
-    /// `parent_snapshot`: [`SnapshotReference`]; read, and written on creation.
+    /// `parent_snapshot`: [`SnapshotReference`](crate::SnapshotReference); read, and written on creation.
     pub parent_snapshot: Option<SnapshotReference>,
-    /// `parent_svm`: [`SvmReference`]; read-only.
+    /// `parent_svm`: [`SvmReference`](crate::SvmReference); read-only.
     pub parent_svm: Option<SvmReference>,
-    /// `snaplock_type`: [`ConsistencyGroupCloneSnaplockType`] (`compliance`, `enterprise`, `non_snaplock`); read and written.
+    /// `snaplock_type`: [`ConsistencyGroupCloneSnaplockType`](crate::ConsistencyGroupCloneSnaplockType) (`compliance`, `enterprise`, `non_snaplock`); read and written.
     pub snaplock_type: Option<ConsistencyGroupCloneSnaplockType>,
     /// `split_complete_percent`: integer; read-only.
     pub split_complete_percent: Option<i64>,
@@ -30,15 +30,15 @@ pub struct ConsistencyGroupClone {
     pub split_estimate: Option<i64>,
     /// `split_initiated`: boolean; read and written.
     pub split_initiated: Option<bool>,
-    /// `storage_unit`: [`ConsistencyGroupClone1StorageUnit`]; read and written.
+    /// `storage_unit`: [`ConsistencyGroupClone1StorageUnit`](crate::ConsistencyGroupClone1StorageUnit); read and written.
     pub storage_unit: Option<ConsistencyGroupClone1StorageUnit>,
     /// `unsplit_flexclones`: list of string; read-only.
     pub unsplit_flexclones: Option<Vec<String>>,
-    /// `volume`: [`ConsistencyGroupClone1Volume`]; read, and written on creation.
+    /// `volume`: [`ConsistencyGroupClone1Volume`](crate::ConsistencyGroupClone1Volume); read, and written on creation.
     pub volume: Option<ConsistencyGroupClone1Volume>,
 }
 
-/// The values of [`ConsistencyGroupClone`]'s `snaplock_type`: open, so that a value a newer ONTAP adds is kept as [`ConsistencyGroupCloneSnaplockType::Unknown`].
+/// The values of [`ConsistencyGroupClone`](crate::ConsistencyGroupClone)'s `snaplock_type`: open, so that a value a newer ONTAP adds is kept as [`ConsistencyGroupCloneSnaplockType::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
 pub enum ConsistencyGroupCloneSnaplockType {
     /// `compliance`.

@@ -2,7 +2,7 @@
 // Regenerate with `cargo run -p ontap-codegen`.
 //! The ConsistencyGroupClone1ParentConsistencyGroup model, from the model's `consistency_group_clone1_parent_consistency_group` definition.
 
-/// An object of the model's `consistency_group_clone1_parent_consistency_group` definition, held by [`ConsistencyGroupClone`]'s `parent_consistency_group`.
+/// An object of the model's `consistency_group_clone1_parent_consistency_group` definition, held by [`ConsistencyGroupClone`](crate::ConsistencyGroupClone)'s `parent_consistency_group`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct ConsistencyGroupClone1ParentConsistencyGroup {
     /// `_links`: [`ontap::Links`]; read-only.

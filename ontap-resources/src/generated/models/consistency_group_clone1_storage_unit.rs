@@ -2,7 +2,7 @@
 // Regenerate with `cargo run -p ontap-codegen`.
 //! The ConsistencyGroupClone1StorageUnit model, from the model's `consistency_group_clone1_storage_unit` definition.
 
-/// An object of the model's `consistency_group_clone1_storage_unit` definition, held by [`ConsistencyGroupClone`]'s `storage_unit`.
+/// An object of the model's `consistency_group_clone1_storage_unit` definition, held by [`ConsistencyGroupClone`](crate::ConsistencyGroupClone)'s `storage_unit`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct ConsistencyGroupClone1StorageUnit {
     /// `prefix`: string; read and written.

@@ -2,7 +2,7 @@
 // Regenerate with `cargo run -p ontap-codegen`.
 //! The ConsistencyGroupClone1Volume model, from the model's `consistency_group_clone1_volume` definition.
 
-/// An object of the model's `consistency_group_clone1_volume` definition, held by [`ConsistencyGroupClone`]'s `volume`.
+/// An object of the model's `consistency_group_clone1_volume` definition, held by [`ConsistencyGroupClone`](crate::ConsistencyGroupClone)'s `volume`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct ConsistencyGroupClone1Volume {
     /// `prefix`: string; read and written.

@@ -2,7 +2,7 @@
 // Regenerate with `cargo run -p ontap-codegen`.
 //! The ConsistencyGroupConsistencyGroupsLunsCloneSource model, from the model's `consistency_group_consistency_groups_luns_clone_source` definition.
 
-/// An object of the model's `consistency_group_consistency_groups_luns_clone_source` definition, held by [`ConsistencyGroupConsistencyGroupsLunsClone`]'s `source`.
+/// An object of the model's `consistency_group_consistency_groups_luns_clone_source` definition, held by [`ConsistencyGroupConsistencyGroupsLunsClone`](crate::ConsistencyGroupConsistencyGroupsLunsClone)'s `source`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct ConsistencyGroupConsistencyGroupsLunsCloneSource {
     /// `name`: string; written, never read back.

@@ -7,7 +7,7 @@ use crate::{
     ConsistencyGroupVdiskProvisioningOptions,
 };
 
-/// An object of the model's `consistency_group_consistency_groups_namespaces` definition, held by [`ConsistencyGroup`]'s `namespaces`.
+/// An object of the model's `consistency_group_consistency_groups_namespaces` definition, held by [`ConsistencyGroup`](crate::ConsistencyGroup)'s `namespaces`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct ConsistencyGroupConsistencyGroupsNamespaces {
     /// `auto_delete`: boolean; read and written.
@@ -20,21 +20,21 @@ pub struct ConsistencyGroupConsistencyGroupsNamespaces {
     pub enabled: Option<bool>,
     /// `name`: string; read and written.
     pub name: Option<String>,
-    /// `os_type`: [`ConsistencyGroupConsistencyGroupsNamespacesOsType`] (`aix`, `linux`, `vmware`, `windows`); read, and written on creation.
+    /// `os_type`: [`ConsistencyGroupConsistencyGroupsNamespacesOsType`](crate::ConsistencyGroupConsistencyGroupsNamespacesOsType) (`aix`, `linux`, `vmware`, `windows`); read, and written on creation.
     pub os_type: Option<ConsistencyGroupConsistencyGroupsNamespacesOsType>,
-    /// `provisioning_options`: [`ConsistencyGroupVdiskProvisioningOptions`]; written, never read back.
+    /// `provisioning_options`: [`ConsistencyGroupVdiskProvisioningOptions`](crate::ConsistencyGroupVdiskProvisioningOptions); written, never read back.
     pub provisioning_options: Option<ConsistencyGroupVdiskProvisioningOptions>,
-    /// `space`: [`ConsistencyGroupNamespaceSpace`]; read and written.
+    /// `space`: [`ConsistencyGroupNamespaceSpace`](crate::ConsistencyGroupNamespaceSpace); read and written.
     pub space: Option<ConsistencyGroupNamespaceSpace>,
-    /// `status`: [`ConsistencyGroupNamespaceStatus`]; read-only.
+    /// `status`: [`ConsistencyGroupNamespaceStatus`](crate::ConsistencyGroupNamespaceStatus); read-only.
     pub status: Option<ConsistencyGroupNamespaceStatus>,
-    /// `subsystem_map`: [`ConsistencyGroupNamespaceSubsystemMap`]; read and written.
+    /// `subsystem_map`: [`ConsistencyGroupNamespaceSubsystemMap`](crate::ConsistencyGroupNamespaceSubsystemMap); read and written.
     pub subsystem_map: Option<ConsistencyGroupNamespaceSubsystemMap>,
     /// `uuid`: string; read-only.
     pub uuid: Option<String>,
 }
 
-/// The values of [`ConsistencyGroupConsistencyGroupsNamespaces`]'s `os_type`: open, so that a value a newer ONTAP adds is kept as [`ConsistencyGroupConsistencyGroupsNamespacesOsType::Unknown`].
+/// The values of [`ConsistencyGroupConsistencyGroupsNamespaces`](crate::ConsistencyGroupConsistencyGroupsNamespaces)'s `os_type`: open, so that a value a newer ONTAP adds is kept as [`ConsistencyGroupConsistencyGroupsNamespacesOsType::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
 pub enum ConsistencyGroupConsistencyGroupsNamespacesOsType {
     /// `aix`.

@@ -2,14 +2,14 @@
 // Regenerate with `cargo run -p ontap-codegen`.
 //! The ConsistencyGroupConsistencyGroupsProvisioningOptionsStorageService model, from the model's `consistency_group_consistency_groups_provisioning_options_storage_service` definition.
 
-/// An object of the model's `consistency_group_consistency_groups_provisioning_options_storage_service` definition, held by [`ConsistencyGroupProvisioningOptions`]'s `storage_service`.
+/// An object of the model's `consistency_group_consistency_groups_provisioning_options_storage_service` definition, held by [`ConsistencyGroupProvisioningOptions`](crate::ConsistencyGroupProvisioningOptions)'s `storage_service`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct ConsistencyGroupConsistencyGroupsProvisioningOptionsStorageService {
-    /// `name`: [`ConsistencyGroupConsistencyGroupsProvisioningOptionsStorageServiceName`] (`extreme`, `performance`, `value`); read and written.
+    /// `name`: [`ConsistencyGroupConsistencyGroupsProvisioningOptionsStorageServiceName`](crate::ConsistencyGroupConsistencyGroupsProvisioningOptionsStorageServiceName) (`extreme`, `performance`, `value`); read and written.
     pub name: Option<ConsistencyGroupConsistencyGroupsProvisioningOptionsStorageServiceName>,
 }
 
-/// The values of [`ConsistencyGroupConsistencyGroupsProvisioningOptionsStorageService`]'s `name`: open, so that a value a newer ONTAP adds is kept as [`ConsistencyGroupConsistencyGroupsProvisioningOptionsStorageServiceName::Unknown`].
+/// The values of [`ConsistencyGroupConsistencyGroupsProvisioningOptionsStorageService`](crate::ConsistencyGroupConsistencyGroupsProvisioningOptionsStorageService)'s `name`: open, so that a value a newer ONTAP adds is kept as [`ConsistencyGroupConsistencyGroupsProvisioningOptionsStorageServiceName::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
 pub enum ConsistencyGroupConsistencyGroupsProvisioningOptionsStorageServiceName {
     /// `extreme`.

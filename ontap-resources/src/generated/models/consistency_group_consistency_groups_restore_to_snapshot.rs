@@ -2,7 +2,7 @@
 // Regenerate with `cargo run -p ontap-codegen`.
 //! The ConsistencyGroupConsistencyGroupsRestoreToSnapshot model, from the model's `consistency_group_consistency_groups_restore_to_snapshot` definition.
 
-/// An object of the model's `consistency_group_consistency_groups_restore_to_snapshot` definition, held by [`ConsistencyGroupConsistencyGroupsRestoreTo`]'s `snapshot`.
+/// An object of the model's `consistency_group_consistency_groups_restore_to_snapshot` definition, held by [`ConsistencyGroupConsistencyGroupsRestoreTo`](crate::ConsistencyGroupConsistencyGroupsRestoreTo)'s `snapshot`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct ConsistencyGroupConsistencyGroupsRestoreToSnapshot {
     /// `name`: string; read and written.

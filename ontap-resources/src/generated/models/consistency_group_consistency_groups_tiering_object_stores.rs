@@ -2,7 +2,7 @@
 // Regenerate with `cargo run -p ontap-codegen`.
 //! The ConsistencyGroupConsistencyGroupsTieringObjectStores model, from the model's `consistency_group_consistency_groups_tiering_object_stores` definition.
 
-/// An object of the model's `consistency_group_consistency_groups_tiering_object_stores` definition, held by [`ConsistencyGroupTiering`]'s `object_stores`, `ContainerTiering`'s `object_stores`.
+/// An object of the model's `consistency_group_consistency_groups_tiering_object_stores` definition, held by [`ConsistencyGroupTiering`](crate::ConsistencyGroupTiering)'s `object_stores`, `ContainerTiering`'s `object_stores`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct ConsistencyGroupConsistencyGroupsTieringObjectStores {
     /// `name`: string; written, never read back.

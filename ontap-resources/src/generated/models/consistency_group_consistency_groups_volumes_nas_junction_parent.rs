@@ -2,7 +2,7 @@
 // Regenerate with `cargo run -p ontap-codegen`.
 //! The ConsistencyGroupConsistencyGroupsVolumesNasJunctionParent model, from the model's `consistency_group_consistency_groups_volumes_nas_junction_parent` definition.
 
-/// An object of the model's `consistency_group_consistency_groups_volumes_nas_junction_parent` definition, held by [`ConsistencyGroupNas`]'s `junction_parent`.
+/// An object of the model's `consistency_group_consistency_groups_volumes_nas_junction_parent` definition, held by [`ConsistencyGroupNas`](crate::ConsistencyGroupNas)'s `junction_parent`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct ConsistencyGroupConsistencyGroupsVolumesNasJunctionParent {
     /// `_links`: [`ontap::Links`]; read-only.

@@ -4,7 +4,7 @@
 
 use crate::ExportRules;
 
-/// An object of the model's `consistency_group_export_policy` definition, held by [`ConsistencyGroupNas`]'s `export_policy`.
+/// An object of the model's `consistency_group_export_policy` definition, held by [`ConsistencyGroupNas`](crate::ConsistencyGroupNas)'s `export_policy`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct ConsistencyGroupExportPolicy {
     /// `_links`: [`ontap::Links`]; read-only.
@@ -14,6 +14,6 @@ pub struct ConsistencyGroupExportPolicy {
     pub id: Option<i64>,
     /// `name`: string; read and written.
     pub name: Option<String>,
-    /// `rules`: list of [`ExportRules`]; read and written.
+    /// `rules`: list of [`ExportRules`](crate::ExportRules); read and written.
     pub rules: Option<Vec<ExportRules>>,
 }

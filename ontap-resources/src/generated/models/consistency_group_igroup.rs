@@ -4,26 +4,26 @@
 
 use crate::{ConsistencyGroupChildLunsLunMapsIgroupIgroups, ConsistencyGroupChildLunsLunMapsIgroupInitiators};
 
-/// An object of the model's `consistency_group_igroup` definition, held by [`ConsistencyGroupChildLunsLunMaps`]'s `igroup`.
+/// An object of the model's `consistency_group_igroup` definition, held by [`ConsistencyGroupChildLunsLunMaps`](crate::ConsistencyGroupChildLunsLunMaps)'s `igroup`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct ConsistencyGroupIgroup {
     /// `comment`: string, 0 to 254 characters; read and written.
     pub comment: Option<String>,
-    /// `igroups`: list of [`ConsistencyGroupChildLunsLunMapsIgroupIgroups`]; read and written.
+    /// `igroups`: list of [`ConsistencyGroupChildLunsLunMapsIgroupIgroups`](crate::ConsistencyGroupChildLunsLunMapsIgroupIgroups); read and written.
     pub igroups: Option<Vec<ConsistencyGroupChildLunsLunMapsIgroupIgroups>>,
-    /// `initiators`: list of [`ConsistencyGroupChildLunsLunMapsIgroupInitiators`]; read and written.
+    /// `initiators`: list of [`ConsistencyGroupChildLunsLunMapsIgroupInitiators`](crate::ConsistencyGroupChildLunsLunMapsIgroupInitiators); read and written.
     pub initiators: Option<Vec<ConsistencyGroupChildLunsLunMapsIgroupInitiators>>,
     /// `name`: string, 1 to 96 characters; read and written.
     pub name: Option<String>,
-    /// `os_type`: [`ConsistencyGroupIgroupOsType`] (`aix`, `hpux`, `hyper_v`, `linux`, `netware`, `openvms`, `solaris`, `vmware`, `windows`, `xen`); read and written.
+    /// `os_type`: [`ConsistencyGroupIgroupOsType`](crate::ConsistencyGroupIgroupOsType) (`aix`, `hpux`, `hyper_v`, `linux`, `netware`, `openvms`, `solaris`, `vmware`, `windows`, `xen`); read and written.
     pub os_type: Option<ConsistencyGroupIgroupOsType>,
-    /// `protocol`: [`ConsistencyGroupIgroupProtocol`] (`fcp`, `iscsi`, `mixed`); read, and written on creation.
+    /// `protocol`: [`ConsistencyGroupIgroupProtocol`](crate::ConsistencyGroupIgroupProtocol) (`fcp`, `iscsi`, `mixed`); read, and written on creation.
     pub protocol: Option<ConsistencyGroupIgroupProtocol>,
     /// `uuid`: string; read-only.
     pub uuid: Option<String>,
 }
 
-/// The values of [`ConsistencyGroupIgroup`]'s `os_type`: open, so that a value a newer ONTAP adds is kept as [`ConsistencyGroupIgroupOsType::Unknown`].
+/// The values of [`ConsistencyGroupIgroup`](crate::ConsistencyGroupIgroup)'s `os_type`: open, so that a value a newer ONTAP adds is kept as [`ConsistencyGroupIgroupOsType::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
 pub enum ConsistencyGroupIgroupOsType {
     /// `aix`.
@@ -51,7 +51,7 @@ pub enum ConsistencyGroupIgroupOsType {
     Unknown(String),
 }
 
-/// The values of [`ConsistencyGroupIgroup`]'s `protocol`: open, so that a value a newer ONTAP adds is kept as [`ConsistencyGroupIgroupProtocol::Unknown`].
+/// The values of [`ConsistencyGroupIgroup`](crate::ConsistencyGroupIgroup)'s `protocol`: open, so that a value a newer ONTAP adds is kept as [`ConsistencyGroupIgroupProtocol::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
 pub enum ConsistencyGroupIgroupProtocol {
     /// `fcp`.

@@ -7,12 +7,12 @@ use crate::{
     ConsistencyGroupQos, ConsistencyGroupVdiskProvisioningOptions,
 };
 
-/// An object of the model's `consistency_group_lun` definition, held by [`ConsistencyGroup`]'s `luns`, [`ConsistencyGroupChild`]'s `luns`.
+/// An object of the model's `consistency_group_lun` definition, held by [`ConsistencyGroup`](crate::ConsistencyGroup)'s `luns`, [`ConsistencyGroupChild`](crate::ConsistencyGroupChild)'s `luns`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct ConsistencyGroupLun {
-    /// `access_mode`: [`ConsistencyGroupLunAccessMode`] (`global`, `local`); read and written.
+    /// `access_mode`: [`ConsistencyGroupLunAccessMode`](crate::ConsistencyGroupLunAccessMode) (`global`, `local`); read and written.
     pub access_mode: Option<ConsistencyGroupLunAccessMode>,
-    /// `clone`: [`ConsistencyGroupConsistencyGroupsLunsClone`]; read and written.
+    /// `clone`: [`ConsistencyGroupConsistencyGroupsLunsClone`](crate::ConsistencyGroupConsistencyGroupsLunsClone); read and written.
     pub clone: Option<ConsistencyGroupConsistencyGroupsLunsClone>,
     /// `comment`: string, 0 to 254 characters; read and written.
     pub comment: Option<String>,
@@ -20,25 +20,25 @@ pub struct ConsistencyGroupLun {
     pub create_time: Option<ontap::Timestamp>,
     /// `enabled`: boolean; read-only.
     pub enabled: Option<bool>,
-    /// `lun_maps`: list of [`ConsistencyGroupChildLunsLunMaps`]; read and written.
+    /// `lun_maps`: list of [`ConsistencyGroupChildLunsLunMaps`](crate::ConsistencyGroupChildLunsLunMaps); read and written.
     pub lun_maps: Option<Vec<ConsistencyGroupChildLunsLunMaps>>,
     /// `name`: string; read, and written on creation.
     pub name: Option<String>,
-    /// `os_type`: [`ConsistencyGroupLunOsType`] (`aix`, `hpux`, `hyper_v`, `linux`, `netware`, `openvms`, `solaris`, `solaris_efi`, `vmware`, `windows`, `windows_2008`, `windows_gpt`, `xen`); read, and written on creation.
+    /// `os_type`: [`ConsistencyGroupLunOsType`](crate::ConsistencyGroupLunOsType) (`aix`, `hpux`, `hyper_v`, `linux`, `netware`, `openvms`, `solaris`, `solaris_efi`, `vmware`, `windows`, `windows_2008`, `windows_gpt`, `xen`); read, and written on creation.
     pub os_type: Option<ConsistencyGroupLunOsType>,
-    /// `provisioning_options`: [`ConsistencyGroupVdiskProvisioningOptions`]; written, never read back.
+    /// `provisioning_options`: [`ConsistencyGroupVdiskProvisioningOptions`](crate::ConsistencyGroupVdiskProvisioningOptions); written, never read back.
     pub provisioning_options: Option<ConsistencyGroupVdiskProvisioningOptions>,
-    /// `qos`: [`ConsistencyGroupQos`]; read and written.
+    /// `qos`: [`ConsistencyGroupQos`](crate::ConsistencyGroupQos); read and written.
     pub qos: Option<ConsistencyGroupQos>,
     /// `serial_number`: string, 12 to 12 characters; read-only.
     pub serial_number: Option<String>,
-    /// `space`: [`ConsistencyGroupLunSpace`]; read and written.
+    /// `space`: [`ConsistencyGroupLunSpace`](crate::ConsistencyGroupLunSpace); read and written.
     pub space: Option<ConsistencyGroupLunSpace>,
     /// `uuid`: string; read-only.
     pub uuid: Option<String>,
 }
 
-/// The values of [`ConsistencyGroupLun`]'s `access_mode`: open, so that a value a newer ONTAP adds is kept as [`ConsistencyGroupLunAccessMode::Unknown`].
+/// The values of [`ConsistencyGroupLun`](crate::ConsistencyGroupLun)'s `access_mode`: open, so that a value a newer ONTAP adds is kept as [`ConsistencyGroupLunAccessMode::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
 pub enum ConsistencyGroupLunAccessMode {
     /// `global`.
@@ -50,7 +50,7 @@ pub enum ConsistencyGroupLunAccessMode {
     Unknown(String),
 }
 
-/// The values of [`ConsistencyGroupLun`]'s `os_type`: open, so that a value a newer ONTAP adds is kept as [`ConsistencyGroupLunOsType::Unknown`].
+/// The values of [`ConsistencyGroupLun`](crate::ConsistencyGroupLun)'s `os_type`: open, so that a value a newer ONTAP adds is kept as [`ConsistencyGroupLunOsType::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
 pub enum ConsistencyGroupLunOsType {
     /// `aix`.

@@ -2,7 +2,7 @@
 // Regenerate with `cargo run -p ontap-codegen`.
 //! The ConsistencyGroupLunSpaceGuarantee model, from the model's `consistency_group_lun_space_guarantee` definition.
 
-/// An object of the model's `consistency_group_lun_space_guarantee` definition, held by [`ConsistencyGroupLunSpace`]'s `guarantee`.
+/// An object of the model's `consistency_group_lun_space_guarantee` definition, held by [`ConsistencyGroupLunSpace`](crate::ConsistencyGroupLunSpace)'s `guarantee`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct ConsistencyGroupLunSpaceGuarantee {
     /// `requested`: boolean; read and written.

@@ -2,7 +2,7 @@
 // Regenerate with `cargo run -p ontap-codegen`.
 //! The ConsistencyGroupMapTo model, from the model's `consistency_group_map_to` definition.
 
-/// An object of the model's `consistency_group_map_to` definition, held by [`ConsistencyGroup`]'s `map_to`.
+/// An object of the model's `consistency_group_map_to` definition, held by [`ConsistencyGroup`](crate::ConsistencyGroup)'s `map_to`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct ConsistencyGroupMapTo {
     /// `name`: string; read and written.

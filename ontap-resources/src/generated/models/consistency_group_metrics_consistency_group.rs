@@ -2,7 +2,7 @@
 // Regenerate with `cargo run -p ontap-codegen`.
 //! The ConsistencyGroupMetricsConsistencyGroup model, the object in place in `ConsistencyGroupMetrics`'s `consistency_group`.
 
-/// The object in place in `ConsistencyGroupMetrics`'s `consistency_group`, held by [`ConsistencyGroupMetrics`]'s `consistency_group`.
+/// The object in place in `ConsistencyGroupMetrics`'s `consistency_group`, held by [`ConsistencyGroupMetrics`](crate::ConsistencyGroupMetrics)'s `consistency_group`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct ConsistencyGroupMetricsConsistencyGroup {
     /// `uuid`: string; never carried.

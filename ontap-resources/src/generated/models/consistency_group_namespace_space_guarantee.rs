@@ -2,7 +2,7 @@
 // Regenerate with `cargo run -p ontap-codegen`.
 //! The ConsistencyGroupNamespaceSpaceGuarantee model, from the model's `consistency_group_namespace_space_guarantee` definition.
 
-/// An object of the model's `consistency_group_namespace_space_guarantee` definition, held by [`ConsistencyGroupNamespaceSpace`]'s `guarantee`.
+/// An object of the model's `consistency_group_namespace_space_guarantee` definition, held by [`ConsistencyGroupNamespaceSpace`](crate::ConsistencyGroupNamespaceSpace)'s `guarantee`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct ConsistencyGroupNamespaceSpaceGuarantee {
     /// `requested`: boolean; read and written.

@@ -2,20 +2,20 @@
 // Regenerate with `cargo run -p ontap-codegen`.
 //! The ConsistencyGroupNamespaceStatus model, from the model's `consistency_group_namespace_status` definition.
 
-/// An object of the model's `consistency_group_namespace_status` definition, held by [`ConsistencyGroupConsistencyGroupsNamespaces`]'s `status`, [`ConsistencyGroupNamespaces`]'s `status`.
+/// An object of the model's `consistency_group_namespace_status` definition, held by [`ConsistencyGroupConsistencyGroupsNamespaces`](crate::ConsistencyGroupConsistencyGroupsNamespaces)'s `status`, [`ConsistencyGroupNamespaces`](crate::ConsistencyGroupNamespaces)'s `status`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct ConsistencyGroupNamespaceStatus {
-    /// `container_state`: [`ConsistencyGroupNamespaceStatusContainerState`] (`online`, `aggregate_offline`, `volume_offline`); read-only.
+    /// `container_state`: [`ConsistencyGroupNamespaceStatusContainerState`](crate::ConsistencyGroupNamespaceStatusContainerState) (`online`, `aggregate_offline`, `volume_offline`); read-only.
     pub container_state: Option<ConsistencyGroupNamespaceStatusContainerState>,
     /// `mapped`: boolean; read-only.
     pub mapped: Option<bool>,
     /// `read_only`: boolean; read-only.
     pub read_only: Option<bool>,
-    /// `state`: [`ConsistencyGroupNamespaceStatusState`] (`nvfail`, `offline`, `online`, `space_error`); read-only.
+    /// `state`: [`ConsistencyGroupNamespaceStatusState`](crate::ConsistencyGroupNamespaceStatusState) (`nvfail`, `offline`, `online`, `space_error`); read-only.
     pub state: Option<ConsistencyGroupNamespaceStatusState>,
 }
 
-/// The values of [`ConsistencyGroupNamespaceStatus`]'s `container_state`: open, so that a value a newer ONTAP adds is kept as [`ConsistencyGroupNamespaceStatusContainerState::Unknown`].
+/// The values of [`ConsistencyGroupNamespaceStatus`](crate::ConsistencyGroupNamespaceStatus)'s `container_state`: open, so that a value a newer ONTAP adds is kept as [`ConsistencyGroupNamespaceStatusContainerState::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
 pub enum ConsistencyGroupNamespaceStatusContainerState {
     /// `online`.
@@ -29,7 +29,7 @@ pub enum ConsistencyGroupNamespaceStatusContainerState {
     Unknown(String),
 }
 
-/// The values of [`ConsistencyGroupNamespaceStatus`]'s `state`: open, so that a value a newer ONTAP adds is kept as [`ConsistencyGroupNamespaceStatusState::Unknown`].
+/// The values of [`ConsistencyGroupNamespaceStatus`](crate::ConsistencyGroupNamespaceStatus)'s `state`: open, so that a value a newer ONTAP adds is kept as [`ConsistencyGroupNamespaceStatusState::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
 pub enum ConsistencyGroupNamespaceStatusState {
     /// `nvfail`.

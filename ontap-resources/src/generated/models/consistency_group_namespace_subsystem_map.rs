@@ -4,7 +4,7 @@
 
 use crate::ConsistencyGroupNvmeSubsystem;
 
-/// An object of the model's `consistency_group_namespace_subsystem_map` definition, held by [`ConsistencyGroupConsistencyGroupsNamespaces`]'s `subsystem_map`, [`ConsistencyGroupNamespaces`]'s `subsystem_map`.
+/// An object of the model's `consistency_group_namespace_subsystem_map` definition, held by [`ConsistencyGroupConsistencyGroupsNamespaces`](crate::ConsistencyGroupConsistencyGroupsNamespaces)'s `subsystem_map`, [`ConsistencyGroupNamespaces`](crate::ConsistencyGroupNamespaces)'s `subsystem_map`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct ConsistencyGroupNamespaceSubsystemMap {
     /// `_links`: [`ontap::Links`]; read-only.
@@ -14,6 +14,6 @@ pub struct ConsistencyGroupNamespaceSubsystemMap {
     pub anagrpid: Option<String>,
     /// `nsid`: string; read-only.
     pub nsid: Option<String>,
-    /// `subsystem`: [`ConsistencyGroupNvmeSubsystem`]; read and written.
+    /// `subsystem`: [`ConsistencyGroupNvmeSubsystem`](crate::ConsistencyGroupNvmeSubsystem); read and written.
     pub subsystem: Option<ConsistencyGroupNvmeSubsystem>,
 }

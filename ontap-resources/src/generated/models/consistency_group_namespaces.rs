@@ -7,7 +7,7 @@ use crate::{
     ConsistencyGroupVdiskProvisioningOptions,
 };
 
-/// An object of the model's `consistency_group_namespaces` definition, held by [`ConsistencyGroupChild`]'s `namespaces`.
+/// An object of the model's `consistency_group_namespaces` definition, held by [`ConsistencyGroupChild`](crate::ConsistencyGroupChild)'s `namespaces`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct ConsistencyGroupNamespaces {
     /// `auto_delete`: boolean; read and written.
@@ -20,21 +20,21 @@ pub struct ConsistencyGroupNamespaces {
     pub enabled: Option<bool>,
     /// `name`: string; read and written.
     pub name: Option<String>,
-    /// `os_type`: [`ConsistencyGroupNamespacesOsType`] (`aix`, `linux`, `vmware`, `windows`); read, and written on creation.
+    /// `os_type`: [`ConsistencyGroupNamespacesOsType`](crate::ConsistencyGroupNamespacesOsType) (`aix`, `linux`, `vmware`, `windows`); read, and written on creation.
     pub os_type: Option<ConsistencyGroupNamespacesOsType>,
-    /// `provisioning_options`: [`ConsistencyGroupVdiskProvisioningOptions`]; written, never read back.
+    /// `provisioning_options`: [`ConsistencyGroupVdiskProvisioningOptions`](crate::ConsistencyGroupVdiskProvisioningOptions); written, never read back.
     pub provisioning_options: Option<ConsistencyGroupVdiskProvisioningOptions>,
-    /// `space`: [`ConsistencyGroupNamespaceSpace`]; read and written.
+    /// `space`: [`ConsistencyGroupNamespaceSpace`](crate::ConsistencyGroupNamespaceSpace); read and written.
     pub space: Option<ConsistencyGroupNamespaceSpace>,
-    /// `status`: [`ConsistencyGroupNamespaceStatus`]; read-only.
+    /// `status`: [`ConsistencyGroupNamespaceStatus`](crate::ConsistencyGroupNamespaceStatus); read-only.
     pub status: Option<ConsistencyGroupNamespaceStatus>,
-    /// `subsystem_map`: [`ConsistencyGroupNamespaceSubsystemMap`]; read and written.
+    /// `subsystem_map`: [`ConsistencyGroupNamespaceSubsystemMap`](crate::ConsistencyGroupNamespaceSubsystemMap); read and written.
     pub subsystem_map: Option<ConsistencyGroupNamespaceSubsystemMap>,
     /// `uuid`: string; read-only.
     pub uuid: Option<String>,
 }
 
-/// The values of [`ConsistencyGroupNamespaces`]'s `os_type`: open, so that a value a newer ONTAP adds is kept as [`ConsistencyGroupNamespacesOsType::Unknown`].
+/// The values of [`ConsistencyGroupNamespaces`](crate::ConsistencyGroupNamespaces)'s `os_type`: open, so that a value a newer ONTAP adds is kept as [`ConsistencyGroupNamespacesOsType::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
 pub enum ConsistencyGroupNamespacesOsType {
     /// `aix`.

@@ -7,20 +7,20 @@ use crate::{
     ConsistencyGroupExportPolicy,
 };
 
-/// An object of the model's `consistency_group_nas` definition, held by [`ConsistencyGroupConsistencyGroupsVolumes`]'s `nas`, [`ConsistencyGroupVolumes`]'s `nas`, [`ContainerVolume`]'s `nas`.
+/// An object of the model's `consistency_group_nas` definition, held by [`ConsistencyGroupConsistencyGroupsVolumes`](crate::ConsistencyGroupConsistencyGroupsVolumes)'s `nas`, [`ConsistencyGroupVolumes`](crate::ConsistencyGroupVolumes)'s `nas`, [`ContainerVolume`](crate::ContainerVolume)'s `nas`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct ConsistencyGroupNas {
-    /// `cifs`: [`ConsistencyGroupConsistencyGroupsVolumesNasCifs`]; read and written.
+    /// `cifs`: [`ConsistencyGroupConsistencyGroupsVolumesNasCifs`](crate::ConsistencyGroupConsistencyGroupsVolumesNasCifs); read and written.
     pub cifs: Option<ConsistencyGroupConsistencyGroupsVolumesNasCifs>,
-    /// `export_policy`: [`ConsistencyGroupExportPolicy`]; read and written.
+    /// `export_policy`: [`ConsistencyGroupExportPolicy`](crate::ConsistencyGroupExportPolicy); read and written.
     pub export_policy: Option<ConsistencyGroupExportPolicy>,
     /// `gid`: integer; read, and written on creation.
     pub gid: Option<i64>,
-    /// `junction_parent`: [`ConsistencyGroupConsistencyGroupsVolumesNasJunctionParent`]; read, and written on creation.
+    /// `junction_parent`: [`ConsistencyGroupConsistencyGroupsVolumesNasJunctionParent`](crate::ConsistencyGroupConsistencyGroupsVolumesNasJunctionParent); read, and written on creation.
     pub junction_parent: Option<ConsistencyGroupConsistencyGroupsVolumesNasJunctionParent>,
     /// `path`: string; read, and written on creation.
     pub path: Option<String>,
-    /// `security_style`: [`ConsistencyGroupNasSecurityStyle`] (`mixed`, `ntfs`, `unified`, `unix`); read, and written on creation.
+    /// `security_style`: [`ConsistencyGroupNasSecurityStyle`](crate::ConsistencyGroupNasSecurityStyle) (`mixed`, `ntfs`, `unified`, `unix`); read, and written on creation.
     pub security_style: Option<ConsistencyGroupNasSecurityStyle>,
     /// `uid`: integer; read, and written on creation.
     pub uid: Option<i64>,
@@ -28,7 +28,7 @@ pub struct ConsistencyGroupNas {
     pub unix_permissions: Option<i64>,
 }
 
-/// The values of [`ConsistencyGroupNas`]'s `security_style`: open, so that a value a newer ONTAP adds is kept as [`ConsistencyGroupNasSecurityStyle::Unknown`].
+/// The values of [`ConsistencyGroupNas`](crate::ConsistencyGroupNas)'s `security_style`: open, so that a value a newer ONTAP adds is kept as [`ConsistencyGroupNasSecurityStyle::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
 pub enum ConsistencyGroupNasSecurityStyle {
     /// `mixed`.

@@ -7,19 +7,19 @@ use crate::{ConsistencyGroupNvmeHostDhHmacChap, ConsistencyGroupNvmeHostProximit
 /// An object of the model's `consistency_group_nvme_host` definition, held by `ConsistencyGroupNvmeSubsystem`'s `hosts`, `NvmeNamespaceSubsystemMapSubsystem`'s `hosts`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct ConsistencyGroupNvmeHost {
-    /// `dh_hmac_chap`: [`ConsistencyGroupNvmeHostDhHmacChap`]; read, and written on creation.
+    /// `dh_hmac_chap`: [`ConsistencyGroupNvmeHostDhHmacChap`](crate::ConsistencyGroupNvmeHostDhHmacChap); read, and written on creation.
     pub dh_hmac_chap: Option<ConsistencyGroupNvmeHostDhHmacChap>,
     /// `nqn`: string; read, and written on creation.
     pub nqn: Option<String>,
-    /// `priority`: [`ConsistencyGroupNvmeHostPriority`] (`regular`, `high`); read, and written on creation.
+    /// `priority`: [`ConsistencyGroupNvmeHostPriority`](crate::ConsistencyGroupNvmeHostPriority) (`regular`, `high`); read, and written on creation.
     pub priority: Option<ConsistencyGroupNvmeHostPriority>,
-    /// `proximity`: [`ConsistencyGroupNvmeHostProximity`]; read and written.
+    /// `proximity`: [`ConsistencyGroupNvmeHostProximity`](crate::ConsistencyGroupNvmeHostProximity); read and written.
     pub proximity: Option<ConsistencyGroupNvmeHostProximity>,
-    /// `tls`: [`ConsistencyGroupNvmeHostTls`]; read, and written on creation.
+    /// `tls`: [`ConsistencyGroupNvmeHostTls`](crate::ConsistencyGroupNvmeHostTls); read, and written on creation.
     pub tls: Option<ConsistencyGroupNvmeHostTls>,
 }
 
-/// The values of [`ConsistencyGroupNvmeHost`]'s `priority`: open, so that a value a newer ONTAP adds is kept as [`ConsistencyGroupNvmeHostPriority::Unknown`].
+/// The values of [`ConsistencyGroupNvmeHost`](crate::ConsistencyGroupNvmeHost)'s `priority`: open, so that a value a newer ONTAP adds is kept as [`ConsistencyGroupNvmeHostPriority::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
 pub enum ConsistencyGroupNvmeHostPriority {
     /// `regular`.

@@ -2,22 +2,22 @@
 // Regenerate with `cargo run -p ontap-codegen`.
 //! The ConsistencyGroupNvmeHostDhHmacChap model, from the model's `consistency_group_nvme_host_dh_hmac_chap` definition.
 
-/// An object of the model's `consistency_group_nvme_host_dh_hmac_chap` definition, held by [`ConsistencyGroupNvmeHost`]'s `dh_hmac_chap`.
+/// An object of the model's `consistency_group_nvme_host_dh_hmac_chap` definition, held by [`ConsistencyGroupNvmeHost`](crate::ConsistencyGroupNvmeHost)'s `dh_hmac_chap`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct ConsistencyGroupNvmeHostDhHmacChap {
     /// `controller_secret_key`: secret string ([`ontap::Secret`]); written on creation only; printed as `*********`.
     pub controller_secret_key: Option<ontap::Secret>,
-    /// `group_size`: [`ConsistencyGroupNvmeHostDhHmacChapGroupSize`] (`none`, `2048_bit`, `3072_bit`, `4096_bit`, `6144_bit`, `8192_bit`); read, and written on creation.
+    /// `group_size`: [`ConsistencyGroupNvmeHostDhHmacChapGroupSize`](crate::ConsistencyGroupNvmeHostDhHmacChapGroupSize) (`none`, `2048_bit`, `3072_bit`, `4096_bit`, `6144_bit`, `8192_bit`); read, and written on creation.
     pub group_size: Option<ConsistencyGroupNvmeHostDhHmacChapGroupSize>,
-    /// `hash_function`: [`ConsistencyGroupNvmeHostDhHmacChapHashFunction`] (`sha_256`, `sha_512`); read, and written on creation.
+    /// `hash_function`: [`ConsistencyGroupNvmeHostDhHmacChapHashFunction`](crate::ConsistencyGroupNvmeHostDhHmacChapHashFunction) (`sha_256`, `sha_512`); read, and written on creation.
     pub hash_function: Option<ConsistencyGroupNvmeHostDhHmacChapHashFunction>,
     /// `host_secret_key`: secret string ([`ontap::Secret`]); written on creation only; printed as `*********`.
     pub host_secret_key: Option<ontap::Secret>,
-    /// `mode`: [`ConsistencyGroupNvmeHostDhHmacChapMode`] (`none`, `unidirectional`, `bidirectional`); read-only.
+    /// `mode`: [`ConsistencyGroupNvmeHostDhHmacChapMode`](crate::ConsistencyGroupNvmeHostDhHmacChapMode) (`none`, `unidirectional`, `bidirectional`); read-only.
     pub mode: Option<ConsistencyGroupNvmeHostDhHmacChapMode>,
 }
 
-/// The values of [`ConsistencyGroupNvmeHostDhHmacChap`]'s `group_size`: open, so that a value a newer ONTAP adds is kept as [`ConsistencyGroupNvmeHostDhHmacChapGroupSize::Unknown`].
+/// The values of [`ConsistencyGroupNvmeHostDhHmacChap`](crate::ConsistencyGroupNvmeHostDhHmacChap)'s `group_size`: open, so that a value a newer ONTAP adds is kept as [`ConsistencyGroupNvmeHostDhHmacChapGroupSize::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
 pub enum ConsistencyGroupNvmeHostDhHmacChapGroupSize {
     /// `none`.
@@ -42,7 +42,7 @@ pub enum ConsistencyGroupNvmeHostDhHmacChapGroupSize {
     Unknown(String),
 }
 
-/// The values of [`ConsistencyGroupNvmeHostDhHmacChap`]'s `hash_function`: open, so that a value a newer ONTAP adds is kept as [`ConsistencyGroupNvmeHostDhHmacChapHashFunction::Unknown`].
+/// The values of [`ConsistencyGroupNvmeHostDhHmacChap`](crate::ConsistencyGroupNvmeHostDhHmacChap)'s `hash_function`: open, so that a value a newer ONTAP adds is kept as [`ConsistencyGroupNvmeHostDhHmacChapHashFunction::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
 pub enum ConsistencyGroupNvmeHostDhHmacChapHashFunction {
     /// `sha_256`.
@@ -56,7 +56,7 @@ pub enum ConsistencyGroupNvmeHostDhHmacChapHashFunction {
     Unknown(String),
 }
 
-/// The values of [`ConsistencyGroupNvmeHostDhHmacChap`]'s `mode`: open, so that a value a newer ONTAP adds is kept as [`ConsistencyGroupNvmeHostDhHmacChapMode::Unknown`].
+/// The values of [`ConsistencyGroupNvmeHostDhHmacChap`](crate::ConsistencyGroupNvmeHostDhHmacChap)'s `mode`: open, so that a value a newer ONTAP adds is kept as [`ConsistencyGroupNvmeHostDhHmacChapMode::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
 pub enum ConsistencyGroupNvmeHostDhHmacChapMode {
     /// `none`.

@@ -4,11 +4,11 @@
 
 use crate::ConsistencyGroupNvmeHostProximity1PeerSvms;
 
-/// An object of the model's `consistency_group_nvme_host_proximity` definition, held by [`ConsistencyGroupNvmeHost`]'s `proximity`.
+/// An object of the model's `consistency_group_nvme_host_proximity` definition, held by [`ConsistencyGroupNvmeHost`](crate::ConsistencyGroupNvmeHost)'s `proximity`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct ConsistencyGroupNvmeHostProximity {
     /// `local_svm`: boolean; read and written.
     pub local_svm: Option<bool>,
-    /// `peer_svms`: list of [`ConsistencyGroupNvmeHostProximity1PeerSvms`]; read and written.
+    /// `peer_svms`: list of [`ConsistencyGroupNvmeHostProximity1PeerSvms`](crate::ConsistencyGroupNvmeHostProximity1PeerSvms); read and written.
     pub peer_svms: Option<Vec<ConsistencyGroupNvmeHostProximity1PeerSvms>>,
 }

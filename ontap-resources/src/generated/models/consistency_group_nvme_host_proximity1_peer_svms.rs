@@ -2,7 +2,7 @@
 // Regenerate with `cargo run -p ontap-codegen`.
 //! The ConsistencyGroupNvmeHostProximity1PeerSvms model, from the model's `consistency_group_nvme_host_proximity1_peer_svms` definition.
 
-/// An object of the model's `consistency_group_nvme_host_proximity1_peer_svms` definition, held by [`ConsistencyGroupNvmeHostProximity`]'s `peer_svms`.
+/// An object of the model's `consistency_group_nvme_host_proximity1_peer_svms` definition, held by [`ConsistencyGroupNvmeHostProximity`](crate::ConsistencyGroupNvmeHostProximity)'s `peer_svms`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct ConsistencyGroupNvmeHostProximity1PeerSvms {
     /// `_links`: [`ontap::Links`]; read-only.

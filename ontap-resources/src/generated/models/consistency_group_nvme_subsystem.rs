@@ -4,22 +4,22 @@
 
 use crate::ConsistencyGroupNvmeHost;
 
-/// An object of the model's `consistency_group_nvme_subsystem` definition, held by [`ConsistencyGroupNamespaceSubsystemMap`]'s `subsystem`.
+/// An object of the model's `consistency_group_nvme_subsystem` definition, held by [`ConsistencyGroupNamespaceSubsystemMap`](crate::ConsistencyGroupNamespaceSubsystemMap)'s `subsystem`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct ConsistencyGroupNvmeSubsystem {
     /// `comment`: string, 0 to 255 characters; read and written.
     pub comment: Option<String>,
-    /// `hosts`: list of [`ConsistencyGroupNvmeHost`]; read, and written on creation.
+    /// `hosts`: list of [`ConsistencyGroupNvmeHost`](crate::ConsistencyGroupNvmeHost); read, and written on creation.
     pub hosts: Option<Vec<ConsistencyGroupNvmeHost>>,
     /// `name`: string, 1 to 64 characters; read, and written on creation.
     pub name: Option<String>,
-    /// `os_type`: [`ConsistencyGroupNvmeSubsystemOsType`] (`aix`, `linux`, `vmware`, `windows`); read, and written on creation.
+    /// `os_type`: [`ConsistencyGroupNvmeSubsystemOsType`](crate::ConsistencyGroupNvmeSubsystemOsType) (`aix`, `linux`, `vmware`, `windows`); read, and written on creation.
     pub os_type: Option<ConsistencyGroupNvmeSubsystemOsType>,
     /// `uuid`: string; read-only.
     pub uuid: Option<String>,
 }
 
-/// The values of [`ConsistencyGroupNvmeSubsystem`]'s `os_type`: open, so that a value a newer ONTAP adds is kept as [`ConsistencyGroupNvmeSubsystemOsType::Unknown`].
+/// The values of [`ConsistencyGroupNvmeSubsystem`](crate::ConsistencyGroupNvmeSubsystem)'s `os_type`: open, so that a value a newer ONTAP adds is kept as [`ConsistencyGroupNvmeSubsystemOsType::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
 pub enum ConsistencyGroupNvmeSubsystemOsType {
     /// `aix`.

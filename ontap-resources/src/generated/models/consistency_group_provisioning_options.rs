@@ -4,10 +4,10 @@
 
 use crate::ConsistencyGroupConsistencyGroupsProvisioningOptionsStorageService;
 
-/// An object of the model's `consistency_group_provisioning_options` definition, held by [`ConsistencyGroup`]'s `provisioning_options`, [`ConsistencyGroupChild`]'s `provisioning_options`.
+/// An object of the model's `consistency_group_provisioning_options` definition, held by [`ConsistencyGroup`](crate::ConsistencyGroup)'s `provisioning_options`, [`ConsistencyGroupChild`](crate::ConsistencyGroupChild)'s `provisioning_options`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct ConsistencyGroupProvisioningOptions {
-    /// `action`: [`ConsistencyGroupProvisioningOptionsAction`] (`create`, `add`, `remove`, `promote`, `demote`); written, never read back.
+    /// `action`: [`ConsistencyGroupProvisioningOptionsAction`](crate::ConsistencyGroupProvisioningOptionsAction) (`create`, `add`, `remove`, `promote`, `demote`); written, never read back.
     pub action: Option<ConsistencyGroupProvisioningOptionsAction>,
     /// `name`: string; written, never read back.
     pub name: Option<String>,
@@ -15,13 +15,13 @@ pub struct ConsistencyGroupProvisioningOptions {
     pub snapshot_autodelete_enabled: Option<bool>,
     /// `snapshot_reserve_percent`: integer; written, never read back.
     pub snapshot_reserve_percent: Option<i64>,
-    /// `storage_service`: [`ConsistencyGroupConsistencyGroupsProvisioningOptionsStorageService`]; written, never read back.
+    /// `storage_service`: [`ConsistencyGroupConsistencyGroupsProvisioningOptionsStorageService`](crate::ConsistencyGroupConsistencyGroupsProvisioningOptionsStorageService); written, never read back.
     pub storage_service: Option<ConsistencyGroupConsistencyGroupsProvisioningOptionsStorageService>,
     /// `verify_tags`: list of string, at most 64 items; written, never read back.
     pub verify_tags: Option<Vec<String>>,
 }
 
-/// The values of [`ConsistencyGroupProvisioningOptions`]'s `action`: open, so that a value a newer ONTAP adds is kept as [`ConsistencyGroupProvisioningOptionsAction::Unknown`].
+/// The values of [`ConsistencyGroupProvisioningOptions`](crate::ConsistencyGroupProvisioningOptions)'s `action`: open, so that a value a newer ONTAP adds is kept as [`ConsistencyGroupProvisioningOptionsAction::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
 pub enum ConsistencyGroupProvisioningOptionsAction {
     /// `create`.

@@ -4,9 +4,9 @@
 
 use crate::ConsistencyGroupQosPolicy;
 
-/// An object of the model's `consistency_group_qos` definition, held by [`ConsistencyGroup`]'s `qos`, [`ConsistencyGroupChild`]'s `qos`, [`ConsistencyGroupConsistencyGroupsVolumes`]'s `qos` and 3 more.
+/// An object of the model's `consistency_group_qos` definition, held by [`ConsistencyGroup`](crate::ConsistencyGroup)'s `qos`, [`ConsistencyGroupChild`](crate::ConsistencyGroupChild)'s `qos`, [`ConsistencyGroupConsistencyGroupsVolumes`](crate::ConsistencyGroupConsistencyGroupsVolumes)'s `qos` and 3 more.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct ConsistencyGroupQos {
-    /// `policy`: [`ConsistencyGroupQosPolicy`]; read and written.
+    /// `policy`: [`ConsistencyGroupQosPolicy`](crate::ConsistencyGroupQosPolicy); read and written.
     pub policy: Option<ConsistencyGroupQosPolicy>,
 }

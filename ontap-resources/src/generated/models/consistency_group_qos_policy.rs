@@ -2,7 +2,7 @@
 // Regenerate with `cargo run -p ontap-codegen`.
 //! The ConsistencyGroupQosPolicy model, from the model's `consistency_group_qos_policy` definition.
 
-/// An object of the model's `consistency_group_qos_policy` definition, held by `ConsistencyGroupQos`'s `policy`, [`LunProvisioningOptions`]'s `qos_policy`, `NvmeNamespaceProvisioningOptions`'s `qos_policy`.
+/// An object of the model's `consistency_group_qos_policy` definition, held by `ConsistencyGroupQos`'s `policy`, [`LunProvisioningOptions`](crate::LunProvisioningOptions)'s `qos_policy`, `NvmeNamespaceProvisioningOptions`'s `qos_policy`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct ConsistencyGroupQosPolicy {
     /// `_links`: [`ontap::Links`]; read-only.

@@ -2,7 +2,7 @@
 // Regenerate with `cargo run -p ontap-codegen`.
 //! The ConsistencyGroupReference model, from the narrowed views of the model's `consistency_group` definition.
 
-/// A reference to an object of the model's `consistency_group` definition, as other objects embed it (`_links`, `name`, `uuid`), held by [`ConsistencyGroup`]'s `parent_consistency_group`, [`ConsistencyGroupChild`]'s `parent_consistency_group`, [`ConsistencyGroupSnapshot`]'s `consistency_group`.
+/// A reference to an object of the model's `consistency_group` definition, as other objects embed it (`_links`, `name`, `uuid`), held by [`ConsistencyGroup`](crate::ConsistencyGroup)'s `parent_consistency_group`, [`ConsistencyGroupChild`](crate::ConsistencyGroupChild)'s `parent_consistency_group`, [`ConsistencyGroupSnapshot`](crate::ConsistencyGroupSnapshot)'s `consistency_group`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct ConsistencyGroupReference {
     /// `_links`: [`ontap::Links`]; read-only.

@@ -2,7 +2,7 @@
 // Regenerate with `cargo run -p ontap-codegen`.
 //! The ConsistencyGroupReplicationRelationships model, from the model's `consistency_group_replication_relationships` definition.
 
-/// An object of the model's `consistency_group_replication_relationships` definition, held by [`ConsistencyGroup`]'s `replication_relationships`.
+/// An object of the model's `consistency_group_replication_relationships` definition, held by [`ConsistencyGroup`](crate::ConsistencyGroup)'s `replication_relationships`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct ConsistencyGroupReplicationRelationships {
     /// `_links`: [`ontap::Links`]; read-only.

@@ -2,7 +2,7 @@
 // Regenerate with `cargo run -p ontap-codegen`.
 //! The ConsistencyGroupResponseRecordsLunsLunMapsIgroupIgroups model, from the model's `consistency_group_response_records_luns_lun_maps_igroup_igroups` definition.
 
-/// An object of the model's `consistency_group_response_records_luns_lun_maps_igroup_igroups` definition, held by [`LunLunMapsIgroup`]'s `igroups`.
+/// An object of the model's `consistency_group_response_records_luns_lun_maps_igroup_igroups` definition, held by [`LunLunMapsIgroup`](crate::LunLunMapsIgroup)'s `igroups`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct ConsistencyGroupResponseRecordsLunsLunMapsIgroupIgroups {
     /// `_links`: [`ontap::Links`]; read-only.

@@ -2,7 +2,7 @@
 // Regenerate with `cargo run -p ontap-codegen`.
 //! The ConsistencyGroupResponseRecordsLunsLunMapsIgroupInitiators model, from the model's `consistency_group_response_records_luns_lun_maps_igroup_initiators` definition.
 
-/// An object of the model's `consistency_group_response_records_luns_lun_maps_igroup_initiators` definition, held by [`LunLunMapsIgroup`]'s `initiators`.
+/// An object of the model's `consistency_group_response_records_luns_lun_maps_igroup_initiators` definition, held by [`LunLunMapsIgroup`](crate::LunLunMapsIgroup)'s `initiators`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct ConsistencyGroupResponseRecordsLunsLunMapsIgroupInitiators {
     /// `comment`: string, 0 to 254 characters; read and written.

@@ -4,21 +4,21 @@
 
 use crate::ConsistencyGroupSnaplockRetention;
 
-/// An object of the model's `consistency_group_snaplock` definition, held by [`ConsistencyGroup`]'s `snaplock`.
+/// An object of the model's `consistency_group_snaplock` definition, held by [`ConsistencyGroup`](crate::ConsistencyGroup)'s `snaplock`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct ConsistencyGroupSnaplock {
     /// `compliance_clock_time`: timestamp ([`ontap::Timestamp`]); read-only.
     pub compliance_clock_time: Option<ontap::Timestamp>,
     /// `expiry_time`: timestamp ([`ontap::Timestamp`]); read-only.
     pub expiry_time: Option<ontap::Timestamp>,
-    /// `retention`: [`ConsistencyGroupSnaplockRetention`]; read and written.
+    /// `retention`: [`ConsistencyGroupSnaplockRetention`](crate::ConsistencyGroupSnaplockRetention); read and written.
     pub retention: Option<ConsistencyGroupSnaplockRetention>,
-    /// `type`: [`ConsistencyGroupSnaplockType`] (`compliance`, `enterprise`, `non_snaplock`); read-only.
+    /// `type`: [`ConsistencyGroupSnaplockType`](crate::ConsistencyGroupSnaplockType) (`compliance`, `enterprise`, `non_snaplock`); read-only.
     #[model(rename = "type")]
     pub type_: Option<ConsistencyGroupSnaplockType>,
 }
 
-/// The values of [`ConsistencyGroupSnaplock`]'s `type`: open, so that a value a newer ONTAP adds is kept as [`ConsistencyGroupSnaplockType::Unknown`].
+/// The values of [`ConsistencyGroupSnaplock`](crate::ConsistencyGroupSnaplock)'s `type`: open, so that a value a newer ONTAP adds is kept as [`ConsistencyGroupSnaplockType::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
 pub enum ConsistencyGroupSnaplockType {
     /// `compliance`.

@@ -2,7 +2,7 @@
 // Regenerate with `cargo run -p ontap-codegen`.
 //! The ConsistencyGroupSnaplockRetention model, from the model's `consistency_group_snaplock_retention` definition.
 
-/// An object of the model's `consistency_group_snaplock_retention` definition, held by [`ConsistencyGroupSnaplock`]'s `retention`.
+/// An object of the model's `consistency_group_snaplock_retention` definition, held by [`ConsistencyGroupSnaplock`](crate::ConsistencyGroupSnaplock)'s `retention`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct ConsistencyGroupSnaplockRetention {
     /// `default`: string; read and written.

@@ -2,7 +2,7 @@
 // Regenerate with `cargo run -p ontap-codegen`.
 //! The ConsistencyGroupSnapshotSnaplock model, from the model's `consistency_group_snapshot_snaplock` definition.
 
-/// An object of the model's `consistency_group_snapshot_snaplock` definition, held by [`ConsistencyGroupSnapshot`]'s `snaplock`.
+/// An object of the model's `consistency_group_snapshot_snaplock` definition, held by [`ConsistencyGroupSnapshot`](crate::ConsistencyGroupSnapshot)'s `snaplock`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct ConsistencyGroupSnapshotSnaplock {
     /// `expired`: boolean; read-only.

@@ -2,7 +2,7 @@
 // Regenerate with `cargo run -p ontap-codegen`.
 //! The ConsistencyGroupSpace model, from the model's `consistency_group_space` definition.
 
-/// An object of the model's `consistency_group_space` definition, held by [`ConsistencyGroup`]'s `space`, [`ConsistencyGroupChild`]'s `space`.
+/// An object of the model's `consistency_group_space` definition, held by [`ConsistencyGroup`](crate::ConsistencyGroup)'s `space`, [`ConsistencyGroupChild`](crate::ConsistencyGroupChild)'s `space`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct ConsistencyGroupSpace {
     /// `available`: integer; read-only.

@@ -4,20 +4,20 @@
 
 use crate::PerformanceMetricIoType;
 
-/// An object of the model's `consistency_group_statistics` definition, held by [`ConsistencyGroup`]'s `statistics`.
+/// An object of the model's `consistency_group_statistics` definition, held by [`ConsistencyGroup`](crate::ConsistencyGroup)'s `statistics`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct ConsistencyGroupStatistics {
     /// `available_space`: integer; read-only.
     pub available_space: Option<i64>,
-    /// `iops_raw`: [`PerformanceMetricIoType`]; read-only.
+    /// `iops_raw`: [`PerformanceMetricIoType`](crate::PerformanceMetricIoType); read-only.
     pub iops_raw: Option<PerformanceMetricIoType>,
-    /// `latency_raw`: [`PerformanceMetricIoType`]; read-only.
+    /// `latency_raw`: [`PerformanceMetricIoType`](crate::PerformanceMetricIoType); read-only.
     pub latency_raw: Option<PerformanceMetricIoType>,
     /// `size`: integer; read-only.
     pub size: Option<i64>,
-    /// `status`: [`ConsistencyGroupStatisticsStatus`] (`ok`, `error`, `partial_no_data`, `partial_no_uuid`, `partial_no_response`, `partial_other_error`, `negative_delta`, `backfilled_data`, `inconsistent_delta_time`, `inconsistent_old_data`); read-only.
+    /// `status`: [`ConsistencyGroupStatisticsStatus`](crate::ConsistencyGroupStatisticsStatus) (`ok`, `error`, `partial_no_data`, `partial_no_uuid`, `partial_no_response`, `partial_other_error`, `negative_delta`, `backfilled_data`, `inconsistent_delta_time`, `inconsistent_old_data`); read-only.
     pub status: Option<ConsistencyGroupStatisticsStatus>,
-    /// `throughput_raw`: [`PerformanceMetricIoType`]; read-only.
+    /// `throughput_raw`: [`PerformanceMetricIoType`](crate::PerformanceMetricIoType); read-only.
     pub throughput_raw: Option<PerformanceMetricIoType>,
     /// `timestamp`: timestamp ([`ontap::Timestamp`]); read-only.
     pub timestamp: Option<ontap::Timestamp>,
@@ -25,7 +25,7 @@ pub struct ConsistencyGroupStatistics {
     pub used_space: Option<i64>,
 }
 
-/// The values of [`ConsistencyGroupStatistics`]'s `status`: open, so that a value a newer ONTAP adds is kept as [`ConsistencyGroupStatisticsStatus::Unknown`].
+/// The values of [`ConsistencyGroupStatistics`](crate::ConsistencyGroupStatistics)'s `status`: open, so that a value a newer ONTAP adds is kept as [`ConsistencyGroupStatisticsStatus::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
 pub enum ConsistencyGroupStatisticsStatus {
     /// `ok`.

@@ -7,15 +7,15 @@ use crate::ConsistencyGroupConsistencyGroupsTieringObjectStores;
 /// An object of the model's `consistency_group_tiering` definition, held by `ConsistencyGroup`'s `tiering`, `ConsistencyGroupChild`'s `tiering`, `ConsistencyGroupConsistencyGroupsVolumes`'s `tiering` and 3 more.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct ConsistencyGroupTiering {
-    /// `control`: [`ConsistencyGroupTieringControl`] (`allowed`, `best_effort`, `disallowed`, `required`); written, never read back.
+    /// `control`: [`ConsistencyGroupTieringControl`](crate::ConsistencyGroupTieringControl) (`allowed`, `best_effort`, `disallowed`, `required`); written, never read back.
     pub control: Option<ConsistencyGroupTieringControl>,
-    /// `object_stores`: list of [`ConsistencyGroupConsistencyGroupsTieringObjectStores`], 0 to 2 items; read and written.
+    /// `object_stores`: list of [`ConsistencyGroupConsistencyGroupsTieringObjectStores`](crate::ConsistencyGroupConsistencyGroupsTieringObjectStores), 0 to 2 items; read and written.
     pub object_stores: Option<Vec<ConsistencyGroupConsistencyGroupsTieringObjectStores>>,
-    /// `policy`: [`ConsistencyGroupTieringPolicy`] (`all`, `auto`, `backup`, `none`, `snapshot_only`); read, and written on creation.
+    /// `policy`: [`ConsistencyGroupTieringPolicy`](crate::ConsistencyGroupTieringPolicy) (`all`, `auto`, `backup`, `none`, `snapshot_only`); read, and written on creation.
     pub policy: Option<ConsistencyGroupTieringPolicy>,
 }
 
-/// The values of [`ConsistencyGroupTiering`]'s `control`: open, so that a value a newer ONTAP adds is kept as [`ConsistencyGroupTieringControl::Unknown`].
+/// The values of [`ConsistencyGroupTiering`](crate::ConsistencyGroupTiering)'s `control`: open, so that a value a newer ONTAP adds is kept as [`ConsistencyGroupTieringControl::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
 pub enum ConsistencyGroupTieringControl {
     /// `allowed`.
@@ -31,7 +31,7 @@ pub enum ConsistencyGroupTieringControl {
     Unknown(String),
 }
 
-/// The values of [`ConsistencyGroupTiering`]'s `policy`: open, so that a value a newer ONTAP adds is kept as [`ConsistencyGroupTieringPolicy::Unknown`].
+/// The values of [`ConsistencyGroupTiering`](crate::ConsistencyGroupTiering)'s `policy`: open, so that a value a newer ONTAP adds is kept as [`ConsistencyGroupTieringPolicy::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
 pub enum ConsistencyGroupTieringPolicy {
     /// `all`.

@@ -2,7 +2,7 @@
 // Regenerate with `cargo run -p ontap-codegen`.
 //! The ConsistencyGroupUnmapFrom model, from the model's `consistency_group_unmap_from` definition.
 
-/// An object of the model's `consistency_group_unmap_from` definition, held by [`ConsistencyGroup`]'s `unmap_from`.
+/// An object of the model's `consistency_group_unmap_from` definition, held by [`ConsistencyGroup`](crate::ConsistencyGroup)'s `unmap_from`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct ConsistencyGroupUnmapFrom {
     /// `name`: string; read and written.

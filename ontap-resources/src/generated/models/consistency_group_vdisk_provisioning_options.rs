@@ -2,16 +2,16 @@
 // Regenerate with `cargo run -p ontap-codegen`.
 //! The ConsistencyGroupVdiskProvisioningOptions model, from the model's `consistency_group_vdisk_provisioning_options` definition.
 
-/// An object of the model's `consistency_group_vdisk_provisioning_options` definition, held by [`ConsistencyGroupConsistencyGroupsNamespaces`]'s `provisioning_options`, [`ConsistencyGroupLun`]'s `provisioning_options`, [`ConsistencyGroupNamespaces`]'s `provisioning_options`.
+/// An object of the model's `consistency_group_vdisk_provisioning_options` definition, held by [`ConsistencyGroupConsistencyGroupsNamespaces`](crate::ConsistencyGroupConsistencyGroupsNamespaces)'s `provisioning_options`, [`ConsistencyGroupLun`](crate::ConsistencyGroupLun)'s `provisioning_options`, [`ConsistencyGroupNamespaces`](crate::ConsistencyGroupNamespaces)'s `provisioning_options`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct ConsistencyGroupVdiskProvisioningOptions {
-    /// `action`: [`ConsistencyGroupVdiskProvisioningOptionsAction`] (`create`); written, never read back.
+    /// `action`: [`ConsistencyGroupVdiskProvisioningOptionsAction`](crate::ConsistencyGroupVdiskProvisioningOptionsAction) (`create`); written, never read back.
     pub action: Option<ConsistencyGroupVdiskProvisioningOptionsAction>,
     /// `count`: integer; written, never read back.
     pub count: Option<i64>,
 }
 
-/// The values of [`ConsistencyGroupVdiskProvisioningOptions`]'s `action`: open, so that a value a newer ONTAP adds is kept as [`ConsistencyGroupVdiskProvisioningOptionsAction::Unknown`].
+/// The values of [`ConsistencyGroupVdiskProvisioningOptions`](crate::ConsistencyGroupVdiskProvisioningOptions)'s `action`: open, so that a value a newer ONTAP adds is kept as [`ConsistencyGroupVdiskProvisioningOptionsAction::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
 pub enum ConsistencyGroupVdiskProvisioningOptionsAction {
     /// `create`.

@@ -4,18 +4,18 @@
 
 use crate::ConsistencyGroupConsistencyGroupsVolumesProvisioningOptionsStorageService;
 
-/// An object of the model's `consistency_group_volume_provisioning_options` definition, held by [`ConsistencyGroupConsistencyGroupsVolumes`]'s `provisioning_options`, [`ConsistencyGroupVolumes`]'s `provisioning_options`.
+/// An object of the model's `consistency_group_volume_provisioning_options` definition, held by [`ConsistencyGroupConsistencyGroupsVolumes`](crate::ConsistencyGroupConsistencyGroupsVolumes)'s `provisioning_options`, [`ConsistencyGroupVolumes`](crate::ConsistencyGroupVolumes)'s `provisioning_options`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct ConsistencyGroupVolumeProvisioningOptions {
-    /// `action`: [`ConsistencyGroupVolumeProvisioningOptionsAction`] (`create`, `add`, `remove`, `reassign`); written, never read back.
+    /// `action`: [`ConsistencyGroupVolumeProvisioningOptionsAction`](crate::ConsistencyGroupVolumeProvisioningOptionsAction) (`create`, `add`, `remove`, `reassign`); written, never read back.
     pub action: Option<ConsistencyGroupVolumeProvisioningOptionsAction>,
     /// `count`: integer; written, never read back.
     pub count: Option<i64>,
-    /// `storage_service`: [`ConsistencyGroupConsistencyGroupsVolumesProvisioningOptionsStorageService`]; written, never read back.
+    /// `storage_service`: [`ConsistencyGroupConsistencyGroupsVolumesProvisioningOptionsStorageService`](crate::ConsistencyGroupConsistencyGroupsVolumesProvisioningOptionsStorageService); written, never read back.
     pub storage_service: Option<ConsistencyGroupConsistencyGroupsVolumesProvisioningOptionsStorageService>,
 }
 
-/// The values of [`ConsistencyGroupVolumeProvisioningOptions`]'s `action`: open, so that a value a newer ONTAP adds is kept as [`ConsistencyGroupVolumeProvisioningOptionsAction::Unknown`].
+/// The values of [`ConsistencyGroupVolumeProvisioningOptions`](crate::ConsistencyGroupVolumeProvisioningOptions)'s `action`: open, so that a value a newer ONTAP adds is kept as [`ConsistencyGroupVolumeProvisioningOptionsAction::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
 pub enum ConsistencyGroupVolumeProvisioningOptionsAction {
     /// `create`.

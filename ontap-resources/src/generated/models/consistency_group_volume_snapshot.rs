@@ -4,14 +4,14 @@
 
 use crate::{SnapshotReference, VolumeReference};
 
-/// An object of the model's `consistency_group_volume_snapshot` definition, held by [`ConsistencyGroupSnapshot`]'s `snapshot_volumes`.
+/// An object of the model's `consistency_group_volume_snapshot` definition, held by [`ConsistencyGroupSnapshot`](crate::ConsistencyGroupSnapshot)'s `snapshot_volumes`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct ConsistencyGroupVolumeSnapshot {
     /// `_links`: [`ontap::Links`]; read-only.
     #[model(rename = "_links")]
     pub links: Option<ontap::Links>,
-    /// `snapshot`: [`SnapshotReference`]; read and written.
+    /// `snapshot`: [`SnapshotReference`](crate::SnapshotReference); read and written.
     pub snapshot: Option<SnapshotReference>,
-    /// `volume`: [`VolumeReference`]; read and written.
+    /// `volume`: [`VolumeReference`](crate::VolumeReference); read and written.
     pub volume: Option<VolumeReference>,
 }

@@ -2,7 +2,7 @@
 // Regenerate with `cargo run -p ontap-codegen`.
 //! The ConsistencyGroupVolumeSpace model, from the model's `consistency_group_volume_space` definition.
 
-/// An object of the model's `consistency_group_volume_space` definition, held by [`ConsistencyGroupConsistencyGroupsVolumes`]'s `space`, [`ConsistencyGroupVolumes`]'s `space`.
+/// An object of the model's `consistency_group_volume_space` definition, held by [`ConsistencyGroupConsistencyGroupsVolumes`](crate::ConsistencyGroupConsistencyGroupsVolumes)'s `space`, [`ConsistencyGroupVolumes`](crate::ConsistencyGroupVolumes)'s `space`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct ConsistencyGroupVolumeSpace {
     /// `available`: integer; read-only.

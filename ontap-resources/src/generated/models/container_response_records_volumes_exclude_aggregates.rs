@@ -2,7 +2,7 @@
 // Regenerate with `cargo run -p ontap-codegen`.
 //! The ContainerResponseRecordsVolumesExcludeAggregates model, from the model's `container_response_records_volumes_exclude_aggregates` definition.
 
-/// An object of the model's `container_response_records_volumes_exclude_aggregates` definition, held by [`ContainerVolume`]'s `exclude_aggregates`.
+/// An object of the model's `container_response_records_volumes_exclude_aggregates` definition, held by [`ContainerVolume`](crate::ContainerVolume)'s `exclude_aggregates`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct ContainerResponseRecordsVolumesExcludeAggregates {
     /// `_links`: [`ontap::Links`]; read-only.

@@ -4,14 +4,14 @@
 
 use crate::S3BucketPolicyCondition;
 
-/// An object of the model's `container_response_records_volumes_s3_bucket_policy_statements` definition, held by [`ContainerVolumeS3BucketPolicy`]'s `statements`.
+/// An object of the model's `container_response_records_volumes_s3_bucket_policy_statements` definition, held by [`ContainerVolumeS3BucketPolicy`](crate::ContainerVolumeS3BucketPolicy)'s `statements`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct ContainerResponseRecordsVolumesS3BucketPolicyStatements {
     /// `actions`: list of string; read and written.
     pub actions: Option<Vec<String>>,
-    /// `conditions`: list of [`S3BucketPolicyCondition`]; read and written.
+    /// `conditions`: list of [`S3BucketPolicyCondition`](crate::S3BucketPolicyCondition); read and written.
     pub conditions: Option<Vec<S3BucketPolicyCondition>>,
-    /// `effect`: [`ContainerResponseRecordsVolumesS3BucketPolicyStatementsEffect`] (`allow`, `deny`); read and written.
+    /// `effect`: [`ContainerResponseRecordsVolumesS3BucketPolicyStatementsEffect`](crate::ContainerResponseRecordsVolumesS3BucketPolicyStatementsEffect) (`allow`, `deny`); read and written.
     pub effect: Option<ContainerResponseRecordsVolumesS3BucketPolicyStatementsEffect>,
     /// `principals`: list of string; read and written.
     pub principals: Option<Vec<String>>,
@@ -21,7 +21,7 @@ pub struct ContainerResponseRecordsVolumesS3BucketPolicyStatements {
     pub sid: Option<String>,
 }
 
-/// The values of [`ContainerResponseRecordsVolumesS3BucketPolicyStatements`]'s `effect`: open, so that a value a newer ONTAP adds is kept as [`ContainerResponseRecordsVolumesS3BucketPolicyStatementsEffect::Unknown`].
+/// The values of [`ContainerResponseRecordsVolumesS3BucketPolicyStatements`](crate::ContainerResponseRecordsVolumesS3BucketPolicyStatements)'s `effect`: open, so that a value a newer ONTAP adds is kept as [`ContainerResponseRecordsVolumesS3BucketPolicyStatementsEffect::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
 pub enum ContainerResponseRecordsVolumesS3BucketPolicyStatementsEffect {
     /// `allow`.

@@ -4,18 +4,18 @@
 
 use crate::ConsistencyGroupConsistencyGroupsTieringObjectStores;
 
-/// An object of the model's `container_tiering` definition, held by [`ContainerVolume`]'s `tiering`.
+/// An object of the model's `container_tiering` definition, held by [`ContainerVolume`](crate::ContainerVolume)'s `tiering`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct ContainerTiering {
-    /// `control`: [`ContainerTieringControl`] (`allowed`, `best_effort`, `disallowed`, `required`); written, never read back.
+    /// `control`: [`ContainerTieringControl`](crate::ContainerTieringControl) (`allowed`, `best_effort`, `disallowed`, `required`); written, never read back.
     pub control: Option<ContainerTieringControl>,
-    /// `object_stores`: list of [`ConsistencyGroupConsistencyGroupsTieringObjectStores`], 0 to 2 items; read and written.
+    /// `object_stores`: list of [`ConsistencyGroupConsistencyGroupsTieringObjectStores`](crate::ConsistencyGroupConsistencyGroupsTieringObjectStores), 0 to 2 items; read and written.
     pub object_stores: Option<Vec<ConsistencyGroupConsistencyGroupsTieringObjectStores>>,
-    /// `policy`: [`ContainerTieringPolicy`] (`all`, `auto`, `backup`, `none`, `snapshot_only`); read, and written on creation.
+    /// `policy`: [`ContainerTieringPolicy`](crate::ContainerTieringPolicy) (`all`, `auto`, `backup`, `none`, `snapshot_only`); read, and written on creation.
     pub policy: Option<ContainerTieringPolicy>,
 }
 
-/// The values of [`ContainerTiering`]'s `control`: open, so that a value a newer ONTAP adds is kept as [`ContainerTieringControl::Unknown`].
+/// The values of [`ContainerTiering`](crate::ContainerTiering)'s `control`: open, so that a value a newer ONTAP adds is kept as [`ContainerTieringControl::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
 pub enum ContainerTieringControl {
     /// `allowed`.
@@ -31,7 +31,7 @@ pub enum ContainerTieringControl {
     Unknown(String),
 }
 
-/// The values of [`ContainerTiering`]'s `policy`: open, so that a value a newer ONTAP adds is kept as [`ContainerTieringPolicy::Unknown`].
+/// The values of [`ContainerTiering`](crate::ContainerTiering)'s `policy`: open, so that a value a newer ONTAP adds is kept as [`ContainerTieringPolicy::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
 pub enum ContainerTieringPolicy {
     /// `all`.

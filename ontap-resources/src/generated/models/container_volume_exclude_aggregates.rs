@@ -2,7 +2,7 @@
 // Regenerate with `cargo run -p ontap-codegen`.
 //! The ContainerVolumeExcludeAggregates model, from the model's `container_volume_exclude_aggregates` definition.
 
-/// An object of the model's `container_volume_exclude_aggregates` definition, held by [`Disk`]'s `aggregates`.
+/// An object of the model's `container_volume_exclude_aggregates` definition, held by [`Disk`](crate::Disk)'s `aggregates`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct ContainerVolumeExcludeAggregates {
     /// `_links`: [`ontap::Links`]; read-only.

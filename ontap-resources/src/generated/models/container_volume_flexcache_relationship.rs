@@ -4,11 +4,11 @@
 
 use crate::{SvmReference, VolumeReference};
 
-/// An object of the model's `container_volume_flexcache_relationship` definition, held by [`ContainerVolumesFlexcache`]'s `origins`.
+/// An object of the model's `container_volume_flexcache_relationship` definition, held by [`ContainerVolumesFlexcache`](crate::ContainerVolumesFlexcache)'s `origins`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct ContainerVolumeFlexcacheRelationship {
-    /// `svm`: [`SvmReference`]; read, and written on creation.
+    /// `svm`: [`SvmReference`](crate::SvmReference); read, and written on creation.
     pub svm: Option<SvmReference>,
-    /// `volume`: [`VolumeReference`]; read and written.
+    /// `volume`: [`VolumeReference`](crate::VolumeReference); read and written.
     pub volume: Option<VolumeReference>,
 }

@@ -4,13 +4,13 @@
 
 use crate::ContainerVolumeS3BucketPolicy;
 
-/// An object of the model's `container_volume_s3_bucket` definition, held by [`ContainerVolume`]'s `s3_bucket`.
+/// An object of the model's `container_volume_s3_bucket` definition, held by [`ContainerVolume`](crate::ContainerVolume)'s `s3_bucket`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct ContainerVolumeS3Bucket {
     /// `name`: string, 3 to 63 characters; written on creation only.
     pub name: Option<String>,
     /// `nas_path`: string; read and written.
     pub nas_path: Option<String>,
-    /// `policy`: [`ContainerVolumeS3BucketPolicy`]; read and written.
+    /// `policy`: [`ContainerVolumeS3BucketPolicy`](crate::ContainerVolumeS3BucketPolicy); read and written.
     pub policy: Option<ContainerVolumeS3BucketPolicy>,
 }

@@ -4,21 +4,21 @@
 
 use crate::VolumeSnaplockRetention;
 
-/// An object of the model's `container_volume_snaplock` definition, held by [`ContainerVolume`]'s `snaplock`.
+/// An object of the model's `container_volume_snaplock` definition, held by [`ContainerVolume`](crate::ContainerVolume)'s `snaplock`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct ContainerVolumeSnaplock {
     /// `append_mode_enabled`: boolean; read and written.
     pub append_mode_enabled: Option<bool>,
     /// `autocommit_period`: string; read and written.
     pub autocommit_period: Option<String>,
-    /// `retention`: [`VolumeSnaplockRetention`]; read and written.
+    /// `retention`: [`VolumeSnaplockRetention`](crate::VolumeSnaplockRetention); read and written.
     pub retention: Option<VolumeSnaplockRetention>,
-    /// `type`: [`ContainerVolumeSnaplockType`] (`compliance`, `enterprise`, `non_snaplock`); read, and written on creation.
+    /// `type`: [`ContainerVolumeSnaplockType`](crate::ContainerVolumeSnaplockType) (`compliance`, `enterprise`, `non_snaplock`); read, and written on creation.
     #[model(rename = "type")]
     pub type_: Option<ContainerVolumeSnaplockType>,
 }
 
-/// The values of [`ContainerVolumeSnaplock`]'s `type`: open, so that a value a newer ONTAP adds is kept as [`ContainerVolumeSnaplockType::Unknown`].
+/// The values of [`ContainerVolumeSnaplock`](crate::ContainerVolumeSnaplock)'s `type`: open, so that a value a newer ONTAP adds is kept as [`ContainerVolumeSnaplockType::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
 pub enum ContainerVolumeSnaplockType {
     /// `compliance`.

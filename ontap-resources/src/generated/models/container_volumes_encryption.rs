@@ -2,7 +2,7 @@
 // Regenerate with `cargo run -p ontap-codegen`.
 //! The ContainerVolumesEncryption model, from the model's `container_volumes_encryption` definition.
 
-/// An object of the model's `container_volumes_encryption` definition, held by [`ContainerVolume`]'s `encryption`.
+/// An object of the model's `container_volumes_encryption` definition, held by [`ContainerVolume`](crate::ContainerVolume)'s `encryption`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct ContainerVolumesEncryption {
     /// `enabled`: boolean; read and written.

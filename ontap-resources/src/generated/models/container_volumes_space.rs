@@ -4,11 +4,11 @@
 
 use crate::ContainerVolumesSpaceSnapshot;
 
-/// An object of the model's `container_volumes_space` definition, held by [`ContainerVolume`]'s `space`.
+/// An object of the model's `container_volumes_space` definition, held by [`ContainerVolume`](crate::ContainerVolume)'s `space`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct ContainerVolumesSpace {
     /// `size`: integer; read and written.
     pub size: Option<i64>,
-    /// `snapshot`: [`ContainerVolumesSpaceSnapshot`]; read and written.
+    /// `snapshot`: [`ContainerVolumesSpaceSnapshot`](crate::ContainerVolumesSpaceSnapshot); read and written.
     pub snapshot: Option<ContainerVolumesSpaceSnapshot>,
 }

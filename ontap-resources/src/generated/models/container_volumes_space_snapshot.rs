@@ -2,7 +2,7 @@
 // Regenerate with `cargo run -p ontap-codegen`.
 //! The ContainerVolumesSpaceSnapshot model, from the model's `container_volumes_space_snapshot` definition.
 
-/// An object of the model's `container_volumes_space_snapshot` definition, held by [`ContainerVolumesSpace`]'s `snapshot`.
+/// An object of the model's `container_volumes_space_snapshot` definition, held by [`ContainerVolumesSpace`](crate::ContainerVolumesSpace)'s `snapshot`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct ContainerVolumesSpaceSnapshot {
     /// `reserve_percent`: integer; read and written.

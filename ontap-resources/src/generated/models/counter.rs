@@ -4,10 +4,10 @@
 
 use crate::Counter2d;
 
-/// An object of the model's `counter` definition, held by [`CounterRow`]'s `counters`.
+/// An object of the model's `counter` definition, held by [`CounterRow`](crate::CounterRow)'s `counters`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct Counter {
-    /// `counters`: list of [`Counter2d`]; read-only.
+    /// `counters`: list of [`Counter2d`](crate::Counter2d); read-only.
     pub counters: Option<Vec<Counter2d>>,
     /// `labels`: list of string; read-only.
     pub labels: Option<Vec<String>>,

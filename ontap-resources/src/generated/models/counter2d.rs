@@ -2,7 +2,7 @@
 // Regenerate with `cargo run -p ontap-codegen`.
 //! The Counter2d model, from the model's `counter2d` definition.
 
-/// An object of the model's `counter2d` definition, held by [`Counter`]'s `counters`.
+/// An object of the model's `counter2d` definition, held by [`Counter`](crate::Counter)'s `counters`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct Counter2d {
     /// `label`: string; read-only.

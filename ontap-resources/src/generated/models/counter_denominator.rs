@@ -2,7 +2,7 @@
 // Regenerate with `cargo run -p ontap-codegen`.
 //! The CounterDenominator model, from the model's `counter_denominator` definition.
 
-/// An object of the model's `counter_denominator` definition, held by [`CounterSchema`]'s `denominator`.
+/// An object of the model's `counter_denominator` definition, held by [`CounterSchema`](crate::CounterSchema)'s `denominator`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct CounterDenominator {
     /// `name`: string; read-only.

@@ -2,7 +2,7 @@
 // Regenerate with `cargo run -p ontap-codegen`.
 //! The CounterProperty model, from the model's `counter_property` definition.
 
-/// An object of the model's `counter_property` definition, held by [`CounterRow`]'s `properties`.
+/// An object of the model's `counter_property` definition, held by [`CounterRow`](crate::CounterRow)'s `properties`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct CounterProperty {
     /// `name`: string; read-only.

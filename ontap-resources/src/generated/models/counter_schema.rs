@@ -4,23 +4,23 @@
 
 use crate::CounterDenominator;
 
-/// An object of the model's `counter_schema` definition, held by [`CounterTable`]'s `counter_schemas`.
+/// An object of the model's `counter_schema` definition, held by [`CounterTable`](crate::CounterTable)'s `counter_schemas`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct CounterSchema {
-    /// `denominator`: [`CounterDenominator`]; read-only.
+    /// `denominator`: [`CounterDenominator`](crate::CounterDenominator); read-only.
     pub denominator: Option<CounterDenominator>,
     /// `description`: string; read-only.
     pub description: Option<String>,
     /// `name`: string; read-only.
     pub name: Option<String>,
-    /// `type`: [`CounterSchemaType`] (`average`, `rate`, `raw`, `delta`, `percent`, `string`); read-only.
+    /// `type`: [`CounterSchemaType`](crate::CounterSchemaType) (`average`, `rate`, `raw`, `delta`, `percent`, `string`); read-only.
     #[model(rename = "type")]
     pub type_: Option<CounterSchemaType>,
-    /// `unit`: [`CounterSchemaUnit`] (`per_sec`, `b_per_sec`, `kb_per_sec`, `mb_per_sec`, `percent`, `millisec`, `microsec`, `nanosec`, `sec`, `none`); read-only.
+    /// `unit`: [`CounterSchemaUnit`](crate::CounterSchemaUnit) (`per_sec`, `b_per_sec`, `kb_per_sec`, `mb_per_sec`, `percent`, `millisec`, `microsec`, `nanosec`, `sec`, `none`); read-only.
     pub unit: Option<CounterSchemaUnit>,
 }
 
-/// The values of [`CounterSchema`]'s `type`: open, so that a value a newer ONTAP adds is kept as [`CounterSchemaType::Unknown`].
+/// The values of [`CounterSchema`](crate::CounterSchema)'s `type`: open, so that a value a newer ONTAP adds is kept as [`CounterSchemaType::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
 pub enum CounterSchemaType {
     /// `average`.
@@ -41,7 +41,7 @@ pub enum CounterSchemaType {
     Unknown(String),
 }
 
-/// The values of [`CounterSchema`]'s `unit`: open, so that a value a newer ONTAP adds is kept as [`CounterSchemaUnit::Unknown`].
+/// The values of [`CounterSchema`](crate::CounterSchema)'s `unit`: open, so that a value a newer ONTAP adds is kept as [`CounterSchemaUnit::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
 pub enum CounterSchemaUnit {
     /// `per_sec`.

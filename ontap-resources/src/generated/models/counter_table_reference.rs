@@ -2,7 +2,7 @@
 // Regenerate with `cargo run -p ontap-codegen`.
 //! The CounterTableReference model, from the narrowed views of the model's `counter_table` definition.
 
-/// A reference to an object of the model's `counter_table` definition, as other objects embed it (`_links`, `name`), held by [`CounterRow`]'s `counter_table`.
+/// A reference to an object of the model's `counter_table` definition, as other objects embed it (`_links`, `name`), held by [`CounterRow`](crate::CounterRow)'s `counter_table`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct CounterTableReference {
     /// `_links`: [`ontap::Links`]; read-only.

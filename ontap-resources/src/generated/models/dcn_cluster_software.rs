@@ -4,9 +4,9 @@
 
 use crate::DcnVersion;
 
-/// An object of the model's `dcn_cluster_software` definition, held by [`DcnCluster`]'s `software`.
+/// An object of the model's `dcn_cluster_software` definition, held by [`DcnCluster`](crate::DcnCluster)'s `software`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct DcnClusterSoftware {
-    /// `version`: [`DcnVersion`]; read-only.
+    /// `version`: [`DcnVersion`](crate::DcnVersion); read-only.
     pub version: Option<DcnVersion>,
 }

@@ -2,7 +2,7 @@
 // Regenerate with `cargo run -p ontap-codegen`.
 //! The DcnClusterSoftwareInstallStatus model, from the model's `dcn_cluster_software_install_status` definition.
 
-/// An object of the model's `dcn_cluster_software_install_status` definition, held by [`DcnClusterSoftwarePackage`]'s `install_status`.
+/// An object of the model's `dcn_cluster_software_install_status` definition, held by [`DcnClusterSoftwarePackage`](crate::DcnClusterSoftwarePackage)'s `install_status`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct DcnClusterSoftwareInstallStatus {
     /// `active`: boolean; read-only.
@@ -11,13 +11,13 @@ pub struct DcnClusterSoftwareInstallStatus {
     pub duration: Option<String>,
     /// `message`: string; read-only.
     pub message: Option<String>,
-    /// `scope`: [`DcnClusterSoftwareInstallStatusScope`] (`cluster`, `node`); read-only.
+    /// `scope`: [`DcnClusterSoftwareInstallStatusScope`](crate::DcnClusterSoftwareInstallStatusScope) (`cluster`, `node`); read-only.
     pub scope: Option<DcnClusterSoftwareInstallStatusScope>,
     /// `start_time`: timestamp ([`ontap::Timestamp`]); read-only.
     pub start_time: Option<ontap::Timestamp>,
 }
 
-/// The values of [`DcnClusterSoftwareInstallStatus`]'s `scope`: open, so that a value a newer ONTAP adds is kept as [`DcnClusterSoftwareInstallStatusScope::Unknown`].
+/// The values of [`DcnClusterSoftwareInstallStatus`](crate::DcnClusterSoftwareInstallStatus)'s `scope`: open, so that a value a newer ONTAP adds is kept as [`DcnClusterSoftwareInstallStatusScope::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
 pub enum DcnClusterSoftwareInstallStatusScope {
     /// `cluster`.

@@ -2,18 +2,18 @@
 // Regenerate with `cargo run -p ontap-codegen`.
 //! The DcnFru model, from the model's `dcn_fru` definition.
 
-/// An object of the model's `dcn_fru` definition, held by [`DcnHardware`]'s `frus`.
+/// An object of the model's `dcn_fru` definition, held by [`DcnHardware`](crate::DcnHardware)'s `frus`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct DcnFru {
     /// `count`: integer; read-only.
     pub count: Option<i64>,
-    /// `fru_type`: [`DcnFruFruType`] (`fan`, `psu`, `pcie`, `dimm`); read-only.
+    /// `fru_type`: [`DcnFruFruType`](crate::DcnFruFruType) (`fan`, `psu`, `pcie`, `dimm`); read-only.
     pub fru_type: Option<DcnFruFruType>,
     /// `id`: string; read-only.
     pub id: Option<String>,
 }
 
-/// The values of [`DcnFru`]'s `fru_type`: open, so that a value a newer ONTAP adds is kept as [`DcnFruFruType::Unknown`].
+/// The values of [`DcnFru`](crate::DcnFru)'s `fru_type`: open, so that a value a newer ONTAP adds is kept as [`DcnFruFruType::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
 pub enum DcnFruFruType {
     /// `fan`.

@@ -4,15 +4,15 @@
 
 use crate::{DcnFru, DcnHardwareCpu, DcnHardwareGpu};
 
-/// An object of the model's `dcn_hardware` definition, held by [`DcnNode`]'s `hardware`.
+/// An object of the model's `dcn_hardware` definition, held by [`DcnNode`](crate::DcnNode)'s `hardware`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct DcnHardware {
     /// `board`: string; read-only.
     pub board: Option<String>,
-    /// `cpu`: [`DcnHardwareCpu`]; read-only.
+    /// `cpu`: [`DcnHardwareCpu`](crate::DcnHardwareCpu); read-only.
     pub cpu: Option<DcnHardwareCpu>,
-    /// `frus`: list of [`DcnFru`]; read-only.
+    /// `frus`: list of [`DcnFru`](crate::DcnFru); read-only.
     pub frus: Option<Vec<DcnFru>>,
-    /// `gpu`: [`DcnHardwareGpu`]; read-only.
+    /// `gpu`: [`DcnHardwareGpu`](crate::DcnHardwareGpu); read-only.
     pub gpu: Option<DcnHardwareGpu>,
 }

@@ -2,7 +2,7 @@
 // Regenerate with `cargo run -p ontap-codegen`.
 //! The DcnHardwareCpu model, from the model's `dcn_hardware_cpu` definition.
 
-/// An object of the model's `dcn_hardware_cpu` definition, held by [`DcnHardware`]'s `cpu`.
+/// An object of the model's `dcn_hardware_cpu` definition, held by [`DcnHardware`](crate::DcnHardware)'s `cpu`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct DcnHardwareCpu {
     /// `count`: integer; read-only.

@@ -2,7 +2,7 @@
 // Regenerate with `cargo run -p ontap-codegen`.
 //! The DcnHardwareGpu model, from the model's `dcn_hardware_gpu` definition.
 
-/// An object of the model's `dcn_hardware_gpu` definition, held by [`DcnHardware`]'s `gpu`.
+/// An object of the model's `dcn_hardware_gpu` definition, held by [`DcnHardware`](crate::DcnHardware)'s `gpu`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct DcnHardwareGpu {
     /// `count`: integer; read-only.

@@ -2,18 +2,18 @@
 // Regenerate with `cargo run -p ontap-codegen`.
 //! The DcnNodeError model, from the model's `dcn_node_error` definition.
 
-/// An object of the model's `dcn_node_error` definition, held by [`DcnNode`]'s `error`.
+/// An object of the model's `dcn_node_error` definition, held by [`DcnNode`](crate::DcnNode)'s `error`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct DcnNodeError {
     /// `count`: integer; read-only.
     pub count: Option<i64>,
     /// `message`: string; read-only.
     pub message: Option<String>,
-    /// `unit_type`: [`DcnNodeErrorUnitType`] (`over_temperature`, `fan`, `psu`, `cpu`, `gpu`, `pcie`, `dimm`, `file_system`, `disk`, `system`, `memory`, `network`); read-only.
+    /// `unit_type`: [`DcnNodeErrorUnitType`](crate::DcnNodeErrorUnitType) (`over_temperature`, `fan`, `psu`, `cpu`, `gpu`, `pcie`, `dimm`, `file_system`, `disk`, `system`, `memory`, `network`); read-only.
     pub unit_type: Option<DcnNodeErrorUnitType>,
 }
 
-/// The values of [`DcnNodeError`]'s `unit_type`: open, so that a value a newer ONTAP adds is kept as [`DcnNodeErrorUnitType::Unknown`].
+/// The values of [`DcnNodeError`](crate::DcnNodeError)'s `unit_type`: open, so that a value a newer ONTAP adds is kept as [`DcnNodeErrorUnitType::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
 pub enum DcnNodeErrorUnitType {
     /// `over_temperature`.

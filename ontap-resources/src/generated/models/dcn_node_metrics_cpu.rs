@@ -2,7 +2,7 @@
 // Regenerate with `cargo run -p ontap-codegen`.
 //! The DcnNodeMetricsCpu model, from the model's `dcn_node_metrics_cpu` definition.
 
-/// An object of the model's `dcn_node_metrics_cpu` definition, held by [`DcnNodeMetrics`]'s `cpu`.
+/// An object of the model's `dcn_node_metrics_cpu` definition, held by [`DcnNodeMetrics`](crate::DcnNodeMetrics)'s `cpu`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct DcnNodeMetricsCpu {
     /// `memory_used`: integer; read and written.

@@ -2,7 +2,7 @@
 // Regenerate with `cargo run -p ontap-codegen`.
 //! The DcnNodeMetricsGpu model, from the model's `dcn_node_metrics_gpu` definition.
 
-/// An object of the model's `dcn_node_metrics_gpu` definition, held by [`DcnNodeMetrics`]'s `gpu`.
+/// An object of the model's `dcn_node_metrics_gpu` definition, held by [`DcnNodeMetrics`](crate::DcnNodeMetrics)'s `gpu`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct DcnNodeMetricsGpu {
     /// `memory_used`: integer; read and written.

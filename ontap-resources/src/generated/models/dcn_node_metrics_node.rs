@@ -2,7 +2,7 @@
 // Regenerate with `cargo run -p ontap-codegen`.
 //! The DcnNodeMetricsNode model, the object in place in `DcnNodeMetrics`'s `node`.
 
-/// The object in place in `DcnNodeMetrics`'s `node`, held by [`DcnNodeMetrics`]'s `node`.
+/// The object in place in `DcnNodeMetrics`'s `node`, held by [`DcnNodeMetrics`](crate::DcnNodeMetrics)'s `node`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct DcnNodeMetricsNode {
     /// `uuid`: string; never carried.

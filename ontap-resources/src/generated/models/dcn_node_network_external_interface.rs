@@ -2,7 +2,7 @@
 // Regenerate with `cargo run -p ontap-codegen`.
 //! The DcnNodeNetworkExternalInterface model, from the model's `dcn_node_network_external_interface` definition.
 
-/// An object of the model's `dcn_node_network_external_interface` definition, held by [`DcnNodeNetwork`]'s `external_interface`.
+/// An object of the model's `dcn_node_network_external_interface` definition, held by [`DcnNodeNetwork`](crate::DcnNodeNetwork)'s `external_interface`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct DcnNodeNetworkExternalInterface {
     /// `mac_address`: string; read-only.

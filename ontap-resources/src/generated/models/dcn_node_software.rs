@@ -4,16 +4,16 @@
 
 use crate::DcnVersion;
 
-/// An object of the model's `dcn_node_software` definition, held by [`DcnNode`]'s `software`.
+/// An object of the model's `dcn_node_software` definition, held by [`DcnNode`](crate::DcnNode)'s `software`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct DcnNodeSoftware {
-    /// `compatibility`: [`DcnNodeSoftwareCompatibility`] (`full`, `incompatible`); read and written.
+    /// `compatibility`: [`DcnNodeSoftwareCompatibility`](crate::DcnNodeSoftwareCompatibility) (`full`, `incompatible`); read and written.
     pub compatibility: Option<DcnNodeSoftwareCompatibility>,
-    /// `version`: [`DcnVersion`]; read-only.
+    /// `version`: [`DcnVersion`](crate::DcnVersion); read-only.
     pub version: Option<DcnVersion>,
 }
 
-/// The values of [`DcnNodeSoftware`]'s `compatibility`: open, so that a value a newer ONTAP adds is kept as [`DcnNodeSoftwareCompatibility::Unknown`].
+/// The values of [`DcnNodeSoftware`](crate::DcnNodeSoftware)'s `compatibility`: open, so that a value a newer ONTAP adds is kept as [`DcnNodeSoftwareCompatibility::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
 pub enum DcnNodeSoftwareCompatibility {
     /// `full`.

@@ -4,20 +4,20 @@
 
 use crate::{DcnNodeStatisticsCpu, DcnNodeStatisticsGpu};
 
-/// An object of the model's `dcn_node_statistics` definition, held by [`DcnNode`]'s `statistics`.
+/// An object of the model's `dcn_node_statistics` definition, held by [`DcnNode`](crate::DcnNode)'s `statistics`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct DcnNodeStatistics {
-    /// `cpu`: [`DcnNodeStatisticsCpu`]; read-only.
+    /// `cpu`: [`DcnNodeStatisticsCpu`](crate::DcnNodeStatisticsCpu); read-only.
     pub cpu: Option<DcnNodeStatisticsCpu>,
-    /// `gpu`: [`DcnNodeStatisticsGpu`]; read-only.
+    /// `gpu`: [`DcnNodeStatisticsGpu`](crate::DcnNodeStatisticsGpu); read-only.
     pub gpu: Option<DcnNodeStatisticsGpu>,
-    /// `status`: [`DcnNodeStatisticsStatus`] (`ok`, `error`, `partial_no_data`, `partial_no_uuid`, `partial_no_response`, `partial_other_error`, `negative_delta`, `backfilled_data`, `inconsistent_delta_time`, `inconsistent_old_data`); read-only.
+    /// `status`: [`DcnNodeStatisticsStatus`](crate::DcnNodeStatisticsStatus) (`ok`, `error`, `partial_no_data`, `partial_no_uuid`, `partial_no_response`, `partial_other_error`, `negative_delta`, `backfilled_data`, `inconsistent_delta_time`, `inconsistent_old_data`); read-only.
     pub status: Option<DcnNodeStatisticsStatus>,
     /// `timestamp`: timestamp ([`ontap::Timestamp`]); read-only.
     pub timestamp: Option<ontap::Timestamp>,
 }
 
-/// The values of [`DcnNodeStatistics`]'s `status`: open, so that a value a newer ONTAP adds is kept as [`DcnNodeStatisticsStatus::Unknown`].
+/// The values of [`DcnNodeStatistics`](crate::DcnNodeStatistics)'s `status`: open, so that a value a newer ONTAP adds is kept as [`DcnNodeStatisticsStatus::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
 pub enum DcnNodeStatisticsStatus {
     /// `ok`.

@@ -2,7 +2,7 @@
 // Regenerate with `cargo run -p ontap-codegen`.
 //! The DcnNodeStatisticsCpu model, from the model's `dcn_node_statistics_cpu` definition.
 
-/// An object of the model's `dcn_node_statistics_cpu` definition, held by [`DcnNodeStatistics`]'s `cpu`.
+/// An object of the model's `dcn_node_statistics_cpu` definition, held by [`DcnNodeStatistics`](crate::DcnNodeStatistics)'s `cpu`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct DcnNodeStatisticsCpu {
     /// `memory_used`: integer; read and written.

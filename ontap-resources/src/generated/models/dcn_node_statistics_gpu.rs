@@ -2,7 +2,7 @@
 // Regenerate with `cargo run -p ontap-codegen`.
 //! The DcnNodeStatisticsGpu model, from the model's `dcn_node_statistics_gpu` definition.
 
-/// An object of the model's `dcn_node_statistics_gpu` definition, held by [`DcnNodeStatistics`]'s `gpu`.
+/// An object of the model's `dcn_node_statistics_gpu` definition, held by [`DcnNodeStatistics`](crate::DcnNodeStatistics)'s `gpu`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct DcnNodeStatisticsGpu {
     /// `memory_used`: integer; read and written.

@@ -2,7 +2,7 @@
 // Regenerate with `cargo run -p ontap-codegen`.
 //! The DcnVersion model, from the model's `dcn_version` definition.
 
-/// An object of the model's `dcn_version` definition, held by [`DcnClusterSoftware`]'s `version`, [`DcnClusterSoftwarePackage`]'s `version`, [`DcnNodeSoftware`]'s `version`.
+/// An object of the model's `dcn_version` definition, held by [`DcnClusterSoftware`](crate::DcnClusterSoftware)'s `version`, [`DcnClusterSoftwarePackage`](crate::DcnClusterSoftwarePackage)'s `version`, [`DcnNodeSoftware`](crate::DcnNodeSoftware)'s `version`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct DcnVersion {
     /// `full`: string; read-only.

@@ -2,7 +2,7 @@
 // Regenerate with `cargo run -p ontap-codegen`.
 //! The Ddns model, from the model's `ddns` definition.
 
-/// An object of the model's `ddns` definition, held by [`Dns`]'s `dynamic_dns`.
+/// An object of the model's `ddns` definition, held by [`Dns`](crate::Dns)'s `dynamic_dns`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct Ddns {
     /// `enabled`: boolean; read and written.

@@ -2,7 +2,7 @@
 // Regenerate with `cargo run -p ontap-codegen`.
 //! The DetailedStatusCodeMessage model, from the model's `detailed_status_code_message` definition.
 
-/// An object of the model's `detailed_status_code_message` definition, held by [`LocalCifsUsersAndGroupsImport`]'s `detailed_status`.
+/// An object of the model's `detailed_status_code_message` definition, held by [`LocalCifsUsersAndGroupsImport`](crate::LocalCifsUsersAndGroupsImport)'s `detailed_status`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct DetailedStatusCodeMessage {
     /// `code`: string; read-only.

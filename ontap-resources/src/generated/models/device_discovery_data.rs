@@ -2,7 +2,7 @@
 // Regenerate with `cargo run -p ontap-codegen`.
 //! The DeviceDiscoveryData model, from the model's `device_discovery_data` definition.
 
-/// An object of the model's `device_discovery_data` definition, held by [`Port`]'s `discovered_devices`.
+/// An object of the model's `device_discovery_data` definition, held by [`Port`](crate::Port)'s `discovered_devices`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct DeviceDiscoveryData {
     /// `capabilities`: list of string; read and written.
@@ -15,7 +15,7 @@ pub struct DeviceDiscoveryData {
     pub name: Option<String>,
     /// `platform`: string; read and written.
     pub platform: Option<String>,
-    /// `protocol`: [`DeviceDiscoveryDataProtocol`] (`cdp`, `lldp`); read and written.
+    /// `protocol`: [`DeviceDiscoveryDataProtocol`](crate::DeviceDiscoveryDataProtocol) (`cdp`, `lldp`); read and written.
     pub protocol: Option<DeviceDiscoveryDataProtocol>,
     /// `remaining_hold_time`: integer; read and written.
     pub remaining_hold_time: Option<i64>,
@@ -27,7 +27,7 @@ pub struct DeviceDiscoveryData {
     pub version: Option<String>,
 }
 
-/// The values of [`DeviceDiscoveryData`]'s `protocol`: open, so that a value a newer ONTAP adds is kept as [`DeviceDiscoveryDataProtocol::Unknown`].
+/// The values of [`DeviceDiscoveryData`](crate::DeviceDiscoveryData)'s `protocol`: open, so that a value a newer ONTAP adds is kept as [`DeviceDiscoveryDataProtocol::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
 pub enum DeviceDiscoveryDataProtocol {
     /// `cdp`.

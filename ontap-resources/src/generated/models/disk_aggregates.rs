@@ -2,7 +2,7 @@
 // Regenerate with `cargo run -p ontap-codegen`.
 //! The DiskAggregates model, from the model's `disk_aggregates` definition.
 
-/// An object of the model's `disk_aggregates` definition, held by [`Flexcache`]'s `aggregates`.
+/// An object of the model's `disk_aggregates` definition, held by [`Flexcache`](crate::Flexcache)'s `aggregates`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct DiskAggregates {
     /// `_links`: [`ontap::Links`]; read-only.

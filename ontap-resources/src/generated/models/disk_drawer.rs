@@ -2,7 +2,7 @@
 // Regenerate with `cargo run -p ontap-codegen`.
 //! The DiskDrawer model, from the model's `disk_drawer` definition.
 
-/// An object of the model's `disk_drawer` definition, held by [`Disk`]'s `drawer`.
+/// An object of the model's `disk_drawer` definition, held by [`Disk`](crate::Disk)'s `drawer`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct DiskDrawer {
     /// `id`: integer; read and written.

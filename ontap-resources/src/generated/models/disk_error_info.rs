@@ -2,17 +2,17 @@
 // Regenerate with `cargo run -p ontap-codegen`.
 //! The DiskErrorInfo model, from the model's `disk_error_info` definition.
 
-/// An object of the model's `disk_error_info` definition, held by [`Disk`]'s `error`.
+/// An object of the model's `disk_error_info` definition, held by [`Disk`](crate::Disk)'s `error`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct DiskErrorInfo {
     /// `reason`: [`ontap::ApiError`]; read-only.
     pub reason: Option<ontap::ApiError>,
-    /// `type`: [`DiskErrorInfoType`] (`onepath`, `onedomain`, `control`, `foreign`, `toobig`, `toosmall`, `invalidblocksize`, `targetasymmap`, `deviceassymmap`, `failovermisconfig`, `unknown`, `netapp`, `fwdownrev`, `qualfail`, `diskfail`, `notallflashdisk`); read-only.
+    /// `type`: [`DiskErrorInfoType`](crate::DiskErrorInfoType) (`onepath`, `onedomain`, `control`, `foreign`, `toobig`, `toosmall`, `invalidblocksize`, `targetasymmap`, `deviceassymmap`, `failovermisconfig`, `unknown`, `netapp`, `fwdownrev`, `qualfail`, `diskfail`, `notallflashdisk`); read-only.
     #[model(rename = "type")]
     pub type_: Option<DiskErrorInfoType>,
 }
 
-/// The values of [`DiskErrorInfo`]'s `type`: open, so that a value a newer ONTAP adds is kept as [`DiskErrorInfoType::Unknown`].
+/// The values of [`DiskErrorInfo`](crate::DiskErrorInfo)'s `type`: open, so that a value a newer ONTAP adds is kept as [`DiskErrorInfoType::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
 pub enum DiskErrorInfoType {
     /// `onepath`.

@@ -2,7 +2,7 @@
 // Regenerate with `cargo run -p ontap-codegen`.
 //! The DiskKeyId model, from the model's `disk_key_id` definition.
 
-/// An object of the model's `disk_key_id` definition, held by [`Disk`]'s `key_id`.
+/// An object of the model's `disk_key_id` definition, held by [`Disk`](crate::Disk)'s `key_id`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct DiskKeyId {
     /// `data`: string; read and written.

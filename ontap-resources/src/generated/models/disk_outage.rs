@@ -2,7 +2,7 @@
 // Regenerate with `cargo run -p ontap-codegen`.
 //! The DiskOutage model, from the model's `disk_outage` definition.
 
-/// An object of the model's `disk_outage` definition, held by [`Disk`]'s `outage`.
+/// An object of the model's `disk_outage` definition, held by [`Disk`](crate::Disk)'s `outage`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct DiskOutage {
     /// `persistently_failed`: boolean; read-only.

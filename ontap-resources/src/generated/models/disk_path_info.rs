@@ -2,7 +2,7 @@
 // Regenerate with `cargo run -p ontap-codegen`.
 //! The DiskPathInfo model, from the model's `disk_path_info` definition.
 
-/// An object of the model's `disk_path_info` definition, held by [`Disk`]'s `paths`.
+/// An object of the model's `disk_path_info` definition, held by [`Disk`](crate::Disk)'s `paths`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct DiskPathInfo {
     /// `disk_path_name`: string; read-only.
@@ -17,7 +17,7 @@ pub struct DiskPathInfo {
     pub node_uuid: Option<String>,
     /// `port_name`: string; read-only.
     pub port_name: Option<String>,
-    /// `port_type`: [`DiskPathInfoPortType`] (`sas`, `fc`, `nvme`); read-only.
+    /// `port_type`: [`DiskPathInfoPortType`](crate::DiskPathInfoPortType) (`sas`, `fc`, `nvme`); read-only.
     pub port_type: Option<DiskPathInfoPortType>,
     /// `vmdisk_hypervisor_file_name`: string; read-only.
     pub vmdisk_hypervisor_file_name: Option<String>,
@@ -27,7 +27,7 @@ pub struct DiskPathInfo {
     pub wwpn: Option<String>,
 }
 
-/// The values of [`DiskPathInfo`]'s `port_type`: open, so that a value a newer ONTAP adds is kept as [`DiskPathInfoPortType::Unknown`].
+/// The values of [`DiskPathInfo`](crate::DiskPathInfo)'s `port_type`: open, so that a value a newer ONTAP adds is kept as [`DiskPathInfoPortType::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
 pub enum DiskPathInfoPortType {
     /// `sas`.

@@ -2,7 +2,7 @@
 // Regenerate with `cargo run -p ontap-codegen`.
 //! The DiskReference model, from the narrowed views of the model's `disk` definition.
 
-/// A reference to an object of the model's `disk` definition, as other objects embed it (`_links`, `name`), held by [`RaidGroupDisk`]'s `disk`, [`StoragePoolDisk`]'s `disk`.
+/// A reference to an object of the model's `disk` definition, as other objects embed it (`_links`, `name`), held by [`RaidGroupDisk`](crate::RaidGroupDisk)'s `disk`, [`StoragePoolDisk`](crate::StoragePoolDisk)'s `disk`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct DiskReference {
     /// `_links`: any JSON value; read-only.

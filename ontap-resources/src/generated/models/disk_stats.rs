@@ -2,7 +2,7 @@
 // Regenerate with `cargo run -p ontap-codegen`.
 //! The DiskStats model, from the model's `disk_stats` definition.
 
-/// An object of the model's `disk_stats` definition, held by [`Disk`]'s `stats`.
+/// An object of the model's `disk_stats` definition, held by [`Disk`](crate::Disk)'s `stats`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct DiskStats {
     /// `average_latency`: integer; read-only.

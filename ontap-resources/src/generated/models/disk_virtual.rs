@@ -2,7 +2,7 @@
 // Regenerate with `cargo run -p ontap-codegen`.
 //! The DiskVirtual model, from the model's `disk_virtual` definition.
 
-/// An object of the model's `disk_virtual` definition, held by [`Disk`]'s `virtual`.
+/// An object of the model's `disk_virtual` definition, held by [`Disk`](crate::Disk)'s `virtual`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct DiskVirtual {
     /// `container`: string; read-only.

@@ -2,7 +2,7 @@
 // Regenerate with `cargo run -p ontap-codegen`.
 //! The DrNode model, from the model's `dr_node` definition.
 
-/// An object of the model's `dr_node` definition, held by [`Aggregate`]'s `dr_home_node`, [`Disk`]'s `dr_node`.
+/// An object of the model's `dr_node` definition, held by [`Aggregate`](crate::Aggregate)'s `dr_home_node`, [`Disk`](crate::Disk)'s `dr_node`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct DrNode {
     /// `name`: string; read-only.

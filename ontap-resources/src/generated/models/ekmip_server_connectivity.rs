@@ -4,14 +4,14 @@
 
 use crate::NodeReference;
 
-/// An object of the model's `ekmip_server_connectivity` definition, held by [`AwsKms`]'s `ekmip_reachability`.
+/// An object of the model's `ekmip_server_connectivity` definition, held by [`AwsKms`](crate::AwsKms)'s `ekmip_reachability`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct EkmipServerConnectivity {
     /// `code`: string; read-only.
     pub code: Option<String>,
     /// `message`: string; read-only.
     pub message: Option<String>,
-    /// `node`: [`NodeReference`]; read-only.
+    /// `node`: [`NodeReference`](crate::NodeReference); read-only.
     pub node: Option<NodeReference>,
     /// `reachable`: boolean; read-only.
     pub reachable: Option<bool>,

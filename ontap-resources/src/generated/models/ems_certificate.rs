@@ -2,7 +2,7 @@
 // Regenerate with `cargo run -p ontap-codegen`.
 //! The EmsCertificate model, from the model's `ems_certificate` definition.
 
-/// An object of the model's `ems_certificate` definition, held by [`EmsDestination`]'s `certificate`.
+/// An object of the model's `ems_certificate` definition, held by [`EmsDestination`](crate::EmsDestination)'s `certificate`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct EmsCertificate {
     /// `_links`: [`ontap::Links`]; read-only.

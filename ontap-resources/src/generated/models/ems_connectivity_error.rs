@@ -4,11 +4,11 @@
 
 use crate::{EmsUiMessage, NodeReference};
 
-/// An object of the model's `ems_connectivity_error` definition, held by [`EmsDestinationConnectivity`]'s `errors`.
+/// An object of the model's `ems_connectivity_error` definition, held by [`EmsDestinationConnectivity`](crate::EmsDestinationConnectivity)'s `errors`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct EmsConnectivityError {
-    /// `message`: [`EmsUiMessage`]; read-only.
+    /// `message`: [`EmsUiMessage`](crate::EmsUiMessage); read-only.
     pub message: Option<EmsUiMessage>,
-    /// `node`: [`NodeReference`]; read-only.
+    /// `node`: [`NodeReference`](crate::NodeReference); read-only.
     pub node: Option<NodeReference>,
 }

@@ -4,16 +4,16 @@
 
 use crate::EmsConnectivityError;
 
-/// An object of the model's `ems_destination_connectivity` definition, held by [`EmsDestination`]'s `connectivity`.
+/// An object of the model's `ems_destination_connectivity` definition, held by [`EmsDestination`](crate::EmsDestination)'s `connectivity`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct EmsDestinationConnectivity {
-    /// `errors`: list of [`EmsConnectivityError`]; read-only.
+    /// `errors`: list of [`EmsConnectivityError`](crate::EmsConnectivityError); read-only.
     pub errors: Option<Vec<EmsConnectivityError>>,
-    /// `state`: [`EmsDestinationConnectivityState`] (`success`, `fail`, `not_supported`); read-only.
+    /// `state`: [`EmsDestinationConnectivityState`](crate::EmsDestinationConnectivityState) (`success`, `fail`, `not_supported`); read-only.
     pub state: Option<EmsDestinationConnectivityState>,
 }
 
-/// The values of [`EmsDestinationConnectivity`]'s `state`: open, so that a value a newer ONTAP adds is kept as [`EmsDestinationConnectivityState::Unknown`].
+/// The values of [`EmsDestinationConnectivity`](crate::EmsDestinationConnectivity)'s `state`: open, so that a value a newer ONTAP adds is kept as [`EmsDestinationConnectivityState::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
 pub enum EmsDestinationConnectivityState {
     /// `success`.

@@ -2,7 +2,7 @@
 // Regenerate with `cargo run -p ontap-codegen`.
 //! The EmsEventActionTitleArguments model, from the model's `ems_event_action_title_arguments` definition.
 
-/// An object of the model's `ems_event_action_title_arguments` definition, held by [`EmsUiMessage`]'s `arguments`.
+/// An object of the model's `ems_event_action_title_arguments` definition, held by [`EmsUiMessage`](crate::EmsUiMessage)'s `arguments`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct EmsEventActionTitleArguments {
     /// `code`: string; read-only.

@@ -2,7 +2,7 @@
 // Regenerate with `cargo run -p ontap-codegen`.
 //! The EmsEventLinks model, from the model's `ems_event_links` definition.
 
-/// An object of the model's `ems_event_links` definition, held by [`EmsEvent`]'s `_links`.
+/// An object of the model's `ems_event_links` definition, held by [`EmsEvent`](crate::EmsEvent)'s `_links`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct EmsEventLinks {
     /// `self`: [`ontap::Href`]; read-only.

@@ -2,7 +2,7 @@
 // Regenerate with `cargo run -p ontap-codegen`.
 //! The EmsEventParameter model, from the model's `ems_event_parameter` definition.
 
-/// An object of the model's `ems_event_parameter` definition, held by [`EmsEvent`]'s `parameters`.
+/// An object of the model's `ems_event_parameter` definition, held by [`EmsEvent`](crate::EmsEvent)'s `parameters`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct EmsEventParameter {
     /// `name`: string; read-only.

@@ -2,7 +2,7 @@
 // Regenerate with `cargo run -p ontap-codegen`.
 //! The EmsFilterReference model, from the narrowed views of the model's `ems_filter` definition.
 
-/// A reference to an object of the model's `ems_filter` definition, as other objects embed it (`_links`, `name`), held by [`EmsDestination`]'s `filters`, [`EmsRoleConfig`]'s `event_filter`.
+/// A reference to an object of the model's `ems_filter` definition, as other objects embed it (`_links`, `name`), held by [`EmsDestination`](crate::EmsDestination)'s `filters`, [`EmsRoleConfig`](crate::EmsRoleConfig)'s `event_filter`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct EmsFilterReference {
     /// `_links`: [`ontap::Links`]; read-only.

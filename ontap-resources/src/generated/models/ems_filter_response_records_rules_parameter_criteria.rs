@@ -2,7 +2,7 @@
 // Regenerate with `cargo run -p ontap-codegen`.
 //! The EmsFilterResponseRecordsRulesParameterCriteria model, from the model's `ems_filter_response_records_rules_parameter_criteria` definition.
 
-/// An object of the model's `ems_filter_response_records_rules_parameter_criteria` definition, held by [`EmsFilterRule`]'s `parameter_criteria`.
+/// An object of the model's `ems_filter_response_records_rules_parameter_criteria` definition, held by [`EmsFilterRule`](crate::EmsFilterRule)'s `parameter_criteria`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct EmsFilterResponseRecordsRulesParameterCriteria {
     /// `name_pattern`: string; read and written.

@@ -2,7 +2,7 @@
 // Regenerate with `cargo run -p ontap-codegen`.
 //! The EmsFilterRuleEmsFilter model, the object in place in `EmsFilterRule`'s `ems_filter`.
 
-/// The object in place in `EmsFilterRule`'s `ems_filter`, held by [`EmsFilterRule`]'s `ems_filter`.
+/// The object in place in `EmsFilterRule`'s `ems_filter`, held by [`EmsFilterRule`](crate::EmsFilterRule)'s `ems_filter`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct EmsFilterRuleEmsFilter {
     /// `name`: string; never carried.

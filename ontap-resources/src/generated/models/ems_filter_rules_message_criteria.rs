@@ -4,10 +4,10 @@
 
 use crate::RelatedLink;
 
-/// An object of the model's `ems_filter_rules_message_criteria` definition, held by [`EmsFilterRule`]'s `message_criteria`.
+/// An object of the model's `ems_filter_rules_message_criteria` definition, held by [`EmsFilterRule`](crate::EmsFilterRule)'s `message_criteria`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct EmsFilterRulesMessageCriteria {
-    /// `_links`: [`RelatedLink`]; read-only.
+    /// `_links`: [`RelatedLink`](crate::RelatedLink); read-only.
     #[model(rename = "_links")]
     pub links: Option<RelatedLink>,
     /// `name_pattern`: string; read and written.

@@ -4,18 +4,18 @@
 
 use crate::EmsSyslogFormat;
 
-/// An object of the model's `ems_syslog` definition, held by [`EmsDestination`]'s `syslog`.
+/// An object of the model's `ems_syslog` definition, held by [`EmsDestination`](crate::EmsDestination)'s `syslog`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct EmsSyslog {
-    /// `format`: [`EmsSyslogFormat`]; read and written.
+    /// `format`: [`EmsSyslogFormat`](crate::EmsSyslogFormat); read and written.
     pub format: Option<EmsSyslogFormat>,
     /// `port`: integer; read and written.
     pub port: Option<i64>,
-    /// `transport`: [`EmsSyslogTransport`] (`udp_unencrypted`, `tcp_unencrypted`, `tcp_encrypted`); read and written.
+    /// `transport`: [`EmsSyslogTransport`](crate::EmsSyslogTransport) (`udp_unencrypted`, `tcp_unencrypted`, `tcp_encrypted`); read and written.
     pub transport: Option<EmsSyslogTransport>,
 }
 
-/// The values of [`EmsSyslog`]'s `transport`: open, so that a value a newer ONTAP adds is kept as [`EmsSyslogTransport::Unknown`].
+/// The values of [`EmsSyslog`](crate::EmsSyslog)'s `transport`: open, so that a value a newer ONTAP adds is kept as [`EmsSyslogTransport::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
 pub enum EmsSyslogTransport {
     /// `udp_unencrypted`.

@@ -2,18 +2,18 @@
 // Regenerate with `cargo run -p ontap-codegen`.
 //! The EmsSyslogFormat model, from the model's `ems_syslog_format` definition.
 
-/// An object of the model's `ems_syslog_format` definition, held by [`EmsSyslog`]'s `format`.
+/// An object of the model's `ems_syslog_format` definition, held by [`EmsSyslog`](crate::EmsSyslog)'s `format`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct EmsSyslogFormat {
-    /// `hostname_override`: [`EmsSyslogFormatHostnameOverride`] (`no_override`, `fqdn`, `hostname_only`); read and written.
+    /// `hostname_override`: [`EmsSyslogFormatHostnameOverride`](crate::EmsSyslogFormatHostnameOverride) (`no_override`, `fqdn`, `hostname_only`); read and written.
     pub hostname_override: Option<EmsSyslogFormatHostnameOverride>,
-    /// `message`: [`EmsSyslogFormatMessage`] (`legacy_netapp`, `rfc_5424`); read and written.
+    /// `message`: [`EmsSyslogFormatMessage`](crate::EmsSyslogFormatMessage) (`legacy_netapp`, `rfc_5424`); read and written.
     pub message: Option<EmsSyslogFormatMessage>,
-    /// `timestamp_override`: [`EmsSyslogFormatTimestampOverride`] (`no_override`, `rfc_3164`, `iso_8601_local_time`, `iso_8601_utc`); read and written.
+    /// `timestamp_override`: [`EmsSyslogFormatTimestampOverride`](crate::EmsSyslogFormatTimestampOverride) (`no_override`, `rfc_3164`, `iso_8601_local_time`, `iso_8601_utc`); read and written.
     pub timestamp_override: Option<EmsSyslogFormatTimestampOverride>,
 }
 
-/// The values of [`EmsSyslogFormat`]'s `hostname_override`: open, so that a value a newer ONTAP adds is kept as [`EmsSyslogFormatHostnameOverride::Unknown`].
+/// The values of [`EmsSyslogFormat`](crate::EmsSyslogFormat)'s `hostname_override`: open, so that a value a newer ONTAP adds is kept as [`EmsSyslogFormatHostnameOverride::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
 pub enum EmsSyslogFormatHostnameOverride {
     /// `no_override`.
@@ -27,7 +27,7 @@ pub enum EmsSyslogFormatHostnameOverride {
     Unknown(String),
 }
 
-/// The values of [`EmsSyslogFormat`]'s `message`: open, so that a value a newer ONTAP adds is kept as [`EmsSyslogFormatMessage::Unknown`].
+/// The values of [`EmsSyslogFormat`](crate::EmsSyslogFormat)'s `message`: open, so that a value a newer ONTAP adds is kept as [`EmsSyslogFormatMessage::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
 pub enum EmsSyslogFormatMessage {
     /// `legacy_netapp`.
@@ -40,7 +40,7 @@ pub enum EmsSyslogFormatMessage {
     Unknown(String),
 }
 
-/// The values of [`EmsSyslogFormat`]'s `timestamp_override`: open, so that a value a newer ONTAP adds is kept as [`EmsSyslogFormatTimestampOverride::Unknown`].
+/// The values of [`EmsSyslogFormat`](crate::EmsSyslogFormat)'s `timestamp_override`: open, so that a value a newer ONTAP adds is kept as [`EmsSyslogFormatTimestampOverride::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
 pub enum EmsSyslogFormatTimestampOverride {
     /// `no_override`.

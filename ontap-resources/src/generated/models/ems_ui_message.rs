@@ -4,10 +4,10 @@
 
 use crate::EmsEventActionTitleArguments;
 
-/// An object of the model's `ems_ui_message` definition, held by [`EmsConnectivityError`]'s `message`.
+/// An object of the model's `ems_ui_message` definition, held by [`EmsConnectivityError`](crate::EmsConnectivityError)'s `message`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct EmsUiMessage {
-    /// `arguments`: list of [`EmsEventActionTitleArguments`]; read-only.
+    /// `arguments`: list of [`EmsEventActionTitleArguments`](crate::EmsEventActionTitleArguments); read-only.
     pub arguments: Option<Vec<EmsEventActionTitleArguments>>,
     /// `code`: string; read-only.
     pub code: Option<String>,

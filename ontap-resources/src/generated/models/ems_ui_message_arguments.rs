@@ -2,7 +2,7 @@
 // Regenerate with `cargo run -p ontap-codegen`.
 //! The EmsUiMessageArguments model, from the model's `ems_ui_message_arguments` definition.
 
-/// An object of the model's `ems_ui_message_arguments` definition, held by [`SvmMigration`]'s `messages`.
+/// An object of the model's `ems_ui_message_arguments` definition, held by [`SvmMigration`](crate::SvmMigration)'s `messages`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct EmsUiMessageArguments {
     /// `code`: string; read-only.

@@ -2,16 +2,16 @@
 // Regenerate with `cargo run -p ontap-codegen`.
 //! The Entitlement model, from the model's `entitlement` definition.
 
-/// An object of the model's `entitlement` definition, held by [`LicensePackage`]'s `entitlement`.
+/// An object of the model's `entitlement` definition, held by [`LicensePackage`](crate::LicensePackage)'s `entitlement`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct Entitlement {
-    /// `action`: [`EntitlementAction`] (`acquire_license`, `adjust_capacity`, `verify_entitlement`, `verify_system_health`, `none`); read-only.
+    /// `action`: [`EntitlementAction`](crate::EntitlementAction) (`acquire_license`, `adjust_capacity`, `verify_entitlement`, `verify_system_health`, `none`); read-only.
     pub action: Option<EntitlementAction>,
-    /// `risk`: [`EntitlementRisk`] (`high`, `medium`, `low`, `unlicensed`, `unknown`); read-only.
+    /// `risk`: [`EntitlementRisk`](crate::EntitlementRisk) (`high`, `medium`, `low`, `unlicensed`, `unknown`); read-only.
     pub risk: Option<EntitlementRisk>,
 }
 
-/// The values of [`Entitlement`]'s `action`: open, so that a value a newer ONTAP adds is kept as [`EntitlementAction::Unknown`].
+/// The values of [`Entitlement`](crate::Entitlement)'s `action`: open, so that a value a newer ONTAP adds is kept as [`EntitlementAction::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
 pub enum EntitlementAction {
     /// `acquire_license`.
@@ -29,7 +29,7 @@ pub enum EntitlementAction {
     Unknown(String),
 }
 
-/// The values of [`Entitlement`]'s `risk`: open, so that a value a newer ONTAP adds is kept as [`EntitlementRisk::Unknown`].
+/// The values of [`Entitlement`](crate::Entitlement)'s `risk`: open, so that a value a newer ONTAP adds is kept as [`EntitlementRisk::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
 pub enum EntitlementRisk {
     /// `high`.

@@ -2,7 +2,7 @@
 // Regenerate with `cargo run -p ontap-codegen`.
 //! The ExportClientExportRule model, the object in place in `ExportClient`'s `export_rule`.
 
-/// The object in place in `ExportClient`'s `export_rule`, held by [`ExportClient`]'s `export_rule`.
+/// The object in place in `ExportClient`'s `export_rule`, held by [`ExportClient`](crate::ExportClient)'s `export_rule`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct ExportClientExportRule {
     /// `index`: string; never carried.

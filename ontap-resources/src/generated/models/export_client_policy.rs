@@ -2,7 +2,7 @@
 // Regenerate with `cargo run -p ontap-codegen`.
 //! The ExportClientPolicy model, from the model's `export_client_policy` definition.
 
-/// An object of the model's `export_client_policy` definition, held by [`ExportClient`]'s `policy`.
+/// An object of the model's `export_client_policy` definition, held by [`ExportClient`](crate::ExportClient)'s `policy`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct ExportClientPolicy {
     /// `id`: integer; read and written.

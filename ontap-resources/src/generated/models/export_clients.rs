@@ -2,7 +2,7 @@
 // Regenerate with `cargo run -p ontap-codegen`.
 //! The ExportClients model, from the model's `export_clients` definition.
 
-/// An object of the model's `export_clients` definition, held by `ExportRule`'s `clients`, [`ExportRules`]'s `clients`.
+/// An object of the model's `export_clients` definition, held by `ExportRule`'s `clients`, [`ExportRules`](crate::ExportRules)'s `clients`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct ExportClients {
     /// `match`: string; read and written.

@@ -2,7 +2,7 @@
 // Regenerate with `cargo run -p ontap-codegen`.
 //! The ExportRulePolicy model, from the model's `export_rule_policy` definition.
 
-/// An object of the model's `export_rule_policy` definition, held by [`ExportRule`]'s `policy`.
+/// An object of the model's `export_rule_policy` definition, held by [`ExportRule`](crate::ExportRule)'s `policy`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct ExportRulePolicy {
     /// `id`: integer; read and written.

@@ -18,25 +18,25 @@ pub struct ExportRules {
     pub allow_suid: Option<bool>,
     /// `anonymous_user`: string; read and written.
     pub anonymous_user: Option<String>,
-    /// `chown_mode`: [`ExportRulesChownMode`] (`restricted`, `unrestricted`); read and written.
+    /// `chown_mode`: [`ExportRulesChownMode`](crate::ExportRulesChownMode) (`restricted`, `unrestricted`); read and written.
     pub chown_mode: Option<ExportRulesChownMode>,
-    /// `clients`: list of [`ExportClients`]; read and written.
+    /// `clients`: list of [`ExportClients`](crate::ExportClients); read and written.
     pub clients: Option<Vec<ExportClients>>,
     /// `index`: integer; read and written.
     pub index: Option<i64>,
-    /// `ntfs_unix_security`: [`ExportRulesNtfsUnixSecurity`] (`fail`, `ignore`); read and written.
+    /// `ntfs_unix_security`: [`ExportRulesNtfsUnixSecurity`](crate::ExportRulesNtfsUnixSecurity) (`fail`, `ignore`); read and written.
     pub ntfs_unix_security: Option<ExportRulesNtfsUnixSecurity>,
     /// `protocols`: list of string; read and written.
     pub protocols: Option<Vec<String>>,
-    /// `ro_rule`: list of [`ExportRulesRoRule`] (`any`, `none`, `never`, `krb5`, `krb5i`, `krb5p`, `ntlm`, `sys`); read and written.
+    /// `ro_rule`: list of [`ExportRulesRoRule`](crate::ExportRulesRoRule) (`any`, `none`, `never`, `krb5`, `krb5i`, `krb5p`, `ntlm`, `sys`); read and written.
     pub ro_rule: Option<Vec<ExportRulesRoRule>>,
-    /// `rw_rule`: list of [`ExportRulesRwRule`] (`any`, `none`, `never`, `krb5`, `krb5i`, `krb5p`, `ntlm`, `sys`); read and written.
+    /// `rw_rule`: list of [`ExportRulesRwRule`](crate::ExportRulesRwRule) (`any`, `none`, `never`, `krb5`, `krb5i`, `krb5p`, `ntlm`, `sys`); read and written.
     pub rw_rule: Option<Vec<ExportRulesRwRule>>,
-    /// `superuser`: list of [`ExportRulesSuperuser`] (`any`, `none`, `never`, `krb5`, `krb5i`, `krb5p`, `ntlm`, `sys`); read and written.
+    /// `superuser`: list of [`ExportRulesSuperuser`](crate::ExportRulesSuperuser) (`any`, `none`, `never`, `krb5`, `krb5i`, `krb5p`, `ntlm`, `sys`); read and written.
     pub superuser: Option<Vec<ExportRulesSuperuser>>,
 }
 
-/// The values of [`ExportRules`]'s `chown_mode`: open, so that a value a newer ONTAP adds is kept as [`ExportRulesChownMode::Unknown`].
+/// The values of [`ExportRules`](crate::ExportRules)'s `chown_mode`: open, so that a value a newer ONTAP adds is kept as [`ExportRulesChownMode::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
 pub enum ExportRulesChownMode {
     /// `restricted`.
@@ -48,7 +48,7 @@ pub enum ExportRulesChownMode {
     Unknown(String),
 }
 
-/// The values of [`ExportRules`]'s `ntfs_unix_security`: open, so that a value a newer ONTAP adds is kept as [`ExportRulesNtfsUnixSecurity::Unknown`].
+/// The values of [`ExportRules`](crate::ExportRules)'s `ntfs_unix_security`: open, so that a value a newer ONTAP adds is kept as [`ExportRulesNtfsUnixSecurity::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
 pub enum ExportRulesNtfsUnixSecurity {
     /// `fail`.
@@ -60,7 +60,7 @@ pub enum ExportRulesNtfsUnixSecurity {
     Unknown(String),
 }
 
-/// The values of [`ExportRules`]'s `ro_rule`: open, so that a value a newer ONTAP adds is kept as [`ExportRulesRoRule::Unknown`].
+/// The values of [`ExportRules`](crate::ExportRules)'s `ro_rule`: open, so that a value a newer ONTAP adds is kept as [`ExportRulesRoRule::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
 pub enum ExportRulesRoRule {
     /// `any`.
@@ -84,7 +84,7 @@ pub enum ExportRulesRoRule {
     Unknown(String),
 }
 
-/// The values of [`ExportRules`]'s `rw_rule`: open, so that a value a newer ONTAP adds is kept as [`ExportRulesRwRule::Unknown`].
+/// The values of [`ExportRules`](crate::ExportRules)'s `rw_rule`: open, so that a value a newer ONTAP adds is kept as [`ExportRulesRwRule::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
 pub enum ExportRulesRwRule {
     /// `any`.
@@ -108,7 +108,7 @@ pub enum ExportRulesRwRule {
     Unknown(String),
 }
 
-/// The values of [`ExportRules`]'s `superuser`: open, so that a value a newer ONTAP adds is kept as [`ExportRulesSuperuser::Unknown`].
+/// The values of [`ExportRules`](crate::ExportRules)'s `superuser`: open, so that a value a newer ONTAP adds is kept as [`ExportRulesSuperuser::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
 pub enum ExportRulesSuperuser {
     /// `any`.

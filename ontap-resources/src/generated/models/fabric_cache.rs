@@ -2,7 +2,7 @@
 // Regenerate with `cargo run -p ontap-codegen`.
 //! The FabricCache model, from the model's `fabric_cache` definition.
 
-/// An object of the model's `fabric_cache` definition, held by [`Fabric`]'s `cache`, [`FcSwitch`]'s `cache`, [`FcZone`]'s `cache`.
+/// An object of the model's `fabric_cache` definition, held by [`Fabric`](crate::Fabric)'s `cache`, [`FcSwitch`](crate::FcSwitch)'s `cache`, [`FcZone`](crate::FcZone)'s `cache`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct FabricCache {
     /// `age`: string; read-only.

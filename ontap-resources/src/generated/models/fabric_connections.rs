@@ -4,11 +4,11 @@
 
 use crate::{FabricConnectionsClusterPort, FabricConnectionsSwitch};
 
-/// An object of the model's `fabric_connections` definition, held by [`Fabric`]'s `connections`.
+/// An object of the model's `fabric_connections` definition, held by [`Fabric`](crate::Fabric)'s `connections`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct FabricConnections {
-    /// `cluster_port`: [`FabricConnectionsClusterPort`]; read and written.
+    /// `cluster_port`: [`FabricConnectionsClusterPort`](crate::FabricConnectionsClusterPort); read and written.
     pub cluster_port: Option<FabricConnectionsClusterPort>,
-    /// `switch`: [`FabricConnectionsSwitch`]; read and written.
+    /// `switch`: [`FabricConnectionsSwitch`](crate::FabricConnectionsSwitch); read and written.
     pub switch: Option<FabricConnectionsSwitch>,
 }

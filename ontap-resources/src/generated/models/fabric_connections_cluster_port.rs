@@ -4,7 +4,7 @@
 
 use crate::FabricConnectionsClusterPortNode;
 
-/// An object of the model's `fabric_connections_cluster_port` definition, held by [`FabricConnections`]'s `cluster_port`.
+/// An object of the model's `fabric_connections_cluster_port` definition, held by [`FabricConnections`](crate::FabricConnections)'s `cluster_port`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct FabricConnectionsClusterPort {
     /// `_links`: [`ontap::Links`]; read-only.
@@ -12,7 +12,7 @@ pub struct FabricConnectionsClusterPort {
     pub links: Option<ontap::Links>,
     /// `name`: string; read and written.
     pub name: Option<String>,
-    /// `node`: [`FabricConnectionsClusterPortNode`]; read and written.
+    /// `node`: [`FabricConnectionsClusterPortNode`](crate::FabricConnectionsClusterPortNode); read and written.
     pub node: Option<FabricConnectionsClusterPortNode>,
     /// `uuid`: string; read and written.
     pub uuid: Option<String>,

@@ -2,7 +2,7 @@
 // Regenerate with `cargo run -p ontap-codegen`.
 //! The FabricConnectionsClusterPortNode model, from the model's `fabric_connections_cluster_port_node` definition.
 
-/// An object of the model's `fabric_connections_cluster_port_node` definition, held by [`FabricConnectionsClusterPort`]'s `node`.
+/// An object of the model's `fabric_connections_cluster_port_node` definition, held by [`FabricConnectionsClusterPort`](crate::FabricConnectionsClusterPort)'s `node`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct FabricConnectionsClusterPortNode {
     /// `name`: string; read-only.

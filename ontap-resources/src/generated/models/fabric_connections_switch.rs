@@ -4,13 +4,13 @@
 
 use crate::FabricConnectionsSwitchPort;
 
-/// An object of the model's `fabric_connections_switch` definition, held by [`FabricConnections`]'s `switch`.
+/// An object of the model's `fabric_connections_switch` definition, held by [`FabricConnections`](crate::FabricConnections)'s `switch`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct FabricConnectionsSwitch {
     /// `_links`: [`ontap::Links`]; read-only.
     #[model(rename = "_links")]
     pub links: Option<ontap::Links>,
-    /// `port`: [`FabricConnectionsSwitchPort`]; read and written.
+    /// `port`: [`FabricConnectionsSwitchPort`](crate::FabricConnectionsSwitchPort); read and written.
     pub port: Option<FabricConnectionsSwitchPort>,
     /// `wwn`: string; read-only.
     pub wwn: Option<String>,

@@ -2,7 +2,7 @@
 // Regenerate with `cargo run -p ontap-codegen`.
 //! The FabricConnectionsSwitchPort model, from the model's `fabric_connections_switch_port` definition.
 
-/// An object of the model's `fabric_connections_switch_port` definition, held by [`FabricConnectionsSwitch`]'s `port`.
+/// An object of the model's `fabric_connections_switch_port` definition, held by [`FabricConnectionsSwitch`](crate::FabricConnectionsSwitch)'s `port`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct FabricConnectionsSwitchPort {
     /// `wwpn`: string; read-only.

@@ -2,7 +2,7 @@
 // Regenerate with `cargo run -p ontap-codegen`.
 //! The FabricReference model, from the narrowed views of the model's `fabric` definition.
 
-/// A reference to an object of the model's `fabric` definition, as other objects embed it (`_links`, `name`), held by [`FcSwitch`]'s `fabric`, [`FcZone`]'s `fabric`.
+/// A reference to an object of the model's `fabric` definition, as other objects embed it (`_links`, `name`), held by [`FcSwitch`](crate::FcSwitch)'s `fabric`, [`FcZone`](crate::FcZone)'s `fabric`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct FabricReference {
     /// `_links`: [`ontap::Links`]; read-only.

@@ -2,7 +2,7 @@
 // Regenerate with `cargo run -p ontap-codegen`.
 //! The FabricZoneset model, from the model's `fabric_zoneset` definition.
 
-/// An object of the model's `fabric_zoneset` definition, held by [`Fabric`]'s `zoneset`.
+/// An object of the model's `fabric_zoneset` definition, held by [`Fabric`](crate::Fabric)'s `zoneset`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct FabricZoneset {
     /// `name`: string; read-only.

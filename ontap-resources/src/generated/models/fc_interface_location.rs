@@ -4,17 +4,17 @@
 
 use crate::{FcPortReference, NodeReference};
 
-/// An object of the model's `fc_interface_location` definition, held by [`FcInterface`]'s `location`.
+/// An object of the model's `fc_interface_location` definition, held by [`FcInterface`](crate::FcInterface)'s `location`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct FcInterfaceLocation {
-    /// `home_node`: [`NodeReference`]; read-only.
+    /// `home_node`: [`NodeReference`](crate::NodeReference); read-only.
     pub home_node: Option<NodeReference>,
-    /// `home_port`: [`FcPortReference`]; read and written.
+    /// `home_port`: [`FcPortReference`](crate::FcPortReference); read and written.
     pub home_port: Option<FcPortReference>,
     /// `is_home`: boolean; read-only.
     pub is_home: Option<bool>,
-    /// `node`: [`NodeReference`]; read-only.
+    /// `node`: [`NodeReference`](crate::NodeReference); read-only.
     pub node: Option<NodeReference>,
-    /// `port`: [`FcPortReference`]; read and written.
+    /// `port`: [`FcPortReference`](crate::FcPortReference); read and written.
     pub port: Option<FcPortReference>,
 }

@@ -4,15 +4,15 @@
 
 use crate::FcInterfaceSvmLocation;
 
-/// An object of the model's `fc_interface_svm` definition, held by [`Svm`]'s `fc_interfaces`.
+/// An object of the model's `fc_interface_svm` definition, held by [`Svm`](crate::Svm)'s `fc_interfaces`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct FcInterfaceSvm {
     /// `_links`: [`ontap::Links`]; read-only.
     #[model(rename = "_links")]
     pub links: Option<ontap::Links>,
-    /// `data_protocol`: [`FcInterfaceSvmDataProtocol`] (`fcp`, `fc_nvme`); read, and written on creation.
+    /// `data_protocol`: [`FcInterfaceSvmDataProtocol`](crate::FcInterfaceSvmDataProtocol) (`fcp`, `fc_nvme`); read, and written on creation.
     pub data_protocol: Option<FcInterfaceSvmDataProtocol>,
-    /// `location`: [`FcInterfaceSvmLocation`]; written on creation only.
+    /// `location`: [`FcInterfaceSvmLocation`](crate::FcInterfaceSvmLocation); written on creation only.
     pub location: Option<FcInterfaceSvmLocation>,
     /// `name`: string; read, and written on creation.
     pub name: Option<String>,
@@ -20,7 +20,7 @@ pub struct FcInterfaceSvm {
     pub uuid: Option<String>,
 }
 
-/// The values of [`FcInterfaceSvm`]'s `data_protocol`: open, so that a value a newer ONTAP adds is kept as [`FcInterfaceSvmDataProtocol::Unknown`].
+/// The values of [`FcInterfaceSvm`](crate::FcInterfaceSvm)'s `data_protocol`: open, so that a value a newer ONTAP adds is kept as [`FcInterfaceSvmDataProtocol::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
 pub enum FcInterfaceSvmDataProtocol {
     /// `fcp`.

@@ -2,7 +2,7 @@
 // Regenerate with `cargo run -p ontap-codegen`.
 //! The FcLoginIgroups model, from the model's `fc_login_igroups` definition.
 
-/// An object of the model's `fc_login_igroups` definition, held by [`IgroupNested`]'s `records`.
+/// An object of the model's `fc_login_igroups` definition, held by [`IgroupNested`](crate::IgroupNested)'s `records`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct FcLoginIgroups {
     /// `_links`: [`ontap::Links`]; read-only.

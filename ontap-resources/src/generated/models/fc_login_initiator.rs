@@ -2,7 +2,7 @@
 // Regenerate with `cargo run -p ontap-codegen`.
 //! The FcLoginInitiator model, from the model's `fc_login_initiator` definition.
 
-/// An object of the model's `fc_login_initiator` definition, held by [`FcLogin`]'s `initiator`.
+/// An object of the model's `fc_login_initiator` definition, held by [`FcLogin`](crate::FcLogin)'s `initiator`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct FcLoginInitiator {
     /// `aliases`: list of string; read-only.

@@ -2,7 +2,7 @@
 // Regenerate with `cargo run -p ontap-codegen`.
 //! The FcPortFabric model, from the model's `fc_port_fabric` definition.
 
-/// An object of the model's `fc_port_fabric` definition, held by [`FcPort`]'s `fabric`.
+/// An object of the model's `fc_port_fabric` definition, held by [`FcPort`](crate::FcPort)'s `fabric`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct FcPortFabric {
     /// `connected`: boolean; read-only.

@@ -12,7 +12,7 @@ pub struct FcPortReference {
     pub links: Option<ontap::Links>,
     /// `name`: string; read and written.
     pub name: Option<String>,
-    /// `node`: [`Node`]; read and written.
+    /// `node`: [`Node`](crate::Node); read and written.
     pub node: Option<Node>,
     /// `uuid`: string; read and written.
     pub uuid: Option<String>,

@@ -2,16 +2,16 @@
 // Regenerate with `cargo run -p ontap-codegen`.
 //! The FcPortSpeed model, from the model's `fc_port_speed` definition.
 
-/// An object of the model's `fc_port_speed` definition, held by [`FcPort`]'s `speed`.
+/// An object of the model's `fc_port_speed` definition, held by [`FcPort`](crate::FcPort)'s `speed`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct FcPortSpeed {
-    /// `configured`: [`FcPortSpeedConfigured`] (`1`, `2`, `4`, `8`, `10`, `16`, `32`, `64`, `auto`); read-only.
+    /// `configured`: [`FcPortSpeedConfigured`](crate::FcPortSpeedConfigured) (`1`, `2`, `4`, `8`, `10`, `16`, `32`, `64`, `auto`); read-only.
     pub configured: Option<FcPortSpeedConfigured>,
-    /// `maximum`: [`FcPortSpeedMaximum`] (`1`, `2`, `4`, `8`, `10`, `16`, `32`, `64`, `auto`); read-only.
+    /// `maximum`: [`FcPortSpeedMaximum`](crate::FcPortSpeedMaximum) (`1`, `2`, `4`, `8`, `10`, `16`, `32`, `64`, `auto`); read-only.
     pub maximum: Option<FcPortSpeedMaximum>,
 }
 
-/// The values of [`FcPortSpeed`]'s `configured`: open, so that a value a newer ONTAP adds is kept as [`FcPortSpeedConfigured::Unknown`].
+/// The values of [`FcPortSpeed`](crate::FcPortSpeed)'s `configured`: open, so that a value a newer ONTAP adds is kept as [`FcPortSpeedConfigured::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
 pub enum FcPortSpeedConfigured {
     /// `1`.
@@ -45,7 +45,7 @@ pub enum FcPortSpeedConfigured {
     Unknown(String),
 }
 
-/// The values of [`FcPortSpeed`]'s `maximum`: open, so that a value a newer ONTAP adds is kept as [`FcPortSpeedMaximum::Unknown`].
+/// The values of [`FcPortSpeed`](crate::FcPortSpeed)'s `maximum`: open, so that a value a newer ONTAP adds is kept as [`FcPortSpeedMaximum::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
 pub enum FcPortSpeedMaximum {
     /// `1`.

@@ -2,16 +2,16 @@
 // Regenerate with `cargo run -p ontap-codegen`.
 //! The FcPortTopology model, from the model's `fc_port_topology` definition.
 
-/// An object of the model's `fc_port_topology` definition, held by [`FcPort`]'s `topology`.
+/// An object of the model's `fc_port_topology` definition, held by [`FcPort`](crate::FcPort)'s `topology`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct FcPortTopology {
-    /// `configured`: [`FcPortTopologyConfigured`] (`direct`, `fabric`); read, and written on modification.
+    /// `configured`: [`FcPortTopologyConfigured`](crate::FcPortTopologyConfigured) (`direct`, `fabric`); read, and written on modification.
     pub configured: Option<FcPortTopologyConfigured>,
     /// `supported`: list of string; read-only.
     pub supported: Option<Vec<String>>,
 }
 
-/// The values of [`FcPortTopology`]'s `configured`: open, so that a value a newer ONTAP adds is kept as [`FcPortTopologyConfigured::Unknown`].
+/// The values of [`FcPortTopology`](crate::FcPortTopology)'s `configured`: open, so that a value a newer ONTAP adds is kept as [`FcPortTopologyConfigured::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
 pub enum FcPortTopologyConfigured {
     /// `direct`.

@@ -2,12 +2,12 @@
 // Regenerate with `cargo run -p ontap-codegen`.
 //! The FcPortTransceiver model, from the model's `fc_port_transceiver` definition.
 
-/// An object of the model's `fc_port_transceiver` definition, held by [`FcPort`]'s `transceiver`.
+/// An object of the model's `fc_port_transceiver` definition, held by [`FcPort`](crate::FcPort)'s `transceiver`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct FcPortTransceiver {
     /// `capabilities`: list of integer; read-only.
     pub capabilities: Option<Vec<i64>>,
-    /// `form_factor`: [`FcPortTransceiverFormFactor`] (`sfp`, `sff`, `unknown`); read-only.
+    /// `form_factor`: [`FcPortTransceiverFormFactor`](crate::FcPortTransceiverFormFactor) (`sfp`, `sff`, `unknown`); read-only.
     pub form_factor: Option<FcPortTransceiverFormFactor>,
     /// `manufacturer`: string; read-only.
     pub manufacturer: Option<String>,
@@ -15,7 +15,7 @@ pub struct FcPortTransceiver {
     pub part_number: Option<String>,
 }
 
-/// The values of [`FcPortTransceiver`]'s `form_factor`: open, so that a value a newer ONTAP adds is kept as [`FcPortTransceiverFormFactor::Unknown`].
+/// The values of [`FcPortTransceiver`](crate::FcPortTransceiver)'s `form_factor`: open, so that a value a newer ONTAP adds is kept as [`FcPortTransceiverFormFactor::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
 pub enum FcPortTransceiverFormFactor {
     /// `sfp`.

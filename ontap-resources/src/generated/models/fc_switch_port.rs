@@ -4,23 +4,23 @@
 
 use crate::FcSwitchPortsAttachedDevice;
 
-/// An object of the model's `fc_switch_port` definition, held by [`FcSwitch`]'s `ports`.
+/// An object of the model's `fc_switch_port` definition, held by [`FcSwitch`](crate::FcSwitch)'s `ports`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct FcSwitchPort {
-    /// `attached_device`: [`FcSwitchPortsAttachedDevice`]; read-only.
+    /// `attached_device`: [`FcSwitchPortsAttachedDevice`](crate::FcSwitchPortsAttachedDevice); read-only.
     pub attached_device: Option<FcSwitchPortsAttachedDevice>,
     /// `slot`: string; read-only.
     pub slot: Option<String>,
-    /// `state`: [`FcSwitchPortState`] (`unknown`, `online`, `offline`, `testing`, `fault`); read-only.
+    /// `state`: [`FcSwitchPortState`](crate::FcSwitchPortState) (`unknown`, `online`, `offline`, `testing`, `fault`); read-only.
     pub state: Option<FcSwitchPortState>,
-    /// `type`: [`FcSwitchPortType`] (`b_port`, `e_port`, `f_port`, `fl_port`, `fnl_port`, `fv_port`, `n_port`, `nl_port`, `nv_port`, `nx_port`, `sd_port`, `te_port`, `tf_port`, `tl_port`, `tnp_port`, `none`); read-only.
+    /// `type`: [`FcSwitchPortType`](crate::FcSwitchPortType) (`b_port`, `e_port`, `f_port`, `fl_port`, `fnl_port`, `fv_port`, `n_port`, `nl_port`, `nv_port`, `nx_port`, `sd_port`, `te_port`, `tf_port`, `tl_port`, `tnp_port`, `none`); read-only.
     #[model(rename = "type")]
     pub type_: Option<FcSwitchPortType>,
     /// `wwpn`: string; read-only.
     pub wwpn: Option<String>,
 }
 
-/// The values of [`FcSwitchPort`]'s `state`: open, so that a value a newer ONTAP adds is kept as [`FcSwitchPortState::Unknown`].
+/// The values of [`FcSwitchPort`](crate::FcSwitchPort)'s `state`: open, so that a value a newer ONTAP adds is kept as [`FcSwitchPortState::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
 pub enum FcSwitchPortState {
     /// `unknown`.
@@ -39,7 +39,7 @@ pub enum FcSwitchPortState {
     Unknown(String),
 }
 
-/// The values of [`FcSwitchPort`]'s `type`: open, so that a value a newer ONTAP adds is kept as [`FcSwitchPortType::Unknown`].
+/// The values of [`FcSwitchPort`](crate::FcSwitchPort)'s `type`: open, so that a value a newer ONTAP adds is kept as [`FcSwitchPortType::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
 pub enum FcSwitchPortType {
     /// `b_port`.

@@ -2,7 +2,7 @@
 // Regenerate with `cargo run -p ontap-codegen`.
 //! The FcSwitchPortsAttachedDevice model, from the model's `fc_switch_ports_attached_device` definition.
 
-/// An object of the model's `fc_switch_ports_attached_device` definition, held by [`FcSwitchPort`]'s `attached_device`.
+/// An object of the model's `fc_switch_ports_attached_device` definition, held by [`FcSwitchPort`](crate::FcSwitchPort)'s `attached_device`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct FcSwitchPortsAttachedDevice {
     /// `port_id`: string; read-only.

@@ -2,17 +2,17 @@
 // Regenerate with `cargo run -p ontap-codegen`.
 //! The FcZoneMember model, from the model's `fc_zone_member` definition.
 
-/// An object of the model's `fc_zone_member` definition, held by [`FcZone`]'s `members`.
+/// An object of the model's `fc_zone_member` definition, held by [`FcZone`](crate::FcZone)'s `members`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct FcZoneMember {
     /// `name`: string; read-only.
     pub name: Option<String>,
-    /// `type`: [`FcZoneMemberType`] (`port_id`, `port_name`, `domain_id_port`, `node_name`, `fabric_port_name`, `interface`, `domain_interface`, `ip_address`, `symbolic_node_name`, `device_alias`); read-only.
+    /// `type`: [`FcZoneMemberType`](crate::FcZoneMemberType) (`port_id`, `port_name`, `domain_id_port`, `node_name`, `fabric_port_name`, `interface`, `domain_interface`, `ip_address`, `symbolic_node_name`, `device_alias`); read-only.
     #[model(rename = "type")]
     pub type_: Option<FcZoneMemberType>,
 }
 
-/// The values of [`FcZoneMember`]'s `type`: open, so that a value a newer ONTAP adds is kept as [`FcZoneMemberType::Unknown`].
+/// The values of [`FcZoneMember`](crate::FcZoneMember)'s `type`: open, so that a value a newer ONTAP adds is kept as [`FcZoneMemberType::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
 pub enum FcZoneMemberType {
     /// `port_id`.

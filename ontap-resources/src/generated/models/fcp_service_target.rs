@@ -2,7 +2,7 @@
 // Regenerate with `cargo run -p ontap-codegen`.
 //! The FcpServiceTarget model, from the model's `fcp_service_target` definition.
 
-/// An object of the model's `fcp_service_target` definition, held by [`FcpService`]'s `target`.
+/// An object of the model's `fcp_service_target` definition, held by [`FcpService`](crate::FcpService)'s `target`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct FcpServiceTarget {
     /// `name`: string, 1 to 128 characters; read-only.

@@ -4,11 +4,11 @@
 
 use crate::File;
 
-/// An object of the model's `file_copy_files_to_copy` definition, held by [`FileCopy`]'s `files_to_copy`.
+/// An object of the model's `file_copy_files_to_copy` definition, held by [`FileCopy`](crate::FileCopy)'s `files_to_copy`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct FileCopyFilesToCopy {
-    /// `destination`: [`File`]; read and written.
+    /// `destination`: [`File`](crate::File); read and written.
     pub destination: Option<File>,
-    /// `source`: [`File`]; read and written.
+    /// `source`: [`File`](crate::File); read and written.
     pub source: Option<File>,
 }

@@ -2,7 +2,7 @@
 // Regenerate with `cargo run -p ontap-codegen`.
 //! The FileDirectorySecurityAclFileDirectorySecurityAcl model, the object in place in `FileDirectorySecurityAcl`'s `file_directory_security_acl`.
 
-/// The object in place in `FileDirectorySecurityAcl`'s `file_directory_security_acl`, held by [`FileDirectorySecurityAcl`]'s `file_directory_security_acl`.
+/// The object in place in `FileDirectorySecurityAcl`'s `file_directory_security_acl`, held by [`FileDirectorySecurityAcl`](crate::FileDirectorySecurityAcl)'s `file_directory_security_acl`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct FileDirectorySecurityAclFileDirectorySecurityAcl {
     /// `path`: string; never carried.

@@ -2,7 +2,7 @@
 // Regenerate with `cargo run -p ontap-codegen`.
 //! The FileDirectorySecurityAclSvm model, the object in place in `FileDirectorySecurityAcl`'s `svm`.
 
-/// The object in place in `FileDirectorySecurityAcl`'s `svm`, held by [`FileDirectorySecurityAcl`]'s `svm`.
+/// The object in place in `FileDirectorySecurityAcl`'s `svm`, held by [`FileDirectorySecurityAcl`](crate::FileDirectorySecurityAcl)'s `svm`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct FileDirectorySecurityAclSvm {
     /// `uuid`: string; never carried.

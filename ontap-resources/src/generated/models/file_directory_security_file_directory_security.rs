@@ -2,7 +2,7 @@
 // Regenerate with `cargo run -p ontap-codegen`.
 //! The FileDirectorySecurityFileDirectorySecurity model, the object in place in `FileDirectorySecurity`'s `file_directory_security`.
 
-/// The object in place in `FileDirectorySecurity`'s `file_directory_security`, held by [`FileDirectorySecurity`]'s `file_directory_security`.
+/// The object in place in `FileDirectorySecurity`'s `file_directory_security`, held by [`FileDirectorySecurity`](crate::FileDirectorySecurity)'s `file_directory_security`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct FileDirectorySecurityFileDirectorySecurity {
     /// `path`: string; never carried.

@@ -2,7 +2,7 @@
 // Regenerate with `cargo run -p ontap-codegen`.
 //! The FileDirectorySecuritySvm model, the object in place in `FileDirectorySecurity`'s `svm`.
 
-/// The object in place in `FileDirectorySecurity`'s `svm`, held by [`FileDirectorySecurity`]'s `svm`.
+/// The object in place in `FileDirectorySecurity`'s `svm`, held by [`FileDirectorySecurity`](crate::FileDirectorySecurity)'s `svm`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct FileDirectorySecuritySvm {
     /// `uuid`: string; never carried.

@@ -2,7 +2,7 @@
 // Regenerate with `cargo run -p ontap-codegen`.
 //! The FileInfoConstituent model, from the model's `file_info_constituent` definition.
 
-/// An object of the model's `file_info_constituent` definition, held by [`FileInfo`]'s `constituent`.
+/// An object of the model's `file_info_constituent` definition, held by [`FileInfo`](crate::FileInfo)'s `constituent`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct FileInfoConstituent {
     /// `name`: string; read-only.

@@ -2,7 +2,7 @@
 // Regenerate with `cargo run -p ontap-codegen`.
 //! The FileInfoQosPolicy model, from the model's `file_info_qos_policy` definition.
 
-/// An object of the model's `file_info_qos_policy` definition, held by [`FileInfo`]'s `qos_policy`.
+/// An object of the model's `file_info_qos_policy` definition, held by [`FileInfo`](crate::FileInfo)'s `qos_policy`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct FileInfoQosPolicy {
     /// `_links`: [`ontap::Links`]; read-only.

@@ -2,20 +2,20 @@
 // Regenerate with `cargo run -p ontap-codegen`.
 //! The FileMoveScanner model, from the model's `file_move_scanner` definition.
 
-/// An object of the model's `file_move_scanner` definition, held by [`FileMove`]'s `scanner`.
+/// An object of the model's `file_move_scanner` definition, held by [`FileMove`](crate::FileMove)'s `scanner`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct FileMoveScanner {
     /// `percent`: integer; read-only.
     pub percent: Option<i64>,
     /// `progress`: integer; read-only.
     pub progress: Option<i64>,
-    /// `state`: [`FileMoveScannerState`] (`allocation_map`, `complete`, `data`, `destroyed`, `destroying`, `paused_admin`, `paused_error`, `preparing`); read-only.
+    /// `state`: [`FileMoveScannerState`](crate::FileMoveScannerState) (`allocation_map`, `complete`, `data`, `destroyed`, `destroying`, `paused_admin`, `paused_error`, `preparing`); read-only.
     pub state: Option<FileMoveScannerState>,
     /// `total`: integer; read-only.
     pub total: Option<i64>,
 }
 
-/// The values of [`FileMoveScanner`]'s `state`: open, so that a value a newer ONTAP adds is kept as [`FileMoveScannerState::Unknown`].
+/// The values of [`FileMoveScanner`](crate::FileMoveScanner)'s `state`: open, so that a value a newer ONTAP adds is kept as [`FileMoveScannerState::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
 pub enum FileMoveScannerState {
     /// `allocation_map`.

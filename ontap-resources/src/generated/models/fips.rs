@@ -2,7 +2,7 @@
 // Regenerate with `cargo run -p ontap-codegen`.
 //! The Fips model, from the model's `fips` definition.
 
-/// An object of the model's `fips` definition, held by [`SecurityConfig`]'s `fips`.
+/// An object of the model's `fips` definition, held by [`SecurityConfig`](crate::SecurityConfig)'s `fips`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct Fips {
     /// `enabled`: boolean; read, and written on modification.

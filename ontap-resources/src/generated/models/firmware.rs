@@ -4,19 +4,19 @@
 
 use crate::{FirmwareDisk, FirmwareDqp, FirmwareShelf, FirmwareSpBmc, FirmwareUpdateProgress, SystemFirmware};
 
-/// An object of the model's `firmware` definition, held by [`SoftwareNode`]'s `firmware`.
+/// An object of the model's `firmware` definition, held by [`SoftwareNode`](crate::SoftwareNode)'s `firmware`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct Firmware {
-    /// `cluster_fw_progress`: list of [`FirmwareUpdateProgress`]; read-only.
+    /// `cluster_fw_progress`: list of [`FirmwareUpdateProgress`](crate::FirmwareUpdateProgress); read-only.
     pub cluster_fw_progress: Option<Vec<FirmwareUpdateProgress>>,
-    /// `disk`: [`FirmwareDisk`]; read-only.
+    /// `disk`: [`FirmwareDisk`](crate::FirmwareDisk); read-only.
     pub disk: Option<FirmwareDisk>,
-    /// `dqp`: [`FirmwareDqp`]; read-only.
+    /// `dqp`: [`FirmwareDqp`](crate::FirmwareDqp); read-only.
     pub dqp: Option<FirmwareDqp>,
-    /// `shelf`: [`FirmwareShelf`]; read-only.
+    /// `shelf`: [`FirmwareShelf`](crate::FirmwareShelf); read-only.
     pub shelf: Option<FirmwareShelf>,
-    /// `sp_bmc`: [`FirmwareSpBmc`]; read-only.
+    /// `sp_bmc`: [`FirmwareSpBmc`](crate::FirmwareSpBmc); read-only.
     pub sp_bmc: Option<FirmwareSpBmc>,
-    /// `system_firmware`: [`SystemFirmware`]; read-only.
+    /// `system_firmware`: [`SystemFirmware`](crate::SystemFirmware); read-only.
     pub system_firmware: Option<SystemFirmware>,
 }

@@ -2,7 +2,7 @@
 // Regenerate with `cargo run -p ontap-codegen`.
 //! The FirmwareDisk model, from the model's `firmware_disk` definition.
 
-/// An object of the model's `firmware_disk` definition, held by [`Firmware`]'s `disk`.
+/// An object of the model's `firmware_disk` definition, held by [`Firmware`](crate::Firmware)'s `disk`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct FirmwareDisk {
     /// `average_duration_per_disk`: integer; read-only.
@@ -11,11 +11,11 @@ pub struct FirmwareDisk {
     pub num_waiting_download: Option<i64>,
     /// `total_completion_estimate`: integer; read-only.
     pub total_completion_estimate: Option<i64>,
-    /// `update_status`: [`FirmwareDiskUpdateStatus`] (`running`, `idle`); read-only.
+    /// `update_status`: [`FirmwareDiskUpdateStatus`](crate::FirmwareDiskUpdateStatus) (`running`, `idle`); read-only.
     pub update_status: Option<FirmwareDiskUpdateStatus>,
 }
 
-/// The values of [`FirmwareDisk`]'s `update_status`: open, so that a value a newer ONTAP adds is kept as [`FirmwareDiskUpdateStatus::Unknown`].
+/// The values of [`FirmwareDisk`](crate::FirmwareDisk)'s `update_status`: open, so that a value a newer ONTAP adds is kept as [`FirmwareDiskUpdateStatus::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
 pub enum FirmwareDiskUpdateStatus {
     /// `running`.

@@ -4,12 +4,12 @@
 
 use crate::FirmwareDqpRecordCount;
 
-/// An object of the model's `firmware_dqp` definition, held by [`Firmware`]'s `dqp`.
+/// An object of the model's `firmware_dqp` definition, held by [`Firmware`](crate::Firmware)'s `dqp`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct FirmwareDqp {
     /// `file_name`: string; read-only.
     pub file_name: Option<String>,
-    /// `record_count`: [`FirmwareDqpRecordCount`]; read-only.
+    /// `record_count`: [`FirmwareDqpRecordCount`](crate::FirmwareDqpRecordCount); read-only.
     pub record_count: Option<FirmwareDqpRecordCount>,
     /// `revision`: string; read-only.
     pub revision: Option<String>,

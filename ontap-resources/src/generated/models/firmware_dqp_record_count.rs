@@ -2,7 +2,7 @@
 // Regenerate with `cargo run -p ontap-codegen`.
 //! The FirmwareDqpRecordCount model, from the model's `firmware_dqp_record_count` definition.
 
-/// An object of the model's `firmware_dqp_record_count` definition, held by [`FirmwareDqp`]'s `record_count`.
+/// An object of the model's `firmware_dqp_record_count` definition, held by [`FirmwareDqp`](crate::FirmwareDqp)'s `record_count`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct FirmwareDqpRecordCount {
     /// `alias`: integer; read-only.

@@ -4,9 +4,9 @@
 
 use crate::FirmwareHistoryUpdateStateWorker;
 
-/// An object of the model's `firmware_history_update_state` definition, held by [`FirmwareHistory`]'s `update_status`.
+/// An object of the model's `firmware_history_update_state` definition, held by [`FirmwareHistory`](crate::FirmwareHistory)'s `update_status`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct FirmwareHistoryUpdateState {
-    /// `worker`: [`FirmwareHistoryUpdateStateWorker`]; read-only.
+    /// `worker`: [`FirmwareHistoryUpdateStateWorker`](crate::FirmwareHistoryUpdateStateWorker); read-only.
     pub worker: Option<FirmwareHistoryUpdateStateWorker>,
 }

@@ -2,7 +2,7 @@
 // Regenerate with `cargo run -p ontap-codegen`.
 //! The FirmwareHistoryUpdateStateError model, from the model's `firmware_history_update_state_error` definition.
 
-/// An object of the model's `firmware_history_update_state_error` definition, held by [`FirmwareHistoryUpdateStateWorker`]'s `error`.
+/// An object of the model's `firmware_history_update_state_error` definition, held by [`FirmwareHistoryUpdateStateWorker`](crate::FirmwareHistoryUpdateStateWorker)'s `error`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct FirmwareHistoryUpdateStateError {
     /// `code`: integer; read and written.

@@ -4,18 +4,18 @@
 
 use crate::{FirmwareHistoryUpdateStateError, NodeReference};
 
-/// An object of the model's `firmware_history_update_state_worker` definition, held by [`FirmwareHistoryUpdateState`]'s `worker`.
+/// An object of the model's `firmware_history_update_state_worker` definition, held by [`FirmwareHistoryUpdateState`](crate::FirmwareHistoryUpdateState)'s `worker`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct FirmwareHistoryUpdateStateWorker {
-    /// `error`: [`FirmwareHistoryUpdateStateError`]; read and written.
+    /// `error`: [`FirmwareHistoryUpdateStateError`](crate::FirmwareHistoryUpdateStateError); read and written.
     pub error: Option<FirmwareHistoryUpdateStateError>,
-    /// `node`: [`NodeReference`]; read and written.
+    /// `node`: [`NodeReference`](crate::NodeReference); read and written.
     pub node: Option<NodeReference>,
-    /// `state`: [`FirmwareHistoryUpdateStateWorkerState`] (`idle`, `working`, `complete`, `failed`, `waiting_to_retry`); read and written.
+    /// `state`: [`FirmwareHistoryUpdateStateWorkerState`](crate::FirmwareHistoryUpdateStateWorkerState) (`idle`, `working`, `complete`, `failed`, `waiting_to_retry`); read and written.
     pub state: Option<FirmwareHistoryUpdateStateWorkerState>,
 }
 
-/// The values of [`FirmwareHistoryUpdateStateWorker`]'s `state`: open, so that a value a newer ONTAP adds is kept as [`FirmwareHistoryUpdateStateWorkerState::Unknown`].
+/// The values of [`FirmwareHistoryUpdateStateWorker`](crate::FirmwareHistoryUpdateStateWorker)'s `state`: open, so that a value a newer ONTAP adds is kept as [`FirmwareHistoryUpdateStateWorkerState::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
 pub enum FirmwareHistoryUpdateStateWorkerState {
     /// `idle`.

@@ -2,16 +2,16 @@
 // Regenerate with `cargo run -p ontap-codegen`.
 //! The FirmwareShelf model, from the model's `firmware_shelf` definition.
 
-/// An object of the model's `firmware_shelf` definition, held by [`Firmware`]'s `shelf`.
+/// An object of the model's `firmware_shelf` definition, held by [`Firmware`](crate::Firmware)'s `shelf`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct FirmwareShelf {
     /// `in_progress_count`: integer; read-only.
     pub in_progress_count: Option<i64>,
-    /// `update_status`: [`FirmwareShelfUpdateStatus`] (`running`, `idle`); read-only.
+    /// `update_status`: [`FirmwareShelfUpdateStatus`](crate::FirmwareShelfUpdateStatus) (`running`, `idle`); read-only.
     pub update_status: Option<FirmwareShelfUpdateStatus>,
 }
 
-/// The values of [`FirmwareShelf`]'s `update_status`: open, so that a value a newer ONTAP adds is kept as [`FirmwareShelfUpdateStatus::Unknown`].
+/// The values of [`FirmwareShelf`](crate::FirmwareShelf)'s `update_status`: open, so that a value a newer ONTAP adds is kept as [`FirmwareShelfUpdateStatus::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
 pub enum FirmwareShelfUpdateStatus {
     /// `running`.

@@ -2,22 +2,22 @@
 // Regenerate with `cargo run -p ontap-codegen`.
 //! The FirmwareSpBmc model, from the model's `firmware_sp_bmc` definition.
 
-/// An object of the model's `firmware_sp_bmc` definition, held by [`Firmware`]'s `sp_bmc`.
+/// An object of the model's `firmware_sp_bmc` definition, held by [`Firmware`](crate::Firmware)'s `sp_bmc`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct FirmwareSpBmc {
     /// `autoupdate`: boolean; read-only.
     pub autoupdate: Option<bool>,
     /// `end_time`: timestamp ([`ontap::Timestamp`]); read-only.
     pub end_time: Option<ontap::Timestamp>,
-    /// `fw_type`: [`FirmwareSpBmcFwType`] (`SP`, `BMC`); read-only.
+    /// `fw_type`: [`FirmwareSpBmcFwType`](crate::FirmwareSpBmcFwType) (`SP`, `BMC`); read-only.
     pub fw_type: Option<FirmwareSpBmcFwType>,
-    /// `image`: [`FirmwareSpBmcImage`] (`primary`, `backup`); read-only.
+    /// `image`: [`FirmwareSpBmcImage`](crate::FirmwareSpBmcImage) (`primary`, `backup`); read-only.
     pub image: Option<FirmwareSpBmcImage>,
     /// `in_progress`: boolean; read-only.
     pub in_progress: Option<bool>,
     /// `is_current`: boolean; read-only.
     pub is_current: Option<bool>,
-    /// `last_update_state`: [`FirmwareSpBmcLastUpdateState`] (`passed`, `failed`); read-only.
+    /// `last_update_state`: [`FirmwareSpBmcLastUpdateState`](crate::FirmwareSpBmcLastUpdateState) (`passed`, `failed`); read-only.
     pub last_update_state: Option<FirmwareSpBmcLastUpdateState>,
     /// `percent_done`: integer, 0 to 100; read-only.
     pub percent_done: Option<i64>,
@@ -25,11 +25,11 @@ pub struct FirmwareSpBmc {
     pub running_version: Option<String>,
     /// `start_time`: timestamp ([`ontap::Timestamp`]); read-only.
     pub start_time: Option<ontap::Timestamp>,
-    /// `state`: [`FirmwareSpBmcState`] (`installed`, `corrupt`, `updating`, `autoupdating`, `none`); read-only.
+    /// `state`: [`FirmwareSpBmcState`](crate::FirmwareSpBmcState) (`installed`, `corrupt`, `updating`, `autoupdating`, `none`); read-only.
     pub state: Option<FirmwareSpBmcState>,
 }
 
-/// The values of [`FirmwareSpBmc`]'s `fw_type`: open, so that a value a newer ONTAP adds is kept as [`FirmwareSpBmcFwType::Unknown`].
+/// The values of [`FirmwareSpBmc`](crate::FirmwareSpBmc)'s `fw_type`: open, so that a value a newer ONTAP adds is kept as [`FirmwareSpBmcFwType::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
 pub enum FirmwareSpBmcFwType {
     /// `SP`.
@@ -43,7 +43,7 @@ pub enum FirmwareSpBmcFwType {
     Unknown(String),
 }
 
-/// The values of [`FirmwareSpBmc`]'s `image`: open, so that a value a newer ONTAP adds is kept as [`FirmwareSpBmcImage::Unknown`].
+/// The values of [`FirmwareSpBmc`](crate::FirmwareSpBmc)'s `image`: open, so that a value a newer ONTAP adds is kept as [`FirmwareSpBmcImage::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
 pub enum FirmwareSpBmcImage {
     /// `primary`.
@@ -55,7 +55,7 @@ pub enum FirmwareSpBmcImage {
     Unknown(String),
 }
 
-/// The values of [`FirmwareSpBmc`]'s `last_update_state`: open, so that a value a newer ONTAP adds is kept as [`FirmwareSpBmcLastUpdateState::Unknown`].
+/// The values of [`FirmwareSpBmc`](crate::FirmwareSpBmc)'s `last_update_state`: open, so that a value a newer ONTAP adds is kept as [`FirmwareSpBmcLastUpdateState::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
 pub enum FirmwareSpBmcLastUpdateState {
     /// `passed`.
@@ -67,7 +67,7 @@ pub enum FirmwareSpBmcLastUpdateState {
     Unknown(String),
 }
 
-/// The values of [`FirmwareSpBmc`]'s `state`: open, so that a value a newer ONTAP adds is kept as [`FirmwareSpBmcState::Unknown`].
+/// The values of [`FirmwareSpBmc`](crate::FirmwareSpBmc)'s `state`: open, so that a value a newer ONTAP adds is kept as [`FirmwareSpBmcState::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
 pub enum FirmwareSpBmcState {
     /// `installed`.

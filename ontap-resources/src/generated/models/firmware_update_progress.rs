@@ -4,20 +4,20 @@
 
 use crate::{FirmwareUpdateProgressState, JobLink};
 
-/// An object of the model's `firmware_update_progress` definition, held by [`Firmware`]'s `cluster_fw_progress`.
+/// An object of the model's `firmware_update_progress` definition, held by [`Firmware`](crate::Firmware)'s `cluster_fw_progress`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct FirmwareUpdateProgress {
-    /// `job`: [`JobLink`]; read-only.
+    /// `job`: [`JobLink`](crate::JobLink); read-only.
     pub job: Option<JobLink>,
-    /// `update_state`: list of [`FirmwareUpdateProgressState`]; read-only.
+    /// `update_state`: list of [`FirmwareUpdateProgressState`](crate::FirmwareUpdateProgressState); read-only.
     pub update_state: Option<Vec<FirmwareUpdateProgressState>>,
-    /// `update_type`: [`FirmwareUpdateProgressUpdateType`] (`manual_update`, `automatic_update`); read-only.
+    /// `update_type`: [`FirmwareUpdateProgressUpdateType`](crate::FirmwareUpdateProgressUpdateType) (`manual_update`, `automatic_update`); read-only.
     pub update_type: Option<FirmwareUpdateProgressUpdateType>,
     /// `zip_file_name`: string; read-only.
     pub zip_file_name: Option<String>,
 }
 
-/// The values of [`FirmwareUpdateProgress`]'s `update_type`: open, so that a value a newer ONTAP adds is kept as [`FirmwareUpdateProgressUpdateType::Unknown`].
+/// The values of [`FirmwareUpdateProgress`](crate::FirmwareUpdateProgress)'s `update_type`: open, so that a value a newer ONTAP adds is kept as [`FirmwareUpdateProgressUpdateType::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
 pub enum FirmwareUpdateProgressUpdateType {
     /// `manual_update`.

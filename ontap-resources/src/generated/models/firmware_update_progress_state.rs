@@ -4,7 +4,7 @@
 
 use crate::NodeReference;
 
-/// An object of the model's `firmware_update_progress_state` definition, held by [`FirmwareUpdateProgress`]'s `update_state`.
+/// An object of the model's `firmware_update_progress_state` definition, held by [`FirmwareUpdateProgress`](crate::FirmwareUpdateProgress)'s `update_state`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct FirmwareUpdateProgressState {
     /// `attempts`: integer; read-only.
@@ -13,13 +13,13 @@ pub struct FirmwareUpdateProgressState {
     pub code: Option<i64>,
     /// `message`: string; read-only.
     pub message: Option<String>,
-    /// `status`: [`FirmwareUpdateProgressStateStatus`] (`idle`, `working`, `complete`, `failed`, `waiting_to_retry`); read-only.
+    /// `status`: [`FirmwareUpdateProgressStateStatus`](crate::FirmwareUpdateProgressStateStatus) (`idle`, `working`, `complete`, `failed`, `waiting_to_retry`); read-only.
     pub status: Option<FirmwareUpdateProgressStateStatus>,
-    /// `worker_node`: [`NodeReference`]; read-only.
+    /// `worker_node`: [`NodeReference`](crate::NodeReference); read-only.
     pub worker_node: Option<NodeReference>,
 }
 
-/// The values of [`FirmwareUpdateProgressState`]'s `status`: open, so that a value a newer ONTAP adds is kept as [`FirmwareUpdateProgressStateStatus::Unknown`].
+/// The values of [`FirmwareUpdateProgressState`](crate::FirmwareUpdateProgressState)'s `status`: open, so that a value a newer ONTAP adds is kept as [`FirmwareUpdateProgressStateStatus::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
 pub enum FirmwareUpdateProgressStateStatus {
     /// `idle`.

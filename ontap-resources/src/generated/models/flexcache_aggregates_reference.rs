@@ -2,7 +2,7 @@
 // Regenerate with `cargo run -p ontap-codegen`.
 //! The FlexcacheAggregatesReference model, from the narrowed views of the model's `flexcache_aggregates` definition.
 
-/// A reference to an object of the model's `flexcache_aggregates` definition, as other objects embed it (`name`, `uuid`), held by [`S3Bucket`]'s `aggregates`.
+/// A reference to an object of the model's `flexcache_aggregates` definition, as other objects embed it (`name`, `uuid`), held by [`S3Bucket`](crate::S3Bucket)'s `aggregates`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct FlexcacheAggregatesReference {
     /// `name`: string; written on creation only.

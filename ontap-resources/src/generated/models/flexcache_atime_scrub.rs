@@ -2,7 +2,7 @@
 // Regenerate with `cargo run -p ontap-codegen`.
 //! The FlexcacheAtimeScrub model, from the model's `flexcache_atime_scrub` definition.
 
-/// An object of the model's `flexcache_atime_scrub` definition, held by [`Flexcache`]'s `atime_scrub`.
+/// An object of the model's `flexcache_atime_scrub` definition, held by [`Flexcache`](crate::Flexcache)'s `atime_scrub`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct FlexcacheAtimeScrub {
     /// `enabled`: boolean; read and written.

@@ -2,7 +2,7 @@
 // Regenerate with `cargo run -p ontap-codegen`.
 //! The FlexcacheCifs model, from the model's `flexcache_cifs` definition.
 
-/// An object of the model's `flexcache_cifs` definition, held by [`Flexcache`]'s `cifs`.
+/// An object of the model's `flexcache_cifs` definition, held by [`Flexcache`](crate::Flexcache)'s `cifs`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct FlexcacheCifs {
     /// `enabled`: boolean; read and written.

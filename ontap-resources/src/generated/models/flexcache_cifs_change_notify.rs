@@ -2,7 +2,7 @@
 // Regenerate with `cargo run -p ontap-codegen`.
 //! The FlexcacheCifsChangeNotify model, from the model's `flexcache_cifs_change_notify` definition.
 
-/// An object of the model's `flexcache_cifs_change_notify` definition, held by [`Flexcache`]'s `cifs_change_notify`.
+/// An object of the model's `flexcache_cifs_change_notify` definition, held by [`Flexcache`](crate::Flexcache)'s `cifs_change_notify`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct FlexcacheCifsChangeNotify {
     /// `enabled`: boolean; read and written.

@@ -2,7 +2,7 @@
 // Regenerate with `cargo run -p ontap-codegen`.
 //! The FlexcacheMtimeScrubber model, from the model's `flexcache_mtime_scrubber` definition.
 
-/// An object of the model's `flexcache_mtime_scrubber` definition, held by [`Flexcache`]'s `mtime_scrubber`.
+/// An object of the model's `flexcache_mtime_scrubber` definition, held by [`Flexcache`](crate::Flexcache)'s `mtime_scrubber`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct FlexcacheMtimeScrubber {
     /// `enabled`: boolean; read and written.

@@ -2,7 +2,7 @@
 // Regenerate with `cargo run -p ontap-codegen`.
 //! The FlexcacheNfsv4 model, from the model's `flexcache_nfsv4` definition.
 
-/// An object of the model's `flexcache_nfsv4` definition, held by [`Flexcache`]'s `nfsv4`.
+/// An object of the model's `flexcache_nfsv4` definition, held by [`Flexcache`](crate::Flexcache)'s `nfsv4`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct FlexcacheNfsv4 {
     /// `enabled`: boolean; read and written.

@@ -2,7 +2,7 @@
 // Regenerate with `cargo run -p ontap-codegen`.
 //! The FlexcachePrepopulate model, from the model's `flexcache_prepopulate` definition.
 
-/// An object of the model's `flexcache_prepopulate` definition, held by [`Flexcache`]'s `prepopulate`.
+/// An object of the model's `flexcache_prepopulate` definition, held by [`Flexcache`](crate::Flexcache)'s `prepopulate`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct FlexcachePrepopulate {
     /// `dir_paths`: list of string; written, never read back.

@@ -4,10 +4,10 @@
 
 use crate::{ClusterReference, SvmReference, VolumeReference};
 
-/// An object of the model's `flexcache_relationship` definition, held by [`Flexcache`]'s `origins`, [`FlexcacheOrigin`]'s `flexcaches`.
+/// An object of the model's `flexcache_relationship` definition, held by [`Flexcache`](crate::Flexcache)'s `origins`, [`FlexcacheOrigin`](crate::FlexcacheOrigin)'s `flexcaches`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct FlexcacheRelationship {
-    /// `cluster`: [`ClusterReference`]; read-only.
+    /// `cluster`: [`ClusterReference`](crate::ClusterReference); read-only.
     pub cluster: Option<ClusterReference>,
     /// `create_time`: timestamp ([`ontap::Timestamp`]); read-only.
     pub create_time: Option<ontap::Timestamp>,
@@ -15,15 +15,15 @@ pub struct FlexcacheRelationship {
     pub ip_address: Option<String>,
     /// `size`: integer; read-only.
     pub size: Option<i64>,
-    /// `state`: [`FlexcacheRelationshipState`] (`error`, `mixed`, `offline`, `online`); read-only.
+    /// `state`: [`FlexcacheRelationshipState`](crate::FlexcacheRelationshipState) (`error`, `mixed`, `offline`, `online`); read-only.
     pub state: Option<FlexcacheRelationshipState>,
-    /// `svm`: [`SvmReference`]; read, and written on creation.
+    /// `svm`: [`SvmReference`](crate::SvmReference); read, and written on creation.
     pub svm: Option<SvmReference>,
-    /// `volume`: [`VolumeReference`]; read and written.
+    /// `volume`: [`VolumeReference`](crate::VolumeReference); read and written.
     pub volume: Option<VolumeReference>,
 }
 
-/// The values of [`FlexcacheRelationship`]'s `state`: open, so that a value a newer ONTAP adds is kept as [`FlexcacheRelationshipState::Unknown`].
+/// The values of [`FlexcacheRelationship`](crate::FlexcacheRelationship)'s `state`: open, so that a value a newer ONTAP adds is kept as [`FlexcacheRelationshipState::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
 pub enum FlexcacheRelationshipState {
     /// `error`.

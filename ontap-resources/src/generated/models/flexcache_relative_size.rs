@@ -2,7 +2,7 @@
 // Regenerate with `cargo run -p ontap-codegen`.
 //! The FlexcacheRelativeSize model, from the model's `flexcache_relative_size` definition.
 
-/// An object of the model's `flexcache_relative_size` definition, held by [`Flexcache`]'s `relative_size`.
+/// An object of the model's `flexcache_relative_size` definition, held by [`Flexcache`](crate::Flexcache)'s `relative_size`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct FlexcacheRelativeSize {
     /// `enabled`: boolean; read and written.

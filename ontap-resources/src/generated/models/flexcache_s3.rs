@@ -2,7 +2,7 @@
 // Regenerate with `cargo run -p ontap-codegen`.
 //! The FlexcacheS3 model, from the model's `flexcache_s3` definition.
 
-/// An object of the model's `flexcache_s3` definition, held by [`Flexcache`]'s `s3`.
+/// An object of the model's `flexcache_s3` definition, held by [`Flexcache`](crate::Flexcache)'s `s3`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct FlexcacheS3 {
     /// `enabled`: boolean; read and written.

@@ -2,7 +2,7 @@
 // Regenerate with `cargo run -p ontap-codegen`.
 //! The FlexcacheWrite model, from the model's `flexcache_write` definition.
 
-/// An object of the model's `flexcache_write` definition, held by [`Flexcache`]'s `write`.
+/// An object of the model's `flexcache_write` definition, held by [`Flexcache`](crate::Flexcache)'s `write`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct FlexcacheWrite {
     /// `absorption_enabled`: boolean; read and written.

@@ -2,7 +2,7 @@
 // Regenerate with `cargo run -p ontap-codegen`.
 //! The FpolicyConnectionDisconnectedReason model, from the model's `fpolicy_connection_disconnected_reason` definition.
 
-/// An object of the model's `fpolicy_connection_disconnected_reason` definition, held by [`FpolicyConnection`]'s `disconnected_reason`.
+/// An object of the model's `fpolicy_connection_disconnected_reason` definition, held by [`FpolicyConnection`](crate::FpolicyConnection)'s `disconnected_reason`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct FpolicyConnectionDisconnectedReason {
     /// `code`: integer; read and written.

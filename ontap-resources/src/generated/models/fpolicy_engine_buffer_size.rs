@@ -2,7 +2,7 @@
 // Regenerate with `cargo run -p ontap-codegen`.
 //! The FpolicyEngineBufferSize model, from the model's `fpolicy_engine_buffer_size` definition.
 
-/// An object of the model's `fpolicy_engine_buffer_size` definition, held by [`FpolicyEngine`]'s `buffer_size`, [`FpolicyEngines`]'s `buffer_size`.
+/// An object of the model's `fpolicy_engine_buffer_size` definition, held by [`FpolicyEngine`](crate::FpolicyEngine)'s `buffer_size`, [`FpolicyEngines`](crate::FpolicyEngines)'s `buffer_size`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct FpolicyEngineBufferSize {
     /// `recv_buffer`: integer, 0 to 7895160; read and written.

@@ -2,7 +2,7 @@
 // Regenerate with `cargo run -p ontap-codegen`.
 //! The FpolicyEngineCertificate model, from the model's `fpolicy_engine_certificate` definition.
 
-/// An object of the model's `fpolicy_engine_certificate` definition, held by [`FpolicyEngine`]'s `certificate`, [`FpolicyEngines`]'s `certificate`.
+/// An object of the model's `fpolicy_engine_certificate` definition, held by [`FpolicyEngine`](crate::FpolicyEngine)'s `certificate`, [`FpolicyEngines`](crate::FpolicyEngines)'s `certificate`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct FpolicyEngineCertificate {
     /// `ca`: string; read and written.

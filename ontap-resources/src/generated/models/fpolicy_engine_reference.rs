@@ -2,7 +2,7 @@
 // Regenerate with `cargo run -p ontap-codegen`.
 //! The FpolicyEngineReference model, from the narrowed views of the model's `fpolicy_engine` definition.
 
-/// A reference to an object of the model's `fpolicy_engine` definition, as other objects embed it (`_links`, `name`), held by [`FpolicyPolicies`]'s `engine`, [`FpolicyPolicy`]'s `engine`.
+/// A reference to an object of the model's `fpolicy_engine` definition, as other objects embed it (`_links`, `name`), held by [`FpolicyPolicies`](crate::FpolicyPolicies)'s `engine`, [`FpolicyPolicy`](crate::FpolicyPolicy)'s `engine`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct FpolicyEngineReference {
     /// `_links`: any JSON value; read-only.

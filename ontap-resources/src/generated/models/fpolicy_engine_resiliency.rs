@@ -2,7 +2,7 @@
 // Regenerate with `cargo run -p ontap-codegen`.
 //! The FpolicyEngineResiliency model, from the model's `fpolicy_engine_resiliency` definition.
 
-/// An object of the model's `fpolicy_engine_resiliency` definition, held by [`FpolicyEngine`]'s `resiliency`, [`FpolicyEngines`]'s `resiliency`.
+/// An object of the model's `fpolicy_engine_resiliency` definition, held by [`FpolicyEngine`](crate::FpolicyEngine)'s `resiliency`, [`FpolicyEngines`](crate::FpolicyEngines)'s `resiliency`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct FpolicyEngineResiliency {
     /// `directory_path`: string; read and written.

@@ -2,7 +2,7 @@
 // Regenerate with `cargo run -p ontap-codegen`.
 //! The FpolicyEngineSvm model, from the model's `fpolicy_engine_svm` definition.
 
-/// An object of the model's `fpolicy_engine_svm` definition, held by [`FpolicyEngine`]'s `svm`, [`FpolicyEvent`]'s `svm`, [`FpolicyPersistentStore`]'s `svm` and 1 more.
+/// An object of the model's `fpolicy_engine_svm` definition, held by [`FpolicyEngine`](crate::FpolicyEngine)'s `svm`, [`FpolicyEvent`](crate::FpolicyEvent)'s `svm`, [`FpolicyPersistentStore`](crate::FpolicyPersistentStore)'s `svm` and 1 more.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct FpolicyEngineSvm {
     /// `uuid`: string; read-only.

@@ -4,14 +4,14 @@
 
 use crate::{FpolicyEngineBufferSize, FpolicyEngineCertificate, FpolicyEngineResiliency};
 
-/// An object of the model's `fpolicy_engines` definition, held by [`Fpolicy`]'s `engines`.
+/// An object of the model's `fpolicy_engines` definition, held by [`Fpolicy`](crate::Fpolicy)'s `engines`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct FpolicyEngines {
-    /// `buffer_size`: [`FpolicyEngineBufferSize`]; read and written.
+    /// `buffer_size`: [`FpolicyEngineBufferSize`](crate::FpolicyEngineBufferSize); read and written.
     pub buffer_size: Option<FpolicyEngineBufferSize>,
-    /// `certificate`: [`FpolicyEngineCertificate`]; read and written.
+    /// `certificate`: [`FpolicyEngineCertificate`](crate::FpolicyEngineCertificate); read and written.
     pub certificate: Option<FpolicyEngineCertificate>,
-    /// `format`: [`FpolicyEnginesFormat`] (`xml`, `protobuf`); read and written.
+    /// `format`: [`FpolicyEnginesFormat`](crate::FpolicyEnginesFormat) (`xml`, `protobuf`); read and written.
     pub format: Option<FpolicyEnginesFormat>,
     /// `keep_alive_interval`: string; read and written.
     pub keep_alive_interval: Option<String>,
@@ -29,7 +29,7 @@ pub struct FpolicyEngines {
     pub request_abort_timeout: Option<String>,
     /// `request_cancel_timeout`: string; read and written.
     pub request_cancel_timeout: Option<String>,
-    /// `resiliency`: [`FpolicyEngineResiliency`]; read and written.
+    /// `resiliency`: [`FpolicyEngineResiliency`](crate::FpolicyEngineResiliency); read and written.
     pub resiliency: Option<FpolicyEngineResiliency>,
     /// `secondary_servers`: list of string; read and written.
     pub secondary_servers: Option<Vec<String>>,
@@ -37,16 +37,16 @@ pub struct FpolicyEngines {
     pub server_progress_timeout: Option<String>,
     /// `session_timeout`: string; read and written.
     pub session_timeout: Option<String>,
-    /// `ssl_option`: [`FpolicyEnginesSslOption`] (`no_auth`, `server_auth`, `mutual_auth`); read and written.
+    /// `ssl_option`: [`FpolicyEnginesSslOption`](crate::FpolicyEnginesSslOption) (`no_auth`, `server_auth`, `mutual_auth`); read and written.
     pub ssl_option: Option<FpolicyEnginesSslOption>,
     /// `status_request_interval`: string; read and written.
     pub status_request_interval: Option<String>,
-    /// `type`: [`FpolicyEnginesType`] (`synchronous`, `asynchronous`); read and written.
+    /// `type`: [`FpolicyEnginesType`](crate::FpolicyEnginesType) (`synchronous`, `asynchronous`); read and written.
     #[model(rename = "type")]
     pub type_: Option<FpolicyEnginesType>,
 }
 
-/// The values of [`FpolicyEngines`]'s `format`: open, so that a value a newer ONTAP adds is kept as [`FpolicyEnginesFormat::Unknown`].
+/// The values of [`FpolicyEngines`](crate::FpolicyEngines)'s `format`: open, so that a value a newer ONTAP adds is kept as [`FpolicyEnginesFormat::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
 pub enum FpolicyEnginesFormat {
     /// `xml`.
@@ -58,7 +58,7 @@ pub enum FpolicyEnginesFormat {
     Unknown(String),
 }
 
-/// The values of [`FpolicyEngines`]'s `ssl_option`: open, so that a value a newer ONTAP adds is kept as [`FpolicyEnginesSslOption::Unknown`].
+/// The values of [`FpolicyEngines`](crate::FpolicyEngines)'s `ssl_option`: open, so that a value a newer ONTAP adds is kept as [`FpolicyEnginesSslOption::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
 pub enum FpolicyEnginesSslOption {
     /// `no_auth`.
@@ -72,7 +72,7 @@ pub enum FpolicyEnginesSslOption {
     Unknown(String),
 }
 
-/// The values of [`FpolicyEngines`]'s `type`: open, so that a value a newer ONTAP adds is kept as [`FpolicyEnginesType::Unknown`].
+/// The values of [`FpolicyEngines`](crate::FpolicyEngines)'s `type`: open, so that a value a newer ONTAP adds is kept as [`FpolicyEnginesType::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
 pub enum FpolicyEnginesType {
     /// `synchronous`.

@@ -2,7 +2,7 @@
 // Regenerate with `cargo run -p ontap-codegen`.
 //! The FpolicyEventFileOperations model, from the model's `fpolicy_event_file_operations` definition.
 
-/// An object of the model's `fpolicy_event_file_operations` definition, held by [`FpolicyEvent`]'s `file_operations`, [`FpolicyEvents`]'s `file_operations`.
+/// An object of the model's `fpolicy_event_file_operations` definition, held by [`FpolicyEvent`](crate::FpolicyEvent)'s `file_operations`, [`FpolicyEvents`](crate::FpolicyEvents)'s `file_operations`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct FpolicyEventFileOperations {
     /// `access`: boolean; read and written.

@@ -2,7 +2,7 @@
 // Regenerate with `cargo run -p ontap-codegen`.
 //! The FpolicyEventFilters model, from the model's `fpolicy_event_filters` definition.
 
-/// An object of the model's `fpolicy_event_filters` definition, held by [`FpolicyEvent`]'s `filters`, [`FpolicyEvents`]'s `filters`.
+/// An object of the model's `fpolicy_event_filters` definition, held by [`FpolicyEvent`](crate::FpolicyEvent)'s `filters`, [`FpolicyEvents`](crate::FpolicyEvents)'s `filters`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct FpolicyEventFilters {
     /// `close_with_modification`: boolean; read and written.

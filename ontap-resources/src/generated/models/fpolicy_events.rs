@@ -4,24 +4,24 @@
 
 use crate::{FpolicyEventFileOperations, FpolicyEventFilters};
 
-/// An object of the model's `fpolicy_events` definition, held by [`Fpolicy`]'s `events`.
+/// An object of the model's `fpolicy_events` definition, held by [`Fpolicy`](crate::Fpolicy)'s `events`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct FpolicyEvents {
-    /// `file_operations`: [`FpolicyEventFileOperations`]; read and written.
+    /// `file_operations`: [`FpolicyEventFileOperations`](crate::FpolicyEventFileOperations); read and written.
     pub file_operations: Option<FpolicyEventFileOperations>,
-    /// `filters`: [`FpolicyEventFilters`]; read and written.
+    /// `filters`: [`FpolicyEventFilters`](crate::FpolicyEventFilters); read and written.
     pub filters: Option<FpolicyEventFilters>,
     /// `monitor_fileop_failure`: boolean; read and written.
     pub monitor_fileop_failure: Option<bool>,
     /// `name`: string; read, and written on creation.
     pub name: Option<String>,
-    /// `protocol`: [`FpolicyEventsProtocol`] (`cifs`, `nfsv3`, `nfsv4`); read and written.
+    /// `protocol`: [`FpolicyEventsProtocol`](crate::FpolicyEventsProtocol) (`cifs`, `nfsv3`, `nfsv4`); read and written.
     pub protocol: Option<FpolicyEventsProtocol>,
     /// `volume_monitoring`: boolean; read and written.
     pub volume_monitoring: Option<bool>,
 }
 
-/// The values of [`FpolicyEvents`]'s `protocol`: open, so that a value a newer ONTAP adds is kept as [`FpolicyEventsProtocol::Unknown`].
+/// The values of [`FpolicyEvents`](crate::FpolicyEvents)'s `protocol`: open, so that a value a newer ONTAP adds is kept as [`FpolicyEventsProtocol::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
 pub enum FpolicyEventsProtocol {
     /// `cifs`.

@@ -2,10 +2,10 @@
 // Regenerate with `cargo run -p ontap-codegen`.
 //! The FpolicyPersistentStores model, from the model's `fpolicy_persistent_stores` definition.
 
-/// An object of the model's `fpolicy_persistent_stores` definition, held by [`Fpolicy`]'s `persistent_stores`.
+/// An object of the model's `fpolicy_persistent_stores` definition, held by [`Fpolicy`](crate::Fpolicy)'s `persistent_stores`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct FpolicyPersistentStores {
-    /// `autosize_mode`: [`FpolicyPersistentStoresAutosizeMode`] (`grow`, `grow_shrink`, `off`); read, and written on creation.
+    /// `autosize_mode`: [`FpolicyPersistentStoresAutosizeMode`](crate::FpolicyPersistentStoresAutosizeMode) (`grow`, `grow_shrink`, `off`); read, and written on creation.
     pub autosize_mode: Option<FpolicyPersistentStoresAutosizeMode>,
     /// `name`: string; read, and written on creation.
     pub name: Option<String>,
@@ -15,7 +15,7 @@ pub struct FpolicyPersistentStores {
     pub volume: Option<String>,
 }
 
-/// The values of [`FpolicyPersistentStores`]'s `autosize_mode`: open, so that a value a newer ONTAP adds is kept as [`FpolicyPersistentStoresAutosizeMode::Unknown`].
+/// The values of [`FpolicyPersistentStores`](crate::FpolicyPersistentStores)'s `autosize_mode`: open, so that a value a newer ONTAP adds is kept as [`FpolicyPersistentStoresAutosizeMode::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
 pub enum FpolicyPersistentStoresAutosizeMode {
     /// `grow`.

@@ -4,16 +4,16 @@
 
 use crate::{FpolicyEngineReference, FpolicyEvent, FpolicyPoliciesScope};
 
-/// An object of the model's `fpolicy_policies` definition, held by [`Fpolicy`]'s `policies`.
+/// An object of the model's `fpolicy_policies` definition, held by [`Fpolicy`](crate::Fpolicy)'s `policies`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct FpolicyPolicies {
     /// `allow_privileged_access`: boolean; read, and written on modification.
     pub allow_privileged_access: Option<bool>,
     /// `enabled`: boolean; read, and written on modification.
     pub enabled: Option<bool>,
-    /// `engine`: [`FpolicyEngineReference`]; read and written.
+    /// `engine`: [`FpolicyEngineReference`](crate::FpolicyEngineReference); read and written.
     pub engine: Option<FpolicyEngineReference>,
-    /// `events`: list of [`FpolicyEvent`]; read and written.
+    /// `events`: list of [`FpolicyEvent`](crate::FpolicyEvent); read and written.
     pub events: Option<Vec<FpolicyEvent>>,
     /// `mandatory`: boolean; read and written.
     pub mandatory: Option<bool>,
@@ -27,6 +27,6 @@ pub struct FpolicyPolicies {
     pub priority: Option<i64>,
     /// `privileged_user`: string; read and written.
     pub privileged_user: Option<String>,
-    /// `scope`: [`FpolicyPoliciesScope`]; read and written.
+    /// `scope`: [`FpolicyPoliciesScope`](crate::FpolicyPoliciesScope); read and written.
     pub scope: Option<FpolicyPoliciesScope>,
 }

@@ -2,7 +2,7 @@
 // Regenerate with `cargo run -p ontap-codegen`.
 //! The FpolicyPoliciesScope model, from the model's `fpolicy_policies_scope` definition.
 
-/// An object of the model's `fpolicy_policies_scope` definition, held by [`FpolicyPolicies`]'s `scope`, [`FpolicyPolicy`]'s `scope`.
+/// An object of the model's `fpolicy_policies_scope` definition, held by [`FpolicyPolicies`](crate::FpolicyPolicies)'s `scope`, [`FpolicyPolicy`](crate::FpolicyPolicy)'s `scope`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct FpolicyPoliciesScope {
     /// `check_extensions_on_directories`: boolean; read and written.

@@ -2,7 +2,7 @@
 // Regenerate with `cargo run -p ontap-codegen`.
 //! The FpolicyPolicyReference model, from the narrowed views of the model's `fpolicy_policy` definition.
 
-/// A reference to an object of the model's `fpolicy_policy` definition, as other objects embed it (`_links`, `name`), held by [`FpolicyConnection`]'s `policy`.
+/// A reference to an object of the model's `fpolicy_policy` definition, as other objects embed it (`_links`, `name`), held by [`FpolicyConnection`](crate::FpolicyConnection)'s `policy`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct FpolicyPolicyReference {
     /// `_links`: any JSON value; read-only.

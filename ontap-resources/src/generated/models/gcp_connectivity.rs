@@ -2,7 +2,7 @@
 // Regenerate with `cargo run -p ontap-codegen`.
 //! The GcpConnectivity model, from the model's `gcp_connectivity` definition.
 
-/// An object of the model's `gcp_connectivity` definition, held by [`GcpKms`]'s `google_reachability`.
+/// An object of the model's `gcp_connectivity` definition, held by [`GcpKms`](crate::GcpKms)'s `google_reachability`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct GcpConnectivity {
     /// `code`: string; read-only.

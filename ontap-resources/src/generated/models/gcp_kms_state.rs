@@ -2,7 +2,7 @@
 // Regenerate with `cargo run -p ontap-codegen`.
 //! The GcpKmsState model, from the model's `gcp_kms_state` definition.
 
-/// An object of the model's `gcp_kms_state` definition, held by [`GcpKms`]'s `state`.
+/// An object of the model's `gcp_kms_state` definition, held by [`GcpKms`](crate::GcpKms)'s `state`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct GcpKmsState {
     /// `cluster_state`: boolean; read-only.

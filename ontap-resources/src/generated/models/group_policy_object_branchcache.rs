@@ -2,16 +2,16 @@
 // Regenerate with `cargo run -p ontap-codegen`.
 //! The GroupPolicyObjectBranchcache model, from the model's `group_policy_object_branchcache` definition.
 
-/// An object of the model's `group_policy_object_branchcache` definition, held by [`GroupPolicyObjectRegistrySetting`]'s `branchcache`.
+/// An object of the model's `group_policy_object_branchcache` definition, held by [`GroupPolicyObjectRegistrySetting`](crate::GroupPolicyObjectRegistrySetting)'s `branchcache`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct GroupPolicyObjectBranchcache {
-    /// `hash_publication_mode`: [`GroupPolicyObjectBranchcacheHashPublicationMode`] (`per_share`, `disabled`, `all_shares`); read and written.
+    /// `hash_publication_mode`: [`GroupPolicyObjectBranchcacheHashPublicationMode`](crate::GroupPolicyObjectBranchcacheHashPublicationMode) (`per_share`, `disabled`, `all_shares`); read and written.
     pub hash_publication_mode: Option<GroupPolicyObjectBranchcacheHashPublicationMode>,
-    /// `supported_hash_version`: [`GroupPolicyObjectBranchcacheSupportedHashVersion`] (`version1`, `version2`, `all_versions`); read and written.
+    /// `supported_hash_version`: [`GroupPolicyObjectBranchcacheSupportedHashVersion`](crate::GroupPolicyObjectBranchcacheSupportedHashVersion) (`version1`, `version2`, `all_versions`); read and written.
     pub supported_hash_version: Option<GroupPolicyObjectBranchcacheSupportedHashVersion>,
 }
 
-/// The values of [`GroupPolicyObjectBranchcache`]'s `hash_publication_mode`: open, so that a value a newer ONTAP adds is kept as [`GroupPolicyObjectBranchcacheHashPublicationMode::Unknown`].
+/// The values of [`GroupPolicyObjectBranchcache`](crate::GroupPolicyObjectBranchcache)'s `hash_publication_mode`: open, so that a value a newer ONTAP adds is kept as [`GroupPolicyObjectBranchcacheHashPublicationMode::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
 pub enum GroupPolicyObjectBranchcacheHashPublicationMode {
     /// `per_share`.
@@ -25,7 +25,7 @@ pub enum GroupPolicyObjectBranchcacheHashPublicationMode {
     Unknown(String),
 }
 
-/// The values of [`GroupPolicyObjectBranchcache`]'s `supported_hash_version`: open, so that a value a newer ONTAP adds is kept as [`GroupPolicyObjectBranchcacheSupportedHashVersion::Unknown`].
+/// The values of [`GroupPolicyObjectBranchcache`](crate::GroupPolicyObjectBranchcache)'s `supported_hash_version`: open, so that a value a newer ONTAP adds is kept as [`GroupPolicyObjectBranchcacheSupportedHashVersion::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
 pub enum GroupPolicyObjectBranchcacheSupportedHashVersion {
     /// `version1`.

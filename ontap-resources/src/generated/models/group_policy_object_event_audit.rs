@@ -2,16 +2,16 @@
 // Regenerate with `cargo run -p ontap-codegen`.
 //! The GroupPolicyObjectEventAudit model, from the model's `group_policy_object_event_audit` definition.
 
-/// An object of the model's `group_policy_object_event_audit` definition, held by [`GroupPolicyObjectSecuritySetting`]'s `event_audit_settings`.
+/// An object of the model's `group_policy_object_event_audit` definition, held by [`GroupPolicyObjectSecuritySetting`](crate::GroupPolicyObjectSecuritySetting)'s `event_audit_settings`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct GroupPolicyObjectEventAudit {
-    /// `logon_type`: [`GroupPolicyObjectEventAuditLogonType`] (`none`, `success`, `failure`, `both`); read and written.
+    /// `logon_type`: [`GroupPolicyObjectEventAuditLogonType`](crate::GroupPolicyObjectEventAuditLogonType) (`none`, `success`, `failure`, `both`); read and written.
     pub logon_type: Option<GroupPolicyObjectEventAuditLogonType>,
-    /// `object_access_type`: [`GroupPolicyObjectEventAuditObjectAccessType`] (`none`, `success`, `failure`, `both`); read and written.
+    /// `object_access_type`: [`GroupPolicyObjectEventAuditObjectAccessType`](crate::GroupPolicyObjectEventAuditObjectAccessType) (`none`, `success`, `failure`, `both`); read and written.
     pub object_access_type: Option<GroupPolicyObjectEventAuditObjectAccessType>,
 }
 
-/// The values of [`GroupPolicyObjectEventAudit`]'s `logon_type`: open, so that a value a newer ONTAP adds is kept as [`GroupPolicyObjectEventAuditLogonType::Unknown`].
+/// The values of [`GroupPolicyObjectEventAudit`](crate::GroupPolicyObjectEventAudit)'s `logon_type`: open, so that a value a newer ONTAP adds is kept as [`GroupPolicyObjectEventAuditLogonType::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
 pub enum GroupPolicyObjectEventAuditLogonType {
     /// `none`.
@@ -27,7 +27,7 @@ pub enum GroupPolicyObjectEventAuditLogonType {
     Unknown(String),
 }
 
-/// The values of [`GroupPolicyObjectEventAudit`]'s `object_access_type`: open, so that a value a newer ONTAP adds is kept as [`GroupPolicyObjectEventAuditObjectAccessType::Unknown`].
+/// The values of [`GroupPolicyObjectEventAudit`](crate::GroupPolicyObjectEventAudit)'s `object_access_type`: open, so that a value a newer ONTAP adds is kept as [`GroupPolicyObjectEventAuditObjectAccessType::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
 pub enum GroupPolicyObjectEventAuditObjectAccessType {
     /// `none`.

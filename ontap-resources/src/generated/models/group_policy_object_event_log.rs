@@ -2,16 +2,16 @@
 // Regenerate with `cargo run -p ontap-codegen`.
 //! The GroupPolicyObjectEventLog model, from the model's `group_policy_object_event_log` definition.
 
-/// An object of the model's `group_policy_object_event_log` definition, held by [`GroupPolicyObjectSecuritySetting`]'s `event_log_settings`.
+/// An object of the model's `group_policy_object_event_log` definition, held by [`GroupPolicyObjectSecuritySetting`](crate::GroupPolicyObjectSecuritySetting)'s `event_log_settings`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct GroupPolicyObjectEventLog {
     /// `max_size`: integer; read and written.
     pub max_size: Option<i64>,
-    /// `retention_method`: [`GroupPolicyObjectEventLogRetentionMethod`] (`overwrite_as_needed`, `overwrite_by_days`, `do_not_overwrite`); read and written.
+    /// `retention_method`: [`GroupPolicyObjectEventLogRetentionMethod`](crate::GroupPolicyObjectEventLogRetentionMethod) (`overwrite_as_needed`, `overwrite_by_days`, `do_not_overwrite`); read and written.
     pub retention_method: Option<GroupPolicyObjectEventLogRetentionMethod>,
 }
 
-/// The values of [`GroupPolicyObjectEventLog`]'s `retention_method`: open, so that a value a newer ONTAP adds is kept as [`GroupPolicyObjectEventLogRetentionMethod::Unknown`].
+/// The values of [`GroupPolicyObjectEventLog`](crate::GroupPolicyObjectEventLog)'s `retention_method`: open, so that a value a newer ONTAP adds is kept as [`GroupPolicyObjectEventLogRetentionMethod::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
 pub enum GroupPolicyObjectEventLogRetentionMethod {
     /// `overwrite_as_needed`.

@@ -2,7 +2,7 @@
 // Regenerate with `cargo run -p ontap-codegen`.
 //! The GroupPolicyObjectKerberos model, from the model's `group_policy_object_kerberos` definition.
 
-/// An object of the model's `group_policy_object_kerberos` definition, held by [`GroupPolicyObjectSecuritySetting`]'s `kerberos`.
+/// An object of the model's `group_policy_object_kerberos` definition, held by [`GroupPolicyObjectSecuritySetting`](crate::GroupPolicyObjectSecuritySetting)'s `kerberos`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct GroupPolicyObjectKerberos {
     /// `max_clock_skew`: string; read and written.

@@ -2,7 +2,7 @@
 // Regenerate with `cargo run -p ontap-codegen`.
 //! The GroupPolicyObjectPrivilegeRight model, from the model's `group_policy_object_privilege_right` definition.
 
-/// An object of the model's `group_policy_object_privilege_right` definition, held by [`GroupPolicyObjectSecuritySetting`]'s `privilege_rights`.
+/// An object of the model's `group_policy_object_privilege_right` definition, held by [`GroupPolicyObjectSecuritySetting`](crate::GroupPolicyObjectSecuritySetting)'s `privilege_rights`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct GroupPolicyObjectPrivilegeRight {
     /// `change_notify_users`: list of string; read and written.

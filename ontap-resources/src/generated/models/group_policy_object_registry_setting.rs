@@ -4,10 +4,10 @@
 
 use crate::GroupPolicyObjectBranchcache;
 
-/// An object of the model's `group_policy_object_registry_setting` definition, held by [`GroupPolicyObject`]'s `registry_settings`.
+/// An object of the model's `group_policy_object_registry_setting` definition, held by [`GroupPolicyObject`](crate::GroupPolicyObject)'s `registry_settings`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct GroupPolicyObjectRegistrySetting {
-    /// `branchcache`: [`GroupPolicyObjectBranchcache`]; read and written.
+    /// `branchcache`: [`GroupPolicyObjectBranchcache`](crate::GroupPolicyObjectBranchcache); read and written.
     pub branchcache: Option<GroupPolicyObjectBranchcache>,
     /// `refresh_time_interval`: string; read and written.
     pub refresh_time_interval: Option<String>,

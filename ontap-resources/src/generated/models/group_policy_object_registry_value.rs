@@ -2,7 +2,7 @@
 // Regenerate with `cargo run -p ontap-codegen`.
 //! The GroupPolicyObjectRegistryValue model, from the model's `group_policy_object_registry_value` definition.
 
-/// An object of the model's `group_policy_object_registry_value` definition, held by [`GroupPolicyObjectSecuritySetting`]'s `registry_values`.
+/// An object of the model's `group_policy_object_registry_value` definition, held by [`GroupPolicyObjectSecuritySetting`](crate::GroupPolicyObjectSecuritySetting)'s `registry_values`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct GroupPolicyObjectRegistryValue {
     /// `signing_required`: boolean; read and written.

@@ -2,12 +2,12 @@
 // Regenerate with `cargo run -p ontap-codegen`.
 //! The GroupPolicyObjectRestrictAnonymous model, from the model's `group_policy_object_restrict_anonymous` definition.
 
-/// An object of the model's `group_policy_object_restrict_anonymous` definition, held by [`GroupPolicyObjectSecuritySetting`]'s `restrict_anonymous`.
+/// An object of the model's `group_policy_object_restrict_anonymous` definition, held by [`GroupPolicyObjectSecuritySetting`](crate::GroupPolicyObjectSecuritySetting)'s `restrict_anonymous`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct GroupPolicyObjectRestrictAnonymous {
     /// `anonymous_access_to_shares_and_named_pipes_restricted`: boolean; read and written.
     pub anonymous_access_to_shares_and_named_pipes_restricted: Option<bool>,
-    /// `combined_restriction_for_anonymous_user`: [`GroupPolicyObjectRestrictAnonymousCombinedRestrictionForAnonymousUser`] (`no_restriction`, `no_enumeration`, `no_access`); read and written.
+    /// `combined_restriction_for_anonymous_user`: [`GroupPolicyObjectRestrictAnonymousCombinedRestrictionForAnonymousUser`](crate::GroupPolicyObjectRestrictAnonymousCombinedRestrictionForAnonymousUser) (`no_restriction`, `no_enumeration`, `no_access`); read and written.
     pub combined_restriction_for_anonymous_user:
         Option<GroupPolicyObjectRestrictAnonymousCombinedRestrictionForAnonymousUser>,
     /// `no_enumeration_of_sam_accounts`: boolean; read and written.
@@ -16,7 +16,7 @@ pub struct GroupPolicyObjectRestrictAnonymous {
     pub no_enumeration_of_sam_accounts_and_shares: Option<bool>,
 }
 
-/// The values of [`GroupPolicyObjectRestrictAnonymous`]'s `combined_restriction_for_anonymous_user`: open, so that a value a newer ONTAP adds is kept as [`GroupPolicyObjectRestrictAnonymousCombinedRestrictionForAnonymousUser::Unknown`].
+/// The values of [`GroupPolicyObjectRestrictAnonymous`](crate::GroupPolicyObjectRestrictAnonymous)'s `combined_restriction_for_anonymous_user`: open, so that a value a newer ONTAP adds is kept as [`GroupPolicyObjectRestrictAnonymousCombinedRestrictionForAnonymousUser::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
 pub enum GroupPolicyObjectRestrictAnonymousCombinedRestrictionForAnonymousUser {
     /// `no_restriction`.

@@ -2,7 +2,7 @@
 // Regenerate with `cargo run -p ontap-codegen`.
 //! The HealthMonitorPolicyFields model, from the model's `health_monitor_policy_fields` definition.
 
-/// An object of the model's `health_monitor_policy_fields` definition, held by [`KeyManagerConfigHealthMonitorPolicy`]'s `akv`, [`KeyManagerConfigHealthMonitorPolicy`]'s `aws`, [`KeyManagerConfigHealthMonitorPolicy`]'s `barbican` and 4 more.
+/// An object of the model's `health_monitor_policy_fields` definition, held by [`KeyManagerConfigHealthMonitorPolicy`](crate::KeyManagerConfigHealthMonitorPolicy)'s `akv`, [`KeyManagerConfigHealthMonitorPolicy`](crate::KeyManagerConfigHealthMonitorPolicy)'s `aws`, [`KeyManagerConfigHealthMonitorPolicy`](crate::KeyManagerConfigHealthMonitorPolicy)'s `barbican` and 4 more.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct HealthMonitorPolicyFields {
     /// `enabled`: boolean; read, and written on modification.

@@ -4,9 +4,9 @@
 
 use crate::ClusterNodesHwAssistStatus;
 
-/// An object of the model's `hw_assist` definition, held by [`Node`]'s `hw_assist`.
+/// An object of the model's `hw_assist` definition, held by [`Node`](crate::Node)'s `hw_assist`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct HwAssist {
-    /// `status`: [`ClusterNodesHwAssistStatus`]; read-only.
+    /// `status`: [`ClusterNodesHwAssistStatus`](crate::ClusterNodesHwAssistStatus); read-only.
     pub status: Option<ClusterNodesHwAssistStatus>,
 }

@@ -2,18 +2,18 @@
 // Regenerate with `cargo run -p ontap-codegen`.
 //! The HwAssistStatus model, from the model's `hw_assist_status` definition.
 
-/// An object of the model's `hw_assist_status` definition, held by [`ClusterNodesHwAssistStatus`]'s `local`, [`ClusterNodesHwAssistStatus`]'s `partner`.
+/// An object of the model's `hw_assist_status` definition, held by [`ClusterNodesHwAssistStatus`](crate::ClusterNodesHwAssistStatus)'s `local`, [`ClusterNodesHwAssistStatus`](crate::ClusterNodesHwAssistStatus)'s `partner`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct HwAssistStatus {
     /// `ip`: string; read-only.
     pub ip: Option<String>,
     /// `port`: integer; read-only.
     pub port: Option<i64>,
-    /// `state`: [`HwAssistStatusState`] (`active`, `inactive`); read-only.
+    /// `state`: [`HwAssistStatusState`](crate::HwAssistStatusState) (`active`, `inactive`); read-only.
     pub state: Option<HwAssistStatusState>,
 }
 
-/// The values of [`HwAssistStatus`]'s `state`: open, so that a value a newer ONTAP adds is kept as [`HwAssistStatusState::Unknown`].
+/// The values of [`HwAssistStatus`](crate::HwAssistStatus)'s `state`: open, so that a value a newer ONTAP adds is kept as [`HwAssistStatusState::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
 pub enum HwAssistStatusState {
     /// `active`.

@@ -2,7 +2,7 @@
 // Regenerate with `cargo run -p ontap-codegen`.
 //! The IgroupChild model, from the model's `igroup_child` definition.
 
-/// An object of the model's `igroup_child` definition, held by [`Igroup`]'s `igroups`, [`IgroupChild`]'s `igroups`.
+/// An object of the model's `igroup_child` definition, held by [`Igroup`](crate::Igroup)'s `igroups`, [`IgroupChild`](crate::IgroupChild)'s `igroups`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct IgroupChild {
     /// `_links`: [`ontap::Links`]; read-only.
@@ -10,7 +10,7 @@ pub struct IgroupChild {
     pub links: Option<ontap::Links>,
     /// `comment`: string, 0 to 254 characters; read-only.
     pub comment: Option<String>,
-    /// `igroups`: list of [`IgroupChild`]; read-only.
+    /// `igroups`: list of [`IgroupChild`](crate::IgroupChild); read-only.
     pub igroups: Option<Vec<IgroupChild>>,
     /// `name`: string, 1 to 96 characters; read, and written on creation.
     pub name: Option<String>,

@@ -4,18 +4,18 @@
 
 use crate::{ClusterNodesHaPartners, IgroupConnectivityTrackingAlerts};
 
-/// An object of the model's `igroup_connectivity_tracking` definition, held by [`Igroup`]'s `connectivity_tracking`.
+/// An object of the model's `igroup_connectivity_tracking` definition, held by [`Igroup`](crate::Igroup)'s `connectivity_tracking`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct IgroupConnectivityTracking {
-    /// `alerts`: list of [`IgroupConnectivityTrackingAlerts`]; read-only.
+    /// `alerts`: list of [`IgroupConnectivityTrackingAlerts`](crate::IgroupConnectivityTrackingAlerts); read-only.
     pub alerts: Option<Vec<IgroupConnectivityTrackingAlerts>>,
-    /// `connection_state`: [`IgroupConnectivityTrackingConnectionState`] (`full`, `none`, `partial`, `no_initiators`, `no_lun_maps`); read-only.
+    /// `connection_state`: [`IgroupConnectivityTrackingConnectionState`](crate::IgroupConnectivityTrackingConnectionState) (`full`, `none`, `partial`, `no_initiators`, `no_lun_maps`); read-only.
     pub connection_state: Option<IgroupConnectivityTrackingConnectionState>,
-    /// `required_nodes`: list of [`ClusterNodesHaPartners`]; read-only.
+    /// `required_nodes`: list of [`ClusterNodesHaPartners`](crate::ClusterNodesHaPartners); read-only.
     pub required_nodes: Option<Vec<ClusterNodesHaPartners>>,
 }
 
-/// The values of [`IgroupConnectivityTracking`]'s `connection_state`: open, so that a value a newer ONTAP adds is kept as [`IgroupConnectivityTrackingConnectionState::Unknown`].
+/// The values of [`IgroupConnectivityTracking`](crate::IgroupConnectivityTracking)'s `connection_state`: open, so that a value a newer ONTAP adds is kept as [`IgroupConnectivityTrackingConnectionState::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
 pub enum IgroupConnectivityTrackingConnectionState {
     /// `full`.

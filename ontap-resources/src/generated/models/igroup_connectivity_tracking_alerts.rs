@@ -2,7 +2,7 @@
 // Regenerate with `cargo run -p ontap-codegen`.
 //! The IgroupConnectivityTrackingAlerts model, from the model's `igroup_connectivity_tracking_alerts` definition.
 
-/// An object of the model's `igroup_connectivity_tracking_alerts` definition, held by [`IgroupConnectivityTracking`]'s `alerts`, [`IgroupInitiatorConnectivityTracking`]'s `alerts`.
+/// An object of the model's `igroup_connectivity_tracking_alerts` definition, held by [`IgroupConnectivityTracking`](crate::IgroupConnectivityTracking)'s `alerts`, [`IgroupInitiatorConnectivityTracking`](crate::IgroupInitiatorConnectivityTracking)'s `alerts`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct IgroupConnectivityTrackingAlerts {
     /// `summary`: [`ontap::ApiError`]; read-only.

@@ -2,7 +2,7 @@
 // Regenerate with `cargo run -p ontap-codegen`.
 //! The IgroupConnectivityTrackingRequiredNodes model, from the model's `igroup_connectivity_tracking_required_nodes` definition.
 
-/// An object of the model's `igroup_connectivity_tracking_required_nodes` definition, held by [`NodeHa`]'s `partners`.
+/// An object of the model's `igroup_connectivity_tracking_required_nodes` definition, held by [`NodeHa`](crate::NodeHa)'s `partners`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct IgroupConnectivityTrackingRequiredNodes {
     /// `_links`: [`ontap::Links`]; read-only.

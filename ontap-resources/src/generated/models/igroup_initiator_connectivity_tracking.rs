@@ -4,18 +4,18 @@
 
 use crate::{IgroupConnectivityTrackingAlerts, IgroupInitiatorConnectivityTrackingConnections};
 
-/// An object of the model's `igroup_initiator_connectivity_tracking` definition, held by [`IgroupInitiator`]'s `connectivity_tracking`.
+/// An object of the model's `igroup_initiator_connectivity_tracking` definition, held by [`IgroupInitiator`](crate::IgroupInitiator)'s `connectivity_tracking`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct IgroupInitiatorConnectivityTracking {
-    /// `alerts`: list of [`IgroupConnectivityTrackingAlerts`]; read-only.
+    /// `alerts`: list of [`IgroupConnectivityTrackingAlerts`](crate::IgroupConnectivityTrackingAlerts); read-only.
     pub alerts: Option<Vec<IgroupConnectivityTrackingAlerts>>,
-    /// `connection_state`: [`IgroupInitiatorConnectivityTrackingConnectionState`] (`full`, `none`, `partial`, `no_lun_maps`); read-only.
+    /// `connection_state`: [`IgroupInitiatorConnectivityTrackingConnectionState`](crate::IgroupInitiatorConnectivityTrackingConnectionState) (`full`, `none`, `partial`, `no_lun_maps`); read-only.
     pub connection_state: Option<IgroupInitiatorConnectivityTrackingConnectionState>,
-    /// `connections`: list of [`IgroupInitiatorConnectivityTrackingConnections`]; read and written.
+    /// `connections`: list of [`IgroupInitiatorConnectivityTrackingConnections`](crate::IgroupInitiatorConnectivityTrackingConnections); read and written.
     pub connections: Option<Vec<IgroupInitiatorConnectivityTrackingConnections>>,
 }
 
-/// The values of [`IgroupInitiatorConnectivityTracking`]'s `connection_state`: open, so that a value a newer ONTAP adds is kept as [`IgroupInitiatorConnectivityTrackingConnectionState::Unknown`].
+/// The values of [`IgroupInitiatorConnectivityTracking`](crate::IgroupInitiatorConnectivityTracking)'s `connection_state`: open, so that a value a newer ONTAP adds is kept as [`IgroupInitiatorConnectivityTrackingConnectionState::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
 pub enum IgroupInitiatorConnectivityTrackingConnectionState {
     /// `full`.

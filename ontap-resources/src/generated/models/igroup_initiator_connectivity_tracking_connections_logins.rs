@@ -4,12 +4,12 @@
 
 use crate::IgroupInitiatorConnectivityTrackingConnectionsLoginsInterface;
 
-/// An object of the model's `igroup_initiator_connectivity_tracking_connections_logins` definition, held by [`IgroupInitiatorConnectivityTrackingConnections`]'s `logins`.
+/// An object of the model's `igroup_initiator_connectivity_tracking_connections_logins` definition, held by [`IgroupInitiatorConnectivityTrackingConnections`](crate::IgroupInitiatorConnectivityTrackingConnections)'s `logins`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct IgroupInitiatorConnectivityTrackingConnectionsLogins {
     /// `connected`: boolean; read-only.
     pub connected: Option<bool>,
-    /// `interface`: [`IgroupInitiatorConnectivityTrackingConnectionsLoginsInterface`]; read and written.
+    /// `interface`: [`IgroupInitiatorConnectivityTrackingConnectionsLoginsInterface`](crate::IgroupInitiatorConnectivityTrackingConnectionsLoginsInterface); read and written.
     pub interface: Option<IgroupInitiatorConnectivityTrackingConnectionsLoginsInterface>,
     /// `last_seen_time`: timestamp ([`ontap::Timestamp`]); read-only.
     pub last_seen_time: Option<ontap::Timestamp>,

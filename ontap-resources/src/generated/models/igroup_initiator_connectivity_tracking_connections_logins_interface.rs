@@ -4,11 +4,11 @@
 
 use crate::{FcInterfaceReference, IpInterfaceReference};
 
-/// An object of the model's `igroup_initiator_connectivity_tracking_connections_logins_interface` definition, held by [`IgroupInitiatorConnectivityTrackingConnectionsLogins`]'s `interface`.
+/// An object of the model's `igroup_initiator_connectivity_tracking_connections_logins_interface` definition, held by [`IgroupInitiatorConnectivityTrackingConnectionsLogins`](crate::IgroupInitiatorConnectivityTrackingConnectionsLogins)'s `interface`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct IgroupInitiatorConnectivityTrackingConnectionsLoginsInterface {
-    /// `fc`: [`FcInterfaceReference`]; read and written.
+    /// `fc`: [`FcInterfaceReference`](crate::FcInterfaceReference); read and written.
     pub fc: Option<FcInterfaceReference>,
-    /// `ip`: [`IpInterfaceReference`]; read and written.
+    /// `ip`: [`IpInterfaceReference`](crate::IpInterfaceReference); read and written.
     pub ip: Option<IpInterfaceReference>,
 }

@@ -6,20 +6,20 @@ use crate::{
     IgroupInitiatorListItemProximity, IgroupInitiatorsConnectivityTracking, IgroupInitiatorsLinks, IgroupReference,
 };
 
-/// An object of the model's `igroup_initiator_list_item` definition, held by [`Igroup`]'s `initiators`.
+/// An object of the model's `igroup_initiator_list_item` definition, held by [`Igroup`](crate::Igroup)'s `initiators`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct IgroupInitiatorListItem {
-    /// `_links`: [`IgroupInitiatorsLinks`]; read-only.
+    /// `_links`: [`IgroupInitiatorsLinks`](crate::IgroupInitiatorsLinks); read-only.
     #[model(rename = "_links")]
     pub links: Option<IgroupInitiatorsLinks>,
     /// `comment`: string, 0 to 254 characters; read and written.
     pub comment: Option<String>,
-    /// `connectivity_tracking`: [`IgroupInitiatorsConnectivityTracking`]; read-only.
+    /// `connectivity_tracking`: [`IgroupInitiatorsConnectivityTracking`](crate::IgroupInitiatorsConnectivityTracking); read-only.
     pub connectivity_tracking: Option<IgroupInitiatorsConnectivityTracking>,
-    /// `igroup`: [`IgroupReference`]; read-only.
+    /// `igroup`: [`IgroupReference`](crate::IgroupReference); read-only.
     pub igroup: Option<IgroupReference>,
     /// `name`: string, 1 to 96 characters; read, and written on creation.
     pub name: Option<String>,
-    /// `proximity`: [`IgroupInitiatorListItemProximity`]; read and written.
+    /// `proximity`: [`IgroupInitiatorListItemProximity`](crate::IgroupInitiatorListItemProximity); read and written.
     pub proximity: Option<IgroupInitiatorListItemProximity>,
 }

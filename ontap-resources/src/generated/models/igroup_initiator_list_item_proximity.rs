@@ -4,11 +4,11 @@
 
 use crate::IgroupInitiatorRecordsProximityPeerSvms;
 
-/// An object of the model's `igroup_initiator_list_item_proximity` definition, held by [`IgroupInitiatorListItem`]'s `proximity`.
+/// An object of the model's `igroup_initiator_list_item_proximity` definition, held by [`IgroupInitiatorListItem`](crate::IgroupInitiatorListItem)'s `proximity`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct IgroupInitiatorListItemProximity {
     /// `local_svm`: boolean; read and written.
     pub local_svm: Option<bool>,
-    /// `peer_svms`: list of [`IgroupInitiatorRecordsProximityPeerSvms`]; read and written.
+    /// `peer_svms`: list of [`IgroupInitiatorRecordsProximityPeerSvms`](crate::IgroupInitiatorRecordsProximityPeerSvms); read and written.
     pub peer_svms: Option<Vec<IgroupInitiatorRecordsProximityPeerSvms>>,
 }

@@ -2,7 +2,7 @@
 // Regenerate with `cargo run -p ontap-codegen`.
 //! The IgroupInitiatorListItemProximityPeerSvms model, from the model's `igroup_initiator_list_item_proximity_peer_svms` definition.
 
-/// An object of the model's `igroup_initiator_list_item_proximity_peer_svms` definition, held by [`IgroupInitiatorNoRecordsProximity`]'s `peer_svms`.
+/// An object of the model's `igroup_initiator_list_item_proximity_peer_svms` definition, held by [`IgroupInitiatorNoRecordsProximity`](crate::IgroupInitiatorNoRecordsProximity)'s `peer_svms`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct IgroupInitiatorListItemProximityPeerSvms {
     /// `_links`: [`ontap::Links`]; read-only.

@@ -4,7 +4,7 @@
 
 use crate::IgroupInitiatorNoRecordsProximity;
 
-/// An object of the model's `igroup_initiator_no_records` definition, held by [`IgroupInitiator`]'s `records`.
+/// An object of the model's `igroup_initiator_no_records` definition, held by [`IgroupInitiator`](crate::IgroupInitiator)'s `records`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct IgroupInitiatorNoRecords {
     /// `_links`: [`ontap::Links`]; read-only.
@@ -14,6 +14,6 @@ pub struct IgroupInitiatorNoRecords {
     pub comment: Option<String>,
     /// `name`: string, 1 to 96 characters; read, and written on creation.
     pub name: Option<String>,
-    /// `proximity`: [`IgroupInitiatorNoRecordsProximity`]; read and written.
+    /// `proximity`: [`IgroupInitiatorNoRecordsProximity`](crate::IgroupInitiatorNoRecordsProximity); read and written.
     pub proximity: Option<IgroupInitiatorNoRecordsProximity>,
 }

@@ -4,11 +4,11 @@
 
 use crate::IgroupInitiatorListItemProximityPeerSvms;
 
-/// An object of the model's `igroup_initiator_no_records_proximity` definition, held by [`IgroupInitiatorNoRecords`]'s `proximity`.
+/// An object of the model's `igroup_initiator_no_records_proximity` definition, held by [`IgroupInitiatorNoRecords`](crate::IgroupInitiatorNoRecords)'s `proximity`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct IgroupInitiatorNoRecordsProximity {
     /// `local_svm`: boolean; read and written.
     pub local_svm: Option<bool>,
-    /// `peer_svms`: list of [`IgroupInitiatorListItemProximityPeerSvms`]; read and written.
+    /// `peer_svms`: list of [`IgroupInitiatorListItemProximityPeerSvms`](crate::IgroupInitiatorListItemProximityPeerSvms); read and written.
     pub peer_svms: Option<Vec<IgroupInitiatorListItemProximityPeerSvms>>,
 }

@@ -2,7 +2,7 @@
 // Regenerate with `cargo run -p ontap-codegen`.
 //! The IgroupInitiatorNoRecordsProximityPeerSvms model, from the model's `igroup_initiator_no_records_proximity_peer_svms` definition.
 
-/// An object of the model's `igroup_initiator_no_records_proximity_peer_svms` definition, held by [`NvmeHostProximity`]'s `peer_svms`.
+/// An object of the model's `igroup_initiator_no_records_proximity_peer_svms` definition, held by [`NvmeHostProximity`](crate::NvmeHostProximity)'s `peer_svms`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct IgroupInitiatorNoRecordsProximityPeerSvms {
     /// `_links`: [`ontap::Links`]; read-only.

@@ -4,11 +4,11 @@
 
 use crate::IgroupInitiatorsProximityPeerSvms;
 
-/// An object of the model's `igroup_initiator_proximity` definition, held by [`IgroupInitiator`]'s `proximity`.
+/// An object of the model's `igroup_initiator_proximity` definition, held by [`IgroupInitiator`](crate::IgroupInitiator)'s `proximity`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct IgroupInitiatorProximity {
     /// `local_svm`: boolean; read and written.
     pub local_svm: Option<bool>,
-    /// `peer_svms`: list of [`IgroupInitiatorsProximityPeerSvms`]; read and written.
+    /// `peer_svms`: list of [`IgroupInitiatorsProximityPeerSvms`](crate::IgroupInitiatorsProximityPeerSvms); read and written.
     pub peer_svms: Option<Vec<IgroupInitiatorsProximityPeerSvms>>,
 }

@@ -2,7 +2,7 @@
 // Regenerate with `cargo run -p ontap-codegen`.
 //! The IgroupInitiatorRecordsProximityPeerSvms model, from the model's `igroup_initiator_records_proximity_peer_svms` definition.
 
-/// An object of the model's `igroup_initiator_records_proximity_peer_svms` definition, held by [`IgroupInitiatorListItemProximity`]'s `peer_svms`.
+/// An object of the model's `igroup_initiator_records_proximity_peer_svms` definition, held by [`IgroupInitiatorListItemProximity`](crate::IgroupInitiatorListItemProximity)'s `peer_svms`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct IgroupInitiatorRecordsProximityPeerSvms {
     /// `_links`: [`ontap::Links`]; read-only.

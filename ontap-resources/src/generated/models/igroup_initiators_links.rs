@@ -2,7 +2,7 @@
 // Regenerate with `cargo run -p ontap-codegen`.
 //! The IgroupInitiatorsLinks model, from the model's `igroup_initiators_links` definition.
 
-/// An object of the model's `igroup_initiators_links` definition, held by [`IgroupInitiatorListItem`]'s `_links`.
+/// An object of the model's `igroup_initiators_links` definition, held by [`IgroupInitiatorListItem`](crate::IgroupInitiatorListItem)'s `_links`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct IgroupInitiatorsLinks {
     /// `connectivity_tracking`: [`ontap::Href`]; read-only.

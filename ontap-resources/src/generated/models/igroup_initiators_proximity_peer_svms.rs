@@ -2,7 +2,7 @@
 // Regenerate with `cargo run -p ontap-codegen`.
 //! The IgroupInitiatorsProximityPeerSvms model, from the model's `igroup_initiators_proximity_peer_svms` definition.
 
-/// An object of the model's `igroup_initiators_proximity_peer_svms` definition, held by [`IgroupInitiatorProximity`]'s `peer_svms`.
+/// An object of the model's `igroup_initiators_proximity_peer_svms` definition, held by [`IgroupInitiatorProximity`](crate::IgroupInitiatorProximity)'s `peer_svms`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct IgroupInitiatorsProximityPeerSvms {
     /// `_links`: [`ontap::Links`]; read-only.

@@ -4,7 +4,7 @@
 
 use crate::IgroupLunMapsLun;
 
-/// An object of the model's `igroup_lun_maps` definition, held by [`Igroup`]'s `lun_maps`.
+/// An object of the model's `igroup_lun_maps` definition, held by [`Igroup`](crate::Igroup)'s `lun_maps`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct IgroupLunMaps {
     /// `_links`: [`ontap::Links`]; read-only.
@@ -12,6 +12,6 @@ pub struct IgroupLunMaps {
     pub links: Option<ontap::Links>,
     /// `logical_unit_number`: integer; read-only.
     pub logical_unit_number: Option<i64>,
-    /// `lun`: [`IgroupLunMapsLun`]; read and written.
+    /// `lun`: [`IgroupLunMapsLun`](crate::IgroupLunMapsLun); read and written.
     pub lun: Option<IgroupLunMapsLun>,
 }

@@ -4,7 +4,7 @@
 
 use crate::NodeReference;
 
-/// An object of the model's `igroup_lun_maps_lun` definition, held by [`IgroupLunMaps`]'s `lun`.
+/// An object of the model's `igroup_lun_maps_lun` definition, held by [`IgroupLunMaps`](crate::IgroupLunMaps)'s `lun`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct IgroupLunMapsLun {
     /// `_links`: [`ontap::Links`]; read-only.
@@ -12,7 +12,7 @@ pub struct IgroupLunMapsLun {
     pub links: Option<ontap::Links>,
     /// `name`: string; read-only.
     pub name: Option<String>,
-    /// `node`: [`NodeReference`]; read and written.
+    /// `node`: [`NodeReference`](crate::NodeReference); read and written.
     pub node: Option<NodeReference>,
     /// `uuid`: string; read-only.
     pub uuid: Option<String>,

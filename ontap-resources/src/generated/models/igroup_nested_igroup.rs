@@ -2,7 +2,7 @@
 // Regenerate with `cargo run -p ontap-codegen`.
 //! The IgroupNestedIgroup model, from the model's `igroup_nested_igroup` definition.
 
-/// An object of the model's `igroup_nested_igroup` definition, held by [`IgroupNested`]'s `igroup`.
+/// An object of the model's `igroup_nested_igroup` definition, held by [`IgroupNested`](crate::IgroupNested)'s `igroup`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct IgroupNestedIgroup {
     /// `_links`: [`ontap::Links`]; read-only.

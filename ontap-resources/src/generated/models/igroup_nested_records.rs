@@ -2,7 +2,7 @@
 // Regenerate with `cargo run -p ontap-codegen`.
 //! The IgroupNestedRecords model, from the model's `igroup_nested_records` definition.
 
-/// An object of the model's `igroup_nested_records` definition, held by [`IscsiSession`]'s `igroups`.
+/// An object of the model's `igroup_nested_records` definition, held by [`IscsiSession`](crate::IscsiSession)'s `igroups`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct IgroupNestedRecords {
     /// `_links`: [`ontap::Links`]; read-only.

@@ -2,7 +2,7 @@
 // Regenerate with `cargo run -p ontap-codegen`.
 //! The IgroupParent model, from the model's `igroup_parent` definition.
 
-/// An object of the model's `igroup_parent` definition, held by [`Igroup`]'s `parent_igroups`, [`IgroupParent`]'s `parent_igroups`.
+/// An object of the model's `igroup_parent` definition, held by [`Igroup`](crate::Igroup)'s `parent_igroups`, [`IgroupParent`](crate::IgroupParent)'s `parent_igroups`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct IgroupParent {
     /// `_links`: [`ontap::Links`]; read-only.
@@ -12,7 +12,7 @@ pub struct IgroupParent {
     pub comment: Option<String>,
     /// `name`: string, 1 to 96 characters; read-only.
     pub name: Option<String>,
-    /// `parent_igroups`: list of [`IgroupParent`]; read-only.
+    /// `parent_igroups`: list of [`IgroupParent`](crate::IgroupParent); read-only.
     pub parent_igroups: Option<Vec<IgroupParent>>,
     /// `uuid`: string; read-only.
     pub uuid: Option<String>,

@@ -4,18 +4,18 @@
 
 use crate::{IgroupReplicationError, SvmPeerReference};
 
-/// An object of the model's `igroup_replication` definition, held by [`Igroup`]'s `replication`.
+/// An object of the model's `igroup_replication` definition, held by [`Igroup`](crate::Igroup)'s `replication`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct IgroupReplication {
-    /// `error`: [`IgroupReplicationError`]; read and written.
+    /// `error`: [`IgroupReplicationError`](crate::IgroupReplicationError); read and written.
     pub error: Option<IgroupReplicationError>,
-    /// `peer_svm`: [`SvmPeerReference`]; read and written.
+    /// `peer_svm`: [`SvmPeerReference`](crate::SvmPeerReference); read and written.
     pub peer_svm: Option<SvmPeerReference>,
-    /// `state`: [`IgroupReplicationState`] (`ok`, `replicating`, `error`); read-only.
+    /// `state`: [`IgroupReplicationState`](crate::IgroupReplicationState) (`ok`, `replicating`, `error`); read-only.
     pub state: Option<IgroupReplicationState>,
 }
 
-/// The values of [`IgroupReplication`]'s `state`: open, so that a value a newer ONTAP adds is kept as [`IgroupReplicationState::Unknown`].
+/// The values of [`IgroupReplication`](crate::IgroupReplication)'s `state`: open, so that a value a newer ONTAP adds is kept as [`IgroupReplicationState::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
 pub enum IgroupReplicationState {
     /// `ok`.

@@ -4,10 +4,10 @@
 
 use crate::ReplicationErrorIgroup;
 
-/// An object of the model's `igroup_replication_error` definition, held by [`IgroupReplication`]'s `error`.
+/// An object of the model's `igroup_replication_error` definition, held by [`IgroupReplication`](crate::IgroupReplication)'s `error`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct IgroupReplicationError {
-    /// `igroup`: [`ReplicationErrorIgroup`]; read and written.
+    /// `igroup`: [`ReplicationErrorIgroup`](crate::ReplicationErrorIgroup); read and written.
     pub igroup: Option<ReplicationErrorIgroup>,
     /// `summary`: [`ontap::ApiError`]; read-only.
     pub summary: Option<ontap::ApiError>,

@@ -2,7 +2,7 @@
 // Regenerate with `cargo run -p ontap-codegen`.
 //! The IgroupTarget model, from the model's `igroup_target` definition.
 
-/// An object of the model's `igroup_target` definition, held by [`Igroup`]'s `target`.
+/// An object of the model's `igroup_target` definition, held by [`Igroup`](crate::Igroup)'s `target`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct IgroupTarget {
     /// `firmware_revision`: string; read-only.

@@ -2,7 +2,7 @@
 // Regenerate with `cargo run -p ontap-codegen`.
 //! The InstanceCounterAggregation model, from the model's `instance_counter_aggregation` definition.
 
-/// An object of the model's `instance_counter_aggregation` definition, held by [`CounterRow`]'s `aggregation`.
+/// An object of the model's `instance_counter_aggregation` definition, held by [`CounterRow`](crate::CounterRow)'s `aggregation`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct InstanceCounterAggregation {
     /// `complete`: boolean; read-only.

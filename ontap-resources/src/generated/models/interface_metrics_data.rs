@@ -4,23 +4,23 @@
 
 use crate::PerformanceMetricIoTypeRwt;
 
-/// An object of the model's `interface_metrics_data` definition, held by [`IpInterface`]'s `metric`.
+/// An object of the model's `interface_metrics_data` definition, held by [`IpInterface`](crate::IpInterface)'s `metric`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct InterfaceMetricsData {
     /// `_links`: [`ontap::Links`]; read-only.
     #[model(rename = "_links")]
     pub links: Option<ontap::Links>,
-    /// `duration`: [`InterfaceMetricsDataDuration`] (`PT15S`, `PT4M`, `PT30M`, `PT2H`, `P1D`, `PT5M`); read-only.
+    /// `duration`: [`InterfaceMetricsDataDuration`](crate::InterfaceMetricsDataDuration) (`PT15S`, `PT4M`, `PT30M`, `PT2H`, `P1D`, `PT5M`); read-only.
     pub duration: Option<InterfaceMetricsDataDuration>,
-    /// `status`: [`InterfaceMetricsDataStatus`] (`ok`, `error`, `partial_no_data`, `partial_no_uuid`, `partial_no_response`, `partial_other_error`, `negative_delta`, `backfilled_data`, `inconsistent_delta_time`, `inconsistent_old_data`); read-only.
+    /// `status`: [`InterfaceMetricsDataStatus`](crate::InterfaceMetricsDataStatus) (`ok`, `error`, `partial_no_data`, `partial_no_uuid`, `partial_no_response`, `partial_other_error`, `negative_delta`, `backfilled_data`, `inconsistent_delta_time`, `inconsistent_old_data`); read-only.
     pub status: Option<InterfaceMetricsDataStatus>,
-    /// `throughput`: [`PerformanceMetricIoTypeRwt`]; read-only.
+    /// `throughput`: [`PerformanceMetricIoTypeRwt`](crate::PerformanceMetricIoTypeRwt); read-only.
     pub throughput: Option<PerformanceMetricIoTypeRwt>,
     /// `timestamp`: timestamp ([`ontap::Timestamp`]); read-only.
     pub timestamp: Option<ontap::Timestamp>,
 }
 
-/// The values of [`InterfaceMetricsData`]'s `duration`: open, so that a value a newer ONTAP adds is kept as [`InterfaceMetricsDataDuration::Unknown`].
+/// The values of [`InterfaceMetricsData`](crate::InterfaceMetricsData)'s `duration`: open, so that a value a newer ONTAP adds is kept as [`InterfaceMetricsDataDuration::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
 pub enum InterfaceMetricsDataDuration {
     /// `PT15S`.
@@ -46,7 +46,7 @@ pub enum InterfaceMetricsDataDuration {
     Unknown(String),
 }
 
-/// The values of [`InterfaceMetricsData`]'s `status`: open, so that a value a newer ONTAP adds is kept as [`InterfaceMetricsDataStatus::Unknown`].
+/// The values of [`InterfaceMetricsData`](crate::InterfaceMetricsData)'s `status`: open, so that a value a newer ONTAP adds is kept as [`InterfaceMetricsDataStatus::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
 pub enum InterfaceMetricsDataStatus {
     /// `ok`.

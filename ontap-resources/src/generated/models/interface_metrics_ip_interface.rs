@@ -2,7 +2,7 @@
 // Regenerate with `cargo run -p ontap-codegen`.
 //! The InterfaceMetricsIpInterface model, the object in place in `InterfaceMetrics`'s `ip_interface`.
 
-/// The object in place in `InterfaceMetrics`'s `ip_interface`, held by [`InterfaceMetrics`]'s `ip_interface`.
+/// The object in place in `InterfaceMetrics`'s `ip_interface`, held by [`InterfaceMetrics`](crate::InterfaceMetrics)'s `ip_interface`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct InterfaceMetricsIpInterface {
     /// `uuid`: string; never carried.

@@ -4,18 +4,18 @@
 
 use crate::PerformanceMetricIoTypeRwt;
 
-/// An object of the model's `interface_statistics` definition, held by [`IpInterface`]'s `statistics`.
+/// An object of the model's `interface_statistics` definition, held by [`IpInterface`](crate::IpInterface)'s `statistics`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct InterfaceStatistics {
-    /// `status`: [`InterfaceStatisticsStatus`] (`ok`, `error`, `partial_no_data`, `partial_no_uuid`, `partial_no_response`, `partial_other_error`, `negative_delta`, `backfilled_data`, `inconsistent_delta_time`, `inconsistent_old_data`); read-only.
+    /// `status`: [`InterfaceStatisticsStatus`](crate::InterfaceStatisticsStatus) (`ok`, `error`, `partial_no_data`, `partial_no_uuid`, `partial_no_response`, `partial_other_error`, `negative_delta`, `backfilled_data`, `inconsistent_delta_time`, `inconsistent_old_data`); read-only.
     pub status: Option<InterfaceStatisticsStatus>,
-    /// `throughput_raw`: [`PerformanceMetricIoTypeRwt`]; read-only.
+    /// `throughput_raw`: [`PerformanceMetricIoTypeRwt`](crate::PerformanceMetricIoTypeRwt); read-only.
     pub throughput_raw: Option<PerformanceMetricIoTypeRwt>,
     /// `timestamp`: timestamp ([`ontap::Timestamp`]); read-only.
     pub timestamp: Option<ontap::Timestamp>,
 }
 
-/// The values of [`InterfaceStatistics`]'s `status`: open, so that a value a newer ONTAP adds is kept as [`InterfaceStatisticsStatus::Unknown`].
+/// The values of [`InterfaceStatistics`](crate::InterfaceStatistics)'s `status`: open, so that a value a newer ONTAP adds is kept as [`InterfaceStatisticsStatus::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
 pub enum InterfaceStatisticsStatus {
     /// `ok`.

@@ -4,28 +4,28 @@
 
 use crate::{BroadcastDomainSvm, NodeReference, PortReference};
 
-/// An object of the model's `ip_interface_location` definition, held by [`IpInterface`]'s `location`.
+/// An object of the model's `ip_interface_location` definition, held by [`IpInterface`](crate::IpInterface)'s `location`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct IpInterfaceLocation {
     /// `auto_revert`: boolean; read and written.
     pub auto_revert: Option<bool>,
-    /// `broadcast_domain`: [`BroadcastDomainSvm`]; written on creation only.
+    /// `broadcast_domain`: [`BroadcastDomainSvm`](crate::BroadcastDomainSvm); written on creation only.
     pub broadcast_domain: Option<BroadcastDomainSvm>,
-    /// `failover`: [`IpInterfaceLocationFailover`] (`home_port_only`, `default`, `home_node_only`, `sfo_partners_only`, `broadcast_domain_only`); read and written.
+    /// `failover`: [`IpInterfaceLocationFailover`](crate::IpInterfaceLocationFailover) (`home_port_only`, `default`, `home_node_only`, `sfo_partners_only`, `broadcast_domain_only`); read and written.
     pub failover: Option<IpInterfaceLocationFailover>,
-    /// `home_node`: [`NodeReference`]; read and written.
+    /// `home_node`: [`NodeReference`](crate::NodeReference); read and written.
     pub home_node: Option<NodeReference>,
-    /// `home_port`: [`PortReference`]; read and written.
+    /// `home_port`: [`PortReference`](crate::PortReference); read and written.
     pub home_port: Option<PortReference>,
     /// `is_home`: boolean; read, and written on modification.
     pub is_home: Option<bool>,
-    /// `node`: [`NodeReference`]; read, and written on modification.
+    /// `node`: [`NodeReference`](crate::NodeReference); read, and written on modification.
     pub node: Option<NodeReference>,
-    /// `port`: [`PortReference`]; read, and written on modification.
+    /// `port`: [`PortReference`](crate::PortReference); read, and written on modification.
     pub port: Option<PortReference>,
 }
 
-/// The values of [`IpInterfaceLocation`]'s `failover`: open, so that a value a newer ONTAP adds is kept as [`IpInterfaceLocationFailover::Unknown`].
+/// The values of [`IpInterfaceLocation`](crate::IpInterfaceLocation)'s `failover`: open, so that a value a newer ONTAP adds is kept as [`IpInterfaceLocationFailover::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
 pub enum IpInterfaceLocationFailover {
     /// `home_port_only`.

@@ -10,7 +10,7 @@ pub struct IpInterfaceReference {
     /// `_links`: [`ontap::Links`]; read-only.
     #[model(rename = "_links")]
     pub links: Option<ontap::Links>,
-    /// `ip`: [`IpInfo`]; read-only.
+    /// `ip`: [`IpInfo`](crate::IpInfo); read-only.
     pub ip: Option<IpInfo>,
     /// `name`: string; read-only.
     pub name: Option<String>,

@@ -4,15 +4,15 @@
 
 use crate::{IpInterfaceSvmIp, IpInterfaceSvmLocation, IpSubnetReference};
 
-/// An object of the model's `ip_interface_svm` definition, held by [`Svm`]'s `ip_interfaces`.
+/// An object of the model's `ip_interface_svm` definition, held by [`Svm`](crate::Svm)'s `ip_interfaces`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct IpInterfaceSvm {
     /// `_links`: [`ontap::Links`]; read-only.
     #[model(rename = "_links")]
     pub links: Option<ontap::Links>,
-    /// `ip`: [`IpInterfaceSvmIp`]; read and written.
+    /// `ip`: [`IpInterfaceSvmIp`](crate::IpInterfaceSvmIp); read and written.
     pub ip: Option<IpInterfaceSvmIp>,
-    /// `location`: [`IpInterfaceSvmLocation`]; written on creation only.
+    /// `location`: [`IpInterfaceSvmLocation`](crate::IpInterfaceSvmLocation); written on creation only.
     pub location: Option<IpInterfaceSvmLocation>,
     /// `name`: string; read, and written on creation.
     pub name: Option<String>,
@@ -20,7 +20,7 @@ pub struct IpInterfaceSvm {
     pub service_policy: Option<String>,
     /// `services`: list of string; read-only.
     pub services: Option<Vec<String>>,
-    /// `subnet`: [`IpSubnetReference`]; read and written.
+    /// `subnet`: [`IpSubnetReference`](crate::IpSubnetReference); read and written.
     pub subnet: Option<IpSubnetReference>,
     /// `uuid`: string; read-only.
     pub uuid: Option<String>,

@@ -2,7 +2,7 @@
 // Regenerate with `cargo run -p ontap-codegen`.
 //! The IpInterfaceSvmIp model, from the model's `ip_interface_svm_ip` definition.
 
-/// An object of the model's `ip_interface_svm_ip` definition, held by [`IpInterfaceSvm`]'s `ip`.
+/// An object of the model's `ip_interface_svm_ip` definition, held by [`IpInterfaceSvm`](crate::IpInterfaceSvm)'s `ip`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct IpInterfaceSvmIp {
     /// `address`: string; read and written.

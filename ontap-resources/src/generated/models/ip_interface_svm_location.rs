@@ -4,13 +4,13 @@
 
 use crate::{BroadcastDomainSvm, NodeReference, PortSvm};
 
-/// An object of the model's `ip_interface_svm_location` definition, held by [`IpInterfaceSvm`]'s `location`.
+/// An object of the model's `ip_interface_svm_location` definition, held by [`IpInterfaceSvm`](crate::IpInterfaceSvm)'s `location`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct IpInterfaceSvmLocation {
-    /// `broadcast_domain`: [`BroadcastDomainSvm`]; read and written.
+    /// `broadcast_domain`: [`BroadcastDomainSvm`](crate::BroadcastDomainSvm); read and written.
     pub broadcast_domain: Option<BroadcastDomainSvm>,
-    /// `home_node`: [`NodeReference`]; read and written.
+    /// `home_node`: [`NodeReference`](crate::NodeReference); read and written.
     pub home_node: Option<NodeReference>,
-    /// `home_port`: [`PortSvm`]; read and written.
+    /// `home_port`: [`PortSvm`](crate::PortSvm); read and written.
     pub home_port: Option<PortSvm>,
 }

@@ -2,7 +2,7 @@
 // Regenerate with `cargo run -p ontap-codegen`.
 //! The IpServicePolicyReference model, from the narrowed views of the model's `ip_service_policy` definition.
 
-/// A reference to an object of the model's `ip_service_policy` definition, as other objects embed it (`_links`, `name`, `uuid`), held by [`IpInterface`]'s `service_policy`.
+/// A reference to an object of the model's `ip_service_policy` definition, as other objects embed it (`_links`, `name`, `uuid`), held by [`IpInterface`](crate::IpInterface)'s `service_policy`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct IpServicePolicyReference {
     /// `_links`: [`ontap::Links`]; read-only.

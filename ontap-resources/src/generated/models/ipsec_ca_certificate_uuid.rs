@@ -2,7 +2,7 @@
 // Regenerate with `cargo run -p ontap-codegen`.
 //! The IpsecCaCertificateUuid model, from the model's `ipsec_ca_certificate_uuid` definition.
 
-/// An object of the model's `ipsec_ca_certificate_uuid` definition, held by [`IpsecCaCertificate`]'s `certificate`.
+/// An object of the model's `ipsec_ca_certificate_uuid` definition, held by [`IpsecCaCertificate`](crate::IpsecCaCertificate)'s `certificate`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct IpsecCaCertificateUuid {
     /// `_links`: [`ontap::Links`]; read-only.

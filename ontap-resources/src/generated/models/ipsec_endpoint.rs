@@ -2,7 +2,7 @@
 // Regenerate with `cargo run -p ontap-codegen`.
 //! The IpsecEndpoint model, from the model's `ipsec_endpoint` definition.
 
-/// An object of the model's `ipsec_endpoint` definition, held by [`IpsecPolicy`]'s `local_endpoint`, [`IpsecPolicy`]'s `remote_endpoint`.
+/// An object of the model's `ipsec_endpoint` definition, held by [`IpsecPolicy`](crate::IpsecPolicy)'s `local_endpoint`, [`IpsecPolicy`](crate::IpsecPolicy)'s `remote_endpoint`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct IpsecEndpoint {
     /// `address`: string; read and written.

@@ -2,7 +2,7 @@
 // Regenerate with `cargo run -p ontap-codegen`.
 //! The Ipv6Interface model, from the model's `ipv6_interface` definition.
 
-/// An object of the model's `ipv6_interface` definition, held by [`ServiceProcessor`]'s `ipv6_interface`.
+/// An object of the model's `ipv6_interface` definition, held by [`ServiceProcessor`](crate::ServiceProcessor)'s `ipv6_interface`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct Ipv6Interface {
     /// `address`: string; read, and written on modification.
@@ -19,11 +19,11 @@ pub struct Ipv6Interface {
     pub netmask: Option<i64>,
     /// `router_ip`: string; read, and written on modification.
     pub router_ip: Option<String>,
-    /// `setup_state`: [`Ipv6InterfaceSetupState`] (`not_setup`, `succeeded`, `in_progress`, `failed`); read-only.
+    /// `setup_state`: [`Ipv6InterfaceSetupState`](crate::Ipv6InterfaceSetupState) (`not_setup`, `succeeded`, `in_progress`, `failed`); read-only.
     pub setup_state: Option<Ipv6InterfaceSetupState>,
 }
 
-/// The values of [`Ipv6Interface`]'s `setup_state`: open, so that a value a newer ONTAP adds is kept as [`Ipv6InterfaceSetupState::Unknown`].
+/// The values of [`Ipv6Interface`](crate::Ipv6Interface)'s `setup_state`: open, so that a value a newer ONTAP adds is kept as [`Ipv6InterfaceSetupState::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
 pub enum Ipv6InterfaceSetupState {
     /// `not_setup`.

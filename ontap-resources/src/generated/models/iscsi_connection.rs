@@ -4,23 +4,23 @@
 
 use crate::{IscsiConnectionInitiatorAddress, IscsiConnectionInterface};
 
-/// An object of the model's `iscsi_connection` definition, held by [`IscsiSession`]'s `connections`.
+/// An object of the model's `iscsi_connection` definition, held by [`IscsiSession`](crate::IscsiSession)'s `connections`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct IscsiConnection {
     /// `_links`: [`ontap::Links`]; read-only.
     #[model(rename = "_links")]
     pub links: Option<ontap::Links>,
-    /// `authentication_type`: [`IscsiConnectionAuthenticationType`] (`chap`, `none`); read-only.
+    /// `authentication_type`: [`IscsiConnectionAuthenticationType`](crate::IscsiConnectionAuthenticationType) (`chap`, `none`); read-only.
     pub authentication_type: Option<IscsiConnectionAuthenticationType>,
     /// `cid`: integer; read-only.
     pub cid: Option<i64>,
-    /// `initiator_address`: [`IscsiConnectionInitiatorAddress`]; read-only.
+    /// `initiator_address`: [`IscsiConnectionInitiatorAddress`](crate::IscsiConnectionInitiatorAddress); read-only.
     pub initiator_address: Option<IscsiConnectionInitiatorAddress>,
-    /// `interface`: [`IscsiConnectionInterface`]; read-only.
+    /// `interface`: [`IscsiConnectionInterface`](crate::IscsiConnectionInterface); read-only.
     pub interface: Option<IscsiConnectionInterface>,
 }
 
-/// The values of [`IscsiConnection`]'s `authentication_type`: open, so that a value a newer ONTAP adds is kept as [`IscsiConnectionAuthenticationType::Unknown`].
+/// The values of [`IscsiConnection`](crate::IscsiConnection)'s `authentication_type`: open, so that a value a newer ONTAP adds is kept as [`IscsiConnectionAuthenticationType::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
 pub enum IscsiConnectionAuthenticationType {
     /// `chap`.

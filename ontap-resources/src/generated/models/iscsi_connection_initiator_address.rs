@@ -2,7 +2,7 @@
 // Regenerate with `cargo run -p ontap-codegen`.
 //! The IscsiConnectionInitiatorAddress model, from the model's `iscsi_connection_initiator_address` definition.
 
-/// An object of the model's `iscsi_connection_initiator_address` definition, held by [`IscsiConnection`]'s `initiator_address`.
+/// An object of the model's `iscsi_connection_initiator_address` definition, held by [`IscsiConnection`](crate::IscsiConnection)'s `initiator_address`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct IscsiConnectionInitiatorAddress {
     /// `address`: string; read-only.

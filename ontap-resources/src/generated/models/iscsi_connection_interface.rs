@@ -4,13 +4,13 @@
 
 use crate::IscsiConnectionInterfaceIp;
 
-/// An object of the model's `iscsi_connection_interface` definition, held by [`IscsiConnection`]'s `interface`.
+/// An object of the model's `iscsi_connection_interface` definition, held by [`IscsiConnection`](crate::IscsiConnection)'s `interface`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct IscsiConnectionInterface {
     /// `_links`: [`ontap::Links`]; read-only.
     #[model(rename = "_links")]
     pub links: Option<ontap::Links>,
-    /// `ip`: [`IscsiConnectionInterfaceIp`]; read and written.
+    /// `ip`: [`IscsiConnectionInterfaceIp`](crate::IscsiConnectionInterfaceIp); read and written.
     pub ip: Option<IscsiConnectionInterfaceIp>,
     /// `name`: string; read-only.
     pub name: Option<String>,

@@ -2,7 +2,7 @@
 // Regenerate with `cargo run -p ontap-codegen`.
 //! The IscsiConnectionInterfaceIp model, from the model's `iscsi_connection_interface_ip` definition.
 
-/// An object of the model's `iscsi_connection_interface_ip` definition, held by [`IscsiConnectionInterface`]'s `ip`.
+/// An object of the model's `iscsi_connection_interface_ip` definition, held by [`IscsiConnectionInterface`](crate::IscsiConnectionInterface)'s `ip`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct IscsiConnectionInterfaceIp {
     /// `address`: string; read and written.

@@ -4,11 +4,11 @@
 
 use crate::{IscsiCredentialsChapInbound, IscsiCredentialsChapOutbound};
 
-/// An object of the model's `iscsi_credentials_chap` definition, held by [`IscsiCredentials`]'s `chap`.
+/// An object of the model's `iscsi_credentials_chap` definition, held by [`IscsiCredentials`](crate::IscsiCredentials)'s `chap`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct IscsiCredentialsChap {
-    /// `inbound`: [`IscsiCredentialsChapInbound`]; read and written.
+    /// `inbound`: [`IscsiCredentialsChapInbound`](crate::IscsiCredentialsChapInbound); read and written.
     pub inbound: Option<IscsiCredentialsChapInbound>,
-    /// `outbound`: [`IscsiCredentialsChapOutbound`]; read and written.
+    /// `outbound`: [`IscsiCredentialsChapOutbound`](crate::IscsiCredentialsChapOutbound); read and written.
     pub outbound: Option<IscsiCredentialsChapOutbound>,
 }

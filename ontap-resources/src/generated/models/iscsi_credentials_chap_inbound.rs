@@ -2,7 +2,7 @@
 // Regenerate with `cargo run -p ontap-codegen`.
 //! The IscsiCredentialsChapInbound model, from the model's `iscsi_credentials_chap_inbound` definition.
 
-/// An object of the model's `iscsi_credentials_chap_inbound` definition, held by [`IscsiCredentialsChap`]'s `inbound`.
+/// An object of the model's `iscsi_credentials_chap_inbound` definition, held by [`IscsiCredentialsChap`](crate::IscsiCredentialsChap)'s `inbound`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct IscsiCredentialsChapInbound {
     /// `password`: secret string ([`ontap::Secret`]), 1 to 512 characters; written, never read back; printed as `*********`.

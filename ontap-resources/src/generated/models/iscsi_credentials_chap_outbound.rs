@@ -2,7 +2,7 @@
 // Regenerate with `cargo run -p ontap-codegen`.
 //! The IscsiCredentialsChapOutbound model, from the model's `iscsi_credentials_chap_outbound` definition.
 
-/// An object of the model's `iscsi_credentials_chap_outbound` definition, held by [`IscsiCredentialsChap`]'s `outbound`.
+/// An object of the model's `iscsi_credentials_chap_outbound` definition, held by [`IscsiCredentialsChap`](crate::IscsiCredentialsChap)'s `outbound`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct IscsiCredentialsChapOutbound {
     /// `password`: secret string ([`ontap::Secret`]), 1 to 512 characters; written, never read back; printed as `*********`.

@@ -4,11 +4,11 @@
 
 use crate::{IpAddressRange, IpInfo};
 
-/// An object of the model's `iscsi_credentials_initiator_address` definition, held by [`IscsiCredentials`]'s `initiator_address`.
+/// An object of the model's `iscsi_credentials_initiator_address` definition, held by [`IscsiCredentials`](crate::IscsiCredentials)'s `initiator_address`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct IscsiCredentialsInitiatorAddress {
-    /// `masks`: list of [`IpInfo`]; read and written.
+    /// `masks`: list of [`IpInfo`](crate::IpInfo); read and written.
     pub masks: Option<Vec<IpInfo>>,
-    /// `ranges`: list of [`IpAddressRange`]; read and written.
+    /// `ranges`: list of [`IpAddressRange`](crate::IpAddressRange); read and written.
     pub ranges: Option<Vec<IpAddressRange>>,
 }

@@ -2,7 +2,7 @@
 // Regenerate with `cargo run -p ontap-codegen`.
 //! The IscsiServiceTarget model, from the model's `iscsi_service_target` definition.
 
-/// An object of the model's `iscsi_service_target` definition, held by [`IscsiService`]'s `target`.
+/// An object of the model's `iscsi_service_target` definition, held by [`IscsiService`](crate::IscsiService)'s `target`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct IscsiServiceTarget {
     /// `alias`: string, 1 to 128 characters; read and written.

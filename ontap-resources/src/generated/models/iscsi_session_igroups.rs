@@ -2,7 +2,7 @@
 // Regenerate with `cargo run -p ontap-codegen`.
 //! The IscsiSessionIgroups model, from the model's `iscsi_session_igroups` definition.
 
-/// An object of the model's `iscsi_session_igroups` definition, held by [`Portset`]'s `igroups`.
+/// An object of the model's `iscsi_session_igroups` definition, held by [`Portset`](crate::Portset)'s `igroups`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct IscsiSessionIgroups {
     /// `_links`: [`ontap::Links`]; read-only.

@@ -2,7 +2,7 @@
 // Regenerate with `cargo run -p ontap-codegen`.
 //! The IscsiSessionInitiator model, from the model's `iscsi_session_initiator` definition.
 
-/// An object of the model's `iscsi_session_initiator` definition, held by [`IscsiSession`]'s `initiator`.
+/// An object of the model's `iscsi_session_initiator` definition, held by [`IscsiSession`](crate::IscsiSession)'s `initiator`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct IscsiSessionInitiator {
     /// `alias`: string; read-only.

@@ -2,7 +2,7 @@
 // Regenerate with `cargo run -p ontap-codegen`.
 //! The JobLink model, from the model's `job_link` definition.
 
-/// An object of the model's `job_link` definition, held by [`FirmwareHistory`]'s `job`, [`FirmwareUpdateProgress`]'s `job`.
+/// An object of the model's `job_link` definition, held by [`FirmwareHistory`](crate::FirmwareHistory)'s `job`, [`FirmwareUpdateProgress`](crate::FirmwareUpdateProgress)'s `job`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct JobLink {
     /// `_links`: [`ontap::Links`]; read-only.

@@ -2,7 +2,7 @@
 // Regenerate with `cargo run -p ontap-codegen`.
 //! The JobNode model, from the model's `job_node` definition.
 
-/// An object of the model's `job_node` definition, held by [`Job`]'s `node`.
+/// An object of the model's `job_node` definition, held by [`Job`](crate::Job)'s `node`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct JobNode {
     /// `name`: string; read and written.

@@ -2,7 +2,7 @@
 // Regenerate with `cargo run -p ontap-codegen`.
 //! The KerberosRealmAdServer model, from the model's `kerberos_realm_ad_server` definition.
 
-/// An object of the model's `kerberos_realm_ad_server` definition, held by [`KerberosRealm`]'s `ad_server`.
+/// An object of the model's `kerberos_realm_ad_server` definition, held by [`KerberosRealm`](crate::KerberosRealm)'s `ad_server`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct KerberosRealmAdServer {
     /// `address`: string; read and written.

@@ -2,7 +2,7 @@
 // Regenerate with `cargo run -p ontap-codegen`.
 //! The KerberosRealmAdminServer model, from the model's `kerberos_realm_admin_server` definition.
 
-/// An object of the model's `kerberos_realm_admin_server` definition, held by [`KerberosRealm`]'s `admin_server`.
+/// An object of the model's `kerberos_realm_admin_server` definition, held by [`KerberosRealm`](crate::KerberosRealm)'s `admin_server`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct KerberosRealmAdminServer {
     /// `address`: string; read and written.

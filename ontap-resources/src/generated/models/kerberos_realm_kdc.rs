@@ -2,18 +2,18 @@
 // Regenerate with `cargo run -p ontap-codegen`.
 //! The KerberosRealmKdc model, from the model's `kerberos_realm_kdc` definition.
 
-/// An object of the model's `kerberos_realm_kdc` definition, held by [`KerberosRealm`]'s `kdc`.
+/// An object of the model's `kerberos_realm_kdc` definition, held by [`KerberosRealm`](crate::KerberosRealm)'s `kdc`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct KerberosRealmKdc {
     /// `ip`: string; read and written.
     pub ip: Option<String>,
     /// `port`: integer, 1 to 65535; read and written.
     pub port: Option<i64>,
-    /// `vendor`: [`KerberosRealmKdcVendor`] (`microsoft`, `other`); read and written.
+    /// `vendor`: [`KerberosRealmKdcVendor`](crate::KerberosRealmKdcVendor) (`microsoft`, `other`); read and written.
     pub vendor: Option<KerberosRealmKdcVendor>,
 }
 
-/// The values of [`KerberosRealmKdc`]'s `vendor`: open, so that a value a newer ONTAP adds is kept as [`KerberosRealmKdcVendor::Unknown`].
+/// The values of [`KerberosRealmKdc`](crate::KerberosRealmKdc)'s `vendor`: open, so that a value a newer ONTAP adds is kept as [`KerberosRealmKdcVendor::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
 pub enum KerberosRealmKdcVendor {
     /// `microsoft`.

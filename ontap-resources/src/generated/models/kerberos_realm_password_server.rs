@@ -2,7 +2,7 @@
 // Regenerate with `cargo run -p ontap-codegen`.
 //! The KerberosRealmPasswordServer model, from the model's `kerberos_realm_password_server` definition.
 
-/// An object of the model's `kerberos_realm_password_server` definition, held by [`KerberosRealm`]'s `password_server`.
+/// An object of the model's `kerberos_realm_password_server` definition, held by [`KerberosRealm`](crate::KerberosRealm)'s `password_server`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct KerberosRealmPasswordServer {
     /// `address`: string; read and written.

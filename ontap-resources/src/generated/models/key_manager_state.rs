@@ -2,7 +2,7 @@
 // Regenerate with `cargo run -p ontap-codegen`.
 //! The KeyManagerState model, from the model's `key_manager_state` definition.
 
-/// An object of the model's `key_manager_state` definition, held by [`SecurityKeyManager`]'s `status`.
+/// An object of the model's `key_manager_state` definition, held by [`SecurityKeyManager`](crate::SecurityKeyManager)'s `status`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct KeyManagerState {
     /// `code`: integer; read-only.

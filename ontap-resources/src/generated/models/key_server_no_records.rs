@@ -4,13 +4,13 @@
 
 use crate::KeyServerStateArray;
 
-/// An object of the model's `key_server_no_records` definition, held by [`KeyServer`]'s `records`.
+/// An object of the model's `key_server_no_records` definition, held by [`KeyServer`](crate::KeyServer)'s `records`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct KeyServerNoRecords {
     /// `_links`: [`ontap::Links`]; read-only.
     #[model(rename = "_links")]
     pub links: Option<ontap::Links>,
-    /// `connectivity`: [`KeyServerStateArray`]; read-only.
+    /// `connectivity`: [`KeyServerStateArray`](crate::KeyServerStateArray); read-only.
     pub connectivity: Option<KeyServerStateArray>,
     /// `password`: secret string ([`ontap::Secret`]); written on modification only; printed as `*********`.
     pub password: Option<ontap::Secret>,

@@ -4,13 +4,13 @@
 
 use crate::KeyServerStateArray;
 
-/// An object of the model's `key_server_readcreate` definition, held by [`SecurityKeyManagerExternal`]'s `servers`.
+/// An object of the model's `key_server_readcreate` definition, held by [`SecurityKeyManagerExternal`](crate::SecurityKeyManagerExternal)'s `servers`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct KeyServerReadcreate {
     /// `_links`: [`ontap::Links`]; read-only.
     #[model(rename = "_links")]
     pub links: Option<ontap::Links>,
-    /// `connectivity`: [`KeyServerStateArray`]; read-only.
+    /// `connectivity`: [`KeyServerStateArray`](crate::KeyServerStateArray); read-only.
     pub connectivity: Option<KeyServerStateArray>,
     /// `secondary_key_servers`: string; read-only.
     pub secondary_key_servers: Option<String>,

@@ -2,7 +2,7 @@
 // Regenerate with `cargo run -p ontap-codegen`.
 //! The KeyServerSecurityKeyManager model, the object in place in `KeyServer`'s `security_key_manager`.
 
-/// The object in place in `KeyServer`'s `security_key_manager`, held by [`KeyServer`]'s `security_key_manager`.
+/// The object in place in `KeyServer`'s `security_key_manager`, held by [`KeyServer`](crate::KeyServer)'s `security_key_manager`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct KeyServerSecurityKeyManager {
     /// `uuid`: string; never carried.

@@ -4,16 +4,16 @@
 
 use crate::NodeReference;
 
-/// An object of the model's `key_server_state` definition, held by [`KeyServerStateArray`]'s `node_states`.
+/// An object of the model's `key_server_state` definition, held by [`KeyServerStateArray`](crate::KeyServerStateArray)'s `node_states`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct KeyServerState {
-    /// `node`: [`NodeReference`]; read-only.
+    /// `node`: [`NodeReference`](crate::NodeReference); read-only.
     pub node: Option<NodeReference>,
-    /// `state`: [`KeyServerStateState`] (`available`, `not_responding`, `unknown`); read-only.
+    /// `state`: [`KeyServerStateState`](crate::KeyServerStateState) (`available`, `not_responding`, `unknown`); read-only.
     pub state: Option<KeyServerStateState>,
 }
 
-/// The values of [`KeyServerState`]'s `state`: open, so that a value a newer ONTAP adds is kept as [`KeyServerStateState::Unknown`].
+/// The values of [`KeyServerState`](crate::KeyServerState)'s `state`: open, so that a value a newer ONTAP adds is kept as [`KeyServerStateState::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
 pub enum KeyServerStateState {
     /// `available`.

@@ -2,7 +2,7 @@
 // Regenerate with `cargo run -p ontap-codegen`.
 //! The LdapIpStatus model, from the model's `ldap_ip_status` definition.
 
-/// An object of the model's `ldap_ip_status` definition, held by [`LdapStatus`]'s `ipv4`, [`LdapStatus`]'s `ipv6`.
+/// An object of the model's `ldap_ip_status` definition, held by [`LdapStatus`](crate::LdapStatus)'s `ipv4`, [`LdapStatus`](crate::LdapStatus)'s `ipv6`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct LdapIpStatus {
     /// `code`: integer; read and written.
@@ -11,11 +11,11 @@ pub struct LdapIpStatus {
     pub dn_messages: Option<Vec<String>>,
     /// `message`: string; read and written.
     pub message: Option<String>,
-    /// `state`: [`LdapIpStatusState`] (`up`, `down`); read and written.
+    /// `state`: [`LdapIpStatusState`](crate::LdapIpStatusState) (`up`, `down`); read and written.
     pub state: Option<LdapIpStatusState>,
 }
 
-/// The values of [`LdapIpStatus`]'s `state`: open, so that a value a newer ONTAP adds is kept as [`LdapIpStatusState::Unknown`].
+/// The values of [`LdapIpStatus`](crate::LdapIpStatus)'s `state`: open, so that a value a newer ONTAP adds is kept as [`LdapIpStatusState::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
 pub enum LdapIpStatusState {
     /// `up`.

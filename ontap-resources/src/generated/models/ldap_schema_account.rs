@@ -2,7 +2,7 @@
 // Regenerate with `cargo run -p ontap-codegen`.
 //! The LdapSchemaAccount model, from the model's `ldap_schema_account` definition.
 
-/// An object of the model's `ldap_schema_account` definition, held by [`LdapSchemaNameMapping`]'s `account`.
+/// An object of the model's `ldap_schema_account` definition, held by [`LdapSchemaNameMapping`](crate::LdapSchemaNameMapping)'s `account`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct LdapSchemaAccount {
     /// `unix`: string; read and written.

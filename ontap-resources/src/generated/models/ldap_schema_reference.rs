@@ -2,7 +2,7 @@
 // Regenerate with `cargo run -p ontap-codegen`.
 //! The LdapSchemaReference model, from the narrowed views of the model's `ldap_schema` definition.
 
-/// A reference to an object of the model's `ldap_schema` definition, as other objects embed it (`name`), held by [`LdapSchema`]'s `template`.
+/// A reference to an object of the model's `ldap_schema` definition, as other objects embed it (`name`), held by [`LdapSchema`](crate::LdapSchema)'s `template`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct LdapSchemaReference {
     /// `name`: string, 1 to 32 characters; written on creation only.

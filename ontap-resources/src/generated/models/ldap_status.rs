@@ -11,21 +11,21 @@ pub struct LdapStatus {
     pub code: Option<i64>,
     /// `dn_message`: list of string; read-only.
     pub dn_message: Option<Vec<String>>,
-    /// `ipv4`: [`LdapIpStatus`]; read-only.
+    /// `ipv4`: [`LdapIpStatus`](crate::LdapIpStatus); read-only.
     pub ipv4: Option<LdapIpStatus>,
-    /// `ipv4_state`: [`LdapStatusIpv4State`] (`up`, `down`); read-only.
+    /// `ipv4_state`: [`LdapStatusIpv4State`](crate::LdapStatusIpv4State) (`up`, `down`); read-only.
     pub ipv4_state: Option<LdapStatusIpv4State>,
-    /// `ipv6`: [`LdapIpStatus`]; read-only.
+    /// `ipv6`: [`LdapIpStatus`](crate::LdapIpStatus); read-only.
     pub ipv6: Option<LdapIpStatus>,
-    /// `ipv6_state`: [`LdapStatusIpv6State`] (`up`, `down`); read-only.
+    /// `ipv6_state`: [`LdapStatusIpv6State`](crate::LdapStatusIpv6State) (`up`, `down`); read-only.
     pub ipv6_state: Option<LdapStatusIpv6State>,
     /// `message`: string; read-only.
     pub message: Option<String>,
-    /// `state`: [`LdapStatusState`] (`up`, `down`); read-only.
+    /// `state`: [`LdapStatusState`](crate::LdapStatusState) (`up`, `down`); read-only.
     pub state: Option<LdapStatusState>,
 }
 
-/// The values of [`LdapStatus`]'s `ipv4_state`: open, so that a value a newer ONTAP adds is kept as [`LdapStatusIpv4State::Unknown`].
+/// The values of [`LdapStatus`](crate::LdapStatus)'s `ipv4_state`: open, so that a value a newer ONTAP adds is kept as [`LdapStatusIpv4State::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
 pub enum LdapStatusIpv4State {
     /// `up`.
@@ -37,7 +37,7 @@ pub enum LdapStatusIpv4State {
     Unknown(String),
 }
 
-/// The values of [`LdapStatus`]'s `ipv6_state`: open, so that a value a newer ONTAP adds is kept as [`LdapStatusIpv6State::Unknown`].
+/// The values of [`LdapStatus`](crate::LdapStatus)'s `ipv6_state`: open, so that a value a newer ONTAP adds is kept as [`LdapStatusIpv6State::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
 pub enum LdapStatusIpv6State {
     /// `up`.
@@ -49,7 +49,7 @@ pub enum LdapStatusIpv6State {
     Unknown(String),
 }
 
-/// The values of [`LdapStatus`]'s `state`: open, so that a value a newer ONTAP adds is kept as [`LdapStatusState::Unknown`].
+/// The values of [`LdapStatus`](crate::LdapStatus)'s `state`: open, so that a value a newer ONTAP adds is kept as [`LdapStatusState::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
 pub enum LdapStatusState {
     /// `up`.

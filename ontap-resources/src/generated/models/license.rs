@@ -4,14 +4,14 @@
 
 use crate::{LicenseCapacity, LicenseCompliance};
 
-/// An object of the model's `license` definition, held by [`LicensePackage`]'s `licenses`.
+/// An object of the model's `license` definition, held by [`LicensePackage`](crate::LicensePackage)'s `licenses`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct License {
     /// `active`: boolean; read-only.
     pub active: Option<bool>,
-    /// `capacity`: [`LicenseCapacity`]; read-only.
+    /// `capacity`: [`LicenseCapacity`](crate::LicenseCapacity); read-only.
     pub capacity: Option<LicenseCapacity>,
-    /// `compliance`: [`LicenseCompliance`]; read and written.
+    /// `compliance`: [`LicenseCompliance`](crate::LicenseCompliance); read and written.
     pub compliance: Option<LicenseCompliance>,
     /// `evaluation`: boolean; read-only.
     pub evaluation: Option<bool>,

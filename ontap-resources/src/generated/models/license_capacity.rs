@@ -2,20 +2,20 @@
 // Regenerate with `cargo run -p ontap-codegen`.
 //! The LicenseCapacity model, from the model's `license_capacity` definition.
 
-/// An object of the model's `license_capacity` definition, held by [`License`]'s `capacity`.
+/// An object of the model's `license_capacity` definition, held by [`License`](crate::License)'s `capacity`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct LicenseCapacity {
     /// `disabled_size`: integer; read-only.
     pub disabled_size: Option<i64>,
     /// `maximum_size`: integer; read-only.
     pub maximum_size: Option<i64>,
-    /// `measurement_unit`: [`LicenseCapacityMeasurementUnit`] (`bytes`, `gpu_count`); read-only.
+    /// `measurement_unit`: [`LicenseCapacityMeasurementUnit`](crate::LicenseCapacityMeasurementUnit) (`bytes`, `gpu_count`); read-only.
     pub measurement_unit: Option<LicenseCapacityMeasurementUnit>,
     /// `used_size`: integer; read-only.
     pub used_size: Option<i64>,
 }
 
-/// The values of [`LicenseCapacity`]'s `measurement_unit`: open, so that a value a newer ONTAP adds is kept as [`LicenseCapacityMeasurementUnit::Unknown`].
+/// The values of [`LicenseCapacity`](crate::LicenseCapacity)'s `measurement_unit`: open, so that a value a newer ONTAP adds is kept as [`LicenseCapacityMeasurementUnit::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
 pub enum LicenseCapacityMeasurementUnit {
     /// `bytes`.

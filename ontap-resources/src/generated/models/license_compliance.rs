@@ -2,14 +2,14 @@
 // Regenerate with `cargo run -p ontap-codegen`.
 //! The LicenseCompliance model, from the model's `license_compliance` definition.
 
-/// An object of the model's `license_compliance` definition, held by [`License`]'s `compliance`.
+/// An object of the model's `license_compliance` definition, held by [`License`](crate::License)'s `compliance`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct LicenseCompliance {
-    /// `state`: [`LicenseComplianceState`] (`compliant`, `noncompliant`, `unlicensed`, `unknown`); read-only.
+    /// `state`: [`LicenseComplianceState`](crate::LicenseComplianceState) (`compliant`, `noncompliant`, `unlicensed`, `unknown`); read-only.
     pub state: Option<LicenseComplianceState>,
 }
 
-/// The values of [`LicenseCompliance`]'s `state`: open, so that a value a newer ONTAP adds is kept as [`LicenseComplianceState::Unknown`].
+/// The values of [`LicenseCompliance`](crate::LicenseCompliance)'s `state`: open, so that a value a newer ONTAP adds is kept as [`LicenseComplianceState::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
 pub enum LicenseComplianceState {
     /// `compliant`.

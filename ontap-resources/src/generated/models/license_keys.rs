@@ -2,7 +2,7 @@
 // Regenerate with `cargo run -p ontap-codegen`.
 //! The LicenseKeys model, from the model's `license_keys` definition.
 
-/// An object of the model's `license_keys` definition, held by [`Cluster`]'s `license`.
+/// An object of the model's `license_keys` definition, held by [`Cluster`](crate::Cluster)'s `license`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct LicenseKeys {
     /// `keys`: list of string; read and written.

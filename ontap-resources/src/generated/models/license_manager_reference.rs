@@ -2,7 +2,7 @@
 // Regenerate with `cargo run -p ontap-codegen`.
 //! The LicenseManagerReference model, from the narrowed views of the model's `license_manager` definition.
 
-/// A reference to an object of the model's `license_manager` definition, as other objects embed it (`_links`, `uuid`), held by [`CapacityPool`]'s `license_manager`.
+/// A reference to an object of the model's `license_manager` definition, as other objects embed it (`_links`, `uuid`), held by [`CapacityPool`](crate::CapacityPool)'s `license_manager`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct LicenseManagerReference {
     /// `_links`: [`ontap::Links`]; read and written.

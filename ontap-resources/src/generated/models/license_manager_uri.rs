@@ -2,7 +2,7 @@
 // Regenerate with `cargo run -p ontap-codegen`.
 //! The LicenseManagerUri model, from the model's `license_manager_uri` definition.
 
-/// An object of the model's `license_manager_uri` definition, held by [`LicenseManager`]'s `uri`.
+/// An object of the model's `license_manager_uri` definition, held by [`LicenseManager`](crate::LicenseManager)'s `uri`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct LicenseManagerUri {
     /// `host`: string; read, and written on modification.

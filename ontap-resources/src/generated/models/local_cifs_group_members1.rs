@@ -2,7 +2,7 @@
 // Regenerate with `cargo run -p ontap-codegen`.
 //! The LocalCifsGroupMembers1 model, from the model's `local_cifs_group_members1` definition.
 
-/// An object of the model's `local_cifs_group_members1` definition, held by [`LocalCifsGroupMembers`]'s `records`.
+/// An object of the model's `local_cifs_group_members1` definition, held by [`LocalCifsGroupMembers`](crate::LocalCifsGroupMembers)'s `records`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct LocalCifsGroupMembers1 {
     /// `name`: string; read, and written on creation.

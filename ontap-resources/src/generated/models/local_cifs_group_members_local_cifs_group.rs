@@ -2,7 +2,7 @@
 // Regenerate with `cargo run -p ontap-codegen`.
 //! The LocalCifsGroupMembersLocalCifsGroup model, from the model's `local_cifs_group_members_local_cifs_group` definition.
 
-/// An object of the model's `local_cifs_group_members_local_cifs_group` definition, held by [`LocalCifsGroupMembers`]'s `local_cifs_group`.
+/// An object of the model's `local_cifs_group_members_local_cifs_group` definition, held by [`LocalCifsGroupMembers`](crate::LocalCifsGroupMembers)'s `local_cifs_group`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct LocalCifsGroupMembersLocalCifsGroup {
     /// `sid`: string; read-only.

@@ -2,7 +2,7 @@
 // Regenerate with `cargo run -p ontap-codegen`.
 //! The LocalCifsGroupMembersNoRecords model, from the model's `local_cifs_group_members_no_records` definition.
 
-/// An object of the model's `local_cifs_group_members_no_records` definition, held by [`LocalCifsGroup`]'s `members`.
+/// An object of the model's `local_cifs_group_members_no_records` definition, held by [`LocalCifsGroup`](crate::LocalCifsGroup)'s `members`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct LocalCifsGroupMembersNoRecords {
     /// `name`: string; read, and written on creation.

@@ -2,7 +2,7 @@
 // Regenerate with `cargo run -p ontap-codegen`.
 //! The LocalUserMembership model, from the model's `local_user_membership` definition.
 
-/// An object of the model's `local_user_membership` definition, held by [`LocalCifsUser`]'s `membership`.
+/// An object of the model's `local_user_membership` definition, held by [`LocalCifsUser`](crate::LocalCifsUser)'s `membership`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct LocalUserMembership {
     /// `_links`: [`ontap::Links`]; read-only.

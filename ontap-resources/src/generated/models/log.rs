@@ -4,21 +4,21 @@
 
 use crate::{LogRetention, Rotation};
 
-/// An object of the model's `log` definition, held by [`Audit`]'s `log`.
+/// An object of the model's `log` definition, held by [`Audit`](crate::Audit)'s `log`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct Log {
     /// `_links`: [`ontap::Links`]; read-only.
     #[model(rename = "_links")]
     pub links: Option<ontap::Links>,
-    /// `format`: [`LogFormat`] (`xml`, `evtx`); read and written.
+    /// `format`: [`LogFormat`](crate::LogFormat) (`xml`, `evtx`); read and written.
     pub format: Option<LogFormat>,
-    /// `retention`: [`LogRetention`]; read and written.
+    /// `retention`: [`LogRetention`](crate::LogRetention); read and written.
     pub retention: Option<LogRetention>,
-    /// `rotation`: [`Rotation`]; read and written.
+    /// `rotation`: [`Rotation`](crate::Rotation); read and written.
     pub rotation: Option<Rotation>,
 }
 
-/// The values of [`Log`]'s `format`: open, so that a value a newer ONTAP adds is kept as [`LogFormat::Unknown`].
+/// The values of [`Log`](crate::Log)'s `format`: open, so that a value a newer ONTAP adds is kept as [`LogFormat::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
 pub enum LogFormat {
     /// `xml`.

@@ -2,7 +2,7 @@
 // Regenerate with `cargo run -p ontap-codegen`.
 //! The LogRetention model, from the model's `log_retention` definition.
 
-/// An object of the model's `log_retention` definition, held by [`Log`]'s `retention`.
+/// An object of the model's `log_retention` definition, held by [`Log`](crate::Log)'s `retention`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct LogRetention {
     /// `count`: integer; read and written.

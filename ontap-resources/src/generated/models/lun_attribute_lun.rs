@@ -2,7 +2,7 @@
 // Regenerate with `cargo run -p ontap-codegen`.
 //! The LunAttributeLun model, from the model's `lun_attribute_lun` definition.
 
-/// An object of the model's `lun_attribute_lun` definition, held by [`LunAttribute`]'s `lun`.
+/// An object of the model's `lun_attribute_lun` definition, held by [`LunAttribute`](crate::LunAttribute)'s `lun`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct LunAttributeLun {
     /// `_links`: [`ontap::Links`]; read-only.

@@ -2,7 +2,7 @@
 // Regenerate with `cargo run -p ontap-codegen`.
 //! The LunAttributes model, from the model's `lun_attributes` definition.
 
-/// An object of the model's `lun_attributes` definition, held by [`Lun`]'s `attributes`.
+/// An object of the model's `lun_attributes` definition, held by [`Lun`](crate::Lun)'s `attributes`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct LunAttributes {
     /// `_links`: [`ontap::Links`]; read-only.

@@ -2,7 +2,7 @@
 // Regenerate with `cargo run -p ontap-codegen`.
 //! The LunConsistencyGroup model, from the model's `lun_consistency_group` definition.
 
-/// An object of the model's `lun_consistency_group` definition, held by [`Lun`]'s `consistency_group`.
+/// An object of the model's `lun_consistency_group` definition, held by [`Lun`](crate::Lun)'s `consistency_group`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct LunConsistencyGroup {
     /// `_links`: [`ontap::Links`]; read-only.

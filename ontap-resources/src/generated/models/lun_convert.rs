@@ -4,9 +4,9 @@
 
 use crate::LunConvertNamespace;
 
-/// An object of the model's `lun_convert` definition, held by [`Lun`]'s `convert`.
+/// An object of the model's `lun_convert` definition, held by [`Lun`](crate::Lun)'s `convert`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct LunConvert {
-    /// `namespace`: [`LunConvertNamespace`]; written on creation only.
+    /// `namespace`: [`LunConvertNamespace`](crate::LunConvertNamespace); written on creation only.
     pub namespace: Option<LunConvertNamespace>,
 }

@@ -2,7 +2,7 @@
 // Regenerate with `cargo run -p ontap-codegen`.
 //! The LunConvertNamespace model, from the model's `lun_convert_namespace` definition.
 
-/// An object of the model's `lun_convert_namespace` definition, held by [`LunConvert`]'s `namespace`.
+/// An object of the model's `lun_convert_namespace` definition, held by [`LunConvert`](crate::LunConvert)'s `namespace`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct LunConvertNamespace {
     /// `name`: string; written on creation only.

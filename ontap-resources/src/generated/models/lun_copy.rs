@@ -4,11 +4,11 @@
 
 use crate::{LunCopyDestinations, LunCopySource};
 
-/// An object of the model's `lun_copy` definition, held by [`Lun`]'s `copy`.
+/// An object of the model's `lun_copy` definition, held by [`Lun`](crate::Lun)'s `copy`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct LunCopy {
-    /// `destinations`: list of [`LunCopyDestinations`]; read-only.
+    /// `destinations`: list of [`LunCopyDestinations`](crate::LunCopyDestinations); read-only.
     pub destinations: Option<Vec<LunCopyDestinations>>,
-    /// `source`: [`LunCopySource`]; read and written.
+    /// `source`: [`LunCopySource`](crate::LunCopySource); read and written.
     pub source: Option<LunCopySource>,
 }

@@ -4,7 +4,7 @@
 
 use crate::{LunCopyDestinationsProgress, SvmPeerReference};
 
-/// An object of the model's `lun_copy_destinations` definition, held by [`LunCopy`]'s `destinations`.
+/// An object of the model's `lun_copy_destinations` definition, held by [`LunCopy`](crate::LunCopy)'s `destinations`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct LunCopyDestinations {
     /// `_links`: [`ontap::Links`]; read-only.
@@ -14,9 +14,9 @@ pub struct LunCopyDestinations {
     pub max_throughput: Option<i64>,
     /// `name`: string; read-only.
     pub name: Option<String>,
-    /// `peer`: [`SvmPeerReference`]; read and written.
+    /// `peer`: [`SvmPeerReference`](crate::SvmPeerReference); read and written.
     pub peer: Option<SvmPeerReference>,
-    /// `progress`: [`LunCopyDestinationsProgress`]; read and written.
+    /// `progress`: [`LunCopyDestinationsProgress`](crate::LunCopyDestinationsProgress); read and written.
     pub progress: Option<LunCopyDestinationsProgress>,
     /// `uuid`: string; read-only.
     pub uuid: Option<String>,

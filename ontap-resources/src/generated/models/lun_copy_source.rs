@@ -4,7 +4,7 @@
 
 use crate::{LunCopySourceProgress, SvmPeerReference};
 
-/// An object of the model's `lun_copy_source` definition, held by [`LunCopy`]'s `source`.
+/// An object of the model's `lun_copy_source` definition, held by [`LunCopy`](crate::LunCopy)'s `source`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct LunCopySource {
     /// `_links`: [`ontap::Links`]; read-only.
@@ -14,9 +14,9 @@ pub struct LunCopySource {
     pub max_throughput: Option<i64>,
     /// `name`: string; read, and written on creation.
     pub name: Option<String>,
-    /// `peer`: [`SvmPeerReference`]; read and written.
+    /// `peer`: [`SvmPeerReference`](crate::SvmPeerReference); read and written.
     pub peer: Option<SvmPeerReference>,
-    /// `progress`: [`LunCopySourceProgress`]; read, and written on modification.
+    /// `progress`: [`LunCopySourceProgress`](crate::LunCopySourceProgress); read, and written on modification.
     pub progress: Option<LunCopySourceProgress>,
     /// `uuid`: string; read, and written on creation.
     pub uuid: Option<String>,

@@ -2,7 +2,7 @@
 // Regenerate with `cargo run -p ontap-codegen`.
 //! The LunCopySourceProgress model, from the model's `lun_copy_source_progress` definition.
 
-/// An object of the model's `lun_copy_source_progress` definition, held by [`LunCopySource`]'s `progress`.
+/// An object of the model's `lun_copy_source_progress` definition, held by [`LunCopySource`](crate::LunCopySource)'s `progress`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct LunCopySourceProgress {
     /// `elapsed`: integer; read-only.
@@ -11,13 +11,13 @@ pub struct LunCopySourceProgress {
     pub failure: Option<ontap::ApiError>,
     /// `percent_complete`: integer, 0 to 100; read-only.
     pub percent_complete: Option<i64>,
-    /// `state`: [`LunCopySourceProgressState`] (`preparing`, `replicating`, `paused`, `paused_error`, `complete`, `reverting`, `failed`); read, and written on modification.
+    /// `state`: [`LunCopySourceProgressState`](crate::LunCopySourceProgressState) (`preparing`, `replicating`, `paused`, `paused_error`, `complete`, `reverting`, `failed`); read, and written on modification.
     pub state: Option<LunCopySourceProgressState>,
     /// `volume_snapshot_blocked`: boolean; read-only.
     pub volume_snapshot_blocked: Option<bool>,
 }
 
-/// The values of [`LunCopySourceProgress`]'s `state`: open, so that a value a newer ONTAP adds is kept as [`LunCopySourceProgressState::Unknown`].
+/// The values of [`LunCopySourceProgress`](crate::LunCopySourceProgress)'s `state`: open, so that a value a newer ONTAP adds is kept as [`LunCopySourceProgressState::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
 pub enum LunCopySourceProgressState {
     /// `preparing`.

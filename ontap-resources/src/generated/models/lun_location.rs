@@ -4,17 +4,17 @@
 
 use crate::{NodeReference, QtreeReference, StorageAvailabilityZoneReference, VolumeReference};
 
-/// An object of the model's `lun_location` definition, held by [`Lun`]'s `location`.
+/// An object of the model's `lun_location` definition, held by [`Lun`](crate::Lun)'s `location`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct LunLocation {
     /// `logical_unit`: string; read and written.
     pub logical_unit: Option<String>,
-    /// `node`: [`NodeReference`]; read-only.
+    /// `node`: [`NodeReference`](crate::NodeReference); read-only.
     pub node: Option<NodeReference>,
-    /// `qtree`: [`QtreeReference`]; read and written.
+    /// `qtree`: [`QtreeReference`](crate::QtreeReference); read and written.
     pub qtree: Option<QtreeReference>,
-    /// `storage_availability_zone`: [`StorageAvailabilityZoneReference`]; read, and written on creation.
+    /// `storage_availability_zone`: [`StorageAvailabilityZoneReference`](crate::StorageAvailabilityZoneReference); read, and written on creation.
     pub storage_availability_zone: Option<StorageAvailabilityZoneReference>,
-    /// `volume`: [`VolumeReference`]; read and written.
+    /// `volume`: [`VolumeReference`](crate::VolumeReference); read and written.
     pub volume: Option<VolumeReference>,
 }

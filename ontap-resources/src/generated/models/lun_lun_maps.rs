@@ -4,13 +4,13 @@
 
 use crate::LunLunMapsIgroup;
 
-/// An object of the model's `lun_lun_maps` definition, held by [`Lun`]'s `lun_maps`.
+/// An object of the model's `lun_lun_maps` definition, held by [`Lun`](crate::Lun)'s `lun_maps`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct LunLunMaps {
     /// `_links`: [`ontap::Links`]; read-only.
     #[model(rename = "_links")]
     pub links: Option<ontap::Links>,
-    /// `igroup`: [`LunLunMapsIgroup`]; read, and written on creation.
+    /// `igroup`: [`LunLunMapsIgroup`](crate::LunLunMapsIgroup); read, and written on creation.
     pub igroup: Option<LunLunMapsIgroup>,
     /// `logical_unit_number`: integer; read, and written on creation.
     pub logical_unit_number: Option<i64>,

@@ -6,7 +6,7 @@ use crate::{
     ConsistencyGroupResponseRecordsLunsLunMapsIgroupIgroups, ConsistencyGroupResponseRecordsLunsLunMapsIgroupInitiators,
 };
 
-/// An object of the model's `lun_lun_maps_igroup` definition, held by [`LunLunMaps`]'s `igroup`.
+/// An object of the model's `lun_lun_maps_igroup` definition, held by [`LunLunMaps`](crate::LunLunMaps)'s `igroup`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct LunLunMapsIgroup {
     /// `_links`: [`ontap::Links`]; read-only.
@@ -14,21 +14,21 @@ pub struct LunLunMapsIgroup {
     pub links: Option<ontap::Links>,
     /// `comment`: string, 0 to 254 characters; read, and written on creation.
     pub comment: Option<String>,
-    /// `igroups`: list of [`ConsistencyGroupResponseRecordsLunsLunMapsIgroupIgroups`]; read, and written on creation.
+    /// `igroups`: list of [`ConsistencyGroupResponseRecordsLunsLunMapsIgroupIgroups`](crate::ConsistencyGroupResponseRecordsLunsLunMapsIgroupIgroups); read, and written on creation.
     pub igroups: Option<Vec<ConsistencyGroupResponseRecordsLunsLunMapsIgroupIgroups>>,
-    /// `initiators`: list of [`ConsistencyGroupResponseRecordsLunsLunMapsIgroupInitiators`]; read, and written on creation.
+    /// `initiators`: list of [`ConsistencyGroupResponseRecordsLunsLunMapsIgroupInitiators`](crate::ConsistencyGroupResponseRecordsLunsLunMapsIgroupInitiators); read, and written on creation.
     pub initiators: Option<Vec<ConsistencyGroupResponseRecordsLunsLunMapsIgroupInitiators>>,
     /// `name`: string; read, and written on creation.
     pub name: Option<String>,
-    /// `os_type`: [`LunLunMapsIgroupOsType`] (`aix`, `hpux`, `hyper_v`, `linux`, `netware`, `openvms`, `solaris`, `vmware`, `windows`, `xen`); read, and written on creation.
+    /// `os_type`: [`LunLunMapsIgroupOsType`](crate::LunLunMapsIgroupOsType) (`aix`, `hpux`, `hyper_v`, `linux`, `netware`, `openvms`, `solaris`, `vmware`, `windows`, `xen`); read, and written on creation.
     pub os_type: Option<LunLunMapsIgroupOsType>,
-    /// `protocol`: [`LunLunMapsIgroupProtocol`] (`fcp`, `iscsi`, `mixed`); read, and written on creation.
+    /// `protocol`: [`LunLunMapsIgroupProtocol`](crate::LunLunMapsIgroupProtocol) (`fcp`, `iscsi`, `mixed`); read, and written on creation.
     pub protocol: Option<LunLunMapsIgroupProtocol>,
     /// `uuid`: string; read, and written on creation.
     pub uuid: Option<String>,
 }
 
-/// The values of [`LunLunMapsIgroup`]'s `os_type`: open, so that a value a newer ONTAP adds is kept as [`LunLunMapsIgroupOsType::Unknown`].
+/// The values of [`LunLunMapsIgroup`](crate::LunLunMapsIgroup)'s `os_type`: open, so that a value a newer ONTAP adds is kept as [`LunLunMapsIgroupOsType::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
 pub enum LunLunMapsIgroupOsType {
     /// `aix`.
@@ -56,7 +56,7 @@ pub enum LunLunMapsIgroupOsType {
     Unknown(String),
 }
 
-/// The values of [`LunLunMapsIgroup`]'s `protocol`: open, so that a value a newer ONTAP adds is kept as [`LunLunMapsIgroupProtocol::Unknown`].
+/// The values of [`LunLunMapsIgroup`](crate::LunLunMapsIgroup)'s `protocol`: open, so that a value a newer ONTAP adds is kept as [`LunLunMapsIgroupProtocol::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
 pub enum LunLunMapsIgroupProtocol {
     /// `fcp`.

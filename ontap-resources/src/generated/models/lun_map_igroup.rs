@@ -2,7 +2,7 @@
 // Regenerate with `cargo run -p ontap-codegen`.
 //! The LunMapIgroup model, from the model's `lun_map_igroup` definition.
 
-/// An object of the model's `lun_map_igroup` definition, held by [`LunMap`]'s `igroup`.
+/// An object of the model's `lun_map_igroup` definition, held by [`LunMap`](crate::LunMap)'s `igroup`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct LunMapIgroup {
     /// `_links`: [`ontap::Links`]; read-only.
@@ -12,9 +12,9 @@ pub struct LunMapIgroup {
     pub initiators: Option<Vec<String>>,
     /// `name`: string; read, and written on creation.
     pub name: Option<String>,
-    /// `os_type`: [`LunMapIgroupOsType`] (`aix`, `hpux`, `hyper_v`, `linux`, `netware`, `openvms`, `solaris`, `vmware`, `windows`, `xen`); read-only.
+    /// `os_type`: [`LunMapIgroupOsType`](crate::LunMapIgroupOsType) (`aix`, `hpux`, `hyper_v`, `linux`, `netware`, `openvms`, `solaris`, `vmware`, `windows`, `xen`); read-only.
     pub os_type: Option<LunMapIgroupOsType>,
-    /// `protocol`: [`LunMapIgroupProtocol`] (`fcp`, `iscsi`, `mixed`); read-only.
+    /// `protocol`: [`LunMapIgroupProtocol`](crate::LunMapIgroupProtocol) (`fcp`, `iscsi`, `mixed`); read-only.
     pub protocol: Option<LunMapIgroupProtocol>,
     /// `replicated`: boolean; read-only.
     pub replicated: Option<bool>,
@@ -22,7 +22,7 @@ pub struct LunMapIgroup {
     pub uuid: Option<String>,
 }
 
-/// The values of [`LunMapIgroup`]'s `os_type`: open, so that a value a newer ONTAP adds is kept as [`LunMapIgroupOsType::Unknown`].
+/// The values of [`LunMapIgroup`](crate::LunMapIgroup)'s `os_type`: open, so that a value a newer ONTAP adds is kept as [`LunMapIgroupOsType::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
 pub enum LunMapIgroupOsType {
     /// `aix`.
@@ -50,7 +50,7 @@ pub enum LunMapIgroupOsType {
     Unknown(String),
 }
 
-/// The values of [`LunMapIgroup`]'s `protocol`: open, so that a value a newer ONTAP adds is kept as [`LunMapIgroupProtocol::Unknown`].
+/// The values of [`LunMapIgroup`](crate::LunMapIgroup)'s `protocol`: open, so that a value a newer ONTAP adds is kept as [`LunMapIgroupProtocol::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
 pub enum LunMapIgroupProtocol {
     /// `fcp`.

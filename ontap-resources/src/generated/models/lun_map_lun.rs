@@ -4,7 +4,7 @@
 
 use crate::{LunMapLunNode, LunMapLunSmbc};
 
-/// An object of the model's `lun_map_lun` definition, held by [`LunMap`]'s `lun`.
+/// An object of the model's `lun_map_lun` definition, held by [`LunMap`](crate::LunMap)'s `lun`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct LunMapLun {
     /// `_links`: [`ontap::Links`]; read-only.
@@ -12,9 +12,9 @@ pub struct LunMapLun {
     pub links: Option<ontap::Links>,
     /// `name`: string; read, and written on creation.
     pub name: Option<String>,
-    /// `node`: [`LunMapLunNode`]; read-only.
+    /// `node`: [`LunMapLunNode`](crate::LunMapLunNode); read-only.
     pub node: Option<LunMapLunNode>,
-    /// `smbc`: [`LunMapLunSmbc`]; read-only.
+    /// `smbc`: [`LunMapLunSmbc`](crate::LunMapLunSmbc); read-only.
     pub smbc: Option<LunMapLunSmbc>,
     /// `uuid`: string; read, and written on creation.
     pub uuid: Option<String>,

@@ -2,7 +2,7 @@
 // Regenerate with `cargo run -p ontap-codegen`.
 //! The LunMapLunNode model, from the model's `lun_map_lun_node` definition.
 
-/// An object of the model's `lun_map_lun_node` definition, held by [`LunMapLun`]'s `node`.
+/// An object of the model's `lun_map_lun_node` definition, held by [`LunMapLun`](crate::LunMapLun)'s `node`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct LunMapLunNode {
     /// `_links`: [`ontap::Links`]; read-only.

@@ -2,7 +2,7 @@
 // Regenerate with `cargo run -p ontap-codegen`.
 //! The LunMapLunSmbc model, from the model's `lun_map_lun_smbc` definition.
 
-/// An object of the model's `lun_map_lun_smbc` definition, held by [`LunMapLun`]'s `smbc`.
+/// An object of the model's `lun_map_lun_smbc` definition, held by [`LunMapLun`](crate::LunMapLun)'s `smbc`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct LunMapLunSmbc {
     /// `replicated`: boolean; read-only.

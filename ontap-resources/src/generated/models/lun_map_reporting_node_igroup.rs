@@ -2,7 +2,7 @@
 // Regenerate with `cargo run -p ontap-codegen`.
 //! The LunMapReportingNodeIgroup model, from the model's `lun_map_reporting_node_igroup` definition.
 
-/// An object of the model's `lun_map_reporting_node_igroup` definition, held by [`LunMapReportingNode`]'s `igroup`.
+/// An object of the model's `lun_map_reporting_node_igroup` definition, held by [`LunMapReportingNode`](crate::LunMapReportingNode)'s `igroup`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct LunMapReportingNodeIgroup {
     /// `_links`: [`ontap::Links`]; read-only.

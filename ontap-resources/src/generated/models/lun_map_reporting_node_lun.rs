@@ -2,7 +2,7 @@
 // Regenerate with `cargo run -p ontap-codegen`.
 //! The LunMapReportingNodeLun model, from the model's `lun_map_reporting_node_lun` definition.
 
-/// An object of the model's `lun_map_reporting_node_lun` definition, held by [`LunMapReportingNode`]'s `lun`.
+/// An object of the model's `lun_map_reporting_node_lun` definition, held by [`LunMapReportingNode`](crate::LunMapReportingNode)'s `lun`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct LunMapReportingNodeLun {
     /// `_links`: [`ontap::Links`]; read-only.

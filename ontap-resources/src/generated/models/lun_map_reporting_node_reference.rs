@@ -4,10 +4,10 @@
 
 use crate::LunMapReportingNodesLinks;
 
-/// A reference to an object of the model's `lun_map_reporting_node` definition, as other objects embed it (`_links`, `name`, `uuid`), held by [`LunMap`]'s `reporting_nodes`.
+/// A reference to an object of the model's `lun_map_reporting_node` definition, as other objects embed it (`_links`, `name`, `uuid`), held by [`LunMap`](crate::LunMap)'s `reporting_nodes`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct LunMapReportingNodeReference {
-    /// `_links`: [`LunMapReportingNodesLinks`]; read-only.
+    /// `_links`: [`LunMapReportingNodesLinks`](crate::LunMapReportingNodesLinks); read-only.
     #[model(rename = "_links")]
     pub links: Option<LunMapReportingNodesLinks>,
     /// `name`: string; read-only.

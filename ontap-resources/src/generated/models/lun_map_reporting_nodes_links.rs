@@ -2,7 +2,7 @@
 // Regenerate with `cargo run -p ontap-codegen`.
 //! The LunMapReportingNodesLinks model, from the model's `lun_map_reporting_nodes_links` definition.
 
-/// An object of the model's `lun_map_reporting_nodes_links` definition, held by [`LunMapReportingNode`]'s `_links`, [`LunMapReportingNodeReference`]'s `_links`.
+/// An object of the model's `lun_map_reporting_nodes_links` definition, held by [`LunMapReportingNode`](crate::LunMapReportingNode)'s `_links`, [`LunMapReportingNodeReference`](crate::LunMapReportingNodeReference)'s `_links`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct LunMapReportingNodesLinks {
     /// `node`: [`ontap::Href`]; read-only.

@@ -4,13 +4,13 @@
 
 use crate::{LunMovementPaths, LunMovementProgress};
 
-/// An object of the model's `lun_movement` definition, held by [`Lun`]'s `movement`.
+/// An object of the model's `lun_movement` definition, held by [`Lun`](crate::Lun)'s `movement`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct LunMovement {
     /// `max_throughput`: integer; read and written.
     pub max_throughput: Option<i64>,
-    /// `paths`: [`LunMovementPaths`]; read-only.
+    /// `paths`: [`LunMovementPaths`](crate::LunMovementPaths); read-only.
     pub paths: Option<LunMovementPaths>,
-    /// `progress`: [`LunMovementProgress`]; read, and written on modification.
+    /// `progress`: [`LunMovementProgress`](crate::LunMovementProgress); read, and written on modification.
     pub progress: Option<LunMovementProgress>,
 }

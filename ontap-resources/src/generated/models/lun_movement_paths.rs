@@ -2,7 +2,7 @@
 // Regenerate with `cargo run -p ontap-codegen`.
 //! The LunMovementPaths model, from the model's `lun_movement_paths` definition.
 
-/// An object of the model's `lun_movement_paths` definition, held by [`LunMovement`]'s `paths`.
+/// An object of the model's `lun_movement_paths` definition, held by [`LunMovement`](crate::LunMovement)'s `paths`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct LunMovementPaths {
     /// `destination`: string; read-only.

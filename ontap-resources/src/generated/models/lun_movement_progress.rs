@@ -2,7 +2,7 @@
 // Regenerate with `cargo run -p ontap-codegen`.
 //! The LunMovementProgress model, from the model's `lun_movement_progress` definition.
 
-/// An object of the model's `lun_movement_progress` definition, held by [`LunMovement`]'s `progress`.
+/// An object of the model's `lun_movement_progress` definition, held by [`LunMovement`](crate::LunMovement)'s `progress`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct LunMovementProgress {
     /// `elapsed`: integer; read-only.
@@ -11,13 +11,13 @@ pub struct LunMovementProgress {
     pub failure: Option<ontap::ApiError>,
     /// `percent_complete`: integer, 0 to 100; read-only.
     pub percent_complete: Option<i64>,
-    /// `state`: [`LunMovementProgressState`] (`preparing`, `replicating`, `paused`, `paused_error`, `complete`, `reverting`, `failed`); read, and written on modification.
+    /// `state`: [`LunMovementProgressState`](crate::LunMovementProgressState) (`preparing`, `replicating`, `paused`, `paused_error`, `complete`, `reverting`, `failed`); read, and written on modification.
     pub state: Option<LunMovementProgressState>,
     /// `volume_snapshot_blocked`: boolean; read-only.
     pub volume_snapshot_blocked: Option<bool>,
 }
 
-/// The values of [`LunMovementProgress`]'s `state`: open, so that a value a newer ONTAP adds is kept as [`LunMovementProgressState::Unknown`].
+/// The values of [`LunMovementProgress`](crate::LunMovementProgress)'s `state`: open, so that a value a newer ONTAP adds is kept as [`LunMovementProgressState::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
 pub enum LunMovementProgressState {
     /// `preparing`.

@@ -7,24 +7,24 @@ use crate::{
     LunProvisioningOptionsStorageService, SnapshotPolicyReference,
 };
 
-/// An object of the model's `lun_provisioning_options` definition, held by [`Lun`]'s `provisioning_options`.
+/// An object of the model's `lun_provisioning_options` definition, held by [`Lun`](crate::Lun)'s `provisioning_options`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct LunProvisioningOptions {
     /// `auto`: boolean; written on creation only.
     pub auto: Option<bool>,
     /// `count`: integer, 1 to 80; written on creation only.
     pub count: Option<i64>,
-    /// `exclude_aggregates`: list of [`LunProvisioningOptionsExcludeAggregates`], 0 to 100 items; read and written.
+    /// `exclude_aggregates`: list of [`LunProvisioningOptionsExcludeAggregates`](crate::LunProvisioningOptionsExcludeAggregates), 0 to 100 items; read and written.
     pub exclude_aggregates: Option<Vec<LunProvisioningOptionsExcludeAggregates>>,
-    /// `qos_policy`: [`ConsistencyGroupQosPolicy`]; written on creation only.
+    /// `qos_policy`: [`ConsistencyGroupQosPolicy`](crate::ConsistencyGroupQosPolicy); written on creation only.
     pub qos_policy: Option<ConsistencyGroupQosPolicy>,
     /// `secondary`: boolean; written on creation only.
     pub secondary: Option<bool>,
-    /// `snapshot_policy`: [`SnapshotPolicyReference`]; read and written.
+    /// `snapshot_policy`: [`SnapshotPolicyReference`](crate::SnapshotPolicyReference); read and written.
     pub snapshot_policy: Option<SnapshotPolicyReference>,
-    /// `storage_service`: [`LunProvisioningOptionsStorageService`]; read and written.
+    /// `storage_service`: [`LunProvisioningOptionsStorageService`](crate::LunProvisioningOptionsStorageService); read and written.
     pub storage_service: Option<LunProvisioningOptionsStorageService>,
-    /// `tiering`: [`ConsistencyGroupTiering`]; written on creation only.
+    /// `tiering`: [`ConsistencyGroupTiering`](crate::ConsistencyGroupTiering); written on creation only.
     pub tiering: Option<ConsistencyGroupTiering>,
     /// `use_mirrored_aggregates`: boolean; written on creation only.
     pub use_mirrored_aggregates: Option<bool>,

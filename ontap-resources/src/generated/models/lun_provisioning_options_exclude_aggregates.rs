@@ -2,7 +2,7 @@
 // Regenerate with `cargo run -p ontap-codegen`.
 //! The LunProvisioningOptionsExcludeAggregates model, from the model's `lun_provisioning_options_exclude_aggregates` definition.
 
-/// An object of the model's `lun_provisioning_options_exclude_aggregates` definition, held by [`LunProvisioningOptions`]'s `exclude_aggregates`, `NvmeNamespaceProvisioningOptions`'s `exclude_aggregates`.
+/// An object of the model's `lun_provisioning_options_exclude_aggregates` definition, held by [`LunProvisioningOptions`](crate::LunProvisioningOptions)'s `exclude_aggregates`, `NvmeNamespaceProvisioningOptions`'s `exclude_aggregates`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct LunProvisioningOptionsExcludeAggregates {
     /// `name`: string; read and written.

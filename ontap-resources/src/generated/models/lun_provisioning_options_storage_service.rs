@@ -2,14 +2,14 @@
 // Regenerate with `cargo run -p ontap-codegen`.
 //! The LunProvisioningOptionsStorageService model, from the model's `lun_provisioning_options_storage_service` definition.
 
-/// An object of the model's `lun_provisioning_options_storage_service` definition, held by [`LunProvisioningOptions`]'s `storage_service`.
+/// An object of the model's `lun_provisioning_options_storage_service` definition, held by [`LunProvisioningOptions`](crate::LunProvisioningOptions)'s `storage_service`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct LunProvisioningOptionsStorageService {
-    /// `name`: [`LunProvisioningOptionsStorageServiceName`] (`extreme`, `performance`, `value`); written on creation only.
+    /// `name`: [`LunProvisioningOptionsStorageServiceName`](crate::LunProvisioningOptionsStorageServiceName) (`extreme`, `performance`, `value`); written on creation only.
     pub name: Option<LunProvisioningOptionsStorageServiceName>,
 }
 
-/// The values of [`LunProvisioningOptionsStorageService`]'s `name`: open, so that a value a newer ONTAP adds is kept as [`LunProvisioningOptionsStorageServiceName::Unknown`].
+/// The values of [`LunProvisioningOptionsStorageService`](crate::LunProvisioningOptionsStorageService)'s `name`: open, so that a value a newer ONTAP adds is kept as [`LunProvisioningOptionsStorageServiceName::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
 pub enum LunProvisioningOptionsStorageServiceName {
     /// `extreme`.

@@ -2,7 +2,7 @@
 // Regenerate with `cargo run -p ontap-codegen`.
 //! The LunQosPolicy model, from the model's `lun_qos_policy` definition.
 
-/// An object of the model's `lun_qos_policy` definition, held by [`Lun`]'s `qos_policy`.
+/// An object of the model's `lun_qos_policy` definition, held by [`Lun`](crate::Lun)'s `qos_policy`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct LunQosPolicy {
     /// `_links`: [`ontap::Links`]; read-only.

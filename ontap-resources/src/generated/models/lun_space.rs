@@ -4,12 +4,12 @@
 
 use crate::{LunSpaceGuarantee, VdiskSpaceSnapshot};
 
-/// An object of the model's `lun_space` definition, held by [`Lun`]'s `space`.
+/// An object of the model's `lun_space` definition, held by [`Lun`](crate::Lun)'s `space`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct LunSpace {
     /// `efficiency_ratio`: number; read-only.
     pub efficiency_ratio: Option<f64>,
-    /// `guarantee`: [`LunSpaceGuarantee`]; read and written.
+    /// `guarantee`: [`LunSpaceGuarantee`](crate::LunSpaceGuarantee); read and written.
     pub guarantee: Option<LunSpaceGuarantee>,
     /// `physical_used`: integer; read-only.
     pub physical_used: Option<i64>,
@@ -19,7 +19,7 @@ pub struct LunSpace {
     pub scsi_thin_provisioning_support_enabled: Option<bool>,
     /// `size`: integer, 4096 to 140737488355328; read and written.
     pub size: Option<i64>,
-    /// `snapshot`: [`VdiskSpaceSnapshot`]; read and written.
+    /// `snapshot`: [`VdiskSpaceSnapshot`](crate::VdiskSpaceSnapshot); read and written.
     pub snapshot: Option<VdiskSpaceSnapshot>,
     /// `used`: integer; read-only.
     pub used: Option<i64>,

@@ -2,7 +2,7 @@
 // Regenerate with `cargo run -p ontap-codegen`.
 //! The LunSpaceGuarantee model, from the model's `lun_space_guarantee` definition.
 
-/// An object of the model's `lun_space_guarantee` definition, held by [`LunSpace`]'s `guarantee`.
+/// An object of the model's `lun_space_guarantee` definition, held by [`LunSpace`](crate::LunSpace)'s `guarantee`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct LunSpaceGuarantee {
     /// `requested`: boolean; read and written.

@@ -2,20 +2,20 @@
 // Regenerate with `cargo run -p ontap-codegen`.
 //! The LunStatus model, from the model's `lun_status` definition.
 
-/// An object of the model's `lun_status` definition, held by [`Lun`]'s `status`.
+/// An object of the model's `lun_status` definition, held by [`Lun`](crate::Lun)'s `status`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct LunStatus {
-    /// `container_state`: [`LunStatusContainerState`] (`online`, `aggregate_offline`, `volume_offline`); read-only.
+    /// `container_state`: [`LunStatusContainerState`](crate::LunStatusContainerState) (`online`, `aggregate_offline`, `volume_offline`); read-only.
     pub container_state: Option<LunStatusContainerState>,
     /// `mapped`: boolean; read-only.
     pub mapped: Option<bool>,
     /// `read_only`: boolean; read-only.
     pub read_only: Option<bool>,
-    /// `state`: [`LunStatusState`] (`foreign_lun_error`, `nvfail`, `offline`, `online`, `space_error`); read-only.
+    /// `state`: [`LunStatusState`](crate::LunStatusState) (`foreign_lun_error`, `nvfail`, `offline`, `online`, `space_error`); read-only.
     pub state: Option<LunStatusState>,
 }
 
-/// The values of [`LunStatus`]'s `container_state`: open, so that a value a newer ONTAP adds is kept as [`LunStatusContainerState::Unknown`].
+/// The values of [`LunStatus`](crate::LunStatus)'s `container_state`: open, so that a value a newer ONTAP adds is kept as [`LunStatusContainerState::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
 pub enum LunStatusContainerState {
     /// `online`.
@@ -29,7 +29,7 @@ pub enum LunStatusContainerState {
     Unknown(String),
 }
 
-/// The values of [`LunStatus`]'s `state`: open, so that a value a newer ONTAP adds is kept as [`LunStatusState::Unknown`].
+/// The values of [`LunStatus`](crate::LunStatus)'s `state`: open, so that a value a newer ONTAP adds is kept as [`LunStatusState::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
 pub enum LunStatusState {
     /// `foreign_lun_error`.

@@ -4,10 +4,10 @@
 
 use crate::LunVvolBindings;
 
-/// An object of the model's `lun_vvol` definition, held by [`Lun`]'s `vvol`.
+/// An object of the model's `lun_vvol` definition, held by [`Lun`](crate::Lun)'s `vvol`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct LunVvol {
-    /// `bindings`: list of [`LunVvolBindings`]; read-only.
+    /// `bindings`: list of [`LunVvolBindings`](crate::LunVvolBindings); read-only.
     pub bindings: Option<Vec<LunVvolBindings>>,
     /// `is_bound`: boolean; read-only.
     pub is_bound: Option<bool>,

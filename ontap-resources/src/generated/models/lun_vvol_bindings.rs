@@ -4,7 +4,7 @@
 
 use crate::LunVvolBindingsPartner;
 
-/// An object of the model's `lun_vvol_bindings` definition, held by [`LunVvol`]'s `bindings`.
+/// An object of the model's `lun_vvol_bindings` definition, held by [`LunVvol`](crate::LunVvol)'s `bindings`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct LunVvolBindings {
     /// `_links`: [`ontap::Links`]; read-only.
@@ -12,7 +12,7 @@ pub struct LunVvolBindings {
     pub links: Option<ontap::Links>,
     /// `id`: integer; read-only.
     pub id: Option<i64>,
-    /// `partner`: [`LunVvolBindingsPartner`]; read and written.
+    /// `partner`: [`LunVvolBindingsPartner`](crate::LunVvolBindingsPartner); read and written.
     pub partner: Option<LunVvolBindingsPartner>,
     /// `secondary_id`: string; read-only.
     pub secondary_id: Option<String>,

@@ -2,7 +2,7 @@
 // Regenerate with `cargo run -p ontap-codegen`.
 //! The LunVvolBindingsPartner model, from the model's `lun_vvol_bindings_partner` definition.
 
-/// An object of the model's `lun_vvol_bindings_partner` definition, held by [`LunVvolBindings`]'s `partner`.
+/// An object of the model's `lun_vvol_bindings_partner` definition, held by [`LunVvolBindings`](crate::LunVvolBindings)'s `partner`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct LunVvolBindingsPartner {
     /// `_links`: [`ontap::Links`]; read-only.

@@ -2,7 +2,7 @@
 // Regenerate with `cargo run -p ontap-codegen`.
 //! The ManagementProtocols model, from the model's `management_protocols` definition.
 
-/// An object of the model's `management_protocols` definition, held by [`SecurityConfig`]'s `management_protocols`.
+/// An object of the model's `management_protocols` definition, held by [`SecurityConfig`](crate::SecurityConfig)'s `management_protocols`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct ManagementProtocols {
     /// `rsh_enabled`: boolean; read, and written on modification.

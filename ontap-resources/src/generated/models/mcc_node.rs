@@ -2,7 +2,7 @@
 // Regenerate with `cargo run -p ontap-codegen`.
 //! The MccNode model, from the model's `mcc_node` definition.
 
-/// An object of the model's `mcc_node` definition, held by [`MetroclusterNode`]'s `dr_auxiliary_partner`, [`MetroclusterNode`]'s `dr_partner`, [`MetroclusterNode`]'s `ha_partner` and 1 more.
+/// An object of the model's `mcc_node` definition, held by [`MetroclusterNode`](crate::MetroclusterNode)'s `dr_auxiliary_partner`, [`MetroclusterNode`](crate::MetroclusterNode)'s `dr_partner`, [`MetroclusterNode`](crate::MetroclusterNode)'s `ha_partner` and 1 more.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct MccNode {
     /// `_links`: [`ontap::Links`]; read-only.

@@ -2,7 +2,7 @@
 // Regenerate with `cargo run -p ontap-codegen`.
 //! The Member model, from the model's `member` definition.
 
-/// An object of the model's `member` definition, held by [`Rfc2307`]'s `member`.
+/// An object of the model's `member` definition, held by [`Rfc2307`](crate::Rfc2307)'s `member`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct Member {
     /// `nis_netgroup`: string; read and written.

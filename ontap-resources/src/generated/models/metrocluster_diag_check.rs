@@ -4,18 +4,18 @@
 
 use crate::ErrorArguments;
 
-/// An object of the model's `metrocluster_diag_check` definition, held by [`MetroclusterDiagDetails`]'s `checks`.
+/// An object of the model's `metrocluster_diag_check` definition, held by [`MetroclusterDiagDetails`](crate::MetroclusterDiagDetails)'s `checks`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct MetroclusterDiagCheck {
-    /// `additional_info`: [`ErrorArguments`]; read-only.
+    /// `additional_info`: [`ErrorArguments`](crate::ErrorArguments); read-only.
     pub additional_info: Option<ErrorArguments>,
     /// `name`: string; read-only.
     pub name: Option<String>,
-    /// `result`: [`MetroclusterDiagCheckResult`] (`ok`, `warning`, `not_run`, `not_applicable`); read-only.
+    /// `result`: [`MetroclusterDiagCheckResult`](crate::MetroclusterDiagCheckResult) (`ok`, `warning`, `not_run`, `not_applicable`); read-only.
     pub result: Option<MetroclusterDiagCheckResult>,
 }
 
-/// The values of [`MetroclusterDiagCheck`]'s `result`: open, so that a value a newer ONTAP adds is kept as [`MetroclusterDiagCheckResult::Unknown`].
+/// The values of [`MetroclusterDiagCheck`](crate::MetroclusterDiagCheck)'s `result`: open, so that a value a newer ONTAP adds is kept as [`MetroclusterDiagCheckResult::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
 pub enum MetroclusterDiagCheckResult {
     /// `ok`.

@@ -4,24 +4,24 @@
 
 use crate::MetroclusterPartner;
 
-/// An object of the model's `metrocluster_diag_connection` definition, held by [`MetroclusterDiagConnectionDetails`]'s `connections`.
+/// An object of the model's `metrocluster_diag_connection` definition, held by [`MetroclusterDiagConnectionDetails`](crate::MetroclusterDiagConnectionDetails)'s `connections`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct MetroclusterDiagConnection {
     /// `destination_address`: string; read-only.
     pub destination_address: Option<String>,
-    /// `partner`: [`MetroclusterPartner`]; read and written.
+    /// `partner`: [`MetroclusterPartner`](crate::MetroclusterPartner); read and written.
     pub partner: Option<MetroclusterPartner>,
     /// `port`: string; read-only.
     pub port: Option<String>,
-    /// `result`: [`MetroclusterDiagConnectionResult`] (`ok`, `warning`, `not_run`, `not_applicable`); read-only.
+    /// `result`: [`MetroclusterDiagConnectionResult`](crate::MetroclusterDiagConnectionResult) (`ok`, `warning`, `not_run`, `not_applicable`); read-only.
     pub result: Option<MetroclusterDiagConnectionResult>,
     /// `source_address`: string; read-only.
     pub source_address: Option<String>,
-    /// `state`: [`MetroclusterDiagConnectionState`] (`disconnected`, `completed`, `pinging_partner_nodes`, `enabling_ip_ports`, `connecting_to_storage`, `disconnecting_from_storage`, `disabling_ip_ports`, `configuring_ip_addresses`, `updating_node_roles`, `connecting_to_mediator`, `disconnecting_from_mediator`); read-only.
+    /// `state`: [`MetroclusterDiagConnectionState`](crate::MetroclusterDiagConnectionState) (`disconnected`, `completed`, `pinging_partner_nodes`, `enabling_ip_ports`, `connecting_to_storage`, `disconnecting_from_storage`, `disabling_ip_ports`, `configuring_ip_addresses`, `updating_node_roles`, `connecting_to_mediator`, `disconnecting_from_mediator`); read-only.
     pub state: Option<MetroclusterDiagConnectionState>,
 }
 
-/// The values of [`MetroclusterDiagConnection`]'s `result`: open, so that a value a newer ONTAP adds is kept as [`MetroclusterDiagConnectionResult::Unknown`].
+/// The values of [`MetroclusterDiagConnection`](crate::MetroclusterDiagConnection)'s `result`: open, so that a value a newer ONTAP adds is kept as [`MetroclusterDiagConnectionResult::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
 pub enum MetroclusterDiagConnectionResult {
     /// `ok`.
@@ -37,7 +37,7 @@ pub enum MetroclusterDiagConnectionResult {
     Unknown(String),
 }
 
-/// The values of [`MetroclusterDiagConnection`]'s `state`: open, so that a value a newer ONTAP adds is kept as [`MetroclusterDiagConnectionState::Unknown`].
+/// The values of [`MetroclusterDiagConnection`](crate::MetroclusterDiagConnection)'s `state`: open, so that a value a newer ONTAP adds is kept as [`MetroclusterDiagConnectionState::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
 pub enum MetroclusterDiagConnectionState {
     /// `disconnected`.

@@ -4,13 +4,13 @@
 
 use crate::{ClusterReference, MetroclusterDiagConnection, NodeReference};
 
-/// An object of the model's `metrocluster_diag_connection_details` definition, held by [`MetroclusterDiagnosticsConnection`]'s `details`.
+/// An object of the model's `metrocluster_diag_connection_details` definition, held by [`MetroclusterDiagnosticsConnection`](crate::MetroclusterDiagnosticsConnection)'s `details`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct MetroclusterDiagConnectionDetails {
-    /// `cluster`: [`ClusterReference`]; read-only.
+    /// `cluster`: [`ClusterReference`](crate::ClusterReference); read-only.
     pub cluster: Option<ClusterReference>,
-    /// `connections`: list of [`MetroclusterDiagConnection`]; read-only.
+    /// `connections`: list of [`MetroclusterDiagConnection`](crate::MetroclusterDiagConnection); read-only.
     pub connections: Option<Vec<MetroclusterDiagConnection>>,
-    /// `node`: [`NodeReference`]; read-only.
+    /// `node`: [`NodeReference`](crate::NodeReference); read-only.
     pub node: Option<NodeReference>,
 }

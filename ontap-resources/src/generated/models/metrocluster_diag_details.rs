@@ -4,19 +4,19 @@
 
 use crate::{AggregateReference, ClusterReference, MetroclusterDiagCheck, NodeReference, VolumeReference};
 
-/// An object of the model's `metrocluster_diag_details` definition, held by [`MetroclusterDiagnosticsAggregate`]'s `details`, [`MetroclusterDiagnosticsCluster`]'s `details`, [`MetroclusterDiagnosticsNode`]'s `details` and 1 more.
+/// An object of the model's `metrocluster_diag_details` definition, held by [`MetroclusterDiagnosticsAggregate`](crate::MetroclusterDiagnosticsAggregate)'s `details`, [`MetroclusterDiagnosticsCluster`](crate::MetroclusterDiagnosticsCluster)'s `details`, [`MetroclusterDiagnosticsNode`](crate::MetroclusterDiagnosticsNode)'s `details` and 1 more.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct MetroclusterDiagDetails {
-    /// `aggregate`: [`AggregateReference`]; read-only.
+    /// `aggregate`: [`AggregateReference`](crate::AggregateReference); read-only.
     pub aggregate: Option<AggregateReference>,
-    /// `checks`: list of [`MetroclusterDiagCheck`]; read-only.
+    /// `checks`: list of [`MetroclusterDiagCheck`](crate::MetroclusterDiagCheck); read-only.
     pub checks: Option<Vec<MetroclusterDiagCheck>>,
-    /// `cluster`: [`ClusterReference`]; read-only.
+    /// `cluster`: [`ClusterReference`](crate::ClusterReference); read-only.
     pub cluster: Option<ClusterReference>,
-    /// `node`: [`NodeReference`]; read-only.
+    /// `node`: [`NodeReference`](crate::NodeReference); read-only.
     pub node: Option<NodeReference>,
     /// `timestamp`: timestamp ([`ontap::Timestamp`]); read-only.
     pub timestamp: Option<ontap::Timestamp>,
-    /// `volume`: [`VolumeReference`]; read-only.
+    /// `volume`: [`VolumeReference`](crate::VolumeReference); read-only.
     pub volume: Option<VolumeReference>,
 }

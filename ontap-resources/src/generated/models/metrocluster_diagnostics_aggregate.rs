@@ -4,20 +4,20 @@
 
 use crate::{ErrorArguments, MetroclusterDiagDetails};
 
-/// An object of the model's `metrocluster_diagnostics_aggregate` definition, held by [`MetroclusterDiagnostics`]'s `aggregate`.
+/// An object of the model's `metrocluster_diagnostics_aggregate` definition, held by [`MetroclusterDiagnostics`](crate::MetroclusterDiagnostics)'s `aggregate`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct MetroclusterDiagnosticsAggregate {
-    /// `details`: list of [`MetroclusterDiagDetails`]; read-only.
+    /// `details`: list of [`MetroclusterDiagDetails`](crate::MetroclusterDiagDetails); read-only.
     pub details: Option<Vec<MetroclusterDiagDetails>>,
-    /// `state`: [`MetroclusterDiagnosticsAggregateState`] (`ok`, `warning`, `not_run`, `not_applicable`); read-only.
+    /// `state`: [`MetroclusterDiagnosticsAggregateState`](crate::MetroclusterDiagnosticsAggregateState) (`ok`, `warning`, `not_run`, `not_applicable`); read-only.
     pub state: Option<MetroclusterDiagnosticsAggregateState>,
-    /// `summary`: [`ErrorArguments`]; read-only.
+    /// `summary`: [`ErrorArguments`](crate::ErrorArguments); read-only.
     pub summary: Option<ErrorArguments>,
     /// `timestamp`: timestamp ([`ontap::Timestamp`]); read-only.
     pub timestamp: Option<ontap::Timestamp>,
 }
 
-/// The values of [`MetroclusterDiagnosticsAggregate`]'s `state`: open, so that a value a newer ONTAP adds is kept as [`MetroclusterDiagnosticsAggregateState::Unknown`].
+/// The values of [`MetroclusterDiagnosticsAggregate`](crate::MetroclusterDiagnosticsAggregate)'s `state`: open, so that a value a newer ONTAP adds is kept as [`MetroclusterDiagnosticsAggregateState::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
 pub enum MetroclusterDiagnosticsAggregateState {
     /// `ok`.

@@ -4,20 +4,20 @@
 
 use crate::{ErrorArguments, MetroclusterDiagDetails};
 
-/// An object of the model's `metrocluster_diagnostics_cluster` definition, held by [`MetroclusterDiagnostics`]'s `cluster`.
+/// An object of the model's `metrocluster_diagnostics_cluster` definition, held by [`MetroclusterDiagnostics`](crate::MetroclusterDiagnostics)'s `cluster`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct MetroclusterDiagnosticsCluster {
-    /// `details`: list of [`MetroclusterDiagDetails`]; read-only.
+    /// `details`: list of [`MetroclusterDiagDetails`](crate::MetroclusterDiagDetails); read-only.
     pub details: Option<Vec<MetroclusterDiagDetails>>,
-    /// `state`: [`MetroclusterDiagnosticsClusterState`] (`ok`, `warning`, `not_run`, `not_applicable`); read-only.
+    /// `state`: [`MetroclusterDiagnosticsClusterState`](crate::MetroclusterDiagnosticsClusterState) (`ok`, `warning`, `not_run`, `not_applicable`); read-only.
     pub state: Option<MetroclusterDiagnosticsClusterState>,
-    /// `summary`: [`ErrorArguments`]; read-only.
+    /// `summary`: [`ErrorArguments`](crate::ErrorArguments); read-only.
     pub summary: Option<ErrorArguments>,
     /// `timestamp`: timestamp ([`ontap::Timestamp`]); read-only.
     pub timestamp: Option<ontap::Timestamp>,
 }
 
-/// The values of [`MetroclusterDiagnosticsCluster`]'s `state`: open, so that a value a newer ONTAP adds is kept as [`MetroclusterDiagnosticsClusterState::Unknown`].
+/// The values of [`MetroclusterDiagnosticsCluster`](crate::MetroclusterDiagnosticsCluster)'s `state`: open, so that a value a newer ONTAP adds is kept as [`MetroclusterDiagnosticsClusterState::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
 pub enum MetroclusterDiagnosticsClusterState {
     /// `ok`.

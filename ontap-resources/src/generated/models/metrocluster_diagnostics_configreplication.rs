@@ -4,18 +4,18 @@
 
 use crate::ErrorArguments;
 
-/// An object of the model's `metrocluster_diagnostics_configreplication` definition, held by [`MetroclusterDiagnostics`]'s `config-replication`.
+/// An object of the model's `metrocluster_diagnostics_configreplication` definition, held by [`MetroclusterDiagnostics`](crate::MetroclusterDiagnostics)'s `config-replication`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct MetroclusterDiagnosticsConfigreplication {
-    /// `state`: [`MetroclusterDiagnosticsConfigreplicationState`] (`ok`, `warning`, `not_run`, `not_applicable`); read-only.
+    /// `state`: [`MetroclusterDiagnosticsConfigreplicationState`](crate::MetroclusterDiagnosticsConfigreplicationState) (`ok`, `warning`, `not_run`, `not_applicable`); read-only.
     pub state: Option<MetroclusterDiagnosticsConfigreplicationState>,
-    /// `summary`: [`ErrorArguments`]; read-only.
+    /// `summary`: [`ErrorArguments`](crate::ErrorArguments); read-only.
     pub summary: Option<ErrorArguments>,
     /// `timestamp`: timestamp ([`ontap::Timestamp`]); read-only.
     pub timestamp: Option<ontap::Timestamp>,
 }
 
-/// The values of [`MetroclusterDiagnosticsConfigreplication`]'s `state`: open, so that a value a newer ONTAP adds is kept as [`MetroclusterDiagnosticsConfigreplicationState::Unknown`].
+/// The values of [`MetroclusterDiagnosticsConfigreplication`](crate::MetroclusterDiagnosticsConfigreplication)'s `state`: open, so that a value a newer ONTAP adds is kept as [`MetroclusterDiagnosticsConfigreplicationState::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
 pub enum MetroclusterDiagnosticsConfigreplicationState {
     /// `ok`.

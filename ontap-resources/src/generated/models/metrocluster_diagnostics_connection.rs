@@ -4,20 +4,20 @@
 
 use crate::{ErrorArguments, MetroclusterDiagConnectionDetails};
 
-/// An object of the model's `metrocluster_diagnostics_connection` definition, held by [`MetroclusterDiagnostics`]'s `connection`.
+/// An object of the model's `metrocluster_diagnostics_connection` definition, held by [`MetroclusterDiagnostics`](crate::MetroclusterDiagnostics)'s `connection`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct MetroclusterDiagnosticsConnection {
-    /// `details`: list of [`MetroclusterDiagConnectionDetails`]; read-only.
+    /// `details`: list of [`MetroclusterDiagConnectionDetails`](crate::MetroclusterDiagConnectionDetails); read-only.
     pub details: Option<Vec<MetroclusterDiagConnectionDetails>>,
-    /// `state`: [`MetroclusterDiagnosticsConnectionState`] (`ok`, `warning`, `not_run`, `not_applicable`); read-only.
+    /// `state`: [`MetroclusterDiagnosticsConnectionState`](crate::MetroclusterDiagnosticsConnectionState) (`ok`, `warning`, `not_run`, `not_applicable`); read-only.
     pub state: Option<MetroclusterDiagnosticsConnectionState>,
-    /// `summary`: [`ErrorArguments`]; read-only.
+    /// `summary`: [`ErrorArguments`](crate::ErrorArguments); read-only.
     pub summary: Option<ErrorArguments>,
     /// `timestamp`: timestamp ([`ontap::Timestamp`]); read-only.
     pub timestamp: Option<ontap::Timestamp>,
 }
 
-/// The values of [`MetroclusterDiagnosticsConnection`]'s `state`: open, so that a value a newer ONTAP adds is kept as [`MetroclusterDiagnosticsConnectionState::Unknown`].
+/// The values of [`MetroclusterDiagnosticsConnection`](crate::MetroclusterDiagnosticsConnection)'s `state`: open, so that a value a newer ONTAP adds is kept as [`MetroclusterDiagnosticsConnectionState::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
 pub enum MetroclusterDiagnosticsConnectionState {
     /// `ok`.

@@ -4,18 +4,18 @@
 
 use crate::ErrorArguments;
 
-/// An object of the model's `metrocluster_diagnostics_interface` definition, held by [`MetroclusterDiagnostics`]'s `interface`.
+/// An object of the model's `metrocluster_diagnostics_interface` definition, held by [`MetroclusterDiagnostics`](crate::MetroclusterDiagnostics)'s `interface`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct MetroclusterDiagnosticsInterface {
-    /// `state`: [`MetroclusterDiagnosticsInterfaceState`] (`ok`, `warning`, `not_run`, `not_applicable`); read-only.
+    /// `state`: [`MetroclusterDiagnosticsInterfaceState`](crate::MetroclusterDiagnosticsInterfaceState) (`ok`, `warning`, `not_run`, `not_applicable`); read-only.
     pub state: Option<MetroclusterDiagnosticsInterfaceState>,
-    /// `summary`: [`ErrorArguments`]; read-only.
+    /// `summary`: [`ErrorArguments`](crate::ErrorArguments); read-only.
     pub summary: Option<ErrorArguments>,
     /// `timestamp`: timestamp ([`ontap::Timestamp`]); read-only.
     pub timestamp: Option<ontap::Timestamp>,
 }
 
-/// The values of [`MetroclusterDiagnosticsInterface`]'s `state`: open, so that a value a newer ONTAP adds is kept as [`MetroclusterDiagnosticsInterfaceState::Unknown`].
+/// The values of [`MetroclusterDiagnosticsInterface`](crate::MetroclusterDiagnosticsInterface)'s `state`: open, so that a value a newer ONTAP adds is kept as [`MetroclusterDiagnosticsInterfaceState::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
 pub enum MetroclusterDiagnosticsInterfaceState {
     /// `ok`.

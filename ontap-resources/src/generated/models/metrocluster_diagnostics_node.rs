@@ -4,20 +4,20 @@
 
 use crate::{ErrorArguments, MetroclusterDiagDetails};
 
-/// An object of the model's `metrocluster_diagnostics_node` definition, held by [`MetroclusterDiagnostics`]'s `node`.
+/// An object of the model's `metrocluster_diagnostics_node` definition, held by [`MetroclusterDiagnostics`](crate::MetroclusterDiagnostics)'s `node`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct MetroclusterDiagnosticsNode {
-    /// `details`: list of [`MetroclusterDiagDetails`]; read-only.
+    /// `details`: list of [`MetroclusterDiagDetails`](crate::MetroclusterDiagDetails); read-only.
     pub details: Option<Vec<MetroclusterDiagDetails>>,
-    /// `state`: [`MetroclusterDiagnosticsNodeState`] (`ok`, `warning`, `not_run`, `not_applicable`); read-only.
+    /// `state`: [`MetroclusterDiagnosticsNodeState`](crate::MetroclusterDiagnosticsNodeState) (`ok`, `warning`, `not_run`, `not_applicable`); read-only.
     pub state: Option<MetroclusterDiagnosticsNodeState>,
-    /// `summary`: [`ErrorArguments`]; read-only.
+    /// `summary`: [`ErrorArguments`](crate::ErrorArguments); read-only.
     pub summary: Option<ErrorArguments>,
     /// `timestamp`: timestamp ([`ontap::Timestamp`]); read-only.
     pub timestamp: Option<ontap::Timestamp>,
 }
 
-/// The values of [`MetroclusterDiagnosticsNode`]'s `state`: open, so that a value a newer ONTAP adds is kept as [`MetroclusterDiagnosticsNodeState::Unknown`].
+/// The values of [`MetroclusterDiagnosticsNode`](crate::MetroclusterDiagnosticsNode)'s `state`: open, so that a value a newer ONTAP adds is kept as [`MetroclusterDiagnosticsNodeState::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
 pub enum MetroclusterDiagnosticsNodeState {
     /// `ok`.

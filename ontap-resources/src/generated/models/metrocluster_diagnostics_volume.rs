@@ -4,20 +4,20 @@
 
 use crate::{ErrorArguments, MetroclusterDiagDetails};
 
-/// An object of the model's `metrocluster_diagnostics_volume` definition, held by [`MetroclusterDiagnostics`]'s `volume`.
+/// An object of the model's `metrocluster_diagnostics_volume` definition, held by [`MetroclusterDiagnostics`](crate::MetroclusterDiagnostics)'s `volume`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct MetroclusterDiagnosticsVolume {
-    /// `details`: list of [`MetroclusterDiagDetails`]; read-only.
+    /// `details`: list of [`MetroclusterDiagDetails`](crate::MetroclusterDiagDetails); read-only.
     pub details: Option<Vec<MetroclusterDiagDetails>>,
-    /// `state`: [`MetroclusterDiagnosticsVolumeState`] (`ok`, `warning`, `not_run`, `not_applicable`); read-only.
+    /// `state`: [`MetroclusterDiagnosticsVolumeState`](crate::MetroclusterDiagnosticsVolumeState) (`ok`, `warning`, `not_run`, `not_applicable`); read-only.
     pub state: Option<MetroclusterDiagnosticsVolumeState>,
-    /// `summary`: [`ErrorArguments`]; read-only.
+    /// `summary`: [`ErrorArguments`](crate::ErrorArguments); read-only.
     pub summary: Option<ErrorArguments>,
     /// `timestamp`: timestamp ([`ontap::Timestamp`]); read-only.
     pub timestamp: Option<ontap::Timestamp>,
 }
 
-/// The values of [`MetroclusterDiagnosticsVolume`]'s `state`: open, so that a value a newer ONTAP adds is kept as [`MetroclusterDiagnosticsVolumeState::Unknown`].
+/// The values of [`MetroclusterDiagnosticsVolume`](crate::MetroclusterDiagnosticsVolume)'s `state`: open, so that a value a newer ONTAP adds is kept as [`MetroclusterDiagnosticsVolumeState::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
 pub enum MetroclusterDiagnosticsVolumeState {
     /// `ok`.

@@ -2,16 +2,16 @@
 // Regenerate with `cargo run -p ontap-codegen`.
 //! The MetroclusterInterconnectMirror model, from the model's `metrocluster_interconnect_mirror` definition.
 
-/// An object of the model's `metrocluster_interconnect_mirror` definition, held by [`MetroclusterInterconnect`]'s `mirror`.
+/// An object of the model's `metrocluster_interconnect_mirror` definition, held by [`MetroclusterInterconnect`](crate::MetroclusterInterconnect)'s `mirror`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct MetroclusterInterconnectMirror {
     /// `enabled`: boolean; read and written.
     pub enabled: Option<bool>,
-    /// `state`: [`MetroclusterInterconnectMirrorState`] (`online`, `offline`, `unknown`); read-only.
+    /// `state`: [`MetroclusterInterconnectMirrorState`](crate::MetroclusterInterconnectMirrorState) (`online`, `offline`, `unknown`); read-only.
     pub state: Option<MetroclusterInterconnectMirrorState>,
 }
 
-/// The values of [`MetroclusterInterconnectMirror`]'s `state`: open, so that a value a newer ONTAP adds is kept as [`MetroclusterInterconnectMirrorState::Unknown`].
+/// The values of [`MetroclusterInterconnectMirror`](crate::MetroclusterInterconnectMirror)'s `state`: open, so that a value a newer ONTAP adds is kept as [`MetroclusterInterconnectMirrorState::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
 pub enum MetroclusterInterconnectMirrorState {
     /// `online`.

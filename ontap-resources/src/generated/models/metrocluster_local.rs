@@ -4,16 +4,16 @@
 
 use crate::ClusterReference;
 
-/// An object of the model's `metrocluster_local` definition, held by [`Metrocluster`]'s `local`.
+/// An object of the model's `metrocluster_local` definition, held by [`Metrocluster`](crate::Metrocluster)'s `local`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct MetroclusterLocal {
-    /// `automatic_uso_failure_domain`: [`MetroclusterLocalAutomaticUsoFailureDomain`] (`dr_group`, `cluster`, `disabled`, `not_reachable`, `unknown`); read and written.
+    /// `automatic_uso_failure_domain`: [`MetroclusterLocalAutomaticUsoFailureDomain`](crate::MetroclusterLocalAutomaticUsoFailureDomain) (`dr_group`, `cluster`, `disabled`, `not_reachable`, `unknown`); read and written.
     pub automatic_uso_failure_domain: Option<MetroclusterLocalAutomaticUsoFailureDomain>,
-    /// `cluster`: [`ClusterReference`]; read and written.
+    /// `cluster`: [`ClusterReference`](crate::ClusterReference); read and written.
     pub cluster: Option<ClusterReference>,
-    /// `configuration_state`: [`MetroclusterLocalConfigurationState`] (`configuration_error`, `configured`, `not_configured`, `not_reachable`, `partially_configured`, `unknown`); read-only.
+    /// `configuration_state`: [`MetroclusterLocalConfigurationState`](crate::MetroclusterLocalConfigurationState) (`configuration_error`, `configured`, `not_configured`, `not_reachable`, `partially_configured`, `unknown`); read-only.
     pub configuration_state: Option<MetroclusterLocalConfigurationState>,
-    /// `mode`: [`MetroclusterLocalMode`] (`normal`, `not_configured`, `not_reachable`, `partial_switchback`, `partial_switchover`, `switchover`, `unknown`, `waiting_for_switchback`); read-only.
+    /// `mode`: [`MetroclusterLocalMode`](crate::MetroclusterLocalMode) (`normal`, `not_configured`, `not_reachable`, `partial_switchback`, `partial_switchover`, `switchover`, `unknown`, `waiting_for_switchback`); read-only.
     pub mode: Option<MetroclusterLocalMode>,
     /// `partner_cluster_reachable`: boolean; read-only.
     pub partner_cluster_reachable: Option<bool>,
@@ -21,7 +21,7 @@ pub struct MetroclusterLocal {
     pub periodic_check_enabled: Option<bool>,
 }
 
-/// The values of [`MetroclusterLocal`]'s `automatic_uso_failure_domain`: open, so that a value a newer ONTAP adds is kept as [`MetroclusterLocalAutomaticUsoFailureDomain::Unknown`].
+/// The values of [`MetroclusterLocal`](crate::MetroclusterLocal)'s `automatic_uso_failure_domain`: open, so that a value a newer ONTAP adds is kept as [`MetroclusterLocalAutomaticUsoFailureDomain::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
 pub enum MetroclusterLocalAutomaticUsoFailureDomain {
     /// `dr_group`.
@@ -40,7 +40,7 @@ pub enum MetroclusterLocalAutomaticUsoFailureDomain {
     Unknown(String),
 }
 
-/// The values of [`MetroclusterLocal`]'s `configuration_state`: open, so that a value a newer ONTAP adds is kept as [`MetroclusterLocalConfigurationState::Unknown`].
+/// The values of [`MetroclusterLocal`](crate::MetroclusterLocal)'s `configuration_state`: open, so that a value a newer ONTAP adds is kept as [`MetroclusterLocalConfigurationState::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
 pub enum MetroclusterLocalConfigurationState {
     /// `configuration_error`.
@@ -61,7 +61,7 @@ pub enum MetroclusterLocalConfigurationState {
     Unknown(String),
 }
 
-/// The values of [`MetroclusterLocal`]'s `mode`: open, so that a value a newer ONTAP adds is kept as [`MetroclusterLocalMode::Unknown`].
+/// The values of [`MetroclusterLocal`](crate::MetroclusterLocal)'s `mode`: open, so that a value a newer ONTAP adds is kept as [`MetroclusterLocalMode::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
 pub enum MetroclusterLocalMode {
     /// `normal`.

@@ -4,14 +4,14 @@
 
 use crate::{MccipPortL3Config, NodeReference};
 
-/// An object of the model's `metrocluster_mccip_ports` definition, held by [`MetroclusterDrGroup`]'s `mccip_ports`.
+/// An object of the model's `metrocluster_mccip_ports` definition, held by [`MetroclusterDrGroup`](crate::MetroclusterDrGroup)'s `mccip_ports`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct MetroclusterMccipPorts {
-    /// `l3_config`: [`MccipPortL3Config`]; read and written.
+    /// `l3_config`: [`MccipPortL3Config`](crate::MccipPortL3Config); read and written.
     pub l3_config: Option<MccipPortL3Config>,
     /// `name`: string; read and written.
     pub name: Option<String>,
-    /// `node`: [`NodeReference`]; read and written.
+    /// `node`: [`NodeReference`](crate::NodeReference); read and written.
     pub node: Option<NodeReference>,
     /// `uuid`: string; read and written.
     pub uuid: Option<String>,

@@ -4,17 +4,17 @@
 
 use crate::NodeReference;
 
-/// An object of the model's `metrocluster_partner` definition, held by [`MetroclusterDiagConnection`]'s `partner`.
+/// An object of the model's `metrocluster_partner` definition, held by [`MetroclusterDiagConnection`](crate::MetroclusterDiagConnection)'s `partner`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct MetroclusterPartner {
-    /// `node`: [`NodeReference`]; read and written.
+    /// `node`: [`NodeReference`](crate::NodeReference); read and written.
     pub node: Option<NodeReference>,
-    /// `type`: [`MetroclusterPartnerType`] (`ha`, `dr`, `aux`); read and written.
+    /// `type`: [`MetroclusterPartnerType`](crate::MetroclusterPartnerType) (`ha`, `dr`, `aux`); read and written.
     #[model(rename = "type")]
     pub type_: Option<MetroclusterPartnerType>,
 }
 
-/// The values of [`MetroclusterPartner`]'s `type`: open, so that a value a newer ONTAP adds is kept as [`MetroclusterPartnerType::Unknown`].
+/// The values of [`MetroclusterPartner`](crate::MetroclusterPartner)'s `type`: open, so that a value a newer ONTAP adds is kept as [`MetroclusterPartnerType::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
 pub enum MetroclusterPartnerType {
     /// `ha`.

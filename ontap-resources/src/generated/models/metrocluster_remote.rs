@@ -4,22 +4,22 @@
 
 use crate::ClusterReference;
 
-/// An object of the model's `metrocluster_remote` definition, held by [`Metrocluster`]'s `remote`.
+/// An object of the model's `metrocluster_remote` definition, held by [`Metrocluster`](crate::Metrocluster)'s `remote`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct MetroclusterRemote {
-    /// `automatic_uso_failure_domain`: [`MetroclusterRemoteAutomaticUsoFailureDomain`] (`dr_group`, `cluster`, `disabled`, `not_reachable`, `unknown`); read and written.
+    /// `automatic_uso_failure_domain`: [`MetroclusterRemoteAutomaticUsoFailureDomain`](crate::MetroclusterRemoteAutomaticUsoFailureDomain) (`dr_group`, `cluster`, `disabled`, `not_reachable`, `unknown`); read and written.
     pub automatic_uso_failure_domain: Option<MetroclusterRemoteAutomaticUsoFailureDomain>,
-    /// `cluster`: [`ClusterReference`]; read and written.
+    /// `cluster`: [`ClusterReference`](crate::ClusterReference); read and written.
     pub cluster: Option<ClusterReference>,
-    /// `configuration_state`: [`MetroclusterRemoteConfigurationState`] (`configuration_error`, `configured`, `not_configured`, `not_reachable`, `partially_configured`, `unknown`); read-only.
+    /// `configuration_state`: [`MetroclusterRemoteConfigurationState`](crate::MetroclusterRemoteConfigurationState) (`configuration_error`, `configured`, `not_configured`, `not_reachable`, `partially_configured`, `unknown`); read-only.
     pub configuration_state: Option<MetroclusterRemoteConfigurationState>,
-    /// `mode`: [`MetroclusterRemoteMode`] (`normal`, `not_configured`, `not_reachable`, `partial_switchback`, `partial_switchover`, `switchover`, `unknown`, `waiting_for_switchback`); read-only.
+    /// `mode`: [`MetroclusterRemoteMode`](crate::MetroclusterRemoteMode) (`normal`, `not_configured`, `not_reachable`, `partial_switchback`, `partial_switchover`, `switchover`, `unknown`, `waiting_for_switchback`); read-only.
     pub mode: Option<MetroclusterRemoteMode>,
     /// `periodic_check_enabled`: boolean; read-only.
     pub periodic_check_enabled: Option<bool>,
 }
 
-/// The values of [`MetroclusterRemote`]'s `automatic_uso_failure_domain`: open, so that a value a newer ONTAP adds is kept as [`MetroclusterRemoteAutomaticUsoFailureDomain::Unknown`].
+/// The values of [`MetroclusterRemote`](crate::MetroclusterRemote)'s `automatic_uso_failure_domain`: open, so that a value a newer ONTAP adds is kept as [`MetroclusterRemoteAutomaticUsoFailureDomain::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
 pub enum MetroclusterRemoteAutomaticUsoFailureDomain {
     /// `dr_group`.
@@ -38,7 +38,7 @@ pub enum MetroclusterRemoteAutomaticUsoFailureDomain {
     Unknown(String),
 }
 
-/// The values of [`MetroclusterRemote`]'s `configuration_state`: open, so that a value a newer ONTAP adds is kept as [`MetroclusterRemoteConfigurationState::Unknown`].
+/// The values of [`MetroclusterRemote`](crate::MetroclusterRemote)'s `configuration_state`: open, so that a value a newer ONTAP adds is kept as [`MetroclusterRemoteConfigurationState::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
 pub enum MetroclusterRemoteConfigurationState {
     /// `configuration_error`.
@@ -59,7 +59,7 @@ pub enum MetroclusterRemoteConfigurationState {
     Unknown(String),
 }
 
-/// The values of [`MetroclusterRemote`]'s `mode`: open, so that a value a newer ONTAP adds is kept as [`MetroclusterRemoteMode::Unknown`].
+/// The values of [`MetroclusterRemote`](crate::MetroclusterRemote)'s `mode`: open, so that a value a newer ONTAP adds is kept as [`MetroclusterRemoteMode::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
 pub enum MetroclusterRemoteMode {
     /// `normal`.

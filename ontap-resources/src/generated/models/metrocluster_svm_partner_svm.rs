@@ -2,7 +2,7 @@
 // Regenerate with `cargo run -p ontap-codegen`.
 //! The MetroclusterSvmPartnerSvm model, from the model's `metrocluster_svm_partner_svm` definition.
 
-/// An object of the model's `metrocluster_svm_partner_svm` definition, held by [`MetroclusterSvm`]'s `partner_svm`.
+/// An object of the model's `metrocluster_svm_partner_svm` definition, held by [`MetroclusterSvm`](crate::MetroclusterSvm)'s `partner_svm`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct MetroclusterSvmPartnerSvm {
     /// `name`: string; read-only.

@@ -4,24 +4,24 @@
 
 use crate::{MongoDbOnSanDataset, MongoDbOnSanNewIgroups, MongoDbOnSanProtectionType, MongoDbOnSanSecondaryIgroups};
 
-/// An object of the model's `mongo_db_on_san` definition, held by [`Application`]'s `mongo_db_on_san`, [`ApplicationTemplate`]'s `mongo_db_on_san`.
+/// An object of the model's `mongo_db_on_san` definition, held by [`Application`](crate::Application)'s `mongo_db_on_san`, [`ApplicationTemplate`](crate::ApplicationTemplate)'s `mongo_db_on_san`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct MongoDbOnSan {
-    /// `dataset`: [`MongoDbOnSanDataset`], required by the model; read and written.
+    /// `dataset`: [`MongoDbOnSanDataset`](crate::MongoDbOnSanDataset), required by the model; read and written.
     pub dataset: Option<MongoDbOnSanDataset>,
-    /// `new_igroups`: list of [`MongoDbOnSanNewIgroups`], 0 to 20 items; written, never read back.
+    /// `new_igroups`: list of [`MongoDbOnSanNewIgroups`](crate::MongoDbOnSanNewIgroups), 0 to 20 items; written, never read back.
     pub new_igroups: Option<Vec<MongoDbOnSanNewIgroups>>,
-    /// `os_type`: [`MongoDbOnSanOsType`] (`hyper_v`, `linux`, `solaris`, `solaris_efi`, `vmware`, `windows`, `windows_2008`, `windows_gpt`, `xen`); read, and written on creation.
+    /// `os_type`: [`MongoDbOnSanOsType`](crate::MongoDbOnSanOsType) (`hyper_v`, `linux`, `solaris`, `solaris_efi`, `vmware`, `windows`, `windows_2008`, `windows_gpt`, `xen`); read, and written on creation.
     pub os_type: Option<MongoDbOnSanOsType>,
     /// `primary_igroup_name`: string, 1 to 96 characters, required by the model; read and written.
     pub primary_igroup_name: Option<String>,
-    /// `protection_type`: [`MongoDbOnSanProtectionType`]; read and written.
+    /// `protection_type`: [`MongoDbOnSanProtectionType`](crate::MongoDbOnSanProtectionType); read and written.
     pub protection_type: Option<MongoDbOnSanProtectionType>,
-    /// `secondary_igroups`: list of [`MongoDbOnSanSecondaryIgroups`], 0 to 19 items; read and written.
+    /// `secondary_igroups`: list of [`MongoDbOnSanSecondaryIgroups`](crate::MongoDbOnSanSecondaryIgroups), 0 to 19 items; read and written.
     pub secondary_igroups: Option<Vec<MongoDbOnSanSecondaryIgroups>>,
 }
 
-/// The values of [`MongoDbOnSan`]'s `os_type`: open, so that a value a newer ONTAP adds is kept as [`MongoDbOnSanOsType::Unknown`].
+/// The values of [`MongoDbOnSan`](crate::MongoDbOnSan)'s `os_type`: open, so that a value a newer ONTAP adds is kept as [`MongoDbOnSanOsType::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
 pub enum MongoDbOnSanOsType {
     /// `hyper_v`.

@@ -4,7 +4,7 @@
 
 use crate::MongoDbOnSanDatasetStorageService;
 
-/// An object of the model's `mongo_db_on_san_dataset` definition, held by [`MongoDbOnSan`]'s `dataset`.
+/// An object of the model's `mongo_db_on_san_dataset` definition, held by [`MongoDbOnSan`](crate::MongoDbOnSan)'s `dataset`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct MongoDbOnSanDataset {
     /// `element_count`: integer, 2 to 16; read, and written on creation.
@@ -13,6 +13,6 @@ pub struct MongoDbOnSanDataset {
     pub replication_factor: Option<i64>,
     /// `size`: integer, required by the model; read and written.
     pub size: Option<i64>,
-    /// `storage_service`: [`MongoDbOnSanDatasetStorageService`]; read and written.
+    /// `storage_service`: [`MongoDbOnSanDatasetStorageService`](crate::MongoDbOnSanDatasetStorageService); read and written.
     pub storage_service: Option<MongoDbOnSanDatasetStorageService>,
 }

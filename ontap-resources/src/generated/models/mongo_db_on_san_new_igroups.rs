@@ -4,26 +4,26 @@
 
 use crate::{MongoDbOnSanNewIgroupsIgroups, MongoDbOnSanNewIgroupsInitiatorObjects};
 
-/// An object of the model's `mongo_db_on_san_new_igroups` definition, held by [`MongoDbOnSan`]'s `new_igroups`.
+/// An object of the model's `mongo_db_on_san_new_igroups` definition, held by [`MongoDbOnSan`](crate::MongoDbOnSan)'s `new_igroups`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct MongoDbOnSanNewIgroups {
     /// `comment`: string; written, never read back.
     pub comment: Option<String>,
-    /// `igroups`: list of [`MongoDbOnSanNewIgroupsIgroups`]; written, never read back.
+    /// `igroups`: list of [`MongoDbOnSanNewIgroupsIgroups`](crate::MongoDbOnSanNewIgroupsIgroups); written, never read back.
     pub igroups: Option<Vec<MongoDbOnSanNewIgroupsIgroups>>,
-    /// `initiator_objects`: list of [`MongoDbOnSanNewIgroupsInitiatorObjects`]; written, never read back.
+    /// `initiator_objects`: list of [`MongoDbOnSanNewIgroupsInitiatorObjects`](crate::MongoDbOnSanNewIgroupsInitiatorObjects); written, never read back.
     pub initiator_objects: Option<Vec<MongoDbOnSanNewIgroupsInitiatorObjects>>,
     /// `initiators`: list of string; read and written.
     pub initiators: Option<Vec<String>>,
     /// `name`: string, 1 to 96 characters, required by the model; written, never read back.
     pub name: Option<String>,
-    /// `os_type`: [`MongoDbOnSanNewIgroupsOsType`] (`hyper_v`, `linux`, `solaris`, `vmware`, `windows`, `xen`); written, never read back.
+    /// `os_type`: [`MongoDbOnSanNewIgroupsOsType`](crate::MongoDbOnSanNewIgroupsOsType) (`hyper_v`, `linux`, `solaris`, `vmware`, `windows`, `xen`); written, never read back.
     pub os_type: Option<MongoDbOnSanNewIgroupsOsType>,
-    /// `protocol`: [`MongoDbOnSanNewIgroupsProtocol`] (`fcp`, `iscsi`, `mixed`); written, never read back.
+    /// `protocol`: [`MongoDbOnSanNewIgroupsProtocol`](crate::MongoDbOnSanNewIgroupsProtocol) (`fcp`, `iscsi`, `mixed`); written, never read back.
     pub protocol: Option<MongoDbOnSanNewIgroupsProtocol>,
 }
 
-/// The values of [`MongoDbOnSanNewIgroups`]'s `os_type`: open, so that a value a newer ONTAP adds is kept as [`MongoDbOnSanNewIgroupsOsType::Unknown`].
+/// The values of [`MongoDbOnSanNewIgroups`](crate::MongoDbOnSanNewIgroups)'s `os_type`: open, so that a value a newer ONTAP adds is kept as [`MongoDbOnSanNewIgroupsOsType::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
 pub enum MongoDbOnSanNewIgroupsOsType {
     /// `hyper_v`.
@@ -43,7 +43,7 @@ pub enum MongoDbOnSanNewIgroupsOsType {
     Unknown(String),
 }
 
-/// The values of [`MongoDbOnSanNewIgroups`]'s `protocol`: open, so that a value a newer ONTAP adds is kept as [`MongoDbOnSanNewIgroupsProtocol::Unknown`].
+/// The values of [`MongoDbOnSanNewIgroups`](crate::MongoDbOnSanNewIgroups)'s `protocol`: open, so that a value a newer ONTAP adds is kept as [`MongoDbOnSanNewIgroupsProtocol::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
 pub enum MongoDbOnSanNewIgroupsProtocol {
     /// `fcp`.

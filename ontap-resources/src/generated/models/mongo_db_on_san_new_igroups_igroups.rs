@@ -2,7 +2,7 @@
 // Regenerate with `cargo run -p ontap-codegen`.
 //! The MongoDbOnSanNewIgroupsIgroups model, from the model's `mongo_db_on_san_new_igroups_igroups` definition.
 
-/// An object of the model's `mongo_db_on_san_new_igroups_igroups` definition, held by [`MongoDbOnSanNewIgroups`]'s `igroups`, [`OracleOnSanNewIgroups`]'s `igroups`, [`OracleRacOnSanNewIgroups`]'s `igroups` and 4 more.
+/// An object of the model's `mongo_db_on_san_new_igroups_igroups` definition, held by [`MongoDbOnSanNewIgroups`](crate::MongoDbOnSanNewIgroups)'s `igroups`, [`OracleOnSanNewIgroups`](crate::OracleOnSanNewIgroups)'s `igroups`, [`OracleRacOnSanNewIgroups`](crate::OracleRacOnSanNewIgroups)'s `igroups` and 4 more.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct MongoDbOnSanNewIgroupsIgroups {
     /// `name`: string; written, never read back.

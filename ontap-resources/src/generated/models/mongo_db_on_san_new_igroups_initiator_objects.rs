@@ -2,7 +2,7 @@
 // Regenerate with `cargo run -p ontap-codegen`.
 //! The MongoDbOnSanNewIgroupsInitiatorObjects model, from the model's `mongo_db_on_san_new_igroups_initiator_objects` definition.
 
-/// An object of the model's `mongo_db_on_san_new_igroups_initiator_objects` definition, held by [`MongoDbOnSanNewIgroups`]'s `initiator_objects`, [`OracleOnSanNewIgroups`]'s `initiator_objects`, [`OracleRacOnSanNewIgroups`]'s `initiator_objects` and 4 more.
+/// An object of the model's `mongo_db_on_san_new_igroups_initiator_objects` definition, held by [`MongoDbOnSanNewIgroups`](crate::MongoDbOnSanNewIgroups)'s `initiator_objects`, [`OracleOnSanNewIgroups`](crate::OracleOnSanNewIgroups)'s `initiator_objects`, [`OracleRacOnSanNewIgroups`](crate::OracleRacOnSanNewIgroups)'s `initiator_objects` and 4 more.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct MongoDbOnSanNewIgroupsInitiatorObjects {
     /// `comment`: string; written, never read back.

@@ -2,16 +2,16 @@
 // Regenerate with `cargo run -p ontap-codegen`.
 //! The MongoDbOnSanProtectionType model, from the model's `mongo_db_on_san_protection_type` definition.
 
-/// An object of the model's `mongo_db_on_san_protection_type` definition, held by [`MongoDbOnSan`]'s `protection_type`, [`OracleOnNfs`]'s `protection_type`, [`OracleOnSan`]'s `protection_type` and 8 more.
+/// An object of the model's `mongo_db_on_san_protection_type` definition, held by [`MongoDbOnSan`](crate::MongoDbOnSan)'s `protection_type`, [`OracleOnNfs`](crate::OracleOnNfs)'s `protection_type`, [`OracleOnSan`](crate::OracleOnSan)'s `protection_type` and 8 more.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct MongoDbOnSanProtectionType {
-    /// `local_rpo`: [`MongoDbOnSanProtectionTypeLocalRpo`] (`hourly`, `none`); read and written.
+    /// `local_rpo`: [`MongoDbOnSanProtectionTypeLocalRpo`](crate::MongoDbOnSanProtectionTypeLocalRpo) (`hourly`, `none`); read and written.
     pub local_rpo: Option<MongoDbOnSanProtectionTypeLocalRpo>,
-    /// `remote_rpo`: [`MongoDbOnSanProtectionTypeRemoteRpo`] (`none`, `zero`); read, and written on creation.
+    /// `remote_rpo`: [`MongoDbOnSanProtectionTypeRemoteRpo`](crate::MongoDbOnSanProtectionTypeRemoteRpo) (`none`, `zero`); read, and written on creation.
     pub remote_rpo: Option<MongoDbOnSanProtectionTypeRemoteRpo>,
 }
 
-/// The values of [`MongoDbOnSanProtectionType`]'s `local_rpo`: open, so that a value a newer ONTAP adds is kept as [`MongoDbOnSanProtectionTypeLocalRpo::Unknown`].
+/// The values of [`MongoDbOnSanProtectionType`](crate::MongoDbOnSanProtectionType)'s `local_rpo`: open, so that a value a newer ONTAP adds is kept as [`MongoDbOnSanProtectionTypeLocalRpo::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
 pub enum MongoDbOnSanProtectionTypeLocalRpo {
     /// `hourly`.
@@ -23,7 +23,7 @@ pub enum MongoDbOnSanProtectionTypeLocalRpo {
     Unknown(String),
 }
 
-/// The values of [`MongoDbOnSanProtectionType`]'s `remote_rpo`: open, so that a value a newer ONTAP adds is kept as [`MongoDbOnSanProtectionTypeRemoteRpo::Unknown`].
+/// The values of [`MongoDbOnSanProtectionType`](crate::MongoDbOnSanProtectionType)'s `remote_rpo`: open, so that a value a newer ONTAP adds is kept as [`MongoDbOnSanProtectionTypeRemoteRpo::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
 pub enum MongoDbOnSanProtectionTypeRemoteRpo {
     /// `none`.

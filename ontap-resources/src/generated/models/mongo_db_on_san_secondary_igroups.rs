@@ -2,7 +2,7 @@
 // Regenerate with `cargo run -p ontap-codegen`.
 //! The MongoDbOnSanSecondaryIgroups model, from the model's `mongo_db_on_san_secondary_igroups` definition.
 
-/// An object of the model's `mongo_db_on_san_secondary_igroups` definition, held by [`MongoDbOnSan`]'s `secondary_igroups`.
+/// An object of the model's `mongo_db_on_san_secondary_igroups` definition, held by [`MongoDbOnSan`](crate::MongoDbOnSan)'s `secondary_igroups`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct MongoDbOnSanSecondaryIgroups {
     /// `name`: string, 1 to 96 characters; read and written.

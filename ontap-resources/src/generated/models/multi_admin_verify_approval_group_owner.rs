@@ -2,7 +2,7 @@
 // Regenerate with `cargo run -p ontap-codegen`.
 //! The MultiAdminVerifyApprovalGroupOwner model, from the model's `multi_admin_verify_approval_group_owner` definition.
 
-/// An object of the model's `multi_admin_verify_approval_group_owner` definition, held by [`MultiAdminVerifyApprovalGroup`]'s `owner`.
+/// An object of the model's `multi_admin_verify_approval_group_owner` definition, held by [`MultiAdminVerifyApprovalGroup`](crate::MultiAdminVerifyApprovalGroup)'s `owner`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct MultiAdminVerifyApprovalGroupOwner {
     /// `_links`: [`ontap::Links`]; read-only.

@@ -2,7 +2,7 @@
 // Regenerate with `cargo run -p ontap-codegen`.
 //! The MultiAdminVerifyApprovalGroupReference model, from the narrowed views of the model's `multi_admin_verify_approval_group` definition.
 
-/// A reference to an object of the model's `multi_admin_verify_approval_group` definition, as other objects embed it (`name`), held by [`MultiAdminVerifyRule`]'s `approval_groups`.
+/// A reference to an object of the model's `multi_admin_verify_approval_group` definition, as other objects embed it (`name`), held by [`MultiAdminVerifyRule`](crate::MultiAdminVerifyRule)'s `approval_groups`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct MultiAdminVerifyApprovalGroupReference {
     /// `name`: string; read and written.

@@ -2,7 +2,7 @@
 // Regenerate with `cargo run -p ontap-codegen`.
 //! The MultiAdminVerifyRuleOwner model, from the model's `multi_admin_verify_rule_owner` definition.
 
-/// An object of the model's `multi_admin_verify_rule_owner` definition, held by [`MultiAdminVerifyRule`]'s `owner`.
+/// An object of the model's `multi_admin_verify_rule_owner` definition, held by [`MultiAdminVerifyRule`](crate::MultiAdminVerifyRule)'s `owner`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct MultiAdminVerifyRuleOwner {
     /// `_links`: [`ontap::Links`]; read-only.

@@ -4,19 +4,19 @@
 
 use crate::{AppCifsAccess, AppNfsAccess, NasApplicationComponents, NasExcludeAggregates, NasProtectionType};
 
-/// An object of the model's `nas` definition, held by [`Application`]'s `nas`, [`ApplicationTemplate`]'s `nas`.
+/// An object of the model's `nas` definition, held by [`Application`](crate::Application)'s `nas`, [`ApplicationTemplate`](crate::ApplicationTemplate)'s `nas`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct Nas {
-    /// `application_components`: list of [`NasApplicationComponents`], 1 to 10 items, required by the model; read and written.
+    /// `application_components`: list of [`NasApplicationComponents`](crate::NasApplicationComponents), 1 to 10 items, required by the model; read and written.
     pub application_components: Option<Vec<NasApplicationComponents>>,
-    /// `cifs_access`: list of [`AppCifsAccess`]; read, and written on creation.
+    /// `cifs_access`: list of [`AppCifsAccess`](crate::AppCifsAccess); read, and written on creation.
     pub cifs_access: Option<Vec<AppCifsAccess>>,
     /// `cifs_share_name`: string; read, and written on creation.
     pub cifs_share_name: Option<String>,
-    /// `exclude_aggregates`: list of [`NasExcludeAggregates`]; read, and written on creation.
+    /// `exclude_aggregates`: list of [`NasExcludeAggregates`](crate::NasExcludeAggregates); read, and written on creation.
     pub exclude_aggregates: Option<Vec<NasExcludeAggregates>>,
-    /// `nfs_access`: list of [`AppNfsAccess`]; read, and written on creation.
+    /// `nfs_access`: list of [`AppNfsAccess`](crate::AppNfsAccess); read, and written on creation.
     pub nfs_access: Option<Vec<AppNfsAccess>>,
-    /// `protection_type`: [`NasProtectionType`]; read and written.
+    /// `protection_type`: [`NasProtectionType`](crate::NasProtectionType); read and written.
     pub protection_type: Option<NasProtectionType>,
 }

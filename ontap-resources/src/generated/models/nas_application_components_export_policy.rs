@@ -2,7 +2,7 @@
 // Regenerate with `cargo run -p ontap-codegen`.
 //! The NasApplicationComponentsExportPolicy model, from the model's `nas_application_components_export_policy` definition.
 
-/// An object of the model's `nas_application_components_export_policy` definition, held by [`NasApplicationComponents`]'s `export_policy`.
+/// An object of the model's `nas_application_components_export_policy` definition, held by [`NasApplicationComponents`](crate::NasApplicationComponents)'s `export_policy`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct NasApplicationComponentsExportPolicy {
     /// `id`: integer; read, and written on creation.

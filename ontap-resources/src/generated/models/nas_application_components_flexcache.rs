@@ -4,11 +4,11 @@
 
 use crate::NasApplicationComponentsFlexcacheOrigin;
 
-/// An object of the model's `nas_application_components_flexcache` definition, held by [`NasApplicationComponents`]'s `flexcache`.
+/// An object of the model's `nas_application_components_flexcache` definition, held by [`NasApplicationComponents`](crate::NasApplicationComponents)'s `flexcache`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct NasApplicationComponentsFlexcache {
     /// `dr_cache`: boolean; read, and written on creation.
     pub dr_cache: Option<bool>,
-    /// `origin`: [`NasApplicationComponentsFlexcacheOrigin`]; read, and written on creation.
+    /// `origin`: [`NasApplicationComponentsFlexcacheOrigin`](crate::NasApplicationComponentsFlexcacheOrigin); read, and written on creation.
     pub origin: Option<NasApplicationComponentsFlexcacheOrigin>,
 }

@@ -4,11 +4,11 @@
 
 use crate::{NasApplicationComponentsFlexcacheOriginComponent, NasApplicationComponentsFlexcacheOriginSvm};
 
-/// An object of the model's `nas_application_components_flexcache_origin` definition, held by [`NasApplicationComponentsFlexcache`]'s `origin`.
+/// An object of the model's `nas_application_components_flexcache_origin` definition, held by [`NasApplicationComponentsFlexcache`](crate::NasApplicationComponentsFlexcache)'s `origin`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct NasApplicationComponentsFlexcacheOrigin {
-    /// `component`: [`NasApplicationComponentsFlexcacheOriginComponent`], required by the model; read, and written on creation.
+    /// `component`: [`NasApplicationComponentsFlexcacheOriginComponent`](crate::NasApplicationComponentsFlexcacheOriginComponent), required by the model; read, and written on creation.
     pub component: Option<NasApplicationComponentsFlexcacheOriginComponent>,
-    /// `svm`: [`NasApplicationComponentsFlexcacheOriginSvm`], required by the model; read, and written on creation.
+    /// `svm`: [`NasApplicationComponentsFlexcacheOriginSvm`](crate::NasApplicationComponentsFlexcacheOriginSvm), required by the model; read, and written on creation.
     pub svm: Option<NasApplicationComponentsFlexcacheOriginSvm>,
 }

@@ -2,7 +2,7 @@
 // Regenerate with `cargo run -p ontap-codegen`.
 //! The NasApplicationComponentsFlexcacheOriginComponent model, from the model's `nas_application_components_flexcache_origin_component` definition.
 
-/// An object of the model's `nas_application_components_flexcache_origin_component` definition, held by [`NasApplicationComponentsFlexcacheOrigin`]'s `component`.
+/// An object of the model's `nas_application_components_flexcache_origin_component` definition, held by [`NasApplicationComponentsFlexcacheOrigin`](crate::NasApplicationComponentsFlexcacheOrigin)'s `component`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct NasApplicationComponentsFlexcacheOriginComponent {
     /// `name`: string, required by the model; read, and written on creation.

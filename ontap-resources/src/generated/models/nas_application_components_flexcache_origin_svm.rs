@@ -2,7 +2,7 @@
 // Regenerate with `cargo run -p ontap-codegen`.
 //! The NasApplicationComponentsFlexcacheOriginSvm model, from the model's `nas_application_components_flexcache_origin_svm` definition.
 
-/// An object of the model's `nas_application_components_flexcache_origin_svm` definition, held by [`NasApplicationComponentsFlexcacheOrigin`]'s `svm`.
+/// An object of the model's `nas_application_components_flexcache_origin_svm` definition, held by [`NasApplicationComponentsFlexcacheOrigin`](crate::NasApplicationComponentsFlexcacheOrigin)'s `svm`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct NasApplicationComponentsFlexcacheOriginSvm {
     /// `name`: string, required by the model; read, and written on creation.

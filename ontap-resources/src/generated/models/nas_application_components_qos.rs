@@ -4,9 +4,9 @@
 
 use crate::NasApplicationComponentsQosPolicy;
 
-/// An object of the model's `nas_application_components_qos` definition, held by [`NasApplicationComponents`]'s `qos`, [`SanApplicationComponents`]'s `qos`, [`ZappNvmeComponents`]'s `qos` and 1 more.
+/// An object of the model's `nas_application_components_qos` definition, held by [`NasApplicationComponents`](crate::NasApplicationComponents)'s `qos`, [`SanApplicationComponents`](crate::SanApplicationComponents)'s `qos`, [`ZappNvmeComponents`](crate::ZappNvmeComponents)'s `qos` and 1 more.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct NasApplicationComponentsQos {
-    /// `policy`: [`NasApplicationComponentsQosPolicy`]; read, and written on creation.
+    /// `policy`: [`NasApplicationComponentsQosPolicy`](crate::NasApplicationComponentsQosPolicy); read, and written on creation.
     pub policy: Option<NasApplicationComponentsQosPolicy>,
 }

@@ -2,7 +2,7 @@
 // Regenerate with `cargo run -p ontap-codegen`.
 //! The NasApplicationComponentsQosPolicy model, from the model's `nas_application_components_qos_policy` definition.
 
-/// An object of the model's `nas_application_components_qos_policy` definition, held by [`NasApplicationComponentsQos`]'s `policy`.
+/// An object of the model's `nas_application_components_qos_policy` definition, held by [`NasApplicationComponentsQos`](crate::NasApplicationComponentsQos)'s `policy`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct NasApplicationComponentsQosPolicy {
     /// `name`: string; read, and written on creation.

@@ -4,20 +4,20 @@
 
 use crate::NasApplicationComponentsSnaplockRetention;
 
-/// An object of the model's `nas_application_components_snaplock` definition, held by [`NasApplicationComponents`]'s `snaplock`.
+/// An object of the model's `nas_application_components_snaplock` definition, held by [`NasApplicationComponents`](crate::NasApplicationComponents)'s `snaplock`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct NasApplicationComponentsSnaplock {
     /// `append_mode_enabled`: boolean; read, and written on creation.
     pub append_mode_enabled: Option<bool>,
     /// `autocommit_period`: string; read, and written on creation.
     pub autocommit_period: Option<String>,
-    /// `retention`: [`NasApplicationComponentsSnaplockRetention`]; read, and written on creation.
+    /// `retention`: [`NasApplicationComponentsSnaplockRetention`](crate::NasApplicationComponentsSnaplockRetention); read, and written on creation.
     pub retention: Option<NasApplicationComponentsSnaplockRetention>,
-    /// `snaplock_type`: [`NasApplicationComponentsSnaplockSnaplockType`] (`compliance`, `enterprise`, `non_snaplock`); read, and written on creation.
+    /// `snaplock_type`: [`NasApplicationComponentsSnaplockSnaplockType`](crate::NasApplicationComponentsSnaplockSnaplockType) (`compliance`, `enterprise`, `non_snaplock`); read, and written on creation.
     pub snaplock_type: Option<NasApplicationComponentsSnaplockSnaplockType>,
 }
 
-/// The values of [`NasApplicationComponentsSnaplock`]'s `snaplock_type`: open, so that a value a newer ONTAP adds is kept as [`NasApplicationComponentsSnaplockSnaplockType::Unknown`].
+/// The values of [`NasApplicationComponentsSnaplock`](crate::NasApplicationComponentsSnaplock)'s `snaplock_type`: open, so that a value a newer ONTAP adds is kept as [`NasApplicationComponentsSnaplockSnaplockType::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
 pub enum NasApplicationComponentsSnaplockSnaplockType {
     /// `compliance`.

@@ -2,7 +2,7 @@
 // Regenerate with `cargo run -p ontap-codegen`.
 //! The NasApplicationComponentsSnaplockRetention model, from the model's `nas_application_components_snaplock_retention` definition.
 
-/// An object of the model's `nas_application_components_snaplock_retention` definition, held by [`NasApplicationComponentsSnaplock`]'s `retention`.
+/// An object of the model's `nas_application_components_snaplock_retention` definition, held by [`NasApplicationComponentsSnaplock`](crate::NasApplicationComponentsSnaplock)'s `retention`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct NasApplicationComponentsSnaplockRetention {
     /// `default`: string; read, and written on creation.

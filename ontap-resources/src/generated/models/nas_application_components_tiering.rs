@@ -4,18 +4,18 @@
 
 use crate::NasApplicationComponentsTieringObjectStores;
 
-/// An object of the model's `nas_application_components_tiering` definition, held by [`NasApplicationComponents`]'s `tiering`.
+/// An object of the model's `nas_application_components_tiering` definition, held by [`NasApplicationComponents`](crate::NasApplicationComponents)'s `tiering`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct NasApplicationComponentsTiering {
-    /// `control`: [`NasApplicationComponentsTieringControl`] (`required`, `best_effort`, `disallowed`); written on creation only.
+    /// `control`: [`NasApplicationComponentsTieringControl`](crate::NasApplicationComponentsTieringControl) (`required`, `best_effort`, `disallowed`); written on creation only.
     pub control: Option<NasApplicationComponentsTieringControl>,
-    /// `object_stores`: list of [`NasApplicationComponentsTieringObjectStores`]; written on creation only.
+    /// `object_stores`: list of [`NasApplicationComponentsTieringObjectStores`](crate::NasApplicationComponentsTieringObjectStores); written on creation only.
     pub object_stores: Option<Vec<NasApplicationComponentsTieringObjectStores>>,
-    /// `policy`: [`NasApplicationComponentsTieringPolicy`] (`all`, `auto`, `none`, `snapshot_only`); read, and written on creation.
+    /// `policy`: [`NasApplicationComponentsTieringPolicy`](crate::NasApplicationComponentsTieringPolicy) (`all`, `auto`, `none`, `snapshot_only`); read, and written on creation.
     pub policy: Option<NasApplicationComponentsTieringPolicy>,
 }
 
-/// The values of [`NasApplicationComponentsTiering`]'s `control`: open, so that a value a newer ONTAP adds is kept as [`NasApplicationComponentsTieringControl::Unknown`].
+/// The values of [`NasApplicationComponentsTiering`](crate::NasApplicationComponentsTiering)'s `control`: open, so that a value a newer ONTAP adds is kept as [`NasApplicationComponentsTieringControl::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
 pub enum NasApplicationComponentsTieringControl {
     /// `required`.
@@ -29,7 +29,7 @@ pub enum NasApplicationComponentsTieringControl {
     Unknown(String),
 }
 
-/// The values of [`NasApplicationComponentsTiering`]'s `policy`: open, so that a value a newer ONTAP adds is kept as [`NasApplicationComponentsTieringPolicy::Unknown`].
+/// The values of [`NasApplicationComponentsTiering`](crate::NasApplicationComponentsTiering)'s `policy`: open, so that a value a newer ONTAP adds is kept as [`NasApplicationComponentsTieringPolicy::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
 pub enum NasApplicationComponentsTieringPolicy {
     /// `all`.

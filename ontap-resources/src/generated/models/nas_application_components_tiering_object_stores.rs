@@ -2,7 +2,7 @@
 // Regenerate with `cargo run -p ontap-codegen`.
 //! The NasApplicationComponentsTieringObjectStores model, from the model's `nas_application_components_tiering_object_stores` definition.
 
-/// An object of the model's `nas_application_components_tiering_object_stores` definition, held by [`NasApplicationComponentsTiering`]'s `object_stores`, [`SanApplicationComponentsTiering`]'s `object_stores`, [`ZappNvmeComponentsTiering`]'s `object_stores`.
+/// An object of the model's `nas_application_components_tiering_object_stores` definition, held by [`NasApplicationComponentsTiering`](crate::NasApplicationComponentsTiering)'s `object_stores`, [`SanApplicationComponentsTiering`](crate::SanApplicationComponentsTiering)'s `object_stores`, [`ZappNvmeComponentsTiering`](crate::ZappNvmeComponentsTiering)'s `object_stores`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct NasApplicationComponentsTieringObjectStores {
     /// `name`: string, 1 to 512 characters; written on creation only.

@@ -2,7 +2,7 @@
 // Regenerate with `cargo run -p ontap-codegen`.
 //! The NasExcludeAggregates model, from the model's `nas_exclude_aggregates` definition.
 
-/// An object of the model's `nas_exclude_aggregates` definition, held by [`Nas`]'s `exclude_aggregates`, [`San`]'s `exclude_aggregates`, [`ZappS3BucketApplicationComponents`]'s `exclude_aggregates`.
+/// An object of the model's `nas_exclude_aggregates` definition, held by [`Nas`](crate::Nas)'s `exclude_aggregates`, [`San`](crate::San)'s `exclude_aggregates`, [`ZappS3BucketApplicationComponents`](crate::ZappS3BucketApplicationComponents)'s `exclude_aggregates`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct NasExcludeAggregates {
     /// `name`: string; read, and written on creation.

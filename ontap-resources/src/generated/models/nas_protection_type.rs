@@ -2,18 +2,18 @@
 // Regenerate with `cargo run -p ontap-codegen`.
 //! The NasProtectionType model, from the model's `nas_protection_type` definition.
 
-/// An object of the model's `nas_protection_type` definition, held by [`Nas`]'s `protection_type`, [`San`]'s `protection_type`.
+/// An object of the model's `nas_protection_type` definition, held by [`Nas`](crate::Nas)'s `protection_type`, [`San`](crate::San)'s `protection_type`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct NasProtectionType {
     /// `local_policy`: string; read, and written on creation.
     pub local_policy: Option<String>,
-    /// `local_rpo`: [`NasProtectionTypeLocalRpo`] (`hourly`, `none`); read and written.
+    /// `local_rpo`: [`NasProtectionTypeLocalRpo`](crate::NasProtectionTypeLocalRpo) (`hourly`, `none`); read and written.
     pub local_rpo: Option<NasProtectionTypeLocalRpo>,
-    /// `remote_rpo`: [`NasProtectionTypeRemoteRpo`] (`none`, `zero`); read, and written on creation.
+    /// `remote_rpo`: [`NasProtectionTypeRemoteRpo`](crate::NasProtectionTypeRemoteRpo) (`none`, `zero`); read, and written on creation.
     pub remote_rpo: Option<NasProtectionTypeRemoteRpo>,
 }
 
-/// The values of [`NasProtectionType`]'s `local_rpo`: open, so that a value a newer ONTAP adds is kept as [`NasProtectionTypeLocalRpo::Unknown`].
+/// The values of [`NasProtectionType`](crate::NasProtectionType)'s `local_rpo`: open, so that a value a newer ONTAP adds is kept as [`NasProtectionTypeLocalRpo::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
 pub enum NasProtectionTypeLocalRpo {
     /// `hourly`.
@@ -25,7 +25,7 @@ pub enum NasProtectionTypeLocalRpo {
     Unknown(String),
 }
 
-/// The values of [`NasProtectionType`]'s `remote_rpo`: open, so that a value a newer ONTAP adds is kept as [`NasProtectionTypeRemoteRpo::Unknown`].
+/// The values of [`NasProtectionType`](crate::NasProtectionType)'s `remote_rpo`: open, so that a value a newer ONTAP adds is kept as [`NasProtectionTypeRemoteRpo::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
 pub enum NasProtectionTypeRemoteRpo {
     /// `none`.

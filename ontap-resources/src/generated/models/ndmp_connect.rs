@@ -2,19 +2,19 @@
 // Regenerate with `cargo run -p ontap-codegen`.
 //! The NdmpConnect model, from the model's `ndmp_connect` definition.
 
-/// An object of the model's `ndmp_connect` definition, held by [`NdmpData`]'s `connection`, [`NdmpMover`]'s `connection`.
+/// An object of the model's `ndmp_connect` definition, held by [`NdmpData`](crate::NdmpData)'s `connection`, [`NdmpMover`](crate::NdmpMover)'s `connection`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct NdmpConnect {
     /// `address`: string; read and written.
     pub address: Option<String>,
     /// `port`: integer; read and written.
     pub port: Option<i64>,
-    /// `type`: [`NdmpConnectType`] (`local`, `tcp`); read and written.
+    /// `type`: [`NdmpConnectType`](crate::NdmpConnectType) (`local`, `tcp`); read and written.
     #[model(rename = "type")]
     pub type_: Option<NdmpConnectType>,
 }
 
-/// The values of [`NdmpConnect`]'s `type`: open, so that a value a newer ONTAP adds is kept as [`NdmpConnectType::Unknown`].
+/// The values of [`NdmpConnect`](crate::NdmpConnect)'s `type`: open, so that a value a newer ONTAP adds is kept as [`NdmpConnectType::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
 pub enum NdmpConnectType {
     /// `local`.

@@ -4,22 +4,22 @@
 
 use crate::NdmpConnect;
 
-/// An object of the model's `ndmp_data` definition, held by [`NdmpSession`]'s `data`.
+/// An object of the model's `ndmp_data` definition, held by [`NdmpSession`](crate::NdmpSession)'s `data`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct NdmpData {
     /// `bytes_processed`: integer; read and written.
     pub bytes_processed: Option<i64>,
-    /// `connection`: [`NdmpConnect`]; read and written.
+    /// `connection`: [`NdmpConnect`](crate::NdmpConnect); read and written.
     pub connection: Option<NdmpConnect>,
-    /// `operation`: [`NdmpDataOperation`] (`backup`, `restore`, `none`); read and written.
+    /// `operation`: [`NdmpDataOperation`](crate::NdmpDataOperation) (`backup`, `restore`, `none`); read and written.
     pub operation: Option<NdmpDataOperation>,
-    /// `reason`: [`NdmpDataReason`] (`aborted`, `connection_closed`, `connect_error`, `end_of_file`, `end_of_media`, `end_of_window`, `internal_error`, `media_error`, `not_available`, `seek`, `successful`); read and written.
+    /// `reason`: [`NdmpDataReason`](crate::NdmpDataReason) (`aborted`, `connection_closed`, `connect_error`, `end_of_file`, `end_of_media`, `end_of_window`, `internal_error`, `media_error`, `not_available`, `seek`, `successful`); read and written.
     pub reason: Option<NdmpDataReason>,
-    /// `state`: [`NdmpDataState`] (`active`, `connected`, `halted`, `idle`, `listening`, `paused`); read and written.
+    /// `state`: [`NdmpDataState`](crate::NdmpDataState) (`active`, `connected`, `halted`, `idle`, `listening`, `paused`); read and written.
     pub state: Option<NdmpDataState>,
 }
 
-/// The values of [`NdmpData`]'s `operation`: open, so that a value a newer ONTAP adds is kept as [`NdmpDataOperation::Unknown`].
+/// The values of [`NdmpData`](crate::NdmpData)'s `operation`: open, so that a value a newer ONTAP adds is kept as [`NdmpDataOperation::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
 pub enum NdmpDataOperation {
     /// `backup`.
@@ -33,7 +33,7 @@ pub enum NdmpDataOperation {
     Unknown(String),
 }
 
-/// The values of [`NdmpData`]'s `reason`: open, so that a value a newer ONTAP adds is kept as [`NdmpDataReason::Unknown`].
+/// The values of [`NdmpData`](crate::NdmpData)'s `reason`: open, so that a value a newer ONTAP adds is kept as [`NdmpDataReason::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
 pub enum NdmpDataReason {
     /// `aborted`.
@@ -63,7 +63,7 @@ pub enum NdmpDataReason {
     Unknown(String),
 }
 
-/// The values of [`NdmpData`]'s `state`: open, so that a value a newer ONTAP adds is kept as [`NdmpDataState::Unknown`].
+/// The values of [`NdmpData`](crate::NdmpData)'s `state`: open, so that a value a newer ONTAP adds is kept as [`NdmpDataState::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
 pub enum NdmpDataState {
     /// `active`.

@@ -4,22 +4,22 @@
 
 use crate::NdmpConnect;
 
-/// An object of the model's `ndmp_mover` definition, held by [`NdmpSession`]'s `mover`.
+/// An object of the model's `ndmp_mover` definition, held by [`NdmpSession`](crate::NdmpSession)'s `mover`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct NdmpMover {
     /// `bytes_moved`: integer; read and written.
     pub bytes_moved: Option<i64>,
-    /// `connection`: [`NdmpConnect`]; read and written.
+    /// `connection`: [`NdmpConnect`](crate::NdmpConnect); read and written.
     pub connection: Option<NdmpConnect>,
-    /// `mode`: [`NdmpMoverMode`] (`read`, `write`, `data`, `raw`); read and written.
+    /// `mode`: [`NdmpMoverMode`](crate::NdmpMoverMode) (`read`, `write`, `data`, `raw`); read and written.
     pub mode: Option<NdmpMoverMode>,
-    /// `reason`: [`NdmpMoverReason`] (`aborted`, `connection_closed`, `connect_error`, `end_of_file`, `end_of_media`, `end_of_window`, `internal_error`, `media_error`, `not_available`, `seek`, `successful`); read and written.
+    /// `reason`: [`NdmpMoverReason`](crate::NdmpMoverReason) (`aborted`, `connection_closed`, `connect_error`, `end_of_file`, `end_of_media`, `end_of_window`, `internal_error`, `media_error`, `not_available`, `seek`, `successful`); read and written.
     pub reason: Option<NdmpMoverReason>,
-    /// `state`: [`NdmpMoverState`] (`active`, `connected`, `halted`, `idle`, `listening`, `paused`); read and written.
+    /// `state`: [`NdmpMoverState`](crate::NdmpMoverState) (`active`, `connected`, `halted`, `idle`, `listening`, `paused`); read and written.
     pub state: Option<NdmpMoverState>,
 }
 
-/// The values of [`NdmpMover`]'s `mode`: open, so that a value a newer ONTAP adds is kept as [`NdmpMoverMode::Unknown`].
+/// The values of [`NdmpMover`](crate::NdmpMover)'s `mode`: open, so that a value a newer ONTAP adds is kept as [`NdmpMoverMode::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
 pub enum NdmpMoverMode {
     /// `read`.
@@ -35,7 +35,7 @@ pub enum NdmpMoverMode {
     Unknown(String),
 }
 
-/// The values of [`NdmpMover`]'s `reason`: open, so that a value a newer ONTAP adds is kept as [`NdmpMoverReason::Unknown`].
+/// The values of [`NdmpMover`](crate::NdmpMover)'s `reason`: open, so that a value a newer ONTAP adds is kept as [`NdmpMoverReason::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
 pub enum NdmpMoverReason {
     /// `aborted`.
@@ -65,7 +65,7 @@ pub enum NdmpMoverReason {
     Unknown(String),
 }
 
-/// The values of [`NdmpMover`]'s `state`: open, so that a value a newer ONTAP adds is kept as [`NdmpMoverState::Unknown`].
+/// The values of [`NdmpMover`](crate::NdmpMover)'s `state`: open, so that a value a newer ONTAP adds is kept as [`NdmpMoverState::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
 pub enum NdmpMoverState {
     /// `active`.

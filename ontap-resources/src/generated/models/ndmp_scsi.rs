@@ -2,7 +2,7 @@
 // Regenerate with `cargo run -p ontap-codegen`.
 //! The NdmpScsi model, from the model's `ndmp_scsi` definition.
 
-/// An object of the model's `ndmp_scsi` definition, held by [`NdmpSession`]'s `scsi`.
+/// An object of the model's `ndmp_scsi` definition, held by [`NdmpSession`](crate::NdmpSession)'s `scsi`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct NdmpScsi {
     /// `device_id`: string; read and written.

@@ -2,7 +2,7 @@
 // Regenerate with `cargo run -p ontap-codegen`.
 //! The NdmpSessionOwner model, the object in place in `NdmpSession`'s `owner`.
 
-/// The object in place in `NdmpSession`'s `owner`, held by [`NdmpSession`]'s `owner`.
+/// The object in place in `NdmpSession`'s `owner`, held by [`NdmpSession`](crate::NdmpSession)'s `owner`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct NdmpSessionOwner {
     /// `uuid`: string; never carried.

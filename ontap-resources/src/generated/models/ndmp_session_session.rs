@@ -2,7 +2,7 @@
 // Regenerate with `cargo run -p ontap-codegen`.
 //! The NdmpSessionSession model, the object in place in `NdmpSession`'s `session`.
 
-/// The object in place in `NdmpSession`'s `session`, held by [`NdmpSession`]'s `session`.
+/// The object in place in `NdmpSession`'s `session`, held by [`NdmpSession`](crate::NdmpSession)'s `session`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct NdmpSessionSession {
     /// `id`: string; never carried.

@@ -4,10 +4,10 @@
 
 use crate::IpInfo;
 
-/// An object of the model's `network_route_for_svm` definition, held by [`Svm`]'s `routes`.
+/// An object of the model's `network_route_for_svm` definition, held by [`Svm`](crate::Svm)'s `routes`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct NetworkRouteForSvm {
-    /// `destination`: [`IpInfo`]; read and written.
+    /// `destination`: [`IpInfo`](crate::IpInfo); read and written.
     pub destination: Option<IpInfo>,
     /// `gateway`: string; read and written.
     pub gateway: Option<String>,

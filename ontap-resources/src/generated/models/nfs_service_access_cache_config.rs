@@ -2,7 +2,7 @@
 // Regenerate with `cargo run -p ontap-codegen`.
 //! The NfsServiceAccessCacheConfig model, from the model's `nfs_service_access_cache_config` definition.
 
-/// An object of the model's `nfs_service_access_cache_config` definition, held by [`NfsService`]'s `access_cache_config`.
+/// An object of the model's `nfs_service_access_cache_config` definition, held by [`NfsService`](crate::NfsService)'s `access_cache_config`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct NfsServiceAccessCacheConfig {
     /// `harvest_timeout`: integer; read and written.

@@ -2,7 +2,7 @@
 // Regenerate with `cargo run -p ontap-codegen`.
 //! The NfsServiceCredentialCache model, from the model's `nfs_service_credential_cache` definition.
 
-/// An object of the model's `nfs_service_credential_cache` definition, held by [`NfsService`]'s `credential_cache`.
+/// An object of the model's `nfs_service_credential_cache` definition, held by [`NfsService`](crate::NfsService)'s `credential_cache`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct NfsServiceCredentialCache {
     /// `harvest_timeout`: integer, 60000 to 604800000; read and written.

@@ -2,16 +2,16 @@
 // Regenerate with `cargo run -p ontap-codegen`.
 //! The NfsServiceExports model, from the model's `nfs_service_exports` definition.
 
-/// An object of the model's `nfs_service_exports` definition, held by [`NfsService`]'s `exports`.
+/// An object of the model's `nfs_service_exports` definition, held by [`NfsService`](crate::NfsService)'s `exports`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct NfsServiceExports {
-    /// `name_service_lookup_protocol`: [`NfsServiceExportsNameServiceLookupProtocol`] (`tcp`, `udp`); read and written.
+    /// `name_service_lookup_protocol`: [`NfsServiceExportsNameServiceLookupProtocol`](crate::NfsServiceExportsNameServiceLookupProtocol) (`tcp`, `udp`); read and written.
     pub name_service_lookup_protocol: Option<NfsServiceExportsNameServiceLookupProtocol>,
     /// `netgroup_trust_any_nsswitch_no_match`: boolean; read and written.
     pub netgroup_trust_any_nsswitch_no_match: Option<bool>,
 }
 
-/// The values of [`NfsServiceExports`]'s `name_service_lookup_protocol`: open, so that a value a newer ONTAP adds is kept as [`NfsServiceExportsNameServiceLookupProtocol::Unknown`].
+/// The values of [`NfsServiceExports`](crate::NfsServiceExports)'s `name_service_lookup_protocol`: open, so that a value a newer ONTAP adds is kept as [`NfsServiceExportsNameServiceLookupProtocol::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
 pub enum NfsServiceExportsNameServiceLookupProtocol {
     /// `tcp`.

@@ -7,26 +7,26 @@ use crate::{
     NfsServiceProtocolV42Features,
 };
 
-/// An object of the model's `nfs_service_protocol` definition, held by [`NfsService`]'s `protocol`.
+/// An object of the model's `nfs_service_protocol` definition, held by [`NfsService`](crate::NfsService)'s `protocol`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct NfsServiceProtocol {
     /// `v3_64bit_identifiers_enabled`: boolean; read and written.
     pub v3_64bit_identifiers_enabled: Option<bool>,
     /// `v3_enabled`: boolean; read and written.
     pub v3_enabled: Option<bool>,
-    /// `v3_features`: [`NfsServiceProtocolV3Features`]; read and written.
+    /// `v3_features`: [`NfsServiceProtocolV3Features`](crate::NfsServiceProtocolV3Features); read and written.
     pub v3_features: Option<NfsServiceProtocolV3Features>,
     /// `v40_enabled`: boolean; read and written.
     pub v40_enabled: Option<bool>,
-    /// `v40_features`: [`NfsServiceProtocolV40Features`]; read and written.
+    /// `v40_features`: [`NfsServiceProtocolV40Features`](crate::NfsServiceProtocolV40Features); read and written.
     pub v40_features: Option<NfsServiceProtocolV40Features>,
     /// `v41_enabled`: boolean; read and written.
     pub v41_enabled: Option<bool>,
-    /// `v41_features`: [`NfsServiceProtocolV41Features`]; read and written.
+    /// `v41_features`: [`NfsServiceProtocolV41Features`](crate::NfsServiceProtocolV41Features); read and written.
     pub v41_features: Option<NfsServiceProtocolV41Features>,
     /// `v42_enabled`: boolean; read and written.
     pub v42_enabled: Option<bool>,
-    /// `v42_features`: [`NfsServiceProtocolV42Features`]; read and written.
+    /// `v42_features`: [`NfsServiceProtocolV42Features`](crate::NfsServiceProtocolV42Features); read and written.
     pub v42_features: Option<NfsServiceProtocolV42Features>,
     /// `v4_64bit_identifiers_enabled`: boolean; read and written.
     pub v4_64bit_identifiers_enabled: Option<bool>,

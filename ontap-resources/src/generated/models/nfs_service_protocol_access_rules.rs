@@ -2,18 +2,18 @@
 // Regenerate with `cargo run -p ontap-codegen`.
 //! The NfsServiceProtocolAccessRules model, from the model's `nfs_service_protocol_access_rules` definition.
 
-/// An object of the model's `nfs_service_protocol_access_rules` definition, held by [`NfsService`]'s `protocol_access_rules`.
+/// An object of the model's `nfs_service_protocol_access_rules` definition, held by [`NfsService`](crate::NfsService)'s `protocol_access_rules`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct NfsServiceProtocolAccessRules {
-    /// `cifs_access_type`: [`NfsServiceProtocolAccessRulesCifsAccessType`] (`read`, `read_write`, `denied`); read-only.
+    /// `cifs_access_type`: [`NfsServiceProtocolAccessRulesCifsAccessType`](crate::NfsServiceProtocolAccessRulesCifsAccessType) (`read`, `read_write`, `denied`); read-only.
     pub cifs_access_type: Option<NfsServiceProtocolAccessRulesCifsAccessType>,
-    /// `nfs3_access_type`: [`NfsServiceProtocolAccessRulesNfs3AccessType`] (`read`, `read_write`, `denied`); read-only.
+    /// `nfs3_access_type`: [`NfsServiceProtocolAccessRulesNfs3AccessType`](crate::NfsServiceProtocolAccessRulesNfs3AccessType) (`read`, `read_write`, `denied`); read-only.
     pub nfs3_access_type: Option<NfsServiceProtocolAccessRulesNfs3AccessType>,
-    /// `nfs4_access_type`: [`NfsServiceProtocolAccessRulesNfs4AccessType`] (`read`, `read_write`, `denied`); read-only.
+    /// `nfs4_access_type`: [`NfsServiceProtocolAccessRulesNfs4AccessType`](crate::NfsServiceProtocolAccessRulesNfs4AccessType) (`read`, `read_write`, `denied`); read-only.
     pub nfs4_access_type: Option<NfsServiceProtocolAccessRulesNfs4AccessType>,
 }
 
-/// The values of [`NfsServiceProtocolAccessRules`]'s `cifs_access_type`: open, so that a value a newer ONTAP adds is kept as [`NfsServiceProtocolAccessRulesCifsAccessType::Unknown`].
+/// The values of [`NfsServiceProtocolAccessRules`](crate::NfsServiceProtocolAccessRules)'s `cifs_access_type`: open, so that a value a newer ONTAP adds is kept as [`NfsServiceProtocolAccessRulesCifsAccessType::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
 pub enum NfsServiceProtocolAccessRulesCifsAccessType {
     /// `read`.
@@ -27,7 +27,7 @@ pub enum NfsServiceProtocolAccessRulesCifsAccessType {
     Unknown(String),
 }
 
-/// The values of [`NfsServiceProtocolAccessRules`]'s `nfs3_access_type`: open, so that a value a newer ONTAP adds is kept as [`NfsServiceProtocolAccessRulesNfs3AccessType::Unknown`].
+/// The values of [`NfsServiceProtocolAccessRules`](crate::NfsServiceProtocolAccessRules)'s `nfs3_access_type`: open, so that a value a newer ONTAP adds is kept as [`NfsServiceProtocolAccessRulesNfs3AccessType::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
 pub enum NfsServiceProtocolAccessRulesNfs3AccessType {
     /// `read`.
@@ -41,7 +41,7 @@ pub enum NfsServiceProtocolAccessRulesNfs3AccessType {
     Unknown(String),
 }
 
-/// The values of [`NfsServiceProtocolAccessRules`]'s `nfs4_access_type`: open, so that a value a newer ONTAP adds is kept as [`NfsServiceProtocolAccessRulesNfs4AccessType::Unknown`].
+/// The values of [`NfsServiceProtocolAccessRules`](crate::NfsServiceProtocolAccessRules)'s `nfs4_access_type`: open, so that a value a newer ONTAP adds is kept as [`NfsServiceProtocolAccessRulesNfs4AccessType::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
 pub enum NfsServiceProtocolAccessRulesNfs4AccessType {
     /// `read`.

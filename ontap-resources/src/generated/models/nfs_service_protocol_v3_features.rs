@@ -2,7 +2,7 @@
 // Regenerate with `cargo run -p ontap-codegen`.
 //! The NfsServiceProtocolV3Features model, from the model's `nfs_service_protocol_v3_features` definition.
 
-/// An object of the model's `nfs_service_protocol_v3_features` definition, held by [`NfsServiceProtocol`]'s `v3_features`.
+/// An object of the model's `nfs_service_protocol_v3_features` definition, held by [`NfsServiceProtocol`](crate::NfsServiceProtocol)'s `v3_features`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct NfsServiceProtocolV3Features {
     /// `connection_drop`: boolean; read and written.

@@ -2,7 +2,7 @@
 // Regenerate with `cargo run -p ontap-codegen`.
 //! The NfsServiceProtocolV40Features model, from the model's `nfs_service_protocol_v40_features` definition.
 
-/// An object of the model's `nfs_service_protocol_v40_features` definition, held by [`NfsServiceProtocol`]'s `v40_features`.
+/// An object of the model's `nfs_service_protocol_v40_features` definition, held by [`NfsServiceProtocol`](crate::NfsServiceProtocol)'s `v40_features`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct NfsServiceProtocolV40Features {
     /// `acl_enabled`: boolean; read and written.

@@ -2,7 +2,7 @@
 // Regenerate with `cargo run -p ontap-codegen`.
 //! The NfsServiceProtocolV41Features model, from the model's `nfs_service_protocol_v41_features` definition.
 
-/// An object of the model's `nfs_service_protocol_v41_features` definition, held by [`NfsServiceProtocol`]'s `v41_features`.
+/// An object of the model's `nfs_service_protocol_v41_features` definition, held by [`NfsServiceProtocol`](crate::NfsServiceProtocol)'s `v41_features`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct NfsServiceProtocolV41Features {
     /// `acl_enabled`: boolean; read and written.

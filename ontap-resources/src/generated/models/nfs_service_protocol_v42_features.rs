@@ -2,7 +2,7 @@
 // Regenerate with `cargo run -p ontap-codegen`.
 //! The NfsServiceProtocolV42Features model, from the model's `nfs_service_protocol_v42_features` definition.
 
-/// An object of the model's `nfs_service_protocol_v42_features` definition, held by [`NfsServiceProtocol`]'s `v42_features`.
+/// An object of the model's `nfs_service_protocol_v42_features` definition, held by [`NfsServiceProtocol`](crate::NfsServiceProtocol)'s `v42_features`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct NfsServiceProtocolV42Features {
     /// `seclabel_enabled`: boolean; read and written.

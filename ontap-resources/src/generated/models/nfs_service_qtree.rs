@@ -2,7 +2,7 @@
 // Regenerate with `cargo run -p ontap-codegen`.
 //! The NfsServiceQtree model, from the model's `nfs_service_qtree` definition.
 
-/// An object of the model's `nfs_service_qtree` definition, held by [`NfsService`]'s `qtree`.
+/// An object of the model's `nfs_service_qtree` definition, held by [`NfsService`](crate::NfsService)'s `qtree`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct NfsServiceQtree {
     /// `export_enabled`: boolean; read-only.

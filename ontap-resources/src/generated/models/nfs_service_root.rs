@@ -2,7 +2,7 @@
 // Regenerate with `cargo run -p ontap-codegen`.
 //! The NfsServiceRoot model, from the model's `nfs_service_root` definition.
 
-/// An object of the model's `nfs_service_root` definition, held by [`NfsService`]'s `root`.
+/// An object of the model's `nfs_service_root` definition, held by [`NfsService`](crate::NfsService)'s `root`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct NfsServiceRoot {
     /// `ignore_nt_acl`: boolean; read and written.

@@ -2,14 +2,14 @@
 // Regenerate with `cargo run -p ontap-codegen`.
 //! The NfsServiceSecurity model, from the model's `nfs_service_security` definition.
 
-/// An object of the model's `nfs_service_security` definition, held by [`NfsService`]'s `security`.
+/// An object of the model's `nfs_service_security` definition, held by [`NfsService`](crate::NfsService)'s `security`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct NfsServiceSecurity {
-    /// `chown_mode`: [`NfsServiceSecurityChownMode`] (`restricted`, `unrestricted`, `use_export_policy`); read and written.
+    /// `chown_mode`: [`NfsServiceSecurityChownMode`](crate::NfsServiceSecurityChownMode) (`restricted`, `unrestricted`, `use_export_policy`); read and written.
     pub chown_mode: Option<NfsServiceSecurityChownMode>,
     /// `nt_acl_display_permission`: boolean; read and written.
     pub nt_acl_display_permission: Option<bool>,
-    /// `ntfs_unix_security`: [`NfsServiceSecurityNtfsUnixSecurity`] (`ignore`, `fail`, `use_export_policy`); read and written.
+    /// `ntfs_unix_security`: [`NfsServiceSecurityNtfsUnixSecurity`](crate::NfsServiceSecurityNtfsUnixSecurity) (`ignore`, `fail`, `use_export_policy`); read and written.
     pub ntfs_unix_security: Option<NfsServiceSecurityNtfsUnixSecurity>,
     /// `permitted_encryption_types`: list of string; read and written.
     pub permitted_encryption_types: Option<Vec<String>>,
@@ -17,7 +17,7 @@ pub struct NfsServiceSecurity {
     pub rpcsec_context_idle: Option<i64>,
 }
 
-/// The values of [`NfsServiceSecurity`]'s `chown_mode`: open, so that a value a newer ONTAP adds is kept as [`NfsServiceSecurityChownMode::Unknown`].
+/// The values of [`NfsServiceSecurity`](crate::NfsServiceSecurity)'s `chown_mode`: open, so that a value a newer ONTAP adds is kept as [`NfsServiceSecurityChownMode::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
 pub enum NfsServiceSecurityChownMode {
     /// `restricted`.
@@ -31,7 +31,7 @@ pub enum NfsServiceSecurityChownMode {
     Unknown(String),
 }
 
-/// The values of [`NfsServiceSecurity`]'s `ntfs_unix_security`: open, so that a value a newer ONTAP adds is kept as [`NfsServiceSecurityNtfsUnixSecurity::Unknown`].
+/// The values of [`NfsServiceSecurity`](crate::NfsServiceSecurity)'s `ntfs_unix_security`: open, so that a value a newer ONTAP adds is kept as [`NfsServiceSecurityNtfsUnixSecurity::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
 pub enum NfsServiceSecurityNtfsUnixSecurity {
     /// `ignore`.

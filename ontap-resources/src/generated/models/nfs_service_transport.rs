@@ -2,7 +2,7 @@
 // Regenerate with `cargo run -p ontap-codegen`.
 //! The NfsServiceTransport model, from the model's `nfs_service_transport` definition.
 
-/// An object of the model's `nfs_service_transport` definition, held by [`NfsService`]'s `transport`.
+/// An object of the model's `nfs_service_transport` definition, held by [`NfsService`](crate::NfsService)'s `transport`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct NfsServiceTransport {
     /// `rdma_enabled`: boolean; read and written.

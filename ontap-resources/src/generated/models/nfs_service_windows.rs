@@ -2,7 +2,7 @@
 // Regenerate with `cargo run -p ontap-codegen`.
 //! The NfsServiceWindows model, from the model's `nfs_service_windows` definition.
 
-/// An object of the model's `nfs_service_windows` definition, held by [`NfsService`]'s `windows`.
+/// An object of the model's `nfs_service_windows` definition, held by [`NfsService`](crate::NfsService)'s `windows`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct NfsServiceWindows {
     /// `default_user`: string; read and written.

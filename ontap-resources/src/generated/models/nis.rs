@@ -2,7 +2,7 @@
 // Regenerate with `cargo run -p ontap-codegen`.
 //! The Nis model, from the model's `nis` definition.
 
-/// An object of the model's `nis` definition, held by [`Rfc2307`]'s `nis`.
+/// An object of the model's `nis` definition, held by [`Rfc2307`](crate::Rfc2307)'s `nis`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct Nis {
     /// `mapentry`: string; read and written.

@@ -8,7 +8,7 @@ use crate::{
     IgroupConnectivityTrackingRequiredNodes, NodeHaGiveback,
 };
 
-/// An object of the model's `node_ha` definition, held by [`Node`]'s `ha`.
+/// An object of the model's `node_ha` definition, held by [`Node`](crate::Node)'s `ha`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct NodeHa {
     /// `auto_giveback`: boolean; read and written.
@@ -19,34 +19,34 @@ pub struct NodeHa {
     pub enable_takeover_of: Option<bool>,
     /// `enabled`: boolean; read and written.
     pub enabled: Option<bool>,
-    /// `giveback`: [`NodeHaGiveback`]; read-only.
+    /// `giveback`: [`NodeHaGiveback`](crate::NodeHaGiveback); read-only.
     pub giveback: Option<NodeHaGiveback>,
-    /// `giveback_of`: [`ClusterNodesHaGivebackOf`]; read-only.
+    /// `giveback_of`: [`ClusterNodesHaGivebackOf`](crate::ClusterNodesHaGivebackOf); read-only.
     pub giveback_of: Option<ClusterNodesHaGivebackOf>,
     /// `giveback_of_possible`: boolean; read-only.
     pub giveback_of_possible: Option<bool>,
-    /// `interconnect`: [`ClusterNodesHaInterconnect`]; read-only.
+    /// `interconnect`: [`ClusterNodesHaInterconnect`](crate::ClusterNodesHaInterconnect); read-only.
     pub interconnect: Option<ClusterNodesHaInterconnect>,
-    /// `partners`: list of [`IgroupConnectivityTrackingRequiredNodes`]; read-only.
+    /// `partners`: list of [`IgroupConnectivityTrackingRequiredNodes`](crate::IgroupConnectivityTrackingRequiredNodes); read-only.
     pub partners: Option<Vec<IgroupConnectivityTrackingRequiredNodes>>,
-    /// `peering`: [`ClusterNodesHaPeering`]; read-only.
+    /// `peering`: [`ClusterNodesHaPeering`](crate::ClusterNodesHaPeering); read-only.
     pub peering: Option<ClusterNodesHaPeering>,
-    /// `ports`: list of [`ClusterNodesHaPorts`]; read-only.
+    /// `ports`: list of [`ClusterNodesHaPorts`](crate::ClusterNodesHaPorts); read-only.
     pub ports: Option<Vec<ClusterNodesHaPorts>>,
-    /// `takeover`: [`ClusterNodesHaTakeover`]; read-only.
+    /// `takeover`: [`ClusterNodesHaTakeover`](crate::ClusterNodesHaTakeover); read-only.
     pub takeover: Option<ClusterNodesHaTakeover>,
-    /// `takeover_check`: [`ClusterNodesHaTakeoverCheck`]; read-only.
+    /// `takeover_check`: [`ClusterNodesHaTakeoverCheck`](crate::ClusterNodesHaTakeoverCheck); read-only.
     pub takeover_check: Option<ClusterNodesHaTakeoverCheck>,
-    /// `takeover_of`: [`ClusterNodesHaTakeoverOf`]; read-only.
+    /// `takeover_of`: [`ClusterNodesHaTakeoverOf`](crate::ClusterNodesHaTakeoverOf); read-only.
     pub takeover_of: Option<ClusterNodesHaTakeoverOf>,
     /// `takeover_of_possible`: boolean; read-only.
     pub takeover_of_possible: Option<bool>,
-    /// `type`: [`NodeHaType`] (`shared_storage`, `non_shared_storage`); read-only.
+    /// `type`: [`NodeHaType`](crate::NodeHaType) (`shared_storage`, `non_shared_storage`); read-only.
     #[model(rename = "type")]
     pub type_: Option<NodeHaType>,
 }
 
-/// The values of [`NodeHa`]'s `type`: open, so that a value a newer ONTAP adds is kept as [`NodeHaType::Unknown`].
+/// The values of [`NodeHa`](crate::NodeHa)'s `type`: open, so that a value a newer ONTAP adds is kept as [`NodeHaType::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
 pub enum NodeHaType {
     /// `shared_storage`.

@@ -4,18 +4,18 @@
 
 use crate::{ClusterNodesHaGivebackFailure, ClusterNodesHaGivebackStatus};
 
-/// An object of the model's `node_ha_giveback` definition, held by [`NodeHa`]'s `giveback`.
+/// An object of the model's `node_ha_giveback` definition, held by [`NodeHa`](crate::NodeHa)'s `giveback`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct NodeHaGiveback {
-    /// `failure`: [`ClusterNodesHaGivebackFailure`]; read and written.
+    /// `failure`: [`ClusterNodesHaGivebackFailure`](crate::ClusterNodesHaGivebackFailure); read and written.
     pub failure: Option<ClusterNodesHaGivebackFailure>,
-    /// `state`: [`NodeHaGivebackState`] (`nothing_to_giveback`, `not_attempted`, `in_progress`, `failed`); read and written.
+    /// `state`: [`NodeHaGivebackState`](crate::NodeHaGivebackState) (`nothing_to_giveback`, `not_attempted`, `in_progress`, `failed`); read and written.
     pub state: Option<NodeHaGivebackState>,
-    /// `status`: list of [`ClusterNodesHaGivebackStatus`]; read-only.
+    /// `status`: list of [`ClusterNodesHaGivebackStatus`](crate::ClusterNodesHaGivebackStatus); read-only.
     pub status: Option<Vec<ClusterNodesHaGivebackStatus>>,
 }
 
-/// The values of [`NodeHaGiveback`]'s `state`: open, so that a value a newer ONTAP adds is kept as [`NodeHaGivebackState::Unknown`].
+/// The values of [`NodeHaGiveback`](crate::NodeHaGiveback)'s `state`: open, so that a value a newer ONTAP adds is kept as [`NodeHaGivebackState::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
 pub enum NodeHaGivebackState {
     /// `nothing_to_giveback`.

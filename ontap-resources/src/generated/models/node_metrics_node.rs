@@ -2,7 +2,7 @@
 // Regenerate with `cargo run -p ontap-codegen`.
 //! The NodeMetricsNode model, the object in place in `NodeMetrics`'s `node`.
 
-/// The object in place in `NodeMetrics`'s `node`, held by [`NodeMetrics`]'s `node`.
+/// The object in place in `NodeMetrics`'s `node`, held by [`NodeMetrics`](crate::NodeMetrics)'s `node`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct NodeMetricsNode {
     /// `uuid`: string; never carried.

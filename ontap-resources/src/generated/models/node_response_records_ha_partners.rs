@@ -2,7 +2,7 @@
 // Regenerate with `cargo run -p ontap-codegen`.
 //! The NodeResponseRecordsHaPartners model, from the model's `node_response_records_ha_partners` definition.
 
-/// An object of the model's `node_response_records_ha_partners` definition, held by [`StorageAvailabilityZone`]'s `nodes`.
+/// An object of the model's `node_response_records_ha_partners` definition, held by [`StorageAvailabilityZone`](crate::StorageAvailabilityZone)'s `nodes`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct NodeResponseRecordsHaPartners {
     /// `_links`: [`ontap::Links`]; read-only.

@@ -2,7 +2,7 @@
 // Regenerate with `cargo run -p ontap-codegen`.
 //! The NodeSetupIp model, from the model's `node_setup_ip` definition.
 
-/// An object of the model's `node_setup_ip` definition, held by [`ClusterNodesClusterInterface`]'s `ip`, [`ClusterNodesManagementInterface`]'s `ip`.
+/// An object of the model's `node_setup_ip` definition, held by [`ClusterNodesClusterInterface`](crate::ClusterNodesClusterInterface)'s `ip`, [`ClusterNodesManagementInterface`](crate::ClusterNodesManagementInterface)'s `ip`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct NodeSetupIp {
     /// `address`: string; written on creation only.

@@ -2,20 +2,20 @@
 // Regenerate with `cargo run -p ontap-codegen`.
 //! The NodeStatistics model, from the model's `node_statistics` definition.
 
-/// An object of the model's `node_statistics` definition, held by [`Node`]'s `statistics`.
+/// An object of the model's `node_statistics` definition, held by [`Node`](crate::Node)'s `statistics`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct NodeStatistics {
     /// `processor_utilization_base`: integer; read-only.
     pub processor_utilization_base: Option<i64>,
     /// `processor_utilization_raw`: integer; read-only.
     pub processor_utilization_raw: Option<i64>,
-    /// `status`: [`NodeStatisticsStatus`] (`ok`, `error`, `partial_no_data`, `partial_no_uuid`, `partial_no_response`, `partial_other_error`, `negative_delta`, `backfilled_data`, `inconsistent_delta_time`, `inconsistent_old_data`); read-only.
+    /// `status`: [`NodeStatisticsStatus`](crate::NodeStatisticsStatus) (`ok`, `error`, `partial_no_data`, `partial_no_uuid`, `partial_no_response`, `partial_other_error`, `negative_delta`, `backfilled_data`, `inconsistent_delta_time`, `inconsistent_old_data`); read-only.
     pub status: Option<NodeStatisticsStatus>,
     /// `timestamp`: timestamp ([`ontap::Timestamp`]); read-only.
     pub timestamp: Option<ontap::Timestamp>,
 }
 
-/// The values of [`NodeStatistics`]'s `status`: open, so that a value a newer ONTAP adds is kept as [`NodeStatisticsStatus::Unknown`].
+/// The values of [`NodeStatistics`](crate::NodeStatistics)'s `status`: open, so that a value a newer ONTAP adds is kept as [`NodeStatisticsStatus::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
 pub enum NodeStatisticsStatus {
     /// `ok`.

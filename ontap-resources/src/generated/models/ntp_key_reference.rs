@@ -2,7 +2,7 @@
 // Regenerate with `cargo run -p ontap-codegen`.
 //! The NtpKeyReference model, from the narrowed views of the model's `ntp_key` definition.
 
-/// A reference to an object of the model's `ntp_key` definition, as other objects embed it (`_links`, `id`), held by [`NtpServer`]'s `key`.
+/// A reference to an object of the model's `ntp_key` definition, as other objects embed it (`_links`, `id`), held by [`NtpServer`](crate::NtpServer)'s `key`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct NtpKeyReference {
     /// `_links`: [`ontap::Links`]; read-only.

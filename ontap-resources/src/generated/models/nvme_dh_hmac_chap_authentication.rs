@@ -2,22 +2,22 @@
 // Regenerate with `cargo run -p ontap-codegen`.
 //! The NvmeDhHmacChapAuthentication model, from the model's `nvme_dh_hmac_chap_authentication` definition.
 
-/// An object of the model's `nvme_dh_hmac_chap_authentication` definition, held by [`NvmeSubsystemHost`]'s `dh_hmac_chap`, [`NvmeSubsystemHostNoRecords`]'s `dh_hmac_chap`, [`NvmeSubsystemHosts`]'s `dh_hmac_chap`.
+/// An object of the model's `nvme_dh_hmac_chap_authentication` definition, held by [`NvmeSubsystemHost`](crate::NvmeSubsystemHost)'s `dh_hmac_chap`, [`NvmeSubsystemHostNoRecords`](crate::NvmeSubsystemHostNoRecords)'s `dh_hmac_chap`, [`NvmeSubsystemHosts`](crate::NvmeSubsystemHosts)'s `dh_hmac_chap`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct NvmeDhHmacChapAuthentication {
     /// `controller_secret_key`: secret string ([`ontap::Secret`]); written on creation only; printed as `*********`.
     pub controller_secret_key: Option<ontap::Secret>,
-    /// `group_size`: [`NvmeDhHmacChapAuthenticationGroupSize`] (`none`, `2048_bit`, `3072_bit`, `4096_bit`, `6144_bit`, `8192_bit`); read, and written on creation.
+    /// `group_size`: [`NvmeDhHmacChapAuthenticationGroupSize`](crate::NvmeDhHmacChapAuthenticationGroupSize) (`none`, `2048_bit`, `3072_bit`, `4096_bit`, `6144_bit`, `8192_bit`); read, and written on creation.
     pub group_size: Option<NvmeDhHmacChapAuthenticationGroupSize>,
-    /// `hash_function`: [`NvmeDhHmacChapAuthenticationHashFunction`] (`sha_256`, `sha_512`); read, and written on creation.
+    /// `hash_function`: [`NvmeDhHmacChapAuthenticationHashFunction`](crate::NvmeDhHmacChapAuthenticationHashFunction) (`sha_256`, `sha_512`); read, and written on creation.
     pub hash_function: Option<NvmeDhHmacChapAuthenticationHashFunction>,
     /// `host_secret_key`: secret string ([`ontap::Secret`]); written on creation only; printed as `*********`.
     pub host_secret_key: Option<ontap::Secret>,
-    /// `mode`: [`NvmeDhHmacChapAuthenticationMode`] (`none`, `unidirectional`, `bidirectional`); read-only.
+    /// `mode`: [`NvmeDhHmacChapAuthenticationMode`](crate::NvmeDhHmacChapAuthenticationMode) (`none`, `unidirectional`, `bidirectional`); read-only.
     pub mode: Option<NvmeDhHmacChapAuthenticationMode>,
 }
 
-/// The values of [`NvmeDhHmacChapAuthentication`]'s `group_size`: open, so that a value a newer ONTAP adds is kept as [`NvmeDhHmacChapAuthenticationGroupSize::Unknown`].
+/// The values of [`NvmeDhHmacChapAuthentication`](crate::NvmeDhHmacChapAuthentication)'s `group_size`: open, so that a value a newer ONTAP adds is kept as [`NvmeDhHmacChapAuthenticationGroupSize::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
 pub enum NvmeDhHmacChapAuthenticationGroupSize {
     /// `none`.
@@ -42,7 +42,7 @@ pub enum NvmeDhHmacChapAuthenticationGroupSize {
     Unknown(String),
 }
 
-/// The values of [`NvmeDhHmacChapAuthentication`]'s `hash_function`: open, so that a value a newer ONTAP adds is kept as [`NvmeDhHmacChapAuthenticationHashFunction::Unknown`].
+/// The values of [`NvmeDhHmacChapAuthentication`](crate::NvmeDhHmacChapAuthentication)'s `hash_function`: open, so that a value a newer ONTAP adds is kept as [`NvmeDhHmacChapAuthenticationHashFunction::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
 pub enum NvmeDhHmacChapAuthenticationHashFunction {
     /// `sha_256`.
@@ -56,7 +56,7 @@ pub enum NvmeDhHmacChapAuthenticationHashFunction {
     Unknown(String),
 }
 
-/// The values of [`NvmeDhHmacChapAuthentication`]'s `mode`: open, so that a value a newer ONTAP adds is kept as [`NvmeDhHmacChapAuthenticationMode::Unknown`].
+/// The values of [`NvmeDhHmacChapAuthentication`](crate::NvmeDhHmacChapAuthentication)'s `mode`: open, so that a value a newer ONTAP adds is kept as [`NvmeDhHmacChapAuthenticationMode::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
 pub enum NvmeDhHmacChapAuthenticationMode {
     /// `none`.

@@ -4,11 +4,11 @@
 
 use crate::IgroupInitiatorNoRecordsProximityPeerSvms;
 
-/// An object of the model's `nvme_host_proximity` definition, held by [`NvmeSubsystemHost`]'s `proximity`, [`NvmeSubsystemHosts`]'s `proximity`.
+/// An object of the model's `nvme_host_proximity` definition, held by [`NvmeSubsystemHost`](crate::NvmeSubsystemHost)'s `proximity`, [`NvmeSubsystemHosts`](crate::NvmeSubsystemHosts)'s `proximity`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct NvmeHostProximity {
     /// `local_svm`: boolean; read and written.
     pub local_svm: Option<bool>,
-    /// `peer_svms`: list of [`IgroupInitiatorNoRecordsProximityPeerSvms`]; read and written.
+    /// `peer_svms`: list of [`IgroupInitiatorNoRecordsProximityPeerSvms`](crate::IgroupInitiatorNoRecordsProximityPeerSvms); read and written.
     pub peer_svms: Option<Vec<IgroupInitiatorNoRecordsProximityPeerSvms>>,
 }

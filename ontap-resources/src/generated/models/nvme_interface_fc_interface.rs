@@ -4,13 +4,13 @@
 
 use crate::FcPortReference;
 
-/// An object of the model's `nvme_interface_fc_interface` definition, held by [`NvmeInterface`]'s `fc_interface`.
+/// An object of the model's `nvme_interface_fc_interface` definition, held by [`NvmeInterface`](crate::NvmeInterface)'s `fc_interface`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct NvmeInterfaceFcInterface {
     /// `_links`: [`ontap::Links`]; read-only.
     #[model(rename = "_links")]
     pub links: Option<ontap::Links>,
-    /// `port`: [`FcPortReference`]; read and written.
+    /// `port`: [`FcPortReference`](crate::FcPortReference); read and written.
     pub port: Option<FcPortReference>,
     /// `wwnn`: string; read-only.
     pub wwnn: Option<String>,

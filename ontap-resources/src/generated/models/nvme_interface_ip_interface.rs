@@ -4,14 +4,14 @@
 
 use crate::{NvmeInterfaceIpInterfaceIp, NvmeInterfaceIpInterfaceLocation};
 
-/// An object of the model's `nvme_interface_ip_interface` definition, held by [`NvmeInterface`]'s `ip_interface`.
+/// An object of the model's `nvme_interface_ip_interface` definition, held by [`NvmeInterface`](crate::NvmeInterface)'s `ip_interface`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct NvmeInterfaceIpInterface {
     /// `_links`: [`ontap::Links`]; read-only.
     #[model(rename = "_links")]
     pub links: Option<ontap::Links>,
-    /// `ip`: [`NvmeInterfaceIpInterfaceIp`]; read and written.
+    /// `ip`: [`NvmeInterfaceIpInterfaceIp`](crate::NvmeInterfaceIpInterfaceIp); read and written.
     pub ip: Option<NvmeInterfaceIpInterfaceIp>,
-    /// `location`: [`NvmeInterfaceIpInterfaceLocation`]; read and written.
+    /// `location`: [`NvmeInterfaceIpInterfaceLocation`](crate::NvmeInterfaceIpInterfaceLocation); read and written.
     pub location: Option<NvmeInterfaceIpInterfaceLocation>,
 }

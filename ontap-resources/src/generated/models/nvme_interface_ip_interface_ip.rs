@@ -2,7 +2,7 @@
 // Regenerate with `cargo run -p ontap-codegen`.
 //! The NvmeInterfaceIpInterfaceIp model, from the model's `nvme_interface_ip_interface_ip` definition.
 
-/// An object of the model's `nvme_interface_ip_interface_ip` definition, held by [`NvmeInterfaceIpInterface`]'s `ip`.
+/// An object of the model's `nvme_interface_ip_interface_ip` definition, held by [`NvmeInterfaceIpInterface`](crate::NvmeInterfaceIpInterface)'s `ip`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct NvmeInterfaceIpInterfaceIp {
     /// `address`: string; read-only.

@@ -4,11 +4,11 @@
 
 use crate::NvmeNamespaceCloneSource;
 
-/// An object of the model's `nvme_namespace_clone` definition, held by [`NvmeNamespace`]'s `clone`.
+/// An object of the model's `nvme_namespace_clone` definition, held by [`NvmeNamespace`](crate::NvmeNamespace)'s `clone`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct NvmeNamespaceClone {
     /// `created_as_clone`: boolean; read-only.
     pub created_as_clone: Option<bool>,
-    /// `source`: [`NvmeNamespaceCloneSource`]; written, never read back.
+    /// `source`: [`NvmeNamespaceCloneSource`](crate::NvmeNamespaceCloneSource); written, never read back.
     pub source: Option<NvmeNamespaceCloneSource>,
 }

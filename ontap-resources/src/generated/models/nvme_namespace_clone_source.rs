@@ -2,7 +2,7 @@
 // Regenerate with `cargo run -p ontap-codegen`.
 //! The NvmeNamespaceCloneSource model, from the model's `nvme_namespace_clone_source` definition.
 
-/// An object of the model's `nvme_namespace_clone_source` definition, held by [`NvmeNamespaceClone`]'s `source`.
+/// An object of the model's `nvme_namespace_clone_source` definition, held by [`NvmeNamespaceClone`](crate::NvmeNamespaceClone)'s `source`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct NvmeNamespaceCloneSource {
     /// `name`: string; written, never read back.

@@ -2,7 +2,7 @@
 // Regenerate with `cargo run -p ontap-codegen`.
 //! The NvmeNamespaceConsistencyGroup model, from the model's `nvme_namespace_consistency_group` definition.
 
-/// An object of the model's `nvme_namespace_consistency_group` definition, held by [`NvmeNamespace`]'s `consistency_group`.
+/// An object of the model's `nvme_namespace_consistency_group` definition, held by [`NvmeNamespace`](crate::NvmeNamespace)'s `consistency_group`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct NvmeNamespaceConsistencyGroup {
     /// `_links`: [`ontap::Links`]; read-only.

@@ -2,7 +2,7 @@
 // Regenerate with `cargo run -p ontap-codegen`.
 //! The NvmeNamespaceConvertLun model, from the model's `nvme_namespace_convert_lun` definition.
 
-/// An object of the model's `nvme_namespace_convert_lun` definition, held by [`NvmeNamespaceConvert`]'s `lun`.
+/// An object of the model's `nvme_namespace_convert_lun` definition, held by [`NvmeNamespaceConvert`](crate::NvmeNamespaceConvert)'s `lun`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct NvmeNamespaceConvertLun {
     /// `name`: string; written on creation only.

@@ -4,17 +4,17 @@
 
 use crate::{NodeReference, QtreeReference, StorageAvailabilityZoneReference, VolumeReference};
 
-/// An object of the model's `nvme_namespace_location` definition, held by [`NvmeNamespace`]'s `location`.
+/// An object of the model's `nvme_namespace_location` definition, held by [`NvmeNamespace`](crate::NvmeNamespace)'s `location`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct NvmeNamespaceLocation {
     /// `namespace`: string; read, and written on creation.
     pub namespace: Option<String>,
-    /// `node`: [`NodeReference`]; read-only.
+    /// `node`: [`NodeReference`](crate::NodeReference); read-only.
     pub node: Option<NodeReference>,
-    /// `qtree`: [`QtreeReference`]; read, and written on creation.
+    /// `qtree`: [`QtreeReference`](crate::QtreeReference); read, and written on creation.
     pub qtree: Option<QtreeReference>,
-    /// `storage_availability_zone`: [`StorageAvailabilityZoneReference`]; read-only.
+    /// `storage_availability_zone`: [`StorageAvailabilityZoneReference`](crate::StorageAvailabilityZoneReference); read-only.
     pub storage_availability_zone: Option<StorageAvailabilityZoneReference>,
-    /// `volume`: [`VolumeReference`]; read, and written on creation.
+    /// `volume`: [`VolumeReference`](crate::VolumeReference); read, and written on creation.
     pub volume: Option<VolumeReference>,
 }

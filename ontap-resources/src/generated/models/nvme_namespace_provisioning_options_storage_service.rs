@@ -2,14 +2,14 @@
 // Regenerate with `cargo run -p ontap-codegen`.
 //! The NvmeNamespaceProvisioningOptionsStorageService model, from the model's `nvme_namespace_provisioning_options_storage_service` definition.
 
-/// An object of the model's `nvme_namespace_provisioning_options_storage_service` definition, held by [`NvmeNamespaceProvisioningOptions`]'s `storage_service`.
+/// An object of the model's `nvme_namespace_provisioning_options_storage_service` definition, held by [`NvmeNamespaceProvisioningOptions`](crate::NvmeNamespaceProvisioningOptions)'s `storage_service`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct NvmeNamespaceProvisioningOptionsStorageService {
-    /// `name`: [`NvmeNamespaceProvisioningOptionsStorageServiceName`] (`extreme`, `performance`, `value`); read and written.
+    /// `name`: [`NvmeNamespaceProvisioningOptionsStorageServiceName`](crate::NvmeNamespaceProvisioningOptionsStorageServiceName) (`extreme`, `performance`, `value`); read and written.
     pub name: Option<NvmeNamespaceProvisioningOptionsStorageServiceName>,
 }
 
-/// The values of [`NvmeNamespaceProvisioningOptionsStorageService`]'s `name`: open, so that a value a newer ONTAP adds is kept as [`NvmeNamespaceProvisioningOptionsStorageServiceName::Unknown`].
+/// The values of [`NvmeNamespaceProvisioningOptionsStorageService`](crate::NvmeNamespaceProvisioningOptionsStorageService)'s `name`: open, so that a value a newer ONTAP adds is kept as [`NvmeNamespaceProvisioningOptionsStorageServiceName::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
 pub enum NvmeNamespaceProvisioningOptionsStorageServiceName {
     /// `extreme`.

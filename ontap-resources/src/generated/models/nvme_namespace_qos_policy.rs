@@ -2,7 +2,7 @@
 // Regenerate with `cargo run -p ontap-codegen`.
 //! The NvmeNamespaceQosPolicy model, from the model's `nvme_namespace_qos_policy` definition.
 
-/// An object of the model's `nvme_namespace_qos_policy` definition, held by [`NvmeNamespace`]'s `qos_policy`.
+/// An object of the model's `nvme_namespace_qos_policy` definition, held by [`NvmeNamespace`](crate::NvmeNamespace)'s `qos_policy`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct NvmeNamespaceQosPolicy {
     /// `_links`: [`ontap::Links`]; read-only.

@@ -2,7 +2,7 @@
 // Regenerate with `cargo run -p ontap-codegen`.
 //! The NvmeNamespaceReference model, from the narrowed views of the model's `nvme_namespace` definition.
 
-/// A reference to an object of the model's `nvme_namespace` definition, as other objects embed it (`_links`, `name`, `uuid`), held by [`ConsistencyGroupSnapshot`]'s `missing_namespaces`, [`ConsistencyGroupSnapshot`]'s `namespaces`.
+/// A reference to an object of the model's `nvme_namespace` definition, as other objects embed it (`_links`, `name`, `uuid`), held by [`ConsistencyGroupSnapshot`](crate::ConsistencyGroupSnapshot)'s `missing_namespaces`, [`ConsistencyGroupSnapshot`](crate::ConsistencyGroupSnapshot)'s `namespaces`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct NvmeNamespaceReference {
     /// `_links`: [`ontap::Links`]; read-only.

@@ -4,14 +4,14 @@
 
 use crate::{NvmeNamespaceSpaceGuarantee, VdiskSpaceSnapshot};
 
-/// An object of the model's `nvme_namespace_space` definition, held by [`NvmeNamespace`]'s `space`.
+/// An object of the model's `nvme_namespace_space` definition, held by [`NvmeNamespace`](crate::NvmeNamespace)'s `space`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct NvmeNamespaceSpace {
     /// `block_size`: integer, one of `512`, `4096`; read, and written on creation.
     pub block_size: Option<i64>,
     /// `efficiency_ratio`: number; read-only.
     pub efficiency_ratio: Option<f64>,
-    /// `guarantee`: [`NvmeNamespaceSpaceGuarantee`]; read-only.
+    /// `guarantee`: [`NvmeNamespaceSpaceGuarantee`](crate::NvmeNamespaceSpaceGuarantee); read-only.
     pub guarantee: Option<NvmeNamespaceSpaceGuarantee>,
     /// `physical_used`: integer; read-only.
     pub physical_used: Option<i64>,
@@ -19,7 +19,7 @@ pub struct NvmeNamespaceSpace {
     pub physical_used_by_snapshots: Option<i64>,
     /// `size`: integer, 4096 to 140737488355328; read and written.
     pub size: Option<i64>,
-    /// `snapshot`: [`VdiskSpaceSnapshot`]; read and written.
+    /// `snapshot`: [`VdiskSpaceSnapshot`](crate::VdiskSpaceSnapshot); read and written.
     pub snapshot: Option<VdiskSpaceSnapshot>,
     /// `used`: integer; read-only.
     pub used: Option<i64>,

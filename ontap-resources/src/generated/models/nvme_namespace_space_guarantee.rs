@@ -2,7 +2,7 @@
 // Regenerate with `cargo run -p ontap-codegen`.
 //! The NvmeNamespaceSpaceGuarantee model, from the model's `nvme_namespace_space_guarantee` definition.
 
-/// An object of the model's `nvme_namespace_space_guarantee` definition, held by [`NvmeNamespaceSpace`]'s `guarantee`.
+/// An object of the model's `nvme_namespace_space_guarantee` definition, held by [`NvmeNamespaceSpace`](crate::NvmeNamespaceSpace)'s `guarantee`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct NvmeNamespaceSpaceGuarantee {
     /// `requested`: boolean; read-only.

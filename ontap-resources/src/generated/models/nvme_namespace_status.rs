@@ -2,20 +2,20 @@
 // Regenerate with `cargo run -p ontap-codegen`.
 //! The NvmeNamespaceStatus model, from the model's `nvme_namespace_status` definition.
 
-/// An object of the model's `nvme_namespace_status` definition, held by [`NvmeNamespace`]'s `status`.
+/// An object of the model's `nvme_namespace_status` definition, held by [`NvmeNamespace`](crate::NvmeNamespace)'s `status`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct NvmeNamespaceStatus {
-    /// `container_state`: [`NvmeNamespaceStatusContainerState`] (`online`, `aggregate_offline`, `volume_offline`); read-only.
+    /// `container_state`: [`NvmeNamespaceStatusContainerState`](crate::NvmeNamespaceStatusContainerState) (`online`, `aggregate_offline`, `volume_offline`); read-only.
     pub container_state: Option<NvmeNamespaceStatusContainerState>,
     /// `mapped`: boolean; read-only.
     pub mapped: Option<bool>,
     /// `read_only`: boolean; read-only.
     pub read_only: Option<bool>,
-    /// `state`: [`NvmeNamespaceStatusState`] (`nvfail`, `offline`, `online`, `space_error`); read-only.
+    /// `state`: [`NvmeNamespaceStatusState`](crate::NvmeNamespaceStatusState) (`nvfail`, `offline`, `online`, `space_error`); read-only.
     pub state: Option<NvmeNamespaceStatusState>,
 }
 
-/// The values of [`NvmeNamespaceStatus`]'s `container_state`: open, so that a value a newer ONTAP adds is kept as [`NvmeNamespaceStatusContainerState::Unknown`].
+/// The values of [`NvmeNamespaceStatus`](crate::NvmeNamespaceStatus)'s `container_state`: open, so that a value a newer ONTAP adds is kept as [`NvmeNamespaceStatusContainerState::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
 pub enum NvmeNamespaceStatusContainerState {
     /// `online`.
@@ -29,7 +29,7 @@ pub enum NvmeNamespaceStatusContainerState {
     Unknown(String),
 }
 
-/// The values of [`NvmeNamespaceStatus`]'s `state`: open, so that a value a newer ONTAP adds is kept as [`NvmeNamespaceStatusState::Unknown`].
+/// The values of [`NvmeNamespaceStatus`](crate::NvmeNamespaceStatus)'s `state`: open, so that a value a newer ONTAP adds is kept as [`NvmeNamespaceStatusState::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
 pub enum NvmeNamespaceStatusState {
     /// `nvfail`.

@@ -4,7 +4,7 @@
 
 use crate::NvmeNamespaceSubsystemMapSubsystem;
 
-/// An object of the model's `nvme_namespace_subsystem_map` definition, held by [`NvmeNamespace`]'s `subsystem_map`.
+/// An object of the model's `nvme_namespace_subsystem_map` definition, held by [`NvmeNamespace`](crate::NvmeNamespace)'s `subsystem_map`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct NvmeNamespaceSubsystemMap {
     /// `_links`: [`ontap::Links`]; read-only.
@@ -14,6 +14,6 @@ pub struct NvmeNamespaceSubsystemMap {
     pub anagrpid: Option<String>,
     /// `nsid`: string; read-only.
     pub nsid: Option<String>,
-    /// `subsystem`: [`NvmeNamespaceSubsystemMapSubsystem`]; read, and written on creation.
+    /// `subsystem`: [`NvmeNamespaceSubsystemMapSubsystem`](crate::NvmeNamespaceSubsystemMapSubsystem); read, and written on creation.
     pub subsystem: Option<NvmeNamespaceSubsystemMapSubsystem>,
 }

@@ -4,7 +4,7 @@
 
 use crate::ConsistencyGroupNvmeHost;
 
-/// An object of the model's `nvme_namespace_subsystem_map_subsystem` definition, held by [`NvmeNamespaceSubsystemMap`]'s `subsystem`.
+/// An object of the model's `nvme_namespace_subsystem_map_subsystem` definition, held by [`NvmeNamespaceSubsystemMap`](crate::NvmeNamespaceSubsystemMap)'s `subsystem`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct NvmeNamespaceSubsystemMapSubsystem {
     /// `_links`: [`ontap::Links`]; read-only.
@@ -12,17 +12,17 @@ pub struct NvmeNamespaceSubsystemMapSubsystem {
     pub links: Option<ontap::Links>,
     /// `comment`: string, 0 to 255 characters; read, and written on creation.
     pub comment: Option<String>,
-    /// `hosts`: list of [`ConsistencyGroupNvmeHost`]; read, and written on creation.
+    /// `hosts`: list of [`ConsistencyGroupNvmeHost`](crate::ConsistencyGroupNvmeHost); read, and written on creation.
     pub hosts: Option<Vec<ConsistencyGroupNvmeHost>>,
     /// `name`: string, 1 to 64 characters; read, and written on creation.
     pub name: Option<String>,
-    /// `os_type`: [`NvmeNamespaceSubsystemMapSubsystemOsType`] (`aix`, `linux`, `vmware`, `windows`); read, and written on creation.
+    /// `os_type`: [`NvmeNamespaceSubsystemMapSubsystemOsType`](crate::NvmeNamespaceSubsystemMapSubsystemOsType) (`aix`, `linux`, `vmware`, `windows`); read, and written on creation.
     pub os_type: Option<NvmeNamespaceSubsystemMapSubsystemOsType>,
     /// `uuid`: string; read, and written on creation.
     pub uuid: Option<String>,
 }
 
-/// The values of [`NvmeNamespaceSubsystemMapSubsystem`]'s `os_type`: open, so that a value a newer ONTAP adds is kept as [`NvmeNamespaceSubsystemMapSubsystemOsType::Unknown`].
+/// The values of [`NvmeNamespaceSubsystemMapSubsystem`](crate::NvmeNamespaceSubsystemMapSubsystem)'s `os_type`: open, so that a value a newer ONTAP adds is kept as [`NvmeNamespaceSubsystemMapSubsystemOsType::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
 pub enum NvmeNamespaceSubsystemMapSubsystemOsType {
     /// `aix`.

@@ -4,31 +4,31 @@
 
 use crate::{PerformanceMetricIoType, PerformanceMetricIoTypeRwt, PerformanceMetricSvm};
 
-/// An object of the model's `nvme_service_metric` definition, held by [`NvmeService`]'s `metric`.
+/// An object of the model's `nvme_service_metric` definition, held by [`NvmeService`](crate::NvmeService)'s `metric`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct NvmeServiceMetric {
     /// `_links`: [`ontap::Links`]; read-only.
     #[model(rename = "_links")]
     pub links: Option<ontap::Links>,
-    /// `duration`: [`NvmeServiceMetricDuration`] (`PT15S`, `PT4M`, `PT30M`, `PT2H`, `P1D`, `PT5M`); read-only.
+    /// `duration`: [`NvmeServiceMetricDuration`](crate::NvmeServiceMetricDuration) (`PT15S`, `PT4M`, `PT30M`, `PT2H`, `P1D`, `PT5M`); read-only.
     pub duration: Option<NvmeServiceMetricDuration>,
-    /// `fc`: [`PerformanceMetricSvm`]; read-only.
+    /// `fc`: [`PerformanceMetricSvm`](crate::PerformanceMetricSvm); read-only.
     pub fc: Option<PerformanceMetricSvm>,
-    /// `iops`: [`PerformanceMetricIoType`]; read-only.
+    /// `iops`: [`PerformanceMetricIoType`](crate::PerformanceMetricIoType); read-only.
     pub iops: Option<PerformanceMetricIoType>,
-    /// `latency`: [`PerformanceMetricIoType`]; read-only.
+    /// `latency`: [`PerformanceMetricIoType`](crate::PerformanceMetricIoType); read-only.
     pub latency: Option<PerformanceMetricIoType>,
-    /// `status`: [`NvmeServiceMetricStatus`] (`ok`, `error`, `partial_no_data`, `partial_no_response`, `partial_other_error`, `negative_delta`, `not_found`, `backfilled_data`, `inconsistent_delta_time`, `inconsistent_old_data`, `partial_no_uuid`); read-only.
+    /// `status`: [`NvmeServiceMetricStatus`](crate::NvmeServiceMetricStatus) (`ok`, `error`, `partial_no_data`, `partial_no_response`, `partial_other_error`, `negative_delta`, `not_found`, `backfilled_data`, `inconsistent_delta_time`, `inconsistent_old_data`, `partial_no_uuid`); read-only.
     pub status: Option<NvmeServiceMetricStatus>,
-    /// `tcp`: [`PerformanceMetricSvm`]; read-only.
+    /// `tcp`: [`PerformanceMetricSvm`](crate::PerformanceMetricSvm); read-only.
     pub tcp: Option<PerformanceMetricSvm>,
-    /// `throughput`: [`PerformanceMetricIoTypeRwt`]; read-only.
+    /// `throughput`: [`PerformanceMetricIoTypeRwt`](crate::PerformanceMetricIoTypeRwt); read-only.
     pub throughput: Option<PerformanceMetricIoTypeRwt>,
     /// `timestamp`: timestamp ([`ontap::Timestamp`]); read-only.
     pub timestamp: Option<ontap::Timestamp>,
 }
 
-/// The values of [`NvmeServiceMetric`]'s `duration`: open, so that a value a newer ONTAP adds is kept as [`NvmeServiceMetricDuration::Unknown`].
+/// The values of [`NvmeServiceMetric`](crate::NvmeServiceMetric)'s `duration`: open, so that a value a newer ONTAP adds is kept as [`NvmeServiceMetricDuration::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
 pub enum NvmeServiceMetricDuration {
     /// `PT15S`.
@@ -54,7 +54,7 @@ pub enum NvmeServiceMetricDuration {
     Unknown(String),
 }
 
-/// The values of [`NvmeServiceMetric`]'s `status`: open, so that a value a newer ONTAP adds is kept as [`NvmeServiceMetricStatus::Unknown`].
+/// The values of [`NvmeServiceMetric`](crate::NvmeServiceMetric)'s `status`: open, so that a value a newer ONTAP adds is kept as [`NvmeServiceMetricStatus::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
 pub enum NvmeServiceMetricStatus {
     /// `ok`.

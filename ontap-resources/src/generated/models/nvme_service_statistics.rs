@@ -4,26 +4,26 @@
 
 use crate::{PerformanceMetricIoType, PerformanceMetricIoTypeRwt, PerformanceMetricRawSvm};
 
-/// An object of the model's `nvme_service_statistics` definition, held by [`NvmeService`]'s `statistics`.
+/// An object of the model's `nvme_service_statistics` definition, held by [`NvmeService`](crate::NvmeService)'s `statistics`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct NvmeServiceStatistics {
-    /// `fc`: [`PerformanceMetricRawSvm`]; read-only.
+    /// `fc`: [`PerformanceMetricRawSvm`](crate::PerformanceMetricRawSvm); read-only.
     pub fc: Option<PerformanceMetricRawSvm>,
-    /// `iops_raw`: [`PerformanceMetricIoType`]; read-only.
+    /// `iops_raw`: [`PerformanceMetricIoType`](crate::PerformanceMetricIoType); read-only.
     pub iops_raw: Option<PerformanceMetricIoType>,
-    /// `latency_raw`: [`PerformanceMetricIoType`]; read-only.
+    /// `latency_raw`: [`PerformanceMetricIoType`](crate::PerformanceMetricIoType); read-only.
     pub latency_raw: Option<PerformanceMetricIoType>,
-    /// `status`: [`NvmeServiceStatisticsStatus`] (`ok`, `error`, `partial_no_data`, `partial_no_response`, `partial_other_error`, `negative_delta`, `not_found`, `backfilled_data`, `inconsistent_delta_time`, `inconsistent_old_data`, `partial_no_uuid`); read-only.
+    /// `status`: [`NvmeServiceStatisticsStatus`](crate::NvmeServiceStatisticsStatus) (`ok`, `error`, `partial_no_data`, `partial_no_response`, `partial_other_error`, `negative_delta`, `not_found`, `backfilled_data`, `inconsistent_delta_time`, `inconsistent_old_data`, `partial_no_uuid`); read-only.
     pub status: Option<NvmeServiceStatisticsStatus>,
-    /// `tcp`: [`PerformanceMetricRawSvm`]; read-only.
+    /// `tcp`: [`PerformanceMetricRawSvm`](crate::PerformanceMetricRawSvm); read-only.
     pub tcp: Option<PerformanceMetricRawSvm>,
-    /// `throughput_raw`: [`PerformanceMetricIoTypeRwt`]; read-only.
+    /// `throughput_raw`: [`PerformanceMetricIoTypeRwt`](crate::PerformanceMetricIoTypeRwt); read-only.
     pub throughput_raw: Option<PerformanceMetricIoTypeRwt>,
     /// `timestamp`: timestamp ([`ontap::Timestamp`]); read-only.
     pub timestamp: Option<ontap::Timestamp>,
 }
 
-/// The values of [`NvmeServiceStatistics`]'s `status`: open, so that a value a newer ONTAP adds is kept as [`NvmeServiceStatisticsStatus::Unknown`].
+/// The values of [`NvmeServiceStatistics`](crate::NvmeServiceStatistics)'s `status`: open, so that a value a newer ONTAP adds is kept as [`NvmeServiceStatisticsStatus::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
 pub enum NvmeServiceStatisticsStatus {
     /// `ok`.

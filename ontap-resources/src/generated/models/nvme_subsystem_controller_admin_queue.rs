@@ -2,7 +2,7 @@
 // Regenerate with `cargo run -p ontap-codegen`.
 //! The NvmeSubsystemControllerAdminQueue model, from the model's `nvme_subsystem_controller_admin_queue` definition.
 
-/// An object of the model's `nvme_subsystem_controller_admin_queue` definition, held by [`NvmeSubsystemController`]'s `admin_queue`.
+/// An object of the model's `nvme_subsystem_controller_admin_queue` definition, held by [`NvmeSubsystemController`](crate::NvmeSubsystemController)'s `admin_queue`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct NvmeSubsystemControllerAdminQueue {
     /// `depth`: integer; read-only.

@@ -2,18 +2,18 @@
 // Regenerate with `cargo run -p ontap-codegen`.
 //! The NvmeSubsystemControllerDhHmacChap model, from the model's `nvme_subsystem_controller_dh_hmac_chap` definition.
 
-/// An object of the model's `nvme_subsystem_controller_dh_hmac_chap` definition, held by [`NvmeSubsystemController`]'s `dh_hmac_chap`.
+/// An object of the model's `nvme_subsystem_controller_dh_hmac_chap` definition, held by [`NvmeSubsystemController`](crate::NvmeSubsystemController)'s `dh_hmac_chap`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct NvmeSubsystemControllerDhHmacChap {
-    /// `group_size`: [`NvmeSubsystemControllerDhHmacChapGroupSize`] (`none`, `2048_bit`, `3072_bit`, `4096_bit`, `6144_bit`, `8192_bit`); read-only.
+    /// `group_size`: [`NvmeSubsystemControllerDhHmacChapGroupSize`](crate::NvmeSubsystemControllerDhHmacChapGroupSize) (`none`, `2048_bit`, `3072_bit`, `4096_bit`, `6144_bit`, `8192_bit`); read-only.
     pub group_size: Option<NvmeSubsystemControllerDhHmacChapGroupSize>,
-    /// `hash_function`: [`NvmeSubsystemControllerDhHmacChapHashFunction`] (`sha_256`, `sha_512`); read-only.
+    /// `hash_function`: [`NvmeSubsystemControllerDhHmacChapHashFunction`](crate::NvmeSubsystemControllerDhHmacChapHashFunction) (`sha_256`, `sha_512`); read-only.
     pub hash_function: Option<NvmeSubsystemControllerDhHmacChapHashFunction>,
-    /// `mode`: [`NvmeSubsystemControllerDhHmacChapMode`] (`none`, `unidirectional`, `bidirectional`); read-only.
+    /// `mode`: [`NvmeSubsystemControllerDhHmacChapMode`](crate::NvmeSubsystemControllerDhHmacChapMode) (`none`, `unidirectional`, `bidirectional`); read-only.
     pub mode: Option<NvmeSubsystemControllerDhHmacChapMode>,
 }
 
-/// The values of [`NvmeSubsystemControllerDhHmacChap`]'s `group_size`: open, so that a value a newer ONTAP adds is kept as [`NvmeSubsystemControllerDhHmacChapGroupSize::Unknown`].
+/// The values of [`NvmeSubsystemControllerDhHmacChap`](crate::NvmeSubsystemControllerDhHmacChap)'s `group_size`: open, so that a value a newer ONTAP adds is kept as [`NvmeSubsystemControllerDhHmacChapGroupSize::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
 pub enum NvmeSubsystemControllerDhHmacChapGroupSize {
     /// `none`.
@@ -38,7 +38,7 @@ pub enum NvmeSubsystemControllerDhHmacChapGroupSize {
     Unknown(String),
 }
 
-/// The values of [`NvmeSubsystemControllerDhHmacChap`]'s `hash_function`: open, so that a value a newer ONTAP adds is kept as [`NvmeSubsystemControllerDhHmacChapHashFunction::Unknown`].
+/// The values of [`NvmeSubsystemControllerDhHmacChap`](crate::NvmeSubsystemControllerDhHmacChap)'s `hash_function`: open, so that a value a newer ONTAP adds is kept as [`NvmeSubsystemControllerDhHmacChapHashFunction::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
 pub enum NvmeSubsystemControllerDhHmacChapHashFunction {
     /// `sha_256`.
@@ -52,7 +52,7 @@ pub enum NvmeSubsystemControllerDhHmacChapHashFunction {
     Unknown(String),
 }
 
-/// The values of [`NvmeSubsystemControllerDhHmacChap`]'s `mode`: open, so that a value a newer ONTAP adds is kept as [`NvmeSubsystemControllerDhHmacChapMode::Unknown`].
+/// The values of [`NvmeSubsystemControllerDhHmacChap`](crate::NvmeSubsystemControllerDhHmacChap)'s `mode`: open, so that a value a newer ONTAP adds is kept as [`NvmeSubsystemControllerDhHmacChapMode::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
 pub enum NvmeSubsystemControllerDhHmacChapMode {
     /// `none`.

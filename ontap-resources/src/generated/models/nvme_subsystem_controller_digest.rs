@@ -2,7 +2,7 @@
 // Regenerate with `cargo run -p ontap-codegen`.
 //! The NvmeSubsystemControllerDigest model, from the model's `nvme_subsystem_controller_digest` definition.
 
-/// An object of the model's `nvme_subsystem_controller_digest` definition, held by [`NvmeSubsystemController`]'s `digest`.
+/// An object of the model's `nvme_subsystem_controller_digest` definition, held by [`NvmeSubsystemController`](crate::NvmeSubsystemController)'s `digest`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct NvmeSubsystemControllerDigest {
     /// `data`: boolean; read-only.

@@ -2,7 +2,7 @@
 // Regenerate with `cargo run -p ontap-codegen`.
 //! The NvmeSubsystemControllerHost model, from the model's `nvme_subsystem_controller_host` definition.
 
-/// An object of the model's `nvme_subsystem_controller_host` definition, held by [`NvmeSubsystemController`]'s `host`.
+/// An object of the model's `nvme_subsystem_controller_host` definition, held by [`NvmeSubsystemController`](crate::NvmeSubsystemController)'s `host`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct NvmeSubsystemControllerHost {
     /// `id`: string; read-only.

@@ -2,7 +2,7 @@
 // Regenerate with `cargo run -p ontap-codegen`.
 //! The NvmeSubsystemControllerInterface model, from the model's `nvme_subsystem_controller_interface` definition.
 
-/// An object of the model's `nvme_subsystem_controller_interface` definition, held by [`NvmeSubsystemController`]'s `interface`.
+/// An object of the model's `nvme_subsystem_controller_interface` definition, held by [`NvmeSubsystemController`](crate::NvmeSubsystemController)'s `interface`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct NvmeSubsystemControllerInterface {
     /// `name`: string; read-only.

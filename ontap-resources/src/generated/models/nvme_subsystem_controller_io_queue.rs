@@ -2,7 +2,7 @@
 // Regenerate with `cargo run -p ontap-codegen`.
 //! The NvmeSubsystemControllerIoQueue model, from the model's `nvme_subsystem_controller_io_queue` definition.
 
-/// An object of the model's `nvme_subsystem_controller_io_queue` definition, held by [`NvmeSubsystemController`]'s `io_queue`.
+/// An object of the model's `nvme_subsystem_controller_io_queue` definition, held by [`NvmeSubsystemController`](crate::NvmeSubsystemController)'s `io_queue`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct NvmeSubsystemControllerIoQueue {
     /// `count`: integer; read-only.

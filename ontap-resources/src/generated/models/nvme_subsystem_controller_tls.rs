@@ -2,18 +2,18 @@
 // Regenerate with `cargo run -p ontap-codegen`.
 //! The NvmeSubsystemControllerTls model, from the model's `nvme_subsystem_controller_tls` definition.
 
-/// An object of the model's `nvme_subsystem_controller_tls` definition, held by [`NvmeSubsystemController`]'s `tls`.
+/// An object of the model's `nvme_subsystem_controller_tls` definition, held by [`NvmeSubsystemController`](crate::NvmeSubsystemController)'s `tls`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct NvmeSubsystemControllerTls {
-    /// `cipher`: [`NvmeSubsystemControllerTlsCipher`] (`tls_aes_128_gcm_sha256`, `tls_aes_256_gcm_sha384`); read-only.
+    /// `cipher`: [`NvmeSubsystemControllerTlsCipher`](crate::NvmeSubsystemControllerTlsCipher) (`tls_aes_128_gcm_sha256`, `tls_aes_256_gcm_sha384`); read-only.
     pub cipher: Option<NvmeSubsystemControllerTlsCipher>,
-    /// `key_type`: [`NvmeSubsystemControllerTlsKeyType`] (`none`, `configured`, `generated`); read-only.
+    /// `key_type`: [`NvmeSubsystemControllerTlsKeyType`](crate::NvmeSubsystemControllerTlsKeyType) (`none`, `configured`, `generated`); read-only.
     pub key_type: Option<NvmeSubsystemControllerTlsKeyType>,
     /// `psk_identity`: string; read-only.
     pub psk_identity: Option<String>,
 }
 
-/// The values of [`NvmeSubsystemControllerTls`]'s `cipher`: open, so that a value a newer ONTAP adds is kept as [`NvmeSubsystemControllerTlsCipher::Unknown`].
+/// The values of [`NvmeSubsystemControllerTls`](crate::NvmeSubsystemControllerTls)'s `cipher`: open, so that a value a newer ONTAP adds is kept as [`NvmeSubsystemControllerTlsCipher::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
 pub enum NvmeSubsystemControllerTlsCipher {
     /// `tls_aes_128_gcm_sha256`.
@@ -27,7 +27,7 @@ pub enum NvmeSubsystemControllerTlsCipher {
     Unknown(String),
 }
 
-/// The values of [`NvmeSubsystemControllerTls`]'s `key_type`: open, so that a value a newer ONTAP adds is kept as [`NvmeSubsystemControllerTlsKeyType::Unknown`].
+/// The values of [`NvmeSubsystemControllerTls`](crate::NvmeSubsystemControllerTls)'s `key_type`: open, so that a value a newer ONTAP adds is kept as [`NvmeSubsystemControllerTlsKeyType::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
 pub enum NvmeSubsystemControllerTlsKeyType {
     /// `none`.

@@ -2,7 +2,7 @@
 // Regenerate with `cargo run -p ontap-codegen`.
 //! The NvmeSubsystemHostIoQueue model, from the model's `nvme_subsystem_host_io_queue` definition.
 
-/// An object of the model's `nvme_subsystem_host_io_queue` definition, held by [`NvmeSubsystemHost`]'s `io_queue`.
+/// An object of the model's `nvme_subsystem_host_io_queue` definition, held by [`NvmeSubsystemHost`](crate::NvmeSubsystemHost)'s `io_queue`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct NvmeSubsystemHostIoQueue {
     /// `count`: integer, 1 to 15; read-only.

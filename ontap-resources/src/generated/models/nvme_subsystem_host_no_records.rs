@@ -6,20 +6,20 @@ use crate::{
     NvmeDhHmacChapAuthentication, NvmeSubsystemHostRecordsIoQueue, NvmeSubsystemHostRecordsSubsystem, NvmeTcpTls,
 };
 
-/// An object of the model's `nvme_subsystem_host_no_records` definition, held by [`NvmeSubsystemHost`]'s `records`.
+/// An object of the model's `nvme_subsystem_host_no_records` definition, held by [`NvmeSubsystemHost`](crate::NvmeSubsystemHost)'s `records`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct NvmeSubsystemHostNoRecords {
     /// `_links`: [`ontap::Links`]; read-only.
     #[model(rename = "_links")]
     pub links: Option<ontap::Links>,
-    /// `dh_hmac_chap`: [`NvmeDhHmacChapAuthentication`]; read, and written on creation.
+    /// `dh_hmac_chap`: [`NvmeDhHmacChapAuthentication`](crate::NvmeDhHmacChapAuthentication); read, and written on creation.
     pub dh_hmac_chap: Option<NvmeDhHmacChapAuthentication>,
-    /// `io_queue`: [`NvmeSubsystemHostRecordsIoQueue`]; read-only.
+    /// `io_queue`: [`NvmeSubsystemHostRecordsIoQueue`](crate::NvmeSubsystemHostRecordsIoQueue); read-only.
     pub io_queue: Option<NvmeSubsystemHostRecordsIoQueue>,
     /// `nqn`: string; read, and written on creation.
     pub nqn: Option<String>,
-    /// `subsystem`: [`NvmeSubsystemHostRecordsSubsystem`]; read-only.
+    /// `subsystem`: [`NvmeSubsystemHostRecordsSubsystem`](crate::NvmeSubsystemHostRecordsSubsystem); read-only.
     pub subsystem: Option<NvmeSubsystemHostRecordsSubsystem>,
-    /// `tls`: [`NvmeTcpTls`]; read, and written on creation.
+    /// `tls`: [`NvmeTcpTls`](crate::NvmeTcpTls); read, and written on creation.
     pub tls: Option<NvmeTcpTls>,
 }

@@ -2,7 +2,7 @@
 // Regenerate with `cargo run -p ontap-codegen`.
 //! The NvmeSubsystemHostRecordsSubsystem model, from the model's `nvme_subsystem_host_records_subsystem` definition.
 
-/// An object of the model's `nvme_subsystem_host_records_subsystem` definition, held by [`NvmeSubsystemHost`]'s `subsystem`, [`NvmeSubsystemHostNoRecords`]'s `subsystem`.
+/// An object of the model's `nvme_subsystem_host_records_subsystem` definition, held by [`NvmeSubsystemHost`](crate::NvmeSubsystemHost)'s `subsystem`, [`NvmeSubsystemHostNoRecords`](crate::NvmeSubsystemHostNoRecords)'s `subsystem`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct NvmeSubsystemHostRecordsSubsystem {
     /// `_links`: [`ontap::Links`]; read-only.

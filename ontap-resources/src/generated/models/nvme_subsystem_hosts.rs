@@ -4,25 +4,25 @@
 
 use crate::{NvmeDhHmacChapAuthentication, NvmeHostProximity, NvmeTcpTls};
 
-/// An object of the model's `nvme_subsystem_hosts` definition, held by [`NvmeSubsystem`]'s `hosts`.
+/// An object of the model's `nvme_subsystem_hosts` definition, held by [`NvmeSubsystem`](crate::NvmeSubsystem)'s `hosts`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct NvmeSubsystemHosts {
     /// `_links`: [`ontap::Links`]; read-only.
     #[model(rename = "_links")]
     pub links: Option<ontap::Links>,
-    /// `dh_hmac_chap`: [`NvmeDhHmacChapAuthentication`]; read, and written on creation.
+    /// `dh_hmac_chap`: [`NvmeDhHmacChapAuthentication`](crate::NvmeDhHmacChapAuthentication); read, and written on creation.
     pub dh_hmac_chap: Option<NvmeDhHmacChapAuthentication>,
     /// `nqn`: string; read, and written on creation.
     pub nqn: Option<String>,
-    /// `priority`: [`NvmeSubsystemHostsPriority`] (`regular`, `high`); read, and written on creation.
+    /// `priority`: [`NvmeSubsystemHostsPriority`](crate::NvmeSubsystemHostsPriority) (`regular`, `high`); read, and written on creation.
     pub priority: Option<NvmeSubsystemHostsPriority>,
-    /// `proximity`: [`NvmeHostProximity`]; read, and written on creation.
+    /// `proximity`: [`NvmeHostProximity`](crate::NvmeHostProximity); read, and written on creation.
     pub proximity: Option<NvmeHostProximity>,
-    /// `tls`: [`NvmeTcpTls`]; read, and written on creation.
+    /// `tls`: [`NvmeTcpTls`](crate::NvmeTcpTls); read, and written on creation.
     pub tls: Option<NvmeTcpTls>,
 }
 
-/// The values of [`NvmeSubsystemHosts`]'s `priority`: open, so that a value a newer ONTAP adds is kept as [`NvmeSubsystemHostsPriority::Unknown`].
+/// The values of [`NvmeSubsystemHosts`](crate::NvmeSubsystemHosts)'s `priority`: open, so that a value a newer ONTAP adds is kept as [`NvmeSubsystemHostsPriority::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
 pub enum NvmeSubsystemHostsPriority {
     /// `regular`.

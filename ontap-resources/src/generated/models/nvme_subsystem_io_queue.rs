@@ -4,9 +4,9 @@
 
 use crate::NvmeSubsystemIoQueueDefault;
 
-/// An object of the model's `nvme_subsystem_io_queue` definition, held by [`NvmeSubsystem`]'s `io_queue`.
+/// An object of the model's `nvme_subsystem_io_queue` definition, held by [`NvmeSubsystem`](crate::NvmeSubsystem)'s `io_queue`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct NvmeSubsystemIoQueue {
-    /// `default`: [`NvmeSubsystemIoQueueDefault`]; read and written.
+    /// `default`: [`NvmeSubsystemIoQueueDefault`](crate::NvmeSubsystemIoQueueDefault); read and written.
     pub default: Option<NvmeSubsystemIoQueueDefault>,
 }

@@ -2,7 +2,7 @@
 // Regenerate with `cargo run -p ontap-codegen`.
 //! The NvmeSubsystemIoQueueDefault model, from the model's `nvme_subsystem_io_queue_default` definition.
 
-/// An object of the model's `nvme_subsystem_io_queue_default` definition, held by [`NvmeSubsystemIoQueue`]'s `default`.
+/// An object of the model's `nvme_subsystem_io_queue_default` definition, held by [`NvmeSubsystemIoQueue`](crate::NvmeSubsystemIoQueue)'s `default`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct NvmeSubsystemIoQueueDefault {
     /// `count`: integer, 1 to 15; read-only.

@@ -4,7 +4,7 @@
 
 use crate::NodeReference;
 
-/// An object of the model's `nvme_subsystem_map_namespace` definition, held by [`NvmeSubsystemMap`]'s `namespace`.
+/// An object of the model's `nvme_subsystem_map_namespace` definition, held by [`NvmeSubsystemMap`](crate::NvmeSubsystemMap)'s `namespace`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct NvmeSubsystemMapNamespace {
     /// `_links`: [`ontap::Links`]; read-only.
@@ -12,7 +12,7 @@ pub struct NvmeSubsystemMapNamespace {
     pub links: Option<ontap::Links>,
     /// `name`: string; read, and written on creation.
     pub name: Option<String>,
-    /// `node`: [`NodeReference`]; read-only.
+    /// `node`: [`NodeReference`](crate::NodeReference); read-only.
     pub node: Option<NodeReference>,
     /// `uuid`: string; read, and written on creation.
     pub uuid: Option<String>,

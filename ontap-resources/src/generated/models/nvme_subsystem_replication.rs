@@ -4,20 +4,20 @@
 
 use crate::{NvmeSubsystemReplicationError, NvmeSubsystemReplicationPeerSubsystem, SvmPeerReference};
 
-/// An object of the model's `nvme_subsystem_replication` definition, held by [`NvmeSubsystem`]'s `replication`.
+/// An object of the model's `nvme_subsystem_replication` definition, held by [`NvmeSubsystem`](crate::NvmeSubsystem)'s `replication`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct NvmeSubsystemReplication {
-    /// `error`: [`NvmeSubsystemReplicationError`]; read and written.
+    /// `error`: [`NvmeSubsystemReplicationError`](crate::NvmeSubsystemReplicationError); read and written.
     pub error: Option<NvmeSubsystemReplicationError>,
-    /// `peer_subsystem`: [`NvmeSubsystemReplicationPeerSubsystem`]; read and written.
+    /// `peer_subsystem`: [`NvmeSubsystemReplicationPeerSubsystem`](crate::NvmeSubsystemReplicationPeerSubsystem); read and written.
     pub peer_subsystem: Option<NvmeSubsystemReplicationPeerSubsystem>,
-    /// `peer_svm`: [`SvmPeerReference`]; read-only.
+    /// `peer_svm`: [`SvmPeerReference`](crate::SvmPeerReference); read-only.
     pub peer_svm: Option<SvmPeerReference>,
-    /// `state`: [`NvmeSubsystemReplicationState`] (`ok`, `replicating`, `error`); read-only.
+    /// `state`: [`NvmeSubsystemReplicationState`](crate::NvmeSubsystemReplicationState) (`ok`, `replicating`, `error`); read-only.
     pub state: Option<NvmeSubsystemReplicationState>,
 }
 
-/// The values of [`NvmeSubsystemReplication`]'s `state`: open, so that a value a newer ONTAP adds is kept as [`NvmeSubsystemReplicationState::Unknown`].
+/// The values of [`NvmeSubsystemReplication`](crate::NvmeSubsystemReplication)'s `state`: open, so that a value a newer ONTAP adds is kept as [`NvmeSubsystemReplicationState::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
 pub enum NvmeSubsystemReplicationState {
     /// `ok`.

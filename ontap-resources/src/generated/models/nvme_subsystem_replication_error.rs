@@ -4,10 +4,10 @@
 
 use crate::ReplicationErrorSubsystem;
 
-/// An object of the model's `nvme_subsystem_replication_error` definition, held by [`NvmeSubsystemReplication`]'s `error`.
+/// An object of the model's `nvme_subsystem_replication_error` definition, held by [`NvmeSubsystemReplication`](crate::NvmeSubsystemReplication)'s `error`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct NvmeSubsystemReplicationError {
-    /// `subsystem`: [`ReplicationErrorSubsystem`]; read and written.
+    /// `subsystem`: [`ReplicationErrorSubsystem`](crate::ReplicationErrorSubsystem); read and written.
     pub subsystem: Option<ReplicationErrorSubsystem>,
     /// `summary`: [`ontap::ApiError`]; read-only.
     pub summary: Option<ontap::ApiError>,

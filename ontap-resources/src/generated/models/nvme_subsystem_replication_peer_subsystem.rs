@@ -2,7 +2,7 @@
 // Regenerate with `cargo run -p ontap-codegen`.
 //! The NvmeSubsystemReplicationPeerSubsystem model, from the model's `nvme_subsystem_replication_peer_subsystem` definition.
 
-/// An object of the model's `nvme_subsystem_replication_peer_subsystem` definition, held by [`NvmeSubsystemReplication`]'s `peer_subsystem`.
+/// An object of the model's `nvme_subsystem_replication_peer_subsystem` definition, held by [`NvmeSubsystemReplication`](crate::NvmeSubsystemReplication)'s `peer_subsystem`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct NvmeSubsystemReplicationPeerSubsystem {
     /// `uuid`: string; read-only.

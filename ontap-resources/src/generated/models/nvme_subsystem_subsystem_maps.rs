@@ -4,7 +4,7 @@
 
 use crate::NvmeSubsystemSubsystemMapsNamespace;
 
-/// An object of the model's `nvme_subsystem_subsystem_maps` definition, held by [`NvmeSubsystem`]'s `subsystem_maps`.
+/// An object of the model's `nvme_subsystem_subsystem_maps` definition, held by [`NvmeSubsystem`](crate::NvmeSubsystem)'s `subsystem_maps`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct NvmeSubsystemSubsystemMaps {
     /// `_links`: [`ontap::Links`]; read-only.
@@ -12,7 +12,7 @@ pub struct NvmeSubsystemSubsystemMaps {
     pub links: Option<ontap::Links>,
     /// `anagrpid`: string; read-only.
     pub anagrpid: Option<String>,
-    /// `namespace`: [`NvmeSubsystemSubsystemMapsNamespace`]; read and written.
+    /// `namespace`: [`NvmeSubsystemSubsystemMapsNamespace`](crate::NvmeSubsystemSubsystemMapsNamespace); read and written.
     pub namespace: Option<NvmeSubsystemSubsystemMapsNamespace>,
     /// `nsid`: string; read-only.
     pub nsid: Option<String>,

@@ -2,7 +2,7 @@
 // Regenerate with `cargo run -p ontap-codegen`.
 //! The NvmeSubsystemSubsystemMapsNamespace model, from the model's `nvme_subsystem_subsystem_maps_namespace` definition.
 
-/// An object of the model's `nvme_subsystem_subsystem_maps_namespace` definition, held by [`NvmeSubsystemSubsystemMaps`]'s `namespace`.
+/// An object of the model's `nvme_subsystem_subsystem_maps_namespace` definition, held by [`NvmeSubsystemSubsystemMaps`](crate::NvmeSubsystemSubsystemMaps)'s `namespace`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct NvmeSubsystemSubsystemMapsNamespace {
     /// `_links`: [`ontap::Links`]; read-only.

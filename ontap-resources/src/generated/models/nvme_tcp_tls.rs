@@ -2,16 +2,16 @@
 // Regenerate with `cargo run -p ontap-codegen`.
 //! The NvmeTcpTls model, from the model's `nvme_tcp_tls` definition.
 
-/// An object of the model's `nvme_tcp_tls` definition, held by [`NvmeSubsystemHost`]'s `tls`, [`NvmeSubsystemHostNoRecords`]'s `tls`, [`NvmeSubsystemHosts`]'s `tls`.
+/// An object of the model's `nvme_tcp_tls` definition, held by [`NvmeSubsystemHost`](crate::NvmeSubsystemHost)'s `tls`, [`NvmeSubsystemHostNoRecords`](crate::NvmeSubsystemHostNoRecords)'s `tls`, [`NvmeSubsystemHosts`](crate::NvmeSubsystemHosts)'s `tls`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct NvmeTcpTls {
     /// `configured_psk`: secret string ([`ontap::Secret`]); written on creation only; printed as `*********`.
     pub configured_psk: Option<ontap::Secret>,
-    /// `key_type`: [`NvmeTcpTlsKeyType`] (`none`, `configured`, `generated`); read, and written on creation.
+    /// `key_type`: [`NvmeTcpTlsKeyType`](crate::NvmeTcpTlsKeyType) (`none`, `configured`, `generated`); read, and written on creation.
     pub key_type: Option<NvmeTcpTlsKeyType>,
 }
 
-/// The values of [`NvmeTcpTls`]'s `key_type`: open, so that a value a newer ONTAP adds is kept as [`NvmeTcpTlsKeyType::Unknown`].
+/// The values of [`NvmeTcpTls`](crate::NvmeTcpTls)'s `key_type`: open, so that a value a newer ONTAP adds is kept as [`NvmeTcpTlsKeyType::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
 pub enum NvmeTcpTlsKeyType {
     /// `none`.

@@ -2,7 +2,7 @@
 // Regenerate with `cargo run -p ontap-codegen`.
 //! The OnboardKeyManagerConfigurableStatus model, from the model's `onboard_key_manager_configurable_status` definition.
 
-/// An object of the model's `onboard_key_manager_configurable_status` definition, held by [`SecurityConfig`]'s `onboard_key_manager_configurable_status`.
+/// An object of the model's `onboard_key_manager_configurable_status` definition, held by [`SecurityConfig`](crate::SecurityConfig)'s `onboard_key_manager_configurable_status`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct OnboardKeyManagerConfigurableStatus {
     /// `code`: integer; read-only.

@@ -7,19 +7,19 @@ use crate::{
     OracleOnNfsRedoLog,
 };
 
-/// An object of the model's `oracle_on_nfs` definition, held by [`Application`]'s `oracle_on_nfs`, [`ApplicationTemplate`]'s `oracle_on_nfs`.
+/// An object of the model's `oracle_on_nfs` definition, held by [`Application`](crate::Application)'s `oracle_on_nfs`, [`ApplicationTemplate`](crate::ApplicationTemplate)'s `oracle_on_nfs`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct OracleOnNfs {
-    /// `archive_log`: [`OracleOnNfsArchiveLog`]; read and written.
+    /// `archive_log`: [`OracleOnNfsArchiveLog`](crate::OracleOnNfsArchiveLog); read and written.
     pub archive_log: Option<OracleOnNfsArchiveLog>,
-    /// `db`: [`OracleOnNfsDb`], required by the model; read and written.
+    /// `db`: [`OracleOnNfsDb`](crate::OracleOnNfsDb), required by the model; read and written.
     pub db: Option<OracleOnNfsDb>,
-    /// `nfs_access`: list of [`AppNfsAccess`]; read, and written on creation.
+    /// `nfs_access`: list of [`AppNfsAccess`](crate::AppNfsAccess); read, and written on creation.
     pub nfs_access: Option<Vec<AppNfsAccess>>,
-    /// `ora_home`: [`OracleOnNfsOraHome`]; read and written.
+    /// `ora_home`: [`OracleOnNfsOraHome`](crate::OracleOnNfsOraHome); read and written.
     pub ora_home: Option<OracleOnNfsOraHome>,
-    /// `protection_type`: [`MongoDbOnSanProtectionType`]; read and written.
+    /// `protection_type`: [`MongoDbOnSanProtectionType`](crate::MongoDbOnSanProtectionType); read and written.
     pub protection_type: Option<MongoDbOnSanProtectionType>,
-    /// `redo_log`: [`OracleOnNfsRedoLog`], required by the model; read and written.
+    /// `redo_log`: [`OracleOnNfsRedoLog`](crate::OracleOnNfsRedoLog), required by the model; read and written.
     pub redo_log: Option<OracleOnNfsRedoLog>,
 }

@@ -4,11 +4,11 @@
 
 use crate::OracleOnNfsArchiveLogStorageService;
 
-/// An object of the model's `oracle_on_nfs_archive_log` definition, held by [`OracleOnNfs`]'s `archive_log`, [`OracleOnSan`]'s `archive_log`, [`OracleRacOnNfs`]'s `archive_log` and 1 more.
+/// An object of the model's `oracle_on_nfs_archive_log` definition, held by [`OracleOnNfs`](crate::OracleOnNfs)'s `archive_log`, [`OracleOnSan`](crate::OracleOnSan)'s `archive_log`, [`OracleRacOnNfs`](crate::OracleRacOnNfs)'s `archive_log` and 1 more.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct OracleOnNfsArchiveLog {
     /// `size`: integer; read and written.
     pub size: Option<i64>,
-    /// `storage_service`: [`OracleOnNfsArchiveLogStorageService`]; read and written.
+    /// `storage_service`: [`OracleOnNfsArchiveLogStorageService`](crate::OracleOnNfsArchiveLogStorageService); read and written.
     pub storage_service: Option<OracleOnNfsArchiveLogStorageService>,
 }

@@ -2,14 +2,14 @@
 // Regenerate with `cargo run -p ontap-codegen`.
 //! The OracleOnNfsArchiveLogStorageService model, from the model's `oracle_on_nfs_archive_log_storage_service` definition.
 
-/// An object of the model's `oracle_on_nfs_archive_log_storage_service` definition, held by [`OracleOnNfsArchiveLog`]'s `storage_service`.
+/// An object of the model's `oracle_on_nfs_archive_log_storage_service` definition, held by [`OracleOnNfsArchiveLog`](crate::OracleOnNfsArchiveLog)'s `storage_service`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct OracleOnNfsArchiveLogStorageService {
-    /// `name`: [`OracleOnNfsArchiveLogStorageServiceName`] (`extreme`, `performance`, `value`); read and written.
+    /// `name`: [`OracleOnNfsArchiveLogStorageServiceName`](crate::OracleOnNfsArchiveLogStorageServiceName) (`extreme`, `performance`, `value`); read and written.
     pub name: Option<OracleOnNfsArchiveLogStorageServiceName>,
 }
 
-/// The values of [`OracleOnNfsArchiveLogStorageService`]'s `name`: open, so that a value a newer ONTAP adds is kept as [`OracleOnNfsArchiveLogStorageServiceName::Unknown`].
+/// The values of [`OracleOnNfsArchiveLogStorageService`](crate::OracleOnNfsArchiveLogStorageService)'s `name`: open, so that a value a newer ONTAP adds is kept as [`OracleOnNfsArchiveLogStorageServiceName::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
 pub enum OracleOnNfsArchiveLogStorageServiceName {
     /// `extreme`.

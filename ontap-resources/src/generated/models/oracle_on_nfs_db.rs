@@ -4,11 +4,11 @@
 
 use crate::MongoDbOnSanDatasetStorageService;
 
-/// An object of the model's `oracle_on_nfs_db` definition, held by [`OracleOnNfs`]'s `db`, [`OracleOnSan`]'s `db`, [`OracleRacOnNfs`]'s `db` and 1 more.
+/// An object of the model's `oracle_on_nfs_db` definition, held by [`OracleOnNfs`](crate::OracleOnNfs)'s `db`, [`OracleOnSan`](crate::OracleOnSan)'s `db`, [`OracleRacOnNfs`](crate::OracleRacOnNfs)'s `db` and 1 more.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct OracleOnNfsDb {
     /// `size`: integer, required by the model; read and written.
     pub size: Option<i64>,
-    /// `storage_service`: [`MongoDbOnSanDatasetStorageService`]; read and written.
+    /// `storage_service`: [`MongoDbOnSanDatasetStorageService`](crate::MongoDbOnSanDatasetStorageService); read and written.
     pub storage_service: Option<MongoDbOnSanDatasetStorageService>,
 }

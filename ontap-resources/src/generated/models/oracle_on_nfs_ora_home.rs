@@ -4,11 +4,11 @@
 
 use crate::OracleOnNfsOraHomeStorageService;
 
-/// An object of the model's `oracle_on_nfs_ora_home` definition, held by [`OracleOnNfs`]'s `ora_home`, [`OracleOnSan`]'s `ora_home`, [`OracleRacOnNfs`]'s `ora_home` and 1 more.
+/// An object of the model's `oracle_on_nfs_ora_home` definition, held by [`OracleOnNfs`](crate::OracleOnNfs)'s `ora_home`, [`OracleOnSan`](crate::OracleOnSan)'s `ora_home`, [`OracleRacOnNfs`](crate::OracleRacOnNfs)'s `ora_home` and 1 more.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct OracleOnNfsOraHome {
     /// `size`: integer; read and written.
     pub size: Option<i64>,
-    /// `storage_service`: [`OracleOnNfsOraHomeStorageService`]; read and written.
+    /// `storage_service`: [`OracleOnNfsOraHomeStorageService`](crate::OracleOnNfsOraHomeStorageService); read and written.
     pub storage_service: Option<OracleOnNfsOraHomeStorageService>,
 }

@@ -2,14 +2,14 @@
 // Regenerate with `cargo run -p ontap-codegen`.
 //! The OracleOnNfsOraHomeStorageService model, from the model's `oracle_on_nfs_ora_home_storage_service` definition.
 
-/// An object of the model's `oracle_on_nfs_ora_home_storage_service` definition, held by [`OracleOnNfsOraHome`]'s `storage_service`.
+/// An object of the model's `oracle_on_nfs_ora_home_storage_service` definition, held by [`OracleOnNfsOraHome`](crate::OracleOnNfsOraHome)'s `storage_service`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct OracleOnNfsOraHomeStorageService {
-    /// `name`: [`OracleOnNfsOraHomeStorageServiceName`] (`extreme`, `performance`, `value`); read and written.
+    /// `name`: [`OracleOnNfsOraHomeStorageServiceName`](crate::OracleOnNfsOraHomeStorageServiceName) (`extreme`, `performance`, `value`); read and written.
     pub name: Option<OracleOnNfsOraHomeStorageServiceName>,
 }
 
-/// The values of [`OracleOnNfsOraHomeStorageService`]'s `name`: open, so that a value a newer ONTAP adds is kept as [`OracleOnNfsOraHomeStorageServiceName::Unknown`].
+/// The values of [`OracleOnNfsOraHomeStorageService`](crate::OracleOnNfsOraHomeStorageService)'s `name`: open, so that a value a newer ONTAP adds is kept as [`OracleOnNfsOraHomeStorageServiceName::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
 pub enum OracleOnNfsOraHomeStorageServiceName {
     /// `extreme`.

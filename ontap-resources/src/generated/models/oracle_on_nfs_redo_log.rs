@@ -4,13 +4,13 @@
 
 use crate::OracleOnNfsRedoLogStorageService;
 
-/// An object of the model's `oracle_on_nfs_redo_log` definition, held by [`OracleOnNfs`]'s `redo_log`, [`OracleOnSan`]'s `redo_log`, [`OracleRacOnNfs`]'s `redo_log` and 1 more.
+/// An object of the model's `oracle_on_nfs_redo_log` definition, held by [`OracleOnNfs`](crate::OracleOnNfs)'s `redo_log`, [`OracleOnSan`](crate::OracleOnSan)'s `redo_log`, [`OracleRacOnNfs`](crate::OracleRacOnNfs)'s `redo_log` and 1 more.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct OracleOnNfsRedoLog {
     /// `mirrored`: boolean; read, and written on creation.
     pub mirrored: Option<bool>,
     /// `size`: integer, required by the model; read and written.
     pub size: Option<i64>,
-    /// `storage_service`: [`OracleOnNfsRedoLogStorageService`]; read and written.
+    /// `storage_service`: [`OracleOnNfsRedoLogStorageService`](crate::OracleOnNfsRedoLogStorageService); read and written.
     pub storage_service: Option<OracleOnNfsRedoLogStorageService>,
 }

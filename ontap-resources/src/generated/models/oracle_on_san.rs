@@ -7,28 +7,28 @@ use crate::{
     OracleOnSanNewIgroups,
 };
 
-/// An object of the model's `oracle_on_san` definition, held by [`Application`]'s `oracle_on_san`, [`ApplicationTemplate`]'s `oracle_on_san`.
+/// An object of the model's `oracle_on_san` definition, held by [`Application`](crate::Application)'s `oracle_on_san`, [`ApplicationTemplate`](crate::ApplicationTemplate)'s `oracle_on_san`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct OracleOnSan {
-    /// `archive_log`: [`OracleOnNfsArchiveLog`]; read and written.
+    /// `archive_log`: [`OracleOnNfsArchiveLog`](crate::OracleOnNfsArchiveLog); read and written.
     pub archive_log: Option<OracleOnNfsArchiveLog>,
-    /// `db`: [`OracleOnNfsDb`], required by the model; read and written.
+    /// `db`: [`OracleOnNfsDb`](crate::OracleOnNfsDb), required by the model; read and written.
     pub db: Option<OracleOnNfsDb>,
     /// `igroup_name`: string, 1 to 96 characters, required by the model; read and written.
     pub igroup_name: Option<String>,
-    /// `new_igroups`: list of [`OracleOnSanNewIgroups`], 0 to 1 items; written, never read back.
+    /// `new_igroups`: list of [`OracleOnSanNewIgroups`](crate::OracleOnSanNewIgroups), 0 to 1 items; written, never read back.
     pub new_igroups: Option<Vec<OracleOnSanNewIgroups>>,
-    /// `ora_home`: [`OracleOnNfsOraHome`]; read and written.
+    /// `ora_home`: [`OracleOnNfsOraHome`](crate::OracleOnNfsOraHome); read and written.
     pub ora_home: Option<OracleOnNfsOraHome>,
-    /// `os_type`: [`OracleOnSanOsType`], required by the model (`aix`, `hpux`, `hyper_v`, `linux`, `solaris`, `solaris_efi`, `vmware`, `windows`, `windows_2008`, `windows_gpt`, `xen`); read, and written on creation.
+    /// `os_type`: [`OracleOnSanOsType`](crate::OracleOnSanOsType), required by the model (`aix`, `hpux`, `hyper_v`, `linux`, `solaris`, `solaris_efi`, `vmware`, `windows`, `windows_2008`, `windows_gpt`, `xen`); read, and written on creation.
     pub os_type: Option<OracleOnSanOsType>,
-    /// `protection_type`: [`MongoDbOnSanProtectionType`]; read and written.
+    /// `protection_type`: [`MongoDbOnSanProtectionType`](crate::MongoDbOnSanProtectionType); read and written.
     pub protection_type: Option<MongoDbOnSanProtectionType>,
-    /// `redo_log`: [`OracleOnNfsRedoLog`], required by the model; read and written.
+    /// `redo_log`: [`OracleOnNfsRedoLog`](crate::OracleOnNfsRedoLog), required by the model; read and written.
     pub redo_log: Option<OracleOnNfsRedoLog>,
 }
 
-/// The values of [`OracleOnSan`]'s `os_type`: open, so that a value a newer ONTAP adds is kept as [`OracleOnSanOsType::Unknown`].
+/// The values of [`OracleOnSan`](crate::OracleOnSan)'s `os_type`: open, so that a value a newer ONTAP adds is kept as [`OracleOnSanOsType::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
 pub enum OracleOnSanOsType {
     /// `aix`.

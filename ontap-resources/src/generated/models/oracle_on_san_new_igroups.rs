@@ -4,26 +4,26 @@
 
 use crate::{MongoDbOnSanNewIgroupsIgroups, MongoDbOnSanNewIgroupsInitiatorObjects};
 
-/// An object of the model's `oracle_on_san_new_igroups` definition, held by [`OracleOnSan`]'s `new_igroups`.
+/// An object of the model's `oracle_on_san_new_igroups` definition, held by [`OracleOnSan`](crate::OracleOnSan)'s `new_igroups`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct OracleOnSanNewIgroups {
     /// `comment`: string; written, never read back.
     pub comment: Option<String>,
-    /// `igroups`: list of [`MongoDbOnSanNewIgroupsIgroups`]; written, never read back.
+    /// `igroups`: list of [`MongoDbOnSanNewIgroupsIgroups`](crate::MongoDbOnSanNewIgroupsIgroups); written, never read back.
     pub igroups: Option<Vec<MongoDbOnSanNewIgroupsIgroups>>,
-    /// `initiator_objects`: list of [`MongoDbOnSanNewIgroupsInitiatorObjects`]; written, never read back.
+    /// `initiator_objects`: list of [`MongoDbOnSanNewIgroupsInitiatorObjects`](crate::MongoDbOnSanNewIgroupsInitiatorObjects); written, never read back.
     pub initiator_objects: Option<Vec<MongoDbOnSanNewIgroupsInitiatorObjects>>,
     /// `initiators`: list of string; read and written.
     pub initiators: Option<Vec<String>>,
     /// `name`: string, 1 to 96 characters, required by the model; written, never read back.
     pub name: Option<String>,
-    /// `os_type`: [`OracleOnSanNewIgroupsOsType`] (`aix`, `hpux`, `hyper_v`, `linux`, `solaris`, `vmware`, `windows`, `xen`); written, never read back.
+    /// `os_type`: [`OracleOnSanNewIgroupsOsType`](crate::OracleOnSanNewIgroupsOsType) (`aix`, `hpux`, `hyper_v`, `linux`, `solaris`, `vmware`, `windows`, `xen`); written, never read back.
     pub os_type: Option<OracleOnSanNewIgroupsOsType>,
-    /// `protocol`: [`OracleOnSanNewIgroupsProtocol`] (`fcp`, `iscsi`, `mixed`); written, never read back.
+    /// `protocol`: [`OracleOnSanNewIgroupsProtocol`](crate::OracleOnSanNewIgroupsProtocol) (`fcp`, `iscsi`, `mixed`); written, never read back.
     pub protocol: Option<OracleOnSanNewIgroupsProtocol>,
 }
 
-/// The values of [`OracleOnSanNewIgroups`]'s `os_type`: open, so that a value a newer ONTAP adds is kept as [`OracleOnSanNewIgroupsOsType::Unknown`].
+/// The values of [`OracleOnSanNewIgroups`](crate::OracleOnSanNewIgroups)'s `os_type`: open, so that a value a newer ONTAP adds is kept as [`OracleOnSanNewIgroupsOsType::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
 pub enum OracleOnSanNewIgroupsOsType {
     /// `aix`.
@@ -47,7 +47,7 @@ pub enum OracleOnSanNewIgroupsOsType {
     Unknown(String),
 }
 
-/// The values of [`OracleOnSanNewIgroups`]'s `protocol`: open, so that a value a newer ONTAP adds is kept as [`OracleOnSanNewIgroupsProtocol::Unknown`].
+/// The values of [`OracleOnSanNewIgroups`](crate::OracleOnSanNewIgroups)'s `protocol`: open, so that a value a newer ONTAP adds is kept as [`OracleOnSanNewIgroupsProtocol::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
 pub enum OracleOnSanNewIgroupsProtocol {
     /// `fcp`.

@@ -7,23 +7,23 @@ use crate::{
     OracleOnNfsRedoLog, OracleRacOnNfsGridBinary, OracleRacOnNfsOracleCrs,
 };
 
-/// An object of the model's `oracle_rac_on_nfs` definition, held by [`Application`]'s `oracle_rac_on_nfs`, [`ApplicationTemplate`]'s `oracle_rac_on_nfs`.
+/// An object of the model's `oracle_rac_on_nfs` definition, held by [`Application`](crate::Application)'s `oracle_rac_on_nfs`, [`ApplicationTemplate`](crate::ApplicationTemplate)'s `oracle_rac_on_nfs`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct OracleRacOnNfs {
-    /// `archive_log`: [`OracleOnNfsArchiveLog`]; read and written.
+    /// `archive_log`: [`OracleOnNfsArchiveLog`](crate::OracleOnNfsArchiveLog); read and written.
     pub archive_log: Option<OracleOnNfsArchiveLog>,
-    /// `db`: [`OracleOnNfsDb`], required by the model; read and written.
+    /// `db`: [`OracleOnNfsDb`](crate::OracleOnNfsDb), required by the model; read and written.
     pub db: Option<OracleOnNfsDb>,
-    /// `grid_binary`: [`OracleRacOnNfsGridBinary`]; read and written.
+    /// `grid_binary`: [`OracleRacOnNfsGridBinary`](crate::OracleRacOnNfsGridBinary); read and written.
     pub grid_binary: Option<OracleRacOnNfsGridBinary>,
-    /// `nfs_access`: list of [`AppNfsAccess`]; read, and written on creation.
+    /// `nfs_access`: list of [`AppNfsAccess`](crate::AppNfsAccess); read, and written on creation.
     pub nfs_access: Option<Vec<AppNfsAccess>>,
-    /// `ora_home`: [`OracleOnNfsOraHome`]; read and written.
+    /// `ora_home`: [`OracleOnNfsOraHome`](crate::OracleOnNfsOraHome); read and written.
     pub ora_home: Option<OracleOnNfsOraHome>,
-    /// `oracle_crs`: [`OracleRacOnNfsOracleCrs`]; read and written.
+    /// `oracle_crs`: [`OracleRacOnNfsOracleCrs`](crate::OracleRacOnNfsOracleCrs); read and written.
     pub oracle_crs: Option<OracleRacOnNfsOracleCrs>,
-    /// `protection_type`: [`MongoDbOnSanProtectionType`]; read and written.
+    /// `protection_type`: [`MongoDbOnSanProtectionType`](crate::MongoDbOnSanProtectionType); read and written.
     pub protection_type: Option<MongoDbOnSanProtectionType>,
-    /// `redo_log`: [`OracleOnNfsRedoLog`], required by the model; read and written.
+    /// `redo_log`: [`OracleOnNfsRedoLog`](crate::OracleOnNfsRedoLog), required by the model; read and written.
     pub redo_log: Option<OracleOnNfsRedoLog>,
 }

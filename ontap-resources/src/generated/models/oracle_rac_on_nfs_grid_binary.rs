@@ -4,11 +4,11 @@
 
 use crate::OracleRacOnNfsGridBinaryStorageService;
 
-/// An object of the model's `oracle_rac_on_nfs_grid_binary` definition, held by [`OracleRacOnNfs`]'s `grid_binary`, [`OracleRacOnSan`]'s `grid_binary`.
+/// An object of the model's `oracle_rac_on_nfs_grid_binary` definition, held by [`OracleRacOnNfs`](crate::OracleRacOnNfs)'s `grid_binary`, [`OracleRacOnSan`](crate::OracleRacOnSan)'s `grid_binary`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct OracleRacOnNfsGridBinary {
     /// `size`: integer; read and written.
     pub size: Option<i64>,
-    /// `storage_service`: [`OracleRacOnNfsGridBinaryStorageService`]; read and written.
+    /// `storage_service`: [`OracleRacOnNfsGridBinaryStorageService`](crate::OracleRacOnNfsGridBinaryStorageService); read and written.
     pub storage_service: Option<OracleRacOnNfsGridBinaryStorageService>,
 }

@@ -2,14 +2,14 @@
 // Regenerate with `cargo run -p ontap-codegen`.
 //! The OracleRacOnNfsGridBinaryStorageService model, from the model's `oracle_rac_on_nfs_grid_binary_storage_service` definition.
 
-/// An object of the model's `oracle_rac_on_nfs_grid_binary_storage_service` definition, held by [`OracleRacOnNfsGridBinary`]'s `storage_service`.
+/// An object of the model's `oracle_rac_on_nfs_grid_binary_storage_service` definition, held by [`OracleRacOnNfsGridBinary`](crate::OracleRacOnNfsGridBinary)'s `storage_service`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct OracleRacOnNfsGridBinaryStorageService {
-    /// `name`: [`OracleRacOnNfsGridBinaryStorageServiceName`] (`extreme`, `performance`, `value`); read and written.
+    /// `name`: [`OracleRacOnNfsGridBinaryStorageServiceName`](crate::OracleRacOnNfsGridBinaryStorageServiceName) (`extreme`, `performance`, `value`); read and written.
     pub name: Option<OracleRacOnNfsGridBinaryStorageServiceName>,
 }
 
-/// The values of [`OracleRacOnNfsGridBinaryStorageService`]'s `name`: open, so that a value a newer ONTAP adds is kept as [`OracleRacOnNfsGridBinaryStorageServiceName::Unknown`].
+/// The values of [`OracleRacOnNfsGridBinaryStorageService`](crate::OracleRacOnNfsGridBinaryStorageService)'s `name`: open, so that a value a newer ONTAP adds is kept as [`OracleRacOnNfsGridBinaryStorageServiceName::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
 pub enum OracleRacOnNfsGridBinaryStorageServiceName {
     /// `extreme`.

@@ -4,13 +4,13 @@
 
 use crate::OracleRacOnNfsOracleCrsStorageService;
 
-/// An object of the model's `oracle_rac_on_nfs_oracle_crs` definition, held by [`OracleRacOnNfs`]'s `oracle_crs`, [`OracleRacOnSan`]'s `oracle_crs`.
+/// An object of the model's `oracle_rac_on_nfs_oracle_crs` definition, held by [`OracleRacOnNfs`](crate::OracleRacOnNfs)'s `oracle_crs`, [`OracleRacOnSan`](crate::OracleRacOnSan)'s `oracle_crs`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct OracleRacOnNfsOracleCrs {
     /// `copies`: integer, 1 to 10; read, and written on creation.
     pub copies: Option<i64>,
     /// `size`: integer; read, and written on creation.
     pub size: Option<i64>,
-    /// `storage_service`: [`OracleRacOnNfsOracleCrsStorageService`]; read and written.
+    /// `storage_service`: [`OracleRacOnNfsOracleCrsStorageService`](crate::OracleRacOnNfsOracleCrsStorageService); read and written.
     pub storage_service: Option<OracleRacOnNfsOracleCrsStorageService>,
 }

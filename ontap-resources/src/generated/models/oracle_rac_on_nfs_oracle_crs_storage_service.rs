@@ -2,14 +2,14 @@
 // Regenerate with `cargo run -p ontap-codegen`.
 //! The OracleRacOnNfsOracleCrsStorageService model, from the model's `oracle_rac_on_nfs_oracle_crs_storage_service` definition.
 
-/// An object of the model's `oracle_rac_on_nfs_oracle_crs_storage_service` definition, held by [`OracleRacOnNfsOracleCrs`]'s `storage_service`.
+/// An object of the model's `oracle_rac_on_nfs_oracle_crs_storage_service` definition, held by [`OracleRacOnNfsOracleCrs`](crate::OracleRacOnNfsOracleCrs)'s `storage_service`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct OracleRacOnNfsOracleCrsStorageService {
-    /// `name`: [`OracleRacOnNfsOracleCrsStorageServiceName`] (`extreme`, `performance`, `value`); read and written.
+    /// `name`: [`OracleRacOnNfsOracleCrsStorageServiceName`](crate::OracleRacOnNfsOracleCrsStorageServiceName) (`extreme`, `performance`, `value`); read and written.
     pub name: Option<OracleRacOnNfsOracleCrsStorageServiceName>,
 }
 
-/// The values of [`OracleRacOnNfsOracleCrsStorageService`]'s `name`: open, so that a value a newer ONTAP adds is kept as [`OracleRacOnNfsOracleCrsStorageServiceName::Unknown`].
+/// The values of [`OracleRacOnNfsOracleCrsStorageService`](crate::OracleRacOnNfsOracleCrsStorageService)'s `name`: open, so that a value a newer ONTAP adds is kept as [`OracleRacOnNfsOracleCrsStorageServiceName::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
 pub enum OracleRacOnNfsOracleCrsStorageServiceName {
     /// `extreme`.

@@ -7,32 +7,32 @@ use crate::{
     OracleRacOnNfsGridBinary, OracleRacOnNfsOracleCrs, OracleRacOnSanDbSids, OracleRacOnSanNewIgroups,
 };
 
-/// An object of the model's `oracle_rac_on_san` definition, held by [`Application`]'s `oracle_rac_on_san`, [`ApplicationTemplate`]'s `oracle_rac_on_san`.
+/// An object of the model's `oracle_rac_on_san` definition, held by [`Application`](crate::Application)'s `oracle_rac_on_san`, [`ApplicationTemplate`](crate::ApplicationTemplate)'s `oracle_rac_on_san`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct OracleRacOnSan {
-    /// `archive_log`: [`OracleOnNfsArchiveLog`]; read and written.
+    /// `archive_log`: [`OracleOnNfsArchiveLog`](crate::OracleOnNfsArchiveLog); read and written.
     pub archive_log: Option<OracleOnNfsArchiveLog>,
-    /// `db`: [`OracleOnNfsDb`], required by the model; read and written.
+    /// `db`: [`OracleOnNfsDb`](crate::OracleOnNfsDb), required by the model; read and written.
     pub db: Option<OracleOnNfsDb>,
-    /// `db_sids`: list of [`OracleRacOnSanDbSids`], 2 to 2 items, required by the model; read and written.
+    /// `db_sids`: list of [`OracleRacOnSanDbSids`](crate::OracleRacOnSanDbSids), 2 to 2 items, required by the model; read and written.
     pub db_sids: Option<Vec<OracleRacOnSanDbSids>>,
-    /// `grid_binary`: [`OracleRacOnNfsGridBinary`]; read and written.
+    /// `grid_binary`: [`OracleRacOnNfsGridBinary`](crate::OracleRacOnNfsGridBinary); read and written.
     pub grid_binary: Option<OracleRacOnNfsGridBinary>,
-    /// `new_igroups`: list of [`OracleRacOnSanNewIgroups`], 0 to 2 items; written, never read back.
+    /// `new_igroups`: list of [`OracleRacOnSanNewIgroups`](crate::OracleRacOnSanNewIgroups), 0 to 2 items; written, never read back.
     pub new_igroups: Option<Vec<OracleRacOnSanNewIgroups>>,
-    /// `ora_home`: [`OracleOnNfsOraHome`]; read and written.
+    /// `ora_home`: [`OracleOnNfsOraHome`](crate::OracleOnNfsOraHome); read and written.
     pub ora_home: Option<OracleOnNfsOraHome>,
-    /// `oracle_crs`: [`OracleRacOnNfsOracleCrs`]; read and written.
+    /// `oracle_crs`: [`OracleRacOnNfsOracleCrs`](crate::OracleRacOnNfsOracleCrs); read and written.
     pub oracle_crs: Option<OracleRacOnNfsOracleCrs>,
-    /// `os_type`: [`OracleRacOnSanOsType`], required by the model (`aix`, `hpux`, `hyper_v`, `linux`, `solaris`, `solaris_efi`, `vmware`, `windows`, `windows_2008`, `windows_gpt`, `xen`); read, and written on creation.
+    /// `os_type`: [`OracleRacOnSanOsType`](crate::OracleRacOnSanOsType), required by the model (`aix`, `hpux`, `hyper_v`, `linux`, `solaris`, `solaris_efi`, `vmware`, `windows`, `windows_2008`, `windows_gpt`, `xen`); read, and written on creation.
     pub os_type: Option<OracleRacOnSanOsType>,
-    /// `protection_type`: [`MongoDbOnSanProtectionType`]; read and written.
+    /// `protection_type`: [`MongoDbOnSanProtectionType`](crate::MongoDbOnSanProtectionType); read and written.
     pub protection_type: Option<MongoDbOnSanProtectionType>,
-    /// `redo_log`: [`OracleOnNfsRedoLog`], required by the model; read and written.
+    /// `redo_log`: [`OracleOnNfsRedoLog`](crate::OracleOnNfsRedoLog), required by the model; read and written.
     pub redo_log: Option<OracleOnNfsRedoLog>,
 }
 
-/// The values of [`OracleRacOnSan`]'s `os_type`: open, so that a value a newer ONTAP adds is kept as [`OracleRacOnSanOsType::Unknown`].
+/// The values of [`OracleRacOnSan`](crate::OracleRacOnSan)'s `os_type`: open, so that a value a newer ONTAP adds is kept as [`OracleRacOnSanOsType::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
 pub enum OracleRacOnSanOsType {
     /// `aix`.

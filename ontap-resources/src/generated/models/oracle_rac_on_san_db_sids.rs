@@ -2,7 +2,7 @@
 // Regenerate with `cargo run -p ontap-codegen`.
 //! The OracleRacOnSanDbSids model, from the model's `oracle_rac_on_san_db_sids` definition.
 
-/// An object of the model's `oracle_rac_on_san_db_sids` definition, held by [`OracleRacOnSan`]'s `db_sids`.
+/// An object of the model's `oracle_rac_on_san_db_sids` definition, held by [`OracleRacOnSan`](crate::OracleRacOnSan)'s `db_sids`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct OracleRacOnSanDbSids {
     /// `igroup_name`: string, 1 to 96 characters, required by the model; read and written.

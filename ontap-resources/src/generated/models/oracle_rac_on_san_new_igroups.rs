@@ -4,26 +4,26 @@
 
 use crate::{MongoDbOnSanNewIgroupsIgroups, MongoDbOnSanNewIgroupsInitiatorObjects};
 
-/// An object of the model's `oracle_rac_on_san_new_igroups` definition, held by [`OracleRacOnSan`]'s `new_igroups`.
+/// An object of the model's `oracle_rac_on_san_new_igroups` definition, held by [`OracleRacOnSan`](crate::OracleRacOnSan)'s `new_igroups`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct OracleRacOnSanNewIgroups {
     /// `comment`: string; written, never read back.
     pub comment: Option<String>,
-    /// `igroups`: list of [`MongoDbOnSanNewIgroupsIgroups`]; written, never read back.
+    /// `igroups`: list of [`MongoDbOnSanNewIgroupsIgroups`](crate::MongoDbOnSanNewIgroupsIgroups); written, never read back.
     pub igroups: Option<Vec<MongoDbOnSanNewIgroupsIgroups>>,
-    /// `initiator_objects`: list of [`MongoDbOnSanNewIgroupsInitiatorObjects`]; written, never read back.
+    /// `initiator_objects`: list of [`MongoDbOnSanNewIgroupsInitiatorObjects`](crate::MongoDbOnSanNewIgroupsInitiatorObjects); written, never read back.
     pub initiator_objects: Option<Vec<MongoDbOnSanNewIgroupsInitiatorObjects>>,
     /// `initiators`: list of string; read and written.
     pub initiators: Option<Vec<String>>,
     /// `name`: string, 1 to 96 characters, required by the model; written, never read back.
     pub name: Option<String>,
-    /// `os_type`: [`OracleRacOnSanNewIgroupsOsType`] (`aix`, `hpux`, `hyper_v`, `linux`, `solaris`, `vmware`, `windows`, `xen`); written, never read back.
+    /// `os_type`: [`OracleRacOnSanNewIgroupsOsType`](crate::OracleRacOnSanNewIgroupsOsType) (`aix`, `hpux`, `hyper_v`, `linux`, `solaris`, `vmware`, `windows`, `xen`); written, never read back.
     pub os_type: Option<OracleRacOnSanNewIgroupsOsType>,
-    /// `protocol`: [`OracleRacOnSanNewIgroupsProtocol`] (`fcp`, `iscsi`, `mixed`); written, never read back.
+    /// `protocol`: [`OracleRacOnSanNewIgroupsProtocol`](crate::OracleRacOnSanNewIgroupsProtocol) (`fcp`, `iscsi`, `mixed`); written, never read back.
     pub protocol: Option<OracleRacOnSanNewIgroupsProtocol>,
 }
 
-/// The values of [`OracleRacOnSanNewIgroups`]'s `os_type`: open, so that a value a newer ONTAP adds is kept as [`OracleRacOnSanNewIgroupsOsType::Unknown`].
+/// The values of [`OracleRacOnSanNewIgroups`](crate::OracleRacOnSanNewIgroups)'s `os_type`: open, so that a value a newer ONTAP adds is kept as [`OracleRacOnSanNewIgroupsOsType::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
 pub enum OracleRacOnSanNewIgroupsOsType {
     /// `aix`.
@@ -47,7 +47,7 @@ pub enum OracleRacOnSanNewIgroupsOsType {
     Unknown(String),
 }
 
-/// The values of [`OracleRacOnSanNewIgroups`]'s `protocol`: open, so that a value a newer ONTAP adds is kept as [`OracleRacOnSanNewIgroupsProtocol::Unknown`].
+/// The values of [`OracleRacOnSanNewIgroups`](crate::OracleRacOnSanNewIgroups)'s `protocol`: open, so that a value a newer ONTAP adds is kept as [`OracleRacOnSanNewIgroupsProtocol::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
 pub enum OracleRacOnSanNewIgroupsProtocol {
     /// `fcp`.

@@ -4,11 +4,11 @@
 
 use crate::{ClusterPeerReference, SvmReference};
 
-/// An object of the model's `peer` definition, held by [`SvmPeer`]'s `peer`.
+/// An object of the model's `peer` definition, held by [`SvmPeer`](crate::SvmPeer)'s `peer`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct Peer {
-    /// `cluster`: [`ClusterPeerReference`]; read and written.
+    /// `cluster`: [`ClusterPeerReference`](crate::ClusterPeerReference); read and written.
     pub cluster: Option<ClusterPeerReference>,
-    /// `svm`: [`SvmReference`]; read and written.
+    /// `svm`: [`SvmReference`](crate::SvmReference); read and written.
     pub svm: Option<SvmReference>,
 }

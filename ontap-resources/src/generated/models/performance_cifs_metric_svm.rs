@@ -2,7 +2,7 @@
 // Regenerate with `cargo run -p ontap-codegen`.
 //! The PerformanceCifsMetricSvm model, the object in place in `PerformanceCifsMetric`'s `svm`.
 
-/// The object in place in `PerformanceCifsMetric`'s `svm`, held by [`PerformanceCifsMetric`]'s `svm`.
+/// The object in place in `PerformanceCifsMetric`'s `svm`, held by [`PerformanceCifsMetric`](crate::PerformanceCifsMetric)'s `svm`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct PerformanceCifsMetricSvm {
     /// `uuid`: string; never carried.

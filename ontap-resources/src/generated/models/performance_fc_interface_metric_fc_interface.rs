@@ -2,7 +2,7 @@
 // Regenerate with `cargo run -p ontap-codegen`.
 //! The PerformanceFcInterfaceMetricFcInterface model, the object in place in `PerformanceFcInterfaceMetric`'s `fc_interface`.
 
-/// The object in place in `PerformanceFcInterfaceMetric`'s `fc_interface`, held by [`PerformanceFcInterfaceMetric`]'s `fc_interface`.
+/// The object in place in `PerformanceFcInterfaceMetric`'s `fc_interface`, held by [`PerformanceFcInterfaceMetric`](crate::PerformanceFcInterfaceMetric)'s `fc_interface`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct PerformanceFcInterfaceMetricFcInterface {
     /// `uuid`: string; never carried.

@@ -2,7 +2,7 @@
 // Regenerate with `cargo run -p ontap-codegen`.
 //! The PerformanceFcPortMetricFcPort model, the object in place in `PerformanceFcPortMetric`'s `fc_port`.
 
-/// The object in place in `PerformanceFcPortMetric`'s `fc_port`, held by [`PerformanceFcPortMetric`]'s `fc_port`.
+/// The object in place in `PerformanceFcPortMetric`'s `fc_port`, held by [`PerformanceFcPortMetric`](crate::PerformanceFcPortMetric)'s `fc_port`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct PerformanceFcPortMetricFcPort {
     /// `uuid`: string; never carried.

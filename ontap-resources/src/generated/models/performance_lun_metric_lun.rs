@@ -2,7 +2,7 @@
 // Regenerate with `cargo run -p ontap-codegen`.
 //! The PerformanceLunMetricLun model, the object in place in `PerformanceLunMetric`'s `lun`.
 
-/// The object in place in `PerformanceLunMetric`'s `lun`, held by [`PerformanceLunMetric`]'s `lun`.
+/// The object in place in `PerformanceLunMetric`'s `lun`, held by [`PerformanceLunMetric`](crate::PerformanceLunMetric)'s `lun`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct PerformanceLunMetricLun {
     /// `uuid`: string; never carried.

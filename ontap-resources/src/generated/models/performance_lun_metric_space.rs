@@ -2,16 +2,16 @@
 // Regenerate with `cargo run -p ontap-codegen`.
 //! The PerformanceLunMetricSpace model, from the model's `performance_lun_metric_space` definition.
 
-/// An object of the model's `performance_lun_metric_space` definition, held by [`PerformanceLunMetric`]'s `space`.
+/// An object of the model's `performance_lun_metric_space` definition, held by [`PerformanceLunMetric`](crate::PerformanceLunMetric)'s `space`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct PerformanceLunMetricSpace {
     /// `available`: integer; read-only.
     pub available: Option<i64>,
-    /// `duration`: [`PerformanceLunMetricSpaceDuration`] (`PT15S`, `PT5M`, `PT30M`, `PT2H`, `PT1D`); read-only.
+    /// `duration`: [`PerformanceLunMetricSpaceDuration`](crate::PerformanceLunMetricSpaceDuration) (`PT15S`, `PT5M`, `PT30M`, `PT2H`, `PT1D`); read-only.
     pub duration: Option<PerformanceLunMetricSpaceDuration>,
     /// `size`: integer; read-only.
     pub size: Option<i64>,
-    /// `status`: [`PerformanceLunMetricSpaceStatus`] (`ok`, `error`, `partial_no_data`, `partial_no_uuid`, `partial_no_response`, `partial_other_error`, `negative_delta`, `backfilled_data`, `inconsistent_delta_time`, `inconsistent_old_data`); read-only.
+    /// `status`: [`PerformanceLunMetricSpaceStatus`](crate::PerformanceLunMetricSpaceStatus) (`ok`, `error`, `partial_no_data`, `partial_no_uuid`, `partial_no_response`, `partial_other_error`, `negative_delta`, `backfilled_data`, `inconsistent_delta_time`, `inconsistent_old_data`); read-only.
     pub status: Option<PerformanceLunMetricSpaceStatus>,
     /// `used`: integer; read-only.
     pub used: Option<i64>,
@@ -19,7 +19,7 @@ pub struct PerformanceLunMetricSpace {
     pub used_by_snapshots: Option<i64>,
 }
 
-/// The values of [`PerformanceLunMetricSpace`]'s `duration`: open, so that a value a newer ONTAP adds is kept as [`PerformanceLunMetricSpaceDuration::Unknown`].
+/// The values of [`PerformanceLunMetricSpace`](crate::PerformanceLunMetricSpace)'s `duration`: open, so that a value a newer ONTAP adds is kept as [`PerformanceLunMetricSpaceDuration::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
 pub enum PerformanceLunMetricSpaceDuration {
     /// `PT15S`.
@@ -42,7 +42,7 @@ pub enum PerformanceLunMetricSpaceDuration {
     Unknown(String),
 }
 
-/// The values of [`PerformanceLunMetricSpace`]'s `status`: open, so that a value a newer ONTAP adds is kept as [`PerformanceLunMetricSpaceStatus::Unknown`].
+/// The values of [`PerformanceLunMetricSpace`](crate::PerformanceLunMetricSpace)'s `status`: open, so that a value a newer ONTAP adds is kept as [`PerformanceLunMetricSpaceStatus::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
 pub enum PerformanceLunMetricSpaceStatus {
     /// `ok`.

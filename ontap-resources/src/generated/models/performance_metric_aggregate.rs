@@ -2,7 +2,7 @@
 // Regenerate with `cargo run -p ontap-codegen`.
 //! The PerformanceMetricAggregate model, the object in place in `PerformanceMetric`'s `aggregate`.
 
-/// The object in place in `PerformanceMetric`'s `aggregate`, held by [`PerformanceMetric`]'s `aggregate`.
+/// The object in place in `PerformanceMetric`'s `aggregate`, held by [`PerformanceMetric`](crate::PerformanceMetric)'s `aggregate`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct PerformanceMetricAggregate {
     /// `uuid`: string; never carried.

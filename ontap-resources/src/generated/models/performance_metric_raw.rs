@@ -7,19 +7,19 @@ use crate::PerformanceMetricIoType;
 /// An object of the model's `performance_metric_raw` definition, held by `Aggregate`'s `statistics`, `Cluster`'s `statistics`, `Lun`'s `statistics` and 1 more.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct PerformanceMetricRaw {
-    /// `iops_raw`: [`PerformanceMetricIoType`]; read-only.
+    /// `iops_raw`: [`PerformanceMetricIoType`](crate::PerformanceMetricIoType); read-only.
     pub iops_raw: Option<PerformanceMetricIoType>,
-    /// `latency_raw`: [`PerformanceMetricIoType`]; read-only.
+    /// `latency_raw`: [`PerformanceMetricIoType`](crate::PerformanceMetricIoType); read-only.
     pub latency_raw: Option<PerformanceMetricIoType>,
-    /// `status`: [`PerformanceMetricRawStatus`] (`ok`, `error`, `partial_no_data`, `partial_no_response`, `partial_other_error`, `negative_delta`, `not_found`, `backfilled_data`, `inconsistent_delta_time`, `inconsistent_old_data`, `partial_no_uuid`); read-only.
+    /// `status`: [`PerformanceMetricRawStatus`](crate::PerformanceMetricRawStatus) (`ok`, `error`, `partial_no_data`, `partial_no_response`, `partial_other_error`, `negative_delta`, `not_found`, `backfilled_data`, `inconsistent_delta_time`, `inconsistent_old_data`, `partial_no_uuid`); read-only.
     pub status: Option<PerformanceMetricRawStatus>,
-    /// `throughput_raw`: [`PerformanceMetricIoType`]; read-only.
+    /// `throughput_raw`: [`PerformanceMetricIoType`](crate::PerformanceMetricIoType); read-only.
     pub throughput_raw: Option<PerformanceMetricIoType>,
     /// `timestamp`: timestamp ([`ontap::Timestamp`]); read-only.
     pub timestamp: Option<ontap::Timestamp>,
 }
 
-/// The values of [`PerformanceMetricRaw`]'s `status`: open, so that a value a newer ONTAP adds is kept as [`PerformanceMetricRawStatus::Unknown`].
+/// The values of [`PerformanceMetricRaw`](crate::PerformanceMetricRaw)'s `status`: open, so that a value a newer ONTAP adds is kept as [`PerformanceMetricRawStatus::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
 pub enum PerformanceMetricRawStatus {
     /// `ok`.

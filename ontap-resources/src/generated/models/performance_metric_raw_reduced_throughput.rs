@@ -7,19 +7,19 @@ use crate::{PerformanceMetricIoType, PerformanceMetricIoTypeRwt};
 /// An object of the model's `performance_metric_raw_reduced_throughput` definition, held by `FcInterface`'s `statistics`, `FcPort`'s `statistics`, `NvmeNamespace`'s `statistics`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct PerformanceMetricRawReducedThroughput {
-    /// `iops_raw`: [`PerformanceMetricIoType`]; read-only.
+    /// `iops_raw`: [`PerformanceMetricIoType`](crate::PerformanceMetricIoType); read-only.
     pub iops_raw: Option<PerformanceMetricIoType>,
-    /// `latency_raw`: [`PerformanceMetricIoType`]; read-only.
+    /// `latency_raw`: [`PerformanceMetricIoType`](crate::PerformanceMetricIoType); read-only.
     pub latency_raw: Option<PerformanceMetricIoType>,
-    /// `status`: [`PerformanceMetricRawReducedThroughputStatus`] (`ok`, `error`, `partial_no_data`, `partial_no_response`, `partial_other_error`, `negative_delta`, `not_found`, `backfilled_data`, `inconsistent_delta_time`, `inconsistent_old_data`, `partial_no_uuid`); read-only.
+    /// `status`: [`PerformanceMetricRawReducedThroughputStatus`](crate::PerformanceMetricRawReducedThroughputStatus) (`ok`, `error`, `partial_no_data`, `partial_no_response`, `partial_other_error`, `negative_delta`, `not_found`, `backfilled_data`, `inconsistent_delta_time`, `inconsistent_old_data`, `partial_no_uuid`); read-only.
     pub status: Option<PerformanceMetricRawReducedThroughputStatus>,
-    /// `throughput_raw`: [`PerformanceMetricIoTypeRwt`]; read-only.
+    /// `throughput_raw`: [`PerformanceMetricIoTypeRwt`](crate::PerformanceMetricIoTypeRwt); read-only.
     pub throughput_raw: Option<PerformanceMetricIoTypeRwt>,
     /// `timestamp`: timestamp ([`ontap::Timestamp`]); read-only.
     pub timestamp: Option<ontap::Timestamp>,
 }
 
-/// The values of [`PerformanceMetricRawReducedThroughput`]'s `status`: open, so that a value a newer ONTAP adds is kept as [`PerformanceMetricRawReducedThroughputStatus::Unknown`].
+/// The values of [`PerformanceMetricRawReducedThroughput`](crate::PerformanceMetricRawReducedThroughput)'s `status`: open, so that a value a newer ONTAP adds is kept as [`PerformanceMetricRawReducedThroughputStatus::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
 pub enum PerformanceMetricRawReducedThroughputStatus {
     /// `ok`.

@@ -10,21 +10,21 @@ pub struct PerformanceMetricReducedThroughput {
     /// `_links`: [`ontap::Links`]; read-only.
     #[model(rename = "_links")]
     pub links: Option<ontap::Links>,
-    /// `duration`: [`PerformanceMetricReducedThroughputDuration`] (`PT15S`, `PT4M`, `PT30M`, `PT2H`, `P1D`, `PT5M`); read-only.
+    /// `duration`: [`PerformanceMetricReducedThroughputDuration`](crate::PerformanceMetricReducedThroughputDuration) (`PT15S`, `PT4M`, `PT30M`, `PT2H`, `P1D`, `PT5M`); read-only.
     pub duration: Option<PerformanceMetricReducedThroughputDuration>,
-    /// `iops`: [`PerformanceMetricIoType`]; read-only.
+    /// `iops`: [`PerformanceMetricIoType`](crate::PerformanceMetricIoType); read-only.
     pub iops: Option<PerformanceMetricIoType>,
-    /// `latency`: [`PerformanceMetricIoType`]; read-only.
+    /// `latency`: [`PerformanceMetricIoType`](crate::PerformanceMetricIoType); read-only.
     pub latency: Option<PerformanceMetricIoType>,
-    /// `status`: [`PerformanceMetricReducedThroughputStatus`] (`ok`, `error`, `partial_no_data`, `partial_no_response`, `partial_other_error`, `negative_delta`, `not_found`, `backfilled_data`, `inconsistent_delta_time`, `inconsistent_old_data`, `partial_no_uuid`); read-only.
+    /// `status`: [`PerformanceMetricReducedThroughputStatus`](crate::PerformanceMetricReducedThroughputStatus) (`ok`, `error`, `partial_no_data`, `partial_no_response`, `partial_other_error`, `negative_delta`, `not_found`, `backfilled_data`, `inconsistent_delta_time`, `inconsistent_old_data`, `partial_no_uuid`); read-only.
     pub status: Option<PerformanceMetricReducedThroughputStatus>,
-    /// `throughput`: [`PerformanceMetricIoTypeRwt`]; read-only.
+    /// `throughput`: [`PerformanceMetricIoTypeRwt`](crate::PerformanceMetricIoTypeRwt); read-only.
     pub throughput: Option<PerformanceMetricIoTypeRwt>,
     /// `timestamp`: timestamp ([`ontap::Timestamp`]); read-only.
     pub timestamp: Option<ontap::Timestamp>,
 }
 
-/// The values of [`PerformanceMetricReducedThroughput`]'s `duration`: open, so that a value a newer ONTAP adds is kept as [`PerformanceMetricReducedThroughputDuration::Unknown`].
+/// The values of [`PerformanceMetricReducedThroughput`](crate::PerformanceMetricReducedThroughput)'s `duration`: open, so that a value a newer ONTAP adds is kept as [`PerformanceMetricReducedThroughputDuration::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
 pub enum PerformanceMetricReducedThroughputDuration {
     /// `PT15S`.
@@ -50,7 +50,7 @@ pub enum PerformanceMetricReducedThroughputDuration {
     Unknown(String),
 }
 
-/// The values of [`PerformanceMetricReducedThroughput`]'s `status`: open, so that a value a newer ONTAP adds is kept as [`PerformanceMetricReducedThroughputStatus::Unknown`].
+/// The values of [`PerformanceMetricReducedThroughput`](crate::PerformanceMetricReducedThroughput)'s `status`: open, so that a value a newer ONTAP adds is kept as [`PerformanceMetricReducedThroughputStatus::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
 pub enum PerformanceMetricReducedThroughputStatus {
     /// `ok`.

@@ -10,21 +10,21 @@ pub struct PerformanceMetricSvm {
     /// `_links`: [`ontap::Links`]; read-only.
     #[model(rename = "_links")]
     pub links: Option<ontap::Links>,
-    /// `duration`: [`PerformanceMetricSvmDuration`] (`PT15S`, `PT4M`, `PT30M`, `PT2H`, `P1D`, `PT5M`); read-only.
+    /// `duration`: [`PerformanceMetricSvmDuration`](crate::PerformanceMetricSvmDuration) (`PT15S`, `PT4M`, `PT30M`, `PT2H`, `P1D`, `PT5M`); read-only.
     pub duration: Option<PerformanceMetricSvmDuration>,
-    /// `iops`: [`PerformanceMetricIoType`]; read-only.
+    /// `iops`: [`PerformanceMetricIoType`](crate::PerformanceMetricIoType); read-only.
     pub iops: Option<PerformanceMetricIoType>,
-    /// `latency`: [`PerformanceMetricIoType`]; read-only.
+    /// `latency`: [`PerformanceMetricIoType`](crate::PerformanceMetricIoType); read-only.
     pub latency: Option<PerformanceMetricIoType>,
-    /// `status`: [`PerformanceMetricSvmStatus`] (`ok`, `error`, `partial_no_data`, `partial_no_response`, `partial_other_error`, `negative_delta`, `not_found`, `backfilled_data`, `inconsistent_delta_time`, `inconsistent_old_data`, `partial_no_uuid`); read-only.
+    /// `status`: [`PerformanceMetricSvmStatus`](crate::PerformanceMetricSvmStatus) (`ok`, `error`, `partial_no_data`, `partial_no_response`, `partial_other_error`, `negative_delta`, `not_found`, `backfilled_data`, `inconsistent_delta_time`, `inconsistent_old_data`, `partial_no_uuid`); read-only.
     pub status: Option<PerformanceMetricSvmStatus>,
-    /// `throughput`: [`PerformanceMetricIoTypeRwt`]; read-only.
+    /// `throughput`: [`PerformanceMetricIoTypeRwt`](crate::PerformanceMetricIoTypeRwt); read-only.
     pub throughput: Option<PerformanceMetricIoTypeRwt>,
     /// `timestamp`: timestamp ([`ontap::Timestamp`]); read-only.
     pub timestamp: Option<ontap::Timestamp>,
 }
 
-/// The values of [`PerformanceMetricSvm`]'s `duration`: open, so that a value a newer ONTAP adds is kept as [`PerformanceMetricSvmDuration::Unknown`].
+/// The values of [`PerformanceMetricSvm`](crate::PerformanceMetricSvm)'s `duration`: open, so that a value a newer ONTAP adds is kept as [`PerformanceMetricSvmDuration::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
 pub enum PerformanceMetricSvmDuration {
     /// `PT15S`.
@@ -50,7 +50,7 @@ pub enum PerformanceMetricSvmDuration {
     Unknown(String),
 }
 
-/// The values of [`PerformanceMetricSvm`]'s `status`: open, so that a value a newer ONTAP adds is kept as [`PerformanceMetricSvmStatus::Unknown`].
+/// The values of [`PerformanceMetricSvm`](crate::PerformanceMetricSvm)'s `status`: open, so that a value a newer ONTAP adds is kept as [`PerformanceMetricSvmStatus::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
 pub enum PerformanceMetricSvmStatus {
     /// `ok`.

@@ -2,7 +2,7 @@
 // Regenerate with `cargo run -p ontap-codegen`.
 //! The PerformanceNamespaceMetricNvmeNamespace model, the object in place in `PerformanceNamespaceMetric`'s `nvme_namespace`.
 
-/// The object in place in `PerformanceNamespaceMetric`'s `nvme_namespace`, held by [`PerformanceNamespaceMetric`]'s `nvme_namespace`.
+/// The object in place in `PerformanceNamespaceMetric`'s `nvme_namespace`, held by [`PerformanceNamespaceMetric`](crate::PerformanceNamespaceMetric)'s `nvme_namespace`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct PerformanceNamespaceMetricNvmeNamespace {
     /// `uuid`: string; never carried.

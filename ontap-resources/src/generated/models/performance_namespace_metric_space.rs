@@ -2,16 +2,16 @@
 // Regenerate with `cargo run -p ontap-codegen`.
 //! The PerformanceNamespaceMetricSpace model, from the model's `performance_namespace_metric_space` definition.
 
-/// An object of the model's `performance_namespace_metric_space` definition, held by [`PerformanceNamespaceMetric`]'s `space`.
+/// An object of the model's `performance_namespace_metric_space` definition, held by [`PerformanceNamespaceMetric`](crate::PerformanceNamespaceMetric)'s `space`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct PerformanceNamespaceMetricSpace {
     /// `available`: integer; read-only.
     pub available: Option<i64>,
-    /// `duration`: [`PerformanceNamespaceMetricSpaceDuration`] (`PT15S`, `PT5M`, `PT30M`, `PT2H`, `PT1D`); read-only.
+    /// `duration`: [`PerformanceNamespaceMetricSpaceDuration`](crate::PerformanceNamespaceMetricSpaceDuration) (`PT15S`, `PT5M`, `PT30M`, `PT2H`, `PT1D`); read-only.
     pub duration: Option<PerformanceNamespaceMetricSpaceDuration>,
     /// `size`: integer; read-only.
     pub size: Option<i64>,
-    /// `status`: [`PerformanceNamespaceMetricSpaceStatus`] (`ok`, `error`, `partial_no_data`, `partial_no_uuid`, `partial_no_response`, `partial_other_error`, `negative_delta`, `backfilled_data`, `inconsistent_delta_time`, `inconsistent_old_data`); read-only.
+    /// `status`: [`PerformanceNamespaceMetricSpaceStatus`](crate::PerformanceNamespaceMetricSpaceStatus) (`ok`, `error`, `partial_no_data`, `partial_no_uuid`, `partial_no_response`, `partial_other_error`, `negative_delta`, `backfilled_data`, `inconsistent_delta_time`, `inconsistent_old_data`); read-only.
     pub status: Option<PerformanceNamespaceMetricSpaceStatus>,
     /// `used`: integer; read-only.
     pub used: Option<i64>,
@@ -19,7 +19,7 @@ pub struct PerformanceNamespaceMetricSpace {
     pub used_by_snapshots: Option<i64>,
 }
 
-/// The values of [`PerformanceNamespaceMetricSpace`]'s `duration`: open, so that a value a newer ONTAP adds is kept as [`PerformanceNamespaceMetricSpaceDuration::Unknown`].
+/// The values of [`PerformanceNamespaceMetricSpace`](crate::PerformanceNamespaceMetricSpace)'s `duration`: open, so that a value a newer ONTAP adds is kept as [`PerformanceNamespaceMetricSpaceDuration::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
 pub enum PerformanceNamespaceMetricSpaceDuration {
     /// `PT15S`.
@@ -42,7 +42,7 @@ pub enum PerformanceNamespaceMetricSpaceDuration {
     Unknown(String),
 }
 
-/// The values of [`PerformanceNamespaceMetricSpace`]'s `status`: open, so that a value a newer ONTAP adds is kept as [`PerformanceNamespaceMetricSpaceStatus::Unknown`].
+/// The values of [`PerformanceNamespaceMetricSpace`](crate::PerformanceNamespaceMetricSpace)'s `status`: open, so that a value a newer ONTAP adds is kept as [`PerformanceNamespaceMetricSpaceStatus::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
 pub enum PerformanceNamespaceMetricSpaceStatus {
     /// `ok`.

@@ -4,22 +4,22 @@
 
 use crate::{PerformanceMetricIoType, PerformanceMetricIoTypeRwt};
 
-/// An object of the model's `performance_nvme_metric_properties` definition, held by [`PerformanceNvmeMetric`]'s `fc`, [`PerformanceNvmeMetric`]'s `tcp`.
+/// An object of the model's `performance_nvme_metric_properties` definition, held by [`PerformanceNvmeMetric`](crate::PerformanceNvmeMetric)'s `fc`, [`PerformanceNvmeMetric`](crate::PerformanceNvmeMetric)'s `tcp`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct PerformanceNvmeMetricProperties {
-    /// `duration`: [`PerformanceNvmeMetricPropertiesDuration`] (`PT15S`, `PT4M`, `PT30M`, `PT2H`, `P1D`, `PT5M`); read-only.
+    /// `duration`: [`PerformanceNvmeMetricPropertiesDuration`](crate::PerformanceNvmeMetricPropertiesDuration) (`PT15S`, `PT4M`, `PT30M`, `PT2H`, `P1D`, `PT5M`); read-only.
     pub duration: Option<PerformanceNvmeMetricPropertiesDuration>,
-    /// `iops`: [`PerformanceMetricIoType`]; read-only.
+    /// `iops`: [`PerformanceMetricIoType`](crate::PerformanceMetricIoType); read-only.
     pub iops: Option<PerformanceMetricIoType>,
-    /// `latency`: [`PerformanceMetricIoType`]; read-only.
+    /// `latency`: [`PerformanceMetricIoType`](crate::PerformanceMetricIoType); read-only.
     pub latency: Option<PerformanceMetricIoType>,
-    /// `status`: [`PerformanceNvmeMetricPropertiesStatus`] (`ok`, `error`, `partial_no_data`, `partial_no_response`, `partial_other_error`, `negative_delta`, `not_found`, `backfilled_data`, `inconsistent_delta_time`, `inconsistent_old_data`, `partial_no_uuid`); read-only.
+    /// `status`: [`PerformanceNvmeMetricPropertiesStatus`](crate::PerformanceNvmeMetricPropertiesStatus) (`ok`, `error`, `partial_no_data`, `partial_no_response`, `partial_other_error`, `negative_delta`, `not_found`, `backfilled_data`, `inconsistent_delta_time`, `inconsistent_old_data`, `partial_no_uuid`); read-only.
     pub status: Option<PerformanceNvmeMetricPropertiesStatus>,
-    /// `throughput`: [`PerformanceMetricIoTypeRwt`]; read-only.
+    /// `throughput`: [`PerformanceMetricIoTypeRwt`](crate::PerformanceMetricIoTypeRwt); read-only.
     pub throughput: Option<PerformanceMetricIoTypeRwt>,
 }
 
-/// The values of [`PerformanceNvmeMetricProperties`]'s `duration`: open, so that a value a newer ONTAP adds is kept as [`PerformanceNvmeMetricPropertiesDuration::Unknown`].
+/// The values of [`PerformanceNvmeMetricProperties`](crate::PerformanceNvmeMetricProperties)'s `duration`: open, so that a value a newer ONTAP adds is kept as [`PerformanceNvmeMetricPropertiesDuration::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
 pub enum PerformanceNvmeMetricPropertiesDuration {
     /// `PT15S`.
@@ -45,7 +45,7 @@ pub enum PerformanceNvmeMetricPropertiesDuration {
     Unknown(String),
 }
 
-/// The values of [`PerformanceNvmeMetricProperties`]'s `status`: open, so that a value a newer ONTAP adds is kept as [`PerformanceNvmeMetricPropertiesStatus::Unknown`].
+/// The values of [`PerformanceNvmeMetricProperties`](crate::PerformanceNvmeMetricProperties)'s `status`: open, so that a value a newer ONTAP adds is kept as [`PerformanceNvmeMetricPropertiesStatus::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
 pub enum PerformanceNvmeMetricPropertiesStatus {
     /// `ok`.

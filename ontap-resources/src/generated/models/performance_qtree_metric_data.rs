@@ -4,27 +4,27 @@
 
 use crate::PerformanceMetricIoType;
 
-/// An object of the model's `performance_qtree_metric_data` definition, held by [`Qtree`]'s `metric`.
+/// An object of the model's `performance_qtree_metric_data` definition, held by [`Qtree`](crate::Qtree)'s `metric`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct PerformanceQtreeMetricData {
     /// `_links`: [`ontap::Links`]; read-only.
     #[model(rename = "_links")]
     pub links: Option<ontap::Links>,
-    /// `duration`: [`PerformanceQtreeMetricDataDuration`] (`PT4M`, `PT30M`, `PT2H`, `P1D`, `PT5M`); read-only.
+    /// `duration`: [`PerformanceQtreeMetricDataDuration`](crate::PerformanceQtreeMetricDataDuration) (`PT4M`, `PT30M`, `PT2H`, `P1D`, `PT5M`); read-only.
     pub duration: Option<PerformanceQtreeMetricDataDuration>,
-    /// `iops`: [`PerformanceMetricIoType`]; read-only.
+    /// `iops`: [`PerformanceMetricIoType`](crate::PerformanceMetricIoType); read-only.
     pub iops: Option<PerformanceMetricIoType>,
-    /// `latency`: [`PerformanceMetricIoType`]; read-only.
+    /// `latency`: [`PerformanceMetricIoType`](crate::PerformanceMetricIoType); read-only.
     pub latency: Option<PerformanceMetricIoType>,
-    /// `status`: [`PerformanceQtreeMetricDataStatus`] (`ok`, `error`, `partial_no_data`, `partial_no_response`, `partial_other_error`, `negative_delta`, `not_found`, `backfilled_data`, `inconsistent_delta_time`, `inconsistent_old_data`, `partial_no_uuid`); read-only.
+    /// `status`: [`PerformanceQtreeMetricDataStatus`](crate::PerformanceQtreeMetricDataStatus) (`ok`, `error`, `partial_no_data`, `partial_no_response`, `partial_other_error`, `negative_delta`, `not_found`, `backfilled_data`, `inconsistent_delta_time`, `inconsistent_old_data`, `partial_no_uuid`); read-only.
     pub status: Option<PerformanceQtreeMetricDataStatus>,
-    /// `throughput`: [`PerformanceMetricIoType`]; read-only.
+    /// `throughput`: [`PerformanceMetricIoType`](crate::PerformanceMetricIoType); read-only.
     pub throughput: Option<PerformanceMetricIoType>,
     /// `timestamp`: timestamp ([`ontap::Timestamp`]); read-only.
     pub timestamp: Option<ontap::Timestamp>,
 }
 
-/// The values of [`PerformanceQtreeMetricData`]'s `duration`: open, so that a value a newer ONTAP adds is kept as [`PerformanceQtreeMetricDataDuration::Unknown`].
+/// The values of [`PerformanceQtreeMetricData`](crate::PerformanceQtreeMetricData)'s `duration`: open, so that a value a newer ONTAP adds is kept as [`PerformanceQtreeMetricDataDuration::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
 pub enum PerformanceQtreeMetricDataDuration {
     /// `PT4M`.
@@ -47,7 +47,7 @@ pub enum PerformanceQtreeMetricDataDuration {
     Unknown(String),
 }
 
-/// The values of [`PerformanceQtreeMetricData`]'s `status`: open, so that a value a newer ONTAP adds is kept as [`PerformanceQtreeMetricDataStatus::Unknown`].
+/// The values of [`PerformanceQtreeMetricData`](crate::PerformanceQtreeMetricData)'s `status`: open, so that a value a newer ONTAP adds is kept as [`PerformanceQtreeMetricDataStatus::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
 pub enum PerformanceQtreeMetricDataStatus {
     /// `ok`.

@@ -2,7 +2,7 @@
 // Regenerate with `cargo run -p ontap-codegen`.
 //! The PerformanceS3MetricSvm model, the object in place in `PerformanceS3Metric`'s `svm`.
 
-/// The object in place in `PerformanceS3Metric`'s `svm`, held by [`PerformanceS3Metric`]'s `svm`.
+/// The object in place in `PerformanceS3Metric`'s `svm`, held by [`PerformanceS3Metric`](crate::PerformanceS3Metric)'s `svm`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct PerformanceS3MetricSvm {
     /// `uuid`: string; never carried.

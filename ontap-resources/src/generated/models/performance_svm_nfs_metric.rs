@@ -4,13 +4,13 @@
 
 use crate::PerformanceMetricSvm;
 
-/// An object of the model's `performance_svm_nfs_metric` definition, held by [`NfsService`]'s `metric`.
+/// An object of the model's `performance_svm_nfs_metric` definition, held by [`NfsService`](crate::NfsService)'s `metric`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct PerformanceSvmNfsMetric {
-    /// `v3`: [`PerformanceMetricSvm`]; read-only.
+    /// `v3`: [`PerformanceMetricSvm`](crate::PerformanceMetricSvm); read-only.
     pub v3: Option<PerformanceMetricSvm>,
-    /// `v4`: [`PerformanceMetricSvm`]; read-only.
+    /// `v4`: [`PerformanceMetricSvm`](crate::PerformanceMetricSvm); read-only.
     pub v4: Option<PerformanceMetricSvm>,
-    /// `v41`: [`PerformanceMetricSvm`]; read-only.
+    /// `v41`: [`PerformanceMetricSvm`](crate::PerformanceMetricSvm); read-only.
     pub v41: Option<PerformanceMetricSvm>,
 }

@@ -4,13 +4,13 @@
 
 use crate::PerformanceMetricRawSvm;
 
-/// An object of the model's `performance_svm_nfs_statistics` definition, held by [`NfsService`]'s `statistics`.
+/// An object of the model's `performance_svm_nfs_statistics` definition, held by [`NfsService`](crate::NfsService)'s `statistics`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct PerformanceSvmNfsStatistics {
-    /// `v3`: [`PerformanceMetricRawSvm`]; read-only.
+    /// `v3`: [`PerformanceMetricRawSvm`](crate::PerformanceMetricRawSvm); read-only.
     pub v3: Option<PerformanceMetricRawSvm>,
-    /// `v4`: [`PerformanceMetricRawSvm`]; read-only.
+    /// `v4`: [`PerformanceMetricRawSvm`](crate::PerformanceMetricRawSvm); read-only.
     pub v4: Option<PerformanceMetricRawSvm>,
-    /// `v41`: [`PerformanceMetricRawSvm`]; read-only.
+    /// `v41`: [`PerformanceMetricRawSvm`](crate::PerformanceMetricRawSvm); read-only.
     pub v41: Option<PerformanceMetricRawSvm>,
 }

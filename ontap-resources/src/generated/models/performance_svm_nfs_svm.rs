@@ -2,7 +2,7 @@
 // Regenerate with `cargo run -p ontap-codegen`.
 //! The PerformanceSvmNfsSvm model, the object in place in `PerformanceSvmNfs`'s `svm`.
 
-/// The object in place in `PerformanceSvmNfs`'s `svm`, held by [`PerformanceSvmNfs`]'s `svm`.
+/// The object in place in `PerformanceSvmNfs`'s `svm`, held by [`PerformanceSvmNfs`](crate::PerformanceSvmNfs)'s `svm`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct PerformanceSvmNfsSvm {
     /// `uuid`: string; never carried.

@@ -2,18 +2,18 @@
 // Regenerate with `cargo run -p ontap-codegen`.
 //! The PlexResync model, from the model's `plex_resync` definition.
 
-/// An object of the model's `plex_resync` definition, held by [`Plex`]'s `resync`.
+/// An object of the model's `plex_resync` definition, held by [`Plex`](crate::Plex)'s `resync`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct PlexResync {
     /// `active`: boolean; read-only.
     pub active: Option<bool>,
-    /// `level`: [`PlexResyncLevel`] (`full`, `incremental`); read-only.
+    /// `level`: [`PlexResyncLevel`](crate::PlexResyncLevel) (`full`, `incremental`); read-only.
     pub level: Option<PlexResyncLevel>,
     /// `percent`: integer; read-only.
     pub percent: Option<i64>,
 }
 
-/// The values of [`PlexResync`]'s `level`: open, so that a value a newer ONTAP adds is kept as [`PlexResyncLevel::Unknown`].
+/// The values of [`PlexResync`](crate::PlexResync)'s `level`: open, so that a value a newer ONTAP adds is kept as [`PlexResyncLevel::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
 pub enum PlexResyncLevel {
     /// `full`.

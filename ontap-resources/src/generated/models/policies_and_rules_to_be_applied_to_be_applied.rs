@@ -7,15 +7,15 @@ use crate::{
     GroupPolicyObjectRestrictedGroup,
 };
 
-/// An object of the model's `policies_and_rules_to_be_applied_to_be_applied` definition, held by [`PoliciesAndRulesToBeApplied`]'s `to_be_applied`.
+/// An object of the model's `policies_and_rules_to_be_applied_to_be_applied` definition, held by [`PoliciesAndRulesToBeApplied`](crate::PoliciesAndRulesToBeApplied)'s `to_be_applied`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct PoliciesAndRulesToBeAppliedToBeApplied {
-    /// `access_policies`: list of [`GroupPolicyObjectCentralAccessPolicy`]; read-only.
+    /// `access_policies`: list of [`GroupPolicyObjectCentralAccessPolicy`](crate::GroupPolicyObjectCentralAccessPolicy); read-only.
     pub access_policies: Option<Vec<GroupPolicyObjectCentralAccessPolicy>>,
-    /// `access_rules`: list of [`GroupPolicyObjectCentralAccessRule`]; read-only.
+    /// `access_rules`: list of [`GroupPolicyObjectCentralAccessRule`](crate::GroupPolicyObjectCentralAccessRule); read-only.
     pub access_rules: Option<Vec<GroupPolicyObjectCentralAccessRule>>,
-    /// `objects`: list of [`GroupPolicyObject`]; read-only.
+    /// `objects`: list of [`GroupPolicyObject`](crate::GroupPolicyObject); read-only.
     pub objects: Option<Vec<GroupPolicyObject>>,
-    /// `restricted_groups`: list of [`GroupPolicyObjectRestrictedGroup`]; read-only.
+    /// `restricted_groups`: list of [`GroupPolicyObjectRestrictedGroup`](crate::GroupPolicyObjectRestrictedGroup); read-only.
     pub restricted_groups: Option<Vec<GroupPolicyObjectRestrictedGroup>>,
 }

@@ -2,18 +2,18 @@
 // Regenerate with `cargo run -p ontap-codegen`.
 //! The PoolHealth model, from the model's `pool_health` definition.
 
-/// An object of the model's `pool_health` definition, held by [`StoragePool`]'s `health`.
+/// An object of the model's `pool_health` definition, held by [`StoragePool`](crate::StoragePool)'s `health`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct PoolHealth {
     /// `is_healthy`: boolean; read-only.
     pub is_healthy: Option<bool>,
-    /// `state`: [`PoolHealthState`] (`normal`, `degraded`, `creating`, `deleting`, `reassigning`, `growing`); read-only.
+    /// `state`: [`PoolHealthState`](crate::PoolHealthState) (`normal`, `degraded`, `creating`, `deleting`, `reassigning`, `growing`); read-only.
     pub state: Option<PoolHealthState>,
     /// `unhealthy_reason`: [`ontap::ApiError`]; read-only.
     pub unhealthy_reason: Option<ontap::ApiError>,
 }
 
-/// The values of [`PoolHealth`]'s `state`: open, so that a value a newer ONTAP adds is kept as [`PoolHealthState::Unknown`].
+/// The values of [`PoolHealth`](crate::PoolHealth)'s `state`: open, so that a value a newer ONTAP adds is kept as [`PoolHealthState::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
 pub enum PoolHealthState {
     /// `normal`.

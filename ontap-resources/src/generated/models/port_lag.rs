@@ -4,20 +4,20 @@
 
 use crate::PortReference;
 
-/// An object of the model's `port_lag` definition, held by [`Port`]'s `lag`.
+/// An object of the model's `port_lag` definition, held by [`Port`](crate::Port)'s `lag`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct PortLag {
-    /// `active_ports`: list of [`PortReference`]; read-only.
+    /// `active_ports`: list of [`PortReference`](crate::PortReference); read-only.
     pub active_ports: Option<Vec<PortReference>>,
-    /// `distribution_policy`: [`PortLagDistributionPolicy`] (`port`, `ip`, `mac`, `sequential`); read, and written on creation.
+    /// `distribution_policy`: [`PortLagDistributionPolicy`](crate::PortLagDistributionPolicy) (`port`, `ip`, `mac`, `sequential`); read, and written on creation.
     pub distribution_policy: Option<PortLagDistributionPolicy>,
-    /// `member_ports`: list of [`PortReference`]; read and written.
+    /// `member_ports`: list of [`PortReference`](crate::PortReference); read and written.
     pub member_ports: Option<Vec<PortReference>>,
-    /// `mode`: [`PortLagMode`] (`multimode_lacp`, `multimode`, `singlemode`); read, and written on creation.
+    /// `mode`: [`PortLagMode`](crate::PortLagMode) (`multimode_lacp`, `multimode`, `singlemode`); read, and written on creation.
     pub mode: Option<PortLagMode>,
 }
 
-/// The values of [`PortLag`]'s `distribution_policy`: open, so that a value a newer ONTAP adds is kept as [`PortLagDistributionPolicy::Unknown`].
+/// The values of [`PortLag`](crate::PortLag)'s `distribution_policy`: open, so that a value a newer ONTAP adds is kept as [`PortLagDistributionPolicy::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
 pub enum PortLagDistributionPolicy {
     /// `port`.
@@ -33,7 +33,7 @@ pub enum PortLagDistributionPolicy {
     Unknown(String),
 }
 
-/// The values of [`PortLag`]'s `mode`: open, so that a value a newer ONTAP adds is kept as [`PortLagMode::Unknown`].
+/// The values of [`PortLag`](crate::PortLag)'s `mode`: open, so that a value a newer ONTAP adds is kept as [`PortLagMode::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
 pub enum PortLagMode {
     /// `multimode_lacp`.

@@ -4,23 +4,23 @@
 
 use crate::PerformanceMetricIoTypeRwt;
 
-/// An object of the model's `port_metrics_data` definition, held by [`Port`]'s `metric`.
+/// An object of the model's `port_metrics_data` definition, held by [`Port`](crate::Port)'s `metric`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct PortMetricsData {
     /// `_links`: [`ontap::Links`]; read-only.
     #[model(rename = "_links")]
     pub links: Option<ontap::Links>,
-    /// `duration`: [`PortMetricsDataDuration`] (`PT15S`, `PT4M`, `PT30M`, `PT2H`, `P1D`, `PT5M`); read-only.
+    /// `duration`: [`PortMetricsDataDuration`](crate::PortMetricsDataDuration) (`PT15S`, `PT4M`, `PT30M`, `PT2H`, `P1D`, `PT5M`); read-only.
     pub duration: Option<PortMetricsDataDuration>,
-    /// `status`: [`PortMetricsDataStatus`] (`ok`, `error`, `partial_no_data`, `partial_no_uuid`, `partial_no_response`, `partial_other_error`, `negative_delta`, `backfilled_data`, `inconsistent_delta_time`, `inconsistent_old_data`); read-only.
+    /// `status`: [`PortMetricsDataStatus`](crate::PortMetricsDataStatus) (`ok`, `error`, `partial_no_data`, `partial_no_uuid`, `partial_no_response`, `partial_other_error`, `negative_delta`, `backfilled_data`, `inconsistent_delta_time`, `inconsistent_old_data`); read-only.
     pub status: Option<PortMetricsDataStatus>,
-    /// `throughput`: [`PerformanceMetricIoTypeRwt`]; read-only.
+    /// `throughput`: [`PerformanceMetricIoTypeRwt`](crate::PerformanceMetricIoTypeRwt); read-only.
     pub throughput: Option<PerformanceMetricIoTypeRwt>,
     /// `timestamp`: timestamp ([`ontap::Timestamp`]); read-only.
     pub timestamp: Option<ontap::Timestamp>,
 }
 
-/// The values of [`PortMetricsData`]'s `duration`: open, so that a value a newer ONTAP adds is kept as [`PortMetricsDataDuration::Unknown`].
+/// The values of [`PortMetricsData`](crate::PortMetricsData)'s `duration`: open, so that a value a newer ONTAP adds is kept as [`PortMetricsDataDuration::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
 pub enum PortMetricsDataDuration {
     /// `PT15S`.
@@ -46,7 +46,7 @@ pub enum PortMetricsDataDuration {
     Unknown(String),
 }
 
-/// The values of [`PortMetricsData`]'s `status`: open, so that a value a newer ONTAP adds is kept as [`PortMetricsDataStatus::Unknown`].
+/// The values of [`PortMetricsData`](crate::PortMetricsData)'s `status`: open, so that a value a newer ONTAP adds is kept as [`PortMetricsDataStatus::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
 pub enum PortMetricsDataStatus {
     /// `ok`.

@@ -2,7 +2,7 @@
 // Regenerate with `cargo run -p ontap-codegen`.
 //! The PortMetricsPort model, the object in place in `PortMetrics`'s `port`.
 
-/// The object in place in `PortMetrics`'s `port`, held by [`PortMetrics`]'s `port`.
+/// The object in place in `PortMetrics`'s `port`, held by [`PortMetrics`](crate::PortMetrics)'s `port`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct PortMetricsPort {
     /// `uuid`: string; never carried.

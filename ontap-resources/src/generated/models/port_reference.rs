@@ -12,7 +12,7 @@ pub struct PortReference {
     pub links: Option<ontap::Links>,
     /// `name`: string; read, and written on creation.
     pub name: Option<String>,
-    /// `node`: [`Node`]; read, and written on creation.
+    /// `node`: [`Node`](crate::Node); read, and written on creation.
     pub node: Option<Node>,
     /// `uuid`: string; read, and written on creation.
     pub uuid: Option<String>,

@@ -4,20 +4,20 @@
 
 use crate::{PerformanceMetricIoTypeRwt, PortStatisticsDevice};
 
-/// An object of the model's `port_statistics` definition, held by [`Port`]'s `statistics`.
+/// An object of the model's `port_statistics` definition, held by [`Port`](crate::Port)'s `statistics`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct PortStatistics {
-    /// `device`: [`PortStatisticsDevice`]; read-only.
+    /// `device`: [`PortStatisticsDevice`](crate::PortStatisticsDevice); read-only.
     pub device: Option<PortStatisticsDevice>,
-    /// `status`: [`PortStatisticsStatus`] (`ok`, `error`, `partial_no_data`, `partial_no_uuid`, `partial_no_response`, `partial_other_error`, `negative_delta`, `backfilled_data`, `inconsistent_delta_time`, `inconsistent_old_data`); read-only.
+    /// `status`: [`PortStatisticsStatus`](crate::PortStatisticsStatus) (`ok`, `error`, `partial_no_data`, `partial_no_uuid`, `partial_no_response`, `partial_other_error`, `negative_delta`, `backfilled_data`, `inconsistent_delta_time`, `inconsistent_old_data`); read-only.
     pub status: Option<PortStatisticsStatus>,
-    /// `throughput_raw`: [`PerformanceMetricIoTypeRwt`]; read-only.
+    /// `throughput_raw`: [`PerformanceMetricIoTypeRwt`](crate::PerformanceMetricIoTypeRwt); read-only.
     pub throughput_raw: Option<PerformanceMetricIoTypeRwt>,
     /// `timestamp`: timestamp ([`ontap::Timestamp`]); read-only.
     pub timestamp: Option<ontap::Timestamp>,
 }
 
-/// The values of [`PortStatistics`]'s `status`: open, so that a value a newer ONTAP adds is kept as [`PortStatisticsStatus::Unknown`].
+/// The values of [`PortStatistics`](crate::PortStatistics)'s `status`: open, so that a value a newer ONTAP adds is kept as [`PortStatisticsStatus::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
 pub enum PortStatisticsStatus {
     /// `ok`.

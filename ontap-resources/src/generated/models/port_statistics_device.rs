@@ -4,15 +4,15 @@
 
 use crate::PortStatisticsPacketCounters;
 
-/// An object of the model's `port_statistics_device` definition, held by [`PortStatistics`]'s `device`.
+/// An object of the model's `port_statistics_device` definition, held by [`PortStatistics`](crate::PortStatistics)'s `device`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct PortStatisticsDevice {
     /// `link_down_count_raw`: integer; read-only.
     pub link_down_count_raw: Option<i64>,
-    /// `receive_raw`: [`PortStatisticsPacketCounters`]; read-only.
+    /// `receive_raw`: [`PortStatisticsPacketCounters`](crate::PortStatisticsPacketCounters); read-only.
     pub receive_raw: Option<PortStatisticsPacketCounters>,
     /// `timestamp`: timestamp ([`ontap::Timestamp`]); read-only.
     pub timestamp: Option<ontap::Timestamp>,
-    /// `transmit_raw`: [`PortStatisticsPacketCounters`]; read-only.
+    /// `transmit_raw`: [`PortStatisticsPacketCounters`](crate::PortStatisticsPacketCounters); read-only.
     pub transmit_raw: Option<PortStatisticsPacketCounters>,
 }

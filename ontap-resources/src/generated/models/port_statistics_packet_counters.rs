@@ -2,7 +2,7 @@
 // Regenerate with `cargo run -p ontap-codegen`.
 //! The PortStatisticsPacketCounters model, from the model's `port_statistics_packet_counters` definition.
 
-/// An object of the model's `port_statistics_packet_counters` definition, held by [`PortStatisticsDevice`]'s `receive_raw`, [`PortStatisticsDevice`]'s `transmit_raw`, [`SwitchPortStatistics`]'s `receive_raw` and 1 more.
+/// An object of the model's `port_statistics_packet_counters` definition, held by [`PortStatisticsDevice`](crate::PortStatisticsDevice)'s `receive_raw`, [`PortStatisticsDevice`](crate::PortStatisticsDevice)'s `transmit_raw`, [`SwitchPortStatistics`](crate::SwitchPortStatistics)'s `receive_raw` and 1 more.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct PortStatisticsPacketCounters {
     /// `discards`: integer; read-only.

@@ -2,7 +2,7 @@
 // Regenerate with `cargo run -p ontap-codegen`.
 //! The PortSvm model, from the model's `port_svm` definition.
 
-/// An object of the model's `port_svm` definition, held by [`IpInterfaceSvmLocation`]'s `home_port`.
+/// An object of the model's `port_svm` definition, held by [`IpInterfaceSvmLocation`](crate::IpInterfaceSvmLocation)'s `home_port`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct PortSvm {
     /// `_links`: [`ontap::Links`]; read-only.

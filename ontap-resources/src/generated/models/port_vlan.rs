@@ -4,10 +4,10 @@
 
 use crate::PortReference;
 
-/// An object of the model's `port_vlan` definition, held by [`Port`]'s `vlan`.
+/// An object of the model's `port_vlan` definition, held by [`Port`](crate::Port)'s `vlan`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct PortVlan {
-    /// `base_port`: [`PortReference`]; read and written.
+    /// `base_port`: [`PortReference`](crate::PortReference); read and written.
     pub base_port: Option<PortReference>,
     /// `tag`: integer, 1 to 4094; read and written.
     pub tag: Option<i64>,

@@ -2,7 +2,7 @@
 // Regenerate with `cargo run -p ontap-codegen`.
 //! The PortsetInterfacePortset model, from the model's `portset_interface_portset` definition.
 
-/// An object of the model's `portset_interface_portset` definition, held by [`PortsetInterface`]'s `portset`.
+/// An object of the model's `portset_interface_portset` definition, held by [`PortsetInterface`](crate::PortsetInterface)'s `portset`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct PortsetInterfacePortset {
     /// `_links`: [`ontap::Links`]; read-only.

@@ -4,15 +4,15 @@
 
 use crate::{FcInterfaceReference, IpInterfaceReference};
 
-/// An object of the model's `portset_interfaces` definition, held by [`PortsetInterface`]'s `records`.
+/// An object of the model's `portset_interfaces` definition, held by [`PortsetInterface`](crate::PortsetInterface)'s `records`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct PortsetInterfaces {
     /// `_links`: [`ontap::Links`]; read-only.
     #[model(rename = "_links")]
     pub links: Option<ontap::Links>,
-    /// `fc`: [`FcInterfaceReference`]; read, and written on creation.
+    /// `fc`: [`FcInterfaceReference`](crate::FcInterfaceReference); read, and written on creation.
     pub fc: Option<FcInterfaceReference>,
-    /// `ip`: [`IpInterfaceReference`]; read, and written on creation.
+    /// `ip`: [`IpInterfaceReference`](crate::IpInterfaceReference); read, and written on creation.
     pub ip: Option<IpInterfaceReference>,
     /// `uuid`: string; read-only.
     pub uuid: Option<String>,

@@ -2,7 +2,7 @@
 // Regenerate with `cargo run -p ontap-codegen`.
 //! The PortsetReference model, from the narrowed views of the model's `portset` definition.
 
-/// A reference to an object of the model's `portset` definition, as other objects embed it (`_links`, `name`, `uuid`), held by [`Igroup`]'s `portset`.
+/// A reference to an object of the model's `portset` definition, as other objects embed it (`_links`, `name`, `uuid`), held by [`Igroup`](crate::Igroup)'s `portset`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct PortsetReference {
     /// `_links`: [`ontap::Links`]; read-only.

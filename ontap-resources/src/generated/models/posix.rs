@@ -2,7 +2,7 @@
 // Regenerate with `cargo run -p ontap-codegen`.
 //! The Posix model, from the model's `posix` definition.
 
-/// An object of the model's `posix` definition, held by [`Rfc2307`]'s `posix`.
+/// An object of the model's `posix` definition, held by [`Rfc2307`](crate::Rfc2307)'s `posix`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct Posix {
     /// `account`: string; read and written.

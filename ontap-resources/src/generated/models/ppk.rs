@@ -2,7 +2,7 @@
 // Regenerate with `cargo run -p ontap-codegen`.
 //! The Ppk model, from the model's `ppk` definition.
 
-/// An object of the model's `ppk` definition, held by [`IpsecPolicy`]'s `ppk`.
+/// An object of the model's `ppk` definition, held by [`IpsecPolicy`](crate::IpsecPolicy)'s `ppk`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct Ppk {
     /// `identity`: string, 6 to 64 characters; read and written.

@@ -2,7 +2,7 @@
 // Regenerate with `cargo run -p ontap-codegen`.
 //! The PreferredDcs model, from the model's `preferred_dcs` definition.
 
-/// An object of the model's `preferred_dcs` definition, held by [`CifsDomain`]'s `preferred_dcs`.
+/// An object of the model's `preferred_dcs` definition, held by [`CifsDomain`](crate::CifsDomain)'s `preferred_dcs`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct PreferredDcs {
     /// `fqdn`: string; read-only.

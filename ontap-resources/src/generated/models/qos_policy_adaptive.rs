@@ -2,24 +2,24 @@
 // Regenerate with `cargo run -p ontap-codegen`.
 //! The QosPolicyAdaptive model, from the model's `qos_policy_adaptive` definition.
 
-/// An object of the model's `qos_policy_adaptive` definition, held by [`QosPolicy`]'s `adaptive`.
+/// An object of the model's `qos_policy_adaptive` definition, held by [`QosPolicy`](crate::QosPolicy)'s `adaptive`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct QosPolicyAdaptive {
     /// `absolute_min_iops`: integer; read and written.
     pub absolute_min_iops: Option<i64>,
-    /// `block_size`: [`QosPolicyAdaptiveBlockSize`] (`any`, `4k`, `8k`, `16k`, `32k`, `64k`, `128k`); read and written.
+    /// `block_size`: [`QosPolicyAdaptiveBlockSize`](crate::QosPolicyAdaptiveBlockSize) (`any`, `4k`, `8k`, `16k`, `32k`, `64k`, `128k`); read and written.
     pub block_size: Option<QosPolicyAdaptiveBlockSize>,
     /// `expected_iops`: integer; read and written.
     pub expected_iops: Option<i64>,
-    /// `expected_iops_allocation`: [`QosPolicyAdaptiveExpectedIopsAllocation`] (`used_space`, `allocated_space`); read and written.
+    /// `expected_iops_allocation`: [`QosPolicyAdaptiveExpectedIopsAllocation`](crate::QosPolicyAdaptiveExpectedIopsAllocation) (`used_space`, `allocated_space`); read and written.
     pub expected_iops_allocation: Option<QosPolicyAdaptiveExpectedIopsAllocation>,
     /// `peak_iops`: integer; read and written.
     pub peak_iops: Option<i64>,
-    /// `peak_iops_allocation`: [`QosPolicyAdaptivePeakIopsAllocation`] (`used_space`, `allocated_space`); read and written.
+    /// `peak_iops_allocation`: [`QosPolicyAdaptivePeakIopsAllocation`](crate::QosPolicyAdaptivePeakIopsAllocation) (`used_space`, `allocated_space`); read and written.
     pub peak_iops_allocation: Option<QosPolicyAdaptivePeakIopsAllocation>,
 }
 
-/// The values of [`QosPolicyAdaptive`]'s `block_size`: open, so that a value a newer ONTAP adds is kept as [`QosPolicyAdaptiveBlockSize::Unknown`].
+/// The values of [`QosPolicyAdaptive`](crate::QosPolicyAdaptive)'s `block_size`: open, so that a value a newer ONTAP adds is kept as [`QosPolicyAdaptiveBlockSize::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
 pub enum QosPolicyAdaptiveBlockSize {
     /// `any`.
@@ -47,7 +47,7 @@ pub enum QosPolicyAdaptiveBlockSize {
     Unknown(String),
 }
 
-/// The values of [`QosPolicyAdaptive`]'s `expected_iops_allocation`: open, so that a value a newer ONTAP adds is kept as [`QosPolicyAdaptiveExpectedIopsAllocation::Unknown`].
+/// The values of [`QosPolicyAdaptive`](crate::QosPolicyAdaptive)'s `expected_iops_allocation`: open, so that a value a newer ONTAP adds is kept as [`QosPolicyAdaptiveExpectedIopsAllocation::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
 pub enum QosPolicyAdaptiveExpectedIopsAllocation {
     /// `used_space`.
@@ -59,7 +59,7 @@ pub enum QosPolicyAdaptiveExpectedIopsAllocation {
     Unknown(String),
 }
 
-/// The values of [`QosPolicyAdaptive`]'s `peak_iops_allocation`: open, so that a value a newer ONTAP adds is kept as [`QosPolicyAdaptivePeakIopsAllocation::Unknown`].
+/// The values of [`QosPolicyAdaptive`](crate::QosPolicyAdaptive)'s `peak_iops_allocation`: open, so that a value a newer ONTAP adds is kept as [`QosPolicyAdaptivePeakIopsAllocation::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
 pub enum QosPolicyAdaptivePeakIopsAllocation {
     /// `used_space`.

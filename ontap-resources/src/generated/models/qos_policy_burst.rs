@@ -2,7 +2,7 @@
 // Regenerate with `cargo run -p ontap-codegen`.
 //! The QosPolicyBurst model, from the model's `qos_policy_burst` definition.
 
-/// An object of the model's `qos_policy_burst` definition, held by [`QosPolicy`]'s `burst`.
+/// An object of the model's `qos_policy_burst` definition, held by [`QosPolicy`](crate::QosPolicy)'s `burst`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct QosPolicyBurst {
     /// `duration`: integer, 1 to 3600; read and written.

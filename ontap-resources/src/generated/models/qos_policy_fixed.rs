@@ -2,7 +2,7 @@
 // Regenerate with `cargo run -p ontap-codegen`.
 //! The QosPolicyFixed model, from the model's `qos_policy_fixed` definition.
 
-/// An object of the model's `qos_policy_fixed` definition, held by [`QosPolicy`]'s `fixed`.
+/// An object of the model's `qos_policy_fixed` definition, held by [`QosPolicy`](crate::QosPolicy)'s `fixed`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct QosPolicyFixed {
     /// `capacity_shared`: boolean; read, and written on creation.

@@ -2,7 +2,7 @@
 // Regenerate with `cargo run -p ontap-codegen`.
 //! The QosPolicyGroup model, from the model's `qos_policy_group` definition.
 
-/// An object of the model's `qos_policy_group` definition, held by [`QosWorkload`]'s `policy`.
+/// An object of the model's `qos_policy_group` definition, held by [`QosWorkload`](crate::QosWorkload)'s `policy`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct QosPolicyGroup {
     /// `_links`: [`ontap::Links`]; read-only.

@@ -2,7 +2,7 @@
 // Regenerate with `cargo run -p ontap-codegen`.
 //! The QtreeExtPerformanceMonitoring model, from the model's `qtree_ext_performance_monitoring` definition.
 
-/// An object of the model's `qtree_ext_performance_monitoring` definition, held by [`Qtree`]'s `ext_performance_monitoring`.
+/// An object of the model's `qtree_ext_performance_monitoring` definition, held by [`Qtree`](crate::Qtree)'s `ext_performance_monitoring`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct QtreeExtPerformanceMonitoring {
     /// `enabled`: boolean; read and written.

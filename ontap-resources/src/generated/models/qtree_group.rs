@@ -2,7 +2,7 @@
 // Regenerate with `cargo run -p ontap-codegen`.
 //! The QtreeGroup model, from the model's `qtree_group` definition.
 
-/// An object of the model's `qtree_group` definition, held by [`Qtree`]'s `group`.
+/// An object of the model's `qtree_group` definition, held by [`Qtree`](crate::Qtree)'s `group`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct QtreeGroup {
     /// `id`: string; read and written.

@@ -2,7 +2,7 @@
 // Regenerate with `cargo run -p ontap-codegen`.
 //! The QtreeNas model, from the model's `qtree_nas` definition.
 
-/// An object of the model's `qtree_nas` definition, held by [`Qtree`]'s `nas`.
+/// An object of the model's `qtree_nas` definition, held by [`Qtree`](crate::Qtree)'s `nas`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct QtreeNas {
     /// `path`: string; read-only.

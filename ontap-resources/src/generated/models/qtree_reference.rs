@@ -2,7 +2,7 @@
 // Regenerate with `cargo run -p ontap-codegen`.
 //! The QtreeReference model, from the narrowed views of the model's `qtree` definition.
 
-/// A reference to an object of the model's `qtree` definition, as other objects embed it (`_links`, `id`, `name`), held by [`LunLocation`]'s `qtree`, `NvmeNamespaceLocation`'s `qtree`, `PerformanceQtreeMetric`'s `qtree`.
+/// A reference to an object of the model's `qtree` definition, as other objects embed it (`_links`, `id`, `name`), held by [`LunLocation`](crate::LunLocation)'s `qtree`, `NvmeNamespaceLocation`'s `qtree`, `PerformanceQtreeMetric`'s `qtree`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct QtreeReference {
     /// `_links`: [`ontap::Links`]; read-only.

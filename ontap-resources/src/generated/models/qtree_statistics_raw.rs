@@ -4,22 +4,22 @@
 
 use crate::PerformanceMetricIoType;
 
-/// An object of the model's `qtree_statistics_raw` definition, held by [`Qtree`]'s `statistics`.
+/// An object of the model's `qtree_statistics_raw` definition, held by [`Qtree`](crate::Qtree)'s `statistics`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct QtreeStatisticsRaw {
-    /// `iops_raw`: [`PerformanceMetricIoType`]; read-only.
+    /// `iops_raw`: [`PerformanceMetricIoType`](crate::PerformanceMetricIoType); read-only.
     pub iops_raw: Option<PerformanceMetricIoType>,
-    /// `latency_raw`: [`PerformanceMetricIoType`]; read-only.
+    /// `latency_raw`: [`PerformanceMetricIoType`](crate::PerformanceMetricIoType); read-only.
     pub latency_raw: Option<PerformanceMetricIoType>,
-    /// `status`: [`QtreeStatisticsRawStatus`] (`ok`, `error`, `partial_no_data`, `partial_no_uuid`, `partial_no_response`, `partial_other_error`, `negative_delta`, `backfilled_data`, `inconsistent_delta_time`, `inconsistent_old_data`); read-only.
+    /// `status`: [`QtreeStatisticsRawStatus`](crate::QtreeStatisticsRawStatus) (`ok`, `error`, `partial_no_data`, `partial_no_uuid`, `partial_no_response`, `partial_other_error`, `negative_delta`, `backfilled_data`, `inconsistent_delta_time`, `inconsistent_old_data`); read-only.
     pub status: Option<QtreeStatisticsRawStatus>,
-    /// `throughput_raw`: [`PerformanceMetricIoType`]; read-only.
+    /// `throughput_raw`: [`PerformanceMetricIoType`](crate::PerformanceMetricIoType); read-only.
     pub throughput_raw: Option<PerformanceMetricIoType>,
     /// `timestamp`: timestamp ([`ontap::Timestamp`]); read-only.
     pub timestamp: Option<ontap::Timestamp>,
 }
 
-/// The values of [`QtreeStatisticsRaw`]'s `status`: open, so that a value a newer ONTAP adds is kept as [`QtreeStatisticsRawStatus::Unknown`].
+/// The values of [`QtreeStatisticsRaw`](crate::QtreeStatisticsRaw)'s `status`: open, so that a value a newer ONTAP adds is kept as [`QtreeStatisticsRawStatus::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
 pub enum QtreeStatisticsRawStatus {
     /// `ok`.

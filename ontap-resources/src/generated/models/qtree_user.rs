@@ -2,7 +2,7 @@
 // Regenerate with `cargo run -p ontap-codegen`.
 //! The QtreeUser model, from the model's `qtree_user` definition.
 
-/// An object of the model's `qtree_user` definition, held by [`Qtree`]'s `user`.
+/// An object of the model's `qtree_user` definition, held by [`Qtree`](crate::Qtree)'s `user`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct QtreeUser {
     /// `id`: string; read and written.

@@ -4,13 +4,13 @@
 
 use crate::QuotaReportFilesUsed;
 
-/// An object of the model's `quota_report_files` definition, held by [`QuotaReport`]'s `files`.
+/// An object of the model's `quota_report_files` definition, held by [`QuotaReport`](crate::QuotaReport)'s `files`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct QuotaReportFiles {
     /// `hard_limit`: integer; read-only.
     pub hard_limit: Option<i64>,
     /// `soft_limit`: integer; read-only.
     pub soft_limit: Option<i64>,
-    /// `used`: [`QuotaReportFilesUsed`]; read and written.
+    /// `used`: [`QuotaReportFilesUsed`](crate::QuotaReportFilesUsed); read and written.
     pub used: Option<QuotaReportFilesUsed>,
 }

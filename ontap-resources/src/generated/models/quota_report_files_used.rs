@@ -2,7 +2,7 @@
 // Regenerate with `cargo run -p ontap-codegen`.
 //! The QuotaReportFilesUsed model, from the model's `quota_report_files_used` definition.
 
-/// An object of the model's `quota_report_files_used` definition, held by [`QuotaReportFiles`]'s `used`.
+/// An object of the model's `quota_report_files_used` definition, held by [`QuotaReportFiles`](crate::QuotaReportFiles)'s `used`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct QuotaReportFilesUsed {
     /// `hard_limit_percent`: integer; read-only.

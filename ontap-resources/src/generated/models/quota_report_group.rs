@@ -2,7 +2,7 @@
 // Regenerate with `cargo run -p ontap-codegen`.
 //! The QuotaReportGroup model, from the model's `quota_report_group` definition.
 
-/// An object of the model's `quota_report_group` definition, held by [`QuotaReport`]'s `group`.
+/// An object of the model's `quota_report_group` definition, held by [`QuotaReport`](crate::QuotaReport)'s `group`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct QuotaReportGroup {
     /// `id`: string; read-only.

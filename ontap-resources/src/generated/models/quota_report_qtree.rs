@@ -2,7 +2,7 @@
 // Regenerate with `cargo run -p ontap-codegen`.
 //! The QuotaReportQtree model, from the model's `quota_report_qtree` definition.
 
-/// An object of the model's `quota_report_qtree` definition, held by [`QuotaReport`]'s `qtree`.
+/// An object of the model's `quota_report_qtree` definition, held by [`QuotaReport`](crate::QuotaReport)'s `qtree`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct QuotaReportQtree {
     /// `_links`: [`ontap::Links`]; read-only.

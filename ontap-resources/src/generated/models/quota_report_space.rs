@@ -4,13 +4,13 @@
 
 use crate::QuotaReportSpaceUsed;
 
-/// An object of the model's `quota_report_space` definition, held by [`QuotaReport`]'s `space`.
+/// An object of the model's `quota_report_space` definition, held by [`QuotaReport`](crate::QuotaReport)'s `space`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct QuotaReportSpace {
     /// `hard_limit`: integer; read-only.
     pub hard_limit: Option<i64>,
     /// `soft_limit`: integer; read-only.
     pub soft_limit: Option<i64>,
-    /// `used`: [`QuotaReportSpaceUsed`]; read and written.
+    /// `used`: [`QuotaReportSpaceUsed`](crate::QuotaReportSpaceUsed); read and written.
     pub used: Option<QuotaReportSpaceUsed>,
 }

@@ -2,7 +2,7 @@
 // Regenerate with `cargo run -p ontap-codegen`.
 //! The QuotaReportSpaceUsed model, from the model's `quota_report_space_used` definition.
 
-/// An object of the model's `quota_report_space_used` definition, held by [`QuotaReportSpace`]'s `used`.
+/// An object of the model's `quota_report_space_used` definition, held by [`QuotaReportSpace`](crate::QuotaReportSpace)'s `used`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct QuotaReportSpaceUsed {
     /// `hard_limit_percent`: integer; read-only.

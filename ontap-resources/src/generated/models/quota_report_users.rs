@@ -2,7 +2,7 @@
 // Regenerate with `cargo run -p ontap-codegen`.
 //! The QuotaReportUsers model, from the model's `quota_report_users` definition.
 
-/// An object of the model's `quota_report_users` definition, held by [`QuotaReport`]'s `users`.
+/// An object of the model's `quota_report_users` definition, held by [`QuotaReport`](crate::QuotaReport)'s `users`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct QuotaReportUsers {
     /// `id`: string; read-only.

@@ -2,7 +2,7 @@
 // Regenerate with `cargo run -p ontap-codegen`.
 //! The QuotaRuleFiles model, from the model's `quota_rule_files` definition.
 
-/// An object of the model's `quota_rule_files` definition, held by [`QuotaRule`]'s `files`.
+/// An object of the model's `quota_rule_files` definition, held by [`QuotaRule`](crate::QuotaRule)'s `files`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct QuotaRuleFiles {
     /// `hard_limit`: integer; read and written.

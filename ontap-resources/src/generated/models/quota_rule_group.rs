@@ -2,7 +2,7 @@
 // Regenerate with `cargo run -p ontap-codegen`.
 //! The QuotaRuleGroup model, from the model's `quota_rule_group` definition.
 
-/// An object of the model's `quota_rule_group` definition, held by [`QuotaRule`]'s `group`.
+/// An object of the model's `quota_rule_group` definition, held by [`QuotaRule`](crate::QuotaRule)'s `group`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct QuotaRuleGroup {
     /// `id`: string; read and written.

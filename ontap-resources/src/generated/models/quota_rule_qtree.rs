@@ -2,7 +2,7 @@
 // Regenerate with `cargo run -p ontap-codegen`.
 //! The QuotaRuleQtree model, from the model's `quota_rule_qtree` definition.
 
-/// An object of the model's `quota_rule_qtree` definition, held by [`QuotaRule`]'s `qtree`.
+/// An object of the model's `quota_rule_qtree` definition, held by [`QuotaRule`](crate::QuotaRule)'s `qtree`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct QuotaRuleQtree {
     /// `_links`: [`ontap::Links`]; read-only.

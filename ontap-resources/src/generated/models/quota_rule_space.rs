@@ -2,7 +2,7 @@
 // Regenerate with `cargo run -p ontap-codegen`.
 //! The QuotaRuleSpace model, from the model's `quota_rule_space` definition.
 
-/// An object of the model's `quota_rule_space` definition, held by [`QuotaRule`]'s `space`.
+/// An object of the model's `quota_rule_space` definition, held by [`QuotaRule`](crate::QuotaRule)'s `space`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct QuotaRuleSpace {
     /// `hard_limit`: integer; read and written.

@@ -2,7 +2,7 @@
 // Regenerate with `cargo run -p ontap-codegen`.
 //! The QuotaRuleUsers model, from the model's `quota_rule_users` definition.
 
-/// An object of the model's `quota_rule_users` definition, held by [`QuotaRule`]'s `users`.
+/// An object of the model's `quota_rule_users` definition, held by [`QuotaRule`](crate::QuotaRule)'s `users`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct QuotaRuleUsers {
     /// `id`: string; read and written.

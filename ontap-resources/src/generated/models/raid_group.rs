@@ -4,26 +4,26 @@
 
 use crate::{RaidGroupDisk, RaidGroupRecomputingParity, RaidGroupReconstruct};
 
-/// An object of the model's `raid_group` definition, held by [`Plex`]'s `raid_groups`.
+/// An object of the model's `raid_group` definition, held by [`Plex`](crate::Plex)'s `raid_groups`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct RaidGroup {
     /// `cache_tier`: boolean; read-only.
     pub cache_tier: Option<bool>,
     /// `degraded`: boolean; read-only.
     pub degraded: Option<bool>,
-    /// `disks`: list of [`RaidGroupDisk`]; read-only.
+    /// `disks`: list of [`RaidGroupDisk`](crate::RaidGroupDisk); read-only.
     pub disks: Option<Vec<RaidGroupDisk>>,
     /// `name`: string; read-only.
     pub name: Option<String>,
-    /// `raid_type`: [`RaidGroupRaidType`] (`raid_dp`, `raid_tec`, `raid0`, `raid4`); read-only.
+    /// `raid_type`: [`RaidGroupRaidType`](crate::RaidGroupRaidType) (`raid_dp`, `raid_tec`, `raid0`, `raid4`); read-only.
     pub raid_type: Option<RaidGroupRaidType>,
-    /// `recomputing_parity`: [`RaidGroupRecomputingParity`]; read-only.
+    /// `recomputing_parity`: [`RaidGroupRecomputingParity`](crate::RaidGroupRecomputingParity); read-only.
     pub recomputing_parity: Option<RaidGroupRecomputingParity>,
-    /// `reconstruct`: [`RaidGroupReconstruct`]; read-only.
+    /// `reconstruct`: [`RaidGroupReconstruct`](crate::RaidGroupReconstruct); read-only.
     pub reconstruct: Option<RaidGroupReconstruct>,
 }
 
-/// The values of [`RaidGroup`]'s `raid_type`: open, so that a value a newer ONTAP adds is kept as [`RaidGroupRaidType::Unknown`].
+/// The values of [`RaidGroup`](crate::RaidGroup)'s `raid_type`: open, so that a value a newer ONTAP adds is kept as [`RaidGroupRaidType::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
 pub enum RaidGroupRaidType {
     /// `raid_dp`.

@@ -4,23 +4,23 @@
 
 use crate::DiskReference;
 
-/// An object of the model's `raid_group_disk` definition, held by [`RaidGroup`]'s `disks`.
+/// An object of the model's `raid_group_disk` definition, held by [`RaidGroup`](crate::RaidGroup)'s `disks`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct RaidGroupDisk {
-    /// `disk`: [`DiskReference`]; read-only.
+    /// `disk`: [`DiskReference`](crate::DiskReference); read-only.
     pub disk: Option<DiskReference>,
-    /// `position`: [`RaidGroupDiskPosition`] (`data`, `parity`, `dparity`, `tparity`, `copy`); read-only.
+    /// `position`: [`RaidGroupDiskPosition`](crate::RaidGroupDiskPosition) (`data`, `parity`, `dparity`, `tparity`, `copy`); read-only.
     pub position: Option<RaidGroupDiskPosition>,
-    /// `state`: [`RaidGroupDiskState`] (`normal`, `failed`, `zeroing`, `copy`, `replacing`, `evacuating`, `prefail`, `offline`, `reconstructing`); read-only.
+    /// `state`: [`RaidGroupDiskState`](crate::RaidGroupDiskState) (`normal`, `failed`, `zeroing`, `copy`, `replacing`, `evacuating`, `prefail`, `offline`, `reconstructing`); read-only.
     pub state: Option<RaidGroupDiskState>,
-    /// `type`: [`RaidGroupDiskType`] (`ata`, `bsas`, `fcal`, `fsas`, `lun`, `sas`, `msata`, `ssd`, `vmdisk`, `unknown`, `ssd_cap`, `ssd_nvm`, `ssd_zns`); read-only.
+    /// `type`: [`RaidGroupDiskType`](crate::RaidGroupDiskType) (`ata`, `bsas`, `fcal`, `fsas`, `lun`, `sas`, `msata`, `ssd`, `vmdisk`, `unknown`, `ssd_cap`, `ssd_nvm`, `ssd_zns`); read-only.
     #[model(rename = "type")]
     pub type_: Option<RaidGroupDiskType>,
     /// `usable_size`: integer; read-only.
     pub usable_size: Option<i64>,
 }
 
-/// The values of [`RaidGroupDisk`]'s `position`: open, so that a value a newer ONTAP adds is kept as [`RaidGroupDiskPosition::Unknown`].
+/// The values of [`RaidGroupDisk`](crate::RaidGroupDisk)'s `position`: open, so that a value a newer ONTAP adds is kept as [`RaidGroupDiskPosition::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
 pub enum RaidGroupDiskPosition {
     /// `data`.
@@ -38,7 +38,7 @@ pub enum RaidGroupDiskPosition {
     Unknown(String),
 }
 
-/// The values of [`RaidGroupDisk`]'s `state`: open, so that a value a newer ONTAP adds is kept as [`RaidGroupDiskState::Unknown`].
+/// The values of [`RaidGroupDisk`](crate::RaidGroupDisk)'s `state`: open, so that a value a newer ONTAP adds is kept as [`RaidGroupDiskState::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
 pub enum RaidGroupDiskState {
     /// `normal`.
@@ -64,7 +64,7 @@ pub enum RaidGroupDiskState {
     Unknown(String),
 }
 
-/// The values of [`RaidGroupDisk`]'s `type`: open, so that a value a newer ONTAP adds is kept as [`RaidGroupDiskType::Unknown`].
+/// The values of [`RaidGroupDisk`](crate::RaidGroupDisk)'s `type`: open, so that a value a newer ONTAP adds is kept as [`RaidGroupDiskType::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
 pub enum RaidGroupDiskType {
     /// `ata`.

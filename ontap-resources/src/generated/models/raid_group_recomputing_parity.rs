@@ -2,7 +2,7 @@
 // Regenerate with `cargo run -p ontap-codegen`.
 //! The RaidGroupRecomputingParity model, from the model's `raid_group_recomputing_parity` definition.
 
-/// An object of the model's `raid_group_recomputing_parity` definition, held by [`RaidGroup`]'s `recomputing_parity`.
+/// An object of the model's `raid_group_recomputing_parity` definition, held by [`RaidGroup`](crate::RaidGroup)'s `recomputing_parity`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct RaidGroupRecomputingParity {
     /// `active`: boolean; read-only.

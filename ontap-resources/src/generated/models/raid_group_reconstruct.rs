@@ -2,7 +2,7 @@
 // Regenerate with `cargo run -p ontap-codegen`.
 //! The RaidGroupReconstruct model, from the model's `raid_group_reconstruct` definition.
 
-/// An object of the model's `raid_group_reconstruct` definition, held by [`RaidGroup`]'s `reconstruct`.
+/// An object of the model's `raid_group_reconstruct` definition, held by [`RaidGroup`](crate::RaidGroup)'s `reconstruct`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct RaidGroupReconstruct {
     /// `active`: boolean; read-only.

@@ -2,7 +2,7 @@
 // Regenerate with `cargo run -p ontap-codegen`.
 //! The RelatedLink model, from the model's `related_link` definition.
 
-/// An object of the model's `related_link` definition, held by [`EmsFilterRulesMessageCriteria`]'s `_links`.
+/// An object of the model's `related_link` definition, held by [`EmsFilterRulesMessageCriteria`](crate::EmsFilterRulesMessageCriteria)'s `_links`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct RelatedLink {
     /// `related`: [`ontap::Href`]; read-only.

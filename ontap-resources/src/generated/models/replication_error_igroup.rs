@@ -2,7 +2,7 @@
 // Regenerate with `cargo run -p ontap-codegen`.
 //! The ReplicationErrorIgroup model, from the model's `replication_error_igroup` definition.
 
-/// An object of the model's `replication_error_igroup` definition, held by [`IgroupReplicationError`]'s `igroup`.
+/// An object of the model's `replication_error_igroup` definition, held by [`IgroupReplicationError`](crate::IgroupReplicationError)'s `igroup`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct ReplicationErrorIgroup {
     /// `local_svm`: boolean; read-only.

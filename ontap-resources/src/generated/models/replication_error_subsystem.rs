@@ -2,7 +2,7 @@
 // Regenerate with `cargo run -p ontap-codegen`.
 //! The ReplicationErrorSubsystem model, from the model's `replication_error_subsystem` definition.
 
-/// An object of the model's `replication_error_subsystem` definition, held by [`NvmeSubsystemReplicationError`]'s `subsystem`.
+/// An object of the model's `replication_error_subsystem` definition, held by [`NvmeSubsystemReplicationError`](crate::NvmeSubsystemReplicationError)'s `subsystem`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct ReplicationErrorSubsystem {
     /// `local_svm`: boolean; read-only.

@@ -2,7 +2,7 @@
 // Regenerate with `cargo run -p ontap-codegen`.
 //! The ResourceTagResourceResourceTag model, the object in place in `ResourceTagResource`'s `resource_tag`.
 
-/// The object in place in `ResourceTagResource`'s `resource_tag`, held by [`ResourceTagResource`]'s `resource_tag`.
+/// The object in place in `ResourceTagResource`'s `resource_tag`, held by [`ResourceTagResource`](crate::ResourceTagResource)'s `resource_tag`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct ResourceTagResourceResourceTag {
     /// `value`: string; never carried.

@@ -4,17 +4,17 @@
 
 use crate::{Cn, Member, Nis, Posix, Rfc2307Attribute};
 
-/// An object of the model's `rfc2307` definition, held by [`LdapSchema`]'s `rfc2307`.
+/// An object of the model's `rfc2307` definition, held by [`LdapSchema`](crate::LdapSchema)'s `rfc2307`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct Rfc2307 {
-    /// `attribute`: [`Rfc2307Attribute`]; read, and written on modification.
+    /// `attribute`: [`Rfc2307Attribute`](crate::Rfc2307Attribute); read, and written on modification.
     pub attribute: Option<Rfc2307Attribute>,
-    /// `cn`: [`Cn`]; read, and written on modification.
+    /// `cn`: [`Cn`](crate::Cn); read, and written on modification.
     pub cn: Option<Cn>,
-    /// `member`: [`Member`]; read, and written on modification.
+    /// `member`: [`Member`](crate::Member); read, and written on modification.
     pub member: Option<Member>,
-    /// `nis`: [`Nis`]; read, and written on modification.
+    /// `nis`: [`Nis`](crate::Nis); read, and written on modification.
     pub nis: Option<Nis>,
-    /// `posix`: [`Posix`]; read, and written on modification.
+    /// `posix`: [`Posix`](crate::Posix); read, and written on modification.
     pub posix: Option<Posix>,
 }

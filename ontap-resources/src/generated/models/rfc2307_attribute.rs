@@ -2,7 +2,7 @@
 // Regenerate with `cargo run -p ontap-codegen`.
 //! The Rfc2307Attribute model, from the model's `rfc2307_attribute` definition.
 
-/// An object of the model's `rfc2307_attribute` definition, held by [`Rfc2307`]'s `attribute`.
+/// An object of the model's `rfc2307_attribute` definition, held by [`Rfc2307`](crate::Rfc2307)'s `attribute`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct Rfc2307Attribute {
     /// `gecos`: string; read and written.

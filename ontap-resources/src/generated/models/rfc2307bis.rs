@@ -2,7 +2,7 @@
 // Regenerate with `cargo run -p ontap-codegen`.
 //! The Rfc2307bis model, from the model's `rfc2307bis` definition.
 
-/// An object of the model's `rfc2307bis` definition, held by [`LdapSchema`]'s `rfc2307bis`.
+/// An object of the model's `rfc2307bis` definition, held by [`LdapSchema`](crate::LdapSchema)'s `rfc2307bis`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct Rfc2307bis {
     /// `enabled`: boolean; read, and written on modification.

@@ -2,7 +2,7 @@
 // Regenerate with `cargo run -p ontap-codegen`.
 //! The RolePrivilegeOwner model, the object in place in `RolePrivilege`'s `owner`.
 
-/// The object in place in `RolePrivilege`'s `owner`, held by [`RolePrivilege`]'s `owner`.
+/// The object in place in `RolePrivilege`'s `owner`, held by [`RolePrivilege`](crate::RolePrivilege)'s `owner`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct RolePrivilegeOwner {
     /// `uuid`: string; never carried.

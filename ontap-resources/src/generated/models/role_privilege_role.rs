@@ -2,7 +2,7 @@
 // Regenerate with `cargo run -p ontap-codegen`.
 //! The RolePrivilegeRole model, the object in place in `RolePrivilege`'s `role`.
 
-/// The object in place in `RolePrivilege`'s `role`, held by [`RolePrivilege`]'s `role`.
+/// The object in place in `RolePrivilege`'s `role`, held by [`RolePrivilege`](crate::RolePrivilege)'s `role`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct RolePrivilegeRole {
     /// `name`: string; never carried.

@@ -4,12 +4,12 @@
 
 use crate::AuditSchedule;
 
-/// An object of the model's `rotation` definition, held by [`Log`]'s `rotation`, [`S3Log`]'s `rotation`.
+/// An object of the model's `rotation` definition, held by [`Log`](crate::Log)'s `rotation`, [`S3Log`](crate::S3Log)'s `rotation`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct Rotation {
     /// `now`: boolean; written on modification only.
     pub now: Option<bool>,
-    /// `schedule`: [`AuditSchedule`]; read and written.
+    /// `schedule`: [`AuditSchedule`](crate::AuditSchedule); read and written.
     pub schedule: Option<AuditSchedule>,
     /// `size`: integer; read and written.
     pub size: Option<i64>,

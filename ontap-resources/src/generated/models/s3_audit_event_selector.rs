@@ -2,16 +2,16 @@
 // Regenerate with `cargo run -p ontap-codegen`.
 //! The S3AuditEventSelector model, from the model's `s3_audit_event_selector` definition.
 
-/// An object of the model's `s3_audit_event_selector` definition, held by [`S3Bucket`]'s `audit_event_selector`, [`S3BucketSvm`]'s `audit_event_selector`.
+/// An object of the model's `s3_audit_event_selector` definition, held by [`S3Bucket`](crate::S3Bucket)'s `audit_event_selector`, [`S3BucketSvm`](crate::S3BucketSvm)'s `audit_event_selector`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct S3AuditEventSelector {
-    /// `access`: [`S3AuditEventSelectorAccess`] (`read`, `write`, `all`, `none`); read and written.
+    /// `access`: [`S3AuditEventSelectorAccess`](crate::S3AuditEventSelectorAccess) (`read`, `write`, `all`, `none`); read and written.
     pub access: Option<S3AuditEventSelectorAccess>,
-    /// `permission`: [`S3AuditEventSelectorPermission`] (`deny`, `allow`, `all`, `none`); read and written.
+    /// `permission`: [`S3AuditEventSelectorPermission`](crate::S3AuditEventSelectorPermission) (`deny`, `allow`, `all`, `none`); read and written.
     pub permission: Option<S3AuditEventSelectorPermission>,
 }
 
-/// The values of [`S3AuditEventSelector`]'s `access`: open, so that a value a newer ONTAP adds is kept as [`S3AuditEventSelectorAccess::Unknown`].
+/// The values of [`S3AuditEventSelector`](crate::S3AuditEventSelector)'s `access`: open, so that a value a newer ONTAP adds is kept as [`S3AuditEventSelectorAccess::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
 pub enum S3AuditEventSelectorAccess {
     /// `read`.
@@ -27,7 +27,7 @@ pub enum S3AuditEventSelectorAccess {
     Unknown(String),
 }
 
-/// The values of [`S3AuditEventSelector`]'s `permission`: open, so that a value a newer ONTAP adds is kept as [`S3AuditEventSelectorPermission::Unknown`].
+/// The values of [`S3AuditEventSelector`](crate::S3AuditEventSelector)'s `permission`: open, so that a value a newer ONTAP adds is kept as [`S3AuditEventSelectorPermission::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
 pub enum S3AuditEventSelectorPermission {
     /// `deny`.

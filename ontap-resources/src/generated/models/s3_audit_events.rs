@@ -2,7 +2,7 @@
 // Regenerate with `cargo run -p ontap-codegen`.
 //! The S3AuditEvents model, from the model's `s3_audit_events` definition.
 
-/// An object of the model's `s3_audit_events` definition, held by [`S3Audit`]'s `events`.
+/// An object of the model's `s3_audit_events` definition, held by [`S3Audit`](crate::S3Audit)'s `events`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct S3AuditEvents {
     /// `data`: boolean; read and written.

@@ -2,7 +2,7 @@
 // Regenerate with `cargo run -p ontap-codegen`.
 //! The S3BucketAggregatesReference model, from the narrowed views of the model's `s3_bucket_aggregates` definition.
 
-/// A reference to an object of the model's `s3_bucket_aggregates` definition, as other objects embed it (`name`, `uuid`), held by [`S3BucketSvm`]'s `aggregates`.
+/// A reference to an object of the model's `s3_bucket_aggregates` definition, as other objects embed it (`name`, `uuid`), held by [`S3BucketSvm`](crate::S3BucketSvm)'s `aggregates`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct S3BucketAggregatesReference {
     /// `name`: string; written on creation only.

@@ -2,7 +2,7 @@
 // Regenerate with `cargo run -p ontap-codegen`.
 //! The S3BucketCorsRule model, from the model's `s3_bucket_cors_rule` definition.
 
-/// An object of the model's `s3_bucket_cors_rule` definition, held by [`S3BucketCors`]'s `rules`.
+/// An object of the model's `s3_bucket_cors_rule` definition, held by [`S3BucketCors`](crate::S3BucketCors)'s `rules`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct S3BucketCorsRule {
     /// `_links`: [`ontap::Links`]; read-only.

@@ -2,7 +2,7 @@
 // Regenerate with `cargo run -p ontap-codegen`.
 //! The S3BucketCorsRules model, from the model's `s3_bucket_cors_rules` definition.
 
-/// An object of the model's `s3_bucket_cors_rules` definition, held by [`S3BucketSvmCors`]'s `rules`.
+/// An object of the model's `s3_bucket_cors_rules` definition, held by [`S3BucketSvmCors`](crate::S3BucketSvmCors)'s `rules`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct S3BucketCorsRules {
     /// `_links`: [`ontap::Links`]; read-only.

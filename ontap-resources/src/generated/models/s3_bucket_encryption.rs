@@ -2,7 +2,7 @@
 // Regenerate with `cargo run -p ontap-codegen`.
 //! The S3BucketEncryption model, from the model's `s3_bucket_encryption` definition.
 
-/// An object of the model's `s3_bucket_encryption` definition, held by [`S3Bucket`]'s `encryption`.
+/// An object of the model's `s3_bucket_encryption` definition, held by [`S3Bucket`](crate::S3Bucket)'s `encryption`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct S3BucketEncryption {
     /// `enabled`: boolean; read and written.

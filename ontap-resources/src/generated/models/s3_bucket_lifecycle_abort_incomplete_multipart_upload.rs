@@ -2,7 +2,7 @@
 // Regenerate with `cargo run -p ontap-codegen`.
 //! The S3BucketLifecycleAbortIncompleteMultipartUpload model, from the model's `s3_bucket_lifecycle_abort_incomplete_multipart_upload` definition.
 
-/// An object of the model's `s3_bucket_lifecycle_abort_incomplete_multipart_upload` definition, held by [`S3BucketLifecycleManagementRules`]'s `abort_incomplete_multipart_upload`, [`S3BucketLifecycleRule`]'s `abort_incomplete_multipart_upload`.
+/// An object of the model's `s3_bucket_lifecycle_abort_incomplete_multipart_upload` definition, held by [`S3BucketLifecycleManagementRules`](crate::S3BucketLifecycleManagementRules)'s `abort_incomplete_multipart_upload`, [`S3BucketLifecycleRule`](crate::S3BucketLifecycleRule)'s `abort_incomplete_multipart_upload`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct S3BucketLifecycleAbortIncompleteMultipartUpload {
     /// `_links`: [`ontap::Links`]; read-only.

@@ -2,7 +2,7 @@
 // Regenerate with `cargo run -p ontap-codegen`.
 //! The S3BucketLifecycleExpiration model, from the model's `s3_bucket_lifecycle_expiration` definition.
 
-/// An object of the model's `s3_bucket_lifecycle_expiration` definition, held by [`S3BucketLifecycleManagementRules`]'s `expiration`, [`S3BucketLifecycleRule`]'s `expiration`.
+/// An object of the model's `s3_bucket_lifecycle_expiration` definition, held by [`S3BucketLifecycleManagementRules`](crate::S3BucketLifecycleManagementRules)'s `expiration`, [`S3BucketLifecycleRule`](crate::S3BucketLifecycleRule)'s `expiration`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct S3BucketLifecycleExpiration {
     /// `_links`: [`ontap::Links`]; read-only.

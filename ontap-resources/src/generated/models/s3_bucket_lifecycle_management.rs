@@ -4,9 +4,9 @@
 
 use crate::S3BucketLifecycleRule;
 
-/// An object of the model's `s3_bucket_lifecycle_management` definition, held by [`S3Bucket`]'s `lifecycle_management`.
+/// An object of the model's `s3_bucket_lifecycle_management` definition, held by [`S3Bucket`](crate::S3Bucket)'s `lifecycle_management`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct S3BucketLifecycleManagement {
-    /// `rules`: list of [`S3BucketLifecycleRule`]; read and written.
+    /// `rules`: list of [`S3BucketLifecycleRule`](crate::S3BucketLifecycleRule); read and written.
     pub rules: Option<Vec<S3BucketLifecycleRule>>,
 }

@@ -7,27 +7,27 @@ use crate::{
     S3BucketLifecycleNonCurrentVersionExpiration, S3BucketLifecycleObjectFilter, SvmReference,
 };
 
-/// An object of the model's `s3_bucket_lifecycle_management_rules` definition, held by [`S3BucketSvmLifecycleManagement`]'s `rules`.
+/// An object of the model's `s3_bucket_lifecycle_management_rules` definition, held by [`S3BucketSvmLifecycleManagement`](crate::S3BucketSvmLifecycleManagement)'s `rules`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct S3BucketLifecycleManagementRules {
     /// `_links`: [`ontap::Links`]; read-only.
     #[model(rename = "_links")]
     pub links: Option<ontap::Links>,
-    /// `abort_incomplete_multipart_upload`: [`S3BucketLifecycleAbortIncompleteMultipartUpload`]; read and written.
+    /// `abort_incomplete_multipart_upload`: [`S3BucketLifecycleAbortIncompleteMultipartUpload`](crate::S3BucketLifecycleAbortIncompleteMultipartUpload); read and written.
     pub abort_incomplete_multipart_upload: Option<S3BucketLifecycleAbortIncompleteMultipartUpload>,
     /// `bucket_name`: string, 3 to 63 characters; read, and written on creation.
     pub bucket_name: Option<String>,
     /// `enabled`: boolean; read and written.
     pub enabled: Option<bool>,
-    /// `expiration`: [`S3BucketLifecycleExpiration`]; read and written.
+    /// `expiration`: [`S3BucketLifecycleExpiration`](crate::S3BucketLifecycleExpiration); read and written.
     pub expiration: Option<S3BucketLifecycleExpiration>,
     /// `name`: string, 0 to 256 characters; read, and written on creation.
     pub name: Option<String>,
-    /// `non_current_version_expiration`: [`S3BucketLifecycleNonCurrentVersionExpiration`]; read and written.
+    /// `non_current_version_expiration`: [`S3BucketLifecycleNonCurrentVersionExpiration`](crate::S3BucketLifecycleNonCurrentVersionExpiration); read and written.
     pub non_current_version_expiration: Option<S3BucketLifecycleNonCurrentVersionExpiration>,
-    /// `object_filter`: [`S3BucketLifecycleObjectFilter`]; read, and written on creation.
+    /// `object_filter`: [`S3BucketLifecycleObjectFilter`](crate::S3BucketLifecycleObjectFilter); read, and written on creation.
     pub object_filter: Option<S3BucketLifecycleObjectFilter>,
-    /// `svm`: [`SvmReference`]; read-only.
+    /// `svm`: [`SvmReference`](crate::SvmReference); read-only.
     pub svm: Option<SvmReference>,
     /// `uuid`: string, format `uuid`; read-only.
     pub uuid: Option<String>,

@@ -2,7 +2,7 @@
 // Regenerate with `cargo run -p ontap-codegen`.
 //! The S3BucketLifecycleNonCurrentVersionExpiration model, from the model's `s3_bucket_lifecycle_non_current_version_expiration` definition.
 
-/// An object of the model's `s3_bucket_lifecycle_non_current_version_expiration` definition, held by [`S3BucketLifecycleManagementRules`]'s `non_current_version_expiration`, [`S3BucketLifecycleRule`]'s `non_current_version_expiration`.
+/// An object of the model's `s3_bucket_lifecycle_non_current_version_expiration` definition, held by [`S3BucketLifecycleManagementRules`](crate::S3BucketLifecycleManagementRules)'s `non_current_version_expiration`, [`S3BucketLifecycleRule`](crate::S3BucketLifecycleRule)'s `non_current_version_expiration`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct S3BucketLifecycleNonCurrentVersionExpiration {
     /// `_links`: [`ontap::Links`]; read-only.

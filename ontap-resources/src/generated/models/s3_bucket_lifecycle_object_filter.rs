@@ -2,7 +2,7 @@
 // Regenerate with `cargo run -p ontap-codegen`.
 //! The S3BucketLifecycleObjectFilter model, from the model's `s3_bucket_lifecycle_object_filter` definition.
 
-/// An object of the model's `s3_bucket_lifecycle_object_filter` definition, held by [`S3BucketLifecycleManagementRules`]'s `object_filter`, [`S3BucketLifecycleRule`]'s `object_filter`.
+/// An object of the model's `s3_bucket_lifecycle_object_filter` definition, held by [`S3BucketLifecycleManagementRules`](crate::S3BucketLifecycleManagementRules)'s `object_filter`, [`S3BucketLifecycleRule`](crate::S3BucketLifecycleRule)'s `object_filter`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct S3BucketLifecycleObjectFilter {
     /// `_links`: [`ontap::Links`]; read-only.

@@ -15,7 +15,7 @@ pub struct S3BucketPolicyCondition {
     pub max_keys: Option<Vec<i64>>,
     /// `object_creation_operation`: boolean; read and written.
     pub object_creation_operation: Option<bool>,
-    /// `operator`: [`S3BucketPolicyConditionOperator`] (`ip_address`, `not_ip_address`, `string_equals`, `string_not_equals`, `string_equals_ignore_case`, `string_not_equals_ignore_case`, `string_like`, `string_not_like`, `numeric_equals`, `numeric_not_equals`, `numeric_greater_than`, `numeric_greater_than_equals`, `numeric_less_than`, `numeric_less_than_equals`, `bool`, `null`); read and written.
+    /// `operator`: [`S3BucketPolicyConditionOperator`](crate::S3BucketPolicyConditionOperator) (`ip_address`, `not_ip_address`, `string_equals`, `string_not_equals`, `string_equals_ignore_case`, `string_not_equals_ignore_case`, `string_like`, `string_not_like`, `numeric_equals`, `numeric_not_equals`, `numeric_greater_than`, `numeric_greater_than_equals`, `numeric_less_than`, `numeric_less_than_equals`, `bool`, `null`); read and written.
     pub operator: Option<S3BucketPolicyConditionOperator>,
     /// `prefixes`: list of string; read and written.
     pub prefixes: Option<Vec<String>>,
@@ -25,7 +25,7 @@ pub struct S3BucketPolicyCondition {
     pub usernames: Option<Vec<String>>,
 }
 
-/// The values of [`S3BucketPolicyCondition`]'s `operator`: open, so that a value a newer ONTAP adds is kept as [`S3BucketPolicyConditionOperator::Unknown`].
+/// The values of [`S3BucketPolicyCondition`](crate::S3BucketPolicyCondition)'s `operator`: open, so that a value a newer ONTAP adds is kept as [`S3BucketPolicyConditionOperator::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
 pub enum S3BucketPolicyConditionOperator {
     /// `ip_address`.

@@ -4,14 +4,14 @@
 
 use crate::S3BucketPolicyCondition;
 
-/// An object of the model's `s3_bucket_policy_statement` definition, held by [`S3BucketPolicy`]'s `statements`.
+/// An object of the model's `s3_bucket_policy_statement` definition, held by [`S3BucketPolicy`](crate::S3BucketPolicy)'s `statements`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct S3BucketPolicyStatement {
     /// `actions`: list of string; read and written.
     pub actions: Option<Vec<String>>,
-    /// `conditions`: list of [`S3BucketPolicyCondition`]; read and written.
+    /// `conditions`: list of [`S3BucketPolicyCondition`](crate::S3BucketPolicyCondition); read and written.
     pub conditions: Option<Vec<S3BucketPolicyCondition>>,
-    /// `effect`: [`S3BucketPolicyStatementEffect`] (`allow`, `deny`); read and written.
+    /// `effect`: [`S3BucketPolicyStatementEffect`](crate::S3BucketPolicyStatementEffect) (`allow`, `deny`); read and written.
     pub effect: Option<S3BucketPolicyStatementEffect>,
     /// `principals`: list of string; read and written.
     pub principals: Option<Vec<String>>,
@@ -21,7 +21,7 @@ pub struct S3BucketPolicyStatement {
     pub sid: Option<String>,
 }
 
-/// The values of [`S3BucketPolicyStatement`]'s `effect`: open, so that a value a newer ONTAP adds is kept as [`S3BucketPolicyStatementEffect::Unknown`].
+/// The values of [`S3BucketPolicyStatement`](crate::S3BucketPolicyStatement)'s `effect`: open, so that a value a newer ONTAP adds is kept as [`S3BucketPolicyStatementEffect::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
 pub enum S3BucketPolicyStatementEffect {
     /// `allow`.

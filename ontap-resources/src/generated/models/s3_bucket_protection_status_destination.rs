@@ -2,7 +2,7 @@
 // Regenerate with `cargo run -p ontap-codegen`.
 //! The S3BucketProtectionStatusDestination model, from the model's `s3_bucket_protection_status_destination` definition.
 
-/// An object of the model's `s3_bucket_protection_status_destination` definition, held by [`S3BucketProtectionStatus`]'s `destination`.
+/// An object of the model's `s3_bucket_protection_status_destination` definition, held by [`S3BucketProtectionStatus`](crate::S3BucketProtectionStatus)'s `destination`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct S3BucketProtectionStatusDestination {
     /// `is_cloud`: boolean; read-only.

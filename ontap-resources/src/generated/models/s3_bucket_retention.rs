@@ -7,11 +7,11 @@
 pub struct S3BucketRetention {
     /// `default_period`: string; read and written.
     pub default_period: Option<String>,
-    /// `mode`: [`S3BucketRetentionMode`] (`no_lock`, `compliance`, `governance`); read, and written on creation.
+    /// `mode`: [`S3BucketRetentionMode`](crate::S3BucketRetentionMode) (`no_lock`, `compliance`, `governance`); read, and written on creation.
     pub mode: Option<S3BucketRetentionMode>,
 }
 
-/// The values of [`S3BucketRetention`]'s `mode`: open, so that a value a newer ONTAP adds is kept as [`S3BucketRetentionMode::Unknown`].
+/// The values of [`S3BucketRetention`](crate::S3BucketRetention)'s `mode`: open, so that a value a newer ONTAP adds is kept as [`S3BucketRetentionMode::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
 pub enum S3BucketRetentionMode {
     /// `no_lock`.

@@ -2,7 +2,7 @@
 // Regenerate with `cargo run -p ontap-codegen`.
 //! The S3BucketSnapshotPolicy model, from the model's `s3_bucket_snapshot_policy` definition.
 
-/// An object of the model's `s3_bucket_snapshot_policy` definition, held by [`S3Bucket`]'s `snapshot_policy`, [`S3BucketSvm`]'s `snapshot_policy`.
+/// An object of the model's `s3_bucket_snapshot_policy` definition, held by [`S3Bucket`](crate::S3Bucket)'s `snapshot_policy`, [`S3BucketSvm`](crate::S3BucketSvm)'s `snapshot_policy`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct S3BucketSnapshotPolicy {
     /// `name`: string; read and written.

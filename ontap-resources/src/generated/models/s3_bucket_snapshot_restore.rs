@@ -2,7 +2,7 @@
 // Regenerate with `cargo run -p ontap-codegen`.
 //! The S3BucketSnapshotRestore model, from the model's `s3_bucket_snapshot_restore` definition.
 
-/// An object of the model's `s3_bucket_snapshot_restore` definition, held by [`S3Bucket`]'s `snapshot_restore`, [`S3BucketSvm`]'s `snapshot_restore`.
+/// An object of the model's `s3_bucket_snapshot_restore` definition, held by [`S3Bucket`](crate::S3Bucket)'s `snapshot_restore`, [`S3BucketSvm`](crate::S3BucketSvm)'s `snapshot_restore`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct S3BucketSnapshotRestore {
     /// `objects_remaining`: integer; read and written.
@@ -11,11 +11,11 @@ pub struct S3BucketSnapshotRestore {
     pub progress: Option<i64>,
     /// `snapshot`: string; read and written.
     pub snapshot: Option<String>,
-    /// `state`: [`S3BucketSnapshotRestoreState`] (`none`, `preparing`, `restoring`, `done`); read and written.
+    /// `state`: [`S3BucketSnapshotRestoreState`](crate::S3BucketSnapshotRestoreState) (`none`, `preparing`, `restoring`, `done`); read and written.
     pub state: Option<S3BucketSnapshotRestoreState>,
 }
 
-/// The values of [`S3BucketSnapshotRestore`]'s `state`: open, so that a value a newer ONTAP adds is kept as [`S3BucketSnapshotRestoreState::Unknown`].
+/// The values of [`S3BucketSnapshotRestore`](crate::S3BucketSnapshotRestore)'s `state`: open, so that a value a newer ONTAP adds is kept as [`S3BucketSnapshotRestoreState::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
 pub enum S3BucketSnapshotRestoreState {
     /// `none`.

@@ -2,7 +2,7 @@
 // Regenerate with `cargo run -p ontap-codegen`.
 //! The S3BucketSnapshotS3Bucket model, the object in place in `S3BucketSnapshot`'s `s3_bucket`.
 
-/// The object in place in `S3BucketSnapshot`'s `s3_bucket`, held by [`S3BucketSnapshot`]'s `s3_bucket`.
+/// The object in place in `S3BucketSnapshot`'s `s3_bucket`, held by [`S3BucketSnapshot`](crate::S3BucketSnapshot)'s `s3_bucket`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct S3BucketSnapshotS3Bucket {
     /// `uuid`: string; never carried.

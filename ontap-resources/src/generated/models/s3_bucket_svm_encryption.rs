@@ -2,7 +2,7 @@
 // Regenerate with `cargo run -p ontap-codegen`.
 //! The S3BucketSvmEncryption model, from the model's `s3_bucket_svm_encryption` definition.
 
-/// An object of the model's `s3_bucket_svm_encryption` definition, held by [`S3BucketSvm`]'s `encryption`.
+/// An object of the model's `s3_bucket_svm_encryption` definition, held by [`S3BucketSvm`](crate::S3BucketSvm)'s `encryption`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct S3BucketSvmEncryption {
     /// `enabled`: boolean; read and written.

@@ -4,9 +4,9 @@
 
 use crate::S3BucketLifecycleManagementRules;
 
-/// An object of the model's `s3_bucket_svm_lifecycle_management` definition, held by [`S3BucketSvm`]'s `lifecycle_management`.
+/// An object of the model's `s3_bucket_svm_lifecycle_management` definition, held by [`S3BucketSvm`](crate::S3BucketSvm)'s `lifecycle_management`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct S3BucketSvmLifecycleManagement {
-    /// `rules`: list of [`S3BucketLifecycleManagementRules`]; read and written.
+    /// `rules`: list of [`S3BucketLifecycleManagementRules`](crate::S3BucketLifecycleManagementRules); read and written.
     pub rules: Option<Vec<S3BucketLifecycleManagementRules>>,
 }

@@ -4,10 +4,10 @@
 
 use crate::S3BucketSvmProtectionStatusDestination;
 
-/// An object of the model's `s3_bucket_svm_protection_status` definition, held by [`S3BucketSvm`]'s `protection_status`.
+/// An object of the model's `s3_bucket_svm_protection_status` definition, held by [`S3BucketSvm`](crate::S3BucketSvm)'s `protection_status`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct S3BucketSvmProtectionStatus {
-    /// `destination`: [`S3BucketSvmProtectionStatusDestination`]; read and written.
+    /// `destination`: [`S3BucketSvmProtectionStatusDestination`](crate::S3BucketSvmProtectionStatusDestination); read and written.
     pub destination: Option<S3BucketSvmProtectionStatusDestination>,
     /// `is_protected`: boolean; read-only.
     pub is_protected: Option<bool>,

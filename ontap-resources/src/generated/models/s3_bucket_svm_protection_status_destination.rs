@@ -2,7 +2,7 @@
 // Regenerate with `cargo run -p ontap-codegen`.
 //! The S3BucketSvmProtectionStatusDestination model, from the model's `s3_bucket_svm_protection_status_destination` definition.
 
-/// An object of the model's `s3_bucket_svm_protection_status_destination` definition, held by [`S3BucketSvmProtectionStatus`]'s `destination`.
+/// An object of the model's `s3_bucket_svm_protection_status_destination` definition, held by [`S3BucketSvmProtectionStatus`](crate::S3BucketSvmProtectionStatus)'s `destination`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct S3BucketSvmProtectionStatusDestination {
     /// `is_cloud`: boolean; read-only.

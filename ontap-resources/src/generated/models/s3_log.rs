@@ -4,21 +4,21 @@
 
 use crate::{Rotation, S3LogRetention};
 
-/// An object of the model's `s3_log` definition, held by [`S3Audit`]'s `log`.
+/// An object of the model's `s3_log` definition, held by [`S3Audit`](crate::S3Audit)'s `log`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct S3Log {
     /// `_links`: [`ontap::Links`]; read-only.
     #[model(rename = "_links")]
     pub links: Option<ontap::Links>,
-    /// `format`: [`S3LogFormat`] (`json`); read and written.
+    /// `format`: [`S3LogFormat`](crate::S3LogFormat) (`json`); read and written.
     pub format: Option<S3LogFormat>,
-    /// `retention`: [`S3LogRetention`]; read and written.
+    /// `retention`: [`S3LogRetention`](crate::S3LogRetention); read and written.
     pub retention: Option<S3LogRetention>,
-    /// `rotation`: [`Rotation`]; read and written.
+    /// `rotation`: [`Rotation`](crate::Rotation); read and written.
     pub rotation: Option<Rotation>,
 }
 
-/// The values of [`S3Log`]'s `format`: open, so that a value a newer ONTAP adds is kept as [`S3LogFormat::Unknown`].
+/// The values of [`S3Log`](crate::S3Log)'s `format`: open, so that a value a newer ONTAP adds is kept as [`S3LogFormat::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
 pub enum S3LogFormat {
     /// `json`.

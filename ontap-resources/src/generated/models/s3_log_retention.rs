@@ -2,7 +2,7 @@
 // Regenerate with `cargo run -p ontap-codegen`.
 //! The S3LogRetention model, from the model's `s3_log_retention` definition.
 
-/// An object of the model's `s3_log_retention` definition, held by [`S3Log`]'s `retention`.
+/// An object of the model's `s3_log_retention` definition, held by [`S3Log`](crate::S3Log)'s `retention`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct S3LogRetention {
     /// `count`: integer; read and written.

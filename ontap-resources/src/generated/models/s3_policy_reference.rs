@@ -2,7 +2,7 @@
 // Regenerate with `cargo run -p ontap-codegen`.
 //! The S3PolicyReference model, from the narrowed views of the model's `s3_policy` definition.
 
-/// A reference to an object of the model's `s3_policy` definition, as other objects embed it (`_links`, `name`), held by [`S3Group`]'s `policies`.
+/// A reference to an object of the model's `s3_policy` definition, as other objects embed it (`_links`, `name`), held by [`S3Group`](crate::S3Group)'s `policies`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct S3PolicyReference {
     /// `_links`: any JSON value; read-only.

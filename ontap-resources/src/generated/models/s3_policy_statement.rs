@@ -2,12 +2,12 @@
 // Regenerate with `cargo run -p ontap-codegen`.
 //! The S3PolicyStatement model, from the model's `s3_policy_statement` definition.
 
-/// An object of the model's `s3_policy_statement` definition, held by [`S3Policy`]'s `statements`.
+/// An object of the model's `s3_policy_statement` definition, held by [`S3Policy`](crate::S3Policy)'s `statements`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct S3PolicyStatement {
     /// `actions`: list of string; read and written.
     pub actions: Option<Vec<String>>,
-    /// `effect`: [`S3PolicyStatementEffect`] (`allow`, `deny`); read and written.
+    /// `effect`: [`S3PolicyStatementEffect`](crate::S3PolicyStatementEffect) (`allow`, `deny`); read and written.
     pub effect: Option<S3PolicyStatementEffect>,
     /// `index`: integer; read-only.
     pub index: Option<i64>,
@@ -17,7 +17,7 @@ pub struct S3PolicyStatement {
     pub sid: Option<String>,
 }
 
-/// The values of [`S3PolicyStatement`]'s `effect`: open, so that a value a newer ONTAP adds is kept as [`S3PolicyStatementEffect::Unknown`].
+/// The values of [`S3PolicyStatement`](crate::S3PolicyStatement)'s `effect`: open, so that a value a newer ONTAP adds is kept as [`S3PolicyStatementEffect::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
 pub enum S3PolicyStatementEffect {
     /// `allow`.

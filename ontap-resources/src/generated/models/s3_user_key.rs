@@ -2,7 +2,7 @@
 // Regenerate with `cargo run -p ontap-codegen`.
 //! The S3UserKey model, from the model's `s3_user_key` definition.
 
-/// An object of the model's `s3_user_key` definition, held by [`S3User`]'s `keys`.
+/// An object of the model's `s3_user_key` definition, held by [`S3User`](crate::S3User)'s `keys`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct S3UserKey {
     /// `access_key`: string; read and written.

@@ -2,7 +2,7 @@
 // Regenerate with `cargo run -p ontap-codegen`.
 //! The S3UserReference model, from the narrowed views of the model's `s3_user` definition.
 
-/// A reference to an object of the model's `s3_user` definition, as other objects embed it (`_links`, `name`), held by [`S3Group`]'s `users`.
+/// A reference to an object of the model's `s3_user` definition, as other objects embed it (`_links`, `name`), held by [`S3Group`](crate::S3Group)'s `users`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct S3UserReference {
     /// `_links`: any JSON value; read-only.

@@ -4,22 +4,22 @@
 
 use crate::{NasExcludeAggregates, NasProtectionType, SanApplicationComponents, SanNewIgroups};
 
-/// An object of the model's `san` definition, held by [`Application`]'s `san`, [`ApplicationTemplate`]'s `san`.
+/// An object of the model's `san` definition, held by [`Application`](crate::Application)'s `san`, [`ApplicationTemplate`](crate::ApplicationTemplate)'s `san`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct San {
-    /// `application_components`: list of [`SanApplicationComponents`], 1 to 10 items, required by the model; read and written.
+    /// `application_components`: list of [`SanApplicationComponents`](crate::SanApplicationComponents), 1 to 10 items, required by the model; read and written.
     pub application_components: Option<Vec<SanApplicationComponents>>,
-    /// `exclude_aggregates`: list of [`NasExcludeAggregates`]; read, and written on creation.
+    /// `exclude_aggregates`: list of [`NasExcludeAggregates`](crate::NasExcludeAggregates); read, and written on creation.
     pub exclude_aggregates: Option<Vec<NasExcludeAggregates>>,
-    /// `new_igroups`: list of [`SanNewIgroups`], 0 to 10 items; written, never read back.
+    /// `new_igroups`: list of [`SanNewIgroups`](crate::SanNewIgroups), 0 to 10 items; written, never read back.
     pub new_igroups: Option<Vec<SanNewIgroups>>,
-    /// `os_type`: [`SanOsType`] (`aix`, `hpux`, `hyper_v`, `linux`, `netware`, `openvms`, `solaris`, `solaris_efi`, `vmware`, `windows`, `windows_2008`, `windows_gpt`, `xen`); read, and written on creation.
+    /// `os_type`: [`SanOsType`](crate::SanOsType) (`aix`, `hpux`, `hyper_v`, `linux`, `netware`, `openvms`, `solaris`, `solaris_efi`, `vmware`, `windows`, `windows_2008`, `windows_gpt`, `xen`); read, and written on creation.
     pub os_type: Option<SanOsType>,
-    /// `protection_type`: [`NasProtectionType`]; read and written.
+    /// `protection_type`: [`NasProtectionType`](crate::NasProtectionType); read and written.
     pub protection_type: Option<NasProtectionType>,
 }
 
-/// The values of [`San`]'s `os_type`: open, so that a value a newer ONTAP adds is kept as [`SanOsType::Unknown`].
+/// The values of [`San`](crate::San)'s `os_type`: open, so that a value a newer ONTAP adds is kept as [`SanOsType::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
 pub enum SanOsType {
     /// `aix`.

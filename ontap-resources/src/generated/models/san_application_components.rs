@@ -4,7 +4,7 @@
 
 use crate::{NasApplicationComponentsQos, NasApplicationComponentsStorageService, SanApplicationComponentsTiering};
 
-/// An object of the model's `san_application_components` definition, held by [`San`]'s `application_components`.
+/// An object of the model's `san_application_components` definition, held by [`San`](crate::San)'s `application_components`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct SanApplicationComponents {
     /// `igroup_name`: string, 1 to 96 characters; read and written.
@@ -13,19 +13,19 @@ pub struct SanApplicationComponents {
     pub lun_count: Option<i64>,
     /// `name`: string, 1 to 203 characters, required by the model; read and written.
     pub name: Option<String>,
-    /// `os_type`: [`SanApplicationComponentsOsType`] (`aix`, `hpux`, `hyper_v`, `linux`, `netware`, `openvms`, `solaris`, `solaris_efi`, `vmware`, `windows`, `windows_2008`, `windows_gpt`, `xen`); read and written.
+    /// `os_type`: [`SanApplicationComponentsOsType`](crate::SanApplicationComponentsOsType) (`aix`, `hpux`, `hyper_v`, `linux`, `netware`, `openvms`, `solaris`, `solaris_efi`, `vmware`, `windows`, `windows_2008`, `windows_gpt`, `xen`); read and written.
     pub os_type: Option<SanApplicationComponentsOsType>,
-    /// `qos`: [`NasApplicationComponentsQos`]; read, and written on creation.
+    /// `qos`: [`NasApplicationComponentsQos`](crate::NasApplicationComponentsQos); read, and written on creation.
     pub qos: Option<NasApplicationComponentsQos>,
-    /// `storage_service`: [`NasApplicationComponentsStorageService`]; read and written.
+    /// `storage_service`: [`NasApplicationComponentsStorageService`](crate::NasApplicationComponentsStorageService); read and written.
     pub storage_service: Option<NasApplicationComponentsStorageService>,
-    /// `tiering`: [`SanApplicationComponentsTiering`]; read and written.
+    /// `tiering`: [`SanApplicationComponentsTiering`](crate::SanApplicationComponentsTiering); read and written.
     pub tiering: Option<SanApplicationComponentsTiering>,
     /// `total_size`: integer; read and written.
     pub total_size: Option<i64>,
 }
 
-/// The values of [`SanApplicationComponents`]'s `os_type`: open, so that a value a newer ONTAP adds is kept as [`SanApplicationComponentsOsType::Unknown`].
+/// The values of [`SanApplicationComponents`](crate::SanApplicationComponents)'s `os_type`: open, so that a value a newer ONTAP adds is kept as [`SanApplicationComponentsOsType::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
 pub enum SanApplicationComponentsOsType {
     /// `aix`.

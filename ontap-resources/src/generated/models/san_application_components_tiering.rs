@@ -4,18 +4,18 @@
 
 use crate::NasApplicationComponentsTieringObjectStores;
 
-/// An object of the model's `san_application_components_tiering` definition, held by [`SanApplicationComponents`]'s `tiering`.
+/// An object of the model's `san_application_components_tiering` definition, held by [`SanApplicationComponents`](crate::SanApplicationComponents)'s `tiering`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct SanApplicationComponentsTiering {
-    /// `control`: [`SanApplicationComponentsTieringControl`] (`required`, `best_effort`, `disallowed`); written on creation only.
+    /// `control`: [`SanApplicationComponentsTieringControl`](crate::SanApplicationComponentsTieringControl) (`required`, `best_effort`, `disallowed`); written on creation only.
     pub control: Option<SanApplicationComponentsTieringControl>,
-    /// `object_stores`: list of [`NasApplicationComponentsTieringObjectStores`]; written on creation only.
+    /// `object_stores`: list of [`NasApplicationComponentsTieringObjectStores`](crate::NasApplicationComponentsTieringObjectStores); written on creation only.
     pub object_stores: Option<Vec<NasApplicationComponentsTieringObjectStores>>,
-    /// `policy`: [`SanApplicationComponentsTieringPolicy`] (`all`, `auto`, `none`, `snapshot_only`); read, and written on creation.
+    /// `policy`: [`SanApplicationComponentsTieringPolicy`](crate::SanApplicationComponentsTieringPolicy) (`all`, `auto`, `none`, `snapshot_only`); read, and written on creation.
     pub policy: Option<SanApplicationComponentsTieringPolicy>,
 }
 
-/// The values of [`SanApplicationComponentsTiering`]'s `control`: open, so that a value a newer ONTAP adds is kept as [`SanApplicationComponentsTieringControl::Unknown`].
+/// The values of [`SanApplicationComponentsTiering`](crate::SanApplicationComponentsTiering)'s `control`: open, so that a value a newer ONTAP adds is kept as [`SanApplicationComponentsTieringControl::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
 pub enum SanApplicationComponentsTieringControl {
     /// `required`.
@@ -29,7 +29,7 @@ pub enum SanApplicationComponentsTieringControl {
     Unknown(String),
 }
 
-/// The values of [`SanApplicationComponentsTiering`]'s `policy`: open, so that a value a newer ONTAP adds is kept as [`SanApplicationComponentsTieringPolicy::Unknown`].
+/// The values of [`SanApplicationComponentsTiering`](crate::SanApplicationComponentsTiering)'s `policy`: open, so that a value a newer ONTAP adds is kept as [`SanApplicationComponentsTieringPolicy::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
 pub enum SanApplicationComponentsTieringPolicy {
     /// `all`.

@@ -4,26 +4,26 @@
 
 use crate::{MongoDbOnSanNewIgroupsIgroups, MongoDbOnSanNewIgroupsInitiatorObjects};
 
-/// An object of the model's `san_new_igroups` definition, held by [`San`]'s `new_igroups`.
+/// An object of the model's `san_new_igroups` definition, held by [`San`](crate::San)'s `new_igroups`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct SanNewIgroups {
     /// `comment`: string; written, never read back.
     pub comment: Option<String>,
-    /// `igroups`: list of [`MongoDbOnSanNewIgroupsIgroups`]; written, never read back.
+    /// `igroups`: list of [`MongoDbOnSanNewIgroupsIgroups`](crate::MongoDbOnSanNewIgroupsIgroups); written, never read back.
     pub igroups: Option<Vec<MongoDbOnSanNewIgroupsIgroups>>,
-    /// `initiator_objects`: list of [`MongoDbOnSanNewIgroupsInitiatorObjects`]; written, never read back.
+    /// `initiator_objects`: list of [`MongoDbOnSanNewIgroupsInitiatorObjects`](crate::MongoDbOnSanNewIgroupsInitiatorObjects); written, never read back.
     pub initiator_objects: Option<Vec<MongoDbOnSanNewIgroupsInitiatorObjects>>,
     /// `initiators`: list of string; read and written.
     pub initiators: Option<Vec<String>>,
     /// `name`: string, 1 to 96 characters, required by the model; written, never read back.
     pub name: Option<String>,
-    /// `os_type`: [`SanNewIgroupsOsType`] (`aix`, `hpux`, `hyper_v`, `linux`, `netware`, `openvms`, `solaris`, `vmware`, `windows`, `xen`); written, never read back.
+    /// `os_type`: [`SanNewIgroupsOsType`](crate::SanNewIgroupsOsType) (`aix`, `hpux`, `hyper_v`, `linux`, `netware`, `openvms`, `solaris`, `vmware`, `windows`, `xen`); written, never read back.
     pub os_type: Option<SanNewIgroupsOsType>,
-    /// `protocol`: [`SanNewIgroupsProtocol`] (`fcp`, `iscsi`, `mixed`); written, never read back.
+    /// `protocol`: [`SanNewIgroupsProtocol`](crate::SanNewIgroupsProtocol) (`fcp`, `iscsi`, `mixed`); written, never read back.
     pub protocol: Option<SanNewIgroupsProtocol>,
 }
 
-/// The values of [`SanNewIgroups`]'s `os_type`: open, so that a value a newer ONTAP adds is kept as [`SanNewIgroupsOsType::Unknown`].
+/// The values of [`SanNewIgroups`](crate::SanNewIgroups)'s `os_type`: open, so that a value a newer ONTAP adds is kept as [`SanNewIgroupsOsType::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
 pub enum SanNewIgroupsOsType {
     /// `aix`.
@@ -51,7 +51,7 @@ pub enum SanNewIgroupsOsType {
     Unknown(String),
 }
 
-/// The values of [`SanNewIgroups`]'s `protocol`: open, so that a value a newer ONTAP adds is kept as [`SanNewIgroupsProtocol::Unknown`].
+/// The values of [`SanNewIgroups`](crate::SanNewIgroups)'s `protocol`: open, so that a value a newer ONTAP adds is kept as [`SanNewIgroupsProtocol::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
 pub enum SanNewIgroupsProtocol {
     /// `fcp`.

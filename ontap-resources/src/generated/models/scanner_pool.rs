@@ -4,22 +4,22 @@
 
 use crate::ClusterReference;
 
-/// An object of the model's `scanner_pool` definition, held by [`Vscan`]'s `scanner_pools`.
+/// An object of the model's `scanner_pool` definition, held by [`Vscan`](crate::Vscan)'s `scanner_pools`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct ScannerPool {
-    /// `cluster`: [`ClusterReference`]; read and written.
+    /// `cluster`: [`ClusterReference`](crate::ClusterReference); read and written.
     pub cluster: Option<ClusterReference>,
     /// `name`: string, 1 to 256 characters; read, and written on creation.
     pub name: Option<String>,
     /// `privileged_users`: list of string; read and written.
     pub privileged_users: Option<Vec<String>>,
-    /// `role`: [`ScannerPoolRole`] (`primary`, `secondary`, `idle`); read and written.
+    /// `role`: [`ScannerPoolRole`](crate::ScannerPoolRole) (`primary`, `secondary`, `idle`); read and written.
     pub role: Option<ScannerPoolRole>,
     /// `servers`: list of string; read and written.
     pub servers: Option<Vec<String>>,
 }
 
-/// The values of [`ScannerPool`]'s `role`: open, so that a value a newer ONTAP adds is kept as [`ScannerPoolRole::Unknown`].
+/// The values of [`ScannerPool`](crate::ScannerPool)'s `role`: open, so that a value a newer ONTAP adds is kept as [`ScannerPoolRole::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
 pub enum ScannerPoolRole {
     /// `primary`.

@@ -2,7 +2,7 @@
 // Regenerate with `cargo run -p ontap-codegen`.
 //! The ScheduleCluster model, from the model's `schedule_cluster` definition.
 
-/// An object of the model's `schedule_cluster` definition, held by [`Schedule`]'s `cluster`.
+/// An object of the model's `schedule_cluster` definition, held by [`Schedule`](crate::Schedule)'s `cluster`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct ScheduleCluster {
     /// `name`: string; read and written.

@@ -2,7 +2,7 @@
 // Regenerate with `cargo run -p ontap-codegen`.
 //! The ScheduleCron model, from the model's `schedule_cron` definition.
 
-/// An object of the model's `schedule_cron` definition, held by [`Schedule`]'s `cron`.
+/// An object of the model's `schedule_cron` definition, held by [`Schedule`](crate::Schedule)'s `cron`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct ScheduleCron {
     /// `days`: list of integer; read and written.

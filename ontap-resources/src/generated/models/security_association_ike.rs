@@ -2,10 +2,10 @@
 // Regenerate with `cargo run -p ontap-codegen`.
 //! The SecurityAssociationIke model, from the model's `security_association_ike` definition.
 
-/// An object of the model's `security_association_ike` definition, held by [`SecurityAssociation`]'s `ike`.
+/// An object of the model's `security_association_ike` definition, held by [`SecurityAssociation`](crate::SecurityAssociation)'s `ike`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct SecurityAssociationIke {
-    /// `authentication`: [`SecurityAssociationIkeAuthentication`] (`none`, `psk`, `cert`); read and written.
+    /// `authentication`: [`SecurityAssociationIkeAuthentication`](crate::SecurityAssociationIkeAuthentication) (`none`, `psk`, `cert`); read and written.
     pub authentication: Option<SecurityAssociationIkeAuthentication>,
     /// `initiator_security_parameter_index`: string; read and written.
     pub initiator_security_parameter_index: Option<String>,
@@ -13,13 +13,13 @@ pub struct SecurityAssociationIke {
     pub is_initiator: Option<bool>,
     /// `responder_security_parameter_index`: string; read and written.
     pub responder_security_parameter_index: Option<String>,
-    /// `state`: [`SecurityAssociationIkeState`] (`none`, `connecting`, `established`, `dead_peer_probe`); read and written.
+    /// `state`: [`SecurityAssociationIkeState`](crate::SecurityAssociationIkeState) (`none`, `connecting`, `established`, `dead_peer_probe`); read and written.
     pub state: Option<SecurityAssociationIkeState>,
     /// `version`: integer; read and written.
     pub version: Option<i64>,
 }
 
-/// The values of [`SecurityAssociationIke`]'s `authentication`: open, so that a value a newer ONTAP adds is kept as [`SecurityAssociationIkeAuthentication::Unknown`].
+/// The values of [`SecurityAssociationIke`](crate::SecurityAssociationIke)'s `authentication`: open, so that a value a newer ONTAP adds is kept as [`SecurityAssociationIkeAuthentication::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
 pub enum SecurityAssociationIkeAuthentication {
     /// `none`.
@@ -33,7 +33,7 @@ pub enum SecurityAssociationIkeAuthentication {
     Unknown(String),
 }
 
-/// The values of [`SecurityAssociationIke`]'s `state`: open, so that a value a newer ONTAP adds is kept as [`SecurityAssociationIkeState::Unknown`].
+/// The values of [`SecurityAssociationIke`](crate::SecurityAssociationIke)'s `state`: open, so that a value a newer ONTAP adds is kept as [`SecurityAssociationIkeState::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
 pub enum SecurityAssociationIkeState {
     /// `none`.

@@ -4,20 +4,20 @@
 
 use crate::{SecurityAssociationIpsecInbound, SecurityAssociationIpsecOutbound};
 
-/// An object of the model's `security_association_ipsec` definition, held by [`SecurityAssociation`]'s `ipsec`.
+/// An object of the model's `security_association_ipsec` definition, held by [`SecurityAssociation`](crate::SecurityAssociation)'s `ipsec`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct SecurityAssociationIpsec {
-    /// `action`: [`SecurityAssociationIpsecAction`] (`bypass`, `discard`, `esp_transport`); read and written.
+    /// `action`: [`SecurityAssociationIpsecAction`](crate::SecurityAssociationIpsecAction) (`bypass`, `discard`, `esp_transport`); read and written.
     pub action: Option<SecurityAssociationIpsecAction>,
-    /// `inbound`: [`SecurityAssociationIpsecInbound`]; read and written.
+    /// `inbound`: [`SecurityAssociationIpsecInbound`](crate::SecurityAssociationIpsecInbound); read and written.
     pub inbound: Option<SecurityAssociationIpsecInbound>,
-    /// `outbound`: [`SecurityAssociationIpsecOutbound`]; read and written.
+    /// `outbound`: [`SecurityAssociationIpsecOutbound`](crate::SecurityAssociationIpsecOutbound); read and written.
     pub outbound: Option<SecurityAssociationIpsecOutbound>,
     /// `state`: string; read and written.
     pub state: Option<String>,
 }
 
-/// The values of [`SecurityAssociationIpsec`]'s `action`: open, so that a value a newer ONTAP adds is kept as [`SecurityAssociationIpsecAction::Unknown`].
+/// The values of [`SecurityAssociationIpsec`](crate::SecurityAssociationIpsec)'s `action`: open, so that a value a newer ONTAP adds is kept as [`SecurityAssociationIpsecAction::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
 pub enum SecurityAssociationIpsecAction {
     /// `bypass`.

@@ -2,7 +2,7 @@
 // Regenerate with `cargo run -p ontap-codegen`.
 //! The SecurityAssociationIpsecInbound model, from the model's `security_association_ipsec_inbound` definition.
 
-/// An object of the model's `security_association_ipsec_inbound` definition, held by [`SecurityAssociationIpsec`]'s `inbound`, [`SecurityClusterNetworkIpsecAssociationIpsec`]'s `inbound`.
+/// An object of the model's `security_association_ipsec_inbound` definition, held by [`SecurityAssociationIpsec`](crate::SecurityAssociationIpsec)'s `inbound`, [`SecurityClusterNetworkIpsecAssociationIpsec`](crate::SecurityClusterNetworkIpsecAssociationIpsec)'s `inbound`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct SecurityAssociationIpsecInbound {
     /// `bytes`: integer; read and written.

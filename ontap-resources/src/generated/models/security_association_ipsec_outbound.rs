@@ -2,7 +2,7 @@
 // Regenerate with `cargo run -p ontap-codegen`.
 //! The SecurityAssociationIpsecOutbound model, from the model's `security_association_ipsec_outbound` definition.
 
-/// An object of the model's `security_association_ipsec_outbound` definition, held by [`SecurityAssociationIpsec`]'s `outbound`, [`SecurityClusterNetworkIpsecAssociationIpsec`]'s `outbound`.
+/// An object of the model's `security_association_ipsec_outbound` definition, held by [`SecurityAssociationIpsec`](crate::SecurityAssociationIpsec)'s `outbound`, [`SecurityClusterNetworkIpsecAssociationIpsec`](crate::SecurityClusterNetworkIpsecAssociationIpsec)'s `outbound`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct SecurityAssociationIpsecOutbound {
     /// `bytes`: integer; read and written.

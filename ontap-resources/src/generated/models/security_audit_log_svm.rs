@@ -2,7 +2,7 @@
 // Regenerate with `cargo run -p ontap-codegen`.
 //! The SecurityAuditLogSvm model, from the model's `security_audit_log_svm` definition.
 
-/// An object of the model's `security_audit_log_svm` definition, held by [`SecurityAuditLog`]'s `svm`.
+/// An object of the model's `security_audit_log_svm` definition, held by [`SecurityAuditLog`](crate::SecurityAuditLog)'s `svm`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct SecurityAuditLogSvm {
     /// `name`: string; read and written.

@@ -4,7 +4,7 @@
 
 use crate::SecurityProxy;
 
-/// An object of the model's `security_azure` definition, held by [`SecurityCertificate`]'s `azure`.
+/// An object of the model's `security_azure` definition, held by [`SecurityCertificate`](crate::SecurityCertificate)'s `azure`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct SecurityAzure {
     /// `client_certificate`: secret string ([`ontap::Secret`]); written on creation only; printed as `*********`.
@@ -17,7 +17,7 @@ pub struct SecurityAzure {
     pub key_vault: Option<String>,
     /// `oauth_host`: string; written on creation only.
     pub oauth_host: Option<String>,
-    /// `proxy`: [`SecurityProxy`]; read and written.
+    /// `proxy`: [`SecurityProxy`](crate::SecurityProxy); read and written.
     pub proxy: Option<SecurityProxy>,
     /// `tenant_id`: string; written on creation only.
     pub tenant_id: Option<String>,

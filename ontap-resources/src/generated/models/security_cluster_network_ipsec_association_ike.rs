@@ -2,10 +2,10 @@
 // Regenerate with `cargo run -p ontap-codegen`.
 //! The SecurityClusterNetworkIpsecAssociationIke model, from the model's `security_cluster_network_ipsec_association_ike` definition.
 
-/// An object of the model's `security_cluster_network_ipsec_association_ike` definition, held by [`SecurityClusterNetworkIpsecAssociation`]'s `ike`.
+/// An object of the model's `security_cluster_network_ipsec_association_ike` definition, held by [`SecurityClusterNetworkIpsecAssociation`](crate::SecurityClusterNetworkIpsecAssociation)'s `ike`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct SecurityClusterNetworkIpsecAssociationIke {
-    /// `authentication`: [`SecurityClusterNetworkIpsecAssociationIkeAuthentication`] (`pki`); read and written.
+    /// `authentication`: [`SecurityClusterNetworkIpsecAssociationIkeAuthentication`](crate::SecurityClusterNetworkIpsecAssociationIkeAuthentication) (`pki`); read and written.
     pub authentication: Option<SecurityClusterNetworkIpsecAssociationIkeAuthentication>,
     /// `initiator_security_parameter_index`: string; read and written.
     pub initiator_security_parameter_index: Option<String>,
@@ -13,13 +13,13 @@ pub struct SecurityClusterNetworkIpsecAssociationIke {
     pub is_initiator: Option<bool>,
     /// `responder_security_parameter_index`: string; read and written.
     pub responder_security_parameter_index: Option<String>,
-    /// `state`: [`SecurityClusterNetworkIpsecAssociationIkeState`] (`none`, `connecting`, `established`, `dead_peer_probe`); read and written.
+    /// `state`: [`SecurityClusterNetworkIpsecAssociationIkeState`](crate::SecurityClusterNetworkIpsecAssociationIkeState) (`none`, `connecting`, `established`, `dead_peer_probe`); read and written.
     pub state: Option<SecurityClusterNetworkIpsecAssociationIkeState>,
     /// `version`: integer; read and written.
     pub version: Option<i64>,
 }
 
-/// The values of [`SecurityClusterNetworkIpsecAssociationIke`]'s `authentication`: open, so that a value a newer ONTAP adds is kept as [`SecurityClusterNetworkIpsecAssociationIkeAuthentication::Unknown`].
+/// The values of [`SecurityClusterNetworkIpsecAssociationIke`](crate::SecurityClusterNetworkIpsecAssociationIke)'s `authentication`: open, so that a value a newer ONTAP adds is kept as [`SecurityClusterNetworkIpsecAssociationIkeAuthentication::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
 pub enum SecurityClusterNetworkIpsecAssociationIkeAuthentication {
     /// `pki`.
@@ -29,7 +29,7 @@ pub enum SecurityClusterNetworkIpsecAssociationIkeAuthentication {
     Unknown(String),
 }
 
-/// The values of [`SecurityClusterNetworkIpsecAssociationIke`]'s `state`: open, so that a value a newer ONTAP adds is kept as [`SecurityClusterNetworkIpsecAssociationIkeState::Unknown`].
+/// The values of [`SecurityClusterNetworkIpsecAssociationIke`](crate::SecurityClusterNetworkIpsecAssociationIke)'s `state`: open, so that a value a newer ONTAP adds is kept as [`SecurityClusterNetworkIpsecAssociationIkeState::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
 pub enum SecurityClusterNetworkIpsecAssociationIkeState {
     /// `none`.

@@ -4,20 +4,20 @@
 
 use crate::{SecurityAssociationIpsecInbound, SecurityAssociationIpsecOutbound};
 
-/// An object of the model's `security_cluster_network_ipsec_association_ipsec` definition, held by [`SecurityClusterNetworkIpsecAssociation`]'s `ipsec`.
+/// An object of the model's `security_cluster_network_ipsec_association_ipsec` definition, held by [`SecurityClusterNetworkIpsecAssociation`](crate::SecurityClusterNetworkIpsecAssociation)'s `ipsec`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct SecurityClusterNetworkIpsecAssociationIpsec {
-    /// `action`: [`SecurityClusterNetworkIpsecAssociationIpsecAction`] (`bypass`, `discard`, `esp_transport`); read and written.
+    /// `action`: [`SecurityClusterNetworkIpsecAssociationIpsecAction`](crate::SecurityClusterNetworkIpsecAssociationIpsecAction) (`bypass`, `discard`, `esp_transport`); read and written.
     pub action: Option<SecurityClusterNetworkIpsecAssociationIpsecAction>,
-    /// `inbound`: [`SecurityAssociationIpsecInbound`]; read and written.
+    /// `inbound`: [`SecurityAssociationIpsecInbound`](crate::SecurityAssociationIpsecInbound); read and written.
     pub inbound: Option<SecurityAssociationIpsecInbound>,
-    /// `outbound`: [`SecurityAssociationIpsecOutbound`]; read and written.
+    /// `outbound`: [`SecurityAssociationIpsecOutbound`](crate::SecurityAssociationIpsecOutbound); read and written.
     pub outbound: Option<SecurityAssociationIpsecOutbound>,
     /// `state`: string; read and written.
     pub state: Option<String>,
 }
 
-/// The values of [`SecurityClusterNetworkIpsecAssociationIpsec`]'s `action`: open, so that a value a newer ONTAP adds is kept as [`SecurityClusterNetworkIpsecAssociationIpsecAction::Unknown`].
+/// The values of [`SecurityClusterNetworkIpsecAssociationIpsec`](crate::SecurityClusterNetworkIpsecAssociationIpsec)'s `action`: open, so that a value a newer ONTAP adds is kept as [`SecurityClusterNetworkIpsecAssociationIpsecAction::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
 pub enum SecurityClusterNetworkIpsecAssociationIpsecAction {
     /// `bypass`.

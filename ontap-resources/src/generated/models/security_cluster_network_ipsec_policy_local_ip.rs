@@ -2,7 +2,7 @@
 // Regenerate with `cargo run -p ontap-codegen`.
 //! The SecurityClusterNetworkIpsecPolicyLocalIp model, from the model's `security_cluster_network_ipsec_policy_local_ip` definition.
 
-/// An object of the model's `security_cluster_network_ipsec_policy_local_ip` definition, held by [`SecurityClusterNetworkIpsecPolicy`]'s `local_ip`.
+/// An object of the model's `security_cluster_network_ipsec_policy_local_ip` definition, held by [`SecurityClusterNetworkIpsecPolicy`](crate::SecurityClusterNetworkIpsecPolicy)'s `local_ip`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct SecurityClusterNetworkIpsecPolicyLocalIp {
     /// `address`: string; read and written.

@@ -2,7 +2,7 @@
 // Regenerate with `cargo run -p ontap-codegen`.
 //! The SecurityClusterNetworkIpsecPolicyRemoteIp model, from the model's `security_cluster_network_ipsec_policy_remote_ip` definition.
 
-/// An object of the model's `security_cluster_network_ipsec_policy_remote_ip` definition, held by [`SecurityClusterNetworkIpsecPolicy`]'s `remote_ip`.
+/// An object of the model's `security_cluster_network_ipsec_policy_remote_ip` definition, held by [`SecurityClusterNetworkIpsecPolicy`](crate::SecurityClusterNetworkIpsecPolicy)'s `remote_ip`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct SecurityClusterNetworkIpsecPolicyRemoteIp {
     /// `address`: string; read and written.

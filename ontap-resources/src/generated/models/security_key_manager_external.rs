@@ -4,13 +4,13 @@
 
 use crate::{KeyServerReadcreate, SecurityCertificateReference};
 
-/// An object of the model's `security_key_manager_external` definition, held by [`SecurityKeyManager`]'s `external`.
+/// An object of the model's `security_key_manager_external` definition, held by [`SecurityKeyManager`](crate::SecurityKeyManager)'s `external`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct SecurityKeyManagerExternal {
-    /// `client_certificate`: [`SecurityCertificateReference`]; read and written.
+    /// `client_certificate`: [`SecurityCertificateReference`](crate::SecurityCertificateReference); read and written.
     pub client_certificate: Option<SecurityCertificateReference>,
-    /// `server_ca_certificates`: list of [`SecurityCertificateReference`]; read and written.
+    /// `server_ca_certificates`: list of [`SecurityCertificateReference`](crate::SecurityCertificateReference); read and written.
     pub server_ca_certificates: Option<Vec<SecurityCertificateReference>>,
-    /// `servers`: list of [`KeyServerReadcreate`], at most 4 items; read, and written on creation.
+    /// `servers`: list of [`KeyServerReadcreate`](crate::KeyServerReadcreate), at most 4 items; read, and written on creation.
     pub servers: Option<Vec<KeyServerReadcreate>>,
 }

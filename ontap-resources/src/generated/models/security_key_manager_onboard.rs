@@ -2,7 +2,7 @@
 // Regenerate with `cargo run -p ontap-codegen`.
 //! The SecurityKeyManagerOnboard model, from the model's `security_key_manager_onboard` definition.
 
-/// An object of the model's `security_key_manager_onboard` definition, held by [`SecurityKeyManager`]'s `onboard`.
+/// An object of the model's `security_key_manager_onboard` definition, held by [`SecurityKeyManager`](crate::SecurityKeyManager)'s `onboard`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct SecurityKeyManagerOnboard {
     /// `enabled`: boolean; read-only.

@@ -2,7 +2,7 @@
 // Regenerate with `cargo run -p ontap-codegen`.
 //! The SecurityKeyManagerReference model, from the narrowed views of the model's `security_key_manager` definition.
 
-/// A reference to an object of the model's `security_key_manager` definition, as other objects embed it (`_links`, `uuid`), held by [`KeyManagerAuthKey`]'s `security_key_manager`, [`KeyManagerKeys`]'s `security_key_manager`.
+/// A reference to an object of the model's `security_key_manager` definition, as other objects embed it (`_links`, `uuid`), held by [`KeyManagerAuthKey`](crate::KeyManagerAuthKey)'s `security_key_manager`, [`KeyManagerKeys`](crate::KeyManagerKeys)'s `security_key_manager`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct SecurityKeyManagerReference {
     /// `_links`: [`ontap::Links`]; read-only.

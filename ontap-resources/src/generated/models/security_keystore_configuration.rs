@@ -2,7 +2,7 @@
 // Regenerate with `cargo run -p ontap-codegen`.
 //! The SecurityKeystoreConfiguration model, from the model's `security_keystore_configuration` definition.
 
-/// An object of the model's `security_keystore_configuration` definition, held by [`AzureKeyVault`]'s `configuration`, [`Barbican`]'s `configuration`, [`SecurityKeyManager`]'s `configuration` and 1 more.
+/// An object of the model's `security_keystore_configuration` definition, held by [`AzureKeyVault`](crate::AzureKeyVault)'s `configuration`, [`Barbican`](crate::Barbican)'s `configuration`, [`SecurityKeyManager`](crate::SecurityKeyManager)'s `configuration` and 1 more.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct SecurityKeystoreConfiguration {
     /// `_links`: [`ontap::Links`]; read-only.

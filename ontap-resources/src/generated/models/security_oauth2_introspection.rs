@@ -2,7 +2,7 @@
 // Regenerate with `cargo run -p ontap-codegen`.
 //! The SecurityOauth2Introspection model, from the model's `security_oauth2_introspection` definition.
 
-/// An object of the model's `security_oauth2_introspection` definition, held by [`SecurityOauth2`]'s `introspection`.
+/// An object of the model's `security_oauth2_introspection` definition, held by [`SecurityOauth2`](crate::SecurityOauth2)'s `introspection`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct SecurityOauth2Introspection {
     /// `endpoint_uri`: string; read, and written on creation.

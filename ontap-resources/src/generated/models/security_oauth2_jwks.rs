@@ -2,7 +2,7 @@
 // Regenerate with `cargo run -p ontap-codegen`.
 //! The SecurityOauth2Jwks model, from the model's `security_oauth2_jwks` definition.
 
-/// An object of the model's `security_oauth2_jwks` definition, held by [`SecurityOauth2`]'s `jwks`.
+/// An object of the model's `security_oauth2_jwks` definition, held by [`SecurityOauth2`](crate::SecurityOauth2)'s `jwks`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct SecurityOauth2Jwks {
     /// `provider_uri`: string; read, and written on creation.

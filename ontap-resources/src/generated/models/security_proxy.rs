@@ -2,7 +2,7 @@
 // Regenerate with `cargo run -p ontap-codegen`.
 //! The SecurityProxy model, from the model's `security_proxy` definition.
 
-/// An object of the model's `security_proxy` definition, held by [`SecurityAzure`]'s `proxy`.
+/// An object of the model's `security_proxy` definition, held by [`SecurityAzure`](crate::SecurityAzure)'s `proxy`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct SecurityProxy {
     /// `host`: string; written on creation only.
@@ -11,14 +11,14 @@ pub struct SecurityProxy {
     pub password: Option<ontap::Secret>,
     /// `port`: integer; written on creation only.
     pub port: Option<i64>,
-    /// `type`: [`SecurityProxyType`] (`http`, `https`); written on creation only.
+    /// `type`: [`SecurityProxyType`](crate::SecurityProxyType) (`http`, `https`); written on creation only.
     #[model(rename = "type")]
     pub type_: Option<SecurityProxyType>,
     /// `username`: string; written on creation only.
     pub username: Option<String>,
 }
 
-/// The values of [`SecurityProxy`]'s `type`: open, so that a value a newer ONTAP adds is kept as [`SecurityProxyType::Unknown`].
+/// The values of [`SecurityProxy`](crate::SecurityProxy)'s `type`: open, so that a value a newer ONTAP adds is kept as [`SecurityProxyType::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
 pub enum SecurityProxyType {
     /// `http`.

@@ -2,7 +2,7 @@
 // Regenerate with `cargo run -p ontap-codegen`.
 //! The SecuritySamlDefMetadataCertificate model, from the model's `security_saml_def_metadata_certificate` definition.
 
-/// An object of the model's `security_saml_def_metadata_certificate` definition, held by [`SecuritySamlDefMetadata`]'s `certificate`, [`SecuritySamlSp`]'s `certificate`.
+/// An object of the model's `security_saml_def_metadata_certificate` definition, held by [`SecuritySamlDefMetadata`](crate::SecuritySamlDefMetadata)'s `certificate`, [`SecuritySamlSp`](crate::SecuritySamlSp)'s `certificate`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct SecuritySamlDefMetadataCertificate {
     /// `ca`: string, 1 to 256 characters; read, and written on creation.

@@ -2,16 +2,16 @@
 // Regenerate with `cargo run -p ontap-codegen`.
 //! The Server model, from the model's `server` definition.
 
-/// An object of the model's `server` definition, held by [`Netbios`]'s `wins_servers`.
+/// An object of the model's `server` definition, held by [`Netbios`](crate::Netbios)'s `wins_servers`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct Server {
     /// `ip`: string; read and written.
     pub ip: Option<String>,
-    /// `state`: [`ServerState`] (`active`, `inactive`); read and written.
+    /// `state`: [`ServerState`](crate::ServerState) (`active`, `inactive`); read and written.
     pub state: Option<ServerState>,
 }
 
-/// The values of [`Server`]'s `state`: open, so that a value a newer ONTAP adds is kept as [`ServerState::Unknown`].
+/// The values of [`Server`](crate::Server)'s `state`: open, so that a value a newer ONTAP adds is kept as [`ServerState::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
 pub enum ServerState {
     /// `active`.

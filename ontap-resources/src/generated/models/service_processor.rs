@@ -8,47 +8,47 @@ use crate::{
     Ipv4Interface, Ipv6Interface,
 };
 
-/// An object of the model's `service_processor` definition, held by [`Node`]'s `service_processor`.
+/// An object of the model's `service_processor` definition, held by [`Node`](crate::Node)'s `service_processor`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct ServiceProcessor {
-    /// `api_service`: [`ClusterNodesServiceProcessorApiService`]; read-only.
+    /// `api_service`: [`ClusterNodesServiceProcessorApiService`](crate::ClusterNodesServiceProcessorApiService); read-only.
     pub api_service: Option<ClusterNodesServiceProcessorApiService>,
-    /// `auto_config`: [`ClusterNodesServiceProcessorAutoConfig`]; read-only.
+    /// `auto_config`: [`ClusterNodesServiceProcessorAutoConfig`](crate::ClusterNodesServiceProcessorAutoConfig); read-only.
     pub auto_config: Option<ClusterNodesServiceProcessorAutoConfig>,
     /// `autoupdate_enabled`: boolean; read, and written on modification.
     pub autoupdate_enabled: Option<bool>,
-    /// `backup`: [`ClusterNodesServiceProcessorBackup`]; read-only.
+    /// `backup`: [`ClusterNodesServiceProcessorBackup`](crate::ClusterNodesServiceProcessorBackup); read-only.
     pub backup: Option<ClusterNodesServiceProcessorBackup>,
     /// `dhcp_enabled`: boolean; read, and written on modification.
     pub dhcp_enabled: Option<bool>,
     /// `firmware_version`: string; read-only.
     pub firmware_version: Option<String>,
-    /// `ipv4_interface`: [`Ipv4Interface`]; read and written.
+    /// `ipv4_interface`: [`Ipv4Interface`](crate::Ipv4Interface); read and written.
     pub ipv4_interface: Option<Ipv4Interface>,
-    /// `ipv6_interface`: [`Ipv6Interface`]; read, and written on modification.
+    /// `ipv6_interface`: [`Ipv6Interface`](crate::Ipv6Interface); read, and written on modification.
     pub ipv6_interface: Option<Ipv6Interface>,
     /// `is_ip_configured`: boolean; read-only.
     pub is_ip_configured: Option<bool>,
-    /// `last_update_state`: [`ServiceProcessorLastUpdateState`] (`failed`, `passed`); read-only.
+    /// `last_update_state`: [`ServiceProcessorLastUpdateState`](crate::ServiceProcessorLastUpdateState) (`failed`, `passed`); read-only.
     pub last_update_state: Option<ServiceProcessorLastUpdateState>,
-    /// `link_status`: [`ServiceProcessorLinkStatus`] (`up`, `down`, `disabled`, `unknown`); read-only.
+    /// `link_status`: [`ServiceProcessorLinkStatus`](crate::ServiceProcessorLinkStatus) (`up`, `down`, `disabled`, `unknown`); read-only.
     pub link_status: Option<ServiceProcessorLinkStatus>,
     /// `mac_address`: string; read-only.
     pub mac_address: Option<String>,
-    /// `primary`: [`ClusterNodesServiceProcessorPrimary`]; read-only.
+    /// `primary`: [`ClusterNodesServiceProcessorPrimary`](crate::ClusterNodesServiceProcessorPrimary); read-only.
     pub primary: Option<ClusterNodesServiceProcessorPrimary>,
-    /// `ssh_info`: [`ClusterNodesServiceProcessorSshInfo`]; read and written.
+    /// `ssh_info`: [`ClusterNodesServiceProcessorSshInfo`](crate::ClusterNodesServiceProcessorSshInfo); read and written.
     pub ssh_info: Option<ClusterNodesServiceProcessorSshInfo>,
-    /// `state`: [`ServiceProcessorState`] (`online`, `offline`, `degraded`, `rebooting`, `unknown`, `updating`, `node_offline`, `sp_daemon_offline`); read-only.
+    /// `state`: [`ServiceProcessorState`](crate::ServiceProcessorState) (`online`, `offline`, `degraded`, `rebooting`, `unknown`, `updating`, `node_offline`, `sp_daemon_offline`); read-only.
     pub state: Option<ServiceProcessorState>,
-    /// `type`: [`ServiceProcessorType`] (`sp`, `none`, `bmc`); read-only.
+    /// `type`: [`ServiceProcessorType`](crate::ServiceProcessorType) (`sp`, `none`, `bmc`); read-only.
     #[model(rename = "type")]
     pub type_: Option<ServiceProcessorType>,
-    /// `web_service`: [`ClusterNodesServiceProcessorWebService`]; read-only.
+    /// `web_service`: [`ClusterNodesServiceProcessorWebService`](crate::ClusterNodesServiceProcessorWebService); read-only.
     pub web_service: Option<ClusterNodesServiceProcessorWebService>,
 }
 
-/// The values of [`ServiceProcessor`]'s `last_update_state`: open, so that a value a newer ONTAP adds is kept as [`ServiceProcessorLastUpdateState::Unknown`].
+/// The values of [`ServiceProcessor`](crate::ServiceProcessor)'s `last_update_state`: open, so that a value a newer ONTAP adds is kept as [`ServiceProcessorLastUpdateState::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
 pub enum ServiceProcessorLastUpdateState {
     /// `failed`.
@@ -60,7 +60,7 @@ pub enum ServiceProcessorLastUpdateState {
     Unknown(String),
 }
 
-/// The values of [`ServiceProcessor`]'s `link_status`: open, so that a value a newer ONTAP adds is kept as [`ServiceProcessorLinkStatus::Unknown`].
+/// The values of [`ServiceProcessor`](crate::ServiceProcessor)'s `link_status`: open, so that a value a newer ONTAP adds is kept as [`ServiceProcessorLinkStatus::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
 pub enum ServiceProcessorLinkStatus {
     /// `up`.
@@ -77,7 +77,7 @@ pub enum ServiceProcessorLinkStatus {
     Unknown(String),
 }
 
-/// The values of [`ServiceProcessor`]'s `state`: open, so that a value a newer ONTAP adds is kept as [`ServiceProcessorState::Unknown`].
+/// The values of [`ServiceProcessor`](crate::ServiceProcessor)'s `state`: open, so that a value a newer ONTAP adds is kept as [`ServiceProcessorState::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
 pub enum ServiceProcessorState {
     /// `online`.
@@ -102,7 +102,7 @@ pub enum ServiceProcessorState {
     Unknown(String),
 }
 
-/// The values of [`ServiceProcessor`]'s `type`: open, so that a value a newer ONTAP adds is kept as [`ServiceProcessorType::Unknown`].
+/// The values of [`ServiceProcessor`](crate::ServiceProcessor)'s `type`: open, so that a value a newer ONTAP adds is kept as [`ServiceProcessorType::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
 pub enum ServiceProcessorType {
     /// `sp`.

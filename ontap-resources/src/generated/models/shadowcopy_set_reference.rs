@@ -2,7 +2,7 @@
 // Regenerate with `cargo run -p ontap-codegen`.
 //! The ShadowcopySetReference model, from the narrowed views of the model's `shadowcopy_set` definition.
 
-/// A reference to an object of the model's `shadowcopy_set` definition, as other objects embed it (`_links`, `uuid`), held by [`Shadowcopy`]'s `shadowcopy_set`.
+/// A reference to an object of the model's `shadowcopy_set` definition, as other objects embed it (`_links`, `uuid`), held by [`Shadowcopy`](crate::Shadowcopy)'s `shadowcopy_set`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct ShadowcopySetReference {
     /// `_links`: any JSON value; read-only.

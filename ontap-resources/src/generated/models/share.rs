@@ -2,7 +2,7 @@
 // Regenerate with `cargo run -p ontap-codegen`.
 //! The Share model, from the model's `share` definition.
 
-/// An object of the model's `share` definition, held by [`EffectivePermission`]'s `share`.
+/// An object of the model's `share` definition, held by [`EffectivePermission`](crate::EffectivePermission)'s `share`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct Share {
     /// `name`: string; read and written.

@@ -2,15 +2,15 @@
 // Regenerate with `cargo run -p ontap-codegen`.
 //! The ShareAcl model, from the model's `share_acl` definition.
 
-/// An object of the model's `share_acl` definition, held by [`CifsShare`]'s `acls`.
+/// An object of the model's `share_acl` definition, held by [`CifsShare`](crate::CifsShare)'s `acls`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct ShareAcl {
     /// `_links`: [`ontap::Links`]; read-only.
     #[model(rename = "_links")]
     pub links: Option<ontap::Links>,
-    /// `permission`: [`ShareAclPermission`] (`no_access`, `read`, `change`, `full_control`); read and written.
+    /// `permission`: [`ShareAclPermission`](crate::ShareAclPermission) (`no_access`, `read`, `change`, `full_control`); read and written.
     pub permission: Option<ShareAclPermission>,
-    /// `type`: [`ShareAclType`] (`windows`, `unix_user`, `unix_group`); read, and written on creation.
+    /// `type`: [`ShareAclType`](crate::ShareAclType) (`windows`, `unix_user`, `unix_group`); read, and written on creation.
     #[model(rename = "type")]
     pub type_: Option<ShareAclType>,
     /// `user_or_group`: string; read, and written on creation.
@@ -19,7 +19,7 @@ pub struct ShareAcl {
     pub win_sid_unix_id: Option<String>,
 }
 
-/// The values of [`ShareAcl`]'s `permission`: open, so that a value a newer ONTAP adds is kept as [`ShareAclPermission::Unknown`].
+/// The values of [`ShareAcl`](crate::ShareAcl)'s `permission`: open, so that a value a newer ONTAP adds is kept as [`ShareAclPermission::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
 pub enum ShareAclPermission {
     /// `no_access`.
@@ -35,7 +35,7 @@ pub enum ShareAclPermission {
     Unknown(String),
 }
 
-/// The values of [`ShareAcl`]'s `type`: open, so that a value a newer ONTAP adds is kept as [`ShareAclType::Unknown`].
+/// The values of [`ShareAcl`](crate::ShareAcl)'s `type`: open, so that a value a newer ONTAP adds is kept as [`ShareAclType::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
 pub enum ShareAclType {
     /// `windows`.

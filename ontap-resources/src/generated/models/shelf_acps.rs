@@ -4,22 +4,22 @@
 
 use crate::{NodeReference, ShelfAcpsError};
 
-/// An object of the model's `shelf_acps` definition, held by [`Shelf`]'s `acps`.
+/// An object of the model's `shelf_acps` definition, held by [`Shelf`](crate::Shelf)'s `acps`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct ShelfAcps {
     /// `address`: string; read and written.
     pub address: Option<String>,
-    /// `channel`: [`ShelfAcpsChannel`] (`unknown`, `out_of_band`, `in_band`); read and written.
+    /// `channel`: [`ShelfAcpsChannel`](crate::ShelfAcpsChannel) (`unknown`, `out_of_band`, `in_band`); read and written.
     pub channel: Option<ShelfAcpsChannel>,
-    /// `connection_state`: [`ShelfAcpsConnectionState`] (`no_connectivity`, `partial_connectivity`, `full_connectivity`, `additional_connectivity`, `unknown_connectivity`, `not_available`, `active`, `disabled`); read and written.
+    /// `connection_state`: [`ShelfAcpsConnectionState`](crate::ShelfAcpsConnectionState) (`no_connectivity`, `partial_connectivity`, `full_connectivity`, `additional_connectivity`, `unknown_connectivity`, `not_available`, `active`, `disabled`); read and written.
     pub connection_state: Option<ShelfAcpsConnectionState>,
     /// `enabled`: boolean; read and written.
     pub enabled: Option<bool>,
-    /// `error`: [`ShelfAcpsError`]; read and written.
+    /// `error`: [`ShelfAcpsError`](crate::ShelfAcpsError); read and written.
     pub error: Option<ShelfAcpsError>,
     /// `netmask`: string; read and written.
     pub netmask: Option<String>,
-    /// `node`: [`NodeReference`]; read and written.
+    /// `node`: [`NodeReference`](crate::NodeReference); read and written.
     pub node: Option<NodeReference>,
     /// `port`: string; read and written.
     pub port: Option<String>,
@@ -27,7 +27,7 @@ pub struct ShelfAcps {
     pub subnet: Option<String>,
 }
 
-/// The values of [`ShelfAcps`]'s `channel`: open, so that a value a newer ONTAP adds is kept as [`ShelfAcpsChannel::Unknown`].
+/// The values of [`ShelfAcps`](crate::ShelfAcps)'s `channel`: open, so that a value a newer ONTAP adds is kept as [`ShelfAcpsChannel::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
 pub enum ShelfAcpsChannel {
     /// `unknown`.
@@ -42,7 +42,7 @@ pub enum ShelfAcpsChannel {
     Unknown(String),
 }
 
-/// The values of [`ShelfAcps`]'s `connection_state`: open, so that a value a newer ONTAP adds is kept as [`ShelfAcpsConnectionState::Unknown`].
+/// The values of [`ShelfAcps`](crate::ShelfAcps)'s `connection_state`: open, so that a value a newer ONTAP adds is kept as [`ShelfAcpsConnectionState::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
 pub enum ShelfAcpsConnectionState {
     /// `no_connectivity`.

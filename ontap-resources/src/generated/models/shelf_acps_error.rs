@@ -2,19 +2,19 @@
 // Regenerate with `cargo run -p ontap-codegen`.
 //! The ShelfAcpsError model, from the model's `shelf_acps_error` definition.
 
-/// An object of the model's `shelf_acps_error` definition, held by [`ShelfAcps`]'s `error`.
+/// An object of the model's `shelf_acps_error` definition, held by [`ShelfAcps`](crate::ShelfAcps)'s `error`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct ShelfAcpsError {
     /// `reason`: [`ontap::ApiError`]; read-only.
     pub reason: Option<ontap::ApiError>,
-    /// `severity`: [`ShelfAcpsErrorSeverity`] (`unknown`, `notice`, `warning`, `error`, `critical`); read and written.
+    /// `severity`: [`ShelfAcpsErrorSeverity`](crate::ShelfAcpsErrorSeverity) (`unknown`, `notice`, `warning`, `error`, `critical`); read and written.
     pub severity: Option<ShelfAcpsErrorSeverity>,
-    /// `type`: [`ShelfAcpsErrorType`] (`not_applicable`, `connection_issue`, `connection_activity`, `module_error`, `shelf_error`); read and written.
+    /// `type`: [`ShelfAcpsErrorType`](crate::ShelfAcpsErrorType) (`not_applicable`, `connection_issue`, `connection_activity`, `module_error`, `shelf_error`); read and written.
     #[model(rename = "type")]
     pub type_: Option<ShelfAcpsErrorType>,
 }
 
-/// The values of [`ShelfAcpsError`]'s `severity`: open, so that a value a newer ONTAP adds is kept as [`ShelfAcpsErrorSeverity::Unknown`].
+/// The values of [`ShelfAcpsError`](crate::ShelfAcpsError)'s `severity`: open, so that a value a newer ONTAP adds is kept as [`ShelfAcpsErrorSeverity::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
 pub enum ShelfAcpsErrorSeverity {
     /// `unknown`.
@@ -33,7 +33,7 @@ pub enum ShelfAcpsErrorSeverity {
     Unknown(String),
 }
 
-/// The values of [`ShelfAcpsError`]'s `type`: open, so that a value a newer ONTAP adds is kept as [`ShelfAcpsErrorType::Unknown`].
+/// The values of [`ShelfAcpsError`](crate::ShelfAcpsError)'s `type`: open, so that a value a newer ONTAP adds is kept as [`ShelfAcpsErrorType::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
 pub enum ShelfAcpsErrorType {
     /// `not_applicable`.

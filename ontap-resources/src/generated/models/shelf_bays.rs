@@ -4,23 +4,23 @@
 
 use crate::ShelfBaysDrawer;
 
-/// An object of the model's `shelf_bays` definition, held by [`Shelf`]'s `bays`.
+/// An object of the model's `shelf_bays` definition, held by [`Shelf`](crate::Shelf)'s `bays`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct ShelfBays {
-    /// `drawer`: [`ShelfBaysDrawer`]; read and written.
+    /// `drawer`: [`ShelfBaysDrawer`](crate::ShelfBaysDrawer); read and written.
     pub drawer: Option<ShelfBaysDrawer>,
     /// `has_disk`: boolean; read and written.
     pub has_disk: Option<bool>,
     /// `id`: integer; read and written.
     pub id: Option<i64>,
-    /// `state`: [`ShelfBaysState`] (`unknown`, `ok`, `error`); read and written.
+    /// `state`: [`ShelfBaysState`](crate::ShelfBaysState) (`unknown`, `ok`, `error`); read and written.
     pub state: Option<ShelfBaysState>,
-    /// `type`: [`ShelfBaysType`] (`unknown`, `single_disk`, `multi_lun`); read and written.
+    /// `type`: [`ShelfBaysType`](crate::ShelfBaysType) (`unknown`, `single_disk`, `multi_lun`); read and written.
     #[model(rename = "type")]
     pub type_: Option<ShelfBaysType>,
 }
 
-/// The values of [`ShelfBays`]'s `state`: open, so that a value a newer ONTAP adds is kept as [`ShelfBaysState::Unknown`].
+/// The values of [`ShelfBays`](crate::ShelfBays)'s `state`: open, so that a value a newer ONTAP adds is kept as [`ShelfBaysState::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
 pub enum ShelfBaysState {
     /// `unknown`.
@@ -35,7 +35,7 @@ pub enum ShelfBaysState {
     Unknown(String),
 }
 
-/// The values of [`ShelfBays`]'s `type`: open, so that a value a newer ONTAP adds is kept as [`ShelfBaysType::Unknown`].
+/// The values of [`ShelfBays`](crate::ShelfBays)'s `type`: open, so that a value a newer ONTAP adds is kept as [`ShelfBaysType::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
 pub enum ShelfBaysType {
     /// `unknown`.

@@ -2,7 +2,7 @@
 // Regenerate with `cargo run -p ontap-codegen`.
 //! The ShelfBaysDrawer model, from the model's `shelf_bays_drawer` definition.
 
-/// An object of the model's `shelf_bays_drawer` definition, held by [`ShelfBays`]'s `drawer`.
+/// An object of the model's `shelf_bays_drawer` definition, held by [`ShelfBays`](crate::ShelfBays)'s `drawer`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct ShelfBaysDrawer {
     /// `id`: integer; read and written.

@@ -2,7 +2,7 @@
 // Regenerate with `cargo run -p ontap-codegen`.
 //! The ShelfCurrentSensors model, from the model's `shelf_current_sensors` definition.
 
-/// An object of the model's `shelf_current_sensors` definition, held by [`Shelf`]'s `current_sensors`.
+/// An object of the model's `shelf_current_sensors` definition, held by [`Shelf`](crate::Shelf)'s `current_sensors`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct ShelfCurrentSensors {
     /// `current`: integer; read and written.
@@ -13,11 +13,11 @@ pub struct ShelfCurrentSensors {
     pub installed: Option<bool>,
     /// `location`: string; read and written.
     pub location: Option<String>,
-    /// `state`: [`ShelfCurrentSensorsState`] (`ok`, `error`); read and written.
+    /// `state`: [`ShelfCurrentSensorsState`](crate::ShelfCurrentSensorsState) (`ok`, `error`); read and written.
     pub state: Option<ShelfCurrentSensorsState>,
 }
 
-/// The values of [`ShelfCurrentSensors`]'s `state`: open, so that a value a newer ONTAP adds is kept as [`ShelfCurrentSensorsState::Unknown`].
+/// The values of [`ShelfCurrentSensors`](crate::ShelfCurrentSensors)'s `state`: open, so that a value a newer ONTAP adds is kept as [`ShelfCurrentSensorsState::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
 pub enum ShelfCurrentSensorsState {
     /// `ok`.

@@ -2,7 +2,7 @@
 // Regenerate with `cargo run -p ontap-codegen`.
 //! The ShelfDrawers model, from the model's `shelf_drawers` definition.
 
-/// An object of the model's `shelf_drawers` definition, held by [`Shelf`]'s `drawers`.
+/// An object of the model's `shelf_drawers` definition, held by [`Shelf`](crate::Shelf)'s `drawers`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct ShelfDrawers {
     /// `closed`: boolean; read and written.
@@ -17,11 +17,11 @@ pub struct ShelfDrawers {
     pub part_number: Option<String>,
     /// `serial_number`: string; read and written.
     pub serial_number: Option<String>,
-    /// `state`: [`ShelfDrawersState`] (`ok`, `error`); read and written.
+    /// `state`: [`ShelfDrawersState`](crate::ShelfDrawersState) (`ok`, `error`); read and written.
     pub state: Option<ShelfDrawersState>,
 }
 
-/// The values of [`ShelfDrawers`]'s `state`: open, so that a value a newer ONTAP adds is kept as [`ShelfDrawersState::Unknown`].
+/// The values of [`ShelfDrawers`](crate::ShelfDrawers)'s `state`: open, so that a value a newer ONTAP adds is kept as [`ShelfDrawersState::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
 pub enum ShelfDrawersState {
     /// `ok`.

@@ -2,7 +2,7 @@
 // Regenerate with `cargo run -p ontap-codegen`.
 //! The ShelfErrors model, from the model's `shelf_errors` definition.
 
-/// An object of the model's `shelf_errors` definition, held by [`Shelf`]'s `errors`.
+/// An object of the model's `shelf_errors` definition, held by [`Shelf`](crate::Shelf)'s `errors`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct ShelfErrors {
     /// `reason`: [`ontap::ApiError`]; read-only.

@@ -2,7 +2,7 @@
 // Regenerate with `cargo run -p ontap-codegen`.
 //! The ShelfFans model, from the model's `shelf_fans` definition.
 
-/// An object of the model's `shelf_fans` definition, held by [`Shelf`]'s `fans`.
+/// An object of the model's `shelf_fans` definition, held by [`Shelf`](crate::Shelf)'s `fans`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct ShelfFans {
     /// `id`: integer; read and written.
@@ -13,11 +13,11 @@ pub struct ShelfFans {
     pub location: Option<String>,
     /// `rpm`: integer; read and written.
     pub rpm: Option<i64>,
-    /// `state`: [`ShelfFansState`] (`ok`, `error`); read and written.
+    /// `state`: [`ShelfFansState`](crate::ShelfFansState) (`ok`, `error`); read and written.
     pub state: Option<ShelfFansState>,
 }
 
-/// The values of [`ShelfFans`]'s `state`: open, so that a value a newer ONTAP adds is kept as [`ShelfFansState::Unknown`].
+/// The values of [`ShelfFans`](crate::ShelfFans)'s `state`: open, so that a value a newer ONTAP adds is kept as [`ShelfFansState::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
 pub enum ShelfFansState {
     /// `ok`.

@@ -4,7 +4,7 @@
 
 use crate::ShelfFrusPsu;
 
-/// An object of the model's `shelf_frus` definition, held by [`Shelf`]'s `frus`.
+/// An object of the model's `shelf_frus` definition, held by [`Shelf`](crate::Shelf)'s `frus`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct ShelfFrus {
     /// `firmware_version`: string; read and written.
@@ -15,18 +15,18 @@ pub struct ShelfFrus {
     pub installed: Option<bool>,
     /// `part_number`: string; read and written.
     pub part_number: Option<String>,
-    /// `psu`: [`ShelfFrusPsu`]; read and written.
+    /// `psu`: [`ShelfFrusPsu`](crate::ShelfFrusPsu); read and written.
     pub psu: Option<ShelfFrusPsu>,
     /// `serial_number`: string; read and written.
     pub serial_number: Option<String>,
-    /// `state`: [`ShelfFrusState`] (`ok`, `error`); read and written.
+    /// `state`: [`ShelfFrusState`](crate::ShelfFrusState) (`ok`, `error`); read and written.
     pub state: Option<ShelfFrusState>,
-    /// `type`: [`ShelfFrusType`] (`module`, `psu`); read and written.
+    /// `type`: [`ShelfFrusType`](crate::ShelfFrusType) (`module`, `psu`); read and written.
     #[model(rename = "type")]
     pub type_: Option<ShelfFrusType>,
 }
 
-/// The values of [`ShelfFrus`]'s `state`: open, so that a value a newer ONTAP adds is kept as [`ShelfFrusState::Unknown`].
+/// The values of [`ShelfFrus`](crate::ShelfFrus)'s `state`: open, so that a value a newer ONTAP adds is kept as [`ShelfFrusState::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
 pub enum ShelfFrusState {
     /// `ok`.
@@ -38,7 +38,7 @@ pub enum ShelfFrusState {
     Unknown(String),
 }
 
-/// The values of [`ShelfFrus`]'s `type`: open, so that a value a newer ONTAP adds is kept as [`ShelfFrusType::Unknown`].
+/// The values of [`ShelfFrus`](crate::ShelfFrus)'s `type`: open, so that a value a newer ONTAP adds is kept as [`ShelfFrusType::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
 pub enum ShelfFrusType {
     /// `module`.

@@ -2,7 +2,7 @@
 // Regenerate with `cargo run -p ontap-codegen`.
 //! The ShelfFrusPsu model, from the model's `shelf_frus_psu` definition.
 
-/// An object of the model's `shelf_frus_psu` definition, held by [`ShelfFrus`]'s `psu`.
+/// An object of the model's `shelf_frus_psu` definition, held by [`ShelfFrus`](crate::ShelfFrus)'s `psu`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct ShelfFrusPsu {
     /// `crest_factor`: integer; read and written.

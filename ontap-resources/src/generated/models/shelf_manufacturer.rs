@@ -2,7 +2,7 @@
 // Regenerate with `cargo run -p ontap-codegen`.
 //! The ShelfManufacturer model, from the model's `shelf_manufacturer` definition.
 
-/// An object of the model's `shelf_manufacturer` definition, held by [`Shelf`]'s `manufacturer`.
+/// An object of the model's `shelf_manufacturer` definition, held by [`Shelf`](crate::Shelf)'s `manufacturer`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct ShelfManufacturer {
     /// `name`: string; read and written.

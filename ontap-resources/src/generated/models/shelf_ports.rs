@@ -4,12 +4,12 @@
 
 use crate::{ShelfPortsCable, ShelfPortsRemote};
 
-/// An object of the model's `shelf_ports` definition, held by [`Shelf`]'s `ports`.
+/// An object of the model's `shelf_ports` definition, held by [`Shelf`](crate::Shelf)'s `ports`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct ShelfPorts {
-    /// `cable`: [`ShelfPortsCable`]; read and written.
+    /// `cable`: [`ShelfPortsCable`](crate::ShelfPortsCable); read and written.
     pub cable: Option<ShelfPortsCable>,
-    /// `designator`: [`ShelfPortsDesignator`] (`circle`, `square`, `1`, `2`, `3`, `4`); read and written.
+    /// `designator`: [`ShelfPortsDesignator`](crate::ShelfPortsDesignator) (`circle`, `square`, `1`, `2`, `3`, `4`); read and written.
     pub designator: Option<ShelfPortsDesignator>,
     /// `id`: integer; read and written.
     pub id: Option<i64>,
@@ -17,19 +17,19 @@ pub struct ShelfPorts {
     pub internal: Option<bool>,
     /// `mac_address`: string; read and written.
     pub mac_address: Option<String>,
-    /// `module_id`: [`ShelfPortsModuleId`] (`a`, `b`); read and written.
+    /// `module_id`: [`ShelfPortsModuleId`](crate::ShelfPortsModuleId) (`a`, `b`); read and written.
     pub module_id: Option<ShelfPortsModuleId>,
-    /// `remote`: [`ShelfPortsRemote`]; read and written.
+    /// `remote`: [`ShelfPortsRemote`](crate::ShelfPortsRemote); read and written.
     pub remote: Option<ShelfPortsRemote>,
     /// `speed`: integer; read and written.
     pub speed: Option<i64>,
-    /// `state`: [`ShelfPortsState`] (`connected`, `disconnected`, `error`); read and written.
+    /// `state`: [`ShelfPortsState`](crate::ShelfPortsState) (`connected`, `disconnected`, `error`); read and written.
     pub state: Option<ShelfPortsState>,
     /// `wwn`: string; read and written.
     pub wwn: Option<String>,
 }
 
-/// The values of [`ShelfPorts`]'s `designator`: open, so that a value a newer ONTAP adds is kept as [`ShelfPortsDesignator::Unknown`].
+/// The values of [`ShelfPorts`](crate::ShelfPorts)'s `designator`: open, so that a value a newer ONTAP adds is kept as [`ShelfPortsDesignator::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
 pub enum ShelfPortsDesignator {
     /// `circle`.
@@ -53,7 +53,7 @@ pub enum ShelfPortsDesignator {
     Unknown(String),
 }
 
-/// The values of [`ShelfPorts`]'s `module_id`: open, so that a value a newer ONTAP adds is kept as [`ShelfPortsModuleId::Unknown`].
+/// The values of [`ShelfPorts`](crate::ShelfPorts)'s `module_id`: open, so that a value a newer ONTAP adds is kept as [`ShelfPortsModuleId::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
 pub enum ShelfPortsModuleId {
     /// `a`.
@@ -65,7 +65,7 @@ pub enum ShelfPortsModuleId {
     Unknown(String),
 }
 
-/// The values of [`ShelfPorts`]'s `state`: open, so that a value a newer ONTAP adds is kept as [`ShelfPortsState::Unknown`].
+/// The values of [`ShelfPorts`](crate::ShelfPorts)'s `state`: open, so that a value a newer ONTAP adds is kept as [`ShelfPortsState::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
 pub enum ShelfPortsState {
     /// `connected`.

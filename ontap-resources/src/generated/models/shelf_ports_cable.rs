@@ -2,7 +2,7 @@
 // Regenerate with `cargo run -p ontap-codegen`.
 //! The ShelfPortsCable model, from the model's `shelf_ports_cable` definition.
 
-/// An object of the model's `shelf_ports_cable` definition, held by [`ShelfPorts`]'s `cable`.
+/// An object of the model's `shelf_ports_cable` definition, held by [`ShelfPorts`](crate::ShelfPorts)'s `cable`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct ShelfPortsCable {
     /// `identifier`: string; read and written.

@@ -2,7 +2,7 @@
 // Regenerate with `cargo run -p ontap-codegen`.
 //! The ShelfPortsRemote model, from the model's `shelf_ports_remote` definition.
 
-/// An object of the model's `shelf_ports_remote` definition, held by [`ShelfPorts`]'s `remote`.
+/// An object of the model's `shelf_ports_remote` definition, held by [`ShelfPorts`](crate::ShelfPorts)'s `remote`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct ShelfPortsRemote {
     /// `chassis`: string; read and written.

@@ -2,7 +2,7 @@
 // Regenerate with `cargo run -p ontap-codegen`.
 //! The ShelfReference model, from the narrowed views of the model's `shelf` definition.
 
-/// A reference to an object of the model's `shelf` definition, as other objects embed it (`_links`, `uid`), held by [`Disk`]'s `shelf`.
+/// A reference to an object of the model's `shelf` definition, as other objects embed it (`_links`, `uid`), held by [`Disk`](crate::Disk)'s `shelf`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct ShelfReference {
     /// `_links`: any JSON value; read-only.

@@ -4,7 +4,7 @@
 
 use crate::ShelfTemperatureSensorsThreshold;
 
-/// An object of the model's `shelf_temperature_sensors` definition, held by [`Shelf`]'s `temperature_sensors`.
+/// An object of the model's `shelf_temperature_sensors` definition, held by [`Shelf`](crate::Shelf)'s `temperature_sensors`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct ShelfTemperatureSensors {
     /// `ambient`: boolean; read and written.
@@ -15,15 +15,15 @@ pub struct ShelfTemperatureSensors {
     pub installed: Option<bool>,
     /// `location`: string; read and written.
     pub location: Option<String>,
-    /// `state`: [`ShelfTemperatureSensorsState`] (`ok`, `error`); read and written.
+    /// `state`: [`ShelfTemperatureSensorsState`](crate::ShelfTemperatureSensorsState) (`ok`, `error`); read and written.
     pub state: Option<ShelfTemperatureSensorsState>,
     /// `temperature`: integer; read and written.
     pub temperature: Option<i64>,
-    /// `threshold`: [`ShelfTemperatureSensorsThreshold`]; read and written.
+    /// `threshold`: [`ShelfTemperatureSensorsThreshold`](crate::ShelfTemperatureSensorsThreshold); read and written.
     pub threshold: Option<ShelfTemperatureSensorsThreshold>,
 }
 
-/// The values of [`ShelfTemperatureSensors`]'s `state`: open, so that a value a newer ONTAP adds is kept as [`ShelfTemperatureSensorsState::Unknown`].
+/// The values of [`ShelfTemperatureSensors`](crate::ShelfTemperatureSensors)'s `state`: open, so that a value a newer ONTAP adds is kept as [`ShelfTemperatureSensorsState::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
 pub enum ShelfTemperatureSensorsState {
     /// `ok`.

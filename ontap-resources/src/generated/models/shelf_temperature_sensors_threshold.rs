@@ -4,11 +4,11 @@
 
 use crate::{ShelfTemperatureSensorsThresholdHigh, ShelfTemperatureSensorsThresholdLow};
 
-/// An object of the model's `shelf_temperature_sensors_threshold` definition, held by [`ShelfTemperatureSensors`]'s `threshold`.
+/// An object of the model's `shelf_temperature_sensors_threshold` definition, held by [`ShelfTemperatureSensors`](crate::ShelfTemperatureSensors)'s `threshold`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct ShelfTemperatureSensorsThreshold {
-    /// `high`: [`ShelfTemperatureSensorsThresholdHigh`]; read and written.
+    /// `high`: [`ShelfTemperatureSensorsThresholdHigh`](crate::ShelfTemperatureSensorsThresholdHigh); read and written.
     pub high: Option<ShelfTemperatureSensorsThresholdHigh>,
-    /// `low`: [`ShelfTemperatureSensorsThresholdLow`]; read and written.
+    /// `low`: [`ShelfTemperatureSensorsThresholdLow`](crate::ShelfTemperatureSensorsThresholdLow); read and written.
     pub low: Option<ShelfTemperatureSensorsThresholdLow>,
 }

@@ -2,7 +2,7 @@
 // Regenerate with `cargo run -p ontap-codegen`.
 //! The ShelfTemperatureSensorsThresholdHigh model, from the model's `shelf_temperature_sensors_threshold_high` definition.
 
-/// An object of the model's `shelf_temperature_sensors_threshold_high` definition, held by [`ShelfTemperatureSensorsThreshold`]'s `high`.
+/// An object of the model's `shelf_temperature_sensors_threshold_high` definition, held by [`ShelfTemperatureSensorsThreshold`](crate::ShelfTemperatureSensorsThreshold)'s `high`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct ShelfTemperatureSensorsThresholdHigh {
     /// `critical`: integer; read and written.

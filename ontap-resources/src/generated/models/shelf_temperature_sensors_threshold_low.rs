@@ -2,7 +2,7 @@
 // Regenerate with `cargo run -p ontap-codegen`.
 //! The ShelfTemperatureSensorsThresholdLow model, from the model's `shelf_temperature_sensors_threshold_low` definition.
 
-/// An object of the model's `shelf_temperature_sensors_threshold_low` definition, held by [`ShelfTemperatureSensorsThreshold`]'s `low`.
+/// An object of the model's `shelf_temperature_sensors_threshold_low` definition, held by [`ShelfTemperatureSensorsThreshold`](crate::ShelfTemperatureSensorsThreshold)'s `low`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct ShelfTemperatureSensorsThresholdLow {
     /// `critical`: integer; read and written.

@@ -2,7 +2,7 @@
 // Regenerate with `cargo run -p ontap-codegen`.
 //! The ShelfVendor model, from the model's `shelf_vendor` definition.
 
-/// An object of the model's `shelf_vendor` definition, held by [`Shelf`]'s `vendor`.
+/// An object of the model's `shelf_vendor` definition, held by [`Shelf`](crate::Shelf)'s `vendor`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct ShelfVendor {
     /// `manufacturer`: string; read and written.

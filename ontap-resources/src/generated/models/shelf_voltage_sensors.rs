@@ -2,7 +2,7 @@
 // Regenerate with `cargo run -p ontap-codegen`.
 //! The ShelfVoltageSensors model, from the model's `shelf_voltage_sensors` definition.
 
-/// An object of the model's `shelf_voltage_sensors` definition, held by [`Shelf`]'s `voltage_sensors`.
+/// An object of the model's `shelf_voltage_sensors` definition, held by [`Shelf`](crate::Shelf)'s `voltage_sensors`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct ShelfVoltageSensors {
     /// `id`: integer; read and written.
@@ -11,13 +11,13 @@ pub struct ShelfVoltageSensors {
     pub installed: Option<bool>,
     /// `location`: string; read and written.
     pub location: Option<String>,
-    /// `state`: [`ShelfVoltageSensorsState`] (`ok`, `error`); read and written.
+    /// `state`: [`ShelfVoltageSensorsState`](crate::ShelfVoltageSensorsState) (`ok`, `error`); read and written.
     pub state: Option<ShelfVoltageSensorsState>,
     /// `voltage`: number; read and written.
     pub voltage: Option<f64>,
 }
 
-/// The values of [`ShelfVoltageSensors`]'s `state`: open, so that a value a newer ONTAP adds is kept as [`ShelfVoltageSensorsState::Unknown`].
+/// The values of [`ShelfVoltageSensors`](crate::ShelfVoltageSensors)'s `state`: open, so that a value a newer ONTAP adds is kept as [`ShelfVoltageSensorsState::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
 pub enum ShelfVoltageSensorsState {
     /// `ok`.

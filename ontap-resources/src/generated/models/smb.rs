@@ -2,18 +2,18 @@
 // Regenerate with `cargo run -p ontap-codegen`.
 //! The Smb model, from the model's `smb` definition.
 
-/// An object of the model's `smb` definition, held by [`ClientLock`]'s `smb`.
+/// An object of the model's `smb` definition, held by [`ClientLock`](crate::ClientLock)'s `smb`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct Smb {
-    /// `connect_state`: [`SmbConnectState`] (`connected`, `disconnected`, `reconnecting`, `timedout`); read-only.
+    /// `connect_state`: [`SmbConnectState`](crate::SmbConnectState) (`connected`, `disconnected`, `reconnecting`, `timedout`); read-only.
     pub connect_state: Option<SmbConnectState>,
     /// `open_group_id`: string; read-only.
     pub open_group_id: Option<String>,
-    /// `open_type`: [`SmbOpenType`] (`none`, `durable`, `persistent`); read-only.
+    /// `open_type`: [`SmbOpenType`](crate::SmbOpenType) (`none`, `durable`, `persistent`); read-only.
     pub open_type: Option<SmbOpenType>,
 }
 
-/// The values of [`Smb`]'s `connect_state`: open, so that a value a newer ONTAP adds is kept as [`SmbConnectState::Unknown`].
+/// The values of [`Smb`](crate::Smb)'s `connect_state`: open, so that a value a newer ONTAP adds is kept as [`SmbConnectState::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
 pub enum SmbConnectState {
     /// `connected`.
@@ -29,7 +29,7 @@ pub enum SmbConnectState {
     Unknown(String),
 }
 
-/// The values of [`Smb`]'s `open_type`: open, so that a value a newer ONTAP adds is kept as [`SmbOpenType::Unknown`].
+/// The values of [`Smb`](crate::Smb)'s `open_type`: open, so that a value a newer ONTAP adds is kept as [`SmbOpenType::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
 pub enum SmbOpenType {
     /// `none`.

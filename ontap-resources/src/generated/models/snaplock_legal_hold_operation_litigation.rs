@@ -2,7 +2,7 @@
 // Regenerate with `cargo run -p ontap-codegen`.
 //! The SnaplockLegalHoldOperationLitigation model, the object in place in `SnaplockLegalHoldOperation`'s `litigation`.
 
-/// The object in place in `SnaplockLegalHoldOperation`'s `litigation`, held by [`SnaplockLegalHoldOperation`]'s `litigation`.
+/// The object in place in `SnaplockLegalHoldOperation`'s `litigation`, held by [`SnaplockLegalHoldOperation`](crate::SnaplockLegalHoldOperation)'s `litigation`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct SnaplockLegalHoldOperationLitigation {
     /// `id`: string; never carried.

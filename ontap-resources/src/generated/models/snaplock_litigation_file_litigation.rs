@@ -2,7 +2,7 @@
 // Regenerate with `cargo run -p ontap-codegen`.
 //! The SnaplockLitigationFileLitigation model, the object in place in `SnaplockLitigationFile`'s `litigation`.
 
-/// The object in place in `SnaplockLitigationFile`'s `litigation`, held by [`SnaplockLitigationFile`]'s `litigation`.
+/// The object in place in `SnaplockLitigationFile`'s `litigation`, held by [`SnaplockLitigationFile`](crate::SnaplockLitigationFile)'s `litigation`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct SnaplockLitigationFileLitigation {
     /// `id`: string; never carried.

@@ -2,7 +2,7 @@
 // Regenerate with `cargo run -p ontap-codegen`.
 //! The SnaplockLogArchive model, from the model's `snaplock_log_archive` definition.
 
-/// An object of the model's `snaplock_log_archive` definition, held by [`SnaplockLog`]'s `log_archive`.
+/// An object of the model's `snaplock_log_archive` definition, held by [`SnaplockLog`](crate::SnaplockLog)'s `log_archive`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct SnaplockLogArchive {
     /// `_links`: [`ontap::Links`]; read-only.
@@ -10,11 +10,11 @@ pub struct SnaplockLogArchive {
     pub links: Option<ontap::Links>,
     /// `archive`: boolean; written on modification only.
     pub archive: Option<bool>,
-    /// `base_name`: [`SnaplockLogArchiveBaseName`] (`legal_hold`, `privileged_delete`, `system`); written on modification only.
+    /// `base_name`: [`SnaplockLogArchiveBaseName`](crate::SnaplockLogArchiveBaseName) (`legal_hold`, `privileged_delete`, `system`); written on modification only.
     pub base_name: Option<SnaplockLogArchiveBaseName>,
 }
 
-/// The values of [`SnaplockLogArchive`]'s `base_name`: open, so that a value a newer ONTAP adds is kept as [`SnaplockLogArchiveBaseName::Unknown`].
+/// The values of [`SnaplockLogArchive`](crate::SnaplockLogArchive)'s `base_name`: open, so that a value a newer ONTAP adds is kept as [`SnaplockLogArchiveBaseName::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
 pub enum SnaplockLogArchiveBaseName {
     /// `legal_hold`.

@@ -2,13 +2,13 @@
 // Regenerate with `cargo run -p ontap-codegen`.
 //! The SnaplockLogFile model, from the model's `snaplock_log_file` definition.
 
-/// An object of the model's `snaplock_log_file` definition, held by [`SnaplockLog`]'s `log_files`.
+/// An object of the model's `snaplock_log_file` definition, held by [`SnaplockLog`](crate::SnaplockLog)'s `log_files`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct SnaplockLogFile {
     /// `_links`: [`ontap::Links`]; read-only.
     #[model(rename = "_links")]
     pub links: Option<ontap::Links>,
-    /// `base_name`: [`SnaplockLogFileBaseName`] (`legal_hold`, `privileged_delete`, `system`); read-only.
+    /// `base_name`: [`SnaplockLogFileBaseName`](crate::SnaplockLogFileBaseName) (`legal_hold`, `privileged_delete`, `system`); read-only.
     pub base_name: Option<SnaplockLogFileBaseName>,
     /// `expiry_time`: timestamp ([`ontap::Timestamp`]); read-only.
     pub expiry_time: Option<ontap::Timestamp>,
@@ -18,7 +18,7 @@ pub struct SnaplockLogFile {
     pub size: Option<i64>,
 }
 
-/// The values of [`SnaplockLogFile`]'s `base_name`: open, so that a value a newer ONTAP adds is kept as [`SnaplockLogFileBaseName::Unknown`].
+/// The values of [`SnaplockLogFile`](crate::SnaplockLogFile)'s `base_name`: open, so that a value a newer ONTAP adds is kept as [`SnaplockLogFileBaseName::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
 pub enum SnaplockLogFileBaseName {
     /// `legal_hold`.

@@ -4,7 +4,7 @@
 
 use crate::VolumeReference;
 
-/// An object of the model's `snaplock_log_volume` definition, held by [`SnaplockLog`]'s `log_volume`.
+/// An object of the model's `snaplock_log_volume` definition, held by [`SnaplockLog`](crate::SnaplockLog)'s `log_volume`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct SnaplockLogVolume {
     /// `_links`: [`ontap::Links`]; read-only.
@@ -14,6 +14,6 @@ pub struct SnaplockLogVolume {
     pub max_log_size: Option<i64>,
     /// `retention_period`: string; read and written.
     pub retention_period: Option<String>,
-    /// `volume`: [`VolumeReference`]; read and written.
+    /// `volume`: [`VolumeReference`](crate::VolumeReference); read and written.
     pub volume: Option<VolumeReference>,
 }

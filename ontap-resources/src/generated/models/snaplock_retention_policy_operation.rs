@@ -2,7 +2,7 @@
 // Regenerate with `cargo run -p ontap-codegen`.
 //! The SnaplockRetentionPolicyOperation model, from the model's `snaplock_retention_policy_operation` definition.
 
-/// An object of the model's `snaplock_retention_policy_operation` definition, held by [`EbrOperation`]'s `policy`.
+/// An object of the model's `snaplock_retention_policy_operation` definition, held by [`EbrOperation`](crate::EbrOperation)'s `policy`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct SnaplockRetentionPolicyOperation {
     /// `_links`: [`ontap::Links`]; read-only.

@@ -2,7 +2,7 @@
 // Regenerate with `cargo run -p ontap-codegen`.
 //! The SnaplockRetentionPolicyPolicy model, the object in place in `SnaplockRetentionPolicy`'s `policy`.
 
-/// The object in place in `SnaplockRetentionPolicy`'s `policy`, held by [`SnaplockRetentionPolicy`]'s `policy`.
+/// The object in place in `SnaplockRetentionPolicy`'s `policy`, held by [`SnaplockRetentionPolicy`](crate::SnaplockRetentionPolicy)'s `policy`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct SnaplockRetentionPolicyPolicy {
     /// `name`: string; never carried.

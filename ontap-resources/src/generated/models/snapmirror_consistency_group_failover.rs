@@ -4,21 +4,21 @@
 
 use crate::SnapmirrorConsistencyGroupFailoverStatus;
 
-/// An object of the model's `snapmirror_consistency_group_failover` definition, held by [`SnapmirrorRelationship`]'s `consistency_group_failover`.
+/// An object of the model's `snapmirror_consistency_group_failover` definition, held by [`SnapmirrorRelationship`](crate::SnapmirrorRelationship)'s `consistency_group_failover`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct SnapmirrorConsistencyGroupFailover {
     /// `error`: [`ontap::ApiError`]; read-only.
     pub error: Option<ontap::ApiError>,
-    /// `state`: [`SnapmirrorConsistencyGroupFailoverState`] (`started`, `failed`, `completed`, `completed_with_warnings`, `vetoed`); read-only.
+    /// `state`: [`SnapmirrorConsistencyGroupFailoverState`](crate::SnapmirrorConsistencyGroupFailoverState) (`started`, `failed`, `completed`, `completed_with_warnings`, `vetoed`); read-only.
     pub state: Option<SnapmirrorConsistencyGroupFailoverState>,
-    /// `status`: [`SnapmirrorConsistencyGroupFailoverStatus`]; read-only.
+    /// `status`: [`SnapmirrorConsistencyGroupFailoverStatus`](crate::SnapmirrorConsistencyGroupFailoverStatus); read-only.
     pub status: Option<SnapmirrorConsistencyGroupFailoverStatus>,
-    /// `type`: [`SnapmirrorConsistencyGroupFailoverType`] (`planned`, `unplanned`, `incapable`); read-only.
+    /// `type`: [`SnapmirrorConsistencyGroupFailoverType`](crate::SnapmirrorConsistencyGroupFailoverType) (`planned`, `unplanned`, `incapable`); read-only.
     #[model(rename = "type")]
     pub type_: Option<SnapmirrorConsistencyGroupFailoverType>,
 }
 
-/// The values of [`SnapmirrorConsistencyGroupFailover`]'s `state`: open, so that a value a newer ONTAP adds is kept as [`SnapmirrorConsistencyGroupFailoverState::Unknown`].
+/// The values of [`SnapmirrorConsistencyGroupFailover`](crate::SnapmirrorConsistencyGroupFailover)'s `state`: open, so that a value a newer ONTAP adds is kept as [`SnapmirrorConsistencyGroupFailoverState::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
 pub enum SnapmirrorConsistencyGroupFailoverState {
     /// `started`.
@@ -36,7 +36,7 @@ pub enum SnapmirrorConsistencyGroupFailoverState {
     Unknown(String),
 }
 
-/// The values of [`SnapmirrorConsistencyGroupFailover`]'s `type`: open, so that a value a newer ONTAP adds is kept as [`SnapmirrorConsistencyGroupFailoverType::Unknown`].
+/// The values of [`SnapmirrorConsistencyGroupFailover`](crate::SnapmirrorConsistencyGroupFailover)'s `type`: open, so that a value a newer ONTAP adds is kept as [`SnapmirrorConsistencyGroupFailoverType::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
 pub enum SnapmirrorConsistencyGroupFailoverType {
     /// `planned`.

@@ -2,7 +2,7 @@
 // Regenerate with `cargo run -p ontap-codegen`.
 //! The SnapmirrorConsistencyGroupFailoverStatus model, from the model's `snapmirror_consistency_group_failover_status` definition.
 
-/// An object of the model's `snapmirror_consistency_group_failover_status` definition, held by [`SnapmirrorConsistencyGroupFailover`]'s `status`.
+/// An object of the model's `snapmirror_consistency_group_failover_status` definition, held by [`SnapmirrorConsistencyGroupFailover`](crate::SnapmirrorConsistencyGroupFailover)'s `status`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct SnapmirrorConsistencyGroupFailoverStatus {
     /// `code`: string; read and written.

@@ -4,10 +4,10 @@
 
 use crate::{S3BucketRetention, SnapmirrorDestinationCreationStorageService, SnapmirrorDestinationCreationTiering};
 
-/// An object of the model's `snapmirror_destination_creation` definition, held by [`SnapmirrorRelationship`]'s `create_destination`.
+/// An object of the model's `snapmirror_destination_creation` definition, held by [`SnapmirrorRelationship`](crate::SnapmirrorRelationship)'s `create_destination`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct SnapmirrorDestinationCreation {
-    /// `bucket_retention`: [`S3BucketRetention`]; written on creation only.
+    /// `bucket_retention`: [`S3BucketRetention`](crate::S3BucketRetention); written on creation only.
     pub bucket_retention: Option<S3BucketRetention>,
     /// `enabled`: boolean; written on creation only.
     pub enabled: Option<bool>,
@@ -15,8 +15,8 @@ pub struct SnapmirrorDestinationCreation {
     pub size: Option<i64>,
     /// `snapshot_locking_enabled`: boolean; written on creation only.
     pub snapshot_locking_enabled: Option<bool>,
-    /// `storage_service`: [`SnapmirrorDestinationCreationStorageService`]; written on creation only.
+    /// `storage_service`: [`SnapmirrorDestinationCreationStorageService`](crate::SnapmirrorDestinationCreationStorageService); written on creation only.
     pub storage_service: Option<SnapmirrorDestinationCreationStorageService>,
-    /// `tiering`: [`SnapmirrorDestinationCreationTiering`]; written on creation only.
+    /// `tiering`: [`SnapmirrorDestinationCreationTiering`](crate::SnapmirrorDestinationCreationTiering); written on creation only.
     pub tiering: Option<SnapmirrorDestinationCreationTiering>,
 }

@@ -2,18 +2,18 @@
 // Regenerate with `cargo run -p ontap-codegen`.
 //! The SnapmirrorDestinationCreationStorageService model, from the model's `snapmirror_destination_creation_storage_service` definition.
 
-/// An object of the model's `snapmirror_destination_creation_storage_service` definition, held by [`SnapmirrorDestinationCreation`]'s `storage_service`.
+/// An object of the model's `snapmirror_destination_creation_storage_service` definition, held by [`SnapmirrorDestinationCreation`](crate::SnapmirrorDestinationCreation)'s `storage_service`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct SnapmirrorDestinationCreationStorageService {
     /// `enabled`: boolean; read and written.
     pub enabled: Option<bool>,
     /// `enforce_performance`: boolean; read and written.
     pub enforce_performance: Option<bool>,
-    /// `name`: [`SnapmirrorDestinationCreationStorageServiceName`] (`extreme`, `performance`, `value`); read and written.
+    /// `name`: [`SnapmirrorDestinationCreationStorageServiceName`](crate::SnapmirrorDestinationCreationStorageServiceName) (`extreme`, `performance`, `value`); read and written.
     pub name: Option<SnapmirrorDestinationCreationStorageServiceName>,
 }
 
-/// The values of [`SnapmirrorDestinationCreationStorageService`]'s `name`: open, so that a value a newer ONTAP adds is kept as [`SnapmirrorDestinationCreationStorageServiceName::Unknown`].
+/// The values of [`SnapmirrorDestinationCreationStorageService`](crate::SnapmirrorDestinationCreationStorageService)'s `name`: open, so that a value a newer ONTAP adds is kept as [`SnapmirrorDestinationCreationStorageServiceName::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
 pub enum SnapmirrorDestinationCreationStorageServiceName {
     /// `extreme`.

@@ -2,16 +2,16 @@
 // Regenerate with `cargo run -p ontap-codegen`.
 //! The SnapmirrorDestinationCreationTiering model, from the model's `snapmirror_destination_creation_tiering` definition.
 
-/// An object of the model's `snapmirror_destination_creation_tiering` definition, held by [`SnapmirrorDestinationCreation`]'s `tiering`.
+/// An object of the model's `snapmirror_destination_creation_tiering` definition, held by [`SnapmirrorDestinationCreation`](crate::SnapmirrorDestinationCreation)'s `tiering`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct SnapmirrorDestinationCreationTiering {
-    /// `policy`: [`SnapmirrorDestinationCreationTieringPolicy`] (`all`, `auto`, `none`, `snapshot_only`); read and written.
+    /// `policy`: [`SnapmirrorDestinationCreationTieringPolicy`](crate::SnapmirrorDestinationCreationTieringPolicy) (`all`, `auto`, `none`, `snapshot_only`); read and written.
     pub policy: Option<SnapmirrorDestinationCreationTieringPolicy>,
     /// `supported`: boolean; read and written.
     pub supported: Option<bool>,
 }
 
-/// The values of [`SnapmirrorDestinationCreationTiering`]'s `policy`: open, so that a value a newer ONTAP adds is kept as [`SnapmirrorDestinationCreationTieringPolicy::Unknown`].
+/// The values of [`SnapmirrorDestinationCreationTiering`](crate::SnapmirrorDestinationCreationTiering)'s `policy`: open, so that a value a newer ONTAP adds is kept as [`SnapmirrorDestinationCreationTieringPolicy::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
 pub enum SnapmirrorDestinationCreationTieringPolicy {
     /// `all`.

@@ -2,7 +2,7 @@
 // Regenerate with `cargo run -p ontap-codegen`.
 //! The SnapmirrorEndpointConsistencyGroupVolumes model, from the model's `snapmirror_endpoint_consistency_group_volumes` definition.
 
-/// An object of the model's `snapmirror_endpoint_consistency_group_volumes` definition, held by [`SnapmirrorEndpoint`]'s `consistency_group_volumes`, [`SnapmirrorSourceEndpoint`]'s `consistency_group_volumes`.
+/// An object of the model's `snapmirror_endpoint_consistency_group_volumes` definition, held by [`SnapmirrorEndpoint`](crate::SnapmirrorEndpoint)'s `consistency_group_volumes`, [`SnapmirrorSourceEndpoint`](crate::SnapmirrorSourceEndpoint)'s `consistency_group_volumes`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct SnapmirrorEndpointConsistencyGroupVolumes {
     /// `name`: string; read and written.

@@ -2,7 +2,7 @@
 // Regenerate with `cargo run -p ontap-codegen`.
 //! The SnapmirrorError model, from the model's `snapmirror_error` definition.
 
-/// An object of the model's `snapmirror_error` definition, held by [`SnapmirrorRelationship`]'s `unhealthy_reason`.
+/// An object of the model's `snapmirror_error` definition, held by [`SnapmirrorRelationship`](crate::SnapmirrorRelationship)'s `unhealthy_reason`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct SnapmirrorError {
     /// `arguments`: list of string; read and written.

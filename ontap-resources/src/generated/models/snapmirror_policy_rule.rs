@@ -4,12 +4,12 @@
 
 use crate::ScheduleReference;
 
-/// An object of the model's `snapmirror_policy_rule` definition, held by [`SnapmirrorPolicy`]'s `retention`.
+/// An object of the model's `snapmirror_policy_rule` definition, held by [`SnapmirrorPolicy`](crate::SnapmirrorPolicy)'s `retention`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct SnapmirrorPolicyRule {
     /// `count`: string; read and written.
     pub count: Option<String>,
-    /// `creation_schedule`: [`ScheduleReference`]; read and written.
+    /// `creation_schedule`: [`ScheduleReference`](crate::ScheduleReference); read and written.
     pub creation_schedule: Option<ScheduleReference>,
     /// `label`: string; read and written.
     pub label: Option<String>,

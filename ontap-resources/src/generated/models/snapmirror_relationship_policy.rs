@@ -2,7 +2,7 @@
 // Regenerate with `cargo run -p ontap-codegen`.
 //! The SnapmirrorRelationshipPolicy model, from the model's `snapmirror_relationship_policy` definition.
 
-/// An object of the model's `snapmirror_relationship_policy` definition, held by [`SnapmirrorRelationship`]'s `policy`.
+/// An object of the model's `snapmirror_relationship_policy` definition, held by [`SnapmirrorRelationship`](crate::SnapmirrorRelationship)'s `policy`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct SnapmirrorRelationshipPolicy {
     /// `_links`: [`ontap::Links`]; read-only.
@@ -10,14 +10,14 @@ pub struct SnapmirrorRelationshipPolicy {
     pub links: Option<ontap::Links>,
     /// `name`: string; read and written.
     pub name: Option<String>,
-    /// `type`: [`SnapmirrorRelationshipPolicyType`] (`async`, `sync`, `continuous`); read-only.
+    /// `type`: [`SnapmirrorRelationshipPolicyType`](crate::SnapmirrorRelationshipPolicyType) (`async`, `sync`, `continuous`); read-only.
     #[model(rename = "type")]
     pub type_: Option<SnapmirrorRelationshipPolicyType>,
     /// `uuid`: string, format `uuid`; read and written.
     pub uuid: Option<String>,
 }
 
-/// The values of [`SnapmirrorRelationshipPolicy`]'s `type`: open, so that a value a newer ONTAP adds is kept as [`SnapmirrorRelationshipPolicyType::Unknown`].
+/// The values of [`SnapmirrorRelationshipPolicy`](crate::SnapmirrorRelationshipPolicy)'s `type`: open, so that a value a newer ONTAP adds is kept as [`SnapmirrorRelationshipPolicyType::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
 pub enum SnapmirrorRelationshipPolicyType {
     /// `async`.

@@ -2,16 +2,16 @@
 // Regenerate with `cargo run -p ontap-codegen`.
 //! The SnapmirrorRelationshipSelectiveVolumes model, from the model's `snapmirror_relationship_selective_volumes` definition.
 
-/// An object of the model's `snapmirror_relationship_selective_volumes` definition, held by [`SnapmirrorRelationship`]'s `selective_volumes`.
+/// An object of the model's `snapmirror_relationship_selective_volumes` definition, held by [`SnapmirrorRelationship`](crate::SnapmirrorRelationship)'s `selective_volumes`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct SnapmirrorRelationshipSelectiveVolumes {
-    /// `mode`: [`SnapmirrorRelationshipSelectiveVolumesMode`] (`include`, `exclude`); read and written.
+    /// `mode`: [`SnapmirrorRelationshipSelectiveVolumesMode`](crate::SnapmirrorRelationshipSelectiveVolumesMode) (`include`, `exclude`); read and written.
     pub mode: Option<SnapmirrorRelationshipSelectiveVolumesMode>,
     /// `name`: string; read and written.
     pub name: Option<String>,
 }
 
-/// The values of [`SnapmirrorRelationshipSelectiveVolumes`]'s `mode`: open, so that a value a newer ONTAP adds is kept as [`SnapmirrorRelationshipSelectiveVolumesMode::Unknown`].
+/// The values of [`SnapmirrorRelationshipSelectiveVolumes`](crate::SnapmirrorRelationshipSelectiveVolumes)'s `mode`: open, so that a value a newer ONTAP adds is kept as [`SnapmirrorRelationshipSelectiveVolumesMode::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
 pub enum SnapmirrorRelationshipSelectiveVolumesMode {
     /// `include`.

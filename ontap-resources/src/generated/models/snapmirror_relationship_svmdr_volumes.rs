@@ -2,7 +2,7 @@
 // Regenerate with `cargo run -p ontap-codegen`.
 //! The SnapmirrorRelationshipSvmdrVolumes model, from the model's `snapmirror_relationship_svmdr_volumes` definition.
 
-/// An object of the model's `snapmirror_relationship_svmdr_volumes` definition, held by [`SnapmirrorRelationship`]'s `svmdr_volumes`.
+/// An object of the model's `snapmirror_relationship_svmdr_volumes` definition, held by [`SnapmirrorRelationship`](crate::SnapmirrorRelationship)'s `svmdr_volumes`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct SnapmirrorRelationshipSvmdrVolumes {
     /// `name`: string; read and written.

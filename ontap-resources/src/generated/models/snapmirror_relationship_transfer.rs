@@ -2,7 +2,7 @@
 // Regenerate with `cargo run -p ontap-codegen`.
 //! The SnapmirrorRelationshipTransfer model, from the model's `snapmirror_relationship_transfer` definition.
 
-/// An object of the model's `snapmirror_relationship_transfer` definition, held by [`SnapmirrorRelationship`]'s `transfer`.
+/// An object of the model's `snapmirror_relationship_transfer` definition, held by [`SnapmirrorRelationship`](crate::SnapmirrorRelationship)'s `transfer`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct SnapmirrorRelationshipTransfer {
     /// `_links`: [`ontap::Links`]; read-only.
@@ -14,18 +14,18 @@ pub struct SnapmirrorRelationshipTransfer {
     pub end_time: Option<ontap::Timestamp>,
     /// `last_updated_time`: timestamp ([`ontap::Timestamp`]); read and written.
     pub last_updated_time: Option<ontap::Timestamp>,
-    /// `state`: [`SnapmirrorRelationshipTransferState`] (`aborted`, `failed`, `hard_aborted`, `queued`, `success`, `transferring`); read and written.
+    /// `state`: [`SnapmirrorRelationshipTransferState`](crate::SnapmirrorRelationshipTransferState) (`aborted`, `failed`, `hard_aborted`, `queued`, `success`, `transferring`); read and written.
     pub state: Option<SnapmirrorRelationshipTransferState>,
     /// `total_duration`: string; read and written.
     pub total_duration: Option<String>,
-    /// `type`: [`SnapmirrorRelationshipTransferType`] (`initialize`, `update`, `resync`, `restore`); read and written.
+    /// `type`: [`SnapmirrorRelationshipTransferType`](crate::SnapmirrorRelationshipTransferType) (`initialize`, `update`, `resync`, `restore`); read and written.
     #[model(rename = "type")]
     pub type_: Option<SnapmirrorRelationshipTransferType>,
     /// `uuid`: string, format `uuid`; read and written.
     pub uuid: Option<String>,
 }
 
-/// The values of [`SnapmirrorRelationshipTransfer`]'s `state`: open, so that a value a newer ONTAP adds is kept as [`SnapmirrorRelationshipTransferState::Unknown`].
+/// The values of [`SnapmirrorRelationshipTransfer`](crate::SnapmirrorRelationshipTransfer)'s `state`: open, so that a value a newer ONTAP adds is kept as [`SnapmirrorRelationshipTransferState::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
 pub enum SnapmirrorRelationshipTransferState {
     /// `aborted`.
@@ -45,7 +45,7 @@ pub enum SnapmirrorRelationshipTransferState {
     Unknown(String),
 }
 
-/// The values of [`SnapmirrorRelationshipTransfer`]'s `type`: open, so that a value a newer ONTAP adds is kept as [`SnapmirrorRelationshipTransferType::Unknown`].
+/// The values of [`SnapmirrorRelationshipTransfer`](crate::SnapmirrorRelationshipTransfer)'s `type`: open, so that a value a newer ONTAP adds is kept as [`SnapmirrorRelationshipTransferType::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
 pub enum SnapmirrorRelationshipTransferType {
     /// `initialize`.

@@ -4,17 +4,17 @@
 
 use crate::{ClusterReference, LunReference, SnapmirrorEndpointConsistencyGroupVolumes, SvmReference};
 
-/// An object of the model's `snapmirror_source_endpoint` definition, held by [`SnapmirrorRelationship`]'s `source`.
+/// An object of the model's `snapmirror_source_endpoint` definition, held by [`SnapmirrorRelationship`](crate::SnapmirrorRelationship)'s `source`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct SnapmirrorSourceEndpoint {
-    /// `cluster`: [`ClusterReference`]; read and written.
+    /// `cluster`: [`ClusterReference`](crate::ClusterReference); read and written.
     pub cluster: Option<ClusterReference>,
-    /// `consistency_group_volumes`: list of [`SnapmirrorEndpointConsistencyGroupVolumes`]; read, and written on creation.
+    /// `consistency_group_volumes`: list of [`SnapmirrorEndpointConsistencyGroupVolumes`](crate::SnapmirrorEndpointConsistencyGroupVolumes); read, and written on creation.
     pub consistency_group_volumes: Option<Vec<SnapmirrorEndpointConsistencyGroupVolumes>>,
-    /// `luns`: [`LunReference`]; read and written.
+    /// `luns`: [`LunReference`](crate::LunReference); read and written.
     pub luns: Option<LunReference>,
     /// `path`: string; read and written.
     pub path: Option<String>,
-    /// `svm`: [`SvmReference`]; read-only.
+    /// `svm`: [`SvmReference`](crate::SvmReference); read-only.
     pub svm: Option<SvmReference>,
 }

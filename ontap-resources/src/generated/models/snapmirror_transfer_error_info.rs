@@ -2,7 +2,7 @@
 // Regenerate with `cargo run -p ontap-codegen`.
 //! The SnapmirrorTransferErrorInfo model, from the model's `snapmirror_transfer_error_info` definition.
 
-/// An object of the model's `snapmirror_transfer_error_info` definition, held by [`SnapmirrorTransfer`]'s `error_info`.
+/// An object of the model's `snapmirror_transfer_error_info` definition, held by [`SnapmirrorTransfer`](crate::SnapmirrorTransfer)'s `error_info`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct SnapmirrorTransferErrorInfo {
     /// `code`: integer; read and written.

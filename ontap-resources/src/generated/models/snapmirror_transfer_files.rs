@@ -2,7 +2,7 @@
 // Regenerate with `cargo run -p ontap-codegen`.
 //! The SnapmirrorTransferFiles model, from the model's `snapmirror_transfer_files` definition.
 
-/// An object of the model's `snapmirror_transfer_files` definition, held by [`SnapmirrorTransfer`]'s `files`.
+/// An object of the model's `snapmirror_transfer_files` definition, held by [`SnapmirrorTransfer`](crate::SnapmirrorTransfer)'s `files`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct SnapmirrorTransferFiles {
     /// `destination_path`: string; read and written.

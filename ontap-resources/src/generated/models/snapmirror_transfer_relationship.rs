@@ -4,10 +4,10 @@
 
 use crate::SnapmirrorEndpoint;
 
-/// An object of the model's `snapmirror_transfer_relationship` definition, held by [`SnapmirrorTransfer`]'s `relationship`.
+/// An object of the model's `snapmirror_transfer_relationship` definition, held by [`SnapmirrorTransfer`](crate::SnapmirrorTransfer)'s `relationship`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct SnapmirrorTransferRelationship {
-    /// `destination`: [`SnapmirrorEndpoint`]; read and written.
+    /// `destination`: [`SnapmirrorEndpoint`](crate::SnapmirrorEndpoint); read and written.
     pub destination: Option<SnapmirrorEndpoint>,
     /// `restore`: boolean; read and written.
     pub restore: Option<bool>,

@@ -2,7 +2,7 @@
 // Regenerate with `cargo run -p ontap-codegen`.
 //! The SnapshotDelta model, from the model's `snapshot_delta` definition.
 
-/// An object of the model's `snapshot_delta` definition, held by [`Snapshot`]'s `delta`, [`StorageUnitSnapshot`]'s `delta`.
+/// An object of the model's `snapshot_delta` definition, held by [`Snapshot`](crate::Snapshot)'s `delta`, [`StorageUnitSnapshot`](crate::StorageUnitSnapshot)'s `delta`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct SnapshotDelta {
     /// `_links`: [`ontap::Links`]; read-only.

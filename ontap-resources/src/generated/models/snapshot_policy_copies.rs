@@ -4,7 +4,7 @@
 
 use crate::ScheduleReference;
 
-/// An object of the model's `snapshot_policy_copies` definition, held by [`SnapshotPolicy`]'s `copies`.
+/// An object of the model's `snapshot_policy_copies` definition, held by [`SnapshotPolicy`](crate::SnapshotPolicy)'s `copies`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct SnapshotPolicyCopies {
     /// `count`: integer; read and written.
@@ -13,7 +13,7 @@ pub struct SnapshotPolicyCopies {
     pub prefix: Option<String>,
     /// `retention_period`: string; read and written.
     pub retention_period: Option<String>,
-    /// `schedule`: [`ScheduleReference`]; read and written.
+    /// `schedule`: [`ScheduleReference`](crate::ScheduleReference); read and written.
     pub schedule: Option<ScheduleReference>,
     /// `snapmirror_label`: string, 1 to 31 characters; read and written.
     pub snapmirror_label: Option<String>,

@@ -2,7 +2,7 @@
 // Regenerate with `cargo run -p ontap-codegen`.
 //! The SnapshotProvenanceVolume model, from the model's `snapshot_provenance_volume` definition.
 
-/// An object of the model's `snapshot_provenance_volume` definition, held by [`Snapshot`]'s `provenance_volume`.
+/// An object of the model's `snapshot_provenance_volume` definition, held by [`Snapshot`](crate::Snapshot)'s `provenance_volume`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct SnapshotProvenanceVolume {
     /// `uuid`: string; read-only.

@@ -2,7 +2,7 @@
 // Regenerate with `cargo run -p ontap-codegen`.
 //! The SnapshotSnaplock model, from the model's `snapshot_snaplock` definition.
 
-/// An object of the model's `snapshot_snaplock` definition, held by [`Snapshot`]'s `snaplock`.
+/// An object of the model's `snapshot_snaplock` definition, held by [`Snapshot`](crate::Snapshot)'s `snaplock`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct SnapshotSnaplock {
     /// `expired`: boolean; read-only.

@@ -2,7 +2,7 @@
 // Regenerate with `cargo run -p ontap-codegen`.
 //! The SnmpUserReference model, from the narrowed views of the model's `snmp_user` definition.
 
-/// A reference to an object of the model's `snmp_user` definition, as other objects embed it (`_links`, `name`), held by [`SnmpTraphost`]'s `user`.
+/// A reference to an object of the model's `snmp_user` definition, as other objects embed it (`_links`, `name`), held by [`SnmpTraphost`](crate::SnmpTraphost)'s `user`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct SnmpUserReference {
     /// `_links`: [`ontap::Links`]; read-only.

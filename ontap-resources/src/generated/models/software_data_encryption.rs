@@ -2,20 +2,20 @@
 // Regenerate with `cargo run -p ontap-codegen`.
 //! The SoftwareDataEncryption model, from the model's `software_data_encryption` definition.
 
-/// An object of the model's `software_data_encryption` definition, held by [`SecurityConfig`]'s `software_data_encryption`.
+/// An object of the model's `software_data_encryption` definition, held by [`SecurityConfig`](crate::SecurityConfig)'s `software_data_encryption`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct SoftwareDataEncryption {
     /// `conversion_enabled`: boolean; read, and written on modification.
     pub conversion_enabled: Option<bool>,
     /// `disabled_by_default`: boolean; read, and written on modification.
     pub disabled_by_default: Option<bool>,
-    /// `encryption_state`: [`SoftwareDataEncryptionEncryptionState`] (`encrypted`, `encrypting`, `partial`, `rekeying`, `unencrypted`, `conversion_paused`, `rekey_paused`); read-only.
+    /// `encryption_state`: [`SoftwareDataEncryptionEncryptionState`](crate::SoftwareDataEncryptionEncryptionState) (`encrypted`, `encrypting`, `partial`, `rekeying`, `unencrypted`, `conversion_paused`, `rekey_paused`); read-only.
     pub encryption_state: Option<SoftwareDataEncryptionEncryptionState>,
     /// `rekey`: boolean; written on modification only.
     pub rekey: Option<bool>,
 }
 
-/// The values of [`SoftwareDataEncryption`]'s `encryption_state`: open, so that a value a newer ONTAP adds is kept as [`SoftwareDataEncryptionEncryptionState::Unknown`].
+/// The values of [`SoftwareDataEncryption`](crate::SoftwareDataEncryption)'s `encryption_state`: open, so that a value a newer ONTAP adds is kept as [`SoftwareDataEncryptionEncryptionState::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
 pub enum SoftwareDataEncryptionEncryptionState {
     /// `encrypted`.

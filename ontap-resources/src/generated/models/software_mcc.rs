@@ -2,7 +2,7 @@
 // Regenerate with `cargo run -p ontap-codegen`.
 //! The SoftwareMcc model, from the model's `software_mcc` definition.
 
-/// An object of the model's `software_mcc` definition, held by [`SoftwareReferenceMetrocluster`]'s `clusters`.
+/// An object of the model's `software_mcc` definition, held by [`SoftwareReferenceMetrocluster`](crate::SoftwareReferenceMetrocluster)'s `clusters`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct SoftwareMcc {
     /// `elapsed_duration`: integer; read-only.
@@ -11,11 +11,11 @@ pub struct SoftwareMcc {
     pub estimated_duration: Option<i64>,
     /// `name`: string; read-only.
     pub name: Option<String>,
-    /// `state`: [`SoftwareMccState`] (`in_progress`, `waiting`, `paused_by_user`, `paused_on_error`, `completed`, `canceled`, `failed`, `pause_pending`, `cancel_pending`); read-only.
+    /// `state`: [`SoftwareMccState`](crate::SoftwareMccState) (`in_progress`, `waiting`, `paused_by_user`, `paused_on_error`, `completed`, `canceled`, `failed`, `pause_pending`, `cancel_pending`); read-only.
     pub state: Option<SoftwareMccState>,
 }
 
-/// The values of [`SoftwareMcc`]'s `state`: open, so that a value a newer ONTAP adds is kept as [`SoftwareMccState::Unknown`].
+/// The values of [`SoftwareMcc`](crate::SoftwareMcc)'s `state`: open, so that a value a newer ONTAP adds is kept as [`SoftwareMccState::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
 pub enum SoftwareMccState {
     /// `in_progress`.

@@ -4,10 +4,10 @@
 
 use crate::Firmware;
 
-/// An object of the model's `software_node` definition, held by [`Software`]'s `nodes`.
+/// An object of the model's `software_node` definition, held by [`Software`](crate::Software)'s `nodes`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct SoftwareNode {
-    /// `firmware`: [`Firmware`]; read-only.
+    /// `firmware`: [`Firmware`](crate::Firmware); read-only.
     pub firmware: Option<Firmware>,
     /// `model`: string; read-only.
     pub model: Option<String>,

@@ -4,13 +4,13 @@
 
 use crate::{SoftwareMcc, SoftwareReferenceMetroclusterProgressDetails, SoftwareReferenceMetroclusterProgressSummary};
 
-/// An object of the model's `software_reference_metrocluster` definition, held by [`Software`]'s `metrocluster`.
+/// An object of the model's `software_reference_metrocluster` definition, held by [`Software`](crate::Software)'s `metrocluster`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct SoftwareReferenceMetrocluster {
-    /// `clusters`: list of [`SoftwareMcc`]; read-only.
+    /// `clusters`: list of [`SoftwareMcc`](crate::SoftwareMcc); read-only.
     pub clusters: Option<Vec<SoftwareMcc>>,
-    /// `progress_details`: [`SoftwareReferenceMetroclusterProgressDetails`]; read-only.
+    /// `progress_details`: [`SoftwareReferenceMetroclusterProgressDetails`](crate::SoftwareReferenceMetroclusterProgressDetails); read-only.
     pub progress_details: Option<SoftwareReferenceMetroclusterProgressDetails>,
-    /// `progress_summary`: [`SoftwareReferenceMetroclusterProgressSummary`]; read-only.
+    /// `progress_summary`: [`SoftwareReferenceMetroclusterProgressSummary`](crate::SoftwareReferenceMetroclusterProgressSummary); read-only.
     pub progress_summary: Option<SoftwareReferenceMetroclusterProgressSummary>,
 }

@@ -2,7 +2,7 @@
 // Regenerate with `cargo run -p ontap-codegen`.
 //! The SoftwareReferenceMetroclusterProgressDetails model, from the model's `software_reference_metrocluster_progress_details` definition.
 
-/// An object of the model's `software_reference_metrocluster_progress_details` definition, held by [`SoftwareReferenceMetrocluster`]'s `progress_details`.
+/// An object of the model's `software_reference_metrocluster_progress_details` definition, held by [`SoftwareReferenceMetrocluster`](crate::SoftwareReferenceMetrocluster)'s `progress_details`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct SoftwareReferenceMetroclusterProgressDetails {
     /// `message`: string; read and written.

@@ -2,7 +2,7 @@
 // Regenerate with `cargo run -p ontap-codegen`.
 //! The SoftwareReferenceMetroclusterProgressSummary model, from the model's `software_reference_metrocluster_progress_summary` definition.
 
-/// An object of the model's `software_reference_metrocluster_progress_summary` definition, held by [`SoftwareReferenceMetrocluster`]'s `progress_summary`.
+/// An object of the model's `software_reference_metrocluster_progress_summary` definition, held by [`SoftwareReferenceMetrocluster`](crate::SoftwareReferenceMetrocluster)'s `progress_summary`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct SoftwareReferenceMetroclusterProgressSummary {
     /// `message`: string; read and written.

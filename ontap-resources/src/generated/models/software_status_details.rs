@@ -6,26 +6,26 @@ use crate::{
     SoftwareStatusDetailsReferenceAction, SoftwareStatusDetailsReferenceIssue, SoftwareStatusDetailsReferenceNode,
 };
 
-/// An object of the model's `software_status_details` definition, held by [`Software`]'s `status_details`.
+/// An object of the model's `software_status_details` definition, held by [`Software`](crate::Software)'s `status_details`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct SoftwareStatusDetails {
-    /// `action`: [`SoftwareStatusDetailsReferenceAction`]; read-only.
+    /// `action`: [`SoftwareStatusDetailsReferenceAction`](crate::SoftwareStatusDetailsReferenceAction); read-only.
     pub action: Option<SoftwareStatusDetailsReferenceAction>,
     /// `end_time`: timestamp ([`ontap::Timestamp`]); read-only.
     pub end_time: Option<ontap::Timestamp>,
-    /// `issue`: [`SoftwareStatusDetailsReferenceIssue`]; read-only.
+    /// `issue`: [`SoftwareStatusDetailsReferenceIssue`](crate::SoftwareStatusDetailsReferenceIssue); read-only.
     pub issue: Option<SoftwareStatusDetailsReferenceIssue>,
     /// `name`: string; read-only.
     pub name: Option<String>,
-    /// `node`: [`SoftwareStatusDetailsReferenceNode`]; read and written.
+    /// `node`: [`SoftwareStatusDetailsReferenceNode`](crate::SoftwareStatusDetailsReferenceNode); read and written.
     pub node: Option<SoftwareStatusDetailsReferenceNode>,
     /// `start_time`: timestamp ([`ontap::Timestamp`]); read-only.
     pub start_time: Option<ontap::Timestamp>,
-    /// `state`: [`SoftwareStatusDetailsState`] (`in_progress`, `waiting`, `paused_by_user`, `paused_on_error`, `completed`, `canceled`, `failed`, `pause_pending`, `cancel_pending`); read-only.
+    /// `state`: [`SoftwareStatusDetailsState`](crate::SoftwareStatusDetailsState) (`in_progress`, `waiting`, `paused_by_user`, `paused_on_error`, `completed`, `canceled`, `failed`, `pause_pending`, `cancel_pending`); read-only.
     pub state: Option<SoftwareStatusDetailsState>,
 }
 
-/// The values of [`SoftwareStatusDetails`]'s `state`: open, so that a value a newer ONTAP adds is kept as [`SoftwareStatusDetailsState::Unknown`].
+/// The values of [`SoftwareStatusDetails`](crate::SoftwareStatusDetails)'s `state`: open, so that a value a newer ONTAP adds is kept as [`SoftwareStatusDetailsState::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
 pub enum SoftwareStatusDetailsState {
     /// `in_progress`.

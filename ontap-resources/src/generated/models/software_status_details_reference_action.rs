@@ -2,7 +2,7 @@
 // Regenerate with `cargo run -p ontap-codegen`.
 //! The SoftwareStatusDetailsReferenceAction model, from the model's `software_status_details_reference_action` definition.
 
-/// An object of the model's `software_status_details_reference_action` definition, held by [`SoftwareStatusDetails`]'s `action`.
+/// An object of the model's `software_status_details_reference_action` definition, held by [`SoftwareStatusDetails`](crate::SoftwareStatusDetails)'s `action`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct SoftwareStatusDetailsReferenceAction {
     /// `code`: integer; read and written.

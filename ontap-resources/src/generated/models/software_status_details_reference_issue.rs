@@ -2,7 +2,7 @@
 // Regenerate with `cargo run -p ontap-codegen`.
 //! The SoftwareStatusDetailsReferenceIssue model, from the model's `software_status_details_reference_issue` definition.
 
-/// An object of the model's `software_status_details_reference_issue` definition, held by [`SoftwareStatusDetails`]'s `issue`.
+/// An object of the model's `software_status_details_reference_issue` definition, held by [`SoftwareStatusDetails`](crate::SoftwareStatusDetails)'s `issue`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct SoftwareStatusDetailsReferenceIssue {
     /// `code`: integer; read and written.

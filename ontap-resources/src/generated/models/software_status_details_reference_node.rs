@@ -2,7 +2,7 @@
 // Regenerate with `cargo run -p ontap-codegen`.
 //! The SoftwareStatusDetailsReferenceNode model, from the model's `software_status_details_reference_node` definition.
 
-/// An object of the model's `software_status_details_reference_node` definition, held by [`SoftwareStatusDetails`]'s `node`.
+/// An object of the model's `software_status_details_reference_node` definition, held by [`SoftwareStatusDetails`](crate::SoftwareStatusDetails)'s `node`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct SoftwareStatusDetailsReferenceNode {
     /// `name`: string; read-only.

@@ -4,22 +4,22 @@
 
 use crate::SoftwareUpdateDetailsReferenceNode;
 
-/// An object of the model's `software_update_details` definition, held by [`Software`]'s `update_details`.
+/// An object of the model's `software_update_details` definition, held by [`Software`](crate::Software)'s `update_details`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct SoftwareUpdateDetails {
     /// `elapsed_duration`: integer; read-only.
     pub elapsed_duration: Option<i64>,
     /// `estimated_duration`: integer; read-only.
     pub estimated_duration: Option<i64>,
-    /// `node`: [`SoftwareUpdateDetailsReferenceNode`]; read and written.
+    /// `node`: [`SoftwareUpdateDetailsReferenceNode`](crate::SoftwareUpdateDetailsReferenceNode); read and written.
     pub node: Option<SoftwareUpdateDetailsReferenceNode>,
     /// `phase`: string; read-only.
     pub phase: Option<String>,
-    /// `state`: [`SoftwareUpdateDetailsState`] (`in_progress`, `waiting`, `paused_by_user`, `paused_on_error`, `completed`, `canceled`, `failed`, `pause_pending`, `cancel_pending`); read-only.
+    /// `state`: [`SoftwareUpdateDetailsState`](crate::SoftwareUpdateDetailsState) (`in_progress`, `waiting`, `paused_by_user`, `paused_on_error`, `completed`, `canceled`, `failed`, `pause_pending`, `cancel_pending`); read-only.
     pub state: Option<SoftwareUpdateDetailsState>,
 }
 
-/// The values of [`SoftwareUpdateDetails`]'s `state`: open, so that a value a newer ONTAP adds is kept as [`SoftwareUpdateDetailsState::Unknown`].
+/// The values of [`SoftwareUpdateDetails`](crate::SoftwareUpdateDetails)'s `state`: open, so that a value a newer ONTAP adds is kept as [`SoftwareUpdateDetailsState::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
 pub enum SoftwareUpdateDetailsState {
     /// `in_progress`.

@@ -2,7 +2,7 @@
 // Regenerate with `cargo run -p ontap-codegen`.
 //! The SoftwareUpdateDetailsReferenceNode model, from the model's `software_update_details_reference_node` definition.
 
-/// An object of the model's `software_update_details_reference_node` definition, held by [`SoftwareUpdateDetails`]'s `node`.
+/// An object of the model's `software_update_details_reference_node` definition, held by [`SoftwareUpdateDetails`](crate::SoftwareUpdateDetails)'s `node`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct SoftwareUpdateDetailsReferenceNode {
     /// `name`: string; read-only.

@@ -4,20 +4,20 @@
 
 use crate::{SoftwareValidationReferenceAction, SoftwareValidationReferenceIssue};
 
-/// An object of the model's `software_validation` definition, held by [`Software`]'s `post_update_checks`, [`Software`]'s `validation_results`.
+/// An object of the model's `software_validation` definition, held by [`Software`](crate::Software)'s `post_update_checks`, [`Software`](crate::Software)'s `validation_results`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct SoftwareValidation {
-    /// `action`: [`SoftwareValidationReferenceAction`]; read-only.
+    /// `action`: [`SoftwareValidationReferenceAction`](crate::SoftwareValidationReferenceAction); read-only.
     pub action: Option<SoftwareValidationReferenceAction>,
-    /// `issue`: [`SoftwareValidationReferenceIssue`]; read-only.
+    /// `issue`: [`SoftwareValidationReferenceIssue`](crate::SoftwareValidationReferenceIssue); read-only.
     pub issue: Option<SoftwareValidationReferenceIssue>,
-    /// `status`: [`SoftwareValidationStatus`] (`warning`, `error`); read-only.
+    /// `status`: [`SoftwareValidationStatus`](crate::SoftwareValidationStatus) (`warning`, `error`); read-only.
     pub status: Option<SoftwareValidationStatus>,
     /// `update_check`: string; read-only.
     pub update_check: Option<String>,
 }
 
-/// The values of [`SoftwareValidation`]'s `status`: open, so that a value a newer ONTAP adds is kept as [`SoftwareValidationStatus::Unknown`].
+/// The values of [`SoftwareValidation`](crate::SoftwareValidation)'s `status`: open, so that a value a newer ONTAP adds is kept as [`SoftwareValidationStatus::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
 pub enum SoftwareValidationStatus {
     /// `warning`.

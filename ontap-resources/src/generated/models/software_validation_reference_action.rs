@@ -2,7 +2,7 @@
 // Regenerate with `cargo run -p ontap-codegen`.
 //! The SoftwareValidationReferenceAction model, from the model's `software_validation_reference_action` definition.
 
-/// An object of the model's `software_validation_reference_action` definition, held by [`SoftwareValidation`]'s `action`.
+/// An object of the model's `software_validation_reference_action` definition, held by [`SoftwareValidation`](crate::SoftwareValidation)'s `action`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct SoftwareValidationReferenceAction {
     /// `message`: string; read and written.

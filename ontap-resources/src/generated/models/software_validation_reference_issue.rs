@@ -2,7 +2,7 @@
 // Regenerate with `cargo run -p ontap-codegen`.
 //! The SoftwareValidationReferenceIssue model, from the model's `software_validation_reference_issue` definition.
 
-/// An object of the model's `software_validation_reference_issue` definition, held by [`SoftwareValidation`]'s `issue`.
+/// An object of the model's `software_validation_reference_issue` definition, held by [`SoftwareValidation`](crate::SoftwareValidation)'s `issue`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct SoftwareValidationReferenceIssue {
     /// `message`: string; read and written.

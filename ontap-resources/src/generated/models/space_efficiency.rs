@@ -2,7 +2,7 @@
 // Regenerate with `cargo run -p ontap-codegen`.
 //! The SpaceEfficiency model, from the model's `space_efficiency` definition.
 
-/// An object of the model's `space_efficiency` definition, held by [`AggregateSpace`]'s `efficiency_without_snapshots`, [`AggregateSpace`]'s `efficiency_without_snapshots_flexclones`, [`ClusterSpace`]'s `efficiency` and 5 more.
+/// An object of the model's `space_efficiency` definition, held by [`AggregateSpace`](crate::AggregateSpace)'s `efficiency_without_snapshots`, [`AggregateSpace`](crate::AggregateSpace)'s `efficiency_without_snapshots_flexclones`, [`ClusterSpace`](crate::ClusterSpace)'s `efficiency` and 5 more.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct SpaceEfficiency {
     /// `logical_used`: integer; read-only.

@@ -2,7 +2,7 @@
 // Regenerate with `cargo run -p ontap-codegen`.
 //! The SplitLoadLoad model, from the model's `split_load_load` definition.
 
-/// An object of the model's `split_load_load` definition, held by [`SplitLoad`]'s `load`.
+/// An object of the model's `split_load_load` definition, held by [`SplitLoad`](crate::SplitLoad)'s `load`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct SplitLoadLoad {
     /// `allowable`: integer; read-only.

@@ -4,28 +4,28 @@
 
 use crate::{MongoDbOnSanProtectionType, SqlOnSanDb, SqlOnSanLog, SqlOnSanNewIgroups, SqlOnSanTempDb};
 
-/// An object of the model's `sql_on_san` definition, held by [`Application`]'s `sql_on_san`, [`ApplicationTemplate`]'s `sql_on_san`.
+/// An object of the model's `sql_on_san` definition, held by [`Application`](crate::Application)'s `sql_on_san`, [`ApplicationTemplate`](crate::ApplicationTemplate)'s `sql_on_san`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct SqlOnSan {
-    /// `db`: [`SqlOnSanDb`], required by the model; read and written.
+    /// `db`: [`SqlOnSanDb`](crate::SqlOnSanDb), required by the model; read and written.
     pub db: Option<SqlOnSanDb>,
     /// `igroup_name`: string, 1 to 96 characters, required by the model; read and written.
     pub igroup_name: Option<String>,
-    /// `log`: [`SqlOnSanLog`], required by the model; read and written.
+    /// `log`: [`SqlOnSanLog`](crate::SqlOnSanLog), required by the model; read and written.
     pub log: Option<SqlOnSanLog>,
-    /// `new_igroups`: list of [`SqlOnSanNewIgroups`], 0 to 1 items; written, never read back.
+    /// `new_igroups`: list of [`SqlOnSanNewIgroups`](crate::SqlOnSanNewIgroups), 0 to 1 items; written, never read back.
     pub new_igroups: Option<Vec<SqlOnSanNewIgroups>>,
-    /// `os_type`: [`SqlOnSanOsType`] (`windows`, `windows_2008`, `windows_gpt`); read, and written on creation.
+    /// `os_type`: [`SqlOnSanOsType`](crate::SqlOnSanOsType) (`windows`, `windows_2008`, `windows_gpt`); read, and written on creation.
     pub os_type: Option<SqlOnSanOsType>,
-    /// `protection_type`: [`MongoDbOnSanProtectionType`]; read and written.
+    /// `protection_type`: [`MongoDbOnSanProtectionType`](crate::MongoDbOnSanProtectionType); read and written.
     pub protection_type: Option<MongoDbOnSanProtectionType>,
     /// `server_cores_count`: integer; read, and written on creation.
     pub server_cores_count: Option<i64>,
-    /// `temp_db`: [`SqlOnSanTempDb`]; read and written.
+    /// `temp_db`: [`SqlOnSanTempDb`](crate::SqlOnSanTempDb); read and written.
     pub temp_db: Option<SqlOnSanTempDb>,
 }
 
-/// The values of [`SqlOnSan`]'s `os_type`: open, so that a value a newer ONTAP adds is kept as [`SqlOnSanOsType::Unknown`].
+/// The values of [`SqlOnSan`](crate::SqlOnSan)'s `os_type`: open, so that a value a newer ONTAP adds is kept as [`SqlOnSanOsType::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
 pub enum SqlOnSanOsType {
     /// `windows`.

@@ -4,11 +4,11 @@
 
 use crate::SqlOnSanDbStorageService;
 
-/// An object of the model's `sql_on_san_db` definition, held by [`SqlOnSan`]'s `db`, [`SqlOnSmb`]'s `db`.
+/// An object of the model's `sql_on_san_db` definition, held by [`SqlOnSan`](crate::SqlOnSan)'s `db`, [`SqlOnSmb`](crate::SqlOnSmb)'s `db`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct SqlOnSanDb {
     /// `size`: integer, required by the model; read and written.
     pub size: Option<i64>,
-    /// `storage_service`: [`SqlOnSanDbStorageService`]; read and written.
+    /// `storage_service`: [`SqlOnSanDbStorageService`](crate::SqlOnSanDbStorageService); read and written.
     pub storage_service: Option<SqlOnSanDbStorageService>,
 }

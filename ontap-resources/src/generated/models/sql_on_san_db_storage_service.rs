@@ -2,14 +2,14 @@
 // Regenerate with `cargo run -p ontap-codegen`.
 //! The SqlOnSanDbStorageService model, from the model's `sql_on_san_db_storage_service` definition.
 
-/// An object of the model's `sql_on_san_db_storage_service` definition, held by [`SqlOnSanDb`]'s `storage_service`.
+/// An object of the model's `sql_on_san_db_storage_service` definition, held by [`SqlOnSanDb`](crate::SqlOnSanDb)'s `storage_service`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct SqlOnSanDbStorageService {
-    /// `name`: [`SqlOnSanDbStorageServiceName`] (`extreme`, `performance`, `value`); read and written.
+    /// `name`: [`SqlOnSanDbStorageServiceName`](crate::SqlOnSanDbStorageServiceName) (`extreme`, `performance`, `value`); read and written.
     pub name: Option<SqlOnSanDbStorageServiceName>,
 }
 
-/// The values of [`SqlOnSanDbStorageService`]'s `name`: open, so that a value a newer ONTAP adds is kept as [`SqlOnSanDbStorageServiceName::Unknown`].
+/// The values of [`SqlOnSanDbStorageService`](crate::SqlOnSanDbStorageService)'s `name`: open, so that a value a newer ONTAP adds is kept as [`SqlOnSanDbStorageServiceName::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
 pub enum SqlOnSanDbStorageServiceName {
     /// `extreme`.

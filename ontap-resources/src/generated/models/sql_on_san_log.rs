@@ -4,11 +4,11 @@
 
 use crate::SqlOnSanLogStorageService;
 
-/// An object of the model's `sql_on_san_log` definition, held by [`SqlOnSan`]'s `log`, [`SqlOnSmb`]'s `log`.
+/// An object of the model's `sql_on_san_log` definition, held by [`SqlOnSan`](crate::SqlOnSan)'s `log`, [`SqlOnSmb`](crate::SqlOnSmb)'s `log`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct SqlOnSanLog {
     /// `size`: integer, required by the model; read and written.
     pub size: Option<i64>,
-    /// `storage_service`: [`SqlOnSanLogStorageService`]; read and written.
+    /// `storage_service`: [`SqlOnSanLogStorageService`](crate::SqlOnSanLogStorageService); read and written.
     pub storage_service: Option<SqlOnSanLogStorageService>,
 }

@@ -2,14 +2,14 @@
 // Regenerate with `cargo run -p ontap-codegen`.
 //! The SqlOnSanLogStorageService model, from the model's `sql_on_san_log_storage_service` definition.
 
-/// An object of the model's `sql_on_san_log_storage_service` definition, held by [`SqlOnSanLog`]'s `storage_service`.
+/// An object of the model's `sql_on_san_log_storage_service` definition, held by [`SqlOnSanLog`](crate::SqlOnSanLog)'s `storage_service`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct SqlOnSanLogStorageService {
-    /// `name`: [`SqlOnSanLogStorageServiceName`] (`extreme`, `performance`, `value`); read and written.
+    /// `name`: [`SqlOnSanLogStorageServiceName`](crate::SqlOnSanLogStorageServiceName) (`extreme`, `performance`, `value`); read and written.
     pub name: Option<SqlOnSanLogStorageServiceName>,
 }
 
-/// The values of [`SqlOnSanLogStorageService`]'s `name`: open, so that a value a newer ONTAP adds is kept as [`SqlOnSanLogStorageServiceName::Unknown`].
+/// The values of [`SqlOnSanLogStorageService`](crate::SqlOnSanLogStorageService)'s `name`: open, so that a value a newer ONTAP adds is kept as [`SqlOnSanLogStorageServiceName::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
 pub enum SqlOnSanLogStorageServiceName {
     /// `extreme`.

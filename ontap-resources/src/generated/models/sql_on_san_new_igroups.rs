@@ -4,26 +4,26 @@
 
 use crate::{MongoDbOnSanNewIgroupsIgroups, MongoDbOnSanNewIgroupsInitiatorObjects};
 
-/// An object of the model's `sql_on_san_new_igroups` definition, held by [`SqlOnSan`]'s `new_igroups`.
+/// An object of the model's `sql_on_san_new_igroups` definition, held by [`SqlOnSan`](crate::SqlOnSan)'s `new_igroups`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct SqlOnSanNewIgroups {
     /// `comment`: string; written, never read back.
     pub comment: Option<String>,
-    /// `igroups`: list of [`MongoDbOnSanNewIgroupsIgroups`]; written, never read back.
+    /// `igroups`: list of [`MongoDbOnSanNewIgroupsIgroups`](crate::MongoDbOnSanNewIgroupsIgroups); written, never read back.
     pub igroups: Option<Vec<MongoDbOnSanNewIgroupsIgroups>>,
-    /// `initiator_objects`: list of [`MongoDbOnSanNewIgroupsInitiatorObjects`]; written, never read back.
+    /// `initiator_objects`: list of [`MongoDbOnSanNewIgroupsInitiatorObjects`](crate::MongoDbOnSanNewIgroupsInitiatorObjects); written, never read back.
     pub initiator_objects: Option<Vec<MongoDbOnSanNewIgroupsInitiatorObjects>>,
     /// `initiators`: list of string; read and written.
     pub initiators: Option<Vec<String>>,
     /// `name`: string, 1 to 96 characters, required by the model; written, never read back.
     pub name: Option<String>,
-    /// `os_type`: [`SqlOnSanNewIgroupsOsType`] (`hyper_v`, `vmware`, `windows`); written, never read back.
+    /// `os_type`: [`SqlOnSanNewIgroupsOsType`](crate::SqlOnSanNewIgroupsOsType) (`hyper_v`, `vmware`, `windows`); written, never read back.
     pub os_type: Option<SqlOnSanNewIgroupsOsType>,
-    /// `protocol`: [`SqlOnSanNewIgroupsProtocol`] (`fcp`, `iscsi`, `mixed`); written, never read back.
+    /// `protocol`: [`SqlOnSanNewIgroupsProtocol`](crate::SqlOnSanNewIgroupsProtocol) (`fcp`, `iscsi`, `mixed`); written, never read back.
     pub protocol: Option<SqlOnSanNewIgroupsProtocol>,
 }
 
-/// The values of [`SqlOnSanNewIgroups`]'s `os_type`: open, so that a value a newer ONTAP adds is kept as [`SqlOnSanNewIgroupsOsType::Unknown`].
+/// The values of [`SqlOnSanNewIgroups`](crate::SqlOnSanNewIgroups)'s `os_type`: open, so that a value a newer ONTAP adds is kept as [`SqlOnSanNewIgroupsOsType::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
 pub enum SqlOnSanNewIgroupsOsType {
     /// `hyper_v`.
@@ -37,7 +37,7 @@ pub enum SqlOnSanNewIgroupsOsType {
     Unknown(String),
 }
 
-/// The values of [`SqlOnSanNewIgroups`]'s `protocol`: open, so that a value a newer ONTAP adds is kept as [`SqlOnSanNewIgroupsProtocol::Unknown`].
+/// The values of [`SqlOnSanNewIgroups`](crate::SqlOnSanNewIgroups)'s `protocol`: open, so that a value a newer ONTAP adds is kept as [`SqlOnSanNewIgroupsProtocol::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
 pub enum SqlOnSanNewIgroupsProtocol {
     /// `fcp`.

@@ -4,11 +4,11 @@
 
 use crate::SqlOnSanTempDbStorageService;
 
-/// An object of the model's `sql_on_san_temp_db` definition, held by [`SqlOnSan`]'s `temp_db`, [`SqlOnSmb`]'s `temp_db`.
+/// An object of the model's `sql_on_san_temp_db` definition, held by [`SqlOnSan`](crate::SqlOnSan)'s `temp_db`, [`SqlOnSmb`](crate::SqlOnSmb)'s `temp_db`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct SqlOnSanTempDb {
     /// `size`: integer; read and written.
     pub size: Option<i64>,
-    /// `storage_service`: [`SqlOnSanTempDbStorageService`]; read and written.
+    /// `storage_service`: [`SqlOnSanTempDbStorageService`](crate::SqlOnSanTempDbStorageService); read and written.
     pub storage_service: Option<SqlOnSanTempDbStorageService>,
 }

@@ -2,14 +2,14 @@
 // Regenerate with `cargo run -p ontap-codegen`.
 //! The SqlOnSanTempDbStorageService model, from the model's `sql_on_san_temp_db_storage_service` definition.
 
-/// An object of the model's `sql_on_san_temp_db_storage_service` definition, held by [`SqlOnSanTempDb`]'s `storage_service`.
+/// An object of the model's `sql_on_san_temp_db_storage_service` definition, held by [`SqlOnSanTempDb`](crate::SqlOnSanTempDb)'s `storage_service`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct SqlOnSanTempDbStorageService {
-    /// `name`: [`SqlOnSanTempDbStorageServiceName`] (`extreme`, `performance`, `value`); read and written.
+    /// `name`: [`SqlOnSanTempDbStorageServiceName`](crate::SqlOnSanTempDbStorageServiceName) (`extreme`, `performance`, `value`); read and written.
     pub name: Option<SqlOnSanTempDbStorageServiceName>,
 }
 
-/// The values of [`SqlOnSanTempDbStorageService`]'s `name`: open, so that a value a newer ONTAP adds is kept as [`SqlOnSanTempDbStorageServiceName::Unknown`].
+/// The values of [`SqlOnSanTempDbStorageService`](crate::SqlOnSanTempDbStorageService)'s `name`: open, so that a value a newer ONTAP adds is kept as [`SqlOnSanTempDbStorageServiceName::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
 pub enum SqlOnSanTempDbStorageServiceName {
     /// `extreme`.

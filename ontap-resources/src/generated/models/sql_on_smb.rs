@@ -4,19 +4,19 @@
 
 use crate::{MongoDbOnSanProtectionType, SqlOnSanDb, SqlOnSanLog, SqlOnSanTempDb, SqlOnSmbAccess};
 
-/// An object of the model's `sql_on_smb` definition, held by [`Application`]'s `sql_on_smb`, [`ApplicationTemplate`]'s `sql_on_smb`.
+/// An object of the model's `sql_on_smb` definition, held by [`Application`](crate::Application)'s `sql_on_smb`, [`ApplicationTemplate`](crate::ApplicationTemplate)'s `sql_on_smb`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct SqlOnSmb {
-    /// `access`: [`SqlOnSmbAccess`], required by the model; read, and written on creation.
+    /// `access`: [`SqlOnSmbAccess`](crate::SqlOnSmbAccess), required by the model; read, and written on creation.
     pub access: Option<SqlOnSmbAccess>,
-    /// `db`: [`SqlOnSanDb`], required by the model; read and written.
+    /// `db`: [`SqlOnSanDb`](crate::SqlOnSanDb), required by the model; read and written.
     pub db: Option<SqlOnSanDb>,
-    /// `log`: [`SqlOnSanLog`], required by the model; read and written.
+    /// `log`: [`SqlOnSanLog`](crate::SqlOnSanLog), required by the model; read and written.
     pub log: Option<SqlOnSanLog>,
-    /// `protection_type`: [`MongoDbOnSanProtectionType`]; read and written.
+    /// `protection_type`: [`MongoDbOnSanProtectionType`](crate::MongoDbOnSanProtectionType); read and written.
     pub protection_type: Option<MongoDbOnSanProtectionType>,
     /// `server_cores_count`: integer; read, and written on creation.
     pub server_cores_count: Option<i64>,
-    /// `temp_db`: [`SqlOnSanTempDb`]; read and written.
+    /// `temp_db`: [`SqlOnSanTempDb`](crate::SqlOnSanTempDb); read and written.
     pub temp_db: Option<SqlOnSanTempDb>,
 }

@@ -2,7 +2,7 @@
 // Regenerate with `cargo run -p ontap-codegen`.
 //! The SqlOnSmbAccess model, from the model's `sql_on_smb_access` definition.
 
-/// An object of the model's `sql_on_smb_access` definition, held by [`SqlOnSmb`]'s `access`.
+/// An object of the model's `sql_on_smb_access` definition, held by [`SqlOnSmb`](crate::SqlOnSmb)'s `access`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct SqlOnSmbAccess {
     /// `installer`: string, 1 to 256 characters; read, and written on creation.

@@ -2,7 +2,7 @@
 // Regenerate with `cargo run -p ontap-codegen`.
 //! The Status model, from the model's `status` definition.
 
-/// An object of the model's `status` definition, held by [`Dns`]'s `status`.
+/// An object of the model's `status` definition, held by [`Dns`](crate::Dns)'s `status`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct Status {
     /// `code`: integer; read and written.
@@ -11,11 +11,11 @@ pub struct Status {
     pub message: Option<String>,
     /// `name_server`: string; read and written.
     pub name_server: Option<String>,
-    /// `state`: [`StatusState`] (`up`, `down`); read and written.
+    /// `state`: [`StatusState`](crate::StatusState) (`up`, `down`); read and written.
     pub state: Option<StatusState>,
 }
 
-/// The values of [`Status`]'s `state`: open, so that a value a newer ONTAP adds is kept as [`StatusState::Unknown`].
+/// The values of [`Status`](crate::Status)'s `state`: open, so that a value a newer ONTAP adds is kept as [`StatusState::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
 pub enum StatusState {
     /// `up`.

@@ -2,7 +2,7 @@
 // Regenerate with `cargo run -p ontap-codegen`.
 //! The StorageAvailabilityZoneReference model, from the narrowed views of the model's `storage_availability_zone` definition.
 
-/// A reference to an object of the model's `storage_availability_zone` definition, as other objects embed it (`_links`, `name`, `uuid`), held by `Disk`'s `storage_availability_zone`, [`LunLocation`]'s `storage_availability_zone`, `NvmeNamespaceLocation`'s `storage_availability_zone` and 3 more.
+/// A reference to an object of the model's `storage_availability_zone` definition, as other objects embed it (`_links`, `name`, `uuid`), held by `Disk`'s `storage_availability_zone`, [`LunLocation`](crate::LunLocation)'s `storage_availability_zone`, `NvmeNamespaceLocation`'s `storage_availability_zone` and 3 more.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct StorageAvailabilityZoneReference {
     /// `_links`: [`ontap::Links`]; read-only.

@@ -4,14 +4,14 @@
 
 use crate::StorageAvailabilityZoneSpaceEfficiencyWithoutSnapshots;
 
-/// An object of the model's `storage_availability_zone_space` definition, held by [`StorageAvailabilityZone`]'s `space`.
+/// An object of the model's `storage_availability_zone_space` definition, held by [`StorageAvailabilityZone`](crate::StorageAvailabilityZone)'s `space`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct StorageAvailabilityZoneSpace {
     /// `available`: integer; read-only.
     pub available: Option<i64>,
     /// `delayed_frees`: integer; read-only.
     pub delayed_frees: Option<i64>,
-    /// `efficiency_without_snapshots`: [`StorageAvailabilityZoneSpaceEfficiencyWithoutSnapshots`]; read-only.
+    /// `efficiency_without_snapshots`: [`StorageAvailabilityZoneSpaceEfficiencyWithoutSnapshots`](crate::StorageAvailabilityZoneSpaceEfficiencyWithoutSnapshots); read-only.
     pub efficiency_without_snapshots: Option<StorageAvailabilityZoneSpaceEfficiencyWithoutSnapshots>,
     /// `full_threshold_percent`: integer; read, and written on modification.
     pub full_threshold_percent: Option<i64>,

@@ -2,7 +2,7 @@
 // Regenerate with `cargo run -p ontap-codegen`.
 //! The StorageAvailabilityZoneSpaceEfficiencyWithoutSnapshots model, from the model's `storage_availability_zone_space_efficiency_without_snapshots` definition.
 
-/// An object of the model's `storage_availability_zone_space_efficiency_without_snapshots` definition, held by [`StorageAvailabilityZoneSpace`]'s `efficiency_without_snapshots`.
+/// An object of the model's `storage_availability_zone_space_efficiency_without_snapshots` definition, held by [`StorageAvailabilityZoneSpace`](crate::StorageAvailabilityZoneSpace)'s `efficiency_without_snapshots`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct StorageAvailabilityZoneSpaceEfficiencyWithoutSnapshots {
     /// `ratio`: number; read-only.

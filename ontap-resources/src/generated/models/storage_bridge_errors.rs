@@ -4,21 +4,21 @@
 
 use crate::StorageBridgeErrorsComponent;
 
-/// An object of the model's `storage_bridge_errors` definition, held by [`StorageBridge`]'s `errors`.
+/// An object of the model's `storage_bridge_errors` definition, held by [`StorageBridge`](crate::StorageBridge)'s `errors`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct StorageBridgeErrors {
-    /// `component`: [`StorageBridgeErrorsComponent`]; read and written.
+    /// `component`: [`StorageBridgeErrorsComponent`](crate::StorageBridgeErrorsComponent); read and written.
     pub component: Option<StorageBridgeErrorsComponent>,
     /// `reason`: [`ontap::ApiError`]; read-only.
     pub reason: Option<ontap::ApiError>,
-    /// `severity`: [`StorageBridgeErrorsSeverity`] (`unknown`, `notice`, `warning`, `error`); read and written.
+    /// `severity`: [`StorageBridgeErrorsSeverity`](crate::StorageBridgeErrorsSeverity) (`unknown`, `notice`, `warning`, `error`); read and written.
     pub severity: Option<StorageBridgeErrorsSeverity>,
-    /// `type`: [`StorageBridgeErrorsType`] (`unknown`, `bridge_unreachable`, `temp_above_critical_level`, `temp_below_critical_level`, `temp_sensor_status_critical`, `temp_sensor_status_unavailable`, `invalid_configuration`, `sas_port_offline`, `link_failure`, `sas_port_online`, `power_supply_offline`); read and written.
+    /// `type`: [`StorageBridgeErrorsType`](crate::StorageBridgeErrorsType) (`unknown`, `bridge_unreachable`, `temp_above_critical_level`, `temp_below_critical_level`, `temp_sensor_status_critical`, `temp_sensor_status_unavailable`, `invalid_configuration`, `sas_port_offline`, `link_failure`, `sas_port_online`, `power_supply_offline`); read and written.
     #[model(rename = "type")]
     pub type_: Option<StorageBridgeErrorsType>,
 }
 
-/// The values of [`StorageBridgeErrors`]'s `severity`: open, so that a value a newer ONTAP adds is kept as [`StorageBridgeErrorsSeverity::Unknown`].
+/// The values of [`StorageBridgeErrors`](crate::StorageBridgeErrors)'s `severity`: open, so that a value a newer ONTAP adds is kept as [`StorageBridgeErrorsSeverity::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
 pub enum StorageBridgeErrorsSeverity {
     /// `unknown`.
@@ -35,7 +35,7 @@ pub enum StorageBridgeErrorsSeverity {
     Unknown(String),
 }
 
-/// The values of [`StorageBridgeErrors`]'s `type`: open, so that a value a newer ONTAP adds is kept as [`StorageBridgeErrorsType::Unknown`].
+/// The values of [`StorageBridgeErrors`](crate::StorageBridgeErrors)'s `type`: open, so that a value a newer ONTAP adds is kept as [`StorageBridgeErrorsType::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
 pub enum StorageBridgeErrorsType {
     /// `unknown`.

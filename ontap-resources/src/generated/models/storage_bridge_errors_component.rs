@@ -2,7 +2,7 @@
 // Regenerate with `cargo run -p ontap-codegen`.
 //! The StorageBridgeErrorsComponent model, from the model's `storage_bridge_errors_component` definition.
 
-/// An object of the model's `storage_bridge_errors_component` definition, held by [`StorageBridgeErrors`]'s `component`.
+/// An object of the model's `storage_bridge_errors_component` definition, held by [`StorageBridgeErrors`](crate::StorageBridgeErrors)'s `component`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct StorageBridgeErrorsComponent {
     /// `id`: integer; read and written.

@@ -4,12 +4,12 @@
 
 use crate::StorageBridgeFcPortsSfp;
 
-/// An object of the model's `storage_bridge_fc_ports` definition, held by [`StorageBridge`]'s `fc_ports`.
+/// An object of the model's `storage_bridge_fc_ports` definition, held by [`StorageBridge`](crate::StorageBridge)'s `fc_ports`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct StorageBridgeFcPorts {
     /// `configured_data_rate`: number; read and written.
     pub configured_data_rate: Option<f64>,
-    /// `connection_mode`: [`StorageBridgeFcPortsConnectionMode`] (`loop`, `ptp`, `loop_preferred`, `ptp_preferred`); read and written.
+    /// `connection_mode`: [`StorageBridgeFcPortsConnectionMode`](crate::StorageBridgeFcPortsConnectionMode) (`loop`, `ptp`, `loop_preferred`, `ptp_preferred`); read and written.
     pub connection_mode: Option<StorageBridgeFcPortsConnectionMode>,
     /// `data_rate_capability`: number; read and written.
     pub data_rate_capability: Option<f64>,
@@ -21,15 +21,15 @@ pub struct StorageBridgeFcPorts {
     pub negotiated_data_rate: Option<f64>,
     /// `peer_wwn`: string; read and written.
     pub peer_wwn: Option<String>,
-    /// `sfp`: [`StorageBridgeFcPortsSfp`]; read and written.
+    /// `sfp`: [`StorageBridgeFcPortsSfp`](crate::StorageBridgeFcPortsSfp); read and written.
     pub sfp: Option<StorageBridgeFcPortsSfp>,
-    /// `state`: [`StorageBridgeFcPortsState`] (`error`, `online`, `offline`); read and written.
+    /// `state`: [`StorageBridgeFcPortsState`](crate::StorageBridgeFcPortsState) (`error`, `online`, `offline`); read and written.
     pub state: Option<StorageBridgeFcPortsState>,
     /// `wwn`: string; read and written.
     pub wwn: Option<String>,
 }
 
-/// The values of [`StorageBridgeFcPorts`]'s `connection_mode`: open, so that a value a newer ONTAP adds is kept as [`StorageBridgeFcPortsConnectionMode::Unknown`].
+/// The values of [`StorageBridgeFcPorts`](crate::StorageBridgeFcPorts)'s `connection_mode`: open, so that a value a newer ONTAP adds is kept as [`StorageBridgeFcPortsConnectionMode::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
 pub enum StorageBridgeFcPortsConnectionMode {
     /// `loop`.
@@ -45,7 +45,7 @@ pub enum StorageBridgeFcPortsConnectionMode {
     Unknown(String),
 }
 
-/// The values of [`StorageBridgeFcPorts`]'s `state`: open, so that a value a newer ONTAP adds is kept as [`StorageBridgeFcPortsState::Unknown`].
+/// The values of [`StorageBridgeFcPorts`](crate::StorageBridgeFcPorts)'s `state`: open, so that a value a newer ONTAP adds is kept as [`StorageBridgeFcPortsState::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
 pub enum StorageBridgeFcPortsState {
     /// `error`.

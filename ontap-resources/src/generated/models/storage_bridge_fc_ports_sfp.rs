@@ -2,7 +2,7 @@
 // Regenerate with `cargo run -p ontap-codegen`.
 //! The StorageBridgeFcPortsSfp model, from the model's `storage_bridge_fc_ports_sfp` definition.
 
-/// An object of the model's `storage_bridge_fc_ports_sfp` definition, held by [`StorageBridgeFcPorts`]'s `sfp`.
+/// An object of the model's `storage_bridge_fc_ports_sfp` definition, held by [`StorageBridgeFcPorts`](crate::StorageBridgeFcPorts)'s `sfp`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct StorageBridgeFcPortsSfp {
     /// `data_rate_capability`: number; read and written.

@@ -2,7 +2,7 @@
 // Regenerate with `cargo run -p ontap-codegen`.
 //! The StorageBridgeLastReboot model, from the model's `storage_bridge_last_reboot` definition.
 
-/// An object of the model's `storage_bridge_last_reboot` definition, held by [`StorageBridge`]'s `last_reboot`.
+/// An object of the model's `storage_bridge_last_reboot` definition, held by [`StorageBridge`](crate::StorageBridge)'s `last_reboot`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct StorageBridgeLastReboot {
     /// `reason`: [`ontap::ApiError`]; read-only.

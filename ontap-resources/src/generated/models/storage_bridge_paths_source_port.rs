@@ -2,7 +2,7 @@
 // Regenerate with `cargo run -p ontap-codegen`.
 //! The StorageBridgePathsSourcePort model, from the model's `storage_bridge_paths_source_port` definition.
 
-/// An object of the model's `storage_bridge_paths_source_port` definition, held by [`StorageBridgePaths`]'s `source_port`.
+/// An object of the model's `storage_bridge_paths_source_port` definition, held by [`StorageBridgePaths`](crate::StorageBridgePaths)'s `source_port`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct StorageBridgePathsSourcePort {
     /// `id`: string; read and written.

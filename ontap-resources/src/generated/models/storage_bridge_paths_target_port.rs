@@ -2,7 +2,7 @@
 // Regenerate with `cargo run -p ontap-codegen`.
 //! The StorageBridgePathsTargetPort model, from the model's `storage_bridge_paths_target_port` definition.
 
-/// An object of the model's `storage_bridge_paths_target_port` definition, held by [`StorageBridgePaths`]'s `target_port`.
+/// An object of the model's `storage_bridge_paths_target_port` definition, held by [`StorageBridgePaths`](crate::StorageBridgePaths)'s `target_port`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct StorageBridgePathsTargetPort {
     /// `id`: string; read and written.

@@ -2,16 +2,16 @@
 // Regenerate with `cargo run -p ontap-codegen`.
 //! The StorageBridgePowerSupplyUnits model, from the model's `storage_bridge_power_supply_units` definition.
 
-/// An object of the model's `storage_bridge_power_supply_units` definition, held by [`StorageBridge`]'s `power_supply_units`, [`StorageSwitch`]'s `power_supply_units`.
+/// An object of the model's `storage_bridge_power_supply_units` definition, held by [`StorageBridge`](crate::StorageBridge)'s `power_supply_units`, [`StorageSwitch`](crate::StorageSwitch)'s `power_supply_units`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct StorageBridgePowerSupplyUnits {
     /// `name`: string; read and written.
     pub name: Option<String>,
-    /// `state`: [`StorageBridgePowerSupplyUnitsState`] (`ok`, `error`); read and written.
+    /// `state`: [`StorageBridgePowerSupplyUnitsState`](crate::StorageBridgePowerSupplyUnitsState) (`ok`, `error`); read and written.
     pub state: Option<StorageBridgePowerSupplyUnitsState>,
 }
 
-/// The values of [`StorageBridgePowerSupplyUnits`]'s `state`: open, so that a value a newer ONTAP adds is kept as [`StorageBridgePowerSupplyUnitsState::Unknown`].
+/// The values of [`StorageBridgePowerSupplyUnits`](crate::StorageBridgePowerSupplyUnits)'s `state`: open, so that a value a newer ONTAP adds is kept as [`StorageBridgePowerSupplyUnitsState::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
 pub enum StorageBridgePowerSupplyUnitsState {
     /// `ok`.

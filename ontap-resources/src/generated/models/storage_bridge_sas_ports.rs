@@ -7,10 +7,10 @@ use crate::{
     StorageBridgeSasPortsPhy4,
 };
 
-/// An object of the model's `storage_bridge_sas_ports` definition, held by [`StorageBridge`]'s `sas_ports`.
+/// An object of the model's `storage_bridge_sas_ports` definition, held by [`StorageBridge`](crate::StorageBridge)'s `sas_ports`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct StorageBridgeSasPorts {
-    /// `cable`: [`StorageBridgeSasPortsCable`]; read and written.
+    /// `cable`: [`StorageBridgeSasPortsCable`](crate::StorageBridgeSasPortsCable); read and written.
     pub cable: Option<StorageBridgeSasPortsCable>,
     /// `data_rate_capability`: number; read and written.
     pub data_rate_capability: Option<f64>,
@@ -20,21 +20,21 @@ pub struct StorageBridgeSasPorts {
     pub id: Option<i64>,
     /// `negotiated_data_rate`: number; read and written.
     pub negotiated_data_rate: Option<f64>,
-    /// `phy_1`: [`StorageBridgeSasPortsPhy1`]; read and written.
+    /// `phy_1`: [`StorageBridgeSasPortsPhy1`](crate::StorageBridgeSasPortsPhy1); read and written.
     pub phy_1: Option<StorageBridgeSasPortsPhy1>,
-    /// `phy_2`: [`StorageBridgeSasPortsPhy2`]; read and written.
+    /// `phy_2`: [`StorageBridgeSasPortsPhy2`](crate::StorageBridgeSasPortsPhy2); read and written.
     pub phy_2: Option<StorageBridgeSasPortsPhy2>,
-    /// `phy_3`: [`StorageBridgeSasPortsPhy3`]; read and written.
+    /// `phy_3`: [`StorageBridgeSasPortsPhy3`](crate::StorageBridgeSasPortsPhy3); read and written.
     pub phy_3: Option<StorageBridgeSasPortsPhy3>,
-    /// `phy_4`: [`StorageBridgeSasPortsPhy4`]; read and written.
+    /// `phy_4`: [`StorageBridgeSasPortsPhy4`](crate::StorageBridgeSasPortsPhy4); read and written.
     pub phy_4: Option<StorageBridgeSasPortsPhy4>,
-    /// `state`: [`StorageBridgeSasPortsState`] (`error`, `online`, `offline`); read and written.
+    /// `state`: [`StorageBridgeSasPortsState`](crate::StorageBridgeSasPortsState) (`error`, `online`, `offline`); read and written.
     pub state: Option<StorageBridgeSasPortsState>,
     /// `wwn`: string; read and written.
     pub wwn: Option<String>,
 }
 
-/// The values of [`StorageBridgeSasPorts`]'s `state`: open, so that a value a newer ONTAP adds is kept as [`StorageBridgeSasPortsState::Unknown`].
+/// The values of [`StorageBridgeSasPorts`](crate::StorageBridgeSasPorts)'s `state`: open, so that a value a newer ONTAP adds is kept as [`StorageBridgeSasPortsState::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
 pub enum StorageBridgeSasPortsState {
     /// `error`.

@@ -2,7 +2,7 @@
 // Regenerate with `cargo run -p ontap-codegen`.
 //! The StorageBridgeSasPortsCable model, from the model's `storage_bridge_sas_ports_cable` definition.
 
-/// An object of the model's `storage_bridge_sas_ports_cable` definition, held by [`StorageBridgeSasPorts`]'s `cable`.
+/// An object of the model's `storage_bridge_sas_ports_cable` definition, held by [`StorageBridgeSasPorts`](crate::StorageBridgeSasPorts)'s `cable`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct StorageBridgeSasPortsCable {
     /// `part_number`: string; read and written.

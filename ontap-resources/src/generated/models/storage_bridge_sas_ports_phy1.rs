@@ -2,7 +2,7 @@
 // Regenerate with `cargo run -p ontap-codegen`.
 //! The StorageBridgeSasPortsPhy1 model, from the model's `storage_bridge_sas_ports_phy1` definition.
 
-/// An object of the model's `storage_bridge_sas_ports_phy1` definition, held by [`StorageBridgeSasPorts`]'s `phy_1`.
+/// An object of the model's `storage_bridge_sas_ports_phy1` definition, held by [`StorageBridgeSasPorts`](crate::StorageBridgeSasPorts)'s `phy_1`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct StorageBridgeSasPortsPhy1 {
     /// `state`: string; read and written.

@@ -2,7 +2,7 @@
 // Regenerate with `cargo run -p ontap-codegen`.
 //! The StorageBridgeSasPortsPhy2 model, from the model's `storage_bridge_sas_ports_phy2` definition.
 
-/// An object of the model's `storage_bridge_sas_ports_phy2` definition, held by [`StorageBridgeSasPorts`]'s `phy_2`.
+/// An object of the model's `storage_bridge_sas_ports_phy2` definition, held by [`StorageBridgeSasPorts`](crate::StorageBridgeSasPorts)'s `phy_2`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct StorageBridgeSasPortsPhy2 {
     /// `state`: string; read and written.

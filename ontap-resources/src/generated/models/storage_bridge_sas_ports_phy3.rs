@@ -2,7 +2,7 @@
 // Regenerate with `cargo run -p ontap-codegen`.
 //! The StorageBridgeSasPortsPhy3 model, from the model's `storage_bridge_sas_ports_phy3` definition.
 
-/// An object of the model's `storage_bridge_sas_ports_phy3` definition, held by [`StorageBridgeSasPorts`]'s `phy_3`.
+/// An object of the model's `storage_bridge_sas_ports_phy3` definition, held by [`StorageBridgeSasPorts`](crate::StorageBridgeSasPorts)'s `phy_3`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct StorageBridgeSasPortsPhy3 {
     /// `state`: string; read and written.

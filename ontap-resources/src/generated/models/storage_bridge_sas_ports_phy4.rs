@@ -2,7 +2,7 @@
 // Regenerate with `cargo run -p ontap-codegen`.
 //! The StorageBridgeSasPortsPhy4 model, from the model's `storage_bridge_sas_ports_phy4` definition.
 
-/// An object of the model's `storage_bridge_sas_ports_phy4` definition, held by [`StorageBridgeSasPorts`]'s `phy_4`.
+/// An object of the model's `storage_bridge_sas_ports_phy4` definition, held by [`StorageBridgeSasPorts`](crate::StorageBridgeSasPorts)'s `phy_4`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct StorageBridgeSasPortsPhy4 {
     /// `state`: string; read and written.

@@ -2,7 +2,7 @@
 // Regenerate with `cargo run -p ontap-codegen`.
 //! The StorageBridgeTemperatureSensor model, from the model's `storage_bridge_temperature_sensor` definition.
 
-/// An object of the model's `storage_bridge_temperature_sensor` definition, held by [`StorageBridge`]'s `temperature_sensor`.
+/// An object of the model's `storage_bridge_temperature_sensor` definition, held by [`StorageBridge`](crate::StorageBridge)'s `temperature_sensor`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct StorageBridgeTemperatureSensor {
     /// `maximum`: integer; read and written.
@@ -13,11 +13,11 @@ pub struct StorageBridgeTemperatureSensor {
     pub name: Option<String>,
     /// `reading`: integer; read and written.
     pub reading: Option<i64>,
-    /// `state`: [`StorageBridgeTemperatureSensorState`] (`ok`, `warning`, `error`); read and written.
+    /// `state`: [`StorageBridgeTemperatureSensorState`](crate::StorageBridgeTemperatureSensorState) (`ok`, `warning`, `error`); read and written.
     pub state: Option<StorageBridgeTemperatureSensorState>,
 }
 
-/// The values of [`StorageBridgeTemperatureSensor`]'s `state`: open, so that a value a newer ONTAP adds is kept as [`StorageBridgeTemperatureSensorState::Unknown`].
+/// The values of [`StorageBridgeTemperatureSensor`](crate::StorageBridgeTemperatureSensor)'s `state`: open, so that a value a newer ONTAP adds is kept as [`StorageBridgeTemperatureSensorState::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
 pub enum StorageBridgeTemperatureSensorState {
     /// `ok`.

@@ -4,19 +4,19 @@
 
 use crate::{StoragePoolDisk, StoragePoolSpareAllocationUnit, StoragePoolUsedAllocationUnit};
 
-/// An object of the model's `storage_pool_capacity` definition, held by [`StoragePool`]'s `capacity`.
+/// An object of the model's `storage_pool_capacity` definition, held by [`StoragePool`](crate::StoragePool)'s `capacity`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct StoragePoolCapacity {
     /// `disk_count`: integer; read and written.
     pub disk_count: Option<i64>,
-    /// `disks`: list of [`StoragePoolDisk`]; read and written.
+    /// `disks`: list of [`StoragePoolDisk`](crate::StoragePoolDisk); read and written.
     pub disks: Option<Vec<StoragePoolDisk>>,
     /// `remaining`: integer; read-only.
     pub remaining: Option<i64>,
-    /// `spare_allocation_units`: list of [`StoragePoolSpareAllocationUnit`]; read and written.
+    /// `spare_allocation_units`: list of [`StoragePoolSpareAllocationUnit`](crate::StoragePoolSpareAllocationUnit); read and written.
     pub spare_allocation_units: Option<Vec<StoragePoolSpareAllocationUnit>>,
     /// `total`: integer; read-only.
     pub total: Option<i64>,
-    /// `used_allocation_units`: list of [`StoragePoolUsedAllocationUnit`]; read-only.
+    /// `used_allocation_units`: list of [`StoragePoolUsedAllocationUnit`](crate::StoragePoolUsedAllocationUnit); read-only.
     pub used_allocation_units: Option<Vec<StoragePoolUsedAllocationUnit>>,
 }

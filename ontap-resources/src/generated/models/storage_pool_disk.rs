@@ -4,10 +4,10 @@
 
 use crate::DiskReference;
 
-/// An object of the model's `storage_pool_disk` definition, held by [`StoragePoolCapacity`]'s `disks`.
+/// An object of the model's `storage_pool_disk` definition, held by [`StoragePoolCapacity`](crate::StoragePoolCapacity)'s `disks`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct StoragePoolDisk {
-    /// `disk`: [`DiskReference`]; read and written.
+    /// `disk`: [`DiskReference`](crate::DiskReference); read and written.
     pub disk: Option<DiskReference>,
     /// `total_size`: integer; read-only.
     pub total_size: Option<i64>,

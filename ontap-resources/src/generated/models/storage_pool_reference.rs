@@ -2,7 +2,7 @@
 // Regenerate with `cargo run -p ontap-codegen`.
 //! The StoragePoolReference model, from the narrowed views of the model's `storage_pool` definition.
 
-/// A reference to an object of the model's `storage_pool` definition, as other objects embed it (`_links`, `name`, `uuid`), held by [`AggregateBlockStorageHybridCacheStoragePools`]'s `storage_pool`, [`Disk`]'s `storage_pool`.
+/// A reference to an object of the model's `storage_pool` definition, as other objects embed it (`_links`, `name`, `uuid`), held by [`AggregateBlockStorageHybridCacheStoragePools`](crate::AggregateBlockStorageHybridCacheStoragePools)'s `storage_pool`, [`Disk`](crate::Disk)'s `storage_pool`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct StoragePoolReference {
     /// `_links`: [`ontap::Links`]; read-only.

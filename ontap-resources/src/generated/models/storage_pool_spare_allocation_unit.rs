@@ -4,22 +4,22 @@
 
 use crate::NodeReference;
 
-/// An object of the model's `storage_pool_spare_allocation_unit` definition, held by [`StoragePoolCapacity`]'s `spare_allocation_units`.
+/// An object of the model's `storage_pool_spare_allocation_unit` definition, held by [`StoragePoolCapacity`](crate::StoragePoolCapacity)'s `spare_allocation_units`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct StoragePoolSpareAllocationUnit {
     /// `available_size`: integer; read-only.
     pub available_size: Option<i64>,
     /// `count`: integer; read and written.
     pub count: Option<i64>,
-    /// `node`: [`NodeReference`]; read and written.
+    /// `node`: [`NodeReference`](crate::NodeReference); read and written.
     pub node: Option<NodeReference>,
     /// `size`: integer; read-only.
     pub size: Option<i64>,
-    /// `syncmirror_pool`: [`StoragePoolSpareAllocationUnitSyncmirrorPool`] (`pool0`, `pool1`); read-only.
+    /// `syncmirror_pool`: [`StoragePoolSpareAllocationUnitSyncmirrorPool`](crate::StoragePoolSpareAllocationUnitSyncmirrorPool) (`pool0`, `pool1`); read-only.
     pub syncmirror_pool: Option<StoragePoolSpareAllocationUnitSyncmirrorPool>,
 }
 
-/// The values of [`StoragePoolSpareAllocationUnit`]'s `syncmirror_pool`: open, so that a value a newer ONTAP adds is kept as [`StoragePoolSpareAllocationUnitSyncmirrorPool::Unknown`].
+/// The values of [`StoragePoolSpareAllocationUnit`](crate::StoragePoolSpareAllocationUnit)'s `syncmirror_pool`: open, so that a value a newer ONTAP adds is kept as [`StoragePoolSpareAllocationUnitSyncmirrorPool::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
 pub enum StoragePoolSpareAllocationUnitSyncmirrorPool {
     /// `pool0`.

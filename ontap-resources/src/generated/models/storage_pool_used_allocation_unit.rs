@@ -4,15 +4,15 @@
 
 use crate::{AggregateReference, NodeReference};
 
-/// An object of the model's `storage_pool_used_allocation_unit` definition, held by [`StoragePoolCapacity`]'s `used_allocation_units`.
+/// An object of the model's `storage_pool_used_allocation_unit` definition, held by [`StoragePoolCapacity`](crate::StoragePoolCapacity)'s `used_allocation_units`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct StoragePoolUsedAllocationUnit {
-    /// `aggregate`: [`AggregateReference`]; read-only.
+    /// `aggregate`: [`AggregateReference`](crate::AggregateReference); read-only.
     pub aggregate: Option<AggregateReference>,
     /// `count`: integer; read-only.
     pub count: Option<i64>,
     /// `current_usage`: integer; read-only.
     pub current_usage: Option<i64>,
-    /// `node`: [`NodeReference`]; read-only.
+    /// `node`: [`NodeReference`](crate::NodeReference); read-only.
     pub node: Option<NodeReference>,
 }

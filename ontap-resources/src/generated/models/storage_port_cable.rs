@@ -2,7 +2,7 @@
 // Regenerate with `cargo run -p ontap-codegen`.
 //! The StoragePortCable model, from the model's `storage_port_cable` definition.
 
-/// An object of the model's `storage_port_cable` definition, held by [`StoragePort`]'s `cable`.
+/// An object of the model's `storage_port_cable` definition, held by [`StoragePort`](crate::StoragePort)'s `cable`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct StoragePortCable {
     /// `identifier`: string; read and written.
@@ -13,13 +13,13 @@ pub struct StoragePortCable {
     pub part_number: Option<String>,
     /// `serial_number`: string; read and written.
     pub serial_number: Option<String>,
-    /// `transceiver`: [`StoragePortCableTransceiver`] (`qsfp`, `qsfp_plus`, `qsfp28`, `mini_sas_hd`, `sfp`); read and written.
+    /// `transceiver`: [`StoragePortCableTransceiver`](crate::StoragePortCableTransceiver) (`qsfp`, `qsfp_plus`, `qsfp28`, `mini_sas_hd`, `sfp`); read and written.
     pub transceiver: Option<StoragePortCableTransceiver>,
     /// `vendor`: string; read and written.
     pub vendor: Option<String>,
 }
 
-/// The values of [`StoragePortCable`]'s `transceiver`: open, so that a value a newer ONTAP adds is kept as [`StoragePortCableTransceiver::Unknown`].
+/// The values of [`StoragePortCable`](crate::StoragePortCable)'s `transceiver`: open, so that a value a newer ONTAP adds is kept as [`StoragePortCableTransceiver::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
 pub enum StoragePortCableTransceiver {
     /// `qsfp`.

@@ -2,7 +2,7 @@
 // Regenerate with `cargo run -p ontap-codegen`.
 //! The StoragePortError model, from the model's `storage_port_error` definition.
 
-/// An object of the model's `storage_port_error` definition, held by [`StoragePort`]'s `error`.
+/// An object of the model's `storage_port_error` definition, held by [`StoragePort`](crate::StoragePort)'s `error`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct StoragePortError {
     /// `corrective_action`: string; read and written.

@@ -4,7 +4,7 @@
 
 use crate::Node;
 
-/// A reference to an object of the model's `storage_port` definition, as other objects embed it (`_links`, `name`, `node`), held by [`Shelf`]'s `paths`.
+/// A reference to an object of the model's `storage_port` definition, as other objects embed it (`_links`, `name`, `node`), held by [`Shelf`](crate::Shelf)'s `paths`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct StoragePortReference {
     /// `_links`: any JSON value; read-only.
@@ -12,6 +12,6 @@ pub struct StoragePortReference {
     pub links: Option<serde_json::Value>,
     /// `name`: string; read-only.
     pub name: Option<String>,
-    /// `node`: [`Node`]; read-only.
+    /// `node`: [`Node`](crate::Node); read-only.
     pub node: Option<Node>,
 }

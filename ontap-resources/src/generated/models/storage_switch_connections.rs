@@ -4,11 +4,11 @@
 
 use crate::{StorageSwitchConnectionsPeerPort, StorageSwitchConnectionsSourcePort};
 
-/// An object of the model's `storage_switch_connections` definition, held by [`StorageSwitch`]'s `connections`.
+/// An object of the model's `storage_switch_connections` definition, held by [`StorageSwitch`](crate::StorageSwitch)'s `connections`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct StorageSwitchConnections {
-    /// `peer_port`: [`StorageSwitchConnectionsPeerPort`]; read and written.
+    /// `peer_port`: [`StorageSwitchConnectionsPeerPort`](crate::StorageSwitchConnectionsPeerPort); read and written.
     pub peer_port: Option<StorageSwitchConnectionsPeerPort>,
-    /// `source_port`: [`StorageSwitchConnectionsSourcePort`]; read and written.
+    /// `source_port`: [`StorageSwitchConnectionsSourcePort`](crate::StorageSwitchConnectionsSourcePort); read and written.
     pub source_port: Option<StorageSwitchConnectionsSourcePort>,
 }

@@ -2,12 +2,12 @@
 // Regenerate with `cargo run -p ontap-codegen`.
 //! The StorageSwitchConnectionsPeerPort model, from the model's `storage_switch_connections_peer_port` definition.
 
-/// An object of the model's `storage_switch_connections_peer_port` definition, held by [`StorageSwitchConnections`]'s `peer_port`.
+/// An object of the model's `storage_switch_connections_peer_port` definition, held by [`StorageSwitchConnections`](crate::StorageSwitchConnections)'s `peer_port`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct StorageSwitchConnectionsPeerPort {
     /// `connection`: string; read and written.
     pub connection: Option<String>,
-    /// `type`: [`StorageSwitchConnectionsPeerPortType`] (`unknown`, `bridge`, `switch`, `fcp_adapter`, `fcvi_adapter`); read and written.
+    /// `type`: [`StorageSwitchConnectionsPeerPortType`](crate::StorageSwitchConnectionsPeerPortType) (`unknown`, `bridge`, `switch`, `fcp_adapter`, `fcvi_adapter`); read and written.
     #[model(rename = "type")]
     pub type_: Option<StorageSwitchConnectionsPeerPortType>,
     /// `unique_id`: string; read and written.
@@ -16,7 +16,7 @@ pub struct StorageSwitchConnectionsPeerPort {
     pub wwn: Option<String>,
 }
 
-/// The values of [`StorageSwitchConnectionsPeerPort`]'s `type`: open, so that a value a newer ONTAP adds is kept as [`StorageSwitchConnectionsPeerPortType::Unknown`].
+/// The values of [`StorageSwitchConnectionsPeerPort`](crate::StorageSwitchConnectionsPeerPort)'s `type`: open, so that a value a newer ONTAP adds is kept as [`StorageSwitchConnectionsPeerPortType::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
 pub enum StorageSwitchConnectionsPeerPortType {
     /// `unknown`.

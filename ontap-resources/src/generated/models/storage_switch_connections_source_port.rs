@@ -2,7 +2,7 @@
 // Regenerate with `cargo run -p ontap-codegen`.
 //! The StorageSwitchConnectionsSourcePort model, from the model's `storage_switch_connections_source_port` definition.
 
-/// An object of the model's `storage_switch_connections_source_port` definition, held by [`StorageSwitchConnections`]'s `source_port`.
+/// An object of the model's `storage_switch_connections_source_port` definition, held by [`StorageSwitchConnections`](crate::StorageSwitchConnections)'s `source_port`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct StorageSwitchConnectionsSourcePort {
     /// `mode`: string; read and written.

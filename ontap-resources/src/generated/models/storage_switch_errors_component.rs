@@ -2,7 +2,7 @@
 // Regenerate with `cargo run -p ontap-codegen`.
 //! The StorageSwitchErrorsComponent model, from the model's `storage_switch_errors_component` definition.
 
-/// An object of the model's `storage_switch_errors_component` definition, held by [`StorageSwitchErrors`]'s `component`.
+/// An object of the model's `storage_switch_errors_component` definition, held by [`StorageSwitchErrors`](crate::StorageSwitchErrors)'s `component`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct StorageSwitchErrorsComponent {
     /// `id`: integer; read and written.

@@ -2,18 +2,18 @@
 // Regenerate with `cargo run -p ontap-codegen`.
 //! The StorageSwitchFans model, from the model's `storage_switch_fans` definition.
 
-/// An object of the model's `storage_switch_fans` definition, held by [`StorageSwitch`]'s `fans`.
+/// An object of the model's `storage_switch_fans` definition, held by [`StorageSwitch`](crate::StorageSwitch)'s `fans`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct StorageSwitchFans {
     /// `name`: string; read and written.
     pub name: Option<String>,
     /// `speed`: integer; read and written.
     pub speed: Option<i64>,
-    /// `state`: [`StorageSwitchFansState`] (`ok`, `error`); read and written.
+    /// `state`: [`StorageSwitchFansState`](crate::StorageSwitchFansState) (`ok`, `error`); read and written.
     pub state: Option<StorageSwitchFansState>,
 }
 
-/// The values of [`StorageSwitchFans`]'s `state`: open, so that a value a newer ONTAP adds is kept as [`StorageSwitchFansState::Unknown`].
+/// The values of [`StorageSwitchFans`](crate::StorageSwitchFans)'s `state`: open, so that a value a newer ONTAP adds is kept as [`StorageSwitchFansState::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
 pub enum StorageSwitchFansState {
     /// `ok`.

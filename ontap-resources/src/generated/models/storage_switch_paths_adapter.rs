@@ -2,19 +2,19 @@
 // Regenerate with `cargo run -p ontap-codegen`.
 //! The StorageSwitchPathsAdapter model, from the model's `storage_switch_paths_adapter` definition.
 
-/// An object of the model's `storage_switch_paths_adapter` definition, held by [`StorageSwitchPaths`]'s `adapter`.
+/// An object of the model's `storage_switch_paths_adapter` definition, held by [`StorageSwitchPaths`](crate::StorageSwitchPaths)'s `adapter`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct StorageSwitchPathsAdapter {
     /// `name`: string; read and written.
     pub name: Option<String>,
-    /// `type`: [`StorageSwitchPathsAdapterType`] (`unknown`, `fcp_initiator`, `fc_vi`, `fcp_target`); read and written.
+    /// `type`: [`StorageSwitchPathsAdapterType`](crate::StorageSwitchPathsAdapterType) (`unknown`, `fcp_initiator`, `fc_vi`, `fcp_target`); read and written.
     #[model(rename = "type")]
     pub type_: Option<StorageSwitchPathsAdapterType>,
     /// `wwn`: string; read and written.
     pub wwn: Option<String>,
 }
 
-/// The values of [`StorageSwitchPathsAdapter`]'s `type`: open, so that a value a newer ONTAP adds is kept as [`StorageSwitchPathsAdapterType::Unknown`].
+/// The values of [`StorageSwitchPathsAdapter`](crate::StorageSwitchPathsAdapter)'s `type`: open, so that a value a newer ONTAP adds is kept as [`StorageSwitchPathsAdapterType::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
 pub enum StorageSwitchPathsAdapterType {
     /// `unknown`.

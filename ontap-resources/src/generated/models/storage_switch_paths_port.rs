@@ -2,7 +2,7 @@
 // Regenerate with `cargo run -p ontap-codegen`.
 //! The StorageSwitchPathsPort model, from the model's `storage_switch_paths_port` definition.
 
-/// An object of the model's `storage_switch_paths_port` definition, held by [`StorageSwitchPaths`]'s `port`.
+/// An object of the model's `storage_switch_paths_port` definition, held by [`StorageSwitchPaths`](crate::StorageSwitchPaths)'s `port`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct StorageSwitchPathsPort {
     /// `name`: string; read and written.

@@ -4,26 +4,26 @@
 
 use crate::StorageSwitchPortsSfp;
 
-/// An object of the model's `storage_switch_ports` definition, held by [`StorageSwitch`]'s `ports`.
+/// An object of the model's `storage_switch_ports` definition, held by [`StorageSwitch`](crate::StorageSwitch)'s `ports`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct StorageSwitchPorts {
     /// `enabled`: boolean; read and written.
     pub enabled: Option<bool>,
-    /// `mode`: [`StorageSwitchPortsMode`] (`unknown`, `auto`, `f_port`, `fl_port`, `e_port`, `te_port`, `u_port`, `g_port`, `other`, `ex_port`, `d_port`, `sim_port`, `ve_port`, `ae_port`, `af_port`); read and written.
+    /// `mode`: [`StorageSwitchPortsMode`](crate::StorageSwitchPortsMode) (`unknown`, `auto`, `f_port`, `fl_port`, `e_port`, `te_port`, `u_port`, `g_port`, `other`, `ex_port`, `d_port`, `sim_port`, `ve_port`, `ae_port`, `af_port`); read and written.
     pub mode: Option<StorageSwitchPortsMode>,
     /// `name`: string; read and written.
     pub name: Option<String>,
-    /// `sfp`: [`StorageSwitchPortsSfp`]; read and written.
+    /// `sfp`: [`StorageSwitchPortsSfp`](crate::StorageSwitchPortsSfp); read and written.
     pub sfp: Option<StorageSwitchPortsSfp>,
     /// `speed`: integer; read and written.
     pub speed: Option<i64>,
-    /// `state`: [`StorageSwitchPortsState`] (`error`, `online`, `offline`); read and written.
+    /// `state`: [`StorageSwitchPortsState`](crate::StorageSwitchPortsState) (`error`, `online`, `offline`); read and written.
     pub state: Option<StorageSwitchPortsState>,
     /// `wwn`: string; read and written.
     pub wwn: Option<String>,
 }
 
-/// The values of [`StorageSwitchPorts`]'s `mode`: open, so that a value a newer ONTAP adds is kept as [`StorageSwitchPortsMode::Unknown`].
+/// The values of [`StorageSwitchPorts`](crate::StorageSwitchPorts)'s `mode`: open, so that a value a newer ONTAP adds is kept as [`StorageSwitchPortsMode::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
 pub enum StorageSwitchPortsMode {
     /// `unknown`.
@@ -62,7 +62,7 @@ pub enum StorageSwitchPortsMode {
     Unknown(String),
 }
 
-/// The values of [`StorageSwitchPorts`]'s `state`: open, so that a value a newer ONTAP adds is kept as [`StorageSwitchPortsState::Unknown`].
+/// The values of [`StorageSwitchPorts`](crate::StorageSwitchPorts)'s `state`: open, so that a value a newer ONTAP adds is kept as [`StorageSwitchPortsState::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
 pub enum StorageSwitchPortsState {
     /// `error`.

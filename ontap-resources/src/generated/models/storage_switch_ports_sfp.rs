@@ -2,19 +2,19 @@
 // Regenerate with `cargo run -p ontap-codegen`.
 //! The StorageSwitchPortsSfp model, from the model's `storage_switch_ports_sfp` definition.
 
-/// An object of the model's `storage_switch_ports_sfp` definition, held by [`StorageSwitchPorts`]'s `sfp`.
+/// An object of the model's `storage_switch_ports_sfp` definition, held by [`StorageSwitchPorts`](crate::StorageSwitchPorts)'s `sfp`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct StorageSwitchPortsSfp {
     /// `serial_number`: string; read and written.
     pub serial_number: Option<String>,
-    /// `transmitter_type`: [`StorageSwitchPortsSfpTransmitterType`] (`unknown`, `long_wave_laser`, `short_wave_laser`, `long_wave_laser_cost_reduced`, `electrical`, `ten_gig_base_sr`, `ten_gig_base_lr`, `ten_gig_base_er`, `ten_gig_base_lx4`, `ten_gig_base_sw`, `ten_gig_base_lw`, `ten_gig_base_ew`); read and written.
+    /// `transmitter_type`: [`StorageSwitchPortsSfpTransmitterType`](crate::StorageSwitchPortsSfpTransmitterType) (`unknown`, `long_wave_laser`, `short_wave_laser`, `long_wave_laser_cost_reduced`, `electrical`, `ten_gig_base_sr`, `ten_gig_base_lr`, `ten_gig_base_er`, `ten_gig_base_lx4`, `ten_gig_base_sw`, `ten_gig_base_lw`, `ten_gig_base_ew`); read and written.
     pub transmitter_type: Option<StorageSwitchPortsSfpTransmitterType>,
-    /// `type`: [`StorageSwitchPortsSfpType`] (`unknown`, `other`, `gbic`, `embedded`, `glm`, `gbic_with_serial_id`, `gbic_without_serial_id`, `sfp_with_serial_id`, `sfp_without_serial_id`, `xfp`, `x2_short`, `x2_medium`, `x2_tall`, `xpak_short`, `xpak_medium`, `xpak_tall`, `xenpak`, `sfp_dw_dm`, `qsfp`, `x2_dw_dm`, `gbic_not_installed`, `small_form_factor`); read and written.
+    /// `type`: [`StorageSwitchPortsSfpType`](crate::StorageSwitchPortsSfpType) (`unknown`, `other`, `gbic`, `embedded`, `glm`, `gbic_with_serial_id`, `gbic_without_serial_id`, `sfp_with_serial_id`, `sfp_without_serial_id`, `xfp`, `x2_short`, `x2_medium`, `x2_tall`, `xpak_short`, `xpak_medium`, `xpak_tall`, `xenpak`, `sfp_dw_dm`, `qsfp`, `x2_dw_dm`, `gbic_not_installed`, `small_form_factor`); read and written.
     #[model(rename = "type")]
     pub type_: Option<StorageSwitchPortsSfpType>,
 }
 
-/// The values of [`StorageSwitchPortsSfp`]'s `transmitter_type`: open, so that a value a newer ONTAP adds is kept as [`StorageSwitchPortsSfpTransmitterType::Unknown`].
+/// The values of [`StorageSwitchPortsSfp`](crate::StorageSwitchPortsSfp)'s `transmitter_type`: open, so that a value a newer ONTAP adds is kept as [`StorageSwitchPortsSfpTransmitterType::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
 pub enum StorageSwitchPortsSfpTransmitterType {
     /// `unknown`.
@@ -47,7 +47,7 @@ pub enum StorageSwitchPortsSfpTransmitterType {
     Unknown(String),
 }
 
-/// The values of [`StorageSwitchPortsSfp`]'s `type`: open, so that a value a newer ONTAP adds is kept as [`StorageSwitchPortsSfpType::Unknown`].
+/// The values of [`StorageSwitchPortsSfp`](crate::StorageSwitchPortsSfp)'s `type`: open, so that a value a newer ONTAP adds is kept as [`StorageSwitchPortsSfpType::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
 pub enum StorageSwitchPortsSfpType {
     /// `unknown`.

@@ -2,18 +2,18 @@
 // Regenerate with `cargo run -p ontap-codegen`.
 //! The StorageSwitchTemperatureSensors model, from the model's `storage_switch_temperature_sensors` definition.
 
-/// An object of the model's `storage_switch_temperature_sensors` definition, held by [`StorageSwitch`]'s `temperature_sensors`.
+/// An object of the model's `storage_switch_temperature_sensors` definition, held by [`StorageSwitch`](crate::StorageSwitch)'s `temperature_sensors`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct StorageSwitchTemperatureSensors {
     /// `name`: string; read and written.
     pub name: Option<String>,
     /// `reading`: integer; read and written.
     pub reading: Option<i64>,
-    /// `state`: [`StorageSwitchTemperatureSensorsState`] (`error`, `ok`); read and written.
+    /// `state`: [`StorageSwitchTemperatureSensorsState`](crate::StorageSwitchTemperatureSensorsState) (`error`, `ok`); read and written.
     pub state: Option<StorageSwitchTemperatureSensorsState>,
 }
 
-/// The values of [`StorageSwitchTemperatureSensors`]'s `state`: open, so that a value a newer ONTAP adds is kept as [`StorageSwitchTemperatureSensorsState::Unknown`].
+/// The values of [`StorageSwitchTemperatureSensors`](crate::StorageSwitchTemperatureSensors)'s `state`: open, so that a value a newer ONTAP adds is kept as [`StorageSwitchTemperatureSensorsState::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
 pub enum StorageSwitchTemperatureSensorsState {
     /// `error`.

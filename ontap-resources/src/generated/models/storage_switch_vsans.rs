@@ -2,7 +2,7 @@
 // Regenerate with `cargo run -p ontap-codegen`.
 //! The StorageSwitchVsans model, from the model's `storage_switch_vsans` definition.
 
-/// An object of the model's `storage_switch_vsans` definition, held by [`StorageSwitch`]'s `vsans`.
+/// An object of the model's `storage_switch_vsans` definition, held by [`StorageSwitch`](crate::StorageSwitch)'s `vsans`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct StorageSwitchVsans {
     /// `id`: integer; read and written.
@@ -13,11 +13,11 @@ pub struct StorageSwitchVsans {
     pub load_balancing_types: Option<String>,
     /// `name`: string; read and written.
     pub name: Option<String>,
-    /// `state`: [`StorageSwitchVsansState`] (`ok`, `error`); read and written.
+    /// `state`: [`StorageSwitchVsansState`](crate::StorageSwitchVsansState) (`ok`, `error`); read and written.
     pub state: Option<StorageSwitchVsansState>,
 }
 
-/// The values of [`StorageSwitchVsans`]'s `state`: open, so that a value a newer ONTAP adds is kept as [`StorageSwitchVsansState::Unknown`].
+/// The values of [`StorageSwitchVsans`](crate::StorageSwitchVsans)'s `state`: open, so that a value a newer ONTAP adds is kept as [`StorageSwitchVsansState::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
 pub enum StorageSwitchVsansState {
     /// `ok`.

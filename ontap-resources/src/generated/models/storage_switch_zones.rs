@@ -4,14 +4,14 @@
 
 use crate::StorageSwitchZonesPort;
 
-/// An object of the model's `storage_switch_zones` definition, held by [`StorageSwitch`]'s `zones`.
+/// An object of the model's `storage_switch_zones` definition, held by [`StorageSwitch`](crate::StorageSwitch)'s `zones`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct StorageSwitchZones {
     /// `id`: integer; read and written.
     pub id: Option<i64>,
     /// `name`: string; read and written.
     pub name: Option<String>,
-    /// `port`: [`StorageSwitchZonesPort`]; read and written.
+    /// `port`: [`StorageSwitchZonesPort`](crate::StorageSwitchZonesPort); read and written.
     pub port: Option<StorageSwitchZonesPort>,
     /// `wwn`: string; read and written.
     pub wwn: Option<String>,

@@ -2,7 +2,7 @@
 // Regenerate with `cargo run -p ontap-codegen`.
 //! The StorageSwitchZonesPort model, from the model's `storage_switch_zones_port` definition.
 
-/// An object of the model's `storage_switch_zones_port` definition, held by [`StorageSwitchZones`]'s `port`.
+/// An object of the model's `storage_switch_zones_port` definition, held by [`StorageSwitchZones`](crate::StorageSwitchZones)'s `port`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct StorageSwitchZonesPort {
     /// `id`: string; read and written.

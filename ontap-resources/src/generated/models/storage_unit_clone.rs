@@ -4,7 +4,7 @@
 
 use crate::StorageUnitCloneSource;
 
-/// An object of the model's `storage_unit_clone` definition, held by [`StorageUnit`]'s `clone`.
+/// An object of the model's `storage_unit_clone` definition, held by [`StorageUnit`](crate::StorageUnit)'s `clone`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct StorageUnitClone {
     /// `inherited_physical_used`: integer; read-only.
@@ -13,7 +13,7 @@ pub struct StorageUnitClone {
     pub inherited_savings: Option<i64>,
     /// `is_flexclone`: boolean; read, and written on creation.
     pub is_flexclone: Option<bool>,
-    /// `source`: [`StorageUnitCloneSource`]; read and written.
+    /// `source`: [`StorageUnitCloneSource`](crate::StorageUnitCloneSource); read and written.
     pub source: Option<StorageUnitCloneSource>,
     /// `split_complete_percent`: integer; read-only.
     pub split_complete_percent: Option<i64>,

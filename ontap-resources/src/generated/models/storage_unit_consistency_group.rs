@@ -2,7 +2,7 @@
 // Regenerate with `cargo run -p ontap-codegen`.
 //! The StorageUnitConsistencyGroup model, from the model's `storage_unit_consistency_group` definition.
 
-/// An object of the model's `storage_unit_consistency_group` definition, held by [`StorageUnit`]'s `consistency_group`.
+/// An object of the model's `storage_unit_consistency_group` definition, held by [`StorageUnit`](crate::StorageUnit)'s `consistency_group`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct StorageUnitConsistencyGroup {
     /// `_links`: [`ontap::Links`]; read-only.

@@ -2,14 +2,14 @@
 // Regenerate with `cargo run -p ontap-codegen`.
 //! The StorageUnitEncryption model, from the model's `storage_unit_encryption` definition.
 
-/// An object of the model's `storage_unit_encryption` definition, held by [`Lun`]'s `encryption`, `NvmeNamespace`'s `encryption`, `StorageUnit`'s `encryption`.
+/// An object of the model's `storage_unit_encryption` definition, held by [`Lun`](crate::Lun)'s `encryption`, `NvmeNamespace`'s `encryption`, `StorageUnit`'s `encryption`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct StorageUnitEncryption {
-    /// `state`: [`StorageUnitEncryptionState`] (`unencrypted`, `software_encrypted`, `software_conversion_queued`, `software_encrypting`, `software_rekeying`, `software_conversion_paused`, `software_rekey_paused`, `software_rekey_queued`); read-only.
+    /// `state`: [`StorageUnitEncryptionState`](crate::StorageUnitEncryptionState) (`unencrypted`, `software_encrypted`, `software_conversion_queued`, `software_encrypting`, `software_rekeying`, `software_conversion_paused`, `software_rekey_paused`, `software_rekey_queued`); read-only.
     pub state: Option<StorageUnitEncryptionState>,
 }
 
-/// The values of [`StorageUnitEncryption`]'s `state`: open, so that a value a newer ONTAP adds is kept as [`StorageUnitEncryptionState::Unknown`].
+/// The values of [`StorageUnitEncryption`](crate::StorageUnitEncryption)'s `state`: open, so that a value a newer ONTAP adds is kept as [`StorageUnitEncryptionState::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
 pub enum StorageUnitEncryptionState {
     /// `unencrypted`.

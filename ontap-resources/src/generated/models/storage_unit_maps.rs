@@ -4,13 +4,13 @@
 
 use crate::{StorageUnitMapsHostGroup, StorageUnitMapsLunMap, StorageUnitMapsSubsystemMap};
 
-/// An object of the model's `storage_unit_maps` definition, held by [`StorageUnit`]'s `maps`.
+/// An object of the model's `storage_unit_maps` definition, held by [`StorageUnit`](crate::StorageUnit)'s `maps`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct StorageUnitMaps {
-    /// `host_group`: [`StorageUnitMapsHostGroup`]; read and written.
+    /// `host_group`: [`StorageUnitMapsHostGroup`](crate::StorageUnitMapsHostGroup); read and written.
     pub host_group: Option<StorageUnitMapsHostGroup>,
-    /// `lun_map`: [`StorageUnitMapsLunMap`]; read and written.
+    /// `lun_map`: [`StorageUnitMapsLunMap`](crate::StorageUnitMapsLunMap); read and written.
     pub lun_map: Option<StorageUnitMapsLunMap>,
-    /// `subsystem_map`: [`StorageUnitMapsSubsystemMap`]; read and written.
+    /// `subsystem_map`: [`StorageUnitMapsSubsystemMap`](crate::StorageUnitMapsSubsystemMap); read and written.
     pub subsystem_map: Option<StorageUnitMapsSubsystemMap>,
 }

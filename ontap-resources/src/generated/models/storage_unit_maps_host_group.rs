@@ -2,7 +2,7 @@
 // Regenerate with `cargo run -p ontap-codegen`.
 //! The StorageUnitMapsHostGroup model, from the model's `storage_unit_maps_host_group` definition.
 
-/// An object of the model's `storage_unit_maps_host_group` definition, held by [`StorageUnitMaps`]'s `host_group`.
+/// An object of the model's `storage_unit_maps_host_group` definition, held by [`StorageUnitMaps`](crate::StorageUnitMaps)'s `host_group`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct StorageUnitMapsHostGroup {
     /// `name`: string; read-only.

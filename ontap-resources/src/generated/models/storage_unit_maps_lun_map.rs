@@ -4,13 +4,13 @@
 
 use crate::IgroupReference;
 
-/// An object of the model's `storage_unit_maps_lun_map` definition, held by [`StorageUnitMaps`]'s `lun_map`.
+/// An object of the model's `storage_unit_maps_lun_map` definition, held by [`StorageUnitMaps`](crate::StorageUnitMaps)'s `lun_map`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct StorageUnitMapsLunMap {
     /// `_links`: [`ontap::Links`]; read-only.
     #[model(rename = "_links")]
     pub links: Option<ontap::Links>,
-    /// `igroup`: [`IgroupReference`]; read and written.
+    /// `igroup`: [`IgroupReference`](crate::IgroupReference); read and written.
     pub igroup: Option<IgroupReference>,
     /// `logical_unit_number`: integer, 0 to 4095; read-only.
     pub logical_unit_number: Option<i64>,

@@ -4,7 +4,7 @@
 
 use crate::NvmeSubsystemReference;
 
-/// An object of the model's `storage_unit_maps_subsystem_map` definition, held by [`StorageUnitMaps`]'s `subsystem_map`.
+/// An object of the model's `storage_unit_maps_subsystem_map` definition, held by [`StorageUnitMaps`](crate::StorageUnitMaps)'s `subsystem_map`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct StorageUnitMapsSubsystemMap {
     /// `_links`: [`ontap::Links`]; read-only.
@@ -12,6 +12,6 @@ pub struct StorageUnitMapsSubsystemMap {
     pub links: Option<ontap::Links>,
     /// `nsid`: string; read-only.
     pub nsid: Option<String>,
-    /// `subsystem`: [`NvmeSubsystemReference`]; read and written.
+    /// `subsystem`: [`NvmeSubsystemReference`](crate::NvmeSubsystemReference); read and written.
     pub subsystem: Option<NvmeSubsystemReference>,
 }

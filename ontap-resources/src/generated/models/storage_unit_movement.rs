@@ -4,22 +4,22 @@
 
 use crate::{StorageUnitMovementDestination, StorageUnitMovementSource};
 
-/// An object of the model's `storage_unit_movement` definition, held by [`StorageUnit`]'s `movement`.
+/// An object of the model's `storage_unit_movement` definition, held by [`StorageUnit`](crate::StorageUnit)'s `movement`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct StorageUnitMovement {
-    /// `destination`: [`StorageUnitMovementDestination`]; read-only.
+    /// `destination`: [`StorageUnitMovementDestination`](crate::StorageUnitMovementDestination); read-only.
     pub destination: Option<StorageUnitMovementDestination>,
     /// `percent_complete`: integer; read-only.
     pub percent_complete: Option<i64>,
-    /// `source`: [`StorageUnitMovementSource`]; read-only.
+    /// `source`: [`StorageUnitMovementSource`](crate::StorageUnitMovementSource); read-only.
     pub source: Option<StorageUnitMovementSource>,
     /// `start_time`: timestamp ([`ontap::Timestamp`]); read-only.
     pub start_time: Option<ontap::Timestamp>,
-    /// `state`: [`StorageUnitMovementState`] (`aborted`, `cutover`, `cutover_wait`, `cutover_pending`, `failed`, `paused`, `queued`, `replicating`, `success`); read, and written on modification.
+    /// `state`: [`StorageUnitMovementState`](crate::StorageUnitMovementState) (`aborted`, `cutover`, `cutover_wait`, `cutover_pending`, `failed`, `paused`, `queued`, `replicating`, `success`); read, and written on modification.
     pub state: Option<StorageUnitMovementState>,
 }
 
-/// The values of [`StorageUnitMovement`]'s `state`: open, so that a value a newer ONTAP adds is kept as [`StorageUnitMovementState::Unknown`].
+/// The values of [`StorageUnitMovement`](crate::StorageUnitMovement)'s `state`: open, so that a value a newer ONTAP adds is kept as [`StorageUnitMovementState::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
 pub enum StorageUnitMovementState {
     /// `aborted`.

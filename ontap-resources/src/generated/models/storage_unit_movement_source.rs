@@ -4,9 +4,9 @@
 
 use crate::StorageAvailabilityZoneReference;
 
-/// An object of the model's `storage_unit_movement_source` definition, held by [`StorageUnitMovement`]'s `source`.
+/// An object of the model's `storage_unit_movement_source` definition, held by [`StorageUnitMovement`](crate::StorageUnitMovement)'s `source`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct StorageUnitMovementSource {
-    /// `storage_availability_zone`: [`StorageAvailabilityZoneReference`]; read and written.
+    /// `storage_availability_zone`: [`StorageAvailabilityZoneReference`](crate::StorageAvailabilityZoneReference); read and written.
     pub storage_availability_zone: Option<StorageAvailabilityZoneReference>,
 }

@@ -2,7 +2,7 @@
 // Regenerate with `cargo run -p ontap-codegen`.
 //! The StorageUnitQosPolicy model, from the model's `storage_unit_qos_policy` definition.
 
-/// An object of the model's `storage_unit_qos_policy` definition, held by [`StorageUnit`]'s `qos_policy`.
+/// An object of the model's `storage_unit_qos_policy` definition, held by [`StorageUnit`](crate::StorageUnit)'s `qos_policy`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct StorageUnitQosPolicy {
     /// `_links`: [`ontap::Links`]; read-only.

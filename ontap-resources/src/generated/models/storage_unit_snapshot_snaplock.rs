@@ -2,7 +2,7 @@
 // Regenerate with `cargo run -p ontap-codegen`.
 //! The StorageUnitSnapshotSnaplock model, from the model's `storage_unit_snapshot_snaplock` definition.
 
-/// An object of the model's `storage_unit_snapshot_snaplock` definition, held by [`StorageUnitSnapshot`]'s `snaplock`.
+/// An object of the model's `storage_unit_snapshot_snaplock` definition, held by [`StorageUnitSnapshot`](crate::StorageUnitSnapshot)'s `snaplock`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct StorageUnitSnapshotSnaplock {
     /// `expired`: boolean; read-only.

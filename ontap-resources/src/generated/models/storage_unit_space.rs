@@ -4,7 +4,7 @@
 
 use crate::StorageUnitSpaceSnapshot;
 
-/// An object of the model's `storage_unit_space` definition, held by [`StorageUnit`]'s `space`.
+/// An object of the model's `storage_unit_space` definition, held by [`StorageUnit`](crate::StorageUnit)'s `space`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct StorageUnitSpace {
     /// `efficiency_ratio`: number; read-only.
@@ -15,7 +15,7 @@ pub struct StorageUnitSpace {
     pub physical_used_by_snapshots: Option<i64>,
     /// `size`: integer, 4096 to 140737488355328; read-only.
     pub size: Option<i64>,
-    /// `snapshot`: [`StorageUnitSpaceSnapshot`]; read and written.
+    /// `snapshot`: [`StorageUnitSpaceSnapshot`](crate::StorageUnitSpaceSnapshot); read and written.
     pub snapshot: Option<StorageUnitSpaceSnapshot>,
     /// `used`: integer; read-only.
     pub used: Option<i64>,

@@ -4,10 +4,10 @@
 
 use crate::StorageUnitSpaceSnapshot1Autodelete;
 
-/// An object of the model's `storage_unit_space_snapshot` definition, held by [`StorageUnitSpace`]'s `snapshot`.
+/// An object of the model's `storage_unit_space_snapshot` definition, held by [`StorageUnitSpace`](crate::StorageUnitSpace)'s `snapshot`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct StorageUnitSpaceSnapshot {
-    /// `autodelete`: [`StorageUnitSpaceSnapshot1Autodelete`]; read and written.
+    /// `autodelete`: [`StorageUnitSpaceSnapshot1Autodelete`](crate::StorageUnitSpaceSnapshot1Autodelete); read and written.
     pub autodelete: Option<StorageUnitSpaceSnapshot1Autodelete>,
     /// `reserve_available`: integer; read-only.
     pub reserve_available: Option<i64>,

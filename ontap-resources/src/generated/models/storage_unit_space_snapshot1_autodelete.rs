@@ -2,7 +2,7 @@
 // Regenerate with `cargo run -p ontap-codegen`.
 //! The StorageUnitSpaceSnapshot1Autodelete model, from the model's `storage_unit_space_snapshot1_autodelete` definition.
 
-/// An object of the model's `storage_unit_space_snapshot1_autodelete` definition, held by [`StorageUnitSpaceSnapshot`]'s `autodelete`.
+/// An object of the model's `storage_unit_space_snapshot1_autodelete` definition, held by [`StorageUnitSpaceSnapshot`](crate::StorageUnitSpaceSnapshot)'s `autodelete`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct StorageUnitSpaceSnapshot1Autodelete {
     /// `enabled`: boolean; read, and written on modification.

@@ -2,7 +2,7 @@
 // Regenerate with `cargo run -p ontap-codegen`.
 //! The SubjectAlternateName model, from the model's `subject_alternate_name` definition.
 
-/// An object of the model's `subject_alternate_name` definition, held by [`SecurityCertificate`]'s `subject_alternatives`.
+/// An object of the model's `subject_alternate_name` definition, held by [`SecurityCertificate`](crate::SecurityCertificate)'s `subject_alternatives`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct SubjectAlternateName {
     /// `dns`: list of string; read, and written on creation.

@@ -2,19 +2,19 @@
 // Regenerate with `cargo run -p ontap-codegen`.
 //! The SupportedAlgorithmsAlgorithm model, from the model's `supported_algorithms_algorithm` definition.
 
-/// An object of the model's `supported_algorithms_algorithm` definition, held by [`SupportedAlgorithms`]'s `algorithm`.
+/// An object of the model's `supported_algorithms_algorithm` definition, held by [`SupportedAlgorithms`](crate::SupportedAlgorithms)'s `algorithm`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct SupportedAlgorithmsAlgorithm {
     /// `id`: integer; read-only.
     pub id: Option<i64>,
     /// `name`: string; read-only.
     pub name: Option<String>,
-    /// `type`: [`SupportedAlgorithmsAlgorithmType`] (`public_key`); read-only.
+    /// `type`: [`SupportedAlgorithmsAlgorithmType`](crate::SupportedAlgorithmsAlgorithmType) (`public_key`); read-only.
     #[model(rename = "type")]
     pub type_: Option<SupportedAlgorithmsAlgorithmType>,
 }
 
-/// The values of [`SupportedAlgorithmsAlgorithm`]'s `type`: open, so that a value a newer ONTAP adds is kept as [`SupportedAlgorithmsAlgorithmType::Unknown`].
+/// The values of [`SupportedAlgorithmsAlgorithm`](crate::SupportedAlgorithmsAlgorithm)'s `type`: open, so that a value a newer ONTAP adds is kept as [`SupportedAlgorithmsAlgorithmType::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
 pub enum SupportedAlgorithmsAlgorithmType {
     /// `public_key`.

@@ -2,7 +2,7 @@
 // Regenerate with `cargo run -p ontap-codegen`.
 //! The SvmAggregates model, from the model's `svm_aggregates` definition.
 
-/// An object of the model's `svm_aggregates` definition, held by [`Svm`]'s `aggregates`.
+/// An object of the model's `svm_aggregates` definition, held by [`Svm`](crate::Svm)'s `aggregates`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct SvmAggregates {
     /// `_links`: [`ontap::Links`]; read-only.
@@ -12,18 +12,18 @@ pub struct SvmAggregates {
     pub available_size: Option<i64>,
     /// `name`: string; read and written.
     pub name: Option<String>,
-    /// `snaplock_type`: [`SvmAggregatesSnaplockType`] (`non_snaplock`, `compliance`, `enterprise`); read-only.
+    /// `snaplock_type`: [`SvmAggregatesSnaplockType`](crate::SvmAggregatesSnaplockType) (`non_snaplock`, `compliance`, `enterprise`); read-only.
     pub snaplock_type: Option<SvmAggregatesSnaplockType>,
-    /// `state`: [`SvmAggregatesState`] (`online`, `offline`, `unknown`); read-only.
+    /// `state`: [`SvmAggregatesState`](crate::SvmAggregatesState) (`online`, `offline`, `unknown`); read-only.
     pub state: Option<SvmAggregatesState>,
-    /// `type`: [`SvmAggregatesType`] (`hdd`, `hybrid`, `lun`, `ssd`, `vmdisk`); read-only.
+    /// `type`: [`SvmAggregatesType`](crate::SvmAggregatesType) (`hdd`, `hybrid`, `lun`, `ssd`, `vmdisk`); read-only.
     #[model(rename = "type")]
     pub type_: Option<SvmAggregatesType>,
     /// `uuid`: string; read and written.
     pub uuid: Option<String>,
 }
 
-/// The values of [`SvmAggregates`]'s `snaplock_type`: open, so that a value a newer ONTAP adds is kept as [`SvmAggregatesSnaplockType::Unknown`].
+/// The values of [`SvmAggregates`](crate::SvmAggregates)'s `snaplock_type`: open, so that a value a newer ONTAP adds is kept as [`SvmAggregatesSnaplockType::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
 pub enum SvmAggregatesSnaplockType {
     /// `non_snaplock`.
@@ -37,7 +37,7 @@ pub enum SvmAggregatesSnaplockType {
     Unknown(String),
 }
 
-/// The values of [`SvmAggregates`]'s `state`: open, so that a value a newer ONTAP adds is kept as [`SvmAggregatesState::Unknown`].
+/// The values of [`SvmAggregates`](crate::SvmAggregates)'s `state`: open, so that a value a newer ONTAP adds is kept as [`SvmAggregatesState::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
 pub enum SvmAggregatesState {
     /// `online`.
@@ -52,7 +52,7 @@ pub enum SvmAggregatesState {
     Unknown(String),
 }
 
-/// The values of [`SvmAggregates`]'s `type`: open, so that a value a newer ONTAP adds is kept as [`SvmAggregatesType::Unknown`].
+/// The values of [`SvmAggregates`](crate::SvmAggregates)'s `type`: open, so that a value a newer ONTAP adds is kept as [`SvmAggregatesType::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
 pub enum SvmAggregatesType {
     /// `hdd`.

@@ -4,17 +4,17 @@
 
 use crate::AdDomainSvm;
 
-/// An object of the model's `svm_cifs_service` definition, held by [`Svm`]'s `cifs`.
+/// An object of the model's `svm_cifs_service` definition, held by [`Svm`](crate::Svm)'s `cifs`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct SvmCifsService {
     /// `_links`: [`ontap::Links`]; read-only.
     #[model(rename = "_links")]
     pub links: Option<ontap::Links>,
-    /// `ad_domain`: [`AdDomainSvm`]; read, and written on creation.
+    /// `ad_domain`: [`AdDomainSvm`](crate::AdDomainSvm); read, and written on creation.
     pub ad_domain: Option<AdDomainSvm>,
     /// `allowed`: boolean; read and written.
     pub allowed: Option<bool>,
-    /// `auth-style`: [`SvmCifsServiceAuthStyle`] (`domain`, `workgroup`); read-only.
+    /// `auth-style`: [`SvmCifsServiceAuthStyle`](crate::SvmCifsServiceAuthStyle) (`domain`, `workgroup`); read-only.
     #[model(rename = "auth-style")]
     pub auth_style: Option<SvmCifsServiceAuthStyle>,
     /// `domain_workgroup`: string; read-only.
@@ -27,7 +27,7 @@ pub struct SvmCifsService {
     pub workgroup: Option<String>,
 }
 
-/// The values of [`SvmCifsService`]'s `auth-style`: open, so that a value a newer ONTAP adds is kept as [`SvmCifsServiceAuthStyle::Unknown`].
+/// The values of [`SvmCifsService`](crate::SvmCifsService)'s `auth-style`: open, so that a value a newer ONTAP adds is kept as [`SvmCifsServiceAuthStyle::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
 pub enum SvmCifsServiceAuthStyle {
     /// `domain`.

@@ -2,7 +2,7 @@
 // Regenerate with `cargo run -p ontap-codegen`.
 //! The SvmDns model, from the model's `svm_dns` definition.
 
-/// An object of the model's `svm_dns` definition, held by [`Svm`]'s `dns`.
+/// An object of the model's `svm_dns` definition, held by [`Svm`](crate::Svm)'s `dns`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct SvmDns {
     /// `_links`: [`ontap::Links`]; read-only.

@@ -2,7 +2,7 @@
 // Regenerate with `cargo run -p ontap-codegen`.
 //! The SvmFcp model, from the model's `svm_fcp` definition.
 
-/// An object of the model's `svm_fcp` definition, held by [`Svm`]'s `fcp`.
+/// An object of the model's `svm_fcp` definition, held by [`Svm`](crate::Svm)'s `fcp`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct SvmFcp {
     /// `_links`: [`ontap::Links`]; read-only.

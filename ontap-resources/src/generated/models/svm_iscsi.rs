@@ -2,7 +2,7 @@
 // Regenerate with `cargo run -p ontap-codegen`.
 //! The SvmIscsi model, from the model's `svm_iscsi` definition.
 
-/// An object of the model's `svm_iscsi` definition, held by [`Svm`]'s `iscsi`.
+/// An object of the model's `svm_iscsi` definition, held by [`Svm`](crate::Svm)'s `iscsi`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct SvmIscsi {
     /// `_links`: [`ontap::Links`]; read-only.

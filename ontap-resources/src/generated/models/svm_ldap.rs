@@ -2,7 +2,7 @@
 // Regenerate with `cargo run -p ontap-codegen`.
 //! The SvmLdap model, from the model's `svm_ldap` definition.
 
-/// An object of the model's `svm_ldap` definition, held by [`Svm`]'s `ldap`.
+/// An object of the model's `svm_ldap` definition, held by [`Svm`](crate::Svm)'s `ldap`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct SvmLdap {
     /// `ad_domain`: string; read and written.

@@ -2,7 +2,7 @@
 // Regenerate with `cargo run -p ontap-codegen`.
 //! The SvmMigrationDestinationVolumePlacementAggregates model, from the model's `svm_migration_destination_volume_placement_aggregates` definition.
 
-/// An object of the model's `svm_migration_destination_volume_placement_aggregates` definition, held by [`SvmMigrationVolumePlacement`]'s `aggregates`.
+/// An object of the model's `svm_migration_destination_volume_placement_aggregates` definition, held by [`SvmMigrationVolumePlacement`](crate::SvmMigrationVolumePlacement)'s `aggregates`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct SvmMigrationDestinationVolumePlacementAggregates {
     /// `_links`: [`ontap::Links`]; read-only.

@@ -4,9 +4,9 @@
 
 use crate::SvmMigrationIpInterfacePort;
 
-/// An object of the model's `svm_migration_ip_interface_placement` definition, held by [`SvmMigration`]'s `ip_interface_placement`.
+/// An object of the model's `svm_migration_ip_interface_placement` definition, held by [`SvmMigration`](crate::SvmMigration)'s `ip_interface_placement`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct SvmMigrationIpInterfacePlacement {
-    /// `ip_interfaces`: list of [`SvmMigrationIpInterfacePort`]; read and written.
+    /// `ip_interfaces`: list of [`SvmMigrationIpInterfacePort`](crate::SvmMigrationIpInterfacePort); read and written.
     pub ip_interfaces: Option<Vec<SvmMigrationIpInterfacePort>>,
 }

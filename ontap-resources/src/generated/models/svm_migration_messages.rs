@@ -2,7 +2,7 @@
 // Regenerate with `cargo run -p ontap-codegen`.
 //! The SvmMigrationMessages model, from the model's `svm_migration_messages` definition.
 
-/// An object of the model's `svm_migration_messages` definition, held by [`SvmMigrationVolume`]'s `errors`.
+/// An object of the model's `svm_migration_messages` definition, held by [`SvmMigrationVolume`](crate::SvmMigrationVolume)'s `errors`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct SvmMigrationMessages {
     /// `code`: string; read-only.

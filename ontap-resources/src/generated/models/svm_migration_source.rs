@@ -4,11 +4,11 @@
 
 use crate::{ClusterReference, SvmReference};
 
-/// An object of the model's `svm_migration_source` definition, held by [`SvmMigration`]'s `source`.
+/// An object of the model's `svm_migration_source` definition, held by [`SvmMigration`](crate::SvmMigration)'s `source`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct SvmMigrationSource {
-    /// `cluster`: [`ClusterReference`]; read, and written on creation.
+    /// `cluster`: [`ClusterReference`](crate::ClusterReference); read, and written on creation.
     pub cluster: Option<ClusterReference>,
-    /// `svm`: [`SvmReference`]; read, and written on creation.
+    /// `svm`: [`SvmReference`](crate::SvmReference); read, and written on creation.
     pub svm: Option<SvmReference>,
 }

@@ -2,7 +2,7 @@
 // Regenerate with `cargo run -p ontap-codegen`.
 //! The SvmMigrationTimeMetrics model, from the model's `svm_migration_time_metrics` definition.
 
-/// An object of the model's `svm_migration_time_metrics` definition, held by [`SvmMigration`]'s `time_metrics`.
+/// An object of the model's `svm_migration_time_metrics` definition, held by [`SvmMigration`](crate::SvmMigration)'s `time_metrics`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct SvmMigrationTimeMetrics {
     /// `cutover_complete_time`: timestamp ([`ontap::Timestamp`]); read-only.

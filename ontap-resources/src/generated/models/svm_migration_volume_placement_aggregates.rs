@@ -2,7 +2,7 @@
 // Regenerate with `cargo run -p ontap-codegen`.
 //! The SvmMigrationVolumePlacementAggregates model, from the model's `svm_migration_volume_placement_aggregates` definition.
 
-/// An object of the model's `svm_migration_volume_placement_aggregates` definition, held by [`Volume`]'s `aggregates`.
+/// An object of the model's `svm_migration_volume_placement_aggregates` definition, held by [`Volume`](crate::Volume)'s `aggregates`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct SvmMigrationVolumePlacementAggregates {
     /// `_links`: [`ontap::Links`]; read-only.

@@ -2,7 +2,7 @@
 // Regenerate with `cargo run -p ontap-codegen`.
 //! The SvmMigrationVolumeSvmMigration model, the object in place in `SvmMigrationVolume`'s `svm_migration`.
 
-/// The object in place in `SvmMigrationVolume`'s `svm_migration`, held by [`SvmMigrationVolume`]'s `svm_migration`.
+/// The object in place in `SvmMigrationVolume`'s `svm_migration`, held by [`SvmMigrationVolume`](crate::SvmMigrationVolume)'s `svm_migration`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct SvmMigrationVolumeSvmMigration {
     /// `uuid`: string; never carried.

@@ -2,7 +2,7 @@
 // Regenerate with `cargo run -p ontap-codegen`.
 //! The SvmNdmp model, from the model's `svm_ndmp` definition.
 
-/// An object of the model's `svm_ndmp` definition, held by [`Svm`]'s `ndmp`.
+/// An object of the model's `svm_ndmp` definition, held by [`Svm`](crate::Svm)'s `ndmp`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct SvmNdmp {
     /// `allowed`: boolean; read and written.

@@ -2,7 +2,7 @@
 // Regenerate with `cargo run -p ontap-codegen`.
 //! The SvmNfs model, from the model's `svm_nfs` definition.
 
-/// An object of the model's `svm_nfs` definition, held by [`Svm`]'s `nfs`.
+/// An object of the model's `svm_nfs` definition, held by [`Svm`](crate::Svm)'s `nfs`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct SvmNfs {
     /// `_links`: [`ontap::Links`]; read-only.

@@ -2,7 +2,7 @@
 // Regenerate with `cargo run -p ontap-codegen`.
 //! The SvmNis model, from the model's `svm_nis` definition.
 
-/// An object of the model's `svm_nis` definition, held by [`Svm`]'s `nis`.
+/// An object of the model's `svm_nis` definition, held by [`Svm`](crate::Svm)'s `nis`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct SvmNis {
     /// `_links`: [`ontap::Links`]; read-only.

@@ -2,22 +2,22 @@
 // Regenerate with `cargo run -p ontap-codegen`.
 //! The SvmNsswitch model, from the model's `svm_nsswitch` definition.
 
-/// An object of the model's `svm_nsswitch` definition, held by [`Svm`]'s `nsswitch`.
+/// An object of the model's `svm_nsswitch` definition, held by [`Svm`](crate::Svm)'s `nsswitch`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct SvmNsswitch {
-    /// `group`: list of [`SvmNsswitchGroup`] (`files`, `dns`, `ldap`, `nis`); read and written.
+    /// `group`: list of [`SvmNsswitchGroup`](crate::SvmNsswitchGroup) (`files`, `dns`, `ldap`, `nis`); read and written.
     pub group: Option<Vec<SvmNsswitchGroup>>,
-    /// `hosts`: list of [`SvmNsswitchHosts`] (`files`, `dns`, `ldap`, `nis`); read and written.
+    /// `hosts`: list of [`SvmNsswitchHosts`](crate::SvmNsswitchHosts) (`files`, `dns`, `ldap`, `nis`); read and written.
     pub hosts: Option<Vec<SvmNsswitchHosts>>,
-    /// `namemap`: list of [`SvmNsswitchNamemap`] (`files`, `dns`, `ldap`, `nis`); read and written.
+    /// `namemap`: list of [`SvmNsswitchNamemap`](crate::SvmNsswitchNamemap) (`files`, `dns`, `ldap`, `nis`); read and written.
     pub namemap: Option<Vec<SvmNsswitchNamemap>>,
-    /// `netgroup`: list of [`SvmNsswitchNetgroup`] (`files`, `dns`, `ldap`, `nis`); read and written.
+    /// `netgroup`: list of [`SvmNsswitchNetgroup`](crate::SvmNsswitchNetgroup) (`files`, `dns`, `ldap`, `nis`); read and written.
     pub netgroup: Option<Vec<SvmNsswitchNetgroup>>,
     /// `passwd`: list of secret string ([`ontap::Secret`]); read and written; printed as `*********`.
     pub passwd: Option<Vec<ontap::Secret>>,
 }
 
-/// The values of [`SvmNsswitch`]'s `group`: open, so that a value a newer ONTAP adds is kept as [`SvmNsswitchGroup::Unknown`].
+/// The values of [`SvmNsswitch`](crate::SvmNsswitch)'s `group`: open, so that a value a newer ONTAP adds is kept as [`SvmNsswitchGroup::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
 pub enum SvmNsswitchGroup {
     /// `files`.
@@ -33,7 +33,7 @@ pub enum SvmNsswitchGroup {
     Unknown(String),
 }
 
-/// The values of [`SvmNsswitch`]'s `hosts`: open, so that a value a newer ONTAP adds is kept as [`SvmNsswitchHosts::Unknown`].
+/// The values of [`SvmNsswitch`](crate::SvmNsswitch)'s `hosts`: open, so that a value a newer ONTAP adds is kept as [`SvmNsswitchHosts::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
 pub enum SvmNsswitchHosts {
     /// `files`.
@@ -49,7 +49,7 @@ pub enum SvmNsswitchHosts {
     Unknown(String),
 }
 
-/// The values of [`SvmNsswitch`]'s `namemap`: open, so that a value a newer ONTAP adds is kept as [`SvmNsswitchNamemap::Unknown`].
+/// The values of [`SvmNsswitch`](crate::SvmNsswitch)'s `namemap`: open, so that a value a newer ONTAP adds is kept as [`SvmNsswitchNamemap::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
 pub enum SvmNsswitchNamemap {
     /// `files`.
@@ -65,7 +65,7 @@ pub enum SvmNsswitchNamemap {
     Unknown(String),
 }
 
-/// The values of [`SvmNsswitch`]'s `netgroup`: open, so that a value a newer ONTAP adds is kept as [`SvmNsswitchNetgroup::Unknown`].
+/// The values of [`SvmNsswitch`](crate::SvmNsswitch)'s `netgroup`: open, so that a value a newer ONTAP adds is kept as [`SvmNsswitchNetgroup::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
 pub enum SvmNsswitchNetgroup {
     /// `files`.

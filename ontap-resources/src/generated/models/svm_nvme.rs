@@ -2,7 +2,7 @@
 // Regenerate with `cargo run -p ontap-codegen`.
 //! The SvmNvme model, from the model's `svm_nvme` definition.
 
-/// An object of the model's `svm_nvme` definition, held by [`Svm`]'s `nvme`.
+/// An object of the model's `svm_nvme` definition, held by [`Svm`](crate::Svm)'s `nvme`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct SvmNvme {
     /// `_links`: [`ontap::Links`]; read-only.

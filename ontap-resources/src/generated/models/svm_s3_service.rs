@@ -4,7 +4,7 @@
 
 use crate::SecurityCertificateReference;
 
-/// An object of the model's `svm_s3_service` definition, held by [`Svm`]'s `s3`.
+/// An object of the model's `svm_s3_service` definition, held by [`Svm`](crate::Svm)'s `s3`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct SvmS3Service {
     /// `_links`: [`ontap::Links`]; read-only.
@@ -12,7 +12,7 @@ pub struct SvmS3Service {
     pub links: Option<ontap::Links>,
     /// `allowed`: boolean; read and written.
     pub allowed: Option<bool>,
-    /// `certificate`: [`SecurityCertificateReference`]; read, and written on creation.
+    /// `certificate`: [`SecurityCertificateReference`](crate::SecurityCertificateReference); read, and written on creation.
     pub certificate: Option<SecurityCertificateReference>,
     /// `default_unix_user`: string; read, and written on creation.
     pub default_unix_user: Option<String>,

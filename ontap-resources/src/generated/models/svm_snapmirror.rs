@@ -2,7 +2,7 @@
 // Regenerate with `cargo run -p ontap-codegen`.
 //! The SvmSnapmirror model, from the model's `svm_snapmirror` definition.
 
-/// An object of the model's `svm_snapmirror` definition, held by [`Svm`]'s `snapmirror`.
+/// An object of the model's `svm_snapmirror` definition, held by [`Svm`](crate::Svm)'s `snapmirror`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct SvmSnapmirror {
     /// `is_protected`: boolean; read-only.
@@ -11,11 +11,11 @@ pub struct SvmSnapmirror {
     pub protected_consistency_group_count: Option<i64>,
     /// `protected_volumes_count`: integer; read-only.
     pub protected_volumes_count: Option<i64>,
-    /// `protection_type`: [`SvmSnapmirrorProtectionType`] (`default`, `svmdr`, `smas_nas`); read-only.
+    /// `protection_type`: [`SvmSnapmirrorProtectionType`](crate::SvmSnapmirrorProtectionType) (`default`, `svmdr`, `smas_nas`); read-only.
     pub protection_type: Option<SvmSnapmirrorProtectionType>,
 }
 
-/// The values of [`SvmSnapmirror`]'s `protection_type`: open, so that a value a newer ONTAP adds is kept as [`SvmSnapmirrorProtectionType::Unknown`].
+/// The values of [`SvmSnapmirror`](crate::SvmSnapmirror)'s `protection_type`: open, so that a value a newer ONTAP adds is kept as [`SvmSnapmirrorProtectionType::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
 pub enum SvmSnapmirrorProtectionType {
     /// `default`.

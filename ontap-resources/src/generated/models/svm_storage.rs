@@ -2,7 +2,7 @@
 // Regenerate with `cargo run -p ontap-codegen`.
 //! The SvmStorage model, from the model's `svm_storage` definition.
 
-/// An object of the model's `svm_storage` definition, held by [`Svm`]'s `storage`.
+/// An object of the model's `svm_storage` definition, held by [`Svm`](crate::Svm)'s `storage`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct SvmStorage {
     /// `allocated`: integer; read-only.

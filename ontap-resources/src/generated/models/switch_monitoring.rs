@@ -2,18 +2,18 @@
 // Regenerate with `cargo run -p ontap-codegen`.
 //! The SwitchMonitoring model, from the model's `switch_monitoring` definition.
 
-/// An object of the model's `switch_monitoring` definition, held by [`Switch`]'s `monitoring`.
+/// An object of the model's `switch_monitoring` definition, held by [`Switch`](crate::Switch)'s `monitoring`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct SwitchMonitoring {
     /// `enabled`: boolean; read and written.
     pub enabled: Option<bool>,
     /// `monitored`: boolean; read-only.
     pub monitored: Option<bool>,
-    /// `reason`: [`SwitchMonitoringReason`] (`none`, `unsupported_model`, `user_deleted`, `bad_ip_address`, `invalid_snmp_settings`, `bad_model`, `invalid_software_version`, `user_disabled`, `unknown`); read-only.
+    /// `reason`: [`SwitchMonitoringReason`](crate::SwitchMonitoringReason) (`none`, `unsupported_model`, `user_deleted`, `bad_ip_address`, `invalid_snmp_settings`, `bad_model`, `invalid_software_version`, `user_disabled`, `unknown`); read-only.
     pub reason: Option<SwitchMonitoringReason>,
 }
 
-/// The values of [`SwitchMonitoring`]'s `reason`: open, so that a value a newer ONTAP adds is kept as [`SwitchMonitoringReason::Unknown`].
+/// The values of [`SwitchMonitoring`](crate::SwitchMonitoring)'s `reason`: open, so that a value a newer ONTAP adds is kept as [`SwitchMonitoringReason::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
 pub enum SwitchMonitoringReason {
     /// `none`.

@@ -4,10 +4,10 @@
 
 use crate::SwitchPortIdentityBreakout;
 
-/// An object of the model's `switch_port_identity` definition, held by [`SwitchPort`]'s `identity`.
+/// An object of the model's `switch_port_identity` definition, held by [`SwitchPort`](crate::SwitchPort)'s `identity`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct SwitchPortIdentity {
-    /// `breakout`: [`SwitchPortIdentityBreakout`]; read and written.
+    /// `breakout`: [`SwitchPortIdentityBreakout`](crate::SwitchPortIdentityBreakout); read and written.
     pub breakout: Option<SwitchPortIdentityBreakout>,
     /// `index`: integer; read-only.
     pub index: Option<i64>,

@@ -2,7 +2,7 @@
 // Regenerate with `cargo run -p ontap-codegen`.
 //! The SwitchPortIdentityBreakout model, from the model's `switch_port_identity_breakout` definition.
 
-/// An object of the model's `switch_port_identity_breakout` definition, held by [`SwitchPortIdentity`]'s `breakout`.
+/// An object of the model's `switch_port_identity_breakout` definition, held by [`SwitchPortIdentity`](crate::SwitchPortIdentity)'s `breakout`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct SwitchPortIdentityBreakout {
     /// `number`: integer; read-only.

@@ -4,10 +4,10 @@
 
 use crate::SwitchPortRemotePortDevice;
 
-/// An object of the model's `switch_port_remote_port` definition, held by [`SwitchPort`]'s `remote_port`.
+/// An object of the model's `switch_port_remote_port` definition, held by [`SwitchPort`](crate::SwitchPort)'s `remote_port`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct SwitchPortRemotePort {
-    /// `device`: [`SwitchPortRemotePortDevice`]; read and written.
+    /// `device`: [`SwitchPortRemotePortDevice`](crate::SwitchPortRemotePortDevice); read and written.
     pub device: Option<SwitchPortRemotePortDevice>,
     /// `functional_roles`: list of string; read and written.
     pub functional_roles: Option<Vec<String>>,

@@ -4,15 +4,15 @@
 
 use crate::{NodeReference, SwitchPortRemotePortDeviceDcn, SwitchPortRemotePortDeviceShelf};
 
-/// An object of the model's `switch_port_remote_port_device` definition, held by [`SwitchPortRemotePort`]'s `device`.
+/// An object of the model's `switch_port_remote_port_device` definition, held by [`SwitchPortRemotePort`](crate::SwitchPortRemotePort)'s `device`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct SwitchPortRemotePortDevice {
-    /// `dcn`: [`SwitchPortRemotePortDeviceDcn`]; read-only.
+    /// `dcn`: [`SwitchPortRemotePortDeviceDcn`](crate::SwitchPortRemotePortDeviceDcn); read-only.
     pub dcn: Option<SwitchPortRemotePortDeviceDcn>,
     /// `discovered_name`: string; read-only.
     pub discovered_name: Option<String>,
-    /// `node`: [`NodeReference`]; read-only.
+    /// `node`: [`NodeReference`](crate::NodeReference); read-only.
     pub node: Option<NodeReference>,
-    /// `shelf`: [`SwitchPortRemotePortDeviceShelf`]; read-only.
+    /// `shelf`: [`SwitchPortRemotePortDeviceShelf`](crate::SwitchPortRemotePortDeviceShelf); read-only.
     pub shelf: Option<SwitchPortRemotePortDeviceShelf>,
 }

@@ -2,7 +2,7 @@
 // Regenerate with `cargo run -p ontap-codegen`.
 //! The SwitchPortRemotePortDeviceDcn model, from the model's `switch_port_remote_port_device_dcn` definition.
 
-/// An object of the model's `switch_port_remote_port_device_dcn` definition, held by [`SwitchPortRemotePortDevice`]'s `dcn`.
+/// An object of the model's `switch_port_remote_port_device_dcn` definition, held by [`SwitchPortRemotePortDevice`](crate::SwitchPortRemotePortDevice)'s `dcn`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct SwitchPortRemotePortDeviceDcn {
     /// `_links`: [`ontap::Links`]; read-only.

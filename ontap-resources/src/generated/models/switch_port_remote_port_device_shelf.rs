@@ -2,13 +2,13 @@
 // Regenerate with `cargo run -p ontap-codegen`.
 //! The SwitchPortRemotePortDeviceShelf model, from the model's `switch_port_remote_port_device_shelf` definition.
 
-/// An object of the model's `switch_port_remote_port_device_shelf` definition, held by [`SwitchPortRemotePortDevice`]'s `shelf`.
+/// An object of the model's `switch_port_remote_port_device_shelf` definition, held by [`SwitchPortRemotePortDevice`](crate::SwitchPortRemotePortDevice)'s `shelf`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct SwitchPortRemotePortDeviceShelf {
     /// `_links`: [`ontap::Links`]; read-only.
     #[model(rename = "_links")]
     pub links: Option<ontap::Links>,
-    /// `module`: [`SwitchPortRemotePortDeviceShelfModule`] (`A`, `B`); read and written.
+    /// `module`: [`SwitchPortRemotePortDeviceShelfModule`](crate::SwitchPortRemotePortDeviceShelfModule) (`A`, `B`); read and written.
     pub module: Option<SwitchPortRemotePortDeviceShelfModule>,
     /// `name`: string; read and written.
     pub name: Option<String>,
@@ -16,7 +16,7 @@ pub struct SwitchPortRemotePortDeviceShelf {
     pub uid: Option<String>,
 }
 
-/// The values of [`SwitchPortRemotePortDeviceShelf`]'s `module`: open, so that a value a newer ONTAP adds is kept as [`SwitchPortRemotePortDeviceShelfModule::Unknown`].
+/// The values of [`SwitchPortRemotePortDeviceShelf`](crate::SwitchPortRemotePortDeviceShelf)'s `module`: open, so that a value a newer ONTAP adds is kept as [`SwitchPortRemotePortDeviceShelfModule::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
 pub enum SwitchPortRemotePortDeviceShelfModule {
     /// `A`.

@@ -2,19 +2,19 @@
 // Regenerate with `cargo run -p ontap-codegen`.
 //! The SwitchPortRoles model, from the model's `switch_port_roles` definition.
 
-/// An object of the model's `switch_port_roles` definition, held by [`SwitchPort`]'s `roles`.
+/// An object of the model's `switch_port_roles` definition, held by [`SwitchPort`](crate::SwitchPort)'s `roles`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct SwitchPortRoles {
     /// `dr_group`: string; read and written.
     pub dr_group: Option<String>,
-    /// `type`: [`SwitchPortRolesType`] (`cluster`, `storage`, `metrocluster`, `local_isl`, `remote_isl`, `vpc_peer_link`); read and written.
+    /// `type`: [`SwitchPortRolesType`](crate::SwitchPortRolesType) (`cluster`, `storage`, `metrocluster`, `local_isl`, `remote_isl`, `vpc_peer_link`); read and written.
     #[model(rename = "type")]
     pub type_: Option<SwitchPortRolesType>,
     /// `zone`: integer, at least 1; read and written.
     pub zone: Option<i64>,
 }
 
-/// The values of [`SwitchPortRoles`]'s `type`: open, so that a value a newer ONTAP adds is kept as [`SwitchPortRolesType::Unknown`].
+/// The values of [`SwitchPortRoles`](crate::SwitchPortRoles)'s `type`: open, so that a value a newer ONTAP adds is kept as [`SwitchPortRolesType::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
 pub enum SwitchPortRolesType {
     /// `cluster`.

@@ -4,13 +4,13 @@
 
 use crate::PortStatisticsPacketCounters;
 
-/// An object of the model's `switch_port_statistics` definition, held by [`SwitchPort`]'s `statistics`.
+/// An object of the model's `switch_port_statistics` definition, held by [`SwitchPort`](crate::SwitchPort)'s `statistics`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct SwitchPortStatistics {
-    /// `receive_raw`: [`PortStatisticsPacketCounters`]; read-only.
+    /// `receive_raw`: [`PortStatisticsPacketCounters`](crate::PortStatisticsPacketCounters); read-only.
     pub receive_raw: Option<PortStatisticsPacketCounters>,
     /// `timestamp`: timestamp ([`ontap::Timestamp`]); read and written.
     pub timestamp: Option<ontap::Timestamp>,
-    /// `transmit_raw`: [`PortStatisticsPacketCounters`]; read-only.
+    /// `transmit_raw`: [`PortStatisticsPacketCounters`](crate::PortStatisticsPacketCounters); read-only.
     pub transmit_raw: Option<PortStatisticsPacketCounters>,
 }

@@ -2,7 +2,7 @@
 // Regenerate with `cargo run -p ontap-codegen`.
 //! The SwitchReference model, from the narrowed views of the model's `switch` definition.
 
-/// A reference to an object of the model's `switch` definition, as other objects embed it (`_links`, `name`), held by [`SwitchPort`]'s `switch`.
+/// A reference to an object of the model's `switch` definition, as other objects embed it (`_links`, `name`), held by [`SwitchPort`](crate::SwitchPort)'s `switch`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct SwitchReference {
     /// `_links`: [`ontap::Links`]; read-only.

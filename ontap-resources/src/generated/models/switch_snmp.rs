@@ -2,16 +2,16 @@
 // Regenerate with `cargo run -p ontap-codegen`.
 //! The SwitchSnmp model, from the model's `switch_snmp` definition.
 
-/// An object of the model's `switch_snmp` definition, held by [`Switch`]'s `snmp`.
+/// An object of the model's `switch_snmp` definition, held by [`Switch`](crate::Switch)'s `snmp`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct SwitchSnmp {
     /// `user`: string; read and written.
     pub user: Option<String>,
-    /// `version`: [`SwitchSnmpVersion`] (`snmpv1`, `snmpv2c`, `snmpv3`); read and written.
+    /// `version`: [`SwitchSnmpVersion`](crate::SwitchSnmpVersion) (`snmpv1`, `snmpv2c`, `snmpv3`); read and written.
     pub version: Option<SwitchSnmpVersion>,
 }
 
-/// The values of [`SwitchSnmp`]'s `version`: open, so that a value a newer ONTAP adds is kept as [`SwitchSnmpVersion::Unknown`].
+/// The values of [`SwitchSnmp`](crate::SwitchSnmp)'s `version`: open, so that a value a newer ONTAP adds is kept as [`SwitchSnmpVersion::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
 pub enum SwitchSnmpVersion {
     /// `snmpv1`.

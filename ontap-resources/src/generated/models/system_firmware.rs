@@ -2,7 +2,7 @@
 // Regenerate with `cargo run -p ontap-codegen`.
 //! The SystemFirmware model, from the model's `system_firmware` definition.
 
-/// An object of the model's `system_firmware` definition, held by [`Firmware`]'s `system_firmware`.
+/// An object of the model's `system_firmware` definition, held by [`Firmware`](crate::Firmware)'s `system_firmware`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct SystemFirmware {
     /// `boot_media_bios_version`: string; read-only.

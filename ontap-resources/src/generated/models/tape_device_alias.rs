@@ -2,7 +2,7 @@
 // Regenerate with `cargo run -p ontap-codegen`.
 //! The TapeDeviceAlias model, from the model's `tape_device_alias` definition.
 
-/// An object of the model's `tape_device_alias` definition, held by [`TapeDevice`]'s `alias`.
+/// An object of the model's `tape_device_alias` definition, held by [`TapeDevice`](crate::TapeDevice)'s `alias`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct TapeDeviceAlias {
     /// `mapping`: string; read and written.

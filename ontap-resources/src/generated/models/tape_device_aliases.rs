@@ -2,7 +2,7 @@
 // Regenerate with `cargo run -p ontap-codegen`.
 //! The TapeDeviceAliases model, from the model's `tape_device_aliases` definition.
 
-/// An object of the model's `tape_device_aliases` definition, held by [`TapeDevice`]'s `aliases`.
+/// An object of the model's `tape_device_aliases` definition, held by [`TapeDevice`](crate::TapeDevice)'s `aliases`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct TapeDeviceAliases {
     /// `mapping`: string; read-only.

@@ -2,7 +2,7 @@
 // Regenerate with `cargo run -p ontap-codegen`.
 //! The TapeDeviceDeviceNames model, from the model's `tape_device_device_names` definition.
 
-/// An object of the model's `tape_device_device_names` definition, held by [`TapeDevice`]'s `device_names`.
+/// An object of the model's `tape_device_device_names` definition, held by [`TapeDevice`](crate::TapeDevice)'s `device_names`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct TapeDeviceDeviceNames {
     /// `no_rewind_device`: string; read and written.

@@ -2,16 +2,16 @@
 // Regenerate with `cargo run -p ontap-codegen`.
 //! The TapeDevicePosition model, from the model's `tape_device_position` definition.
 
-/// An object of the model's `tape_device_position` definition, held by [`TapeDevice`]'s `position`.
+/// An object of the model's `tape_device_position` definition, held by [`TapeDevice`](crate::TapeDevice)'s `position`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct TapeDevicePosition {
     /// `count`: integer; read and written.
     pub count: Option<i64>,
-    /// `operation`: [`TapeDevicePositionOperation`] (`weof`, `fsf`, `bsf`, `fsr`, `bsr`, `rewind`, `erase`, `eom`); read and written.
+    /// `operation`: [`TapeDevicePositionOperation`](crate::TapeDevicePositionOperation) (`weof`, `fsf`, `bsf`, `fsr`, `bsr`, `rewind`, `erase`, `eom`); read and written.
     pub operation: Option<TapeDevicePositionOperation>,
 }
 
-/// The values of [`TapeDevicePosition`]'s `operation`: open, so that a value a newer ONTAP adds is kept as [`TapeDevicePositionOperation::Unknown`].
+/// The values of [`TapeDevicePosition`](crate::TapeDevicePosition)'s `operation`: open, so that a value a newer ONTAP adds is kept as [`TapeDevicePositionOperation::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
 pub enum TapeDevicePositionOperation {
     /// `weof`.

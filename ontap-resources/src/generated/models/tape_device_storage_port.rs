@@ -2,7 +2,7 @@
 // Regenerate with `cargo run -p ontap-codegen`.
 //! The TapeDeviceStoragePort model, from the model's `tape_device_storage_port` definition.
 
-/// An object of the model's `tape_device_storage_port` definition, held by [`TapeDevice`]'s `storage_port`.
+/// An object of the model's `tape_device_storage_port` definition, held by [`TapeDevice`](crate::TapeDevice)'s `storage_port`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct TapeDeviceStoragePort {
     /// `name`: string; read and written.

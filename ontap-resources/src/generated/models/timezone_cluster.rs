@@ -2,7 +2,7 @@
 // Regenerate with `cargo run -p ontap-codegen`.
 //! The TimezoneCluster model, from the model's `timezone_cluster` definition.
 
-/// An object of the model's `timezone_cluster` definition, held by [`Cluster`]'s `timezone`.
+/// An object of the model's `timezone_cluster` definition, held by [`Cluster`](crate::Cluster)'s `timezone`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct TimezoneCluster {
     /// `name`: string; read and written.

@@ -2,7 +2,7 @@
 // Regenerate with `cargo run -p ontap-codegen`.
 //! The Tls model, from the model's `tls` definition.
 
-/// An object of the model's `tls` definition, held by [`SecurityConfig`]'s `tls`.
+/// An object of the model's `tls` definition, held by [`SecurityConfig`](crate::SecurityConfig)'s `tls`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct Tls {
     /// `cipher_suites`: list of string; read and written.

@@ -2,7 +2,7 @@
 // Regenerate with `cargo run -p ontap-codegen`.
 //! The TokenExpiryTime model, from the model's `token_expiry_time` definition.
 
-/// An object of the model's `token_expiry_time` definition, held by [`Token`]'s `expiry_time`.
+/// An object of the model's `token_expiry_time` definition, held by [`Token`](crate::Token)'s `expiry_time`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct TokenExpiryTime {
     /// `left`: string; read-only.

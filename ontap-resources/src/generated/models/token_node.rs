@@ -2,7 +2,7 @@
 // Regenerate with `cargo run -p ontap-codegen`.
 //! The TokenNode model, from the model's `token_node` definition.
 
-/// An object of the model's `token_node` definition, held by [`Token`]'s `node`.
+/// An object of the model's `token_node` definition, held by [`Token`](crate::Token)'s `node`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct TokenNode {
     /// `name`: string; read-only.

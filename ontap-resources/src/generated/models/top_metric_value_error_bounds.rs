@@ -2,7 +2,7 @@
 // Regenerate with `cargo run -p ontap-codegen`.
 //! The TopMetricValueErrorBounds model, from the model's `top_metric_value_error_bounds` definition.
 
-/// An object of the model's `top_metric_value_error_bounds` definition, held by [`TopMetricsClientIops`]'s `error`, [`TopMetricsClientThroughput`]'s `error`, [`TopMetricsClientTotalOps`]'s `error` and 7 more.
+/// An object of the model's `top_metric_value_error_bounds` definition, held by [`TopMetricsClientIops`](crate::TopMetricsClientIops)'s `error`, [`TopMetricsClientThroughput`](crate::TopMetricsClientThroughput)'s `error`, [`TopMetricsClientTotalOps`](crate::TopMetricsClientTotalOps)'s `error` and 7 more.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct TopMetricValueErrorBounds {
     /// `lower_bound`: integer; read-only.

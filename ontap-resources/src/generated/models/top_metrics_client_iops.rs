@@ -7,7 +7,7 @@ use crate::TopMetricValueErrorBounds;
 /// An object of the model's `top_metrics_client_iops` definition, held by `TopMetricsClient`'s `iops`, `TopMetricsSvmClient`'s `iops`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct TopMetricsClientIops {
-    /// `error`: [`TopMetricValueErrorBounds`]; read and written.
+    /// `error`: [`TopMetricValueErrorBounds`](crate::TopMetricValueErrorBounds); read and written.
     pub error: Option<TopMetricValueErrorBounds>,
     /// `read`: integer; read-only.
     pub read: Option<i64>,

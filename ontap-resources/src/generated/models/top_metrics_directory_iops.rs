@@ -7,7 +7,7 @@ use crate::TopMetricValueErrorBounds;
 /// An object of the model's `top_metrics_directory_iops` definition, held by `TopMetricsDirectory`'s `iops`, `TopMetricsSvmDirectory`'s `iops`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct TopMetricsDirectoryIops {
-    /// `error`: [`TopMetricValueErrorBounds`]; read and written.
+    /// `error`: [`TopMetricValueErrorBounds`](crate::TopMetricValueErrorBounds); read and written.
     pub error: Option<TopMetricValueErrorBounds>,
     /// `read`: integer; read-only.
     pub read: Option<i64>,

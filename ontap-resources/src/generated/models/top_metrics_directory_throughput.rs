@@ -7,7 +7,7 @@ use crate::TopMetricValueErrorBounds;
 /// An object of the model's `top_metrics_directory_throughput` definition, held by `TopMetricsDirectory`'s `throughput`, `TopMetricsSvmDirectory`'s `throughput`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct TopMetricsDirectoryThroughput {
-    /// `error`: [`TopMetricValueErrorBounds`]; read and written.
+    /// `error`: [`TopMetricValueErrorBounds`](crate::TopMetricValueErrorBounds); read and written.
     pub error: Option<TopMetricValueErrorBounds>,
     /// `read`: integer; read-only.
     pub read: Option<i64>,

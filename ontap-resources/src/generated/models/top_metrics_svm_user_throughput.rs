@@ -7,7 +7,7 @@ use crate::TopMetricValueErrorBounds;
 /// An object of the model's `top_metrics_svm_user_throughput` definition, held by `TopMetricsSvmUser`'s `throughput`, `TopMetricsUser`'s `throughput`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct TopMetricsSvmUserThroughput {
-    /// `error`: [`TopMetricValueErrorBounds`]; read and written.
+    /// `error`: [`TopMetricValueErrorBounds`](crate::TopMetricValueErrorBounds); read and written.
     pub error: Option<TopMetricValueErrorBounds>,
     /// `read`: integer; read-only.
     pub read: Option<i64>,

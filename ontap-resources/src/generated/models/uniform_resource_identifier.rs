@@ -2,7 +2,7 @@
 // Regenerate with `cargo run -p ontap-codegen`.
 //! The UniformResourceIdentifier model, from the model's `uniform_resource_identifier` definition.
 
-/// An object of the model's `uniform_resource_identifier` definition, held by [`LocalCifsUsersAndGroupsImport`]'s `import_uri`, [`LocalCifsUsersAndGroupsImport`]'s `status_uri`.
+/// An object of the model's `uniform_resource_identifier` definition, held by [`LocalCifsUsersAndGroupsImport`](crate::LocalCifsUsersAndGroupsImport)'s `import_uri`, [`LocalCifsUsersAndGroupsImport`](crate::LocalCifsUsersAndGroupsImport)'s `status_uri`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct UniformResourceIdentifier {
     /// `password`: secret string ([`ontap::Secret`]), at most 128 characters; written, never read back; printed as `*********`.

@@ -2,7 +2,7 @@
 // Regenerate with `cargo run -p ontap-codegen`.
 //! The UnixGroupUsers1 model, from the model's `unix_group_users1` definition.
 
-/// An object of the model's `unix_group_users1` definition, held by [`UnixGroupUsers`]'s `records`.
+/// An object of the model's `unix_group_users1` definition, held by [`UnixGroupUsers`](crate::UnixGroupUsers)'s `records`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct UnixGroupUsers1 {
     /// `name`: string; read, and written on creation.

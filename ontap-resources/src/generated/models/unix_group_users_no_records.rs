@@ -2,7 +2,7 @@
 // Regenerate with `cargo run -p ontap-codegen`.
 //! The UnixGroupUsersNoRecords model, from the model's `unix_group_users_no_records` definition.
 
-/// An object of the model's `unix_group_users_no_records` definition, held by [`UnixGroup`]'s `users`.
+/// An object of the model's `unix_group_users_no_records` definition, held by [`UnixGroup`](crate::UnixGroup)'s `users`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct UnixGroupUsersNoRecords {
     /// `name`: string; read, and written on creation.

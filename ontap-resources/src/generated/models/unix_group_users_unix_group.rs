@@ -2,7 +2,7 @@
 // Regenerate with `cargo run -p ontap-codegen`.
 //! The UnixGroupUsersUnixGroup model, from the model's `unix_group_users_unix_group` definition.
 
-/// An object of the model's `unix_group_users_unix_group` definition, held by [`UnixGroupUsers`]'s `unix_group`.
+/// An object of the model's `unix_group_users_unix_group` definition, held by [`UnixGroupUsers`](crate::UnixGroupUsers)'s `unix_group`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct UnixGroupUsersUnixGroup {
     /// `name`: string; read and written.

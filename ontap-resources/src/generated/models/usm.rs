@@ -2,7 +2,7 @@
 // Regenerate with `cargo run -p ontap-codegen`.
 //! The Usm model, from the model's `usm` definition.
 
-/// An object of the model's `usm` definition, held by [`SnmpUser`]'s `snmpv3`.
+/// An object of the model's `usm` definition, held by [`SnmpUser`](crate::SnmpUser)'s `snmpv3`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct Usm {
     /// `_links`: [`ontap::Links`]; read-only.
@@ -10,15 +10,15 @@ pub struct Usm {
     pub links: Option<ontap::Links>,
     /// `authentication_password`: secret string ([`ontap::Secret`]), at least 8 characters; written on creation only; printed as `*********`.
     pub authentication_password: Option<ontap::Secret>,
-    /// `authentication_protocol`: [`UsmAuthenticationProtocol`] (`none`, `md5`, `sha`, `sha2_256`); read and written.
+    /// `authentication_protocol`: [`UsmAuthenticationProtocol`](crate::UsmAuthenticationProtocol) (`none`, `md5`, `sha`, `sha2_256`); read and written.
     pub authentication_protocol: Option<UsmAuthenticationProtocol>,
     /// `privacy_password`: secret string ([`ontap::Secret`]), at least 8 characters; written on creation only; printed as `*********`.
     pub privacy_password: Option<ontap::Secret>,
-    /// `privacy_protocol`: [`UsmPrivacyProtocol`] (`none`, `des`, `aes128`); read and written.
+    /// `privacy_protocol`: [`UsmPrivacyProtocol`](crate::UsmPrivacyProtocol) (`none`, `des`, `aes128`); read and written.
     pub privacy_protocol: Option<UsmPrivacyProtocol>,
 }
 
-/// The values of [`Usm`]'s `authentication_protocol`: open, so that a value a newer ONTAP adds is kept as [`UsmAuthenticationProtocol::Unknown`].
+/// The values of [`Usm`](crate::Usm)'s `authentication_protocol`: open, so that a value a newer ONTAP adds is kept as [`UsmAuthenticationProtocol::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
 pub enum UsmAuthenticationProtocol {
     /// `none`.
@@ -35,7 +35,7 @@ pub enum UsmAuthenticationProtocol {
     Unknown(String),
 }
 
-/// The values of [`Usm`]'s `privacy_protocol`: open, so that a value a newer ONTAP adds is kept as [`UsmPrivacyProtocol::Unknown`].
+/// The values of [`Usm`](crate::Usm)'s `privacy_protocol`: open, so that a value a newer ONTAP adds is kept as [`UsmPrivacyProtocol::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
 pub enum UsmPrivacyProtocol {
     /// `none`.

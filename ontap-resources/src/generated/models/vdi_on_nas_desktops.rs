@@ -4,13 +4,13 @@
 
 use crate::VdiOnNasDesktopsStorageService;
 
-/// An object of the model's `vdi_on_nas_desktops` definition, held by [`VdiOnNas`]'s `desktops`, [`VdiOnSan`]'s `desktops`.
+/// An object of the model's `vdi_on_nas_desktops` definition, held by [`VdiOnNas`](crate::VdiOnNas)'s `desktops`, [`VdiOnSan`](crate::VdiOnSan)'s `desktops`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct VdiOnNasDesktops {
     /// `count`: integer, 1 to 8000; read and written.
     pub count: Option<i64>,
     /// `size`: integer, required by the model; read, and written on creation.
     pub size: Option<i64>,
-    /// `storage_service`: [`VdiOnNasDesktopsStorageService`]; read and written.
+    /// `storage_service`: [`VdiOnNasDesktopsStorageService`](crate::VdiOnNasDesktopsStorageService); read and written.
     pub storage_service: Option<VdiOnNasDesktopsStorageService>,
 }

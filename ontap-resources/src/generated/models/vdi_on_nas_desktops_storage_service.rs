@@ -2,14 +2,14 @@
 // Regenerate with `cargo run -p ontap-codegen`.
 //! The VdiOnNasDesktopsStorageService model, from the model's `vdi_on_nas_desktops_storage_service` definition.
 
-/// An object of the model's `vdi_on_nas_desktops_storage_service` definition, held by [`VdiOnNasDesktops`]'s `storage_service`.
+/// An object of the model's `vdi_on_nas_desktops_storage_service` definition, held by [`VdiOnNasDesktops`](crate::VdiOnNasDesktops)'s `storage_service`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct VdiOnNasDesktopsStorageService {
-    /// `name`: [`VdiOnNasDesktopsStorageServiceName`] (`extreme`, `performance`, `value`); read and written.
+    /// `name`: [`VdiOnNasDesktopsStorageServiceName`](crate::VdiOnNasDesktopsStorageServiceName) (`extreme`, `performance`, `value`); read and written.
     pub name: Option<VdiOnNasDesktopsStorageServiceName>,
 }
 
-/// The values of [`VdiOnNasDesktopsStorageService`]'s `name`: open, so that a value a newer ONTAP adds is kept as [`VdiOnNasDesktopsStorageServiceName::Unknown`].
+/// The values of [`VdiOnNasDesktopsStorageService`](crate::VdiOnNasDesktopsStorageService)'s `name`: open, so that a value a newer ONTAP adds is kept as [`VdiOnNasDesktopsStorageServiceName::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
 pub enum VdiOnNasDesktopsStorageServiceName {
     /// `extreme`.

@@ -2,7 +2,7 @@
 // Regenerate with `cargo run -p ontap-codegen`.
 //! The VdiOnNasHyperVAccess model, from the model's `vdi_on_nas_hyper_v_access` definition.
 
-/// An object of the model's `vdi_on_nas_hyper_v_access` definition, held by [`VdiOnNas`]'s `hyper_v_access`, [`VsiOnNas`]'s `hyper_v_access`.
+/// An object of the model's `vdi_on_nas_hyper_v_access` definition, held by [`VdiOnNas`](crate::VdiOnNas)'s `hyper_v_access`, [`VsiOnNas`](crate::VsiOnNas)'s `hyper_v_access`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct VdiOnNasHyperVAccess {
     /// `service_account`: string, 1 to 256 characters; read, and written on creation.

@@ -4,22 +4,22 @@
 
 use crate::{MongoDbOnSanProtectionType, VdiOnNasDesktops, VdiOnSanNewIgroups};
 
-/// An object of the model's `vdi_on_san` definition, held by [`Application`]'s `vdi_on_san`, [`ApplicationTemplate`]'s `vdi_on_san`.
+/// An object of the model's `vdi_on_san` definition, held by [`Application`](crate::Application)'s `vdi_on_san`, [`ApplicationTemplate`](crate::ApplicationTemplate)'s `vdi_on_san`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct VdiOnSan {
-    /// `desktops`: [`VdiOnNasDesktops`], required by the model; read and written.
+    /// `desktops`: [`VdiOnNasDesktops`](crate::VdiOnNasDesktops), required by the model; read and written.
     pub desktops: Option<VdiOnNasDesktops>,
-    /// `hypervisor`: [`VdiOnSanHypervisor`], required by the model (`hyper_v`, `vmware`, `xen`); read, and written on creation.
+    /// `hypervisor`: [`VdiOnSanHypervisor`](crate::VdiOnSanHypervisor), required by the model (`hyper_v`, `vmware`, `xen`); read, and written on creation.
     pub hypervisor: Option<VdiOnSanHypervisor>,
     /// `igroup_name`: string, 1 to 96 characters, required by the model; read and written.
     pub igroup_name: Option<String>,
-    /// `new_igroups`: list of [`VdiOnSanNewIgroups`], 0 to 1 items; written, never read back.
+    /// `new_igroups`: list of [`VdiOnSanNewIgroups`](crate::VdiOnSanNewIgroups), 0 to 1 items; written, never read back.
     pub new_igroups: Option<Vec<VdiOnSanNewIgroups>>,
-    /// `protection_type`: [`MongoDbOnSanProtectionType`]; read and written.
+    /// `protection_type`: [`MongoDbOnSanProtectionType`](crate::MongoDbOnSanProtectionType); read and written.
     pub protection_type: Option<MongoDbOnSanProtectionType>,
 }
 
-/// The values of [`VdiOnSan`]'s `hypervisor`: open, so that a value a newer ONTAP adds is kept as [`VdiOnSanHypervisor::Unknown`].
+/// The values of [`VdiOnSan`](crate::VdiOnSan)'s `hypervisor`: open, so that a value a newer ONTAP adds is kept as [`VdiOnSanHypervisor::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
 pub enum VdiOnSanHypervisor {
     /// `hyper_v`.

@@ -4,10 +4,10 @@
 
 use crate::VdiskSpaceSnapshotAutodelete;
 
-/// An object of the model's `vdisk_space_snapshot` definition, held by `ConsistencyGroupLunSpace`'s `snapshot`, `ConsistencyGroupNamespaceSpace`'s `snapshot`, [`LunSpace`]'s `snapshot` and 1 more.
+/// An object of the model's `vdisk_space_snapshot` definition, held by `ConsistencyGroupLunSpace`'s `snapshot`, `ConsistencyGroupNamespaceSpace`'s `snapshot`, [`LunSpace`](crate::LunSpace)'s `snapshot` and 1 more.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct VdiskSpaceSnapshot {
-    /// `autodelete`: [`VdiskSpaceSnapshotAutodelete`]; read and written.
+    /// `autodelete`: [`VdiskSpaceSnapshotAutodelete`](crate::VdiskSpaceSnapshotAutodelete); read and written.
     pub autodelete: Option<VdiskSpaceSnapshotAutodelete>,
     /// `reserve_available`: integer; read-only.
     pub reserve_available: Option<i64>,

@@ -2,7 +2,7 @@
 // Regenerate with `cargo run -p ontap-codegen`.
 //! The VdiskSpaceSnapshotAutodelete model, from the model's `vdisk_space_snapshot_autodelete` definition.
 
-/// An object of the model's `vdisk_space_snapshot_autodelete` definition, held by [`VdiskSpaceSnapshot`]'s `autodelete`.
+/// An object of the model's `vdisk_space_snapshot_autodelete` definition, held by [`VdiskSpaceSnapshot`](crate::VdiskSpaceSnapshot)'s `autodelete`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct VdiskSpaceSnapshotAutodelete {
     /// `enabled`: boolean; read and written.

@@ -2,7 +2,7 @@
 // Regenerate with `cargo run -p ontap-codegen`.
 //! The Version model, from the model's `version` definition.
 
-/// An object of the model's `version` definition, held by `Cluster`'s `version`, `ClusterPeer`'s `version`, [`Node`]'s `version`.
+/// An object of the model's `version` definition, held by `Cluster`'s `version`, `ClusterPeer`'s `version`, [`Node`](crate::Node)'s `version`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct Version {
     /// `full`: string; read-only.

@@ -4,20 +4,20 @@
 
 use crate::{VolumeActivityTrackingNotices, VolumeActivityTrackingUnsupportedReason};
 
-/// An object of the model's `volume_activity_tracking` definition, held by [`Volume`]'s `activity_tracking`.
+/// An object of the model's `volume_activity_tracking` definition, held by [`Volume`](crate::Volume)'s `activity_tracking`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct VolumeActivityTracking {
-    /// `notices`: list of [`VolumeActivityTrackingNotices`]; read and written.
+    /// `notices`: list of [`VolumeActivityTrackingNotices`](crate::VolumeActivityTrackingNotices); read and written.
     pub notices: Option<Vec<VolumeActivityTrackingNotices>>,
-    /// `state`: [`VolumeActivityTrackingState`] (`off`, `on`); read and written.
+    /// `state`: [`VolumeActivityTrackingState`](crate::VolumeActivityTrackingState) (`off`, `on`); read and written.
     pub state: Option<VolumeActivityTrackingState>,
     /// `supported`: boolean; read-only.
     pub supported: Option<bool>,
-    /// `unsupported_reason`: [`VolumeActivityTrackingUnsupportedReason`]; read and written.
+    /// `unsupported_reason`: [`VolumeActivityTrackingUnsupportedReason`](crate::VolumeActivityTrackingUnsupportedReason); read and written.
     pub unsupported_reason: Option<VolumeActivityTrackingUnsupportedReason>,
 }
 
-/// The values of [`VolumeActivityTracking`]'s `state`: open, so that a value a newer ONTAP adds is kept as [`VolumeActivityTrackingState::Unknown`].
+/// The values of [`VolumeActivityTracking`](crate::VolumeActivityTracking)'s `state`: open, so that a value a newer ONTAP adds is kept as [`VolumeActivityTrackingState::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
 pub enum VolumeActivityTrackingState {
     /// `off`.

@@ -2,7 +2,7 @@
 // Regenerate with `cargo run -p ontap-codegen`.
 //! The VolumeActivityTrackingNotices model, from the model's `volume_activity_tracking_notices` definition.
 
-/// An object of the model's `volume_activity_tracking_notices` definition, held by [`VolumeActivityTracking`]'s `notices`.
+/// An object of the model's `volume_activity_tracking_notices` definition, held by [`VolumeActivityTracking`](crate::VolumeActivityTracking)'s `notices`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct VolumeActivityTrackingNotices {
     /// `code`: string; read-only.

@@ -2,7 +2,7 @@
 // Regenerate with `cargo run -p ontap-codegen`.
 //! The VolumeActivityTrackingUnsupportedReason model, from the model's `volume_activity_tracking_unsupported_reason` definition.
 
-/// An object of the model's `volume_activity_tracking_unsupported_reason` definition, held by [`VolumeActivityTracking`]'s `unsupported_reason`.
+/// An object of the model's `volume_activity_tracking_unsupported_reason` definition, held by [`VolumeActivityTracking`](crate::VolumeActivityTracking)'s `unsupported_reason`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct VolumeActivityTrackingUnsupportedReason {
     /// `code`: string; read-only.

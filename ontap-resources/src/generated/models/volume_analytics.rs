@@ -7,12 +7,12 @@ use crate::{
     VolumeAnalyticsScanThrottleReason, VolumeAnalyticsUnsupportedReason,
 };
 
-/// An object of the model's `volume_analytics` definition, held by [`Volume`]'s `analytics`.
+/// An object of the model's `volume_analytics` definition, held by [`Volume`](crate::Volume)'s `analytics`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct VolumeAnalytics {
-    /// `by_accessed_time`: [`AnalyticsInfoByAccessedTime`]; read-only.
+    /// `by_accessed_time`: [`AnalyticsInfoByAccessedTime`](crate::AnalyticsInfoByAccessedTime); read-only.
     pub by_accessed_time: Option<AnalyticsInfoByAccessedTime>,
-    /// `by_modified_time`: [`AnalyticsInfoByModifiedTime`]; read-only.
+    /// `by_modified_time`: [`AnalyticsInfoByModifiedTime`](crate::AnalyticsInfoByModifiedTime); read-only.
     pub by_modified_time: Option<AnalyticsInfoByModifiedTime>,
     /// `bytes_used`: integer; read-only.
     pub bytes_used: Option<i64>,
@@ -22,15 +22,15 @@ pub struct VolumeAnalytics {
     pub files_scanned: Option<i64>,
     /// `incomplete_data`: boolean; read-only.
     pub incomplete_data: Option<bool>,
-    /// `initialization`: [`VolumeAnalyticsInitialization`]; read and written.
+    /// `initialization`: [`VolumeAnalyticsInitialization`](crate::VolumeAnalyticsInitialization); read and written.
     pub initialization: Option<VolumeAnalyticsInitialization>,
     /// `report_time`: timestamp ([`ontap::Timestamp`]); read-only.
     pub report_time: Option<ontap::Timestamp>,
     /// `scan_progress`: integer; read-only.
     pub scan_progress: Option<i64>,
-    /// `scan_throttle_reason`: [`VolumeAnalyticsScanThrottleReason`]; read and written.
+    /// `scan_throttle_reason`: [`VolumeAnalyticsScanThrottleReason`](crate::VolumeAnalyticsScanThrottleReason); read and written.
     pub scan_throttle_reason: Option<VolumeAnalyticsScanThrottleReason>,
-    /// `state`: [`VolumeAnalyticsState`] (`unknown`, `initializing`, `initialization_paused`, `off`, `on`); read and written.
+    /// `state`: [`VolumeAnalyticsState`](crate::VolumeAnalyticsState) (`unknown`, `initializing`, `initialization_paused`, `off`, `on`); read and written.
     pub state: Option<VolumeAnalyticsState>,
     /// `subdir_count`: integer; read-only.
     pub subdir_count: Option<i64>,
@@ -38,11 +38,11 @@ pub struct VolumeAnalytics {
     pub supported: Option<bool>,
     /// `total_files`: integer; read-only.
     pub total_files: Option<i64>,
-    /// `unsupported_reason`: [`VolumeAnalyticsUnsupportedReason`]; read and written.
+    /// `unsupported_reason`: [`VolumeAnalyticsUnsupportedReason`](crate::VolumeAnalyticsUnsupportedReason); read and written.
     pub unsupported_reason: Option<VolumeAnalyticsUnsupportedReason>,
 }
 
-/// The values of [`VolumeAnalytics`]'s `state`: open, so that a value a newer ONTAP adds is kept as [`VolumeAnalyticsState::Unknown`].
+/// The values of [`VolumeAnalytics`](crate::VolumeAnalytics)'s `state`: open, so that a value a newer ONTAP adds is kept as [`VolumeAnalyticsState::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
 pub enum VolumeAnalyticsState {
     /// `unknown`.

@@ -2,14 +2,14 @@
 // Regenerate with `cargo run -p ontap-codegen`.
 //! The VolumeAnalyticsInitialization model, from the model's `volume_analytics_initialization` definition.
 
-/// An object of the model's `volume_analytics_initialization` definition, held by [`VolumeAnalytics`]'s `initialization`.
+/// An object of the model's `volume_analytics_initialization` definition, held by [`VolumeAnalytics`](crate::VolumeAnalytics)'s `initialization`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct VolumeAnalyticsInitialization {
-    /// `state`: [`VolumeAnalyticsInitializationState`] (`running`, `paused`); read and written.
+    /// `state`: [`VolumeAnalyticsInitializationState`](crate::VolumeAnalyticsInitializationState) (`running`, `paused`); read and written.
     pub state: Option<VolumeAnalyticsInitializationState>,
 }
 
-/// The values of [`VolumeAnalyticsInitialization`]'s `state`: open, so that a value a newer ONTAP adds is kept as [`VolumeAnalyticsInitializationState::Unknown`].
+/// The values of [`VolumeAnalyticsInitialization`](crate::VolumeAnalyticsInitialization)'s `state`: open, so that a value a newer ONTAP adds is kept as [`VolumeAnalyticsInitializationState::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
 pub enum VolumeAnalyticsInitializationState {
     /// `running`.

@@ -2,7 +2,7 @@
 // Regenerate with `cargo run -p ontap-codegen`.
 //! The VolumeAnalyticsScanThrottleReason model, from the model's `volume_analytics_scan_throttle_reason` definition.
 
-/// An object of the model's `volume_analytics_scan_throttle_reason` definition, held by [`VolumeAnalytics`]'s `scan_throttle_reason`.
+/// An object of the model's `volume_analytics_scan_throttle_reason` definition, held by [`VolumeAnalytics`](crate::VolumeAnalytics)'s `scan_throttle_reason`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct VolumeAnalyticsScanThrottleReason {
     /// `arguments`: list of string; read and written.

@@ -2,7 +2,7 @@
 // Regenerate with `cargo run -p ontap-codegen`.
 //! The VolumeAnalyticsUnsupportedReason model, from the model's `volume_analytics_unsupported_reason` definition.
 
-/// An object of the model's `volume_analytics_unsupported_reason` definition, held by [`VolumeAnalytics`]'s `unsupported_reason`.
+/// An object of the model's `volume_analytics_unsupported_reason` definition, held by [`VolumeAnalytics`](crate::VolumeAnalytics)'s `unsupported_reason`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct VolumeAnalyticsUnsupportedReason {
     /// `code`: string; read-only.

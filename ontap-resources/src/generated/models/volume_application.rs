@@ -2,7 +2,7 @@
 // Regenerate with `cargo run -p ontap-codegen`.
 //! The VolumeApplication model, from the model's `volume_application` definition.
 
-/// An object of the model's `volume_application` definition, held by [`Volume`]'s `application`.
+/// An object of the model's `volume_application` definition, held by [`Volume`](crate::Volume)'s `application`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct VolumeApplication {
     /// `name`: string; read-only.

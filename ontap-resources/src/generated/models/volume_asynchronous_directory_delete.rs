@@ -2,7 +2,7 @@
 // Regenerate with `cargo run -p ontap-codegen`.
 //! The VolumeAsynchronousDirectoryDelete model, from the model's `volume_asynchronous_directory_delete` definition.
 
-/// An object of the model's `volume_asynchronous_directory_delete` definition, held by [`Volume`]'s `asynchronous_directory_delete`.
+/// An object of the model's `volume_asynchronous_directory_delete` definition, held by [`Volume`](crate::Volume)'s `asynchronous_directory_delete`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct VolumeAsynchronousDirectoryDelete {
     /// `enabled`: boolean; read and written.

@@ -2,7 +2,7 @@
 // Regenerate with `cargo run -p ontap-codegen`.
 //! The VolumeAutosize model, from the model's `volume_autosize` definition.
 
-/// An object of the model's `volume_autosize` definition, held by [`Volume`]'s `autosize`.
+/// An object of the model's `volume_autosize` definition, held by [`Volume`](crate::Volume)'s `autosize`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct VolumeAutosize {
     /// `grow_threshold`: integer; read and written.
@@ -11,13 +11,13 @@ pub struct VolumeAutosize {
     pub maximum: Option<i64>,
     /// `minimum`: integer; read and written.
     pub minimum: Option<i64>,
-    /// `mode`: [`VolumeAutosizeMode`] (`grow`, `grow_shrink`, `off`); read and written.
+    /// `mode`: [`VolumeAutosizeMode`](crate::VolumeAutosizeMode) (`grow`, `grow_shrink`, `off`); read and written.
     pub mode: Option<VolumeAutosizeMode>,
     /// `shrink_threshold`: integer; read and written.
     pub shrink_threshold: Option<i64>,
 }
 
-/// The values of [`VolumeAutosize`]'s `mode`: open, so that a value a newer ONTAP adds is kept as [`VolumeAutosizeMode::Unknown`].
+/// The values of [`VolumeAutosize`](crate::VolumeAutosize)'s `mode`: open, so that a value a newer ONTAP adds is kept as [`VolumeAutosizeMode::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
 pub enum VolumeAutosizeMode {
     /// `grow`.

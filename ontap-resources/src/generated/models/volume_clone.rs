@@ -4,7 +4,7 @@
 
 use crate::{SnapshotReference, SvmReference, VolumeReference};
 
-/// An object of the model's `volume_clone` definition, held by [`Volume`]'s `clone`.
+/// An object of the model's `volume_clone` definition, held by [`Volume`](crate::Volume)'s `clone`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct VolumeClone {
     /// `has_flexclone`: boolean; read-only.
@@ -17,11 +17,11 @@ pub struct VolumeClone {
     pub is_flexclone: Option<bool>,
     /// `lun_name`: string; read, and written on creation.
     pub lun_name: Option<String>,
-    /// `parent_snapshot`: [`SnapshotReference`]; read and written.
+    /// `parent_snapshot`: [`SnapshotReference`](crate::SnapshotReference); read and written.
     pub parent_snapshot: Option<SnapshotReference>,
-    /// `parent_svm`: [`SvmReference`]; read, and written on creation.
+    /// `parent_svm`: [`SvmReference`](crate::SvmReference); read, and written on creation.
     pub parent_svm: Option<SvmReference>,
-    /// `parent_volume`: [`VolumeReference`]; read, and written on creation.
+    /// `parent_volume`: [`VolumeReference`](crate::VolumeReference); read, and written on creation.
     pub parent_volume: Option<VolumeReference>,
     /// `qtree_name`: string; read, and written on creation.
     pub qtree_name: Option<String>,

@@ -2,7 +2,7 @@
 // Regenerate with `cargo run -p ontap-codegen`.
 //! The VolumeConsistencyGroup model, from the model's `volume_consistency_group` definition.
 
-/// An object of the model's `volume_consistency_group` definition, held by [`Volume`]'s `consistency_group`.
+/// An object of the model's `volume_consistency_group` definition, held by [`Volume`](crate::Volume)'s `consistency_group`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct VolumeConsistencyGroup {
     /// `name`: string; read and written.

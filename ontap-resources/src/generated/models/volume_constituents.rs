@@ -6,17 +6,17 @@ use crate::{
     VolumeConstituentsAggregates, VolumeConstituentsMovement, VolumeConstituentsNode, VolumeConstituentsSpace,
 };
 
-/// An object of the model's `volume_constituents` definition, held by [`Volume`]'s `constituents`.
+/// An object of the model's `volume_constituents` definition, held by [`Volume`](crate::Volume)'s `constituents`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct VolumeConstituents {
-    /// `aggregates`: [`VolumeConstituentsAggregates`]; read and written.
+    /// `aggregates`: [`VolumeConstituentsAggregates`](crate::VolumeConstituentsAggregates); read and written.
     pub aggregates: Option<VolumeConstituentsAggregates>,
-    /// `movement`: [`VolumeConstituentsMovement`]; read and written.
+    /// `movement`: [`VolumeConstituentsMovement`](crate::VolumeConstituentsMovement); read and written.
     pub movement: Option<VolumeConstituentsMovement>,
     /// `name`: string; read-only.
     pub name: Option<String>,
-    /// `node`: [`VolumeConstituentsNode`]; read and written.
+    /// `node`: [`VolumeConstituentsNode`](crate::VolumeConstituentsNode); read and written.
     pub node: Option<VolumeConstituentsNode>,
-    /// `space`: [`VolumeConstituentsSpace`]; read and written.
+    /// `space`: [`VolumeConstituentsSpace`](crate::VolumeConstituentsSpace); read and written.
     pub space: Option<VolumeConstituentsSpace>,
 }

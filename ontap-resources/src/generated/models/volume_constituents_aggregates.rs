@@ -2,7 +2,7 @@
 // Regenerate with `cargo run -p ontap-codegen`.
 //! The VolumeConstituentsAggregates model, from the model's `volume_constituents_aggregates` definition.
 
-/// An object of the model's `volume_constituents_aggregates` definition, held by [`VolumeConstituents`]'s `aggregates`.
+/// An object of the model's `volume_constituents_aggregates` definition, held by [`VolumeConstituents`](crate::VolumeConstituents)'s `aggregates`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct VolumeConstituentsAggregates {
     /// `name`: string; read-only.

@@ -4,22 +4,22 @@
 
 use crate::AggregateReference;
 
-/// An object of the model's `volume_constituents_movement` definition, held by [`VolumeConstituents`]'s `movement`.
+/// An object of the model's `volume_constituents_movement` definition, held by [`VolumeConstituents`](crate::VolumeConstituents)'s `movement`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct VolumeConstituentsMovement {
     /// `cutover_window`: integer; read and written.
     pub cutover_window: Option<i64>,
-    /// `destination_aggregate`: [`AggregateReference`]; read and written.
+    /// `destination_aggregate`: [`AggregateReference`](crate::AggregateReference); read and written.
     pub destination_aggregate: Option<AggregateReference>,
     /// `percent_complete`: integer; read-only.
     pub percent_complete: Option<i64>,
-    /// `state`: [`VolumeConstituentsMovementState`] (`aborted`, `cutover`, `cutover_wait`, `cutover_pending`, `failed`, `paused`, `queued`, `replicating`, `success`); read and written.
+    /// `state`: [`VolumeConstituentsMovementState`](crate::VolumeConstituentsMovementState) (`aborted`, `cutover`, `cutover_wait`, `cutover_pending`, `failed`, `paused`, `queued`, `replicating`, `success`); read and written.
     pub state: Option<VolumeConstituentsMovementState>,
-    /// `tiering_policy`: [`VolumeConstituentsMovementTieringPolicy`] (`all`, `auto`, `backup`, `none`, `snapshot_only`); written on modification only.
+    /// `tiering_policy`: [`VolumeConstituentsMovementTieringPolicy`](crate::VolumeConstituentsMovementTieringPolicy) (`all`, `auto`, `backup`, `none`, `snapshot_only`); written on modification only.
     pub tiering_policy: Option<VolumeConstituentsMovementTieringPolicy>,
 }
 
-/// The values of [`VolumeConstituentsMovement`]'s `state`: open, so that a value a newer ONTAP adds is kept as [`VolumeConstituentsMovementState::Unknown`].
+/// The values of [`VolumeConstituentsMovement`](crate::VolumeConstituentsMovement)'s `state`: open, so that a value a newer ONTAP adds is kept as [`VolumeConstituentsMovementState::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
 pub enum VolumeConstituentsMovementState {
     /// `aborted`.
@@ -45,7 +45,7 @@ pub enum VolumeConstituentsMovementState {
     Unknown(String),
 }
 
-/// The values of [`VolumeConstituentsMovement`]'s `tiering_policy`: open, so that a value a newer ONTAP adds is kept as [`VolumeConstituentsMovementTieringPolicy::Unknown`].
+/// The values of [`VolumeConstituentsMovement`](crate::VolumeConstituentsMovement)'s `tiering_policy`: open, so that a value a newer ONTAP adds is kept as [`VolumeConstituentsMovementTieringPolicy::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
 pub enum VolumeConstituentsMovementTieringPolicy {
     /// `all`.

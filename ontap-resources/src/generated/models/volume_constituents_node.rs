@@ -2,7 +2,7 @@
 // Regenerate with `cargo run -p ontap-codegen`.
 //! The VolumeConstituentsNode model, from the model's `volume_constituents_node` definition.
 
-/// An object of the model's `volume_constituents_node` definition, held by [`VolumeConstituents`]'s `node`.
+/// An object of the model's `volume_constituents_node` definition, held by [`VolumeConstituents`](crate::VolumeConstituents)'s `node`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct VolumeConstituentsNode {
     /// `name`: string; read-only.

@@ -4,7 +4,7 @@
 
 use crate::{VolumeConstituentsSpaceLogicalSpace, VolumeConstituentsSpaceSnapshot};
 
-/// An object of the model's `volume_constituents_space` definition, held by [`VolumeConstituents`]'s `space`.
+/// An object of the model's `volume_constituents_space` definition, held by [`VolumeConstituents`](crate::VolumeConstituents)'s `space`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct VolumeConstituentsSpace {
     /// `afs_total`: integer; read and written.
@@ -23,9 +23,9 @@ pub struct VolumeConstituentsSpace {
     pub large_size_enabled: Option<bool>,
     /// `local_tier_footprint`: integer; read-only.
     pub local_tier_footprint: Option<i64>,
-    /// `logical_space`: [`VolumeConstituentsSpaceLogicalSpace`]; read and written.
+    /// `logical_space`: [`VolumeConstituentsSpaceLogicalSpace`](crate::VolumeConstituentsSpaceLogicalSpace); read and written.
     pub logical_space: Option<VolumeConstituentsSpaceLogicalSpace>,
-    /// `max_size`: [`VolumeConstituentsSpaceMaxSize`] (`100T`, `300T`, `600T`); read and written.
+    /// `max_size`: [`VolumeConstituentsSpaceMaxSize`](crate::VolumeConstituentsSpaceMaxSize) (`100T`, `300T`, `600T`); read and written.
     pub max_size: Option<VolumeConstituentsSpaceMaxSize>,
     /// `metadata`: integer; read-only.
     pub metadata: Option<i64>,
@@ -35,7 +35,7 @@ pub struct VolumeConstituentsSpace {
     pub performance_tier_footprint: Option<i64>,
     /// `size`: integer; read and written.
     pub size: Option<i64>,
-    /// `snapshot`: [`VolumeConstituentsSpaceSnapshot`]; read and written.
+    /// `snapshot`: [`VolumeConstituentsSpaceSnapshot`](crate::VolumeConstituentsSpaceSnapshot); read and written.
     pub snapshot: Option<VolumeConstituentsSpaceSnapshot>,
     /// `total_footprint`: integer; read-only.
     pub total_footprint: Option<i64>,
@@ -51,7 +51,7 @@ pub struct VolumeConstituentsSpace {
     pub used_percent: Option<i64>,
 }
 
-/// The values of [`VolumeConstituentsSpace`]'s `max_size`: open, so that a value a newer ONTAP adds is kept as [`VolumeConstituentsSpaceMaxSize::Unknown`].
+/// The values of [`VolumeConstituentsSpace`](crate::VolumeConstituentsSpace)'s `max_size`: open, so that a value a newer ONTAP adds is kept as [`VolumeConstituentsSpaceMaxSize::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
 pub enum VolumeConstituentsSpaceMaxSize {
     /// `100T`.

@@ -2,7 +2,7 @@
 // Regenerate with `cargo run -p ontap-codegen`.
 //! The VolumeConstituentsSpaceLogicalSpace model, from the model's `volume_constituents_space_logical_space` definition.
 
-/// An object of the model's `volume_constituents_space_logical_space` definition, held by [`VolumeConstituentsSpace`]'s `logical_space`.
+/// An object of the model's `volume_constituents_space_logical_space` definition, held by [`VolumeConstituentsSpace`](crate::VolumeConstituentsSpace)'s `logical_space`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct VolumeConstituentsSpaceLogicalSpace {
     /// `available`: integer; read-only.

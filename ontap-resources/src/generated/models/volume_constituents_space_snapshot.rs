@@ -2,7 +2,7 @@
 // Regenerate with `cargo run -p ontap-codegen`.
 //! The VolumeConstituentsSpaceSnapshot model, from the model's `volume_constituents_space_snapshot` definition.
 
-/// An object of the model's `volume_constituents_space_snapshot` definition, held by [`VolumeConstituentsSpace`]'s `snapshot`.
+/// An object of the model's `volume_constituents_space_snapshot` definition, held by [`VolumeConstituentsSpace`](crate::VolumeConstituentsSpace)'s `snapshot`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct VolumeConstituentsSpaceSnapshot {
     /// `autodelete_enabled`: boolean; written on modification only.

@@ -6,26 +6,26 @@ use crate::{
     VolumeEfficiencyIdcsScanner, VolumeEfficiencyPolicy1, VolumeEfficiencyScanner, VolumeEfficiencySpaceSavings,
 };
 
-/// An object of the model's `volume_efficiency` definition, held by [`Volume`]'s `efficiency`.
+/// An object of the model's `volume_efficiency` definition, held by [`Volume`](crate::Volume)'s `efficiency`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct VolumeEfficiency {
-    /// `application_io_size`: [`VolumeEfficiencyApplicationIoSize`] (`8k`, `16k`, `32k`, `auto`); read and written.
+    /// `application_io_size`: [`VolumeEfficiencyApplicationIoSize`](crate::VolumeEfficiencyApplicationIoSize) (`8k`, `16k`, `32k`, `auto`); read and written.
     pub application_io_size: Option<VolumeEfficiencyApplicationIoSize>,
-    /// `auto_state`: [`VolumeEfficiencyAutoState`] (`auto`, `deprioritized`); read-only.
+    /// `auto_state`: [`VolumeEfficiencyAutoState`](crate::VolumeEfficiencyAutoState) (`auto`, `deprioritized`); read-only.
     pub auto_state: Option<VolumeEfficiencyAutoState>,
-    /// `compaction`: [`VolumeEfficiencyCompaction`] (`inline`, `none`, `mixed`); read and written.
+    /// `compaction`: [`VolumeEfficiencyCompaction`](crate::VolumeEfficiencyCompaction) (`inline`, `none`, `mixed`); read and written.
     pub compaction: Option<VolumeEfficiencyCompaction>,
-    /// `compression`: [`VolumeEfficiencyCompression`] (`inline`, `background`, `both`, `none`, `mixed`); read and written.
+    /// `compression`: [`VolumeEfficiencyCompression`](crate::VolumeEfficiencyCompression) (`inline`, `background`, `both`, `none`, `mixed`); read and written.
     pub compression: Option<VolumeEfficiencyCompression>,
-    /// `compression_type`: [`VolumeEfficiencyCompressionType`] (`none`, `secondary`, `adaptive`); read and written.
+    /// `compression_type`: [`VolumeEfficiencyCompressionType`](crate::VolumeEfficiencyCompressionType) (`none`, `secondary`, `adaptive`); read and written.
     pub compression_type: Option<VolumeEfficiencyCompressionType>,
-    /// `cross_volume_dedupe`: [`VolumeEfficiencyCrossVolumeDedupe`] (`inline`, `background`, `both`, `none`, `mixed`); read and written.
+    /// `cross_volume_dedupe`: [`VolumeEfficiencyCrossVolumeDedupe`](crate::VolumeEfficiencyCrossVolumeDedupe) (`inline`, `background`, `both`, `none`, `mixed`); read and written.
     pub cross_volume_dedupe: Option<VolumeEfficiencyCrossVolumeDedupe>,
-    /// `dedupe`: [`VolumeEfficiencyDedupe`] (`inline`, `background`, `both`, `none`, `mixed`); read and written.
+    /// `dedupe`: [`VolumeEfficiencyDedupe`](crate::VolumeEfficiencyDedupe) (`inline`, `background`, `both`, `none`, `mixed`); read and written.
     pub dedupe: Option<VolumeEfficiencyDedupe>,
     /// `has_savings`: boolean; read-only.
     pub has_savings: Option<bool>,
-    /// `idcs_scanner`: [`VolumeEfficiencyIdcsScanner`]; read and written.
+    /// `idcs_scanner`: [`VolumeEfficiencyIdcsScanner`](crate::VolumeEfficiencyIdcsScanner); read and written.
     pub idcs_scanner: Option<VolumeEfficiencyIdcsScanner>,
     /// `last_op_begin`: string; read-only.
     pub last_op_begin: Option<String>,
@@ -39,32 +39,32 @@ pub struct VolumeEfficiency {
     pub last_op_state: Option<String>,
     /// `logging_enabled`: boolean; read-only.
     pub logging_enabled: Option<bool>,
-    /// `op_state`: [`VolumeEfficiencyOpState`] (`idle`, `initializing`, `active`, `undoing`, `pending`, `downgrading`, `disabled`); read-only.
+    /// `op_state`: [`VolumeEfficiencyOpState`](crate::VolumeEfficiencyOpState) (`idle`, `initializing`, `active`, `undoing`, `pending`, `downgrading`, `disabled`); read-only.
     pub op_state: Option<VolumeEfficiencyOpState>,
-    /// `policy`: [`VolumeEfficiencyPolicy1`]; read and written.
+    /// `policy`: [`VolumeEfficiencyPolicy1`](crate::VolumeEfficiencyPolicy1); read and written.
     pub policy: Option<VolumeEfficiencyPolicy1>,
     /// `progress`: string; read-only.
     pub progress: Option<String>,
     /// `ratio`: number; read-only.
     pub ratio: Option<f64>,
-    /// `scanner`: [`VolumeEfficiencyScanner`]; read and written.
+    /// `scanner`: [`VolumeEfficiencyScanner`](crate::VolumeEfficiencyScanner); read and written.
     pub scanner: Option<VolumeEfficiencyScanner>,
     /// `schedule`: string; read-only.
     pub schedule: Option<String>,
-    /// `space_savings`: [`VolumeEfficiencySpaceSavings`]; read and written.
+    /// `space_savings`: [`VolumeEfficiencySpaceSavings`](crate::VolumeEfficiencySpaceSavings); read and written.
     pub space_savings: Option<VolumeEfficiencySpaceSavings>,
-    /// `state`: [`VolumeEfficiencyState`] (`disabled`, `enabled`, `mixed`, `custom`); read and written.
+    /// `state`: [`VolumeEfficiencyState`](crate::VolumeEfficiencyState) (`disabled`, `enabled`, `mixed`, `custom`); read and written.
     pub state: Option<VolumeEfficiencyState>,
-    /// `storage_efficiency_mode`: [`VolumeEfficiencyStorageEfficiencyMode`] (`default`, `efficient`); read and written.
+    /// `storage_efficiency_mode`: [`VolumeEfficiencyStorageEfficiencyMode`](crate::VolumeEfficiencyStorageEfficiencyMode) (`default`, `efficient`); read and written.
     pub storage_efficiency_mode: Option<VolumeEfficiencyStorageEfficiencyMode>,
-    /// `type`: [`VolumeEfficiencyType`] (`regular`, `snapvault`); read-only.
+    /// `type`: [`VolumeEfficiencyType`](crate::VolumeEfficiencyType) (`regular`, `snapvault`); read-only.
     #[model(rename = "type")]
     pub type_: Option<VolumeEfficiencyType>,
     /// `volume_path`: string; read-only.
     pub volume_path: Option<String>,
 }
 
-/// The values of [`VolumeEfficiency`]'s `application_io_size`: open, so that a value a newer ONTAP adds is kept as [`VolumeEfficiencyApplicationIoSize::Unknown`].
+/// The values of [`VolumeEfficiency`](crate::VolumeEfficiency)'s `application_io_size`: open, so that a value a newer ONTAP adds is kept as [`VolumeEfficiencyApplicationIoSize::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
 pub enum VolumeEfficiencyApplicationIoSize {
     /// `8k`.
@@ -83,7 +83,7 @@ pub enum VolumeEfficiencyApplicationIoSize {
     Unknown(String),
 }
 
-/// The values of [`VolumeEfficiency`]'s `auto_state`: open, so that a value a newer ONTAP adds is kept as [`VolumeEfficiencyAutoState::Unknown`].
+/// The values of [`VolumeEfficiency`](crate::VolumeEfficiency)'s `auto_state`: open, so that a value a newer ONTAP adds is kept as [`VolumeEfficiencyAutoState::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
 pub enum VolumeEfficiencyAutoState {
     /// `auto`.
@@ -95,7 +95,7 @@ pub enum VolumeEfficiencyAutoState {
     Unknown(String),
 }
 
-/// The values of [`VolumeEfficiency`]'s `compaction`: open, so that a value a newer ONTAP adds is kept as [`VolumeEfficiencyCompaction::Unknown`].
+/// The values of [`VolumeEfficiency`](crate::VolumeEfficiency)'s `compaction`: open, so that a value a newer ONTAP adds is kept as [`VolumeEfficiencyCompaction::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
 pub enum VolumeEfficiencyCompaction {
     /// `inline`.
@@ -109,7 +109,7 @@ pub enum VolumeEfficiencyCompaction {
     Unknown(String),
 }
 
-/// The values of [`VolumeEfficiency`]'s `compression`: open, so that a value a newer ONTAP adds is kept as [`VolumeEfficiencyCompression::Unknown`].
+/// The values of [`VolumeEfficiency`](crate::VolumeEfficiency)'s `compression`: open, so that a value a newer ONTAP adds is kept as [`VolumeEfficiencyCompression::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
 pub enum VolumeEfficiencyCompression {
     /// `inline`.
@@ -127,7 +127,7 @@ pub enum VolumeEfficiencyCompression {
     Unknown(String),
 }
 
-/// The values of [`VolumeEfficiency`]'s `compression_type`: open, so that a value a newer ONTAP adds is kept as [`VolumeEfficiencyCompressionType::Unknown`].
+/// The values of [`VolumeEfficiency`](crate::VolumeEfficiency)'s `compression_type`: open, so that a value a newer ONTAP adds is kept as [`VolumeEfficiencyCompressionType::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
 pub enum VolumeEfficiencyCompressionType {
     /// `none`.
@@ -141,7 +141,7 @@ pub enum VolumeEfficiencyCompressionType {
     Unknown(String),
 }
 
-/// The values of [`VolumeEfficiency`]'s `cross_volume_dedupe`: open, so that a value a newer ONTAP adds is kept as [`VolumeEfficiencyCrossVolumeDedupe::Unknown`].
+/// The values of [`VolumeEfficiency`](crate::VolumeEfficiency)'s `cross_volume_dedupe`: open, so that a value a newer ONTAP adds is kept as [`VolumeEfficiencyCrossVolumeDedupe::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
 pub enum VolumeEfficiencyCrossVolumeDedupe {
     /// `inline`.
@@ -159,7 +159,7 @@ pub enum VolumeEfficiencyCrossVolumeDedupe {
     Unknown(String),
 }
 
-/// The values of [`VolumeEfficiency`]'s `dedupe`: open, so that a value a newer ONTAP adds is kept as [`VolumeEfficiencyDedupe::Unknown`].
+/// The values of [`VolumeEfficiency`](crate::VolumeEfficiency)'s `dedupe`: open, so that a value a newer ONTAP adds is kept as [`VolumeEfficiencyDedupe::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
 pub enum VolumeEfficiencyDedupe {
     /// `inline`.
@@ -177,7 +177,7 @@ pub enum VolumeEfficiencyDedupe {
     Unknown(String),
 }
 
-/// The values of [`VolumeEfficiency`]'s `op_state`: open, so that a value a newer ONTAP adds is kept as [`VolumeEfficiencyOpState::Unknown`].
+/// The values of [`VolumeEfficiency`](crate::VolumeEfficiency)'s `op_state`: open, so that a value a newer ONTAP adds is kept as [`VolumeEfficiencyOpState::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
 pub enum VolumeEfficiencyOpState {
     /// `idle`.
@@ -199,7 +199,7 @@ pub enum VolumeEfficiencyOpState {
     Unknown(String),
 }
 
-/// The values of [`VolumeEfficiency`]'s `state`: open, so that a value a newer ONTAP adds is kept as [`VolumeEfficiencyState::Unknown`].
+/// The values of [`VolumeEfficiency`](crate::VolumeEfficiency)'s `state`: open, so that a value a newer ONTAP adds is kept as [`VolumeEfficiencyState::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
 pub enum VolumeEfficiencyState {
     /// `disabled`.
@@ -215,7 +215,7 @@ pub enum VolumeEfficiencyState {
     Unknown(String),
 }
 
-/// The values of [`VolumeEfficiency`]'s `storage_efficiency_mode`: open, so that a value a newer ONTAP adds is kept as [`VolumeEfficiencyStorageEfficiencyMode::Unknown`].
+/// The values of [`VolumeEfficiency`](crate::VolumeEfficiency)'s `storage_efficiency_mode`: open, so that a value a newer ONTAP adds is kept as [`VolumeEfficiencyStorageEfficiencyMode::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
 pub enum VolumeEfficiencyStorageEfficiencyMode {
     /// `default`.
@@ -227,7 +227,7 @@ pub enum VolumeEfficiencyStorageEfficiencyMode {
     Unknown(String),
 }
 
-/// The values of [`VolumeEfficiency`]'s `type`: open, so that a value a newer ONTAP adds is kept as [`VolumeEfficiencyType::Unknown`].
+/// The values of [`VolumeEfficiency`](crate::VolumeEfficiency)'s `type`: open, so that a value a newer ONTAP adds is kept as [`VolumeEfficiencyType::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
 pub enum VolumeEfficiencyType {
     /// `regular`.

@@ -2,24 +2,24 @@
 // Regenerate with `cargo run -p ontap-codegen`.
 //! The VolumeEfficiencyIdcsScanner model, from the model's `volume_efficiency_idcs_scanner` definition.
 
-/// An object of the model's `volume_efficiency_idcs_scanner` definition, held by [`VolumeEfficiency`]'s `idcs_scanner`.
+/// An object of the model's `volume_efficiency_idcs_scanner` definition, held by [`VolumeEfficiency`](crate::VolumeEfficiency)'s `idcs_scanner`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct VolumeEfficiencyIdcsScanner {
     /// `enabled`: boolean; read-only.
     pub enabled: Option<bool>,
     /// `inactive_days`: integer; written on modification only.
     pub inactive_days: Option<i64>,
-    /// `mode`: [`VolumeEfficiencyIdcsScannerMode`] (`default`, `compute_compression_savings`); read and written.
+    /// `mode`: [`VolumeEfficiencyIdcsScannerMode`](crate::VolumeEfficiencyIdcsScannerMode) (`default`, `compute_compression_savings`); read and written.
     pub mode: Option<VolumeEfficiencyIdcsScannerMode>,
-    /// `operation_state`: [`VolumeEfficiencyIdcsScannerOperationState`] (`idle`, `active`); read and written.
+    /// `operation_state`: [`VolumeEfficiencyIdcsScannerOperationState`](crate::VolumeEfficiencyIdcsScannerOperationState) (`idle`, `active`); read and written.
     pub operation_state: Option<VolumeEfficiencyIdcsScannerOperationState>,
-    /// `status`: [`VolumeEfficiencyIdcsScannerStatus`] (`success`, `failure`); read-only.
+    /// `status`: [`VolumeEfficiencyIdcsScannerStatus`](crate::VolumeEfficiencyIdcsScannerStatus) (`success`, `failure`); read-only.
     pub status: Option<VolumeEfficiencyIdcsScannerStatus>,
     /// `threshold_inactive_time`: string; read-only.
     pub threshold_inactive_time: Option<String>,
 }
 
-/// The values of [`VolumeEfficiencyIdcsScanner`]'s `mode`: open, so that a value a newer ONTAP adds is kept as [`VolumeEfficiencyIdcsScannerMode::Unknown`].
+/// The values of [`VolumeEfficiencyIdcsScanner`](crate::VolumeEfficiencyIdcsScanner)'s `mode`: open, so that a value a newer ONTAP adds is kept as [`VolumeEfficiencyIdcsScannerMode::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
 pub enum VolumeEfficiencyIdcsScannerMode {
     /// `default`.
@@ -31,7 +31,7 @@ pub enum VolumeEfficiencyIdcsScannerMode {
     Unknown(String),
 }
 
-/// The values of [`VolumeEfficiencyIdcsScanner`]'s `operation_state`: open, so that a value a newer ONTAP adds is kept as [`VolumeEfficiencyIdcsScannerOperationState::Unknown`].
+/// The values of [`VolumeEfficiencyIdcsScanner`](crate::VolumeEfficiencyIdcsScanner)'s `operation_state`: open, so that a value a newer ONTAP adds is kept as [`VolumeEfficiencyIdcsScannerOperationState::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
 pub enum VolumeEfficiencyIdcsScannerOperationState {
     /// `idle`.
@@ -43,7 +43,7 @@ pub enum VolumeEfficiencyIdcsScannerOperationState {
     Unknown(String),
 }
 
-/// The values of [`VolumeEfficiencyIdcsScanner`]'s `status`: open, so that a value a newer ONTAP adds is kept as [`VolumeEfficiencyIdcsScannerStatus::Unknown`].
+/// The values of [`VolumeEfficiencyIdcsScanner`](crate::VolumeEfficiencyIdcsScanner)'s `status`: open, so that a value a newer ONTAP adds is kept as [`VolumeEfficiencyIdcsScannerStatus::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
 pub enum VolumeEfficiencyIdcsScannerStatus {
     /// `success`.

@@ -2,7 +2,7 @@
 // Regenerate with `cargo run -p ontap-codegen`.
 //! The VolumeEfficiencyPolicy1 model, from the model's `volume_efficiency_policy1` definition.
 
-/// An object of the model's `volume_efficiency_policy1` definition, held by [`VolumeEfficiency`]'s `policy`.
+/// An object of the model's `volume_efficiency_policy1` definition, held by [`VolumeEfficiency`](crate::VolumeEfficiency)'s `policy`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct VolumeEfficiencyPolicy1 {
     /// `name`: string; read and written.

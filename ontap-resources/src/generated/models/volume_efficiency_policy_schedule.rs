@@ -2,7 +2,7 @@
 // Regenerate with `cargo run -p ontap-codegen`.
 //! The VolumeEfficiencyPolicySchedule model, from the model's `volume_efficiency_policy_schedule` definition.
 
-/// An object of the model's `volume_efficiency_policy_schedule` definition, held by [`VolumeEfficiencyPolicy`]'s `schedule`.
+/// An object of the model's `volume_efficiency_policy_schedule` definition, held by [`VolumeEfficiencyPolicy`](crate::VolumeEfficiencyPolicy)'s `schedule`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct VolumeEfficiencyPolicySchedule {
     /// `name`: string; read and written.

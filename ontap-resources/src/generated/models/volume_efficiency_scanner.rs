@@ -2,7 +2,7 @@
 // Regenerate with `cargo run -p ontap-codegen`.
 //! The VolumeEfficiencyScanner model, from the model's `volume_efficiency_scanner` definition.
 
-/// An object of the model's `volume_efficiency_scanner` definition, held by [`VolumeEfficiency`]'s `scanner`.
+/// An object of the model's `volume_efficiency_scanner` definition, held by [`VolumeEfficiency`](crate::VolumeEfficiency)'s `scanner`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct VolumeEfficiencyScanner {
     /// `compression`: boolean; read, and written on modification.
@@ -11,11 +11,11 @@ pub struct VolumeEfficiencyScanner {
     pub dedupe: Option<bool>,
     /// `scan_old_data`: boolean; read, and written on modification.
     pub scan_old_data: Option<bool>,
-    /// `state`: [`VolumeEfficiencyScannerState`] (`idle`, `initializing`, `active`, `undoing`, `pending`, `downgrading`, `disabled`); read, and written on modification.
+    /// `state`: [`VolumeEfficiencyScannerState`](crate::VolumeEfficiencyScannerState) (`idle`, `initializing`, `active`, `undoing`, `pending`, `downgrading`, `disabled`); read, and written on modification.
     pub state: Option<VolumeEfficiencyScannerState>,
 }
 
-/// The values of [`VolumeEfficiencyScanner`]'s `state`: open, so that a value a newer ONTAP adds is kept as [`VolumeEfficiencyScannerState::Unknown`].
+/// The values of [`VolumeEfficiencyScanner`](crate::VolumeEfficiencyScanner)'s `state`: open, so that a value a newer ONTAP adds is kept as [`VolumeEfficiencyScannerState::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
 pub enum VolumeEfficiencyScannerState {
     /// `idle`.

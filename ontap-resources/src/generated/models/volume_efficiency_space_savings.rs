@@ -2,7 +2,7 @@
 // Regenerate with `cargo run -p ontap-codegen`.
 //! The VolumeEfficiencySpaceSavings model, from the model's `volume_efficiency_space_savings` definition.
 
-/// An object of the model's `volume_efficiency_space_savings` definition, held by [`VolumeEfficiency`]'s `space_savings`.
+/// An object of the model's `volume_efficiency_space_savings` definition, held by [`VolumeEfficiency`](crate::VolumeEfficiency)'s `space_savings`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct VolumeEfficiencySpaceSavings {
     /// `compression`: integer; read-only.

@@ -4,10 +4,10 @@
 
 use crate::VolumeEncryptionStatus;
 
-/// An object of the model's `volume_encryption` definition, held by [`Volume`]'s `encryption`.
+/// An object of the model's `volume_encryption` definition, held by [`Volume`](crate::Volume)'s `encryption`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct VolumeEncryption {
-    /// `action`: [`VolumeEncryptionAction`] (`conversion_pause`, `conversion_resume`, `rekey_pause`, `rekey_resume`); read and written.
+    /// `action`: [`VolumeEncryptionAction`](crate::VolumeEncryptionAction) (`conversion_pause`, `conversion_resume`, `rekey_pause`, `rekey_resume`); read and written.
     pub action: Option<VolumeEncryptionAction>,
     /// `enabled`: boolean; read and written.
     pub enabled: Option<bool>,
@@ -19,16 +19,16 @@ pub struct VolumeEncryption {
     pub key_manager_attribute: Option<String>,
     /// `rekey`: boolean; read, and written on modification.
     pub rekey: Option<bool>,
-    /// `state`: [`VolumeEncryptionState`] (`encrypted`, `encrypting`, `partial`, `rekeying`, `unencrypted`); read-only.
+    /// `state`: [`VolumeEncryptionState`](crate::VolumeEncryptionState) (`encrypted`, `encrypting`, `partial`, `rekeying`, `unencrypted`); read-only.
     pub state: Option<VolumeEncryptionState>,
-    /// `status`: [`VolumeEncryptionStatus`]; read and written.
+    /// `status`: [`VolumeEncryptionStatus`](crate::VolumeEncryptionStatus); read and written.
     pub status: Option<VolumeEncryptionStatus>,
-    /// `type`: [`VolumeEncryptionType`] (`none`, `volume`, `aggregate`); read-only.
+    /// `type`: [`VolumeEncryptionType`](crate::VolumeEncryptionType) (`none`, `volume`, `aggregate`); read-only.
     #[model(rename = "type")]
     pub type_: Option<VolumeEncryptionType>,
 }
 
-/// The values of [`VolumeEncryption`]'s `action`: open, so that a value a newer ONTAP adds is kept as [`VolumeEncryptionAction::Unknown`].
+/// The values of [`VolumeEncryption`](crate::VolumeEncryption)'s `action`: open, so that a value a newer ONTAP adds is kept as [`VolumeEncryptionAction::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
 pub enum VolumeEncryptionAction {
     /// `conversion_pause`.
@@ -44,7 +44,7 @@ pub enum VolumeEncryptionAction {
     Unknown(String),
 }
 
-/// The values of [`VolumeEncryption`]'s `state`: open, so that a value a newer ONTAP adds is kept as [`VolumeEncryptionState::Unknown`].
+/// The values of [`VolumeEncryption`](crate::VolumeEncryption)'s `state`: open, so that a value a newer ONTAP adds is kept as [`VolumeEncryptionState::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
 pub enum VolumeEncryptionState {
     /// `encrypted`.
@@ -62,7 +62,7 @@ pub enum VolumeEncryptionState {
     Unknown(String),
 }
 
-/// The values of [`VolumeEncryption`]'s `type`: open, so that a value a newer ONTAP adds is kept as [`VolumeEncryptionType::Unknown`].
+/// The values of [`VolumeEncryption`](crate::VolumeEncryption)'s `type`: open, so that a value a newer ONTAP adds is kept as [`VolumeEncryptionType::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
 pub enum VolumeEncryptionType {
     /// `none`.

@@ -2,7 +2,7 @@
 // Regenerate with `cargo run -p ontap-codegen`.
 //! The VolumeEncryptionStatus model, from the model's `volume_encryption_status` definition.
 
-/// An object of the model's `volume_encryption_status` definition, held by [`VolumeEncryption`]'s `status`.
+/// An object of the model's `volume_encryption_status` definition, held by [`VolumeEncryption`](crate::VolumeEncryption)'s `status`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct VolumeEncryptionStatus {
     /// `code`: string; read-only.

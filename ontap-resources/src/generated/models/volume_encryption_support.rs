@@ -2,7 +2,7 @@
 // Regenerate with `cargo run -p ontap-codegen`.
 //! The VolumeEncryptionSupport model, from the model's `volume_encryption_support` definition.
 
-/// An object of the model's `volume_encryption_support` definition, held by [`SecurityKeyManager`]'s `volume_encryption`.
+/// An object of the model's `volume_encryption_support` definition, held by [`SecurityKeyManager`](crate::SecurityKeyManager)'s `volume_encryption`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct VolumeEncryptionSupport {
     /// `code`: integer; read-only.

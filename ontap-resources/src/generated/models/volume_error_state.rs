@@ -2,7 +2,7 @@
 // Regenerate with `cargo run -p ontap-codegen`.
 //! The VolumeErrorState model, from the model's `volume_error_state` definition.
 
-/// An object of the model's `volume_error_state` definition, held by [`Volume`]'s `error_state`.
+/// An object of the model's `volume_error_state` definition, held by [`Volume`](crate::Volume)'s `error_state`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct VolumeErrorState {
     /// `has_bad_blocks`: boolean; read-only.

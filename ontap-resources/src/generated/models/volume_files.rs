@@ -2,7 +2,7 @@
 // Regenerate with `cargo run -p ontap-codegen`.
 //! The VolumeFiles model, from the model's `volume_files` definition.
 
-/// An object of the model's `volume_files` definition, held by [`Volume`]'s `files`.
+/// An object of the model's `volume_files` definition, held by [`Volume`](crate::Volume)'s `files`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct VolumeFiles {
     /// `inodefile_capacity`: integer; read-only.

@@ -2,18 +2,18 @@
 // Regenerate with `cargo run -p ontap-codegen`.
 //! The VolumeFlashPool model, from the model's `volume_flash_pool` definition.
 
-/// An object of the model's `volume_flash_pool` definition, held by [`Volume`]'s `flash_pool`.
+/// An object of the model's `volume_flash_pool` definition, held by [`Volume`](crate::Volume)'s `flash_pool`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct VolumeFlashPool {
-    /// `cache_eligibility`: [`VolumeFlashPoolCacheEligibility`] (`read`, `read_write`, `none`); read-only.
+    /// `cache_eligibility`: [`VolumeFlashPoolCacheEligibility`](crate::VolumeFlashPoolCacheEligibility) (`read`, `read_write`, `none`); read-only.
     pub cache_eligibility: Option<VolumeFlashPoolCacheEligibility>,
-    /// `cache_retention_priority`: [`VolumeFlashPoolCacheRetentionPriority`] (`normal`, `low`, `high`); read-only.
+    /// `cache_retention_priority`: [`VolumeFlashPoolCacheRetentionPriority`](crate::VolumeFlashPoolCacheRetentionPriority) (`normal`, `low`, `high`); read-only.
     pub cache_retention_priority: Option<VolumeFlashPoolCacheRetentionPriority>,
-    /// `caching_policy`: [`VolumeFlashPoolCachingPolicy`] (`none`, `auto`, `meta`, `random_read`, `random_read_write`, `all_read`, `all_read_random_write`, `all`, `noread_random_write`, `meta_random_write`, `random_read_write_random_write`, `all_read_random_write_random_write`, `all_random_write`); read-only.
+    /// `caching_policy`: [`VolumeFlashPoolCachingPolicy`](crate::VolumeFlashPoolCachingPolicy) (`none`, `auto`, `meta`, `random_read`, `random_read_write`, `all_read`, `all_read_random_write`, `all`, `noread_random_write`, `meta_random_write`, `random_read_write_random_write`, `all_read_random_write_random_write`, `all_random_write`); read-only.
     pub caching_policy: Option<VolumeFlashPoolCachingPolicy>,
 }
 
-/// The values of [`VolumeFlashPool`]'s `cache_eligibility`: open, so that a value a newer ONTAP adds is kept as [`VolumeFlashPoolCacheEligibility::Unknown`].
+/// The values of [`VolumeFlashPool`](crate::VolumeFlashPool)'s `cache_eligibility`: open, so that a value a newer ONTAP adds is kept as [`VolumeFlashPoolCacheEligibility::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
 pub enum VolumeFlashPoolCacheEligibility {
     /// `read`.
@@ -27,7 +27,7 @@ pub enum VolumeFlashPoolCacheEligibility {
     Unknown(String),
 }
 
-/// The values of [`VolumeFlashPool`]'s `cache_retention_priority`: open, so that a value a newer ONTAP adds is kept as [`VolumeFlashPoolCacheRetentionPriority::Unknown`].
+/// The values of [`VolumeFlashPool`](crate::VolumeFlashPool)'s `cache_retention_priority`: open, so that a value a newer ONTAP adds is kept as [`VolumeFlashPoolCacheRetentionPriority::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
 pub enum VolumeFlashPoolCacheRetentionPriority {
     /// `normal`.
@@ -41,7 +41,7 @@ pub enum VolumeFlashPoolCacheRetentionPriority {
     Unknown(String),
 }
 
-/// The values of [`VolumeFlashPool`]'s `caching_policy`: open, so that a value a newer ONTAP adds is kept as [`VolumeFlashPoolCachingPolicy::Unknown`].
+/// The values of [`VolumeFlashPool`](crate::VolumeFlashPool)'s `caching_policy`: open, so that a value a newer ONTAP adds is kept as [`VolumeFlashPoolCachingPolicy::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
 pub enum VolumeFlashPoolCachingPolicy {
     /// `none`.

@@ -2,7 +2,7 @@
 // Regenerate with `cargo run -p ontap-codegen`.
 //! The VolumeFlexgroup model, from the model's `volume_flexgroup` definition.
 
-/// An object of the model's `volume_flexgroup` definition, held by [`Volume`]'s `flexgroup`.
+/// An object of the model's `volume_flexgroup` definition, held by [`Volume`](crate::Volume)'s `flexgroup`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct VolumeFlexgroup {
     /// `name`: string, 1 to 203 characters; read-only.

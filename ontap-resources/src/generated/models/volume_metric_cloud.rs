@@ -4,22 +4,22 @@
 
 use crate::PerformanceMetricIoType;
 
-/// An object of the model's `volume_metric_cloud` definition, held by [`VolumeMetrics`]'s `cloud`.
+/// An object of the model's `volume_metric_cloud` definition, held by [`VolumeMetrics`](crate::VolumeMetrics)'s `cloud`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct VolumeMetricCloud {
-    /// `duration`: [`VolumeMetricCloudDuration`] (`PT15S`, `PT4M`, `PT30M`, `PT2H`, `P1D`, `PT5M`); read-only.
+    /// `duration`: [`VolumeMetricCloudDuration`](crate::VolumeMetricCloudDuration) (`PT15S`, `PT4M`, `PT30M`, `PT2H`, `P1D`, `PT5M`); read-only.
     pub duration: Option<VolumeMetricCloudDuration>,
-    /// `iops`: [`PerformanceMetricIoType`]; read and written.
+    /// `iops`: [`PerformanceMetricIoType`](crate::PerformanceMetricIoType); read and written.
     pub iops: Option<PerformanceMetricIoType>,
-    /// `latency`: [`PerformanceMetricIoType`]; read and written.
+    /// `latency`: [`PerformanceMetricIoType`](crate::PerformanceMetricIoType); read and written.
     pub latency: Option<PerformanceMetricIoType>,
-    /// `status`: [`VolumeMetricCloudStatus`] (`ok`, `error`, `partial_no_data`, `partial_no_uuid`, `partial_no_response`, `partial_other_error`, `negative_delta`, `backfilled_data`, `inconsistent_delta_time`, `inconsistent_old_data`); read-only.
+    /// `status`: [`VolumeMetricCloudStatus`](crate::VolumeMetricCloudStatus) (`ok`, `error`, `partial_no_data`, `partial_no_uuid`, `partial_no_response`, `partial_other_error`, `negative_delta`, `backfilled_data`, `inconsistent_delta_time`, `inconsistent_old_data`); read-only.
     pub status: Option<VolumeMetricCloudStatus>,
     /// `timestamp`: timestamp ([`ontap::Timestamp`]); read-only.
     pub timestamp: Option<ontap::Timestamp>,
 }
 
-/// The values of [`VolumeMetricCloud`]'s `duration`: open, so that a value a newer ONTAP adds is kept as [`VolumeMetricCloudDuration::Unknown`].
+/// The values of [`VolumeMetricCloud`](crate::VolumeMetricCloud)'s `duration`: open, so that a value a newer ONTAP adds is kept as [`VolumeMetricCloudDuration::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
 pub enum VolumeMetricCloudDuration {
     /// `PT15S`.
@@ -45,7 +45,7 @@ pub enum VolumeMetricCloudDuration {
     Unknown(String),
 }
 
-/// The values of [`VolumeMetricCloud`]'s `status`: open, so that a value a newer ONTAP adds is kept as [`VolumeMetricCloudStatus::Unknown`].
+/// The values of [`VolumeMetricCloud`](crate::VolumeMetricCloud)'s `status`: open, so that a value a newer ONTAP adds is kept as [`VolumeMetricCloudStatus::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
 pub enum VolumeMetricCloudStatus {
     /// `ok`.

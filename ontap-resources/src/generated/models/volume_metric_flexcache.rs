@@ -2,22 +2,22 @@
 // Regenerate with `cargo run -p ontap-codegen`.
 //! The VolumeMetricFlexcache model, from the model's `volume_metric_flexcache` definition.
 
-/// An object of the model's `volume_metric_flexcache` definition, held by [`VolumeMetrics`]'s `flexcache`.
+/// An object of the model's `volume_metric_flexcache` definition, held by [`VolumeMetrics`](crate::VolumeMetrics)'s `flexcache`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct VolumeMetricFlexcache {
     /// `bandwidth_savings`: integer; read and written.
     pub bandwidth_savings: Option<i64>,
     /// `cache_miss_percent`: integer; read and written.
     pub cache_miss_percent: Option<i64>,
-    /// `duration`: [`VolumeMetricFlexcacheDuration`] (`PT15S`, `PT5M`, `PT30M`, `PT2H`, `PT1D`); read-only.
+    /// `duration`: [`VolumeMetricFlexcacheDuration`](crate::VolumeMetricFlexcacheDuration) (`PT15S`, `PT5M`, `PT30M`, `PT2H`, `PT1D`); read-only.
     pub duration: Option<VolumeMetricFlexcacheDuration>,
-    /// `status`: [`VolumeMetricFlexcacheStatus`] (`ok`, `error`, `partial_no_data`, `partial_no_uuid`, `partial_no_response`, `partial_other_error`, `negative_delta`, `backfilled_data`, `inconsistent_delta_time`, `inconsistent_old_data`); read-only.
+    /// `status`: [`VolumeMetricFlexcacheStatus`](crate::VolumeMetricFlexcacheStatus) (`ok`, `error`, `partial_no_data`, `partial_no_uuid`, `partial_no_response`, `partial_other_error`, `negative_delta`, `backfilled_data`, `inconsistent_delta_time`, `inconsistent_old_data`); read-only.
     pub status: Option<VolumeMetricFlexcacheStatus>,
     /// `timestamp`: timestamp ([`ontap::Timestamp`]); read-only.
     pub timestamp: Option<ontap::Timestamp>,
 }
 
-/// The values of [`VolumeMetricFlexcache`]'s `duration`: open, so that a value a newer ONTAP adds is kept as [`VolumeMetricFlexcacheDuration::Unknown`].
+/// The values of [`VolumeMetricFlexcache`](crate::VolumeMetricFlexcache)'s `duration`: open, so that a value a newer ONTAP adds is kept as [`VolumeMetricFlexcacheDuration::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
 pub enum VolumeMetricFlexcacheDuration {
     /// `PT15S`.
@@ -40,7 +40,7 @@ pub enum VolumeMetricFlexcacheDuration {
     Unknown(String),
 }
 
-/// The values of [`VolumeMetricFlexcache`]'s `status`: open, so that a value a newer ONTAP adds is kept as [`VolumeMetricFlexcacheStatus::Unknown`].
+/// The values of [`VolumeMetricFlexcache`](crate::VolumeMetricFlexcache)'s `status`: open, so that a value a newer ONTAP adds is kept as [`VolumeMetricFlexcacheStatus::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
 pub enum VolumeMetricFlexcacheStatus {
     /// `ok`.

@@ -2,7 +2,7 @@
 // Regenerate with `cargo run -p ontap-codegen`.
 //! The VolumeMetricsVolume model, the object in place in `VolumeMetrics`'s `volume`.
 
-/// The object in place in `VolumeMetrics`'s `volume`, held by [`VolumeMetrics`]'s `volume`.
+/// The object in place in `VolumeMetrics`'s `volume`, held by [`VolumeMetrics`](crate::VolumeMetrics)'s `volume`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct VolumeMetricsVolume {
     /// `uuid`: string; never carried.

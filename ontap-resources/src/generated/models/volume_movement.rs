@@ -4,26 +4,26 @@
 
 use crate::AggregateReference;
 
-/// An object of the model's `volume_movement` definition, held by [`Volume`]'s `movement`.
+/// An object of the model's `volume_movement` definition, held by [`Volume`](crate::Volume)'s `movement`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct VolumeMovement {
     /// `capacity_tier_optimized`: boolean; read, and written on modification.
     pub capacity_tier_optimized: Option<bool>,
     /// `cutover_window`: integer; read, and written on modification.
     pub cutover_window: Option<i64>,
-    /// `destination_aggregate`: [`AggregateReference`]; read, and written on modification.
+    /// `destination_aggregate`: [`AggregateReference`](crate::AggregateReference); read, and written on modification.
     pub destination_aggregate: Option<AggregateReference>,
     /// `percent_complete`: integer; read-only.
     pub percent_complete: Option<i64>,
     /// `start_time`: timestamp ([`ontap::Timestamp`]); read-only.
     pub start_time: Option<ontap::Timestamp>,
-    /// `state`: [`VolumeMovementState`] (`aborted`, `cutover`, `cutover_wait`, `cutover_pending`, `failed`, `paused`, `queued`, `replicating`, `success`); read, and written on modification.
+    /// `state`: [`VolumeMovementState`](crate::VolumeMovementState) (`aborted`, `cutover`, `cutover_wait`, `cutover_pending`, `failed`, `paused`, `queued`, `replicating`, `success`); read, and written on modification.
     pub state: Option<VolumeMovementState>,
-    /// `tiering_policy`: [`VolumeMovementTieringPolicy`] (`all`, `auto`, `backup`, `none`, `snapshot_only`); read, and written on modification.
+    /// `tiering_policy`: [`VolumeMovementTieringPolicy`](crate::VolumeMovementTieringPolicy) (`all`, `auto`, `backup`, `none`, `snapshot_only`); read, and written on modification.
     pub tiering_policy: Option<VolumeMovementTieringPolicy>,
 }
 
-/// The values of [`VolumeMovement`]'s `state`: open, so that a value a newer ONTAP adds is kept as [`VolumeMovementState::Unknown`].
+/// The values of [`VolumeMovement`](crate::VolumeMovement)'s `state`: open, so that a value a newer ONTAP adds is kept as [`VolumeMovementState::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
 pub enum VolumeMovementState {
     /// `aborted`.
@@ -49,7 +49,7 @@ pub enum VolumeMovementState {
     Unknown(String),
 }
 
-/// The values of [`VolumeMovement`]'s `tiering_policy`: open, so that a value a newer ONTAP adds is kept as [`VolumeMovementTieringPolicy::Unknown`].
+/// The values of [`VolumeMovement`](crate::VolumeMovement)'s `tiering_policy`: open, so that a value a newer ONTAP adds is kept as [`VolumeMovementTieringPolicy::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
 pub enum VolumeMovementTieringPolicy {
     /// `all`.

@@ -4,18 +4,18 @@
 
 use crate::{ExportPolicyReference, VolumeNasJunctionParent};
 
-/// An object of the model's `volume_nas` definition, held by [`Volume`]'s `nas`.
+/// An object of the model's `volume_nas` definition, held by [`Volume`](crate::Volume)'s `nas`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct VolumeNas {
-    /// `export_policy`: [`ExportPolicyReference`]; read and written.
+    /// `export_policy`: [`ExportPolicyReference`](crate::ExportPolicyReference); read and written.
     pub export_policy: Option<ExportPolicyReference>,
     /// `gid`: integer; read and written.
     pub gid: Option<i64>,
-    /// `junction_parent`: [`VolumeNasJunctionParent`]; read and written.
+    /// `junction_parent`: [`VolumeNasJunctionParent`](crate::VolumeNasJunctionParent); read and written.
     pub junction_parent: Option<VolumeNasJunctionParent>,
     /// `path`: string; read and written.
     pub path: Option<String>,
-    /// `security_style`: [`VolumeNasSecurityStyle`] (`mixed`, `ntfs`, `unified`, `unix`); read and written.
+    /// `security_style`: [`VolumeNasSecurityStyle`](crate::VolumeNasSecurityStyle) (`mixed`, `ntfs`, `unified`, `unix`); read and written.
     pub security_style: Option<VolumeNasSecurityStyle>,
     /// `uid`: integer; read and written.
     pub uid: Option<i64>,
@@ -23,7 +23,7 @@ pub struct VolumeNas {
     pub unix_permissions: Option<i64>,
 }
 
-/// The values of [`VolumeNas`]'s `security_style`: open, so that a value a newer ONTAP adds is kept as [`VolumeNasSecurityStyle::Unknown`].
+/// The values of [`VolumeNas`](crate::VolumeNas)'s `security_style`: open, so that a value a newer ONTAP adds is kept as [`VolumeNasSecurityStyle::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
 pub enum VolumeNasSecurityStyle {
     /// `mixed`.

@@ -2,7 +2,7 @@
 // Regenerate with `cargo run -p ontap-codegen`.
 //! The VolumeNasJunctionParent model, from the model's `volume_nas_junction_parent` definition.
 
-/// An object of the model's `volume_nas_junction_parent` definition, held by [`VolumeNas`]'s `junction_parent`.
+/// An object of the model's `volume_nas_junction_parent` definition, held by [`VolumeNas`](crate::VolumeNas)'s `junction_parent`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct VolumeNasJunctionParent {
     /// `_links`: [`ontap::Links`]; read-only.

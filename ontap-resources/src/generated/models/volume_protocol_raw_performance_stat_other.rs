@@ -2,7 +2,7 @@
 // Regenerate with `cargo run -p ontap-codegen`.
 //! The VolumeProtocolRawPerformanceStatOther model, from the model's `volume_protocol_raw_performance_stat_other` definition.
 
-/// An object of the model's `volume_protocol_raw_performance_stat_other` definition, held by [`VolumeProtocolRawPerformanceStatCreate`]'s `dir`, [`VolumeProtocolRawPerformanceStatCreate`]'s `file`, [`VolumeProtocolRawPerformanceStatCreate`]'s `other` and 14 more.
+/// An object of the model's `volume_protocol_raw_performance_stat_other` definition, held by [`VolumeProtocolRawPerformanceStatCreate`](crate::VolumeProtocolRawPerformanceStatCreate)'s `dir`, [`VolumeProtocolRawPerformanceStatCreate`](crate::VolumeProtocolRawPerformanceStatCreate)'s `file`, [`VolumeProtocolRawPerformanceStatCreate`](crate::VolumeProtocolRawPerformanceStatCreate)'s `other` and 14 more.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct VolumeProtocolRawPerformanceStatOther {
     /// `count`: integer; read-only.

@@ -2,7 +2,7 @@
 // Regenerate with `cargo run -p ontap-codegen`.
 //! The VolumeProtocolRawPerformanceStatRw model, from the model's `volume_protocol_raw_performance_stat_rw` definition.
 
-/// An object of the model's `volume_protocol_raw_performance_stat_rw` definition, held by [`VolumeProtocolRawPerformanceStats`]'s `read`, [`VolumeProtocolRawPerformanceStats`]'s `write`.
+/// An object of the model's `volume_protocol_raw_performance_stat_rw` definition, held by [`VolumeProtocolRawPerformanceStats`](crate::VolumeProtocolRawPerformanceStats)'s `read`, [`VolumeProtocolRawPerformanceStats`](crate::VolumeProtocolRawPerformanceStats)'s `write`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct VolumeProtocolRawPerformanceStatRw {
     /// `count`: integer; read-only.

@@ -6,39 +6,39 @@ use crate::{
     VolumeProtocolRawPerformanceStatCreate, VolumeProtocolRawPerformanceStatOther, VolumeProtocolRawPerformanceStatRw,
 };
 
-/// An object of the model's `volume_protocol_raw_performance_stats` definition, held by [`VolumeStatistics`]'s `cifs_ops_raw`, [`VolumeStatistics`]'s `nfs_ops_raw`.
+/// An object of the model's `volume_protocol_raw_performance_stats` definition, held by [`VolumeStatistics`](crate::VolumeStatistics)'s `cifs_ops_raw`, [`VolumeStatistics`](crate::VolumeStatistics)'s `nfs_ops_raw`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct VolumeProtocolRawPerformanceStats {
-    /// `access`: [`VolumeProtocolRawPerformanceStatOther`]; read-only.
+    /// `access`: [`VolumeProtocolRawPerformanceStatOther`](crate::VolumeProtocolRawPerformanceStatOther); read-only.
     pub access: Option<VolumeProtocolRawPerformanceStatOther>,
-    /// `audit`: [`VolumeProtocolRawPerformanceStatOther`]; read-only.
+    /// `audit`: [`VolumeProtocolRawPerformanceStatOther`](crate::VolumeProtocolRawPerformanceStatOther); read-only.
     pub audit: Option<VolumeProtocolRawPerformanceStatOther>,
-    /// `create`: [`VolumeProtocolRawPerformanceStatCreate`]; read-only.
+    /// `create`: [`VolumeProtocolRawPerformanceStatCreate`](crate::VolumeProtocolRawPerformanceStatCreate); read-only.
     pub create: Option<VolumeProtocolRawPerformanceStatCreate>,
-    /// `getattr`: [`VolumeProtocolRawPerformanceStatOther`]; read-only.
+    /// `getattr`: [`VolumeProtocolRawPerformanceStatOther`](crate::VolumeProtocolRawPerformanceStatOther); read-only.
     pub getattr: Option<VolumeProtocolRawPerformanceStatOther>,
-    /// `link`: [`VolumeProtocolRawPerformanceStatOther`]; read-only.
+    /// `link`: [`VolumeProtocolRawPerformanceStatOther`](crate::VolumeProtocolRawPerformanceStatOther); read-only.
     pub link: Option<VolumeProtocolRawPerformanceStatOther>,
-    /// `lock`: [`VolumeProtocolRawPerformanceStatOther`]; read-only.
+    /// `lock`: [`VolumeProtocolRawPerformanceStatOther`](crate::VolumeProtocolRawPerformanceStatOther); read-only.
     pub lock: Option<VolumeProtocolRawPerformanceStatOther>,
-    /// `lookup`: [`VolumeProtocolRawPerformanceStatOther`]; read-only.
+    /// `lookup`: [`VolumeProtocolRawPerformanceStatOther`](crate::VolumeProtocolRawPerformanceStatOther); read-only.
     pub lookup: Option<VolumeProtocolRawPerformanceStatOther>,
-    /// `open`: [`VolumeProtocolRawPerformanceStatOther`]; read-only.
+    /// `open`: [`VolumeProtocolRawPerformanceStatOther`](crate::VolumeProtocolRawPerformanceStatOther); read-only.
     pub open: Option<VolumeProtocolRawPerformanceStatOther>,
-    /// `read`: [`VolumeProtocolRawPerformanceStatRw`]; read-only.
+    /// `read`: [`VolumeProtocolRawPerformanceStatRw`](crate::VolumeProtocolRawPerformanceStatRw); read-only.
     pub read: Option<VolumeProtocolRawPerformanceStatRw>,
-    /// `readdir`: [`VolumeProtocolRawPerformanceStatOther`]; read-only.
+    /// `readdir`: [`VolumeProtocolRawPerformanceStatOther`](crate::VolumeProtocolRawPerformanceStatOther); read-only.
     pub readdir: Option<VolumeProtocolRawPerformanceStatOther>,
-    /// `readlink`: [`VolumeProtocolRawPerformanceStatOther`]; read-only.
+    /// `readlink`: [`VolumeProtocolRawPerformanceStatOther`](crate::VolumeProtocolRawPerformanceStatOther); read-only.
     pub readlink: Option<VolumeProtocolRawPerformanceStatOther>,
-    /// `rename`: [`VolumeProtocolRawPerformanceStatOther`]; read-only.
+    /// `rename`: [`VolumeProtocolRawPerformanceStatOther`](crate::VolumeProtocolRawPerformanceStatOther); read-only.
     pub rename: Option<VolumeProtocolRawPerformanceStatOther>,
-    /// `setattr`: [`VolumeProtocolRawPerformanceStatOther`]; read-only.
+    /// `setattr`: [`VolumeProtocolRawPerformanceStatOther`](crate::VolumeProtocolRawPerformanceStatOther); read-only.
     pub setattr: Option<VolumeProtocolRawPerformanceStatOther>,
-    /// `unlink`: [`VolumeProtocolRawPerformanceStatOther`]; read-only.
+    /// `unlink`: [`VolumeProtocolRawPerformanceStatOther`](crate::VolumeProtocolRawPerformanceStatOther); read-only.
     pub unlink: Option<VolumeProtocolRawPerformanceStatOther>,
-    /// `watch`: [`VolumeProtocolRawPerformanceStatOther`]; read-only.
+    /// `watch`: [`VolumeProtocolRawPerformanceStatOther`](crate::VolumeProtocolRawPerformanceStatOther); read-only.
     pub watch: Option<VolumeProtocolRawPerformanceStatOther>,
-    /// `write`: [`VolumeProtocolRawPerformanceStatRw`]; read-only.
+    /// `write`: [`VolumeProtocolRawPerformanceStatRw`](crate::VolumeProtocolRawPerformanceStatRw); read-only.
     pub write: Option<VolumeProtocolRawPerformanceStatRw>,
 }

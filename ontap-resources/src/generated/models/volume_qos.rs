@@ -4,9 +4,9 @@
 
 use crate::QosPolicyReference;
 
-/// An object of the model's `volume_qos` definition, held by [`Volume`]'s `qos`.
+/// An object of the model's `volume_qos` definition, held by [`Volume`](crate::Volume)'s `qos`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct VolumeQos {
-    /// `policy`: [`QosPolicyReference`]; read and written.
+    /// `policy`: [`QosPolicyReference`](crate::QosPolicyReference); read and written.
     pub policy: Option<QosPolicyReference>,
 }

@@ -2,16 +2,16 @@
 // Regenerate with `cargo run -p ontap-codegen`.
 //! The VolumeQuota model, from the model's `volume_quota` definition.
 
-/// An object of the model's `volume_quota` definition, held by [`Volume`]'s `quota`.
+/// An object of the model's `volume_quota` definition, held by [`Volume`](crate::Volume)'s `quota`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct VolumeQuota {
     /// `enabled`: boolean; written on modification only.
     pub enabled: Option<bool>,
-    /// `state`: [`VolumeQuotaState`] (`corrupt`, `initializing`, `mixed`, `off`, `on`, `resizing`); read-only.
+    /// `state`: [`VolumeQuotaState`](crate::VolumeQuotaState) (`corrupt`, `initializing`, `mixed`, `off`, `on`, `resizing`); read-only.
     pub state: Option<VolumeQuotaState>,
 }
 
-/// The values of [`VolumeQuota`]'s `state`: open, so that a value a newer ONTAP adds is kept as [`VolumeQuotaState::Unknown`].
+/// The values of [`VolumeQuota`](crate::VolumeQuota)'s `state`: open, so that a value a newer ONTAP adds is kept as [`VolumeQuotaState::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
 pub enum VolumeQuotaState {
     /// `corrupt`.

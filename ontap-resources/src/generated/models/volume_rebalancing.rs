@@ -4,7 +4,7 @@
 
 use crate::VolumeRebalancing1Engine;
 
-/// An object of the model's `volume_rebalancing` definition, held by [`Volume`]'s `rebalancing`.
+/// An object of the model's `volume_rebalancing` definition, held by [`Volume`](crate::Volume)'s `rebalancing`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct VolumeRebalancing {
     /// `_links`: [`ontap::Links`]; read-only.
@@ -12,7 +12,7 @@ pub struct VolumeRebalancing {
     pub links: Option<ontap::Links>,
     /// `data_moved`: integer; read-only.
     pub data_moved: Option<i64>,
-    /// `engine`: [`VolumeRebalancing1Engine`]; read and written.
+    /// `engine`: [`VolumeRebalancing1Engine`](crate::VolumeRebalancing1Engine); read and written.
     pub engine: Option<VolumeRebalancing1Engine>,
     /// `exclude_snapshots`: boolean; read, and written on modification.
     pub exclude_snapshots: Option<bool>,
@@ -38,7 +38,7 @@ pub struct VolumeRebalancing {
     pub runtime: Option<String>,
     /// `start_time`: timestamp ([`ontap::Timestamp`]); read, and written on modification.
     pub start_time: Option<ontap::Timestamp>,
-    /// `state`: [`VolumeRebalancingState`] (`not_running`, `starting`, `rebalancing`, `paused`, `stopping`, `idle`, `scanning`, `rebalancing_source`, `rebalancing_dest`, `unknown`); read, and written on modification.
+    /// `state`: [`VolumeRebalancingState`](crate::VolumeRebalancingState) (`not_running`, `starting`, `rebalancing`, `paused`, `stopping`, `idle`, `scanning`, `rebalancing_source`, `rebalancing_dest`, `unknown`); read, and written on modification.
     pub state: Option<VolumeRebalancingState>,
     /// `stop_time`: timestamp ([`ontap::Timestamp`]); read-only.
     pub stop_time: Option<ontap::Timestamp>,
@@ -48,7 +48,7 @@ pub struct VolumeRebalancing {
     pub used_for_imbalance: Option<i64>,
 }
 
-/// The values of [`VolumeRebalancing`]'s `state`: open, so that a value a newer ONTAP adds is kept as [`VolumeRebalancingState::Unknown`].
+/// The values of [`VolumeRebalancing`](crate::VolumeRebalancing)'s `state`: open, so that a value a newer ONTAP adds is kept as [`VolumeRebalancingState::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
 pub enum VolumeRebalancingState {
     /// `not_running`.

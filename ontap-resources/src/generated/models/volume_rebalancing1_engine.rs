@@ -4,11 +4,11 @@
 
 use crate::{VolumeRebalancing1EngineMovement, VolumeRebalancing1EngineScanner};
 
-/// An object of the model's `volume_rebalancing1_engine` definition, held by [`VolumeRebalancing`]'s `engine`.
+/// An object of the model's `volume_rebalancing1_engine` definition, held by [`VolumeRebalancing`](crate::VolumeRebalancing)'s `engine`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct VolumeRebalancing1Engine {
-    /// `movement`: [`VolumeRebalancing1EngineMovement`]; read and written.
+    /// `movement`: [`VolumeRebalancing1EngineMovement`](crate::VolumeRebalancing1EngineMovement); read and written.
     pub movement: Option<VolumeRebalancing1EngineMovement>,
-    /// `scanner`: [`VolumeRebalancing1EngineScanner`]; read and written.
+    /// `scanner`: [`VolumeRebalancing1EngineScanner`](crate::VolumeRebalancing1EngineScanner); read and written.
     pub scanner: Option<VolumeRebalancing1EngineScanner>,
 }

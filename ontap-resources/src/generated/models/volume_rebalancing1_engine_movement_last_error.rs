@@ -2,7 +2,7 @@
 // Regenerate with `cargo run -p ontap-codegen`.
 //! The VolumeRebalancing1EngineMovementLastError model, from the model's `volume_rebalancing1_engine_movement_last_error` definition.
 
-/// An object of the model's `volume_rebalancing1_engine_movement_last_error` definition, held by [`VolumeRebalancing1EngineMovement`]'s `last_error`.
+/// An object of the model's `volume_rebalancing1_engine_movement_last_error` definition, held by [`VolumeRebalancing1EngineMovement`](crate::VolumeRebalancing1EngineMovement)'s `last_error`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct VolumeRebalancing1EngineMovementLastError {
     /// `code`: integer; read-only.

@@ -2,7 +2,7 @@
 // Regenerate with `cargo run -p ontap-codegen`.
 //! The VolumeRebalancing1EngineScannerBlocksSkipped model, from the model's `volume_rebalancing1_engine_scanner_blocks_skipped` definition.
 
-/// An object of the model's `volume_rebalancing1_engine_scanner_blocks_skipped` definition, held by [`VolumeRebalancing1EngineScanner`]'s `blocks_skipped`.
+/// An object of the model's `volume_rebalancing1_engine_scanner_blocks_skipped` definition, held by [`VolumeRebalancing1EngineScanner`](crate::VolumeRebalancing1EngineScanner)'s `blocks_skipped`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct VolumeRebalancing1EngineScannerBlocksSkipped {
     /// `efficiency_blocks`: integer; read-only.

@@ -4,7 +4,7 @@
 
 use crate::VolumeSnaplockRetention;
 
-/// An object of the model's `volume_snaplock` definition, held by [`Volume`]'s `snaplock`.
+/// An object of the model's `volume_snaplock` definition, held by [`Volume`](crate::Volume)'s `snaplock`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct VolumeSnaplock {
     /// `append_mode_enabled`: boolean; read and written.
@@ -19,18 +19,18 @@ pub struct VolumeSnaplock {
     pub is_audit_log: Option<bool>,
     /// `litigation_count`: integer; read-only.
     pub litigation_count: Option<i64>,
-    /// `privileged_delete`: [`VolumeSnaplockPrivilegedDelete`] (`disabled`, `enabled`, `permanently_disabled`); read and written.
+    /// `privileged_delete`: [`VolumeSnaplockPrivilegedDelete`](crate::VolumeSnaplockPrivilegedDelete) (`disabled`, `enabled`, `permanently_disabled`); read and written.
     pub privileged_delete: Option<VolumeSnaplockPrivilegedDelete>,
-    /// `retention`: [`VolumeSnaplockRetention`]; read and written.
+    /// `retention`: [`VolumeSnaplockRetention`](crate::VolumeSnaplockRetention); read and written.
     pub retention: Option<VolumeSnaplockRetention>,
-    /// `type`: [`VolumeSnaplockType`] (`compliance`, `enterprise`, `non_snaplock`); read, and written on creation.
+    /// `type`: [`VolumeSnaplockType`](crate::VolumeSnaplockType) (`compliance`, `enterprise`, `non_snaplock`); read, and written on creation.
     #[model(rename = "type")]
     pub type_: Option<VolumeSnaplockType>,
     /// `unspecified_retention_file_count`: integer; read-only.
     pub unspecified_retention_file_count: Option<i64>,
 }
 
-/// The values of [`VolumeSnaplock`]'s `privileged_delete`: open, so that a value a newer ONTAP adds is kept as [`VolumeSnaplockPrivilegedDelete::Unknown`].
+/// The values of [`VolumeSnaplock`](crate::VolumeSnaplock)'s `privileged_delete`: open, so that a value a newer ONTAP adds is kept as [`VolumeSnaplockPrivilegedDelete::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
 pub enum VolumeSnaplockPrivilegedDelete {
     /// `disabled`.
@@ -44,7 +44,7 @@ pub enum VolumeSnaplockPrivilegedDelete {
     Unknown(String),
 }
 
-/// The values of [`VolumeSnaplock`]'s `type`: open, so that a value a newer ONTAP adds is kept as [`VolumeSnaplockType::Unknown`].
+/// The values of [`VolumeSnaplock`](crate::VolumeSnaplock)'s `type`: open, so that a value a newer ONTAP adds is kept as [`VolumeSnaplockType::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
 pub enum VolumeSnaplockType {
     /// `compliance`.

@@ -2,7 +2,7 @@
 // Regenerate with `cargo run -p ontap-codegen`.
 //! The VolumeSnaplockRetention model, from the model's `volume_snaplock_retention` definition.
 
-/// An object of the model's `volume_snaplock_retention` definition, held by `ContainerVolumeSnaplock`'s `retention`, [`VolumeSnaplock`]'s `retention`.
+/// An object of the model's `volume_snaplock_retention` definition, held by `ContainerVolumeSnaplock`'s `retention`, [`VolumeSnaplock`](crate::VolumeSnaplock)'s `retention`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct VolumeSnaplockRetention {
     /// `default`: string; read and written.

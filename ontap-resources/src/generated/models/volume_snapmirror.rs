@@ -4,10 +4,10 @@
 
 use crate::VolumeSnapmirrorDestinations;
 
-/// An object of the model's `volume_snapmirror` definition, held by [`Volume`]'s `snapmirror`.
+/// An object of the model's `volume_snapmirror` definition, held by [`Volume`](crate::Volume)'s `snapmirror`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct VolumeSnapmirror {
-    /// `destinations`: [`VolumeSnapmirrorDestinations`]; read and written.
+    /// `destinations`: [`VolumeSnapmirrorDestinations`](crate::VolumeSnapmirrorDestinations); read and written.
     pub destinations: Option<VolumeSnapmirrorDestinations>,
     /// `is_protected`: boolean; read-only.
     pub is_protected: Option<bool>,

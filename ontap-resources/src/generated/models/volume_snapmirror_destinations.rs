@@ -2,7 +2,7 @@
 // Regenerate with `cargo run -p ontap-codegen`.
 //! The VolumeSnapmirrorDestinations model, from the model's `volume_snapmirror_destinations` definition.
 
-/// An object of the model's `volume_snapmirror_destinations` definition, held by [`VolumeSnapmirror`]'s `destinations`.
+/// An object of the model's `volume_snapmirror_destinations` definition, held by [`VolumeSnapmirror`](crate::VolumeSnapmirror)'s `destinations`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct VolumeSnapmirrorDestinations {
     /// `is_cloud`: boolean; read-only.

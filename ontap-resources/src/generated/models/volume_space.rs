@@ -4,7 +4,7 @@
 
 use crate::{VolumeSpaceLogicalSpace, VolumeSpaceSnapshot};
 
-/// An object of the model's `volume_space` definition, held by [`Volume`]'s `space`.
+/// An object of the model's `volume_space` definition, held by [`Volume`](crate::Volume)'s `space`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct VolumeSpace {
     /// `afs_total`: integer; read and written.
@@ -57,9 +57,9 @@ pub struct VolumeSpace {
     pub large_size_enabled: Option<bool>,
     /// `local_tier_footprint`: integer; read-only.
     pub local_tier_footprint: Option<i64>,
-    /// `logical_space`: [`VolumeSpaceLogicalSpace`]; read and written.
+    /// `logical_space`: [`VolumeSpaceLogicalSpace`](crate::VolumeSpaceLogicalSpace); read and written.
     pub logical_space: Option<VolumeSpaceLogicalSpace>,
-    /// `max_size`: [`VolumeSpaceMaxSize`] (`100T`, `300T`, `600T`); read and written.
+    /// `max_size`: [`VolumeSpaceMaxSize`](crate::VolumeSpaceMaxSize) (`100T`, `300T`, `600T`); read and written.
     pub max_size: Option<VolumeSpaceMaxSize>,
     /// `metadata`: integer; read-only.
     pub metadata: Option<i64>,
@@ -85,7 +85,7 @@ pub struct VolumeSpace {
     pub size_available_for_snapshots: Option<i64>,
     /// `snapmirror_destination_footprint`: integer; read-only.
     pub snapmirror_destination_footprint: Option<i64>,
-    /// `snapshot`: [`VolumeSpaceSnapshot`]; read and written.
+    /// `snapshot`: [`VolumeSpaceSnapshot`](crate::VolumeSpaceSnapshot); read and written.
     pub snapshot: Option<VolumeSpaceSnapshot>,
     /// `snapshot_reserve_unusable`: integer; read-only.
     pub snapshot_reserve_unusable: Option<i64>,
@@ -107,7 +107,7 @@ pub struct VolumeSpace {
     pub volume_guarantee_footprint: Option<i64>,
 }
 
-/// The values of [`VolumeSpace`]'s `max_size`: open, so that a value a newer ONTAP adds is kept as [`VolumeSpaceMaxSize::Unknown`].
+/// The values of [`VolumeSpace`](crate::VolumeSpace)'s `max_size`: open, so that a value a newer ONTAP adds is kept as [`VolumeSpaceMaxSize::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
 pub enum VolumeSpaceMaxSize {
     /// `100T`.

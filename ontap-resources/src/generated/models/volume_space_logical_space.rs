@@ -2,7 +2,7 @@
 // Regenerate with `cargo run -p ontap-codegen`.
 //! The VolumeSpaceLogicalSpace model, from the model's `volume_space_logical_space` definition.
 
-/// An object of the model's `volume_space_logical_space` definition, held by [`VolumeSpace`]'s `logical_space`.
+/// An object of the model's `volume_space_logical_space` definition, held by [`VolumeSpace`](crate::VolumeSpace)'s `logical_space`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct VolumeSpaceLogicalSpace {
     /// `available`: integer; read-only.

@@ -4,14 +4,14 @@
 
 use crate::VolumeSpaceSnapshotAutodelete;
 
-/// An object of the model's `volume_space_snapshot` definition, held by [`VolumeSpace`]'s `snapshot`.
+/// An object of the model's `volume_space_snapshot` definition, held by [`VolumeSpace`](crate::VolumeSpace)'s `snapshot`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct VolumeSpaceSnapshot {
-    /// `autodelete`: [`VolumeSpaceSnapshotAutodelete`]; read and written.
+    /// `autodelete`: [`VolumeSpaceSnapshotAutodelete`](crate::VolumeSpaceSnapshotAutodelete); read and written.
     pub autodelete: Option<VolumeSpaceSnapshotAutodelete>,
     /// `autodelete_enabled`: boolean; written on modification only.
     pub autodelete_enabled: Option<bool>,
-    /// `autodelete_trigger`: [`VolumeSpaceSnapshotAutodeleteTrigger`] (`volume`, `snap_reserve`); read, and written on modification.
+    /// `autodelete_trigger`: [`VolumeSpaceSnapshotAutodeleteTrigger`](crate::VolumeSpaceSnapshotAutodeleteTrigger) (`volume`, `snap_reserve`); read, and written on modification.
     pub autodelete_trigger: Option<VolumeSpaceSnapshotAutodeleteTrigger>,
     /// `reserve_available`: integer; read-only.
     pub reserve_available: Option<i64>,
@@ -25,7 +25,7 @@ pub struct VolumeSpaceSnapshot {
     pub used: Option<i64>,
 }
 
-/// The values of [`VolumeSpaceSnapshot`]'s `autodelete_trigger`: open, so that a value a newer ONTAP adds is kept as [`VolumeSpaceSnapshotAutodeleteTrigger::Unknown`].
+/// The values of [`VolumeSpaceSnapshot`](crate::VolumeSpaceSnapshot)'s `autodelete_trigger`: open, so that a value a newer ONTAP adds is kept as [`VolumeSpaceSnapshotAutodeleteTrigger::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
 pub enum VolumeSpaceSnapshotAutodeleteTrigger {
     /// `volume`.

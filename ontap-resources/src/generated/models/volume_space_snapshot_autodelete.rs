@@ -2,14 +2,14 @@
 // Regenerate with `cargo run -p ontap-codegen`.
 //! The VolumeSpaceSnapshotAutodelete model, from the model's `volume_space_snapshot_autodelete` definition.
 
-/// An object of the model's `volume_space_snapshot_autodelete` definition, held by [`VolumeSpaceSnapshot`]'s `autodelete`.
+/// An object of the model's `volume_space_snapshot_autodelete` definition, held by [`VolumeSpaceSnapshot`](crate::VolumeSpaceSnapshot)'s `autodelete`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct VolumeSpaceSnapshotAutodelete {
-    /// `commitment`: [`VolumeSpaceSnapshotAutodeleteCommitment`] (`try`, `disrupt`, `destroy`); read, and written on modification.
+    /// `commitment`: [`VolumeSpaceSnapshotAutodeleteCommitment`](crate::VolumeSpaceSnapshotAutodeleteCommitment) (`try`, `disrupt`, `destroy`); read, and written on modification.
     pub commitment: Option<VolumeSpaceSnapshotAutodeleteCommitment>,
-    /// `defer_delete`: [`VolumeSpaceSnapshotAutodeleteDeferDelete`] (`scheduled`, `user_created`, `prefix`, `none`); read, and written on modification.
+    /// `defer_delete`: [`VolumeSpaceSnapshotAutodeleteDeferDelete`](crate::VolumeSpaceSnapshotAutodeleteDeferDelete) (`scheduled`, `user_created`, `prefix`, `none`); read, and written on modification.
     pub defer_delete: Option<VolumeSpaceSnapshotAutodeleteDeferDelete>,
-    /// `delete_order`: [`VolumeSpaceSnapshotAutodeleteDeleteOrder`] (`newest_first`, `oldest_first`); read, and written on modification.
+    /// `delete_order`: [`VolumeSpaceSnapshotAutodeleteDeleteOrder`](crate::VolumeSpaceSnapshotAutodeleteDeleteOrder) (`newest_first`, `oldest_first`); read, and written on modification.
     pub delete_order: Option<VolumeSpaceSnapshotAutodeleteDeleteOrder>,
     /// `enabled`: boolean; written on modification only.
     pub enabled: Option<bool>,
@@ -17,11 +17,11 @@ pub struct VolumeSpaceSnapshotAutodelete {
     pub prefix: Option<String>,
     /// `target_free_space`: integer; read, and written on modification.
     pub target_free_space: Option<i64>,
-    /// `trigger`: [`VolumeSpaceSnapshotAutodeleteTrigger2`] (`volume`, `snap_reserve`); read, and written on modification.
+    /// `trigger`: [`VolumeSpaceSnapshotAutodeleteTrigger2`](crate::VolumeSpaceSnapshotAutodeleteTrigger2) (`volume`, `snap_reserve`); read, and written on modification.
     pub trigger: Option<VolumeSpaceSnapshotAutodeleteTrigger2>,
 }
 
-/// The values of [`VolumeSpaceSnapshotAutodelete`]'s `commitment`: open, so that a value a newer ONTAP adds is kept as [`VolumeSpaceSnapshotAutodeleteCommitment::Unknown`].
+/// The values of [`VolumeSpaceSnapshotAutodelete`](crate::VolumeSpaceSnapshotAutodelete)'s `commitment`: open, so that a value a newer ONTAP adds is kept as [`VolumeSpaceSnapshotAutodeleteCommitment::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
 pub enum VolumeSpaceSnapshotAutodeleteCommitment {
     /// `try`.
@@ -35,7 +35,7 @@ pub enum VolumeSpaceSnapshotAutodeleteCommitment {
     Unknown(String),
 }
 
-/// The values of [`VolumeSpaceSnapshotAutodelete`]'s `defer_delete`: open, so that a value a newer ONTAP adds is kept as [`VolumeSpaceSnapshotAutodeleteDeferDelete::Unknown`].
+/// The values of [`VolumeSpaceSnapshotAutodelete`](crate::VolumeSpaceSnapshotAutodelete)'s `defer_delete`: open, so that a value a newer ONTAP adds is kept as [`VolumeSpaceSnapshotAutodeleteDeferDelete::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
 pub enum VolumeSpaceSnapshotAutodeleteDeferDelete {
     /// `scheduled`.
@@ -51,7 +51,7 @@ pub enum VolumeSpaceSnapshotAutodeleteDeferDelete {
     Unknown(String),
 }
 
-/// The values of [`VolumeSpaceSnapshotAutodelete`]'s `delete_order`: open, so that a value a newer ONTAP adds is kept as [`VolumeSpaceSnapshotAutodeleteDeleteOrder::Unknown`].
+/// The values of [`VolumeSpaceSnapshotAutodelete`](crate::VolumeSpaceSnapshotAutodelete)'s `delete_order`: open, so that a value a newer ONTAP adds is kept as [`VolumeSpaceSnapshotAutodeleteDeleteOrder::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
 pub enum VolumeSpaceSnapshotAutodeleteDeleteOrder {
     /// `newest_first`.
@@ -63,7 +63,7 @@ pub enum VolumeSpaceSnapshotAutodeleteDeleteOrder {
     Unknown(String),
 }
 
-/// The values of [`VolumeSpaceSnapshotAutodelete`]'s `trigger`: open, so that a value a newer ONTAP adds is kept as [`VolumeSpaceSnapshotAutodeleteTrigger2::Unknown`].
+/// The values of [`VolumeSpaceSnapshotAutodelete`](crate::VolumeSpaceSnapshotAutodelete)'s `trigger`: open, so that a value a newer ONTAP adds is kept as [`VolumeSpaceSnapshotAutodeleteTrigger2::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
 pub enum VolumeSpaceSnapshotAutodeleteTrigger2 {
     /// `volume`.

@@ -6,30 +6,30 @@ use crate::{
     PerformanceMetricIoType, VolumeProtocolRawPerformanceStats, VolumeStatisticsCloud, VolumeStatisticsFlexcacheRaw,
 };
 
-/// An object of the model's `volume_statistics` definition, held by [`Volume`]'s `statistics`.
+/// An object of the model's `volume_statistics` definition, held by [`Volume`](crate::Volume)'s `statistics`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct VolumeStatistics {
-    /// `cifs_ops_raw`: [`VolumeProtocolRawPerformanceStats`]; read-only.
+    /// `cifs_ops_raw`: [`VolumeProtocolRawPerformanceStats`](crate::VolumeProtocolRawPerformanceStats); read-only.
     pub cifs_ops_raw: Option<VolumeProtocolRawPerformanceStats>,
-    /// `cloud`: [`VolumeStatisticsCloud`]; read-only.
+    /// `cloud`: [`VolumeStatisticsCloud`](crate::VolumeStatisticsCloud); read-only.
     pub cloud: Option<VolumeStatisticsCloud>,
-    /// `flexcache_raw`: [`VolumeStatisticsFlexcacheRaw`]; read-only.
+    /// `flexcache_raw`: [`VolumeStatisticsFlexcacheRaw`](crate::VolumeStatisticsFlexcacheRaw); read-only.
     pub flexcache_raw: Option<VolumeStatisticsFlexcacheRaw>,
-    /// `iops_raw`: [`PerformanceMetricIoType`]; read-only.
+    /// `iops_raw`: [`PerformanceMetricIoType`](crate::PerformanceMetricIoType); read-only.
     pub iops_raw: Option<PerformanceMetricIoType>,
-    /// `latency_raw`: [`PerformanceMetricIoType`]; read-only.
+    /// `latency_raw`: [`PerformanceMetricIoType`](crate::PerformanceMetricIoType); read-only.
     pub latency_raw: Option<PerformanceMetricIoType>,
-    /// `nfs_ops_raw`: [`VolumeProtocolRawPerformanceStats`]; read-only.
+    /// `nfs_ops_raw`: [`VolumeProtocolRawPerformanceStats`](crate::VolumeProtocolRawPerformanceStats); read-only.
     pub nfs_ops_raw: Option<VolumeProtocolRawPerformanceStats>,
-    /// `status`: [`VolumeStatisticsStatus`] (`ok`, `error`, `partial_no_data`, `partial_no_uuid`, `partial_no_response`, `partial_other_error`, `negative_delta`, `backfilled_data`, `inconsistent_delta_time`, `inconsistent_old_data`); read-only.
+    /// `status`: [`VolumeStatisticsStatus`](crate::VolumeStatisticsStatus) (`ok`, `error`, `partial_no_data`, `partial_no_uuid`, `partial_no_response`, `partial_other_error`, `negative_delta`, `backfilled_data`, `inconsistent_delta_time`, `inconsistent_old_data`); read-only.
     pub status: Option<VolumeStatisticsStatus>,
-    /// `throughput_raw`: [`PerformanceMetricIoType`]; read-only.
+    /// `throughput_raw`: [`PerformanceMetricIoType`](crate::PerformanceMetricIoType); read-only.
     pub throughput_raw: Option<PerformanceMetricIoType>,
     /// `timestamp`: timestamp ([`ontap::Timestamp`]); read-only.
     pub timestamp: Option<ontap::Timestamp>,
 }
 
-/// The values of [`VolumeStatistics`]'s `status`: open, so that a value a newer ONTAP adds is kept as [`VolumeStatisticsStatus::Unknown`].
+/// The values of [`VolumeStatistics`](crate::VolumeStatistics)'s `status`: open, so that a value a newer ONTAP adds is kept as [`VolumeStatisticsStatus::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
 pub enum VolumeStatisticsStatus {
     /// `ok`.

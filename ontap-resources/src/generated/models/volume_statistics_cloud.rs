@@ -4,20 +4,20 @@
 
 use crate::PerformanceMetricIoType;
 
-/// An object of the model's `volume_statistics_cloud` definition, held by [`VolumeStatistics`]'s `cloud`.
+/// An object of the model's `volume_statistics_cloud` definition, held by [`VolumeStatistics`](crate::VolumeStatistics)'s `cloud`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct VolumeStatisticsCloud {
-    /// `iops_raw`: [`PerformanceMetricIoType`]; read and written.
+    /// `iops_raw`: [`PerformanceMetricIoType`](crate::PerformanceMetricIoType); read and written.
     pub iops_raw: Option<PerformanceMetricIoType>,
-    /// `latency_raw`: [`PerformanceMetricIoType`]; read and written.
+    /// `latency_raw`: [`PerformanceMetricIoType`](crate::PerformanceMetricIoType); read and written.
     pub latency_raw: Option<PerformanceMetricIoType>,
-    /// `status`: [`VolumeStatisticsCloudStatus`] (`ok`, `error`, `partial_no_data`, `partial_no_uuid`, `partial_no_response`, `partial_other_error`, `negative_delta`, `backfilled_data`, `inconsistent_delta_time`, `inconsistent_old_data`); read-only.
+    /// `status`: [`VolumeStatisticsCloudStatus`](crate::VolumeStatisticsCloudStatus) (`ok`, `error`, `partial_no_data`, `partial_no_uuid`, `partial_no_response`, `partial_other_error`, `negative_delta`, `backfilled_data`, `inconsistent_delta_time`, `inconsistent_old_data`); read-only.
     pub status: Option<VolumeStatisticsCloudStatus>,
     /// `timestamp`: timestamp ([`ontap::Timestamp`]); read-only.
     pub timestamp: Option<ontap::Timestamp>,
 }
 
-/// The values of [`VolumeStatisticsCloud`]'s `status`: open, so that a value a newer ONTAP adds is kept as [`VolumeStatisticsCloudStatus::Unknown`].
+/// The values of [`VolumeStatisticsCloud`](crate::VolumeStatisticsCloud)'s `status`: open, so that a value a newer ONTAP adds is kept as [`VolumeStatisticsCloudStatus::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
 pub enum VolumeStatisticsCloudStatus {
     /// `ok`.

@@ -2,20 +2,20 @@
 // Regenerate with `cargo run -p ontap-codegen`.
 //! The VolumeStatisticsFlexcacheRaw model, from the model's `volume_statistics_flexcache_raw` definition.
 
-/// An object of the model's `volume_statistics_flexcache_raw` definition, held by [`VolumeStatistics`]'s `flexcache_raw`.
+/// An object of the model's `volume_statistics_flexcache_raw` definition, held by [`VolumeStatistics`](crate::VolumeStatistics)'s `flexcache_raw`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct VolumeStatisticsFlexcacheRaw {
     /// `cache_miss_blocks`: integer; read and written.
     pub cache_miss_blocks: Option<i64>,
     /// `client_requested_blocks`: integer; read and written.
     pub client_requested_blocks: Option<i64>,
-    /// `status`: [`VolumeStatisticsFlexcacheRawStatus`] (`ok`, `error`, `partial_no_data`, `partial_no_uuid`, `partial_no_response`, `partial_other_error`, `negative_delta`, `backfilled_data`, `inconsistent_delta_time`, `inconsistent_old_data`); read-only.
+    /// `status`: [`VolumeStatisticsFlexcacheRawStatus`](crate::VolumeStatisticsFlexcacheRawStatus) (`ok`, `error`, `partial_no_data`, `partial_no_uuid`, `partial_no_response`, `partial_other_error`, `negative_delta`, `backfilled_data`, `inconsistent_delta_time`, `inconsistent_old_data`); read-only.
     pub status: Option<VolumeStatisticsFlexcacheRawStatus>,
     /// `timestamp`: timestamp ([`ontap::Timestamp`]); read-only.
     pub timestamp: Option<ontap::Timestamp>,
 }
 
-/// The values of [`VolumeStatisticsFlexcacheRaw`]'s `status`: open, so that a value a newer ONTAP adds is kept as [`VolumeStatisticsFlexcacheRawStatus::Unknown`].
+/// The values of [`VolumeStatisticsFlexcacheRaw`](crate::VolumeStatisticsFlexcacheRaw)'s `status`: open, so that a value a newer ONTAP adds is kept as [`VolumeStatisticsFlexcacheRawStatus::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
 pub enum VolumeStatisticsFlexcacheRawStatus {
     /// `ok`.

@@ -2,20 +2,20 @@
 // Regenerate with `cargo run -p ontap-codegen`.
 //! The VolumeTiering model, from the model's `volume_tiering` definition.
 
-/// An object of the model's `volume_tiering` definition, held by [`Volume`]'s `tiering`.
+/// An object of the model's `volume_tiering` definition, held by [`Volume`](crate::Volume)'s `tiering`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct VolumeTiering {
     /// `min_cooling_days`: integer, 2 to 183; read and written.
     pub min_cooling_days: Option<i64>,
     /// `object_tags`: list of string, 0 to 4 items; read and written.
     pub object_tags: Option<Vec<String>>,
-    /// `policy`: [`VolumeTieringPolicy`] (`all`, `auto`, `none`, `snapshot_only`); read and written.
+    /// `policy`: [`VolumeTieringPolicy`](crate::VolumeTieringPolicy) (`all`, `auto`, `none`, `snapshot_only`); read and written.
     pub policy: Option<VolumeTieringPolicy>,
     /// `supported`: boolean; written on creation only.
     pub supported: Option<bool>,
 }
 
-/// The values of [`VolumeTiering`]'s `policy`: open, so that a value a newer ONTAP adds is kept as [`VolumeTieringPolicy::Unknown`].
+/// The values of [`VolumeTiering`](crate::VolumeTiering)'s `policy`: open, so that a value a newer ONTAP adds is kept as [`VolumeTieringPolicy::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
 pub enum VolumeTieringPolicy {
     /// `all`.

@@ -4,7 +4,7 @@
 
 use crate::VscanOnAccessScope;
 
-/// An object of the model's `vscan_on_access_policy` definition, held by [`Vscan`]'s `on_access_policies`.
+/// An object of the model's `vscan_on_access_policy` definition, held by [`Vscan`](crate::Vscan)'s `on_access_policies`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct VscanOnAccessPolicy {
     /// `enabled`: boolean; read and written.
@@ -13,13 +13,13 @@ pub struct VscanOnAccessPolicy {
     pub mandatory: Option<bool>,
     /// `name`: string, 1 to 256 characters; read, and written on creation.
     pub name: Option<String>,
-    /// `protocol`: [`VscanOnAccessPolicyProtocol`] (`cifs`); read and written.
+    /// `protocol`: [`VscanOnAccessPolicyProtocol`](crate::VscanOnAccessPolicyProtocol) (`cifs`); read and written.
     pub protocol: Option<VscanOnAccessPolicyProtocol>,
-    /// `scope`: [`VscanOnAccessScope`]; read and written.
+    /// `scope`: [`VscanOnAccessScope`](crate::VscanOnAccessScope); read and written.
     pub scope: Option<VscanOnAccessScope>,
 }
 
-/// The values of [`VscanOnAccessPolicy`]'s `protocol`: open, so that a value a newer ONTAP adds is kept as [`VscanOnAccessPolicyProtocol::Unknown`].
+/// The values of [`VscanOnAccessPolicy`](crate::VscanOnAccessPolicy)'s `protocol`: open, so that a value a newer ONTAP adds is kept as [`VscanOnAccessPolicyProtocol::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
 pub enum VscanOnAccessPolicyProtocol {
     /// `cifs`.

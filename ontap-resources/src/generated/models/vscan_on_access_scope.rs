@@ -2,7 +2,7 @@
 // Regenerate with `cargo run -p ontap-codegen`.
 //! The VscanOnAccessScope model, from the model's `vscan_on_access_scope` definition.
 
-/// An object of the model's `vscan_on_access_scope` definition, held by [`VscanOnAccess`]'s `scope`, [`VscanOnAccessPolicy`]'s `scope`.
+/// An object of the model's `vscan_on_access_scope` definition, held by [`VscanOnAccess`](crate::VscanOnAccess)'s `scope`, [`VscanOnAccessPolicy`](crate::VscanOnAccessPolicy)'s `scope`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct VscanOnAccessScope {
     /// `exclude_extensions`: list of string, 1 to 300 items; read and written.

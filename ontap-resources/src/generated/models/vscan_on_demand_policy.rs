@@ -4,7 +4,7 @@
 
 use crate::{ScheduleReference, VscanOnDemandScope};
 
-/// An object of the model's `vscan_on_demand_policy` definition, held by [`Vscan`]'s `on_demand_policies`.
+/// An object of the model's `vscan_on_demand_policy` definition, held by [`Vscan`](crate::Vscan)'s `on_demand_policies`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct VscanOnDemandPolicy {
     /// `log_path`: string; read and written.
@@ -13,8 +13,8 @@ pub struct VscanOnDemandPolicy {
     pub name: Option<String>,
     /// `scan_paths`: list of string; read and written.
     pub scan_paths: Option<Vec<String>>,
-    /// `schedule`: [`ScheduleReference`]; read and written.
+    /// `schedule`: [`ScheduleReference`](crate::ScheduleReference); read and written.
     pub schedule: Option<ScheduleReference>,
-    /// `scope`: [`VscanOnDemandScope`]; read and written.
+    /// `scope`: [`VscanOnDemandScope`](crate::VscanOnDemandScope); read and written.
     pub scope: Option<VscanOnDemandScope>,
 }

@@ -2,7 +2,7 @@
 // Regenerate with `cargo run -p ontap-codegen`.
 //! The VscanOnDemandScope model, from the model's `vscan_on_demand_scope` definition.
 
-/// An object of the model's `vscan_on_demand_scope` definition, held by [`VscanOnDemand`]'s `scope`, [`VscanOnDemandPolicy`]'s `scope`.
+/// An object of the model's `vscan_on_demand_scope` definition, held by [`VscanOnDemand`](crate::VscanOnDemand)'s `scope`, [`VscanOnDemandPolicy`](crate::VscanOnDemandPolicy)'s `scope`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct VscanOnDemandScope {
     /// `exclude_extensions`: list of string, 1 to 300 items; read and written.

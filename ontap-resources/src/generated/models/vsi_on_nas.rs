@@ -4,15 +4,15 @@
 
 use crate::{AppNfsAccess, MongoDbOnSanProtectionType, VdiOnNasHyperVAccess, VsiOnNasDatastore};
 
-/// An object of the model's `vsi_on_nas` definition, held by [`Application`]'s `vsi_on_nas`, [`ApplicationTemplate`]'s `vsi_on_nas`.
+/// An object of the model's `vsi_on_nas` definition, held by [`Application`](crate::Application)'s `vsi_on_nas`, [`ApplicationTemplate`](crate::ApplicationTemplate)'s `vsi_on_nas`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct VsiOnNas {
-    /// `datastore`: [`VsiOnNasDatastore`], required by the model; read and written.
+    /// `datastore`: [`VsiOnNasDatastore`](crate::VsiOnNasDatastore), required by the model; read and written.
     pub datastore: Option<VsiOnNasDatastore>,
-    /// `hyper_v_access`: [`VdiOnNasHyperVAccess`]; read, and written on creation.
+    /// `hyper_v_access`: [`VdiOnNasHyperVAccess`](crate::VdiOnNasHyperVAccess); read, and written on creation.
     pub hyper_v_access: Option<VdiOnNasHyperVAccess>,
-    /// `nfs_access`: list of [`AppNfsAccess`]; read, and written on creation.
+    /// `nfs_access`: list of [`AppNfsAccess`](crate::AppNfsAccess); read, and written on creation.
     pub nfs_access: Option<Vec<AppNfsAccess>>,
-    /// `protection_type`: [`MongoDbOnSanProtectionType`]; read and written.
+    /// `protection_type`: [`MongoDbOnSanProtectionType`](crate::MongoDbOnSanProtectionType); read and written.
     pub protection_type: Option<MongoDbOnSanProtectionType>,
 }

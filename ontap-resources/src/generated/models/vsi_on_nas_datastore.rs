@@ -4,13 +4,13 @@
 
 use crate::VsiOnNasDatastoreStorageService;
 
-/// An object of the model's `vsi_on_nas_datastore` definition, held by [`VsiOnNas`]'s `datastore`, [`VsiOnSan`]'s `datastore`.
+/// An object of the model's `vsi_on_nas_datastore` definition, held by [`VsiOnNas`](crate::VsiOnNas)'s `datastore`, [`VsiOnSan`](crate::VsiOnSan)'s `datastore`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct VsiOnNasDatastore {
     /// `count`: integer, 1 to 16; read and written.
     pub count: Option<i64>,
     /// `size`: integer, required by the model; read, and written on creation.
     pub size: Option<i64>,
-    /// `storage_service`: [`VsiOnNasDatastoreStorageService`]; read and written.
+    /// `storage_service`: [`VsiOnNasDatastoreStorageService`](crate::VsiOnNasDatastoreStorageService); read and written.
     pub storage_service: Option<VsiOnNasDatastoreStorageService>,
 }

@@ -4,22 +4,22 @@
 
 use crate::{MongoDbOnSanProtectionType, VsiOnNasDatastore, VsiOnSanNewIgroups};
 
-/// An object of the model's `vsi_on_san` definition, held by [`Application`]'s `vsi_on_san`, [`ApplicationTemplate`]'s `vsi_on_san`.
+/// An object of the model's `vsi_on_san` definition, held by [`Application`](crate::Application)'s `vsi_on_san`, [`ApplicationTemplate`](crate::ApplicationTemplate)'s `vsi_on_san`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct VsiOnSan {
-    /// `datastore`: [`VsiOnNasDatastore`], required by the model; read and written.
+    /// `datastore`: [`VsiOnNasDatastore`](crate::VsiOnNasDatastore), required by the model; read and written.
     pub datastore: Option<VsiOnNasDatastore>,
-    /// `hypervisor`: [`VsiOnSanHypervisor`], required by the model (`hyper_v`, `vmware`, `xen`); read, and written on creation.
+    /// `hypervisor`: [`VsiOnSanHypervisor`](crate::VsiOnSanHypervisor), required by the model (`hyper_v`, `vmware`, `xen`); read, and written on creation.
     pub hypervisor: Option<VsiOnSanHypervisor>,
     /// `igroup_name`: string, 1 to 96 characters, required by the model; read and written.
     pub igroup_name: Option<String>,
-    /// `new_igroups`: list of [`VsiOnSanNewIgroups`], 0 to 1 items; written, never read back.
+    /// `new_igroups`: list of [`VsiOnSanNewIgroups`](crate::VsiOnSanNewIgroups), 0 to 1 items; written, never read back.
     pub new_igroups: Option<Vec<VsiOnSanNewIgroups>>,
-    /// `protection_type`: [`MongoDbOnSanProtectionType`]; read and written.
+    /// `protection_type`: [`MongoDbOnSanProtectionType`](crate::MongoDbOnSanProtectionType); read and written.
     pub protection_type: Option<MongoDbOnSanProtectionType>,
 }
 
-/// The values of [`VsiOnSan`]'s `hypervisor`: open, so that a value a newer ONTAP adds is kept as [`VsiOnSanHypervisor::Unknown`].
+/// The values of [`VsiOnSan`](crate::VsiOnSan)'s `hypervisor`: open, so that a value a newer ONTAP adds is kept as [`VsiOnSanHypervisor::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
 pub enum VsiOnSanHypervisor {
     /// `hyper_v`.

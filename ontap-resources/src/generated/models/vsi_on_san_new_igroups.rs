@@ -4,24 +4,24 @@
 
 use crate::{MongoDbOnSanNewIgroupsIgroups, MongoDbOnSanNewIgroupsInitiatorObjects};
 
-/// An object of the model's `vsi_on_san_new_igroups` definition, held by [`VsiOnSan`]'s `new_igroups`.
+/// An object of the model's `vsi_on_san_new_igroups` definition, held by [`VsiOnSan`](crate::VsiOnSan)'s `new_igroups`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct VsiOnSanNewIgroups {
     /// `comment`: string; written, never read back.
     pub comment: Option<String>,
-    /// `igroups`: list of [`MongoDbOnSanNewIgroupsIgroups`]; written, never read back.
+    /// `igroups`: list of [`MongoDbOnSanNewIgroupsIgroups`](crate::MongoDbOnSanNewIgroupsIgroups); written, never read back.
     pub igroups: Option<Vec<MongoDbOnSanNewIgroupsIgroups>>,
-    /// `initiator_objects`: list of [`MongoDbOnSanNewIgroupsInitiatorObjects`]; written, never read back.
+    /// `initiator_objects`: list of [`MongoDbOnSanNewIgroupsInitiatorObjects`](crate::MongoDbOnSanNewIgroupsInitiatorObjects); written, never read back.
     pub initiator_objects: Option<Vec<MongoDbOnSanNewIgroupsInitiatorObjects>>,
     /// `initiators`: list of string; read and written.
     pub initiators: Option<Vec<String>>,
     /// `name`: string, 1 to 96 characters, required by the model; written, never read back.
     pub name: Option<String>,
-    /// `protocol`: [`VsiOnSanNewIgroupsProtocol`] (`fcp`, `iscsi`, `mixed`); written, never read back.
+    /// `protocol`: [`VsiOnSanNewIgroupsProtocol`](crate::VsiOnSanNewIgroupsProtocol) (`fcp`, `iscsi`, `mixed`); written, never read back.
     pub protocol: Option<VsiOnSanNewIgroupsProtocol>,
 }
 
-/// The values of [`VsiOnSanNewIgroups`]'s `protocol`: open, so that a value a newer ONTAP adds is kept as [`VsiOnSanNewIgroupsProtocol::Unknown`].
+/// The values of [`VsiOnSanNewIgroups`](crate::VsiOnSanNewIgroups)'s `protocol`: open, so that a value a newer ONTAP adds is kept as [`VsiOnSanNewIgroupsProtocol::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
 pub enum VsiOnSanNewIgroupsProtocol {
     /// `fcp`.

@@ -2,7 +2,7 @@
 // Regenerate with `cargo run -p ontap-codegen`.
 //! The WebCsrfToken model, from the model's `web_csrf_token` definition.
 
-/// An object of the model's `web_csrf_token` definition, held by [`WebCsrf`]'s `token`.
+/// An object of the model's `web_csrf_token` definition, held by [`WebCsrf`](crate::WebCsrf)'s `token`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct WebCsrfToken {
     /// `concurrent_limit`: integer, 100 to 9999; read and written.

@@ -2,7 +2,7 @@
 // Regenerate with `cargo run -p ontap-codegen`.
 //! The WebHsts model, from the model's `web_hsts` definition.
 
-/// An object of the model's `web_hsts` definition, held by [`Web`]'s `hsts`.
+/// An object of the model's `web_hsts` definition, held by [`Web`](crate::Web)'s `hsts`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct WebHsts {
     /// `enabled`: boolean; read and written.

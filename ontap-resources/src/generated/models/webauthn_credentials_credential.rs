@@ -2,17 +2,17 @@
 // Regenerate with `cargo run -p ontap-codegen`.
 //! The WebauthnCredentialsCredential model, from the model's `webauthn_credentials_credential` definition.
 
-/// An object of the model's `webauthn_credentials_credential` definition, held by [`WebauthnCredentials`]'s `credential`.
+/// An object of the model's `webauthn_credentials_credential` definition, held by [`WebauthnCredentials`](crate::WebauthnCredentials)'s `credential`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct WebauthnCredentialsCredential {
     /// `id_sha`: string; read-only.
     pub id_sha: Option<String>,
-    /// `type`: [`WebauthnCredentialsCredentialType`] (`public_key`); read-only.
+    /// `type`: [`WebauthnCredentialsCredentialType`](crate::WebauthnCredentialsCredentialType) (`public_key`); read-only.
     #[model(rename = "type")]
     pub type_: Option<WebauthnCredentialsCredentialType>,
 }
 
-/// The values of [`WebauthnCredentialsCredential`]'s `type`: open, so that a value a newer ONTAP adds is kept as [`WebauthnCredentialsCredentialType::Unknown`].
+/// The values of [`WebauthnCredentialsCredential`](crate::WebauthnCredentialsCredential)'s `type`: open, so that a value a newer ONTAP adds is kept as [`WebauthnCredentialsCredentialType::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
 pub enum WebauthnCredentialsCredentialType {
     /// `public_key`.

@@ -2,7 +2,7 @@
 // Regenerate with `cargo run -p ontap-codegen`.
 //! The WebauthnCredentialsPublicKey model, from the model's `webauthn_credentials_public_key` definition.
 
-/// An object of the model's `webauthn_credentials_public_key` definition, held by [`WebauthnCredentials`]'s `public_key`.
+/// An object of the model's `webauthn_credentials_public_key` definition, held by [`WebauthnCredentials`](crate::WebauthnCredentials)'s `public_key`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct WebauthnCredentialsPublicKey {
     /// `algorithm`: string; read-only.

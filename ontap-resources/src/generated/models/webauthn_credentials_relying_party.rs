@@ -2,7 +2,7 @@
 // Regenerate with `cargo run -p ontap-codegen`.
 //! The WebauthnCredentialsRelyingParty model, from the model's `webauthn_credentials_relying_party` definition.
 
-/// An object of the model's `webauthn_credentials_relying_party` definition, held by [`WebauthnCredentials`]'s `relying_party`.
+/// An object of the model's `webauthn_credentials_relying_party` definition, held by [`WebauthnCredentials`](crate::WebauthnCredentials)'s `relying_party`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct WebauthnCredentialsRelyingParty {
     /// `id`: string; read-only.

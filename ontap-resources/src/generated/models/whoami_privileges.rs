@@ -2,10 +2,10 @@
 // Regenerate with `cargo run -p ontap-codegen`.
 //! The WhoamiPrivileges model, from the model's `whoami_privileges` definition.
 
-/// An object of the model's `whoami_privileges` definition, held by [`Whoami`]'s `privileges`.
+/// An object of the model's `whoami_privileges` definition, held by [`Whoami`](crate::Whoami)'s `privileges`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct WhoamiPrivileges {
-    /// `access`: [`WhoamiPrivilegesAccess`] (`none`, `readonly`, `read_create`, `read_modify`, `read_create_modify`, `all`); read and written.
+    /// `access`: [`WhoamiPrivilegesAccess`](crate::WhoamiPrivilegesAccess) (`none`, `readonly`, `read_create`, `read_modify`, `read_create_modify`, `all`); read and written.
     pub access: Option<WhoamiPrivilegesAccess>,
     /// `path`: string; read and written.
     pub path: Option<String>,
@@ -13,7 +13,7 @@ pub struct WhoamiPrivileges {
     pub query: Option<String>,
 }
 
-/// The values of [`WhoamiPrivileges`]'s `access`: open, so that a value a newer ONTAP adds is kept as [`WhoamiPrivilegesAccess::Unknown`].
+/// The values of [`WhoamiPrivileges`](crate::WhoamiPrivileges)'s `access`: open, so that a value a newer ONTAP adds is kept as [`WhoamiPrivilegesAccess::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
 pub enum WhoamiPrivilegesAccess {
     /// `none`.

@@ -2,7 +2,7 @@
 // Regenerate with `cargo run -p ontap-codegen`.
 //! The WindowsToUnix model, from the model's `windows_to_unix` definition.
 
-/// An object of the model's `windows_to_unix` definition, held by [`LdapSchemaNameMapping`]'s `windows_to_unix`.
+/// An object of the model's `windows_to_unix` definition, held by [`LdapSchemaNameMapping`](crate::LdapSchemaNameMapping)'s `windows_to_unix`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct WindowsToUnix {
     /// `attribute`: string; read and written.

@@ -4,18 +4,18 @@
 
 use crate::{ZappNvmeComponents, ZappNvmeRpo};
 
-/// An object of the model's `zapp_nvme` definition, held by [`Application`]'s `nvme`, [`ApplicationTemplate`]'s `nvme`.
+/// An object of the model's `zapp_nvme` definition, held by [`Application`](crate::Application)'s `nvme`, [`ApplicationTemplate`](crate::ApplicationTemplate)'s `nvme`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct ZappNvme {
-    /// `components`: list of [`ZappNvmeComponents`], 1 to 10 items, required by the model; read and written.
+    /// `components`: list of [`ZappNvmeComponents`](crate::ZappNvmeComponents), 1 to 10 items, required by the model; read and written.
     pub components: Option<Vec<ZappNvmeComponents>>,
-    /// `os_type`: [`ZappNvmeOsType`] (`aix`, `linux`, `vmware`, `windows`); read, and written on creation.
+    /// `os_type`: [`ZappNvmeOsType`](crate::ZappNvmeOsType) (`aix`, `linux`, `vmware`, `windows`); read, and written on creation.
     pub os_type: Option<ZappNvmeOsType>,
-    /// `rpo`: [`ZappNvmeRpo`]; read and written.
+    /// `rpo`: [`ZappNvmeRpo`](crate::ZappNvmeRpo); read and written.
     pub rpo: Option<ZappNvmeRpo>,
 }
 
-/// The values of [`ZappNvme`]'s `os_type`: open, so that a value a newer ONTAP adds is kept as [`ZappNvmeOsType::Unknown`].
+/// The values of [`ZappNvme`](crate::ZappNvme)'s `os_type`: open, so that a value a newer ONTAP adds is kept as [`ZappNvmeOsType::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
 pub enum ZappNvmeOsType {
     /// `aix`.

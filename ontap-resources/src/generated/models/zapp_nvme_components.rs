@@ -6,28 +6,28 @@ use crate::{
     NasApplicationComponentsQos, ZappNvmeComponentsPerformance, ZappNvmeComponentsSubsystem, ZappNvmeComponentsTiering,
 };
 
-/// An object of the model's `zapp_nvme_components` definition, held by [`ZappNvme`]'s `components`.
+/// An object of the model's `zapp_nvme_components` definition, held by [`ZappNvme`](crate::ZappNvme)'s `components`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct ZappNvmeComponents {
     /// `name`: string, 1 to 203 characters, required by the model; read and written.
     pub name: Option<String>,
     /// `namespace_count`: integer, 1 to 32; read and written.
     pub namespace_count: Option<i64>,
-    /// `os_type`: [`ZappNvmeComponentsOsType`] (`aix`, `linux`, `vmware`, `windows`); read and written.
+    /// `os_type`: [`ZappNvmeComponentsOsType`](crate::ZappNvmeComponentsOsType) (`aix`, `linux`, `vmware`, `windows`); read and written.
     pub os_type: Option<ZappNvmeComponentsOsType>,
-    /// `performance`: [`ZappNvmeComponentsPerformance`]; read and written.
+    /// `performance`: [`ZappNvmeComponentsPerformance`](crate::ZappNvmeComponentsPerformance); read and written.
     pub performance: Option<ZappNvmeComponentsPerformance>,
-    /// `qos`: [`NasApplicationComponentsQos`]; read, and written on creation.
+    /// `qos`: [`NasApplicationComponentsQos`](crate::NasApplicationComponentsQos); read, and written on creation.
     pub qos: Option<NasApplicationComponentsQos>,
-    /// `subsystem`: [`ZappNvmeComponentsSubsystem`]; read and written.
+    /// `subsystem`: [`ZappNvmeComponentsSubsystem`](crate::ZappNvmeComponentsSubsystem); read and written.
     pub subsystem: Option<ZappNvmeComponentsSubsystem>,
-    /// `tiering`: [`ZappNvmeComponentsTiering`]; read and written.
+    /// `tiering`: [`ZappNvmeComponentsTiering`](crate::ZappNvmeComponentsTiering); read and written.
     pub tiering: Option<ZappNvmeComponentsTiering>,
     /// `total_size`: integer; read and written.
     pub total_size: Option<i64>,
 }
 
-/// The values of [`ZappNvmeComponents`]'s `os_type`: open, so that a value a newer ONTAP adds is kept as [`ZappNvmeComponentsOsType::Unknown`].
+/// The values of [`ZappNvmeComponents`](crate::ZappNvmeComponents)'s `os_type`: open, so that a value a newer ONTAP adds is kept as [`ZappNvmeComponentsOsType::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
 pub enum ZappNvmeComponentsOsType {
     /// `aix`.

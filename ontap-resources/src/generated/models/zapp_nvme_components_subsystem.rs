@@ -4,20 +4,20 @@
 
 use crate::ZappNvmeComponentsSubsystemHosts;
 
-/// An object of the model's `zapp_nvme_components_subsystem` definition, held by [`ZappNvmeComponents`]'s `subsystem`.
+/// An object of the model's `zapp_nvme_components_subsystem` definition, held by [`ZappNvmeComponents`](crate::ZappNvmeComponents)'s `subsystem`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct ZappNvmeComponentsSubsystem {
-    /// `hosts`: list of [`ZappNvmeComponentsSubsystemHosts`]; read and written.
+    /// `hosts`: list of [`ZappNvmeComponentsSubsystemHosts`](crate::ZappNvmeComponentsSubsystemHosts); read and written.
     pub hosts: Option<Vec<ZappNvmeComponentsSubsystemHosts>>,
     /// `name`: string; read and written.
     pub name: Option<String>,
-    /// `os_type`: [`ZappNvmeComponentsSubsystemOsType`] (`aix`, `linux`, `vmware`, `windows`); read and written.
+    /// `os_type`: [`ZappNvmeComponentsSubsystemOsType`](crate::ZappNvmeComponentsSubsystemOsType) (`aix`, `linux`, `vmware`, `windows`); read and written.
     pub os_type: Option<ZappNvmeComponentsSubsystemOsType>,
     /// `uuid`: string; read and written.
     pub uuid: Option<String>,
 }
 
-/// The values of [`ZappNvmeComponentsSubsystem`]'s `os_type`: open, so that a value a newer ONTAP adds is kept as [`ZappNvmeComponentsSubsystemOsType::Unknown`].
+/// The values of [`ZappNvmeComponentsSubsystem`](crate::ZappNvmeComponentsSubsystem)'s `os_type`: open, so that a value a newer ONTAP adds is kept as [`ZappNvmeComponentsSubsystemOsType::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
 pub enum ZappNvmeComponentsSubsystemOsType {
     /// `aix`.

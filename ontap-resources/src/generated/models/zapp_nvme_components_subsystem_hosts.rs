@@ -4,18 +4,18 @@
 
 use crate::ZappNvmeComponentsSubsystemHostsDhHmacChap;
 
-/// An object of the model's `zapp_nvme_components_subsystem_hosts` definition, held by [`ZappNvmeComponentsSubsystem`]'s `hosts`.
+/// An object of the model's `zapp_nvme_components_subsystem_hosts` definition, held by [`ZappNvmeComponentsSubsystem`](crate::ZappNvmeComponentsSubsystem)'s `hosts`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct ZappNvmeComponentsSubsystemHosts {
-    /// `dh_hmac_chap`: [`ZappNvmeComponentsSubsystemHostsDhHmacChap`]; read and written.
+    /// `dh_hmac_chap`: [`ZappNvmeComponentsSubsystemHostsDhHmacChap`](crate::ZappNvmeComponentsSubsystemHostsDhHmacChap); read and written.
     pub dh_hmac_chap: Option<ZappNvmeComponentsSubsystemHostsDhHmacChap>,
     /// `nqn`: string; read and written.
     pub nqn: Option<String>,
-    /// `priority`: [`ZappNvmeComponentsSubsystemHostsPriority`] (`high`, `regular`); read and written.
+    /// `priority`: [`ZappNvmeComponentsSubsystemHostsPriority`](crate::ZappNvmeComponentsSubsystemHostsPriority) (`high`, `regular`); read and written.
     pub priority: Option<ZappNvmeComponentsSubsystemHostsPriority>,
 }
 
-/// The values of [`ZappNvmeComponentsSubsystemHosts`]'s `priority`: open, so that a value a newer ONTAP adds is kept as [`ZappNvmeComponentsSubsystemHostsPriority::Unknown`].
+/// The values of [`ZappNvmeComponentsSubsystemHosts`](crate::ZappNvmeComponentsSubsystemHosts)'s `priority`: open, so that a value a newer ONTAP adds is kept as [`ZappNvmeComponentsSubsystemHostsPriority::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
 pub enum ZappNvmeComponentsSubsystemHostsPriority {
     /// `high`.

@@ -2,20 +2,20 @@
 // Regenerate with `cargo run -p ontap-codegen`.
 //! The ZappNvmeComponentsSubsystemHostsDhHmacChap model, from the model's `zapp_nvme_components_subsystem_hosts_dh_hmac_chap` definition.
 
-/// An object of the model's `zapp_nvme_components_subsystem_hosts_dh_hmac_chap` definition, held by [`ZappNvmeComponentsSubsystemHosts`]'s `dh_hmac_chap`.
+/// An object of the model's `zapp_nvme_components_subsystem_hosts_dh_hmac_chap` definition, held by [`ZappNvmeComponentsSubsystemHosts`](crate::ZappNvmeComponentsSubsystemHosts)'s `dh_hmac_chap`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct ZappNvmeComponentsSubsystemHostsDhHmacChap {
     /// `controller_secret_key`: secret string ([`ontap::Secret`]); written, never read back; printed as `*********`.
     pub controller_secret_key: Option<ontap::Secret>,
-    /// `group_size`: [`ZappNvmeComponentsSubsystemHostsDhHmacChapGroupSize`] (`2048_bit`, `3072_bit`, `4096_bit`, `6144_bit`, `8192_bit`, `none`); read and written.
+    /// `group_size`: [`ZappNvmeComponentsSubsystemHostsDhHmacChapGroupSize`](crate::ZappNvmeComponentsSubsystemHostsDhHmacChapGroupSize) (`2048_bit`, `3072_bit`, `4096_bit`, `6144_bit`, `8192_bit`, `none`); read and written.
     pub group_size: Option<ZappNvmeComponentsSubsystemHostsDhHmacChapGroupSize>,
-    /// `hash_function`: [`ZappNvmeComponentsSubsystemHostsDhHmacChapHashFunction`] (`sha_256`, `sha_512`); read and written.
+    /// `hash_function`: [`ZappNvmeComponentsSubsystemHostsDhHmacChapHashFunction`](crate::ZappNvmeComponentsSubsystemHostsDhHmacChapHashFunction) (`sha_256`, `sha_512`); read and written.
     pub hash_function: Option<ZappNvmeComponentsSubsystemHostsDhHmacChapHashFunction>,
     /// `host_secret_key`: secret string ([`ontap::Secret`]); written, never read back; printed as `*********`.
     pub host_secret_key: Option<ontap::Secret>,
 }
 
-/// The values of [`ZappNvmeComponentsSubsystemHostsDhHmacChap`]'s `group_size`: open, so that a value a newer ONTAP adds is kept as [`ZappNvmeComponentsSubsystemHostsDhHmacChapGroupSize::Unknown`].
+/// The values of [`ZappNvmeComponentsSubsystemHostsDhHmacChap`](crate::ZappNvmeComponentsSubsystemHostsDhHmacChap)'s `group_size`: open, so that a value a newer ONTAP adds is kept as [`ZappNvmeComponentsSubsystemHostsDhHmacChapGroupSize::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
 pub enum ZappNvmeComponentsSubsystemHostsDhHmacChapGroupSize {
     /// `2048_bit`.
@@ -40,7 +40,7 @@ pub enum ZappNvmeComponentsSubsystemHostsDhHmacChapGroupSize {
     Unknown(String),
 }
 
-/// The values of [`ZappNvmeComponentsSubsystemHostsDhHmacChap`]'s `hash_function`: open, so that a value a newer ONTAP adds is kept as [`ZappNvmeComponentsSubsystemHostsDhHmacChapHashFunction::Unknown`].
+/// The values of [`ZappNvmeComponentsSubsystemHostsDhHmacChap`](crate::ZappNvmeComponentsSubsystemHostsDhHmacChap)'s `hash_function`: open, so that a value a newer ONTAP adds is kept as [`ZappNvmeComponentsSubsystemHostsDhHmacChapHashFunction::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
 pub enum ZappNvmeComponentsSubsystemHostsDhHmacChapHashFunction {
     /// `sha_256`.

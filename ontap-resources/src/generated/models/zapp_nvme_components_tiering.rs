@@ -4,18 +4,18 @@
 
 use crate::NasApplicationComponentsTieringObjectStores;
 
-/// An object of the model's `zapp_nvme_components_tiering` definition, held by [`ZappNvmeComponents`]'s `tiering`.
+/// An object of the model's `zapp_nvme_components_tiering` definition, held by [`ZappNvmeComponents`](crate::ZappNvmeComponents)'s `tiering`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct ZappNvmeComponentsTiering {
-    /// `control`: [`ZappNvmeComponentsTieringControl`] (`required`, `best_effort`, `disallowed`); written on creation only.
+    /// `control`: [`ZappNvmeComponentsTieringControl`](crate::ZappNvmeComponentsTieringControl) (`required`, `best_effort`, `disallowed`); written on creation only.
     pub control: Option<ZappNvmeComponentsTieringControl>,
-    /// `object_stores`: list of [`NasApplicationComponentsTieringObjectStores`]; written on creation only.
+    /// `object_stores`: list of [`NasApplicationComponentsTieringObjectStores`](crate::NasApplicationComponentsTieringObjectStores); written on creation only.
     pub object_stores: Option<Vec<NasApplicationComponentsTieringObjectStores>>,
-    /// `policy`: [`ZappNvmeComponentsTieringPolicy`] (`all`, `auto`, `none`, `snapshot_only`); read, and written on creation.
+    /// `policy`: [`ZappNvmeComponentsTieringPolicy`](crate::ZappNvmeComponentsTieringPolicy) (`all`, `auto`, `none`, `snapshot_only`); read, and written on creation.
     pub policy: Option<ZappNvmeComponentsTieringPolicy>,
 }
 
-/// The values of [`ZappNvmeComponentsTiering`]'s `control`: open, so that a value a newer ONTAP adds is kept as [`ZappNvmeComponentsTieringControl::Unknown`].
+/// The values of [`ZappNvmeComponentsTiering`](crate::ZappNvmeComponentsTiering)'s `control`: open, so that a value a newer ONTAP adds is kept as [`ZappNvmeComponentsTieringControl::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
 pub enum ZappNvmeComponentsTieringControl {
     /// `required`.
@@ -29,7 +29,7 @@ pub enum ZappNvmeComponentsTieringControl {
     Unknown(String),
 }
 
-/// The values of [`ZappNvmeComponentsTiering`]'s `policy`: open, so that a value a newer ONTAP adds is kept as [`ZappNvmeComponentsTieringPolicy::Unknown`].
+/// The values of [`ZappNvmeComponentsTiering`](crate::ZappNvmeComponentsTiering)'s `policy`: open, so that a value a newer ONTAP adds is kept as [`ZappNvmeComponentsTieringPolicy::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
 pub enum ZappNvmeComponentsTieringPolicy {
     /// `all`.

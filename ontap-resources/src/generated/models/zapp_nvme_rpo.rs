@@ -4,11 +4,11 @@
 
 use crate::{ZappNvmeRpoLocal, ZappNvmeRpoRemote};
 
-/// An object of the model's `zapp_nvme_rpo` definition, held by [`ZappNvme`]'s `rpo`.
+/// An object of the model's `zapp_nvme_rpo` definition, held by [`ZappNvme`](crate::ZappNvme)'s `rpo`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct ZappNvmeRpo {
-    /// `local`: [`ZappNvmeRpoLocal`]; read and written.
+    /// `local`: [`ZappNvmeRpoLocal`](crate::ZappNvmeRpoLocal); read and written.
     pub local: Option<ZappNvmeRpoLocal>,
-    /// `remote`: [`ZappNvmeRpoRemote`]; read, and written on creation.
+    /// `remote`: [`ZappNvmeRpoRemote`](crate::ZappNvmeRpoRemote); read, and written on creation.
     pub remote: Option<ZappNvmeRpoRemote>,
 }

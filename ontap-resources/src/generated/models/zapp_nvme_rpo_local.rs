@@ -2,16 +2,16 @@
 // Regenerate with `cargo run -p ontap-codegen`.
 //! The ZappNvmeRpoLocal model, from the model's `zapp_nvme_rpo_local` definition.
 
-/// An object of the model's `zapp_nvme_rpo_local` definition, held by [`ZappNvmeRpo`]'s `local`.
+/// An object of the model's `zapp_nvme_rpo_local` definition, held by [`ZappNvmeRpo`](crate::ZappNvmeRpo)'s `local`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct ZappNvmeRpoLocal {
-    /// `name`: [`ZappNvmeRpoLocalName`] (`hourly`, `none`); read and written.
+    /// `name`: [`ZappNvmeRpoLocalName`](crate::ZappNvmeRpoLocalName) (`hourly`, `none`); read and written.
     pub name: Option<ZappNvmeRpoLocalName>,
     /// `policy`: string; read, and written on creation.
     pub policy: Option<String>,
 }
 
-/// The values of [`ZappNvmeRpoLocal`]'s `name`: open, so that a value a newer ONTAP adds is kept as [`ZappNvmeRpoLocalName::Unknown`].
+/// The values of [`ZappNvmeRpoLocal`](crate::ZappNvmeRpoLocal)'s `name`: open, so that a value a newer ONTAP adds is kept as [`ZappNvmeRpoLocalName::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
 pub enum ZappNvmeRpoLocalName {
     /// `hourly`.

@@ -2,14 +2,14 @@
 // Regenerate with `cargo run -p ontap-codegen`.
 //! The ZappNvmeRpoRemote model, from the model's `zapp_nvme_rpo_remote` definition.
 
-/// An object of the model's `zapp_nvme_rpo_remote` definition, held by [`ZappNvmeRpo`]'s `remote`.
+/// An object of the model's `zapp_nvme_rpo_remote` definition, held by [`ZappNvmeRpo`](crate::ZappNvmeRpo)'s `remote`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct ZappNvmeRpoRemote {
-    /// `name`: [`ZappNvmeRpoRemoteName`] (`none`, `zero`); read, and written on creation.
+    /// `name`: [`ZappNvmeRpoRemoteName`](crate::ZappNvmeRpoRemoteName) (`none`, `zero`); read, and written on creation.
     pub name: Option<ZappNvmeRpoRemoteName>,
 }
 
-/// The values of [`ZappNvmeRpoRemote`]'s `name`: open, so that a value a newer ONTAP adds is kept as [`ZappNvmeRpoRemoteName::Unknown`].
+/// The values of [`ZappNvmeRpoRemote`](crate::ZappNvmeRpoRemote)'s `name`: open, so that a value a newer ONTAP adds is kept as [`ZappNvmeRpoRemoteName::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
 pub enum ZappNvmeRpoRemoteName {
     /// `none`.

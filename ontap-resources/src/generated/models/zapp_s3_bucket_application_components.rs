@@ -7,12 +7,12 @@ use crate::{
     ZappS3BucketApplicationComponentsAccessPolicies, ZappS3BucketApplicationComponentsSnapshotPolicy,
 };
 
-/// An object of the model's `zapp_s3_bucket_application_components` definition, held by [`ZappS3Bucket`]'s `application_components`.
+/// An object of the model's `zapp_s3_bucket_application_components` definition, held by [`ZappS3Bucket`](crate::ZappS3Bucket)'s `application_components`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct ZappS3BucketApplicationComponents {
-    /// `access_policies`: list of [`ZappS3BucketApplicationComponentsAccessPolicies`], 0 to 10 items; read, and written on creation.
+    /// `access_policies`: list of [`ZappS3BucketApplicationComponentsAccessPolicies`](crate::ZappS3BucketApplicationComponentsAccessPolicies), 0 to 10 items; read, and written on creation.
     pub access_policies: Option<Vec<ZappS3BucketApplicationComponentsAccessPolicies>>,
-    /// `bucket_endpoint_type`: [`ZappS3BucketApplicationComponentsBucketEndpointType`] (`nas`, `s3`); read, and written on creation.
+    /// `bucket_endpoint_type`: [`ZappS3BucketApplicationComponentsBucketEndpointType`](crate::ZappS3BucketApplicationComponentsBucketEndpointType) (`nas`, `s3`); read, and written on creation.
     pub bucket_endpoint_type: Option<ZappS3BucketApplicationComponentsBucketEndpointType>,
     /// `capacity_tier`: boolean; read, and written on creation.
     pub capacity_tier: Option<bool>,
@@ -20,29 +20,29 @@ pub struct ZappS3BucketApplicationComponents {
     pub comment: Option<String>,
     /// `default_retention_period`: string; read, and written on creation.
     pub default_retention_period: Option<String>,
-    /// `exclude_aggregates`: list of [`NasExcludeAggregates`]; read, and written on creation.
+    /// `exclude_aggregates`: list of [`NasExcludeAggregates`](crate::NasExcludeAggregates); read, and written on creation.
     pub exclude_aggregates: Option<Vec<NasExcludeAggregates>>,
     /// `name`: string, 3 to 63 characters, required by the model; read and written.
     pub name: Option<String>,
     /// `nas_path`: string; read, and written on creation.
     pub nas_path: Option<String>,
-    /// `qos`: [`NasApplicationComponentsQos`]; read, and written on creation.
+    /// `qos`: [`NasApplicationComponentsQos`](crate::NasApplicationComponentsQos); read, and written on creation.
     pub qos: Option<NasApplicationComponentsQos>,
-    /// `retention_mode`: [`ZappS3BucketApplicationComponentsRetentionMode`] (`compliance`, `governance`, `no_lock`); read, and written on creation.
+    /// `retention_mode`: [`ZappS3BucketApplicationComponentsRetentionMode`](crate::ZappS3BucketApplicationComponentsRetentionMode) (`compliance`, `governance`, `no_lock`); read, and written on creation.
     pub retention_mode: Option<ZappS3BucketApplicationComponentsRetentionMode>,
     /// `size`: integer; read and written.
     pub size: Option<i64>,
-    /// `snapshot_policy`: [`ZappS3BucketApplicationComponentsSnapshotPolicy`]; read, and written on creation.
+    /// `snapshot_policy`: [`ZappS3BucketApplicationComponentsSnapshotPolicy`](crate::ZappS3BucketApplicationComponentsSnapshotPolicy); read, and written on creation.
     pub snapshot_policy: Option<ZappS3BucketApplicationComponentsSnapshotPolicy>,
-    /// `storage_service`: [`NasApplicationComponentsStorageService`]; read and written.
+    /// `storage_service`: [`NasApplicationComponentsStorageService`](crate::NasApplicationComponentsStorageService); read and written.
     pub storage_service: Option<NasApplicationComponentsStorageService>,
     /// `uuid`: string; read-only.
     pub uuid: Option<String>,
-    /// `versioning_state`: [`ZappS3BucketApplicationComponentsVersioningState`] (`disabled`, `enabled`, `suspended`); read, and written on creation.
+    /// `versioning_state`: [`ZappS3BucketApplicationComponentsVersioningState`](crate::ZappS3BucketApplicationComponentsVersioningState) (`disabled`, `enabled`, `suspended`); read, and written on creation.
     pub versioning_state: Option<ZappS3BucketApplicationComponentsVersioningState>,
 }
 
-/// The values of [`ZappS3BucketApplicationComponents`]'s `bucket_endpoint_type`: open, so that a value a newer ONTAP adds is kept as [`ZappS3BucketApplicationComponentsBucketEndpointType::Unknown`].
+/// The values of [`ZappS3BucketApplicationComponents`](crate::ZappS3BucketApplicationComponents)'s `bucket_endpoint_type`: open, so that a value a newer ONTAP adds is kept as [`ZappS3BucketApplicationComponentsBucketEndpointType::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
 pub enum ZappS3BucketApplicationComponentsBucketEndpointType {
     /// `nas`.
@@ -54,7 +54,7 @@ pub enum ZappS3BucketApplicationComponentsBucketEndpointType {
     Unknown(String),
 }
 
-/// The values of [`ZappS3BucketApplicationComponents`]'s `retention_mode`: open, so that a value a newer ONTAP adds is kept as [`ZappS3BucketApplicationComponentsRetentionMode::Unknown`].
+/// The values of [`ZappS3BucketApplicationComponents`](crate::ZappS3BucketApplicationComponents)'s `retention_mode`: open, so that a value a newer ONTAP adds is kept as [`ZappS3BucketApplicationComponentsRetentionMode::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
 pub enum ZappS3BucketApplicationComponentsRetentionMode {
     /// `compliance`.
@@ -68,7 +68,7 @@ pub enum ZappS3BucketApplicationComponentsRetentionMode {
     Unknown(String),
 }
 
-/// The values of [`ZappS3BucketApplicationComponents`]'s `versioning_state`: open, so that a value a newer ONTAP adds is kept as [`ZappS3BucketApplicationComponentsVersioningState::Unknown`].
+/// The values of [`ZappS3BucketApplicationComponents`](crate::ZappS3BucketApplicationComponents)'s `versioning_state`: open, so that a value a newer ONTAP adds is kept as [`ZappS3BucketApplicationComponentsVersioningState::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
 pub enum ZappS3BucketApplicationComponentsVersioningState {
     /// `disabled`.

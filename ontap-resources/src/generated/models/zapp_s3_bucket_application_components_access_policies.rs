@@ -4,14 +4,14 @@
 
 use crate::ZappS3BucketApplicationComponentsAccessPoliciesConditions;
 
-/// An object of the model's `zapp_s3_bucket_application_components_access_policies` definition, held by [`ZappS3BucketApplicationComponents`]'s `access_policies`.
+/// An object of the model's `zapp_s3_bucket_application_components_access_policies` definition, held by [`ZappS3BucketApplicationComponents`](crate::ZappS3BucketApplicationComponents)'s `access_policies`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct ZappS3BucketApplicationComponentsAccessPolicies {
     /// `actions`: list of string; read and written.
     pub actions: Option<Vec<String>>,
-    /// `conditions`: list of [`ZappS3BucketApplicationComponentsAccessPoliciesConditions`]; read, and written on creation.
+    /// `conditions`: list of [`ZappS3BucketApplicationComponentsAccessPoliciesConditions`](crate::ZappS3BucketApplicationComponentsAccessPoliciesConditions); read, and written on creation.
     pub conditions: Option<Vec<ZappS3BucketApplicationComponentsAccessPoliciesConditions>>,
-    /// `effect`: [`ZappS3BucketApplicationComponentsAccessPoliciesEffect`], required by the model (`allow`, `deny`); read, and written on creation.
+    /// `effect`: [`ZappS3BucketApplicationComponentsAccessPoliciesEffect`](crate::ZappS3BucketApplicationComponentsAccessPoliciesEffect), required by the model (`allow`, `deny`); read, and written on creation.
     pub effect: Option<ZappS3BucketApplicationComponentsAccessPoliciesEffect>,
     /// `principals`: list of string; read and written.
     pub principals: Option<Vec<String>>,
@@ -21,7 +21,7 @@ pub struct ZappS3BucketApplicationComponentsAccessPolicies {
     pub sid: Option<String>,
 }
 
-/// The values of [`ZappS3BucketApplicationComponentsAccessPolicies`]'s `effect`: open, so that a value a newer ONTAP adds is kept as [`ZappS3BucketApplicationComponentsAccessPoliciesEffect::Unknown`].
+/// The values of [`ZappS3BucketApplicationComponentsAccessPolicies`](crate::ZappS3BucketApplicationComponentsAccessPolicies)'s `effect`: open, so that a value a newer ONTAP adds is kept as [`ZappS3BucketApplicationComponentsAccessPoliciesEffect::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
 pub enum ZappS3BucketApplicationComponentsAccessPoliciesEffect {
     /// `allow`.

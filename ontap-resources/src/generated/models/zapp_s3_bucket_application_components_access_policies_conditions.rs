@@ -2,7 +2,7 @@
 // Regenerate with `cargo run -p ontap-codegen`.
 //! The ZappS3BucketApplicationComponentsAccessPoliciesConditions model, from the model's `zapp_s3_bucket_application_components_access_policies_conditions` definition.
 
-/// An object of the model's `zapp_s3_bucket_application_components_access_policies_conditions` definition, held by [`ZappS3BucketApplicationComponentsAccessPolicies`]'s `conditions`.
+/// An object of the model's `zapp_s3_bucket_application_components_access_policies_conditions` definition, held by [`ZappS3BucketApplicationComponentsAccessPolicies`](crate::ZappS3BucketApplicationComponentsAccessPolicies)'s `conditions`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct ZappS3BucketApplicationComponentsAccessPoliciesConditions {
     /// `delimiters`: list of string; read and written.

@@ -2,7 +2,7 @@
 // Regenerate with `cargo run -p ontap-codegen`.
 //! The ZappS3BucketApplicationComponentsSnapshotPolicy model, from the model's `zapp_s3_bucket_application_components_snapshot_policy` definition.
 
-/// An object of the model's `zapp_s3_bucket_application_components_snapshot_policy` definition, held by [`ZappS3BucketApplicationComponents`]'s `snapshot_policy`.
+/// An object of the model's `zapp_s3_bucket_application_components_snapshot_policy` definition, held by [`ZappS3BucketApplicationComponents`](crate::ZappS3BucketApplicationComponents)'s `snapshot_policy`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct ZappS3BucketApplicationComponentsSnapshotPolicy {
     /// `name`: string; read, and written on creation.
