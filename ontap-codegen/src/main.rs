@@ -49,7 +49,13 @@ fn run() -> Result<ExitCode, String> {
             other => return Err(format!("unknown argument `{other}`\n{USAGE}")),
         }
     }
-    let spec = ontap_model::Spec::load(&spec_path).map_err(|e| e.to_string())?;
+    let mut spec = ontap_model::Spec::load(&spec_path).map_err(|e| e.to_string())?;
+    if !spec.lists_resources() {
+        // A cluster's own document: the resources' names come from the
+        // vendored model's list, by path.
+        let catalog = ontap_model::Spec::load(root.join("spec/ontap-9.19.1.json")).map_err(|e| e.to_string())?;
+        spec.name_resources_from(&catalog);
+    }
     let overlay = ontap_codegen::Overlay::bundled().map_err(|e| format!("overlay.json: {e}"))?;
     let model = spec_path
         .strip_prefix(&root)

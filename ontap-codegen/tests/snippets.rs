@@ -402,3 +402,33 @@ fn the_vendored_model_plans_every_resource() {
     // The curated enum keeps its name.
     assert!(out.plan.enums.iter().any(|e| e.name == "DownloadState"));
 }
+
+/// ONTAP's own spec, as YAML and without the model's resource list: the
+/// resources are found from the paths and named after the vendored list.
+#[test]
+fn a_clusters_own_yaml_spec_works_too() {
+    let examples = concat!(env!("CARGO_MANIFEST_DIR"), "/../ontap-resources/tests/examples");
+    let read = |name: &str| std::fs::read_to_string(format!("{examples}/{name}")).unwrap();
+    let yaml = format!(
+        "swagger: '2.0'\npaths:\n{}{}{}",
+        read("trident_swagger_full_software_download_excerpt.yaml"),
+        read("trident_swagger_full_cluster_jobs_excerpt.yaml"),
+        read("trident_swagger_full_parameters_excerpt.yaml"),
+    );
+    let mut spec = Spec::parse(&yaml).unwrap();
+    assert!(!spec.lists_resources());
+    let catalog = Spec::load(concat!(env!("CARGO_MANIFEST_DIR"), "/../spec/ontap-9.19.1.json")).unwrap();
+    spec.name_resources_from(&catalog);
+    let download = spec.resource_by_path("/cluster/software/download").unwrap();
+    assert_eq!(download.name, "SoftwarePackageDownload");
+    assert!(download.instance_path.is_none() && download.get.is_some() && download.post.is_some());
+    assert_eq!(download.post.as_ref().unwrap().body.as_deref(), Some("software_package_download"));
+    let jobs = spec.resource_by_path("/cluster/jobs").unwrap();
+    assert_eq!(jobs.name, "Job");
+    assert_eq!(jobs.keys, ["uuid"]);
+    assert!(jobs.get_collection.is_some() && jobs.get.is_some() && jobs.patch.is_some());
+    let patch = jobs.patch.as_ref().unwrap();
+    assert!(patch.own_query_params().any(|p| p.name == "action"), "{patch:?}");
+    let out = generate(&spec, &Overlay::default(), "a cluster's spec");
+    assert!(file(&out, "cluster_jobs").contains("pub struct Job {"));
+}

@@ -120,6 +120,39 @@ impl Spec {
         Ok(spec)
     }
 
+    /// Names the resources found from paths alone after the resources of
+    /// `catalog` (the vendored model, which lists them) at the same paths:
+    /// a cluster's own document then gives `SoftwarePackageDownload` for
+    /// `/cluster/software/download`, not a name spelled from the path. A
+    /// resource `catalog` lacks keeps its own name; a document that lists
+    /// its resources is left as it is.
+    ///
+    /// ```
+    /// use ontap_model::Spec;
+    /// let catalog = Spec::parse(r#"{"swagger": "2.0", "x-ntap-resources": [
+    ///     {"resource": "SoftwarePackageDownload", "path": "/cluster/software/download"}]}"#).unwrap();
+    /// let mut cluster = Spec::parse(r#"{"swagger": "2.0", "paths": {"/cluster/software/download": {"get": {}}}}"#).unwrap();
+    /// assert_eq!(cluster.resources()[0].name, "ClusterSoftwareDownload");
+    /// cluster.name_resources_from(&catalog);
+    /// assert_eq!(cluster.resources()[0].name, "SoftwarePackageDownload");
+    /// ```
+    pub fn name_resources_from(&mut self, catalog: &Spec) {
+        if self.root.contains_key("x-ntap-resources") {
+            return;
+        }
+        for resource in &mut self.resources {
+            if let Some(known) = catalog.resource_by_path(&resource.path) {
+                resource.name = known.name.clone();
+            }
+        }
+    }
+
+    /// Whether the document lists its resources (`x-ntap-resources`), as
+    /// the vendored model does; otherwise they are found from the paths.
+    pub fn lists_resources(&self) -> bool {
+        self.root.contains_key("x-ntap-resources")
+    }
+
     /// The raw document.
     pub fn document(&self) -> &Map<String, Value> {
         &self.root
