@@ -186,16 +186,19 @@ pub fn read_field<'de, A: MapAccess<'de>, T: Deserialize<'de>>(
     Ok(())
 }
 
-/// Writes one field as `wire: value`, when it is set.
+/// Writes one field as `wire: value` when it is set and nothing failed
+/// before: the generated `serialize_fields` calls it for each field, then
+/// returns `result`. (A chain of calls is cheaper to compile than a `?`
+/// after each.)
 #[inline]
 pub fn write_field<M: SerializeMap, T: Serialize>(
     map: &mut M,
     wire: &'static str,
     value: &Option<T>,
-) -> Result<(), M::Error> {
-    match value {
-        Some(value) => map.serialize_entry(wire, value),
-        None => Ok(()),
+    result: &mut Result<(), M::Error>,
+) {
+    if let (Some(value), Ok(())) = (value, &*result) {
+        *result = map.serialize_entry(wire, value);
     }
 }
 

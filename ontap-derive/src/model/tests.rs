@@ -66,7 +66,8 @@ fn expands_to_a_field_table() {
         "1 => :: ontap :: __private :: read_field (__map , & mut self . name) ,",
         "_ => :: core :: result :: Result :: Ok (()) ,",
         "# [inline] fn serialize_fields < __M : :: ontap :: __private :: serde :: ser :: SerializeMap >",
-        ":: ontap :: __private :: write_field (__map , \"_links\" , & self . links) ?",
+        "let mut __result = :: core :: result :: Result :: Ok (()) ;",
+        ":: ontap :: __private :: write_field (__map , \"_links\" , & self . links , & mut __result) ; __result }",
         "impl < 'de > :: ontap :: __private :: serde :: Deserialize < 'de > for SvmReference",
         "impl :: ontap :: __private :: serde :: Serialize for SvmReference",
     ] {

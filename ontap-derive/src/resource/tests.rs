@@ -115,7 +115,7 @@ fn expands_to_the_contract() {
         "const WIRE : & 'static [(& 'static str , u16)] = & [(\"type\" , 2) , (\"url\" , 1) , (\"uuid\" , 0)]",
         "0 => :: ontap :: __private :: read_field (__map , & mut self . uuid) ,",
         "2 => :: ontap :: __private :: read_field (__map , & mut self . r#type) ,",
-        ":: ontap :: __private :: write_field (__map , \"type\" , & self . r#type) ?",
+        ":: ontap :: __private :: write_field (__map , \"type\" , & self . r#type , & mut __result) ;",
         "impl < 'de > :: ontap :: __private :: serde :: Deserialize < 'de > for Job",
         ":: ontap :: __private :: deserialize_fields (__deserializer)",
         "impl :: ontap :: __private :: serde :: Serialize for Job",
