@@ -30,6 +30,48 @@
 //! # Ok(()) }
 //! ```
 
+//!
+//! # Every resource of the API
+//!
+//! All 331 resources of ONTAP's REST API are generated from its model, each
+//! area behind a cargo feature (`cluster`, `storage` and `svm` by default,
+//! `full` for all). Each operation's own query parameters are typed, and
+//! the bulk verbs wait for every job they start:
+//!
+//! ```no_run
+//! # #[cfg(all(feature = "network", feature = "cluster", feature = "storage"))]
+//! # async fn run(conn: ontap::HostConnection) -> Result<(), ontap::Error> {
+//! use ontap::prelude::*;
+//! use ontap::{CallOptions, Query};
+//! use ontap::resources::{IpInfo, IpInterface, IpInterfaceLocation, NodeReference, SvmReference};
+//! use ontap::resources::{Software, SoftwarePatchParams, Volume, VolumeDeleteParams};
+//!
+//! // An IP interface (the `network` feature): never written by hand.
+//! let mut lif = IpInterface {
+//!     name: Some("data1".into()),
+//!     svm: Some(SvmReference { name: Some("vs0".into()), ..Default::default() }),
+//!     ip: Some(IpInfo { address: Some("192.0.2.10".into()), netmask: Some("24".into()), ..Default::default() }),
+//!     location: Some(IpInterfaceLocation {
+//!         home_node: Some(NodeReference { name: Some("node1".into()), ..Default::default() }),
+//!         ..Default::default()
+//!     }),
+//!     ..Default::default()
+//! };
+//! lif.post(&conn, CallOptions::default().hydrate(true)).await?;
+//!
+//! // Bulk: one PATCH of every interface the query selects; each job's outcome is reported.
+//! let down = IpInterface { enabled: Some(false), ..Default::default() };
+//! let done = down.patch_collection(&conn, Query::new().filter("svm.name", "vs0"), CallOptions::default()).await?;
+//! for (job, err) in done.failures() { eprintln!("{}: {err}", job.uuid); }
+//!
+//! // Each operation's own query parameters are typed: a misspelled one does not compile.
+//! let mut software = Software { version: Some("9.16.1".into()), ..Default::default() };
+//! software.patch(&conn, CallOptions::with(SoftwarePatchParams { validate_only: Some(true), ..Default::default() })).await?;
+//! let old = Volume { uuid: Some("a1b2".into()), ..Default::default() };
+//! old.delete(&conn, CallOptions::with(VolumeDeleteParams { force: Some(true) })).await?;
+//! # Ok(()) }
+//! ```
+
 pub use ontap_core::*;
 
 /// The resources: one struct per kind of ONTAP object.

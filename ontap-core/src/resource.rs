@@ -101,8 +101,10 @@ pub struct FieldMeta {
     pub wire: &'static str,
     /// The verbs whose bodies carry this field; `Get` means it is read back.
     pub verbs: Verbs,
-    /// Whether the field identifies one object of a collection (it goes into
-    /// the instance path, e.g. `/cluster/jobs/{uuid}`).
+    /// Whether the field carries a key that identifies one object of a
+    /// collection (it goes into the instance path, e.g.
+    /// `/cluster/jobs/{uuid}`): its own value (`#[key]`) or one of its
+    /// members (`key = "uuid"`); [`Resource::KEYS`] has the key paths.
     pub key: bool,
     /// Whether the value is a secret: printed as `*********` everywhere but in
     /// the request body.

@@ -204,6 +204,14 @@ pub fn write_field<M: SerializeMap, T: Serialize>(
 
 /// Sets `slot` to `other` when `other` is set: how `Resource::merge` keeps
 /// the fields an answer does not have.
+///
+/// ```
+/// let mut slot = Some(1);
+/// ontap_core::__private::merge_field(&mut slot, None);
+/// assert_eq!(slot, Some(1));
+/// ontap_core::__private::merge_field(&mut slot, Some(2));
+/// assert_eq!(slot, Some(2));
+/// ```
 #[inline]
 pub fn merge_field<T>(slot: &mut Option<T>, other: Option<T>) {
     if other.is_some() {
