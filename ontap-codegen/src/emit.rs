@@ -22,16 +22,35 @@ pub fn files(plan: &Plan, model: &str) -> BTreeMap<String, String> {
     for (index, s) in plan.structs.iter().enumerate() {
         by_file.entry(s.file.as_str()).or_default().push(index);
     }
+    let mut enum_files: BTreeMap<&str, Vec<usize>> = BTreeMap::new();
+    for (index, e) in plan.enums.iter().enumerate() {
+        if !by_file.contains_key(e.file.as_str()) {
+            enum_files.entry(e.file.as_str()).or_default().push(index);
+        }
+    }
     let mut out = BTreeMap::new();
     for (file, structs) in &by_file {
         out.insert(format!("src/generated/{file}.rs"), struct_file(plan, structs, model));
     }
+    for (file, enums) in &enum_files {
+        out.insert(format!("src/generated/{file}.rs"), enum_file(plan, enums));
+    }
+    let mut modules: BTreeMap<&str, BTreeSet<String>> = BTreeMap::new();
+    for (file, structs) in &by_file {
+        let features = modules.entry(file).or_default();
+        for &i in structs {
+            features.extend(plan.structs[i].features.iter().cloned());
+        }
+    }
+    for (file, enums) in &enum_files {
+        let features = modules.entry(file).or_default();
+        for &i in enums {
+            features.extend(plan.enums[i].features.iter().cloned());
+        }
+    }
     out.insert("tests/model/list.rs".to_owned(), resource_list(plan));
-    out.insert("src/generated/mod.rs".to_owned(), module_file(plan, &by_file, false));
-    out.insert(
-        "src/generated/models/mod.rs".to_owned(),
-        module_file(plan, &by_file, true),
-    );
+    out.insert("src/generated/mod.rs".to_owned(), module_file(&modules, false));
+    out.insert("src/generated/models/mod.rs".to_owned(), module_file(&modules, true));
     out
 }
 
@@ -64,7 +83,7 @@ pub fn cfg(features: &BTreeSet<String>) -> String {
     }
 }
 
-fn module_file(plan: &Plan, by_file: &BTreeMap<&str, Vec<usize>>, models: bool) -> String {
+fn module_file(modules: &BTreeMap<&str, BTreeSet<String>>, models: bool) -> String {
     let mut out = String::from(HEADER);
     if models {
         out.push_str("//! The nested objects of the resources, one file per model.\n\n");
@@ -72,7 +91,7 @@ fn module_file(plan: &Plan, by_file: &BTreeMap<&str, Vec<usize>>, models: bool) 
         out.push_str("//! Every resource of the model, one file per path, behind its area's feature.\n\n");
         out.push_str("mod models;\npub use models::*;\n\n");
     }
-    for (file, structs) in by_file {
+    for (file, features) in modules {
         let (is_model, module) = match file.strip_prefix("models/") {
             Some(module) => (true, module),
             None => (false, *file),
@@ -80,12 +99,19 @@ fn module_file(plan: &Plan, by_file: &BTreeMap<&str, Vec<usize>>, models: bool) 
         if is_model != models {
             continue;
         }
-        let features: BTreeSet<String> = structs
-            .iter()
-            .flat_map(|&i| plan.structs[i].features.iter().cloned())
-            .collect();
-        let cfg = cfg(&features);
+        let cfg = cfg(features);
         let _ = writeln!(out, "{cfg}\nmod {module};\n{cfg}\npub use {module}::*;");
+    }
+    out
+}
+
+/// A file of enums that several structs share.
+fn enum_file(plan: &Plan, enums: &[usize]) -> String {
+    let mut out = String::from(HEADER);
+    let first = &plan.enums[enums[0]];
+    let _ = writeln!(out, "//! The {} enum, shared by every field `{}` with its values.\n", first.name, first.wire);
+    for &index in enums {
+        write_enum(&mut out, plan, &plan.enums[index]);
     }
     out
 }
@@ -119,7 +145,7 @@ fn struct_file(plan: &Plan, structs: &[usize], model: &str) -> String {
         .chain(
             plan.enums
                 .iter()
-                .filter(|e| structs.contains(&e.owner))
+                .filter(|e| e.file == first.file)
                 .map(|e| e.name.as_str()),
         )
         .collect();
@@ -133,7 +159,7 @@ fn struct_file(plan: &Plan, structs: &[usize], model: &str) -> String {
         for params in plan.params.iter().filter(|p| p.owner == index) {
             write_params(&mut out, plan, params);
         }
-        for e in plan.enums.iter().filter(|e| e.owner == index) {
+        for e in plan.enums.iter().filter(|e| e.owner == index && e.file == plan.structs[index].file) {
             write_enum(&mut out, plan, e);
         }
     }
@@ -624,6 +650,19 @@ fn write_enum(out: &mut String, plan: &Plan, e: &EnumDef) {
         None => {
             let of = match &e.of_params {
                 Some(params) => format!("[`{params}`]'s `{}`", e.wire),
+                None if e.users.len() > 1 => {
+                    let names: Vec<String> = e
+                        .users
+                        .iter()
+                        .take(3)
+                        .map(|&u| link(&plan.structs[u].name, &plan.structs[u].features, &e.features))
+                        .collect();
+                    let more = match e.users.len() {
+                        n if n > 3 => format!(" and {} more", n - 3),
+                        _ => String::new(),
+                    };
+                    format!("the `{}` of {}{more}", e.wire, names.join(", "))
+                }
                 None => format!("{}'s `{}`", link(&owner.name, &owner.features, &owner.features), e.wire),
             };
             doc_lines(

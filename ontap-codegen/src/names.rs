@@ -149,6 +149,22 @@ pub fn path_file(path: &str) -> String {
     if name.is_empty() { "root".to_owned() } else { name }
 }
 
+/// The words of a type name: `IpInterfaceState` → `Ip`, `Interface`, `State`.
+pub fn words(type_name: &str) -> Vec<&str> {
+    let mut out = Vec::new();
+    let mut start = 0;
+    for (i, c) in type_name.char_indices().skip(1) {
+        if c.is_ascii_uppercase() {
+            out.push(&type_name[start..i]);
+            start = i;
+        }
+    }
+    if start < type_name.len() {
+        out.push(&type_name[start..]);
+    }
+    out
+}
+
 /// `VolumeAutosize` → `volume_autosize`.
 pub fn snake(type_name: &str) -> String {
     open_enum_default_wire(type_name)
@@ -167,6 +183,16 @@ impl Registry {
         Registry {
             taken: reserved.iter().map(|s| (*s).to_owned()).collect(),
         }
+    }
+
+    /// Takes `name` when it is free; false when it is taken.
+    pub fn take(&mut self, name: &str) -> bool {
+        self.taken.insert(name.to_owned())
+    }
+
+    /// Frees `name`.
+    pub fn release(&mut self, name: &str) {
+        self.taken.remove(name);
     }
 
     /// `wanted`, or the first free `wanted2`, `wanted3`, ...

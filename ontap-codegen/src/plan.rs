@@ -130,6 +130,14 @@ pub struct EnumDef {
     pub unknown_doc: Option<String>,
     /// For the values of a query parameter: the parameters' struct.
     pub of_params: Option<String>,
+    /// Every struct with a field of this type (the owner first); a field of
+    /// the same name with the same values shares one enum.
+    pub users: BTreeSet<usize>,
+    /// The features that need it.
+    pub features: BTreeSet<String>,
+    /// Its file below `src/generated/`: its owner's, or its own when
+    /// several structs share it.
+    pub file: String,
 }
 
 /// One typed query parameter of an operation.
@@ -206,6 +214,8 @@ struct Builder<'a> {
     queue: VecDeque<usize>,
     /// Properties of inline objects, by origin.
     inline: HashMap<Origin, Vec<Property>>,
+    /// Enums by field name and values, so that the same field shares one.
+    shared_enums: HashMap<(String, Vec<String>), usize>,
 }
 
 /// Plans every resource of `spec`.
@@ -222,11 +232,13 @@ pub fn plan(spec: &Spec, overlay: &Overlay) -> Plan {
         references: collect_references(spec),
         queue: VecDeque::new(),
         inline: HashMap::new(),
+        shared_enums: HashMap::new(),
     };
     builder.resources();
     while let Some(index) = builder.queue.pop_front() {
         builder.fill(index);
     }
+    builder.name_shared_enums();
     builder.params();
     builder.box_cycles();
     builder.features();
@@ -585,7 +597,7 @@ impl Builder<'_> {
     }
 
     fn model(&mut self, name: String, origin: Origin) -> usize {
-        let file = format!("models/{}", names::snake(&name));
+        let file = format!("models/{}", names::field(&names::snake(&name)));
         let index = self.push(StructDef {
             name,
             origin: origin.clone(),
@@ -610,6 +622,14 @@ impl Builder<'_> {
         definition: Option<&str>,
     ) -> usize {
         let curated = definition.and_then(|d| self.overlay.enums.get(&format!("{d}.{wire}")));
+        // A field of the same name with the same values is the same enum.
+        let shared_key = (wire.to_owned(), values.to_vec());
+        if curated.is_none()
+            && let Some(&index) = self.shared_enums.get(&shared_key)
+        {
+            self.plan.enums[index].users.insert(owner);
+            return index;
+        }
         let name = match curated {
             Some(c) => c.name.clone(),
             None => self.names.claim(&format!("{owner_name}{}", names::camel(wire))),
@@ -643,8 +663,67 @@ impl Builder<'_> {
             value_docs: curated.map(|c| c.values.clone()).unwrap_or_default(),
             unknown_doc: curated.and_then(|c| c.unknown.clone()),
             of_params: None,
+            users: BTreeSet::from([owner]),
+            features: BTreeSet::new(),
+            file: String::new(),
         });
-        self.plan.enums.len() - 1
+        let index = self.plan.enums.len() - 1;
+        if curated.is_none() && definition.is_some() {
+            self.shared_enums.insert(shared_key, index);
+        }
+        index
+    }
+
+    /// A shared enum is named after what its users have in common: the
+    /// words their names end with (`FcInterface`, `IpInterface` →
+    /// `InterfaceState`), else those they start with, else the field alone.
+    fn name_shared_enums(&mut self) {
+        for index in 0..self.plan.enums.len() {
+            let e = &self.plan.enums[index];
+            if e.users.len() < 2 {
+                continue;
+            }
+            let users: Vec<Vec<&str>> = e
+                .users
+                .iter()
+                .map(|&u| names::words(&self.plan.structs[u].name))
+                .collect();
+            let field = names::camel(&e.wire);
+            let stem = match (common_words(&users, true), common_words(&users, false)) {
+                (suffix, _) if !suffix.is_empty() => suffix,
+                (_, prefix) => prefix,
+            };
+            let wanted = format!("{stem}{field}");
+            let old = e.name.clone();
+            self.names.release(&old);
+            if !stem.is_empty() && self.names.take(&wanted) {
+                self.plan.enums[index].name = wanted;
+            } else {
+                // Nothing in common to name it by: each user keeps its own.
+                self.names.take(&old);
+                self.unshare_enum(index);
+            }
+        }
+    }
+
+    /// Gives every user but the owner of a shared enum an enum of its own.
+    fn unshare_enum(&mut self, index: usize) {
+        let users: Vec<usize> = self.plan.enums[index].users.iter().copied().collect();
+        let owner = self.plan.enums[index].owner;
+        self.plan.enums[index].users = BTreeSet::from([owner]);
+        for user in users.into_iter().filter(|&u| u != owner) {
+            let mut copy = self.plan.enums[index].clone();
+            copy.owner = user;
+            copy.users = BTreeSet::from([user]);
+            copy.name = self
+                .names
+                .claim(&format!("{}{}", self.plan.structs[user].name, names::camel(&copy.wire)));
+            self.plan.enums.push(copy);
+            let new = self.plan.enums.len() - 1;
+            for field in &mut self.plan.structs[user].fields {
+                retarget_enum(&mut field.ty, index, new);
+            }
+        }
     }
 
     /// The typed query parameters of each operation that has its own.
@@ -766,7 +845,46 @@ impl Builder<'_> {
                 todo.extend(edges[next].iter().copied());
             }
         }
+        for e in &mut self.plan.enums {
+            for &user in &e.users {
+                e.features.extend(self.plan.structs[user].features.iter().cloned());
+            }
+            e.file = if e.users.len() > 1 {
+                format!("models/{}", names::field(&names::snake(&e.name)))
+            } else {
+                self.plan.structs[e.owner].file.clone()
+            };
+        }
     }
+}
+
+fn retarget_enum(ty: &mut Ty, from: usize, to: usize) {
+    match ty {
+        Ty::Enum(index) if *index == from => *index = to,
+        Ty::Vec(inner) => retarget_enum(inner, from, to),
+        _ => {}
+    }
+}
+
+/// The words every name has at its end (`from_end`) or at its start.
+fn common_words(names: &[Vec<&str>], from_end: bool) -> String {
+    let pick = |words: &[&str], depth: usize| -> Option<String> {
+        let at = if from_end { words.len().checked_sub(depth + 1)? } else { depth };
+        words.get(at).map(|w| (*w).to_owned())
+    };
+    let mut shared = Vec::new();
+    for depth in 0.. {
+        let Some(word) = pick(&names[0], depth) else { break };
+        if names.iter().all(|w| pick(w, depth).as_deref() == Some(word.as_str())) {
+            shared.push(word);
+        } else {
+            break;
+        }
+    }
+    if from_end {
+        shared.reverse();
+    }
+    shared.concat()
 }
 
 fn collect_struct_refs(ty: &Ty, out: &mut Vec<usize>) {

@@ -4,6 +4,7 @@
 
 use crate::{
     ApplicationComponentSnapshotApplication, ApplicationComponentSnapshotComponent, ApplicationComponentSnapshotSvm,
+    SnapshotConsistencyType,
 };
 
 /// The objects at `/api/application/applications/{application.uuid}/components/{component.uuid}/snapshots`, one at `/api/application/applications/{application.uuid}/components/{component.uuid}/snapshots/{uuid}`.
@@ -38,9 +39,9 @@ pub struct ApplicationComponentSnapshot {
     /// `component`: [`ApplicationComponentSnapshotComponent`](crate::ApplicationComponentSnapshotComponent); read by GET; holds a key of the enclosing object's path.
     #[resource(get)]
     pub component: Option<ApplicationComponentSnapshotComponent>,
-    /// `consistency_type`: [`ApplicationComponentSnapshotConsistencyType`](crate::ApplicationComponentSnapshotConsistencyType) (`crash`, `application`); read by GET; sent by POST.
+    /// `consistency_type`: [`SnapshotConsistencyType`](crate::SnapshotConsistencyType) (`crash`, `application`); read by GET; sent by POST.
     #[resource(get, post)]
-    pub consistency_type: Option<ApplicationComponentSnapshotConsistencyType>,
+    pub consistency_type: Option<SnapshotConsistencyType>,
     /// `create_time`: string; read by GET.
     #[resource(get)]
     pub create_time: Option<String>,
@@ -80,16 +81,4 @@ impl ontap::QueryParams for ApplicationComponentSnapshotDeleteCollectionParams {
             query.push("serial_records", value);
         }
     }
-}
-
-/// The values of [`ApplicationComponentSnapshot`](crate::ApplicationComponentSnapshot)'s `consistency_type`: open, so that a value a newer ONTAP adds is kept as [`ApplicationComponentSnapshotConsistencyType::Unknown`].
-#[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
-pub enum ApplicationComponentSnapshotConsistencyType {
-    /// `crash`.
-    Crash,
-    /// `application`.
-    Application,
-    /// A value the model does not list, kept as ONTAP wrote it.
-    #[open_enum(other)]
-    Unknown(String),
 }

@@ -2,7 +2,9 @@
 // Regenerate with `cargo run -p ontap-codegen`.
 //! `/application/applications/{application.uuid}/snapshots`: the ApplicationSnapshot resource, from the model's `application_snapshot` definition.
 
-use crate::{ApplicationComponentSvm, ApplicationSnapshotApplication, ApplicationSnapshotComponents};
+use crate::{
+    ApplicationComponentSvm, ApplicationSnapshotApplication, ApplicationSnapshotComponents, SnapshotConsistencyType,
+};
 
 /// The objects at `/api/application/applications/{application.uuid}/snapshots`, one at `/api/application/applications/{application.uuid}/snapshots/{uuid}`.
 ///
@@ -36,9 +38,9 @@ pub struct ApplicationSnapshot {
     /// `components`: list of [`ApplicationSnapshotComponents`](crate::ApplicationSnapshotComponents); read by GET.
     #[resource(get)]
     pub components: Option<Vec<ApplicationSnapshotComponents>>,
-    /// `consistency_type`: [`ApplicationSnapshotConsistencyType`](crate::ApplicationSnapshotConsistencyType) (`crash`, `application`); read by GET; sent by POST.
+    /// `consistency_type`: [`SnapshotConsistencyType`](crate::SnapshotConsistencyType) (`crash`, `application`); read by GET; sent by POST.
     #[resource(get, post)]
-    pub consistency_type: Option<ApplicationSnapshotConsistencyType>,
+    pub consistency_type: Option<SnapshotConsistencyType>,
     /// `create_time`: string; read by GET.
     #[resource(get)]
     pub create_time: Option<String>,
@@ -78,16 +80,4 @@ impl ontap::QueryParams for ApplicationSnapshotDeleteCollectionParams {
             query.push("serial_records", value);
         }
     }
-}
-
-/// The values of [`ApplicationSnapshot`](crate::ApplicationSnapshot)'s `consistency_type`: open, so that a value a newer ONTAP adds is kept as [`ApplicationSnapshotConsistencyType::Unknown`].
-#[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
-pub enum ApplicationSnapshotConsistencyType {
-    /// `crash`.
-    Crash,
-    /// `application`.
-    Application,
-    /// A value the model does not list, kept as ONTAP wrote it.
-    #[open_enum(other)]
-    Unknown(String),
 }

@@ -4,7 +4,7 @@
 
 use crate::{
     ConsistencyGroupReference, ConsistencyGroupSnapshotSnaplock, ConsistencyGroupVolumeSnapshot, Lun, LunReference,
-    NvmeNamespaceReference, SvmReference, Volume,
+    NvmeNamespaceReference, SnapshotConsistencyType, SvmReference, Volume,
 };
 
 /// The objects at `/api/application/consistency-groups/{consistency_group.uuid}/snapshots`, one at `/api/application/consistency-groups/{consistency_group.uuid}/snapshots/{uuid}`.
@@ -36,9 +36,9 @@ pub struct ConsistencyGroupSnapshot {
     /// `consistency_group`: [`ConsistencyGroupReference`](crate::ConsistencyGroupReference); read by GET; holds a key of the enclosing object's path.
     #[resource(get)]
     pub consistency_group: Option<ConsistencyGroupReference>,
-    /// `consistency_type`: [`ConsistencyGroupSnapshotConsistencyType`](crate::ConsistencyGroupSnapshotConsistencyType) (`crash`, `application`); read by GET; sent by POST and PATCH.
+    /// `consistency_type`: [`SnapshotConsistencyType`](crate::SnapshotConsistencyType) (`crash`, `application`); read by GET; sent by POST and PATCH.
     #[resource(get, post, patch)]
-    pub consistency_type: Option<ConsistencyGroupSnapshotConsistencyType>,
+    pub consistency_type: Option<SnapshotConsistencyType>,
     /// `create_time`: timestamp ([`ontap::Timestamp`]); read by GET.
     #[resource(get)]
     pub create_time: Option<ontap::Timestamp>,
@@ -192,16 +192,4 @@ impl ontap::QueryParams for ConsistencyGroupSnapshotDeleteCollectionParams {
             query.push("serial_records", value);
         }
     }
-}
-
-/// The values of [`ConsistencyGroupSnapshot`](crate::ConsistencyGroupSnapshot)'s `consistency_type`: open, so that a value a newer ONTAP adds is kept as [`ConsistencyGroupSnapshotConsistencyType::Unknown`].
-#[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
-pub enum ConsistencyGroupSnapshotConsistencyType {
-    /// `crash`.
-    Crash,
-    /// `application`.
-    Application,
-    /// A value the model does not list, kept as ONTAP wrote it.
-    #[open_enum(other)]
-    Unknown(String),
 }

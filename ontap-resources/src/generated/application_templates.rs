@@ -3,8 +3,8 @@
 //! `/application/templates`: the ApplicationTemplate resource, from the model's `application_template` definition.
 
 use crate::{
-    MongoDbOnSan, Nas, OracleOnNfs, OracleOnSan, OracleRacOnNfs, OracleRacOnSan, San, SqlOnSan, SqlOnSmb, VdiOnNas,
-    VdiOnSan, VsiOnNas, VsiOnSan, ZappNvme, ZappS3Bucket,
+    ApplicationProtocol, MongoDbOnSan, Nas, OracleOnNfs, OracleOnSan, OracleRacOnNfs, OracleRacOnSan, San, SqlOnSan,
+    SqlOnSmb, VdiOnNas, VdiOnSan, VsiOnNas, VsiOnSan, ZappNvme, ZappS3Bucket,
 };
 
 /// The objects at `/api/application/templates`, one at `/api/application/templates/{name}`.
@@ -56,9 +56,9 @@ pub struct ApplicationTemplate {
     /// `oracle_rac_on_san`: [`OracleRacOnSan`](crate::OracleRacOnSan); read by GET.
     #[resource(get)]
     pub oracle_rac_on_san: Option<OracleRacOnSan>,
-    /// `protocol`: [`ApplicationTemplateProtocol`](crate::ApplicationTemplateProtocol) (`nas`, `nvme`, `s3`, `san`); read by GET.
+    /// `protocol`: [`ApplicationProtocol`](crate::ApplicationProtocol) (`nas`, `nvme`, `s3`, `san`); read by GET.
     #[resource(get)]
-    pub protocol: Option<ApplicationTemplateProtocol>,
+    pub protocol: Option<ApplicationProtocol>,
     /// `s3_bucket`: [`ZappS3Bucket`](crate::ZappS3Bucket); read by GET.
     #[resource(get)]
     pub s3_bucket: Option<ZappS3Bucket>,
@@ -83,20 +83,4 @@ pub struct ApplicationTemplate {
     /// `vsi_on_san`: [`VsiOnSan`](crate::VsiOnSan); read by GET.
     #[resource(get)]
     pub vsi_on_san: Option<VsiOnSan>,
-}
-
-/// The values of [`ApplicationTemplate`](crate::ApplicationTemplate)'s `protocol`: open, so that a value a newer ONTAP adds is kept as [`ApplicationTemplateProtocol::Unknown`].
-#[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
-pub enum ApplicationTemplateProtocol {
-    /// `nas`.
-    Nas,
-    /// `nvme`.
-    Nvme,
-    /// `s3`.
-    S3,
-    /// `san`.
-    San,
-    /// A value the model does not list, kept as ONTAP wrote it.
-    #[open_enum(other)]
-    Unknown(String),
 }

@@ -2,7 +2,7 @@
 // Regenerate with `cargo run -p ontap-codegen`.
 //! `/cluster/licensing/licenses`: the LicensePackage resource, from the model's `license_package` definition.
 
-use crate::{Entitlement, License};
+use crate::{Entitlement, License, LicenseState};
 
 /// The objects at `/api/cluster/licensing/licenses`, one at `/api/cluster/licensing/licenses/{name}`.
 ///
@@ -41,9 +41,9 @@ pub struct LicensePackage {
     /// `scope`: [`LicensePackageScope`](crate::LicensePackageScope) (`not_available`, `site`, `cluster`, `node`); read by GET.
     #[resource(get)]
     pub scope: Option<LicensePackageScope>,
-    /// `state`: [`LicensePackageState`](crate::LicensePackageState) (`compliant`, `noncompliant`, `unlicensed`, `unknown`); read by GET.
+    /// `state`: [`LicenseState`](crate::LicenseState) (`compliant`, `noncompliant`, `unlicensed`, `unknown`); read by GET.
     #[resource(get)]
-    pub state: Option<LicensePackageState>,
+    pub state: Option<LicenseState>,
 }
 
 /// The query parameters of `DELETE /api/cluster/licensing/licenses/{name}`, typed: [`LicensePackage`]'s `delete` takes them in [`ontap::CallOptions::with`]; `CallOptions::param` still sends any other.
@@ -111,23 +111,6 @@ pub enum LicensePackageScope {
     Cluster,
     /// `node`.
     Node,
-    /// A value the model does not list, kept as ONTAP wrote it.
-    #[open_enum(other)]
-    Unknown(String),
-}
-
-/// The values of [`LicensePackage`](crate::LicensePackage)'s `state`: open, so that a value a newer ONTAP adds is kept as [`LicensePackageState::Unknown`].
-#[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
-pub enum LicensePackageState {
-    /// `compliant`.
-    Compliant,
-    /// `noncompliant`.
-    Noncompliant,
-    /// `unlicensed`.
-    Unlicensed,
-    /// `unknown`.
-    #[open_enum(rename = "unknown")]
-    UnknownValue,
     /// A value the model does not list, kept as ONTAP wrote it.
     #[open_enum(other)]
     Unknown(String),

@@ -42,32 +42,6 @@ pub struct ClusterMetrics {
     pub timestamp: Option<ontap::Timestamp>,
 }
 
-/// The values of [`ClusterMetrics`](crate::ClusterMetrics)'s `duration`: open, so that a value a newer ONTAP adds is kept as [`ClusterMetricsDuration::Unknown`].
-#[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
-pub enum ClusterMetricsDuration {
-    /// `PT15S`.
-    #[open_enum(rename = "PT15S")]
-    Pt15S,
-    /// `PT4M`.
-    #[open_enum(rename = "PT4M")]
-    Pt4M,
-    /// `PT30M`.
-    #[open_enum(rename = "PT30M")]
-    Pt30M,
-    /// `PT2H`.
-    #[open_enum(rename = "PT2H")]
-    Pt2H,
-    /// `P1D`.
-    #[open_enum(rename = "P1D")]
-    P1D,
-    /// `PT5M`.
-    #[open_enum(rename = "PT5M")]
-    Pt5M,
-    /// A value the model does not list, kept as ONTAP wrote it.
-    #[open_enum(other)]
-    Unknown(String),
-}
-
 /// The values of [`ClusterMetrics`](crate::ClusterMetrics)'s `status`: open, so that a value a newer ONTAP adds is kept as [`ClusterMetricsStatus::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
 pub enum ClusterMetricsStatus {
@@ -93,6 +67,32 @@ pub enum ClusterMetricsStatus {
     InconsistentOldData,
     /// `partial_no_uuid`.
     PartialNoUuid,
+    /// A value the model does not list, kept as ONTAP wrote it.
+    #[open_enum(other)]
+    Unknown(String),
+}
+
+/// The values of [`ClusterMetrics`](crate::ClusterMetrics)'s `duration`: open, so that a value a newer ONTAP adds is kept as [`ClusterMetricsDuration::Unknown`].
+#[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
+pub enum ClusterMetricsDuration {
+    /// `PT15S`.
+    #[open_enum(rename = "PT15S")]
+    Pt15S,
+    /// `PT4M`.
+    #[open_enum(rename = "PT4M")]
+    Pt4M,
+    /// `PT30M`.
+    #[open_enum(rename = "PT30M")]
+    Pt30M,
+    /// `PT2H`.
+    #[open_enum(rename = "PT2H")]
+    Pt2H,
+    /// `P1D`.
+    #[open_enum(rename = "P1D")]
+    P1D,
+    /// `PT5M`.
+    #[open_enum(rename = "PT5M")]
+    Pt5M,
     /// A value the model does not list, kept as ONTAP wrote it.
     #[open_enum(other)]
     Unknown(String),

@@ -2,7 +2,7 @@
 // Regenerate with `cargo run -p ontap-codegen`.
 //! `/cluster/metrocluster/interconnects`: the MetroclusterInterconnect resource, from the model's `metrocluster_interconnect` definition.
 
-use crate::{IpInterfaceAndGateway, MetroclusterInterconnectMirror, NodeReference};
+use crate::{InterconnectState, IpInterfaceAndGateway, MetroclusterInterconnectMirror, NodeReference};
 
 /// The objects at `/api/cluster/metrocluster/interconnects`, one at `/api/cluster/metrocluster/interconnects/{node.uuid}/{partner_type}/{adapter}`.
 ///
@@ -41,9 +41,9 @@ pub struct MetroclusterInterconnect {
     /// `multipath_policy`: [`MetroclusterInterconnectMultipathPolicy`](crate::MetroclusterInterconnectMultipathPolicy) (`no_mp`, `static_map`, `dynamic_map`, `round_robin`); read by GET.
     #[resource(get)]
     pub multipath_policy: Option<MetroclusterInterconnectMultipathPolicy>,
-    /// `state`: [`MetroclusterInterconnectState`](crate::MetroclusterInterconnectState) (`down`, `up`); read by GET.
+    /// `state`: [`InterconnectState`](crate::InterconnectState) (`down`, `up`); read by GET.
     #[resource(get)]
-    pub state: Option<MetroclusterInterconnectState>,
+    pub state: Option<InterconnectState>,
     /// `type`: [`MetroclusterInterconnectType`](crate::MetroclusterInterconnectType) (`roce`, `iwarp`, `unknown`); read by GET.
     #[resource(get, rename = "type")]
     pub type_: Option<MetroclusterInterconnectType>,
@@ -104,18 +104,6 @@ pub enum MetroclusterInterconnectPartnerType {
     Dr,
     /// `ha`.
     Ha,
-    /// A value the model does not list, kept as ONTAP wrote it.
-    #[open_enum(other)]
-    Unknown(String),
-}
-
-/// The values of [`MetroclusterInterconnect`](crate::MetroclusterInterconnect)'s `state`: open, so that a value a newer ONTAP adds is kept as [`MetroclusterInterconnectState::Unknown`].
-#[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
-pub enum MetroclusterInterconnectState {
-    /// `down`.
-    Down,
-    /// `up`.
-    Up,
     /// A value the model does not list, kept as ONTAP wrote it.
     #[open_enum(other)]
     Unknown(String),

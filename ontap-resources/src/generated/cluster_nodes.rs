@@ -6,7 +6,7 @@ use crate::{
     AggregateReference, ClusterNodesClusterInterface, ClusterNodesController, ClusterNodesExternalCache,
     ClusterNodesExternalCacheBypass, ClusterNodesManagementInterface, ClusterNodesManagementInterfaces,
     ClusterNodesMetrocluster, ClusterNodesNvlog, ClusterNodesNvram, ClusterNodesSnaplock, ClusterNodesVm, HwAssist,
-    NodeHa, NodeMetrics, NodeStatistics, ServiceProcessor, StorageAvailabilityZone, Version,
+    NodeHa, NodeMembership, NodeMetrics, NodeStatistics, ServiceProcessor, StorageAvailabilityZone, Version,
 };
 
 /// The objects at `/api/cluster/nodes`, one at `/api/cluster/nodes/{uuid}`.
@@ -326,20 +326,6 @@ impl ontap::QueryParams for NodeDeleteCollectionParams {
             query.push("serial_records", value);
         }
     }
-}
-
-/// The values of [`Node`](crate::Node)'s `membership`: open, so that a value a newer ONTAP adds is kept as [`NodeMembership::Unknown`].
-#[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
-pub enum NodeMembership {
-    /// `available`.
-    Available,
-    /// `joining`.
-    Joining,
-    /// `member`.
-    Member,
-    /// A value the model does not list, kept as ONTAP wrote it.
-    #[open_enum(other)]
-    Unknown(String),
 }
 
 /// The values of [`Node`](crate::Node)'s `state`: open, so that a value a newer ONTAP adds is kept as [`NodeState::Unknown`].

@@ -2,7 +2,7 @@
 // Regenerate with `cargo run -p ontap-codegen`.
 //! `/cluster/nodes/{node.uuid}/metrics`: the NodeMetrics resource, from the model's `node_metrics` definition.
 
-use crate::NodeMetricsNode;
+use crate::{NodeMetricsDuration, NodeMetricsNode};
 
 /// The objects at `/api/cluster/nodes/{node.uuid}/metrics`, one at `/api/cluster/nodes/{node.uuid}/metrics`.
 ///
@@ -39,29 +39,6 @@ pub struct NodeMetrics {
     ///
     /// Not in the model's definition: it holds the `node` placeholder of the path `/cluster/nodes/{node.uuid}/metrics`.
     pub node: Option<NodeMetricsNode>,
-}
-
-/// The values of [`NodeMetrics`](crate::NodeMetrics)'s `duration`: open, so that a value a newer ONTAP adds is kept as [`NodeMetricsDuration::Unknown`].
-#[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
-pub enum NodeMetricsDuration {
-    /// `PT15S`.
-    #[open_enum(rename = "PT15S")]
-    Pt15S,
-    /// `PT5M`.
-    #[open_enum(rename = "PT5M")]
-    Pt5M,
-    /// `PT30M`.
-    #[open_enum(rename = "PT30M")]
-    Pt30M,
-    /// `PT2H`.
-    #[open_enum(rename = "PT2H")]
-    Pt2H,
-    /// `P1D`.
-    #[open_enum(rename = "P1D")]
-    P1D,
-    /// A value the model does not list, kept as ONTAP wrote it.
-    #[open_enum(other)]
-    Unknown(String),
 }
 
 /// The values of [`NodeMetrics`](crate::NodeMetrics)'s `status`: open, so that a value a newer ONTAP adds is kept as [`NodeMetricsStatus::Unknown`].

@@ -103,18 +103,6 @@ impl ontap::QueryParams for ScheduleDeleteCollectionParams {
     }
 }
 
-/// The values of [`Schedule`](crate::Schedule)'s `scope`: open, so that a value a newer ONTAP adds is kept as [`ScheduleScope::Unknown`].
-#[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
-pub enum ScheduleScope {
-    /// `cluster`.
-    Cluster,
-    /// `svm`.
-    Svm,
-    /// A value the model does not list, kept as ONTAP wrote it.
-    #[open_enum(other)]
-    Unknown(String),
-}
-
 /// The values of [`Schedule`](crate::Schedule)'s `type`: open, so that a value a newer ONTAP adds is kept as [`ScheduleType::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
 pub enum ScheduleType {
@@ -122,6 +110,18 @@ pub enum ScheduleType {
     Cron,
     /// `interval`.
     Interval,
+    /// A value the model does not list, kept as ONTAP wrote it.
+    #[open_enum(other)]
+    Unknown(String),
+}
+
+/// The values of [`Schedule`](crate::Schedule)'s `scope`: open, so that a value a newer ONTAP adds is kept as [`ScheduleScope::Unknown`].
+#[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
+pub enum ScheduleScope {
+    /// `cluster`.
+    Cluster,
+    /// `svm`.
+    Svm,
     /// A value the model does not list, kept as ONTAP wrote it.
     #[open_enum(other)]
     Unknown(String),

@@ -3,7 +3,8 @@
 //! `/cluster/software`: the Software resource, from the model's `software` definition.
 
 use crate::{
-    SoftwareNode, SoftwareReferenceMetrocluster, SoftwareStatusDetails, SoftwareUpdateDetails, SoftwareValidation,
+    SoftwareNode, SoftwareReferenceMetrocluster, SoftwareState, SoftwareStatusDetails, SoftwareUpdateDetails,
+    SoftwareValidation,
 };
 
 /// The singleton at `/api/cluster/software`.
@@ -138,32 +139,6 @@ pub enum SoftwareAction {
     Cancel,
     /// `resume`.
     Resume,
-    /// A value the model does not list, kept as ONTAP wrote it.
-    #[open_enum(other)]
-    Unknown(String),
-}
-
-/// The values of [`Software`](crate::Software)'s `state`: open, so that a value a newer ONTAP adds is kept as [`SoftwareState::Unknown`].
-#[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
-pub enum SoftwareState {
-    /// `in_progress`.
-    InProgress,
-    /// `waiting`.
-    Waiting,
-    /// `paused_by_user`.
-    PausedByUser,
-    /// `paused_on_error`.
-    PausedOnError,
-    /// `completed`.
-    Completed,
-    /// `canceled`.
-    Canceled,
-    /// `failed`.
-    Failed,
-    /// `pause_pending`.
-    PausePending,
-    /// `cancel_pending`.
-    CancelPending,
     /// A value the model does not list, kept as ONTAP wrote it.
     #[open_enum(other)]
     Unknown(String),

@@ -2,7 +2,9 @@
 // Regenerate with `cargo run -p ontap-codegen`.
 //! `/dcn/cluster/nodes`: the DcnNode resource, from the model's `dcn_node` definition.
 
-use crate::{DcnHardware, DcnNodeError, DcnNodeMetrics, DcnNodeNetwork, DcnNodeSoftware, DcnNodeStatistics};
+use crate::{
+    DcnHardware, DcnNodeError, DcnNodeMetrics, DcnNodeNetwork, DcnNodeSoftware, DcnNodeStatistics, NodeMembership,
+};
 
 /// The objects at `/api/dcn/cluster/nodes`, one at `/api/dcn/cluster/nodes/{uuid}`.
 ///
@@ -38,9 +40,9 @@ pub struct DcnNode {
     /// `location`: string; read by GET; sent by POST and PATCH.
     #[resource(get, post, patch)]
     pub location: Option<String>,
-    /// `membership`: [`DcnNodeMembership`](crate::DcnNodeMembership) (`available`, `joining`, `member`); read by GET.
+    /// `membership`: `NodeMembership` (`available`, `joining`, `member`); read by GET.
     #[resource(get)]
-    pub membership: Option<DcnNodeMembership>,
+    pub membership: Option<NodeMembership>,
     /// `metric`: [`DcnNodeMetrics`](crate::DcnNodeMetrics); read by GET.
     #[resource(get)]
     pub metric: Option<DcnNodeMetrics>,
@@ -128,20 +130,6 @@ impl ontap::QueryParams for DcnNodeDeleteCollectionParams {
             query.push("serial_records", value);
         }
     }
-}
-
-/// The values of [`DcnNode`](crate::DcnNode)'s `membership`: open, so that a value a newer ONTAP adds is kept as [`DcnNodeMembership::Unknown`].
-#[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
-pub enum DcnNodeMembership {
-    /// `available`.
-    Available,
-    /// `joining`.
-    Joining,
-    /// `member`.
-    Member,
-    /// A value the model does not list, kept as ONTAP wrote it.
-    #[open_enum(other)]
-    Unknown(String),
 }
 
 /// The values of [`DcnNode`](crate::DcnNode)'s `state`: open, so that a value a newer ONTAP adds is kept as [`DcnNodeState::Unknown`].

@@ -2,7 +2,7 @@
 // Regenerate with `cargo run -p ontap-codegen`.
 //! `/dcn/cluster/nodes/{node.uuid}/metrics`: the DcnNodeMetrics resource, from the model's `dcn_node_metrics` definition.
 
-use crate::{DcnNodeMetricsCpu, DcnNodeMetricsGpu, DcnNodeMetricsNode};
+use crate::{DcnNodeMetricsCpu, DcnNodeMetricsGpu, DcnNodeMetricsNode, NodeMetricsDuration};
 
 /// The objects at `/api/dcn/cluster/nodes/{node.uuid}/metrics`, one at `/api/dcn/cluster/nodes/{node.uuid}/metrics`.
 ///
@@ -23,9 +23,9 @@ pub struct DcnNodeMetrics {
     /// `cpu`: [`DcnNodeMetricsCpu`](crate::DcnNodeMetricsCpu); read by GET.
     #[resource(get)]
     pub cpu: Option<DcnNodeMetricsCpu>,
-    /// `duration`: [`DcnNodeMetricsDuration`](crate::DcnNodeMetricsDuration) (`PT15S`, `PT5M`, `PT30M`, `PT2H`, `P1D`); read by GET.
+    /// `duration`: `NodeMetricsDuration` (`PT15S`, `PT5M`, `PT30M`, `PT2H`, `P1D`); read by GET.
     #[resource(get)]
-    pub duration: Option<DcnNodeMetricsDuration>,
+    pub duration: Option<NodeMetricsDuration>,
     /// `gpu`: [`DcnNodeMetricsGpu`](crate::DcnNodeMetricsGpu); read by GET.
     #[resource(get)]
     pub gpu: Option<DcnNodeMetricsGpu>,
@@ -42,29 +42,6 @@ pub struct DcnNodeMetrics {
     ///
     /// Not in the model's definition: it holds the `node` placeholder of the path `/dcn/cluster/nodes/{node.uuid}/metrics`.
     pub node: Option<DcnNodeMetricsNode>,
-}
-
-/// The values of [`DcnNodeMetrics`](crate::DcnNodeMetrics)'s `duration`: open, so that a value a newer ONTAP adds is kept as [`DcnNodeMetricsDuration::Unknown`].
-#[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
-pub enum DcnNodeMetricsDuration {
-    /// `PT15S`.
-    #[open_enum(rename = "PT15S")]
-    Pt15S,
-    /// `PT5M`.
-    #[open_enum(rename = "PT5M")]
-    Pt5M,
-    /// `PT30M`.
-    #[open_enum(rename = "PT30M")]
-    Pt30M,
-    /// `PT2H`.
-    #[open_enum(rename = "PT2H")]
-    Pt2H,
-    /// `P1D`.
-    #[open_enum(rename = "P1D")]
-    P1D,
-    /// A value the model does not list, kept as ONTAP wrote it.
-    #[open_enum(other)]
-    Unknown(String),
 }
 
 /// The values of [`DcnNodeMetrics`](crate::DcnNodeMetrics)'s `status`: open, so that a value a newer ONTAP adds is kept as [`DcnNodeMetricsStatus::Unknown`].

@@ -176,20 +176,6 @@ pub enum PortReachability {
     Unknown(String),
 }
 
-/// The values of [`Port`](crate::Port)'s `state`: open, so that a value a newer ONTAP adds is kept as [`PortState::Unknown`].
-#[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
-pub enum PortState {
-    /// `up`.
-    Up,
-    /// `down`.
-    Down,
-    /// `degraded`.
-    Degraded,
-    /// A value the model does not list, kept as ONTAP wrote it.
-    #[open_enum(other)]
-    Unknown(String),
-}
-
 /// The values of [`Port`](crate::Port)'s `type`: open, so that a value a newer ONTAP adds is kept as [`PortType::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
 pub enum PortType {
@@ -201,6 +187,20 @@ pub enum PortType {
     Lag,
     /// `pvlan`.
     Pvlan,
+    /// A value the model does not list, kept as ONTAP wrote it.
+    #[open_enum(other)]
+    Unknown(String),
+}
+
+/// The values of [`Port`](crate::Port)'s `state`: open, so that a value a newer ONTAP adds is kept as [`PortState::Unknown`].
+#[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
+pub enum PortState {
+    /// `up`.
+    Up,
+    /// `down`.
+    Down,
+    /// `degraded`.
+    Degraded,
     /// A value the model does not list, kept as ONTAP wrote it.
     #[open_enum(other)]
     Unknown(String),

@@ -3,7 +3,8 @@
 //! `/network/fc/interfaces`: the FcInterface resource, from the model's `fc_interface` definition.
 
 use crate::{
-    FcInterfaceLocation, PerformanceMetricRawReducedThroughput, PerformanceMetricReducedThroughput, SvmReference,
+    FcInterfaceDataProtocol, FcInterfaceLocation, PerformanceMetricRawReducedThroughput,
+    PerformanceMetricReducedThroughput, SvmReference,
 };
 
 /// The objects at `/api/network/fc/interfaces`, one at `/api/network/fc/interfaces/{uuid}`.
@@ -222,18 +223,6 @@ impl ontap::QueryParams for FcInterfaceDeleteCollectionParams {
             query.push("serial_records", value);
         }
     }
-}
-
-/// The values of [`FcInterface`](crate::FcInterface)'s `data_protocol`: open, so that a value a newer ONTAP adds is kept as [`FcInterfaceDataProtocol::Unknown`].
-#[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
-pub enum FcInterfaceDataProtocol {
-    /// `fcp`.
-    Fcp,
-    /// `fc_nvme`.
-    FcNvme,
-    /// A value the model does not list, kept as ONTAP wrote it.
-    #[open_enum(other)]
-    Unknown(String),
 }
 
 /// The values of [`FcInterface`](crate::FcInterface)'s `state`: open, so that a value a newer ONTAP adds is kept as [`FcInterfaceState::Unknown`].

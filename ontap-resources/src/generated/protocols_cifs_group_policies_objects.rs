@@ -2,7 +2,7 @@
 // Regenerate with `cargo run -p ontap-codegen`.
 //! `/protocols/cifs/group-policies/{svm.uuid}/objects`: the GroupPolicyObject resource, from the model's `group_policy_object` definition.
 
-use crate::{GroupPolicyObjectRegistrySetting, GroupPolicyObjectSecuritySetting, SvmReference};
+use crate::{GroupPolicyObjectLink, GroupPolicyObjectRegistrySetting, GroupPolicyObjectSecuritySetting, SvmReference};
 
 /// The objects at `/api/protocols/cifs/group-policies/{svm.uuid}/objects`, one at `/api/protocols/cifs/group-policies/{svm.uuid}/objects/{index}`.
 ///
@@ -76,24 +76,6 @@ pub enum GroupPolicyObjectCentralAccessPolicyStagingAuditType {
     Failure,
     /// `both`.
     Both,
-    /// A value the model does not list, kept as ONTAP wrote it.
-    #[open_enum(other)]
-    Unknown(String),
-}
-
-/// The values of [`GroupPolicyObject`](crate::GroupPolicyObject)'s `link`: open, so that a value a newer ONTAP adds is kept as [`GroupPolicyObjectLink::Unknown`].
-#[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
-pub enum GroupPolicyObjectLink {
-    /// `local`.
-    Local,
-    /// `site`.
-    Site,
-    /// `domain`.
-    Domain,
-    /// `organizational_unit`.
-    OrganizationalUnit,
-    /// `rsop`.
-    Rsop,
     /// A value the model does not list, kept as ONTAP wrote it.
     #[open_enum(other)]
     Unknown(String),

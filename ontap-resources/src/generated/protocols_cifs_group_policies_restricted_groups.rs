@@ -2,7 +2,7 @@
 // Regenerate with `cargo run -p ontap-codegen`.
 //! `/protocols/cifs/group-policies/{svm.uuid}/restricted-groups`: the GroupPolicyObjectRestrictedGroup resource, from the model's `group_policy_object_restricted_group` definition.
 
-use crate::SvmReference;
+use crate::{GroupPolicyObjectLink, SvmReference};
 
 /// The objects at `/api/protocols/cifs/group-policies/{svm.uuid}/restricted-groups`, one at `/api/protocols/cifs/group-policies/{svm.uuid}/restricted-groups/{policy_index}/{group_name}`.
 ///
@@ -33,9 +33,9 @@ pub struct GroupPolicyObjectRestrictedGroup {
     /// `group_name`: string, at least 1 characters; read by GET; a key of the instance path.
     #[resource(get, key)]
     pub group_name: Option<String>,
-    /// `link`: [`GroupPolicyObjectRestrictedGroupLink`](crate::GroupPolicyObjectRestrictedGroupLink) (`local`, `site`, `domain`, `organizational_unit`, `rsop`); read by GET.
+    /// `link`: [`GroupPolicyObjectLink`](crate::GroupPolicyObjectLink) (`local`, `site`, `domain`, `organizational_unit`, `rsop`); read by GET.
     #[resource(get)]
-    pub link: Option<GroupPolicyObjectRestrictedGroupLink>,
+    pub link: Option<GroupPolicyObjectLink>,
     /// `members`: list of string; read by GET.
     #[resource(get)]
     pub members: Option<Vec<String>>,
@@ -51,22 +51,4 @@ pub struct GroupPolicyObjectRestrictedGroup {
     /// `version`: integer; read by GET.
     #[resource(get)]
     pub version: Option<i64>,
-}
-
-/// The values of [`GroupPolicyObjectRestrictedGroup`](crate::GroupPolicyObjectRestrictedGroup)'s `link`: open, so that a value a newer ONTAP adds is kept as [`GroupPolicyObjectRestrictedGroupLink::Unknown`].
-#[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
-pub enum GroupPolicyObjectRestrictedGroupLink {
-    /// `local`.
-    Local,
-    /// `site`.
-    Site,
-    /// `domain`.
-    Domain,
-    /// `organizational_unit`.
-    OrganizationalUnit,
-    /// `rsop`.
-    Rsop,
-    /// A value the model does not list, kept as ONTAP wrote it.
-    #[open_enum(other)]
-    Unknown(String),
 }

@@ -3,8 +3,8 @@
 //! `/protocols/cifs/services`: the CifsService resource, from the model's `cifs_service` definition.
 
 use crate::{
-    AdDomain, CifsNetbios, CifsServiceOptions, CifsServiceSecurity, PerformanceMetricRawSvm, PerformanceMetricSvm,
-    SvmReference,
+    AdDomain, CifsNetbios, CifsServiceAuthStyle, CifsServiceOptions, CifsServiceSecurity, PerformanceMetricRawSvm,
+    PerformanceMetricSvm, SvmReference,
 };
 
 /// The objects at `/api/protocols/cifs/services`, one at `/api/protocols/cifs/services/{svm.uuid}`.
@@ -246,18 +246,6 @@ impl ontap::QueryParams for CifsServiceDeleteCollectionParams {
             query.push("serial_records", value);
         }
     }
-}
-
-/// The values of [`CifsService`](crate::CifsService)'s `auth-style`: open, so that a value a newer ONTAP adds is kept as [`CifsServiceAuthStyle::Unknown`].
-#[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
-pub enum CifsServiceAuthStyle {
-    /// `domain`.
-    Domain,
-    /// `workgroup`.
-    Workgroup,
-    /// A value the model does not list, kept as ONTAP wrote it.
-    #[open_enum(other)]
-    Unknown(String),
 }
 
 /// The values of [`CifsService`](crate::CifsService)'s `auth_user_type`: open, so that a value a newer ONTAP adds is kept as [`CifsServiceAuthUserType::Unknown`].

@@ -2,7 +2,9 @@
 // Regenerate with `cargo run -p ontap-codegen`.
 //! `/protocols/cifs/shares`: the CifsShare resource, from the model's `cifs_share` definition.
 
-use crate::{ShareAcl, SvmReference, VolumeReference};
+use crate::{
+    CifsShareOfflineFiles, CifsShareUnixSymlink, CifsShareVscanProfile, ShareAcl, SvmReference, VolumeReference,
+};
 
 /// The objects at `/api/protocols/cifs/shares`, one at `/api/protocols/cifs/shares/{svm.uuid}/{name}`.
 ///
@@ -155,50 +157,4 @@ impl ontap::QueryParams for CifsShareDeleteCollectionParams {
             query.push("serial_records", value);
         }
     }
-}
-
-/// The values of [`CifsShare`](crate::CifsShare)'s `offline_files`: open, so that a value a newer ONTAP adds is kept as [`CifsShareOfflineFiles::Unknown`].
-#[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
-pub enum CifsShareOfflineFiles {
-    /// `none`.
-    None,
-    /// `manual`.
-    Manual,
-    /// `documents`.
-    Documents,
-    /// `programs`.
-    Programs,
-    /// A value the model does not list, kept as ONTAP wrote it.
-    #[open_enum(other)]
-    Unknown(String),
-}
-
-/// The values of [`CifsShare`](crate::CifsShare)'s `unix_symlink`: open, so that a value a newer ONTAP adds is kept as [`CifsShareUnixSymlink::Unknown`].
-#[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
-pub enum CifsShareUnixSymlink {
-    /// `local`.
-    Local,
-    /// `widelink`.
-    Widelink,
-    /// `disable`.
-    Disable,
-    /// A value the model does not list, kept as ONTAP wrote it.
-    #[open_enum(other)]
-    Unknown(String),
-}
-
-/// The values of [`CifsShare`](crate::CifsShare)'s `vscan_profile`: open, so that a value a newer ONTAP adds is kept as [`CifsShareVscanProfile::Unknown`].
-#[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
-pub enum CifsShareVscanProfile {
-    /// `no_scan`.
-    NoScan,
-    /// `standard`.
-    Standard,
-    /// `strict`.
-    Strict,
-    /// `writes_only`.
-    WritesOnly,
-    /// A value the model does not list, kept as ONTAP wrote it.
-    #[open_enum(other)]
-    Unknown(String),
 }

@@ -2,7 +2,9 @@
 // Regenerate with `cargo run -p ontap-codegen`.
 //! `/protocols/file-security/permissions/{svm.uuid}/{file_directory_security.path}`: the FileDirectorySecurity resource, from the model's `file_directory_security` definition.
 
-use crate::{Acl, FileDirectorySecurityFileDirectorySecurity, FileDirectorySecuritySvm};
+use crate::{
+    Acl, FileDirectorySecurityFileDirectorySecurity, FileDirectorySecurityPropagationMode, FileDirectorySecuritySvm,
+};
 
 /// The objects at `/api/protocols/file-security/permissions/{svm.uuid}/{file_directory_security.path}`, one at `/api/protocols/file-security/permissions/{svm.uuid}/{file_directory_security.path}`.
 ///
@@ -145,20 +147,6 @@ pub enum FileDirectorySecurityEffectiveStyle {
     Mixed,
     /// `unified`.
     Unified,
-    /// A value the model does not list, kept as ONTAP wrote it.
-    #[open_enum(other)]
-    Unknown(String),
-}
-
-/// The values of [`FileDirectorySecurity`](crate::FileDirectorySecurity)'s `propagation_mode`: open, so that a value a newer ONTAP adds is kept as [`FileDirectorySecurityPropagationMode::Unknown`].
-#[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
-pub enum FileDirectorySecurityPropagationMode {
-    /// `propagate`.
-    Propagate,
-    /// `ignore`.
-    Ignore,
-    /// `replace`.
-    Replace,
     /// A value the model does not list, kept as ONTAP wrote it.
     #[open_enum(other)]
     Unknown(String),

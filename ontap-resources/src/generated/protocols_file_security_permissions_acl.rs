@@ -2,7 +2,10 @@
 // Regenerate with `cargo run -p ontap-codegen`.
 //! `/protocols/file-security/permissions/{svm.uuid}/{file_directory_security_acl.path}/acl`: the FileDirectorySecurityAcl resource, from the model's `file_directory_security_acl` definition.
 
-use crate::{AdvancedRights, ApplyTo, FileDirectorySecurityAclFileDirectorySecurityAcl, FileDirectorySecurityAclSvm};
+use crate::{
+    AclRights, AdvancedRights, ApplyTo, FileDirectorySecurityAclFileDirectorySecurityAcl, FileDirectorySecurityAclSvm,
+    FileDirectorySecurityPropagationMode,
+};
 
 /// The objects at `/api/protocols/file-security/permissions/{svm.uuid}/{file_directory_security_acl.path}/acl`, one at `/api/protocols/file-security/permissions/{svm.uuid}/{file_directory_security_acl.path}/acl/{user}`.
 ///
@@ -46,12 +49,12 @@ pub struct FileDirectorySecurityAcl {
     /// `ignore_paths`: list of string; sent by POST and PATCH.
     #[resource(post, patch)]
     pub ignore_paths: Option<Vec<String>>,
-    /// `propagation_mode`: [`FileDirectorySecurityAclPropagationMode`](crate::FileDirectorySecurityAclPropagationMode) (`propagate`, `ignore`, `replace`); sent by POST and PATCH.
+    /// `propagation_mode`: [`FileDirectorySecurityPropagationMode`](crate::FileDirectorySecurityPropagationMode) (`propagate`, `ignore`, `replace`); sent by POST and PATCH.
     #[resource(post, patch)]
-    pub propagation_mode: Option<FileDirectorySecurityAclPropagationMode>,
-    /// `rights`: [`FileDirectorySecurityAclRights`](crate::FileDirectorySecurityAclRights) (`no_access`, `full_control`, `modify`, `read_and_execute`, `read`, `write`); sent by POST and PATCH.
+    pub propagation_mode: Option<FileDirectorySecurityPropagationMode>,
+    /// `rights`: [`AclRights`](crate::AclRights) (`no_access`, `full_control`, `modify`, `read_and_execute`, `read`, `write`); sent by POST and PATCH.
     #[resource(post, patch)]
-    pub rights: Option<FileDirectorySecurityAclRights>,
+    pub rights: Option<AclRights>,
     /// `svm`: [`FileDirectorySecurityAclSvm`](crate::FileDirectorySecurityAclSvm); carried by none of this resource's verbs; holds a key of the enclosing object's path.
     ///
     /// Not in the model's definition: it holds the `svm` placeholder of the path `/protocols/file-security/permissions/{svm.uuid}/{file_directory_security_acl.path}/acl/{user}`.
@@ -85,40 +88,6 @@ pub enum FileDirectorySecurityAclAccessControl {
     FileDirectory,
     /// `slag`.
     Slag,
-    /// A value the model does not list, kept as ONTAP wrote it.
-    #[open_enum(other)]
-    Unknown(String),
-}
-
-/// The values of [`FileDirectorySecurityAcl`](crate::FileDirectorySecurityAcl)'s `propagation_mode`: open, so that a value a newer ONTAP adds is kept as [`FileDirectorySecurityAclPropagationMode::Unknown`].
-#[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
-pub enum FileDirectorySecurityAclPropagationMode {
-    /// `propagate`.
-    Propagate,
-    /// `ignore`.
-    Ignore,
-    /// `replace`.
-    Replace,
-    /// A value the model does not list, kept as ONTAP wrote it.
-    #[open_enum(other)]
-    Unknown(String),
-}
-
-/// The values of [`FileDirectorySecurityAcl`](crate::FileDirectorySecurityAcl)'s `rights`: open, so that a value a newer ONTAP adds is kept as [`FileDirectorySecurityAclRights::Unknown`].
-#[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
-pub enum FileDirectorySecurityAclRights {
-    /// `no_access`.
-    NoAccess,
-    /// `full_control`.
-    FullControl,
-    /// `modify`.
-    Modify,
-    /// `read_and_execute`.
-    ReadAndExecute,
-    /// `read`.
-    Read,
-    /// `write`.
-    Write,
     /// A value the model does not list, kept as ONTAP wrote it.
     #[open_enum(other)]
     Unknown(String),

@@ -2,7 +2,10 @@
 // Regenerate with `cargo run -p ontap-codegen`.
 //! `/protocols/fpolicy/{svm.uuid}/engines`: the FpolicyEngine resource, from the model's `fpolicy_engine` definition.
 
-use crate::{FpolicyEngineBufferSize, FpolicyEngineCertificate, FpolicyEngineResiliency, FpolicyEngineSvm};
+use crate::{
+    FpolicyEngineBufferSize, FpolicyEngineCertificate, FpolicyEngineResiliency, FpolicyEngineSvm, FpolicyFormat,
+    FpolicySslOption, FpolicyType,
+};
 
 /// The objects at `/api/protocols/fpolicy/{svm.uuid}/engines`, one at `/api/protocols/fpolicy/{svm.uuid}/engines/{name}`.
 ///
@@ -30,9 +33,9 @@ pub struct FpolicyEngine {
     /// `certificate`: [`FpolicyEngineCertificate`](crate::FpolicyEngineCertificate); read by GET; sent by POST and PATCH.
     #[resource(get, post, patch)]
     pub certificate: Option<FpolicyEngineCertificate>,
-    /// `format`: [`FpolicyEngineFormat`](crate::FpolicyEngineFormat) (`xml`, `protobuf`); read by GET; sent by POST and PATCH.
+    /// `format`: [`FpolicyFormat`](crate::FpolicyFormat) (`xml`, `protobuf`); read by GET; sent by POST and PATCH.
     #[resource(get, post, patch)]
-    pub format: Option<FpolicyEngineFormat>,
+    pub format: Option<FpolicyFormat>,
     /// `keep_alive_interval`: string; read by GET; sent by POST and PATCH.
     #[resource(get, post, patch)]
     pub keep_alive_interval: Option<String>,
@@ -66,18 +69,18 @@ pub struct FpolicyEngine {
     /// `session_timeout`: string; read by GET; sent by POST and PATCH.
     #[resource(get, post, patch)]
     pub session_timeout: Option<String>,
-    /// `ssl_option`: [`FpolicyEngineSslOption`](crate::FpolicyEngineSslOption) (`no_auth`, `server_auth`, `mutual_auth`); read by GET; sent by POST and PATCH.
+    /// `ssl_option`: [`FpolicySslOption`](crate::FpolicySslOption) (`no_auth`, `server_auth`, `mutual_auth`); read by GET; sent by POST and PATCH.
     #[resource(get, post, patch)]
-    pub ssl_option: Option<FpolicyEngineSslOption>,
+    pub ssl_option: Option<FpolicySslOption>,
     /// `status_request_interval`: string; read by GET; sent by POST and PATCH.
     #[resource(get, post, patch)]
     pub status_request_interval: Option<String>,
     /// `svm`: [`FpolicyEngineSvm`](crate::FpolicyEngineSvm); read by GET; holds a key of the enclosing object's path.
     #[resource(get)]
     pub svm: Option<FpolicyEngineSvm>,
-    /// `type`: [`FpolicyEngineType`](crate::FpolicyEngineType) (`synchronous`, `asynchronous`); read by GET; sent by POST and PATCH.
+    /// `type`: [`FpolicyType`](crate::FpolicyType) (`synchronous`, `asynchronous`); read by GET; sent by POST and PATCH.
     #[resource(get, post, patch, rename = "type")]
-    pub type_: Option<FpolicyEngineType>,
+    pub type_: Option<FpolicyType>,
 }
 
 /// The query parameters of `PATCH /api/protocols/fpolicy/{svm.uuid}/engines`, typed: [`FpolicyEngine`]'s PATCH by query (`patch_collection`) takes them in [`ontap::CallOptions::with`]; `CallOptions::param` still sends any other.
@@ -132,42 +135,4 @@ impl ontap::QueryParams for FpolicyEngineDeleteCollectionParams {
             query.push("serial_records", value);
         }
     }
-}
-
-/// The values of [`FpolicyEngine`](crate::FpolicyEngine)'s `format`: open, so that a value a newer ONTAP adds is kept as [`FpolicyEngineFormat::Unknown`].
-#[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
-pub enum FpolicyEngineFormat {
-    /// `xml`.
-    Xml,
-    /// `protobuf`.
-    Protobuf,
-    /// A value the model does not list, kept as ONTAP wrote it.
-    #[open_enum(other)]
-    Unknown(String),
-}
-
-/// The values of [`FpolicyEngine`](crate::FpolicyEngine)'s `ssl_option`: open, so that a value a newer ONTAP adds is kept as [`FpolicyEngineSslOption::Unknown`].
-#[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
-pub enum FpolicyEngineSslOption {
-    /// `no_auth`.
-    NoAuth,
-    /// `server_auth`.
-    ServerAuth,
-    /// `mutual_auth`.
-    MutualAuth,
-    /// A value the model does not list, kept as ONTAP wrote it.
-    #[open_enum(other)]
-    Unknown(String),
-}
-
-/// The values of [`FpolicyEngine`](crate::FpolicyEngine)'s `type`: open, so that a value a newer ONTAP adds is kept as [`FpolicyEngineType::Unknown`].
-#[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
-pub enum FpolicyEngineType {
-    /// `synchronous`.
-    Synchronous,
-    /// `asynchronous`.
-    Asynchronous,
-    /// A value the model does not list, kept as ONTAP wrote it.
-    #[open_enum(other)]
-    Unknown(String),
 }

@@ -2,7 +2,7 @@
 // Regenerate with `cargo run -p ontap-codegen`.
 //! `/protocols/fpolicy/{svm.uuid}/events`: the FpolicyEvent resource, from the model's `fpolicy_event` definition.
 
-use crate::{FpolicyEngineSvm, FpolicyEventFileOperations, FpolicyEventFilters};
+use crate::{FpolicyEngineSvm, FpolicyEventFileOperations, FpolicyEventFilters, FpolicyProtocol};
 
 /// The objects at `/api/protocols/fpolicy/{svm.uuid}/events`, one at `/api/protocols/fpolicy/{svm.uuid}/events/{name}`.
 ///
@@ -33,9 +33,9 @@ pub struct FpolicyEvent {
     /// `monitor_fileop_failure`: boolean; read by GET; sent by POST and PATCH.
     #[resource(get, post, patch)]
     pub monitor_fileop_failure: Option<bool>,
-    /// `protocol`: [`FpolicyEventProtocol`](crate::FpolicyEventProtocol) (`cifs`, `nfsv3`, `nfsv4`); read by GET; sent by POST and PATCH.
+    /// `protocol`: [`FpolicyProtocol`](crate::FpolicyProtocol) (`cifs`, `nfsv3`, `nfsv4`); read by GET; sent by POST and PATCH.
     #[resource(get, post, patch)]
-    pub protocol: Option<FpolicyEventProtocol>,
+    pub protocol: Option<FpolicyProtocol>,
     /// `svm`: [`FpolicyEngineSvm`](crate::FpolicyEngineSvm); read by GET; holds a key of the enclosing object's path.
     #[resource(get)]
     pub svm: Option<FpolicyEngineSvm>,
@@ -96,18 +96,4 @@ impl ontap::QueryParams for FpolicyEventDeleteCollectionParams {
             query.push("serial_records", value);
         }
     }
-}
-
-/// The values of [`FpolicyEvent`](crate::FpolicyEvent)'s `protocol`: open, so that a value a newer ONTAP adds is kept as [`FpolicyEventProtocol::Unknown`].
-#[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
-pub enum FpolicyEventProtocol {
-    /// `cifs`.
-    Cifs,
-    /// `nfsv3`.
-    Nfsv3,
-    /// `nfsv4`.
-    Nfsv4,
-    /// A value the model does not list, kept as ONTAP wrote it.
-    #[open_enum(other)]
-    Unknown(String),
 }

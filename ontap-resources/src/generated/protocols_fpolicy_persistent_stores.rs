@@ -2,7 +2,7 @@
 // Regenerate with `cargo run -p ontap-codegen`.
 //! `/protocols/fpolicy/{svm.uuid}/persistent-stores`: the FpolicyPersistentStore resource, from the model's `fpolicy_persistent_store` definition.
 
-use crate::FpolicyEngineSvm;
+use crate::{FpolicyEngineSvm, FpolicyPersistentAutosizeMode};
 
 /// The objects at `/api/protocols/fpolicy/{svm.uuid}/persistent-stores`, one at `/api/protocols/fpolicy/{svm.uuid}/persistent-stores/{name}`.
 ///
@@ -24,9 +24,9 @@ pub struct FpolicyPersistentStore {
     /// `name`: string; read by GET; sent by POST; a key of the instance path.
     #[resource(get, post, key)]
     pub name: Option<String>,
-    /// `autosize_mode`: [`FpolicyPersistentStoreAutosizeMode`](crate::FpolicyPersistentStoreAutosizeMode) (`grow`, `grow_shrink`, `off`); read by GET; sent by POST.
+    /// `autosize_mode`: [`FpolicyPersistentAutosizeMode`](crate::FpolicyPersistentAutosizeMode) (`grow`, `grow_shrink`, `off`); read by GET; sent by POST.
     #[resource(get, post)]
-    pub autosize_mode: Option<FpolicyPersistentStoreAutosizeMode>,
+    pub autosize_mode: Option<FpolicyPersistentAutosizeMode>,
     /// `size`: integer; read by GET; sent by POST and PATCH.
     #[resource(get, post, patch)]
     pub size: Option<i64>,
@@ -144,18 +144,4 @@ impl ontap::QueryParams for FpolicyPersistentStoreDeleteCollectionParams {
             query.push("serial_records", value);
         }
     }
-}
-
-/// The values of [`FpolicyPersistentStore`](crate::FpolicyPersistentStore)'s `autosize_mode`: open, so that a value a newer ONTAP adds is kept as [`FpolicyPersistentStoreAutosizeMode::Unknown`].
-#[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
-pub enum FpolicyPersistentStoreAutosizeMode {
-    /// `grow`.
-    Grow,
-    /// `grow_shrink`.
-    GrowShrink,
-    /// `off`.
-    Off,
-    /// A value the model does not list, kept as ONTAP wrote it.
-    #[open_enum(other)]
-    Unknown(String),
 }

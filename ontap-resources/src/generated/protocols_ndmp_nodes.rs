@@ -2,7 +2,7 @@
 // Regenerate with `cargo run -p ontap-codegen`.
 //! `/protocols/ndmp/nodes`: the NdmpNode resource, from the model's `ndmp_node` definition.
 
-use crate::NodeReference;
+use crate::{NdmpAuthenticationTypes, NodeReference};
 
 /// The objects at `/api/protocols/ndmp/nodes`, one at `/api/protocols/ndmp/nodes/{node.uuid}`.
 ///
@@ -26,9 +26,9 @@ pub struct NdmpNode {
     /// `_links`: [`ontap::Links`]; read by GET.
     #[resource(get, rename = "_links")]
     pub links: Option<ontap::Links>,
-    /// `authentication_types`: list of [`NdmpNodeAuthenticationTypes`](crate::NdmpNodeAuthenticationTypes) (`plaintext`, `challenge`, `plaintext_sso`); read by GET; sent by PATCH.
+    /// `authentication_types`: list of [`NdmpAuthenticationTypes`](crate::NdmpAuthenticationTypes) (`plaintext`, `challenge`, `plaintext_sso`); read by GET; sent by PATCH.
     #[resource(get, patch)]
-    pub authentication_types: Option<Vec<NdmpNodeAuthenticationTypes>>,
+    pub authentication_types: Option<Vec<NdmpAuthenticationTypes>>,
     /// `enabled`: boolean; read by GET; sent by PATCH.
     #[resource(get, patch)]
     pub enabled: Option<bool>,
@@ -65,18 +65,4 @@ impl ontap::QueryParams for NdmpNodePatchCollectionParams {
             query.push("serial_records", value);
         }
     }
-}
-
-/// The values of [`NdmpNode`](crate::NdmpNode)'s `authentication_types`: open, so that a value a newer ONTAP adds is kept as [`NdmpNodeAuthenticationTypes::Unknown`].
-#[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
-pub enum NdmpNodeAuthenticationTypes {
-    /// `plaintext`.
-    Plaintext,
-    /// `challenge`.
-    Challenge,
-    /// `plaintext_sso`.
-    PlaintextSso,
-    /// A value the model does not list, kept as ONTAP wrote it.
-    #[open_enum(other)]
-    Unknown(String),
 }

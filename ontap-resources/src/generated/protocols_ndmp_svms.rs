@@ -2,7 +2,7 @@
 // Regenerate with `cargo run -p ontap-codegen`.
 //! `/protocols/ndmp/svms`: the NdmpSvm resource, from the model's `ndmp_svm` definition.
 
-use crate::SvmReference;
+use crate::{NdmpAuthenticationTypes, SvmReference};
 
 /// The objects at `/api/protocols/ndmp/svms`, one at `/api/protocols/ndmp/svms/{svm.uuid}`.
 ///
@@ -26,9 +26,9 @@ pub struct NdmpSvm {
     /// `_links`: [`ontap::Links`]; read by GET.
     #[resource(get, rename = "_links")]
     pub links: Option<ontap::Links>,
-    /// `authentication_types`: list of [`NdmpSvmAuthenticationTypes`](crate::NdmpSvmAuthenticationTypes) (`plaintext`, `challenge`, `plaintext_sso`); read by GET; sent by PATCH.
+    /// `authentication_types`: list of [`NdmpAuthenticationTypes`](crate::NdmpAuthenticationTypes) (`plaintext`, `challenge`, `plaintext_sso`); read by GET; sent by PATCH.
     #[resource(get, patch)]
-    pub authentication_types: Option<Vec<NdmpSvmAuthenticationTypes>>,
+    pub authentication_types: Option<Vec<NdmpAuthenticationTypes>>,
     /// `enabled`: boolean; read by GET; sent by PATCH.
     #[resource(get, patch)]
     pub enabled: Option<bool>,
@@ -59,18 +59,4 @@ impl ontap::QueryParams for NdmpSvmPatchCollectionParams {
             query.push("serial_records", value);
         }
     }
-}
-
-/// The values of [`NdmpSvm`](crate::NdmpSvm)'s `authentication_types`: open, so that a value a newer ONTAP adds is kept as [`NdmpSvmAuthenticationTypes::Unknown`].
-#[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
-pub enum NdmpSvmAuthenticationTypes {
-    /// `plaintext`.
-    Plaintext,
-    /// `challenge`.
-    Challenge,
-    /// `plaintext_sso`.
-    PlaintextSso,
-    /// A value the model does not list, kept as ONTAP wrote it.
-    #[open_enum(other)]
-    Unknown(String),
 }

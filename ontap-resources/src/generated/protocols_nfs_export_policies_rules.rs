@@ -2,7 +2,10 @@
 // Regenerate with `cargo run -p ontap-codegen`.
 //! `/protocols/nfs/export-policies/{policy.id}/rules`: the ExportRule resource, from the model's `export_rule` definition.
 
-use crate::{ExportClients, ExportRulePolicy, SvmReference};
+use crate::{
+    ExportChownMode, ExportClients, ExportNtfsUnixSecurity, ExportRoRule, ExportRulePolicy, ExportRwRule,
+    ExportSuperuser, SvmReference,
+};
 
 /// The objects at `/api/protocols/nfs/export-policies/{policy.id}/rules`, one at `/api/protocols/nfs/export-policies/{policy.id}/rules/{index}`.
 ///
@@ -39,30 +42,30 @@ pub struct ExportRule {
     /// `anonymous_user`: string; read by GET; sent by POST and PATCH.
     #[resource(get, post, patch)]
     pub anonymous_user: Option<String>,
-    /// `chown_mode`: [`ExportRuleChownMode`](crate::ExportRuleChownMode) (`restricted`, `unrestricted`); read by GET; sent by POST and PATCH.
+    /// `chown_mode`: [`ExportChownMode`](crate::ExportChownMode) (`restricted`, `unrestricted`); read by GET; sent by POST and PATCH.
     #[resource(get, post, patch)]
-    pub chown_mode: Option<ExportRuleChownMode>,
+    pub chown_mode: Option<ExportChownMode>,
     /// `clients`: list of [`ExportClients`](crate::ExportClients); read by GET; sent by POST and PATCH.
     #[resource(get, post, patch)]
     pub clients: Option<Vec<ExportClients>>,
-    /// `ntfs_unix_security`: [`ExportRuleNtfsUnixSecurity`](crate::ExportRuleNtfsUnixSecurity) (`fail`, `ignore`); read by GET; sent by POST and PATCH.
+    /// `ntfs_unix_security`: [`ExportNtfsUnixSecurity`](crate::ExportNtfsUnixSecurity) (`fail`, `ignore`); read by GET; sent by POST and PATCH.
     #[resource(get, post, patch)]
-    pub ntfs_unix_security: Option<ExportRuleNtfsUnixSecurity>,
+    pub ntfs_unix_security: Option<ExportNtfsUnixSecurity>,
     /// `policy`: [`ExportRulePolicy`](crate::ExportRulePolicy); read by GET; sent by POST; holds a key of the enclosing object's path.
     #[resource(get, post)]
     pub policy: Option<ExportRulePolicy>,
     /// `protocols`: list of string; read by GET; sent by POST and PATCH.
     #[resource(get, post, patch)]
     pub protocols: Option<Vec<String>>,
-    /// `ro_rule`: list of [`ExportRuleRoRule`](crate::ExportRuleRoRule) (`any`, `none`, `never`, `krb5`, `krb5i`, `krb5p`, `ntlm`, `sys`); read by GET; sent by POST and PATCH.
+    /// `ro_rule`: list of [`ExportRoRule`](crate::ExportRoRule) (`any`, `none`, `never`, `krb5`, `krb5i`, `krb5p`, `ntlm`, `sys`); read by GET; sent by POST and PATCH.
     #[resource(get, post, patch)]
-    pub ro_rule: Option<Vec<ExportRuleRoRule>>,
-    /// `rw_rule`: list of [`ExportRuleRwRule`](crate::ExportRuleRwRule) (`any`, `none`, `never`, `krb5`, `krb5i`, `krb5p`, `ntlm`, `sys`); read by GET; sent by POST and PATCH.
+    pub ro_rule: Option<Vec<ExportRoRule>>,
+    /// `rw_rule`: list of [`ExportRwRule`](crate::ExportRwRule) (`any`, `none`, `never`, `krb5`, `krb5i`, `krb5p`, `ntlm`, `sys`); read by GET; sent by POST and PATCH.
     #[resource(get, post, patch)]
-    pub rw_rule: Option<Vec<ExportRuleRwRule>>,
-    /// `superuser`: list of [`ExportRuleSuperuser`](crate::ExportRuleSuperuser) (`any`, `none`, `never`, `krb5`, `krb5i`, `krb5p`, `ntlm`, `sys`); read by GET; sent by POST and PATCH.
+    pub rw_rule: Option<Vec<ExportRwRule>>,
+    /// `superuser`: list of [`ExportSuperuser`](crate::ExportSuperuser) (`any`, `none`, `never`, `krb5`, `krb5i`, `krb5p`, `ntlm`, `sys`); read by GET; sent by POST and PATCH.
     #[resource(get, post, patch)]
-    pub superuser: Option<Vec<ExportRuleSuperuser>>,
+    pub superuser: Option<Vec<ExportSuperuser>>,
     /// `svm`: [`SvmReference`](crate::SvmReference); read by GET.
     #[resource(get)]
     pub svm: Option<SvmReference>,
@@ -147,100 +150,4 @@ impl ontap::QueryParams for ExportRuleDeleteCollectionParams {
             query.push("serial_records", value);
         }
     }
-}
-
-/// The values of [`ExportRule`](crate::ExportRule)'s `chown_mode`: open, so that a value a newer ONTAP adds is kept as [`ExportRuleChownMode::Unknown`].
-#[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
-pub enum ExportRuleChownMode {
-    /// `restricted`.
-    Restricted,
-    /// `unrestricted`.
-    Unrestricted,
-    /// A value the model does not list, kept as ONTAP wrote it.
-    #[open_enum(other)]
-    Unknown(String),
-}
-
-/// The values of [`ExportRule`](crate::ExportRule)'s `ntfs_unix_security`: open, so that a value a newer ONTAP adds is kept as [`ExportRuleNtfsUnixSecurity::Unknown`].
-#[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
-pub enum ExportRuleNtfsUnixSecurity {
-    /// `fail`.
-    Fail,
-    /// `ignore`.
-    Ignore,
-    /// A value the model does not list, kept as ONTAP wrote it.
-    #[open_enum(other)]
-    Unknown(String),
-}
-
-/// The values of [`ExportRule`](crate::ExportRule)'s `ro_rule`: open, so that a value a newer ONTAP adds is kept as [`ExportRuleRoRule::Unknown`].
-#[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
-pub enum ExportRuleRoRule {
-    /// `any`.
-    Any,
-    /// `none`.
-    None,
-    /// `never`.
-    Never,
-    /// `krb5`.
-    Krb5,
-    /// `krb5i`.
-    Krb5i,
-    /// `krb5p`.
-    Krb5p,
-    /// `ntlm`.
-    Ntlm,
-    /// `sys`.
-    Sys,
-    /// A value the model does not list, kept as ONTAP wrote it.
-    #[open_enum(other)]
-    Unknown(String),
-}
-
-/// The values of [`ExportRule`](crate::ExportRule)'s `rw_rule`: open, so that a value a newer ONTAP adds is kept as [`ExportRuleRwRule::Unknown`].
-#[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
-pub enum ExportRuleRwRule {
-    /// `any`.
-    Any,
-    /// `none`.
-    None,
-    /// `never`.
-    Never,
-    /// `krb5`.
-    Krb5,
-    /// `krb5i`.
-    Krb5i,
-    /// `krb5p`.
-    Krb5p,
-    /// `ntlm`.
-    Ntlm,
-    /// `sys`.
-    Sys,
-    /// A value the model does not list, kept as ONTAP wrote it.
-    #[open_enum(other)]
-    Unknown(String),
-}
-
-/// The values of [`ExportRule`](crate::ExportRule)'s `superuser`: open, so that a value a newer ONTAP adds is kept as [`ExportRuleSuperuser::Unknown`].
-#[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
-pub enum ExportRuleSuperuser {
-    /// `any`.
-    Any,
-    /// `none`.
-    None,
-    /// `never`.
-    Never,
-    /// `krb5`.
-    Krb5,
-    /// `krb5i`.
-    Krb5i,
-    /// `krb5p`.
-    Krb5p,
-    /// `ntlm`.
-    Ntlm,
-    /// `sys`.
-    Sys,
-    /// A value the model does not list, kept as ONTAP wrote it.
-    #[open_enum(other)]
-    Unknown(String),
 }

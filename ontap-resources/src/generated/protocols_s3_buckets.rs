@@ -4,8 +4,9 @@
 
 use crate::{
     FlexcacheAggregatesReference, QosPolicyReference, S3AuditEventSelector, S3BucketCors, S3BucketEncryption,
-    S3BucketLifecycleManagement, S3BucketPolicy, S3BucketProtectionStatus, S3BucketRetention, S3BucketSnapshotPolicy,
-    S3BucketSnapshotRestore, SvmReference, VolumeReference,
+    S3BucketLifecycleManagement, S3BucketPolicy, S3BucketProtectionStatus, S3BucketRetention, S3BucketRole,
+    S3BucketSnapshotPolicy, S3BucketSnapshotRestore, S3BucketStorageServiceLevel, S3BucketType, SvmReference,
+    VolumeReference,
 };
 
 /// The objects at `/api/protocols/s3/buckets`, one at `/api/protocols/s3/buckets/{svm.uuid}/{uuid}`.
@@ -162,46 +163,6 @@ impl ontap::QueryParams for S3BucketDeleteCollectionParams {
             query.push("serial_records", value);
         }
     }
-}
-
-/// The values of [`S3Bucket`](crate::S3Bucket)'s `role`: open, so that a value a newer ONTAP adds is kept as [`S3BucketRole::Unknown`].
-#[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
-pub enum S3BucketRole {
-    /// `standalone`.
-    Standalone,
-    /// `active`.
-    Active,
-    /// `passive`.
-    Passive,
-    /// A value the model does not list, kept as ONTAP wrote it.
-    #[open_enum(other)]
-    Unknown(String),
-}
-
-/// The values of [`S3Bucket`](crate::S3Bucket)'s `storage_service_level`: open, so that a value a newer ONTAP adds is kept as [`S3BucketStorageServiceLevel::Unknown`].
-#[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
-pub enum S3BucketStorageServiceLevel {
-    /// `value`.
-    Value,
-    /// `performance`.
-    Performance,
-    /// `extreme`.
-    Extreme,
-    /// A value the model does not list, kept as ONTAP wrote it.
-    #[open_enum(other)]
-    Unknown(String),
-}
-
-/// The values of [`S3Bucket`](crate::S3Bucket)'s `type`: open, so that a value a newer ONTAP adds is kept as [`S3BucketType::Unknown`].
-#[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
-pub enum S3BucketType {
-    /// `s3`.
-    S3,
-    /// `nas`.
-    Nas,
-    /// A value the model does not list, kept as ONTAP wrote it.
-    #[open_enum(other)]
-    Unknown(String),
 }
 
 /// The values of [`S3Bucket`](crate::S3Bucket)'s `versioning_state`: open, so that a value a newer ONTAP adds is kept as [`S3BucketVersioningState::Unknown`].

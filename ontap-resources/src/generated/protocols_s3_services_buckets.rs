@@ -4,8 +4,9 @@
 
 use crate::{
     QosPolicyReference, S3AuditEventSelector, S3BucketAggregatesReference, S3BucketPolicy, S3BucketRetention,
-    S3BucketSnapshotPolicy, S3BucketSnapshotRestore, S3BucketSvmCors, S3BucketSvmEncryption,
-    S3BucketSvmLifecycleManagement, S3BucketSvmProtectionStatus, SvmReference, VolumeReference,
+    S3BucketRole, S3BucketSnapshotPolicy, S3BucketSnapshotRestore, S3BucketStorageServiceLevel, S3BucketSvmCors,
+    S3BucketSvmEncryption, S3BucketSvmLifecycleManagement, S3BucketSvmProtectionStatus, S3BucketType, SvmReference,
+    VolumeReference,
 };
 
 /// The objects at `/api/protocols/s3/services/{svm.uuid}/buckets`, one at `/api/protocols/s3/services/{svm.uuid}/buckets/{uuid}`.
@@ -76,9 +77,9 @@ pub struct S3BucketSvm {
     /// `retention`: [`S3BucketRetention`](crate::S3BucketRetention); read by GET; sent by POST and PATCH.
     #[resource(get, post, patch)]
     pub retention: Option<S3BucketRetention>,
-    /// `role`: [`S3BucketSvmRole`](crate::S3BucketSvmRole) (`standalone`, `active`, `passive`); read by GET.
+    /// `role`: [`S3BucketRole`](crate::S3BucketRole) (`standalone`, `active`, `passive`); read by GET.
     #[resource(get)]
-    pub role: Option<S3BucketSvmRole>,
+    pub role: Option<S3BucketRole>,
     /// `size`: integer, 199229440 to 62672162783232000; read by GET; sent by POST and PATCH.
     #[resource(get, post, patch)]
     pub size: Option<i64>,
@@ -88,15 +89,15 @@ pub struct S3BucketSvm {
     /// `snapshot_restore`: [`S3BucketSnapshotRestore`](crate::S3BucketSnapshotRestore); read by GET; sent by POST and PATCH.
     #[resource(get, post, patch)]
     pub snapshot_restore: Option<S3BucketSnapshotRestore>,
-    /// `storage_service_level`: [`S3BucketSvmStorageServiceLevel`](crate::S3BucketSvmStorageServiceLevel) (`value`, `performance`, `extreme`); sent by POST.
+    /// `storage_service_level`: [`S3BucketStorageServiceLevel`](crate::S3BucketStorageServiceLevel) (`value`, `performance`, `extreme`); sent by POST.
     #[resource(post)]
-    pub storage_service_level: Option<S3BucketSvmStorageServiceLevel>,
+    pub storage_service_level: Option<S3BucketStorageServiceLevel>,
     /// `svm`: [`SvmReference`](crate::SvmReference); read by GET; holds a key of the enclosing object's path.
     #[resource(get)]
     pub svm: Option<SvmReference>,
-    /// `type`: [`S3BucketSvmType`](crate::S3BucketSvmType) (`s3`, `nas`); read by GET; sent by POST and PATCH.
+    /// `type`: [`S3BucketType`](crate::S3BucketType) (`s3`, `nas`); read by GET; sent by POST and PATCH.
     #[resource(get, post, patch, rename = "type")]
-    pub type_: Option<S3BucketSvmType>,
+    pub type_: Option<S3BucketType>,
     /// `versioning_state`: [`S3BucketSvmVersioningState`](crate::S3BucketSvmVersioningState) (`disabled`, `enabled`, `suspended`); read by GET; sent by POST and PATCH.
     #[resource(get, post, patch)]
     pub versioning_state: Option<S3BucketSvmVersioningState>,
@@ -194,46 +195,6 @@ impl ontap::QueryParams for S3BucketSvmDeleteCollectionParams {
             query.push("serial_records", value);
         }
     }
-}
-
-/// The values of [`S3BucketSvm`](crate::S3BucketSvm)'s `role`: open, so that a value a newer ONTAP adds is kept as [`S3BucketSvmRole::Unknown`].
-#[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
-pub enum S3BucketSvmRole {
-    /// `standalone`.
-    Standalone,
-    /// `active`.
-    Active,
-    /// `passive`.
-    Passive,
-    /// A value the model does not list, kept as ONTAP wrote it.
-    #[open_enum(other)]
-    Unknown(String),
-}
-
-/// The values of [`S3BucketSvm`](crate::S3BucketSvm)'s `storage_service_level`: open, so that a value a newer ONTAP adds is kept as [`S3BucketSvmStorageServiceLevel::Unknown`].
-#[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
-pub enum S3BucketSvmStorageServiceLevel {
-    /// `value`.
-    Value,
-    /// `performance`.
-    Performance,
-    /// `extreme`.
-    Extreme,
-    /// A value the model does not list, kept as ONTAP wrote it.
-    #[open_enum(other)]
-    Unknown(String),
-}
-
-/// The values of [`S3BucketSvm`](crate::S3BucketSvm)'s `type`: open, so that a value a newer ONTAP adds is kept as [`S3BucketSvmType::Unknown`].
-#[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
-pub enum S3BucketSvmType {
-    /// `s3`.
-    S3,
-    /// `nas`.
-    Nas,
-    /// A value the model does not list, kept as ONTAP wrote it.
-    #[open_enum(other)]
-    Unknown(String),
 }
 
 /// The values of [`S3BucketSvm`](crate::S3BucketSvm)'s `versioning_state`: open, so that a value a newer ONTAP adds is kept as [`S3BucketSvmVersioningState::Unknown`].

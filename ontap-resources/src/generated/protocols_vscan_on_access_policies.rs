@@ -2,7 +2,7 @@
 // Regenerate with `cargo run -p ontap-codegen`.
 //! `/protocols/vscan/{svm.uuid}/on-access-policies`: the VscanOnAccess resource, from the model's `vscan_on_access` definition.
 
-use crate::{SvmReference, VscanOnAccessScope};
+use crate::{SvmReference, VscanOnAccessProtocol, VscanOnAccessScope};
 
 /// The objects at `/api/protocols/vscan/{svm.uuid}/on-access-policies`, one at `/api/protocols/vscan/{svm.uuid}/on-access-policies/{name}`.
 ///
@@ -96,14 +96,4 @@ impl ontap::QueryParams for VscanOnAccessDeleteCollectionParams {
             query.push("serial_records", value);
         }
     }
-}
-
-/// The values of [`VscanOnAccess`](crate::VscanOnAccess)'s `protocol`: open, so that a value a newer ONTAP adds is kept as [`VscanOnAccessProtocol::Unknown`].
-#[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
-pub enum VscanOnAccessProtocol {
-    /// `cifs`.
-    Cifs,
-    /// A value the model does not list, kept as ONTAP wrote it.
-    #[open_enum(other)]
-    Unknown(String),
 }

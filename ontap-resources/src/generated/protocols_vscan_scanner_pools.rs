@@ -2,7 +2,7 @@
 // Regenerate with `cargo run -p ontap-codegen`.
 //! `/protocols/vscan/{svm.uuid}/scanner-pools`: the VscanScannerPool resource, from the model's `vscan_scanner_pool` definition.
 
-use crate::{ClusterReference, SvmReference};
+use crate::{ClusterReference, ScannerPoolRole, SvmReference};
 
 /// The objects at `/api/protocols/vscan/{svm.uuid}/scanner-pools`, one at `/api/protocols/vscan/{svm.uuid}/scanner-pools/{name}`.
 ///
@@ -30,9 +30,9 @@ pub struct VscanScannerPool {
     /// `privileged_users`: list of string; read by GET; sent by POST and PATCH.
     #[resource(get, post, patch)]
     pub privileged_users: Option<Vec<String>>,
-    /// `role`: [`VscanScannerPoolRole`](crate::VscanScannerPoolRole) (`primary`, `secondary`, `idle`); read by GET; sent by POST and PATCH.
+    /// `role`: [`ScannerPoolRole`](crate::ScannerPoolRole) (`primary`, `secondary`, `idle`); read by GET; sent by POST and PATCH.
     #[resource(get, post, patch)]
-    pub role: Option<VscanScannerPoolRole>,
+    pub role: Option<ScannerPoolRole>,
     /// `servers`: list of string; read by GET; sent by POST and PATCH.
     #[resource(get, post, patch)]
     pub servers: Option<Vec<String>>,
@@ -93,18 +93,4 @@ impl ontap::QueryParams for VscanScannerPoolDeleteCollectionParams {
             query.push("serial_records", value);
         }
     }
-}
-
-/// The values of [`VscanScannerPool`](crate::VscanScannerPool)'s `role`: open, so that a value a newer ONTAP adds is kept as [`VscanScannerPoolRole::Unknown`].
-#[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
-pub enum VscanScannerPoolRole {
-    /// `primary`.
-    Primary,
-    /// `secondary`.
-    Secondary,
-    /// `idle`.
-    Idle,
-    /// A value the model does not list, kept as ONTAP wrote it.
-    #[open_enum(other)]
-    Unknown(String),
 }

@@ -2,7 +2,7 @@
 // Regenerate with `cargo run -p ontap-codegen`.
 //! `/security/accounts`: the Account resource, from the model's `account` definition.
 
-use crate::{AccountApplication, RoleReference, SvmReference};
+use crate::{AccountApplication, AccountPasswordHashAlgorithm, RoleReference, SvmReference};
 
 /// The objects at `/api/security/accounts`, one at `/api/security/accounts/{owner.uuid}/{name}`.
 ///
@@ -104,20 +104,6 @@ impl ontap::QueryParams for AccountDeleteCollectionParams {
             query.push("serial_records", value);
         }
     }
-}
-
-/// The values of [`Account`](crate::Account)'s `password_hash_algorithm`: open, so that a value a newer ONTAP adds is kept as [`AccountPasswordHashAlgorithm::Unknown`].
-#[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
-pub enum AccountPasswordHashAlgorithm {
-    /// `sha512`.
-    Sha512,
-    /// `sha256`.
-    Sha256,
-    /// `md5`.
-    Md5,
-    /// A value the model does not list, kept as ONTAP wrote it.
-    #[open_enum(other)]
-    Unknown(String),
 }
 
 /// The values of [`Account`](crate::Account)'s `scope`: open, so that a value a newer ONTAP adds is kept as [`AccountScope::Unknown`].

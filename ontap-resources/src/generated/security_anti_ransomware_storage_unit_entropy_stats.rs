@@ -2,7 +2,7 @@
 // Regenerate with `cargo run -p ontap-codegen`.
 //! `/security/anti-ransomware/storage-unit/entropy-stats`: the StorageUnitAntiRansomwareEntropyStats resource, from the model's `storage_unit_anti_ransomware_entropy_stats` definition.
 
-use crate::StorageUnitReference;
+use crate::{EntropyStatsEntropyStatsType, StorageUnitReference};
 
 /// The objects at `/api/security/anti-ransomware/storage-unit/entropy-stats`, one at `/api/security/anti-ransomware/storage-unit/entropy-stats/{storage_unit.uuid}/{entropy_stats_type}/{timestamp}`.
 ///
@@ -23,9 +23,9 @@ pub struct StorageUnitAntiRansomwareEntropyStats {
     /// `storage_unit`: [`StorageUnitReference`](crate::StorageUnitReference); read by GET; its `uuid` is a key of the instance path.
     #[resource(get, key = "uuid")]
     pub storage_unit: Option<StorageUnitReference>,
-    /// `entropy_stats_type`: [`StorageUnitAntiRansomwareEntropyStatsEntropyStatsType`](crate::StorageUnitAntiRansomwareEntropyStatsEntropyStatsType) (`sub_hourly`, `hourly`, `daily`, `high_enc_pct`); read by GET; a key of the instance path.
+    /// `entropy_stats_type`: [`EntropyStatsEntropyStatsType`](crate::EntropyStatsEntropyStatsType) (`sub_hourly`, `hourly`, `daily`, `high_enc_pct`); read by GET; a key of the instance path.
     #[resource(get, key)]
-    pub entropy_stats_type: Option<StorageUnitAntiRansomwareEntropyStatsEntropyStatsType>,
+    pub entropy_stats_type: Option<EntropyStatsEntropyStatsType>,
     /// `timestamp`: timestamp ([`ontap::Timestamp`]); read by GET; a key of the instance path.
     #[resource(get, key)]
     pub timestamp: Option<ontap::Timestamp>,
@@ -41,20 +41,4 @@ pub struct StorageUnitAntiRansomwareEntropyStats {
     /// `encryption_percentage`: integer; read by GET.
     #[resource(get)]
     pub encryption_percentage: Option<i64>,
-}
-
-/// The values of [`StorageUnitAntiRansomwareEntropyStats`](crate::StorageUnitAntiRansomwareEntropyStats)'s `entropy_stats_type`: open, so that a value a newer ONTAP adds is kept as [`StorageUnitAntiRansomwareEntropyStatsEntropyStatsType::Unknown`].
-#[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
-pub enum StorageUnitAntiRansomwareEntropyStatsEntropyStatsType {
-    /// `sub_hourly`.
-    SubHourly,
-    /// `hourly`.
-    Hourly,
-    /// `daily`.
-    Daily,
-    /// `high_enc_pct`.
-    HighEncPct,
-    /// A value the model does not list, kept as ONTAP wrote it.
-    #[open_enum(other)]
-    Unknown(String),
 }

@@ -2,7 +2,7 @@
 // Regenerate with `cargo run -p ontap-codegen`.
 //! `/security/anti-ransomware/volume/entropy-stats`: the AntiRansomwareVolumeEntropyStats resource, from the model's `anti_ransomware_volume_entropy_stats` definition.
 
-use crate::VolumeReference;
+use crate::{EntropyStatsEntropyStatsType, VolumeReference};
 
 /// The objects at `/api/security/anti-ransomware/volume/entropy-stats`, one at `/api/security/anti-ransomware/volume/entropy-stats/{volume.uuid}/{entropy_stats_type}/{timestamp}`.
 ///
@@ -23,9 +23,9 @@ pub struct AntiRansomwareVolumeEntropyStats {
     /// `volume`: [`VolumeReference`](crate::VolumeReference); read by GET; its `uuid` is a key of the instance path.
     #[resource(get, key = "uuid")]
     pub volume: Option<VolumeReference>,
-    /// `entropy_stats_type`: [`AntiRansomwareVolumeEntropyStatsEntropyStatsType`](crate::AntiRansomwareVolumeEntropyStatsEntropyStatsType) (`sub_hourly`, `hourly`, `daily`, `high_enc_pct`); read by GET; a key of the instance path.
+    /// `entropy_stats_type`: [`EntropyStatsEntropyStatsType`](crate::EntropyStatsEntropyStatsType) (`sub_hourly`, `hourly`, `daily`, `high_enc_pct`); read by GET; a key of the instance path.
     #[resource(get, key)]
-    pub entropy_stats_type: Option<AntiRansomwareVolumeEntropyStatsEntropyStatsType>,
+    pub entropy_stats_type: Option<EntropyStatsEntropyStatsType>,
     /// `timestamp`: timestamp ([`ontap::Timestamp`]); read by GET; a key of the instance path.
     #[resource(get, key)]
     pub timestamp: Option<ontap::Timestamp>,
@@ -41,20 +41,4 @@ pub struct AntiRansomwareVolumeEntropyStats {
     /// `encryption_percentage`: integer; read by GET.
     #[resource(get)]
     pub encryption_percentage: Option<i64>,
-}
-
-/// The values of [`AntiRansomwareVolumeEntropyStats`](crate::AntiRansomwareVolumeEntropyStats)'s `entropy_stats_type`: open, so that a value a newer ONTAP adds is kept as [`AntiRansomwareVolumeEntropyStatsEntropyStatsType::Unknown`].
-#[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
-pub enum AntiRansomwareVolumeEntropyStatsEntropyStatsType {
-    /// `sub_hourly`.
-    SubHourly,
-    /// `hourly`.
-    Hourly,
-    /// `daily`.
-    Daily,
-    /// `high_enc_pct`.
-    HighEncPct,
-    /// A value the model does not list, kept as ONTAP wrote it.
-    #[open_enum(other)]
-    Unknown(String),
 }

@@ -90,18 +90,6 @@ pub enum SecurityAuditLogApplication {
     Unknown(String),
 }
 
-/// The values of [`SecurityAuditLog`](crate::SecurityAuditLog)'s `scope`: open, so that a value a newer ONTAP adds is kept as [`SecurityAuditLogScope::Unknown`].
-#[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
-pub enum SecurityAuditLogScope {
-    /// `svm`.
-    Svm,
-    /// `cluster`.
-    Cluster,
-    /// A value the model does not list, kept as ONTAP wrote it.
-    #[open_enum(other)]
-    Unknown(String),
-}
-
 /// The values of [`SecurityAuditLog`](crate::SecurityAuditLog)'s `state`: open, so that a value a newer ONTAP adds is kept as [`SecurityAuditLogState::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
 pub enum SecurityAuditLogState {
@@ -111,6 +99,18 @@ pub enum SecurityAuditLogState {
     Success,
     /// `error`.
     Error,
+    /// A value the model does not list, kept as ONTAP wrote it.
+    #[open_enum(other)]
+    Unknown(String),
+}
+
+/// The values of [`SecurityAuditLog`](crate::SecurityAuditLog)'s `scope`: open, so that a value a newer ONTAP adds is kept as [`SecurityAuditLogScope::Unknown`].
+#[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
+pub enum SecurityAuditLogScope {
+    /// `svm`.
+    Svm,
+    /// `cluster`.
+    Cluster,
     /// A value the model does not list, kept as ONTAP wrote it.
     #[open_enum(other)]
     Unknown(String),

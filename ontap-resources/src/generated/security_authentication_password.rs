@@ -2,7 +2,7 @@
 // Regenerate with `cargo run -p ontap-codegen`.
 //! `/security/authentication/password`: the AccountPassword resource, from the model's `account_password` definition.
 
-use crate::SvmReference;
+use crate::{AccountPasswordHashAlgorithm, SvmReference};
 
 /// The singleton at `/api/security/authentication/password`.
 ///
@@ -28,21 +28,7 @@ pub struct AccountPassword {
     /// `password`: secret string ([`ontap::Secret`]), 8 to 128 characters; sent by POST; printed as `*********`.
     #[resource(post)]
     pub password: Option<ontap::Secret>,
-    /// `password_hash_algorithm`: [`AccountPasswordPasswordHashAlgorithm`](crate::AccountPasswordPasswordHashAlgorithm) (`sha512`, `sha256`, `md5`); sent by POST.
+    /// `password_hash_algorithm`: [`AccountPasswordHashAlgorithm`](crate::AccountPasswordHashAlgorithm) (`sha512`, `sha256`, `md5`); sent by POST.
     #[resource(post)]
-    pub password_hash_algorithm: Option<AccountPasswordPasswordHashAlgorithm>,
-}
-
-/// The values of [`AccountPassword`](crate::AccountPassword)'s `password_hash_algorithm`: open, so that a value a newer ONTAP adds is kept as [`AccountPasswordPasswordHashAlgorithm::Unknown`].
-#[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
-pub enum AccountPasswordPasswordHashAlgorithm {
-    /// `sha512`.
-    Sha512,
-    /// `sha256`.
-    Sha256,
-    /// `md5`.
-    Md5,
-    /// A value the model does not list, kept as ONTAP wrote it.
-    #[open_enum(other)]
-    Unknown(String),
+    pub password_hash_algorithm: Option<AccountPasswordHashAlgorithm>,
 }

@@ -157,18 +157,6 @@ impl ontap::QueryParams for AwsKmsDeleteCollectionParams {
     }
 }
 
-/// The values of [`AwsKms`](crate::AwsKms)'s `proxy_type`: open, so that a value a newer ONTAP adds is kept as [`AwsKmsProxyType::Unknown`].
-#[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
-pub enum AwsKmsProxyType {
-    /// `http`.
-    Http,
-    /// `https`.
-    Https,
-    /// A value the model does not list, kept as ONTAP wrote it.
-    #[open_enum(other)]
-    Unknown(String),
-}
-
 /// The values of [`AwsKms`](crate::AwsKms)'s `scope`: open, so that a value a newer ONTAP adds is kept as [`AwsKmsScope::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
 pub enum AwsKmsScope {
@@ -176,6 +164,18 @@ pub enum AwsKmsScope {
     Svm,
     /// `cluster`.
     Cluster,
+    /// A value the model does not list, kept as ONTAP wrote it.
+    #[open_enum(other)]
+    Unknown(String),
+}
+
+/// The values of [`AwsKms`](crate::AwsKms)'s `proxy_type`: open, so that a value a newer ONTAP adds is kept as [`AwsKmsProxyType::Unknown`].
+#[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
+pub enum AwsKmsProxyType {
+    /// `http`.
+    Http,
+    /// `https`.
+    Https,
     /// A value the model does not list, kept as ONTAP wrote it.
     #[open_enum(other)]
     Unknown(String),

@@ -181,6 +181,18 @@ impl ontap::QueryParams for AzureKeyVaultDeleteCollectionParams {
     }
 }
 
+/// The values of [`AzureKeyVault`](crate::AzureKeyVault)'s `scope`: open, so that a value a newer ONTAP adds is kept as [`AzureKeyVaultScope::Unknown`].
+#[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
+pub enum AzureKeyVaultScope {
+    /// `svm`.
+    Svm,
+    /// `cluster`.
+    Cluster,
+    /// A value the model does not list, kept as ONTAP wrote it.
+    #[open_enum(other)]
+    Unknown(String),
+}
+
 /// The values of [`AzureKeyVault`](crate::AzureKeyVault)'s `authentication_method`: open, so that a value a newer ONTAP adds is kept as [`AzureKeyVaultAuthenticationMethod::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
 pub enum AzureKeyVaultAuthenticationMethod {
@@ -200,18 +212,6 @@ pub enum AzureKeyVaultProxyType {
     Http,
     /// `https`.
     Https,
-    /// A value the model does not list, kept as ONTAP wrote it.
-    #[open_enum(other)]
-    Unknown(String),
-}
-
-/// The values of [`AzureKeyVault`](crate::AzureKeyVault)'s `scope`: open, so that a value a newer ONTAP adds is kept as [`AzureKeyVaultScope::Unknown`].
-#[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
-pub enum AzureKeyVaultScope {
-    /// `svm`.
-    Svm,
-    /// `cluster`.
-    Cluster,
     /// A value the model does not list, kept as ONTAP wrote it.
     #[open_enum(other)]
     Unknown(String),

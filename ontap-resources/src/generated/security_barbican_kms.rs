@@ -109,18 +109,6 @@ impl ontap::QueryParams for BarbicanPatchCollectionParams {
     }
 }
 
-/// The values of [`Barbican`](crate::Barbican)'s `proxy_type`: open, so that a value a newer ONTAP adds is kept as [`BarbicanProxyType::Unknown`].
-#[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
-pub enum BarbicanProxyType {
-    /// `http`.
-    Http,
-    /// `https`.
-    Https,
-    /// A value the model does not list, kept as ONTAP wrote it.
-    #[open_enum(other)]
-    Unknown(String),
-}
-
 /// The values of [`Barbican`](crate::Barbican)'s `scope`: open, so that a value a newer ONTAP adds is kept as [`BarbicanScope::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
 pub enum BarbicanScope {
@@ -128,6 +116,18 @@ pub enum BarbicanScope {
     Svm,
     /// `cluster`.
     Cluster,
+    /// A value the model does not list, kept as ONTAP wrote it.
+    #[open_enum(other)]
+    Unknown(String),
+}
+
+/// The values of [`Barbican`](crate::Barbican)'s `proxy_type`: open, so that a value a newer ONTAP adds is kept as [`BarbicanProxyType::Unknown`].
+#[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
+pub enum BarbicanProxyType {
+    /// `http`.
+    Http,
+    /// `https`.
+    Https,
     /// A value the model does not list, kept as ONTAP wrote it.
     #[open_enum(other)]
     Unknown(String),

@@ -126,18 +126,6 @@ pub enum SecurityCertificateHashFunction {
     Unknown(String),
 }
 
-/// The values of [`SecurityCertificate`](crate::SecurityCertificate)'s `scope`: open, so that a value a newer ONTAP adds is kept as [`SecurityCertificateScope::Unknown`].
-#[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
-pub enum SecurityCertificateScope {
-    /// `svm`.
-    Svm,
-    /// `cluster`.
-    Cluster,
-    /// A value the model does not list, kept as ONTAP wrote it.
-    #[open_enum(other)]
-    Unknown(String),
-}
-
 /// The values of [`SecurityCertificate`](crate::SecurityCertificate)'s `type`: open, so that a value a newer ONTAP adds is kept as [`SecurityCertificateType::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
 pub enum SecurityCertificateType {
@@ -151,6 +139,18 @@ pub enum SecurityCertificateType {
     ServerCa,
     /// `root_ca`.
     RootCa,
+    /// A value the model does not list, kept as ONTAP wrote it.
+    #[open_enum(other)]
+    Unknown(String),
+}
+
+/// The values of [`SecurityCertificate`](crate::SecurityCertificate)'s `scope`: open, so that a value a newer ONTAP adds is kept as [`SecurityCertificateScope::Unknown`].
+#[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
+pub enum SecurityCertificateScope {
+    /// `svm`.
+    Svm,
+    /// `cluster`.
+    Cluster,
     /// A value the model does not list, kept as ONTAP wrote it.
     #[open_enum(other)]
     Unknown(String),

@@ -2,7 +2,10 @@
 // Regenerate with `cargo run -p ontap-codegen`.
 //! `/security/cluster-network/ipsec/associations`: the SecurityClusterNetworkIpsecAssociation resource, from the model's `security_cluster_network_ipsec_association` definition.
 
-use crate::{NodeReference, SecurityClusterNetworkIpsecAssociationIke, SecurityClusterNetworkIpsecAssociationIpsec};
+use crate::{
+    AssociationCipherSuite, AssociationType, NodeReference, SecurityClusterNetworkIpsecAssociationIke,
+    SecurityClusterNetworkIpsecAssociationIpsec,
+};
 
 /// The objects at `/api/security/cluster-network/ipsec/associations`, one at `/api/security/cluster-network/ipsec/associations/{uuid}`.
 ///
@@ -23,9 +26,9 @@ pub struct SecurityClusterNetworkIpsecAssociation {
     /// `uuid`: string; read by GET; a key of the instance path.
     #[resource(get, key)]
     pub uuid: Option<String>,
-    /// `cipher_suite`: [`SecurityClusterNetworkIpsecAssociationCipherSuite`](crate::SecurityClusterNetworkIpsecAssociationCipherSuite) (`suite_aescbc`, `suiteb_gcm256`, `suiteb_gmac256`); read by GET.
+    /// `cipher_suite`: [`AssociationCipherSuite`](crate::AssociationCipherSuite) (`suite_aescbc`, `suiteb_gcm256`, `suiteb_gmac256`); read by GET.
     #[resource(get)]
-    pub cipher_suite: Option<SecurityClusterNetworkIpsecAssociationCipherSuite>,
+    pub cipher_suite: Option<AssociationCipherSuite>,
     /// `ike`: [`SecurityClusterNetworkIpsecAssociationIke`](crate::SecurityClusterNetworkIpsecAssociationIke); read by GET.
     #[resource(get)]
     pub ike: Option<SecurityClusterNetworkIpsecAssociationIke>,
@@ -50,33 +53,7 @@ pub struct SecurityClusterNetworkIpsecAssociation {
     /// `scope`: string; read by GET.
     #[resource(get)]
     pub scope: Option<String>,
-    /// `type`: [`SecurityClusterNetworkIpsecAssociationType`](crate::SecurityClusterNetworkIpsecAssociationType) (`ipsec`, `ike`); read by GET.
+    /// `type`: [`AssociationType`](crate::AssociationType) (`ipsec`, `ike`); read by GET.
     #[resource(get, rename = "type")]
-    pub type_: Option<SecurityClusterNetworkIpsecAssociationType>,
-}
-
-/// The values of [`SecurityClusterNetworkIpsecAssociation`](crate::SecurityClusterNetworkIpsecAssociation)'s `cipher_suite`: open, so that a value a newer ONTAP adds is kept as [`SecurityClusterNetworkIpsecAssociationCipherSuite::Unknown`].
-#[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
-pub enum SecurityClusterNetworkIpsecAssociationCipherSuite {
-    /// `suite_aescbc`.
-    SuiteAescbc,
-    /// `suiteb_gcm256`.
-    SuitebGcm256,
-    /// `suiteb_gmac256`.
-    SuitebGmac256,
-    /// A value the model does not list, kept as ONTAP wrote it.
-    #[open_enum(other)]
-    Unknown(String),
-}
-
-/// The values of [`SecurityClusterNetworkIpsecAssociation`](crate::SecurityClusterNetworkIpsecAssociation)'s `type`: open, so that a value a newer ONTAP adds is kept as [`SecurityClusterNetworkIpsecAssociationType::Unknown`].
-#[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
-pub enum SecurityClusterNetworkIpsecAssociationType {
-    /// `ipsec`.
-    Ipsec,
-    /// `ike`.
-    Ike,
-    /// A value the model does not list, kept as ONTAP wrote it.
-    #[open_enum(other)]
-    Unknown(String),
+    pub type_: Option<AssociationType>,
 }

@@ -3,7 +3,7 @@
 //! `/security/cluster-network/ipsec/policies`: the SecurityClusterNetworkIpsecPolicy resource, from the model's `security_cluster_network_ipsec_policy` definition.
 
 use crate::{
-    NodeReference, SecurityCertificateReference, SecurityClusterNetworkIpsecPolicyLocalIp,
+    IpsecPolicyAction, NodeReference, SecurityCertificateReference, SecurityClusterNetworkIpsecPolicyLocalIp,
     SecurityClusterNetworkIpsecPolicyRemoteIp,
 };
 
@@ -32,9 +32,9 @@ pub struct SecurityClusterNetworkIpsecPolicy {
     /// `_links`: [`ontap::Links`]; read by GET.
     #[resource(get, rename = "_links")]
     pub links: Option<ontap::Links>,
-    /// `action`: [`SecurityClusterNetworkIpsecPolicyAction`](crate::SecurityClusterNetworkIpsecPolicyAction) (`bypass`, `discard`, `esp_transport`, `esp_udp`); read by GET.
+    /// `action`: [`IpsecPolicyAction`](crate::IpsecPolicyAction) (`bypass`, `discard`, `esp_transport`, `esp_udp`); read by GET.
     #[resource(get)]
-    pub action: Option<SecurityClusterNetworkIpsecPolicyAction>,
+    pub action: Option<IpsecPolicyAction>,
     /// `authentication_method`: [`SecurityClusterNetworkIpsecPolicyAuthenticationMethod`](crate::SecurityClusterNetworkIpsecPolicyAuthenticationMethod) (`pki`); read by GET.
     #[resource(get)]
     pub authentication_method: Option<SecurityClusterNetworkIpsecPolicyAuthenticationMethod>,
@@ -50,22 +50,6 @@ pub struct SecurityClusterNetworkIpsecPolicy {
     /// `remote_ip`: [`SecurityClusterNetworkIpsecPolicyRemoteIp`](crate::SecurityClusterNetworkIpsecPolicyRemoteIp); read by GET.
     #[resource(get)]
     pub remote_ip: Option<SecurityClusterNetworkIpsecPolicyRemoteIp>,
-}
-
-/// The values of [`SecurityClusterNetworkIpsecPolicy`](crate::SecurityClusterNetworkIpsecPolicy)'s `action`: open, so that a value a newer ONTAP adds is kept as [`SecurityClusterNetworkIpsecPolicyAction::Unknown`].
-#[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
-pub enum SecurityClusterNetworkIpsecPolicyAction {
-    /// `bypass`.
-    Bypass,
-    /// `discard`.
-    Discard,
-    /// `esp_transport`.
-    EspTransport,
-    /// `esp_udp`.
-    EspUdp,
-    /// A value the model does not list, kept as ONTAP wrote it.
-    #[open_enum(other)]
-    Unknown(String),
 }
 
 /// The values of [`SecurityClusterNetworkIpsecPolicy`](crate::SecurityClusterNetworkIpsecPolicy)'s `authentication_method`: open, so that a value a newer ONTAP adds is kept as [`SecurityClusterNetworkIpsecPolicyAuthenticationMethod::Unknown`].

@@ -169,18 +169,6 @@ pub enum GcpKmsAuthenticationMethod {
     Unknown(String),
 }
 
-/// The values of [`GcpKms`](crate::GcpKms)'s `proxy_type`: open, so that a value a newer ONTAP adds is kept as [`GcpKmsProxyType::Unknown`].
-#[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
-pub enum GcpKmsProxyType {
-    /// `http`.
-    Http,
-    /// `https`.
-    Https,
-    /// A value the model does not list, kept as ONTAP wrote it.
-    #[open_enum(other)]
-    Unknown(String),
-}
-
 /// The values of [`GcpKms`](crate::GcpKms)'s `scope`: open, so that a value a newer ONTAP adds is kept as [`GcpKmsScope::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
 pub enum GcpKmsScope {
@@ -188,6 +176,18 @@ pub enum GcpKmsScope {
     Svm,
     /// `cluster`.
     Cluster,
+    /// A value the model does not list, kept as ONTAP wrote it.
+    #[open_enum(other)]
+    Unknown(String),
+}
+
+/// The values of [`GcpKms`](crate::GcpKms)'s `proxy_type`: open, so that a value a newer ONTAP adds is kept as [`GcpKmsProxyType::Unknown`].
+#[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
+pub enum GcpKmsProxyType {
+    /// `http`.
+    Http,
+    /// `https`.
+    Https,
     /// A value the model does not list, kept as ONTAP wrote it.
     #[open_enum(other)]
     Unknown(String),

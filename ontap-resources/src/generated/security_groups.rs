@@ -103,6 +103,16 @@ impl ontap::QueryParams for SecurityGroupDeleteCollectionParams {
     }
 }
 
+/// The values of [`SecurityGroup`](crate::SecurityGroup)'s `type`: open, so that a value a newer ONTAP adds is kept as [`SecurityGroupType::Unknown`].
+#[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
+pub enum SecurityGroupType {
+    /// `entra`.
+    Entra,
+    /// A value the model does not list, kept as ONTAP wrote it.
+    #[open_enum(other)]
+    Unknown(String),
+}
+
 /// The values of [`SecurityGroup`](crate::SecurityGroup)'s `scope`: open, so that a value a newer ONTAP adds is kept as [`SecurityGroupScope::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
 pub enum SecurityGroupScope {
@@ -110,16 +120,6 @@ pub enum SecurityGroupScope {
     Cluster,
     /// `svm`.
     Svm,
-    /// A value the model does not list, kept as ONTAP wrote it.
-    #[open_enum(other)]
-    Unknown(String),
-}
-
-/// The values of [`SecurityGroup`](crate::SecurityGroup)'s `type`: open, so that a value a newer ONTAP adds is kept as [`SecurityGroupType::Unknown`].
-#[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
-pub enum SecurityGroupType {
-    /// `entra`.
-    Entra,
     /// A value the model does not list, kept as ONTAP wrote it.
     #[open_enum(other)]
     Unknown(String),

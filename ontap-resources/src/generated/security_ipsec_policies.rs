@@ -2,7 +2,7 @@
 // Regenerate with `cargo run -p ontap-codegen`.
 //! `/security/ipsec/policies`: the IpsecPolicy resource, from the model's `ipsec_policy` definition.
 
-use crate::{IpsecEndpoint, IpspaceReference, Ppk, SecurityCertificateReference, SvmReference};
+use crate::{IpsecEndpoint, IpsecPolicyAction, IpspaceReference, Ppk, SecurityCertificateReference, SvmReference};
 
 /// The objects at `/api/security/ipsec/policies`, one at `/api/security/ipsec/policies/{uuid}`.
 ///
@@ -125,22 +125,6 @@ impl ontap::QueryParams for IpsecPolicyDeleteCollectionParams {
             query.push("serial_records", value);
         }
     }
-}
-
-/// The values of [`IpsecPolicy`](crate::IpsecPolicy)'s `action`: open, so that a value a newer ONTAP adds is kept as [`IpsecPolicyAction::Unknown`].
-#[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
-pub enum IpsecPolicyAction {
-    /// `bypass`.
-    Bypass,
-    /// `discard`.
-    Discard,
-    /// `esp_transport`.
-    EspTransport,
-    /// `esp_udp`.
-    EspUdp,
-    /// A value the model does not list, kept as ONTAP wrote it.
-    #[open_enum(other)]
-    Unknown(String),
 }
 
 /// The values of [`IpsecPolicy`](crate::IpsecPolicy)'s `authentication_method`: open, so that a value a newer ONTAP adds is kept as [`IpsecPolicyAuthenticationMethod::Unknown`].

@@ -2,7 +2,10 @@
 // Regenerate with `cargo run -p ontap-codegen`.
 //! `/security/ipsec/security-associations`: the SecurityAssociation resource, from the model's `security_association` definition.
 
-use crate::{NodeReference, SecurityAssociationIke, SecurityAssociationIpsec, SvmReference};
+use crate::{
+    AssociationCipherSuite, AssociationType, NodeReference, SecurityAssociationIke, SecurityAssociationIpsec,
+    SvmReference,
+};
 
 /// The objects at `/api/security/ipsec/security-associations`, one at `/api/security/ipsec/security-associations/{uuid}`.
 ///
@@ -23,9 +26,9 @@ pub struct SecurityAssociation {
     /// `uuid`: string; read by GET; a key of the instance path.
     #[resource(get, key)]
     pub uuid: Option<String>,
-    /// `cipher_suite`: [`SecurityAssociationCipherSuite`](crate::SecurityAssociationCipherSuite) (`suite_aescbc`, `suiteb_gcm256`, `suiteb_gmac256`); read by GET.
+    /// `cipher_suite`: [`AssociationCipherSuite`](crate::AssociationCipherSuite) (`suite_aescbc`, `suiteb_gcm256`, `suiteb_gmac256`); read by GET.
     #[resource(get)]
-    pub cipher_suite: Option<SecurityAssociationCipherSuite>,
+    pub cipher_suite: Option<AssociationCipherSuite>,
     /// `ike`: [`SecurityAssociationIke`](crate::SecurityAssociationIke); read by GET.
     #[resource(get)]
     pub ike: Option<SecurityAssociationIke>,
@@ -53,23 +56,9 @@ pub struct SecurityAssociation {
     /// `svm`: [`SvmReference`](crate::SvmReference); read by GET.
     #[resource(get)]
     pub svm: Option<SvmReference>,
-    /// `type`: [`SecurityAssociationType`](crate::SecurityAssociationType) (`ipsec`, `ike`); read by GET.
+    /// `type`: [`AssociationType`](crate::AssociationType) (`ipsec`, `ike`); read by GET.
     #[resource(get, rename = "type")]
-    pub type_: Option<SecurityAssociationType>,
-}
-
-/// The values of [`SecurityAssociation`](crate::SecurityAssociation)'s `cipher_suite`: open, so that a value a newer ONTAP adds is kept as [`SecurityAssociationCipherSuite::Unknown`].
-#[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
-pub enum SecurityAssociationCipherSuite {
-    /// `suite_aescbc`.
-    SuiteAescbc,
-    /// `suiteb_gcm256`.
-    SuitebGcm256,
-    /// `suiteb_gmac256`.
-    SuitebGmac256,
-    /// A value the model does not list, kept as ONTAP wrote it.
-    #[open_enum(other)]
-    Unknown(String),
+    pub type_: Option<AssociationType>,
 }
 
 /// The values of [`SecurityAssociation`](crate::SecurityAssociation)'s `scope`: open, so that a value a newer ONTAP adds is kept as [`SecurityAssociationScope::Unknown`].
@@ -79,18 +68,6 @@ pub enum SecurityAssociationScope {
     Svm,
     /// `cluster`.
     Cluster,
-    /// A value the model does not list, kept as ONTAP wrote it.
-    #[open_enum(other)]
-    Unknown(String),
-}
-
-/// The values of [`SecurityAssociation`](crate::SecurityAssociation)'s `type`: open, so that a value a newer ONTAP adds is kept as [`SecurityAssociationType::Unknown`].
-#[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
-pub enum SecurityAssociationType {
-    /// `ipsec`.
-    Ipsec,
-    /// `ike`.
-    Ike,
     /// A value the model does not list, kept as ONTAP wrote it.
     #[open_enum(other)]
     Unknown(String),

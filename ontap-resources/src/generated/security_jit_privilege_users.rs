@@ -2,7 +2,7 @@
 // Regenerate with `cargo run -p ontap-codegen`.
 //! `/security/jit-privilege-users`: the SecurityJitPrivilegeUser resource, from the model's `security_jit_privilege_user` definition.
 
-use crate::{AccountReference, RoleReference, SvmReference};
+use crate::{AccountReference, RoleReference, SecurityJitPrivilegeApplication, SvmReference};
 
 /// The objects at `/api/security/jit-privilege-users`, one at `/api/security/jit-privilege-users/{owner.uuid}/{account.name}/{application}`.
 ///
@@ -26,9 +26,9 @@ pub struct SecurityJitPrivilegeUser {
     /// `account`: [`AccountReference`](crate::AccountReference); read by GET; sent by POST; its `name` is a key of the instance path.
     #[resource(get, post, key = "name")]
     pub account: Option<AccountReference>,
-    /// `application`: [`SecurityJitPrivilegeUserApplication`](crate::SecurityJitPrivilegeUserApplication) (`ssh`); read by GET; sent by POST; a key of the instance path.
+    /// `application`: [`SecurityJitPrivilegeApplication`](crate::SecurityJitPrivilegeApplication) (`ssh`); read by GET; sent by POST; a key of the instance path.
     #[resource(get, post, key)]
-    pub application: Option<SecurityJitPrivilegeUserApplication>,
+    pub application: Option<SecurityJitPrivilegeApplication>,
     /// `comment`: string; read by GET; sent by POST.
     #[resource(get, post)]
     pub comment: Option<String>,
@@ -77,16 +77,6 @@ impl ontap::QueryParams for SecurityJitPrivilegeUserDeleteCollectionParams {
             query.push("serial_records", value);
         }
     }
-}
-
-/// The values of [`SecurityJitPrivilegeUser`](crate::SecurityJitPrivilegeUser)'s `application`: open, so that a value a newer ONTAP adds is kept as [`SecurityJitPrivilegeUserApplication::Unknown`].
-#[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
-pub enum SecurityJitPrivilegeUserApplication {
-    /// `ssh`.
-    Ssh,
-    /// A value the model does not list, kept as ONTAP wrote it.
-    #[open_enum(other)]
-    Unknown(String),
 }
 
 /// The values of [`SecurityJitPrivilegeUser`](crate::SecurityJitPrivilegeUser)'s `jit_state`: open, so that a value a newer ONTAP adds is kept as [`SecurityJitPrivilegeUserJitState::Unknown`].

@@ -2,7 +2,7 @@
 // Regenerate with `cargo run -p ontap-codegen`.
 //! `/security/jit-privileges`: the SecurityJitPrivilege resource, from the model's `security_jit_privilege` definition.
 
-use crate::SvmReference;
+use crate::{SecurityJitPrivilegeApplication, SvmReference};
 
 /// The objects at `/api/security/jit-privileges`, one at `/api/security/jit-privileges/{owner.uuid}/{application}`.
 ///
@@ -62,14 +62,4 @@ impl ontap::QueryParams for SecurityJitPrivilegePatchCollectionParams {
             query.push("serial_records", value);
         }
     }
-}
-
-/// The values of [`SecurityJitPrivilege`](crate::SecurityJitPrivilege)'s `application`: open, so that a value a newer ONTAP adds is kept as [`SecurityJitPrivilegeApplication::Unknown`].
-#[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
-pub enum SecurityJitPrivilegeApplication {
-    /// `ssh`.
-    Ssh,
-    /// A value the model does not list, kept as ONTAP wrote it.
-    #[open_enum(other)]
-    Unknown(String),
 }

@@ -115,18 +115,6 @@ pub enum SecurityKeystoreLocation {
     Unknown(String),
 }
 
-/// The values of [`SecurityKeystore`](crate::SecurityKeystore)'s `scope`: open, so that a value a newer ONTAP adds is kept as [`SecurityKeystoreScope::Unknown`].
-#[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
-pub enum SecurityKeystoreScope {
-    /// `svm`.
-    Svm,
-    /// `cluster`.
-    Cluster,
-    /// A value the model does not list, kept as ONTAP wrote it.
-    #[open_enum(other)]
-    Unknown(String),
-}
-
 /// The values of [`SecurityKeystore`](crate::SecurityKeystore)'s `state`: open, so that a value a newer ONTAP adds is kept as [`SecurityKeystoreState::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
 pub enum SecurityKeystoreState {
@@ -166,6 +154,18 @@ pub enum SecurityKeystoreType {
     Ikp,
     /// `barbican`.
     Barbican,
+    /// A value the model does not list, kept as ONTAP wrote it.
+    #[open_enum(other)]
+    Unknown(String),
+}
+
+/// The values of [`SecurityKeystore`](crate::SecurityKeystore)'s `scope`: open, so that a value a newer ONTAP adds is kept as [`SecurityKeystoreScope::Unknown`].
+#[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
+pub enum SecurityKeystoreScope {
+    /// `svm`.
+    Svm,
+    /// `cluster`.
+    Cluster,
     /// A value the model does not list, kept as ONTAP wrote it.
     #[open_enum(other)]
     Unknown(String),

@@ -2,7 +2,9 @@
 // Regenerate with `cargo run -p ontap-codegen`.
 //! `/security/ssh/svms`: the SvmSshServer resource, from the model's `svm_ssh_server` definition.
 
-use crate::SvmReference;
+use crate::{
+    SshServerCiphers, SshServerHostKeyAlgorithms, SshServerKeyExchangeAlgorithms, SshServerMacAlgorithms, SvmReference,
+};
 
 /// The objects at `/api/security/ssh/svms`, one at `/api/security/ssh/svms/{svm.uuid}`.
 ///
@@ -26,24 +28,24 @@ pub struct SvmSshServer {
     /// `_links`: [`ontap::Links`]; read by GET.
     #[resource(get, rename = "_links")]
     pub links: Option<ontap::Links>,
-    /// `ciphers`: list of [`SvmSshServerCiphers`](crate::SvmSshServerCiphers) (`aes256_ctr`, `aes192_ctr`, `aes128_ctr`, `aes128_gcm`, `aes256_gcm`); read by GET; sent by PATCH.
+    /// `ciphers`: list of [`SshServerCiphers`](crate::SshServerCiphers) (`aes256_ctr`, `aes192_ctr`, `aes128_ctr`, `aes128_gcm`, `aes256_gcm`); read by GET; sent by PATCH.
     #[resource(get, patch)]
-    pub ciphers: Option<Vec<SvmSshServerCiphers>>,
-    /// `host_key_algorithms`: list of [`SvmSshServerHostKeyAlgorithms`](crate::SvmSshServerHostKeyAlgorithms) (`ecdsa_sha2_nistp256`, `ssh_ed25519`, `ssh_rsa`, `rsa_sha2_256`, `rsa_sha2_512`); read by GET; sent by PATCH.
+    pub ciphers: Option<Vec<SshServerCiphers>>,
+    /// `host_key_algorithms`: list of [`SshServerHostKeyAlgorithms`](crate::SshServerHostKeyAlgorithms) (`ecdsa_sha2_nistp256`, `ssh_ed25519`, `ssh_rsa`, `rsa_sha2_256`, `rsa_sha2_512`); read by GET; sent by PATCH.
     #[resource(get, patch)]
-    pub host_key_algorithms: Option<Vec<SvmSshServerHostKeyAlgorithms>>,
+    pub host_key_algorithms: Option<Vec<SshServerHostKeyAlgorithms>>,
     /// `is_rsa_in_publickey_algorithms_enabled`: boolean; read by GET; sent by PATCH.
     #[resource(get, patch)]
     pub is_rsa_in_publickey_algorithms_enabled: Option<bool>,
-    /// `key_exchange_algorithms`: list of [`SvmSshServerKeyExchangeAlgorithms`](crate::SvmSshServerKeyExchangeAlgorithms) (`diffie_hellman_group_exchange_sha256`, `curve25519-sha256`, `ecdh_sha2_nistp256`, `ecdh_sha2_nistp384`, `ecdh_sha2_nistp521`, `diffie_hellman_group16_sha512`, `diffie_hellman_group18_sha512`); read by GET; sent by PATCH.
+    /// `key_exchange_algorithms`: list of [`SshServerKeyExchangeAlgorithms`](crate::SshServerKeyExchangeAlgorithms) (`diffie_hellman_group_exchange_sha256`, `curve25519-sha256`, `ecdh_sha2_nistp256`, `ecdh_sha2_nistp384`, `ecdh_sha2_nistp521`, `diffie_hellman_group16_sha512`, `diffie_hellman_group18_sha512`); read by GET; sent by PATCH.
     #[resource(get, patch)]
-    pub key_exchange_algorithms: Option<Vec<SvmSshServerKeyExchangeAlgorithms>>,
+    pub key_exchange_algorithms: Option<Vec<SshServerKeyExchangeAlgorithms>>,
     /// `login_grace_time`: integer; read by GET; sent by PATCH.
     #[resource(get, patch)]
     pub login_grace_time: Option<i64>,
-    /// `mac_algorithms`: list of [`SvmSshServerMacAlgorithms`](crate::SvmSshServerMacAlgorithms) (`hmac_sha2_256`, `hmac_sha2_512`, `hmac_sha2_256_etm`, `hmac_sha2_512_etm`, `umac_64`, `umac_128`, `umac_64_etm`, `umac_128_etm`); read by GET; sent by PATCH.
+    /// `mac_algorithms`: list of [`SshServerMacAlgorithms`](crate::SshServerMacAlgorithms) (`hmac_sha2_256`, `hmac_sha2_512`, `hmac_sha2_256_etm`, `hmac_sha2_512_etm`, `umac_64`, `umac_128`, `umac_64_etm`, `umac_128_etm`); read by GET; sent by PATCH.
     #[resource(get, patch)]
-    pub mac_algorithms: Option<Vec<SvmSshServerMacAlgorithms>>,
+    pub mac_algorithms: Option<Vec<SshServerMacAlgorithms>>,
     /// `max_authentication_retry_count`: integer, 2 to 6; read by GET; sent by PATCH.
     #[resource(get, patch)]
     pub max_authentication_retry_count: Option<i64>,
@@ -74,97 +76,4 @@ impl ontap::QueryParams for SvmSshServerPatchCollectionParams {
             query.push("serial_records", value);
         }
     }
-}
-
-/// The values of [`SvmSshServer`](crate::SvmSshServer)'s `ciphers`: open, so that a value a newer ONTAP adds is kept as [`SvmSshServerCiphers::Unknown`].
-#[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
-pub enum SvmSshServerCiphers {
-    /// `aes256_ctr`.
-    Aes256Ctr,
-    /// `aes192_ctr`.
-    Aes192Ctr,
-    /// `aes128_ctr`.
-    Aes128Ctr,
-    /// `aes128_gcm`.
-    Aes128Gcm,
-    /// `aes256_gcm`.
-    Aes256Gcm,
-    /// A value the model does not list, kept as ONTAP wrote it.
-    #[open_enum(other)]
-    Unknown(String),
-}
-
-/// The values of [`SvmSshServer`](crate::SvmSshServer)'s `host_key_algorithms`: open, so that a value a newer ONTAP adds is kept as [`SvmSshServerHostKeyAlgorithms::Unknown`].
-#[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
-pub enum SvmSshServerHostKeyAlgorithms {
-    /// `ecdsa_sha2_nistp256`.
-    EcdsaSha2Nistp256,
-    /// `ssh_ed25519`.
-    SshEd25519,
-    /// `ssh_rsa`.
-    SshRsa,
-    /// `rsa_sha2_256`.
-    #[open_enum(rename = "rsa_sha2_256")]
-    RsaSha2256,
-    /// `rsa_sha2_512`.
-    #[open_enum(rename = "rsa_sha2_512")]
-    RsaSha2512,
-    /// A value the model does not list, kept as ONTAP wrote it.
-    #[open_enum(other)]
-    Unknown(String),
-}
-
-/// The values of [`SvmSshServer`](crate::SvmSshServer)'s `key_exchange_algorithms`: open, so that a value a newer ONTAP adds is kept as [`SvmSshServerKeyExchangeAlgorithms::Unknown`].
-#[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
-pub enum SvmSshServerKeyExchangeAlgorithms {
-    /// `diffie_hellman_group_exchange_sha256`.
-    DiffieHellmanGroupExchangeSha256,
-    /// `curve25519-sha256`.
-    #[open_enum(rename = "curve25519-sha256")]
-    Curve25519Sha256,
-    /// `ecdh_sha2_nistp256`.
-    EcdhSha2Nistp256,
-    /// `ecdh_sha2_nistp384`.
-    EcdhSha2Nistp384,
-    /// `ecdh_sha2_nistp521`.
-    EcdhSha2Nistp521,
-    /// `diffie_hellman_group16_sha512`.
-    DiffieHellmanGroup16Sha512,
-    /// `diffie_hellman_group18_sha512`.
-    DiffieHellmanGroup18Sha512,
-    /// A value the model does not list, kept as ONTAP wrote it.
-    #[open_enum(other)]
-    Unknown(String),
-}
-
-/// The values of [`SvmSshServer`](crate::SvmSshServer)'s `mac_algorithms`: open, so that a value a newer ONTAP adds is kept as [`SvmSshServerMacAlgorithms::Unknown`].
-#[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
-pub enum SvmSshServerMacAlgorithms {
-    /// `hmac_sha2_256`.
-    #[open_enum(rename = "hmac_sha2_256")]
-    HmacSha2256,
-    /// `hmac_sha2_512`.
-    #[open_enum(rename = "hmac_sha2_512")]
-    HmacSha2512,
-    /// `hmac_sha2_256_etm`.
-    #[open_enum(rename = "hmac_sha2_256_etm")]
-    HmacSha2256Etm,
-    /// `hmac_sha2_512_etm`.
-    #[open_enum(rename = "hmac_sha2_512_etm")]
-    HmacSha2512Etm,
-    /// `umac_64`.
-    #[open_enum(rename = "umac_64")]
-    Umac64,
-    /// `umac_128`.
-    #[open_enum(rename = "umac_128")]
-    Umac128,
-    /// `umac_64_etm`.
-    #[open_enum(rename = "umac_64_etm")]
-    Umac64Etm,
-    /// `umac_128_etm`.
-    #[open_enum(rename = "umac_128_etm")]
-    Umac128Etm,
-    /// A value the model does not list, kept as ONTAP wrote it.
-    #[open_enum(other)]
-    Unknown(String),
 }

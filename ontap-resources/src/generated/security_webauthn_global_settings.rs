@@ -106,18 +106,6 @@ pub enum WebauthnGlobalResidentKey {
     Unknown(String),
 }
 
-/// The values of [`WebauthnGlobal`](crate::WebauthnGlobal)'s `scope`: open, so that a value a newer ONTAP adds is kept as [`WebauthnGlobalScope::Unknown`].
-#[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
-pub enum WebauthnGlobalScope {
-    /// `cluster`.
-    Cluster,
-    /// `svm`.
-    Svm,
-    /// A value the model does not list, kept as ONTAP wrote it.
-    #[open_enum(other)]
-    Unknown(String),
-}
-
 /// The values of [`WebauthnGlobal`](crate::WebauthnGlobal)'s `user_verification`: open, so that a value a newer ONTAP adds is kept as [`WebauthnGlobalUserVerification::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
 pub enum WebauthnGlobalUserVerification {
@@ -127,6 +115,18 @@ pub enum WebauthnGlobalUserVerification {
     Preferred,
     /// `discouraged`.
     Discouraged,
+    /// A value the model does not list, kept as ONTAP wrote it.
+    #[open_enum(other)]
+    Unknown(String),
+}
+
+/// The values of [`WebauthnGlobal`](crate::WebauthnGlobal)'s `scope`: open, so that a value a newer ONTAP adds is kept as [`WebauthnGlobalScope::Unknown`].
+#[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
+pub enum WebauthnGlobalScope {
+    /// `cluster`.
+    Cluster,
+    /// `svm`.
+    Svm,
     /// A value the model does not list, kept as ONTAP wrote it.
     #[open_enum(other)]
     Unknown(String),

@@ -2,7 +2,7 @@
 // Regenerate with `cargo run -p ontap-codegen`.
 //! `/snapmirror/policies`: the SnapmirrorPolicy resource, from the model's `snapmirror_policy` definition.
 
-use crate::{ScheduleReference, SnapmirrorPolicyRule, SvmReference};
+use crate::{PolicyType, ScheduleReference, SnapmirrorIdentityPreservation, SnapmirrorPolicyRule, SvmReference};
 
 /// The objects at `/api/snapmirror/policies`, one at `/api/snapmirror/policies/{uuid}`.
 ///
@@ -38,9 +38,9 @@ pub struct SnapmirrorPolicy {
     /// `create_snapshot_on_source`: boolean; read by GET; sent by POST.
     #[resource(get, post)]
     pub create_snapshot_on_source: Option<bool>,
-    /// `identity_preservation`: [`SnapmirrorPolicyIdentityPreservation`](crate::SnapmirrorPolicyIdentityPreservation) (`full`, `exclude_network_config`, `exclude_network_and_protocol_config`); read by GET; sent by POST and PATCH.
+    /// `identity_preservation`: [`SnapmirrorIdentityPreservation`](crate::SnapmirrorIdentityPreservation) (`full`, `exclude_network_config`, `exclude_network_and_protocol_config`); read by GET; sent by POST and PATCH.
     #[resource(get, post, patch)]
-    pub identity_preservation: Option<SnapmirrorPolicyIdentityPreservation>,
+    pub identity_preservation: Option<SnapmirrorIdentityPreservation>,
     /// `name`: string; read by GET; sent by POST.
     #[resource(get, post)]
     pub name: Option<String>,
@@ -71,9 +71,9 @@ pub struct SnapmirrorPolicy {
     /// `transfer_schedule`: [`ScheduleReference`](crate::ScheduleReference); read by GET; sent by POST and PATCH.
     #[resource(get, post, patch)]
     pub transfer_schedule: Option<ScheduleReference>,
-    /// `type`: [`SnapmirrorPolicyType`](crate::SnapmirrorPolicyType) (`async`, `sync`, `continuous`); read by GET; sent by POST.
+    /// `type`: [`PolicyType`](crate::PolicyType) (`async`, `sync`, `continuous`); read by GET; sent by POST.
     #[resource(get, post, rename = "type")]
-    pub type_: Option<SnapmirrorPolicyType>,
+    pub type_: Option<PolicyType>,
 }
 
 /// The query parameters of `PATCH /api/snapmirror/policies`, typed: [`SnapmirrorPolicy`]'s PATCH by query (`patch_collection`) takes them in [`ontap::CallOptions::with`]; `CallOptions::param` still sends any other.
@@ -130,32 +130,6 @@ impl ontap::QueryParams for SnapmirrorPolicyDeleteCollectionParams {
     }
 }
 
-/// The values of [`SnapmirrorPolicy`](crate::SnapmirrorPolicy)'s `identity_preservation`: open, so that a value a newer ONTAP adds is kept as [`SnapmirrorPolicyIdentityPreservation::Unknown`].
-#[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
-pub enum SnapmirrorPolicyIdentityPreservation {
-    /// `full`.
-    Full,
-    /// `exclude_network_config`.
-    ExcludeNetworkConfig,
-    /// `exclude_network_and_protocol_config`.
-    ExcludeNetworkAndProtocolConfig,
-    /// A value the model does not list, kept as ONTAP wrote it.
-    #[open_enum(other)]
-    Unknown(String),
-}
-
-/// The values of [`SnapmirrorPolicy`](crate::SnapmirrorPolicy)'s `scope`: open, so that a value a newer ONTAP adds is kept as [`SnapmirrorPolicyScope::Unknown`].
-#[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
-pub enum SnapmirrorPolicyScope {
-    /// `svm`.
-    Svm,
-    /// `cluster`.
-    Cluster,
-    /// A value the model does not list, kept as ONTAP wrote it.
-    #[open_enum(other)]
-    Unknown(String),
-}
-
 /// The values of [`SnapmirrorPolicy`](crate::SnapmirrorPolicy)'s `sync_type`: open, so that a value a newer ONTAP adds is kept as [`SnapmirrorPolicySyncType::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
 pub enum SnapmirrorPolicySyncType {
@@ -172,15 +146,13 @@ pub enum SnapmirrorPolicySyncType {
     Unknown(String),
 }
 
-/// The values of [`SnapmirrorPolicy`](crate::SnapmirrorPolicy)'s `type`: open, so that a value a newer ONTAP adds is kept as [`SnapmirrorPolicyType::Unknown`].
+/// The values of [`SnapmirrorPolicy`](crate::SnapmirrorPolicy)'s `scope`: open, so that a value a newer ONTAP adds is kept as [`SnapmirrorPolicyScope::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
-pub enum SnapmirrorPolicyType {
-    /// `async`.
-    Async,
-    /// `sync`.
-    Sync,
-    /// `continuous`.
-    Continuous,
+pub enum SnapmirrorPolicyScope {
+    /// `svm`.
+    Svm,
+    /// `cluster`.
+    Cluster,
     /// A value the model does not list, kept as ONTAP wrote it.
     #[open_enum(other)]
     Unknown(String),

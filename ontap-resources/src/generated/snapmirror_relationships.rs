@@ -4,8 +4,9 @@
 
 use crate::{
     ScheduleReference, SnapmirrorConsistencyGroupFailover, SnapmirrorDestinationCreation, SnapmirrorEndpoint,
-    SnapmirrorError, SnapmirrorRelationshipPolicy, SnapmirrorRelationshipSelectiveVolumes,
-    SnapmirrorRelationshipSvmdrVolumes, SnapmirrorRelationshipTransfer, SnapmirrorSourceEndpoint,
+    SnapmirrorError, SnapmirrorIdentityPreservation, SnapmirrorRelationshipPolicy,
+    SnapmirrorRelationshipSelectiveVolumes, SnapmirrorRelationshipSvmdrVolumes, SnapmirrorRelationshipTransfer,
+    SnapmirrorSourceEndpoint,
 };
 
 /// The objects at `/api/snapmirror/relationships`, one at `/api/snapmirror/relationships/{uuid}`.
@@ -51,9 +52,9 @@ pub struct SnapmirrorRelationship {
     /// `healthy`: boolean; read by GET.
     #[resource(get)]
     pub healthy: Option<bool>,
-    /// `identity_preservation`: [`SnapmirrorRelationshipIdentityPreservation`](crate::SnapmirrorRelationshipIdentityPreservation) (`full`, `exclude_network_config`, `exclude_network_and_protocol_config`); read by GET; sent by POST and PATCH.
+    /// `identity_preservation`: [`SnapmirrorIdentityPreservation`](crate::SnapmirrorIdentityPreservation) (`full`, `exclude_network_config`, `exclude_network_and_protocol_config`); read by GET; sent by POST and PATCH.
     #[resource(get, post, patch)]
-    pub identity_preservation: Option<SnapmirrorRelationshipIdentityPreservation>,
+    pub identity_preservation: Option<SnapmirrorIdentityPreservation>,
     /// `io_serving_copy`: string; read by GET; sent by POST and PATCH.
     #[resource(get, post, patch)]
     pub io_serving_copy: Option<String>,
@@ -369,20 +370,6 @@ pub enum SnapmirrorRelationshipGroupType {
     Flexgroup,
     /// `coordination_group`.
     CoordinationGroup,
-    /// A value the model does not list, kept as ONTAP wrote it.
-    #[open_enum(other)]
-    Unknown(String),
-}
-
-/// The values of [`SnapmirrorRelationship`](crate::SnapmirrorRelationship)'s `identity_preservation`: open, so that a value a newer ONTAP adds is kept as [`SnapmirrorRelationshipIdentityPreservation::Unknown`].
-#[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
-pub enum SnapmirrorRelationshipIdentityPreservation {
-    /// `full`.
-    Full,
-    /// `exclude_network_config`.
-    ExcludeNetworkConfig,
-    /// `exclude_network_and_protocol_config`.
-    ExcludeNetworkAndProtocolConfig,
     /// A value the model does not list, kept as ONTAP wrote it.
     #[open_enum(other)]
     Unknown(String),

@@ -2,7 +2,7 @@
 // Regenerate with `cargo run -p ontap-codegen`.
 //! `/snapmirror/relationships/{relationship.uuid}/transfers`: the SnapmirrorTransfer resource, from the model's `snapmirror_transfer` definition.
 
-use crate::{SnapmirrorTransferErrorInfo, SnapmirrorTransferFiles, SnapmirrorTransferRelationship};
+use crate::{SnapmirrorTransferErrorInfo, SnapmirrorTransferFiles, SnapmirrorTransferRelationship, TransferState};
 
 /// The objects at `/api/snapmirror/relationships/{relationship.uuid}/transfers`, one at `/api/snapmirror/relationships/{relationship.uuid}/transfers/{uuid}`.
 ///
@@ -63,9 +63,9 @@ pub struct SnapmirrorTransfer {
     /// `source_snapshot`: string; sent by POST.
     #[resource(post)]
     pub source_snapshot: Option<String>,
-    /// `state`: [`SnapmirrorTransferState`](crate::SnapmirrorTransferState) (`aborted`, `failed`, `hard_aborted`, `queued`, `success`, `transferring`); read by GET; sent by PATCH.
+    /// `state`: [`TransferState`](crate::TransferState) (`aborted`, `failed`, `hard_aborted`, `queued`, `success`, `transferring`); read by GET; sent by PATCH.
     #[resource(get, patch)]
-    pub state: Option<SnapmirrorTransferState>,
+    pub state: Option<TransferState>,
     /// `storage_efficiency_enabled`: boolean; sent by POST.
     #[resource(post)]
     pub storage_efficiency_enabled: Option<bool>,
@@ -111,26 +111,6 @@ pub enum SnapmirrorTransferOnDemandAttrs {
     Off,
     /// `read_write_with_user_data_pull`.
     ReadWriteWithUserDataPull,
-    /// A value the model does not list, kept as ONTAP wrote it.
-    #[open_enum(other)]
-    Unknown(String),
-}
-
-/// The values of [`SnapmirrorTransfer`](crate::SnapmirrorTransfer)'s `state`: open, so that a value a newer ONTAP adds is kept as [`SnapmirrorTransferState::Unknown`].
-#[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
-pub enum SnapmirrorTransferState {
-    /// `aborted`.
-    Aborted,
-    /// `failed`.
-    Failed,
-    /// `hard_aborted`.
-    HardAborted,
-    /// `queued`.
-    Queued,
-    /// `success`.
-    Success,
-    /// `transferring`.
-    Transferring,
     /// A value the model does not list, kept as ONTAP wrote it.
     #[open_enum(other)]
     Unknown(String),

@@ -4,7 +4,8 @@
 
 use crate::{
     ContainerVolumeExcludeAggregates, DiskDrawer, DiskErrorInfo, DiskKeyId, DiskOutage, DiskPathInfo, DiskStats,
-    DiskVirtual, DrNode, NodeReference, ShelfReference, StorageAvailabilityZoneReference, StoragePoolReference,
+    DiskType, DiskVirtual, DrNode, NodeReference, ShelfReference, StorageAvailabilityZoneReference,
+    StoragePoolReference,
 };
 
 /// The objects at `/api/storage/disks`, one at `/api/storage/disks/{name}`.
@@ -349,41 +350,6 @@ pub enum DiskState {
     Unfail,
     /// `zeroing`.
     Zeroing,
-    /// A value the model does not list, kept as ONTAP wrote it.
-    #[open_enum(other)]
-    Unknown(String),
-}
-
-/// The values of [`Disk`](crate::Disk)'s `type`: open, so that a value a newer ONTAP adds is kept as [`DiskType::Unknown`].
-#[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
-pub enum DiskType {
-    /// `ata`.
-    Ata,
-    /// `bsas`.
-    Bsas,
-    /// `fcal`.
-    Fcal,
-    /// `fsas`.
-    Fsas,
-    /// `lun`.
-    Lun,
-    /// `sas`.
-    Sas,
-    /// `msata`.
-    Msata,
-    /// `ssd`.
-    Ssd,
-    /// `vmdisk`.
-    Vmdisk,
-    /// `unknown`.
-    #[open_enum(rename = "unknown")]
-    UnknownValue,
-    /// `ssd_cap`.
-    SsdCap,
-    /// `ssd_nvm`.
-    SsdNvm,
-    /// `ssd_zns`.
-    SsdZns,
     /// A value the model does not list, kept as ONTAP wrote it.
     #[open_enum(other)]
     Unknown(String),

@@ -2,7 +2,7 @@
 // Regenerate with `cargo run -p ontap-codegen`.
 //! `/storage/qtrees/{volume.uuid}/{qtree.id}/metrics`: the PerformanceQtreeMetric resource, from the model's `performance_qtree_metric` definition.
 
-use crate::{PerformanceMetricIoType, QtreeReference, SvmReference, VolumeReference};
+use crate::{PerformanceMetricIoType, PerformanceQtreeMetricDuration, QtreeReference, SvmReference, VolumeReference};
 
 /// The objects at `/api/storage/qtrees/{volume.uuid}/{qtree.id}/metrics`, one at `/api/storage/qtrees/{volume.uuid}/{qtree.id}/metrics`.
 ///
@@ -50,29 +50,6 @@ pub struct PerformanceQtreeMetric {
     /// `volume`: [`VolumeReference`](crate::VolumeReference); read by GET; holds a key of the enclosing object's path.
     #[resource(get)]
     pub volume: Option<VolumeReference>,
-}
-
-/// The values of [`PerformanceQtreeMetric`](crate::PerformanceQtreeMetric)'s `duration`: open, so that a value a newer ONTAP adds is kept as [`PerformanceQtreeMetricDuration::Unknown`].
-#[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
-pub enum PerformanceQtreeMetricDuration {
-    /// `PT4M`.
-    #[open_enum(rename = "PT4M")]
-    Pt4M,
-    /// `PT30M`.
-    #[open_enum(rename = "PT30M")]
-    Pt30M,
-    /// `PT2H`.
-    #[open_enum(rename = "PT2H")]
-    Pt2H,
-    /// `P1D`.
-    #[open_enum(rename = "P1D")]
-    P1D,
-    /// `PT5M`.
-    #[open_enum(rename = "PT5M")]
-    Pt5M,
-    /// A value the model does not list, kept as ONTAP wrote it.
-    #[open_enum(other)]
-    Unknown(String),
 }
 
 /// The values of [`PerformanceQtreeMetric`](crate::PerformanceQtreeMetric)'s `status`: open, so that a value a newer ONTAP adds is kept as [`PerformanceQtreeMetricStatus::Unknown`].

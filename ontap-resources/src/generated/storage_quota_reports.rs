@@ -3,7 +3,7 @@
 //! `/storage/quota/reports`: the QuotaReport resource, from the model's `quota_report` definition.
 
 use crate::{
-    QuotaReportFiles, QuotaReportGroup, QuotaReportQtree, QuotaReportSpace, QuotaReportUsers, SvmReference,
+    QuotaReportFiles, QuotaReportGroup, QuotaReportQtree, QuotaReportSpace, QuotaReportUsers, QuotaType, SvmReference,
     VolumeReference,
 };
 
@@ -47,24 +47,10 @@ pub struct QuotaReport {
     /// `svm`: [`SvmReference`](crate::SvmReference); read by GET.
     #[resource(get)]
     pub svm: Option<SvmReference>,
-    /// `type`: [`QuotaReportType`](crate::QuotaReportType) (`tree`, `user`, `group`); read by GET.
+    /// `type`: [`QuotaType`](crate::QuotaType) (`tree`, `user`, `group`); read by GET.
     #[resource(get, rename = "type")]
-    pub type_: Option<QuotaReportType>,
+    pub type_: Option<QuotaType>,
     /// `users`: list of [`QuotaReportUsers`](crate::QuotaReportUsers); read by GET.
     #[resource(get)]
     pub users: Option<Vec<QuotaReportUsers>>,
-}
-
-/// The values of [`QuotaReport`](crate::QuotaReport)'s `type`: open, so that a value a newer ONTAP adds is kept as [`QuotaReportType::Unknown`].
-#[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
-pub enum QuotaReportType {
-    /// `tree`.
-    Tree,
-    /// `user`.
-    User,
-    /// `group`.
-    Group,
-    /// A value the model does not list, kept as ONTAP wrote it.
-    #[open_enum(other)]
-    Unknown(String),
 }

@@ -3,7 +3,8 @@
 //! `/storage/quota/rules`: the QuotaRule resource, from the model's `quota_rule` definition.
 
 use crate::{
-    QuotaRuleFiles, QuotaRuleGroup, QuotaRuleQtree, QuotaRuleSpace, QuotaRuleUsers, SvmReference, VolumeReference,
+    QuotaRuleFiles, QuotaRuleGroup, QuotaRuleQtree, QuotaRuleSpace, QuotaRuleUsers, QuotaType, SvmReference,
+    VolumeReference,
 };
 
 /// The objects at `/api/storage/quota/rules`, one at `/api/storage/quota/rules/{uuid}`.
@@ -43,9 +44,9 @@ pub struct QuotaRule {
     /// `svm`: [`SvmReference`](crate::SvmReference); read by GET; sent by POST.
     #[resource(get, post)]
     pub svm: Option<SvmReference>,
-    /// `type`: [`QuotaRuleType`](crate::QuotaRuleType) (`tree`, `user`, `group`); read by GET; sent by POST.
+    /// `type`: [`QuotaType`](crate::QuotaType) (`tree`, `user`, `group`); read by GET; sent by POST.
     #[resource(get, post, rename = "type")]
-    pub type_: Option<QuotaRuleType>,
+    pub type_: Option<QuotaType>,
     /// `user_mapping`: boolean; read by GET; sent by POST and PATCH.
     #[resource(get, post, patch)]
     pub user_mapping: Option<bool>,
@@ -109,18 +110,4 @@ impl ontap::QueryParams for QuotaRuleDeleteCollectionParams {
             query.push("serial_records", value);
         }
     }
-}
-
-/// The values of [`QuotaRule`](crate::QuotaRule)'s `type`: open, so that a value a newer ONTAP adds is kept as [`QuotaRuleType::Unknown`].
-#[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
-pub enum QuotaRuleType {
-    /// `tree`.
-    Tree,
-    /// `user`.
-    User,
-    /// `group`.
-    Group,
-    /// A value the model does not list, kept as ONTAP wrote it.
-    #[open_enum(other)]
-    Unknown(String),
 }

@@ -2,7 +2,7 @@
 // Regenerate with `cargo run -p ontap-codegen`.
 //! `/storage/snaplock/file-fingerprints`: the SnaplockFileFingerprint resource, from the model's `snaplock_file_fingerprint` definition.
 
-use crate::{SvmReference, VolumeReference};
+use crate::{SnaplockState, SvmReference, VolumeReference};
 
 /// The objects at `/api/storage/snaplock/file-fingerprints`, one at `/api/storage/snaplock/file-fingerprints/{id}`.
 ///
@@ -47,9 +47,9 @@ pub struct SnaplockFileFingerprint {
     /// `scope`: [`SnaplockFileFingerprintScope`](crate::SnaplockFileFingerprintScope) (`data_and_metadata`, `data_only`, `metadata_only`); read by GET.
     #[resource(get)]
     pub scope: Option<SnaplockFileFingerprintScope>,
-    /// `state`: [`SnaplockFileFingerprintState`](crate::SnaplockFileFingerprintState) (`in_progress`, `failed`, `aborting`, `completed`); read by GET.
+    /// `state`: [`SnaplockState`](crate::SnaplockState) (`in_progress`, `failed`, `aborting`, `completed`); read by GET.
     #[resource(get)]
-    pub state: Option<SnaplockFileFingerprintState>,
+    pub state: Option<SnaplockState>,
     /// `svm`: [`SvmReference`](crate::SvmReference); read by GET; sent by POST.
     #[resource(get, post)]
     pub svm: Option<SvmReference>,
@@ -134,22 +134,6 @@ pub enum SnaplockFileFingerprintScope {
     DataOnly,
     /// `metadata_only`.
     MetadataOnly,
-    /// A value the model does not list, kept as ONTAP wrote it.
-    #[open_enum(other)]
-    Unknown(String),
-}
-
-/// The values of [`SnaplockFileFingerprint`](crate::SnaplockFileFingerprint)'s `state`: open, so that a value a newer ONTAP adds is kept as [`SnaplockFileFingerprintState::Unknown`].
-#[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
-pub enum SnaplockFileFingerprintState {
-    /// `in_progress`.
-    InProgress,
-    /// `failed`.
-    Failed,
-    /// `aborting`.
-    Aborting,
-    /// `completed`.
-    Completed,
     /// A value the model does not list, kept as ONTAP wrote it.
     #[open_enum(other)]
     Unknown(String),

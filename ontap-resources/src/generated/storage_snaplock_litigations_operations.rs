@@ -2,7 +2,7 @@
 // Regenerate with `cargo run -p ontap-codegen`.
 //! `/storage/snaplock/litigations/{litigation.id}/operations`: the SnaplockLegalHoldOperation resource, from the model's `snaplock_legal_hold_operation` definition.
 
-use crate::SnaplockLegalHoldOperationLitigation;
+use crate::{SnaplockLegalHoldOperationLitigation, SnaplockState};
 
 /// The objects at `/api/storage/snaplock/litigations/{litigation.id}/operations`, one at `/api/storage/snaplock/litigations/{litigation.id}/operations/{id}`.
 ///
@@ -48,9 +48,9 @@ pub struct SnaplockLegalHoldOperation {
     /// `path`: string; read by GET; sent by POST.
     #[resource(get, post)]
     pub path: Option<String>,
-    /// `state`: [`SnaplockLegalHoldOperationState`](crate::SnaplockLegalHoldOperationState) (`in_progress`, `failed`, `aborting`, `completed`); read by GET.
+    /// `state`: [`SnaplockState`](crate::SnaplockState) (`in_progress`, `failed`, `aborting`, `completed`); read by GET.
     #[resource(get)]
-    pub state: Option<SnaplockLegalHoldOperationState>,
+    pub state: Option<SnaplockState>,
     /// `type`: [`SnaplockLegalHoldOperationType`](crate::SnaplockLegalHoldOperationType) (`begin`, `end`); read by GET; sent by POST.
     #[resource(get, post, rename = "type")]
     pub type_: Option<SnaplockLegalHoldOperationType>,
@@ -58,22 +58,6 @@ pub struct SnaplockLegalHoldOperation {
     ///
     /// Not in the model's definition: it holds the `litigation` placeholder of the path `/storage/snaplock/litigations/{litigation.id}/operations/{id}`.
     pub litigation: Option<SnaplockLegalHoldOperationLitigation>,
-}
-
-/// The values of [`SnaplockLegalHoldOperation`](crate::SnaplockLegalHoldOperation)'s `state`: open, so that a value a newer ONTAP adds is kept as [`SnaplockLegalHoldOperationState::Unknown`].
-#[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
-pub enum SnaplockLegalHoldOperationState {
-    /// `in_progress`.
-    InProgress,
-    /// `failed`.
-    Failed,
-    /// `aborting`.
-    Aborting,
-    /// `completed`.
-    Completed,
-    /// A value the model does not list, kept as ONTAP wrote it.
-    #[open_enum(other)]
-    Unknown(String),
 }
 
 /// The values of [`SnaplockLegalHoldOperation`](crate::SnaplockLegalHoldOperation)'s `type`: open, so that a value a newer ONTAP adds is kept as [`SnaplockLegalHoldOperationType::Unknown`].

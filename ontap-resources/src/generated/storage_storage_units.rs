@@ -195,18 +195,6 @@ impl ontap::QueryParams for StorageUnitPatchCollectionParams {
     }
 }
 
-/// The values of [`StorageUnit`](crate::StorageUnit)'s `access_mode`: open, so that a value a newer ONTAP adds is kept as [`StorageUnitAccessMode::Unknown`].
-#[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
-pub enum StorageUnitAccessMode {
-    /// `global`.
-    Global,
-    /// `local`.
-    Local,
-    /// A value the model does not list, kept as ONTAP wrote it.
-    #[open_enum(other)]
-    Unknown(String),
-}
-
 /// The values of [`StorageUnit`](crate::StorageUnit)'s `class`: open, so that a value a newer ONTAP adds is kept as [`StorageUnitClass::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
 pub enum StorageUnitClass {
@@ -214,6 +202,30 @@ pub enum StorageUnitClass {
     Regular,
     /// `vvol`.
     Vvol,
+    /// A value the model does not list, kept as ONTAP wrote it.
+    #[open_enum(other)]
+    Unknown(String),
+}
+
+/// The values of [`StorageUnit`](crate::StorageUnit)'s `type`: open, so that a value a newer ONTAP adds is kept as [`StorageUnitType::Unknown`].
+#[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
+pub enum StorageUnitType {
+    /// `lun`.
+    Lun,
+    /// `namespace`.
+    Namespace,
+    /// A value the model does not list, kept as ONTAP wrote it.
+    #[open_enum(other)]
+    Unknown(String),
+}
+
+/// The values of [`StorageUnit`](crate::StorageUnit)'s `access_mode`: open, so that a value a newer ONTAP adds is kept as [`StorageUnitAccessMode::Unknown`].
+#[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
+pub enum StorageUnitAccessMode {
+    /// `global`.
+    Global,
+    /// `local`.
+    Local,
     /// A value the model does not list, kept as ONTAP wrote it.
     #[open_enum(other)]
     Unknown(String),
@@ -249,18 +261,6 @@ pub enum StorageUnitOsType {
     WindowsGpt,
     /// `xen`.
     Xen,
-    /// A value the model does not list, kept as ONTAP wrote it.
-    #[open_enum(other)]
-    Unknown(String),
-}
-
-/// The values of [`StorageUnit`](crate::StorageUnit)'s `type`: open, so that a value a newer ONTAP adds is kept as [`StorageUnitType::Unknown`].
-#[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
-pub enum StorageUnitType {
-    /// `lun`.
-    Lun,
-    /// `namespace`.
-    Namespace,
     /// A value the model does not list, kept as ONTAP wrote it.
     #[open_enum(other)]
     Unknown(String),

@@ -112,18 +112,6 @@ pub enum StorageSwitchRole {
     Unknown(String),
 }
 
-/// The values of [`StorageSwitch`](crate::StorageSwitch)'s `state`: open, so that a value a newer ONTAP adds is kept as [`StorageSwitchState::Unknown`].
-#[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
-pub enum StorageSwitchState {
-    /// `ok`.
-    Ok,
-    /// `error`.
-    Error,
-    /// A value the model does not list, kept as ONTAP wrote it.
-    #[open_enum(other)]
-    Unknown(String),
-}
-
 /// The values of [`StorageSwitch`](crate::StorageSwitch)'s `vendor`: open, so that a value a newer ONTAP adds is kept as [`StorageSwitchVendor::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
 pub enum StorageSwitchVendor {
@@ -134,6 +122,18 @@ pub enum StorageSwitchVendor {
     Brocade,
     /// `cisco`.
     Cisco,
+    /// A value the model does not list, kept as ONTAP wrote it.
+    #[open_enum(other)]
+    Unknown(String),
+}
+
+/// The values of [`StorageSwitch`](crate::StorageSwitch)'s `state`: open, so that a value a newer ONTAP adds is kept as [`StorageSwitchState::Unknown`].
+#[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
+pub enum StorageSwitchState {
+    /// `ok`.
+    Ok,
+    /// `error`.
+    Error,
     /// A value the model does not list, kept as ONTAP wrote it.
     #[open_enum(other)]
     Unknown(String),

@@ -7,8 +7,8 @@ use crate::{
     VolumeActivityTracking, VolumeAnalytics, VolumeApplication, VolumeAsynchronousDirectoryDelete, VolumeAutosize,
     VolumeClone, VolumeConsistencyGroup, VolumeConstituents, VolumeEfficiency, VolumeEncryption, VolumeErrorState,
     VolumeFiles, VolumeFlashPool, VolumeFlexgroup, VolumeGuarantee, VolumeMetrics, VolumeMovement, VolumeNas,
-    VolumeQos, VolumeQuota, VolumeRebalancing, VolumeSnaplock, VolumeSnapmirror, VolumeSpace, VolumeStatistics,
-    VolumeTiering,
+    VolumeQos, VolumeQuota, VolumeRebalancing, VolumeSmasProtection, VolumeSnaplock, VolumeSnapmirror, VolumeSpace,
+    VolumeStatistics, VolumeTiering,
 };
 
 /// The objects at `/api/storage/volumes`, one at `/api/storage/volumes/{uuid}`.
@@ -280,10 +280,10 @@ pub struct VolumePatchParams {
     pub restore_to_snapshot_uuid: Option<String>,
     /// `restore_to.start_byte`: number.
     pub restore_to_start_byte: Option<f64>,
-    /// `scheduled_snapshot_naming_scheme`: [`VolumePatchScheduledSnapshotNamingScheme`](crate::VolumePatchScheduledSnapshotNamingScheme), default `"create_time"`.
-    pub scheduled_snapshot_naming_scheme: Option<VolumePatchScheduledSnapshotNamingScheme>,
-    /// `sizing_method`: [`VolumePatchSizingMethod`](crate::VolumePatchSizingMethod), default `"use_existing_resources"`.
-    pub sizing_method: Option<VolumePatchSizingMethod>,
+    /// `scheduled_snapshot_naming_scheme`: [`VolumeScheduledSnapshotNamingScheme`](crate::VolumeScheduledSnapshotNamingScheme), default `"create_time"`.
+    pub scheduled_snapshot_naming_scheme: Option<VolumeScheduledSnapshotNamingScheme>,
+    /// `sizing_method`: [`VolumeSizingMethod`](crate::VolumeSizingMethod), default `"use_existing_resources"`.
+    pub sizing_method: Option<VolumeSizingMethod>,
     /// `snapshot_directory_access_enabled`: boolean, default `true`.
     pub snapshot_directory_access_enabled: Option<bool>,
     /// `validate_only`: boolean.
@@ -398,8 +398,8 @@ pub struct VolumePatchCollectionParams {
     pub restore_to_start_byte: Option<f64>,
     /// `serial_records`: boolean, default `false`.
     pub serial_records: Option<bool>,
-    /// `sizing_method`: [`VolumePatchCollectionSizingMethod`](crate::VolumePatchCollectionSizingMethod), default `"use_existing_resources"`.
-    pub sizing_method: Option<VolumePatchCollectionSizingMethod>,
+    /// `sizing_method`: [`VolumeSizingMethod`](crate::VolumeSizingMethod), default `"use_existing_resources"`.
+    pub sizing_method: Option<VolumeSizingMethod>,
 }
 
 impl ontap::QueryParams for VolumePatchCollectionParams {
@@ -729,7 +729,7 @@ pub enum VolumeLanguage {
     Unknown(String),
 }
 
-/// The values of [`Volume`](crate::Volume)'s `scheduled_snapshot_naming_scheme`: open, so that a value a newer ONTAP adds is kept as [`VolumeScheduledSnapshotNamingScheme::Unknown`].
+/// The values of [`VolumePatchParams`]'s `scheduled_snapshot_naming_scheme`: open, so that a value a newer ONTAP adds is kept as [`VolumeScheduledSnapshotNamingScheme::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
 pub enum VolumeScheduledSnapshotNamingScheme {
     /// `create_time`.
@@ -741,25 +741,13 @@ pub enum VolumeScheduledSnapshotNamingScheme {
     Unknown(String),
 }
 
-/// The values of [`Volume`](crate::Volume)'s `sizing_method`: open, so that a value a newer ONTAP adds is kept as [`VolumeSizingMethod::Unknown`].
+/// The values of [`VolumePatchCollectionParams`]'s `sizing_method`: open, so that a value a newer ONTAP adds is kept as [`VolumeSizingMethod::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
 pub enum VolumeSizingMethod {
     /// `use_existing_resources`.
     UseExistingResources,
     /// `add_new_resources`.
     AddNewResources,
-    /// A value the model does not list, kept as ONTAP wrote it.
-    #[open_enum(other)]
-    Unknown(String),
-}
-
-/// The values of [`Volume`](crate::Volume)'s `smas_protection`: open, so that a value a newer ONTAP adds is kept as [`VolumeSmasProtection::Unknown`].
-#[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
-pub enum VolumeSmasProtection {
-    /// `protected`.
-    Protected,
-    /// `unprotected`.
-    Unprotected,
     /// A value the model does not list, kept as ONTAP wrote it.
     #[open_enum(other)]
     Unknown(String),
@@ -818,42 +806,6 @@ pub enum VolumeType {
     Dp,
     /// `ls`.
     Ls,
-    /// A value the model does not list, kept as ONTAP wrote it.
-    #[open_enum(other)]
-    Unknown(String),
-}
-
-/// The values of [`VolumePatchParams`]'s `scheduled_snapshot_naming_scheme`: open, so that a value a newer ONTAP adds is kept as [`VolumePatchScheduledSnapshotNamingScheme::Unknown`].
-#[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
-pub enum VolumePatchScheduledSnapshotNamingScheme {
-    /// `create_time`.
-    CreateTime,
-    /// `ordinal`.
-    Ordinal,
-    /// A value the model does not list, kept as ONTAP wrote it.
-    #[open_enum(other)]
-    Unknown(String),
-}
-
-/// The values of [`VolumePatchParams`]'s `sizing_method`: open, so that a value a newer ONTAP adds is kept as [`VolumePatchSizingMethod::Unknown`].
-#[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
-pub enum VolumePatchSizingMethod {
-    /// `use_existing_resources`.
-    UseExistingResources,
-    /// `add_new_resources`.
-    AddNewResources,
-    /// A value the model does not list, kept as ONTAP wrote it.
-    #[open_enum(other)]
-    Unknown(String),
-}
-
-/// The values of [`VolumePatchCollectionParams`]'s `sizing_method`: open, so that a value a newer ONTAP adds is kept as [`VolumePatchCollectionSizingMethod::Unknown`].
-#[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
-pub enum VolumePatchCollectionSizingMethod {
-    /// `use_existing_resources`.
-    UseExistingResources,
-    /// `add_new_resources`.
-    AddNewResources,
     /// A value the model does not list, kept as ONTAP wrote it.
     #[open_enum(other)]
     Unknown(String),

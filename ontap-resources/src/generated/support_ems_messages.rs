@@ -2,6 +2,8 @@
 // Regenerate with `cargo run -p ontap-codegen`.
 //! `/support/ems/messages`: the EmsMessage resource, from the model's `ems_message` definition.
 
+use crate::EmsSeverity;
+
 /// The singleton at `/api/support/ems/messages`.
 ///
 /// Verbs: `get`.
@@ -32,32 +34,12 @@ pub struct EmsMessage {
     /// `name`: string; read by GET.
     #[resource(get)]
     pub name: Option<String>,
-    /// `severity`: [`EmsMessageSeverity`](crate::EmsMessageSeverity) (`emergency`, `alert`, `error`, `notice`, `informational`, `debug`); read by GET.
+    /// `severity`: [`EmsSeverity`](crate::EmsSeverity) (`emergency`, `alert`, `error`, `notice`, `informational`, `debug`); read by GET.
     #[resource(get)]
-    pub severity: Option<EmsMessageSeverity>,
+    pub severity: Option<EmsSeverity>,
     /// `snmp_trap_type`: [`EmsMessageSnmpTrapType`](crate::EmsMessageSnmpTrapType) (`standard`, `built_in`, `severity_based`); read by GET.
     #[resource(get)]
     pub snmp_trap_type: Option<EmsMessageSnmpTrapType>,
-}
-
-/// The values of [`EmsMessage`](crate::EmsMessage)'s `severity`: open, so that a value a newer ONTAP adds is kept as [`EmsMessageSeverity::Unknown`].
-#[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
-pub enum EmsMessageSeverity {
-    /// `emergency`.
-    Emergency,
-    /// `alert`.
-    Alert,
-    /// `error`.
-    Error,
-    /// `notice`.
-    Notice,
-    /// `informational`.
-    Informational,
-    /// `debug`.
-    Debug,
-    /// A value the model does not list, kept as ONTAP wrote it.
-    #[open_enum(other)]
-    Unknown(String),
 }
 
 /// The values of [`EmsMessage`](crate::EmsMessage)'s `snmp_trap_type`: open, so that a value a newer ONTAP adds is kept as [`EmsMessageSnmpTrapType::Unknown`].

@@ -2,7 +2,7 @@
 // Regenerate with `cargo run -p ontap-codegen`.
 //! The Acl model, from the model's `acl` definition.
 
-use crate::{AdvancedRights, ApplyTo};
+use crate::{AclRights, AdvancedRights, ApplyTo};
 
 /// An object of the model's `acl` definition, held by [`FileDirectorySecurity`](crate::FileDirectorySecurity)'s `acls`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
@@ -64,26 +64,6 @@ pub enum AclAccessControl {
     FileDirectory,
     /// `slag`.
     Slag,
-    /// A value the model does not list, kept as ONTAP wrote it.
-    #[open_enum(other)]
-    Unknown(String),
-}
-
-/// The values of [`Acl`](crate::Acl)'s `rights`: open, so that a value a newer ONTAP adds is kept as [`AclRights::Unknown`].
-#[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
-pub enum AclRights {
-    /// `no_access`.
-    NoAccess,
-    /// `full_control`.
-    FullControl,
-    /// `modify`.
-    Modify,
-    /// `read_and_execute`.
-    ReadAndExecute,
-    /// `read`.
-    Read,
-    /// `write`.
-    Write,
     /// A value the model does not list, kept as ONTAP wrote it.
     #[open_enum(other)]
     Unknown(String),

@@ -2,7 +2,9 @@
 // Regenerate with `cargo run -p ontap-codegen`.
 //! The ActiveDirectoryDiscoveredServer model, from the model's `active_directory_discovered_server` definition.
 
-use crate::{ActiveDirectoryDiscoveredServerReference, NodeReference};
+use crate::{
+    ActiveDirectoryDiscoveredServerReference, DiscoveredServerPreference, DiscoveredServerState, NodeReference,
+};
 
 /// An object of the model's `active_directory_discovered_server` definition, held by [`ActiveDirectory`](crate::ActiveDirectory)'s `discovered_servers`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
@@ -11,47 +13,10 @@ pub struct ActiveDirectoryDiscoveredServer {
     pub domain: Option<String>,
     /// `node`: [`NodeReference`](crate::NodeReference); read and written.
     pub node: Option<NodeReference>,
-    /// `preference`: [`ActiveDirectoryDiscoveredServerPreference`](crate::ActiveDirectoryDiscoveredServerPreference) (`unknown`, `preferred`, `favored`, `adequate`); read and written.
-    pub preference: Option<ActiveDirectoryDiscoveredServerPreference>,
+    /// `preference`: [`DiscoveredServerPreference`](crate::DiscoveredServerPreference) (`unknown`, `preferred`, `favored`, `adequate`); read and written.
+    pub preference: Option<DiscoveredServerPreference>,
     /// `server`: [`ActiveDirectoryDiscoveredServerReference`](crate::ActiveDirectoryDiscoveredServerReference); read and written.
     pub server: Option<ActiveDirectoryDiscoveredServerReference>,
-    /// `state`: [`ActiveDirectoryDiscoveredServerState`](crate::ActiveDirectoryDiscoveredServerState) (`ok`, `unavailable`, `slow`, `expired`, `undetermined`, `unreachable`); read and written.
-    pub state: Option<ActiveDirectoryDiscoveredServerState>,
-}
-
-/// The values of [`ActiveDirectoryDiscoveredServer`](crate::ActiveDirectoryDiscoveredServer)'s `preference`: open, so that a value a newer ONTAP adds is kept as [`ActiveDirectoryDiscoveredServerPreference::Unknown`].
-#[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
-pub enum ActiveDirectoryDiscoveredServerPreference {
-    /// `unknown`.
-    #[open_enum(rename = "unknown")]
-    UnknownValue,
-    /// `preferred`.
-    Preferred,
-    /// `favored`.
-    Favored,
-    /// `adequate`.
-    Adequate,
-    /// A value the model does not list, kept as ONTAP wrote it.
-    #[open_enum(other)]
-    Unknown(String),
-}
-
-/// The values of [`ActiveDirectoryDiscoveredServer`](crate::ActiveDirectoryDiscoveredServer)'s `state`: open, so that a value a newer ONTAP adds is kept as [`ActiveDirectoryDiscoveredServerState::Unknown`].
-#[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
-pub enum ActiveDirectoryDiscoveredServerState {
-    /// `ok`.
-    Ok,
-    /// `unavailable`.
-    Unavailable,
-    /// `slow`.
-    Slow,
-    /// `expired`.
-    Expired,
-    /// `undetermined`.
-    Undetermined,
-    /// `unreachable`.
-    Unreachable,
-    /// A value the model does not list, kept as ONTAP wrote it.
-    #[open_enum(other)]
-    Unknown(String),
+    /// `state`: [`DiscoveredServerState`](crate::DiscoveredServerState) (`ok`, `unavailable`, `slow`, `expired`, `undetermined`, `unreachable`); read and written.
+    pub state: Option<DiscoveredServerState>,
 }

@@ -2,15 +2,18 @@
 // Regenerate with `cargo run -p ontap-codegen`.
 //! The AggregateBlockStorageHybridCache model, from the model's `aggregate_block_storage_hybrid_cache` definition.
 
-use crate::{AggregateBlockStorageHybridCacheSimulatedRaidGroups, AggregateBlockStorageHybridCacheStoragePools};
+use crate::{
+    AggregateBlockStorageDiskType, AggregateBlockStorageHybridCacheSimulatedRaidGroups,
+    AggregateBlockStorageHybridCacheStoragePools,
+};
 
 /// An object of the model's `aggregate_block_storage_hybrid_cache` definition, held by [`AggregateBlockStorage`](crate::AggregateBlockStorage)'s `hybrid_cache`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct AggregateBlockStorageHybridCache {
     /// `disk_count`: integer; read and written.
     pub disk_count: Option<i64>,
-    /// `disk_type`: [`AggregateBlockStorageHybridCacheDiskType`](crate::AggregateBlockStorageHybridCacheDiskType) (`fc`, `lun`, `nl_sas`, `nvme_ssd`, `sas`, `sata`, `scsi`, `ssd`, `ssd_cap`, `ssd_zns`, `vm_disk`); read-only.
-    pub disk_type: Option<AggregateBlockStorageHybridCacheDiskType>,
+    /// `disk_type`: [`AggregateBlockStorageDiskType`](crate::AggregateBlockStorageDiskType) (`fc`, `lun`, `nl_sas`, `nvme_ssd`, `sas`, `sata`, `scsi`, `ssd`, `ssd_cap`, `ssd_zns`, `vm_disk`); read-only.
+    pub disk_type: Option<AggregateBlockStorageDiskType>,
     /// `enabled`: boolean; read-only.
     pub enabled: Option<bool>,
     /// `raid_size`: integer; read and written.
@@ -25,36 +28,6 @@ pub struct AggregateBlockStorageHybridCache {
     pub storage_pools: Option<Vec<AggregateBlockStorageHybridCacheStoragePools>>,
     /// `used`: integer; read-only.
     pub used: Option<i64>,
-}
-
-/// The values of [`AggregateBlockStorageHybridCache`](crate::AggregateBlockStorageHybridCache)'s `disk_type`: open, so that a value a newer ONTAP adds is kept as [`AggregateBlockStorageHybridCacheDiskType::Unknown`].
-#[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
-pub enum AggregateBlockStorageHybridCacheDiskType {
-    /// `fc`.
-    Fc,
-    /// `lun`.
-    Lun,
-    /// `nl_sas`.
-    NlSas,
-    /// `nvme_ssd`.
-    NvmeSsd,
-    /// `sas`.
-    Sas,
-    /// `sata`.
-    Sata,
-    /// `scsi`.
-    Scsi,
-    /// `ssd`.
-    Ssd,
-    /// `ssd_cap`.
-    SsdCap,
-    /// `ssd_zns`.
-    SsdZns,
-    /// `vm_disk`.
-    VmDisk,
-    /// A value the model does not list, kept as ONTAP wrote it.
-    #[open_enum(other)]
-    Unknown(String),
 }
 
 /// The values of [`AggregateBlockStorageHybridCache`](crate::AggregateBlockStorageHybridCache)'s `raid_type`: open, so that a value a newer ONTAP adds is kept as [`AggregateBlockStorageHybridCacheRaidType::Unknown`].

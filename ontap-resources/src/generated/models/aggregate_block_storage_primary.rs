@@ -2,7 +2,7 @@
 // Regenerate with `cargo run -p ontap-codegen`.
 //! The AggregateBlockStoragePrimary model, from the model's `aggregate_block_storage_primary` definition.
 
-use crate::AggregateBlockStoragePrimarySimulatedRaidGroups;
+use crate::{AggregateBlockStorageDiskType, AggregateBlockStoragePrimarySimulatedRaidGroups};
 
 /// An object of the model's `aggregate_block_storage_primary` definition, held by [`AggregateBlockStorage`](crate::AggregateBlockStorage)'s `primary`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
@@ -13,8 +13,8 @@ pub struct AggregateBlockStoragePrimary {
     pub disk_class: Option<AggregateBlockStoragePrimaryDiskClass>,
     /// `disk_count`: integer; read and written.
     pub disk_count: Option<i64>,
-    /// `disk_type`: [`AggregateBlockStoragePrimaryDiskType`](crate::AggregateBlockStoragePrimaryDiskType) (`fc`, `lun`, `nl_sas`, `nvme_ssd`, `sas`, `sata`, `scsi`, `ssd`, `ssd_cap`, `ssd_zns`, `vm_disk`); read-only.
-    pub disk_type: Option<AggregateBlockStoragePrimaryDiskType>,
+    /// `disk_type`: [`AggregateBlockStorageDiskType`](crate::AggregateBlockStorageDiskType) (`fc`, `lun`, `nl_sas`, `nvme_ssd`, `sas`, `sata`, `scsi`, `ssd`, `ssd_cap`, `ssd_zns`, `vm_disk`); read-only.
+    pub disk_type: Option<AggregateBlockStorageDiskType>,
     /// `raid_size`: integer; read and written.
     pub raid_size: Option<i64>,
     /// `raid_type`: [`AggregateBlockStoragePrimaryRaidType`](crate::AggregateBlockStoragePrimaryRaidType) (`raid_dp`, `raid_tec`, `raid0`, `raid4`, `mixed_raid_type`); read and written.
@@ -56,36 +56,6 @@ pub enum AggregateBlockStoragePrimaryDiskClass {
     DataCenter,
     /// `capacity_flash`.
     CapacityFlash,
-    /// A value the model does not list, kept as ONTAP wrote it.
-    #[open_enum(other)]
-    Unknown(String),
-}
-
-/// The values of [`AggregateBlockStoragePrimary`](crate::AggregateBlockStoragePrimary)'s `disk_type`: open, so that a value a newer ONTAP adds is kept as [`AggregateBlockStoragePrimaryDiskType::Unknown`].
-#[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
-pub enum AggregateBlockStoragePrimaryDiskType {
-    /// `fc`.
-    Fc,
-    /// `lun`.
-    Lun,
-    /// `nl_sas`.
-    NlSas,
-    /// `nvme_ssd`.
-    NvmeSsd,
-    /// `sas`.
-    Sas,
-    /// `sata`.
-    Sata,
-    /// `scsi`.
-    Scsi,
-    /// `ssd`.
-    Ssd,
-    /// `ssd_cap`.
-    SsdCap,
-    /// `ssd_zns`.
-    SsdZns,
-    /// `vm_disk`.
-    VmDisk,
     /// A value the model does not list, kept as ONTAP wrote it.
     #[open_enum(other)]
     Unknown(String),

@@ -2,29 +2,13 @@
 // Regenerate with `cargo run -p ontap-codegen`.
 //! The ApplicationRpoComponentsRpoLocal model, from the model's `application_rpo_components_rpo_local` definition.
 
+use crate::RpoLocalName;
+
 /// An object of the model's `application_rpo_components_rpo_local` definition, held by [`ApplicationRpoComponentsRpo`](crate::ApplicationRpoComponentsRpo)'s `local`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct ApplicationRpoComponentsRpoLocal {
     /// `description`: string; read-only.
     pub description: Option<String>,
-    /// `name`: [`ApplicationRpoComponentsRpoLocalName`](crate::ApplicationRpoComponentsRpoLocalName) (`6_hourly`, `15_minutely`, `hourly`, `none`); read-only.
-    pub name: Option<ApplicationRpoComponentsRpoLocalName>,
-}
-
-/// The values of [`ApplicationRpoComponentsRpoLocal`](crate::ApplicationRpoComponentsRpoLocal)'s `name`: open, so that a value a newer ONTAP adds is kept as [`ApplicationRpoComponentsRpoLocalName::Unknown`].
-#[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
-pub enum ApplicationRpoComponentsRpoLocalName {
-    /// `6_hourly`.
-    #[open_enum(rename = "6_hourly")]
-    V6Hourly,
-    /// `15_minutely`.
-    #[open_enum(rename = "15_minutely")]
-    V15Minutely,
-    /// `hourly`.
-    Hourly,
-    /// `none`.
-    None,
-    /// A value the model does not list, kept as ONTAP wrote it.
-    #[open_enum(other)]
-    Unknown(String),
+    /// `name`: [`RpoLocalName`](crate::RpoLocalName) (`6_hourly`, `15_minutely`, `hourly`, `none`); read-only.
+    pub name: Option<RpoLocalName>,
 }

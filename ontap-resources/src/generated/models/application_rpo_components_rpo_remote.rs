@@ -2,31 +2,13 @@
 // Regenerate with `cargo run -p ontap-codegen`.
 //! The ApplicationRpoComponentsRpoRemote model, from the model's `application_rpo_components_rpo_remote` definition.
 
+use crate::RpoRemoteName;
+
 /// An object of the model's `application_rpo_components_rpo_remote` definition, held by [`ApplicationRpoComponentsRpo`](crate::ApplicationRpoComponentsRpo)'s `remote`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct ApplicationRpoComponentsRpoRemote {
     /// `description`: string; read-only.
     pub description: Option<String>,
-    /// `name`: [`ApplicationRpoComponentsRpoRemoteName`](crate::ApplicationRpoComponentsRpoRemoteName) (`6_hourly`, `15_minutely`, `hourly`, `none`, `zero`); read-only.
-    pub name: Option<ApplicationRpoComponentsRpoRemoteName>,
-}
-
-/// The values of [`ApplicationRpoComponentsRpoRemote`](crate::ApplicationRpoComponentsRpoRemote)'s `name`: open, so that a value a newer ONTAP adds is kept as [`ApplicationRpoComponentsRpoRemoteName::Unknown`].
-#[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
-pub enum ApplicationRpoComponentsRpoRemoteName {
-    /// `6_hourly`.
-    #[open_enum(rename = "6_hourly")]
-    V6Hourly,
-    /// `15_minutely`.
-    #[open_enum(rename = "15_minutely")]
-    V15Minutely,
-    /// `hourly`.
-    Hourly,
-    /// `none`.
-    None,
-    /// `zero`.
-    Zero,
-    /// A value the model does not list, kept as ONTAP wrote it.
-    #[open_enum(other)]
-    Unknown(String),
+    /// `name`: [`RpoRemoteName`](crate::RpoRemoteName) (`6_hourly`, `15_minutely`, `hourly`, `none`, `zero`); read-only.
+    pub name: Option<RpoRemoteName>,
 }

@@ -2,31 +2,13 @@
 // Regenerate with `cargo run -p ontap-codegen`.
 //! The ApplicationRpoRemote model, from the model's `application_rpo_remote` definition.
 
+use crate::RpoRemoteName;
+
 /// An object of the model's `application_rpo_remote` definition, held by [`ApplicationRpo`](crate::ApplicationRpo)'s `remote`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct ApplicationRpoRemote {
     /// `description`: string; read-only.
     pub description: Option<String>,
-    /// `name`: [`ApplicationRpoRemoteName`](crate::ApplicationRpoRemoteName) (`6_hourly`, `15_minutely`, `hourly`, `none`, `zero`); read-only.
-    pub name: Option<ApplicationRpoRemoteName>,
-}
-
-/// The values of [`ApplicationRpoRemote`](crate::ApplicationRpoRemote)'s `name`: open, so that a value a newer ONTAP adds is kept as [`ApplicationRpoRemoteName::Unknown`].
-#[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
-pub enum ApplicationRpoRemoteName {
-    /// `6_hourly`.
-    #[open_enum(rename = "6_hourly")]
-    V6Hourly,
-    /// `15_minutely`.
-    #[open_enum(rename = "15_minutely")]
-    V15Minutely,
-    /// `hourly`.
-    Hourly,
-    /// `none`.
-    None,
-    /// `zero`.
-    Zero,
-    /// A value the model does not list, kept as ONTAP wrote it.
-    #[open_enum(other)]
-    Unknown(String),
+    /// `name`: [`RpoRemoteName`](crate::RpoRemoteName) (`6_hourly`, `15_minutely`, `hourly`, `none`, `zero`); read-only.
+    pub name: Option<RpoRemoteName>,
 }

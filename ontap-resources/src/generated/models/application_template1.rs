@@ -2,6 +2,8 @@
 // Regenerate with `cargo run -p ontap-codegen`.
 //! The ApplicationTemplate1 model, from the model's `application_template1` definition.
 
+use crate::ApplicationProtocol;
+
 /// An object of the model's `application_template1` definition, held by [`Application`](crate::Application)'s `template`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct ApplicationTemplate1 {
@@ -10,24 +12,8 @@ pub struct ApplicationTemplate1 {
     pub links: Option<ontap::Links>,
     /// `name`: string; read, and written on creation.
     pub name: Option<String>,
-    /// `protocol`: [`ApplicationTemplate1Protocol`](crate::ApplicationTemplate1Protocol) (`nas`, `nvme`, `s3`, `san`); read-only.
-    pub protocol: Option<ApplicationTemplate1Protocol>,
+    /// `protocol`: [`ApplicationProtocol`](crate::ApplicationProtocol) (`nas`, `nvme`, `s3`, `san`); read-only.
+    pub protocol: Option<ApplicationProtocol>,
     /// `version`: integer; read-only.
     pub version: Option<i64>,
-}
-
-/// The values of [`ApplicationTemplate1`](crate::ApplicationTemplate1)'s `protocol`: open, so that a value a newer ONTAP adds is kept as [`ApplicationTemplate1Protocol::Unknown`].
-#[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
-pub enum ApplicationTemplate1Protocol {
-    /// `nas`.
-    Nas,
-    /// `nvme`.
-    Nvme,
-    /// `s3`.
-    S3,
-    /// `san`.
-    San,
-    /// A value the model does not list, kept as ONTAP wrote it.
-    #[open_enum(other)]
-    Unknown(String),
 }

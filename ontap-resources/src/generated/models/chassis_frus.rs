@@ -14,18 +14,6 @@ pub struct ChassisFrus {
     pub type_: Option<ChassisFrusType>,
 }
 
-/// The values of [`ChassisFrus`](crate::ChassisFrus)'s `state`: open, so that a value a newer ONTAP adds is kept as [`ChassisFrusState::Unknown`].
-#[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
-pub enum ChassisFrusState {
-    /// `ok`.
-    Ok,
-    /// `error`.
-    Error,
-    /// A value the model does not list, kept as ONTAP wrote it.
-    #[open_enum(other)]
-    Unknown(String),
-}
-
 /// The values of [`ChassisFrus`](crate::ChassisFrus)'s `type`: open, so that a value a newer ONTAP adds is kept as [`ChassisFrusType::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
 pub enum ChassisFrusType {
@@ -33,6 +21,18 @@ pub enum ChassisFrusType {
     Fan,
     /// `psu`.
     Psu,
+    /// A value the model does not list, kept as ONTAP wrote it.
+    #[open_enum(other)]
+    Unknown(String),
+}
+
+/// The values of [`ChassisFrus`](crate::ChassisFrus)'s `state`: open, so that a value a newer ONTAP adds is kept as [`ChassisFrusState::Unknown`].
+#[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
+pub enum ChassisFrusState {
+    /// `ok`.
+    Ok,
+    /// `error`.
+    Error,
     /// A value the model does not list, kept as ONTAP wrote it.
     #[open_enum(other)]
     Unknown(String),

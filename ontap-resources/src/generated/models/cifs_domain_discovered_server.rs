@@ -2,7 +2,7 @@
 // Regenerate with `cargo run -p ontap-codegen`.
 //! The CifsDomainDiscoveredServer model, from the model's `cifs_domain_discovered_server` definition.
 
-use crate::NodeReference;
+use crate::{DiscoveredServerPreference, DiscoveredServerState, NodeReference};
 
 /// An object of the model's `cifs_domain_discovered_server` definition, held by [`CifsDomain`](crate::CifsDomain)'s `discovered_servers`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
@@ -11,33 +11,16 @@ pub struct CifsDomainDiscoveredServer {
     pub domain: Option<String>,
     /// `node`: [`NodeReference`](crate::NodeReference); read and written.
     pub node: Option<NodeReference>,
-    /// `preference`: [`CifsDomainDiscoveredServerPreference`](crate::CifsDomainDiscoveredServerPreference) (`unknown`, `preferred`, `favored`, `adequate`); read and written.
-    pub preference: Option<CifsDomainDiscoveredServerPreference>,
+    /// `preference`: `DiscoveredServerPreference` (`unknown`, `preferred`, `favored`, `adequate`); read and written.
+    pub preference: Option<DiscoveredServerPreference>,
     /// `server_ip`: string; read and written.
     pub server_ip: Option<String>,
     /// `server_name`: string; read and written.
     pub server_name: Option<String>,
     /// `server_type`: [`CifsDomainDiscoveredServerServerType`](crate::CifsDomainDiscoveredServerServerType) (`unknown`, `kerberos`, `ms_ldap`, `ms_dc`, `ldap`); read and written.
     pub server_type: Option<CifsDomainDiscoveredServerServerType>,
-    /// `state`: [`CifsDomainDiscoveredServerState`](crate::CifsDomainDiscoveredServerState) (`ok`, `unavailable`, `slow`, `expired`, `undetermined`, `unreachable`); read and written.
-    pub state: Option<CifsDomainDiscoveredServerState>,
-}
-
-/// The values of [`CifsDomainDiscoveredServer`](crate::CifsDomainDiscoveredServer)'s `preference`: open, so that a value a newer ONTAP adds is kept as [`CifsDomainDiscoveredServerPreference::Unknown`].
-#[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
-pub enum CifsDomainDiscoveredServerPreference {
-    /// `unknown`.
-    #[open_enum(rename = "unknown")]
-    UnknownValue,
-    /// `preferred`.
-    Preferred,
-    /// `favored`.
-    Favored,
-    /// `adequate`.
-    Adequate,
-    /// A value the model does not list, kept as ONTAP wrote it.
-    #[open_enum(other)]
-    Unknown(String),
+    /// `state`: `DiscoveredServerState` (`ok`, `unavailable`, `slow`, `expired`, `undetermined`, `unreachable`); read and written.
+    pub state: Option<DiscoveredServerState>,
 }
 
 /// The values of [`CifsDomainDiscoveredServer`](crate::CifsDomainDiscoveredServer)'s `server_type`: open, so that a value a newer ONTAP adds is kept as [`CifsDomainDiscoveredServerServerType::Unknown`].
@@ -54,26 +37,6 @@ pub enum CifsDomainDiscoveredServerServerType {
     MsDc,
     /// `ldap`.
     Ldap,
-    /// A value the model does not list, kept as ONTAP wrote it.
-    #[open_enum(other)]
-    Unknown(String),
-}
-
-/// The values of [`CifsDomainDiscoveredServer`](crate::CifsDomainDiscoveredServer)'s `state`: open, so that a value a newer ONTAP adds is kept as [`CifsDomainDiscoveredServerState::Unknown`].
-#[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
-pub enum CifsDomainDiscoveredServerState {
-    /// `ok`.
-    Ok,
-    /// `unavailable`.
-    Unavailable,
-    /// `slow`.
-    Slow,
-    /// `expired`.
-    Expired,
-    /// `undetermined`.
-    Undetermined,
-    /// `unreachable`.
-    Unreachable,
     /// A value the model does not list, kept as ONTAP wrote it.
     #[open_enum(other)]
     Unknown(String),

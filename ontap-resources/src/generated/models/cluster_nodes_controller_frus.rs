@@ -14,18 +14,6 @@ pub struct ClusterNodesControllerFrus {
     pub type_: Option<ClusterNodesControllerFrusType>,
 }
 
-/// The values of [`ClusterNodesControllerFrus`](crate::ClusterNodesControllerFrus)'s `state`: open, so that a value a newer ONTAP adds is kept as [`ClusterNodesControllerFrusState::Unknown`].
-#[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
-pub enum ClusterNodesControllerFrusState {
-    /// `ok`.
-    Ok,
-    /// `error`.
-    Error,
-    /// A value the model does not list, kept as ONTAP wrote it.
-    #[open_enum(other)]
-    Unknown(String),
-}
-
 /// The values of [`ClusterNodesControllerFrus`](crate::ClusterNodesControllerFrus)'s `type`: open, so that a value a newer ONTAP adds is kept as [`ClusterNodesControllerFrusType::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
 pub enum ClusterNodesControllerFrusType {
@@ -43,6 +31,18 @@ pub enum ClusterNodesControllerFrusType {
     Dimm,
     /// `controller`.
     Controller,
+    /// A value the model does not list, kept as ONTAP wrote it.
+    #[open_enum(other)]
+    Unknown(String),
+}
+
+/// The values of [`ClusterNodesControllerFrus`](crate::ClusterNodesControllerFrus)'s `state`: open, so that a value a newer ONTAP adds is kept as [`ClusterNodesControllerFrusState::Unknown`].
+#[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
+pub enum ClusterNodesControllerFrusState {
+    /// `ok`.
+    Ok,
+    /// `error`.
+    Error,
     /// A value the model does not list, kept as ONTAP wrote it.
     #[open_enum(other)]
     Unknown(String),

@@ -2,23 +2,13 @@
 // Regenerate with `cargo run -p ontap-codegen`.
 //! The ClusterNodesHaInterconnect model, from the model's `cluster_nodes_ha_interconnect` definition.
 
+use crate::InterconnectState;
+
 /// An object of the model's `cluster_nodes_ha_interconnect` definition, held by [`NodeHa`](crate::NodeHa)'s `interconnect`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct ClusterNodesHaInterconnect {
     /// `adapter`: string; read-only.
     pub adapter: Option<String>,
-    /// `state`: [`ClusterNodesHaInterconnectState`](crate::ClusterNodesHaInterconnectState) (`down`, `up`); read-only.
-    pub state: Option<ClusterNodesHaInterconnectState>,
-}
-
-/// The values of [`ClusterNodesHaInterconnect`](crate::ClusterNodesHaInterconnect)'s `state`: open, so that a value a newer ONTAP adds is kept as [`ClusterNodesHaInterconnectState::Unknown`].
-#[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
-pub enum ClusterNodesHaInterconnectState {
-    /// `down`.
-    Down,
-    /// `up`.
-    Up,
-    /// A value the model does not list, kept as ONTAP wrote it.
-    #[open_enum(other)]
-    Unknown(String),
+    /// `state`: `InterconnectState` (`down`, `up`); read-only.
+    pub state: Option<InterconnectState>,
 }

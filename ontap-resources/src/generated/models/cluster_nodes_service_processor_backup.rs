@@ -2,31 +2,15 @@
 // Regenerate with `cargo run -p ontap-codegen`.
 //! The ClusterNodesServiceProcessorBackup model, from the model's `cluster_nodes_service_processor_backup` definition.
 
+use crate::ClusterNodesServiceProcessorState;
+
 /// An object of the model's `cluster_nodes_service_processor_backup` definition, held by [`ServiceProcessor`](crate::ServiceProcessor)'s `backup`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct ClusterNodesServiceProcessorBackup {
     /// `is_current`: boolean; read-only.
     pub is_current: Option<bool>,
-    /// `state`: [`ClusterNodesServiceProcessorBackupState`](crate::ClusterNodesServiceProcessorBackupState) (`installed`, `corrupt`, `updating`, `auto_updating`, `none`); read-only.
-    pub state: Option<ClusterNodesServiceProcessorBackupState>,
+    /// `state`: [`ClusterNodesServiceProcessorState`](crate::ClusterNodesServiceProcessorState) (`installed`, `corrupt`, `updating`, `auto_updating`, `none`); read-only.
+    pub state: Option<ClusterNodesServiceProcessorState>,
     /// `version`: string; read-only.
     pub version: Option<String>,
-}
-
-/// The values of [`ClusterNodesServiceProcessorBackup`](crate::ClusterNodesServiceProcessorBackup)'s `state`: open, so that a value a newer ONTAP adds is kept as [`ClusterNodesServiceProcessorBackupState::Unknown`].
-#[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
-pub enum ClusterNodesServiceProcessorBackupState {
-    /// `installed`.
-    Installed,
-    /// `corrupt`.
-    Corrupt,
-    /// `updating`.
-    Updating,
-    /// `auto_updating`.
-    AutoUpdating,
-    /// `none`.
-    None,
-    /// A value the model does not list, kept as ONTAP wrote it.
-    #[open_enum(other)]
-    Unknown(String),
 }

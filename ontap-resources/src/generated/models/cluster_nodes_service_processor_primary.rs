@@ -2,31 +2,15 @@
 // Regenerate with `cargo run -p ontap-codegen`.
 //! The ClusterNodesServiceProcessorPrimary model, from the model's `cluster_nodes_service_processor_primary` definition.
 
+use crate::ClusterNodesServiceProcessorState;
+
 /// An object of the model's `cluster_nodes_service_processor_primary` definition, held by [`ServiceProcessor`](crate::ServiceProcessor)'s `primary`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct ClusterNodesServiceProcessorPrimary {
     /// `is_current`: boolean; read-only.
     pub is_current: Option<bool>,
-    /// `state`: [`ClusterNodesServiceProcessorPrimaryState`](crate::ClusterNodesServiceProcessorPrimaryState) (`installed`, `corrupt`, `updating`, `auto_updating`, `none`); read-only.
-    pub state: Option<ClusterNodesServiceProcessorPrimaryState>,
+    /// `state`: [`ClusterNodesServiceProcessorState`](crate::ClusterNodesServiceProcessorState) (`installed`, `corrupt`, `updating`, `auto_updating`, `none`); read-only.
+    pub state: Option<ClusterNodesServiceProcessorState>,
     /// `version`: string; read-only.
     pub version: Option<String>,
-}
-
-/// The values of [`ClusterNodesServiceProcessorPrimary`](crate::ClusterNodesServiceProcessorPrimary)'s `state`: open, so that a value a newer ONTAP adds is kept as [`ClusterNodesServiceProcessorPrimaryState::Unknown`].
-#[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
-pub enum ClusterNodesServiceProcessorPrimaryState {
-    /// `installed`.
-    Installed,
-    /// `corrupt`.
-    Corrupt,
-    /// `updating`.
-    Updating,
-    /// `auto_updating`.
-    AutoUpdating,
-    /// `none`.
-    None,
-    /// A value the model does not list, kept as ONTAP wrote it.
-    #[open_enum(other)]
-    Unknown(String),
 }

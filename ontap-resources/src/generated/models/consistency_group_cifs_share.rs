@@ -2,7 +2,7 @@
 // Regenerate with `cargo run -p ontap-codegen`.
 //! The ConsistencyGroupCifsShare model, from the model's `consistency_group_cifs_share` definition.
 
-use crate::CifsShareAcls;
+use crate::{CifsShareAcls, CifsShareOfflineFiles, CifsShareUnixSymlink, CifsShareVscanProfile};
 
 /// An object of the model's `consistency_group_cifs_share` definition, held by [`ConsistencyGroupConsistencyGroupsVolumesNasCifs`](crate::ConsistencyGroupConsistencyGroupsVolumesNasCifs)'s `shares`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
@@ -36,60 +36,14 @@ pub struct ConsistencyGroupCifsShare {
     pub namespace_caching: Option<bool>,
     /// `no_strict_security`: boolean; read and written.
     pub no_strict_security: Option<bool>,
-    /// `offline_files`: [`ConsistencyGroupCifsShareOfflineFiles`](crate::ConsistencyGroupCifsShareOfflineFiles) (`none`, `manual`, `documents`, `programs`); read and written.
-    pub offline_files: Option<ConsistencyGroupCifsShareOfflineFiles>,
+    /// `offline_files`: `CifsShareOfflineFiles` (`none`, `manual`, `documents`, `programs`); read and written.
+    pub offline_files: Option<CifsShareOfflineFiles>,
     /// `oplocks`: boolean; read and written.
     pub oplocks: Option<bool>,
     /// `show_snapshot`: boolean; read and written.
     pub show_snapshot: Option<bool>,
-    /// `unix_symlink`: [`ConsistencyGroupCifsShareUnixSymlink`](crate::ConsistencyGroupCifsShareUnixSymlink) (`local`, `widelink`, `disable`); read and written.
-    pub unix_symlink: Option<ConsistencyGroupCifsShareUnixSymlink>,
-    /// `vscan_profile`: [`ConsistencyGroupCifsShareVscanProfile`](crate::ConsistencyGroupCifsShareVscanProfile) (`no_scan`, `standard`, `strict`, `writes_only`); read and written.
-    pub vscan_profile: Option<ConsistencyGroupCifsShareVscanProfile>,
-}
-
-/// The values of [`ConsistencyGroupCifsShare`](crate::ConsistencyGroupCifsShare)'s `offline_files`: open, so that a value a newer ONTAP adds is kept as [`ConsistencyGroupCifsShareOfflineFiles::Unknown`].
-#[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
-pub enum ConsistencyGroupCifsShareOfflineFiles {
-    /// `none`.
-    None,
-    /// `manual`.
-    Manual,
-    /// `documents`.
-    Documents,
-    /// `programs`.
-    Programs,
-    /// A value the model does not list, kept as ONTAP wrote it.
-    #[open_enum(other)]
-    Unknown(String),
-}
-
-/// The values of [`ConsistencyGroupCifsShare`](crate::ConsistencyGroupCifsShare)'s `unix_symlink`: open, so that a value a newer ONTAP adds is kept as [`ConsistencyGroupCifsShareUnixSymlink::Unknown`].
-#[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
-pub enum ConsistencyGroupCifsShareUnixSymlink {
-    /// `local`.
-    Local,
-    /// `widelink`.
-    Widelink,
-    /// `disable`.
-    Disable,
-    /// A value the model does not list, kept as ONTAP wrote it.
-    #[open_enum(other)]
-    Unknown(String),
-}
-
-/// The values of [`ConsistencyGroupCifsShare`](crate::ConsistencyGroupCifsShare)'s `vscan_profile`: open, so that a value a newer ONTAP adds is kept as [`ConsistencyGroupCifsShareVscanProfile::Unknown`].
-#[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
-pub enum ConsistencyGroupCifsShareVscanProfile {
-    /// `no_scan`.
-    NoScan,
-    /// `standard`.
-    Standard,
-    /// `strict`.
-    Strict,
-    /// `writes_only`.
-    WritesOnly,
-    /// A value the model does not list, kept as ONTAP wrote it.
-    #[open_enum(other)]
-    Unknown(String),
+    /// `unix_symlink`: `CifsShareUnixSymlink` (`local`, `widelink`, `disable`); read and written.
+    pub unix_symlink: Option<CifsShareUnixSymlink>,
+    /// `vscan_profile`: `CifsShareVscanProfile` (`no_scan`, `standard`, `strict`, `writes_only`); read and written.
+    pub vscan_profile: Option<CifsShareVscanProfile>,
 }

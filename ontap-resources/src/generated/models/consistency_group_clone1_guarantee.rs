@@ -2,22 +2,12 @@
 // Regenerate with `cargo run -p ontap-codegen`.
 //! The ConsistencyGroupClone1Guarantee model, from the model's `consistency_group_clone1_guarantee` definition.
 
+use crate::GuaranteeType;
+
 /// An object of the model's `consistency_group_clone1_guarantee` definition, held by [`ConsistencyGroupClone`](crate::ConsistencyGroupClone)'s `guarantee`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct ConsistencyGroupClone1Guarantee {
-    /// `type`: [`ConsistencyGroupClone1GuaranteeType`](crate::ConsistencyGroupClone1GuaranteeType) (`volume`, `none`); read and written.
+    /// `type`: `GuaranteeType` (`volume`, `none`); read and written.
     #[model(rename = "type")]
-    pub type_: Option<ConsistencyGroupClone1GuaranteeType>,
-}
-
-/// The values of [`ConsistencyGroupClone1Guarantee`](crate::ConsistencyGroupClone1Guarantee)'s `type`: open, so that a value a newer ONTAP adds is kept as [`ConsistencyGroupClone1GuaranteeType::Unknown`].
-#[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
-pub enum ConsistencyGroupClone1GuaranteeType {
-    /// `volume`.
-    Volume,
-    /// `none`.
-    None,
-    /// A value the model does not list, kept as ONTAP wrote it.
-    #[open_enum(other)]
-    Unknown(String),
+    pub type_: Option<GuaranteeType>,
 }

@@ -2,23 +2,11 @@
 // Regenerate with `cargo run -p ontap-codegen`.
 //! The ConsistencyGroupConsistencyGroupsVolumesProvisioningOptionsStorageService model, from the model's `consistency_group_consistency_groups_volumes_provisioning_options_storage_service` definition.
 
+use crate::StorageServiceName;
+
 /// An object of the model's `consistency_group_consistency_groups_volumes_provisioning_options_storage_service` definition, held by [`ConsistencyGroupVolumeProvisioningOptions`](crate::ConsistencyGroupVolumeProvisioningOptions)'s `storage_service`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct ConsistencyGroupConsistencyGroupsVolumesProvisioningOptionsStorageService {
-    /// `name`: [`ConsistencyGroupConsistencyGroupsVolumesProvisioningOptionsStorageServiceName`](crate::ConsistencyGroupConsistencyGroupsVolumesProvisioningOptionsStorageServiceName) (`extreme`, `performance`, `value`); read and written.
-    pub name: Option<ConsistencyGroupConsistencyGroupsVolumesProvisioningOptionsStorageServiceName>,
-}
-
-/// The values of [`ConsistencyGroupConsistencyGroupsVolumesProvisioningOptionsStorageService`](crate::ConsistencyGroupConsistencyGroupsVolumesProvisioningOptionsStorageService)'s `name`: open, so that a value a newer ONTAP adds is kept as [`ConsistencyGroupConsistencyGroupsVolumesProvisioningOptionsStorageServiceName::Unknown`].
-#[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
-pub enum ConsistencyGroupConsistencyGroupsVolumesProvisioningOptionsStorageServiceName {
-    /// `extreme`.
-    Extreme,
-    /// `performance`.
-    Performance,
-    /// `value`.
-    Value,
-    /// A value the model does not list, kept as ONTAP wrote it.
-    #[open_enum(other)]
-    Unknown(String),
+    /// `name`: [`StorageServiceName`](crate::StorageServiceName) (`extreme`, `performance`, `value`); read and written.
+    pub name: Option<StorageServiceName>,
 }

@@ -2,45 +2,17 @@
 // Regenerate with `cargo run -p ontap-codegen`.
 //! The ConsistencyGroupNamespaceStatus model, from the model's `consistency_group_namespace_status` definition.
 
+use crate::{NamespaceStatusState, StatusContainerState};
+
 /// An object of the model's `consistency_group_namespace_status` definition, held by [`ConsistencyGroupConsistencyGroupsNamespaces`](crate::ConsistencyGroupConsistencyGroupsNamespaces)'s `status`, [`ConsistencyGroupNamespaces`](crate::ConsistencyGroupNamespaces)'s `status`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct ConsistencyGroupNamespaceStatus {
-    /// `container_state`: [`ConsistencyGroupNamespaceStatusContainerState`](crate::ConsistencyGroupNamespaceStatusContainerState) (`online`, `aggregate_offline`, `volume_offline`); read-only.
-    pub container_state: Option<ConsistencyGroupNamespaceStatusContainerState>,
+    /// `container_state`: [`StatusContainerState`](crate::StatusContainerState) (`online`, `aggregate_offline`, `volume_offline`); read-only.
+    pub container_state: Option<StatusContainerState>,
     /// `mapped`: boolean; read-only.
     pub mapped: Option<bool>,
     /// `read_only`: boolean; read-only.
     pub read_only: Option<bool>,
-    /// `state`: [`ConsistencyGroupNamespaceStatusState`](crate::ConsistencyGroupNamespaceStatusState) (`nvfail`, `offline`, `online`, `space_error`); read-only.
-    pub state: Option<ConsistencyGroupNamespaceStatusState>,
-}
-
-/// The values of [`ConsistencyGroupNamespaceStatus`](crate::ConsistencyGroupNamespaceStatus)'s `container_state`: open, so that a value a newer ONTAP adds is kept as [`ConsistencyGroupNamespaceStatusContainerState::Unknown`].
-#[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
-pub enum ConsistencyGroupNamespaceStatusContainerState {
-    /// `online`.
-    Online,
-    /// `aggregate_offline`.
-    AggregateOffline,
-    /// `volume_offline`.
-    VolumeOffline,
-    /// A value the model does not list, kept as ONTAP wrote it.
-    #[open_enum(other)]
-    Unknown(String),
-}
-
-/// The values of [`ConsistencyGroupNamespaceStatus`](crate::ConsistencyGroupNamespaceStatus)'s `state`: open, so that a value a newer ONTAP adds is kept as [`ConsistencyGroupNamespaceStatusState::Unknown`].
-#[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
-pub enum ConsistencyGroupNamespaceStatusState {
-    /// `nvfail`.
-    Nvfail,
-    /// `offline`.
-    Offline,
-    /// `online`.
-    Online,
-    /// `space_error`.
-    SpaceError,
-    /// A value the model does not list, kept as ONTAP wrote it.
-    #[open_enum(other)]
-    Unknown(String),
+    /// `state`: `NamespaceStatusState` (`nvfail`, `offline`, `online`, `space_error`); read-only.
+    pub state: Option<NamespaceStatusState>,
 }

@@ -4,7 +4,7 @@
 
 use crate::{
     ConsistencyGroupConsistencyGroupsVolumesNasCifs, ConsistencyGroupConsistencyGroupsVolumesNasJunctionParent,
-    ConsistencyGroupExportPolicy,
+    ConsistencyGroupExportPolicy, NasSecurityStyle,
 };
 
 /// An object of the model's `consistency_group_nas` definition, held by [`ConsistencyGroupConsistencyGroupsVolumes`](crate::ConsistencyGroupConsistencyGroupsVolumes)'s `nas`, [`ConsistencyGroupVolumes`](crate::ConsistencyGroupVolumes)'s `nas`, [`ContainerVolume`](crate::ContainerVolume)'s `nas`.
@@ -20,26 +20,10 @@ pub struct ConsistencyGroupNas {
     pub junction_parent: Option<ConsistencyGroupConsistencyGroupsVolumesNasJunctionParent>,
     /// `path`: string; read, and written on creation.
     pub path: Option<String>,
-    /// `security_style`: [`ConsistencyGroupNasSecurityStyle`](crate::ConsistencyGroupNasSecurityStyle) (`mixed`, `ntfs`, `unified`, `unix`); read, and written on creation.
-    pub security_style: Option<ConsistencyGroupNasSecurityStyle>,
+    /// `security_style`: [`NasSecurityStyle`](crate::NasSecurityStyle) (`mixed`, `ntfs`, `unified`, `unix`); read, and written on creation.
+    pub security_style: Option<NasSecurityStyle>,
     /// `uid`: integer; read, and written on creation.
     pub uid: Option<i64>,
     /// `unix_permissions`: integer; read, and written on creation.
     pub unix_permissions: Option<i64>,
-}
-
-/// The values of [`ConsistencyGroupNas`](crate::ConsistencyGroupNas)'s `security_style`: open, so that a value a newer ONTAP adds is kept as [`ConsistencyGroupNasSecurityStyle::Unknown`].
-#[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
-pub enum ConsistencyGroupNasSecurityStyle {
-    /// `mixed`.
-    Mixed,
-    /// `ntfs`.
-    Ntfs,
-    /// `unified`.
-    Unified,
-    /// `unix`.
-    Unix,
-    /// A value the model does not list, kept as ONTAP wrote it.
-    #[open_enum(other)]
-    Unknown(String),
 }

@@ -2,25 +2,13 @@
 // Regenerate with `cargo run -p ontap-codegen`.
 //! The ConsistencyGroupNvmeHostTls model, from the model's `consistency_group_nvme_host_tls` definition.
 
+use crate::TlsKeyType;
+
 /// An object of the model's `consistency_group_nvme_host_tls` definition, held by [`ConsistencyGroupNvmeHost`](crate::ConsistencyGroupNvmeHost)'s `tls`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct ConsistencyGroupNvmeHostTls {
     /// `configured_psk`: secret string ([`ontap::Secret`]); written on creation only; printed as `*********`.
     pub configured_psk: Option<ontap::Secret>,
-    /// `key_type`: [`ConsistencyGroupNvmeHostTlsKeyType`](crate::ConsistencyGroupNvmeHostTlsKeyType) (`none`, `configured`, `generated`); read, and written on creation.
-    pub key_type: Option<ConsistencyGroupNvmeHostTlsKeyType>,
-}
-
-/// The values of [`ConsistencyGroupNvmeHostTls`](crate::ConsistencyGroupNvmeHostTls)'s `key_type`: open, so that a value a newer ONTAP adds is kept as [`ConsistencyGroupNvmeHostTlsKeyType::Unknown`].
-#[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
-pub enum ConsistencyGroupNvmeHostTlsKeyType {
-    /// `none`.
-    None,
-    /// `configured`.
-    Configured,
-    /// `generated`.
-    Generated,
-    /// A value the model does not list, kept as ONTAP wrote it.
-    #[open_enum(other)]
-    Unknown(String),
+    /// `key_type`: `TlsKeyType` (`none`, `configured`, `generated`); read, and written on creation.
+    pub key_type: Option<TlsKeyType>,
 }

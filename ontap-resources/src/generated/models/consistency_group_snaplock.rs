@@ -2,7 +2,7 @@
 // Regenerate with `cargo run -p ontap-codegen`.
 //! The ConsistencyGroupSnaplock model, from the model's `consistency_group_snaplock` definition.
 
-use crate::ConsistencyGroupSnaplockRetention;
+use crate::{ConsistencyGroupSnaplockRetention, SnaplockType};
 
 /// An object of the model's `consistency_group_snaplock` definition, held by [`ConsistencyGroup`](crate::ConsistencyGroup)'s `snaplock`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
@@ -13,21 +13,7 @@ pub struct ConsistencyGroupSnaplock {
     pub expiry_time: Option<ontap::Timestamp>,
     /// `retention`: [`ConsistencyGroupSnaplockRetention`](crate::ConsistencyGroupSnaplockRetention); read and written.
     pub retention: Option<ConsistencyGroupSnaplockRetention>,
-    /// `type`: [`ConsistencyGroupSnaplockType`](crate::ConsistencyGroupSnaplockType) (`compliance`, `enterprise`, `non_snaplock`); read-only.
+    /// `type`: [`SnaplockType`](crate::SnaplockType) (`compliance`, `enterprise`, `non_snaplock`); read-only.
     #[model(rename = "type")]
-    pub type_: Option<ConsistencyGroupSnaplockType>,
-}
-
-/// The values of [`ConsistencyGroupSnaplock`](crate::ConsistencyGroupSnaplock)'s `type`: open, so that a value a newer ONTAP adds is kept as [`ConsistencyGroupSnaplockType::Unknown`].
-#[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
-pub enum ConsistencyGroupSnaplockType {
-    /// `compliance`.
-    Compliance,
-    /// `enterprise`.
-    Enterprise,
-    /// `non_snaplock`.
-    NonSnaplock,
-    /// A value the model does not list, kept as ONTAP wrote it.
-    #[open_enum(other)]
-    Unknown(String),
+    pub type_: Option<SnaplockType>,
 }

@@ -2,49 +2,15 @@
 // Regenerate with `cargo run -p ontap-codegen`.
 //! The ConsistencyGroupTiering model, from the model's `consistency_group_tiering` definition.
 
-use crate::ConsistencyGroupConsistencyGroupsTieringObjectStores;
+use crate::{ConsistencyGroupConsistencyGroupsTieringObjectStores, TieringControl, TieringPolicy};
 
 /// An object of the model's `consistency_group_tiering` definition, held by `ConsistencyGroup`'s `tiering`, `ConsistencyGroupChild`'s `tiering`, `ConsistencyGroupConsistencyGroupsVolumes`'s `tiering` and 3 more.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct ConsistencyGroupTiering {
-    /// `control`: [`ConsistencyGroupTieringControl`](crate::ConsistencyGroupTieringControl) (`allowed`, `best_effort`, `disallowed`, `required`); written, never read back.
-    pub control: Option<ConsistencyGroupTieringControl>,
+    /// `control`: [`TieringControl`](crate::TieringControl) (`allowed`, `best_effort`, `disallowed`, `required`); written, never read back.
+    pub control: Option<TieringControl>,
     /// `object_stores`: list of [`ConsistencyGroupConsistencyGroupsTieringObjectStores`](crate::ConsistencyGroupConsistencyGroupsTieringObjectStores), 0 to 2 items; read and written.
     pub object_stores: Option<Vec<ConsistencyGroupConsistencyGroupsTieringObjectStores>>,
-    /// `policy`: [`ConsistencyGroupTieringPolicy`](crate::ConsistencyGroupTieringPolicy) (`all`, `auto`, `backup`, `none`, `snapshot_only`); read, and written on creation.
-    pub policy: Option<ConsistencyGroupTieringPolicy>,
-}
-
-/// The values of [`ConsistencyGroupTiering`](crate::ConsistencyGroupTiering)'s `control`: open, so that a value a newer ONTAP adds is kept as [`ConsistencyGroupTieringControl::Unknown`].
-#[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
-pub enum ConsistencyGroupTieringControl {
-    /// `allowed`.
-    Allowed,
-    /// `best_effort`.
-    BestEffort,
-    /// `disallowed`.
-    Disallowed,
-    /// `required`.
-    Required,
-    /// A value the model does not list, kept as ONTAP wrote it.
-    #[open_enum(other)]
-    Unknown(String),
-}
-
-/// The values of [`ConsistencyGroupTiering`](crate::ConsistencyGroupTiering)'s `policy`: open, so that a value a newer ONTAP adds is kept as [`ConsistencyGroupTieringPolicy::Unknown`].
-#[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
-pub enum ConsistencyGroupTieringPolicy {
-    /// `all`.
-    All,
-    /// `auto`.
-    Auto,
-    /// `backup`.
-    Backup,
-    /// `none`.
-    None,
-    /// `snapshot_only`.
-    SnapshotOnly,
-    /// A value the model does not list, kept as ONTAP wrote it.
-    #[open_enum(other)]
-    Unknown(String),
+    /// `policy`: [`TieringPolicy`](crate::TieringPolicy) (`all`, `auto`, `backup`, `none`, `snapshot_only`); read, and written on creation.
+    pub policy: Option<TieringPolicy>,
 }

@@ -2,49 +2,15 @@
 // Regenerate with `cargo run -p ontap-codegen`.
 //! The ContainerTiering model, from the model's `container_tiering` definition.
 
-use crate::ConsistencyGroupConsistencyGroupsTieringObjectStores;
+use crate::{ConsistencyGroupConsistencyGroupsTieringObjectStores, TieringControl, TieringPolicy};
 
 /// An object of the model's `container_tiering` definition, held by [`ContainerVolume`](crate::ContainerVolume)'s `tiering`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct ContainerTiering {
-    /// `control`: [`ContainerTieringControl`](crate::ContainerTieringControl) (`allowed`, `best_effort`, `disallowed`, `required`); written, never read back.
-    pub control: Option<ContainerTieringControl>,
+    /// `control`: [`TieringControl`](crate::TieringControl) (`allowed`, `best_effort`, `disallowed`, `required`); written, never read back.
+    pub control: Option<TieringControl>,
     /// `object_stores`: list of [`ConsistencyGroupConsistencyGroupsTieringObjectStores`](crate::ConsistencyGroupConsistencyGroupsTieringObjectStores), 0 to 2 items; read and written.
     pub object_stores: Option<Vec<ConsistencyGroupConsistencyGroupsTieringObjectStores>>,
-    /// `policy`: [`ContainerTieringPolicy`](crate::ContainerTieringPolicy) (`all`, `auto`, `backup`, `none`, `snapshot_only`); read, and written on creation.
-    pub policy: Option<ContainerTieringPolicy>,
-}
-
-/// The values of [`ContainerTiering`](crate::ContainerTiering)'s `control`: open, so that a value a newer ONTAP adds is kept as [`ContainerTieringControl::Unknown`].
-#[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
-pub enum ContainerTieringControl {
-    /// `allowed`.
-    Allowed,
-    /// `best_effort`.
-    BestEffort,
-    /// `disallowed`.
-    Disallowed,
-    /// `required`.
-    Required,
-    /// A value the model does not list, kept as ONTAP wrote it.
-    #[open_enum(other)]
-    Unknown(String),
-}
-
-/// The values of [`ContainerTiering`](crate::ContainerTiering)'s `policy`: open, so that a value a newer ONTAP adds is kept as [`ContainerTieringPolicy::Unknown`].
-#[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
-pub enum ContainerTieringPolicy {
-    /// `all`.
-    All,
-    /// `auto`.
-    Auto,
-    /// `backup`.
-    Backup,
-    /// `none`.
-    None,
-    /// `snapshot_only`.
-    SnapshotOnly,
-    /// A value the model does not list, kept as ONTAP wrote it.
-    #[open_enum(other)]
-    Unknown(String),
+    /// `policy`: [`TieringPolicy`](crate::TieringPolicy) (`all`, `auto`, `backup`, `none`, `snapshot_only`); read, and written on creation.
+    pub policy: Option<TieringPolicy>,
 }

@@ -6,6 +6,7 @@ use crate::{
     ConsistencyGroupNas, ConsistencyGroupQos, ContainerResponseRecordsVolumesExcludeAggregates, ContainerTiering,
     ContainerVolumeS3Bucket, ContainerVolumeSnaplock, ContainerVolumesEncryption, ContainerVolumesFlexcache,
     ContainerVolumesGuarantee, ContainerVolumesSpace, ContainerVolumesStorageService, SnapshotPolicyReference,
+    VolumeSmasProtection,
 };
 
 /// An object of the model's `container_volume` definition, held by [`Container`](crate::Container)'s `volumes`.
@@ -33,8 +34,8 @@ pub struct ContainerVolume {
     pub s3_bucket: Option<ContainerVolumeS3Bucket>,
     /// `scale_out`: boolean; written on creation only.
     pub scale_out: Option<bool>,
-    /// `smas_protection`: [`ContainerVolumeSmasProtection`](crate::ContainerVolumeSmasProtection) (`protected`, `unprotected`); written on creation only.
-    pub smas_protection: Option<ContainerVolumeSmasProtection>,
+    /// `smas_protection`: [`VolumeSmasProtection`](crate::VolumeSmasProtection) (`protected`, `unprotected`); written on creation only.
+    pub smas_protection: Option<VolumeSmasProtection>,
     /// `snaplock`: [`ContainerVolumeSnaplock`](crate::ContainerVolumeSnaplock); written on creation only.
     pub snaplock: Option<ContainerVolumeSnaplock>,
     /// `snapshot_directory_access_enabled`: boolean; read and written.
@@ -54,18 +55,6 @@ pub struct ContainerVolume {
     pub type_: Option<ContainerVolumeType>,
     /// `use_mirrored_aggregates`: boolean; written on creation only.
     pub use_mirrored_aggregates: Option<bool>,
-}
-
-/// The values of [`ContainerVolume`](crate::ContainerVolume)'s `smas_protection`: open, so that a value a newer ONTAP adds is kept as [`ContainerVolumeSmasProtection::Unknown`].
-#[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
-pub enum ContainerVolumeSmasProtection {
-    /// `protected`.
-    Protected,
-    /// `unprotected`.
-    Unprotected,
-    /// A value the model does not list, kept as ONTAP wrote it.
-    #[open_enum(other)]
-    Unknown(String),
 }
 
 /// The values of [`ContainerVolume`](crate::ContainerVolume)'s `type`: open, so that a value a newer ONTAP adds is kept as [`ContainerVolumeType::Unknown`].

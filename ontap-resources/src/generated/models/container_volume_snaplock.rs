@@ -2,7 +2,7 @@
 // Regenerate with `cargo run -p ontap-codegen`.
 //! The ContainerVolumeSnaplock model, from the model's `container_volume_snaplock` definition.
 
-use crate::VolumeSnaplockRetention;
+use crate::{SnaplockType, VolumeSnaplockRetention};
 
 /// An object of the model's `container_volume_snaplock` definition, held by [`ContainerVolume`](crate::ContainerVolume)'s `snaplock`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
@@ -13,21 +13,7 @@ pub struct ContainerVolumeSnaplock {
     pub autocommit_period: Option<String>,
     /// `retention`: [`VolumeSnaplockRetention`](crate::VolumeSnaplockRetention); read and written.
     pub retention: Option<VolumeSnaplockRetention>,
-    /// `type`: [`ContainerVolumeSnaplockType`](crate::ContainerVolumeSnaplockType) (`compliance`, `enterprise`, `non_snaplock`); read, and written on creation.
+    /// `type`: [`SnaplockType`](crate::SnaplockType) (`compliance`, `enterprise`, `non_snaplock`); read, and written on creation.
     #[model(rename = "type")]
-    pub type_: Option<ContainerVolumeSnaplockType>,
-}
-
-/// The values of [`ContainerVolumeSnaplock`](crate::ContainerVolumeSnaplock)'s `type`: open, so that a value a newer ONTAP adds is kept as [`ContainerVolumeSnaplockType::Unknown`].
-#[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
-pub enum ContainerVolumeSnaplockType {
-    /// `compliance`.
-    Compliance,
-    /// `enterprise`.
-    Enterprise,
-    /// `non_snaplock`.
-    NonSnaplock,
-    /// A value the model does not list, kept as ONTAP wrote it.
-    #[open_enum(other)]
-    Unknown(String),
+    pub type_: Option<SnaplockType>,
 }

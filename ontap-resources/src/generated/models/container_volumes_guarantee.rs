@@ -2,22 +2,12 @@
 // Regenerate with `cargo run -p ontap-codegen`.
 //! The ContainerVolumesGuarantee model, from the model's `container_volumes_guarantee` definition.
 
+use crate::GuaranteeType;
+
 /// An object of the model's `container_volumes_guarantee` definition, held by [`ContainerVolume`](crate::ContainerVolume)'s `guarantee`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct ContainerVolumesGuarantee {
-    /// `type`: [`ContainerVolumesGuaranteeType`](crate::ContainerVolumesGuaranteeType) (`volume`, `none`); read and written.
+    /// `type`: `GuaranteeType` (`volume`, `none`); read and written.
     #[model(rename = "type")]
-    pub type_: Option<ContainerVolumesGuaranteeType>,
-}
-
-/// The values of [`ContainerVolumesGuarantee`](crate::ContainerVolumesGuarantee)'s `type`: open, so that a value a newer ONTAP adds is kept as [`ContainerVolumesGuaranteeType::Unknown`].
-#[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
-pub enum ContainerVolumesGuaranteeType {
-    /// `volume`.
-    Volume,
-    /// `none`.
-    None,
-    /// A value the model does not list, kept as ONTAP wrote it.
-    #[open_enum(other)]
-    Unknown(String),
+    pub type_: Option<GuaranteeType>,
 }

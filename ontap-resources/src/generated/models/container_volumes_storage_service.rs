@@ -2,23 +2,11 @@
 // Regenerate with `cargo run -p ontap-codegen`.
 //! The ContainerVolumesStorageService model, from the model's `container_volumes_storage_service` definition.
 
+use crate::StorageServiceName;
+
 /// An object of the model's `container_volumes_storage_service` definition, held by [`ContainerVolume`](crate::ContainerVolume)'s `storage_service`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct ContainerVolumesStorageService {
-    /// `name`: [`ContainerVolumesStorageServiceName`](crate::ContainerVolumesStorageServiceName) (`extreme`, `performance`, `value`); written on creation only.
-    pub name: Option<ContainerVolumesStorageServiceName>,
-}
-
-/// The values of [`ContainerVolumesStorageService`](crate::ContainerVolumesStorageService)'s `name`: open, so that a value a newer ONTAP adds is kept as [`ContainerVolumesStorageServiceName::Unknown`].
-#[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
-pub enum ContainerVolumesStorageServiceName {
-    /// `extreme`.
-    Extreme,
-    /// `performance`.
-    Performance,
-    /// `value`.
-    Value,
-    /// A value the model does not list, kept as ONTAP wrote it.
-    #[open_enum(other)]
-    Unknown(String),
+    /// `name`: [`StorageServiceName`](crate::StorageServiceName) (`extreme`, `performance`, `value`); written on creation only.
+    pub name: Option<StorageServiceName>,
 }

@@ -2,6 +2,8 @@
 // Regenerate with `cargo run -p ontap-codegen`.
 //! The EmsEventMessage1 model, from the model's `ems_event_message1` definition.
 
+use crate::EmsSeverity;
+
 /// An object of the model's `ems_event_message1` definition, held by [`EmsEvent`](crate::EmsEvent)'s `message`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct EmsEventMessage1 {
@@ -10,26 +12,6 @@ pub struct EmsEventMessage1 {
     pub links: Option<ontap::Links>,
     /// `name`: string; read-only.
     pub name: Option<String>,
-    /// `severity`: [`EmsEventMessage1Severity`](crate::EmsEventMessage1Severity) (`emergency`, `alert`, `error`, `notice`, `informational`, `debug`); read-only.
-    pub severity: Option<EmsEventMessage1Severity>,
-}
-
-/// The values of [`EmsEventMessage1`](crate::EmsEventMessage1)'s `severity`: open, so that a value a newer ONTAP adds is kept as [`EmsEventMessage1Severity::Unknown`].
-#[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
-pub enum EmsEventMessage1Severity {
-    /// `emergency`.
-    Emergency,
-    /// `alert`.
-    Alert,
-    /// `error`.
-    Error,
-    /// `notice`.
-    Notice,
-    /// `informational`.
-    Informational,
-    /// `debug`.
-    Debug,
-    /// A value the model does not list, kept as ONTAP wrote it.
-    #[open_enum(other)]
-    Unknown(String),
+    /// `severity`: [`EmsSeverity`](crate::EmsSeverity) (`emergency`, `alert`, `error`, `notice`, `informational`, `debug`); read-only.
+    pub severity: Option<EmsSeverity>,
 }

@@ -2,7 +2,7 @@
 // Regenerate with `cargo run -p ontap-codegen`.
 //! The ExportRules model, from the model's `export_rules` definition.
 
-use crate::ExportClients;
+use crate::{ExportChownMode, ExportClients, ExportNtfsUnixSecurity, ExportRoRule, ExportRwRule, ExportSuperuser};
 
 /// An object of the model's `export_rules` definition, held by `ConsistencyGroupExportPolicy`'s `rules`, `ExportPolicy`'s `rules`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
@@ -18,116 +18,20 @@ pub struct ExportRules {
     pub allow_suid: Option<bool>,
     /// `anonymous_user`: string; read and written.
     pub anonymous_user: Option<String>,
-    /// `chown_mode`: [`ExportRulesChownMode`](crate::ExportRulesChownMode) (`restricted`, `unrestricted`); read and written.
-    pub chown_mode: Option<ExportRulesChownMode>,
+    /// `chown_mode`: `ExportChownMode` (`restricted`, `unrestricted`); read and written.
+    pub chown_mode: Option<ExportChownMode>,
     /// `clients`: list of [`ExportClients`](crate::ExportClients); read and written.
     pub clients: Option<Vec<ExportClients>>,
     /// `index`: integer; read and written.
     pub index: Option<i64>,
-    /// `ntfs_unix_security`: [`ExportRulesNtfsUnixSecurity`](crate::ExportRulesNtfsUnixSecurity) (`fail`, `ignore`); read and written.
-    pub ntfs_unix_security: Option<ExportRulesNtfsUnixSecurity>,
+    /// `ntfs_unix_security`: `ExportNtfsUnixSecurity` (`fail`, `ignore`); read and written.
+    pub ntfs_unix_security: Option<ExportNtfsUnixSecurity>,
     /// `protocols`: list of string; read and written.
     pub protocols: Option<Vec<String>>,
-    /// `ro_rule`: list of [`ExportRulesRoRule`](crate::ExportRulesRoRule) (`any`, `none`, `never`, `krb5`, `krb5i`, `krb5p`, `ntlm`, `sys`); read and written.
-    pub ro_rule: Option<Vec<ExportRulesRoRule>>,
-    /// `rw_rule`: list of [`ExportRulesRwRule`](crate::ExportRulesRwRule) (`any`, `none`, `never`, `krb5`, `krb5i`, `krb5p`, `ntlm`, `sys`); read and written.
-    pub rw_rule: Option<Vec<ExportRulesRwRule>>,
-    /// `superuser`: list of [`ExportRulesSuperuser`](crate::ExportRulesSuperuser) (`any`, `none`, `never`, `krb5`, `krb5i`, `krb5p`, `ntlm`, `sys`); read and written.
-    pub superuser: Option<Vec<ExportRulesSuperuser>>,
-}
-
-/// The values of [`ExportRules`](crate::ExportRules)'s `chown_mode`: open, so that a value a newer ONTAP adds is kept as [`ExportRulesChownMode::Unknown`].
-#[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
-pub enum ExportRulesChownMode {
-    /// `restricted`.
-    Restricted,
-    /// `unrestricted`.
-    Unrestricted,
-    /// A value the model does not list, kept as ONTAP wrote it.
-    #[open_enum(other)]
-    Unknown(String),
-}
-
-/// The values of [`ExportRules`](crate::ExportRules)'s `ntfs_unix_security`: open, so that a value a newer ONTAP adds is kept as [`ExportRulesNtfsUnixSecurity::Unknown`].
-#[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
-pub enum ExportRulesNtfsUnixSecurity {
-    /// `fail`.
-    Fail,
-    /// `ignore`.
-    Ignore,
-    /// A value the model does not list, kept as ONTAP wrote it.
-    #[open_enum(other)]
-    Unknown(String),
-}
-
-/// The values of [`ExportRules`](crate::ExportRules)'s `ro_rule`: open, so that a value a newer ONTAP adds is kept as [`ExportRulesRoRule::Unknown`].
-#[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
-pub enum ExportRulesRoRule {
-    /// `any`.
-    Any,
-    /// `none`.
-    None,
-    /// `never`.
-    Never,
-    /// `krb5`.
-    Krb5,
-    /// `krb5i`.
-    Krb5i,
-    /// `krb5p`.
-    Krb5p,
-    /// `ntlm`.
-    Ntlm,
-    /// `sys`.
-    Sys,
-    /// A value the model does not list, kept as ONTAP wrote it.
-    #[open_enum(other)]
-    Unknown(String),
-}
-
-/// The values of [`ExportRules`](crate::ExportRules)'s `rw_rule`: open, so that a value a newer ONTAP adds is kept as [`ExportRulesRwRule::Unknown`].
-#[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
-pub enum ExportRulesRwRule {
-    /// `any`.
-    Any,
-    /// `none`.
-    None,
-    /// `never`.
-    Never,
-    /// `krb5`.
-    Krb5,
-    /// `krb5i`.
-    Krb5i,
-    /// `krb5p`.
-    Krb5p,
-    /// `ntlm`.
-    Ntlm,
-    /// `sys`.
-    Sys,
-    /// A value the model does not list, kept as ONTAP wrote it.
-    #[open_enum(other)]
-    Unknown(String),
-}
-
-/// The values of [`ExportRules`](crate::ExportRules)'s `superuser`: open, so that a value a newer ONTAP adds is kept as [`ExportRulesSuperuser::Unknown`].
-#[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
-pub enum ExportRulesSuperuser {
-    /// `any`.
-    Any,
-    /// `none`.
-    None,
-    /// `never`.
-    Never,
-    /// `krb5`.
-    Krb5,
-    /// `krb5i`.
-    Krb5i,
-    /// `krb5p`.
-    Krb5p,
-    /// `ntlm`.
-    Ntlm,
-    /// `sys`.
-    Sys,
-    /// A value the model does not list, kept as ONTAP wrote it.
-    #[open_enum(other)]
-    Unknown(String),
+    /// `ro_rule`: list of `ExportRoRule` (`any`, `none`, `never`, `krb5`, `krb5i`, `krb5p`, `ntlm`, `sys`); read and written.
+    pub ro_rule: Option<Vec<ExportRoRule>>,
+    /// `rw_rule`: list of `ExportRwRule` (`any`, `none`, `never`, `krb5`, `krb5i`, `krb5p`, `ntlm`, `sys`); read and written.
+    pub rw_rule: Option<Vec<ExportRwRule>>,
+    /// `superuser`: list of `ExportSuperuser` (`any`, `none`, `never`, `krb5`, `krb5i`, `krb5p`, `ntlm`, `sys`); read and written.
+    pub superuser: Option<Vec<ExportSuperuser>>,
 }

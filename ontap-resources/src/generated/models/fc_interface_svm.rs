@@ -2,7 +2,7 @@
 // Regenerate with `cargo run -p ontap-codegen`.
 //! The FcInterfaceSvm model, from the model's `fc_interface_svm` definition.
 
-use crate::FcInterfaceSvmLocation;
+use crate::{FcInterfaceDataProtocol, FcInterfaceSvmLocation};
 
 /// An object of the model's `fc_interface_svm` definition, held by [`Svm`](crate::Svm)'s `fc_interfaces`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
@@ -10,24 +10,12 @@ pub struct FcInterfaceSvm {
     /// `_links`: [`ontap::Links`]; read-only.
     #[model(rename = "_links")]
     pub links: Option<ontap::Links>,
-    /// `data_protocol`: [`FcInterfaceSvmDataProtocol`](crate::FcInterfaceSvmDataProtocol) (`fcp`, `fc_nvme`); read, and written on creation.
-    pub data_protocol: Option<FcInterfaceSvmDataProtocol>,
+    /// `data_protocol`: `FcInterfaceDataProtocol` (`fcp`, `fc_nvme`); read, and written on creation.
+    pub data_protocol: Option<FcInterfaceDataProtocol>,
     /// `location`: [`FcInterfaceSvmLocation`](crate::FcInterfaceSvmLocation); written on creation only.
     pub location: Option<FcInterfaceSvmLocation>,
     /// `name`: string; read, and written on creation.
     pub name: Option<String>,
     /// `uuid`: string; read-only.
     pub uuid: Option<String>,
-}
-
-/// The values of [`FcInterfaceSvm`](crate::FcInterfaceSvm)'s `data_protocol`: open, so that a value a newer ONTAP adds is kept as [`FcInterfaceSvmDataProtocol::Unknown`].
-#[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
-pub enum FcInterfaceSvmDataProtocol {
-    /// `fcp`.
-    Fcp,
-    /// `fc_nvme`.
-    FcNvme,
-    /// A value the model does not list, kept as ONTAP wrote it.
-    #[open_enum(other)]
-    Unknown(String),
 }

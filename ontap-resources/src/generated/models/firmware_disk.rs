@@ -2,6 +2,8 @@
 // Regenerate with `cargo run -p ontap-codegen`.
 //! The FirmwareDisk model, from the model's `firmware_disk` definition.
 
+use crate::FirmwareUpdateStatus;
+
 /// An object of the model's `firmware_disk` definition, held by [`Firmware`](crate::Firmware)'s `disk`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct FirmwareDisk {
@@ -11,18 +13,6 @@ pub struct FirmwareDisk {
     pub num_waiting_download: Option<i64>,
     /// `total_completion_estimate`: integer; read-only.
     pub total_completion_estimate: Option<i64>,
-    /// `update_status`: [`FirmwareDiskUpdateStatus`](crate::FirmwareDiskUpdateStatus) (`running`, `idle`); read-only.
-    pub update_status: Option<FirmwareDiskUpdateStatus>,
-}
-
-/// The values of [`FirmwareDisk`](crate::FirmwareDisk)'s `update_status`: open, so that a value a newer ONTAP adds is kept as [`FirmwareDiskUpdateStatus::Unknown`].
-#[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
-pub enum FirmwareDiskUpdateStatus {
-    /// `running`.
-    Running,
-    /// `idle`.
-    Idle,
-    /// A value the model does not list, kept as ONTAP wrote it.
-    #[open_enum(other)]
-    Unknown(String),
+    /// `update_status`: [`FirmwareUpdateStatus`](crate::FirmwareUpdateStatus) (`running`, `idle`); read-only.
+    pub update_status: Option<FirmwareUpdateStatus>,
 }

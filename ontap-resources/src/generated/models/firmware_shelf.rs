@@ -2,23 +2,13 @@
 // Regenerate with `cargo run -p ontap-codegen`.
 //! The FirmwareShelf model, from the model's `firmware_shelf` definition.
 
+use crate::FirmwareUpdateStatus;
+
 /// An object of the model's `firmware_shelf` definition, held by [`Firmware`](crate::Firmware)'s `shelf`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct FirmwareShelf {
     /// `in_progress_count`: integer; read-only.
     pub in_progress_count: Option<i64>,
-    /// `update_status`: [`FirmwareShelfUpdateStatus`](crate::FirmwareShelfUpdateStatus) (`running`, `idle`); read-only.
-    pub update_status: Option<FirmwareShelfUpdateStatus>,
-}
-
-/// The values of [`FirmwareShelf`](crate::FirmwareShelf)'s `update_status`: open, so that a value a newer ONTAP adds is kept as [`FirmwareShelfUpdateStatus::Unknown`].
-#[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
-pub enum FirmwareShelfUpdateStatus {
-    /// `running`.
-    Running,
-    /// `idle`.
-    Idle,
-    /// A value the model does not list, kept as ONTAP wrote it.
-    #[open_enum(other)]
-    Unknown(String),
+    /// `update_status`: [`FirmwareUpdateStatus`](crate::FirmwareUpdateStatus) (`running`, `idle`); read-only.
+    pub update_status: Option<FirmwareUpdateStatus>,
 }

@@ -2,22 +2,12 @@
 // Regenerate with `cargo run -p ontap-codegen`.
 //! The FlexcacheGuarantee model, from the model's `flexcache_guarantee` definition.
 
+use crate::GuaranteeType;
+
 /// An object of the model's `flexcache_guarantee` definition, held by [`Flexcache`](crate::Flexcache)'s `guarantee`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct FlexcacheGuarantee {
-    /// `type`: [`FlexcacheGuaranteeType`](crate::FlexcacheGuaranteeType) (`volume`, `none`); read and written.
+    /// `type`: [`GuaranteeType`](crate::GuaranteeType) (`volume`, `none`); read and written.
     #[model(rename = "type")]
-    pub type_: Option<FlexcacheGuaranteeType>,
-}
-
-/// The values of [`FlexcacheGuarantee`](crate::FlexcacheGuarantee)'s `type`: open, so that a value a newer ONTAP adds is kept as [`FlexcacheGuaranteeType::Unknown`].
-#[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
-pub enum FlexcacheGuaranteeType {
-    /// `volume`.
-    Volume,
-    /// `none`.
-    None,
-    /// A value the model does not list, kept as ONTAP wrote it.
-    #[open_enum(other)]
-    Unknown(String),
+    pub type_: Option<GuaranteeType>,
 }

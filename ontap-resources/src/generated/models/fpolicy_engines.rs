@@ -2,7 +2,10 @@
 // Regenerate with `cargo run -p ontap-codegen`.
 //! The FpolicyEngines model, from the model's `fpolicy_engines` definition.
 
-use crate::{FpolicyEngineBufferSize, FpolicyEngineCertificate, FpolicyEngineResiliency};
+use crate::{
+    FpolicyEngineBufferSize, FpolicyEngineCertificate, FpolicyEngineResiliency, FpolicyFormat, FpolicySslOption,
+    FpolicyType,
+};
 
 /// An object of the model's `fpolicy_engines` definition, held by [`Fpolicy`](crate::Fpolicy)'s `engines`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
@@ -11,8 +14,8 @@ pub struct FpolicyEngines {
     pub buffer_size: Option<FpolicyEngineBufferSize>,
     /// `certificate`: [`FpolicyEngineCertificate`](crate::FpolicyEngineCertificate); read and written.
     pub certificate: Option<FpolicyEngineCertificate>,
-    /// `format`: [`FpolicyEnginesFormat`](crate::FpolicyEnginesFormat) (`xml`, `protobuf`); read and written.
-    pub format: Option<FpolicyEnginesFormat>,
+    /// `format`: [`FpolicyFormat`](crate::FpolicyFormat) (`xml`, `protobuf`); read and written.
+    pub format: Option<FpolicyFormat>,
     /// `keep_alive_interval`: string; read and written.
     pub keep_alive_interval: Option<String>,
     /// `max_connection_retries`: integer, 0 to 20; read and written.
@@ -37,49 +40,11 @@ pub struct FpolicyEngines {
     pub server_progress_timeout: Option<String>,
     /// `session_timeout`: string; read and written.
     pub session_timeout: Option<String>,
-    /// `ssl_option`: [`FpolicyEnginesSslOption`](crate::FpolicyEnginesSslOption) (`no_auth`, `server_auth`, `mutual_auth`); read and written.
-    pub ssl_option: Option<FpolicyEnginesSslOption>,
+    /// `ssl_option`: [`FpolicySslOption`](crate::FpolicySslOption) (`no_auth`, `server_auth`, `mutual_auth`); read and written.
+    pub ssl_option: Option<FpolicySslOption>,
     /// `status_request_interval`: string; read and written.
     pub status_request_interval: Option<String>,
-    /// `type`: [`FpolicyEnginesType`](crate::FpolicyEnginesType) (`synchronous`, `asynchronous`); read and written.
+    /// `type`: [`FpolicyType`](crate::FpolicyType) (`synchronous`, `asynchronous`); read and written.
     #[model(rename = "type")]
-    pub type_: Option<FpolicyEnginesType>,
-}
-
-/// The values of [`FpolicyEngines`](crate::FpolicyEngines)'s `format`: open, so that a value a newer ONTAP adds is kept as [`FpolicyEnginesFormat::Unknown`].
-#[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
-pub enum FpolicyEnginesFormat {
-    /// `xml`.
-    Xml,
-    /// `protobuf`.
-    Protobuf,
-    /// A value the model does not list, kept as ONTAP wrote it.
-    #[open_enum(other)]
-    Unknown(String),
-}
-
-/// The values of [`FpolicyEngines`](crate::FpolicyEngines)'s `ssl_option`: open, so that a value a newer ONTAP adds is kept as [`FpolicyEnginesSslOption::Unknown`].
-#[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
-pub enum FpolicyEnginesSslOption {
-    /// `no_auth`.
-    NoAuth,
-    /// `server_auth`.
-    ServerAuth,
-    /// `mutual_auth`.
-    MutualAuth,
-    /// A value the model does not list, kept as ONTAP wrote it.
-    #[open_enum(other)]
-    Unknown(String),
-}
-
-/// The values of [`FpolicyEngines`](crate::FpolicyEngines)'s `type`: open, so that a value a newer ONTAP adds is kept as [`FpolicyEnginesType::Unknown`].
-#[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
-pub enum FpolicyEnginesType {
-    /// `synchronous`.
-    Synchronous,
-    /// `asynchronous`.
-    Asynchronous,
-    /// A value the model does not list, kept as ONTAP wrote it.
-    #[open_enum(other)]
-    Unknown(String),
+    pub type_: Option<FpolicyType>,
 }

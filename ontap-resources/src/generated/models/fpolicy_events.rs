@@ -2,7 +2,7 @@
 // Regenerate with `cargo run -p ontap-codegen`.
 //! The FpolicyEvents model, from the model's `fpolicy_events` definition.
 
-use crate::{FpolicyEventFileOperations, FpolicyEventFilters};
+use crate::{FpolicyEventFileOperations, FpolicyEventFilters, FpolicyProtocol};
 
 /// An object of the model's `fpolicy_events` definition, held by [`Fpolicy`](crate::Fpolicy)'s `events`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
@@ -15,22 +15,8 @@ pub struct FpolicyEvents {
     pub monitor_fileop_failure: Option<bool>,
     /// `name`: string; read, and written on creation.
     pub name: Option<String>,
-    /// `protocol`: [`FpolicyEventsProtocol`](crate::FpolicyEventsProtocol) (`cifs`, `nfsv3`, `nfsv4`); read and written.
-    pub protocol: Option<FpolicyEventsProtocol>,
+    /// `protocol`: [`FpolicyProtocol`](crate::FpolicyProtocol) (`cifs`, `nfsv3`, `nfsv4`); read and written.
+    pub protocol: Option<FpolicyProtocol>,
     /// `volume_monitoring`: boolean; read and written.
     pub volume_monitoring: Option<bool>,
-}
-
-/// The values of [`FpolicyEvents`](crate::FpolicyEvents)'s `protocol`: open, so that a value a newer ONTAP adds is kept as [`FpolicyEventsProtocol::Unknown`].
-#[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
-pub enum FpolicyEventsProtocol {
-    /// `cifs`.
-    Cifs,
-    /// `nfsv3`.
-    Nfsv3,
-    /// `nfsv4`.
-    Nfsv4,
-    /// A value the model does not list, kept as ONTAP wrote it.
-    #[open_enum(other)]
-    Unknown(String),
 }

@@ -2,29 +2,17 @@
 // Regenerate with `cargo run -p ontap-codegen`.
 //! The FpolicyPersistentStores model, from the model's `fpolicy_persistent_stores` definition.
 
+use crate::FpolicyPersistentAutosizeMode;
+
 /// An object of the model's `fpolicy_persistent_stores` definition, held by [`Fpolicy`](crate::Fpolicy)'s `persistent_stores`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct FpolicyPersistentStores {
-    /// `autosize_mode`: [`FpolicyPersistentStoresAutosizeMode`](crate::FpolicyPersistentStoresAutosizeMode) (`grow`, `grow_shrink`, `off`); read, and written on creation.
-    pub autosize_mode: Option<FpolicyPersistentStoresAutosizeMode>,
+    /// `autosize_mode`: [`FpolicyPersistentAutosizeMode`](crate::FpolicyPersistentAutosizeMode) (`grow`, `grow_shrink`, `off`); read, and written on creation.
+    pub autosize_mode: Option<FpolicyPersistentAutosizeMode>,
     /// `name`: string; read, and written on creation.
     pub name: Option<String>,
     /// `size`: integer; read and written.
     pub size: Option<i64>,
     /// `volume`: string; read and written.
     pub volume: Option<String>,
-}
-
-/// The values of [`FpolicyPersistentStores`](crate::FpolicyPersistentStores)'s `autosize_mode`: open, so that a value a newer ONTAP adds is kept as [`FpolicyPersistentStoresAutosizeMode::Unknown`].
-#[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
-pub enum FpolicyPersistentStoresAutosizeMode {
-    /// `grow`.
-    Grow,
-    /// `grow_shrink`.
-    GrowShrink,
-    /// `off`.
-    Off,
-    /// A value the model does not list, kept as ONTAP wrote it.
-    #[open_enum(other)]
-    Unknown(String),
 }

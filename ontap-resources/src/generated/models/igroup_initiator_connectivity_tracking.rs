@@ -2,31 +2,18 @@
 // Regenerate with `cargo run -p ontap-codegen`.
 //! The IgroupInitiatorConnectivityTracking model, from the model's `igroup_initiator_connectivity_tracking` definition.
 
-use crate::{IgroupConnectivityTrackingAlerts, IgroupInitiatorConnectivityTrackingConnections};
+use crate::{
+    ConnectivityTrackingConnectionState, IgroupConnectivityTrackingAlerts,
+    IgroupInitiatorConnectivityTrackingConnections,
+};
 
 /// An object of the model's `igroup_initiator_connectivity_tracking` definition, held by [`IgroupInitiator`](crate::IgroupInitiator)'s `connectivity_tracking`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct IgroupInitiatorConnectivityTracking {
     /// `alerts`: list of [`IgroupConnectivityTrackingAlerts`](crate::IgroupConnectivityTrackingAlerts); read-only.
     pub alerts: Option<Vec<IgroupConnectivityTrackingAlerts>>,
-    /// `connection_state`: [`IgroupInitiatorConnectivityTrackingConnectionState`](crate::IgroupInitiatorConnectivityTrackingConnectionState) (`full`, `none`, `partial`, `no_lun_maps`); read-only.
-    pub connection_state: Option<IgroupInitiatorConnectivityTrackingConnectionState>,
+    /// `connection_state`: [`ConnectivityTrackingConnectionState`](crate::ConnectivityTrackingConnectionState) (`full`, `none`, `partial`, `no_lun_maps`); read-only.
+    pub connection_state: Option<ConnectivityTrackingConnectionState>,
     /// `connections`: list of [`IgroupInitiatorConnectivityTrackingConnections`](crate::IgroupInitiatorConnectivityTrackingConnections); read and written.
     pub connections: Option<Vec<IgroupInitiatorConnectivityTrackingConnections>>,
-}
-
-/// The values of [`IgroupInitiatorConnectivityTracking`](crate::IgroupInitiatorConnectivityTracking)'s `connection_state`: open, so that a value a newer ONTAP adds is kept as [`IgroupInitiatorConnectivityTrackingConnectionState::Unknown`].
-#[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
-pub enum IgroupInitiatorConnectivityTrackingConnectionState {
-    /// `full`.
-    Full,
-    /// `none`.
-    None,
-    /// `partial`.
-    Partial,
-    /// `no_lun_maps`.
-    NoLunMaps,
-    /// A value the model does not list, kept as ONTAP wrote it.
-    #[open_enum(other)]
-    Unknown(String),
 }

@@ -2,25 +2,11 @@
 // Regenerate with `cargo run -p ontap-codegen`.
 //! The IgroupInitiatorsConnectivityTracking model, from the model's `igroup_initiators_connectivity_tracking` definition.
 
+use crate::ConnectivityTrackingConnectionState;
+
 /// An object of the model's `igroup_initiators_connectivity_tracking` definition, held by [`IgroupInitiatorListItem`](crate::IgroupInitiatorListItem)'s `connectivity_tracking`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct IgroupInitiatorsConnectivityTracking {
-    /// `connection_state`: [`IgroupInitiatorsConnectivityTrackingConnectionState`](crate::IgroupInitiatorsConnectivityTrackingConnectionState) (`full`, `none`, `partial`, `no_lun_maps`); read-only.
-    pub connection_state: Option<IgroupInitiatorsConnectivityTrackingConnectionState>,
-}
-
-/// The values of [`IgroupInitiatorsConnectivityTracking`](crate::IgroupInitiatorsConnectivityTracking)'s `connection_state`: open, so that a value a newer ONTAP adds is kept as [`IgroupInitiatorsConnectivityTrackingConnectionState::Unknown`].
-#[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
-pub enum IgroupInitiatorsConnectivityTrackingConnectionState {
-    /// `full`.
-    Full,
-    /// `none`.
-    None,
-    /// `partial`.
-    Partial,
-    /// `no_lun_maps`.
-    NoLunMaps,
-    /// A value the model does not list, kept as ONTAP wrote it.
-    #[open_enum(other)]
-    Unknown(String),
+    /// `connection_state`: [`ConnectivityTrackingConnectionState`](crate::ConnectivityTrackingConnectionState) (`full`, `none`, `partial`, `no_lun_maps`); read-only.
+    pub connection_state: Option<ConnectivityTrackingConnectionState>,
 }

@@ -2,7 +2,7 @@
 // Regenerate with `cargo run -p ontap-codegen`.
 //! The IgroupReplication model, from the model's `igroup_replication` definition.
 
-use crate::{IgroupReplicationError, SvmPeerReference};
+use crate::{IgroupReplicationError, ReplicationState, SvmPeerReference};
 
 /// An object of the model's `igroup_replication` definition, held by [`Igroup`](crate::Igroup)'s `replication`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
@@ -11,20 +11,6 @@ pub struct IgroupReplication {
     pub error: Option<IgroupReplicationError>,
     /// `peer_svm`: [`SvmPeerReference`](crate::SvmPeerReference); read and written.
     pub peer_svm: Option<SvmPeerReference>,
-    /// `state`: [`IgroupReplicationState`](crate::IgroupReplicationState) (`ok`, `replicating`, `error`); read-only.
-    pub state: Option<IgroupReplicationState>,
-}
-
-/// The values of [`IgroupReplication`](crate::IgroupReplication)'s `state`: open, so that a value a newer ONTAP adds is kept as [`IgroupReplicationState::Unknown`].
-#[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
-pub enum IgroupReplicationState {
-    /// `ok`.
-    Ok,
-    /// `replicating`.
-    Replicating,
-    /// `error`.
-    Error,
-    /// A value the model does not list, kept as ONTAP wrote it.
-    #[open_enum(other)]
-    Unknown(String),
+    /// `state`: `ReplicationState` (`ok`, `replicating`, `error`); read-only.
+    pub state: Option<ReplicationState>,
 }

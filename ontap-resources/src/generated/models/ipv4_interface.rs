@@ -2,6 +2,8 @@
 // Regenerate with `cargo run -p ontap-codegen`.
 //! The Ipv4Interface model, from the model's `ipv4_interface` definition.
 
+use crate::InterfaceSetupState;
+
 /// An object of the model's `ipv4_interface` definition, held by [`ServiceProcessor`](crate::ServiceProcessor)'s `ipv4_interface`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct Ipv4Interface {
@@ -13,22 +15,6 @@ pub struct Ipv4Interface {
     pub gateway: Option<String>,
     /// `netmask`: string; read and written.
     pub netmask: Option<String>,
-    /// `setup_state`: [`Ipv4InterfaceSetupState`](crate::Ipv4InterfaceSetupState) (`not_setup`, `succeeded`, `in_progress`, `failed`); read-only.
-    pub setup_state: Option<Ipv4InterfaceSetupState>,
-}
-
-/// The values of [`Ipv4Interface`](crate::Ipv4Interface)'s `setup_state`: open, so that a value a newer ONTAP adds is kept as [`Ipv4InterfaceSetupState::Unknown`].
-#[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
-pub enum Ipv4InterfaceSetupState {
-    /// `not_setup`.
-    NotSetup,
-    /// `succeeded`.
-    Succeeded,
-    /// `in_progress`.
-    InProgress,
-    /// `failed`.
-    Failed,
-    /// A value the model does not list, kept as ONTAP wrote it.
-    #[open_enum(other)]
-    Unknown(String),
+    /// `setup_state`: [`InterfaceSetupState`](crate::InterfaceSetupState) (`not_setup`, `succeeded`, `in_progress`, `failed`); read-only.
+    pub setup_state: Option<InterfaceSetupState>,
 }

@@ -2,6 +2,8 @@
 // Regenerate with `cargo run -p ontap-codegen`.
 //! The Ipv6Interface model, from the model's `ipv6_interface` definition.
 
+use crate::InterfaceSetupState;
+
 /// An object of the model's `ipv6_interface` definition, held by [`ServiceProcessor`](crate::ServiceProcessor)'s `ipv6_interface`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct Ipv6Interface {
@@ -19,22 +21,6 @@ pub struct Ipv6Interface {
     pub netmask: Option<i64>,
     /// `router_ip`: string; read, and written on modification.
     pub router_ip: Option<String>,
-    /// `setup_state`: [`Ipv6InterfaceSetupState`](crate::Ipv6InterfaceSetupState) (`not_setup`, `succeeded`, `in_progress`, `failed`); read-only.
-    pub setup_state: Option<Ipv6InterfaceSetupState>,
-}
-
-/// The values of [`Ipv6Interface`](crate::Ipv6Interface)'s `setup_state`: open, so that a value a newer ONTAP adds is kept as [`Ipv6InterfaceSetupState::Unknown`].
-#[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
-pub enum Ipv6InterfaceSetupState {
-    /// `not_setup`.
-    NotSetup,
-    /// `succeeded`.
-    Succeeded,
-    /// `in_progress`.
-    InProgress,
-    /// `failed`.
-    Failed,
-    /// A value the model does not list, kept as ONTAP wrote it.
-    #[open_enum(other)]
-    Unknown(String),
+    /// `setup_state`: [`InterfaceSetupState`](crate::InterfaceSetupState) (`not_setup`, `succeeded`, `in_progress`, `failed`); read-only.
+    pub setup_state: Option<InterfaceSetupState>,
 }

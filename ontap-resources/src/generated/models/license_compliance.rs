@@ -2,26 +2,11 @@
 // Regenerate with `cargo run -p ontap-codegen`.
 //! The LicenseCompliance model, from the model's `license_compliance` definition.
 
+use crate::LicenseState;
+
 /// An object of the model's `license_compliance` definition, held by [`License`](crate::License)'s `compliance`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct LicenseCompliance {
-    /// `state`: [`LicenseComplianceState`](crate::LicenseComplianceState) (`compliant`, `noncompliant`, `unlicensed`, `unknown`); read-only.
-    pub state: Option<LicenseComplianceState>,
-}
-
-/// The values of [`LicenseCompliance`](crate::LicenseCompliance)'s `state`: open, so that a value a newer ONTAP adds is kept as [`LicenseComplianceState::Unknown`].
-#[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
-pub enum LicenseComplianceState {
-    /// `compliant`.
-    Compliant,
-    /// `noncompliant`.
-    Noncompliant,
-    /// `unlicensed`.
-    Unlicensed,
-    /// `unknown`.
-    #[open_enum(rename = "unknown")]
-    UnknownValue,
-    /// A value the model does not list, kept as ONTAP wrote it.
-    #[open_enum(other)]
-    Unknown(String),
+    /// `state`: [`LicenseState`](crate::LicenseState) (`compliant`, `noncompliant`, `unlicensed`, `unknown`); read-only.
+    pub state: Option<LicenseState>,
 }

@@ -2,6 +2,8 @@
 // Regenerate with `cargo run -p ontap-codegen`.
 //! The LunCopyDestinationsProgress model, from the model's `lun_copy_destinations_progress` definition.
 
+use crate::ProgressState;
+
 /// An object of the model's `lun_copy_destinations_progress` definition, held by [`LunCopyDestinations`](crate::LunCopyDestinations)'s `progress`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct LunCopyDestinationsProgress {
@@ -11,30 +13,8 @@ pub struct LunCopyDestinationsProgress {
     pub failure: Option<ontap::ApiError>,
     /// `percent_complete`: integer, 0 to 100; read-only.
     pub percent_complete: Option<i64>,
-    /// `state`: [`LunCopyDestinationsProgressState`](crate::LunCopyDestinationsProgressState) (`preparing`, `replicating`, `paused`, `paused_error`, `complete`, `reverting`, `failed`); read-only.
-    pub state: Option<LunCopyDestinationsProgressState>,
+    /// `state`: [`ProgressState`](crate::ProgressState) (`preparing`, `replicating`, `paused`, `paused_error`, `complete`, `reverting`, `failed`); read-only.
+    pub state: Option<ProgressState>,
     /// `volume_snapshot_blocked`: boolean; read-only.
     pub volume_snapshot_blocked: Option<bool>,
-}
-
-/// The values of [`LunCopyDestinationsProgress`](crate::LunCopyDestinationsProgress)'s `state`: open, so that a value a newer ONTAP adds is kept as [`LunCopyDestinationsProgressState::Unknown`].
-#[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
-pub enum LunCopyDestinationsProgressState {
-    /// `preparing`.
-    Preparing,
-    /// `replicating`.
-    Replicating,
-    /// `paused`.
-    Paused,
-    /// `paused_error`.
-    PausedError,
-    /// `complete`.
-    Complete,
-    /// `reverting`.
-    Reverting,
-    /// `failed`.
-    Failed,
-    /// A value the model does not list, kept as ONTAP wrote it.
-    #[open_enum(other)]
-    Unknown(String),
 }

@@ -2,23 +2,11 @@
 // Regenerate with `cargo run -p ontap-codegen`.
 //! The LunProvisioningOptionsStorageService model, from the model's `lun_provisioning_options_storage_service` definition.
 
+use crate::StorageServiceName;
+
 /// An object of the model's `lun_provisioning_options_storage_service` definition, held by [`LunProvisioningOptions`](crate::LunProvisioningOptions)'s `storage_service`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct LunProvisioningOptionsStorageService {
-    /// `name`: [`LunProvisioningOptionsStorageServiceName`](crate::LunProvisioningOptionsStorageServiceName) (`extreme`, `performance`, `value`); written on creation only.
-    pub name: Option<LunProvisioningOptionsStorageServiceName>,
-}
-
-/// The values of [`LunProvisioningOptionsStorageService`](crate::LunProvisioningOptionsStorageService)'s `name`: open, so that a value a newer ONTAP adds is kept as [`LunProvisioningOptionsStorageServiceName::Unknown`].
-#[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
-pub enum LunProvisioningOptionsStorageServiceName {
-    /// `extreme`.
-    Extreme,
-    /// `performance`.
-    Performance,
-    /// `value`.
-    Value,
-    /// A value the model does not list, kept as ONTAP wrote it.
-    #[open_enum(other)]
-    Unknown(String),
+    /// `name`: `StorageServiceName` (`extreme`, `performance`, `value`); written on creation only.
+    pub name: Option<StorageServiceName>,
 }

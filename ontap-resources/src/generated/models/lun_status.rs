@@ -2,31 +2,19 @@
 // Regenerate with `cargo run -p ontap-codegen`.
 //! The LunStatus model, from the model's `lun_status` definition.
 
+use crate::StatusContainerState;
+
 /// An object of the model's `lun_status` definition, held by [`Lun`](crate::Lun)'s `status`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct LunStatus {
-    /// `container_state`: [`LunStatusContainerState`](crate::LunStatusContainerState) (`online`, `aggregate_offline`, `volume_offline`); read-only.
-    pub container_state: Option<LunStatusContainerState>,
+    /// `container_state`: [`StatusContainerState`](crate::StatusContainerState) (`online`, `aggregate_offline`, `volume_offline`); read-only.
+    pub container_state: Option<StatusContainerState>,
     /// `mapped`: boolean; read-only.
     pub mapped: Option<bool>,
     /// `read_only`: boolean; read-only.
     pub read_only: Option<bool>,
     /// `state`: [`LunStatusState`](crate::LunStatusState) (`foreign_lun_error`, `nvfail`, `offline`, `online`, `space_error`); read-only.
     pub state: Option<LunStatusState>,
-}
-
-/// The values of [`LunStatus`](crate::LunStatus)'s `container_state`: open, so that a value a newer ONTAP adds is kept as [`LunStatusContainerState::Unknown`].
-#[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
-pub enum LunStatusContainerState {
-    /// `online`.
-    Online,
-    /// `aggregate_offline`.
-    AggregateOffline,
-    /// `volume_offline`.
-    VolumeOffline,
-    /// A value the model does not list, kept as ONTAP wrote it.
-    #[open_enum(other)]
-    Unknown(String),
 }
 
 /// The values of [`LunStatus`](crate::LunStatus)'s `state`: open, so that a value a newer ONTAP adds is kept as [`LunStatusState::Unknown`].

@@ -2,7 +2,7 @@
 // Regenerate with `cargo run -p ontap-codegen`.
 //! The MetroclusterDiagCheck model, from the model's `metrocluster_diag_check` definition.
 
-use crate::ErrorArguments;
+use crate::{ErrorArguments, MetroclusterDiagResult};
 
 /// An object of the model's `metrocluster_diag_check` definition, held by [`MetroclusterDiagDetails`](crate::MetroclusterDiagDetails)'s `checks`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
@@ -11,22 +11,6 @@ pub struct MetroclusterDiagCheck {
     pub additional_info: Option<ErrorArguments>,
     /// `name`: string; read-only.
     pub name: Option<String>,
-    /// `result`: [`MetroclusterDiagCheckResult`](crate::MetroclusterDiagCheckResult) (`ok`, `warning`, `not_run`, `not_applicable`); read-only.
-    pub result: Option<MetroclusterDiagCheckResult>,
-}
-
-/// The values of [`MetroclusterDiagCheck`](crate::MetroclusterDiagCheck)'s `result`: open, so that a value a newer ONTAP adds is kept as [`MetroclusterDiagCheckResult::Unknown`].
-#[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
-pub enum MetroclusterDiagCheckResult {
-    /// `ok`.
-    Ok,
-    /// `warning`.
-    Warning,
-    /// `not_run`.
-    NotRun,
-    /// `not_applicable`.
-    NotApplicable,
-    /// A value the model does not list, kept as ONTAP wrote it.
-    #[open_enum(other)]
-    Unknown(String),
+    /// `result`: [`MetroclusterDiagResult`](crate::MetroclusterDiagResult) (`ok`, `warning`, `not_run`, `not_applicable`); read-only.
+    pub result: Option<MetroclusterDiagResult>,
 }

@@ -2,7 +2,7 @@
 // Regenerate with `cargo run -p ontap-codegen`.
 //! The MetroclusterDiagConnection model, from the model's `metrocluster_diag_connection` definition.
 
-use crate::MetroclusterPartner;
+use crate::{MetroclusterDiagResult, MetroclusterPartner};
 
 /// An object of the model's `metrocluster_diag_connection` definition, held by [`MetroclusterDiagConnectionDetails`](crate::MetroclusterDiagConnectionDetails)'s `connections`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
@@ -13,28 +13,12 @@ pub struct MetroclusterDiagConnection {
     pub partner: Option<MetroclusterPartner>,
     /// `port`: string; read-only.
     pub port: Option<String>,
-    /// `result`: [`MetroclusterDiagConnectionResult`](crate::MetroclusterDiagConnectionResult) (`ok`, `warning`, `not_run`, `not_applicable`); read-only.
-    pub result: Option<MetroclusterDiagConnectionResult>,
+    /// `result`: [`MetroclusterDiagResult`](crate::MetroclusterDiagResult) (`ok`, `warning`, `not_run`, `not_applicable`); read-only.
+    pub result: Option<MetroclusterDiagResult>,
     /// `source_address`: string; read-only.
     pub source_address: Option<String>,
     /// `state`: [`MetroclusterDiagConnectionState`](crate::MetroclusterDiagConnectionState) (`disconnected`, `completed`, `pinging_partner_nodes`, `enabling_ip_ports`, `connecting_to_storage`, `disconnecting_from_storage`, `disabling_ip_ports`, `configuring_ip_addresses`, `updating_node_roles`, `connecting_to_mediator`, `disconnecting_from_mediator`); read-only.
     pub state: Option<MetroclusterDiagConnectionState>,
-}
-
-/// The values of [`MetroclusterDiagConnection`](crate::MetroclusterDiagConnection)'s `result`: open, so that a value a newer ONTAP adds is kept as [`MetroclusterDiagConnectionResult::Unknown`].
-#[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
-pub enum MetroclusterDiagConnectionResult {
-    /// `ok`.
-    Ok,
-    /// `warning`.
-    Warning,
-    /// `not_run`.
-    NotRun,
-    /// `not_applicable`.
-    NotApplicable,
-    /// A value the model does not list, kept as ONTAP wrote it.
-    #[open_enum(other)]
-    Unknown(String),
 }
 
 /// The values of [`MetroclusterDiagConnection`](crate::MetroclusterDiagConnection)'s `state`: open, so that a value a newer ONTAP adds is kept as [`MetroclusterDiagConnectionState::Unknown`].

@@ -2,33 +2,17 @@
 // Regenerate with `cargo run -p ontap-codegen`.
 //! The MetroclusterDiagnosticsConnection model, from the model's `metrocluster_diagnostics_connection` definition.
 
-use crate::{ErrorArguments, MetroclusterDiagConnectionDetails};
+use crate::{ErrorArguments, MetroclusterDiagConnectionDetails, MetroclusterDiagnosticsState};
 
 /// An object of the model's `metrocluster_diagnostics_connection` definition, held by [`MetroclusterDiagnostics`](crate::MetroclusterDiagnostics)'s `connection`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct MetroclusterDiagnosticsConnection {
     /// `details`: list of [`MetroclusterDiagConnectionDetails`](crate::MetroclusterDiagConnectionDetails); read-only.
     pub details: Option<Vec<MetroclusterDiagConnectionDetails>>,
-    /// `state`: [`MetroclusterDiagnosticsConnectionState`](crate::MetroclusterDiagnosticsConnectionState) (`ok`, `warning`, `not_run`, `not_applicable`); read-only.
-    pub state: Option<MetroclusterDiagnosticsConnectionState>,
+    /// `state`: [`MetroclusterDiagnosticsState`](crate::MetroclusterDiagnosticsState) (`ok`, `warning`, `not_run`, `not_applicable`); read-only.
+    pub state: Option<MetroclusterDiagnosticsState>,
     /// `summary`: [`ErrorArguments`](crate::ErrorArguments); read-only.
     pub summary: Option<ErrorArguments>,
     /// `timestamp`: timestamp ([`ontap::Timestamp`]); read-only.
     pub timestamp: Option<ontap::Timestamp>,
-}
-
-/// The values of [`MetroclusterDiagnosticsConnection`](crate::MetroclusterDiagnosticsConnection)'s `state`: open, so that a value a newer ONTAP adds is kept as [`MetroclusterDiagnosticsConnectionState::Unknown`].
-#[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
-pub enum MetroclusterDiagnosticsConnectionState {
-    /// `ok`.
-    Ok,
-    /// `warning`.
-    Warning,
-    /// `not_run`.
-    NotRun,
-    /// `not_applicable`.
-    NotApplicable,
-    /// A value the model does not list, kept as ONTAP wrote it.
-    #[open_enum(other)]
-    Unknown(String),
 }

@@ -2,31 +2,15 @@
 // Regenerate with `cargo run -p ontap-codegen`.
 //! The MetroclusterDiagnosticsInterface model, from the model's `metrocluster_diagnostics_interface` definition.
 
-use crate::ErrorArguments;
+use crate::{ErrorArguments, MetroclusterDiagnosticsState};
 
 /// An object of the model's `metrocluster_diagnostics_interface` definition, held by [`MetroclusterDiagnostics`](crate::MetroclusterDiagnostics)'s `interface`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct MetroclusterDiagnosticsInterface {
-    /// `state`: [`MetroclusterDiagnosticsInterfaceState`](crate::MetroclusterDiagnosticsInterfaceState) (`ok`, `warning`, `not_run`, `not_applicable`); read-only.
-    pub state: Option<MetroclusterDiagnosticsInterfaceState>,
+    /// `state`: [`MetroclusterDiagnosticsState`](crate::MetroclusterDiagnosticsState) (`ok`, `warning`, `not_run`, `not_applicable`); read-only.
+    pub state: Option<MetroclusterDiagnosticsState>,
     /// `summary`: [`ErrorArguments`](crate::ErrorArguments); read-only.
     pub summary: Option<ErrorArguments>,
     /// `timestamp`: timestamp ([`ontap::Timestamp`]); read-only.
     pub timestamp: Option<ontap::Timestamp>,
-}
-
-/// The values of [`MetroclusterDiagnosticsInterface`](crate::MetroclusterDiagnosticsInterface)'s `state`: open, so that a value a newer ONTAP adds is kept as [`MetroclusterDiagnosticsInterfaceState::Unknown`].
-#[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
-pub enum MetroclusterDiagnosticsInterfaceState {
-    /// `ok`.
-    Ok,
-    /// `warning`.
-    Warning,
-    /// `not_run`.
-    NotRun,
-    /// `not_applicable`.
-    NotApplicable,
-    /// A value the model does not list, kept as ONTAP wrote it.
-    #[open_enum(other)]
-    Unknown(String),
 }

@@ -2,33 +2,17 @@
 // Regenerate with `cargo run -p ontap-codegen`.
 //! The MetroclusterDiagnosticsNode model, from the model's `metrocluster_diagnostics_node` definition.
 
-use crate::{ErrorArguments, MetroclusterDiagDetails};
+use crate::{ErrorArguments, MetroclusterDiagDetails, MetroclusterDiagnosticsState};
 
 /// An object of the model's `metrocluster_diagnostics_node` definition, held by [`MetroclusterDiagnostics`](crate::MetroclusterDiagnostics)'s `node`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct MetroclusterDiagnosticsNode {
     /// `details`: list of [`MetroclusterDiagDetails`](crate::MetroclusterDiagDetails); read-only.
     pub details: Option<Vec<MetroclusterDiagDetails>>,
-    /// `state`: [`MetroclusterDiagnosticsNodeState`](crate::MetroclusterDiagnosticsNodeState) (`ok`, `warning`, `not_run`, `not_applicable`); read-only.
-    pub state: Option<MetroclusterDiagnosticsNodeState>,
+    /// `state`: [`MetroclusterDiagnosticsState`](crate::MetroclusterDiagnosticsState) (`ok`, `warning`, `not_run`, `not_applicable`); read-only.
+    pub state: Option<MetroclusterDiagnosticsState>,
     /// `summary`: [`ErrorArguments`](crate::ErrorArguments); read-only.
     pub summary: Option<ErrorArguments>,
     /// `timestamp`: timestamp ([`ontap::Timestamp`]); read-only.
     pub timestamp: Option<ontap::Timestamp>,
-}
-
-/// The values of [`MetroclusterDiagnosticsNode`](crate::MetroclusterDiagnosticsNode)'s `state`: open, so that a value a newer ONTAP adds is kept as [`MetroclusterDiagnosticsNodeState::Unknown`].
-#[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
-pub enum MetroclusterDiagnosticsNodeState {
-    /// `ok`.
-    Ok,
-    /// `warning`.
-    Warning,
-    /// `not_run`.
-    NotRun,
-    /// `not_applicable`.
-    NotApplicable,
-    /// A value the model does not list, kept as ONTAP wrote it.
-    #[open_enum(other)]
-    Unknown(String),
 }

@@ -2,86 +2,23 @@
 // Regenerate with `cargo run -p ontap-codegen`.
 //! The MetroclusterLocal model, from the model's `metrocluster_local` definition.
 
-use crate::ClusterReference;
+use crate::{
+    ClusterReference, MetroclusterAutomaticUsoFailureDomain, MetroclusterConfigurationState, MetroclusterMode,
+};
 
 /// An object of the model's `metrocluster_local` definition, held by [`Metrocluster`](crate::Metrocluster)'s `local`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct MetroclusterLocal {
-    /// `automatic_uso_failure_domain`: [`MetroclusterLocalAutomaticUsoFailureDomain`](crate::MetroclusterLocalAutomaticUsoFailureDomain) (`dr_group`, `cluster`, `disabled`, `not_reachable`, `unknown`); read and written.
-    pub automatic_uso_failure_domain: Option<MetroclusterLocalAutomaticUsoFailureDomain>,
+    /// `automatic_uso_failure_domain`: [`MetroclusterAutomaticUsoFailureDomain`](crate::MetroclusterAutomaticUsoFailureDomain) (`dr_group`, `cluster`, `disabled`, `not_reachable`, `unknown`); read and written.
+    pub automatic_uso_failure_domain: Option<MetroclusterAutomaticUsoFailureDomain>,
     /// `cluster`: [`ClusterReference`](crate::ClusterReference); read and written.
     pub cluster: Option<ClusterReference>,
-    /// `configuration_state`: [`MetroclusterLocalConfigurationState`](crate::MetroclusterLocalConfigurationState) (`configuration_error`, `configured`, `not_configured`, `not_reachable`, `partially_configured`, `unknown`); read-only.
-    pub configuration_state: Option<MetroclusterLocalConfigurationState>,
-    /// `mode`: [`MetroclusterLocalMode`](crate::MetroclusterLocalMode) (`normal`, `not_configured`, `not_reachable`, `partial_switchback`, `partial_switchover`, `switchover`, `unknown`, `waiting_for_switchback`); read-only.
-    pub mode: Option<MetroclusterLocalMode>,
+    /// `configuration_state`: [`MetroclusterConfigurationState`](crate::MetroclusterConfigurationState) (`configuration_error`, `configured`, `not_configured`, `not_reachable`, `partially_configured`, `unknown`); read-only.
+    pub configuration_state: Option<MetroclusterConfigurationState>,
+    /// `mode`: [`MetroclusterMode`](crate::MetroclusterMode) (`normal`, `not_configured`, `not_reachable`, `partial_switchback`, `partial_switchover`, `switchover`, `unknown`, `waiting_for_switchback`); read-only.
+    pub mode: Option<MetroclusterMode>,
     /// `partner_cluster_reachable`: boolean; read-only.
     pub partner_cluster_reachable: Option<bool>,
     /// `periodic_check_enabled`: boolean; read-only.
     pub periodic_check_enabled: Option<bool>,
-}
-
-/// The values of [`MetroclusterLocal`](crate::MetroclusterLocal)'s `automatic_uso_failure_domain`: open, so that a value a newer ONTAP adds is kept as [`MetroclusterLocalAutomaticUsoFailureDomain::Unknown`].
-#[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
-pub enum MetroclusterLocalAutomaticUsoFailureDomain {
-    /// `dr_group`.
-    DrGroup,
-    /// `cluster`.
-    Cluster,
-    /// `disabled`.
-    Disabled,
-    /// `not_reachable`.
-    NotReachable,
-    /// `unknown`.
-    #[open_enum(rename = "unknown")]
-    UnknownValue,
-    /// A value the model does not list, kept as ONTAP wrote it.
-    #[open_enum(other)]
-    Unknown(String),
-}
-
-/// The values of [`MetroclusterLocal`](crate::MetroclusterLocal)'s `configuration_state`: open, so that a value a newer ONTAP adds is kept as [`MetroclusterLocalConfigurationState::Unknown`].
-#[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
-pub enum MetroclusterLocalConfigurationState {
-    /// `configuration_error`.
-    ConfigurationError,
-    /// `configured`.
-    Configured,
-    /// `not_configured`.
-    NotConfigured,
-    /// `not_reachable`.
-    NotReachable,
-    /// `partially_configured`.
-    PartiallyConfigured,
-    /// `unknown`.
-    #[open_enum(rename = "unknown")]
-    UnknownValue,
-    /// A value the model does not list, kept as ONTAP wrote it.
-    #[open_enum(other)]
-    Unknown(String),
-}
-
-/// The values of [`MetroclusterLocal`](crate::MetroclusterLocal)'s `mode`: open, so that a value a newer ONTAP adds is kept as [`MetroclusterLocalMode::Unknown`].
-#[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
-pub enum MetroclusterLocalMode {
-    /// `normal`.
-    Normal,
-    /// `not_configured`.
-    NotConfigured,
-    /// `not_reachable`.
-    NotReachable,
-    /// `partial_switchback`.
-    PartialSwitchback,
-    /// `partial_switchover`.
-    PartialSwitchover,
-    /// `switchover`.
-    Switchover,
-    /// `unknown`.
-    #[open_enum(rename = "unknown")]
-    UnknownValue,
-    /// `waiting_for_switchback`.
-    WaitingForSwitchback,
-    /// A value the model does not list, kept as ONTAP wrote it.
-    #[open_enum(other)]
-    Unknown(String),
 }

@@ -2,84 +2,21 @@
 // Regenerate with `cargo run -p ontap-codegen`.
 //! The MetroclusterRemote model, from the model's `metrocluster_remote` definition.
 
-use crate::ClusterReference;
+use crate::{
+    ClusterReference, MetroclusterAutomaticUsoFailureDomain, MetroclusterConfigurationState, MetroclusterMode,
+};
 
 /// An object of the model's `metrocluster_remote` definition, held by [`Metrocluster`](crate::Metrocluster)'s `remote`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct MetroclusterRemote {
-    /// `automatic_uso_failure_domain`: [`MetroclusterRemoteAutomaticUsoFailureDomain`](crate::MetroclusterRemoteAutomaticUsoFailureDomain) (`dr_group`, `cluster`, `disabled`, `not_reachable`, `unknown`); read and written.
-    pub automatic_uso_failure_domain: Option<MetroclusterRemoteAutomaticUsoFailureDomain>,
+    /// `automatic_uso_failure_domain`: [`MetroclusterAutomaticUsoFailureDomain`](crate::MetroclusterAutomaticUsoFailureDomain) (`dr_group`, `cluster`, `disabled`, `not_reachable`, `unknown`); read and written.
+    pub automatic_uso_failure_domain: Option<MetroclusterAutomaticUsoFailureDomain>,
     /// `cluster`: [`ClusterReference`](crate::ClusterReference); read and written.
     pub cluster: Option<ClusterReference>,
-    /// `configuration_state`: [`MetroclusterRemoteConfigurationState`](crate::MetroclusterRemoteConfigurationState) (`configuration_error`, `configured`, `not_configured`, `not_reachable`, `partially_configured`, `unknown`); read-only.
-    pub configuration_state: Option<MetroclusterRemoteConfigurationState>,
-    /// `mode`: [`MetroclusterRemoteMode`](crate::MetroclusterRemoteMode) (`normal`, `not_configured`, `not_reachable`, `partial_switchback`, `partial_switchover`, `switchover`, `unknown`, `waiting_for_switchback`); read-only.
-    pub mode: Option<MetroclusterRemoteMode>,
+    /// `configuration_state`: [`MetroclusterConfigurationState`](crate::MetroclusterConfigurationState) (`configuration_error`, `configured`, `not_configured`, `not_reachable`, `partially_configured`, `unknown`); read-only.
+    pub configuration_state: Option<MetroclusterConfigurationState>,
+    /// `mode`: [`MetroclusterMode`](crate::MetroclusterMode) (`normal`, `not_configured`, `not_reachable`, `partial_switchback`, `partial_switchover`, `switchover`, `unknown`, `waiting_for_switchback`); read-only.
+    pub mode: Option<MetroclusterMode>,
     /// `periodic_check_enabled`: boolean; read-only.
     pub periodic_check_enabled: Option<bool>,
-}
-
-/// The values of [`MetroclusterRemote`](crate::MetroclusterRemote)'s `automatic_uso_failure_domain`: open, so that a value a newer ONTAP adds is kept as [`MetroclusterRemoteAutomaticUsoFailureDomain::Unknown`].
-#[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
-pub enum MetroclusterRemoteAutomaticUsoFailureDomain {
-    /// `dr_group`.
-    DrGroup,
-    /// `cluster`.
-    Cluster,
-    /// `disabled`.
-    Disabled,
-    /// `not_reachable`.
-    NotReachable,
-    /// `unknown`.
-    #[open_enum(rename = "unknown")]
-    UnknownValue,
-    /// A value the model does not list, kept as ONTAP wrote it.
-    #[open_enum(other)]
-    Unknown(String),
-}
-
-/// The values of [`MetroclusterRemote`](crate::MetroclusterRemote)'s `configuration_state`: open, so that a value a newer ONTAP adds is kept as [`MetroclusterRemoteConfigurationState::Unknown`].
-#[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
-pub enum MetroclusterRemoteConfigurationState {
-    /// `configuration_error`.
-    ConfigurationError,
-    /// `configured`.
-    Configured,
-    /// `not_configured`.
-    NotConfigured,
-    /// `not_reachable`.
-    NotReachable,
-    /// `partially_configured`.
-    PartiallyConfigured,
-    /// `unknown`.
-    #[open_enum(rename = "unknown")]
-    UnknownValue,
-    /// A value the model does not list, kept as ONTAP wrote it.
-    #[open_enum(other)]
-    Unknown(String),
-}
-
-/// The values of [`MetroclusterRemote`](crate::MetroclusterRemote)'s `mode`: open, so that a value a newer ONTAP adds is kept as [`MetroclusterRemoteMode::Unknown`].
-#[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
-pub enum MetroclusterRemoteMode {
-    /// `normal`.
-    Normal,
-    /// `not_configured`.
-    NotConfigured,
-    /// `not_reachable`.
-    NotReachable,
-    /// `partial_switchback`.
-    PartialSwitchback,
-    /// `partial_switchover`.
-    PartialSwitchover,
-    /// `switchover`.
-    Switchover,
-    /// `unknown`.
-    #[open_enum(rename = "unknown")]
-    UnknownValue,
-    /// `waiting_for_switchback`.
-    WaitingForSwitchback,
-    /// A value the model does not list, kept as ONTAP wrote it.
-    #[open_enum(other)]
-    Unknown(String),
 }

@@ -7,6 +7,10 @@ mod account_application;
 #[cfg(feature = "security")]
 pub use account_application::*;
 #[cfg(feature = "security")]
+mod account_password_hash_algorithm;
+#[cfg(feature = "security")]
+pub use account_password_hash_algorithm::*;
+#[cfg(feature = "security")]
 mod account_reference;
 #[cfg(feature = "security")]
 pub use account_reference::*;
@@ -14,6 +18,10 @@ pub use account_reference::*;
 mod acl;
 #[cfg(feature = "protocols-file-security")]
 pub use acl::*;
+#[cfg(feature = "protocols-file-security")]
+mod acl_rights;
+#[cfg(feature = "protocols-file-security")]
+pub use acl_rights::*;
 #[cfg(feature = "protocols-active-directory")]
 mod active_directory_discovered_server;
 #[cfg(feature = "protocols-active-directory")]
@@ -50,6 +58,10 @@ pub use aggr_space_efficiency::*;
 mod aggregate_block_storage;
 #[cfg(feature = "storage")]
 pub use aggregate_block_storage::*;
+#[cfg(feature = "storage")]
+mod aggregate_block_storage_disk_type;
+#[cfg(feature = "storage")]
+pub use aggregate_block_storage_disk_type::*;
 #[cfg(feature = "storage")]
 mod aggregate_block_storage_hybrid_cache;
 #[cfg(feature = "storage")]
@@ -349,6 +361,10 @@ mod application_protection_groups_rpo_remote;
 #[cfg(feature = "application")]
 pub use application_protection_groups_rpo_remote::*;
 #[cfg(feature = "application")]
+mod application_protocol;
+#[cfg(feature = "application")]
+pub use application_protocol::*;
+#[cfg(feature = "application")]
 mod application_rpo;
 #[cfg(feature = "application")]
 pub use application_rpo::*;
@@ -484,6 +500,22 @@ pub use arw_vserver::*;
 mod arw_vserver_event_log;
 #[cfg(feature = "svm")]
 pub use arw_vserver_event_log::*;
+#[cfg(feature = "security")]
+mod association_cipher_suite;
+#[cfg(feature = "security")]
+pub use association_cipher_suite::*;
+#[cfg(feature = "security")]
+mod association_ike_state;
+#[cfg(feature = "security")]
+pub use association_ike_state::*;
+#[cfg(feature = "security")]
+mod association_ipsec_action;
+#[cfg(feature = "security")]
+pub use association_ipsec_action::*;
+#[cfg(feature = "security")]
+mod association_type;
+#[cfg(feature = "security")]
+pub use association_type::*;
 #[cfg(feature = "protocols-audit")]
 mod audit_events;
 #[cfg(feature = "protocols-audit")]
@@ -652,6 +684,10 @@ pub use cifs_open_file_session::*;
 mod cifs_open_file_share;
 #[cfg(feature = "protocols-cifs")]
 pub use cifs_open_file_share::*;
+#[cfg(any(feature = "protocols-cifs", feature = "svm"))]
+mod cifs_service_auth_style;
+#[cfg(any(feature = "protocols-cifs", feature = "svm"))]
+pub use cifs_service_auth_style::*;
 #[cfg(feature = "protocols-cifs")]
 mod cifs_service_options;
 #[cfg(feature = "protocols-cifs")]
@@ -672,10 +708,22 @@ pub use cifs_share_acl_cifs_share::*;
 mod cifs_share_acls;
 #[cfg(feature = "application")]
 pub use cifs_share_acls::*;
+#[cfg(any(feature = "application", feature = "protocols-cifs"))]
+mod cifs_share_offline_files;
+#[cfg(any(feature = "application", feature = "protocols-cifs"))]
+pub use cifs_share_offline_files::*;
 #[cfg(feature = "protocols-cifs")]
 mod cifs_share_reference;
 #[cfg(feature = "protocols-cifs")]
 pub use cifs_share_reference::*;
+#[cfg(any(feature = "application", feature = "protocols-cifs"))]
+mod cifs_share_unix_symlink;
+#[cfg(any(feature = "application", feature = "protocols-cifs"))]
+pub use cifs_share_unix_symlink::*;
+#[cfg(any(feature = "application", feature = "protocols-cifs"))]
+mod cifs_share_vscan_profile;
+#[cfg(any(feature = "application", feature = "protocols-cifs"))]
+pub use cifs_share_vscan_profile::*;
 #[cfg(feature = "protocols-cifs")]
 mod cifs_target;
 #[cfg(feature = "protocols-cifs")]
@@ -1355,6 +1403,22 @@ pub use cluster_nodes_service_processor_ssh_info::*;
     feature = "storage",
     feature = "svm"
 ))]
+mod cluster_nodes_service_processor_state;
+#[cfg(any(
+    feature = "cluster",
+    feature = "network",
+    feature = "protocols-nvme",
+    feature = "storage",
+    feature = "svm"
+))]
+pub use cluster_nodes_service_processor_state::*;
+#[cfg(any(
+    feature = "cluster",
+    feature = "network",
+    feature = "protocols-nvme",
+    feature = "storage",
+    feature = "svm"
+))]
 mod cluster_nodes_service_processor_web_service;
 #[cfg(any(
     feature = "cluster",
@@ -1468,6 +1532,14 @@ pub use cluster_space_metrics::*;
 mod cn;
 #[cfg(feature = "name-services")]
 pub use cn::*;
+#[cfg(feature = "application")]
+mod components_tiering_control;
+#[cfg(feature = "application")]
+pub use components_tiering_control::*;
+#[cfg(feature = "protocols-san")]
+mod connectivity_tracking_connection_state;
+#[cfg(feature = "protocols-san")]
+pub use connectivity_tracking_connection_state::*;
 #[cfg(feature = "application")]
 mod consistency_group_application;
 #[cfg(feature = "application")]
@@ -1876,6 +1948,14 @@ pub use detailed_status_code_message::*;
 mod device_discovery_data;
 #[cfg(feature = "network")]
 pub use device_discovery_data::*;
+#[cfg(any(feature = "protocols-active-directory", feature = "protocols-cifs"))]
+mod discovered_server_preference;
+#[cfg(any(feature = "protocols-active-directory", feature = "protocols-cifs"))]
+pub use discovered_server_preference::*;
+#[cfg(any(feature = "protocols-active-directory", feature = "protocols-cifs"))]
+mod discovered_server_state;
+#[cfg(any(feature = "protocols-active-directory", feature = "protocols-cifs"))]
+pub use discovered_server_state::*;
 #[cfg(feature = "storage")]
 mod disk_aggregates;
 #[cfg(feature = "storage")]
@@ -1908,6 +1988,10 @@ pub use disk_reference::*;
 mod disk_stats;
 #[cfg(feature = "storage")]
 pub use disk_stats::*;
+#[cfg(feature = "storage")]
+mod disk_type;
+#[cfg(feature = "storage")]
+pub use disk_type::*;
 #[cfg(feature = "storage")]
 mod disk_virtual;
 #[cfg(feature = "storage")]
@@ -1969,6 +2053,10 @@ mod ems_filter_rules_message_criteria;
 #[cfg(feature = "support")]
 pub use ems_filter_rules_message_criteria::*;
 #[cfg(feature = "support")]
+mod ems_severity;
+#[cfg(feature = "support")]
+pub use ems_severity::*;
+#[cfg(feature = "support")]
 mod ems_syslog;
 #[cfg(feature = "support")]
 pub use ems_syslog::*;
@@ -1988,10 +2076,22 @@ pub use ems_ui_message_arguments::*;
 mod entitlement;
 #[cfg(feature = "cluster")]
 pub use entitlement::*;
+#[cfg(feature = "security")]
+mod entropy_stats_entropy_stats_type;
+#[cfg(feature = "security")]
+pub use entropy_stats_entropy_stats_type::*;
 #[cfg(any(feature = "cluster", feature = "support"))]
 mod error_arguments;
 #[cfg(any(feature = "cluster", feature = "support"))]
 pub use error_arguments::*;
+#[cfg(feature = "storage")]
+mod errors_severity;
+#[cfg(feature = "storage")]
+pub use errors_severity::*;
+#[cfg(any(feature = "application", feature = "protocols-nfs"))]
+mod export_chown_mode;
+#[cfg(any(feature = "application", feature = "protocols-nfs"))]
+pub use export_chown_mode::*;
 #[cfg(feature = "protocols-nfs")]
 mod export_client_export_rule;
 #[cfg(feature = "protocols-nfs")]
@@ -2004,10 +2104,18 @@ pub use export_client_policy::*;
 mod export_clients;
 #[cfg(any(feature = "application", feature = "protocols-nfs"))]
 pub use export_clients::*;
+#[cfg(any(feature = "application", feature = "protocols-nfs"))]
+mod export_ntfs_unix_security;
+#[cfg(any(feature = "application", feature = "protocols-nfs"))]
+pub use export_ntfs_unix_security::*;
 #[cfg(any(feature = "application", feature = "protocols-nfs", feature = "storage"))]
 mod export_policy_reference;
 #[cfg(any(feature = "application", feature = "protocols-nfs", feature = "storage"))]
 pub use export_policy_reference::*;
+#[cfg(any(feature = "application", feature = "protocols-nfs"))]
+mod export_ro_rule;
+#[cfg(any(feature = "application", feature = "protocols-nfs"))]
+pub use export_ro_rule::*;
 #[cfg(feature = "protocols-nfs")]
 mod export_rule_policy;
 #[cfg(feature = "protocols-nfs")]
@@ -2016,6 +2124,14 @@ pub use export_rule_policy::*;
 mod export_rules;
 #[cfg(any(feature = "application", feature = "protocols-nfs"))]
 pub use export_rules::*;
+#[cfg(any(feature = "application", feature = "protocols-nfs"))]
+mod export_rw_rule;
+#[cfg(any(feature = "application", feature = "protocols-nfs"))]
+pub use export_rw_rule::*;
+#[cfg(any(feature = "application", feature = "protocols-nfs"))]
+mod export_superuser;
+#[cfg(any(feature = "application", feature = "protocols-nfs"))]
+pub use export_superuser::*;
 #[cfg(feature = "network")]
 mod fabric_cache;
 #[cfg(feature = "network")]
@@ -2048,6 +2164,10 @@ pub use fabric_reference::*;
 mod fabric_zoneset;
 #[cfg(feature = "network")]
 pub use fabric_zoneset::*;
+#[cfg(any(feature = "network", feature = "svm"))]
+mod fc_interface_data_protocol;
+#[cfg(any(feature = "network", feature = "svm"))]
+pub use fc_interface_data_protocol::*;
 #[cfg(feature = "network")]
 mod fc_interface_location;
 #[cfg(feature = "network")]
@@ -2129,6 +2249,10 @@ mod file_directory_security_file_directory_security;
 #[cfg(feature = "protocols-file-security")]
 pub use file_directory_security_file_directory_security::*;
 #[cfg(feature = "protocols-file-security")]
+mod file_directory_security_propagation_mode;
+#[cfg(feature = "protocols-file-security")]
+pub use file_directory_security_propagation_mode::*;
+#[cfg(feature = "protocols-file-security")]
 mod file_directory_security_svm;
 #[cfg(feature = "protocols-file-security")]
 pub use file_directory_security_svm::*;
@@ -2204,6 +2328,10 @@ pub use firmware_update_progress::*;
 mod firmware_update_progress_state;
 #[cfg(feature = "cluster")]
 pub use firmware_update_progress_state::*;
+#[cfg(feature = "cluster")]
+mod firmware_update_status;
+#[cfg(feature = "cluster")]
+pub use firmware_update_status::*;
 #[cfg(feature = "protocols-s3")]
 mod flexcache_aggregates_reference;
 #[cfg(feature = "protocols-s3")]
@@ -2297,6 +2425,14 @@ mod fpolicy_events;
 #[cfg(feature = "protocols-fpolicy")]
 pub use fpolicy_events::*;
 #[cfg(feature = "protocols-fpolicy")]
+mod fpolicy_format;
+#[cfg(feature = "protocols-fpolicy")]
+pub use fpolicy_format::*;
+#[cfg(feature = "protocols-fpolicy")]
+mod fpolicy_persistent_autosize_mode;
+#[cfg(feature = "protocols-fpolicy")]
+pub use fpolicy_persistent_autosize_mode::*;
+#[cfg(feature = "protocols-fpolicy")]
 mod fpolicy_persistent_stores;
 #[cfg(feature = "protocols-fpolicy")]
 pub use fpolicy_persistent_stores::*;
@@ -2312,6 +2448,18 @@ pub use fpolicy_policies_scope::*;
 mod fpolicy_policy_reference;
 #[cfg(feature = "protocols-fpolicy")]
 pub use fpolicy_policy_reference::*;
+#[cfg(feature = "protocols-fpolicy")]
+mod fpolicy_protocol;
+#[cfg(feature = "protocols-fpolicy")]
+pub use fpolicy_protocol::*;
+#[cfg(feature = "protocols-fpolicy")]
+mod fpolicy_ssl_option;
+#[cfg(feature = "protocols-fpolicy")]
+pub use fpolicy_ssl_option::*;
+#[cfg(feature = "protocols-fpolicy")]
+mod fpolicy_type;
+#[cfg(feature = "protocols-fpolicy")]
+pub use fpolicy_type::*;
 #[cfg(feature = "security")]
 mod gcp_connectivity;
 #[cfg(feature = "security")]
@@ -2337,6 +2485,10 @@ mod group_policy_object_kerberos;
 #[cfg(feature = "protocols-cifs")]
 pub use group_policy_object_kerberos::*;
 #[cfg(feature = "protocols-cifs")]
+mod group_policy_object_link;
+#[cfg(feature = "protocols-cifs")]
+pub use group_policy_object_link::*;
+#[cfg(feature = "protocols-cifs")]
 mod group_policy_object_privilege_right;
 #[cfg(feature = "protocols-cifs")]
 pub use group_policy_object_privilege_right::*;
@@ -2356,6 +2508,10 @@ pub use group_policy_object_restrict_anonymous::*;
 mod group_policy_object_security_setting;
 #[cfg(feature = "protocols-cifs")]
 pub use group_policy_object_security_setting::*;
+#[cfg(any(feature = "application", feature = "storage"))]
+mod guarantee_type;
+#[cfg(any(feature = "application", feature = "storage"))]
+pub use guarantee_type::*;
 #[cfg(feature = "security")]
 mod health_monitor_policy_fields;
 #[cfg(feature = "security")]
@@ -2520,6 +2676,22 @@ pub use igroup_target::*;
 mod instance_counter_aggregation;
 #[cfg(feature = "cluster")]
 pub use instance_counter_aggregation::*;
+#[cfg(any(
+    feature = "cluster",
+    feature = "network",
+    feature = "protocols-nvme",
+    feature = "storage",
+    feature = "svm"
+))]
+mod interconnect_state;
+#[cfg(any(
+    feature = "cluster",
+    feature = "network",
+    feature = "protocols-nvme",
+    feature = "storage",
+    feature = "svm"
+))]
+pub use interconnect_state::*;
 #[cfg(feature = "network")]
 mod interface_metrics_data;
 #[cfg(feature = "network")]
@@ -2528,6 +2700,22 @@ pub use interface_metrics_data::*;
 mod interface_metrics_ip_interface;
 #[cfg(feature = "network")]
 pub use interface_metrics_ip_interface::*;
+#[cfg(any(
+    feature = "cluster",
+    feature = "network",
+    feature = "protocols-nvme",
+    feature = "storage",
+    feature = "svm"
+))]
+mod interface_setup_state;
+#[cfg(any(
+    feature = "cluster",
+    feature = "network",
+    feature = "protocols-nvme",
+    feature = "storage",
+    feature = "svm"
+))]
+pub use interface_setup_state::*;
 #[cfg(feature = "network")]
 mod interface_statistics;
 #[cfg(feature = "network")]
@@ -2618,6 +2806,10 @@ pub use ipsec_ca_certificate_uuid::*;
 mod ipsec_endpoint;
 #[cfg(feature = "security")]
 pub use ipsec_endpoint::*;
+#[cfg(feature = "security")]
+mod ipsec_policy_action;
+#[cfg(feature = "security")]
+pub use ipsec_policy_action::*;
 #[cfg(any(
     feature = "cloud",
     feature = "cluster",
@@ -2806,6 +2998,10 @@ pub use license_manager_reference::*;
 mod license_manager_uri;
 #[cfg(feature = "cluster")]
 pub use license_manager_uri::*;
+#[cfg(feature = "cluster")]
+mod license_state;
+#[cfg(feature = "cluster")]
+pub use license_state::*;
 #[cfg(feature = "protocols-cifs")]
 mod local_cifs_group_members1;
 #[cfg(feature = "protocols-cifs")]
@@ -2991,6 +3187,14 @@ mod member;
 #[cfg(feature = "name-services")]
 pub use member::*;
 #[cfg(feature = "cluster")]
+mod metrocluster_automatic_uso_failure_domain;
+#[cfg(feature = "cluster")]
+pub use metrocluster_automatic_uso_failure_domain::*;
+#[cfg(feature = "cluster")]
+mod metrocluster_configuration_state;
+#[cfg(feature = "cluster")]
+pub use metrocluster_configuration_state::*;
+#[cfg(feature = "cluster")]
 mod metrocluster_diag_check;
 #[cfg(feature = "cluster")]
 pub use metrocluster_diag_check::*;
@@ -3006,6 +3210,10 @@ pub use metrocluster_diag_connection_details::*;
 mod metrocluster_diag_details;
 #[cfg(feature = "cluster")]
 pub use metrocluster_diag_details::*;
+#[cfg(feature = "cluster")]
+mod metrocluster_diag_result;
+#[cfg(feature = "cluster")]
+pub use metrocluster_diag_result::*;
 #[cfg(feature = "cluster")]
 mod metrocluster_diagnostics_aggregate;
 #[cfg(feature = "cluster")]
@@ -3031,6 +3239,10 @@ mod metrocluster_diagnostics_node;
 #[cfg(feature = "cluster")]
 pub use metrocluster_diagnostics_node::*;
 #[cfg(feature = "cluster")]
+mod metrocluster_diagnostics_state;
+#[cfg(feature = "cluster")]
+pub use metrocluster_diagnostics_state::*;
+#[cfg(feature = "cluster")]
 mod metrocluster_diagnostics_volume;
 #[cfg(feature = "cluster")]
 pub use metrocluster_diagnostics_volume::*;
@@ -3046,6 +3258,10 @@ pub use metrocluster_local::*;
 mod metrocluster_mccip_ports;
 #[cfg(feature = "cluster")]
 pub use metrocluster_mccip_ports::*;
+#[cfg(feature = "cluster")]
+mod metrocluster_mode;
+#[cfg(feature = "cluster")]
+pub use metrocluster_mode::*;
 #[cfg(feature = "cluster")]
 mod metrocluster_partner;
 #[cfg(feature = "cluster")]
@@ -3090,6 +3306,14 @@ pub use mongo_db_on_san_protection_type::*;
 mod mongo_db_on_san_secondary_igroups;
 #[cfg(feature = "application")]
 pub use mongo_db_on_san_secondary_igroups::*;
+#[cfg(any(feature = "application", feature = "storage"))]
+mod movement_state;
+#[cfg(any(feature = "application", feature = "storage"))]
+pub use movement_state::*;
+#[cfg(any(feature = "application", feature = "storage"))]
+mod movement_tiering_policy;
+#[cfg(any(feature = "application", feature = "storage"))]
+pub use movement_tiering_policy::*;
 #[cfg(feature = "security")]
 mod multi_admin_verify_approval_group_owner;
 #[cfg(feature = "security")]
@@ -3102,6 +3326,10 @@ pub use multi_admin_verify_approval_group_reference::*;
 mod multi_admin_verify_rule_owner;
 #[cfg(feature = "security")]
 pub use multi_admin_verify_rule_owner::*;
+#[cfg(any(feature = "application", feature = "storage"))]
+mod namespace_status_state;
+#[cfg(any(feature = "application", feature = "storage"))]
+pub use namespace_status_state::*;
 #[cfg(feature = "application")]
 mod nas;
 #[cfg(feature = "application")]
@@ -3166,6 +3394,14 @@ pub use nas_exclude_aggregates::*;
 mod nas_protection_type;
 #[cfg(feature = "application")]
 pub use nas_protection_type::*;
+#[cfg(any(feature = "application", feature = "storage"))]
+mod nas_security_style;
+#[cfg(any(feature = "application", feature = "storage"))]
+pub use nas_security_style::*;
+#[cfg(feature = "protocols-ndmp")]
+mod ndmp_authentication_types;
+#[cfg(feature = "protocols-ndmp")]
+pub use ndmp_authentication_types::*;
 #[cfg(feature = "protocols-ndmp")]
 mod ndmp_connect;
 #[cfg(feature = "protocols-ndmp")]
@@ -3179,6 +3415,10 @@ mod ndmp_mover;
 #[cfg(feature = "protocols-ndmp")]
 pub use ndmp_mover::*;
 #[cfg(feature = "protocols-ndmp")]
+mod ndmp_reason;
+#[cfg(feature = "protocols-ndmp")]
+pub use ndmp_reason::*;
+#[cfg(feature = "protocols-ndmp")]
 mod ndmp_scsi;
 #[cfg(feature = "protocols-ndmp")]
 pub use ndmp_scsi::*;
@@ -3190,6 +3430,10 @@ pub use ndmp_session_owner::*;
 mod ndmp_session_session;
 #[cfg(feature = "protocols-ndmp")]
 pub use ndmp_session_session::*;
+#[cfg(feature = "protocols-ndmp")]
+mod ndmp_state;
+#[cfg(feature = "protocols-ndmp")]
+pub use ndmp_state::*;
 #[cfg(feature = "svm")]
 mod network_route_for_svm;
 #[cfg(feature = "svm")]
@@ -3286,6 +3530,42 @@ mod node_ha_giveback;
     feature = "svm"
 ))]
 pub use node_ha_giveback::*;
+#[cfg(any(
+    feature = "cluster",
+    feature = "dcn",
+    feature = "network",
+    feature = "protocols-nvme",
+    feature = "storage",
+    feature = "svm"
+))]
+mod node_membership;
+#[cfg(any(
+    feature = "cluster",
+    feature = "dcn",
+    feature = "network",
+    feature = "protocols-nvme",
+    feature = "storage",
+    feature = "svm"
+))]
+pub use node_membership::*;
+#[cfg(any(
+    feature = "cluster",
+    feature = "dcn",
+    feature = "network",
+    feature = "protocols-nvme",
+    feature = "storage",
+    feature = "svm"
+))]
+mod node_metrics_duration;
+#[cfg(any(
+    feature = "cluster",
+    feature = "dcn",
+    feature = "network",
+    feature = "protocols-nvme",
+    feature = "storage",
+    feature = "svm"
+))]
+pub use node_metrics_duration::*;
 #[cfg(any(
     feature = "cluster",
     feature = "network",
@@ -3572,6 +3852,18 @@ pub use nvme_subsystem_subsystem_maps_namespace::*;
 mod nvme_tcp_tls;
 #[cfg(feature = "protocols-nvme")]
 pub use nvme_tcp_tls::*;
+#[cfg(feature = "application")]
+mod on_san_hypervisor;
+#[cfg(feature = "application")]
+pub use on_san_hypervisor::*;
+#[cfg(feature = "application")]
+mod on_san_new_igroups_os_type;
+#[cfg(feature = "application")]
+pub use on_san_new_igroups_os_type::*;
+#[cfg(feature = "application")]
+mod on_san_os_type;
+#[cfg(feature = "application")]
+pub use on_san_os_type::*;
 #[cfg(feature = "security")]
 mod onboard_key_manager_configurable_status;
 #[cfg(feature = "security")]
@@ -3784,6 +4076,10 @@ pub use performance_nvme_metric_properties::*;
 mod performance_qtree_metric_data;
 #[cfg(feature = "storage")]
 pub use performance_qtree_metric_data::*;
+#[cfg(feature = "storage")]
+mod performance_qtree_metric_duration;
+#[cfg(feature = "storage")]
+pub use performance_qtree_metric_duration::*;
 #[cfg(feature = "protocols-s3")]
 mod performance_s3_metric_svm;
 #[cfg(feature = "protocols-s3")]
@@ -3808,6 +4104,10 @@ pub use plex_resync::*;
 mod policies_and_rules_to_be_applied_to_be_applied;
 #[cfg(feature = "protocols-cifs")]
 pub use policies_and_rules_to_be_applied_to_be_applied::*;
+#[cfg(feature = "snapmirror")]
+mod policy_type;
+#[cfg(feature = "snapmirror")]
+pub use policy_type::*;
 #[cfg(feature = "storage")]
 mod pool_health;
 #[cfg(feature = "storage")]
@@ -3848,6 +4148,10 @@ pub use port_svm::*;
 mod port_vlan;
 #[cfg(feature = "network")]
 pub use port_vlan::*;
+#[cfg(feature = "storage")]
+mod ports_state;
+#[cfg(feature = "storage")]
+pub use ports_state::*;
 #[cfg(feature = "protocols-san")]
 mod portset_interface_no_records;
 #[cfg(feature = "protocols-san")]
@@ -3876,6 +4180,18 @@ pub use ppk::*;
 mod preferred_dcs;
 #[cfg(feature = "protocols-cifs")]
 pub use preferred_dcs::*;
+#[cfg(any(feature = "application", feature = "storage"))]
+mod progress_state;
+#[cfg(any(feature = "application", feature = "storage"))]
+pub use progress_state::*;
+#[cfg(feature = "application")]
+mod protection_type_local_rpo;
+#[cfg(feature = "application")]
+pub use protection_type_local_rpo::*;
+#[cfg(feature = "application")]
+mod protection_type_remote_rpo;
+#[cfg(feature = "application")]
+pub use protection_type_remote_rpo::*;
 #[cfg(feature = "storage")]
 mod qos_policy_adaptive;
 #[cfg(feature = "storage")]
@@ -3979,6 +4295,10 @@ mod quota_rule_users;
 #[cfg(feature = "storage")]
 pub use quota_rule_users::*;
 #[cfg(feature = "storage")]
+mod quota_type;
+#[cfg(feature = "storage")]
+pub use quota_type::*;
+#[cfg(feature = "storage")]
 mod raid_group;
 #[cfg(feature = "storage")]
 pub use raid_group::*;
@@ -4010,6 +4330,10 @@ pub use replication_error_igroup::*;
 mod replication_error_subsystem;
 #[cfg(feature = "protocols-nvme")]
 pub use replication_error_subsystem::*;
+#[cfg(any(feature = "protocols-nvme", feature = "protocols-san"))]
+mod replication_state;
+#[cfg(any(feature = "protocols-nvme", feature = "protocols-san"))]
+pub use replication_state::*;
 #[cfg(feature = "resource-tags")]
 mod resource_tag_resource_resource_tag;
 #[cfg(feature = "resource-tags")]
@@ -4042,6 +4366,14 @@ pub use role_reference::*;
 mod rotation;
 #[cfg(feature = "protocols-audit")]
 pub use rotation::*;
+#[cfg(feature = "application")]
+mod rpo_local_name;
+#[cfg(feature = "application")]
+pub use rpo_local_name::*;
+#[cfg(feature = "application")]
+mod rpo_remote_name;
+#[cfg(feature = "application")]
+pub use rpo_remote_name::*;
 #[cfg(feature = "protocols-s3")]
 mod s3_audit_event_selector;
 #[cfg(feature = "protocols-s3")]
@@ -4123,6 +4455,10 @@ mod s3_bucket_retention;
 #[cfg(any(feature = "protocols-s3", feature = "snapmirror"))]
 pub use s3_bucket_retention::*;
 #[cfg(feature = "protocols-s3")]
+mod s3_bucket_role;
+#[cfg(feature = "protocols-s3")]
+pub use s3_bucket_role::*;
+#[cfg(feature = "protocols-s3")]
 mod s3_bucket_snapshot_policy;
 #[cfg(feature = "protocols-s3")]
 pub use s3_bucket_snapshot_policy::*;
@@ -4134,6 +4470,10 @@ pub use s3_bucket_snapshot_restore::*;
 mod s3_bucket_snapshot_s3_bucket;
 #[cfg(feature = "protocols-s3")]
 pub use s3_bucket_snapshot_s3_bucket::*;
+#[cfg(feature = "protocols-s3")]
+mod s3_bucket_storage_service_level;
+#[cfg(feature = "protocols-s3")]
+pub use s3_bucket_storage_service_level::*;
 #[cfg(feature = "protocols-s3")]
 mod s3_bucket_svm_cors;
 #[cfg(feature = "protocols-s3")]
@@ -4154,6 +4494,10 @@ pub use s3_bucket_svm_protection_status::*;
 mod s3_bucket_svm_protection_status_destination;
 #[cfg(feature = "protocols-s3")]
 pub use s3_bucket_svm_protection_status_destination::*;
+#[cfg(feature = "protocols-s3")]
+mod s3_bucket_type;
+#[cfg(feature = "protocols-s3")]
+pub use s3_bucket_type::*;
 #[cfg(feature = "protocols-audit")]
 mod s3_log;
 #[cfg(feature = "protocols-audit")]
@@ -4198,6 +4542,10 @@ pub use san_new_igroups::*;
 mod scanner_pool;
 #[cfg(feature = "protocols-vscan")]
 pub use scanner_pool::*;
+#[cfg(feature = "protocols-vscan")]
+mod scanner_pool_role;
+#[cfg(feature = "protocols-vscan")]
+pub use scanner_pool_role::*;
 #[cfg(feature = "cluster")]
 mod schedule_cluster;
 #[cfg(feature = "cluster")]
@@ -4266,6 +4614,10 @@ pub use security_cluster_network_ipsec_policy_local_ip::*;
 mod security_cluster_network_ipsec_policy_remote_ip;
 #[cfg(feature = "security")]
 pub use security_cluster_network_ipsec_policy_remote_ip::*;
+#[cfg(feature = "security")]
+mod security_jit_privilege_application;
+#[cfg(feature = "security")]
+pub use security_jit_privilege_application::*;
 #[cfg(feature = "security")]
 mod security_key_manager_external;
 #[cfg(feature = "security")]
@@ -4435,6 +4787,10 @@ mod snaplock_log_archive;
 #[cfg(feature = "storage")]
 pub use snaplock_log_archive::*;
 #[cfg(feature = "storage")]
+mod snaplock_log_base_name;
+#[cfg(feature = "storage")]
+pub use snaplock_log_base_name::*;
+#[cfg(feature = "storage")]
 mod snaplock_log_file;
 #[cfg(feature = "storage")]
 pub use snaplock_log_file::*;
@@ -4450,6 +4806,14 @@ pub use snaplock_retention_policy_operation::*;
 mod snaplock_retention_policy_policy;
 #[cfg(feature = "storage")]
 pub use snaplock_retention_policy_policy::*;
+#[cfg(feature = "storage")]
+mod snaplock_state;
+#[cfg(feature = "storage")]
+pub use snaplock_state::*;
+#[cfg(any(feature = "application", feature = "storage"))]
+mod snaplock_type;
+#[cfg(any(feature = "application", feature = "storage"))]
+pub use snaplock_type::*;
 #[cfg(feature = "snapmirror")]
 mod snapmirror_consistency_group_failover;
 #[cfg(feature = "snapmirror")]
@@ -4482,6 +4846,10 @@ pub use snapmirror_endpoint_consistency_group_volumes::*;
 mod snapmirror_error;
 #[cfg(feature = "snapmirror")]
 pub use snapmirror_error::*;
+#[cfg(feature = "snapmirror")]
+mod snapmirror_identity_preservation;
+#[cfg(feature = "snapmirror")]
+pub use snapmirror_identity_preservation::*;
 #[cfg(feature = "snapmirror")]
 mod snapmirror_policy_rule;
 #[cfg(feature = "snapmirror")]
@@ -4518,6 +4886,10 @@ pub use snapmirror_transfer_files::*;
 mod snapmirror_transfer_relationship;
 #[cfg(feature = "snapmirror")]
 pub use snapmirror_transfer_relationship::*;
+#[cfg(feature = "application")]
+mod snapshot_consistency_type;
+#[cfg(feature = "application")]
+pub use snapshot_consistency_type::*;
 #[cfg(feature = "storage")]
 mod snapshot_delta;
 #[cfg(feature = "storage")]
@@ -4571,6 +4943,10 @@ mod software_reference_metrocluster_progress_summary;
 #[cfg(feature = "cluster")]
 pub use software_reference_metrocluster_progress_summary::*;
 #[cfg(feature = "cluster")]
+mod software_state;
+#[cfg(feature = "cluster")]
+pub use software_state::*;
+#[cfg(feature = "cluster")]
 mod software_status_details;
 #[cfg(feature = "cluster")]
 pub use software_status_details::*;
@@ -4610,6 +4986,10 @@ pub use software_validation_reference_issue::*;
 mod space_efficiency;
 #[cfg(feature = "storage")]
 pub use space_efficiency::*;
+#[cfg(any(feature = "application", feature = "storage"))]
+mod space_max_size;
+#[cfg(any(feature = "application", feature = "storage"))]
+pub use space_max_size::*;
 #[cfg(feature = "storage")]
 mod split_load_load;
 #[cfg(feature = "storage")]
@@ -4654,10 +5034,30 @@ pub use sql_on_smb::*;
 mod sql_on_smb_access;
 #[cfg(feature = "application")]
 pub use sql_on_smb_access::*;
+#[cfg(feature = "security")]
+mod ssh_server_ciphers;
+#[cfg(feature = "security")]
+pub use ssh_server_ciphers::*;
+#[cfg(feature = "security")]
+mod ssh_server_host_key_algorithms;
+#[cfg(feature = "security")]
+pub use ssh_server_host_key_algorithms::*;
+#[cfg(feature = "security")]
+mod ssh_server_key_exchange_algorithms;
+#[cfg(feature = "security")]
+pub use ssh_server_key_exchange_algorithms::*;
+#[cfg(feature = "security")]
+mod ssh_server_mac_algorithms;
+#[cfg(feature = "security")]
+pub use ssh_server_mac_algorithms::*;
 #[cfg(feature = "name-services")]
 mod status;
 #[cfg(feature = "name-services")]
 pub use status::*;
+#[cfg(any(feature = "application", feature = "storage"))]
+mod status_container_state;
+#[cfg(any(feature = "application", feature = "storage"))]
+pub use status_container_state::*;
 #[cfg(any(feature = "application", feature = "storage"))]
 mod storage_availability_zone_reference;
 #[cfg(any(feature = "application", feature = "storage"))]
@@ -4790,6 +5190,10 @@ pub use storage_port_error::*;
 mod storage_port_reference;
 #[cfg(any(feature = "cluster", feature = "storage"))]
 pub use storage_port_reference::*;
+#[cfg(any(feature = "application", feature = "snapmirror", feature = "storage"))]
+mod storage_service_name;
+#[cfg(any(feature = "application", feature = "snapmirror", feature = "storage"))]
+pub use storage_service_name::*;
 #[cfg(feature = "storage")]
 mod storage_switch_connections;
 #[cfg(feature = "storage")]
@@ -5168,6 +5572,14 @@ pub use tape_device_position::*;
 mod tape_device_storage_port;
 #[cfg(feature = "storage")]
 pub use tape_device_storage_port::*;
+#[cfg(any(feature = "application", feature = "storage"))]
+mod tiering_control;
+#[cfg(any(feature = "application", feature = "storage"))]
+pub use tiering_control::*;
+#[cfg(any(feature = "application", feature = "storage"))]
+mod tiering_policy;
+#[cfg(any(feature = "application", feature = "storage"))]
+pub use tiering_policy::*;
 #[cfg(feature = "cluster")]
 mod timezone_cluster;
 #[cfg(feature = "cluster")]
@@ -5176,6 +5588,10 @@ pub use timezone_cluster::*;
 mod tls;
 #[cfg(feature = "security")]
 pub use tls::*;
+#[cfg(any(feature = "application", feature = "protocols-nvme", feature = "storage"))]
+mod tls_key_type;
+#[cfg(any(feature = "application", feature = "protocols-nvme", feature = "storage"))]
+pub use tls_key_type::*;
 #[cfg(feature = "storage")]
 mod token_expiry_time;
 #[cfg(feature = "storage")]
@@ -5228,6 +5644,10 @@ pub use top_metrics_svm_user_iops::*;
 mod top_metrics_svm_user_throughput;
 #[cfg(any(feature = "storage", feature = "svm"))]
 pub use top_metrics_svm_user_throughput::*;
+#[cfg(feature = "snapmirror")]
+mod transfer_state;
+#[cfg(feature = "snapmirror")]
+pub use transfer_state::*;
 #[cfg(feature = "protocols-cifs")]
 mod uniform_resource_identifier;
 #[cfg(feature = "protocols-cifs")]
@@ -5529,6 +5949,10 @@ mod volume_reference;
 ))]
 pub use volume_reference::*;
 #[cfg(any(feature = "application", feature = "storage"))]
+mod volume_smas_protection;
+#[cfg(any(feature = "application", feature = "storage"))]
+pub use volume_smas_protection::*;
+#[cfg(any(feature = "application", feature = "storage"))]
 mod volume_snaplock;
 #[cfg(any(feature = "application", feature = "storage"))]
 pub use volume_snaplock::*;
@@ -5580,6 +6004,10 @@ pub use volume_tiering::*;
 mod vscan_on_access_policy;
 #[cfg(feature = "protocols-vscan")]
 pub use vscan_on_access_policy::*;
+#[cfg(feature = "protocols-vscan")]
+mod vscan_on_access_protocol;
+#[cfg(feature = "protocols-vscan")]
+pub use vscan_on_access_protocol::*;
 #[cfg(feature = "protocols-vscan")]
 mod vscan_on_access_scope;
 #[cfg(feature = "protocols-vscan")]

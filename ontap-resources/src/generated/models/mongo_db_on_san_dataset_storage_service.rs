@@ -2,23 +2,11 @@
 // Regenerate with `cargo run -p ontap-codegen`.
 //! The MongoDbOnSanDatasetStorageService model, from the model's `mongo_db_on_san_dataset_storage_service` definition.
 
+use crate::StorageServiceName;
+
 /// An object of the model's `mongo_db_on_san_dataset_storage_service` definition, held by [`MongoDbOnSanDataset`](crate::MongoDbOnSanDataset)'s `storage_service`, [`OracleOnNfsDb`](crate::OracleOnNfsDb)'s `storage_service`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct MongoDbOnSanDatasetStorageService {
-    /// `name`: [`MongoDbOnSanDatasetStorageServiceName`](crate::MongoDbOnSanDatasetStorageServiceName) (`extreme`, `performance`, `value`); read and written.
-    pub name: Option<MongoDbOnSanDatasetStorageServiceName>,
-}
-
-/// The values of [`MongoDbOnSanDatasetStorageService`](crate::MongoDbOnSanDatasetStorageService)'s `name`: open, so that a value a newer ONTAP adds is kept as [`MongoDbOnSanDatasetStorageServiceName::Unknown`].
-#[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
-pub enum MongoDbOnSanDatasetStorageServiceName {
-    /// `extreme`.
-    Extreme,
-    /// `performance`.
-    Performance,
-    /// `value`.
-    Value,
-    /// A value the model does not list, kept as ONTAP wrote it.
-    #[open_enum(other)]
-    Unknown(String),
+    /// `name`: [`StorageServiceName`](crate::StorageServiceName) (`extreme`, `performance`, `value`); read and written.
+    pub name: Option<StorageServiceName>,
 }

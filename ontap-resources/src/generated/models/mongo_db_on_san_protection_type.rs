@@ -2,35 +2,13 @@
 // Regenerate with `cargo run -p ontap-codegen`.
 //! The MongoDbOnSanProtectionType model, from the model's `mongo_db_on_san_protection_type` definition.
 
+use crate::{ProtectionTypeLocalRpo, ProtectionTypeRemoteRpo};
+
 /// An object of the model's `mongo_db_on_san_protection_type` definition, held by [`MongoDbOnSan`](crate::MongoDbOnSan)'s `protection_type`, [`OracleOnNfs`](crate::OracleOnNfs)'s `protection_type`, [`OracleOnSan`](crate::OracleOnSan)'s `protection_type` and 8 more.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct MongoDbOnSanProtectionType {
-    /// `local_rpo`: [`MongoDbOnSanProtectionTypeLocalRpo`](crate::MongoDbOnSanProtectionTypeLocalRpo) (`hourly`, `none`); read and written.
-    pub local_rpo: Option<MongoDbOnSanProtectionTypeLocalRpo>,
-    /// `remote_rpo`: [`MongoDbOnSanProtectionTypeRemoteRpo`](crate::MongoDbOnSanProtectionTypeRemoteRpo) (`none`, `zero`); read, and written on creation.
-    pub remote_rpo: Option<MongoDbOnSanProtectionTypeRemoteRpo>,
-}
-
-/// The values of [`MongoDbOnSanProtectionType`](crate::MongoDbOnSanProtectionType)'s `local_rpo`: open, so that a value a newer ONTAP adds is kept as [`MongoDbOnSanProtectionTypeLocalRpo::Unknown`].
-#[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
-pub enum MongoDbOnSanProtectionTypeLocalRpo {
-    /// `hourly`.
-    Hourly,
-    /// `none`.
-    None,
-    /// A value the model does not list, kept as ONTAP wrote it.
-    #[open_enum(other)]
-    Unknown(String),
-}
-
-/// The values of [`MongoDbOnSanProtectionType`](crate::MongoDbOnSanProtectionType)'s `remote_rpo`: open, so that a value a newer ONTAP adds is kept as [`MongoDbOnSanProtectionTypeRemoteRpo::Unknown`].
-#[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
-pub enum MongoDbOnSanProtectionTypeRemoteRpo {
-    /// `none`.
-    None,
-    /// `zero`.
-    Zero,
-    /// A value the model does not list, kept as ONTAP wrote it.
-    #[open_enum(other)]
-    Unknown(String),
+    /// `local_rpo`: [`ProtectionTypeLocalRpo`](crate::ProtectionTypeLocalRpo) (`hourly`, `none`); read and written.
+    pub local_rpo: Option<ProtectionTypeLocalRpo>,
+    /// `remote_rpo`: [`ProtectionTypeRemoteRpo`](crate::ProtectionTypeRemoteRpo) (`none`, `zero`); read, and written on creation.
+    pub remote_rpo: Option<ProtectionTypeRemoteRpo>,
 }

@@ -2,23 +2,11 @@
 // Regenerate with `cargo run -p ontap-codegen`.
 //! The NasApplicationComponentsStorageService model, from the model's `nas_application_components_storage_service` definition.
 
+use crate::StorageServiceName;
+
 /// An object of the model's `nas_application_components_storage_service` definition, held by [`NasApplicationComponents`](crate::NasApplicationComponents)'s `storage_service`, [`SanApplicationComponents`](crate::SanApplicationComponents)'s `storage_service`, [`ZappNvmeComponentsPerformance`](crate::ZappNvmeComponentsPerformance)'s `storage_service` and 1 more.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct NasApplicationComponentsStorageService {
-    /// `name`: [`NasApplicationComponentsStorageServiceName`](crate::NasApplicationComponentsStorageServiceName) (`extreme`, `performance`, `value`); read and written.
-    pub name: Option<NasApplicationComponentsStorageServiceName>,
-}
-
-/// The values of [`NasApplicationComponentsStorageService`](crate::NasApplicationComponentsStorageService)'s `name`: open, so that a value a newer ONTAP adds is kept as [`NasApplicationComponentsStorageServiceName::Unknown`].
-#[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
-pub enum NasApplicationComponentsStorageServiceName {
-    /// `extreme`.
-    Extreme,
-    /// `performance`.
-    Performance,
-    /// `value`.
-    Value,
-    /// A value the model does not list, kept as ONTAP wrote it.
-    #[open_enum(other)]
-    Unknown(String),
+    /// `name`: [`StorageServiceName`](crate::StorageServiceName) (`extreme`, `performance`, `value`); read and written.
+    pub name: Option<StorageServiceName>,
 }

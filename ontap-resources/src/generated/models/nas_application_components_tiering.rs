@@ -2,31 +2,17 @@
 // Regenerate with `cargo run -p ontap-codegen`.
 //! The NasApplicationComponentsTiering model, from the model's `nas_application_components_tiering` definition.
 
-use crate::NasApplicationComponentsTieringObjectStores;
+use crate::{ComponentsTieringControl, NasApplicationComponentsTieringObjectStores};
 
 /// An object of the model's `nas_application_components_tiering` definition, held by [`NasApplicationComponents`](crate::NasApplicationComponents)'s `tiering`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct NasApplicationComponentsTiering {
-    /// `control`: [`NasApplicationComponentsTieringControl`](crate::NasApplicationComponentsTieringControl) (`required`, `best_effort`, `disallowed`); written on creation only.
-    pub control: Option<NasApplicationComponentsTieringControl>,
+    /// `control`: [`ComponentsTieringControl`](crate::ComponentsTieringControl) (`required`, `best_effort`, `disallowed`); written on creation only.
+    pub control: Option<ComponentsTieringControl>,
     /// `object_stores`: list of [`NasApplicationComponentsTieringObjectStores`](crate::NasApplicationComponentsTieringObjectStores); written on creation only.
     pub object_stores: Option<Vec<NasApplicationComponentsTieringObjectStores>>,
     /// `policy`: [`NasApplicationComponentsTieringPolicy`](crate::NasApplicationComponentsTieringPolicy) (`all`, `auto`, `none`, `snapshot_only`); read, and written on creation.
     pub policy: Option<NasApplicationComponentsTieringPolicy>,
-}
-
-/// The values of [`NasApplicationComponentsTiering`](crate::NasApplicationComponentsTiering)'s `control`: open, so that a value a newer ONTAP adds is kept as [`NasApplicationComponentsTieringControl::Unknown`].
-#[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
-pub enum NasApplicationComponentsTieringControl {
-    /// `required`.
-    Required,
-    /// `best_effort`.
-    BestEffort,
-    /// `disallowed`.
-    Disallowed,
-    /// A value the model does not list, kept as ONTAP wrote it.
-    #[open_enum(other)]
-    Unknown(String),
 }
 
 /// The values of [`NasApplicationComponentsTiering`](crate::NasApplicationComponentsTiering)'s `policy`: open, so that a value a newer ONTAP adds is kept as [`NasApplicationComponentsTieringPolicy::Unknown`].

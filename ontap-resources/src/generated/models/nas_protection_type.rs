@@ -2,37 +2,15 @@
 // Regenerate with `cargo run -p ontap-codegen`.
 //! The NasProtectionType model, from the model's `nas_protection_type` definition.
 
+use crate::{ProtectionTypeLocalRpo, ProtectionTypeRemoteRpo};
+
 /// An object of the model's `nas_protection_type` definition, held by [`Nas`](crate::Nas)'s `protection_type`, [`San`](crate::San)'s `protection_type`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct NasProtectionType {
     /// `local_policy`: string; read, and written on creation.
     pub local_policy: Option<String>,
-    /// `local_rpo`: [`NasProtectionTypeLocalRpo`](crate::NasProtectionTypeLocalRpo) (`hourly`, `none`); read and written.
-    pub local_rpo: Option<NasProtectionTypeLocalRpo>,
-    /// `remote_rpo`: [`NasProtectionTypeRemoteRpo`](crate::NasProtectionTypeRemoteRpo) (`none`, `zero`); read, and written on creation.
-    pub remote_rpo: Option<NasProtectionTypeRemoteRpo>,
-}
-
-/// The values of [`NasProtectionType`](crate::NasProtectionType)'s `local_rpo`: open, so that a value a newer ONTAP adds is kept as [`NasProtectionTypeLocalRpo::Unknown`].
-#[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
-pub enum NasProtectionTypeLocalRpo {
-    /// `hourly`.
-    Hourly,
-    /// `none`.
-    None,
-    /// A value the model does not list, kept as ONTAP wrote it.
-    #[open_enum(other)]
-    Unknown(String),
-}
-
-/// The values of [`NasProtectionType`](crate::NasProtectionType)'s `remote_rpo`: open, so that a value a newer ONTAP adds is kept as [`NasProtectionTypeRemoteRpo::Unknown`].
-#[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
-pub enum NasProtectionTypeRemoteRpo {
-    /// `none`.
-    None,
-    /// `zero`.
-    Zero,
-    /// A value the model does not list, kept as ONTAP wrote it.
-    #[open_enum(other)]
-    Unknown(String),
+    /// `local_rpo`: [`ProtectionTypeLocalRpo`](crate::ProtectionTypeLocalRpo) (`hourly`, `none`); read and written.
+    pub local_rpo: Option<ProtectionTypeLocalRpo>,
+    /// `remote_rpo`: [`ProtectionTypeRemoteRpo`](crate::ProtectionTypeRemoteRpo) (`none`, `zero`); read, and written on creation.
+    pub remote_rpo: Option<ProtectionTypeRemoteRpo>,
 }

@@ -2,7 +2,7 @@
 // Regenerate with `cargo run -p ontap-codegen`.
 //! The NdmpData model, from the model's `ndmp_data` definition.
 
-use crate::NdmpConnect;
+use crate::{NdmpConnect, NdmpReason, NdmpState};
 
 /// An object of the model's `ndmp_data` definition, held by [`NdmpSession`](crate::NdmpSession)'s `data`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
@@ -13,10 +13,10 @@ pub struct NdmpData {
     pub connection: Option<NdmpConnect>,
     /// `operation`: [`NdmpDataOperation`](crate::NdmpDataOperation) (`backup`, `restore`, `none`); read and written.
     pub operation: Option<NdmpDataOperation>,
-    /// `reason`: [`NdmpDataReason`](crate::NdmpDataReason) (`aborted`, `connection_closed`, `connect_error`, `end_of_file`, `end_of_media`, `end_of_window`, `internal_error`, `media_error`, `not_available`, `seek`, `successful`); read and written.
-    pub reason: Option<NdmpDataReason>,
-    /// `state`: [`NdmpDataState`](crate::NdmpDataState) (`active`, `connected`, `halted`, `idle`, `listening`, `paused`); read and written.
-    pub state: Option<NdmpDataState>,
+    /// `reason`: [`NdmpReason`](crate::NdmpReason) (`aborted`, `connection_closed`, `connect_error`, `end_of_file`, `end_of_media`, `end_of_window`, `internal_error`, `media_error`, `not_available`, `seek`, `successful`); read and written.
+    pub reason: Option<NdmpReason>,
+    /// `state`: [`NdmpState`](crate::NdmpState) (`active`, `connected`, `halted`, `idle`, `listening`, `paused`); read and written.
+    pub state: Option<NdmpState>,
 }
 
 /// The values of [`NdmpData`](crate::NdmpData)'s `operation`: open, so that a value a newer ONTAP adds is kept as [`NdmpDataOperation::Unknown`].
@@ -28,56 +28,6 @@ pub enum NdmpDataOperation {
     Restore,
     /// `none`.
     None,
-    /// A value the model does not list, kept as ONTAP wrote it.
-    #[open_enum(other)]
-    Unknown(String),
-}
-
-/// The values of [`NdmpData`](crate::NdmpData)'s `reason`: open, so that a value a newer ONTAP adds is kept as [`NdmpDataReason::Unknown`].
-#[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
-pub enum NdmpDataReason {
-    /// `aborted`.
-    Aborted,
-    /// `connection_closed`.
-    ConnectionClosed,
-    /// `connect_error`.
-    ConnectError,
-    /// `end_of_file`.
-    EndOfFile,
-    /// `end_of_media`.
-    EndOfMedia,
-    /// `end_of_window`.
-    EndOfWindow,
-    /// `internal_error`.
-    InternalError,
-    /// `media_error`.
-    MediaError,
-    /// `not_available`.
-    NotAvailable,
-    /// `seek`.
-    Seek,
-    /// `successful`.
-    Successful,
-    /// A value the model does not list, kept as ONTAP wrote it.
-    #[open_enum(other)]
-    Unknown(String),
-}
-
-/// The values of [`NdmpData`](crate::NdmpData)'s `state`: open, so that a value a newer ONTAP adds is kept as [`NdmpDataState::Unknown`].
-#[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
-pub enum NdmpDataState {
-    /// `active`.
-    Active,
-    /// `connected`.
-    Connected,
-    /// `halted`.
-    Halted,
-    /// `idle`.
-    Idle,
-    /// `listening`.
-    Listening,
-    /// `paused`.
-    Paused,
     /// A value the model does not list, kept as ONTAP wrote it.
     #[open_enum(other)]
     Unknown(String),

@@ -2,7 +2,7 @@
 // Regenerate with `cargo run -p ontap-codegen`.
 //! The NdmpMover model, from the model's `ndmp_mover` definition.
 
-use crate::NdmpConnect;
+use crate::{NdmpConnect, NdmpReason, NdmpState};
 
 /// An object of the model's `ndmp_mover` definition, held by [`NdmpSession`](crate::NdmpSession)'s `mover`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
@@ -13,10 +13,10 @@ pub struct NdmpMover {
     pub connection: Option<NdmpConnect>,
     /// `mode`: [`NdmpMoverMode`](crate::NdmpMoverMode) (`read`, `write`, `data`, `raw`); read and written.
     pub mode: Option<NdmpMoverMode>,
-    /// `reason`: [`NdmpMoverReason`](crate::NdmpMoverReason) (`aborted`, `connection_closed`, `connect_error`, `end_of_file`, `end_of_media`, `end_of_window`, `internal_error`, `media_error`, `not_available`, `seek`, `successful`); read and written.
-    pub reason: Option<NdmpMoverReason>,
-    /// `state`: [`NdmpMoverState`](crate::NdmpMoverState) (`active`, `connected`, `halted`, `idle`, `listening`, `paused`); read and written.
-    pub state: Option<NdmpMoverState>,
+    /// `reason`: [`NdmpReason`](crate::NdmpReason) (`aborted`, `connection_closed`, `connect_error`, `end_of_file`, `end_of_media`, `end_of_window`, `internal_error`, `media_error`, `not_available`, `seek`, `successful`); read and written.
+    pub reason: Option<NdmpReason>,
+    /// `state`: [`NdmpState`](crate::NdmpState) (`active`, `connected`, `halted`, `idle`, `listening`, `paused`); read and written.
+    pub state: Option<NdmpState>,
 }
 
 /// The values of [`NdmpMover`](crate::NdmpMover)'s `mode`: open, so that a value a newer ONTAP adds is kept as [`NdmpMoverMode::Unknown`].
@@ -30,56 +30,6 @@ pub enum NdmpMoverMode {
     Data,
     /// `raw`.
     Raw,
-    /// A value the model does not list, kept as ONTAP wrote it.
-    #[open_enum(other)]
-    Unknown(String),
-}
-
-/// The values of [`NdmpMover`](crate::NdmpMover)'s `reason`: open, so that a value a newer ONTAP adds is kept as [`NdmpMoverReason::Unknown`].
-#[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
-pub enum NdmpMoverReason {
-    /// `aborted`.
-    Aborted,
-    /// `connection_closed`.
-    ConnectionClosed,
-    /// `connect_error`.
-    ConnectError,
-    /// `end_of_file`.
-    EndOfFile,
-    /// `end_of_media`.
-    EndOfMedia,
-    /// `end_of_window`.
-    EndOfWindow,
-    /// `internal_error`.
-    InternalError,
-    /// `media_error`.
-    MediaError,
-    /// `not_available`.
-    NotAvailable,
-    /// `seek`.
-    Seek,
-    /// `successful`.
-    Successful,
-    /// A value the model does not list, kept as ONTAP wrote it.
-    #[open_enum(other)]
-    Unknown(String),
-}
-
-/// The values of [`NdmpMover`](crate::NdmpMover)'s `state`: open, so that a value a newer ONTAP adds is kept as [`NdmpMoverState::Unknown`].
-#[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
-pub enum NdmpMoverState {
-    /// `active`.
-    Active,
-    /// `connected`.
-    Connected,
-    /// `halted`.
-    Halted,
-    /// `idle`.
-    Idle,
-    /// `listening`.
-    Listening,
-    /// `paused`.
-    Paused,
     /// A value the model does not list, kept as ONTAP wrote it.
     #[open_enum(other)]
     Unknown(String),

@@ -2,23 +2,11 @@
 // Regenerate with `cargo run -p ontap-codegen`.
 //! The NvmeNamespaceProvisioningOptionsStorageService model, from the model's `nvme_namespace_provisioning_options_storage_service` definition.
 
+use crate::StorageServiceName;
+
 /// An object of the model's `nvme_namespace_provisioning_options_storage_service` definition, held by [`NvmeNamespaceProvisioningOptions`](crate::NvmeNamespaceProvisioningOptions)'s `storage_service`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct NvmeNamespaceProvisioningOptionsStorageService {
-    /// `name`: [`NvmeNamespaceProvisioningOptionsStorageServiceName`](crate::NvmeNamespaceProvisioningOptionsStorageServiceName) (`extreme`, `performance`, `value`); read and written.
-    pub name: Option<NvmeNamespaceProvisioningOptionsStorageServiceName>,
-}
-
-/// The values of [`NvmeNamespaceProvisioningOptionsStorageService`](crate::NvmeNamespaceProvisioningOptionsStorageService)'s `name`: open, so that a value a newer ONTAP adds is kept as [`NvmeNamespaceProvisioningOptionsStorageServiceName::Unknown`].
-#[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
-pub enum NvmeNamespaceProvisioningOptionsStorageServiceName {
-    /// `extreme`.
-    Extreme,
-    /// `performance`.
-    Performance,
-    /// `value`.
-    Value,
-    /// A value the model does not list, kept as ONTAP wrote it.
-    #[open_enum(other)]
-    Unknown(String),
+    /// `name`: `StorageServiceName` (`extreme`, `performance`, `value`); read and written.
+    pub name: Option<StorageServiceName>,
 }

@@ -2,45 +2,17 @@
 // Regenerate with `cargo run -p ontap-codegen`.
 //! The NvmeNamespaceStatus model, from the model's `nvme_namespace_status` definition.
 
+use crate::{NamespaceStatusState, StatusContainerState};
+
 /// An object of the model's `nvme_namespace_status` definition, held by [`NvmeNamespace`](crate::NvmeNamespace)'s `status`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct NvmeNamespaceStatus {
-    /// `container_state`: [`NvmeNamespaceStatusContainerState`](crate::NvmeNamespaceStatusContainerState) (`online`, `aggregate_offline`, `volume_offline`); read-only.
-    pub container_state: Option<NvmeNamespaceStatusContainerState>,
+    /// `container_state`: [`StatusContainerState`](crate::StatusContainerState) (`online`, `aggregate_offline`, `volume_offline`); read-only.
+    pub container_state: Option<StatusContainerState>,
     /// `mapped`: boolean; read-only.
     pub mapped: Option<bool>,
     /// `read_only`: boolean; read-only.
     pub read_only: Option<bool>,
-    /// `state`: [`NvmeNamespaceStatusState`](crate::NvmeNamespaceStatusState) (`nvfail`, `offline`, `online`, `space_error`); read-only.
-    pub state: Option<NvmeNamespaceStatusState>,
-}
-
-/// The values of [`NvmeNamespaceStatus`](crate::NvmeNamespaceStatus)'s `container_state`: open, so that a value a newer ONTAP adds is kept as [`NvmeNamespaceStatusContainerState::Unknown`].
-#[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
-pub enum NvmeNamespaceStatusContainerState {
-    /// `online`.
-    Online,
-    /// `aggregate_offline`.
-    AggregateOffline,
-    /// `volume_offline`.
-    VolumeOffline,
-    /// A value the model does not list, kept as ONTAP wrote it.
-    #[open_enum(other)]
-    Unknown(String),
-}
-
-/// The values of [`NvmeNamespaceStatus`](crate::NvmeNamespaceStatus)'s `state`: open, so that a value a newer ONTAP adds is kept as [`NvmeNamespaceStatusState::Unknown`].
-#[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
-pub enum NvmeNamespaceStatusState {
-    /// `nvfail`.
-    Nvfail,
-    /// `offline`.
-    Offline,
-    /// `online`.
-    Online,
-    /// `space_error`.
-    SpaceError,
-    /// A value the model does not list, kept as ONTAP wrote it.
-    #[open_enum(other)]
-    Unknown(String),
+    /// `state`: [`NamespaceStatusState`](crate::NamespaceStatusState) (`nvfail`, `offline`, `online`, `space_error`); read-only.
+    pub state: Option<NamespaceStatusState>,
 }

@@ -2,13 +2,15 @@
 // Regenerate with `cargo run -p ontap-codegen`.
 //! The NvmeSubsystemControllerTls model, from the model's `nvme_subsystem_controller_tls` definition.
 
+use crate::TlsKeyType;
+
 /// An object of the model's `nvme_subsystem_controller_tls` definition, held by [`NvmeSubsystemController`](crate::NvmeSubsystemController)'s `tls`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct NvmeSubsystemControllerTls {
     /// `cipher`: [`NvmeSubsystemControllerTlsCipher`](crate::NvmeSubsystemControllerTlsCipher) (`tls_aes_128_gcm_sha256`, `tls_aes_256_gcm_sha384`); read-only.
     pub cipher: Option<NvmeSubsystemControllerTlsCipher>,
-    /// `key_type`: [`NvmeSubsystemControllerTlsKeyType`](crate::NvmeSubsystemControllerTlsKeyType) (`none`, `configured`, `generated`); read-only.
-    pub key_type: Option<NvmeSubsystemControllerTlsKeyType>,
+    /// `key_type`: [`TlsKeyType`](crate::TlsKeyType) (`none`, `configured`, `generated`); read-only.
+    pub key_type: Option<TlsKeyType>,
     /// `psk_identity`: string; read-only.
     pub psk_identity: Option<String>,
 }
@@ -22,20 +24,6 @@ pub enum NvmeSubsystemControllerTlsCipher {
     /// `tls_aes_256_gcm_sha384`.
     #[open_enum(rename = "tls_aes_256_gcm_sha384")]
     TlsAes256GcmSha384,
-    /// A value the model does not list, kept as ONTAP wrote it.
-    #[open_enum(other)]
-    Unknown(String),
-}
-
-/// The values of [`NvmeSubsystemControllerTls`](crate::NvmeSubsystemControllerTls)'s `key_type`: open, so that a value a newer ONTAP adds is kept as [`NvmeSubsystemControllerTlsKeyType::Unknown`].
-#[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
-pub enum NvmeSubsystemControllerTlsKeyType {
-    /// `none`.
-    None,
-    /// `configured`.
-    Configured,
-    /// `generated`.
-    Generated,
     /// A value the model does not list, kept as ONTAP wrote it.
     #[open_enum(other)]
     Unknown(String),

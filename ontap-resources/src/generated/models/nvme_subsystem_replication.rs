@@ -2,7 +2,7 @@
 // Regenerate with `cargo run -p ontap-codegen`.
 //! The NvmeSubsystemReplication model, from the model's `nvme_subsystem_replication` definition.
 
-use crate::{NvmeSubsystemReplicationError, NvmeSubsystemReplicationPeerSubsystem, SvmPeerReference};
+use crate::{NvmeSubsystemReplicationError, NvmeSubsystemReplicationPeerSubsystem, ReplicationState, SvmPeerReference};
 
 /// An object of the model's `nvme_subsystem_replication` definition, held by [`NvmeSubsystem`](crate::NvmeSubsystem)'s `replication`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
@@ -13,20 +13,6 @@ pub struct NvmeSubsystemReplication {
     pub peer_subsystem: Option<NvmeSubsystemReplicationPeerSubsystem>,
     /// `peer_svm`: [`SvmPeerReference`](crate::SvmPeerReference); read-only.
     pub peer_svm: Option<SvmPeerReference>,
-    /// `state`: [`NvmeSubsystemReplicationState`](crate::NvmeSubsystemReplicationState) (`ok`, `replicating`, `error`); read-only.
-    pub state: Option<NvmeSubsystemReplicationState>,
-}
-
-/// The values of [`NvmeSubsystemReplication`](crate::NvmeSubsystemReplication)'s `state`: open, so that a value a newer ONTAP adds is kept as [`NvmeSubsystemReplicationState::Unknown`].
-#[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
-pub enum NvmeSubsystemReplicationState {
-    /// `ok`.
-    Ok,
-    /// `replicating`.
-    Replicating,
-    /// `error`.
-    Error,
-    /// A value the model does not list, kept as ONTAP wrote it.
-    #[open_enum(other)]
-    Unknown(String),
+    /// `state`: [`ReplicationState`](crate::ReplicationState) (`ok`, `replicating`, `error`); read-only.
+    pub state: Option<ReplicationState>,
 }

@@ -2,25 +2,13 @@
 // Regenerate with `cargo run -p ontap-codegen`.
 //! The NvmeTcpTls model, from the model's `nvme_tcp_tls` definition.
 
+use crate::TlsKeyType;
+
 /// An object of the model's `nvme_tcp_tls` definition, held by [`NvmeSubsystemHost`](crate::NvmeSubsystemHost)'s `tls`, [`NvmeSubsystemHostNoRecords`](crate::NvmeSubsystemHostNoRecords)'s `tls`, [`NvmeSubsystemHosts`](crate::NvmeSubsystemHosts)'s `tls`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct NvmeTcpTls {
     /// `configured_psk`: secret string ([`ontap::Secret`]); written on creation only; printed as `*********`.
     pub configured_psk: Option<ontap::Secret>,
-    /// `key_type`: [`NvmeTcpTlsKeyType`](crate::NvmeTcpTlsKeyType) (`none`, `configured`, `generated`); read, and written on creation.
-    pub key_type: Option<NvmeTcpTlsKeyType>,
-}
-
-/// The values of [`NvmeTcpTls`](crate::NvmeTcpTls)'s `key_type`: open, so that a value a newer ONTAP adds is kept as [`NvmeTcpTlsKeyType::Unknown`].
-#[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
-pub enum NvmeTcpTlsKeyType {
-    /// `none`.
-    None,
-    /// `configured`.
-    Configured,
-    /// `generated`.
-    Generated,
-    /// A value the model does not list, kept as ONTAP wrote it.
-    #[open_enum(other)]
-    Unknown(String),
+    /// `key_type`: [`TlsKeyType`](crate::TlsKeyType) (`none`, `configured`, `generated`); read, and written on creation.
+    pub key_type: Option<TlsKeyType>,
 }

@@ -2,23 +2,11 @@
 // Regenerate with `cargo run -p ontap-codegen`.
 //! The OracleOnNfsArchiveLogStorageService model, from the model's `oracle_on_nfs_archive_log_storage_service` definition.
 
+use crate::StorageServiceName;
+
 /// An object of the model's `oracle_on_nfs_archive_log_storage_service` definition, held by [`OracleOnNfsArchiveLog`](crate::OracleOnNfsArchiveLog)'s `storage_service`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct OracleOnNfsArchiveLogStorageService {
-    /// `name`: [`OracleOnNfsArchiveLogStorageServiceName`](crate::OracleOnNfsArchiveLogStorageServiceName) (`extreme`, `performance`, `value`); read and written.
-    pub name: Option<OracleOnNfsArchiveLogStorageServiceName>,
-}
-
-/// The values of [`OracleOnNfsArchiveLogStorageService`](crate::OracleOnNfsArchiveLogStorageService)'s `name`: open, so that a value a newer ONTAP adds is kept as [`OracleOnNfsArchiveLogStorageServiceName::Unknown`].
-#[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
-pub enum OracleOnNfsArchiveLogStorageServiceName {
-    /// `extreme`.
-    Extreme,
-    /// `performance`.
-    Performance,
-    /// `value`.
-    Value,
-    /// A value the model does not list, kept as ONTAP wrote it.
-    #[open_enum(other)]
-    Unknown(String),
+    /// `name`: [`StorageServiceName`](crate::StorageServiceName) (`extreme`, `performance`, `value`); read and written.
+    pub name: Option<StorageServiceName>,
 }

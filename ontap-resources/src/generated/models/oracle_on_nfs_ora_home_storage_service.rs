@@ -2,23 +2,11 @@
 // Regenerate with `cargo run -p ontap-codegen`.
 //! The OracleOnNfsOraHomeStorageService model, from the model's `oracle_on_nfs_ora_home_storage_service` definition.
 
+use crate::StorageServiceName;
+
 /// An object of the model's `oracle_on_nfs_ora_home_storage_service` definition, held by [`OracleOnNfsOraHome`](crate::OracleOnNfsOraHome)'s `storage_service`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct OracleOnNfsOraHomeStorageService {
-    /// `name`: [`OracleOnNfsOraHomeStorageServiceName`](crate::OracleOnNfsOraHomeStorageServiceName) (`extreme`, `performance`, `value`); read and written.
-    pub name: Option<OracleOnNfsOraHomeStorageServiceName>,
-}
-
-/// The values of [`OracleOnNfsOraHomeStorageService`](crate::OracleOnNfsOraHomeStorageService)'s `name`: open, so that a value a newer ONTAP adds is kept as [`OracleOnNfsOraHomeStorageServiceName::Unknown`].
-#[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
-pub enum OracleOnNfsOraHomeStorageServiceName {
-    /// `extreme`.
-    Extreme,
-    /// `performance`.
-    Performance,
-    /// `value`.
-    Value,
-    /// A value the model does not list, kept as ONTAP wrote it.
-    #[open_enum(other)]
-    Unknown(String),
+    /// `name`: [`StorageServiceName`](crate::StorageServiceName) (`extreme`, `performance`, `value`); read and written.
+    pub name: Option<StorageServiceName>,
 }

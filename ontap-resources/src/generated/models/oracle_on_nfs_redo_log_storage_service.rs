@@ -2,23 +2,11 @@
 // Regenerate with `cargo run -p ontap-codegen`.
 //! The OracleOnNfsRedoLogStorageService model, from the model's `oracle_on_nfs_redo_log_storage_service` definition.
 
+use crate::StorageServiceName;
+
 /// An object of the model's `oracle_on_nfs_redo_log_storage_service` definition, held by [`OracleOnNfsRedoLog`](crate::OracleOnNfsRedoLog)'s `storage_service`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct OracleOnNfsRedoLogStorageService {
-    /// `name`: [`OracleOnNfsRedoLogStorageServiceName`](crate::OracleOnNfsRedoLogStorageServiceName) (`extreme`, `performance`, `value`); read and written.
-    pub name: Option<OracleOnNfsRedoLogStorageServiceName>,
-}
-
-/// The values of [`OracleOnNfsRedoLogStorageService`](crate::OracleOnNfsRedoLogStorageService)'s `name`: open, so that a value a newer ONTAP adds is kept as [`OracleOnNfsRedoLogStorageServiceName::Unknown`].
-#[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
-pub enum OracleOnNfsRedoLogStorageServiceName {
-    /// `extreme`.
-    Extreme,
-    /// `performance`.
-    Performance,
-    /// `value`.
-    Value,
-    /// A value the model does not list, kept as ONTAP wrote it.
-    #[open_enum(other)]
-    Unknown(String),
+    /// `name`: [`StorageServiceName`](crate::StorageServiceName) (`extreme`, `performance`, `value`); read and written.
+    pub name: Option<StorageServiceName>,
 }

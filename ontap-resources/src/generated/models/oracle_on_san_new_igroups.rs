@@ -2,7 +2,7 @@
 // Regenerate with `cargo run -p ontap-codegen`.
 //! The OracleOnSanNewIgroups model, from the model's `oracle_on_san_new_igroups` definition.
 
-use crate::{MongoDbOnSanNewIgroupsIgroups, MongoDbOnSanNewIgroupsInitiatorObjects};
+use crate::{MongoDbOnSanNewIgroupsIgroups, MongoDbOnSanNewIgroupsInitiatorObjects, OnSanNewIgroupsOsType};
 
 /// An object of the model's `oracle_on_san_new_igroups` definition, held by [`OracleOnSan`](crate::OracleOnSan)'s `new_igroups`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
@@ -17,34 +17,10 @@ pub struct OracleOnSanNewIgroups {
     pub initiators: Option<Vec<String>>,
     /// `name`: string, 1 to 96 characters, required by the model; written, never read back.
     pub name: Option<String>,
-    /// `os_type`: [`OracleOnSanNewIgroupsOsType`](crate::OracleOnSanNewIgroupsOsType) (`aix`, `hpux`, `hyper_v`, `linux`, `solaris`, `vmware`, `windows`, `xen`); written, never read back.
-    pub os_type: Option<OracleOnSanNewIgroupsOsType>,
+    /// `os_type`: [`OnSanNewIgroupsOsType`](crate::OnSanNewIgroupsOsType) (`aix`, `hpux`, `hyper_v`, `linux`, `solaris`, `vmware`, `windows`, `xen`); written, never read back.
+    pub os_type: Option<OnSanNewIgroupsOsType>,
     /// `protocol`: [`OracleOnSanNewIgroupsProtocol`](crate::OracleOnSanNewIgroupsProtocol) (`fcp`, `iscsi`, `mixed`); written, never read back.
     pub protocol: Option<OracleOnSanNewIgroupsProtocol>,
-}
-
-/// The values of [`OracleOnSanNewIgroups`](crate::OracleOnSanNewIgroups)'s `os_type`: open, so that a value a newer ONTAP adds is kept as [`OracleOnSanNewIgroupsOsType::Unknown`].
-#[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
-pub enum OracleOnSanNewIgroupsOsType {
-    /// `aix`.
-    Aix,
-    /// `hpux`.
-    Hpux,
-    /// `hyper_v`.
-    HyperV,
-    /// `linux`.
-    Linux,
-    /// `solaris`.
-    Solaris,
-    /// `vmware`.
-    Vmware,
-    /// `windows`.
-    Windows,
-    /// `xen`.
-    Xen,
-    /// A value the model does not list, kept as ONTAP wrote it.
-    #[open_enum(other)]
-    Unknown(String),
 }
 
 /// The values of [`OracleOnSanNewIgroups`](crate::OracleOnSanNewIgroups)'s `protocol`: open, so that a value a newer ONTAP adds is kept as [`OracleOnSanNewIgroupsProtocol::Unknown`].

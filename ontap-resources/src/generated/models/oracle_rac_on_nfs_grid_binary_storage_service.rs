@@ -2,23 +2,11 @@
 // Regenerate with `cargo run -p ontap-codegen`.
 //! The OracleRacOnNfsGridBinaryStorageService model, from the model's `oracle_rac_on_nfs_grid_binary_storage_service` definition.
 
+use crate::StorageServiceName;
+
 /// An object of the model's `oracle_rac_on_nfs_grid_binary_storage_service` definition, held by [`OracleRacOnNfsGridBinary`](crate::OracleRacOnNfsGridBinary)'s `storage_service`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct OracleRacOnNfsGridBinaryStorageService {
-    /// `name`: [`OracleRacOnNfsGridBinaryStorageServiceName`](crate::OracleRacOnNfsGridBinaryStorageServiceName) (`extreme`, `performance`, `value`); read and written.
-    pub name: Option<OracleRacOnNfsGridBinaryStorageServiceName>,
-}
-
-/// The values of [`OracleRacOnNfsGridBinaryStorageService`](crate::OracleRacOnNfsGridBinaryStorageService)'s `name`: open, so that a value a newer ONTAP adds is kept as [`OracleRacOnNfsGridBinaryStorageServiceName::Unknown`].
-#[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
-pub enum OracleRacOnNfsGridBinaryStorageServiceName {
-    /// `extreme`.
-    Extreme,
-    /// `performance`.
-    Performance,
-    /// `value`.
-    Value,
-    /// A value the model does not list, kept as ONTAP wrote it.
-    #[open_enum(other)]
-    Unknown(String),
+    /// `name`: [`StorageServiceName`](crate::StorageServiceName) (`extreme`, `performance`, `value`); read and written.
+    pub name: Option<StorageServiceName>,
 }

@@ -2,23 +2,11 @@
 // Regenerate with `cargo run -p ontap-codegen`.
 //! The OracleRacOnNfsOracleCrsStorageService model, from the model's `oracle_rac_on_nfs_oracle_crs_storage_service` definition.
 
+use crate::StorageServiceName;
+
 /// An object of the model's `oracle_rac_on_nfs_oracle_crs_storage_service` definition, held by [`OracleRacOnNfsOracleCrs`](crate::OracleRacOnNfsOracleCrs)'s `storage_service`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct OracleRacOnNfsOracleCrsStorageService {
-    /// `name`: [`OracleRacOnNfsOracleCrsStorageServiceName`](crate::OracleRacOnNfsOracleCrsStorageServiceName) (`extreme`, `performance`, `value`); read and written.
-    pub name: Option<OracleRacOnNfsOracleCrsStorageServiceName>,
-}
-
-/// The values of [`OracleRacOnNfsOracleCrsStorageService`](crate::OracleRacOnNfsOracleCrsStorageService)'s `name`: open, so that a value a newer ONTAP adds is kept as [`OracleRacOnNfsOracleCrsStorageServiceName::Unknown`].
-#[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
-pub enum OracleRacOnNfsOracleCrsStorageServiceName {
-    /// `extreme`.
-    Extreme,
-    /// `performance`.
-    Performance,
-    /// `value`.
-    Value,
-    /// A value the model does not list, kept as ONTAP wrote it.
-    #[open_enum(other)]
-    Unknown(String),
+    /// `name`: [`StorageServiceName`](crate::StorageServiceName) (`extreme`, `performance`, `value`); read and written.
+    pub name: Option<StorageServiceName>,
 }

@@ -3,8 +3,9 @@
 //! The OracleRacOnSan model, from the model's `oracle_rac_on_san` definition.
 
 use crate::{
-    MongoDbOnSanProtectionType, OracleOnNfsArchiveLog, OracleOnNfsDb, OracleOnNfsOraHome, OracleOnNfsRedoLog,
-    OracleRacOnNfsGridBinary, OracleRacOnNfsOracleCrs, OracleRacOnSanDbSids, OracleRacOnSanNewIgroups,
+    MongoDbOnSanProtectionType, OnSanOsType, OracleOnNfsArchiveLog, OracleOnNfsDb, OracleOnNfsOraHome,
+    OracleOnNfsRedoLog, OracleRacOnNfsGridBinary, OracleRacOnNfsOracleCrs, OracleRacOnSanDbSids,
+    OracleRacOnSanNewIgroups,
 };
 
 /// An object of the model's `oracle_rac_on_san` definition, held by [`Application`](crate::Application)'s `oracle_rac_on_san`, [`ApplicationTemplate`](crate::ApplicationTemplate)'s `oracle_rac_on_san`.
@@ -24,41 +25,10 @@ pub struct OracleRacOnSan {
     pub ora_home: Option<OracleOnNfsOraHome>,
     /// `oracle_crs`: [`OracleRacOnNfsOracleCrs`](crate::OracleRacOnNfsOracleCrs); read and written.
     pub oracle_crs: Option<OracleRacOnNfsOracleCrs>,
-    /// `os_type`: [`OracleRacOnSanOsType`](crate::OracleRacOnSanOsType), required by the model (`aix`, `hpux`, `hyper_v`, `linux`, `solaris`, `solaris_efi`, `vmware`, `windows`, `windows_2008`, `windows_gpt`, `xen`); read, and written on creation.
-    pub os_type: Option<OracleRacOnSanOsType>,
+    /// `os_type`: [`OnSanOsType`](crate::OnSanOsType), required by the model (`aix`, `hpux`, `hyper_v`, `linux`, `solaris`, `solaris_efi`, `vmware`, `windows`, `windows_2008`, `windows_gpt`, `xen`); read, and written on creation.
+    pub os_type: Option<OnSanOsType>,
     /// `protection_type`: [`MongoDbOnSanProtectionType`](crate::MongoDbOnSanProtectionType); read and written.
     pub protection_type: Option<MongoDbOnSanProtectionType>,
     /// `redo_log`: [`OracleOnNfsRedoLog`](crate::OracleOnNfsRedoLog), required by the model; read and written.
     pub redo_log: Option<OracleOnNfsRedoLog>,
-}
-
-/// The values of [`OracleRacOnSan`](crate::OracleRacOnSan)'s `os_type`: open, so that a value a newer ONTAP adds is kept as [`OracleRacOnSanOsType::Unknown`].
-#[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
-pub enum OracleRacOnSanOsType {
-    /// `aix`.
-    Aix,
-    /// `hpux`.
-    Hpux,
-    /// `hyper_v`.
-    HyperV,
-    /// `linux`.
-    Linux,
-    /// `solaris`.
-    Solaris,
-    /// `solaris_efi`.
-    SolarisEfi,
-    /// `vmware`.
-    Vmware,
-    /// `windows`.
-    Windows,
-    /// `windows_2008`.
-    #[open_enum(rename = "windows_2008")]
-    Windows2008,
-    /// `windows_gpt`.
-    WindowsGpt,
-    /// `xen`.
-    Xen,
-    /// A value the model does not list, kept as ONTAP wrote it.
-    #[open_enum(other)]
-    Unknown(String),
 }

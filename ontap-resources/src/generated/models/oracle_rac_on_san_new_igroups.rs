@@ -2,7 +2,7 @@
 // Regenerate with `cargo run -p ontap-codegen`.
 //! The OracleRacOnSanNewIgroups model, from the model's `oracle_rac_on_san_new_igroups` definition.
 
-use crate::{MongoDbOnSanNewIgroupsIgroups, MongoDbOnSanNewIgroupsInitiatorObjects};
+use crate::{MongoDbOnSanNewIgroupsIgroups, MongoDbOnSanNewIgroupsInitiatorObjects, OnSanNewIgroupsOsType};
 
 /// An object of the model's `oracle_rac_on_san_new_igroups` definition, held by [`OracleRacOnSan`](crate::OracleRacOnSan)'s `new_igroups`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
@@ -17,34 +17,10 @@ pub struct OracleRacOnSanNewIgroups {
     pub initiators: Option<Vec<String>>,
     /// `name`: string, 1 to 96 characters, required by the model; written, never read back.
     pub name: Option<String>,
-    /// `os_type`: [`OracleRacOnSanNewIgroupsOsType`](crate::OracleRacOnSanNewIgroupsOsType) (`aix`, `hpux`, `hyper_v`, `linux`, `solaris`, `vmware`, `windows`, `xen`); written, never read back.
-    pub os_type: Option<OracleRacOnSanNewIgroupsOsType>,
+    /// `os_type`: [`OnSanNewIgroupsOsType`](crate::OnSanNewIgroupsOsType) (`aix`, `hpux`, `hyper_v`, `linux`, `solaris`, `vmware`, `windows`, `xen`); written, never read back.
+    pub os_type: Option<OnSanNewIgroupsOsType>,
     /// `protocol`: [`OracleRacOnSanNewIgroupsProtocol`](crate::OracleRacOnSanNewIgroupsProtocol) (`fcp`, `iscsi`, `mixed`); written, never read back.
     pub protocol: Option<OracleRacOnSanNewIgroupsProtocol>,
-}
-
-/// The values of [`OracleRacOnSanNewIgroups`](crate::OracleRacOnSanNewIgroups)'s `os_type`: open, so that a value a newer ONTAP adds is kept as [`OracleRacOnSanNewIgroupsOsType::Unknown`].
-#[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
-pub enum OracleRacOnSanNewIgroupsOsType {
-    /// `aix`.
-    Aix,
-    /// `hpux`.
-    Hpux,
-    /// `hyper_v`.
-    HyperV,
-    /// `linux`.
-    Linux,
-    /// `solaris`.
-    Solaris,
-    /// `vmware`.
-    Vmware,
-    /// `windows`.
-    Windows,
-    /// `xen`.
-    Xen,
-    /// A value the model does not list, kept as ONTAP wrote it.
-    #[open_enum(other)]
-    Unknown(String),
 }
 
 /// The values of [`OracleRacOnSanNewIgroups`](crate::OracleRacOnSanNewIgroups)'s `protocol`: open, so that a value a newer ONTAP adds is kept as [`OracleRacOnSanNewIgroupsProtocol::Unknown`].

@@ -19,29 +19,6 @@ pub struct PerformanceNamespaceMetricSpace {
     pub used_by_snapshots: Option<i64>,
 }
 
-/// The values of [`PerformanceNamespaceMetricSpace`](crate::PerformanceNamespaceMetricSpace)'s `duration`: open, so that a value a newer ONTAP adds is kept as [`PerformanceNamespaceMetricSpaceDuration::Unknown`].
-#[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
-pub enum PerformanceNamespaceMetricSpaceDuration {
-    /// `PT15S`.
-    #[open_enum(rename = "PT15S")]
-    Pt15S,
-    /// `PT5M`.
-    #[open_enum(rename = "PT5M")]
-    Pt5M,
-    /// `PT30M`.
-    #[open_enum(rename = "PT30M")]
-    Pt30M,
-    /// `PT2H`.
-    #[open_enum(rename = "PT2H")]
-    Pt2H,
-    /// `PT1D`.
-    #[open_enum(rename = "PT1D")]
-    Pt1D,
-    /// A value the model does not list, kept as ONTAP wrote it.
-    #[open_enum(other)]
-    Unknown(String),
-}
-
 /// The values of [`PerformanceNamespaceMetricSpace`](crate::PerformanceNamespaceMetricSpace)'s `status`: open, so that a value a newer ONTAP adds is kept as [`PerformanceNamespaceMetricSpaceStatus::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
 pub enum PerformanceNamespaceMetricSpaceStatus {
@@ -65,6 +42,29 @@ pub enum PerformanceNamespaceMetricSpaceStatus {
     InconsistentDeltaTime,
     /// `inconsistent_old_data`.
     InconsistentOldData,
+    /// A value the model does not list, kept as ONTAP wrote it.
+    #[open_enum(other)]
+    Unknown(String),
+}
+
+/// The values of [`PerformanceNamespaceMetricSpace`](crate::PerformanceNamespaceMetricSpace)'s `duration`: open, so that a value a newer ONTAP adds is kept as [`PerformanceNamespaceMetricSpaceDuration::Unknown`].
+#[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
+pub enum PerformanceNamespaceMetricSpaceDuration {
+    /// `PT15S`.
+    #[open_enum(rename = "PT15S")]
+    Pt15S,
+    /// `PT5M`.
+    #[open_enum(rename = "PT5M")]
+    Pt5M,
+    /// `PT30M`.
+    #[open_enum(rename = "PT30M")]
+    Pt30M,
+    /// `PT2H`.
+    #[open_enum(rename = "PT2H")]
+    Pt2H,
+    /// `PT1D`.
+    #[open_enum(rename = "PT1D")]
+    Pt1D,
     /// A value the model does not list, kept as ONTAP wrote it.
     #[open_enum(other)]
     Unknown(String),

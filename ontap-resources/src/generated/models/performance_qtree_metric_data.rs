@@ -2,7 +2,7 @@
 // Regenerate with `cargo run -p ontap-codegen`.
 //! The PerformanceQtreeMetricData model, from the model's `performance_qtree_metric_data` definition.
 
-use crate::PerformanceMetricIoType;
+use crate::{PerformanceMetricIoType, PerformanceQtreeMetricDuration};
 
 /// An object of the model's `performance_qtree_metric_data` definition, held by [`Qtree`](crate::Qtree)'s `metric`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
@@ -10,8 +10,8 @@ pub struct PerformanceQtreeMetricData {
     /// `_links`: [`ontap::Links`]; read-only.
     #[model(rename = "_links")]
     pub links: Option<ontap::Links>,
-    /// `duration`: [`PerformanceQtreeMetricDataDuration`](crate::PerformanceQtreeMetricDataDuration) (`PT4M`, `PT30M`, `PT2H`, `P1D`, `PT5M`); read-only.
-    pub duration: Option<PerformanceQtreeMetricDataDuration>,
+    /// `duration`: [`PerformanceQtreeMetricDuration`](crate::PerformanceQtreeMetricDuration) (`PT4M`, `PT30M`, `PT2H`, `P1D`, `PT5M`); read-only.
+    pub duration: Option<PerformanceQtreeMetricDuration>,
     /// `iops`: [`PerformanceMetricIoType`](crate::PerformanceMetricIoType); read-only.
     pub iops: Option<PerformanceMetricIoType>,
     /// `latency`: [`PerformanceMetricIoType`](crate::PerformanceMetricIoType); read-only.
@@ -22,29 +22,6 @@ pub struct PerformanceQtreeMetricData {
     pub throughput: Option<PerformanceMetricIoType>,
     /// `timestamp`: timestamp ([`ontap::Timestamp`]); read-only.
     pub timestamp: Option<ontap::Timestamp>,
-}
-
-/// The values of [`PerformanceQtreeMetricData`](crate::PerformanceQtreeMetricData)'s `duration`: open, so that a value a newer ONTAP adds is kept as [`PerformanceQtreeMetricDataDuration::Unknown`].
-#[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
-pub enum PerformanceQtreeMetricDataDuration {
-    /// `PT4M`.
-    #[open_enum(rename = "PT4M")]
-    Pt4M,
-    /// `PT30M`.
-    #[open_enum(rename = "PT30M")]
-    Pt30M,
-    /// `PT2H`.
-    #[open_enum(rename = "PT2H")]
-    Pt2H,
-    /// `P1D`.
-    #[open_enum(rename = "P1D")]
-    P1D,
-    /// `PT5M`.
-    #[open_enum(rename = "PT5M")]
-    Pt5M,
-    /// A value the model does not list, kept as ONTAP wrote it.
-    #[open_enum(other)]
-    Unknown(String),
 }
 
 /// The values of [`PerformanceQtreeMetricData`](crate::PerformanceQtreeMetricData)'s `status`: open, so that a value a newer ONTAP adds is kept as [`PerformanceQtreeMetricDataStatus::Unknown`].

@@ -2,7 +2,7 @@
 // Regenerate with `cargo run -p ontap-codegen`.
 //! The RaidGroupDisk model, from the model's `raid_group_disk` definition.
 
-use crate::DiskReference;
+use crate::{DiskReference, DiskType};
 
 /// An object of the model's `raid_group_disk` definition, held by [`RaidGroup`](crate::RaidGroup)'s `disks`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
@@ -13,9 +13,9 @@ pub struct RaidGroupDisk {
     pub position: Option<RaidGroupDiskPosition>,
     /// `state`: [`RaidGroupDiskState`](crate::RaidGroupDiskState) (`normal`, `failed`, `zeroing`, `copy`, `replacing`, `evacuating`, `prefail`, `offline`, `reconstructing`); read-only.
     pub state: Option<RaidGroupDiskState>,
-    /// `type`: [`RaidGroupDiskType`](crate::RaidGroupDiskType) (`ata`, `bsas`, `fcal`, `fsas`, `lun`, `sas`, `msata`, `ssd`, `vmdisk`, `unknown`, `ssd_cap`, `ssd_nvm`, `ssd_zns`); read-only.
+    /// `type`: [`DiskType`](crate::DiskType) (`ata`, `bsas`, `fcal`, `fsas`, `lun`, `sas`, `msata`, `ssd`, `vmdisk`, `unknown`, `ssd_cap`, `ssd_nvm`, `ssd_zns`); read-only.
     #[model(rename = "type")]
-    pub type_: Option<RaidGroupDiskType>,
+    pub type_: Option<DiskType>,
     /// `usable_size`: integer; read-only.
     pub usable_size: Option<i64>,
 }
@@ -59,41 +59,6 @@ pub enum RaidGroupDiskState {
     Offline,
     /// `reconstructing`.
     Reconstructing,
-    /// A value the model does not list, kept as ONTAP wrote it.
-    #[open_enum(other)]
-    Unknown(String),
-}
-
-/// The values of [`RaidGroupDisk`](crate::RaidGroupDisk)'s `type`: open, so that a value a newer ONTAP adds is kept as [`RaidGroupDiskType::Unknown`].
-#[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
-pub enum RaidGroupDiskType {
-    /// `ata`.
-    Ata,
-    /// `bsas`.
-    Bsas,
-    /// `fcal`.
-    Fcal,
-    /// `fsas`.
-    Fsas,
-    /// `lun`.
-    Lun,
-    /// `sas`.
-    Sas,
-    /// `msata`.
-    Msata,
-    /// `ssd`.
-    Ssd,
-    /// `vmdisk`.
-    Vmdisk,
-    /// `unknown`.
-    #[open_enum(rename = "unknown")]
-    UnknownValue,
-    /// `ssd_cap`.
-    SsdCap,
-    /// `ssd_nvm`.
-    SsdNvm,
-    /// `ssd_zns`.
-    SsdZns,
     /// A value the model does not list, kept as ONTAP wrote it.
     #[open_enum(other)]
     Unknown(String),

@@ -2,31 +2,17 @@
 // Regenerate with `cargo run -p ontap-codegen`.
 //! The SanApplicationComponentsTiering model, from the model's `san_application_components_tiering` definition.
 
-use crate::NasApplicationComponentsTieringObjectStores;
+use crate::{ComponentsTieringControl, NasApplicationComponentsTieringObjectStores};
 
 /// An object of the model's `san_application_components_tiering` definition, held by [`SanApplicationComponents`](crate::SanApplicationComponents)'s `tiering`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct SanApplicationComponentsTiering {
-    /// `control`: [`SanApplicationComponentsTieringControl`](crate::SanApplicationComponentsTieringControl) (`required`, `best_effort`, `disallowed`); written on creation only.
-    pub control: Option<SanApplicationComponentsTieringControl>,
+    /// `control`: [`ComponentsTieringControl`](crate::ComponentsTieringControl) (`required`, `best_effort`, `disallowed`); written on creation only.
+    pub control: Option<ComponentsTieringControl>,
     /// `object_stores`: list of [`NasApplicationComponentsTieringObjectStores`](crate::NasApplicationComponentsTieringObjectStores); written on creation only.
     pub object_stores: Option<Vec<NasApplicationComponentsTieringObjectStores>>,
     /// `policy`: [`SanApplicationComponentsTieringPolicy`](crate::SanApplicationComponentsTieringPolicy) (`all`, `auto`, `none`, `snapshot_only`); read, and written on creation.
     pub policy: Option<SanApplicationComponentsTieringPolicy>,
-}
-
-/// The values of [`SanApplicationComponentsTiering`](crate::SanApplicationComponentsTiering)'s `control`: open, so that a value a newer ONTAP adds is kept as [`SanApplicationComponentsTieringControl::Unknown`].
-#[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
-pub enum SanApplicationComponentsTieringControl {
-    /// `required`.
-    Required,
-    /// `best_effort`.
-    BestEffort,
-    /// `disallowed`.
-    Disallowed,
-    /// A value the model does not list, kept as ONTAP wrote it.
-    #[open_enum(other)]
-    Unknown(String),
 }
 
 /// The values of [`SanApplicationComponentsTiering`](crate::SanApplicationComponentsTiering)'s `policy`: open, so that a value a newer ONTAP adds is kept as [`SanApplicationComponentsTieringPolicy::Unknown`].

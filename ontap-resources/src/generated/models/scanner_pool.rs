@@ -2,7 +2,7 @@
 // Regenerate with `cargo run -p ontap-codegen`.
 //! The ScannerPool model, from the model's `scanner_pool` definition.
 
-use crate::ClusterReference;
+use crate::{ClusterReference, ScannerPoolRole};
 
 /// An object of the model's `scanner_pool` definition, held by [`Vscan`](crate::Vscan)'s `scanner_pools`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
@@ -17,18 +17,4 @@ pub struct ScannerPool {
     pub role: Option<ScannerPoolRole>,
     /// `servers`: list of string; read and written.
     pub servers: Option<Vec<String>>,
-}
-
-/// The values of [`ScannerPool`](crate::ScannerPool)'s `role`: open, so that a value a newer ONTAP adds is kept as [`ScannerPoolRole::Unknown`].
-#[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
-pub enum ScannerPoolRole {
-    /// `primary`.
-    Primary,
-    /// `secondary`.
-    Secondary,
-    /// `idle`.
-    Idle,
-    /// A value the model does not list, kept as ONTAP wrote it.
-    #[open_enum(other)]
-    Unknown(String),
 }

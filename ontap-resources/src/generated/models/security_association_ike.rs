@@ -2,6 +2,8 @@
 // Regenerate with `cargo run -p ontap-codegen`.
 //! The SecurityAssociationIke model, from the model's `security_association_ike` definition.
 
+use crate::AssociationIkeState;
+
 /// An object of the model's `security_association_ike` definition, held by [`SecurityAssociation`](crate::SecurityAssociation)'s `ike`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct SecurityAssociationIke {
@@ -13,8 +15,8 @@ pub struct SecurityAssociationIke {
     pub is_initiator: Option<bool>,
     /// `responder_security_parameter_index`: string; read and written.
     pub responder_security_parameter_index: Option<String>,
-    /// `state`: [`SecurityAssociationIkeState`](crate::SecurityAssociationIkeState) (`none`, `connecting`, `established`, `dead_peer_probe`); read and written.
-    pub state: Option<SecurityAssociationIkeState>,
+    /// `state`: [`AssociationIkeState`](crate::AssociationIkeState) (`none`, `connecting`, `established`, `dead_peer_probe`); read and written.
+    pub state: Option<AssociationIkeState>,
     /// `version`: integer; read and written.
     pub version: Option<i64>,
 }
@@ -28,22 +30,6 @@ pub enum SecurityAssociationIkeAuthentication {
     Psk,
     /// `cert`.
     Cert,
-    /// A value the model does not list, kept as ONTAP wrote it.
-    #[open_enum(other)]
-    Unknown(String),
-}
-
-/// The values of [`SecurityAssociationIke`](crate::SecurityAssociationIke)'s `state`: open, so that a value a newer ONTAP adds is kept as [`SecurityAssociationIkeState::Unknown`].
-#[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
-pub enum SecurityAssociationIkeState {
-    /// `none`.
-    None,
-    /// `connecting`.
-    Connecting,
-    /// `established`.
-    Established,
-    /// `dead_peer_probe`.
-    DeadPeerProbe,
     /// A value the model does not list, kept as ONTAP wrote it.
     #[open_enum(other)]
     Unknown(String),

@@ -2,31 +2,17 @@
 // Regenerate with `cargo run -p ontap-codegen`.
 //! The SecurityAssociationIpsec model, from the model's `security_association_ipsec` definition.
 
-use crate::{SecurityAssociationIpsecInbound, SecurityAssociationIpsecOutbound};
+use crate::{AssociationIpsecAction, SecurityAssociationIpsecInbound, SecurityAssociationIpsecOutbound};
 
 /// An object of the model's `security_association_ipsec` definition, held by [`SecurityAssociation`](crate::SecurityAssociation)'s `ipsec`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct SecurityAssociationIpsec {
-    /// `action`: [`SecurityAssociationIpsecAction`](crate::SecurityAssociationIpsecAction) (`bypass`, `discard`, `esp_transport`); read and written.
-    pub action: Option<SecurityAssociationIpsecAction>,
+    /// `action`: [`AssociationIpsecAction`](crate::AssociationIpsecAction) (`bypass`, `discard`, `esp_transport`); read and written.
+    pub action: Option<AssociationIpsecAction>,
     /// `inbound`: [`SecurityAssociationIpsecInbound`](crate::SecurityAssociationIpsecInbound); read and written.
     pub inbound: Option<SecurityAssociationIpsecInbound>,
     /// `outbound`: [`SecurityAssociationIpsecOutbound`](crate::SecurityAssociationIpsecOutbound); read and written.
     pub outbound: Option<SecurityAssociationIpsecOutbound>,
     /// `state`: string; read and written.
     pub state: Option<String>,
-}
-
-/// The values of [`SecurityAssociationIpsec`](crate::SecurityAssociationIpsec)'s `action`: open, so that a value a newer ONTAP adds is kept as [`SecurityAssociationIpsecAction::Unknown`].
-#[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
-pub enum SecurityAssociationIpsecAction {
-    /// `bypass`.
-    Bypass,
-    /// `discard`.
-    Discard,
-    /// `esp_transport`.
-    EspTransport,
-    /// A value the model does not list, kept as ONTAP wrote it.
-    #[open_enum(other)]
-    Unknown(String),
 }

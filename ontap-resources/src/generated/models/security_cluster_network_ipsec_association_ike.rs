@@ -2,6 +2,8 @@
 // Regenerate with `cargo run -p ontap-codegen`.
 //! The SecurityClusterNetworkIpsecAssociationIke model, from the model's `security_cluster_network_ipsec_association_ike` definition.
 
+use crate::AssociationIkeState;
+
 /// An object of the model's `security_cluster_network_ipsec_association_ike` definition, held by [`SecurityClusterNetworkIpsecAssociation`](crate::SecurityClusterNetworkIpsecAssociation)'s `ike`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct SecurityClusterNetworkIpsecAssociationIke {
@@ -13,8 +15,8 @@ pub struct SecurityClusterNetworkIpsecAssociationIke {
     pub is_initiator: Option<bool>,
     /// `responder_security_parameter_index`: string; read and written.
     pub responder_security_parameter_index: Option<String>,
-    /// `state`: [`SecurityClusterNetworkIpsecAssociationIkeState`](crate::SecurityClusterNetworkIpsecAssociationIkeState) (`none`, `connecting`, `established`, `dead_peer_probe`); read and written.
-    pub state: Option<SecurityClusterNetworkIpsecAssociationIkeState>,
+    /// `state`: [`AssociationIkeState`](crate::AssociationIkeState) (`none`, `connecting`, `established`, `dead_peer_probe`); read and written.
+    pub state: Option<AssociationIkeState>,
     /// `version`: integer; read and written.
     pub version: Option<i64>,
 }
@@ -24,22 +26,6 @@ pub struct SecurityClusterNetworkIpsecAssociationIke {
 pub enum SecurityClusterNetworkIpsecAssociationIkeAuthentication {
     /// `pki`.
     Pki,
-    /// A value the model does not list, kept as ONTAP wrote it.
-    #[open_enum(other)]
-    Unknown(String),
-}
-
-/// The values of [`SecurityClusterNetworkIpsecAssociationIke`](crate::SecurityClusterNetworkIpsecAssociationIke)'s `state`: open, so that a value a newer ONTAP adds is kept as [`SecurityClusterNetworkIpsecAssociationIkeState::Unknown`].
-#[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
-pub enum SecurityClusterNetworkIpsecAssociationIkeState {
-    /// `none`.
-    None,
-    /// `connecting`.
-    Connecting,
-    /// `established`.
-    Established,
-    /// `dead_peer_probe`.
-    DeadPeerProbe,
     /// A value the model does not list, kept as ONTAP wrote it.
     #[open_enum(other)]
     Unknown(String),

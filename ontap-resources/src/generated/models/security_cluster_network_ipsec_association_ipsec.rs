@@ -2,31 +2,17 @@
 // Regenerate with `cargo run -p ontap-codegen`.
 //! The SecurityClusterNetworkIpsecAssociationIpsec model, from the model's `security_cluster_network_ipsec_association_ipsec` definition.
 
-use crate::{SecurityAssociationIpsecInbound, SecurityAssociationIpsecOutbound};
+use crate::{AssociationIpsecAction, SecurityAssociationIpsecInbound, SecurityAssociationIpsecOutbound};
 
 /// An object of the model's `security_cluster_network_ipsec_association_ipsec` definition, held by [`SecurityClusterNetworkIpsecAssociation`](crate::SecurityClusterNetworkIpsecAssociation)'s `ipsec`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct SecurityClusterNetworkIpsecAssociationIpsec {
-    /// `action`: [`SecurityClusterNetworkIpsecAssociationIpsecAction`](crate::SecurityClusterNetworkIpsecAssociationIpsecAction) (`bypass`, `discard`, `esp_transport`); read and written.
-    pub action: Option<SecurityClusterNetworkIpsecAssociationIpsecAction>,
+    /// `action`: [`AssociationIpsecAction`](crate::AssociationIpsecAction) (`bypass`, `discard`, `esp_transport`); read and written.
+    pub action: Option<AssociationIpsecAction>,
     /// `inbound`: [`SecurityAssociationIpsecInbound`](crate::SecurityAssociationIpsecInbound); read and written.
     pub inbound: Option<SecurityAssociationIpsecInbound>,
     /// `outbound`: [`SecurityAssociationIpsecOutbound`](crate::SecurityAssociationIpsecOutbound); read and written.
     pub outbound: Option<SecurityAssociationIpsecOutbound>,
     /// `state`: string; read and written.
     pub state: Option<String>,
-}
-
-/// The values of [`SecurityClusterNetworkIpsecAssociationIpsec`](crate::SecurityClusterNetworkIpsecAssociationIpsec)'s `action`: open, so that a value a newer ONTAP adds is kept as [`SecurityClusterNetworkIpsecAssociationIpsecAction::Unknown`].
-#[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
-pub enum SecurityClusterNetworkIpsecAssociationIpsecAction {
-    /// `bypass`.
-    Bypass,
-    /// `discard`.
-    Discard,
-    /// `esp_transport`.
-    EspTransport,
-    /// A value the model does not list, kept as ONTAP wrote it.
-    #[open_enum(other)]
-    Unknown(String),
 }

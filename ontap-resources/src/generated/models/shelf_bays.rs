@@ -20,21 +20,6 @@ pub struct ShelfBays {
     pub type_: Option<ShelfBaysType>,
 }
 
-/// The values of [`ShelfBays`](crate::ShelfBays)'s `state`: open, so that a value a newer ONTAP adds is kept as [`ShelfBaysState::Unknown`].
-#[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
-pub enum ShelfBaysState {
-    /// `unknown`.
-    #[open_enum(rename = "unknown")]
-    UnknownValue,
-    /// `ok`.
-    Ok,
-    /// `error`.
-    Error,
-    /// A value the model does not list, kept as ONTAP wrote it.
-    #[open_enum(other)]
-    Unknown(String),
-}
-
 /// The values of [`ShelfBays`](crate::ShelfBays)'s `type`: open, so that a value a newer ONTAP adds is kept as [`ShelfBaysType::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
 pub enum ShelfBaysType {
@@ -45,6 +30,21 @@ pub enum ShelfBaysType {
     SingleDisk,
     /// `multi_lun`.
     MultiLun,
+    /// A value the model does not list, kept as ONTAP wrote it.
+    #[open_enum(other)]
+    Unknown(String),
+}
+
+/// The values of [`ShelfBays`](crate::ShelfBays)'s `state`: open, so that a value a newer ONTAP adds is kept as [`ShelfBaysState::Unknown`].
+#[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
+pub enum ShelfBaysState {
+    /// `unknown`.
+    #[open_enum(rename = "unknown")]
+    UnknownValue,
+    /// `ok`.
+    Ok,
+    /// `error`.
+    Error,
     /// A value the model does not list, kept as ONTAP wrote it.
     #[open_enum(other)]
     Unknown(String),

@@ -26,18 +26,6 @@ pub struct ShelfFrus {
     pub type_: Option<ShelfFrusType>,
 }
 
-/// The values of [`ShelfFrus`](crate::ShelfFrus)'s `state`: open, so that a value a newer ONTAP adds is kept as [`ShelfFrusState::Unknown`].
-#[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
-pub enum ShelfFrusState {
-    /// `ok`.
-    Ok,
-    /// `error`.
-    Error,
-    /// A value the model does not list, kept as ONTAP wrote it.
-    #[open_enum(other)]
-    Unknown(String),
-}
-
 /// The values of [`ShelfFrus`](crate::ShelfFrus)'s `type`: open, so that a value a newer ONTAP adds is kept as [`ShelfFrusType::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
 pub enum ShelfFrusType {
@@ -45,6 +33,18 @@ pub enum ShelfFrusType {
     Module,
     /// `psu`.
     Psu,
+    /// A value the model does not list, kept as ONTAP wrote it.
+    #[open_enum(other)]
+    Unknown(String),
+}
+
+/// The values of [`ShelfFrus`](crate::ShelfFrus)'s `state`: open, so that a value a newer ONTAP adds is kept as [`ShelfFrusState::Unknown`].
+#[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
+pub enum ShelfFrusState {
+    /// `ok`.
+    Ok,
+    /// `error`.
+    Error,
     /// A value the model does not list, kept as ONTAP wrote it.
     #[open_enum(other)]
     Unknown(String),

@@ -2,6 +2,8 @@
 // Regenerate with `cargo run -p ontap-codegen`.
 //! The SnaplockLogArchive model, from the model's `snaplock_log_archive` definition.
 
+use crate::SnaplockLogBaseName;
+
 /// An object of the model's `snaplock_log_archive` definition, held by [`SnaplockLog`](crate::SnaplockLog)'s `log_archive`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct SnaplockLogArchive {
@@ -10,20 +12,6 @@ pub struct SnaplockLogArchive {
     pub links: Option<ontap::Links>,
     /// `archive`: boolean; written on modification only.
     pub archive: Option<bool>,
-    /// `base_name`: [`SnaplockLogArchiveBaseName`](crate::SnaplockLogArchiveBaseName) (`legal_hold`, `privileged_delete`, `system`); written on modification only.
-    pub base_name: Option<SnaplockLogArchiveBaseName>,
-}
-
-/// The values of [`SnaplockLogArchive`](crate::SnaplockLogArchive)'s `base_name`: open, so that a value a newer ONTAP adds is kept as [`SnaplockLogArchiveBaseName::Unknown`].
-#[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
-pub enum SnaplockLogArchiveBaseName {
-    /// `legal_hold`.
-    LegalHold,
-    /// `privileged_delete`.
-    PrivilegedDelete,
-    /// `system`.
-    System,
-    /// A value the model does not list, kept as ONTAP wrote it.
-    #[open_enum(other)]
-    Unknown(String),
+    /// `base_name`: [`SnaplockLogBaseName`](crate::SnaplockLogBaseName) (`legal_hold`, `privileged_delete`, `system`); written on modification only.
+    pub base_name: Option<SnaplockLogBaseName>,
 }

@@ -2,32 +2,20 @@
 // Regenerate with `cargo run -p ontap-codegen`.
 //! The SnaplockLogFile model, from the model's `snaplock_log_file` definition.
 
+use crate::SnaplockLogBaseName;
+
 /// An object of the model's `snaplock_log_file` definition, held by [`SnaplockLog`](crate::SnaplockLog)'s `log_files`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct SnaplockLogFile {
     /// `_links`: [`ontap::Links`]; read-only.
     #[model(rename = "_links")]
     pub links: Option<ontap::Links>,
-    /// `base_name`: [`SnaplockLogFileBaseName`](crate::SnaplockLogFileBaseName) (`legal_hold`, `privileged_delete`, `system`); read-only.
-    pub base_name: Option<SnaplockLogFileBaseName>,
+    /// `base_name`: [`SnaplockLogBaseName`](crate::SnaplockLogBaseName) (`legal_hold`, `privileged_delete`, `system`); read-only.
+    pub base_name: Option<SnaplockLogBaseName>,
     /// `expiry_time`: timestamp ([`ontap::Timestamp`]); read-only.
     pub expiry_time: Option<ontap::Timestamp>,
     /// `path`: string; read-only.
     pub path: Option<String>,
     /// `size`: integer; read-only.
     pub size: Option<i64>,
-}
-
-/// The values of [`SnaplockLogFile`](crate::SnaplockLogFile)'s `base_name`: open, so that a value a newer ONTAP adds is kept as [`SnaplockLogFileBaseName::Unknown`].
-#[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
-pub enum SnaplockLogFileBaseName {
-    /// `legal_hold`.
-    LegalHold,
-    /// `privileged_delete`.
-    PrivilegedDelete,
-    /// `system`.
-    System,
-    /// A value the model does not list, kept as ONTAP wrote it.
-    #[open_enum(other)]
-    Unknown(String),
 }

@@ -2,6 +2,8 @@
 // Regenerate with `cargo run -p ontap-codegen`.
 //! The SnapmirrorDestinationCreationStorageService model, from the model's `snapmirror_destination_creation_storage_service` definition.
 
+use crate::StorageServiceName;
+
 /// An object of the model's `snapmirror_destination_creation_storage_service` definition, held by [`SnapmirrorDestinationCreation`](crate::SnapmirrorDestinationCreation)'s `storage_service`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct SnapmirrorDestinationCreationStorageService {
@@ -9,20 +11,6 @@ pub struct SnapmirrorDestinationCreationStorageService {
     pub enabled: Option<bool>,
     /// `enforce_performance`: boolean; read and written.
     pub enforce_performance: Option<bool>,
-    /// `name`: [`SnapmirrorDestinationCreationStorageServiceName`](crate::SnapmirrorDestinationCreationStorageServiceName) (`extreme`, `performance`, `value`); read and written.
-    pub name: Option<SnapmirrorDestinationCreationStorageServiceName>,
-}
-
-/// The values of [`SnapmirrorDestinationCreationStorageService`](crate::SnapmirrorDestinationCreationStorageService)'s `name`: open, so that a value a newer ONTAP adds is kept as [`SnapmirrorDestinationCreationStorageServiceName::Unknown`].
-#[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
-pub enum SnapmirrorDestinationCreationStorageServiceName {
-    /// `extreme`.
-    Extreme,
-    /// `performance`.
-    Performance,
-    /// `value`.
-    Value,
-    /// A value the model does not list, kept as ONTAP wrote it.
-    #[open_enum(other)]
-    Unknown(String),
+    /// `name`: `StorageServiceName` (`extreme`, `performance`, `value`); read and written.
+    pub name: Option<StorageServiceName>,
 }

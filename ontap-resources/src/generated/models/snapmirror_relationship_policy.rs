@@ -2,6 +2,8 @@
 // Regenerate with `cargo run -p ontap-codegen`.
 //! The SnapmirrorRelationshipPolicy model, from the model's `snapmirror_relationship_policy` definition.
 
+use crate::PolicyType;
+
 /// An object of the model's `snapmirror_relationship_policy` definition, held by [`SnapmirrorRelationship`](crate::SnapmirrorRelationship)'s `policy`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct SnapmirrorRelationshipPolicy {
@@ -10,23 +12,9 @@ pub struct SnapmirrorRelationshipPolicy {
     pub links: Option<ontap::Links>,
     /// `name`: string; read and written.
     pub name: Option<String>,
-    /// `type`: [`SnapmirrorRelationshipPolicyType`](crate::SnapmirrorRelationshipPolicyType) (`async`, `sync`, `continuous`); read-only.
+    /// `type`: [`PolicyType`](crate::PolicyType) (`async`, `sync`, `continuous`); read-only.
     #[model(rename = "type")]
-    pub type_: Option<SnapmirrorRelationshipPolicyType>,
+    pub type_: Option<PolicyType>,
     /// `uuid`: string, format `uuid`; read and written.
     pub uuid: Option<String>,
-}
-
-/// The values of [`SnapmirrorRelationshipPolicy`](crate::SnapmirrorRelationshipPolicy)'s `type`: open, so that a value a newer ONTAP adds is kept as [`SnapmirrorRelationshipPolicyType::Unknown`].
-#[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
-pub enum SnapmirrorRelationshipPolicyType {
-    /// `async`.
-    Async,
-    /// `sync`.
-    Sync,
-    /// `continuous`.
-    Continuous,
-    /// A value the model does not list, kept as ONTAP wrote it.
-    #[open_enum(other)]
-    Unknown(String),
 }

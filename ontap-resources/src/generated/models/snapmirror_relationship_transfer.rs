@@ -2,6 +2,8 @@
 // Regenerate with `cargo run -p ontap-codegen`.
 //! The SnapmirrorRelationshipTransfer model, from the model's `snapmirror_relationship_transfer` definition.
 
+use crate::TransferState;
+
 /// An object of the model's `snapmirror_relationship_transfer` definition, held by [`SnapmirrorRelationship`](crate::SnapmirrorRelationship)'s `transfer`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct SnapmirrorRelationshipTransfer {
@@ -14,8 +16,8 @@ pub struct SnapmirrorRelationshipTransfer {
     pub end_time: Option<ontap::Timestamp>,
     /// `last_updated_time`: timestamp ([`ontap::Timestamp`]); read and written.
     pub last_updated_time: Option<ontap::Timestamp>,
-    /// `state`: [`SnapmirrorRelationshipTransferState`](crate::SnapmirrorRelationshipTransferState) (`aborted`, `failed`, `hard_aborted`, `queued`, `success`, `transferring`); read and written.
-    pub state: Option<SnapmirrorRelationshipTransferState>,
+    /// `state`: [`TransferState`](crate::TransferState) (`aborted`, `failed`, `hard_aborted`, `queued`, `success`, `transferring`); read and written.
+    pub state: Option<TransferState>,
     /// `total_duration`: string; read and written.
     pub total_duration: Option<String>,
     /// `type`: [`SnapmirrorRelationshipTransferType`](crate::SnapmirrorRelationshipTransferType) (`initialize`, `update`, `resync`, `restore`); read and written.
@@ -23,26 +25,6 @@ pub struct SnapmirrorRelationshipTransfer {
     pub type_: Option<SnapmirrorRelationshipTransferType>,
     /// `uuid`: string, format `uuid`; read and written.
     pub uuid: Option<String>,
-}
-
-/// The values of [`SnapmirrorRelationshipTransfer`](crate::SnapmirrorRelationshipTransfer)'s `state`: open, so that a value a newer ONTAP adds is kept as [`SnapmirrorRelationshipTransferState::Unknown`].
-#[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
-pub enum SnapmirrorRelationshipTransferState {
-    /// `aborted`.
-    Aborted,
-    /// `failed`.
-    Failed,
-    /// `hard_aborted`.
-    HardAborted,
-    /// `queued`.
-    Queued,
-    /// `success`.
-    Success,
-    /// `transferring`.
-    Transferring,
-    /// A value the model does not list, kept as ONTAP wrote it.
-    #[open_enum(other)]
-    Unknown(String),
 }
 
 /// The values of [`SnapmirrorRelationshipTransfer`](crate::SnapmirrorRelationshipTransfer)'s `type`: open, so that a value a newer ONTAP adds is kept as [`SnapmirrorRelationshipTransferType::Unknown`].

@@ -2,6 +2,8 @@
 // Regenerate with `cargo run -p ontap-codegen`.
 //! The SoftwareMcc model, from the model's `software_mcc` definition.
 
+use crate::SoftwareState;
+
 /// An object of the model's `software_mcc` definition, held by [`SoftwareReferenceMetrocluster`](crate::SoftwareReferenceMetrocluster)'s `clusters`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct SoftwareMcc {
@@ -11,32 +13,6 @@ pub struct SoftwareMcc {
     pub estimated_duration: Option<i64>,
     /// `name`: string; read-only.
     pub name: Option<String>,
-    /// `state`: [`SoftwareMccState`](crate::SoftwareMccState) (`in_progress`, `waiting`, `paused_by_user`, `paused_on_error`, `completed`, `canceled`, `failed`, `pause_pending`, `cancel_pending`); read-only.
-    pub state: Option<SoftwareMccState>,
-}
-
-/// The values of [`SoftwareMcc`](crate::SoftwareMcc)'s `state`: open, so that a value a newer ONTAP adds is kept as [`SoftwareMccState::Unknown`].
-#[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
-pub enum SoftwareMccState {
-    /// `in_progress`.
-    InProgress,
-    /// `waiting`.
-    Waiting,
-    /// `paused_by_user`.
-    PausedByUser,
-    /// `paused_on_error`.
-    PausedOnError,
-    /// `completed`.
-    Completed,
-    /// `canceled`.
-    Canceled,
-    /// `failed`.
-    Failed,
-    /// `pause_pending`.
-    PausePending,
-    /// `cancel_pending`.
-    CancelPending,
-    /// A value the model does not list, kept as ONTAP wrote it.
-    #[open_enum(other)]
-    Unknown(String),
+    /// `state`: [`SoftwareState`](crate::SoftwareState) (`in_progress`, `waiting`, `paused_by_user`, `paused_on_error`, `completed`, `canceled`, `failed`, `pause_pending`, `cancel_pending`); read-only.
+    pub state: Option<SoftwareState>,
 }

@@ -3,7 +3,8 @@
 //! The SoftwareStatusDetails model, from the model's `software_status_details` definition.
 
 use crate::{
-    SoftwareStatusDetailsReferenceAction, SoftwareStatusDetailsReferenceIssue, SoftwareStatusDetailsReferenceNode,
+    SoftwareState, SoftwareStatusDetailsReferenceAction, SoftwareStatusDetailsReferenceIssue,
+    SoftwareStatusDetailsReferenceNode,
 };
 
 /// An object of the model's `software_status_details` definition, held by [`Software`](crate::Software)'s `status_details`.
@@ -21,32 +22,6 @@ pub struct SoftwareStatusDetails {
     pub node: Option<SoftwareStatusDetailsReferenceNode>,
     /// `start_time`: timestamp ([`ontap::Timestamp`]); read-only.
     pub start_time: Option<ontap::Timestamp>,
-    /// `state`: [`SoftwareStatusDetailsState`](crate::SoftwareStatusDetailsState) (`in_progress`, `waiting`, `paused_by_user`, `paused_on_error`, `completed`, `canceled`, `failed`, `pause_pending`, `cancel_pending`); read-only.
-    pub state: Option<SoftwareStatusDetailsState>,
-}
-
-/// The values of [`SoftwareStatusDetails`](crate::SoftwareStatusDetails)'s `state`: open, so that a value a newer ONTAP adds is kept as [`SoftwareStatusDetailsState::Unknown`].
-#[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
-pub enum SoftwareStatusDetailsState {
-    /// `in_progress`.
-    InProgress,
-    /// `waiting`.
-    Waiting,
-    /// `paused_by_user`.
-    PausedByUser,
-    /// `paused_on_error`.
-    PausedOnError,
-    /// `completed`.
-    Completed,
-    /// `canceled`.
-    Canceled,
-    /// `failed`.
-    Failed,
-    /// `pause_pending`.
-    PausePending,
-    /// `cancel_pending`.
-    CancelPending,
-    /// A value the model does not list, kept as ONTAP wrote it.
-    #[open_enum(other)]
-    Unknown(String),
+    /// `state`: [`SoftwareState`](crate::SoftwareState) (`in_progress`, `waiting`, `paused_by_user`, `paused_on_error`, `completed`, `canceled`, `failed`, `pause_pending`, `cancel_pending`); read-only.
+    pub state: Option<SoftwareState>,
 }

@@ -2,7 +2,7 @@
 // Regenerate with `cargo run -p ontap-codegen`.
 //! The SoftwareUpdateDetails model, from the model's `software_update_details` definition.
 
-use crate::SoftwareUpdateDetailsReferenceNode;
+use crate::{SoftwareState, SoftwareUpdateDetailsReferenceNode};
 
 /// An object of the model's `software_update_details` definition, held by [`Software`](crate::Software)'s `update_details`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
@@ -15,32 +15,6 @@ pub struct SoftwareUpdateDetails {
     pub node: Option<SoftwareUpdateDetailsReferenceNode>,
     /// `phase`: string; read-only.
     pub phase: Option<String>,
-    /// `state`: [`SoftwareUpdateDetailsState`](crate::SoftwareUpdateDetailsState) (`in_progress`, `waiting`, `paused_by_user`, `paused_on_error`, `completed`, `canceled`, `failed`, `pause_pending`, `cancel_pending`); read-only.
-    pub state: Option<SoftwareUpdateDetailsState>,
-}
-
-/// The values of [`SoftwareUpdateDetails`](crate::SoftwareUpdateDetails)'s `state`: open, so that a value a newer ONTAP adds is kept as [`SoftwareUpdateDetailsState::Unknown`].
-#[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
-pub enum SoftwareUpdateDetailsState {
-    /// `in_progress`.
-    InProgress,
-    /// `waiting`.
-    Waiting,
-    /// `paused_by_user`.
-    PausedByUser,
-    /// `paused_on_error`.
-    PausedOnError,
-    /// `completed`.
-    Completed,
-    /// `canceled`.
-    Canceled,
-    /// `failed`.
-    Failed,
-    /// `pause_pending`.
-    PausePending,
-    /// `cancel_pending`.
-    CancelPending,
-    /// A value the model does not list, kept as ONTAP wrote it.
-    #[open_enum(other)]
-    Unknown(String),
+    /// `state`: [`SoftwareState`](crate::SoftwareState) (`in_progress`, `waiting`, `paused_by_user`, `paused_on_error`, `completed`, `canceled`, `failed`, `pause_pending`, `cancel_pending`); read-only.
+    pub state: Option<SoftwareState>,
 }

@@ -2,23 +2,11 @@
 // Regenerate with `cargo run -p ontap-codegen`.
 //! The SqlOnSanDbStorageService model, from the model's `sql_on_san_db_storage_service` definition.
 
+use crate::StorageServiceName;
+
 /// An object of the model's `sql_on_san_db_storage_service` definition, held by [`SqlOnSanDb`](crate::SqlOnSanDb)'s `storage_service`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct SqlOnSanDbStorageService {
-    /// `name`: [`SqlOnSanDbStorageServiceName`](crate::SqlOnSanDbStorageServiceName) (`extreme`, `performance`, `value`); read and written.
-    pub name: Option<SqlOnSanDbStorageServiceName>,
-}
-
-/// The values of [`SqlOnSanDbStorageService`](crate::SqlOnSanDbStorageService)'s `name`: open, so that a value a newer ONTAP adds is kept as [`SqlOnSanDbStorageServiceName::Unknown`].
-#[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
-pub enum SqlOnSanDbStorageServiceName {
-    /// `extreme`.
-    Extreme,
-    /// `performance`.
-    Performance,
-    /// `value`.
-    Value,
-    /// A value the model does not list, kept as ONTAP wrote it.
-    #[open_enum(other)]
-    Unknown(String),
+    /// `name`: [`StorageServiceName`](crate::StorageServiceName) (`extreme`, `performance`, `value`); read and written.
+    pub name: Option<StorageServiceName>,
 }

@@ -2,23 +2,11 @@
 // Regenerate with `cargo run -p ontap-codegen`.
 //! The SqlOnSanLogStorageService model, from the model's `sql_on_san_log_storage_service` definition.
 
+use crate::StorageServiceName;
+
 /// An object of the model's `sql_on_san_log_storage_service` definition, held by [`SqlOnSanLog`](crate::SqlOnSanLog)'s `storage_service`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct SqlOnSanLogStorageService {
-    /// `name`: [`SqlOnSanLogStorageServiceName`](crate::SqlOnSanLogStorageServiceName) (`extreme`, `performance`, `value`); read and written.
-    pub name: Option<SqlOnSanLogStorageServiceName>,
-}
-
-/// The values of [`SqlOnSanLogStorageService`](crate::SqlOnSanLogStorageService)'s `name`: open, so that a value a newer ONTAP adds is kept as [`SqlOnSanLogStorageServiceName::Unknown`].
-#[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
-pub enum SqlOnSanLogStorageServiceName {
-    /// `extreme`.
-    Extreme,
-    /// `performance`.
-    Performance,
-    /// `value`.
-    Value,
-    /// A value the model does not list, kept as ONTAP wrote it.
-    #[open_enum(other)]
-    Unknown(String),
+    /// `name`: [`StorageServiceName`](crate::StorageServiceName) (`extreme`, `performance`, `value`); read and written.
+    pub name: Option<StorageServiceName>,
 }

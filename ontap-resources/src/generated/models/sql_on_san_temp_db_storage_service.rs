@@ -2,23 +2,11 @@
 // Regenerate with `cargo run -p ontap-codegen`.
 //! The SqlOnSanTempDbStorageService model, from the model's `sql_on_san_temp_db_storage_service` definition.
 
+use crate::StorageServiceName;
+
 /// An object of the model's `sql_on_san_temp_db_storage_service` definition, held by [`SqlOnSanTempDb`](crate::SqlOnSanTempDb)'s `storage_service`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct SqlOnSanTempDbStorageService {
-    /// `name`: [`SqlOnSanTempDbStorageServiceName`](crate::SqlOnSanTempDbStorageServiceName) (`extreme`, `performance`, `value`); read and written.
-    pub name: Option<SqlOnSanTempDbStorageServiceName>,
-}
-
-/// The values of [`SqlOnSanTempDbStorageService`](crate::SqlOnSanTempDbStorageService)'s `name`: open, so that a value a newer ONTAP adds is kept as [`SqlOnSanTempDbStorageServiceName::Unknown`].
-#[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
-pub enum SqlOnSanTempDbStorageServiceName {
-    /// `extreme`.
-    Extreme,
-    /// `performance`.
-    Performance,
-    /// `value`.
-    Value,
-    /// A value the model does not list, kept as ONTAP wrote it.
-    #[open_enum(other)]
-    Unknown(String),
+    /// `name`: [`StorageServiceName`](crate::StorageServiceName) (`extreme`, `performance`, `value`); read and written.
+    pub name: Option<StorageServiceName>,
 }

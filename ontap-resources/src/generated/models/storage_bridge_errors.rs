@@ -2,7 +2,7 @@
 // Regenerate with `cargo run -p ontap-codegen`.
 //! The StorageBridgeErrors model, from the model's `storage_bridge_errors` definition.
 
-use crate::StorageBridgeErrorsComponent;
+use crate::{ErrorsSeverity, StorageBridgeErrorsComponent};
 
 /// An object of the model's `storage_bridge_errors` definition, held by [`StorageBridge`](crate::StorageBridge)'s `errors`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
@@ -11,28 +11,11 @@ pub struct StorageBridgeErrors {
     pub component: Option<StorageBridgeErrorsComponent>,
     /// `reason`: [`ontap::ApiError`]; read-only.
     pub reason: Option<ontap::ApiError>,
-    /// `severity`: [`StorageBridgeErrorsSeverity`](crate::StorageBridgeErrorsSeverity) (`unknown`, `notice`, `warning`, `error`); read and written.
-    pub severity: Option<StorageBridgeErrorsSeverity>,
+    /// `severity`: [`ErrorsSeverity`](crate::ErrorsSeverity) (`unknown`, `notice`, `warning`, `error`); read and written.
+    pub severity: Option<ErrorsSeverity>,
     /// `type`: [`StorageBridgeErrorsType`](crate::StorageBridgeErrorsType) (`unknown`, `bridge_unreachable`, `temp_above_critical_level`, `temp_below_critical_level`, `temp_sensor_status_critical`, `temp_sensor_status_unavailable`, `invalid_configuration`, `sas_port_offline`, `link_failure`, `sas_port_online`, `power_supply_offline`); read and written.
     #[model(rename = "type")]
     pub type_: Option<StorageBridgeErrorsType>,
-}
-
-/// The values of [`StorageBridgeErrors`](crate::StorageBridgeErrors)'s `severity`: open, so that a value a newer ONTAP adds is kept as [`StorageBridgeErrorsSeverity::Unknown`].
-#[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
-pub enum StorageBridgeErrorsSeverity {
-    /// `unknown`.
-    #[open_enum(rename = "unknown")]
-    UnknownValue,
-    /// `notice`.
-    Notice,
-    /// `warning`.
-    Warning,
-    /// `error`.
-    Error,
-    /// A value the model does not list, kept as ONTAP wrote it.
-    #[open_enum(other)]
-    Unknown(String),
 }
 
 /// The values of [`StorageBridgeErrors`](crate::StorageBridgeErrors)'s `type`: open, so that a value a newer ONTAP adds is kept as [`StorageBridgeErrorsType::Unknown`].

@@ -2,7 +2,7 @@
 // Regenerate with `cargo run -p ontap-codegen`.
 //! The StorageBridgeFcPorts model, from the model's `storage_bridge_fc_ports` definition.
 
-use crate::StorageBridgeFcPortsSfp;
+use crate::{PortsState, StorageBridgeFcPortsSfp};
 
 /// An object of the model's `storage_bridge_fc_ports` definition, held by [`StorageBridge`](crate::StorageBridge)'s `fc_ports`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
@@ -23,8 +23,8 @@ pub struct StorageBridgeFcPorts {
     pub peer_wwn: Option<String>,
     /// `sfp`: [`StorageBridgeFcPortsSfp`](crate::StorageBridgeFcPortsSfp); read and written.
     pub sfp: Option<StorageBridgeFcPortsSfp>,
-    /// `state`: [`StorageBridgeFcPortsState`](crate::StorageBridgeFcPortsState) (`error`, `online`, `offline`); read and written.
-    pub state: Option<StorageBridgeFcPortsState>,
+    /// `state`: [`PortsState`](crate::PortsState) (`error`, `online`, `offline`); read and written.
+    pub state: Option<PortsState>,
     /// `wwn`: string; read and written.
     pub wwn: Option<String>,
 }
@@ -40,20 +40,6 @@ pub enum StorageBridgeFcPortsConnectionMode {
     LoopPreferred,
     /// `ptp_preferred`.
     PtpPreferred,
-    /// A value the model does not list, kept as ONTAP wrote it.
-    #[open_enum(other)]
-    Unknown(String),
-}
-
-/// The values of [`StorageBridgeFcPorts`](crate::StorageBridgeFcPorts)'s `state`: open, so that a value a newer ONTAP adds is kept as [`StorageBridgeFcPortsState::Unknown`].
-#[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
-pub enum StorageBridgeFcPortsState {
-    /// `error`.
-    Error,
-    /// `online`.
-    Online,
-    /// `offline`.
-    Offline,
     /// A value the model does not list, kept as ONTAP wrote it.
     #[open_enum(other)]
     Unknown(String),

@@ -3,8 +3,8 @@
 //! The StorageBridgeSasPorts model, from the model's `storage_bridge_sas_ports` definition.
 
 use crate::{
-    StorageBridgeSasPortsCable, StorageBridgeSasPortsPhy1, StorageBridgeSasPortsPhy2, StorageBridgeSasPortsPhy3,
-    StorageBridgeSasPortsPhy4,
+    PortsState, StorageBridgeSasPortsCable, StorageBridgeSasPortsPhy1, StorageBridgeSasPortsPhy2,
+    StorageBridgeSasPortsPhy3, StorageBridgeSasPortsPhy4,
 };
 
 /// An object of the model's `storage_bridge_sas_ports` definition, held by [`StorageBridge`](crate::StorageBridge)'s `sas_ports`.
@@ -28,22 +28,8 @@ pub struct StorageBridgeSasPorts {
     pub phy_3: Option<StorageBridgeSasPortsPhy3>,
     /// `phy_4`: [`StorageBridgeSasPortsPhy4`](crate::StorageBridgeSasPortsPhy4); read and written.
     pub phy_4: Option<StorageBridgeSasPortsPhy4>,
-    /// `state`: [`StorageBridgeSasPortsState`](crate::StorageBridgeSasPortsState) (`error`, `online`, `offline`); read and written.
-    pub state: Option<StorageBridgeSasPortsState>,
+    /// `state`: [`PortsState`](crate::PortsState) (`error`, `online`, `offline`); read and written.
+    pub state: Option<PortsState>,
     /// `wwn`: string; read and written.
     pub wwn: Option<String>,
-}
-
-/// The values of [`StorageBridgeSasPorts`](crate::StorageBridgeSasPorts)'s `state`: open, so that a value a newer ONTAP adds is kept as [`StorageBridgeSasPortsState::Unknown`].
-#[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
-pub enum StorageBridgeSasPortsState {
-    /// `error`.
-    Error,
-    /// `online`.
-    Online,
-    /// `offline`.
-    Offline,
-    /// A value the model does not list, kept as ONTAP wrote it.
-    #[open_enum(other)]
-    Unknown(String),
 }

@@ -2,7 +2,7 @@
 // Regenerate with `cargo run -p ontap-codegen`.
 //! The StorageSwitchErrors model, from the model's `storage_switch_errors` definition.
 
-use crate::StorageSwitchErrorsComponent;
+use crate::{ErrorsSeverity, StorageSwitchErrorsComponent};
 
 /// An object of the model's `storage_switch_errors` definition, held by [`StorageSwitch`](crate::StorageSwitch)'s `errors`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
@@ -11,28 +11,11 @@ pub struct StorageSwitchErrors {
     pub component: Option<StorageSwitchErrorsComponent>,
     /// `reason`: [`ontap::ApiError`]; read-only.
     pub reason: Option<ontap::ApiError>,
-    /// `severity`: [`StorageSwitchErrorsSeverity`](crate::StorageSwitchErrorsSeverity) (`unknown`, `notice`, `warning`, `error`); read and written.
-    pub severity: Option<StorageSwitchErrorsSeverity>,
+    /// `severity`: [`ErrorsSeverity`](crate::ErrorsSeverity) (`unknown`, `notice`, `warning`, `error`); read and written.
+    pub severity: Option<ErrorsSeverity>,
     /// `type`: [`StorageSwitchErrorsType`](crate::StorageSwitchErrorsType) (`switch_unreachable`, `temp_above_warning_level`, `temp_above_critical_level`, `temp_below_warning_level`, `temp_below_critical_level`, `temp_sensor_status_failed`, `fan_status_non_operational`, `power_supply_status_failed`, `power_above_warning_level`, `power_above_critical_level`, `power_below_warning_level`, `power_below_critical_level`, `sfp_rx_power_above_warning_level`, `sfp_rx_power_above_critical_level`, `sfp_tx_power_above_warning_level`, `sfp_tx_power_above_critical_level`, `sfp_rx_power_below_warning_level`, `sfp_rx_power_below_critical_level`, `sfp_tx_power_below_warning_level`, `sfp_tx_power_below_critical_level`, `sfp_status_failed`, `vsan_invalid_frame_delivery_configuration`, `temp_sensor_status_unavailable`, `fan_status_unavailable`, `power_supply_inline_power_failed`, `power_supply_status_unavailable`, `unknown`, `power_supply_off_env_other`, `power_supply_off_admin`, `power_supply_off_denied`, `power_supply_off_env_power`, `power_supply_off_env_temp`, `power_supply_off_env_fan`, `power_supply_on_but_fan_fail`, `power_supply_off_cooling`, `power_supply_off_connector_rating`, `e_ports_down`, `snmpv3_user_not_configured`, `incomplete_snmp_data_refresh`); read and written.
     #[model(rename = "type")]
     pub type_: Option<StorageSwitchErrorsType>,
-}
-
-/// The values of [`StorageSwitchErrors`](crate::StorageSwitchErrors)'s `severity`: open, so that a value a newer ONTAP adds is kept as [`StorageSwitchErrorsSeverity::Unknown`].
-#[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
-pub enum StorageSwitchErrorsSeverity {
-    /// `unknown`.
-    #[open_enum(rename = "unknown")]
-    UnknownValue,
-    /// `notice`.
-    Notice,
-    /// `warning`.
-    Warning,
-    /// `error`.
-    Error,
-    /// A value the model does not list, kept as ONTAP wrote it.
-    #[open_enum(other)]
-    Unknown(String),
 }
 
 /// The values of [`StorageSwitchErrors`](crate::StorageSwitchErrors)'s `type`: open, so that a value a newer ONTAP adds is kept as [`StorageSwitchErrorsType::Unknown`].

@@ -2,7 +2,7 @@
 // Regenerate with `cargo run -p ontap-codegen`.
 //! The StorageSwitchPorts model, from the model's `storage_switch_ports` definition.
 
-use crate::StorageSwitchPortsSfp;
+use crate::{PortsState, StorageSwitchPortsSfp};
 
 /// An object of the model's `storage_switch_ports` definition, held by [`StorageSwitch`](crate::StorageSwitch)'s `ports`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
@@ -17,8 +17,8 @@ pub struct StorageSwitchPorts {
     pub sfp: Option<StorageSwitchPortsSfp>,
     /// `speed`: integer; read and written.
     pub speed: Option<i64>,
-    /// `state`: [`StorageSwitchPortsState`](crate::StorageSwitchPortsState) (`error`, `online`, `offline`); read and written.
-    pub state: Option<StorageSwitchPortsState>,
+    /// `state`: [`PortsState`](crate::PortsState) (`error`, `online`, `offline`); read and written.
+    pub state: Option<PortsState>,
     /// `wwn`: string; read and written.
     pub wwn: Option<String>,
 }
@@ -57,20 +57,6 @@ pub enum StorageSwitchPortsMode {
     AePort,
     /// `af_port`.
     AfPort,
-    /// A value the model does not list, kept as ONTAP wrote it.
-    #[open_enum(other)]
-    Unknown(String),
-}
-
-/// The values of [`StorageSwitchPorts`](crate::StorageSwitchPorts)'s `state`: open, so that a value a newer ONTAP adds is kept as [`StorageSwitchPortsState::Unknown`].
-#[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
-pub enum StorageSwitchPortsState {
-    /// `error`.
-    Error,
-    /// `online`.
-    Online,
-    /// `offline`.
-    Offline,
     /// A value the model does not list, kept as ONTAP wrote it.
     #[open_enum(other)]
     Unknown(String),

@@ -2,7 +2,7 @@
 // Regenerate with `cargo run -p ontap-codegen`.
 //! The StorageUnitMovement model, from the model's `storage_unit_movement` definition.
 
-use crate::{StorageUnitMovementDestination, StorageUnitMovementSource};
+use crate::{MovementState, StorageUnitMovementDestination, StorageUnitMovementSource};
 
 /// An object of the model's `storage_unit_movement` definition, held by [`StorageUnit`](crate::StorageUnit)'s `movement`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
@@ -15,32 +15,6 @@ pub struct StorageUnitMovement {
     pub source: Option<StorageUnitMovementSource>,
     /// `start_time`: timestamp ([`ontap::Timestamp`]); read-only.
     pub start_time: Option<ontap::Timestamp>,
-    /// `state`: [`StorageUnitMovementState`](crate::StorageUnitMovementState) (`aborted`, `cutover`, `cutover_wait`, `cutover_pending`, `failed`, `paused`, `queued`, `replicating`, `success`); read, and written on modification.
-    pub state: Option<StorageUnitMovementState>,
-}
-
-/// The values of [`StorageUnitMovement`](crate::StorageUnitMovement)'s `state`: open, so that a value a newer ONTAP adds is kept as [`StorageUnitMovementState::Unknown`].
-#[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
-pub enum StorageUnitMovementState {
-    /// `aborted`.
-    Aborted,
-    /// `cutover`.
-    Cutover,
-    /// `cutover_wait`.
-    CutoverWait,
-    /// `cutover_pending`.
-    CutoverPending,
-    /// `failed`.
-    Failed,
-    /// `paused`.
-    Paused,
-    /// `queued`.
-    Queued,
-    /// `replicating`.
-    Replicating,
-    /// `success`.
-    Success,
-    /// A value the model does not list, kept as ONTAP wrote it.
-    #[open_enum(other)]
-    Unknown(String),
+    /// `state`: [`MovementState`](crate::MovementState) (`aborted`, `cutover`, `cutover_wait`, `cutover_pending`, `failed`, `paused`, `queued`, `replicating`, `success`); read, and written on modification.
+    pub state: Option<MovementState>,
 }

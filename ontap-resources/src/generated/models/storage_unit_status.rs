@@ -2,31 +2,19 @@
 // Regenerate with `cargo run -p ontap-codegen`.
 //! The StorageUnitStatus model, from the model's `storage_unit_status` definition.
 
+use crate::StatusContainerState;
+
 /// An object of the model's `storage_unit_status` definition, held by [`StorageUnit`](crate::StorageUnit)'s `status`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct StorageUnitStatus {
-    /// `container_state`: [`StorageUnitStatusContainerState`](crate::StorageUnitStatusContainerState) (`online`, `aggregate_offline`, `volume_offline`); read-only.
-    pub container_state: Option<StorageUnitStatusContainerState>,
+    /// `container_state`: [`StatusContainerState`](crate::StatusContainerState) (`online`, `aggregate_offline`, `volume_offline`); read-only.
+    pub container_state: Option<StatusContainerState>,
     /// `mapped`: boolean; read-only.
     pub mapped: Option<bool>,
     /// `read_only`: boolean; read-only.
     pub read_only: Option<bool>,
     /// `state`: [`StorageUnitStatusState`](crate::StorageUnitStatusState) (`foreign_lun_error`, `nvfail`, `offline`, `online`, `space_error`); read-only.
     pub state: Option<StorageUnitStatusState>,
-}
-
-/// The values of [`StorageUnitStatus`](crate::StorageUnitStatus)'s `container_state`: open, so that a value a newer ONTAP adds is kept as [`StorageUnitStatusContainerState::Unknown`].
-#[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
-pub enum StorageUnitStatusContainerState {
-    /// `online`.
-    Online,
-    /// `aggregate_offline`.
-    AggregateOffline,
-    /// `volume_offline`.
-    VolumeOffline,
-    /// A value the model does not list, kept as ONTAP wrote it.
-    #[open_enum(other)]
-    Unknown(String),
 }
 
 /// The values of [`StorageUnitStatus`](crate::StorageUnitStatus)'s `state`: open, so that a value a newer ONTAP adds is kept as [`StorageUnitStatusState::Unknown`].

@@ -23,6 +23,24 @@ pub struct SvmAggregates {
     pub uuid: Option<String>,
 }
 
+/// The values of [`SvmAggregates`](crate::SvmAggregates)'s `type`: open, so that a value a newer ONTAP adds is kept as [`SvmAggregatesType::Unknown`].
+#[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
+pub enum SvmAggregatesType {
+    /// `hdd`.
+    Hdd,
+    /// `hybrid`.
+    Hybrid,
+    /// `lun`.
+    Lun,
+    /// `ssd`.
+    Ssd,
+    /// `vmdisk`.
+    Vmdisk,
+    /// A value the model does not list, kept as ONTAP wrote it.
+    #[open_enum(other)]
+    Unknown(String),
+}
+
 /// The values of [`SvmAggregates`](crate::SvmAggregates)'s `snaplock_type`: open, so that a value a newer ONTAP adds is kept as [`SvmAggregatesSnaplockType::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
 pub enum SvmAggregatesSnaplockType {
@@ -47,24 +65,6 @@ pub enum SvmAggregatesState {
     /// `unknown`.
     #[open_enum(rename = "unknown")]
     UnknownValue,
-    /// A value the model does not list, kept as ONTAP wrote it.
-    #[open_enum(other)]
-    Unknown(String),
-}
-
-/// The values of [`SvmAggregates`](crate::SvmAggregates)'s `type`: open, so that a value a newer ONTAP adds is kept as [`SvmAggregatesType::Unknown`].
-#[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
-pub enum SvmAggregatesType {
-    /// `hdd`.
-    Hdd,
-    /// `hybrid`.
-    Hybrid,
-    /// `lun`.
-    Lun,
-    /// `ssd`.
-    Ssd,
-    /// `vmdisk`.
-    Vmdisk,
     /// A value the model does not list, kept as ONTAP wrote it.
     #[open_enum(other)]
     Unknown(String),

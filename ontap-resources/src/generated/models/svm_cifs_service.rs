@@ -2,7 +2,7 @@
 // Regenerate with `cargo run -p ontap-codegen`.
 //! The SvmCifsService model, from the model's `svm_cifs_service` definition.
 
-use crate::AdDomainSvm;
+use crate::{AdDomainSvm, CifsServiceAuthStyle};
 
 /// An object of the model's `svm_cifs_service` definition, held by [`Svm`](crate::Svm)'s `cifs`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
@@ -14,9 +14,9 @@ pub struct SvmCifsService {
     pub ad_domain: Option<AdDomainSvm>,
     /// `allowed`: boolean; read and written.
     pub allowed: Option<bool>,
-    /// `auth-style`: [`SvmCifsServiceAuthStyle`](crate::SvmCifsServiceAuthStyle) (`domain`, `workgroup`); read-only.
+    /// `auth-style`: `CifsServiceAuthStyle` (`domain`, `workgroup`); read-only.
     #[model(rename = "auth-style")]
-    pub auth_style: Option<SvmCifsServiceAuthStyle>,
+    pub auth_style: Option<CifsServiceAuthStyle>,
     /// `domain_workgroup`: string; read-only.
     pub domain_workgroup: Option<String>,
     /// `enabled`: boolean; read, and written on creation.
@@ -25,16 +25,4 @@ pub struct SvmCifsService {
     pub name: Option<String>,
     /// `workgroup`: string; read and written.
     pub workgroup: Option<String>,
-}
-
-/// The values of [`SvmCifsService`](crate::SvmCifsService)'s `auth-style`: open, so that a value a newer ONTAP adds is kept as [`SvmCifsServiceAuthStyle::Unknown`].
-#[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
-pub enum SvmCifsServiceAuthStyle {
-    /// `domain`.
-    Domain,
-    /// `workgroup`.
-    Workgroup,
-    /// A value the model does not list, kept as ONTAP wrote it.
-    #[open_enum(other)]
-    Unknown(String),
 }

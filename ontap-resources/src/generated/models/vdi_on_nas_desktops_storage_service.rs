@@ -2,23 +2,11 @@
 // Regenerate with `cargo run -p ontap-codegen`.
 //! The VdiOnNasDesktopsStorageService model, from the model's `vdi_on_nas_desktops_storage_service` definition.
 
+use crate::StorageServiceName;
+
 /// An object of the model's `vdi_on_nas_desktops_storage_service` definition, held by [`VdiOnNasDesktops`](crate::VdiOnNasDesktops)'s `storage_service`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct VdiOnNasDesktopsStorageService {
-    /// `name`: [`VdiOnNasDesktopsStorageServiceName`](crate::VdiOnNasDesktopsStorageServiceName) (`extreme`, `performance`, `value`); read and written.
-    pub name: Option<VdiOnNasDesktopsStorageServiceName>,
-}
-
-/// The values of [`VdiOnNasDesktopsStorageService`](crate::VdiOnNasDesktopsStorageService)'s `name`: open, so that a value a newer ONTAP adds is kept as [`VdiOnNasDesktopsStorageServiceName::Unknown`].
-#[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
-pub enum VdiOnNasDesktopsStorageServiceName {
-    /// `extreme`.
-    Extreme,
-    /// `performance`.
-    Performance,
-    /// `value`.
-    Value,
-    /// A value the model does not list, kept as ONTAP wrote it.
-    #[open_enum(other)]
-    Unknown(String),
+    /// `name`: [`StorageServiceName`](crate::StorageServiceName) (`extreme`, `performance`, `value`); read and written.
+    pub name: Option<StorageServiceName>,
 }

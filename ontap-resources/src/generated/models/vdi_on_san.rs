@@ -2,33 +2,19 @@
 // Regenerate with `cargo run -p ontap-codegen`.
 //! The VdiOnSan model, from the model's `vdi_on_san` definition.
 
-use crate::{MongoDbOnSanProtectionType, VdiOnNasDesktops, VdiOnSanNewIgroups};
+use crate::{MongoDbOnSanProtectionType, OnSanHypervisor, VdiOnNasDesktops, VdiOnSanNewIgroups};
 
 /// An object of the model's `vdi_on_san` definition, held by [`Application`](crate::Application)'s `vdi_on_san`, [`ApplicationTemplate`](crate::ApplicationTemplate)'s `vdi_on_san`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct VdiOnSan {
     /// `desktops`: [`VdiOnNasDesktops`](crate::VdiOnNasDesktops), required by the model; read and written.
     pub desktops: Option<VdiOnNasDesktops>,
-    /// `hypervisor`: [`VdiOnSanHypervisor`](crate::VdiOnSanHypervisor), required by the model (`hyper_v`, `vmware`, `xen`); read, and written on creation.
-    pub hypervisor: Option<VdiOnSanHypervisor>,
+    /// `hypervisor`: [`OnSanHypervisor`](crate::OnSanHypervisor), required by the model (`hyper_v`, `vmware`, `xen`); read, and written on creation.
+    pub hypervisor: Option<OnSanHypervisor>,
     /// `igroup_name`: string, 1 to 96 characters, required by the model; read and written.
     pub igroup_name: Option<String>,
     /// `new_igroups`: list of [`VdiOnSanNewIgroups`](crate::VdiOnSanNewIgroups), 0 to 1 items; written, never read back.
     pub new_igroups: Option<Vec<VdiOnSanNewIgroups>>,
     /// `protection_type`: [`MongoDbOnSanProtectionType`](crate::MongoDbOnSanProtectionType); read and written.
     pub protection_type: Option<MongoDbOnSanProtectionType>,
-}
-
-/// The values of [`VdiOnSan`](crate::VdiOnSan)'s `hypervisor`: open, so that a value a newer ONTAP adds is kept as [`VdiOnSanHypervisor::Unknown`].
-#[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
-pub enum VdiOnSanHypervisor {
-    /// `hyper_v`.
-    HyperV,
-    /// `vmware`.
-    Vmware,
-    /// `xen`.
-    Xen,
-    /// A value the model does not list, kept as ONTAP wrote it.
-    #[open_enum(other)]
-    Unknown(String),
 }

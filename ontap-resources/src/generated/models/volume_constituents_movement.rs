@@ -2,7 +2,7 @@
 // Regenerate with `cargo run -p ontap-codegen`.
 //! The VolumeConstituentsMovement model, from the model's `volume_constituents_movement` definition.
 
-use crate::AggregateReference;
+use crate::{AggregateReference, MovementState, MovementTieringPolicy};
 
 /// An object of the model's `volume_constituents_movement` definition, held by [`VolumeConstituents`](crate::VolumeConstituents)'s `movement`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
@@ -13,52 +13,8 @@ pub struct VolumeConstituentsMovement {
     pub destination_aggregate: Option<AggregateReference>,
     /// `percent_complete`: integer; read-only.
     pub percent_complete: Option<i64>,
-    /// `state`: [`VolumeConstituentsMovementState`](crate::VolumeConstituentsMovementState) (`aborted`, `cutover`, `cutover_wait`, `cutover_pending`, `failed`, `paused`, `queued`, `replicating`, `success`); read and written.
-    pub state: Option<VolumeConstituentsMovementState>,
-    /// `tiering_policy`: [`VolumeConstituentsMovementTieringPolicy`](crate::VolumeConstituentsMovementTieringPolicy) (`all`, `auto`, `backup`, `none`, `snapshot_only`); written on modification only.
-    pub tiering_policy: Option<VolumeConstituentsMovementTieringPolicy>,
-}
-
-/// The values of [`VolumeConstituentsMovement`](crate::VolumeConstituentsMovement)'s `state`: open, so that a value a newer ONTAP adds is kept as [`VolumeConstituentsMovementState::Unknown`].
-#[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
-pub enum VolumeConstituentsMovementState {
-    /// `aborted`.
-    Aborted,
-    /// `cutover`.
-    Cutover,
-    /// `cutover_wait`.
-    CutoverWait,
-    /// `cutover_pending`.
-    CutoverPending,
-    /// `failed`.
-    Failed,
-    /// `paused`.
-    Paused,
-    /// `queued`.
-    Queued,
-    /// `replicating`.
-    Replicating,
-    /// `success`.
-    Success,
-    /// A value the model does not list, kept as ONTAP wrote it.
-    #[open_enum(other)]
-    Unknown(String),
-}
-
-/// The values of [`VolumeConstituentsMovement`](crate::VolumeConstituentsMovement)'s `tiering_policy`: open, so that a value a newer ONTAP adds is kept as [`VolumeConstituentsMovementTieringPolicy::Unknown`].
-#[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
-pub enum VolumeConstituentsMovementTieringPolicy {
-    /// `all`.
-    All,
-    /// `auto`.
-    Auto,
-    /// `backup`.
-    Backup,
-    /// `none`.
-    None,
-    /// `snapshot_only`.
-    SnapshotOnly,
-    /// A value the model does not list, kept as ONTAP wrote it.
-    #[open_enum(other)]
-    Unknown(String),
+    /// `state`: `MovementState` (`aborted`, `cutover`, `cutover_wait`, `cutover_pending`, `failed`, `paused`, `queued`, `replicating`, `success`); read and written.
+    pub state: Option<MovementState>,
+    /// `tiering_policy`: [`MovementTieringPolicy`](crate::MovementTieringPolicy) (`all`, `auto`, `backup`, `none`, `snapshot_only`); written on modification only.
+    pub tiering_policy: Option<MovementTieringPolicy>,
 }

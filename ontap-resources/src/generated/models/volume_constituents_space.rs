@@ -2,7 +2,7 @@
 // Regenerate with `cargo run -p ontap-codegen`.
 //! The VolumeConstituentsSpace model, from the model's `volume_constituents_space` definition.
 
-use crate::{VolumeConstituentsSpaceLogicalSpace, VolumeConstituentsSpaceSnapshot};
+use crate::{SpaceMaxSize, VolumeConstituentsSpaceLogicalSpace, VolumeConstituentsSpaceSnapshot};
 
 /// An object of the model's `volume_constituents_space` definition, held by [`VolumeConstituents`](crate::VolumeConstituents)'s `space`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
@@ -25,8 +25,8 @@ pub struct VolumeConstituentsSpace {
     pub local_tier_footprint: Option<i64>,
     /// `logical_space`: [`VolumeConstituentsSpaceLogicalSpace`](crate::VolumeConstituentsSpaceLogicalSpace); read and written.
     pub logical_space: Option<VolumeConstituentsSpaceLogicalSpace>,
-    /// `max_size`: [`VolumeConstituentsSpaceMaxSize`](crate::VolumeConstituentsSpaceMaxSize) (`100T`, `300T`, `600T`); read and written.
-    pub max_size: Option<VolumeConstituentsSpaceMaxSize>,
+    /// `max_size`: [`SpaceMaxSize`](crate::SpaceMaxSize) (`100T`, `300T`, `600T`); read and written.
+    pub max_size: Option<SpaceMaxSize>,
     /// `metadata`: integer; read-only.
     pub metadata: Option<i64>,
     /// `over_provisioned`: integer; read-only.
@@ -49,21 +49,4 @@ pub struct VolumeConstituentsSpace {
     pub used_by_afs: Option<i64>,
     /// `used_percent`: integer; read and written.
     pub used_percent: Option<i64>,
-}
-
-/// The values of [`VolumeConstituentsSpace`](crate::VolumeConstituentsSpace)'s `max_size`: open, so that a value a newer ONTAP adds is kept as [`VolumeConstituentsSpaceMaxSize::Unknown`].
-#[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
-pub enum VolumeConstituentsSpaceMaxSize {
-    /// `100T`.
-    #[open_enum(rename = "100T")]
-    V100T,
-    /// `300T`.
-    #[open_enum(rename = "300T")]
-    V300T,
-    /// `600T`.
-    #[open_enum(rename = "600T")]
-    V600T,
-    /// A value the model does not list, kept as ONTAP wrote it.
-    #[open_enum(other)]
-    Unknown(String),
 }

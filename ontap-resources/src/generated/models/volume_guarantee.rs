@@ -2,24 +2,14 @@
 // Regenerate with `cargo run -p ontap-codegen`.
 //! The VolumeGuarantee model, from the model's `volume_guarantee` definition.
 
+use crate::GuaranteeType;
+
 /// An object of the model's `volume_guarantee` definition, held by [`Volume`](crate::Volume)'s `guarantee`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct VolumeGuarantee {
     /// `honored`: boolean; read-only.
     pub honored: Option<bool>,
-    /// `type`: [`VolumeGuaranteeType`](crate::VolumeGuaranteeType) (`volume`, `none`); read and written.
+    /// `type`: `GuaranteeType` (`volume`, `none`); read and written.
     #[model(rename = "type")]
-    pub type_: Option<VolumeGuaranteeType>,
-}
-
-/// The values of [`VolumeGuarantee`](crate::VolumeGuarantee)'s `type`: open, so that a value a newer ONTAP adds is kept as [`VolumeGuaranteeType::Unknown`].
-#[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
-pub enum VolumeGuaranteeType {
-    /// `volume`.
-    Volume,
-    /// `none`.
-    None,
-    /// A value the model does not list, kept as ONTAP wrote it.
-    #[open_enum(other)]
-    Unknown(String),
+    pub type_: Option<GuaranteeType>,
 }

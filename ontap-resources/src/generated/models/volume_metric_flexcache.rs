@@ -17,29 +17,6 @@ pub struct VolumeMetricFlexcache {
     pub timestamp: Option<ontap::Timestamp>,
 }
 
-/// The values of [`VolumeMetricFlexcache`](crate::VolumeMetricFlexcache)'s `duration`: open, so that a value a newer ONTAP adds is kept as [`VolumeMetricFlexcacheDuration::Unknown`].
-#[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
-pub enum VolumeMetricFlexcacheDuration {
-    /// `PT15S`.
-    #[open_enum(rename = "PT15S")]
-    Pt15S,
-    /// `PT5M`.
-    #[open_enum(rename = "PT5M")]
-    Pt5M,
-    /// `PT30M`.
-    #[open_enum(rename = "PT30M")]
-    Pt30M,
-    /// `PT2H`.
-    #[open_enum(rename = "PT2H")]
-    Pt2H,
-    /// `PT1D`.
-    #[open_enum(rename = "PT1D")]
-    Pt1D,
-    /// A value the model does not list, kept as ONTAP wrote it.
-    #[open_enum(other)]
-    Unknown(String),
-}
-
 /// The values of [`VolumeMetricFlexcache`](crate::VolumeMetricFlexcache)'s `status`: open, so that a value a newer ONTAP adds is kept as [`VolumeMetricFlexcacheStatus::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
 pub enum VolumeMetricFlexcacheStatus {
@@ -63,6 +40,29 @@ pub enum VolumeMetricFlexcacheStatus {
     InconsistentDeltaTime,
     /// `inconsistent_old_data`.
     InconsistentOldData,
+    /// A value the model does not list, kept as ONTAP wrote it.
+    #[open_enum(other)]
+    Unknown(String),
+}
+
+/// The values of [`VolumeMetricFlexcache`](crate::VolumeMetricFlexcache)'s `duration`: open, so that a value a newer ONTAP adds is kept as [`VolumeMetricFlexcacheDuration::Unknown`].
+#[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
+pub enum VolumeMetricFlexcacheDuration {
+    /// `PT15S`.
+    #[open_enum(rename = "PT15S")]
+    Pt15S,
+    /// `PT5M`.
+    #[open_enum(rename = "PT5M")]
+    Pt5M,
+    /// `PT30M`.
+    #[open_enum(rename = "PT30M")]
+    Pt30M,
+    /// `PT2H`.
+    #[open_enum(rename = "PT2H")]
+    Pt2H,
+    /// `PT1D`.
+    #[open_enum(rename = "PT1D")]
+    Pt1D,
     /// A value the model does not list, kept as ONTAP wrote it.
     #[open_enum(other)]
     Unknown(String),

@@ -2,7 +2,7 @@
 // Regenerate with `cargo run -p ontap-codegen`.
 //! The VolumeMovement model, from the model's `volume_movement` definition.
 
-use crate::AggregateReference;
+use crate::{AggregateReference, MovementState, MovementTieringPolicy};
 
 /// An object of the model's `volume_movement` definition, held by [`Volume`](crate::Volume)'s `movement`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
@@ -17,52 +17,8 @@ pub struct VolumeMovement {
     pub percent_complete: Option<i64>,
     /// `start_time`: timestamp ([`ontap::Timestamp`]); read-only.
     pub start_time: Option<ontap::Timestamp>,
-    /// `state`: [`VolumeMovementState`](crate::VolumeMovementState) (`aborted`, `cutover`, `cutover_wait`, `cutover_pending`, `failed`, `paused`, `queued`, `replicating`, `success`); read, and written on modification.
-    pub state: Option<VolumeMovementState>,
-    /// `tiering_policy`: [`VolumeMovementTieringPolicy`](crate::VolumeMovementTieringPolicy) (`all`, `auto`, `backup`, `none`, `snapshot_only`); read, and written on modification.
-    pub tiering_policy: Option<VolumeMovementTieringPolicy>,
-}
-
-/// The values of [`VolumeMovement`](crate::VolumeMovement)'s `state`: open, so that a value a newer ONTAP adds is kept as [`VolumeMovementState::Unknown`].
-#[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
-pub enum VolumeMovementState {
-    /// `aborted`.
-    Aborted,
-    /// `cutover`.
-    Cutover,
-    /// `cutover_wait`.
-    CutoverWait,
-    /// `cutover_pending`.
-    CutoverPending,
-    /// `failed`.
-    Failed,
-    /// `paused`.
-    Paused,
-    /// `queued`.
-    Queued,
-    /// `replicating`.
-    Replicating,
-    /// `success`.
-    Success,
-    /// A value the model does not list, kept as ONTAP wrote it.
-    #[open_enum(other)]
-    Unknown(String),
-}
-
-/// The values of [`VolumeMovement`](crate::VolumeMovement)'s `tiering_policy`: open, so that a value a newer ONTAP adds is kept as [`VolumeMovementTieringPolicy::Unknown`].
-#[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
-pub enum VolumeMovementTieringPolicy {
-    /// `all`.
-    All,
-    /// `auto`.
-    Auto,
-    /// `backup`.
-    Backup,
-    /// `none`.
-    None,
-    /// `snapshot_only`.
-    SnapshotOnly,
-    /// A value the model does not list, kept as ONTAP wrote it.
-    #[open_enum(other)]
-    Unknown(String),
+    /// `state`: `MovementState` (`aborted`, `cutover`, `cutover_wait`, `cutover_pending`, `failed`, `paused`, `queued`, `replicating`, `success`); read, and written on modification.
+    pub state: Option<MovementState>,
+    /// `tiering_policy`: [`MovementTieringPolicy`](crate::MovementTieringPolicy) (`all`, `auto`, `backup`, `none`, `snapshot_only`); read, and written on modification.
+    pub tiering_policy: Option<MovementTieringPolicy>,
 }

@@ -2,7 +2,7 @@
 // Regenerate with `cargo run -p ontap-codegen`.
 //! The VolumeNas model, from the model's `volume_nas` definition.
 
-use crate::{ExportPolicyReference, VolumeNasJunctionParent};
+use crate::{ExportPolicyReference, NasSecurityStyle, VolumeNasJunctionParent};
 
 /// An object of the model's `volume_nas` definition, held by [`Volume`](crate::Volume)'s `nas`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
@@ -15,26 +15,10 @@ pub struct VolumeNas {
     pub junction_parent: Option<VolumeNasJunctionParent>,
     /// `path`: string; read and written.
     pub path: Option<String>,
-    /// `security_style`: [`VolumeNasSecurityStyle`](crate::VolumeNasSecurityStyle) (`mixed`, `ntfs`, `unified`, `unix`); read and written.
-    pub security_style: Option<VolumeNasSecurityStyle>,
+    /// `security_style`: [`NasSecurityStyle`](crate::NasSecurityStyle) (`mixed`, `ntfs`, `unified`, `unix`); read and written.
+    pub security_style: Option<NasSecurityStyle>,
     /// `uid`: integer; read and written.
     pub uid: Option<i64>,
     /// `unix_permissions`: integer; read and written.
     pub unix_permissions: Option<i64>,
-}
-
-/// The values of [`VolumeNas`](crate::VolumeNas)'s `security_style`: open, so that a value a newer ONTAP adds is kept as [`VolumeNasSecurityStyle::Unknown`].
-#[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
-pub enum VolumeNasSecurityStyle {
-    /// `mixed`.
-    Mixed,
-    /// `ntfs`.
-    Ntfs,
-    /// `unified`.
-    Unified,
-    /// `unix`.
-    Unix,
-    /// A value the model does not list, kept as ONTAP wrote it.
-    #[open_enum(other)]
-    Unknown(String),
 }

@@ -2,7 +2,7 @@
 // Regenerate with `cargo run -p ontap-codegen`.
 //! The VolumeSnaplock model, from the model's `volume_snaplock` definition.
 
-use crate::VolumeSnaplockRetention;
+use crate::{SnaplockType, VolumeSnaplockRetention};
 
 /// An object of the model's `volume_snaplock` definition, held by [`Volume`](crate::Volume)'s `snaplock`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
@@ -23,9 +23,9 @@ pub struct VolumeSnaplock {
     pub privileged_delete: Option<VolumeSnaplockPrivilegedDelete>,
     /// `retention`: [`VolumeSnaplockRetention`](crate::VolumeSnaplockRetention); read and written.
     pub retention: Option<VolumeSnaplockRetention>,
-    /// `type`: [`VolumeSnaplockType`](crate::VolumeSnaplockType) (`compliance`, `enterprise`, `non_snaplock`); read, and written on creation.
+    /// `type`: `SnaplockType` (`compliance`, `enterprise`, `non_snaplock`); read, and written on creation.
     #[model(rename = "type")]
-    pub type_: Option<VolumeSnaplockType>,
+    pub type_: Option<SnaplockType>,
     /// `unspecified_retention_file_count`: integer; read-only.
     pub unspecified_retention_file_count: Option<i64>,
 }
@@ -39,20 +39,6 @@ pub enum VolumeSnaplockPrivilegedDelete {
     Enabled,
     /// `permanently_disabled`.
     PermanentlyDisabled,
-    /// A value the model does not list, kept as ONTAP wrote it.
-    #[open_enum(other)]
-    Unknown(String),
-}
-
-/// The values of [`VolumeSnaplock`](crate::VolumeSnaplock)'s `type`: open, so that a value a newer ONTAP adds is kept as [`VolumeSnaplockType::Unknown`].
-#[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
-pub enum VolumeSnaplockType {
-    /// `compliance`.
-    Compliance,
-    /// `enterprise`.
-    Enterprise,
-    /// `non_snaplock`.
-    NonSnaplock,
     /// A value the model does not list, kept as ONTAP wrote it.
     #[open_enum(other)]
     Unknown(String),

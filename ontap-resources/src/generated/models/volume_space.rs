@@ -2,7 +2,7 @@
 // Regenerate with `cargo run -p ontap-codegen`.
 //! The VolumeSpace model, from the model's `volume_space` definition.
 
-use crate::{VolumeSpaceLogicalSpace, VolumeSpaceSnapshot};
+use crate::{SpaceMaxSize, VolumeSpaceLogicalSpace, VolumeSpaceSnapshot};
 
 /// An object of the model's `volume_space` definition, held by [`Volume`](crate::Volume)'s `space`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
@@ -59,8 +59,8 @@ pub struct VolumeSpace {
     pub local_tier_footprint: Option<i64>,
     /// `logical_space`: [`VolumeSpaceLogicalSpace`](crate::VolumeSpaceLogicalSpace); read and written.
     pub logical_space: Option<VolumeSpaceLogicalSpace>,
-    /// `max_size`: [`VolumeSpaceMaxSize`](crate::VolumeSpaceMaxSize) (`100T`, `300T`, `600T`); read and written.
-    pub max_size: Option<VolumeSpaceMaxSize>,
+    /// `max_size`: [`SpaceMaxSize`](crate::SpaceMaxSize) (`100T`, `300T`, `600T`); read and written.
+    pub max_size: Option<SpaceMaxSize>,
     /// `metadata`: integer; read-only.
     pub metadata: Option<i64>,
     /// `nearly_full_threshold_percent`: integer; read and written.
@@ -105,21 +105,4 @@ pub struct VolumeSpace {
     pub user_data: Option<i64>,
     /// `volume_guarantee_footprint`: integer; read-only.
     pub volume_guarantee_footprint: Option<i64>,
-}
-
-/// The values of [`VolumeSpace`](crate::VolumeSpace)'s `max_size`: open, so that a value a newer ONTAP adds is kept as [`VolumeSpaceMaxSize::Unknown`].
-#[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
-pub enum VolumeSpaceMaxSize {
-    /// `100T`.
-    #[open_enum(rename = "100T")]
-    V100T,
-    /// `300T`.
-    #[open_enum(rename = "300T")]
-    V300T,
-    /// `600T`.
-    #[open_enum(rename = "600T")]
-    V600T,
-    /// A value the model does not list, kept as ONTAP wrote it.
-    #[open_enum(other)]
-    Unknown(String),
 }

@@ -2,7 +2,7 @@
 // Regenerate with `cargo run -p ontap-codegen`.
 //! The VscanOnAccessPolicy model, from the model's `vscan_on_access_policy` definition.
 
-use crate::VscanOnAccessScope;
+use crate::{VscanOnAccessProtocol, VscanOnAccessScope};
 
 /// An object of the model's `vscan_on_access_policy` definition, held by [`Vscan`](crate::Vscan)'s `on_access_policies`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
@@ -13,18 +13,8 @@ pub struct VscanOnAccessPolicy {
     pub mandatory: Option<bool>,
     /// `name`: string, 1 to 256 characters; read, and written on creation.
     pub name: Option<String>,
-    /// `protocol`: [`VscanOnAccessPolicyProtocol`](crate::VscanOnAccessPolicyProtocol) (`cifs`); read and written.
-    pub protocol: Option<VscanOnAccessPolicyProtocol>,
+    /// `protocol`: [`VscanOnAccessProtocol`](crate::VscanOnAccessProtocol) (`cifs`); read and written.
+    pub protocol: Option<VscanOnAccessProtocol>,
     /// `scope`: [`VscanOnAccessScope`](crate::VscanOnAccessScope); read and written.
     pub scope: Option<VscanOnAccessScope>,
-}
-
-/// The values of [`VscanOnAccessPolicy`](crate::VscanOnAccessPolicy)'s `protocol`: open, so that a value a newer ONTAP adds is kept as [`VscanOnAccessPolicyProtocol::Unknown`].
-#[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
-pub enum VscanOnAccessPolicyProtocol {
-    /// `cifs`.
-    Cifs,
-    /// A value the model does not list, kept as ONTAP wrote it.
-    #[open_enum(other)]
-    Unknown(String),
 }

@@ -2,23 +2,11 @@
 // Regenerate with `cargo run -p ontap-codegen`.
 //! The VsiOnNasDatastoreStorageService model, from the model's `vsi_on_nas_datastore_storage_service` definition.
 
+use crate::StorageServiceName;
+
 /// An object of the model's `vsi_on_nas_datastore_storage_service` definition, held by [`VsiOnNasDatastore`](crate::VsiOnNasDatastore)'s `storage_service`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct VsiOnNasDatastoreStorageService {
-    /// `name`: [`VsiOnNasDatastoreStorageServiceName`](crate::VsiOnNasDatastoreStorageServiceName) (`extreme`, `performance`, `value`); read and written.
-    pub name: Option<VsiOnNasDatastoreStorageServiceName>,
-}
-
-/// The values of [`VsiOnNasDatastoreStorageService`](crate::VsiOnNasDatastoreStorageService)'s `name`: open, so that a value a newer ONTAP adds is kept as [`VsiOnNasDatastoreStorageServiceName::Unknown`].
-#[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
-pub enum VsiOnNasDatastoreStorageServiceName {
-    /// `extreme`.
-    Extreme,
-    /// `performance`.
-    Performance,
-    /// `value`.
-    Value,
-    /// A value the model does not list, kept as ONTAP wrote it.
-    #[open_enum(other)]
-    Unknown(String),
+    /// `name`: [`StorageServiceName`](crate::StorageServiceName) (`extreme`, `performance`, `value`); read and written.
+    pub name: Option<StorageServiceName>,
 }

@@ -2,33 +2,19 @@
 // Regenerate with `cargo run -p ontap-codegen`.
 //! The VsiOnSan model, from the model's `vsi_on_san` definition.
 
-use crate::{MongoDbOnSanProtectionType, VsiOnNasDatastore, VsiOnSanNewIgroups};
+use crate::{MongoDbOnSanProtectionType, OnSanHypervisor, VsiOnNasDatastore, VsiOnSanNewIgroups};
 
 /// An object of the model's `vsi_on_san` definition, held by [`Application`](crate::Application)'s `vsi_on_san`, [`ApplicationTemplate`](crate::ApplicationTemplate)'s `vsi_on_san`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct VsiOnSan {
     /// `datastore`: [`VsiOnNasDatastore`](crate::VsiOnNasDatastore), required by the model; read and written.
     pub datastore: Option<VsiOnNasDatastore>,
-    /// `hypervisor`: [`VsiOnSanHypervisor`](crate::VsiOnSanHypervisor), required by the model (`hyper_v`, `vmware`, `xen`); read, and written on creation.
-    pub hypervisor: Option<VsiOnSanHypervisor>,
+    /// `hypervisor`: [`OnSanHypervisor`](crate::OnSanHypervisor), required by the model (`hyper_v`, `vmware`, `xen`); read, and written on creation.
+    pub hypervisor: Option<OnSanHypervisor>,
     /// `igroup_name`: string, 1 to 96 characters, required by the model; read and written.
     pub igroup_name: Option<String>,
     /// `new_igroups`: list of [`VsiOnSanNewIgroups`](crate::VsiOnSanNewIgroups), 0 to 1 items; written, never read back.
     pub new_igroups: Option<Vec<VsiOnSanNewIgroups>>,
     /// `protection_type`: [`MongoDbOnSanProtectionType`](crate::MongoDbOnSanProtectionType); read and written.
     pub protection_type: Option<MongoDbOnSanProtectionType>,
-}
-
-/// The values of [`VsiOnSan`](crate::VsiOnSan)'s `hypervisor`: open, so that a value a newer ONTAP adds is kept as [`VsiOnSanHypervisor::Unknown`].
-#[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
-pub enum VsiOnSanHypervisor {
-    /// `hyper_v`.
-    HyperV,
-    /// `vmware`.
-    Vmware,
-    /// `xen`.
-    Xen,
-    /// A value the model does not list, kept as ONTAP wrote it.
-    #[open_enum(other)]
-    Unknown(String),
 }

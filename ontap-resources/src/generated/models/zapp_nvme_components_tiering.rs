@@ -2,31 +2,17 @@
 // Regenerate with `cargo run -p ontap-codegen`.
 //! The ZappNvmeComponentsTiering model, from the model's `zapp_nvme_components_tiering` definition.
 
-use crate::NasApplicationComponentsTieringObjectStores;
+use crate::{ComponentsTieringControl, NasApplicationComponentsTieringObjectStores};
 
 /// An object of the model's `zapp_nvme_components_tiering` definition, held by [`ZappNvmeComponents`](crate::ZappNvmeComponents)'s `tiering`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct ZappNvmeComponentsTiering {
-    /// `control`: [`ZappNvmeComponentsTieringControl`](crate::ZappNvmeComponentsTieringControl) (`required`, `best_effort`, `disallowed`); written on creation only.
-    pub control: Option<ZappNvmeComponentsTieringControl>,
+    /// `control`: [`ComponentsTieringControl`](crate::ComponentsTieringControl) (`required`, `best_effort`, `disallowed`); written on creation only.
+    pub control: Option<ComponentsTieringControl>,
     /// `object_stores`: list of [`NasApplicationComponentsTieringObjectStores`](crate::NasApplicationComponentsTieringObjectStores); written on creation only.
     pub object_stores: Option<Vec<NasApplicationComponentsTieringObjectStores>>,
     /// `policy`: [`ZappNvmeComponentsTieringPolicy`](crate::ZappNvmeComponentsTieringPolicy) (`all`, `auto`, `none`, `snapshot_only`); read, and written on creation.
     pub policy: Option<ZappNvmeComponentsTieringPolicy>,
-}
-
-/// The values of [`ZappNvmeComponentsTiering`](crate::ZappNvmeComponentsTiering)'s `control`: open, so that a value a newer ONTAP adds is kept as [`ZappNvmeComponentsTieringControl::Unknown`].
-#[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
-pub enum ZappNvmeComponentsTieringControl {
-    /// `required`.
-    Required,
-    /// `best_effort`.
-    BestEffort,
-    /// `disallowed`.
-    Disallowed,
-    /// A value the model does not list, kept as ONTAP wrote it.
-    #[open_enum(other)]
-    Unknown(String),
 }
 
 /// The values of [`ZappNvmeComponentsTiering`](crate::ZappNvmeComponentsTiering)'s `policy`: open, so that a value a newer ONTAP adds is kept as [`ZappNvmeComponentsTieringPolicy::Unknown`].

@@ -2,21 +2,11 @@
 // Regenerate with `cargo run -p ontap-codegen`.
 //! The ZappS3BucketProtectionType model, from the model's `zapp_s3_bucket_protection_type` definition.
 
+use crate::ProtectionTypeRemoteRpo;
+
 /// An object of the model's `zapp_s3_bucket_protection_type` definition, held by [`ZappS3Bucket`](crate::ZappS3Bucket)'s `protection_type`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct ZappS3BucketProtectionType {
-    /// `remote_rpo`: [`ZappS3BucketProtectionTypeRemoteRpo`](crate::ZappS3BucketProtectionTypeRemoteRpo) (`none`, `zero`); read, and written on creation.
-    pub remote_rpo: Option<ZappS3BucketProtectionTypeRemoteRpo>,
-}
-
-/// The values of [`ZappS3BucketProtectionType`](crate::ZappS3BucketProtectionType)'s `remote_rpo`: open, so that a value a newer ONTAP adds is kept as [`ZappS3BucketProtectionTypeRemoteRpo::Unknown`].
-#[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
-pub enum ZappS3BucketProtectionTypeRemoteRpo {
-    /// `none`.
-    None,
-    /// `zero`.
-    Zero,
-    /// A value the model does not list, kept as ONTAP wrote it.
-    #[open_enum(other)]
-    Unknown(String),
+    /// `remote_rpo`: [`ProtectionTypeRemoteRpo`](crate::ProtectionTypeRemoteRpo) (`none`, `zero`); read, and written on creation.
+    pub remote_rpo: Option<ProtectionTypeRemoteRpo>,
 }
