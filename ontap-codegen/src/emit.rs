@@ -109,7 +109,11 @@ fn module_file(modules: &BTreeMap<&str, BTreeSet<String>>, models: bool) -> Stri
 fn enum_file(plan: &Plan, enums: &[usize]) -> String {
     let mut out = String::from(HEADER);
     let first = &plan.enums[enums[0]];
-    let _ = writeln!(out, "//! The {} enum, shared by every field `{}` with its values.\n", first.name, first.wire);
+    let _ = writeln!(
+        out,
+        "//! The {} enum, shared by every field `{}` with its values.\n",
+        first.name, first.wire
+    );
     for &index in enums {
         write_enum(&mut out, plan, &plan.enums[index]);
     }
@@ -159,7 +163,11 @@ fn struct_file(plan: &Plan, structs: &[usize], model: &str) -> String {
         for params in plan.params.iter().filter(|p| p.owner == index) {
             write_params(&mut out, plan, params);
         }
-        for e in plan.enums.iter().filter(|e| e.owner == index && e.file == plan.structs[index].file) {
+        for e in plan
+            .enums
+            .iter()
+            .filter(|e| e.owner == index && e.file == plan.structs[index].file)
+        {
             write_enum(&mut out, plan, e);
         }
     }

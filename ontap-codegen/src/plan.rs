@@ -869,7 +869,11 @@ fn retarget_enum(ty: &mut Ty, from: usize, to: usize) {
 /// The words every name has at its end (`from_end`) or at its start.
 fn common_words(names: &[Vec<&str>], from_end: bool) -> String {
     let pick = |words: &[&str], depth: usize| -> Option<String> {
-        let at = if from_end { words.len().checked_sub(depth + 1)? } else { depth };
+        let at = if from_end {
+            words.len().checked_sub(depth + 1)?
+        } else {
+            depth
+        };
         words.get(at).map(|w| (*w).to_owned())
     };
     let mut shared = Vec::new();

@@ -422,7 +422,10 @@ fn a_clusters_own_yaml_spec_works_too() {
     let download = spec.resource_by_path("/cluster/software/download").unwrap();
     assert_eq!(download.name, "SoftwarePackageDownload");
     assert!(download.instance_path.is_none() && download.get.is_some() && download.post.is_some());
-    assert_eq!(download.post.as_ref().unwrap().body.as_deref(), Some("software_package_download"));
+    assert_eq!(
+        download.post.as_ref().unwrap().body.as_deref(),
+        Some("software_package_download")
+    );
     let jobs = spec.resource_by_path("/cluster/jobs").unwrap();
     assert_eq!(jobs.name, "Job");
     assert_eq!(jobs.keys, ["uuid"]);
