@@ -435,3 +435,56 @@ fn a_clusters_own_yaml_spec_works_too() {
     let out = generate(&spec, &Overlay::default(), "a cluster's spec");
     assert!(file(&out, "cluster_jobs").contains("pub struct Job {"));
 }
+
+#[test]
+fn a_field_with_the_same_values_shares_one_enum_named_after_its_users() {
+    let doc = json!({
+        "swagger": "2.0",
+        "paths": {
+            "/network/fc/interfaces": {"get": {"responses": {"200": {"schema": {"$ref": "#/definitions/fc_response"}}}}},
+            "/network/ip/interfaces": {"get": {"responses": {"200": {"schema": {"$ref": "#/definitions/ip_response"}}}}},
+            "/storage/disks": {"get": {"responses": {"200": {"schema": {"$ref": "#/definitions/disk_response"}}}}}
+        },
+        "definitions": {
+            "fc_interface": {"properties": {"state": {"type": "string", "enum": ["up", "down"]}}},
+            "ip_interface": {"properties": {"state": {"type": "string", "enum": ["up", "down"]}}},
+            "disk": {"properties": {"state": {"type": "string", "enum": ["up", "down"]}}},
+            "fc_response": {"properties": {"records": {"type": "array", "items": {"$ref": "#/definitions/fc_interface"}}}},
+            "ip_response": {"properties": {"records": {"type": "array", "items": {"$ref": "#/definitions/ip_interface"}}}},
+            "disk_response": {"properties": {"records": {"type": "array", "items": {"$ref": "#/definitions/disk"}}}}
+        }
+    });
+    let out = run(doc);
+    // Three users with nothing in common: each keeps its own.
+    let disks = file(&out, "storage_disks");
+    assert!(disks.contains("pub enum StorageDisksState"), "{disks}");
+    let fc = file(&out, "network_fc_interfaces");
+    assert!(fc.contains("pub enum NetworkFcInterfacesState"), "{fc}");
+
+    let doc = json!({
+        "swagger": "2.0",
+        "paths": {
+            "/network/fc/interfaces": {"get": {"responses": {"200": {"schema": {"$ref": "#/definitions/fc_response"}}}}},
+            "/network/ip/interfaces": {"get": {"responses": {"200": {"schema": {"$ref": "#/definitions/ip_response"}}}}}
+        },
+        "definitions": {
+            "fc_interface": {"properties": {"state": {"type": "string", "enum": ["up", "down"]}}},
+            "ip_interface": {"properties": {"state": {"type": "string", "enum": ["up", "down"]},
+                                            "mode": {"type": "string", "enum": ["a", "b"]}}},
+            "fc_response": {"properties": {"records": {"type": "array", "items": {"$ref": "#/definitions/fc_interface"}}}},
+            "ip_response": {"properties": {"records": {"type": "array", "items": {"$ref": "#/definitions/ip_interface"}}}}
+        }
+    });
+    let out = run(doc);
+    // Two users ending in `Interfaces`: one shared enum in a file of its own.
+    let shared = file(&out, "models/interfaces_state");
+    assert!(shared.contains("pub enum InterfacesState"), "{shared}");
+    assert!(field_block(file(&out, "network_fc_interfaces"), "state").contains("Option<InterfacesState>"));
+    assert!(field_block(file(&out, "network_ip_interfaces"), "state").contains("Option<InterfacesState>"));
+    assert!(file(&out, "network_ip_interfaces").contains("pub enum NetworkIpInterfacesMode"));
+    let models = &out.files["src/generated/models/mod.rs"];
+    assert!(
+        models.contains("#[cfg(feature = \"network\")]\nmod interfaces_state;"),
+        "{models}"
+    );
+}

@@ -204,7 +204,9 @@ fn listed_resource(spec: &Spec, entry: &Value) -> Option<ResourceSpec> {
     let path = text("path")?;
     let parent_keys = list("parent_keys");
     let keys = list("keys").into_iter().filter(|k| !parent_keys.contains(k)).collect();
-    let mut resource = build(spec, text("resource")?, path, text("instance_path"), keys, parent_keys);
+    // Some entries give the collection's own path as the instance path.
+    let instance_path = text("instance_path").filter(|i| *i != path);
+    let mut resource = build(spec, text("resource")?, path, instance_path, keys, parent_keys);
     if let Some(definition) = text("definition").filter(|d| spec.raw_definition(d).is_some()) {
         resource.definition = Some(definition);
     }
@@ -310,7 +312,18 @@ fn build(
             resource.delete_collection = op(&path, Method::Delete);
         }
         None => {
-            resource.get = op(&path, Method::Get);
+            // Without an instance path, a GET that answers `records` lists
+            // a collection (metrics, say); any other GET reads a singleton.
+            let get = op(&path, Method::Get);
+            let lists = get
+                .as_ref()
+                .and_then(|g| g.response.as_deref())
+                .is_some_and(|r| records_of(spec, r).is_some());
+            if lists {
+                resource.get_collection = get;
+            } else {
+                resource.get = get;
+            }
             resource.patch = op(&path, Method::Patch);
             resource.delete = op(&path, Method::Delete);
         }

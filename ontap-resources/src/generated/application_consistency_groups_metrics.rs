@@ -4,9 +4,9 @@
 
 use crate::{ConsistencyGroupMetricsConsistencyGroup, PerformanceMetricIoType};
 
-/// The objects at `/api/application/consistency-groups/{consistency_group.uuid}/metrics`, one at `/api/application/consistency-groups/{consistency_group.uuid}/metrics`.
+/// The singleton at `/api/application/consistency-groups/{consistency_group.uuid}/metrics`.
 ///
-/// Verbs: `get`, `get_collection`, `count_collection`, `find`.
+/// Verbs: `get_collection`, `count_collection`, `find`.
 /// Parent keys: `consistency_group.uuid` (from the fields, or from `Query::parent` / `CallOptions::parent`).
 /// Generated from `spec/ontap-9.19.1.json`.
 ///
@@ -20,7 +20,6 @@ use crate::{ConsistencyGroupMetricsConsistencyGroup, PerformanceMetricIoType};
 #[derive(Debug, Clone, Default, PartialEq, ontap::Resource)]
 #[resource(
     path = "/application/consistency-groups/{consistency_group.uuid}/metrics",
-    get,
     collection
 )]
 pub struct ConsistencyGroupMetrics {

@@ -6,7 +6,7 @@ use crate::{FirmwareHistoryUpdateState, JobLink, NodeReference};
 
 /// The singleton at `/api/cluster/firmware/history`.
 ///
-/// Verbs: `get`.
+/// Verbs: `get_collection`, `count_collection`, `find`.
 /// Generated from `spec/ontap-9.19.1.json`.
 ///
 /// ```
@@ -17,7 +17,7 @@ use crate::{FirmwareHistoryUpdateState, JobLink, NodeReference};
 /// assert_eq!(FirmwareHistory::KEYS, [] as [&str; 0]);
 /// ```
 #[derive(Debug, Clone, Default, PartialEq, ontap::Resource)]
-#[resource(path = "/cluster/firmware/history", get)]
+#[resource(path = "/cluster/firmware/history", collection)]
 pub struct FirmwareHistory {
     /// `_links`: [`ontap::Links`]; read by GET.
     #[resource(get, rename = "_links")]

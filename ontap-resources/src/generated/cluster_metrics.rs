@@ -6,7 +6,7 @@ use crate::PerformanceMetricIoType;
 
 /// The singleton at `/api/cluster/metrics`.
 ///
-/// Verbs: `get`.
+/// Verbs: `get_collection`, `count_collection`, `find`.
 /// Generated from `spec/ontap-9.19.1.json`.
 ///
 /// ```
@@ -17,7 +17,7 @@ use crate::PerformanceMetricIoType;
 /// assert_eq!(ClusterMetrics::KEYS, [] as [&str; 0]);
 /// ```
 #[derive(Debug, Clone, Default, PartialEq, ontap::Resource)]
-#[resource(path = "/cluster/metrics", get)]
+#[resource(path = "/cluster/metrics", collection)]
 pub struct ClusterMetrics {
     /// `_links`: [`ontap::Links`]; read by GET.
     #[resource(get, rename = "_links")]

@@ -4,9 +4,9 @@
 
 use crate::{NodeMetricsDuration, NodeMetricsNode};
 
-/// The objects at `/api/cluster/nodes/{node.uuid}/metrics`, one at `/api/cluster/nodes/{node.uuid}/metrics`.
+/// The singleton at `/api/cluster/nodes/{node.uuid}/metrics`.
 ///
-/// Verbs: `get`, `get_collection`, `count_collection`, `find`.
+/// Verbs: `get_collection`, `count_collection`, `find`.
 /// Parent keys: `node.uuid` (from the fields, or from `Query::parent` / `CallOptions::parent`).
 /// Generated from `spec/ontap-9.19.1.json`.
 ///
@@ -18,7 +18,7 @@ use crate::{NodeMetricsDuration, NodeMetricsNode};
 /// assert_eq!(NodeMetrics::KEYS, [] as [&str; 0]);
 /// ```
 #[derive(Debug, Clone, Default, PartialEq, ontap::Resource)]
-#[resource(path = "/cluster/nodes/{node.uuid}/metrics", get, collection)]
+#[resource(path = "/cluster/nodes/{node.uuid}/metrics", collection)]
 pub struct NodeMetrics {
     /// `_links`: [`ontap::Links`]; read by GET.
     #[resource(get, rename = "_links")]

@@ -6,7 +6,7 @@ use crate::NodeReference;
 
 /// The singleton at `/api/cluster/software/history`.
 ///
-/// Verbs: `get`.
+/// Verbs: `get_collection`, `count_collection`, `find`.
 /// Generated from `spec/ontap-9.19.1.json`.
 ///
 /// ```
@@ -17,7 +17,7 @@ use crate::NodeReference;
 /// assert_eq!(SoftwareHistory::KEYS, [] as [&str; 0]);
 /// ```
 #[derive(Debug, Clone, Default, PartialEq, ontap::Resource)]
-#[resource(path = "/cluster/software/history", get)]
+#[resource(path = "/cluster/software/history", collection)]
 pub struct SoftwareHistory {
     /// `end_time`: timestamp ([`ontap::Timestamp`]); read by GET.
     #[resource(get)]

@@ -4,9 +4,9 @@
 
 use crate::{DcnNodeMetricsCpu, DcnNodeMetricsGpu, DcnNodeMetricsNode, NodeMetricsDuration};
 
-/// The objects at `/api/dcn/cluster/nodes/{node.uuid}/metrics`, one at `/api/dcn/cluster/nodes/{node.uuid}/metrics`.
+/// The singleton at `/api/dcn/cluster/nodes/{node.uuid}/metrics`.
 ///
-/// Verbs: `get`, `get_collection`, `count_collection`, `find`.
+/// Verbs: `get_collection`, `count_collection`, `find`.
 /// Parent keys: `node.uuid` (from the fields, or from `Query::parent` / `CallOptions::parent`).
 /// Generated from `spec/ontap-9.19.1.json`.
 ///
@@ -18,7 +18,7 @@ use crate::{DcnNodeMetricsCpu, DcnNodeMetricsGpu, DcnNodeMetricsNode, NodeMetric
 /// assert_eq!(DcnNodeMetrics::KEYS, [] as [&str; 0]);
 /// ```
 #[derive(Debug, Clone, Default, PartialEq, ontap::Resource)]
-#[resource(path = "/dcn/cluster/nodes/{node.uuid}/metrics", get, collection)]
+#[resource(path = "/dcn/cluster/nodes/{node.uuid}/metrics", collection)]
 pub struct DcnNodeMetrics {
     /// `cpu`: [`DcnNodeMetricsCpu`](crate::DcnNodeMetricsCpu); read by GET.
     #[resource(get)]

@@ -4,9 +4,9 @@
 
 use crate::{PerformanceMetricIoTypeRwt, PortMetricsPort};
 
-/// The objects at `/api/network/ethernet/ports/{port.uuid}/metrics`, one at `/api/network/ethernet/ports/{port.uuid}/metrics`.
+/// The singleton at `/api/network/ethernet/ports/{port.uuid}/metrics`.
 ///
-/// Verbs: `get`, `get_collection`, `count_collection`, `find`.
+/// Verbs: `get_collection`, `count_collection`, `find`.
 /// Parent keys: `port.uuid` (from the fields, or from `Query::parent` / `CallOptions::parent`).
 /// Generated from `spec/ontap-9.19.1.json`.
 ///
@@ -18,7 +18,7 @@ use crate::{PerformanceMetricIoTypeRwt, PortMetricsPort};
 /// assert_eq!(PortMetrics::KEYS, [] as [&str; 0]);
 /// ```
 #[derive(Debug, Clone, Default, PartialEq, ontap::Resource)]
-#[resource(path = "/network/ethernet/ports/{port.uuid}/metrics", get, collection)]
+#[resource(path = "/network/ethernet/ports/{port.uuid}/metrics", collection)]
 pub struct PortMetrics {
     /// `_links`: [`ontap::Links`]; read by GET.
     #[resource(get, rename = "_links")]

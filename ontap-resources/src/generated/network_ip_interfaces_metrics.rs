@@ -4,9 +4,9 @@
 
 use crate::{InterfaceMetricsIpInterface, PerformanceMetricIoTypeRwt};
 
-/// The objects at `/api/network/ip/interfaces/{ip_interface.uuid}/metrics`, one at `/api/network/ip/interfaces/{ip_interface.uuid}/metrics`.
+/// The singleton at `/api/network/ip/interfaces/{ip_interface.uuid}/metrics`.
 ///
-/// Verbs: `get`, `get_collection`, `count_collection`, `find`.
+/// Verbs: `get_collection`, `count_collection`, `find`.
 /// Parent keys: `ip_interface.uuid` (from the fields, or from `Query::parent` / `CallOptions::parent`).
 /// Generated from `spec/ontap-9.19.1.json`.
 ///
@@ -18,7 +18,7 @@ use crate::{InterfaceMetricsIpInterface, PerformanceMetricIoTypeRwt};
 /// assert_eq!(InterfaceMetrics::KEYS, [] as [&str; 0]);
 /// ```
 #[derive(Debug, Clone, Default, PartialEq, ontap::Resource)]
-#[resource(path = "/network/ip/interfaces/{ip_interface.uuid}/metrics", get, collection)]
+#[resource(path = "/network/ip/interfaces/{ip_interface.uuid}/metrics", collection)]
 pub struct InterfaceMetrics {
     /// `_links`: [`ontap::Links`]; read by GET.
     #[resource(get, rename = "_links")]

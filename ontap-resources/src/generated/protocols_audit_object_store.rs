@@ -4,9 +4,9 @@
 
 use crate::{S3AuditEvents, S3Log, SvmReference};
 
-/// The objects at `/api/protocols/audit/{svm.uuid}/object-store`, one at `/api/protocols/audit/{svm.uuid}/object-store`.
+/// The singleton at `/api/protocols/audit/{svm.uuid}/object-store`.
 ///
-/// Verbs: `get`, `get_collection`, `count_collection`, `find`, `post` (may start a job), `patch` (may start a job), `delete` (may start a job), PATCH by query (may start a job), DELETE by query (may start a job).
+/// Verbs: `get`, `post` (may start a job), `patch` (may start a job), `delete` (may start a job).
 /// Parent keys: `svm.uuid` (from the fields, or from `Query::parent` / `CallOptions::parent`).
 /// Generated from `spec/ontap-9.19.1.json`.
 ///
@@ -18,7 +18,7 @@ use crate::{S3AuditEvents, S3Log, SvmReference};
 /// assert_eq!(S3Audit::KEYS, [] as [&str; 0]);
 /// ```
 #[derive(Debug, Clone, Default, PartialEq, ontap::Resource)]
-#[resource(path = "/protocols/audit/{svm.uuid}/object-store", get, post, patch, delete, collection, patch_collection, delete_collection, params(delete = S3AuditDeleteParams, delete_collection = S3AuditDeleteCollectionParams))]
+#[resource(path = "/protocols/audit/{svm.uuid}/object-store", get, post, patch, delete, params(delete = S3AuditDeleteParams))]
 pub struct S3Audit {
     /// `enabled`: boolean; read by GET; sent by POST and PATCH.
     #[resource(get, post, patch)]
@@ -52,28 +52,6 @@ pub struct S3AuditDeleteParams {
 }
 
 impl ontap::QueryParams for S3AuditDeleteParams {
-    fn append_to(&self, query: &mut ontap::Query) {
-        if let Some(value) = &self.force {
-            query.push("force", value);
-        }
-    }
-}
-
-/// The query parameters of `DELETE /api/protocols/audit/{svm.uuid}/object-store`, typed: [`S3Audit`]'s DELETE by query (`delete_collection`) takes them in [`ontap::CallOptions::with`]; `CallOptions::param` still sends any other.
-///
-/// ```
-/// use ontap_resources::S3AuditDeleteCollectionParams;
-///
-/// let options = ontap_core::CallOptions::with(S3AuditDeleteCollectionParams { force: Some(true), ..Default::default() });
-/// # let _ = options;
-/// ```
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct S3AuditDeleteCollectionParams {
-    /// `force`: boolean.
-    pub force: Option<bool>,
-}
-
-impl ontap::QueryParams for S3AuditDeleteCollectionParams {
     fn append_to(&self, query: &mut ontap::Query) {
         if let Some(value) = &self.force {
             query.push("force", value);

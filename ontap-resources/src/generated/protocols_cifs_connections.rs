@@ -6,7 +6,7 @@ use crate::{CifsConnectionSessions, NodeReference, SvmReference};
 
 /// The singleton at `/api/protocols/cifs/connections`.
 ///
-/// Verbs: `get`.
+/// Verbs: `get_collection`, `count_collection`, `find`.
 /// Generated from `spec/ontap-9.19.1.json`.
 ///
 /// ```
@@ -17,7 +17,7 @@ use crate::{CifsConnectionSessions, NodeReference, SvmReference};
 /// assert_eq!(CifsConnection::KEYS, [] as [&str; 0]);
 /// ```
 #[derive(Debug, Clone, Default, PartialEq, ontap::Resource)]
-#[resource(path = "/protocols/cifs/connections", get)]
+#[resource(path = "/protocols/cifs/connections", collection)]
 pub struct CifsConnection {
     /// `client_ip`: string; read by GET.
     #[resource(get)]

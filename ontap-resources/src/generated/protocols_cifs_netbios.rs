@@ -6,7 +6,7 @@ use crate::{NodeReference, Server, SvmReference};
 
 /// The singleton at `/api/protocols/cifs/netbios`.
 ///
-/// Verbs: `get`.
+/// Verbs: `get_collection`, `count_collection`, `find`.
 /// Generated from `spec/ontap-9.19.1.json`.
 ///
 /// ```
@@ -17,7 +17,7 @@ use crate::{NodeReference, Server, SvmReference};
 /// assert_eq!(Netbios::KEYS, [] as [&str; 0]);
 /// ```
 #[derive(Debug, Clone, Default, PartialEq, ontap::Resource)]
-#[resource(path = "/protocols/cifs/netbios", get)]
+#[resource(path = "/protocols/cifs/netbios", collection)]
 pub struct Netbios {
     /// `interfaces`: list of string; read by GET.
     #[resource(get)]

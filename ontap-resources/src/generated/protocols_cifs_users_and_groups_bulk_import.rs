@@ -4,9 +4,9 @@
 
 use crate::{DetailedStatusCodeMessage, SvmReference, UniformResourceIdentifier};
 
-/// The objects at `/api/protocols/cifs/users-and-groups/bulk-import/{svm.uuid}`, one at `/api/protocols/cifs/users-and-groups/bulk-import/{svm.uuid}`.
+/// The singleton at `/api/protocols/cifs/users-and-groups/bulk-import/{svm.uuid}`.
 ///
-/// Verbs: `get`, `get_collection`, `count_collection`, `find`, `post` (may start a job), `patch` (may start a job), PATCH by query (may start a job).
+/// Verbs: `get`, `post` (may start a job), `patch` (may start a job).
 /// Parent keys: `svm.uuid` (from the fields, or from `Query::parent` / `CallOptions::parent`).
 /// Generated from `spec/ontap-9.19.1.json`.
 ///
@@ -18,14 +18,7 @@ use crate::{DetailedStatusCodeMessage, SvmReference, UniformResourceIdentifier};
 /// assert_eq!(LocalCifsUsersAndGroupsImport::KEYS, [] as [&str; 0]);
 /// ```
 #[derive(Debug, Clone, Default, PartialEq, ontap::Resource)]
-#[resource(
-    path = "/protocols/cifs/users-and-groups/bulk-import/{svm.uuid}",
-    get,
-    post,
-    patch,
-    collection,
-    patch_collection
-)]
+#[resource(path = "/protocols/cifs/users-and-groups/bulk-import/{svm.uuid}", get, post, patch)]
 pub struct LocalCifsUsersAndGroupsImport {
     /// `_links`: [`ontap::Links`]; read by GET.
     #[resource(get, rename = "_links")]

@@ -6,9 +6,9 @@ use crate::{
     Acl, FileDirectorySecurityFileDirectorySecurity, FileDirectorySecurityPropagationMode, FileDirectorySecuritySvm,
 };
 
-/// The objects at `/api/protocols/file-security/permissions/{svm.uuid}/{file_directory_security.path}`, one at `/api/protocols/file-security/permissions/{svm.uuid}/{file_directory_security.path}`.
+/// The singleton at `/api/protocols/file-security/permissions/{svm.uuid}/{file_directory_security.path}`.
 ///
-/// Verbs: `get`, `get_collection`, `count_collection`, `find`, `post` (may start a job), `patch` (may start a job), `delete`, PATCH by query (may start a job), DELETE by query.
+/// Verbs: `get`, `post` (may start a job), `patch` (may start a job), `delete`.
 /// Parent keys: `svm.uuid`, `file_directory_security.path` (from the fields, or from `Query::parent` / `CallOptions::parent`).
 /// Generated from `spec/ontap-9.19.1.json`.
 ///
@@ -20,7 +20,7 @@ use crate::{
 /// assert_eq!(FileDirectorySecurity::KEYS, [] as [&str; 0]);
 /// ```
 #[derive(Debug, Clone, Default, PartialEq, ontap::Resource)]
-#[resource(path = "/protocols/file-security/permissions/{svm.uuid}/{file_directory_security.path}", get, post, patch, delete, collection, patch_collection, delete_collection, params(delete = FileDirectorySecurityDeleteParams, delete_collection = FileDirectorySecurityDeleteCollectionParams))]
+#[resource(path = "/protocols/file-security/permissions/{svm.uuid}/{file_directory_security.path}", get, post, patch, delete, params(delete = FileDirectorySecurityDeleteParams))]
 pub struct FileDirectorySecurity {
     /// `access_control`: [`FileDirectorySecurityAccessControl`](crate::FileDirectorySecurityAccessControl) (`file_directory`, `slag`); sent by POST.
     #[resource(post)]
@@ -95,28 +95,6 @@ pub struct FileDirectorySecurityDeleteParams {
 }
 
 impl ontap::QueryParams for FileDirectorySecurityDeleteParams {
-    fn append_to(&self, query: &mut ontap::Query) {
-        if let Some(value) = &self.access_control {
-            query.push("access_control", value);
-        }
-    }
-}
-
-/// The query parameters of `DELETE /api/protocols/file-security/permissions/{svm.uuid}/{file_directory_security.path}`, typed: [`FileDirectorySecurity`]'s DELETE by query (`delete_collection`) takes them in [`ontap::CallOptions::with`]; `CallOptions::param` still sends any other.
-///
-/// ```
-/// use ontap_resources::FileDirectorySecurityDeleteCollectionParams;
-///
-/// let options = ontap_core::CallOptions::with(FileDirectorySecurityDeleteCollectionParams::default());
-/// # let _ = options;
-/// ```
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct FileDirectorySecurityDeleteCollectionParams {
-    /// `access_control`: string.
-    pub access_control: Option<String>,
-}
-
-impl ontap::QueryParams for FileDirectorySecurityDeleteCollectionParams {
     fn append_to(&self, query: &mut ontap::Query) {
         if let Some(value) = &self.access_control {
             query.push("access_control", value);

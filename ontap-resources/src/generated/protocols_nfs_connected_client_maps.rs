@@ -6,7 +6,7 @@ use crate::{NodeReference, SvmReference};
 
 /// The singleton at `/api/protocols/nfs/connected-client-maps`.
 ///
-/// Verbs: `get`.
+/// Verbs: `get_collection`, `count_collection`, `find`.
 /// Generated from `spec/ontap-9.19.1.json`.
 ///
 /// ```
@@ -17,7 +17,7 @@ use crate::{NodeReference, SvmReference};
 /// assert_eq!(NfsClientsMap::KEYS, [] as [&str; 0]);
 /// ```
 #[derive(Debug, Clone, Default, PartialEq, ontap::Resource)]
-#[resource(path = "/protocols/nfs/connected-client-maps", get)]
+#[resource(path = "/protocols/nfs/connected-client-maps", collection)]
 pub struct NfsClientsMap {
     /// `_links`: [`ontap::Links`]; read by GET.
     #[resource(get, rename = "_links")]

@@ -6,7 +6,7 @@ use crate::{ExportPolicyReference, NodeReference, SvmReference, VolumeReference}
 
 /// The singleton at `/api/protocols/nfs/connected-clients`.
 ///
-/// Verbs: `get`.
+/// Verbs: `get_collection`, `count_collection`, `find`.
 /// Generated from `spec/ontap-9.19.1.json`.
 ///
 /// ```
@@ -17,7 +17,7 @@ use crate::{ExportPolicyReference, NodeReference, SvmReference, VolumeReference}
 /// assert_eq!(NfsClients::KEYS, [] as [&str; 0]);
 /// ```
 #[derive(Debug, Clone, Default, PartialEq, ontap::Resource)]
-#[resource(path = "/protocols/nfs/connected-clients", get)]
+#[resource(path = "/protocols/nfs/connected-clients", collection)]
 pub struct NfsClients {
     /// `_links`: [`ontap::Links`]; read by GET.
     #[resource(get, rename = "_links")]

@@ -4,9 +4,9 @@
 
 use crate::{PerformanceMetricIoType, PerformanceS3MetricSvm};
 
-/// The objects at `/api/protocols/s3/services/{svm.uuid}/metrics`, one at `/api/protocols/s3/services/{svm.uuid}/metrics`.
+/// The singleton at `/api/protocols/s3/services/{svm.uuid}/metrics`.
 ///
-/// Verbs: `get`, `get_collection`, `count_collection`, `find`.
+/// Verbs: `get_collection`, `count_collection`, `find`.
 /// Parent keys: `svm.uuid` (from the fields, or from `Query::parent` / `CallOptions::parent`).
 /// Generated from `spec/ontap-9.19.1.json`.
 ///
@@ -18,7 +18,7 @@ use crate::{PerformanceMetricIoType, PerformanceS3MetricSvm};
 /// assert_eq!(PerformanceS3Metric::KEYS, [] as [&str; 0]);
 /// ```
 #[derive(Debug, Clone, Default, PartialEq, ontap::Resource)]
-#[resource(path = "/protocols/s3/services/{svm.uuid}/metrics", get, collection)]
+#[resource(path = "/protocols/s3/services/{svm.uuid}/metrics", collection)]
 pub struct PerformanceS3Metric {
     /// `_links`: [`ontap::Links`]; read by GET.
     #[resource(get, rename = "_links")]

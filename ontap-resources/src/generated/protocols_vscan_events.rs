@@ -4,9 +4,9 @@
 
 use crate::{IpInterfaceReference, NodeReference, SvmReference};
 
-/// The objects at `/api/protocols/vscan/{svm.uuid}/events`, one at `/api/protocols/vscan/{svm.uuid}/events`.
+/// The singleton at `/api/protocols/vscan/{svm.uuid}/events`.
 ///
-/// Verbs: `get`, `get_collection`, `count_collection`, `find`.
+/// Verbs: `get_collection`, `count_collection`, `find`.
 /// Parent keys: `svm.uuid` (from the fields, or from `Query::parent` / `CallOptions::parent`).
 /// Generated from `spec/ontap-9.19.1.json`.
 ///
@@ -18,7 +18,7 @@ use crate::{IpInterfaceReference, NodeReference, SvmReference};
 /// assert_eq!(VscanEvent::KEYS, [] as [&str; 0]);
 /// ```
 #[derive(Debug, Clone, Default, PartialEq, ontap::Resource)]
-#[resource(path = "/protocols/vscan/{svm.uuid}/events", get, collection)]
+#[resource(path = "/protocols/vscan/{svm.uuid}/events", collection)]
 pub struct VscanEvent {
     /// `consecutive_occurrence_count`: integer; read by GET.
     #[resource(get)]

@@ -6,7 +6,7 @@ use crate::{IpInterfaceReference, NodeReference, SvmReference};
 
 /// The singleton at `/api/protocols/vscan/server-status`.
 ///
-/// Verbs: `get`.
+/// Verbs: `get_collection`, `count_collection`, `find`.
 /// Generated from `spec/ontap-9.19.1.json`.
 ///
 /// ```
@@ -17,7 +17,7 @@ use crate::{IpInterfaceReference, NodeReference, SvmReference};
 /// assert_eq!(VscanServerStatus::KEYS, [] as [&str; 0]);
 /// ```
 #[derive(Debug, Clone, Default, PartialEq, ontap::Resource)]
-#[resource(path = "/protocols/vscan/server-status", get)]
+#[resource(path = "/protocols/vscan/server-status", collection)]
 pub struct VscanServerStatus {
     /// `disconnected_reason`: string; read by GET.
     #[resource(get)]

@@ -6,7 +6,7 @@ use crate::{NodeReference, SecurityAuditLogSvm};
 
 /// The singleton at `/api/security/audit/messages`.
 ///
-/// Verbs: `get`.
+/// Verbs: `get_collection`, `count_collection`, `find`.
 /// Generated from `spec/ontap-9.19.1.json`.
 ///
 /// ```
@@ -17,7 +17,7 @@ use crate::{NodeReference, SecurityAuditLogSvm};
 /// assert_eq!(SecurityAuditLog::KEYS, [] as [&str; 0]);
 /// ```
 #[derive(Debug, Clone, Default, PartialEq, ontap::Resource)]
-#[resource(path = "/security/audit/messages", get)]
+#[resource(path = "/security/audit/messages", collection)]
 pub struct SecurityAuditLog {
     /// `_links`: [`ontap::Links`]; read by GET.
     #[resource(get, rename = "_links")]

@@ -4,9 +4,9 @@
 
 use crate::{PerformanceMetricAggregate, PerformanceMetricIoType};
 
-/// The objects at `/api/storage/aggregates/{aggregate.uuid}/metrics`, one at `/api/storage/aggregates/{aggregate.uuid}/metrics`.
+/// The singleton at `/api/storage/aggregates/{aggregate.uuid}/metrics`.
 ///
-/// Verbs: `get`, `get_collection`, `count_collection`, `find`.
+/// Verbs: `get_collection`, `count_collection`, `find`.
 /// Parent keys: `aggregate.uuid` (from the fields, or from `Query::parent` / `CallOptions::parent`).
 /// Generated from `spec/ontap-9.19.1.json`.
 ///
@@ -18,7 +18,7 @@ use crate::{PerformanceMetricAggregate, PerformanceMetricIoType};
 /// assert_eq!(PerformanceMetric::KEYS, [] as [&str; 0]);
 /// ```
 #[derive(Debug, Clone, Default, PartialEq, ontap::Resource)]
-#[resource(path = "/storage/aggregates/{aggregate.uuid}/metrics", get, collection)]
+#[resource(path = "/storage/aggregates/{aggregate.uuid}/metrics", collection)]
 pub struct PerformanceMetric {
     /// `_links`: [`ontap::Links`]; read by GET.
     #[resource(get, rename = "_links")]

@@ -4,9 +4,9 @@
 
 use crate::{PerformanceMetricIoType, PerformanceQtreeMetricDuration, QtreeReference, SvmReference, VolumeReference};
 
-/// The objects at `/api/storage/qtrees/{volume.uuid}/{qtree.id}/metrics`, one at `/api/storage/qtrees/{volume.uuid}/{qtree.id}/metrics`.
+/// The singleton at `/api/storage/qtrees/{volume.uuid}/{qtree.id}/metrics`.
 ///
-/// Verbs: `get`, `get_collection`, `count_collection`, `find`.
+/// Verbs: `get_collection`, `count_collection`, `find`.
 /// Parent keys: `volume.uuid`, `qtree.id` (from the fields, or from `Query::parent` / `CallOptions::parent`).
 /// Generated from `spec/ontap-9.19.1.json`.
 ///
@@ -18,7 +18,7 @@ use crate::{PerformanceMetricIoType, PerformanceQtreeMetricDuration, QtreeRefere
 /// assert_eq!(PerformanceQtreeMetric::KEYS, [] as [&str; 0]);
 /// ```
 #[derive(Debug, Clone, Default, PartialEq, ontap::Resource)]
-#[resource(path = "/storage/qtrees/{volume.uuid}/{qtree.id}/metrics", get, collection)]
+#[resource(path = "/storage/qtrees/{volume.uuid}/{qtree.id}/metrics", collection)]
 pub struct PerformanceQtreeMetric {
     /// `_links`: [`ontap::Links`]; read by GET.
     #[resource(get, rename = "_links")]

@@ -4,9 +4,9 @@
 
 use crate::SnaplockLitigationFileLitigation;
 
-/// The objects at `/api/storage/snaplock/litigations/{litigation.id}/files`, one at `/api/storage/snaplock/litigations/{litigation.id}/files`.
+/// The singleton at `/api/storage/snaplock/litigations/{litigation.id}/files`.
 ///
-/// Verbs: `get`, `get_collection`, `count_collection`, `find`.
+/// Verbs: `get_collection`, `count_collection`, `find`.
 /// Parent keys: `litigation.id` (from the fields, or from `Query::parent` / `CallOptions::parent`).
 /// Generated from `spec/ontap-9.19.1.json`.
 ///
@@ -18,7 +18,7 @@ use crate::SnaplockLitigationFileLitigation;
 /// assert_eq!(SnaplockLitigationFile::KEYS, [] as [&str; 0]);
 /// ```
 #[derive(Debug, Clone, Default, PartialEq, ontap::Resource)]
-#[resource(path = "/storage/snaplock/litigations/{litigation.id}/files", get, collection)]
+#[resource(path = "/storage/snaplock/litigations/{litigation.id}/files", collection)]
 pub struct SnaplockLitigationFile {
     /// `file`: list of string; read by GET.
     #[resource(get)]

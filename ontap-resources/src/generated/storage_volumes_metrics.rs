@@ -4,9 +4,9 @@
 
 use crate::{PerformanceMetricIoType, VolumeMetricCloud, VolumeMetricFlexcache, VolumeMetricsVolume};
 
-/// The objects at `/api/storage/volumes/{volume.uuid}/metrics`, one at `/api/storage/volumes/{volume.uuid}/metrics`.
+/// The singleton at `/api/storage/volumes/{volume.uuid}/metrics`.
 ///
-/// Verbs: `get`, `get_collection`, `count_collection`, `find`.
+/// Verbs: `get_collection`, `count_collection`, `find`.
 /// Parent keys: `volume.uuid` (from the fields, or from `Query::parent` / `CallOptions::parent`).
 /// Generated from `spec/ontap-9.19.1.json`.
 ///
@@ -18,7 +18,7 @@ use crate::{PerformanceMetricIoType, VolumeMetricCloud, VolumeMetricFlexcache, V
 /// assert_eq!(VolumeMetrics::KEYS, [] as [&str; 0]);
 /// ```
 #[derive(Debug, Clone, Default, PartialEq, ontap::Resource)]
-#[resource(path = "/storage/volumes/{volume.uuid}/metrics", get, collection)]
+#[resource(path = "/storage/volumes/{volume.uuid}/metrics", collection)]
 pub struct VolumeMetrics {
     /// `_links`: [`ontap::Links`]; read by GET.
     #[resource(get, rename = "_links")]

@@ -7,9 +7,9 @@ use crate::{
     TopMetricsClientTotalThroughput, VolumeReference,
 };
 
-/// The objects at `/api/storage/volumes/{volume.uuid}/top-metrics/clients`, one at `/api/storage/volumes/{volume.uuid}/top-metrics/clients`.
+/// The singleton at `/api/storage/volumes/{volume.uuid}/top-metrics/clients`.
 ///
-/// Verbs: `get`, `get_collection`, `count_collection`, `find`.
+/// Verbs: `get_collection`, `count_collection`, `find`.
 /// Parent keys: `volume.uuid` (from the fields, or from `Query::parent` / `CallOptions::parent`).
 /// Generated from `spec/ontap-9.19.1.json`.
 ///
@@ -21,7 +21,7 @@ use crate::{
 /// assert_eq!(TopMetricsClient::KEYS, [] as [&str; 0]);
 /// ```
 #[derive(Debug, Clone, Default, PartialEq, ontap::Resource)]
-#[resource(path = "/storage/volumes/{volume.uuid}/top-metrics/clients", get, collection)]
+#[resource(path = "/storage/volumes/{volume.uuid}/top-metrics/clients", collection)]
 pub struct TopMetricsClient {
     /// `client_ip`: string; read by GET.
     #[resource(get)]

@@ -7,9 +7,9 @@ use crate::{
     TopMetricsFileThroughput, VolumeReference,
 };
 
-/// The objects at `/api/storage/volumes/{volume.uuid}/top-metrics/files`, one at `/api/storage/volumes/{volume.uuid}/top-metrics/files`.
+/// The singleton at `/api/storage/volumes/{volume.uuid}/top-metrics/files`.
 ///
-/// Verbs: `get`, `get_collection`, `count_collection`, `find`.
+/// Verbs: `get_collection`, `count_collection`, `find`.
 /// Parent keys: `volume.uuid` (from the fields, or from `Query::parent` / `CallOptions::parent`).
 /// Generated from `spec/ontap-9.19.1.json`.
 ///
@@ -21,7 +21,7 @@ use crate::{
 /// assert_eq!(TopMetricsFile::KEYS, [] as [&str; 0]);
 /// ```
 #[derive(Debug, Clone, Default, PartialEq, ontap::Resource)]
-#[resource(path = "/storage/volumes/{volume.uuid}/top-metrics/files", get, collection)]
+#[resource(path = "/storage/volumes/{volume.uuid}/top-metrics/files", collection)]
 pub struct TopMetricsFile {
     /// `_links`: [`FileInfoLinks`](crate::FileInfoLinks); read by GET.
     #[resource(get, rename = "_links")]

@@ -7,9 +7,9 @@ use crate::{
     TopMetricsSvmUserThroughput, VolumeReference,
 };
 
-/// The objects at `/api/storage/volumes/{volume.uuid}/top-metrics/users`, one at `/api/storage/volumes/{volume.uuid}/top-metrics/users`.
+/// The singleton at `/api/storage/volumes/{volume.uuid}/top-metrics/users`.
 ///
-/// Verbs: `get`, `get_collection`, `count_collection`, `find`.
+/// Verbs: `get_collection`, `count_collection`, `find`.
 /// Parent keys: `volume.uuid` (from the fields, or from `Query::parent` / `CallOptions::parent`).
 /// Generated from `spec/ontap-9.19.1.json`.
 ///
@@ -21,7 +21,7 @@ use crate::{
 /// assert_eq!(TopMetricsUser::KEYS, [] as [&str; 0]);
 /// ```
 #[derive(Debug, Clone, Default, PartialEq, ontap::Resource)]
-#[resource(path = "/storage/volumes/{volume.uuid}/top-metrics/users", get, collection)]
+#[resource(path = "/storage/volumes/{volume.uuid}/top-metrics/users", collection)]
 pub struct TopMetricsUser {
     /// `iops`: [`TopMetricsSvmUserIops`](crate::TopMetricsSvmUserIops); read by GET.
     #[resource(get)]

@@ -6,7 +6,7 @@ use crate::{EmsEventLinks, EmsEventMessage1, EmsEventParameter, NodeReference};
 
 /// The singleton at `/api/support/ems/events`.
 ///
-/// Verbs: `get`.
+/// Verbs: `get_collection`, `count_collection`, `find`.
 /// Generated from `spec/ontap-9.19.1.json`.
 ///
 /// ```
@@ -17,7 +17,7 @@ use crate::{EmsEventLinks, EmsEventMessage1, EmsEventParameter, NodeReference};
 /// assert_eq!(EmsEvent::KEYS, [] as [&str; 0]);
 /// ```
 #[derive(Debug, Clone, Default, PartialEq, ontap::Resource)]
-#[resource(path = "/support/ems/events", get)]
+#[resource(path = "/support/ems/events", collection)]
 pub struct EmsEvent {
     /// `_links`: [`EmsEventLinks`](crate::EmsEventLinks); read by GET.
     #[resource(get, rename = "_links")]

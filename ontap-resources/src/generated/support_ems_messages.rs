@@ -6,7 +6,7 @@ use crate::EmsSeverity;
 
 /// The singleton at `/api/support/ems/messages`.
 ///
-/// Verbs: `get`.
+/// Verbs: `get_collection`, `count_collection`, `find`.
 /// Generated from `spec/ontap-9.19.1.json`.
 ///
 /// ```
@@ -17,7 +17,7 @@ use crate::EmsSeverity;
 /// assert_eq!(EmsMessage::KEYS, [] as [&str; 0]);
 /// ```
 #[derive(Debug, Clone, Default, PartialEq, ontap::Resource)]
-#[resource(path = "/support/ems/messages", get)]
+#[resource(path = "/support/ems/messages", collection)]
 pub struct EmsMessage {
     /// `_links`: [`ontap::Links`]; read by GET.
     #[resource(get, rename = "_links")]

@@ -7,9 +7,9 @@ use crate::{
     TopMetricsDirectoryThroughput, VolumeReference,
 };
 
-/// The objects at `/api/svm/svms/{svm.uuid}/top-metrics/directories`, one at `/api/svm/svms/{svm.uuid}/top-metrics/directories`.
+/// The singleton at `/api/svm/svms/{svm.uuid}/top-metrics/directories`.
 ///
-/// Verbs: `get`, `get_collection`, `count_collection`, `find`.
+/// Verbs: `get_collection`, `count_collection`, `find`.
 /// Parent keys: `svm.uuid` (from the fields, or from `Query::parent` / `CallOptions::parent`).
 /// Generated from `spec/ontap-9.19.1.json`.
 ///
@@ -21,7 +21,7 @@ use crate::{
 /// assert_eq!(TopMetricsSvmDirectory::KEYS, [] as [&str; 0]);
 /// ```
 #[derive(Debug, Clone, Default, PartialEq, ontap::Resource)]
-#[resource(path = "/svm/svms/{svm.uuid}/top-metrics/directories", get, collection)]
+#[resource(path = "/svm/svms/{svm.uuid}/top-metrics/directories", collection)]
 pub struct TopMetricsSvmDirectory {
     /// `_links`: [`FileInfoLinks`](crate::FileInfoLinks); read by GET.
     #[resource(get, rename = "_links")]

@@ -4,9 +4,9 @@
 
 use crate::{SvmReference, WebCertificate};
 
-/// The objects at `/api/svm/svms/{svm.uuid}/web`, one at `/api/svm/svms/{svm.uuid}/web`.
+/// The singleton at `/api/svm/svms/{svm.uuid}/web`.
 ///
-/// Verbs: `get`, `get_collection`, `count_collection`, `find`, `patch` (may start a job), PATCH by query (may start a job).
+/// Verbs: `get`, `patch` (may start a job).
 /// Parent keys: `svm.uuid` (from the fields, or from `Query::parent` / `CallOptions::parent`).
 /// Generated from `spec/ontap-9.19.1.json`.
 ///
@@ -18,7 +18,7 @@ use crate::{SvmReference, WebCertificate};
 /// assert_eq!(WebSvm::KEYS, [] as [&str; 0]);
 /// ```
 #[derive(Debug, Clone, Default, PartialEq, ontap::Resource)]
-#[resource(path = "/svm/svms/{svm.uuid}/web", get, patch, collection, patch_collection)]
+#[resource(path = "/svm/svms/{svm.uuid}/web", get, patch)]
 pub struct WebSvm {
     /// `_links`: [`ontap::Links`]; read by GET.
     #[resource(get, rename = "_links")]
