@@ -788,12 +788,9 @@ impl Builder<'_> {
         }
     }
 
-    /// Boxes every direct (not listed) field whose struct is in the same
-    /// strongly connected component as its owner: the cycles of the model.
-    fn box_cycles(&mut self) {
-        let n = self.plan.structs.len();
-        let edges: Vec<Vec<usize>> = self
-            .plan
+    /// For each struct, the structs its fields hold (directly or in lists).
+    fn struct_edges(&self) -> Vec<Vec<usize>> {
+        self.plan
             .structs
             .iter()
             .map(|s| {
@@ -803,7 +800,14 @@ impl Builder<'_> {
                 }
                 out
             })
-            .collect();
+            .collect()
+    }
+
+    /// Boxes every direct (not listed) field whose struct is in the same
+    /// strongly connected component as its owner: the cycles of the model.
+    fn box_cycles(&mut self) {
+        let n = self.plan.structs.len();
+        let edges = self.struct_edges();
         let component = tarjan(n, &edges);
         for (owner, s) in self.plan.structs.iter_mut().enumerate() {
             for field in &mut s.fields {
@@ -817,18 +821,7 @@ impl Builder<'_> {
     }
 
     fn features(&mut self) {
-        let edges: Vec<Vec<usize>> = self
-            .plan
-            .structs
-            .iter()
-            .map(|s| {
-                let mut out = Vec::new();
-                for f in &s.fields {
-                    collect_struct_refs(&f.ty, &mut out);
-                }
-                out
-            })
-            .collect();
+        let edges = self.struct_edges();
         for start in 0..self.plan.structs.len() {
             let Some(resource) = &self.plan.structs[start].resource else {
                 continue;

@@ -1,6 +1,7 @@
 //! Pieces shared by the derives: error collection, attribute names, type
 //! inspection, name suggestions and the field table of structs.
 
+pub mod ast;
 pub mod ctxt;
 pub mod fields;
 pub mod suggest;

@@ -88,3 +88,19 @@ impl Field {
 fn duplicate(cx: &Ctxt, at: &syn::Path, name: Symbol, owner: &str) {
     cx.error_spanned_by(at, format!("duplicate `{name}`: {owner} already has one"));
 }
+
+impl crate::internals::ast::ContainerAttrs for Container {
+    fn from_ast(cx: &Ctxt, attrs: &[syn::Attribute]) -> Self {
+        Container::from_ast(cx, attrs)
+    }
+}
+
+impl crate::internals::ast::FieldAttrs for Field {
+    fn from_ast(cx: &Ctxt, attrs: &[syn::Attribute]) -> Self {
+        Field::from_ast(cx, attrs)
+    }
+
+    fn rename(&self) -> Option<&syn::LitStr> {
+        self.rename.as_ref()
+    }
+}

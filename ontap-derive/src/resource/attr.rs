@@ -258,3 +258,19 @@ fn set_once<T>(cx: &Ctxt, slot: &mut Option<T>, value: T, at: &syn::Path, name: 
         *slot = Some(value);
     }
 }
+
+impl crate::internals::ast::ContainerAttrs for Container {
+    fn from_ast(cx: &Ctxt, attrs: &[syn::Attribute]) -> Self {
+        Container::from_ast(cx, attrs)
+    }
+}
+
+impl crate::internals::ast::FieldAttrs for Field {
+    fn from_ast(cx: &Ctxt, attrs: &[syn::Attribute]) -> Self {
+        Field::from_ast(cx, attrs)
+    }
+
+    fn rename(&self) -> Option<&syn::LitStr> {
+        self.rename.as_ref()
+    }
+}
