@@ -143,6 +143,7 @@ async fn a_bulk_delete_with_its_parameters_and_without_waiting() {
         .await
         .unwrap();
     assert_eq!(done.jobs().len(), 1);
+    assert_eq!(done.num_records(), Some(1));
     assert!(done.jobs()[0].outcome.is_none(), "not waited for");
     // No job was read.
     assert_eq!(server.received_requests().await.unwrap().len(), 1);
@@ -168,6 +169,15 @@ async fn an_empty_bulk_query_is_refused_before_any_request() {
         .await
         .unwrap_err();
     assert!(matches!(err, Error::Config(_)));
+    // Options of the request select nothing either.
+    let err = Volume::delete_collection(
+        &conn,
+        Query::new().return_timeout(0).fields(["name"]),
+        CallOptions::default(),
+    )
+    .await
+    .unwrap_err();
+    assert!(matches!(err, Error::Config(_)), "{err}");
     assert!(server.received_requests().await.unwrap().is_empty());
 }
 

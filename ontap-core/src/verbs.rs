@@ -754,7 +754,11 @@ impl BulkResponse {
     /// How many objects the answer says the call selected (`num_records`),
     /// when it says.
     pub fn num_records(&self) -> Option<u64> {
-        self.response.decode::<Count>().ok().map(|c| c.num_records)
+        #[derive(Deserialize)]
+        struct Said {
+            num_records: Option<u64>,
+        }
+        self.response.decode::<Said>().ok().and_then(|said| said.num_records)
     }
 
     /// Whether every job that was waited for succeeded.
@@ -779,7 +783,15 @@ async fn send_bulk<R: Resource>(
     body: Option<Value>,
     call: Call,
 ) -> Result<BulkResponse, Error> {
-    if query.is_empty() {
+    // Only a filter selects: `return_timeout` or `fields` alone would
+    // still touch every object.
+    let selects = query.iter().any(|(name, _)| {
+        !matches!(
+            name,
+            "return_timeout" | "return_records" | "max_records" | "fields" | "order_by"
+        )
+    });
+    if !selects {
         return Err(Error::Config(format!(
             "a bulk {method} of {} needs a query that selects objects: an empty one would touch \
              every object; to mean all of them, filter on a field such as `name=*`",
