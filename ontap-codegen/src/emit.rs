@@ -389,7 +389,7 @@ fn field_doc(plan: &Plan, owner: &StructDef, field: &FieldDef) -> String {
     for fact in property_facts(&field.property) {
         let _ = write!(text, ", {fact}");
     }
-    if let Ty::Enum(index) = field.ty.clone_inner() {
+    if let Ty::Enum(index) = *innermost(&field.ty) {
         let values: Vec<String> = plan.enums[index].values.iter().map(|(_, v)| format!("`{v}`")).collect();
         let _ = write!(text, " ({})", values.join(", "));
     }
@@ -440,17 +440,11 @@ fn model_roles(get: bool, post: bool, patch: bool) -> String {
     }
 }
 
-trait CloneInner {
-    fn clone_inner(&self) -> Ty;
-}
-
-impl CloneInner for Ty {
-    /// The type inside any `Vec`.
-    fn clone_inner(&self) -> Ty {
-        match self {
-            Ty::Vec(inner) => inner.clone_inner(),
-            other => other.clone(),
-        }
+/// The type inside any `Vec`.
+fn innermost(ty: &Ty) -> &Ty {
+    match ty {
+        Ty::Vec(inner) => innermost(inner),
+        other => other,
     }
 }
 

@@ -210,7 +210,10 @@ struct Builder<'a> {
     by_origin: HashMap<Origin, usize>,
     /// Per narrowed definition, the union of its narrowed views.
     references: BTreeMap<String, Vec<Property>>,
-    /// Name of the struct a definition is written as, once known.
+    /// The narrowed definitions whose views together hold every field:
+    /// those are written as the definition itself.
+    full_views: BTreeSet<String>,
+    /// The structs whose fields are still to be planned.
     queue: VecDeque<usize>,
     /// Properties of inline objects, by origin.
     inline: HashMap<Origin, Vec<Property>>,
@@ -229,11 +232,13 @@ pub fn plan(spec: &Spec, overlay: &Overlay) -> Plan {
         plan: Plan::default(),
         names: Registry::with_reserved(&reserved),
         by_origin: HashMap::new(),
+        full_views: BTreeSet::new(),
         references: collect_references(spec),
         queue: VecDeque::new(),
         inline: HashMap::new(),
         shared_enums: HashMap::new(),
     };
+    builder.full_views = full_views(spec, &builder.references);
     builder.resources();
     while let Some(index) = builder.queue.pop_front() {
         builder.fill(index);
@@ -282,6 +287,22 @@ fn collect_references(spec: &Spec) -> BTreeMap<String, Vec<Property>> {
         union.sort_by(|a, b| a.wire.cmp(&b.wire));
     }
     out
+}
+
+/// The narrowed definitions whose views, together, name every field of the
+/// definition.
+fn full_views(spec: &Spec, references: &BTreeMap<String, Vec<Property>>) -> BTreeSet<String> {
+    references
+        .iter()
+        .filter(|(narrows, union)| {
+            spec.definition(narrows).is_some_and(|d| {
+                let all: BTreeSet<&str> = d.properties.iter().map(|p| p.wire.as_str()).collect();
+                let seen: BTreeSet<&str> = union.iter().map(|p| p.wire.as_str()).collect();
+                all == seen
+            })
+        })
+        .map(|(narrows, _)| narrows.clone())
+        .collect()
 }
 
 impl Builder<'_> {
@@ -345,15 +366,8 @@ impl Builder<'_> {
         if let Some(curated) = curated {
             for (wire, extra) in &curated.extra_fields {
                 if !properties.iter().any(|p| &p.wire == wire) {
-                    let mut wrapper = serde_json::Map::new();
-                    wrapper.insert(wire.clone(), extra.schema.clone());
-                    let def = serde_json::json!({"swagger": "2.0", "definitions": {"x": {"properties": wrapper}}});
-                    if let Ok(tmp) = Spec::from_value(def)
-                        && let Some(d) = tmp.definition("x")
-                    {
-                        properties.extend(d.properties);
-                        evidence.insert(wire.clone(), extra.evidence.clone());
-                    }
+                    properties.push(Property::of(self.spec, wire, &extra.schema));
+                    evidence.insert(wire.clone(), extra.evidence.clone());
                 }
             }
         }
@@ -526,22 +540,10 @@ impl Builder<'_> {
             Schema::Boolean => Ty::Bool,
             Schema::Array(items) => Ty::Vec(Box::new(self.ty(items, sensitive, owner, owner_name, wire, definition))),
             Schema::Ref(def) => self.definition_ty(def, owner_name, wire),
-            Schema::Restricted { narrows, properties } => {
-                let full = self.spec.definition(narrows).map(|d| {
-                    let mut names: Vec<&str> = d.properties.iter().map(|p| p.wire.as_str()).collect();
-                    names.sort_unstable();
-                    let mut union: Vec<&str> = self
-                        .references
-                        .get(narrows)
-                        .map(|u| u.iter().map(|p| p.wire.as_str()).collect())
-                        .unwrap_or_default();
-                    union.sort_unstable();
-                    names == union
-                });
-                if full == Some(true) {
+            Schema::Restricted { narrows, .. } => {
+                if self.full_views.contains(narrows) {
                     return self.definition_ty(narrows, owner_name, wire);
                 }
-                let _ = properties;
                 let origin = Origin::Reference(narrows.clone());
                 let index = match self.by_origin.get(&origin) {
                     Some(&index) => index,

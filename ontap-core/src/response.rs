@@ -139,11 +139,7 @@ struct WithJobs {
 }
 
 fn find_job(body: &[u8]) -> Option<JobLink> {
-    #[derive(serde::Deserialize)]
-    struct WithJob {
-        job: Option<JobLink>,
-    }
-    serde_json::from_slice::<WithJob>(body)
+    serde_json::from_slice::<WithJobs>(body)
         .ok()?
         .job
         .filter(|job| !job.uuid.is_empty())

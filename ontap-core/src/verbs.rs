@@ -612,7 +612,7 @@ pub trait ResourceExt: Resource {
         let path = request::collection_path_with(&Self::default(), &query)?;
         let response = conn.execute(&RequestSpec::new(Method::GET, &path, &query)).await?;
         let count: Count = response.decode()?;
-        Ok(count.num_records)
+        Ok(count.num_records.unwrap_or(0))
     }
 
     /// The one object that matches `query`: `None` when none does, an
@@ -754,11 +754,7 @@ impl BulkResponse {
     /// How many objects the answer says the call selected (`num_records`),
     /// when it says.
     pub fn num_records(&self) -> Option<u64> {
-        #[derive(Deserialize)]
-        struct Said {
-            num_records: Option<u64>,
-        }
-        self.response.decode::<Said>().ok().and_then(|said| said.num_records)
+        self.response.decode::<Count>().ok().and_then(|count| count.num_records)
     }
 
     /// Whether every job that was waited for succeeded.
@@ -853,10 +849,11 @@ struct Records<R> {
     records: Vec<R>,
 }
 
+/// `num_records`, when the answer says.
 #[derive(Deserialize)]
 struct Count {
     #[serde(default)]
-    num_records: u64,
+    num_records: Option<u64>,
 }
 
 /// The pages of a collection, one request each.

@@ -34,7 +34,6 @@
 mod resource;
 mod schema;
 
-use std::collections::BTreeMap;
 use std::path::Path;
 
 use serde_json::{Map, Value};
@@ -224,25 +223,6 @@ impl Spec {
     pub(crate) fn shared_parameter(&self, reference: &str) -> Option<&Value> {
         let name = reference.strip_prefix("#/parameters/")?;
         self.root.get("parameters")?.get(name)
-    }
-
-    /// The definitions reachable from `name` through references, `name` included.
-    pub fn reachable_definitions(&self, name: &str) -> BTreeMap<String, Definition> {
-        let mut out = BTreeMap::new();
-        let mut todo = vec![name.to_owned()];
-        while let Some(next) = todo.pop() {
-            if out.contains_key(&next) {
-                continue;
-            }
-            let Some(def) = self.definition(&next) else {
-                continue;
-            };
-            for property in &def.properties {
-                property.schema.visit_refs(&mut |r| todo.push(r.to_owned()));
-            }
-            out.insert(next, def);
-        }
-        out
     }
 }
 

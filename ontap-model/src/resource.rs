@@ -5,7 +5,7 @@ use std::collections::BTreeSet;
 use serde_json::{Map, Value};
 
 use crate::Spec;
-use crate::schema::{self, Bounds, Schema};
+use crate::schema::{Bounds, Schema};
 
 /// An HTTP method of an operation.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -426,7 +426,7 @@ pub(crate) fn operation(spec: &Spec, path: &str, method: Method, item: &Map<Stri
             name: name.to_owned(),
             location,
             required: value.get("required").and_then(Value::as_bool).unwrap_or(false),
-            bounds: schema::bounds(value),
+            bounds: Bounds::of(value),
             schema,
             common,
             filter,

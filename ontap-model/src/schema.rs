@@ -80,7 +80,7 @@ pub struct Bounds {
 }
 
 impl Bounds {
-    fn of(raw: &Value) -> Bounds {
+    pub(crate) fn of(raw: &Value) -> Bounds {
         let num = |name: &str| raw.get(name).and_then(Value::as_f64);
         let int = |name: &str| raw.get(name).and_then(Value::as_u64);
         Bounds {
@@ -297,7 +297,22 @@ pub(crate) fn properties(spec: &Spec, raw: Option<&Map<String, Value>>) -> Vec<P
         .collect()
 }
 
-pub(crate) fn property(spec: &Spec, wire: &str, raw: &Value) -> Property {
+impl Property {
+    /// Reads the property `wire` from its schema as the model writes it
+    /// (markers, `allOf`, `x-ntap-sensitive`, bounds).
+    ///
+    /// ```
+    /// let spec = ontap_model::Spec::parse(r#"{"swagger": "2.0"}"#).unwrap();
+    /// let raw = serde_json::json!({"type": "string", "format": "password", "x-ntap-createOnly": true});
+    /// let password = ontap_model::Property::of(&spec, "password", &raw);
+    /// assert!(password.sensitive && password.roles.post && !password.roles.get);
+    /// ```
+    pub fn of(spec: &Spec, wire: &str, raw: &Value) -> Property {
+        property(spec, wire, raw)
+    }
+}
+
+fn property(spec: &Spec, wire: &str, raw: &Value) -> Property {
     let sensitive = raw.get("x-ntap-sensitive").and_then(Value::as_bool).unwrap_or(false)
         || (raw.get("type").and_then(Value::as_str) == Some("string")
             && raw.get("format").and_then(Value::as_str) == Some("password"));
@@ -309,8 +324,4 @@ pub(crate) fn property(spec: &Spec, wire: &str, raw: &Value) -> Property {
         required: false,
         bounds: Bounds::of(raw),
     }
-}
-
-pub(crate) fn bounds(raw: &Value) -> Bounds {
-    Bounds::of(raw)
 }
