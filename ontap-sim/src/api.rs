@@ -8,7 +8,7 @@ use axum::Router;
 use axum::body::{Body, Bytes};
 use axum::extract::rejection::{BytesRejection, PathRejection};
 use axum::extract::{Path, Request, State};
-use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, header};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::Response;
 use axum::routing::get;
 use serde::Serialize;
@@ -20,9 +20,9 @@ use crate::doc::{Doc, DocKind, Sel, parse_selection};
 use crate::download::{self, DownloadRequest};
 use crate::error::{ApiError, codes};
 use crate::jobs::{Command, JobControl, JobListing, JobState, JobView, Projection};
+use crate::software;
 use crate::state::{Shared, lock};
 use crate::util::{QueryParam, parse_bool, parse_query};
-use crate::{software, storage, svms};
 
 pub(crate) const JOBS_PATH: &str = "/api/cluster/jobs";
 const DOWNLOAD_PATH: &str = "/api/cluster/software/download";
@@ -48,54 +48,9 @@ pub(crate) fn router(shared: Arc<Shared>) -> Router {
             "/api/cluster/software/packages/{version}",
             get(software::get_package).delete(software::delete_package),
         )
-        .route("/api/svm/svms", get(svms::get_svms).post(svms::post_svm))
-        .route(
-            "/api/svm/svms/{uuid}",
-            get(svms::get_svm).patch(svms::patch_svm).delete(svms::delete_svm),
-        )
-        .route("/api/storage/aggregates", get(storage::get_aggregates))
-        .route("/api/storage/aggregates/{uuid}", get(storage::get_aggregate))
-        .route(
-            "/api/storage/volumes",
-            get(storage::get_volumes).post(storage::post_volume),
-        )
-        .route(
-            "/api/storage/volumes/{uuid}",
-            get(storage::get_volume)
-                .patch(storage::patch_volume)
-                .delete(storage::delete_volume),
-        )
-        .route(
-            "/api/storage/volumes/{volume_uuid}/snapshots",
-            get(storage::get_snapshots).post(storage::post_snapshot),
-        )
-        .route(
-            "/api/storage/volumes/{volume_uuid}/snapshots/{uuid}",
-            get(storage::get_snapshot)
-                .patch(storage::patch_snapshot)
-                .delete(storage::delete_snapshot),
-        )
-        .fallback(not_found)
-        .method_not_allowed_fallback(method_not_allowed)
+        .fallback(crate::engine::handle)
+        .method_not_allowed_fallback(crate::engine::handle)
         .with_state(shared)
-}
-
-/// The methods each path template answers (for `Allow` on 405).
-fn allowed_methods(path: &str) -> &'static str {
-    let segs: Vec<&str> = path.trim_start_matches('/').split('/').collect();
-    match segs.as_slice() {
-        ["api", "cluster"] | ["api", "cluster", "software"] | ["api", "cluster", "jobs", _] => "GET, PATCH",
-        ["api", "cluster", "jobs"]
-        | ["api", "cluster", "software", "packages"]
-        | ["api", "storage", "aggregates"]
-        | ["api", "storage", "aggregates", _] => "GET",
-        ["api", "cluster", "software", "download"]
-        | ["api", "svm", "svms"]
-        | ["api", "storage", "volumes"]
-        | ["api", "storage", "volumes", _, "snapshots"] => "GET, POST",
-        ["api", "cluster", "software", "packages", _] => "GET, DELETE",
-        _ => "GET, PATCH, DELETE",
-    }
 }
 
 /// A JSON response with the content type the client negotiated.
@@ -109,12 +64,22 @@ pub(crate) fn json_response(status: StatusCode, body: Vec<u8>, hal: bool) -> Res
     resp
 }
 
-/// True when the client accepts `application/hal+json`.
+/// True when the client accepts `application/hal+json`: named, or through `*/*` or
+/// `application/*` (ONTAP's default type); only an `Accept` limited to other types (such
+/// as `application/json`) gets plain JSON.
 pub(crate) fn wants_hal(headers: &HeaderMap) -> bool {
-    headers
-        .get_all(header::ACCEPT)
-        .iter()
-        .any(|v| v.to_str().is_ok_and(|s| s.contains(HAL_JSON)))
+    let mut any = false;
+    for v in headers.get_all(header::ACCEPT) {
+        any = true;
+        let Ok(s) = v.to_str() else { continue };
+        for range in s.split(',') {
+            let media = range.split(';').next().unwrap_or("").trim();
+            if media.eq_ignore_ascii_case(HAL_JSON) || media == "*/*" || media.eq_ignore_ascii_case("application/*") {
+                return true;
+            }
+        }
+    }
+    !any
 }
 
 fn to_json<T: Serialize>(value: &T) -> Vec<u8> {
@@ -317,74 +282,26 @@ pub(crate) struct JobStart {
     pub uuid: String,
     pub control: Arc<JobControl>,
     pub query: Mutation,
-    /// The record a POST creates (answered with `return_records=true`, and in `Location`).
-    pub created: Option<(&'static DocKind, Doc)>,
 }
 
 impl JobStart {
     pub fn new(uuid: String, control: Arc<JobControl>, query: Mutation) -> Self {
-        JobStart {
-            uuid,
-            control,
-            query,
-            created: None,
-        }
-    }
-
-    /// Names the record the job creates.
-    pub fn creating(mut self, kind: &'static DocKind, record: Doc) -> Self {
-        self.created = Some((kind, record));
-        self
+        JobStart { uuid, control, query }
     }
 }
 
 /// A job a request started, or why none started.
 pub(crate) type Started = Result<JobStart, ApiError>;
 
-/// The answer to a POST with `return_records=true`: the new record's keys beside the job.
-#[derive(Serialize)]
-struct CreatedBody<'a> {
-    num_records: usize,
-    records: [crate::doc::DocView<'a>; 1],
-    job: JobLinkInner<'a>,
-}
-
 /// Answers a request that started a job (waiting up to its `return_timeout`: `done` when
-/// the job ended in time, 202 otherwise), or failed to. A creating POST also answers the
-/// new record's path in `Location` and, with `return_records=true`, its keys in `records`.
+/// the job ended in time, 202 otherwise), or failed to.
 pub(crate) async fn answer_job(neg: Negotiated, started: Started, done: StatusCode) -> Response {
     let start = match started {
         Ok(s) => s,
         Err(e) => return e.response(neg.hal),
     };
     let status = job_status(&start.control, start.query.return_timeout, done).await;
-    let Some((kind, record)) = &start.created else {
-        return neg.job(status, &start.uuid);
-    };
-    let href = (kind.href)(record);
-    let mut resp = if start.query.return_records {
-        let job_href = format!("{JOBS_PATH}/{}", start.uuid);
-        let keys = Sel::Some(Vec::new());
-        let body = CreatedBody {
-            num_records: 1,
-            records: [kind.view(record, &keys, neg.links.then_some(href.as_str()))],
-            job: JobLinkInner {
-                uuid: &start.uuid,
-                links: neg.links.then_some(Links {
-                    this: &job_href,
-                    next: None,
-                    with_self: true,
-                }),
-            },
-        };
-        neg.ok(status, &body)
-    } else {
-        neg.job(status, &start.uuid)
-    };
-    if let Ok(v) = HeaderValue::from_str(&href) {
-        resp.headers_mut().insert(header::LOCATION, v);
-    }
-    resp
+    neg.job(status, &start.uuid)
 }
 
 /// Waits up to `return_timeout` seconds for a job: `done` when it ended in time, 202
@@ -415,11 +332,6 @@ impl Input {
         Input { map }
     }
 
-    /// True when the body sets the field to null (to clear it).
-    pub fn is_null(&self, key: &str) -> bool {
-        self.map.get(key).is_some_and(Value::is_null)
-    }
-
     fn take(&mut self, key: &str) -> Option<Value> {
         self.map.remove(key).filter(|v| !v.is_null())
     }
@@ -440,22 +352,6 @@ impl Input {
         }
     }
 
-    pub fn object(&mut self, key: &str) -> Result<Option<Doc>, ApiError> {
-        match self.take(key) {
-            None => Ok(None),
-            Some(Value::Object(m)) => Ok(Some(m)),
-            Some(_) => Err(wrong_type(key, "an object")),
-        }
-    }
-
-    pub fn array(&mut self, key: &str) -> Result<Option<Vec<Value>>, ApiError> {
-        match self.take(key) {
-            None => Ok(None),
-            Some(Value::Array(a)) => Ok(Some(a)),
-            Some(_) => Err(wrong_type(key, "an array")),
-        }
-    }
-
     /// Rejects the fields left: read-only ones with code 2, unknown ones with 262179.
     pub fn finish(self, readonly: &[&str]) -> Result<(), ApiError> {
         match self.map.keys().next() {
@@ -468,18 +364,6 @@ impl Input {
             Some(key) => Err(ApiError::unexpected_argument(key)),
         }
     }
-}
-
-/// The string fields `name` and `uuid` of a reference such as `{"svm": {"name": "vs0"}}`.
-pub(crate) fn reference_keys(key: &str, reference: Doc) -> Result<(Option<String>, Option<String>), ApiError> {
-    let mut input = Input::new(reference);
-    let name = input.string("name").map_err(|e| e.target(format!("{key}.name")))?;
-    let uuid = input.string("uuid").map_err(|e| e.target(format!("{key}.uuid")))?;
-    input.finish(&["_links"]).map_err(|e| {
-        let t = e.target.clone().unwrap_or_default();
-        e.target(format!("{key}.{t}"))
-    })?;
-    Ok((name, uuid))
 }
 
 /// A GET of one record: `fields` (all fields by default) and `return_timeout`.
@@ -653,7 +537,8 @@ async fn patch_job_inner(
 async fn get_jobs(State(shared): State<Arc<Shared>>, req: Request) -> Response {
     let neg = Negotiated::new(&shared, req.headers());
     let jobs = shared.jobs.read();
-    collection::respond(&JobListing, &jobs, JOBS_PATH, req.uri().query(), neg).unwrap_or_else(|e| e.response(neg.hal))
+    collection::respond(&JobListing, &jobs, JOBS_PATH, req.uri().query(), neg, None)
+        .unwrap_or_else(|e| e.response(neg.hal))
 }
 
 // ---------------------------------------------------------------------------------------
@@ -784,25 +669,4 @@ async fn post_download_inner(
         },
     )?;
     Ok((job_status(&control, return_timeout, StatusCode::CREATED).await, uuid))
-}
-
-// ---------------------------------------------------------------------------------------
-// fallbacks
-
-async fn not_found(headers: HeaderMap) -> Response {
-    ApiError::new(StatusCode::NOT_FOUND, codes::NOT_SUPPORTED, "API not found").response(wants_hal(&headers))
-}
-
-async fn method_not_allowed(method: Method, uri: axum::http::Uri, headers: HeaderMap) -> Response {
-    let path = uri.path();
-    let allow = allowed_methods(path);
-    let mut resp = ApiError::new(
-        StatusCode::METHOD_NOT_ALLOWED,
-        codes::NOT_SUPPORTED,
-        format!("The \"{method}\" method is not supported for \"{path}\"."),
-    )
-    .response(wants_hal(&headers));
-    resp.headers_mut()
-        .insert(header::ALLOW, HeaderValue::from_static(allow));
-    resp
 }

@@ -25,6 +25,7 @@ use crate::util::{QueryParam, parse_bool, parse_query, wildcard_match};
 pub(crate) enum Scalar<'a> {
     Str(&'a str),
     Int(i64),
+    Num(f64),
     Bool(bool),
 }
 
@@ -33,6 +34,8 @@ pub(crate) enum Scalar<'a> {
 pub(crate) enum ScalarKind {
     Str,
     Int,
+    Num,
+    Bool,
 }
 
 /// What a resource provides so that its collection can be listed.
@@ -45,9 +48,7 @@ pub(crate) trait Listing {
     type Fields;
 
     /// The key field's name (`uuid`, `version`): the cursor parameter is `start.<key>`.
-    fn key_name(&self) -> &'static str;
-    /// The record's key (its position in the store).
-    fn key<'r>(&self, record: &'r Self::Record) -> &'r str;
+    fn key_name(&self) -> &str;
     /// Resolves a simple field by its dotted name.
     fn field(&self, name: &str) -> Option<(Self::Field, ScalarKind)>;
     /// Calls `visit` on each value the field has in the record (none when it is absent,
@@ -59,9 +60,11 @@ pub(crate) trait Listing {
     fn parse_fields(&self, value: &str) -> Result<Self::Fields, String>;
     /// The fields of a record in a collection when the query names none.
     fn default_fields(&self) -> Self::Fields;
-    /// Writes one record with the selected fields, with or without `_links`.
+    /// Writes one record (stored under `key`) with the selected fields, with or without
+    /// `_links`.
     fn write<S: Serializer>(
         &self,
+        key: &str,
         record: &Self::Record,
         fields: &Self::Fields,
         links: bool,
@@ -99,6 +102,7 @@ impl Operand {
                 Some(o) => Some(i.cmp(&o)),
                 None => self.float.and_then(|o| (i as f64).partial_cmp(&o)),
             },
+            Scalar::Num(n) => self.float.and_then(|o| n.partial_cmp(&o)),
             Scalar::Str(s) => Some(s.chars().flat_map(char::to_lowercase).cmp(self.lower.chars())),
             Scalar::Bool(b) => self.boolean.map(|o| b.cmp(&o)),
         }
@@ -107,6 +111,8 @@ impl Operand {
 
 #[derive(Debug, Clone)]
 enum Op {
+    /// `null`: the field is absent (`!null`: present).
+    Null,
     Eq(Operand),
     Wild(String),
     Lt(Operand),
@@ -118,7 +124,9 @@ enum Op {
 
 impl Op {
     fn parse(a: &str) -> Op {
-        if let Some(r) = a.strip_prefix("<=") {
+        if a.trim() == "null" {
+            Op::Null
+        } else if let Some(r) = a.strip_prefix("<=") {
             Op::Le(Operand::new(r))
         } else if let Some(r) = a.strip_prefix(">=") {
             Op::Ge(Operand::new(r))
@@ -138,10 +146,13 @@ impl Op {
     fn holds(&self, v: Scalar<'_>) -> bool {
         use Ordering::*;
         match self {
+            // Only reached with a value: a present field is not null.
+            Op::Null => false,
             Op::Eq(o) => o.cmp_value(v) == Some(Equal),
             Op::Wild(p) => match v {
                 Scalar::Str(s) => wildcard_match(p, s),
                 Scalar::Int(i) => wildcard_match(p, &i.to_string()),
+                Scalar::Num(n) => wildcard_match(p, &n.to_string()),
                 Scalar::Bool(b) => wildcard_match(p, if b { "true" } else { "false" }),
             },
             Op::Lt(o) => o.cmp_value(v) == Some(Less),
@@ -191,7 +202,11 @@ impl<F: Copy> Filter<F> {
     /// True when the record matches: `values(field, visit)` enumerates the field's values.
     pub fn matches(&self, values: impl Fn(F, &mut dyn FnMut(Scalar<'_>) -> bool) -> bool) -> bool {
         self.alts.iter().any(|alt| {
-            let hit = values(self.field, &mut |v| alt.op.holds(v));
+            let hit = match alt.op {
+                // `null` holds when the field has no value at all.
+                Op::Null => !values(self.field, &mut |_| true),
+                _ => values(self.field, &mut |v| alt.op.holds(v)),
+            };
             hit != alt.negate
         })
     }
@@ -200,6 +215,30 @@ impl<F: Copy> Filter<F> {
 // ---------------------------------------------------------------------------------------
 // ordering
 
+/// A float that orders totally, for sorting.
+#[derive(Debug, Clone, Copy)]
+struct Float(f64);
+
+impl PartialEq for Float {
+    fn eq(&self, other: &Self) -> bool {
+        self.0.total_cmp(&other.0) == Ordering::Equal
+    }
+}
+
+impl Eq for Float {}
+
+impl PartialOrd for Float {
+    fn partial_cmp(&self, other: &Self) -> Option<Ordering> {
+        Some(self.cmp(other))
+    }
+}
+
+impl Ord for Float {
+    fn cmp(&self, other: &Self) -> Ordering {
+        self.0.total_cmp(&other.0)
+    }
+}
+
 /// A record's position for `order_by` on a field other than the key: absent values first,
 /// numbers as numbers, strings ignoring case (then exactly), and the key breaks ties.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
@@ -207,6 +246,7 @@ enum SortKey<'a> {
     Missing,
     Bool(bool),
     Int(i64),
+    Num(Float),
     /// The lowercase text (borrowed when it is lowercase already), then the text.
     Str(Cow<'a, str>, &'a str),
 }
@@ -225,6 +265,7 @@ impl<'a> SortKey<'a> {
             None => SortKey::Missing,
             Some(Scalar::Bool(b)) => SortKey::Bool(b),
             Some(Scalar::Int(i)) => SortKey::Int(i),
+            Some(Scalar::Num(n)) => SortKey::Num(Float(n)),
             Some(Scalar::Str(s)) => SortKey::Str(lowercase(s), s),
         }
     }
@@ -236,7 +277,15 @@ impl<'a> SortKey<'a> {
         };
         Some(match kind {
             ScalarKind::Str => SortKey::Str(lowercase(raw), raw),
-            ScalarKind::Int => SortKey::Int(raw.parse().ok()?),
+            ScalarKind::Int => match raw.parse() {
+                Ok(i) => SortKey::Int(i),
+                Err(_) => SortKey::Num(Float(raw.parse().ok()?)),
+            },
+            ScalarKind::Num => match raw.parse() {
+                Ok(i) => SortKey::Int(i),
+                Err(_) => SortKey::Num(Float(raw.parse().ok()?)),
+            },
+            ScalarKind::Bool => SortKey::Bool(parse_bool(raw)?),
         })
     }
 
@@ -246,6 +295,7 @@ impl<'a> SortKey<'a> {
             SortKey::Missing => None,
             SortKey::Bool(b) => Some(b.to_string()),
             SortKey::Int(i) => Some(i.to_string()),
+            SortKey::Num(n) => Some(n.0.to_string()),
             SortKey::Str(_, raw) => Some((*raw).to_owned()),
         }
     }
@@ -258,17 +308,19 @@ struct Order<F> {
     field: F,
     kind: ScalarKind,
     name: String,
+    descending: bool,
 }
 
 struct CollectionQuery<L: Listing> {
     fields: L::Fields,
     max_records: Option<usize>,
     return_records: bool,
-    /// `None`: ordered by the key.
-    order: Option<Order<L::Field>>,
-    descending: bool,
+    /// Empty: ordered by the key.
+    order: Vec<Order<L::Field>>,
+    /// The key's direction (descending when `order_by=<key> desc`).
+    key_descending: bool,
     start_key: Option<String>,
-    start_value: Option<String>,
+    start_values: Vec<Option<String>>,
     filters: Vec<Filter<L::Field>>,
     /// The raw parameters other than the cursor, carried into `_links.next`.
     carried: Vec<String>,
@@ -276,26 +328,35 @@ struct CollectionQuery<L: Listing> {
 
 fn bad_order_by(value: &str, key: &str) -> ApiError {
     ApiError::bad_request(
-        codes::INVALID,
+        codes::ORDER_BY_FIELD,
         format!(
-            "order_by \"{value}\" is not supported: name one simple field of the records, optionally followed by \"asc\" or \"desc\" (e.g. \"{key} desc\")."
+            "order_by \"{value}\" is not supported: name simple fields of the records, each optionally followed by \"asc\" or \"desc\" (e.g. \"{key} desc\")."
         ),
     )
     .target("order_by")
 }
 
-fn parse_collection_query<L: Listing>(l: &L, params: Vec<QueryParam>) -> Result<CollectionQuery<L>, ApiError> {
+fn parse_collection_query<L: Listing>(
+    l: &L,
+    params: Vec<QueryParam>,
+    scope: Option<&(String, String)>,
+) -> Result<CollectionQuery<L>, ApiError> {
     let mut q = CollectionQuery::<L> {
         fields: l.default_fields(),
         max_records: None,
         return_records: true,
-        order: None,
-        descending: false,
+        order: Vec::new(),
+        key_descending: false,
         start_key: None,
-        start_value: None,
+        start_values: Vec::new(),
         filters: Vec::new(),
         carried: Vec::new(),
     };
+    if let Some((name, value)) = scope
+        && let Some((f, _)) = l.field(name)
+    {
+        q.filters.push(Filter::new(f, value));
+    }
     let mut cursor = Vec::new();
     for p in params {
         match p.key.as_str() {
@@ -318,24 +379,31 @@ fn parse_collection_query<L: Listing>(l: &L, params: Vec<QueryParam>) -> Result<
                 parse_return_timeout(&p.value)?;
             }
             "order_by" => {
-                let mut words = p.value.split_whitespace();
-                let name = words.next().unwrap_or_default();
-                let descending = match (words.next(), words.next()) {
-                    (None | Some("asc"), None) => false,
-                    (Some("desc"), None) => true,
-                    _ => return Err(bad_order_by(&p.value, l.key_name())),
-                };
-                q.descending = descending;
-                q.order = if name == l.key_name() {
-                    None
-                } else {
+                q.order.clear();
+                for item in p.value.split(',') {
+                    let mut words = item.split_whitespace();
+                    let name = words.next().unwrap_or_default();
+                    let descending = match (words.next(), words.next()) {
+                        (None | Some("asc"), None) => false,
+                        (Some("desc"), None) => true,
+                        _ => return Err(bad_order_by(&p.value, l.key_name())),
+                    };
+                    if name == l.key_name() {
+                        // The key orders last anyway; it only sets the direction.
+                        q.key_descending = descending;
+                        continue;
+                    }
                     let (field, kind) = l.field(name).ok_or_else(|| bad_order_by(&p.value, l.key_name()))?;
-                    Some(Order {
+                    if q.order.is_empty() {
+                        q.key_descending = descending;
+                    }
+                    q.order.push(Order {
                         field,
                         kind,
                         name: name.to_owned(),
-                    })
-                };
+                        descending,
+                    });
+                }
             }
             key if key.starts_with("start.") => {
                 cursor.push(p);
@@ -348,12 +416,13 @@ fn parse_collection_query<L: Listing>(l: &L, params: Vec<QueryParam>) -> Result<
         }
         q.carried.push(p.raw);
     }
+    q.start_values = vec![None; q.order.len()];
     for p in cursor {
         let name = &p.key["start.".len()..];
         if name == l.key_name() {
             q.start_key = Some(p.value);
-        } else if q.order.as_ref().is_some_and(|o| o.name == name) {
-            q.start_value = Some(p.value);
+        } else if let Some(i) = q.order.iter().position(|o| o.name == name) {
+            q.start_values[i] = Some(p.value);
         } else {
             return Err(ApiError::unexpected_argument(&p.key));
         }
@@ -366,6 +435,7 @@ fn parse_collection_query<L: Listing>(l: &L, params: Vec<QueryParam>) -> Result<
 
 struct RecordView<'a, L: Listing> {
     listing: &'a L,
+    key: &'a str,
     record: &'a L::Record,
     fields: &'a L::Fields,
     links: bool,
@@ -373,13 +443,13 @@ struct RecordView<'a, L: Listing> {
 
 impl<L: Listing> Serialize for RecordView<'_, L> {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        self.listing.write(self.record, self.fields, self.links, s)
+        self.listing.write(self.key, self.record, self.fields, self.links, s)
     }
 }
 
 struct Records<'a, L: Listing> {
     listing: &'a L,
-    records: &'a [&'a L::Record],
+    records: &'a [(&'a str, &'a L::Record)],
     fields: &'a L::Fields,
     links: bool,
 }
@@ -387,9 +457,10 @@ struct Records<'a, L: Listing> {
 impl<L: Listing> Serialize for Records<'_, L> {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         let mut seq = s.serialize_seq(Some(self.records.len()))?;
-        for record in self.records {
+        for (key, record) in self.records {
             seq.serialize_element(&RecordView {
                 listing: self.listing,
+                key,
                 record,
                 fields: self.fields,
                 links: self.links,
@@ -409,16 +480,37 @@ struct Collection<'a, L: Listing> {
     links: Links<'a>,
 }
 
+/// One record's place in an ordered listing: its sort values, then its key.
+struct Sorted<'a, R> {
+    values: Vec<SortKey<'a>>,
+    key: &'a str,
+    record: &'a R,
+}
+
+/// Compares two positions field by field, each in its own direction, the key last.
+fn compare(a: (&[SortKey<'_>], &str), b: (&[SortKey<'_>], &str), desc: &[bool], key_desc: bool) -> Ordering {
+    for ((x, y), d) in a.0.iter().zip(b.0).zip(desc) {
+        let o = x.cmp(y);
+        if o != Ordering::Equal {
+            return if *d { o.reverse() } else { o };
+        }
+    }
+    let o = a.1.cmp(b.1);
+    if key_desc { o.reverse() } else { o }
+}
+
 /// Answers a collection GET on `path` (the collection's own path, used in the links) over
-/// the records of `store`.
+/// the records of `store`. `scope` is a filter the request's headers add
+/// (`X-Dot-SVM-Name`: `("svm.name", name)`).
 pub(crate) fn respond<L: Listing>(
     l: &L,
     store: &BTreeMap<String, L::Record>,
     path: &str,
     raw_query: Option<&str>,
     neg: Negotiated,
+    scope: Option<&(String, String)>,
 ) -> Result<Response, ApiError> {
-    let q = parse_collection_query(l, parse_query(raw_query))?;
+    let q = parse_collection_query(l, parse_query(raw_query), scope)?;
     let this = match raw_query {
         Some(r) if !r.is_empty() => format!("{path}?{r}"),
         _ => path.to_owned(),
@@ -435,91 +527,84 @@ pub(crate) fn respond<L: Listing>(
     };
 
     // The page, and the first record after it (the next cursor).
-    let mut page: Vec<&L::Record> = Vec::new();
-    let mut next: Option<(Option<String>, &str)> = None;
+    let mut page: Vec<(&str, &L::Record)> = Vec::new();
+    let mut next: Option<(Vec<Option<String>>, &str)> = None;
     let mut count = 0usize;
-    match &q.order {
-        None => {
-            let lower = q.start_key.as_deref();
-            let range: Box<dyn Iterator<Item = &L::Record>> = match (lower, q.descending) {
-                (None, false) => Box::new(store.values()),
-                (None, true) => Box::new(store.values().rev()),
-                (Some(s), false) => Box::new(
-                    store
-                        .range::<str, _>((Bound::Included(s), Bound::Unbounded))
-                        .map(|(_, r)| r),
-                ),
-                (Some(s), true) => Box::new(
-                    store
-                        .range::<str, _>((Bound::Unbounded, Bound::Included(s)))
-                        .rev()
-                        .map(|(_, r)| r),
-                ),
-            };
-            let mut matching = range.filter(|r| matches(r));
-            if !q.return_records {
-                count = matching.count();
-            } else {
-                for r in matching.by_ref() {
-                    page.push(r);
-                    if page.len() == limit {
-                        break;
-                    }
-                }
+    if q.order.is_empty() {
+        let lower = q.start_key.as_deref();
+        let range: Box<dyn Iterator<Item = (&String, &L::Record)>> = match (lower, q.key_descending) {
+            (None, false) => Box::new(store.iter()),
+            (None, true) => Box::new(store.iter().rev()),
+            (Some(s), false) => Box::new(store.range::<str, _>((Bound::Included(s), Bound::Unbounded))),
+            (Some(s), true) => Box::new(store.range::<str, _>((Bound::Unbounded, Bound::Included(s))).rev()),
+        };
+        let mut matching = range.filter(|(_, r)| matches(r));
+        if !q.return_records {
+            count = matching.count();
+        } else {
+            for (k, r) in matching.by_ref() {
+                page.push((k, r));
                 if page.len() == limit {
-                    next = matching.next().map(|r| (None, l.key(r)));
+                    break;
                 }
+            }
+            if page.len() == limit {
+                next = matching.next().map(|(k, _)| (Vec::new(), k.as_str()));
             }
         }
-        Some(order) => {
-            let mut sorted: Vec<(SortKey<'_>, &str, &L::Record)> = store
-                .values()
-                .filter(|r| matches(r))
-                .map(|r| (SortKey::of(l.value(r, order.field)), l.key(r), r))
-                .collect();
-            let descending = q.descending;
-            let cmp = |a: &(SortKey<'_>, &str, &L::Record), b: &(SortKey<'_>, &str, &L::Record)| {
-                let o = (&a.0, a.1).cmp(&(&b.0, b.1));
-                if descending { o.reverse() } else { o }
-            };
-            sorted.sort_unstable_by(cmp);
-            let from = match &q.start_key {
-                None => 0,
-                Some(key) => {
-                    let value = SortKey::parse(order.kind, q.start_value.as_deref()).ok_or_else(|| {
-                        ApiError::bad_request(
-                            codes::OUT_OF_RANGE,
-                            format!("The value of \"start.{}\" is invalid.", order.name),
-                        )
-                        .target(format!("start.{}", order.name))
-                    })?;
-                    let start = (value, key.as_str());
-                    sorted.partition_point(|e| {
-                        let o = (&e.0, e.1).cmp(&(&start.0, start.1));
-                        if descending {
-                            o == Ordering::Greater
-                        } else {
-                            o == Ordering::Less
-                        }
+    } else {
+        let desc: Vec<bool> = q.order.iter().map(|o| o.descending).collect();
+        let mut sorted: Vec<Sorted<'_, L::Record>> = store
+            .iter()
+            .filter(|(_, r)| matches(r))
+            .map(|(k, r)| Sorted {
+                values: q.order.iter().map(|o| SortKey::of(l.value(r, o.field))).collect(),
+                key: k,
+                record: r,
+            })
+            .collect();
+        sorted.sort_unstable_by(|a, b| compare((&a.values, a.key), (&b.values, b.key), &desc, q.key_descending));
+        let from = match &q.start_key {
+            None => 0,
+            Some(key) => {
+                let values = q
+                    .order
+                    .iter()
+                    .zip(&q.start_values)
+                    .map(|(o, raw)| {
+                        SortKey::parse(o.kind, raw.as_deref()).ok_or_else(|| {
+                            ApiError::bad_request(
+                                codes::OUT_OF_RANGE,
+                                format!("The value of \"start.{}\" is invalid.", o.name),
+                            )
+                            .target(format!("start.{}", o.name))
+                        })
                     })
-                }
-            };
-            let rest = sorted.get(from..).unwrap_or_default();
-            if !q.return_records {
-                count = rest.len();
-            } else {
-                let end = rest.len().min(limit);
-                page.extend(rest[..end].iter().map(|(_, _, r)| *r));
-                next = rest.get(end).map(|(v, key, _)| (v.cursor(), *key));
+                    .collect::<Result<Vec<_>, _>>()?;
+                sorted.partition_point(|e| {
+                    compare((&e.values, e.key), (&values, key), &desc, q.key_descending) == Ordering::Less
+                })
             }
+        };
+        let rest = sorted.get(from..).unwrap_or_default();
+        if !q.return_records {
+            count = rest.len();
+        } else {
+            let end = rest.len().min(limit);
+            page.extend(rest[..end].iter().map(|e| (e.key, e.record)));
+            next = rest
+                .get(end)
+                .map(|e| (e.values.iter().map(SortKey::cursor).collect(), e.key));
         }
     }
 
-    let next_href = next.map(|(value, key)| {
+    let next_href = next.map(|(values, key)| {
         let enc = |s: &str| -> String { url::form_urlencoded::byte_serialize(s.as_bytes()).collect() };
         let mut href = format!("{path}?");
-        if let (Some(order), Some(value)) = (&q.order, value) {
-            href.push_str(&format!("start.{}={}&", enc(&order.name), enc(&value)));
+        for (order, value) in q.order.iter().zip(values) {
+            if let Some(value) = value {
+                href.push_str(&format!("start.{}={}&", enc(&order.name), enc(&value)));
+            }
         }
         href.push_str(&format!("start.{}={}", l.key_name(), enc(key)));
         for raw in &q.carried {

@@ -317,12 +317,8 @@ impl Listing for DocListing<'_> {
     type Field = FieldPath;
     type Fields = Sel;
 
-    fn key_name(&self) -> &'static str {
+    fn key_name(&self) -> &str {
         self.0.key
-    }
-
-    fn key<'r>(&self, record: &'r Doc) -> &'r str {
-        DocKind::str_of(record, self.0.key)
     }
 
     fn field(&self, name: &str) -> Option<(FieldPath, ScalarKind)> {
@@ -345,7 +341,14 @@ impl Listing for DocListing<'_> {
         Sel::Some(Vec::new())
     }
 
-    fn write<S: Serializer>(&self, record: &Doc, fields: &Sel, links: bool, s: S) -> Result<S::Ok, S::Error> {
+    fn write<S: Serializer>(
+        &self,
+        _key: &str,
+        record: &Doc,
+        fields: &Sel,
+        links: bool,
+        s: S,
+    ) -> Result<S::Ok, S::Error> {
         let href = links.then(|| (self.0.href)(record));
         self.0.view(record, fields, href.as_deref()).serialize(s)
     }

@@ -166,15 +166,11 @@ async fn run(shared: Arc<Shared>, uuid: String, req: DownloadRequest, control: A
     control.done.send_replace(true);
 }
 
-/// Processes a received package: its version comes from its file name; a package whose
-/// file name or version is already in the repository fails with 10551327.
+/// Processes a received package: its version comes from its file name
+/// ([`Version::from_file_name`]), or is the simulator's next version when the name has none
+/// (`http://server/package`); a package whose file name or version is already in the
+/// repository fails with 10551327.
 fn add_to_repository(shared: &Shared, mut pkg: Package) -> Result<(), Failure> {
-    let Some(version) = Version::from_file_name(&pkg.name) else {
-        return Err(failed(format!(
-            "Package download failed: cannot determine the software version of \"{}\": the simulator reads it from the file name, which must contain a dotted version such as \"9.16.1\" (e.g. \"ontap-9.16.1-image.tgz\").",
-            pkg.name
-        )));
-    };
     let mut inv = shared.inventory.write();
     let same_name = inv.package_files.values().any(|(_, p)| p.name == pkg.name);
     if same_name {
@@ -183,11 +179,20 @@ fn add_to_repository(shared: &Shared, mut pkg: Package) -> Result<(), Failure> {
             format!("Package image with the same name already exists: \"{}\".", pkg.name),
         ));
     }
+    let (version, from_name) = match Version::from_file_name(&pkg.name) {
+        Some(v) => (v, true),
+        None => (next_version(&shared.config, &inv.version), false),
+    };
     if let Some(existing) = inv.package_key(&version) {
+        let whose = if from_name {
+            ""
+        } else {
+            " (the simulator's next version: the file name has none)"
+        };
         return Err(Failure::new(
             codes::PACKAGE_EXISTS,
             format!(
-                "Package image with the same version already exists: \"{}\" is version {existing}.",
+                "Package image with the same version already exists: \"{}\" is version {existing}{whose}.",
                 pkg.name
             ),
         ));
@@ -195,6 +200,13 @@ fn add_to_repository(shared: &Shared, mut pkg: Package) -> Result<(), Failure> {
     pkg.version = version.as_str().to_owned();
     inv.add_package(&version, pkg);
     Ok(())
+}
+
+/// The version of a package whose file name has none: the configured
+/// [`next_version`](crate::SimulatorBuilder::next_version), else the release after the one
+/// the cluster runs now (9.15.1 → 9.16.1).
+fn next_version(config: &crate::state::Config, running: &Version) -> Version {
+    config.next_version.clone().unwrap_or_else(|| running.next_release())
 }
 
 /// Records the end: the singleton status first, then the job, so that a client that saw

@@ -20,6 +20,20 @@ pub(crate) mod codes {
     pub const UNEXPECTED_ARGUMENT: u64 = 262_179;
     /// Field value out of range (`return_timeout`, `max_records`, `fields`, ...).
     pub const OUT_OF_RANGE: u64 = 262_197;
+    /// A value of the wrong type: ONTAP's "invalid value provided for field" (262197).
+    pub const INVALID_TYPE: u64 = 262_197;
+    /// A value outside the field's enum: also "invalid value provided for field".
+    pub const INVALID_ENUM: u64 = 262_197;
+    /// Field cannot be set in this operation (read-only, or not for this verb).
+    pub const NOT_SETTABLE: u64 = 262_196;
+    /// Invalid JSON in the request body.
+    pub const INVALID_JSON: u64 = 262_199;
+    /// An array (or another non-object) where an object was expected.
+    pub const NOT_AN_OBJECT: u64 = 262_255;
+    /// Request is missing a required value.
+    pub const MISSING_REQUIRED: u64 = 262_212;
+    /// The field is not supported as an `order_by` field.
+    pub const ORDER_BY_FIELD: u64 = 262_268;
     /// Job is already in a terminal state.
     pub const JOB_TERMINAL: u64 = 458_762;
     /// The specified job is running (resume of a running job).
@@ -65,6 +79,8 @@ pub(crate) struct ApiError {
     pub message: String,
     pub code: u64,
     pub target: Option<String>,
+    /// `Allow` of a 405.
+    pub allow: Option<String>,
 }
 
 #[derive(Serialize)]
@@ -87,6 +103,7 @@ impl ApiError {
             message: message.into(),
             code,
             target: None,
+            allow: None,
         }
     }
 
@@ -96,6 +113,12 @@ impl ApiError {
 
     pub fn target(mut self, target: impl Into<String>) -> Self {
         self.target = Some(target.into());
+        self
+    }
+
+    /// The methods a 405 names in `Allow`.
+    pub fn allow(mut self, methods: impl Into<String>) -> Self {
+        self.allow = Some(methods.into());
         self
     }
 
@@ -126,7 +149,15 @@ impl ApiError {
 
     /// The response, with the content type the client asked for.
     pub fn response(&self, hal: bool) -> Response {
-        json_response(self.status, self.body_bytes(), hal)
+        let mut resp = json_response(self.status, self.body_bytes(), hal);
+        if let Some(allow) = self
+            .allow
+            .as_deref()
+            .and_then(|a| axum::http::HeaderValue::from_str(a).ok())
+        {
+            resp.headers_mut().insert(axum::http::header::ALLOW, allow);
+        }
+        resp
     }
 }
 

@@ -2,7 +2,7 @@
 //! aggregates, volumes and their snapshots. One lock guards it all, so that checks (a
 //! duplicate name) and changes (a volume and its snapshots disappearing) are atomic.
 
-use std::collections::{BTreeMap, HashSet};
+use std::collections::BTreeMap;
 use std::sync::{PoisonError, RwLock, RwLockReadGuard, RwLockWriteGuard};
 
 use serde_json::{Value, json};
@@ -11,13 +11,12 @@ use time::macros::format_description;
 
 use crate::Package;
 use crate::doc::{Doc, DocKind, Field};
-use crate::util::{UuidGen, format_time, now_string};
+use crate::util::now_string;
 use crate::version::Version;
 
 // ---------------------------------------------------------------------------------------
 // schemas (ONTAP's field order)
 
-const REF: &[Field] = &[Field::str("name"), Field::str("uuid")];
 const NODE_REF: &[Field] = &[Field::str("name")];
 
 /// `/api/cluster`.
@@ -100,91 +99,9 @@ pub(crate) static PACKAGES: DocKind = DocKind {
     },
 };
 
-/// `/api/svm/svms`.
-pub(crate) static SVMS: DocKind = DocKind {
-    schema: &[
-        Field::str("uuid"),
-        Field::str("name"),
-        Field::str("state"),
-        Field::str("subtype"),
-        Field::str("language"),
-        Field::str("comment"),
-    ],
-    key: "uuid",
-    always: &["uuid", "name"],
-    href: |d| format!("/api/svm/svms/{}", DocKind::str_of(d, "uuid")),
-};
-
-/// `/api/storage/aggregates` (read-only).
-pub(crate) static AGGREGATES: DocKind = DocKind {
-    schema: &[
-        Field::str("uuid"),
-        Field::str("name"),
-        Field::object("node", NODE_REF),
-        Field::str("state"),
-    ],
-    key: "uuid",
-    always: &["uuid", "name"],
-    href: |d| format!("/api/storage/aggregates/{}", DocKind::str_of(d, "uuid")),
-};
-
-/// `/api/storage/volumes`.
-pub(crate) static VOLUMES: DocKind = DocKind {
-    schema: &[
-        Field::str("uuid"),
-        Field::str("name"),
-        Field::object("svm", REF),
-        Field::array("aggregates", REF),
-        Field::int("size"),
-        Field::str("state"),
-        Field::str("type"),
-        Field::str("style"),
-        Field::str("comment"),
-        Field::object(
-            "space",
-            &[Field::int("size"), Field::int("available"), Field::int("used")],
-        ),
-        Field::str("create_time"),
-    ],
-    key: "uuid",
-    always: &["uuid", "name"],
-    href: |d| format!("/api/storage/volumes/{}", DocKind::str_of(d, "uuid")),
-};
-
-/// `/api/storage/volumes/{volume.uuid}/snapshots`.
-pub(crate) static SNAPSHOTS: DocKind = DocKind {
-    schema: &[
-        Field::str("uuid"),
-        Field::str("name"),
-        Field::object("volume", &[Field::str("uuid"), Field::str("name")]),
-        Field::str("create_time"),
-        Field::str("comment"),
-        Field::str("expiry_time"),
-        Field::str("state"),
-    ],
-    key: "uuid",
-    // The parent's key is part of a snapshot's key: every answer carries it.
-    always: &["uuid", "name", "volume"],
-    href: |d| {
-        let vol = d
-            .get("volume")
-            .and_then(|v| v.get("uuid"))
-            .and_then(Value::as_str)
-            .unwrap_or_default();
-        format!("/api/storage/volumes/{vol}/snapshots/{}", DocKind::str_of(d, "uuid"))
-    },
-};
-
-/// The characters percent-encoded in a path segment (all but RFC 3986's unreserved ones).
-const SEGMENT: &percent_encoding::AsciiSet = &percent_encoding::NON_ALPHANUMERIC
-    .remove(b'.')
-    .remove(b'-')
-    .remove(b'_')
-    .remove(b'~');
-
 /// Percent-encodes a path segment.
 pub(crate) fn encode(segment: &str) -> String {
-    percent_encoding::utf8_percent_encode(segment, SEGMENT).to_string()
+    percent_encoding::utf8_percent_encode(segment, crate::util::PATH_SEGMENT).to_string()
 }
 
 /// Turns a `json!` object into a record.
@@ -211,33 +128,6 @@ pub(crate) struct Inventory {
     /// The downloaded file behind each package, and the order they arrived in.
     pub package_files: BTreeMap<String, (u64, Package)>,
     next_package: u64,
-    pub svms: BTreeMap<String, Doc>,
-    pub aggregates: BTreeMap<String, Doc>,
-    pub volumes: BTreeMap<String, Doc>,
-    /// Snapshots by volume UUID, then by snapshot UUID.
-    pub snapshots: BTreeMap<String, BTreeMap<String, Doc>>,
-    /// Names taken by creations and renames whose jobs have not ended (see [`Names`]).
-    reserved: HashSet<String>,
-}
-
-/// The namespaces that names are unique in.
-#[derive(Debug, Clone)]
-pub(crate) enum Names<'a> {
-    Svm,
-    /// Volume names, per SVM UUID.
-    Volume(&'a str),
-    /// Snapshot names, per volume UUID.
-    Snapshot(&'a str),
-}
-
-impl Names<'_> {
-    fn reservation(&self, name: &str) -> String {
-        match self {
-            Names::Svm => format!("svm\u{0}{name}"),
-            Names::Volume(svm) => format!("vol\u{0}{svm}\u{0}{name}"),
-            Names::Snapshot(vol) => format!("snap\u{0}{vol}\u{0}{name}"),
-        }
-    }
 }
 
 /// What the inventory starts with.
@@ -246,8 +136,6 @@ pub(crate) struct Seed<'a> {
     pub cluster_uuid: String,
     pub version: Version,
     pub nodes: [&'a str; 2],
-    pub extra_svms: usize,
-    pub volumes: usize,
     pub packages: &'a [Version],
 }
 
@@ -268,59 +156,8 @@ pub(crate) fn version_object(v: &Version) -> Value {
     })
 }
 
-/// One volume record.
-pub(crate) struct NewVolume<'a> {
-    pub uuid: String,
-    pub name: &'a str,
-    pub svm: &'a Doc,
-    pub aggregates: Vec<Value>,
-    pub size: i64,
-    pub used: i64,
-    pub state: &'a str,
-    pub comment: Option<&'a str>,
-    pub create_time: String,
-}
-
-impl NewVolume<'_> {
-    pub fn into_doc(self) -> Doc {
-        let mut d = doc(json!({
-            "uuid": self.uuid,
-            "name": self.name,
-            "svm": {"name": DocKind::str_of(self.svm, "name"), "uuid": DocKind::str_of(self.svm, "uuid")},
-            "aggregates": self.aggregates,
-            "size": self.size,
-            "state": self.state,
-            "type": "rw",
-            "style": "flexvol",
-            "create_time": self.create_time,
-        }));
-        if let Some(c) = self.comment {
-            d.insert("comment".to_owned(), Value::from(c));
-        }
-        set_space(&mut d, self.size, self.used);
-        d
-    }
-}
-
-/// Sets `space` from a size and the bytes used (available never goes below zero).
-pub(crate) fn set_space(d: &mut Doc, size: i64, used: i64) {
-    let used = used.clamp(0, size.max(0));
-    d.insert(
-        "space".to_owned(),
-        json!({"size": size, "available": size - used, "used": used}),
-    );
-}
-
-/// `{name, uuid}` of a record, as other records refer to it.
-pub(crate) fn reference(d: &Doc) -> Value {
-    json!({"name": DocKind::str_of(d, "name"), "uuid": DocKind::str_of(d, "uuid")})
-}
-
-const GIB: i64 = 1 << 30;
-
 impl Inventory {
-    pub fn new(seed: &Seed<'_>, uuids: &UuidGen) -> Inventory {
-        let now = OffsetDateTime::now_utc();
+    pub fn new(seed: &Seed<'_>) -> Inventory {
         let cluster = doc(json!({
             "name": seed.cluster_name,
             "uuid": seed.cluster_uuid,
@@ -338,11 +175,6 @@ impl Inventory {
             packages: BTreeMap::new(),
             package_files: BTreeMap::new(),
             next_package: 0,
-            svms: BTreeMap::new(),
-            aggregates: BTreeMap::new(),
-            volumes: BTreeMap::new(),
-            snapshots: BTreeMap::new(),
-            reserved: HashSet::new(),
         };
         for v in seed.packages {
             let name = format!("{v}_image.tgz");
@@ -356,55 +188,6 @@ impl Inventory {
                     url: String::new(),
                 },
             );
-        }
-        for (i, node) in seed.nodes.iter().enumerate() {
-            let uuid = uuids.next_uuid();
-            inv.aggregates.insert(
-                uuid.clone(),
-                doc(json!({"uuid": uuid, "name": format!("aggr{}", i + 1), "node": {"name": node}, "state": "online"})),
-            );
-        }
-        for i in 0..=seed.extra_svms {
-            let uuid = uuids.next_uuid();
-            let mut svm = doc(json!({
-                "uuid": uuid,
-                "name": format!("vs{i}"),
-                "state": "running",
-                "subtype": "default",
-                "language": "c.utf_8",
-            }));
-            if i > 0 {
-                svm.insert("comment".to_owned(), Value::from(format!("seeded SVM {i}")));
-            }
-            inv.svms.insert(uuid, svm);
-        }
-        let vs0 = inv.svm_by_name("vs0").cloned().unwrap_or_default();
-        let aggrs: Vec<Value> = inv.aggregates.values().map(reference).collect();
-        let n = seed.volumes;
-        for i in 0..n {
-            let uuid = uuids.next_uuid();
-            let name = format!("vol{:05}", i + 1);
-            let size = GIB * (1 + (i % 100) as i64);
-            let state = match i % 50 {
-                49 => "offline",
-                24 => "restricted",
-                _ => "online",
-            };
-            let comment = (i % 10 == 0).then(|| format!("seeded volume {}", i + 1));
-            let created = now.checked_sub(time::Duration::minutes((n - i) as i64)).unwrap_or(now);
-            let aggregate = aggrs.get(i % aggrs.len().max(1)).cloned().into_iter().collect();
-            let vol = NewVolume {
-                uuid: uuid.clone(),
-                name: &name,
-                svm: &vs0,
-                aggregates: aggregate,
-                size,
-                used: size / 100 * (i % 90) as i64,
-                state,
-                comment: comment.as_deref(),
-                create_time: format_time(created),
-            };
-            inv.volumes.insert(uuid, vol.into_doc());
         }
         inv
     }
@@ -434,46 +217,6 @@ impl Inventory {
         list.sort_by_key(|(seq, _)| *seq);
         list.into_iter().map(|(_, p)| p.clone()).collect()
     }
-
-    pub fn svm_by_name(&self, name: &str) -> Option<&Doc> {
-        self.svms.values().find(|d| DocKind::str_of(d, "name") == name)
-    }
-
-    pub fn aggregate_by_name(&self, name: &str) -> Option<&Doc> {
-        self.aggregates.values().find(|d| DocKind::str_of(d, "name") == name)
-    }
-
-    /// True when `name` is taken in `names`, by a record or by a job still running.
-    pub fn name_taken(&self, names: &Names<'_>, name: &str) -> bool {
-        if self.reserved.contains(&names.reservation(name)) {
-            return true;
-        }
-        let same = |d: &Doc| DocKind::str_of(d, "name") == name;
-        match names {
-            Names::Svm => self.svms.values().any(same),
-            Names::Volume(svm) => self
-                .volumes
-                .values()
-                .any(|d| same(d) && d.get("svm").and_then(|s| s.get("uuid")).and_then(Value::as_str) == Some(svm)),
-            Names::Snapshot(vol) => self.snapshots.get(*vol).is_some_and(|m| m.values().any(same)),
-        }
-    }
-
-    /// Holds a name for a job that will create or rename a record.
-    pub fn reserve(&mut self, names: &Names<'_>, name: &str) {
-        self.reserved.insert(names.reservation(name));
-    }
-
-    /// Releases a name held by [`Inventory::reserve`].
-    pub fn release(&mut self, names: &Names<'_>, name: &str) {
-        self.reserved.remove(&names.reservation(name));
-    }
-
-    /// Removes a volume and its snapshots; false if it was not there.
-    pub fn remove_volume(&mut self, uuid: &str) -> bool {
-        self.snapshots.remove(uuid);
-        self.volumes.remove(uuid).is_some()
-    }
 }
 
 /// The inventory behind its lock (poisoning ignored: a panicking task must not take the
@@ -499,50 +242,19 @@ impl Locked {
 mod tests {
     use super::*;
 
-    fn inventory(volumes: usize) -> Inventory {
+    #[test]
+    fn seeds_the_cluster_and_packages() {
         let seed = Seed {
             cluster_name: "c",
             cluster_uuid: "u".into(),
             version: Version::parse("9.15.1").unwrap(),
             nodes: ["n1", "n2"],
-            extra_svms: 1,
-            volumes,
             packages: &[Version::parse("9.16.1").unwrap()],
         };
-        Inventory::new(&seed, &UuidGen::new())
-    }
-
-    #[test]
-    fn seeds_svms_aggregates_volumes_packages() {
-        let inv = inventory(120);
-        assert!(inv.svm_by_name("vs0").is_some());
-        assert!(inv.svm_by_name("vs1").is_some());
-        assert!(inv.aggregate_by_name("aggr2").is_some());
-        assert_eq!(inv.volumes.len(), 120);
+        let inv = Inventory::new(&seed);
+        assert_eq!(inv.cluster["name"], "c");
         assert!(inv.package_key(&Version::parse("9.16.1").unwrap()).is_some());
         assert_eq!(inv.package_list().len(), 1);
-        let v = inv.volumes.values().next().unwrap();
-        let size = v["size"].as_i64().unwrap();
-        let space = &v["space"];
-        assert_eq!(space["size"], size);
-        assert_eq!(
-            space["available"].as_i64().unwrap() + space["used"].as_i64().unwrap(),
-            size
-        );
-    }
-
-    #[test]
-    fn names_are_unique_per_namespace() {
-        let mut inv = inventory(3);
-        let vs0 = DocKind::str_of(inv.svm_by_name("vs0").unwrap(), "uuid").to_owned();
-        assert!(inv.name_taken(&Names::Volume(&vs0), "vol00001"));
-        assert!(!inv.name_taken(&Names::Volume("other"), "vol00001"));
-        assert!(!inv.name_taken(&Names::Volume(&vs0), "new"));
-        inv.reserve(&Names::Volume(&vs0), "new");
-        assert!(inv.name_taken(&Names::Volume(&vs0), "new"));
-        inv.release(&Names::Volume(&vs0), "new");
-        assert!(!inv.name_taken(&Names::Volume(&vs0), "new"));
-        assert!(inv.name_taken(&Names::Svm, "vs1"));
     }
 
     #[test]

@@ -607,12 +607,8 @@ impl Listing for JobListing {
     type Field = FilterField;
     type Fields = Projection;
 
-    fn key_name(&self) -> &'static str {
+    fn key_name(&self) -> &str {
         "uuid"
-    }
-
-    fn key<'r>(&self, record: &'r Entry) -> &'r str {
-        &record.job.uuid
     }
 
     fn field(&self, name: &str) -> Option<(FilterField, ScalarKind)> {
@@ -635,7 +631,14 @@ impl Listing for JobListing {
         Projection::KEYS
     }
 
-    fn write<S: Serializer>(&self, record: &Entry, fields: &Projection, links: bool, s: S) -> Result<S::Ok, S::Error> {
+    fn write<S: Serializer>(
+        &self,
+        _key: &str,
+        record: &Entry,
+        fields: &Projection,
+        links: bool,
+        s: S,
+    ) -> Result<S::Ok, S::Error> {
         JobView {
             job: &record.job,
             fields: *fields,

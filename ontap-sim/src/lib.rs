@@ -173,8 +173,18 @@
 //!   `Content-Length`, bytes only otherwise), then `success` (message `success`, code 0) or
 //!   `failure`. The package body is streamed: only its size, SHA-256 and file name (the
 //!   last URL path segment) are kept. The package's **version is read from the file
-//!   name** (the first dotted version in it: `ontap-9.16.1-image.tgz` → `9.16.1`,
-//!   `9.15.1P3_q_image.tgz` → `9.15.1P3`); the package then appears in
+//!   name**: the first dotted version in it (`ontap-9.16.1-image.tgz` → `9.16.1`,
+//!   `9.15.1P3_q_image.tgz` → `9.15.1P3`), else NetApp's undotted spelling
+//!   (`9171_q_image.tgz` → `9.17.1`, `96P3_q_image.tgz` → `9.6P3`, `9161P2_q_image.tgz` →
+//!   `9.16.1P2`), else, for a name with no version (NetApp's `http://server/package`),
+//!   the [`next_version`](SimulatorBuilder::next_version) (by default the release after
+//!   the one the cluster runs: 9.15.1 → 9.16.1). The undotted spelling is a run of 2 to 4
+//!   digits starting with `9` (touching no letter, an optional `RCn`/`Pn`/`Dn` after it):
+//!   one digit after the `9` is the major alone (`96` → 9.6: releases up to 9.8 had no
+//!   third number), two are a one-digit major and the minor (`991` → 9.9.1, `911` →
+//!   9.1.1), three a two-digit major and the minor (`9101` → 9.10.1, `9111` → 9.11.1,
+//!   `9171` → 9.17.1). The minor is one digit and every two-digit major has one, so `911`
+//!   is never 9.11 (which NetApp writes `9111`). The package then appears in
 //!   `/api/cluster/software/packages` and [`Simulator::packages`].
 //!   `GET /api/cluster/software/download` says `not_started` (code 10551384) before any
 //!   download, `running` / "Package download in progress" / 10551382 while one runs or is
@@ -186,7 +196,7 @@
 //!   is queued, running or paused → POST 400 `10551357` ("Cannot perform an update when a
 //!   previous update is still in progress", listed in the POST's documented error codes);
 //!   package server unreachable, HTTP 404 or any other non-2xx answer, a broken or short
-//!   transfer, **a file name without a version** → job `failure` with code `10551381`
+//!   transfer → job `failure` with code `10551381`
 //!   (and the same in `error.code`); a package whose file name or version is already in
 //!   the repository → job `failure` `10551327`, detected after the transfer, when the
 //!   package is processed; exceeding the download time limit (one hour by default) → job
@@ -242,7 +252,9 @@
 //!   saying FTP is not implemented. HTTPS package URLs are fetched without certificate
 //!   verification.
 //! - A package's version comes from its file name, not from the image's contents: a file
-//!   name without a dotted version (`image.tgz`, `9161_q_image.tgz`) fails the download.
+//!   name without one (`image.tgz`, `package`) gets the
+//!   [`next_version`](SimulatorBuilder::next_version); an undotted version is read by the
+//!   rule above, for generation 9 only.
 //! - Upgrades only go up, and validation warnings never block one (`skip_warnings` is
 //!   accepted and checked, but changes nothing). `PATCH /api/cluster/software?action=`
 //!   (pause, resume, cancel of an upgrade) answers 400 code `2`. A package that is the
@@ -282,6 +294,7 @@ mod api;
 mod collection;
 mod doc;
 mod download;
+mod engine;
 mod error;
 mod faults;
 mod inventory;
@@ -308,7 +321,6 @@ pub use faults::Fault;
 pub use package_server::PackageServer;
 pub use requests::RecordedRequest;
 
-use crate::doc::DocKind;
 use crate::inventory::{Inventory, Seed};
 use crate::requests::RequestLog;
 use crate::state::{Config, Shared};
@@ -376,9 +388,11 @@ pub struct SimulatorBuilder {
     cluster_version: String,
     job_duration: Duration,
     upgrade_duration: Duration,
+    next_version: Option<String>,
     request_log: usize,
     strict_hal_links: bool,
     faults: Vec<Fault>,
+    server: server::Options,
 }
 
 /// The ONTAP version a simulator runs unless told otherwise.
@@ -401,9 +415,11 @@ impl Default for SimulatorBuilder {
             cluster_version: DEFAULT_VERSION.to_owned(),
             job_duration: Duration::from_millis(100),
             upgrade_duration: Duration::from_secs(10),
+            next_version: None,
             request_log: 1000,
             strict_hal_links: false,
             faults: Vec::new(),
+            server: server::Options::default(),
         }
     }
 }
@@ -564,6 +580,30 @@ impl SimulatorBuilder {
         self
     }
 
+    /// The version a downloaded package gets when its file name has none, such as
+    /// NetApp's own `http://server/package` (a real cluster reads it from the image). By
+    /// default it is the release after the one the cluster runs when the download ends
+    /// (9.15.1 → 9.16.1; 9.16.1 once upgraded → 9.17.1). A package of a version already in
+    /// the repository fails with 10551327. An invalid version makes
+    /// [`SimulatorBuilder::start`] fail.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> std::io::Result<()> {
+    /// let sim = ontap_sim::Simulator::builder().tls(false).next_version("9.17.1").start().await?;
+    /// // POST /api/cluster/software/download {"url": "http://server/package"}
+    /// // adds a package of version 9.17.1.
+    /// # let _ = sim;
+    /// let bad = ontap_sim::Simulator::builder().next_version("next").start().await;
+    /// assert_eq!(bad.unwrap_err().kind(), std::io::ErrorKind::InvalidInput);
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub fn next_version(mut self, version: impl Into<String>) -> Self {
+        self.next_version = Some(version.into());
+        self
+    }
+
     /// How many of the last requests [`Simulator::requests`] keeps (default 1,000; 0 keeps
     /// none and skips the recording).
     ///
@@ -596,6 +636,75 @@ impl SimulatorBuilder {
     /// ```
     pub fn fault(mut self, fault: Fault) -> Self {
         self.faults.push(fault);
+        self
+    }
+
+    /// How long the simulator waits for a request: its request line and headers must all
+    /// arrive within this time (default 10 s), and its body may never pause longer
+    /// (default 30 s between two pieces). Sets both; `Duration::ZERO` turns both off.
+    ///
+    /// Late headers close the connection, after a 408 with an ONTAP error body
+    /// (`{"error": {"message", "code": "2"}}`) when part of a request had arrived; a late
+    /// body gets that 408 and the connection closes. The header clock (hyper's) also runs
+    /// while a keep-alive connection waits for its next request, so a connection idle
+    /// that long is closed too, without an answer.
+    ///
+    /// Other transport limits, not configurable: a request target over 8 KiB gets 414 and
+    /// header fields over 64 KiB together 431, both with an ONTAP body. A request hyper
+    /// cannot parse (a malformed request line, more than 100 header fields, a URI over
+    /// 65,534 bytes) gets hyper's own answer, with an empty body.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> std::io::Result<()> {
+    /// use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    /// let sim = ontap_sim::Simulator::builder()
+    ///     .tls(false)
+    ///     .read_timeout(std::time::Duration::from_millis(200))
+    ///     .start()
+    ///     .await?;
+    /// let mut conn = tokio::net::TcpStream::connect(sim.addr()).await?;
+    /// conn.write_all(b"GET /api/clus").await?; // and nothing more
+    /// let mut answer = String::new();
+    /// conn.read_to_string(&mut answer).await?; // the server closes it
+    /// assert!(answer.starts_with("HTTP/1.1 408 "));
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub fn read_timeout(mut self, timeout: Duration) -> Self {
+        self.server.read_timeout(timeout);
+        self
+    }
+
+    /// Also appends every request to this file (created if missing, opened by
+    /// [`SimulatorBuilder::start`]), one compact JSON line each: `{"method", "path",
+    /// "query", "body"}` with secrets masked, as [`RecordedRequest`] and
+    /// `GET /sim/requests` show it. A line is written before its request is answered,
+    /// whatever [`request_log`](SimulatorBuilder::request_log) keeps (even 0).
+    ///
+    /// # Errors
+    /// [`SimulatorBuilder::start`] fails when the file cannot be opened for appending.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// let path = std::env::temp_dir().join(format!("ontap-sim-doc-{}.jsonl", std::process::id()));
+    /// # let _ = std::fs::remove_file(&path);
+    /// # let _ = rustls::crypto::ring::default_provider().install_default();
+    /// let sim = ontap_sim::Simulator::builder().tls(false).request_log_file(&path).start().await?;
+    /// reqwest::Client::new()
+    ///     .get(format!("{}/api/cluster", sim.base_url()))
+    ///     .basic_auth(sim.username(), Some(sim.password()))
+    ///     .send()
+    ///     .await?;
+    /// let line: serde_json::Value = serde_json::from_str(std::fs::read_to_string(&path)?.trim())?;
+    /// assert_eq!(line["path"], "/api/cluster");
+    /// # std::fs::remove_file(&path)?;
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub fn request_log_file(mut self, path: impl Into<std::path::PathBuf>) -> Self {
+        self.server.request_log_file = Some(path.into());
         self
     }
 
@@ -632,6 +741,7 @@ impl SimulatorBuilder {
             .iter()
             .map(|v| parse(v))
             .collect::<io::Result<Vec<_>>>()?;
+        let transport = self.server.open()?;
         let listener = tokio::net::TcpListener::bind(self.listen).await?;
         let addr = listener.local_addr()?;
         let (tls, certificate_pem) = if self.tls {
@@ -645,25 +755,24 @@ impl SimulatorBuilder {
         let cluster_svm_uuid = uuids.next_uuid();
         let cluster_name = "sim-cluster".to_owned();
         let node_names = ["sim-cluster-01".to_owned(), "sim-cluster-02".to_owned()];
-        let inventory = Inventory::new(
-            &Seed {
-                cluster_name: &cluster_name,
-                cluster_uuid,
-                version,
-                nodes: [&node_names[0], &node_names[1]],
-                extra_svms: self.seed_svms,
-                volumes: self.seed_volumes,
-                packages: &packages,
-            },
-            &uuids,
-        );
-        let (data_svm_name, data_svm_uuid) = inventory
-            .svm_by_name("vs0")
+        let inventory = Inventory::new(&Seed {
+            cluster_name: &cluster_name,
+            cluster_uuid,
+            version,
+            nodes: [&node_names[0], &node_names[1]],
+            packages: &packages,
+        });
+        let engine = build_engine(self.seed_svms, self.seed_volumes)?;
+        let (data_svm_name, data_svm_uuid) = engine
+            .find_by_name(svms::PATH, "vs0")
             .map(|d| {
-                (
-                    DocKind::str_of(d, "name").to_owned(),
-                    DocKind::str_of(d, "uuid").to_owned(),
-                )
+                let text = |k: &str| {
+                    d.get(k)
+                        .and_then(serde_json::Value::as_str)
+                        .unwrap_or_default()
+                        .to_owned()
+                };
+                (text("name"), text("uuid"))
             })
             .unwrap_or_default();
         let shared = Arc::new(Shared {
@@ -679,8 +788,10 @@ impl SimulatorBuilder {
                 cluster_svm_uuid,
                 job_duration: self.job_duration,
                 upgrade_duration: self.upgrade_duration,
+                next_version: self.next_version.as_deref().map(parse).transpose()?,
             },
             jobs: jobs::JobStore::default(),
+            engine,
             uuids,
             download: Mutex::new(download::DownloadStatus::default()),
             inventory: inventory::Locked::new(inventory),
@@ -710,7 +821,7 @@ impl SimulatorBuilder {
         let base_url = format!("{scheme}://{addr}");
         let (shutdown, rx) = watch::channel(false);
         let router = api::router(shared.clone());
-        let server = tokio::spawn(server::serve(listener, tls, shared.clone(), router, rx));
+        let server = tokio::spawn(server::serve(listener, tls, shared.clone(), router, rx, transport));
         tracing::info!(%base_url, "ontap-sim started");
         Ok(Simulator {
             shared,
@@ -721,6 +832,45 @@ impl SimulatorBuilder {
             server: Some(server),
         })
     }
+}
+
+/// The engine over the vendored model, with the resources' own rules and the cluster's
+/// records: the default cluster (`data/cluster.json`: nodes, aggregates, network, the SVM
+/// `vs0`, ...), `extra_svms` more SVMs, and `volumes` volumes in `vs0`.
+fn build_engine(extra_svms: usize, volumes: usize) -> io::Result<engine::Engine> {
+    use serde_json::json;
+    let mut engine = engine::Engine::new(engine::schema::vendored());
+    engine.register(svms::PATH, Box::new(svms::Svms));
+    engine.register(storage::VOLUMES, Box::new(storage::Volumes));
+    engine.register(storage::SNAPSHOTS, Box::new(storage::Snapshots));
+    engine::seed::load(&engine, engine::seed::DEFAULT_CLUSTER)
+        .map_err(|e| io::Error::new(io::ErrorKind::InvalidData, e))?;
+    let invalid = |e: error::ApiError| io::Error::new(io::ErrorKind::InvalidData, e.message);
+    let svm_res = engine
+        .resource(svms::PATH)
+        .ok_or_else(|| io::Error::new(io::ErrorKind::InvalidData, "the model has no SVMs"))?;
+    for i in 1..=extra_svms {
+        let svm = json!({
+            "name": format!("vs{i}"),
+            "state": "running",
+            "subtype": "default",
+            "language": "c.utf_8",
+            "comment": format!("seeded SVM {i}"),
+        });
+        engine.seed(svm_res, &svm).map_err(invalid)?;
+    }
+    let reference = |path: &str, name: &str| {
+        engine
+            .find_by_name(path, name)
+            .map(|r| json!({"name": name, "uuid": r.get("uuid")}))
+    };
+    let vs0 = reference(svms::PATH, "vs0").unwrap_or_else(|| json!({"name": "vs0"}));
+    let aggregates: Vec<_> = ["aggr1", "aggr2"]
+        .iter()
+        .filter_map(|n| reference(storage::AGGREGATES, n))
+        .collect();
+    storage::seed_volumes(&engine, volumes, &vs0, &aggregates).map_err(invalid)?;
+    Ok(engine)
 }
 
 /// Removes finished jobs once their retention has passed.

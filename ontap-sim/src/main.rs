@@ -11,6 +11,11 @@ use clap::Parser;
 /// package), packages, validation and upgrade, SVMs, volumes and their snapshots, jobs with
 /// pause/resume/cancel, collections with paging, filters and ordering, ONTAP error bodies
 /// and codes, Basic authentication, HTTPS with a self-signed certificate.
+///
+/// The request log is served outside /api, with the same Basic credentials: GET
+/// /sim/requests answers a JSON array of the last requests received, oldest first, each
+/// {"method", "path", "query", "body"} with secrets masked; DELETE /sim/requests empties
+/// it and answers what it removed. --request-log-file also appends each request to a file.
 #[derive(Debug, Parser)]
 #[command(name = "ontap-sim", version)]
 struct Args {
@@ -64,6 +69,11 @@ struct Args {
     #[arg(long, value_name = "VERSION", default_value = "9.15.1")]
     cluster_version: String,
 
+    /// The version of a downloaded package whose file name has none (such as
+    /// http://server/package); by default the release after the one the cluster runs.
+    #[arg(long, value_name = "VERSION")]
+    next_version: Option<String>,
+
     /// Milliseconds a create, modify or delete job (volume, snapshot, SVM, package delete,
     /// validation) runs.
     #[arg(long, value_name = "MS", default_value_t = 100)]
@@ -73,9 +83,22 @@ struct Args {
     #[arg(long, value_name = "SECS", default_value_t = 10.0)]
     upgrade_duration: f64,
 
-    /// How many of the last requests the request log keeps (0: none).
+    /// How many of the last requests the request log keeps (0: none); GET /sim/requests
+    /// answers them as a JSON array, DELETE /sim/requests empties the log.
     #[arg(long, value_name = "N", default_value_t = 1000)]
     request_log: usize,
+
+    /// Also append every request to this file (created if missing), one JSON line each:
+    /// {"method", "path", "query", "body"}, secrets masked, written before the request is
+    /// answered (even with --request-log 0).
+    #[arg(long, value_name = "PATH")]
+    request_log_file: Option<PathBuf>,
+
+    /// Seconds a request's line and headers may take to arrive (also the longest a
+    /// keep-alive connection stays idle), and the longest pause while its body arrives
+    /// (fractions allowed; 0: no limit). Default: 10 for the headers, 30 for the body.
+    #[arg(long, value_name = "SECS")]
+    read_timeout: Option<f64>,
 }
 
 #[tokio::main]
@@ -95,6 +118,12 @@ async fn main() -> ExitCode {
         eprintln!("ontap-sim: --upgrade-duration must be between 0 and 86400 seconds");
         return ExitCode::FAILURE;
     }
+    if let Some(secs) = args.read_timeout
+        && !(secs.is_finite() && (0.0..=86_400.0).contains(&secs))
+    {
+        eprintln!("ontap-sim: --read-timeout must be between 0 and 86400 seconds");
+        return ExitCode::FAILURE;
+    }
     let mut builder = ontap_sim::Simulator::builder()
         .listen(args.listen)
         .credentials(args.username, args.password)
@@ -110,6 +139,15 @@ async fn main() -> ExitCode {
         .request_log(args.request_log);
     for v in args.seed_package {
         builder = builder.seed_package(v);
+    }
+    if let Some(path) = args.request_log_file {
+        builder = builder.request_log_file(path);
+    }
+    if let Some(secs) = args.read_timeout {
+        builder = builder.read_timeout(Duration::from_secs_f64(secs));
+    }
+    if let Some(v) = args.next_version {
+        builder = builder.next_version(v);
     }
     let sim = match builder.start().await {
         Ok(sim) => sim,

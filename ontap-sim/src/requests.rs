@@ -1,10 +1,15 @@
 //! The request log: the last requests the simulator received, secrets masked, so that a
-//! test can check what a client sent.
+//! test can check what a client sent; optionally also appended to a file, one JSON line per
+//! request. `GET /sim/requests` (see `server.rs`) serves it over HTTP.
 
 use std::collections::VecDeque;
+use std::fs::File;
+use std::io::{self, Write as _};
+use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 
 use axum::http::{Method, Uri};
+use serde::Serialize;
 use serde_json::Value;
 
 use crate::state::lock;
@@ -17,7 +22,9 @@ const MASK: &str = "*********";
 /// Every request is recorded on arrival, before fault injection and authentication, so a
 /// request answered by a [`Fault`](crate::Fault) or refused with 401 is in the log too.
 /// The values of body fields and query parameters whose name contains `password` or
-/// `passphrase` (any case, at any depth) read `*********`.
+/// `passphrase` (any case, at any depth) read `*********`. Not recorded: the requests to
+/// the log itself (`/sim/requests`, below), and requests refused before they are read
+/// (URI or headers too long: 414, 431; or that hyper cannot parse).
 ///
 /// ```
 /// # #[tokio::main(flavor = "current_thread")]
@@ -29,6 +36,50 @@ const MASK: &str = "*********";
 ///         assert_eq!(r.body, Some(serde_json::json!({"size": 2147483648u64})));
 ///     }
 /// }
+/// # Ok(())
+/// # }
+/// ```
+///
+/// # From outside the process
+///
+/// The simulator serves the same log over HTTP, outside `/api`, with the same Basic
+/// credentials as the API (401 without them), so that a client in any language (or a
+/// test driving the `ontap-sim` binary) can count what it sent:
+///
+/// - `GET /sim/requests` answers 200 with a JSON array of the recorded requests, oldest
+///   first, each `{"method", "path", "query", "body"}` (`query` and `body` are `null` when
+///   absent), secrets masked as above.
+/// - `DELETE /sim/requests` empties the log and answers 200 with the array of the requests
+///   it removed (so "read and clear" is one atomic step).
+///
+/// Any query parameter answers 400 code `262179`, another method 405 code `3` (with
+/// `Allow: GET, DELETE`). These requests are not recorded and no [`Fault`](crate::Fault)
+/// applies to them. [`SimulatorBuilder::request_log_file`](crate::SimulatorBuilder::request_log_file)
+/// (`--request-log-file` of the binary) also appends each request to a file, one such JSON
+/// object per line.
+///
+/// ```
+/// # #[tokio::main(flavor = "current_thread")]
+/// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+/// # let _ = rustls::crypto::ring::default_provider().install_default();
+/// let sim = ontap_sim::Simulator::builder().tls(false).start().await?;
+/// let http = reqwest::Client::new();
+/// let url = format!("{}/sim/requests", sim.base_url());
+/// http.get(format!("{}/api/cluster?fields=version", sim.base_url()))
+///     .basic_auth(sim.username(), Some(sim.password()))
+///     .send()
+///     .await?;
+/// let log: serde_json::Value = serde_json::from_str(
+///     &http.get(&url).basic_auth(sim.username(), Some(sim.password())).send().await?.text().await?,
+/// )?;
+/// assert_eq!(
+///     log,
+///     serde_json::json!([{"method": "GET", "path": "/api/cluster", "query": "fields=version", "body": null}])
+/// );
+/// // Read and empty it in one step.
+/// let taken = http.delete(&url).basic_auth(sim.username(), Some(sim.password())).send().await?;
+/// assert_eq!(taken.status(), 200);
+/// assert!(sim.requests().is_empty());
 /// # Ok(())
 /// # }
 /// ```
@@ -65,6 +116,33 @@ impl RecordedRequest {
             .find(|(k, _)| k == name)
             .map(|(_, v)| v.into_owned())
     }
+}
+
+/// The JSON shape of a [`RecordedRequest`] on the wire (`/sim/requests`, the log file), in
+/// this field order.
+#[derive(Serialize)]
+struct Wire<'a> {
+    method: &'a str,
+    path: &'a str,
+    query: Option<&'a str>,
+    body: Option<&'a Value>,
+}
+
+impl<'a> From<&'a RecordedRequest> for Wire<'a> {
+    fn from(r: &'a RecordedRequest) -> Self {
+        Wire {
+            method: &r.method,
+            path: &r.path,
+            query: r.query.as_deref(),
+            body: r.body.as_ref(),
+        }
+    }
+}
+
+/// The requests as a 2-space-indented JSON array (the body of `GET /sim/requests`).
+pub(crate) fn json_array(requests: &[RecordedRequest]) -> Vec<u8> {
+    let wire: Vec<Wire<'_>> = requests.iter().map(Wire::from).collect();
+    serde_json::to_vec_pretty(&wire).unwrap_or_default()
 }
 
 fn is_secret(name: &str) -> bool {
@@ -136,6 +214,73 @@ struct Entry {
     body: Option<Value>,
 }
 
+impl Entry {
+    fn new(method: &Method, uri: &Uri, body: &[u8]) -> Self {
+        let target = uri.path_and_query().map_or(uri.path(), |pq| pq.as_str());
+        Entry {
+            method: method.clone(),
+            target: target.into(),
+            body: body_value(body),
+        }
+    }
+
+    /// The public form, with the query's secrets masked.
+    fn recorded(&self) -> RecordedRequest {
+        let (path, query) = match self.target.split_once('?') {
+            Some((p, q)) => (p, Some(mask_query(q))),
+            None => (&*self.target, None),
+        };
+        RecordedRequest {
+            method: self.method.as_str().to_owned(),
+            path: path.to_owned(),
+            query,
+            body: self.body.clone(),
+        }
+    }
+}
+
+/// The file `--request-log-file` appends to: one compact JSON line per request, written
+/// whole (one `write_all` under a lock, the file opened for appending) before the request
+/// is answered.
+pub(crate) struct RequestFile {
+    path: PathBuf,
+    file: Mutex<File>,
+}
+
+impl std::fmt::Debug for RequestFile {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("RequestFile").field("path", &self.path).finish()
+    }
+}
+
+impl RequestFile {
+    /// Opens (creates if needed) the file for appending.
+    pub fn open(path: &Path) -> io::Result<Self> {
+        let file = File::options().create(true).append(true).open(path).map_err(|e| {
+            io::Error::new(
+                e.kind(),
+                format!("cannot open the request log file {}: {e}", path.display()),
+            )
+        })?;
+        Ok(RequestFile {
+            path: path.to_owned(),
+            file: Mutex::new(file),
+        })
+    }
+
+    fn append(&self, entry: &Entry) {
+        let recorded = entry.recorded();
+        let Ok(mut line) = serde_json::to_vec(&Wire::from(&recorded)) else {
+            return;
+        };
+        line.push(b'\n');
+        // A small blocking write; the file is a test aid, not a hot path.
+        if let Err(e) = lock(&self.file).write_all(&line) {
+            tracing::warn!(path = %self.path.display(), error = %e, "cannot append to the request log file");
+        }
+    }
+}
+
 /// The last `capacity` requests (none kept with a capacity of 0).
 pub(crate) struct RequestLog {
     capacity: usize,
@@ -164,16 +309,18 @@ impl RequestLog {
         self.capacity > 0
     }
 
-    pub fn record(&self, method: &Method, uri: &Uri, body: &[u8]) {
+    /// Records a request in the log (when enabled) and in `file` (when given).
+    pub fn record(&self, file: Option<&RequestFile>, method: &Method, uri: &Uri, body: &[u8]) {
+        if !self.enabled() && file.is_none() {
+            return;
+        }
+        let entry = Entry::new(method, uri, body);
+        if let Some(file) = file {
+            file.append(&entry);
+        }
         if !self.enabled() {
             return;
         }
-        let target = uri.path_and_query().map_or(uri.path(), |pq| pq.as_str());
-        let entry = Entry {
-            method: method.clone(),
-            target: target.into(),
-            body: body_value(body),
-        };
         let mut entries = lock(&self.entries);
         if entries.len() == self.capacity {
             entries.pop_front();
@@ -182,21 +329,13 @@ impl RequestLog {
     }
 
     pub fn snapshot(&self) -> Vec<RecordedRequest> {
-        lock(&self.entries)
-            .iter()
-            .map(|e| {
-                let (path, query) = match e.target.split_once('?') {
-                    Some((p, q)) => (p, Some(mask_query(q))),
-                    None => (&*e.target, None),
-                };
-                RecordedRequest {
-                    method: e.method.as_str().to_owned(),
-                    path: path.to_owned(),
-                    query,
-                    body: e.body.clone(),
-                }
-            })
-            .collect()
+        lock(&self.entries).iter().map(Entry::recorded).collect()
+    }
+
+    /// Empties the log and returns what it held, in one step.
+    pub fn take(&self) -> Vec<RecordedRequest> {
+        let taken = std::mem::take(&mut *lock(&self.entries));
+        taken.iter().map(Entry::recorded).collect()
     }
 
     pub fn clear(&self) {
@@ -213,6 +352,7 @@ mod tests {
     fn masks_secrets_at_any_depth() {
         let log = RequestLog::new(2);
         log.record(
+            None,
             &Method::POST,
             &Uri::from_static("/api/x?password=s3cret&fields=a%2Cb"),
             br#"{"url": "u", "password": "s3cret", "nested": [{"new_password": "x", "Password": null}]}"#,
@@ -231,9 +371,9 @@ mod tests {
     #[test]
     fn keeps_the_last_entries_and_odd_bodies() {
         let log = RequestLog::new(2);
-        log.record(&Method::GET, &Uri::from_static("/1"), b"");
-        log.record(&Method::POST, &Uri::from_static("/2"), b"not json");
-        log.record(&Method::POST, &Uri::from_static("/3"), b"{\"password\": broken");
+        log.record(None, &Method::GET, &Uri::from_static("/1"), b"");
+        log.record(None, &Method::POST, &Uri::from_static("/2"), b"not json");
+        log.record(None, &Method::POST, &Uri::from_static("/3"), b"{\"password\": broken");
         let all = log.snapshot();
         assert_eq!(all.len(), 2);
         assert_eq!(all[0].body, Some(Value::from("not json")));
@@ -241,7 +381,44 @@ mod tests {
         log.clear();
         assert!(log.snapshot().is_empty());
         let off = RequestLog::new(0);
-        off.record(&Method::GET, &Uri::from_static("/"), b"");
+        off.record(None, &Method::GET, &Uri::from_static("/"), b"");
+        assert!(off.snapshot().is_empty());
+    }
+
+    #[test]
+    fn take_empties_and_the_file_gets_masked_lines_even_with_the_log_off() {
+        let log = RequestLog::new(4);
+        log.record(None, &Method::GET, &Uri::from_static("/a?x=1"), b"");
+        let taken = log.take();
+        assert_eq!(taken.len(), 1);
+        assert!(log.snapshot().is_empty());
+        let arr: Value = serde_json::from_slice(&json_array(&taken)).unwrap();
+        assert_eq!(
+            arr,
+            json!([{"method": "GET", "path": "/a", "query": "x=1", "body": null}])
+        );
+
+        let path = std::env::temp_dir().join(format!("ontap-sim-requests-{}.jsonl", std::process::id()));
+        let _ = std::fs::remove_file(&path);
+        let file = RequestFile::open(&path).unwrap();
+        let off = RequestLog::new(0);
+        off.record(
+            Some(&file),
+            &Method::POST,
+            &Uri::from_static("/b?passphrase=p"),
+            br#"{"password": "s"}"#,
+        );
+        off.record(Some(&file), &Method::GET, &Uri::from_static("/c"), b"");
+        let text = std::fs::read_to_string(&path).unwrap();
+        let _ = std::fs::remove_file(&path);
+        let lines: Vec<Value> = text.lines().map(|l| serde_json::from_str(l).unwrap()).collect();
+        assert_eq!(
+            lines,
+            [
+                json!({"method": "POST", "path": "/b", "query": "passphrase=*********", "body": {"password": MASK}}),
+                json!({"method": "GET", "path": "/c", "query": null, "body": null}),
+            ]
+        );
         assert!(off.snapshot().is_empty());
     }
 }

@@ -41,6 +41,8 @@ pub(crate) async fn get_cluster(State(shared): State<Arc<Shared>>, req: Request)
     get_one(&CLUSTER, &inv.cluster, req.uri().query(), neg).unwrap_or_else(|e| e.response(neg.hal))
 }
 
+/// `PATCH /api/cluster`: `name`, `location`, `contact`, checked at once and applied by a
+/// job, as ONTAP does (202, or 200 within `return_timeout`).
 pub(crate) async fn patch_cluster(
     State(shared): State<Arc<Shared>>,
     headers: HeaderMap,
@@ -48,18 +50,16 @@ pub(crate) async fn patch_cluster(
     body: Result<Bytes, BytesRejection>,
 ) -> Response {
     let neg = Negotiated::new(&shared, &headers);
-    match patch_cluster_inner(&shared, query.as_deref(), body) {
-        Ok(()) => neg.empty(),
-        Err(e) => e.response(neg.hal),
-    }
+    answer_job(
+        neg,
+        patch_cluster_inner(&shared, query.as_deref(), body),
+        StatusCode::OK,
+    )
+    .await
 }
 
-fn patch_cluster_inner(
-    shared: &Shared,
-    query: Option<&str>,
-    body: Result<Bytes, BytesRejection>,
-) -> Result<(), ApiError> {
-    mutation_query(query, |_| Ok(false))?;
+fn patch_cluster_inner(shared: &Arc<Shared>, query: Option<&str>, body: Result<Bytes, BytesRejection>) -> Started {
+    let mutation = mutation_query(query, |_| Ok(false))?;
     let mut input = Input::new(json_object(body)?);
     let name = input.string("name")?;
     let location = input.string("location")?;
@@ -74,13 +74,21 @@ fn patch_cluster_inner(
         )
         .target("name"));
     }
-    let mut inv = shared.inventory.write();
-    for (key, value) in [("name", name), ("location", location), ("contact", contact)] {
-        if let Some(v) = value {
-            inv.cluster.insert(key.to_owned(), Value::from(v));
+    let spec = JobSpec {
+        description: "PATCH /api/cluster".to_owned(),
+        svm: cluster_svm(shared),
+        running_message: "Modifying the cluster".to_owned(),
+    };
+    let (uuid, control) = spawn_job(shared, spec, move |shared| {
+        let mut inv = shared.inventory.write();
+        for (key, value) in [("name", name), ("location", location), ("contact", contact)] {
+            if let Some(v) = value {
+                inv.cluster.insert(key.to_owned(), Value::from(v));
+            }
         }
-    }
-    Ok(())
+        Ok(())
+    });
+    Ok(JobStart::new(uuid, control, mutation))
 }
 
 // ---------------------------------------------------------------------------------------
@@ -95,6 +103,7 @@ pub(crate) async fn get_packages(State(shared): State<Arc<Shared>>, req: Request
         PACKAGES_PATH,
         req.uri().query(),
         neg,
+        None,
     )
     .unwrap_or_else(|e| e.response(neg.hal))
 }

@@ -29,6 +29,9 @@ pub(crate) struct Config {
     pub job_duration: Duration,
     /// How long a software upgrade runs.
     pub upgrade_duration: Duration,
+    /// The version of a downloaded package whose file name has none; `None`: the release
+    /// after the one the cluster runs at the time.
+    pub next_version: Option<crate::version::Version>,
 }
 
 /// Everything the request handlers and the jobs share.
@@ -36,6 +39,8 @@ pub(crate) struct Config {
 pub(crate) struct Shared {
     pub config: Config,
     pub jobs: JobStore,
+    /// The records of every resource the hand-written handlers do not serve.
+    pub engine: crate::engine::Engine,
     pub uuids: UuidGen,
     pub download: Mutex<DownloadStatus>,
     pub inventory: Locked,

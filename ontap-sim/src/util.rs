@@ -12,6 +12,13 @@ use time::macros::format_description;
 const ONTAP_TIME: &[FormatItem<'static>] =
     format_description!("[year]-[month]-[day]T[hour]:[minute]:[second][offset_hour sign:mandatory]:[offset_minute]");
 
+/// The bytes a path segment keeps unencoded: RFC 3986's unreserved characters.
+pub(crate) const PATH_SEGMENT: &percent_encoding::AsciiSet = &percent_encoding::NON_ALPHANUMERIC
+    .remove(b'-')
+    .remove(b'_')
+    .remove(b'.')
+    .remove(b'~');
+
 /// Formats a timestamp the way ONTAP does.
 pub(crate) fn format_time(t: OffsetDateTime) -> String {
     t.format(ONTAP_TIME).unwrap_or_default()

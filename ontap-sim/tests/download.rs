@@ -5,12 +5,13 @@ mod common;
 
 use std::time::{Duration, Instant};
 
-use common::{Api, bounded, package_bytes, sha256_hex};
+use common::{Api, bounded, column, package_bytes, records, sha256_hex};
 use ontap_sim::{PackageServer, Simulator};
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 
 const DOWNLOAD: &str = "/api/cluster/software/download";
+const PACKAGES: &str = "/api/cluster/software/packages";
 const WAIT: Duration = Duration::from_secs(30);
 
 fn is_ontap_time(v: &Value) -> bool {
@@ -499,6 +500,157 @@ async fn https_package_url_is_fetched_without_verification() {
         assert_eq!(got[0].name, "9.16.1");
         assert_eq!(got[0].version, "9.16.1");
         assert!(got[0].size > 20);
+    })
+    .await;
+}
+
+/// Downloads one package and returns the finished job.
+async fn download(api: &Api, url: String) -> Value {
+    let uuid = api.start_download(json!({ "url": url })).await;
+    api.wait_job(&uuid, WAIT).await
+}
+
+/// The versions in GET /api/cluster/software/packages, sorted.
+async fn package_versions(api: &Api) -> Vec<String> {
+    let r = api.get(&format!("{PACKAGES}?fields=version")).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    let mut versions = column(&records(&r.json), "version");
+    versions.sort();
+    versions
+}
+
+#[tokio::test]
+async fn netapp_image_names_give_their_version() {
+    bounded(async {
+        let packages = PackageServer::start(
+            [
+                ("9171_q_image.tgz", vec![1u8; 1000]),
+                ("96P3_q_image.tgz", vec![2u8; 10]),
+                ("9161P2_q_image.tgz", vec![3u8; 10]),
+                ("9101_q_image.tgz", vec![4u8; 10]),
+                ("ontap-9.17.1-image.tgz", vec![5u8; 10]),
+                ("other/9171_q_image.tgz", vec![6u8; 10]),
+            ],
+            None::<(&str, &str)>,
+        )
+        .await
+        .unwrap();
+        let sim = Simulator::builder().tls(false).start().await.unwrap();
+        let api = Api::new(&sim);
+
+        let job = download(&api, packages.url("9171_q_image.tgz")).await;
+        assert_eq!(job["state"], "success", "{job}");
+        assert_eq!(package_versions(&api).await, ["9.17.1"]);
+        let one = api.get(&format!("{PACKAGES}/9.17.1")).await;
+        assert_eq!(one.status, StatusCode::OK, "{}", one.text);
+        assert_eq!(one.json["version"], "9.17.1");
+        let got = sim.packages();
+        assert_eq!(
+            (got[0].name.as_str(), got[0].version.as_str()),
+            ("9171_q_image.tgz", "9.17.1")
+        );
+
+        for name in ["96P3_q_image.tgz", "9161P2_q_image.tgz", "9101_q_image.tgz"] {
+            let job = download(&api, packages.url(name)).await;
+            assert_eq!(job["state"], "success", "{name}: {job}");
+        }
+        assert_eq!(package_versions(&api).await, ["9.10.1", "9.16.1P2", "9.17.1", "9.6P3"]);
+
+        // The same version spelt with dots, and the same file name from another path:
+        // both are already in the repository.
+        let job = expect_job_failure(&api, packages.url("ontap-9.17.1-image.tgz"), json!({}), 10551327).await;
+        assert!(job["message"].as_str().unwrap().contains("same version"), "{job}");
+        let job = expect_job_failure(&api, packages.url("other/9171_q_image.tgz"), json!({}), 10551327).await;
+        assert!(job["message"].as_str().unwrap().contains("same name"), "{job}");
+        assert_eq!(sim.packages().len(), 4);
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn package_without_a_version_gets_the_next_version() {
+    bounded(async {
+        let packages = PackageServer::start(
+            [("package", vec![7u8; 5000]), ("other/package", vec![8u8; 10])],
+            None::<(&str, &str)>,
+        )
+        .await
+        .unwrap();
+        let url = packages.url("/package");
+        assert!(url.ends_with("/package"), "{url}");
+
+        // By default: the release after the cluster's (9.15.1).
+        let sim = Simulator::builder().tls(false).start().await.unwrap();
+        let api = Api::new(&sim);
+        let job = download(&api, url.clone()).await;
+        assert_eq!(job["state"], "success", "{job}");
+        assert_eq!(package_versions(&api).await, ["9.16.1"]);
+        assert_eq!(api.get(&format!("{PACKAGES}/9.16.1")).await.status, StatusCode::OK);
+        let got = sim.packages();
+        assert_eq!((got[0].name.as_str(), got[0].version.as_str()), ("package", "9.16.1"));
+        assert_eq!(got[0].sha256, sha256_hex(&[7u8; 5000]));
+        // The same file name again, from another path.
+        let job = expect_job_failure(&api, packages.url("other/package"), json!({}), 10551327).await;
+        assert!(job["message"].as_str().unwrap().contains("same name"), "{job}");
+        assert_eq!(package_versions(&api).await, ["9.16.1"]);
+
+        // The release after the one the cluster runs.
+        let sim = Simulator::builder()
+            .tls(false)
+            .cluster_version("9.16.1")
+            .start()
+            .await
+            .unwrap();
+        let api = Api::new(&sim);
+        assert_eq!(download(&api, url.clone()).await["state"], "success");
+        assert_eq!(package_versions(&api).await, ["9.17.1"]);
+
+        // A configured next version.
+        let sim = Simulator::builder()
+            .tls(false)
+            .next_version("9.18.1P1")
+            .start()
+            .await
+            .unwrap();
+        let api = Api::new(&sim);
+        assert_eq!(download(&api, url.clone()).await["state"], "success");
+        assert_eq!(package_versions(&api).await, ["9.18.1P1"]);
+
+        // The next version is already in the repository.
+        let sim = Simulator::builder()
+            .tls(false)
+            .seed_package("9.16.1")
+            .start()
+            .await
+            .unwrap();
+        let api = Api::new(&sim);
+        let job = expect_job_failure(&api, url.clone(), json!({}), 10551327).await;
+        assert!(job["message"].as_str().unwrap().contains("next version"), "{job}");
+        assert_eq!(package_versions(&api).await, ["9.16.1"]);
+
+        let bad = Simulator::builder().tls(false).next_version("nine").start().await;
+        assert_eq!(bad.unwrap_err().kind(), std::io::ErrorKind::InvalidInput);
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn seeded_package_name_downloaded_again_fails_with_10551327() {
+    bounded(async {
+        let packages = PackageServer::start([("9.16.1_image.tgz", vec![1u8; 10])], None::<(&str, &str)>)
+            .await
+            .unwrap();
+        let sim = Simulator::builder()
+            .tls(false)
+            .seed_package("9.16.1")
+            .start()
+            .await
+            .unwrap();
+        let api = Api::new(&sim);
+        let job = expect_job_failure(&api, packages.url("9.16.1_image.tgz"), json!({}), 10551327).await;
+        assert!(job["message"].as_str().unwrap().contains("9.16.1_image.tgz"), "{job}");
+        assert_eq!(sim.packages().len(), 1);
+        assert_eq!(sim.packages()[0].size, 0);
     })
     .await;
 }

@@ -72,7 +72,7 @@ async fn unknown_paths_answer_404_with_an_ontap_body() {
         let sim = sim().await;
         let api = Api::new(&sim);
         for path in [
-            "/api/storage/luns",
+            "/api/storage/lunz",
             "/api",
             "/",
             "/api/cluster/jobs/x/y",
@@ -111,8 +111,9 @@ async fn unsupported_methods_answer_405_code_3() {
         let sim = sim().await;
         let api = Api::new(&sim);
         let cases = [
-            (reqwest::Method::DELETE, "/api/cluster/jobs", "GET"),
-            (reqwest::Method::POST, "/api/cluster/jobs", "GET"),
+            // The methods the model gives each path.
+            (reqwest::Method::DELETE, "/api/cluster/jobs", "GET, PATCH"),
+            (reqwest::Method::POST, "/api/cluster/jobs", "GET, PATCH"),
             (reqwest::Method::DELETE, "/api/cluster/software/download", "GET, POST"),
             (reqwest::Method::PATCH, "/api/cluster/software/download", "GET, POST"),
             (reqwest::Method::DELETE, "/api/cluster/jobs/abc", "GET, PATCH"),
@@ -228,7 +229,7 @@ async fn post_body_and_query_validation() {
         let r = api.get("/api/cluster/jobs?colour=blue").await;
         assert_eq!(r.error_code(), "262179");
         let r = api.get("/api/cluster/jobs?order_by=colour").await;
-        assert_eq!(r.error_code(), "2");
+        assert_eq!(r.error_code(), "262268");
         assert_eq!(r.error_target(), Some("order_by"));
 
         // None of the rejected POSTs started a download.
@@ -261,7 +262,17 @@ async fn content_type_follows_accept() {
                     .basic_auth(&api.user, Some(&api.pass)),
             )
             .await;
-        assert_eq!(none.content_type(), "application/json");
+        // No Accept is ONTAP's default type, as is `*/*` (what many clients send).
+        assert_eq!(none.content_type(), "application/hal+json");
+        let any = api
+            .send(
+                api.client
+                    .get(api.url("/api/cluster/jobs"))
+                    .basic_auth(&api.user, Some(&api.pass))
+                    .header("Accept", "*/*"),
+            )
+            .await;
+        assert_eq!(any.content_type(), "application/hal+json");
         let err_hal = api.get("/api/nope").await;
         assert_eq!(err_hal.content_type(), "application/hal+json");
         // Bodies are 2-space indented JSON, as ONTAP's.

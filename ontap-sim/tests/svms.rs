@@ -32,7 +32,13 @@ async fn vs0_is_seeded_and_more_on_request() {
         let vs0 = &r.json["records"][0];
         assert_eq!(vs0["name"], "vs0");
         let uuid = vs0["uuid"].as_str().unwrap();
-        let one = api.get(&format!("{SVMS}/{uuid}")).await;
+        // The default cluster's data SVM has far more fields; these are the basics.
+        let full = api.get(&format!("{SVMS}/{uuid}")).await;
+        assert_eq!(full.json["ipspace"]["name"], "Default");
+        assert_eq!(full.json["nfs"]["enabled"], true);
+        let one = api
+            .get(&format!("{SVMS}/{uuid}?fields=uuid,name,state,subtype,language"))
+            .await;
         assert_eq!(
             one.json,
             json!({
@@ -78,12 +84,13 @@ async fn create_modify_delete() {
         assert_eq!(r.status, StatusCode::CONFLICT);
         assert_eq!(r.error_code(), "1");
         for (body, code, target) in [
-            (r#"{}"#, "2", "name"),
+            (r#"{}"#, "262212", "name"),
             (r#"{"name": "1bad"}"#, "2", "name"),
-            (r#"{"name": "ok", "subtype": "dp_destination"}"#, "2", "subtype"),
-            (r#"{"name": "ok", "state": "sleeping"}"#, "2", "state"),
-            (r#"{"name": "ok", "ipspace": {"name": "Default"}}"#, "262179", "ipspace"),
-            (r#"{"name": "ok", "uuid": "u"}"#, "2", "uuid"),
+            (r#"{"name": "ok", "subtype": "sideways"}"#, "262197", "subtype"),
+            (r#"{"name": "ok", "state": "stopped"}"#, "262196", "state"),
+            (r#"{"name": "ok", "language": "klingon"}"#, "262197", "language"),
+            (r#"{"name": "ok", "colour": "red"}"#, "262179", "colour"),
+            (r#"{"name": "ok", "uuid": "u"}"#, "262196", "uuid"),
         ] {
             let r = api.post(SVMS, body).await;
             assert_eq!(r.status, StatusCode::BAD_REQUEST, "{body}");

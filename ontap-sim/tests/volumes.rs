@@ -179,7 +179,8 @@ async fn a_post_answers_the_new_keys_with_return_records() {
         assert_eq!(keys(rec), ["_links", "name", "uuid"]);
         let uuid = rec["uuid"].as_str().unwrap().to_owned();
         assert_eq!(rec["_links"]["self"]["href"], format!("{VOLUMES}/{uuid}"));
-        assert_eq!(r.headers["location"], format!("{VOLUMES}/{uuid}").as_str());
+        // ONTAP's Location of an asynchronous create is a query on the collection.
+        assert_eq!(r.headers["location"], "/api/storage/volumes/?name=keyed");
         let job_uuid = r.json["job"]["uuid"].as_str().unwrap();
         api.wait_job(job_uuid, Duration::from_secs(10)).await;
         assert_eq!(api.get(&format!("{VOLUMES}/{uuid}")).await.json["name"], "keyed");
@@ -268,9 +269,12 @@ async fn duplicates_answer_409_and_missing_keys_404() {
 async fn invalid_bodies_get_ontap_codes() {
     bounded(async {
         let (_sim, api) = sim(20).await;
+        // Checked against the model first (262179 unknown, 262196 not settable, 262197 a
+        // wrong type or value, 262199 bad JSON, 262255 not an object), then by the
+        // volume's own rules.
         let cases: &[(&str, StatusCode, &str, &str)] = &[
-            (r#"{"svm": {"name": "vs0"}}"#, StatusCode::BAD_REQUEST, "2", "name"),
-            (r#"{"name": "v"}"#, StatusCode::BAD_REQUEST, "2", "svm"),
+            (r#"{"svm": {"name": "vs0"}}"#, StatusCode::BAD_REQUEST, "262212", "name"),
+            (r#"{"name": "v"}"#, StatusCode::BAD_REQUEST, "262212", "svm"),
             (
                 r#"{"name": "v-1", "svm": {"name": "vs0"}}"#,
                 StatusCode::BAD_REQUEST,
@@ -298,25 +302,25 @@ async fn invalid_bodies_get_ontap_codes() {
             (
                 r#"{"name": "v", "svm": {"name": "vs0"}, "size": "1GB"}"#,
                 StatusCode::BAD_REQUEST,
-                "2",
+                "262197",
                 "size",
             ),
             (
                 r#"{"name": "v", "svm": {"name": "vs0"}, "size": 1.5e9}"#,
                 StatusCode::BAD_REQUEST,
-                "2",
+                "262197",
                 "size",
             ),
             (
                 r#"{"name": "v", "svm": {"name": "vs0"}, "state": "gone"}"#,
                 StatusCode::BAD_REQUEST,
-                "2",
+                "262197",
                 "state",
             ),
             (
-                r#"{"name": "v", "svm": {"name": "vs0"}, "type": "dp"}"#,
+                r#"{"name": "v", "svm": {"name": "vs0"}, "type": "sideways"}"#,
                 StatusCode::BAD_REQUEST,
-                "2",
+                "262197",
                 "type",
             ),
             (
@@ -326,9 +330,15 @@ async fn invalid_bodies_get_ontap_codes() {
                 "colour",
             ),
             (
+                r#"{"name": "v", "svm": {"name": "vs0", "colour": "red"}}"#,
+                StatusCode::BAD_REQUEST,
+                "262179",
+                "svm.colour",
+            ),
+            (
                 r#"{"name": "v", "svm": {"name": "vs0"}, "uuid": "x"}"#,
                 StatusCode::BAD_REQUEST,
-                "2",
+                "262196",
                 "uuid",
             ),
             (
@@ -340,12 +350,17 @@ async fn invalid_bodies_get_ontap_codes() {
             (
                 r#"{"name": "v", "svm": {"name": "vs0"}, "aggregates": "aggr1"}"#,
                 StatusCode::BAD_REQUEST,
-                "2",
+                "262197",
                 "aggregates",
             ),
-            (r#"{"name": "v", "svm": "vs0"}"#, StatusCode::BAD_REQUEST, "2", "svm"),
-            (r#"[1, 2]"#, StatusCode::BAD_REQUEST, "2", ""),
-            (r#"{"name": "#, StatusCode::BAD_REQUEST, "2", ""),
+            (
+                r#"{"name": "v", "svm": "vs0"}"#,
+                StatusCode::BAD_REQUEST,
+                "262197",
+                "svm",
+            ),
+            (r#"[1, 2]"#, StatusCode::BAD_REQUEST, "262255", ""),
+            (r#"{"name": "#, StatusCode::BAD_REQUEST, "262199", ""),
         ];
         for (body, status, code, target) in cases {
             let r = api.post(VOLUMES, body).await;
@@ -389,11 +404,11 @@ async fn invalid_bodies_get_ontap_codes() {
         let v = api.get(&format!("{VOLUMES}/{uuid}?fields=aggregates")).await.json;
         assert_eq!(v["aggregates"][0]["name"], "aggr2");
         for (body, code, target) in [
-            (r#"{"svm": {"name": "vs1"}}"#, "2", "svm"),
-            (r#"{"space": {"used": 1}}"#, "2", "space"),
+            (r#"{"svm": {"name": "vs1"}}"#, "262196", "svm"),
+            (r#"{"space": {"used": 1}}"#, "262196", "space.used"),
             (r#"{"size": 5}"#, "262197", "size"),
             (r#"{"name": "a b"}"#, "917888", "name"),
-            (r#"{"state": "asleep"}"#, "2", "state"),
+            (r#"{"state": "asleep"}"#, "262197", "state"),
             (r#"{"colour": 1}"#, "262179", "colour"),
         ] {
             let r = api.patch(&format!("{VOLUMES}/{uuid}"), body).await;
@@ -406,7 +421,7 @@ async fn invalid_bodies_get_ontap_codes() {
             .send(api.client.put(api.url(VOLUMES)).basic_auth(&api.user, Some(&api.pass)))
             .await;
         assert_eq!(r.status, StatusCode::METHOD_NOT_ALLOWED);
-        assert_eq!(r.headers["allow"], "GET, POST");
+        assert_eq!(r.headers["allow"], "GET, POST, PATCH, DELETE", "the model's methods");
         assert_eq!(r.error_code(), "3");
     })
     .await;
@@ -479,7 +494,7 @@ async fn snapshots_live_under_their_volume() {
             .await;
         assert_eq!(r.error_code(), "2");
         let r = api.patch(&format!("{snaps}/{uuid}"), r#"{"state": "invalid"}"#).await;
-        assert_eq!(r.error_code(), "2");
+        assert_eq!(r.error_code(), "262196", "state is read-only");
         assert_eq!(r.error_target(), Some("state"));
 
         // Renaming the volume shows in its snapshots.
@@ -633,12 +648,12 @@ async fn order_by_any_field_pages_stably_ascending_and_descending() {
         assert_eq!(later[0], "vol05001");
 
         let bad = api.get(&format!("{VOLUMES}?order_by=colour")).await;
-        assert_eq!(bad.error_code(), "2");
+        assert_eq!(bad.error_code(), "262268");
         assert_eq!(bad.error_target(), Some("order_by"));
         let bad = api.get(&format!("{VOLUMES}?order_by=name%20sideways")).await;
-        assert_eq!(bad.error_code(), "2");
+        assert_eq!(bad.error_code(), "262268");
         let bad = api.get(&format!("{VOLUMES}?order_by=svm")).await;
-        assert_eq!(bad.error_code(), "2", "only simple fields order");
+        assert_eq!(bad.error_code(), "262268", "only simple fields order");
     })
     .await;
 }

@@ -1,0 +1,618 @@
+//! The vendored model compiled for serving: every definition as a type in one arena, field
+//! names interned, every resource with its path templates, keys and operations.
+
+use std::collections::HashMap;
+use std::sync::{Arc, OnceLock};
+
+use ontap_model::{AsyncMode, Method, Operation, Property, ResourceSpec, Roles, Schema, Spec};
+
+/// An index into [`Catalog::types`].
+pub(crate) type TypeId = u32;
+/// An interned field name ([`Catalog::name`]).
+pub(crate) type Sym = u32;
+
+/// The type of a value, compiled from the model.
+#[derive(Debug)]
+pub(crate) enum Ty {
+    Str {
+        values: Option<Box<[Box<str>]>>,
+    },
+    Int {
+        values: Option<Box<[i64]>>,
+    },
+    Num,
+    Bool,
+    Array(TypeId),
+    Object(Box<[FieldDef]>),
+    /// Any JSON value (the model gives no shape).
+    Any,
+}
+
+/// Bounds a property states (only kept when it states some).
+#[derive(Debug, Default, Clone, Copy)]
+pub(crate) struct Limits {
+    pub min: Option<f64>,
+    pub max: Option<f64>,
+    pub min_len: Option<u64>,
+    pub max_len: Option<u64>,
+}
+
+/// One property of an object type.
+#[derive(Debug)]
+pub(crate) struct FieldDef {
+    pub sym: Sym,
+    pub ty: TypeId,
+    pub roles: Roles,
+    pub required: bool,
+    pub limits: Option<Box<Limits>>,
+}
+
+/// A segment of a path template.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum Seg {
+    Lit(Box<str>),
+    Var(Box<str>),
+}
+
+/// A path template below `/api` (`/storage/volumes/{volume.uuid}/snapshots`).
+#[derive(Debug, Clone)]
+pub(crate) struct Template {
+    pub text: String,
+    pub segs: Vec<Seg>,
+}
+
+impl Template {
+    fn new(text: &str) -> Template {
+        let segs = text
+            .trim_matches('/')
+            .split('/')
+            .filter(|s| !s.is_empty())
+            .map(|s| match s.strip_prefix('{').and_then(|s| s.strip_suffix('}')) {
+                Some(var) => Seg::Var(var.into()),
+                None => Seg::Lit(s.into()),
+            })
+            .collect();
+        Template {
+            text: text.to_owned(),
+            segs,
+        }
+    }
+
+    /// The placeholders' values when `path` matches, and how many segments were literal.
+    pub fn matches(&self, path: &[String]) -> Option<(Vec<String>, usize)> {
+        if path.len() != self.segs.len() {
+            return None;
+        }
+        let mut vars = Vec::new();
+        let mut literal = 0;
+        for (seg, part) in self.segs.iter().zip(path) {
+            match seg {
+                Seg::Lit(l) if **l == **part => literal += 1,
+                Seg::Lit(_) => return None,
+                Seg::Var(_) => vars.push(part.clone()),
+            }
+        }
+        Some((vars, literal))
+    }
+
+    /// The path with the placeholders filled in, percent-encoded, below `/api`.
+    pub fn fill(&self, values: &[&str]) -> String {
+        let mut out = String::from("/api");
+        let mut values = values.iter();
+        for seg in &self.segs {
+            out.push('/');
+            match seg {
+                Seg::Lit(l) => out.push_str(l),
+                Seg::Var(_) => out.extend(percent_encoding::utf8_percent_encode(
+                    values.next().copied().unwrap_or_default(),
+                    crate::util::PATH_SEGMENT,
+                )),
+            }
+        }
+        out
+    }
+
+    fn shape(&self) -> Vec<Option<&str>> {
+        self.segs
+            .iter()
+            .map(|s| match s {
+                Seg::Lit(l) => Some(&**l),
+                Seg::Var(_) => None,
+            })
+            .collect()
+    }
+}
+
+/// A query parameter an operation takes besides the shared ones and the filters.
+#[derive(Debug, Clone)]
+pub(crate) struct QueryParam {
+    pub name: String,
+    pub kind: ParamKind,
+}
+
+/// How a query parameter's value is checked.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum ParamKind {
+    Bool,
+    Int,
+    Num,
+    Text,
+}
+
+/// One operation of a resource.
+#[derive(Debug)]
+pub(crate) struct Op {
+    /// May answer with a job (`x-ntap-async: both`).
+    pub asynchronous: bool,
+    /// The type of its body, when it takes one.
+    pub body: Option<TypeId>,
+    pub params: Vec<QueryParam>,
+}
+
+impl Op {
+    pub fn param(&self, name: &str) -> Option<&QueryParam> {
+        self.params.iter().find(|p| p.name == name)
+    }
+}
+
+/// A key of a resource: its placeholder name and where it sits in a record.
+#[derive(Debug, Clone)]
+pub(crate) struct Key {
+    pub name: String,
+    /// The field path in the record, when the record's type has it.
+    pub path: Option<Vec<Sym>>,
+    /// How the server fills it when a POST does not give it.
+    pub assign: Assign,
+}
+
+/// How a key absent from a POST body is assigned.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Assign {
+    /// A new UUID.
+    Uuid,
+    /// The next integer in its collection.
+    Counter,
+    /// The client must give it.
+    Required,
+}
+
+/// One resource of the model.
+#[derive(Debug)]
+pub(crate) struct Res {
+    pub name: String,
+    pub path: Template,
+    pub instance: Option<Template>,
+    /// The keys of the enclosing objects (placeholders of `path`).
+    pub parent_keys: Vec<Key>,
+    /// Its own keys (the placeholders `instance` adds).
+    pub keys: Vec<Key>,
+    /// The type of one record.
+    pub ty: TypeId,
+    /// The resource whose instance path encloses this one's path.
+    pub parent: Option<usize>,
+    pub get: Option<Op>,
+    pub get_collection: Option<Op>,
+    pub post: Option<Op>,
+    pub patch: Option<Op>,
+    pub delete: Option<Op>,
+    pub patch_collection: Option<Op>,
+    pub delete_collection: Option<Op>,
+}
+
+impl Res {
+    pub fn is_singleton(&self) -> bool {
+        self.instance.is_none()
+    }
+
+    /// Every key of a record, the parents' first.
+    pub fn all_keys(&self) -> impl Iterator<Item = &Key> {
+        self.parent_keys.iter().chain(&self.keys)
+    }
+
+    /// The methods a collection (or singleton) path answers, for `Allow`.
+    pub fn collection_methods(&self) -> Vec<&'static str> {
+        let mut m = Vec::new();
+        if self.get_collection.is_some() || (self.is_singleton() && self.get.is_some()) {
+            m.push("GET");
+        }
+        if self.post.is_some() {
+            m.push("POST");
+        }
+        if self.patch_collection.is_some() || (self.is_singleton() && self.patch.is_some()) {
+            m.push("PATCH");
+        }
+        if self.delete_collection.is_some() || (self.is_singleton() && self.delete.is_some()) {
+            m.push("DELETE");
+        }
+        m
+    }
+
+    /// The methods an instance path answers, for `Allow`.
+    pub fn instance_methods(&self) -> Vec<&'static str> {
+        let mut m = Vec::new();
+        for (op, name) in [(&self.get, "GET"), (&self.patch, "PATCH"), (&self.delete, "DELETE")] {
+            if op.is_some() {
+                m.push(name);
+            }
+        }
+        m
+    }
+}
+
+/// A POST on an object that acts on it rather than creating one (`.../restore`).
+#[derive(Debug)]
+pub(crate) struct Action {
+    pub path: Template,
+    /// The resource whose instance the action's path extends.
+    pub target: Option<usize>,
+    pub op: Op,
+}
+
+/// The compiled model.
+#[derive(Debug)]
+pub(crate) struct Catalog {
+    pub types: Vec<Ty>,
+    names: Vec<Box<str>>,
+    syms: HashMap<Box<str>, Sym>,
+    pub resources: Vec<Res>,
+    pub actions: Vec<Action>,
+}
+
+/// The vendored model, as the generator reads it.
+const MODEL: &str = include_str!("../../../spec/ontap-9.19.1.json");
+
+/// The catalog of the vendored model, compiled once per process.
+pub(crate) fn vendored() -> Arc<Catalog> {
+    static CATALOG: OnceLock<Arc<Catalog>> = OnceLock::new();
+    CATALOG
+        .get_or_init(|| {
+            // The vendored model is tested to parse; an empty catalog is the fallback.
+            let spec = Spec::parse(MODEL).unwrap_or_else(|_| {
+                Spec::parse(r#"{"swagger": "2.0"}"#).expect("a minimal Swagger 2.0 document parses")
+            });
+            Arc::new(Catalog::compile(&spec))
+        })
+        .clone()
+}
+
+struct Compiler<'s> {
+    spec: &'s Spec,
+    cat: Catalog,
+    defs: HashMap<String, TypeId>,
+}
+
+impl Catalog {
+    /// Compiles every resource and action of a model.
+    pub fn compile(spec: &Spec) -> Catalog {
+        let mut c = Compiler {
+            spec,
+            cat: Catalog {
+                types: vec![Ty::Any],
+                names: Vec::new(),
+                syms: HashMap::new(),
+                resources: Vec::new(),
+                actions: Vec::new(),
+            },
+            defs: HashMap::new(),
+        };
+        for r in spec.resources() {
+            let res = c.resource(r);
+            c.cat.resources.push(res);
+        }
+        // Parents: the resource whose instance template has the shape of this one's
+        // path without its last literal segments.
+        let shapes: Vec<Option<Vec<Option<&str>>>> = c
+            .cat
+            .resources
+            .iter()
+            .map(|r| r.instance.as_ref().map(Template::shape))
+            .collect();
+        let parent_of = |path: &Template| -> Option<usize> {
+            let shape = path.shape();
+            (1..shape.len()).rev().find_map(|cut| {
+                let prefix = &shape[..cut];
+                if prefix.last().is_some_and(Option::is_some) {
+                    return None;
+                }
+                shapes.iter().position(|s| s.as_deref() == Some(prefix))
+            })
+        };
+        let parents: Vec<Option<usize>> = c
+            .cat
+            .resources
+            .iter()
+            .map(|r| {
+                if r.parent_keys.is_empty() {
+                    None
+                } else {
+                    parent_of(&r.path)
+                }
+            })
+            .collect();
+        let mut actions = Vec::new();
+        let known: std::collections::HashSet<&str> = spec
+            .resources()
+            .iter()
+            .flat_map(|r| [Some(r.path.as_str()), r.instance_path.as_deref()])
+            .flatten()
+            .collect();
+        for path in spec.paths() {
+            if known.contains(path) {
+                continue;
+            }
+            if let Some(op) = spec.operation(path, Method::Post) {
+                let template = Template::new(path);
+                let target = parent_of(&template);
+                actions.push((template, target, op));
+            }
+        }
+        for (res, parent) in c.cat.resources.iter_mut().zip(parents) {
+            res.parent = parent;
+        }
+        for (path, target, op) in actions {
+            let body_ty = op.body.as_deref().map(|d| c.definition(d));
+            let compiled = c.op(&op, body_ty);
+            c.cat.actions.push(Action {
+                path,
+                target,
+                op: compiled,
+            });
+        }
+        c.cat
+    }
+
+    /// The name of an interned symbol.
+    pub fn name(&self, sym: Sym) -> &str {
+        self.names.get(sym as usize).map_or("", |n| n)
+    }
+
+    /// The symbol of a field name, if any type has a field of that name.
+    pub fn sym(&self, name: &str) -> Option<Sym> {
+        self.syms.get(name).copied()
+    }
+
+    pub fn ty(&self, id: TypeId) -> &Ty {
+        self.types.get(id as usize).unwrap_or(&Ty::Any)
+    }
+
+    /// The fields of an object type (none for other types).
+    pub fn fields(&self, id: TypeId) -> &[FieldDef] {
+        match self.ty(id) {
+            Ty::Object(f) => f,
+            _ => &[],
+        }
+    }
+
+    /// The field named `name` of an object type.
+    pub fn field(&self, id: TypeId, name: &str) -> Option<&FieldDef> {
+        let sym = self.sym(name)?;
+        self.fields(id).iter().find(|f| f.sym == sym)
+    }
+
+    /// The innermost item type of an array type, else the type itself.
+    pub fn item(&self, mut id: TypeId) -> TypeId {
+        while let Ty::Array(inner) = self.ty(id) {
+            id = *inner;
+        }
+        id
+    }
+
+    /// Resolves a dotted field path from an object type (through arrays).
+    pub fn resolve(&self, root: TypeId, dotted: &str) -> Option<(Vec<Sym>, &FieldDef)> {
+        let mut ty = root;
+        let mut path = Vec::new();
+        let mut found = None;
+        for part in dotted.split('.') {
+            let f = self.field(self.item(ty), part)?;
+            path.push(f.sym);
+            ty = f.ty;
+            found = Some(f);
+        }
+        found.map(|f| (path, f))
+    }
+}
+
+impl Compiler<'_> {
+    fn intern(&mut self, name: &str) -> Sym {
+        if let Some(s) = self.cat.syms.get(name) {
+            return *s;
+        }
+        let sym = self.cat.names.len() as Sym;
+        self.cat.names.push(name.into());
+        self.cat.syms.insert(name.into(), sym);
+        sym
+    }
+
+    fn push(&mut self, ty: Ty) -> TypeId {
+        self.cat.types.push(ty);
+        (self.cat.types.len() - 1) as TypeId
+    }
+
+    fn definition(&mut self, name: &str) -> TypeId {
+        if let Some(id) = self.defs.get(name) {
+            return *id;
+        }
+        let id = self.push(Ty::Any);
+        self.defs.insert(name.to_owned(), id);
+        if let Some(def) = self.spec.definition(name) {
+            let fields = self.properties(&def.properties);
+            self.cat.types[id as usize] = Ty::Object(fields);
+        }
+        id
+    }
+
+    /// The fields of an object: its keys `uuid` and `name` first, as ONTAP writes them,
+    /// then the model's order.
+    fn properties(&mut self, properties: &[Property]) -> Box<[FieldDef]> {
+        let mut ordered: Vec<&Property> = properties.iter().filter(|p| p.wire != "_links").collect();
+        ordered.sort_by_key(|p| match p.wire.as_str() {
+            "uuid" => 0,
+            "name" => 1,
+            _ => 2,
+        });
+        ordered
+            .into_iter()
+            .map(|p| {
+                let ty = self.schema(&p.schema);
+                let b = &p.bounds;
+                let limits =
+                    (b.minimum.is_some() || b.maximum.is_some() || b.min_length.is_some() || b.max_length.is_some())
+                        .then(|| {
+                            Box::new(Limits {
+                                min: b.minimum,
+                                max: b.maximum,
+                                min_len: b.min_length,
+                                max_len: b.max_length,
+                            })
+                        });
+                FieldDef {
+                    sym: self.intern(&p.wire),
+                    ty,
+                    roles: p.roles,
+                    required: p.required,
+                    limits,
+                }
+            })
+            .collect()
+    }
+
+    fn schema(&mut self, s: &Schema) -> TypeId {
+        match s {
+            Schema::String { values, .. } => self.push(Ty::Str {
+                values: values.as_ref().map(|v| v.iter().map(|s| s.as_str().into()).collect()),
+            }),
+            Schema::Integer { values } => self.push(Ty::Int {
+                values: values.as_ref().map(|v| v.clone().into_boxed_slice()),
+            }),
+            Schema::Number => self.push(Ty::Num),
+            Schema::Boolean => self.push(Ty::Bool),
+            Schema::Array(item) => {
+                let item = self.schema(item);
+                self.push(Ty::Array(item))
+            }
+            Schema::Ref(name) => self.definition(name),
+            Schema::Restricted { properties, .. } | Schema::Inline(properties) => {
+                let fields = self.properties(properties);
+                self.push(Ty::Object(fields))
+            }
+            Schema::Object | Schema::Unknown => 0,
+        }
+    }
+
+    fn op(&mut self, op: &Operation, body: Option<TypeId>) -> Op {
+        let params = op
+            .own_query_params()
+            .map(|p| QueryParam {
+                name: p.name.clone(),
+                kind: match p.schema {
+                    Schema::Boolean => ParamKind::Bool,
+                    Schema::Integer { .. } => ParamKind::Int,
+                    Schema::Number => ParamKind::Num,
+                    _ => ParamKind::Text,
+                },
+            })
+            .collect();
+        Op {
+            asynchronous: op.asynchronous == AsyncMode::Both,
+            body,
+            params,
+        }
+    }
+
+    fn key(&mut self, root: TypeId, name: &str) -> Key {
+        let resolved = self.cat.resolve(root, name).map(|(path, f)| (path, f.ty));
+        let last = name.rsplit('.').next().unwrap_or(name);
+        let assign = match resolved.as_ref().map(|(_, ty)| self.cat.ty(*ty)) {
+            Some(Ty::Int { .. } | Ty::Num) => Assign::Counter,
+            _ if last == "uuid" || last.ends_with("_uuid") => Assign::Uuid,
+            _ if last == "id" || last == "index" => Assign::Counter,
+            _ => Assign::Required,
+        };
+        Key {
+            name: name.to_owned(),
+            path: resolved.map(|(p, _)| p),
+            assign,
+        }
+    }
+
+    fn resource(&mut self, r: &ResourceSpec) -> Res {
+        let ty = r.definition.as_deref().map_or(0, |d| self.definition(d));
+        let body = |c: &mut Self, op: &Option<Operation>| -> Option<Op> {
+            op.as_ref().map(|o| {
+                let body = o.body.as_deref().map(|d| c.definition(d)).or(Some(ty));
+                c.op(o, body)
+            })
+        };
+        let instance = r.instance_path.as_deref().map(Template::new);
+        // Placeholders of the collection path are the parents' keys; the instance
+        // path adds the resource's own.
+        let path = Template::new(&r.path);
+        let parent_names: Vec<String> = path
+            .segs
+            .iter()
+            .filter_map(|s| match s {
+                Seg::Var(v) => Some(v.to_string()),
+                Seg::Lit(_) => None,
+            })
+            .collect();
+        let own_names: Vec<String> = instance
+            .as_ref()
+            .map(|t| {
+                t.segs
+                    .iter()
+                    .filter_map(|s| match s {
+                        Seg::Var(v) => Some(v.to_string()),
+                        Seg::Lit(_) => None,
+                    })
+                    .skip(parent_names.len())
+                    .collect()
+            })
+            .unwrap_or_default();
+        let parent_keys = parent_names.iter().map(|n| self.key(ty, n)).collect();
+        let keys = own_names.iter().map(|n| self.key(ty, n)).collect();
+        Res {
+            name: r.name.clone(),
+            path,
+            instance,
+            parent_keys,
+            keys,
+            ty,
+            parent: None,
+            get: body(self, &r.get),
+            get_collection: body(self, &r.get_collection),
+            post: body(self, &r.post),
+            patch: body(self, &r.patch),
+            delete: r.delete.as_ref().map(|o| self.op(o, None)),
+            patch_collection: body(self, &r.patch_collection),
+            delete_collection: r.delete_collection.as_ref().map(|o| self.op(o, None)),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_vendored_model_compiles_with_parents_and_keys() {
+        let cat = vendored();
+        assert_eq!(cat.resources.len(), 331);
+        let snapshots = cat
+            .resources
+            .iter()
+            .find(|r| r.path.text == "/storage/volumes/{volume.uuid}/snapshots")
+            .unwrap();
+        let parent = &cat.resources[snapshots.parent.unwrap()];
+        assert_eq!(parent.path.text, "/storage/volumes");
+        assert_eq!(snapshots.keys[0].assign, Assign::Uuid);
+        assert!(
+            snapshots.parent_keys[0].path.is_some(),
+            "volume.uuid is a field of a snapshot"
+        );
+        assert!(cat.actions.len() >= 18);
+        let volume = &cat.resources[snapshots.parent.unwrap()];
+        assert!(cat.resolve(volume.ty, "space.size").is_some());
+        assert!(cat.resolve(volume.ty, "svm.name").is_some());
+        assert!(cat.resolve(volume.ty, "colour").is_none());
+    }
+}

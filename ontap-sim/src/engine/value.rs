@@ -1,0 +1,679 @@
+//! Records in a compact form: objects are slices of (interned name, value) in the model's
+//! field order, so a million records fit in memory and answers come out in ONTAP's order.
+//! Bodies are checked against the model while they are converted.
+
+use serde::Serialize;
+use serde::ser::{SerializeMap, SerializeSeq, Serializer};
+use serde_json::Value;
+
+use super::schema::{Catalog, Sym, Ty, TypeId};
+use crate::api::SelfLink;
+use crate::error::{ApiError, codes};
+
+/// A stored value.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) enum V {
+    Null,
+    Bool(bool),
+    Int(i64),
+    Num(f64),
+    Str(Box<str>),
+    Arr(Box<[V]>),
+    /// Fields in the model's order.
+    Obj(Box<[(Sym, V)]>),
+    /// A value the model gives no shape to, kept as sent.
+    Json(Box<Value>),
+}
+
+impl V {
+    /// An object without fields.
+    pub fn empty() -> V {
+        V::Obj(Box::default())
+    }
+
+    /// The field `sym` of an object.
+    pub fn get(&self, sym: Sym) -> Option<&V> {
+        match self {
+            V::Obj(fields) => fields.iter().find(|(s, _)| *s == sym).map(|(_, v)| v),
+            _ => None,
+        }
+    }
+
+    /// The value at a field path (the first element's, below an array).
+    pub fn at(&self, path: &[Sym]) -> Option<&V> {
+        let mut v = self;
+        for sym in path {
+            if let V::Arr(items) = v {
+                v = items.first()?;
+            }
+            v = v.get(*sym)?;
+        }
+        Some(v)
+    }
+
+    /// The text of a string or number value (how keys are compared and written in paths).
+    pub fn key_text(&self) -> Option<String> {
+        match self {
+            V::Str(s) => Some(s.to_string()),
+            V::Int(i) => Some(i.to_string()),
+            V::Num(n) => Some(n.to_string()),
+            V::Bool(b) => Some(b.to_string()),
+            _ => None,
+        }
+    }
+
+    pub fn as_str(&self) -> Option<&str> {
+        match self {
+            V::Str(s) => Some(s),
+            _ => None,
+        }
+    }
+
+    /// Sets the value at a field path, creating the objects on the way (keeping `cat`'s
+    /// field order under `ty`).
+    pub fn set_path(&mut self, cat: &Catalog, ty: TypeId, path: &[Sym], value: V) {
+        let Some((first, rest)) = path.split_first() else {
+            *self = value;
+            return;
+        };
+        if !matches!(self, V::Obj(_)) {
+            *self = V::empty();
+        }
+        let field_ty = cat
+            .fields(cat.item(ty))
+            .iter()
+            .find(|f| f.sym == *first)
+            .map_or(0, |f| f.ty);
+        let V::Obj(fields) = self else { return };
+        let mut list: Vec<(Sym, V)> = std::mem::take(fields).into_vec();
+        match list.iter_mut().find(|(s, _)| s == first) {
+            Some((_, child)) => child.set_path(cat, field_ty, rest, value),
+            None => {
+                let mut child = V::Null;
+                child.set_path(cat, field_ty, rest, value);
+                list.push((*first, child));
+            }
+        }
+        sort_fields(cat, ty, &mut list);
+        *fields = list.into_boxed_slice();
+    }
+
+    /// Applies a PATCH: fields replace, `null` removes, objects merge.
+    pub fn merge(&mut self, cat: &Catalog, ty: TypeId, patch: V) {
+        match (self, patch) {
+            (V::Obj(fields), V::Obj(changes)) => {
+                let mut list: Vec<(Sym, V)> = std::mem::take(fields).into_vec();
+                for (sym, change) in changes.into_vec() {
+                    let pos = list.iter().position(|(s, _)| *s == sym);
+                    match (pos, change) {
+                        (Some(i), V::Null) => {
+                            list.remove(i);
+                        }
+                        (None, V::Null) => {}
+                        (Some(i), change @ V::Obj(_)) if matches!(list[i].1, V::Obj(_)) => {
+                            let field_ty = cat
+                                .fields(cat.item(ty))
+                                .iter()
+                                .find(|f| f.sym == sym)
+                                .map_or(0, |f| f.ty);
+                            list[i].1.merge(cat, field_ty, change);
+                        }
+                        (Some(i), change) => list[i].1 = change,
+                        (None, change) => list.push((sym, change)),
+                    }
+                }
+                sort_fields(cat, ty, &mut list);
+                *fields = list.into_boxed_slice();
+            }
+            (target, patch) => *target = patch,
+        }
+    }
+
+    /// The value as JSON.
+    pub fn to_json(&self, cat: &Catalog) -> Value {
+        match self {
+            V::Null => Value::Null,
+            V::Bool(b) => Value::Bool(*b),
+            V::Int(i) => Value::from(*i),
+            V::Num(n) => Value::from(*n),
+            V::Str(s) => Value::String(s.to_string()),
+            V::Arr(items) => Value::Array(items.iter().map(|v| v.to_json(cat)).collect()),
+            V::Obj(fields) => Value::Object(
+                fields
+                    .iter()
+                    .map(|(s, v)| (cat.name(*s).to_owned(), v.to_json(cat)))
+                    .collect(),
+            ),
+            V::Json(v) => (**v).clone(),
+        }
+    }
+}
+
+fn sort_fields(cat: &Catalog, ty: TypeId, list: &mut [(Sym, V)]) {
+    let fields = cat.fields(cat.item(ty));
+    list.sort_by_key(|(s, _)| fields.iter().position(|f| f.sym == *s).unwrap_or(usize::MAX));
+}
+
+/// Which verb a body is checked for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Verb {
+    Post,
+    Patch,
+    /// Seeded data: every field the model has, whatever its roles.
+    Seed,
+    /// A change the engine completed (every field, `null` kept).
+    Change,
+}
+
+/// Converts a JSON body to a stored value, checking it against the model: unknown fields,
+/// fields the verb cannot set, types, enum values and bounds. `null` is kept in a PATCH
+/// (it clears the field) and dropped elsewhere. Fields GET never returns are dropped.
+pub(crate) fn convert(cat: &Catalog, ty: TypeId, body: &Value, verb: Verb) -> Result<V, ApiError> {
+    Converter { cat, verb }.value(ty, body, "")
+}
+
+/// Converts a change the engine completed (trusted: every field; `null` clears).
+pub(crate) fn convert_change(cat: &Catalog, ty: TypeId, body: &Value) -> Result<V, ApiError> {
+    convert(cat, ty, body, Verb::Change)
+}
+
+struct Converter<'c> {
+    cat: &'c Catalog,
+    verb: Verb,
+}
+
+fn join(path: &str, name: &str) -> String {
+    if path.is_empty() {
+        name.to_owned()
+    } else {
+        format!("{path}.{name}")
+    }
+}
+
+fn wrong_type(path: &str, what: &str) -> ApiError {
+    ApiError::bad_request(
+        codes::INVALID_TYPE,
+        format!("Invalid value for field \"{path}\": expected {what}."),
+    )
+    .target(path)
+}
+
+impl Converter<'_> {
+    fn value(&self, ty: TypeId, v: &Value, path: &str) -> Result<V, ApiError> {
+        let cat = self.cat;
+        Ok(match (cat.ty(ty), v) {
+            (_, Value::Null) => V::Null,
+            (Ty::Any, v) => V::Json(Box::new(v.clone())),
+            (Ty::Str { values }, Value::String(s)) => {
+                if let Some(values) = values
+                    && !values.iter().any(|allowed| **allowed == **s)
+                {
+                    let list: Vec<&str> = values.iter().map(|v| &**v).collect();
+                    return Err(ApiError::bad_request(
+                        codes::INVALID_ENUM,
+                        format!(
+                            "\"{s}\" is an invalid value for field \"{path}\". Valid values: {}.",
+                            list.join(", ")
+                        ),
+                    )
+                    .target(path));
+                }
+                V::Str(s.as_str().into())
+            }
+            (Ty::Str { .. }, _) => return Err(wrong_type(path, "a string")),
+            (Ty::Int { values }, Value::Number(n)) => {
+                let i = n.as_i64().ok_or_else(|| wrong_type(path, "an integer"))?;
+                if let Some(values) = values
+                    && !values.contains(&i)
+                {
+                    return Err(ApiError::bad_request(
+                        codes::INVALID_ENUM,
+                        format!("{i} is an invalid value for field \"{path}\"."),
+                    )
+                    .target(path));
+                }
+                V::Int(i)
+            }
+            (Ty::Int { .. }, _) => return Err(wrong_type(path, "an integer")),
+            (Ty::Num, Value::Number(n)) => match n.as_i64() {
+                Some(i) => V::Int(i),
+                None => V::Num(n.as_f64().unwrap_or_default()),
+            },
+            (Ty::Num, _) => return Err(wrong_type(path, "a number")),
+            (Ty::Bool, Value::Bool(b)) => V::Bool(*b),
+            (Ty::Bool, _) => return Err(wrong_type(path, "a boolean")),
+            (Ty::Array(item), Value::Array(items)) => V::Arr(
+                items
+                    .iter()
+                    .map(|v| self.value(*item, v, path))
+                    .collect::<Result<Vec<_>, _>>()?
+                    .into_boxed_slice(),
+            ),
+            (Ty::Array(_), _) => return Err(wrong_type(path, "an array")),
+            (Ty::Object(_), Value::Object(map)) => self.object(ty, map, path)?,
+            (Ty::Object(_), _) => return Err(wrong_type(path, "an object")),
+        })
+    }
+
+    fn object(&self, ty: TypeId, map: &serde_json::Map<String, Value>, path: &str) -> Result<V, ApiError> {
+        let cat = self.cat;
+        let fields = cat.fields(ty);
+        let mut out: Vec<(usize, Sym, V)> = Vec::with_capacity(map.len());
+        for (name, v) in map {
+            if name == "_links" {
+                continue;
+            }
+            let here = join(path, name);
+            let Some((index, f)) = cat
+                .sym(name)
+                .and_then(|sym| fields.iter().enumerate().find(|(_, f)| f.sym == sym))
+            else {
+                return Err(ApiError::unexpected_argument(&here));
+            };
+            let allowed = match self.verb {
+                Verb::Post => f.roles.post,
+                Verb::Patch => f.roles.patch,
+                Verb::Seed | Verb::Change => true,
+            };
+            // A reference's own fields (`svm.name`) carry no markers: the reference's
+            // role decided on the way down.
+            if !allowed {
+                return Err(ApiError::bad_request(
+                    codes::NOT_SETTABLE,
+                    format!("Field \"{here}\" cannot be set in this operation."),
+                )
+                .target(here));
+            }
+            let value = self.value(f.ty, v, &here)?;
+            if let Some(limits) = &f.limits {
+                check_limits(limits, &value, &here)?;
+            }
+            if !f.roles.get && matches!(self.verb, Verb::Post | Verb::Patch) {
+                // Never read back (passwords, one-shot options): not kept.
+                continue;
+            }
+            if value == V::Null && !matches!(self.verb, Verb::Patch | Verb::Change) {
+                continue;
+            }
+            out.push((index, f.sym, value));
+        }
+        out.sort_by_key(|(i, _, _)| *i);
+        Ok(V::Obj(out.into_iter().map(|(_, s, v)| (s, v)).collect()))
+    }
+}
+
+fn check_limits(limits: &super::schema::Limits, v: &V, path: &str) -> Result<(), ApiError> {
+    let out_of_range = |what: String| {
+        Err(ApiError::bad_request(
+            codes::OUT_OF_RANGE,
+            format!("Field \"{path}\" is out of range: {what}."),
+        )
+        .target(path))
+    };
+    let number = match v {
+        V::Int(i) => Some(*i as f64),
+        V::Num(n) => Some(*n),
+        _ => None,
+    };
+    if let Some(n) = number {
+        if let Some(min) = limits.min
+            && n < min
+        {
+            return out_of_range(format!("{n} is less than {min}"));
+        }
+        if let Some(max) = limits.max
+            && n > max
+        {
+            return out_of_range(format!("{n} is more than {max}"));
+        }
+    }
+    if let V::Str(s) = v {
+        let len = s.chars().count() as u64;
+        if let Some(min) = limits.min_len
+            && len < min
+        {
+            return out_of_range(format!("at least {min} characters are needed"));
+        }
+        if let Some(max) = limits.max_len
+            && len > max
+        {
+            return out_of_range(format!("at most {max} characters are allowed"));
+        }
+    }
+    Ok(())
+}
+
+// ---------------------------------------------------------------------------------------
+// fields=
+
+/// Which fields an answer carries: all of them (`*`), some, and the ones taken out (`!x`).
+#[derive(Debug, Clone, Default, PartialEq)]
+pub(crate) struct Sel {
+    pub all: bool,
+    pub children: Vec<(Sym, Sel)>,
+    pub removed: bool,
+}
+
+impl Sel {
+    pub const ALL: Sel = Sel {
+        all: true,
+        children: Vec::new(),
+        removed: false,
+    };
+
+    fn child(&self, sym: Sym) -> Option<&Sel> {
+        match self.children.iter().find(|(s, _)| *s == sym) {
+            Some((_, c)) if c.removed && c.children.is_empty() => None,
+            Some((_, c)) => Some(c),
+            None if self.all => Some(&ALL),
+            None => None,
+        }
+    }
+
+    fn entry(&mut self, sym: Sym) -> &mut Sel {
+        let inherit = self.all;
+        let i = match self.children.iter().position(|(s, _)| *s == sym) {
+            Some(i) => i,
+            None => {
+                self.children.push((
+                    sym,
+                    Sel {
+                        all: inherit,
+                        ..Sel::default()
+                    },
+                ));
+                self.children.len() - 1
+            }
+        };
+        &mut self.children[i].1
+    }
+
+    /// Adds a field path (all of its last field).
+    pub fn include(&mut self, path: &[Sym]) {
+        let Some((first, rest)) = path.split_first() else {
+            self.all = true;
+            return;
+        };
+        let child = self.entry(*first);
+        child.removed = false;
+        if rest.is_empty() {
+            child.all = true;
+        } else {
+            child.include(rest);
+        }
+    }
+
+    fn exclude(&mut self, path: &[Sym]) {
+        let Some((first, rest)) = path.split_first() else {
+            return;
+        };
+        let child = self.entry(*first);
+        if rest.is_empty() {
+            child.removed = true;
+            child.children.clear();
+        } else {
+            child.exclude(rest);
+        }
+    }
+}
+
+static ALL: Sel = Sel::ALL;
+
+/// Expands `a.{b,c}` groups and splits a `fields=` value at its top-level commas.
+fn expand(value: &str) -> Result<Vec<String>, String> {
+    let mut items = Vec::new();
+    let mut depth = 0usize;
+    let mut start = 0;
+    for (i, c) in value.char_indices() {
+        match c {
+            '{' => depth += 1,
+            '}' => depth = depth.checked_sub(1).ok_or_else(|| value.to_owned())?,
+            ',' if depth == 0 => {
+                items.push(&value[start..i]);
+                start = i + 1;
+            }
+            _ => {}
+        }
+    }
+    if depth != 0 {
+        return Err(value.to_owned());
+    }
+    items.push(&value[start..]);
+    let mut out = Vec::new();
+    for item in items {
+        let item = item.trim();
+        match item.find('{') {
+            None => out.push(item.to_owned()),
+            Some(open) => {
+                let close = item.rfind('}').ok_or_else(|| item.to_owned())?;
+                if close != item.len() - 1 || close < open {
+                    return Err(item.to_owned());
+                }
+                let prefix = &item[..open];
+                for inner in expand(&item[open + 1..close])? {
+                    out.push(format!("{prefix}{inner}"));
+                }
+            }
+        }
+    }
+    Ok(out)
+}
+
+/// Parses `fields=` for records of `ty`: `*`, `**`, names, `a.b`, `a.{b,c}`, `!x`.
+/// `Err` names the first field the records do not have.
+pub(crate) fn parse_fields(cat: &Catalog, ty: TypeId, value: &str) -> Result<Sel, String> {
+    let mut sel = Sel::default();
+    let mut excluded = Vec::new();
+    let mut only_exclusions = true;
+    for item in expand(value)? {
+        let (negate, name) = match item.strip_prefix('!') {
+            Some(rest) => (true, rest.trim()),
+            None => (false, item.as_str()),
+        };
+        if name.is_empty() || name == "_links" || name.starts_with("_links.") {
+            continue;
+        }
+        if name == "*" || name == "**" {
+            sel.all = true;
+            only_exclusions = false;
+            continue;
+        }
+        let Some((path, _)) = cat.resolve(ty, name) else {
+            return Err(name.to_owned());
+        };
+        if negate {
+            excluded.push(path);
+        } else {
+            only_exclusions = false;
+            sel.include(&path);
+        }
+    }
+    if only_exclusions && !excluded.is_empty() {
+        sel.all = true;
+    }
+    for path in excluded {
+        sel.exclude(&path);
+    }
+    Ok(sel)
+}
+
+// ---------------------------------------------------------------------------------------
+// writing
+
+/// A record written with a selection, `_links.self` last.
+pub(crate) struct View<'a> {
+    pub cat: &'a Catalog,
+    pub v: &'a V,
+    pub sel: &'a Sel,
+    pub href: Option<&'a str>,
+}
+
+impl Serialize for View<'_> {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let mut m = s.serialize_map(None)?;
+        if let V::Obj(fields) = self.v {
+            for (sym, v) in fields.iter() {
+                if let Some(sub) = self.sel.child(*sym) {
+                    m.serialize_entry(
+                        self.cat.name(*sym),
+                        &Part {
+                            cat: self.cat,
+                            v,
+                            sel: sub,
+                        },
+                    )?;
+                }
+            }
+        }
+        if let Some(href) = self.href {
+            m.serialize_entry("_links", &SelfLink(href))?;
+        }
+        m.end()
+    }
+}
+
+struct Part<'a> {
+    cat: &'a Catalog,
+    v: &'a V,
+    sel: &'a Sel,
+}
+
+impl Serialize for Part<'_> {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        match self.v {
+            V::Null => s.serialize_unit(),
+            V::Bool(b) => s.serialize_bool(*b),
+            V::Int(i) => s.serialize_i64(*i),
+            V::Num(n) => s.serialize_f64(*n),
+            V::Str(t) => s.serialize_str(t),
+            V::Json(v) => v.serialize(s),
+            V::Obj(_) => View {
+                cat: self.cat,
+                v: self.v,
+                sel: self.sel,
+                href: None,
+            }
+            .serialize(s),
+            V::Arr(items) => {
+                let mut seq = s.serialize_seq(Some(items.len()))?;
+                for v in items.iter() {
+                    seq.serialize_element(&Part {
+                        cat: self.cat,
+                        v,
+                        sel: self.sel,
+                    })?;
+                }
+                seq.end()
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::schema::vendored;
+    use super::*;
+    use serde_json::json;
+
+    fn volume_ty(cat: &Catalog) -> TypeId {
+        cat.resources
+            .iter()
+            .find(|r| r.path.text == "/storage/volumes")
+            .unwrap()
+            .ty
+    }
+
+    #[test]
+    fn bodies_are_checked_and_kept_in_the_models_order() {
+        let cat = vendored();
+        let ty = volume_ty(&cat);
+        let body = json!({"size": 1024, "name": "vol1", "svm": {"name": "vs0"}, "comment": null});
+        let v = convert(&cat, ty, &body, Verb::Post).unwrap();
+        let out = serde_json::to_value(View {
+            cat: &cat,
+            v: &v,
+            sel: &Sel::ALL,
+            href: None,
+        })
+        .unwrap();
+        assert_eq!(out, json!({"name": "vol1", "size": 1024, "svm": {"name": "vs0"}}));
+        let keys: Vec<&str> = out.as_object().unwrap().keys().map(String::as_str).collect();
+        let name_pos = cat.fields(ty).iter().position(|f| cat.name(f.sym) == "name").unwrap();
+        let size_pos = cat.fields(ty).iter().position(|f| cat.name(f.sym) == "size").unwrap();
+        assert_eq!(keys[0], if name_pos < size_pos { "name" } else { "size" });
+
+        let err = convert(&cat, ty, &json!({"colour": "red"}), Verb::Post).unwrap_err();
+        assert_eq!(
+            (err.code, err.target.as_deref()),
+            (codes::UNEXPECTED_ARGUMENT, Some("colour"))
+        );
+        let err = convert(&cat, ty, &json!({"svm": {"colour": "red"}}), Verb::Post).unwrap_err();
+        assert_eq!(err.target.as_deref(), Some("svm.colour"));
+        let err = convert(&cat, ty, &json!({"uuid": "x"}), Verb::Patch).unwrap_err();
+        assert_eq!((err.code, err.target.as_deref()), (codes::NOT_SETTABLE, Some("uuid")));
+        let err = convert(&cat, ty, &json!({"size": "big"}), Verb::Post).unwrap_err();
+        assert_eq!((err.code, err.target.as_deref()), (codes::INVALID_TYPE, Some("size")));
+        let err = convert(&cat, ty, &json!({"state": "sleepy"}), Verb::Patch).unwrap_err();
+        assert_eq!((err.code, err.target.as_deref()), (codes::INVALID_ENUM, Some("state")));
+    }
+
+    #[test]
+    fn patches_merge_and_null_clears() {
+        let cat = vendored();
+        let ty = volume_ty(&cat);
+        let mut v = convert(
+            &cat,
+            ty,
+            &json!({"name": "v", "comment": "c", "snapshot_policy": {"name": "default"}}),
+            Verb::Seed,
+        )
+        .unwrap();
+        let patch = convert(
+            &cat,
+            ty,
+            &json!({"comment": null, "snapshot_policy": {"uuid": "u"}}),
+            Verb::Patch,
+        )
+        .unwrap();
+        v.merge(&cat, ty, patch);
+        assert_eq!(
+            v.to_json(&cat),
+            json!({"name": "v", "snapshot_policy": {"name": "default", "uuid": "u"}})
+        );
+    }
+
+    #[test]
+    fn selections() {
+        let cat = vendored();
+        let ty = volume_ty(&cat);
+        let v = convert(
+            &cat,
+            ty,
+            &json!({"name": "v", "comment": "c", "size": 5, "svm": {"name": "vs0", "uuid": "u"}}),
+            Verb::Seed,
+        )
+        .unwrap();
+        let write = |fields: &str| {
+            let sel = parse_fields(&cat, ty, fields).unwrap();
+            serde_json::to_value(View {
+                cat: &cat,
+                v: &v,
+                sel: &sel,
+                href: None,
+            })
+            .unwrap()
+        };
+        assert_eq!(
+            write("svm.{name,uuid},size"),
+            json!({"size": 5, "svm": {"name": "vs0", "uuid": "u"}})
+        );
+        assert_eq!(
+            write("!comment,!svm.uuid"),
+            json!({"name": "v", "size": 5, "svm": {"name": "vs0"}})
+        );
+        assert_eq!(write("*,!svm"), json!({"name": "v", "comment": "c", "size": 5}));
+        assert_eq!(write("svm.name"), json!({"svm": {"name": "vs0"}}));
+        assert_eq!(parse_fields(&cat, ty, "svm.colour"), Err("svm.colour".to_owned()));
+        assert_eq!(parse_fields(&cat, ty, "svm.{name"), Err("svm.{name".to_owned()));
+    }
+}
