@@ -474,7 +474,7 @@ fn resource_verbs(spec: &ResourceSpec) -> Vec<&'static str> {
     flags
 }
 
-fn resource_doc(s: &StructDef, spec: &ResourceSpec, model: &str) -> String {
+fn resource_doc(s: &StructDef, spec: &ResourceSpec, key_fields: &[String], model: &str) -> String {
     let mut text = String::new();
     match &s.doc {
         Some(doc) => {
@@ -535,7 +535,7 @@ fn resource_doc(s: &StructDef, spec: &ResourceSpec, model: &str) -> String {
     match &s.example {
         Some(example) => text.push_str(&example.join("\n")),
         None => {
-            let keys: Vec<String> = spec.keys.iter().map(|k| format!("{k:?}")).collect();
+            let keys: Vec<String> = key_fields.iter().map(|k| format!("{k:?}")).collect();
             let _ = write!(
                 text,
                 "```\nuse ontap_core::Resource;\nuse ontap_resources::{name};\n\n\
@@ -591,7 +591,7 @@ fn write_struct(out: &mut String, plan: &Plan, index: usize, model: &str) {
     let s = &plan.structs[index];
     match &s.resource {
         Some(resource) => {
-            doc_lines(out, &resource_doc(s, &resource.spec, model));
+            doc_lines(out, &resource_doc(s, &resource.spec, &resource.key_fields, model));
             out.push_str("#[derive(Debug, Clone, Default, PartialEq, ontap::Resource)]\n");
             let mut args = vec![format!("path = {:?}", resource.spec.path)];
             args.extend(resource_verbs(&resource.spec).into_iter().map(str::to_owned));

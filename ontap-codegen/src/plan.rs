@@ -86,6 +86,8 @@ pub struct ResourceInfo {
     pub spec: ResourceSpec,
     /// The cargo feature that compiles it.
     pub feature: String,
+    /// The field each own key names ([`ResourceSpec::key_fields`]), the type's `KEYS`.
+    pub key_fields: Vec<String>,
 }
 
 /// One struct to write.
@@ -320,6 +322,7 @@ impl Builder<'_> {
                 resource: Some(ResourceInfo {
                     spec: spec.clone(),
                     feature: feature_of(&spec.path),
+                    key_fields: spec.key_fields(self.spec),
                 }),
                 fields: Vec::new(),
                 features: BTreeSet::new(),
@@ -420,7 +423,7 @@ impl Builder<'_> {
         }
         self.synthesize_key_fields(spec, fields, index);
         let mut order = Vec::new();
-        for key in &spec.keys {
+        for key in &spec.key_fields(self.spec) {
             let (head, rest) = key.split_once('.').unwrap_or((key, ""));
             match fields.iter().position(|f| f.wire == head) {
                 Some(at) => {
@@ -457,7 +460,7 @@ impl Builder<'_> {
         let owner = self.plan.structs[index].name.clone();
         let owner = owner.as_str();
         let mut missing: Vec<(String, Vec<String>)> = Vec::new();
-        for key in spec.parent_keys.iter().chain(&spec.keys) {
+        for key in spec.parent_keys.iter().chain(&spec.key_fields(self.spec)) {
             let (head, rest) = match key.split_once('.') {
                 Some((head, rest)) => (head, Some(rest)),
                 None => (key.as_str(), None),

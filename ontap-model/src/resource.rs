@@ -167,6 +167,46 @@ impl ResourceSpec {
         .flatten()
     }
 
+    /// The field of a record that each own key names, in path order: the key itself
+    /// (`uuid`, `owner.uuid`), or, when the key's first part names the object itself (the
+    /// singular of the collection's last segment) and the definition has no field of that
+    /// name but has one of the key's last part, that field: `{policy.name}` of the
+    /// `.../policies` is a policy's `name`.
+    ///
+    /// ```
+    /// let spec = ontap_model::Spec::parse(r#"{"swagger": "2.0",
+    ///   "definitions": {"policy": {"properties": {"name": {"type": "string"}}}},
+    ///   "x-ntap-resources": [{"resource": "Policy", "definition": "policy", "path": "/policies",
+    ///     "instance_path": "/policies/{policy.name}", "keys": ["policy.name"]}]}"#).unwrap();
+    /// assert_eq!(spec.resources()[0].key_fields(&spec), ["name"]);
+    /// ```
+    pub fn key_fields(&self, spec: &Spec) -> Vec<String> {
+        let properties = self
+            .definition
+            .as_deref()
+            .and_then(|d| spec.definition(d))
+            .map(|d| d.properties)
+            .unwrap_or_default();
+        let has = |wire: &str| properties.iter().any(|p| p.wire == wire);
+        let collection = self.path.rsplit('/').next().unwrap_or_default().replace('-', "_");
+        let names_itself = |head: &str| {
+            collection == format!("{head}s")
+                || head
+                    .strip_suffix('y')
+                    .is_some_and(|stem| collection == format!("{stem}ies"))
+        };
+        self.keys
+            .iter()
+            .map(|key| match key.split_once('.') {
+                Some((head, _)) if !has(head) && names_itself(head) => {
+                    let last = key.rsplit('.').next().unwrap_or(key);
+                    if has(last) { last.to_owned() } else { key.clone() }
+                }
+                _ => key.clone(),
+            })
+            .collect()
+    }
+
     /// The first segment of its path (`storage`, `protocols`).
     pub fn area(&self) -> &str {
         self.path.trim_start_matches('/').split('/').next().unwrap_or("")

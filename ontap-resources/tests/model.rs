@@ -110,8 +110,9 @@ fn every_resource_matches_the_model() {
         assert_eq!(entry.feature, ontap_codegen_feature(&r.path), "{}: feature", entry.name);
         assert_eq!(entry.verbs, model_verbs(r).as_slice(), "{}: verbs", entry.name);
 
-        // Keys: the model's own keys, in path order.
-        let expected_keys: Vec<&str> = r.keys.iter().map(String::as_str).collect();
+        // Keys: the fields the model's own keys name, in path order.
+        let key_fields = r.key_fields(&spec);
+        let expected_keys: Vec<&str> = key_fields.iter().map(String::as_str).collect();
         assert_eq!(entry.keys, expected_keys.as_slice(), "{}: KEYS", entry.name);
         keys_checked += entry.keys.len();
 
@@ -124,8 +125,7 @@ fn every_resource_matches_the_model() {
                 .iter()
                 .find(|m| m.wire == property.wire)
                 .unwrap_or_else(|| panic!("{}: no field for `{}`", entry.name, property.wire));
-            let is_key = r
-                .keys
+            let is_key = key_fields
                 .iter()
                 .any(|k| k.split('.').next() == Some(property.wire.as_str()));
             let (get, post, patch) = expected_verbs(property.roles, r);

@@ -34,7 +34,9 @@ pub(crate) fn router(shared: Arc<Shared>) -> Router {
     Router::new()
         .route(
             "/api/cluster",
-            get(software::get_cluster).patch(software::patch_cluster),
+            get(software::get_cluster)
+                .patch(software::patch_cluster)
+                .post(software::post_cluster),
         )
         .route(JOBS_PATH, get(get_jobs))
         .route("/api/cluster/jobs/{uuid}", get(get_job).patch(patch_job))

@@ -502,9 +502,9 @@ fn compare(a: (&[SortKey<'_>], &str), b: (&[SortKey<'_>], &str), desc: &[bool], 
 /// Answers a collection GET on `path` (the collection's own path, used in the links) over
 /// the records of `store`. `scope` is a filter the request's headers add
 /// (`X-Dot-SVM-Name`: `("svm.name", name)`).
-pub(crate) fn respond<L: Listing>(
+pub(crate) fn respond<L: Listing, K: std::borrow::Borrow<str> + Ord>(
     l: &L,
-    store: &BTreeMap<String, L::Record>,
+    store: &BTreeMap<K, L::Record>,
     path: &str,
     raw_query: Option<&str>,
     neg: Negotiated,
@@ -532,7 +532,7 @@ pub(crate) fn respond<L: Listing>(
     let mut count = 0usize;
     if q.order.is_empty() {
         let lower = q.start_key.as_deref();
-        let range: Box<dyn Iterator<Item = (&String, &L::Record)>> = match (lower, q.key_descending) {
+        let range: Box<dyn Iterator<Item = (&K, &L::Record)>> = match (lower, q.key_descending) {
             (None, false) => Box::new(store.iter()),
             (None, true) => Box::new(store.iter().rev()),
             (Some(s), false) => Box::new(store.range::<str, _>((Bound::Included(s), Bound::Unbounded))),
@@ -543,13 +543,13 @@ pub(crate) fn respond<L: Listing>(
             count = matching.count();
         } else {
             for (k, r) in matching.by_ref() {
-                page.push((k, r));
+                page.push((k.borrow(), r));
                 if page.len() == limit {
                     break;
                 }
             }
             if page.len() == limit {
-                next = matching.next().map(|(k, _)| (Vec::new(), k.as_str()));
+                next = matching.next().map(|(k, _)| (Vec::new(), k.borrow()));
             }
         }
     } else {
@@ -559,7 +559,7 @@ pub(crate) fn respond<L: Listing>(
             .filter(|(_, r)| matches(r))
             .map(|(k, r)| Sorted {
                 values: q.order.iter().map(|o| SortKey::of(l.value(r, o.field))).collect(),
-                key: k,
+                key: k.borrow(),
                 record: r,
             })
             .collect();

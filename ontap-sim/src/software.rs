@@ -41,6 +41,17 @@ pub(crate) async fn get_cluster(State(shared): State<Arc<Shared>>, req: Request)
     get_one(&CLUSTER, &inv.cluster, req.uri().query(), neg).unwrap_or_else(|e| e.response(neg.hal))
 }
 
+/// `POST /api/cluster` creates a cluster from nodes that are in none: this one exists
+/// (409, code 1: an entry with the same identifiers).
+pub(crate) async fn post_cluster(State(shared): State<Arc<Shared>>, headers: HeaderMap) -> Response {
+    let neg = Negotiated::new(&shared, &headers);
+    ApiError::duplicate(
+        "The cluster already exists: its nodes are in the cluster \"sim-cluster\".",
+        "name",
+    )
+    .response(neg.hal)
+}
+
 /// `PATCH /api/cluster`: `name`, `location`, `contact`, checked at once and applied by a
 /// job, as ONTAP does (202, or 200 within `return_timeout`).
 pub(crate) async fn patch_cluster(

@@ -2,7 +2,7 @@
 // Regenerate with `cargo run -p ontap-codegen`.
 //! `/protocols/ndmp/sessions`: the NdmpSession resource, from the model's `ndmp_session` definition.
 
-use crate::{NdmpData, NdmpMover, NdmpScsi, NdmpSessionOwner, NdmpSessionSession, NodeReference, SvmReference};
+use crate::{NdmpData, NdmpMover, NdmpScsi, NdmpSessionOwner, NodeReference, SvmReference};
 
 /// The objects at `/api/protocols/ndmp/sessions`, one at `/api/protocols/ndmp/sessions/{owner.uuid}/{session.id}`.
 ///
@@ -15,7 +15,7 @@ use crate::{NdmpData, NdmpMover, NdmpScsi, NdmpSessionOwner, NdmpSessionSession,
 /// use ontap_resources::NdmpSession;
 ///
 /// assert_eq!(NdmpSession::PATH, "/protocols/ndmp/sessions");
-/// assert_eq!(NdmpSession::KEYS, ["owner.uuid", "session.id"] as [&str; 2]);
+/// assert_eq!(NdmpSession::KEYS, ["owner.uuid", "id"] as [&str; 2]);
 /// ```
 #[derive(Debug, Clone, Default, PartialEq, ontap::Resource)]
 #[resource(path = "/protocols/ndmp/sessions", get, delete, collection, delete_collection, params(delete_collection = NdmpSessionDeleteCollectionParams))]
@@ -25,11 +25,9 @@ pub struct NdmpSession {
     /// Not in the model's definition: it holds the `owner` placeholder of the path `/protocols/ndmp/sessions/{owner.uuid}/{session.id}`.
     #[resource(get, key = "uuid")]
     pub owner: Option<NdmpSessionOwner>,
-    /// `session`: [`NdmpSessionSession`](crate::NdmpSessionSession); read by GET; its `id` is a key of the instance path.
-    ///
-    /// Not in the model's definition: it holds the `session` placeholder of the path `/protocols/ndmp/sessions/{owner.uuid}/{session.id}`.
-    #[resource(get, key = "id")]
-    pub session: Option<NdmpSessionSession>,
+    /// `id`: string; read by GET; a key of the instance path.
+    #[resource(get, key)]
+    pub id: Option<String>,
     /// `_links`: [`ontap::Links`]; read by GET.
     #[resource(get, rename = "_links")]
     pub links: Option<ontap::Links>,
@@ -48,9 +46,6 @@ pub struct NdmpSession {
     /// `data_path`: string; read by GET.
     #[resource(get)]
     pub data_path: Option<String>,
-    /// `id`: string; read by GET.
-    #[resource(get)]
-    pub id: Option<String>,
     /// `mover`: [`NdmpMover`](crate::NdmpMover); read by GET.
     #[resource(get)]
     pub mover: Option<NdmpMover>,

@@ -2,7 +2,7 @@
 // Regenerate with `cargo run -p ontap-codegen`.
 //! `/storage/snaplock/event-retention/policies`: the SnaplockRetentionPolicy resource, from the model's `snaplock_retention_policy` definition.
 
-use crate::{SnaplockRetentionPolicyPolicy, SvmReference};
+use crate::SvmReference;
 
 /// The objects at `/api/storage/snaplock/event-retention/policies`, one at `/api/storage/snaplock/event-retention/policies/{policy.name}`.
 ///
@@ -15,22 +15,17 @@ use crate::{SnaplockRetentionPolicyPolicy, SvmReference};
 /// use ontap_resources::SnaplockRetentionPolicy;
 ///
 /// assert_eq!(SnaplockRetentionPolicy::PATH, "/storage/snaplock/event-retention/policies");
-/// assert_eq!(SnaplockRetentionPolicy::KEYS, ["policy.name"] as [&str; 1]);
+/// assert_eq!(SnaplockRetentionPolicy::KEYS, ["name"] as [&str; 1]);
 /// ```
 #[derive(Debug, Clone, Default, PartialEq, ontap::Resource)]
 #[resource(path = "/storage/snaplock/event-retention/policies", get, post, patch, delete, collection, patch_collection, delete_collection, params(patch_collection = SnaplockRetentionPolicyPatchCollectionParams, delete_collection = SnaplockRetentionPolicyDeleteCollectionParams))]
 pub struct SnaplockRetentionPolicy {
-    /// `policy`: [`SnaplockRetentionPolicyPolicy`](crate::SnaplockRetentionPolicyPolicy); read by GET; its `name` is a key of the instance path.
-    ///
-    /// Not in the model's definition: it holds the `policy` placeholder of the path `/storage/snaplock/event-retention/policies/{policy.name}`.
-    #[resource(get, key = "name")]
-    pub policy: Option<SnaplockRetentionPolicyPolicy>,
+    /// `name`: string; read by GET; sent by POST; a key of the instance path.
+    #[resource(get, post, key)]
+    pub name: Option<String>,
     /// `_links`: [`ontap::Links`]; read by GET.
     #[resource(get, rename = "_links")]
     pub links: Option<ontap::Links>,
-    /// `name`: string; read by GET; sent by POST.
-    #[resource(get, post)]
-    pub name: Option<String>,
     /// `retention_period`: string; read by GET; sent by POST and PATCH.
     #[resource(get, post, patch)]
     pub retention_period: Option<String>,

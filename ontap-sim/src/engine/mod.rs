@@ -40,7 +40,7 @@ const KEY_SEP: char = '\u{1f}';
 #[derive(Debug)]
 enum Coll {
     /// Keyed records, grouped by their parents' keys.
-    Keyed(HashMap<String, BTreeMap<String, V>>),
+    Keyed(HashMap<String, BTreeMap<Box<str>, V>>),
     /// The one object of a singleton path.
     Single(V),
 }
@@ -142,14 +142,14 @@ impl Engine {
             .collect::<Result<_, _>>()?;
         let mut data = self.write();
         self.assign_keys(&mut data, res, &parents, &mut v)?;
-        let own = own_key(r, &v);
+        let own = self.store_key(r, &v);
         match &mut data[res] {
             Coll::Single(s) => *s = v,
             Coll::Keyed(groups) => {
                 groups
                     .entry(parents.join(&KEY_SEP.to_string()))
                     .or_default()
-                    .insert(own.clone(), v);
+                    .insert(own.as_str().into(), v);
             }
         }
         Ok(own)
@@ -165,7 +165,7 @@ impl Engine {
             Coll::Single(v) => Some(v.to_json(&self.cat)),
             Coll::Keyed(groups) => groups
                 .get(&join_keys(parents))?
-                .get(&join_keys(own))
+                .get(join_keys(own).as_str())
                 .map(|v| v.to_json(&self.cat)),
         }
     }
@@ -194,7 +194,7 @@ impl Engine {
             if let Some(path) = &k.path
                 && v.at(path).is_none()
             {
-                v.set_path(cat, r.ty, path, V::Str(value.as_str().into()));
+                v.set_path(cat, r.ty, path, V::text(value));
                 // The parent's name beside its key, as ONTAP writes references.
                 if let (Some(parent), Some((last, head))) = (r.parent, path.split_last())
                     && cat.name(*last) == "uuid"
@@ -204,7 +204,7 @@ impl Engine {
                 {
                     let mut name_path = head.to_vec();
                     name_path.push(name_sym);
-                    v.set_path(cat, r.ty, &name_path, V::Str(name.into()));
+                    v.set_path(cat, r.ty, &name_path, V::text(&name));
                 }
             }
         }
@@ -214,17 +214,47 @@ impl Engine {
                 continue;
             }
             if let Some(found) = self.resolve_reference(data, r.ty, path, v)? {
-                v.set_path(cat, r.ty, path, V::Str(found.into()));
+                v.set_path(cat, r.ty, path, V::text(&found));
                 continue;
             }
-            let new = match k.assign {
-                Assign::Uuid => V::Str(self.uuids.next_uuid().into()),
-                Assign::Counter => V::Int(self.counter.fetch_add(1, Ordering::Relaxed) as i64),
-                Assign::Required => return Err(missing(&k.name)),
-            };
+            let new = self.assigned(k).ok_or_else(|| missing(&k.name))?;
             v.set_path(cat, r.ty, path, new);
         }
         Ok(())
+    }
+
+    /// The key a new record is stored under: its keys' values; for a key the record
+    /// cannot hold, a value the server gives; for a collection without keys (metrics,
+    /// history), a counter in arrival order.
+    fn store_key(&self, r: &Res, v: &V) -> String {
+        if r.keys.is_empty() {
+            return format!("{:020}", self.counter.fetch_add(1, Ordering::Relaxed));
+        }
+        let parts: Vec<String> = r
+            .keys
+            .iter()
+            .map(|k| match &k.path {
+                Some(_) => key_of(v, k).unwrap_or_default(),
+                None => self.assigned(k).and_then(|a| a.key_text()).unwrap_or_default(),
+            })
+            .collect();
+        join_keys(&parts)
+    }
+
+    /// A value the server gives a key (`None`: the client must).
+    fn assigned(&self, k: &Key) -> Option<V> {
+        match k.assign {
+            Assign::Uuid => Some(V::text(&self.uuids.next_uuid())),
+            Assign::Counter { text } => {
+                let n = self.counter.fetch_add(1, Ordering::Relaxed);
+                Some(if text {
+                    V::text(&n.to_string())
+                } else {
+                    V::Int(n as i64)
+                })
+            }
+            Assign::Required => None,
+        }
     }
 
     /// The name of the parent record whose key is `key`.
@@ -319,11 +349,6 @@ fn join_keys<S: AsRef<str>>(parts: &[S]) -> String {
 
 fn key_of(v: &V, k: &Key) -> Option<String> {
     k.path.as_ref().and_then(|p| v.at(p)).and_then(V::key_text)
-}
-
-fn own_key(r: &Res, v: &V) -> String {
-    let parts: Vec<String> = r.keys.iter().map(|k| key_of(v, k).unwrap_or_default()).collect();
-    join_keys(&parts)
 }
 
 fn missing(name: &str) -> ApiError {
@@ -463,7 +488,7 @@ fn check_parents(engine: &Engine, data: &[Coll], res: usize, parents: &[String])
     let own = join_keys(&parents[n..n + pr.keys.len()]);
     let exists = groups
         .get(&join_keys(&parents[..n]))
-        .is_some_and(|g| g.contains_key(&own));
+        .is_some_and(|g| g.contains_key(own.as_str()));
     if exists {
         Ok(())
     } else {
@@ -603,7 +628,7 @@ fn list(ctx: &Ctx<'_>, res: usize, parents: &[String]) -> Result<Response, ApiEr
     let Coll::Keyed(groups) = &data[res] else {
         return Err(api_not_found());
     };
-    static EMPTY: BTreeMap<String, V> = BTreeMap::new();
+    static EMPTY: BTreeMap<Box<str>, V> = BTreeMap::new();
     let store = groups.get(&join_keys(parents)).unwrap_or(&EMPTY);
     let listing = EngineListing { cat, r, parents };
     let here = r.path.fill(&parents.iter().map(String::as_str).collect::<Vec<_>>());
@@ -711,7 +736,7 @@ impl Engine {
         let Coll::Keyed(groups) = &data[res] else { return false };
         groups.get(&join_keys(parents)).is_some_and(|g| {
             g.iter()
-                .any(|(k, other)| Some(k.as_str()) != except && same_name(cat, other, v))
+                .any(|(k, other)| Some(&**k) != except && same_name(cat, other, v))
         })
     }
 }
@@ -754,9 +779,8 @@ async fn create(
         }
         let mut v = value::convert(cat, r.ty, &Value::Object(record), Verb::Seed)?;
         engine.assign_keys(&mut data, res, &parents, &mut v)?;
-        let own = own_key(r, &v);
-        let exists =
-            matches!(&data[res], Coll::Keyed(g) if g.get(&join_keys(&parents)).is_some_and(|g| g.contains_key(&own)));
+        let own = engine.store_key(r, &v);
+        let exists = matches!(&data[res], Coll::Keyed(g) if g.get(&join_keys(&parents)).is_some_and(|g| g.contains_key(own.as_str())));
         if exists || engine.name_taken(&data, res, &parents, &v, None) {
             return Err(duplicate(cat, r, &v, &own));
         }
@@ -845,7 +869,10 @@ fn insert(data: &mut [Coll], res: usize, parents: &[String], own: String, v: V) 
     match &mut data[res] {
         Coll::Single(s) => *s = v,
         Coll::Keyed(groups) => {
-            groups.entry(join_keys(parents)).or_default().insert(own, v);
+            groups
+                .entry(join_keys(parents))
+                .or_default()
+                .insert(own.into_boxed_str(), v);
         }
     }
 }
@@ -899,7 +926,7 @@ fn apply_change(engine: &Engine, res: usize, parents: &[String], own: &str, chan
                 && let Some(g) = groups.get_mut(&group)
             {
                 for rec in g.values_mut() {
-                    rec.set_path(cat, child.ty, &name_path, V::Str(name.as_str().into()));
+                    rec.set_path(cat, child.ty, &name_path, V::text(&name));
                 }
             }
         }
@@ -1125,7 +1152,7 @@ async fn bulk(
                                 .iter()
                                 .all(|f| f.matches(|field, visit| listing.any_value(v, field, visit)))
                         })
-                        .map(|(k, v)| (k.clone(), svm_of(cat, v)))
+                        .map(|(k, v)| (k.to_string(), svm_of(cat, v)))
                         .collect()
                 })
                 .unwrap_or_default(),
@@ -1370,7 +1397,7 @@ struct EngineListing<'a> {
 
 fn scalar(v: &V) -> Option<Scalar<'_>> {
     match v {
-        V::Str(s) => Some(Scalar::Str(s)),
+        V::Short(_) | V::Long(_) => v.as_str().map(Scalar::Str),
         V::Int(i) => Some(Scalar::Int(*i)),
         V::Num(n) => Some(Scalar::Num(*n)),
         V::Bool(b) => Some(Scalar::Bool(*b)),

@@ -170,8 +170,11 @@ pub(crate) struct Key {
 pub(crate) enum Assign {
     /// A new UUID.
     Uuid,
-    /// The next integer in its collection.
-    Counter,
+    /// The next number of a counter, as an integer or as text.
+    Counter {
+        /// The key is a string.
+        text: bool,
+    },
     /// The client must give it.
     Required,
 }
@@ -200,8 +203,9 @@ pub(crate) struct Res {
 }
 
 impl Res {
+    /// One object at its path (not a collection, even one without instances).
     pub fn is_singleton(&self) -> bool {
-        self.instance.is_none()
+        self.instance.is_none() && self.get_collection.is_none()
     }
 
     /// Every key of a record, the parents' first.
@@ -519,18 +523,31 @@ impl Compiler<'_> {
         }
     }
 
-    fn key(&mut self, root: TypeId, name: &str) -> Key {
-        let resolved = self.cat.resolve(root, name).map(|(path, f)| (path, f.ty));
+    /// A key (its placeholder `name`): the record's `field` it names
+    /// ([`ResourceSpec::key_fields`]) and how the server assigns it.
+    fn key(&mut self, root: TypeId, name: &str, field: &str, own: bool) -> Key {
         let last = name.rsplit('.').next().unwrap_or(name);
-        let assign = match resolved.as_ref().map(|(_, ty)| self.cat.ty(*ty)) {
-            Some(Ty::Int { .. } | Ty::Num) => Assign::Counter,
-            _ if last == "uuid" || last.ends_with("_uuid") => Assign::Uuid,
-            _ if last == "id" || last == "index" => Assign::Counter,
-            _ => Assign::Required,
+        let resolved = self
+            .cat
+            .resolve(root, field)
+            .map(|(path, f)| (path, f.ty, f.roles.post));
+        let integer = resolved
+            .as_ref()
+            .is_some_and(|(_, ty, _)| matches!(self.cat.ty(*ty), Ty::Int { .. } | Ty::Num));
+        let settable = resolved.as_ref().is_some_and(|(_, _, post)| *post);
+        let assign = if last == "uuid" || last.ends_with("_uuid") {
+            Assign::Uuid
+        } else if integer {
+            Assign::Counter { text: false }
+        } else if last == "id" || last == "index" || (own && !settable) {
+            // A key the client cannot send is the server's to give.
+            Assign::Counter { text: true }
+        } else {
+            Assign::Required
         };
         Key {
             name: name.to_owned(),
-            path: resolved.map(|(p, _)| p),
+            path: resolved.map(|(p, _, _)| p),
             assign,
         }
     }
@@ -568,8 +585,16 @@ impl Compiler<'_> {
                     .collect()
             })
             .unwrap_or_default();
-        let parent_keys = parent_names.iter().map(|n| self.key(ty, n)).collect();
-        let keys = own_names.iter().map(|n| self.key(ty, n)).collect();
+        let parent_keys = parent_names.iter().map(|n| self.key(ty, n, n, false)).collect();
+        let fields = r.key_fields(self.spec);
+        let keys = own_names
+            .iter()
+            .enumerate()
+            .map(|(i, n)| {
+                let field = fields.get(i).map_or(n.as_str(), String::as_str);
+                self.key(ty, n, field, true)
+            })
+            .collect();
         Res {
             name: r.name.clone(),
             path,

@@ -17,7 +17,10 @@ pub(crate) enum V {
     Bool(bool),
     Int(i64),
     Num(f64),
-    Str(Box<str>),
+    /// A string of up to [`Short::CAPACITY`] bytes, kept in place (names, states, types).
+    Short(Short),
+    /// A longer string.
+    Long(Box<str>),
     Arr(Box<[V]>),
     /// Fields in the model's order.
     Obj(Box<[(Sym, V)]>),
@@ -25,7 +28,47 @@ pub(crate) enum V {
     Json(Box<Value>),
 }
 
+/// A short string kept inside the value: no allocation for most names and enum values.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Short {
+    len: u8,
+    buf: [u8; Short::CAPACITY],
+}
+
+impl Short {
+    /// The longest string kept in place (a value stays 24 bytes).
+    pub const CAPACITY: usize = 22;
+
+    fn new(s: &str) -> Option<Short> {
+        let len = s.len();
+        (len <= Self::CAPACITY).then(|| {
+            let mut buf = [0; Self::CAPACITY];
+            buf[..len].copy_from_slice(s.as_bytes());
+            Short { len: len as u8, buf }
+        })
+    }
+
+    fn as_str(&self) -> &str {
+        // Built from a `&str` cut at its end: always UTF-8.
+        std::str::from_utf8(&self.buf[..self.len as usize]).unwrap_or_default()
+    }
+}
+
+impl std::fmt::Debug for Short {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        self.as_str().fmt(f)
+    }
+}
+
 impl V {
+    /// A string value (in place when it is short).
+    pub fn text(s: &str) -> V {
+        match Short::new(s) {
+            Some(short) => V::Short(short),
+            None => V::Long(s.into()),
+        }
+    }
+
     /// An object without fields.
     pub fn empty() -> V {
         V::Obj(Box::default())
@@ -54,7 +97,7 @@ impl V {
     /// The text of a string or number value (how keys are compared and written in paths).
     pub fn key_text(&self) -> Option<String> {
         match self {
-            V::Str(s) => Some(s.to_string()),
+            V::Short(_) | V::Long(_) => self.as_str().map(str::to_owned),
             V::Int(i) => Some(i.to_string()),
             V::Num(n) => Some(n.to_string()),
             V::Bool(b) => Some(b.to_string()),
@@ -64,7 +107,8 @@ impl V {
 
     pub fn as_str(&self) -> Option<&str> {
         match self {
-            V::Str(s) => Some(s),
+            V::Short(s) => Some(s.as_str()),
+            V::Long(s) => Some(s),
             _ => None,
         }
     }
@@ -136,7 +180,7 @@ impl V {
             V::Bool(b) => Value::Bool(*b),
             V::Int(i) => Value::from(*i),
             V::Num(n) => Value::from(*n),
-            V::Str(s) => Value::String(s.to_string()),
+            V::Short(_) | V::Long(_) => Value::String(self.as_str().unwrap_or_default().to_owned()),
             V::Arr(items) => Value::Array(items.iter().map(|v| v.to_json(cat)).collect()),
             V::Obj(fields) => Value::Object(
                 fields
@@ -218,7 +262,7 @@ impl Converter<'_> {
                     )
                     .target(path));
                 }
-                V::Str(s.as_str().into())
+                V::text(s)
             }
             (Ty::Str { .. }, _) => return Err(wrong_type(path, "a string")),
             (Ty::Int { values }, Value::Number(n)) => {
@@ -327,7 +371,7 @@ fn check_limits(limits: &super::schema::Limits, v: &V, path: &str) -> Result<(),
             return out_of_range(format!("{n} is more than {max}"));
         }
     }
-    if let V::Str(s) = v {
+    if let Some(s) = v.as_str() {
         let len = s.chars().count() as u64;
         if let Some(min) = limits.min_len
             && len < min
@@ -545,7 +589,8 @@ impl Serialize for Part<'_> {
             V::Bool(b) => s.serialize_bool(*b),
             V::Int(i) => s.serialize_i64(*i),
             V::Num(n) => s.serialize_f64(*n),
-            V::Str(t) => s.serialize_str(t),
+            V::Short(t) => s.serialize_str(t.as_str()),
+            V::Long(t) => s.serialize_str(t),
             V::Json(v) => v.serialize(s),
             V::Obj(_) => View {
                 cat: self.cat,
@@ -615,6 +660,16 @@ mod tests {
         assert_eq!((err.code, err.target.as_deref()), (codes::INVALID_TYPE, Some("size")));
         let err = convert(&cat, ty, &json!({"state": "sleepy"}), Verb::Patch).unwrap_err();
         assert_eq!((err.code, err.target.as_deref()), (codes::INVALID_ENUM, Some("state")));
+    }
+
+    #[test]
+    fn values_stay_small_and_short_strings_in_place() {
+        assert_eq!(std::mem::size_of::<V>(), 24);
+        assert!(matches!(V::text("vol00001"), V::Short(_)));
+        assert!(matches!(V::text(&"x".repeat(Short::CAPACITY)), V::Short(_)));
+        assert!(matches!(V::text(&"x".repeat(Short::CAPACITY + 1)), V::Long(_)));
+        assert_eq!(V::text("é and ü").as_str(), Some("é and ü"));
+        assert_eq!(V::text(&"y".repeat(40)).as_str().map(str::len), Some(40));
     }
 
     #[test]

@@ -3427,10 +3427,6 @@ mod ndmp_session_owner;
 #[cfg(feature = "protocols-ndmp")]
 pub use ndmp_session_owner::*;
 #[cfg(feature = "protocols-ndmp")]
-mod ndmp_session_session;
-#[cfg(feature = "protocols-ndmp")]
-pub use ndmp_session_session::*;
-#[cfg(feature = "protocols-ndmp")]
 mod ndmp_state;
 #[cfg(feature = "protocols-ndmp")]
 pub use ndmp_state::*;
@@ -4802,10 +4798,6 @@ pub use snaplock_log_volume::*;
 mod snaplock_retention_policy_operation;
 #[cfg(feature = "storage")]
 pub use snaplock_retention_policy_operation::*;
-#[cfg(feature = "storage")]
-mod snaplock_retention_policy_policy;
-#[cfg(feature = "storage")]
-pub use snaplock_retention_policy_policy::*;
 #[cfg(feature = "storage")]
 mod snaplock_state;
 #[cfg(feature = "storage")]
