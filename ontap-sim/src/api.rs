@@ -10,13 +10,12 @@ use axum::extract::rejection::{BytesRejection, PathRejection};
 use axum::extract::{Path, Request, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::Response;
-use axum::routing::get;
+use axum::routing::{delete, get, patch};
 use serde::Serialize;
 use serde::ser::{SerializeMap, Serializer};
 use serde_json::Value;
 
 use crate::collection;
-use crate::doc::{Doc, DocKind, Sel, parse_selection};
 use crate::download::{self, DownloadRequest};
 use crate::error::{ApiError, codes};
 use crate::jobs::{Command, JobControl, JobListing, JobState, JobView, Projection};
@@ -32,23 +31,18 @@ const JSON: &str = "application/json";
 /// The router of the simulated API.
 pub(crate) fn router(shared: Arc<Shared>) -> Router {
     Router::new()
+        // The engine serves the GETs of the cluster, its software and packages.
         .route(
             "/api/cluster",
-            get(software::get_cluster)
-                .patch(software::patch_cluster)
-                .post(software::post_cluster),
+            patch(software::patch_cluster).post(software::post_cluster),
         )
         .route(JOBS_PATH, get(get_jobs))
         .route("/api/cluster/jobs/{uuid}", get(get_job).patch(patch_job))
-        .route(
-            "/api/cluster/software",
-            get(software::get_software).patch(software::patch_software),
-        )
+        .route("/api/cluster/software", patch(software::patch_software))
         .route(DOWNLOAD_PATH, get(get_download).post(post_download))
-        .route("/api/cluster/software/packages", get(software::get_packages))
         .route(
             "/api/cluster/software/packages/{version}",
-            get(software::get_package).delete(software::delete_package),
+            delete(software::delete_package),
         )
         .fallback(crate::engine::handle)
         .method_not_allowed_fallback(crate::engine::handle)
@@ -236,6 +230,9 @@ fn invalid_json(detail: impl std::fmt::Display) -> ApiError {
     ApiError::bad_request(codes::INVALID, format!("Invalid JSON in the request body: {detail}."))
 }
 
+/// A JSON object body.
+pub(crate) type Doc = serde_json::Map<String, Value>;
+
 /// Parses an optional JSON object body; an empty body is `{}`.
 pub(crate) fn json_object(body: Result<Bytes, BytesRejection>) -> Result<Doc, ApiError> {
     let body = body.map_err(|e| invalid_json(e.body_text()))?;
@@ -366,22 +363,6 @@ impl Input {
             Some(key) => Err(ApiError::unexpected_argument(key)),
         }
     }
-}
-
-/// A GET of one record: `fields` (all fields by default) and `return_timeout`.
-pub(crate) fn get_one(kind: &DocKind, doc: &Doc, query: Option<&str>, neg: Negotiated) -> Result<Response, ApiError> {
-    let mut sel = Sel::All;
-    for p in parse_query(query) {
-        match p.key.as_str() {
-            "fields" => sel = parse_selection(kind.schema, &p.value).map_err(|bad| parse_fields_error(&bad))?,
-            "return_timeout" => {
-                parse_return_timeout(&p.value)?;
-            }
-            other => return Err(ApiError::unexpected_argument(other)),
-        }
-    }
-    let href = neg.links.then(|| (kind.href)(doc));
-    Ok(neg.ok(StatusCode::OK, &kind.view(doc, &sel, href.as_deref())))
 }
 
 // ---------------------------------------------------------------------------------------

@@ -198,8 +198,12 @@ fn add_to_repository(shared: &Shared, mut pkg: Package) -> Result<(), Failure> {
         ));
     }
     pkg.version = version.as_str().to_owned();
-    inv.add_package(&version, pkg);
-    Ok(())
+    inv.add_package(&shared.engine, &version, pkg).map_err(|e| {
+        Failure::new(
+            codes::DOWNLOAD_FAILED,
+            format!("The package could not be added: {}.", e.message),
+        )
+    })
 }
 
 /// The version of a package whose file name has none: the configured

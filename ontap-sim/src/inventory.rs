@@ -1,6 +1,8 @@
-//! What the simulated cluster holds: the cluster itself, its software and packages, SVMs,
-//! aggregates, volumes and their snapshots. One lock guards it all, so that checks (a
-//! duplicate name) and changes (a volume and its snapshots disappearing) are atomic.
+//! What the software behaviours keep besides the engine's records: the version the
+//! cluster runs, the upgrade in progress, and the files behind the packages. One lock
+//! guards it, so that checks (an upgrade already running) and changes are atomic; the
+//! records themselves (`/api/cluster`, `/api/cluster/software`, the packages) are the
+//! engine's.
 
 use std::collections::BTreeMap;
 use std::sync::{PoisonError, RwLock, RwLockReadGuard, RwLockWriteGuard};
@@ -10,127 +12,31 @@ use time::OffsetDateTime;
 use time::macros::format_description;
 
 use crate::Package;
-use crate::doc::{Doc, DocKind, Field};
+use crate::engine::Engine;
+use crate::error::ApiError;
 use crate::util::now_string;
 use crate::version::Version;
 
-// ---------------------------------------------------------------------------------------
-// schemas (ONTAP's field order)
-
-const NODE_REF: &[Field] = &[Field::str("name")];
-
-/// `/api/cluster`.
-pub(crate) static CLUSTER: DocKind = DocKind {
-    schema: &[
-        Field::str("name"),
-        Field::str("uuid"),
-        Field::object(
-            "version",
-            &[
-                Field::str("full"),
-                Field::int("generation"),
-                Field::int("major"),
-                Field::int("minor"),
-            ],
-        ),
-        Field::str("location"),
-        Field::str("contact"),
-    ],
-    key: "uuid",
-    always: &[],
-    href: |_| "/api/cluster".to_owned(),
-};
-
+/// `/api/cluster` (below `/api`).
+pub(crate) const CLUSTER: &str = "/cluster";
 /// `/api/cluster/software`.
-pub(crate) static SOFTWARE: DocKind = DocKind {
-    schema: &[
-        Field::str("version"),
-        Field::str("pending_version"),
-        Field::str("state"),
-        Field::int("elapsed_duration"),
-        Field::int("estimated_duration"),
-        Field::array(
-            "validation_results",
-            &[
-                Field::str("update_check"),
-                Field::str("status"),
-                Field::object("issue", &[Field::str("message"), Field::int("code")]),
-                Field::object("action", &[Field::str("message")]),
-            ],
-        ),
-        Field::array(
-            "status_details",
-            &[
-                Field::str("name"),
-                Field::str("state"),
-                Field::object("node", NODE_REF),
-                Field::object("issue", &[Field::str("message"), Field::int("code")]),
-                Field::str("start_time"),
-                Field::str("end_time"),
-            ],
-        ),
-        Field::array(
-            "update_details",
-            &[
-                Field::str("phase"),
-                Field::str("state"),
-                Field::object("node", NODE_REF),
-                Field::int("elapsed_duration"),
-                Field::int("estimated_duration"),
-            ],
-        ),
-        Field::array("nodes", &[Field::str("name"), Field::str("version")]),
-    ],
-    key: "version",
-    always: &[],
-    href: |_| "/api/cluster/software".to_owned(),
-};
-
+pub(crate) const SOFTWARE: &str = "/cluster/software";
 /// `/api/cluster/software/packages`.
-pub(crate) static PACKAGES: DocKind = DocKind {
-    schema: &[Field::str("version"), Field::str("create_time")],
-    key: "version",
-    always: &["version"],
-    href: |d| {
-        format!(
-            "/api/cluster/software/packages/{}",
-            encode(DocKind::str_of(d, "version"))
-        )
-    },
-};
+pub(crate) const PACKAGES: &str = "/cluster/software/packages";
 
-/// Percent-encodes a path segment.
-pub(crate) fn encode(segment: &str) -> String {
-    percent_encoding::utf8_percent_encode(segment, crate::util::PATH_SEGMENT).to_string()
-}
-
-/// Turns a `json!` object into a record.
-pub(crate) fn doc(v: Value) -> Doc {
-    match v {
-        Value::Object(map) => map,
-        _ => Doc::new(),
-    }
-}
-
-// ---------------------------------------------------------------------------------------
-// the inventory
-
-/// Everything the simulated cluster holds besides its jobs.
+/// The software state of the simulated cluster.
 #[derive(Debug)]
 pub(crate) struct Inventory {
-    pub cluster: Doc,
-    /// The running version (also in `cluster.version` and `software.version`).
+    /// The running version (also in the cluster's `version` and the software's).
     pub version: Version,
-    pub software: Doc,
     /// The upgrade job running now, if any.
     pub upgrade_job: Option<String>,
-    pub packages: BTreeMap<String, Doc>,
-    /// The downloaded file behind each package, and the order they arrived in.
+    /// The downloaded file behind each package (by version), and the order they arrived in.
     pub package_files: BTreeMap<String, (u64, Package)>,
     next_package: u64,
 }
 
-/// What the inventory starts with.
+/// What the cluster starts with.
 pub(crate) struct Seed<'a> {
     pub cluster_name: &'a str,
     pub cluster_uuid: String,
@@ -157,28 +63,34 @@ pub(crate) fn version_object(v: &Version) -> Value {
 }
 
 impl Inventory {
-    pub fn new(seed: &Seed<'_>) -> Inventory {
-        let cluster = doc(json!({
-            "name": seed.cluster_name,
-            "uuid": seed.cluster_uuid,
-            "version": version_object(&seed.version),
-        }));
-        let software = doc(json!({
-            "version": seed.version.as_str(),
-            "nodes": seed.nodes.iter().map(|n| json!({"name": n, "version": seed.version.as_str()})).collect::<Vec<_>>(),
-        }));
+    /// The state, with the cluster's records written into `engine`: `/api/cluster`,
+    /// `/api/cluster/software` and the seeded packages.
+    pub fn new(seed: &Seed<'_>, engine: &Engine) -> Result<Inventory, ApiError> {
+        engine.put(
+            CLUSTER,
+            &json!({
+                "name": seed.cluster_name,
+                "uuid": seed.cluster_uuid,
+                "version": version_object(&seed.version),
+            }),
+        )?;
+        engine.put(
+            SOFTWARE,
+            &json!({
+                "version": seed.version.as_str(),
+                "nodes": seed.nodes.iter().map(|n| json!({"name": n, "version": seed.version.as_str()})).collect::<Vec<_>>(),
+            }),
+        )?;
         let mut inv = Inventory {
-            cluster,
             version: seed.version.clone(),
-            software,
             upgrade_job: None,
-            packages: BTreeMap::new(),
             package_files: BTreeMap::new(),
             next_package: 0,
         };
         for v in seed.packages {
             let name = format!("{v}_image.tgz");
             inv.add_package(
+                engine,
                 v,
                 Package {
                     name,
@@ -187,25 +99,23 @@ impl Inventory {
                     sha256: "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855".to_owned(),
                     url: String::new(),
                 },
-            );
+            )?;
         }
-        inv
+        Ok(inv)
     }
 
-    /// Adds a package to the repository (keyed by its version).
-    pub fn add_package(&mut self, v: &Version, package: Package) {
+    /// Adds a package to the repository (keyed by its version), and its record.
+    pub fn add_package(&mut self, engine: &Engine, v: &Version, package: Package) -> Result<(), ApiError> {
+        engine.put(PACKAGES, &json!({"version": v.as_str(), "create_time": now_string()}))?;
         self.next_package += 1;
-        self.packages.insert(
-            v.as_str().to_owned(),
-            doc(json!({"version": v.as_str(), "create_time": now_string()})),
-        );
         self.package_files
             .insert(v.as_str().to_owned(), (self.next_package, package));
+        Ok(())
     }
 
     /// The package of this version, if it is in the repository (any spelling).
     pub fn package_key(&self, v: &Version) -> Option<&str> {
-        self.packages
+        self.package_files
             .keys()
             .find(|k| Version::parse(k).is_some_and(|p| p == *v))
             .map(String::as_str)
@@ -244,6 +154,7 @@ mod tests {
 
     #[test]
     fn seeds_the_cluster_and_packages() {
+        let engine = Engine::new(crate::engine::schema::vendored());
         let seed = Seed {
             cluster_name: "c",
             cluster_uuid: "u".into(),
@@ -251,15 +162,11 @@ mod tests {
             nodes: ["n1", "n2"],
             packages: &[Version::parse("9.16.1").unwrap()],
         };
-        let inv = Inventory::new(&seed);
-        assert_eq!(inv.cluster["name"], "c");
+        let inv = Inventory::new(&seed, &engine).unwrap();
+        assert_eq!(engine.json(CLUSTER, &[]).unwrap()["name"], "c");
+        assert_eq!(engine.json(SOFTWARE, &[]).unwrap()["nodes"][1]["name"], "n2");
+        assert!(engine.json(PACKAGES, &["9.16.1"]).is_some());
         assert!(inv.package_key(&Version::parse("9.16.1").unwrap()).is_some());
         assert_eq!(inv.package_list().len(), 1);
-    }
-
-    #[test]
-    fn encodes_path_segments() {
-        assert_eq!(encode("9.16.1"), "9.16.1");
-        assert_eq!(encode("a b/c"), "a%20b%2Fc");
     }
 }

@@ -308,10 +308,11 @@
 //! - The engine's resources keep what they are given and nothing more happens: a LIF
 //!   created on a port does not change the port, a new volume takes no space from its
 //!   aggregate, an export rule grants no access. Only the behaviours listed above act.
-//! - The jobs, the software download, `/api/cluster`, `/api/cluster/software` and its
-//!   packages are served by their own handlers: `PATCH` and `DELETE` by query on
-//!   `/api/cluster/jobs` and `/api/cluster/software/packages` answer from the engine's
-//!   own (empty) stores, and `GET /api/cluster` carries the fields listed above only.
+//! - The jobs and the software download are served by their own handlers, and so are
+//!   the writes of `/api/cluster` (`name`, `location`, `contact` only), of
+//!   `/api/cluster/software` and of one package: `PATCH` by query on `/api/cluster/jobs`
+//!   answers from the engine's own (empty) store, and a `DELETE` by query on the packages
+//!   removes their records without the files behind them.
 //! - Names are unique per parent and SVM for every resource; ONTAP's rules vary by
 //!   resource (some names are unique per cluster, some not at all).
 //! - `X-Dot-SVM-Name` / `X-Dot-SVM-UUID` scope collection GETs only; they do not stand in
@@ -349,7 +350,6 @@
 
 mod api;
 mod collection;
-mod doc;
 mod download;
 mod engine;
 mod error;
@@ -812,14 +812,18 @@ impl SimulatorBuilder {
         let cluster_svm_uuid = uuids.next_uuid();
         let cluster_name = "sim-cluster".to_owned();
         let node_names = ["sim-cluster-01".to_owned(), "sim-cluster-02".to_owned()];
-        let inventory = Inventory::new(&Seed {
-            cluster_name: &cluster_name,
-            cluster_uuid,
-            version,
-            nodes: [&node_names[0], &node_names[1]],
-            packages: &packages,
-        });
         let engine = build_engine(self.seed_svms, self.seed_volumes)?;
+        let inventory = Inventory::new(
+            &Seed {
+                cluster_name: &cluster_name,
+                cluster_uuid,
+                version,
+                nodes: [&node_names[0], &node_names[1]],
+                packages: &packages,
+            },
+            &engine,
+        )
+        .map_err(|e| io::Error::new(io::ErrorKind::InvalidData, e.message))?;
         let (data_svm_name, data_svm_uuid) = engine
             .find_by_name(svms::PATH, "vs0")
             .map(|d| {

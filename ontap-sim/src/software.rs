@@ -5,25 +5,30 @@ use std::sync::Arc;
 
 use axum::body::Bytes;
 use axum::extract::rejection::{BytesRejection, PathRejection};
-use axum::extract::{Path, RawQuery, Request, State};
+use axum::extract::{Path, RawQuery, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::Response;
 use serde_json::{Value, json};
 
 use crate::api::{
-    Input, JobStart, Mutation, Negotiated, Started, answer_job, get_one, json_object, mutation_query, parse_bool_param,
+    Input, JobStart, Mutation, Negotiated, Started, answer_job, json_object, mutation_query, parse_bool_param,
 };
-use crate::collection;
-use crate::doc::{DocKind, DocListing};
 use crate::error::{ApiError, codes};
-use crate::inventory::{CLUSTER, Inventory, PACKAGES, SOFTWARE, version_object};
+use crate::inventory::{CLUSTER, PACKAGES, SOFTWARE, version_object};
 use crate::jobs::{Job, JobControl, JobFailure, JobSpec, JobState, Svm, complete, spawn_job};
 use crate::state::Shared;
 use crate::util::now_string;
 use crate::version::Version;
 
-const PACKAGES_PATH: &str = "/api/cluster/software/packages";
 const SOFTWARE_DESCRIPTION: &str = "PATCH /api/cluster/software";
+
+/// Changes one of the cluster's records (`/api/cluster`, `/api/cluster/software`) through
+/// its JSON. A change the model refuses is a defect of this module: it is logged.
+fn edit(shared: &Shared, path: &str, f: impl FnOnce(&mut serde_json::Map<String, Value>)) {
+    if let Err(e) = shared.engine.update_json(path, &[], f) {
+        tracing::error!(path, error = %e.message, target = ?e.target, "a software record change was refused");
+    }
+}
 
 fn cluster_svm(shared: &Shared) -> Option<Svm> {
     Some(Svm {
@@ -34,12 +39,6 @@ fn cluster_svm(shared: &Shared) -> Option<Svm> {
 
 // ---------------------------------------------------------------------------------------
 // /api/cluster
-
-pub(crate) async fn get_cluster(State(shared): State<Arc<Shared>>, req: Request) -> Response {
-    let neg = Negotiated::new(&shared, req.headers());
-    let inv = shared.inventory.read();
-    get_one(&CLUSTER, &inv.cluster, req.uri().query(), neg).unwrap_or_else(|e| e.response(neg.hal))
-}
 
 /// `POST /api/cluster` creates a cluster from nodes that are in none: this one exists
 /// (409, code 1: an entry with the same identifiers).
@@ -91,12 +90,13 @@ fn patch_cluster_inner(shared: &Arc<Shared>, query: Option<&str>, body: Result<B
         running_message: "Modifying the cluster".to_owned(),
     };
     let (uuid, control) = spawn_job(shared, spec, move |shared| {
-        let mut inv = shared.inventory.write();
-        for (key, value) in [("name", name), ("location", location), ("contact", contact)] {
-            if let Some(v) = value {
-                inv.cluster.insert(key.to_owned(), Value::from(v));
+        edit(shared, CLUSTER, |cluster| {
+            for (key, value) in [("name", name), ("location", location), ("contact", contact)] {
+                if let Some(v) = value {
+                    cluster.insert(key.to_owned(), Value::from(v));
+                }
             }
-        }
+        });
         Ok(())
     });
     Ok(JobStart::new(uuid, control, mutation))
@@ -105,35 +105,8 @@ fn patch_cluster_inner(shared: &Arc<Shared>, query: Option<&str>, body: Result<B
 // ---------------------------------------------------------------------------------------
 // /api/cluster/software/packages
 
-pub(crate) async fn get_packages(State(shared): State<Arc<Shared>>, req: Request) -> Response {
-    let neg = Negotiated::new(&shared, req.headers());
-    let inv = shared.inventory.read();
-    collection::respond(
-        &DocListing(&PACKAGES),
-        &inv.packages,
-        PACKAGES_PATH,
-        req.uri().query(),
-        neg,
-        None,
-    )
-    .unwrap_or_else(|e| e.response(neg.hal))
-}
-
 fn package_not_found() -> ApiError {
     ApiError::new(StatusCode::NOT_FOUND, codes::NOT_FOUND, "entry doesn't exist").target("version")
-}
-
-pub(crate) async fn get_package(
-    State(shared): State<Arc<Shared>>,
-    path: Result<Path<String>, PathRejection>,
-    req: Request,
-) -> Response {
-    let neg = Negotiated::new(&shared, req.headers());
-    let inv = shared.inventory.read();
-    path.map_err(|_| package_not_found())
-        .and_then(|Path(version)| inv.packages.get(&version).ok_or_else(package_not_found))
-        .and_then(|doc| get_one(&PACKAGES, doc, req.uri().query(), neg))
-        .unwrap_or_else(|e| e.response(neg.hal))
 }
 
 pub(crate) async fn delete_package(
@@ -154,11 +127,12 @@ pub(crate) async fn delete_package(
 fn start_package_delete(shared: &Arc<Shared>, version: String) -> Result<(String, Arc<JobControl>), ApiError> {
     {
         let inv = shared.inventory.read();
-        if !inv.packages.contains_key(&version) {
+        if !inv.package_files.contains_key(&version) {
             return Err(package_not_found());
         }
-        let target = DocKind::str_of(&inv.software, "pending_version");
-        if inv.upgrade_job.is_some() && target == version {
+        let software = shared.engine.json(SOFTWARE, &[]).unwrap_or_default();
+        let target = software.get("pending_version").and_then(Value::as_str);
+        if inv.upgrade_job.is_some() && target == Some(version.as_str()) {
             return Err(ApiError::bad_request(
                 codes::PACKAGE_DELETE_UPDATING,
                 format!(
@@ -175,9 +149,9 @@ fn start_package_delete(shared: &Arc<Shared>, version: String) -> Result<(String
     Ok(spawn_job(shared, spec, move |shared| {
         let mut inv = shared.inventory.write();
         inv.package_files.remove(&version);
-        match inv.packages.remove(&version) {
-            Some(_) => Ok(()),
-            None => Err(JobFailure::new(
+        match shared.engine.remove(PACKAGES, &[&version]) {
+            true => Ok(()),
+            false => Err(JobFailure::new(
                 codes::PACKAGE_NOT_FOUND,
                 format!("Package does not exist on the system: {version}."),
             )),
@@ -187,12 +161,6 @@ fn start_package_delete(shared: &Arc<Shared>, version: String) -> Result<(String
 
 // ---------------------------------------------------------------------------------------
 // /api/cluster/software
-
-pub(crate) async fn get_software(State(shared): State<Arc<Shared>>, req: Request) -> Response {
-    let neg = Negotiated::new(&shared, req.headers());
-    let inv = shared.inventory.read();
-    get_one(&SOFTWARE, &inv.software, req.uri().query(), neg).unwrap_or_else(|e| e.response(neg.hal))
-}
 
 /// A validated `PATCH /api/cluster/software`.
 struct SoftwarePatch {
@@ -334,10 +302,10 @@ fn start_software_job(shared: &Arc<Shared>, p: SoftwarePatch) -> Started {
             running_message: format!("Validating package {package}"),
         };
         let (uuid, control) = spawn_job(shared, spec, |shared| {
-            let mut inv = shared.inventory.write();
-            inv.software
-                .insert("validation_results".to_owned(), validation_results());
-            inv.software.insert("elapsed_duration".to_owned(), Value::from(1));
+            edit(shared, SOFTWARE, |sw| {
+                sw.insert("validation_results".to_owned(), validation_results());
+                sw.insert("elapsed_duration".to_owned(), Value::from(1));
+            });
             Ok(())
         });
         return Ok(JobStart::new(uuid, control, p.mutation));
@@ -363,20 +331,21 @@ fn start_software_job(shared: &Arc<Shared>, p: SoftwarePatch) -> Started {
     );
     let estimated = shared.config.upgrade_duration.as_secs().max(1);
     inv.upgrade_job = Some(uuid.clone());
-    let sw = &mut inv.software;
-    sw.insert("pending_version".to_owned(), Value::from(p.target.as_str()));
-    sw.insert("state".to_owned(), Value::from("in_progress"));
-    sw.insert("elapsed_duration".to_owned(), Value::from(0));
-    sw.insert("estimated_duration".to_owned(), Value::from(estimated));
-    sw.insert("validation_results".to_owned(), validation_results());
-    sw.insert("status_details".to_owned(), Value::Array(Vec::new()));
     let details: Vec<Value> = shared
         .config
         .node_names
         .iter()
         .map(|n| json!({"phase": "Pre-update checks", "state": "waiting", "node": {"name": n}, "elapsed_duration": 0, "estimated_duration": estimated}))
         .collect();
-    sw.insert("update_details".to_owned(), Value::Array(details));
+    edit(shared, SOFTWARE, |sw| {
+        sw.insert("pending_version".to_owned(), Value::from(p.target.as_str()));
+        sw.insert("state".to_owned(), Value::from("in_progress"));
+        sw.insert("elapsed_duration".to_owned(), Value::from(0));
+        sw.insert("estimated_duration".to_owned(), Value::from(estimated));
+        sw.insert("validation_results".to_owned(), validation_results());
+        sw.insert("status_details".to_owned(), Value::Array(Vec::new()));
+        sw.insert("update_details".to_owned(), Value::Array(details));
+    });
     drop(inv);
     let task = (shared.clone(), uuid.clone(), control.clone());
     shared.spawn(async move {
@@ -389,21 +358,20 @@ fn start_software_job(shared: &Arc<Shared>, p: SoftwarePatch) -> Started {
 
 /// Updates the job message and one node's entry of `update_details`.
 fn progress(shared: &Shared, job: &str, node: usize, phase: &str, state: &str, message: String, elapsed: u64) {
-    {
-        let mut inv = shared.inventory.write();
-        inv.software.insert("elapsed_duration".to_owned(), Value::from(elapsed));
-        if let Some(Value::Array(details)) = inv.software.get_mut("update_details")
+    edit(shared, SOFTWARE, |sw| {
+        sw.insert("elapsed_duration".to_owned(), Value::from(elapsed));
+        if let Some(Value::Array(details)) = sw.get_mut("update_details")
             && let Some(Value::Object(d)) = details.get_mut(node)
         {
             d.insert("phase".to_owned(), Value::from(phase));
             d.insert("state".to_owned(), Value::from(state));
             d.insert("elapsed_duration".to_owned(), Value::from(elapsed));
         }
-    }
+    });
     shared.jobs.update(job, |j| j.message = message);
 }
 
-fn push_status(inv: &mut Inventory, name: &str, node: &str, state: &str, message: &str, code: u64, start: &str) {
+fn push_status(shared: &Shared, name: &str, node: &str, state: &str, message: &str, code: u64, start: &str) {
     let entry = json!({
         "name": name,
         "state": state,
@@ -412,9 +380,11 @@ fn push_status(inv: &mut Inventory, name: &str, node: &str, state: &str, message
         "start_time": start,
         "end_time": now_string(),
     });
-    if let Some(Value::Array(list)) = inv.software.get_mut("status_details") {
-        list.push(entry);
-    }
+    edit(shared, SOFTWARE, |sw| {
+        if let Some(Value::Array(list)) = sw.get_mut("status_details") {
+            list.push(entry);
+        }
+    });
 }
 
 /// The upgrade: pre-update checks, then node by node the image install and the reboot, each
@@ -445,9 +415,8 @@ async fn run_upgrade(shared: &Shared, job: &str, target: &Version) {
         );
         tokio::time::sleep(step).await;
         {
-            let mut inv = shared.inventory.write();
             push_status(
-                &mut inv,
+                shared,
                 "do-download-job",
                 node,
                 "completed",
@@ -467,14 +436,15 @@ async fn run_upgrade(shared: &Shared, job: &str, target: &Version) {
         );
         tokio::time::sleep(step).await;
         {
-            let mut inv = shared.inventory.write();
-            if let Some(Value::Array(list)) = inv.software.get_mut("nodes")
-                && let Some(Value::Object(n)) = list.get_mut(i)
-            {
-                n.insert("version".to_owned(), Value::from(target.as_str()));
-            }
+            edit(shared, SOFTWARE, |sw| {
+                if let Some(Value::Array(list)) = sw.get_mut("nodes")
+                    && let Some(Value::Object(n)) = list.get_mut(i)
+                {
+                    n.insert("version".to_owned(), Value::from(target.as_str()));
+                }
+            });
             push_status(
-                &mut inv,
+                shared,
                 "do-update",
                 node,
                 "completed",
@@ -500,12 +470,15 @@ async fn run_upgrade(shared: &Shared, job: &str, target: &Version) {
     {
         let mut inv = shared.inventory.write();
         inv.version = target.clone();
-        inv.cluster.insert("version".to_owned(), version_object(target));
-        let sw = &mut inv.software;
-        sw.insert("version".to_owned(), Value::from(target.as_str()));
-        sw.remove("pending_version");
-        sw.insert("state".to_owned(), Value::from("completed"));
-        sw.insert("elapsed_duration".to_owned(), Value::from(elapsed()));
+        edit(shared, CLUSTER, |cluster| {
+            cluster.insert("version".to_owned(), version_object(target));
+        });
+        edit(shared, SOFTWARE, |sw| {
+            sw.insert("version".to_owned(), Value::from(target.as_str()));
+            sw.remove("pending_version");
+            sw.insert("state".to_owned(), Value::from("completed"));
+            sw.insert("elapsed_duration".to_owned(), Value::from(elapsed()));
+        });
         inv.upgrade_job = None;
         // The job ends under the lock too: whoever sees it succeed sees the new version.
         complete(&shared.jobs, job, Ok(()));

@@ -155,6 +155,47 @@ impl Engine {
         Ok(own)
     }
 
+    /// Inserts (or replaces) a record of the collection or singleton at `path`, as seeded
+    /// data; answers its key.
+    pub fn put(&self, path: &str, body: &Value) -> Result<String, ApiError> {
+        let res = self.resource(path).ok_or_else(api_not_found)?;
+        self.seed(res, body)
+    }
+
+    /// The record at `path` (below `/api`) with its own `keys` (none for a singleton), as
+    /// JSON.
+    pub fn json(&self, path: &str, keys: &[&str]) -> Option<serde_json::Map<String, Value>> {
+        let res = self.resource(path)?;
+        let data = self.read();
+        lookup(&data, res, &[], &join_keys(keys)).map(|v| json_object(&self.cat, v))
+    }
+
+    /// Changes the record at `path` with its own `keys` through `f` on its JSON; what `f`
+    /// leaves is kept as seeded data. `Err` when there is no such record or the model
+    /// refuses the result.
+    pub fn update_json(
+        &self,
+        path: &str,
+        keys: &[&str],
+        f: impl FnOnce(&mut serde_json::Map<String, Value>),
+    ) -> Result<(), ApiError> {
+        let res = self.resource(path).ok_or_else(api_not_found)?;
+        let ty = self.cat.resources[res].ty;
+        let mut data = self.write();
+        let current = lookup_mut(&mut data, res, &[], &join_keys(keys)).ok_or_else(|| ApiError::not_found("uuid"))?;
+        let mut doc = json_object(&self.cat, current);
+        f(&mut doc);
+        *current = value::convert(&self.cat, ty, &Value::Object(doc), Verb::Seed)?;
+        Ok(())
+    }
+
+    /// Removes the record at `path` with its own `keys` (and what is under it); false when
+    /// there was none.
+    pub fn remove(&self, path: &str, keys: &[&str]) -> bool {
+        self.resource(path)
+            .is_some_and(|res| delete_record(self, res, &[], &join_keys(keys)))
+    }
+
     /// A record by its resource and keys (parents' first), as JSON.
     #[cfg(test)]
     pub fn record(&self, res: usize, keys: &[&str]) -> Option<Value> {
