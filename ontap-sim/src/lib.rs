@@ -320,6 +320,8 @@
 //! - hyper answers a request it cannot parse itself, with an empty body: a malformed
 //!   request line or header, a URI over 64 KiB, more than 100 header fields, a head over
 //!   256 KiB.
+//! - The CLI passthrough (`GET /api/private/cli/{command}`) runs no command: it
+//!   answers no records.
 //! - The POST never answers 500 for `return_timeout` > 0 (a known ONTAP bug).
 //!
 //! # Fault injection

@@ -64,6 +64,8 @@ enum Target {
     Collection(usize),
     Instance(usize),
     Action(usize),
+    /// A GET path that is no resource (the CLI passthrough).
+    Passthrough,
 }
 
 impl Engine {
@@ -127,6 +129,9 @@ impl Engine {
         }
         for (i, a) in self.cat.actions.iter().enumerate() {
             consider(&a.path, Target::Action(i));
+        }
+        for t in &self.cat.passthroughs {
+            consider(t, Target::Passthrough);
         }
         best.map(|(_, t, v)| (t, v))
     }
@@ -235,7 +240,11 @@ impl Engine {
             if let Some(path) = &k.path
                 && v.at(path).is_none()
             {
-                v.set_path(cat, r.ty, path, V::text(value));
+                let typed = match value.parse::<i64>() {
+                    Ok(n) if k.integer => V::Int(n),
+                    _ => V::text(value),
+                };
+                v.set_path(cat, r.ty, path, typed);
                 // The parent's name beside its key, as ONTAP writes references.
                 if let (Some(parent), Some((last, head))) = (r.parent, path.split_last())
                     && cat.name(*last) == "uuid"
@@ -505,6 +514,15 @@ async fn dispatch(
                 "DELETE" if r.delete.is_some() => remove(ctx, res, parents, own).await,
                 _ => not_allowed(method, path, &r.instance_methods()),
             }
+        }
+        Target::Passthrough => {
+            if *method != Method::GET {
+                return not_allowed(method, path, &["GET"]);
+            }
+            // No CLI runs here: the command answers no records.
+            Ok(ctx
+                .neg
+                .ok(StatusCode::OK, &serde_json::json!({"records": [], "num_records": 0})))
         }
         Target::Action(i) => {
             if *method != Method::POST {

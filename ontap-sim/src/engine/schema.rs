@@ -163,6 +163,8 @@ pub(crate) struct Key {
     pub path: Option<Vec<Sym>>,
     /// How the server fills it when a POST does not give it.
     pub assign: Assign,
+    /// The record holds it as a number (`policy.id`), not as text.
+    pub integer: bool,
 }
 
 /// How a key absent from a POST body is assigned.
@@ -260,6 +262,8 @@ pub(crate) struct Catalog {
     syms: HashMap<Box<str>, Sym>,
     pub resources: Vec<Res>,
     pub actions: Vec<Action>,
+    /// GET paths that are no resource (the CLI passthrough, `/private/cli/{command}`).
+    pub passthroughs: Vec<Template>,
 }
 
 /// The vendored model, as the generator reads it.
@@ -296,6 +300,7 @@ impl Catalog {
                 syms: HashMap::new(),
                 resources: Vec::new(),
                 actions: Vec::new(),
+                passthroughs: Vec::new(),
             },
             defs: HashMap::new(),
         };
@@ -348,6 +353,8 @@ impl Catalog {
                 let template = Template::new(path);
                 let target = parent_of(&template);
                 actions.push((template, target, op));
+            } else if spec.operation(path, Method::Get).is_some() {
+                c.cat.passthroughs.push(Template::new(path));
             }
         }
         for (res, parent) in c.cat.resources.iter_mut().zip(parents) {
@@ -549,6 +556,7 @@ impl Compiler<'_> {
             name: name.to_owned(),
             path: resolved.map(|(p, _, _)| p),
             assign,
+            integer,
         }
     }
 
