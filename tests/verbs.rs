@@ -3,6 +3,8 @@
 //! delete (waiting for its job), collections, count, find, parent keys, and
 //! job actions.
 
+mod common;
+
 use std::time::Duration;
 
 use futures::TryStreamExt;

@@ -5,10 +5,11 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use base64::Engine as _;
+use bytes::{Bytes, BytesMut};
 use http::header::{ACCEPT, AUTHORIZATION, CONTENT_TYPE, HeaderMap, HeaderName, HeaderValue, RETRY_AFTER, USER_AGENT};
 
 use crate::Secret;
-use crate::error::{ApiError, Error, RawBody};
+use crate::error::{ApiError, Error, RAW_BODY_LIMIT, RawBody};
 use crate::request::RequestSpec;
 use crate::response::Response;
 
@@ -19,6 +20,13 @@ pub const CLIENT_APP: &str = concat!("ontap-rs/", env!("CARGO_PKG_VERSION"));
 const MAX_RETRIES: u32 = 2;
 /// The longest `Retry-After` that is honoured; a longer one ends the retries.
 const MAX_RETRY_AFTER: Duration = Duration::from_secs(10);
+/// The largest body read by default: far above the largest real page (a
+/// `fields=**` page of 1,000 volumes is a few MB).
+const DEFAULT_MAX_BODY_BYTES: usize = 64 << 20;
+/// The most read of an error body that looks like JSON, so that an ONTAP
+/// error object with long arguments is still read whole; any other error
+/// body is read only as far as [`RawBody`] keeps it.
+const ERROR_JSON_LIMIT: usize = 64 << 10;
 
 /// `http` or `https`.
 ///
@@ -69,6 +77,9 @@ struct Inner {
     request_timeout: Duration,
     poll_interval: Duration,
     poll_timeout: Duration,
+    max_body_bytes: usize,
+    /// The password and the Basic token: masked in every body an error keeps.
+    credentials: Vec<Secret>,
 }
 
 impl std::fmt::Debug for HostConnection {
@@ -106,6 +117,7 @@ pub struct HostConnectionBuilder {
     request_timeout: Duration,
     poll_interval: Duration,
     poll_timeout: Duration,
+    max_body_bytes: usize,
 }
 
 impl HostConnection {
@@ -125,6 +137,7 @@ impl HostConnection {
             request_timeout: Duration::from_secs(60),
             poll_interval: Duration::from_secs(2),
             poll_timeout: Duration::from_secs(600),
+            max_body_bytes: DEFAULT_MAX_BODY_BYTES,
         }
     }
 
@@ -143,10 +156,22 @@ impl HostConnection {
         self.inner.poll_timeout
     }
 
+    /// The largest response body read ([`HostConnectionBuilder::max_body_bytes`]).
+    pub fn max_body_bytes(&self) -> usize {
+        self.inner.max_body_bytes
+    }
+
     /// Sends `spec` and returns the server's answer; an error status becomes
     /// [`Error::Api`] or [`Error::Http`]. Idempotent requests are sent again
     /// (at most twice more) after a connection failure, a time-out, 429, 502,
-    /// 503 or 504; others are sent once.
+    /// 503 or 504; others are sent once. A certificate that fails
+    /// verification is final at once: it is not sent again.
+    ///
+    /// A body is read up to [`HostConnectionBuilder::max_body_bytes`]; a
+    /// longer one is [`Error::BodyTooLarge`]. An error body is read only as
+    /// far as the error keeps it (2 KiB, or 64 KiB of JSON for ONTAP's error
+    /// object). Every body an error keeps has the connection's password and
+    /// Basic token, and the secrets of the request's body, masked.
     ///
     /// ```no_run
     /// # async fn run(conn: ontap_core::HostConnection) -> Result<(), ontap_core::Error> {
@@ -161,7 +186,12 @@ impl HostConnection {
         loop {
             let result = self.send_once(spec).await;
             let delay = match &result {
-                Err(err) if spec.is_idempotent() && attempt < MAX_RETRIES && err.is_retryable() => {
+                Err(err)
+                    if spec.is_idempotent()
+                        && attempt < MAX_RETRIES
+                        && err.is_retryable()
+                        && !is_certificate_failure(err) =>
+                {
                     retry_delay(attempt, result.as_ref().err().and_then(Error::retry_after))
                 }
                 _ => None,
@@ -183,7 +213,8 @@ impl HostConnection {
         }
     }
 
-    async fn send_once(&self, spec: &RequestSpec) -> Result<Response, Error> {
+    /// Sends `spec` once: no retry.
+    pub(crate) async fn send_once(&self, spec: &RequestSpec) -> Result<Response, Error> {
         let method = spec.method().clone();
         let path = spec.path_and_query();
         let url = format!("{}{}", self.inner.base, path);
@@ -202,7 +233,7 @@ impl HostConnection {
             path: path.to_owned(),
             source,
         };
-        let reply = match request.send().await {
+        let mut reply = match request.send().await {
             Ok(reply) => reply,
             Err(source) => {
                 tracing::debug!(%method, path, error = %source, "request failed");
@@ -211,7 +242,45 @@ impl HostConnection {
         };
         let status = reply.status();
         let headers = reply.headers().clone();
-        let body = reply.bytes().await.map_err(transport)?;
+        let announced = reply.content_length();
+        let success = status.is_success();
+        let limit = if success {
+            self.inner.max_body_bytes
+        } else {
+            ERROR_JSON_LIMIT.min(self.inner.max_body_bytes)
+        };
+        if success && announced.is_some_and(|n| n > limit as u64) {
+            tracing::debug!(%method, path, status = status.as_u16(), announced, "body larger than the limit");
+            return Err(Error::BodyTooLarge {
+                method,
+                path: path.to_owned(),
+                status,
+                limit,
+                announced,
+            });
+        }
+        let capacity = announced.map_or(0, |n| n.min(limit as u64) as usize).min(1 << 20);
+        let mut body = BytesMut::with_capacity(capacity);
+        let mut complete = false;
+        while body.len() <= limit {
+            // An error body that is not JSON is read only as far as it is kept.
+            if !success && body.len() > RAW_BODY_LIMIT && !looks_like_json(&body) {
+                break;
+            }
+            match reply.chunk().await.map_err(transport)? {
+                Some(chunk) => body.extend_from_slice(&chunk),
+                None => {
+                    complete = true;
+                    break;
+                }
+            }
+        }
+        if !complete && announced == Some(body.len() as u64) {
+            // Read to the end, though its end was not waited for.
+            complete = true;
+        }
+        // Dropping an unfinished reply closes its connection.
+        drop(reply);
         tracing::debug!(
             %method,
             path,
@@ -219,11 +288,56 @@ impl HostConnection {
             duration_ms = started.elapsed().as_secs_f64() * 1000.0,
             "ontap request"
         );
-        if status.is_success() {
+        if success && !complete {
+            return Err(Error::BodyTooLarge {
+                method,
+                path: path.to_owned(),
+                status,
+                limit,
+                announced,
+            });
+        }
+        let secrets = Secrets::new(&self.inner.credentials, spec.body());
+        if success {
+            // An echo of the request (the Basic token, or a secret of the
+            // body, is in it) is no real answer: masked before anything,
+            // a decode error included, can keep it.
+            let body = if secrets.found_echo(&body) {
+                Bytes::from(secrets.mask(&String::from_utf8_lossy(&body), false).into_bytes())
+            } else {
+                body.freeze()
+            };
             return Ok(Response::new(method, path.to_owned(), status, headers, body));
         }
-        Err(error_from_reply(method, path.to_owned(), status, &headers, &body))
+        let announced = announced.and_then(|n| usize::try_from(n).ok());
+        let kept = Kept {
+            body: &body,
+            complete,
+            announced,
+        };
+        Err(error_from_reply(
+            method,
+            path.to_owned(),
+            status,
+            &headers,
+            kept,
+            &secrets,
+        ))
     }
+}
+
+/// Whether an error body, by its first character, may be ONTAP's JSON.
+fn looks_like_json(body: &[u8]) -> bool {
+    body.iter().find(|b| !b.is_ascii_whitespace()) == Some(&b'{')
+}
+
+/// As much of an error body as was read.
+struct Kept<'a> {
+    body: &'a [u8],
+    /// Whether it was read to its end.
+    complete: bool,
+    /// Its `Content-Length`, if the server sent one.
+    announced: Option<usize>,
 }
 
 /// Turns an error status into the most precise error its body allows.
@@ -232,13 +346,17 @@ fn error_from_reply(
     path: String,
     status: http::StatusCode,
     headers: &HeaderMap,
-    body: &[u8],
+    kept: Kept<'_>,
+    secrets: &Secrets,
 ) -> Error {
     #[derive(serde::Deserialize)]
     struct Envelope {
         error: ApiError,
     }
-    if let Ok(Envelope { error }) = serde_json::from_slice::<Envelope>(body) {
+    if kept.complete
+        && let Ok(Envelope { mut error }) = serde_json::from_slice::<Envelope>(kept.body)
+    {
+        secrets.mask_api_error(&mut error);
         return Error::Api {
             method,
             path,
@@ -251,13 +369,177 @@ fn error_from_reply(
         .get(CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
         .map(str::to_owned);
+    let body = RawBody::kept(content_type, kept.body, kept.complete, kept.announced, |text, cut| {
+        secrets.mask(&text, cut)
+    });
     Error::Http {
         method,
         path,
         status,
-        body: Box::new(RawBody::new(content_type, body)),
+        body: Box::new(body),
         retry_after: retry_after(headers),
     }
+}
+
+/// The secrets a body kept in an error must not show: the connection's
+/// password and Basic token, and the secrets of the request's body (the
+/// string values of its fields named like `password`, `passphrase`,
+/// `secret`, `token`, `key` or `community`, at any depth), each also as
+/// written inside a JSON string.
+struct Secrets {
+    /// Longest first, so that a secret inside another is not half masked.
+    values: Vec<String>,
+    /// The ones whose presence in a successful answer shows it is an
+    /// echo: the Basic token, and the request's secrets of 8 characters
+    /// or more (a short password could be part of real data).
+    evidence: Vec<usize>,
+}
+
+/// The shortest start of a secret masked at the end of a body cut short.
+const MIN_SECRET_PREFIX: usize = 3;
+
+impl Secrets {
+    fn new(credentials: &[Secret], body: Option<&serde_json::Value>) -> Secrets {
+        let mut found: Vec<(String, bool)> = Vec::new();
+        for (i, credential) in credentials.iter().enumerate() {
+            // The token (the second credential) is evidence of an echo.
+            found.push((credential.expose().to_owned(), i == 1));
+        }
+        if let Some(body) = body {
+            collect_body_secrets(body, false, &mut found);
+        }
+        let mut values: Vec<(String, bool)> = Vec::new();
+        for (value, evidence) in found {
+            if value.is_empty() {
+                continue;
+            }
+            // As written inside a JSON string: `"` and `\` escaped.
+            let escaped = serde_json::to_string(&value)
+                .ok()
+                .and_then(|quoted| Some(quoted.strip_prefix('"')?.strip_suffix('"')?.to_owned()));
+            if let Some(escaped) = escaped.filter(|escaped| *escaped != value) {
+                values.push((escaped, evidence));
+            }
+            values.push((value, evidence));
+        }
+        values.sort_by(|a, b| b.0.len().cmp(&a.0.len()).then_with(|| a.0.cmp(&b.0)));
+        values.dedup_by(|a, b| {
+            let same = a.0 == b.0;
+            if same {
+                b.1 |= a.1;
+            }
+            same
+        });
+        let evidence = values
+            .iter()
+            .enumerate()
+            .filter(|(_, (_, evidence))| *evidence)
+            .map(|(i, _)| i)
+            .collect();
+        Secrets {
+            values: values.into_iter().map(|(value, _)| value).collect(),
+            evidence,
+        }
+    }
+
+    /// Whether a successful answer repeats what only the request held.
+    fn found_echo(&self, body: &[u8]) -> bool {
+        if self.evidence.is_empty() {
+            return false;
+        }
+        let text = String::from_utf8_lossy(body);
+        self.evidence.iter().any(|&i| text.contains(self.values[i].as_str()))
+    }
+
+    /// `text` with every secret masked; when the text was `cut`, also the
+    /// start of a secret it ends with.
+    fn mask(&self, text: &str, cut: bool) -> String {
+        let mut text = text.to_owned();
+        for secret in &self.values {
+            if text.contains(secret.as_str()) {
+                text = text.replace(secret.as_str(), crate::MASK);
+            }
+        }
+        if cut {
+            for secret in &self.values {
+                let longest = (1..secret.len())
+                    .rev()
+                    .filter(|&n| n >= MIN_SECRET_PREFIX.min(secret.len()) && secret.is_char_boundary(n))
+                    .find(|&n| text.ends_with(&secret[..n]));
+                if let Some(n) = longest {
+                    text.truncate(text.len() - n);
+                    text.push_str(crate::MASK);
+                }
+            }
+        }
+        text
+    }
+
+    /// An ONTAP error object with every secret masked.
+    fn mask_api_error(&self, error: &mut ApiError) {
+        let fields = [&mut error.message, &mut error.code, &mut error.target];
+        let arguments = error
+            .arguments
+            .iter_mut()
+            .flat_map(|argument| [&mut argument.code, &mut argument.message]);
+        for text in fields.into_iter().chain(arguments).flatten() {
+            *text = self.mask(text, false);
+        }
+    }
+}
+
+/// Whether a field of a request body is named like a secret.
+fn is_secret_name(name: &str) -> bool {
+    let name = name.to_ascii_lowercase();
+    ["pass", "secret", "token", "key", "credential", "community"]
+        .iter()
+        .any(|word| name.contains(word))
+}
+
+/// The string values of `value` that are, or are below, fields named like secrets.
+fn collect_body_secrets(value: &serde_json::Value, secret: bool, found: &mut Vec<(String, bool)>) {
+    match value {
+        serde_json::Value::String(text) if secret => found.push((text.clone(), text.len() >= 8)),
+        serde_json::Value::Object(map) => {
+            for (name, value) in map {
+                collect_body_secrets(value, secret || is_secret_name(name), found);
+            }
+        }
+        serde_json::Value::Array(items) => {
+            for item in items {
+                collect_body_secrets(item, secret, found);
+            }
+        }
+        _ => {}
+    }
+}
+
+/// Whether `err` is a TLS certificate that failed verification (or no
+/// certificate at all): sending again cannot change it.
+pub(crate) fn is_certificate_failure(err: &Error) -> bool {
+    let Error::Transport { source, .. } = err else {
+        return false;
+    };
+    let is_certificate = |tls: &rustls::Error| {
+        matches!(
+            tls,
+            rustls::Error::InvalidCertificate(_)
+                | rustls::Error::NoCertificatesPresented
+                | rustls::Error::InvalidCertRevocationList(_)
+        )
+    };
+    let mut cause: Option<&(dyn std::error::Error + 'static)> = Some(source);
+    while let Some(current) = cause {
+        if current.downcast_ref::<rustls::Error>().is_some_and(is_certificate) {
+            return true;
+        }
+        // `io::Error::source` skips the error it wraps: step into it.
+        cause = match current.downcast_ref::<std::io::Error>() {
+            Some(io) => io.get_ref().map(|inner| inner as &(dyn std::error::Error + 'static)),
+            None => current.source(),
+        };
+    }
+    false
 }
 
 fn retry_after(headers: &HeaderMap) -> Option<Duration> {
@@ -304,7 +586,9 @@ impl HostConnectionBuilder {
     }
 
     /// Trusts one more certificate authority (PEM), e.g. the cluster's own
-    /// self-signed certificate, while keeping verification on.
+    /// self-signed certificate, while keeping verification on. A PEM that
+    /// holds no certificate (empty, a key alone) makes
+    /// [`build`](HostConnectionBuilder::build) fail.
     pub fn add_root_certificate_pem(mut self, pem: impl Into<Vec<u8>>) -> Self {
         self.root_certificates.push(pem.into());
         self
@@ -341,6 +625,23 @@ impl HostConnectionBuilder {
         self
     }
 
+    /// The largest response body read, in bytes (64 MiB by default, far
+    /// above the largest real page); a longer one is
+    /// [`Error::BodyTooLarge`], at once when the server announces its
+    /// length. Error bodies are read only as far as the error keeps them.
+    ///
+    /// ```
+    /// let conn = ontap_core::HostConnection::builder("cluster")
+    ///     .max_body_bytes(8 << 20)
+    ///     .build()
+    ///     .unwrap();
+    /// assert_eq!(conn.max_body_bytes(), 8 << 20);
+    /// ```
+    pub fn max_body_bytes(mut self, limit: usize) -> Self {
+        self.max_body_bytes = limit;
+        self
+    }
+
     /// Checks the settings and opens the connection pool (no request is sent).
     ///
     /// TLS uses rustls with the ring crypto provider, installed as rustls'
@@ -357,6 +658,9 @@ impl HostConnectionBuilder {
         if self.poll_interval.is_zero() {
             return Err(Error::Config("poll_interval must be above zero".into()));
         }
+        if self.max_body_bytes == 0 {
+            return Err(Error::Config("max_body_bytes must be above zero".into()));
+        }
 
         let mut headers = HeaderMap::new();
         headers.insert(ACCEPT, HeaderValue::from_static("application/hal+json"));
@@ -372,9 +676,11 @@ impl HostConnectionBuilder {
                 .map_err(|_| Error::Config(format!("the value of header `{name}` is not valid")))?;
             headers.insert(name, value);
         }
+        let mut credentials = Vec::new();
         if let Some(username) = &self.username {
             let password = self.password.as_ref().map_or("", Secret::expose);
             let token = base64::engine::general_purpose::STANDARD.encode(format!("{username}:{password}"));
+            credentials = vec![Secret::from(password), Secret::from(token.as_str())];
             let mut value = HeaderValue::try_from(format!("Basic {token}"))
                 .map_err(|_| Error::Config("the credentials cannot be sent in a header".into()))?;
             value.set_sensitive(true);
@@ -392,9 +698,15 @@ impl HostConnectionBuilder {
             .tls_danger_accept_invalid_certs(!self.verify);
         if !self.root_certificates.is_empty() {
             let mut certs = Vec::new();
-            for pem in &self.root_certificates {
+            for (i, pem) in self.root_certificates.iter().enumerate() {
                 let found = reqwest::Certificate::from_pem_bundle(pem)
                     .map_err(|e| Error::Config(format!("a root certificate is not valid PEM: {e}")))?;
+                if found.is_empty() {
+                    return Err(Error::Config(format!(
+                        "root certificate #{} holds no PEM certificate (`-----BEGIN CERTIFICATE-----`)",
+                        i + 1
+                    )));
+                }
                 certs.extend(found);
             }
             client = client.tls_certs_merge(certs);
@@ -409,6 +721,8 @@ impl HostConnectionBuilder {
                 request_timeout: self.request_timeout,
                 poll_interval: self.poll_interval,
                 poll_timeout: self.poll_timeout,
+                max_body_bytes: self.max_body_bytes,
+                credentials,
             }),
         })
     }
@@ -492,6 +806,50 @@ mod tests {
             Some(Duration::from_secs(3))
         );
         assert_eq!(retry_delay(0, Some(Duration::from_secs(60))), None);
+    }
+
+    #[test]
+    fn secrets_are_masked_whole_escaped_and_cut() {
+        let credentials = [Secret::from("pa\"ss-word"), Secret::from("dG9rZW4tdG9rZW4=")];
+        let body = serde_json::json!({
+            "url": "http://server/p",
+            "password": "download-secret",
+            "nested": {"auth": [{"passphrase": "phrase1"}], "name": "n"},
+            "community": "",
+        });
+        let secrets = Secrets::new(&credentials, Some(&body));
+        let text =
+            r#"Basic dG9rZW4tdG9rZW4= {"password":"download-secret","x":"pa\"ss-word","p":"phrase1","name":"n"}"#;
+        assert_eq!(
+            secrets.mask(text, false),
+            r#"Basic ********* {"password":"*********","x":"*********","p":"*********","name":"n"}"#
+        );
+        // A body cut inside a secret: its start is masked too.
+        assert_eq!(secrets.mask("token: dG9rZW4t", true), "token: *********");
+        assert_eq!(secrets.mask("token: dG9rZW4t", false), "token: dG9rZW4t");
+        assert_eq!(
+            secrets.mask("ends in dG", true),
+            "ends in dG",
+            "two characters are no secret"
+        );
+        // The Basic token and long body secrets show an echo; data does not.
+        assert!(secrets.found_echo(b"authorization: Basic dG9rZW4tdG9rZW4="));
+        assert!(secrets.found_echo(br#"{"password": "download-secret"}"#));
+        assert!(!secrets.found_echo(br#"{"name": "phrase1 is short", "x": "pa\"ss-word"}"#));
+
+        let mut error = ApiError {
+            message: Some("bad value download-secret".into()),
+            target: Some("password=download-secret".into()),
+            arguments: vec![crate::ErrorArgument {
+                code: None,
+                message: Some("download-secret".into()),
+            }],
+            ..Default::default()
+        };
+        secrets.mask_api_error(&mut error);
+        assert_eq!(error.message.as_deref(), Some("bad value *********"));
+        assert_eq!(error.target.as_deref(), Some("password=*********"));
+        assert_eq!(error.arguments[0].message.as_deref(), Some("*********"));
     }
 
     #[test]

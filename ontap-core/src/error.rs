@@ -9,7 +9,7 @@ use serde::{Deserialize, Serialize};
 use crate::job::JobStatus;
 
 /// How much of an undecodable body an error keeps.
-const RAW_BODY_LIMIT: usize = 2048;
+pub(crate) const RAW_BODY_LIMIT: usize = 2048;
 
 /// Everything that can go wrong talking to ONTAP.
 ///
@@ -156,6 +156,51 @@ pub enum Error {
     /// A field could not be encoded as JSON.
     #[error("could not encode the request body: {0}")]
     Encode(#[source] serde_json::Error),
+    /// A key value that cannot be a path segment: `.` or `..` is a dot
+    /// segment, which URL parsers resolve (written `%2E` as well), so the
+    /// request would reach the collection or its parent instead of the
+    /// object. Refused before any request.
+    #[error("{resource}'s `{key}` is `{value}`, a dot segment that would change the request's path; not sent")]
+    InvalidKey {
+        /// The resource's name.
+        resource: &'static str,
+        /// The key's wire name (`uuid`, `volume.uuid`).
+        key: String,
+        /// The value, as given.
+        value: String,
+    },
+    /// A collection kept answering empty pages, each with a new `next`
+    /// link: the stream stops instead of following it for ever (see
+    /// [`crate::Query::max_empty_pages`]).
+    #[error("{path}: {pages} empty pages in a row, each with a new `next` link (last `{next}`); not followed further")]
+    EmptyPages {
+        /// The path and query of the collection's first page.
+        path: String,
+        /// How many empty pages were read in a row.
+        pages: u32,
+        /// The `next` link of the last empty page, not followed.
+        next: String,
+    },
+    /// The server's answer is larger than the connection reads
+    /// ([`crate::HostConnectionBuilder::max_body_bytes`], 64 MiB by
+    /// default): the client stopped reading it, at once when the server
+    /// announced the length, and kept none of it.
+    #[error(
+        "{method} {path}: HTTP {status}: the body is larger than the limit of {limit} bytes{}; not read further",
+        announced.map_or(String::new(), |n| format!(" (announced: {n} bytes)"))
+    )]
+    BodyTooLarge {
+        /// The request's method.
+        method: Method,
+        /// The request's path and query below `/api`.
+        path: String,
+        /// The HTTP status.
+        status: StatusCode,
+        /// The limit, in bytes.
+        limit: usize,
+        /// The length the server announced (`Content-Length`), if it did.
+        announced: Option<u64>,
+    },
 }
 
 fn hint(status: StatusCode) -> &'static str {
@@ -195,7 +240,10 @@ impl Error {
     /// ```
     pub fn status(&self) -> Option<StatusCode> {
         match self {
-            Error::Api { status, .. } | Error::Http { status, .. } | Error::Decode { status, .. } => Some(*status),
+            Error::Api { status, .. }
+            | Error::Http { status, .. }
+            | Error::Decode { status, .. }
+            | Error::BodyTooLarge { status, .. } => Some(*status),
             Error::Transport { source, .. } => source.status(),
             _ => None,
         }
@@ -249,6 +297,8 @@ impl Error {
     /// ```
     pub fn is_retryable(&self) -> bool {
         match self {
+            // A certificate that fails verification fails again: never retried.
+            Error::Transport { .. } if crate::connection::is_certificate_failure(self) => false,
             Error::Transport { source, .. } => source.is_connect() || source.is_timeout(),
             _ => self
                 .status()
@@ -264,14 +314,19 @@ impl Error {
 /// let error: ontap_core::ApiError = serde_json::from_str(body).unwrap();
 /// assert_eq!(error.code_number(), Some(4));
 /// assert_eq!(error.to_string(), "entry doesn't exist (code 4, target uuid)");
+/// // Some releases send the code as a number: it is kept as the same digits.
+/// let numeric: ontap_core::ApiError = serde_json::from_str(r#"{"message": "m", "code": 4}"#).unwrap();
+/// assert_eq!(numeric.code.as_deref(), Some("4"));
 /// ```
 #[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize, Serialize)]
 pub struct ApiError {
     /// The human-readable message.
     #[serde(default)]
     pub message: Option<String>,
-    /// ONTAP's code, a string of digits (`"4"`, `"262197"`).
-    #[serde(default)]
+    /// ONTAP's code, a string of digits (`"4"`, `"262197"`). Some releases
+    /// and proxies send it as a JSON number (`4`); it is kept as the same
+    /// string of digits.
+    #[serde(default, deserialize_with = "code_text")]
     pub code: Option<String>,
     /// The field or parameter the error is about.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -305,6 +360,69 @@ impl fmt::Display for ApiError {
     }
 }
 
+/// An error code as ONTAP writes it: a string (`"262197"`), or on some
+/// releases a number (`262197`), read as the same string of digits. An
+/// integral float (`4.0`) reads as `"4"`; `null` as no code. Anything else
+/// (`true`, an object) is not a code, and the body is not ONTAP's.
+fn code_text<'de, D: serde::Deserializer<'de>>(deserializer: D) -> Result<Option<String>, D::Error> {
+    struct CodeVisitor;
+
+    impl<'de> serde::de::Visitor<'de> for CodeVisitor {
+        type Value = Option<String>;
+
+        fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+            f.write_str("an error code as a string or a number")
+        }
+
+        fn visit_str<E: serde::de::Error>(self, v: &str) -> Result<Self::Value, E> {
+            Ok(Some(v.to_owned()))
+        }
+
+        fn visit_string<E: serde::de::Error>(self, v: String) -> Result<Self::Value, E> {
+            Ok(Some(v))
+        }
+
+        fn visit_u64<E: serde::de::Error>(self, v: u64) -> Result<Self::Value, E> {
+            Ok(Some(v.to_string()))
+        }
+
+        fn visit_i64<E: serde::de::Error>(self, v: i64) -> Result<Self::Value, E> {
+            Ok(Some(v.to_string()))
+        }
+
+        fn visit_u128<E: serde::de::Error>(self, v: u128) -> Result<Self::Value, E> {
+            Ok(Some(v.to_string()))
+        }
+
+        fn visit_i128<E: serde::de::Error>(self, v: i128) -> Result<Self::Value, E> {
+            Ok(Some(v.to_string()))
+        }
+
+        fn visit_f64<E: serde::de::Error>(self, v: f64) -> Result<Self::Value, E> {
+            // `4.0` is the code 4; a fraction is kept as written.
+            if v.is_finite() && v.fract() == 0.0 && v.abs() < 1e18 {
+                Ok(Some(format!("{}", v as i64)))
+            } else {
+                Ok(Some(v.to_string()))
+            }
+        }
+
+        fn visit_none<E: serde::de::Error>(self) -> Result<Self::Value, E> {
+            Ok(None)
+        }
+
+        fn visit_unit<E: serde::de::Error>(self) -> Result<Self::Value, E> {
+            Ok(None)
+        }
+
+        fn visit_some<D: serde::Deserializer<'de>>(self, deserializer: D) -> Result<Self::Value, D::Error> {
+            deserializer.deserialize_any(CodeVisitor)
+        }
+    }
+
+    deserializer.deserialize_option(CodeVisitor)
+}
+
 /// One detail of an ONTAP error.
 ///
 /// ```
@@ -314,8 +432,8 @@ impl fmt::Display for ApiError {
 /// ```
 #[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize, Serialize)]
 pub struct ErrorArgument {
-    /// The detail's code.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// The detail's code (a string, or a number read as its digits).
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "code_text")]
     pub code: Option<String>,
     /// The detail's message.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -323,40 +441,79 @@ pub struct ErrorArgument {
 }
 
 /// A response body kept as evidence: its content type, its length, and its
-/// text cut to at most 2 KiB.
+/// text cut to at most 2 KiB. In the errors a connection makes, the
+/// connection's credentials and the secrets of the request read `*********`.
 ///
 /// ```
 /// let raw = ontap_core::RawBody::new(Some("text/html".into()), b"<html>Bad Gateway</html>");
 /// assert_eq!(raw.to_string(), "text/html body of 24 bytes: <html>Bad Gateway</html>");
+/// assert!(!raw.is_truncated() && raw.is_len_exact());
 /// ```
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct RawBody {
     /// The `Content-Type` header, if any.
     pub content_type: Option<String>,
-    /// The full length in bytes.
+    /// The length in bytes: the whole body's, or, when the client stopped
+    /// reading before the end, the length the server announced
+    /// (`Content-Length`), else as much as was read (see
+    /// [`RawBody::is_len_exact`]).
     pub len: usize,
     /// The start of the body, as text (lossy UTF-8).
     pub text: String,
+    /// Whether `text` is only the start of the body.
+    truncated: bool,
+    /// Whether `len` is the body's length rather than a lower bound.
+    len_exact: bool,
 }
 
 impl RawBody {
-    /// Keeps the start of `bytes`.
+    /// Keeps the start of `bytes`, the whole body.
     pub fn new(content_type: Option<String>, bytes: &[u8]) -> Self {
+        RawBody::kept(content_type, bytes, true, None, |text, _| text)
+    }
+
+    /// Keeps the start of `bytes`, which is the whole body when `complete`,
+    /// else as much as was read of a body of `announced` bytes (if the
+    /// server said). `mask` gets the kept text, and whether it was cut,
+    /// and returns it with its secrets masked.
+    pub(crate) fn kept(
+        content_type: Option<String>,
+        bytes: &[u8],
+        complete: bool,
+        announced: Option<usize>,
+        mask: impl FnOnce(String, bool) -> String,
+    ) -> Self {
         let mut end = bytes.len().min(RAW_BODY_LIMIT);
         // Cut on a character boundary when the body is UTF-8.
         while end < bytes.len() && end > 0 && (bytes[end] & 0xC0) == 0x80 {
             end -= 1;
         }
+        let truncated = end < bytes.len() || !complete;
+        let (len, len_exact) = match (complete, announced) {
+            (true, _) => (bytes.len(), true),
+            (false, Some(announced)) => (announced.max(bytes.len()), true),
+            (false, None) => (bytes.len(), false),
+        };
         RawBody {
             content_type,
-            len: bytes.len(),
-            text: String::from_utf8_lossy(&bytes[..end]).into_owned(),
+            len,
+            text: mask(String::from_utf8_lossy(&bytes[..end]).into_owned(), truncated),
+            truncated,
+            len_exact,
         }
     }
 
-    /// Whether the text is cut short.
+    /// Whether the text is cut short: the body was longer than what is
+    /// kept, or was not read to its end.
     pub fn is_truncated(&self) -> bool {
-        self.text.len() < self.len
+        self.truncated
+    }
+
+    /// Whether [`RawBody::len`] is the body's length; false when the
+    /// client stopped reading a body of unannounced length, whose length
+    /// is then at least `len`.
+    pub fn is_len_exact(&self) -> bool {
+        self.len_exact
     }
 }
 
@@ -366,7 +523,8 @@ impl fmt::Display for RawBody {
             return f.write_str("empty body");
         }
         let kind = self.content_type.as_deref().unwrap_or("untyped");
-        write!(f, "{kind} body of {} bytes: ", self.len)?;
+        let at_least = if self.len_exact { "" } else { "at least " };
+        write!(f, "{kind} body of {at_least}{} bytes: ", self.len)?;
         let flat: String = self
             .text
             .chars()

@@ -8,7 +8,7 @@ use http::Method;
 use serde::{Deserialize, Serialize};
 use tokio::time::Instant;
 
-use crate::connection::HostConnection;
+use crate::connection::{HostConnection, is_certificate_failure};
 use crate::error::{ApiError, Error};
 use crate::hal::Links;
 use crate::request::{Query, RequestSpec, encode_component};
@@ -16,6 +16,12 @@ use crate::request::{Query, RequestSpec, encode_component};
 /// The fields every poll asks for, so that a failure's code and error come
 /// with the same request that sees it.
 const POLL_FIELDS: &str = "state,message,code,error";
+/// The time a poll gets at the least, even at or after the deadline: the
+/// final check at the deadline is not cut before it could be answered.
+const FINAL_CHECK: Duration = Duration::from_secs(1);
+/// The longest pause between polls after failed ones, unless the interval
+/// itself is longer.
+const MAX_FAILURE_BACKOFF: Duration = Duration::from_secs(30);
 
 /// The state of an ONTAP job. Only `success` and `failure` are final; a
 /// value unknown to this version is kept in `Unknown` and treated as not final.
@@ -58,6 +64,9 @@ impl JobState {
 ///     r#"{"uuid": "u1", "state": "failure", "message": "no route", "code": 10551381}"#,
 /// ).unwrap();
 /// assert_eq!(status.failure(), (Some("10551381".to_string()), Some("no route")));
+/// // A code that is no integer does not hide the state.
+/// let odd: ontap_core::JobStatus = serde_json::from_str(r#"{"state": "success", "code": 1.5}"#).unwrap();
+/// assert_eq!((odd.state, odd.code), (Some(ontap_core::JobState::Success), None));
 /// ```
 #[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize, Serialize)]
 pub struct JobStatus {
@@ -70,12 +79,31 @@ pub struct JobStatus {
     /// Progress or result text.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub message: Option<String>,
-    /// A numeric code; non-zero while running does not mean failure.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// A numeric code; non-zero while running does not mean failure. A
+    /// code that is no integer in range (`1.5`, `1e30`, beyond `i64`, an
+    /// object) reads as `None`, so that the state still decides; an
+    /// integral float (`3.0`) or a string of digits reads as that integer.
+    #[serde(default, deserialize_with = "lenient_code", skip_serializing_if = "Option::is_none")]
     pub code: Option<i64>,
     /// The error of a failed job (newer releases).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub error: Option<ApiError>,
+}
+
+/// A job's `code` when it is an integer (or written as one), else `None`.
+fn lenient_code<'de, D: serde::Deserializer<'de>>(deserializer: D) -> Result<Option<i64>, D::Error> {
+    use serde_json::Value;
+    // Two to the 63rd: the first float beyond `i64`.
+    const LIMIT: f64 = 9_223_372_036_854_775_808.0;
+    Ok(match Value::deserialize(deserializer)? {
+        Value::Number(n) => n.as_i64().or_else(|| {
+            n.as_f64()
+                .filter(|f| f.fract() == 0.0 && (-LIMIT..LIMIT).contains(f))
+                .map(|f| f as i64)
+        }),
+        Value::String(text) => text.trim().parse().ok(),
+        _ => None,
+    })
 }
 
 impl JobStatus {
@@ -136,12 +164,25 @@ impl JobLink {
     }
 
     /// Waits until the job finishes, the poll timeout runs out, or the job
-    /// disappears. Transport and server errors are `Err`; every way the
-    /// job itself can end is an `Ok` [`JobOutcome`]. Dropping the future
-    /// stops the wait.
+    /// disappears. Every way the job itself can end is an `Ok`
+    /// [`JobOutcome`]. Dropping the future stops the wait.
     ///
     /// The wait has a deadline on a monotonic clock; the last poll happens
-    /// at the deadline, so a job that finished just in time is seen.
+    /// at the deadline, so a job that finished just in time is seen. A poll
+    /// in flight is cut when the deadline passes (a poll is given at least
+    /// 1 s, so that the final check can be answered): the outcome is then
+    /// [`JobOutcome::Timeout`] with the status last read, and the wait
+    /// lasts at most the poll timeout and 1 s.
+    ///
+    /// A failed poll that may heal (no connection, a time-out, a dropped
+    /// connection, 5xx, 429 or 408) does not end the wait: polling goes on
+    /// after a pause that doubles with each failure in a row (from the
+    /// interval up to 30 s, or the server's `Retry-After`, never past the
+    /// deadline), and [`PollOptions::on_retry`] is told. When the poll at
+    /// the deadline fails too, the wait ends with that failure as `Err`.
+    /// What cannot heal ends it at once as `Err`: 401, 403, another 4xx
+    /// (404 is [`JobOutcome::Vanished`]), a certificate that fails
+    /// verification, a body too large, a success that cannot be decoded.
     ///
     /// ```no_run
     /// # async fn run(conn: ontap_core::HostConnection, link: ontap_core::JobLink) -> Result<(), ontap_core::Error> {
@@ -149,7 +190,8 @@ impl JobLink {
     /// use ontap_core::{JobOutcome, PollOptions};
     /// let options = PollOptions::default()
     ///     .interval(Duration::from_secs(1))
-    ///     .on_progress(|status| println!("{:?}: {:?}", status.state, status.message));
+    ///     .on_progress(|status| println!("{:?}: {:?}", status.state, status.message))
+    ///     .on_retry(|err| eprintln!("poll failed, trying again: {err}"));
     /// match link.wait(&conn, &options).await? {
     ///     JobOutcome::Success(status) => println!("done: {:?}", status.message),
     ///     other => println!("did not succeed: {other:?}"),
@@ -163,14 +205,48 @@ impl JobLink {
         let deadline = started + timeout;
         let request = self.poll_request();
         let mut last: Option<JobStatus> = None;
+        let mut failures: u32 = 0;
         loop {
-            let status: JobStatus = match conn.execute(&request).await.and_then(|r| r.decode()) {
+            let budget = deadline.saturating_duration_since(Instant::now()).max(FINAL_CHECK);
+            let polled = match tokio::time::timeout(budget, conn.send_once(&request)).await {
+                Ok(polled) => polled.and_then(|r| r.decode::<JobStatus>()),
+                Err(_) => {
+                    // Cut at the deadline (a cut never comes before it).
+                    tracing::debug!(uuid = %self.uuid, "poll cut at the poll timeout");
+                    return Ok(JobOutcome::Timeout {
+                        last,
+                        waited: started.elapsed(),
+                    });
+                }
+            };
+            let status = match polled {
                 Ok(status) => status,
                 Err(err) if err.status() == Some(http::StatusCode::NOT_FOUND) => {
                     return Ok(JobOutcome::Vanished { last });
                 }
+                Err(err) if may_heal(&err) => {
+                    failures += 1;
+                    let now = Instant::now();
+                    if now >= deadline {
+                        return Err(err);
+                    }
+                    let pause = failure_pause(interval, failures, err.retry_after()).min(deadline - now);
+                    tracing::debug!(
+                        uuid = %self.uuid,
+                        failures,
+                        pause_ms = pause.as_millis() as u64,
+                        error = %err,
+                        "poll failed; polling on"
+                    );
+                    if let Some(callback) = &options.on_retry {
+                        callback(&err);
+                    }
+                    tokio::time::sleep(pause).await;
+                    continue;
+                }
                 Err(err) => return Err(err),
             };
+            failures = 0;
             let changed = last
                 .as_ref()
                 .is_none_or(|prev| prev.state != status.state || prev.message != status.message);
@@ -193,6 +269,29 @@ impl JobLink {
             tokio::time::sleep(interval.min(deadline - now)).await;
         }
     }
+}
+
+/// Whether a failed poll may succeed later: a transport failure other than
+/// a refused certificate (no connection, a time-out, a connection dropped
+/// mid-answer), 5xx, 429 and 408.
+fn may_heal(err: &Error) -> bool {
+    match err {
+        Error::Transport { .. } => !is_certificate_failure(err),
+        Error::Api { status, .. } | Error::Http { status, .. } => {
+            status.is_server_error() || matches!(status.as_u16(), 408 | 429)
+        }
+        _ => false,
+    }
+}
+
+/// The pause after failed poll number `failures` in a row: the interval,
+/// doubled for each further failure up to 30 s (or the interval, when
+/// longer), and at least the server's `Retry-After`.
+fn failure_pause(interval: Duration, failures: u32, retry_after: Option<Duration>) -> Duration {
+    let doubled = interval.saturating_mul(1 << failures.saturating_sub(1).min(20));
+    doubled
+        .min(MAX_FAILURE_BACKOFF.max(interval))
+        .max(retry_after.unwrap_or_default())
 }
 
 /// How a job ended, as far as the wait could tell.
@@ -255,6 +354,10 @@ impl JobOutcome {
 /// time the state or message changes.
 pub type ProgressFn = Arc<dyn Fn(&JobStatus) + Send + Sync>;
 
+/// A callback told of each failed poll that the wait rides out
+/// ([`PollOptions::on_retry`]).
+type RetryFn = Arc<dyn Fn(&Error) + Send + Sync>;
+
 /// How to wait for a job. Unset values come from the [`HostConnection`].
 ///
 /// ```
@@ -269,6 +372,7 @@ pub struct PollOptions {
     interval: Option<Duration>,
     timeout: Option<Duration>,
     on_progress: Option<ProgressFn>,
+    on_retry: Option<RetryFn>,
 }
 
 impl PollOptions {
@@ -290,6 +394,25 @@ impl PollOptions {
         self
     }
 
+    /// Called with each failed poll that the wait rides out (no
+    /// connection, a time-out, 5xx, 429), before the pause and the next
+    /// poll; see [`JobLink::wait`].
+    ///
+    /// ```
+    /// use std::sync::Arc;
+    /// use std::sync::atomic::{AtomicUsize, Ordering};
+    /// let failed = Arc::new(AtomicUsize::new(0));
+    /// let count = failed.clone();
+    /// let options = ontap_core::PollOptions::default().on_retry(move |_err| {
+    ///     count.fetch_add(1, Ordering::Relaxed);
+    /// });
+    /// # let _ = options;
+    /// ```
+    pub fn on_retry(mut self, callback: impl Fn(&Error) + Send + Sync + 'static) -> Self {
+        self.on_retry = Some(Arc::new(callback));
+        self
+    }
+
     /// The interval, if set.
     pub fn get_interval(&self) -> Option<Duration> {
         self.interval
@@ -307,6 +430,53 @@ impl fmt::Debug for PollOptions {
             .field("interval", &self.interval)
             .field("timeout", &self.timeout)
             .field("on_progress", &self.on_progress.as_ref().map(|_| "<callback>"))
+            .field("on_retry", &self.on_retry.as_ref().map(|_| "<callback>"))
             .finish()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn failed_polls_back_off_up_to_a_bound_and_honour_retry_after() {
+        let ms = Duration::from_millis;
+        let pauses: Vec<_> = (1..=4).map(|n| failure_pause(ms(100), n, None)).collect();
+        assert_eq!(pauses, [ms(100), ms(200), ms(400), ms(800)]);
+        assert_eq!(failure_pause(ms(100), 40, None), MAX_FAILURE_BACKOFF);
+        // A longer interval is never shortened, and Retry-After is a floor.
+        assert_eq!(failure_pause(Duration::from_secs(60), 5, None), Duration::from_secs(60));
+        assert_eq!(
+            failure_pause(ms(100), 1, Some(Duration::from_secs(3))),
+            Duration::from_secs(3)
+        );
+    }
+
+    #[test]
+    fn a_job_code_is_kept_only_when_it_is_an_integer() {
+        let code = |json: &str| {
+            serde_json::from_str::<JobStatus>(&format!(r#"{{"code": {json}}}"#))
+                .unwrap()
+                .code
+        };
+        assert_eq!(code("42"), Some(42));
+        assert_eq!(code("-1"), Some(-1));
+        assert_eq!(code("3.0"), Some(3));
+        assert_eq!(code(r#""10551381""#), Some(10551381));
+        for odd in [
+            "1.5",
+            "1e30",
+            "-9.3e18",
+            "18446744073709551615",
+            "null",
+            "true",
+            "{}",
+            "[1]",
+            r#""x""#,
+        ] {
+            assert_eq!(code(odd), None, "{odd}");
+        }
+        assert_eq!(serde_json::from_str::<JobStatus>("{}").unwrap().code, None);
     }
 }

@@ -4,7 +4,7 @@
 use std::fmt;
 
 use http::Method;
-use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, utf8_percent_encode};
+use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, percent_decode_str, utf8_percent_encode};
 use serde_json::{Map, Value};
 
 use crate::Error;
@@ -47,6 +47,7 @@ pub fn encode_component(text: &str) -> String {
 pub struct Query {
     pairs: Vec<(String, String)>,
     parents: Vec<(String, String)>,
+    max_empty_pages: Option<u32>,
 }
 
 /// The direction of [`Query::order_by`].
@@ -126,6 +127,11 @@ pub mod filter {
 }
 
 impl Query {
+    /// How many empty pages in a row a collection stream reads, when each
+    /// points to another page, before it stops with [`Error::EmptyPages`]
+    /// (see [`Query::max_empty_pages`]).
+    pub const DEFAULT_MAX_EMPTY_PAGES: u32 = 10;
+
     /// An empty query.
     pub fn new() -> Self {
         Query::default()
@@ -182,6 +188,29 @@ impl Query {
         self
     }
 
+    /// How many empty pages in a row
+    /// [`get_collection`](crate::ResourceExt::get_collection) reads, each
+    /// with a `next` link, before it ends with [`Error::EmptyPages`]
+    /// ([`Query::DEFAULT_MAX_EMPTY_PAGES`], 10, unless set; 0 counts as 1).
+    /// A server that answers empty pages with a new cursor each time would
+    /// otherwise be read for ever. Like [`Query::parent`], it is not sent.
+    ///
+    /// ```
+    /// let q = ontap_core::Query::new().max_empty_pages(3);
+    /// assert_eq!(q.get_max_empty_pages(), 3);
+    /// assert_eq!(q.encode(), "");
+    /// assert_eq!(ontap_core::Query::new().get_max_empty_pages(), 10);
+    /// ```
+    pub fn max_empty_pages(mut self, pages: u32) -> Self {
+        self.max_empty_pages = Some(pages.max(1));
+        self
+    }
+
+    /// The limit of [`Query::max_empty_pages`].
+    pub fn get_max_empty_pages(&self) -> u32 {
+        self.max_empty_pages.unwrap_or(Self::DEFAULT_MAX_EMPTY_PAGES)
+    }
+
     /// Adds `fields=a,b,c` (`*` for all default fields, `**` for every field).
     pub fn fields<I, S>(self, fields: I) -> Self
     where
@@ -192,10 +221,14 @@ impl Query {
         self.param("fields", list.join(","))
     }
 
-    /// Appends every parameter of `other`.
+    /// Appends every parameter of `other` (and takes its
+    /// [`Query::max_empty_pages`], when it sets one).
     pub fn extend(&mut self, other: &Query) {
         self.pairs.extend(other.pairs.iter().cloned());
         self.parents.extend(other.parents.iter().cloned());
+        if other.max_empty_pages.is_some() {
+            self.max_empty_pages = other.max_empty_pages;
+        }
     }
 
     /// The first value of `name`.
@@ -232,6 +265,7 @@ impl Query {
         Query {
             pairs: Vec::new(),
             parents: self.parents.clone(),
+            max_empty_pages: self.max_empty_pages,
         }
     }
 
@@ -241,6 +275,7 @@ impl Query {
         Query {
             pairs,
             parents: self.parents.clone(),
+            max_empty_pages: self.max_empty_pages,
         }
     }
 
@@ -295,16 +330,24 @@ impl RequestSpec {
 
     /// A GET of a HAL link as the server wrote it (`/api/cluster/jobs/...`),
     /// followed verbatim. `None` when the link does not point into `/api/`
-    /// on the same server.
+    /// on the same server, its dot segments resolved: `..` and `.` count
+    /// percent-encoded too (`%2e%2e`, as URL parsers read them), `\`
+    /// separates segments as `/` does, and an encoded separator (`%2F`)
+    /// next to a dot segment is refused outright.
     ///
     /// ```
-    /// let spec = ontap_core::RequestSpec::from_href("/api/cluster/jobs/1?fields=state").unwrap();
+    /// use ontap_core::RequestSpec;
+    /// let spec = RequestSpec::from_href("/api/cluster/jobs/1?fields=state").unwrap();
     /// assert_eq!(spec.path_and_query(), "/cluster/jobs/1?fields=state");
-    /// assert!(ontap_core::RequestSpec::from_href("https://elsewhere/api/x").is_none());
+    /// assert!(RequestSpec::from_href("https://elsewhere/api/x").is_none());
+    /// assert!(RequestSpec::from_href("/api/../../etc/passwd").is_none());
+    /// assert!(RequestSpec::from_href("/api/%2e%2e/%2e%2e/secret").is_none());
+    /// // Dot segments that stay below /api/ are followed.
+    /// assert!(RequestSpec::from_href("/api/storage/../cluster").is_some());
     /// ```
     pub fn from_href(href: &str) -> Option<Self> {
         let rest = href.strip_prefix("/api")?;
-        if !rest.starts_with('/') || rest.starts_with("//") {
+        if !rest.starts_with('/') || rest.starts_with("//") || !stays_below_api(rest) {
             return None;
         }
         Some(RequestSpec {
@@ -356,6 +399,53 @@ impl fmt::Debug for RequestSpec {
             .field("body", &self.body.as_ref().map(|_| "<not shown>"))
             .finish()
     }
+}
+
+/// Whether `rest`, a link's path and query after `/api`, still names a path
+/// below `/api/` once its dot segments are resolved the way a URL parser
+/// resolves them (WHATWG, as `reqwest` does): ASCII tab and newline are
+/// dropped, `\` separates like `/`, `.` and `..` count percent-encoded
+/// too. A segment that holds an encoded separator (`%2F`, `%5C`) and a dot
+/// segment is refused, for servers that decode before they resolve; the
+/// query and fragment are not part of the path.
+fn stays_below_api(rest: &str) -> bool {
+    let path: String = rest.chars().filter(|c| !matches!(c, '\t' | '\n' | '\r')).collect();
+    let path = &path[..path.find(['?', '#']).unwrap_or(path.len())];
+    // Segments below `/api`; the first piece is the empty one before the
+    // leading `/`.
+    let mut depth = 0usize;
+    for raw in path.split(['/', '\\']).skip(1) {
+        let segment = percent_decode_str(raw).decode_utf8_lossy();
+        if segment.contains(['/', '\\']) && segment.split(['/', '\\']).any(is_dot_segment) {
+            return false;
+        }
+        match segment.as_ref() {
+            ".." => match depth.checked_sub(1) {
+                Some(up) => depth = up,
+                None => return false,
+            },
+            "." => {}
+            _ => depth += 1,
+        }
+    }
+    true
+}
+
+/// Whether a path segment is `.` or `..`.
+pub(crate) fn is_dot_segment(segment: &str) -> bool {
+    segment == "." || segment == ".."
+}
+
+/// Refuses a key value that is a dot segment (see [`Error::InvalidKey`]).
+fn check_segment(resource: &'static str, key: &str, value: &str) -> Result<(), Error> {
+    if is_dot_segment(value) {
+        return Err(Error::InvalidKey {
+            resource,
+            key: key.to_owned(),
+            value: value.to_owned(),
+        });
+    }
+    Ok(())
 }
 
 /// The keys and placeholders of one resource, read from its JSON, which is
@@ -452,6 +542,7 @@ fn collection_path_from<R: Resource>(keys: &mut KeyValues<'_, R>, query: &Query)
             resource: R::NAME,
             key: name.to_owned(),
         })?;
+        check_segment(R::NAME, name, &value)?;
         out.push_str(&encode_component(&value));
         rest = &rest[open + close + 1..];
     }
@@ -460,7 +551,10 @@ fn collection_path_from<R: Resource>(keys: &mut KeyValues<'_, R>, query: &Query)
 }
 
 /// The path of one object: the collection path, then the value of each of
-/// [`Resource::KEYS`].
+/// [`Resource::KEYS`], percent-encoded. A key (or parent key) that is `.` or
+/// `..` is refused with [`Error::InvalidKey`]: as a path segment it would
+/// name the collection or its parent, and percent-encoding it (`%2E`) does
+/// not help, since URL parsers resolve `%2E` as a dot too.
 ///
 /// ```
 /// # extern crate ontap_core as ontap;
@@ -474,6 +568,8 @@ fn collection_path_from<R: Resource>(keys: &mut KeyValues<'_, R>, query: &Query)
 /// let job = Job { uuid: Some("a b".into()) };
 /// assert_eq!(ontap_core::instance_path(&job).unwrap(), "/cluster/jobs/a%20b");
 /// assert!(ontap_core::instance_path(&Job::default()).is_err());
+/// let up = Job { uuid: Some("..".into()) };
+/// assert!(matches!(ontap_core::instance_path(&up), Err(ontap_core::Error::InvalidKey { .. })));
 /// ```
 pub fn instance_path<R: Resource>(resource: &R) -> Result<String, Error> {
     instance_path_with(resource, &Query::new())
@@ -514,6 +610,7 @@ pub fn instance_path_with<R: Resource>(resource: &R, query: &Query) -> Result<St
             resource: R::NAME,
             key: (*key).to_owned(),
         })?;
+        check_segment(R::NAME, key, &value)?;
         path.push('/');
         path.push_str(&encode_component(&value));
     }
@@ -803,6 +900,84 @@ mod tests {
             .with_body(serde_json::json!({"password": "pw-visible"}));
         assert!(!format!("{spec:?}").contains("pw-visible"));
         assert!(!spec.is_idempotent());
+    }
+
+    #[test]
+    fn dot_segment_keys_are_refused_and_dotted_names_kept() {
+        for dots in [".", ".."] {
+            let mut s = snapshot();
+            s.uuid = Some(dots.into());
+            let err = instance_path(&s).unwrap_err();
+            assert!(
+                matches!(&err, Error::InvalidKey { resource: "Snapshot", key, value } if key == "uuid" && value == dots),
+                "{err:?}"
+            );
+            let query = Query::new().parent("volume.uuid", dots);
+            let err = collection_path_with(&snapshot(), &query).unwrap_err();
+            assert!(
+                matches!(&err, Error::InvalidKey { key, .. } if key == "volume.uuid"),
+                "{err:?}"
+            );
+        }
+        // Only a whole segment of dots is one: these are ordinary names.
+        for name in ["...", ".a", "a.", "a..b", "%2e"] {
+            let mut s = snapshot();
+            s.uuid = Some(name.into());
+            let path = instance_path(&s).unwrap();
+            assert!(path.ends_with(&format!("/{}", encode_component(name))), "{path}");
+        }
+    }
+
+    #[test]
+    fn links_that_leave_api_after_resolving_dot_segments_are_refused() {
+        for href in [
+            "/api/../../etc/passwd",
+            "/api/%2e%2e/%2e%2e/secret",
+            "/api/%2E%2E/secret",
+            "/api/.%2e/secret",
+            "/api/cluster/../../secret",
+            "/api/cluster/%2e%2e/%2E%2E/x",
+            "/api/..",
+            "/api/..\\secret",
+            "/api/x\\..\\..\\secret",
+            "/api/.\t./secret",
+            "/api/%2e\n%2e/secret",
+            "/api/x%2F..%2F..%2Fsecret",
+            "/api/x%5C..%5Csecret",
+            "/api/./../secret",
+            "/api/x/../../y?next=/api/z",
+        ] {
+            assert!(RequestSpec::from_href(href).is_none(), "{href} was followed");
+        }
+        for (href, sent) in [
+            (
+                "/api/storage/volumes?start.uuid=..&max_records=2",
+                "/storage/volumes?start.uuid=..&max_records=2",
+            ),
+            ("/api/storage/../cluster", "/storage/../cluster"),
+            ("/api/x/..", "/x/.."),
+            ("/api/...", "/..."),
+            ("/api/a..b/c", "/a..b/c"),
+            ("/api/x?q=../../..", "/x?q=../../.."),
+            ("/api/x#../../..", "/x#../../.."),
+        ] {
+            let spec = RequestSpec::from_href(href).unwrap_or_else(|| panic!("{href} was refused"));
+            assert_eq!(spec.path_and_query(), sent);
+        }
+    }
+
+    #[test]
+    fn the_empty_page_limit_travels_with_the_query_but_is_not_sent() {
+        let q = Query::new().param("name", "v*").max_empty_pages(0);
+        assert_eq!(q.get_max_empty_pages(), 1);
+        assert_eq!(q.encode(), "name=v%2A");
+        assert_eq!(q.without("name").get_max_empty_pages(), 1);
+        let mut other = Query::new();
+        other.extend(&q);
+        assert_eq!(other.get_max_empty_pages(), 1);
+        other.extend(&Query::new());
+        assert_eq!(other.get_max_empty_pages(), 1);
+        assert_eq!(Query::new().get_max_empty_pages(), Query::DEFAULT_MAX_EMPTY_PAGES);
     }
 
     #[test]

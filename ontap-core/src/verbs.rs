@@ -4,7 +4,8 @@
 //! `job.post(...)` on a resource without POST fails to compile with a message
 //! that says so.
 
-use std::collections::HashSet;
+use std::collections::{HashSet, VecDeque};
+use std::hash::{BuildHasher, RandomState};
 use std::time::Duration;
 
 use async_trait::async_trait;
@@ -400,6 +401,12 @@ pub trait ResourceExt: Resource {
     /// options say otherwise, and the record in the answer is merged into
     /// `self`, so that the new object's keys are known.
     ///
+    /// A success status whose body cannot be read (not a JSON object, a
+    /// `records` that does not decode, a job that is not a job link) is an
+    /// [`Error::Decode`] keeping the raw body: whether a job started is
+    /// then unknown, so it is not taken for done. So is a `202 Accepted`
+    /// without a job. An empty body is a success without a job.
+    ///
     /// A POST is never retried: a second one could start a second download
     /// or create a second volume.
     async fn post(
@@ -421,7 +428,10 @@ pub trait ResourceExt: Resource {
         let spec = RequestSpec::new(Method::POST, &request::collection_path_with(self, &query)?, &query)
             .with_body(Value::Object(body));
         let mut response = conn.execute(&spec).await?;
-        if let Ok(Some(created)) = response.decode::<Records<Self>>().map(|r| r.records.into_iter().next()) {
+        response.started_job()?;
+        if !response.is_empty_body()
+            && let Some(created) = response.decode::<Records<Self>>()?.records.into_iter().next()
+        {
             // With `return_records=true`, the answer holds the new object and its keys.
             self.merge(created);
         }
@@ -587,8 +597,17 @@ pub trait ResourceExt: Resource {
     /// Lists the objects: a stream that reads the collection page by page,
     /// following `_links.next` as the server wrote it and holding one page in
     /// memory at a time. It stops where there is no `next` link, or where a
-    /// link repeats. Nested collections take their parent keys from
-    /// [`Query::parent`].
+    /// link repeats one of the last 1,024 (remembered as hashes, so memory
+    /// stays bounded however long the collection). Nested collections take
+    /// their parent keys from [`Query::parent`].
+    ///
+    /// A page without `records` is an [`Error::Decode`] (unless the query
+    /// says `return_records=false`); a `next` link outside `/api/` (dot
+    /// segments resolved) is an [`Error::UnexpectedLink`], not followed,
+    /// after the records of the page that holds it;
+    /// [`Query::max_empty_pages`] empty pages in a row (10 by default),
+    /// each with a new `next` link, end the stream with an
+    /// [`Error::EmptyPages`].
     fn get_collection(conn: &HostConnection, query: Query) -> BoxStream<'static, Result<Self, Error>>
     where
         Self: Collection,
@@ -704,10 +723,13 @@ async fn send_delete<R: Resource>(
 }
 
 /// Waits for the job in `response`, when there is one and `poll` is on, and
-/// keeps its final status there; a job that did not succeed is an error.
+/// keeps its final status there; a job that did not succeed is an error. A
+/// body that cannot be read for its job is an error, `poll` on or off:
+/// "no job" would read as done.
 async fn wait_for_job(conn: &HostConnection, response: &mut Response, call: &Call) -> Result<(), Error> {
+    let job = response.started_job()?.cloned();
     if call.poll
-        && let Some(job) = response.job().cloned()
+        && let Some(job) = job
     {
         let outcome = job
             .wait(conn, &call.poll_options)
@@ -831,12 +853,13 @@ async fn send_bulk<R: Resource>(
     Ok(BulkResponse { response, jobs })
 }
 
-/// A collection page.
+/// A collection page. `records` is checked by [`pages`]: a page without
+/// it is an error, unless the query asked for none.
 #[derive(Deserialize)]
 #[serde(bound = "R: DeserializeOwned")]
 struct Page<R> {
-    #[serde(default = "Vec::new")]
-    records: Vec<R>,
+    #[serde(default)]
+    records: Option<Vec<R>>,
     #[serde(rename = "_links", default)]
     links: Option<Links>,
 }
@@ -856,6 +879,67 @@ struct Count {
     num_records: Option<u64>,
 }
 
+/// How many of the last `next` links a collection stream remembers to see
+/// a loop: a cycle of at most this many pages is caught.
+const REMEMBERED_LINKS: usize = 1024;
+
+/// The last [`REMEMBERED_LINKS`] links, as 64-bit hashes: a window, so its
+/// memory is bounded however many pages a collection has.
+struct RecentLinks {
+    hasher: RandomState,
+    order: VecDeque<u64>,
+    set: HashSet<u64>,
+    capacity: usize,
+}
+
+impl RecentLinks {
+    fn new(capacity: usize) -> Self {
+        RecentLinks {
+            hasher: RandomState::new(),
+            order: VecDeque::with_capacity(capacity.min(64)),
+            set: HashSet::with_capacity(capacity.min(64)),
+            capacity: capacity.max(1),
+        }
+    }
+
+    /// Remembers `link`; false when it is one of the remembered ones.
+    fn insert(&mut self, link: &str) -> bool {
+        let hash = self.hasher.hash_one(link);
+        if !self.set.insert(hash) {
+            return false;
+        }
+        self.order.push_back(hash);
+        if self.order.len() > self.capacity
+            && let Some(oldest) = self.order.pop_front()
+        {
+            self.set.remove(&oldest);
+        }
+        true
+    }
+
+    #[cfg(test)]
+    fn len(&self) -> usize {
+        self.order.len()
+    }
+}
+
+/// Where a collection stream stands between two pages.
+struct PageState {
+    conn: HostConnection,
+    next: Option<RequestSpec>,
+    /// Why the stream ends after the page just yielded: its `next` link
+    /// is not followed.
+    stop: Option<Error>,
+    seen: RecentLinks,
+    /// Empty pages read in a row, each with a `next` link.
+    empty_in_row: u32,
+    max_empty: u32,
+    /// The first page's path and query, for the error.
+    first: String,
+    /// `return_records=false`: pages carry no `records`.
+    records_optional: bool,
+}
+
 /// The pages of a collection, one request each.
 fn pages<R: Resource>(conn: HostConnection, query: Query) -> BoxStream<'static, Result<Vec<R>, Error>> {
     let first =
@@ -864,26 +948,90 @@ fn pages<R: Resource>(conn: HostConnection, query: Query) -> BoxStream<'static, 
         Ok(spec) => spec,
         Err(err) => return stream::once(async move { Err(err) }).boxed(),
     };
-    let mut seen = HashSet::new();
-    seen.insert(first.path_and_query().to_owned());
-    let state = (conn, Some(first), seen);
-    stream::try_unfold(state, |(conn, next, mut seen)| async move {
-        let Some(spec) = next else {
+    let mut seen = RecentLinks::new(REMEMBERED_LINKS);
+    seen.insert(first.path_and_query());
+    let state = PageState {
+        conn,
+        first: first.path_and_query().to_owned(),
+        next: Some(first),
+        stop: None,
+        seen,
+        empty_in_row: 0,
+        max_empty: query.get_max_empty_pages().max(1),
+        records_optional: query.get("return_records") == Some("false"),
+    };
+    stream::try_unfold(state, |mut state| async move {
+        if let Some(err) = state.stop.take() {
+            return Err(err);
+        }
+        let Some(spec) = state.next.take() else {
             return Ok(None);
         };
-        let page: Page<R> = conn.execute(&spec).await?.decode()?;
+        let response = state.conn.execute(&spec).await?;
+        let page: Page<R> = response.decode()?;
+        let records = match page.records {
+            Some(records) => records,
+            None if state.records_optional => Vec::new(),
+            None => return Err(response.decode_error_text("a collection page without `records`")),
+        };
         let next = match page.links.and_then(|links| links.next).map(|link| link.href) {
             None => None,
             Some(href) => match RequestSpec::from_href(&href) {
-                Some(spec) if seen.insert(spec.path_and_query().to_owned()) => Some(spec),
+                Some(spec) if state.seen.insert(spec.path_and_query()) => {
+                    state.empty_in_row = if records.is_empty() { state.empty_in_row + 1 } else { 0 };
+                    if state.empty_in_row >= state.max_empty {
+                        // A new cursor each time, and nothing on any page.
+                        state.stop = Some(Error::EmptyPages {
+                            path: state.first.clone(),
+                            pages: state.empty_in_row,
+                            next: href,
+                        });
+                        None
+                    } else {
+                        Some(spec)
+                    }
+                }
                 Some(_) => {
                     tracing::warn!(href, "the collection's next link repeats; stopping");
                     None
                 }
-                None => return Err(Error::UnexpectedLink { href }),
+                None => {
+                    // The page's records are good; the stream ends after them.
+                    state.stop = Some(Error::UnexpectedLink { href });
+                    None
+                }
             },
         };
-        Ok(Some((page.records, (conn, next, seen))))
+        state.next = next;
+        Ok(Some((records, state)))
     })
     .boxed()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_loop_check_remembers_a_bounded_window_of_links() {
+        let mut seen = RecentLinks::new(4);
+        for i in 0..10_000 {
+            assert!(seen.insert(&format!("/storage/volumes?start={i}")));
+            assert!(seen.len() <= 4);
+        }
+        // The last four repeat; older ones have been forgotten.
+        assert!(!seen.insert("/storage/volumes?start=9999"));
+        assert!(!seen.insert("/storage/volumes?start=9996"));
+        assert!(seen.insert("/storage/volumes?start=9995"));
+        assert_eq!(seen.len(), 4);
+    }
+
+    #[test]
+    fn a_cycle_within_the_window_is_caught() {
+        let mut seen = RecentLinks::new(REMEMBERED_LINKS);
+        let cycle: Vec<String> = (0..REMEMBERED_LINKS).map(|i| format!("/x?c={i}")).collect();
+        assert!(cycle.iter().all(|link| seen.insert(link)));
+        assert!(!seen.insert(&cycle[0]));
+        assert_eq!(seen.len(), REMEMBERED_LINKS);
+    }
 }

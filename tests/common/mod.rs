@@ -9,6 +9,27 @@ pub mod mock;
 
 use mock::MockServer;
 
+/// A simulator over plain HTTP with 20 ms jobs, and a connection to it that polls every
+/// 20 ms for at most 30 s.
+pub async fn simulated(builder: ontap_sim::SimulatorBuilder) -> (ontap_sim::Simulator, HostConnection) {
+    let sim = builder
+        .tls(false)
+        .job_duration(Duration::from_millis(20))
+        .start()
+        .await
+        .expect("the simulator starts");
+    let addr = sim.addr();
+    let conn = HostConnection::builder(addr.ip().to_string())
+        .port(addr.port())
+        .scheme(ontap::Scheme::Http)
+        .basic_auth(sim.username(), sim.password())
+        .poll_interval(Duration::from_millis(20))
+        .poll_timeout(Duration::from_secs(30))
+        .build()
+        .expect("the connection builds");
+    (sim, conn)
+}
+
 /// The password the tests use; no output may contain it.
 pub const PASSWORD: &str = "Pa55-w0rd-that-must-not-leak";
 
