@@ -733,8 +733,14 @@ fn same_name(cat: &Catalog, a: &V, b: &V) -> bool {
     let (Some(x), Some(y)) = (a.get(name).and_then(V::as_str), b.get(name).and_then(V::as_str)) else {
         return false;
     };
-    let svm_uuid = |v: &V| svm_of(cat, v).map(|s| s.uuid);
-    x == y && svm_uuid(a) == svm_uuid(b)
+    if x != y {
+        return false;
+    }
+    // Borrowed: this runs for every record of the scope on each create and rename.
+    fn svm_uuid<'v>(cat: &Catalog, v: &'v V) -> Option<&'v str> {
+        v.get(cat.sym("svm")?)?.get(cat.sym("uuid")?)?.as_str()
+    }
+    svm_uuid(cat, a) == svm_uuid(cat, b)
 }
 
 /// 409, code 1: the record's keys or its name are taken in its scope.
