@@ -241,6 +241,14 @@ mod renamed_crate {
         pub state: Option<NodeState>,
     }
 
+    #[derive(Debug, Clone, Default, crate::sdk::runtime::Resource)]
+    #[resource(path = "/cluster/nodes", delete, hold(delete), crate = "crate::sdk::runtime")]
+    pub struct HeldNode {
+        #[get]
+        #[key]
+        pub uuid: Option<String>,
+    }
+
     #[derive(Debug, Clone, PartialEq, Eq, crate::sdk::runtime::OpenEnum)]
     #[open_enum(crate = "crate::sdk::runtime")]
     pub enum NodeState {
@@ -566,4 +574,35 @@ fn verbs_declared_on_the_struct() {
     let x = AllDeclared { a: Some("v".into()) };
     assert!(ontap::body(&x, Verb::Patch).unwrap().is_empty());
     assert!(AllDeclared::KEYS.is_empty());
+}
+
+/// `hold(...)`: the verbs whose answer may be held until their job ends.
+#[derive(Debug, Clone, Default, Resource)]
+#[resource(path = "/storage/volumes", collection, delete, hold(delete, patch))]
+pub struct HeldVolume {
+    #[get]
+    #[key]
+    pub uuid: Option<String>,
+    #[resource(get, post, patch)]
+    pub name: Option<String>,
+}
+
+/// A verb declared on the struct, or by a field, can be held.
+#[derive(Debug, Clone, Default, Resource)]
+#[resource(path = "/cluster/software", patch, hold(post, patch))]
+pub struct HeldEverything {
+    #[post]
+    pub version: Option<String>,
+}
+
+#[test]
+fn hold_lists_the_verbs_whose_answer_may_be_held() {
+    assert_eq!(HeldVolume::HOLD, Verbs::NONE.with(Verb::Patch).with(Verb::Delete));
+    assert!(!HeldVolume::HOLD.contains(Verb::Post));
+    assert_eq!(HeldEverything::HOLD, Verbs::NONE.with(Verb::Post).with(Verb::Patch));
+    // Without `hold`, nothing is held.
+    assert_eq!(Job::HOLD, Verbs::NONE);
+    assert_eq!(AllDeclared::HOLD, Verbs::NONE);
+    // Through `crate = "..."` as well.
+    assert_eq!(renamed_crate::HeldNode::HOLD, Verbs::NONE.with(Verb::Delete));
 }

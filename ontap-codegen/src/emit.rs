@@ -492,8 +492,11 @@ fn resource_doc(s: &StructDef, spec: &ResourceSpec, key_fields: &[String], model
     }
     let mut verbs = Vec::new();
     let async_note = |op: &Option<ontap_model::Operation>| match op {
-        Some(op) if op.asynchronous == AsyncMode::Both => " (may start a job)",
-        _ => "",
+        Some(op) if op.asynchronous == AsyncMode::Both => match crate::overlay::never_held(op) {
+            Some(quirk) => format!(" (may start a job; {})", quirk.note),
+            None => " (may start a job)".to_owned(),
+        },
+        _ => String::new(),
     };
     if spec.get.is_some() {
         verbs.push("`get`".to_owned());
@@ -595,6 +598,10 @@ fn write_struct(out: &mut String, plan: &Plan, index: usize, model: &str) {
             out.push_str("#[derive(Debug, Clone, Default, PartialEq, ontap::Resource)]\n");
             let mut args = vec![format!("path = {:?}", resource.spec.path)];
             args.extend(resource_verbs(&resource.spec).into_iter().map(str::to_owned));
+            if !resource.hold.is_empty() {
+                let hold: Vec<&str> = resource.hold.iter().map(|m| m.as_lower()).collect();
+                args.push(format!("hold({})", hold.join(", ")));
+            }
             let typed: Vec<String> = plan
                 .params
                 .iter()

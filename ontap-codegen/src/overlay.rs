@@ -1,10 +1,51 @@
-//! Curated additions: the core types that stand for some definitions, and
-//! our own doc comments for the resources the seed's flows use.
+//! Curated additions: the core types that stand for some definitions, our
+//! own doc comments for the resources the seed's flows use, and the known
+//! quirks of ONTAP that overrule what the model says ([`NEVER_HELD`]).
 
 use std::collections::BTreeMap;
 
+use ontap_model::{AsyncMode, Method, Operation};
 use serde::Deserialize;
 use serde_json::Value;
+
+/// An operation that may start a job (`x-ntap-async: both`) but whose
+/// answer the generated resource never asks the server to hold: its verb is
+/// left out of `hold(...)`, so the client sends no default `return_timeout`
+/// with it (a caller may still set one).
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct NeverHeld {
+    /// The operation's method.
+    pub method: Method,
+    /// The operation's path below `/api`, as the model writes it.
+    pub path: &'static str,
+    /// Why, in a few words, for the resource's doc comment.
+    pub note: &'static str,
+}
+
+/// The operations ONTAP is known to mishandle when their answer is held.
+pub(crate) const NEVER_HELD: &[NeverHeld] = &[
+    // A known ONTAP server bug: sent with `return_timeout=30`, this POST has
+    // answered HTTP 500 although the download went on and succeeded, so a
+    // held answer reports a failure that did not happen. NetApp's own tools
+    // send `return_timeout=0` here and follow the job.
+    NeverHeld {
+        method: Method::Post,
+        path: "/cluster/software/download",
+        note: "not held by default: ONTAP has answered it HTTP 500 under `return_timeout` \
+               although the download succeeded",
+    },
+];
+
+/// The quirk that keeps `op`'s answer from being held, if any.
+pub(crate) fn never_held(op: &Operation) -> Option<&'static NeverHeld> {
+    NEVER_HELD.iter().find(|q| q.method == op.method && q.path == op.path)
+}
+
+/// Whether a resource may ask the server to hold `op`'s answer until its
+/// job ends: the operation may start a job, and no quirk forbids it.
+pub(crate) fn holds(op: &Operation) -> bool {
+    op.asynchronous == AsyncMode::Both && never_held(op).is_none()
+}
 
 /// What `overlay.json` holds.
 ///

@@ -3,10 +3,10 @@
 
 use std::collections::{BTreeMap, BTreeSet, HashMap, VecDeque};
 
-use ontap_model::{Property, ResourceSpec, Roles, Schema, Spec};
+use ontap_model::{Method, Property, ResourceSpec, Roles, Schema, Spec};
 
 use crate::names::{self, Registry};
-use crate::overlay::Overlay;
+use crate::overlay::{self, Overlay};
 
 /// Where a struct's fields come from.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -88,6 +88,11 @@ pub struct ResourceInfo {
     pub feature: String,
     /// The field each own key names ([`ResourceSpec::key_fields`]), the type's `KEYS`.
     pub key_fields: Vec<String>,
+    /// The methods among POST, PATCH and DELETE whose answer the client may
+    /// ask the server to hold until their job ends, the type's `HOLD`
+    /// (`hold(...)`): the operation may start a job, and no known quirk of
+    /// ONTAP forbids holding it.
+    pub hold: Vec<Method>,
 }
 
 /// One struct to write.
@@ -307,6 +312,16 @@ fn full_views(spec: &Spec, references: &BTreeMap<String, Vec<Property>>) -> BTre
         .collect()
 }
 
+/// The methods of `spec`'s POST, PATCH and DELETE whose answer may be held.
+fn hold_methods(spec: &ResourceSpec) -> Vec<Method> {
+    [&spec.post, &spec.patch, &spec.delete]
+        .into_iter()
+        .flatten()
+        .filter(|op| overlay::holds(op))
+        .map(|op| op.method)
+        .collect()
+}
+
 impl Builder<'_> {
     fn resources(&mut self) {
         for spec in self.spec.resources() {
@@ -323,6 +338,7 @@ impl Builder<'_> {
                     spec: spec.clone(),
                     feature: feature_of(&spec.path),
                     key_fields: spec.key_fields(self.spec),
+                    hold: hold_methods(spec),
                 }),
                 fields: Vec::new(),
                 features: BTreeSet::new(),

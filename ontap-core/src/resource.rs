@@ -175,6 +175,47 @@ pub trait Resource: Serialize + DeserializeOwned + Default + Send + Sync + 'stat
     /// ```
     const KEYS: &'static [&'static str];
 
+    /// The verbs whose answer the client may ask the server to hold until
+    /// the job the request started ends: among `POST`, `PATCH` and `DELETE`,
+    /// those whose operation may start an ONTAP job (the model's
+    /// `x-ntap-async: both`) and may safely be sent with `return_timeout=N`.
+    /// For a verb in this set the client adds a default `return_timeout`
+    /// when the caller gives none; a verb not in it is never held unless
+    /// the caller sets `return_timeout` itself.
+    ///
+    /// The generated resources take it from the model
+    /// (`#[resource(hold(...))]`, written by `ontap-codegen`), leaving out
+    /// the operations ONTAP is known to mishandle when held. Empty unless
+    /// given.
+    ///
+    /// ```
+    /// # extern crate ontap_core as ontap;
+    /// use ontap_core::{Resource, Verb, Verbs};
+    ///
+    /// #[derive(Debug, Clone, Default, ontap::Resource)]
+    /// #[resource(path = "/storage/volumes", collection, delete, hold(patch, delete))]
+    /// struct Volume {
+    ///     #[get]
+    ///     #[key]
+    ///     uuid: Option<String>,
+    ///     #[resource(get, post, patch)]
+    ///     name: Option<String>,
+    /// }
+    ///
+    /// assert!(Volume::HOLD.contains(Verb::Patch) && Volume::HOLD.contains(Verb::Delete));
+    /// assert!(!Volume::HOLD.contains(Verb::Post)); // held only if the caller asks
+    ///
+    /// #[derive(Debug, Clone, Default, ontap::Resource)]
+    /// #[resource(path = "/cluster/jobs")]
+    /// struct Job {
+    ///     #[get]
+    ///     uuid: Option<String>,
+    /// }
+    ///
+    /// assert_eq!(Job::HOLD, Verbs::NONE);
+    /// ```
+    const HOLD: Verbs = Verbs::NONE;
+
     /// The JSON value of the field at `index` in [`Self::FIELDS`], or `None`
     /// when that field is not set (or there is no such field). Secrets are
     /// masked, nested ones included.

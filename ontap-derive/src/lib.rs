@@ -62,8 +62,9 @@ use proc_macro::TokenStream;
 /// * `ontap::Resource`: `NAME` (the struct's name), `PATH` (the `path`
 ///   attribute), `FIELDS` (one `ontap::FieldMeta` per field, in declaration
 ///   order: Rust name, wire name, verbs, key, secret), `KEYS` (the key paths
-///   of the instance path, in declaration order) and `merge` (copy the fields
-///   set in another value, as a GET refreshes an object).
+///   of the instance path, in declaration order), `HOLD` (the `hold` verbs,
+///   only when given) and `merge` (copy the fields set in another value, as
+///   a GET refreshes an object).
 /// * `serde::Deserialize`: reads the wire names straight from the input,
 ///   ignores members the struct does not have, leaves members that are
 ///   missing or `null` as `None`, and of a repeated member keeps the last.
@@ -207,6 +208,35 @@ use proc_macro::TokenStream;
 ///
 /// fn in_bulk<R: PatchCollection + DeleteCollection>() {}
 /// in_bulk::<Volume>();
+/// ```
+///
+/// ## `hold(post, patch, delete)`
+///
+/// The verbs whose requests may start an ONTAP job (the model's operation
+/// is `x-ntap-async: both`) and whose answer the client may ask the server
+/// to hold until that job ends, by sending `return_timeout`: sets
+/// `ontap::Resource::HOLD`. Any of `post`, `patch` and `delete`, at least
+/// one, each once, and each a verb the resource has. Without `hold`, `HOLD`
+/// is empty, and no answer is held unless the caller sets `return_timeout`
+/// itself. The generated resources take it from the model, leaving out the
+/// operations ONTAP is known to mishandle when held.
+///
+/// ```
+/// use ontap::{Resource, Verb};
+///
+/// #[derive(Debug, Clone, Default, Resource)]
+/// #[resource(path = "/storage/volumes", collection, delete, hold(patch, delete))]
+/// pub struct Volume {
+///     #[get]
+///     #[key]
+///     pub uuid: Option<String>,
+///     #[resource(get, post, patch)]
+///     pub name: Option<String>,
+/// }
+///
+/// assert!(Volume::HOLD.contains(Verb::Patch));
+/// assert!(Volume::HOLD.contains(Verb::Delete));
+/// assert!(!Volume::HOLD.contains(Verb::Post));
 /// ```
 ///
 /// ## `crate = "path"`
@@ -404,8 +434,10 @@ use proc_macro::TokenStream;
 /// are reported at once: a missing or malformed `path`, a placeholder no field
 /// fills, a field that is not an `Option`, a `#[key]` without `#[get]`, an
 /// unknown or repeated attribute (with the nearest valid name), an empty
-/// `rename` or `key`, `#[secret]` on a type other than `Secret`, generics,
-/// and inputs other than a struct with named fields.
+/// `rename` or `key`, an empty `hold()`, a verb in `hold` other than `post`,
+/// `patch` and `delete`, repeated, or that the resource does not have,
+/// `#[secret]` on a type other than `Secret`, generics, and inputs other
+/// than a struct with named fields.
 ///
 /// ```compile_fail
 /// use ontap::Resource;

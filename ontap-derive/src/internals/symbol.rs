@@ -21,6 +21,7 @@ pub const PATCH_COLLECTION: Symbol = Symbol("patch_collection");
 pub const DELETE_COLLECTION: Symbol = Symbol("delete_collection");
 pub const CRATE: Symbol = Symbol("crate");
 pub const PARAMS: Symbol = Symbol("params");
+pub const HOLD: Symbol = Symbol("hold");
 
 // `#[derive(Resource)]`: field attributes, bare (`#[get]`) or long
 // (`#[resource(get)]`).
@@ -48,12 +49,16 @@ pub const RESOURCE_CONTAINER: &[Symbol] = &[
     COLLECTION,
     PATCH_COLLECTION,
     DELETE_COLLECTION,
+    HOLD,
     PARAMS,
     CRATE,
 ];
 /// The verbs whose operations take typed query parameters, inside
 /// `params(...)`.
 pub const PARAMS_VERBS: &[Symbol] = &[POST, PATCH, DELETE, PATCH_COLLECTION, DELETE_COLLECTION];
+/// The verbs whose answer may be held until their job ends, inside
+/// `hold(...)`.
+pub const HOLD_VERBS: &[Symbol] = &[POST, PATCH, DELETE];
 /// The verbs `#[resource(...)]` can declare for the whole struct.
 pub const RESOURCE_CONTAINER_VERBS: &[Symbol] = &[
     GET,

@@ -32,6 +32,10 @@ pub struct Container {
     /// `params(patch = VolumePatchParams, ...)`: the typed query parameters
     /// of each verb's operation, with the name of the verb as written.
     pub params: Vec<(Symbol, syn::Path, syn::Type)>,
+    /// `hold(post, patch, delete)`: the verbs whose answer the client may
+    /// ask the server to hold until the job they started ends, each with
+    /// its name as written.
+    pub hold: Option<Vec<(Symbol, syn::Path)>>,
     /// `crate = "my::ontap"`: where the generated code finds the runtime.
     pub crate_path: Option<syn::Path>,
     /// The first `#[resource]` attribute of the struct, for errors about
@@ -109,6 +113,8 @@ impl Container {
                 }
                 Ok(())
             })?;
+        } else if path == symbol::HOLD {
+            self.hold_entry(cx, meta)?;
         } else if path == symbol::CRATE {
             let lit = lit_str_value(meta)?;
             match lit.parse::<syn::Path>() {
@@ -125,6 +131,61 @@ impl Container {
             cx.error_spanned_by(path, message);
             skip_value(meta)?;
         }
+        Ok(())
+    }
+
+    /// `hold(post, patch, delete)`: a non-empty list of distinct verbs
+    /// among those three.
+    fn hold_entry(&mut self, cx: &Ctxt, meta: &ParseNestedMeta) -> syn::Result<()> {
+        let path = &meta.path;
+        if !meta.input.peek(syn::token::Paren) {
+            cx.error_spanned_by(
+                path,
+                "`hold` takes a list of verbs, like `hold(post, patch, delete)`: \
+                 the verbs whose answer may wait for the job they start",
+            );
+            return skip_value(meta);
+        }
+        let mut verbs: Vec<(Symbol, syn::Path)> = Vec::new();
+        let list: proc_macro2::Group = meta.input.fork().parse()?;
+        if list.stream().is_empty() {
+            cx.error_spanned_by(
+                path,
+                "`hold()` is empty: list the verbs whose answer may be held, \
+                 like `hold(post)`, or remove `hold`",
+            );
+            skip_value(meta)?;
+            set_once(cx, &mut self.hold, verbs, path, symbol::HOLD, "the struct");
+            return Ok(());
+        }
+        meta.parse_nested_meta(|inner| {
+            let verb = &inner.path;
+            let word = crate::internals::path_to_string(verb);
+            let Some(symbol) = symbol::HOLD_VERBS.iter().copied().find(|v| verb == *v) else {
+                let message = if symbol::RESOURCE_CONTAINER_VERBS.iter().any(|v| verb == *v) {
+                    format!(
+                        "`{word}` cannot be in `hold`: `hold` takes {}, \
+                         the verbs whose answer may wait for the job they start",
+                        suggest::one_of(symbol::HOLD_VERBS)
+                    )
+                } else {
+                    suggest::unknown("verb in `hold`", &word, symbol::HOLD_VERBS)
+                };
+                cx.error_spanned_by(verb, message);
+                skip_value(&inner)?;
+                return Ok(());
+            };
+            if inner.input.peek(syn::Token![=]) || inner.input.peek(syn::token::Paren) {
+                cx.error_spanned_by(verb, format!("`{word}` in `hold` takes no value: write `hold({word})`"));
+                skip_value(&inner)?;
+            } else if verbs.iter().any(|(seen, _)| *seen == symbol) {
+                cx.error_spanned_by(verb, format!("duplicate `{symbol}` in `hold`"));
+            } else {
+                verbs.push((symbol, verb.clone()));
+            }
+            Ok(())
+        })?;
+        set_once(cx, &mut self.hold, verbs, path, symbol::HOLD, "the struct");
         Ok(())
     }
 }

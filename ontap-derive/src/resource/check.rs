@@ -15,6 +15,7 @@ pub fn check(cx: &Ctxt, cont: &Container) {
     }
     check_wire_names(cx, cont);
     check_params(cx, cont);
+    check_hold(cx, cont);
 }
 
 fn check_shape(cx: &Ctxt, cont: &Container) {
@@ -270,5 +271,45 @@ fn check_params(cx: &Ctxt, cont: &Container) {
                 ),
             );
         }
+    }
+}
+
+/// `hold(verb)` only for a verb the resource has.
+fn check_hold(cx: &Ctxt, cont: &Container) {
+    let declared = &cont.attrs;
+    let Some(hold) = &declared.hold else {
+        return;
+    };
+    let fields = cont.fields();
+    // A misspelled field attribute (`pach` for `patch`) may be why the verb
+    // seems missing: it is reported already.
+    let malformed = fields.iter().any(|f| f.attrs.malformed);
+    for (verb, path) in hold {
+        let (supported, by_field) = match *verb {
+            symbol::POST => (
+                declared.post.is_some() || fields.iter().any(|f| f.attrs.post.is_some()),
+                true,
+            ),
+            symbol::PATCH => (
+                declared.patch.is_some() || fields.iter().any(|f| f.attrs.patch.is_some()),
+                true,
+            ),
+            _ => (declared.delete.is_some(), false),
+        };
+        if supported || (by_field && malformed) {
+            continue;
+        }
+        let field_hint = if by_field {
+            format!(" (or mark a field `#[{verb}]`)")
+        } else {
+            String::new()
+        };
+        cx.error_spanned_by(
+            path,
+            format!(
+                "`hold({verb})` holds the answer of a verb this resource does not have: \
+                 add `{verb}` to the struct's `#[resource(...)]`{field_hint}, or remove it from `hold`"
+            ),
+        );
     }
 }

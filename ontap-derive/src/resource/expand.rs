@@ -38,6 +38,18 @@ pub fn expand(cont: &Container) -> TokenStream {
     let table = internals::fields::expand(&krate, ident, &format!("a {name} object"), &wire_fields);
     let verbs = verb_impls(&krate, cont);
     let secrets = secret_assertions(&krate, cont);
+    let hold = cont.attrs.hold.as_ref().map(|hold| {
+        let mut set = quote!(#krate::Verbs::NONE);
+        for (verb, _) in hold {
+            let verb = match *verb {
+                symbol::POST => quote!(Post),
+                symbol::PATCH => quote!(Patch),
+                _ => quote!(Delete),
+            };
+            set = quote!(#set.with(#krate::Verb::#verb));
+        }
+        quote!(const HOLD: #krate::Verbs = #set;)
+    });
 
     quote! {
         const _: () = {
@@ -47,6 +59,7 @@ pub fn expand(cont: &Container) -> TokenStream {
                 const PATH: &'static str = #path;
                 const FIELDS: &'static [#krate::FieldMeta] = &[#(#metas),*];
                 const KEYS: &'static [&'static str] = &[#(#keys),*];
+                #hold
 
                 #[inline]
                 fn merge(&mut self, other: Self) {

@@ -237,6 +237,185 @@ fn typed_params_per_verb() {
 }
 
 #[test]
+fn hold_verbs() {
+    let out = derive(quote!(
+        #[resource(path = "/storage/volumes", collection, delete, hold(patch, delete, post))]
+        struct Volume {
+            #[resource(get, key)]
+            uuid: Option<String>,
+            #[resource(get, post, patch)]
+            name: Option<String>,
+        }
+    ))
+    .to_string();
+    let expected = "const HOLD : :: ontap :: Verbs = :: ontap :: Verbs :: NONE . with (:: ontap :: Verb :: Patch) \
+                    . with (:: ontap :: Verb :: Delete) . with (:: ontap :: Verb :: Post) ;";
+    assert!(out.contains(expected), "missing {expected:?} in\n{out}");
+    // Without `hold`, the trait's default (no verb) stands.
+    let out = derive(quote!(
+        #[resource(path = "/x", delete)]
+        struct X {
+            #[post]
+            a: Option<u8>,
+        }
+    ))
+    .to_string();
+    assert!(!out.contains("HOLD"), "{out}");
+    let out = derive(quote!(
+        #[resource(path = "/x", post, hold(post), crate = "my::sdk")]
+        struct X {}
+    ))
+    .to_string();
+    assert!(
+        out.contains(
+            "const HOLD : my :: sdk :: Verbs = my :: sdk :: Verbs :: NONE . with (my :: sdk :: Verb :: Post) ;"
+        ),
+        "{out}"
+    );
+}
+
+#[test]
+fn hold_mistakes() {
+    assert_one_error(
+        parse_quote!(
+            #[resource(path = "/x", post, hold(pots))]
+            struct X {}
+        ),
+        "unknown verb in `hold` `pots`: did you mean `post`?",
+    );
+    assert_one_error(
+        parse_quote!(
+            #[resource(path = "/x", post, hold(frobnicate))]
+            struct X {}
+        ),
+        "unknown verb in `hold` `frobnicate`: expected `post`, `patch` or `delete`",
+    );
+    for verb in ["get", "collection", "patch_collection", "delete_collection"] {
+        let verb = syn::Ident::new(verb, proc_macro2::Span::call_site());
+        assert_one_error(
+            parse_quote!(
+                #[resource(path = "/x", get, collection, patch_collection, delete_collection, hold(#verb))]
+                struct X {}
+            ),
+            &format!(
+                "`{verb}` cannot be in `hold`: `hold` takes `post`, `patch` or `delete`, \
+                 the verbs whose answer may wait for the job they start"
+            ),
+        );
+    }
+    assert_one_error(
+        parse_quote!(
+            #[resource(path = "/x", post, hold())]
+            struct X {}
+        ),
+        "`hold()` is empty: list the verbs whose answer may be held, like `hold(post)`, or remove `hold`",
+    );
+    for input in [
+        parse_quote!(
+            #[resource(path = "/x", post, hold)]
+            struct X {}
+        ),
+        parse_quote!(
+            #[resource(path = "/x", post, hold = "post")]
+            struct X {}
+        ),
+    ] {
+        assert_one_error(input, "`hold` takes a list of verbs, like `hold(post, patch, delete)`");
+    }
+    assert_one_error(
+        parse_quote!(
+            #[resource(path = "/x", post, hold(post = true))]
+            struct X {}
+        ),
+        "`post` in `hold` takes no value: write `hold(post)`",
+    );
+    assert_one_error(
+        parse_quote!(
+            #[resource(path = "/x", post, hold(post, post))]
+            struct X {}
+        ),
+        "duplicate `post` in `hold`",
+    );
+    assert_one_error(
+        parse_quote!(
+            #[resource(path = "/x", post, hold(post), hold(post))]
+            struct X {}
+        ),
+        "duplicate `hold`: the struct already has one",
+    );
+    assert_one_error(
+        parse_quote!(
+            #[resource(path = "/x", post, hold(patch))]
+            struct X {}
+        ),
+        "`hold(patch)` holds the answer of a verb this resource does not have: add `patch` to the struct's \
+         `#[resource(...)]` (or mark a field `#[patch]`), or remove it from `hold`",
+    );
+    assert_one_error(
+        parse_quote!(
+            #[resource(path = "/x", post, hold(delete))]
+            struct X {
+                #[patch]
+                a: Option<u8>,
+            }
+        ),
+        "`hold(delete)` holds the answer of a verb this resource does not have: add `delete` to the struct's \
+         `#[resource(...)]`, or remove it from `hold`",
+    );
+    // A verb a field declares is enough.
+    assert_eq!(
+        errors(&parse_quote!(
+            #[resource(path = "/x", hold(post, patch))]
+            struct X {
+                #[post]
+                a: Option<u8>,
+                #[resource(patch)]
+                b: Option<u8>,
+            }
+        )),
+        Vec::<String>::new()
+    );
+    // A misspelled field verb is the one mistake reported.
+    assert_one_error(
+        parse_quote!(
+            #[resource(path = "/x", hold(patch))]
+            struct X {
+                #[resource(pach)]
+                a: Option<u8>,
+            }
+        ),
+        "unknown resource field attribute `pach`: did you mean `patch`?",
+    );
+    assert_one_error(
+        parse_quote!(
+            #[resource(path = "/x")]
+            struct X {
+                #[resource(get, hold(post))]
+                a: Option<u8>,
+            }
+        ),
+        "`hold` belongs on the struct, not on a field",
+    );
+    // Every mistake inside one `hold` at once, and the rest still read.
+    let all = errors(&parse_quote!(
+        #[resource(path = "/x", post, hold(get, post, post, pots, delete), colection)]
+        struct X {}
+    ));
+    let starts: Vec<&str> = all.iter().map(|e| &e[..e.find(':').unwrap_or(e.len())]).collect();
+    assert_eq!(
+        starts,
+        [
+            "`get` cannot be in `hold`",
+            "duplicate `post` in `hold`",
+            "unknown verb in `hold` `pots`",
+            "unknown resource attribute `colection`",
+            "`hold(delete)` holds the answer of a verb this resource does not have",
+        ],
+        "{all:#?}"
+    );
+}
+
+#[test]
 fn container_verbs() {
     let out = derive(quote!(
         #[resource(
@@ -683,7 +862,7 @@ fn unknown_attributes_suggest_the_nearest() {
             #[resource(path = "/x", frobnicate = "y")]
             struct X {}
         ),
-        "unknown resource attribute `frobnicate`: expected `path`, `get`, `post`, `patch`, `delete`, `collection`, `patch_collection`, `delete_collection`, `params` or `crate`",
+        "unknown resource attribute `frobnicate`: expected `path`, `get`, `post`, `patch`, `delete`, `collection`, `patch_collection`, `delete_collection`, `hold`, `params` or `crate`",
     );
     assert_one_error(
         parse_quote!(

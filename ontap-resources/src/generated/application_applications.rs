@@ -22,7 +22,7 @@ use crate::{
 /// assert_eq!(Application::KEYS, ["uuid"] as [&str; 1]);
 /// ```
 #[derive(Debug, Clone, Default, PartialEq, ontap::Resource)]
-#[resource(path = "/application/applications", get, post, patch, delete, collection, patch_collection, delete_collection, params(delete = ApplicationDeleteParams, patch_collection = ApplicationPatchCollectionParams, delete_collection = ApplicationDeleteCollectionParams))]
+#[resource(path = "/application/applications", get, post, patch, delete, collection, patch_collection, delete_collection, hold(post, patch, delete), params(delete = ApplicationDeleteParams, patch_collection = ApplicationPatchCollectionParams, delete_collection = ApplicationDeleteCollectionParams))]
 pub struct Application {
     /// `uuid`: string; read by GET; a key of the instance path.
     #[resource(get, key)]

@@ -22,7 +22,7 @@ use crate::{
 /// assert_eq!(ApplicationComponentSnapshot::KEYS, ["uuid"] as [&str; 1]);
 /// ```
 #[derive(Debug, Clone, Default, PartialEq, ontap::Resource)]
-#[resource(path = "/application/applications/{application.uuid}/components/{component.uuid}/snapshots", get, post, delete, collection, delete_collection, params(delete_collection = ApplicationComponentSnapshotDeleteCollectionParams))]
+#[resource(path = "/application/applications/{application.uuid}/components/{component.uuid}/snapshots", get, post, delete, collection, delete_collection, hold(post, delete), params(delete_collection = ApplicationComponentSnapshotDeleteCollectionParams))]
 pub struct ApplicationComponentSnapshot {
     /// `uuid`: string; read by GET; a key of the instance path.
     #[resource(get, key)]

@@ -21,7 +21,7 @@ use crate::{
 /// assert_eq!(ApplicationSnapshot::KEYS, ["uuid"] as [&str; 1]);
 /// ```
 #[derive(Debug, Clone, Default, PartialEq, ontap::Resource)]
-#[resource(path = "/application/applications/{application.uuid}/snapshots", get, post, delete, collection, delete_collection, params(delete_collection = ApplicationSnapshotDeleteCollectionParams))]
+#[resource(path = "/application/applications/{application.uuid}/snapshots", get, post, delete, collection, delete_collection, hold(post, delete), params(delete_collection = ApplicationSnapshotDeleteCollectionParams))]
 pub struct ApplicationSnapshot {
     /// `uuid`: string; read by GET; a key of the instance path.
     #[resource(get, key)]

@@ -26,7 +26,7 @@ use crate::{
 /// assert_eq!(ConsistencyGroup::KEYS, ["uuid"] as [&str; 1]);
 /// ```
 #[derive(Debug, Clone, Default, PartialEq, ontap::Resource)]
-#[resource(path = "/application/consistency-groups", get, post, patch, delete, collection, patch_collection, delete_collection, params(patch_collection = ConsistencyGroupPatchCollectionParams, delete_collection = ConsistencyGroupDeleteCollectionParams))]
+#[resource(path = "/application/consistency-groups", get, post, patch, delete, collection, patch_collection, delete_collection, hold(post, patch, delete), params(patch_collection = ConsistencyGroupPatchCollectionParams, delete_collection = ConsistencyGroupDeleteCollectionParams))]
 pub struct ConsistencyGroup {
     /// `uuid`: string; read by GET; a key of the instance path.
     #[resource(get, key)]

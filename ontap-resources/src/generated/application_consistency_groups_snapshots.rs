@@ -22,7 +22,7 @@ use crate::{
 /// assert_eq!(ConsistencyGroupSnapshot::KEYS, ["uuid"] as [&str; 1]);
 /// ```
 #[derive(Debug, Clone, Default, PartialEq, ontap::Resource)]
-#[resource(path = "/application/consistency-groups/{consistency_group.uuid}/snapshots", get, post, patch, delete, collection, patch_collection, delete_collection, params(post = ConsistencyGroupSnapshotPostParams, patch = ConsistencyGroupSnapshotPatchParams, patch_collection = ConsistencyGroupSnapshotPatchCollectionParams, delete_collection = ConsistencyGroupSnapshotDeleteCollectionParams))]
+#[resource(path = "/application/consistency-groups/{consistency_group.uuid}/snapshots", get, post, patch, delete, collection, patch_collection, delete_collection, hold(post, patch, delete), params(post = ConsistencyGroupSnapshotPostParams, patch = ConsistencyGroupSnapshotPatchParams, patch_collection = ConsistencyGroupSnapshotPatchCollectionParams, delete_collection = ConsistencyGroupSnapshotDeleteCollectionParams))]
 pub struct ConsistencyGroupSnapshot {
     /// `uuid`: string; read by GET; a key of the instance path.
     #[resource(get, key)]

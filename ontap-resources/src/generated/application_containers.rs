@@ -17,7 +17,7 @@ use crate::{ContainerVolume, SvmReference};
 /// assert_eq!(Container::KEYS, [] as [&str; 0]);
 /// ```
 #[derive(Debug, Clone, Default, PartialEq, ontap::Resource)]
-#[resource(path = "/application/containers", post)]
+#[resource(path = "/application/containers", post, hold(post))]
 pub struct Container {
     /// `svm`: [`SvmReference`](crate::SvmReference); sent by POST.
     #[resource(post)]

@@ -18,7 +18,7 @@ use crate::{CloudTargetCluster, IpspaceReference, SvmReference};
 /// assert_eq!(CloudTarget::KEYS, ["uuid"] as [&str; 1]);
 /// ```
 #[derive(Debug, Clone, Default, PartialEq, ontap::Resource)]
-#[resource(path = "/cloud/targets", get, post, patch, delete, collection, patch_collection, delete_collection, params(post = CloudTargetPostParams, patch = CloudTargetPatchParams, patch_collection = CloudTargetPatchCollectionParams, delete_collection = CloudTargetDeleteCollectionParams))]
+#[resource(path = "/cloud/targets", get, post, patch, delete, collection, patch_collection, delete_collection, hold(post, patch, delete), params(post = CloudTargetPostParams, patch = CloudTargetPatchParams, patch_collection = CloudTargetPatchCollectionParams, delete_collection = CloudTargetDeleteCollectionParams))]
 pub struct CloudTarget {
     /// `uuid`: string; read by GET; a key of the instance path.
     #[resource(get, key)]

@@ -21,7 +21,7 @@ use crate::{
 /// assert_eq!(Cluster::KEYS, [] as [&str; 0]);
 /// ```
 #[derive(Debug, Clone, Default, PartialEq, ontap::Resource)]
-#[resource(path = "/cluster", get, post, patch, params(post = ClusterPostParams))]
+#[resource(path = "/cluster", get, post, patch, hold(post, patch), params(post = ClusterPostParams))]
 pub struct Cluster {
     /// `_links`: [`ontap::Links`]; read by GET.
     #[resource(get, rename = "_links")]

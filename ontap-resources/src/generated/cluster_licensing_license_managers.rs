@@ -18,7 +18,7 @@ use crate::LicenseManagerUri;
 /// assert_eq!(LicenseManager::KEYS, ["uuid"] as [&str; 1]);
 /// ```
 #[derive(Debug, Clone, Default, PartialEq, ontap::Resource)]
-#[resource(path = "/cluster/licensing/license-managers", get, patch, collection, patch_collection, params(patch_collection = LicenseManagerPatchCollectionParams))]
+#[resource(path = "/cluster/licensing/license-managers", get, patch, collection, patch_collection, hold(patch), params(patch_collection = LicenseManagerPatchCollectionParams))]
 pub struct LicenseManager {
     /// `uuid`: string, format `uuid`; read by GET; a key of the instance path.
     #[resource(get, key)]

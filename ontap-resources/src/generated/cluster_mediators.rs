@@ -18,7 +18,7 @@ use crate::{ClusterPeerReference, MetroclusterDrGroup};
 /// assert_eq!(Mediator::KEYS, ["uuid"] as [&str; 1]);
 /// ```
 #[derive(Debug, Clone, Default, PartialEq, ontap::Resource)]
-#[resource(path = "/cluster/mediators", get, post, patch, delete, collection, patch_collection, delete_collection, params(patch_collection = MediatorPatchCollectionParams, delete_collection = MediatorDeleteCollectionParams))]
+#[resource(path = "/cluster/mediators", get, post, patch, delete, collection, patch_collection, delete_collection, hold(post, patch, delete), params(patch_collection = MediatorPatchCollectionParams, delete_collection = MediatorDeleteCollectionParams))]
 pub struct Mediator {
     /// `uuid`: string; read by GET; a key of the instance path.
     #[resource(get, key)]

@@ -17,7 +17,7 @@ use crate::{ClusterReference, DrPair, MccipPort, Mediator, MetroclusterLocal, Me
 /// assert_eq!(Metrocluster::KEYS, [] as [&str; 0]);
 /// ```
 #[derive(Debug, Clone, Default, PartialEq, ontap::Resource)]
-#[resource(path = "/cluster/metrocluster", get, post, patch, params(patch = MetroclusterPatchParams))]
+#[resource(path = "/cluster/metrocluster", get, post, patch, hold(post, patch), params(patch = MetroclusterPatchParams))]
 pub struct Metrocluster {
     /// `_links`: [`ontap::Links`]; read by GET.
     #[resource(get, rename = "_links")]

@@ -21,7 +21,7 @@ use crate::{
 /// assert_eq!(MetroclusterDiagnostics::KEYS, [] as [&str; 0]);
 /// ```
 #[derive(Debug, Clone, Default, PartialEq, ontap::Resource)]
-#[resource(path = "/cluster/metrocluster/diagnostics", get, post, params(post = MetroclusterDiagnosticsPostParams))]
+#[resource(path = "/cluster/metrocluster/diagnostics", get, post, hold(post), params(post = MetroclusterDiagnosticsPostParams))]
 pub struct MetroclusterDiagnostics {
     /// `aggregate`: [`MetroclusterDiagnosticsAggregate`](crate::MetroclusterDiagnosticsAggregate); read by GET; sent by POST.
     #[resource(get, post)]

@@ -18,7 +18,7 @@ use crate::{ClusterReference, DrPair, MetroclusterMccipPorts};
 /// assert_eq!(MetroclusterDrGroup::KEYS, ["id"] as [&str; 1]);
 /// ```
 #[derive(Debug, Clone, Default, PartialEq, ontap::Resource)]
-#[resource(path = "/cluster/metrocluster/dr-groups", get, post, delete, collection, delete_collection, params(delete_collection = MetroclusterDrGroupDeleteCollectionParams))]
+#[resource(path = "/cluster/metrocluster/dr-groups", get, post, delete, collection, delete_collection, hold(post, delete), params(delete_collection = MetroclusterDrGroupDeleteCollectionParams))]
 pub struct MetroclusterDrGroup {
     /// `id`: integer; read by GET; a key of the instance path.
     #[resource(get, key)]

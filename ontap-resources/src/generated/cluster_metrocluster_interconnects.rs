@@ -18,7 +18,7 @@ use crate::{InterconnectState, IpInterfaceAndGateway, MetroclusterInterconnectMi
 /// assert_eq!(MetroclusterInterconnect::KEYS, ["node.uuid", "partner_type", "adapter"] as [&str; 3]);
 /// ```
 #[derive(Debug, Clone, Default, PartialEq, ontap::Resource)]
-#[resource(path = "/cluster/metrocluster/interconnects", get, patch, collection, patch_collection, params(patch_collection = MetroclusterInterconnectPatchCollectionParams))]
+#[resource(path = "/cluster/metrocluster/interconnects", get, patch, collection, patch_collection, hold(patch), params(patch_collection = MetroclusterInterconnectPatchCollectionParams))]
 pub struct MetroclusterInterconnect {
     /// `node`: [`NodeReference`](crate::NodeReference); read by GET; sent by PATCH; its `uuid` is a key of the instance path.
     #[resource(get, patch, key = "uuid")]

@@ -23,7 +23,7 @@ use crate::{
 /// assert_eq!(Node::KEYS, ["uuid"] as [&str; 1]);
 /// ```
 #[derive(Debug, Clone, Default, PartialEq, ontap::Resource)]
-#[resource(path = "/cluster/nodes", get, post, patch, delete, collection, patch_collection, delete_collection, params(post = NodePostParams, patch = NodePatchParams, delete = NodeDeleteParams, patch_collection = NodePatchCollectionParams, delete_collection = NodeDeleteCollectionParams))]
+#[resource(path = "/cluster/nodes", get, post, patch, delete, collection, patch_collection, delete_collection, hold(post, patch, delete), params(post = NodePostParams, patch = NodePatchParams, delete = NodeDeleteParams, patch_collection = NodePatchCollectionParams, delete_collection = NodeDeleteCollectionParams))]
 pub struct Node {
     /// `uuid`: string, format `uuid`; read by GET; a key of the instance path.
     #[resource(get, key)]

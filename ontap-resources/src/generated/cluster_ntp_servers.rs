@@ -18,7 +18,7 @@ use crate::NtpKeyReference;
 /// assert_eq!(NtpServer::KEYS, ["server"] as [&str; 1]);
 /// ```
 #[derive(Debug, Clone, Default, PartialEq, ontap::Resource)]
-#[resource(path = "/cluster/ntp/servers", get, post, patch, delete, collection, patch_collection, delete_collection, params(patch_collection = NtpServerPatchCollectionParams, delete_collection = NtpServerDeleteCollectionParams))]
+#[resource(path = "/cluster/ntp/servers", get, post, patch, delete, collection, patch_collection, delete_collection, hold(post, patch, delete), params(patch_collection = NtpServerPatchCollectionParams, delete_collection = NtpServerDeleteCollectionParams))]
 pub struct NtpServer {
     /// `server`: string; read by GET; sent by POST; a key of the instance path.
     #[resource(get, post, key)]

@@ -20,7 +20,7 @@ use crate::{
 /// assert_eq!(Software::KEYS, [] as [&str; 0]);
 /// ```
 #[derive(Debug, Clone, Default, PartialEq, ontap::Resource)]
-#[resource(path = "/cluster/software", get, patch, params(patch = SoftwarePatchParams))]
+#[resource(path = "/cluster/software", get, patch, hold(patch), params(patch = SoftwarePatchParams))]
 pub struct Software {
     /// `_links`: [`ontap::Links`]; read by GET.
     #[resource(get, rename = "_links")]

@@ -9,7 +9,7 @@
 /// asks for them) to start a download; ONTAP answers with a job. GET it to
 /// read the status of the current or last download.
 ///
-/// Verbs: `get`, `post` (may start a job).
+/// Verbs: `get`, `post` (may start a job; not held by default: ONTAP has answered it HTTP 500 under `return_timeout` although the download succeeded).
 /// Generated from `spec/ontap-9.19.1.json`.
 ///
 /// ```no_run

@@ -16,7 +16,7 @@
 /// assert_eq!(SoftwarePackage::KEYS, ["version"] as [&str; 1]);
 /// ```
 #[derive(Debug, Clone, Default, PartialEq, ontap::Resource)]
-#[resource(path = "/cluster/software/packages", get, delete, collection, delete_collection, params(delete_collection = SoftwarePackageDeleteCollectionParams))]
+#[resource(path = "/cluster/software/packages", get, delete, collection, delete_collection, hold(delete), params(delete_collection = SoftwarePackageDeleteCollectionParams))]
 pub struct SoftwarePackage {
     /// `version`: string; read by GET; a key of the instance path.
     #[resource(get, key)]

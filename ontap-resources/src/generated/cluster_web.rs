@@ -17,7 +17,7 @@ use crate::{WebCertificate, WebCsrf, WebHsts};
 /// assert_eq!(Web::KEYS, [] as [&str; 0]);
 /// ```
 #[derive(Debug, Clone, Default, PartialEq, ontap::Resource)]
-#[resource(path = "/cluster/web", get, patch)]
+#[resource(path = "/cluster/web", get, patch, hold(patch))]
 pub struct Web {
     /// `_links`: [`ontap::Links`]; read by GET.
     #[resource(get, rename = "_links")]

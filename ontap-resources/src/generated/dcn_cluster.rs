@@ -17,7 +17,7 @@ use crate::{DcnClusterNetworkPool, DcnClusterSoftware, DcnNode, IpInterfaceAndGa
 /// assert_eq!(DcnCluster::KEYS, [] as [&str; 0]);
 /// ```
 #[derive(Debug, Clone, Default, PartialEq, ontap::Resource)]
-#[resource(path = "/dcn/cluster", get, post, patch, delete)]
+#[resource(path = "/dcn/cluster", get, post, patch, delete, hold(post, patch, delete))]
 pub struct DcnCluster {
     /// `_links`: [`ontap::Links`]; read by GET.
     #[resource(get, rename = "_links")]

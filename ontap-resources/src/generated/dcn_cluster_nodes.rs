@@ -20,7 +20,7 @@ use crate::{
 /// assert_eq!(DcnNode::KEYS, ["uuid"] as [&str; 1]);
 /// ```
 #[derive(Debug, Clone, Default, PartialEq, ontap::Resource)]
-#[resource(path = "/dcn/cluster/nodes", get, post, patch, delete, collection, patch_collection, delete_collection, params(patch_collection = DcnNodePatchCollectionParams, delete_collection = DcnNodeDeleteCollectionParams))]
+#[resource(path = "/dcn/cluster/nodes", get, post, patch, delete, collection, patch_collection, delete_collection, hold(post, patch, delete), params(patch_collection = DcnNodePatchCollectionParams, delete_collection = DcnNodeDeleteCollectionParams))]
 pub struct DcnNode {
     /// `uuid`: string, format `uuid`; read by GET; a key of the instance path.
     #[resource(get, key)]

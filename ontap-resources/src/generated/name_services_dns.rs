@@ -18,7 +18,7 @@ use crate::{Ddns, Status, SvmReference};
 /// assert_eq!(Dns::KEYS, ["uuid"] as [&str; 1]);
 /// ```
 #[derive(Debug, Clone, Default, PartialEq, ontap::Resource)]
-#[resource(path = "/name-services/dns", get, post, patch, delete, collection, patch_collection, delete_collection, params(post = DnsPostParams, patch = DnsPatchParams, patch_collection = DnsPatchCollectionParams, delete_collection = DnsDeleteCollectionParams))]
+#[resource(path = "/name-services/dns", get, post, patch, delete, collection, patch_collection, delete_collection, hold(post, patch), params(post = DnsPostParams, patch = DnsPatchParams, patch_collection = DnsPatchCollectionParams, delete_collection = DnsDeleteCollectionParams))]
 pub struct Dns {
     /// `uuid`: string; read by GET; sent by POST and PATCH; a key of the instance path.
     #[resource(get, post, patch, key)]

@@ -20,7 +20,7 @@ use crate::{
 /// assert_eq!(Port::KEYS, ["uuid"] as [&str; 1]);
 /// ```
 #[derive(Debug, Clone, Default, PartialEq, ontap::Resource)]
-#[resource(path = "/network/ethernet/ports", get, post, patch, delete, collection, patch_collection, delete_collection, params(patch_collection = PortPatchCollectionParams, delete_collection = PortDeleteCollectionParams))]
+#[resource(path = "/network/ethernet/ports", get, post, patch, delete, collection, patch_collection, delete_collection, hold(delete), params(patch_collection = PortPatchCollectionParams, delete_collection = PortDeleteCollectionParams))]
 pub struct Port {
     /// `uuid`: string; read by GET; a key of the instance path.
     #[resource(get, key)]

@@ -18,7 +18,7 @@ use crate::{SwitchMonitoring, SwitchSnmp};
 /// assert_eq!(Switch::KEYS, ["name"] as [&str; 1]);
 /// ```
 #[derive(Debug, Clone, Default, PartialEq, ontap::Resource)]
-#[resource(path = "/network/ethernet/switches", get, post, patch, delete, collection, patch_collection, delete_collection, params(patch_collection = SwitchPatchCollectionParams, delete_collection = SwitchDeleteCollectionParams))]
+#[resource(path = "/network/ethernet/switches", get, post, patch, delete, collection, patch_collection, delete_collection, hold(post, patch), params(patch_collection = SwitchPatchCollectionParams, delete_collection = SwitchDeleteCollectionParams))]
 pub struct Switch {
     /// `name`: string; read by GET; sent by POST; a key of the instance path.
     #[resource(get, post, key)]

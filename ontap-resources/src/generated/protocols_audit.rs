@@ -18,7 +18,7 @@ use crate::{AuditEvents, Log, SvmReference};
 /// assert_eq!(Audit::KEYS, ["svm.uuid"] as [&str; 1]);
 /// ```
 #[derive(Debug, Clone, Default, PartialEq, ontap::Resource)]
-#[resource(path = "/protocols/audit", get, post, patch, delete, collection, patch_collection, delete_collection, params(delete = AuditDeleteParams, patch_collection = AuditPatchCollectionParams, delete_collection = AuditDeleteCollectionParams))]
+#[resource(path = "/protocols/audit", get, post, patch, delete, collection, patch_collection, delete_collection, hold(post, patch, delete), params(delete = AuditDeleteParams, patch_collection = AuditPatchCollectionParams, delete_collection = AuditDeleteCollectionParams))]
 pub struct Audit {
     /// `svm`: [`SvmReference`](crate::SvmReference); read by GET; sent by POST; its `uuid` is a key of the instance path.
     #[resource(get, post, key = "uuid")]

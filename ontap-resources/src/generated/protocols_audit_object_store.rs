@@ -18,7 +18,7 @@ use crate::{S3AuditEvents, S3Log, SvmReference};
 /// assert_eq!(S3Audit::KEYS, [] as [&str; 0]);
 /// ```
 #[derive(Debug, Clone, Default, PartialEq, ontap::Resource)]
-#[resource(path = "/protocols/audit/{svm.uuid}/object-store", get, post, patch, delete, params(delete = S3AuditDeleteParams))]
+#[resource(path = "/protocols/audit/{svm.uuid}/object-store", get, post, patch, delete, hold(post, patch, delete), params(delete = S3AuditDeleteParams))]
 pub struct S3Audit {
     /// `enabled`: boolean; read by GET; sent by POST and PATCH.
     #[resource(get, post, patch)]

@@ -21,7 +21,7 @@ use crate::{
 /// assert_eq!(CifsService::KEYS, ["svm.uuid"] as [&str; 1]);
 /// ```
 #[derive(Debug, Clone, Default, PartialEq, ontap::Resource)]
-#[resource(path = "/protocols/cifs/services", get, post, patch, delete, collection, patch_collection, delete_collection, params(post = CifsServicePostParams, patch = CifsServicePatchParams, delete = CifsServiceDeleteParams, patch_collection = CifsServicePatchCollectionParams, delete_collection = CifsServiceDeleteCollectionParams))]
+#[resource(path = "/protocols/cifs/services", get, post, patch, delete, collection, patch_collection, delete_collection, hold(post, patch, delete), params(post = CifsServicePostParams, patch = CifsServicePatchParams, delete = CifsServiceDeleteParams, patch_collection = CifsServicePatchCollectionParams, delete_collection = CifsServiceDeleteCollectionParams))]
 pub struct CifsService {
     /// `svm`: [`SvmReference`](crate::SvmReference); read by GET; sent by POST; its `uuid` is a key of the instance path.
     #[resource(get, post, key = "uuid")]

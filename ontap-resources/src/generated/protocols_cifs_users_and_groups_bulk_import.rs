@@ -18,7 +18,13 @@ use crate::{DetailedStatusCodeMessage, SvmReference, UniformResourceIdentifier};
 /// assert_eq!(LocalCifsUsersAndGroupsImport::KEYS, [] as [&str; 0]);
 /// ```
 #[derive(Debug, Clone, Default, PartialEq, ontap::Resource)]
-#[resource(path = "/protocols/cifs/users-and-groups/bulk-import/{svm.uuid}", get, post, patch)]
+#[resource(
+    path = "/protocols/cifs/users-and-groups/bulk-import/{svm.uuid}",
+    get,
+    post,
+    patch,
+    hold(post, patch)
+)]
 pub struct LocalCifsUsersAndGroupsImport {
     /// `_links`: [`ontap::Links`]; read by GET.
     #[resource(get, rename = "_links")]

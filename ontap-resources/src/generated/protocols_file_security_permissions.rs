@@ -20,7 +20,7 @@ use crate::{
 /// assert_eq!(FileDirectorySecurity::KEYS, [] as [&str; 0]);
 /// ```
 #[derive(Debug, Clone, Default, PartialEq, ontap::Resource)]
-#[resource(path = "/protocols/file-security/permissions/{svm.uuid}/{file_directory_security.path}", get, post, patch, delete, params(delete = FileDirectorySecurityDeleteParams))]
+#[resource(path = "/protocols/file-security/permissions/{svm.uuid}/{file_directory_security.path}", get, post, patch, delete, hold(post, patch), params(delete = FileDirectorySecurityDeleteParams))]
 pub struct FileDirectorySecurity {
     /// `access_control`: [`FileDirectorySecurityAccessControl`](crate::FileDirectorySecurityAccessControl) (`file_directory`, `slag`); sent by POST.
     #[resource(post)]

@@ -28,7 +28,8 @@ use crate::{
     patch,
     delete,
     patch_collection,
-    delete_collection
+    delete_collection,
+    hold(post, patch, delete)
 )]
 pub struct FileDirectorySecurityAcl {
     /// `user`: string; read by GET; sent by POST; a key of the instance path.

@@ -23,7 +23,7 @@ use crate::{
 /// assert_eq!(S3Bucket::KEYS, ["svm.uuid", "uuid"] as [&str; 2]);
 /// ```
 #[derive(Debug, Clone, Default, PartialEq, ontap::Resource)]
-#[resource(path = "/protocols/s3/buckets", get, post, patch, delete, collection, patch_collection, delete_collection, params(patch_collection = S3BucketPatchCollectionParams, delete_collection = S3BucketDeleteCollectionParams))]
+#[resource(path = "/protocols/s3/buckets", get, post, patch, delete, collection, patch_collection, delete_collection, hold(post, patch, delete), params(patch_collection = S3BucketPatchCollectionParams, delete_collection = S3BucketDeleteCollectionParams))]
 pub struct S3Bucket {
     /// `svm`: [`SvmReference`](crate::SvmReference); read by GET; sent by POST; its `uuid` is a key of the instance path.
     #[resource(get, post, key = "uuid")]

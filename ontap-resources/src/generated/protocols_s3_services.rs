@@ -20,7 +20,7 @@ use crate::{
 /// assert_eq!(S3Service::KEYS, ["svm.uuid"] as [&str; 1]);
 /// ```
 #[derive(Debug, Clone, Default, PartialEq, ontap::Resource)]
-#[resource(path = "/protocols/s3/services", get, post, patch, delete, collection, patch_collection, delete_collection, params(delete = S3ServiceDeleteParams, patch_collection = S3ServicePatchCollectionParams, delete_collection = S3ServiceDeleteCollectionParams))]
+#[resource(path = "/protocols/s3/services", get, post, patch, delete, collection, patch_collection, delete_collection, hold(delete), params(delete = S3ServiceDeleteParams, patch_collection = S3ServicePatchCollectionParams, delete_collection = S3ServiceDeleteCollectionParams))]
 pub struct S3Service {
     /// `svm`: [`SvmReference`](crate::SvmReference); read by GET; sent by POST; its `uuid` is a key of the instance path.
     #[resource(get, post, key = "uuid")]

@@ -24,7 +24,7 @@ use crate::{
 /// assert_eq!(S3BucketSvm::KEYS, ["uuid"] as [&str; 1]);
 /// ```
 #[derive(Debug, Clone, Default, PartialEq, ontap::Resource)]
-#[resource(path = "/protocols/s3/services/{svm.uuid}/buckets", get, post, patch, delete, collection, patch_collection, delete_collection, params(patch = S3BucketSvmPatchParams, patch_collection = S3BucketSvmPatchCollectionParams, delete_collection = S3BucketSvmDeleteCollectionParams))]
+#[resource(path = "/protocols/s3/services/{svm.uuid}/buckets", get, post, patch, delete, collection, patch_collection, delete_collection, hold(post, patch, delete), params(patch = S3BucketSvmPatchParams, patch_collection = S3BucketSvmPatchCollectionParams, delete_collection = S3BucketSvmDeleteCollectionParams))]
 pub struct S3BucketSvm {
     /// `uuid`: string, format `uuid`; read by GET; a key of the instance path.
     #[resource(get, key)]

@@ -23,7 +23,7 @@ use crate::{
 /// assert_eq!(S3BucketLifecycleRule::KEYS, ["name"] as [&str; 1]);
 /// ```
 #[derive(Debug, Clone, Default, PartialEq, ontap::Resource)]
-#[resource(path = "/protocols/s3/services/{svm.uuid}/buckets/{s3_bucket.uuid}/rules", get, post, patch, delete, collection, patch_collection, delete_collection, params(patch_collection = S3BucketLifecycleRulePatchCollectionParams, delete_collection = S3BucketLifecycleRuleDeleteCollectionParams))]
+#[resource(path = "/protocols/s3/services/{svm.uuid}/buckets/{s3_bucket.uuid}/rules", get, post, patch, delete, collection, patch_collection, delete_collection, hold(post, patch), params(patch_collection = S3BucketLifecycleRulePatchCollectionParams, delete_collection = S3BucketLifecycleRuleDeleteCollectionParams))]
 pub struct S3BucketLifecycleRule {
     /// `name`: string, 0 to 256 characters; read by GET; sent by POST; a key of the instance path.
     #[resource(get, post, key)]

@@ -19,7 +19,7 @@ use crate::{S3BucketSnapshotS3Bucket, SvmReference};
 /// assert_eq!(S3BucketSnapshot::KEYS, ["uuid"] as [&str; 1]);
 /// ```
 #[derive(Debug, Clone, Default, PartialEq, ontap::Resource)]
-#[resource(path = "/protocols/s3/services/{svm.uuid}/buckets/{s3_bucket.uuid}/snapshots", get, post, delete, collection, delete_collection, params(delete_collection = S3BucketSnapshotDeleteCollectionParams))]
+#[resource(path = "/protocols/s3/services/{svm.uuid}/buckets/{s3_bucket.uuid}/snapshots", get, post, delete, collection, delete_collection, hold(post), params(delete_collection = S3BucketSnapshotDeleteCollectionParams))]
 pub struct S3BucketSnapshot {
     /// `uuid`: string, format `uuid`; read by GET; a key of the instance path.
     #[resource(get, key)]

@@ -17,7 +17,7 @@ use crate::{Fips, ManagementProtocols, OnboardKeyManagerConfigurableStatus, Soft
 /// assert_eq!(SecurityConfig::KEYS, [] as [&str; 0]);
 /// ```
 #[derive(Debug, Clone, Default, PartialEq, ontap::Resource)]
-#[resource(path = "/security", get, patch)]
+#[resource(path = "/security", get, patch, hold(patch))]
 pub struct SecurityConfig {
     /// `_links`: [`ontap::Links`]; read by GET.
     #[resource(get, rename = "_links")]

@@ -17,7 +17,7 @@ use crate::AntiRansomwareNode;
 /// assert_eq!(AntiRansomware::KEYS, [] as [&str; 0]);
 /// ```
 #[derive(Debug, Clone, Default, PartialEq, ontap::Resource)]
-#[resource(path = "/security/anti-ransomware", get, patch)]
+#[resource(path = "/security/anti-ransomware", get, patch, hold(patch))]
 pub struct AntiRansomware {
     /// `nodes`: list of [`AntiRansomwareNode`](crate::AntiRansomwareNode); read by GET.
     #[resource(get)]

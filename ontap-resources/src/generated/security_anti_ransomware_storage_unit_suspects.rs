@@ -18,7 +18,7 @@ use crate::StorageUnitReference;
 /// assert_eq!(StorageUnitAntiRansomwareSuspect::KEYS, ["storage_unit.uuid"] as [&str; 1]);
 /// ```
 #[derive(Debug, Clone, Default, PartialEq, ontap::Resource)]
-#[resource(path = "/security/anti-ransomware/storage-unit/suspects", get, delete, collection, delete_collection, params(delete = StorageUnitAntiRansomwareSuspectDeleteParams, delete_collection = StorageUnitAntiRansomwareSuspectDeleteCollectionParams))]
+#[resource(path = "/security/anti-ransomware/storage-unit/suspects", get, delete, collection, delete_collection, hold(delete), params(delete = StorageUnitAntiRansomwareSuspectDeleteParams, delete_collection = StorageUnitAntiRansomwareSuspectDeleteCollectionParams))]
 pub struct StorageUnitAntiRansomwareSuspect {
     /// `storage_unit`: [`StorageUnitReference`](crate::StorageUnitReference); read by GET; its `uuid` is a key of the instance path.
     #[resource(get, key = "uuid")]

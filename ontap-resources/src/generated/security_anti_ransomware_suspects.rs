@@ -18,7 +18,7 @@ use crate::{AntiRansomwareSuspectFile, VolumeReference};
 /// assert_eq!(AntiRansomwareSuspect::KEYS, ["volume.uuid"] as [&str; 1]);
 /// ```
 #[derive(Debug, Clone, Default, PartialEq, ontap::Resource)]
-#[resource(path = "/security/anti-ransomware/suspects", delete, collection, delete_collection, params(delete = AntiRansomwareSuspectDeleteParams, delete_collection = AntiRansomwareSuspectDeleteCollectionParams))]
+#[resource(path = "/security/anti-ransomware/suspects", delete, collection, delete_collection, hold(delete), params(delete = AntiRansomwareSuspectDeleteParams, delete_collection = AntiRansomwareSuspectDeleteCollectionParams))]
 pub struct AntiRansomwareSuspect {
     /// `volume`: [`VolumeReference`](crate::VolumeReference); read by GET; its `uuid` is a key of the instance path.
     #[resource(get, key = "uuid")]

@@ -18,7 +18,7 @@ use crate::IpspaceReference;
 /// assert_eq!(SecurityAuditLogForward::KEYS, ["address", "port"] as [&str; 2]);
 /// ```
 #[derive(Debug, Clone, Default, PartialEq, ontap::Resource)]
-#[resource(path = "/security/audit/destinations", get, post, patch, delete, collection, patch_collection, delete_collection, params(post = SecurityAuditLogForwardPostParams, patch_collection = SecurityAuditLogForwardPatchCollectionParams, delete_collection = SecurityAuditLogForwardDeleteCollectionParams))]
+#[resource(path = "/security/audit/destinations", get, post, patch, delete, collection, patch_collection, delete_collection, hold(post), params(post = SecurityAuditLogForwardPostParams, patch_collection = SecurityAuditLogForwardPatchCollectionParams, delete_collection = SecurityAuditLogForwardDeleteCollectionParams))]
 pub struct SecurityAuditLogForward {
     /// `address`: string; read by GET; sent by POST; a key of the instance path.
     #[resource(get, post, key)]

@@ -18,7 +18,7 @@ use crate::{SecurityOauth2Introspection, SecurityOauth2Jwks};
 /// assert_eq!(SecurityOauth2::KEYS, ["name"] as [&str; 1]);
 /// ```
 #[derive(Debug, Clone, Default, PartialEq, ontap::Resource)]
-#[resource(path = "/security/authentication/cluster/oauth2/clients", get, post, delete, collection, delete_collection, params(delete_collection = SecurityOauth2DeleteCollectionParams))]
+#[resource(path = "/security/authentication/cluster/oauth2/clients", get, post, delete, collection, delete_collection, hold(post), params(delete_collection = SecurityOauth2DeleteCollectionParams))]
 pub struct SecurityOauth2 {
     /// `name`: string; read by GET; sent by POST; a key of the instance path.
     #[resource(get, post, key)]

@@ -15,7 +15,7 @@
 /// assert_eq!(SecurityOidc::KEYS, [] as [&str; 0]);
 /// ```
 #[derive(Debug, Clone, Default, PartialEq, ontap::Resource)]
-#[resource(path = "/security/authentication/cluster/oidc", get, post, patch, delete)]
+#[resource(path = "/security/authentication/cluster/oidc", get, post, patch, delete, hold(post))]
 pub struct SecurityOidc {
     /// `_links`: [`ontap::Links`]; read by GET.
     #[resource(get, rename = "_links")]

@@ -17,7 +17,7 @@ use crate::SecuritySamlDefMetadataCertificate;
 /// assert_eq!(SecuritySamlSp::KEYS, [] as [&str; 0]);
 /// ```
 #[derive(Debug, Clone, Default, PartialEq, ontap::Resource)]
-#[resource(path = "/security/authentication/cluster/saml-sp", get, post, patch, delete, params(post = SecuritySamlSpPostParams))]
+#[resource(path = "/security/authentication/cluster/saml-sp", get, post, patch, delete, hold(post), params(post = SecuritySamlSpPostParams))]
 pub struct SecuritySamlSp {
     /// `_links`: [`ontap::Links`]; read by GET.
     #[resource(get, rename = "_links")]

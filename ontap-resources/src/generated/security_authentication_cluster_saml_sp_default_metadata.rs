@@ -21,7 +21,8 @@ use crate::SecuritySamlDefMetadataCertificate;
     path = "/security/authentication/cluster/saml-sp/default-metadata",
     get,
     post,
-    delete
+    delete,
+    hold(post)
 )]
 pub struct SecuritySamlDefMetadata {
     /// `_links`: [`ontap::Links`]; read by GET.

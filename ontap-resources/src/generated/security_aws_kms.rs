@@ -18,7 +18,7 @@ use crate::{AwsConnectivity, AwsKmsState, EkmipServerConnectivity, SvmReference}
 /// assert_eq!(AwsKms::KEYS, ["uuid"] as [&str; 1]);
 /// ```
 #[derive(Debug, Clone, Default, PartialEq, ontap::Resource)]
-#[resource(path = "/security/aws-kms", get, post, patch, delete, collection, patch_collection, delete_collection, params(patch_collection = AwsKmsPatchCollectionParams, delete_collection = AwsKmsDeleteCollectionParams))]
+#[resource(path = "/security/aws-kms", get, post, patch, delete, collection, patch_collection, delete_collection, hold(post, patch, delete), params(patch_collection = AwsKmsPatchCollectionParams, delete_collection = AwsKmsDeleteCollectionParams))]
 pub struct AwsKms {
     /// `uuid`: string; read by GET; a key of the instance path.
     #[resource(get, key)]

@@ -20,7 +20,7 @@ use crate::{
 /// assert_eq!(AzureKeyVault::KEYS, ["uuid"] as [&str; 1]);
 /// ```
 #[derive(Debug, Clone, Default, PartialEq, ontap::Resource)]
-#[resource(path = "/security/azure-key-vaults", get, post, patch, delete, collection, patch_collection, delete_collection, params(post = AzureKeyVaultPostParams, patch_collection = AzureKeyVaultPatchCollectionParams, delete_collection = AzureKeyVaultDeleteCollectionParams))]
+#[resource(path = "/security/azure-key-vaults", get, post, patch, delete, collection, patch_collection, delete_collection, hold(post, patch, delete), params(post = AzureKeyVaultPostParams, patch_collection = AzureKeyVaultPatchCollectionParams, delete_collection = AzureKeyVaultDeleteCollectionParams))]
 pub struct AzureKeyVault {
     /// `uuid`: string; read by GET; a key of the instance path.
     #[resource(get, key)]

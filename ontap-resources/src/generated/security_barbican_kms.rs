@@ -18,7 +18,7 @@ use crate::{BarbicanConnectivity, BarbicanState, SecurityKeystoreConfiguration, 
 /// assert_eq!(Barbican::KEYS, ["uuid"] as [&str; 1]);
 /// ```
 #[derive(Debug, Clone, Default, PartialEq, ontap::Resource)]
-#[resource(path = "/security/barbican-kms", get, post, patch, collection, patch_collection, params(patch_collection = BarbicanPatchCollectionParams))]
+#[resource(path = "/security/barbican-kms", get, post, patch, collection, patch_collection, hold(post, patch), params(patch_collection = BarbicanPatchCollectionParams))]
 pub struct Barbican {
     /// `uuid`: string, format `uuid`; read by GET; a key of the instance path.
     #[resource(get, key)]

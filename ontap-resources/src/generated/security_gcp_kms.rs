@@ -18,7 +18,7 @@ use crate::{AzureKeyVaultEkmipReachability, GcpConnectivity, GcpKmsState, SvmRef
 /// assert_eq!(GcpKms::KEYS, ["uuid"] as [&str; 1]);
 /// ```
 #[derive(Debug, Clone, Default, PartialEq, ontap::Resource)]
-#[resource(path = "/security/gcp-kms", get, post, patch, delete, collection, patch_collection, delete_collection, params(patch_collection = GcpKmsPatchCollectionParams, delete_collection = GcpKmsDeleteCollectionParams))]
+#[resource(path = "/security/gcp-kms", get, post, patch, delete, collection, patch_collection, delete_collection, hold(post, patch, delete), params(patch_collection = GcpKmsPatchCollectionParams, delete_collection = GcpKmsDeleteCollectionParams))]
 pub struct GcpKms {
     /// `uuid`: string; read by GET; a key of the instance path.
     #[resource(get, key)]

@@ -21,7 +21,7 @@ use crate::{
 /// assert_eq!(SecurityKeyManager::KEYS, ["uuid"] as [&str; 1]);
 /// ```
 #[derive(Debug, Clone, Default, PartialEq, ontap::Resource)]
-#[resource(path = "/security/key-managers", get, post, patch, delete, collection, patch_collection, delete_collection, params(post = SecurityKeyManagerPostParams, patch_collection = SecurityKeyManagerPatchCollectionParams, delete_collection = SecurityKeyManagerDeleteCollectionParams))]
+#[resource(path = "/security/key-managers", get, post, patch, delete, collection, patch_collection, delete_collection, hold(post, patch), params(post = SecurityKeyManagerPostParams, patch_collection = SecurityKeyManagerPatchCollectionParams, delete_collection = SecurityKeyManagerDeleteCollectionParams))]
 pub struct SecurityKeyManager {
     /// `uuid`: string; read by GET; a key of the instance path.
     #[resource(get, key)]

@@ -18,7 +18,7 @@ use crate::{SecurityKeystoreConfiguration, SvmReference};
 /// assert_eq!(SecurityKeystore::KEYS, ["uuid"] as [&str; 1]);
 /// ```
 #[derive(Debug, Clone, Default, PartialEq, ontap::Resource)]
-#[resource(path = "/security/key-stores", get, patch, delete, collection, patch_collection, delete_collection, params(patch_collection = SecurityKeystorePatchCollectionParams, delete_collection = SecurityKeystoreDeleteCollectionParams))]
+#[resource(path = "/security/key-stores", get, patch, delete, collection, patch_collection, delete_collection, hold(patch), params(patch_collection = SecurityKeystorePatchCollectionParams, delete_collection = SecurityKeystoreDeleteCollectionParams))]
 pub struct SecurityKeystore {
     /// `uuid`: string; read by GET; a key of the instance path.
     #[resource(get, key)]

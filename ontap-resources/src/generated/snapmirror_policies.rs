@@ -18,7 +18,7 @@ use crate::{PolicyType, ScheduleReference, SnapmirrorIdentityPreservation, Snapm
 /// assert_eq!(SnapmirrorPolicy::KEYS, ["uuid"] as [&str; 1]);
 /// ```
 #[derive(Debug, Clone, Default, PartialEq, ontap::Resource)]
-#[resource(path = "/snapmirror/policies", get, post, patch, delete, collection, patch_collection, delete_collection, params(patch_collection = SnapmirrorPolicyPatchCollectionParams, delete_collection = SnapmirrorPolicyDeleteCollectionParams))]
+#[resource(path = "/snapmirror/policies", get, post, patch, delete, collection, patch_collection, delete_collection, hold(post, patch, delete), params(patch_collection = SnapmirrorPolicyPatchCollectionParams, delete_collection = SnapmirrorPolicyDeleteCollectionParams))]
 pub struct SnapmirrorPolicy {
     /// `uuid`: string, format `uuid`; read by GET; a key of the instance path.
     #[resource(get, key)]

@@ -23,7 +23,7 @@ use crate::{
 /// assert_eq!(SnapmirrorRelationship::KEYS, ["uuid"] as [&str; 1]);
 /// ```
 #[derive(Debug, Clone, Default, PartialEq, ontap::Resource)]
-#[resource(path = "/snapmirror/relationships", get, post, patch, delete, collection, patch_collection, delete_collection, params(post = SnapmirrorRelationshipPostParams, patch = SnapmirrorRelationshipPatchParams, delete = SnapmirrorRelationshipDeleteParams, patch_collection = SnapmirrorRelationshipPatchCollectionParams, delete_collection = SnapmirrorRelationshipDeleteCollectionParams))]
+#[resource(path = "/snapmirror/relationships", get, post, patch, delete, collection, patch_collection, delete_collection, hold(post, patch, delete), params(post = SnapmirrorRelationshipPostParams, patch = SnapmirrorRelationshipPatchParams, delete = SnapmirrorRelationshipDeleteParams, patch_collection = SnapmirrorRelationshipPatchCollectionParams, delete_collection = SnapmirrorRelationshipDeleteCollectionParams))]
 pub struct SnapmirrorRelationship {
     /// `uuid`: string, format `uuid`; read by GET; a key of the instance path.
     #[resource(get, key)]

@@ -22,7 +22,7 @@ use crate::{
 /// assert_eq!(Aggregate::KEYS, ["uuid"] as [&str; 1]);
 /// ```
 #[derive(Debug, Clone, Default, PartialEq, ontap::Resource)]
-#[resource(path = "/storage/aggregates", get, post, patch, delete, collection, patch_collection, delete_collection, params(post = AggregatePostParams, patch = AggregatePatchParams, patch_collection = AggregatePatchCollectionParams, delete_collection = AggregateDeleteCollectionParams))]
+#[resource(path = "/storage/aggregates", get, post, patch, delete, collection, patch_collection, delete_collection, hold(post, patch, delete), params(post = AggregatePostParams, patch = AggregatePatchParams, patch_collection = AggregatePatchCollectionParams, delete_collection = AggregateDeleteCollectionParams))]
 pub struct Aggregate {
     /// `uuid`: string; read by GET; a key of the instance path.
     #[resource(get, key)]

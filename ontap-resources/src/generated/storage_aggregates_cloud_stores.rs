@@ -19,7 +19,7 @@ use crate::{CloudStoreAggregate, CloudStoreUnavailableReason, CloudTargetReferen
 /// assert_eq!(CloudStore::KEYS, ["target.uuid"] as [&str; 1]);
 /// ```
 #[derive(Debug, Clone, Default, PartialEq, ontap::Resource)]
-#[resource(path = "/storage/aggregates/{aggregate.uuid}/cloud-stores", get, post, patch, delete, collection, patch_collection, delete_collection, params(post = CloudStorePostParams, patch_collection = CloudStorePatchCollectionParams, delete_collection = CloudStoreDeleteCollectionParams))]
+#[resource(path = "/storage/aggregates/{aggregate.uuid}/cloud-stores", get, post, patch, delete, collection, patch_collection, delete_collection, hold(post, patch, delete), params(post = CloudStorePostParams, patch_collection = CloudStorePatchCollectionParams, delete_collection = CloudStoreDeleteCollectionParams))]
 pub struct CloudStore {
     /// `target`: [`CloudTargetReference`](crate::CloudTargetReference); read by GET; sent by POST; its `uuid` is a key of the instance path.
     #[resource(get, post, key = "uuid")]

@@ -18,7 +18,7 @@ use crate::{NodeResponseRecordsHaPartners, StorageAvailabilityZoneSpace};
 /// assert_eq!(StorageAvailabilityZone::KEYS, ["uuid"] as [&str; 1]);
 /// ```
 #[derive(Debug, Clone, Default, PartialEq, ontap::Resource)]
-#[resource(path = "/storage/availability-zones", get, patch, collection, patch_collection, params(patch_collection = StorageAvailabilityZonePatchCollectionParams))]
+#[resource(path = "/storage/availability-zones", get, patch, collection, patch_collection, hold(patch), params(patch_collection = StorageAvailabilityZonePatchCollectionParams))]
 pub struct StorageAvailabilityZone {
     /// `uuid`: string; read by GET; a key of the instance path.
     #[resource(get, key)]

@@ -17,7 +17,7 @@ use crate::{ClusterSpaceBlockStorage, ClusterSpaceCloudStorage, ClusterSpaceMetr
 /// assert_eq!(ClusterSpace::KEYS, [] as [&str; 0]);
 /// ```
 #[derive(Debug, Clone, Default, PartialEq, ontap::Resource)]
-#[resource(path = "/storage/cluster", get, patch)]
+#[resource(path = "/storage/cluster", get, patch, hold(patch))]
 pub struct ClusterSpace {
     /// `block_storage`: [`ClusterSpaceBlockStorage`](crate::ClusterSpaceBlockStorage); read by GET; sent by PATCH.
     #[resource(get, patch)]

@@ -17,7 +17,7 @@ use crate::VolumeReference;
 /// assert_eq!(FileClone::KEYS, [] as [&str; 0]);
 /// ```
 #[derive(Debug, Clone, Default, PartialEq, ontap::Resource)]
-#[resource(path = "/storage/file/clone", post)]
+#[resource(path = "/storage/file/clone", post, hold(post))]
 pub struct FileClone {
     /// `autodelete`: boolean; sent by POST.
     #[resource(post)]

@@ -17,7 +17,7 @@ use crate::FileCopyFilesToCopy;
 /// assert_eq!(FileCopy::KEYS, [] as [&str; 0]);
 /// ```
 #[derive(Debug, Clone, Default, PartialEq, ontap::Resource)]
-#[resource(path = "/storage/file/copy", post)]
+#[resource(path = "/storage/file/copy", post, hold(post))]
 pub struct FileCopy {
     /// `cutover_time`: integer; sent by POST.
     #[resource(post)]

@@ -22,7 +22,7 @@ use crate::{
 /// assert_eq!(Flexcache::KEYS, ["uuid"] as [&str; 1]);
 /// ```
 #[derive(Debug, Clone, Default, PartialEq, ontap::Resource)]
-#[resource(path = "/storage/flexcache/flexcaches", get, post, patch, delete, collection, patch_collection, delete_collection, params(patch_collection = FlexcachePatchCollectionParams, delete_collection = FlexcacheDeleteCollectionParams))]
+#[resource(path = "/storage/flexcache/flexcaches", get, post, patch, delete, collection, patch_collection, delete_collection, hold(post, patch, delete), params(patch_collection = FlexcachePatchCollectionParams, delete_collection = FlexcacheDeleteCollectionParams))]
 pub struct Flexcache {
     /// `uuid`: string; read by GET; a key of the instance path.
     #[resource(get, key)]

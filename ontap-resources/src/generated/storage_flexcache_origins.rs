@@ -18,7 +18,7 @@ use crate::{FlexcacheRelationship, SvmReference};
 /// assert_eq!(FlexcacheOrigin::KEYS, ["uuid"] as [&str; 1]);
 /// ```
 #[derive(Debug, Clone, Default, PartialEq, ontap::Resource)]
-#[resource(path = "/storage/flexcache/origins", get, patch, collection, patch_collection, params(patch_collection = FlexcacheOriginPatchCollectionParams))]
+#[resource(path = "/storage/flexcache/origins", get, patch, collection, patch_collection, hold(patch), params(patch_collection = FlexcacheOriginPatchCollectionParams))]
 pub struct FlexcacheOrigin {
     /// `uuid`: string; read by GET; a key of the instance path.
     #[resource(get, key)]

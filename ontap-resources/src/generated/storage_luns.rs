@@ -22,7 +22,7 @@ use crate::{
 /// assert_eq!(Lun::KEYS, ["uuid"] as [&str; 1]);
 /// ```
 #[derive(Debug, Clone, Default, PartialEq, ontap::Resource)]
-#[resource(path = "/storage/luns", get, post, patch, delete, collection, patch_collection, delete_collection, params(patch = LunPatchParams, delete = LunDeleteParams, patch_collection = LunPatchCollectionParams, delete_collection = LunDeleteCollectionParams))]
+#[resource(path = "/storage/luns", get, post, patch, delete, collection, patch_collection, delete_collection, hold(post, patch, delete), params(patch = LunPatchParams, delete = LunDeleteParams, patch_collection = LunPatchCollectionParams, delete_collection = LunDeleteCollectionParams))]
 pub struct Lun {
     /// `uuid`: string; read by GET; a key of the instance path.
     #[resource(get, key)]

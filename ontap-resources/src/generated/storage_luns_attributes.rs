@@ -19,7 +19,7 @@ use crate::LunAttributeLun;
 /// assert_eq!(LunAttribute::KEYS, ["name"] as [&str; 1]);
 /// ```
 #[derive(Debug, Clone, Default, PartialEq, ontap::Resource)]
-#[resource(path = "/storage/luns/{lun.uuid}/attributes", get, post, patch, delete, collection, patch_collection, delete_collection, params(patch_collection = LunAttributePatchCollectionParams, delete_collection = LunAttributeDeleteCollectionParams))]
+#[resource(path = "/storage/luns/{lun.uuid}/attributes", get, post, patch, delete, collection, patch_collection, delete_collection, hold(post), params(patch_collection = LunAttributePatchCollectionParams, delete_collection = LunAttributeDeleteCollectionParams))]
 pub struct LunAttribute {
     /// `name`: string, 1 to 4091 characters; read by GET; sent by POST; a key of the instance path.
     #[resource(get, post, key)]

@@ -23,7 +23,7 @@ use crate::{
 /// assert_eq!(NvmeNamespace::KEYS, ["uuid"] as [&str; 1]);
 /// ```
 #[derive(Debug, Clone, Default, PartialEq, ontap::Resource)]
-#[resource(path = "/storage/namespaces", get, post, patch, delete, collection, patch_collection, delete_collection, params(delete = NvmeNamespaceDeleteParams, patch_collection = NvmeNamespacePatchCollectionParams, delete_collection = NvmeNamespaceDeleteCollectionParams))]
+#[resource(path = "/storage/namespaces", get, post, patch, delete, collection, patch_collection, delete_collection, hold(post, patch, delete), params(delete = NvmeNamespaceDeleteParams, patch_collection = NvmeNamespacePatchCollectionParams, delete_collection = NvmeNamespaceDeleteCollectionParams))]
 pub struct NvmeNamespace {
     /// `uuid`: string; read by GET; a key of the instance path.
     #[resource(get, key)]

@@ -18,7 +18,7 @@ use crate::{Node, PoolHealth, StoragePoolCapacity};
 /// assert_eq!(StoragePool::KEYS, ["uuid"] as [&str; 1]);
 /// ```
 #[derive(Debug, Clone, Default, PartialEq, ontap::Resource)]
-#[resource(path = "/storage/pools", get, post, patch, delete, collection, patch_collection, delete_collection, params(post = StoragePoolPostParams, patch = StoragePoolPatchParams, patch_collection = StoragePoolPatchCollectionParams, delete_collection = StoragePoolDeleteCollectionParams))]
+#[resource(path = "/storage/pools", get, post, patch, delete, collection, patch_collection, delete_collection, hold(post, patch, delete), params(post = StoragePoolPostParams, patch = StoragePoolPatchParams, patch_collection = StoragePoolPatchCollectionParams, delete_collection = StoragePoolDeleteCollectionParams))]
 pub struct StoragePool {
     /// `uuid`: string; read by GET; a key of the instance path.
     #[resource(get, key)]

@@ -18,7 +18,7 @@ use crate::{QosPolicyAdaptive, QosPolicyBurst, QosPolicyFixed, SvmReference};
 /// assert_eq!(QosPolicy::KEYS, ["uuid"] as [&str; 1]);
 /// ```
 #[derive(Debug, Clone, Default, PartialEq, ontap::Resource)]
-#[resource(path = "/storage/qos/policies", get, post, patch, delete, collection, patch_collection, delete_collection, params(patch_collection = QosPolicyPatchCollectionParams, delete_collection = QosPolicyDeleteCollectionParams))]
+#[resource(path = "/storage/qos/policies", get, post, patch, delete, collection, patch_collection, delete_collection, hold(post, patch), params(patch_collection = QosPolicyPatchCollectionParams, delete_collection = QosPolicyDeleteCollectionParams))]
 pub struct QosPolicy {
     /// `uuid`: string; read by GET; a key of the instance path.
     #[resource(get, key)]

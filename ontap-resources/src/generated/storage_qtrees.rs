@@ -21,7 +21,7 @@ use crate::{
 /// assert_eq!(Qtree::KEYS, ["volume.uuid", "id"] as [&str; 2]);
 /// ```
 #[derive(Debug, Clone, Default, PartialEq, ontap::Resource)]
-#[resource(path = "/storage/qtrees", get, post, patch, delete, collection, patch_collection, delete_collection, params(patch_collection = QtreePatchCollectionParams, delete_collection = QtreeDeleteCollectionParams))]
+#[resource(path = "/storage/qtrees", get, post, patch, delete, collection, patch_collection, delete_collection, hold(post, patch, delete), params(patch_collection = QtreePatchCollectionParams, delete_collection = QtreeDeleteCollectionParams))]
 pub struct Qtree {
     /// `volume`: [`VolumeReference`](crate::VolumeReference); read by GET; sent by POST; its `uuid` is a key of the instance path.
     #[resource(get, post, key = "uuid")]

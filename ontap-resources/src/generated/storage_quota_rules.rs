@@ -21,7 +21,7 @@ use crate::{
 /// assert_eq!(QuotaRule::KEYS, ["uuid"] as [&str; 1]);
 /// ```
 #[derive(Debug, Clone, Default, PartialEq, ontap::Resource)]
-#[resource(path = "/storage/quota/rules", get, post, patch, delete, collection, patch_collection, delete_collection, params(patch_collection = QuotaRulePatchCollectionParams, delete_collection = QuotaRuleDeleteCollectionParams))]
+#[resource(path = "/storage/quota/rules", get, post, patch, delete, collection, patch_collection, delete_collection, hold(post, patch, delete), params(patch_collection = QuotaRulePatchCollectionParams, delete_collection = QuotaRuleDeleteCollectionParams))]
 pub struct QuotaRule {
     /// `uuid`: string; read by GET; a key of the instance path.
     #[resource(get, key)]

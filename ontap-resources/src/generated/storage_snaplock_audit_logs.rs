@@ -18,7 +18,7 @@ use crate::{SnaplockLogArchive, SnaplockLogFile, SnaplockLogVolume, SvmReference
 /// assert_eq!(SnaplockLog::KEYS, ["svm.uuid"] as [&str; 1]);
 /// ```
 #[derive(Debug, Clone, Default, PartialEq, ontap::Resource)]
-#[resource(path = "/storage/snaplock/audit-logs", get, post, patch, delete, collection, patch_collection, delete_collection, params(patch_collection = SnaplockLogPatchCollectionParams, delete_collection = SnaplockLogDeleteCollectionParams))]
+#[resource(path = "/storage/snaplock/audit-logs", get, post, patch, delete, collection, patch_collection, delete_collection, hold(post, patch, delete), params(patch_collection = SnaplockLogPatchCollectionParams, delete_collection = SnaplockLogDeleteCollectionParams))]
 pub struct SnaplockLog {
     /// `svm`: [`SvmReference`](crate::SvmReference); read by GET; sent by POST; its `uuid` is a key of the instance path.
     #[resource(get, post, key = "uuid")]

@@ -24,7 +24,8 @@ use crate::{SvmReference, VolumeReference};
     patch,
     delete,
     patch_collection,
-    delete_collection
+    delete_collection,
+    hold(delete)
 )]
 pub struct SnaplockFileRetention {
     /// `volume`: [`VolumeReference`](crate::VolumeReference); read by GET; its `uuid` is a key of the instance path.

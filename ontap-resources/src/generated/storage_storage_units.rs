@@ -22,7 +22,7 @@ use crate::{
 /// assert_eq!(StorageUnit::KEYS, ["uuid"] as [&str; 1]);
 /// ```
 #[derive(Debug, Clone, Default, PartialEq, ontap::Resource)]
-#[resource(path = "/storage/storage-units", get, post, patch, collection, patch_collection, params(patch = StorageUnitPatchParams, patch_collection = StorageUnitPatchCollectionParams))]
+#[resource(path = "/storage/storage-units", get, post, patch, collection, patch_collection, hold(post, patch), params(patch = StorageUnitPatchParams, patch_collection = StorageUnitPatchCollectionParams))]
 pub struct StorageUnit {
     /// `uuid`: string; read by GET; a key of the instance path.
     #[resource(get, key)]

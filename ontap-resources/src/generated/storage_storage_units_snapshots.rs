@@ -19,7 +19,7 @@ use crate::{SnapshotDelta, StorageUnitReference, StorageUnitSnapshotSnaplock, Sv
 /// assert_eq!(StorageUnitSnapshot::KEYS, ["uuid"] as [&str; 1]);
 /// ```
 #[derive(Debug, Clone, Default, PartialEq, ontap::Resource)]
-#[resource(path = "/storage/storage-units/{storage_unit.uuid}/snapshots", get, post, patch, delete, collection, patch_collection, delete_collection, params(patch_collection = StorageUnitSnapshotPatchCollectionParams, delete_collection = StorageUnitSnapshotDeleteCollectionParams))]
+#[resource(path = "/storage/storage-units/{storage_unit.uuid}/snapshots", get, post, patch, delete, collection, patch_collection, delete_collection, hold(post, patch, delete), params(patch_collection = StorageUnitSnapshotPatchCollectionParams, delete_collection = StorageUnitSnapshotDeleteCollectionParams))]
 pub struct StorageUnitSnapshot {
     /// `uuid`: string; read by GET; a key of the instance path.
     #[resource(get, key)]

@@ -20,7 +20,7 @@ use crate::{
 /// assert_eq!(TapeDevice::KEYS, ["node.uuid", "device_id"] as [&str; 2]);
 /// ```
 #[derive(Debug, Clone, Default, PartialEq, ontap::Resource)]
-#[resource(path = "/storage/tape-devices", get, patch, collection, patch_collection, params(patch_collection = TapeDevicePatchCollectionParams))]
+#[resource(path = "/storage/tape-devices", get, patch, collection, patch_collection, hold(patch), params(patch_collection = TapeDevicePatchCollectionParams))]
 pub struct TapeDevice {
     /// `node`: [`NodeReference`](crate::NodeReference); read by GET; its `uuid` is a key of the instance path.
     #[resource(get, key = "uuid")]

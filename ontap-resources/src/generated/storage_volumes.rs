@@ -25,7 +25,7 @@ use crate::{
 /// assert_eq!(Volume::KEYS, ["uuid"] as [&str; 1]);
 /// ```
 #[derive(Debug, Clone, Default, PartialEq, ontap::Resource)]
-#[resource(path = "/storage/volumes", get, post, patch, delete, collection, patch_collection, delete_collection, params(patch = VolumePatchParams, delete = VolumeDeleteParams, patch_collection = VolumePatchCollectionParams, delete_collection = VolumeDeleteCollectionParams))]
+#[resource(path = "/storage/volumes", get, post, patch, delete, collection, patch_collection, delete_collection, hold(post, patch, delete), params(patch = VolumePatchParams, delete = VolumeDeleteParams, patch_collection = VolumePatchCollectionParams, delete_collection = VolumeDeleteCollectionParams))]
 pub struct Volume {
     /// `uuid`: string; read by GET; a key of the instance path.
     #[resource(get, key)]

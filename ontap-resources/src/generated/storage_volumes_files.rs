@@ -19,7 +19,7 @@ use crate::{AnalyticsInfo, FileInfoConstituent, FileInfoLinks, FileInfoQosPolicy
 /// assert_eq!(FileInfo::KEYS, ["path"] as [&str; 1]);
 /// ```
 #[derive(Debug, Clone, Default, PartialEq, ontap::Resource)]
-#[resource(path = "/storage/volumes/{volume.uuid}/files", get, post, patch, delete, collection, patch_collection, delete_collection, params(patch = FileInfoPatchParams, delete = FileInfoDeleteParams))]
+#[resource(path = "/storage/volumes/{volume.uuid}/files", get, post, patch, delete, collection, patch_collection, delete_collection, hold(delete), params(patch = FileInfoPatchParams, delete = FileInfoDeleteParams))]
 pub struct FileInfo {
     /// `path`: string; read by GET; sent by POST and PATCH; a key of the instance path.
     #[resource(get, post, patch, key)]

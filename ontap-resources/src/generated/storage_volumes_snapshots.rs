@@ -19,7 +19,7 @@ use crate::{SnapshotDelta, SnapshotProvenanceVolume, SnapshotSnaplock, SvmRefere
 /// assert_eq!(Snapshot::KEYS, ["uuid"] as [&str; 1]);
 /// ```
 #[derive(Debug, Clone, Default, PartialEq, ontap::Resource)]
-#[resource(path = "/storage/volumes/{volume.uuid}/snapshots", get, post, patch, delete, collection, patch_collection, delete_collection, params(patch_collection = SnapshotPatchCollectionParams, delete_collection = SnapshotDeleteCollectionParams))]
+#[resource(path = "/storage/volumes/{volume.uuid}/snapshots", get, post, patch, delete, collection, patch_collection, delete_collection, hold(post, patch, delete), params(patch_collection = SnapshotPatchCollectionParams, delete_collection = SnapshotDeleteCollectionParams))]
 pub struct Snapshot {
     /// `uuid`: string; read by GET; a key of the instance path.
     #[resource(get, key)]

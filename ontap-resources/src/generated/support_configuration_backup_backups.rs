@@ -18,7 +18,7 @@ use crate::{BackupNode, NodeReference};
 /// assert_eq!(ConfigurationBackupFile::KEYS, ["node.uuid", "name"] as [&str; 2]);
 /// ```
 #[derive(Debug, Clone, Default, PartialEq, ontap::Resource)]
-#[resource(path = "/support/configuration-backup/backups", get, post, delete, collection, delete_collection, params(delete_collection = ConfigurationBackupFileDeleteCollectionParams))]
+#[resource(path = "/support/configuration-backup/backups", get, post, delete, collection, delete_collection, hold(post), params(delete_collection = ConfigurationBackupFileDeleteCollectionParams))]
 pub struct ConfigurationBackupFile {
     /// `node`: [`NodeReference`](crate::NodeReference); read by GET; sent by POST; its `uuid` is a key of the instance path.
     #[resource(get, post, key = "uuid")]

@@ -21,7 +21,7 @@ use crate::{
 /// assert_eq!(SvmMigration::KEYS, ["uuid"] as [&str; 1]);
 /// ```
 #[derive(Debug, Clone, Default, PartialEq, ontap::Resource)]
-#[resource(path = "/svm/migrations", get, post, patch, delete, collection, patch_collection, delete_collection, params(patch = SvmMigrationPatchParams, patch_collection = SvmMigrationPatchCollectionParams, delete_collection = SvmMigrationDeleteCollectionParams))]
+#[resource(path = "/svm/migrations", get, post, patch, delete, collection, patch_collection, delete_collection, hold(post, patch, delete), params(patch = SvmMigrationPatchParams, patch_collection = SvmMigrationPatchCollectionParams, delete_collection = SvmMigrationDeleteCollectionParams))]
 pub struct SvmMigration {
     /// `uuid`: string, format `uuid`; read by GET; a key of the instance path.
     #[resource(get, key)]

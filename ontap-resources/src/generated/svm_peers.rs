@@ -18,7 +18,7 @@ use crate::{Peer, SvmReference};
 /// assert_eq!(SvmPeer::KEYS, ["uuid"] as [&str; 1]);
 /// ```
 #[derive(Debug, Clone, Default, PartialEq, ontap::Resource)]
-#[resource(path = "/svm/peers", get, post, patch, delete, collection, patch_collection, delete_collection, params(delete = SvmPeerDeleteParams, patch_collection = SvmPeerPatchCollectionParams, delete_collection = SvmPeerDeleteCollectionParams))]
+#[resource(path = "/svm/peers", get, post, patch, delete, collection, patch_collection, delete_collection, hold(post, patch, delete), params(delete = SvmPeerDeleteParams, patch_collection = SvmPeerPatchCollectionParams, delete_collection = SvmPeerDeleteCollectionParams))]
 pub struct SvmPeer {
     /// `uuid`: string; read by GET; a key of the instance path.
     #[resource(get, key)]

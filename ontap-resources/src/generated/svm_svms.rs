@@ -22,7 +22,7 @@ use crate::{
 /// assert_eq!(Svm::KEYS, ["uuid"] as [&str; 1]);
 /// ```
 #[derive(Debug, Clone, Default, PartialEq, ontap::Resource)]
-#[resource(path = "/svm/svms", get, post, patch, delete, collection, patch_collection, delete_collection, params(patch_collection = SvmPatchCollectionParams, delete_collection = SvmDeleteCollectionParams))]
+#[resource(path = "/svm/svms", get, post, patch, delete, collection, patch_collection, delete_collection, hold(post, patch, delete), params(patch_collection = SvmPatchCollectionParams, delete_collection = SvmDeleteCollectionParams))]
 pub struct Svm {
     /// `uuid`: string; read by GET; a key of the instance path.
     #[resource(get, key)]

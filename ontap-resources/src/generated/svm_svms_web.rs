@@ -18,7 +18,7 @@ use crate::{SvmReference, WebCertificate};
 /// assert_eq!(WebSvm::KEYS, [] as [&str; 0]);
 /// ```
 #[derive(Debug, Clone, Default, PartialEq, ontap::Resource)]
-#[resource(path = "/svm/svms/{svm.uuid}/web", get, patch)]
+#[resource(path = "/svm/svms/{svm.uuid}/web", get, patch, hold(patch))]
 pub struct WebSvm {
     /// `_links`: [`ontap::Links`]; read by GET.
     #[resource(get, rename = "_links")]
