@@ -7,9 +7,10 @@ use std::time::{Duration, Instant};
 use base64::Engine as _;
 use bytes::{Bytes, BytesMut};
 use http::header::{ACCEPT, AUTHORIZATION, CONTENT_TYPE, HeaderMap, HeaderName, HeaderValue, RETRY_AFTER, USER_AGENT};
+use tokio::sync::{OwnedSemaphorePermit, Semaphore, SemaphorePermit};
 
 use crate::Secret;
-use crate::error::{ApiError, Error, RAW_BODY_LIMIT, RawBody};
+use crate::error::{ApiError, Error, RAW_BODY_LIMIT, RawBody, TransportError};
 use crate::request::RequestSpec;
 use crate::response::Response;
 
@@ -23,6 +24,11 @@ const MAX_RETRY_AFTER: Duration = Duration::from_secs(10);
 /// The largest body read by default: far above the largest real page (a
 /// `fields=**` page of 1,000 volumes is a few MB).
 const DEFAULT_MAX_BODY_BYTES: usize = 64 << 20;
+/// How many requests a connection has in flight at once by default.
+pub const DEFAULT_MAX_IN_FLIGHT: usize = 8;
+/// How long, by default, the server may hold the answer of a request that
+/// starts a job until the job ends (`return_timeout`, in seconds).
+pub const DEFAULT_RETURN_TIMEOUT: u32 = 5;
 /// The most read of an error body that looks like JSON, so that an ONTAP
 /// error object with long arguments is still read whole; any other error
 /// body is read only as far as [`RawBody`] keeps it.
@@ -70,7 +76,7 @@ pub struct HostConnection {
     inner: Arc<Inner>,
 }
 
-struct Inner {
+pub(crate) struct Inner {
     client: reqwest::Client,
     /// `https://host:port/api`
     base: String,
@@ -80,6 +86,28 @@ struct Inner {
     max_body_bytes: usize,
     /// The password and the Basic token: masked in every body an error keeps.
     credentials: Vec<Secret>,
+    max_in_flight: usize,
+    /// One permit per request in flight.
+    slots: Arc<Semaphore>,
+    /// One permit per request whose answer the server may hold
+    /// (`return_timeout`), so that held answers never take every slot.
+    holds: Semaphore,
+    /// The `return_timeout` of a request that may start a job, when the
+    /// call sets none; 0 holds nothing.
+    return_timeout: u32,
+    /// The job waits of this connection, polled together.
+    pub(crate) jobs: crate::batch::JobBatcher,
+}
+
+/// The right to have one request in flight on a connection.
+pub(crate) type Slot = OwnedSemaphorePermit;
+
+/// The right to ask the server to hold one answer until its job ends
+/// ([`HostConnection::hold`]): the value to send as `return_timeout`, while
+/// the permit lives.
+pub(crate) struct Hold<'a> {
+    pub(crate) seconds: u32,
+    _permit: SemaphorePermit<'a>,
 }
 
 impl std::fmt::Debug for HostConnection {
@@ -118,6 +146,8 @@ pub struct HostConnectionBuilder {
     poll_interval: Duration,
     poll_timeout: Duration,
     max_body_bytes: usize,
+    max_in_flight: usize,
+    return_timeout: u32,
 }
 
 impl HostConnection {
@@ -138,7 +168,13 @@ impl HostConnection {
             poll_interval: Duration::from_secs(2),
             poll_timeout: Duration::from_secs(600),
             max_body_bytes: DEFAULT_MAX_BODY_BYTES,
+            max_in_flight: DEFAULT_MAX_IN_FLIGHT,
+            return_timeout: DEFAULT_RETURN_TIMEOUT,
         }
+    }
+
+    pub(crate) fn inner(&self) -> &Inner {
+        &self.inner
     }
 
     /// The API root, e.g. `https://cluster.example.com/api`.
@@ -159,6 +195,52 @@ impl HostConnection {
     /// The largest response body read ([`HostConnectionBuilder::max_body_bytes`]).
     pub fn max_body_bytes(&self) -> usize {
         self.inner.max_body_bytes
+    }
+
+    /// How many requests may be in flight at once
+    /// ([`HostConnectionBuilder::max_in_flight`]).
+    ///
+    /// ```
+    /// let conn = ontap_core::HostConnection::builder("cluster").build().unwrap();
+    /// assert_eq!(conn.max_in_flight(), ontap_core::DEFAULT_MAX_IN_FLIGHT);
+    /// ```
+    pub fn max_in_flight(&self) -> usize {
+        self.inner.max_in_flight
+    }
+
+    /// The `return_timeout` sent with a request that may start a job when
+    /// the call sets none ([`HostConnectionBuilder::return_timeout`]).
+    ///
+    /// ```
+    /// let conn = ontap_core::HostConnection::builder("cluster").return_timeout(0).build().unwrap();
+    /// assert_eq!(conn.return_timeout(), 0);
+    /// ```
+    pub fn return_timeout(&self) -> u32 {
+        self.inner.return_timeout
+    }
+
+    /// The right to have the server hold an answer until its job ends, when
+    /// the connection holds answers and fewer than half of its slots hold
+    /// one already; `None` sends the request without a hold.
+    pub(crate) fn hold(&self) -> Option<Hold<'_>> {
+        if self.inner.return_timeout == 0 {
+            return None;
+        }
+        let permit = self.inner.holds.try_acquire().ok()?;
+        Some(Hold {
+            seconds: self.inner.return_timeout,
+            _permit: permit,
+        })
+    }
+
+    /// Waits for a free slot: at most [`HostConnection::max_in_flight`]
+    /// requests are in flight at once.
+    pub(crate) async fn slot(&self) -> Slot {
+        match self.inner.slots.clone().acquire_owned().await {
+            Ok(slot) => slot,
+            // The semaphore is never closed.
+            Err(_) => unreachable!("the slots of a connection are never closed"),
+        }
     }
 
     /// Sends `spec` and returns the server's answer; an error status becomes
@@ -213,8 +295,15 @@ impl HostConnection {
         }
     }
 
-    /// Sends `spec` once: no retry.
+    /// Sends `spec` once, when a slot is free: no retry.
     pub(crate) async fn send_once(&self, spec: &RequestSpec) -> Result<Response, Error> {
+        let slot = self.slot().await;
+        self.send_in(slot, spec).await
+    }
+
+    /// Sends `spec` once in `slot`, which is given back when the answer has
+    /// been read.
+    pub(crate) async fn send_in(&self, slot: Slot, spec: &RequestSpec) -> Result<Response, Error> {
         let method = spec.method().clone();
         let path = spec.path_and_query();
         let url = format!("{}{}", self.inner.base, path);
@@ -224,14 +313,14 @@ impl HostConnection {
             request = request.timeout(self.inner.request_timeout + Duration::from_secs(seconds.into()));
         }
         if let Some(body) = spec.body() {
-            let bytes = serde_json::to_vec(body).map_err(Error::Encode)?;
+            let bytes = serde_json::to_vec(body).map_err(|e| Error::Encode(e.into()))?;
             request = request.header(CONTENT_TYPE, "application/json").body(bytes);
         }
         let started = Instant::now();
         let transport = |source| Error::Transport {
             method: method.clone(),
             path: path.to_owned(),
-            source,
+            source: TransportError::new(source),
         };
         let mut reply = match request.send().await {
             Ok(reply) => reply,
@@ -281,6 +370,7 @@ impl HostConnection {
         }
         // Dropping an unfinished reply closes its connection.
         drop(reply);
+        drop(slot);
         tracing::debug!(
             %method,
             path,
@@ -642,6 +732,51 @@ impl HostConnectionBuilder {
         self
     }
 
+    /// How many requests may be in flight at once on this connection (8 by
+    /// default). A request beyond it waits for a free slot before it is
+    /// sent (its time-out starts then); a retry's pause and a poll's
+    /// interval hold no slot. Connections are opened only as slots need
+    /// them, so the server sees at most this many at once.
+    ///
+    /// ONTAP serves a client's requests a few at a time and refuses more
+    /// when its queue is full; eight keep a cluster busy without that, and
+    /// job waits share slots: they are polled together, a hundred to a
+    /// request ([`JobLink::wait`](crate::JobLink::wait)).
+    ///
+    /// ```
+    /// let conn = ontap_core::HostConnection::builder("cluster")
+    ///     .max_in_flight(32)
+    ///     .build()
+    ///     .unwrap();
+    /// assert_eq!(conn.max_in_flight(), 32);
+    /// ```
+    pub fn max_in_flight(mut self, requests: usize) -> Self {
+        self.max_in_flight = requests;
+        self
+    }
+
+    /// The `return_timeout` (in seconds, 0 to 120; 5 by default) sent with a
+    /// POST, PATCH or DELETE that may start a job, when the call sets none
+    /// and waits for the job: ONTAP then holds its answer until the job
+    /// ends, up to that long, so a short job is done in one request. A job
+    /// still running then is polled as usual. Only the resources whose
+    /// operation allows it are held ([`Resource::HOLD`](crate::Resource::HOLD);
+    /// never the software download, which ONTAP has answered 500 when held),
+    /// and at most half of the slots hold an answer at once: a request
+    /// beyond them is sent without a hold. 0 holds nothing.
+    ///
+    /// ```
+    /// let conn = ontap_core::HostConnection::builder("cluster")
+    ///     .return_timeout(30)
+    ///     .build()
+    ///     .unwrap();
+    /// assert_eq!(conn.return_timeout(), 30);
+    /// ```
+    pub fn return_timeout(mut self, seconds: u32) -> Self {
+        self.return_timeout = seconds;
+        self
+    }
+
     /// Checks the settings and opens the connection pool (no request is sent).
     ///
     /// TLS uses rustls with the ring crypto provider, installed as rustls'
@@ -660,6 +795,18 @@ impl HostConnectionBuilder {
         }
         if self.max_body_bytes == 0 {
             return Err(Error::Config("max_body_bytes must be above zero".into()));
+        }
+        if self.max_in_flight == 0 || self.max_in_flight > Semaphore::MAX_PERMITS {
+            return Err(Error::Config(format!(
+                "max_in_flight must be between 1 and {}",
+                Semaphore::MAX_PERMITS
+            )));
+        }
+        if self.return_timeout > 120 {
+            return Err(Error::Config(format!(
+                "return_timeout is {} s; ONTAP takes 0 to 120",
+                self.return_timeout
+            )));
         }
 
         let mut headers = HeaderMap::new();
@@ -723,6 +870,11 @@ impl HostConnectionBuilder {
                 poll_timeout: self.poll_timeout,
                 max_body_bytes: self.max_body_bytes,
                 credentials,
+                max_in_flight: self.max_in_flight,
+                slots: Arc::new(Semaphore::new(self.max_in_flight)),
+                holds: Semaphore::new(self.max_in_flight.div_ceil(2)),
+                return_timeout: self.return_timeout,
+                jobs: crate::batch::JobBatcher::default(),
             }),
         })
     }

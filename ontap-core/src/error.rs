@@ -1,6 +1,7 @@
 //! One error type for every failure, keeping the evidence.
 
 use std::fmt;
+use std::sync::Arc;
 use std::time::Duration;
 
 use http::{Method, StatusCode};
@@ -24,7 +25,10 @@ pub(crate) const RAW_BODY_LIMIT: usize = 2048;
 /// let err = Error::MissingKey { resource: "Job", key: "uuid".into() };
 /// assert_eq!(explain(&err), "Job needs `uuid` set to build its path");
 /// ```
-#[derive(Debug, thiserror::Error)]
+///
+/// Errors are cheap to clone (their large parts are shared), so that one
+/// failure can be handed to every wait it ends, as the job watcher does.
+#[derive(Debug, Clone, thiserror::Error)]
 #[non_exhaustive]
 pub enum Error {
     /// ONTAP answered with an error body (`{"error": {...}}`).
@@ -65,7 +69,7 @@ pub enum Error {
         path: String,
         /// The underlying failure.
         #[source]
-        source: reqwest::Error,
+        source: TransportError,
     },
     /// A successful status whose body could not be decoded.
     #[error("{method} {path}: HTTP {status}: could not decode the body ({source}): {body}")]
@@ -78,7 +82,7 @@ pub enum Error {
         status: StatusCode,
         /// Why decoding failed.
         #[source]
-        source: serde_json::Error,
+        source: Arc<serde_json::Error>,
         /// The body as received, cut to a sane length.
         body: Box<RawBody>,
     },
@@ -135,6 +139,19 @@ pub enum Error {
         #[source]
         source: Box<Error>,
     },
+    /// A wait for an object's state
+    /// ([`ResourceExt::wait_until`](crate::ResourceExt::wait_until)) reached
+    /// its deadline before the condition held; the object keeps what was
+    /// read last.
+    #[error("{resource} at {path} did not reach the awaited state within {waited:?}")]
+    WaitTimeout {
+        /// The resource's name.
+        resource: &'static str,
+        /// Its instance path.
+        path: String,
+        /// How long the wait lasted.
+        waited: Duration,
+    },
     /// More than one object matched a query that should find one.
     #[error("more than one {resource} matches `{query}`")]
     NotUnique {
@@ -155,7 +172,7 @@ pub enum Error {
     Config(String),
     /// A field could not be encoded as JSON.
     #[error("could not encode the request body: {0}")]
-    Encode(#[source] serde_json::Error),
+    Encode(#[source] Arc<serde_json::Error>),
     /// A key value that cannot be a path segment: `.` or `..` is a dot
     /// segment, which URL parsers resolve (written `%2E` as well), so the
     /// request would reach the collection or its parent instead of the
@@ -203,6 +220,59 @@ pub enum Error {
     },
 }
 
+/// Why a request did not complete: no connection, a time-out, a TLS
+/// failure, a connection dropped mid-answer. Opaque, so that the HTTP stack
+/// underneath is not part of this crate's API; its [`source`] chain holds
+/// the details (a `rustls::Error`, an `std::io::Error`).
+///
+/// [`source`]: std::error::Error::source
+///
+/// ```
+/// # #[tokio::main(flavor = "current_thread")]
+/// # async fn main() {
+/// use ontap_core::{Error, HostConnection, Query, RequestSpec, Scheme};
+/// // Nothing listens on port 9 of the loopback address.
+/// let conn = HostConnection::builder("127.0.0.1").scheme(Scheme::Http).port(9).build().unwrap();
+/// let spec = RequestSpec::new(http::Method::GET, "/cluster", &Query::new());
+/// match conn.execute(&spec).await {
+///     Err(Error::Transport { source, .. }) => assert!(source.is_connect()),
+///     other => panic!("{other:?}"),
+/// }
+/// # }
+/// ```
+#[derive(Debug, Clone)]
+pub struct TransportError(Arc<reqwest::Error>);
+
+impl TransportError {
+    pub(crate) fn new(error: reqwest::Error) -> Self {
+        TransportError(Arc::new(error))
+    }
+
+    /// Whether no connection could be made (refused, unreachable, a TLS
+    /// handshake that failed).
+    pub fn is_connect(&self) -> bool {
+        self.0.is_connect()
+    }
+
+    /// Whether a time-out ended the request: connecting, or the whole
+    /// request ([`crate::HostConnectionBuilder::request_timeout`]).
+    pub fn is_timeout(&self) -> bool {
+        self.0.is_timeout()
+    }
+}
+
+impl fmt::Display for TransportError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Display::fmt(&self.0, f)
+    }
+}
+
+impl std::error::Error for TransportError {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        self.0.source()
+    }
+}
+
 fn hint(status: StatusCode) -> &'static str {
     match status {
         StatusCode::UNAUTHORIZED => " (the credentials were refused)",
@@ -244,7 +314,6 @@ impl Error {
             | Error::Http { status, .. }
             | Error::Decode { status, .. }
             | Error::BodyTooLarge { status, .. } => Some(*status),
-            Error::Transport { source, .. } => source.status(),
             _ => None,
         }
     }

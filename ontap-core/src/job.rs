@@ -8,6 +8,9 @@ use http::Method;
 use serde::{Deserialize, Serialize};
 use tokio::time::Instant;
 
+use futures::Stream;
+
+use crate::batch::{self, Window};
 use crate::connection::{HostConnection, is_certificate_failure};
 use crate::error::{ApiError, Error};
 use crate::hal::Links;
@@ -15,7 +18,7 @@ use crate::request::{Query, RequestSpec, encode_component};
 
 /// The fields every poll asks for, so that a failure's code and error come
 /// with the same request that sees it.
-const POLL_FIELDS: &str = "state,message,code,error";
+pub(crate) const POLL_FIELDS: &str = "state,message,code,error";
 /// The time a poll gets at the least, even at or after the deadline: the
 /// final check at the deadline is not cut before it could be answered.
 const FINAL_CHECK: Duration = Duration::from_secs(1);
@@ -165,7 +168,18 @@ impl JobLink {
 
     /// Waits until the job finishes, the poll timeout runs out, or the job
     /// disappears. Every way the job itself can end is an `Ok`
-    /// [`JobOutcome`]. Dropping the future stops the wait.
+    /// [`JobOutcome`]. Dropping the future stops the wait. This is
+    /// [`JobLink::watch`] read to its end, with each status it yields given
+    /// to [`PollOptions::on_progress`].
+    ///
+    /// The job is read at once, then after 50 ms, and after pauses that
+    /// double up to the poll interval (2 s by default): a short job is seen
+    /// soon after it ends, a long one costs a read per interval. The waits
+    /// of one connection are read together, up to a hundred jobs to a
+    /// request (`GET /cluster/jobs?uuid=a|b|c`), each read a little early
+    /// (by at most a quarter of its pause) to share a request, never late;
+    /// a lone wait is read on time. A job missing from such an answer is
+    /// read with its own GET before it counts as gone.
     ///
     /// The wait has a deadline on a monotonic clock; the last poll happens
     /// at the deadline, so a job that finished just in time is seen. A poll
@@ -199,74 +213,255 @@ impl JobLink {
     /// # Ok(()) }
     /// ```
     pub async fn wait(&self, conn: &HostConnection, options: &PollOptions) -> Result<JobOutcome, Error> {
-        let interval = options.interval.unwrap_or(conn.poll_interval());
-        let timeout = options.timeout.unwrap_or(conn.poll_timeout());
-        let started = Instant::now();
-        let deadline = started + timeout;
-        let request = self.poll_request();
-        let mut last: Option<JobStatus> = None;
-        let mut failures: u32 = 0;
-        loop {
-            let budget = deadline.saturating_duration_since(Instant::now()).max(FINAL_CHECK);
-            let polled = match tokio::time::timeout(budget, conn.send_once(&request)).await {
-                Ok(polled) => polled.and_then(|r| r.decode::<JobStatus>()),
-                Err(_) => {
-                    // Cut at the deadline (a cut never comes before it).
-                    tracing::debug!(uuid = %self.uuid, "poll cut at the poll timeout");
+        let mut watch = JobWatch::new(conn.clone(), self.clone(), options);
+        while let Some(item) = watch.next().await {
+            match item {
+                Ok(status) => {
+                    if let Some(callback) = &options.on_progress {
+                        callback(&status);
+                    }
+                    match status.state {
+                        Some(JobState::Success) => return Ok(JobOutcome::Success(status)),
+                        Some(JobState::Failure) => return Ok(JobOutcome::Failure(status)),
+                        _ => {}
+                    }
+                }
+                Err(Error::PollTimeout { waited, last, .. }) => {
                     return Ok(JobOutcome::Timeout {
-                        last,
-                        waited: started.elapsed(),
+                        last: last.map(|last| *last),
+                        waited,
                     });
                 }
-            };
-            let status = match polled {
-                Ok(status) => status,
-                Err(err) if err.status() == Some(http::StatusCode::NOT_FOUND) => {
-                    return Ok(JobOutcome::Vanished { last });
-                }
-                Err(err) if may_heal(&err) => {
-                    failures += 1;
-                    let now = Instant::now();
-                    if now >= deadline {
-                        return Err(err);
-                    }
-                    let pause = failure_pause(interval, failures, err.retry_after()).min(deadline - now);
-                    tracing::debug!(
-                        uuid = %self.uuid,
-                        failures,
-                        pause_ms = pause.as_millis() as u64,
-                        error = %err,
-                        "poll failed; polling on"
-                    );
-                    if let Some(callback) = &options.on_retry {
-                        callback(&err);
-                    }
-                    tokio::time::sleep(pause).await;
-                    continue;
+                Err(Error::JobVanished { last, .. }) => {
+                    return Ok(JobOutcome::Vanished {
+                        last: last.map(|last| *last),
+                    });
                 }
                 Err(err) => return Err(err),
+            }
+        }
+        // A watch always ends with a final item; this is its timeout.
+        Ok(JobOutcome::Timeout {
+            last: watch.last,
+            waited: watch.poller.started.elapsed(),
+        })
+    }
+
+    /// The job's statuses as they change: the first one read, then each
+    /// whose state or message differs from the one before, ending after a
+    /// final state (`success` or `failure`). The job is read as
+    /// [`JobLink::wait`] reads it (the same schedule, shared requests,
+    /// deadline and tolerance of failures that may heal); the stream's
+    /// last item is an `Err` when the wait ends otherwise:
+    /// [`Error::PollTimeout`] at the deadline, [`Error::JobVanished`] when
+    /// the job is gone, or the failure that ended it. Dropping the stream
+    /// stops the polling. [`PollOptions::on_progress`] is not called: the
+    /// items are the progress.
+    ///
+    /// The stream is `Send` and `'static`, so it composes with `select!`,
+    /// `tokio::time::timeout` and stream combinators.
+    ///
+    /// ```no_run
+    /// # async fn run(conn: ontap_core::HostConnection, link: ontap_core::JobLink) -> Result<(), ontap_core::Error> {
+    /// use futures::StreamExt;
+    /// use ontap_core::{JobState, PollOptions};
+    /// let mut statuses = std::pin::pin!(link.watch(&conn, &PollOptions::default()));
+    /// while let Some(status) = statuses.next().await {
+    ///     let status = status?;
+    ///     println!("{:?}: {}", status.state, status.message.as_deref().unwrap_or(""));
+    ///     if status.state == Some(JobState::Failure) {
+    ///         eprintln!("failed: {:?}", status.failure());
+    ///     }
+    /// }
+    /// # Ok(()) }
+    /// ```
+    pub fn watch(
+        &self,
+        conn: &HostConnection,
+        options: &PollOptions,
+    ) -> impl Stream<Item = Result<JobStatus, Error>> + Send + 'static {
+        let watch = JobWatch::new(conn.clone(), self.clone(), options);
+        futures::stream::unfold(watch, |mut watch| async move {
+            let item = watch.next().await?;
+            Some((item, watch))
+        })
+    }
+}
+
+/// The first pause between two reads of a job that is still running; each
+/// later one doubles, up to the poll interval.
+const FIRST_PAUSE: Duration = Duration::from_millis(50);
+
+/// The schedule of a wait that reads something until it is done: when to
+/// read next, the deadline, and what a failed read does. Job waits and
+/// [`ResourceExt::wait_for`](crate::ResourceExt::wait_for) share it.
+pub(crate) struct Poller {
+    interval: Duration,
+    pub(crate) started: Instant,
+    deadline: Instant,
+    /// The pause after the next read that does not end the wait.
+    pause: Duration,
+    /// Failed reads in a row.
+    failures: u32,
+    on_retry: Option<RetryFn>,
+    /// What is waited on, for the logs.
+    subject: String,
+}
+
+impl Poller {
+    pub(crate) fn new(conn: &HostConnection, options: &PollOptions, subject: String) -> Poller {
+        let interval = options.interval.unwrap_or(conn.poll_interval());
+        let started = Instant::now();
+        Poller {
+            interval,
+            started,
+            deadline: started + options.timeout.unwrap_or(conn.poll_timeout()),
+            pause: FIRST_PAUSE.min(interval),
+            failures: 0,
+            on_retry: options.on_retry.clone(),
+            subject,
+        }
+    }
+
+    /// The first read: at once.
+    pub(crate) fn first(&self) -> Window {
+        Window::at(Instant::now())
+    }
+
+    /// When a read in `window` is cut: at the deadline, but never less than
+    /// 1 s after the read is due, so that the final check can be answered.
+    pub(crate) fn cutoff(&self, window: Window) -> Instant {
+        self.deadline.max(window.latest + FINAL_CHECK)
+    }
+
+    /// After a read that did not end the wait: the next read's window, a
+    /// quarter of the pause wide so that reads can share a request, or
+    /// `None` when the deadline has passed.
+    pub(crate) fn after_read(&mut self) -> Option<Window> {
+        self.failures = 0;
+        let now = Instant::now();
+        if now >= self.deadline {
+            return None;
+        }
+        let pause = self.pause;
+        self.pause = self.pause.saturating_mul(2).min(self.interval);
+        let latest = (now + pause).min(self.deadline);
+        Some(Window {
+            earliest: (latest - pause / 4).max(now),
+            latest,
+        })
+    }
+
+    /// After a failed read: the next read's window when the failure may
+    /// heal and time is left ([`PollOptions::on_retry`] is told), else the
+    /// failure.
+    pub(crate) fn after_failure(&mut self, err: Error) -> Result<Window, Error> {
+        if !may_heal(&err) {
+            return Err(err);
+        }
+        self.failures += 1;
+        let now = Instant::now();
+        if now >= self.deadline {
+            return Err(err);
+        }
+        let pause = failure_pause(self.interval, self.failures, err.retry_after()).min(self.deadline - now);
+        tracing::debug!(
+            subject = %self.subject,
+            failures = self.failures,
+            pause_ms = pause.as_millis() as u64,
+            error = %err,
+            "read failed; polling on"
+        );
+        if let Some(callback) = &self.on_retry {
+            callback(&err);
+        }
+        Ok(Window::at(now + pause))
+    }
+}
+
+/// What a job watch does next.
+enum Next {
+    Read(Window),
+    /// The deadline passed after the last read.
+    TimedOut,
+    Done,
+}
+
+/// A job wait in progress: [`JobLink::watch`] and [`JobLink::wait`].
+struct JobWatch {
+    conn: HostConnection,
+    link: JobLink,
+    poller: Poller,
+    next: Next,
+    last: Option<JobStatus>,
+}
+
+impl JobWatch {
+    fn new(conn: HostConnection, link: JobLink, options: &PollOptions) -> JobWatch {
+        let poller = Poller::new(&conn, options, format!("job {}", link.uuid));
+        let next = Next::Read(poller.first());
+        JobWatch {
+            conn,
+            link,
+            poller,
+            next,
+            last: None,
+        }
+    }
+
+    fn timed_out(&mut self) -> Error {
+        self.next = Next::Done;
+        tracing::debug!(uuid = %self.link.uuid, "job wait ended at the poll timeout");
+        Error::PollTimeout {
+            uuid: self.link.uuid.clone(),
+            waited: self.poller.started.elapsed(),
+            last: self.last.clone().map(Box::new),
+        }
+    }
+
+    /// The next status that differs from the last, or the error that ends
+    /// the watch; `None` after the end.
+    async fn next(&mut self) -> Option<Result<JobStatus, Error>> {
+        loop {
+            let window = match std::mem::replace(&mut self.next, Next::Done) {
+                Next::Read(window) => window,
+                Next::TimedOut => return Some(Err(self.timed_out())),
+                Next::Done => return None,
             };
-            failures = 0;
-            let changed = last
-                .as_ref()
-                .is_none_or(|prev| prev.state != status.state || prev.message != status.message);
-            if changed && let Some(callback) = &options.on_progress {
-                callback(&status);
+            let cutoff = self.poller.cutoff(window);
+            let read = match tokio::time::timeout_at(cutoff, batch::read(&self.conn, &self.link, window)).await {
+                Ok(read) => read,
+                Err(_) => return Some(Err(self.timed_out())),
+            };
+            match read {
+                Ok(status) => {
+                    let changed = self
+                        .last
+                        .as_ref()
+                        .is_none_or(|prev| prev.state != status.state || prev.message != status.message);
+                    self.last = Some(status.clone());
+                    if status.state.as_ref().is_some_and(JobState::is_terminal) {
+                        return Some(Ok(status));
+                    }
+                    self.next = match self.poller.after_read() {
+                        Some(window) => Next::Read(window),
+                        None => Next::TimedOut,
+                    };
+                    if changed {
+                        return Some(Ok(status));
+                    }
+                }
+                Err(err) if err.status() == Some(http::StatusCode::NOT_FOUND) => {
+                    return Some(Err(Error::JobVanished {
+                        uuid: self.link.uuid.clone(),
+                        last: self.last.clone().map(Box::new),
+                    }));
+                }
+                Err(err) => match self.poller.after_failure(err) {
+                    Ok(window) => self.next = Next::Read(window),
+                    Err(err) => return Some(Err(err)),
+                },
             }
-            match status.state {
-                Some(JobState::Success) => return Ok(JobOutcome::Success(status)),
-                Some(JobState::Failure) => return Ok(JobOutcome::Failure(status)),
-                _ => {}
-            }
-            last = Some(status);
-            let now = Instant::now();
-            if now >= deadline {
-                return Ok(JobOutcome::Timeout {
-                    last,
-                    waited: now - started,
-                });
-            }
-            tokio::time::sleep(interval.min(deadline - now)).await;
         }
     }
 }
@@ -274,7 +469,7 @@ impl JobLink {
 /// Whether a failed poll may succeed later: a transport failure other than
 /// a refused certificate (no connection, a time-out, a connection dropped
 /// mid-answer), 5xx, 429 and 408.
-fn may_heal(err: &Error) -> bool {
+pub(crate) fn may_heal(err: &Error) -> bool {
     match err {
         Error::Transport { .. } => !is_certificate_failure(err),
         Error::Api { status, .. } | Error::Http { status, .. } => {
@@ -356,7 +551,7 @@ pub type ProgressFn = Arc<dyn Fn(&JobStatus) + Send + Sync>;
 
 /// A callback told of each failed poll that the wait rides out
 /// ([`PollOptions::on_retry`]).
-type RetryFn = Arc<dyn Fn(&Error) + Send + Sync>;
+pub(crate) type RetryFn = Arc<dyn Fn(&Error) + Send + Sync>;
 
 /// How to wait for a job. Unset values come from the [`HostConnection`].
 ///

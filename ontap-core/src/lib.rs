@@ -9,6 +9,7 @@
 
 extern crate self as ontap;
 
+mod batch;
 mod connection;
 mod display;
 mod error;
@@ -20,8 +21,10 @@ mod secret;
 mod verbs;
 mod wire;
 
-pub use connection::{CLIENT_APP, HostConnection, HostConnectionBuilder, Scheme};
-pub use error::{ApiError, Error, ErrorArgument, RawBody};
+pub use connection::{
+    CLIENT_APP, DEFAULT_MAX_IN_FLIGHT, DEFAULT_RETURN_TIMEOUT, HostConnection, HostConnectionBuilder, Scheme,
+};
+pub use error::{ApiError, Error, ErrorArgument, RawBody, TransportError};
 pub use hal::{Href, Links, Timestamp};
 pub use http;
 pub use job::{JobLink, JobOutcome, JobState, JobStatus, PollOptions, ProgressFn};

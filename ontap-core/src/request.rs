@@ -640,7 +640,7 @@ pub fn instance_path_with<R: Resource>(resource: &R, query: &Query) -> Result<St
 /// assert_eq!(serde_json::Value::Object(body).to_string(), r#"{"password":"pw","url":"http://x/p"}"#);
 /// ```
 pub fn body<R: Resource>(resource: &R, verb: Verb) -> Result<Map<String, Value>, Error> {
-    let mut map = fields_json(resource, Some(verb), true).map_err(Error::Encode)?;
+    let mut map = fields_json(resource, Some(verb), true).map_err(|e| Error::Encode(e.into()))?;
     for name in placeholders(R::PATH) {
         let head = name.split('.').next().unwrap_or(name);
         map.remove(head);

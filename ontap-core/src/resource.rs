@@ -331,7 +331,7 @@ pub(crate) fn fields_json<R: Resource>(
 /// );
 /// ```
 pub fn to_json<T: Serialize + ?Sized>(value: &T) -> Result<Value, Error> {
-    serde_json::to_value(value).map_err(Error::Encode)
+    serde_json::to_value(value).map_err(|e| Error::Encode(e.into()))
 }
 
 /// [`to_json`] with the real value of every [`Secret`](crate::Secret): the
@@ -351,5 +351,5 @@ pub fn to_json<T: Serialize + ?Sized>(value: &T) -> Result<Value, Error> {
 /// assert_eq!(ontap_core::to_json(&credentials).unwrap(), serde_json::json!({"password": "*********"}));
 /// ```
 pub fn to_request_json<T: Serialize + ?Sized>(value: &T) -> Result<Value, Error> {
-    revealed(|| serde_json::to_value(value)).map_err(Error::Encode)
+    revealed(|| serde_json::to_value(value)).map_err(|e| Error::Encode(e.into()))
 }

@@ -190,7 +190,7 @@ impl Response {
             method: self.method.clone(),
             path: self.path.clone(),
             status: self.status,
-            source,
+            source: std::sync::Arc::new(source),
             body: Box::new(RawBody::new(
                 self.headers
                     .get(CONTENT_TYPE)

@@ -15,12 +15,13 @@ use serde::Deserialize;
 use serde::de::DeserializeOwned;
 use serde_json::Value;
 
+use crate::connection::Hold;
 use crate::connection::HostConnection;
 use crate::error::Error;
 use crate::hal::Links;
-use crate::job::{JobLink, JobStatus, PollOptions};
+use crate::job::{JobLink, JobStatus, PollOptions, Poller};
 use crate::request::{self, Query, RequestSpec};
-use crate::resource::{Resource, Verb};
+use crate::resource::{Resource, Verb, Verbs};
 use crate::response::Response;
 
 /// Marks a resource that ONTAP reads with `GET`; gives it [`ResourceExt::get`].
@@ -33,8 +34,23 @@ pub trait Get: Resource {}
 
 /// GETs `resource` and merges the answer into it.
 async fn refresh<R: Resource>(resource: &mut R, conn: &HostConnection, query: &Query) -> Result<Response, Error> {
+    read_into(resource, conn, query, true).await
+}
+
+/// GETs `resource`, retried as any GET when `retry`, else sent once, and
+/// merges the answer into it.
+async fn read_into<R: Resource>(
+    resource: &mut R,
+    conn: &HostConnection,
+    query: &Query,
+    retry: bool,
+) -> Result<Response, Error> {
     let spec = RequestSpec::new(Method::GET, &request::instance_path_with(resource, query)?, query);
-    let response = conn.execute(&spec).await?;
+    let response = if retry {
+        conn.execute(&spec).await?
+    } else {
+        conn.send_once(&spec).await?
+    };
     let fresh: R = response.decode()?;
     resource.merge(fresh);
     Ok(response)
@@ -392,6 +408,81 @@ pub trait ResourceExt: Resource {
         }
     }
 
+    /// Reads the object ([`ResourceExt::get`]) until `condition` holds for
+    /// it: a volume coming online, the software reaching `completed` during
+    /// an upgrade. The object keeps what it read last, whatever the outcome.
+    ///
+    /// The reads follow a job wait's schedule and tolerance
+    /// ([`JobLink::wait`](crate::JobLink::wait)): at once, then after
+    /// pauses that double from 50 ms up to the poll interval; a read that
+    /// fails in a way that may heal (no connection, a time-out, 5xx, 429:
+    /// a node rebooting) is ridden out with [`PollOptions::on_retry`] told;
+    /// what cannot heal (a 404, 401, 403) ends the wait as that error. At
+    /// the deadline (the poll timeout) the wait ends with
+    /// [`Error::WaitTimeout`].
+    ///
+    /// ```no_run
+    /// # extern crate ontap_core as ontap;
+    /// # async fn run(conn: ontap_core::HostConnection) -> Result<(), ontap_core::Error> {
+    /// use std::time::Duration;
+    /// use ontap_core::prelude::*;
+    /// use ontap_core::PollOptions;
+    ///
+    /// #[derive(Debug, Clone, Default, PartialEq, ontap::Resource)]
+    /// #[resource(path = "/storage/volumes", collection)]
+    /// struct Volume {
+    ///     #[get]
+    ///     #[key]
+    ///     uuid: Option<String>,
+    ///     #[get]
+    ///     state: Option<String>,
+    /// }
+    ///
+    /// let mut volume = Volume { uuid: Some("028baa66".into()), ..Default::default() };
+    /// let options = PollOptions::default().timeout(Duration::from_secs(60));
+    /// volume.wait_until(&conn, &options, |v| v.state.as_deref() == Some("online")).await?;
+    /// # Ok(()) }
+    /// ```
+    async fn wait_until<F>(
+        &mut self,
+        conn: &HostConnection,
+        options: &PollOptions,
+        mut condition: F,
+    ) -> Result<Response, Error>
+    where
+        Self: Get,
+        F: FnMut(&Self) -> bool + Send,
+    {
+        let query = Query::new();
+        let path = request::instance_path_with(self, &query)?;
+        let mut poller = Poller::new(conn, options, format!("{} {path}", Self::NAME));
+        let mut window = poller.first();
+        let timed_out = |poller: &Poller| Error::WaitTimeout {
+            resource: Self::NAME,
+            path: path.clone(),
+            waited: poller.started.elapsed(),
+        };
+        loop {
+            let read = async {
+                tokio::time::sleep_until(window.latest).await;
+                read_into(self, conn, &query, false).await
+            };
+            match tokio::time::timeout_at(poller.cutoff(window), read).await {
+                Err(_) => return Err(timed_out(&poller)),
+                Ok(Ok(response)) => {
+                    if condition(self) {
+                        return Ok(response);
+                    }
+                    match poller.after_read() {
+                        Some(next) => window = next,
+                        None => return Err(timed_out(&poller)),
+                    }
+                }
+                Ok(Err(err)) => window = poller.after_failure(err)?,
+            }
+        }
+    }
+
     /// Creates the object: `POST` on the collection path with the fields
     /// that are set and allowed for POST. With a job in the answer and
     /// `poll` on (the default), waits for it: a failed, timed-out or
@@ -425,9 +516,11 @@ pub trait ResourceExt: Resource {
             // GET, PATCH or DELETE needs.
             query.push("return_records", true);
         }
+        let hold = hold(conn, &call, Self::HOLD, Verb::Post, &mut query);
         let spec = RequestSpec::new(Method::POST, &request::collection_path_with(self, &query)?, &query)
             .with_body(Value::Object(body));
         let mut response = conn.execute(&spec).await?;
+        drop(hold);
         response.started_job()?;
         if !response.is_empty_body()
             && let Some(created) = response.decode::<Records<Self>>()?.records.into_iter().next()
@@ -678,6 +771,23 @@ impl<P: QueryParams> CallOptions<P> {
     }
 }
 
+/// Asks the server to hold the answer of a request that may start a job
+/// until the job ends ([`HostConnectionBuilder::return_timeout`]): when the
+/// call waits for the job, sets no `return_timeout` of its own, the
+/// resource's operation may be held, and a hold is free. Adds
+/// `return_timeout` to `query` and returns the hold, to keep until the
+/// answer is in.
+///
+/// [`HostConnectionBuilder::return_timeout`]: crate::HostConnectionBuilder::return_timeout
+fn hold<'c>(conn: &'c HostConnection, call: &Call, allowed: Verbs, verb: Verb, query: &mut Query) -> Option<Hold<'c>> {
+    if !call.poll || !allowed.contains(verb) || query.get("return_timeout").is_some() {
+        return None;
+    }
+    let hold = conn.hold()?;
+    query.push("return_timeout", hold.seconds);
+    Some(hold)
+}
+
 /// What a job-starting call does after the server's answer: wait for the
 /// job, then refresh the object when asked.
 async fn finish<R: Resource>(
@@ -700,8 +810,11 @@ async fn send_patch<R: Resource>(
     call: &Call,
 ) -> Result<Response, Error> {
     let path = request::instance_path_with(resource, &call.query)?;
-    let spec = RequestSpec::new(Method::PATCH, &path, &call.query).with_body(Value::Object(body));
+    let mut query = call.query.clone();
+    let hold = hold(conn, call, R::HOLD, Verb::Patch, &mut query);
+    let spec = RequestSpec::new(Method::PATCH, &path, &query).with_body(Value::Object(body));
     let mut response = conn.execute(&spec).await?;
+    drop(hold);
     finish(resource, conn, &mut response, call).await?;
     Ok(response)
 }
@@ -713,11 +826,14 @@ async fn send_delete<R: Resource>(
     call: &Call,
 ) -> Result<Response, Error> {
     let path = request::instance_path_with(resource, &call.query)?;
-    let mut spec = RequestSpec::new(Method::DELETE, &path, &call.query);
+    let mut query = call.query.clone();
+    let hold = hold(conn, call, R::HOLD, Verb::Delete, &mut query);
+    let mut spec = RequestSpec::new(Method::DELETE, &path, &query);
     if let Some(body) = body {
         spec = spec.with_body(body);
     }
     let mut response = conn.execute(&spec).await?;
+    drop(hold);
     wait_for_job(conn, &mut response, call).await?;
     Ok(response)
 }
@@ -853,17 +969,6 @@ async fn send_bulk<R: Resource>(
     Ok(BulkResponse { response, jobs })
 }
 
-/// A collection page. `records` is checked by [`pages`]: a page without
-/// it is an error, unless the query asked for none.
-#[derive(Deserialize)]
-#[serde(bound = "R: DeserializeOwned")]
-struct Page<R> {
-    #[serde(default)]
-    records: Option<Vec<R>>,
-    #[serde(rename = "_links", default)]
-    links: Option<Links>,
-}
-
 /// The records of an answer that has them (`return_records=true`).
 #[derive(Deserialize)]
 #[serde(bound = "R: DeserializeOwned")]
@@ -923,10 +1028,71 @@ impl RecentLinks {
     }
 }
 
+/// A page being read ahead, on its own task; dropping it stops the read.
+struct Prefetch(tokio::task::JoinHandle<Result<Response, Error>>);
+
+impl Prefetch {
+    fn start(conn: &HostConnection, spec: RequestSpec) -> Prefetch {
+        let conn = conn.clone();
+        Prefetch(tokio::spawn(async move { conn.execute(&spec).await }))
+    }
+
+    async fn answer(&mut self) -> Result<Response, Error> {
+        match (&mut self.0).await {
+            Ok(answer) => answer,
+            Err(err) if err.is_panic() => std::panic::resume_unwind(err.into_panic()),
+            // Only a drop aborts the task, and then nobody awaits it.
+            Err(_) => unreachable!("a page read ahead was cancelled while awaited"),
+        }
+    }
+}
+
+impl Drop for Prefetch {
+    fn drop(&mut self) {
+        self.0.abort();
+    }
+}
+
+/// A page's `_links`, read before its records so that the next page can be
+/// asked for while they are decoded; the records are only checked for.
+#[derive(Deserialize)]
+struct PageHead {
+    #[serde(default)]
+    records: Option<Counted>,
+    #[serde(rename = "_links", default)]
+    links: Option<Links>,
+}
+
+/// How many elements a JSON array has, read without decoding them.
+struct Counted(usize);
+
+impl<'de> Deserialize<'de> for Counted {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct Count;
+        impl<'de> serde::de::Visitor<'de> for Count {
+            type Value = Counted;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("an array of records")
+            }
+            fn visit_seq<A: serde::de::SeqAccess<'de>>(self, mut seq: A) -> Result<Counted, A::Error> {
+                let mut n = 0;
+                while seq.next_element::<serde::de::IgnoredAny>()?.is_some() {
+                    n += 1;
+                }
+                Ok(Counted(n))
+            }
+        }
+        deserializer.deserialize_seq(Count)
+    }
+}
+
 /// Where a collection stream stands between two pages.
 struct PageState {
     conn: HostConnection,
+    /// The next page, not asked for yet (the first one).
     next: Option<RequestSpec>,
+    /// The next page, being read.
+    ahead: Option<Prefetch>,
     /// Why the stream ends after the page just yielded: its `next` link
     /// is not followed.
     stop: Option<Error>,
@@ -954,6 +1120,7 @@ fn pages<R: Resource>(conn: HostConnection, query: Query) -> BoxStream<'static, 
         conn,
         first: first.path_and_query().to_owned(),
         next: Some(first),
+        ahead: None,
         stop: None,
         seen,
         empty_in_row: 0,
@@ -964,21 +1131,26 @@ fn pages<R: Resource>(conn: HostConnection, query: Query) -> BoxStream<'static, 
         if let Some(err) = state.stop.take() {
             return Err(err);
         }
-        let Some(spec) = state.next.take() else {
-            return Ok(None);
+        let mut fetch = match (state.ahead.take(), state.next.take()) {
+            (Some(fetch), _) => fetch,
+            (None, Some(spec)) => Prefetch::start(&state.conn, spec),
+            (None, None) => return Ok(None),
         };
-        let response = state.conn.execute(&spec).await?;
-        let page: Page<R> = response.decode()?;
-        let records = match page.records {
-            Some(records) => records,
-            None if state.records_optional => Vec::new(),
-            None => return Err(response.decode_error_text("a collection page without `records`")),
-        };
-        let next = match page.links.and_then(|links| links.next).map(|link| link.href) {
+        let response = fetch.answer().await?;
+        let head: PageHead = response.decode()?;
+        let count = head.records.map(|Counted(n)| n);
+        if count.is_none() && !state.records_optional {
+            return Err(response.decode_error_text("a collection page without `records`"));
+        }
+        let next = match head.links.and_then(|links| links.next).map(|link| link.href) {
             None => None,
             Some(href) => match RequestSpec::from_href(&href) {
                 Some(spec) if state.seen.insert(spec.path_and_query()) => {
-                    state.empty_in_row = if records.is_empty() { state.empty_in_row + 1 } else { 0 };
+                    state.empty_in_row = if count.unwrap_or(0) == 0 {
+                        state.empty_in_row + 1
+                    } else {
+                        0
+                    };
                     if state.empty_in_row >= state.max_empty {
                         // A new cursor each time, and nothing on any page.
                         state.stop = Some(Error::EmptyPages {
@@ -1002,7 +1174,13 @@ fn pages<R: Resource>(conn: HostConnection, query: Query) -> BoxStream<'static, 
                 }
             },
         };
-        state.next = next;
+        // The next page is read while this one is decoded and consumed:
+        // one page ahead, no more.
+        state.ahead = next.map(|spec| Prefetch::start(&state.conn, spec));
+        let records = match count {
+            Some(_) => response.decode::<Records<R>>()?.records,
+            None => Vec::new(),
+        };
         Ok(Some((records, state)))
     })
     .boxed()
