@@ -8,16 +8,15 @@
 
 use std::borrow::Cow;
 use std::cmp::Ordering;
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashSet};
 use std::ops::Bound;
 
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::Response;
-use serde::Serialize;
-use serde::ser::{SerializeSeq, Serializer};
 
-use crate::api::{Links, Negotiated, parse_fields_error, parse_return_records, parse_return_timeout};
+use crate::api::{Links, Negotiated, json_response, parse_fields_error, parse_return_records, parse_return_timeout};
 use crate::error::{ApiError, codes};
+use crate::json::JsonOut;
 use crate::util::{QueryParam, parse_bool, parse_query, wildcard_match};
 
 /// One value of a simple field, as filters and `order_by` see it.
@@ -61,15 +60,17 @@ pub(crate) trait Listing {
     /// The fields of a record in a collection when the query names none.
     fn default_fields(&self) -> Self::Fields;
     /// Writes one record (stored under `key`) with the selected fields, with or without
-    /// `_links`.
-    fn write<S: Serializer>(
+    /// `_links`, into `out` at `depth` (as serde_json's pretty writer would, see
+    /// [`crate::json`]).
+    fn write(
         &self,
         key: &str,
         record: &Self::Record,
         fields: &Self::Fields,
         links: bool,
-        s: S,
-    ) -> Result<S::Ok, S::Error>;
+        out: &mut JsonOut,
+        depth: usize,
+    );
 }
 
 // ---------------------------------------------------------------------------------------
@@ -179,6 +180,10 @@ struct Alt {
 pub(crate) struct Filter<F> {
     field: F,
     alts: Vec<Alt>,
+    /// When every alternative is a plain value (`uuid=a|b|c`, as a client
+    /// reading many jobs at once sends): the values, lowercased, so that a
+    /// string is looked up once instead of compared with each.
+    values: Option<HashSet<String>>,
 }
 
 impl<F: Copy> Filter<F> {
@@ -195,12 +200,28 @@ impl<F: Copy> Filter<F> {
                     op: Op::parse(a),
                 }
             })
-            .collect();
-        Filter { field, alts }
+            .collect::<Vec<Alt>>();
+        let plain = alts.len() > 4 && alts.iter().all(|alt| !alt.negate && matches!(alt.op, Op::Eq(_)));
+        let values = plain.then(|| {
+            alts.iter()
+                .filter_map(|alt| match &alt.op {
+                    Op::Eq(operand) => Some(operand.lower.clone()),
+                    _ => None,
+                })
+                .collect()
+        });
+        Filter { field, alts, values }
     }
 
     /// True when the record matches: `values(field, visit)` enumerates the field's values.
     pub fn matches(&self, values: impl Fn(F, &mut dyn FnMut(Scalar<'_>) -> bool) -> bool) -> bool {
+        if let Some(set) = &self.values {
+            return values(self.field, &mut |v| match v {
+                Scalar::Str(s) => set.contains(&s.to_lowercase()),
+                // Numbers and booleans compare as such: each alternative in turn.
+                other => self.alts.iter().any(|alt| alt.op.holds(other)),
+            });
+        }
         self.alts.iter().any(|alt| {
             let hit = match alt.op {
                 // `null` holds when the field has no value at all.
@@ -433,53 +454,6 @@ fn parse_collection_query<L: Listing>(
 // ---------------------------------------------------------------------------------------
 // the answer
 
-struct RecordView<'a, L: Listing> {
-    listing: &'a L,
-    key: &'a str,
-    record: &'a L::Record,
-    fields: &'a L::Fields,
-    links: bool,
-}
-
-impl<L: Listing> Serialize for RecordView<'_, L> {
-    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        self.listing.write(self.key, self.record, self.fields, self.links, s)
-    }
-}
-
-struct Records<'a, L: Listing> {
-    listing: &'a L,
-    records: &'a [(&'a str, &'a L::Record)],
-    fields: &'a L::Fields,
-    links: bool,
-}
-
-impl<L: Listing> Serialize for Records<'_, L> {
-    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        let mut seq = s.serialize_seq(Some(self.records.len()))?;
-        for (key, record) in self.records {
-            seq.serialize_element(&RecordView {
-                listing: self.listing,
-                key,
-                record,
-                fields: self.fields,
-                links: self.links,
-            })?;
-        }
-        seq.end()
-    }
-}
-
-#[derive(Serialize)]
-#[serde(bound = "")]
-struct Collection<'a, L: Listing> {
-    #[serde(skip_serializing_if = "Option::is_none")]
-    records: Option<Records<'a, L>>,
-    num_records: usize,
-    #[serde(rename = "_links", skip_serializing_if = "Links::is_empty")]
-    links: Links<'a>,
-}
-
 /// One record's place in an ordered listing: its sort values, then its key.
 struct Sorted<'a, R> {
     values: Vec<SortKey<'a>>,
@@ -613,27 +587,64 @@ pub(crate) fn respond<L: Listing, K: std::borrow::Borrow<str> + Ord>(
         }
         href
     });
-    let body = Collection::<L> {
-        num_records: if q.return_records { page.len() } else { count },
-        records: q.return_records.then_some(Records {
-            listing: l,
-            records: &page,
-            fields: &q.fields,
-            links: neg.links,
-        }),
-        links: Links {
-            this: &this,
-            next: next_href.as_deref(),
-            with_self: neg.links,
-        },
+    let links = Links {
+        this: &this,
+        next: next_href.as_deref(),
+        with_self: neg.links,
     };
-    let mut resp = neg.ok(StatusCode::OK, &body);
+    let body = write_page(l, q.return_records.then_some(&page[..]), count, &q.fields, &links);
+    let mut resp = json_response(StatusCode::OK, body, neg.hal);
     if let Some(next) = next_href
         && let Ok(v) = HeaderValue::from_str(&format!("<{next}>; rel=\"next\""))
     {
         resp.headers_mut().insert(header::LINK, v);
     }
     Ok(resp)
+}
+
+/// The body of a collection page, as serde_json's pretty writer would write
+/// `{"records"?, "num_records", "_links"?}`: `records` when they are returned (then
+/// `num_records` counts them, else it is `count`), `_links` unless it is empty.
+fn write_page<L: Listing>(
+    l: &L,
+    records: Option<&[(&str, &L::Record)]>,
+    count: usize,
+    fields: &L::Fields,
+    links: &Links<'_>,
+) -> Vec<u8> {
+    let mut out = JsonOut::with_capacity(4096);
+    out.open(b'{');
+    let num_records = match records {
+        None => {
+            out.raw_key(0, true, b"\"num_records\": ");
+            count
+        }
+        Some(records) => {
+            out.raw_key(0, true, b"\"records\": ");
+            out.open(b'[');
+            for (i, (key, record)) in records.iter().enumerate() {
+                let start = out.bytes.len();
+                out.item(1, i == 0);
+                l.write(key, record, fields, links.with_self, &mut out, 2);
+                if i == 0 {
+                    // One buffer for the page: the first record's size for each of the
+                    // others, and an eighth more (a longer record grows it once).
+                    let each = out.bytes.len() - start;
+                    out.bytes.reserve((each + each / 8) * (records.len() - 1) + 1024);
+                }
+            }
+            out.close(1, b']', !records.is_empty());
+            out.raw_key(0, false, b"\"num_records\": ");
+            records.len()
+        }
+    };
+    out.scalar(&num_records);
+    if !links.is_empty() {
+        out.raw_key(0, false, b"\"_links\": ");
+        out.serialized(1, links);
+    }
+    out.close(0, b'}', true);
+    out.bytes
 }
 
 #[cfg(test)]

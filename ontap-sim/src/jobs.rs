@@ -10,6 +10,7 @@ use time::OffsetDateTime;
 use tokio::sync::watch;
 
 use crate::collection::{Listing, Scalar, ScalarKind};
+use crate::json::JsonOut;
 use crate::state::Shared;
 use crate::util::{UuidGen, format_time, now_string};
 
@@ -631,20 +632,16 @@ impl Listing for JobListing {
         Projection::KEYS
     }
 
-    fn write<S: Serializer>(
-        &self,
-        _key: &str,
-        record: &Entry,
-        fields: &Projection,
-        links: bool,
-        s: S,
-    ) -> Result<S::Ok, S::Error> {
-        JobView {
-            job: &record.job,
-            fields: *fields,
-            links,
-        }
-        .serialize(s)
+    fn write(&self, _key: &str, record: &Entry, fields: &Projection, links: bool, out: &mut JsonOut, depth: usize) {
+        // A page holds few jobs: serde's pretty writer, re-indented.
+        out.serialized(
+            depth,
+            &JobView {
+                job: &record.job,
+                fields: *fields,
+                links,
+            },
+        );
     }
 }
 

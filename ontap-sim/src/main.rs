@@ -16,6 +16,9 @@ use clap::Parser;
 /// /sim/requests answers a JSON array of the last requests received, oldest first, each
 /// {"method", "path", "query", "body"} with secrets masked; DELETE /sim/requests empties
 /// it and answers what it removed. --request-log-file also appends each request to a file.
+/// GET /sim/connections answers {"accepted", "open", "peak_open"}, the TCP connections
+/// accepted, open now and open at most at once; DELETE /sim/connections answers them and
+/// resets accepted to 0 and peak_open to the connections open now.
 #[derive(Debug, Parser)]
 #[command(name = "ontap-sim", version)]
 struct Args {

@@ -1,6 +1,7 @@
 //! The accept loop: TCP (with TCP_NODELAY), optional TLS, HTTP/1.1, then per request the
-//! transport limits, the request log endpoint (`/sim/requests`), the request log, the fault
-//! injector, Basic authentication and the router.
+//! transport limits, the request log and connection endpoints (`/sim/requests`,
+//! `/sim/connections`), the request log, the fault injector, Basic authentication and the
+//! router. The accept loop counts connections ([`Connections`]).
 //!
 //! # Transport limits
 //!
@@ -77,6 +78,130 @@ pub(crate) const HYPER_MAX_BUF: usize = 256 * 1024;
 
 /// The request log endpoint, outside `/api` (see [`RecordedRequest`](crate::RecordedRequest)).
 const REQUEST_LOG_PATH: &str = "/sim/requests";
+
+/// The connection statistics endpoint, outside `/api` (see [`ConnectionStats`]).
+const CONNECTIONS_PATH: &str = "/sim/connections";
+
+/// How many TCP connections the simulator accepted and how many are open, as
+/// [`Simulator::connections`](crate::Simulator::connections) returns them: so that a test
+/// or a benchmark can check that a client reuses its connections (keep-alive) or opens no
+/// more than it should.
+///
+/// A connection counts from the moment it is accepted until the simulator is done with it
+/// (the client or the server closed it, or the TLS handshake failed), whether it carried
+/// one request, many, or none. The counts are kept with atomic counters: reading them
+/// costs nothing the server notices, and they may be read while connections come and go.
+///
+/// ```
+/// # #[tokio::main(flavor = "current_thread")]
+/// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+/// # let _ = rustls::crypto::ring::default_provider().install_default();
+/// use ontap_sim::{ConnectionStats, Simulator};
+///
+/// let sim = Simulator::builder().tls(false).start().await?;
+/// assert_eq!(sim.connections(), ConnectionStats::default());
+/// let http = reqwest::Client::new();
+/// http.get(format!("{}/api/cluster", sim.base_url()))
+///     .basic_auth(sim.username(), Some(sim.password()))
+///     .send()
+///     .await?
+///     .text()
+///     .await?;
+/// // The client keeps its connection open (keep-alive) for the next request.
+/// assert_eq!(sim.connections(), ConnectionStats { accepted: 1, open: 1, peak_open: 1 });
+/// # Ok(())
+/// # }
+/// ```
+///
+/// # From outside the process
+///
+/// With the same Basic credentials as the API (401 without them):
+///
+/// - `GET /sim/connections` answers 200 with `{"accepted", "open", "peak_open"}` (the
+///   connection that carries this request is one of them);
+/// - `DELETE /sim/connections` answers the same object, then sets `accepted` to 0 and
+///   `peak_open` to the number of connections open now (so "read and reset" is one step).
+///
+/// As for `/sim/requests`: any query parameter answers 400 code `262179`, another method
+/// 405 code `3` (with `Allow: GET, DELETE`); these requests are not recorded in the
+/// request log and no [`Fault`](crate::Fault) applies to them.
+///
+/// ```
+/// # #[tokio::main(flavor = "current_thread")]
+/// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+/// # let _ = rustls::crypto::ring::default_provider().install_default();
+/// let sim = ontap_sim::Simulator::builder().tls(false).start().await?;
+/// let http = reqwest::Client::new();
+/// let url = format!("{}/sim/connections", sim.base_url());
+/// let text = http.get(&url).basic_auth(sim.username(), Some(sim.password())).send().await?.text().await?;
+/// let stats: serde_json::Value = serde_json::from_str(&text)?;
+/// assert_eq!(stats, serde_json::json!({"accepted": 1, "open": 1, "peak_open": 1}));
+/// http.delete(&url).basic_auth(sim.username(), Some(sim.password())).send().await?;
+/// assert_eq!(sim.connections().accepted, 0);
+/// # Ok(())
+/// # }
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Serialize)]
+pub struct ConnectionStats {
+    /// The connections accepted since the start (or the last `DELETE /sim/connections`).
+    pub accepted: u64,
+    /// The connections open now.
+    pub open: u64,
+    /// The most connections open at the same time since the start (or since the last
+    /// `DELETE /sim/connections`, which restarts it at the number open then).
+    pub peak_open: u64,
+}
+
+/// The connection counters of one simulator (see [`ConnectionStats`]).
+#[derive(Debug, Default)]
+pub(crate) struct Connections {
+    accepted: AtomicU64,
+    open: AtomicU64,
+    peak_open: AtomicU64,
+}
+
+impl Connections {
+    /// Counts a connection just accepted; it stays open until the guard is dropped.
+    fn opened(shared: &Arc<Shared>) -> OpenConnection {
+        let c = &shared.connections;
+        c.accepted.fetch_add(1, Ordering::Relaxed);
+        let open = c.open.fetch_add(1, Ordering::Relaxed) + 1;
+        c.peak_open.fetch_max(open, Ordering::Relaxed);
+        OpenConnection(shared.clone())
+    }
+
+    /// The counts now.
+    pub fn stats(&self) -> ConnectionStats {
+        let open = self.open.load(Ordering::Relaxed);
+        ConnectionStats {
+            accepted: self.accepted.load(Ordering::Relaxed),
+            open,
+            // A connection counted open but not yet in the peak is a peak already.
+            peak_open: self.peak_open.load(Ordering::Relaxed).max(open),
+        }
+    }
+
+    /// Sets `accepted` to 0 and the peak to the connections open now; answers the counts
+    /// before.
+    pub fn reset(&self) -> ConnectionStats {
+        let open = self.open.load(Ordering::Relaxed);
+        ConnectionStats {
+            accepted: self.accepted.swap(0, Ordering::Relaxed),
+            open,
+            peak_open: self.peak_open.swap(open, Ordering::Relaxed).max(open),
+        }
+    }
+}
+
+/// One open connection: counted as closed when its task drops it (at its end, or when it
+/// is aborted).
+struct OpenConnection(Arc<Shared>);
+
+impl Drop for OpenConnection {
+    fn drop(&mut self) {
+        self.0.connections.open.fetch_sub(1, Ordering::Relaxed);
+    }
+}
 
 /// The transport settings of the builder ([`SimulatorBuilder::read_timeout`] and
 /// [`SimulatorBuilder::request_log_file`]), before start.
@@ -345,33 +470,71 @@ async fn read(shared: &Shared, transport: &Transport, req: Request<Incoming>) ->
     }
 }
 
-/// `GET /sim/requests` (the log as a JSON array) and `DELETE /sim/requests` (empties it,
-/// answering what it held); Basic authentication as for the API, no faults, not recorded.
-fn request_log_endpoint(shared: &Shared, auth: &BasicAuth, req: &Request<Incoming>) -> Response {
-    if !auth.check(req.headers()) {
-        return unauthorized();
-    }
-    let hal = wants_hal(req.headers());
-    let query = req.uri().query().unwrap_or_default();
-    if let Some((name, _)) = url::form_urlencoded::parse(query.as_bytes()).next() {
-        return ApiError::unexpected_argument(&name).response(hal);
-    }
-    let requests = match *req.method() {
-        Method::GET | Method::HEAD => shared.requests.snapshot(),
-        Method::DELETE => shared.requests.take(),
-        ref method => {
-            let mut resp = ApiError::new(
-                StatusCode::METHOD_NOT_ALLOWED,
-                codes::NOT_SUPPORTED,
-                format!("The \"{method}\" method is not supported for \"{REQUEST_LOG_PATH}\"."),
-            )
-            .response(hal);
-            resp.headers_mut()
-                .insert(header::ALLOW, HeaderValue::from_static("GET, DELETE"));
-            return resp;
+/// The answers of the endpoints under `/sim`.
+enum SimEndpoint {
+    /// `/sim/requests`: `GET` (the log as a JSON array) and `DELETE` (empties it, answering
+    /// what it held).
+    Requests,
+    /// `/sim/connections`: `GET` (the counts) and `DELETE` (resets them, answering the
+    /// counts before).
+    Connections,
+}
+
+impl SimEndpoint {
+    fn of(path: &str) -> Option<SimEndpoint> {
+        match path {
+            REQUEST_LOG_PATH => Some(SimEndpoint::Requests),
+            CONNECTIONS_PATH => Some(SimEndpoint::Connections),
+            _ => None,
         }
-    };
-    json_response(StatusCode::OK, json_array(&requests), false)
+    }
+
+    fn path(&self) -> &'static str {
+        match self {
+            SimEndpoint::Requests => REQUEST_LOG_PATH,
+            SimEndpoint::Connections => CONNECTIONS_PATH,
+        }
+    }
+
+    /// Answers `GET` (or `HEAD`) and `DELETE`, with Basic authentication as for the API,
+    /// no faults, not recorded.
+    fn respond(&self, shared: &Shared, auth: &BasicAuth, req: &Request<Incoming>) -> Response {
+        if !auth.check(req.headers()) {
+            return unauthorized();
+        }
+        let hal = wants_hal(req.headers());
+        let query = req.uri().query().unwrap_or_default();
+        if let Some((name, _)) = url::form_urlencoded::parse(query.as_bytes()).next() {
+            return ApiError::unexpected_argument(&name).response(hal);
+        }
+        let delete = match *req.method() {
+            Method::GET | Method::HEAD => false,
+            Method::DELETE => true,
+            ref method => {
+                let mut resp = ApiError::new(
+                    StatusCode::METHOD_NOT_ALLOWED,
+                    codes::NOT_SUPPORTED,
+                    format!("The \"{method}\" method is not supported for \"{}\".", self.path()),
+                )
+                .response(hal);
+                resp.headers_mut()
+                    .insert(header::ALLOW, HeaderValue::from_static("GET, DELETE"));
+                return resp;
+            }
+        };
+        let body = match (self, delete) {
+            (SimEndpoint::Requests, false) => json_array(&shared.requests.snapshot()),
+            (SimEndpoint::Requests, true) => json_array(&shared.requests.take()),
+            (SimEndpoint::Connections, false) => to_pretty(&shared.connections.stats()),
+            (SimEndpoint::Connections, true) => to_pretty(&shared.connections.reset()),
+        };
+        json_response(StatusCode::OK, body, false)
+    }
+}
+
+fn to_pretty<T: serde::Serialize>(value: &T) -> Vec<u8> {
+    // Plain structs with string keys: serializing cannot fail.
+    serde_json::to_vec_pretty(value).unwrap_or_default()
 }
 
 /// The request with its path's trailing slash removed (`/api/storage/volumes/?name=v1`
@@ -403,8 +566,8 @@ async fn handle(
     if let Some(resp) = check_head(&req) {
         return Ok(resp);
     }
-    if req.uri().path() == REQUEST_LOG_PATH {
-        return Ok(request_log_endpoint(&shared, &auth, &req));
+    if let Some(endpoint) = SimEndpoint::of(req.uri().path()) {
+        return Ok(endpoint.respond(&shared, &auth, &req));
     }
     let req = match read(&shared, &transport, req).await {
         Ok(r) => r,
@@ -488,8 +651,10 @@ pub(crate) async fn serve(
                         continue;
                     }
                 };
+                let open = Connections::opened(&shared);
                 let _ = stream.set_nodelay(true);
                 let conn = ConnCtx {
+                    open,
                     shared: shared.clone(),
                     auth: auth.clone(),
                     transport: transport.clone(),
@@ -521,6 +686,8 @@ pub(crate) async fn serve(
 }
 
 struct ConnCtx {
+    /// Counts the connection open until the task that serves it ends (or is aborted).
+    open: OpenConnection,
     shared: Arc<Shared>,
     auth: Arc<BasicAuth>,
     transport: Arc<Transport>,
@@ -534,6 +701,7 @@ impl ConnCtx {
         IO: AsyncRead + AsyncWrite + Unpin + Send + 'static,
     {
         let ConnCtx {
+            open,
             shared,
             auth,
             transport,
@@ -541,6 +709,7 @@ impl ConnCtx {
             mut shutdown,
         } = self;
         async move {
+            let _open = open;
             let header_timeout = transport.header_timeout;
             let service = hyper::service::service_fn(move |req| {
                 handle(shared.clone(), auth.clone(), transport.clone(), router.clone(), req)

@@ -10,6 +10,7 @@ use crate::faults::Faults;
 use crate::inventory::Locked;
 use crate::jobs::JobStore;
 use crate::requests::RequestLog;
+use crate::server::Connections;
 use crate::util::UuidGen;
 
 /// Settings fixed at start.
@@ -45,6 +46,8 @@ pub(crate) struct Shared {
     pub download: Mutex<DownloadStatus>,
     pub inventory: Locked,
     pub requests: RequestLog,
+    /// The connection counters of the accept loop.
+    pub connections: Connections,
     pub faults: Faults,
     pub http: reqwest::Client,
     /// Background work (downloads, the purger): aborted when the simulator stops.

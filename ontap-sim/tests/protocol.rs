@@ -673,3 +673,169 @@ async fn the_binary_takes_request_log_file_and_read_timeout() {
     })
     .await;
 }
+
+// ---------------------------------------------------------------------------------------
+// connection statistics
+
+/// A keep-alive request with credentials, for a raw connection.
+fn raw_request(sim: &Simulator, method: &str, target: &str) -> String {
+    format!(
+        "{method} {target} HTTP/1.1\r\nHost: sim\r\nAuthorization: {}\r\n\r\n",
+        basic(sim)
+    )
+}
+
+async fn ask(conn: &mut TcpStream, request: &str) -> Raw {
+    conn.write_all(request.as_bytes()).await.unwrap();
+    read_answer(conn).await
+}
+
+/// Polls (bounded) until `open` connections are open; closing is asynchronous.
+async fn wait_open(sim: &Simulator, open: u64) -> ontap_sim::ConnectionStats {
+    let deadline = Instant::now() + Duration::from_secs(5);
+    loop {
+        let stats = sim.connections();
+        if stats.open == open {
+            return stats;
+        }
+        assert!(Instant::now() < deadline, "still {stats:?}, expected {open} open");
+        tokio::time::sleep(Duration::from_millis(5)).await;
+    }
+}
+
+fn stats(accepted: u64, open: u64, peak_open: u64) -> ontap_sim::ConnectionStats {
+    ontap_sim::ConnectionStats {
+        accepted,
+        open,
+        peak_open,
+    }
+}
+
+#[tokio::test]
+async fn connections_are_counted_while_open_and_after_they_close() {
+    bounded(async {
+        let sim = plain_sim(Duration::from_secs(10)).await;
+        assert_eq!(sim.connections(), stats(0, 0, 0));
+        let get = raw_request(&sim, "GET", "/api/cluster");
+
+        // Three keep-alive connections, two requests each: three connections.
+        let mut conns = Vec::new();
+        for _ in 0..3 {
+            let mut c = TcpStream::connect(sim.addr()).await.unwrap();
+            assert_eq!(ask(&mut c, &get).await.status, 200);
+            conns.push(c);
+        }
+        // Each was accepted before it was answered: the counts are exact now.
+        assert_eq!(sim.connections(), stats(3, 3, 3));
+        for c in &mut conns {
+            assert_eq!(ask(c, &get).await.status, 200);
+        }
+        assert_eq!(sim.connections(), stats(3, 3, 3));
+
+        // One closes: open goes down, the peak stays.
+        drop(conns.pop());
+        assert_eq!(wait_open(&sim, 2).await, stats(3, 2, 3));
+
+        // A request that asks the server to close: closed after its answer.
+        let mut c = TcpStream::connect(sim.addr()).await.unwrap();
+        let close = get.replace("\r\n\r\n", "\r\nConnection: close\r\n\r\n");
+        c.write_all(close.as_bytes()).await.unwrap();
+        let (bytes, _) = read_to_close(&mut c).await;
+        assert_eq!(parse(&bytes).expect("an answer").0.status, 200);
+        assert_eq!(wait_open(&sim, 2).await, stats(4, 2, 3));
+
+        // A connection that never sends a request counts too.
+        let idle = TcpStream::connect(sim.addr()).await.unwrap();
+        let deadline = Instant::now() + Duration::from_secs(5);
+        while sim.connections().accepted < 5 {
+            assert!(Instant::now() < deadline, "{:?}", sim.connections());
+            tokio::time::sleep(Duration::from_millis(5)).await;
+        }
+        assert_eq!(sim.connections(), stats(5, 3, 3));
+        drop(idle);
+        drop(conns);
+        assert_eq!(wait_open(&sim, 0).await, stats(5, 0, 3));
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn connection_stats_are_served_at_sim_connections() {
+    bounded(async {
+        let sim = plain_sim(Duration::from_secs(10)).await;
+        let mut a = TcpStream::connect(sim.addr()).await.unwrap();
+        let mut b = TcpStream::connect(sim.addr()).await.unwrap();
+        assert_eq!(ask(&mut b, &raw_request(&sim, "GET", "/api/cluster")).await.status, 200);
+
+        // Read over one of the connections counted: no new connection for the question.
+        let r = ask(&mut a, &raw_request(&sim, "GET", "/sim/connections")).await;
+        assert_eq!(r.status, 200);
+        assert_eq!(r.header("content-type"), Some("application/json"));
+        assert_eq!(r.json(), json!({"accepted": 2, "open": 2, "peak_open": 2}));
+        assert!(
+            String::from_utf8_lossy(&r.body).contains("\n  \"accepted\": 2"),
+            "2-space indented as every body"
+        );
+
+        drop(b);
+        wait_open(&sim, 1).await;
+        // DELETE answers the counts, then restarts them: the peak at what is open now.
+        let r = ask(&mut a, &raw_request(&sim, "DELETE", "/sim/connections")).await;
+        assert_eq!(r.status, 200);
+        assert_eq!(r.json(), json!({"accepted": 2, "open": 1, "peak_open": 2}));
+        assert_eq!(sim.connections(), stats(0, 1, 1));
+        let r = ask(&mut a, &raw_request(&sim, "GET", "/sim/connections")).await;
+        assert_eq!(r.json(), json!({"accepted": 0, "open": 1, "peak_open": 1}));
+        let mut c = TcpStream::connect(sim.addr()).await.unwrap();
+        assert_eq!(ask(&mut c, &raw_request(&sim, "GET", "/api/cluster")).await.status, 200);
+        assert_eq!(sim.connections(), stats(1, 2, 2));
+
+        // As /sim/requests: credentials, no parameters, GET and DELETE only, not recorded,
+        // no faults.
+        sim.clear_requests();
+        sim.inject(Fault::status(503));
+        let no_auth = "GET /sim/connections HTTP/1.1\r\nHost: sim\r\n\r\n";
+        assert_eq!(ask(&mut a, no_auth).await.status, 401);
+        let r = ask(&mut a, &raw_request(&sim, "GET", "/sim/connections?open=1")).await;
+        assert_eq!((r.status, ontap_error(&r).1.as_str()), (400, "262179"));
+        assert_eq!(r.json()["error"]["target"], "open");
+        let post = raw_request(&sim, "POST", "/sim/connections").replace("\r\n\r\n", "\r\nContent-Length: 0\r\n\r\n");
+        let r = ask(&mut a, &post).await;
+        assert_eq!((r.status, ontap_error(&r).1.as_str()), (405, "3"));
+        assert_eq!(r.header("allow"), Some("GET, DELETE"));
+        let r = ask(&mut a, &raw_request(&sim, "GET", "/sim/connections")).await;
+        assert_eq!(r.status, 200, "no fault applies");
+        assert!(sim.requests().is_empty(), "{:?}", sim.requests());
+        assert_eq!(sim.connections(), stats(1, 2, 2));
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn tls_connections_count_from_accept_even_when_the_handshake_fails() {
+    bounded(async {
+        let sim = Simulator::builder().start().await.unwrap();
+        // Not TLS at all: the handshake fails and the connection ends.
+        let mut c = TcpStream::connect(sim.addr()).await.unwrap();
+        c.write_all(b"GET /api/cluster HTTP/1.1\r\nHost: sim\r\n\r\n")
+            .await
+            .unwrap();
+        // The server ends it (an alert, or a bare close: either is fine here).
+        let _ = c.read_to_end(&mut Vec::new()).await;
+        drop(c);
+        assert_eq!(wait_open(&sim, 0).await, stats(1, 0, 1));
+
+        // A client over HTTPS keeps its connection open between requests.
+        let api = Api::new(&sim);
+        for _ in 0..2 {
+            assert_eq!(api.get("/api/cluster").await.status, StatusCode::OK);
+        }
+        let now = sim.connections();
+        assert!(now.accepted >= 2 && now.open >= 1, "{now:?}");
+        let r = api.get("/sim/connections").await;
+        assert_eq!(r.json["accepted"], sim.connections().accepted);
+        drop(api);
+        wait_open(&sim, 0).await;
+    })
+    .await;
+}

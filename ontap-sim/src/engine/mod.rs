@@ -27,6 +27,7 @@ use crate::api::{
 use crate::collection::{self, Listing, Scalar, ScalarKind};
 use crate::error::{ApiError, codes};
 use crate::jobs::{JobFailure, JobSpec, spawn_job};
+use crate::json::JsonOut;
 use crate::state::Shared;
 use crate::util::{QueryParam, parse_query};
 
@@ -414,12 +415,15 @@ fn not_found_key(r: &Res) -> ApiError {
 }
 
 fn href_of(r: &Res, parents: &[String], own: &str) -> String {
-    let mut values: Vec<&str> = parents.iter().map(String::as_str).collect();
-    values.extend(own.split(KEY_SEP));
-    match &r.instance {
-        Some(t) => t.fill(&values),
-        None => r.path.fill(&values),
-    }
+    let mut href = String::new();
+    href_into(r, parents, own, &mut href);
+    href
+}
+
+/// [`href_of`] appended to `out`.
+fn href_into(r: &Res, parents: &[String], own: &str, out: &mut String) {
+    let values = parents.iter().map(String::as_str).chain(own.split(KEY_SEP));
+    r.instance.as_ref().unwrap_or(&r.path).fill_into(values, out);
 }
 
 // ---------------------------------------------------------------------------------------
@@ -1535,14 +1539,11 @@ impl Listing for EngineListing<'_> {
         sel
     }
 
-    fn write<S: Serializer>(&self, key: &str, record: &V, fields: &Sel, links: bool, s: S) -> Result<S::Ok, S::Error> {
-        let href = links.then(|| href_of(self.r, self.parents, key));
-        View {
-            cat: self.cat,
-            v: record,
-            sel: fields,
-            href: href.as_deref(),
+    fn write(&self, key: &str, record: &V, fields: &Sel, links: bool, out: &mut JsonOut, depth: usize) {
+        out.scratch.clear();
+        if links {
+            href_into(self.r, self.parents, key, &mut out.scratch);
         }
-        .serialize(s)
+        value::write_record(self.cat, record, fields, links, out, depth);
     }
 }

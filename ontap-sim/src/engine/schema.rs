@@ -97,19 +97,24 @@ impl Template {
 
     /// The path with the placeholders filled in, percent-encoded, below `/api`.
     pub fn fill(&self, values: &[&str]) -> String {
-        let mut out = String::from("/api");
-        let mut values = values.iter();
+        let mut out = String::new();
+        self.fill_into(values.iter().copied(), &mut out);
+        out
+    }
+
+    /// [`Template::fill`] appended to `out` (a missing value is empty).
+    pub fn fill_into<'v>(&self, mut values: impl Iterator<Item = &'v str>, out: &mut String) {
+        out.push_str("/api");
         for seg in &self.segs {
             out.push('/');
             match seg {
                 Seg::Lit(l) => out.push_str(l),
                 Seg::Var(_) => out.extend(percent_encoding::utf8_percent_encode(
-                    values.next().copied().unwrap_or_default(),
+                    values.next().unwrap_or_default(),
                     crate::util::PATH_SEGMENT,
                 )),
             }
         }
-        out
     }
 
     fn shape(&self) -> Vec<Option<&str>> {
@@ -259,6 +264,8 @@ pub(crate) struct Action {
 pub(crate) struct Catalog {
     pub types: Vec<Ty>,
     names: Vec<Box<str>>,
+    /// Each name as a JSON object key, indentation first (see [`Catalog::json_key`]).
+    json_keys: Vec<Box<[u8]>>,
     syms: HashMap<Box<str>, Sym>,
     pub resources: Vec<Res>,
     pub actions: Vec<Action>,
@@ -297,6 +304,7 @@ impl Catalog {
             cat: Catalog {
                 types: vec![Ty::Any],
                 names: Vec::new(),
+                json_keys: Vec::new(),
                 syms: HashMap::new(),
                 resources: Vec::new(),
                 actions: Vec::new(),
@@ -369,12 +377,21 @@ impl Catalog {
                 op: compiled,
             });
         }
+        c.cat.json_keys = c.cat.names.iter().map(|name| crate::json::padded_key(name)).collect();
         c.cat
     }
 
     /// The name of an interned symbol.
     pub fn name(&self, sym: Sym) -> &str {
         self.names.get(sym as usize).map_or("", |n| n)
+    }
+
+    /// The name of an interned symbol as a JSON object key for
+    /// [`JsonOut::padded_key`](crate::json::JsonOut::padded_key) (indentation, the quoted
+    /// and escaped name, `": "`), as serde_json's pretty writer writes it.
+    pub fn json_key(&self, sym: Sym) -> &[u8] {
+        // Every symbol has its key: the catalog makes them together.
+        self.json_keys.get(sym as usize).map_or(&[], |k| k)
     }
 
     /// The symbol of a field name, if any type has a field of that name.
