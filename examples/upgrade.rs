@@ -1,6 +1,7 @@
 //! A cluster upgrade, end to end: download a package, confirm it is in the
-//! cluster's repository, validate it, start the upgrade, wait for it with a
-//! progress bar, and print the new version.
+//! cluster's repository, validate it, start the upgrade, wait for its job
+//! with a progress bar and for the software to settle, and print the new
+//! version.
 //!
 //! With no arguments it runs against a simulator started in-process (a
 //! cluster on 9.15.1, upgraded to 9.16.1). Against a real cluster:
@@ -18,8 +19,10 @@ use std::time::Duration;
 use clap::Parser;
 use common::{BoxError, ClusterArgs, Target};
 use ontap::prelude::*;
-use ontap::resources::{Cluster, Software, SoftwarePackage, SoftwarePackageDownload, SoftwareValidationStatus};
-use ontap::{CallOptions, Error, Query};
+use ontap::resources::{
+    Cluster, Software, SoftwarePackage, SoftwarePackageDownload, SoftwareState, SoftwareValidationStatus,
+};
+use ontap::{CallOptions, Error, PollOptions, Query};
 
 /// Upgrade an ONTAP cluster to a downloaded package (or a simulator started
 /// in-process when no host is given).
@@ -133,7 +136,29 @@ async fn run(args: Args, show_progress: bool) -> Result<String, BoxError> {
         Err(err) => return Err(err.into()),
     }
 
-    // 5. The new version.
+    // 5. The upgrade goes on after its job: nodes install and reboot in
+    // turn. Read the software until it settles; reads that fail while a
+    // node reboots are ridden out.
+    let mut settled = Software::default();
+    let options = PollOptions::default().on_retry(|err| eprintln!("  still upgrading ({err})"));
+    settled
+        .wait_until(conn, &options, |s| {
+            matches!(
+                s.state,
+                Some(
+                    SoftwareState::Completed
+                        | SoftwareState::Failed
+                        | SoftwareState::Canceled
+                        | SoftwareState::PausedOnError
+                )
+            )
+        })
+        .await?;
+    if settled.state != Some(SoftwareState::Completed) {
+        return Err(format!("the upgrade ended {:?}", settled.state).into());
+    }
+
+    // 6. The new version.
     let mut upgraded = Cluster::default();
     upgraded.get(conn).await?;
     let now = upgraded

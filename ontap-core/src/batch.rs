@@ -85,6 +85,12 @@ impl JobBatcher {
     }
 }
 
+/// Whether so many reads are pending that a wait should not start fast:
+/// with a crowd of waits, fast reads cost requests and win little.
+pub(crate) fn crowded(conn: &HostConnection) -> bool {
+    conn.inner().jobs.lock().pending.len() >= CHUNK
+}
+
 /// Whether a job is read with the others: its link is the usual
 /// `/api/cluster/jobs/{uuid}`, and its uuid holds nothing a filter would
 /// read as an operator.

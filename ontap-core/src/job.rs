@@ -174,7 +174,10 @@ impl JobLink {
     ///
     /// The job is read at once, then after 50 ms, and after pauses that
     /// double up to the poll interval (2 s by default): a short job is seen
-    /// soon after it ends, a long one costs a read per interval. The waits
+    /// soon after it ends, a long one costs a read per interval. While a
+    /// hundred reads or more are pending on the connection, a wait reads at
+    /// the interval without the fast start: a crowd of fast reads would
+    /// cost requests and win little. The waits
     /// of one connection are read together, up to a hundred jobs to a
     /// request (`GET /cluster/jobs?uuid=a|b|c`), each read a little early
     /// (by at most a quarter of its pause) to share a request, never late;
@@ -352,6 +355,11 @@ impl Poller {
         })
     }
 
+    /// Reads at the interval from now on, without the fast start.
+    pub(crate) fn slow_down(&mut self) {
+        self.pause = self.interval;
+    }
+
     /// After a failed read: the next read's window when the failure may
     /// heal and time is left ([`PollOptions::on_retry`] is told), else the
     /// failure.
@@ -442,6 +450,9 @@ impl JobWatch {
                     self.last = Some(status.clone());
                     if status.state.as_ref().is_some_and(JobState::is_terminal) {
                         return Some(Ok(status));
+                    }
+                    if batch::crowded(&self.conn) {
+                        self.poller.slow_down();
                     }
                     self.next = match self.poller.after_read() {
                         Some(window) => Next::Read(window),

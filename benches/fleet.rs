@@ -1,0 +1,284 @@
+//! Jobs at fleet scale and collections at full width, against the simulator
+//! in a process of its own, so that the memory measured is the client's:
+//!
+//! - P3: 10,000 concurrent waits on one connection for jobs of 3 s: wall
+//!   time, peak RSS, sockets opened, job reads the server received.
+//! - P5: one 1 s job with default options: how late the call returns after
+//!   the job ends, and how many requests it cost (held, and not held).
+//! - P4: one million volumes through `get_collection`, default fields and
+//!   `fields=*`: records per second and peak RSS.
+//!
+//! Run with `cargo bench --bench fleet` (all three) or
+//! `cargo bench --bench fleet -- p3` (one of `p3`, `p4`, `p5`).
+
+use std::io::{BufRead, BufReader, Write};
+use std::process::{Child, ChildStdin, ChildStdout, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use futures::{StreamExt, TryStreamExt};
+use ontap::prelude::*;
+use ontap::resources::{SvmReference, Volume};
+use ontap::{CallOptions, HostConnection, JobOutcome, PollOptions, Query, Scheme};
+use ontap_sim::Simulator;
+use serde_json::{Value, json};
+
+/// Set in the child process: the simulator's settings, as JSON.
+const CHILD: &str = "ONTAP_FLEET_SIMULATOR";
+
+/// The simulator in its own process, driven over its stdin.
+struct Remote {
+    child: Child,
+    input: ChildStdin,
+    output: BufReader<ChildStdout>,
+    addr: std::net::SocketAddr,
+    username: String,
+    password: String,
+}
+
+impl Remote {
+    fn start(settings: Value) -> Remote {
+        let mut child = Command::new(std::env::current_exe().unwrap())
+            .env(CHILD, settings.to_string())
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .spawn()
+            .unwrap();
+        let input = child.stdin.take().unwrap();
+        let mut output = BufReader::new(child.stdout.take().unwrap());
+        let mut line = String::new();
+        output.read_line(&mut line).unwrap();
+        let hello: Value = serde_json::from_str(&line).unwrap();
+        Remote {
+            child,
+            input,
+            output,
+            addr: hello["addr"].as_str().unwrap().parse().unwrap(),
+            username: hello["username"].as_str().unwrap().into(),
+            password: hello["password"].as_str().unwrap().into(),
+        }
+    }
+
+    /// Sends a command; answers the child's JSON line.
+    fn ask(&mut self, command: &str) -> Value {
+        writeln!(self.input, "{command}").unwrap();
+        let mut line = String::new();
+        self.output.read_line(&mut line).unwrap();
+        serde_json::from_str(&line).unwrap()
+    }
+
+    fn connect(
+        &self,
+        settings: impl FnOnce(ontap::HostConnectionBuilder) -> ontap::HostConnectionBuilder,
+    ) -> HostConnection {
+        let builder = HostConnection::builder(self.addr.ip().to_string())
+            .port(self.addr.port())
+            .scheme(Scheme::Http)
+            .basic_auth(&self.username, self.password.as_str());
+        settings(builder).build().unwrap()
+    }
+}
+
+impl Drop for Remote {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// The child: a simulator with `settings`, answering `stats` and `clear`.
+fn child(settings: &str) {
+    let settings: Value = serde_json::from_str(settings).unwrap();
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(1)
+        .enable_all()
+        .build()
+        .unwrap();
+    let sim = runtime.block_on(async {
+        Simulator::builder()
+            .tls(false)
+            .job_duration(Duration::from_millis(settings["job_ms"].as_u64().unwrap_or(100)))
+            .seed_volumes(settings["volumes"].as_u64().unwrap_or(0) as usize)
+            .request_log(200_000)
+            .start()
+            .await
+            .unwrap()
+    });
+    let hello = json!({"addr": sim.addr().to_string(), "username": sim.username(), "password": sim.password()});
+    println!("{hello}");
+    for line in std::io::stdin().lock().lines() {
+        let Ok(line) = line else { break };
+        let answer = match line.trim() {
+            "clear" => {
+                sim.clear_requests();
+                json!({})
+            }
+            "stats" => {
+                let requests = sim.requests();
+                let reads = requests
+                    .iter()
+                    .filter(|r| r.method == "GET" && r.path.starts_with("/api/cluster/jobs"))
+                    .count();
+                let connections = sim.connections();
+                json!({
+                    "requests": requests.len(),
+                    "job_reads": reads,
+                    "accepted": connections.accepted,
+                    "peak_open": connections.peak_open,
+                })
+            }
+            _ => json!({"error": "unknown command"}),
+        };
+        println!("{answer}");
+        std::io::stdout().flush().unwrap();
+    }
+    drop(sim);
+}
+
+/// The process's peak resident set since the last reset, in MB.
+fn peak_rss_mb() -> f64 {
+    let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
+    status
+        .lines()
+        .find_map(|l| l.strip_prefix("VmHWM:"))
+        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse::<f64>().ok())
+        .map_or(f64::NAN, |kb| kb / 1024.0)
+}
+
+/// Starts the peak resident set again from the current one.
+fn reset_peak_rss() {
+    let _ = std::fs::write("/proc/self/clear_refs", "5");
+}
+
+fn volume(name: String) -> Volume {
+    Volume {
+        name: Some(name),
+        svm: Some(SvmReference {
+            name: Some("vs0".into()),
+            ..Default::default()
+        }),
+        size: Some(1 << 30),
+        ..Default::default()
+    }
+}
+
+async fn p3() {
+    const JOBS: usize = 10_000;
+    let job = Duration::from_secs(3);
+    let mut sim = Remote::start(json!({"job_ms": job.as_millis() as u64}));
+    let conn = sim.connect(|b| b);
+    reset_peak_rss();
+    let created = Instant::now();
+    let links: Vec<_> = futures::stream::iter(0..JOBS)
+        .map(|i| {
+            let conn = conn.clone();
+            async move {
+                let mut v = volume(format!("vol{i:05}"));
+                let response = v.post(&conn, CallOptions::default().poll(false)).await.unwrap();
+                response.job().unwrap().clone()
+            }
+        })
+        .buffer_unordered(64)
+        .collect()
+        .await;
+    let created = created.elapsed();
+    sim.ask("clear");
+    let options = PollOptions::default();
+    let started = Instant::now();
+    let outcomes = futures::future::join_all(links.iter().map(|link| link.wait(&conn, &options))).await;
+    let wall = started.elapsed();
+    let succeeded = outcomes
+        .iter()
+        .filter(|o| matches!(o, Ok(JobOutcome::Success(_))))
+        .count();
+    let stats = sim.ask("stats");
+    let reads = stats["job_reads"].as_u64().unwrap();
+    let intervals = wall.as_secs_f64() / conn.poll_interval().as_secs_f64();
+    println!("P3: {JOBS} concurrent waits on one connection, jobs of {job:?} (default options)");
+    println!("    jobs started in {created:.2?} (POSTs, 64 at a time, poll off)");
+    println!("    all waits done in {wall:.2?}; {succeeded} of {JOBS} succeeded, every outcome typed");
+    println!("    peak RSS of the client: {:.1} MB", peak_rss_mb());
+    println!(
+        "    sockets opened: {} (at most {} open at once)",
+        stats["accepted"], stats["peak_open"]
+    );
+    println!(
+        "    job reads the server received: {reads} = 1 per {:.0} jobs per {:?} interval",
+        JOBS as f64 * intervals / reads as f64,
+        conn.poll_interval()
+    );
+}
+
+async fn p5() {
+    let job = Duration::from_secs(1);
+    let mut sim = Remote::start(json!({"job_ms": job.as_millis() as u64}));
+    for (label, conn) in [
+        ("default options (held)", sim.connect(|b| b)),
+        ("not held (return_timeout 0)", sim.connect(|b| b.return_timeout(0))),
+    ] {
+        let mut late = Vec::new();
+        let mut requests = Vec::new();
+        for i in 0..5 {
+            sim.ask("clear");
+            let mut v = volume(format!("p5_{}_{i}", late.len() + requests.len() * 7 + label.len()));
+            let started = Instant::now();
+            v.post(&conn, CallOptions::default()).await.unwrap();
+            late.push(started.elapsed().saturating_sub(job));
+            requests.push(sim.ask("stats")["requests"].as_u64().unwrap());
+        }
+        late.sort();
+        requests.sort();
+        println!(
+            "P5: a {job:?} job, {label}: returns {:.1?} after the job ends (median of 5), {} requests",
+            late[2], requests[2]
+        );
+    }
+}
+
+async fn p4() {
+    const VOLUMES: usize = 1_000_000;
+    let sim = Remote::start(json!({"volumes": VOLUMES}));
+    let conn = sim.connect(|b| b);
+    for (label, query) in [
+        ("default fields", Query::new().max_records(1000)),
+        ("fields=*", Query::new().fields(["*"]).max_records(1000)),
+    ] {
+        reset_peak_rss();
+        let started = Instant::now();
+        let count = Volume::get_collection(&conn, query)
+            .try_fold(0usize, |n, _| async move { Ok(n + 1) })
+            .await
+            .unwrap();
+        let elapsed = started.elapsed();
+        assert!(count >= VOLUMES);
+        println!(
+            "P4: {count} volumes, {label}: {:.0}k records/s, peak RSS of the client {:.1} MB",
+            count as f64 / elapsed.as_secs_f64() / 1000.0,
+            peak_rss_mb()
+        );
+    }
+}
+
+fn main() {
+    if let Ok(settings) = std::env::var(CHILD) {
+        child(&settings);
+        return;
+    }
+    let which: Vec<String> = std::env::args().skip(1).filter(|a| !a.starts_with('-')).collect();
+    let wants = |name: &str| which.is_empty() || which.iter().any(|w| w == name);
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .unwrap();
+    runtime.block_on(async {
+        if wants("p5") {
+            p5().await;
+        }
+        if wants("p3") {
+            p3().await;
+        }
+        if wants("p4") {
+            p4().await;
+        }
+    });
+}
