@@ -59,7 +59,7 @@ async fn run(args: Args, show_progress: bool) -> Result<(), BoxError> {
         .hydrate(true)
         .return_timeout(0)
         .on_progress(common::follow(&bar));
-    let result = download.post(conn, options).await;
+    let result = download.post_with(conn, options).await;
     match &result {
         Ok(_) => bar.finish_with_message("download finished"),
         Err(_) => bar.abandon(),

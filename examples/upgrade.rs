@@ -75,7 +75,7 @@ async fn run(args: Args, show_progress: bool) -> Result<String, BoxError> {
         };
         let bar = common::progress_bar(show_progress)?;
         let result = download
-            .post(
+            .post_with(
                 conn,
                 CallOptions::default()
                     .return_timeout(0)
@@ -99,7 +99,7 @@ async fn run(args: Args, show_progress: bool) -> Result<String, BoxError> {
         ..Default::default()
     };
     software
-        .patch(conn, CallOptions::default().param("validate_only", true))
+        .patch_with(conn, CallOptions::default().param("validate_only", true))
         .await?;
     let mut checked = Software::default();
     checked.get(conn).await?;
@@ -126,7 +126,7 @@ async fn run(args: Args, show_progress: bool) -> Result<String, BoxError> {
     let upgrade = CallOptions::default()
         .param("skip_warnings", true)
         .on_progress(common::follow(&bar));
-    let result = software.patch(conn, upgrade).await;
+    let result = software.patch_with(conn, upgrade).await;
     bar.finish_and_clear();
     match result {
         Ok(_) => {}

@@ -21,7 +21,7 @@
 //!     password: Some("secret".into()),
 //!     ..Default::default()
 //! };
-//! let response = download.post(&conn, CallOptions::default().hydrate(true).return_timeout(0)).await?;
+//! let response = download.post_with(&conn, CallOptions::default().hydrate(true).return_timeout(0)).await?;
 //! println!("{download}");
 //!
 //! let mut job = Job { uuid: response.job().map(|j| j.uuid.clone()), ..Default::default() };
@@ -57,7 +57,7 @@
 //!     }),
 //!     ..Default::default()
 //! };
-//! lif.post(&conn, CallOptions::default().hydrate(true)).await?;
+//! lif.post_with(&conn, CallOptions::default().hydrate(true)).await?;
 //!
 //! // Bulk: one PATCH of every interface the query selects; each job's outcome is reported.
 //! let down = IpInterface { enabled: Some(false), ..Default::default() };
@@ -66,9 +66,9 @@
 //!
 //! // Each operation's own query parameters are typed: a misspelled one does not compile.
 //! let mut software = Software { version: Some("9.16.1".into()), ..Default::default() };
-//! software.patch(&conn, CallOptions::with(SoftwarePatchParams { validate_only: Some(true), ..Default::default() })).await?;
+//! software.patch_with(&conn, CallOptions::with(SoftwarePatchParams { validate_only: Some(true), ..Default::default() })).await?;
 //! let old = Volume { uuid: Some("a1b2".into()), ..Default::default() };
-//! old.delete(&conn, CallOptions::with(VolumeDeleteParams { force: Some(true) })).await?;
+//! old.delete_with(&conn, CallOptions::with(VolumeDeleteParams { force: Some(true) })).await?;
 //! # Ok(()) }
 //! ```
 

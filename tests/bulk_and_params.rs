@@ -53,7 +53,7 @@ async fn typed_parameters_go_on_the_wire_beside_the_untyped_ones() {
         ..Default::default()
     };
     software
-        .patch(&connect(&server), CallOptions::with(params).return_timeout(0))
+        .patch_with(&connect(&server), CallOptions::with(params).return_timeout(0))
         .await
         .unwrap();
     let sent = server.received_requests().await.unwrap();
@@ -75,7 +75,7 @@ async fn a_delete_takes_its_own_parameters() {
         ..Default::default()
     };
     let options = CallOptions::with(VolumeDeleteParams { force: Some(true) });
-    volume.delete(&connect(&server), options).await.unwrap();
+    volume.delete_with(&connect(&server), options).await.unwrap();
 }
 
 #[tokio::test]

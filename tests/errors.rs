@@ -27,7 +27,7 @@ async fn an_ontap_error_body_keeps_code_message_target_and_arguments() {
         ..Default::default()
     };
     let err = download
-        .post(&connect(&server), CallOptions::default().return_timeout(121))
+        .post_with(&connect(&server), CallOptions::default().return_timeout(121))
         .await
         .unwrap_err();
     let Error::Api {
@@ -186,10 +186,7 @@ async fn a_post_is_never_retried() {
         url: Some("http://s/p".into()),
         ..Default::default()
     };
-    let err = download
-        .post(&connect(&server), CallOptions::default())
-        .await
-        .unwrap_err();
+    let err = download.post(&connect(&server)).await.unwrap_err();
     assert_eq!(err.status().map(|s| s.as_u16()), Some(503));
     assert_eq!(server.received_requests().await.unwrap().len(), 1);
 }

@@ -55,9 +55,13 @@ fn keyed_volume() -> Volume {
 /// Sends `verb` on a volume, waiting for its job when `poll`.
 async fn write(conn: &HostConnection, verb: &str, poll: bool) -> Result<ontap::Response, Error> {
     match verb {
-        "POST" => new_volume().post(conn, CallOptions::default().poll(poll)).await,
-        "PATCH" => keyed_volume().patch(conn, CallOptions::default().poll(poll)).await,
-        "DELETE" => keyed_volume().delete(conn, CallOptions::default().poll(poll)).await,
+        "POST" => new_volume().post_with(conn, CallOptions::default().poll(poll)).await,
+        "PATCH" => keyed_volume().patch_with(conn, CallOptions::default().poll(poll)).await,
+        "DELETE" => {
+            keyed_volume()
+                .delete_with(conn, CallOptions::default().poll(poll))
+                .await
+        }
         other => unreachable!("{other}"),
     }
 }
@@ -156,7 +160,7 @@ async fn a_truncated_answer_to_a_post_that_started_a_job_is_not_taken_for_done()
         let mut volume = new_volume();
         // Not held: the answer comes while the job runs.
         let options = CallOptions::default().return_timeout(0);
-        let err = volume.post(&conn, options).await.unwrap_err();
+        let err = volume.post_with(&conn, options).await.unwrap_err();
         let Error::Decode { status, body, .. } = &err else {
             panic!("expected Decode, got {err:?}")
         };
@@ -275,7 +279,7 @@ async fn a_post_whose_records_do_not_decode_is_an_error() {
                 .times(1),
         );
         let mut volume = new_volume();
-        let err = volume.post(&conn, CallOptions::default()).await.unwrap_err();
+        let err = volume.post(&conn).await.unwrap_err();
         let Error::Decode { body: raw, .. } = &err else {
             panic!("expected Decode, got {err:?}")
         };
@@ -294,7 +298,7 @@ async fn a_post_whose_records_do_not_decode_is_an_error() {
                 .times(1),
         );
         let mut volume = new_volume();
-        volume.post(&conn, CallOptions::default()).await.unwrap();
+        volume.post(&conn).await.unwrap();
         assert_eq!(volume.uuid.as_deref(), Some("u-1"));
     })
     .await
@@ -306,10 +310,10 @@ async fn the_real_flow_still_waits_for_its_jobs() {
     tokio::time::timeout(LIMIT, async {
         let (_sim, conn) = start().await;
         let mut volume = new_volume();
-        let created = volume.post(&conn, CallOptions::default()).await.unwrap();
+        let created = volume.post(&conn).await.unwrap();
         assert_eq!(created.job_status().unwrap().state, Some(JobState::Success));
         assert!(created.started_job().unwrap().is_some());
-        let deleted = volume.delete(&conn, CallOptions::default()).await.unwrap();
+        let deleted = volume.delete(&conn).await.unwrap();
         assert_eq!(deleted.job_status().unwrap().state, Some(JobState::Success));
     })
     .await
@@ -475,7 +479,7 @@ async fn a_job_error_with_a_numeric_code_keeps_it() {
                 .method("GET")
                 .times(1),
         );
-        let err = new_volume().post(&conn, CallOptions::default()).await.unwrap_err();
+        let err = new_volume().post(&conn).await.unwrap_err();
         assert!(matches!(&err, Error::JobFailed { .. }), "{err:?}");
         assert_eq!(err.ontap_code(), Some("917536"));
     })

@@ -12,7 +12,7 @@ use std::time::Duration;
 use futures::TryStreamExt;
 use ontap::prelude::*;
 use ontap::resources::{Snapshot, Volume, VolumeReference};
-use ontap::{CallOptions, Error, HostConnection, Query, Scheme};
+use ontap::{Error, HostConnection, Query, Scheme};
 use ontap_sim::{Fault, Simulator};
 use serde_json::json;
 
@@ -60,7 +60,7 @@ async fn dot_segment_keys_are_refused_before_any_request() {
                 uuid: Some(dots.into()),
                 ..Default::default()
             };
-            let err = volume.delete(&conn, CallOptions::default()).await.unwrap_err();
+            let err = volume.delete(&conn).await.unwrap_err();
             assert!(is_invalid_key(&err, "uuid", dots), "{dots}: {err:?}");
             assert!(err.to_string().contains("dot segment"), "{err}");
 
@@ -73,7 +73,7 @@ async fn dot_segment_keys_are_refused_before_any_request() {
                 comment: Some("x".into()),
                 ..Default::default()
             };
-            let err = changed.patch(&conn, CallOptions::default()).await.unwrap_err();
+            let err = changed.patch(&conn).await.unwrap_err();
             assert!(is_invalid_key(&err, "uuid", dots), "{dots}: {err:?}");
 
             // A parent key, from the resource or from the query.
@@ -85,7 +85,7 @@ async fn dot_segment_keys_are_refused_before_any_request() {
                 uuid: Some("s1".into()),
                 ..Default::default()
             };
-            let err = snapshot.delete(&conn, CallOptions::default()).await.unwrap_err();
+            let err = snapshot.delete(&conn).await.unwrap_err();
             assert!(is_invalid_key(&err, "volume.uuid", dots), "{dots}: {err:?}");
             let err = Snapshot::get_collection(&conn, Query::new().parent("volume.uuid", dots))
                 .try_next()
@@ -157,7 +157,7 @@ async fn next_links_that_leave_api_are_refused() {
             assert_eq!(first.name.as_deref(), Some("vol1"));
             let err = volumes.try_next().await.unwrap_err();
             assert!(
-                matches!(&err, Error::UnexpectedLink { href: got } if got == href),
+                matches!(&err, Error::UnexpectedLink { href: got, .. } if got == href),
                 "{href:?}: {err:?}"
             );
             assert_eq!(
@@ -231,7 +231,7 @@ async fn a_job_link_that_leaves_api_is_not_polled() {
                 ..Default::default()
             };
             // However the wait ends, it never reads outside /api/.
-            let _ = volume.delete(&conn, CallOptions::default()).await;
+            let _ = volume.delete(&conn).await;
             let sent = paths(&sim);
             assert!(sent.iter().all(|p| p.contains(" /api/")), "{href:?}: {sent:?}");
             sim.clear_faults();
@@ -274,7 +274,7 @@ async fn empty_pages_with_new_cursors_end_with_a_typed_error() {
             .try_collect::<Vec<_>>()
             .await
             .unwrap_err();
-        let Error::EmptyPages { path, pages, next } = &err else {
+        let Error::EmptyPages { path, pages, next, .. } = &err else {
             panic!("expected EmptyPages, got {err:?}")
         };
         assert_eq!(*pages, 10);

@@ -52,7 +52,10 @@ async fn start_job(conn: &HostConnection, name: &str) -> JobLink {
         size: Some(1 << 30),
         ..Default::default()
     };
-    let response = volume.post(conn, CallOptions::default().poll(false)).await.unwrap();
+    let response = volume
+        .post_with(conn, CallOptions::default().poll(false))
+        .await
+        .unwrap();
     response.job().expect("a volume creation starts a job").clone()
 }
 

@@ -18,7 +18,7 @@ use common::PASSWORD;
 use ontap::http::Method;
 use ontap::prelude::*;
 use ontap::resources::SoftwarePackageDownload;
-use ontap::{CallOptions, Error, HostConnection, JobLink, PollOptions, Query, RequestSpec, Scheme};
+use ontap::{Error, HostConnection, JobLink, PollOptions, Query, RequestSpec, Scheme};
 use ontap_sim::Simulator;
 
 /// Every test body runs under this bound.
@@ -366,7 +366,7 @@ fn download() -> SoftwarePackageDownload {
 async fn an_echoed_error_page_keeps_no_credentials_nor_body_secrets() {
     let server = echo_server("400 Bad Request", "text/plain");
     let conn = server.connection().build().unwrap();
-    let err = download().post(&conn, CallOptions::default()).await.unwrap_err();
+    let err = download().post(&conn).await.unwrap_err();
     let Error::Http { body, .. } = &err else {
         panic!("expected Http, got {err:?}")
     };
@@ -427,7 +427,7 @@ async fn an_echo_inside_an_ontap_error_keeps_no_secrets() {
         let _ = out.send(head.as_bytes()) && out.send(body.as_bytes());
     });
     let conn = server.connection().build().unwrap();
-    let err = download().post(&conn, CallOptions::default()).await.unwrap_err();
+    let err = download().post(&conn).await.unwrap_err();
     assert!(matches!(err, Error::Api { .. }), "{err:?}");
     assert_no_secret(&err);
 }

@@ -50,16 +50,14 @@ async fn a_failed_job_is_an_error_with_ontaps_code_and_message() {
     )
     .await;
 
-    let err = download()
-        .post(&connect(&server), CallOptions::default())
-        .await
-        .unwrap_err();
+    let err = download().post(&connect(&server)).await.unwrap_err();
     match &err {
         Error::JobFailed {
             uuid,
             code,
             message,
             status,
+            ..
         } => {
             assert_eq!(uuid, JOB_UUID);
             assert_eq!(code.as_deref(), Some("10551381"));
@@ -86,10 +84,7 @@ async fn a_failed_job_without_an_error_object_keeps_its_integer_code() {
     )
     .await;
 
-    let err = download()
-        .post(&connect(&server), CallOptions::default())
-        .await
-        .unwrap_err();
+    let err = download().post(&connect(&server)).await.unwrap_err();
     assert_eq!(err.ontap_code(), Some("10551885"));
     assert!(err.to_string().contains("Invalid URL (code 10551885)"), "{err}");
 }
@@ -110,9 +105,9 @@ async fn a_job_that_outlasts_the_poll_timeout_reports_its_last_state() {
     let options = CallOptions::default()
         .poll_interval(Duration::from_millis(30))
         .poll_timeout(Duration::from_millis(200));
-    let err = download().post(&connect(&server), options).await.unwrap_err();
+    let err = download().post_with(&connect(&server), options).await.unwrap_err();
     match &err {
-        Error::PollTimeout { uuid, waited, last } => {
+        Error::PollTimeout { uuid, waited, last, .. } => {
             assert_eq!(uuid, JOB_UUID);
             assert!(*waited >= Duration::from_millis(200), "{waited:?}");
             let last = last.as_ref().expect("the job was read");
@@ -207,12 +202,9 @@ async fn a_job_purged_while_polling_has_vanished() {
         .mount(&server)
         .await;
 
-    let err = download()
-        .post(&connect(&server), CallOptions::default())
-        .await
-        .unwrap_err();
+    let err = download().post(&connect(&server)).await.unwrap_err();
     match &err {
-        Error::JobVanished { uuid, last } => {
+        Error::JobVanished { uuid, last, .. } => {
             assert_eq!(uuid, JOB_UUID);
             assert_eq!(last.as_ref().and_then(|l| l.message.as_deref()), Some("busy"));
         }
@@ -228,7 +220,7 @@ async fn a_201_with_a_job_body_exposes_the_job_and_waits_for_it() {
     answer_job(&server, JOB_UUID, job_state(JOB_UUID, "success", "success", 0)).await;
 
     let response = download()
-        .post(&connect(&server), CallOptions::default().return_timeout(30))
+        .post_with(&connect(&server), CallOptions::default().return_timeout(30))
         .await
         .unwrap();
     assert_eq!(response.status(), 201);
@@ -243,10 +235,7 @@ async fn a_202_without_links_is_polled_at_the_default_job_path() {
     answer_post(&server, 202, json!({"job": {"uuid": uuid}})).await;
     answer_job(&server, uuid, job_state(uuid, "success", "success", 0)).await;
 
-    let response = download()
-        .post(&connect(&server), CallOptions::default())
-        .await
-        .unwrap();
+    let response = download().post(&connect(&server)).await.unwrap();
     let job = response.job().unwrap();
     assert_eq!(job.href(), format!("/api/cluster/jobs/{uuid}"));
     assert_eq!(response.job_status().unwrap().state, Some(JobState::Success));
@@ -258,7 +247,7 @@ async fn with_poll_off_the_job_is_returned_unwaited() {
     answer_post(&server, 202, job_body(JOB_UUID)).await;
 
     let response = download()
-        .post(&connect(&server), CallOptions::default().poll(false))
+        .post_with(&connect(&server), CallOptions::default().poll(false))
         .await
         .unwrap();
     assert_eq!(response.job().unwrap().uuid, JOB_UUID);
@@ -283,11 +272,8 @@ async fn a_job_that_cannot_be_read_is_an_error_that_names_it() {
         .mount(&server)
         .await;
 
-    let err = download()
-        .post(&connect(&server), CallOptions::default())
-        .await
-        .unwrap_err();
-    let Error::Polling { uuid, source } = &err else {
+    let err = download().post(&connect(&server)).await.unwrap_err();
+    let Error::Polling { uuid, source, .. } = &err else {
         panic!("expected Polling, got {err:?}")
     };
     assert_eq!(uuid, JOB_UUID);
@@ -307,7 +293,7 @@ async fn dropping_the_wait_stops_the_polls() {
     let conn = connect(&server);
     let options = CallOptions::default().poll_interval(Duration::from_millis(10));
     let mut d = download();
-    let waited = tokio::time::timeout(Duration::from_millis(150), d.post(&conn, options)).await;
+    let waited = tokio::time::timeout(Duration::from_millis(150), d.post_with(&conn, options)).await;
     assert!(waited.is_err(), "the job never ends, so the wait was cut short");
     let polls = || async { server.received_requests().await.unwrap().len() };
     // A request already on the wire when the future was dropped may still

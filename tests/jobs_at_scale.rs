@@ -67,7 +67,7 @@ async fn start_jobs(conn: &HostConnection, n: usize) -> Vec<JobLink> {
     for _ in 0..n {
         let i = NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
         let mut v = volume(&format!("vol_{i:04}"));
-        let response = v.post(conn, CallOptions::default().poll(false)).await.unwrap();
+        let response = v.post_with(conn, CallOptions::default().poll(false)).await.unwrap();
         links.push(response.job().expect("a job").clone());
     }
     links
@@ -162,7 +162,7 @@ async fn a_short_job_is_held_by_the_server_and_done_in_two_requests() {
         let (sim, conn) = start(Duration::from_millis(300)).await;
         sim.clear_requests();
         let mut v = volume("vol_held");
-        let response = v.post(&conn, CallOptions::default()).await.unwrap();
+        let response = v.post(&conn).await.unwrap();
         assert_eq!(response.status().as_u16(), 201, "answered when the job ended");
         let requests = sim.requests();
         assert_eq!(requests.len(), 2, "the POST and one read of its job: {requests:?}");
@@ -175,20 +175,19 @@ async fn a_short_job_is_held_by_the_server_and_done_in_two_requests() {
         // The caller's own return_timeout wins; no hold without a wait.
         sim.clear_requests();
         let mut v = volume("vol_not_held");
-        v.post(&conn, CallOptions::default().poll(false)).await.unwrap();
+        v.post_with(&conn, CallOptions::default().poll(false)).await.unwrap();
         assert_eq!(sim.requests()[0].query_param("return_timeout"), None);
         let mut v = volume("vol_own");
-        v.post(&conn, CallOptions::default().return_timeout(0)).await.unwrap();
+        v.post_with(&conn, CallOptions::default().return_timeout(0))
+            .await
+            .unwrap();
         let last_post = sim.requests().into_iter().rfind(|r| r.method == "POST").unwrap();
         assert_eq!(last_post.query_param("return_timeout").as_deref(), Some("0"));
 
         // A connection that holds nothing sends none.
         let unheld = connect(&sim, |b| b.return_timeout(0));
         sim.clear_requests();
-        volume("vol_unheld")
-            .post(&unheld, CallOptions::default())
-            .await
-            .unwrap();
+        volume("vol_unheld").post(&unheld).await.unwrap();
         assert_eq!(sim.requests()[0].query_param("return_timeout"), None);
     })
     .await
@@ -205,7 +204,7 @@ async fn the_software_download_is_never_held() {
             ..Default::default()
         };
         // The download fails (nothing serves the package); the request is what counts.
-        let _ = download.post(&conn, CallOptions::default()).await;
+        let _ = download.post(&conn).await;
         let post = sim.requests().into_iter().find(|r| r.method == "POST").unwrap();
         assert_eq!(post.query_param("return_timeout"), None);
     })
@@ -264,14 +263,14 @@ async fn a_wait_on_a_resource_ends_when_its_condition_holds_or_at_the_deadline()
     tokio::time::timeout(LIMIT, async {
         let (sim, conn) = start(Duration::from_millis(300)).await;
         let mut v = volume("vol_state");
-        v.post(&conn, CallOptions::default()).await.unwrap();
+        v.post(&conn).await.unwrap();
         let mut offline = Volume {
             uuid: v.uuid.clone(),
             state: Some(VolumeState::Offline),
             ..Default::default()
         };
         offline
-            .patch(&conn, CallOptions::default().poll(false).return_timeout(0))
+            .patch_with(&conn, CallOptions::default().poll(false).return_timeout(0))
             .await
             .unwrap();
         sim.clear_requests();

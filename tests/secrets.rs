@@ -8,9 +8,9 @@ use std::sync::{Arc, Mutex};
 use common::mock::{Mock, MockServer, ResponseTemplate};
 use common::mock::{body_json, method, path};
 use common::{JOB_UUID, PASSWORD, connect, job_body};
+use ontap::Secret;
 use ontap::prelude::*;
 use ontap::resources::SoftwarePackageDownload;
-use ontap::{CallOptions, Secret};
 use serde_json::json;
 
 /// Collects everything a tracing subscriber writes.
@@ -95,10 +95,7 @@ async fn the_password_reaches_the_body_and_nothing_else() {
         password: Some(PASSWORD.into()),
         ..Default::default()
     };
-    let err = download
-        .post(&connect(&server), CallOptions::default())
-        .await
-        .unwrap_err();
+    let err = download.post(&connect(&server)).await.unwrap_err();
 
     let logs = String::from_utf8(captured.0.lock().unwrap().clone()).unwrap();
     assert!(

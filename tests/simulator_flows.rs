@@ -58,7 +58,7 @@ impl Setup {
 async fn three_flows(setup: &Setup, conn: &HostConnection) {
     let mut download = setup.download("a-9.15.1.tgz");
     let response = download
-        .post(conn, CallOptions::default().hydrate(true).return_timeout(0))
+        .post_with(conn, CallOptions::default().hydrate(true).return_timeout(0))
         .await
         .expect("the download succeeds");
     assert_eq!(response.status(), 202);
@@ -157,7 +157,7 @@ async fn download_failures_carry_ontaps_codes() {
                 ..Default::default()
             };
             let conn = conn.clone();
-            async move { d.post(&conn, CallOptions::default()).await }
+            async move { d.post(&conn).await }
         };
 
         // Refused when posted.
@@ -184,16 +184,8 @@ async fn download_failures_carry_ontaps_codes() {
         assert_eq!(unreachable.ontap_code(), Some("10551381"));
 
         // The same package twice.
-        setup
-            .download("a-9.15.1.tgz")
-            .post(&conn, CallOptions::default())
-            .await
-            .unwrap();
-        let twice = setup
-            .download("a-9.15.1.tgz")
-            .post(&conn, CallOptions::default())
-            .await
-            .unwrap_err();
+        setup.download("a-9.15.1.tgz").post(&conn).await.unwrap();
+        let twice = setup.download("a-9.15.1.tgz").post(&conn).await.unwrap_err();
         assert_eq!(twice.ontap_code(), Some("10551327"), "{twice}");
     })
     .await
@@ -208,14 +200,10 @@ async fn a_second_download_while_one_runs_is_refused() {
         let conn = setup.connection().build().unwrap();
         let first = setup
             .download("b-9.16.1.tgz")
-            .post(&conn, CallOptions::default().poll(false))
+            .post_with(&conn, CallOptions::default().poll(false))
             .await
             .unwrap();
-        let second = setup
-            .download("a-9.15.1.tgz")
-            .post(&conn, CallOptions::default())
-            .await
-            .unwrap_err();
+        let second = setup.download("a-9.15.1.tgz").post(&conn).await.unwrap_err();
         assert_eq!(second.ontap_code(), Some("10551357"), "{second}");
         let outcome = first.job().unwrap().wait(&conn, &PollOptions::default()).await.unwrap();
         assert!(matches!(outcome, JobOutcome::Success(_)), "{outcome:?}");
@@ -232,7 +220,7 @@ async fn return_timeout_answers_201_when_the_job_ends_in_time_and_202_otherwise(
         // 256 KiB at 256 KiB/s ends within 10 s.
         let quick = setup
             .download("a-9.15.1.tgz")
-            .post(&conn, CallOptions::default().return_timeout(10))
+            .post_with(&conn, CallOptions::default().return_timeout(10))
             .await
             .unwrap();
         assert_eq!(quick.status(), 201);
@@ -240,7 +228,7 @@ async fn return_timeout_answers_201_when_the_job_ends_in_time_and_202_otherwise(
         // 512 KiB does not end within 1 s.
         let slow = setup
             .download("b-9.16.1.tgz")
-            .post(&conn, CallOptions::default().return_timeout(1))
+            .post_with(&conn, CallOptions::default().return_timeout(1))
             .await
             .unwrap();
         assert_eq!(slow.status(), 202);
@@ -248,7 +236,7 @@ async fn return_timeout_answers_201_when_the_job_ends_in_time_and_202_otherwise(
         // Above 120 s is refused by the server.
         let err = setup
             .download("b-9.16.1.tgz")
-            .post(&conn, CallOptions::default().return_timeout(121))
+            .post_with(&conn, CallOptions::default().return_timeout(121))
             .await
             .unwrap_err();
         assert_eq!(err.ontap_code(), Some("262197"));
@@ -267,11 +255,7 @@ async fn a_purged_job_answers_404_and_a_late_wait_says_it_vanished() {
         )
         .await;
         let conn = setup.connection().build().unwrap();
-        let response = setup
-            .download("a-9.15.1.tgz")
-            .post(&conn, CallOptions::default())
-            .await
-            .unwrap();
+        let response = setup.download("a-9.15.1.tgz").post(&conn).await.unwrap();
         let link = response.job().unwrap().clone();
         tokio::time::sleep(Duration::from_millis(1500)).await;
 

@@ -66,7 +66,7 @@ async fn start_the_download_with_hydrate_and_return_timeout_zero() {
     let progress = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
     let seen = progress.clone();
     let response = download
-        .post(
+        .post_with(
             &conn,
             CallOptions::default()
                 .hydrate(true)

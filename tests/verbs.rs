@@ -65,22 +65,13 @@ async fn patch_sends_only_what_changed_and_nothing_when_nothing_did() {
         let before = cluster.clone();
         cluster.location = Some("rack 7, row B".into());
         sim.clear_requests();
-        let response = cluster
-            .patch_changes(&conn, &before, CallOptions::default())
-            .await
-            .unwrap();
+        let response = cluster.patch_changes(&conn, &before).await.unwrap();
         assert!(response.is_some());
         assert_eq!(bodies(&sim, "PATCH"), vec![json!({"location": "rack 7, row B"})]);
 
         sim.clear_requests();
         let unchanged = cluster.clone();
-        assert!(
-            cluster
-                .patch_changes(&conn, &unchanged, CallOptions::default())
-                .await
-                .unwrap()
-                .is_none()
-        );
+        assert!(cluster.patch_changes(&conn, &unchanged).await.unwrap().is_none());
         assert!(sim.requests().is_empty(), "nothing changed, nothing sent");
 
         let mut fresh = Cluster::default();
@@ -102,7 +93,10 @@ async fn a_volume_is_created_changed_and_deleted_through_its_jobs() {
             size: Some(1 << 30),
             ..Default::default()
         };
-        let created = volume.post(&conn, CallOptions::default().hydrate(true)).await.unwrap();
+        let created = volume
+            .post_with(&conn, CallOptions::default().hydrate(true))
+            .await
+            .unwrap();
         assert_eq!(created.job_status().unwrap().state, Some(JobState::Success));
         let uuid = volume.uuid.clone().expect("the new volume's uuid came back");
         assert_eq!(volume.state, Some(VolumeState::Online));
@@ -114,7 +108,7 @@ async fn a_volume_is_created_changed_and_deleted_through_its_jobs() {
             svm: vs0(),
             ..Default::default()
         };
-        let err = twin.post(&conn, CallOptions::default()).await.unwrap_err();
+        let err = twin.post(&conn).await.unwrap_err();
         assert_eq!(
             (err.status().map(|s| s.as_u16()), err.ontap_code()),
             (Some(409), Some("1"))
@@ -125,7 +119,7 @@ async fn a_volume_is_created_changed_and_deleted_through_its_jobs() {
         volume.size = Some(2 << 30);
         sim.clear_requests();
         let patched = volume
-            .patch_changes(&conn, &before, CallOptions::default().hydrate(true))
+            .patch_changes_with(&conn, &before, CallOptions::default().hydrate(true))
             .await
             .unwrap();
         assert_eq!(patched.unwrap().job_status().unwrap().state, Some(JobState::Success));
@@ -139,11 +133,11 @@ async fn a_volume_is_created_changed_and_deleted_through_its_jobs() {
             ..Default::default()
         };
         sim.clear_requests();
-        offline.patch(&conn, CallOptions::default()).await.unwrap();
+        offline.patch(&conn).await.unwrap();
         assert_eq!(bodies(&sim, "PATCH"), vec![json!({"state": "offline"})]);
 
         // Delete waits for its job: the volume is gone when it returns.
-        let deleted = volume.delete(&conn, CallOptions::default()).await.unwrap();
+        let deleted = volume.delete(&conn).await.unwrap();
         assert_eq!(deleted.job_status().unwrap().state, Some(JobState::Success));
         let mut gone = Volume {
             uuid: Some(uuid),
@@ -166,14 +160,14 @@ async fn a_missing_key_is_a_typed_error_before_any_request() {
     sim.clear_requests();
     let err = Volume::default().get(&conn).await.unwrap_err();
     assert!(
-        matches!(&err, Error::MissingKey { resource: "Volume", key } if key == "uuid"),
+        matches!(&err, Error::MissingKey { resource: "Volume", key, .. } if key == "uuid"),
         "{err:?}"
     );
     let err = Snapshot {
         uuid: Some("s1".into()),
         ..Default::default()
     }
-    .delete(&conn, CallOptions::default())
+    .delete(&conn)
     .await;
     assert!(
         matches!(&err, Err(Error::MissingKey { key, .. }) if key == "volume.uuid"),
@@ -194,7 +188,7 @@ async fn snapshots_live_under_their_volume() {
             svm: vs0(),
             ..Default::default()
         };
-        volume.post(&conn, CallOptions::default()).await.unwrap();
+        volume.post(&conn).await.unwrap();
         let volume_uuid = volume.uuid.clone().unwrap();
         let parent = || {
             Some(VolumeReference {
@@ -209,7 +203,7 @@ async fn snapshots_live_under_their_volume() {
                 name: Some(name.into()),
                 ..Default::default()
             };
-            snapshot.post(&conn, CallOptions::default()).await.unwrap();
+            snapshot.post(&conn).await.unwrap();
             assert!(snapshot.uuid.is_some());
         }
         let posted: Vec<_> = sim
@@ -249,11 +243,11 @@ async fn snapshots_live_under_their_volume() {
         let before = daily.clone();
         daily.comment = Some("kept for audit".into());
         daily
-            .patch_changes(&conn, &before, CallOptions::default().hydrate(true))
+            .patch_changes_with(&conn, &before, CallOptions::default().hydrate(true))
             .await
             .unwrap();
         assert_eq!(daily.comment.as_deref(), Some("kept for audit"));
-        daily.delete(&conn, CallOptions::default()).await.unwrap();
+        daily.delete(&conn).await.unwrap();
         assert_eq!(Snapshot::count_collection(&conn, in_volume()).await.unwrap(), 2);
 
         // The parent key can come with the call instead of the struct.
@@ -266,7 +260,7 @@ async fn snapshots_live_under_their_volume() {
             ..Default::default()
         };
         let options = CallOptions::default().parent("volume.uuid", &volume_uuid);
-        by_key_only.delete(&conn, options).await.unwrap();
+        by_key_only.delete_with(&conn, options).await.unwrap();
         assert_eq!(Snapshot::count_collection(&conn, in_volume()).await.unwrap(), 1);
 
         // A duplicate name in the volume, and a volume that does not exist.
@@ -275,10 +269,7 @@ async fn snapshots_live_under_their_volume() {
             name: Some("hourly.0".into()),
             ..Default::default()
         };
-        assert_eq!(
-            twin.post(&conn, CallOptions::default()).await.unwrap_err().ontap_code(),
-            Some("1")
-        );
+        assert_eq!(twin.post(&conn).await.unwrap_err().ontap_code(), Some("1"));
         let nowhere = Query::new().parent("volume.uuid", "00000000-0000-0000-0000-000000000000");
         let err = Snapshot::count_collection(&conn, nowhere).await.unwrap_err();
         assert_eq!(
@@ -368,7 +359,10 @@ async fn a_download_job_can_be_paused_resumed_and_cancelled() {
             url: Some(packages.url("x-9.16.1.tgz")),
             ..Default::default()
         };
-        let response = download.post(&conn, CallOptions::default().poll(false)).await.unwrap();
+        let response = download
+            .post_with(&conn, CallOptions::default().poll(false))
+            .await
+            .unwrap();
         let mut job = Job {
             uuid: Some(response.job().unwrap().uuid.clone()),
             ..Default::default()

@@ -120,7 +120,7 @@ fn post_step<'a, R: Post>(
     conn: &'a HostConnection,
     parents: &'a Parents,
 ) -> BoxFuture<'a, Result<Response, Error>> {
-    r.post(conn, parents.options())
+    r.post_with(conn, parents.options())
 }
 
 /// `get`, or `get_with` the parent keys the type does not hold.
@@ -160,7 +160,7 @@ fn patch_step<'a, R: Patch>(
     conn: &'a HostConnection,
     parents: &'a Parents,
 ) -> BoxFuture<'a, Result<Response, Error>> {
-    r.patch(conn, parents.options())
+    r.patch_with(conn, parents.options())
 }
 
 fn delete_step<'a, R: Delete>(
@@ -168,7 +168,7 @@ fn delete_step<'a, R: Delete>(
     conn: &'a HostConnection,
     parents: &'a Parents,
 ) -> BoxFuture<'a, Result<Response, Error>> {
-    r.delete(conn, parents.options())
+    r.delete_with(conn, parents.options())
 }
 
 /// The parent keys of a resource below a parent, and how each travels.
@@ -1374,7 +1374,7 @@ async fn every_resource_walks_through_the_generated_types() {
         name: Some("wspare".into()),
         ..Default::default()
     };
-    match bounded(spare.post(&ctx.conn, CallOptions::default())).await {
+    match bounded(spare.post(&ctx.conn)).await {
         Ok(_) => {
             let handle = json!({"name": spare.name, "uuid": spare.uuid});
             ctx.spare_svm.set(handle).expect("set once");
@@ -1445,7 +1445,7 @@ async fn every_resource_walks_through_the_generated_types() {
     }
 
     if spare.uuid.is_some()
-        && let Err(err) = bounded(spare.delete(&ctx.conn, CallOptions::default())).await
+        && let Err(err) = bounded(spare.delete(&ctx.conn)).await
     {
         setup.fail("delete", err);
     }

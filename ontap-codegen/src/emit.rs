@@ -183,7 +183,7 @@ fn write_params(out: &mut String, plan: &Plan, params: &ParamsDef) {
     let verb = match params.verb {
         "patch_collection" => "PATCH by query (`patch_collection`)".to_owned(),
         "delete_collection" => "DELETE by query (`delete_collection`)".to_owned(),
-        verb => format!("`{verb}`"),
+        verb => format!("`{verb}_with`"),
     };
     doc_lines(
         out,
@@ -499,10 +499,10 @@ fn resource_doc(s: &StructDef, spec: &ResourceSpec, key_fields: &[String], model
         _ => String::new(),
     };
     if spec.get.is_some() {
-        verbs.push("`get`".to_owned());
+        verbs.push("`get`, `fetch`".to_owned());
     }
     if spec.get_collection.is_some() {
-        verbs.push("`get_collection`, `count_collection`, `find`".to_owned());
+        verbs.push("`get_collection`, `get_pages`, `count_collection`, `find`".to_owned());
     }
     for (op, name) in [(&spec.post, "post"), (&spec.patch, "patch"), (&spec.delete, "delete")] {
         if op.is_some() {
@@ -684,6 +684,7 @@ fn write_enum(out: &mut String, plan: &Plan, e: &EnumDef) {
         }
     }
     out.push_str("#[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]\n");
+    out.push_str("#[non_exhaustive]\n");
     let _ = writeln!(out, "pub enum {} {{", e.name);
     for (variant, value) in &e.values {
         match e.value_docs.get(value) {

@@ -129,7 +129,7 @@ fn the_verbs_that_may_start_a_job_are_held() {
         text.contains("#[resource(path = \"/things\", get, post, patch, delete, collection, hold(post, patch), "),
         "{text}"
     );
-    assert!(text.contains("Verbs: `get`, `get_collection`, `count_collection`, `find`, `post` (may start a job), `patch` (may start a job), `delete`."), "{text}");
+    assert!(text.contains("Verbs: `get`, `fetch`, `get_collection`, `get_pages`, `count_collection`, `find`, `post` (may start a job), `patch` (may start a job), `delete`."), "{text}");
 
     // No verb may start a job: no `hold`.
     let mut doc = document("/things", None, definitions.clone(), &["get_collection", "post", "get"]);
@@ -272,7 +272,7 @@ fn enums_are_open_with_the_wire_values_kept() {
         &["get_collection", "get"],
     ));
     let text = file(&out, "things");
-    assert!(text.contains("#[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]\npub enum ThingsState {"));
+    assert!(text.contains("#[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]\n#[non_exhaustive]\npub enum ThingsState {"));
     assert!(text.contains("\nOnline,\n"));
     assert!(text.contains("\nNotStarted,\n"));
     assert!(text.contains("#[open_enum(rename = \"10m\")]\nV10m,"), "{text}");

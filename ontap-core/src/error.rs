@@ -14,16 +14,60 @@ pub(crate) const RAW_BODY_LIMIT: usize = 2048;
 
 /// Everything that can go wrong talking to ONTAP.
 ///
+/// Whatever the variant, the helpers read what the server said: the HTTP
+/// [`status`](Error::status), ONTAP's [`code`](Error::ontap_code) (to compare
+/// with the constants of [`codes`], or with [`Error::has_code`]), its
+/// [`message`](Error::message) and [`target`](Error::target), and whether
+/// the object [was not found](Error::is_not_found). They read a failed job's
+/// code and message the same way as an error answer's.
+///
 /// ```
-/// use ontap_core::Error;
+/// # #[tokio::main(flavor = "current_thread")]
+/// # async fn main() {
+/// use ontap_core::{Error, Query, RequestSpec, codes};
+///
 /// fn explain(err: &Error) -> String {
+///     if err.has_code(codes::DUPLICATE) {
+///         return format!("already there: {}", err.message().unwrap_or("no message"));
+///     }
 ///     match err.ontap_code() {
 ///         Some(code) => format!("ONTAP said {code}: {err}"),
 ///         None => err.to_string(),
 ///     }
 /// }
-/// let err = Error::MissingKey { resource: "Job", key: "uuid".into() };
-/// assert_eq!(explain(&err), "Job needs `uuid` set to build its path");
+///
+/// # async fn answering(status: u16, body: &'static str) -> ontap_core::HostConnection {
+/// #     use tokio::io::{AsyncReadExt, AsyncWriteExt};
+/// #     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+/// #     let port = listener.local_addr().unwrap().port();
+/// #     tokio::spawn(async move {
+/// #         let (mut socket, _) = listener.accept().await.unwrap();
+/// #         let mut head = Vec::new();
+/// #         while !head.windows(4).any(|w| w == b"\r\n\r\n") {
+/// #             let mut chunk = [0; 1024];
+/// #             match socket.read(&mut chunk).await {
+/// #                 Ok(0) | Err(_) => break,
+/// #                 Ok(n) => head.extend_from_slice(&chunk[..n]),
+/// #             }
+/// #         }
+/// #         let answer = format!(
+/// #             "HTTP/1.1 {status} X\r\ncontent-type: application/json\r\ncontent-length: {}\r\nconnection: close\r\n\r\n{body}",
+/// #             body.len()
+/// #         );
+/// #         socket.write_all(answer.as_bytes()).await.unwrap();
+/// #     });
+/// #     let conn = ontap_core::HostConnection::builder("127.0.0.1").scheme(ontap_core::Scheme::Http).port(port);
+/// #     conn.build().unwrap()
+/// # }
+/// let conn = answering(409, r#"{"error": {"message": "duplicate entry", "code": "1", "target": "name"}}"#).await;
+/// let create = RequestSpec::new(http::Method::POST, "/storage/volumes", &Query::new());
+/// let err = conn.execute(&create).await.unwrap_err();
+/// assert_eq!(explain(&err), "already there: duplicate entry");
+/// assert_eq!(err.target(), Some("name"));
+///
+/// let err = ontap_core::HostConnection::builder("127.0.0.1").port(0).build().unwrap_err();
+/// assert_eq!(explain(&err), "invalid connection setting: port 0 is not a usable port");
+/// # }
 /// ```
 ///
 /// Errors are cheap to clone (their large parts are shared), so that one
@@ -33,6 +77,7 @@ pub(crate) const RAW_BODY_LIMIT: usize = 2048;
 pub enum Error {
     /// ONTAP answered with an error body (`{"error": {...}}`).
     #[error("{method} {path}: HTTP {status}: {error}")]
+    #[non_exhaustive]
     Api {
         /// The request's method.
         method: Method,
@@ -48,6 +93,7 @@ pub enum Error {
     /// An HTTP error status without an ONTAP error body: a 401 with no body,
     /// an HTML page from a proxy.
     #[error("{method} {path}: HTTP {status}{}: {body}", hint(*status))]
+    #[non_exhaustive]
     Http {
         /// The request's method.
         method: Method,
@@ -62,6 +108,7 @@ pub enum Error {
     },
     /// The request did not complete: connection refused, TLS failure, time-out.
     #[error("{method} {path}: {source}")]
+    #[non_exhaustive]
     Transport {
         /// The request's method.
         method: Method,
@@ -73,6 +120,7 @@ pub enum Error {
     },
     /// A successful status whose body could not be decoded.
     #[error("{method} {path}: HTTP {status}: could not decode the body ({source}): {body}")]
+    #[non_exhaustive]
     Decode {
         /// The request's method.
         method: Method,
@@ -88,14 +136,31 @@ pub enum Error {
     },
     /// A key that the path needs is not set on the resource.
     #[error("{resource} needs `{key}` set to build its path")]
+    #[non_exhaustive]
     MissingKey {
         /// The resource's name.
         resource: &'static str,
         /// The key's wire name (`uuid`, `volume.uuid`).
         key: String,
     },
+    /// [`ResourceExt::fetch`](crate::ResourceExt::fetch) was given another
+    /// number of keys than the instance path holds. Refused before any
+    /// request.
+    #[error("{}", key_count_text(resource, keys, *given))]
+    #[non_exhaustive]
+    KeyCount {
+        /// The resource's name.
+        resource: &'static str,
+        /// The keys the instance path holds, in the order `fetch` takes
+        /// them: the parent keys of the collection path, then
+        /// [`Resource::KEYS`](crate::Resource::KEYS).
+        keys: Vec<&'static str>,
+        /// How many keys were given.
+        given: usize,
+    },
     /// The server accepted the request, but its job ended in failure.
     #[error("job {uuid} failed: {}", failure_text(code.as_deref(), message.as_deref()))]
+    #[non_exhaustive]
     JobFailed {
         /// The job's uuid.
         uuid: String,
@@ -108,6 +173,7 @@ pub enum Error {
     },
     /// The job was still running when the poll timeout ran out.
     #[error("job {uuid} did not finish within {waited:?}{}", last_text(last.as_deref()))]
+    #[non_exhaustive]
     PollTimeout {
         /// The job's uuid.
         uuid: String,
@@ -122,6 +188,7 @@ pub enum Error {
         "job {uuid} no longer exists on the server (ONTAP purges finished jobs after about 300 s){}",
         last_text(last.as_deref())
     )]
+    #[non_exhaustive]
     JobVanished {
         /// The job's uuid.
         uuid: String,
@@ -132,6 +199,7 @@ pub enum Error {
     /// a GET gets); the job may still be running: wait on it again with
     /// `JobLink { uuid, links: None }.wait(...)`.
     #[error("job {uuid} was started, but reading its state failed: {source}")]
+    #[non_exhaustive]
     Polling {
         /// The job's uuid.
         uuid: String,
@@ -144,6 +212,7 @@ pub enum Error {
     /// its deadline before the condition held; the object keeps what was
     /// read last.
     #[error("{resource} at {path} did not reach the awaited state within {waited:?}")]
+    #[non_exhaustive]
     WaitTimeout {
         /// The resource's name.
         resource: &'static str,
@@ -154,6 +223,7 @@ pub enum Error {
     },
     /// More than one object matched a query that should find one.
     #[error("more than one {resource} matches `{query}`")]
+    #[non_exhaustive]
     NotUnique {
         /// The resource's name.
         resource: &'static str,
@@ -163,6 +233,7 @@ pub enum Error {
     /// A link from the server does not point into `/api/` on the same host,
     /// so it is not followed (it would carry the credentials elsewhere).
     #[error("the server's link `{href}` does not point into /api/ on this host; not followed")]
+    #[non_exhaustive]
     UnexpectedLink {
         /// The link as the server wrote it.
         href: String,
@@ -178,6 +249,7 @@ pub enum Error {
     /// request would reach the collection or its parent instead of the
     /// object. Refused before any request.
     #[error("{resource}'s `{key}` is `{value}`, a dot segment that would change the request's path; not sent")]
+    #[non_exhaustive]
     InvalidKey {
         /// The resource's name.
         resource: &'static str,
@@ -190,6 +262,7 @@ pub enum Error {
     /// link: the stream stops instead of following it for ever (see
     /// [`crate::Query::max_empty_pages`]).
     #[error("{path}: {pages} empty pages in a row, each with a new `next` link (last `{next}`); not followed further")]
+    #[non_exhaustive]
     EmptyPages {
         /// The path and query of the collection's first page.
         path: String,
@@ -206,6 +279,7 @@ pub enum Error {
         "{method} {path}: HTTP {status}: the body is larger than the limit of {limit} bytes{}; not read further",
         announced.map_or(String::new(), |n| format!(" (announced: {n} bytes)"))
     )]
+    #[non_exhaustive]
     BodyTooLarge {
         /// The request's method.
         method: Method,
@@ -290,6 +364,16 @@ fn failure_text(code: Option<&str>, message: Option<&str>) -> String {
     }
 }
 
+fn key_count_text(resource: &str, keys: &[&str], given: usize) -> String {
+    let names: Vec<String> = keys.iter().map(|key| format!("`{key}`")).collect();
+    let takes = match names.len() {
+        0 => "no key".to_owned(),
+        1 => format!("1 key, {}", names[0]),
+        n => format!("{n} keys, {}", names.join(" then ")),
+    };
+    format!("{resource} is read by {takes}; {given} given")
+}
+
 fn last_text(last: Option<&JobStatus>) -> String {
     let Some(last) = last else {
         return String::new();
@@ -305,7 +389,7 @@ impl Error {
     /// The HTTP status, when the server answered.
     ///
     /// ```
-    /// let err = ontap_core::Error::Config("bad".into());
+    /// let err = ontap_core::HostConnection::builder("127.0.0.1").port(0).build().unwrap_err();
     /// assert_eq!(err.status(), None);
     /// ```
     pub fn status(&self) -> Option<StatusCode> {
@@ -322,7 +406,7 @@ impl Error {
     /// or a failed job.
     ///
     /// ```
-    /// let err = ontap_core::Error::Config("bad".into());
+    /// let err = ontap_core::HostConnection::builder("127.0.0.1").port(0).build().unwrap_err();
     /// assert_eq!(err.ontap_code(), None);
     /// ```
     pub fn ontap_code(&self) -> Option<&str> {
@@ -336,7 +420,7 @@ impl Error {
     /// ONTAP's error code as a number.
     ///
     /// ```
-    /// let err = ontap_core::Error::Config("bad".into());
+    /// let err = ontap_core::HostConnection::builder("127.0.0.1").port(0).build().unwrap_err();
     /// assert_eq!(err.ontap_code_number(), None);
     /// ```
     pub fn ontap_code_number(&self) -> Option<u64> {
@@ -346,7 +430,7 @@ impl Error {
     /// How long the server asked to wait before trying again (`Retry-After`).
     ///
     /// ```
-    /// let err = ontap_core::Error::Config("bad".into());
+    /// let err = ontap_core::HostConnection::builder("127.0.0.1").port(0).build().unwrap_err();
     /// assert_eq!(err.retry_after(), None);
     /// ```
     pub fn retry_after(&self) -> Option<Duration> {
@@ -361,7 +445,7 @@ impl Error {
     /// are ever retried.
     ///
     /// ```
-    /// let err = ontap_core::Error::Config("bad".into());
+    /// let err = ontap_core::HostConnection::builder("127.0.0.1").port(0).build().unwrap_err();
     /// assert!(!err.is_retryable());
     /// ```
     pub fn is_retryable(&self) -> bool {
@@ -374,6 +458,251 @@ impl Error {
                 .is_some_and(|s| matches!(s.as_u16(), 429 | 502 | 503 | 504)),
         }
     }
+
+    /// Whether the answer says the object does not exist: HTTP 404, or
+    /// ONTAP's code 4 ([`codes::NOT_FOUND`]) in an error answer or a failed
+    /// job. A job that is gone is [`Error::JobVanished`] instead. A 404 also
+    /// answers a path this ONTAP release does not have (with code 3,
+    /// [`codes::NOT_SUPPORTED`]): check [`Error::has_code`] to tell the two
+    /// apart.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() {
+    /// use ontap_core::{Query, RequestSpec};
+    /// # async fn answering(status: u16, body: &'static str) -> ontap_core::HostConnection {
+    /// #     use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    /// #     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    /// #     let port = listener.local_addr().unwrap().port();
+    /// #     tokio::spawn(async move {
+    /// #         let (mut socket, _) = listener.accept().await.unwrap();
+    /// #         let mut head = Vec::new();
+    /// #         while !head.windows(4).any(|w| w == b"\r\n\r\n") {
+    /// #             let mut chunk = [0; 1024];
+    /// #             match socket.read(&mut chunk).await {
+    /// #                 Ok(0) | Err(_) => break,
+    /// #                 Ok(n) => head.extend_from_slice(&chunk[..n]),
+    /// #             }
+    /// #         }
+    /// #         let answer = format!(
+    /// #             "HTTP/1.1 {status} X\r\ncontent-type: application/json\r\ncontent-length: {}\r\nconnection: close\r\n\r\n{body}",
+    /// #             body.len()
+    /// #         );
+    /// #         socket.write_all(answer.as_bytes()).await.unwrap();
+    /// #     });
+    /// #     let conn = ontap_core::HostConnection::builder("127.0.0.1").scheme(ontap_core::Scheme::Http).port(port);
+    /// #     conn.build().unwrap()
+    /// # }
+    /// let conn = answering(404, r#"{"error": {"message": "entry doesn't exist", "code": "4", "target": "uuid"}}"#).await;
+    /// let read = RequestSpec::new(http::Method::GET, "/storage/volumes/028baa66", &Query::new());
+    /// let err = conn.execute(&read).await.unwrap_err();
+    /// assert!(err.is_not_found());
+    ///
+    /// let err = ontap_core::HostConnection::builder("127.0.0.1").port(0).build().unwrap_err();
+    /// assert!(!err.is_not_found());
+    /// # }
+    /// ```
+    pub fn is_not_found(&self) -> bool {
+        self.status() == Some(StatusCode::NOT_FOUND) || self.has_code(codes::NOT_FOUND)
+    }
+
+    /// Whether ONTAP's code, in an error answer or a failed job, is `code`
+    /// (one of [`codes`], or any other number ONTAP documents).
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() {
+    /// use ontap_core::{Query, RequestSpec, codes};
+    /// # async fn answering(status: u16, body: &'static str) -> ontap_core::HostConnection {
+    /// #     use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    /// #     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    /// #     let port = listener.local_addr().unwrap().port();
+    /// #     tokio::spawn(async move {
+    /// #         let (mut socket, _) = listener.accept().await.unwrap();
+    /// #         let mut head = Vec::new();
+    /// #         while !head.windows(4).any(|w| w == b"\r\n\r\n") {
+    /// #             let mut chunk = [0; 1024];
+    /// #             match socket.read(&mut chunk).await {
+    /// #                 Ok(0) | Err(_) => break,
+    /// #                 Ok(n) => head.extend_from_slice(&chunk[..n]),
+    /// #             }
+    /// #         }
+    /// #         let answer = format!(
+    /// #             "HTTP/1.1 {status} X\r\ncontent-type: application/json\r\ncontent-length: {}\r\nconnection: close\r\n\r\n{body}",
+    /// #             body.len()
+    /// #         );
+    /// #         socket.write_all(answer.as_bytes()).await.unwrap();
+    /// #     });
+    /// #     let conn = ontap_core::HostConnection::builder("127.0.0.1").scheme(ontap_core::Scheme::Http).port(port);
+    /// #     conn.build().unwrap()
+    /// # }
+    /// let conn = answering(400, r#"{"error": {"message": "The value \"121\" is out of range.", "code": "262197", "target": "return_timeout"}}"#).await;
+    /// let read = RequestSpec::new(http::Method::GET, "/cluster", &Query::new().return_timeout(121));
+    /// let err = conn.execute(&read).await.unwrap_err();
+    /// assert!(err.has_code(codes::INVALID_VALUE));
+    /// assert!(!err.has_code(codes::NOT_FOUND));
+    /// # }
+    /// ```
+    pub fn has_code(&self, code: u64) -> bool {
+        self.ontap_code_number() == Some(code)
+    }
+
+    /// ONTAP's message: the `message` of an error answer, or the failure
+    /// message of a job (its `error.message`, else its `message`). `None`
+    /// for the errors ONTAP did not explain (a transport failure, an HTML
+    /// page, a local refusal); their `Display` says what happened.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() {
+    /// use ontap_core::{Query, RequestSpec};
+    /// # async fn answering(status: u16, body: &'static str) -> ontap_core::HostConnection {
+    /// #     use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    /// #     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    /// #     let port = listener.local_addr().unwrap().port();
+    /// #     tokio::spawn(async move {
+    /// #         let (mut socket, _) = listener.accept().await.unwrap();
+    /// #         let mut head = Vec::new();
+    /// #         while !head.windows(4).any(|w| w == b"\r\n\r\n") {
+    /// #             let mut chunk = [0; 1024];
+    /// #             match socket.read(&mut chunk).await {
+    /// #                 Ok(0) | Err(_) => break,
+    /// #                 Ok(n) => head.extend_from_slice(&chunk[..n]),
+    /// #             }
+    /// #         }
+    /// #         let answer = format!(
+    /// #             "HTTP/1.1 {status} X\r\ncontent-type: application/json\r\ncontent-length: {}\r\nconnection: close\r\n\r\n{body}",
+    /// #             body.len()
+    /// #         );
+    /// #         socket.write_all(answer.as_bytes()).await.unwrap();
+    /// #     });
+    /// #     let conn = ontap_core::HostConnection::builder("127.0.0.1").scheme(ontap_core::Scheme::Http).port(port);
+    /// #     conn.build().unwrap()
+    /// # }
+    /// let conn = answering(403, r#"{"error": {"message": "not authorized for that command", "code": "6"}}"#).await;
+    /// let read = RequestSpec::new(http::Method::GET, "/security/accounts", &Query::new());
+    /// let err = conn.execute(&read).await.unwrap_err();
+    /// assert_eq!(err.message(), Some("not authorized for that command"));
+    ///
+    /// let err = ontap_core::HostConnection::builder("127.0.0.1").port(0).build().unwrap_err();
+    /// assert_eq!(err.message(), None);
+    /// # }
+    /// ```
+    pub fn message(&self) -> Option<&str> {
+        match self {
+            Error::Api { error, .. } => error.message.as_deref(),
+            Error::JobFailed { message, .. } => message.as_deref(),
+            _ => None,
+        }
+    }
+
+    /// The field or parameter ONTAP's error is about (`target`), in an
+    /// error answer or a failed job's `error`.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() {
+    /// use ontap_core::{Query, RequestSpec};
+    /// # async fn answering(status: u16, body: &'static str) -> ontap_core::HostConnection {
+    /// #     use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    /// #     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    /// #     let port = listener.local_addr().unwrap().port();
+    /// #     tokio::spawn(async move {
+    /// #         let (mut socket, _) = listener.accept().await.unwrap();
+    /// #         let mut head = Vec::new();
+    /// #         while !head.windows(4).any(|w| w == b"\r\n\r\n") {
+    /// #             let mut chunk = [0; 1024];
+    /// #             match socket.read(&mut chunk).await {
+    /// #                 Ok(0) | Err(_) => break,
+    /// #                 Ok(n) => head.extend_from_slice(&chunk[..n]),
+    /// #             }
+    /// #         }
+    /// #         let answer = format!(
+    /// #             "HTTP/1.1 {status} X\r\ncontent-type: application/json\r\ncontent-length: {}\r\nconnection: close\r\n\r\n{body}",
+    /// #             body.len()
+    /// #         );
+    /// #         socket.write_all(answer.as_bytes()).await.unwrap();
+    /// #     });
+    /// #     let conn = ontap_core::HostConnection::builder("127.0.0.1").scheme(ontap_core::Scheme::Http).port(port);
+    /// #     conn.build().unwrap()
+    /// # }
+    /// let conn = answering(400, r#"{"error": {"message": "Unexpected argument \"sise\".", "code": "262179", "target": "sise"}}"#).await;
+    /// let read = RequestSpec::new(http::Method::GET, "/storage/volumes", &Query::new().filter("sise", 1));
+    /// let err = conn.execute(&read).await.unwrap_err();
+    /// assert_eq!(err.target(), Some("sise"));
+    /// # }
+    /// ```
+    pub fn target(&self) -> Option<&str> {
+        match self {
+            Error::Api { error, .. } => error.target.as_deref(),
+            Error::JobFailed { status, .. } => status.error.as_ref()?.target.as_deref(),
+            _ => None,
+        }
+    }
+}
+
+/// ONTAP's error codes that callers branch on, as numbers, for
+/// [`Error::has_code`] and [`Error::ontap_code_number`]. ONTAP has
+/// thousands of codes, most of them particular to one operation (the
+/// operation's documentation lists them); these are the general ones. The
+/// names are this crate's; the numbers and their meanings are ONTAP's,
+/// from the error table of NetApp's "Getting started with the ONTAP REST
+/// API" and, for the job actions, the answers of `PATCH /cluster/jobs`.
+///
+/// ```
+/// use ontap_core::{Error, codes};
+///
+/// fn worth_retrying_later(err: &Error) -> bool {
+///     err.is_retryable() || err.has_code(codes::VSERVER_LOCKED)
+/// }
+///
+/// fn explain(err: &Error) -> &'static str {
+///     match err.ontap_code_number() {
+///         Some(codes::DUPLICATE) => "it exists already",
+///         Some(codes::NOT_FOUND) => "it does not exist",
+///         Some(codes::PERMISSION_DENIED) => "the account may not do this",
+///         Some(codes::INVALID_VALUE) => "a value is out of range",
+///         Some(_) => "ONTAP refused",
+///         None => "no answer from ONTAP",
+///     }
+/// }
+///
+/// let err = ontap_core::HostConnection::builder("127.0.0.1").port(0).build().unwrap_err();
+/// assert_eq!(explain(&err), "no answer from ONTAP");
+/// assert!(!worth_retrying_later(&err));
+/// ```
+pub mod codes {
+    /// `1`: the object exists already (a name that is taken); HTTP 409.
+    pub const DUPLICATE: u64 = 1;
+    /// `2`: a field or parameter is missing or not valid; HTTP 400.
+    pub const INVALID_ARGUMENT: u64 = 2;
+    /// `3`: not supported: a path this release does not have ("API not
+    /// found", HTTP 404) or a method the path does not take (HTTP 405).
+    pub const NOT_SUPPORTED: u64 = 3;
+    /// `4`: the object does not exist ("entry doesn't exist"), a job that
+    /// was purged included; HTTP 404. See [`Error::is_not_found`](crate::Error::is_not_found).
+    pub const NOT_FOUND: u64 = 4;
+    /// `6`: permission denied: the account's role does not allow the
+    /// operation; HTTP 403.
+    pub const PERMISSION_DENIED: u64 = 6;
+    /// `262179`: a field of the body or a query parameter this release does
+    /// not know (`target` names it): an older ONTAP, or a misspelling;
+    /// HTTP 400.
+    pub const UNKNOWN_FIELD: u64 = 262179;
+    /// `262197`: a value that is not valid for its field: out of range (a
+    /// `return_timeout` above 120), of the wrong type, not one of the
+    /// field's values; HTTP 400.
+    pub const INVALID_VALUE: u64 = 262197;
+    /// `2621573`: the SVM (Vserver) is temporarily locked by another
+    /// operation; the same request may succeed a little later.
+    pub const VSERVER_LOCKED: u64 = 2621573;
+    /// `458762`: a job action (`cancel`, `pause`, `resume`) on a job that
+    /// has already ended.
+    pub const JOB_ALREADY_TERMINAL: u64 = 458762;
+    /// `458783`: the job cannot be paused or resumed.
+    pub const JOB_PAUSE_NOT_SUPPORTED: u64 = 458783;
+    /// `458784`: the job cannot be cancelled.
+    pub const JOB_CANCEL_NOT_SUPPORTED: u64 = 458784;
 }
 
 /// The `error` object of an ONTAP error body.
@@ -388,6 +717,7 @@ impl Error {
 /// assert_eq!(numeric.code.as_deref(), Some("4"));
 /// ```
 #[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize, Serialize)]
+#[non_exhaustive]
 pub struct ApiError {
     /// The human-readable message.
     #[serde(default)]
@@ -409,7 +739,8 @@ impl ApiError {
     /// The code as a number, when it is one.
     ///
     /// ```
-    /// let error = ontap_core::ApiError { code: Some("262197".into()), ..Default::default() };
+    /// let mut error = ontap_core::ApiError::default();
+    /// error.code = Some("262197".into());
     /// assert_eq!(error.code_number(), Some(262197));
     /// ```
     pub fn code_number(&self) -> Option<u64> {
@@ -500,6 +831,7 @@ fn code_text<'de, D: serde::Deserializer<'de>>(deserializer: D) -> Result<Option
 /// assert_eq!(arg.message.as_deref(), Some("why"));
 /// ```
 #[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize, Serialize)]
+#[non_exhaustive]
 pub struct ErrorArgument {
     /// The detail's code (a string, or a number read as its digits).
     #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "code_text")]
@@ -605,5 +937,36 @@ impl fmt::Display for RawBody {
             f.write_str("...")?;
         }
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_error_helpers_read_a_failed_jobs_code_message_and_target() {
+        let status: JobStatus = serde_json::from_str(
+            r#"{"uuid": "j1", "state": "failure", "message": "failed", "code": 4,
+                "error": {"message": "entry doesn't exist", "code": "4", "target": "uuid"}}"#,
+        )
+        .unwrap();
+        let err = Error::JobFailed {
+            uuid: "j1".into(),
+            code: Some("4".into()),
+            message: Some("entry doesn't exist".into()),
+            status: Box::new(status),
+        };
+        assert!(err.is_not_found() && err.has_code(codes::NOT_FOUND));
+        assert_eq!(
+            (err.message(), err.target()),
+            (Some("entry doesn't exist"), Some("uuid"))
+        );
+        let vanished = Error::JobVanished {
+            uuid: "j1".into(),
+            last: None,
+        };
+        assert!(!vanished.is_not_found());
+        assert_eq!(vanished.message(), None);
     }
 }

@@ -28,6 +28,7 @@ const MAX_FAILURE_BACKOFF: Duration = Duration::from_secs(30);
 
 /// The state of an ONTAP job. Only `success` and `failure` are final; a
 /// value unknown to this version is kept in `Unknown` and treated as not final.
+/// A later version may know more states, so a `match` needs a wildcard arm.
 ///
 /// ```
 /// use ontap_core::JobState;
@@ -37,6 +38,7 @@ const MAX_FAILURE_BACKOFF: Duration = Duration::from_secs(30);
 /// assert_eq!(newer, JobState::Unknown("stalled".into()));
 /// ```
 #[derive(Debug, Clone, PartialEq, Eq, Hash, crate::OpenEnum)]
+#[non_exhaustive]
 pub enum JobState {
     /// Waiting to run.
     Queued,
@@ -60,7 +62,9 @@ impl JobState {
     }
 }
 
-/// A job as a poll reads it: state, message, code and error.
+/// A job as a poll reads it: state, message, code and error. It may gain
+/// fields: read it from the server, or build one with `JobStatus::default()`
+/// and set its fields.
 ///
 /// ```
 /// let status: ontap_core::JobStatus = serde_json::from_str(
@@ -72,6 +76,7 @@ impl JobState {
 /// assert_eq!((odd.state, odd.code), (Some(ontap_core::JobState::Success), None));
 /// ```
 #[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize, Serialize)]
+#[non_exhaustive]
 pub struct JobStatus {
     /// The job's uuid.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -508,6 +513,7 @@ fn failure_pause(interval: Duration, failures: u32, retry_after: Option<Duration
 /// assert!(outcome.into_result("u1").is_err());
 /// ```
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum JobOutcome {
     /// The job reached `success`.
     Success(JobStatus),

@@ -24,7 +24,7 @@ mod wire;
 pub use connection::{
     CLIENT_APP, DEFAULT_MAX_IN_FLIGHT, DEFAULT_RETURN_TIMEOUT, HostConnection, HostConnectionBuilder, Scheme,
 };
-pub use error::{ApiError, Error, ErrorArgument, RawBody, TransportError};
+pub use error::{ApiError, Error, ErrorArgument, RawBody, TransportError, codes};
 pub use hal::{Href, Links, Timestamp};
 pub use http;
 pub use job::{JobLink, JobOutcome, JobState, JobStatus, PollOptions, ProgressFn};
@@ -37,8 +37,8 @@ pub use resource::{FieldMeta, Resource, Verb, Verbs, to_json, to_request_json};
 pub use response::Response;
 pub use secret::{MASK, Secret};
 pub use verbs::{
-    BulkJob, BulkResponse, CallOptions, Collection, Delete, DeleteCollection, Get, NoParams, Patch, PatchCollection,
-    Post, QueryParams, ResourceExt,
+    BulkJob, BulkResponse, CallOptions, Collection, Delete, DeleteCollection, Get, IntoKeys, NoParams, Page, Patch,
+    PatchCollection, Post, QueryParams, ResourceExt,
 };
 
 mod response;

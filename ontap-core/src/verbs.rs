@@ -5,10 +5,12 @@
 //! that says so.
 
 use std::collections::{HashSet, VecDeque};
+use std::fmt::Display;
 use std::hash::{BuildHasher, RandomState};
 use std::time::Duration;
 
 use async_trait::async_trait;
+use futures::future::{BoxFuture, FutureExt};
 use futures::stream::{self, BoxStream, StreamExt, TryStreamExt};
 use http::{Method, StatusCode};
 use serde::Deserialize;
@@ -20,7 +22,7 @@ use crate::connection::HostConnection;
 use crate::error::Error;
 use crate::hal::Links;
 use crate::job::{JobLink, JobStatus, PollOptions, Poller};
-use crate::request::{self, Query, RequestSpec};
+use crate::request::{self, Query, RequestSpec, is_dot_segment};
 use crate::resource::{Resource, Verb, Verbs};
 use crate::response::Response;
 
@@ -103,11 +105,13 @@ impl QueryParams for NoParams {
     fn append_to(&self, _: &mut Query) {}
 }
 
-/// Options of [`ResourceExt::post`], [`ResourceExt::patch`],
-/// [`ResourceExt::delete`] and the bulk verbs, with the Python library's
-/// meanings, and the operation's typed query parameters `P` (see
-/// [`QueryParams`]); the verb infers `P`, so `CallOptions::default()` fits
-/// every call.
+/// Options of [`ResourceExt::post_with`], [`ResourceExt::patch_with`],
+/// [`ResourceExt::patch_changes_with`], [`ResourceExt::delete_with`] and
+/// the bulk verbs, with the Python library's meanings, and the operation's
+/// typed query parameters `P` (see [`QueryParams`]); the verb infers `P`,
+/// so `CallOptions::default()` fits every call. `post`, `patch`,
+/// `patch_changes` and `delete` are their `_with` form with
+/// `CallOptions::default()`.
 ///
 /// ```
 /// use std::time::Duration;
@@ -366,15 +370,16 @@ pub trait DeleteCollection: Resource {
 /// }
 ///
 /// let mut volume = Volume { name: Some("vol1".into()), size: Some(1 << 30), ..Default::default() };
-/// volume.post(&conn, CallOptions::default().hydrate(true)).await?;   // waits for the job
+/// volume.post_with(&conn, CallOptions::default().hydrate(true)).await?; // waits for the job
 /// let before = volume.clone();
 /// volume.size = Some(2 << 30);
-/// volume.patch_changes(&conn, &before, CallOptions::default()).await?; // sends {"size": ...}
+/// volume.patch_changes(&conn, &before).await?;                         // sends {"size": ...}
 /// let mut all = Volume::get_collection(&conn, Query::new().fields(["name", "size"]));
 /// while let Some(v) = all.try_next().await? {
 ///     println!("{v}");
 /// }
-/// volume.delete(&conn, CallOptions::default()).await?;
+/// let again = Volume::fetch(&conn, volume.uuid.as_deref().unwrap()).await?; // GET by key
+/// again.delete(&conn).await?;
 /// # Ok(()) }
 /// ```
 #[async_trait]
@@ -406,6 +411,118 @@ pub trait ResourceExt: Resource {
             Err(err) if err.status() == Some(StatusCode::NOT_FOUND) => Ok(None),
             Err(err) => Err(err),
         }
+    }
+
+    /// Reads one object by its keys, in one call: `GET` on the instance
+    /// path built from `keys`, decoded into a new `Self`. `keys` are the
+    /// values of the instance path, in its order: the parent keys of the
+    /// collection path's placeholders, then [`Resource::KEYS`]. One key is
+    /// a string (or an integer); several are an array or a slice; a
+    /// singleton, which has none, takes `()`:
+    ///
+    /// | path | `keys` |
+    /// | --- | --- |
+    /// | `/storage/volumes/{uuid}` | `"028baa66-41bd-11e9-81d5-00a0986138f7"` |
+    /// | `/security/accounts/{owner.uuid}/{name}` | `[owner_uuid, "admin"]` |
+    /// | `/storage/volumes/{volume.uuid}/snapshots/{uuid}` | `[volume_uuid, snapshot_uuid]` |
+    /// | `/cluster` | `()` |
+    ///
+    /// The wrong number of keys is an [`Error::KeyCount`] naming the keys
+    /// the path holds, an empty key an [`Error::MissingKey`], and a key of
+    /// `.` or `..` an [`Error::InvalidKey`], all before any request. Each
+    /// key is percent-encoded, as given. A key the answer does not carry is
+    /// set from `keys`, so the object can be modified or deleted at once; a
+    /// 404 is an error for which [`Error::is_not_found`] holds.
+    ///
+    /// ```no_run
+    /// # extern crate ontap_core as ontap;
+    /// # #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
+    /// # struct VolumeRef { uuid: Option<String>, name: Option<String> }
+    /// # #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
+    /// # struct OwnerRef { uuid: Option<String>, name: Option<String> }
+    /// # async fn run(conn: ontap::HostConnection) -> Result<(), ontap::Error> {
+    /// use ontap::prelude::*;
+    ///
+    /// #[derive(Debug, Clone, Default, ontap::Resource)]
+    /// #[resource(path = "/storage/volumes", collection, delete)]
+    /// struct Volume {
+    ///     #[resource(get, key)]
+    ///     uuid: Option<String>,
+    ///     #[get]
+    ///     name: Option<String>,
+    /// }
+    ///
+    /// #[derive(Debug, Clone, Default, ontap::Resource)]
+    /// #[resource(path = "/security/accounts", collection)]
+    /// struct Account {
+    ///     #[resource(get, key = "uuid")]
+    ///     owner: Option<OwnerRef>,
+    ///     #[resource(get, key)]
+    ///     name: Option<String>,
+    /// }
+    ///
+    /// #[derive(Debug, Clone, Default, ontap::Resource)]
+    /// #[resource(path = "/storage/volumes/{volume.uuid}/snapshots", collection)]
+    /// struct Snapshot {
+    ///     #[get]
+    ///     volume: Option<VolumeRef>,
+    ///     #[resource(get, key)]
+    ///     uuid: Option<String>,
+    /// }
+    ///
+    /// let volume = Volume::fetch(&conn, "028baa66-41bd-11e9-81d5-00a0986138f7").await?;
+    /// println!("{volume}");
+    /// let admin = Account::fetch(&conn, ["0a1b2c3d", "admin"]).await?;
+    /// let snapshot = Snapshot::fetch(&conn, ["028baa66-41bd-11e9-81d5-00a0986138f7", "3c5d7e9f"]).await?;
+    /// let named = Volume::fetch_with(&conn, "028baa66", &ontap::Query::new().fields(["name"])).await?;
+    /// volume.delete(&conn).await?; // its key came back with it
+    /// # let _ = (admin, snapshot, named);
+    /// # Ok(()) }
+    /// ```
+    ///
+    /// The count is checked first:
+    ///
+    /// ```
+    /// # extern crate ontap_core as ontap;
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() {
+    /// use ontap::prelude::*;
+    /// use ontap::{Error, HostConnection};
+    ///
+    /// #[derive(Debug, Clone, Default, ontap::Resource)]
+    /// #[resource(path = "/storage/volumes/{volume.uuid}/snapshots", collection)]
+    /// struct Snapshot {
+    ///     #[get]
+    ///     volume: Option<serde_json::Value>,
+    ///     #[resource(get, key)]
+    ///     uuid: Option<String>,
+    /// }
+    ///
+    /// let conn = HostConnection::builder("cluster.example.com").build().unwrap(); // not contacted
+    /// let err = Snapshot::fetch(&conn, "3c5d7e9f").await.unwrap_err();
+    /// assert!(matches!(&err, Error::KeyCount { given: 1, keys, .. } if keys == &["volume.uuid", "uuid"]));
+    /// assert_eq!(err.to_string(), "Snapshot is read by 2 keys, `volume.uuid` then `uuid`; 1 given");
+    /// # }
+    /// ```
+    fn fetch<'c, K: IntoKeys>(conn: &'c HostConnection, keys: K) -> BoxFuture<'c, Result<Self, Error>>
+    where
+        Self: Get,
+    {
+        fetch_by_keys::<Self>(conn, keys.into_keys(), Query::new()).boxed()
+    }
+
+    /// [`ResourceExt::fetch`] with query parameters (`fields`, say). The
+    /// keys fill the whole path: the query's [`Query::parent`] keys are not
+    /// used.
+    fn fetch_with<'c, K: IntoKeys>(
+        conn: &'c HostConnection,
+        keys: K,
+        query: &Query,
+    ) -> BoxFuture<'c, Result<Self, Error>>
+    where
+        Self: Get,
+    {
+        fetch_by_keys::<Self>(conn, keys.into_keys(), query.clone()).boxed()
     }
 
     /// Reads the object ([`ResourceExt::get`]) until `condition` holds for
@@ -484,9 +601,9 @@ pub trait ResourceExt: Resource {
     }
 
     /// Creates the object: `POST` on the collection path with the fields
-    /// that are set and allowed for POST. With a job in the answer and
-    /// `poll` on (the default), waits for it: a failed, timed-out or
-    /// vanished job is an error. With `hydrate`, GETs the object afterwards.
+    /// that are set and allowed for POST; [`ResourceExt::post_with`] with
+    /// `CallOptions::default()`. With a job in the answer, waits for it: a
+    /// failed, timed-out or vanished job is an error.
     ///
     /// For a resource with keys, `return_records=true` is sent unless the
     /// options say otherwise, and the record in the answer is merged into
@@ -500,7 +617,43 @@ pub trait ResourceExt: Resource {
     ///
     /// A POST is never retried: a second one could start a second download
     /// or create a second volume.
-    async fn post(
+    ///
+    /// ```no_run
+    /// # extern crate ontap_core as ontap;
+    /// # async fn run(conn: ontap::HostConnection) -> Result<(), ontap::Error> {
+    /// use ontap::prelude::*;
+    /// use ontap::CallOptions;
+    ///
+    /// #[derive(Debug, Clone, Default, ontap::Resource)]
+    /// #[resource(path = "/storage/volumes", collection)]
+    /// struct Volume {
+    ///     #[resource(get, key)]
+    ///     uuid: Option<String>,
+    ///     #[resource(get, post)]
+    ///     name: Option<String>,
+    /// }
+    ///
+    /// let mut volume = Volume { name: Some("vol1".into()), ..Default::default() };
+    /// volume.post(&conn).await?;                                  // waits for the job
+    /// println!("created {:?}", volume.uuid);                      // from the answer
+    ///
+    /// let mut other = Volume { name: Some("vol2".into()), ..Default::default() };
+    /// let response = other.post_with(&conn, CallOptions::default().poll(false)).await?;
+    /// println!("started {:?}", response.job());                   // not waited for
+    /// # Ok(()) }
+    /// ```
+    async fn post(&mut self, conn: &HostConnection) -> Result<Response, Error>
+    where
+        Self: Post,
+    {
+        self.post_with(conn, CallOptions::default()).await
+    }
+
+    /// [`ResourceExt::post`] with options: `hydrate` (GET the object
+    /// afterwards), `poll(false)` (hand the job back instead of waiting),
+    /// `return_timeout`, the operation's typed query parameters
+    /// ([`CallOptions::with`]), ...
+    async fn post_with(
         &mut self,
         conn: &HostConnection,
         options: CallOptions<<Self as Post>::Params>,
@@ -533,10 +686,20 @@ pub trait ResourceExt: Resource {
     }
 
     /// Modifies the object: `PATCH` on its instance path with every field
-    /// that is set and allowed for PATCH. Build the resource with its keys
-    /// and the fields to change only; to send just what changed since a GET,
-    /// use [`ResourceExt::patch_changes`]. Waits for a job like `post`.
-    async fn patch(
+    /// that is set and allowed for PATCH; [`ResourceExt::patch_with`] with
+    /// `CallOptions::default()`. Build the resource with its keys and the
+    /// fields to change only; to send just what changed since a GET, use
+    /// [`ResourceExt::patch_changes`]. Waits for a job like `post`.
+    async fn patch(&mut self, conn: &HostConnection) -> Result<Response, Error>
+    where
+        Self: Patch,
+    {
+        self.patch_with(conn, CallOptions::default()).await
+    }
+
+    /// [`ResourceExt::patch`] with options (`hydrate`, `poll`, the
+    /// operation's typed query parameters, ...).
+    async fn patch_with(
         &mut self,
         conn: &HostConnection,
         options: CallOptions<<Self as Patch>::Params>,
@@ -551,7 +714,16 @@ pub trait ResourceExt: Resource {
     /// Modifies the object with only the `#[patch]` fields whose values
     /// differ from `before` (the object as it was read). Sends nothing and
     /// answers `Ok(None)` when nothing changed.
-    async fn patch_changes(
+    /// [`ResourceExt::patch_changes_with`] with `CallOptions::default()`.
+    async fn patch_changes(&mut self, conn: &HostConnection, before: &Self) -> Result<Option<Response>, Error>
+    where
+        Self: Patch,
+    {
+        self.patch_changes_with(conn, before, CallOptions::default()).await
+    }
+
+    /// [`ResourceExt::patch_changes`] with options.
+    async fn patch_changes_with(
         &mut self,
         conn: &HostConnection,
         before: &Self,
@@ -567,9 +739,38 @@ pub trait ResourceExt: Resource {
         send_patch(self, conn, body, &options.into_call()).await.map(Some)
     }
 
-    /// Deletes the object: `DELETE` on its instance path. Waits for a job
-    /// like `post`.
-    async fn delete(
+    /// Deletes the object: `DELETE` on its instance path; waits for a job
+    /// like `post`. [`ResourceExt::delete_with`] with
+    /// `CallOptions::default()`.
+    async fn delete(&self, conn: &HostConnection) -> Result<Response, Error>
+    where
+        Self: Delete,
+    {
+        self.delete_with(conn, CallOptions::default()).await
+    }
+
+    /// [`ResourceExt::delete`] with options: the operation's typed query
+    /// parameters, `poll`, ...
+    ///
+    /// ```no_run
+    /// # extern crate ontap_core as ontap;
+    /// # async fn run(conn: ontap::HostConnection) -> Result<(), ontap::Error> {
+    /// use std::time::Duration;
+    /// use ontap::prelude::*;
+    /// use ontap::CallOptions;
+    ///
+    /// #[derive(Debug, Clone, Default, ontap::Resource)]
+    /// #[resource(path = "/storage/volumes", collection, delete)]
+    /// struct Volume {
+    ///     #[resource(get, key)]
+    ///     uuid: Option<String>,
+    /// }
+    ///
+    /// let volume = Volume { uuid: Some("028baa66".into()) };
+    /// volume.delete_with(&conn, CallOptions::default().poll_timeout(Duration::from_secs(600))).await?;
+    /// # Ok(()) }
+    /// ```
+    async fn delete_with(
         &self,
         conn: &HostConnection,
         options: CallOptions<<Self as Delete>::Params>,
@@ -580,8 +781,8 @@ pub trait ResourceExt: Resource {
         send_delete(self, conn, None, &options.into_call()).await
     }
 
-    /// [`ResourceExt::delete`] with a JSON body, for the deletions that take
-    /// parameters in the body.
+    /// [`ResourceExt::delete_with`] with a JSON body, for the deletions that
+    /// take parameters in the body.
     async fn delete_with_body(
         &self,
         conn: &HostConnection,
@@ -687,9 +888,51 @@ pub trait ResourceExt: Resource {
         send_bulk(&Self::default(), conn, Method::DELETE, query, None, options.into_call()).await
     }
 
-    /// Lists the objects: a stream that reads the collection page by page,
-    /// following `_links.next` as the server wrote it and holding one page in
-    /// memory at a time. It stops where there is no `next` link, or where a
+    /// Lists the objects page by page: a stream of the collection's pages,
+    /// each with its records, its `num_records` and its `next` link, one
+    /// request each. It reads the pages as [`ResourceExt::get_collection`]
+    /// does (which is this stream, flattened), with the same ends and
+    /// errors: the next page is read while one is consumed, never more than
+    /// one ahead. Nested collections take their parent keys from
+    /// [`Query::parent`]; `max_records` sets the size of a page.
+    ///
+    /// ```no_run
+    /// # extern crate ontap_core as ontap;
+    /// # async fn run(conn: ontap::HostConnection) -> Result<(), ontap::Error> {
+    /// use futures::TryStreamExt;
+    /// use ontap::prelude::*;
+    /// use ontap::Query;
+    ///
+    /// #[derive(Debug, Clone, Default, ontap::Resource)]
+    /// #[resource(path = "/storage/volumes", collection)]
+    /// struct Volume {
+    ///     #[resource(get, key)]
+    ///     uuid: Option<String>,
+    ///     #[get]
+    ///     name: Option<String>,
+    /// }
+    ///
+    /// let mut pages = Volume::get_pages(&conn, Query::new().fields(["name"]).max_records(500));
+    /// while let Some(page) = pages.try_next().await? {
+    ///     let names: Vec<_> = page.records.iter().filter_map(|v| v.name.as_deref()).collect();
+    ///     println!("{} volumes: {}", names.len(), names.join(", "));
+    ///     if page.next.is_none() {
+    ///         println!("that was the last page");
+    ///     }
+    /// }
+    /// # Ok(()) }
+    /// ```
+    fn get_pages(conn: &HostConnection, query: Query) -> BoxStream<'static, Result<Page<Self>, Error>>
+    where
+        Self: Collection,
+    {
+        pages::<Self>(conn.clone(), query)
+    }
+
+    /// Lists the objects: a stream that reads the collection page by page
+    /// (the records of [`ResourceExt::get_pages`], one by one), following
+    /// `_links.next` as the server wrote it and holding one page in memory
+    /// at a time. It stops where there is no `next` link, or where a
     /// link repeats one of the last 1,024 (remembered as hashes, so memory
     /// stays bounded however long the collection). Nested collections take
     /// their parent keys from [`Query::parent`].
@@ -705,8 +948,8 @@ pub trait ResourceExt: Resource {
     where
         Self: Collection,
     {
-        pages::<Self>(conn.clone(), query)
-            .map_ok(|records| stream::iter(records.into_iter().map(Ok)))
+        Self::get_pages(conn, query)
+            .map_ok(|page| stream::iter(page.records.into_iter().map(Ok)))
             .try_flatten()
             .boxed()
     }
@@ -749,6 +992,235 @@ pub trait ResourceExt: Resource {
 }
 
 impl<R: Resource> ResourceExt for R {}
+
+/// One page of a collection, as [`ResourceExt::get_pages`] reads it.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub struct Page<R> {
+    /// The page's records, decoded, in the server's order; empty when the
+    /// query says `return_records=false`.
+    pub records: Vec<R>,
+    /// The page's `num_records`, as the server sent it: how many records
+    /// the page holds, or with `return_records=false`, how many objects
+    /// match.
+    pub num_records: Option<u64>,
+    /// The page's `_links.next.href`, as the server wrote it; `None` on the
+    /// last page. The stream follows it, unless it ends there with an
+    /// error ([`Error::UnexpectedLink`], [`Error::EmptyPages`]) or the link
+    /// repeats.
+    pub next: Option<String>,
+}
+
+/// The keys [`ResourceExt::fetch`] reads an object by, in the order of its
+/// instance path: the parent keys of the collection path's placeholders,
+/// then [`Resource::KEYS`].
+///
+/// Implemented for one key (`&str`, `String`, `&String`, an integer), for
+/// lists of keys (`[T; N]`, `&[T; N]`, `&[T]`, `Vec<T>` of any `T` that
+/// displays as the key: `&str`, `String`, integers), and for `()`, the no
+/// key of a singleton. Sealed: its method is not part of the API.
+///
+/// ```
+/// fn takes_keys(_: impl ontap_core::IntoKeys) {}
+/// takes_keys("028baa66");
+/// takes_keys(["0a1b2c3d", "admin"]);
+/// takes_keys(vec![String::from("policy"), String::from("rule")]);
+/// takes_keys([7_i64, 1]);
+/// takes_keys(());
+/// ```
+pub trait IntoKeys: sealed::Sealed {
+    #[doc(hidden)]
+    fn into_keys(self) -> Vec<String>;
+}
+
+mod sealed {
+    pub trait Sealed {}
+}
+
+macro_rules! one_key {
+    ($($key:ty),*) => {$(
+        impl sealed::Sealed for $key {}
+        impl IntoKeys for $key {
+            fn into_keys(self) -> Vec<String> {
+                vec![self.to_string()]
+            }
+        }
+    )*};
+}
+
+one_key!(&str, String, &String, i32, i64, u32, u64);
+
+impl sealed::Sealed for () {}
+impl IntoKeys for () {
+    fn into_keys(self) -> Vec<String> {
+        Vec::new()
+    }
+}
+
+impl<T: Display, const N: usize> sealed::Sealed for [T; N] {}
+impl<T: Display, const N: usize> IntoKeys for [T; N] {
+    fn into_keys(self) -> Vec<String> {
+        self.iter().map(ToString::to_string).collect()
+    }
+}
+
+impl<T: Display, const N: usize> sealed::Sealed for &[T; N] {}
+impl<T: Display, const N: usize> IntoKeys for &[T; N] {
+    fn into_keys(self) -> Vec<String> {
+        self.iter().map(ToString::to_string).collect()
+    }
+}
+
+impl<T: Display> sealed::Sealed for &[T] {}
+impl<T: Display> IntoKeys for &[T] {
+    fn into_keys(self) -> Vec<String> {
+        self.iter().map(ToString::to_string).collect()
+    }
+}
+
+impl<T: Display> sealed::Sealed for Vec<T> {}
+impl<T: Display> IntoKeys for Vec<T> {
+    fn into_keys(self) -> Vec<String> {
+        self.iter().map(ToString::to_string).collect()
+    }
+}
+
+/// The keys of `R`'s instance path, in order: the placeholders of
+/// [`Resource::PATH`], then [`Resource::KEYS`].
+fn path_keys<R: Resource>() -> Vec<&'static str> {
+    let mut names: Vec<&'static str> = R::PATH
+        .split('{')
+        .skip(1)
+        .filter_map(|rest| rest.split_once('}').map(|(name, _)| name))
+        .collect();
+    names.extend_from_slice(R::KEYS);
+    names
+}
+
+/// The instance path of `R` with `keys` for `names`, refused before any
+/// request when the count is wrong, a key empty or a dot segment.
+fn keyed_path<R: Resource>(names: &[&'static str], keys: &[String]) -> Result<String, Error> {
+    if keys.len() != names.len() {
+        return Err(Error::KeyCount {
+            resource: R::NAME,
+            keys: names.to_vec(),
+            given: keys.len(),
+        });
+    }
+    for (name, value) in names.iter().zip(keys) {
+        if value.is_empty() {
+            return Err(Error::MissingKey {
+                resource: R::NAME,
+                key: (*name).to_owned(),
+            });
+        }
+        if is_dot_segment(value) {
+            return Err(Error::InvalidKey {
+                resource: R::NAME,
+                key: (*name).to_owned(),
+                value: value.clone(),
+            });
+        }
+    }
+    let (parents, own) = keys.split_at(names.len() - R::KEYS.len());
+    let query = names
+        .iter()
+        .zip(parents)
+        .fold(Query::new(), |query, (name, value)| query.parent(*name, value));
+    let mut path = request::collection_path_with(&R::default(), &query)?;
+    for value in own {
+        path.push('/');
+        path.push_str(&request::encode_component(value));
+    }
+    Ok(path)
+}
+
+async fn fetch_by_keys<R: Resource>(conn: &HostConnection, keys: Vec<String>, query: Query) -> Result<R, Error> {
+    let names = path_keys::<R>();
+    let path = keyed_path::<R>(&names, &keys)?;
+    let response = conn.execute(&RequestSpec::new(Method::GET, &path, &query)).await?;
+    decode_keyed(&response, &names, &keys)
+}
+
+/// The object of an answer to a GET by keys, with each key the answer does
+/// not carry set from `keys`: as text, or, when the field does not read
+/// from text (an integer key), as the number the text is.
+fn decode_keyed<R: Resource>(response: &Response, names: &[&str], keys: &[String]) -> Result<R, Error> {
+    let json: Value = response.decode()?;
+    let Value::Object(object) = &json else {
+        return Err(response.decode_error_text("the answer to a GET of one object is not a JSON object"));
+    };
+    let missing: Vec<(&str, &str)> = names
+        .iter()
+        .zip(keys)
+        .filter(|(name, _)| !has_key(object, name))
+        .map(|(name, value)| (*name, value.as_str()))
+        .collect();
+    if missing.is_empty() {
+        return serde_json::from_value(json).map_err(|err| response.decode_error(err));
+    }
+    let numeric = missing
+        .iter()
+        .any(|(_, text)| text.parse::<serde_json::Number>().is_ok());
+    match serde_json::from_value(with_keys(json.clone(), &missing, false)) {
+        Ok(resource) => Ok(resource),
+        Err(err) if numeric => {
+            serde_json::from_value(with_keys(json, &missing, true)).map_err(|_| response.decode_error(err))
+        }
+        Err(err) => Err(response.decode_error(err)),
+    }
+}
+
+/// Whether `object` has a value at `key` (`uuid`, `owner.uuid`) that can
+/// fill a path: a non-empty string, a number or a boolean.
+fn has_key(object: &serde_json::Map<String, Value>, key: &str) -> bool {
+    let mut parts = key.split('.');
+    let Some(mut value) = parts.next().and_then(|first| object.get(first)) else {
+        return false;
+    };
+    for part in parts {
+        match value.get(part) {
+            Some(inner) => value = inner,
+            None => return false,
+        }
+    }
+    match value {
+        Value::String(text) => !text.is_empty(),
+        Value::Number(_) | Value::Bool(_) => true,
+        _ => false,
+    }
+}
+
+/// `json` with each of `keys` set at its path, as a string, or as a number
+/// when `numbers` and the text is one.
+fn with_keys(mut json: Value, keys: &[(&str, &str)], numbers: bool) -> Value {
+    for (key, text) in keys {
+        let value = match text.parse::<serde_json::Number>() {
+            Ok(number) if numbers => Value::Number(number),
+            _ => Value::String((*text).to_owned()),
+        };
+        set_at(&mut json, key, value);
+    }
+    json
+}
+
+/// Sets the value at `key` (`owner.uuid`) when it is missing, null or
+/// empty; a path through a value that is not an object is left alone.
+fn set_at(json: &mut Value, key: &str, value: Value) {
+    let mut slot = json;
+    for part in key.split('.') {
+        if slot.is_null() {
+            *slot = Value::Object(serde_json::Map::new());
+        }
+        let Value::Object(object) = slot else {
+            return;
+        };
+        slot = object.entry(part).or_insert(Value::Null);
+    }
+    if slot.is_null() || slot.as_str() == Some("") {
+        *slot = value;
+    }
+}
 
 /// What a call does around its request, with every query parameter it
 /// sends (untyped and typed).
@@ -1059,6 +1531,8 @@ impl Drop for Prefetch {
 struct PageHead {
     #[serde(default)]
     records: Option<Counted>,
+    #[serde(default)]
+    num_records: Option<u64>,
     #[serde(rename = "_links", default)]
     links: Option<Links>,
 }
@@ -1107,7 +1581,7 @@ struct PageState {
 }
 
 /// The pages of a collection, one request each.
-fn pages<R: Resource>(conn: HostConnection, query: Query) -> BoxStream<'static, Result<Vec<R>, Error>> {
+fn pages<R: Resource>(conn: HostConnection, query: Query) -> BoxStream<'static, Result<Page<R>, Error>> {
     let first =
         request::collection_path_with(&R::default(), &query).map(|path| RequestSpec::new(Method::GET, &path, &query));
     let first = match first {
@@ -1142,7 +1616,8 @@ fn pages<R: Resource>(conn: HostConnection, query: Query) -> BoxStream<'static, 
         if count.is_none() && !state.records_optional {
             return Err(response.decode_error_text("a collection page without `records`"));
         }
-        let next = match head.links.and_then(|links| links.next).map(|link| link.href) {
+        let href = head.links.and_then(|links| links.next).map(|link| link.href);
+        let next = match href.clone() {
             None => None,
             Some(href) => match RequestSpec::from_href(&href) {
                 Some(spec) if state.seen.insert(spec.path_and_query()) => {
@@ -1181,7 +1656,12 @@ fn pages<R: Resource>(conn: HostConnection, query: Query) -> BoxStream<'static, 
             Some(_) => response.decode::<Records<R>>()?.records,
             None => Vec::new(),
         };
-        Ok(Some((records, state)))
+        let page = Page {
+            records,
+            num_records: head.num_records,
+            next: href,
+        };
+        Ok(Some((page, state)))
     })
     .boxed()
 }
@@ -1189,6 +1669,123 @@ fn pages<R: Resource>(conn: HostConnection, query: Query) -> BoxStream<'static, 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[derive(Debug, Clone, Default, PartialEq, crate::Model)]
+    struct Reference {
+        uuid: Option<String>,
+        name: Option<String>,
+    }
+
+    /// Two keys, the second an integer, the first a member of a field.
+    #[derive(Debug, Clone, Default, PartialEq, crate::Resource)]
+    #[resource(path = "/storage/qtrees", collection, delete)]
+    struct Qtree {
+        #[resource(get, key = "uuid")]
+        volume: Option<Reference>,
+        #[resource(get, key)]
+        id: Option<i64>,
+        #[get]
+        name: Option<String>,
+    }
+
+    /// A parent key in the path, then its own.
+    #[derive(Debug, Clone, Default, PartialEq, crate::Resource)]
+    #[resource(path = "/storage/volumes/{volume.uuid}/snapshots", collection, delete)]
+    struct Snapshot {
+        #[get]
+        volume: Option<Reference>,
+        #[resource(get, key)]
+        uuid: Option<String>,
+        #[get]
+        name: Option<String>,
+    }
+
+    fn answer(body: &str) -> Response {
+        Response::new(
+            Method::GET,
+            "/x".into(),
+            StatusCode::OK,
+            http::HeaderMap::new(),
+            bytes::Bytes::copy_from_slice(body.as_bytes()),
+        )
+    }
+
+    fn keys(values: &[&str]) -> Vec<String> {
+        values.iter().map(|v| (*v).to_owned()).collect()
+    }
+
+    #[test]
+    fn the_path_of_keys_fills_the_placeholders_then_appends_the_keys() {
+        let names = path_keys::<Snapshot>();
+        assert_eq!(names, ["volume.uuid", "uuid"]);
+        assert_eq!(
+            keyed_path::<Snapshot>(&names, &keys(&["v 1", "s/2"])).unwrap(),
+            "/storage/volumes/v%201/snapshots/s%2F2"
+        );
+        let names = path_keys::<Qtree>();
+        assert_eq!(names, ["volume.uuid", "id"]);
+        assert_eq!(
+            keyed_path::<Qtree>(&names, &keys(&["v", "7"])).unwrap(),
+            "/storage/qtrees/v/7"
+        );
+        let err = keyed_path::<Qtree>(&names, &keys(&["v"])).unwrap_err();
+        assert!(matches!(err, Error::KeyCount { given: 1, .. }), "{err:?}");
+        assert_eq!(
+            err.to_string(),
+            "Qtree is read by 2 keys, `volume.uuid` then `id`; 1 given"
+        );
+        let err = keyed_path::<Qtree>(&names, &keys(&["v", ""])).unwrap_err();
+        assert!(matches!(&err, Error::MissingKey { key, .. } if key == "id"), "{err:?}");
+        let err = keyed_path::<Qtree>(&names, &keys(&["..", "1"])).unwrap_err();
+        assert!(
+            matches!(&err, Error::InvalidKey { key, .. } if key == "volume.uuid"),
+            "{err:?}"
+        );
+    }
+
+    #[test]
+    fn the_keys_an_answer_leaves_out_are_set_from_the_call() {
+        let names = path_keys::<Qtree>();
+        // Neither key in the answer: a member of a field, and an integer.
+        let qtree: Qtree = decode_keyed(&answer(r#"{"name": "q"}"#), &names, &keys(&["v1", "7"])).unwrap();
+        assert_eq!(qtree.id, Some(7));
+        assert_eq!(qtree.volume.as_ref().and_then(|v| v.uuid.as_deref()), Some("v1"));
+        assert_eq!(crate::instance_path(&qtree).unwrap(), "/storage/qtrees/v1/7");
+        // What the answer says wins; a parent object keeps its other members.
+        let qtree: Qtree = decode_keyed(
+            &answer(r#"{"volume": {"name": "vol1"}, "id": 8, "name": "q"}"#),
+            &names,
+            &keys(&["v1", "7"]),
+        )
+        .unwrap();
+        assert_eq!(qtree.id, Some(8));
+        assert_eq!(
+            qtree.volume,
+            Some(Reference {
+                uuid: Some("v1".into()),
+                name: Some("vol1".into())
+            })
+        );
+
+        let names = path_keys::<Snapshot>();
+        let snapshot: Snapshot = decode_keyed(
+            &answer(r#"{"uuid": "s1", "volume": null}"#),
+            &names,
+            &keys(&["v1", "s1"]),
+        )
+        .unwrap();
+        assert_eq!(
+            crate::instance_path(&snapshot).unwrap(),
+            "/storage/volumes/v1/snapshots/s1"
+        );
+        // A key that is a number as text stays text where the field is text.
+        let snapshot: Snapshot = decode_keyed(&answer("{}"), &names, &keys(&["12", "34"])).unwrap();
+        assert_eq!(snapshot.uuid.as_deref(), Some("34"));
+
+        // An answer that is not one object is a decoding error.
+        let err = decode_keyed::<Snapshot>(&answer("[]"), &names, &keys(&["v1", "s1"])).unwrap_err();
+        assert!(matches!(err, Error::Decode { .. }), "{err:?}");
+    }
 
     #[test]
     fn the_loop_check_remembers_a_bounded_window_of_links() {

@@ -31,6 +31,22 @@
 //! };
 //! assert!(volume.uuid.is_none());
 //! ```
+//!
+//! Every enum is open and `#[non_exhaustive]`: a value this version does
+//! not know arrives as `Unknown`, and a newer model may add variants in a
+//! minor release, so a `match` on one needs a wildcard arm:
+//!
+//! ```
+//! use ontap_resources::VolumeState;
+//! fn describe(state: &VolumeState) -> &str {
+//!     match state {
+//!         VolumeState::Online => "serving data",
+//!         VolumeState::Offline => "not serving data",
+//!         _ => state.as_str(),
+//!     }
+//! }
+//! assert_eq!(describe(&VolumeState::Online), "serving data");
+//! ```
 #![warn(missing_docs)]
 
 extern crate ontap_core as ontap;

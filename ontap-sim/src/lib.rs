@@ -61,6 +61,14 @@
 //!
 //! # As a binary
 //!
+//! The binary and its command-line dependencies (clap, tracing-subscriber) come with the
+//! `cli` feature; the library needs neither:
+//!
+//! ```text
+//! cargo run -p ontap-sim --features cli -- --help     # in this repository
+//! cargo install ontap-sim --features cli              # from crates.io
+//! ```
+//!
 //! ```text
 //! ontap-sim [--listen 127.0.0.1:8443] [--username admin] [--password netapp1!] [--http]
 //!           [--cert-out cert.pem] [--job-retention 300] [--download-rate BYTES_PER_SEC]

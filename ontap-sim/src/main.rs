@@ -1,4 +1,7 @@
 //! `ontap-sim`: runs the ONTAP REST API simulator until Ctrl-C.
+//!
+//! Built with the `cli` feature: `cargo run -p ontap-sim --features cli -- --help`
+//! (`cargo install ontap-sim --features cli` from crates.io).
 
 use std::net::SocketAddr;
 use std::path::PathBuf;

@@ -1,12 +1,19 @@
-//! The `ontap-sim` binary: flags, the start line, the certificate file.
+//! The `ontap-sim` binary: flags, the start line, the certificate file, the request log
+//! file and the read timeout. Built only with the `cli` feature
+//! (`cargo test -p ontap-sim --features cli --test binary`).
 
 mod common;
 
 use std::io::{BufRead, BufReader};
+use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
 
 use common::bounded;
 use reqwest::StatusCode;
+use serde_json::{Value, json};
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::TcpStream;
 
 /// The child process, killed when the test ends (even on failure).
 struct Sim(Child);
@@ -181,4 +188,70 @@ fn help_documents_the_flags() {
     ] {
         assert!(text.contains(flag), "--help lacks {flag}");
     }
+}
+
+fn temp_file(name: &str) -> PathBuf {
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_nanos();
+    let path = std::env::temp_dir().join(format!("ontap-sim-{name}-{}-{nanos}.jsonl", std::process::id()));
+    let _ = std::fs::remove_file(&path);
+    path
+}
+
+fn json_lines(path: &Path) -> Vec<Value> {
+    std::fs::read_to_string(path)
+        .expect("the log file")
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("{e}: {l:?}")))
+        .collect()
+}
+
+#[tokio::test]
+async fn the_binary_takes_request_log_file_and_read_timeout() {
+    bounded(async {
+        let path = temp_file("bin");
+        let (_sim, url) = start(&[
+            "--http",
+            "--listen",
+            "127.0.0.1:0",
+            "--read-timeout",
+            "0.3",
+            "--request-log-file",
+            path.to_str().expect("a UTF-8 temporary path"),
+        ]);
+        let addr = url.trim_start_matches("http://").to_owned();
+        let client = common::insecure_client();
+        let r = client
+            .get(format!("{url}/api/cluster/jobs"))
+            .basic_auth("admin", Some("netapp1!"))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), StatusCode::OK);
+        let r = client
+            .get(format!("{url}/sim/requests"))
+            .basic_auth("admin", Some("netapp1!"))
+            .send()
+            .await
+            .unwrap();
+        let log: Value = serde_json::from_str(&r.text().await.unwrap()).unwrap();
+        assert_eq!(
+            log,
+            json!([{"method": "GET", "path": "/api/cluster/jobs", "query": null, "body": null}])
+        );
+        assert_eq!(json_lines(&path), log.as_array().unwrap().clone());
+        // --read-timeout 0.3: a half-sent request is answered 408 and closed.
+        let start = Instant::now();
+        let mut conn = TcpStream::connect(&addr).await.unwrap();
+        conn.write_all(b"GET /api/cl").await.unwrap();
+        let mut bytes = Vec::new();
+        conn.read_to_end(&mut bytes).await.expect("read");
+        assert!(start.elapsed() < Duration::from_secs(5));
+        let answer = String::from_utf8_lossy(&bytes);
+        assert!(answer.starts_with("HTTP/1.1 408 "), "no 408: {answer:?}");
+        let _ = std::fs::remove_file(&path);
+    })
+    .await;
 }

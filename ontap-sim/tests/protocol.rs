@@ -5,10 +5,8 @@
 
 mod common;
 
-use std::io::{BufRead, BufReader};
 use std::net::SocketAddr;
 use std::path::PathBuf;
-use std::process::{Child, Command, Stdio};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -602,74 +600,6 @@ async fn the_request_log_file_gets_one_json_line_per_request() {
         let e = bad.unwrap_err();
         assert_eq!(e.kind(), std::io::ErrorKind::NotFound);
         assert!(e.to_string().contains("request log file"), "{e}");
-    })
-    .await;
-}
-
-/// The child process, killed when the test ends (even on failure).
-struct Proc(Child);
-
-impl Drop for Proc {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
-
-#[tokio::test]
-async fn the_binary_takes_request_log_file_and_read_timeout() {
-    bounded(async {
-        let path = temp_file("bin");
-        let mut child = Command::new(env!("CARGO_BIN_EXE_ontap-sim"))
-            .args([
-                "--http",
-                "--listen",
-                "127.0.0.1:0",
-                "--read-timeout",
-                "0.3",
-                "--request-log-file",
-            ])
-            .arg(&path)
-            .stdout(Stdio::piped())
-            .stderr(Stdio::inherit())
-            .spawn()
-            .expect("spawn ontap-sim");
-        let stdout = child.stdout.take().expect("stdout");
-        let _child = Proc(child);
-        let mut line = String::new();
-        BufReader::new(stdout).read_line(&mut line).expect("start line");
-        let url = line
-            .split_whitespace()
-            .find(|w| w.starts_with("http://"))
-            .unwrap_or_else(|| panic!("no URL in {line:?}"));
-        let addr: SocketAddr = url.trim_start_matches("http://").parse().unwrap();
-        let client = common::insecure_client();
-        let r = client
-            .get(format!("{url}/api/cluster/jobs"))
-            .basic_auth("admin", Some("netapp1!"))
-            .send()
-            .await
-            .unwrap();
-        assert_eq!(r.status(), StatusCode::OK);
-        let r = client
-            .get(format!("{url}/sim/requests"))
-            .basic_auth("admin", Some("netapp1!"))
-            .send()
-            .await
-            .unwrap();
-        let log: Value = serde_json::from_str(&r.text().await.unwrap()).unwrap();
-        assert_eq!(
-            log,
-            json!([{"method": "GET", "path": "/api/cluster/jobs", "query": null, "body": null}])
-        );
-        assert_eq!(json_lines(&path), log.as_array().unwrap().clone());
-        // --read-timeout 0.3: a half-sent request is answered 408 and closed.
-        let start = Instant::now();
-        let bytes = exchange(addr, b"GET /api/cl").await;
-        assert!(start.elapsed() < Duration::from_secs(5));
-        let (raw, _) = parse(&bytes).unwrap_or_else(|| panic!("no answer: {bytes:?}"));
-        assert_eq!(raw.status, 408);
-        let _ = std::fs::remove_file(&path);
     })
     .await;
 }

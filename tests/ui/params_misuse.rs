@@ -7,7 +7,7 @@ use ontap::CallOptions;
 async fn misuse(conn: &ontap::HostConnection) {
     let mut volume = Volume::default();
     let _ = VolumePatchParams { validate_onyl: Some(true), ..Default::default() };
-    let _ = volume.patch(conn, CallOptions::with(VolumeDeleteParams::default())).await;
+    let _ = volume.patch_with(conn, CallOptions::with(VolumeDeleteParams::default())).await;
 }
 
 fn main() {

@@ -1,5 +1,5 @@
 use ontap::prelude::*;
-use ontap::{HostConnection, CallOptions, Resource};
+use ontap::{HostConnection, Resource};
 
 #[derive(Debug, Clone, Default, Resource)]
 #[resource(path = "/cluster/jobs", collection)]
@@ -11,7 +11,7 @@ pub struct Job {
 
 async fn create(conn: &HostConnection) {
     let mut job = Job::default();
-    let _ = job.post(conn, CallOptions::default()).await;
+    let _ = job.post(conn).await;
 }
 
 fn main() {

@@ -10,7 +10,7 @@ use crate::{
 
 /// The objects at `/api/application/applications`, one at `/api/application/applications/{uuid}`.
 ///
-/// Verbs: `get`, `get_collection`, `count_collection`, `find`, `post` (may start a job), `patch` (may start a job), `delete` (may start a job), PATCH by query (may start a job), DELETE by query (may start a job).
+/// Verbs: `get`, `fetch`, `get_collection`, `get_pages`, `count_collection`, `find`, `post` (may start a job), `patch` (may start a job), `delete` (may start a job), PATCH by query (may start a job), DELETE by query (may start a job).
 /// Keys: `uuid`.
 /// Generated from `spec/ontap-9.19.1.json`.
 ///
@@ -110,7 +110,7 @@ pub struct Application {
     pub vsi_on_san: Option<VsiOnSan>,
 }
 
-/// The query parameters of `DELETE /api/application/applications/{uuid}`, typed: [`Application`]'s `delete` takes them in [`ontap::CallOptions::with`]; `CallOptions::param` still sends any other.
+/// The query parameters of `DELETE /api/application/applications/{uuid}`, typed: [`Application`]'s `delete_with` takes them in [`ontap::CallOptions::with`]; `CallOptions::param` still sends any other.
 ///
 /// ```
 /// use ontap_resources::ApplicationDeleteParams;
@@ -193,6 +193,7 @@ impl ontap::QueryParams for ApplicationDeleteCollectionParams {
 
 /// The values of [`Application`](crate::Application)'s `protection_granularity`: open, so that a value a newer ONTAP adds is kept as [`ApplicationProtectionGranularity::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
+#[non_exhaustive]
 pub enum ApplicationProtectionGranularity {
     /// `application`.
     Application,
@@ -205,6 +206,7 @@ pub enum ApplicationProtectionGranularity {
 
 /// The values of [`Application`](crate::Application)'s `state`: open, so that a value a newer ONTAP adds is kept as [`ApplicationState::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
+#[non_exhaustive]
 pub enum ApplicationState {
     /// `creating`.
     Creating,

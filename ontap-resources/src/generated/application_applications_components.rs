@@ -10,7 +10,7 @@ use crate::{
 
 /// The objects at `/api/application/applications/{application.uuid}/components`, one at `/api/application/applications/{application.uuid}/components/{uuid}`.
 ///
-/// Verbs: `get`, `get_collection`, `count_collection`, `find`.
+/// Verbs: `get`, `fetch`, `get_collection`, `get_pages`, `count_collection`, `find`.
 /// Keys: `uuid`.
 /// Parent keys: `application.uuid` (from the fields, or from `Query::parent` / `CallOptions::parent`).
 /// Generated from `spec/ontap-9.19.1.json`.
@@ -74,6 +74,7 @@ pub struct ApplicationComponent {
 
 /// The values of [`ApplicationComponent`](crate::ApplicationComponent)'s `file_system`: open, so that a value a newer ONTAP adds is kept as [`ApplicationComponentFileSystem::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
+#[non_exhaustive]
 pub enum ApplicationComponentFileSystem {
     /// `m1fs`.
     M1fs,

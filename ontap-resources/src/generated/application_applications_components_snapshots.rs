@@ -9,7 +9,7 @@ use crate::{
 
 /// The objects at `/api/application/applications/{application.uuid}/components/{component.uuid}/snapshots`, one at `/api/application/applications/{application.uuid}/components/{component.uuid}/snapshots/{uuid}`.
 ///
-/// Verbs: `get`, `get_collection`, `count_collection`, `find`, `post` (may start a job), `delete` (may start a job), DELETE by query (may start a job).
+/// Verbs: `get`, `fetch`, `get_collection`, `get_pages`, `count_collection`, `find`, `post` (may start a job), `delete` (may start a job), DELETE by query (may start a job).
 /// Keys: `uuid`.
 /// Parent keys: `application.uuid`, `component.uuid` (from the fields, or from `Query::parent` / `CallOptions::parent`).
 /// Generated from `spec/ontap-9.19.1.json`.

@@ -14,7 +14,7 @@ use crate::{
 
 /// The objects at `/api/application/consistency-groups`, one at `/api/application/consistency-groups/{uuid}`.
 ///
-/// Verbs: `get`, `get_collection`, `count_collection`, `find`, `post` (may start a job), `patch` (may start a job), `delete` (may start a job), PATCH by query (may start a job), DELETE by query (may start a job).
+/// Verbs: `get`, `fetch`, `get_collection`, `get_pages`, `count_collection`, `find`, `post` (may start a job), `patch` (may start a job), `delete` (may start a job), PATCH by query (may start a job), DELETE by query (may start a job).
 /// Keys: `uuid`.
 /// Generated from `spec/ontap-9.19.1.json`.
 ///
@@ -167,6 +167,7 @@ impl ontap::QueryParams for ConsistencyGroupDeleteCollectionParams {
 
 /// The values of [`ConsistencyGroup`](crate::ConsistencyGroup)'s `vdisk_type`: open, so that a value a newer ONTAP adds is kept as [`ConsistencyGroupVdiskType::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
+#[non_exhaustive]
 pub enum ConsistencyGroupVdiskType {
     /// `luns`.
     Luns,

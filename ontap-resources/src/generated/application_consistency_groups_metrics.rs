@@ -6,7 +6,7 @@ use crate::{ConsistencyGroupMetricsConsistencyGroup, PerformanceMetricIoType};
 
 /// The singleton at `/api/application/consistency-groups/{consistency_group.uuid}/metrics`.
 ///
-/// Verbs: `get_collection`, `count_collection`, `find`.
+/// Verbs: `get_collection`, `get_pages`, `count_collection`, `find`.
 /// Parent keys: `consistency_group.uuid` (from the fields, or from `Query::parent` / `CallOptions::parent`).
 /// Generated from `spec/ontap-9.19.1.json`.
 ///
@@ -61,6 +61,7 @@ pub struct ConsistencyGroupMetrics {
 
 /// The values of [`ConsistencyGroupMetrics`](crate::ConsistencyGroupMetrics)'s `duration`: open, so that a value a newer ONTAP adds is kept as [`ConsistencyGroupMetricsDuration::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
+#[non_exhaustive]
 pub enum ConsistencyGroupMetricsDuration {
     /// `PT15S`.
     #[open_enum(rename = "PT15S")]
@@ -87,6 +88,7 @@ pub enum ConsistencyGroupMetricsDuration {
 
 /// The values of [`ConsistencyGroupMetrics`](crate::ConsistencyGroupMetrics)'s `status`: open, so that a value a newer ONTAP adds is kept as [`ConsistencyGroupMetricsStatus::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
+#[non_exhaustive]
 pub enum ConsistencyGroupMetricsStatus {
     /// `ok`.
     Ok,

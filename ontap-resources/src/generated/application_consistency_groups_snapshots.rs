@@ -9,7 +9,7 @@ use crate::{
 
 /// The objects at `/api/application/consistency-groups/{consistency_group.uuid}/snapshots`, one at `/api/application/consistency-groups/{consistency_group.uuid}/snapshots/{uuid}`.
 ///
-/// Verbs: `get`, `get_collection`, `count_collection`, `find`, `post` (may start a job), `patch` (may start a job), `delete` (may start a job), PATCH by query (may start a job), DELETE by query (may start a job).
+/// Verbs: `get`, `fetch`, `get_collection`, `get_pages`, `count_collection`, `find`, `post` (may start a job), `patch` (may start a job), `delete` (may start a job), PATCH by query (may start a job), DELETE by query (may start a job).
 /// Keys: `uuid`.
 /// Parent keys: `consistency_group.uuid` (from the fields, or from `Query::parent` / `CallOptions::parent`).
 /// Generated from `spec/ontap-9.19.1.json`.
@@ -86,7 +86,7 @@ pub struct ConsistencyGroupSnapshot {
     pub write_fence: Option<bool>,
 }
 
-/// The query parameters of `POST /api/application/consistency-groups/{consistency_group.uuid}/snapshots`, typed: [`ConsistencyGroupSnapshot`]'s `post` takes them in [`ontap::CallOptions::with`]; `CallOptions::param` still sends any other.
+/// The query parameters of `POST /api/application/consistency-groups/{consistency_group.uuid}/snapshots`, typed: [`ConsistencyGroupSnapshot`]'s `post_with` takes them in [`ontap::CallOptions::with`]; `CallOptions::param` still sends any other.
 ///
 /// ```
 /// use ontap_resources::ConsistencyGroupSnapshotPostParams;
@@ -113,7 +113,7 @@ impl ontap::QueryParams for ConsistencyGroupSnapshotPostParams {
     }
 }
 
-/// The query parameters of `PATCH /api/application/consistency-groups/{consistency_group.uuid}/snapshots/{uuid}`, typed: [`ConsistencyGroupSnapshot`]'s `patch` takes them in [`ontap::CallOptions::with`]; `CallOptions::param` still sends any other.
+/// The query parameters of `PATCH /api/application/consistency-groups/{consistency_group.uuid}/snapshots/{uuid}`, typed: [`ConsistencyGroupSnapshot`]'s `patch_with` takes them in [`ontap::CallOptions::with`]; `CallOptions::param` still sends any other.
 ///
 /// ```
 /// use ontap_resources::ConsistencyGroupSnapshotPatchParams;

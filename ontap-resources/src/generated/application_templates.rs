@@ -9,7 +9,7 @@ use crate::{
 
 /// The objects at `/api/application/templates`, one at `/api/application/templates/{name}`.
 ///
-/// Verbs: `get`, `get_collection`, `count_collection`, `find`.
+/// Verbs: `get`, `fetch`, `get_collection`, `get_pages`, `count_collection`, `find`.
 /// Keys: `name`.
 /// Generated from `spec/ontap-9.19.1.json`.
 ///

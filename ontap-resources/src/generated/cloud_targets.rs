@@ -6,7 +6,7 @@ use crate::{CloudTargetCluster, IpspaceReference, SvmReference};
 
 /// The objects at `/api/cloud/targets`, one at `/api/cloud/targets/{uuid}`.
 ///
-/// Verbs: `get`, `get_collection`, `count_collection`, `find`, `post` (may start a job), `patch` (may start a job), `delete` (may start a job), PATCH by query (may start a job), DELETE by query (may start a job).
+/// Verbs: `get`, `fetch`, `get_collection`, `get_pages`, `count_collection`, `find`, `post` (may start a job), `patch` (may start a job), `delete` (may start a job), PATCH by query (may start a job), DELETE by query (may start a job).
 /// Keys: `uuid`.
 /// Generated from `spec/ontap-9.19.1.json`.
 ///
@@ -106,7 +106,7 @@ pub struct CloudTarget {
     pub used: Option<i64>,
 }
 
-/// The query parameters of `POST /api/cloud/targets`, typed: [`CloudTarget`]'s `post` takes them in [`ontap::CallOptions::with`]; `CallOptions::param` still sends any other.
+/// The query parameters of `POST /api/cloud/targets`, typed: [`CloudTarget`]'s `post_with` takes them in [`ontap::CallOptions::with`]; `CallOptions::param` still sends any other.
 ///
 /// ```
 /// use ontap_resources::CloudTargetPostParams;
@@ -133,7 +133,7 @@ impl ontap::QueryParams for CloudTargetPostParams {
     }
 }
 
-/// The query parameters of `PATCH /api/cloud/targets/{uuid}`, typed: [`CloudTarget`]'s `patch` takes them in [`ontap::CallOptions::with`]; `CallOptions::param` still sends any other.
+/// The query parameters of `PATCH /api/cloud/targets/{uuid}`, typed: [`CloudTarget`]'s `patch_with` takes them in [`ontap::CallOptions::with`]; `CallOptions::param` still sends any other.
 ///
 /// ```
 /// use ontap_resources::CloudTargetPatchParams;
@@ -226,6 +226,7 @@ impl ontap::QueryParams for CloudTargetDeleteCollectionParams {
 
 /// The values of [`CloudTarget`](crate::CloudTarget)'s `authentication_type`: open, so that a value a newer ONTAP adds is kept as [`CloudTargetAuthenticationType::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
+#[non_exhaustive]
 pub enum CloudTargetAuthenticationType {
     /// `key`.
     Key,
@@ -244,6 +245,7 @@ pub enum CloudTargetAuthenticationType {
 
 /// The values of [`CloudTarget`](crate::CloudTarget)'s `owner`: open, so that a value a newer ONTAP adds is kept as [`CloudTargetOwner::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
+#[non_exhaustive]
 pub enum CloudTargetOwner {
     /// `fabricpool`.
     Fabricpool,
@@ -258,6 +260,7 @@ pub enum CloudTargetOwner {
 
 /// The values of [`CloudTarget`](crate::CloudTarget)'s `scope`: open, so that a value a newer ONTAP adds is kept as [`CloudTargetScope::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
+#[non_exhaustive]
 pub enum CloudTargetScope {
     /// `cluster`.
     Cluster,
@@ -270,6 +273,7 @@ pub enum CloudTargetScope {
 
 /// The values of [`CloudTarget`](crate::CloudTarget)'s `server_side_encryption`: open, so that a value a newer ONTAP adds is kept as [`CloudTargetServerSideEncryption::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
+#[non_exhaustive]
 pub enum CloudTargetServerSideEncryption {
     /// `none`.
     None,
@@ -286,6 +290,7 @@ pub enum CloudTargetServerSideEncryption {
 
 /// The values of [`CloudTarget`](crate::CloudTarget)'s `snapmirror_use`: open, so that a value a newer ONTAP adds is kept as [`CloudTargetSnapmirrorUse::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
+#[non_exhaustive]
 pub enum CloudTargetSnapmirrorUse {
     /// `data`.
     Data,
@@ -298,6 +303,7 @@ pub enum CloudTargetSnapmirrorUse {
 
 /// The values of [`CloudTarget`](crate::CloudTarget)'s `url_style`: open, so that a value a newer ONTAP adds is kept as [`CloudTargetUrlStyle::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
+#[non_exhaustive]
 pub enum CloudTargetUrlStyle {
     /// `path_style`.
     PathStyle,

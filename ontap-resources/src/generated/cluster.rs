@@ -10,7 +10,7 @@ use crate::{
 
 /// The singleton at `/api/cluster`.
 ///
-/// Verbs: `get`, `post` (may start a job), `patch` (may start a job).
+/// Verbs: `get`, `fetch`, `post` (may start a job), `patch` (may start a job).
 /// Generated from `spec/ontap-9.19.1.json`.
 ///
 /// ```
@@ -109,7 +109,7 @@ pub struct Cluster {
     pub version: Option<Version>,
 }
 
-/// The query parameters of `POST /api/cluster`, typed: [`Cluster`]'s `post` takes them in [`ontap::CallOptions::with`]; `CallOptions::param` still sends any other.
+/// The query parameters of `POST /api/cluster`, typed: [`Cluster`]'s `post_with` takes them in [`ontap::CallOptions::with`]; `CallOptions::param` still sends any other.
 ///
 /// ```
 /// use ontap_resources::ClusterPostParams;

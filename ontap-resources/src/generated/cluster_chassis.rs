@@ -6,7 +6,7 @@ use crate::{ChassisFrus, ChassisNode, Shelf};
 
 /// The objects at `/api/cluster/chassis`, one at `/api/cluster/chassis/{id}`.
 ///
-/// Verbs: `get`, `get_collection`, `count_collection`, `find`.
+/// Verbs: `get`, `fetch`, `get_collection`, `get_pages`, `count_collection`, `find`.
 /// Keys: `id`.
 /// Generated from `spec/ontap-9.19.1.json`.
 ///
@@ -39,6 +39,7 @@ pub struct Chassis {
 
 /// The values of [`Chassis`](crate::Chassis)'s `state`: open, so that a value a newer ONTAP adds is kept as [`ChassisState::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
+#[non_exhaustive]
 pub enum ChassisState {
     /// `ok`.
     Ok,

@@ -6,7 +6,7 @@ use crate::CounterSchema;
 
 /// The objects at `/api/cluster/counter/tables`, one at `/api/cluster/counter/tables/{name}`.
 ///
-/// Verbs: `get`, `get_collection`, `count_collection`, `find`.
+/// Verbs: `get`, `fetch`, `get_collection`, `get_pages`, `count_collection`, `find`.
 /// Keys: `name`.
 /// Generated from `spec/ontap-9.19.1.json`.
 ///

@@ -6,7 +6,7 @@ use crate::{Counter, CounterProperty, CounterTableReference, InstanceCounterAggr
 
 /// The objects at `/api/cluster/counter/tables/{counter_table.name}/rows`, one at `/api/cluster/counter/tables/{counter_table.name}/rows/{id}`.
 ///
-/// Verbs: `get`, `get_collection`, `count_collection`, `find`.
+/// Verbs: `get`, `fetch`, `get_collection`, `get_pages`, `count_collection`, `find`.
 /// Keys: `id`.
 /// Parent keys: `counter_table.name` (from the fields, or from `Query::parent` / `CallOptions::parent`).
 /// Generated from `spec/ontap-9.19.1.json`.

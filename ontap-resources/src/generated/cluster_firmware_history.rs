@@ -6,7 +6,7 @@ use crate::{FirmwareHistoryUpdateState, JobLink, NodeReference};
 
 /// The singleton at `/api/cluster/firmware/history`.
 ///
-/// Verbs: `get_collection`, `count_collection`, `find`.
+/// Verbs: `get_collection`, `get_pages`, `count_collection`, `find`.
 /// Generated from `spec/ontap-9.19.1.json`.
 ///
 /// ```
@@ -47,6 +47,7 @@ pub struct FirmwareHistory {
 
 /// The values of [`FirmwareHistory`](crate::FirmwareHistory)'s `fw_update_state`: open, so that a value a newer ONTAP adds is kept as [`FirmwareHistoryFwUpdateState::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
+#[non_exhaustive]
 pub enum FirmwareHistoryFwUpdateState {
     /// `downloading`.
     Downloading,

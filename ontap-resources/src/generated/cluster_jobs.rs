@@ -10,7 +10,7 @@ use crate::{JobNode, SvmReference};
 /// [`Job::action`]). ONTAP deletes a finished job about five minutes after it
 /// ends.
 ///
-/// Verbs: `get`, `get_collection`, `count_collection`, `find`, `patch`, PATCH by query.
+/// Verbs: `get`, `fetch`, `get_collection`, `get_pages`, `count_collection`, `find`, `patch`, PATCH by query.
 /// Keys: `uuid`.
 /// Generated from `spec/ontap-9.19.1.json`.
 ///
@@ -70,7 +70,7 @@ pub struct Job {
     pub svm: Option<SvmReference>,
 }
 
-/// The query parameters of `PATCH /api/cluster/jobs/{uuid}`, typed: [`Job`]'s `patch` takes them in [`ontap::CallOptions::with`]; `CallOptions::param` still sends any other.
+/// The query parameters of `PATCH /api/cluster/jobs/{uuid}`, typed: [`Job`]'s `patch_with` takes them in [`ontap::CallOptions::with`]; `CallOptions::param` still sends any other.
 ///
 /// ```
 /// use ontap_resources::JobPatchParams;
@@ -126,6 +126,7 @@ impl ontap::QueryParams for JobPatchCollectionParams {
 
 /// The values of [`JobPatchParams`]'s `action`: open, so that a value a newer ONTAP adds is kept as [`JobPatchAction::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
+#[non_exhaustive]
 pub enum JobPatchAction {
     /// `pause`.
     Pause,

@@ -6,7 +6,7 @@ use crate::{CapacityPoolNode, LicenseManagerReference};
 
 /// The objects at `/api/cluster/licensing/capacity-pools`, one at `/api/cluster/licensing/capacity-pools/{serial_number}`.
 ///
-/// Verbs: `get`, `get_collection`, `count_collection`, `find`.
+/// Verbs: `get`, `fetch`, `get_collection`, `get_pages`, `count_collection`, `find`.
 /// Keys: `serial_number`.
 /// Generated from `spec/ontap-9.19.1.json`.
 ///

@@ -6,7 +6,7 @@ use crate::{Entitlement, License, LicenseState};
 
 /// The objects at `/api/cluster/licensing/licenses`, one at `/api/cluster/licensing/licenses/{name}`.
 ///
-/// Verbs: `get`, `get_collection`, `count_collection`, `find`, `post`, `delete`, DELETE by query.
+/// Verbs: `get`, `fetch`, `get_collection`, `get_pages`, `count_collection`, `find`, `post`, `delete`, DELETE by query.
 /// Keys: `name`.
 /// Generated from `spec/ontap-9.19.1.json`.
 ///
@@ -46,7 +46,7 @@ pub struct LicensePackage {
     pub state: Option<LicenseState>,
 }
 
-/// The query parameters of `DELETE /api/cluster/licensing/licenses/{name}`, typed: [`LicensePackage`]'s `delete` takes them in [`ontap::CallOptions::with`]; `CallOptions::param` still sends any other.
+/// The query parameters of `DELETE /api/cluster/licensing/licenses/{name}`, typed: [`LicensePackage`]'s `delete_with` takes them in [`ontap::CallOptions::with`]; `CallOptions::param` still sends any other.
 ///
 /// ```
 /// use ontap_resources::LicensePackageDeleteParams;
@@ -102,6 +102,7 @@ impl ontap::QueryParams for LicensePackageDeleteCollectionParams {
 
 /// The values of [`LicensePackage`](crate::LicensePackage)'s `scope`: open, so that a value a newer ONTAP adds is kept as [`LicensePackageScope::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
+#[non_exhaustive]
 pub enum LicensePackageScope {
     /// `not_available`.
     NotAvailable,

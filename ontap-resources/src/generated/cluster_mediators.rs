@@ -6,7 +6,7 @@ use crate::{ClusterPeerReference, MetroclusterDrGroup};
 
 /// The objects at `/api/cluster/mediators`, one at `/api/cluster/mediators/{uuid}`.
 ///
-/// Verbs: `get`, `get_collection`, `count_collection`, `find`, `post` (may start a job), `patch` (may start a job), `delete` (may start a job), PATCH by query (may start a job), DELETE by query (may start a job).
+/// Verbs: `get`, `fetch`, `get_collection`, `get_pages`, `count_collection`, `find`, `post` (may start a job), `patch` (may start a job), `delete` (may start a job), PATCH by query (may start a job), DELETE by query (may start a job).
 /// Keys: `uuid`.
 /// Generated from `spec/ontap-9.19.1.json`.
 ///
@@ -144,6 +144,7 @@ impl ontap::QueryParams for MediatorDeleteCollectionParams {
 
 /// The values of [`Mediator`](crate::Mediator)'s `connection_type`: open, so that a value a newer ONTAP adds is kept as [`MediatorConnectionType::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
+#[non_exhaustive]
 pub enum MediatorConnectionType {
     /// `iscsi_mediator`.
     IscsiMediator,
@@ -156,6 +157,7 @@ pub enum MediatorConnectionType {
 
 /// The values of [`Mediator`](crate::Mediator)'s `type`: open, so that a value a newer ONTAP adds is kept as [`MediatorType::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
+#[non_exhaustive]
 pub enum MediatorType {
     /// `cloud`.
     Cloud,

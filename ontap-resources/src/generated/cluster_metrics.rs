@@ -6,7 +6,7 @@ use crate::PerformanceMetricIoType;
 
 /// The singleton at `/api/cluster/metrics`.
 ///
-/// Verbs: `get_collection`, `count_collection`, `find`.
+/// Verbs: `get_collection`, `get_pages`, `count_collection`, `find`.
 /// Generated from `spec/ontap-9.19.1.json`.
 ///
 /// ```
@@ -44,6 +44,7 @@ pub struct ClusterMetrics {
 
 /// The values of [`ClusterMetrics`](crate::ClusterMetrics)'s `status`: open, so that a value a newer ONTAP adds is kept as [`ClusterMetricsStatus::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
+#[non_exhaustive]
 pub enum ClusterMetricsStatus {
     /// `ok`.
     Ok,
@@ -74,6 +75,7 @@ pub enum ClusterMetricsStatus {
 
 /// The values of [`ClusterMetrics`](crate::ClusterMetrics)'s `duration`: open, so that a value a newer ONTAP adds is kept as [`ClusterMetricsDuration::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
+#[non_exhaustive]
 pub enum ClusterMetricsDuration {
     /// `PT15S`.
     #[open_enum(rename = "PT15S")]

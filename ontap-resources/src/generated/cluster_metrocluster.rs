@@ -6,7 +6,7 @@ use crate::{ClusterReference, DrPair, MccipPort, Mediator, MetroclusterLocal, Me
 
 /// The singleton at `/api/cluster/metrocluster`.
 ///
-/// Verbs: `get`, `post` (may start a job), `patch` (may start a job).
+/// Verbs: `get`, `fetch`, `post` (may start a job), `patch` (may start a job).
 /// Generated from `spec/ontap-9.19.1.json`.
 ///
 /// ```
@@ -48,7 +48,7 @@ pub struct Metrocluster {
     pub remote: Option<MetroclusterRemote>,
 }
 
-/// The query parameters of `PATCH /api/cluster/metrocluster`, typed: [`Metrocluster`]'s `patch` takes them in [`ontap::CallOptions::with`]; `CallOptions::param` still sends any other.
+/// The query parameters of `PATCH /api/cluster/metrocluster`, typed: [`Metrocluster`]'s `patch_with` takes them in [`ontap::CallOptions::with`]; `CallOptions::param` still sends any other.
 ///
 /// ```
 /// use ontap_resources::MetroclusterPatchParams;
@@ -82,6 +82,7 @@ impl ontap::QueryParams for MetroclusterPatchParams {
 
 /// The values of [`Metrocluster`](crate::Metrocluster)'s `configuration_type`: open, so that a value a newer ONTAP adds is kept as [`MetroclusterConfigurationType::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
+#[non_exhaustive]
 pub enum MetroclusterConfigurationType {
     /// `invalid`.
     Invalid,

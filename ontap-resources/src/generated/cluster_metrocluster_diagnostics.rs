@@ -10,7 +10,7 @@ use crate::{
 
 /// The singleton at `/api/cluster/metrocluster/diagnostics`.
 ///
-/// Verbs: `get`, `post` (may start a job).
+/// Verbs: `get`, `fetch`, `post` (may start a job).
 /// Generated from `spec/ontap-9.19.1.json`.
 ///
 /// ```
@@ -46,7 +46,7 @@ pub struct MetroclusterDiagnostics {
     pub volume: Option<MetroclusterDiagnosticsVolume>,
 }
 
-/// The query parameters of `POST /api/cluster/metrocluster/diagnostics`, typed: [`MetroclusterDiagnostics`]'s `post` takes them in [`ontap::CallOptions::with`]; `CallOptions::param` still sends any other.
+/// The query parameters of `POST /api/cluster/metrocluster/diagnostics`, typed: [`MetroclusterDiagnostics`]'s `post_with` takes them in [`ontap::CallOptions::with`]; `CallOptions::param` still sends any other.
 ///
 /// ```
 /// use ontap_resources::MetroclusterDiagnosticsPostParams;

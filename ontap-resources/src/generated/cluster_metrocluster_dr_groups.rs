@@ -6,7 +6,7 @@ use crate::{ClusterReference, DrPair, MetroclusterMccipPorts};
 
 /// The objects at `/api/cluster/metrocluster/dr-groups`, one at `/api/cluster/metrocluster/dr-groups/{id}`.
 ///
-/// Verbs: `get`, `get_collection`, `count_collection`, `find`, `post` (may start a job), `delete` (may start a job), DELETE by query (may start a job).
+/// Verbs: `get`, `fetch`, `get_collection`, `get_pages`, `count_collection`, `find`, `post` (may start a job), `delete` (may start a job), DELETE by query (may start a job).
 /// Keys: `id`.
 /// Generated from `spec/ontap-9.19.1.json`.
 ///

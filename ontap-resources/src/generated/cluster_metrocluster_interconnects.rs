@@ -6,7 +6,7 @@ use crate::{InterconnectState, IpInterfaceAndGateway, MetroclusterInterconnectMi
 
 /// The objects at `/api/cluster/metrocluster/interconnects`, one at `/api/cluster/metrocluster/interconnects/{node.uuid}/{partner_type}/{adapter}`.
 ///
-/// Verbs: `get`, `get_collection`, `count_collection`, `find`, `patch` (may start a job), PATCH by query (may start a job).
+/// Verbs: `get`, `fetch`, `get_collection`, `get_pages`, `count_collection`, `find`, `patch` (may start a job), PATCH by query (may start a job).
 /// Keys: `node.uuid`, `partner_type`, `adapter`.
 /// Generated from `spec/ontap-9.19.1.json`.
 ///
@@ -81,6 +81,7 @@ impl ontap::QueryParams for MetroclusterInterconnectPatchCollectionParams {
 
 /// The values of [`MetroclusterInterconnect`](crate::MetroclusterInterconnect)'s `multipath_policy`: open, so that a value a newer ONTAP adds is kept as [`MetroclusterInterconnectMultipathPolicy::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
+#[non_exhaustive]
 pub enum MetroclusterInterconnectMultipathPolicy {
     /// `no_mp`.
     NoMp,
@@ -97,6 +98,7 @@ pub enum MetroclusterInterconnectMultipathPolicy {
 
 /// The values of [`MetroclusterInterconnect`](crate::MetroclusterInterconnect)'s `partner_type`: open, so that a value a newer ONTAP adds is kept as [`MetroclusterInterconnectPartnerType::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
+#[non_exhaustive]
 pub enum MetroclusterInterconnectPartnerType {
     /// `aux`.
     Aux,
@@ -111,6 +113,7 @@ pub enum MetroclusterInterconnectPartnerType {
 
 /// The values of [`MetroclusterInterconnect`](crate::MetroclusterInterconnect)'s `type`: open, so that a value a newer ONTAP adds is kept as [`MetroclusterInterconnectType::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
+#[non_exhaustive]
 pub enum MetroclusterInterconnectType {
     /// `roce`.
     Roce,

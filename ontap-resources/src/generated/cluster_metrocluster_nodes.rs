@@ -6,7 +6,7 @@ use crate::{ClusterReference, MccNode};
 
 /// The objects at `/api/cluster/metrocluster/nodes`, one at `/api/cluster/metrocluster/nodes/{node.uuid}`.
 ///
-/// Verbs: `get`, `get_collection`, `count_collection`, `find`.
+/// Verbs: `get`, `fetch`, `get_collection`, `get_pages`, `count_collection`, `find`.
 /// Keys: `node.uuid`.
 /// Generated from `spec/ontap-9.19.1.json`.
 ///
@@ -75,6 +75,7 @@ pub struct MetroclusterNode {
 
 /// The values of [`MetroclusterNode`](crate::MetroclusterNode)'s `configuration_state`: open, so that a value a newer ONTAP adds is kept as [`MetroclusterNodeConfigurationState::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
+#[non_exhaustive]
 pub enum MetroclusterNodeConfigurationState {
     /// `unreachable`.
     Unreachable,
@@ -87,6 +88,7 @@ pub enum MetroclusterNodeConfigurationState {
 
 /// The values of [`MetroclusterNode`](crate::MetroclusterNode)'s `dr_mirroring_state`: open, so that a value a newer ONTAP adds is kept as [`MetroclusterNodeDrMirroringState::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
+#[non_exhaustive]
 pub enum MetroclusterNodeDrMirroringState {
     /// `enabled`.
     Enabled,
@@ -103,6 +105,7 @@ pub enum MetroclusterNodeDrMirroringState {
 
 /// The values of [`MetroclusterNode`](crate::MetroclusterNode)'s `dr_operation_state`: open, so that a value a newer ONTAP adds is kept as [`MetroclusterNodeDrOperationState::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
+#[non_exhaustive]
 pub enum MetroclusterNodeDrOperationState {
     /// `normal`.
     Normal,
@@ -176,6 +179,7 @@ pub enum MetroclusterNodeDrOperationState {
 
 /// The values of [`MetroclusterNode`](crate::MetroclusterNode)'s `limit_enforcement`: open, so that a value a newer ONTAP adds is kept as [`MetroclusterNodeLimitEnforcement::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
+#[non_exhaustive]
 pub enum MetroclusterNodeLimitEnforcement {
     /// `enabled`.
     Enabled,

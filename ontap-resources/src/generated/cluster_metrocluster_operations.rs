@@ -6,7 +6,7 @@ use crate::NodeReference;
 
 /// The objects at `/api/cluster/metrocluster/operations`, one at `/api/cluster/metrocluster/operations/{uuid}`.
 ///
-/// Verbs: `get`, `get_collection`, `count_collection`, `find`.
+/// Verbs: `get`, `fetch`, `get_collection`, `get_pages`, `count_collection`, `find`.
 /// Keys: `uuid`.
 /// Generated from `spec/ontap-9.19.1.json`.
 ///
@@ -54,6 +54,7 @@ pub struct MetroclusterOperation {
 
 /// The values of [`MetroclusterOperation`](crate::MetroclusterOperation)'s `state`: open, so that a value a newer ONTAP adds is kept as [`MetroclusterOperationState::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
+#[non_exhaustive]
 pub enum MetroclusterOperationState {
     /// `completed_with_manual_recovery_needed`.
     CompletedWithManualRecoveryNeeded,
@@ -77,6 +78,7 @@ pub enum MetroclusterOperationState {
 
 /// The values of [`MetroclusterOperation`](crate::MetroclusterOperation)'s `type`: open, so that a value a newer ONTAP adds is kept as [`MetroclusterOperationType::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
+#[non_exhaustive]
 pub enum MetroclusterOperationType {
     /// `check`.
     Check,

@@ -6,7 +6,7 @@ use crate::{ClusterReference, MetroclusterSvmPartnerSvm, SvmReference};
 
 /// The objects at `/api/cluster/metrocluster/svms`, one at `/api/cluster/metrocluster/svms/{cluster.uuid}/{svm.uuid}`.
 ///
-/// Verbs: `get`, `get_collection`, `count_collection`, `find`.
+/// Verbs: `get`, `fetch`, `get_collection`, `get_pages`, `count_collection`, `find`.
 /// Keys: `cluster.uuid`, `svm.uuid`.
 /// Generated from `spec/ontap-9.19.1.json`.
 ///
@@ -42,6 +42,7 @@ pub struct MetroclusterSvm {
 
 /// The values of [`MetroclusterSvm`](crate::MetroclusterSvm)'s `configuration_state`: open, so that a value a newer ONTAP adds is kept as [`MetroclusterSvmConfigurationState::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
+#[non_exhaustive]
 pub enum MetroclusterSvmConfigurationState {
     /// `degraded`.
     Degraded,

@@ -11,7 +11,7 @@ use crate::{
 
 /// The objects at `/api/cluster/nodes`, one at `/api/cluster/nodes/{uuid}`.
 ///
-/// Verbs: `get`, `get_collection`, `count_collection`, `find`, `post` (may start a job), `patch` (may start a job), `delete` (may start a job), PATCH by query (may start a job), DELETE by query (may start a job).
+/// Verbs: `get`, `fetch`, `get_collection`, `get_pages`, `count_collection`, `find`, `post` (may start a job), `patch` (may start a job), `delete` (may start a job), PATCH by query (may start a job), DELETE by query (may start a job).
 /// Keys: `uuid`.
 /// Generated from `spec/ontap-9.19.1.json`.
 ///
@@ -138,7 +138,7 @@ pub struct Node {
     pub vm: Option<ClusterNodesVm>,
 }
 
-/// The query parameters of `POST /api/cluster/nodes`, typed: [`Node`]'s `post` takes them in [`ontap::CallOptions::with`]; `CallOptions::param` still sends any other.
+/// The query parameters of `POST /api/cluster/nodes`, typed: [`Node`]'s `post_with` takes them in [`ontap::CallOptions::with`]; `CallOptions::param` still sends any other.
 ///
 /// ```
 /// use ontap_resources::NodePostParams;
@@ -160,7 +160,7 @@ impl ontap::QueryParams for NodePostParams {
     }
 }
 
-/// The query parameters of `PATCH /api/cluster/nodes/{uuid}`, typed: [`Node`]'s `patch` takes them in [`ontap::CallOptions::with`]; `CallOptions::param` still sends any other.
+/// The query parameters of `PATCH /api/cluster/nodes/{uuid}`, typed: [`Node`]'s `patch_with` takes them in [`ontap::CallOptions::with`]; `CallOptions::param` still sends any other.
 ///
 /// ```
 /// use ontap_resources::NodePatchParams;
@@ -212,7 +212,7 @@ impl ontap::QueryParams for NodePatchParams {
     }
 }
 
-/// The query parameters of `DELETE /api/cluster/nodes/{uuid}`, typed: [`Node`]'s `delete` takes them in [`ontap::CallOptions::with`]; `CallOptions::param` still sends any other.
+/// The query parameters of `DELETE /api/cluster/nodes/{uuid}`, typed: [`Node`]'s `delete_with` takes them in [`ontap::CallOptions::with`]; `CallOptions::param` still sends any other.
 ///
 /// ```
 /// use ontap_resources::NodeDeleteParams;
@@ -330,6 +330,7 @@ impl ontap::QueryParams for NodeDeleteCollectionParams {
 
 /// The values of [`Node`](crate::Node)'s `state`: open, so that a value a newer ONTAP adds is kept as [`NodeState::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
+#[non_exhaustive]
 pub enum NodeState {
     /// `up`.
     Up,
@@ -353,6 +354,7 @@ pub enum NodeState {
 
 /// The values of [`Node`](crate::Node)'s `storage_configuration`: open, so that a value a newer ONTAP adds is kept as [`NodeStorageConfiguration::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
+#[non_exhaustive]
 pub enum NodeStorageConfiguration {
     /// `unknown`.
     #[open_enum(rename = "unknown")]
@@ -386,6 +388,7 @@ pub enum NodeStorageConfiguration {
 
 /// The values of [`NodePatchParams`]'s `action`: open, so that a value a newer ONTAP adds is kept as [`NodePatchAction::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
+#[non_exhaustive]
 pub enum NodePatchAction {
     /// `shutdown`.
     Shutdown,

@@ -6,7 +6,7 @@ use crate::{NodeMetricsDuration, NodeMetricsNode};
 
 /// The singleton at `/api/cluster/nodes/{node.uuid}/metrics`.
 ///
-/// Verbs: `get_collection`, `count_collection`, `find`.
+/// Verbs: `get_collection`, `get_pages`, `count_collection`, `find`.
 /// Parent keys: `node.uuid` (from the fields, or from `Query::parent` / `CallOptions::parent`).
 /// Generated from `spec/ontap-9.19.1.json`.
 ///
@@ -43,6 +43,7 @@ pub struct NodeMetrics {
 
 /// The values of [`NodeMetrics`](crate::NodeMetrics)'s `status`: open, so that a value a newer ONTAP adds is kept as [`NodeMetricsStatus::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
+#[non_exhaustive]
 pub enum NodeMetricsStatus {
     /// `ok`.
     Ok,

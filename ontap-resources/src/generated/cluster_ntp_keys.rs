@@ -4,7 +4,7 @@
 
 /// The objects at `/api/cluster/ntp/keys`, one at `/api/cluster/ntp/keys/{id}`.
 ///
-/// Verbs: `get`, `get_collection`, `count_collection`, `find`, `post`, `patch`, `delete`, PATCH by query, DELETE by query.
+/// Verbs: `get`, `fetch`, `get_collection`, `get_pages`, `count_collection`, `find`, `post`, `patch`, `delete`, PATCH by query, DELETE by query.
 /// Keys: `id`.
 /// Generated from `spec/ontap-9.19.1.json`.
 ///
@@ -88,6 +88,7 @@ impl ontap::QueryParams for NtpKeyDeleteCollectionParams {
 
 /// The values of [`NtpKey`](crate::NtpKey)'s `digest_type`: open, so that a value a newer ONTAP adds is kept as [`NtpKeyDigestType::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
+#[non_exhaustive]
 pub enum NtpKeyDigestType {
     /// `sha1`.
     Sha1,

@@ -6,7 +6,7 @@ use crate::NtpKeyReference;
 
 /// The objects at `/api/cluster/ntp/servers`, one at `/api/cluster/ntp/servers/{server}`.
 ///
-/// Verbs: `get`, `get_collection`, `count_collection`, `find`, `post` (may start a job), `patch` (may start a job), `delete` (may start a job), PATCH by query (may start a job), DELETE by query (may start a job).
+/// Verbs: `get`, `fetch`, `get_collection`, `get_pages`, `count_collection`, `find`, `post` (may start a job), `patch` (may start a job), `delete` (may start a job), PATCH by query (may start a job), DELETE by query (may start a job).
 /// Keys: `server`.
 /// Generated from `spec/ontap-9.19.1.json`.
 ///
@@ -93,6 +93,7 @@ impl ontap::QueryParams for NtpServerDeleteCollectionParams {
 
 /// The values of [`NtpServer`](crate::NtpServer)'s `version`: open, so that a value a newer ONTAP adds is kept as [`NtpServerVersion::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
+#[non_exhaustive]
 pub enum NtpServerVersion {
     /// `3`.
     #[open_enum(rename = "3")]

@@ -9,7 +9,7 @@ use crate::{
 
 /// The objects at `/api/cluster/peers`, one at `/api/cluster/peers/{uuid}`.
 ///
-/// Verbs: `get`, `get_collection`, `count_collection`, `find`, `post`, `patch`, `delete`, PATCH by query, DELETE by query.
+/// Verbs: `get`, `fetch`, `get_collection`, `get_pages`, `count_collection`, `find`, `post`, `patch`, `delete`, PATCH by query, DELETE by query.
 /// Keys: `uuid`.
 /// Generated from `spec/ontap-9.19.1.json`.
 ///
@@ -120,6 +120,7 @@ impl ontap::QueryParams for ClusterPeerDeleteCollectionParams {
 
 /// The values of [`ClusterPeer`](crate::ClusterPeer)'s `peer_applications`: open, so that a value a newer ONTAP adds is kept as [`ClusterPeerPeerApplications::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
+#[non_exhaustive]
 pub enum ClusterPeerPeerApplications {
     /// `snapmirror`.
     Snapmirror,

@@ -6,7 +6,7 @@ use crate::{ScheduleCluster, ScheduleCron, SvmReference};
 
 /// The objects at `/api/cluster/schedules`, one at `/api/cluster/schedules/{uuid}`.
 ///
-/// Verbs: `get`, `get_collection`, `count_collection`, `find`, `post`, `patch`, `delete`, PATCH by query, DELETE by query.
+/// Verbs: `get`, `fetch`, `get_collection`, `get_pages`, `count_collection`, `find`, `post`, `patch`, `delete`, PATCH by query, DELETE by query.
 /// Keys: `uuid`.
 /// Generated from `spec/ontap-9.19.1.json`.
 ///
@@ -105,6 +105,7 @@ impl ontap::QueryParams for ScheduleDeleteCollectionParams {
 
 /// The values of [`Schedule`](crate::Schedule)'s `type`: open, so that a value a newer ONTAP adds is kept as [`ScheduleType::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
+#[non_exhaustive]
 pub enum ScheduleType {
     /// `cron`.
     Cron,
@@ -117,6 +118,7 @@ pub enum ScheduleType {
 
 /// The values of [`Schedule`](crate::Schedule)'s `scope`: open, so that a value a newer ONTAP adds is kept as [`ScheduleScope::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
+#[non_exhaustive]
 pub enum ScheduleScope {
     /// `cluster`.
     Cluster,

@@ -6,7 +6,7 @@ use crate::NodeReference;
 
 /// The objects at `/api/cluster/sensors`, one at `/api/cluster/sensors/{node.uuid}/{index}`.
 ///
-/// Verbs: `get`, `get_collection`, `count_collection`, `find`.
+/// Verbs: `get`, `fetch`, `get_collection`, `get_pages`, `count_collection`, `find`.
 /// Keys: `node.uuid`, `index`.
 /// Generated from `spec/ontap-9.19.1.json`.
 ///
@@ -66,6 +66,7 @@ pub struct Sensors {
 
 /// The values of [`Sensors`](crate::Sensors)'s `discrete_state`: open, so that a value a newer ONTAP adds is kept as [`SensorsDiscreteState::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
+#[non_exhaustive]
 pub enum SensorsDiscreteState {
     /// `bad`.
     Bad,
@@ -109,6 +110,7 @@ pub enum SensorsDiscreteState {
 
 /// The values of [`Sensors`](crate::Sensors)'s `threshold_state`: open, so that a value a newer ONTAP adds is kept as [`SensorsThresholdState::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
+#[non_exhaustive]
 pub enum SensorsThresholdState {
     /// `bad`.
     Bad,
@@ -152,6 +154,7 @@ pub enum SensorsThresholdState {
 
 /// The values of [`Sensors`](crate::Sensors)'s `type`: open, so that a value a newer ONTAP adds is kept as [`SensorsType::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
+#[non_exhaustive]
 pub enum SensorsType {
     /// `agent`.
     Agent,

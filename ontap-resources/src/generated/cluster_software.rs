@@ -9,7 +9,7 @@ use crate::{
 
 /// The singleton at `/api/cluster/software`.
 ///
-/// Verbs: `get`, `patch` (may start a job).
+/// Verbs: `get`, `fetch`, `patch` (may start a job).
 /// Generated from `spec/ontap-9.19.1.json`.
 ///
 /// ```
@@ -63,7 +63,7 @@ pub struct Software {
     pub version: Option<String>,
 }
 
-/// The query parameters of `PATCH /api/cluster/software`, typed: [`Software`]'s `patch` takes them in [`ontap::CallOptions::with`]; `CallOptions::param` still sends any other.
+/// The query parameters of `PATCH /api/cluster/software`, typed: [`Software`]'s `patch_with` takes them in [`ontap::CallOptions::with`]; `CallOptions::param` still sends any other.
 ///
 /// ```
 /// use ontap_resources::SoftwarePatchParams;
@@ -132,6 +132,7 @@ impl ontap::QueryParams for SoftwarePatchParams {
 
 /// The values of [`Software`](crate::Software)'s `action`: open, so that a value a newer ONTAP adds is kept as [`SoftwareAction::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
+#[non_exhaustive]
 pub enum SoftwareAction {
     /// `pause`.
     Pause,
@@ -146,6 +147,7 @@ pub enum SoftwareAction {
 
 /// The values of [`SoftwarePatchParams`]'s `action`: open, so that a value a newer ONTAP adds is kept as [`SoftwarePatchAction::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
+#[non_exhaustive]
 pub enum SoftwarePatchAction {
     /// `pause`.
     Pause,

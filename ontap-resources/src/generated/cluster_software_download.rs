@@ -9,7 +9,7 @@
 /// asks for them) to start a download; ONTAP answers with a job. GET it to
 /// read the status of the current or last download.
 ///
-/// Verbs: `get`, `post` (may start a job; not held by default: ONTAP has answered it HTTP 500 under `return_timeout` although the download succeeded).
+/// Verbs: `get`, `fetch`, `post` (may start a job; not held by default: ONTAP has answered it HTTP 500 under `return_timeout` although the download succeeded).
 /// Generated from `spec/ontap-9.19.1.json`.
 ///
 /// ```no_run
@@ -25,7 +25,7 @@
 ///     password: Some("secret".into()),
 ///     ..Default::default()
 /// };
-/// download.post(&conn, CallOptions::default().hydrate(true).return_timeout(0)).await?;
+/// download.post_with(&conn, CallOptions::default().hydrate(true).return_timeout(0)).await?;
 /// println!("{download}");
 /// # Ok(()) }
 /// ```
@@ -63,6 +63,7 @@ pub struct SoftwarePackageDownload {
 
 /// Where a package download stands.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
+#[non_exhaustive]
 pub enum DownloadState {
     /// No download has been started.
     NotStarted,

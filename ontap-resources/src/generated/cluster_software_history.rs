@@ -6,7 +6,7 @@ use crate::NodeReference;
 
 /// The singleton at `/api/cluster/software/history`.
 ///
-/// Verbs: `get_collection`, `count_collection`, `find`.
+/// Verbs: `get_collection`, `get_pages`, `count_collection`, `find`.
 /// Generated from `spec/ontap-9.19.1.json`.
 ///
 /// ```
@@ -41,6 +41,7 @@ pub struct SoftwareHistory {
 
 /// The values of [`SoftwareHistory`](crate::SoftwareHistory)'s `state`: open, so that a value a newer ONTAP adds is kept as [`SoftwareHistoryState::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
+#[non_exhaustive]
 pub enum SoftwareHistoryState {
     /// `successful`.
     Successful,

@@ -4,7 +4,7 @@
 
 /// The objects at `/api/cluster/software/packages`, one at `/api/cluster/software/packages/{version}`.
 ///
-/// Verbs: `get`, `get_collection`, `count_collection`, `find`, `delete` (may start a job), DELETE by query (may start a job).
+/// Verbs: `get`, `fetch`, `get_collection`, `get_pages`, `count_collection`, `find`, `delete` (may start a job), DELETE by query (may start a job).
 /// Keys: `version`.
 /// Generated from `spec/ontap-9.19.1.json`.
 ///

@@ -6,7 +6,7 @@ use crate::{WebCertificate, WebCsrf, WebHsts};
 
 /// The singleton at `/api/cluster/web`.
 ///
-/// Verbs: `get`, `patch` (may start a job).
+/// Verbs: `get`, `fetch`, `patch` (may start a job).
 /// Generated from `spec/ontap-9.19.1.json`.
 ///
 /// ```
@@ -62,6 +62,7 @@ pub struct Web {
 
 /// The values of [`Web`](crate::Web)'s `state`: open, so that a value a newer ONTAP adds is kept as [`WebState::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
+#[non_exhaustive]
 pub enum WebState {
     /// `offline`.
     Offline,

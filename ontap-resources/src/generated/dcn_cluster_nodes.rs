@@ -8,7 +8,7 @@ use crate::{
 
 /// The objects at `/api/dcn/cluster/nodes`, one at `/api/dcn/cluster/nodes/{uuid}`.
 ///
-/// Verbs: `get`, `get_collection`, `count_collection`, `find`, `post` (may start a job), `patch` (may start a job), `delete` (may start a job), PATCH by query (may start a job), DELETE by query (may start a job).
+/// Verbs: `get`, `fetch`, `get_collection`, `get_pages`, `count_collection`, `find`, `post` (may start a job), `patch` (may start a job), `delete` (may start a job), PATCH by query (may start a job), DELETE by query (may start a job).
 /// Keys: `uuid`.
 /// Generated from `spec/ontap-9.19.1.json`.
 ///
@@ -134,6 +134,7 @@ impl ontap::QueryParams for DcnNodeDeleteCollectionParams {
 
 /// The values of [`DcnNode`](crate::DcnNode)'s `state`: open, so that a value a newer ONTAP adds is kept as [`DcnNodeState::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
+#[non_exhaustive]
 pub enum DcnNodeState {
     /// `up`.
     Up,

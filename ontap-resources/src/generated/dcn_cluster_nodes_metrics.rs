@@ -6,7 +6,7 @@ use crate::{DcnNodeMetricsCpu, DcnNodeMetricsGpu, DcnNodeMetricsNode, NodeMetric
 
 /// The singleton at `/api/dcn/cluster/nodes/{node.uuid}/metrics`.
 ///
-/// Verbs: `get_collection`, `count_collection`, `find`.
+/// Verbs: `get_collection`, `get_pages`, `count_collection`, `find`.
 /// Parent keys: `node.uuid` (from the fields, or from `Query::parent` / `CallOptions::parent`).
 /// Generated from `spec/ontap-9.19.1.json`.
 ///
@@ -46,6 +46,7 @@ pub struct DcnNodeMetrics {
 
 /// The values of [`DcnNodeMetrics`](crate::DcnNodeMetrics)'s `status`: open, so that a value a newer ONTAP adds is kept as [`DcnNodeMetricsStatus::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
+#[non_exhaustive]
 pub enum DcnNodeMetricsStatus {
     /// `ok`.
     Ok,

@@ -6,7 +6,7 @@ use crate::{ApplicationNvmeAccessSubsystemMapSubsystemHostsLinks, DcnClusterSoft
 
 /// The objects at `/api/dcn/cluster/software/packages`, one at `/api/dcn/cluster/software/packages/{uuid}`.
 ///
-/// Verbs: `get`, `get_collection`, `count_collection`, `find`, `patch`, PATCH by query.
+/// Verbs: `get`, `fetch`, `get_collection`, `get_pages`, `count_collection`, `find`, `patch`, PATCH by query.
 /// Keys: `uuid`.
 /// Generated from `spec/ontap-9.19.1.json`.
 ///
@@ -78,6 +78,7 @@ impl ontap::QueryParams for DcnClusterSoftwarePackagePatchCollectionParams {
 
 /// The values of [`DcnClusterSoftwarePackage`](crate::DcnClusterSoftwarePackage)'s `state`: open, so that a value a newer ONTAP adds is kept as [`DcnClusterSoftwarePackageState::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
+#[non_exhaustive]
 pub enum DcnClusterSoftwarePackageState {
     /// `available`.
     Available,

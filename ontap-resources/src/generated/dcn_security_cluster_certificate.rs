@@ -4,7 +4,7 @@
 
 /// The singleton at `/api/dcn/security/cluster/certificate`.
 ///
-/// Verbs: `get`, `patch`.
+/// Verbs: `get`, `fetch`, `patch`.
 /// Generated from `spec/ontap-9.19.1.json`.
 ///
 /// ```

@@ -6,7 +6,7 @@ use crate::SvmReference;
 
 /// The objects at `/api/name-services/cache/unix-group/settings`, one at `/api/name-services/cache/unix-group/settings/{svm.uuid}`.
 ///
-/// Verbs: `get`, `get_collection`, `count_collection`, `find`, `patch`, PATCH by query.
+/// Verbs: `get`, `fetch`, `get_collection`, `get_pages`, `count_collection`, `find`, `patch`, PATCH by query.
 /// Keys: `svm.uuid`.
 /// Generated from `spec/ontap-9.19.1.json`.
 ///

@@ -6,7 +6,7 @@ use crate::{Ddns, Status, SvmReference};
 
 /// The objects at `/api/name-services/dns`, one at `/api/name-services/dns/{uuid}`.
 ///
-/// Verbs: `get`, `get_collection`, `count_collection`, `find`, `post` (may start a job), `patch` (may start a job), `delete`, PATCH by query (may start a job), DELETE by query.
+/// Verbs: `get`, `fetch`, `get_collection`, `get_pages`, `count_collection`, `find`, `post` (may start a job), `patch` (may start a job), `delete`, PATCH by query (may start a job), DELETE by query.
 /// Keys: `uuid`.
 /// Generated from `spec/ontap-9.19.1.json`.
 ///
@@ -67,7 +67,7 @@ pub struct Dns {
     pub tld_query_enabled: Option<bool>,
 }
 
-/// The query parameters of `POST /api/name-services/dns`, typed: [`Dns`]'s `post` takes them in [`ontap::CallOptions::with`]; `CallOptions::param` still sends any other.
+/// The query parameters of `POST /api/name-services/dns`, typed: [`Dns`]'s `post_with` takes them in [`ontap::CallOptions::with`]; `CallOptions::param` still sends any other.
 ///
 /// ```
 /// use ontap_resources::DnsPostParams;
@@ -89,7 +89,7 @@ impl ontap::QueryParams for DnsPostParams {
     }
 }
 
-/// The query parameters of `PATCH /api/name-services/dns/{uuid}`, typed: [`Dns`]'s `patch` takes them in [`ontap::CallOptions::with`]; `CallOptions::param` still sends any other.
+/// The query parameters of `PATCH /api/name-services/dns/{uuid}`, typed: [`Dns`]'s `patch_with` takes them in [`ontap::CallOptions::with`]; `CallOptions::param` still sends any other.
 ///
 /// ```
 /// use ontap_resources::DnsPatchParams;
@@ -192,6 +192,7 @@ impl ontap::QueryParams for DnsDeleteCollectionParams {
 
 /// The values of [`Dns`](crate::Dns)'s `scope`: open, so that a value a newer ONTAP adds is kept as [`DnsScope::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
+#[non_exhaustive]
 pub enum DnsScope {
     /// `svm`.
     Svm,

@@ -6,7 +6,7 @@ use crate::SvmReference;
 
 /// The objects at `/api/name-services/host-record`, one at `/api/name-services/host-record/{svm.uuid}/{host}`.
 ///
-/// Verbs: `get`.
+/// Verbs: `get`, `fetch`.
 /// Keys: `svm.uuid`, `host`.
 /// Generated from `spec/ontap-9.19.1.json`.
 ///

@@ -6,7 +6,7 @@ use crate::{LdapStatus, SvmReference};
 
 /// The objects at `/api/name-services/ldap`, one at `/api/name-services/ldap/{svm.uuid}`.
 ///
-/// Verbs: `get`, `get_collection`, `count_collection`, `find`, `post`, `patch`, `delete`, PATCH by query, DELETE by query.
+/// Verbs: `get`, `fetch`, `get_collection`, `get_pages`, `count_collection`, `find`, `post`, `patch`, `delete`, PATCH by query, DELETE by query.
 /// Keys: `svm.uuid`.
 /// Generated from `spec/ontap-9.19.1.json`.
 ///
@@ -177,6 +177,7 @@ impl ontap::QueryParams for LdapServiceDeleteCollectionParams {
 
 /// The values of [`LdapService`](crate::LdapService)'s `base_scope`: open, so that a value a newer ONTAP adds is kept as [`LdapServiceBaseScope::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
+#[non_exhaustive]
 pub enum LdapServiceBaseScope {
     /// `base`.
     Base,
@@ -191,6 +192,7 @@ pub enum LdapServiceBaseScope {
 
 /// The values of [`LdapService`](crate::LdapService)'s `group_scope`: open, so that a value a newer ONTAP adds is kept as [`LdapServiceGroupScope::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
+#[non_exhaustive]
 pub enum LdapServiceGroupScope {
     /// `base`.
     Base,
@@ -205,6 +207,7 @@ pub enum LdapServiceGroupScope {
 
 /// The values of [`LdapService`](crate::LdapService)'s `min_bind_level`: open, so that a value a newer ONTAP adds is kept as [`LdapServiceMinBindLevel::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
+#[non_exhaustive]
 pub enum LdapServiceMinBindLevel {
     /// `anonymous`.
     Anonymous,
@@ -219,6 +222,7 @@ pub enum LdapServiceMinBindLevel {
 
 /// The values of [`LdapService`](crate::LdapService)'s `netgroup_byhost_scope`: open, so that a value a newer ONTAP adds is kept as [`LdapServiceNetgroupByhostScope::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
+#[non_exhaustive]
 pub enum LdapServiceNetgroupByhostScope {
     /// `base`.
     Base,
@@ -233,6 +237,7 @@ pub enum LdapServiceNetgroupByhostScope {
 
 /// The values of [`LdapService`](crate::LdapService)'s `netgroup_scope`: open, so that a value a newer ONTAP adds is kept as [`LdapServiceNetgroupScope::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
+#[non_exhaustive]
 pub enum LdapServiceNetgroupScope {
     /// `base`.
     Base,
@@ -247,6 +252,7 @@ pub enum LdapServiceNetgroupScope {
 
 /// The values of [`LdapService`](crate::LdapService)'s `session_security`: open, so that a value a newer ONTAP adds is kept as [`LdapServiceSessionSecurity::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
+#[non_exhaustive]
 pub enum LdapServiceSessionSecurity {
     /// `none`.
     None,
@@ -261,6 +267,7 @@ pub enum LdapServiceSessionSecurity {
 
 /// The values of [`LdapService`](crate::LdapService)'s `user_scope`: open, so that a value a newer ONTAP adds is kept as [`LdapServiceUserScope::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
+#[non_exhaustive]
 pub enum LdapServiceUserScope {
     /// `base`.
     Base,

@@ -6,7 +6,7 @@ use crate::{LdapSchemaNameMapping, LdapSchemaReference, Rfc2307, Rfc2307bis, Svm
 
 /// The objects at `/api/name-services/ldap-schemas`, one at `/api/name-services/ldap-schemas/{owner.uuid}/{name}`.
 ///
-/// Verbs: `get`, `get_collection`, `count_collection`, `find`, `post`, `patch`, `delete`, PATCH by query, DELETE by query.
+/// Verbs: `get`, `fetch`, `get_collection`, `get_pages`, `count_collection`, `find`, `post`, `patch`, `delete`, PATCH by query, DELETE by query.
 /// Keys: `owner.uuid`, `name`.
 /// Generated from `spec/ontap-9.19.1.json`.
 ///
@@ -108,6 +108,7 @@ impl ontap::QueryParams for LdapSchemaDeleteCollectionParams {
 
 /// The values of [`LdapSchema`](crate::LdapSchema)'s `scope`: open, so that a value a newer ONTAP adds is kept as [`LdapSchemaScope::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
+#[non_exhaustive]
 pub enum LdapSchemaScope {
     /// `cluster`.
     Cluster,

@@ -6,7 +6,7 @@ use crate::SvmReference;
 
 /// The objects at `/api/name-services/local-hosts`, one at `/api/name-services/local-hosts/{owner.uuid}/{address}`.
 ///
-/// Verbs: `get`, `get_collection`, `count_collection`, `find`, `post`, `patch`, `delete`, PATCH by query, DELETE by query.
+/// Verbs: `get`, `fetch`, `get_collection`, `get_pages`, `count_collection`, `find`, `post`, `patch`, `delete`, PATCH by query, DELETE by query.
 /// Keys: `owner.uuid`, `address`.
 /// Generated from `spec/ontap-9.19.1.json`.
 ///
@@ -96,6 +96,7 @@ impl ontap::QueryParams for LocalHostDeleteCollectionParams {
 
 /// The values of [`LocalHost`](crate::LocalHost)'s `scope`: open, so that a value a newer ONTAP adds is kept as [`LocalHostScope::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
+#[non_exhaustive]
 pub enum LocalHostScope {
     /// `cluster`.
     Cluster,

@@ -6,7 +6,7 @@ use crate::SvmReference;
 
 /// The objects at `/api/name-services/name-mappings`, one at `/api/name-services/name-mappings/{svm.uuid}/{direction}/{index}`.
 ///
-/// Verbs: `get`, `get_collection`, `count_collection`, `find`, `post`, `patch`, `delete`, PATCH by query, DELETE by query.
+/// Verbs: `get`, `fetch`, `get_collection`, `get_pages`, `count_collection`, `find`, `post`, `patch`, `delete`, PATCH by query, DELETE by query.
 /// Keys: `svm.uuid`, `direction`, `index`.
 /// Generated from `spec/ontap-9.19.1.json`.
 ///
@@ -43,7 +43,7 @@ pub struct NameMapping {
     pub replacement: Option<String>,
 }
 
-/// The query parameters of `POST /api/name-services/name-mappings`, typed: [`NameMapping`]'s `post` takes them in [`ontap::CallOptions::with`]; `CallOptions::param` still sends any other.
+/// The query parameters of `POST /api/name-services/name-mappings`, typed: [`NameMapping`]'s `post_with` takes them in [`ontap::CallOptions::with`]; `CallOptions::param` still sends any other.
 ///
 /// ```
 /// use ontap_resources::NameMappingPostParams;
@@ -65,7 +65,7 @@ impl ontap::QueryParams for NameMappingPostParams {
     }
 }
 
-/// The query parameters of `PATCH /api/name-services/name-mappings/{svm.uuid}/{direction}/{index}`, typed: [`NameMapping`]'s `patch` takes them in [`ontap::CallOptions::with`]; `CallOptions::param` still sends any other.
+/// The query parameters of `PATCH /api/name-services/name-mappings/{svm.uuid}/{direction}/{index}`, typed: [`NameMapping`]'s `patch_with` takes them in [`ontap::CallOptions::with`]; `CallOptions::param` still sends any other.
 ///
 /// ```
 /// use ontap_resources::NameMappingPatchParams;
@@ -148,6 +148,7 @@ impl ontap::QueryParams for NameMappingDeleteCollectionParams {
 
 /// The values of [`NameMapping`](crate::NameMapping)'s `direction`: open, so that a value a newer ONTAP adds is kept as [`NameMappingDirection::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
+#[non_exhaustive]
 pub enum NameMappingDirection {
     /// `win_unix`.
     WinUnix,

@@ -6,7 +6,7 @@ use crate::{SvmReference, UnixGroupUsers1, UnixGroupUsersUnixGroup};
 
 /// The objects at `/api/name-services/unix-groups/{svm.uuid}/{unix_group.name}/users`, one at `/api/name-services/unix-groups/{svm.uuid}/{unix_group.name}/users/{name}`.
 ///
-/// Verbs: `get`, `get_collection`, `count_collection`, `find`, `post`, `delete`, DELETE by query.
+/// Verbs: `get`, `fetch`, `get_collection`, `get_pages`, `count_collection`, `find`, `post`, `delete`, DELETE by query.
 /// Keys: `name`.
 /// Parent keys: `svm.uuid`, `unix_group.name` (from the fields, or from `Query::parent` / `CallOptions::parent`).
 /// Generated from `spec/ontap-9.19.1.json`.

@@ -6,7 +6,7 @@ use crate::{IpspaceReference, PortReference};
 
 /// The objects at `/api/network/ethernet/broadcast-domains`, one at `/api/network/ethernet/broadcast-domains/{uuid}`.
 ///
-/// Verbs: `get`, `get_collection`, `count_collection`, `find`, `post`, `patch`, `delete`, PATCH by query, DELETE by query.
+/// Verbs: `get`, `fetch`, `get_collection`, `get_pages`, `count_collection`, `find`, `post`, `patch`, `delete`, PATCH by query, DELETE by query.
 /// Keys: `uuid`.
 /// Generated from `spec/ontap-9.19.1.json`.
 ///

@@ -8,7 +8,7 @@ use crate::{
 
 /// The objects at `/api/network/ethernet/ports`, one at `/api/network/ethernet/ports/{uuid}`.
 ///
-/// Verbs: `get`, `get_collection`, `count_collection`, `find`, `post`, `patch`, `delete` (may start a job), PATCH by query, DELETE by query (may start a job).
+/// Verbs: `get`, `fetch`, `get_collection`, `get_pages`, `count_collection`, `find`, `post`, `patch`, `delete` (may start a job), PATCH by query, DELETE by query (may start a job).
 /// Keys: `uuid`.
 /// Generated from `spec/ontap-9.19.1.json`.
 ///
@@ -146,6 +146,7 @@ impl ontap::QueryParams for PortDeleteCollectionParams {
 
 /// The values of [`Port`](crate::Port)'s `flowcontrol_admin`: open, so that a value a newer ONTAP adds is kept as [`PortFlowcontrolAdmin::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
+#[non_exhaustive]
 pub enum PortFlowcontrolAdmin {
     /// `none`.
     None,
@@ -164,6 +165,7 @@ pub enum PortFlowcontrolAdmin {
 
 /// The values of [`Port`](crate::Port)'s `reachability`: open, so that a value a newer ONTAP adds is kept as [`PortReachability::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
+#[non_exhaustive]
 pub enum PortReachability {
     /// `ok`.
     Ok,
@@ -178,6 +180,7 @@ pub enum PortReachability {
 
 /// The values of [`Port`](crate::Port)'s `type`: open, so that a value a newer ONTAP adds is kept as [`PortType::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
+#[non_exhaustive]
 pub enum PortType {
     /// `vlan`.
     Vlan,
@@ -194,6 +197,7 @@ pub enum PortType {
 
 /// The values of [`Port`](crate::Port)'s `state`: open, so that a value a newer ONTAP adds is kept as [`PortState::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
+#[non_exhaustive]
 pub enum PortState {
     /// `up`.
     Up,

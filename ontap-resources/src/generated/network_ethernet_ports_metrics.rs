@@ -6,7 +6,7 @@ use crate::{PerformanceMetricIoTypeRwt, PortMetricsPort};
 
 /// The singleton at `/api/network/ethernet/ports/{port.uuid}/metrics`.
 ///
-/// Verbs: `get_collection`, `count_collection`, `find`.
+/// Verbs: `get_collection`, `get_pages`, `count_collection`, `find`.
 /// Parent keys: `port.uuid` (from the fields, or from `Query::parent` / `CallOptions::parent`).
 /// Generated from `spec/ontap-9.19.1.json`.
 ///
@@ -43,6 +43,7 @@ pub struct PortMetrics {
 
 /// The values of [`PortMetrics`](crate::PortMetrics)'s `duration`: open, so that a value a newer ONTAP adds is kept as [`PortMetricsDuration::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
+#[non_exhaustive]
 pub enum PortMetricsDuration {
     /// `PT15S`.
     #[open_enum(rename = "PT15S")]
@@ -69,6 +70,7 @@ pub enum PortMetricsDuration {
 
 /// The values of [`PortMetrics`](crate::PortMetrics)'s `status`: open, so that a value a newer ONTAP adds is kept as [`PortMetricsStatus::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
+#[non_exhaustive]
 pub enum PortMetricsStatus {
     /// `ok`.
     Ok,

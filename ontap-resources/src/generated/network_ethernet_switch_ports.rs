@@ -6,7 +6,7 @@ use crate::{SwitchPortIdentity, SwitchPortRemotePort, SwitchPortRoles, SwitchPor
 
 /// The objects at `/api/network/ethernet/switch/ports`, one at `/api/network/ethernet/switch/ports/{switch}/{identity.name}/{identity.index}`.
 ///
-/// Verbs: `get`, `get_collection`, `count_collection`, `find`.
+/// Verbs: `get`, `fetch`, `get_collection`, `get_pages`, `count_collection`, `find`.
 /// Keys: `switch`, `identity.name`, `identity.index`.
 /// Generated from `spec/ontap-9.19.1.json`.
 ///
@@ -72,6 +72,7 @@ pub struct SwitchPort {
 
 /// The values of [`SwitchPort`](crate::SwitchPort)'s `configured`: open, so that a value a newer ONTAP adds is kept as [`SwitchPortConfigured::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
+#[non_exhaustive]
 pub enum SwitchPortConfigured {
     /// `down`.
     Down,
@@ -86,6 +87,7 @@ pub enum SwitchPortConfigured {
 
 /// The values of [`SwitchPort`](crate::SwitchPort)'s `duplex_type`: open, so that a value a newer ONTAP adds is kept as [`SwitchPortDuplexType::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
+#[non_exhaustive]
 pub enum SwitchPortDuplexType {
     /// `full_duplex`.
     FullDuplex,
@@ -101,6 +103,7 @@ pub enum SwitchPortDuplexType {
 
 /// The values of [`SwitchPort`](crate::SwitchPort)'s `state`: open, so that a value a newer ONTAP adds is kept as [`SwitchPortState::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
+#[non_exhaustive]
 pub enum SwitchPortState {
     /// `dormant`.
     Dormant,
@@ -124,6 +127,7 @@ pub enum SwitchPortState {
 
 /// The values of [`SwitchPort`](crate::SwitchPort)'s `type`: open, so that a value a newer ONTAP adds is kept as [`SwitchPortType::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
+#[non_exhaustive]
 pub enum SwitchPortType {
     /// `ethernetcsmacd`.
     Ethernetcsmacd,

@@ -6,7 +6,7 @@ use crate::{SwitchMonitoring, SwitchSnmp};
 
 /// The objects at `/api/network/ethernet/switches`, one at `/api/network/ethernet/switches/{name}`.
 ///
-/// Verbs: `get`, `get_collection`, `count_collection`, `find`, `post` (may start a job), `patch` (may start a job), `delete`, PATCH by query (may start a job), DELETE by query.
+/// Verbs: `get`, `fetch`, `get_collection`, `get_pages`, `count_collection`, `find`, `post` (may start a job), `patch` (may start a job), `delete`, PATCH by query (may start a job), DELETE by query.
 /// Keys: `name`.
 /// Generated from `spec/ontap-9.19.1.json`.
 ///
@@ -114,6 +114,7 @@ impl ontap::QueryParams for SwitchDeleteCollectionParams {
 
 /// The values of [`Switch`](crate::Switch)'s `network`: open, so that a value a newer ONTAP adds is kept as [`SwitchNetwork::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
+#[non_exhaustive]
 pub enum SwitchNetwork {
     /// `cluster`.
     Cluster,

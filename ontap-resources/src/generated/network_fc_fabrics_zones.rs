@@ -6,7 +6,7 @@ use crate::{FabricCache, FabricReference, FcZoneMember};
 
 /// The objects at `/api/network/fc/fabrics/{fabric.name}/zones`, one at `/api/network/fc/fabrics/{fabric.name}/zones/{name}`.
 ///
-/// Verbs: `get`, `get_collection`, `count_collection`, `find`.
+/// Verbs: `get`, `fetch`, `get_collection`, `get_pages`, `count_collection`, `find`.
 /// Keys: `name`.
 /// Parent keys: `fabric.name` (from the fields, or from `Query::parent` / `CallOptions::parent`).
 /// Generated from `spec/ontap-9.19.1.json`.

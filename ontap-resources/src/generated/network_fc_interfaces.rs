@@ -9,7 +9,7 @@ use crate::{
 
 /// The objects at `/api/network/fc/interfaces`, one at `/api/network/fc/interfaces/{uuid}`.
 ///
-/// Verbs: `get`, `get_collection`, `count_collection`, `find`, `post`, `patch`, `delete`, PATCH by query, DELETE by query.
+/// Verbs: `get`, `fetch`, `get_collection`, `get_pages`, `count_collection`, `find`, `post`, `patch`, `delete`, PATCH by query, DELETE by query.
 /// Keys: `uuid`.
 /// Generated from `spec/ontap-9.19.1.json`.
 ///
@@ -227,6 +227,7 @@ impl ontap::QueryParams for FcInterfaceDeleteCollectionParams {
 
 /// The values of [`FcInterface`](crate::FcInterface)'s `state`: open, so that a value a newer ONTAP adds is kept as [`FcInterfaceState::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
+#[non_exhaustive]
 pub enum FcInterfaceState {
     /// `up`.
     Up,

@@ -6,7 +6,7 @@ use crate::{PerformanceFcInterfaceMetricFcInterface, PerformanceMetricIoType, Pe
 
 /// The objects at `/api/network/fc/interfaces/{fc_interface.uuid}/metrics`, one at `/api/network/fc/interfaces/{fc_interface.uuid}/metrics/{timestamp}`.
 ///
-/// Verbs: `get`, `get_collection`, `count_collection`, `find`.
+/// Verbs: `get`, `fetch`, `get_collection`, `get_pages`, `count_collection`, `find`.
 /// Keys: `timestamp`.
 /// Parent keys: `fc_interface.uuid` (from the fields, or from `Query::parent` / `CallOptions::parent`).
 /// Generated from `spec/ontap-9.19.1.json`.
@@ -53,6 +53,7 @@ pub struct PerformanceFcInterfaceMetric {
 
 /// The values of [`PerformanceFcInterfaceMetric`](crate::PerformanceFcInterfaceMetric)'s `duration`: open, so that a value a newer ONTAP adds is kept as [`PerformanceFcInterfaceMetricDuration::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
+#[non_exhaustive]
 pub enum PerformanceFcInterfaceMetricDuration {
     /// `PT15S`.
     #[open_enum(rename = "PT15S")]
@@ -79,6 +80,7 @@ pub enum PerformanceFcInterfaceMetricDuration {
 
 /// The values of [`PerformanceFcInterfaceMetric`](crate::PerformanceFcInterfaceMetric)'s `status`: open, so that a value a newer ONTAP adds is kept as [`PerformanceFcInterfaceMetricStatus::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
+#[non_exhaustive]
 pub enum PerformanceFcInterfaceMetricStatus {
     /// `ok`.
     Ok,

@@ -6,7 +6,7 @@ use crate::{FcInterfaceReference, FcLoginInitiator, IgroupReference, SvmReferenc
 
 /// The objects at `/api/network/fc/logins`, one at `/api/network/fc/logins/{interface.uuid}/{initiator.wwpn}`.
 ///
-/// Verbs: `get`, `get_collection`, `count_collection`, `find`.
+/// Verbs: `get`, `fetch`, `get_collection`, `get_pages`, `count_collection`, `find`.
 /// Keys: `interface.uuid`, `initiator.wwpn`.
 /// Generated from `spec/ontap-9.19.1.json`.
 ///
@@ -42,6 +42,7 @@ pub struct FcLogin {
 
 /// The values of [`FcLogin`](crate::FcLogin)'s `protocol`: open, so that a value a newer ONTAP adds is kept as [`FcLoginProtocol::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
+#[non_exhaustive]
 pub enum FcLoginProtocol {
     /// `fc_nvme`.
     FcNvme,

@@ -9,7 +9,7 @@ use crate::{
 
 /// The objects at `/api/network/fc/ports`, one at `/api/network/fc/ports/{uuid}`.
 ///
-/// Verbs: `get`, `get_collection`, `count_collection`, `find`, `patch`, PATCH by query.
+/// Verbs: `get`, `fetch`, `get_collection`, `get_pages`, `count_collection`, `find`, `patch`, PATCH by query.
 /// Keys: `uuid`.
 /// Generated from `spec/ontap-9.19.1.json`.
 ///
@@ -108,6 +108,7 @@ impl ontap::QueryParams for FcPortPatchCollectionParams {
 
 /// The values of [`FcPort`](crate::FcPort)'s `physical_protocol`: open, so that a value a newer ONTAP adds is kept as [`FcPortPhysicalProtocol::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
+#[non_exhaustive]
 pub enum FcPortPhysicalProtocol {
     /// `fibre_channel`.
     FibreChannel,
@@ -120,6 +121,7 @@ pub enum FcPortPhysicalProtocol {
 
 /// The values of [`FcPort`](crate::FcPort)'s `state`: open, so that a value a newer ONTAP adds is kept as [`FcPortState::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
+#[non_exhaustive]
 pub enum FcPortState {
     /// `startup`.
     Startup,

@@ -6,7 +6,7 @@ use crate::{PerformanceFcPortMetricFcPort, PerformanceMetricIoType, PerformanceM
 
 /// The objects at `/api/network/fc/ports/{fc_port.uuid}/metrics`, one at `/api/network/fc/ports/{fc_port.uuid}/metrics/{timestamp}`.
 ///
-/// Verbs: `get`, `get_collection`, `count_collection`, `find`.
+/// Verbs: `get`, `fetch`, `get_collection`, `get_pages`, `count_collection`, `find`.
 /// Keys: `timestamp`.
 /// Parent keys: `fc_port.uuid` (from the fields, or from `Query::parent` / `CallOptions::parent`).
 /// Generated from `spec/ontap-9.19.1.json`.
@@ -53,6 +53,7 @@ pub struct PerformanceFcPortMetric {
 
 /// The values of [`PerformanceFcPortMetric`](crate::PerformanceFcPortMetric)'s `duration`: open, so that a value a newer ONTAP adds is kept as [`PerformanceFcPortMetricDuration::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
+#[non_exhaustive]
 pub enum PerformanceFcPortMetricDuration {
     /// `PT15S`.
     #[open_enum(rename = "PT15S")]
@@ -79,6 +80,7 @@ pub enum PerformanceFcPortMetricDuration {
 
 /// The values of [`PerformanceFcPortMetric`](crate::PerformanceFcPortMetric)'s `status`: open, so that a value a newer ONTAP adds is kept as [`PerformanceFcPortMetricStatus::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
+#[non_exhaustive]
 pub enum PerformanceFcPortMetricStatus {
     /// `ok`.
     Ok,

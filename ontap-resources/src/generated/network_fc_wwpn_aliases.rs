@@ -6,7 +6,7 @@ use crate::SvmReference;
 
 /// The objects at `/api/network/fc/wwpn-aliases`, one at `/api/network/fc/wwpn-aliases/{svm.uuid}/{alias}`.
 ///
-/// Verbs: `get`, `get_collection`, `count_collection`, `find`, `post`, `delete`, DELETE by query.
+/// Verbs: `get`, `fetch`, `get_collection`, `get_pages`, `count_collection`, `find`, `post`, `delete`, DELETE by query.
 /// Keys: `svm.uuid`, `alias`.
 /// Generated from `spec/ontap-9.19.1.json`.
 ///

@@ -6,7 +6,7 @@ use crate::{IpspaceReference, SvmReference};
 
 /// The objects at `/api/network/http-proxy`, one at `/api/network/http-proxy/{uuid}`.
 ///
-/// Verbs: `get`, `get_collection`, `count_collection`, `find`, `post`, `patch`, `delete`, PATCH by query, DELETE by query.
+/// Verbs: `get`, `fetch`, `get_collection`, `get_pages`, `count_collection`, `find`, `post`, `patch`, `delete`, PATCH by query, DELETE by query.
 /// Keys: `uuid`.
 /// Generated from `spec/ontap-9.19.1.json`.
 ///
@@ -108,6 +108,7 @@ impl ontap::QueryParams for NetworkHttpProxyDeleteCollectionParams {
 
 /// The values of [`NetworkHttpProxy`](crate::NetworkHttpProxy)'s `scope`: open, so that a value a newer ONTAP adds is kept as [`NetworkHttpProxyScope::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
+#[non_exhaustive]
 pub enum NetworkHttpProxyScope {
     /// `svm`.
     Svm,

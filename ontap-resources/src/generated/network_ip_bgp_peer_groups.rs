@@ -6,7 +6,7 @@ use crate::{BgpPeerGroupLocal, BgpPeerGroupPeer, IpspaceReference};
 
 /// The objects at `/api/network/ip/bgp/peer-groups`, one at `/api/network/ip/bgp/peer-groups/{uuid}`.
 ///
-/// Verbs: `get`, `get_collection`, `count_collection`, `find`, `post`, `patch`, `delete`, PATCH by query, DELETE by query.
+/// Verbs: `get`, `fetch`, `get_collection`, `get_pages`, `count_collection`, `find`, `post`, `patch`, `delete`, PATCH by query, DELETE by query.
 /// Keys: `uuid`.
 /// Generated from `spec/ontap-9.19.1.json`.
 ///
@@ -96,6 +96,7 @@ impl ontap::QueryParams for BgpPeerGroupDeleteCollectionParams {
 
 /// The values of [`BgpPeerGroup`](crate::BgpPeerGroup)'s `state`: open, so that a value a newer ONTAP adds is kept as [`BgpPeerGroupState::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
+#[non_exhaustive]
 pub enum BgpPeerGroupState {
     /// `up`.
     Up,

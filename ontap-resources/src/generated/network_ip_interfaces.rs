@@ -9,7 +9,7 @@ use crate::{
 
 /// The objects at `/api/network/ip/interfaces`, one at `/api/network/ip/interfaces/{uuid}`.
 ///
-/// Verbs: `get`, `get_collection`, `count_collection`, `find`, `post`, `patch`, `delete`, PATCH by query, DELETE by query.
+/// Verbs: `get`, `fetch`, `get_collection`, `get_pages`, `count_collection`, `find`, `post`, `patch`, `delete`, PATCH by query, DELETE by query.
 /// Keys: `uuid`.
 /// Generated from `spec/ontap-9.19.1.json`.
 ///
@@ -274,6 +274,7 @@ impl ontap::QueryParams for IpInterfaceDeleteCollectionParams {
 
 /// The values of [`IpInterface`](crate::IpInterface)'s `scope`: open, so that a value a newer ONTAP adds is kept as [`IpInterfaceScope::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
+#[non_exhaustive]
 pub enum IpInterfaceScope {
     /// `svm`.
     Svm,
@@ -286,6 +287,7 @@ pub enum IpInterfaceScope {
 
 /// The values of [`IpInterface`](crate::IpInterface)'s `state`: open, so that a value a newer ONTAP adds is kept as [`IpInterfaceState::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
+#[non_exhaustive]
 pub enum IpInterfaceState {
     /// `up`.
     Up,

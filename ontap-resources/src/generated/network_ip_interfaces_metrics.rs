@@ -6,7 +6,7 @@ use crate::{InterfaceMetricsIpInterface, PerformanceMetricIoTypeRwt};
 
 /// The singleton at `/api/network/ip/interfaces/{ip_interface.uuid}/metrics`.
 ///
-/// Verbs: `get_collection`, `count_collection`, `find`.
+/// Verbs: `get_collection`, `get_pages`, `count_collection`, `find`.
 /// Parent keys: `ip_interface.uuid` (from the fields, or from `Query::parent` / `CallOptions::parent`).
 /// Generated from `spec/ontap-9.19.1.json`.
 ///
@@ -43,6 +43,7 @@ pub struct InterfaceMetrics {
 
 /// The values of [`InterfaceMetrics`](crate::InterfaceMetrics)'s `duration`: open, so that a value a newer ONTAP adds is kept as [`InterfaceMetricsDuration::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
+#[non_exhaustive]
 pub enum InterfaceMetricsDuration {
     /// `PT15S`.
     #[open_enum(rename = "PT15S")]
@@ -69,6 +70,7 @@ pub enum InterfaceMetricsDuration {
 
 /// The values of [`InterfaceMetrics`](crate::InterfaceMetrics)'s `status`: open, so that a value a newer ONTAP adds is kept as [`InterfaceMetricsStatus::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
+#[non_exhaustive]
 pub enum InterfaceMetricsStatus {
     /// `ok`.
     Ok,

@@ -6,7 +6,7 @@ use crate::{IpInfo, IpInterfaceReference, IpspaceReference, SvmReference};
 
 /// The objects at `/api/network/ip/routes`, one at `/api/network/ip/routes/{uuid}`.
 ///
-/// Verbs: `get`, `get_collection`, `count_collection`, `find`, `post`, `delete`, DELETE by query.
+/// Verbs: `get`, `fetch`, `get_collection`, `get_pages`, `count_collection`, `find`, `post`, `delete`, DELETE by query.
 /// Keys: `uuid`.
 /// Generated from `spec/ontap-9.19.1.json`.
 ///
@@ -78,6 +78,7 @@ impl ontap::QueryParams for NetworkRouteDeleteCollectionParams {
 
 /// The values of [`NetworkRoute`](crate::NetworkRoute)'s `scope`: open, so that a value a newer ONTAP adds is kept as [`NetworkRouteScope::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
+#[non_exhaustive]
 pub enum NetworkRouteScope {
     /// `svm`.
     Svm,

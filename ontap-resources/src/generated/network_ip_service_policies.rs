@@ -6,7 +6,7 @@ use crate::{IpspaceReference, SvmReference};
 
 /// The objects at `/api/network/ip/service-policies`, one at `/api/network/ip/service-policies/{uuid}`.
 ///
-/// Verbs: `get`, `get_collection`, `count_collection`, `find`, `post`, `patch`, `delete`, PATCH by query, DELETE by query.
+/// Verbs: `get`, `fetch`, `get_collection`, `get_pages`, `count_collection`, `find`, `post`, `patch`, `delete`, PATCH by query, DELETE by query.
 /// Keys: `uuid`.
 /// Generated from `spec/ontap-9.19.1.json`.
 ///
@@ -102,6 +102,7 @@ impl ontap::QueryParams for IpServicePolicyDeleteCollectionParams {
 
 /// The values of [`IpServicePolicy`](crate::IpServicePolicy)'s `scope`: open, so that a value a newer ONTAP adds is kept as [`IpServicePolicyScope::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
+#[non_exhaustive]
 pub enum IpServicePolicyScope {
     /// `svm`.
     Svm,

@@ -4,7 +4,7 @@
 
 /// The objects at `/api/network/ipspaces`, one at `/api/network/ipspaces/{uuid}`.
 ///
-/// Verbs: `get`, `get_collection`, `count_collection`, `find`, `post`, `patch`, `delete`, PATCH by query, DELETE by query.
+/// Verbs: `get`, `fetch`, `get_collection`, `get_pages`, `count_collection`, `find`, `post`, `patch`, `delete`, PATCH by query, DELETE by query.
 /// Keys: `uuid`.
 /// Generated from `spec/ontap-9.19.1.json`.
 ///
@@ -88,6 +88,7 @@ impl ontap::QueryParams for IpspaceDeleteCollectionParams {
 
 /// The values of [`Ipspace`](crate::Ipspace)'s `tcp_stack`: open, so that a value a newer ONTAP adds is kept as [`IpspaceTcpStack::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
+#[non_exhaustive]
 pub enum IpspaceTcpStack {
     /// `freebsd`.
     Freebsd,

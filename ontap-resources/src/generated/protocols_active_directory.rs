@@ -6,7 +6,7 @@ use crate::{ActiveDirectoryDiscoveredServer, ActiveDirectoryPreferredDc, ActiveD
 
 /// The objects at `/api/protocols/active-directory`, one at `/api/protocols/active-directory/{svm.uuid}`.
 ///
-/// Verbs: `get`, `get_collection`, `count_collection`, `find`, `post`, `patch`, `delete`, PATCH by query, DELETE by query.
+/// Verbs: `get`, `fetch`, `get_collection`, `get_pages`, `count_collection`, `find`, `post`, `patch`, `delete`, PATCH by query, DELETE by query.
 /// Keys: `svm.uuid`.
 /// Generated from `spec/ontap-9.19.1.json`.
 ///

@@ -6,7 +6,7 @@ use crate::{AuditEvents, Log, SvmReference};
 
 /// The objects at `/api/protocols/audit`, one at `/api/protocols/audit/{svm.uuid}`.
 ///
-/// Verbs: `get`, `get_collection`, `count_collection`, `find`, `post` (may start a job), `patch` (may start a job), `delete` (may start a job), PATCH by query (may start a job), DELETE by query (may start a job).
+/// Verbs: `get`, `fetch`, `get_collection`, `get_pages`, `count_collection`, `find`, `post` (may start a job), `patch` (may start a job), `delete` (may start a job), PATCH by query (may start a job), DELETE by query (may start a job).
 /// Keys: `svm.uuid`.
 /// Generated from `spec/ontap-9.19.1.json`.
 ///
@@ -43,7 +43,7 @@ pub struct Audit {
     pub log_path: Option<String>,
 }
 
-/// The query parameters of `DELETE /api/protocols/audit/{svm.uuid}`, typed: [`Audit`]'s `delete` takes them in [`ontap::CallOptions::with`]; `CallOptions::param` still sends any other.
+/// The query parameters of `DELETE /api/protocols/audit/{svm.uuid}`, typed: [`Audit`]'s `delete_with` takes them in [`ontap::CallOptions::with`]; `CallOptions::param` still sends any other.
 ///
 /// ```
 /// use ontap_resources::AuditDeleteParams;

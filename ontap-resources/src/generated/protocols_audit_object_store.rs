@@ -6,7 +6,7 @@ use crate::{S3AuditEvents, S3Log, SvmReference};
 
 /// The singleton at `/api/protocols/audit/{svm.uuid}/object-store`.
 ///
-/// Verbs: `get`, `post` (may start a job), `patch` (may start a job), `delete` (may start a job).
+/// Verbs: `get`, `fetch`, `post` (may start a job), `patch` (may start a job), `delete` (may start a job).
 /// Parent keys: `svm.uuid` (from the fields, or from `Query::parent` / `CallOptions::parent`).
 /// Generated from `spec/ontap-9.19.1.json`.
 ///
@@ -37,7 +37,7 @@ pub struct S3Audit {
     pub svm: Option<SvmReference>,
 }
 
-/// The query parameters of `DELETE /api/protocols/audit/{svm.uuid}/object-store`, typed: [`S3Audit`]'s `delete` takes them in [`ontap::CallOptions::with`]; `CallOptions::param` still sends any other.
+/// The query parameters of `DELETE /api/protocols/audit/{svm.uuid}/object-store`, typed: [`S3Audit`]'s `delete_with` takes them in [`ontap::CallOptions::with`]; `CallOptions::param` still sends any other.
 ///
 /// ```
 /// use ontap_resources::S3AuditDeleteParams;

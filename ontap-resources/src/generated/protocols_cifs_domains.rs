@@ -9,7 +9,7 @@ use crate::{
 
 /// The objects at `/api/protocols/cifs/domains`, one at `/api/protocols/cifs/domains/{svm.uuid}`.
 ///
-/// Verbs: `get`, `get_collection`, `count_collection`, `find`, `patch`, PATCH by query.
+/// Verbs: `get`, `fetch`, `get_collection`, `get_pages`, `count_collection`, `find`, `patch`, PATCH by query.
 /// Keys: `svm.uuid`.
 /// Generated from `spec/ontap-9.19.1.json`.
 ///
@@ -58,7 +58,7 @@ pub struct CifsDomain {
     pub trust_relationships: Option<Vec<CifsDomainTrust>>,
 }
 
-/// The query parameters of `PATCH /api/protocols/cifs/domains/{svm.uuid}`, typed: [`CifsDomain`]'s `patch` takes them in [`ontap::CallOptions::with`]; `CallOptions::param` still sends any other.
+/// The query parameters of `PATCH /api/protocols/cifs/domains/{svm.uuid}`, typed: [`CifsDomain`]'s `patch_with` takes them in [`ontap::CallOptions::with`]; `CallOptions::param` still sends any other.
 ///
 /// ```
 /// use ontap_resources::CifsDomainPatchParams;
@@ -114,6 +114,7 @@ impl ontap::QueryParams for CifsDomainPatchCollectionParams {
 
 /// The values of [`CifsDomain`](crate::CifsDomain)'s `server_discovery_mode`: open, so that a value a newer ONTAP adds is kept as [`CifsDomainServerDiscoveryMode::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
+#[non_exhaustive]
 pub enum CifsDomainServerDiscoveryMode {
     /// `all`.
     All,

@@ -6,7 +6,7 @@ use crate::{CifsDomainPreferredDcStatus, SvmReference};
 
 /// The objects at `/api/protocols/cifs/domains/{svm.uuid}/preferred-domain-controllers`, one at `/api/protocols/cifs/domains/{svm.uuid}/preferred-domain-controllers/{fqdn}/{server_ip}`.
 ///
-/// Verbs: `get`, `get_collection`, `count_collection`, `find`, `post`, `delete`, DELETE by query.
+/// Verbs: `get`, `fetch`, `get_collection`, `get_pages`, `count_collection`, `find`, `post`, `delete`, DELETE by query.
 /// Keys: `fqdn`, `server_ip`.
 /// Parent keys: `svm.uuid` (from the fields, or from `Query::parent` / `CallOptions::parent`).
 /// Generated from `spec/ontap-9.19.1.json`.
@@ -35,7 +35,7 @@ pub struct CifsDomainPreferredDc {
     pub svm: Option<SvmReference>,
 }
 
-/// The query parameters of `POST /api/protocols/cifs/domains/{svm.uuid}/preferred-domain-controllers`, typed: [`CifsDomainPreferredDc`]'s `post` takes them in [`ontap::CallOptions::with`]; `CallOptions::param` still sends any other.
+/// The query parameters of `POST /api/protocols/cifs/domains/{svm.uuid}/preferred-domain-controllers`, typed: [`CifsDomainPreferredDc`]'s `post_with` takes them in [`ontap::CallOptions::with`]; `CallOptions::param` still sends any other.
 ///
 /// ```
 /// use ontap_resources::CifsDomainPreferredDcPostParams;

@@ -6,7 +6,7 @@ use crate::{PoliciesAndRulesToBeAppliedToBeApplied, SvmReference};
 
 /// The objects at `/api/protocols/cifs/group-policies`, one at `/api/protocols/cifs/group-policies/{svm.uuid}`.
 ///
-/// Verbs: `get`, `get_collection`, `count_collection`, `find`, `patch`, PATCH by query.
+/// Verbs: `get`, `fetch`, `get_collection`, `get_pages`, `count_collection`, `find`, `patch`, PATCH by query.
 /// Keys: `svm.uuid`.
 /// Generated from `spec/ontap-9.19.1.json`.
 ///
@@ -28,7 +28,7 @@ pub struct PoliciesAndRulesToBeApplied {
     pub to_be_applied: Option<PoliciesAndRulesToBeAppliedToBeApplied>,
 }
 
-/// The query parameters of `PATCH /api/protocols/cifs/group-policies/{svm.uuid}`, typed: [`PoliciesAndRulesToBeApplied`]'s `patch` takes them in [`ontap::CallOptions::with`]; `CallOptions::param` still sends any other.
+/// The query parameters of `PATCH /api/protocols/cifs/group-policies/{svm.uuid}`, typed: [`PoliciesAndRulesToBeApplied`]'s `patch_with` takes them in [`ontap::CallOptions::with`]; `CallOptions::param` still sends any other.
 ///
 /// ```
 /// use ontap_resources::PoliciesAndRulesToBeAppliedPatchParams;

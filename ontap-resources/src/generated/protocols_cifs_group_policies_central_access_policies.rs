@@ -6,7 +6,7 @@ use crate::SvmReference;
 
 /// The objects at `/api/protocols/cifs/group-policies/{svm.uuid}/central-access-policies`, one at `/api/protocols/cifs/group-policies/{svm.uuid}/central-access-policies/{name}`.
 ///
-/// Verbs: `get`, `get_collection`, `count_collection`, `find`.
+/// Verbs: `get`, `fetch`, `get_collection`, `get_pages`, `count_collection`, `find`.
 /// Keys: `name`.
 /// Parent keys: `svm.uuid` (from the fields, or from `Query::parent` / `CallOptions::parent`).
 /// Generated from `spec/ontap-9.19.1.json`.

@@ -6,7 +6,7 @@ use crate::{GroupPolicyObjectLink, GroupPolicyObjectRegistrySetting, GroupPolicy
 
 /// The objects at `/api/protocols/cifs/group-policies/{svm.uuid}/objects`, one at `/api/protocols/cifs/group-policies/{svm.uuid}/objects/{index}`.
 ///
-/// Verbs: `get`, `get_collection`, `count_collection`, `find`.
+/// Verbs: `get`, `fetch`, `get_collection`, `get_pages`, `count_collection`, `find`.
 /// Keys: `index`.
 /// Parent keys: `svm.uuid` (from the fields, or from `Query::parent` / `CallOptions::parent`).
 /// Generated from `spec/ontap-9.19.1.json`.
@@ -67,6 +67,7 @@ pub struct GroupPolicyObject {
 
 /// The values of [`GroupPolicyObject`](crate::GroupPolicyObject)'s `central_access_policy_staging_audit_type`: open, so that a value a newer ONTAP adds is kept as [`GroupPolicyObjectCentralAccessPolicyStagingAuditType::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
+#[non_exhaustive]
 pub enum GroupPolicyObjectCentralAccessPolicyStagingAuditType {
     /// `none`.
     None,

@@ -6,7 +6,7 @@ use crate::{GroupPolicyObjectLink, SvmReference};
 
 /// The objects at `/api/protocols/cifs/group-policies/{svm.uuid}/restricted-groups`, one at `/api/protocols/cifs/group-policies/{svm.uuid}/restricted-groups/{policy_index}/{group_name}`.
 ///
-/// Verbs: `get`, `get_collection`, `count_collection`, `find`.
+/// Verbs: `get`, `fetch`, `get_collection`, `get_pages`, `count_collection`, `find`.
 /// Keys: `policy_index`, `group_name`.
 /// Parent keys: `svm.uuid` (from the fields, or from `Query::parent` / `CallOptions::parent`).
 /// Generated from `spec/ontap-9.19.1.json`.

@@ -6,7 +6,7 @@ use crate::SvmReference;
 
 /// The objects at `/api/protocols/cifs/home-directory/search-paths`, one at `/api/protocols/cifs/home-directory/search-paths/{svm.uuid}/{index}`.
 ///
-/// Verbs: `get`, `get_collection`, `count_collection`, `find`, `post`, `patch`, `delete`, PATCH by query, DELETE by query.
+/// Verbs: `get`, `fetch`, `get_collection`, `get_pages`, `count_collection`, `find`, `post`, `patch`, `delete`, PATCH by query, DELETE by query.
 /// Keys: `svm.uuid`, `index`.
 /// Generated from `spec/ontap-9.19.1.json`.
 ///
@@ -31,7 +31,7 @@ pub struct CifsSearchPath {
     pub path: Option<String>,
 }
 
-/// The query parameters of `PATCH /api/protocols/cifs/home-directory/search-paths/{svm.uuid}/{index}`, typed: [`CifsSearchPath`]'s `patch` takes them in [`ontap::CallOptions::with`]; `CallOptions::param` still sends any other.
+/// The query parameters of `PATCH /api/protocols/cifs/home-directory/search-paths/{svm.uuid}/{index}`, typed: [`CifsSearchPath`]'s `patch_with` takes them in [`ontap::CallOptions::with`]; `CallOptions::param` still sends any other.
 ///
 /// ```
 /// use ontap_resources::CifsSearchPathPatchParams;

@@ -6,7 +6,7 @@ use crate::{LocalCifsGroupMembers1, LocalCifsGroupMembersLocalCifsGroup, SvmRefe
 
 /// The objects at `/api/protocols/cifs/local-groups/{svm.uuid}/{local_cifs_group.sid}/members`, one at `/api/protocols/cifs/local-groups/{svm.uuid}/{local_cifs_group.sid}/members/{name}`.
 ///
-/// Verbs: `get`, `get_collection`, `count_collection`, `find`, `post`, `delete`, DELETE by query.
+/// Verbs: `get`, `fetch`, `get_collection`, `get_pages`, `count_collection`, `find`, `post`, `delete`, DELETE by query.
 /// Keys: `name`.
 /// Parent keys: `svm.uuid`, `local_cifs_group.sid` (from the fields, or from `Query::parent` / `CallOptions::parent`).
 /// Generated from `spec/ontap-9.19.1.json`.

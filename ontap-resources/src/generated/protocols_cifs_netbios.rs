@@ -6,7 +6,7 @@ use crate::{NodeReference, Server, SvmReference};
 
 /// The singleton at `/api/protocols/cifs/netbios`.
 ///
-/// Verbs: `get_collection`, `count_collection`, `find`.
+/// Verbs: `get_collection`, `get_pages`, `count_collection`, `find`.
 /// Generated from `spec/ontap-9.19.1.json`.
 ///
 /// ```
@@ -56,6 +56,7 @@ pub struct Netbios {
 
 /// The values of [`Netbios`](crate::Netbios)'s `mode`: open, so that a value a newer ONTAP adds is kept as [`NetbiosMode::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
+#[non_exhaustive]
 pub enum NetbiosMode {
     /// `p`.
     P,
@@ -72,6 +73,7 @@ pub enum NetbiosMode {
 
 /// The values of [`Netbios`](crate::Netbios)'s `name_registration_type`: open, so that a value a newer ONTAP adds is kept as [`NetbiosNameRegistrationType::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
+#[non_exhaustive]
 pub enum NetbiosNameRegistrationType {
     /// `registered`.
     Registered,
@@ -88,6 +90,7 @@ pub enum NetbiosNameRegistrationType {
 
 /// The values of [`Netbios`](crate::Netbios)'s `state`: open, so that a value a newer ONTAP adds is kept as [`NetbiosState::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
+#[non_exhaustive]
 pub enum NetbiosState {
     /// `must_register`.
     MustRegister,

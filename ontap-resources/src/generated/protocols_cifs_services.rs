@@ -9,7 +9,7 @@ use crate::{
 
 /// The objects at `/api/protocols/cifs/services`, one at `/api/protocols/cifs/services/{svm.uuid}`.
 ///
-/// Verbs: `get`, `get_collection`, `count_collection`, `find`, `post` (may start a job), `patch` (may start a job), `delete` (may start a job), PATCH by query (may start a job), DELETE by query (may start a job).
+/// Verbs: `get`, `fetch`, `get_collection`, `get_pages`, `count_collection`, `find`, `post` (may start a job), `patch` (may start a job), `delete` (may start a job), PATCH by query (may start a job), DELETE by query (may start a job).
 /// Keys: `svm.uuid`.
 /// Generated from `spec/ontap-9.19.1.json`.
 ///
@@ -118,7 +118,7 @@ pub struct CifsService {
     pub workgroup: Option<String>,
 }
 
-/// The query parameters of `POST /api/protocols/cifs/services`, typed: [`CifsService`]'s `post` takes them in [`ontap::CallOptions::with`]; `CallOptions::param` still sends any other.
+/// The query parameters of `POST /api/protocols/cifs/services`, typed: [`CifsService`]'s `post_with` takes them in [`ontap::CallOptions::with`]; `CallOptions::param` still sends any other.
 ///
 /// ```
 /// use ontap_resources::CifsServicePostParams;
@@ -140,7 +140,7 @@ impl ontap::QueryParams for CifsServicePostParams {
     }
 }
 
-/// The query parameters of `PATCH /api/protocols/cifs/services/{svm.uuid}`, typed: [`CifsService`]'s `patch` takes them in [`ontap::CallOptions::with`]; `CallOptions::param` still sends any other.
+/// The query parameters of `PATCH /api/protocols/cifs/services/{svm.uuid}`, typed: [`CifsService`]'s `patch_with` takes them in [`ontap::CallOptions::with`]; `CallOptions::param` still sends any other.
 ///
 /// ```
 /// use ontap_resources::CifsServicePatchParams;
@@ -162,7 +162,7 @@ impl ontap::QueryParams for CifsServicePatchParams {
     }
 }
 
-/// The query parameters of `DELETE /api/protocols/cifs/services/{svm.uuid}`, typed: [`CifsService`]'s `delete` takes them in [`ontap::CallOptions::with`]; `CallOptions::param` still sends any other.
+/// The query parameters of `DELETE /api/protocols/cifs/services/{svm.uuid}`, typed: [`CifsService`]'s `delete_with` takes them in [`ontap::CallOptions::with`]; `CallOptions::param` still sends any other.
 ///
 /// ```
 /// use ontap_resources::CifsServiceDeleteParams;
@@ -250,6 +250,7 @@ impl ontap::QueryParams for CifsServiceDeleteCollectionParams {
 
 /// The values of [`CifsService`](crate::CifsService)'s `auth_user_type`: open, so that a value a newer ONTAP adds is kept as [`CifsServiceAuthUserType::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
+#[non_exhaustive]
 pub enum CifsServiceAuthUserType {
     /// `domain_user`.
     DomainUser,
@@ -262,6 +263,7 @@ pub enum CifsServiceAuthUserType {
 
 /// The values of [`CifsService`](crate::CifsService)'s `authentication_method`: open, so that a value a newer ONTAP adds is kept as [`CifsServiceAuthenticationMethod::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
+#[non_exhaustive]
 pub enum CifsServiceAuthenticationMethod {
     /// `client_secret`.
     ClientSecret,
@@ -274,6 +276,7 @@ pub enum CifsServiceAuthenticationMethod {
 
 /// The values of [`CifsService`](crate::CifsService)'s `azure_cloud_region`: open, so that a value a newer ONTAP adds is kept as [`CifsServiceAzureCloudRegion::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
+#[non_exhaustive]
 pub enum CifsServiceAzureCloudRegion {
     /// `global`.
     Global,
@@ -288,6 +291,7 @@ pub enum CifsServiceAzureCloudRegion {
 
 /// The values of [`CifsService`](crate::CifsService)'s `proxy_type`: open, so that a value a newer ONTAP adds is kept as [`CifsServiceProxyType::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
+#[non_exhaustive]
 pub enum CifsServiceProxyType {
     /// `http`.
     Http,

@@ -6,7 +6,7 @@ use crate::{PerformanceCifsMetricSvm, PerformanceMetricIoType};
 
 /// The singleton at `/api/protocols/cifs/services/{svm.uuid}/metrics`.
 ///
-/// Verbs: `get_collection`, `count_collection`, `find`.
+/// Verbs: `get_collection`, `get_pages`, `count_collection`, `find`.
 /// Parent keys: `svm.uuid` (from the fields, or from `Query::parent` / `CallOptions::parent`).
 /// Generated from `spec/ontap-9.19.1.json`.
 ///
@@ -49,6 +49,7 @@ pub struct PerformanceCifsMetric {
 
 /// The values of [`PerformanceCifsMetric`](crate::PerformanceCifsMetric)'s `duration`: open, so that a value a newer ONTAP adds is kept as [`PerformanceCifsMetricDuration::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
+#[non_exhaustive]
 pub enum PerformanceCifsMetricDuration {
     /// `PT15S`.
     #[open_enum(rename = "PT15S")]
@@ -75,6 +76,7 @@ pub enum PerformanceCifsMetricDuration {
 
 /// The values of [`PerformanceCifsMetric`](crate::PerformanceCifsMetric)'s `status`: open, so that a value a newer ONTAP adds is kept as [`PerformanceCifsMetricStatus::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
+#[non_exhaustive]
 pub enum PerformanceCifsMetricStatus {
     /// `ok`.
     Ok,

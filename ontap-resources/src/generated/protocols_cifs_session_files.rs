@@ -8,7 +8,7 @@ use crate::{
 
 /// The objects at `/api/protocols/cifs/session/files`, one at `/api/protocols/cifs/session/files/{node.uuid}/{svm.uuid}/{identifier}/{connection.identifier}/{session.identifier}`.
 ///
-/// Verbs: `get`, `get_collection`, `count_collection`, `find`, `delete`, DELETE by query.
+/// Verbs: `get`, `fetch`, `get_collection`, `get_pages`, `count_collection`, `find`, `delete`, DELETE by query.
 /// Keys: `node.uuid`, `svm.uuid`, `identifier`, `connection.identifier`, `session.identifier`.
 /// Generated from `spec/ontap-9.19.1.json`.
 ///
@@ -92,6 +92,7 @@ impl ontap::QueryParams for CifsOpenFileDeleteCollectionParams {
 
 /// The values of [`CifsOpenFile`](crate::CifsOpenFile)'s `continuously_available`: open, so that a value a newer ONTAP adds is kept as [`CifsOpenFileContinuouslyAvailable::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
+#[non_exhaustive]
 pub enum CifsOpenFileContinuouslyAvailable {
     /// `no`.
     No,
@@ -104,6 +105,7 @@ pub enum CifsOpenFileContinuouslyAvailable {
 
 /// The values of [`CifsOpenFile`](crate::CifsOpenFile)'s `open_mode`: open, so that a value a newer ONTAP adds is kept as [`CifsOpenFileOpenMode::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
+#[non_exhaustive]
 pub enum CifsOpenFileOpenMode {
     /// `r`.
     R,
@@ -120,6 +122,7 @@ pub enum CifsOpenFileOpenMode {
 
 /// The values of [`CifsOpenFile`](crate::CifsOpenFile)'s `type`: open, so that a value a newer ONTAP adds is kept as [`CifsOpenFileType::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
+#[non_exhaustive]
 pub enum CifsOpenFileType {
     /// `directory`.
     Directory,

@@ -6,7 +6,7 @@ use crate::{NodeReference, SvmReference, VolumeReference};
 
 /// The objects at `/api/protocols/cifs/sessions`, one at `/api/protocols/cifs/sessions/{node.uuid}/{svm.uuid}/{identifier}/{connection_id}`.
 ///
-/// Verbs: `get`, `get_collection`, `count_collection`, `find`, `delete`, DELETE by query.
+/// Verbs: `get`, `fetch`, `get_collection`, `get_pages`, `count_collection`, `find`, `delete`, DELETE by query.
 /// Keys: `node.uuid`, `svm.uuid`, `identifier`, `connection_id`.
 /// Generated from `spec/ontap-9.19.1.json`.
 ///
@@ -117,6 +117,7 @@ impl ontap::QueryParams for CifsSessionDeleteCollectionParams {
 
 /// The values of [`CifsSession`](crate::CifsSession)'s `authentication`: open, so that a value a newer ONTAP adds is kept as [`CifsSessionAuthentication::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
+#[non_exhaustive]
 pub enum CifsSessionAuthentication {
     /// `none`.
     None,
@@ -135,6 +136,7 @@ pub enum CifsSessionAuthentication {
 
 /// The values of [`CifsSession`](crate::CifsSession)'s `continuous_availability`: open, so that a value a newer ONTAP adds is kept as [`CifsSessionContinuousAvailability::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
+#[non_exhaustive]
 pub enum CifsSessionContinuousAvailability {
     /// `unavailable`.
     Unavailable,
@@ -149,6 +151,7 @@ pub enum CifsSessionContinuousAvailability {
 
 /// The values of [`CifsSession`](crate::CifsSession)'s `protocol`: open, so that a value a newer ONTAP adds is kept as [`CifsSessionProtocol::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
+#[non_exhaustive]
 pub enum CifsSessionProtocol {
     /// `smb1`.
     Smb1,
@@ -169,6 +172,7 @@ pub enum CifsSessionProtocol {
 
 /// The values of [`CifsSession`](crate::CifsSession)'s `smb_encryption`: open, so that a value a newer ONTAP adds is kept as [`CifsSessionSmbEncryption::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
+#[non_exhaustive]
 pub enum CifsSessionSmbEncryption {
     /// `unencrypted`.
     Unencrypted,

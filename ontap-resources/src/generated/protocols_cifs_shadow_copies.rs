@@ -6,7 +6,7 @@ use crate::{CifsShareReference, ShadowcopySetReference, SvmReference, VolumeRefe
 
 /// The objects at `/api/protocols/cifs/shadow-copies`, one at `/api/protocols/cifs/shadow-copies/{client_uuid}`.
 ///
-/// Verbs: `get`, `get_collection`, `count_collection`, `find`, `patch`, PATCH by query.
+/// Verbs: `get`, `fetch`, `get_collection`, `get_pages`, `count_collection`, `find`, `patch`, PATCH by query.
 /// Keys: `client_uuid`.
 /// Generated from `spec/ontap-9.19.1.json`.
 ///
@@ -55,7 +55,7 @@ pub struct Shadowcopy {
     pub with_content: Option<bool>,
 }
 
-/// The query parameters of `PATCH /api/protocols/cifs/shadow-copies/{client_uuid}`, typed: [`Shadowcopy`]'s `patch` takes them in [`ontap::CallOptions::with`]; `CallOptions::param` still sends any other.
+/// The query parameters of `PATCH /api/protocols/cifs/shadow-copies/{client_uuid}`, typed: [`Shadowcopy`]'s `patch_with` takes them in [`ontap::CallOptions::with`]; `CallOptions::param` still sends any other.
 ///
 /// ```
 /// use ontap_resources::ShadowcopyPatchParams;

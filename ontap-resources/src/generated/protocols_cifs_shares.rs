@@ -8,7 +8,7 @@ use crate::{
 
 /// The objects at `/api/protocols/cifs/shares`, one at `/api/protocols/cifs/shares/{svm.uuid}/{name}`.
 ///
-/// Verbs: `get`, `get_collection`, `count_collection`, `find`, `post`, `patch`, `delete`, PATCH by query, DELETE by query.
+/// Verbs: `get`, `fetch`, `get_collection`, `get_pages`, `count_collection`, `find`, `post`, `patch`, `delete`, PATCH by query, DELETE by query.
 /// Keys: `svm.uuid`, `name`.
 /// Generated from `spec/ontap-9.19.1.json`.
 ///

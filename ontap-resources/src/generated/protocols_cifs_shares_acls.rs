@@ -6,7 +6,7 @@ use crate::{CifsShareAclCifsShare, SvmReference};
 
 /// The objects at `/api/protocols/cifs/shares/{svm.uuid}/{cifs_share.share}/acls`, one at `/api/protocols/cifs/shares/{svm.uuid}/{cifs_share.share}/acls/{user_or_group}/{type}`.
 ///
-/// Verbs: `get`, `get_collection`, `count_collection`, `find`, `post`, `patch`, `delete`, PATCH by query, DELETE by query.
+/// Verbs: `get`, `fetch`, `get_collection`, `get_pages`, `count_collection`, `find`, `post`, `patch`, `delete`, PATCH by query, DELETE by query.
 /// Keys: `user_or_group`, `type`.
 /// Parent keys: `svm.uuid`, `cifs_share.share` (from the fields, or from `Query::parent` / `CallOptions::parent`).
 /// Generated from `spec/ontap-9.19.1.json`.
@@ -104,6 +104,7 @@ impl ontap::QueryParams for CifsShareAclDeleteCollectionParams {
 
 /// The values of [`CifsShareAcl`](crate::CifsShareAcl)'s `permission`: open, so that a value a newer ONTAP adds is kept as [`CifsShareAclPermission::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
+#[non_exhaustive]
 pub enum CifsShareAclPermission {
     /// `no_access`.
     NoAccess,
@@ -120,6 +121,7 @@ pub enum CifsShareAclPermission {
 
 /// The values of [`CifsShareAcl`](crate::CifsShareAcl)'s `type`: open, so that a value a newer ONTAP adds is kept as [`CifsShareAclType::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
+#[non_exhaustive]
 pub enum CifsShareAclType {
     /// `windows`.
     Windows,

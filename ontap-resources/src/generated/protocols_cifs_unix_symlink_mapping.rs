@@ -6,7 +6,7 @@ use crate::{CifsTarget, SvmReference};
 
 /// The objects at `/api/protocols/cifs/unix-symlink-mapping`, one at `/api/protocols/cifs/unix-symlink-mapping/{svm.uuid}/{unix_path}`.
 ///
-/// Verbs: `get`, `get_collection`, `count_collection`, `find`, `post`, `patch`, `delete`, PATCH by query, DELETE by query.
+/// Verbs: `get`, `fetch`, `get_collection`, `get_pages`, `count_collection`, `find`, `post`, `patch`, `delete`, PATCH by query, DELETE by query.
 /// Keys: `svm.uuid`, `unix_path`.
 /// Generated from `spec/ontap-9.19.1.json`.
 ///

@@ -6,7 +6,7 @@ use crate::{DetailedStatusCodeMessage, SvmReference, UniformResourceIdentifier};
 
 /// The singleton at `/api/protocols/cifs/users-and-groups/bulk-import/{svm.uuid}`.
 ///
-/// Verbs: `get`, `post` (may start a job), `patch` (may start a job).
+/// Verbs: `get`, `fetch`, `post` (may start a job), `patch` (may start a job).
 /// Parent keys: `svm.uuid` (from the fields, or from `Query::parent` / `CallOptions::parent`).
 /// Generated from `spec/ontap-9.19.1.json`.
 ///
@@ -57,6 +57,7 @@ pub struct LocalCifsUsersAndGroupsImport {
 
 /// The values of [`LocalCifsUsersAndGroupsImport`](crate::LocalCifsUsersAndGroupsImport)'s `state`: open, so that a value a newer ONTAP adds is kept as [`LocalCifsUsersAndGroupsImportState::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
+#[non_exhaustive]
 pub enum LocalCifsUsersAndGroupsImportState {
     /// `failed`.
     Failed,

@@ -6,7 +6,7 @@ use crate::{Share, SvmReference};
 
 /// The objects at `/api/protocols/file-security/effective-permissions`, one at `/api/protocols/file-security/effective-permissions/{svm.uuid}/{path}`.
 ///
-/// Verbs: `get`.
+/// Verbs: `get`, `fetch`.
 /// Keys: `svm.uuid`, `path`.
 /// Generated from `spec/ontap-9.19.1.json`.
 ///
@@ -45,6 +45,7 @@ pub struct EffectivePermission {
 
 /// The values of [`EffectivePermission`](crate::EffectivePermission)'s `type`: open, so that a value a newer ONTAP adds is kept as [`EffectivePermissionType::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
+#[non_exhaustive]
 pub enum EffectivePermissionType {
     /// `windows`.
     Windows,

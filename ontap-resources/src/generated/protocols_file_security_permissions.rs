@@ -8,7 +8,7 @@ use crate::{
 
 /// The singleton at `/api/protocols/file-security/permissions/{svm.uuid}/{file_directory_security.path}`.
 ///
-/// Verbs: `get`, `post` (may start a job), `patch` (may start a job), `delete`.
+/// Verbs: `get`, `fetch`, `post` (may start a job), `patch` (may start a job), `delete`.
 /// Parent keys: `svm.uuid`, `file_directory_security.path` (from the fields, or from `Query::parent` / `CallOptions::parent`).
 /// Generated from `spec/ontap-9.19.1.json`.
 ///
@@ -80,7 +80,7 @@ pub struct FileDirectorySecurity {
     pub file_directory_security: Option<FileDirectorySecurityFileDirectorySecurity>,
 }
 
-/// The query parameters of `DELETE /api/protocols/file-security/permissions/{svm.uuid}/{file_directory_security.path}`, typed: [`FileDirectorySecurity`]'s `delete` takes them in [`ontap::CallOptions::with`]; `CallOptions::param` still sends any other.
+/// The query parameters of `DELETE /api/protocols/file-security/permissions/{svm.uuid}/{file_directory_security.path}`, typed: [`FileDirectorySecurity`]'s `delete_with` takes them in [`ontap::CallOptions::with`]; `CallOptions::param` still sends any other.
 ///
 /// ```
 /// use ontap_resources::FileDirectorySecurityDeleteParams;
@@ -104,6 +104,7 @@ impl ontap::QueryParams for FileDirectorySecurityDeleteParams {
 
 /// The values of [`FileDirectorySecurity`](crate::FileDirectorySecurity)'s `access_control`: open, so that a value a newer ONTAP adds is kept as [`FileDirectorySecurityAccessControl::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
+#[non_exhaustive]
 pub enum FileDirectorySecurityAccessControl {
     /// `file_directory`.
     FileDirectory,
@@ -116,6 +117,7 @@ pub enum FileDirectorySecurityAccessControl {
 
 /// The values of [`FileDirectorySecurity`](crate::FileDirectorySecurity)'s `effective_style`: open, so that a value a newer ONTAP adds is kept as [`FileDirectorySecurityEffectiveStyle::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
+#[non_exhaustive]
 pub enum FileDirectorySecurityEffectiveStyle {
     /// `unix`.
     Unix,
@@ -132,6 +134,7 @@ pub enum FileDirectorySecurityEffectiveStyle {
 
 /// The values of [`FileDirectorySecurity`](crate::FileDirectorySecurity)'s `security_style`: open, so that a value a newer ONTAP adds is kept as [`FileDirectorySecuritySecurityStyle::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
+#[non_exhaustive]
 pub enum FileDirectorySecuritySecurityStyle {
     /// `unix`.
     Unix,

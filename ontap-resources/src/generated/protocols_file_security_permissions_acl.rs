@@ -68,6 +68,7 @@ pub struct FileDirectorySecurityAcl {
 
 /// The values of [`FileDirectorySecurityAcl`](crate::FileDirectorySecurityAcl)'s `access`: open, so that a value a newer ONTAP adds is kept as [`FileDirectorySecurityAclAccess::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
+#[non_exhaustive]
 pub enum FileDirectorySecurityAclAccess {
     /// `access_allow`.
     AccessAllow,
@@ -84,6 +85,7 @@ pub enum FileDirectorySecurityAclAccess {
 
 /// The values of [`FileDirectorySecurityAcl`](crate::FileDirectorySecurityAcl)'s `access_control`: open, so that a value a newer ONTAP adds is kept as [`FileDirectorySecurityAclAccessControl::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
+#[non_exhaustive]
 pub enum FileDirectorySecurityAclAccessControl {
     /// `file_directory`.
     FileDirectory,

@@ -6,7 +6,7 @@ use crate::{FpolicyEngines, FpolicyEvents, FpolicyPersistentStores, FpolicyPolic
 
 /// The objects at `/api/protocols/fpolicy`, one at `/api/protocols/fpolicy/{svm.uuid}`.
 ///
-/// Verbs: `get`, `get_collection`, `count_collection`, `find`, `post`, `delete`, DELETE by query.
+/// Verbs: `get`, `fetch`, `get_collection`, `get_pages`, `count_collection`, `find`, `post`, `delete`, DELETE by query.
 /// Keys: `svm.uuid`.
 /// Generated from `spec/ontap-9.19.1.json`.
 ///

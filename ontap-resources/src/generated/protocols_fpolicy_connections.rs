@@ -6,7 +6,7 @@ use crate::{FpolicyConnectionDisconnectedReason, FpolicyPolicyReference, NodeRef
 
 /// The objects at `/api/protocols/fpolicy/{svm.uuid}/connections`, one at `/api/protocols/fpolicy/{svm.uuid}/connections/{node.uuid}/{policy.name}/{server}`.
 ///
-/// Verbs: `get`, `get_collection`, `count_collection`, `find`, `patch`, PATCH by query.
+/// Verbs: `get`, `fetch`, `get_collection`, `get_pages`, `count_collection`, `find`, `patch`, PATCH by query.
 /// Keys: `node.uuid`, `policy.name`, `server`.
 /// Parent keys: `svm.uuid` (from the fields, or from `Query::parent` / `CallOptions::parent`).
 /// Generated from `spec/ontap-9.19.1.json`.
@@ -87,6 +87,7 @@ impl ontap::QueryParams for FpolicyConnectionPatchCollectionParams {
 
 /// The values of [`FpolicyConnection`](crate::FpolicyConnection)'s `state`: open, so that a value a newer ONTAP adds is kept as [`FpolicyConnectionState::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
+#[non_exhaustive]
 pub enum FpolicyConnectionState {
     /// `connected`.
     Connected,
@@ -99,6 +100,7 @@ pub enum FpolicyConnectionState {
 
 /// The values of [`FpolicyConnection`](crate::FpolicyConnection)'s `type`: open, so that a value a newer ONTAP adds is kept as [`FpolicyConnectionType::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
+#[non_exhaustive]
 pub enum FpolicyConnectionType {
     /// `primary`.
     Primary,

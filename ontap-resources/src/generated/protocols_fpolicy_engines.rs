@@ -9,7 +9,7 @@ use crate::{
 
 /// The objects at `/api/protocols/fpolicy/{svm.uuid}/engines`, one at `/api/protocols/fpolicy/{svm.uuid}/engines/{name}`.
 ///
-/// Verbs: `get`, `get_collection`, `count_collection`, `find`, `post`, `patch`, `delete`, PATCH by query, DELETE by query.
+/// Verbs: `get`, `fetch`, `get_collection`, `get_pages`, `count_collection`, `find`, `post`, `patch`, `delete`, PATCH by query, DELETE by query.
 /// Keys: `name`.
 /// Parent keys: `svm.uuid` (from the fields, or from `Query::parent` / `CallOptions::parent`).
 /// Generated from `spec/ontap-9.19.1.json`.

@@ -6,7 +6,7 @@ use crate::{FpolicyEngineSvm, FpolicyEventFileOperations, FpolicyEventFilters, F
 
 /// The objects at `/api/protocols/fpolicy/{svm.uuid}/events`, one at `/api/protocols/fpolicy/{svm.uuid}/events/{name}`.
 ///
-/// Verbs: `get`, `get_collection`, `count_collection`, `find`, `post`, `patch`, `delete`, PATCH by query, DELETE by query.
+/// Verbs: `get`, `fetch`, `get_collection`, `get_pages`, `count_collection`, `find`, `post`, `patch`, `delete`, PATCH by query, DELETE by query.
 /// Keys: `name`.
 /// Parent keys: `svm.uuid` (from the fields, or from `Query::parent` / `CallOptions::parent`).
 /// Generated from `spec/ontap-9.19.1.json`.

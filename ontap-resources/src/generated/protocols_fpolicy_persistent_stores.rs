@@ -6,7 +6,7 @@ use crate::{FpolicyEngineSvm, FpolicyPersistentAutosizeMode};
 
 /// The objects at `/api/protocols/fpolicy/{svm.uuid}/persistent-stores`, one at `/api/protocols/fpolicy/{svm.uuid}/persistent-stores/{name}`.
 ///
-/// Verbs: `get`, `get_collection`, `count_collection`, `find`, `post`, `patch`, `delete`, PATCH by query, DELETE by query.
+/// Verbs: `get`, `fetch`, `get_collection`, `get_pages`, `count_collection`, `find`, `post`, `patch`, `delete`, PATCH by query, DELETE by query.
 /// Keys: `name`.
 /// Parent keys: `svm.uuid` (from the fields, or from `Query::parent` / `CallOptions::parent`).
 /// Generated from `spec/ontap-9.19.1.json`.
@@ -38,7 +38,7 @@ pub struct FpolicyPersistentStore {
     pub volume: Option<String>,
 }
 
-/// The query parameters of `PATCH /api/protocols/fpolicy/{svm.uuid}/persistent-stores/{name}`, typed: [`FpolicyPersistentStore`]'s `patch` takes them in [`ontap::CallOptions::with`]; `CallOptions::param` still sends any other.
+/// The query parameters of `PATCH /api/protocols/fpolicy/{svm.uuid}/persistent-stores/{name}`, typed: [`FpolicyPersistentStore`]'s `patch_with` takes them in [`ontap::CallOptions::with`]; `CallOptions::param` still sends any other.
 ///
 /// ```
 /// use ontap_resources::FpolicyPersistentStorePatchParams;
@@ -60,7 +60,7 @@ impl ontap::QueryParams for FpolicyPersistentStorePatchParams {
     }
 }
 
-/// The query parameters of `DELETE /api/protocols/fpolicy/{svm.uuid}/persistent-stores/{name}`, typed: [`FpolicyPersistentStore`]'s `delete` takes them in [`ontap::CallOptions::with`]; `CallOptions::param` still sends any other.
+/// The query parameters of `DELETE /api/protocols/fpolicy/{svm.uuid}/persistent-stores/{name}`, typed: [`FpolicyPersistentStore`]'s `delete_with` takes them in [`ontap::CallOptions::with`]; `CallOptions::param` still sends any other.
 ///
 /// ```
 /// use ontap_resources::FpolicyPersistentStoreDeleteParams;

@@ -6,7 +6,7 @@ use crate::{ByteLock, IpInterfaceReference, NodeReference, ShareLock, Smb, SvmRe
 
 /// The objects at `/api/protocols/locks`, one at `/api/protocols/locks/{uuid}`.
 ///
-/// Verbs: `get`, `get_collection`, `count_collection`, `find`, `delete`, DELETE by query.
+/// Verbs: `get`, `fetch`, `get_collection`, `get_pages`, `count_collection`, `find`, `delete`, DELETE by query.
 /// Keys: `uuid`.
 /// Generated from `spec/ontap-9.19.1.json`.
 ///
@@ -102,6 +102,7 @@ impl ontap::QueryParams for ClientLockDeleteCollectionParams {
 
 /// The values of [`ClientLock`](crate::ClientLock)'s `delegation`: open, so that a value a newer ONTAP adds is kept as [`ClientLockDelegation::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
+#[non_exhaustive]
 pub enum ClientLockDelegation {
     /// `read`.
     Read,
@@ -114,6 +115,7 @@ pub enum ClientLockDelegation {
 
 /// The values of [`ClientLock`](crate::ClientLock)'s `oplock_level`: open, so that a value a newer ONTAP adds is kept as [`ClientLockOplockLevel::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
+#[non_exhaustive]
 pub enum ClientLockOplockLevel {
     /// `exclusive`.
     Exclusive,
@@ -132,6 +134,7 @@ pub enum ClientLockOplockLevel {
 
 /// The values of [`ClientLock`](crate::ClientLock)'s `protocol`: open, so that a value a newer ONTAP adds is kept as [`ClientLockProtocol::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
+#[non_exhaustive]
 pub enum ClientLockProtocol {
     /// `cifs`.
     Cifs,
@@ -155,6 +158,7 @@ pub enum ClientLockProtocol {
 
 /// The values of [`ClientLock`](crate::ClientLock)'s `state`: open, so that a value a newer ONTAP adds is kept as [`ClientLockState::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
+#[non_exhaustive]
 pub enum ClientLockState {
     /// `granted`.
     Granted,
@@ -181,6 +185,7 @@ pub enum ClientLockState {
 
 /// The values of [`ClientLock`](crate::ClientLock)'s `type`: open, so that a value a newer ONTAP adds is kept as [`ClientLockType::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
+#[non_exhaustive]
 pub enum ClientLockType {
     /// `byte_range`.
     ByteRange,

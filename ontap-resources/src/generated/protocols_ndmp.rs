@@ -4,7 +4,7 @@
 
 /// The singleton at `/api/protocols/ndmp`.
 ///
-/// Verbs: `get`, `patch`.
+/// Verbs: `get`, `fetch`, `patch`.
 /// Generated from `spec/ontap-9.19.1.json`.
 ///
 /// ```
@@ -27,6 +27,7 @@ pub struct ClusterNdmpProperties {
 
 /// The values of [`ClusterNdmpProperties`](crate::ClusterNdmpProperties)'s `mode`: open, so that a value a newer ONTAP adds is kept as [`ClusterNdmpPropertiesMode::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
+#[non_exhaustive]
 pub enum ClusterNdmpPropertiesMode {
     /// `svm`.
     Svm,

@@ -6,7 +6,7 @@ use crate::{NdmpAuthenticationTypes, NodeReference};
 
 /// The objects at `/api/protocols/ndmp/nodes`, one at `/api/protocols/ndmp/nodes/{node.uuid}`.
 ///
-/// Verbs: `get`, `get_collection`, `count_collection`, `find`, `patch`, PATCH by query.
+/// Verbs: `get`, `fetch`, `get_collection`, `get_pages`, `count_collection`, `find`, `patch`, PATCH by query.
 /// Keys: `node.uuid`.
 /// Generated from `spec/ontap-9.19.1.json`.
 ///

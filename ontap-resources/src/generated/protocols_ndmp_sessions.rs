@@ -6,7 +6,7 @@ use crate::{NdmpData, NdmpMover, NdmpScsi, NdmpSessionOwner, NodeReference, SvmR
 
 /// The objects at `/api/protocols/ndmp/sessions`, one at `/api/protocols/ndmp/sessions/{owner.uuid}/{session.id}`.
 ///
-/// Verbs: `get`, `get_collection`, `count_collection`, `find`, `delete`, DELETE by query.
+/// Verbs: `get`, `fetch`, `get_collection`, `get_pages`, `count_collection`, `find`, `delete`, DELETE by query.
 /// Keys: `owner.uuid`, `session.id`.
 /// Generated from `spec/ontap-9.19.1.json`.
 ///
@@ -101,6 +101,7 @@ impl ontap::QueryParams for NdmpSessionDeleteCollectionParams {
 
 /// The values of [`NdmpSession`](crate::NdmpSession)'s `backup_engine`: open, so that a value a newer ONTAP adds is kept as [`NdmpSessionBackupEngine::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
+#[non_exhaustive]
 pub enum NdmpSessionBackupEngine {
     /// `dump`.
     Dump,
@@ -113,6 +114,7 @@ pub enum NdmpSessionBackupEngine {
 
 /// The values of [`NdmpSession`](crate::NdmpSession)'s `tape_mode`: open, so that a value a newer ONTAP adds is kept as [`NdmpSessionTapeMode::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
+#[non_exhaustive]
 pub enum NdmpSessionTapeMode {
     /// `read`.
     Read,

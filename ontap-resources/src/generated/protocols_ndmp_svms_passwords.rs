@@ -6,7 +6,7 @@ use crate::SvmReference;
 
 /// The objects at `/api/protocols/ndmp/svms/{svm.uuid}/passwords`, one at `/api/protocols/ndmp/svms/{svm.uuid}/passwords/{user}`.
 ///
-/// Verbs: `get`.
+/// Verbs: `get`, `fetch`.
 /// Keys: `user`.
 /// Parent keys: `svm.uuid` (from the fields, or from `Query::parent` / `CallOptions::parent`).
 /// Generated from `spec/ontap-9.19.1.json`.

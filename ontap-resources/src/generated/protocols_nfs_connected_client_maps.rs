@@ -6,7 +6,7 @@ use crate::{NodeReference, SvmReference};
 
 /// The singleton at `/api/protocols/nfs/connected-client-maps`.
 ///
-/// Verbs: `get_collection`, `count_collection`, `find`.
+/// Verbs: `get_collection`, `get_pages`, `count_collection`, `find`.
 /// Generated from `spec/ontap-9.19.1.json`.
 ///
 /// ```

@@ -6,7 +6,7 @@ use crate::{ExportPolicyReference, NodeReference, SvmReference, VolumeReference}
 
 /// The singleton at `/api/protocols/nfs/connected-clients`.
 ///
-/// Verbs: `get_collection`, `count_collection`, `find`.
+/// Verbs: `get_collection`, `get_pages`, `count_collection`, `find`.
 /// Generated from `spec/ontap-9.19.1.json`.
 ///
 /// ```
@@ -59,6 +59,7 @@ pub struct NfsClients {
 
 /// The values of [`NfsClients`](crate::NfsClients)'s `protocol`: open, so that a value a newer ONTAP adds is kept as [`NfsClientsProtocol::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
+#[non_exhaustive]
 pub enum NfsClientsProtocol {
     /// `nfs`.
     Nfs,

@@ -6,7 +6,7 @@ use crate::{ExportRules, SvmReference};
 
 /// The objects at `/api/protocols/nfs/export-policies`, one at `/api/protocols/nfs/export-policies/{id}`.
 ///
-/// Verbs: `get`, `get_collection`, `count_collection`, `find`, `post`, `patch`, `delete`, PATCH by query, DELETE by query.
+/// Verbs: `get`, `fetch`, `get_collection`, `get_pages`, `count_collection`, `find`, `post`, `patch`, `delete`, PATCH by query, DELETE by query.
 /// Keys: `id`.
 /// Generated from `spec/ontap-9.19.1.json`.
 ///

@@ -9,7 +9,7 @@ use crate::{
 
 /// The objects at `/api/protocols/nfs/export-policies/{policy.id}/rules`, one at `/api/protocols/nfs/export-policies/{policy.id}/rules/{index}`.
 ///
-/// Verbs: `get`, `get_collection`, `count_collection`, `find`, `post`, `patch`, `delete`, PATCH by query, DELETE by query.
+/// Verbs: `get`, `fetch`, `get_collection`, `get_pages`, `count_collection`, `find`, `post`, `patch`, `delete`, PATCH by query, DELETE by query.
 /// Keys: `index`.
 /// Parent keys: `policy.id` (from the fields, or from `Query::parent` / `CallOptions::parent`).
 /// Generated from `spec/ontap-9.19.1.json`.
@@ -71,7 +71,7 @@ pub struct ExportRule {
     pub svm: Option<SvmReference>,
 }
 
-/// The query parameters of `PATCH /api/protocols/nfs/export-policies/{policy.id}/rules/{index}`, typed: [`ExportRule`]'s `patch` takes them in [`ontap::CallOptions::with`]; `CallOptions::param` still sends any other.
+/// The query parameters of `PATCH /api/protocols/nfs/export-policies/{policy.id}/rules/{index}`, typed: [`ExportRule`]'s `patch_with` takes them in [`ontap::CallOptions::with`]; `CallOptions::param` still sends any other.
 ///
 /// ```
 /// use ontap_resources::ExportRulePatchParams;

@@ -6,7 +6,7 @@ use crate::{ExportClientExportRule, ExportClientPolicy, SvmReference};
 
 /// The objects at `/api/protocols/nfs/export-policies/{policy.id}/rules/{export_rule.index}/clients`, one at `/api/protocols/nfs/export-policies/{policy.id}/rules/{export_rule.index}/clients/{match}`.
 ///
-/// Verbs: `get_collection`, `count_collection`, `find`, `post`, `delete`, DELETE by query.
+/// Verbs: `get_collection`, `get_pages`, `count_collection`, `find`, `post`, `delete`, DELETE by query.
 /// Keys: `match`.
 /// Parent keys: `policy.id`, `export_rule.index` (from the fields, or from `Query::parent` / `CallOptions::parent`).
 /// Generated from `spec/ontap-9.19.1.json`.

@@ -6,7 +6,7 @@ use crate::{IpInterfaceReference, SvmReference};
 
 /// The objects at `/api/protocols/nfs/kerberos/interfaces`, one at `/api/protocols/nfs/kerberos/interfaces/{interface.uuid}`.
 ///
-/// Verbs: `get`, `get_collection`, `count_collection`, `find`, `patch`, PATCH by query.
+/// Verbs: `get`, `fetch`, `get_collection`, `get_pages`, `count_collection`, `find`, `patch`, PATCH by query.
 /// Keys: `interface.uuid`.
 /// Generated from `spec/ontap-9.19.1.json`.
 ///

@@ -8,7 +8,7 @@ use crate::{
 
 /// The objects at `/api/protocols/nfs/kerberos/realms`, one at `/api/protocols/nfs/kerberos/realms/{svm.uuid}/{name}`.
 ///
-/// Verbs: `get`, `get_collection`, `count_collection`, `find`, `post`, `patch`, `delete`, PATCH by query, DELETE by query.
+/// Verbs: `get`, `fetch`, `get_collection`, `get_pages`, `count_collection`, `find`, `post`, `patch`, `delete`, PATCH by query, DELETE by query.
 /// Keys: `svm.uuid`, `name`.
 /// Generated from `spec/ontap-9.19.1.json`.
 ///

@@ -10,7 +10,7 @@ use crate::{
 
 /// The objects at `/api/protocols/nfs/services`, one at `/api/protocols/nfs/services/{svm.uuid}`.
 ///
-/// Verbs: `get`, `get_collection`, `count_collection`, `find`, `post`, `patch`, `delete`, PATCH by query, DELETE by query.
+/// Verbs: `get`, `fetch`, `get_collection`, `get_pages`, `count_collection`, `find`, `post`, `patch`, `delete`, PATCH by query, DELETE by query.
 /// Keys: `svm.uuid`.
 /// Generated from `spec/ontap-9.19.1.json`.
 ///
@@ -181,6 +181,7 @@ impl ontap::QueryParams for NfsServiceDeleteCollectionParams {
 
 /// The values of [`NfsService`](crate::NfsService)'s `state`: open, so that a value a newer ONTAP adds is kept as [`NfsServiceState::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
+#[non_exhaustive]
 pub enum NfsServiceState {
     /// `online`.
     Online,

@@ -6,7 +6,7 @@ use crate::{IpInterfaceReference, SecurityCertificateReference, SvmReference};
 
 /// The objects at `/api/protocols/nfs/tls/interfaces`, one at `/api/protocols/nfs/tls/interfaces/{interface.uuid}`.
 ///
-/// Verbs: `get`, `get_collection`, `count_collection`, `find`, `patch`, PATCH by query.
+/// Verbs: `get`, `fetch`, `get_collection`, `get_pages`, `count_collection`, `find`, `patch`, PATCH by query.
 /// Keys: `interface.uuid`.
 /// Generated from `spec/ontap-9.19.1.json`.
 ///
@@ -40,7 +40,7 @@ pub struct NfsTlsInterface {
     pub svm: Option<SvmReference>,
 }
 
-/// The query parameters of `PATCH /api/protocols/nfs/tls/interfaces/{interface.uuid}`, typed: [`NfsTlsInterface`]'s `patch` takes them in [`ontap::CallOptions::with`]; `CallOptions::param` still sends any other.
+/// The query parameters of `PATCH /api/protocols/nfs/tls/interfaces/{interface.uuid}`, typed: [`NfsTlsInterface`]'s `patch_with` takes them in [`ontap::CallOptions::with`]; `CallOptions::param` still sends any other.
 ///
 /// ```
 /// use ontap_resources::NfsTlsInterfacePatchParams;

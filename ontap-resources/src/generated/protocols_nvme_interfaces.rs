@@ -6,7 +6,7 @@ use crate::{NodeReference, NvmeInterfaceFcInterface, NvmeInterfaceIpInterface, S
 
 /// The objects at `/api/protocols/nvme/interfaces`, one at `/api/protocols/nvme/interfaces/{uuid}`.
 ///
-/// Verbs: `get`, `get_collection`, `count_collection`, `find`.
+/// Verbs: `get`, `fetch`, `get_collection`, `get_pages`, `count_collection`, `find`.
 /// Keys: `uuid`.
 /// Generated from `spec/ontap-9.19.1.json`.
 ///
@@ -57,6 +57,7 @@ pub struct NvmeInterface {
 
 /// The values of [`NvmeInterface`](crate::NvmeInterface)'s `interface_type`: open, so that a value a newer ONTAP adds is kept as [`NvmeInterfaceInterfaceType::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
+#[non_exhaustive]
 pub enum NvmeInterfaceInterfaceType {
     /// `fc_interface`.
     FcInterface,

@@ -8,7 +8,7 @@ use crate::{
 
 /// The objects at `/api/protocols/nvme/services/{svm.uuid}/metrics`, one at `/api/protocols/nvme/services/{svm.uuid}/metrics/{timestamp}`.
 ///
-/// Verbs: `get`, `get_collection`, `count_collection`, `find`.
+/// Verbs: `get`, `fetch`, `get_collection`, `get_pages`, `count_collection`, `find`.
 /// Keys: `timestamp`.
 /// Parent keys: `svm.uuid` (from the fields, or from `Query::parent` / `CallOptions::parent`).
 /// Generated from `spec/ontap-9.19.1.json`.
@@ -57,6 +57,7 @@ pub struct PerformanceNvmeMetric {
 
 /// The values of [`PerformanceNvmeMetric`](crate::PerformanceNvmeMetric)'s `duration`: open, so that a value a newer ONTAP adds is kept as [`PerformanceNvmeMetricDuration::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
+#[non_exhaustive]
 pub enum PerformanceNvmeMetricDuration {
     /// `PT15S`.
     #[open_enum(rename = "PT15S")]
@@ -83,6 +84,7 @@ pub enum PerformanceNvmeMetricDuration {
 
 /// The values of [`PerformanceNvmeMetric`](crate::PerformanceNvmeMetric)'s `status`: open, so that a value a newer ONTAP adds is kept as [`PerformanceNvmeMetricStatus::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
+#[non_exhaustive]
 pub enum PerformanceNvmeMetricStatus {
     /// `ok`.
     Ok,

@@ -10,7 +10,7 @@ use crate::{
 
 /// The objects at `/api/protocols/nvme/subsystem-controllers`, one at `/api/protocols/nvme/subsystem-controllers/{subsystem.uuid}/{id}`.
 ///
-/// Verbs: `get`, `get_collection`, `count_collection`, `find`.
+/// Verbs: `get`, `fetch`, `get_collection`, `get_pages`, `count_collection`, `find`.
 /// Keys: `subsystem.uuid`, `id`.
 /// Generated from `spec/ontap-9.19.1.json`.
 ///
@@ -70,6 +70,7 @@ pub struct NvmeSubsystemController {
 
 /// The values of [`NvmeSubsystemController`](crate::NvmeSubsystemController)'s `transport_protocol`: open, so that a value a newer ONTAP adds is kept as [`NvmeSubsystemControllerTransportProtocol::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
+#[non_exhaustive]
 pub enum NvmeSubsystemControllerTransportProtocol {
     /// `fc_nvme`.
     FcNvme,

@@ -6,7 +6,7 @@ use crate::{NvmeSubsystemMapNamespace, NvmeSubsystemReference, SvmReference};
 
 /// The objects at `/api/protocols/nvme/subsystem-maps`, one at `/api/protocols/nvme/subsystem-maps/{subsystem.uuid}/{namespace.uuid}`.
 ///
-/// Verbs: `get`, `get_collection`, `count_collection`, `find`, `post`, `delete`, DELETE by query.
+/// Verbs: `get`, `fetch`, `get_collection`, `get_pages`, `count_collection`, `find`, `post`, `delete`, DELETE by query.
 /// Keys: `subsystem.uuid`, `namespace.uuid`.
 /// Generated from `spec/ontap-9.19.1.json`.
 ///

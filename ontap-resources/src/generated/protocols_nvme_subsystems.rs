@@ -8,7 +8,7 @@ use crate::{
 
 /// The objects at `/api/protocols/nvme/subsystems`, one at `/api/protocols/nvme/subsystems/{uuid}`.
 ///
-/// Verbs: `get`, `get_collection`, `count_collection`, `find`, `post`, `patch`, `delete`, PATCH by query, DELETE by query.
+/// Verbs: `get`, `fetch`, `get_collection`, `get_pages`, `count_collection`, `find`, `post`, `patch`, `delete`, PATCH by query, DELETE by query.
 /// Keys: `uuid`.
 /// Generated from `spec/ontap-9.19.1.json`.
 ///
@@ -66,7 +66,7 @@ pub struct NvmeSubsystem {
     pub vendor_uuids: Option<Vec<String>>,
 }
 
-/// The query parameters of `DELETE /api/protocols/nvme/subsystems/{uuid}`, typed: [`NvmeSubsystem`]'s `delete` takes them in [`ontap::CallOptions::with`]; `CallOptions::param` still sends any other.
+/// The query parameters of `DELETE /api/protocols/nvme/subsystems/{uuid}`, typed: [`NvmeSubsystem`]'s `delete_with` takes them in [`ontap::CallOptions::with`]; `CallOptions::param` still sends any other.
 ///
 /// ```
 /// use ontap_resources::NvmeSubsystemDeleteParams;
@@ -159,6 +159,7 @@ impl ontap::QueryParams for NvmeSubsystemDeleteCollectionParams {
 
 /// The values of [`NvmeSubsystem`](crate::NvmeSubsystem)'s `os_type`: open, so that a value a newer ONTAP adds is kept as [`NvmeSubsystemOsType::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
+#[non_exhaustive]
 pub enum NvmeSubsystemOsType {
     /// `aix`.
     Aix,

@@ -9,7 +9,7 @@ use crate::{
 
 /// The objects at `/api/protocols/nvme/subsystems/{subsystem.uuid}/hosts`, one at `/api/protocols/nvme/subsystems/{subsystem.uuid}/hosts/{nqn}`.
 ///
-/// Verbs: `get`, `get_collection`, `count_collection`, `find`, `post`, `patch`, `delete`, PATCH by query, DELETE by query.
+/// Verbs: `get`, `fetch`, `get_collection`, `get_pages`, `count_collection`, `find`, `post`, `patch`, `delete`, PATCH by query, DELETE by query.
 /// Keys: `nqn`.
 /// Parent keys: `subsystem.uuid` (from the fields, or from `Query::parent` / `CallOptions::parent`).
 /// Generated from `spec/ontap-9.19.1.json`.
@@ -109,6 +109,7 @@ impl ontap::QueryParams for NvmeSubsystemHostDeleteCollectionParams {
 
 /// The values of [`NvmeSubsystemHost`](crate::NvmeSubsystemHost)'s `priority`: open, so that a value a newer ONTAP adds is kept as [`NvmeSubsystemHostPriority::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
+#[non_exhaustive]
 pub enum NvmeSubsystemHostPriority {
     /// `regular`.
     Regular,

@@ -11,7 +11,7 @@ use crate::{
 
 /// The objects at `/api/protocols/s3/buckets`, one at `/api/protocols/s3/buckets/{svm.uuid}/{uuid}`.
 ///
-/// Verbs: `get`, `get_collection`, `count_collection`, `find`, `post` (may start a job), `patch` (may start a job), `delete` (may start a job), PATCH by query (may start a job), DELETE by query (may start a job).
+/// Verbs: `get`, `fetch`, `get_collection`, `get_pages`, `count_collection`, `find`, `post` (may start a job), `patch` (may start a job), `delete` (may start a job), PATCH by query (may start a job), DELETE by query (may start a job).
 /// Keys: `svm.uuid`, `uuid`.
 /// Generated from `spec/ontap-9.19.1.json`.
 ///
@@ -167,6 +167,7 @@ impl ontap::QueryParams for S3BucketDeleteCollectionParams {
 
 /// The values of [`S3Bucket`](crate::S3Bucket)'s `versioning_state`: open, so that a value a newer ONTAP adds is kept as [`S3BucketVersioningState::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
+#[non_exhaustive]
 pub enum S3BucketVersioningState {
     /// `disabled`.
     Disabled,

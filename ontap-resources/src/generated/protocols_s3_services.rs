@@ -8,7 +8,7 @@ use crate::{
 
 /// The objects at `/api/protocols/s3/services`, one at `/api/protocols/s3/services/{svm.uuid}`.
 ///
-/// Verbs: `get`, `get_collection`, `count_collection`, `find`, `post`, `patch`, `delete` (may start a job), PATCH by query, DELETE by query (may start a job).
+/// Verbs: `get`, `fetch`, `get_collection`, `get_pages`, `count_collection`, `find`, `post`, `patch`, `delete` (may start a job), PATCH by query, DELETE by query (may start a job).
 /// Keys: `svm.uuid`.
 /// Generated from `spec/ontap-9.19.1.json`.
 ///
@@ -84,7 +84,7 @@ pub struct S3Service {
     pub users: Option<Vec<S3User>>,
 }
 
-/// The query parameters of `DELETE /api/protocols/s3/services/{svm.uuid}`, typed: [`S3Service`]'s `delete` takes them in [`ontap::CallOptions::with`]; `CallOptions::param` still sends any other.
+/// The query parameters of `DELETE /api/protocols/s3/services/{svm.uuid}`, typed: [`S3Service`]'s `delete_with` takes them in [`ontap::CallOptions::with`]; `CallOptions::param` still sends any other.
 ///
 /// ```
 /// use ontap_resources::S3ServiceDeleteParams;
@@ -167,6 +167,7 @@ impl ontap::QueryParams for S3ServiceDeleteCollectionParams {
 
 /// The values of [`S3Service`](crate::S3Service)'s `bucket_create_retention_mode`: open, so that a value a newer ONTAP adds is kept as [`S3ServiceBucketCreateRetentionMode::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
+#[non_exhaustive]
 pub enum S3ServiceBucketCreateRetentionMode {
     /// `no_lock`.
     NoLock,

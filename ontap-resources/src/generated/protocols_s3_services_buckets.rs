@@ -11,7 +11,7 @@ use crate::{
 
 /// The objects at `/api/protocols/s3/services/{svm.uuid}/buckets`, one at `/api/protocols/s3/services/{svm.uuid}/buckets/{uuid}`.
 ///
-/// Verbs: `get`, `get_collection`, `count_collection`, `find`, `post` (may start a job), `patch` (may start a job), `delete` (may start a job), PATCH by query (may start a job), DELETE by query (may start a job).
+/// Verbs: `get`, `fetch`, `get_collection`, `get_pages`, `count_collection`, `find`, `post` (may start a job), `patch` (may start a job), `delete` (may start a job), PATCH by query (may start a job), DELETE by query (may start a job).
 /// Keys: `uuid`.
 /// Parent keys: `svm.uuid` (from the fields, or from `Query::parent` / `CallOptions::parent`).
 /// Generated from `spec/ontap-9.19.1.json`.
@@ -106,7 +106,7 @@ pub struct S3BucketSvm {
     pub volume: Option<VolumeReference>,
 }
 
-/// The query parameters of `PATCH /api/protocols/s3/services/{svm.uuid}/buckets/{uuid}`, typed: [`S3BucketSvm`]'s `patch` takes them in [`ontap::CallOptions::with`]; `CallOptions::param` still sends any other.
+/// The query parameters of `PATCH /api/protocols/s3/services/{svm.uuid}/buckets/{uuid}`, typed: [`S3BucketSvm`]'s `patch_with` takes them in [`ontap::CallOptions::with`]; `CallOptions::param` still sends any other.
 ///
 /// ```
 /// use ontap_resources::S3BucketSvmPatchParams;
@@ -199,6 +199,7 @@ impl ontap::QueryParams for S3BucketSvmDeleteCollectionParams {
 
 /// The values of [`S3BucketSvm`](crate::S3BucketSvm)'s `versioning_state`: open, so that a value a newer ONTAP adds is kept as [`S3BucketSvmVersioningState::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
+#[non_exhaustive]
 pub enum S3BucketSvmVersioningState {
     /// `disabled`.
     Disabled,

@@ -10,7 +10,7 @@ use crate::{
 
 /// The objects at `/api/protocols/s3/services/{svm.uuid}/buckets/{s3_bucket.uuid}/rules`, one at `/api/protocols/s3/services/{svm.uuid}/buckets/{s3_bucket.uuid}/rules/{name}`.
 ///
-/// Verbs: `get`, `get_collection`, `count_collection`, `find`, `post` (may start a job), `patch` (may start a job), `delete`, PATCH by query (may start a job), DELETE by query.
+/// Verbs: `get`, `fetch`, `get_collection`, `get_pages`, `count_collection`, `find`, `post` (may start a job), `patch` (may start a job), `delete`, PATCH by query (may start a job), DELETE by query.
 /// Keys: `name`.
 /// Parent keys: `svm.uuid`, `s3_bucket.uuid` (from the fields, or from `Query::parent` / `CallOptions::parent`).
 /// Generated from `spec/ontap-9.19.1.json`.

@@ -6,7 +6,7 @@ use crate::{S3BucketSnapshotS3Bucket, SvmReference};
 
 /// The objects at `/api/protocols/s3/services/{svm.uuid}/buckets/{s3_bucket.uuid}/snapshots`, one at `/api/protocols/s3/services/{svm.uuid}/buckets/{s3_bucket.uuid}/snapshots/{uuid}`.
 ///
-/// Verbs: `get`, `get_collection`, `count_collection`, `find`, `post` (may start a job), `delete`, DELETE by query.
+/// Verbs: `get`, `fetch`, `get_collection`, `get_pages`, `count_collection`, `find`, `post` (may start a job), `delete`, DELETE by query.
 /// Keys: `uuid`.
 /// Parent keys: `svm.uuid`, `s3_bucket.uuid` (from the fields, or from `Query::parent` / `CallOptions::parent`).
 /// Generated from `spec/ontap-9.19.1.json`.

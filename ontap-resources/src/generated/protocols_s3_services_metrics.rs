@@ -6,7 +6,7 @@ use crate::{PerformanceMetricIoType, PerformanceS3MetricSvm};
 
 /// The singleton at `/api/protocols/s3/services/{svm.uuid}/metrics`.
 ///
-/// Verbs: `get_collection`, `count_collection`, `find`.
+/// Verbs: `get_collection`, `get_pages`, `count_collection`, `find`.
 /// Parent keys: `svm.uuid` (from the fields, or from `Query::parent` / `CallOptions::parent`).
 /// Generated from `spec/ontap-9.19.1.json`.
 ///
@@ -49,6 +49,7 @@ pub struct PerformanceS3Metric {
 
 /// The values of [`PerformanceS3Metric`](crate::PerformanceS3Metric)'s `duration`: open, so that a value a newer ONTAP adds is kept as [`PerformanceS3MetricDuration::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
+#[non_exhaustive]
 pub enum PerformanceS3MetricDuration {
     /// `PT15S`.
     #[open_enum(rename = "PT15S")]
@@ -75,6 +76,7 @@ pub enum PerformanceS3MetricDuration {
 
 /// The values of [`PerformanceS3Metric`](crate::PerformanceS3Metric)'s `status`: open, so that a value a newer ONTAP adds is kept as [`PerformanceS3MetricStatus::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
+#[non_exhaustive]
 pub enum PerformanceS3MetricStatus {
     /// `ok`.
     Ok,

@@ -6,7 +6,7 @@ use crate::{S3UserKey, SvmReference};
 
 /// The objects at `/api/protocols/s3/services/{svm.uuid}/users`, one at `/api/protocols/s3/services/{svm.uuid}/users/{name}`.
 ///
-/// Verbs: `get`, `get_collection`, `count_collection`, `find`, `post`, `patch`, `delete`, PATCH by query, DELETE by query.
+/// Verbs: `get`, `fetch`, `get_collection`, `get_pages`, `count_collection`, `find`, `post`, `patch`, `delete`, PATCH by query, DELETE by query.
 /// Keys: `name`.
 /// Parent keys: `svm.uuid` (from the fields, or from `Query::parent` / `CallOptions::parent`).
 /// Generated from `spec/ontap-9.19.1.json`.
@@ -50,7 +50,7 @@ pub struct S3User {
     pub svm: Option<SvmReference>,
 }
 
-/// The query parameters of `PATCH /api/protocols/s3/services/{svm.uuid}/users/{name}`, typed: [`S3User`]'s `patch` takes them in [`ontap::CallOptions::with`]; `CallOptions::param` still sends any other.
+/// The query parameters of `PATCH /api/protocols/s3/services/{svm.uuid}/users/{name}`, typed: [`S3User`]'s `patch_with` takes them in [`ontap::CallOptions::with`]; `CallOptions::param` still sends any other.
 ///
 /// ```
 /// use ontap_resources::S3UserPatchParams;

@@ -6,7 +6,7 @@ use crate::{PerformanceFcpMetricSvm, PerformanceMetricIoType, PerformanceMetricI
 
 /// The objects at `/api/protocols/san/fcp/services/{svm.uuid}/metrics`, one at `/api/protocols/san/fcp/services/{svm.uuid}/metrics/{timestamp}`.
 ///
-/// Verbs: `get`, `get_collection`, `count_collection`, `find`.
+/// Verbs: `get`, `fetch`, `get_collection`, `get_pages`, `count_collection`, `find`.
 /// Keys: `timestamp`.
 /// Parent keys: `svm.uuid` (from the fields, or from `Query::parent` / `CallOptions::parent`).
 /// Generated from `spec/ontap-9.19.1.json`.
@@ -49,6 +49,7 @@ pub struct PerformanceFcpMetric {
 
 /// The values of [`PerformanceFcpMetric`](crate::PerformanceFcpMetric)'s `duration`: open, so that a value a newer ONTAP adds is kept as [`PerformanceFcpMetricDuration::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
+#[non_exhaustive]
 pub enum PerformanceFcpMetricDuration {
     /// `PT15S`.
     #[open_enum(rename = "PT15S")]
@@ -75,6 +76,7 @@ pub enum PerformanceFcpMetricDuration {
 
 /// The values of [`PerformanceFcpMetric`](crate::PerformanceFcpMetric)'s `status`: open, so that a value a newer ONTAP adds is kept as [`PerformanceFcpMetricStatus::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
+#[non_exhaustive]
 pub enum PerformanceFcpMetricStatus {
     /// `ok`.
     Ok,

@@ -9,7 +9,7 @@ use crate::{
 
 /// The objects at `/api/protocols/san/igroups`, one at `/api/protocols/san/igroups/{uuid}`.
 ///
-/// Verbs: `get`, `get_collection`, `count_collection`, `find`, `post`, `patch`, `delete`, PATCH by query, DELETE by query.
+/// Verbs: `get`, `fetch`, `get_collection`, `get_pages`, `count_collection`, `find`, `post`, `patch`, `delete`, PATCH by query, DELETE by query.
 /// Keys: `uuid`.
 /// Generated from `spec/ontap-9.19.1.json`.
 ///
@@ -76,7 +76,7 @@ pub struct Igroup {
     pub target: Option<IgroupTarget>,
 }
 
-/// The query parameters of `DELETE /api/protocols/san/igroups/{uuid}`, typed: [`Igroup`]'s `delete` takes them in [`ontap::CallOptions::with`]; `CallOptions::param` still sends any other.
+/// The query parameters of `DELETE /api/protocols/san/igroups/{uuid}`, typed: [`Igroup`]'s `delete_with` takes them in [`ontap::CallOptions::with`]; `CallOptions::param` still sends any other.
 ///
 /// ```
 /// use ontap_resources::IgroupDeleteParams;
@@ -159,6 +159,7 @@ impl ontap::QueryParams for IgroupDeleteCollectionParams {
 
 /// The values of [`Igroup`](crate::Igroup)'s `os_type`: open, so that a value a newer ONTAP adds is kept as [`IgroupOsType::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
+#[non_exhaustive]
 pub enum IgroupOsType {
     /// `aix`.
     Aix,
@@ -187,6 +188,7 @@ pub enum IgroupOsType {
 
 /// The values of [`Igroup`](crate::Igroup)'s `protocol`: open, so that a value a newer ONTAP adds is kept as [`IgroupProtocol::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
+#[non_exhaustive]
 pub enum IgroupProtocol {
     /// `fcp`.
     Fcp,

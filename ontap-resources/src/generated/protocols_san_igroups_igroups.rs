@@ -6,7 +6,7 @@ use crate::{FcLoginIgroups, IgroupNestedIgroup};
 
 /// The objects at `/api/protocols/san/igroups/{igroup.uuid}/igroups`, one at `/api/protocols/san/igroups/{igroup.uuid}/igroups/{uuid}`.
 ///
-/// Verbs: `get`, `get_collection`, `count_collection`, `find`, `post`, `delete`, DELETE by query.
+/// Verbs: `get`, `fetch`, `get_collection`, `get_pages`, `count_collection`, `find`, `post`, `delete`, DELETE by query.
 /// Keys: `uuid`.
 /// Parent keys: `igroup.uuid` (from the fields, or from `Query::parent` / `CallOptions::parent`).
 /// Generated from `spec/ontap-9.19.1.json`.
@@ -38,7 +38,7 @@ pub struct IgroupNested {
     pub records: Option<Vec<FcLoginIgroups>>,
 }
 
-/// The query parameters of `DELETE /api/protocols/san/igroups/{igroup.uuid}/igroups/{uuid}`, typed: [`IgroupNested`]'s `delete` takes them in [`ontap::CallOptions::with`]; `CallOptions::param` still sends any other.
+/// The query parameters of `DELETE /api/protocols/san/igroups/{igroup.uuid}/igroups/{uuid}`, typed: [`IgroupNested`]'s `delete_with` takes them in [`ontap::CallOptions::with`]; `CallOptions::param` still sends any other.
 ///
 /// ```
 /// use ontap_resources::IgroupNestedDeleteParams;

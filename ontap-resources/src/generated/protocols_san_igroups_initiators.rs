@@ -6,7 +6,7 @@ use crate::{IgroupInitiatorConnectivityTracking, IgroupInitiatorNoRecords, Igrou
 
 /// The objects at `/api/protocols/san/igroups/{igroup.uuid}/initiators`, one at `/api/protocols/san/igroups/{igroup.uuid}/initiators/{name}`.
 ///
-/// Verbs: `get`, `get_collection`, `count_collection`, `find`, `post`, `patch`, `delete`, PATCH by query, DELETE by query.
+/// Verbs: `get`, `fetch`, `get_collection`, `get_pages`, `count_collection`, `find`, `post`, `patch`, `delete`, PATCH by query, DELETE by query.
 /// Keys: `name`.
 /// Parent keys: `igroup.uuid` (from the fields, or from `Query::parent` / `CallOptions::parent`).
 /// Generated from `spec/ontap-9.19.1.json`.
@@ -44,7 +44,7 @@ pub struct IgroupInitiator {
     pub records: Option<Vec<IgroupInitiatorNoRecords>>,
 }
 
-/// The query parameters of `DELETE /api/protocols/san/igroups/{igroup.uuid}/initiators/{name}`, typed: [`IgroupInitiator`]'s `delete` takes them in [`ontap::CallOptions::with`]; `CallOptions::param` still sends any other.
+/// The query parameters of `DELETE /api/protocols/san/igroups/{igroup.uuid}/initiators/{name}`, typed: [`IgroupInitiator`]'s `delete_with` takes them in [`ontap::CallOptions::with`]; `CallOptions::param` still sends any other.
 ///
 /// ```
 /// use ontap_resources::IgroupInitiatorDeleteParams;

@@ -6,7 +6,7 @@ use crate::SvmReference;
 
 /// The objects at `/api/protocols/san/initiators`, one at `/api/protocols/san/initiators/{svm.uuid}/{name}`.
 ///
-/// Verbs: `get`, `get_collection`, `count_collection`, `find`.
+/// Verbs: `get`, `fetch`, `get_collection`, `get_pages`, `count_collection`, `find`.
 /// Keys: `svm.uuid`, `name`.
 /// Generated from `spec/ontap-9.19.1.json`.
 ///
@@ -36,6 +36,7 @@ pub struct Initiator {
 
 /// The values of [`Initiator`](crate::Initiator)'s `protocol`: open, so that a value a newer ONTAP adds is kept as [`InitiatorProtocol::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
+#[non_exhaustive]
 pub enum InitiatorProtocol {
     /// `fcp`.
     Fcp,

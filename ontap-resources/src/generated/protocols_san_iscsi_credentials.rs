@@ -6,7 +6,7 @@ use crate::{IscsiCredentialsChap, IscsiCredentialsInitiatorAddress, SvmReference
 
 /// The objects at `/api/protocols/san/iscsi/credentials`, one at `/api/protocols/san/iscsi/credentials/{svm.uuid}/{initiator}`.
 ///
-/// Verbs: `get`, `get_collection`, `count_collection`, `find`, `post`, `patch`, `delete`, PATCH by query, DELETE by query.
+/// Verbs: `get`, `fetch`, `get_collection`, `get_pages`, `count_collection`, `find`, `post`, `patch`, `delete`, PATCH by query, DELETE by query.
 /// Keys: `svm.uuid`, `initiator`.
 /// Generated from `spec/ontap-9.19.1.json`.
 ///
@@ -40,7 +40,7 @@ pub struct IscsiCredentials {
     pub initiator_address: Option<IscsiCredentialsInitiatorAddress>,
 }
 
-/// The query parameters of `PATCH /api/protocols/san/iscsi/credentials/{svm.uuid}/{initiator}`, typed: [`IscsiCredentials`]'s `patch` takes them in [`ontap::CallOptions::with`]; `CallOptions::param` still sends any other.
+/// The query parameters of `PATCH /api/protocols/san/iscsi/credentials/{svm.uuid}/{initiator}`, typed: [`IscsiCredentials`]'s `patch_with` takes them in [`ontap::CallOptions::with`]; `CallOptions::param` still sends any other.
 ///
 /// ```
 /// use ontap_resources::IscsiCredentialsPatchParams;
@@ -133,6 +133,7 @@ impl ontap::QueryParams for IscsiCredentialsDeleteCollectionParams {
 
 /// The values of [`IscsiCredentials`](crate::IscsiCredentials)'s `authentication_type`: open, so that a value a newer ONTAP adds is kept as [`IscsiCredentialsAuthenticationType::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
+#[non_exhaustive]
 pub enum IscsiCredentialsAuthenticationType {
     /// `chap`.
     Chap,

@@ -6,7 +6,7 @@ use crate::{IgroupNestedRecords, IscsiConnection, IscsiSessionInitiator, SvmRefe
 
 /// The objects at `/api/protocols/san/iscsi/sessions`, one at `/api/protocols/san/iscsi/sessions/{svm.uuid}/{tpgroup}/{tsih}`.
 ///
-/// Verbs: `get`, `get_collection`, `count_collection`, `find`.
+/// Verbs: `get`, `fetch`, `get_collection`, `get_pages`, `count_collection`, `find`.
 /// Keys: `svm.uuid`, `tpgroup`, `tsih`.
 /// Generated from `spec/ontap-9.19.1.json`.
 ///

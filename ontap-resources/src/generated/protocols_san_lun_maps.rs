@@ -6,7 +6,7 @@ use crate::{LunMapIgroup, LunMapLun, LunMapReportingNodeReference, SvmReference}
 
 /// The objects at `/api/protocols/san/lun-maps`, one at `/api/protocols/san/lun-maps/{lun.uuid}/{igroup.uuid}`.
 ///
-/// Verbs: `get`, `get_collection`, `count_collection`, `find`, `post`, `patch`, `delete`, PATCH by query, DELETE by query.
+/// Verbs: `get`, `fetch`, `get_collection`, `get_pages`, `count_collection`, `find`, `post`, `patch`, `delete`, PATCH by query, DELETE by query.
 /// Keys: `lun.uuid`, `igroup.uuid`.
 /// Generated from `spec/ontap-9.19.1.json`.
 ///
@@ -43,7 +43,7 @@ pub struct LunMap {
     pub svm: Option<SvmReference>,
 }
 
-/// The query parameters of `POST /api/protocols/san/lun-maps`, typed: [`LunMap`]'s `post` takes them in [`ontap::CallOptions::with`]; `CallOptions::param` still sends any other.
+/// The query parameters of `POST /api/protocols/san/lun-maps`, typed: [`LunMap`]'s `post_with` takes them in [`ontap::CallOptions::with`]; `CallOptions::param` still sends any other.
 ///
 /// ```
 /// use ontap_resources::LunMapPostParams;
@@ -70,7 +70,7 @@ impl ontap::QueryParams for LunMapPostParams {
     }
 }
 
-/// The query parameters of `DELETE /api/protocols/san/lun-maps/{lun.uuid}/{igroup.uuid}`, typed: [`LunMap`]'s `delete` takes them in [`ontap::CallOptions::with`]; `CallOptions::param` still sends any other.
+/// The query parameters of `DELETE /api/protocols/san/lun-maps/{lun.uuid}/{igroup.uuid}`, typed: [`LunMap`]'s `delete_with` takes them in [`ontap::CallOptions::with`]; `CallOptions::param` still sends any other.
 ///
 /// ```
 /// use ontap_resources::LunMapDeleteParams;

@@ -6,7 +6,7 @@ use crate::{IscsiSessionIgroups, PortsetInterfaceNoRecords, SvmReference};
 
 /// The objects at `/api/protocols/san/portsets`, one at `/api/protocols/san/portsets/{uuid}`.
 ///
-/// Verbs: `get`, `get_collection`, `count_collection`, `find`, `post`, `delete`, DELETE by query.
+/// Verbs: `get`, `fetch`, `get_collection`, `get_pages`, `count_collection`, `find`, `post`, `delete`, DELETE by query.
 /// Keys: `uuid`.
 /// Generated from `spec/ontap-9.19.1.json`.
 ///
@@ -43,7 +43,7 @@ pub struct Portset {
     pub svm: Option<SvmReference>,
 }
 
-/// The query parameters of `DELETE /api/protocols/san/portsets/{uuid}`, typed: [`Portset`]'s `delete` takes them in [`ontap::CallOptions::with`]; `CallOptions::param` still sends any other.
+/// The query parameters of `DELETE /api/protocols/san/portsets/{uuid}`, typed: [`Portset`]'s `delete_with` takes them in [`ontap::CallOptions::with`]; `CallOptions::param` still sends any other.
 ///
 /// ```
 /// use ontap_resources::PortsetDeleteParams;
@@ -99,6 +99,7 @@ impl ontap::QueryParams for PortsetDeleteCollectionParams {
 
 /// The values of [`Portset`](crate::Portset)'s `protocol`: open, so that a value a newer ONTAP adds is kept as [`PortsetProtocol::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
+#[non_exhaustive]
 pub enum PortsetProtocol {
     /// `fcp`.
     Fcp,

@@ -6,7 +6,7 @@ use crate::{LunReference, SvmReference};
 
 /// The objects at `/api/protocols/san/vvol-bindings`, one at `/api/protocols/san/vvol-bindings/{protocol_endpoint.uuid}/{vvol.uuid}`.
 ///
-/// Verbs: `get`, `get_collection`, `count_collection`, `find`, `post`, `delete`, DELETE by query.
+/// Verbs: `get`, `fetch`, `get_collection`, `get_pages`, `count_collection`, `find`, `post`, `delete`, DELETE by query.
 /// Keys: `protocol_endpoint.uuid`, `vvol.uuid`.
 /// Generated from `spec/ontap-9.19.1.json`.
 ///
@@ -46,7 +46,7 @@ pub struct VvolBinding {
     pub svm: Option<SvmReference>,
 }
 
-/// The query parameters of `DELETE /api/protocols/san/vvol-bindings/{protocol_endpoint.uuid}/{vvol.uuid}`, typed: [`VvolBinding`]'s `delete` takes them in [`ontap::CallOptions::with`]; `CallOptions::param` still sends any other.
+/// The query parameters of `DELETE /api/protocols/san/vvol-bindings/{protocol_endpoint.uuid}/{vvol.uuid}`, typed: [`VvolBinding`]'s `delete_with` takes them in [`ontap::CallOptions::with`]; `CallOptions::param` still sends any other.
 ///
 /// ```
 /// use ontap_resources::VvolBindingDeleteParams;

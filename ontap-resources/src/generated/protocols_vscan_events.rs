@@ -6,7 +6,7 @@ use crate::{IpInterfaceReference, NodeReference, SvmReference};
 
 /// The singleton at `/api/protocols/vscan/{svm.uuid}/events`.
 ///
-/// Verbs: `get_collection`, `count_collection`, `find`.
+/// Verbs: `get_collection`, `get_pages`, `count_collection`, `find`.
 /// Parent keys: `svm.uuid` (from the fields, or from `Query::parent` / `CallOptions::parent`).
 /// Generated from `spec/ontap-9.19.1.json`.
 ///
@@ -60,6 +60,7 @@ pub struct VscanEvent {
 
 /// The values of [`VscanEvent`](crate::VscanEvent)'s `disconnect_reason`: open, so that a value a newer ONTAP adds is kept as [`VscanEventDisconnectReason::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
+#[non_exhaustive]
 pub enum VscanEventDisconnectReason {
     /// `na`.
     Na,
@@ -88,6 +89,7 @@ pub enum VscanEventDisconnectReason {
 
 /// The values of [`VscanEvent`](crate::VscanEvent)'s `type`: open, so that a value a newer ONTAP adds is kept as [`VscanEventType::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
+#[non_exhaustive]
 pub enum VscanEventType {
     /// `scanner_connected`.
     ScannerConnected,

@@ -6,7 +6,7 @@ use crate::{ScheduleReference, SvmReference, VscanOnDemandScope};
 
 /// The objects at `/api/protocols/vscan/{svm.uuid}/on-demand-policies`, one at `/api/protocols/vscan/{svm.uuid}/on-demand-policies/{name}`.
 ///
-/// Verbs: `get`, `get_collection`, `count_collection`, `find`, `post`, `patch`, `delete`, PATCH by query, DELETE by query.
+/// Verbs: `get`, `fetch`, `get_collection`, `get_pages`, `count_collection`, `find`, `post`, `patch`, `delete`, PATCH by query, DELETE by query.
 /// Keys: `name`.
 /// Parent keys: `svm.uuid` (from the fields, or from `Query::parent` / `CallOptions::parent`).
 /// Generated from `spec/ontap-9.19.1.json`.

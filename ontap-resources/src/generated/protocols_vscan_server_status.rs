@@ -6,7 +6,7 @@ use crate::{IpInterfaceReference, NodeReference, SvmReference};
 
 /// The singleton at `/api/protocols/vscan/server-status`.
 ///
-/// Verbs: `get_collection`, `count_collection`, `find`.
+/// Verbs: `get_collection`, `get_pages`, `count_collection`, `find`.
 /// Generated from `spec/ontap-9.19.1.json`.
 ///
 /// ```
@@ -56,6 +56,7 @@ pub struct VscanServerStatus {
 
 /// The values of [`VscanServerStatus`](crate::VscanServerStatus)'s `type`: open, so that a value a newer ONTAP adds is kept as [`VscanServerStatusType::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
+#[non_exhaustive]
 pub enum VscanServerStatusType {
     /// `primary`.
     Primary,

@@ -6,7 +6,7 @@ use crate::{ResourceTagResourceResourceTag, SvmReference};
 
 /// The objects at `/api/resource-tags/{resource_tag.value}/resources`, one at `/api/resource-tags/{resource_tag.value}/resources/{href}`.
 ///
-/// Verbs: `get`, `get_collection`, `count_collection`, `find`, `post`, `delete`, DELETE by query.
+/// Verbs: `get`, `fetch`, `get_collection`, `get_pages`, `count_collection`, `find`, `post`, `delete`, DELETE by query.
 /// Keys: `href`.
 /// Parent keys: `resource_tag.value` (from the fields, or from `Query::parent` / `CallOptions::parent`).
 /// Generated from `spec/ontap-9.19.1.json`.

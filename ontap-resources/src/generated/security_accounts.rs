@@ -6,7 +6,7 @@ use crate::{AccountApplication, AccountPasswordHashAlgorithm, RoleReference, Svm
 
 /// The objects at `/api/security/accounts`, one at `/api/security/accounts/{owner.uuid}/{name}`.
 ///
-/// Verbs: `get`, `get_collection`, `count_collection`, `find`, `post`, `patch`, `delete`, PATCH by query, DELETE by query.
+/// Verbs: `get`, `fetch`, `get_collection`, `get_pages`, `count_collection`, `find`, `post`, `patch`, `delete`, PATCH by query, DELETE by query.
 /// Keys: `owner.uuid`, `name`.
 /// Generated from `spec/ontap-9.19.1.json`.
 ///
@@ -108,6 +108,7 @@ impl ontap::QueryParams for AccountDeleteCollectionParams {
 
 /// The values of [`Account`](crate::Account)'s `scope`: open, so that a value a newer ONTAP adds is kept as [`AccountScope::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
+#[non_exhaustive]
 pub enum AccountScope {
     /// `cluster`.
     Cluster,

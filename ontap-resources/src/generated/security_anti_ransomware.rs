@@ -6,7 +6,7 @@ use crate::AntiRansomwareNode;
 
 /// The singleton at `/api/security/anti-ransomware`.
 ///
-/// Verbs: `get`, `patch` (may start a job).
+/// Verbs: `get`, `fetch`, `patch` (may start a job).
 /// Generated from `spec/ontap-9.19.1.json`.
 ///
 /// ```

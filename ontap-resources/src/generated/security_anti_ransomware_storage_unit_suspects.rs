@@ -6,7 +6,7 @@ use crate::StorageUnitReference;
 
 /// The objects at `/api/security/anti-ransomware/storage-unit/suspects`, one at `/api/security/anti-ransomware/storage-unit/suspects/{storage_unit.uuid}`.
 ///
-/// Verbs: `get`, `get_collection`, `count_collection`, `find`, `delete` (may start a job), DELETE by query (may start a job).
+/// Verbs: `get`, `fetch`, `get_collection`, `get_pages`, `count_collection`, `find`, `delete` (may start a job), DELETE by query (may start a job).
 /// Keys: `storage_unit.uuid`.
 /// Generated from `spec/ontap-9.19.1.json`.
 ///
@@ -28,7 +28,7 @@ pub struct StorageUnitAntiRansomwareSuspect {
     pub links: Option<ontap::Links>,
 }
 
-/// The query parameters of `DELETE /api/security/anti-ransomware/storage-unit/suspects/{storage_unit.uuid}`, typed: [`StorageUnitAntiRansomwareSuspect`]'s `delete` takes them in [`ontap::CallOptions::with`]; `CallOptions::param` still sends any other.
+/// The query parameters of `DELETE /api/security/anti-ransomware/storage-unit/suspects/{storage_unit.uuid}`, typed: [`StorageUnitAntiRansomwareSuspect`]'s `delete_with` takes them in [`ontap::CallOptions::with`]; `CallOptions::param` still sends any other.
 ///
 /// ```
 /// use ontap_resources::StorageUnitAntiRansomwareSuspectDeleteParams;

@@ -6,7 +6,7 @@ use crate::{AntiRansomwareSuspectFile, VolumeReference};
 
 /// The objects at `/api/security/anti-ransomware/suspects`, one at `/api/security/anti-ransomware/suspects/{volume.uuid}`.
 ///
-/// Verbs: `get_collection`, `count_collection`, `find`, `delete` (may start a job), DELETE by query (may start a job).
+/// Verbs: `get_collection`, `get_pages`, `count_collection`, `find`, `delete` (may start a job), DELETE by query (may start a job).
 /// Keys: `volume.uuid`.
 /// Generated from `spec/ontap-9.19.1.json`.
 ///
@@ -31,7 +31,7 @@ pub struct AntiRansomwareSuspect {
     pub file: Option<AntiRansomwareSuspectFile>,
 }
 
-/// The query parameters of `DELETE /api/security/anti-ransomware/suspects/{volume.uuid}`, typed: [`AntiRansomwareSuspect`]'s `delete` takes them in [`ontap::CallOptions::with`]; `CallOptions::param` still sends any other.
+/// The query parameters of `DELETE /api/security/anti-ransomware/suspects/{volume.uuid}`, typed: [`AntiRansomwareSuspect`]'s `delete_with` takes them in [`ontap::CallOptions::with`]; `CallOptions::param` still sends any other.
 ///
 /// ```
 /// use ontap_resources::AntiRansomwareSuspectDeleteParams;

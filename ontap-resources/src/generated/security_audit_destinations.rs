@@ -6,7 +6,7 @@ use crate::IpspaceReference;
 
 /// The objects at `/api/security/audit/destinations`, one at `/api/security/audit/destinations/{address}/{port}`.
 ///
-/// Verbs: `get`, `get_collection`, `count_collection`, `find`, `post` (may start a job), `patch`, `delete`, PATCH by query, DELETE by query.
+/// Verbs: `get`, `fetch`, `get_collection`, `get_pages`, `count_collection`, `find`, `post` (may start a job), `patch`, `delete`, PATCH by query, DELETE by query.
 /// Keys: `address`, `port`.
 /// Generated from `spec/ontap-9.19.1.json`.
 ///
@@ -49,7 +49,7 @@ pub struct SecurityAuditLogForward {
     pub verify_server: Option<bool>,
 }
 
-/// The query parameters of `POST /api/security/audit/destinations`, typed: [`SecurityAuditLogForward`]'s `post` takes them in [`ontap::CallOptions::with`]; `CallOptions::param` still sends any other.
+/// The query parameters of `POST /api/security/audit/destinations`, typed: [`SecurityAuditLogForward`]'s `post_with` takes them in [`ontap::CallOptions::with`]; `CallOptions::param` still sends any other.
 ///
 /// ```
 /// use ontap_resources::SecurityAuditLogForwardPostParams;
@@ -127,6 +127,7 @@ impl ontap::QueryParams for SecurityAuditLogForwardDeleteCollectionParams {
 
 /// The values of [`SecurityAuditLogForward`](crate::SecurityAuditLogForward)'s `facility`: open, so that a value a newer ONTAP adds is kept as [`SecurityAuditLogForwardFacility::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
+#[non_exhaustive]
 pub enum SecurityAuditLogForwardFacility {
     /// `kern`.
     Kern,
@@ -155,6 +156,7 @@ pub enum SecurityAuditLogForwardFacility {
 
 /// The values of [`SecurityAuditLogForward`](crate::SecurityAuditLogForward)'s `hostname_format_override`: open, so that a value a newer ONTAP adds is kept as [`SecurityAuditLogForwardHostnameFormatOverride::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
+#[non_exhaustive]
 pub enum SecurityAuditLogForwardHostnameFormatOverride {
     /// `no_override`.
     NoOverride,
@@ -169,6 +171,7 @@ pub enum SecurityAuditLogForwardHostnameFormatOverride {
 
 /// The values of [`SecurityAuditLogForward`](crate::SecurityAuditLogForward)'s `message_format`: open, so that a value a newer ONTAP adds is kept as [`SecurityAuditLogForwardMessageFormat::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
+#[non_exhaustive]
 pub enum SecurityAuditLogForwardMessageFormat {
     /// `legacy_netapp`.
     LegacyNetapp,
@@ -182,6 +185,7 @@ pub enum SecurityAuditLogForwardMessageFormat {
 
 /// The values of [`SecurityAuditLogForward`](crate::SecurityAuditLogForward)'s `protocol`: open, so that a value a newer ONTAP adds is kept as [`SecurityAuditLogForwardProtocol::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
+#[non_exhaustive]
 pub enum SecurityAuditLogForwardProtocol {
     /// `udp_unencrypted`.
     UdpUnencrypted,
@@ -196,6 +200,7 @@ pub enum SecurityAuditLogForwardProtocol {
 
 /// The values of [`SecurityAuditLogForward`](crate::SecurityAuditLogForward)'s `timestamp_format_override`: open, so that a value a newer ONTAP adds is kept as [`SecurityAuditLogForwardTimestampFormatOverride::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
+#[non_exhaustive]
 pub enum SecurityAuditLogForwardTimestampFormatOverride {
     /// `no_override`.
     NoOverride,

@@ -6,7 +6,7 @@ use crate::{NodeReference, SecurityAuditLogSvm};
 
 /// The singleton at `/api/security/audit/messages`.
 ///
-/// Verbs: `get_collection`, `count_collection`, `find`.
+/// Verbs: `get_collection`, `get_pages`, `count_collection`, `find`.
 /// Generated from `spec/ontap-9.19.1.json`.
 ///
 /// ```
@@ -68,6 +68,7 @@ pub struct SecurityAuditLog {
 
 /// The values of [`SecurityAuditLog`](crate::SecurityAuditLog)'s `application`: open, so that a value a newer ONTAP adds is kept as [`SecurityAuditLogApplication::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
+#[non_exhaustive]
 pub enum SecurityAuditLogApplication {
     /// `internal`.
     Internal,
@@ -92,6 +93,7 @@ pub enum SecurityAuditLogApplication {
 
 /// The values of [`SecurityAuditLog`](crate::SecurityAuditLog)'s `state`: open, so that a value a newer ONTAP adds is kept as [`SecurityAuditLogState::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
+#[non_exhaustive]
 pub enum SecurityAuditLogState {
     /// `pending`.
     Pending,
@@ -106,6 +108,7 @@ pub enum SecurityAuditLogState {
 
 /// The values of [`SecurityAuditLog`](crate::SecurityAuditLog)'s `scope`: open, so that a value a newer ONTAP adds is kept as [`SecurityAuditLogScope::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
+#[non_exhaustive]
 pub enum SecurityAuditLogScope {
     /// `svm`.
     Svm,

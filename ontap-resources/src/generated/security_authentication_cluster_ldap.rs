@@ -6,7 +6,7 @@ use crate::LdapStatus;
 
 /// The singleton at `/api/security/authentication/cluster/ldap`.
 ///
-/// Verbs: `get`, `post`, `patch`, `delete`.
+/// Verbs: `get`, `fetch`, `post`, `patch`, `delete`.
 /// Generated from `spec/ontap-9.19.1.json`.
 ///
 /// ```
@@ -107,6 +107,7 @@ pub struct ClusterLdap {
 
 /// The values of [`ClusterLdap`](crate::ClusterLdap)'s `base_scope`: open, so that a value a newer ONTAP adds is kept as [`ClusterLdapBaseScope::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
+#[non_exhaustive]
 pub enum ClusterLdapBaseScope {
     /// `base`.
     Base,
@@ -121,6 +122,7 @@ pub enum ClusterLdapBaseScope {
 
 /// The values of [`ClusterLdap`](crate::ClusterLdap)'s `group_scope`: open, so that a value a newer ONTAP adds is kept as [`ClusterLdapGroupScope::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
+#[non_exhaustive]
 pub enum ClusterLdapGroupScope {
     /// `base`.
     Base,
@@ -135,6 +137,7 @@ pub enum ClusterLdapGroupScope {
 
 /// The values of [`ClusterLdap`](crate::ClusterLdap)'s `min_bind_level`: open, so that a value a newer ONTAP adds is kept as [`ClusterLdapMinBindLevel::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
+#[non_exhaustive]
 pub enum ClusterLdapMinBindLevel {
     /// `anonymous`.
     Anonymous,
@@ -149,6 +152,7 @@ pub enum ClusterLdapMinBindLevel {
 
 /// The values of [`ClusterLdap`](crate::ClusterLdap)'s `netgroup_byhost_scope`: open, so that a value a newer ONTAP adds is kept as [`ClusterLdapNetgroupByhostScope::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
+#[non_exhaustive]
 pub enum ClusterLdapNetgroupByhostScope {
     /// `base`.
     Base,
@@ -163,6 +167,7 @@ pub enum ClusterLdapNetgroupByhostScope {
 
 /// The values of [`ClusterLdap`](crate::ClusterLdap)'s `netgroup_scope`: open, so that a value a newer ONTAP adds is kept as [`ClusterLdapNetgroupScope::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
+#[non_exhaustive]
 pub enum ClusterLdapNetgroupScope {
     /// `base`.
     Base,
@@ -177,6 +182,7 @@ pub enum ClusterLdapNetgroupScope {
 
 /// The values of [`ClusterLdap`](crate::ClusterLdap)'s `session_security`: open, so that a value a newer ONTAP adds is kept as [`ClusterLdapSessionSecurity::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
+#[non_exhaustive]
 pub enum ClusterLdapSessionSecurity {
     /// `none`.
     None,
@@ -191,6 +197,7 @@ pub enum ClusterLdapSessionSecurity {
 
 /// The values of [`ClusterLdap`](crate::ClusterLdap)'s `user_scope`: open, so that a value a newer ONTAP adds is kept as [`ClusterLdapUserScope::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
+#[non_exhaustive]
 pub enum ClusterLdapUserScope {
     /// `base`.
     Base,

@@ -6,7 +6,7 @@ use crate::BindingDetails;
 
 /// The singleton at `/api/security/authentication/cluster/nis`.
 ///
-/// Verbs: `get`, `post`, `patch`, `delete`.
+/// Verbs: `get`, `fetch`, `post`, `patch`, `delete`.
 /// Generated from `spec/ontap-9.19.1.json`.
 ///
 /// ```

@@ -6,7 +6,7 @@ use crate::{SecurityOauth2Introspection, SecurityOauth2Jwks};
 
 /// The objects at `/api/security/authentication/cluster/oauth2/clients`, one at `/api/security/authentication/cluster/oauth2/clients/{name}`.
 ///
-/// Verbs: `get`, `get_collection`, `count_collection`, `find`, `post` (may start a job), `delete`, DELETE by query.
+/// Verbs: `get`, `fetch`, `get_collection`, `get_pages`, `count_collection`, `find`, `post` (may start a job), `delete`, DELETE by query.
 /// Keys: `name`.
 /// Generated from `spec/ontap-9.19.1.json`.
 ///
@@ -99,6 +99,7 @@ impl ontap::QueryParams for SecurityOauth2DeleteCollectionParams {
 
 /// The values of [`SecurityOauth2`](crate::SecurityOauth2)'s `application`: open, so that a value a newer ONTAP adds is kept as [`SecurityOauth2Application::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
+#[non_exhaustive]
 pub enum SecurityOauth2Application {
     /// `http`.
     Http,
@@ -109,6 +110,7 @@ pub enum SecurityOauth2Application {
 
 /// The values of [`SecurityOauth2`](crate::SecurityOauth2)'s `provider`: open, so that a value a newer ONTAP adds is kept as [`SecurityOauth2Provider::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
+#[non_exhaustive]
 pub enum SecurityOauth2Provider {
     /// `basic`.
     Basic,
@@ -127,6 +129,7 @@ pub enum SecurityOauth2Provider {
 
 /// The values of [`SecurityOauth2`](crate::SecurityOauth2)'s `use_mutual_tls`: open, so that a value a newer ONTAP adds is kept as [`SecurityOauth2UseMutualTls::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
+#[non_exhaustive]
 pub enum SecurityOauth2UseMutualTls {
     /// `none`.
     None,

@@ -4,7 +4,7 @@
 
 /// The singleton at `/api/security/authentication/cluster/oidc`.
 ///
-/// Verbs: `get`, `post` (may start a job), `patch`, `delete`.
+/// Verbs: `get`, `fetch`, `post` (may start a job), `patch`, `delete`.
 /// Generated from `spec/ontap-9.19.1.json`.
 ///
 /// ```
@@ -72,6 +72,7 @@ pub struct SecurityOidc {
 
 /// The values of [`SecurityOidc`](crate::SecurityOidc)'s `provider`: open, so that a value a newer ONTAP adds is kept as [`SecurityOidcProvider::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
+#[non_exhaustive]
 pub enum SecurityOidcProvider {
     /// `adfs`.
     Adfs,

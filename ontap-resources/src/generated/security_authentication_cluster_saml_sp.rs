@@ -6,7 +6,7 @@ use crate::SecuritySamlDefMetadataCertificate;
 
 /// The singleton at `/api/security/authentication/cluster/saml-sp`.
 ///
-/// Verbs: `get`, `post` (may start a job), `patch`, `delete`.
+/// Verbs: `get`, `fetch`, `post` (may start a job), `patch`, `delete`.
 /// Generated from `spec/ontap-9.19.1.json`.
 ///
 /// ```
@@ -36,7 +36,7 @@ pub struct SecuritySamlSp {
     pub idp_uri: Option<String>,
 }
 
-/// The query parameters of `POST /api/security/authentication/cluster/saml-sp`, typed: [`SecuritySamlSp`]'s `post` takes them in [`ontap::CallOptions::with`]; `CallOptions::param` still sends any other.
+/// The query parameters of `POST /api/security/authentication/cluster/saml-sp`, typed: [`SecuritySamlSp`]'s `post_with` takes them in [`ontap::CallOptions::with`]; `CallOptions::param` still sends any other.
 ///
 /// ```
 /// use ontap_resources::SecuritySamlSpPostParams;

@@ -6,7 +6,7 @@ use crate::SecuritySamlDefMetadataCertificate;
 
 /// The singleton at `/api/security/authentication/cluster/saml-sp/default-metadata`.
 ///
-/// Verbs: `get`, `post` (may start a job), `delete`.
+/// Verbs: `get`, `fetch`, `post` (may start a job), `delete`.
 /// Generated from `spec/ontap-9.19.1.json`.
 ///
 /// ```
@@ -41,6 +41,7 @@ pub struct SecuritySamlDefMetadata {
 
 /// The values of [`SecuritySamlDefMetadata`](crate::SecuritySamlDefMetadata)'s `scope`: open, so that a value a newer ONTAP adds is kept as [`SecuritySamlDefMetadataScope::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
+#[non_exhaustive]
 pub enum SecuritySamlDefMetadataScope {
     /// `cluster`.
     Cluster,

@@ -6,7 +6,7 @@ use crate::SvmReference;
 
 /// The objects at `/api/security/authentication/duo/groups`, one at `/api/security/authentication/duo/groups/{owner.uuid}/{name}`.
 ///
-/// Verbs: `get`, `get_collection`, `count_collection`, `find`, `post`, `patch`, `delete`, PATCH by query, DELETE by query.
+/// Verbs: `get`, `fetch`, `get_collection`, `get_pages`, `count_collection`, `find`, `post`, `patch`, `delete`, PATCH by query, DELETE by query.
 /// Keys: `owner.uuid`, `name`.
 /// Generated from `spec/ontap-9.19.1.json`.
 ///

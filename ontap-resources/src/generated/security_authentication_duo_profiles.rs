@@ -6,7 +6,7 @@ use crate::SvmReference;
 
 /// The objects at `/api/security/authentication/duo/profiles`, one at `/api/security/authentication/duo/profiles/{owner.uuid}`.
 ///
-/// Verbs: `get`, `get_collection`, `count_collection`, `find`, `post`, `patch`, `delete`, PATCH by query, DELETE by query.
+/// Verbs: `get`, `fetch`, `get_collection`, `get_pages`, `count_collection`, `find`, `post`, `patch`, `delete`, PATCH by query, DELETE by query.
 /// Keys: `owner.uuid`.
 /// Generated from `spec/ontap-9.19.1.json`.
 ///
@@ -120,6 +120,7 @@ impl ontap::QueryParams for DuoDeleteCollectionParams {
 
 /// The values of [`Duo`](crate::Duo)'s `fail_mode`: open, so that a value a newer ONTAP adds is kept as [`DuoFailMode::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
+#[non_exhaustive]
 pub enum DuoFailMode {
     /// `safe`.
     Safe,

@@ -6,7 +6,7 @@ use crate::{AccountReference, SvmReference};
 
 /// The objects at `/api/security/authentication/publickeys`, one at `/api/security/authentication/publickeys/{owner.uuid}/{account.name}/{index}`.
 ///
-/// Verbs: `get`, `get_collection`, `count_collection`, `find`, `post`, `patch`, `delete`, PATCH by query, DELETE by query.
+/// Verbs: `get`, `fetch`, `get_collection`, `get_pages`, `count_collection`, `find`, `post`, `patch`, `delete`, PATCH by query, DELETE by query.
 /// Keys: `owner.uuid`, `account.name`, `index`.
 /// Generated from `spec/ontap-9.19.1.json`.
 ///
@@ -117,6 +117,7 @@ impl ontap::QueryParams for PublickeyDeleteCollectionParams {
 
 /// The values of [`Publickey`](crate::Publickey)'s `scope`: open, so that a value a newer ONTAP adds is kept as [`PublickeyScope::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
+#[non_exhaustive]
 pub enum PublickeyScope {
     /// `cluster`.
     Cluster,

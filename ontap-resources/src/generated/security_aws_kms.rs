@@ -6,7 +6,7 @@ use crate::{AwsConnectivity, AwsKmsState, EkmipServerConnectivity, SvmReference}
 
 /// The objects at `/api/security/aws-kms`, one at `/api/security/aws-kms/{uuid}`.
 ///
-/// Verbs: `get`, `get_collection`, `count_collection`, `find`, `post` (may start a job), `patch` (may start a job), `delete` (may start a job), PATCH by query (may start a job), DELETE by query (may start a job).
+/// Verbs: `get`, `fetch`, `get_collection`, `get_pages`, `count_collection`, `find`, `post` (may start a job), `patch` (may start a job), `delete` (may start a job), PATCH by query (may start a job), DELETE by query (may start a job).
 /// Keys: `uuid`.
 /// Generated from `spec/ontap-9.19.1.json`.
 ///
@@ -159,6 +159,7 @@ impl ontap::QueryParams for AwsKmsDeleteCollectionParams {
 
 /// The values of [`AwsKms`](crate::AwsKms)'s `scope`: open, so that a value a newer ONTAP adds is kept as [`AwsKmsScope::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
+#[non_exhaustive]
 pub enum AwsKmsScope {
     /// `svm`.
     Svm,
@@ -171,6 +172,7 @@ pub enum AwsKmsScope {
 
 /// The values of [`AwsKms`](crate::AwsKms)'s `proxy_type`: open, so that a value a newer ONTAP adds is kept as [`AwsKmsProxyType::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
+#[non_exhaustive]
 pub enum AwsKmsProxyType {
     /// `http`.
     Http,

@@ -8,7 +8,7 @@ use crate::{
 
 /// The objects at `/api/security/azure-key-vaults`, one at `/api/security/azure-key-vaults/{uuid}`.
 ///
-/// Verbs: `get`, `get_collection`, `count_collection`, `find`, `post` (may start a job), `patch` (may start a job), `delete` (may start a job), PATCH by query (may start a job), DELETE by query (may start a job).
+/// Verbs: `get`, `fetch`, `get_collection`, `get_pages`, `count_collection`, `find`, `post` (may start a job), `patch` (may start a job), `delete` (may start a job), PATCH by query (may start a job), DELETE by query (may start a job).
 /// Keys: `uuid`.
 /// Generated from `spec/ontap-9.19.1.json`.
 ///
@@ -105,7 +105,7 @@ pub struct AzureKeyVault {
     pub verify_ip: Option<bool>,
 }
 
-/// The query parameters of `POST /api/security/azure-key-vaults`, typed: [`AzureKeyVault`]'s `post` takes them in [`ontap::CallOptions::with`]; `CallOptions::param` still sends any other.
+/// The query parameters of `POST /api/security/azure-key-vaults`, typed: [`AzureKeyVault`]'s `post_with` takes them in [`ontap::CallOptions::with`]; `CallOptions::param` still sends any other.
 ///
 /// ```
 /// use ontap_resources::AzureKeyVaultPostParams;
@@ -183,6 +183,7 @@ impl ontap::QueryParams for AzureKeyVaultDeleteCollectionParams {
 
 /// The values of [`AzureKeyVault`](crate::AzureKeyVault)'s `scope`: open, so that a value a newer ONTAP adds is kept as [`AzureKeyVaultScope::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
+#[non_exhaustive]
 pub enum AzureKeyVaultScope {
     /// `svm`.
     Svm,
@@ -195,6 +196,7 @@ pub enum AzureKeyVaultScope {
 
 /// The values of [`AzureKeyVault`](crate::AzureKeyVault)'s `authentication_method`: open, so that a value a newer ONTAP adds is kept as [`AzureKeyVaultAuthenticationMethod::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
+#[non_exhaustive]
 pub enum AzureKeyVaultAuthenticationMethod {
     /// `client_secret`.
     ClientSecret,
@@ -207,6 +209,7 @@ pub enum AzureKeyVaultAuthenticationMethod {
 
 /// The values of [`AzureKeyVault`](crate::AzureKeyVault)'s `proxy_type`: open, so that a value a newer ONTAP adds is kept as [`AzureKeyVaultProxyType::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
+#[non_exhaustive]
 pub enum AzureKeyVaultProxyType {
     /// `http`.
     Http,

@@ -6,7 +6,7 @@ use crate::{BarbicanConnectivity, BarbicanState, SecurityKeystoreConfiguration, 
 
 /// The objects at `/api/security/barbican-kms`, one at `/api/security/barbican-kms/{uuid}`.
 ///
-/// Verbs: `get`, `get_collection`, `count_collection`, `find`, `post` (may start a job), `patch` (may start a job), PATCH by query (may start a job).
+/// Verbs: `get`, `fetch`, `get_collection`, `get_pages`, `count_collection`, `find`, `post` (may start a job), `patch` (may start a job), PATCH by query (may start a job).
 /// Keys: `uuid`.
 /// Generated from `spec/ontap-9.19.1.json`.
 ///
@@ -111,6 +111,7 @@ impl ontap::QueryParams for BarbicanPatchCollectionParams {
 
 /// The values of [`Barbican`](crate::Barbican)'s `scope`: open, so that a value a newer ONTAP adds is kept as [`BarbicanScope::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
+#[non_exhaustive]
 pub enum BarbicanScope {
     /// `svm`.
     Svm,
@@ -123,6 +124,7 @@ pub enum BarbicanScope {
 
 /// The values of [`Barbican`](crate::Barbican)'s `proxy_type`: open, so that a value a newer ONTAP adds is kept as [`BarbicanProxyType::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
+#[non_exhaustive]
 pub enum BarbicanProxyType {
     /// `http`.
     Http,

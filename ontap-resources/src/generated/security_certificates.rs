@@ -6,7 +6,7 @@ use crate::{SecurityAzure, SubjectAlternateName, SvmReference};
 
 /// The objects at `/api/security/certificates`, one at `/api/security/certificates/{uuid}`.
 ///
-/// Verbs: `get`, `get_collection`, `count_collection`, `find`, `post`, `delete`, DELETE by query.
+/// Verbs: `get`, `fetch`, `get_collection`, `get_pages`, `count_collection`, `find`, `post`, `delete`, DELETE by query.
 /// Keys: `uuid`.
 /// Generated from `spec/ontap-9.19.1.json`.
 ///
@@ -108,6 +108,7 @@ impl ontap::QueryParams for SecurityCertificateDeleteCollectionParams {
 
 /// The values of [`SecurityCertificate`](crate::SecurityCertificate)'s `hash_function`: open, so that a value a newer ONTAP adds is kept as [`SecurityCertificateHashFunction::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
+#[non_exhaustive]
 pub enum SecurityCertificateHashFunction {
     /// `sha1`.
     Sha1,
@@ -128,6 +129,7 @@ pub enum SecurityCertificateHashFunction {
 
 /// The values of [`SecurityCertificate`](crate::SecurityCertificate)'s `type`: open, so that a value a newer ONTAP adds is kept as [`SecurityCertificateType::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
+#[non_exhaustive]
 pub enum SecurityCertificateType {
     /// `client`.
     Client,
@@ -146,6 +148,7 @@ pub enum SecurityCertificateType {
 
 /// The values of [`SecurityCertificate`](crate::SecurityCertificate)'s `scope`: open, so that a value a newer ONTAP adds is kept as [`SecurityCertificateScope::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
+#[non_exhaustive]
 pub enum SecurityCertificateScope {
     /// `svm`.
     Svm,

@@ -4,7 +4,7 @@
 
 /// The singleton at `/api/security/cluster-network`.
 ///
-/// Verbs: `get`, `patch`.
+/// Verbs: `get`, `fetch`, `patch`.
 /// Generated from `spec/ontap-9.19.1.json`.
 ///
 /// ```
@@ -36,6 +36,7 @@ pub struct SecurityClusterNetwork {
 
 /// The values of [`SecurityClusterNetwork`](crate::SecurityClusterNetwork)'s `mode`: open, so that a value a newer ONTAP adds is kept as [`SecurityClusterNetworkMode::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
+#[non_exhaustive]
 pub enum SecurityClusterNetworkMode {
     /// `tls`.
     Tls,

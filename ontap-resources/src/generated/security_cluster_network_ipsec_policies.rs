@@ -9,7 +9,7 @@ use crate::{
 
 /// The objects at `/api/security/cluster-network/ipsec/policies`, one at `/api/security/cluster-network/ipsec/policies/{node.uuid}/{uuid}`.
 ///
-/// Verbs: `get`, `get_collection`, `count_collection`, `find`.
+/// Verbs: `get`, `fetch`, `get_collection`, `get_pages`, `count_collection`, `find`.
 /// Keys: `node.uuid`, `uuid`.
 /// Generated from `spec/ontap-9.19.1.json`.
 ///
@@ -54,6 +54,7 @@ pub struct SecurityClusterNetworkIpsecPolicy {
 
 /// The values of [`SecurityClusterNetworkIpsecPolicy`](crate::SecurityClusterNetworkIpsecPolicy)'s `authentication_method`: open, so that a value a newer ONTAP adds is kept as [`SecurityClusterNetworkIpsecPolicyAuthenticationMethod::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
+#[non_exhaustive]
 pub enum SecurityClusterNetworkIpsecPolicyAuthenticationMethod {
     /// `pki`.
     Pki,

@@ -6,7 +6,7 @@ use crate::RoleReference;
 
 /// The objects at `/api/security/external-role-mappings`, one at `/api/security/external-role-mappings/{external_role}/{provider}`.
 ///
-/// Verbs: `get`, `get_collection`, `count_collection`, `find`, `post`, `patch`, `delete`, PATCH by query, DELETE by query.
+/// Verbs: `get`, `fetch`, `get_collection`, `get_pages`, `count_collection`, `find`, `post`, `patch`, `delete`, PATCH by query, DELETE by query.
 /// Keys: `external_role`, `provider`.
 /// Generated from `spec/ontap-9.19.1.json`.
 ///
@@ -96,6 +96,7 @@ impl ontap::QueryParams for SecurityExternalRoleMappingDeleteCollectionParams {
 
 /// The values of [`SecurityExternalRoleMapping`](crate::SecurityExternalRoleMapping)'s `provider`: open, so that a value a newer ONTAP adds is kept as [`SecurityExternalRoleMappingProvider::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
+#[non_exhaustive]
 pub enum SecurityExternalRoleMappingProvider {
     /// `adfs`.
     Adfs,

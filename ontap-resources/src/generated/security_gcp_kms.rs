@@ -6,7 +6,7 @@ use crate::{AzureKeyVaultEkmipReachability, GcpConnectivity, GcpKmsState, SvmRef
 
 /// The objects at `/api/security/gcp-kms`, one at `/api/security/gcp-kms/{uuid}`.
 ///
-/// Verbs: `get`, `get_collection`, `count_collection`, `find`, `post` (may start a job), `patch` (may start a job), `delete` (may start a job), PATCH by query (may start a job), DELETE by query (may start a job).
+/// Verbs: `get`, `fetch`, `get_collection`, `get_pages`, `count_collection`, `find`, `post` (may start a job), `patch` (may start a job), `delete` (may start a job), PATCH by query (may start a job), DELETE by query (may start a job).
 /// Keys: `uuid`.
 /// Generated from `spec/ontap-9.19.1.json`.
 ///
@@ -159,6 +159,7 @@ impl ontap::QueryParams for GcpKmsDeleteCollectionParams {
 
 /// The values of [`GcpKms`](crate::GcpKms)'s `authentication_method`: open, so that a value a newer ONTAP adds is kept as [`GcpKmsAuthenticationMethod::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
+#[non_exhaustive]
 pub enum GcpKmsAuthenticationMethod {
     /// `application_credentials_key`.
     ApplicationCredentialsKey,
@@ -171,6 +172,7 @@ pub enum GcpKmsAuthenticationMethod {
 
 /// The values of [`GcpKms`](crate::GcpKms)'s `scope`: open, so that a value a newer ONTAP adds is kept as [`GcpKmsScope::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
+#[non_exhaustive]
 pub enum GcpKmsScope {
     /// `svm`.
     Svm,
@@ -183,6 +185,7 @@ pub enum GcpKmsScope {
 
 /// The values of [`GcpKms`](crate::GcpKms)'s `proxy_type`: open, so that a value a newer ONTAP adds is kept as [`GcpKmsProxyType::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
+#[non_exhaustive]
 pub enum GcpKmsProxyType {
     /// `http`.
     Http,

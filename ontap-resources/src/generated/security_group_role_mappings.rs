@@ -6,7 +6,7 @@ use crate::RoleReference;
 
 /// The objects at `/api/security/group/role-mappings`, one at `/api/security/group/role-mappings/{group_id}/{ontap_role.name}`.
 ///
-/// Verbs: `get`, `get_collection`, `count_collection`, `find`, `post`, `patch`, `delete`, PATCH by query, DELETE by query.
+/// Verbs: `get`, `fetch`, `get_collection`, `get_pages`, `count_collection`, `find`, `post`, `patch`, `delete`, PATCH by query, DELETE by query.
 /// Keys: `group_id`, `ontap_role.name`.
 /// Generated from `spec/ontap-9.19.1.json`.
 ///
@@ -93,6 +93,7 @@ impl ontap::QueryParams for GroupRoleMappingsDeleteCollectionParams {
 
 /// The values of [`GroupRoleMappings`](crate::GroupRoleMappings)'s `scope`: open, so that a value a newer ONTAP adds is kept as [`GroupRoleMappingsScope::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
+#[non_exhaustive]
 pub enum GroupRoleMappingsScope {
     /// `cluster`.
     Cluster,

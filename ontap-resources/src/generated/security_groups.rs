@@ -6,7 +6,7 @@ use crate::SvmReference;
 
 /// The objects at `/api/security/groups`, one at `/api/security/groups/{owner.uuid}/{name}/{type}`.
 ///
-/// Verbs: `get`, `get_collection`, `count_collection`, `find`, `post`, `patch`, `delete`, PATCH by query, DELETE by query.
+/// Verbs: `get`, `fetch`, `get_collection`, `get_pages`, `count_collection`, `find`, `post`, `patch`, `delete`, PATCH by query, DELETE by query.
 /// Keys: `owner.uuid`, `name`, `type`.
 /// Generated from `spec/ontap-9.19.1.json`.
 ///
@@ -105,6 +105,7 @@ impl ontap::QueryParams for SecurityGroupDeleteCollectionParams {
 
 /// The values of [`SecurityGroup`](crate::SecurityGroup)'s `type`: open, so that a value a newer ONTAP adds is kept as [`SecurityGroupType::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
+#[non_exhaustive]
 pub enum SecurityGroupType {
     /// `entra`.
     Entra,
@@ -115,6 +116,7 @@ pub enum SecurityGroupType {
 
 /// The values of [`SecurityGroup`](crate::SecurityGroup)'s `scope`: open, so that a value a newer ONTAP adds is kept as [`SecurityGroupScope::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
+#[non_exhaustive]
 pub enum SecurityGroupScope {
     /// `cluster`.
     Cluster,

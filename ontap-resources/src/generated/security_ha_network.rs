@@ -6,7 +6,7 @@ use crate::NodeReference;
 
 /// The singleton at `/api/security/ha-network`.
 ///
-/// Verbs: `get`, `patch`.
+/// Verbs: `get`, `fetch`, `patch`.
 /// Generated from `spec/ontap-9.19.1.json`.
 ///
 /// ```
@@ -30,7 +30,7 @@ pub struct SecurityHaNetwork {
     pub node_name: Option<NodeReference>,
 }
 
-/// The query parameters of `PATCH /api/security/ha-network`, typed: [`SecurityHaNetwork`]'s `patch` takes them in [`ontap::CallOptions::with`]; `CallOptions::param` still sends any other.
+/// The query parameters of `PATCH /api/security/ha-network`, typed: [`SecurityHaNetwork`]'s `patch_with` takes them in [`ontap::CallOptions::with`]; `CallOptions::param` still sends any other.
 ///
 /// ```
 /// use ontap_resources::SecurityHaNetworkPatchParams;

@@ -6,7 +6,7 @@ use crate::{IpsecCaCertificateUuid, SvmReference};
 
 /// The objects at `/api/security/ipsec/ca-certificates`, one at `/api/security/ipsec/ca-certificates/{certificate.uuid}`.
 ///
-/// Verbs: `get`, `get_collection`, `count_collection`, `find`, `post`, `delete`, DELETE by query.
+/// Verbs: `get`, `fetch`, `get_collection`, `get_pages`, `count_collection`, `find`, `post`, `delete`, DELETE by query.
 /// Keys: `certificate.uuid`.
 /// Generated from `spec/ontap-9.19.1.json`.
 ///
@@ -60,6 +60,7 @@ impl ontap::QueryParams for IpsecCaCertificateDeleteCollectionParams {
 
 /// The values of [`IpsecCaCertificate`](crate::IpsecCaCertificate)'s `scope`: open, so that a value a newer ONTAP adds is kept as [`IpsecCaCertificateScope::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
+#[non_exhaustive]
 pub enum IpsecCaCertificateScope {
     /// `svm`.
     Svm,

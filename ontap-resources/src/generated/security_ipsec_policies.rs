@@ -6,7 +6,7 @@ use crate::{IpsecEndpoint, IpsecPolicyAction, IpspaceReference, Ppk, SecurityCer
 
 /// The objects at `/api/security/ipsec/policies`, one at `/api/security/ipsec/policies/{uuid}`.
 ///
-/// Verbs: `get`, `get_collection`, `count_collection`, `find`, `post`, `patch`, `delete`, PATCH by query, DELETE by query.
+/// Verbs: `get`, `fetch`, `get_collection`, `get_pages`, `count_collection`, `find`, `post`, `patch`, `delete`, PATCH by query, DELETE by query.
 /// Keys: `uuid`.
 /// Generated from `spec/ontap-9.19.1.json`.
 ///
@@ -129,6 +129,7 @@ impl ontap::QueryParams for IpsecPolicyDeleteCollectionParams {
 
 /// The values of [`IpsecPolicy`](crate::IpsecPolicy)'s `authentication_method`: open, so that a value a newer ONTAP adds is kept as [`IpsecPolicyAuthenticationMethod::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
+#[non_exhaustive]
 pub enum IpsecPolicyAuthenticationMethod {
     /// `none`.
     None,
@@ -143,6 +144,7 @@ pub enum IpsecPolicyAuthenticationMethod {
 
 /// The values of [`IpsecPolicy`](crate::IpsecPolicy)'s `scope`: open, so that a value a newer ONTAP adds is kept as [`IpsecPolicyScope::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
+#[non_exhaustive]
 pub enum IpsecPolicyScope {
     /// `svm`.
     Svm,

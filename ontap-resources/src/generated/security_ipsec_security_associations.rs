@@ -9,7 +9,7 @@ use crate::{
 
 /// The objects at `/api/security/ipsec/security-associations`, one at `/api/security/ipsec/security-associations/{uuid}`.
 ///
-/// Verbs: `get`, `get_collection`, `count_collection`, `find`.
+/// Verbs: `get`, `fetch`, `get_collection`, `get_pages`, `count_collection`, `find`.
 /// Keys: `uuid`.
 /// Generated from `spec/ontap-9.19.1.json`.
 ///
@@ -63,6 +63,7 @@ pub struct SecurityAssociation {
 
 /// The values of [`SecurityAssociation`](crate::SecurityAssociation)'s `scope`: open, so that a value a newer ONTAP adds is kept as [`SecurityAssociationScope::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
+#[non_exhaustive]
 pub enum SecurityAssociationScope {
     /// `svm`.
     Svm,

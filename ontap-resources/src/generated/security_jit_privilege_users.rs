@@ -6,7 +6,7 @@ use crate::{AccountReference, RoleReference, SecurityJitPrivilegeApplication, Sv
 
 /// The objects at `/api/security/jit-privilege-users`, one at `/api/security/jit-privilege-users/{owner.uuid}/{account.name}/{application}`.
 ///
-/// Verbs: `get`, `get_collection`, `count_collection`, `find`, `post`, `delete`, DELETE by query.
+/// Verbs: `get`, `fetch`, `get_collection`, `get_pages`, `count_collection`, `find`, `post`, `delete`, DELETE by query.
 /// Keys: `owner.uuid`, `account.name`, `application`.
 /// Generated from `spec/ontap-9.19.1.json`.
 ///
@@ -81,6 +81,7 @@ impl ontap::QueryParams for SecurityJitPrivilegeUserDeleteCollectionParams {
 
 /// The values of [`SecurityJitPrivilegeUser`](crate::SecurityJitPrivilegeUser)'s `jit_state`: open, so that a value a newer ONTAP adds is kept as [`SecurityJitPrivilegeUserJitState::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
+#[non_exhaustive]
 pub enum SecurityJitPrivilegeUserJitState {
     /// `preactive`.
     Preactive,

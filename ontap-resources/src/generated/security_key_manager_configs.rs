@@ -6,7 +6,7 @@ use crate::KeyManagerConfigHealthMonitorPolicy;
 
 /// The singleton at `/api/security/key-manager-configs`.
 ///
-/// Verbs: `get`, `patch`.
+/// Verbs: `get`, `fetch`, `patch`.
 /// Generated from `spec/ontap-9.19.1.json`.
 ///
 /// ```

@@ -9,7 +9,7 @@ use crate::{
 
 /// The objects at `/api/security/key-managers`, one at `/api/security/key-managers/{uuid}`.
 ///
-/// Verbs: `get`, `get_collection`, `count_collection`, `find`, `post` (may start a job), `patch` (may start a job), `delete`, PATCH by query (may start a job), DELETE by query.
+/// Verbs: `get`, `fetch`, `get_collection`, `get_pages`, `count_collection`, `find`, `post` (may start a job), `patch` (may start a job), `delete`, PATCH by query (may start a job), DELETE by query.
 /// Keys: `uuid`.
 /// Generated from `spec/ontap-9.19.1.json`.
 ///
@@ -61,7 +61,7 @@ pub struct SecurityKeyManager {
     pub volume_encryption: Option<VolumeEncryptionSupport>,
 }
 
-/// The query parameters of `POST /api/security/key-managers`, typed: [`SecurityKeyManager`]'s `post` takes them in [`ontap::CallOptions::with`]; `CallOptions::param` still sends any other.
+/// The query parameters of `POST /api/security/key-managers`, typed: [`SecurityKeyManager`]'s `post_with` takes them in [`ontap::CallOptions::with`]; `CallOptions::param` still sends any other.
 ///
 /// ```
 /// use ontap_resources::SecurityKeyManagerPostParams;
@@ -139,6 +139,7 @@ impl ontap::QueryParams for SecurityKeyManagerDeleteCollectionParams {
 
 /// The values of [`SecurityKeyManager`](crate::SecurityKeyManager)'s `scope`: open, so that a value a newer ONTAP adds is kept as [`SecurityKeyManagerScope::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
+#[non_exhaustive]
 pub enum SecurityKeyManagerScope {
     /// `svm`.
     Svm,

@@ -6,7 +6,7 @@ use crate::SecurityKeyManagerReference;
 
 /// The objects at `/api/security/key-managers/{security_key_manager.uuid}/auth-keys`, one at `/api/security/key-managers/{security_key_manager.uuid}/auth-keys/{key_id}`.
 ///
-/// Verbs: `get`, `get_collection`, `count_collection`, `find`, `post`, `delete`, DELETE by query.
+/// Verbs: `get`, `fetch`, `get_collection`, `get_pages`, `count_collection`, `find`, `post`, `delete`, DELETE by query.
 /// Keys: `key_id`.
 /// Parent keys: `security_key_manager.uuid` (from the fields, or from `Query::parent` / `CallOptions::parent`).
 /// Generated from `spec/ontap-9.19.1.json`.

@@ -6,7 +6,7 @@ use crate::{KeyServerNoRecords, KeyServerSecurityKeyManager, KeyServerStateArray
 
 /// The objects at `/api/security/key-managers/{security_key_manager.uuid}/key-servers`, one at `/api/security/key-managers/{security_key_manager.uuid}/key-servers/{server}`.
 ///
-/// Verbs: `get`, `get_collection`, `count_collection`, `find`, `post`, `patch`, `delete`, PATCH by query, DELETE by query.
+/// Verbs: `get`, `fetch`, `get_collection`, `get_pages`, `count_collection`, `find`, `post`, `patch`, `delete`, PATCH by query, DELETE by query.
 /// Keys: `server`.
 /// Parent keys: `security_key_manager.uuid` (from the fields, or from `Query::parent` / `CallOptions::parent`).
 /// Generated from `spec/ontap-9.19.1.json`.
@@ -57,7 +57,7 @@ pub struct KeyServer {
     pub security_key_manager: Option<KeyServerSecurityKeyManager>,
 }
 
-/// The query parameters of `DELETE /api/security/key-managers/{security_key_manager.uuid}/key-servers/{server}`, typed: [`KeyServer`]'s `delete` takes them in [`ontap::CallOptions::with`]; `CallOptions::param` still sends any other.
+/// The query parameters of `DELETE /api/security/key-managers/{security_key_manager.uuid}/key-servers/{server}`, typed: [`KeyServer`]'s `delete_with` takes them in [`ontap::CallOptions::with`]; `CallOptions::param` still sends any other.
 ///
 /// ```
 /// use ontap_resources::KeyServerDeleteParams;

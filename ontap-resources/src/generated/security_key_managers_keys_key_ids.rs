@@ -6,7 +6,7 @@ use crate::{NodeReference, SecurityKeyManagerReference, SvmReference};
 
 /// The objects at `/api/security/key-managers/{security_key_manager.uuid}/keys/{node.uuid}/key-ids`, one at `/api/security/key-managers/{security_key_manager.uuid}/keys/{node.uuid}/key-ids/{key_id}`.
 ///
-/// Verbs: `get`, `get_collection`, `count_collection`, `find`.
+/// Verbs: `get`, `fetch`, `get_collection`, `get_pages`, `count_collection`, `find`.
 /// Keys: `key_id`.
 /// Parent keys: `security_key_manager.uuid`, `node.uuid` (from the fields, or from `Query::parent` / `CallOptions::parent`).
 /// Generated from `spec/ontap-9.19.1.json`.
@@ -80,6 +80,7 @@ pub struct KeyManagerKeys {
 
 /// The values of [`KeyManagerKeys`](crate::KeyManagerKeys)'s `key_store`: open, so that a value a newer ONTAP adds is kept as [`KeyManagerKeysKeyStore::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
+#[non_exhaustive]
 pub enum KeyManagerKeysKeyStore {
     /// `onboard`.
     Onboard,
@@ -92,6 +93,7 @@ pub enum KeyManagerKeysKeyStore {
 
 /// The values of [`KeyManagerKeys`](crate::KeyManagerKeys)'s `key_store_type`: open, so that a value a newer ONTAP adds is kept as [`KeyManagerKeysKeyStoreType::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
+#[non_exhaustive]
 pub enum KeyManagerKeysKeyStoreType {
     /// `okm`.
     Okm,
@@ -116,6 +118,7 @@ pub enum KeyManagerKeysKeyStoreType {
 
 /// The values of [`KeyManagerKeys`](crate::KeyManagerKeys)'s `key_type`: open, so that a value a newer ONTAP adds is kept as [`KeyManagerKeysKeyType::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
+#[non_exhaustive]
 pub enum KeyManagerKeysKeyType {
     /// `nse_ak`.
     NseAk,
@@ -136,6 +139,7 @@ pub enum KeyManagerKeysKeyType {
 
 /// The values of [`KeyManagerKeys`](crate::KeyManagerKeys)'s `scope`: open, so that a value a newer ONTAP adds is kept as [`KeyManagerKeysScope::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
+#[non_exhaustive]
 pub enum KeyManagerKeysScope {
     /// `svm`.
     Svm,

@@ -6,7 +6,7 @@ use crate::{SecurityKeystoreConfiguration, SvmReference};
 
 /// The objects at `/api/security/key-stores`, one at `/api/security/key-stores/{uuid}`.
 ///
-/// Verbs: `get`, `get_collection`, `count_collection`, `find`, `patch` (may start a job), `delete`, PATCH by query (may start a job), DELETE by query.
+/// Verbs: `get`, `fetch`, `get_collection`, `get_pages`, `count_collection`, `find`, `patch` (may start a job), `delete`, PATCH by query (may start a job), DELETE by query.
 /// Keys: `uuid`.
 /// Generated from `spec/ontap-9.19.1.json`.
 ///
@@ -105,6 +105,7 @@ impl ontap::QueryParams for SecurityKeystoreDeleteCollectionParams {
 
 /// The values of [`SecurityKeystore`](crate::SecurityKeystore)'s `location`: open, so that a value a newer ONTAP adds is kept as [`SecurityKeystoreLocation::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
+#[non_exhaustive]
 pub enum SecurityKeystoreLocation {
     /// `onboard`.
     Onboard,
@@ -117,6 +118,7 @@ pub enum SecurityKeystoreLocation {
 
 /// The values of [`SecurityKeystore`](crate::SecurityKeystore)'s `state`: open, so that a value a newer ONTAP adds is kept as [`SecurityKeystoreState::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
+#[non_exhaustive]
 pub enum SecurityKeystoreState {
     /// `active`.
     Active,
@@ -139,6 +141,7 @@ pub enum SecurityKeystoreState {
 
 /// The values of [`SecurityKeystore`](crate::SecurityKeystore)'s `type`: open, so that a value a newer ONTAP adds is kept as [`SecurityKeystoreType::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
+#[non_exhaustive]
 pub enum SecurityKeystoreType {
     /// `okm`.
     Okm,
@@ -161,6 +164,7 @@ pub enum SecurityKeystoreType {
 
 /// The values of [`SecurityKeystore`](crate::SecurityKeystore)'s `scope`: open, so that a value a newer ONTAP adds is kept as [`SecurityKeystoreScope::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
+#[non_exhaustive]
 pub enum SecurityKeystoreScope {
     /// `svm`.
     Svm,

@@ -6,7 +6,7 @@ use crate::SvmReference;
 
 /// The objects at `/api/security/login/messages`, one at `/api/security/login/messages/{uuid}`.
 ///
-/// Verbs: `get`, `get_collection`, `count_collection`, `find`, `patch`, PATCH by query.
+/// Verbs: `get`, `fetch`, `get_collection`, `get_pages`, `count_collection`, `find`, `patch`, PATCH by query.
 /// Keys: `uuid`.
 /// Generated from `spec/ontap-9.19.1.json`.
 ///
@@ -72,6 +72,7 @@ impl ontap::QueryParams for LoginMessagesPatchCollectionParams {
 
 /// The values of [`LoginMessages`](crate::LoginMessages)'s `scope`: open, so that a value a newer ONTAP adds is kept as [`LoginMessagesScope::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
+#[non_exhaustive]
 pub enum LoginMessagesScope {
     /// `svm`.
     Svm,

@@ -6,7 +6,7 @@ use crate::{AccountReference, SvmReference};
 
 /// The objects at `/api/security/login/totps`, one at `/api/security/login/totps/{owner.uuid}/{account.name}`.
 ///
-/// Verbs: `get`, `get_collection`, `count_collection`, `find`, `post`, `patch`, `delete`, PATCH by query, DELETE by query.
+/// Verbs: `get`, `fetch`, `get_collection`, `get_pages`, `count_collection`, `find`, `post`, `patch`, `delete`, PATCH by query, DELETE by query.
 /// Keys: `owner.uuid`, `account.name`.
 /// Generated from `spec/ontap-9.19.1.json`.
 ///
@@ -99,6 +99,7 @@ impl ontap::QueryParams for TotpDeleteCollectionParams {
 
 /// The values of [`Totp`](crate::Totp)'s `scope`: open, so that a value a newer ONTAP adds is kept as [`TotpScope::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
+#[non_exhaustive]
 pub enum TotpScope {
     /// `cluster`.
     Cluster,

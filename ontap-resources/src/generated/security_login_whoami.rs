@@ -6,7 +6,7 @@ use crate::WhoamiPrivileges;
 
 /// The singleton at `/api/security/login/whoami`.
 ///
-/// Verbs: `get`.
+/// Verbs: `get`, `fetch`.
 /// Generated from `spec/ontap-9.19.1.json`.
 ///
 /// ```

@@ -6,7 +6,7 @@ use crate::SvmReference;
 
 /// The objects at `/api/security/multi-admin-verify/requests`, one at `/api/security/multi-admin-verify/requests/{index}`.
 ///
-/// Verbs: `get`, `get_collection`, `count_collection`, `find`, `post`, `patch`, `delete`, PATCH by query, DELETE by query.
+/// Verbs: `get`, `fetch`, `get_collection`, `get_pages`, `count_collection`, `find`, `post`, `patch`, `delete`, PATCH by query, DELETE by query.
 /// Keys: `index`.
 /// Generated from `spec/ontap-9.19.1.json`.
 ///
@@ -132,6 +132,7 @@ impl ontap::QueryParams for MultiAdminVerifyRequestDeleteCollectionParams {
 
 /// The values of [`MultiAdminVerifyRequest`](crate::MultiAdminVerifyRequest)'s `state`: open, so that a value a newer ONTAP adds is kept as [`MultiAdminVerifyRequestState::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
+#[non_exhaustive]
 pub enum MultiAdminVerifyRequestState {
     /// `approved`.
     Approved,

@@ -6,7 +6,7 @@ use crate::{MultiAdminVerifyApprovalGroupReference, MultiAdminVerifyRuleOwner};
 
 /// The objects at `/api/security/multi-admin-verify/rules`, one at `/api/security/multi-admin-verify/rules/{owner.uuid}/{operation}`.
 ///
-/// Verbs: `get`, `get_collection`, `count_collection`, `find`, `post`, `patch`, `delete`, PATCH by query, DELETE by query.
+/// Verbs: `get`, `fetch`, `get_collection`, `get_pages`, `count_collection`, `find`, `post`, `patch`, `delete`, PATCH by query, DELETE by query.
 /// Keys: `owner.uuid`, `operation`.
 /// Generated from `spec/ontap-9.19.1.json`.
 ///

@@ -6,7 +6,7 @@ use crate::{RolePrivilege, SvmReference};
 
 /// The objects at `/api/security/roles`, one at `/api/security/roles/{owner.uuid}/{name}`.
 ///
-/// Verbs: `get`, `get_collection`, `count_collection`, `find`, `post`, `delete`, DELETE by query.
+/// Verbs: `get`, `fetch`, `get_collection`, `get_pages`, `count_collection`, `find`, `post`, `delete`, DELETE by query.
 /// Keys: `owner.uuid`, `name`.
 /// Generated from `spec/ontap-9.19.1.json`.
 ///
@@ -69,6 +69,7 @@ impl ontap::QueryParams for RoleDeleteCollectionParams {
 
 /// The values of [`Role`](crate::Role)'s `scope`: open, so that a value a newer ONTAP adds is kept as [`RoleScope::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
+#[non_exhaustive]
 pub enum RoleScope {
     /// `cluster`.
     Cluster,

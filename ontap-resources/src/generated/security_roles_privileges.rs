@@ -6,7 +6,7 @@ use crate::{RolePrivilegeOwner, RolePrivilegeRole};
 
 /// The objects at `/api/security/roles/{owner.uuid}/{role.name}/privileges`, one at `/api/security/roles/{owner.uuid}/{role.name}/privileges/{path}`.
 ///
-/// Verbs: `get`, `get_collection`, `count_collection`, `find`, `post`, `patch`, `delete`, PATCH by query, DELETE by query.
+/// Verbs: `get`, `fetch`, `get_collection`, `get_pages`, `count_collection`, `find`, `post`, `patch`, `delete`, PATCH by query, DELETE by query.
 /// Keys: `path`.
 /// Parent keys: `owner.uuid`, `role.name` (from the fields, or from `Query::parent` / `CallOptions::parent`).
 /// Generated from `spec/ontap-9.19.1.json`.
@@ -99,6 +99,7 @@ impl ontap::QueryParams for RolePrivilegeDeleteCollectionParams {
 
 /// The values of [`RolePrivilege`](crate::RolePrivilege)'s `access`: open, so that a value a newer ONTAP adds is kept as [`RolePrivilegeAccess::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
+#[non_exhaustive]
 pub enum RolePrivilegeAccess {
     /// `none`.
     None,

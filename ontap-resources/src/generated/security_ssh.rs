@@ -6,7 +6,7 @@ use crate::{SshServerCiphers, SshServerHostKeyAlgorithms, SshServerKeyExchangeAl
 
 /// The singleton at `/api/security/ssh`.
 ///
-/// Verbs: `get`, `patch`.
+/// Verbs: `get`, `fetch`, `patch`.
 /// Generated from `spec/ontap-9.19.1.json`.
 ///
 /// ```

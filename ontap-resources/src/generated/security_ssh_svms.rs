@@ -8,7 +8,7 @@ use crate::{
 
 /// The objects at `/api/security/ssh/svms`, one at `/api/security/ssh/svms/{svm.uuid}`.
 ///
-/// Verbs: `get`, `get_collection`, `count_collection`, `find`, `patch`, PATCH by query.
+/// Verbs: `get`, `fetch`, `get_collection`, `get_pages`, `count_collection`, `find`, `patch`, PATCH by query.
 /// Keys: `svm.uuid`.
 /// Generated from `spec/ontap-9.19.1.json`.
 ///

@@ -8,7 +8,7 @@ use crate::{
 
 /// The objects at `/api/security/webauthn/credentials`, one at `/api/security/webauthn/credentials/{owner.uuid}/{username}/{index}/{relying_party.id}`.
 ///
-/// Verbs: `get`, `get_collection`, `count_collection`, `find`, `delete`, DELETE by query.
+/// Verbs: `get`, `fetch`, `get_collection`, `get_pages`, `count_collection`, `find`, `delete`, DELETE by query.
 /// Keys: `owner.uuid`, `username`, `index`, `relying_party.id`.
 /// Generated from `spec/ontap-9.19.1.json`.
 ///
@@ -86,6 +86,7 @@ impl ontap::QueryParams for WebauthnCredentialsDeleteCollectionParams {
 
 /// The values of [`WebauthnCredentials`](crate::WebauthnCredentials)'s `scope`: open, so that a value a newer ONTAP adds is kept as [`WebauthnCredentialsScope::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
+#[non_exhaustive]
 pub enum WebauthnCredentialsScope {
     /// `cluster`.
     Cluster,

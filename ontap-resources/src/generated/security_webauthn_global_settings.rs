@@ -6,7 +6,7 @@ use crate::SvmReference;
 
 /// The objects at `/api/security/webauthn/global-settings`, one at `/api/security/webauthn/global-settings/{owner.uuid}`.
 ///
-/// Verbs: `get`, `get_collection`, `count_collection`, `find`, `patch`, PATCH by query.
+/// Verbs: `get`, `fetch`, `get_collection`, `get_pages`, `count_collection`, `find`, `patch`, PATCH by query.
 /// Keys: `owner.uuid`.
 /// Generated from `spec/ontap-9.19.1.json`.
 ///
@@ -78,6 +78,7 @@ impl ontap::QueryParams for WebauthnGlobalPatchCollectionParams {
 
 /// The values of [`WebauthnGlobal`](crate::WebauthnGlobal)'s `attestation`: open, so that a value a newer ONTAP adds is kept as [`WebauthnGlobalAttestation::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
+#[non_exhaustive]
 pub enum WebauthnGlobalAttestation {
     /// `none`.
     None,
@@ -94,6 +95,7 @@ pub enum WebauthnGlobalAttestation {
 
 /// The values of [`WebauthnGlobal`](crate::WebauthnGlobal)'s `resident_key`: open, so that a value a newer ONTAP adds is kept as [`WebauthnGlobalResidentKey::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
+#[non_exhaustive]
 pub enum WebauthnGlobalResidentKey {
     /// `required`.
     Required,
@@ -108,6 +110,7 @@ pub enum WebauthnGlobalResidentKey {
 
 /// The values of [`WebauthnGlobal`](crate::WebauthnGlobal)'s `user_verification`: open, so that a value a newer ONTAP adds is kept as [`WebauthnGlobalUserVerification::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
+#[non_exhaustive]
 pub enum WebauthnGlobalUserVerification {
     /// `required`.
     Required,
@@ -122,6 +125,7 @@ pub enum WebauthnGlobalUserVerification {
 
 /// The values of [`WebauthnGlobal`](crate::WebauthnGlobal)'s `scope`: open, so that a value a newer ONTAP adds is kept as [`WebauthnGlobalScope::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
+#[non_exhaustive]
 pub enum WebauthnGlobalScope {
     /// `cluster`.
     Cluster,

@@ -6,7 +6,7 @@ use crate::{SupportedAlgorithmsAlgorithm, SvmReference};
 
 /// The objects at `/api/security/webauthn/supported-algorithms`, one at `/api/security/webauthn/supported-algorithms/{owner.uuid}/{algorithm.name}`.
 ///
-/// Verbs: `get`, `get_collection`, `count_collection`, `find`.
+/// Verbs: `get`, `fetch`, `get_collection`, `get_pages`, `count_collection`, `find`.
 /// Keys: `owner.uuid`, `algorithm.name`.
 /// Generated from `spec/ontap-9.19.1.json`.
 ///
@@ -36,6 +36,7 @@ pub struct SupportedAlgorithms {
 
 /// The values of [`SupportedAlgorithms`](crate::SupportedAlgorithms)'s `scope`: open, so that a value a newer ONTAP adds is kept as [`SupportedAlgorithmsScope::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
+#[non_exhaustive]
 pub enum SupportedAlgorithmsScope {
     /// `cluster`.
     Cluster,

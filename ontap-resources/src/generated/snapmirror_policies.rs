@@ -6,7 +6,7 @@ use crate::{PolicyType, ScheduleReference, SnapmirrorIdentityPreservation, Snapm
 
 /// The objects at `/api/snapmirror/policies`, one at `/api/snapmirror/policies/{uuid}`.
 ///
-/// Verbs: `get`, `get_collection`, `count_collection`, `find`, `post` (may start a job), `patch` (may start a job), `delete` (may start a job), PATCH by query (may start a job), DELETE by query (may start a job).
+/// Verbs: `get`, `fetch`, `get_collection`, `get_pages`, `count_collection`, `find`, `post` (may start a job), `patch` (may start a job), `delete` (may start a job), PATCH by query (may start a job), DELETE by query (may start a job).
 /// Keys: `uuid`.
 /// Generated from `spec/ontap-9.19.1.json`.
 ///
@@ -132,6 +132,7 @@ impl ontap::QueryParams for SnapmirrorPolicyDeleteCollectionParams {
 
 /// The values of [`SnapmirrorPolicy`](crate::SnapmirrorPolicy)'s `sync_type`: open, so that a value a newer ONTAP adds is kept as [`SnapmirrorPolicySyncType::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
+#[non_exhaustive]
 pub enum SnapmirrorPolicySyncType {
     /// `sync`.
     Sync,
@@ -148,6 +149,7 @@ pub enum SnapmirrorPolicySyncType {
 
 /// The values of [`SnapmirrorPolicy`](crate::SnapmirrorPolicy)'s `scope`: open, so that a value a newer ONTAP adds is kept as [`SnapmirrorPolicyScope::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
+#[non_exhaustive]
 pub enum SnapmirrorPolicyScope {
     /// `svm`.
     Svm,

@@ -11,7 +11,7 @@ use crate::{
 
 /// The objects at `/api/snapmirror/relationships`, one at `/api/snapmirror/relationships/{uuid}`.
 ///
-/// Verbs: `get`, `get_collection`, `count_collection`, `find`, `post` (may start a job), `patch` (may start a job), `delete` (may start a job), PATCH by query (may start a job), DELETE by query (may start a job).
+/// Verbs: `get`, `fetch`, `get_collection`, `get_pages`, `count_collection`, `find`, `post` (may start a job), `patch` (may start a job), `delete` (may start a job), PATCH by query (may start a job), DELETE by query (may start a job).
 /// Keys: `uuid`.
 /// Generated from `spec/ontap-9.19.1.json`.
 ///
@@ -123,7 +123,7 @@ pub struct SnapmirrorRelationship {
     pub unhealthy_reason: Option<Vec<SnapmirrorError>>,
 }
 
-/// The query parameters of `POST /api/snapmirror/relationships`, typed: [`SnapmirrorRelationship`]'s `post` takes them in [`ontap::CallOptions::with`]; `CallOptions::param` still sends any other.
+/// The query parameters of `POST /api/snapmirror/relationships`, typed: [`SnapmirrorRelationship`]'s `post_with` takes them in [`ontap::CallOptions::with`]; `CallOptions::param` still sends any other.
 ///
 /// ```
 /// use ontap_resources::SnapmirrorRelationshipPostParams;
@@ -145,7 +145,7 @@ impl ontap::QueryParams for SnapmirrorRelationshipPostParams {
     }
 }
 
-/// The query parameters of `PATCH /api/snapmirror/relationships/{uuid}`, typed: [`SnapmirrorRelationship`]'s `patch` takes them in [`ontap::CallOptions::with`]; `CallOptions::param` still sends any other.
+/// The query parameters of `PATCH /api/snapmirror/relationships/{uuid}`, typed: [`SnapmirrorRelationship`]'s `patch_with` takes them in [`ontap::CallOptions::with`]; `CallOptions::param` still sends any other.
 ///
 /// ```
 /// use ontap_resources::SnapmirrorRelationshipPatchParams;
@@ -187,7 +187,7 @@ impl ontap::QueryParams for SnapmirrorRelationshipPatchParams {
     }
 }
 
-/// The query parameters of `DELETE /api/snapmirror/relationships/{uuid}`, typed: [`SnapmirrorRelationship`]'s `delete` takes them in [`ontap::CallOptions::with`]; `CallOptions::param` still sends any other.
+/// The query parameters of `DELETE /api/snapmirror/relationships/{uuid}`, typed: [`SnapmirrorRelationship`]'s `delete_with` takes them in [`ontap::CallOptions::with`]; `CallOptions::param` still sends any other.
 ///
 /// ```
 /// use ontap_resources::SnapmirrorRelationshipDeleteParams;
@@ -345,6 +345,7 @@ impl ontap::QueryParams for SnapmirrorRelationshipDeleteCollectionParams {
 
 /// The values of [`SnapmirrorRelationship`](crate::SnapmirrorRelationship)'s `backoff_level`: open, so that a value a newer ONTAP adds is kept as [`SnapmirrorRelationshipBackoffLevel::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
+#[non_exhaustive]
 pub enum SnapmirrorRelationshipBackoffLevel {
     /// `high`.
     High,
@@ -359,6 +360,7 @@ pub enum SnapmirrorRelationshipBackoffLevel {
 
 /// The values of [`SnapmirrorRelationship`](crate::SnapmirrorRelationship)'s `group_type`: open, so that a value a newer ONTAP adds is kept as [`SnapmirrorRelationshipGroupType::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
+#[non_exhaustive]
 pub enum SnapmirrorRelationshipGroupType {
     /// `none`.
     None,
@@ -377,6 +379,7 @@ pub enum SnapmirrorRelationshipGroupType {
 
 /// The values of [`SnapmirrorRelationship`](crate::SnapmirrorRelationship)'s `last_transfer_type`: open, so that a value a newer ONTAP adds is kept as [`SnapmirrorRelationshipLastTransferType::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
+#[non_exhaustive]
 pub enum SnapmirrorRelationshipLastTransferType {
     /// `initialize`.
     Initialize,
@@ -393,6 +396,7 @@ pub enum SnapmirrorRelationshipLastTransferType {
 
 /// The values of [`SnapmirrorRelationship`](crate::SnapmirrorRelationship)'s `state`: open, so that a value a newer ONTAP adds is kept as [`SnapmirrorRelationshipState::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
+#[non_exhaustive]
 pub enum SnapmirrorRelationshipState {
     /// `broken_off`.
     BrokenOff,

@@ -6,7 +6,7 @@ use crate::{SnapmirrorTransferErrorInfo, SnapmirrorTransferFiles, SnapmirrorTran
 
 /// The objects at `/api/snapmirror/relationships/{relationship.uuid}/transfers`, one at `/api/snapmirror/relationships/{relationship.uuid}/transfers/{uuid}`.
 ///
-/// Verbs: `get`, `get_collection`, `count_collection`, `find`, `post`, `patch`, PATCH by query.
+/// Verbs: `get`, `fetch`, `get_collection`, `get_pages`, `count_collection`, `find`, `post`, `patch`, PATCH by query.
 /// Keys: `uuid`.
 /// Parent keys: `relationship.uuid` (from the fields, or from `Query::parent` / `CallOptions::parent`).
 /// Generated from `spec/ontap-9.19.1.json`.
@@ -106,6 +106,7 @@ impl ontap::QueryParams for SnapmirrorTransferPatchCollectionParams {
 
 /// The values of [`SnapmirrorTransfer`](crate::SnapmirrorTransfer)'s `on_demand_attrs`: open, so that a value a newer ONTAP adds is kept as [`SnapmirrorTransferOnDemandAttrs::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
+#[non_exhaustive]
 pub enum SnapmirrorTransferOnDemandAttrs {
     /// `off`.
     Off,

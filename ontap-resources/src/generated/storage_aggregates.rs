@@ -10,7 +10,7 @@ use crate::{
 
 /// The objects at `/api/storage/aggregates`, one at `/api/storage/aggregates/{uuid}`.
 ///
-/// Verbs: `get`, `get_collection`, `count_collection`, `find`, `post` (may start a job), `patch` (may start a job), `delete` (may start a job), PATCH by query (may start a job), DELETE by query (may start a job).
+/// Verbs: `get`, `fetch`, `get_collection`, `get_pages`, `count_collection`, `find`, `post` (may start a job), `patch` (may start a job), `delete` (may start a job), PATCH by query (may start a job), DELETE by query (may start a job).
 /// Keys: `uuid`.
 /// Generated from `spec/ontap-9.19.1.json`.
 ///
@@ -92,7 +92,7 @@ pub struct Aggregate {
     pub volume_count: Option<i64>,
 }
 
-/// The query parameters of `POST /api/storage/aggregates`, typed: [`Aggregate`]'s `post` takes them in [`ontap::CallOptions::with`]; `CallOptions::param` still sends any other.
+/// The query parameters of `POST /api/storage/aggregates`, typed: [`Aggregate`]'s `post_with` takes them in [`ontap::CallOptions::with`]; `CallOptions::param` still sends any other.
 ///
 /// ```
 /// use ontap_resources::AggregatePostParams;
@@ -114,7 +114,7 @@ impl ontap::QueryParams for AggregatePostParams {
     }
 }
 
-/// The query parameters of `PATCH /api/storage/aggregates/{uuid}`, typed: [`Aggregate`]'s `patch` takes them in [`ontap::CallOptions::with`]; `CallOptions::param` still sends any other.
+/// The query parameters of `PATCH /api/storage/aggregates/{uuid}`, typed: [`Aggregate`]'s `patch_with` takes them in [`ontap::CallOptions::with`]; `CallOptions::param` still sends any other.
 ///
 /// ```
 /// use ontap_resources::AggregatePatchParams;
@@ -247,6 +247,7 @@ impl ontap::QueryParams for AggregateDeleteCollectionParams {
 
 /// The values of [`Aggregate`](crate::Aggregate)'s `snaplock_type`: open, so that a value a newer ONTAP adds is kept as [`AggregateSnaplockType::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
+#[non_exhaustive]
 pub enum AggregateSnaplockType {
     /// `non_snaplock`.
     NonSnaplock,
@@ -261,6 +262,7 @@ pub enum AggregateSnaplockType {
 
 /// The values of [`Aggregate`](crate::Aggregate)'s `state`: open, so that a value a newer ONTAP adds is kept as [`AggregateState::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
+#[non_exhaustive]
 pub enum AggregateState {
     /// `online`.
     Online,

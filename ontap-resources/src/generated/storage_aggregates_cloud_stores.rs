@@ -6,7 +6,7 @@ use crate::{CloudStoreAggregate, CloudStoreUnavailableReason, CloudTargetReferen
 
 /// The objects at `/api/storage/aggregates/{aggregate.uuid}/cloud-stores`, one at `/api/storage/aggregates/{aggregate.uuid}/cloud-stores/{target.uuid}`.
 ///
-/// Verbs: `get`, `get_collection`, `count_collection`, `find`, `post` (may start a job), `patch` (may start a job), `delete` (may start a job), PATCH by query (may start a job), DELETE by query (may start a job).
+/// Verbs: `get`, `fetch`, `get_collection`, `get_pages`, `count_collection`, `find`, `post` (may start a job), `patch` (may start a job), `delete` (may start a job), PATCH by query (may start a job), DELETE by query (may start a job).
 /// Keys: `target.uuid`.
 /// Parent keys: `aggregate.uuid` (from the fields, or from `Query::parent` / `CallOptions::parent`).
 /// Generated from `spec/ontap-9.19.1.json`.
@@ -56,7 +56,7 @@ pub struct CloudStore {
     pub used: Option<i64>,
 }
 
-/// The query parameters of `POST /api/storage/aggregates/{aggregate.uuid}/cloud-stores`, typed: [`CloudStore`]'s `post` takes them in [`ontap::CallOptions::with`]; `CallOptions::param` still sends any other.
+/// The query parameters of `POST /api/storage/aggregates/{aggregate.uuid}/cloud-stores`, typed: [`CloudStore`]'s `post_with` takes them in [`ontap::CallOptions::with`]; `CallOptions::param` still sends any other.
 ///
 /// ```
 /// use ontap_resources::CloudStorePostParams;
@@ -139,6 +139,7 @@ impl ontap::QueryParams for CloudStoreDeleteCollectionParams {
 
 /// The values of [`CloudStore`](crate::CloudStore)'s `availability`: open, so that a value a newer ONTAP adds is kept as [`CloudStoreAvailability::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
+#[non_exhaustive]
 pub enum CloudStoreAvailability {
     /// `available`.
     Available,
@@ -151,6 +152,7 @@ pub enum CloudStoreAvailability {
 
 /// The values of [`CloudStore`](crate::CloudStore)'s `availability_at_partner`: open, so that a value a newer ONTAP adds is kept as [`CloudStoreAvailabilityAtPartner::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
+#[non_exhaustive]
 pub enum CloudStoreAvailabilityAtPartner {
     /// `available`.
     Available,

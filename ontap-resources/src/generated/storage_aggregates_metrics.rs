@@ -6,7 +6,7 @@ use crate::{PerformanceMetricAggregate, PerformanceMetricIoType};
 
 /// The singleton at `/api/storage/aggregates/{aggregate.uuid}/metrics`.
 ///
-/// Verbs: `get_collection`, `count_collection`, `find`.
+/// Verbs: `get_collection`, `get_pages`, `count_collection`, `find`.
 /// Parent keys: `aggregate.uuid` (from the fields, or from `Query::parent` / `CallOptions::parent`).
 /// Generated from `spec/ontap-9.19.1.json`.
 ///
@@ -49,6 +49,7 @@ pub struct PerformanceMetric {
 
 /// The values of [`PerformanceMetric`](crate::PerformanceMetric)'s `duration`: open, so that a value a newer ONTAP adds is kept as [`PerformanceMetricDuration::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
+#[non_exhaustive]
 pub enum PerformanceMetricDuration {
     /// `PT15S`.
     #[open_enum(rename = "PT15S")]
@@ -75,6 +76,7 @@ pub enum PerformanceMetricDuration {
 
 /// The values of [`PerformanceMetric`](crate::PerformanceMetric)'s `status`: open, so that a value a newer ONTAP adds is kept as [`PerformanceMetricStatus::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
+#[non_exhaustive]
 pub enum PerformanceMetricStatus {
     /// `ok`.
     Ok,

@@ -6,7 +6,7 @@ use crate::{AggregateReference, PlexResync, RaidGroup};
 
 /// The objects at `/api/storage/aggregates/{aggregate.uuid}/plexes`, one at `/api/storage/aggregates/{aggregate.uuid}/plexes/{name}`.
 ///
-/// Verbs: `get`, `get_collection`, `count_collection`, `find`.
+/// Verbs: `get`, `fetch`, `get_collection`, `get_pages`, `count_collection`, `find`.
 /// Keys: `name`.
 /// Parent keys: `aggregate.uuid` (from the fields, or from `Query::parent` / `CallOptions::parent`).
 /// Generated from `spec/ontap-9.19.1.json`.
@@ -46,6 +46,7 @@ pub struct Plex {
 
 /// The values of [`Plex`](crate::Plex)'s `pool`: open, so that a value a newer ONTAP adds is kept as [`PlexPool::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
+#[non_exhaustive]
 pub enum PlexPool {
     /// `pool0`.
     Pool0,
@@ -58,6 +59,7 @@ pub enum PlexPool {
 
 /// The values of [`Plex`](crate::Plex)'s `state`: open, so that a value a newer ONTAP adds is kept as [`PlexState::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
+#[non_exhaustive]
 pub enum PlexState {
     /// `normal`.
     Normal,

@@ -9,7 +9,7 @@ use crate::{
 
 /// The objects at `/api/storage/bridges`, one at `/api/storage/bridges/{wwn}`.
 ///
-/// Verbs: `get`, `get_collection`, `count_collection`, `find`.
+/// Verbs: `get`, `fetch`, `get_collection`, `get_pages`, `count_collection`, `find`.
 /// Keys: `wwn`.
 /// Generated from `spec/ontap-9.19.1.json`.
 ///
@@ -90,6 +90,7 @@ pub struct StorageBridge {
 
 /// The values of [`StorageBridge`](crate::StorageBridge)'s `chassis_throughput_state`: open, so that a value a newer ONTAP adds is kept as [`StorageBridgeChassisThroughputState::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
+#[non_exhaustive]
 pub enum StorageBridgeChassisThroughputState {
     /// `ok`.
     Ok,
@@ -102,6 +103,7 @@ pub enum StorageBridgeChassisThroughputState {
 
 /// The values of [`StorageBridge`](crate::StorageBridge)'s `managed_by`: open, so that a value a newer ONTAP adds is kept as [`StorageBridgeManagedBy::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
+#[non_exhaustive]
 pub enum StorageBridgeManagedBy {
     /// `snmp`.
     Snmp,
@@ -114,6 +116,7 @@ pub enum StorageBridgeManagedBy {
 
 /// The values of [`StorageBridge`](crate::StorageBridge)'s `state`: open, so that a value a newer ONTAP adds is kept as [`StorageBridgeState::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
+#[non_exhaustive]
 pub enum StorageBridgeState {
     /// `unknown`.
     #[open_enum(rename = "unknown")]
@@ -129,6 +132,7 @@ pub enum StorageBridgeState {
 
 /// The values of [`StorageBridge`](crate::StorageBridge)'s `vendor`: open, so that a value a newer ONTAP adds is kept as [`StorageBridgeVendor::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
+#[non_exhaustive]
 pub enum StorageBridgeVendor {
     /// `unknown`.
     #[open_enum(rename = "unknown")]

@@ -6,7 +6,7 @@ use crate::{ClusterSpaceBlockStorage, ClusterSpaceCloudStorage, ClusterSpaceMetr
 
 /// The singleton at `/api/storage/cluster`.
 ///
-/// Verbs: `get`, `patch` (may start a job).
+/// Verbs: `get`, `fetch`, `patch` (may start a job).
 /// Generated from `spec/ontap-9.19.1.json`.
 ///
 /// ```

@@ -10,7 +10,7 @@ use crate::{
 
 /// The objects at `/api/storage/disks`, one at `/api/storage/disks/{name}`.
 ///
-/// Verbs: `get`, `get_collection`, `count_collection`, `find`, PATCH by query.
+/// Verbs: `get`, `fetch`, `get_collection`, `get_pages`, `count_collection`, `find`, PATCH by query.
 /// Keys: `name`.
 /// Generated from `spec/ontap-9.19.1.json`.
 ///
@@ -202,6 +202,7 @@ impl ontap::QueryParams for DiskPatchCollectionParams {
 
 /// The values of [`Disk`](crate::Disk)'s `class`: open, so that a value a newer ONTAP adds is kept as [`DiskClass::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
+#[non_exhaustive]
 pub enum DiskClass {
     /// `unknown`.
     #[open_enum(rename = "unknown")]
@@ -225,6 +226,7 @@ pub enum DiskClass {
 
 /// The values of [`Disk`](crate::Disk)'s `container_type`: open, so that a value a newer ONTAP adds is kept as [`DiskContainerType::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
+#[non_exhaustive]
 pub enum DiskContainerType {
     /// `aggregate`.
     Aggregate,
@@ -258,6 +260,7 @@ pub enum DiskContainerType {
 
 /// The values of [`Disk`](crate::Disk)'s `effective_type`: open, so that a value a newer ONTAP adds is kept as [`DiskEffectiveType::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
+#[non_exhaustive]
 pub enum DiskEffectiveType {
     /// `ata`.
     Ata,
@@ -293,6 +296,7 @@ pub enum DiskEffectiveType {
 
 /// The values of [`Disk`](crate::Disk)'s `pool`: open, so that a value a newer ONTAP adds is kept as [`DiskPool::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
+#[non_exhaustive]
 pub enum DiskPool {
     /// `pool0`.
     Pool0,
@@ -309,6 +313,7 @@ pub enum DiskPool {
 
 /// The values of [`Disk`](crate::Disk)'s `protection_mode`: open, so that a value a newer ONTAP adds is kept as [`DiskProtectionMode::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
+#[non_exhaustive]
 pub enum DiskProtectionMode {
     /// `open`.
     Open,
@@ -327,6 +332,7 @@ pub enum DiskProtectionMode {
 
 /// The values of [`Disk`](crate::Disk)'s `state`: open, so that a value a newer ONTAP adds is kept as [`DiskState::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
+#[non_exhaustive]
 pub enum DiskState {
     /// `broken`.
     Broken,
@@ -357,6 +363,7 @@ pub enum DiskState {
 
 /// The values of [`DiskPatchCollectionParams`]'s `encryption_operation`: open, so that a value a newer ONTAP adds is kept as [`DiskPatchCollectionEncryptionOperation::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
+#[non_exhaustive]
 pub enum DiskPatchCollectionEncryptionOperation {
     /// `rekey_data_default`.
     RekeyDataDefault,

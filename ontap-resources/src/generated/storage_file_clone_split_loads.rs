@@ -6,7 +6,7 @@ use crate::{NodeReference, SplitLoadLoad};
 
 /// The objects at `/api/storage/file/clone/split-loads`, one at `/api/storage/file/clone/split-loads/{node.uuid}`.
 ///
-/// Verbs: `get`, `get_collection`, `count_collection`, `find`, `patch`, PATCH by query.
+/// Verbs: `get`, `fetch`, `get_collection`, `get_pages`, `count_collection`, `find`, `patch`, PATCH by query.
 /// Keys: `node.uuid`.
 /// Generated from `spec/ontap-9.19.1.json`.
 ///

@@ -6,7 +6,7 @@ use crate::{SvmReference, VolumeReference};
 
 /// The objects at `/api/storage/file/clone/split-status`, one at `/api/storage/file/clone/split-status/{volume.uuid}`.
 ///
-/// Verbs: `get`, `get_collection`, `count_collection`, `find`.
+/// Verbs: `get`, `fetch`, `get_collection`, `get_pages`, `count_collection`, `find`.
 /// Keys: `volume.uuid`.
 /// Generated from `spec/ontap-9.19.1.json`.
 ///

@@ -6,7 +6,7 @@ use crate::{TokenExpiryTime, TokenNode};
 
 /// The objects at `/api/storage/file/clone/tokens`, one at `/api/storage/file/clone/tokens/{node.uuid}/{uuid}`.
 ///
-/// Verbs: `get`, `get_collection`, `count_collection`, `find`, `post`, `patch`, `delete`, PATCH by query, DELETE by query.
+/// Verbs: `get`, `fetch`, `get_collection`, `get_pages`, `count_collection`, `find`, `post`, `patch`, `delete`, PATCH by query, DELETE by query.
 /// Keys: `node.uuid`, `uuid`.
 /// Generated from `spec/ontap-9.19.1.json`.
 ///

@@ -9,7 +9,7 @@ use crate::{
 
 /// The objects at `/api/storage/file/moves`, one at `/api/storage/file/moves/{node.uuid}/{uuid}/{index}`.
 ///
-/// Verbs: `get`, `get_collection`, `count_collection`, `find`, `post`.
+/// Verbs: `get`, `fetch`, `get_collection`, `get_pages`, `count_collection`, `find`, `post`.
 /// Keys: `node.uuid`, `uuid`, `index`.
 /// Generated from `spec/ontap-9.19.1.json`.
 ///
@@ -79,7 +79,7 @@ pub struct FileMove {
     pub volume: Option<VolumeReference>,
 }
 
-/// The query parameters of `POST /api/storage/file/moves`, typed: [`FileMove`]'s `post` takes them in [`ontap::CallOptions::with`]; `CallOptions::param` still sends any other.
+/// The query parameters of `POST /api/storage/file/moves`, typed: [`FileMove`]'s `post_with` takes them in [`ontap::CallOptions::with`]; `CallOptions::param` still sends any other.
 ///
 /// ```
 /// use ontap_resources::FileMovePostParams;

@@ -4,7 +4,7 @@
 
 /// The objects at `/api/storage/flexcache/connection-status`, one at `/api/storage/flexcache/connection-status/{node}/{svm}/{local_fg_msid}/{remote_svm_uuid}/{remote_vol_const_msid}`.
 ///
-/// Verbs: `get`, `get_collection`, `count_collection`, `find`.
+/// Verbs: `get`, `fetch`, `get_collection`, `get_pages`, `count_collection`, `find`.
 /// Keys: `node`, `svm`, `local_fg_msid`, `remote_svm_uuid`, `remote_vol_const_msid`.
 /// Generated from `spec/ontap-9.19.1.json`.
 ///
@@ -64,6 +64,7 @@ pub struct ConnectionStatus {
 
 /// The values of [`ConnectionStatus`](crate::ConnectionStatus)'s `conn_state`: open, so that a value a newer ONTAP adds is kept as [`ConnectionStatusConnState::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
+#[non_exhaustive]
 pub enum ConnectionStatusConnState {
     /// `connected`.
     Connected,
@@ -81,6 +82,7 @@ pub enum ConnectionStatusConnState {
 
 /// The values of [`ConnectionStatus`](crate::ConnectionStatus)'s `remote_endpoint`: open, so that a value a newer ONTAP adds is kept as [`ConnectionStatusRemoteEndpoint::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
+#[non_exhaustive]
 pub enum ConnectionStatusRemoteEndpoint {
     /// `cache`.
     Cache,

@@ -10,7 +10,7 @@ use crate::{
 
 /// The objects at `/api/storage/luns`, one at `/api/storage/luns/{uuid}`.
 ///
-/// Verbs: `get`, `get_collection`, `count_collection`, `find`, `post` (may start a job), `patch` (may start a job), `delete` (may start a job), PATCH by query (may start a job), DELETE by query (may start a job).
+/// Verbs: `get`, `fetch`, `get_collection`, `get_pages`, `count_collection`, `find`, `post` (may start a job), `patch` (may start a job), `delete` (may start a job), PATCH by query (may start a job), DELETE by query (may start a job).
 /// Keys: `uuid`.
 /// Generated from `spec/ontap-9.19.1.json`.
 ///
@@ -113,7 +113,7 @@ pub struct Lun {
     pub vvol: Option<LunVvol>,
 }
 
-/// The query parameters of `PATCH /api/storage/luns/{uuid}`, typed: [`Lun`]'s `patch` takes them in [`ontap::CallOptions::with`]; `CallOptions::param` still sends any other.
+/// The query parameters of `PATCH /api/storage/luns/{uuid}`, typed: [`Lun`]'s `patch_with` takes them in [`ontap::CallOptions::with`]; `CallOptions::param` still sends any other.
 ///
 /// ```
 /// use ontap_resources::LunPatchParams;
@@ -135,7 +135,7 @@ impl ontap::QueryParams for LunPatchParams {
     }
 }
 
-/// The query parameters of `DELETE /api/storage/luns/{uuid}`, typed: [`Lun`]'s `delete` takes them in [`ontap::CallOptions::with`]; `CallOptions::param` still sends any other.
+/// The query parameters of `DELETE /api/storage/luns/{uuid}`, typed: [`Lun`]'s `delete_with` takes them in [`ontap::CallOptions::with`]; `CallOptions::param` still sends any other.
 ///
 /// ```
 /// use ontap_resources::LunDeleteParams;
@@ -233,6 +233,7 @@ impl ontap::QueryParams for LunDeleteCollectionParams {
 
 /// The values of [`Lun`](crate::Lun)'s `access_mode`: open, so that a value a newer ONTAP adds is kept as [`LunAccessMode::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
+#[non_exhaustive]
 pub enum LunAccessMode {
     /// `global`.
     Global,
@@ -245,6 +246,7 @@ pub enum LunAccessMode {
 
 /// The values of [`Lun`](crate::Lun)'s `class`: open, so that a value a newer ONTAP adds is kept as [`LunClass::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
+#[non_exhaustive]
 pub enum LunClass {
     /// `regular`.
     Regular,
@@ -259,6 +261,7 @@ pub enum LunClass {
 
 /// The values of [`Lun`](crate::Lun)'s `os_type`: open, so that a value a newer ONTAP adds is kept as [`LunOsType::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
+#[non_exhaustive]
 pub enum LunOsType {
     /// `aix`.
     Aix,

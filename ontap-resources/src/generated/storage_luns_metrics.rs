@@ -6,7 +6,7 @@ use crate::{PerformanceLunMetricLun, PerformanceLunMetricSpace, PerformanceMetri
 
 /// The objects at `/api/storage/luns/{lun.uuid}/metrics`, one at `/api/storage/luns/{lun.uuid}/metrics/{timestamp}`.
 ///
-/// Verbs: `get`, `get_collection`, `count_collection`, `find`.
+/// Verbs: `get`, `fetch`, `get_collection`, `get_pages`, `count_collection`, `find`.
 /// Keys: `timestamp`.
 /// Parent keys: `lun.uuid` (from the fields, or from `Query::parent` / `CallOptions::parent`).
 /// Generated from `spec/ontap-9.19.1.json`.
@@ -56,6 +56,7 @@ pub struct PerformanceLunMetric {
 
 /// The values of [`PerformanceLunMetric`](crate::PerformanceLunMetric)'s `duration`: open, so that a value a newer ONTAP adds is kept as [`PerformanceLunMetricDuration::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
+#[non_exhaustive]
 pub enum PerformanceLunMetricDuration {
     /// `PT15S`.
     #[open_enum(rename = "PT15S")]
@@ -82,6 +83,7 @@ pub enum PerformanceLunMetricDuration {
 
 /// The values of [`PerformanceLunMetric`](crate::PerformanceLunMetric)'s `status`: open, so that a value a newer ONTAP adds is kept as [`PerformanceLunMetricStatus::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
+#[non_exhaustive]
 pub enum PerformanceLunMetricStatus {
     /// `ok`.
     Ok,

@@ -11,7 +11,7 @@ use crate::{
 
 /// The objects at `/api/storage/namespaces`, one at `/api/storage/namespaces/{uuid}`.
 ///
-/// Verbs: `get`, `get_collection`, `count_collection`, `find`, `post` (may start a job), `patch` (may start a job), `delete` (may start a job), PATCH by query (may start a job), DELETE by query (may start a job).
+/// Verbs: `get`, `fetch`, `get_collection`, `get_pages`, `count_collection`, `find`, `post` (may start a job), `patch` (may start a job), `delete` (may start a job), PATCH by query (may start a job), DELETE by query (may start a job).
 /// Keys: `uuid`.
 /// Generated from `spec/ontap-9.19.1.json`.
 ///
@@ -90,7 +90,7 @@ pub struct NvmeNamespace {
     pub svm: Option<SvmReference>,
 }
 
-/// The query parameters of `DELETE /api/storage/namespaces/{uuid}`, typed: [`NvmeNamespace`]'s `delete` takes them in [`ontap::CallOptions::with`]; `CallOptions::param` still sends any other.
+/// The query parameters of `DELETE /api/storage/namespaces/{uuid}`, typed: [`NvmeNamespace`]'s `delete_with` takes them in [`ontap::CallOptions::with`]; `CallOptions::param` still sends any other.
 ///
 /// ```
 /// use ontap_resources::NvmeNamespaceDeleteParams;
@@ -183,6 +183,7 @@ impl ontap::QueryParams for NvmeNamespaceDeleteCollectionParams {
 
 /// The values of [`NvmeNamespace`](crate::NvmeNamespace)'s `os_type`: open, so that a value a newer ONTAP adds is kept as [`NvmeNamespaceOsType::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
+#[non_exhaustive]
 pub enum NvmeNamespaceOsType {
     /// `aix`.
     Aix,

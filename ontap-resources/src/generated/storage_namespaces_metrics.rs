@@ -9,7 +9,7 @@ use crate::{
 
 /// The objects at `/api/storage/namespaces/{nvme_namespace.uuid}/metrics`, one at `/api/storage/namespaces/{nvme_namespace.uuid}/metrics/{timestamp}`.
 ///
-/// Verbs: `get`, `get_collection`, `count_collection`, `find`.
+/// Verbs: `get`, `fetch`, `get_collection`, `get_pages`, `count_collection`, `find`.
 /// Keys: `timestamp`.
 /// Parent keys: `nvme_namespace.uuid` (from the fields, or from `Query::parent` / `CallOptions::parent`).
 /// Generated from `spec/ontap-9.19.1.json`.
@@ -59,6 +59,7 @@ pub struct PerformanceNamespaceMetric {
 
 /// The values of [`PerformanceNamespaceMetric`](crate::PerformanceNamespaceMetric)'s `duration`: open, so that a value a newer ONTAP adds is kept as [`PerformanceNamespaceMetricDuration::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
+#[non_exhaustive]
 pub enum PerformanceNamespaceMetricDuration {
     /// `PT15S`.
     #[open_enum(rename = "PT15S")]
@@ -85,6 +86,7 @@ pub enum PerformanceNamespaceMetricDuration {
 
 /// The values of [`PerformanceNamespaceMetric`](crate::PerformanceNamespaceMetric)'s `status`: open, so that a value a newer ONTAP adds is kept as [`PerformanceNamespaceMetricStatus::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
+#[non_exhaustive]
 pub enum PerformanceNamespaceMetricStatus {
     /// `ok`.
     Ok,

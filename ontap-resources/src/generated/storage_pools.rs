@@ -6,7 +6,7 @@ use crate::{Node, PoolHealth, StoragePoolCapacity};
 
 /// The objects at `/api/storage/pools`, one at `/api/storage/pools/{uuid}`.
 ///
-/// Verbs: `get`, `get_collection`, `count_collection`, `find`, `post` (may start a job), `patch` (may start a job), `delete` (may start a job), PATCH by query (may start a job), DELETE by query (may start a job).
+/// Verbs: `get`, `fetch`, `get_collection`, `get_pages`, `count_collection`, `find`, `post` (may start a job), `patch` (may start a job), `delete` (may start a job), PATCH by query (may start a job), DELETE by query (may start a job).
 /// Keys: `uuid`.
 /// Generated from `spec/ontap-9.19.1.json`.
 ///
@@ -43,7 +43,7 @@ pub struct StoragePool {
     pub storage_type: Option<StoragePoolStorageType>,
 }
 
-/// The query parameters of `POST /api/storage/pools`, typed: [`StoragePool`]'s `post` takes them in [`ontap::CallOptions::with`]; `CallOptions::param` still sends any other.
+/// The query parameters of `POST /api/storage/pools`, typed: [`StoragePool`]'s `post_with` takes them in [`ontap::CallOptions::with`]; `CallOptions::param` still sends any other.
 ///
 /// ```
 /// use ontap_resources::StoragePoolPostParams;
@@ -70,7 +70,7 @@ impl ontap::QueryParams for StoragePoolPostParams {
     }
 }
 
-/// The query parameters of `PATCH /api/storage/pools/{uuid}`, typed: [`StoragePool`]'s `patch` takes them in [`ontap::CallOptions::with`]; `CallOptions::param` still sends any other.
+/// The query parameters of `PATCH /api/storage/pools/{uuid}`, typed: [`StoragePool`]'s `patch_with` takes them in [`ontap::CallOptions::with`]; `CallOptions::param` still sends any other.
 ///
 /// ```
 /// use ontap_resources::StoragePoolPatchParams;
@@ -153,6 +153,7 @@ impl ontap::QueryParams for StoragePoolDeleteCollectionParams {
 
 /// The values of [`StoragePool`](crate::StoragePool)'s `storage_type`: open, so that a value a newer ONTAP adds is kept as [`StoragePoolStorageType::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
+#[non_exhaustive]
 pub enum StoragePoolStorageType {
     /// `SSD`.
     #[open_enum(rename = "SSD")]

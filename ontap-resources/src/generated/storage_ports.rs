@@ -6,7 +6,7 @@ use crate::{NodeReference, StoragePortCable, StoragePortError};
 
 /// The objects at `/api/storage/ports`, one at `/api/storage/ports/{node.uuid}/{name}`.
 ///
-/// Verbs: `get`, `get_collection`, `count_collection`, `find`, `patch`, PATCH by query.
+/// Verbs: `get`, `fetch`, `get_collection`, `get_pages`, `count_collection`, `find`, `patch`, PATCH by query.
 /// Keys: `node.uuid`, `name`.
 /// Generated from `spec/ontap-9.19.1.json`.
 ///
@@ -111,6 +111,7 @@ impl ontap::QueryParams for StoragePortPatchCollectionParams {
 
 /// The values of [`StoragePort`](crate::StoragePort)'s `mode`: open, so that a value a newer ONTAP adds is kept as [`StoragePortMode::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
+#[non_exhaustive]
 pub enum StoragePortMode {
     /// `network`.
     Network,
@@ -123,6 +124,7 @@ pub enum StoragePortMode {
 
 /// The values of [`StoragePort`](crate::StoragePort)'s `state`: open, so that a value a newer ONTAP adds is kept as [`StoragePortState::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
+#[non_exhaustive]
 pub enum StoragePortState {
     /// `online`.
     Online,
@@ -137,6 +139,7 @@ pub enum StoragePortState {
 
 /// The values of [`StoragePort`](crate::StoragePort)'s `type`: open, so that a value a newer ONTAP adds is kept as [`StoragePortType::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
+#[non_exhaustive]
 pub enum StoragePortType {
     /// `sas`.
     Sas,

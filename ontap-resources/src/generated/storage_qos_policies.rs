@@ -6,7 +6,7 @@ use crate::{QosPolicyAdaptive, QosPolicyBurst, QosPolicyFixed, SvmReference};
 
 /// The objects at `/api/storage/qos/policies`, one at `/api/storage/qos/policies/{uuid}`.
 ///
-/// Verbs: `get`, `get_collection`, `count_collection`, `find`, `post` (may start a job), `patch` (may start a job), `delete`, PATCH by query (may start a job), DELETE by query.
+/// Verbs: `get`, `fetch`, `get_collection`, `get_pages`, `count_collection`, `find`, `post` (may start a job), `patch` (may start a job), `delete`, PATCH by query (may start a job), DELETE by query.
 /// Keys: `uuid`.
 /// Generated from `spec/ontap-9.19.1.json`.
 ///
@@ -111,6 +111,7 @@ impl ontap::QueryParams for QosPolicyDeleteCollectionParams {
 
 /// The values of [`QosPolicy`](crate::QosPolicy)'s `policy_class`: open, so that a value a newer ONTAP adds is kept as [`QosPolicyPolicyClass::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
+#[non_exhaustive]
 pub enum QosPolicyPolicyClass {
     /// `undefined`.
     Undefined,
@@ -131,6 +132,7 @@ pub enum QosPolicyPolicyClass {
 
 /// The values of [`QosPolicy`](crate::QosPolicy)'s `scope`: open, so that a value a newer ONTAP adds is kept as [`QosPolicyScope::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
+#[non_exhaustive]
 pub enum QosPolicyScope {
     /// `cluster`.
     Cluster,

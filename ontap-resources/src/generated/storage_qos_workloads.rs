@@ -6,7 +6,7 @@ use crate::{QosPolicyGroup, SvmReference};
 
 /// The objects at `/api/storage/qos/workloads`, one at `/api/storage/qos/workloads/{uuid}`.
 ///
-/// Verbs: `get`, `get_collection`, `count_collection`, `find`.
+/// Verbs: `get`, `fetch`, `get_collection`, `get_pages`, `count_collection`, `find`.
 /// Keys: `uuid`.
 /// Generated from `spec/ontap-9.19.1.json`.
 ///
@@ -69,6 +69,7 @@ pub struct QosWorkload {
 
 /// The values of [`QosWorkload`](crate::QosWorkload)'s `workload_class`: open, so that a value a newer ONTAP adds is kept as [`QosWorkloadWorkloadClass::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
+#[non_exhaustive]
 pub enum QosWorkloadWorkloadClass {
     /// `undefined`.
     Undefined,

@@ -9,7 +9,7 @@ use crate::{
 
 /// The objects at `/api/storage/qtrees`, one at `/api/storage/qtrees/{volume.uuid}/{id}`.
 ///
-/// Verbs: `get`, `get_collection`, `count_collection`, `find`, `post` (may start a job), `patch` (may start a job), `delete` (may start a job), PATCH by query (may start a job), DELETE by query (may start a job).
+/// Verbs: `get`, `fetch`, `get_collection`, `get_pages`, `count_collection`, `find`, `post` (may start a job), `patch` (may start a job), `delete` (may start a job), PATCH by query (may start a job), DELETE by query (may start a job).
 /// Keys: `volume.uuid`, `id`.
 /// Generated from `spec/ontap-9.19.1.json`.
 ///
@@ -132,6 +132,7 @@ impl ontap::QueryParams for QtreeDeleteCollectionParams {
 
 /// The values of [`Qtree`](crate::Qtree)'s `security_style`: open, so that a value a newer ONTAP adds is kept as [`QtreeSecurityStyle::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
+#[non_exhaustive]
 pub enum QtreeSecurityStyle {
     /// `unix`.
     Unix,

@@ -6,7 +6,7 @@ use crate::{PerformanceMetricIoType, PerformanceQtreeMetricDuration, QtreeRefere
 
 /// The singleton at `/api/storage/qtrees/{volume.uuid}/{qtree.id}/metrics`.
 ///
-/// Verbs: `get_collection`, `count_collection`, `find`.
+/// Verbs: `get_collection`, `get_pages`, `count_collection`, `find`.
 /// Parent keys: `volume.uuid`, `qtree.id` (from the fields, or from `Query::parent` / `CallOptions::parent`).
 /// Generated from `spec/ontap-9.19.1.json`.
 ///
@@ -54,6 +54,7 @@ pub struct PerformanceQtreeMetric {
 
 /// The values of [`PerformanceQtreeMetric`](crate::PerformanceQtreeMetric)'s `status`: open, so that a value a newer ONTAP adds is kept as [`PerformanceQtreeMetricStatus::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
+#[non_exhaustive]
 pub enum PerformanceQtreeMetricStatus {
     /// `ok`.
     Ok,

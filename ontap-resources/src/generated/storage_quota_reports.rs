@@ -9,7 +9,7 @@ use crate::{
 
 /// The objects at `/api/storage/quota/reports`, one at `/api/storage/quota/reports/{volume.uuid}/{index}`.
 ///
-/// Verbs: `get`, `get_collection`, `count_collection`, `find`.
+/// Verbs: `get`, `fetch`, `get_collection`, `get_pages`, `count_collection`, `find`.
 /// Keys: `volume.uuid`, `index`.
 /// Generated from `spec/ontap-9.19.1.json`.
 ///

@@ -9,7 +9,7 @@ use crate::{
 
 /// The objects at `/api/storage/shelves`, one at `/api/storage/shelves/{uid}`.
 ///
-/// Verbs: `get`, `get_collection`, `count_collection`, `find`, `patch`, PATCH by query.
+/// Verbs: `get`, `fetch`, `get_collection`, `get_pages`, `count_collection`, `find`, `patch`, PATCH by query.
 /// Keys: `uid`.
 /// Generated from `spec/ontap-9.19.1.json`.
 ///
@@ -132,6 +132,7 @@ impl ontap::QueryParams for ShelfPatchCollectionParams {
 
 /// The values of [`Shelf`](crate::Shelf)'s `connection_type`: open, so that a value a newer ONTAP adds is kept as [`ShelfConnectionType::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
+#[non_exhaustive]
 pub enum ShelfConnectionType {
     /// `unknown`.
     #[open_enum(rename = "unknown")]
@@ -149,6 +150,7 @@ pub enum ShelfConnectionType {
 
 /// The values of [`Shelf`](crate::Shelf)'s `location_led`: open, so that a value a newer ONTAP adds is kept as [`ShelfLocationLed::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
+#[non_exhaustive]
 pub enum ShelfLocationLed {
     /// `off`.
     Off,
@@ -163,6 +165,7 @@ pub enum ShelfLocationLed {
 
 /// The values of [`Shelf`](crate::Shelf)'s `module_type`: open, so that a value a newer ONTAP adds is kept as [`ShelfModuleType::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
+#[non_exhaustive]
 pub enum ShelfModuleType {
     /// `unknown`.
     #[open_enum(rename = "unknown")]
@@ -202,6 +205,7 @@ pub enum ShelfModuleType {
 
 /// The values of [`Shelf`](crate::Shelf)'s `state`: open, so that a value a newer ONTAP adds is kept as [`ShelfState::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
+#[non_exhaustive]
 pub enum ShelfState {
     /// `unknown`.
     #[open_enum(rename = "unknown")]

@@ -6,7 +6,7 @@ use crate::NodeReference;
 
 /// The objects at `/api/storage/snaplock/compliance-clocks`, one at `/api/storage/snaplock/compliance-clocks/{node.uuid}`.
 ///
-/// Verbs: `get`, `get_collection`, `count_collection`, `find`, `post`.
+/// Verbs: `get`, `fetch`, `get_collection`, `get_pages`, `count_collection`, `find`, `post`.
 /// Keys: `node.uuid`.
 /// Generated from `spec/ontap-9.19.1.json`.
 ///

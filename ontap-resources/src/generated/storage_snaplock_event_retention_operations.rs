@@ -6,7 +6,7 @@ use crate::{SnaplockRetentionPolicyOperation, SvmReference, VolumeReference};
 
 /// The objects at `/api/storage/snaplock/event-retention/operations`, one at `/api/storage/snaplock/event-retention/operations/{id}`.
 ///
-/// Verbs: `get`, `get_collection`, `count_collection`, `find`, `post`, `delete`, DELETE by query.
+/// Verbs: `get`, `fetch`, `get_collection`, `get_pages`, `count_collection`, `find`, `post`, `delete`, DELETE by query.
 /// Keys: `id`.
 /// Generated from `spec/ontap-9.19.1.json`.
 ///
@@ -89,6 +89,7 @@ impl ontap::QueryParams for EbrOperationDeleteCollectionParams {
 
 /// The values of [`EbrOperation`](crate::EbrOperation)'s `state`: open, so that a value a newer ONTAP adds is kept as [`EbrOperationState::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
+#[non_exhaustive]
 pub enum EbrOperationState {
     /// `unknown`.
     #[open_enum(rename = "unknown")]

@@ -6,7 +6,7 @@ use crate::{SvmReference, VolumeReference};
 
 /// The objects at `/api/storage/snaplock/file`, one at `/api/storage/snaplock/file/{volume.uuid}/{path}`.
 ///
-/// Verbs: `get`, `patch`, `delete` (may start a job), PATCH by query, DELETE by query.
+/// Verbs: `get`, `fetch`, `patch`, `delete` (may start a job), PATCH by query, DELETE by query.
 /// Keys: `volume.uuid`, `path`.
 /// Generated from `spec/ontap-9.19.1.json`.
 ///

@@ -6,7 +6,7 @@ use crate::{SnaplockState, SvmReference, VolumeReference};
 
 /// The objects at `/api/storage/snaplock/file-fingerprints`, one at `/api/storage/snaplock/file-fingerprints/{id}`.
 ///
-/// Verbs: `get`, `get_collection`, `count_collection`, `find`, `post`, `delete`, DELETE by query.
+/// Verbs: `get`, `fetch`, `get_collection`, `get_pages`, `count_collection`, `find`, `post`, `delete`, DELETE by query.
 /// Keys: `id`.
 /// Generated from `spec/ontap-9.19.1.json`.
 ///
@@ -97,6 +97,7 @@ impl ontap::QueryParams for SnaplockFileFingerprintDeleteCollectionParams {
 
 /// The values of [`SnaplockFileFingerprint`](crate::SnaplockFileFingerprint)'s `algorithm`: open, so that a value a newer ONTAP adds is kept as [`SnaplockFileFingerprintAlgorithm::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
+#[non_exhaustive]
 pub enum SnaplockFileFingerprintAlgorithm {
     /// `md5`.
     Md5,
@@ -109,6 +110,7 @@ pub enum SnaplockFileFingerprintAlgorithm {
 
 /// The values of [`SnaplockFileFingerprint`](crate::SnaplockFileFingerprint)'s `file_type`: open, so that a value a newer ONTAP adds is kept as [`SnaplockFileFingerprintFileType::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
+#[non_exhaustive]
 pub enum SnaplockFileFingerprintFileType {
     /// `worm`.
     Worm,
@@ -127,6 +129,7 @@ pub enum SnaplockFileFingerprintFileType {
 
 /// The values of [`SnaplockFileFingerprint`](crate::SnaplockFileFingerprint)'s `scope`: open, so that a value a newer ONTAP adds is kept as [`SnaplockFileFingerprintScope::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
+#[non_exhaustive]
 pub enum SnaplockFileFingerprintScope {
     /// `data_and_metadata`.
     DataAndMetadata,

@@ -6,7 +6,7 @@ use crate::{SnaplockLegalHoldOperationLitigation, SnaplockState};
 
 /// The objects at `/api/storage/snaplock/litigations/{litigation.id}/operations`, one at `/api/storage/snaplock/litigations/{litigation.id}/operations/{id}`.
 ///
-/// Verbs: `get`, `post`, `delete`, DELETE by query.
+/// Verbs: `get`, `fetch`, `post`, `delete`, DELETE by query.
 /// Keys: `id`.
 /// Parent keys: `litigation.id` (from the fields, or from `Query::parent` / `CallOptions::parent`).
 /// Generated from `spec/ontap-9.19.1.json`.
@@ -62,6 +62,7 @@ pub struct SnaplockLegalHoldOperation {
 
 /// The values of [`SnaplockLegalHoldOperation`](crate::SnaplockLegalHoldOperation)'s `type`: open, so that a value a newer ONTAP adds is kept as [`SnaplockLegalHoldOperationType::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
+#[non_exhaustive]
 pub enum SnaplockLegalHoldOperationType {
     /// `begin`.
     Begin,

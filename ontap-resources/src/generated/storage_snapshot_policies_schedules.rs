@@ -6,7 +6,7 @@ use crate::{ScheduleReference, SnapshotPolicyReference};
 
 /// The objects at `/api/storage/snapshot-policies/{snapshot_policy.uuid}/schedules`, one at `/api/storage/snapshot-policies/{snapshot_policy.uuid}/schedules/{schedule.uuid}`.
 ///
-/// Verbs: `get`, `get_collection`, `count_collection`, `find`, `post`, `patch`, `delete`, PATCH by query, DELETE by query.
+/// Verbs: `get`, `fetch`, `get_collection`, `get_pages`, `count_collection`, `find`, `post`, `patch`, `delete`, PATCH by query, DELETE by query.
 /// Keys: `schedule.uuid`.
 /// Parent keys: `snapshot_policy.uuid` (from the fields, or from `Query::parent` / `CallOptions::parent`).
 /// Generated from `spec/ontap-9.19.1.json`.

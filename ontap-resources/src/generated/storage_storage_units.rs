@@ -10,7 +10,7 @@ use crate::{
 
 /// The objects at `/api/storage/storage-units`, one at `/api/storage/storage-units/{uuid}`.
 ///
-/// Verbs: `get`, `get_collection`, `count_collection`, `find`, `post` (may start a job), `patch` (may start a job), PATCH by query (may start a job).
+/// Verbs: `get`, `fetch`, `get_collection`, `get_pages`, `count_collection`, `find`, `post` (may start a job), `patch` (may start a job), PATCH by query (may start a job).
 /// Keys: `uuid`.
 /// Generated from `spec/ontap-9.19.1.json`.
 ///
@@ -101,7 +101,7 @@ pub struct StorageUnit {
     pub type_: Option<StorageUnitType>,
 }
 
-/// The query parameters of `PATCH /api/storage/storage-units/{uuid}`, typed: [`StorageUnit`]'s `patch` takes them in [`ontap::CallOptions::with`]; `CallOptions::param` still sends any other.
+/// The query parameters of `PATCH /api/storage/storage-units/{uuid}`, typed: [`StorageUnit`]'s `patch_with` takes them in [`ontap::CallOptions::with`]; `CallOptions::param` still sends any other.
 ///
 /// ```
 /// use ontap_resources::StorageUnitPatchParams;
@@ -197,6 +197,7 @@ impl ontap::QueryParams for StorageUnitPatchCollectionParams {
 
 /// The values of [`StorageUnit`](crate::StorageUnit)'s `class`: open, so that a value a newer ONTAP adds is kept as [`StorageUnitClass::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
+#[non_exhaustive]
 pub enum StorageUnitClass {
     /// `regular`.
     Regular,
@@ -209,6 +210,7 @@ pub enum StorageUnitClass {
 
 /// The values of [`StorageUnit`](crate::StorageUnit)'s `type`: open, so that a value a newer ONTAP adds is kept as [`StorageUnitType::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
+#[non_exhaustive]
 pub enum StorageUnitType {
     /// `lun`.
     Lun,
@@ -221,6 +223,7 @@ pub enum StorageUnitType {
 
 /// The values of [`StorageUnit`](crate::StorageUnit)'s `access_mode`: open, so that a value a newer ONTAP adds is kept as [`StorageUnitAccessMode::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
+#[non_exhaustive]
 pub enum StorageUnitAccessMode {
     /// `global`.
     Global,
@@ -233,6 +236,7 @@ pub enum StorageUnitAccessMode {
 
 /// The values of [`StorageUnit`](crate::StorageUnit)'s `os_type`: open, so that a value a newer ONTAP adds is kept as [`StorageUnitOsType::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
+#[non_exhaustive]
 pub enum StorageUnitOsType {
     /// `aix`.
     Aix,

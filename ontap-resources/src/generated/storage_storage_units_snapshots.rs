@@ -6,7 +6,7 @@ use crate::{SnapshotDelta, StorageUnitReference, StorageUnitSnapshotSnaplock, Sv
 
 /// The objects at `/api/storage/storage-units/{storage_unit.uuid}/snapshots`, one at `/api/storage/storage-units/{storage_unit.uuid}/snapshots/{uuid}`.
 ///
-/// Verbs: `get`, `get_collection`, `count_collection`, `find`, `post` (may start a job), `patch` (may start a job), `delete` (may start a job), PATCH by query (may start a job), DELETE by query (may start a job).
+/// Verbs: `get`, `fetch`, `get_collection`, `get_pages`, `count_collection`, `find`, `post` (may start a job), `patch` (may start a job), `delete` (may start a job), PATCH by query (may start a job), DELETE by query (may start a job).
 /// Keys: `uuid`.
 /// Parent keys: `storage_unit.uuid` (from the fields, or from `Query::parent` / `CallOptions::parent`).
 /// Generated from `spec/ontap-9.19.1.json`.
@@ -130,6 +130,7 @@ impl ontap::QueryParams for StorageUnitSnapshotDeleteCollectionParams {
 
 /// The values of [`StorageUnitSnapshot`](crate::StorageUnitSnapshot)'s `state`: open, so that a value a newer ONTAP adds is kept as [`StorageUnitSnapshotState::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
+#[non_exhaustive]
 pub enum StorageUnitSnapshotState {
     /// `valid`.
     Valid,

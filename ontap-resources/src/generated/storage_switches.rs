@@ -9,7 +9,7 @@ use crate::{
 
 /// The objects at `/api/storage/switches`, one at `/api/storage/switches/{name}`.
 ///
-/// Verbs: `get`, `get_collection`, `count_collection`, `find`.
+/// Verbs: `get`, `fetch`, `get_collection`, `get_pages`, `count_collection`, `find`.
 /// Keys: `name`.
 /// Generated from `spec/ontap-9.19.1.json`.
 ///
@@ -99,6 +99,7 @@ pub struct StorageSwitch {
 
 /// The values of [`StorageSwitch`](crate::StorageSwitch)'s `role`: open, so that a value a newer ONTAP adds is kept as [`StorageSwitchRole::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
+#[non_exhaustive]
 pub enum StorageSwitchRole {
     /// `unknown`.
     #[open_enum(rename = "unknown")]
@@ -114,6 +115,7 @@ pub enum StorageSwitchRole {
 
 /// The values of [`StorageSwitch`](crate::StorageSwitch)'s `vendor`: open, so that a value a newer ONTAP adds is kept as [`StorageSwitchVendor::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
+#[non_exhaustive]
 pub enum StorageSwitchVendor {
     /// `unknown`.
     #[open_enum(rename = "unknown")]
@@ -129,6 +131,7 @@ pub enum StorageSwitchVendor {
 
 /// The values of [`StorageSwitch`](crate::StorageSwitch)'s `state`: open, so that a value a newer ONTAP adds is kept as [`StorageSwitchState::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
+#[non_exhaustive]
 pub enum StorageSwitchState {
     /// `ok`.
     Ok,

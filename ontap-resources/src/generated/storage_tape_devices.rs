@@ -8,7 +8,7 @@ use crate::{
 
 /// The objects at `/api/storage/tape-devices`, one at `/api/storage/tape-devices/{node.uuid}/{device_id}`.
 ///
-/// Verbs: `get`, `get_collection`, `count_collection`, `find`, `patch` (may start a job), PATCH by query (may start a job).
+/// Verbs: `get`, `fetch`, `get_collection`, `get_pages`, `count_collection`, `find`, `patch` (may start a job), PATCH by query (may start a job).
 /// Keys: `node.uuid`, `device_id`.
 /// Generated from `spec/ontap-9.19.1.json`.
 ///
@@ -116,6 +116,7 @@ impl ontap::QueryParams for TapeDevicePatchCollectionParams {
 
 /// The values of [`TapeDevice`](crate::TapeDevice)'s `density`: open, so that a value a newer ONTAP adds is kept as [`TapeDeviceDensity::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
+#[non_exhaustive]
 pub enum TapeDeviceDensity {
     /// `low`.
     Low,
@@ -132,6 +133,7 @@ pub enum TapeDeviceDensity {
 
 /// The values of [`TapeDevice`](crate::TapeDevice)'s `device_state`: open, so that a value a newer ONTAP adds is kept as [`TapeDeviceDeviceState::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
+#[non_exhaustive]
 pub enum TapeDeviceDeviceState {
     /// `unknown`.
     #[open_enum(rename = "unknown")]
@@ -163,6 +165,7 @@ pub enum TapeDeviceDeviceState {
 
 /// The values of [`TapeDevice`](crate::TapeDevice)'s `interface`: open, so that a value a newer ONTAP adds is kept as [`TapeDeviceInterface::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
+#[non_exhaustive]
 pub enum TapeDeviceInterface {
     /// `unknown`.
     #[open_enum(rename = "unknown")]
@@ -180,6 +183,7 @@ pub enum TapeDeviceInterface {
 
 /// The values of [`TapeDevice`](crate::TapeDevice)'s `reservation_type`: open, so that a value a newer ONTAP adds is kept as [`TapeDeviceReservationType::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
+#[non_exhaustive]
 pub enum TapeDeviceReservationType {
     /// `off`.
     Off,
@@ -194,6 +198,7 @@ pub enum TapeDeviceReservationType {
 
 /// The values of [`TapeDevice`](crate::TapeDevice)'s `type`: open, so that a value a newer ONTAP adds is kept as [`TapeDeviceType::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
+#[non_exhaustive]
 pub enum TapeDeviceType {
     /// `unknown`.
     #[open_enum(rename = "unknown")]

@@ -6,7 +6,7 @@ use crate::{SvmReference, VolumeEfficiencyPolicySchedule};
 
 /// The objects at `/api/storage/volume-efficiency-policies`, one at `/api/storage/volume-efficiency-policies/{uuid}`.
 ///
-/// Verbs: `get`, `get_collection`, `count_collection`, `find`, `post`, `patch`, `delete`, PATCH by query, DELETE by query.
+/// Verbs: `get`, `fetch`, `get_collection`, `get_pages`, `count_collection`, `find`, `post`, `patch`, `delete`, PATCH by query, DELETE by query.
 /// Keys: `uuid`.
 /// Generated from `spec/ontap-9.19.1.json`.
 ///
@@ -111,6 +111,7 @@ impl ontap::QueryParams for VolumeEfficiencyPolicyDeleteCollectionParams {
 
 /// The values of [`VolumeEfficiencyPolicy`](crate::VolumeEfficiencyPolicy)'s `qos_policy`: open, so that a value a newer ONTAP adds is kept as [`VolumeEfficiencyPolicyQosPolicy::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
+#[non_exhaustive]
 pub enum VolumeEfficiencyPolicyQosPolicy {
     /// `background`.
     Background,
@@ -123,6 +124,7 @@ pub enum VolumeEfficiencyPolicyQosPolicy {
 
 /// The values of [`VolumeEfficiencyPolicy`](crate::VolumeEfficiencyPolicy)'s `type`: open, so that a value a newer ONTAP adds is kept as [`VolumeEfficiencyPolicyType::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
+#[non_exhaustive]
 pub enum VolumeEfficiencyPolicyType {
     /// `scheduled`.
     Scheduled,

@@ -13,7 +13,7 @@ use crate::{
 
 /// The objects at `/api/storage/volumes`, one at `/api/storage/volumes/{uuid}`.
 ///
-/// Verbs: `get`, `get_collection`, `count_collection`, `find`, `post` (may start a job), `patch` (may start a job), `delete` (may start a job), PATCH by query (may start a job), DELETE by query (may start a job).
+/// Verbs: `get`, `fetch`, `get_collection`, `get_pages`, `count_collection`, `find`, `post` (may start a job), `patch` (may start a job), `delete` (may start a job), PATCH by query (may start a job), DELETE by query (may start a job).
 /// Keys: `uuid`.
 /// Generated from `spec/ontap-9.19.1.json`.
 ///
@@ -248,7 +248,7 @@ pub struct Volume {
     pub validate_only: Option<bool>,
 }
 
-/// The query parameters of `PATCH /api/storage/volumes/{uuid}`, typed: [`Volume`]'s `patch` takes them in [`ontap::CallOptions::with`]; `CallOptions::param` still sends any other.
+/// The query parameters of `PATCH /api/storage/volumes/{uuid}`, typed: [`Volume`]'s `patch_with` takes them in [`ontap::CallOptions::with`]; `CallOptions::param` still sends any other.
 ///
 /// ```
 /// use ontap_resources::VolumePatchParams;
@@ -340,7 +340,7 @@ impl ontap::QueryParams for VolumePatchParams {
     }
 }
 
-/// The query parameters of `DELETE /api/storage/volumes/{uuid}`, typed: [`Volume`]'s `delete` takes them in [`ontap::CallOptions::with`]; `CallOptions::param` still sends any other.
+/// The query parameters of `DELETE /api/storage/volumes/{uuid}`, typed: [`Volume`]'s `delete_with` takes them in [`ontap::CallOptions::with`]; `CallOptions::param` still sends any other.
 ///
 /// ```
 /// use ontap_resources::VolumeDeleteParams;
@@ -488,6 +488,7 @@ impl ontap::QueryParams for VolumeDeleteCollectionParams {
 
 /// The values of [`Volume`](crate::Volume)'s `aggressive_readahead_mode`: open, so that a value a newer ONTAP adds is kept as [`VolumeAggressiveReadaheadMode::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
+#[non_exhaustive]
 pub enum VolumeAggressiveReadaheadMode {
     /// `none`.
     None,
@@ -502,6 +503,7 @@ pub enum VolumeAggressiveReadaheadMode {
 
 /// The values of [`Volume`](crate::Volume)'s `cloud_retrieval_policy`: open, so that a value a newer ONTAP adds is kept as [`VolumeCloudRetrievalPolicy::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
+#[non_exhaustive]
 pub enum VolumeCloudRetrievalPolicy {
     /// `default`.
     Default,
@@ -518,6 +520,7 @@ pub enum VolumeCloudRetrievalPolicy {
 
 /// The values of [`Volume`](crate::Volume)'s `flexcache_endpoint_type`: open, so that a value a newer ONTAP adds is kept as [`VolumeFlexcacheEndpointType::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
+#[non_exhaustive]
 pub enum VolumeFlexcacheEndpointType {
     /// `none`.
     None,
@@ -532,6 +535,7 @@ pub enum VolumeFlexcacheEndpointType {
 
 /// The values of [`Volume`](crate::Volume)'s `granular_data_mode`: open, so that a value a newer ONTAP adds is kept as [`VolumeGranularDataMode::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
+#[non_exhaustive]
 pub enum VolumeGranularDataMode {
     /// `disabled`.
     Disabled,
@@ -546,6 +550,7 @@ pub enum VolumeGranularDataMode {
 
 /// The values of [`Volume`](crate::Volume)'s `language`: open, so that a value a newer ONTAP adds is kept as [`VolumeLanguage::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
+#[non_exhaustive]
 pub enum VolumeLanguage {
     /// `ar`.
     Ar,
@@ -731,6 +736,7 @@ pub enum VolumeLanguage {
 
 /// The values of [`VolumePatchParams`]'s `scheduled_snapshot_naming_scheme`: open, so that a value a newer ONTAP adds is kept as [`VolumeScheduledSnapshotNamingScheme::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
+#[non_exhaustive]
 pub enum VolumeScheduledSnapshotNamingScheme {
     /// `create_time`.
     CreateTime,
@@ -743,6 +749,7 @@ pub enum VolumeScheduledSnapshotNamingScheme {
 
 /// The values of [`VolumePatchCollectionParams`]'s `sizing_method`: open, so that a value a newer ONTAP adds is kept as [`VolumeSizingMethod::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
+#[non_exhaustive]
 pub enum VolumeSizingMethod {
     /// `use_existing_resources`.
     UseExistingResources,
@@ -755,6 +762,7 @@ pub enum VolumeSizingMethod {
 
 /// The values of [`Volume`](crate::Volume)'s `state`: open, so that a value a newer ONTAP adds is kept as [`VolumeState::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
+#[non_exhaustive]
 pub enum VolumeState {
     /// `error`.
     Error,
@@ -773,6 +781,7 @@ pub enum VolumeState {
 
 /// The values of [`Volume`](crate::Volume)'s `style`: open, so that a value a newer ONTAP adds is kept as [`VolumeStyle::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
+#[non_exhaustive]
 pub enum VolumeStyle {
     /// `flexvol`.
     Flexvol,
@@ -787,6 +796,7 @@ pub enum VolumeStyle {
 
 /// The values of [`Volume`](crate::Volume)'s `svm_dr_protection`: open, so that a value a newer ONTAP adds is kept as [`VolumeSvmDrProtection::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
+#[non_exhaustive]
 pub enum VolumeSvmDrProtection {
     /// `protected`.
     Protected,
@@ -799,6 +809,7 @@ pub enum VolumeSvmDrProtection {
 
 /// The values of [`Volume`](crate::Volume)'s `type`: open, so that a value a newer ONTAP adds is kept as [`VolumeType::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
+#[non_exhaustive]
 pub enum VolumeType {
     /// `rw`.
     Rw,

@@ -6,7 +6,7 @@ use crate::{AnalyticsInfo, FileInfoConstituent, FileInfoLinks, FileInfoQosPolicy
 
 /// The objects at `/api/storage/volumes/{volume.uuid}/files`, one at `/api/storage/volumes/{volume.uuid}/files/{path}`.
 ///
-/// Verbs: `get`, `get_collection`, `count_collection`, `find`, `post`, `patch`, `delete` (may start a job), PATCH by query, DELETE by query.
+/// Verbs: `get`, `fetch`, `get_collection`, `get_pages`, `count_collection`, `find`, `post`, `patch`, `delete` (may start a job), PATCH by query, DELETE by query.
 /// Keys: `path`.
 /// Parent keys: `volume.uuid` (from the fields, or from `Query::parent` / `CallOptions::parent`).
 /// Generated from `spec/ontap-9.19.1.json`.
@@ -107,7 +107,7 @@ pub struct FileInfo {
     pub volume: Option<VolumeReference>,
 }
 
-/// The query parameters of `PATCH /api/storage/volumes/{volume.uuid}/files/{path}`, typed: [`FileInfo`]'s `patch` takes them in [`ontap::CallOptions::with`]; `CallOptions::param` still sends any other.
+/// The query parameters of `PATCH /api/storage/volumes/{volume.uuid}/files/{path}`, typed: [`FileInfo`]'s `patch_with` takes them in [`ontap::CallOptions::with`]; `CallOptions::param` still sends any other.
 ///
 /// ```
 /// use ontap_resources::FileInfoPatchParams;
@@ -134,7 +134,7 @@ impl ontap::QueryParams for FileInfoPatchParams {
     }
 }
 
-/// The query parameters of `DELETE /api/storage/volumes/{volume.uuid}/files/{path}`, typed: [`FileInfo`]'s `delete` takes them in [`ontap::CallOptions::with`]; `CallOptions::param` still sends any other.
+/// The query parameters of `DELETE /api/storage/volumes/{volume.uuid}/files/{path}`, typed: [`FileInfo`]'s `delete_with` takes them in [`ontap::CallOptions::with`]; `CallOptions::param` still sends any other.
 ///
 /// ```
 /// use ontap_resources::FileInfoDeleteParams;
@@ -163,6 +163,7 @@ impl ontap::QueryParams for FileInfoDeleteParams {
 
 /// The values of [`FileInfo`](crate::FileInfo)'s `type`: open, so that a value a newer ONTAP adds is kept as [`FileInfoType::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
+#[non_exhaustive]
 pub enum FileInfoType {
     /// `file`.
     File,

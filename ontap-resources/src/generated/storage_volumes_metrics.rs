@@ -6,7 +6,7 @@ use crate::{PerformanceMetricIoType, VolumeMetricCloud, VolumeMetricFlexcache, V
 
 /// The singleton at `/api/storage/volumes/{volume.uuid}/metrics`.
 ///
-/// Verbs: `get_collection`, `count_collection`, `find`.
+/// Verbs: `get_collection`, `get_pages`, `count_collection`, `find`.
 /// Parent keys: `volume.uuid` (from the fields, or from `Query::parent` / `CallOptions::parent`).
 /// Generated from `spec/ontap-9.19.1.json`.
 ///
@@ -55,6 +55,7 @@ pub struct VolumeMetrics {
 
 /// The values of [`VolumeMetrics`](crate::VolumeMetrics)'s `duration`: open, so that a value a newer ONTAP adds is kept as [`VolumeMetricsDuration::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
+#[non_exhaustive]
 pub enum VolumeMetricsDuration {
     /// `PT15S`.
     #[open_enum(rename = "PT15S")]
@@ -81,6 +82,7 @@ pub enum VolumeMetricsDuration {
 
 /// The values of [`VolumeMetrics`](crate::VolumeMetrics)'s `status`: open, so that a value a newer ONTAP adds is kept as [`VolumeMetricsStatus::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
+#[non_exhaustive]
 pub enum VolumeMetricsStatus {
     /// `ok`.
     Ok,

@@ -9,7 +9,7 @@ use crate::{
 
 /// The singleton at `/api/storage/volumes/{volume.uuid}/top-metrics/clients`.
 ///
-/// Verbs: `get_collection`, `count_collection`, `find`.
+/// Verbs: `get_collection`, `get_pages`, `count_collection`, `find`.
 /// Parent keys: `volume.uuid` (from the fields, or from `Query::parent` / `CallOptions::parent`).
 /// Generated from `spec/ontap-9.19.1.json`.
 ///

@@ -6,7 +6,7 @@ use crate::{ApplicationNvmeAccessSubsystemMapSubsystemHostsLinks, AutoUpdateInfo
 
 /// The singleton at `/api/support/auto-update`.
 ///
-/// Verbs: `get`, `patch`.
+/// Verbs: `get`, `fetch`, `patch`.
 /// Generated from `spec/ontap-9.19.1.json`.
 ///
 /// ```
@@ -30,7 +30,7 @@ pub struct AutoUpdateInfo {
     pub eula: Option<AutoUpdateInfoEula>,
 }
 
-/// The query parameters of `PATCH /api/support/auto-update`, typed: [`AutoUpdateInfo`]'s `patch` takes them in [`ontap::CallOptions::with`]; `CallOptions::param` still sends any other.
+/// The query parameters of `PATCH /api/support/auto-update`, typed: [`AutoUpdateInfo`]'s `patch_with` takes them in [`ontap::CallOptions::with`]; `CallOptions::param` still sends any other.
 ///
 /// ```
 /// use ontap_resources::AutoUpdateInfoPatchParams;

@@ -6,7 +6,7 @@ use crate::ErrorArguments;
 
 /// The objects at `/api/support/auto-update/configurations`, one at `/api/support/auto-update/configurations/{uuid}`.
 ///
-/// Verbs: `get`, `get_collection`, `count_collection`, `find`, `patch`, PATCH by query.
+/// Verbs: `get`, `fetch`, `get_collection`, `get_pages`, `count_collection`, `find`, `patch`, PATCH by query.
 /// Keys: `uuid`.
 /// Generated from `spec/ontap-9.19.1.json`.
 ///
@@ -66,6 +66,7 @@ impl ontap::QueryParams for AutoUpdateConfigurationPatchCollectionParams {
 
 /// The values of [`AutoUpdateConfiguration`](crate::AutoUpdateConfiguration)'s `action`: open, so that a value a newer ONTAP adds is kept as [`AutoUpdateConfigurationAction::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
+#[non_exhaustive]
 pub enum AutoUpdateConfigurationAction {
     /// `confirm`.
     Confirm,

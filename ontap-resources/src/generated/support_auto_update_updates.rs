@@ -6,7 +6,7 @@ use crate::ApplicationNvmeAccessSubsystemMapSubsystemHostsLinks;
 
 /// The objects at `/api/support/auto-update/updates`, one at `/api/support/auto-update/updates/{uuid}`.
 ///
-/// Verbs: `get`, `get_collection`, `count_collection`, `find`, `patch`, PATCH by query.
+/// Verbs: `get`, `fetch`, `get_collection`, `get_pages`, `count_collection`, `find`, `patch`, PATCH by query.
 /// Keys: `uuid`.
 /// Generated from `spec/ontap-9.19.1.json`.
 ///
@@ -76,7 +76,7 @@ pub struct AutoUpdateStatus {
     pub status: Option<ontap::ApiError>,
 }
 
-/// The query parameters of `PATCH /api/support/auto-update/updates/{uuid}`, typed: [`AutoUpdateStatus`]'s `patch` takes them in [`ontap::CallOptions::with`]; `CallOptions::param` still sends any other.
+/// The query parameters of `PATCH /api/support/auto-update/updates/{uuid}`, typed: [`AutoUpdateStatus`]'s `patch_with` takes them in [`ontap::CallOptions::with`]; `CallOptions::param` still sends any other.
 ///
 /// ```
 /// use ontap_resources::AutoUpdateStatusPatchParams;
@@ -142,6 +142,7 @@ impl ontap::QueryParams for AutoUpdateStatusPatchCollectionParams {
 
 /// The values of [`AutoUpdateStatus`](crate::AutoUpdateStatus)'s `action`: open, so that a value a newer ONTAP adds is kept as [`AutoUpdateStatusAction::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
+#[non_exhaustive]
 pub enum AutoUpdateStatusAction {
     /// `cancel_schedule`.
     CancelSchedule,
@@ -162,6 +163,7 @@ pub enum AutoUpdateStatusAction {
 
 /// The values of [`AutoUpdateStatus`](crate::AutoUpdateStatus)'s `state`: open, so that a value a newer ONTAP adds is kept as [`AutoUpdateStatusState::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
+#[non_exhaustive]
 pub enum AutoUpdateStatusState {
     /// `pending_confirmation`.
     PendingConfirmation,

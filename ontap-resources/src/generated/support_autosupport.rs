@@ -6,7 +6,7 @@ use crate::AutosupportIssues;
 
 /// The singleton at `/api/support/autosupport`.
 ///
-/// Verbs: `get`, `patch`.
+/// Verbs: `get`, `fetch`, `patch`.
 /// Generated from `spec/ontap-9.19.1.json`.
 ///
 /// ```
@@ -57,7 +57,7 @@ pub struct Autosupport {
     pub transport: Option<AutosupportTransport>,
 }
 
-/// The query parameters of `PATCH /api/support/autosupport`, typed: [`Autosupport`]'s `patch` takes them in [`ontap::CallOptions::with`]; `CallOptions::param` still sends any other.
+/// The query parameters of `PATCH /api/support/autosupport`, typed: [`Autosupport`]'s `patch_with` takes them in [`ontap::CallOptions::with`]; `CallOptions::param` still sends any other.
 ///
 /// ```
 /// use ontap_resources::AutosupportPatchParams;
@@ -81,6 +81,7 @@ impl ontap::QueryParams for AutosupportPatchParams {
 
 /// The values of [`Autosupport`](crate::Autosupport)'s `smtp_encryption`: open, so that a value a newer ONTAP adds is kept as [`AutosupportSmtpEncryption::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
+#[non_exhaustive]
 pub enum AutosupportSmtpEncryption {
     /// `none`.
     None,
@@ -93,6 +94,7 @@ pub enum AutosupportSmtpEncryption {
 
 /// The values of [`Autosupport`](crate::Autosupport)'s `transport`: open, so that a value a newer ONTAP adds is kept as [`AutosupportTransport::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
+#[non_exhaustive]
 pub enum AutosupportTransport {
     /// `smtp`.
     Smtp,

@@ -6,7 +6,7 @@ use crate::{AutosupportMessageError, NodeReference};
 
 /// The objects at `/api/support/autosupport/messages`, one at `/api/support/autosupport/messages/{node.uuid}/{index}/{destination}`.
 ///
-/// Verbs: `get`, `get_collection`, `count_collection`, `find`, `post`.
+/// Verbs: `get`, `fetch`, `get_collection`, `get_pages`, `count_collection`, `find`, `post`.
 /// Keys: `node.uuid`, `index`, `destination`.
 /// Generated from `spec/ontap-9.19.1.json`.
 ///
@@ -57,6 +57,7 @@ pub struct AutosupportMessage {
 
 /// The values of [`AutosupportMessage`](crate::AutosupportMessage)'s `destination`: open, so that a value a newer ONTAP adds is kept as [`AutosupportMessageDestination::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
+#[non_exhaustive]
 pub enum AutosupportMessageDestination {
     /// `smtp`.
     Smtp,
@@ -73,6 +74,7 @@ pub enum AutosupportMessageDestination {
 
 /// The values of [`AutosupportMessage`](crate::AutosupportMessage)'s `state`: open, so that a value a newer ONTAP adds is kept as [`AutosupportMessageState::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
+#[non_exhaustive]
 pub enum AutosupportMessageState {
     /// `initializing`.
     Initializing,
@@ -103,6 +105,7 @@ pub enum AutosupportMessageState {
 
 /// The values of [`AutosupportMessage`](crate::AutosupportMessage)'s `type`: open, so that a value a newer ONTAP adds is kept as [`AutosupportMessageType::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
+#[non_exhaustive]
 pub enum AutosupportMessageType {
     /// `test`.
     Test,

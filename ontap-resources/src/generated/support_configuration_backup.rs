@@ -4,7 +4,7 @@
 
 /// The singleton at `/api/support/configuration-backup`.
 ///
-/// Verbs: `get`, `patch`.
+/// Verbs: `get`, `fetch`, `patch`.
 /// Generated from `spec/ontap-9.19.1.json`.
 ///
 /// ```
@@ -36,6 +36,7 @@ pub struct ConfigurationBackup {
 
 /// The values of [`ConfigurationBackup`](crate::ConfigurationBackup)'s `rest_method`: open, so that a value a newer ONTAP adds is kept as [`ConfigurationBackupRestMethod::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
+#[non_exhaustive]
 pub enum ConfigurationBackupRestMethod {
     /// `post`.
     Post,

@@ -6,7 +6,7 @@ use crate::{BackupNode, NodeReference};
 
 /// The objects at `/api/support/configuration-backup/backups`, one at `/api/support/configuration-backup/backups/{node.uuid}/{name}`.
 ///
-/// Verbs: `get`, `get_collection`, `count_collection`, `find`, `post` (may start a job), `delete`, DELETE by query.
+/// Verbs: `get`, `fetch`, `get_collection`, `get_pages`, `count_collection`, `find`, `post` (may start a job), `delete`, DELETE by query.
 /// Keys: `node.uuid`, `name`.
 /// Generated from `spec/ontap-9.19.1.json`.
 ///
@@ -78,6 +78,7 @@ impl ontap::QueryParams for ConfigurationBackupFileDeleteCollectionParams {
 
 /// The values of [`ConfigurationBackupFile`](crate::ConfigurationBackupFile)'s `type`: open, so that a value a newer ONTAP adds is kept as [`ConfigurationBackupFileType::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
+#[non_exhaustive]
 pub enum ConfigurationBackupFileType {
     /// `node`.
     Node,

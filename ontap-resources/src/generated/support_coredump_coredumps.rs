@@ -6,7 +6,7 @@ use crate::NodeReference;
 
 /// The objects at `/api/support/coredump/coredumps`, one at `/api/support/coredump/coredumps/{node.uuid}/{name}`.
 ///
-/// Verbs: `get`, `get_collection`, `count_collection`, `find`, `delete`, DELETE by query.
+/// Verbs: `get`, `fetch`, `get_collection`, `get_pages`, `count_collection`, `find`, `delete`, DELETE by query.
 /// Keys: `node.uuid`, `name`.
 /// Generated from `spec/ontap-9.19.1.json`.
 ///
@@ -78,6 +78,7 @@ impl ontap::QueryParams for CoredumpDeleteCollectionParams {
 
 /// The values of [`Coredump`](crate::Coredump)'s `type`: open, so that a value a newer ONTAP adds is kept as [`CoredumpType::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
+#[non_exhaustive]
 pub enum CoredumpType {
     /// `kernel`.
     Kernel,

@@ -45,6 +45,7 @@ pub struct EmsApplicationLog {
 
 /// The values of [`EmsApplicationLog`](crate::EmsApplicationLog)'s `severity`: open, so that a value a newer ONTAP adds is kept as [`EmsApplicationLogSeverity::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
+#[non_exhaustive]
 pub enum EmsApplicationLogSeverity {
     /// `emergency`.
     Emergency,

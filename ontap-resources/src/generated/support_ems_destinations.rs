@@ -6,7 +6,7 @@ use crate::{EmsCertificate, EmsDestinationConnectivity, EmsFilterReference, EmsS
 
 /// The objects at `/api/support/ems/destinations`, one at `/api/support/ems/destinations/{name}`.
 ///
-/// Verbs: `get`, `get_collection`, `count_collection`, `find`, `post`, `patch`, `delete`, PATCH by query, DELETE by query.
+/// Verbs: `get`, `fetch`, `get_collection`, `get_pages`, `count_collection`, `find`, `post`, `patch`, `delete`, PATCH by query, DELETE by query.
 /// Keys: `name`.
 /// Generated from `spec/ontap-9.19.1.json`.
 ///
@@ -108,6 +108,7 @@ impl ontap::QueryParams for EmsDestinationDeleteCollectionParams {
 
 /// The values of [`EmsDestination`](crate::EmsDestination)'s `type`: open, so that a value a newer ONTAP adds is kept as [`EmsDestinationType::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
+#[non_exhaustive]
 pub enum EmsDestinationType {
     /// `snmp`.
     Snmp,

@@ -6,7 +6,7 @@ use crate::{EmsEventLinks, EmsEventMessage1, EmsEventParameter, NodeReference};
 
 /// The singleton at `/api/support/ems/events`.
 ///
-/// Verbs: `get_collection`, `count_collection`, `find`.
+/// Verbs: `get_collection`, `get_pages`, `count_collection`, `find`.
 /// Generated from `spec/ontap-9.19.1.json`.
 ///
 /// ```

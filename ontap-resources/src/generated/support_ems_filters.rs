@@ -6,7 +6,7 @@ use crate::{EmsFilterRule, RoleReference};
 
 /// The objects at `/api/support/ems/filters`, one at `/api/support/ems/filters/{name}`.
 ///
-/// Verbs: `get`, `get_collection`, `count_collection`, `find`, `post`, `patch`, `delete`, PATCH by query, DELETE by query.
+/// Verbs: `get`, `fetch`, `get_collection`, `get_pages`, `count_collection`, `find`, `post`, `patch`, `delete`, PATCH by query, DELETE by query.
 /// Keys: `name`.
 /// Generated from `spec/ontap-9.19.1.json`.
 ///
@@ -37,7 +37,7 @@ pub struct EmsFilter {
     pub system_defined: Option<bool>,
 }
 
-/// The query parameters of `PATCH /api/support/ems/filters/{name}`, typed: [`EmsFilter`]'s `patch` takes them in [`ontap::CallOptions::with`]; `CallOptions::param` still sends any other.
+/// The query parameters of `PATCH /api/support/ems/filters/{name}`, typed: [`EmsFilter`]'s `patch_with` takes them in [`ontap::CallOptions::with`]; `CallOptions::param` still sends any other.
 ///
 /// ```
 /// use ontap_resources::EmsFilterPatchParams;

@@ -6,7 +6,7 @@ use crate::{EmsFilterResponseRecordsRulesParameterCriteria, EmsFilterRuleEmsFilt
 
 /// The objects at `/api/support/ems/filters/{ems_filter.name}/rules`, one at `/api/support/ems/filters/{ems_filter.name}/rules/{index}`.
 ///
-/// Verbs: `get`, `get_collection`, `count_collection`, `find`, `post`, `patch`, `delete`, PATCH by query, DELETE by query.
+/// Verbs: `get`, `fetch`, `get_collection`, `get_pages`, `count_collection`, `find`, `post`, `patch`, `delete`, PATCH by query, DELETE by query.
 /// Keys: `index`.
 /// Parent keys: `ems_filter.name` (from the fields, or from `Query::parent` / `CallOptions::parent`).
 /// Generated from `spec/ontap-9.19.1.json`.
@@ -42,7 +42,7 @@ pub struct EmsFilterRule {
     pub ems_filter: Option<EmsFilterRuleEmsFilter>,
 }
 
-/// The query parameters of `PATCH /api/support/ems/filters/{ems_filter.name}/rules/{index}`, typed: [`EmsFilterRule`]'s `patch` takes them in [`ontap::CallOptions::with`]; `CallOptions::param` still sends any other.
+/// The query parameters of `PATCH /api/support/ems/filters/{ems_filter.name}/rules/{index}`, typed: [`EmsFilterRule`]'s `patch_with` takes them in [`ontap::CallOptions::with`]; `CallOptions::param` still sends any other.
 ///
 /// ```
 /// use ontap_resources::EmsFilterRulePatchParams;
@@ -125,6 +125,7 @@ impl ontap::QueryParams for EmsFilterRuleDeleteCollectionParams {
 
 /// The values of [`EmsFilterRule`](crate::EmsFilterRule)'s `type`: open, so that a value a newer ONTAP adds is kept as [`EmsFilterRuleType::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
+#[non_exhaustive]
 pub enum EmsFilterRuleType {
     /// `include`.
     Include,

@@ -6,7 +6,7 @@ use crate::EmsSeverity;
 
 /// The singleton at `/api/support/ems/messages`.
 ///
-/// Verbs: `get_collection`, `count_collection`, `find`.
+/// Verbs: `get_collection`, `get_pages`, `count_collection`, `find`.
 /// Generated from `spec/ontap-9.19.1.json`.
 ///
 /// ```
@@ -44,6 +44,7 @@ pub struct EmsMessage {
 
 /// The values of [`EmsMessage`](crate::EmsMessage)'s `snmp_trap_type`: open, so that a value a newer ONTAP adds is kept as [`EmsMessageSnmpTrapType::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
+#[non_exhaustive]
 pub enum EmsMessageSnmpTrapType {
     /// `standard`.
     Standard,

@@ -6,7 +6,7 @@ use crate::{SvmReference, Usm};
 
 /// The objects at `/api/support/snmp/users`, one at `/api/support/snmp/users/{engine_id}/{name}`.
 ///
-/// Verbs: `get`, `get_collection`, `count_collection`, `find`, `post`, `patch`, `delete`, PATCH by query, DELETE by query.
+/// Verbs: `get`, `fetch`, `get_collection`, `get_pages`, `count_collection`, `find`, `post`, `patch`, `delete`, PATCH by query, DELETE by query.
 /// Keys: `engine_id`, `name`.
 /// Generated from `spec/ontap-9.19.1.json`.
 ///
@@ -105,6 +105,7 @@ impl ontap::QueryParams for SnmpUserDeleteCollectionParams {
 
 /// The values of [`SnmpUser`](crate::SnmpUser)'s `authentication_method`: open, so that a value a newer ONTAP adds is kept as [`SnmpUserAuthenticationMethod::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
+#[non_exhaustive]
 pub enum SnmpUserAuthenticationMethod {
     /// `community`.
     Community,
@@ -119,6 +120,7 @@ pub enum SnmpUserAuthenticationMethod {
 
 /// The values of [`SnmpUser`](crate::SnmpUser)'s `scope`: open, so that a value a newer ONTAP adds is kept as [`SnmpUserScope::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
+#[non_exhaustive]
 pub enum SnmpUserScope {
     /// `svm`.
     Svm,

@@ -9,7 +9,7 @@ use crate::{
 
 /// The objects at `/api/svm/migrations`, one at `/api/svm/migrations/{uuid}`.
 ///
-/// Verbs: `get`, `get_collection`, `count_collection`, `find`, `post` (may start a job), `patch` (may start a job), `delete` (may start a job), PATCH by query (may start a job), DELETE by query (may start a job).
+/// Verbs: `get`, `fetch`, `get_collection`, `get_pages`, `count_collection`, `find`, `post` (may start a job), `patch` (may start a job), `delete` (may start a job), PATCH by query (may start a job), DELETE by query (may start a job).
 /// Keys: `uuid`.
 /// Generated from `spec/ontap-9.19.1.json`.
 ///
@@ -76,7 +76,7 @@ pub struct SvmMigration {
     pub time_metrics: Option<SvmMigrationTimeMetrics>,
 }
 
-/// The query parameters of `PATCH /api/svm/migrations/{uuid}`, typed: [`SvmMigration`]'s `patch` takes them in [`ontap::CallOptions::with`]; `CallOptions::param` still sends any other.
+/// The query parameters of `PATCH /api/svm/migrations/{uuid}`, typed: [`SvmMigration`]'s `patch_with` takes them in [`ontap::CallOptions::with`]; `CallOptions::param` still sends any other.
 ///
 /// ```
 /// use ontap_resources::SvmMigrationPatchParams;
@@ -169,6 +169,7 @@ impl ontap::QueryParams for SvmMigrationDeleteCollectionParams {
 
 /// The values of [`SvmMigration`](crate::SvmMigration)'s `current_operation`: open, so that a value a newer ONTAP adds is kept as [`SvmMigrationCurrentOperation::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
+#[non_exhaustive]
 pub enum SvmMigrationCurrentOperation {
     /// `none`.
     None,
@@ -189,6 +190,7 @@ pub enum SvmMigrationCurrentOperation {
 
 /// The values of [`SvmMigration`](crate::SvmMigration)'s `last_failed_state`: open, so that a value a newer ONTAP adds is kept as [`SvmMigrationLastFailedState::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
+#[non_exhaustive]
 pub enum SvmMigrationLastFailedState {
     /// `precheck_started`.
     PrecheckStarted,
@@ -251,6 +253,7 @@ pub enum SvmMigrationLastFailedState {
 
 /// The values of [`SvmMigration`](crate::SvmMigration)'s `last_operation`: open, so that a value a newer ONTAP adds is kept as [`SvmMigrationLastOperation::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
+#[non_exhaustive]
 pub enum SvmMigrationLastOperation {
     /// `none`.
     None,
@@ -271,6 +274,7 @@ pub enum SvmMigrationLastOperation {
 
 /// The values of [`SvmMigration`](crate::SvmMigration)'s `state`: open, so that a value a newer ONTAP adds is kept as [`SvmMigrationState::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
+#[non_exhaustive]
 pub enum SvmMigrationState {
     /// `precheck_started`.
     PrecheckStarted,

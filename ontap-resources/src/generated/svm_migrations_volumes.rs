@@ -6,7 +6,7 @@ use crate::{NodeReference, SvmMigrationMessages, SvmMigrationVolumeSvmMigration,
 
 /// The objects at `/api/svm/migrations/{svm_migration.uuid}/volumes`, one at `/api/svm/migrations/{svm_migration.uuid}/volumes/{volume.uuid}`.
 ///
-/// Verbs: `get`, `get_collection`, `count_collection`, `find`.
+/// Verbs: `get`, `fetch`, `get_collection`, `get_pages`, `count_collection`, `find`.
 /// Keys: `volume.uuid`.
 /// Parent keys: `svm_migration.uuid` (from the fields, or from `Query::parent` / `CallOptions::parent`).
 /// Generated from `spec/ontap-9.19.1.json`.
@@ -50,6 +50,7 @@ pub struct SvmMigrationVolume {
 
 /// The values of [`SvmMigrationVolume`](crate::SvmMigrationVolume)'s `transfer_state`: open, so that a value a newer ONTAP adds is kept as [`SvmMigrationVolumeTransferState::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
+#[non_exhaustive]
 pub enum SvmMigrationVolumeTransferState {
     /// `Idle`.
     #[open_enum(rename = "Idle")]

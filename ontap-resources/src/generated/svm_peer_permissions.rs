@@ -6,7 +6,7 @@ use crate::{ClusterPeerReference, SvmReference};
 
 /// The objects at `/api/svm/peer-permissions`, one at `/api/svm/peer-permissions/{cluster_peer.uuid}/{svm.uuid}`.
 ///
-/// Verbs: `get`, `get_collection`, `count_collection`, `find`, `post`, `patch`, `delete`, PATCH by query, DELETE by query.
+/// Verbs: `get`, `fetch`, `get_collection`, `get_pages`, `count_collection`, `find`, `post`, `patch`, `delete`, PATCH by query, DELETE by query.
 /// Keys: `cluster_peer.uuid`, `svm.uuid`.
 /// Generated from `spec/ontap-9.19.1.json`.
 ///
@@ -90,6 +90,7 @@ impl ontap::QueryParams for SvmPeerPermissionDeleteCollectionParams {
 
 /// The values of [`SvmPeerPermission`](crate::SvmPeerPermission)'s `applications`: open, so that a value a newer ONTAP adds is kept as [`SvmPeerPermissionApplications::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
+#[non_exhaustive]
 pub enum SvmPeerPermissionApplications {
     /// `snapmirror`.
     Snapmirror,

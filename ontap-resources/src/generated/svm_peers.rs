@@ -6,7 +6,7 @@ use crate::{Peer, SvmReference};
 
 /// The objects at `/api/svm/peers`, one at `/api/svm/peers/{uuid}`.
 ///
-/// Verbs: `get`, `get_collection`, `count_collection`, `find`, `post` (may start a job), `patch` (may start a job), `delete` (may start a job), PATCH by query (may start a job), DELETE by query (may start a job).
+/// Verbs: `get`, `fetch`, `get_collection`, `get_pages`, `count_collection`, `find`, `post` (may start a job), `patch` (may start a job), `delete` (may start a job), PATCH by query (may start a job), DELETE by query (may start a job).
 /// Keys: `uuid`.
 /// Generated from `spec/ontap-9.19.1.json`.
 ///
@@ -46,7 +46,7 @@ pub struct SvmPeer {
     pub svm: Option<SvmReference>,
 }
 
-/// The query parameters of `DELETE /api/svm/peers/{uuid}`, typed: [`SvmPeer`]'s `delete` takes them in [`ontap::CallOptions::with`]; `CallOptions::param` still sends any other.
+/// The query parameters of `DELETE /api/svm/peers/{uuid}`, typed: [`SvmPeer`]'s `delete_with` takes them in [`ontap::CallOptions::with`]; `CallOptions::param` still sends any other.
 ///
 /// ```
 /// use ontap_resources::SvmPeerDeleteParams;
@@ -129,6 +129,7 @@ impl ontap::QueryParams for SvmPeerDeleteCollectionParams {
 
 /// The values of [`SvmPeer`](crate::SvmPeer)'s `applications`: open, so that a value a newer ONTAP adds is kept as [`SvmPeerApplications::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
+#[non_exhaustive]
 pub enum SvmPeerApplications {
     /// `snapmirror`.
     Snapmirror,
@@ -145,6 +146,7 @@ pub enum SvmPeerApplications {
 
 /// The values of [`SvmPeer`](crate::SvmPeer)'s `state`: open, so that a value a newer ONTAP adds is kept as [`SvmPeerState::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
+#[non_exhaustive]
 pub enum SvmPeerState {
     /// `peered`.
     Peered,

@@ -10,7 +10,7 @@ use crate::{
 
 /// The objects at `/api/svm/svms`, one at `/api/svm/svms/{uuid}`.
 ///
-/// Verbs: `get`, `get_collection`, `count_collection`, `find`, `post` (may start a job), `patch` (may start a job), `delete` (may start a job), PATCH by query (may start a job), DELETE by query (may start a job).
+/// Verbs: `get`, `fetch`, `get_collection`, `get_pages`, `count_collection`, `find`, `post` (may start a job), `patch` (may start a job), `delete` (may start a job), PATCH by query (may start a job), DELETE by query (may start a job).
 /// Keys: `uuid`.
 /// Generated from `spec/ontap-9.19.1.json`.
 ///
@@ -265,6 +265,7 @@ impl ontap::QueryParams for SvmDeleteCollectionParams {
 
 /// The values of [`Svm`](crate::Svm)'s `anti_ransomware_default_volume_state`: open, so that a value a newer ONTAP adds is kept as [`SvmAntiRansomwareDefaultVolumeState::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
+#[non_exhaustive]
 pub enum SvmAntiRansomwareDefaultVolumeState {
     /// `disabled`.
     Disabled,
@@ -277,6 +278,7 @@ pub enum SvmAntiRansomwareDefaultVolumeState {
 
 /// The values of [`Svm`](crate::Svm)'s `language`: open, so that a value a newer ONTAP adds is kept as [`SvmLanguage::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
+#[non_exhaustive]
 pub enum SvmLanguage {
     /// `c`.
     C,
@@ -462,6 +464,7 @@ pub enum SvmLanguage {
 
 /// The values of [`Svm`](crate::Svm)'s `san_multipathing`: open, so that a value a newer ONTAP adds is kept as [`SvmSanMultipathing::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
+#[non_exhaustive]
 pub enum SvmSanMultipathing {
     /// `local_active`.
     LocalActive,
@@ -476,6 +479,7 @@ pub enum SvmSanMultipathing {
 
 /// The values of [`Svm`](crate::Svm)'s `state`: open, so that a value a newer ONTAP adds is kept as [`SvmState::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
+#[non_exhaustive]
 pub enum SvmState {
     /// `starting`.
     Starting,
@@ -496,6 +500,7 @@ pub enum SvmState {
 
 /// The values of [`Svm`](crate::Svm)'s `subtype`: open, so that a value a newer ONTAP adds is kept as [`SvmSubtype::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
+#[non_exhaustive]
 pub enum SvmSubtype {
     /// `default`.
     Default,

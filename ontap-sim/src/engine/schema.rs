@@ -274,7 +274,7 @@ pub(crate) struct Catalog {
 }
 
 /// The vendored model, as the generator reads it.
-const MODEL: &str = include_str!("../../../spec/ontap-9.19.1.json");
+const MODEL: &str = include_str!("../../spec/ontap-9.19.1.json");
 
 /// The catalog of the vendored model, compiled once per process.
 pub(crate) fn vendored() -> Arc<Catalog> {

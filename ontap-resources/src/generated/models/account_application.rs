@@ -19,6 +19,7 @@ pub struct AccountApplication {
 
 /// The values of [`AccountApplication`](crate::AccountApplication)'s `application`: open, so that a value a newer ONTAP adds is kept as [`AccountApplicationApplication::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
+#[non_exhaustive]
 pub enum AccountApplicationApplication {
     /// `amqp`.
     Amqp,
@@ -39,6 +40,7 @@ pub enum AccountApplicationApplication {
 
 /// The values of [`AccountApplication`](crate::AccountApplication)'s `second_authentication_method`: open, so that a value a newer ONTAP adds is kept as [`AccountApplicationSecondAuthenticationMethod::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
+#[non_exhaustive]
 pub enum AccountApplicationSecondAuthenticationMethod {
     /// `none`.
     None,

@@ -4,6 +4,7 @@
 
 /// The values of the `password_hash_algorithm` of [`Account`](crate::Account), [`AccountPassword`](crate::AccountPassword): open, so that a value a newer ONTAP adds is kept as [`AccountPasswordHashAlgorithm::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
+#[non_exhaustive]
 pub enum AccountPasswordHashAlgorithm {
     /// `sha512`.
     Sha512,

@@ -25,6 +25,7 @@ pub struct Acl {
 
 /// The values of [`Acl`](crate::Acl)'s `access`: open, so that a value a newer ONTAP adds is kept as [`AclAccess::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
+#[non_exhaustive]
 pub enum AclAccess {
     /// `access_allow`.
     AccessAllow,
@@ -59,6 +60,7 @@ pub enum AclAccess {
 
 /// The values of [`Acl`](crate::Acl)'s `access_control`: open, so that a value a newer ONTAP adds is kept as [`AclAccessControl::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
+#[non_exhaustive]
 pub enum AclAccessControl {
     /// `file_directory`.
     FileDirectory,

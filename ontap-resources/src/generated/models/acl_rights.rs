@@ -4,6 +4,7 @@
 
 /// The values of the `rights` of [`FileDirectorySecurityAcl`](crate::FileDirectorySecurityAcl), [`Acl`](crate::Acl): open, so that a value a newer ONTAP adds is kept as [`AclRights::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
+#[non_exhaustive]
 pub enum AclRights {
     /// `no_access`.
     NoAccess,

@@ -23,6 +23,7 @@ pub struct AggregateBlockStorage {
 
 /// The values of [`AggregateBlockStorage`](crate::AggregateBlockStorage)'s `storage_type`: open, so that a value a newer ONTAP adds is kept as [`AggregateBlockStorageStorageType::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
+#[non_exhaustive]
 pub enum AggregateBlockStorageStorageType {
     /// `hdd`.
     Hdd,

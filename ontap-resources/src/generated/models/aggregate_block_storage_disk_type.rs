@@ -4,6 +4,7 @@
 
 /// The values of the `disk_type` of [`AggregateBlockStorageHybridCache`](crate::AggregateBlockStorageHybridCache), [`AggregateBlockStoragePrimary`](crate::AggregateBlockStoragePrimary): open, so that a value a newer ONTAP adds is kept as [`AggregateBlockStorageDiskType::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
+#[non_exhaustive]
 pub enum AggregateBlockStorageDiskType {
     /// `fc`.
     Fc,

@@ -32,6 +32,7 @@ pub struct AggregateBlockStorageHybridCache {
 
 /// The values of [`AggregateBlockStorageHybridCache`](crate::AggregateBlockStorageHybridCache)'s `raid_type`: open, so that a value a newer ONTAP adds is kept as [`AggregateBlockStorageHybridCacheRaidType::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
+#[non_exhaustive]
 pub enum AggregateBlockStorageHybridCacheRaidType {
     /// `raid_dp`.
     RaidDp,

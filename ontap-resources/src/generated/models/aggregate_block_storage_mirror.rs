@@ -13,6 +13,7 @@ pub struct AggregateBlockStorageMirror {
 
 /// The values of [`AggregateBlockStorageMirror`](crate::AggregateBlockStorageMirror)'s `state`: open, so that a value a newer ONTAP adds is kept as [`AggregateBlockStorageMirrorState::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
+#[non_exhaustive]
 pub enum AggregateBlockStorageMirrorState {
     /// `unmirrored`.
     Unmirrored,

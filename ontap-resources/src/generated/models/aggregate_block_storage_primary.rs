@@ -25,6 +25,7 @@ pub struct AggregateBlockStoragePrimary {
 
 /// The values of [`AggregateBlockStoragePrimary`](crate::AggregateBlockStoragePrimary)'s `checksum_style`: open, so that a value a newer ONTAP adds is kept as [`AggregateBlockStoragePrimaryChecksumStyle::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
+#[non_exhaustive]
 pub enum AggregateBlockStoragePrimaryChecksumStyle {
     /// `block`.
     Block,
@@ -39,6 +40,7 @@ pub enum AggregateBlockStoragePrimaryChecksumStyle {
 
 /// The values of [`AggregateBlockStoragePrimary`](crate::AggregateBlockStoragePrimary)'s `disk_class`: open, so that a value a newer ONTAP adds is kept as [`AggregateBlockStoragePrimaryDiskClass::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
+#[non_exhaustive]
 pub enum AggregateBlockStoragePrimaryDiskClass {
     /// `capacity`.
     Capacity,
@@ -63,6 +65,7 @@ pub enum AggregateBlockStoragePrimaryDiskClass {
 
 /// The values of [`AggregateBlockStoragePrimary`](crate::AggregateBlockStoragePrimary)'s `raid_type`: open, so that a value a newer ONTAP adds is kept as [`AggregateBlockStoragePrimaryRaidType::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
+#[non_exhaustive]
 pub enum AggregateBlockStoragePrimaryRaidType {
     /// `raid_dp`.
     RaidDp,

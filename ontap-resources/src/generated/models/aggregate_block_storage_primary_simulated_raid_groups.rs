@@ -29,6 +29,7 @@ pub struct AggregateBlockStoragePrimarySimulatedRaidGroups {
 
 /// The values of [`AggregateBlockStoragePrimarySimulatedRaidGroups`](crate::AggregateBlockStoragePrimarySimulatedRaidGroups)'s `raid_type`: open, so that a value a newer ONTAP adds is kept as [`AggregateBlockStoragePrimarySimulatedRaidGroupsRaidType::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
+#[non_exhaustive]
 pub enum AggregateBlockStoragePrimarySimulatedRaidGroupsRaidType {
     /// `raid_dp`.
     RaidDp,

@@ -17,6 +17,7 @@ pub struct AntiRansomwareStorageUnit {
 
 /// The values of [`AntiRansomwareStorageUnit`](crate::AntiRansomwareStorageUnit)'s `attack_probability`: open, so that a value a newer ONTAP adds is kept as [`AntiRansomwareStorageUnitAttackProbability::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
+#[non_exhaustive]
 pub enum AntiRansomwareStorageUnitAttackProbability {
     /// `none`.
     None,
@@ -29,6 +30,7 @@ pub enum AntiRansomwareStorageUnitAttackProbability {
 
 /// The values of [`AntiRansomwareStorageUnit`](crate::AntiRansomwareStorageUnit)'s `state`: open, so that a value a newer ONTAP adds is kept as [`AntiRansomwareStorageUnitState::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
+#[non_exhaustive]
 pub enum AntiRansomwareStorageUnitState {
     /// `disabled`.
     Disabled,

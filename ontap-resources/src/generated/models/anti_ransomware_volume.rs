@@ -49,6 +49,7 @@ pub struct AntiRansomwareVolume {
 
 /// The values of [`AntiRansomwareVolume`](crate::AntiRansomwareVolume)'s `attack_detected_by`: open, so that a value a newer ONTAP adds is kept as [`AntiRansomwareVolumeAttackDetectedBy::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
+#[non_exhaustive]
 pub enum AntiRansomwareVolumeAttackDetectedBy {
     /// `file_analysis`.
     FileAnalysis,
@@ -61,6 +62,7 @@ pub enum AntiRansomwareVolumeAttackDetectedBy {
 
 /// The values of [`AntiRansomwareVolume`](crate::AntiRansomwareVolume)'s `attack_probability`: open, so that a value a newer ONTAP adds is kept as [`AntiRansomwareVolumeAttackProbability::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
+#[non_exhaustive]
 pub enum AntiRansomwareVolumeAttackProbability {
     /// `none`.
     None,
@@ -77,6 +79,7 @@ pub enum AntiRansomwareVolumeAttackProbability {
 
 /// The values of [`AntiRansomwareVolume`](crate::AntiRansomwareVolume)'s `block_device_detection_state`: open, so that a value a newer ONTAP adds is kept as [`AntiRansomwareVolumeBlockDeviceDetectionState::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
+#[non_exhaustive]
 pub enum AntiRansomwareVolumeBlockDeviceDetectionState {
     /// `evaluation_period`.
     EvaluationPeriod,
@@ -91,6 +94,7 @@ pub enum AntiRansomwareVolumeBlockDeviceDetectionState {
 
 /// The values of [`AntiRansomwareVolume`](crate::AntiRansomwareVolume)'s `state`: open, so that a value a newer ONTAP adds is kept as [`AntiRansomwareVolumeState::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
+#[non_exhaustive]
 pub enum AntiRansomwareVolumeState {
     /// `disabled`.
     Disabled,

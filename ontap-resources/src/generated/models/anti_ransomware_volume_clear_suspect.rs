@@ -13,6 +13,7 @@ pub struct AntiRansomwareVolumeClearSuspect {
 
 /// The values of [`AntiRansomwareVolumeClearSuspect`](crate::AntiRansomwareVolumeClearSuspect)'s `phase`: open, so that a value a newer ONTAP adds is kept as [`AntiRansomwareVolumeClearSuspectPhase::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
+#[non_exhaustive]
 pub enum AntiRansomwareVolumeClearSuspectPhase {
     /// `file_extension_processing`.
     FileExtensionProcessing,

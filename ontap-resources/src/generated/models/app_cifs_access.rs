@@ -13,6 +13,7 @@ pub struct AppCifsAccess {
 
 /// The values of [`AppCifsAccess`](crate::AppCifsAccess)'s `access`: open, so that a value a newer ONTAP adds is kept as [`AppCifsAccessAccess::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
+#[non_exhaustive]
 pub enum AppCifsAccessAccess {
     /// `change`.
     Change,

@@ -13,6 +13,7 @@ pub struct AppNfsAccess {
 
 /// The values of [`AppNfsAccess`](crate::AppNfsAccess)'s `access`: open, so that a value a newer ONTAP adds is kept as [`AppNfsAccessAccess::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
+#[non_exhaustive]
 pub enum AppNfsAccessAccess {
     /// `none`.
     None,

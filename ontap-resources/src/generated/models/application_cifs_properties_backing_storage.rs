@@ -14,6 +14,7 @@ pub struct ApplicationCifsPropertiesBackingStorage {
 
 /// The values of [`ApplicationCifsPropertiesBackingStorage`](crate::ApplicationCifsPropertiesBackingStorage)'s `type`: open, so that a value a newer ONTAP adds is kept as [`ApplicationCifsPropertiesBackingStorageType::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
+#[non_exhaustive]
 pub enum ApplicationCifsPropertiesBackingStorageType {
     /// `volume`.
     Volume,

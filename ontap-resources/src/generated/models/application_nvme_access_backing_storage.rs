@@ -14,6 +14,7 @@ pub struct ApplicationNvmeAccessBackingStorage {
 
 /// The values of [`ApplicationNvmeAccessBackingStorage`](crate::ApplicationNvmeAccessBackingStorage)'s `type`: open, so that a value a newer ONTAP adds is kept as [`ApplicationNvmeAccessBackingStorageType::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
+#[non_exhaustive]
 pub enum ApplicationNvmeAccessBackingStorageType {
     /// `namespace`.
     Namespace,

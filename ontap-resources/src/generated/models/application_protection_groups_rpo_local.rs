@@ -13,6 +13,7 @@ pub struct ApplicationProtectionGroupsRpoLocal {
 
 /// The values of [`ApplicationProtectionGroupsRpoLocal`](crate::ApplicationProtectionGroupsRpoLocal)'s `name`: open, so that a value a newer ONTAP adds is kept as [`ApplicationProtectionGroupsRpoLocalName::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
+#[non_exhaustive]
 pub enum ApplicationProtectionGroupsRpoLocalName {
     /// `none`.
     None,

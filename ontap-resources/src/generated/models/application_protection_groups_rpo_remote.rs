@@ -13,6 +13,7 @@ pub struct ApplicationProtectionGroupsRpoRemote {
 
 /// The values of [`ApplicationProtectionGroupsRpoRemote`](crate::ApplicationProtectionGroupsRpoRemote)'s `name`: open, so that a value a newer ONTAP adds is kept as [`ApplicationProtectionGroupsRpoRemoteName::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
+#[non_exhaustive]
 pub enum ApplicationProtectionGroupsRpoRemoteName {
     /// `none`.
     None,

@@ -4,6 +4,7 @@
 
 /// The values of the `protocol` of [`ApplicationTemplate`](crate::ApplicationTemplate), [`ApplicationTemplate1`](crate::ApplicationTemplate1): open, so that a value a newer ONTAP adds is kept as [`ApplicationProtocol::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
+#[non_exhaustive]
 pub enum ApplicationProtocol {
     /// `nas`.
     Nas,

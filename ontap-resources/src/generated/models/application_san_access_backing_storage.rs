@@ -14,6 +14,7 @@ pub struct ApplicationSanAccessBackingStorage {
 
 /// The values of [`ApplicationSanAccessBackingStorage`](crate::ApplicationSanAccessBackingStorage)'s `type`: open, so that a value a newer ONTAP adds is kept as [`ApplicationSanAccessBackingStorageType::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
+#[non_exhaustive]
 pub enum ApplicationSanAccessBackingStorageType {
     /// `lun`.
     Lun,

@@ -4,6 +4,7 @@
 
 /// The values of the `cipher_suite` of [`SecurityClusterNetworkIpsecAssociation`](crate::SecurityClusterNetworkIpsecAssociation), [`SecurityAssociation`](crate::SecurityAssociation): open, so that a value a newer ONTAP adds is kept as [`AssociationCipherSuite::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
+#[non_exhaustive]
 pub enum AssociationCipherSuite {
     /// `suite_aescbc`.
     SuiteAescbc,

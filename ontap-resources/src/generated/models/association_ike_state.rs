@@ -4,6 +4,7 @@
 
 /// The values of the `state` of [`SecurityClusterNetworkIpsecAssociationIke`](crate::SecurityClusterNetworkIpsecAssociationIke), [`SecurityAssociationIke`](crate::SecurityAssociationIke): open, so that a value a newer ONTAP adds is kept as [`AssociationIkeState::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
+#[non_exhaustive]
 pub enum AssociationIkeState {
     /// `none`.
     None,

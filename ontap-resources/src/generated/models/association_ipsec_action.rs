@@ -4,6 +4,7 @@
 
 /// The values of the `action` of [`SecurityClusterNetworkIpsecAssociationIpsec`](crate::SecurityClusterNetworkIpsecAssociationIpsec), [`SecurityAssociationIpsec`](crate::SecurityAssociationIpsec): open, so that a value a newer ONTAP adds is kept as [`AssociationIpsecAction::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
+#[non_exhaustive]
 pub enum AssociationIpsecAction {
     /// `bypass`.
     Bypass,

@@ -4,6 +4,7 @@
 
 /// The values of the `type` of [`SecurityClusterNetworkIpsecAssociation`](crate::SecurityClusterNetworkIpsecAssociation), [`SecurityAssociation`](crate::SecurityAssociation): open, so that a value a newer ONTAP adds is kept as [`AssociationType::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
+#[non_exhaustive]
 pub enum AssociationType {
     /// `ipsec`.
     Ipsec,

@@ -21,6 +21,7 @@ pub struct AutosupportIssues {
 
 /// The values of [`AutosupportIssues`](crate::AutosupportIssues)'s `component`: open, so that a value a newer ONTAP adds is kept as [`AutosupportIssuesComponent::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
+#[non_exhaustive]
 pub enum AutosupportIssuesComponent {
     /// `https_put_destination`.
     HttpsPutDestination,

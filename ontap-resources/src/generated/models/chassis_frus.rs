@@ -16,6 +16,7 @@ pub struct ChassisFrus {
 
 /// The values of [`ChassisFrus`](crate::ChassisFrus)'s `type`: open, so that a value a newer ONTAP adds is kept as [`ChassisFrusType::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
+#[non_exhaustive]
 pub enum ChassisFrusType {
     /// `fan`.
     Fan,
@@ -28,6 +29,7 @@ pub enum ChassisFrusType {
 
 /// The values of [`ChassisFrus`](crate::ChassisFrus)'s `state`: open, so that a value a newer ONTAP adds is kept as [`ChassisFrusState::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
+#[non_exhaustive]
 pub enum ChassisFrusState {
     /// `ok`.
     Ok,

@@ -24,6 +24,7 @@ pub struct ChassisNode {
 
 /// The values of [`ChassisNode`](crate::ChassisNode)'s `position`: open, so that a value a newer ONTAP adds is kept as [`ChassisNodePosition::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
+#[non_exhaustive]
 pub enum ChassisNodePosition {
     /// `top`.
     Top,

@@ -25,6 +25,7 @@ pub struct CifsDomainDiscoveredServer {
 
 /// The values of [`CifsDomainDiscoveredServer`](crate::CifsDomainDiscoveredServer)'s `server_type`: open, so that a value a newer ONTAP adds is kept as [`CifsDomainDiscoveredServerServerType::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
+#[non_exhaustive]
 pub enum CifsDomainDiscoveredServerServerType {
     /// `unknown`.
     #[open_enum(rename = "unknown")]

@@ -13,6 +13,7 @@ pub struct CifsOpenFileShare {
 
 /// The values of [`CifsOpenFileShare`](crate::CifsOpenFileShare)'s `mode`: open, so that a value a newer ONTAP adds is kept as [`CifsOpenFileShareMode::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
+#[non_exhaustive]
 pub enum CifsOpenFileShareMode {
     /// `r`.
     R,

@@ -4,6 +4,7 @@
 
 /// The values of the `auth-style` of `CifsService`, `SvmCifsService`: open, so that a value a newer ONTAP adds is kept as [`CifsServiceAuthStyle::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
+#[non_exhaustive]
 pub enum CifsServiceAuthStyle {
     /// `domain`.
     Domain,

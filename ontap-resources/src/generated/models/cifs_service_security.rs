@@ -35,6 +35,7 @@ pub struct CifsServiceSecurity {
 
 /// The values of [`CifsServiceSecurity`](crate::CifsServiceSecurity)'s `lm_compatibility_level`: open, so that a value a newer ONTAP adds is kept as [`CifsServiceSecurityLmCompatibilityLevel::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
+#[non_exhaustive]
 pub enum CifsServiceSecurityLmCompatibilityLevel {
     /// `lm_ntlm_ntlmv2_krb`.
     LmNtlmNtlmv2Krb,
@@ -51,6 +52,7 @@ pub enum CifsServiceSecurityLmCompatibilityLevel {
 
 /// The values of [`CifsServiceSecurity`](crate::CifsServiceSecurity)'s `restrict_anonymous`: open, so that a value a newer ONTAP adds is kept as [`CifsServiceSecurityRestrictAnonymous::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
+#[non_exhaustive]
 pub enum CifsServiceSecurityRestrictAnonymous {
     /// `no_restriction`.
     NoRestriction,
@@ -65,6 +67,7 @@ pub enum CifsServiceSecurityRestrictAnonymous {
 
 /// The values of [`CifsServiceSecurity`](crate::CifsServiceSecurity)'s `session_security`: open, so that a value a newer ONTAP adds is kept as [`CifsServiceSecuritySessionSecurity::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
+#[non_exhaustive]
 pub enum CifsServiceSecuritySessionSecurity {
     /// `none`.
     None,

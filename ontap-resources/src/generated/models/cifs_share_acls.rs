@@ -21,6 +21,7 @@ pub struct CifsShareAcls {
 
 /// The values of [`CifsShareAcls`](crate::CifsShareAcls)'s `permission`: open, so that a value a newer ONTAP adds is kept as [`CifsShareAclsPermission::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
+#[non_exhaustive]
 pub enum CifsShareAclsPermission {
     /// `no_access`.
     NoAccess,
@@ -37,6 +38,7 @@ pub enum CifsShareAclsPermission {
 
 /// The values of [`CifsShareAcls`](crate::CifsShareAcls)'s `type`: open, so that a value a newer ONTAP adds is kept as [`CifsShareAclsType::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
+#[non_exhaustive]
 pub enum CifsShareAclsType {
     /// `windows`.
     Windows,

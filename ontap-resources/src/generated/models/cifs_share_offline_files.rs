@@ -4,6 +4,7 @@
 
 /// The values of the `offline_files` of `CifsShare`, `ConsistencyGroupCifsShare`: open, so that a value a newer ONTAP adds is kept as [`CifsShareOfflineFiles::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
+#[non_exhaustive]
 pub enum CifsShareOfflineFiles {
     /// `none`.
     None,

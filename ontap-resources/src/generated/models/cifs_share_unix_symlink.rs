@@ -4,6 +4,7 @@
 
 /// The values of the `unix_symlink` of `CifsShare`, `ConsistencyGroupCifsShare`: open, so that a value a newer ONTAP adds is kept as [`CifsShareUnixSymlink::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
+#[non_exhaustive]
 pub enum CifsShareUnixSymlink {
     /// `local`.
     Local,

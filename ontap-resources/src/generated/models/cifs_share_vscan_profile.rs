@@ -4,6 +4,7 @@
 
 /// The values of the `vscan_profile` of `CifsShare`, `ConsistencyGroupCifsShare`: open, so that a value a newer ONTAP adds is kept as [`CifsShareVscanProfile::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
+#[non_exhaustive]
 pub enum CifsShareVscanProfile {
     /// `no_scan`.
     NoScan,

@@ -19,6 +19,7 @@ pub struct CifsTarget {
 
 /// The values of [`CifsTarget`](crate::CifsTarget)'s `locality`: open, so that a value a newer ONTAP adds is kept as [`CifsTargetLocality::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
+#[non_exhaustive]
 pub enum CifsTargetLocality {
     /// `local`.
     Local,

@@ -11,6 +11,7 @@ pub struct ClusterHa {
 
 /// The values of [`ClusterHa`](crate::ClusterHa)'s `failover_protection_level`: open, so that a value a newer ONTAP adds is kept as [`ClusterHaFailoverProtectionLevel::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
+#[non_exhaustive]
 pub enum ClusterHaFailoverProtectionLevel {
     /// `nplusone`.
     Nplusone,

@@ -30,6 +30,7 @@ pub struct ClusterNodesController {
 
 /// The values of [`ClusterNodesController`](crate::ClusterNodesController)'s `over_temperature`: open, so that a value a newer ONTAP adds is kept as [`ClusterNodesControllerOverTemperature::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
+#[non_exhaustive]
 pub enum ClusterNodesControllerOverTemperature {
     /// `over`.
     Over,

@@ -29,6 +29,7 @@ pub struct ClusterNodesControllerFlashCache {
 
 /// The values of [`ClusterNodesControllerFlashCache`](crate::ClusterNodesControllerFlashCache)'s `state`: open, so that a value a newer ONTAP adds is kept as [`ClusterNodesControllerFlashCacheState::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
+#[non_exhaustive]
 pub enum ClusterNodesControllerFlashCacheState {
     /// `ok`.
     Ok,

@@ -16,6 +16,7 @@ pub struct ClusterNodesControllerFrus {
 
 /// The values of [`ClusterNodesControllerFrus`](crate::ClusterNodesControllerFrus)'s `type`: open, so that a value a newer ONTAP adds is kept as [`ClusterNodesControllerFrusType::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
+#[non_exhaustive]
 pub enum ClusterNodesControllerFrusType {
     /// `fan`.
     Fan,
@@ -38,6 +39,7 @@ pub enum ClusterNodesControllerFrusType {
 
 /// The values of [`ClusterNodesControllerFrus`](crate::ClusterNodesControllerFrus)'s `state`: open, so that a value a newer ONTAP adds is kept as [`ClusterNodesControllerFrusState::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
+#[non_exhaustive]
 pub enum ClusterNodesControllerFrusState {
     /// `ok`.
     Ok,

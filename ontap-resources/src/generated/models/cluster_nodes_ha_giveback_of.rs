@@ -15,6 +15,7 @@ pub struct ClusterNodesHaGivebackOf {
 
 /// The values of [`ClusterNodesHaGivebackOf`](crate::ClusterNodesHaGivebackOf)'s `state`: open, so that a value a newer ONTAP adds is kept as [`ClusterNodesHaGivebackOfState::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
+#[non_exhaustive]
 pub enum ClusterNodesHaGivebackOfState {
     /// `nothing_to_giveback`.
     NothingToGiveback,

@@ -17,6 +17,7 @@ pub struct ClusterNodesHaGivebackStatus {
 
 /// The values of [`ClusterNodesHaGivebackStatus`](crate::ClusterNodesHaGivebackStatus)'s `state`: open, so that a value a newer ONTAP adds is kept as [`ClusterNodesHaGivebackStatusState::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
+#[non_exhaustive]
 pub enum ClusterNodesHaGivebackStatusState {
     /// `done`.
     Done,

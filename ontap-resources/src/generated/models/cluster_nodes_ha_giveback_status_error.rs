@@ -13,6 +13,7 @@ pub struct ClusterNodesHaGivebackStatusError {
 
 /// The values of [`ClusterNodesHaGivebackStatusError`](crate::ClusterNodesHaGivebackStatusError)'s `message`: open, so that a value a newer ONTAP adds is kept as [`ClusterNodesHaGivebackStatusErrorMessage::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
+#[non_exhaustive]
 pub enum ClusterNodesHaGivebackStatusErrorMessage {
     /// `shutdown`.
     Shutdown,

@@ -13,6 +13,7 @@ pub struct ClusterNodesHaPorts {
 
 /// The values of [`ClusterNodesHaPorts`](crate::ClusterNodesHaPorts)'s `state`: open, so that a value a newer ONTAP adds is kept as [`ClusterNodesHaPortsState::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
+#[non_exhaustive]
 pub enum ClusterNodesHaPortsState {
     /// `down`.
     Down,

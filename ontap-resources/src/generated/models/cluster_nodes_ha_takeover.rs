@@ -15,6 +15,7 @@ pub struct ClusterNodesHaTakeover {
 
 /// The values of [`ClusterNodesHaTakeover`](crate::ClusterNodesHaTakeover)'s `state`: open, so that a value a newer ONTAP adds is kept as [`ClusterNodesHaTakeoverState::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
+#[non_exhaustive]
 pub enum ClusterNodesHaTakeoverState {
     /// `not_possible`.
     NotPossible,

@@ -15,6 +15,7 @@ pub struct ClusterNodesHaTakeoverOf {
 
 /// The values of [`ClusterNodesHaTakeoverOf`](crate::ClusterNodesHaTakeoverOf)'s `state`: open, so that a value a newer ONTAP adds is kept as [`ClusterNodesHaTakeoverOfState::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
+#[non_exhaustive]
 pub enum ClusterNodesHaTakeoverOfState {
     /// `not_possible`.
     NotPossible,

@@ -18,6 +18,7 @@ pub struct ClusterNodesMetrocluster {
 
 /// The values of [`ClusterNodesMetrocluster`](crate::ClusterNodesMetrocluster)'s `type`: open, so that a value a newer ONTAP adds is kept as [`ClusterNodesMetroclusterType::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
+#[non_exhaustive]
 pub enum ClusterNodesMetroclusterType {
     /// `fc`.
     Fc,

@@ -13,6 +13,7 @@ pub struct ClusterNodesNvlog {
 
 /// The values of [`ClusterNodesNvlog`](crate::ClusterNodesNvlog)'s `backing_type`: open, so that a value a newer ONTAP adds is kept as [`ClusterNodesNvlogBackingType::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
+#[non_exhaustive]
 pub enum ClusterNodesNvlogBackingType {
     /// `ephemeral_memory`.
     EphemeralMemory,
@@ -27,6 +28,7 @@ pub enum ClusterNodesNvlogBackingType {
 
 /// The values of [`ClusterNodesNvlog`](crate::ClusterNodesNvlog)'s `swap_mode`: open, so that a value a newer ONTAP adds is kept as [`ClusterNodesNvlogSwapMode::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
+#[non_exhaustive]
 pub enum ClusterNodesNvlogSwapMode {
     /// `dynamic`.
     Dynamic,

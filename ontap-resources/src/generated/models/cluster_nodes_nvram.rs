@@ -13,6 +13,7 @@ pub struct ClusterNodesNvram {
 
 /// The values of [`ClusterNodesNvram`](crate::ClusterNodesNvram)'s `battery_state`: open, so that a value a newer ONTAP adds is kept as [`ClusterNodesNvramBatteryState::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
+#[non_exhaustive]
 pub enum ClusterNodesNvramBatteryState {
     /// `battery_ok`.
     BatteryOk,

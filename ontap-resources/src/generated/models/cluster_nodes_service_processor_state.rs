@@ -4,6 +4,7 @@
 
 /// The values of the `state` of [`ClusterNodesServiceProcessorBackup`](crate::ClusterNodesServiceProcessorBackup), [`ClusterNodesServiceProcessorPrimary`](crate::ClusterNodesServiceProcessorPrimary): open, so that a value a newer ONTAP adds is kept as [`ClusterNodesServiceProcessorState::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
+#[non_exhaustive]
 pub enum ClusterNodesServiceProcessorState {
     /// `installed`.
     Installed,

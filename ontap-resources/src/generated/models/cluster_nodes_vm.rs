@@ -11,6 +11,7 @@ pub struct ClusterNodesVm {
 
 /// The values of [`ClusterNodesVm`](crate::ClusterNodesVm)'s `provider_type`: open, so that a value a newer ONTAP adds is kept as [`ClusterNodesVmProviderType::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
+#[non_exhaustive]
 pub enum ClusterNodesVmProviderType {
     /// `GoogleCloud`.
     #[open_enum(rename = "GoogleCloud")]

@@ -19,6 +19,7 @@ pub struct ClusterPeerAuthentication {
 
 /// The values of [`ClusterPeerAuthentication`](crate::ClusterPeerAuthentication)'s `in_use`: open, so that a value a newer ONTAP adds is kept as [`ClusterPeerAuthenticationInUse::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
+#[non_exhaustive]
 pub enum ClusterPeerAuthenticationInUse {
     /// `ok`.
     Ok,
@@ -33,6 +34,7 @@ pub enum ClusterPeerAuthenticationInUse {
 
 /// The values of [`ClusterPeerAuthentication`](crate::ClusterPeerAuthentication)'s `state`: open, so that a value a newer ONTAP adds is kept as [`ClusterPeerAuthenticationState::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
+#[non_exhaustive]
 pub enum ClusterPeerAuthenticationState {
     /// `ok`.
     Ok,

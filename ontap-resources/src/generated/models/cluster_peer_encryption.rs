@@ -13,6 +13,7 @@ pub struct ClusterPeerEncryption {
 
 /// The values of [`ClusterPeerEncryption`](crate::ClusterPeerEncryption)'s `proposed`: open, so that a value a newer ONTAP adds is kept as [`ClusterPeerEncryptionProposed::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
+#[non_exhaustive]
 pub enum ClusterPeerEncryptionProposed {
     /// `none`.
     None,
@@ -25,6 +26,7 @@ pub enum ClusterPeerEncryptionProposed {
 
 /// The values of [`ClusterPeerEncryption`](crate::ClusterPeerEncryption)'s `state`: open, so that a value a newer ONTAP adds is kept as [`ClusterPeerEncryptionState::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
+#[non_exhaustive]
 pub enum ClusterPeerEncryptionState {
     /// `none`.
     None,

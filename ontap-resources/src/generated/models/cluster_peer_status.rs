@@ -13,6 +13,7 @@ pub struct ClusterPeerStatus {
 
 /// The values of [`ClusterPeerStatus`](crate::ClusterPeerStatus)'s `state`: open, so that a value a newer ONTAP adds is kept as [`ClusterPeerStatusState::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
+#[non_exhaustive]
 pub enum ClusterPeerStatusState {
     /// `available`.
     Available,

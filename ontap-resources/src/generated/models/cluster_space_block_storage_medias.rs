@@ -28,6 +28,7 @@ pub struct ClusterSpaceBlockStorageMedias {
 
 /// The values of [`ClusterSpaceBlockStorageMedias`](crate::ClusterSpaceBlockStorageMedias)'s `type`: open, so that a value a newer ONTAP adds is kept as [`ClusterSpaceBlockStorageMediasType::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
+#[non_exhaustive]
 pub enum ClusterSpaceBlockStorageMediasType {
     /// `hdd`.
     Hdd,

@@ -24,6 +24,7 @@ pub struct ClusterSpaceMetrics {
 
 /// The values of [`ClusterSpaceMetrics`](crate::ClusterSpaceMetrics)'s `duration`: open, so that a value a newer ONTAP adds is kept as [`ClusterSpaceMetricsDuration::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
+#[non_exhaustive]
 pub enum ClusterSpaceMetricsDuration {
     /// `PT15S`.
     #[open_enum(rename = "PT15S")]
@@ -50,6 +51,7 @@ pub enum ClusterSpaceMetricsDuration {
 
 /// The values of [`ClusterSpaceMetrics`](crate::ClusterSpaceMetrics)'s `status`: open, so that a value a newer ONTAP adds is kept as [`ClusterSpaceMetricsStatus::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
+#[non_exhaustive]
 pub enum ClusterSpaceMetricsStatus {
     /// `ok`.
     Ok,

@@ -4,6 +4,7 @@
 
 /// The values of the `control` of [`NasApplicationComponentsTiering`](crate::NasApplicationComponentsTiering), [`ZappNvmeComponentsTiering`](crate::ZappNvmeComponentsTiering), [`SanApplicationComponentsTiering`](crate::SanApplicationComponentsTiering): open, so that a value a newer ONTAP adds is kept as [`ComponentsTieringControl::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
+#[non_exhaustive]
 pub enum ComponentsTieringControl {
     /// `required`.
     Required,

@@ -4,6 +4,7 @@
 
 /// The values of the `connection_state` of [`IgroupInitiatorConnectivityTracking`](crate::IgroupInitiatorConnectivityTracking), [`IgroupInitiatorsConnectivityTracking`](crate::IgroupInitiatorsConnectivityTracking): open, so that a value a newer ONTAP adds is kept as [`ConnectivityTrackingConnectionState::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
+#[non_exhaustive]
 pub enum ConnectivityTrackingConnectionState {
     /// `full`.
     Full,

@@ -14,6 +14,7 @@ pub struct ConsistencyGroupApplication {
 
 /// The values of [`ConsistencyGroupApplication`](crate::ConsistencyGroupApplication)'s `component_type`: open, so that a value a newer ONTAP adds is kept as [`ConsistencyGroupApplicationComponentType::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
+#[non_exhaustive]
 pub enum ConsistencyGroupApplicationComponentType {
     /// `data`.
     Data,
@@ -28,6 +29,7 @@ pub enum ConsistencyGroupApplicationComponentType {
 
 /// The values of [`ConsistencyGroupApplication`](crate::ConsistencyGroupApplication)'s `type`: open, so that a value a newer ONTAP adds is kept as [`ConsistencyGroupApplicationType::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
+#[non_exhaustive]
 pub enum ConsistencyGroupApplicationType {
     /// `oracle`.
     Oracle,

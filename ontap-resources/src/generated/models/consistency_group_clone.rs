@@ -40,6 +40,7 @@ pub struct ConsistencyGroupClone {
 
 /// The values of [`ConsistencyGroupClone`](crate::ConsistencyGroupClone)'s `snaplock_type`: open, so that a value a newer ONTAP adds is kept as [`ConsistencyGroupCloneSnaplockType::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
+#[non_exhaustive]
 pub enum ConsistencyGroupCloneSnaplockType {
     /// `compliance`.
     Compliance,

@@ -36,6 +36,7 @@ pub struct ConsistencyGroupConsistencyGroupsNamespaces {
 
 /// The values of [`ConsistencyGroupConsistencyGroupsNamespaces`](crate::ConsistencyGroupConsistencyGroupsNamespaces)'s `os_type`: open, so that a value a newer ONTAP adds is kept as [`ConsistencyGroupConsistencyGroupsNamespacesOsType::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
+#[non_exhaustive]
 pub enum ConsistencyGroupConsistencyGroupsNamespacesOsType {
     /// `aix`.
     Aix,

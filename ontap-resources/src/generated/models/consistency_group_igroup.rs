@@ -25,6 +25,7 @@ pub struct ConsistencyGroupIgroup {
 
 /// The values of [`ConsistencyGroupIgroup`](crate::ConsistencyGroupIgroup)'s `os_type`: open, so that a value a newer ONTAP adds is kept as [`ConsistencyGroupIgroupOsType::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
+#[non_exhaustive]
 pub enum ConsistencyGroupIgroupOsType {
     /// `aix`.
     Aix,
@@ -53,6 +54,7 @@ pub enum ConsistencyGroupIgroupOsType {
 
 /// The values of [`ConsistencyGroupIgroup`](crate::ConsistencyGroupIgroup)'s `protocol`: open, so that a value a newer ONTAP adds is kept as [`ConsistencyGroupIgroupProtocol::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
+#[non_exhaustive]
 pub enum ConsistencyGroupIgroupProtocol {
     /// `fcp`.
     Fcp,

@@ -40,6 +40,7 @@ pub struct ConsistencyGroupLun {
 
 /// The values of [`ConsistencyGroupLun`](crate::ConsistencyGroupLun)'s `access_mode`: open, so that a value a newer ONTAP adds is kept as [`ConsistencyGroupLunAccessMode::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
+#[non_exhaustive]
 pub enum ConsistencyGroupLunAccessMode {
     /// `global`.
     Global,
@@ -52,6 +53,7 @@ pub enum ConsistencyGroupLunAccessMode {
 
 /// The values of [`ConsistencyGroupLun`](crate::ConsistencyGroupLun)'s `os_type`: open, so that a value a newer ONTAP adds is kept as [`ConsistencyGroupLunOsType::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
+#[non_exhaustive]
 pub enum ConsistencyGroupLunOsType {
     /// `aix`.
     Aix,

@@ -36,6 +36,7 @@ pub struct ConsistencyGroupNamespaces {
 
 /// The values of [`ConsistencyGroupNamespaces`](crate::ConsistencyGroupNamespaces)'s `os_type`: open, so that a value a newer ONTAP adds is kept as [`ConsistencyGroupNamespacesOsType::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
+#[non_exhaustive]
 pub enum ConsistencyGroupNamespacesOsType {
     /// `aix`.
     Aix,

@@ -21,6 +21,7 @@ pub struct ConsistencyGroupNvmeHost {
 
 /// The values of [`ConsistencyGroupNvmeHost`](crate::ConsistencyGroupNvmeHost)'s `priority`: open, so that a value a newer ONTAP adds is kept as [`ConsistencyGroupNvmeHostPriority::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
+#[non_exhaustive]
 pub enum ConsistencyGroupNvmeHostPriority {
     /// `regular`.
     Regular,

@@ -19,6 +19,7 @@ pub struct ConsistencyGroupNvmeHostDhHmacChap {
 
 /// The values of [`ConsistencyGroupNvmeHostDhHmacChap`](crate::ConsistencyGroupNvmeHostDhHmacChap)'s `group_size`: open, so that a value a newer ONTAP adds is kept as [`ConsistencyGroupNvmeHostDhHmacChapGroupSize::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
+#[non_exhaustive]
 pub enum ConsistencyGroupNvmeHostDhHmacChapGroupSize {
     /// `none`.
     None,
@@ -44,6 +45,7 @@ pub enum ConsistencyGroupNvmeHostDhHmacChapGroupSize {
 
 /// The values of [`ConsistencyGroupNvmeHostDhHmacChap`](crate::ConsistencyGroupNvmeHostDhHmacChap)'s `hash_function`: open, so that a value a newer ONTAP adds is kept as [`ConsistencyGroupNvmeHostDhHmacChapHashFunction::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
+#[non_exhaustive]
 pub enum ConsistencyGroupNvmeHostDhHmacChapHashFunction {
     /// `sha_256`.
     #[open_enum(rename = "sha_256")]
@@ -58,6 +60,7 @@ pub enum ConsistencyGroupNvmeHostDhHmacChapHashFunction {
 
 /// The values of [`ConsistencyGroupNvmeHostDhHmacChap`](crate::ConsistencyGroupNvmeHostDhHmacChap)'s `mode`: open, so that a value a newer ONTAP adds is kept as [`ConsistencyGroupNvmeHostDhHmacChapMode::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
+#[non_exhaustive]
 pub enum ConsistencyGroupNvmeHostDhHmacChapMode {
     /// `none`.
     None,

@@ -21,6 +21,7 @@ pub struct ConsistencyGroupNvmeSubsystem {
 
 /// The values of [`ConsistencyGroupNvmeSubsystem`](crate::ConsistencyGroupNvmeSubsystem)'s `os_type`: open, so that a value a newer ONTAP adds is kept as [`ConsistencyGroupNvmeSubsystemOsType::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
+#[non_exhaustive]
 pub enum ConsistencyGroupNvmeSubsystemOsType {
     /// `aix`.
     Aix,

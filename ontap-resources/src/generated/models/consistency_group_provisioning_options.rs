@@ -23,6 +23,7 @@ pub struct ConsistencyGroupProvisioningOptions {
 
 /// The values of [`ConsistencyGroupProvisioningOptions`](crate::ConsistencyGroupProvisioningOptions)'s `action`: open, so that a value a newer ONTAP adds is kept as [`ConsistencyGroupProvisioningOptionsAction::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
+#[non_exhaustive]
 pub enum ConsistencyGroupProvisioningOptionsAction {
     /// `create`.
     Create,

@@ -27,6 +27,7 @@ pub struct ConsistencyGroupStatistics {
 
 /// The values of [`ConsistencyGroupStatistics`](crate::ConsistencyGroupStatistics)'s `status`: open, so that a value a newer ONTAP adds is kept as [`ConsistencyGroupStatisticsStatus::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
+#[non_exhaustive]
 pub enum ConsistencyGroupStatisticsStatus {
     /// `ok`.
     Ok,

@@ -13,6 +13,7 @@ pub struct ConsistencyGroupVdiskProvisioningOptions {
 
 /// The values of [`ConsistencyGroupVdiskProvisioningOptions`](crate::ConsistencyGroupVdiskProvisioningOptions)'s `action`: open, so that a value a newer ONTAP adds is kept as [`ConsistencyGroupVdiskProvisioningOptionsAction::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
+#[non_exhaustive]
 pub enum ConsistencyGroupVdiskProvisioningOptionsAction {
     /// `create`.
     Create,

@@ -17,6 +17,7 @@ pub struct ConsistencyGroupVolumeProvisioningOptions {
 
 /// The values of [`ConsistencyGroupVolumeProvisioningOptions`](crate::ConsistencyGroupVolumeProvisioningOptions)'s `action`: open, so that a value a newer ONTAP adds is kept as [`ConsistencyGroupVolumeProvisioningOptionsAction::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
+#[non_exhaustive]
 pub enum ConsistencyGroupVolumeProvisioningOptionsAction {
     /// `create`.
     Create,

@@ -23,6 +23,7 @@ pub struct ContainerResponseRecordsVolumesS3BucketPolicyStatements {
 
 /// The values of [`ContainerResponseRecordsVolumesS3BucketPolicyStatements`](crate::ContainerResponseRecordsVolumesS3BucketPolicyStatements)'s `effect`: open, so that a value a newer ONTAP adds is kept as [`ContainerResponseRecordsVolumesS3BucketPolicyStatementsEffect::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
+#[non_exhaustive]
 pub enum ContainerResponseRecordsVolumesS3BucketPolicyStatementsEffect {
     /// `allow`.
     Allow,

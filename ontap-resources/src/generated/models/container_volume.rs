@@ -59,6 +59,7 @@ pub struct ContainerVolume {
 
 /// The values of [`ContainerVolume`](crate::ContainerVolume)'s `type`: open, so that a value a newer ONTAP adds is kept as [`ContainerVolumeType::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
+#[non_exhaustive]
 pub enum ContainerVolumeType {
     /// `rw`.
     Rw,

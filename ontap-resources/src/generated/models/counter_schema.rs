@@ -22,6 +22,7 @@ pub struct CounterSchema {
 
 /// The values of [`CounterSchema`](crate::CounterSchema)'s `type`: open, so that a value a newer ONTAP adds is kept as [`CounterSchemaType::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
+#[non_exhaustive]
 pub enum CounterSchemaType {
     /// `average`.
     Average,
@@ -43,6 +44,7 @@ pub enum CounterSchemaType {
 
 /// The values of [`CounterSchema`](crate::CounterSchema)'s `unit`: open, so that a value a newer ONTAP adds is kept as [`CounterSchemaUnit::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
+#[non_exhaustive]
 pub enum CounterSchemaUnit {
     /// `per_sec`.
     PerSec,

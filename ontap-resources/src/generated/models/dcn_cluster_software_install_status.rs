@@ -19,6 +19,7 @@ pub struct DcnClusterSoftwareInstallStatus {
 
 /// The values of [`DcnClusterSoftwareInstallStatus`](crate::DcnClusterSoftwareInstallStatus)'s `scope`: open, so that a value a newer ONTAP adds is kept as [`DcnClusterSoftwareInstallStatusScope::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
+#[non_exhaustive]
 pub enum DcnClusterSoftwareInstallStatusScope {
     /// `cluster`.
     Cluster,

@@ -15,6 +15,7 @@ pub struct DcnFru {
 
 /// The values of [`DcnFru`](crate::DcnFru)'s `fru_type`: open, so that a value a newer ONTAP adds is kept as [`DcnFruFruType::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
+#[non_exhaustive]
 pub enum DcnFruFruType {
     /// `fan`.
     Fan,

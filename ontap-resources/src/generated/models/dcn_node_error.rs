@@ -15,6 +15,7 @@ pub struct DcnNodeError {
 
 /// The values of [`DcnNodeError`](crate::DcnNodeError)'s `unit_type`: open, so that a value a newer ONTAP adds is kept as [`DcnNodeErrorUnitType::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
+#[non_exhaustive]
 pub enum DcnNodeErrorUnitType {
     /// `over_temperature`.
     OverTemperature,

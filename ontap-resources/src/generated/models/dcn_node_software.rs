@@ -15,6 +15,7 @@ pub struct DcnNodeSoftware {
 
 /// The values of [`DcnNodeSoftware`](crate::DcnNodeSoftware)'s `compatibility`: open, so that a value a newer ONTAP adds is kept as [`DcnNodeSoftwareCompatibility::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
+#[non_exhaustive]
 pub enum DcnNodeSoftwareCompatibility {
     /// `full`.
     Full,

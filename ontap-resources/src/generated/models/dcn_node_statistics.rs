@@ -19,6 +19,7 @@ pub struct DcnNodeStatistics {
 
 /// The values of [`DcnNodeStatistics`](crate::DcnNodeStatistics)'s `status`: open, so that a value a newer ONTAP adds is kept as [`DcnNodeStatisticsStatus::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
+#[non_exhaustive]
 pub enum DcnNodeStatisticsStatus {
     /// `ok`.
     Ok,

@@ -29,6 +29,7 @@ pub struct DeviceDiscoveryData {
 
 /// The values of [`DeviceDiscoveryData`](crate::DeviceDiscoveryData)'s `protocol`: open, so that a value a newer ONTAP adds is kept as [`DeviceDiscoveryDataProtocol::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
+#[non_exhaustive]
 pub enum DeviceDiscoveryDataProtocol {
     /// `cdp`.
     Cdp,

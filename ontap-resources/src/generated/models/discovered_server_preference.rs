@@ -4,6 +4,7 @@
 
 /// The values of the `preference` of `ActiveDirectoryDiscoveredServer`, `CifsDomainDiscoveredServer`: open, so that a value a newer ONTAP adds is kept as [`DiscoveredServerPreference::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
+#[non_exhaustive]
 pub enum DiscoveredServerPreference {
     /// `unknown`.
     #[open_enum(rename = "unknown")]

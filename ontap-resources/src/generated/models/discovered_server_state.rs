@@ -4,6 +4,7 @@
 
 /// The values of the `state` of `ActiveDirectoryDiscoveredServer`, `CifsDomainDiscoveredServer`: open, so that a value a newer ONTAP adds is kept as [`DiscoveredServerState::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
+#[non_exhaustive]
 pub enum DiscoveredServerState {
     /// `ok`.
     Ok,

@@ -14,6 +14,7 @@ pub struct DiskErrorInfo {
 
 /// The values of [`DiskErrorInfo`](crate::DiskErrorInfo)'s `type`: open, so that a value a newer ONTAP adds is kept as [`DiskErrorInfoType::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
+#[non_exhaustive]
 pub enum DiskErrorInfoType {
     /// `onepath`.
     Onepath,

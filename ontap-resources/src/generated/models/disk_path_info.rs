@@ -29,6 +29,7 @@ pub struct DiskPathInfo {
 
 /// The values of [`DiskPathInfo`](crate::DiskPathInfo)'s `port_type`: open, so that a value a newer ONTAP adds is kept as [`DiskPathInfoPortType::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
+#[non_exhaustive]
 pub enum DiskPathInfoPortType {
     /// `sas`.
     Sas,

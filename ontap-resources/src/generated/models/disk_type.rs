@@ -4,6 +4,7 @@
 
 /// The values of the `type` of [`Disk`](crate::Disk), [`RaidGroupDisk`](crate::RaidGroupDisk): open, so that a value a newer ONTAP adds is kept as [`DiskType::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
+#[non_exhaustive]
 pub enum DiskType {
     /// `ata`.
     Ata,

@@ -15,6 +15,7 @@ pub struct EmsDestinationConnectivity {
 
 /// The values of [`EmsDestinationConnectivity`](crate::EmsDestinationConnectivity)'s `state`: open, so that a value a newer ONTAP adds is kept as [`EmsDestinationConnectivityState::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
+#[non_exhaustive]
 pub enum EmsDestinationConnectivityState {
     /// `success`.
     Success,

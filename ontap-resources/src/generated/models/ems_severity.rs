@@ -4,6 +4,7 @@
 
 /// The values of the `severity` of [`EmsMessage`](crate::EmsMessage), [`EmsEventMessage1`](crate::EmsEventMessage1): open, so that a value a newer ONTAP adds is kept as [`EmsSeverity::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
+#[non_exhaustive]
 pub enum EmsSeverity {
     /// `emergency`.
     Emergency,

@@ -17,6 +17,7 @@ pub struct EmsSyslog {
 
 /// The values of [`EmsSyslog`](crate::EmsSyslog)'s `transport`: open, so that a value a newer ONTAP adds is kept as [`EmsSyslogTransport::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
+#[non_exhaustive]
 pub enum EmsSyslogTransport {
     /// `udp_unencrypted`.
     UdpUnencrypted,

@@ -15,6 +15,7 @@ pub struct EmsSyslogFormat {
 
 /// The values of [`EmsSyslogFormat`](crate::EmsSyslogFormat)'s `hostname_override`: open, so that a value a newer ONTAP adds is kept as [`EmsSyslogFormatHostnameOverride::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
+#[non_exhaustive]
 pub enum EmsSyslogFormatHostnameOverride {
     /// `no_override`.
     NoOverride,
@@ -29,6 +30,7 @@ pub enum EmsSyslogFormatHostnameOverride {
 
 /// The values of [`EmsSyslogFormat`](crate::EmsSyslogFormat)'s `message`: open, so that a value a newer ONTAP adds is kept as [`EmsSyslogFormatMessage::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
+#[non_exhaustive]
 pub enum EmsSyslogFormatMessage {
     /// `legacy_netapp`.
     LegacyNetapp,
@@ -42,6 +44,7 @@ pub enum EmsSyslogFormatMessage {
 
 /// The values of [`EmsSyslogFormat`](crate::EmsSyslogFormat)'s `timestamp_override`: open, so that a value a newer ONTAP adds is kept as [`EmsSyslogFormatTimestampOverride::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
+#[non_exhaustive]
 pub enum EmsSyslogFormatTimestampOverride {
     /// `no_override`.
     NoOverride,

@@ -13,6 +13,7 @@ pub struct Entitlement {
 
 /// The values of [`Entitlement`](crate::Entitlement)'s `action`: open, so that a value a newer ONTAP adds is kept as [`EntitlementAction::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
+#[non_exhaustive]
 pub enum EntitlementAction {
     /// `acquire_license`.
     AcquireLicense,
@@ -31,6 +32,7 @@ pub enum EntitlementAction {
 
 /// The values of [`Entitlement`](crate::Entitlement)'s `risk`: open, so that a value a newer ONTAP adds is kept as [`EntitlementRisk::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
+#[non_exhaustive]
 pub enum EntitlementRisk {
     /// `high`.
     High,

@@ -4,6 +4,7 @@
 
 /// The values of the `entropy_stats_type` of [`StorageUnitAntiRansomwareEntropyStats`](crate::StorageUnitAntiRansomwareEntropyStats), [`AntiRansomwareVolumeEntropyStats`](crate::AntiRansomwareVolumeEntropyStats): open, so that a value a newer ONTAP adds is kept as [`EntropyStatsEntropyStatsType::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
+#[non_exhaustive]
 pub enum EntropyStatsEntropyStatsType {
     /// `sub_hourly`.
     SubHourly,

@@ -4,6 +4,7 @@
 
 /// The values of the `severity` of [`StorageBridgeErrors`](crate::StorageBridgeErrors), [`StorageSwitchErrors`](crate::StorageSwitchErrors): open, so that a value a newer ONTAP adds is kept as [`ErrorsSeverity::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
+#[non_exhaustive]
 pub enum ErrorsSeverity {
     /// `unknown`.
     #[open_enum(rename = "unknown")]

@@ -4,6 +4,7 @@
 
 /// The values of the `chown_mode` of `ExportRule`, [`ExportRules`](crate::ExportRules): open, so that a value a newer ONTAP adds is kept as [`ExportChownMode::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
+#[non_exhaustive]
 pub enum ExportChownMode {
     /// `restricted`.
     Restricted,

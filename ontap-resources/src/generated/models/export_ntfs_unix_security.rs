@@ -4,6 +4,7 @@
 
 /// The values of the `ntfs_unix_security` of `ExportRule`, [`ExportRules`](crate::ExportRules): open, so that a value a newer ONTAP adds is kept as [`ExportNtfsUnixSecurity::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
+#[non_exhaustive]
 pub enum ExportNtfsUnixSecurity {
     /// `fail`.
     Fail,

@@ -4,6 +4,7 @@
 
 /// The values of the `ro_rule` of `ExportRule`, [`ExportRules`](crate::ExportRules): open, so that a value a newer ONTAP adds is kept as [`ExportRoRule::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
+#[non_exhaustive]
 pub enum ExportRoRule {
     /// `any`.
     Any,

@@ -4,6 +4,7 @@
 
 /// The values of the `rw_rule` of `ExportRule`, [`ExportRules`](crate::ExportRules): open, so that a value a newer ONTAP adds is kept as [`ExportRwRule::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
+#[non_exhaustive]
 pub enum ExportRwRule {
     /// `any`.
     Any,

@@ -4,6 +4,7 @@
 
 /// The values of the `data_protocol` of `FcInterface`, `FcInterfaceSvm`: open, so that a value a newer ONTAP adds is kept as [`FcInterfaceDataProtocol::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
+#[non_exhaustive]
 pub enum FcInterfaceDataProtocol {
     /// `fcp`.
     Fcp,

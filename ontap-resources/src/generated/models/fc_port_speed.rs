@@ -13,6 +13,7 @@ pub struct FcPortSpeed {
 
 /// The values of [`FcPortSpeed`](crate::FcPortSpeed)'s `configured`: open, so that a value a newer ONTAP adds is kept as [`FcPortSpeedConfigured::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
+#[non_exhaustive]
 pub enum FcPortSpeedConfigured {
     /// `1`.
     #[open_enum(rename = "1")]
@@ -47,6 +48,7 @@ pub enum FcPortSpeedConfigured {
 
 /// The values of [`FcPortSpeed`](crate::FcPortSpeed)'s `maximum`: open, so that a value a newer ONTAP adds is kept as [`FcPortSpeedMaximum::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
+#[non_exhaustive]
 pub enum FcPortSpeedMaximum {
     /// `1`.
     #[open_enum(rename = "1")]

@@ -13,6 +13,7 @@ pub struct FcPortTopology {
 
 /// The values of [`FcPortTopology`](crate::FcPortTopology)'s `configured`: open, so that a value a newer ONTAP adds is kept as [`FcPortTopologyConfigured::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
+#[non_exhaustive]
 pub enum FcPortTopologyConfigured {
     /// `direct`.
     Direct,

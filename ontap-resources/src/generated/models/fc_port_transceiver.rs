@@ -17,6 +17,7 @@ pub struct FcPortTransceiver {
 
 /// The values of [`FcPortTransceiver`](crate::FcPortTransceiver)'s `form_factor`: open, so that a value a newer ONTAP adds is kept as [`FcPortTransceiverFormFactor::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
+#[non_exhaustive]
 pub enum FcPortTransceiverFormFactor {
     /// `sfp`.
     Sfp,

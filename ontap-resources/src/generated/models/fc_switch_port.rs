@@ -22,6 +22,7 @@ pub struct FcSwitchPort {
 
 /// The values of [`FcSwitchPort`](crate::FcSwitchPort)'s `state`: open, so that a value a newer ONTAP adds is kept as [`FcSwitchPortState::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
+#[non_exhaustive]
 pub enum FcSwitchPortState {
     /// `unknown`.
     #[open_enum(rename = "unknown")]
@@ -41,6 +42,7 @@ pub enum FcSwitchPortState {
 
 /// The values of [`FcSwitchPort`](crate::FcSwitchPort)'s `type`: open, so that a value a newer ONTAP adds is kept as [`FcSwitchPortType::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
+#[non_exhaustive]
 pub enum FcSwitchPortType {
     /// `b_port`.
     BPort,

@@ -14,6 +14,7 @@ pub struct FcZoneMember {
 
 /// The values of [`FcZoneMember`](crate::FcZoneMember)'s `type`: open, so that a value a newer ONTAP adds is kept as [`FcZoneMemberType::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
+#[non_exhaustive]
 pub enum FcZoneMemberType {
     /// `port_id`.
     PortId,

@@ -4,6 +4,7 @@
 
 /// The values of the `propagation_mode` of [`FileDirectorySecurity`](crate::FileDirectorySecurity), [`FileDirectorySecurityAcl`](crate::FileDirectorySecurityAcl): open, so that a value a newer ONTAP adds is kept as [`FileDirectorySecurityPropagationMode::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
+#[non_exhaustive]
 pub enum FileDirectorySecurityPropagationMode {
     /// `propagate`.
     Propagate,

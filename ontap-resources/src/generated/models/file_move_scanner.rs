@@ -17,6 +17,7 @@ pub struct FileMoveScanner {
 
 /// The values of [`FileMoveScanner`](crate::FileMoveScanner)'s `state`: open, so that a value a newer ONTAP adds is kept as [`FileMoveScannerState::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
+#[non_exhaustive]
 pub enum FileMoveScannerState {
     /// `allocation_map`.
     AllocationMap,

@@ -17,6 +17,7 @@ pub struct FirmwareHistoryUpdateStateWorker {
 
 /// The values of [`FirmwareHistoryUpdateStateWorker`](crate::FirmwareHistoryUpdateStateWorker)'s `state`: open, so that a value a newer ONTAP adds is kept as [`FirmwareHistoryUpdateStateWorkerState::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
+#[non_exhaustive]
 pub enum FirmwareHistoryUpdateStateWorkerState {
     /// `idle`.
     Idle,

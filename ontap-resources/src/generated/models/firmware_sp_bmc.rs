@@ -31,6 +31,7 @@ pub struct FirmwareSpBmc {
 
 /// The values of [`FirmwareSpBmc`](crate::FirmwareSpBmc)'s `fw_type`: open, so that a value a newer ONTAP adds is kept as [`FirmwareSpBmcFwType::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
+#[non_exhaustive]
 pub enum FirmwareSpBmcFwType {
     /// `SP`.
     #[open_enum(rename = "SP")]
@@ -45,6 +46,7 @@ pub enum FirmwareSpBmcFwType {
 
 /// The values of [`FirmwareSpBmc`](crate::FirmwareSpBmc)'s `image`: open, so that a value a newer ONTAP adds is kept as [`FirmwareSpBmcImage::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
+#[non_exhaustive]
 pub enum FirmwareSpBmcImage {
     /// `primary`.
     Primary,
@@ -57,6 +59,7 @@ pub enum FirmwareSpBmcImage {
 
 /// The values of [`FirmwareSpBmc`](crate::FirmwareSpBmc)'s `last_update_state`: open, so that a value a newer ONTAP adds is kept as [`FirmwareSpBmcLastUpdateState::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
+#[non_exhaustive]
 pub enum FirmwareSpBmcLastUpdateState {
     /// `passed`.
     Passed,
@@ -69,6 +72,7 @@ pub enum FirmwareSpBmcLastUpdateState {
 
 /// The values of [`FirmwareSpBmc`](crate::FirmwareSpBmc)'s `state`: open, so that a value a newer ONTAP adds is kept as [`FirmwareSpBmcState::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
+#[non_exhaustive]
 pub enum FirmwareSpBmcState {
     /// `installed`.
     Installed,

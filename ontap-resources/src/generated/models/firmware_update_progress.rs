@@ -19,6 +19,7 @@ pub struct FirmwareUpdateProgress {
 
 /// The values of [`FirmwareUpdateProgress`](crate::FirmwareUpdateProgress)'s `update_type`: open, so that a value a newer ONTAP adds is kept as [`FirmwareUpdateProgressUpdateType::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
+#[non_exhaustive]
 pub enum FirmwareUpdateProgressUpdateType {
     /// `manual_update`.
     ManualUpdate,

@@ -21,6 +21,7 @@ pub struct FirmwareUpdateProgressState {
 
 /// The values of [`FirmwareUpdateProgressState`](crate::FirmwareUpdateProgressState)'s `status`: open, so that a value a newer ONTAP adds is kept as [`FirmwareUpdateProgressStateStatus::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
+#[non_exhaustive]
 pub enum FirmwareUpdateProgressStateStatus {
     /// `idle`.
     Idle,

@@ -4,6 +4,7 @@
 
 /// The values of the `update_status` of [`FirmwareDisk`](crate::FirmwareDisk), [`FirmwareShelf`](crate::FirmwareShelf): open, so that a value a newer ONTAP adds is kept as [`FirmwareUpdateStatus::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
+#[non_exhaustive]
 pub enum FirmwareUpdateStatus {
     /// `running`.
     Running,

@@ -25,6 +25,7 @@ pub struct FlexcacheRelationship {
 
 /// The values of [`FlexcacheRelationship`](crate::FlexcacheRelationship)'s `state`: open, so that a value a newer ONTAP adds is kept as [`FlexcacheRelationshipState::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
+#[non_exhaustive]
 pub enum FlexcacheRelationshipState {
     /// `error`.
     Error,

@@ -4,6 +4,7 @@
 
 /// The values of the `autosize_mode` of [`FpolicyPersistentStore`](crate::FpolicyPersistentStore), [`FpolicyPersistentStores`](crate::FpolicyPersistentStores): open, so that a value a newer ONTAP adds is kept as [`FpolicyPersistentAutosizeMode::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
+#[non_exhaustive]
 pub enum FpolicyPersistentAutosizeMode {
     /// `grow`.
     Grow,

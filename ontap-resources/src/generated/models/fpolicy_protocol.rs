@@ -4,6 +4,7 @@
 
 /// The values of the `protocol` of [`FpolicyEvent`](crate::FpolicyEvent), [`FpolicyEvents`](crate::FpolicyEvents): open, so that a value a newer ONTAP adds is kept as [`FpolicyProtocol::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
+#[non_exhaustive]
 pub enum FpolicyProtocol {
     /// `cifs`.
     Cifs,

@@ -4,6 +4,7 @@
 
 /// The values of the `ssl_option` of [`FpolicyEngine`](crate::FpolicyEngine), [`FpolicyEngines`](crate::FpolicyEngines): open, so that a value a newer ONTAP adds is kept as [`FpolicySslOption::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
+#[non_exhaustive]
 pub enum FpolicySslOption {
     /// `no_auth`.
     NoAuth,

@@ -4,6 +4,7 @@
 
 /// The values of the `type` of [`FpolicyEngine`](crate::FpolicyEngine), [`FpolicyEngines`](crate::FpolicyEngines): open, so that a value a newer ONTAP adds is kept as [`FpolicyType::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
+#[non_exhaustive]
 pub enum FpolicyType {
     /// `synchronous`.
     Synchronous,

@@ -13,6 +13,7 @@ pub struct GroupPolicyObjectBranchcache {
 
 /// The values of [`GroupPolicyObjectBranchcache`](crate::GroupPolicyObjectBranchcache)'s `hash_publication_mode`: open, so that a value a newer ONTAP adds is kept as [`GroupPolicyObjectBranchcacheHashPublicationMode::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
+#[non_exhaustive]
 pub enum GroupPolicyObjectBranchcacheHashPublicationMode {
     /// `per_share`.
     PerShare,
@@ -27,6 +28,7 @@ pub enum GroupPolicyObjectBranchcacheHashPublicationMode {
 
 /// The values of [`GroupPolicyObjectBranchcache`](crate::GroupPolicyObjectBranchcache)'s `supported_hash_version`: open, so that a value a newer ONTAP adds is kept as [`GroupPolicyObjectBranchcacheSupportedHashVersion::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
+#[non_exhaustive]
 pub enum GroupPolicyObjectBranchcacheSupportedHashVersion {
     /// `version1`.
     Version1,

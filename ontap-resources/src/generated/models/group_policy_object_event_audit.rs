@@ -13,6 +13,7 @@ pub struct GroupPolicyObjectEventAudit {
 
 /// The values of [`GroupPolicyObjectEventAudit`](crate::GroupPolicyObjectEventAudit)'s `logon_type`: open, so that a value a newer ONTAP adds is kept as [`GroupPolicyObjectEventAuditLogonType::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
+#[non_exhaustive]
 pub enum GroupPolicyObjectEventAuditLogonType {
     /// `none`.
     None,
@@ -29,6 +30,7 @@ pub enum GroupPolicyObjectEventAuditLogonType {
 
 /// The values of [`GroupPolicyObjectEventAudit`](crate::GroupPolicyObjectEventAudit)'s `object_access_type`: open, so that a value a newer ONTAP adds is kept as [`GroupPolicyObjectEventAuditObjectAccessType::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
+#[non_exhaustive]
 pub enum GroupPolicyObjectEventAuditObjectAccessType {
     /// `none`.
     None,

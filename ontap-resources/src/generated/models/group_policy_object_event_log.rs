@@ -13,6 +13,7 @@ pub struct GroupPolicyObjectEventLog {
 
 /// The values of [`GroupPolicyObjectEventLog`](crate::GroupPolicyObjectEventLog)'s `retention_method`: open, so that a value a newer ONTAP adds is kept as [`GroupPolicyObjectEventLogRetentionMethod::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
+#[non_exhaustive]
 pub enum GroupPolicyObjectEventLogRetentionMethod {
     /// `overwrite_as_needed`.
     OverwriteAsNeeded,

@@ -4,6 +4,7 @@
 
 /// The values of the `link` of [`GroupPolicyObject`](crate::GroupPolicyObject), [`GroupPolicyObjectRestrictedGroup`](crate::GroupPolicyObjectRestrictedGroup): open, so that a value a newer ONTAP adds is kept as [`GroupPolicyObjectLink::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
+#[non_exhaustive]
 pub enum GroupPolicyObjectLink {
     /// `local`.
     Local,

@@ -18,6 +18,7 @@ pub struct GroupPolicyObjectRestrictAnonymous {
 
 /// The values of [`GroupPolicyObjectRestrictAnonymous`](crate::GroupPolicyObjectRestrictAnonymous)'s `combined_restriction_for_anonymous_user`: open, so that a value a newer ONTAP adds is kept as [`GroupPolicyObjectRestrictAnonymousCombinedRestrictionForAnonymousUser::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
+#[non_exhaustive]
 pub enum GroupPolicyObjectRestrictAnonymousCombinedRestrictionForAnonymousUser {
     /// `no_restriction`.
     NoRestriction,

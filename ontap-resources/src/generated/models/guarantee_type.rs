@@ -4,6 +4,7 @@
 
 /// The values of the `type` of `FlexcacheGuarantee`, [`VolumeGuarantee`](crate::VolumeGuarantee), `ConsistencyGroupClone1Guarantee` and 1 more: open, so that a value a newer ONTAP adds is kept as [`GuaranteeType::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
+#[non_exhaustive]
 pub enum GuaranteeType {
     /// `volume`.
     Volume,

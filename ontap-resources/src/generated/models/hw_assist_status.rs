@@ -15,6 +15,7 @@ pub struct HwAssistStatus {
 
 /// The values of [`HwAssistStatus`](crate::HwAssistStatus)'s `state`: open, so that a value a newer ONTAP adds is kept as [`HwAssistStatusState::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
+#[non_exhaustive]
 pub enum HwAssistStatusState {
     /// `active`.
     Active,

@@ -17,6 +17,7 @@ pub struct IgroupConnectivityTracking {
 
 /// The values of [`IgroupConnectivityTracking`](crate::IgroupConnectivityTracking)'s `connection_state`: open, so that a value a newer ONTAP adds is kept as [`IgroupConnectivityTrackingConnectionState::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
+#[non_exhaustive]
 pub enum IgroupConnectivityTrackingConnectionState {
     /// `full`.
     Full,

@@ -4,6 +4,7 @@
 
 /// The values of the `state` of `MetroclusterInterconnect`, [`ClusterNodesHaInterconnect`](crate::ClusterNodesHaInterconnect): open, so that a value a newer ONTAP adds is kept as [`InterconnectState::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
+#[non_exhaustive]
 pub enum InterconnectState {
     /// `down`.
     Down,

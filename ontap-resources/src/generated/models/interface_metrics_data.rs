@@ -22,6 +22,7 @@ pub struct InterfaceMetricsData {
 
 /// The values of [`InterfaceMetricsData`](crate::InterfaceMetricsData)'s `duration`: open, so that a value a newer ONTAP adds is kept as [`InterfaceMetricsDataDuration::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
+#[non_exhaustive]
 pub enum InterfaceMetricsDataDuration {
     /// `PT15S`.
     #[open_enum(rename = "PT15S")]
@@ -48,6 +49,7 @@ pub enum InterfaceMetricsDataDuration {
 
 /// The values of [`InterfaceMetricsData`](crate::InterfaceMetricsData)'s `status`: open, so that a value a newer ONTAP adds is kept as [`InterfaceMetricsDataStatus::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
+#[non_exhaustive]
 pub enum InterfaceMetricsDataStatus {
     /// `ok`.
     Ok,

@@ -4,6 +4,7 @@
 
 /// The values of the `setup_state` of [`Ipv4Interface`](crate::Ipv4Interface), [`Ipv6Interface`](crate::Ipv6Interface): open, so that a value a newer ONTAP adds is kept as [`InterfaceSetupState::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
+#[non_exhaustive]
 pub enum InterfaceSetupState {
     /// `not_setup`.
     NotSetup,

@@ -17,6 +17,7 @@ pub struct InterfaceStatistics {
 
 /// The values of [`InterfaceStatistics`](crate::InterfaceStatistics)'s `status`: open, so that a value a newer ONTAP adds is kept as [`InterfaceStatisticsStatus::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
+#[non_exhaustive]
 pub enum InterfaceStatisticsStatus {
     /// `ok`.
     Ok,

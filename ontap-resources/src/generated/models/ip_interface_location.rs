@@ -27,6 +27,7 @@ pub struct IpInterfaceLocation {
 
 /// The values of [`IpInterfaceLocation`](crate::IpInterfaceLocation)'s `failover`: open, so that a value a newer ONTAP adds is kept as [`IpInterfaceLocationFailover::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
+#[non_exhaustive]
 pub enum IpInterfaceLocationFailover {
     /// `home_port_only`.
     HomePortOnly,

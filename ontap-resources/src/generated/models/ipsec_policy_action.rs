@@ -4,6 +4,7 @@
 
 /// The values of the `action` of [`SecurityClusterNetworkIpsecPolicy`](crate::SecurityClusterNetworkIpsecPolicy), [`IpsecPolicy`](crate::IpsecPolicy): open, so that a value a newer ONTAP adds is kept as [`IpsecPolicyAction::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
+#[non_exhaustive]
 pub enum IpsecPolicyAction {
     /// `bypass`.
     Bypass,

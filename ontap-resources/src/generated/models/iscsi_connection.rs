@@ -22,6 +22,7 @@ pub struct IscsiConnection {
 
 /// The values of [`IscsiConnection`](crate::IscsiConnection)'s `authentication_type`: open, so that a value a newer ONTAP adds is kept as [`IscsiConnectionAuthenticationType::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
+#[non_exhaustive]
 pub enum IscsiConnectionAuthenticationType {
     /// `chap`.
     Chap,

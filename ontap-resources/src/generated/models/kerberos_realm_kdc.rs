@@ -15,6 +15,7 @@ pub struct KerberosRealmKdc {
 
 /// The values of [`KerberosRealmKdc`](crate::KerberosRealmKdc)'s `vendor`: open, so that a value a newer ONTAP adds is kept as [`KerberosRealmKdcVendor::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
+#[non_exhaustive]
 pub enum KerberosRealmKdcVendor {
     /// `microsoft`.
     Microsoft,

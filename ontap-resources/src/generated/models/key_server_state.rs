@@ -15,6 +15,7 @@ pub struct KeyServerState {
 
 /// The values of [`KeyServerState`](crate::KeyServerState)'s `state`: open, so that a value a newer ONTAP adds is kept as [`KeyServerStateState::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
+#[non_exhaustive]
 pub enum KeyServerStateState {
     /// `available`.
     Available,

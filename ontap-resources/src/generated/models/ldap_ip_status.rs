@@ -17,6 +17,7 @@ pub struct LdapIpStatus {
 
 /// The values of [`LdapIpStatus`](crate::LdapIpStatus)'s `state`: open, so that a value a newer ONTAP adds is kept as [`LdapIpStatusState::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
+#[non_exhaustive]
 pub enum LdapIpStatusState {
     /// `up`.
     Up,

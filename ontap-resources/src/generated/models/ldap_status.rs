@@ -27,6 +27,7 @@ pub struct LdapStatus {
 
 /// The values of [`LdapStatus`](crate::LdapStatus)'s `ipv4_state`: open, so that a value a newer ONTAP adds is kept as [`LdapStatusIpv4State::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
+#[non_exhaustive]
 pub enum LdapStatusIpv4State {
     /// `up`.
     Up,
@@ -39,6 +40,7 @@ pub enum LdapStatusIpv4State {
 
 /// The values of [`LdapStatus`](crate::LdapStatus)'s `ipv6_state`: open, so that a value a newer ONTAP adds is kept as [`LdapStatusIpv6State::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
+#[non_exhaustive]
 pub enum LdapStatusIpv6State {
     /// `up`.
     Up,
@@ -51,6 +53,7 @@ pub enum LdapStatusIpv6State {
 
 /// The values of [`LdapStatus`](crate::LdapStatus)'s `state`: open, so that a value a newer ONTAP adds is kept as [`LdapStatusState::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
+#[non_exhaustive]
 pub enum LdapStatusState {
     /// `up`.
     Up,

@@ -17,6 +17,7 @@ pub struct LicenseCapacity {
 
 /// The values of [`LicenseCapacity`](crate::LicenseCapacity)'s `measurement_unit`: open, so that a value a newer ONTAP adds is kept as [`LicenseCapacityMeasurementUnit::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
+#[non_exhaustive]
 pub enum LicenseCapacityMeasurementUnit {
     /// `bytes`.
     Bytes,

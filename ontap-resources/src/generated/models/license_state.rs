@@ -4,6 +4,7 @@
 
 /// The values of the `state` of [`LicensePackage`](crate::LicensePackage), [`LicenseCompliance`](crate::LicenseCompliance): open, so that a value a newer ONTAP adds is kept as [`LicenseState::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
+#[non_exhaustive]
 pub enum LicenseState {
     /// `compliant`.
     Compliant,

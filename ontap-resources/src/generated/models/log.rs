@@ -20,6 +20,7 @@ pub struct Log {
 
 /// The values of [`Log`](crate::Log)'s `format`: open, so that a value a newer ONTAP adds is kept as [`LogFormat::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
+#[non_exhaustive]
 pub enum LogFormat {
     /// `xml`.
     Xml,

@@ -30,6 +30,7 @@ pub struct LunLunMapsIgroup {
 
 /// The values of [`LunLunMapsIgroup`](crate::LunLunMapsIgroup)'s `os_type`: open, so that a value a newer ONTAP adds is kept as [`LunLunMapsIgroupOsType::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
+#[non_exhaustive]
 pub enum LunLunMapsIgroupOsType {
     /// `aix`.
     Aix,
@@ -58,6 +59,7 @@ pub enum LunLunMapsIgroupOsType {
 
 /// The values of [`LunLunMapsIgroup`](crate::LunLunMapsIgroup)'s `protocol`: open, so that a value a newer ONTAP adds is kept as [`LunLunMapsIgroupProtocol::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
+#[non_exhaustive]
 pub enum LunLunMapsIgroupProtocol {
     /// `fcp`.
     Fcp,

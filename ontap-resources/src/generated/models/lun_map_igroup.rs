@@ -24,6 +24,7 @@ pub struct LunMapIgroup {
 
 /// The values of [`LunMapIgroup`](crate::LunMapIgroup)'s `os_type`: open, so that a value a newer ONTAP adds is kept as [`LunMapIgroupOsType::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
+#[non_exhaustive]
 pub enum LunMapIgroupOsType {
     /// `aix`.
     Aix,
@@ -52,6 +53,7 @@ pub enum LunMapIgroupOsType {
 
 /// The values of [`LunMapIgroup`](crate::LunMapIgroup)'s `protocol`: open, so that a value a newer ONTAP adds is kept as [`LunMapIgroupProtocol::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
+#[non_exhaustive]
 pub enum LunMapIgroupProtocol {
     /// `fcp`.
     Fcp,

@@ -19,6 +19,7 @@ pub struct LunStatus {
 
 /// The values of [`LunStatus`](crate::LunStatus)'s `state`: open, so that a value a newer ONTAP adds is kept as [`LunStatusState::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
+#[non_exhaustive]
 pub enum LunStatusState {
     /// `foreign_lun_error`.
     ForeignLunError,

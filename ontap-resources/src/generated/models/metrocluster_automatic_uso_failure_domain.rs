@@ -4,6 +4,7 @@
 
 /// The values of the `automatic_uso_failure_domain` of [`MetroclusterLocal`](crate::MetroclusterLocal), [`MetroclusterRemote`](crate::MetroclusterRemote): open, so that a value a newer ONTAP adds is kept as [`MetroclusterAutomaticUsoFailureDomain::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
+#[non_exhaustive]
 pub enum MetroclusterAutomaticUsoFailureDomain {
     /// `dr_group`.
     DrGroup,

@@ -23,6 +23,7 @@ pub struct MetroclusterDiagConnection {
 
 /// The values of [`MetroclusterDiagConnection`](crate::MetroclusterDiagConnection)'s `state`: open, so that a value a newer ONTAP adds is kept as [`MetroclusterDiagConnectionState::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
+#[non_exhaustive]
 pub enum MetroclusterDiagConnectionState {
     /// `disconnected`.
     Disconnected,

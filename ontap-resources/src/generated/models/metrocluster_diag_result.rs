@@ -4,6 +4,7 @@
 
 /// The values of the `result` of [`MetroclusterDiagCheck`](crate::MetroclusterDiagCheck), [`MetroclusterDiagConnection`](crate::MetroclusterDiagConnection): open, so that a value a newer ONTAP adds is kept as [`MetroclusterDiagResult::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
+#[non_exhaustive]
 pub enum MetroclusterDiagResult {
     /// `ok`.
     Ok,

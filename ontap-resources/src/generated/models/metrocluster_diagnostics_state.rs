@@ -4,6 +4,7 @@
 
 /// The values of the `state` of [`MetroclusterDiagnosticsAggregate`](crate::MetroclusterDiagnosticsAggregate), [`MetroclusterDiagnosticsCluster`](crate::MetroclusterDiagnosticsCluster), [`MetroclusterDiagnosticsConfigreplication`](crate::MetroclusterDiagnosticsConfigreplication) and 4 more: open, so that a value a newer ONTAP adds is kept as [`MetroclusterDiagnosticsState::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
+#[non_exhaustive]
 pub enum MetroclusterDiagnosticsState {
     /// `ok`.
     Ok,

@@ -13,6 +13,7 @@ pub struct MetroclusterInterconnectMirror {
 
 /// The values of [`MetroclusterInterconnectMirror`](crate::MetroclusterInterconnectMirror)'s `state`: open, so that a value a newer ONTAP adds is kept as [`MetroclusterInterconnectMirrorState::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
+#[non_exhaustive]
 pub enum MetroclusterInterconnectMirrorState {
     /// `online`.
     Online,

@@ -4,6 +4,7 @@
 
 /// The values of the `mode` of [`MetroclusterLocal`](crate::MetroclusterLocal), [`MetroclusterRemote`](crate::MetroclusterRemote): open, so that a value a newer ONTAP adds is kept as [`MetroclusterMode::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
+#[non_exhaustive]
 pub enum MetroclusterMode {
     /// `normal`.
     Normal,

@@ -16,6 +16,7 @@ pub struct MetroclusterPartner {
 
 /// The values of [`MetroclusterPartner`](crate::MetroclusterPartner)'s `type`: open, so that a value a newer ONTAP adds is kept as [`MetroclusterPartnerType::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
+#[non_exhaustive]
 pub enum MetroclusterPartnerType {
     /// `ha`.
     Ha,

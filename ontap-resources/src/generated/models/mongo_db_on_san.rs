@@ -23,6 +23,7 @@ pub struct MongoDbOnSan {
 
 /// The values of [`MongoDbOnSan`](crate::MongoDbOnSan)'s `os_type`: open, so that a value a newer ONTAP adds is kept as [`MongoDbOnSanOsType::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
+#[non_exhaustive]
 pub enum MongoDbOnSanOsType {
     /// `hyper_v`.
     HyperV,

@@ -25,6 +25,7 @@ pub struct MongoDbOnSanNewIgroups {
 
 /// The values of [`MongoDbOnSanNewIgroups`](crate::MongoDbOnSanNewIgroups)'s `os_type`: open, so that a value a newer ONTAP adds is kept as [`MongoDbOnSanNewIgroupsOsType::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
+#[non_exhaustive]
 pub enum MongoDbOnSanNewIgroupsOsType {
     /// `hyper_v`.
     HyperV,
@@ -45,6 +46,7 @@ pub enum MongoDbOnSanNewIgroupsOsType {
 
 /// The values of [`MongoDbOnSanNewIgroups`](crate::MongoDbOnSanNewIgroups)'s `protocol`: open, so that a value a newer ONTAP adds is kept as [`MongoDbOnSanNewIgroupsProtocol::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
+#[non_exhaustive]
 pub enum MongoDbOnSanNewIgroupsProtocol {
     /// `fcp`.
     Fcp,

@@ -4,6 +4,7 @@
 
 /// The values of the `tiering_policy` of [`VolumeMovement`](crate::VolumeMovement), [`VolumeConstituentsMovement`](crate::VolumeConstituentsMovement): open, so that a value a newer ONTAP adds is kept as [`MovementTieringPolicy::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
+#[non_exhaustive]
 pub enum MovementTieringPolicy {
     /// `all`.
     All,

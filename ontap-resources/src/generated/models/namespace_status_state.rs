@@ -4,6 +4,7 @@
 
 /// The values of the `state` of `NvmeNamespaceStatus`, `ConsistencyGroupNamespaceStatus`: open, so that a value a newer ONTAP adds is kept as [`NamespaceStatusState::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
+#[non_exhaustive]
 pub enum NamespaceStatusState {
     /// `nvfail`.
     Nvfail,

@@ -19,6 +19,7 @@ pub struct NasApplicationComponentsSnaplock {
 
 /// The values of [`NasApplicationComponentsSnaplock`](crate::NasApplicationComponentsSnaplock)'s `snaplock_type`: open, so that a value a newer ONTAP adds is kept as [`NasApplicationComponentsSnaplockSnaplockType::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
+#[non_exhaustive]
 pub enum NasApplicationComponentsSnaplockSnaplockType {
     /// `compliance`.
     Compliance,

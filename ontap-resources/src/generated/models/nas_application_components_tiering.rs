@@ -17,6 +17,7 @@ pub struct NasApplicationComponentsTiering {
 
 /// The values of [`NasApplicationComponentsTiering`](crate::NasApplicationComponentsTiering)'s `policy`: open, so that a value a newer ONTAP adds is kept as [`NasApplicationComponentsTieringPolicy::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
+#[non_exhaustive]
 pub enum NasApplicationComponentsTieringPolicy {
     /// `all`.
     All,

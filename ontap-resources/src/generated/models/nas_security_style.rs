@@ -4,6 +4,7 @@
 
 /// The values of the `security_style` of [`VolumeNas`](crate::VolumeNas), `ConsistencyGroupNas`: open, so that a value a newer ONTAP adds is kept as [`NasSecurityStyle::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
+#[non_exhaustive]
 pub enum NasSecurityStyle {
     /// `mixed`.
     Mixed,

@@ -4,6 +4,7 @@
 
 /// The values of the `authentication_types` of [`NdmpNode`](crate::NdmpNode), [`NdmpSvm`](crate::NdmpSvm): open, so that a value a newer ONTAP adds is kept as [`NdmpAuthenticationTypes::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
+#[non_exhaustive]
 pub enum NdmpAuthenticationTypes {
     /// `plaintext`.
     Plaintext,

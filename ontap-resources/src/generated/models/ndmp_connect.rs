@@ -16,6 +16,7 @@ pub struct NdmpConnect {
 
 /// The values of [`NdmpConnect`](crate::NdmpConnect)'s `type`: open, so that a value a newer ONTAP adds is kept as [`NdmpConnectType::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
+#[non_exhaustive]
 pub enum NdmpConnectType {
     /// `local`.
     Local,

@@ -21,6 +21,7 @@ pub struct NdmpData {
 
 /// The values of [`NdmpData`](crate::NdmpData)'s `operation`: open, so that a value a newer ONTAP adds is kept as [`NdmpDataOperation::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
+#[non_exhaustive]
 pub enum NdmpDataOperation {
     /// `backup`.
     Backup,

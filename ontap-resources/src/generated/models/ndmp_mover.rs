@@ -21,6 +21,7 @@ pub struct NdmpMover {
 
 /// The values of [`NdmpMover`](crate::NdmpMover)'s `mode`: open, so that a value a newer ONTAP adds is kept as [`NdmpMoverMode::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
+#[non_exhaustive]
 pub enum NdmpMoverMode {
     /// `read`.
     Read,

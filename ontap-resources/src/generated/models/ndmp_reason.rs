@@ -4,6 +4,7 @@
 
 /// The values of the `reason` of [`NdmpData`](crate::NdmpData), [`NdmpMover`](crate::NdmpMover): open, so that a value a newer ONTAP adds is kept as [`NdmpReason::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
+#[non_exhaustive]
 pub enum NdmpReason {
     /// `aborted`.
     Aborted,

@@ -13,6 +13,7 @@ pub struct NfsServiceExports {
 
 /// The values of [`NfsServiceExports`](crate::NfsServiceExports)'s `name_service_lookup_protocol`: open, so that a value a newer ONTAP adds is kept as [`NfsServiceExportsNameServiceLookupProtocol::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
+#[non_exhaustive]
 pub enum NfsServiceExportsNameServiceLookupProtocol {
     /// `tcp`.
     Tcp,

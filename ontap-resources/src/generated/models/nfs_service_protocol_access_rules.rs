@@ -15,6 +15,7 @@ pub struct NfsServiceProtocolAccessRules {
 
 /// The values of [`NfsServiceProtocolAccessRules`](crate::NfsServiceProtocolAccessRules)'s `cifs_access_type`: open, so that a value a newer ONTAP adds is kept as [`NfsServiceProtocolAccessRulesCifsAccessType::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
+#[non_exhaustive]
 pub enum NfsServiceProtocolAccessRulesCifsAccessType {
     /// `read`.
     Read,
@@ -29,6 +30,7 @@ pub enum NfsServiceProtocolAccessRulesCifsAccessType {
 
 /// The values of [`NfsServiceProtocolAccessRules`](crate::NfsServiceProtocolAccessRules)'s `nfs3_access_type`: open, so that a value a newer ONTAP adds is kept as [`NfsServiceProtocolAccessRulesNfs3AccessType::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
+#[non_exhaustive]
 pub enum NfsServiceProtocolAccessRulesNfs3AccessType {
     /// `read`.
     Read,
@@ -43,6 +45,7 @@ pub enum NfsServiceProtocolAccessRulesNfs3AccessType {
 
 /// The values of [`NfsServiceProtocolAccessRules`](crate::NfsServiceProtocolAccessRules)'s `nfs4_access_type`: open, so that a value a newer ONTAP adds is kept as [`NfsServiceProtocolAccessRulesNfs4AccessType::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
+#[non_exhaustive]
 pub enum NfsServiceProtocolAccessRulesNfs4AccessType {
     /// `read`.
     Read,

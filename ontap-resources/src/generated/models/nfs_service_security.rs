@@ -19,6 +19,7 @@ pub struct NfsServiceSecurity {
 
 /// The values of [`NfsServiceSecurity`](crate::NfsServiceSecurity)'s `chown_mode`: open, so that a value a newer ONTAP adds is kept as [`NfsServiceSecurityChownMode::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
+#[non_exhaustive]
 pub enum NfsServiceSecurityChownMode {
     /// `restricted`.
     Restricted,
@@ -33,6 +34,7 @@ pub enum NfsServiceSecurityChownMode {
 
 /// The values of [`NfsServiceSecurity`](crate::NfsServiceSecurity)'s `ntfs_unix_security`: open, so that a value a newer ONTAP adds is kept as [`NfsServiceSecurityNtfsUnixSecurity::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
+#[non_exhaustive]
 pub enum NfsServiceSecurityNtfsUnixSecurity {
     /// `ignore`.
     Ignore,

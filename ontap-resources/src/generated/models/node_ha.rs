@@ -48,6 +48,7 @@ pub struct NodeHa {
 
 /// The values of [`NodeHa`](crate::NodeHa)'s `type`: open, so that a value a newer ONTAP adds is kept as [`NodeHaType::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
+#[non_exhaustive]
 pub enum NodeHaType {
     /// `shared_storage`.
     SharedStorage,

@@ -17,6 +17,7 @@ pub struct NodeHaGiveback {
 
 /// The values of [`NodeHaGiveback`](crate::NodeHaGiveback)'s `state`: open, so that a value a newer ONTAP adds is kept as [`NodeHaGivebackState::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
+#[non_exhaustive]
 pub enum NodeHaGivebackState {
     /// `nothing_to_giveback`.
     NothingToGiveback,

@@ -4,6 +4,7 @@
 
 /// The values of the `membership` of `Node`, `DcnNode`: open, so that a value a newer ONTAP adds is kept as [`NodeMembership::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
+#[non_exhaustive]
 pub enum NodeMembership {
     /// `available`.
     Available,

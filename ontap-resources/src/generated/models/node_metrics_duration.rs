@@ -4,6 +4,7 @@
 
 /// The values of the `duration` of `NodeMetrics`, `DcnNodeMetrics`: open, so that a value a newer ONTAP adds is kept as [`NodeMetricsDuration::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
+#[non_exhaustive]
 pub enum NodeMetricsDuration {
     /// `PT15S`.
     #[open_enum(rename = "PT15S")]

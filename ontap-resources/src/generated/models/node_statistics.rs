@@ -17,6 +17,7 @@ pub struct NodeStatistics {
 
 /// The values of [`NodeStatistics`](crate::NodeStatistics)'s `status`: open, so that a value a newer ONTAP adds is kept as [`NodeStatisticsStatus::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
+#[non_exhaustive]
 pub enum NodeStatisticsStatus {
     /// `ok`.
     Ok,

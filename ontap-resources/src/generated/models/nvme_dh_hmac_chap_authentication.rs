@@ -19,6 +19,7 @@ pub struct NvmeDhHmacChapAuthentication {
 
 /// The values of [`NvmeDhHmacChapAuthentication`](crate::NvmeDhHmacChapAuthentication)'s `group_size`: open, so that a value a newer ONTAP adds is kept as [`NvmeDhHmacChapAuthenticationGroupSize::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
+#[non_exhaustive]
 pub enum NvmeDhHmacChapAuthenticationGroupSize {
     /// `none`.
     None,
@@ -44,6 +45,7 @@ pub enum NvmeDhHmacChapAuthenticationGroupSize {
 
 /// The values of [`NvmeDhHmacChapAuthentication`](crate::NvmeDhHmacChapAuthentication)'s `hash_function`: open, so that a value a newer ONTAP adds is kept as [`NvmeDhHmacChapAuthenticationHashFunction::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
+#[non_exhaustive]
 pub enum NvmeDhHmacChapAuthenticationHashFunction {
     /// `sha_256`.
     #[open_enum(rename = "sha_256")]
@@ -58,6 +60,7 @@ pub enum NvmeDhHmacChapAuthenticationHashFunction {
 
 /// The values of [`NvmeDhHmacChapAuthentication`](crate::NvmeDhHmacChapAuthentication)'s `mode`: open, so that a value a newer ONTAP adds is kept as [`NvmeDhHmacChapAuthenticationMode::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
+#[non_exhaustive]
 pub enum NvmeDhHmacChapAuthenticationMode {
     /// `none`.
     None,

@@ -24,6 +24,7 @@ pub struct NvmeNamespaceSubsystemMapSubsystem {
 
 /// The values of [`NvmeNamespaceSubsystemMapSubsystem`](crate::NvmeNamespaceSubsystemMapSubsystem)'s `os_type`: open, so that a value a newer ONTAP adds is kept as [`NvmeNamespaceSubsystemMapSubsystemOsType::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
+#[non_exhaustive]
 pub enum NvmeNamespaceSubsystemMapSubsystemOsType {
     /// `aix`.
     Aix,

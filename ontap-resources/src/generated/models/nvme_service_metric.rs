@@ -30,6 +30,7 @@ pub struct NvmeServiceMetric {
 
 /// The values of [`NvmeServiceMetric`](crate::NvmeServiceMetric)'s `duration`: open, so that a value a newer ONTAP adds is kept as [`NvmeServiceMetricDuration::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
+#[non_exhaustive]
 pub enum NvmeServiceMetricDuration {
     /// `PT15S`.
     #[open_enum(rename = "PT15S")]
@@ -56,6 +57,7 @@ pub enum NvmeServiceMetricDuration {
 
 /// The values of [`NvmeServiceMetric`](crate::NvmeServiceMetric)'s `status`: open, so that a value a newer ONTAP adds is kept as [`NvmeServiceMetricStatus::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
+#[non_exhaustive]
 pub enum NvmeServiceMetricStatus {
     /// `ok`.
     Ok,

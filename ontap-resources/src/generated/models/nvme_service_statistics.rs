@@ -25,6 +25,7 @@ pub struct NvmeServiceStatistics {
 
 /// The values of [`NvmeServiceStatistics`](crate::NvmeServiceStatistics)'s `status`: open, so that a value a newer ONTAP adds is kept as [`NvmeServiceStatisticsStatus::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
+#[non_exhaustive]
 pub enum NvmeServiceStatisticsStatus {
     /// `ok`.
     Ok,

@@ -15,6 +15,7 @@ pub struct NvmeSubsystemControllerDhHmacChap {
 
 /// The values of [`NvmeSubsystemControllerDhHmacChap`](crate::NvmeSubsystemControllerDhHmacChap)'s `group_size`: open, so that a value a newer ONTAP adds is kept as [`NvmeSubsystemControllerDhHmacChapGroupSize::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
+#[non_exhaustive]
 pub enum NvmeSubsystemControllerDhHmacChapGroupSize {
     /// `none`.
     None,
@@ -40,6 +41,7 @@ pub enum NvmeSubsystemControllerDhHmacChapGroupSize {
 
 /// The values of [`NvmeSubsystemControllerDhHmacChap`](crate::NvmeSubsystemControllerDhHmacChap)'s `hash_function`: open, so that a value a newer ONTAP adds is kept as [`NvmeSubsystemControllerDhHmacChapHashFunction::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
+#[non_exhaustive]
 pub enum NvmeSubsystemControllerDhHmacChapHashFunction {
     /// `sha_256`.
     #[open_enum(rename = "sha_256")]
@@ -54,6 +56,7 @@ pub enum NvmeSubsystemControllerDhHmacChapHashFunction {
 
 /// The values of [`NvmeSubsystemControllerDhHmacChap`](crate::NvmeSubsystemControllerDhHmacChap)'s `mode`: open, so that a value a newer ONTAP adds is kept as [`NvmeSubsystemControllerDhHmacChapMode::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
+#[non_exhaustive]
 pub enum NvmeSubsystemControllerDhHmacChapMode {
     /// `none`.
     None,

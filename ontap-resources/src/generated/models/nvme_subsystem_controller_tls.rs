@@ -17,6 +17,7 @@ pub struct NvmeSubsystemControllerTls {
 
 /// The values of [`NvmeSubsystemControllerTls`](crate::NvmeSubsystemControllerTls)'s `cipher`: open, so that a value a newer ONTAP adds is kept as [`NvmeSubsystemControllerTlsCipher::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
+#[non_exhaustive]
 pub enum NvmeSubsystemControllerTlsCipher {
     /// `tls_aes_128_gcm_sha256`.
     #[open_enum(rename = "tls_aes_128_gcm_sha256")]

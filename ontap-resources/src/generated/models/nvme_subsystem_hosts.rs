@@ -24,6 +24,7 @@ pub struct NvmeSubsystemHosts {
 
 /// The values of [`NvmeSubsystemHosts`](crate::NvmeSubsystemHosts)'s `priority`: open, so that a value a newer ONTAP adds is kept as [`NvmeSubsystemHostsPriority::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
+#[non_exhaustive]
 pub enum NvmeSubsystemHostsPriority {
     /// `regular`.
     Regular,

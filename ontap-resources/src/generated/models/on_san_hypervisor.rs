@@ -4,6 +4,7 @@
 
 /// The values of the `hypervisor` of [`VdiOnSan`](crate::VdiOnSan), [`VsiOnSan`](crate::VsiOnSan): open, so that a value a newer ONTAP adds is kept as [`OnSanHypervisor::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
+#[non_exhaustive]
 pub enum OnSanHypervisor {
     /// `hyper_v`.
     HyperV,

@@ -4,6 +4,7 @@
 
 /// The values of the `os_type` of [`OracleOnSanNewIgroups`](crate::OracleOnSanNewIgroups), [`OracleRacOnSanNewIgroups`](crate::OracleRacOnSanNewIgroups): open, so that a value a newer ONTAP adds is kept as [`OnSanNewIgroupsOsType::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
+#[non_exhaustive]
 pub enum OnSanNewIgroupsOsType {
     /// `aix`.
     Aix,

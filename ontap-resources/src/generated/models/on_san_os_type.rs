@@ -4,6 +4,7 @@
 
 /// The values of the `os_type` of [`OracleOnSan`](crate::OracleOnSan), [`OracleRacOnSan`](crate::OracleRacOnSan): open, so that a value a newer ONTAP adds is kept as [`OnSanOsType::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
+#[non_exhaustive]
 pub enum OnSanOsType {
     /// `aix`.
     Aix,

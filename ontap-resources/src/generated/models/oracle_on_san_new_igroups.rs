@@ -25,6 +25,7 @@ pub struct OracleOnSanNewIgroups {
 
 /// The values of [`OracleOnSanNewIgroups`](crate::OracleOnSanNewIgroups)'s `protocol`: open, so that a value a newer ONTAP adds is kept as [`OracleOnSanNewIgroupsProtocol::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
+#[non_exhaustive]
 pub enum OracleOnSanNewIgroupsProtocol {
     /// `fcp`.
     Fcp,

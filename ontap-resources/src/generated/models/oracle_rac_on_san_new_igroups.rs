@@ -25,6 +25,7 @@ pub struct OracleRacOnSanNewIgroups {
 
 /// The values of [`OracleRacOnSanNewIgroups`](crate::OracleRacOnSanNewIgroups)'s `protocol`: open, so that a value a newer ONTAP adds is kept as [`OracleRacOnSanNewIgroupsProtocol::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
+#[non_exhaustive]
 pub enum OracleRacOnSanNewIgroupsProtocol {
     /// `fcp`.
     Fcp,

@@ -21,6 +21,7 @@ pub struct PerformanceLunMetricSpace {
 
 /// The values of [`PerformanceLunMetricSpace`](crate::PerformanceLunMetricSpace)'s `duration`: open, so that a value a newer ONTAP adds is kept as [`PerformanceLunMetricSpaceDuration::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
+#[non_exhaustive]
 pub enum PerformanceLunMetricSpaceDuration {
     /// `PT15S`.
     #[open_enum(rename = "PT15S")]
@@ -44,6 +45,7 @@ pub enum PerformanceLunMetricSpaceDuration {
 
 /// The values of [`PerformanceLunMetricSpace`](crate::PerformanceLunMetricSpace)'s `status`: open, so that a value a newer ONTAP adds is kept as [`PerformanceLunMetricSpaceStatus::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
+#[non_exhaustive]
 pub enum PerformanceLunMetricSpaceStatus {
     /// `ok`.
     Ok,

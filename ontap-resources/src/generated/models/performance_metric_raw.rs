@@ -21,6 +21,7 @@ pub struct PerformanceMetricRaw {
 
 /// The values of [`PerformanceMetricRaw`](crate::PerformanceMetricRaw)'s `status`: open, so that a value a newer ONTAP adds is kept as [`PerformanceMetricRawStatus::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
+#[non_exhaustive]
 pub enum PerformanceMetricRawStatus {
     /// `ok`.
     Ok,

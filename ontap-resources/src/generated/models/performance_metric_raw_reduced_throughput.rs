@@ -21,6 +21,7 @@ pub struct PerformanceMetricRawReducedThroughput {
 
 /// The values of [`PerformanceMetricRawReducedThroughput`](crate::PerformanceMetricRawReducedThroughput)'s `status`: open, so that a value a newer ONTAP adds is kept as [`PerformanceMetricRawReducedThroughputStatus::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
+#[non_exhaustive]
 pub enum PerformanceMetricRawReducedThroughputStatus {
     /// `ok`.
     Ok,

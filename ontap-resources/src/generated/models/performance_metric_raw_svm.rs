@@ -21,6 +21,7 @@ pub struct PerformanceMetricRawSvm {
 
 /// The values of [`PerformanceMetricRawSvm`](crate::PerformanceMetricRawSvm)'s `status`: open, so that a value a newer ONTAP adds is kept as [`PerformanceMetricRawSvmStatus::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
+#[non_exhaustive]
 pub enum PerformanceMetricRawSvmStatus {
     /// `ok`.
     Ok,

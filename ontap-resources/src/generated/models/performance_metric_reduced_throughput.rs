@@ -26,6 +26,7 @@ pub struct PerformanceMetricReducedThroughput {
 
 /// The values of [`PerformanceMetricReducedThroughput`](crate::PerformanceMetricReducedThroughput)'s `duration`: open, so that a value a newer ONTAP adds is kept as [`PerformanceMetricReducedThroughputDuration::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
+#[non_exhaustive]
 pub enum PerformanceMetricReducedThroughputDuration {
     /// `PT15S`.
     #[open_enum(rename = "PT15S")]
@@ -52,6 +53,7 @@ pub enum PerformanceMetricReducedThroughputDuration {
 
 /// The values of [`PerformanceMetricReducedThroughput`](crate::PerformanceMetricReducedThroughput)'s `status`: open, so that a value a newer ONTAP adds is kept as [`PerformanceMetricReducedThroughputStatus::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
+#[non_exhaustive]
 pub enum PerformanceMetricReducedThroughputStatus {
     /// `ok`.
     Ok,

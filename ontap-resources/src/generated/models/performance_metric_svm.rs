@@ -26,6 +26,7 @@ pub struct PerformanceMetricSvm {
 
 /// The values of [`PerformanceMetricSvm`](crate::PerformanceMetricSvm)'s `duration`: open, so that a value a newer ONTAP adds is kept as [`PerformanceMetricSvmDuration::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
+#[non_exhaustive]
 pub enum PerformanceMetricSvmDuration {
     /// `PT15S`.
     #[open_enum(rename = "PT15S")]
@@ -52,6 +53,7 @@ pub enum PerformanceMetricSvmDuration {
 
 /// The values of [`PerformanceMetricSvm`](crate::PerformanceMetricSvm)'s `status`: open, so that a value a newer ONTAP adds is kept as [`PerformanceMetricSvmStatus::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
+#[non_exhaustive]
 pub enum PerformanceMetricSvmStatus {
     /// `ok`.
     Ok,

@@ -21,6 +21,7 @@ pub struct PerformanceNamespaceMetricSpace {
 
 /// The values of [`PerformanceNamespaceMetricSpace`](crate::PerformanceNamespaceMetricSpace)'s `status`: open, so that a value a newer ONTAP adds is kept as [`PerformanceNamespaceMetricSpaceStatus::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
+#[non_exhaustive]
 pub enum PerformanceNamespaceMetricSpaceStatus {
     /// `ok`.
     Ok,
@@ -49,6 +50,7 @@ pub enum PerformanceNamespaceMetricSpaceStatus {
 
 /// The values of [`PerformanceNamespaceMetricSpace`](crate::PerformanceNamespaceMetricSpace)'s `duration`: open, so that a value a newer ONTAP adds is kept as [`PerformanceNamespaceMetricSpaceDuration::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
+#[non_exhaustive]
 pub enum PerformanceNamespaceMetricSpaceDuration {
     /// `PT15S`.
     #[open_enum(rename = "PT15S")]

@@ -21,6 +21,7 @@ pub struct PerformanceNvmeMetricProperties {
 
 /// The values of [`PerformanceNvmeMetricProperties`](crate::PerformanceNvmeMetricProperties)'s `duration`: open, so that a value a newer ONTAP adds is kept as [`PerformanceNvmeMetricPropertiesDuration::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
+#[non_exhaustive]
 pub enum PerformanceNvmeMetricPropertiesDuration {
     /// `PT15S`.
     #[open_enum(rename = "PT15S")]
@@ -47,6 +48,7 @@ pub enum PerformanceNvmeMetricPropertiesDuration {
 
 /// The values of [`PerformanceNvmeMetricProperties`](crate::PerformanceNvmeMetricProperties)'s `status`: open, so that a value a newer ONTAP adds is kept as [`PerformanceNvmeMetricPropertiesStatus::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
+#[non_exhaustive]
 pub enum PerformanceNvmeMetricPropertiesStatus {
     /// `ok`.
     Ok,

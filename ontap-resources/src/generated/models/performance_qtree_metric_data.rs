@@ -26,6 +26,7 @@ pub struct PerformanceQtreeMetricData {
 
 /// The values of [`PerformanceQtreeMetricData`](crate::PerformanceQtreeMetricData)'s `status`: open, so that a value a newer ONTAP adds is kept as [`PerformanceQtreeMetricDataStatus::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
+#[non_exhaustive]
 pub enum PerformanceQtreeMetricDataStatus {
     /// `ok`.
     Ok,

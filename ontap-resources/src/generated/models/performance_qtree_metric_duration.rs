@@ -4,6 +4,7 @@
 
 /// The values of the `duration` of [`PerformanceQtreeMetric`](crate::PerformanceQtreeMetric), [`PerformanceQtreeMetricData`](crate::PerformanceQtreeMetricData): open, so that a value a newer ONTAP adds is kept as [`PerformanceQtreeMetricDuration::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
+#[non_exhaustive]
 pub enum PerformanceQtreeMetricDuration {
     /// `PT4M`.
     #[open_enum(rename = "PT4M")]

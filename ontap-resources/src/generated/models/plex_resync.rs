@@ -15,6 +15,7 @@ pub struct PlexResync {
 
 /// The values of [`PlexResync`](crate::PlexResync)'s `level`: open, so that a value a newer ONTAP adds is kept as [`PlexResyncLevel::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
+#[non_exhaustive]
 pub enum PlexResyncLevel {
     /// `full`.
     Full,

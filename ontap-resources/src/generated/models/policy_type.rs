@@ -4,6 +4,7 @@
 
 /// The values of the `type` of [`SnapmirrorPolicy`](crate::SnapmirrorPolicy), [`SnapmirrorRelationshipPolicy`](crate::SnapmirrorRelationshipPolicy): open, so that a value a newer ONTAP adds is kept as [`PolicyType::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
+#[non_exhaustive]
 pub enum PolicyType {
     /// `async`.
     Async,

@@ -15,6 +15,7 @@ pub struct PoolHealth {
 
 /// The values of [`PoolHealth`](crate::PoolHealth)'s `state`: open, so that a value a newer ONTAP adds is kept as [`PoolHealthState::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
+#[non_exhaustive]
 pub enum PoolHealthState {
     /// `normal`.
     Normal,

@@ -19,6 +19,7 @@ pub struct PortLag {
 
 /// The values of [`PortLag`](crate::PortLag)'s `distribution_policy`: open, so that a value a newer ONTAP adds is kept as [`PortLagDistributionPolicy::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
+#[non_exhaustive]
 pub enum PortLagDistributionPolicy {
     /// `port`.
     Port,
@@ -35,6 +36,7 @@ pub enum PortLagDistributionPolicy {
 
 /// The values of [`PortLag`](crate::PortLag)'s `mode`: open, so that a value a newer ONTAP adds is kept as [`PortLagMode::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
+#[non_exhaustive]
 pub enum PortLagMode {
     /// `multimode_lacp`.
     MultimodeLacp,

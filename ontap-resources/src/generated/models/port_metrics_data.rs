@@ -22,6 +22,7 @@ pub struct PortMetricsData {
 
 /// The values of [`PortMetricsData`](crate::PortMetricsData)'s `duration`: open, so that a value a newer ONTAP adds is kept as [`PortMetricsDataDuration::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
+#[non_exhaustive]
 pub enum PortMetricsDataDuration {
     /// `PT15S`.
     #[open_enum(rename = "PT15S")]
@@ -48,6 +49,7 @@ pub enum PortMetricsDataDuration {
 
 /// The values of [`PortMetricsData`](crate::PortMetricsData)'s `status`: open, so that a value a newer ONTAP adds is kept as [`PortMetricsDataStatus::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
+#[non_exhaustive]
 pub enum PortMetricsDataStatus {
     /// `ok`.
     Ok,

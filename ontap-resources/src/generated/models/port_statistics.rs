@@ -19,6 +19,7 @@ pub struct PortStatistics {
 
 /// The values of [`PortStatistics`](crate::PortStatistics)'s `status`: open, so that a value a newer ONTAP adds is kept as [`PortStatisticsStatus::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
+#[non_exhaustive]
 pub enum PortStatisticsStatus {
     /// `ok`.
     Ok,

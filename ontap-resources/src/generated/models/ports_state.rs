@@ -4,6 +4,7 @@
 
 /// The values of the `state` of [`StorageBridgeFcPorts`](crate::StorageBridgeFcPorts), [`StorageBridgeSasPorts`](crate::StorageBridgeSasPorts), [`StorageSwitchPorts`](crate::StorageSwitchPorts): open, so that a value a newer ONTAP adds is kept as [`PortsState::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
+#[non_exhaustive]
 pub enum PortsState {
     /// `error`.
     Error,

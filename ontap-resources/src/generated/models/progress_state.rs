@@ -4,6 +4,7 @@
 
 /// The values of the `state` of [`LunMovementProgress`](crate::LunMovementProgress), [`LunCopyDestinationsProgress`](crate::LunCopyDestinationsProgress), [`LunCopySourceProgress`](crate::LunCopySourceProgress): open, so that a value a newer ONTAP adds is kept as [`ProgressState::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
+#[non_exhaustive]
 pub enum ProgressState {
     /// `preparing`.
     Preparing,

@@ -4,6 +4,7 @@
 
 /// The values of the `local_rpo` of [`MongoDbOnSanProtectionType`](crate::MongoDbOnSanProtectionType), [`NasProtectionType`](crate::NasProtectionType): open, so that a value a newer ONTAP adds is kept as [`ProtectionTypeLocalRpo::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
+#[non_exhaustive]
 pub enum ProtectionTypeLocalRpo {
     /// `hourly`.
     Hourly,

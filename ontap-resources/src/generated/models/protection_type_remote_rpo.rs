@@ -4,6 +4,7 @@
 
 /// The values of the `remote_rpo` of [`MongoDbOnSanProtectionType`](crate::MongoDbOnSanProtectionType), [`NasProtectionType`](crate::NasProtectionType), [`ZappS3BucketProtectionType`](crate::ZappS3BucketProtectionType): open, so that a value a newer ONTAP adds is kept as [`ProtectionTypeRemoteRpo::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
+#[non_exhaustive]
 pub enum ProtectionTypeRemoteRpo {
     /// `none`.
     None,

@@ -21,6 +21,7 @@ pub struct QosPolicyAdaptive {
 
 /// The values of [`QosPolicyAdaptive`](crate::QosPolicyAdaptive)'s `block_size`: open, so that a value a newer ONTAP adds is kept as [`QosPolicyAdaptiveBlockSize::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
+#[non_exhaustive]
 pub enum QosPolicyAdaptiveBlockSize {
     /// `any`.
     Any,
@@ -49,6 +50,7 @@ pub enum QosPolicyAdaptiveBlockSize {
 
 /// The values of [`QosPolicyAdaptive`](crate::QosPolicyAdaptive)'s `expected_iops_allocation`: open, so that a value a newer ONTAP adds is kept as [`QosPolicyAdaptiveExpectedIopsAllocation::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
+#[non_exhaustive]
 pub enum QosPolicyAdaptiveExpectedIopsAllocation {
     /// `used_space`.
     UsedSpace,
@@ -61,6 +63,7 @@ pub enum QosPolicyAdaptiveExpectedIopsAllocation {
 
 /// The values of [`QosPolicyAdaptive`](crate::QosPolicyAdaptive)'s `peak_iops_allocation`: open, so that a value a newer ONTAP adds is kept as [`QosPolicyAdaptivePeakIopsAllocation::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
+#[non_exhaustive]
 pub enum QosPolicyAdaptivePeakIopsAllocation {
     /// `used_space`.
     UsedSpace,

@@ -21,6 +21,7 @@ pub struct QtreeStatisticsRaw {
 
 /// The values of [`QtreeStatisticsRaw`](crate::QtreeStatisticsRaw)'s `status`: open, so that a value a newer ONTAP adds is kept as [`QtreeStatisticsRawStatus::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
+#[non_exhaustive]
 pub enum QtreeStatisticsRawStatus {
     /// `ok`.
     Ok,

@@ -4,6 +4,7 @@
 
 /// The values of the `type` of [`QuotaReport`](crate::QuotaReport), [`QuotaRule`](crate::QuotaRule): open, so that a value a newer ONTAP adds is kept as [`QuotaType::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
+#[non_exhaustive]
 pub enum QuotaType {
     /// `tree`.
     Tree,

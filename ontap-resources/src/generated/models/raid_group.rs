@@ -25,6 +25,7 @@ pub struct RaidGroup {
 
 /// The values of [`RaidGroup`](crate::RaidGroup)'s `raid_type`: open, so that a value a newer ONTAP adds is kept as [`RaidGroupRaidType::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
+#[non_exhaustive]
 pub enum RaidGroupRaidType {
     /// `raid_dp`.
     RaidDp,

@@ -22,6 +22,7 @@ pub struct RaidGroupDisk {
 
 /// The values of [`RaidGroupDisk`](crate::RaidGroupDisk)'s `position`: open, so that a value a newer ONTAP adds is kept as [`RaidGroupDiskPosition::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
+#[non_exhaustive]
 pub enum RaidGroupDiskPosition {
     /// `data`.
     Data,
@@ -40,6 +41,7 @@ pub enum RaidGroupDiskPosition {
 
 /// The values of [`RaidGroupDisk`](crate::RaidGroupDisk)'s `state`: open, so that a value a newer ONTAP adds is kept as [`RaidGroupDiskState::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
+#[non_exhaustive]
 pub enum RaidGroupDiskState {
     /// `normal`.
     Normal,

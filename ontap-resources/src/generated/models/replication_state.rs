@@ -4,6 +4,7 @@
 
 /// The values of the `state` of `NvmeSubsystemReplication`, `IgroupReplication`: open, so that a value a newer ONTAP adds is kept as [`ReplicationState::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
+#[non_exhaustive]
 pub enum ReplicationState {
     /// `ok`.
     Ok,

@@ -4,6 +4,7 @@
 
 /// The values of the `name` of [`ApplicationRpoLocal`](crate::ApplicationRpoLocal), [`ApplicationRpoComponentsRpoLocal`](crate::ApplicationRpoComponentsRpoLocal): open, so that a value a newer ONTAP adds is kept as [`RpoLocalName::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
+#[non_exhaustive]
 pub enum RpoLocalName {
     /// `6_hourly`.
     #[open_enum(rename = "6_hourly")]

@@ -4,6 +4,7 @@
 
 /// The values of the `name` of [`ApplicationRpoRemote`](crate::ApplicationRpoRemote), [`ApplicationRpoComponentsRpoRemote`](crate::ApplicationRpoComponentsRpoRemote): open, so that a value a newer ONTAP adds is kept as [`RpoRemoteName::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
+#[non_exhaustive]
 pub enum RpoRemoteName {
     /// `6_hourly`.
     #[open_enum(rename = "6_hourly")]

@@ -13,6 +13,7 @@ pub struct S3AuditEventSelector {
 
 /// The values of [`S3AuditEventSelector`](crate::S3AuditEventSelector)'s `access`: open, so that a value a newer ONTAP adds is kept as [`S3AuditEventSelectorAccess::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
+#[non_exhaustive]
 pub enum S3AuditEventSelectorAccess {
     /// `read`.
     Read,
@@ -29,6 +30,7 @@ pub enum S3AuditEventSelectorAccess {
 
 /// The values of [`S3AuditEventSelector`](crate::S3AuditEventSelector)'s `permission`: open, so that a value a newer ONTAP adds is kept as [`S3AuditEventSelectorPermission::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
+#[non_exhaustive]
 pub enum S3AuditEventSelectorPermission {
     /// `deny`.
     Deny,

@@ -27,6 +27,7 @@ pub struct S3BucketPolicyCondition {
 
 /// The values of [`S3BucketPolicyCondition`](crate::S3BucketPolicyCondition)'s `operator`: open, so that a value a newer ONTAP adds is kept as [`S3BucketPolicyConditionOperator::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
+#[non_exhaustive]
 pub enum S3BucketPolicyConditionOperator {
     /// `ip_address`.
     IpAddress,

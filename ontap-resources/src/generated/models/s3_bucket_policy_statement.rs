@@ -23,6 +23,7 @@ pub struct S3BucketPolicyStatement {
 
 /// The values of [`S3BucketPolicyStatement`](crate::S3BucketPolicyStatement)'s `effect`: open, so that a value a newer ONTAP adds is kept as [`S3BucketPolicyStatementEffect::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
+#[non_exhaustive]
 pub enum S3BucketPolicyStatementEffect {
     /// `allow`.
     Allow,

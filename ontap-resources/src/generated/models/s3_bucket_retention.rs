@@ -13,6 +13,7 @@ pub struct S3BucketRetention {
 
 /// The values of [`S3BucketRetention`](crate::S3BucketRetention)'s `mode`: open, so that a value a newer ONTAP adds is kept as [`S3BucketRetentionMode::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
+#[non_exhaustive]
 pub enum S3BucketRetentionMode {
     /// `no_lock`.
     NoLock,

@@ -17,6 +17,7 @@ pub struct S3BucketSnapshotRestore {
 
 /// The values of [`S3BucketSnapshotRestore`](crate::S3BucketSnapshotRestore)'s `state`: open, so that a value a newer ONTAP adds is kept as [`S3BucketSnapshotRestoreState::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
+#[non_exhaustive]
 pub enum S3BucketSnapshotRestoreState {
     /// `none`.
     None,

@@ -4,6 +4,7 @@
 
 /// The values of the `storage_service_level` of [`S3Bucket`](crate::S3Bucket), [`S3BucketSvm`](crate::S3BucketSvm): open, so that a value a newer ONTAP adds is kept as [`S3BucketStorageServiceLevel::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
+#[non_exhaustive]
 pub enum S3BucketStorageServiceLevel {
     /// `value`.
     Value,

@@ -20,6 +20,7 @@ pub struct S3Log {
 
 /// The values of [`S3Log`](crate::S3Log)'s `format`: open, so that a value a newer ONTAP adds is kept as [`S3LogFormat::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
+#[non_exhaustive]
 pub enum S3LogFormat {
     /// `json`.
     Json,

@@ -19,6 +19,7 @@ pub struct S3PolicyStatement {
 
 /// The values of [`S3PolicyStatement`](crate::S3PolicyStatement)'s `effect`: open, so that a value a newer ONTAP adds is kept as [`S3PolicyStatementEffect::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
+#[non_exhaustive]
 pub enum S3PolicyStatementEffect {
     /// `allow`.
     Allow,

@@ -21,6 +21,7 @@ pub struct San {
 
 /// The values of [`San`](crate::San)'s `os_type`: open, so that a value a newer ONTAP adds is kept as [`SanOsType::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
+#[non_exhaustive]
 pub enum SanOsType {
     /// `aix`.
     Aix,

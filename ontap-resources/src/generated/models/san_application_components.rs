@@ -27,6 +27,7 @@ pub struct SanApplicationComponents {
 
 /// The values of [`SanApplicationComponents`](crate::SanApplicationComponents)'s `os_type`: open, so that a value a newer ONTAP adds is kept as [`SanApplicationComponentsOsType::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
+#[non_exhaustive]
 pub enum SanApplicationComponentsOsType {
     /// `aix`.
     Aix,

@@ -17,6 +17,7 @@ pub struct SanApplicationComponentsTiering {
 
 /// The values of [`SanApplicationComponentsTiering`](crate::SanApplicationComponentsTiering)'s `policy`: open, so that a value a newer ONTAP adds is kept as [`SanApplicationComponentsTieringPolicy::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
+#[non_exhaustive]
 pub enum SanApplicationComponentsTieringPolicy {
     /// `all`.
     All,

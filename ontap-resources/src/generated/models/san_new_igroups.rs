@@ -25,6 +25,7 @@ pub struct SanNewIgroups {
 
 /// The values of [`SanNewIgroups`](crate::SanNewIgroups)'s `os_type`: open, so that a value a newer ONTAP adds is kept as [`SanNewIgroupsOsType::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
+#[non_exhaustive]
 pub enum SanNewIgroupsOsType {
     /// `aix`.
     Aix,
@@ -53,6 +54,7 @@ pub enum SanNewIgroupsOsType {
 
 /// The values of [`SanNewIgroups`](crate::SanNewIgroups)'s `protocol`: open, so that a value a newer ONTAP adds is kept as [`SanNewIgroupsProtocol::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
+#[non_exhaustive]
 pub enum SanNewIgroupsProtocol {
     /// `fcp`.
     Fcp,

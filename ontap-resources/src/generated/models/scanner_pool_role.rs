@@ -4,6 +4,7 @@
 
 /// The values of the `role` of [`VscanScannerPool`](crate::VscanScannerPool), [`ScannerPool`](crate::ScannerPool): open, so that a value a newer ONTAP adds is kept as [`ScannerPoolRole::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
+#[non_exhaustive]
 pub enum ScannerPoolRole {
     /// `primary`.
     Primary,

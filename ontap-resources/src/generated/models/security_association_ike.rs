@@ -23,6 +23,7 @@ pub struct SecurityAssociationIke {
 
 /// The values of [`SecurityAssociationIke`](crate::SecurityAssociationIke)'s `authentication`: open, so that a value a newer ONTAP adds is kept as [`SecurityAssociationIkeAuthentication::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
+#[non_exhaustive]
 pub enum SecurityAssociationIkeAuthentication {
     /// `none`.
     None,

@@ -23,6 +23,7 @@ pub struct SecurityClusterNetworkIpsecAssociationIke {
 
 /// The values of [`SecurityClusterNetworkIpsecAssociationIke`](crate::SecurityClusterNetworkIpsecAssociationIke)'s `authentication`: open, so that a value a newer ONTAP adds is kept as [`SecurityClusterNetworkIpsecAssociationIkeAuthentication::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
+#[non_exhaustive]
 pub enum SecurityClusterNetworkIpsecAssociationIkeAuthentication {
     /// `pki`.
     Pki,

@@ -4,6 +4,7 @@
 
 /// The values of the `application` of [`SecurityJitPrivilegeUser`](crate::SecurityJitPrivilegeUser), [`SecurityJitPrivilege`](crate::SecurityJitPrivilege): open, so that a value a newer ONTAP adds is kept as [`SecurityJitPrivilegeApplication::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
+#[non_exhaustive]
 pub enum SecurityJitPrivilegeApplication {
     /// `ssh`.
     Ssh,

@@ -20,6 +20,7 @@ pub struct SecurityProxy {
 
 /// The values of [`SecurityProxy`](crate::SecurityProxy)'s `type`: open, so that a value a newer ONTAP adds is kept as [`SecurityProxyType::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
+#[non_exhaustive]
 pub enum SecurityProxyType {
     /// `http`.
     Http,

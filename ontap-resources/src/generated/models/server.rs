@@ -13,6 +13,7 @@ pub struct Server {
 
 /// The values of [`Server`](crate::Server)'s `state`: open, so that a value a newer ONTAP adds is kept as [`ServerState::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
+#[non_exhaustive]
 pub enum ServerState {
     /// `active`.
     Active,

@@ -50,6 +50,7 @@ pub struct ServiceProcessor {
 
 /// The values of [`ServiceProcessor`](crate::ServiceProcessor)'s `last_update_state`: open, so that a value a newer ONTAP adds is kept as [`ServiceProcessorLastUpdateState::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
+#[non_exhaustive]
 pub enum ServiceProcessorLastUpdateState {
     /// `failed`.
     Failed,
@@ -62,6 +63,7 @@ pub enum ServiceProcessorLastUpdateState {
 
 /// The values of [`ServiceProcessor`](crate::ServiceProcessor)'s `link_status`: open, so that a value a newer ONTAP adds is kept as [`ServiceProcessorLinkStatus::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
+#[non_exhaustive]
 pub enum ServiceProcessorLinkStatus {
     /// `up`.
     Up,
@@ -79,6 +81,7 @@ pub enum ServiceProcessorLinkStatus {
 
 /// The values of [`ServiceProcessor`](crate::ServiceProcessor)'s `state`: open, so that a value a newer ONTAP adds is kept as [`ServiceProcessorState::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
+#[non_exhaustive]
 pub enum ServiceProcessorState {
     /// `online`.
     Online,
@@ -104,6 +107,7 @@ pub enum ServiceProcessorState {
 
 /// The values of [`ServiceProcessor`](crate::ServiceProcessor)'s `type`: open, so that a value a newer ONTAP adds is kept as [`ServiceProcessorType::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
+#[non_exhaustive]
 pub enum ServiceProcessorType {
     /// `sp`.
     Sp,

@@ -21,6 +21,7 @@ pub struct ShareAcl {
 
 /// The values of [`ShareAcl`](crate::ShareAcl)'s `permission`: open, so that a value a newer ONTAP adds is kept as [`ShareAclPermission::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
+#[non_exhaustive]
 pub enum ShareAclPermission {
     /// `no_access`.
     NoAccess,
@@ -37,6 +38,7 @@ pub enum ShareAclPermission {
 
 /// The values of [`ShareAcl`](crate::ShareAcl)'s `type`: open, so that a value a newer ONTAP adds is kept as [`ShareAclType::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
+#[non_exhaustive]
 pub enum ShareAclType {
     /// `windows`.
     Windows,

@@ -13,6 +13,7 @@ pub struct ShareLock {
 
 /// The values of [`ShareLock`](crate::ShareLock)'s `mode`: open, so that a value a newer ONTAP adds is kept as [`ShareLockMode::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
+#[non_exhaustive]
 pub enum ShareLockMode {
     /// `delete_on_close`.
     DeleteOnClose,

@@ -29,6 +29,7 @@ pub struct ShelfAcps {
 
 /// The values of [`ShelfAcps`](crate::ShelfAcps)'s `channel`: open, so that a value a newer ONTAP adds is kept as [`ShelfAcpsChannel::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
+#[non_exhaustive]
 pub enum ShelfAcpsChannel {
     /// `unknown`.
     #[open_enum(rename = "unknown")]
@@ -44,6 +45,7 @@ pub enum ShelfAcpsChannel {
 
 /// The values of [`ShelfAcps`](crate::ShelfAcps)'s `connection_state`: open, so that a value a newer ONTAP adds is kept as [`ShelfAcpsConnectionState::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
+#[non_exhaustive]
 pub enum ShelfAcpsConnectionState {
     /// `no_connectivity`.
     NoConnectivity,

@@ -16,6 +16,7 @@ pub struct ShelfAcpsError {
 
 /// The values of [`ShelfAcpsError`](crate::ShelfAcpsError)'s `severity`: open, so that a value a newer ONTAP adds is kept as [`ShelfAcpsErrorSeverity::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
+#[non_exhaustive]
 pub enum ShelfAcpsErrorSeverity {
     /// `unknown`.
     #[open_enum(rename = "unknown")]
@@ -35,6 +36,7 @@ pub enum ShelfAcpsErrorSeverity {
 
 /// The values of [`ShelfAcpsError`](crate::ShelfAcpsError)'s `type`: open, so that a value a newer ONTAP adds is kept as [`ShelfAcpsErrorType::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
+#[non_exhaustive]
 pub enum ShelfAcpsErrorType {
     /// `not_applicable`.
     NotApplicable,

@@ -22,6 +22,7 @@ pub struct ShelfBays {
 
 /// The values of [`ShelfBays`](crate::ShelfBays)'s `type`: open, so that a value a newer ONTAP adds is kept as [`ShelfBaysType::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
+#[non_exhaustive]
 pub enum ShelfBaysType {
     /// `unknown`.
     #[open_enum(rename = "unknown")]
@@ -37,6 +38,7 @@ pub enum ShelfBaysType {
 
 /// The values of [`ShelfBays`](crate::ShelfBays)'s `state`: open, so that a value a newer ONTAP adds is kept as [`ShelfBaysState::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
+#[non_exhaustive]
 pub enum ShelfBaysState {
     /// `unknown`.
     #[open_enum(rename = "unknown")]

@@ -19,6 +19,7 @@ pub struct ShelfCurrentSensors {
 
 /// The values of [`ShelfCurrentSensors`](crate::ShelfCurrentSensors)'s `state`: open, so that a value a newer ONTAP adds is kept as [`ShelfCurrentSensorsState::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
+#[non_exhaustive]
 pub enum ShelfCurrentSensorsState {
     /// `ok`.
     Ok,

@@ -23,6 +23,7 @@ pub struct ShelfDrawers {
 
 /// The values of [`ShelfDrawers`](crate::ShelfDrawers)'s `state`: open, so that a value a newer ONTAP adds is kept as [`ShelfDrawersState::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
+#[non_exhaustive]
 pub enum ShelfDrawersState {
     /// `ok`.
     Ok,

@@ -19,6 +19,7 @@ pub struct ShelfFans {
 
 /// The values of [`ShelfFans`](crate::ShelfFans)'s `state`: open, so that a value a newer ONTAP adds is kept as [`ShelfFansState::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
+#[non_exhaustive]
 pub enum ShelfFansState {
     /// `ok`.
     Ok,

@@ -28,6 +28,7 @@ pub struct ShelfFrus {
 
 /// The values of [`ShelfFrus`](crate::ShelfFrus)'s `type`: open, so that a value a newer ONTAP adds is kept as [`ShelfFrusType::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
+#[non_exhaustive]
 pub enum ShelfFrusType {
     /// `module`.
     Module,
@@ -40,6 +41,7 @@ pub enum ShelfFrusType {
 
 /// The values of [`ShelfFrus`](crate::ShelfFrus)'s `state`: open, so that a value a newer ONTAP adds is kept as [`ShelfFrusState::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
+#[non_exhaustive]
 pub enum ShelfFrusState {
     /// `ok`.
     Ok,

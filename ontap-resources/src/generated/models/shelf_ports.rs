@@ -31,6 +31,7 @@ pub struct ShelfPorts {
 
 /// The values of [`ShelfPorts`](crate::ShelfPorts)'s `designator`: open, so that a value a newer ONTAP adds is kept as [`ShelfPortsDesignator::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
+#[non_exhaustive]
 pub enum ShelfPortsDesignator {
     /// `circle`.
     Circle,
@@ -55,6 +56,7 @@ pub enum ShelfPortsDesignator {
 
 /// The values of [`ShelfPorts`](crate::ShelfPorts)'s `module_id`: open, so that a value a newer ONTAP adds is kept as [`ShelfPortsModuleId::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
+#[non_exhaustive]
 pub enum ShelfPortsModuleId {
     /// `a`.
     A,
@@ -67,6 +69,7 @@ pub enum ShelfPortsModuleId {
 
 /// The values of [`ShelfPorts`](crate::ShelfPorts)'s `state`: open, so that a value a newer ONTAP adds is kept as [`ShelfPortsState::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
+#[non_exhaustive]
 pub enum ShelfPortsState {
     /// `connected`.
     Connected,

@@ -25,6 +25,7 @@ pub struct ShelfTemperatureSensors {
 
 /// The values of [`ShelfTemperatureSensors`](crate::ShelfTemperatureSensors)'s `state`: open, so that a value a newer ONTAP adds is kept as [`ShelfTemperatureSensorsState::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
+#[non_exhaustive]
 pub enum ShelfTemperatureSensorsState {
     /// `ok`.
     Ok,

@@ -19,6 +19,7 @@ pub struct ShelfVoltageSensors {
 
 /// The values of [`ShelfVoltageSensors`](crate::ShelfVoltageSensors)'s `state`: open, so that a value a newer ONTAP adds is kept as [`ShelfVoltageSensorsState::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
+#[non_exhaustive]
 pub enum ShelfVoltageSensorsState {
     /// `ok`.
     Ok,

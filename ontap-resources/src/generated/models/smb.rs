@@ -15,6 +15,7 @@ pub struct Smb {
 
 /// The values of [`Smb`](crate::Smb)'s `connect_state`: open, so that a value a newer ONTAP adds is kept as [`SmbConnectState::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
+#[non_exhaustive]
 pub enum SmbConnectState {
     /// `connected`.
     Connected,
@@ -31,6 +32,7 @@ pub enum SmbConnectState {
 
 /// The values of [`Smb`](crate::Smb)'s `open_type`: open, so that a value a newer ONTAP adds is kept as [`SmbOpenType::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
+#[non_exhaustive]
 pub enum SmbOpenType {
     /// `none`.
     None,

@@ -4,6 +4,7 @@
 
 /// The values of the `base_name` of [`SnaplockLogArchive`](crate::SnaplockLogArchive), [`SnaplockLogFile`](crate::SnaplockLogFile): open, so that a value a newer ONTAP adds is kept as [`SnaplockLogBaseName::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
+#[non_exhaustive]
 pub enum SnaplockLogBaseName {
     /// `legal_hold`.
     LegalHold,

@@ -4,6 +4,7 @@
 
 /// The values of the `state` of [`SnaplockFileFingerprint`](crate::SnaplockFileFingerprint), [`SnaplockLegalHoldOperation`](crate::SnaplockLegalHoldOperation): open, so that a value a newer ONTAP adds is kept as [`SnaplockState::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
+#[non_exhaustive]
 pub enum SnaplockState {
     /// `in_progress`.
     InProgress,

@@ -4,6 +4,7 @@
 
 /// The values of the `type` of `ConsistencyGroupSnaplock`, [`VolumeSnaplock`](crate::VolumeSnaplock), `ContainerVolumeSnaplock`: open, so that a value a newer ONTAP adds is kept as [`SnaplockType::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
+#[non_exhaustive]
 pub enum SnaplockType {
     /// `compliance`.
     Compliance,

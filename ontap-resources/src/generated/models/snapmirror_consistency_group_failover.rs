@@ -20,6 +20,7 @@ pub struct SnapmirrorConsistencyGroupFailover {
 
 /// The values of [`SnapmirrorConsistencyGroupFailover`](crate::SnapmirrorConsistencyGroupFailover)'s `state`: open, so that a value a newer ONTAP adds is kept as [`SnapmirrorConsistencyGroupFailoverState::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
+#[non_exhaustive]
 pub enum SnapmirrorConsistencyGroupFailoverState {
     /// `started`.
     Started,
@@ -38,6 +39,7 @@ pub enum SnapmirrorConsistencyGroupFailoverState {
 
 /// The values of [`SnapmirrorConsistencyGroupFailover`](crate::SnapmirrorConsistencyGroupFailover)'s `type`: open, so that a value a newer ONTAP adds is kept as [`SnapmirrorConsistencyGroupFailoverType::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
+#[non_exhaustive]
 pub enum SnapmirrorConsistencyGroupFailoverType {
     /// `planned`.
     Planned,

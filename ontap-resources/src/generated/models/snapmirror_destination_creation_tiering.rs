@@ -13,6 +13,7 @@ pub struct SnapmirrorDestinationCreationTiering {
 
 /// The values of [`SnapmirrorDestinationCreationTiering`](crate::SnapmirrorDestinationCreationTiering)'s `policy`: open, so that a value a newer ONTAP adds is kept as [`SnapmirrorDestinationCreationTieringPolicy::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
+#[non_exhaustive]
 pub enum SnapmirrorDestinationCreationTieringPolicy {
     /// `all`.
     All,

@@ -4,6 +4,7 @@
 
 /// The values of the `identity_preservation` of [`SnapmirrorPolicy`](crate::SnapmirrorPolicy), [`SnapmirrorRelationship`](crate::SnapmirrorRelationship): open, so that a value a newer ONTAP adds is kept as [`SnapmirrorIdentityPreservation::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
+#[non_exhaustive]
 pub enum SnapmirrorIdentityPreservation {
     /// `full`.
     Full,

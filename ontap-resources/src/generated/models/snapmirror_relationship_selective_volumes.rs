@@ -13,6 +13,7 @@ pub struct SnapmirrorRelationshipSelectiveVolumes {
 
 /// The values of [`SnapmirrorRelationshipSelectiveVolumes`](crate::SnapmirrorRelationshipSelectiveVolumes)'s `mode`: open, so that a value a newer ONTAP adds is kept as [`SnapmirrorRelationshipSelectiveVolumesMode::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
+#[non_exhaustive]
 pub enum SnapmirrorRelationshipSelectiveVolumesMode {
     /// `include`.
     Include,

@@ -29,6 +29,7 @@ pub struct SnapmirrorRelationshipTransfer {
 
 /// The values of [`SnapmirrorRelationshipTransfer`](crate::SnapmirrorRelationshipTransfer)'s `type`: open, so that a value a newer ONTAP adds is kept as [`SnapmirrorRelationshipTransferType::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
+#[non_exhaustive]
 pub enum SnapmirrorRelationshipTransferType {
     /// `initialize`.
     Initialize,

@@ -4,6 +4,7 @@
 
 /// The values of the `consistency_type` of [`ApplicationComponentSnapshot`](crate::ApplicationComponentSnapshot), [`ApplicationSnapshot`](crate::ApplicationSnapshot), [`ConsistencyGroupSnapshot`](crate::ConsistencyGroupSnapshot): open, so that a value a newer ONTAP adds is kept as [`SnapshotConsistencyType::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
+#[non_exhaustive]
 pub enum SnapshotConsistencyType {
     /// `crash`.
     Crash,

@@ -17,6 +17,7 @@ pub struct SoftwareDataEncryption {
 
 /// The values of [`SoftwareDataEncryption`](crate::SoftwareDataEncryption)'s `encryption_state`: open, so that a value a newer ONTAP adds is kept as [`SoftwareDataEncryptionEncryptionState::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
+#[non_exhaustive]
 pub enum SoftwareDataEncryptionEncryptionState {
     /// `encrypted`.
     Encrypted,

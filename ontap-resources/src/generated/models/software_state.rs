@@ -4,6 +4,7 @@
 
 /// The values of the `state` of [`Software`](crate::Software), [`SoftwareStatusDetails`](crate::SoftwareStatusDetails), [`SoftwareUpdateDetails`](crate::SoftwareUpdateDetails) and 1 more: open, so that a value a newer ONTAP adds is kept as [`SoftwareState::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
+#[non_exhaustive]
 pub enum SoftwareState {
     /// `in_progress`.
     InProgress,

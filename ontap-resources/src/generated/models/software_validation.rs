@@ -19,6 +19,7 @@ pub struct SoftwareValidation {
 
 /// The values of [`SoftwareValidation`](crate::SoftwareValidation)'s `status`: open, so that a value a newer ONTAP adds is kept as [`SoftwareValidationStatus::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
+#[non_exhaustive]
 pub enum SoftwareValidationStatus {
     /// `warning`.
     Warning,

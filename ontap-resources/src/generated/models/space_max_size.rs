@@ -4,6 +4,7 @@
 
 /// The values of the `max_size` of [`VolumeSpace`](crate::VolumeSpace), [`VolumeConstituentsSpace`](crate::VolumeConstituentsSpace): open, so that a value a newer ONTAP adds is kept as [`SpaceMaxSize::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
+#[non_exhaustive]
 pub enum SpaceMaxSize {
     /// `100T`.
     #[open_enum(rename = "100T")]

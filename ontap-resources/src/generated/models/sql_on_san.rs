@@ -27,6 +27,7 @@ pub struct SqlOnSan {
 
 /// The values of [`SqlOnSan`](crate::SqlOnSan)'s `os_type`: open, so that a value a newer ONTAP adds is kept as [`SqlOnSanOsType::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
+#[non_exhaustive]
 pub enum SqlOnSanOsType {
     /// `windows`.
     Windows,

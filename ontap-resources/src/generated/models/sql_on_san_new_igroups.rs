@@ -25,6 +25,7 @@ pub struct SqlOnSanNewIgroups {
 
 /// The values of [`SqlOnSanNewIgroups`](crate::SqlOnSanNewIgroups)'s `os_type`: open, so that a value a newer ONTAP adds is kept as [`SqlOnSanNewIgroupsOsType::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
+#[non_exhaustive]
 pub enum SqlOnSanNewIgroupsOsType {
     /// `hyper_v`.
     HyperV,
@@ -39,6 +40,7 @@ pub enum SqlOnSanNewIgroupsOsType {
 
 /// The values of [`SqlOnSanNewIgroups`](crate::SqlOnSanNewIgroups)'s `protocol`: open, so that a value a newer ONTAP adds is kept as [`SqlOnSanNewIgroupsProtocol::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
+#[non_exhaustive]
 pub enum SqlOnSanNewIgroupsProtocol {
     /// `fcp`.
     Fcp,

@@ -4,6 +4,7 @@
 
 /// The values of the `ciphers` of [`ClusterSshServer`](crate::ClusterSshServer), [`SvmSshServer`](crate::SvmSshServer): open, so that a value a newer ONTAP adds is kept as [`SshServerCiphers::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
+#[non_exhaustive]
 pub enum SshServerCiphers {
     /// `aes256_ctr`.
     Aes256Ctr,

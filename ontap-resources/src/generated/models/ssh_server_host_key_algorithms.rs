@@ -4,6 +4,7 @@
 
 /// The values of the `host_key_algorithms` of [`ClusterSshServer`](crate::ClusterSshServer), [`SvmSshServer`](crate::SvmSshServer): open, so that a value a newer ONTAP adds is kept as [`SshServerHostKeyAlgorithms::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
+#[non_exhaustive]
 pub enum SshServerHostKeyAlgorithms {
     /// `ecdsa_sha2_nistp256`.
     EcdsaSha2Nistp256,

@@ -4,6 +4,7 @@
 
 /// The values of the `key_exchange_algorithms` of [`ClusterSshServer`](crate::ClusterSshServer), [`SvmSshServer`](crate::SvmSshServer): open, so that a value a newer ONTAP adds is kept as [`SshServerKeyExchangeAlgorithms::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
+#[non_exhaustive]
 pub enum SshServerKeyExchangeAlgorithms {
     /// `diffie_hellman_group_exchange_sha256`.
     DiffieHellmanGroupExchangeSha256,

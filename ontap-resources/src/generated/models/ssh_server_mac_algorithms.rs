@@ -4,6 +4,7 @@
 
 /// The values of the `mac_algorithms` of [`ClusterSshServer`](crate::ClusterSshServer), [`SvmSshServer`](crate::SvmSshServer): open, so that a value a newer ONTAP adds is kept as [`SshServerMacAlgorithms::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
+#[non_exhaustive]
 pub enum SshServerMacAlgorithms {
     /// `hmac_sha2_256`.
     #[open_enum(rename = "hmac_sha2_256")]

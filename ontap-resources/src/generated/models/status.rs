@@ -17,6 +17,7 @@ pub struct Status {
 
 /// The values of [`Status`](crate::Status)'s `state`: open, so that a value a newer ONTAP adds is kept as [`StatusState::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
+#[non_exhaustive]
 pub enum StatusState {
     /// `up`.
     Up,

@@ -4,6 +4,7 @@
 
 /// The values of the `container_state` of [`LunStatus`](crate::LunStatus), `NvmeNamespaceStatus`, `StorageUnitStatus` and 1 more: open, so that a value a newer ONTAP adds is kept as [`StatusContainerState::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
+#[non_exhaustive]
 pub enum StatusContainerState {
     /// `online`.
     Online,

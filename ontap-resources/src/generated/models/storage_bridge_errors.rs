@@ -20,6 +20,7 @@ pub struct StorageBridgeErrors {
 
 /// The values of [`StorageBridgeErrors`](crate::StorageBridgeErrors)'s `type`: open, so that a value a newer ONTAP adds is kept as [`StorageBridgeErrorsType::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
+#[non_exhaustive]
 pub enum StorageBridgeErrorsType {
     /// `unknown`.
     #[open_enum(rename = "unknown")]

@@ -31,6 +31,7 @@ pub struct StorageBridgeFcPorts {
 
 /// The values of [`StorageBridgeFcPorts`](crate::StorageBridgeFcPorts)'s `connection_mode`: open, so that a value a newer ONTAP adds is kept as [`StorageBridgeFcPortsConnectionMode::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
+#[non_exhaustive]
 pub enum StorageBridgeFcPortsConnectionMode {
     /// `loop`.
     Loop,

@@ -13,6 +13,7 @@ pub struct StorageBridgePowerSupplyUnits {
 
 /// The values of [`StorageBridgePowerSupplyUnits`](crate::StorageBridgePowerSupplyUnits)'s `state`: open, so that a value a newer ONTAP adds is kept as [`StorageBridgePowerSupplyUnitsState::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
+#[non_exhaustive]
 pub enum StorageBridgePowerSupplyUnitsState {
     /// `ok`.
     Ok,

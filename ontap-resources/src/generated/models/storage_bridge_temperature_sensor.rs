@@ -19,6 +19,7 @@ pub struct StorageBridgeTemperatureSensor {
 
 /// The values of [`StorageBridgeTemperatureSensor`](crate::StorageBridgeTemperatureSensor)'s `state`: open, so that a value a newer ONTAP adds is kept as [`StorageBridgeTemperatureSensorState::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
+#[non_exhaustive]
 pub enum StorageBridgeTemperatureSensorState {
     /// `ok`.
     Ok,

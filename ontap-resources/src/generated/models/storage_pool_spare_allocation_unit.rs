@@ -21,6 +21,7 @@ pub struct StoragePoolSpareAllocationUnit {
 
 /// The values of [`StoragePoolSpareAllocationUnit`](crate::StoragePoolSpareAllocationUnit)'s `syncmirror_pool`: open, so that a value a newer ONTAP adds is kept as [`StoragePoolSpareAllocationUnitSyncmirrorPool::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
+#[non_exhaustive]
 pub enum StoragePoolSpareAllocationUnitSyncmirrorPool {
     /// `pool0`.
     Pool0,

@@ -21,6 +21,7 @@ pub struct StoragePortCable {
 
 /// The values of [`StoragePortCable`](crate::StoragePortCable)'s `transceiver`: open, so that a value a newer ONTAP adds is kept as [`StoragePortCableTransceiver::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
+#[non_exhaustive]
 pub enum StoragePortCableTransceiver {
     /// `qsfp`.
     Qsfp,

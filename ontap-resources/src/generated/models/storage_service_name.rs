@@ -4,6 +4,7 @@
 
 /// The values of the `name` of `ConsistencyGroupConsistencyGroupsProvisioningOptionsStorageService`, `ContainerVolumesStorageService`, `SnapmirrorDestinationCreationStorageService` and 15 more: open, so that a value a newer ONTAP adds is kept as [`StorageServiceName::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
+#[non_exhaustive]
 pub enum StorageServiceName {
     /// `extreme`.
     Extreme,

@@ -18,6 +18,7 @@ pub struct StorageSwitchConnectionsPeerPort {
 
 /// The values of [`StorageSwitchConnectionsPeerPort`](crate::StorageSwitchConnectionsPeerPort)'s `type`: open, so that a value a newer ONTAP adds is kept as [`StorageSwitchConnectionsPeerPortType::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
+#[non_exhaustive]
 pub enum StorageSwitchConnectionsPeerPortType {
     /// `unknown`.
     #[open_enum(rename = "unknown")]

@@ -20,6 +20,7 @@ pub struct StorageSwitchErrors {
 
 /// The values of [`StorageSwitchErrors`](crate::StorageSwitchErrors)'s `type`: open, so that a value a newer ONTAP adds is kept as [`StorageSwitchErrorsType::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
+#[non_exhaustive]
 pub enum StorageSwitchErrorsType {
     /// `switch_unreachable`.
     SwitchUnreachable,

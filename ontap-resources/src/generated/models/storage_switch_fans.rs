@@ -15,6 +15,7 @@ pub struct StorageSwitchFans {
 
 /// The values of [`StorageSwitchFans`](crate::StorageSwitchFans)'s `state`: open, so that a value a newer ONTAP adds is kept as [`StorageSwitchFansState::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
+#[non_exhaustive]
 pub enum StorageSwitchFansState {
     /// `ok`.
     Ok,

@@ -16,6 +16,7 @@ pub struct StorageSwitchPathsAdapter {
 
 /// The values of [`StorageSwitchPathsAdapter`](crate::StorageSwitchPathsAdapter)'s `type`: open, so that a value a newer ONTAP adds is kept as [`StorageSwitchPathsAdapterType::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
+#[non_exhaustive]
 pub enum StorageSwitchPathsAdapterType {
     /// `unknown`.
     #[open_enum(rename = "unknown")]

@@ -25,6 +25,7 @@ pub struct StorageSwitchPorts {
 
 /// The values of [`StorageSwitchPorts`](crate::StorageSwitchPorts)'s `mode`: open, so that a value a newer ONTAP adds is kept as [`StorageSwitchPortsMode::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
+#[non_exhaustive]
 pub enum StorageSwitchPortsMode {
     /// `unknown`.
     #[open_enum(rename = "unknown")]

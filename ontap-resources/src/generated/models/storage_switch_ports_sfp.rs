@@ -16,6 +16,7 @@ pub struct StorageSwitchPortsSfp {
 
 /// The values of [`StorageSwitchPortsSfp`](crate::StorageSwitchPortsSfp)'s `transmitter_type`: open, so that a value a newer ONTAP adds is kept as [`StorageSwitchPortsSfpTransmitterType::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
+#[non_exhaustive]
 pub enum StorageSwitchPortsSfpTransmitterType {
     /// `unknown`.
     #[open_enum(rename = "unknown")]
@@ -49,6 +50,7 @@ pub enum StorageSwitchPortsSfpTransmitterType {
 
 /// The values of [`StorageSwitchPortsSfp`](crate::StorageSwitchPortsSfp)'s `type`: open, so that a value a newer ONTAP adds is kept as [`StorageSwitchPortsSfpType::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
+#[non_exhaustive]
 pub enum StorageSwitchPortsSfpType {
     /// `unknown`.
     #[open_enum(rename = "unknown")]

@@ -15,6 +15,7 @@ pub struct StorageSwitchTemperatureSensors {
 
 /// The values of [`StorageSwitchTemperatureSensors`](crate::StorageSwitchTemperatureSensors)'s `state`: open, so that a value a newer ONTAP adds is kept as [`StorageSwitchTemperatureSensorsState::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
+#[non_exhaustive]
 pub enum StorageSwitchTemperatureSensorsState {
     /// `error`.
     Error,

@@ -19,6 +19,7 @@ pub struct StorageSwitchVsans {
 
 /// The values of [`StorageSwitchVsans`](crate::StorageSwitchVsans)'s `state`: open, so that a value a newer ONTAP adds is kept as [`StorageSwitchVsansState::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
+#[non_exhaustive]
 pub enum StorageSwitchVsansState {
     /// `ok`.
     Ok,

@@ -11,6 +11,7 @@ pub struct StorageUnitEncryption {
 
 /// The values of [`StorageUnitEncryption`](crate::StorageUnitEncryption)'s `state`: open, so that a value a newer ONTAP adds is kept as [`StorageUnitEncryptionState::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
+#[non_exhaustive]
 pub enum StorageUnitEncryptionState {
     /// `unencrypted`.
     Unencrypted,

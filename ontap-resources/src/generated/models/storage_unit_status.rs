@@ -19,6 +19,7 @@ pub struct StorageUnitStatus {
 
 /// The values of [`StorageUnitStatus`](crate::StorageUnitStatus)'s `state`: open, so that a value a newer ONTAP adds is kept as [`StorageUnitStatusState::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
+#[non_exhaustive]
 pub enum StorageUnitStatusState {
     /// `foreign_lun_error`.
     ForeignLunError,

@@ -16,6 +16,7 @@ pub struct SupportedAlgorithmsAlgorithm {
 
 /// The values of [`SupportedAlgorithmsAlgorithm`](crate::SupportedAlgorithmsAlgorithm)'s `type`: open, so that a value a newer ONTAP adds is kept as [`SupportedAlgorithmsAlgorithmType::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
+#[non_exhaustive]
 pub enum SupportedAlgorithmsAlgorithmType {
     /// `public_key`.
     PublicKey,

@@ -25,6 +25,7 @@ pub struct SvmAggregates {
 
 /// The values of [`SvmAggregates`](crate::SvmAggregates)'s `type`: open, so that a value a newer ONTAP adds is kept as [`SvmAggregatesType::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
+#[non_exhaustive]
 pub enum SvmAggregatesType {
     /// `hdd`.
     Hdd,
@@ -43,6 +44,7 @@ pub enum SvmAggregatesType {
 
 /// The values of [`SvmAggregates`](crate::SvmAggregates)'s `snaplock_type`: open, so that a value a newer ONTAP adds is kept as [`SvmAggregatesSnaplockType::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
+#[non_exhaustive]
 pub enum SvmAggregatesSnaplockType {
     /// `non_snaplock`.
     NonSnaplock,
@@ -57,6 +59,7 @@ pub enum SvmAggregatesSnaplockType {
 
 /// The values of [`SvmAggregates`](crate::SvmAggregates)'s `state`: open, so that a value a newer ONTAP adds is kept as [`SvmAggregatesState::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
+#[non_exhaustive]
 pub enum SvmAggregatesState {
     /// `online`.
     Online,

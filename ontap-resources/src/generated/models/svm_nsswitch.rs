@@ -19,6 +19,7 @@ pub struct SvmNsswitch {
 
 /// The values of [`SvmNsswitch`](crate::SvmNsswitch)'s `group`: open, so that a value a newer ONTAP adds is kept as [`SvmNsswitchGroup::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
+#[non_exhaustive]
 pub enum SvmNsswitchGroup {
     /// `files`.
     Files,
@@ -35,6 +36,7 @@ pub enum SvmNsswitchGroup {
 
 /// The values of [`SvmNsswitch`](crate::SvmNsswitch)'s `hosts`: open, so that a value a newer ONTAP adds is kept as [`SvmNsswitchHosts::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
+#[non_exhaustive]
 pub enum SvmNsswitchHosts {
     /// `files`.
     Files,
@@ -51,6 +53,7 @@ pub enum SvmNsswitchHosts {
 
 /// The values of [`SvmNsswitch`](crate::SvmNsswitch)'s `namemap`: open, so that a value a newer ONTAP adds is kept as [`SvmNsswitchNamemap::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
+#[non_exhaustive]
 pub enum SvmNsswitchNamemap {
     /// `files`.
     Files,
@@ -67,6 +70,7 @@ pub enum SvmNsswitchNamemap {
 
 /// The values of [`SvmNsswitch`](crate::SvmNsswitch)'s `netgroup`: open, so that a value a newer ONTAP adds is kept as [`SvmNsswitchNetgroup::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
+#[non_exhaustive]
 pub enum SvmNsswitchNetgroup {
     /// `files`.
     Files,

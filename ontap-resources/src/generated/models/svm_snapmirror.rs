@@ -17,6 +17,7 @@ pub struct SvmSnapmirror {
 
 /// The values of [`SvmSnapmirror`](crate::SvmSnapmirror)'s `protection_type`: open, so that a value a newer ONTAP adds is kept as [`SvmSnapmirrorProtectionType::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
+#[non_exhaustive]
 pub enum SvmSnapmirrorProtectionType {
     /// `default`.
     Default,

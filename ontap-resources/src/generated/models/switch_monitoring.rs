@@ -15,6 +15,7 @@ pub struct SwitchMonitoring {
 
 /// The values of [`SwitchMonitoring`](crate::SwitchMonitoring)'s `reason`: open, so that a value a newer ONTAP adds is kept as [`SwitchMonitoringReason::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
+#[non_exhaustive]
 pub enum SwitchMonitoringReason {
     /// `none`.
     None,

@@ -18,6 +18,7 @@ pub struct SwitchPortRemotePortDeviceShelf {
 
 /// The values of [`SwitchPortRemotePortDeviceShelf`](crate::SwitchPortRemotePortDeviceShelf)'s `module`: open, so that a value a newer ONTAP adds is kept as [`SwitchPortRemotePortDeviceShelfModule::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
+#[non_exhaustive]
 pub enum SwitchPortRemotePortDeviceShelfModule {
     /// `A`.
     #[open_enum(rename = "A")]

@@ -16,6 +16,7 @@ pub struct SwitchPortRoles {
 
 /// The values of [`SwitchPortRoles`](crate::SwitchPortRoles)'s `type`: open, so that a value a newer ONTAP adds is kept as [`SwitchPortRolesType::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
+#[non_exhaustive]
 pub enum SwitchPortRolesType {
     /// `cluster`.
     Cluster,

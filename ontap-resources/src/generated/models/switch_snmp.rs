@@ -13,6 +13,7 @@ pub struct SwitchSnmp {
 
 /// The values of [`SwitchSnmp`](crate::SwitchSnmp)'s `version`: open, so that a value a newer ONTAP adds is kept as [`SwitchSnmpVersion::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
+#[non_exhaustive]
 pub enum SwitchSnmpVersion {
     /// `snmpv1`.
     Snmpv1,

@@ -13,6 +13,7 @@ pub struct TapeDevicePosition {
 
 /// The values of [`TapeDevicePosition`](crate::TapeDevicePosition)'s `operation`: open, so that a value a newer ONTAP adds is kept as [`TapeDevicePositionOperation::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
+#[non_exhaustive]
 pub enum TapeDevicePositionOperation {
     /// `weof`.
     Weof,

@@ -4,6 +4,7 @@
 
 /// The values of the `policy` of [`ConsistencyGroupTiering`](crate::ConsistencyGroupTiering), `ContainerTiering`: open, so that a value a newer ONTAP adds is kept as [`TieringPolicy::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
+#[non_exhaustive]
 pub enum TieringPolicy {
     /// `all`.
     All,

@@ -4,6 +4,7 @@
 
 /// The values of the `key_type` of `NvmeSubsystemControllerTls`, `NvmeTcpTls`, `ConsistencyGroupNvmeHostTls`: open, so that a value a newer ONTAP adds is kept as [`TlsKeyType::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
+#[non_exhaustive]
 pub enum TlsKeyType {
     /// `none`.
     None,

@@ -4,6 +4,7 @@
 
 /// The values of the `state` of [`SnapmirrorTransfer`](crate::SnapmirrorTransfer), [`SnapmirrorRelationshipTransfer`](crate::SnapmirrorRelationshipTransfer): open, so that a value a newer ONTAP adds is kept as [`TransferState::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
+#[non_exhaustive]
 pub enum TransferState {
     /// `aborted`.
     Aborted,

@@ -20,6 +20,7 @@ pub struct Usm {
 
 /// The values of [`Usm`](crate::Usm)'s `authentication_protocol`: open, so that a value a newer ONTAP adds is kept as [`UsmAuthenticationProtocol::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
+#[non_exhaustive]
 pub enum UsmAuthenticationProtocol {
     /// `none`.
     None,
@@ -37,6 +38,7 @@ pub enum UsmAuthenticationProtocol {
 
 /// The values of [`Usm`](crate::Usm)'s `privacy_protocol`: open, so that a value a newer ONTAP adds is kept as [`UsmPrivacyProtocol::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
+#[non_exhaustive]
 pub enum UsmPrivacyProtocol {
     /// `none`.
     None,

@@ -23,6 +23,7 @@ pub struct VdiOnSanNewIgroups {
 
 /// The values of [`VdiOnSanNewIgroups`](crate::VdiOnSanNewIgroups)'s `protocol`: open, so that a value a newer ONTAP adds is kept as [`VdiOnSanNewIgroupsProtocol::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
+#[non_exhaustive]
 pub enum VdiOnSanNewIgroupsProtocol {
     /// `fcp`.
     Fcp,

@@ -19,6 +19,7 @@ pub struct VolumeActivityTracking {
 
 /// The values of [`VolumeActivityTracking`](crate::VolumeActivityTracking)'s `state`: open, so that a value a newer ONTAP adds is kept as [`VolumeActivityTrackingState::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
+#[non_exhaustive]
 pub enum VolumeActivityTrackingState {
     /// `off`.
     Off,

@@ -44,6 +44,7 @@ pub struct VolumeAnalytics {
 
 /// The values of [`VolumeAnalytics`](crate::VolumeAnalytics)'s `state`: open, so that a value a newer ONTAP adds is kept as [`VolumeAnalyticsState::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
+#[non_exhaustive]
 pub enum VolumeAnalyticsState {
     /// `unknown`.
     #[open_enum(rename = "unknown")]

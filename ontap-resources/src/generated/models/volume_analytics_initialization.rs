@@ -11,6 +11,7 @@ pub struct VolumeAnalyticsInitialization {
 
 /// The values of [`VolumeAnalyticsInitialization`](crate::VolumeAnalyticsInitialization)'s `state`: open, so that a value a newer ONTAP adds is kept as [`VolumeAnalyticsInitializationState::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
+#[non_exhaustive]
 pub enum VolumeAnalyticsInitializationState {
     /// `running`.
     Running,

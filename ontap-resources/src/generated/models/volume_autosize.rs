@@ -19,6 +19,7 @@ pub struct VolumeAutosize {
 
 /// The values of [`VolumeAutosize`](crate::VolumeAutosize)'s `mode`: open, so that a value a newer ONTAP adds is kept as [`VolumeAutosizeMode::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
+#[non_exhaustive]
 pub enum VolumeAutosizeMode {
     /// `grow`.
     Grow,

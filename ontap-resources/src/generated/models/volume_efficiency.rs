@@ -66,6 +66,7 @@ pub struct VolumeEfficiency {
 
 /// The values of [`VolumeEfficiency`](crate::VolumeEfficiency)'s `application_io_size`: open, so that a value a newer ONTAP adds is kept as [`VolumeEfficiencyApplicationIoSize::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
+#[non_exhaustive]
 pub enum VolumeEfficiencyApplicationIoSize {
     /// `8k`.
     #[open_enum(rename = "8k")]
@@ -85,6 +86,7 @@ pub enum VolumeEfficiencyApplicationIoSize {
 
 /// The values of [`VolumeEfficiency`](crate::VolumeEfficiency)'s `auto_state`: open, so that a value a newer ONTAP adds is kept as [`VolumeEfficiencyAutoState::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
+#[non_exhaustive]
 pub enum VolumeEfficiencyAutoState {
     /// `auto`.
     Auto,
@@ -97,6 +99,7 @@ pub enum VolumeEfficiencyAutoState {
 
 /// The values of [`VolumeEfficiency`](crate::VolumeEfficiency)'s `compaction`: open, so that a value a newer ONTAP adds is kept as [`VolumeEfficiencyCompaction::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
+#[non_exhaustive]
 pub enum VolumeEfficiencyCompaction {
     /// `inline`.
     Inline,
@@ -111,6 +114,7 @@ pub enum VolumeEfficiencyCompaction {
 
 /// The values of [`VolumeEfficiency`](crate::VolumeEfficiency)'s `compression`: open, so that a value a newer ONTAP adds is kept as [`VolumeEfficiencyCompression::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
+#[non_exhaustive]
 pub enum VolumeEfficiencyCompression {
     /// `inline`.
     Inline,
@@ -129,6 +133,7 @@ pub enum VolumeEfficiencyCompression {
 
 /// The values of [`VolumeEfficiency`](crate::VolumeEfficiency)'s `compression_type`: open, so that a value a newer ONTAP adds is kept as [`VolumeEfficiencyCompressionType::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
+#[non_exhaustive]
 pub enum VolumeEfficiencyCompressionType {
     /// `none`.
     None,
@@ -143,6 +148,7 @@ pub enum VolumeEfficiencyCompressionType {
 
 /// The values of [`VolumeEfficiency`](crate::VolumeEfficiency)'s `cross_volume_dedupe`: open, so that a value a newer ONTAP adds is kept as [`VolumeEfficiencyCrossVolumeDedupe::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
+#[non_exhaustive]
 pub enum VolumeEfficiencyCrossVolumeDedupe {
     /// `inline`.
     Inline,
@@ -161,6 +167,7 @@ pub enum VolumeEfficiencyCrossVolumeDedupe {
 
 /// The values of [`VolumeEfficiency`](crate::VolumeEfficiency)'s `dedupe`: open, so that a value a newer ONTAP adds is kept as [`VolumeEfficiencyDedupe::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
+#[non_exhaustive]
 pub enum VolumeEfficiencyDedupe {
     /// `inline`.
     Inline,
@@ -179,6 +186,7 @@ pub enum VolumeEfficiencyDedupe {
 
 /// The values of [`VolumeEfficiency`](crate::VolumeEfficiency)'s `op_state`: open, so that a value a newer ONTAP adds is kept as [`VolumeEfficiencyOpState::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
+#[non_exhaustive]
 pub enum VolumeEfficiencyOpState {
     /// `idle`.
     Idle,
@@ -201,6 +209,7 @@ pub enum VolumeEfficiencyOpState {
 
 /// The values of [`VolumeEfficiency`](crate::VolumeEfficiency)'s `state`: open, so that a value a newer ONTAP adds is kept as [`VolumeEfficiencyState::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
+#[non_exhaustive]
 pub enum VolumeEfficiencyState {
     /// `disabled`.
     Disabled,
@@ -217,6 +226,7 @@ pub enum VolumeEfficiencyState {
 
 /// The values of [`VolumeEfficiency`](crate::VolumeEfficiency)'s `storage_efficiency_mode`: open, so that a value a newer ONTAP adds is kept as [`VolumeEfficiencyStorageEfficiencyMode::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
+#[non_exhaustive]
 pub enum VolumeEfficiencyStorageEfficiencyMode {
     /// `default`.
     Default,
@@ -229,6 +239,7 @@ pub enum VolumeEfficiencyStorageEfficiencyMode {
 
 /// The values of [`VolumeEfficiency`](crate::VolumeEfficiency)'s `type`: open, so that a value a newer ONTAP adds is kept as [`VolumeEfficiencyType::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
+#[non_exhaustive]
 pub enum VolumeEfficiencyType {
     /// `regular`.
     Regular,

@@ -21,6 +21,7 @@ pub struct VolumeEfficiencyIdcsScanner {
 
 /// The values of [`VolumeEfficiencyIdcsScanner`](crate::VolumeEfficiencyIdcsScanner)'s `mode`: open, so that a value a newer ONTAP adds is kept as [`VolumeEfficiencyIdcsScannerMode::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
+#[non_exhaustive]
 pub enum VolumeEfficiencyIdcsScannerMode {
     /// `default`.
     Default,
@@ -33,6 +34,7 @@ pub enum VolumeEfficiencyIdcsScannerMode {
 
 /// The values of [`VolumeEfficiencyIdcsScanner`](crate::VolumeEfficiencyIdcsScanner)'s `operation_state`: open, so that a value a newer ONTAP adds is kept as [`VolumeEfficiencyIdcsScannerOperationState::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
+#[non_exhaustive]
 pub enum VolumeEfficiencyIdcsScannerOperationState {
     /// `idle`.
     Idle,
@@ -45,6 +47,7 @@ pub enum VolumeEfficiencyIdcsScannerOperationState {
 
 /// The values of [`VolumeEfficiencyIdcsScanner`](crate::VolumeEfficiencyIdcsScanner)'s `status`: open, so that a value a newer ONTAP adds is kept as [`VolumeEfficiencyIdcsScannerStatus::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
+#[non_exhaustive]
 pub enum VolumeEfficiencyIdcsScannerStatus {
     /// `success`.
     Success,

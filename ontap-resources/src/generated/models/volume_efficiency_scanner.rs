@@ -17,6 +17,7 @@ pub struct VolumeEfficiencyScanner {
 
 /// The values of [`VolumeEfficiencyScanner`](crate::VolumeEfficiencyScanner)'s `state`: open, so that a value a newer ONTAP adds is kept as [`VolumeEfficiencyScannerState::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
+#[non_exhaustive]
 pub enum VolumeEfficiencyScannerState {
     /// `idle`.
     Idle,

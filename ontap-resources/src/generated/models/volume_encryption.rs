@@ -30,6 +30,7 @@ pub struct VolumeEncryption {
 
 /// The values of [`VolumeEncryption`](crate::VolumeEncryption)'s `action`: open, so that a value a newer ONTAP adds is kept as [`VolumeEncryptionAction::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
+#[non_exhaustive]
 pub enum VolumeEncryptionAction {
     /// `conversion_pause`.
     ConversionPause,
@@ -46,6 +47,7 @@ pub enum VolumeEncryptionAction {
 
 /// The values of [`VolumeEncryption`](crate::VolumeEncryption)'s `state`: open, so that a value a newer ONTAP adds is kept as [`VolumeEncryptionState::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
+#[non_exhaustive]
 pub enum VolumeEncryptionState {
     /// `encrypted`.
     Encrypted,
@@ -64,6 +66,7 @@ pub enum VolumeEncryptionState {
 
 /// The values of [`VolumeEncryption`](crate::VolumeEncryption)'s `type`: open, so that a value a newer ONTAP adds is kept as [`VolumeEncryptionType::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
+#[non_exhaustive]
 pub enum VolumeEncryptionType {
     /// `none`.
     None,

@@ -15,6 +15,7 @@ pub struct VolumeFlashPool {
 
 /// The values of [`VolumeFlashPool`](crate::VolumeFlashPool)'s `cache_eligibility`: open, so that a value a newer ONTAP adds is kept as [`VolumeFlashPoolCacheEligibility::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
+#[non_exhaustive]
 pub enum VolumeFlashPoolCacheEligibility {
     /// `read`.
     Read,
@@ -29,6 +30,7 @@ pub enum VolumeFlashPoolCacheEligibility {
 
 /// The values of [`VolumeFlashPool`](crate::VolumeFlashPool)'s `cache_retention_priority`: open, so that a value a newer ONTAP adds is kept as [`VolumeFlashPoolCacheRetentionPriority::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
+#[non_exhaustive]
 pub enum VolumeFlashPoolCacheRetentionPriority {
     /// `normal`.
     Normal,
@@ -43,6 +45,7 @@ pub enum VolumeFlashPoolCacheRetentionPriority {
 
 /// The values of [`VolumeFlashPool`](crate::VolumeFlashPool)'s `caching_policy`: open, so that a value a newer ONTAP adds is kept as [`VolumeFlashPoolCachingPolicy::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
+#[non_exhaustive]
 pub enum VolumeFlashPoolCachingPolicy {
     /// `none`.
     None,

@@ -21,6 +21,7 @@ pub struct VolumeMetricCloud {
 
 /// The values of [`VolumeMetricCloud`](crate::VolumeMetricCloud)'s `duration`: open, so that a value a newer ONTAP adds is kept as [`VolumeMetricCloudDuration::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
+#[non_exhaustive]
 pub enum VolumeMetricCloudDuration {
     /// `PT15S`.
     #[open_enum(rename = "PT15S")]
@@ -47,6 +48,7 @@ pub enum VolumeMetricCloudDuration {
 
 /// The values of [`VolumeMetricCloud`](crate::VolumeMetricCloud)'s `status`: open, so that a value a newer ONTAP adds is kept as [`VolumeMetricCloudStatus::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
+#[non_exhaustive]
 pub enum VolumeMetricCloudStatus {
     /// `ok`.
     Ok,

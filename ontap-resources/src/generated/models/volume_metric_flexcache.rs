@@ -19,6 +19,7 @@ pub struct VolumeMetricFlexcache {
 
 /// The values of [`VolumeMetricFlexcache`](crate::VolumeMetricFlexcache)'s `status`: open, so that a value a newer ONTAP adds is kept as [`VolumeMetricFlexcacheStatus::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
+#[non_exhaustive]
 pub enum VolumeMetricFlexcacheStatus {
     /// `ok`.
     Ok,
@@ -47,6 +48,7 @@ pub enum VolumeMetricFlexcacheStatus {
 
 /// The values of [`VolumeMetricFlexcache`](crate::VolumeMetricFlexcache)'s `duration`: open, so that a value a newer ONTAP adds is kept as [`VolumeMetricFlexcacheDuration::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
+#[non_exhaustive]
 pub enum VolumeMetricFlexcacheDuration {
     /// `PT15S`.
     #[open_enum(rename = "PT15S")]

@@ -13,6 +13,7 @@ pub struct VolumeQuota {
 
 /// The values of [`VolumeQuota`](crate::VolumeQuota)'s `state`: open, so that a value a newer ONTAP adds is kept as [`VolumeQuotaState::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
+#[non_exhaustive]
 pub enum VolumeQuotaState {
     /// `corrupt`.
     Corrupt,

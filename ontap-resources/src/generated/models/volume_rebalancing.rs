@@ -50,6 +50,7 @@ pub struct VolumeRebalancing {
 
 /// The values of [`VolumeRebalancing`](crate::VolumeRebalancing)'s `state`: open, so that a value a newer ONTAP adds is kept as [`VolumeRebalancingState::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
+#[non_exhaustive]
 pub enum VolumeRebalancingState {
     /// `not_running`.
     NotRunning,

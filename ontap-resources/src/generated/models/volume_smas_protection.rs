@@ -4,6 +4,7 @@
 
 /// The values of the `smas_protection` of [`Volume`](crate::Volume), `ContainerVolume`: open, so that a value a newer ONTAP adds is kept as [`VolumeSmasProtection::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
+#[non_exhaustive]
 pub enum VolumeSmasProtection {
     /// `protected`.
     Protected,

@@ -32,6 +32,7 @@ pub struct VolumeSnaplock {
 
 /// The values of [`VolumeSnaplock`](crate::VolumeSnaplock)'s `privileged_delete`: open, so that a value a newer ONTAP adds is kept as [`VolumeSnaplockPrivilegedDelete::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
+#[non_exhaustive]
 pub enum VolumeSnaplockPrivilegedDelete {
     /// `disabled`.
     Disabled,

@@ -27,6 +27,7 @@ pub struct VolumeSpaceSnapshot {
 
 /// The values of [`VolumeSpaceSnapshot`](crate::VolumeSpaceSnapshot)'s `autodelete_trigger`: open, so that a value a newer ONTAP adds is kept as [`VolumeSpaceSnapshotAutodeleteTrigger::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
+#[non_exhaustive]
 pub enum VolumeSpaceSnapshotAutodeleteTrigger {
     /// `volume`.
     Volume,

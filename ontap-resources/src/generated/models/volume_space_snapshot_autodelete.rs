@@ -23,6 +23,7 @@ pub struct VolumeSpaceSnapshotAutodelete {
 
 /// The values of [`VolumeSpaceSnapshotAutodelete`](crate::VolumeSpaceSnapshotAutodelete)'s `commitment`: open, so that a value a newer ONTAP adds is kept as [`VolumeSpaceSnapshotAutodeleteCommitment::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
+#[non_exhaustive]
 pub enum VolumeSpaceSnapshotAutodeleteCommitment {
     /// `try`.
     Try,
@@ -37,6 +38,7 @@ pub enum VolumeSpaceSnapshotAutodeleteCommitment {
 
 /// The values of [`VolumeSpaceSnapshotAutodelete`](crate::VolumeSpaceSnapshotAutodelete)'s `defer_delete`: open, so that a value a newer ONTAP adds is kept as [`VolumeSpaceSnapshotAutodeleteDeferDelete::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
+#[non_exhaustive]
 pub enum VolumeSpaceSnapshotAutodeleteDeferDelete {
     /// `scheduled`.
     Scheduled,
@@ -53,6 +55,7 @@ pub enum VolumeSpaceSnapshotAutodeleteDeferDelete {
 
 /// The values of [`VolumeSpaceSnapshotAutodelete`](crate::VolumeSpaceSnapshotAutodelete)'s `delete_order`: open, so that a value a newer ONTAP adds is kept as [`VolumeSpaceSnapshotAutodeleteDeleteOrder::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
+#[non_exhaustive]
 pub enum VolumeSpaceSnapshotAutodeleteDeleteOrder {
     /// `newest_first`.
     NewestFirst,
@@ -65,6 +68,7 @@ pub enum VolumeSpaceSnapshotAutodeleteDeleteOrder {
 
 /// The values of [`VolumeSpaceSnapshotAutodelete`](crate::VolumeSpaceSnapshotAutodelete)'s `trigger`: open, so that a value a newer ONTAP adds is kept as [`VolumeSpaceSnapshotAutodeleteTrigger2::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
+#[non_exhaustive]
 pub enum VolumeSpaceSnapshotAutodeleteTrigger2 {
     /// `volume`.
     Volume,

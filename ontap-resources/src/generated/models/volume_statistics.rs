@@ -31,6 +31,7 @@ pub struct VolumeStatistics {
 
 /// The values of [`VolumeStatistics`](crate::VolumeStatistics)'s `status`: open, so that a value a newer ONTAP adds is kept as [`VolumeStatisticsStatus::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
+#[non_exhaustive]
 pub enum VolumeStatisticsStatus {
     /// `ok`.
     Ok,

@@ -19,6 +19,7 @@ pub struct VolumeStatisticsCloud {
 
 /// The values of [`VolumeStatisticsCloud`](crate::VolumeStatisticsCloud)'s `status`: open, so that a value a newer ONTAP adds is kept as [`VolumeStatisticsCloudStatus::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
+#[non_exhaustive]
 pub enum VolumeStatisticsCloudStatus {
     /// `ok`.
     Ok,

@@ -17,6 +17,7 @@ pub struct VolumeStatisticsFlexcacheRaw {
 
 /// The values of [`VolumeStatisticsFlexcacheRaw`](crate::VolumeStatisticsFlexcacheRaw)'s `status`: open, so that a value a newer ONTAP adds is kept as [`VolumeStatisticsFlexcacheRawStatus::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
+#[non_exhaustive]
 pub enum VolumeStatisticsFlexcacheRawStatus {
     /// `ok`.
     Ok,

@@ -17,6 +17,7 @@ pub struct VolumeTiering {
 
 /// The values of [`VolumeTiering`](crate::VolumeTiering)'s `policy`: open, so that a value a newer ONTAP adds is kept as [`VolumeTieringPolicy::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
+#[non_exhaustive]
 pub enum VolumeTieringPolicy {
     /// `all`.
     All,

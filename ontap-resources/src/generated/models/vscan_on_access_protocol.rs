@@ -4,6 +4,7 @@
 
 /// The values of the `protocol` of [`VscanOnAccess`](crate::VscanOnAccess), [`VscanOnAccessPolicy`](crate::VscanOnAccessPolicy): open, so that a value a newer ONTAP adds is kept as [`VscanOnAccessProtocol::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
+#[non_exhaustive]
 pub enum VscanOnAccessProtocol {
     /// `cifs`.
     Cifs,

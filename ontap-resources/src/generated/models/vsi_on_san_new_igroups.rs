@@ -23,6 +23,7 @@ pub struct VsiOnSanNewIgroups {
 
 /// The values of [`VsiOnSanNewIgroups`](crate::VsiOnSanNewIgroups)'s `protocol`: open, so that a value a newer ONTAP adds is kept as [`VsiOnSanNewIgroupsProtocol::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
+#[non_exhaustive]
 pub enum VsiOnSanNewIgroupsProtocol {
     /// `fcp`.
     Fcp,

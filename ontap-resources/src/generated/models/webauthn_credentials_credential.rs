@@ -14,6 +14,7 @@ pub struct WebauthnCredentialsCredential {
 
 /// The values of [`WebauthnCredentialsCredential`](crate::WebauthnCredentialsCredential)'s `type`: open, so that a value a newer ONTAP adds is kept as [`WebauthnCredentialsCredentialType::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
+#[non_exhaustive]
 pub enum WebauthnCredentialsCredentialType {
     /// `public_key`.
     PublicKey,

@@ -15,6 +15,7 @@ pub struct WhoamiPrivileges {
 
 /// The values of [`WhoamiPrivileges`](crate::WhoamiPrivileges)'s `access`: open, so that a value a newer ONTAP adds is kept as [`WhoamiPrivilegesAccess::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
+#[non_exhaustive]
 pub enum WhoamiPrivilegesAccess {
     /// `none`.
     None,

@@ -17,6 +17,7 @@ pub struct ZappNvme {
 
 /// The values of [`ZappNvme`](crate::ZappNvme)'s `os_type`: open, so that a value a newer ONTAP adds is kept as [`ZappNvmeOsType::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
+#[non_exhaustive]
 pub enum ZappNvmeOsType {
     /// `aix`.
     Aix,

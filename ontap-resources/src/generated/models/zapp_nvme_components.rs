@@ -29,6 +29,7 @@ pub struct ZappNvmeComponents {
 
 /// The values of [`ZappNvmeComponents`](crate::ZappNvmeComponents)'s `os_type`: open, so that a value a newer ONTAP adds is kept as [`ZappNvmeComponentsOsType::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
+#[non_exhaustive]
 pub enum ZappNvmeComponentsOsType {
     /// `aix`.
     Aix,

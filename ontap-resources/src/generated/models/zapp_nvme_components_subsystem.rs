@@ -19,6 +19,7 @@ pub struct ZappNvmeComponentsSubsystem {
 
 /// The values of [`ZappNvmeComponentsSubsystem`](crate::ZappNvmeComponentsSubsystem)'s `os_type`: open, so that a value a newer ONTAP adds is kept as [`ZappNvmeComponentsSubsystemOsType::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
+#[non_exhaustive]
 pub enum ZappNvmeComponentsSubsystemOsType {
     /// `aix`.
     Aix,

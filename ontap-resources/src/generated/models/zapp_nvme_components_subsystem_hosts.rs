@@ -17,6 +17,7 @@ pub struct ZappNvmeComponentsSubsystemHosts {
 
 /// The values of [`ZappNvmeComponentsSubsystemHosts`](crate::ZappNvmeComponentsSubsystemHosts)'s `priority`: open, so that a value a newer ONTAP adds is kept as [`ZappNvmeComponentsSubsystemHostsPriority::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
+#[non_exhaustive]
 pub enum ZappNvmeComponentsSubsystemHostsPriority {
     /// `high`.
     High,

@@ -17,6 +17,7 @@ pub struct ZappNvmeComponentsSubsystemHostsDhHmacChap {
 
 /// The values of [`ZappNvmeComponentsSubsystemHostsDhHmacChap`](crate::ZappNvmeComponentsSubsystemHostsDhHmacChap)'s `group_size`: open, so that a value a newer ONTAP adds is kept as [`ZappNvmeComponentsSubsystemHostsDhHmacChapGroupSize::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
+#[non_exhaustive]
 pub enum ZappNvmeComponentsSubsystemHostsDhHmacChapGroupSize {
     /// `2048_bit`.
     #[open_enum(rename = "2048_bit")]
@@ -42,6 +43,7 @@ pub enum ZappNvmeComponentsSubsystemHostsDhHmacChapGroupSize {
 
 /// The values of [`ZappNvmeComponentsSubsystemHostsDhHmacChap`](crate::ZappNvmeComponentsSubsystemHostsDhHmacChap)'s `hash_function`: open, so that a value a newer ONTAP adds is kept as [`ZappNvmeComponentsSubsystemHostsDhHmacChapHashFunction::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
+#[non_exhaustive]
 pub enum ZappNvmeComponentsSubsystemHostsDhHmacChapHashFunction {
     /// `sha_256`.
     #[open_enum(rename = "sha_256")]

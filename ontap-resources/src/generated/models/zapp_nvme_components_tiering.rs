@@ -17,6 +17,7 @@ pub struct ZappNvmeComponentsTiering {
 
 /// The values of [`ZappNvmeComponentsTiering`](crate::ZappNvmeComponentsTiering)'s `policy`: open, so that a value a newer ONTAP adds is kept as [`ZappNvmeComponentsTieringPolicy::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
+#[non_exhaustive]
 pub enum ZappNvmeComponentsTieringPolicy {
     /// `all`.
     All,

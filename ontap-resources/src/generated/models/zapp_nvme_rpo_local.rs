@@ -13,6 +13,7 @@ pub struct ZappNvmeRpoLocal {
 
 /// The values of [`ZappNvmeRpoLocal`](crate::ZappNvmeRpoLocal)'s `name`: open, so that a value a newer ONTAP adds is kept as [`ZappNvmeRpoLocalName::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
+#[non_exhaustive]
 pub enum ZappNvmeRpoLocalName {
     /// `hourly`.
     Hourly,

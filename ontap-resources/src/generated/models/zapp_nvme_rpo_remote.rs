@@ -11,6 +11,7 @@ pub struct ZappNvmeRpoRemote {
 
 /// The values of [`ZappNvmeRpoRemote`](crate::ZappNvmeRpoRemote)'s `name`: open, so that a value a newer ONTAP adds is kept as [`ZappNvmeRpoRemoteName::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
+#[non_exhaustive]
 pub enum ZappNvmeRpoRemoteName {
     /// `none`.
     None,

@@ -44,6 +44,7 @@ pub struct ZappS3BucketApplicationComponents {
 
 /// The values of [`ZappS3BucketApplicationComponents`](crate::ZappS3BucketApplicationComponents)'s `bucket_endpoint_type`: open, so that a value a newer ONTAP adds is kept as [`ZappS3BucketApplicationComponentsBucketEndpointType::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
+#[non_exhaustive]
 pub enum ZappS3BucketApplicationComponentsBucketEndpointType {
     /// `nas`.
     Nas,
@@ -56,6 +57,7 @@ pub enum ZappS3BucketApplicationComponentsBucketEndpointType {
 
 /// The values of [`ZappS3BucketApplicationComponents`](crate::ZappS3BucketApplicationComponents)'s `retention_mode`: open, so that a value a newer ONTAP adds is kept as [`ZappS3BucketApplicationComponentsRetentionMode::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
+#[non_exhaustive]
 pub enum ZappS3BucketApplicationComponentsRetentionMode {
     /// `compliance`.
     Compliance,
@@ -70,6 +72,7 @@ pub enum ZappS3BucketApplicationComponentsRetentionMode {
 
 /// The values of [`ZappS3BucketApplicationComponents`](crate::ZappS3BucketApplicationComponents)'s `versioning_state`: open, so that a value a newer ONTAP adds is kept as [`ZappS3BucketApplicationComponentsVersioningState::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
+#[non_exhaustive]
 pub enum ZappS3BucketApplicationComponentsVersioningState {
     /// `disabled`.
     Disabled,

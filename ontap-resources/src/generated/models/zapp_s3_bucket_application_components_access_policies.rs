@@ -23,6 +23,7 @@ pub struct ZappS3BucketApplicationComponentsAccessPolicies {
 
 /// The values of [`ZappS3BucketApplicationComponentsAccessPolicies`](crate::ZappS3BucketApplicationComponentsAccessPolicies)'s `effect`: open, so that a value a newer ONTAP adds is kept as [`ZappS3BucketApplicationComponentsAccessPoliciesEffect::Unknown`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]
+#[non_exhaustive]
 pub enum ZappS3BucketApplicationComponentsAccessPoliciesEffect {
     /// `allow`.
     Allow,
