@@ -78,3 +78,8 @@ pub use ontap_core::*;
 pub mod resources {
     pub use ontap_resources::*;
 }
+
+/// The README's examples, compiled as doc tests so that they cannot rot.
+#[doc = include_str!("../README.md")]
+#[cfg(doctest)]
+pub struct ReadmeDoctests;

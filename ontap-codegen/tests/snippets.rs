@@ -272,7 +272,9 @@ fn enums_are_open_with_the_wire_values_kept() {
         &["get_collection", "get"],
     ));
     let text = file(&out, "things");
-    assert!(text.contains("#[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]\n#[non_exhaustive]\npub enum ThingsState {"));
+    assert!(text.contains(
+        "#[derive(Debug, Clone, PartialEq, Eq, Hash, ontap::OpenEnum)]\n#[non_exhaustive]\npub enum ThingsState {"
+    ));
     assert!(text.contains("\nOnline,\n"));
     assert!(text.contains("\nNotStarted,\n"));
     assert!(text.contains("#[open_enum(rename = \"10m\")]\nV10m,"), "{text}");
