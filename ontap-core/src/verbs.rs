@@ -1501,27 +1501,39 @@ impl RecentLinks {
 }
 
 /// A page being read ahead, on its own task; dropping it stops the read.
-struct Prefetch(tokio::task::JoinHandle<Result<Response, Error>>);
+struct Prefetch {
+    task: tokio::task::JoinHandle<Result<Response, Error>>,
+    conn: HostConnection,
+    spec: RequestSpec,
+}
 
 impl Prefetch {
     fn start(conn: &HostConnection, spec: RequestSpec) -> Prefetch {
-        let conn = conn.clone();
-        Prefetch(tokio::spawn(async move { conn.execute(&spec).await }))
+        let task = {
+            let (conn, spec) = (conn.clone(), spec.clone());
+            tokio::spawn(async move { conn.execute(&spec).await })
+        };
+        Prefetch {
+            task,
+            conn: conn.clone(),
+            spec,
+        }
     }
 
     async fn answer(&mut self) -> Result<Response, Error> {
-        match (&mut self.0).await {
+        match (&mut self.task).await {
             Ok(answer) => answer,
             Err(err) if err.is_panic() => std::panic::resume_unwind(err.into_panic()),
-            // Only a drop aborts the task, and then nobody awaits it.
-            Err(_) => unreachable!("a page read ahead was cancelled while awaited"),
+            // Cancelled: the runtime that ran the task shut down. A GET can
+            // be sent again, here.
+            Err(_) => self.conn.execute(&self.spec).await,
         }
     }
 }
 
 impl Drop for Prefetch {
     fn drop(&mut self) {
-        self.0.abort();
+        self.task.abort();
     }
 }
 
