@@ -11,7 +11,6 @@ use std::time::{Duration, Instant};
 use common::mock::{Mock, MockServer, ResponseTemplate, method, path};
 use common::{JOB_UUID, connect, job_body};
 use ontap::prelude::*;
-use ontap::resources::{SvmReference, Volume};
 use ontap::{CallOptions, Error, HostConnection, JobLink, JobOutcome, JobState, PollOptions, Scheme};
 use ontap_sim::{Fault, Simulator};
 use serde_json::json;
@@ -43,16 +42,7 @@ async fn start(job_duration: Duration) -> (Arc<Simulator>, HostConnection) {
 
 /// Starts a volume creation and returns its job, unwaited.
 async fn start_job(conn: &HostConnection, name: &str) -> JobLink {
-    let mut volume = Volume {
-        name: Some(name.into()),
-        svm: Some(SvmReference {
-            name: Some("vs0".into()),
-            ..Default::default()
-        }),
-        size: Some(1 << 30),
-        ..Default::default()
-    };
-    let response = volume
+    let response = common::volume(name)
         .post_with(conn, CallOptions::default().poll(false))
         .await
         .unwrap();

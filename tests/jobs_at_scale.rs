@@ -4,26 +4,17 @@
 
 use std::time::Duration;
 
+mod common;
+
+use common::volume;
 use futures::{StreamExt, TryStreamExt};
 use ontap::prelude::*;
-use ontap::resources::{SoftwarePackageDownload, SvmReference, Volume, VolumeState};
+use ontap::resources::{SoftwarePackageDownload, Volume, VolumeState};
 use ontap::{CallOptions, Error, HostConnection, JobLink, JobOutcome, JobState, PollOptions, Query};
 use ontap_sim::{RecordedRequest, Simulator};
 
 /// Every test ends well within this.
 const LIMIT: Duration = Duration::from_secs(60);
-
-fn volume(name: &str) -> Volume {
-    Volume {
-        name: Some(name.into()),
-        svm: Some(SvmReference {
-            name: Some("vs0".into()),
-            ..Default::default()
-        }),
-        size: Some(1 << 30),
-        ..Default::default()
-    }
-}
 
 /// A simulator whose jobs run `job`, and a connection polling every 100 ms.
 async fn start(job: Duration) -> (Simulator, HostConnection) {

@@ -24,6 +24,7 @@ use crate::connection::{HostConnection, Slot};
 use crate::error::Error;
 use crate::job::{JobLink, JobStatus, POLL_FIELDS, may_heal};
 use crate::request::{Query, RequestSpec};
+use tracing::Instrument as _;
 
 /// How many jobs one request reads: 100 uuids keep the URL near 4 KB, half
 /// of what ONTAP's web server takes.
@@ -75,6 +76,9 @@ struct Read {
     uuid: String,
     earliest: Instant,
     reply: oneshot::Sender<Result<JobStatus, Error>>,
+    /// The wait's span (`ontap.job_wait`): a read for this wait alone
+    /// happens in it.
+    span: tracing::Span,
 }
 
 impl JobBatcher {
@@ -120,6 +124,7 @@ pub(crate) async fn read(conn: &HostConnection, link: &JobLink, window: Window) 
                 uuid: link.uuid.clone(),
                 earliest: window.earliest,
                 reply,
+                span: tracing::Span::current(),
             },
         );
         let start = !state.running;
@@ -128,7 +133,7 @@ pub(crate) async fn read(conn: &HostConnection, link: &JobLink, window: Window) 
         (start, wake)
     };
     if start {
-        tokio::spawn(run(conn.clone()));
+        tokio::spawn(run(conn.base()));
     } else if wake {
         batcher.wake.notify_one();
     }
@@ -212,9 +217,12 @@ fn answer_alone(conn: &HostConnection, read: Read) {
         links: None,
     };
     let conn = conn.clone();
-    tokio::spawn(async move {
-        let _ = read.reply.send(read_alone(&conn, &link).await);
-    });
+    tokio::spawn(
+        async move {
+            let _ = read.reply.send(read_alone(&conn, &link).await);
+        }
+        .instrument(read.span),
+    );
 }
 
 /// A page of `GET /cluster/jobs`, as far as a poll needs it.
@@ -234,9 +242,18 @@ async fn send(conn: HostConnection, slot: Slot, mut reads: Vec<Read>) {
             uuid: read.uuid,
             links: None,
         };
-        let status = conn.send_in(slot, &link.poll_request()).await.and_then(|r| r.decode());
+        let status = conn
+            .send_in(slot, &link.poll_request())
+            .instrument(read.span)
+            .await
+            .and_then(|r| r.decode());
         let _ = read.reply.send(status);
         return;
+    }
+    // One read for several waits: its span follows from each of theirs.
+    let span = tracing::debug_span!("ontap.job_reads", jobs = reads.len());
+    for read in &reads {
+        span.follows_from(&read.span);
     }
     let uuids: Vec<&str> = reads.iter().map(|read| read.uuid.as_str()).collect();
     let query = Query::new()
@@ -244,7 +261,11 @@ async fn send(conn: HostConnection, slot: Slot, mut reads: Vec<Read>) {
         .param("fields", POLL_FIELDS)
         .param("max_records", reads.len());
     let spec = RequestSpec::new(Method::GET, "/cluster/jobs", &query);
-    let page = conn.send_in(slot, &spec).await.and_then(|r| r.decode::<JobPage>());
+    let page = conn
+        .send_in(slot, &spec)
+        .instrument(span)
+        .await
+        .and_then(|r| r.decode::<JobPage>());
     tracing::trace!(jobs = reads.len(), ok = page.is_ok(), "jobs read together");
     let page = match page {
         Ok(page) => page,
@@ -299,6 +320,7 @@ mod tests {
                 uuid: uuid.into(),
                 earliest,
                 reply,
+                span: tracing::Span::none(),
             },
             answer,
         )

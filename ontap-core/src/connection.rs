@@ -4,23 +4,24 @@ use std::net::IpAddr;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+use tracing::Instrument as _;
+
 use base64::Engine as _;
 use bytes::{Bytes, BytesMut};
 use http::header::{ACCEPT, AUTHORIZATION, CONTENT_TYPE, HeaderMap, HeaderName, HeaderValue, RETRY_AFTER, USER_AGENT};
 use tokio::sync::{OwnedSemaphorePermit, Semaphore, SemaphorePermit};
 
 use crate::Secret;
+use crate::auth::{Authorization, TokenCache, TokenProvider};
 use crate::error::{ApiError, Error, RAW_BODY_LIMIT, RawBody, TransportError};
 use crate::request::RequestSpec;
 use crate::response::Response;
+use crate::retry::RetryPolicy;
+use crate::tls::TlsSettings;
 
 /// How this library names itself in `X-Dot-Client-App` and `User-Agent`.
 pub const CLIENT_APP: &str = concat!("ontap-rs/", env!("CARGO_PKG_VERSION"));
 
-/// How many times an idempotent request is sent again after a retryable failure.
-const MAX_RETRIES: u32 = 2;
-/// The longest `Retry-After` that is honoured; a longer one ends the retries.
-const MAX_RETRY_AFTER: Duration = Duration::from_secs(10);
 /// The largest body read by default: far above the largest real page (a
 /// `fields=**` page of 1,000 volumes is a few MB).
 const DEFAULT_MAX_BODY_BYTES: usize = 64 << 20;
@@ -74,18 +75,35 @@ impl Scheme {
 #[derive(Clone)]
 pub struct HostConnection {
     inner: Arc<Inner>,
+    /// The time-out, deadline and retry policy of this handle's calls
+    /// ([`HostConnection::with_timeout`] and the like).
+    call: Arc<CallSettings>,
+}
+
+/// What a handle of a connection changes for its calls.
+#[derive(Debug, Clone)]
+struct CallSettings {
+    timeout: Duration,
+    deadline: Option<Duration>,
+    retry: RetryPolicy,
 }
 
 pub(crate) struct Inner {
     client: reqwest::Client,
     /// `https://host:port/api`
     base: String,
-    request_timeout: Duration,
+    /// The connection's own call settings.
+    defaults: Arc<CallSettings>,
     poll_interval: Duration,
     poll_timeout: Duration,
     max_body_bytes: usize,
-    /// The password and the Basic token: masked in every body an error keeps.
-    credentials: Vec<Secret>,
+    /// The password, the Basic token, a fixed bearer token, an
+    /// `Authorization` header given by hand, the proxy's password: masked in
+    /// every body an error keeps. The flag says whether its presence in a
+    /// successful answer shows an echo of the request.
+    credentials: Vec<(Secret, bool)>,
+    /// The bearer tokens of a token provider.
+    tokens: Option<TokenCache>,
     max_in_flight: usize,
     /// One permit per request in flight.
     slots: Arc<Semaphore>,
@@ -136,18 +154,37 @@ pub struct HostConnectionBuilder {
     host: String,
     port: Option<u16>,
     scheme: Scheme,
-    username: Option<String>,
-    password: Option<Secret>,
-    verify: bool,
-    root_certificates: Vec<Vec<u8>>,
+    /// Every login method given; at most one may be.
+    logins: Vec<Login>,
+    tls: TlsSettings,
+    proxy: Option<Secret>,
     headers: Vec<(String, String)>,
     connect_timeout: Duration,
     request_timeout: Duration,
+    deadline: Option<Duration>,
+    retry: RetryPolicy,
     poll_interval: Duration,
     poll_timeout: Duration,
     max_body_bytes: usize,
     max_in_flight: usize,
     return_timeout: u32,
+}
+
+/// A way to log in that sends an `Authorization` header.
+enum Login {
+    Basic { username: String, password: Secret },
+    Bearer(Secret),
+    Provider(Arc<dyn TokenProvider>),
+}
+
+impl Login {
+    fn name(&self) -> &'static str {
+        match self {
+            Login::Basic { .. } => "basic_auth",
+            Login::Bearer(_) => "bearer_token",
+            Login::Provider(_) => "token_provider",
+        }
+    }
 }
 
 impl HostConnection {
@@ -158,13 +195,14 @@ impl HostConnection {
             host: host.into(),
             port: None,
             scheme: Scheme::Https,
-            username: None,
-            password: None,
-            verify: true,
-            root_certificates: Vec::new(),
+            logins: Vec::new(),
+            tls: TlsSettings::default(),
+            proxy: None,
             headers: Vec::new(),
             connect_timeout: Duration::from_secs(10),
             request_timeout: Duration::from_secs(60),
+            deadline: None,
+            retry: RetryPolicy::default(),
             poll_interval: Duration::from_secs(2),
             poll_timeout: Duration::from_secs(600),
             max_body_bytes: DEFAULT_MAX_BODY_BYTES,
@@ -175,6 +213,88 @@ impl HostConnection {
 
     pub(crate) fn inner(&self) -> &Inner {
         &self.inner
+    }
+
+    /// This connection with its own call settings, whatever the handle's:
+    /// for work shared by the calls of several handles (job reads).
+    pub(crate) fn base(&self) -> HostConnection {
+        HostConnection {
+            inner: self.inner.clone(),
+            call: self.inner.defaults.clone(),
+        }
+    }
+
+    fn with_call(&self, change: impl FnOnce(&mut CallSettings)) -> HostConnection {
+        let mut call = (*self.call).clone();
+        change(&mut call);
+        HostConnection {
+            inner: self.inner.clone(),
+            call: Arc::new(call),
+        }
+    }
+
+    /// A handle of this connection (the same pool, slots, login and job
+    /// watcher) whose requests may each take up to `timeout`, instead of
+    /// the connection's [`request_timeout`](HostConnectionBuilder::request_timeout):
+    /// for one large `fields=**` collection, say. A request with
+    /// `return_timeout=N` gets N seconds more.
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// let conn = ontap_core::HostConnection::builder("cluster").build().unwrap();
+    /// let patient = conn.with_timeout(Duration::from_secs(600));
+    /// assert_eq!(patient.request_timeout(), Duration::from_secs(600));
+    /// assert_eq!(conn.request_timeout(), Duration::from_secs(60));
+    /// ```
+    pub fn with_timeout(&self, timeout: Duration) -> HostConnection {
+        self.with_call(|call| call.timeout = timeout)
+    }
+
+    /// A handle of this connection whose every request, its retries and
+    /// their pauses included, ends by `deadline` after it starts: an
+    /// attempt still running then is cut, and a retry that would start
+    /// later is not made; either way the request is [`Error::Deadline`].
+    /// A job's wait is bounded by its own
+    /// [`poll_timeout`](HostConnectionBuilder::poll_timeout).
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// let conn = ontap_core::HostConnection::builder("cluster").build().unwrap();
+    /// let hurried = conn.with_deadline(Duration::from_secs(5));
+    /// assert_eq!(hurried.deadline(), Some(Duration::from_secs(5)));
+    /// assert_eq!(conn.deadline(), None);
+    /// ```
+    pub fn with_deadline(&self, deadline: Duration) -> HostConnection {
+        self.with_call(|call| call.deadline = Some(deadline))
+    }
+
+    /// A handle of this connection whose requests are retried by `policy`.
+    ///
+    /// ```
+    /// use ontap_core::RetryPolicy;
+    /// let conn = ontap_core::HostConnection::builder("cluster").build().unwrap();
+    /// let once = conn.with_retry(RetryPolicy::none());
+    /// assert_eq!(once.retry_policy().max_attempts(), 1);
+    /// assert_eq!(conn.retry_policy().max_attempts(), 3);
+    /// ```
+    pub fn with_retry(&self, policy: RetryPolicy) -> HostConnection {
+        self.with_call(|call| call.retry = policy)
+    }
+
+    /// How long one request may take ([`HostConnection::with_timeout`]).
+    pub fn request_timeout(&self) -> Duration {
+        self.call.timeout
+    }
+
+    /// How long a request and its retries may take in all, if bounded
+    /// ([`HostConnection::with_deadline`]).
+    pub fn deadline(&self) -> Option<Duration> {
+        self.call.deadline
+    }
+
+    /// Which failed requests are sent again ([`HostConnection::with_retry`]).
+    pub fn retry_policy(&self) -> &RetryPolicy {
+        &self.call.retry
     }
 
     /// The API root, e.g. `https://cluster.example.com/api`.
@@ -244,16 +364,23 @@ impl HostConnection {
     }
 
     /// Sends `spec` and returns the server's answer; an error status becomes
-    /// [`Error::Api`] or [`Error::Http`]. Idempotent requests are sent again
-    /// (at most twice more) after a connection failure, a time-out, 429, 502,
-    /// 503 or 504; others are sent once. A certificate that fails
-    /// verification is final at once: it is not sent again.
+    /// [`Error::Api`] or [`Error::Http`]. A failed request is sent again as
+    /// the handle's [`RetryPolicy`] says (by default, an idempotent request
+    /// at most twice more after a connection failure, a time-out, 429, 502,
+    /// 503, 504 or ONTAP's "temporarily locked"; a POST never). A
+    /// certificate that fails verification is final at once. With a
+    /// [deadline](HostConnection::with_deadline), the request and its
+    /// retries end by then.
     ///
     /// A body is read up to [`HostConnectionBuilder::max_body_bytes`]; a
     /// longer one is [`Error::BodyTooLarge`]. An error body is read only as
     /// far as the error keeps it (2 KiB, or 64 KiB of JSON for ONTAP's error
-    /// object). Every body an error keeps has the connection's password and
-    /// Basic token, and the secrets of the request's body, masked.
+    /// object). Every body an error keeps has the connection's credentials
+    /// and tokens, and the secrets of the request's body, masked.
+    ///
+    /// Each attempt is a `tracing` span `ontap.attempt` (method, path,
+    /// attempt, status), with the request and response bodies at trace
+    /// level, their secrets masked.
     ///
     /// ```no_run
     /// # async fn run(conn: ontap_core::HostConnection) -> Result<(), ontap_core::Error> {
@@ -264,56 +391,142 @@ impl HostConnection {
     /// # Ok(()) }
     /// ```
     pub async fn execute(&self, spec: &RequestSpec) -> Result<Response, Error> {
-        let mut attempt = 0;
+        let started = tokio::time::Instant::now();
+        let deadline = self.call.deadline;
+        let ends = deadline.map(|d| started + d);
+        let policy = &self.call.retry;
+        let mut sent = 0;
         loop {
-            let result = self.send_once(spec).await;
-            let delay = match &result {
-                Err(err)
-                    if spec.is_idempotent()
-                        && attempt < MAX_RETRIES
-                        && err.is_retryable()
-                        && !is_certificate_failure(err) =>
-                {
-                    retry_delay(attempt, result.as_ref().err().and_then(Error::retry_after))
-                }
-                _ => None,
+            sent += 1;
+            let attempt = self.send_once_as(spec, sent);
+            let result = match ends {
+                Some(ends) => match tokio::time::timeout_at(ends, attempt).await {
+                    Ok(result) => result,
+                    Err(_) => return Err(self.deadline_error(spec, sent, None)),
+                },
+                None => attempt.await,
             };
-            match delay {
-                Some(delay) => {
-                    tracing::debug!(
-                        method = %spec.method(),
-                        path = spec.path_and_query(),
-                        attempt,
-                        delay_ms = delay.as_millis() as u64,
-                        "retrying"
-                    );
-                    tokio::time::sleep(delay).await;
-                    attempt += 1;
-                }
-                None => return result,
+            let err = match result {
+                Ok(response) => return Ok(response),
+                Err(err) => err,
+            };
+            let Some(delay) = policy.next_delay(spec.is_idempotent(), sent, &err) else {
+                return Err(err);
+            };
+            if ends.is_some_and(|ends| tokio::time::Instant::now() + delay >= ends) {
+                return Err(self.deadline_error(spec, sent, Some(err)));
             }
+            tracing::debug!(
+                method = %spec.method(),
+                path = spec.path_and_query(),
+                attempt = sent,
+                delay_ms = delay.as_millis() as u64,
+                error = %err,
+                "retrying"
+            );
+            tokio::time::sleep(delay).await;
+        }
+    }
+
+    fn deadline_error(&self, spec: &RequestSpec, attempts: u32, last: Option<Error>) -> Error {
+        Error::Deadline {
+            method: spec.method().clone(),
+            path: spec.path_and_query().to_owned(),
+            deadline: self.call.deadline.unwrap_or_default(),
+            attempts,
+            last: last.map(Box::new),
         }
     }
 
     /// Sends `spec` once, when a slot is free: no retry.
     pub(crate) async fn send_once(&self, spec: &RequestSpec) -> Result<Response, Error> {
+        self.send_once_as(spec, 1).await
+    }
+
+    /// Sends `spec` once, as attempt number `attempt`, when a slot is free.
+    async fn send_once_as(&self, spec: &RequestSpec, attempt: u32) -> Result<Response, Error> {
         let slot = self.slot().await;
-        self.send_in(slot, spec).await
+        self.send_in_as(slot, spec, attempt).await
     }
 
     /// Sends `spec` once in `slot`, which is given back when the answer has
     /// been read.
     pub(crate) async fn send_in(&self, slot: Slot, spec: &RequestSpec) -> Result<Response, Error> {
+        self.send_in_as(slot, spec, 1).await
+    }
+
+    /// Sends `spec` in `slot` as attempt number `attempt`, in its span. A
+    /// provider's token that the server refuses (401) is replaced and the
+    /// request sent once more: a 401 proves the server did nothing.
+    async fn send_in_as(&self, slot: Slot, spec: &RequestSpec, attempt: u32) -> Result<Response, Error> {
+        let span = tracing::debug_span!(
+            "ontap.attempt",
+            method = %spec.method(),
+            path = spec.path_and_query(),
+            attempt,
+            status = tracing::field::Empty,
+        );
+        async move {
+            let auth = self.authorization().await?;
+            let result = self.transmit(&slot, spec, auth.as_ref()).await;
+            let refused = matches!(&result, Err(err) if err.status() == Some(http::StatusCode::UNAUTHORIZED));
+            let result = match (&self.inner.tokens, auth) {
+                (Some(tokens), Some(auth)) if refused => {
+                    // The token is replaced, unless another request did so
+                    // already; either way this one is sent with the new one.
+                    tokens.refused(auth.generation).await;
+                    tracing::debug!(token = auth.generation, "token refused; sending again with a new one");
+                    let auth = self.authorization().await?;
+                    self.transmit(&slot, spec, auth.as_ref()).await
+                }
+                _ => result,
+            };
+            drop(slot);
+            let status = match &result {
+                Ok(response) => Some(response.status()),
+                Err(err) => err.status(),
+            };
+            if let Some(status) = status {
+                tracing::Span::current().record("status", status.as_u16());
+            }
+            result
+        }
+        .instrument(span)
+        .await
+    }
+
+    /// The provider's current token as a header, if the connection logs in
+    /// with a token provider.
+    async fn authorization(&self) -> Result<Option<Authorization>, Error> {
+        match &self.inner.tokens {
+            Some(tokens) => tokens.current(self.call.timeout).await.map(Some),
+            None => Ok(None),
+        }
+    }
+
+    /// Sends `spec` once, with `auth` when given, and reads its answer.
+    async fn transmit(
+        &self,
+        _slot: &Slot,
+        spec: &RequestSpec,
+        auth: Option<&Authorization>,
+    ) -> Result<Response, Error> {
         let method = spec.method().clone();
         let path = spec.path_and_query();
         let url = format!("{}{}", self.inner.base, path);
         let mut request = self.inner.client.request(method.clone(), &url);
-        if let Some(seconds) = spec.return_timeout() {
-            // The server may hold the answer for `return_timeout` seconds.
-            request = request.timeout(self.inner.request_timeout + Duration::from_secs(seconds.into()));
+        // The server may hold the answer for `return_timeout` seconds.
+        let held = Duration::from_secs(spec.return_timeout().unwrap_or(0).into());
+        request = request.timeout(self.call.timeout + held);
+        if let Some(auth) = auth {
+            request = request.header(AUTHORIZATION, auth.header.clone());
         }
+        let secrets = Secrets::new(&self.inner.credentials, auth.map(|a| &a.secret), spec.body());
         if let Some(body) = spec.body() {
             let bytes = serde_json::to_vec(body).map_err(|e| Error::Encode(e.into()))?;
+            if tracing::enabled!(tracing::Level::TRACE) {
+                tracing::trace!(body = %secrets.mask(&String::from_utf8_lossy(&bytes), false), "request body");
+            }
             request = request.header(CONTENT_TYPE, "application/json").body(bytes);
         }
         let started = Instant::now();
@@ -370,7 +583,6 @@ impl HostConnection {
         }
         // Dropping an unfinished reply closes its connection.
         drop(reply);
-        drop(slot);
         tracing::debug!(
             %method,
             path,
@@ -387,7 +599,9 @@ impl HostConnection {
                 announced,
             });
         }
-        let secrets = Secrets::new(&self.inner.credentials, spec.body());
+        if tracing::enabled!(tracing::Level::TRACE) {
+            tracing::trace!(body = %secrets.mask(&String::from_utf8_lossy(&body), !complete), "response body");
+        }
         if success {
             // An echo of the request (the Basic token, or a secret of the
             // body, is in it) is no real answer: masked before anything,
@@ -472,7 +686,7 @@ fn error_from_reply(
 }
 
 /// The secrets a body kept in an error must not show: the connection's
-/// password and Basic token, and the secrets of the request's body (the
+/// credentials, the request's token, and the secrets of the request's body (the
 /// string values of its fields named like `password`, `passphrase`,
 /// `secret`, `token`, `key` or `community`, at any depth), each also as
 /// written inside a JSON string.
@@ -480,8 +694,8 @@ struct Secrets {
     /// Longest first, so that a secret inside another is not half masked.
     values: Vec<String>,
     /// The ones whose presence in a successful answer shows it is an
-    /// echo: the Basic token, and the request's secrets of 8 characters
-    /// or more (a short password could be part of real data).
+    /// echo: the Basic token, a bearer token, and the request's secrets of
+    /// 8 characters or more (a short password could be part of real data).
     evidence: Vec<usize>,
 }
 
@@ -489,11 +703,10 @@ struct Secrets {
 const MIN_SECRET_PREFIX: usize = 3;
 
 impl Secrets {
-    fn new(credentials: &[Secret], body: Option<&serde_json::Value>) -> Secrets {
+    fn new(credentials: &[(Secret, bool)], token: Option<&Secret>, body: Option<&serde_json::Value>) -> Secrets {
         let mut found: Vec<(String, bool)> = Vec::new();
-        for (i, credential) in credentials.iter().enumerate() {
-            // The token (the second credential) is evidence of an echo.
-            found.push((credential.expose().to_owned(), i == 1));
+        for (credential, evidence) in credentials.iter().chain(token.map(|t| (t.clone(), true)).as_ref()) {
+            found.push((credential.expose().to_owned(), *evidence));
         }
         if let Some(body) = body {
             collect_body_secrets(body, false, &mut found);
@@ -637,17 +850,14 @@ fn retry_after(headers: &HeaderMap) -> Option<Duration> {
     Some(Duration::from_secs(seconds))
 }
 
-/// The pause before retry number `attempt + 1`, or `None` to stop: the
-/// server's `Retry-After` when it gave one (up to 10 s), else 250 ms, 500 ms.
-fn retry_delay(attempt: u32, retry_after: Option<Duration>) -> Option<Duration> {
-    match retry_after {
-        Some(wait) if wait > MAX_RETRY_AFTER => None,
-        Some(wait) => Some(wait),
-        None => Some(Duration::from_millis(250 << attempt)),
-    }
-}
-
 impl HostConnectionBuilder {
+    /// Adds a login method, in place of an earlier one of the same kind.
+    fn login(mut self, login: Login) -> Self {
+        self.logins.retain(|given| given.name() != login.name());
+        self.logins.push(login);
+        self
+    }
+
     /// The TCP port; 443 for HTTPS and 80 for HTTP when unset.
     pub fn port(mut self, port: u16) -> Self {
         self.port = Some(port);
@@ -660,18 +870,160 @@ impl HostConnectionBuilder {
         self
     }
 
-    /// HTTP Basic credentials, sent with every request.
-    pub fn basic_auth(mut self, username: impl Into<String>, password: impl Into<Secret>) -> Self {
-        self.username = Some(username.into());
-        self.password = Some(password.into());
+    /// HTTP Basic credentials, sent with every request; a second call
+    /// replaces the first. One login method per connection: with [`bearer_token`](Self::bearer_token),
+    /// [`token_provider`](Self::token_provider) or an `Authorization`
+    /// [`header`](Self::header) as well, [`build`](Self::build) fails.
+    /// A [client certificate](Self::client_certificate_pem) may go with any.
+    ///
+    /// ```
+    /// let conn = ontap_core::HostConnection::builder("cluster").basic_auth("admin", "secret").build().unwrap();
+    /// # let _ = conn;
+    /// ```
+    pub fn basic_auth(self, username: impl Into<String>, password: impl Into<Secret>) -> Self {
+        self.login(Login::Basic {
+            username: username.into(),
+            password: password.into(),
+        })
+    }
+
+    /// Logs in with a fixed OAuth 2.0 access token (ONTAP 9.14.1 and
+    /// later), sent as `Authorization: Bearer <token>`. When the token
+    /// expires, requests fail with 401: use a
+    /// [`token_provider`](Self::token_provider) to have tokens renewed.
+    ///
+    /// ```
+    /// let conn = ontap_core::HostConnection::builder("cluster").bearer_token("eyJhbGciOi...").build().unwrap();
+    /// # let _ = conn;
+    /// ```
+    pub fn bearer_token(self, token: impl Into<Secret>) -> Self {
+        self.login(Login::Bearer(token.into()))
+    }
+
+    /// Logs in with bearer tokens from `provider`, which the connection
+    /// asks for a token before the first request, again before each token
+    /// expires, and once more after the cluster refuses one (401), then
+    /// sends the refused request again; see [`TokenProvider`].
+    ///
+    /// ```
+    /// use ontap_core::Token;
+    /// let conn = ontap_core::HostConnection::builder("cluster")
+    ///     .token_provider(|| async { Ok(Token::new("eyJhbGciOi...")) })
+    ///     .build()
+    ///     .unwrap();
+    /// # let _ = conn;
+    /// ```
+    pub fn token_provider(self, provider: impl TokenProvider) -> Self {
+        self.login(Login::Provider(Arc::new(provider)))
+    }
+
+    /// Logs in with a client certificate (ONTAP's `cert` authentication
+    /// method): the certificate, or its chain, as PEM, and its private key
+    /// as PEM (PKCS#8, PKCS#1 or SEC1). ONTAP takes the account name from
+    /// the certificate's common name and trusts the certificate when the
+    /// CA that signed it is installed on the cluster as `client-ca`. The
+    /// key never prints; a certificate or key that cannot be read makes
+    /// [`build`](Self::build) fail.
+    ///
+    /// ```no_run
+    /// let conn = ontap_core::HostConnection::builder("cluster")
+    ///     .client_certificate_pem(std::fs::read("admin.pem")?, std::fs::read_to_string("admin.key")?)
+    ///     .build()?;
+    /// # let _ = conn;
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn client_certificate_pem(mut self, certificate: impl Into<Vec<u8>>, key: impl Into<Secret>) -> Self {
+        self.tls.identity = Some((certificate.into(), key.into()));
         self
     }
 
     /// Whether to verify the server's TLS certificate (true by default).
-    /// `false` accepts a self-signed certificate, as NetApp's Python
-    /// examples do with `verify=False`.
+    /// `false` accepts any certificate, as NetApp's Python examples do
+    /// with `verify=False`; prefer
+    /// [`verify_host_name(false)`](Self::verify_host_name) with the
+    /// cluster's certificate as a root, or
+    /// [`pin_certificate_sha256`](Self::pin_certificate_sha256).
+    ///
+    /// ```
+    /// let conn = ontap_core::HostConnection::builder("cluster").verify(false).build().unwrap();
+    /// # let _ = conn;
+    /// ```
     pub fn verify(mut self, verify: bool) -> Self {
-        self.verify = verify;
+        self.tls.accept_any = !verify;
+        self
+    }
+
+    /// Whether the certificate must name the host dialled (true by
+    /// default). `false` still verifies the chain to a trusted root
+    /// (the system's, or one [added](Self::add_root_certificate_pem)),
+    /// its dates and the server's key, but not the name: ONTAP's
+    /// self-signed certificates often name the cluster and not the
+    /// address a client dials.
+    ///
+    /// ```no_run
+    /// let conn = ontap_core::HostConnection::builder("10.0.0.5")
+    ///     .add_root_certificate_pem(std::fs::read("cluster1.pem")?)
+    ///     .verify_host_name(false)
+    ///     .build()?;
+    /// # let _ = conn;
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn verify_host_name(mut self, verify: bool) -> Self {
+        self.tls.skip_host_name = !verify;
+        self
+    }
+
+    /// Trusts exactly the certificate whose SHA-256 fingerprint is
+    /// `fingerprint` (64 hex digits, `:` between pairs allowed, as
+    /// `openssl x509 -noout -fingerprint -sha256` prints it), as SSH's
+    /// known hosts do: whoever issued it, whatever names and dates it
+    /// carries; the server must still prove it holds its key. Any other
+    /// certificate is refused. Call it again to trust several (a
+    /// certificate and its renewal). A fingerprint that cannot be read
+    /// makes [`build`](Self::build) fail, as does `verify(false)` with a pin.
+    ///
+    /// ```
+    /// let conn = ontap_core::HostConnection::builder("cluster")
+    ///     .pin_certificate_sha256("5E:9C:0A:1D:36:5B:27:8F:7D:4E:2A:11:90:3C:6B:4F:AA:01:BB:02:CC:03:DD:04:EE:05:FF:06:10:07:20:08")
+    ///     .build()
+    ///     .unwrap();
+    /// # let _ = conn;
+    /// ```
+    pub fn pin_certificate_sha256(mut self, fingerprint: impl Into<String>) -> Self {
+        self.tls.pins.push(fingerprint.into());
+        self
+    }
+
+    /// The rustls crypto provider for this connection's TLS. Without one,
+    /// the process default is used when the application installed one, and
+    /// else ring's; the process's default is never changed.
+    ///
+    /// ```
+    /// use std::sync::Arc;
+    /// let provider = Arc::new(rustls::crypto::ring::default_provider());
+    /// let conn = ontap_core::HostConnection::builder("cluster").crypto_provider(provider).build().unwrap();
+    /// # let _ = conn;
+    /// ```
+    pub fn crypto_provider(mut self, provider: Arc<rustls::crypto::CryptoProvider>) -> Self {
+        self.tls.provider = Some(provider);
+        self
+    }
+
+    /// Sends every request through the proxy at `url` (`http://` or
+    /// `https://`, with `user:password@` for a proxy that asks for a login).
+    /// Off by default: no proxy, and the `HTTP_PROXY`-style environment
+    /// variables are ignored. The URL is a secret: its password never
+    /// prints, and neither does the URL in errors.
+    ///
+    /// ```
+    /// let conn = ontap_core::HostConnection::builder("cluster")
+    ///     .proxy("http://proxy.example.com:3128")
+    ///     .build()
+    ///     .unwrap();
+    /// # let _ = conn;
+    /// ```
+    pub fn proxy(mut self, url: impl Into<Secret>) -> Self {
+        self.proxy = Some(url.into());
         self
     }
 
@@ -680,13 +1032,46 @@ impl HostConnectionBuilder {
     /// holds no certificate (empty, a key alone) makes
     /// [`build`](HostConnectionBuilder::build) fail.
     pub fn add_root_certificate_pem(mut self, pem: impl Into<Vec<u8>>) -> Self {
-        self.root_certificates.push(pem.into());
+        self.tls.roots.push(pem.into());
         self
     }
 
     /// An extra header sent with every request (`X-Dot-SVM-Name`, say).
+    /// An `Authorization` (or `Proxy-Authorization`, `Cookie`) header given
+    /// here is sensitive like any login: it never prints, and it is masked
+    /// in what an error keeps.
     pub fn header(mut self, name: impl Into<String>, value: impl Into<String>) -> Self {
         self.headers.push((name.into(), value.into()));
+        self
+    }
+
+    /// Which failed requests are sent again, how often and after how long
+    /// ([`RetryPolicy::default`] unless set); a handle may change it for
+    /// some calls ([`HostConnection::with_retry`]).
+    ///
+    /// ```
+    /// use ontap_core::RetryPolicy;
+    /// let conn = ontap_core::HostConnection::builder("cluster")
+    ///     .retry(RetryPolicy::default().attempts(5).resend_not_performed(true))
+    ///     .build()
+    ///     .unwrap();
+    /// assert_eq!(conn.retry_policy().max_attempts(), 5);
+    /// ```
+    pub fn retry(mut self, policy: RetryPolicy) -> Self {
+        self.retry = policy;
+        self
+    }
+
+    /// How long a request and its retries may take in all (unbounded by
+    /// default); see [`HostConnection::with_deadline`].
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// let conn = ontap_core::HostConnection::builder("cluster").deadline(Duration::from_secs(30)).build().unwrap();
+    /// assert_eq!(conn.deadline(), Some(Duration::from_secs(30)));
+    /// ```
+    pub fn deadline(mut self, deadline: Duration) -> Self {
+        self.deadline = Some(deadline);
         self
     }
 
@@ -697,7 +1082,8 @@ impl HostConnectionBuilder {
     }
 
     /// How long one request may take in all (60 s by default; a request
-    /// with `return_timeout=N` gets N seconds more).
+    /// with `return_timeout=N` gets N seconds more); a handle may change it
+    /// for some calls ([`HostConnection::with_timeout`]).
     pub fn request_timeout(mut self, timeout: Duration) -> Self {
         self.request_timeout = timeout;
         self
@@ -779,8 +1165,9 @@ impl HostConnectionBuilder {
 
     /// Checks the settings and opens the connection pool (no request is sent).
     ///
-    /// TLS uses rustls with the ring crypto provider, installed as rustls'
-    /// process-wide default when the application has not installed one.
+    /// TLS uses rustls with the [crypto provider](Self::crypto_provider)
+    /// given, else the process default, else ring's, without installing
+    /// any as the default.
     pub fn build(self) -> Result<HostConnection, Error> {
         let host = normalize_host(&self.host)?;
         let port = match self.port {
@@ -816,56 +1203,96 @@ impl HostConnectionBuilder {
             HeaderValue::from_static(CLIENT_APP),
         );
         headers.insert(USER_AGENT, HeaderValue::from_static(CLIENT_APP));
+        let mut credentials: Vec<(Secret, bool)> = Vec::new();
+        let mut logins: Vec<&'static str> = self.logins.iter().map(Login::name).collect();
         for (name, value) in &self.headers {
             let name = HeaderName::try_from(name.as_str())
                 .map_err(|_| Error::Config(format!("`{name}` is not a valid header name")))?;
-            let value = HeaderValue::try_from(value.as_str())
+            let mut value = HeaderValue::try_from(value.as_str())
                 .map_err(|_| Error::Config(format!("the value of header `{name}` is not valid")))?;
+            if is_sensitive_header(&name) {
+                value.set_sensitive(true);
+                if let Ok(text) = value.to_str() {
+                    // The whole value, and its credentials after the scheme.
+                    credentials.push((Secret::from(text), true));
+                    if let Some((_, token)) = text.split_once(' ') {
+                        credentials.push((Secret::from(token.trim()), true));
+                    }
+                }
+                if name == AUTHORIZATION {
+                    logins.push("an Authorization header");
+                }
+            }
             headers.insert(name, value);
         }
-        let mut credentials = Vec::new();
-        if let Some(username) = &self.username {
-            let password = self.password.as_ref().map_or("", Secret::expose);
-            let token = base64::engine::general_purpose::STANDARD.encode(format!("{username}:{password}"));
-            credentials = vec![Secret::from(password), Secret::from(token.as_str())];
-            let mut value = HeaderValue::try_from(format!("Basic {token}"))
-                .map_err(|_| Error::Config("the credentials cannot be sent in a header".into()))?;
-            value.set_sensitive(true);
-            headers.insert(AUTHORIZATION, value);
+        if logins.len() > 1 {
+            return Err(Error::Config(format!(
+                "one login method per connection; given: {}",
+                logins.join(", ")
+            )));
+        }
+        let mut tokens = None;
+        match self.logins.into_iter().next() {
+            None => {}
+            Some(Login::Basic { username, password }) => {
+                let token =
+                    base64::engine::general_purpose::STANDARD.encode(format!("{username}:{}", password.expose()));
+                let mut value = HeaderValue::try_from(format!("Basic {token}"))
+                    .map_err(|_| Error::Config("the credentials cannot be sent in a header".into()))?;
+                value.set_sensitive(true);
+                headers.insert(AUTHORIZATION, value);
+                credentials.push((password, false));
+                credentials.push((Secret::from(token), true));
+            }
+            Some(Login::Bearer(token)) => {
+                let mut value = HeaderValue::try_from(format!("Bearer {}", token.expose()))
+                    .map_err(|_| Error::Config("the token cannot be sent in a header".into()))?;
+                value.set_sensitive(true);
+                headers.insert(AUTHORIZATION, value);
+                credentials.push((token, true));
+            }
+            Some(Login::Provider(provider)) => tokens = Some(TokenCache::new(provider)),
         }
 
-        install_crypto_provider();
+        let tls = self.tls.client_config()?;
         let mut client = reqwest::Client::builder()
             .default_headers(headers)
             .connect_timeout(self.connect_timeout)
             .timeout(self.request_timeout)
             .tcp_nodelay(true)
             .redirect(reqwest::redirect::Policy::none())
-            .no_proxy()
-            .tls_danger_accept_invalid_certs(!self.verify);
-        if !self.root_certificates.is_empty() {
-            let mut certs = Vec::new();
-            for (i, pem) in self.root_certificates.iter().enumerate() {
-                let found = reqwest::Certificate::from_pem_bundle(pem)
-                    .map_err(|e| Error::Config(format!("a root certificate is not valid PEM: {e}")))?;
-                if found.is_empty() {
-                    return Err(Error::Config(format!(
-                        "root certificate #{} holds no PEM certificate (`-----BEGIN CERTIFICATE-----`)",
-                        i + 1
-                    )));
+            .tls_backend_preconfigured(tls);
+        client = match &self.proxy {
+            None => client.no_proxy(),
+            Some(url) => {
+                let parsed = reqwest::Url::parse(url.expose())
+                    .ok()
+                    .filter(|u| matches!(u.scheme(), "http" | "https") && u.host().is_some())
+                    .ok_or_else(|| Error::Config("the proxy is not an http:// or https:// URL with a host".into()))?;
+                if let Some(password) = parsed.password() {
+                    credentials.push((Secret::from(password), false));
                 }
-                certs.extend(found);
+                credentials.push((url.clone(), false));
+                let proxy =
+                    reqwest::Proxy::all(parsed).map_err(|_| Error::Config("the proxy URL cannot be used".into()))?;
+                client.proxy(proxy)
             }
-            client = client.tls_certs_merge(certs);
-        }
+        };
         let client = client
             .build()
             .map_err(|e| Error::Config(format!("cannot open the connection pool: {e}")))?;
+        let defaults = Arc::new(CallSettings {
+            timeout: self.request_timeout,
+            deadline: self.deadline,
+            retry: self.retry,
+        });
         Ok(HostConnection {
+            call: defaults.clone(),
             inner: Arc::new(Inner {
                 client,
                 base,
-                request_timeout: self.request_timeout,
+                defaults,
+                tokens,
                 poll_interval: self.poll_interval,
                 poll_timeout: self.poll_timeout,
                 max_body_bytes: self.max_body_bytes,
@@ -911,13 +1338,9 @@ fn normalize_host(host: &str) -> Result<String, Error> {
     Ok(host.to_owned())
 }
 
-/// reqwest is built without a TLS crypto provider of its own; ring is
-/// installed as the process default unless the application chose one.
-fn install_crypto_provider() {
-    if rustls::crypto::CryptoProvider::get_default().is_none() {
-        // An `Err` means another thread installed one first, which is as good.
-        let _ = rustls::crypto::ring::default_provider().install_default();
-    }
+/// Whether a header carries a login: its value never prints.
+fn is_sensitive_header(name: &HeaderName) -> bool {
+    *name == AUTHORIZATION || *name == http::header::PROXY_AUTHORIZATION || *name == http::header::COOKIE
 }
 
 #[cfg(test)]
@@ -950,26 +1373,18 @@ mod tests {
     }
 
     #[test]
-    fn retry_delays_back_off_and_honour_retry_after() {
-        assert_eq!(retry_delay(0, None), Some(Duration::from_millis(250)));
-        assert_eq!(retry_delay(1, None), Some(Duration::from_millis(500)));
-        assert_eq!(
-            retry_delay(0, Some(Duration::from_secs(3))),
-            Some(Duration::from_secs(3))
-        );
-        assert_eq!(retry_delay(0, Some(Duration::from_secs(60))), None);
-    }
-
-    #[test]
     fn secrets_are_masked_whole_escaped_and_cut() {
-        let credentials = [Secret::from("pa\"ss-word"), Secret::from("dG9rZW4tdG9rZW4=")];
+        let credentials = [
+            (Secret::from("pa\"ss-word"), false),
+            (Secret::from("dG9rZW4tdG9rZW4="), true),
+        ];
         let body = serde_json::json!({
             "url": "http://server/p",
             "password": "download-secret",
             "nested": {"auth": [{"passphrase": "phrase1"}], "name": "n"},
             "community": "",
         });
-        let secrets = Secrets::new(&credentials, Some(&body));
+        let secrets = Secrets::new(&credentials, None, Some(&body));
         let text =
             r#"Basic dG9rZW4tdG9rZW4= {"password":"download-secret","x":"pa\"ss-word","p":"phrase1","name":"n"}"#;
         assert_eq!(

@@ -221,6 +221,38 @@ pub enum Error {
         /// How long the wait lasted.
         waited: Duration,
     },
+    /// The operation's deadline ([`HostConnection::with_deadline`](crate::HostConnection::with_deadline))
+    /// passed: during an attempt, which was cut, or before the retry that
+    /// would have come next. `last` is the failure of the attempt before,
+    /// if there was one.
+    #[error("{method} {path}: the deadline of {deadline:?} passed after {attempts} attempt(s){}", deadline_text(last.as_deref()))]
+    #[non_exhaustive]
+    Deadline {
+        /// The request's method.
+        method: Method,
+        /// The path and query.
+        path: String,
+        /// The deadline, counted from the start of the operation.
+        deadline: Duration,
+        /// How many times the request was sent.
+        attempts: u32,
+        /// The failure of the attempt before the deadline passed.
+        #[source]
+        last: Option<Box<Error>>,
+    },
+    /// No bearer token to send: the
+    /// [`TokenProvider`](crate::TokenProvider) failed, did not answer in
+    /// time (the connection's request time-out), or gave a token that
+    /// cannot be sent in a header. Nothing was sent.
+    #[error("{reason}{}", source.as_ref().map(|s| format!(": {s}")).unwrap_or_default())]
+    #[non_exhaustive]
+    Token {
+        /// What went wrong.
+        reason: String,
+        /// The provider's error.
+        #[source]
+        source: Option<Arc<dyn std::error::Error + Send + Sync>>,
+    },
     /// More than one object matched a query that should find one.
     #[error("more than one {resource} matches `{query}`")]
     #[non_exhaustive]
@@ -374,6 +406,11 @@ fn key_count_text(resource: &str, keys: &[&str], given: usize) -> String {
     format!("{resource} is read by {takes}; {given} given")
 }
 
+fn deadline_text(last: Option<&Error>) -> String {
+    last.map(|err| format!("; the last attempt failed: {err}"))
+        .unwrap_or_default()
+}
+
 fn last_text(last: Option<&JobStatus>) -> String {
     let Some(last) = last else {
         return String::new();
@@ -440,23 +477,18 @@ impl Error {
         }
     }
 
-    /// Whether the same request may succeed if sent again later: connection
-    /// failures, time-outs, 429, 502, 503 and 504. Only idempotent requests
-    /// are ever retried.
+    /// Whether the same request may succeed if sent again later, by the
+    /// default [`RetryPolicy`](crate::RetryPolicy): connection failures,
+    /// time-outs, 429, 502, 503, 504 and ONTAP's "temporarily locked"
+    /// ([`codes::VSERVER_LOCKED`]). Only idempotent requests are sent again
+    /// for these.
     ///
     /// ```
     /// let err = ontap_core::HostConnection::builder("127.0.0.1").port(0).build().unwrap_err();
     /// assert!(!err.is_retryable());
     /// ```
     pub fn is_retryable(&self) -> bool {
-        match self {
-            // A certificate that fails verification fails again: never retried.
-            Error::Transport { .. } if crate::connection::is_certificate_failure(self) => false,
-            Error::Transport { source, .. } => source.is_connect() || source.is_timeout(),
-            _ => self
-                .status()
-                .is_some_and(|s| matches!(s.as_u16(), 429 | 502 | 503 | 504)),
-        }
+        crate::RetryPolicy::default().is_transient(self)
     }
 
     /// Whether the answer says the object does not exist: HTTP 404, or
@@ -652,8 +684,8 @@ impl Error {
 /// ```
 /// use ontap_core::{Error, codes};
 ///
-/// fn worth_retrying_later(err: &Error) -> bool {
-///     err.is_retryable() || err.has_code(codes::VSERVER_LOCKED)
+/// fn locked(err: &Error) -> bool {
+///     err.has_code(codes::VSERVER_LOCKED)
 /// }
 ///
 /// fn explain(err: &Error) -> &'static str {
@@ -669,7 +701,7 @@ impl Error {
 ///
 /// let err = ontap_core::HostConnection::builder("127.0.0.1").port(0).build().unwrap_err();
 /// assert_eq!(explain(&err), "no answer from ONTAP");
-/// assert!(!worth_retrying_later(&err));
+/// assert!(!locked(&err));
 /// ```
 pub mod codes {
     /// `1`: the object exists already (a name that is taken); HTTP 409.
@@ -693,8 +725,10 @@ pub mod codes {
     /// `return_timeout` above 120), of the wrong type, not one of the
     /// field's values; HTTP 400.
     pub const INVALID_VALUE: u64 = 262197;
-    /// `2621573`: the SVM (Vserver) is temporarily locked by another
-    /// operation; the same request may succeed a little later.
+    /// `2621573`: the SVM (Vserver) or the configuration is temporarily
+    /// locked by another operation. ONTAP refused the request before doing
+    /// anything, so the same request may be sent again a little later, a
+    /// POST included ([`RetryPolicy::resend_not_performed`](crate::RetryPolicy::resend_not_performed)).
     pub const VSERVER_LOCKED: u64 = 2621573;
     /// `458762`: a job action (`cancel`, `pause`, `resume`) on a job that
     /// has already ended.

@@ -9,6 +9,7 @@ use serde::{Deserialize, Serialize};
 use tokio::time::Instant;
 
 use futures::Stream;
+use tracing::Instrument as _;
 
 use crate::batch::{self, Window};
 use crate::connection::{HostConnection, is_certificate_failure};
@@ -407,18 +408,22 @@ struct JobWatch {
     poller: Poller,
     next: Next,
     last: Option<JobStatus>,
+    /// `ontap.job_wait`, with the job's uuid: each read happens in it.
+    span: tracing::Span,
 }
 
 impl JobWatch {
     fn new(conn: HostConnection, link: JobLink, options: &PollOptions) -> JobWatch {
         let poller = Poller::new(&conn, options, format!("job {}", link.uuid));
         let next = Next::Read(poller.first());
+        let span = tracing::debug_span!("ontap.job_wait", job = %link.uuid, state = tracing::field::Empty);
         JobWatch {
             conn,
             link,
             poller,
             next,
             last: None,
+            span,
         }
     }
 
@@ -435,6 +440,11 @@ impl JobWatch {
     /// The next status that differs from the last, or the error that ends
     /// the watch; `None` after the end.
     async fn next(&mut self) -> Option<Result<JobStatus, Error>> {
+        let span = self.span.clone();
+        self.next_status().instrument(span).await
+    }
+
+    async fn next_status(&mut self) -> Option<Result<JobStatus, Error>> {
         loop {
             let window = match std::mem::replace(&mut self.next, Next::Done) {
                 Next::Read(window) => window,
@@ -448,6 +458,9 @@ impl JobWatch {
             };
             match read {
                 Ok(status) => {
+                    if let Some(state) = &status.state {
+                        self.span.record("state", state.as_str());
+                    }
                     let changed = self
                         .last
                         .as_ref()

@@ -9,6 +9,7 @@
 
 extern crate self as ontap;
 
+mod auth;
 mod batch;
 mod connection;
 mod display;
@@ -17,10 +18,13 @@ mod hal;
 mod job;
 mod request;
 mod resource;
+mod retry;
 mod secret;
+mod tls;
 mod verbs;
 mod wire;
 
+pub use auth::{BoxError, Token, TokenProvider};
 pub use connection::{
     CLIENT_APP, DEFAULT_MAX_IN_FLIGHT, DEFAULT_RETURN_TIMEOUT, HostConnection, HostConnectionBuilder, Scheme,
 };
@@ -35,6 +39,8 @@ pub use request::{
 };
 pub use resource::{FieldMeta, Resource, Verb, Verbs, to_json, to_request_json};
 pub use response::Response;
+pub use retry::{NOT_PERFORMED_CODES, RetryPolicy};
+pub use rustls;
 pub use secret::{MASK, Secret};
 pub use verbs::{
     BulkJob, BulkResponse, CallOptions, Collection, Delete, DeleteCollection, Get, IntoKeys, NoParams, Page, Patch,

@@ -25,6 +25,7 @@ use crate::job::{JobLink, JobStatus, PollOptions, Poller};
 use crate::request::{self, Query, RequestSpec, is_dot_segment};
 use crate::resource::{Resource, Verb, Verbs};
 use crate::response::Response;
+use tracing::Instrument as _;
 
 /// Marks a resource that ONTAP reads with `GET`; gives it [`ResourceExt::get`].
 #[diagnostic::on_unimplemented(
@@ -33,6 +34,17 @@ use crate::response::Response;
     note = "a resource supports GET when the struct says `#[resource(get)]` or one of its fields is marked `#[get]`"
 )]
 pub trait Get: Resource {}
+
+/// The span of one operation on `R` (`ontap.operation`): the resource, the
+/// verb and the path, computed only when debug events may be wanted.
+fn operation_span<R: Resource>(verb: &'static str, path: impl FnOnce() -> Result<String, Error>) -> tracing::Span {
+    let path = if tracing::level_enabled!(tracing::Level::DEBUG) {
+        path().ok()
+    } else {
+        None
+    };
+    tracing::debug_span!("ontap.operation", resource = R::NAME, verb, path = path.as_deref())
+}
 
 /// GETs `resource` and merges the answer into it.
 async fn refresh<R: Resource>(resource: &mut R, conn: &HostConnection, query: &Query) -> Result<Response, Error> {
@@ -390,7 +402,7 @@ pub trait ResourceExt: Resource {
     where
         Self: Get,
     {
-        refresh(self, conn, &Query::new()).await
+        self.get_with(conn, &Query::new()).await
     }
 
     /// [`ResourceExt::get`] with query parameters (`fields`, say).
@@ -398,7 +410,8 @@ pub trait ResourceExt: Resource {
     where
         Self: Get,
     {
-        refresh(self, conn, query).await
+        let span = operation_span::<Self>("get", || request::instance_path_with(self, query));
+        refresh(self, conn, query).instrument(span).await
     }
 
     /// [`ResourceExt::get`], with a 404 answer as `Ok(None)` instead of an error.
@@ -406,7 +419,8 @@ pub trait ResourceExt: Resource {
     where
         Self: Get,
     {
-        match refresh(self, conn, &Query::new()).await {
+        let span = operation_span::<Self>("get", || request::instance_path(self));
+        match refresh(self, conn, &Query::new()).instrument(span).await {
             Ok(response) => Ok(Some(response)),
             Err(err) if err.status() == Some(StatusCode::NOT_FOUND) => Ok(None),
             Err(err) => Err(err),
@@ -572,6 +586,7 @@ pub trait ResourceExt: Resource {
     {
         let query = Query::new();
         let path = request::instance_path_with(self, &query)?;
+        let span = operation_span::<Self>("wait_until", || Ok(path.clone()));
         let mut poller = Poller::new(conn, options, format!("{} {path}", Self::NAME));
         let mut window = poller.first();
         let timed_out = |poller: &Poller| Error::WaitTimeout {
@@ -583,7 +598,8 @@ pub trait ResourceExt: Resource {
             let read = async {
                 tokio::time::sleep_until(window.latest).await;
                 read_into(self, conn, &query, false).await
-            };
+            }
+            .instrument(span.clone());
             match tokio::time::timeout_at(poller.cutoff(window), read).await {
                 Err(_) => return Err(timed_out(&poller)),
                 Ok(Ok(response)) => {
@@ -661,28 +677,8 @@ pub trait ResourceExt: Resource {
     where
         Self: Post,
     {
-        let body = request::body(self, Verb::Post)?;
-        let call = options.into_call();
-        let mut query = call.query.clone();
-        if !Self::KEYS.is_empty() && query.get("return_records").is_none() {
-            // The answer then holds the new object's keys, which a later
-            // GET, PATCH or DELETE needs.
-            query.push("return_records", true);
-        }
-        let hold = hold(conn, &call, Self::HOLD, Verb::Post, &mut query);
-        let spec = RequestSpec::new(Method::POST, &request::collection_path_with(self, &query)?, &query)
-            .with_body(Value::Object(body));
-        let mut response = conn.execute(&spec).await?;
-        drop(hold);
-        response.started_job()?;
-        if !response.is_empty_body()
-            && let Some(created) = response.decode::<Records<Self>>()?.records.into_iter().next()
-        {
-            // With `return_records=true`, the answer holds the new object and its keys.
-            self.merge(created);
-        }
-        finish(self, conn, &mut response, &call).await?;
-        Ok(response)
+        let span = operation_span::<Self>("post", || request::collection_path(self));
+        send_post(self, conn, options).instrument(span).await
     }
 
     /// Modifies the object: `PATCH` on its instance path with every field
@@ -707,8 +703,11 @@ pub trait ResourceExt: Resource {
     where
         Self: Patch,
     {
+        let span = operation_span::<Self>("patch", || request::instance_path(self));
         let body = request::body(self, Verb::Patch)?;
-        send_patch(self, conn, body, &options.into_call()).await
+        send_patch(self, conn, body, &options.into_call())
+            .instrument(span)
+            .await
     }
 
     /// Modifies the object with only the `#[patch]` fields whose values
@@ -736,7 +735,11 @@ pub trait ResourceExt: Resource {
         if body.is_empty() {
             return Ok(None);
         }
-        send_patch(self, conn, body, &options.into_call()).await.map(Some)
+        let span = operation_span::<Self>("patch", || request::instance_path(self));
+        send_patch(self, conn, body, &options.into_call())
+            .instrument(span)
+            .await
+            .map(Some)
     }
 
     /// Deletes the object: `DELETE` on its instance path; waits for a job
@@ -778,7 +781,10 @@ pub trait ResourceExt: Resource {
     where
         Self: Delete,
     {
-        send_delete(self, conn, None, &options.into_call()).await
+        let span = operation_span::<Self>("delete", || request::instance_path(self));
+        send_delete(self, conn, None, &options.into_call())
+            .instrument(span)
+            .await
     }
 
     /// [`ResourceExt::delete_with`] with a JSON body, for the deletions that
@@ -792,7 +798,10 @@ pub trait ResourceExt: Resource {
     where
         Self: Delete,
     {
-        send_delete(self, conn, Some(body), &options.into_call()).await
+        let span = operation_span::<Self>("delete", || request::instance_path(self));
+        send_delete(self, conn, Some(body), &options.into_call())
+            .instrument(span)
+            .await
     }
 
     /// Modifies every object `query` selects with one `PATCH` of the
@@ -836,6 +845,7 @@ pub trait ResourceExt: Resource {
     where
         Self: PatchCollection,
     {
+        let span = operation_span::<Self>("patch_collection", || request::collection_path(self));
         let body = request::body(self, Verb::Patch)?;
         send_bulk(
             self,
@@ -845,6 +855,7 @@ pub trait ResourceExt: Resource {
             Some(Value::Object(body)),
             options.into_call(),
         )
+        .instrument(span)
         .await
     }
 
@@ -885,7 +896,11 @@ pub trait ResourceExt: Resource {
     where
         Self: DeleteCollection,
     {
-        send_bulk(&Self::default(), conn, Method::DELETE, query, None, options.into_call()).await
+        let resource = Self::default();
+        let span = operation_span::<Self>("delete_collection", || request::collection_path(&resource));
+        send_bulk(&resource, conn, Method::DELETE, query, None, options.into_call())
+            .instrument(span)
+            .await
     }
 
     /// Lists the objects page by page: a stream of the collection's pages,
@@ -965,7 +980,11 @@ pub trait ResourceExt: Resource {
             .without("max_records")
             .return_records(false);
         let path = request::collection_path_with(&Self::default(), &query)?;
-        let response = conn.execute(&RequestSpec::new(Method::GET, &path, &query)).await?;
+        let span = operation_span::<Self>("count_collection", || Ok(path.clone()));
+        let response = conn
+            .execute(&RequestSpec::new(Method::GET, &path, &query))
+            .instrument(span)
+            .await?;
         let count: Count = response.decode()?;
         Ok(count.num_records.unwrap_or(0))
     }
@@ -1138,7 +1157,11 @@ fn keyed_path<R: Resource>(names: &[&'static str], keys: &[String]) -> Result<St
 async fn fetch_by_keys<R: Resource>(conn: &HostConnection, keys: Vec<String>, query: Query) -> Result<R, Error> {
     let names = path_keys::<R>();
     let path = keyed_path::<R>(&names, &keys)?;
-    let response = conn.execute(&RequestSpec::new(Method::GET, &path, &query)).await?;
+    let span = operation_span::<R>("get", || Ok(path.clone()));
+    let response = conn
+        .execute(&RequestSpec::new(Method::GET, &path, &query))
+        .instrument(span)
+        .await?;
     decode_keyed(&response, &names, &keys)
 }
 
@@ -1273,6 +1296,36 @@ async fn finish<R: Resource>(
         refresh(resource, conn, &call.query.parents_only()).await?;
     }
     Ok(())
+}
+
+/// POSTs `resource` and waits for its job as `options` say.
+async fn send_post<R: Post>(
+    resource: &mut R,
+    conn: &HostConnection,
+    options: CallOptions<<R as Post>::Params>,
+) -> Result<Response, Error> {
+    let body = request::body(resource, Verb::Post)?;
+    let call = options.into_call();
+    let mut query = call.query.clone();
+    if !R::KEYS.is_empty() && query.get("return_records").is_none() {
+        // The answer then holds the new object's keys, which a later
+        // GET, PATCH or DELETE needs.
+        query.push("return_records", true);
+    }
+    let hold = hold(conn, &call, R::HOLD, Verb::Post, &mut query);
+    let spec = RequestSpec::new(Method::POST, &request::collection_path_with(resource, &query)?, &query)
+        .with_body(Value::Object(body));
+    let mut response = conn.execute(&spec).await?;
+    drop(hold);
+    response.started_job()?;
+    if !response.is_empty_body()
+        && let Some(created) = response.decode::<Records<R>>()?.records.into_iter().next()
+    {
+        // With `return_records=true`, the answer holds the new object and its keys.
+        resource.merge(created);
+    }
+    finish(resource, conn, &mut response, &call).await?;
+    Ok(response)
 }
 
 async fn send_patch<R: Resource>(
@@ -1511,7 +1564,7 @@ impl Prefetch {
     fn start(conn: &HostConnection, spec: RequestSpec) -> Prefetch {
         let task = {
             let (conn, spec) = (conn.clone(), spec.clone());
-            tokio::spawn(async move { conn.execute(&spec).await })
+            tokio::spawn(async move { conn.execute(&spec).await }.in_current_span())
         };
         Prefetch {
             task,
@@ -1588,6 +1641,8 @@ struct PageState {
     max_empty: u32,
     /// The first page's path and query, for the error.
     first: String,
+    /// `ontap.operation` of the whole stream: each page is read in it.
+    span: tracing::Span,
     /// `return_records=false`: pages carry no `records`.
     records_optional: bool,
 }
@@ -1602,7 +1657,9 @@ fn pages<R: Resource>(conn: HostConnection, query: Query) -> BoxStream<'static, 
     };
     let mut seen = RecentLinks::new(REMEMBERED_LINKS);
     seen.insert(first.path_and_query());
+    let span = operation_span::<R>("get_collection", || request::collection_path(&R::default()));
     let state = PageState {
+        span,
         conn,
         first: first.path_and_query().to_owned(),
         next: Some(first),
@@ -1613,7 +1670,16 @@ fn pages<R: Resource>(conn: HostConnection, query: Query) -> BoxStream<'static, 
         max_empty: query.get_max_empty_pages().max(1),
         records_optional: query.get("return_records") == Some("false"),
     };
-    stream::try_unfold(state, |mut state| async move {
+    stream::try_unfold(state, |state| {
+        let span = state.span.clone();
+        next_page(state).instrument(span)
+    })
+    .boxed()
+}
+
+/// Reads the next page of a collection stream, and starts the one after.
+async fn next_page<R: Resource>(mut state: PageState) -> Result<Option<(Page<R>, PageState)>, Error> {
+    {
         if let Some(err) = state.stop.take() {
             return Err(err);
         }
@@ -1674,8 +1740,7 @@ fn pages<R: Resource>(conn: HostConnection, query: Query) -> BoxStream<'static, 
             next: href,
         };
         Ok(Some((page, state)))
-    })
-    .boxed()
+    }
 }
 
 #[cfg(test)]

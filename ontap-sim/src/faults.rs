@@ -6,8 +6,12 @@ use std::time::Duration;
 
 use crate::state::lock;
 
+/// ONTAP's error code for a configuration that is temporarily locked.
+const LOCKED_CODE: &str = "2621573";
+
 /// A fault the simulator injects into the requests it matches: added latency, a forced
-/// status (e.g. 503, or 429 with `Retry-After`), a dropped connection, or a truncated body.
+/// status (e.g. 503, or 429 with `Retry-After`, or ONTAP's "temporarily locked" 409 with
+/// [`Fault::locked`]), a dropped connection, or a truncated body.
 ///
 /// A fault matches every request unless narrowed with [`Fault::path`] and [`Fault::method`],
 /// and stays active until [`Simulator::clear_faults`](crate::Simulator::clear_faults)
@@ -91,6 +95,46 @@ impl Fault {
             message: format!("Injected fault: HTTP {status}"),
             raw: None,
         })
+    }
+
+    /// Answers matching requests 409 with ONTAP's "temporarily locked" error, code
+    /// `2621573`: what a cluster answers while another operation holds the configuration
+    /// (a busy SVM, a takeover, a job that keeps it locked). Combine it with
+    /// [`Fault::path`], [`Fault::method`], [`Fault::times`] and [`Fault::retry_after`] as
+    /// any other answer.
+    ///
+    /// ONTAP refuses such a request before it does anything, so the request may be sent
+    /// again, even a POST that creates something: nothing was created the first time.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// # let _ = rustls::crypto::ring::default_provider().install_default();
+    /// use ontap_sim::{Fault, Simulator};
+    ///
+    /// let sim = Simulator::builder().tls(false).start().await?;
+    /// sim.inject(Fault::locked().method("POST").path("/api/storage/volumes").times(1));
+    /// let post = || {
+    ///     reqwest::Client::new()
+    ///         .post(format!("{}/api/storage/volumes", sim.base_url()))
+    ///         .basic_auth(sim.username(), Some(sim.password()))
+    ///         .body(r#"{"name": "vol1", "svm": {"name": "vs0"}}"#)
+    ///         .send()
+    /// };
+    /// let first = post().await?;
+    /// assert_eq!(first.status(), 409);
+    /// let body: serde_json::Value = serde_json::from_str(&first.text().await?)?;
+    /// assert_eq!(body["error"]["code"], "2621573");
+    /// // Nothing happened: the same POST again creates the volume.
+    /// assert_eq!(post().await?.status(), 202);
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub fn locked() -> Fault {
+        Fault::status(409).ontap_error(
+            LOCKED_CODE,
+            "The configuration is temporarily locked by another operation. Try the request again later.",
+        )
     }
 
     /// Closes the connection of matching requests without an answer.

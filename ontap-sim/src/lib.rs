@@ -15,8 +15,10 @@
 //! | `/api/svm/svms` | SVM names, defaults, no delete while volumes remain |
 //! | `/api/storage/volumes` and `.../snapshots` | volume names (917888), sizes, defaults, `space` kept from `size`; snapshots under their volume |
 //!
-//! Every request needs HTTP Basic authentication. It listens on HTTPS with a self-signed
-//! certificate generated at start (for `localhost`, `127.0.0.1` and `::1`), or on plain
+//! Every request needs a login: HTTP Basic credentials, a bearer token, or a TLS client
+//! certificate (see [Logins](#logins)). It listens on HTTPS with a self-signed
+//! certificate generated at start (for `localhost`, `127.0.0.1` and `::1`, or the names
+//! given to [`certificate_names`](SimulatorBuilder::certificate_names)), or on plain
 //! HTTP. A newcomer's first GETs find a realistic cluster (see
 //! [The default cluster](#the-default-cluster)).
 //!
@@ -80,9 +82,10 @@
 //!
 //! It prints one line with the base URL and the username, and runs until Ctrl-C.
 //! `ontap-sim --help` describes the options. Clients in any language can read what they
-//! sent at `GET /sim/requests` (see [Request log](#request-log)), and how many connections
+//! sent at `GET /sim/requests` (see [Request log](#request-log)), how many connections
 //! they opened at `GET /sim/connections` (see
-//! [Connection statistics](#connection-statistics)).
+//! [Connection statistics](#connection-statistics)), and get a bearer token at
+//! `POST /sim/tokens` (see [Logins](#logins)).
 //!
 //! # The whole API
 //!
@@ -141,8 +144,9 @@
 //! | `svm` names no SVM | 400 | `2621462` | the SVM-scoped POSTs' documented codes |
 //! | volume `size` outside 20 MiB..=100 TiB | 400 | `262197` | GS |
 //!
-//! A request without valid Basic credentials gets 401 with
-//! `WWW-Authenticate: Basic realm="ONTAP"` and an **empty body**. No request can crash the
+//! A request without a valid login gets 401 with an **empty body** and
+//! `WWW-Authenticate: Basic realm="ONTAP"`, or `Bearer error="invalid_token"` when it
+//! carried a bearer token that is expired, revoked or unknown (see [Logins](#logins)). No request can crash the
 //! simulator or get a plain-text rejection (except what hyper refuses itself, see
 //! [Protocol](#protocol)).
 //!
@@ -265,9 +269,11 @@
 //!
 //! [`Simulator::requests`] returns the last 1,000 requests
 //! ([`request_log`](SimulatorBuilder::request_log) changes that) as [`RecordedRequest`]s
-//! (`method`, `path`, `query`, `body` as JSON), recorded on arrival, before faults and
-//! authentication; the values of fields and query parameters named like `password` or
-//! `passphrase` read `*********`. From outside the process, with the same credentials:
+//! (`method`, `path`, `query`, `body` as JSON, the login it made as a [`Login`] and the
+//! time it arrived since the start), recorded on arrival, before faults and the refusal of
+//! requests without a login; the values of fields and query parameters named like
+//! `password` or `passphrase` read `*********`, and no token or `Authorization` header is
+//! ever recorded. From outside the process, with the same credentials:
 //! `GET /sim/requests` answers them as a JSON array, `DELETE /sim/requests` answers them
 //! and empties the log; [`request_log_file`](SimulatorBuilder::request_log_file) (the
 //! binary's `--request-log-file`) appends each as a JSON line.
@@ -281,6 +287,31 @@
 //! `DELETE /sim/connections` answers the same and resets `accepted` to 0 and `peak_open`
 //! to the connections open then. As for `/sim/requests`, no fault applies to them, they
 //! are not recorded, a query parameter answers 400 `262179` and another method 405.
+//!
+//! ## Logins
+//!
+//! A request logs in with any one of these; the request log records which
+//! ([`RecordedRequest::auth`], in this order when several hold):
+//!
+//! - **A client certificate** (ONTAP's `cert` method), with
+//!   [`client_certificate_login`](SimulatorBuilder::client_certificate_login) and TLS:
+//!   the simulator has its own CA ([`Simulator::client_ca_pem`]) and issues certificates
+//!   ([`Simulator::issue_client_certificate`]). A connection whose certificate names the
+//!   configured user (subject CN) needs no `Authorization` header; a certificate for
+//!   another user logs in nothing, and one from another CA fails the TLS handshake.
+//! - **A bearer token** (an OAuth 2.0 access token): `Authorization: Bearer <token>`
+//!   with a token from [`Simulator::issue_token`] or `POST /sim/tokens` (Basic
+//!   credentials, optional body `{"expires_in": <seconds>}`, answers 201
+//!   `{"access_token", "token_type": "Bearer", "expires_in"}`; the lifetime defaults to
+//!   [`token_lifetime`](SimulatorBuilder::token_lifetime), an hour). An expired, revoked
+//!   ([`Simulator::revoke_tokens`]) or unknown token gets 401 with
+//!   `WWW-Authenticate: Bearer error="invalid_token"`.
+//! - **HTTP Basic** with the configured [`credentials`](SimulatorBuilder::credentials).
+//!
+//! The login is decided when the request's head arrives: a token that expires while a
+//! [`Fault::latency`] delays the request still counts. `/sim/requests` and
+//! `/sim/connections` take any of them; `/sim/tokens` only Basic. No fault applies to the
+//! `/sim` endpoints and they are not recorded.
 //!
 //! ## Job actions
 //!
@@ -348,8 +379,9 @@
 //!
 //! Every request first consults the active [`Fault`]s (added with
 //! [`SimulatorBuilder::fault`] or [`Simulator::inject`]): latency, a forced status with an
-//! ONTAP body (e.g. 503, or 429 with `Retry-After`), a raw body (e.g. a proxy's HTML page),
-//! a dropped connection, or a truncated body.
+//! ONTAP body (e.g. 503, or 429 with `Retry-After`, or the "temporarily locked" 409 of
+//! [`Fault::locked`]), a raw body (e.g. a proxy's HTML page), a dropped connection, or a
+//! truncated body.
 //!
 //! # Performance
 //!
@@ -374,6 +406,7 @@
 #![warn(missing_docs)]
 
 mod api;
+mod auth;
 mod collection;
 mod download;
 mod engine;
@@ -395,11 +428,12 @@ mod version;
 use std::io;
 use std::net::{Ipv4Addr, SocketAddr};
 use std::sync::{Arc, Mutex};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use tokio::sync::watch;
 use tokio::task::{JoinHandle, JoinSet};
 
+pub use auth::{ClientCertificate, Login};
 pub use faults::Fault;
 pub use package_server::PackageServer;
 pub use requests::RecordedRequest;
@@ -477,6 +511,9 @@ pub struct SimulatorBuilder {
     strict_hal_links: bool,
     faults: Vec<Fault>,
     server: server::Options,
+    client_certificate_login: bool,
+    token_lifetime: Duration,
+    certificate_names: Option<Vec<String>>,
 }
 
 /// The ONTAP version a simulator runs unless told otherwise.
@@ -504,6 +541,9 @@ impl Default for SimulatorBuilder {
             strict_hal_links: false,
             faults: Vec::new(),
             server: server::Options::default(),
+            client_certificate_login: false,
+            token_lifetime: Duration::from_secs(3600),
+            certificate_names: None,
         }
     }
 }
@@ -762,7 +802,7 @@ impl SimulatorBuilder {
 
     /// Also appends every request to this file (created if missing, opened by
     /// [`SimulatorBuilder::start`]), one compact JSON line each: `{"method", "path",
-    /// "query", "body"}` with secrets masked, as [`RecordedRequest`] and
+    /// "query", "body", "auth", "at_ms"}` with secrets masked, as [`RecordedRequest`] and
     /// `GET /sim/requests` show it. A line is written before its request is answered,
     /// whatever [`request_log`](SimulatorBuilder::request_log) keeps (even 0).
     ///
@@ -789,6 +829,102 @@ impl SimulatorBuilder {
     /// ```
     pub fn request_log_file(mut self, path: impl Into<std::path::PathBuf>) -> Self {
         self.server.request_log_file = Some(path.into());
+        self
+    }
+
+    /// Lets clients log in with a TLS client certificate, as ONTAP's `cert` authentication
+    /// method does (default `false`; only with [`tls`](SimulatorBuilder::tls) on).
+    ///
+    /// At start the simulator creates its own CA ([`Simulator::client_ca_pem`]) and its
+    /// TLS server asks every client for a certificate signed by it. Sending one is
+    /// optional: a client without one connects as before and logs in with Basic
+    /// credentials or a token. A certificate that the CA did not sign fails the TLS
+    /// handshake. [`Simulator::issue_client_certificate`] makes certificates: one whose
+    /// subject CN is the configured [`username`](Simulator::username) logs in every
+    /// request of its connection without an `Authorization` header; one for any other
+    /// name logs in nothing (the request still needs valid Basic credentials or a valid
+    /// token, else it gets 401).
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// use rustls::pki_types::pem::PemObject as _;
+    /// use rustls::pki_types::{CertificateDer, PrivateKeyDer};
+    ///
+    /// let sim = ontap_sim::Simulator::builder().client_certificate_login(true).start().await?;
+    /// let issued = sim.issue_client_certificate(sim.username()).expect("the login is on");
+    ///
+    /// // A client that trusts the simulator's certificate and presents the issued one.
+    /// let mut roots = rustls::RootCertStore::empty();
+    /// roots.add(CertificateDer::from_pem_slice(sim.certificate_pem().unwrap().as_bytes())?)?;
+    /// let provider = std::sync::Arc::new(rustls::crypto::ring::default_provider());
+    /// let tls = rustls::ClientConfig::builder_with_provider(provider)
+    ///     .with_safe_default_protocol_versions()?
+    ///     .with_root_certificates(roots)
+    ///     .with_client_auth_cert(
+    ///         vec![CertificateDer::from_pem_slice(issued.certificate_pem.as_bytes())?],
+    ///         PrivateKeyDer::from_pem_slice(issued.private_key_pem.as_bytes())?,
+    ///     )?;
+    /// let client = reqwest::Client::builder().tls_backend_preconfigured(tls).build()?;
+    ///
+    /// // No Authorization header: the certificate is the login.
+    /// let r = client.get(format!("{}/api/cluster", sim.base_url())).send().await?;
+    /// assert_eq!(r.status(), 200);
+    /// let login = sim.requests().pop().and_then(|r| r.auth);
+    /// assert_eq!(login, Some(ontap_sim::Login::Certificate { user: "admin".into() }));
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub fn client_certificate_login(mut self, on: bool) -> Self {
+        self.client_certificate_login = on;
+        self
+    }
+
+    /// How long a token from `POST /sim/tokens` stays valid when the request names no
+    /// `expires_in` (default one hour, 3,600 s). See [`Simulator::issue_token`].
+    ///
+    /// ```
+    /// let b = ontap_sim::Simulator::builder().token_lifetime(std::time::Duration::from_secs(60));
+    /// # let _ = b;
+    /// ```
+    pub fn token_lifetime(mut self, lifetime: Duration) -> Self {
+        self.token_lifetime = lifetime;
+        self
+    }
+
+    /// The names the server certificate is for (its subject alternative names, host names
+    /// or IP addresses), in place of the default ones (`localhost`, `127.0.0.1`, `::1` and
+    /// the listening address). The certificate is still self-signed, and its subject CN
+    /// is the first name, as in the certificate an ONTAP cluster generates for itself.
+    ///
+    /// A cluster's own certificate often names the cluster, not the address a client
+    /// connects to: `["cluster1.example.invalid"]` gives such a certificate, which a
+    /// client that verifies host names refuses for `127.0.0.1` even when it trusts the
+    /// certificate. A client that pins the certificate
+    /// ([`Simulator::certificate_sha256`]) can still connect.
+    ///
+    /// # Errors
+    /// [`SimulatorBuilder::start`] fails (`InvalidInput`) when a name is neither an IP
+    /// address nor a valid DNS name (one wildcard label in front, `*.cluster1.example`,
+    /// is allowed).
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// # let _ = rustls::crypto::ring::default_provider().install_default();
+    /// let sim = ontap_sim::Simulator::builder()
+    ///     .certificate_names(["cluster1.example.invalid"])
+    ///     .start()
+    ///     .await?;
+    /// // Trusting the certificate is not enough: it does not name 127.0.0.1.
+    /// let cert = reqwest::Certificate::from_pem(sim.certificate_pem().unwrap().as_bytes())?;
+    /// let client = reqwest::Client::builder().tls_certs_only([cert]).build()?;
+    /// assert!(client.get(format!("{}/api/cluster", sim.base_url())).send().await.is_err());
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub fn certificate_names(mut self, names: impl IntoIterator<Item = impl Into<String>>) -> Self {
+        self.certificate_names = Some(names.into_iter().map(Into::into).collect());
         self
     }
 
@@ -828,11 +964,21 @@ impl SimulatorBuilder {
         let transport = self.server.open()?;
         let listener = tokio::net::TcpListener::bind(self.listen).await?;
         let addr = listener.local_addr()?;
-        let (tls, certificate_pem) = if self.tls {
-            let (acceptor, pem) = server::self_signed_tls(addr.ip())?;
-            (Some(acceptor), Some(pem))
+        let started = Instant::now();
+        let client_ca = if self.tls && self.client_certificate_login {
+            Some(auth::ClientCa::new()?)
         } else {
-            (None, None)
+            None
+        };
+        let (tls, certificate_pem, certificate_sha256) = if self.tls {
+            let tls = server::self_signed_tls(addr.ip(), self.certificate_names.as_deref(), client_ca.as_ref())?;
+            (
+                Some(tls.acceptor),
+                Some(tls.certificate_pem),
+                Some(tls.certificate_sha256),
+            )
+        } else {
+            (None, None, None)
         };
         let uuids = util::UuidGen::new();
         let cluster_uuid = uuids.next_uuid();
@@ -863,6 +1009,7 @@ impl SimulatorBuilder {
                 (text("name"), text("uuid"))
             })
             .unwrap_or_default();
+        let logins = auth::Logins::new(&self.username, &self.password, client_ca, self.token_lifetime);
         let shared = Arc::new(Shared {
             config: Config {
                 username: self.username,
@@ -883,7 +1030,8 @@ impl SimulatorBuilder {
             uuids,
             download: Mutex::new(download::DownloadStatus::default()),
             inventory: inventory::Locked::new(inventory),
-            requests: RequestLog::new(self.request_log),
+            requests: RequestLog::new(self.request_log, started),
+            logins,
             connections: server::Connections::default(),
             faults: faults::Faults::default(),
             http: download::http_client()?,
@@ -917,6 +1065,7 @@ impl SimulatorBuilder {
             addr,
             base_url,
             certificate_pem,
+            certificate_sha256,
             shutdown,
             server: Some(server),
         })
@@ -996,15 +1145,17 @@ pub struct Simulator {
     addr: SocketAddr,
     base_url: String,
     certificate_pem: Option<String>,
+    certificate_sha256: Option<String>,
     shutdown: watch::Sender<bool>,
     server: Option<JoinHandle<()>>,
 }
 
 impl Simulator {
-    /// A builder with the defaults: `admin` / `netapp1!`, HTTPS, `127.0.0.1:0`, 300 s job
-    /// retention, no download throttle, ONTAP 9.15.1 with the default cluster (the SVM `vs0`
-    /// and no volumes), no seeded jobs or packages, 100 ms jobs, 10 s upgrades, a
-    /// 1,000-request log, no faults.
+    /// A builder with the defaults: `admin` / `netapp1!`, HTTPS (a certificate for
+    /// `localhost` and the loopback addresses), `127.0.0.1:0`, 300 s job retention, no
+    /// download throttle, ONTAP 9.15.1 with the default cluster (the SVM `vs0` and no
+    /// volumes), no seeded jobs or packages, 100 ms jobs, 10 s upgrades, a 1,000-request
+    /// log, no faults, no client certificate login, one-hour tokens.
     ///
     /// ```
     /// let builder = ontap_sim::Simulator::builder();
@@ -1084,6 +1235,168 @@ impl Simulator {
     /// ```
     pub fn certificate_pem(&self) -> Option<&str> {
         self.certificate_pem.as_deref()
+    }
+
+    /// The SHA-256 fingerprint of the server certificate (of its DER), as uppercase hex
+    /// pairs joined by `:`, the form `openssl x509 -noout -fingerprint -sha256` prints
+    /// after `=`; `None` without TLS. A client that pins certificates compares it with the
+    /// certificate it receives.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> std::io::Result<()> {
+    /// let sim = ontap_sim::Simulator::builder().start().await?;
+    /// let fingerprint = sim.certificate_sha256().unwrap();
+    /// assert_eq!(fingerprint.len(), 32 * 3 - 1); // AA:BB:...
+    /// assert!(fingerprint.split(':').all(|pair| pair.len() == 2
+    ///     && pair.chars().all(|c| c.is_ascii_digit() || c.is_ascii_uppercase())));
+    /// let plain = ontap_sim::Simulator::builder().tls(false).start().await?;
+    /// assert!(plain.certificate_sha256().is_none());
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub fn certificate_sha256(&self) -> Option<String> {
+        self.certificate_sha256.clone()
+    }
+
+    /// The certificate (PEM) of the CA that signs client certificates, with
+    /// [`SimulatorBuilder::client_certificate_login`] (and TLS) on; `None` otherwise.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> std::io::Result<()> {
+    /// let sim = ontap_sim::Simulator::builder().client_certificate_login(true).start().await?;
+    /// assert!(sim.client_ca_pem().unwrap().starts_with("-----BEGIN CERTIFICATE-----"));
+    /// let off = ontap_sim::Simulator::builder().start().await?;
+    /// assert!(off.client_ca_pem().is_none());
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub fn client_ca_pem(&self) -> Option<&str> {
+        self.shared.logins.client_ca.as_ref().map(auth::ClientCa::pem)
+    }
+
+    /// A new key and client certificate for `user` (subject CN = `user`), signed by the
+    /// simulator's CA, for TLS client authentication (see
+    /// [`SimulatorBuilder::client_certificate_login`]). A certificate for the configured
+    /// [`username`](Simulator::username) logs in; one for another name is accepted by the
+    /// TLS handshake but logs in nothing.
+    ///
+    /// `None` when the login is off (or TLS is); also, though it does not happen in
+    /// practice, when generating the key or signing fails.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> std::io::Result<()> {
+    /// let sim = ontap_sim::Simulator::builder().client_certificate_login(true).start().await?;
+    /// let admin = sim.issue_client_certificate("admin").unwrap();
+    /// let other = sim.issue_client_certificate("monitor").unwrap();
+    /// assert_ne!(admin.certificate_pem, other.certificate_pem);
+    /// let off = ontap_sim::Simulator::builder().start().await?;
+    /// assert!(off.issue_client_certificate("admin").is_none());
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub fn issue_client_certificate(&self, user: &str) -> Option<ClientCertificate> {
+        self.shared.logins.client_ca.as_ref()?.issue(user).ok()
+    }
+
+    /// A new bearer token (an OAuth 2.0 access token), valid for `lifetime` from now.
+    ///
+    /// A request with `Authorization: Bearer <token>` logs in while the token is valid.
+    /// Once it has expired, after [`Simulator::revoke_tokens`], or for a token the
+    /// simulator never issued, the request gets 401 with
+    /// `WWW-Authenticate: Bearer error="invalid_token"` and no body. A token is 32 random
+    /// bytes in base64url without padding (43 characters). The simulator keeps only its
+    /// SHA-256, and the request log records its number
+    /// ([`Login::Bearer`]: 1 for the first token issued), never the token.
+    ///
+    /// # Panics
+    /// If the operating system's random number generator fails.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// # let _ = rustls::crypto::ring::default_provider().install_default();
+    /// use std::time::Duration;
+    ///
+    /// let sim = ontap_sim::Simulator::builder().tls(false).start().await?;
+    /// let token = sim.issue_token(Duration::from_secs(60));
+    /// let r = reqwest::Client::new()
+    ///     .get(format!("{}/api/cluster", sim.base_url()))
+    ///     .bearer_auth(&token)
+    ///     .send()
+    ///     .await?;
+    /// assert_eq!(r.status(), 200);
+    /// assert_eq!(sim.requests()[0].auth, Some(ontap_sim::Login::Bearer { token: 1 }));
+    /// # Ok(())
+    /// # }
+    /// ```
+    ///
+    /// # From outside the process
+    ///
+    /// `POST /sim/tokens` issues one over HTTP, as a token endpoint would, for the Basic
+    /// credentials (401 without them; a certificate or a token is not enough). Its body
+    /// is empty or `{"expires_in": <seconds>}`; without `expires_in` the token lasts
+    /// [`SimulatorBuilder::token_lifetime`] (one hour by default). It answers 201 with
+    /// `{"access_token": "...", "token_type": "Bearer", "expires_in": <seconds>}` and
+    /// `Cache-Control: no-store`. A body that is not such an object answers 400 (`262199`
+    /// for invalid JSON, `262255` for another JSON value, `262179` for another field,
+    /// `262197` for an `expires_in` that is not a whole number of seconds), a query
+    /// parameter 400 `262179`, another method 405 code `3` (with `Allow: POST`). As for
+    /// `/sim/requests`, no fault applies and the request is not recorded.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// # let _ = rustls::crypto::ring::default_provider().install_default();
+    /// let sim = ontap_sim::Simulator::builder().tls(false).start().await?;
+    /// let http = reqwest::Client::new();
+    /// let r = http
+    ///     .post(format!("{}/sim/tokens", sim.base_url()))
+    ///     .basic_auth(sim.username(), Some(sim.password()))
+    ///     .body(r#"{"expires_in": 300}"#)
+    ///     .send()
+    ///     .await?;
+    /// assert_eq!(r.status(), 201);
+    /// let answer: serde_json::Value = serde_json::from_str(&r.text().await?)?;
+    /// assert_eq!((answer["token_type"].as_str(), answer["expires_in"].as_u64()), (Some("Bearer"), Some(300)));
+    /// let token = answer["access_token"].as_str().unwrap();
+    /// let r = http.get(format!("{}/api/cluster", sim.base_url())).bearer_auth(token).send().await?;
+    /// assert_eq!(r.status(), 200);
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub fn issue_token(&self, lifetime: Duration) -> String {
+        match self.shared.logins.tokens.issue(lifetime) {
+            Some((token, _)) => token,
+            None => panic!("the operating system's random number generator failed"),
+        }
+    }
+
+    /// Refuses every token issued so far, from now on, as a cluster does once its
+    /// authorization server has rotated its signing keys. Tokens issued later are valid
+    /// (their numbers keep counting up).
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// # let _ = rustls::crypto::ring::default_provider().install_default();
+    /// let sim = ontap_sim::Simulator::builder().tls(false).start().await?;
+    /// let token = sim.issue_token(std::time::Duration::from_secs(3600));
+    /// sim.revoke_tokens();
+    /// let r = reqwest::Client::new()
+    ///     .get(format!("{}/api/cluster", sim.base_url()))
+    ///     .bearer_auth(&token)
+    ///     .send()
+    ///     .await?;
+    /// assert_eq!(r.status(), 401);
+    /// assert_eq!(r.headers()["www-authenticate"], "Bearer error=\"invalid_token\"");
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub fn revoke_tokens(&self) {
+        self.shared.logins.tokens.revoke_all();
     }
 
     /// The packages in the repository (downloaded successfully or seeded, and not deleted),

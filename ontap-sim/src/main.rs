@@ -15,13 +15,18 @@ use clap::Parser;
 /// pause/resume/cancel, collections with paging, filters and ordering, ONTAP error bodies
 /// and codes, Basic authentication, HTTPS with a self-signed certificate.
 ///
-/// The request log is served outside /api, with the same Basic credentials: GET
+/// The request log is served outside /api, with the same credentials: GET
 /// /sim/requests answers a JSON array of the last requests received, oldest first, each
-/// {"method", "path", "query", "body"} with secrets masked; DELETE /sim/requests empties
-/// it and answers what it removed. --request-log-file also appends each request to a file.
-/// GET /sim/connections answers {"accepted", "open", "peak_open"}, the TCP connections
-/// accepted, open now and open at most at once; DELETE /sim/connections answers them and
-/// resets accepted to 0 and peak_open to the connections open now.
+/// {"method", "path", "query", "body", "auth", "at_ms"} with secrets masked (auth: how it
+/// logged in, "basic", "bearer#N" or null; at_ms: when it arrived, in milliseconds since
+/// the start); DELETE /sim/requests empties it and answers what it removed.
+/// --request-log-file also appends each request to a file. GET /sim/connections answers
+/// {"accepted", "open", "peak_open"}, the TCP connections accepted, open now and open at
+/// most at once; DELETE /sim/connections answers them and resets accepted to 0 and
+/// peak_open to the connections open now. POST /sim/tokens, with the Basic credentials
+/// and an optional body {"expires_in": SECONDS}, answers 201 {"access_token",
+/// "token_type": "Bearer", "expires_in"}: a bearer token the API accepts (for an hour by
+/// default).
 #[derive(Debug, Parser)]
 #[command(name = "ontap-sim", version)]
 struct Args {
@@ -95,8 +100,8 @@ struct Args {
     request_log: usize,
 
     /// Also append every request to this file (created if missing), one JSON line each:
-    /// {"method", "path", "query", "body"}, secrets masked, written before the request is
-    /// answered (even with --request-log 0).
+    /// {"method", "path", "query", "body", "auth", "at_ms"}, secrets masked, written before
+    /// the request is answered (even with --request-log 0).
     #[arg(long, value_name = "PATH")]
     request_log_file: Option<PathBuf>,
 

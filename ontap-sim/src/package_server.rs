@@ -13,7 +13,7 @@ use axum::response::Response;
 use tokio::sync::watch;
 use tokio::task::JoinHandle;
 
-use crate::server::{BasicAuth, unauthorized};
+use crate::auth::{BasicAuth, unauthorized};
 
 /// Serves a fixed set of files over plain HTTP on `127.0.0.1` (an ephemeral port), to be
 /// the package server a simulated software download fetches from.

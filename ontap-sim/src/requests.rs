@@ -7,11 +7,13 @@ use std::fs::File;
 use std::io::{self, Write as _};
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
+use std::time::{Duration, Instant};
 
 use axum::http::{Method, Uri};
 use serde::Serialize;
 use serde_json::Value;
 
+use crate::auth::{Accepted, Login};
 use crate::state::lock;
 
 /// What a masked secret reads as.
@@ -19,11 +21,14 @@ const MASK: &str = "*********";
 
 /// One request as the simulator received it, with secrets masked.
 ///
-/// Every request is recorded on arrival, before fault injection and authentication, so a
-/// request answered by a [`Fault`](crate::Fault) or refused with 401 is in the log too.
+/// Every request is recorded on arrival, before fault injection and the refusal of
+/// requests without a login, so a request answered by a [`Fault`](crate::Fault) or refused
+/// with 401 is in the log too (a refused one with [`auth`](RecordedRequest::auth) `None`).
 /// The values of body fields and query parameters whose name contains `password` or
-/// `passphrase` (any case, at any depth) read `*********`. Not recorded: the requests to
-/// the log itself (`/sim/requests`, below), and requests refused before they are read
+/// `passphrase` (any case, at any depth) read `*********`. Headers are not recorded, so
+/// neither are Basic credentials nor bearer tokens: [`Login::Bearer`] holds the token's
+/// number. Not recorded at all: the requests to the `/sim` endpoints (the log itself,
+/// below; `/sim/connections`, `/sim/tokens`), and requests refused before they are read
 /// (URI or headers too long: 414, 431; or that hyper cannot parse).
 ///
 /// ```
@@ -42,13 +47,16 @@ const MASK: &str = "*********";
 ///
 /// # From outside the process
 ///
-/// The simulator serves the same log over HTTP, outside `/api`, with the same Basic
-/// credentials as the API (401 without them), so that a client in any language (or a
-/// test driving the `ontap-sim` binary) can count what it sent:
+/// The simulator serves the same log over HTTP, outside `/api`, with the same logins as
+/// the API (401 without one), so that a client in any language (or a test driving the
+/// `ontap-sim` binary) can count what it sent:
 ///
 /// - `GET /sim/requests` answers 200 with a JSON array of the recorded requests, oldest
-///   first, each `{"method", "path", "query", "body"}` (`query` and `body` are `null` when
-///   absent), secrets masked as above.
+///   first, each `{"method", "path", "query", "body", "auth", "at_ms"}` (`query` and
+///   `body` are `null` when absent), secrets masked as above. `auth` is the [`Login`] in
+///   its `Display` form (`"basic"`, `"bearer#3"`, `"certificate:admin"`) or `null`;
+///   `at_ms` is [`at`](RecordedRequest::at) in milliseconds, a number with up to three
+///   decimals (microseconds).
 /// - `DELETE /sim/requests` empties the log and answers 200 with the array of the requests
 ///   it removed (so "read and clear" is one atomic step).
 ///
@@ -69,12 +77,16 @@ const MASK: &str = "*********";
 ///     .basic_auth(sim.username(), Some(sim.password()))
 ///     .send()
 ///     .await?;
-/// let log: serde_json::Value = serde_json::from_str(
+/// let mut log: serde_json::Value = serde_json::from_str(
 ///     &http.get(&url).basic_auth(sim.username(), Some(sim.password())).send().await?.text().await?,
 /// )?;
+/// let at_ms = log[0].as_object_mut().unwrap().remove("at_ms").unwrap();
+/// assert!(at_ms.as_f64().unwrap() > 0.0);
 /// assert_eq!(
 ///     log,
-///     serde_json::json!([{"method": "GET", "path": "/api/cluster", "query": "fields=version", "body": null}])
+///     serde_json::json!([
+///         {"method": "GET", "path": "/api/cluster", "query": "fields=version", "body": null, "auth": "basic"}
+///     ])
 /// );
 /// // Read and empty it in one step.
 /// let taken = http.delete(&url).basic_auth(sim.username(), Some(sim.password())).send().await?;
@@ -95,6 +107,13 @@ pub struct RecordedRequest {
     /// The body: its JSON, or a JSON string holding the text when it is not JSON; `None`
     /// when the body was empty.
     pub body: Option<Value>,
+    /// How the request logged in; `None` when it carried no valid login (it was answered
+    /// 401, unless a fault answered it first). See [`Login`] for the order when several
+    /// were valid.
+    pub auth: Option<Login>,
+    /// When the request had arrived (its head and body), as the time since the simulator
+    /// started. It never decreases from one entry of the log to the next.
+    pub at: Duration,
 }
 
 impl RecordedRequest {
@@ -119,13 +138,16 @@ impl RecordedRequest {
 }
 
 /// The JSON shape of a [`RecordedRequest`] on the wire (`/sim/requests`, the log file), in
-/// this field order.
+/// this field order (the fields added later come last): `auth` is the [`Login`]'s
+/// `Display` form or null, `at_ms` the milliseconds since the start, to the microsecond.
 #[derive(Serialize)]
 struct Wire<'a> {
     method: &'a str,
     path: &'a str,
     query: Option<&'a str>,
     body: Option<&'a Value>,
+    auth: Option<String>,
+    at_ms: f64,
 }
 
 impl<'a> From<&'a RecordedRequest> for Wire<'a> {
@@ -135,6 +157,9 @@ impl<'a> From<&'a RecordedRequest> for Wire<'a> {
             path: &r.path,
             query: r.query.as_deref(),
             body: r.body.as_ref(),
+            auth: r.auth.as_ref().map(Login::to_string),
+            // Whole microseconds: exact in an f64 for centuries.
+            at_ms: r.at.as_micros() as f64 / 1000.0,
         }
     }
 }
@@ -212,15 +237,20 @@ struct Entry {
     /// alive and make it allocate a new one for every request.
     target: Box<str>,
     body: Option<Value>,
+    login: Option<Accepted>,
+    /// Since the simulator started.
+    at: Duration,
 }
 
 impl Entry {
-    fn new(method: &Method, uri: &Uri, body: &[u8]) -> Self {
+    fn new(method: &Method, uri: &Uri, body: &[u8], login: Option<&Accepted>) -> Self {
         let target = uri.path_and_query().map_or(uri.path(), |pq| pq.as_str());
         Entry {
             method: method.clone(),
             target: target.into(),
             body: body_value(body),
+            login: login.cloned(),
+            at: Duration::ZERO,
         }
     }
 
@@ -235,6 +265,8 @@ impl Entry {
             path: path.to_owned(),
             query,
             body: self.body.clone(),
+            auth: self.login.as_ref().map(Accepted::login),
+            at: self.at,
         }
     }
 }
@@ -284,6 +316,8 @@ impl RequestFile {
 /// The last `capacity` requests (none kept with a capacity of 0).
 pub(crate) struct RequestLog {
     capacity: usize,
+    /// When the simulator started: the origin of [`RecordedRequest::at`].
+    started: Instant,
     entries: Mutex<VecDeque<Entry>>,
 }
 
@@ -298,9 +332,10 @@ impl std::fmt::Debug for RequestLog {
 }
 
 impl RequestLog {
-    pub fn new(capacity: usize) -> Self {
+    pub fn new(capacity: usize, started: Instant) -> Self {
         RequestLog {
             capacity,
+            started,
             entries: Mutex::new(VecDeque::with_capacity(capacity.min(1024))),
         }
     }
@@ -309,19 +344,34 @@ impl RequestLog {
         self.capacity > 0
     }
 
-    /// Records a request in the log (when enabled) and in `file` (when given).
-    pub fn record(&self, file: Option<&RequestFile>, method: &Method, uri: &Uri, body: &[u8]) {
+    /// Records a request in the log (when enabled) and in `file` (when given), with the
+    /// login it made (`None`: none valid).
+    pub fn record(
+        &self,
+        file: Option<&RequestFile>,
+        method: &Method,
+        uri: &Uri,
+        body: &[u8],
+        login: Option<&Accepted>,
+    ) {
         if !self.enabled() && file.is_none() {
             return;
         }
-        let entry = Entry::new(method, uri, body);
-        if let Some(file) = file {
-            file.append(&entry);
-        }
+        let mut entry = Entry::new(method, uri, body, login);
         if !self.enabled() {
+            if let Some(file) = file {
+                entry.at = self.started.elapsed();
+                file.append(&entry);
+            }
             return;
         }
         let mut entries = lock(&self.entries);
+        // The clock is read under the lock (and the file written under it), so that `at`
+        // never decreases along the log, nor along the file.
+        entry.at = self.started.elapsed();
+        if let Some(file) = file {
+            file.append(&entry);
+        }
         if entries.len() == self.capacity {
             entries.pop_front();
         }
@@ -348,14 +398,22 @@ mod tests {
     use super::*;
     use serde_json::json;
 
+    /// The wire object without its `at_ms` (checked to be a number first).
+    fn without_at(mut v: Value) -> Value {
+        let at = v.as_object_mut().and_then(|o| o.remove("at_ms"));
+        assert!(at.as_ref().is_some_and(Value::is_f64), "no at_ms in {v}");
+        v
+    }
+
     #[test]
     fn masks_secrets_at_any_depth() {
-        let log = RequestLog::new(2);
+        let log = RequestLog::new(2, Instant::now());
         log.record(
             None,
             &Method::POST,
             &Uri::from_static("/api/x?password=s3cret&fields=a%2Cb"),
             br#"{"url": "u", "password": "s3cret", "nested": [{"new_password": "x", "Password": null}]}"#,
+            None,
         );
         let r = &log.snapshot()[0];
         assert_eq!(
@@ -370,55 +428,122 @@ mod tests {
 
     #[test]
     fn keeps_the_last_entries_and_odd_bodies() {
-        let log = RequestLog::new(2);
-        log.record(None, &Method::GET, &Uri::from_static("/1"), b"");
-        log.record(None, &Method::POST, &Uri::from_static("/2"), b"not json");
-        log.record(None, &Method::POST, &Uri::from_static("/3"), b"{\"password\": broken");
+        let log = RequestLog::new(2, Instant::now());
+        log.record(None, &Method::GET, &Uri::from_static("/1"), b"", None);
+        log.record(None, &Method::POST, &Uri::from_static("/2"), b"not json", None);
+        log.record(
+            None,
+            &Method::POST,
+            &Uri::from_static("/3"),
+            b"{\"password\": broken",
+            None,
+        );
         let all = log.snapshot();
         assert_eq!(all.len(), 2);
         assert_eq!(all[0].body, Some(Value::from("not json")));
         assert!(!all[1].body.as_ref().unwrap().as_str().unwrap().contains("broken"));
         log.clear();
         assert!(log.snapshot().is_empty());
-        let off = RequestLog::new(0);
-        off.record(None, &Method::GET, &Uri::from_static("/"), b"");
+        let off = RequestLog::new(0, Instant::now());
+        off.record(None, &Method::GET, &Uri::from_static("/"), b"", None);
         assert!(off.snapshot().is_empty());
     }
 
     #[test]
     fn take_empties_and_the_file_gets_masked_lines_even_with_the_log_off() {
-        let log = RequestLog::new(4);
-        log.record(None, &Method::GET, &Uri::from_static("/a?x=1"), b"");
+        let log = RequestLog::new(4, Instant::now());
+        log.record(None, &Method::GET, &Uri::from_static("/a?x=1"), b"", None);
         let taken = log.take();
         assert_eq!(taken.len(), 1);
         assert!(log.snapshot().is_empty());
-        let arr: Value = serde_json::from_slice(&json_array(&taken)).unwrap();
+        let arr: Vec<Value> = serde_json::from_slice(&json_array(&taken)).unwrap();
         assert_eq!(
-            arr,
-            json!([{"method": "GET", "path": "/a", "query": "x=1", "body": null}])
+            arr.into_iter().map(without_at).collect::<Vec<_>>(),
+            [json!({"method": "GET", "path": "/a", "query": "x=1", "body": null, "auth": null})]
         );
 
         let path = std::env::temp_dir().join(format!("ontap-sim-requests-{}.jsonl", std::process::id()));
         let _ = std::fs::remove_file(&path);
         let file = RequestFile::open(&path).unwrap();
-        let off = RequestLog::new(0);
+        let off = RequestLog::new(0, Instant::now());
         off.record(
             Some(&file),
             &Method::POST,
             &Uri::from_static("/b?passphrase=p"),
             br#"{"password": "s"}"#,
+            None,
         );
-        off.record(Some(&file), &Method::GET, &Uri::from_static("/c"), b"");
+        off.record(Some(&file), &Method::GET, &Uri::from_static("/c"), b"", None);
         let text = std::fs::read_to_string(&path).unwrap();
         let _ = std::fs::remove_file(&path);
-        let lines: Vec<Value> = text.lines().map(|l| serde_json::from_str(l).unwrap()).collect();
+        let lines: Vec<Value> = text
+            .lines()
+            .map(|l| without_at(serde_json::from_str(l).unwrap()))
+            .collect();
         assert_eq!(
             lines,
             [
-                json!({"method": "POST", "path": "/b", "query": "passphrase=*********", "body": {"password": MASK}}),
-                json!({"method": "GET", "path": "/c", "query": null, "body": null}),
+                json!({"method": "POST", "path": "/b", "query": "passphrase=*********", "body": {"password": MASK}, "auth": null}),
+                json!({"method": "GET", "path": "/c", "query": null, "body": null, "auth": null}),
             ]
         );
         assert!(off.snapshot().is_empty());
+    }
+
+    #[test]
+    fn logins_and_times_are_recorded() {
+        let started = Instant::now() - Duration::from_millis(1500);
+        let log = RequestLog::new(8, started);
+        let logins = [
+            None,
+            Some(Accepted::Basic),
+            Some(Accepted::Bearer(3)),
+            Some(Accepted::Certificate("admin".into())),
+        ];
+        for login in &logins {
+            log.record(
+                None,
+                &Method::GET,
+                &Uri::from_static("/api/cluster"),
+                b"",
+                login.as_ref(),
+            );
+        }
+        let all = log.snapshot();
+        let auth: Vec<_> = all.iter().map(|r| r.auth.clone()).collect();
+        assert_eq!(
+            auth,
+            [
+                None,
+                Some(Login::Basic),
+                Some(Login::Bearer { token: 3 }),
+                Some(Login::Certificate { user: "admin".into() })
+            ]
+        );
+        assert!(all[0].at >= Duration::from_millis(1500));
+        assert!(all.windows(2).all(|w| w[0].at <= w[1].at));
+        let wire: Vec<Value> = serde_json::from_slice(&json_array(&all)).unwrap();
+        let auth: Vec<_> = wire.iter().map(|w| w["auth"].clone()).collect();
+        assert_eq!(
+            auth,
+            [
+                Value::Null,
+                json!("basic"),
+                json!("bearer#3"),
+                json!("certificate:admin")
+            ]
+        );
+        let text = String::from_utf8(json_array(&all[..1])).unwrap();
+        let at = |key: &str| text.find(&format!("\"{key}\":")).unwrap();
+        assert!(
+            at("method") < at("path") && at("path") < at("query") && at("query") < at("body"),
+            "{text}"
+        );
+        assert!(
+            at("body") < at("auth") && at("auth") < at("at_ms"),
+            "new fields last: {text}"
+        );
+        let at_ms = wire[0]["at_ms"].as_f64().unwrap();
+        assert!((at_ms - all[0].at.as_secs_f64() * 1000.0).abs() < 0.002, "{at_ms} ms");
     }
 }

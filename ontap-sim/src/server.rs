@@ -1,7 +1,8 @@
-//! The accept loop: TCP (with TCP_NODELAY), optional TLS, HTTP/1.1, then per request the
-//! transport limits, the request log and connection endpoints (`/sim/requests`,
-//! `/sim/connections`), the request log, the fault injector, Basic authentication and the
-//! router. The accept loop counts connections ([`Connections`]).
+//! The accept loop: TCP (with TCP_NODELAY), optional TLS (with an optional client
+//! certificate), HTTP/1.1, then per request the transport limits, the login, the
+//! endpoints under `/sim` (`/sim/requests`, `/sim/connections`, `/sim/tokens`), the request
+//! log, the fault injector, the refusal of requests that did not log in, and the router.
+//! The accept loop counts connections ([`Connections`]).
 //!
 //! # Transport limits
 //!
@@ -42,7 +43,6 @@ use axum::Router;
 use axum::body::{Body, Bytes};
 use axum::http::{HeaderMap, HeaderValue, Method, Request, StatusCode, header};
 use axum::response::Response;
-use base64::Engine as _;
 use hyper::body::{Body as _, Incoming};
 use hyper_util::rt::TokioIo;
 use tokio::io::{AsyncRead, AsyncWrite, AsyncWriteExt};
@@ -53,6 +53,7 @@ use tokio_rustls::TlsAcceptor;
 use tower_service::Service;
 
 use crate::api::{json_response, wants_hal};
+use crate::auth::{Accepted, ClientCa, Refused, fingerprint};
 use crate::error::{ApiError, codes, error_body};
 use crate::faults::FaultAction;
 use crate::requests::{RequestFile, json_array};
@@ -81,6 +82,9 @@ const REQUEST_LOG_PATH: &str = "/sim/requests";
 
 /// The connection statistics endpoint, outside `/api` (see [`ConnectionStats`]).
 const CONNECTIONS_PATH: &str = "/sim/connections";
+
+/// The token endpoint, outside `/api` (see [`Simulator::issue_token`](crate::Simulator::issue_token)).
+const TOKENS_PATH: &str = "/sim/tokens";
 
 /// How many TCP connections the simulator accepted and how many are open, as
 /// [`Simulator::connections`](crate::Simulator::connections) returns them: so that a test
@@ -115,7 +119,7 @@ const CONNECTIONS_PATH: &str = "/sim/connections";
 ///
 /// # From outside the process
 ///
-/// With the same Basic credentials as the API (401 without them):
+/// With the same logins as the API (401 without one):
 ///
 /// - `GET /sim/connections` answers 200 with `{"accepted", "open", "peak_open"}` (the
 ///   connection that carries this request is one of them);
@@ -255,79 +259,81 @@ pub(crate) struct Transport {
     file: Option<RequestFile>,
 }
 
-/// Creates the self-signed certificate (for `localhost`, `127.0.0.1`, `::1` and the
-/// listening address) and the TLS acceptor. Returns the certificate as PEM.
-pub(crate) fn self_signed_tls(listen: IpAddr) -> io::Result<(TlsAcceptor, String)> {
-    let mut names = vec!["localhost".to_owned(), "127.0.0.1".to_owned(), "::1".to_owned()];
-    if !listen.is_unspecified() && !listen.is_loopback() {
-        names.push(listen.to_string());
-    }
-    let certified = rcgen::generate_simple_self_signed(names).map_err(io::Error::other)?;
-    let cert_der = certified.cert.der().clone();
-    let key_der = rustls::pki_types::PrivateKeyDer::Pkcs8(rustls::pki_types::PrivatePkcs8KeyDer::from(
-        certified.signing_key.serialize_der(),
-    ));
+/// The server's TLS settings and certificate, from [`self_signed_tls`].
+pub(crate) struct Tls {
+    pub acceptor: TlsAcceptor,
+    pub certificate_pem: String,
+    /// The SHA-256 of the certificate's DER, as `AA:BB:...`.
+    pub certificate_sha256: String,
+}
+
+/// Whether a certificate can name this: an IP address, or a DNS name (a leading `*.`
+/// wildcard label allowed).
+fn valid_certificate_name(name: &str) -> bool {
+    let host = name.strip_prefix("*.").unwrap_or(name);
+    name.parse::<IpAddr>().is_ok() || rustls::pki_types::DnsName::try_from(host).is_ok()
+}
+
+/// Creates the self-signed certificate and the TLS acceptor.
+///
+/// The certificate names `names` (subject alternative names) with its first name as CN,
+/// as ONTAP's self-signed certificates name the cluster; without `names`, `localhost`,
+/// `127.0.0.1`, `::1` and the listening address, with rcgen's default subject. With
+/// `client_ca`, the server asks clients for a certificate signed by it (optional: clients
+/// without one are let in).
+pub(crate) fn self_signed_tls(
+    listen: IpAddr,
+    names: Option<&[String]>,
+    client_ca: Option<&ClientCa>,
+) -> io::Result<Tls> {
+    let params = match names {
+        Some(names) => {
+            if let Some(bad) = names.iter().find(|n| !valid_certificate_name(n)) {
+                return Err(io::Error::new(
+                    io::ErrorKind::InvalidInput,
+                    format!("\"{bad}\" is neither an IP address nor a DNS name, so no certificate can name it"),
+                ));
+            }
+            let mut params = rcgen::CertificateParams::new(names.to_vec())
+                .map_err(|e| io::Error::new(io::ErrorKind::InvalidInput, format!("invalid certificate name: {e}")))?;
+            if let Some(first) = names.first() {
+                params.distinguished_name = rcgen::DistinguishedName::new();
+                params
+                    .distinguished_name
+                    .push(rcgen::DnType::CommonName, first.as_str());
+            }
+            params
+        }
+        None => {
+            let mut names = vec!["localhost".to_owned(), "127.0.0.1".to_owned(), "::1".to_owned()];
+            if !listen.is_unspecified() && !listen.is_loopback() {
+                names.push(listen.to_string());
+            }
+            rcgen::CertificateParams::new(names).map_err(io::Error::other)?
+        }
+    };
+    let key = rcgen::KeyPair::generate().map_err(io::Error::other)?;
+    let cert = params.self_signed(&key).map_err(io::Error::other)?;
+    let cert_der = cert.der().clone();
+    let key_der =
+        rustls::pki_types::PrivateKeyDer::Pkcs8(rustls::pki_types::PrivatePkcs8KeyDer::from(key.serialize_der()));
     let provider = Arc::new(rustls::crypto::ring::default_provider());
-    let mut config = rustls::ServerConfig::builder_with_provider(provider)
+    let builder = rustls::ServerConfig::builder_with_provider(provider.clone())
         .with_safe_default_protocol_versions()
-        .map_err(io::Error::other)?
-        .with_no_client_auth()
-        .with_single_cert(vec![cert_der], key_der)
+        .map_err(io::Error::other)?;
+    let builder = match client_ca {
+        Some(ca) => builder.with_client_cert_verifier(ca.verifier(provider)?),
+        None => builder.with_no_client_auth(),
+    };
+    let mut config = builder
+        .with_single_cert(vec![cert_der.clone()], key_der)
         .map_err(io::Error::other)?;
     config.alpn_protocols = vec![b"http/1.1".to_vec()];
-    Ok((TlsAcceptor::from(Arc::new(config)), certified.cert.pem()))
-}
-
-/// Checks `Authorization: Basic ...` against the configured credentials.
-#[derive(Debug, Clone)]
-pub(crate) struct BasicAuth {
-    expected: HeaderValue,
-    username: String,
-    password: String,
-}
-
-impl BasicAuth {
-    pub fn new(username: &str, password: &str) -> Self {
-        let token = base64::engine::general_purpose::STANDARD.encode(format!("{username}:{password}"));
-        BasicAuth {
-            expected: HeaderValue::from_str(&format!("Basic {token}")).unwrap_or_else(|_| HeaderValue::from_static("")),
-            username: username.to_owned(),
-            password: password.to_owned(),
-        }
-    }
-
-    pub fn check(&self, headers: &HeaderMap) -> bool {
-        let Some(value) = headers.get(header::AUTHORIZATION) else {
-            return false;
-        };
-        if value == self.expected {
-            return true;
-        }
-        let Some((scheme, token)) = value.to_str().ok().and_then(|v| v.trim().split_once(' ')) else {
-            return false;
-        };
-        if !scheme.eq_ignore_ascii_case("basic") {
-            return false;
-        }
-        let Ok(decoded) = base64::engine::general_purpose::STANDARD.decode(token.trim()) else {
-            return false;
-        };
-        match std::str::from_utf8(&decoded).ok().and_then(|s| s.split_once(':')) {
-            Some((u, p)) => u == self.username && p == self.password,
-            None => false,
-        }
-    }
-}
-
-/// 401 with `WWW-Authenticate` and no body, as ONTAP may answer.
-pub(crate) fn unauthorized() -> Response {
-    let mut resp = Response::new(Body::empty());
-    *resp.status_mut() = StatusCode::UNAUTHORIZED;
-    resp.headers_mut().insert(
-        header::WWW_AUTHENTICATE,
-        HeaderValue::from_static("Basic realm=\"ONTAP\""),
-    );
-    resp
+    Ok(Tls {
+        acceptor: TlsAcceptor::from(Arc::new(config)),
+        certificate_pem: cert.pem(),
+        certificate_sha256: fingerprint(&cert_der),
+    })
 }
 
 /// The error that makes hyper close a connection without answering (injected fault).
@@ -449,21 +455,27 @@ async fn read_body(mut body: Incoming, idle: Option<Duration>) -> Result<Bytes, 
     })
 }
 
-/// Reads the body and records the request in the request log (and its file).
-async fn read(shared: &Shared, transport: &Transport, req: Request<Incoming>) -> Result<Request<Body>, Response> {
+/// Reads the body and records the request in the request log (and its file), with the
+/// login it made (`None`: refused).
+async fn read(
+    shared: &Shared,
+    transport: &Transport,
+    req: Request<Incoming>,
+    login: Option<&Accepted>,
+) -> Result<Request<Body>, Response> {
     let (parts, body) = req.into_parts();
     let file = transport.file.as_ref();
     let recording = shared.requests.enabled() || file.is_some();
     match read_body(body, transport.body_timeout).await {
         Ok(bytes) => {
             if recording {
-                shared.requests.record(file, &parts.method, &parts.uri, &bytes);
+                shared.requests.record(file, &parts.method, &parts.uri, &bytes, login);
             }
             Ok(Request::from_parts(parts, Body::from(bytes)))
         }
         Err(e) => {
             if recording {
-                shared.requests.record(file, &parts.method, &parts.uri, b"");
+                shared.requests.record(file, &parts.method, &parts.uri, b"", login);
             }
             Err(e.response(&parts.headers))
         }
@@ -478,6 +490,8 @@ enum SimEndpoint {
     /// `/sim/connections`: `GET` (the counts) and `DELETE` (resets them, answering the
     /// counts before).
     Connections,
+    /// `/sim/tokens`: `POST` issues a bearer token, for the Basic credentials only.
+    Tokens,
 }
 
 impl SimEndpoint {
@@ -485,6 +499,7 @@ impl SimEndpoint {
         match path {
             REQUEST_LOG_PATH => Some(SimEndpoint::Requests),
             CONNECTIONS_PATH => Some(SimEndpoint::Connections),
+            TOKENS_PATH => Some(SimEndpoint::Tokens),
             _ => None,
         }
     }
@@ -493,24 +508,52 @@ impl SimEndpoint {
         match self {
             SimEndpoint::Requests => REQUEST_LOG_PATH,
             SimEndpoint::Connections => CONNECTIONS_PATH,
+            SimEndpoint::Tokens => TOKENS_PATH,
         }
     }
 
-    /// Answers `GET` (or `HEAD`) and `DELETE`, with Basic authentication as for the API,
-    /// no faults, not recorded.
-    fn respond(&self, shared: &Shared, auth: &BasicAuth, req: &Request<Incoming>) -> Response {
-        if !auth.check(req.headers()) {
-            return unauthorized();
+    /// The methods it serves, as `Allow` names them.
+    fn allow(&self) -> &'static str {
+        match self {
+            SimEndpoint::Requests | SimEndpoint::Connections => "GET, DELETE",
+            SimEndpoint::Tokens => "POST",
+        }
+    }
+
+    /// Answers a request: `GET` (or `HEAD`) and `DELETE` with any login the API takes,
+    /// `POST /sim/tokens` with the Basic credentials only; no faults, not recorded.
+    async fn respond(
+        &self,
+        shared: &Shared,
+        transport: &Transport,
+        login: Result<Accepted, Refused>,
+        req: Request<Incoming>,
+    ) -> Response {
+        let tokens = matches!(self, SimEndpoint::Tokens);
+        if tokens {
+            if !shared.logins.basic(req.headers()) {
+                return Refused::Basic.response();
+            }
+        } else if let Err(refused) = login {
+            return refused.response();
         }
         let hal = wants_hal(req.headers());
         let query = req.uri().query().unwrap_or_default();
         if let Some((name, _)) = url::form_urlencoded::parse(query.as_bytes()).next() {
             return ApiError::unexpected_argument(&name).response(hal);
         }
-        let delete = match *req.method() {
-            Method::GET | Method::HEAD => false,
-            Method::DELETE => true,
-            ref method => {
+        let method = req.method().clone();
+        let delete = match (&method, tokens) {
+            (&Method::GET | &Method::HEAD, false) => false,
+            (&Method::DELETE, false) => true,
+            (&Method::POST, true) => {
+                let (parts, body) = req.into_parts();
+                return match read_body(body, transport.body_timeout).await {
+                    Ok(bytes) => shared.logins.token_endpoint(&bytes, hal),
+                    Err(e) => e.response(&parts.headers),
+                };
+            }
+            (method, _) => {
                 let mut resp = ApiError::new(
                     StatusCode::METHOD_NOT_ALLOWED,
                     codes::NOT_SUPPORTED,
@@ -518,7 +561,7 @@ impl SimEndpoint {
                 )
                 .response(hal);
                 resp.headers_mut()
-                    .insert(header::ALLOW, HeaderValue::from_static("GET, DELETE"));
+                    .insert(header::ALLOW, HeaderValue::from_static(self.allow()));
                 return resp;
             }
         };
@@ -527,6 +570,7 @@ impl SimEndpoint {
             (SimEndpoint::Requests, true) => json_array(&shared.requests.take()),
             (SimEndpoint::Connections, false) => to_pretty(&shared.connections.stats()),
             (SimEndpoint::Connections, true) => to_pretty(&shared.connections.reset()),
+            (SimEndpoint::Tokens, _) => Vec::new(),
         };
         json_response(StatusCode::OK, body, false)
     }
@@ -554,11 +598,13 @@ fn without_trailing_slash<B>(mut req: Request<B>) -> Request<B> {
     req
 }
 
-/// Serves one request: the transport limits, the request log endpoint, the request log,
-/// faults, then authentication, then the router.
+/// Serves one request: the transport limits, the login (decided now, refused later),
+/// the endpoints under `/sim`, the request log, faults, then the refusal of a request
+/// that did not log in, then the router. `certificate_user` is the user of the
+/// connection's verified client certificate.
 async fn handle(
     shared: Arc<Shared>,
-    auth: Arc<BasicAuth>,
+    certificate_user: Option<Arc<str>>,
     transport: Arc<Transport>,
     mut router: Router,
     req: Request<Incoming>,
@@ -566,10 +612,11 @@ async fn handle(
     if let Some(resp) = check_head(&req) {
         return Ok(resp);
     }
+    let login = shared.logins.authenticate(req.headers(), certificate_user.as_ref());
     if let Some(endpoint) = SimEndpoint::of(req.uri().path()) {
-        return Ok(endpoint.respond(&shared, &auth, &req));
+        return Ok(endpoint.respond(&shared, &transport, login, req).await);
     }
-    let req = match read(&shared, &transport, req).await {
+    let req = match read(&shared, &transport, req, login.as_ref().ok()).await {
         Ok(r) => r,
         Err(resp) => return Ok(resp),
     };
@@ -609,8 +656,8 @@ async fn handle(
         }
     }
 
-    if !auth.check(req.headers()) {
-        return Ok(unauthorized());
+    if let Err(refused) = login {
+        return Ok(refused.response());
     }
 
     let resp = match router.call(without_trailing_slash(req)).await {
@@ -636,7 +683,6 @@ pub(crate) async fn serve(
     mut shutdown: watch::Receiver<bool>,
     transport: Transport,
 ) {
-    let auth = Arc::new(BasicAuth::new(&shared.config.username, &shared.config.password));
     let transport = Arc::new(transport);
     let mut conns = JoinSet::new();
     loop {
@@ -653,10 +699,10 @@ pub(crate) async fn serve(
                 };
                 let open = Connections::opened(&shared);
                 let _ = stream.set_nodelay(true);
-                let conn = ConnCtx {
+                let mut conn = ConnCtx {
                     open,
                     shared: shared.clone(),
-                    auth: auth.clone(),
+                    certificate_user: None,
                     transport: transport.clone(),
                     router: router.clone(),
                     shutdown: shutdown.clone(),
@@ -666,7 +712,12 @@ pub(crate) async fn serve(
                     Some(acceptor) => {
                         conns.spawn(async move {
                             match tokio::time::timeout(Duration::from_secs(10), acceptor.accept(stream)).await {
-                                Ok(Ok(tls_stream)) => conn.serve(tls_stream).await,
+                                Ok(Ok(tls_stream)) => {
+                                    // Verified by the handshake against the simulator's CA.
+                                    let chain = tls_stream.get_ref().1.peer_certificates();
+                                    conn.certificate_user = conn.shared.logins.certificate_user(chain);
+                                    conn.serve(tls_stream).await
+                                }
                                 Ok(Err(e)) => tracing::debug!(error = %e, "TLS handshake failed"),
                                 Err(_) => tracing::debug!("TLS handshake timed out"),
                             }
@@ -689,7 +740,9 @@ struct ConnCtx {
     /// Counts the connection open until the task that serves it ends (or is aborted).
     open: OpenConnection,
     shared: Arc<Shared>,
-    auth: Arc<BasicAuth>,
+    /// The user of the client certificate the TLS handshake verified, if the simulator
+    /// issued it.
+    certificate_user: Option<Arc<str>>,
     transport: Arc<Transport>,
     router: Router,
     shutdown: watch::Receiver<bool>,
@@ -703,7 +756,7 @@ impl ConnCtx {
         let ConnCtx {
             open,
             shared,
-            auth,
+            certificate_user,
             transport,
             router,
             mut shutdown,
@@ -712,7 +765,13 @@ impl ConnCtx {
             let _open = open;
             let header_timeout = transport.header_timeout;
             let service = hyper::service::service_fn(move |req| {
-                handle(shared.clone(), auth.clone(), transport.clone(), router.clone(), req)
+                handle(
+                    shared.clone(),
+                    certificate_user.clone(),
+                    transport.clone(),
+                    router.clone(),
+                    req,
+                )
             });
             let clock = HeaderClock::default();
             let mut conn = hyper::server::conn::http1::Builder::new()

@@ -5,6 +5,7 @@ use std::time::Duration;
 
 use tokio::task::JoinSet;
 
+use crate::auth::Logins;
 use crate::download::DownloadStatus;
 use crate::faults::Faults;
 use crate::inventory::Locked;
@@ -46,6 +47,8 @@ pub(crate) struct Shared {
     pub download: Mutex<DownloadStatus>,
     pub inventory: Locked,
     pub requests: RequestLog,
+    /// The ways in: Basic, the bearer tokens issued, the client certificates' CA.
+    pub logins: Logins,
     /// The connection counters of the accept loop.
     pub connections: Connections,
     pub faults: Faults,

@@ -30,6 +30,19 @@ pub async fn simulated(builder: ontap_sim::SimulatorBuilder) -> (ontap_sim::Simu
     (sim, conn)
 }
 
+/// A volume of 1 GiB named `name` in the simulator's SVM `vs0`, to POST.
+pub fn volume(name: &str) -> ontap::resources::Volume {
+    ontap::resources::Volume {
+        name: Some(name.into()),
+        svm: Some(ontap::resources::SvmReference {
+            name: Some("vs0".into()),
+            ..Default::default()
+        }),
+        size: Some(1 << 30),
+        ..Default::default()
+    }
+}
+
 /// The password the tests use; no output may contain it.
 pub const PASSWORD: &str = "Pa55-w0rd-that-must-not-leak";
 
