@@ -114,3 +114,97 @@ async fn the_password_reaches_the_body_and_nothing_else() {
         assert!(!text.contains(PASSWORD), "the password leaked into: {text}");
     }
 }
+
+#[tokio::test]
+async fn tokens_and_keys_never_show_in_errors_debug_or_logs() {
+    let captured = Captured::default();
+    let subscriber = tracing_subscriber::fmt()
+        .with_max_level(tracing::Level::TRACE)
+        .with_writer(captured.clone())
+        .with_ansi(false)
+        .finish();
+    let _guard = tracing::subscriber::set_default(subscriber);
+
+    // A key to log in with, from a simulator's CA.
+    let sim = ontap_sim::Simulator::builder()
+        .client_certificate_login(true)
+        .start()
+        .await
+        .unwrap();
+    let identity = sim.issue_client_certificate("admin").unwrap();
+    let key_body = identity
+        .private_key_pem
+        .lines()
+        .nth(1)
+        .expect("a PEM body line")
+        .to_owned();
+
+    const FIXED: &str = "fixed-token-eyJhbGciOiJSUzI1NiJ9";
+    const PROVIDED: &str = "provided-token-eyJhbGciOiJFUzI1NiJ9";
+    const BY_HAND: &str = "by-hand-token-eyJhbGciOiJQUzI1NiJ9";
+    let tokens = [FIXED, PROVIDED, BY_HAND];
+    let server = MockServer::start().await;
+    // A server that echoes each connection's token, in an error and in an
+    // answer that is not JSON.
+    for (i, token) in tokens.iter().enumerate() {
+        let echo = format!("refused: Bearer {token}");
+        Mock::given(method("GET"))
+            .and(path(format!("/api/error{i}")))
+            .respond_with(ResponseTemplate::new(500).set_body_json(json!({"error": {"message": echo, "code": "1"}})))
+            .mount(&server)
+            .await;
+        Mock::given(method("GET"))
+            .and(path(format!("/api/page{i}")))
+            .respond_with(ResponseTemplate::new(200).set_body_raw(format!("<html>{echo}</html>"), "text/html"))
+            .mount(&server)
+            .await;
+    }
+
+    let addr = *server.address();
+    let builder = || {
+        ontap::HostConnection::builder(addr.ip().to_string())
+            .port(addr.port())
+            .scheme(ontap::Scheme::Http)
+            .retry(ontap::RetryPolicy::none())
+    };
+    let connections = [
+        builder().bearer_token(FIXED).build().unwrap(),
+        builder()
+            .token_provider(|| async { Ok(ontap::Token::new(PROVIDED)) })
+            .build()
+            .unwrap(),
+        builder()
+            .header("Authorization", format!("Bearer {BY_HAND}"))
+            .client_certificate_pem(identity.certificate_pem.clone(), identity.private_key_pem.clone())
+            .build()
+            .unwrap(),
+    ];
+    let mut outputs = Vec::new();
+    for (i, conn) in connections.iter().enumerate() {
+        outputs.push(format!("{conn:?}"));
+        for path in [format!("/error{i}"), format!("/page{i}")] {
+            let spec = ontap::RequestSpec::new(ontap::http::Method::GET, &path, &ontap::Query::new());
+            let err = conn
+                .execute(&spec)
+                .await
+                .and_then(|r| r.decode::<serde_json::Value>())
+                .unwrap_err();
+            outputs.push(format!("{err} {err:?}"));
+        }
+    }
+    let logs = String::from_utf8(captured.0.lock().unwrap().clone()).unwrap();
+    assert!(
+        logs.contains("response body"),
+        "bodies are logged at trace level: {logs}"
+    );
+    outputs.push(logs);
+    for text in &outputs {
+        for secret in tokens.iter().copied().chain([key_body.as_str()]) {
+            assert!(!text.contains(secret), "`{secret}` leaked into: {text}");
+        }
+    }
+    assert!(
+        outputs.iter().any(|text| text.contains(ontap::MASK)),
+        "the echoes show masked"
+    );
+}
