@@ -5,6 +5,13 @@
 //! Requests are built without I/O ([`collection_path`], [`instance_path`],
 //! [`body`], [`RequestSpec`]) and sent by [`HostConnection::execute`].
 //! [`to_json`] gives the JSON of a resource as it prints, secrets masked.
+//!
+//! A connection logs in with Basic credentials, a client certificate or
+//! bearer tokens (fixed, or from a [`TokenProvider`]); verifies TLS with
+//! the system's roots and any added, optionally without the host name, or
+//! trusts pinned certificates; retries as its [`RetryPolicy`] says; and
+//! reports each operation, attempt and job wait as a `tracing` span. See
+//! [`HostConnectionBuilder`].
 #![warn(missing_docs)]
 
 extern crate self as ontap;
