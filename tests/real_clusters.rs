@@ -359,17 +359,17 @@ async fn a_call_may_have_its_own_timeout_and_a_deadline_over_its_retries() {
         sim.clear_faults();
         sim.clear_requests();
 
-        // A deadline ends the retries: 503 again and again, 200 ms pauses,
-        // 350 ms in all: a third attempt would start after it.
+        // A deadline ends the retries: 503 again and again, 300 ms pauses,
+        // 500 ms in all: a third attempt would start after it.
         sim.inject(Fault::status(503).path("/api/cluster"));
         let bounded = conn
             .with_retry(
                 RetryPolicy::default()
                     .attempts(10)
-                    .backoff(Duration::from_millis(200), Duration::from_millis(200))
+                    .backoff(Duration::from_millis(300), Duration::from_millis(300))
                     .jitter(false),
             )
-            .with_deadline(Duration::from_millis(350));
+            .with_deadline(Duration::from_millis(500));
         let started = std::time::Instant::now();
         let err = cluster(&bounded).await.unwrap_err();
         let Error::Deadline { attempts, last, .. } = &err else {
