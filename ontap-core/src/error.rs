@@ -224,7 +224,8 @@ pub enum Error {
     /// The operation's deadline ([`HostConnection::with_deadline`](crate::HostConnection::with_deadline))
     /// passed: during an attempt, which was cut, or before the retry that
     /// would have come next. `last` is the failure of the attempt before,
-    /// if there was one.
+    /// if there was one. A POST, PATCH or DELETE cut this way may have
+    /// reached the server and been done: read the object to know.
     #[error("{method} {path}: the deadline of {deadline:?} passed after {attempts} attempt(s){}", deadline_text(last.as_deref()))]
     #[non_exhaustive]
     Deadline {
