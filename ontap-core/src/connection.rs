@@ -1219,7 +1219,9 @@ impl HostConnectionBuilder {
                         credentials.push((Secret::from(token.trim()), true));
                     }
                 }
-                if name == AUTHORIZATION {
+                // A second Authorization header replaces the first, as
+                // any header does.
+                if name == AUTHORIZATION && !logins.contains(&"an Authorization header") {
                     logins.push("an Authorization header");
                 }
             }
@@ -1426,5 +1428,28 @@ mod tests {
             .build()
             .unwrap_err();
         assert!(err.to_string().contains("bad header"), "{err}");
+    }
+
+    #[test]
+    fn one_login_method_per_connection_and_a_second_call_replaces_the_first() {
+        let built = |b: HostConnectionBuilder| b.build().map(|_| ()).map_err(|e| e.to_string());
+        let b = || HostConnection::builder("cluster");
+        assert!(built(b().basic_auth("a", "1").basic_auth("b", "2")).is_ok());
+        assert!(built(b().bearer_token("t1").bearer_token("t2")).is_ok());
+        assert!(
+            built(
+                b().header("Authorization", "Bearer a")
+                    .header("Authorization", "Bearer b")
+            )
+            .is_ok()
+        );
+        let err = built(b().basic_auth("a", "1").header("authorization", "Bearer t")).unwrap_err();
+        assert!(err.contains("basic_auth, an Authorization header"), "{err}");
+        let err = built(
+            b().bearer_token("t")
+                .token_provider(|| async { Ok(crate::Token::new("u")) }),
+        )
+        .unwrap_err();
+        assert!(err.contains("bearer_token, token_provider"), "{err}");
     }
 }
