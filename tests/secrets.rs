@@ -34,6 +34,17 @@ impl<'a> tracing_subscriber::fmt::MakeWriter<'a> for Captured {
     }
 }
 
+/// Everything this thread logs, at every level, until the guard drops.
+fn capture_logs() -> (Captured, tracing::subscriber::DefaultGuard) {
+    let captured = Captured::default();
+    let subscriber = tracing_subscriber::fmt()
+        .with_max_level(tracing::Level::TRACE)
+        .with_writer(captured.clone())
+        .with_ansi(false)
+        .finish();
+    (captured, tracing::subscriber::set_default(subscriber))
+}
+
 #[test]
 fn debug_and_display_mask_the_password() {
     let download = SoftwarePackageDownload {
@@ -62,13 +73,7 @@ fn debug_and_display_mask_the_password() {
 
 #[tokio::test]
 async fn the_password_reaches_the_body_and_nothing_else() {
-    let captured = Captured::default();
-    let subscriber = tracing_subscriber::fmt()
-        .with_max_level(tracing::Level::TRACE)
-        .with_writer(captured.clone())
-        .with_ansi(false)
-        .finish();
-    let _guard = tracing::subscriber::set_default(subscriber);
+    let (captured, _guard) = capture_logs();
 
     let server = MockServer::start().await;
     Mock::given(method("POST"))
@@ -117,13 +122,7 @@ async fn the_password_reaches_the_body_and_nothing_else() {
 
 #[tokio::test]
 async fn tokens_and_keys_never_show_in_errors_debug_or_logs() {
-    let captured = Captured::default();
-    let subscriber = tracing_subscriber::fmt()
-        .with_max_level(tracing::Level::TRACE)
-        .with_writer(captured.clone())
-        .with_ansi(false)
-        .finish();
-    let _guard = tracing::subscriber::set_default(subscriber);
+    let (captured, _guard) = capture_logs();
 
     // A key to log in with, from a simulator's CA.
     let sim = ontap_sim::Simulator::builder()

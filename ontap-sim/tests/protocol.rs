@@ -6,12 +6,11 @@
 mod common;
 
 use std::net::SocketAddr;
-use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use base64::Engine as _;
-use common::{Api, bounded};
+use common::{Api, bounded, json_lines, temp_file, without_at};
 use ontap_sim::{Fault, Simulator};
 use reqwest::StatusCode;
 use rustls::pki_types::pem::PemObject as _;
@@ -132,44 +131,6 @@ fn ontap_error(raw: &Raw) -> (String, String) {
         .unwrap_or_else(|| panic!("no message in {v}"));
     let code = v["error"]["code"].as_str().unwrap_or_else(|| panic!("no code in {v}"));
     (message.to_owned(), code.to_owned())
-}
-
-fn temp_file(name: &str) -> PathBuf {
-    let nanos = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .unwrap()
-        .as_nanos();
-    let path = std::env::temp_dir().join(format!("ontap-sim-{name}-{}-{nanos}.jsonl", std::process::id()));
-    let _ = std::fs::remove_file(&path);
-    path
-}
-
-fn json_lines(path: &PathBuf) -> Vec<Value> {
-    std::fs::read_to_string(path)
-        .expect("the log file")
-        .lines()
-        .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("{e}: {l:?}")))
-        .collect()
-}
-
-/// Logged requests (a JSON array, or one object) without their `at_ms`, which must be a
-/// number that never decreases.
-fn without_at(mut v: Value) -> Value {
-    let mut last = 0.0;
-    let mut strip = |o: &mut Value| {
-        let at = o
-            .as_object_mut()
-            .and_then(|o| o.remove("at_ms"))
-            .and_then(|a| a.as_f64());
-        let at = at.unwrap_or_else(|| panic!("no at_ms in {o}"));
-        assert!(at >= last, "at_ms went back from {last} to {at}");
-        last = at;
-    };
-    match &mut v {
-        Value::Array(items) => items.iter_mut().for_each(&mut strip),
-        other => strip(other),
-    }
-    v
 }
 
 // ---------------------------------------------------------------------------------------

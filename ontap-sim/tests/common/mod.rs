@@ -2,6 +2,7 @@
 #![allow(dead_code)]
 
 use std::future::Future;
+use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
 use ontap_sim::Simulator;
@@ -272,4 +273,44 @@ pub fn sha256_hex(data: &[u8]) -> String {
         .iter()
         .map(|b| format!("{b:02x}"))
         .collect()
+}
+
+/// A fresh path in the temporary directory for a request log file named after `name`.
+pub fn temp_file(name: &str) -> PathBuf {
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_nanos();
+    let path = std::env::temp_dir().join(format!("ontap-sim-{name}-{}-{nanos}.jsonl", std::process::id()));
+    let _ = std::fs::remove_file(&path);
+    path
+}
+
+/// The JSON lines of a request log file.
+pub fn json_lines(path: &Path) -> Vec<Value> {
+    std::fs::read_to_string(path)
+        .expect("the log file")
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("{e}: {l:?}")))
+        .collect()
+}
+
+/// Logged requests (a JSON array, or one object) without their `at_ms`, which must be a
+/// number that never decreases.
+pub fn without_at(mut v: Value) -> Value {
+    let mut last = 0.0;
+    let mut strip = |o: &mut Value| {
+        let at = o
+            .as_object_mut()
+            .and_then(|o| o.remove("at_ms"))
+            .and_then(|a| a.as_f64());
+        let at = at.unwrap_or_else(|| panic!("no at_ms in {o}"));
+        assert!(at >= last, "at_ms went back from {last} to {at}");
+        last = at;
+    };
+    match &mut v {
+        Value::Array(items) => items.iter_mut().for_each(&mut strip),
+        other => strip(other),
+    }
+    v
 }
