@@ -91,12 +91,11 @@ pub(crate) struct Negotiated {
 }
 
 impl Negotiated {
-    pub fn new(shared: &Shared, headers: &HeaderMap) -> Self {
+    /// `application/hal+json` with `_links`, or plain JSON without them (but for a
+    /// page's `next`), as ONTAP answers.
+    pub fn new(_shared: &Shared, headers: &HeaderMap) -> Self {
         let hal = wants_hal(headers);
-        Negotiated {
-            hal,
-            links: hal || !shared.config.strict_hal_links,
-        }
+        Negotiated { hal, links: hal }
     }
 
     pub fn ok<T: Serialize>(self, status: StatusCode, value: &T) -> Response {

@@ -50,6 +50,11 @@ pub(crate) trait Listing {
     fn key_name(&self) -> &str;
     /// Resolves a simple field by its dotted name.
     fn field(&self, name: &str) -> Option<(Self::Field, ScalarKind)>;
+    /// Resolves the field a query filter names: a simple field, or what the resource
+    /// also reads as one (a reference by its name).
+    fn filter(&self, name: &str) -> Option<(Self::Field, ScalarKind)> {
+        self.field(name)
+    }
     /// Calls `visit` on each value the field has in the record (none when it is absent,
     /// one per element below an array) until it returns true; true if one did.
     fn any_value(&self, record: &Self::Record, field: Self::Field, visit: &mut dyn FnMut(Scalar<'_>) -> bool) -> bool;
@@ -59,6 +64,8 @@ pub(crate) trait Listing {
     fn parse_fields(&self, value: &str) -> Result<Self::Fields, String>;
     /// The fields of a record in a collection when the query names none.
     fn default_fields(&self) -> Self::Fields;
+    /// Adds a field to a selection: the records carry the fields a query filters on.
+    fn include(&self, fields: &mut Self::Fields, field: Self::Field);
     /// Writes one record (stored under `key`) with the selected fields, with or without
     /// `_links`, into `out` at `depth` (as serde_json's pretty writer would, see
     /// [`crate::json`]).
@@ -90,7 +97,8 @@ impl Operand {
         let t = raw.trim();
         Operand {
             lower: raw.to_lowercase(),
-            int: t.parse().ok(),
+            // Sizes may carry a unit (`size=>1G`, `size=<500MB`), as in ONTAP's filters.
+            int: crate::util::parse_int_text(t),
             float: t.parse().ok(),
             boolean: parse_bool(t),
         }
@@ -211,6 +219,11 @@ impl<F: Copy> Filter<F> {
                 .collect()
         });
         Filter { field, alts, values }
+    }
+
+    /// The field filtered on.
+    pub fn field(&self) -> F {
+        self.field
     }
 
     /// True when the record matches: `values(field, visit)` enumerates the field's values.
@@ -347,6 +360,18 @@ struct CollectionQuery<L: Listing> {
     carried: Vec<String>,
 }
 
+/// Parses `max_records`: a positive integer, else 262197.
+pub(crate) fn parse_max_records(value: &str) -> Result<usize, ApiError> {
+    match value.trim().parse::<usize>() {
+        Ok(n) if n > 0 => Ok(n),
+        _ => Err(ApiError::bad_request(
+            codes::OUT_OF_RANGE,
+            format!("The value \"{value}\" is invalid for field \"max_records\": it must be a positive integer."),
+        )
+        .target("max_records")),
+    }
+}
+
 fn bad_order_by(value: &str, key: &str) -> ApiError {
     ApiError::bad_request(
         codes::ORDER_BY_FIELD,
@@ -379,22 +404,11 @@ fn parse_collection_query<L: Listing>(
         q.filters.push(Filter::new(f, value));
     }
     let mut cursor = Vec::new();
+    let mut filtered = Vec::new();
     for p in params {
         match p.key.as_str() {
             "fields" => q.fields = l.parse_fields(&p.value).map_err(|bad| parse_fields_error(&bad))?,
-            "max_records" => match p.value.trim().parse::<usize>() {
-                Ok(n) if n > 0 => q.max_records = Some(n),
-                _ => {
-                    return Err(ApiError::bad_request(
-                        codes::OUT_OF_RANGE,
-                        format!(
-                            "The value \"{}\" is invalid for field \"max_records\": it must be a positive integer.",
-                            p.value
-                        ),
-                    )
-                    .target("max_records"));
-                }
-            },
+            "max_records" => q.max_records = Some(parse_max_records(&p.value)?),
             "return_records" => q.return_records = parse_return_records(&p.value)?,
             "return_timeout" => {
                 parse_return_timeout(&p.value)?;
@@ -430,12 +444,18 @@ fn parse_collection_query<L: Listing>(
                 cursor.push(p);
                 continue;
             }
-            key => match l.field(key) {
-                Some((f, _)) => q.filters.push(Filter::new(f, &p.value)),
+            key => match l.filter(key) {
+                Some((f, _)) => {
+                    q.filters.push(Filter::new(f, &p.value));
+                    filtered.push(f);
+                }
                 None => return Err(ApiError::unexpected_argument(key)),
             },
         }
         q.carried.push(p.raw);
+    }
+    for f in filtered {
+        l.include(&mut q.fields, f);
     }
     q.start_values = vec![None; q.order.len()];
     for p in cursor {
@@ -668,6 +688,9 @@ mod tests {
         assert!(!holds("5..10", Scalar::Int(11)));
         assert!(holds("1*", Scalar::Int(123)));
         assert!(holds("true", Scalar::Bool(true)));
+        assert!(holds(">1G", Scalar::Int((1 << 30) + 1)), "sizes with units");
+        assert!(!holds(">1GB", Scalar::Int(1 << 30)));
+        assert!(holds("<=20mb", Scalar::Int(20 << 20)));
         assert!(!holds("nonsense", Scalar::Int(1)));
     }
 

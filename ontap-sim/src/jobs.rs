@@ -632,6 +632,38 @@ impl Listing for JobListing {
         Projection::KEYS
     }
 
+    fn include(&self, fields: &mut Projection, field: FilterField) {
+        fields.top |= match field {
+            FilterField::Uuid => F_UUID,
+            FilterField::Description => F_DESCRIPTION,
+            FilterField::State => F_STATE,
+            FilterField::Message => F_MESSAGE,
+            FilterField::Code => F_CODE,
+            FilterField::StartTime => F_START,
+            FilterField::EndTime => F_END,
+            FilterField::SvmName => {
+                fields.svm |= S_NAME;
+                F_SVM
+            }
+            FilterField::SvmUuid => {
+                fields.svm |= S_UUID;
+                F_SVM
+            }
+            FilterField::NodeName => {
+                fields.node = SUB_ALL;
+                F_NODE
+            }
+            FilterField::ErrorMessage => {
+                fields.error |= E_MESSAGE;
+                F_ERROR
+            }
+            FilterField::ErrorCode => {
+                fields.error |= E_CODE;
+                F_ERROR
+            }
+        };
+    }
+
     fn write(&self, _key: &str, record: &Entry, fields: &Projection, links: bool, out: &mut JsonOut, depth: usize) {
         // A page holds few jobs: serde's pretty writer, re-indented.
         out.serialized(

@@ -344,13 +344,9 @@
 //!   or outside an enum uses `262197`, inferred from the code's description (no real
 //!   answer was found). A missing parent answers 404 code `4`, where the snapshot GET
 //!   documents `918235` for an unknown volume.
-//! - Values are checked by their JSON type: ONTAP also takes strings such as `"1"` or
-//!   `"240MB"` for numbers; here they are refused with `262197`.
 //! - The model does not say when fields were introduced: every field of 9.19.1 is
 //!   accepted whatever [`cluster_version`](SimulatorBuilder::cluster_version) says.
-//! - `_links` are sent whatever the `Accept` header; ONTAP drops them (except `next`) for
-//!   `application/json`. [`SimulatorBuilder::strict_hal_links`] turns that on. Nested
-//!   references (`svm`, `aggregates`, `volume`) carry no `_links`, and a `self` link
+//! - Nested references (`svm`, `aggregates`, `volume`) carry no `_links`, and a `self` link
 //!   never keeps a trailing slash of the request.
 //! - Field order: the keys `uuid` and `name` first, then the model's order, which is
 //!   alphabetical (ONTAP's own order is not in the model).
@@ -508,7 +504,6 @@ pub struct SimulatorBuilder {
     upgrade_duration: Duration,
     next_version: Option<String>,
     request_log: usize,
-    strict_hal_links: bool,
     faults: Vec<Fault>,
     server: server::Options,
     client_certificate_login: bool,
@@ -538,7 +533,6 @@ impl Default for SimulatorBuilder {
             upgrade_duration: Duration::from_secs(10),
             next_version: None,
             request_log: 1000,
-            strict_hal_links: false,
             faults: Vec::new(),
             server: server::Options::default(),
             client_certificate_login: false,
@@ -737,18 +731,6 @@ impl SimulatorBuilder {
     /// ```
     pub fn request_log(mut self, capacity: usize) -> Self {
         self.request_log = capacity;
-        self
-    }
-
-    /// When `true`, responses to clients that do not accept `application/hal+json` carry no
-    /// `_links` except `_links.next`, as ONTAP does (default `false`: links always).
-    ///
-    /// ```
-    /// let b = ontap_sim::Simulator::builder().strict_hal_links(true);
-    /// # let _ = b;
-    /// ```
-    pub fn strict_hal_links(mut self, strict: bool) -> Self {
-        self.strict_hal_links = strict;
         self
     }
 
@@ -1017,7 +999,6 @@ impl SimulatorBuilder {
                 retention: self.retention,
                 download_rate: self.download_rate,
                 download_time_limit: self.download_time_limit,
-                strict_hal_links: self.strict_hal_links,
                 cluster_name,
                 node_names,
                 cluster_svm_uuid,

@@ -22,7 +22,6 @@ pub(crate) struct Config {
     pub retention: Duration,
     pub download_rate: Option<u64>,
     pub download_time_limit: Duration,
-    pub strict_hal_links: bool,
     pub cluster_name: String,
     /// The two nodes; downloads and jobs run on the first.
     pub node_names: [String; 2],

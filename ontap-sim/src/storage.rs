@@ -112,7 +112,15 @@ impl Behaviour for Volumes {
                 json!([{"name": first.get("name"), "uuid": first.get("uuid")}]),
             );
         }
-        record.insert("space".to_owned(), space(size, NEW_VOLUME_USED));
+        // The space a body sets (`space.snapshot.reserve_percent`) stays beside the sizes.
+        let mut given = match record.remove("space") {
+            Some(Value::Object(given)) => given,
+            _ => Map::new(),
+        };
+        if let Value::Object(sizes) = space(size, NEW_VOLUME_USED) {
+            given.extend(sizes);
+        }
+        record.insert("space".to_owned(), Value::Object(given));
         record.insert("create_time".to_owned(), Value::from(now_string()));
         Ok(())
     }

@@ -118,6 +118,30 @@ pub(crate) fn parse_bool(v: &str) -> Option<bool> {
     }
 }
 
+/// Parses an integer as ONTAP reads one given as text: digits with an optional sign, and
+/// an optional size unit (`K`/`KB`, `M`/`MB`, `G`/`GB`, `T`/`TB`, `P`/`PB`, any case,
+/// powers of 1024), so `"755"` is 755 and `"1G"` is 1073741824. `None` for anything
+/// else or a value beyond `i64`.
+pub(crate) fn parse_int_text(v: &str) -> Option<i64> {
+    let t = v.trim();
+    let digits_end = t
+        .char_indices()
+        .find(|&(i, c)| !(c.is_ascii_digit() || (i == 0 && (c == '-' || c == '+'))))
+        .map_or(t.len(), |(i, _)| i);
+    let (number, unit) = t.split_at(digits_end);
+    let n: i64 = number.parse().ok()?;
+    let shift = match unit.to_ascii_lowercase().as_str() {
+        "" => 0,
+        "k" | "kb" => 10,
+        "m" | "mb" => 20,
+        "g" | "gb" => 30,
+        "t" | "tb" => 40,
+        "p" | "pb" => 50,
+        _ => return None,
+    };
+    n.checked_mul(1i64 << shift)
+}
+
 /// Case-insensitive glob match where `*` matches any run of characters.
 pub(crate) fn wildcard_match(pattern: &str, text: &str) -> bool {
     let p: Vec<char> = pattern.chars().flat_map(char::to_lowercase).collect();
@@ -164,6 +188,19 @@ mod tests {
         assert_eq!(a.len(), 36);
         assert_ne!(a, b);
         assert_eq!(&a[14..15], "1");
+    }
+
+    #[test]
+    fn integers_as_text_with_units() {
+        assert_eq!(parse_int_text("755"), Some(755));
+        assert_eq!(parse_int_text(" -3 "), Some(-3));
+        assert_eq!(parse_int_text("1G"), Some(1 << 30));
+        assert_eq!(parse_int_text("20mb"), Some(20 << 20));
+        assert_eq!(parse_int_text("2TB"), Some(2 << 40));
+        assert_eq!(parse_int_text("1.5G"), None);
+        assert_eq!(parse_int_text("10X"), None);
+        assert_eq!(parse_int_text("G"), None);
+        assert_eq!(parse_int_text("9000000PB"), None, "beyond i64");
     }
 
     #[test]

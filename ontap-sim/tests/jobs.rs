@@ -355,13 +355,7 @@ async fn finished_jobs_are_purged_after_the_retention() {
 #[tokio::test]
 async fn strict_hal_links_drop_links_for_plain_json_except_next() {
     bounded(async {
-        let sim = Simulator::builder()
-            .tls(false)
-            .seed_jobs(5)
-            .strict_hal_links(true)
-            .start()
-            .await
-            .unwrap();
+        let sim = Simulator::builder().tls(false).seed_jobs(5).start().await.unwrap();
         let api = Api::new(&sim);
         let plain = api
             .send(

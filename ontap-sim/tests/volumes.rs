@@ -300,7 +300,7 @@ async fn invalid_bodies_get_ontap_codes() {
                 "size",
             ),
             (
-                r#"{"name": "v", "svm": {"name": "vs0"}, "size": "1GB"}"#,
+                r#"{"name": "v", "svm": {"name": "vs0"}, "size": "big"}"#,
                 StatusCode::BAD_REQUEST,
                 "262197",
                 "size",
@@ -353,12 +353,7 @@ async fn invalid_bodies_get_ontap_codes() {
                 "262197",
                 "aggregates",
             ),
-            (
-                r#"{"name": "v", "svm": "vs0"}"#,
-                StatusCode::BAD_REQUEST,
-                "262197",
-                "svm",
-            ),
+            (r#"{"name": "v", "svm": 7}"#, StatusCode::BAD_REQUEST, "262197", "svm"),
             (r#"[1, 2]"#, StatusCode::BAD_REQUEST, "262255", ""),
             (r#"{"name": "#, StatusCode::BAD_REQUEST, "262199", ""),
         ];
@@ -718,8 +713,9 @@ async fn filters_use_ontap_operators_and_numbers_compare_as_numbers() {
         // Unknown filter fields and fields= names.
         let r = api.get(&format!("{VOLUMES}?colour=red")).await;
         assert_eq!(r.error_code(), "262179");
-        let r = api.get(&format!("{VOLUMES}?svm=vs0")).await;
-        assert_eq!(r.error_code(), "262179", "objects are not filters");
+        assert_eq!(count(&api, "svm=vs0").await, SEEDED, "a reference filters by its name");
+        let r = api.get(&format!("{VOLUMES}?space=1")).await;
+        assert_eq!(r.error_code(), "262179", "other objects are not filters");
         let r = api.get(&format!("{VOLUMES}?fields=size,colour")).await;
         assert_eq!(r.error_code(), "262197");
         assert_eq!(r.error_target(), Some("fields"));

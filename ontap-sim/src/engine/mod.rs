@@ -137,6 +137,47 @@ impl Engine {
         best.map(|(_, t, v)| (t, v))
     }
 
+    /// An instance whose trailing keys are given in the query instead of the path
+    /// (`DELETE /protocols/cifs/shares/{svm.uuid}?name=projects`): the resource, its key
+    /// values, and the query without those keys.
+    fn route_keys_in_query(&self, segs: &[String], query: Option<&str>) -> Option<(usize, Vec<String>, String)> {
+        let params = parse_query(query);
+        let mut best: Option<(usize, usize, Vec<String>, Vec<usize>)> = None;
+        for (i, r) in self.cat.resources.iter().enumerate() {
+            let Some(inst) = &r.instance else { continue };
+            let Some(missing) = inst.segs.get(segs.len()..).filter(|m| !m.is_empty()) else {
+                continue;
+            };
+            let mut full = segs.to_vec();
+            let mut used = Vec::new();
+            for seg in missing {
+                let schema::Seg::Var(name) = seg else { break };
+                let Some(at) = params.iter().position(|p| *p.key == **name) else {
+                    break;
+                };
+                full.push(params[at].value.clone());
+                used.push(at);
+            }
+            if full.len() != inst.segs.len() {
+                continue;
+            }
+            if let Some((vars, literal)) = inst.matches(&full)
+                && best.as_ref().is_none_or(|(l, ..)| literal > *l)
+            {
+                best = Some((literal, i, vars, used));
+            }
+        }
+        let (_, res, vars, used) = best?;
+        let rest = params
+            .iter()
+            .enumerate()
+            .filter(|(i, _)| !used.contains(i))
+            .map(|(_, p)| p.raw.as_str())
+            .collect::<Vec<_>>()
+            .join("&");
+        Some((res, vars, rest))
+    }
+
     /// Inserts (or replaces) a record, as seeded data: every field the model has.
     pub fn seed(&self, res: usize, body: &Value) -> Result<String, ApiError> {
         let r = &self.cat.resources[res];
@@ -461,6 +502,7 @@ pub(crate) async fn handle(State(shared): State<Arc<Shared>>, req: Request) -> R
     }
 }
 
+#[derive(Clone, Copy)]
 struct Ctx<'a> {
     shared: &'a Arc<Shared>,
     neg: Negotiated,
@@ -491,7 +533,17 @@ async fn dispatch(
 ) -> Result<Response, ApiError> {
     let engine = &ctx.shared.engine;
     let segs = segments(path).ok_or_else(api_not_found)?;
-    let (target, vars) = engine.route(&segs).ok_or_else(api_not_found)?;
+    let (target, vars) = match engine.route(&segs) {
+        Some(found) => found,
+        None => {
+            let (res, vars, rest) = engine.route_keys_in_query(&segs, ctx.query).ok_or_else(api_not_found)?;
+            let ctx = Ctx {
+                query: Some(&rest),
+                ..*ctx
+            };
+            return instance(&ctx, method, path, res, vars, body).await;
+        }
+    };
     let cat = &*engine.cat;
     match target {
         Target::Collection(res) => {
@@ -508,17 +560,7 @@ async fn dispatch(
                 _ => not_allowed(method, path, &r.collection_methods()),
             }
         }
-        Target::Instance(res) => {
-            let r = &cat.resources[res];
-            let (parents, own) = vars.split_at(r.parent_keys.len().min(vars.len()));
-            let own = join_keys(own);
-            match method.as_str() {
-                "GET" if r.get.is_some() => get_one(ctx, res, parents, &own),
-                "PATCH" if r.patch.is_some() => modify(ctx, res, parents, own, body).await,
-                "DELETE" if r.delete.is_some() => remove(ctx, res, parents, own).await,
-                _ => not_allowed(method, path, &r.instance_methods()),
-            }
-        }
+        Target::Instance(res) => instance(ctx, method, path, res, vars, body).await,
         Target::Passthrough => {
             if *method != Method::GET {
                 return not_allowed(method, path, &["GET"]);
@@ -534,6 +576,26 @@ async fn dispatch(
             }
             action(ctx, i, &vars, body).await
         }
+    }
+}
+
+/// A request on one record.
+async fn instance(
+    ctx: &Ctx<'_>,
+    method: &Method,
+    path: &str,
+    res: usize,
+    vars: Vec<String>,
+    body: Result<Bytes, axum::Error>,
+) -> Result<Response, ApiError> {
+    let r = &ctx.shared.engine.cat.resources[res];
+    let (parents, own) = vars.split_at(r.parent_keys.len().min(vars.len()));
+    let own = join_keys(own);
+    match method.as_str() {
+        "GET" if r.get.is_some() => get_one(ctx, res, parents, &own),
+        "PATCH" if r.patch.is_some() => modify(ctx, res, parents, own, body).await,
+        "DELETE" if r.delete.is_some() => remove(ctx, res, parents, own).await,
+        _ => not_allowed(method, path, &r.instance_methods()),
     }
 }
 
@@ -569,7 +631,7 @@ fn json_body(body: Result<Bytes, axum::Error>) -> Result<Value, ApiError> {
         return Ok(Value::Object(serde_json::Map::new()));
     }
     match serde_json::from_slice::<Value>(&body) {
-        Ok(v @ Value::Object(_)) => Ok(v),
+        Ok(Value::Object(map)) => Ok(Value::Object(undot(map))),
         Ok(_) => Err(ApiError::bad_request(
             codes::NOT_AN_OBJECT,
             "The request body must be a JSON object.",
@@ -579,6 +641,50 @@ fn json_body(body: Result<Bytes, axum::Error>) -> Result<Value, ApiError> {
             format!("Invalid JSON in the request body: {e}."),
         )),
     }
+}
+
+/// Reads dotted keys as the nested fields they name, at every depth, as ONTAP does:
+/// `{"svm.name": "vs0", "guarantee.type": "none"}` is `{"svm": {"name": "vs0"},
+/// "guarantee": {"type": "none"}}`. A dotted key and an object for the same field merge;
+/// where both set the same field, the later key wins.
+fn undot(map: serde_json::Map<String, Value>) -> serde_json::Map<String, Value> {
+    fn nested(value: Value) -> Value {
+        match value {
+            Value::Object(map) => Value::Object(undot(map)),
+            Value::Array(items) => Value::Array(items.into_iter().map(nested).collect()),
+            other => other,
+        }
+    }
+    fn put(map: &mut serde_json::Map<String, Value>, key: &str, value: Value) {
+        match key.split_once('.') {
+            Some((head, rest)) if !head.is_empty() && !rest.is_empty() => {
+                let slot = map
+                    .entry(head.to_owned())
+                    .or_insert_with(|| Value::Object(serde_json::Map::new()));
+                if !slot.is_object() {
+                    // `"svm": "vs0"` beside `"svm.uuid"`: the dotted key wins.
+                    *slot = Value::Object(serde_json::Map::new());
+                }
+                if let Value::Object(inner) = slot {
+                    put(inner, rest, value);
+                }
+            }
+            _ => match (map.get_mut(key), value) {
+                (Some(Value::Object(have)), Value::Object(more)) => have.extend(more),
+                (_, value) => {
+                    map.insert(key.to_owned(), value);
+                }
+            },
+        }
+    }
+    if !map.keys().any(|k| k.contains('.')) && !map.values().any(|v| v.is_object() || v.is_array()) {
+        return map;
+    }
+    let mut out = serde_json::Map::with_capacity(map.len());
+    for (key, value) in map {
+        put(&mut out, &key, nested(value));
+    }
+    out
 }
 
 /// The query of a POST, PATCH or DELETE: `return_timeout`, `return_records`, the
@@ -630,12 +736,17 @@ fn check_param(kind: ParamKind, name: &str, value: &str) -> Result<(), ApiError>
     }
 }
 
-/// A GET of one record or a singleton: `fields` (all by default) and `return_timeout`.
+/// A GET of one record or a singleton: `fields` (all by default), filters on its fields
+/// (a record they do not match answers 404), and the parameters of a collection GET,
+/// which ONTAP accepts on every GET (`max_records`, `return_records`, `order_by`,
+/// `return_timeout`). The fields filtered on are returned.
 fn get_one(ctx: &Ctx<'_>, res: usize, parents: &[String], own: &str) -> Result<Response, ApiError> {
     let engine = &ctx.shared.engine;
     let cat = &*engine.cat;
     let r = &cat.resources[res];
+    let listing = EngineListing { cat, r, parents };
     let mut sel = Sel::ALL;
+    let mut filters = Vec::new();
     for p in parse_query(ctx.query) {
         match p.key.as_str() {
             "fields" => {
@@ -645,7 +756,28 @@ fn get_one(ctx: &Ctx<'_>, res: usize, parents: &[String], own: &str) -> Result<R
             "return_timeout" => {
                 parse_return_timeout(&p.value)?;
             }
-            other => return Err(ApiError::unexpected_argument(other)),
+            "return_records" => {
+                parse_bool_param("return_records", &p.value)?;
+            }
+            "max_records" => {
+                collection::parse_max_records(&p.value)?;
+            }
+            "order_by" => {
+                for item in p.value.split(',') {
+                    let name = item.split_whitespace().next().unwrap_or_default();
+                    if listing.field(name).is_none() {
+                        return Err(ApiError::bad_request(
+                            codes::ORDER_BY_FIELD,
+                            format!("order_by \"{}\" is not supported.", p.value),
+                        )
+                        .target("order_by"));
+                    }
+                }
+            }
+            other => match listing.filter(other) {
+                Some((field, _)) => filters.push(collection::Filter::new(field, &p.value)),
+                None => return Err(ApiError::unexpected_argument(other)),
+            },
         }
     }
     let data = engine.read();
@@ -657,6 +789,12 @@ fn get_one(ctx: &Ctx<'_>, res: usize, parents: &[String], own: &str) -> Result<R
             .and_then(|g| g.get(own))
             .ok_or_else(|| not_found_key(r))?,
     };
+    for filter in &filters {
+        if !filter.matches(|field, visit| listing.any_value(record, field, visit)) {
+            return Err(not_found_key(r));
+        }
+        listing.include(&mut sel, filter.field());
+    }
     let href = ctx.neg.links.then(|| href_of(r, parents, own));
     Ok(ctx.neg.ok(
         StatusCode::OK,
@@ -676,7 +814,11 @@ fn add_keys(cat: &Catalog, r: &Res, sel: &mut Sel) {
             sel.include(path);
         }
     }
-    if let Some((path, _)) = cat.resolve(r.ty, "name") {
+    // A singleton's name is a field like any other (`/api/cluster?fields=version` has no
+    // `name`).
+    if !r.is_singleton()
+        && let Some((path, _)) = cat.resolve(r.ty, "name")
+    {
         sel.include(&path);
     }
 }
@@ -1203,7 +1345,7 @@ async fn bulk(
         .iter()
         .map(|p| {
             listing
-                .field(&p.key)
+                .filter(&p.key)
                 .map(|(f, _)| collection::Filter::new(f, &p.value))
                 .ok_or_else(|| ApiError::unexpected_argument(&p.key))
         })
@@ -1492,6 +1634,17 @@ impl Listing for EngineListing<'_> {
         self.r.keys.last().map_or("uuid", |k| k.name.as_str())
     }
 
+    fn filter(&self, name: &str) -> Option<(FieldPath, ScalarKind)> {
+        self.field(name).or_else(|| {
+            // A reference named by its name (`volume=vol1` for `volume.name=vol1`).
+            let (_, f) = self.cat.resolve(self.r.ty, name)?;
+            match self.cat.ty(self.cat.item(f.ty)) {
+                Ty::Object(_) => self.field(&format!("{name}.name")),
+                _ => None,
+            }
+        })
+    }
+
     fn field(&self, name: &str) -> Option<(FieldPath, ScalarKind)> {
         let (path, f) = self.cat.resolve(self.r.ty, name)?;
         let kind = match self.cat.ty(self.cat.item(f.ty)) {
@@ -1537,6 +1690,10 @@ impl Listing for EngineListing<'_> {
         let mut sel = Sel::default();
         add_keys(self.cat, self.r, &mut sel);
         sel
+    }
+
+    fn include(&self, fields: &mut Sel, field: FieldPath) {
+        fields.include(field.syms());
     }
 
     fn write(&self, key: &str, record: &V, fields: &Sel, links: bool, out: &mut JsonOut, depth: usize) {

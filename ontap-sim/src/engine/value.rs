@@ -265,9 +265,18 @@ impl Converter<'_> {
                 }
                 V::text(s)
             }
+            // ONTAP reads a number or a boolean given for a text field as its text.
+            (Ty::Str { .. }, Value::Number(_) | Value::Bool(_)) => {
+                self.value(ty, &Value::String(v.to_string()), path)?
+            }
             (Ty::Str { .. }, _) => return Err(wrong_type(path, "a string")),
-            (Ty::Int { values }, Value::Number(n)) => {
-                let i = n.as_i64().ok_or_else(|| wrong_type(path, "an integer"))?;
+            (Ty::Int { values }, Value::Number(_) | Value::String(_)) => {
+                let i = match v {
+                    Value::Number(n) => n.as_i64(),
+                    // A number as text (`"755"`), a size with its unit (`"1G"`).
+                    _ => v.as_str().and_then(crate::util::parse_int_text),
+                }
+                .ok_or_else(|| wrong_type(path, "an integer"))?;
                 if let Some(values) = values
                     && !values.contains(&i)
                 {
@@ -284,8 +293,21 @@ impl Converter<'_> {
                 Some(i) => V::Int(i),
                 None => V::Num(n.as_f64().unwrap_or_default()),
             },
+            (Ty::Num, Value::String(s)) => match crate::util::parse_int_text(s) {
+                Some(i) => V::Int(i),
+                None => V::Num(
+                    s.trim()
+                        .parse::<f64>()
+                        .ok()
+                        .filter(|n| n.is_finite())
+                        .ok_or_else(|| wrong_type(path, "a number"))?,
+                ),
+            },
             (Ty::Num, _) => return Err(wrong_type(path, "a number")),
             (Ty::Bool, Value::Bool(b)) => V::Bool(*b),
+            (Ty::Bool, Value::String(s)) => {
+                V::Bool(crate::util::parse_bool(s.trim()).ok_or_else(|| wrong_type(path, "a boolean"))?)
+            }
             (Ty::Bool, _) => return Err(wrong_type(path, "a boolean")),
             (Ty::Array(item), Value::Array(items)) => V::Arr(
                 items
@@ -296,6 +318,13 @@ impl Converter<'_> {
             ),
             (Ty::Array(_), _) => return Err(wrong_type(path, "an array")),
             (Ty::Object(_), Value::Object(map)) => self.object(ty, map, path)?,
+            // A reference named by a string (`"snapshot_policy": "default"`) is the
+            // reference with that name.
+            (Ty::Object(_), Value::String(name)) if cat.field(ty, "name").is_some() => {
+                let mut map = serde_json::Map::new();
+                map.insert("name".to_owned(), Value::String(name.clone()));
+                self.object(ty, &map, path)?
+            }
             (Ty::Object(_), _) => return Err(wrong_type(path, "an object")),
         })
     }

@@ -1,0 +1,263 @@
+//! The forms of requests that ONTAP clients other than this workspace's send (NetApp's
+//! Python client `netapp_ontap`, Ansible's `netapp.ontap` collection), in raw HTTP,
+//! answered as a cluster answers them. The generated types never send most of them.
+
+mod common;
+
+use std::time::Duration;
+
+use common::{Api, bounded, records};
+use ontap_sim::Simulator;
+use reqwest::StatusCode;
+use serde_json::{Value, json};
+
+const VOLUMES: &str = "/api/storage/volumes";
+
+async fn sim() -> (Simulator, Api) {
+    let sim = Simulator::builder()
+        .tls(false)
+        .job_duration(Duration::from_millis(5))
+        .start()
+        .await
+        .unwrap();
+    let api = Api::new(&sim);
+    (sim, api)
+}
+
+/// Creates a volume from `body` (202, a job) and answers its record (`fields=*`).
+async fn create_volume(api: &Api, body: Value) -> Value {
+    let name = body["name"].as_str().unwrap().to_owned();
+    api.job_ok(api.post(VOLUMES, &body.to_string()).await).await;
+    let r = api.get(&format!("{VOLUMES}?name={name}&fields=*")).await;
+    assert_eq!(r.json["num_records"], 1, "{}", r.text);
+    r.json["records"][0].clone()
+}
+
+#[tokio::test]
+async fn an_instance_get_takes_the_filters_of_the_create_location() {
+    bounded(async {
+        let (_sim, api) = sim().await;
+        // What `Volume(...).post(hydrate=True)` sends: the POST, then a GET of the new
+        // record with the query of the answer's Location.
+        let body = json!({"name": "vol1", "svm": {"name": "vs0"}, "aggregates": [{"name": "aggr1"}], "size": 1 << 30});
+        let r = api.post(VOLUMES, &body.to_string()).await;
+        assert_eq!(r.status, StatusCode::ACCEPTED, "{}", r.text);
+        let location = r.headers["location"].to_str().unwrap().to_owned();
+        assert_eq!(location, "/api/storage/volumes/?name=vol1");
+        api.job_ok(r).await;
+        let uuid = api.get(&location).await.json["records"][0]["uuid"]
+            .as_str()
+            .unwrap()
+            .to_owned();
+        let query = location.split_once('?').unwrap().1;
+
+        let r = api.get(&format!("{VOLUMES}/{uuid}?fields=*&{query}")).await;
+        assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+        assert_eq!(r.json["name"], "vol1");
+        assert_eq!(r.json["size"], 1 << 30);
+
+        let r = api.get(&format!("{VOLUMES}/{uuid}?fields=size&name=other")).await;
+        assert_eq!(
+            r.status,
+            StatusCode::NOT_FOUND,
+            "a filter that does not match: {}",
+            r.text
+        );
+        assert_eq!(r.error_code(), "4");
+
+        let r = api.get(&format!("{VOLUMES}/{uuid}?fields=size&state=online")).await;
+        assert_eq!(
+            r.json["state"], "online",
+            "the field filtered on is returned: {}",
+            r.text
+        );
+        let r = api.get(&format!("{VOLUMES}/{uuid}?colour=red")).await;
+        assert_eq!(r.error_code(), "262179");
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn collection_parameters_are_accepted_on_every_get() {
+    bounded(async {
+        let (_sim, api) = sim().await;
+        for path in [
+            "/api/cluster?max_records=1024&fields=name,version&return_records=true&order_by=name&return_timeout=15",
+            "/api/cluster/software?max_records=1024&fields=version",
+            "/api/support/autosupport?max_records=1024",
+            "/api/storage/aggregates?max_records=1024&return_timeout=15",
+        ] {
+            let r = api.get(path).await;
+            assert_eq!(r.status, StatusCode::OK, "{path}: {}", r.text);
+        }
+        let r = api.get("/api/cluster?max_records=0").await;
+        assert_eq!(r.error_code(), "262197", "the values are still checked");
+        let r = api.get("/api/cluster?order_by=colour").await;
+        assert_eq!(r.error_code(), "262268");
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn a_singleton_answers_only_the_fields_asked_for() {
+    bounded(async {
+        let (_sim, api) = sim().await;
+        let r = api.get("/api/cluster?fields=version").await;
+        let mut keys: Vec<&String> = r.json.as_object().unwrap().keys().collect();
+        keys.sort();
+        assert_eq!(keys, ["_links", "version"], "{}", r.text);
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn dotted_keys_in_a_body_are_the_nested_fields() {
+    bounded(async {
+        let (_sim, api) = sim().await;
+        // As Ansible's na_ontap_volume sends a create.
+        let record = create_volume(
+            &api,
+            json!({"name": "v1", "svm.name": "vs0", "aggregates": [{"name": "aggr1"}], "guarantee.type": "none", "space": {"snapshot.reserve_percent": 10}}),
+        )
+        .await;
+        assert_eq!(record["svm"]["name"], "vs0");
+        assert!(record["svm"]["uuid"].is_string(), "the reference is resolved: {record}");
+        let r = api
+            .get(&format!("{VOLUMES}/{}?fields=guarantee,space.snapshot", record["uuid"].as_str().unwrap()))
+            .await;
+        assert_eq!(r.json["guarantee"]["type"], "none", "{}", r.text);
+        assert_eq!(r.json["space"]["snapshot"]["reserve_percent"], 10, "{}", r.text);
+
+        let r = api
+            .post(VOLUMES, r#"{"name": "v2", "svm.name": "vs0", "svm.colour": "red"}"#)
+            .await;
+        assert_eq!(r.error_code(), "262179");
+        assert_eq!(r.error_target(), Some("svm.colour"), "the error names the dotted field");
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn a_reference_given_as_a_string_is_the_reference_by_name() {
+    bounded(async {
+        let (_sim, api) = sim().await;
+        let r = api
+            .post(
+                "/api/svm/svms?return_timeout=30",
+                r#"{"name": "vs9", "snapshot_policy": "default", "ipspace": "Default"}"#,
+            )
+            .await;
+        assert!(r.status.is_success(), "{}", r.text);
+        let r = api.get("/api/svm/svms?name=vs9&fields=snapshot_policy,ipspace").await;
+        let svm = &r.json["records"][0];
+        assert_eq!(svm["snapshot_policy"]["name"], "default", "{}", r.text);
+        assert_eq!(svm["ipspace"]["name"], "Default", "{}", r.text);
+
+        // And in a filter: `volume=vol1` is `volume.name=vol1`.
+        create_volume(
+            &api,
+            json!({"name": "vol1", "svm": {"name": "vs0"}, "aggregates": [{"name": "aggr1"}]}),
+        )
+        .await;
+        let r = api.get("/api/storage/volumes?svm=vs0&return_records=false").await;
+        assert_eq!(r.json["num_records"], 1, "{}", r.text);
+        let r = api.get("/api/storage/qtrees?volume=vol1").await;
+        assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+        let r = api.get("/api/storage/volumes?order_by=svm").await;
+        assert_eq!(r.error_code(), "262268", "only a filter reads a reference by name");
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn numbers_booleans_and_sizes_given_as_text_are_read() {
+    bounded(async {
+        let (_sim, api) = sim().await;
+        let record = create_volume(
+            &api,
+            json!({"name": "v1", "svm": {"name": "vs0"}, "aggregates": [{"name": "aggr1"}], "size": "1GB", "nas": {"unix_permissions": "755"}}),
+        )
+        .await;
+        assert_eq!(record["size"], 1 << 30);
+        let uuid = record["uuid"].as_str().unwrap();
+        let r = api.get(&format!("{VOLUMES}/{uuid}?fields=nas.unix_permissions")).await;
+        assert_eq!(r.json["nas"]["unix_permissions"], 755, "{}", r.text);
+
+        let r = api
+            .patch(&format!("{VOLUMES}/{uuid}?return_timeout=30"), r#"{"size": "2048MB", "snapshot_directory_access_enabled": "false"}"#)
+            .await;
+        assert!(r.status.is_success(), "{}", r.text);
+        let r = api.get(&format!("{VOLUMES}/{uuid}")).await;
+        assert_eq!(r.json["size"], 2u64 << 30);
+        assert_eq!(r.json["snapshot_directory_access_enabled"], false);
+
+        for bad in [r#"{"size": "big"}"#, r#"{"size": "1.5GB"}"#, r#"{"snapshot_directory_access_enabled": "maybe"}"#] {
+            let r = api.patch(&format!("{VOLUMES}/{uuid}"), bad).await;
+            assert_eq!(r.error_code(), "262197", "{bad}: {}", r.text);
+        }
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn a_filter_reads_sizes_with_units() {
+    bounded(async {
+        let sim = Simulator::builder().tls(false).seed_volumes(40).start().await.unwrap();
+        let api = Api::new(&sim);
+        let all = records(&api.get(&format!("{VOLUMES}?fields=size")).await.json);
+        let above = all.iter().filter(|v| v["size"].as_u64().unwrap() > 1 << 30).count();
+        let r = api.get(&format!("{VOLUMES}?size=>1GB&return_records=false")).await;
+        assert_eq!(r.json["num_records"], above, "{}", r.text);
+        assert!(above > 0 && above < all.len());
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn a_query_returns_the_fields_it_filters_on() {
+    bounded(async {
+        let sim = Simulator::builder().tls(false).seed_volumes(3).start().await.unwrap();
+        let api = Api::new(&sim);
+        let r = api
+            .get(&format!("{VOLUMES}?state=online&svm.name=vs0&fields=size"))
+            .await;
+        let first = &records(&r.json)[0];
+        assert_eq!(first["state"], "online", "{}", r.text);
+        assert_eq!(first["svm"]["name"], "vs0", "{}", r.text);
+        assert!(first["size"].is_number());
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn a_trailing_key_may_be_given_in_the_query() {
+    bounded(async {
+        let (_sim, api) = sim().await;
+        let share = json!({"svm": {"name": "vs0"}, "name": "projects", "path": "/"});
+        let r = api.post("/api/protocols/cifs/shares", &share.to_string()).await;
+        assert!(r.status.is_success(), "{}", r.text);
+        let r = api
+            .get("/api/protocols/cifs/shares?name=projects&fields=svm.uuid")
+            .await;
+        let svm = records(&r.json)[0]["svm"]["uuid"].as_str().unwrap().to_owned();
+
+        // As Ansible's na_ontap_cifs deletes a share.
+        let r = api
+            .delete(&format!(
+                "/api/protocols/cifs/shares/{svm}?name=projects&return_timeout=30"
+            ))
+            .await;
+        assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+        let r = api.get("/api/protocols/cifs/shares?name=projects").await;
+        assert_eq!(r.json["num_records"], 0, "{}", r.text);
+
+        let r = api
+            .delete(&format!("/api/protocols/cifs/shares/{svm}?name=projects"))
+            .await;
+        assert_eq!(r.status, StatusCode::NOT_FOUND);
+        assert_eq!(r.error_code(), "4", "{}", r.text);
+        let r = api.delete(&format!("/api/protocols/cifs/shares/{svm}")).await;
+        assert_eq!(r.error_code(), "3", "without the key it is no path: {}", r.text);
+    })
+    .await;
+}
