@@ -105,6 +105,11 @@ pub struct Operation {
     pub response: Option<String>,
     /// The ONTAP error codes it documents (`x-ntap-error-codes`).
     pub error_codes: Vec<i64>,
+    /// The fields a GET leaves out of `fields=*` (and of an instance GET without
+    /// `fields`) because they are costly to gather, as dotted names (`qos.*`: the field
+    /// `qos` and all below it); `fields=**` or naming one returns it
+    /// (`x-ntap-doc-expensive`).
+    pub expensive: Vec<String>,
 }
 
 impl Operation {
@@ -491,6 +496,11 @@ pub(crate) fn operation(spec: &Spec, path: &str, method: Method, item: &Map<Stri
         Some(s) if s.starts_with("sync") => AsyncMode::Sync,
         _ => AsyncMode::Unspecified,
     };
+    let expensive = raw
+        .get("x-ntap-doc-expensive")
+        .and_then(Value::as_array)
+        .map(|fields| fields.iter().filter_map(Value::as_str).map(str::to_owned).collect())
+        .unwrap_or_default();
     Operation {
         method,
         path: path.to_owned(),
@@ -499,5 +509,6 @@ pub(crate) fn operation(spec: &Spec, path: &str, method: Method, item: &Map<Stri
         body,
         response,
         error_codes,
+        expensive,
     }
 }

@@ -256,8 +256,10 @@ where
             code: 0,
             start_time: Some(now_string()),
             end_time: None,
+            // A job on an SVM's object names the SVM and no node (a recorded 9.12.1 SVM
+            // create job); one on the cluster's, the node that runs it.
+            node: spec.svm.is_none().then(|| shared.config.node_names[0].clone()),
             svm: spec.svm,
-            node: Some(shared.config.node_names[0].clone()),
             error: None,
         },
         Some(control.clone()),

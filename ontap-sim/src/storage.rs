@@ -87,9 +87,9 @@ pub(crate) fn space(size: i64, used: i64) -> Value {
     json!({"size": size, "available": size - used, "used": used})
 }
 
-/// Volumes: checked names (917888) and sizes (20 MiB..=100 TiB, default 20 MiB), `state`
-/// `online`, `type` `rw`, `style` `flexvol` and the first aggregate by name unless given, `space`
-/// kept from `size`, and `create_time`.
+/// Volumes: checked names (917888) and sizes (20 MiB..=100 TiB, default 20 MiB), the first
+/// aggregate by name unless given, `space` and `autosize` limits that follow from `size`,
+/// and `create_time` (the other defaults are in `data/defaults.json`).
 #[derive(Debug)]
 pub(crate) struct Volumes;
 
@@ -101,8 +101,13 @@ impl Behaviour for Volumes {
         let size = record.get("size").and_then(Value::as_i64).unwrap_or(MIN_SIZE);
         check_size(size)?;
         record.insert("size".to_owned(), Value::from(size));
-        for (key, default) in [("state", "online"), ("type", "rw"), ("style", "flexvol")] {
-            record.entry(key).or_insert_with(|| Value::from(default));
+        // autosize: at most 120 % of the size, at least the size (every volume of a lab
+        // cluster in realworld/bodies/harvest_volumes_fields_star.json; `volume autosize`
+        // documents the 120 %).
+        let autosize = record.entry("autosize").or_insert_with(|| json!({}));
+        if let Value::Object(autosize) = autosize {
+            autosize.entry("maximum").or_insert_with(|| Value::from(size / 5 * 6));
+            autosize.entry("minimum").or_insert_with(|| Value::from(size));
         }
         if !record.contains_key("aggregates")
             && let Some(first) = tx.first_by_name(AGGREGATES)

@@ -28,8 +28,8 @@ fn check_name(name: &str) -> Result<(), ApiError> {
     }
 }
 
-/// SVMs: checked names, `state` `running`, subtype `default` and language `c.utf_8`
-/// unless given; an SVM that still has volumes is not deleted.
+/// SVMs: checked names (their defaults are in `data/defaults.json`); an SVM that still
+/// has volumes is not deleted.
 #[derive(Debug)]
 pub(crate) struct Svms;
 
@@ -37,11 +37,7 @@ impl Behaviour for Svms {
     fn create(&self, _tx: &Tx<'_>, record: &mut Map<String, Value>) -> Result<(), ApiError> {
         required(record, "name")?;
         let name = record["name"].as_str().unwrap_or_default();
-        check_name(name)?;
-        for (key, default) in [("state", "running"), ("subtype", "default"), ("language", "c.utf_8")] {
-            record.entry(key).or_insert_with(|| Value::from(default));
-        }
-        Ok(())
+        check_name(name)
     }
 
     fn modify(

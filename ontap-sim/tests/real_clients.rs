@@ -261,3 +261,157 @@ async fn a_trailing_key_may_be_given_in_the_query() {
     })
     .await;
 }
+
+#[tokio::test]
+async fn a_create_takes_several_records_at_once() {
+    bounded(async {
+        let (_sim, api) = sim().await;
+        let igroup = json!({"name": "hosts", "svm": {"name": "vs0"}, "os_type": "linux", "protocol": "iscsi"});
+        let r = api.post("/api/protocols/san/igroups", &igroup.to_string()).await;
+        assert!(r.status.is_success(), "{}", r.text);
+        let r = api.get("/api/protocols/san/igroups?name=hosts").await;
+        let uuid = records(&r.json)[0]["uuid"].as_str().unwrap().to_owned();
+        let initiators = format!("/api/protocols/san/igroups/{uuid}/initiators");
+
+        // As Ansible's na_ontap_igroup_initiator adds initiators.
+        let body =
+            json!({"records": [{"name": "iqn.1998-01.com.example:host1"}, {"name": "iqn.1998-01.com.example:host2"}]});
+        let r = api
+            .post(
+                &format!("{initiators}?return_records=true&return_timeout=30"),
+                &body.to_string(),
+            )
+            .await;
+        assert!(r.status.is_success(), "{}", r.text);
+        assert_eq!(r.json["num_records"], 2, "{}", r.text);
+        let r = api.get(&initiators).await;
+        assert_eq!(r.json["num_records"], 2, "{}", r.text);
+
+        // All or nothing: a duplicate refuses the whole request.
+        let body =
+            json!({"records": [{"name": "iqn.1998-01.com.example:host3"}, {"name": "iqn.1998-01.com.example:host1"}]});
+        let r = api.post(&initiators, &body.to_string()).await;
+        assert_eq!(r.status, StatusCode::CONFLICT, "{}", r.text);
+        assert_eq!(api.get(&initiators).await.json["num_records"], 2);
+
+        // Asynchronous creates: one job for all.
+        let body = json!({"records": [
+            {"name": "va", "svm": {"name": "vs0"}, "aggregates": [{"name": "aggr1"}]},
+            {"name": "vb", "svm": {"name": "vs0"}, "aggregates": [{"name": "aggr2"}]},
+        ]});
+        let job = api.job_ok(api.post(VOLUMES, &body.to_string()).await).await;
+        assert_eq!(job["description"], "POST /api/storage/volumes");
+        let r = api.get(&format!("{VOLUMES}?name=va|vb&return_records=false")).await;
+        assert_eq!(r.json["num_records"], 2, "{}", r.text);
+
+        for (body, code) in [
+            (r#"{"records": []}"#, "262212"),
+            (r#"{"records": 5}"#, "262197"),
+            (r#"{"records": [1]}"#, "262255"),
+        ] {
+            let r = api.post(VOLUMES, body).await;
+            assert_eq!(r.error_code(), code, "{body}: {}", r.text);
+        }
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn a_create_fills_in_defaults_and_the_fields_that_follow() {
+    bounded(async {
+        let (_sim, api) = sim().await;
+        // A cron schedule and an interval one: the read-only `type` follows.
+        for (name, body, kind) in [
+            ("every15", json!({"name": "every15", "cron": {"minutes": [15]}}), "cron"),
+            ("hourly2", json!({"name": "hourly2", "interval": "PT1H"}), "interval"),
+        ] {
+            let r = api.post("/api/cluster/schedules", &body.to_string()).await;
+            assert!(r.status.is_success(), "{}", r.text);
+            let r = api.get(&format!("/api/cluster/schedules?name={name}&fields=type")).await;
+            assert_eq!(records(&r.json)[0]["type"], kind, "{}", r.text);
+        }
+
+        let r = api.post("/api/svm/svms?return_timeout=30", r#"{"name": "vs_new"}"#).await;
+        assert!(r.status.is_success(), "{}", r.text);
+        let r = api.get("/api/svm/svms?name=vs_new&fields=*").await;
+        let svm = &records(&r.json)[0];
+        assert_eq!(svm["ipspace"]["name"], "Default", "{svm}");
+        assert_eq!(svm["snapshot_policy"]["name"], "default", "{svm}");
+        assert_eq!(svm["state"], "running");
+        assert_eq!(svm["nfs"]["enabled"], false);
+
+        // Scope follows from the SVM or owner given.
+        let r = api
+            .post("/api/storage/snapshot-policies", r#"{"name": "sp1", "svm": {"name": "vs0"}, "copies": [{"count": 2, "schedule": {"name": "hourly"}}]}"#)
+            .await;
+        assert!(r.status.is_success(), "{}", r.text);
+        let r = api.get("/api/storage/snapshot-policies?scope=svm&name=sp1&fields=enabled").await;
+        assert_eq!(r.json["num_records"], 1, "a policy of an SVM has scope svm: {}", r.text);
+        assert_eq!(records(&r.json)[0]["enabled"], true, "{}", r.text);
+        let r = api
+            .post("/api/security/accounts", r#"{"name": "ops", "applications": [{"application": "http", "authentication_methods": ["password"]}], "password": "p4ssw0rd!"}"#)
+            .await;
+        assert!(r.status.is_success(), "{}", r.text);
+        let r = api.get("/api/security/accounts?name=ops&fields=scope,role,locked").await;
+        let account = &records(&r.json)[0];
+        assert_eq!(account["scope"], "cluster", "{}", r.text);
+        assert_eq!(account["role"]["name"], "admin");
+        assert_eq!(account["locked"], false);
+
+        // Given values win over defaults; a volume's autosize limits follow its size.
+        let record = create_volume(
+            &api,
+            json!({"name": "v1", "svm": {"name": "vs0"}, "aggregates": [{"name": "aggr1"}], "size": "10GB", "guarantee": {"type": "none"}}),
+        )
+        .await;
+        let uuid = record["uuid"].as_str().unwrap();
+        let r = api
+            .get(&format!("{VOLUMES}/{uuid}?fields=guarantee,snapshot_policy,autosize,space.snapshot"))
+            .await;
+        assert_eq!(r.json["guarantee"]["type"], "none", "{}", r.text);
+        assert_eq!(r.json["snapshot_policy"]["name"], "default");
+        assert_eq!(r.json["autosize"]["maximum"], 12u64 << 30);
+        assert_eq!(r.json["autosize"]["minimum"], 10u64 << 30);
+        assert_eq!(r.json["space"]["snapshot"]["reserve_percent"], 5);
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn a_star_leaves_out_the_expensive_fields_and_two_stars_bring_them() {
+    bounded(async {
+        let (_sim, api) = sim().await;
+        let record = create_volume(
+            &api,
+            json!({"name": "v1", "svm": {"name": "vs0"}, "aggregates": [{"name": "aggr1"}]}),
+        )
+        .await;
+        let uuid = record["uuid"].as_str().unwrap();
+        // The model lists `is_svm_root` and `anti_ransomware.*` as expensive for both GETs.
+        assert!(record.get("is_svm_root").is_none(), "{record}");
+        assert!(record.get("anti_ransomware").is_none(), "{record}");
+        let one = api.get(&format!("{VOLUMES}/{uuid}")).await.json;
+        assert!(one.get("is_svm_root").is_none(), "an instance GET is fields=*: {one}");
+        for path in [
+            format!("{VOLUMES}/{uuid}?fields=**"),
+            format!("{VOLUMES}?name=v1&fields=**"),
+        ] {
+            let r = api.get(&path).await;
+            let v = if r.json.get("records").is_some() {
+                records(&r.json)[0].clone()
+            } else {
+                r.json.clone()
+            };
+            assert_eq!(v["is_svm_root"], false, "{path}: {}", r.text);
+            assert_eq!(v["anti_ransomware"]["state"], "disabled", "{path}");
+        }
+        let r = api.get(&format!("{VOLUMES}?name=v1&fields=*,is_svm_root")).await;
+        assert_eq!(
+            records(&r.json)[0]["is_svm_root"],
+            false,
+            "named, it comes back: {}",
+            r.text
+        );
+    })
+    .await;
+}

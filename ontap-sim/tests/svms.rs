@@ -71,9 +71,14 @@ async fn create_modify_delete() {
                 .await,
             )
             .await;
-        assert_eq!(job["description"], "POST /api/svm/svms");
         let r = api.get(&format!("{SVMS}?name=svm_nfs&fields=*")).await;
         let svm = &r.json["records"][0];
+        // The job names the new SVM (a recorded SVM create job of 9.12.1).
+        let uuid = svm["uuid"].as_str().unwrap();
+        assert_eq!(job["description"], format!("POST /api/svm/svms/{uuid}"));
+        assert_eq!(job["svm"]["uuid"], uuid);
+        assert_eq!(job["svm"]["name"], "svm_nfs");
+        assert!(job.get("node").is_none(), "{job}");
         assert_eq!(svm["state"], "running");
         assert_eq!(svm["subtype"], "default");
         assert_eq!(svm["comment"], "for NFS");

@@ -1,6 +1,7 @@
 //! The generic engine: every path and verb of the vendored model answers, from a store
 //! per collection, with ONTAP's semantics (see the crate docs, "The whole API").
 
+pub(crate) mod defaults;
 pub(crate) mod rules;
 pub(crate) mod schema;
 pub(crate) mod seed;
@@ -57,6 +58,8 @@ pub(crate) struct Engine {
     pending: std::sync::Mutex<std::collections::HashSet<String>>,
     /// The resources' own rules, by resource.
     behaviours: HashMap<usize, Box<dyn Behaviour>>,
+    /// What a create fills in (`data/defaults.json`).
+    defaults: defaults::Defaults,
 }
 
 /// Where a request's path leads.
@@ -84,12 +87,17 @@ impl Engine {
             })
             .collect();
         Engine {
-            cat,
             data: RwLock::new(data),
             counter: AtomicU64::new(1),
             uuids: crate::util::UuidGen::new(),
             pending: Default::default(),
             behaviours: HashMap::new(),
+            // The file is tested against the model; were it broken, creates get no defaults.
+            defaults: defaults::Defaults::load(&cat, defaults::DEFAULTS).unwrap_or_else(|e| {
+                tracing::warn!("{e}");
+                defaults::Defaults::default()
+            }),
+            cat,
         }
     }
 
@@ -745,12 +753,13 @@ fn get_one(ctx: &Ctx<'_>, res: usize, parents: &[String], own: &str) -> Result<R
     let cat = &*engine.cat;
     let r = &cat.resources[res];
     let listing = EngineListing { cat, r, parents };
-    let mut sel = Sel::ALL;
+    let expensive = r.get.as_ref().map_or(&[][..], |op| &op.expensive);
+    let mut sel = value::standard_fields(expensive);
     let mut filters = Vec::new();
     for p in parse_query(ctx.query) {
         match p.key.as_str() {
             "fields" => {
-                sel = value::parse_fields(cat, r.ty, &p.value).map_err(|bad| parse_fields_error(&bad))?;
+                sel = value::parse_fields(cat, r.ty, &p.value, expensive).map_err(|bad| parse_fields_error(&bad))?;
                 add_keys(cat, r, &mut sel);
             }
             "return_timeout" => {
@@ -956,6 +965,95 @@ fn tx<'a>(engine: &'a Engine, data: &'a [Coll]) -> Tx<'a> {
     Tx { cat: &engine.cat, data }
 }
 
+/// A new record checked and keyed, not yet stored.
+struct Prepared {
+    own: String,
+    href: String,
+    v: V,
+    /// The name it holds while its job runs.
+    reserved: Option<String>,
+}
+
+/// The records of a create: the body, or each of its `records` (ONTAP's record-based
+/// POST; the model lists `records` as a field of the 15 types that document it).
+fn bodies_of(body: Value) -> Result<(Vec<Value>, bool), ApiError> {
+    let Value::Object(mut map) = body else {
+        return Ok((vec![body], false));
+    };
+    if !map.contains_key("records") {
+        return Ok((vec![Value::Object(map)], false));
+    }
+    let Some(Value::Array(records)) = map.remove("records") else {
+        return Err(ApiError::bad_request(
+            codes::INVALID_TYPE,
+            "Invalid value for field \"records\": expected an array.",
+        )
+        .target("records"));
+    };
+    if let Some(other) = map.keys().next() {
+        return Err(ApiError::unexpected_argument(other));
+    }
+    if records.is_empty() {
+        return Err(missing("records"));
+    }
+    Ok((records, true))
+}
+
+/// Checks a new record of `res`, completes it (defaults, references, the resource's own
+/// rules, keys) and refuses a taken name; an asynchronous create reserves the name.
+fn prepare(
+    engine: &Engine,
+    data: &mut [Coll],
+    res: usize,
+    parents: &[String],
+    op: &Op,
+    body: &Value,
+) -> Result<Prepared, ApiError> {
+    let cat = &*engine.cat;
+    let r = &cat.resources[res];
+    let ty = op.body.unwrap_or(r.ty);
+    if !body.is_object() {
+        return Err(ApiError::bad_request(
+            codes::NOT_AN_OBJECT,
+            "Each record must be a JSON object.",
+        ));
+    }
+    let checked = value::convert(cat, ty, body, Verb::Post)?;
+    if let Some(missing_field) = cat
+        .fields(ty)
+        .iter()
+        .find(|f| f.required && f.roles.post && checked.get(f.sym).is_none())
+    {
+        return Err(missing(cat.name(missing_field.sym)));
+    }
+    let mut record = json_object(cat, &checked);
+    engine.defaults.apply(res, &mut record);
+    let t = tx(engine, data);
+    rules::resolve_references(&t, &mut record)?;
+    if let Some(b) = engine.behaviours.get(&res) {
+        b.create(&t, &mut record)?;
+    }
+    let mut v = value::convert(cat, r.ty, &Value::Object(record), Verb::Seed)?;
+    engine.assign_keys(data, res, parents, &mut v)?;
+    let own = engine.store_key(r, &v);
+    let exists = matches!(&data[res], Coll::Keyed(g) if g.get(&join_keys(parents)).is_some_and(|g| g.contains_key(own.as_str())));
+    if exists || engine.name_taken(data, res, parents, &v, None) {
+        return Err(duplicate(cat, r, &v, &own));
+    }
+    let href = href_of(r, parents, &own);
+    let reserved = match cat.sym("name").and_then(|s| v.get(s)).and_then(V::as_str) {
+        Some(name) if op.asynchronous => {
+            let key = reservation(res, parents, svm_of(cat, &v).map(|s| s.uuid).as_deref(), name);
+            engine.reserved().insert(key.clone());
+            Some(key)
+        }
+        _ => None,
+    };
+    Ok(Prepared { own, href, v, reserved })
+}
+
+/// A POST on a collection: one record, or several in `records`, created at once or by
+/// one job. A record-based create is all or nothing: the first refusal refuses them all.
 async fn create(
     ctx: &Ctx<'_>,
     res: usize,
@@ -968,65 +1066,79 @@ async fn create(
     let r = &cat.resources[res];
     let Some(op) = &r.post else { return Err(api_not_found()) };
     let q = mutation_query(ctx, op, None)?;
-    let body = json_body(body)?;
-    let ty = op.body.unwrap_or(r.ty);
-    let checked = value::convert(cat, ty, &body, Verb::Post)?;
-    if let Some(missing_field) = cat
-        .fields(ty)
-        .iter()
-        .find(|f| f.required && f.roles.post && checked.get(f.sym).is_none())
-    {
-        return Err(missing(cat.name(missing_field.sym)));
-    }
+    let (bodies, many) = bodies_of(json_body(body)?)?;
     let parents = parents.to_vec();
-    let (own, href, v, reserved) = {
+    let prepared = {
         let mut data = engine.write();
         check_parents(engine, &data, res, &parents)?;
-        let mut record = json_object(cat, &checked);
-        let t = tx(engine, &data);
-        rules::resolve_references(&t, &mut record)?;
-        if let Some(b) = engine.behaviours.get(&res) {
-            b.create(&t, &mut record)?;
-        }
-        let mut v = value::convert(cat, r.ty, &Value::Object(record), Verb::Seed)?;
-        engine.assign_keys(&mut data, res, &parents, &mut v)?;
-        let own = engine.store_key(r, &v);
-        let exists = matches!(&data[res], Coll::Keyed(g) if g.get(&join_keys(&parents)).is_some_and(|g| g.contains_key(own.as_str())));
-        if exists || engine.name_taken(&data, res, &parents, &v, None) {
-            return Err(duplicate(cat, r, &v, &own));
-        }
-        let href = href_of(r, &parents, &own);
-        let mut reserved = None;
-        if op.asynchronous {
-            if let Some(name) = cat.sym("name").and_then(|s| v.get(s)).and_then(V::as_str) {
-                let key = reservation(res, &parents, svm_of(cat, &v).map(|s| s.uuid).as_deref(), name);
-                engine.reserved().insert(key.clone());
-                reserved = Some(key);
+        let mut prepared: Vec<Prepared> = Vec::with_capacity(bodies.len());
+        for body in &bodies {
+            match prepare(engine, &mut data, res, &parents, op, body) {
+                // A synchronous create stores each at once, so the next sees its name.
+                Ok(p) => {
+                    if !op.asynchronous {
+                        insert(&mut data, res, &parents, p.own.clone(), p.v.clone());
+                    }
+                    prepared.push(p);
+                }
+                Err(e) => {
+                    for p in &prepared {
+                        if let Some(key) = &p.reserved {
+                            engine.reserved().remove(key);
+                        }
+                        if !op.asynchronous {
+                            remove_one(&mut data, res, &parents, &p.own);
+                        }
+                    }
+                    return Err(e);
+                }
             }
-        } else {
-            insert(&mut data, res, &parents, own.clone(), v.clone());
         }
-        (own, href, v, reserved)
+        prepared
     };
     let here = r.path.fill(&parents.iter().map(String::as_str).collect::<Vec<_>>());
+    let created: Vec<(&V, Option<&str>)> = prepared
+        .iter()
+        .map(|p| (&p.v, ctx.neg.links.then_some(p.href.as_str())))
+        .collect();
     let records = q.return_records.then(|| Created {
         cat,
-        v: &v,
         r,
-        href: ctx.neg.links.then_some(href.as_str()),
+        records: &created,
     });
+    let first = &prepared[0];
     if !op.asynchronous {
         let mut resp = ctx.neg.ok(StatusCode::CREATED, &SyncAnswer { records });
-        set_header(&mut resp, header::LOCATION, &href);
+        if !many {
+            set_header(&mut resp, header::LOCATION, &first.href);
+        }
         return Ok(resp);
     }
-    let svm = svm_of(cat, &v);
-    let stored = v.clone();
-    let (uuid, control) = spawn_job(shared, job_spec("POST", &here, svm), move |s: &Shared| {
+    // The job names the new record (`POST /api/svm/svms/<uuid>`) and its SVM, or the
+    // SVM it creates.
+    let svm = if r.path.text == crate::svms::PATH {
+        cat.sym("name")
+            .and_then(|s| first.v.get(s))
+            .and_then(V::as_str)
+            .map(|name| crate::jobs::Svm {
+                name: name.to_owned(),
+                uuid: first.own.clone(),
+            })
+    } else {
+        svm_of(cat, &first.v)
+    };
+    let description = if many { &here } else { &first.href };
+    let stored: Vec<(String, V, Option<String>)> = prepared
+        .iter()
+        .map(|p| (p.own.clone(), p.v.clone(), p.reserved.clone()))
+        .collect();
+    let (uuid, control) = spawn_job(shared, job_spec("POST", description, svm), move |s: &Shared| {
         let engine = &s.engine;
         let mut data = engine.write();
-        if let Some(key) = &reserved {
-            engine.reserved().remove(key);
+        for (_, _, reserved) in &stored {
+            if let Some(key) = reserved {
+                engine.reserved().remove(key);
+            }
         }
         let r = &engine.cat.resources[res];
         if check_parents(engine, &data, res, &parents).is_err() {
@@ -1035,7 +1147,9 @@ async fn create(
                 format!("The {} could not be created: its parent no longer exists.", r.name),
             ));
         }
-        insert(&mut data, res, &parents, own, stored);
+        for (own, v, _) in stored {
+            insert(&mut data, res, &parents, own, v);
+        }
         Ok(())
     });
     let status = job_status(&control, q.return_timeout, StatusCode::CREATED).await;
@@ -1050,11 +1164,13 @@ async fn create(
         },
     );
     // ONTAP points at the new record by a query on the collection.
-    let location = match cat.sym("name").and_then(|s| v.get(s)).and_then(V::as_str) {
-        Some(name) => format!("{here}/?name={}", encode(name)),
-        None => format!("{here}/?{}", key_query(r, &v)),
-    };
-    set_header(&mut resp, header::LOCATION, &location);
+    if !many {
+        let location = match cat.sym("name").and_then(|s| first.v.get(s)).and_then(V::as_str) {
+            Some(name) => format!("{here}/?name={}", encode(name)),
+            None => format!("{here}/?{}", key_query(r, &first.v)),
+        };
+        set_header(&mut resp, header::LOCATION, &location);
+    }
     Ok(resp)
 }
 
@@ -1294,6 +1410,15 @@ fn delete_record(engine: &Engine, res: usize, parents: &[String], own: &str) -> 
     removed
 }
 
+/// Takes one record out of its store (nothing below it: it was just stored).
+fn remove_one(data: &mut [Coll], res: usize, parents: &[String], own: &str) {
+    if let Coll::Keyed(groups) = &mut data[res]
+        && let Some(g) = groups.get_mut(&join_keys(parents))
+    {
+        g.remove(own);
+    }
+}
+
 fn lookup<'d>(data: &'d [Coll], res: usize, parents: &[String], own: &str) -> Option<&'d V> {
     match &data[res] {
         Coll::Single(v) => Some(v),
@@ -1497,22 +1622,24 @@ impl Serialize for JobRef<'_> {
 /// The new record's keys, for `return_records=true`.
 struct Created<'a> {
     cat: &'a Catalog,
-    v: &'a V,
     r: &'a Res,
-    href: Option<&'a str>,
+    /// Each new record and its link.
+    records: &'a [(&'a V, Option<&'a str>)],
 }
 
 impl Serialize for Created<'_> {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         let mut sel = Sel::default();
         add_keys(self.cat, self.r, &mut sel);
-        let mut seq = s.serialize_seq(Some(1))?;
-        seq.serialize_element(&View {
-            cat: self.cat,
-            v: self.v,
-            sel: &sel,
-            href: self.href,
-        })?;
+        let mut seq = s.serialize_seq(Some(self.records.len()))?;
+        for (v, href) in self.records {
+            seq.serialize_element(&View {
+                cat: self.cat,
+                v,
+                sel: &sel,
+                href: *href,
+            })?;
+        }
         seq.end()
     }
 }
@@ -1525,7 +1652,7 @@ impl Serialize for SyncAnswer<'_> {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         let mut m = s.serialize_map(None)?;
         if let Some(records) = &self.records {
-            m.serialize_entry("num_records", &1)?;
+            m.serialize_entry("num_records", &records.records.len())?;
             m.serialize_entry("records", records)?;
         }
         m.end()
@@ -1541,7 +1668,7 @@ impl Serialize for JobAnswer<'_> {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         let mut m = s.serialize_map(None)?;
         if let Some(records) = &self.records {
-            m.serialize_entry("num_records", &1)?;
+            m.serialize_entry("num_records", &records.records.len())?;
             m.serialize_entry("records", records)?;
         }
         m.serialize_entry("job", &self.job)?;
@@ -1681,7 +1808,8 @@ impl Listing for EngineListing<'_> {
     }
 
     fn parse_fields(&self, value: &str) -> Result<Sel, String> {
-        let mut sel = value::parse_fields(self.cat, self.r.ty, value)?;
+        let expensive = self.r.get_collection.as_ref().map_or(&[][..], |op| &op.expensive);
+        let mut sel = value::parse_fields(self.cat, self.r.ty, value, expensive)?;
         add_keys(self.cat, self.r, &mut sel);
         Ok(sel)
     }

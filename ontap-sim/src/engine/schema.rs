@@ -152,6 +152,8 @@ pub(crate) struct Op {
     /// The type of its body, when it takes one.
     pub body: Option<TypeId>,
     pub params: Vec<QueryParam>,
+    /// For a GET: the fields `fields=*` leaves out, as paths in the record.
+    pub expensive: Vec<Vec<Sym>>,
 }
 
 impl Op {
@@ -540,10 +542,22 @@ impl Compiler<'_> {
                 },
             })
             .collect();
+        let expensive = match body {
+            Some(ty) if op.method == Method::Get => op
+                .expensive
+                .iter()
+                .filter_map(|dotted| {
+                    let dotted = dotted.strip_suffix(".*").unwrap_or(dotted);
+                    self.cat.resolve(ty, dotted).map(|(path, _)| path)
+                })
+                .collect(),
+            _ => Vec::new(),
+        };
         Op {
             asynchronous: op.asynchronous == AsyncMode::Both,
             body,
             params,
+            expensive,
         }
     }
 

@@ -533,12 +533,13 @@ fn expand(value: &str) -> Result<Vec<String>, String> {
     Ok(out)
 }
 
-/// Parses `fields=` for records of `ty`: `*`, `**`, names, `a.b`, `a.{b,c}`, `!x`.
-/// `Err` names the first field the records do not have.
-pub(crate) fn parse_fields(cat: &Catalog, ty: TypeId, value: &str) -> Result<Sel, String> {
-    let mut sel = Sel::default();
+/// Parses `fields=` for records of `ty`: `*` (every field but the `expensive` ones), `**`
+/// (every field), names, `a.b`, `a.{b,c}`, `!x`. `Err` names the first field the records
+/// do not have.
+pub(crate) fn parse_fields(cat: &Catalog, ty: TypeId, value: &str, expensive: &[Vec<Sym>]) -> Result<Sel, String> {
+    let (mut star, mut double_star) = (false, false);
+    let mut included = Vec::new();
     let mut excluded = Vec::new();
-    let mut only_exclusions = true;
     for item in expand(value)? {
         let (negate, name) = match item.strip_prefix('!') {
             Some(rest) => (true, rest.trim()),
@@ -547,28 +548,46 @@ pub(crate) fn parse_fields(cat: &Catalog, ty: TypeId, value: &str) -> Result<Sel
         if name.is_empty() || name == "_links" || name.starts_with("_links.") {
             continue;
         }
-        if name == "*" || name == "**" {
-            sel.all = true;
-            only_exclusions = false;
-            continue;
-        }
-        let Some((path, _)) = cat.resolve(ty, name) else {
-            return Err(name.to_owned());
-        };
-        if negate {
-            excluded.push(path);
-        } else {
-            only_exclusions = false;
-            sel.include(&path);
+        match name {
+            "*" => star = true,
+            "**" => double_star = true,
+            _ => {
+                let Some((path, _)) = cat.resolve(ty, name) else {
+                    return Err(name.to_owned());
+                };
+                if negate {
+                    excluded.push(path);
+                } else {
+                    included.push(path);
+                }
+            }
         }
     }
-    if only_exclusions && !excluded.is_empty() {
-        sel.all = true;
+    let mut sel = Sel {
+        all: star || double_star || (included.is_empty() && !excluded.is_empty()),
+        ..Sel::default()
+    };
+    if sel.all && !double_star {
+        for path in expensive {
+            sel.exclude(path);
+        }
     }
-    for path in excluded {
-        sel.exclude(&path);
+    for path in &included {
+        sel.include(path);
+    }
+    for path in &excluded {
+        sel.exclude(path);
     }
     Ok(sel)
+}
+
+/// Every field but the `expensive` ones: what `fields=*` selects.
+pub(crate) fn standard_fields(expensive: &[Vec<Sym>]) -> Sel {
+    let mut sel = Sel::ALL;
+    for path in expensive {
+        sel.exclude(path);
+    }
+    sel
 }
 
 // ---------------------------------------------------------------------------------------
@@ -850,9 +869,9 @@ mod tests {
         let sels = [
             Sel::ALL,
             Sel::default(),
-            parse_fields(&cat, ty, "name,svm.name").unwrap(),
-            parse_fields(&cat, ty, "!svm.uuid,!comment").unwrap(),
-            parse_fields(&cat, ty, "svm.uuid,aggregates.uuid,space").unwrap(),
+            parse_fields(&cat, ty, "name,svm.name", &[]).unwrap(),
+            parse_fields(&cat, ty, "!svm.uuid,!comment", &[]).unwrap(),
+            parse_fields(&cat, ty, "svm.uuid,aggregates.uuid,space", &[]).unwrap(),
         ];
         for v in [&seeded, &odd, &V::empty(), &V::Int(3)] {
             for sel in &sels {
@@ -891,7 +910,7 @@ mod tests {
         )
         .unwrap();
         let write = |fields: &str| {
-            let sel = parse_fields(&cat, ty, fields).unwrap();
+            let sel = parse_fields(&cat, ty, fields, &[]).unwrap();
             serde_json::to_value(View {
                 cat: &cat,
                 v: &v,
@@ -910,7 +929,7 @@ mod tests {
         );
         assert_eq!(write("*,!svm"), json!({"name": "v", "comment": "c", "size": 5}));
         assert_eq!(write("svm.name"), json!({"svm": {"name": "vs0"}}));
-        assert_eq!(parse_fields(&cat, ty, "svm.colour"), Err("svm.colour".to_owned()));
-        assert_eq!(parse_fields(&cat, ty, "svm.{name"), Err("svm.{name".to_owned()));
+        assert_eq!(parse_fields(&cat, ty, "svm.colour", &[]), Err("svm.colour".to_owned()));
+        assert_eq!(parse_fields(&cat, ty, "svm.{name", &[]), Err("svm.{name".to_owned()));
     }
 }

@@ -1,0 +1,215 @@
+//! The fields ONTAP fills in when a create does not give them: defaults and the fields
+//! that follow from others, read from `data/defaults.json`, where each carries its
+//! evidence (ONTAP's documentation, recorded bodies, or "inferred" when neither says).
+//!
+//! The file maps a collection path (as the model spells it) to its fields by dotted
+//! name, each `{"value", "evidence"}` or, for a field that follows from another,
+//! `{"value", "if_set": <dotted field>, "otherwise", "evidence"}`: `value` when the
+//! create sets `if_set`, else `otherwise`.
+
+use std::collections::HashMap;
+
+use serde::Deserialize;
+use serde_json::{Map, Value};
+
+use super::schema::Catalog;
+use super::value::{self, Verb};
+
+/// The simulator's defaults.
+pub(crate) const DEFAULTS: &str = include_str!("../../data/defaults.json");
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Entry {
+    value: Value,
+    #[serde(default)]
+    if_set: Option<String>,
+    #[serde(default)]
+    otherwise: Option<Value>,
+    /// Where the value comes from; read by people, checked to be there.
+    #[allow(dead_code)]
+    evidence: String,
+}
+
+/// One field a create fills in when absent.
+#[derive(Debug)]
+struct Default {
+    path: Vec<String>,
+    value: Value,
+    /// `(field, value otherwise)`: `value` only when the record has the field.
+    condition: Option<(Vec<String>, Option<Value>)>,
+}
+
+/// The defaults of every resource that has some, by resource.
+#[derive(Debug, Default)]
+pub(crate) struct Defaults {
+    by_resource: HashMap<usize, Vec<Default>>,
+}
+
+fn split(dotted: &str) -> Vec<String> {
+    dotted.split('.').map(str::to_owned).collect()
+}
+
+impl Defaults {
+    /// Reads a defaults file, checking every path, field and value against the model.
+    pub fn load(cat: &Catalog, text: &str) -> Result<Defaults, String> {
+        let file: HashMap<String, HashMap<String, Entry>> =
+            serde_json::from_str(text).map_err(|e| format!("defaults: {e}"))?;
+        let mut by_resource = HashMap::new();
+        for (path, fields) in file {
+            let res = cat
+                .resources
+                .iter()
+                .position(|r| r.path.text == path)
+                .ok_or_else(|| format!("defaults: the model has no collection \"{path}\""))?;
+            let ty = cat.resources[res].ty;
+            let mut list = Vec::new();
+            for (dotted, entry) in fields {
+                let (_, field) = cat
+                    .resolve(ty, &dotted)
+                    .ok_or_else(|| format!("defaults: {path} has no field \"{dotted}\""))?;
+                for v in std::iter::once(&entry.value).chain(&entry.otherwise) {
+                    value::convert(cat, field.ty, v, Verb::Seed)
+                        .map_err(|e| format!("defaults: {path} {dotted}: {}", e.message))?;
+                }
+                if entry.evidence.trim().is_empty() {
+                    return Err(format!("defaults: {path} {dotted} gives no evidence"));
+                }
+                let condition = match entry.if_set {
+                    Some(other) => {
+                        cat.resolve(ty, &other)
+                            .ok_or_else(|| format!("defaults: {path} has no field \"{other}\""))?;
+                        Some((split(&other), entry.otherwise))
+                    }
+                    None if entry.otherwise.is_some() => {
+                        return Err(format!("defaults: {path} {dotted}: \"otherwise\" without \"if_set\""));
+                    }
+                    None => None,
+                };
+                list.push(Default {
+                    path: split(&dotted),
+                    value: entry.value,
+                    condition,
+                });
+            }
+            // Shallow fields first, so that a nested default lands in its object.
+            list.sort_by(|a, b| a.path.len().cmp(&b.path.len()).then_with(|| a.path.cmp(&b.path)));
+            by_resource.insert(res, list);
+        }
+        Ok(Defaults { by_resource })
+    }
+
+    /// Fills in what a new record of `res` does not set.
+    pub fn apply(&self, res: usize, record: &mut Map<String, Value>) {
+        let Some(list) = self.by_resource.get(&res) else { return };
+        for d in list {
+            let value = match &d.condition {
+                None => &d.value,
+                Some((field, otherwise)) => {
+                    if lookup(record, field).is_some() {
+                        &d.value
+                    } else {
+                        match otherwise {
+                            Some(v) => v,
+                            None => continue,
+                        }
+                    }
+                }
+            };
+            put_absent(record, &d.path, value);
+        }
+    }
+}
+
+fn lookup<'m>(map: &'m Map<String, Value>, path: &[String]) -> Option<&'m Value> {
+    let (first, rest) = path.split_first()?;
+    let v = map.get(first).filter(|v| !v.is_null())?;
+    if rest.is_empty() {
+        return Some(v);
+    }
+    lookup(v.as_object()?, rest)
+}
+
+/// Sets `path` to `value` unless the record has a value there; an object on the way is
+/// created, any other value on the way is left alone.
+fn put_absent(map: &mut Map<String, Value>, path: &[String], value: &Value) {
+    let Some((first, rest)) = path.split_first() else {
+        return;
+    };
+    if rest.is_empty() {
+        if map.get(first).is_none_or(Value::is_null) {
+            map.insert(first.clone(), value.clone());
+        }
+        return;
+    }
+    let slot = map.entry(first.clone()).or_insert_with(|| Value::Object(Map::new()));
+    if slot.is_null() {
+        *slot = Value::Object(Map::new());
+    }
+    if let Value::Object(inner) = slot {
+        put_absent(inner, rest, value);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use super::*;
+    use crate::engine::schema::vendored;
+
+    fn res(cat: &Catalog, path: &str) -> usize {
+        cat.resources.iter().position(|r| r.path.text == path).unwrap()
+    }
+
+    #[test]
+    fn the_defaults_file_holds_against_the_model() {
+        let cat = vendored();
+        let d = Defaults::load(&cat, DEFAULTS).unwrap_or_else(|e| panic!("{e}"));
+        assert!(d.by_resource.len() >= 8);
+    }
+
+    #[test]
+    fn absent_fields_are_filled_and_given_ones_kept() {
+        let cat = vendored();
+        let d = Defaults::load(&cat, DEFAULTS).unwrap();
+        let mut volume = json!({"name": "v", "guarantee": {"type": "none"}, "space": {"size": 1}});
+        d.apply(res(&cat, "/storage/volumes"), volume.as_object_mut().unwrap());
+        assert_eq!(volume["guarantee"]["type"], "none");
+        assert_eq!(volume["snapshot_policy"]["name"], "default");
+        assert_eq!(volume["space"]["size"], 1);
+        assert_eq!(volume["space"]["snapshot"]["reserve_percent"], 5);
+
+        let schedules = res(&cat, "/cluster/schedules");
+        let mut cron = json!({"name": "s", "cron": {"minutes": [5]}});
+        d.apply(schedules, cron.as_object_mut().unwrap());
+        assert_eq!(cron["type"], "cron");
+        let mut interval = json!({"name": "s", "interval": "PT1H"});
+        d.apply(schedules, interval.as_object_mut().unwrap());
+        assert_eq!(interval["type"], "interval");
+    }
+
+    #[test]
+    fn a_bad_file_is_refused_with_its_place() {
+        let cat = vendored();
+        for (text, says) in [
+            (r#"{"/nowhere": {}}"#, "no collection"),
+            (
+                r#"{"/storage/volumes": {"colour": {"value": 1, "evidence": "x"}}}"#,
+                "no field",
+            ),
+            (
+                r#"{"/storage/volumes": {"size": {"value": "big", "evidence": "x"}}}"#,
+                "size",
+            ),
+            (
+                r#"{"/storage/volumes": {"size": {"value": 1, "evidence": " "}}}"#,
+                "no evidence",
+            ),
+            (r#"{"/storage/volumes": {"size": {"value": 1}}}"#, "evidence"),
+        ] {
+            let e = Defaults::load(&cat, text).unwrap_err();
+            assert!(e.contains(says), "{text}: {e}");
+        }
+    }
+}
