@@ -19,6 +19,10 @@ use crate::version::Version;
 
 /// `/api/cluster` (below `/api`).
 pub(crate) const CLUSTER: &str = "/cluster";
+/// The UUID of the cluster's admin SVM (named after the cluster), fixed so that
+/// `data/cluster.json` can name it as the owner of the cluster's accounts and roles and
+/// as the key of its login message. `/api/svm/svms` does not list it, as on ONTAP.
+pub(crate) const ADMIN_SVM_UUID: &str = "6824545e-1706-51de-98f1-751ec5ab39ee";
 /// `/api/cluster/software`.
 pub(crate) const SOFTWARE: &str = "/cluster/software";
 /// `/api/cluster/software/packages`.

@@ -964,7 +964,7 @@ impl SimulatorBuilder {
         };
         let uuids = util::UuidGen::new();
         let cluster_uuid = uuids.next_uuid();
-        let cluster_svm_uuid = uuids.next_uuid();
+        let cluster_svm_uuid = inventory::ADMIN_SVM_UUID.to_owned();
         let cluster_name = "sim-cluster".to_owned();
         let node_names = ["sim-cluster-01".to_owned(), "sim-cluster-02".to_owned()];
         let engine = build_engine(self.seed_svms, self.seed_volumes)?;
@@ -1076,7 +1076,7 @@ fn build_engine(extra_svms: usize, volumes: usize) -> io::Result<engine::Engine>
             "language": "c.utf_8",
             "comment": format!("seeded SVM {i}"),
         });
-        engine.seed(svm_res, &svm).map_err(invalid)?;
+        engine.seed_with_companions(svm_res, &svm).map_err(invalid)?;
     }
     let reference = |path: &str, name: &str| {
         engine

@@ -159,8 +159,8 @@ async fn a_reference_given_as_a_string_is_the_reference_by_name() {
             json!({"name": "vol1", "svm": {"name": "vs0"}, "aggregates": [{"name": "aggr1"}]}),
         )
         .await;
-        let r = api.get("/api/storage/volumes?svm=vs0&return_records=false").await;
-        assert_eq!(r.json["num_records"], 1, "{}", r.text);
+        let r = api.get("/api/storage/volumes?svm=vs0").await;
+        assert_eq!(r.json["num_records"], 2, "vol1 and vs0_root: {}", r.text);
         let r = api.get("/api/storage/qtrees?volume=vol1").await;
         assert_eq!(r.status, StatusCode::OK, "{}", r.text);
         let r = api.get("/api/storage/volumes?order_by=svm").await;
@@ -412,6 +412,143 @@ async fn a_star_leaves_out_the_expensive_fields_and_two_stars_bring_them() {
             "named, it comes back: {}",
             r.text
         );
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn the_default_cluster_has_the_built_in_records() {
+    bounded(async {
+        let (_sim, api) = sim().await;
+        let r = api.get("/api/security/accounts?fields=scope,role,locked").await;
+        let accounts: Vec<(String, String)> = records(&r.json)
+            .iter()
+            .map(|a| {
+                (
+                    a["name"].as_str().unwrap().to_owned(),
+                    a["scope"].as_str().unwrap().to_owned(),
+                )
+            })
+            .collect();
+        assert!(accounts.contains(&("admin".into(), "cluster".into())), "{accounts:?}");
+        assert!(accounts.contains(&("vsadmin".into(), "svm".into())), "{accounts:?}");
+        let r = api
+            .get("/api/security/roles?builtin=true&name=admin|readonly|vsadmin&return_records=false")
+            .await;
+        assert_eq!(r.json["num_records"], 3, "{}", r.text);
+
+        // One login message for the cluster, one per SVM under the SVM's UUID.
+        let r = api.get("/api/security/login/messages?scope=cluster").await;
+        assert_eq!(r.json["num_records"], 1, "{}", r.text);
+        let vs0 = api.get("/api/svm/svms?name=vs0").await.json["records"][0]["uuid"]
+            .as_str()
+            .unwrap()
+            .to_owned();
+        let r = api
+            .patch(
+                &format!("/api/security/login/messages/{vs0}"),
+                r#"{"banner": "Authorized use only", "show_cluster_message": false}"#,
+            )
+            .await;
+        assert!(r.status.is_success(), "{}", r.text);
+        let r = api.get(&format!("/api/security/login/messages/{vs0}")).await;
+        assert_eq!(r.json["banner"], "Authorized use only");
+        assert_eq!(r.json["svm"]["name"], "vs0");
+
+        // Each SVM's root volume; no node root volume (REST does not list them).
+        let r = api
+            .get(&format!("{VOLUMES}?is_svm_root=true&fields=svm,nas.path"))
+            .await;
+        let roots = records(&r.json);
+        assert_eq!(roots.len(), 1, "{}", r.text);
+        assert_eq!(roots[0]["name"], "vs0_root");
+        assert_eq!(roots[0]["nas"]["path"], "/");
+
+        let r = api.get("/api/support/autosupport").await;
+        assert_eq!(r.json["enabled"], true, "{}", r.text);
+        let r = api.get("/api/security/certificates?type=server").await;
+        assert_eq!(r.json["num_records"], 1, "{}", r.text);
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn an_svm_comes_with_its_root_volume_and_login_message_and_takes_them_along() {
+    bounded(async {
+        let (_sim, api) = sim().await;
+        let r = api
+            .post("/api/svm/svms?return_timeout=30", r#"{"name": "vs-new.1"}"#)
+            .await;
+        assert!(r.status.is_success(), "{}", r.text);
+        let uuid = api.get("/api/svm/svms?name=vs-new.1").await.json["records"][0]["uuid"]
+            .as_str()
+            .unwrap()
+            .to_owned();
+        let r = api.get(&format!("{VOLUMES}?svm.uuid={uuid}&fields=is_svm_root")).await;
+        let roots = records(&r.json);
+        assert_eq!(roots.len(), 1, "{}", r.text);
+        assert_eq!(roots[0]["name"], "vs_new_1_root");
+        let r = api.get(&format!("/api/security/login/messages/{uuid}")).await;
+        assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+        assert_eq!(r.json["scope"], "svm");
+
+        // A volume of its own blocks the delete; the root volume does not.
+        create_volume(
+            &api,
+            json!({"name": "data1", "svm": {"uuid": uuid}, "aggregates": [{"name": "aggr1"}]}),
+        )
+        .await;
+        let r = api.delete(&format!("/api/svm/svms/{uuid}")).await;
+        assert_eq!(r.status, StatusCode::BAD_REQUEST, "{}", r.text);
+        let data1 = api.get(&format!("{VOLUMES}?name=data1")).await.json["records"][0]["uuid"]
+            .as_str()
+            .unwrap()
+            .to_owned();
+        api.job_ok(api.delete(&format!("{VOLUMES}/{data1}")).await).await;
+        api.job_ok(api.delete(&format!("/api/svm/svms/{uuid}")).await).await;
+        let r = api.get(&format!("{VOLUMES}?svm.uuid={uuid}")).await;
+        assert_eq!(r.json["num_records"], 0, "{}", r.text);
+        let r = api.get(&format!("/api/security/login/messages/{uuid}")).await;
+        assert_eq!(r.status, StatusCode::NOT_FOUND);
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn the_admin_svm_is_named_after_the_cluster_and_owns_its_accounts() {
+    bounded(async {
+        let (_sim, api) = sim().await;
+        let r = api.get("/api/svm/svms?name=sim-cluster").await;
+        assert_eq!(r.json["num_records"], 0, "the admin SVM is no data SVM: {}", r.text);
+        // A DNS configuration of the admin SVM, named by the cluster's name.
+        let r = api
+            .post("/api/name-services/dns?return_timeout=30", r#"{"svm.name": "sim-cluster", "domains": ["example.com"], "servers": ["192.0.2.53"]}"#)
+            .await;
+        assert!(r.status.is_success(), "{}", r.text);
+        let r = api.get("/api/name-services/dns?fields=svm").await;
+        let dns = &records(&r.json)[0];
+        assert_eq!(dns["svm"]["name"], "sim-cluster");
+        assert_eq!(dns["uuid"], dns["svm"]["uuid"], "a DNS configuration has its SVM's UUID: {}", r.text);
+        let r = api.delete(&format!("/api/name-services/dns/{}", dns["uuid"].as_str().unwrap())).await;
+        assert!(r.status.is_success(), "{}", r.text);
+
+        // An account without an owner belongs to the admin SVM.
+        let r = api
+            .post("/api/security/accounts", r#"{"name": "ops", "applications": [{"application": "http", "authentication_methods": ["password"]}], "password": "p4ssw0rd!"}"#)
+            .await;
+        assert!(r.status.is_success(), "{}", r.text);
+        let r = api.get("/api/security/accounts?name=ops&fields=owner").await;
+        assert_eq!(records(&r.json)[0]["owner"]["name"], "sim-cluster", "{}", r.text);
+        // An SVM's account, its owner named (as Ansible sends it).
+        let r = api
+            .post("/api/security/accounts", r#"{"name": "svmops", "owner.name": "vs0", "applications": [{"application": "http", "authentication_methods": ["password"]}], "password": "p4ssw0rd!"}"#)
+            .await;
+        assert!(r.status.is_success(), "{}", r.text);
+        let r = api.get("/api/security/accounts?name=svmops&fields=owner,scope,role").await;
+        let account = &records(&r.json)[0];
+        assert!(account["owner"]["uuid"].is_string(), "{account}");
+        assert_eq!(account["scope"], "svm");
+        assert_eq!(account["role"]["name"], "vsadmin");
     })
     .await;
 }

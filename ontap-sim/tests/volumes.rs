@@ -389,8 +389,11 @@ async fn invalid_bodies_get_ontap_codes() {
             )
             .await;
         assert_eq!(r.error_code(), "262197");
-        // Nothing was created by the rejected requests.
-        assert_eq!(api.get(VOLUMES).await.json["num_records"], 0);
+        // Nothing was created by the rejected requests (the SVMs' root volumes are there).
+        assert_eq!(
+            api.get(&format!("{VOLUMES}?is_svm_root=!true")).await.json["num_records"],
+            0
+        );
 
         // Explicit aggregates by name or UUID; PATCH of read-only fields.
         let aggr2 = api.get("/api/storage/aggregates?name=aggr2").await.json["records"][0]["uuid"]
@@ -573,15 +576,18 @@ async fn ten_thousand_volumes_page_by_100_each_once_in_order() {
     bounded(async {
         let (_sim, api) = seeded().await;
         let count = api.get(&format!("{VOLUMES}?return_records=false")).await;
-        assert_eq!(count.json["num_records"], SEEDED);
+        assert_eq!(count.json["num_records"], SEEDED + 1, "and vs0's root volume");
         assert!(count.json.get("records").is_none());
 
-        let full = api.get(VOLUMES).await;
+        // The seeded data volumes, without vs0's root volume.
+        let full = api.get(&format!("{VOLUMES}?is_svm_root=!true")).await;
         assert!(full.json["_links"].get("next").is_none());
         let expected = column(&records(&full.json), "uuid");
         assert_eq!(expected.len(), SEEDED);
 
-        let pages = api.all_pages(&format!("{VOLUMES}?max_records=100")).await;
+        let pages = api
+            .all_pages(&format!("{VOLUMES}?is_svm_root=!true&max_records=100"))
+            .await;
         assert_eq!(pages.len(), SEEDED / 100);
         let mut got = Vec::new();
         for p in &pages {
@@ -606,7 +612,9 @@ async fn order_by_any_field_pages_stably_ascending_and_descending() {
         let (_sim, api) = seeded().await;
         // By name, descending, 100 at a time.
         let pages = api
-            .all_pages(&format!("{VOLUMES}?order_by=name%20desc&max_records=100"))
+            .all_pages(&format!(
+                "{VOLUMES}?order_by=name%20desc&max_records=100&is_svm_root=!true"
+            ))
             .await;
         let names: Vec<String> = pages.iter().flat_map(|p| column(&records(p), "name")).collect();
         assert_eq!(names.len(), SEEDED);
@@ -623,7 +631,8 @@ async fn order_by_any_field_pages_stably_ascending_and_descending() {
             ))
             .await;
         let recs: Vec<Value> = pages.iter().flat_map(records).collect();
-        let online = (0..SEEDED).filter(|i| i % 50 != 49 && i % 50 != 24).count();
+        // The seeded ones that are online, and vs0's root volume.
+        let online = (0..SEEDED).filter(|i| i % 50 != 49 && i % 50 != 24).count() + 1;
         assert_eq!(recs.len(), online);
         let sizes: Vec<u64> = recs.iter().map(|r| r["size"].as_u64().unwrap()).collect();
         assert!(sizes.windows(2).all(|w| w[0] <= w[1]), "sizes ascend as numbers");
@@ -647,7 +656,7 @@ async fn order_by_any_field_pages_stably_ascending_and_descending() {
         let next = first.json["_links"]["next"]["href"].as_str().unwrap();
         let rest = api.all_pages(next).await;
         let later: Vec<String> = rest.iter().flat_map(|p| column(&records(p), "name")).collect();
-        assert_eq!(seen.len() + later.len(), SEEDED);
+        assert_eq!(seen.len() + later.len(), SEEDED + 1, "and vs0_root, last");
         assert!(later.iter().all(|n| !seen.contains(n)));
         assert_eq!(seen.last().unwrap(), "vol05000");
         assert_eq!(later[0], "vol05001");
@@ -673,7 +682,7 @@ async fn count(api: &Api, query: &str) -> usize {
 async fn filters_use_ontap_operators_and_numbers_compare_as_numbers() {
     bounded(async {
         let (_sim, api) = seeded().await;
-        let all = records(&api.get(&format!("{VOLUMES}?fields=**")).await.json);
+        let all = records(&api.get(&format!("{VOLUMES}?fields=*")).await.json);
         let expect = |pred: &dyn Fn(&Value) -> bool| all.iter().filter(|r| pred(r)).count();
         let size = |r: &Value| r["size"].as_u64().unwrap();
         const GIB: u64 = 1 << 30;
@@ -681,7 +690,7 @@ async fn filters_use_ontap_operators_and_numbers_compare_as_numbers() {
         assert_eq!(count(&api, "name=vol00042").await, 1);
         assert_eq!(count(&api, "name=VOL00042").await, 1, "strings ignore case");
         assert_eq!(count(&api, "name=vol0001*").await, 10);
-        assert_eq!(count(&api, "name=!vol0*").await, SEEDED - 9999);
+        assert_eq!(count(&api, "name=!vol0*").await, SEEDED - 9999 + 1, "and vs0_root");
         assert_eq!(count(&api, "name=vol00001|vol00002|nope").await, 2);
         assert_eq!(
             count(&api, &format!("size=>{}", 50 * GIB)).await,
@@ -714,7 +723,7 @@ async fn filters_use_ontap_operators_and_numbers_compare_as_numbers() {
             count(&api, "aggregates.name=aggr2").await,
             expect(&|r| r["aggregates"][0]["name"] == "aggr2")
         );
-        assert_eq!(count(&api, "svm.name=vs0").await, SEEDED);
+        assert_eq!(count(&api, "svm.name=vs0").await, SEEDED + 1);
         assert_eq!(
             count(&api, "space.used=<1000000000&state=online").await,
             expect(&|r| r["space"]["used"].as_u64().unwrap() < 1_000_000_000 && r["state"] == "online")
@@ -723,7 +732,11 @@ async fn filters_use_ontap_operators_and_numbers_compare_as_numbers() {
         // Unknown filter fields and fields= names.
         let r = api.get(&format!("{VOLUMES}?colour=red")).await;
         assert_eq!(r.error_code(), "262179");
-        assert_eq!(count(&api, "svm=vs0").await, SEEDED, "a reference filters by its name");
+        assert_eq!(
+            count(&api, "svm=vs0").await,
+            SEEDED + 1,
+            "a reference filters by its name"
+        );
         let r = api.get(&format!("{VOLUMES}?space=1")).await;
         assert_eq!(r.error_code(), "262179", "other objects are not filters");
         let r = api.get(&format!("{VOLUMES}?fields=size,colour")).await;

@@ -3,9 +3,11 @@
 //! evidence (ONTAP's documentation, recorded bodies, or "inferred" when neither says).
 //!
 //! The file maps a collection path (as the model spells it) to its fields by dotted
-//! name, each `{"value", "evidence"}` or, for a field that follows from another,
-//! `{"value", "if_set": <dotted field>, "otherwise", "evidence"}`: `value` when the
-//! create sets `if_set`, else `otherwise`.
+//! name, each `{"value", "evidence"}`; for a field that follows from another,
+//! `{"value", "if_set": <dotted field>, "otherwise", "evidence"}` (`value` when the
+//! create sets `if_set`, else `otherwise`) or `{"copy": <dotted field>, "evidence"}` (the
+//! other field's value, such as a DNS configuration's `uuid`, which is its SVM's).
+//! Defaults are applied after the references (`svm`) are resolved.
 
 use std::collections::HashMap;
 
@@ -21,7 +23,10 @@ pub(crate) const DEFAULTS: &str = include_str!("../../data/defaults.json");
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 struct Entry {
-    value: Value,
+    #[serde(default)]
+    value: Option<Value>,
+    #[serde(default)]
+    copy: Option<String>,
     #[serde(default)]
     if_set: Option<String>,
     #[serde(default)]
@@ -35,9 +40,17 @@ struct Entry {
 #[derive(Debug)]
 struct Default {
     path: Vec<String>,
-    value: Value,
+    value: Source,
     /// `(field, value otherwise)`: `value` only when the record has the field.
     condition: Option<(Vec<String>, Option<Value>)>,
+}
+
+/// Where a default's value comes from.
+#[derive(Debug)]
+enum Source {
+    Value(Value),
+    /// Another field of the record.
+    Copy(Vec<String>),
 }
 
 /// The defaults of every resource that has some, by resource.
@@ -68,7 +81,24 @@ impl Defaults {
                 let (_, field) = cat
                     .resolve(ty, &dotted)
                     .ok_or_else(|| format!("defaults: {path} has no field \"{dotted}\""))?;
-                for v in std::iter::once(&entry.value).chain(&entry.otherwise) {
+                let source = match (entry.value, entry.copy) {
+                    (Some(v), None) => Source::Value(v),
+                    (None, Some(other)) => {
+                        let (_, from) = cat
+                            .resolve(ty, &other)
+                            .ok_or_else(|| format!("defaults: {path} has no field \"{other}\""))?;
+                        if std::mem::discriminant(cat.ty(from.ty)) != std::mem::discriminant(cat.ty(field.ty)) {
+                            return Err(format!("defaults: {path} {dotted}: {other} is of another type"));
+                        }
+                        Source::Copy(split(&other))
+                    }
+                    _ => return Err(format!("defaults: {path} {dotted}: give one of \"value\" and \"copy\"")),
+                };
+                let given = match &source {
+                    Source::Value(v) => Some(v),
+                    Source::Copy(_) => None,
+                };
+                for v in given.into_iter().chain(&entry.otherwise) {
                     value::convert(cat, field.ty, v, Verb::Seed)
                         .map_err(|e| format!("defaults: {path} {dotted}: {}", e.message))?;
                 }
@@ -88,7 +118,7 @@ impl Defaults {
                 };
                 list.push(Default {
                     path: split(&dotted),
-                    value: entry.value,
+                    value: source,
                     condition,
                 });
             }
@@ -103,20 +133,16 @@ impl Defaults {
     pub fn apply(&self, res: usize, record: &mut Map<String, Value>) {
         let Some(list) = self.by_resource.get(&res) else { return };
         for d in list {
-            let value = match &d.condition {
-                None => &d.value,
-                Some((field, otherwise)) => {
-                    if lookup(record, field).is_some() {
-                        &d.value
-                    } else {
-                        match otherwise {
-                            Some(v) => v,
-                            None => continue,
-                        }
-                    }
-                }
+            let value = match (&d.condition, &d.value) {
+                (Some((field, Some(otherwise))), _) if lookup(record, field).is_none() => otherwise.clone(),
+                (Some((field, None)), _) if lookup(record, field).is_none() => continue,
+                (_, Source::Value(v)) => v.clone(),
+                (_, Source::Copy(from)) => match lookup(record, from) {
+                    Some(v) => v.clone(),
+                    None => continue,
+                },
             };
-            put_absent(record, &d.path, value);
+            put_absent(record, &d.path, &value);
         }
     }
 }
@@ -187,6 +213,10 @@ mod tests {
         let mut interval = json!({"name": "s", "interval": "PT1H"});
         d.apply(schedules, interval.as_object_mut().unwrap());
         assert_eq!(interval["type"], "interval");
+
+        let mut dns = json!({"svm": {"name": "vs0", "uuid": "u-1"}, "domains": ["example.com"]});
+        d.apply(res(&cat, "/name-services/dns"), dns.as_object_mut().unwrap());
+        assert_eq!(dns["uuid"], "u-1", "a DNS configuration's key is its SVM's");
     }
 
     #[test]
@@ -207,6 +237,11 @@ mod tests {
                 "no evidence",
             ),
             (r#"{"/storage/volumes": {"size": {"value": 1}}}"#, "evidence"),
+            (r#"{"/storage/volumes": {"size": {"evidence": "x"}}}"#, "one of"),
+            (
+                r#"{"/storage/volumes": {"size": {"copy": "name", "evidence": "x"}}}"#,
+                "another type",
+            ),
         ] {
             let e = Defaults::load(&cat, text).unwrap_err();
             assert!(e.contains(says), "{text}: {e}");

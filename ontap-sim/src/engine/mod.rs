@@ -188,6 +188,11 @@ impl Engine {
 
     /// Inserts (or replaces) a record, as seeded data: every field the model has.
     pub fn seed(&self, res: usize, body: &Value) -> Result<String, ApiError> {
+        self.seed_into(&mut self.write(), res, body)
+    }
+
+    /// [`Engine::seed`] under a lock already held.
+    fn seed_into(&self, data: &mut [Coll], res: usize, body: &Value) -> Result<String, ApiError> {
         let r = &self.cat.resources[res];
         let mut v = value::convert(&self.cat, r.ty, body, Verb::Seed)?;
         let parents: Vec<String> = r
@@ -195,8 +200,7 @@ impl Engine {
             .iter()
             .map(|k| key_of(&v, k).ok_or_else(|| missing(&k.name)))
             .collect::<Result<_, _>>()?;
-        let mut data = self.write();
-        self.assign_keys(&mut data, res, &parents, &mut v)?;
+        self.assign_keys(data, res, &parents, &mut v)?;
         let own = self.store_key(r, &v);
         match &mut data[res] {
             Coll::Single(s) => *s = v,
@@ -1027,9 +1031,12 @@ fn prepare(
         return Err(missing(cat.name(missing_field.sym)));
     }
     let mut record = json_object(cat, &checked);
-    engine.defaults.apply(res, &mut record);
     let t = tx(engine, data);
     rules::resolve_references(&t, &mut record)?;
+    engine.defaults.apply(res, &mut record);
+    if r.keys.iter().any(|k| k.name == "owner.uuid") {
+        rules::default_owner(&t, &mut record);
+    }
     if let Some(b) = engine.behaviours.get(&res) {
         b.create(&t, &mut record)?;
     }
@@ -1077,7 +1084,7 @@ async fn create(
                 // A synchronous create stores each at once, so the next sees its name.
                 Ok(p) => {
                     if !op.asynchronous {
-                        insert(&mut data, res, &parents, p.own.clone(), p.v.clone());
+                        engine.store(&mut data, res, &parents, p.own.clone(), p.v.clone());
                     }
                     prepared.push(p);
                 }
@@ -1148,7 +1155,7 @@ async fn create(
             ));
         }
         for (own, v, _) in stored {
-            insert(&mut data, res, &parents, own, v);
+            engine.store(&mut data, res, &parents, own, v);
         }
         Ok(())
     });
@@ -1392,6 +1399,10 @@ fn delete_record(engine: &Engine, res: usize, parents: &[String], own: &str) -> 
             .get_mut(&join_keys(parents))
             .is_some_and(|g| g.remove(own).is_some()),
     };
+    // What the record owns elsewhere (an SVM's volumes, login message, accounts...).
+    if removed && engine.behaviours.get(&res).is_some_and(|b| b.owns_its_references()) {
+        remove_owned(cat, &mut data, res, own);
+    }
     // Children: resources whose parent is this one, grouped under its keys.
     let mut prefix: Vec<String> = parents.to_vec();
     prefix.extend(own.split(KEY_SEP).map(str::to_owned));
@@ -1410,12 +1421,74 @@ fn delete_record(engine: &Engine, res: usize, parents: &[String], own: &str) -> 
     removed
 }
 
+impl Engine {
+    /// Stores a new record, and the records that come with it (an SVM's root volume and
+    /// login message), under the lock.
+    fn store(&self, data: &mut [Coll], res: usize, parents: &[String], own: String, v: V) {
+        let companions = self.companions(data, res, &v);
+        insert(data, res, parents, own, v);
+        self.add_companions(data, companions);
+    }
+
+    /// Seeds a record as [`Engine::seed`] does, with the records that come with it.
+    pub fn seed_with_companions(&self, res: usize, body: &Value) -> Result<String, ApiError> {
+        let mut data = self.write();
+        let own = self.seed_into(&mut data, res, body)?;
+        let companions = match lookup(&data, res, &[], &own) {
+            Some(v) => self.companions(&data, res, v),
+            None => Vec::new(),
+        };
+        self.add_companions(&mut data, companions);
+        Ok(own)
+    }
+
+    fn companions(&self, data: &[Coll], res: usize, v: &V) -> Vec<(&'static str, Value)> {
+        match self.behaviours.get(&res) {
+            Some(b) => b.companions(&tx(self, data), &json_object(&self.cat, v)),
+            None => Vec::new(),
+        }
+    }
+
+    fn add_companions(&self, data: &mut [Coll], companions: Vec<(&'static str, Value)>) {
+        for (path, body) in companions {
+            let stored = self
+                .resource(path)
+                .ok_or_else(api_not_found)
+                .and_then(|r| self.seed_into(data, r, &body));
+            if let Err(e) = stored {
+                tracing::warn!(path, error = %e.message, "a record that comes with another was refused");
+            }
+        }
+    }
+}
+
 /// Takes one record out of its store (nothing below it: it was just stored).
 fn remove_one(data: &mut [Coll], res: usize, parents: &[String], own: &str) {
     if let Coll::Keyed(groups) = &mut data[res]
         && let Some(g) = groups.get_mut(&join_keys(parents))
     {
         g.remove(own);
+    }
+}
+
+/// Removes, from every collection, the records whose `svm` or `owner` reference names
+/// the record `own` of `res` (an SVM) by its UUID.
+fn remove_owned(cat: &Catalog, data: &mut [Coll], res: usize, own: &str) {
+    let Some(uuid_sym) = cat.sym("uuid") else { return };
+    let refs: Vec<Sym> = ["svm", "owner"].iter().filter_map(|f| cat.sym(f)).collect();
+    for (i, coll) in data.iter_mut().enumerate() {
+        if i == res {
+            continue;
+        }
+        if let Coll::Keyed(groups) = coll {
+            for g in groups.values_mut() {
+                g.retain(|_, v| {
+                    !refs
+                        .iter()
+                        .any(|r| v.get(*r).and_then(|x| x.get(uuid_sym)).and_then(V::as_str) == Some(own))
+                });
+            }
+        }
     }
 }
 

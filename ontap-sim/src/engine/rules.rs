@@ -31,6 +31,18 @@ pub(crate) trait Behaviour: Send + Sync + std::fmt::Debug {
     fn delete(&self, _tx: &Tx<'_>, _current: &Map<String, Value>) -> Result<(), ApiError> {
         Ok(())
     }
+
+    /// The records that come with a new record, as `(collection path, record)` seeded
+    /// beside it (an SVM's root volume and login message).
+    fn companions(&self, _tx: &Tx<'_>, _record: &Map<String, Value>) -> Vec<(&'static str, Value)> {
+        Vec::new()
+    }
+
+    /// True when deleting a record also deletes every record whose `svm` or `owner`
+    /// names it (an SVM's).
+    fn owns_its_references(&self) -> bool {
+        false
+    }
 }
 
 /// 262212 unless the new record has `field` (a field the model does not mark required
@@ -47,6 +59,18 @@ pub(crate) fn required(record: &Map<String, Value>, field: &str) -> Result<(), A
     }
 }
 
+/// The SVM collection (below `/api`).
+const SVMS: &str = "/svm/svms";
+
+/// A new account or role without an owner belongs to the cluster: its admin SVM.
+pub(crate) fn default_owner(tx: &Tx<'_>, record: &mut Map<String, Value>) {
+    if !record.contains_key("owner")
+        && let Some(admin) = tx.admin_svm()
+    {
+        record.insert("owner".to_owned(), Value::Object(admin));
+    }
+}
+
 /// The records as a behaviour sees them.
 pub(crate) struct Tx<'a> {
     pub(super) cat: &'a Catalog,
@@ -54,19 +78,23 @@ pub(crate) struct Tx<'a> {
 }
 
 impl Tx<'_> {
-    /// How many records of the collection at `path` have `value` at the dotted `field`.
-    pub fn count(&self, path: &str, field: &str, value: &str) -> usize {
+    /// How many records of the collection at `path` have `value` at the dotted `field`,
+    /// and not `true` at the dotted field `unless` when given.
+    pub fn count(&self, path: &str, field: &str, value: &str, unless: Option<&str>) -> usize {
         let Some(res) = self.cat.resources.iter().position(|r| r.path.text == path) else {
             return 0;
         };
-        let Some((syms, _)) = self.cat.resolve(self.cat.resources[res].ty, field) else {
+        let ty = self.cat.resources[res].ty;
+        let Some((syms, _)) = self.cat.resolve(ty, field) else {
             return 0;
         };
+        let unless = unless.and_then(|u| self.cat.resolve(ty, u)).map(|(path, _)| path);
         match &self.data[res] {
             Coll::Keyed(groups) => groups
                 .values()
                 .flat_map(|g| g.values())
                 .filter(|v| v.at(&syms).and_then(V::as_str) == Some(value))
+                .filter(|v| unless.as_ref().is_none_or(|u| v.at(u) != Some(&V::Bool(true))))
                 .count(),
             Coll::Single(_) => 0,
         }
@@ -87,6 +115,21 @@ impl Tx<'_> {
             Value::Object(m) => Some(m),
             _ => None,
         }
+    }
+
+    /// The cluster's admin SVM as a reference, `{"name", "uuid"}`: named after the
+    /// cluster, it is no record of `/api/svm/svms` (as on ONTAP), but owns the cluster's
+    /// accounts and roles and may be named where an SVM is.
+    pub fn admin_svm(&self) -> Option<Map<String, Value>> {
+        let res = self.cat.resources.iter().position(|r| r.path.text == "/cluster")?;
+        let Coll::Single(cluster) = &self.data[res] else {
+            return None;
+        };
+        let name = cluster.get(self.cat.sym("name")?)?.as_str()?;
+        let mut admin = Map::new();
+        admin.insert("name".to_owned(), Value::from(name));
+        admin.insert("uuid".to_owned(), Value::from(crate::inventory::ADMIN_SVM_UUID));
+        Some(admin)
     }
 
     /// The record of the collection at `path` whose name sorts first, as JSON.
@@ -123,6 +166,13 @@ const REFERENCES: &[Reference] = &[
         code: codes::SVM_NOT_FOUND,
         what: "SVM",
     },
+    // The owner of an account or role is an SVM (or the admin SVM).
+    Reference {
+        field: "owner",
+        collection: "/svm/svms",
+        code: codes::SVM_NOT_FOUND,
+        what: "SVM",
+    },
     Reference {
         field: "aggregates",
         collection: "/storage/aggregates",
@@ -151,7 +201,17 @@ pub(crate) fn resolve_references(tx: &Tx<'_>, record: &mut Map<String, Value>) -
                 )
                 .target(format!("{}.name", r.field)));
             }
-            let Some(found) = tx.find(r.collection, uuid.as_deref(), name.as_deref()) else {
+            let admin = (r.collection == SVMS)
+                .then(|| tx.admin_svm())
+                .flatten()
+                .filter(|admin| {
+                    uuid.as_deref()
+                        .is_none_or(|u| admin.get("uuid").and_then(Value::as_str) == Some(u))
+                        && name
+                            .as_deref()
+                            .is_none_or(|n| admin.get("name").and_then(Value::as_str) == Some(n))
+                });
+            let Some(found) = tx.find(r.collection, uuid.as_deref(), name.as_deref()).or(admin) else {
                 let (target, what) = match (&uuid, &name) {
                     (Some(u), _) => ("uuid", u.clone()),
                     (None, n) => ("name", n.clone().unwrap_or_default()),

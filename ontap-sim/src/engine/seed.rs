@@ -147,7 +147,7 @@ mod tests {
     #[test]
     fn every_record_of_the_default_cluster_is_accepted() {
         let engine = Engine::new(super::super::schema::vendored());
-        assert_eq!(load(&engine, DEFAULT_CLUSTER), Ok(66));
+        assert_eq!(load(&engine, DEFAULT_CLUSTER), Ok(86));
         let Ordered(paths) = serde_json::from_str(DEFAULT_CLUSTER).expect("the default cluster is JSON");
         for (path, list) in &paths {
             assert_eq!(engine.count(res(&engine, path)), list.len(), "{path}: keys collide");
@@ -184,10 +184,34 @@ mod tests {
             (SVMS, "uuid", "snapshot_policy", "/storage/snapshot-policies"),
             ("/protocols/nfs/export-policies", "id", "svm", SVMS),
             ("/protocols/nfs/services", "svm.uuid", "svm", SVMS),
+            ("/storage/volumes", "uuid", "svm", SVMS),
         ];
         for (path, key, field, target) in references {
             refers(&engine, path, key, field, target);
         }
+    }
+
+    /// The built-in records belong to the admin SVM (named after the cluster, with the
+    /// simulator's fixed UUID) or to `vs0`; an SVM's login message has the SVM's UUID.
+    #[test]
+    fn built_in_records_belong_to_the_admin_svm_or_vs0() {
+        let admin = crate::inventory::ADMIN_SVM_UUID;
+        let vs0 = key_of(&records("/svm/svms")[0], "uuid");
+        for path in ["/security/accounts", "/security/roles"] {
+            for r in records(path) {
+                let owner = text(&r, "owner.uuid");
+                assert!(owner == admin || owner == vs0, "{path}: {r}");
+                let scope = if owner == admin { "cluster" } else { "svm" };
+                assert_eq!(text(&r, "scope"), scope, "{path}: {r}");
+            }
+        }
+        let messages = records("/security/login/messages");
+        assert_eq!(key_of(&messages[0], "uuid"), admin);
+        assert_eq!(key_of(&messages[1], "uuid"), vs0);
+        assert_eq!(text(&messages[1], "svm.uuid"), vs0);
+        let roots: Vec<Value> = records("/storage/volumes");
+        assert_eq!(text(&roots[0], "name"), "vs0_root");
+        assert_eq!(roots[0]["is_svm_root"], true);
     }
 
     /// Interfaces sit on ports of their home node and broadcast domain; broadcast
