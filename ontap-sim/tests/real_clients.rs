@@ -552,3 +552,88 @@ async fn the_admin_svm_is_named_after_the_cluster_and_owns_its_accounts() {
     })
     .await;
 }
+
+#[tokio::test]
+async fn export_rules_are_numbered_per_policy_and_move_with_new_index() {
+    bounded(async {
+        let (_sim, api) = sim().await;
+        let r = api
+            .post(
+                "/api/protocols/nfs/export-policies?return_records=true",
+                r#"{"name": "exp1", "svm.name": "vs0"}"#,
+            )
+            .await;
+        assert!(r.status.is_success(), "{}", r.text);
+        let id = r.json["records"][0]["id"].as_u64().expect("the new policy's id");
+        let rules = format!("/api/protocols/nfs/export-policies/{id}/rules");
+        let rule =
+            |client: &str| json!({"clients": [{"match": client}], "ro_rule": ["sys"], "rw_rule": ["none"]}).to_string();
+        // As Ansible's na_ontap_export_policy_rule creates one: its index comes back.
+        for (client, index) in [("10.0.0.1", 1), ("10.0.0.2", 2), ("10.0.0.3", 3)] {
+            let r = api.post(&format!("{rules}?return_records=true"), &rule(client)).await;
+            assert_eq!(r.status, StatusCode::CREATED, "{}", r.text);
+            assert_eq!(
+                r.json["records"][0]["index"], index,
+                "numbered from 1 per policy: {}",
+                r.text
+            );
+        }
+        let order = |api: &Api| {
+            let rules = rules.clone();
+            let api = api.clone();
+            async move {
+                let r = api.get(&format!("{rules}?fields=clients&order_by=index")).await;
+                records(&r.json)
+                    .iter()
+                    .map(|r| {
+                        (
+                            r["index"].as_i64().unwrap(),
+                            r["clients"][0]["match"].as_str().unwrap().to_owned(),
+                        )
+                    })
+                    .collect::<Vec<_>>()
+            }
+        };
+        // Rule 3 to the top: the others move down by one.
+        let r = api.patch(&format!("{rules}/3?new_index=1"), "{}").await;
+        assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+        assert_eq!(
+            order(&api).await,
+            [(1, "10.0.0.3".into()), (2, "10.0.0.1".into()), (3, "10.0.0.2".into())]
+        );
+        // Rule 1 to the bottom: the others move up by one.
+        api.patch(&format!("{rules}/1?new_index=3"), "{}").await;
+        assert_eq!(
+            order(&api).await,
+            [(1, "10.0.0.1".into()), (2, "10.0.0.2".into()), (3, "10.0.0.3".into())]
+        );
+        // A new rule at a place taken goes there; the ones after it move down.
+        let r = api
+            .post(
+                &rules,
+                &json!({"index": 2, "clients": [{"match": "10.0.0.9"}], "ro_rule": ["sys"], "rw_rule": ["none"]})
+                    .to_string(),
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::CREATED, "{}", r.text);
+        assert_eq!(
+            order(&api).await,
+            [
+                (1, "10.0.0.1".into()),
+                (2, "10.0.0.9".into()),
+                (3, "10.0.0.2".into()),
+                (4, "10.0.0.3".into())
+            ]
+        );
+        // A delete leaves a gap (ONTAP does not renumber).
+        api.delete(&format!("{rules}/1")).await;
+        assert_eq!(order(&api).await[0].0, 2);
+        let r = api.patch(&format!("{rules}/2?new_index=0"), "{}").await;
+        assert_eq!(r.error_code(), "262197");
+        // The default rule values.
+        let r = api.get(&format!("{rules}/2")).await;
+        assert_eq!(r.json["protocols"], json!(["any"]), "{}", r.text);
+        assert_eq!(r.json["anonymous_user"], "65534");
+    })
+    .await;
+}

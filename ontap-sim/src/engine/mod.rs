@@ -321,6 +321,11 @@ impl Engine {
                 v.set_path(cat, r.ty, path, V::text(&found));
                 continue;
             }
+            if k.assign == Assign::Position {
+                let last = positions(cat, data, res, parents, v).map(|(_, i)| i).max().unwrap_or(0);
+                v.set_path(cat, r.ty, path, V::Int(last + 1));
+                continue;
+            }
             let new = self.assigned(k).ok_or_else(|| missing(&k.name))?;
             v.set_path(cat, r.ty, path, new);
         }
@@ -357,7 +362,7 @@ impl Engine {
                     V::Int(n as i64)
                 })
             }
-            Assign::Required => None,
+            Assign::Required | Assign::Position => None,
         }
     }
 
@@ -1043,6 +1048,16 @@ fn prepare(
     let mut v = value::convert(cat, r.ty, &Value::Object(record), Verb::Seed)?;
     engine.assign_keys(data, res, parents, &mut v)?;
     let own = engine.store_key(r, &v);
+    // A place taken in an ordered list: the records from there to the next free place
+    // move down by one.
+    if let Some(index) = position_of(r, &v)
+        && !op.asynchronous
+        && lookup(data, res, parents, &own).is_some()
+    {
+        let taken: std::collections::HashSet<i64> = positions(cat, data, res, parents, &v).map(|(_, i)| i).collect();
+        let free = (index..).find(|i| !taken.contains(i)).unwrap_or(index);
+        engine.shift(data, res, parents, &v, index..free, 1);
+    }
     let exists = matches!(&data[res], Coll::Keyed(g) if g.get(&join_keys(parents)).is_some_and(|g| g.contains_key(own.as_str())));
     if exists || engine.name_taken(data, res, parents, &v, None) {
         return Err(duplicate(cat, r, &v, &own));
@@ -1283,10 +1298,29 @@ async fn modify(
         return Err(api_not_found());
     };
     let q = mutation_query(ctx, op, None)?;
+    let new_index = match r.keys.last().map(|k| k.assign) {
+        Some(Assign::Position) => parse_query(ctx.query)
+            .iter()
+            .find(|p| p.key == "new_index")
+            .map(|p| match p.value.trim().parse::<i64>() {
+                Ok(i) if i >= 1 => Ok(i),
+                _ => Err(ApiError::bad_request(
+                    codes::OUT_OF_RANGE,
+                    format!(
+                        "The value \"{}\" is invalid for field \"new_index\": it must be 1 or more.",
+                        p.value
+                    ),
+                )
+                .target("new_index")),
+            })
+            .transpose()?,
+        _ => None,
+    };
     let body = json_body(body)?;
     let ty = op.body.unwrap_or(r.ty);
     let checked = value::convert(cat, ty, &body, Verb::Patch)?;
     let parents = parents.to_vec();
+    let (parents_for_move, own_for_move) = (parents.clone(), own.clone());
     let (change, svm, reserved) = {
         let data = engine.read();
         check_parents(engine, &data, res, &parents)?;
@@ -1326,6 +1360,10 @@ async fn modify(
     };
     if !op.asynchronous {
         apply(shared).map_err(|_| not_found_key(r))?;
+        // `new_index`: the record moves to another place of its ordered list.
+        if let Some(place) = new_index {
+            engine.reorder(&mut engine.write(), res, &parents_for_move, &own_for_move, place);
+        }
         return Ok(ctx.neg.empty());
     }
     let (uuid, control) = spawn_job(shared, job_spec("PATCH", &path, svm), apply);
@@ -1459,6 +1497,94 @@ impl Engine {
                 tracing::warn!(path, error = %e.message, "a record that comes with another was refused");
             }
         }
+    }
+}
+
+/// The place of a record in its ordered list, when its resource is one.
+fn position_of(r: &Res, v: &V) -> Option<i64> {
+    let k = r.keys.last().filter(|k| k.assign == Assign::Position)?;
+    match v.at(k.path.as_deref()?)? {
+        V::Int(i) => Some(*i),
+        _ => None,
+    }
+}
+
+/// The records of the ordered list `v` belongs to (the same group and the same keys but
+/// the place), with their places.
+fn positions<'d>(
+    cat: &'d Catalog,
+    data: &'d [Coll],
+    res: usize,
+    parents: &[String],
+    v: &'d V,
+) -> impl Iterator<Item = (&'d str, i64)> + 'd {
+    let r = &cat.resources[res];
+    let others = &r.keys[..r.keys.len().saturating_sub(1)];
+    let group = match &data[res] {
+        Coll::Keyed(groups) => groups.get(&join_keys(parents)),
+        Coll::Single(_) => None,
+    };
+    group.into_iter().flat_map(|g| g.iter()).filter_map(move |(own, rec)| {
+        let same = others.iter().all(|k| key_of(rec, k) == key_of(v, k));
+        Some((&**own, position_of(r, rec).filter(|_| same)?))
+    })
+}
+
+impl Engine {
+    /// Moves the records of `v`'s ordered list whose places are in `range` by `by`,
+    /// storing each under its new key.
+    fn shift(
+        &self,
+        data: &mut [Coll],
+        res: usize,
+        parents: &[String],
+        v: &V,
+        range: impl std::ops::RangeBounds<i64>,
+        by: i64,
+    ) {
+        let cat = &*self.cat;
+        let r = &cat.resources[res];
+        let Some(path) = r.keys.last().and_then(|k| k.path.clone()) else {
+            return;
+        };
+        let moving: Vec<String> = positions(cat, data, res, parents, v)
+            .filter(|(_, i)| range.contains(i))
+            .map(|(own, _)| own.to_owned())
+            .collect();
+        let Coll::Keyed(groups) = &mut data[res] else { return };
+        let Some(g) = groups.get_mut(&join_keys(parents)) else {
+            return;
+        };
+        let taken: Vec<V> = moving.iter().filter_map(|own| g.remove(own.as_str())).collect();
+        for mut rec in taken {
+            if let Some(i) = position_of(r, &rec) {
+                rec.set_path(cat, r.ty, &path, V::Int(i + by));
+            }
+            let own = self.store_key(r, &rec);
+            g.insert(own.into_boxed_str(), rec);
+        }
+    }
+
+    /// Moves a record of an ordered list to `place` (`PATCH ...?new_index=`): the records
+    /// between its old and new places move up or down by one. Answers its new key.
+    fn reorder(&self, data: &mut [Coll], res: usize, parents: &[String], own: &str, place: i64) -> Option<String> {
+        let cat = &*self.cat;
+        let r = &cat.resources[res];
+        let path = r.keys.last()?.path.clone()?;
+        let Coll::Keyed(groups) = &mut data[res] else {
+            return None;
+        };
+        let mut rec = groups.get_mut(&join_keys(parents))?.remove(own)?;
+        let from = position_of(r, &rec)?;
+        if place > from {
+            self.shift(data, res, parents, &rec, from + 1..=place, -1);
+        } else if place < from {
+            self.shift(data, res, parents, &rec, place..from, 1);
+        }
+        rec.set_path(cat, r.ty, &path, V::Int(place));
+        let new = self.store_key(r, &rec);
+        insert(data, res, parents, new.clone(), rec);
+        Some(new)
     }
 }
 

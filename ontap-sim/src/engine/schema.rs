@@ -186,6 +186,10 @@ pub(crate) enum Assign {
     },
     /// The client must give it.
     Required,
+    /// A place in an ordered list (`index` of an export policy's rules): numbered from 1
+    /// among the records with the same other keys, a new record last unless it names its
+    /// place; the records after a place taken or left move by one (`new_index`).
+    Position,
 }
 
 /// One resource of the model.
@@ -626,7 +630,7 @@ impl Compiler<'_> {
             .unwrap_or_default();
         let parent_keys = parent_names.iter().map(|n| self.key(ty, n, n, false)).collect();
         let fields = r.key_fields(self.spec);
-        let keys = own_names
+        let mut keys: Vec<Key> = own_names
             .iter()
             .enumerate()
             .map(|(i, n)| {
@@ -634,6 +638,14 @@ impl Compiler<'_> {
                 self.key(ty, n, field, true)
             })
             .collect();
+        // A list whose PATCH moves a record (`new_index`) is ordered by its last key.
+        let reorders = r
+            .patch
+            .as_ref()
+            .is_some_and(|op| op.params.iter().any(|p| p.name == "new_index"));
+        if reorders && let Some(last) = keys.last_mut().filter(|k| k.integer && k.path.is_some()) {
+            last.assign = Assign::Position;
+        }
         Res {
             name: r.name.clone(),
             path,
@@ -669,6 +681,12 @@ mod tests {
         let parent = &cat.resources[snapshots.parent.unwrap()];
         assert_eq!(parent.path.text, "/storage/volumes");
         assert_eq!(snapshots.keys[0].assign, Assign::Uuid);
+        let rules = cat
+            .resources
+            .iter()
+            .find(|r| r.path.text == "/protocols/nfs/export-policies/{policy.id}/rules")
+            .unwrap();
+        assert_eq!(rules.keys[0].assign, Assign::Position, "rules are an ordered list");
         assert!(
             snapshots.parent_keys[0].path.is_some(),
             "volume.uuid is a field of a snapshot"
