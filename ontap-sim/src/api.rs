@@ -31,11 +31,7 @@ const JSON: &str = "application/json";
 /// The router of the simulated API.
 pub(crate) fn router(shared: Arc<Shared>) -> Router {
     Router::new()
-        // The engine serves the GETs of the cluster, its software and packages.
-        .route(
-            "/api/cluster",
-            patch(software::patch_cluster).post(software::post_cluster),
-        )
+        // The engine serves the cluster, and the GETs of its software and packages.
         .route(JOBS_PATH, get(get_jobs))
         .route("/api/cluster/jobs/{uuid}", get(get_job).patch(patch_job))
         .route("/api/cluster/software", patch(software::patch_software))
@@ -225,23 +221,78 @@ fn parse_fields(v: &str) -> Result<Projection, ApiError> {
     Projection::parse(v).map_err(|bad| parse_fields_error(&bad))
 }
 
-fn invalid_json(detail: impl std::fmt::Display) -> ApiError {
-    ApiError::bad_request(codes::INVALID, format!("Invalid JSON in the request body: {detail}."))
-}
-
 /// A JSON object body.
 pub(crate) type Doc = serde_json::Map<String, Value>;
 
-/// Parses an optional JSON object body; an empty body is `{}`.
-pub(crate) fn json_object(body: Result<Bytes, BytesRejection>) -> Result<Doc, ApiError> {
-    let body = body.map_err(|e| invalid_json(e.body_text()))?;
+/// Reads a request body as every path does: an empty body is `{}`; not JSON, 262199; not
+/// an object, 262255; dotted keys are the nested fields they name (`{"svm.name": "vs0"}`
+/// is `{"svm": {"name": "vs0"}}`), as ONTAP reads them.
+pub(crate) fn read_body(body: Result<&[u8], String>) -> Result<Doc, ApiError> {
+    let body = body
+        .map_err(|e| ApiError::bad_request(codes::INVALID_JSON, format!("The request body could not be read: {e}.")))?;
     if body.iter().all(u8::is_ascii_whitespace) {
         return Ok(Doc::new());
     }
-    match serde_json::from_slice::<Value>(&body) {
-        Ok(Value::Object(map)) => Ok(map),
-        Ok(_) => Err(invalid_json("expected a JSON object")),
-        Err(e) => Err(invalid_json(e)),
+    match serde_json::from_slice::<Value>(body) {
+        Ok(Value::Object(map)) => Ok(undot(map)),
+        Ok(_) => Err(ApiError::bad_request(
+            codes::NOT_AN_OBJECT,
+            "The request body must be a JSON object.",
+        )),
+        Err(e) => Err(ApiError::bad_request(
+            codes::INVALID_JSON,
+            format!("Invalid JSON in the request body: {e}."),
+        )),
+    }
+}
+
+/// Reads dotted keys as the nested fields they name, at every depth, as ONTAP does:
+/// `{"svm.name": "vs0", "guarantee.type": "none"}` is `{"svm": {"name": "vs0"},
+/// "guarantee": {"type": "none"}}`. A dotted key and an object for the same field merge;
+/// where both set the same field, the later key wins.
+fn undot(map: Doc) -> Doc {
+    fn nested(value: Value) -> Value {
+        match value {
+            Value::Object(map) => Value::Object(undot(map)),
+            Value::Array(items) => Value::Array(items.into_iter().map(nested).collect()),
+            other => other,
+        }
+    }
+    fn put(map: &mut Doc, key: &str, value: Value) {
+        match key.split_once('.') {
+            Some((head, rest)) if !head.is_empty() && !rest.is_empty() => {
+                let slot = map.entry(head.to_owned()).or_insert_with(|| Value::Object(Doc::new()));
+                if !slot.is_object() {
+                    // `"svm": "vs0"` beside `"svm.uuid"`: the dotted key wins.
+                    *slot = Value::Object(Doc::new());
+                }
+                if let Value::Object(inner) = slot {
+                    put(inner, rest, value);
+                }
+            }
+            _ => match (map.get_mut(key), value) {
+                (Some(Value::Object(have)), Value::Object(more)) => have.extend(more),
+                (_, value) => {
+                    map.insert(key.to_owned(), value);
+                }
+            },
+        }
+    }
+    if !map.keys().any(|k| k.contains('.')) && !map.values().any(|v| v.is_object() || v.is_array()) {
+        return map;
+    }
+    let mut out = Doc::with_capacity(map.len());
+    for (key, value) in map {
+        put(&mut out, &key, nested(value));
+    }
+    out
+}
+
+/// [`read_body`] of what axum extracted.
+pub(crate) fn json_object(body: Result<Bytes, BytesRejection>) -> Result<Doc, ApiError> {
+    match body {
+        Ok(bytes) => read_body(Ok(&bytes)),
+        Err(e) => read_body(Err(e.body_text())),
     }
 }
 
@@ -319,7 +370,7 @@ pub(crate) struct Input {
 
 fn wrong_type(key: &str, what: &str) -> ApiError {
     ApiError::bad_request(
-        codes::INVALID,
+        codes::INVALID_TYPE,
         format!("Invalid value for field \"{key}\": expected {what}."),
     )
     .target(key)
@@ -350,12 +401,13 @@ impl Input {
         }
     }
 
-    /// Rejects the fields left: read-only ones with code 2, unknown ones with 262179.
+    /// Rejects the fields left: read-only ones with 262196, unknown ones with 262179, as
+    /// the engine does.
     pub fn finish(self, readonly: &[&str]) -> Result<(), ApiError> {
         match self.map.keys().next() {
             None => Ok(()),
             Some(key) if readonly.contains(&key.as_str()) => Err(ApiError::bad_request(
-                codes::INVALID,
+                codes::NOT_SETTABLE,
                 format!("Field \"{key}\" cannot be set in this operation."),
             )
             .target(key.clone())),
@@ -638,7 +690,9 @@ async fn post_download_inner(
     let password = input.string("password")?;
     input.finish(&[])?;
     let Some(raw_url) = url else {
-        return Err(ApiError::bad_request(codes::INVALID, "Missing value for required field \"url\".").target("url"));
+        return Err(
+            ApiError::bad_request(codes::MISSING_REQUIRED, "Missing value for required field \"url\".").target("url"),
+        );
     };
     let (url, file_name) = download::validate_url(&raw_url)?;
     let (uuid, control) = download::start(

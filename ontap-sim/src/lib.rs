@@ -1059,6 +1059,7 @@ impl SimulatorBuilder {
 fn build_engine(extra_svms: usize, volumes: usize) -> io::Result<engine::Engine> {
     use serde_json::json;
     let mut engine = engine::Engine::new(engine::schema::vendored());
+    engine.register(inventory::CLUSTER, Box::new(software::Cluster));
     engine.register(svms::PATH, Box::new(svms::Svms));
     engine.register(storage::VOLUMES, Box::new(storage::Volumes));
     engine.register(storage::SNAPSHOTS, Box::new(storage::Snapshots));

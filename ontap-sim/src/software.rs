@@ -13,6 +13,7 @@ use serde_json::{Value, json};
 use crate::api::{
     Input, JobStart, Mutation, Negotiated, Started, answer_job, json_object, mutation_query, parse_bool_param,
 };
+use crate::engine::rules::{Behaviour, Tx};
 use crate::error::{ApiError, codes};
 use crate::inventory::{CLUSTER, PACKAGES, SOFTWARE, version_object};
 use crate::jobs::{Job, JobControl, JobFailure, JobSpec, JobState, Svm, complete, spawn_job};
@@ -40,66 +41,37 @@ fn cluster_svm(shared: &Shared) -> Option<Svm> {
 // ---------------------------------------------------------------------------------------
 // /api/cluster
 
-/// `POST /api/cluster` creates a cluster from nodes that are in none: this one exists
-/// (409, code 1: an entry with the same identifiers).
-pub(crate) async fn post_cluster(State(shared): State<Arc<Shared>>, headers: HeaderMap) -> Response {
-    let neg = Negotiated::new(&shared, &headers);
-    ApiError::duplicate(
-        "The cluster already exists: its nodes are in the cluster \"sim-cluster\".",
-        "name",
-    )
-    .response(neg.hal)
-}
+/// `/api/cluster` in the engine: every field the model lets a PATCH set, by a job as
+/// ONTAP does; a checked name; `POST /api/cluster` (which creates a cluster from nodes
+/// that are in none) refused, as this one exists (409, code 1).
+#[derive(Debug)]
+pub(crate) struct Cluster;
 
-/// `PATCH /api/cluster`: `name`, `location`, `contact`, checked at once and applied by a
-/// job, as ONTAP does (202, or 200 within `return_timeout`).
-pub(crate) async fn patch_cluster(
-    State(shared): State<Arc<Shared>>,
-    headers: HeaderMap,
-    RawQuery(query): RawQuery,
-    body: Result<Bytes, BytesRejection>,
-) -> Response {
-    let neg = Negotiated::new(&shared, &headers);
-    answer_job(
-        neg,
-        patch_cluster_inner(&shared, query.as_deref(), body),
-        StatusCode::OK,
-    )
-    .await
-}
-
-fn patch_cluster_inner(shared: &Arc<Shared>, query: Option<&str>, body: Result<Bytes, BytesRejection>) -> Started {
-    let mutation = mutation_query(query, |_| Ok(false))?;
-    let mut input = Input::new(json_object(body)?);
-    let name = input.string("name")?;
-    let location = input.string("location")?;
-    let contact = input.string("contact")?;
-    input.finish(&["uuid", "version", "_links"])?;
-    if let Some(n) = &name
-        && (n.trim().is_empty() || n.len() > 44 || n.contains(char::is_whitespace))
-    {
-        return Err(ApiError::bad_request(
-            codes::INVALID,
-            format!("Invalid cluster name \"{n}\": it must be 1 to 44 characters, without spaces."),
-        )
-        .target("name"));
+impl Behaviour for Cluster {
+    fn create(&self, _tx: &Tx<'_>, _record: &mut serde_json::Map<String, Value>) -> Result<(), ApiError> {
+        Err(ApiError::duplicate(
+            "The cluster already exists: its nodes are in the cluster \"sim-cluster\".",
+            "name",
+        ))
     }
-    let spec = JobSpec {
-        description: "PATCH /api/cluster".to_owned(),
-        svm: cluster_svm(shared),
-        running_message: "Modifying the cluster".to_owned(),
-    };
-    let (uuid, control) = spawn_job(shared, spec, move |shared| {
-        edit(shared, CLUSTER, |cluster| {
-            for (key, value) in [("name", name), ("location", location), ("contact", contact)] {
-                if let Some(v) = value {
-                    cluster.insert(key.to_owned(), Value::from(v));
-                }
+
+    fn modify(
+        &self,
+        _tx: &Tx<'_>,
+        _current: &serde_json::Map<String, Value>,
+        change: &mut serde_json::Map<String, Value>,
+    ) -> Result<(), ApiError> {
+        match change.get("name").and_then(Value::as_str) {
+            Some(n) if n.trim().is_empty() || n.len() > 44 || n.contains(char::is_whitespace) => {
+                Err(ApiError::bad_request(
+                    codes::INVALID,
+                    format!("Invalid cluster name \"{n}\": it must be 1 to 44 characters, without spaces."),
+                )
+                .target("name"))
             }
-        });
-        Ok(())
-    });
-    Ok(JobStart::new(uuid, control, mutation))
+            _ => Ok(()),
+        }
+    }
 }
 
 // ---------------------------------------------------------------------------------------
@@ -234,7 +206,8 @@ fn parse_software_patch(query: Option<&str>, body: Result<Bytes, BytesRejection>
     ])?;
     let Some(version) = version else {
         return Err(
-            ApiError::bad_request(codes::INVALID, "Missing value for required field \"version\".").target("version"),
+            ApiError::bad_request(codes::MISSING_REQUIRED, "Missing value for required field \"version\".")
+                .target("version"),
         );
     };
     let target = Version::parse(version.trim()).ok_or_else(|| {

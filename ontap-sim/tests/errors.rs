@@ -136,22 +136,30 @@ async fn unsupported_methods_answer_405_code_3() {
 }
 
 #[tokio::test]
-async fn bad_json_answers_400_code_2_never_a_plain_rejection() {
+async fn bad_json_answers_ontaps_codes_on_every_path_never_a_plain_rejection() {
     bounded(async {
         let sim = sim().await;
         let api = Api::new(&sim);
+        // Not JSON: 262199; JSON but not an object: 262255 (GS), on the download as on
+        // every engine path.
         let bodies = [
-            "{\"url\": ",
-            "not json",
-            "[1, 2]",
-            "\"http://x/y.tgz\"",
-            "{\"url\": \"http://x/y.tgz\"} trailing",
+            ("{\"url\": ", "262199"),
+            ("not json", "262199"),
+            ("[1, 2]", "262255"),
+            ("\"http://x/y.tgz\"", "262255"),
+            ("{\"url\": \"http://x/y.tgz\"} trailing", "262199"),
         ];
-        for body in bodies {
-            let r = api.post("/api/cluster/software/download", body).await;
-            assert_eq!(r.status, StatusCode::BAD_REQUEST, "{body}: {}", r.text);
-            assert_eq!(r.error_code(), "2", "{body}");
-            assert!(r.content_type().contains("json"));
+        for (body, code) in bodies {
+            for path in ["/api/cluster/software/download", "/api/storage/volumes", "/api/cluster"] {
+                let r = if path == "/api/cluster" {
+                    api.patch(path, body).await
+                } else {
+                    api.post(path, body).await
+                };
+                assert_eq!(r.status, StatusCode::BAD_REQUEST, "{path} {body}: {}", r.text);
+                assert_eq!(r.error_code(), code, "{path} {body}");
+                assert!(r.content_type().contains("json"));
+            }
         }
         // Invalid UTF-8 too.
         let r = api
@@ -163,7 +171,7 @@ async fn bad_json_answers_400_code_2_never_a_plain_rejection() {
             )
             .await;
         assert_eq!(r.status, StatusCode::BAD_REQUEST);
-        assert_eq!(r.error_code(), "2");
+        assert_eq!(r.error_code(), "262199");
 
         let jobs = api.get("/api/cluster/jobs?max_records=1").await;
         let uuid = jobs.json["records"][0]["uuid"].as_str().unwrap().to_owned();
@@ -171,7 +179,7 @@ async fn bad_json_answers_400_code_2_never_a_plain_rejection() {
             .patch(&format!("/api/cluster/jobs/{uuid}?action=cancel"), "{oops")
             .await;
         assert_eq!(r.status, StatusCode::BAD_REQUEST);
-        assert_eq!(r.error_code(), "2");
+        assert_eq!(r.error_code(), "262199");
 
         // Nothing was started by any of these.
         let status = api.get("/api/cluster/software/download").await;
@@ -187,17 +195,18 @@ async fn post_body_and_query_validation() {
         let api = Api::new(&sim);
         let path = "/api/cluster/software/download";
 
+        // A missing required value: 262212 (GS), as on every path.
         let r = api.post(path, "{}").await;
         assert_eq!(r.status, StatusCode::BAD_REQUEST);
-        assert_eq!(r.error_code(), "2");
+        assert_eq!(r.error_code(), "262212");
         assert_eq!(r.error_target(), Some("url"));
 
         let r = api.post(path, "").await;
-        assert_eq!(r.error_code(), "2");
+        assert_eq!(r.error_code(), "262212");
         assert_eq!(r.error_target(), Some("url"));
 
         let r = api.post(path, r#"{"url": 42}"#).await;
-        assert_eq!(r.error_code(), "2");
+        assert_eq!(r.error_code(), "262197");
         assert_eq!(r.error_target(), Some("url"));
 
         let r = api.post(path, r#"{"url": "http://x/p.tgz", "color": "red"}"#).await;

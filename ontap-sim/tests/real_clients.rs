@@ -637,3 +637,23 @@ async fn export_rules_are_numbered_per_policy_and_move_with_new_index() {
     })
     .await;
 }
+
+#[tokio::test]
+async fn every_field_a_patch_may_set_on_the_cluster_is_set() {
+    bounded(async {
+        let (_sim, api) = sim().await;
+        // As Ansible's na_ontap_dns (cluster scope) and na_ontap_cluster send them.
+        let body = json!({"dns_domains": ["example.com"], "name_servers": ["192.0.2.53", "192.0.2.54"], "timezone": {"name": "Europe/Paris"}, "contact": "ops"});
+        let r = api.patch("/api/cluster?return_timeout=30", &body.to_string()).await;
+        assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+        let r = api.get("/api/cluster?fields=dns_domains,name_servers,timezone,contact,version").await;
+        assert_eq!(r.json["dns_domains"], json!(["example.com"]), "{}", r.text);
+        assert_eq!(r.json["name_servers"][1], "192.0.2.54");
+        assert_eq!(r.json["timezone"]["name"], "Europe/Paris");
+        assert_eq!(r.json["contact"], "ops");
+        assert!(r.json["version"]["full"].is_string(), "the rest stays");
+        let r = api.post("/api/cluster", r#"{"name": "other"}"#).await;
+        assert_eq!(r.status, StatusCode::CONFLICT, "{}", r.text);
+    })
+    .await;
+}

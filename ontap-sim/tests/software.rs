@@ -49,9 +49,10 @@ async fn cluster_get_and_patch() {
         );
         for (body, code, target) in [
             (r#"{"colour": "red"}"#, "262179", "colour"),
-            (r#"{"uuid": "x"}"#, "2", "uuid"),
-            (r#"{"version": {"full": "x"}}"#, "2", "version"),
-            (r#"{"name": 5}"#, "2", "name"),
+            // Read-only fields: 262196, a wrong type 262197, as on every engine path.
+            (r#"{"uuid": "x"}"#, "262196", "uuid"),
+            (r#"{"version": {"full": "x"}}"#, "262196", "version"),
+            (r#"{"name": [5]}"#, "262197", "name"),
             (r#"{"name": "two words"}"#, "2", "name"),
         ] {
             let r = api.patch("/api/cluster", body).await;
@@ -215,9 +216,9 @@ async fn software_patch_rejections() {
             .unwrap();
         let api = Api::new(&sim);
         for (query, body, code, target) in [
-            ("", r#"{}"#, "2", "version"),
+            ("", r#"{}"#, "262212", "version"),
             ("", r#"{"version": "nine"}"#, "2", "version"),
-            ("", r#"{"version": 9}"#, "2", "version"),
+            ("", r#"{"version": 9}"#, "262197", "version"),
             ("", r#"{"version": "9.17.1"}"#, "10551325", "version"),
             ("?validate_only=true", r#"{"version": "9.17.1"}"#, "10551325", "version"),
             ("", r#"{"version": "9.14.1"}"#, "2", "version"),
@@ -245,7 +246,7 @@ async fn software_patch_rejections() {
                 "262197",
                 "stabilize_minutes",
             ),
-            ("", r#"{"version": "9.16.1", "state": "completed"}"#, "2", "state"),
+            ("", r#"{"version": "9.16.1", "state": "completed"}"#, "262196", "state"),
             ("", r#"{"version": "9.16.1", "colour": 1}"#, "262179", "colour"),
             ("?colour=1", r#"{"version": "9.16.1"}"#, "262179", "colour"),
             ("?action=pause", r#"{"version": "9.16.1"}"#, "2", "action"),

@@ -639,69 +639,13 @@ fn check_parents(engine: &Engine, data: &[Coll], res: usize, parents: &[String])
     }
 }
 
-/// The body as JSON: 262199 when it is not JSON, 262255 when it is not an object; an
-/// empty body is `{}`.
+/// The body as JSON, read as every path reads it ([`crate::api::read_body`]).
 fn json_body(body: Result<Bytes, axum::Error>) -> Result<Value, ApiError> {
-    let body = body
-        .map_err(|e| ApiError::bad_request(codes::INVALID_JSON, format!("The request body could not be read: {e}.")))?;
-    if body.iter().all(u8::is_ascii_whitespace) {
-        return Ok(Value::Object(serde_json::Map::new()));
-    }
-    match serde_json::from_slice::<Value>(&body) {
-        Ok(Value::Object(map)) => Ok(Value::Object(undot(map))),
-        Ok(_) => Err(ApiError::bad_request(
-            codes::NOT_AN_OBJECT,
-            "The request body must be a JSON object.",
-        )),
-        Err(e) => Err(ApiError::bad_request(
-            codes::INVALID_JSON,
-            format!("Invalid JSON in the request body: {e}."),
-        )),
-    }
-}
-
-/// Reads dotted keys as the nested fields they name, at every depth, as ONTAP does:
-/// `{"svm.name": "vs0", "guarantee.type": "none"}` is `{"svm": {"name": "vs0"},
-/// "guarantee": {"type": "none"}}`. A dotted key and an object for the same field merge;
-/// where both set the same field, the later key wins.
-fn undot(map: serde_json::Map<String, Value>) -> serde_json::Map<String, Value> {
-    fn nested(value: Value) -> Value {
-        match value {
-            Value::Object(map) => Value::Object(undot(map)),
-            Value::Array(items) => Value::Array(items.into_iter().map(nested).collect()),
-            other => other,
-        }
-    }
-    fn put(map: &mut serde_json::Map<String, Value>, key: &str, value: Value) {
-        match key.split_once('.') {
-            Some((head, rest)) if !head.is_empty() && !rest.is_empty() => {
-                let slot = map
-                    .entry(head.to_owned())
-                    .or_insert_with(|| Value::Object(serde_json::Map::new()));
-                if !slot.is_object() {
-                    // `"svm": "vs0"` beside `"svm.uuid"`: the dotted key wins.
-                    *slot = Value::Object(serde_json::Map::new());
-                }
-                if let Value::Object(inner) = slot {
-                    put(inner, rest, value);
-                }
-            }
-            _ => match (map.get_mut(key), value) {
-                (Some(Value::Object(have)), Value::Object(more)) => have.extend(more),
-                (_, value) => {
-                    map.insert(key.to_owned(), value);
-                }
-            },
-        }
-    }
-    if !map.keys().any(|k| k.contains('.')) && !map.values().any(|v| v.is_object() || v.is_array()) {
-        return map;
-    }
-    let mut out = serde_json::Map::with_capacity(map.len());
-    for (key, value) in map {
-        put(&mut out, &key, nested(value));
-    }
-    out
+    let doc = match body {
+        Ok(bytes) => crate::api::read_body(Ok(&bytes)),
+        Err(e) => crate::api::read_body(Err(e.to_string())),
+    }?;
+    Ok(Value::Object(doc))
 }
 
 /// The query of a POST, PATCH or DELETE: `return_timeout`, `return_records`, the
