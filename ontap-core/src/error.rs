@@ -704,41 +704,8 @@ impl Error {
 /// assert_eq!(explain(&err), "no answer from ONTAP");
 /// assert!(!locked(&err));
 /// ```
-pub mod codes {
-    /// `1`: the object exists already (a name that is taken); HTTP 409.
-    pub const DUPLICATE: u64 = 1;
-    /// `2`: a field or parameter is missing or not valid; HTTP 400.
-    pub const INVALID_ARGUMENT: u64 = 2;
-    /// `3`: not supported: a path this release does not have ("API not
-    /// found", HTTP 404) or a method the path does not take (HTTP 405).
-    pub const NOT_SUPPORTED: u64 = 3;
-    /// `4`: the object does not exist ("entry doesn't exist"), a job that
-    /// was purged included; HTTP 404. See [`Error::is_not_found`](crate::Error::is_not_found).
-    pub const NOT_FOUND: u64 = 4;
-    /// `6`: permission denied: the account's role does not allow the
-    /// operation; HTTP 403.
-    pub const PERMISSION_DENIED: u64 = 6;
-    /// `262179`: a field of the body or a query parameter this release does
-    /// not know (`target` names it): an older ONTAP, or a misspelling;
-    /// HTTP 400.
-    pub const UNKNOWN_FIELD: u64 = 262179;
-    /// `262197`: a value that is not valid for its field: out of range (a
-    /// `return_timeout` above 120), of the wrong type, not one of the
-    /// field's values; HTTP 400.
-    pub const INVALID_VALUE: u64 = 262197;
-    /// `2621573`: the SVM (Vserver) or the configuration is temporarily
-    /// locked by another operation. ONTAP refused the request before doing
-    /// anything, so the same request may be sent again a little later, a
-    /// POST included ([`RetryPolicy::resend_not_performed`](crate::RetryPolicy::resend_not_performed)).
-    pub const VSERVER_LOCKED: u64 = 2621573;
-    /// `458762`: a job action (`cancel`, `pause`, `resume`) on a job that
-    /// has already ended.
-    pub const JOB_ALREADY_TERMINAL: u64 = 458762;
-    /// `458783`: the job cannot be paused or resumed.
-    pub const JOB_PAUSE_NOT_SUPPORTED: u64 = 458783;
-    /// `458784`: the job cannot be cancelled.
-    pub const JOB_CANCEL_NOT_SUPPORTED: u64 = 458784;
-}
+#[doc(inline)]
+pub use ontap_model::codes;
 
 /// The `error` object of an ONTAP error body.
 ///

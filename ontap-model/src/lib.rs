@@ -31,6 +31,7 @@
 //! ```
 #![warn(missing_docs)]
 
+pub mod codes;
 mod resource;
 mod schema;
 

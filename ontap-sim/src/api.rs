@@ -17,7 +17,7 @@ use serde_json::Value;
 
 use crate::collection;
 use crate::download::{self, DownloadRequest};
-use crate::error::{ApiError, codes};
+use crate::error::{Refusal, codes};
 use crate::jobs::{Command, JobControl, JobListing, JobState, JobView, Projection};
 use crate::software;
 use crate::state::{Shared, lock};
@@ -180,11 +180,11 @@ struct JobLinkInner<'a> {
 }
 
 /// Parses `return_timeout` (0..=120): 262197 otherwise.
-pub(crate) fn parse_return_timeout(v: &str) -> Result<u64, ApiError> {
+pub(crate) fn parse_return_timeout(v: &str) -> Result<u64, Refusal> {
     match v.trim().parse::<u64>() {
         Ok(n) if n <= 120 => Ok(n),
-        _ => Err(ApiError::bad_request(
-            codes::OUT_OF_RANGE,
+        _ => Err(Refusal::bad_request(
+            codes::INVALID_VALUE,
             format!(
                 "The value \"{v}\" is invalid for field \"return_timeout\": it must be an integer between 0 and 120."
             ),
@@ -194,30 +194,30 @@ pub(crate) fn parse_return_timeout(v: &str) -> Result<u64, ApiError> {
 }
 
 /// Parses a boolean query parameter: 262197 (target: the parameter) unless true or false.
-pub(crate) fn parse_bool_param(name: &str, v: &str) -> Result<bool, ApiError> {
+pub(crate) fn parse_bool_param(name: &str, v: &str) -> Result<bool, Refusal> {
     parse_bool(v).ok_or_else(|| {
-        ApiError::bad_request(
-            codes::OUT_OF_RANGE,
+        Refusal::bad_request(
+            codes::INVALID_VALUE,
             format!("The value \"{v}\" is invalid for field \"{name}\": it must be true or false."),
         )
         .target(name)
     })
 }
 
-pub(crate) fn parse_return_records(v: &str) -> Result<bool, ApiError> {
+pub(crate) fn parse_return_records(v: &str) -> Result<bool, Refusal> {
     parse_bool_param("return_records", v)
 }
 
 /// 262197 for an unknown name in `fields`.
-pub(crate) fn parse_fields_error(bad: &str) -> ApiError {
-    ApiError::bad_request(
-        codes::OUT_OF_RANGE,
+pub(crate) fn parse_fields_error(bad: &str) -> Refusal {
+    Refusal::bad_request(
+        codes::INVALID_VALUE,
         format!("The value \"{bad}\" is invalid for field \"fields\"."),
     )
     .target("fields")
 }
 
-fn parse_fields(v: &str) -> Result<Projection, ApiError> {
+fn parse_fields(v: &str) -> Result<Projection, Refusal> {
     Projection::parse(v).map_err(|bad| parse_fields_error(&bad))
 }
 
@@ -227,19 +227,19 @@ pub(crate) type Doc = serde_json::Map<String, Value>;
 /// Reads a request body as every path does: an empty body is `{}`; not JSON, 262199; not
 /// an object, 262255; dotted keys are the nested fields they name (`{"svm.name": "vs0"}`
 /// is `{"svm": {"name": "vs0"}}`), as ONTAP reads them.
-pub(crate) fn read_body(body: Result<&[u8], String>) -> Result<Doc, ApiError> {
+pub(crate) fn read_body(body: Result<&[u8], String>) -> Result<Doc, Refusal> {
     let body = body
-        .map_err(|e| ApiError::bad_request(codes::INVALID_JSON, format!("The request body could not be read: {e}.")))?;
+        .map_err(|e| Refusal::bad_request(codes::INVALID_JSON, format!("The request body could not be read: {e}.")))?;
     if body.iter().all(u8::is_ascii_whitespace) {
         return Ok(Doc::new());
     }
     match serde_json::from_slice::<Value>(body) {
         Ok(Value::Object(map)) => Ok(undot(map)),
-        Ok(_) => Err(ApiError::bad_request(
+        Ok(_) => Err(Refusal::bad_request(
             codes::NOT_AN_OBJECT,
             "The request body must be a JSON object.",
         )),
-        Err(e) => Err(ApiError::bad_request(
+        Err(e) => Err(Refusal::bad_request(
             codes::INVALID_JSON,
             format!("Invalid JSON in the request body: {e}."),
         )),
@@ -289,7 +289,7 @@ fn undot(map: Doc) -> Doc {
 }
 
 /// [`read_body`] of what axum extracted.
-pub(crate) fn json_object(body: Result<Bytes, BytesRejection>) -> Result<Doc, ApiError> {
+pub(crate) fn json_object(body: Result<Bytes, BytesRejection>) -> Result<Doc, Refusal> {
     match body {
         Ok(bytes) => read_body(Ok(&bytes)),
         Err(e) => read_body(Err(e.body_text())),
@@ -309,8 +309,8 @@ pub(crate) struct Mutation {
 /// parameters `extra` knows (it returns false for the others, which answer 262179).
 pub(crate) fn mutation_query(
     raw: Option<&str>,
-    mut extra: impl FnMut(&QueryParam) -> Result<bool, ApiError>,
-) -> Result<Mutation, ApiError> {
+    mut extra: impl FnMut(&QueryParam) -> Result<bool, Refusal>,
+) -> Result<Mutation, Refusal> {
     let mut m = Mutation::default();
     for p in parse_query(raw) {
         match p.key.as_str() {
@@ -318,7 +318,7 @@ pub(crate) fn mutation_query(
             "return_records" => m.return_records = parse_return_records(&p.value)?,
             other => {
                 if !extra(&p)? {
-                    return Err(ApiError::unexpected_argument(other));
+                    return Err(Refusal::unexpected_argument(other));
                 }
             }
         }
@@ -340,7 +340,7 @@ impl JobStart {
 }
 
 /// A job a request started, or why none started.
-pub(crate) type Started = Result<JobStart, ApiError>;
+pub(crate) type Started = Result<JobStart, Refusal>;
 
 /// Answers a request that started a job (waiting up to its `return_timeout`: `done` when
 /// the job ended in time, 202 otherwise), or failed to.
@@ -368,9 +368,9 @@ pub(crate) struct Input {
     map: Doc,
 }
 
-fn wrong_type(key: &str, what: &str) -> ApiError {
-    ApiError::bad_request(
-        codes::INVALID_TYPE,
+fn wrong_type(key: &str, what: &str) -> Refusal {
+    Refusal::bad_request(
+        codes::INVALID_VALUE,
         format!("Invalid value for field \"{key}\": expected {what}."),
     )
     .target(key)
@@ -385,7 +385,7 @@ impl Input {
         self.map.remove(key).filter(|v| !v.is_null())
     }
 
-    pub fn string(&mut self, key: &str) -> Result<Option<String>, ApiError> {
+    pub fn string(&mut self, key: &str) -> Result<Option<String>, Refusal> {
         match self.take(key) {
             None => Ok(None),
             Some(Value::String(s)) => Ok(Some(s)),
@@ -393,7 +393,7 @@ impl Input {
         }
     }
 
-    pub fn int(&mut self, key: &str) -> Result<Option<i64>, ApiError> {
+    pub fn int(&mut self, key: &str) -> Result<Option<i64>, Refusal> {
         match self.take(key) {
             None => Ok(None),
             Some(Value::Number(n)) => n.as_i64().map(Some).ok_or_else(|| wrong_type(key, "an integer")),
@@ -403,15 +403,15 @@ impl Input {
 
     /// Rejects the fields left: read-only ones with 262196, unknown ones with 262179, as
     /// the engine does.
-    pub fn finish(self, readonly: &[&str]) -> Result<(), ApiError> {
+    pub fn finish(self, readonly: &[&str]) -> Result<(), Refusal> {
         match self.map.keys().next() {
             None => Ok(()),
-            Some(key) if readonly.contains(&key.as_str()) => Err(ApiError::bad_request(
+            Some(key) if readonly.contains(&key.as_str()) => Err(Refusal::bad_request(
                 codes::NOT_SETTABLE,
                 format!("Field \"{key}\" cannot be set in this operation."),
             )
             .target(key.clone())),
-            Some(key) => Err(ApiError::unexpected_argument(key)),
+            Some(key) => Err(Refusal::unexpected_argument(key)),
         }
     }
 }
@@ -433,8 +433,8 @@ fn get_job_inner(
     path: Result<Path<String>, PathRejection>,
     query: Option<&str>,
     neg: Negotiated,
-) -> Result<Response, ApiError> {
-    let Path(uuid) = path.map_err(|_| ApiError::job_not_found())?;
+) -> Result<Response, Refusal> {
+    let Path(uuid) = path.map_err(|_| Refusal::job_not_found())?;
     let mut fields = Projection::ALL;
     for p in parse_query(query) {
         match p.key.as_str() {
@@ -442,7 +442,7 @@ fn get_job_inner(
             "return_timeout" => {
                 parse_return_timeout(&p.value)?;
             }
-            other => return Err(ApiError::unexpected_argument(other)),
+            other => return Err(Refusal::unexpected_argument(other)),
         }
     }
     let body = shared
@@ -454,7 +454,7 @@ fn get_job_inner(
                 links: neg.links,
             })
         })
-        .ok_or_else(ApiError::job_not_found)?;
+        .ok_or_else(Refusal::job_not_found)?;
     Ok(json_response(StatusCode::OK, body, neg.hal))
 }
 
@@ -477,8 +477,8 @@ async fn patch_job_inner(
     path: Result<Path<String>, PathRejection>,
     query: Option<&str>,
     body: Result<Bytes, BytesRejection>,
-) -> Result<(), ApiError> {
-    let Path(uuid) = path.map_err(|_| ApiError::job_not_found())?;
+) -> Result<(), Refusal> {
+    let Path(uuid) = path.map_err(|_| Refusal::job_not_found())?;
     let mut action = None;
     for p in parse_query(query) {
         match p.key.as_str() {
@@ -486,21 +486,21 @@ async fn patch_job_inner(
             "return_timeout" => {
                 parse_return_timeout(&p.value)?;
             }
-            other => return Err(ApiError::unexpected_argument(other)),
+            other => return Err(Refusal::unexpected_argument(other)),
         }
     }
     Input::new(json_object(body)?).finish(&[])?;
     let action = match action.as_deref() {
         None => {
             // Nothing to change: ONTAP answers 200 to an empty PATCH.
-            return shared.jobs.with(&uuid, |_| ()).ok_or_else(ApiError::job_not_found);
+            return shared.jobs.with(&uuid, |_| ()).ok_or_else(Refusal::job_not_found);
         }
         Some("pause") => Command::Pause,
         Some("resume") => Command::Run,
         Some("cancel") => Command::Cancel,
         Some(other) => {
-            return Err(ApiError::bad_request(
-                codes::INVALID,
+            return Err(Refusal::bad_request(
+                codes::INVALID_ARGUMENT,
                 format!("The value \"{other}\" is invalid for field \"action\" (pause, resume, cancel)."),
             )
             .target("action"));
@@ -516,28 +516,25 @@ async fn patch_job_inner(
         .with_entry_mut(&uuid, |entry| {
             let Some(control) = entry.control.clone().filter(|c| c.actions) else {
                 let code = if action == Command::Cancel {
-                    codes::JOB_NO_CANCEL
+                    codes::JOB_CANCEL_NOT_SUPPORTED
                 } else {
-                    codes::JOB_NO_PAUSE
+                    codes::JOB_PAUSE_NOT_SUPPORTED
                 };
-                return Err(ApiError::bad_request(
-                    code,
-                    format!("This job does not support {verb}."),
-                ));
+                return Err(Refusal::bad_request(code, format!("This job does not support {verb}.")));
             };
             let state = entry.job.state;
             if state.is_terminal() {
-                return Err(ApiError::bad_request(
-                    codes::JOB_TERMINAL,
+                return Err(Refusal::bad_request(
+                    codes::JOB_ALREADY_TERMINAL,
                     "Job is already in a terminal state.",
                 ));
             }
             match action {
-                Command::Pause if state == JobState::Paused => Err(ApiError::bad_request(
+                Command::Pause if state == JobState::Paused => Err(Refusal::bad_request(
                     codes::JOB_NOT_RUNNING,
                     "The specified job is not currently running.",
                 )),
-                Command::Run if state != JobState::Paused => Err(ApiError::bad_request(
+                Command::Run if state != JobState::Paused => Err(Refusal::bad_request(
                     codes::JOB_RUNNING,
                     "The specified job is running.",
                 )),
@@ -557,7 +554,7 @@ async fn patch_job_inner(
                 }
             }
         })
-        .ok_or_else(ApiError::job_not_found)??;
+        .ok_or_else(Refusal::job_not_found)??;
     if let Some(control) = control {
         // The job ends within moments; answer once it has, so a GET sees the failure.
         control.wait_done(Duration::from_secs(5)).await;
@@ -583,7 +580,7 @@ async fn get_download(State(shared): State<Arc<Shared>>, req: Request) -> Respon
     get_download_inner(&shared, req.uri().query(), neg).unwrap_or_else(|e| e.response(neg.hal))
 }
 
-fn get_download_inner(shared: &Shared, query: Option<&str>, neg: Negotiated) -> Result<Response, ApiError> {
+fn get_download_inner(shared: &Shared, query: Option<&str>, neg: Negotiated) -> Result<Response, Refusal> {
     let (mut state, mut message, mut code) = (true, true, true);
     for p in parse_query(query) {
         match p.key.as_str() {
@@ -597,8 +594,8 @@ fn get_download_inner(shared: &Shared, query: Option<&str>, neg: Negotiated) -> 
                         "code" => sel.2 = true,
                         "_links" | "_links.self" => {}
                         bad => {
-                            return Err(ApiError::bad_request(
-                                codes::OUT_OF_RANGE,
+                            return Err(Refusal::bad_request(
+                                codes::INVALID_VALUE,
                                 format!("The value \"{bad}\" is invalid for field \"fields\"."),
                             )
                             .target("fields"));
@@ -615,7 +612,7 @@ fn get_download_inner(shared: &Shared, query: Option<&str>, neg: Negotiated) -> 
             }
             // Listed by older specs for this GET; meaningless on a singleton.
             "max_records" | "order_by" => {}
-            other => return Err(ApiError::unexpected_argument(other)),
+            other => return Err(Refusal::unexpected_argument(other)),
         }
     }
     let status = lock(&shared.download).clone();
@@ -682,7 +679,7 @@ async fn post_download_inner(
     shared: &Arc<Shared>,
     query: Option<&str>,
     body: Result<Bytes, BytesRejection>,
-) -> Result<(StatusCode, String), ApiError> {
+) -> Result<(StatusCode, String), Refusal> {
     let return_timeout = mutation_query(query, |_| Ok(false))?.return_timeout;
     let mut input = Input::new(json_object(body)?);
     let url = input.string("url")?;
@@ -691,7 +688,7 @@ async fn post_download_inner(
     input.finish(&[])?;
     let Some(raw_url) = url else {
         return Err(
-            ApiError::bad_request(codes::MISSING_REQUIRED, "Missing value for required field \"url\".").target("url"),
+            Refusal::bad_request(codes::MISSING_VALUE, "Missing value for required field \"url\".").target("url"),
         );
     };
     let (url, file_name) = download::validate_url(&raw_url)?;

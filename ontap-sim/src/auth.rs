@@ -21,7 +21,7 @@ use ring::rand::{SecureRandom as _, SystemRandom};
 use rustls::pki_types::CertificateDer;
 
 use crate::api::json_response;
-use crate::error::{ApiError, codes};
+use crate::error::{Refusal, codes};
 use crate::state::lock;
 
 /// A client certificate and its private key, issued by the simulator's CA for one user
@@ -469,9 +469,9 @@ impl Logins {
             Err(e) => return e.response(hal),
         };
         let Some((token, _)) = self.tokens.issue(lifetime) else {
-            return ApiError::new(
+            return Refusal::new(
                 StatusCode::INTERNAL_SERVER_ERROR,
-                codes::INVALID,
+                codes::INVALID_ARGUMENT,
                 "The system's random number generator failed.",
             )
             .response(hal);
@@ -494,14 +494,14 @@ impl Logins {
 }
 
 /// The `expires_in` of a token request body, if any.
-fn requested_lifetime(body: &[u8]) -> Result<Option<Duration>, ApiError> {
+fn requested_lifetime(body: &[u8]) -> Result<Option<Duration>, Refusal> {
     if body.iter().all(u8::is_ascii_whitespace) {
         return Ok(None);
     }
     let value: serde_json::Value = serde_json::from_slice(body)
-        .map_err(|e| ApiError::bad_request(codes::INVALID_JSON, format!("Invalid JSON in the request body: {e}.")))?;
+        .map_err(|e| Refusal::bad_request(codes::INVALID_JSON, format!("Invalid JSON in the request body: {e}.")))?;
     let serde_json::Value::Object(fields) = value else {
-        return Err(ApiError::bad_request(
+        return Err(Refusal::bad_request(
             codes::NOT_AN_OBJECT,
             "The request body must be a JSON object.",
         ));
@@ -509,11 +509,11 @@ fn requested_lifetime(body: &[u8]) -> Result<Option<Duration>, ApiError> {
     let mut lifetime = None;
     for (name, value) in &fields {
         if name != "expires_in" {
-            return Err(ApiError::unexpected_argument(name));
+            return Err(Refusal::unexpected_argument(name));
         }
         let secs = value.as_u64().ok_or_else(|| {
-            ApiError::bad_request(
-                codes::INVALID_TYPE,
+            Refusal::bad_request(
+                codes::INVALID_VALUE,
                 format!("Invalid value \"{value}\" for \"expires_in\": a whole number of seconds is expected."),
             )
             .target("expires_in")
@@ -559,8 +559,8 @@ mod tests {
         assert_eq!(code(b"{"), codes::INVALID_JSON);
         assert_eq!(code(b"[]"), codes::NOT_AN_OBJECT);
         assert_eq!(code(br#"{"scope": "x"}"#), codes::UNEXPECTED_ARGUMENT);
-        assert_eq!(code(br#"{"expires_in": -1}"#), codes::INVALID_TYPE);
-        assert_eq!(code(br#"{"expires_in": "60"}"#), codes::INVALID_TYPE);
+        assert_eq!(code(br#"{"expires_in": -1}"#), codes::INVALID_VALUE);
+        assert_eq!(code(br#"{"expires_in": "60"}"#), codes::INVALID_VALUE);
     }
 
     #[test]

@@ -15,7 +15,7 @@ use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::Response;
 
 use crate::api::{Links, Negotiated, json_response, parse_fields_error, parse_return_records, parse_return_timeout};
-use crate::error::{ApiError, codes};
+use crate::error::{Refusal, codes};
 use crate::json::JsonOut;
 use crate::util::{QueryParam, parse_bool, parse_query, wildcard_match};
 
@@ -361,20 +361,20 @@ struct CollectionQuery<L: Listing> {
 }
 
 /// Parses `max_records`: a positive integer, else 262197.
-pub(crate) fn parse_max_records(value: &str) -> Result<usize, ApiError> {
+pub(crate) fn parse_max_records(value: &str) -> Result<usize, Refusal> {
     match value.trim().parse::<usize>() {
         Ok(n) if n > 0 => Ok(n),
-        _ => Err(ApiError::bad_request(
-            codes::OUT_OF_RANGE,
+        _ => Err(Refusal::bad_request(
+            codes::INVALID_VALUE,
             format!("The value \"{value}\" is invalid for field \"max_records\": it must be a positive integer."),
         )
         .target("max_records")),
     }
 }
 
-fn bad_order_by(value: &str, key: &str) -> ApiError {
-    ApiError::bad_request(
-        codes::ORDER_BY_FIELD,
+fn bad_order_by(value: &str, key: &str) -> Refusal {
+    Refusal::bad_request(
+        codes::ORDER_BY_NOT_SUPPORTED,
         format!(
             "order_by \"{value}\" is not supported: name simple fields of the records, each optionally followed by \"asc\" or \"desc\" (e.g. \"{key} desc\")."
         ),
@@ -386,7 +386,7 @@ fn parse_collection_query<L: Listing>(
     l: &L,
     params: Vec<QueryParam>,
     scope: Option<&(String, String)>,
-) -> Result<CollectionQuery<L>, ApiError> {
+) -> Result<CollectionQuery<L>, Refusal> {
     let mut q = CollectionQuery::<L> {
         fields: l.default_fields(),
         max_records: None,
@@ -449,7 +449,7 @@ fn parse_collection_query<L: Listing>(
                     q.filters.push(Filter::new(f, &p.value));
                     filtered.push(f);
                 }
-                None => return Err(ApiError::unexpected_argument(key)),
+                None => return Err(Refusal::unexpected_argument(key)),
             },
         }
         q.carried.push(p.raw);
@@ -465,7 +465,7 @@ fn parse_collection_query<L: Listing>(
         } else if let Some(i) = q.order.iter().position(|o| o.name == name) {
             q.start_values[i] = Some(p.value);
         } else {
-            return Err(ApiError::unexpected_argument(&p.key));
+            return Err(Refusal::unexpected_argument(&p.key));
         }
     }
     Ok(q)
@@ -503,7 +503,7 @@ pub(crate) fn respond<L: Listing, K: std::borrow::Borrow<str> + Ord>(
     raw_query: Option<&str>,
     neg: Negotiated,
     scope: Option<&(String, String)>,
-) -> Result<Response, ApiError> {
+) -> Result<Response, Refusal> {
     let q = parse_collection_query(l, parse_query(raw_query), scope)?;
     let this = match raw_query {
         Some(r) if !r.is_empty() => format!("{path}?{r}"),
@@ -567,8 +567,8 @@ pub(crate) fn respond<L: Listing, K: std::borrow::Borrow<str> + Ord>(
                     .zip(&q.start_values)
                     .map(|(o, raw)| {
                         SortKey::parse(o.kind, raw.as_deref()).ok_or_else(|| {
-                            ApiError::bad_request(
-                                codes::OUT_OF_RANGE,
+                            Refusal::bad_request(
+                                codes::INVALID_VALUE,
                                 format!("The value of \"start.{}\" is invalid.", o.name),
                             )
                             .target(format!("start.{}", o.name))

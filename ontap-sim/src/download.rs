@@ -9,7 +9,7 @@ use tokio::time::{Instant, sleep_until};
 use url::Url;
 
 use crate::Package;
-use crate::error::{ApiError, codes};
+use crate::error::{Refusal, codes};
 use crate::jobs::{Command, Job, JobControl, JobFailure as Failure, JobState, Svm, complete};
 use crate::state::{Shared, lock};
 use crate::util::now_string;
@@ -67,12 +67,12 @@ pub(crate) struct DownloadRequest {
 
 /// Checks the URL as ONTAP does at POST time: syntax (39387137), scheme (39387138: http,
 /// https and ftp are accepted), and a file name to store the package under (10551885).
-pub(crate) fn validate_url(raw: &str) -> Result<(Url, String), ApiError> {
+pub(crate) fn validate_url(raw: &str) -> Result<(Url, String), Refusal> {
     let url = Url::parse(raw.trim()).map_err(|e| {
-        ApiError::bad_request(codes::URL_SYNTAX, format!("Invalid URL syntax \"{raw}\": {e}.")).target("url")
+        Refusal::bad_request(codes::URL_SYNTAX, format!("Invalid URL syntax \"{raw}\": {e}.")).target("url")
     })?;
     if !matches!(url.scheme(), "http" | "https" | "ftp") {
-        return Err(ApiError::bad_request(
+        return Err(Refusal::bad_request(
             codes::URL_SCHEME,
             format!(
                 "Unsupported URL scheme \"{}\". Supported schemes are \"http\", \"https\" and \"ftp\".",
@@ -83,7 +83,7 @@ pub(crate) fn validate_url(raw: &str) -> Result<(Url, String), ApiError> {
     }
     if url.host_str().is_none_or(str::is_empty) {
         return Err(
-            ApiError::bad_request(codes::URL_SYNTAX, format!("Invalid URL syntax \"{raw}\": no host.")).target("url"),
+            Refusal::bad_request(codes::URL_SYNTAX, format!("Invalid URL syntax \"{raw}\": no host.")).target("url"),
         );
     }
     let name = url
@@ -92,7 +92,7 @@ pub(crate) fn validate_url(raw: &str) -> Result<(Url, String), ApiError> {
         .map(|s| percent_encoding::percent_decode_str(s).decode_utf8_lossy().into_owned())
         .unwrap_or_default();
     if name.is_empty() {
-        return Err(ApiError::bad_request(
+        return Err(Refusal::bad_request(
             codes::INVALID_URL,
             format!("Invalid URL \"{raw}\": it does not name a package file."),
         )
@@ -102,12 +102,12 @@ pub(crate) fn validate_url(raw: &str) -> Result<(Url, String), ApiError> {
 }
 
 /// Registers a new download job (or refuses with 10551357 while one runs) and starts it.
-pub(crate) fn start(shared: &Arc<Shared>, req: DownloadRequest) -> Result<(String, Arc<JobControl>), ApiError> {
+pub(crate) fn start(shared: &Arc<Shared>, req: DownloadRequest) -> Result<(String, Arc<JobControl>), Refusal> {
     let control = JobControl::new();
     let uuid = {
         let mut status = lock(&shared.download);
         if status.state == DownloadState::Running {
-            return Err(ApiError::bad_request(
+            return Err(Refusal::bad_request(
                 codes::UPDATE_IN_PROGRESS,
                 "Cannot perform an update when a previous update is still in progress.",
             ));

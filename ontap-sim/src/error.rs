@@ -6,75 +6,12 @@ use serde::Serialize;
 
 use crate::api::json_response;
 
-/// ONTAP error codes the simulator answers with.
-pub(crate) mod codes {
-    /// Duplicate entry (a name already taken).
-    pub const DUPLICATE: u64 = 1;
-    /// Invalid or missing field, bad JSON, unknown action.
-    pub const INVALID: u64 = 2;
-    /// Not supported (unknown API path, method not allowed).
-    pub const NOT_SUPPORTED: u64 = 3;
-    /// Entry not found.
-    pub const NOT_FOUND: u64 = 4;
-    /// Unexpected argument (unknown query parameter or body field).
-    pub const UNEXPECTED_ARGUMENT: u64 = 262_179;
-    /// Field value out of range (`return_timeout`, `max_records`, `fields`, ...).
-    pub const OUT_OF_RANGE: u64 = 262_197;
-    /// A value of the wrong type: ONTAP's "invalid value provided for field" (262197).
-    pub const INVALID_TYPE: u64 = 262_197;
-    /// A value outside the field's enum: also "invalid value provided for field".
-    pub const INVALID_ENUM: u64 = 262_197;
-    /// Field cannot be set in this operation (read-only, or not for this verb).
-    pub const NOT_SETTABLE: u64 = 262_196;
-    /// Invalid JSON in the request body.
-    pub const INVALID_JSON: u64 = 262_199;
-    /// An array (or another non-object) where an object was expected.
-    pub const NOT_AN_OBJECT: u64 = 262_255;
-    /// Request is missing a required value.
-    pub const MISSING_REQUIRED: u64 = 262_212;
-    /// The field is not supported as an `order_by` field.
-    pub const ORDER_BY_FIELD: u64 = 262_268;
-    /// Job is already in a terminal state.
-    pub const JOB_TERMINAL: u64 = 458_762;
-    /// The specified job is running (resume of a running job).
-    pub const JOB_RUNNING: u64 = 458_771;
-    /// The specified job is not currently running (pause of a paused job).
-    pub const JOB_NOT_RUNNING: u64 = 458_776;
-    /// This job does not support pause (or resume).
-    pub const JOB_NO_PAUSE: u64 = 458_783;
-    /// This job does not support cancel.
-    pub const JOB_NO_CANCEL: u64 = 458_784;
-    /// Invalid volume name.
-    pub const INVALID_VOLUME_NAME: u64 = 917_888;
-    /// The SVM does not exist.
-    pub const SVM_NOT_FOUND: u64 = 2_621_462;
-    /// Package does not exist on the system.
-    pub const PACKAGE_NOT_FOUND: u64 = 10_551_325;
-    /// Package image with the same name already exists.
-    pub const PACKAGE_EXISTS: u64 = 10_551_327;
-    /// Package delete failed since an update is in progress.
-    pub const PACKAGE_DELETE_UPDATING: u64 = 10_551_347;
-    /// Cannot perform an update when a previous update is still in progress.
-    pub const UPDATE_IN_PROGRESS: u64 = 10_551_357;
-    /// Package download failed.
-    pub const DOWNLOAD_FAILED: u64 = 10_551_381;
-    /// Package download in progress.
-    pub const DOWNLOAD_RUNNING: u64 = 10_551_382;
-    /// Operation took longer than the maximum time limit.
-    pub const DOWNLOAD_TIME_LIMIT: u64 = 10_551_383;
-    /// Package download not started.
-    pub const DOWNLOAD_NOT_STARTED: u64 = 10_551_384;
-    /// Invalid URL (no package file name in it).
-    pub const INVALID_URL: u64 = 10_551_885;
-    /// Invalid URL syntax.
-    pub const URL_SYNTAX: u64 = 39_387_137;
-    /// Unsupported URL scheme.
-    pub const URL_SCHEME: u64 = 39_387_138;
-}
+/// ONTAP's error codes, the client's table.
+pub(crate) use ontap_model::codes;
 
 /// An error answered to a client with ONTAP's error body.
 #[derive(Debug, Clone)]
-pub(crate) struct ApiError {
+pub(crate) struct Refusal {
     pub status: StatusCode,
     pub message: String,
     pub code: u64,
@@ -96,9 +33,9 @@ struct Inner<'a> {
     target: Option<&'a str>,
 }
 
-impl ApiError {
+impl Refusal {
     pub fn new(status: StatusCode, code: u64, message: impl Into<String>) -> Self {
-        ApiError {
+        Refusal {
             status,
             message: message.into(),
             code,

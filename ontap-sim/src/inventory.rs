@@ -13,7 +13,7 @@ use time::macros::format_description;
 
 use crate::Package;
 use crate::engine::Engine;
-use crate::error::ApiError;
+use crate::error::Refusal;
 use crate::util::now_string;
 use crate::version::Version;
 
@@ -69,7 +69,7 @@ pub(crate) fn version_object(v: &Version) -> Value {
 impl Inventory {
     /// The state, with the cluster's records written into `engine`: `/api/cluster`,
     /// `/api/cluster/software` and the seeded packages.
-    pub fn new(seed: &Seed<'_>, engine: &Engine) -> Result<Inventory, ApiError> {
+    pub fn new(seed: &Seed<'_>, engine: &Engine) -> Result<Inventory, Refusal> {
         engine.put(
             CLUSTER,
             &json!({
@@ -109,7 +109,7 @@ impl Inventory {
     }
 
     /// Adds a package to the repository (keyed by its version), and its record.
-    pub fn add_package(&mut self, engine: &Engine, v: &Version, package: Package) -> Result<(), ApiError> {
+    pub fn add_package(&mut self, engine: &Engine, v: &Version, package: Package) -> Result<(), Refusal> {
         engine.put(PACKAGES, &json!({"version": v.as_str(), "create_time": now_string()}))?;
         self.next_package += 1;
         self.package_files

@@ -1065,7 +1065,7 @@ fn build_engine(extra_svms: usize, volumes: usize) -> io::Result<engine::Engine>
     engine.register(storage::SNAPSHOTS, Box::new(storage::Snapshots));
     engine::seed::load(&engine, engine::seed::DEFAULT_CLUSTER)
         .map_err(|e| io::Error::new(io::ErrorKind::InvalidData, e))?;
-    let invalid = |e: error::ApiError| io::Error::new(io::ErrorKind::InvalidData, e.message);
+    let invalid = |e: error::Refusal| io::Error::new(io::ErrorKind::InvalidData, e.message);
     let svm_res = engine
         .resource(svms::PATH)
         .ok_or_else(|| io::Error::new(io::ErrorKind::InvalidData, "the model has no SVMs"))?;

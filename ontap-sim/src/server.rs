@@ -54,7 +54,7 @@ use tower_service::Service;
 
 use crate::api::{json_response, wants_hal};
 use crate::auth::{Accepted, ClientCa, Refused, fingerprint};
-use crate::error::{ApiError, codes, error_body};
+use crate::error::{Refusal, codes, error_body};
 use crate::faults::FaultAction;
 use crate::requests::{RequestFile, json_array};
 use crate::state::Shared;
@@ -353,7 +353,7 @@ pub(crate) const BODY_LIMIT: usize = 2 * 1024 * 1024;
 
 /// An ONTAP error body for a transport-level refusal; the connection closes after it.
 fn refuse(status: StatusCode, message: String, headers: &HeaderMap) -> Response {
-    let mut resp = ApiError::new(status, codes::INVALID, message).response(wants_hal(headers));
+    let mut resp = Refusal::new(status, codes::INVALID_ARGUMENT, message).response(wants_hal(headers));
     resp.headers_mut()
         .insert(header::CONNECTION, HeaderValue::from_static("close"));
     resp
@@ -408,8 +408,8 @@ impl BodyError {
             BodyError::TooLarge => "length limit exceeded".to_owned(),
             BodyError::Broken(e) => e.to_string(),
         };
-        ApiError::bad_request(
-            codes::INVALID,
+        Refusal::bad_request(
+            codes::INVALID_ARGUMENT,
             format!("Invalid JSON in the request body: Failed to buffer the request body: {message}."),
         )
         .response(wants_hal(headers))
@@ -540,7 +540,7 @@ impl SimEndpoint {
         let hal = wants_hal(req.headers());
         let query = req.uri().query().unwrap_or_default();
         if let Some((name, _)) = url::form_urlencoded::parse(query.as_bytes()).next() {
-            return ApiError::unexpected_argument(&name).response(hal);
+            return Refusal::unexpected_argument(&name).response(hal);
         }
         let method = req.method().clone();
         let delete = match (&method, tokens) {
@@ -554,7 +554,7 @@ impl SimEndpoint {
                 };
             }
             (method, _) => {
-                let mut resp = ApiError::new(
+                let mut resp = Refusal::new(
                     StatusCode::METHOD_NOT_ALLOWED,
                     codes::NOT_SUPPORTED,
                     format!("The \"{method}\" method is not supported for \"{}\".", self.path()),
@@ -909,9 +909,9 @@ where
     let timeout = timeout.unwrap_or_default();
     let write = async {
         if unparsed.iter().any(|b| !b.is_ascii_whitespace()) {
-            let body = ApiError::new(
+            let body = Refusal::new(
                 StatusCode::REQUEST_TIMEOUT,
-                codes::INVALID,
+                codes::INVALID_ARGUMENT,
                 format!("The request headers did not arrive within {timeout:?}."),
             )
             .body_bytes();

@@ -14,7 +14,7 @@ use crate::api::{
     Input, JobStart, Mutation, Negotiated, Started, answer_job, json_object, mutation_query, parse_bool_param,
 };
 use crate::engine::rules::{Behaviour, Tx};
-use crate::error::{ApiError, codes};
+use crate::error::{Refusal, codes};
 use crate::inventory::{CLUSTER, PACKAGES, SOFTWARE, version_object};
 use crate::jobs::{Job, JobControl, JobFailure, JobSpec, JobState, Svm, complete, spawn_job};
 use crate::state::Shared;
@@ -48,8 +48,8 @@ fn cluster_svm(shared: &Shared) -> Option<Svm> {
 pub(crate) struct Cluster;
 
 impl Behaviour for Cluster {
-    fn create(&self, _tx: &Tx<'_>, _record: &mut serde_json::Map<String, Value>) -> Result<(), ApiError> {
-        Err(ApiError::duplicate(
+    fn create(&self, _tx: &Tx<'_>, _record: &mut serde_json::Map<String, Value>) -> Result<(), Refusal> {
+        Err(Refusal::duplicate(
             "The cluster already exists: its nodes are in the cluster \"sim-cluster\".",
             "name",
         ))
@@ -60,11 +60,11 @@ impl Behaviour for Cluster {
         _tx: &Tx<'_>,
         _current: &serde_json::Map<String, Value>,
         change: &mut serde_json::Map<String, Value>,
-    ) -> Result<(), ApiError> {
+    ) -> Result<(), Refusal> {
         match change.get("name").and_then(Value::as_str) {
             Some(n) if n.trim().is_empty() || n.len() > 44 || n.contains(char::is_whitespace) => {
-                Err(ApiError::bad_request(
-                    codes::INVALID,
+                Err(Refusal::bad_request(
+                    codes::INVALID_ARGUMENT,
                     format!("Invalid cluster name \"{n}\": it must be 1 to 44 characters, without spaces."),
                 )
                 .target("name"))
@@ -77,8 +77,8 @@ impl Behaviour for Cluster {
 // ---------------------------------------------------------------------------------------
 // /api/cluster/software/packages
 
-fn package_not_found() -> ApiError {
-    ApiError::new(StatusCode::NOT_FOUND, codes::NOT_FOUND, "entry doesn't exist").target("version")
+fn package_not_found() -> Refusal {
+    Refusal::new(StatusCode::NOT_FOUND, codes::NOT_FOUND, "entry doesn't exist").target("version")
 }
 
 pub(crate) async fn delete_package(
@@ -96,7 +96,7 @@ pub(crate) async fn delete_package(
     answer_job(neg, started, StatusCode::OK).await
 }
 
-fn start_package_delete(shared: &Arc<Shared>, version: String) -> Result<(String, Arc<JobControl>), ApiError> {
+fn start_package_delete(shared: &Arc<Shared>, version: String) -> Result<(String, Arc<JobControl>), Refusal> {
     {
         let inv = shared.inventory.read();
         if !inv.package_files.contains_key(&version) {
@@ -105,7 +105,7 @@ fn start_package_delete(shared: &Arc<Shared>, version: String) -> Result<(String
         let software = shared.engine.json(SOFTWARE, &[]).unwrap_or_default();
         let target = software.get("pending_version").and_then(Value::as_str);
         if inv.upgrade_job.is_some() && target == Some(version.as_str()) {
-            return Err(ApiError::bad_request(
+            return Err(Refusal::bad_request(
                 codes::PACKAGE_DELETE_UPDATING,
                 format!(
                     "Package delete failed since an update is in progress: the cluster is being updated to {version}."
@@ -152,19 +152,19 @@ pub(crate) async fn patch_software(
     answer_job(neg, started, StatusCode::OK).await
 }
 
-fn stabilize_minutes(v: i64) -> Result<(), ApiError> {
+fn stabilize_minutes(v: i64) -> Result<(), Refusal> {
     if (1..=60).contains(&v) {
         Ok(())
     } else {
-        Err(ApiError::bad_request(
-            codes::OUT_OF_RANGE,
+        Err(Refusal::bad_request(
+            codes::INVALID_VALUE,
             format!("The value \"{v}\" is invalid for field \"stabilize_minutes\": it must be between 1 and 60."),
         )
         .target("stabilize_minutes"))
     }
 }
 
-fn parse_software_patch(query: Option<&str>, body: Result<Bytes, BytesRejection>) -> Result<SoftwarePatch, ApiError> {
+fn parse_software_patch(query: Option<&str>, body: Result<Bytes, BytesRejection>) -> Result<SoftwarePatch, Refusal> {
     let mut validate_only = false;
     let mutation = mutation_query(query, |p| {
         match p.key.as_str() {
@@ -178,8 +178,8 @@ fn parse_software_patch(query: Option<&str>, body: Result<Bytes, BytesRejection>
                 stabilize_minutes(v)?;
             }
             "action" => {
-                return Err(ApiError::bad_request(
-                    codes::INVALID,
+                return Err(Refusal::bad_request(
+                    codes::INVALID_ARGUMENT,
                     "The simulator does not support pause, resume or cancel of a software upgrade.",
                 )
                 .target("action"));
@@ -206,13 +206,13 @@ fn parse_software_patch(query: Option<&str>, body: Result<Bytes, BytesRejection>
     ])?;
     let Some(version) = version else {
         return Err(
-            ApiError::bad_request(codes::MISSING_REQUIRED, "Missing value for required field \"version\".")
+            Refusal::bad_request(codes::MISSING_VALUE, "Missing value for required field \"version\".")
                 .target("version"),
         );
     };
     let target = Version::parse(version.trim()).ok_or_else(|| {
-        ApiError::bad_request(
-            codes::INVALID,
+        Refusal::bad_request(
+            codes::INVALID_ARGUMENT,
             format!("Invalid value for field \"version\": \"{version}\" is not an ONTAP version such as \"9.16.1\"."),
         )
         .target("version")
@@ -242,13 +242,13 @@ fn validation_results() -> Value {
 fn start_software_job(shared: &Arc<Shared>, p: SoftwarePatch) -> Started {
     let mut inv = shared.inventory.write();
     if inv.upgrade_job.is_some() {
-        return Err(ApiError::bad_request(
+        return Err(Refusal::bad_request(
             codes::UPDATE_IN_PROGRESS,
             "Cannot perform an update when a previous update is still in progress.",
         ));
     }
     let Some(package) = inv.package_key(&p.target).map(str::to_owned) else {
-        return Err(ApiError::bad_request(
+        return Err(Refusal::bad_request(
             codes::PACKAGE_NOT_FOUND,
             format!(
                 "Package does not exist on the system: no package of version {} is in the repository; download it first (POST /api/cluster/software/download).",
@@ -258,8 +258,8 @@ fn start_software_job(shared: &Arc<Shared>, p: SoftwarePatch) -> Started {
         .target("version"));
     };
     if p.target <= inv.version {
-        return Err(ApiError::bad_request(
-            codes::INVALID,
+        return Err(Refusal::bad_request(
+            codes::INVALID_ARGUMENT,
             format!(
                 "Package version {} is not newer than the cluster version {}: the simulator only upgrades.",
                 p.target, inv.version

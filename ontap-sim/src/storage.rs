@@ -6,7 +6,7 @@ use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
 
 use crate::engine::rules::{Behaviour, Tx, required};
-use crate::error::{ApiError, codes};
+use crate::error::{Refusal, codes};
 use crate::util::{format_time, now_string};
 
 /// The volume collection (below `/api`).
@@ -25,7 +25,7 @@ const NEW_VOLUME_USED: i64 = 344_064;
 
 /// ONTAP's volume names: a letter or `_` first, then letters, digits and `_`; at most 203
 /// characters. Otherwise 917888.
-fn check_volume_name(name: &str) -> Result<(), ApiError> {
+fn check_volume_name(name: &str) -> Result<(), Refusal> {
     let mut chars = name.chars();
     let ok = chars.next().is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
         && chars.all(|c| c.is_ascii_alphanumeric() || c == '_')
@@ -33,7 +33,7 @@ fn check_volume_name(name: &str) -> Result<(), ApiError> {
     if ok {
         Ok(())
     } else {
-        Err(ApiError::bad_request(
+        Err(Refusal::bad_request(
             codes::INVALID_VOLUME_NAME,
             format!(
                 "Invalid volume name \"{name}\": it must start with a letter or \"_\" and contain only letters, digits and \"_\" (at most 203 characters)."
@@ -43,12 +43,12 @@ fn check_volume_name(name: &str) -> Result<(), ApiError> {
     }
 }
 
-fn check_size(size: i64) -> Result<(), ApiError> {
+fn check_size(size: i64) -> Result<(), Refusal> {
     if (MIN_SIZE..=MAX_SIZE).contains(&size) {
         Ok(())
     } else {
-        Err(ApiError::bad_request(
-            codes::OUT_OF_RANGE,
+        Err(Refusal::bad_request(
+            codes::INVALID_VALUE,
             format!("The value \"{size}\" is invalid for field \"size\": it must be between {MIN_SIZE} (20 MiB) and {MAX_SIZE} (100 TiB) bytes."),
         )
         .target("size"))
@@ -56,12 +56,12 @@ fn check_size(size: i64) -> Result<(), ApiError> {
 }
 
 /// Snapshot names: 1 to 255 characters.
-fn check_snapshot_name(name: &str) -> Result<(), ApiError> {
+fn check_snapshot_name(name: &str) -> Result<(), Refusal> {
     if !name.is_empty() && name.chars().count() <= 255 {
         Ok(())
     } else {
-        Err(ApiError::bad_request(
-            codes::INVALID,
+        Err(Refusal::bad_request(
+            codes::INVALID_ARGUMENT,
             format!("Invalid snapshot name \"{name}\": it must be 1 to 255 characters."),
         )
         .target("name"))
@@ -69,12 +69,12 @@ fn check_snapshot_name(name: &str) -> Result<(), ApiError> {
 }
 
 /// Reads an RFC 3339 time and writes it as ONTAP does.
-fn check_time(field: &str, value: &str) -> Result<String, ApiError> {
+fn check_time(field: &str, value: &str) -> Result<String, Refusal> {
     OffsetDateTime::parse(value.trim(), &Rfc3339)
         .map(format_time)
         .map_err(|_| {
-            ApiError::bad_request(
-                codes::INVALID,
+            Refusal::bad_request(
+                codes::INVALID_ARGUMENT,
                 format!("Invalid value \"{value}\" for field \"{field}\": expected an RFC 3339 time such as 2025-01-31T12:00:00+00:00."),
             )
             .target(field)
@@ -94,7 +94,7 @@ pub(crate) fn space(size: i64, used: i64) -> Value {
 pub(crate) struct Volumes;
 
 impl Behaviour for Volumes {
-    fn create(&self, tx: &Tx<'_>, record: &mut Map<String, Value>) -> Result<(), ApiError> {
+    fn create(&self, tx: &Tx<'_>, record: &mut Map<String, Value>) -> Result<(), Refusal> {
         required(record, "name")?;
         check_volume_name(record["name"].as_str().unwrap_or_default())?;
         required(record, "svm")?;
@@ -135,7 +135,7 @@ impl Behaviour for Volumes {
         _tx: &Tx<'_>,
         current: &Map<String, Value>,
         change: &mut Map<String, Value>,
-    ) -> Result<(), ApiError> {
+    ) -> Result<(), Refusal> {
         if let Some(Value::String(name)) = change.get("name") {
             check_volume_name(name)?;
         }
@@ -158,7 +158,7 @@ impl Behaviour for Volumes {
 pub(crate) struct Snapshots;
 
 impl Behaviour for Snapshots {
-    fn create(&self, _tx: &Tx<'_>, record: &mut Map<String, Value>) -> Result<(), ApiError> {
+    fn create(&self, _tx: &Tx<'_>, record: &mut Map<String, Value>) -> Result<(), Refusal> {
         required(record, "name")?;
         check_snapshot_name(record["name"].as_str().unwrap_or_default())?;
         normalize_expiry(record)?;
@@ -172,7 +172,7 @@ impl Behaviour for Snapshots {
         _tx: &Tx<'_>,
         _current: &Map<String, Value>,
         change: &mut Map<String, Value>,
-    ) -> Result<(), ApiError> {
+    ) -> Result<(), Refusal> {
         if let Some(Value::String(name)) = change.get("name") {
             check_snapshot_name(name)?;
         }
@@ -180,7 +180,7 @@ impl Behaviour for Snapshots {
     }
 }
 
-fn normalize_expiry(record: &mut Map<String, Value>) -> Result<(), ApiError> {
+fn normalize_expiry(record: &mut Map<String, Value>) -> Result<(), Refusal> {
     if let Some(Value::String(expiry)) = record.get("expiry_time") {
         let written = check_time("expiry_time", expiry)?;
         record.insert("expiry_time".to_owned(), Value::from(written));
@@ -196,7 +196,7 @@ pub(crate) fn seed_volumes(
     n: usize,
     svm: &Value,
     aggregates: &[Value],
-) -> Result<(), ApiError> {
+) -> Result<(), Refusal> {
     const GIB: i64 = 1 << 30;
     let Some(res) = engine.resource(VOLUMES) else {
         return Ok(());
@@ -242,7 +242,7 @@ mod tests {
         assert!(check_volume_name("1vol").is_err());
         assert!(check_volume_name("").is_err());
         assert!(check_size(MIN_SIZE).is_ok());
-        assert_eq!(check_size(MIN_SIZE - 1).unwrap_err().code, codes::OUT_OF_RANGE);
+        assert_eq!(check_size(MIN_SIZE - 1).unwrap_err().code, codes::INVALID_VALUE);
         assert!(check_size(i64::MAX).is_err());
         assert!(check_snapshot_name("daily.2025-01-01_0010").is_ok());
         assert!(check_snapshot_name("daily 0").is_ok());

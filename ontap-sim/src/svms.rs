@@ -4,7 +4,7 @@
 use serde_json::{Map, Value, json};
 
 use crate::engine::rules::{Behaviour, Tx, required};
-use crate::error::{ApiError, codes};
+use crate::error::{Refusal, codes};
 use crate::util::now_string;
 
 /// The collection path (below `/api`).
@@ -17,7 +17,7 @@ const ROOT_VOLUME_SIZE: i64 = 1 << 30;
 const ROOT_VOLUME_USED: i64 = 1_802_240;
 
 /// ONTAP's SVM names: a letter or `_` first, then letters, digits, `_`, `.`, `-`; at most 47.
-fn check_name(name: &str) -> Result<(), ApiError> {
+fn check_name(name: &str) -> Result<(), Refusal> {
     let mut chars = name.chars();
     let ok = chars.next().is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
         && chars.all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '.' | '-'))
@@ -25,8 +25,8 @@ fn check_name(name: &str) -> Result<(), ApiError> {
     if ok {
         Ok(())
     } else {
-        Err(ApiError::bad_request(
-            codes::INVALID,
+        Err(Refusal::bad_request(
+            codes::INVALID_ARGUMENT,
             format!(
                 "Invalid SVM name \"{name}\": it must start with a letter or \"_\" and contain only letters, digits, \"_\", \".\" and \"-\" (at most 47 characters)."
             ),
@@ -42,7 +42,7 @@ fn check_name(name: &str) -> Result<(), ApiError> {
 pub(crate) struct Svms;
 
 impl Behaviour for Svms {
-    fn create(&self, _tx: &Tx<'_>, record: &mut Map<String, Value>) -> Result<(), ApiError> {
+    fn create(&self, _tx: &Tx<'_>, record: &mut Map<String, Value>) -> Result<(), Refusal> {
         required(record, "name")?;
         let name = record["name"].as_str().unwrap_or_default();
         check_name(name)
@@ -53,7 +53,7 @@ impl Behaviour for Svms {
         _tx: &Tx<'_>,
         _current: &Map<String, Value>,
         change: &mut Map<String, Value>,
-    ) -> Result<(), ApiError> {
+    ) -> Result<(), Refusal> {
         match change.get("name") {
             Some(Value::String(name)) => check_name(name),
             _ => Ok(()),
@@ -97,7 +97,7 @@ impl Behaviour for Svms {
         true
     }
 
-    fn delete(&self, tx: &Tx<'_>, current: &Map<String, Value>) -> Result<(), ApiError> {
+    fn delete(&self, tx: &Tx<'_>, current: &Map<String, Value>) -> Result<(), Refusal> {
         let uuid = current.get("uuid").and_then(Value::as_str).unwrap_or_default();
         // Its root volume goes with it.
         let volumes = tx.count(crate::storage::VOLUMES, "svm.uuid", uuid, Some("is_svm_root"));
@@ -105,8 +105,8 @@ impl Behaviour for Svms {
             return Ok(());
         }
         let name = current.get("name").and_then(Value::as_str).unwrap_or_default();
-        Err(ApiError::bad_request(
-            codes::INVALID,
+        Err(Refusal::bad_request(
+            codes::INVALID_ARGUMENT,
             format!("Cannot delete SVM \"{name}\": it has {volumes} volume(s); delete them first."),
         )
         .target("uuid"))

@@ -26,7 +26,7 @@ use crate::api::{
     JOBS_PATH, Links, Negotiated, job_status, parse_bool_param, parse_fields_error, parse_return_timeout,
 };
 use crate::collection::{self, Listing, Scalar, ScalarKind};
-use crate::error::{ApiError, codes};
+use crate::error::{Refusal, codes};
 use crate::jobs::{JobFailure, JobSpec, spawn_job};
 use crate::json::JsonOut;
 use crate::state::Shared;
@@ -187,12 +187,12 @@ impl Engine {
     }
 
     /// Inserts (or replaces) a record, as seeded data: every field the model has.
-    pub fn seed(&self, res: usize, body: &Value) -> Result<String, ApiError> {
+    pub fn seed(&self, res: usize, body: &Value) -> Result<String, Refusal> {
         self.seed_into(&mut self.write(), res, body)
     }
 
     /// [`Engine::seed`] under a lock already held.
-    fn seed_into(&self, data: &mut [Coll], res: usize, body: &Value) -> Result<String, ApiError> {
+    fn seed_into(&self, data: &mut [Coll], res: usize, body: &Value) -> Result<String, Refusal> {
         let r = &self.cat.resources[res];
         let mut v = value::convert(&self.cat, r.ty, body, Verb::Seed)?;
         let parents: Vec<String> = r
@@ -216,7 +216,7 @@ impl Engine {
 
     /// Inserts (or replaces) a record of the collection or singleton at `path`, as seeded
     /// data; answers its key.
-    pub fn put(&self, path: &str, body: &Value) -> Result<String, ApiError> {
+    pub fn put(&self, path: &str, body: &Value) -> Result<String, Refusal> {
         let res = self.resource(path).ok_or_else(api_not_found)?;
         self.seed(res, body)
     }
@@ -237,11 +237,11 @@ impl Engine {
         path: &str,
         keys: &[&str],
         f: impl FnOnce(&mut serde_json::Map<String, Value>),
-    ) -> Result<(), ApiError> {
+    ) -> Result<(), Refusal> {
         let res = self.resource(path).ok_or_else(api_not_found)?;
         let ty = self.cat.resources[res].ty;
         let mut data = self.write();
-        let current = lookup_mut(&mut data, res, &[], &join_keys(keys)).ok_or_else(|| ApiError::not_found("uuid"))?;
+        let current = lookup_mut(&mut data, res, &[], &join_keys(keys)).ok_or_else(|| Refusal::not_found("uuid"))?;
         let mut doc = json_object(&self.cat, current);
         f(&mut doc);
         *current = value::convert(&self.cat, ty, &Value::Object(doc), Verb::Seed)?;
@@ -287,7 +287,7 @@ impl Engine {
 
     /// Fills the keys a record lacks: parents' from the path, UUIDs and counters, and
     /// references by name (`svm.name` gives `svm.uuid`).
-    fn assign_keys(&self, data: &mut [Coll], res: usize, parents: &[String], v: &mut V) -> Result<(), ApiError> {
+    fn assign_keys(&self, data: &mut [Coll], res: usize, parents: &[String], v: &mut V) -> Result<(), Refusal> {
         let cat = &*self.cat;
         let r = &cat.resources[res];
         for (k, value) in r.parent_keys.iter().zip(parents) {
@@ -380,7 +380,7 @@ impl Engine {
 
     /// For a key `x.uuid` absent from the body but with `x.name` given: the UUID of the
     /// record of that name in the resource `x` refers to. `Err` when no record has it.
-    fn resolve_reference(&self, data: &[Coll], ty: TypeId, path: &[Sym], v: &V) -> Result<Option<String>, ApiError> {
+    fn resolve_reference(&self, data: &[Coll], ty: TypeId, path: &[Sym], v: &V) -> Result<Option<String>, Refusal> {
         let cat = &*self.cat;
         let Some((last, head)) = path.split_last() else {
             return Ok(None);
@@ -413,10 +413,10 @@ impl Engine {
                 let code = if field == "svm" {
                     codes::SVM_NOT_FOUND
                 } else {
-                    codes::INVALID
+                    codes::INVALID_ARGUMENT
                 };
                 Err(
-                    ApiError::bad_request(code, format!("No {field} named \"{name}\" exists."))
+                    Refusal::bad_request(code, format!("No {field} named \"{name}\" exists."))
                         .target(format!("{field}.name")),
                 )
             }
@@ -460,16 +460,16 @@ fn key_of(v: &V, k: &Key) -> Option<String> {
     k.path.as_ref().and_then(|p| v.at(p)).and_then(V::key_text)
 }
 
-fn missing(name: &str) -> ApiError {
-    ApiError::bad_request(
-        codes::MISSING_REQUIRED,
+fn missing(name: &str) -> Refusal {
+    Refusal::bad_request(
+        codes::MISSING_VALUE,
         format!("Missing value for required field \"{name}\"."),
     )
     .target(name)
 }
 
-fn not_found_key(r: &Res) -> ApiError {
-    ApiError::not_found(r.keys.last().map_or("uuid", |k| k.name.as_str()))
+fn not_found_key(r: &Res) -> Refusal {
+    Refusal::not_found(r.keys.last().map_or("uuid", |k| k.name.as_str()))
 }
 
 fn href_of(r: &Res, parents: &[String], own: &str) -> String {
@@ -529,12 +529,12 @@ struct Ctx<'a> {
     headers: &'a HeaderMap,
 }
 
-fn api_not_found() -> ApiError {
-    ApiError::new(StatusCode::NOT_FOUND, codes::NOT_SUPPORTED, "API not found")
+fn api_not_found() -> Refusal {
+    Refusal::new(StatusCode::NOT_FOUND, codes::NOT_SUPPORTED, "API not found")
 }
 
-fn not_allowed(method: &Method, path: &str, allow: &[&str]) -> Result<Response, ApiError> {
-    Err(ApiError::new(
+fn not_allowed(method: &Method, path: &str, allow: &[&str]) -> Result<Response, Refusal> {
+    Err(Refusal::new(
         StatusCode::METHOD_NOT_ALLOWED,
         codes::NOT_SUPPORTED,
         format!("The \"{method}\" method is not supported for \"{path}\"."),
@@ -547,7 +547,7 @@ async fn dispatch(
     method: &Method,
     path: &str,
     body: Result<Bytes, axum::Error>,
-) -> Result<Response, ApiError> {
+) -> Result<Response, Refusal> {
     let engine = &ctx.shared.engine;
     let segs = segments(path).ok_or_else(api_not_found)?;
     let (target, vars) = match engine.route(&segs) {
@@ -604,7 +604,7 @@ async fn instance(
     res: usize,
     vars: Vec<String>,
     body: Result<Bytes, axum::Error>,
-) -> Result<Response, ApiError> {
+) -> Result<Response, Refusal> {
     let r = &ctx.shared.engine.cat.resources[res];
     let (parents, own) = vars.split_at(r.parent_keys.len().min(vars.len()));
     let own = join_keys(own);
@@ -617,7 +617,7 @@ async fn instance(
 }
 
 /// Checks that the parents named in the path exist (404, code 4, target the parent key).
-fn check_parents(engine: &Engine, data: &[Coll], res: usize, parents: &[String]) -> Result<(), ApiError> {
+fn check_parents(engine: &Engine, data: &[Coll], res: usize, parents: &[String]) -> Result<(), Refusal> {
     let r = &engine.cat.resources[res];
     let Some(p) = r.parent else { return Ok(()) };
     let pr = &engine.cat.resources[p];
@@ -635,12 +635,12 @@ fn check_parents(engine: &Engine, data: &[Coll], res: usize, parents: &[String])
         Ok(())
     } else {
         let target = r.parent_keys.get(n).map_or("uuid", |k| k.name.as_str());
-        Err(ApiError::not_found(target))
+        Err(Refusal::not_found(target))
     }
 }
 
 /// The body as JSON, read as every path reads it ([`crate::api::read_body`]).
-fn json_body(body: Result<Bytes, axum::Error>) -> Result<Value, ApiError> {
+fn json_body(body: Result<Bytes, axum::Error>) -> Result<Value, Refusal> {
     let doc = match body {
         Ok(bytes) => crate::api::read_body(Ok(&bytes)),
         Err(e) => crate::api::read_body(Err(e.to_string())),
@@ -656,7 +656,7 @@ struct Mutation {
     filters: Vec<QueryParam>,
 }
 
-fn mutation_query(ctx: &Ctx<'_>, op: &Op, res: Option<&Res>) -> Result<Mutation, ApiError> {
+fn mutation_query(ctx: &Ctx<'_>, op: &Op, res: Option<&Res>) -> Result<Mutation, Refusal> {
     let cat = &*ctx.shared.engine.cat;
     let mut m = Mutation {
         return_timeout: 0,
@@ -671,7 +671,7 @@ fn mutation_query(ctx: &Ctx<'_>, op: &Op, res: Option<&Res>) -> Result<Mutation,
                 Some(param) => check_param(param.kind, name, &p.value)?,
                 None => match res {
                     Some(r) if cat.resolve(r.ty, name).is_some() => m.filters.push(p),
-                    _ => return Err(ApiError::unexpected_argument(name)),
+                    _ => return Err(Refusal::unexpected_argument(name)),
                 },
             },
         }
@@ -679,7 +679,7 @@ fn mutation_query(ctx: &Ctx<'_>, op: &Op, res: Option<&Res>) -> Result<Mutation,
     Ok(m)
 }
 
-fn check_param(kind: ParamKind, name: &str, value: &str) -> Result<(), ApiError> {
+fn check_param(kind: ParamKind, name: &str, value: &str) -> Result<(), Refusal> {
     let ok = match kind {
         ParamKind::Bool => crate::util::parse_bool(value).is_some(),
         ParamKind::Int => value.trim().parse::<i64>().is_ok(),
@@ -689,8 +689,8 @@ fn check_param(kind: ParamKind, name: &str, value: &str) -> Result<(), ApiError>
     if ok {
         Ok(())
     } else {
-        Err(ApiError::bad_request(
-            codes::INVALID_TYPE,
+        Err(Refusal::bad_request(
+            codes::INVALID_VALUE,
             format!("The value \"{value}\" is invalid for field \"{name}\"."),
         )
         .target(name))
@@ -701,7 +701,7 @@ fn check_param(kind: ParamKind, name: &str, value: &str) -> Result<(), ApiError>
 /// (a record they do not match answers 404), and the parameters of a collection GET,
 /// which ONTAP accepts on every GET (`max_records`, `return_records`, `order_by`,
 /// `return_timeout`). The fields filtered on are returned.
-fn get_one(ctx: &Ctx<'_>, res: usize, parents: &[String], own: &str) -> Result<Response, ApiError> {
+fn get_one(ctx: &Ctx<'_>, res: usize, parents: &[String], own: &str) -> Result<Response, Refusal> {
     let engine = &ctx.shared.engine;
     let cat = &*engine.cat;
     let r = &cat.resources[res];
@@ -728,8 +728,8 @@ fn get_one(ctx: &Ctx<'_>, res: usize, parents: &[String], own: &str) -> Result<R
                 for item in p.value.split(',') {
                     let name = item.split_whitespace().next().unwrap_or_default();
                     if listing.field(name).is_none() {
-                        return Err(ApiError::bad_request(
-                            codes::ORDER_BY_FIELD,
+                        return Err(Refusal::bad_request(
+                            codes::ORDER_BY_NOT_SUPPORTED,
                             format!("order_by \"{}\" is not supported.", p.value),
                         )
                         .target("order_by"));
@@ -738,7 +738,7 @@ fn get_one(ctx: &Ctx<'_>, res: usize, parents: &[String], own: &str) -> Result<R
             }
             other => match listing.filter(other) {
                 Some((field, _)) => filters.push(collection::Filter::new(field, &p.value)),
-                None => return Err(ApiError::unexpected_argument(other)),
+                None => return Err(Refusal::unexpected_argument(other)),
             },
         }
     }
@@ -786,7 +786,7 @@ fn add_keys(cat: &Catalog, r: &Res, sel: &mut Sel) {
 }
 
 /// A collection GET through [`collection::respond`].
-fn list(ctx: &Ctx<'_>, res: usize, parents: &[String]) -> Result<Response, ApiError> {
+fn list(ctx: &Ctx<'_>, res: usize, parents: &[String]) -> Result<Response, Refusal> {
     let engine = &ctx.shared.engine;
     let cat = &*engine.cat;
     let r = &cat.resources[res];
@@ -852,13 +852,13 @@ fn same_name(cat: &Catalog, a: &V, b: &V) -> bool {
 }
 
 /// 409, code 1: the record's keys or its name are taken in its scope.
-fn duplicate(cat: &Catalog, r: &Res, v: &V, own: &str) -> ApiError {
+fn duplicate(cat: &Catalog, r: &Res, v: &V, own: &str) -> Refusal {
     match cat.sym("name").and_then(|s| v.get(s)).and_then(V::as_str) {
-        Some(name) => ApiError::duplicate(
+        Some(name) => Refusal::duplicate(
             format!("Duplicate entry: a {} named \"{name}\" already exists.", r.name),
             "name",
         ),
-        None => ApiError::duplicate(
+        None => Refusal::duplicate(
             format!(
                 "Duplicate entry: {} \"{}\" already exists.",
                 r.name,
@@ -929,7 +929,7 @@ struct Prepared {
 
 /// The records of a create: the body, or each of its `records` (ONTAP's record-based
 /// POST; the model lists `records` as a field of the 15 types that document it).
-fn bodies_of(body: Value) -> Result<(Vec<Value>, bool), ApiError> {
+fn bodies_of(body: Value) -> Result<(Vec<Value>, bool), Refusal> {
     let Value::Object(mut map) = body else {
         return Ok((vec![body], false));
     };
@@ -937,14 +937,14 @@ fn bodies_of(body: Value) -> Result<(Vec<Value>, bool), ApiError> {
         return Ok((vec![Value::Object(map)], false));
     }
     let Some(Value::Array(records)) = map.remove("records") else {
-        return Err(ApiError::bad_request(
-            codes::INVALID_TYPE,
+        return Err(Refusal::bad_request(
+            codes::INVALID_VALUE,
             "Invalid value for field \"records\": expected an array.",
         )
         .target("records"));
     };
     if let Some(other) = map.keys().next() {
-        return Err(ApiError::unexpected_argument(other));
+        return Err(Refusal::unexpected_argument(other));
     }
     if records.is_empty() {
         return Err(missing("records"));
@@ -961,12 +961,12 @@ fn prepare(
     parents: &[String],
     op: &Op,
     body: &Value,
-) -> Result<Prepared, ApiError> {
+) -> Result<Prepared, Refusal> {
     let cat = &*engine.cat;
     let r = &cat.resources[res];
     let ty = op.body.unwrap_or(r.ty);
     if !body.is_object() {
-        return Err(ApiError::bad_request(
+        return Err(Refusal::bad_request(
             codes::NOT_AN_OBJECT,
             "Each record must be a JSON object.",
         ));
@@ -1025,7 +1025,7 @@ async fn create(
     res: usize,
     parents: &[String],
     body: Result<Bytes, axum::Error>,
-) -> Result<Response, ApiError> {
+) -> Result<Response, Refusal> {
     let shared = ctx.shared;
     let engine = &shared.engine;
     let cat = &*engine.cat;
@@ -1233,7 +1233,7 @@ async fn modify(
     parents: &[String],
     own: String,
     body: Result<Bytes, axum::Error>,
-) -> Result<Response, ApiError> {
+) -> Result<Response, Refusal> {
     let shared = ctx.shared;
     let engine = &shared.engine;
     let cat = &*engine.cat;
@@ -1248,8 +1248,8 @@ async fn modify(
             .find(|p| p.key == "new_index")
             .map(|p| match p.value.trim().parse::<i64>() {
                 Ok(i) if i >= 1 => Ok(i),
-                _ => Err(ApiError::bad_request(
-                    codes::OUT_OF_RANGE,
+                _ => Err(Refusal::bad_request(
+                    codes::INVALID_VALUE,
                     format!(
                         "The value \"{}\" is invalid for field \"new_index\": it must be 1 or more.",
                         p.value
@@ -1324,7 +1324,7 @@ async fn modify(
     ))
 }
 
-async fn remove(ctx: &Ctx<'_>, res: usize, parents: &[String], own: String) -> Result<Response, ApiError> {
+async fn remove(ctx: &Ctx<'_>, res: usize, parents: &[String], own: String) -> Result<Response, Refusal> {
     let shared = ctx.shared;
     let engine = &shared.engine;
     let cat = &*engine.cat;
@@ -1413,7 +1413,7 @@ impl Engine {
     }
 
     /// Seeds a record as [`Engine::seed`] does, with the records that come with it.
-    pub fn seed_with_companions(&self, res: usize, body: &Value) -> Result<String, ApiError> {
+    pub fn seed_with_companions(&self, res: usize, body: &Value) -> Result<String, Refusal> {
         let mut data = self.write();
         let own = self.seed_into(&mut data, res, body)?;
         let companions = match lookup(&data, res, &[], &own) {
@@ -1583,7 +1583,7 @@ async fn bulk(
     res: usize,
     parents: &[String],
     body: Option<Result<Bytes, axum::Error>>,
-) -> Result<Response, ApiError> {
+) -> Result<Response, Refusal> {
     let shared = ctx.shared;
     let engine = &shared.engine;
     let cat = &*engine.cat;
@@ -1595,8 +1595,8 @@ async fn bulk(
     .ok_or_else(api_not_found)?;
     let q = mutation_query(ctx, op, Some(r))?;
     if q.filters.is_empty() {
-        return Err(ApiError::bad_request(
-            codes::INVALID,
+        return Err(Refusal::bad_request(
+            codes::INVALID_ARGUMENT,
             "A PATCH or DELETE on a collection needs a query that selects the records (a filter on a field).",
         ));
     }
@@ -1615,7 +1615,7 @@ async fn bulk(
             listing
                 .filter(&p.key)
                 .map(|(f, _)| collection::Filter::new(f, &p.value))
-                .ok_or_else(|| ApiError::unexpected_argument(&p.key))
+                .ok_or_else(|| Refusal::unexpected_argument(&p.key))
         })
         .collect::<Result<_, _>>()?;
     let matched: Vec<(String, Option<crate::jobs::Svm>)> = {
@@ -1706,7 +1706,7 @@ async fn action(
     i: usize,
     vars: &[String],
     body: Result<Bytes, axum::Error>,
-) -> Result<Response, ApiError> {
+) -> Result<Response, Refusal> {
     let shared = ctx.shared;
     let engine = &shared.engine;
     let cat = &*engine.cat;

@@ -6,14 +6,14 @@ use serde_json::{Map, Value};
 use super::Coll;
 use super::schema::Catalog;
 use super::value::V;
-use crate::error::{ApiError, codes};
+use crate::error::{Refusal, codes};
 
 /// A resource's own rules, called by the engine under its lock with the records as they
 /// are. Records and changes are JSON objects, already checked against the model.
 pub(crate) trait Behaviour: Send + Sync + std::fmt::Debug {
     /// Checks a new record and completes it (defaults, computed fields) before it is
     /// created. Its keys are not assigned yet.
-    fn create(&self, _tx: &Tx<'_>, _record: &mut Map<String, Value>) -> Result<(), ApiError> {
+    fn create(&self, _tx: &Tx<'_>, _record: &mut Map<String, Value>) -> Result<(), Refusal> {
         Ok(())
     }
 
@@ -23,12 +23,12 @@ pub(crate) trait Behaviour: Send + Sync + std::fmt::Debug {
         _tx: &Tx<'_>,
         _current: &Map<String, Value>,
         _change: &mut Map<String, Value>,
-    ) -> Result<(), ApiError> {
+    ) -> Result<(), Refusal> {
         Ok(())
     }
 
     /// Checks that `current` may be deleted.
-    fn delete(&self, _tx: &Tx<'_>, _current: &Map<String, Value>) -> Result<(), ApiError> {
+    fn delete(&self, _tx: &Tx<'_>, _current: &Map<String, Value>) -> Result<(), Refusal> {
         Ok(())
     }
 
@@ -47,12 +47,12 @@ pub(crate) trait Behaviour: Send + Sync + std::fmt::Debug {
 
 /// 262212 unless the new record has `field` (a field the model does not mark required
 /// but ONTAP needs).
-pub(crate) fn required(record: &Map<String, Value>, field: &str) -> Result<(), ApiError> {
+pub(crate) fn required(record: &Map<String, Value>, field: &str) -> Result<(), Refusal> {
     if record.contains_key(field) {
         Ok(())
     } else {
-        Err(ApiError::bad_request(
-            codes::MISSING_REQUIRED,
+        Err(Refusal::bad_request(
+            codes::MISSING_VALUE,
             format!("Missing value for required field \"{field}\"."),
         )
         .target(field))
@@ -176,14 +176,14 @@ const REFERENCES: &[Reference] = &[
     Reference {
         field: "aggregates",
         collection: "/storage/aggregates",
-        code: codes::INVALID,
+        code: codes::INVALID_ARGUMENT,
         what: "Aggregate",
     },
 ];
 
 /// Resolves the `svm` and `aggregates` references of a new record (by `uuid` or `name`)
 /// and writes both keys, as ONTAP answers them. A reference to nothing is refused.
-pub(crate) fn resolve_references(tx: &Tx<'_>, record: &mut Map<String, Value>) -> Result<(), ApiError> {
+pub(crate) fn resolve_references(tx: &Tx<'_>, record: &mut Map<String, Value>) -> Result<(), Refusal> {
     for r in REFERENCES {
         let Some(value) = record.get_mut(r.field) else { continue };
         let items: Vec<&mut Value> = match value {
@@ -195,8 +195,8 @@ pub(crate) fn resolve_references(tx: &Tx<'_>, record: &mut Map<String, Value>) -
             let uuid = reference.get("uuid").and_then(Value::as_str).map(str::to_owned);
             let name = reference.get("name").and_then(Value::as_str).map(str::to_owned);
             if uuid.is_none() && name.is_none() {
-                return Err(ApiError::bad_request(
-                    codes::MISSING_REQUIRED,
+                return Err(Refusal::bad_request(
+                    codes::MISSING_VALUE,
                     format!("Either {0}.uuid or {0}.name must be provided.", r.field),
                 )
                 .target(format!("{}.name", r.field)));
@@ -217,7 +217,7 @@ pub(crate) fn resolve_references(tx: &Tx<'_>, record: &mut Map<String, Value>) -
                     (None, n) => ("name", n.clone().unwrap_or_default()),
                 };
                 return Err(
-                    ApiError::bad_request(r.code, format!("{} \"{what}\" does not exist.", r.what))
+                    Refusal::bad_request(r.code, format!("{} \"{what}\" does not exist.", r.what))
                         .target(format!("{}.{target}", r.field)),
                 );
             };

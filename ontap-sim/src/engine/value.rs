@@ -8,7 +8,7 @@ use serde_json::Value;
 
 use super::schema::{Catalog, Sym, Ty, TypeId};
 use crate::api::SelfLink;
-use crate::error::{ApiError, codes};
+use crate::error::{Refusal, codes};
 use crate::json::JsonOut;
 
 /// A stored value.
@@ -213,12 +213,12 @@ pub(crate) enum Verb {
 /// Converts a JSON body to a stored value, checking it against the model: unknown fields,
 /// fields the verb cannot set, types, enum values and bounds. `null` is kept in a PATCH
 /// (it clears the field) and dropped elsewhere. Fields GET never returns are dropped.
-pub(crate) fn convert(cat: &Catalog, ty: TypeId, body: &Value, verb: Verb) -> Result<V, ApiError> {
+pub(crate) fn convert(cat: &Catalog, ty: TypeId, body: &Value, verb: Verb) -> Result<V, Refusal> {
     Converter { cat, verb }.value(ty, body, "")
 }
 
 /// Converts a change the engine completed (trusted: every field; `null` clears).
-pub(crate) fn convert_change(cat: &Catalog, ty: TypeId, body: &Value) -> Result<V, ApiError> {
+pub(crate) fn convert_change(cat: &Catalog, ty: TypeId, body: &Value) -> Result<V, Refusal> {
     convert(cat, ty, body, Verb::Change)
 }
 
@@ -235,16 +235,16 @@ fn join(path: &str, name: &str) -> String {
     }
 }
 
-fn wrong_type(path: &str, what: &str) -> ApiError {
-    ApiError::bad_request(
-        codes::INVALID_TYPE,
+fn wrong_type(path: &str, what: &str) -> Refusal {
+    Refusal::bad_request(
+        codes::INVALID_VALUE,
         format!("Invalid value for field \"{path}\": expected {what}."),
     )
     .target(path)
 }
 
 impl Converter<'_> {
-    fn value(&self, ty: TypeId, v: &Value, path: &str) -> Result<V, ApiError> {
+    fn value(&self, ty: TypeId, v: &Value, path: &str) -> Result<V, Refusal> {
         let cat = self.cat;
         Ok(match (cat.ty(ty), v) {
             (_, Value::Null) => V::Null,
@@ -254,8 +254,8 @@ impl Converter<'_> {
                     && !values.iter().any(|allowed| **allowed == **s)
                 {
                     let list: Vec<&str> = values.iter().map(|v| &**v).collect();
-                    return Err(ApiError::bad_request(
-                        codes::INVALID_ENUM,
+                    return Err(Refusal::bad_request(
+                        codes::INVALID_VALUE,
                         format!(
                             "\"{s}\" is an invalid value for field \"{path}\". Valid values: {}.",
                             list.join(", ")
@@ -280,8 +280,8 @@ impl Converter<'_> {
                 if let Some(values) = values
                     && !values.contains(&i)
                 {
-                    return Err(ApiError::bad_request(
-                        codes::INVALID_ENUM,
+                    return Err(Refusal::bad_request(
+                        codes::INVALID_VALUE,
                         format!("{i} is an invalid value for field \"{path}\"."),
                     )
                     .target(path));
@@ -329,7 +329,7 @@ impl Converter<'_> {
         })
     }
 
-    fn object(&self, ty: TypeId, map: &serde_json::Map<String, Value>, path: &str) -> Result<V, ApiError> {
+    fn object(&self, ty: TypeId, map: &serde_json::Map<String, Value>, path: &str) -> Result<V, Refusal> {
         let cat = self.cat;
         let fields = cat.fields(ty);
         let mut out: Vec<(usize, Sym, V)> = Vec::with_capacity(map.len());
@@ -342,7 +342,7 @@ impl Converter<'_> {
                 .sym(name)
                 .and_then(|sym| fields.iter().enumerate().find(|(_, f)| f.sym == sym))
             else {
-                return Err(ApiError::unexpected_argument(&here));
+                return Err(Refusal::unexpected_argument(&here));
             };
             let allowed = match self.verb {
                 Verb::Post => f.roles.post,
@@ -352,7 +352,7 @@ impl Converter<'_> {
             // A reference's own fields (`svm.name`) carry no markers: the reference's
             // role decided on the way down.
             if !allowed {
-                return Err(ApiError::bad_request(
+                return Err(Refusal::bad_request(
                     codes::NOT_SETTABLE,
                     format!("Field \"{here}\" cannot be set in this operation."),
                 )
@@ -376,10 +376,10 @@ impl Converter<'_> {
     }
 }
 
-fn check_limits(limits: &super::schema::Limits, v: &V, path: &str) -> Result<(), ApiError> {
+fn check_limits(limits: &super::schema::Limits, v: &V, path: &str) -> Result<(), Refusal> {
     let out_of_range = |what: String| {
-        Err(ApiError::bad_request(
-            codes::OUT_OF_RANGE,
+        Err(Refusal::bad_request(
+            codes::INVALID_VALUE,
             format!("Field \"{path}\" is out of range: {what}."),
         )
         .target(path))
@@ -779,9 +779,9 @@ mod tests {
         let err = convert(&cat, ty, &json!({"uuid": "x"}), Verb::Patch).unwrap_err();
         assert_eq!((err.code, err.target.as_deref()), (codes::NOT_SETTABLE, Some("uuid")));
         let err = convert(&cat, ty, &json!({"size": "big"}), Verb::Post).unwrap_err();
-        assert_eq!((err.code, err.target.as_deref()), (codes::INVALID_TYPE, Some("size")));
+        assert_eq!((err.code, err.target.as_deref()), (codes::INVALID_VALUE, Some("size")));
         let err = convert(&cat, ty, &json!({"state": "sleepy"}), Verb::Patch).unwrap_err();
-        assert_eq!((err.code, err.target.as_deref()), (codes::INVALID_ENUM, Some("state")));
+        assert_eq!((err.code, err.target.as_deref()), (codes::INVALID_VALUE, Some("state")));
     }
 
     #[test]
