@@ -20,8 +20,8 @@ use base64::Engine as _;
 use ring::rand::{SecureRandom as _, SystemRandom};
 use rustls::pki_types::CertificateDer;
 
-use crate::api::json_response;
 use crate::error::{Refusal, codes};
+use crate::http::json_response;
 use crate::state::lock;
 
 /// A client certificate and its private key, issued by the simulator's CA for one user

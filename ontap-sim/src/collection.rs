@@ -14,8 +14,8 @@ use std::ops::Bound;
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::Response;
 
-use crate::api::{Links, Negotiated, json_response, parse_fields_error, parse_return_records, parse_return_timeout};
 use crate::error::{Refusal, codes};
+use crate::http::{Links, Negotiated, json_response, parse_fields_error, parse_return_records, parse_return_timeout};
 use crate::json::JsonOut;
 use crate::util::{QueryParam, parse_bool, parse_query, wildcard_match};
 

@@ -112,7 +112,7 @@ pub(crate) fn start(shared: &Arc<Shared>, req: DownloadRequest) -> Result<(Strin
                 "Cannot perform an update when a previous update is still in progress.",
             ));
         }
-        let uuid = shared.uuids.next_uuid();
+        let uuid = shared.engine.uuids.next_uuid();
         let cfg = &shared.config;
         shared.jobs.insert(
             Job {

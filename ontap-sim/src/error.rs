@@ -4,7 +4,7 @@ use axum::http::StatusCode;
 use axum::response::Response;
 use serde::Serialize;
 
-use crate::api::json_response;
+use crate::http::json_response;
 
 /// ONTAP's error codes, the client's table.
 pub(crate) use ontap_model::codes;

@@ -245,7 +245,7 @@ pub(crate) fn spawn_job<F>(shared: &Arc<Shared>, spec: JobSpec, apply: F) -> (St
 where
     F: FnOnce(&Shared) -> Result<(), JobFailure> + Send + 'static,
 {
-    let uuid = shared.uuids.next_uuid();
+    let uuid = shared.engine.uuids.next_uuid();
     let control = JobControl::waitable();
     shared.jobs.insert(
         Job {

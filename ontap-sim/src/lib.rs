@@ -401,13 +401,14 @@
 
 #![warn(missing_docs)]
 
-mod api;
 mod auth;
 mod collection;
 mod download;
 mod engine;
 mod error;
 mod faults;
+mod handlers;
+mod http;
 mod inventory;
 mod jobs;
 mod json;
@@ -962,12 +963,11 @@ impl SimulatorBuilder {
         } else {
             (None, None, None)
         };
-        let uuids = util::UuidGen::new();
-        let cluster_uuid = uuids.next_uuid();
+        let engine = build_engine(self.seed_svms, self.seed_volumes)?;
+        let cluster_uuid = engine.uuids.next_uuid();
         let cluster_svm_uuid = inventory::ADMIN_SVM_UUID.to_owned();
         let cluster_name = "sim-cluster".to_owned();
         let node_names = ["sim-cluster-01".to_owned(), "sim-cluster-02".to_owned()];
-        let engine = build_engine(self.seed_svms, self.seed_volumes)?;
         let inventory = Inventory::new(
             &Seed {
                 cluster_name: &cluster_name,
@@ -1008,7 +1008,6 @@ impl SimulatorBuilder {
             },
             jobs: jobs::JobStore::default(),
             engine,
-            uuids,
             download: Mutex::new(download::DownloadStatus::default()),
             inventory: inventory::Locked::new(inventory),
             requests: RequestLog::new(self.request_log, started),
@@ -1023,7 +1022,7 @@ impl SimulatorBuilder {
         }
         jobs::seed(
             &shared.jobs,
-            &shared.uuids,
+            &shared.engine.uuids,
             self.seed_jobs,
             &jobs::SeedContext {
                 cluster: &shared.config.cluster_name,
@@ -1038,7 +1037,7 @@ impl SimulatorBuilder {
         let scheme = if tls.is_some() { "https" } else { "http" };
         let base_url = format!("{scheme}://{addr}");
         let (shutdown, rx) = watch::channel(false);
-        let router = api::router(shared.clone());
+        let router = http::router(shared.clone());
         let server = tokio::spawn(server::serve(listener, tls, shared.clone(), router, rx, transport));
         tracing::info!(%base_url, "ontap-sim started");
         Ok(Simulator {

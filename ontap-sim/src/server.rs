@@ -52,10 +52,10 @@ use tokio::task::JoinSet;
 use tokio_rustls::TlsAcceptor;
 use tower_service::Service;
 
-use crate::api::{json_response, wants_hal};
 use crate::auth::{Accepted, ClientCa, Refused, fingerprint};
 use crate::error::{Refusal, codes, error_body};
 use crate::faults::FaultAction;
+use crate::http::{json_response, wants_hal};
 use crate::requests::{RequestFile, json_array};
 use crate::state::Shared;
 

@@ -10,11 +10,11 @@ use axum::http::{HeaderMap, StatusCode};
 use axum::response::Response;
 use serde_json::{Value, json};
 
-use crate::api::{
-    Input, JobStart, Mutation, Negotiated, Started, answer_job, json_object, mutation_query, parse_bool_param,
-};
 use crate::engine::rules::{Behaviour, Tx};
 use crate::error::{Refusal, codes};
+use crate::http::{
+    Input, JobStart, Mutation, Negotiated, Started, answer_job, json_object, mutation_query, parse_bool_param,
+};
 use crate::inventory::{CLUSTER, PACKAGES, SOFTWARE, version_object};
 use crate::jobs::{Job, JobControl, JobFailure, JobSpec, JobState, Svm, complete, spawn_job};
 use crate::state::Shared;
@@ -285,7 +285,7 @@ fn start_software_job(shared: &Arc<Shared>, p: SoftwarePatch) -> Started {
     }
 
     // The upgrade: registered under the inventory lock, so a second PATCH sees it.
-    let uuid = shared.uuids.next_uuid();
+    let uuid = shared.engine.uuids.next_uuid();
     let control = JobControl::waitable();
     shared.jobs.insert(
         Job {

@@ -12,7 +12,6 @@ use crate::inventory::Locked;
 use crate::jobs::JobStore;
 use crate::requests::RequestLog;
 use crate::server::Connections;
-use crate::util::UuidGen;
 
 /// Settings fixed at start.
 #[derive(Debug, Clone)]
@@ -42,7 +41,6 @@ pub(crate) struct Shared {
     pub jobs: JobStore,
     /// The records of every resource the hand-written handlers do not serve.
     pub engine: crate::engine::Engine,
-    pub uuids: UuidGen,
     pub download: Mutex<DownloadStatus>,
     pub inventory: Locked,
     pub requests: RequestLog,

@@ -7,8 +7,8 @@ use serde::ser::{SerializeMap, SerializeSeq, Serializer};
 use serde_json::Value;
 
 use super::schema::{Catalog, Sym, Ty, TypeId};
-use crate::api::SelfLink;
 use crate::error::{Refusal, codes};
+use crate::http::SelfLink;
 use crate::json::JsonOut;
 
 /// A stored value.

@@ -1,13 +1,14 @@
-//! The routes under `/api`, the helpers every handler shares (content negotiation, query
-//! and body parsing, job answers), and the job and download handlers.
+//! The HTTP layer: the routes under `/api`, and what every handler shares (content
+//! negotiation, reading bodies and the parameters of a change, answers that carry a job).
+//! The handlers are the engine's ([`crate::engine`]), and for the jobs and the software
+//! download [`crate::handlers`]; none of them routes.
 
 use std::sync::Arc;
 use std::time::Duration;
 
 use axum::Router;
 use axum::body::{Body, Bytes};
-use axum::extract::rejection::{BytesRejection, PathRejection};
-use axum::extract::{Path, Request, State};
+use axum::extract::rejection::BytesRejection;
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::Response;
 use axum::routing::{delete, get, patch};
@@ -15,16 +16,14 @@ use serde::Serialize;
 use serde::ser::{SerializeMap, Serializer};
 use serde_json::Value;
 
-use crate::collection;
-use crate::download::{self, DownloadRequest};
 use crate::error::{Refusal, codes};
-use crate::jobs::{Command, JobControl, JobListing, JobState, JobView, Projection};
-use crate::software;
-use crate::state::{Shared, lock};
+use crate::jobs::JobControl;
+use crate::state::Shared;
 use crate::util::{QueryParam, parse_bool, parse_query};
+use crate::{handlers, software};
 
 pub(crate) const JOBS_PATH: &str = "/api/cluster/jobs";
-const DOWNLOAD_PATH: &str = "/api/cluster/software/download";
+pub(crate) const DOWNLOAD_PATH: &str = "/api/cluster/software/download";
 const HAL_JSON: &str = "application/hal+json";
 const JSON: &str = "application/json";
 
@@ -32,10 +31,13 @@ const JSON: &str = "application/json";
 pub(crate) fn router(shared: Arc<Shared>) -> Router {
     Router::new()
         // The engine serves the cluster, and the GETs of its software and packages.
-        .route(JOBS_PATH, get(get_jobs))
-        .route("/api/cluster/jobs/{uuid}", get(get_job).patch(patch_job))
+        .route(JOBS_PATH, get(handlers::get_jobs))
+        .route(
+            "/api/cluster/jobs/{uuid}",
+            get(handlers::get_job).patch(handlers::patch_job),
+        )
         .route("/api/cluster/software", patch(software::patch_software))
-        .route(DOWNLOAD_PATH, get(get_download).post(post_download))
+        .route(DOWNLOAD_PATH, get(handlers::get_download).post(handlers::post_download))
         .route(
             "/api/cluster/software/packages/{version}",
             delete(software::delete_package),
@@ -74,7 +76,7 @@ pub(crate) fn wants_hal(headers: &HeaderMap) -> bool {
     !any
 }
 
-fn to_json<T: Serialize>(value: &T) -> Vec<u8> {
+pub(crate) fn to_json<T: Serialize>(value: &T) -> Vec<u8> {
     // Serializing these types cannot fail (string keys, no maps with non-string keys).
     serde_json::to_vec_pretty(value).unwrap_or_default()
 }
@@ -215,10 +217,6 @@ pub(crate) fn parse_fields_error(bad: &str) -> Refusal {
         format!("The value \"{bad}\" is invalid for field \"fields\"."),
     )
     .target("fields")
-}
-
-fn parse_fields(v: &str) -> Result<Projection, Refusal> {
-    Projection::parse(v).map_err(|bad| parse_fields_error(&bad))
 }
 
 /// A JSON object body.
@@ -414,292 +412,4 @@ impl Input {
             Some(key) => Err(Refusal::unexpected_argument(key)),
         }
     }
-}
-
-// ---------------------------------------------------------------------------------------
-// /api/cluster/jobs/{uuid}
-
-async fn get_job(
-    State(shared): State<Arc<Shared>>,
-    path: Result<Path<String>, PathRejection>,
-    req: Request,
-) -> Response {
-    let neg = Negotiated::new(&shared, req.headers());
-    get_job_inner(&shared, path, req.uri().query(), neg).unwrap_or_else(|e| e.response(neg.hal))
-}
-
-fn get_job_inner(
-    shared: &Shared,
-    path: Result<Path<String>, PathRejection>,
-    query: Option<&str>,
-    neg: Negotiated,
-) -> Result<Response, Refusal> {
-    let Path(uuid) = path.map_err(|_| Refusal::job_not_found())?;
-    let mut fields = Projection::ALL;
-    for p in parse_query(query) {
-        match p.key.as_str() {
-            "fields" => fields = parse_fields(&p.value)?,
-            "return_timeout" => {
-                parse_return_timeout(&p.value)?;
-            }
-            other => return Err(Refusal::unexpected_argument(other)),
-        }
-    }
-    let body = shared
-        .jobs
-        .with(&uuid, |e| {
-            to_json(&JobView {
-                job: &e.job,
-                fields,
-                links: neg.links,
-            })
-        })
-        .ok_or_else(Refusal::job_not_found)?;
-    Ok(json_response(StatusCode::OK, body, neg.hal))
-}
-
-async fn patch_job(
-    State(shared): State<Arc<Shared>>,
-    path: Result<Path<String>, PathRejection>,
-    headers: HeaderMap,
-    axum::extract::RawQuery(query): axum::extract::RawQuery,
-    body: Result<Bytes, BytesRejection>,
-) -> Response {
-    let neg = Negotiated::new(&shared, &headers);
-    match patch_job_inner(&shared, path, query.as_deref(), body).await {
-        Ok(()) => neg.ok(StatusCode::OK, &serde_json::Map::new()),
-        Err(e) => e.response(neg.hal),
-    }
-}
-
-async fn patch_job_inner(
-    shared: &Shared,
-    path: Result<Path<String>, PathRejection>,
-    query: Option<&str>,
-    body: Result<Bytes, BytesRejection>,
-) -> Result<(), Refusal> {
-    let Path(uuid) = path.map_err(|_| Refusal::job_not_found())?;
-    let mut action = None;
-    for p in parse_query(query) {
-        match p.key.as_str() {
-            "action" => action = Some(p.value),
-            "return_timeout" => {
-                parse_return_timeout(&p.value)?;
-            }
-            other => return Err(Refusal::unexpected_argument(other)),
-        }
-    }
-    Input::new(json_object(body)?).finish(&[])?;
-    let action = match action.as_deref() {
-        None => {
-            // Nothing to change: ONTAP answers 200 to an empty PATCH.
-            return shared.jobs.with(&uuid, |_| ()).ok_or_else(Refusal::job_not_found);
-        }
-        Some("pause") => Command::Pause,
-        Some("resume") => Command::Run,
-        Some("cancel") => Command::Cancel,
-        Some(other) => {
-            return Err(Refusal::bad_request(
-                codes::INVALID_ARGUMENT,
-                format!("The value \"{other}\" is invalid for field \"action\" (pause, resume, cancel)."),
-            )
-            .target("action"));
-        }
-    };
-    let verb = match action {
-        Command::Pause => "pause",
-        Command::Run => "resume",
-        Command::Cancel => "cancel",
-    };
-    let control = shared
-        .jobs
-        .with_entry_mut(&uuid, |entry| {
-            let Some(control) = entry.control.clone().filter(|c| c.actions) else {
-                let code = if action == Command::Cancel {
-                    codes::JOB_CANCEL_NOT_SUPPORTED
-                } else {
-                    codes::JOB_PAUSE_NOT_SUPPORTED
-                };
-                return Err(Refusal::bad_request(code, format!("This job does not support {verb}.")));
-            };
-            let state = entry.job.state;
-            if state.is_terminal() {
-                return Err(Refusal::bad_request(
-                    codes::JOB_ALREADY_TERMINAL,
-                    "Job is already in a terminal state.",
-                ));
-            }
-            match action {
-                Command::Pause if state == JobState::Paused => Err(Refusal::bad_request(
-                    codes::JOB_NOT_RUNNING,
-                    "The specified job is not currently running.",
-                )),
-                Command::Run if state != JobState::Paused => Err(Refusal::bad_request(
-                    codes::JOB_RUNNING,
-                    "The specified job is running.",
-                )),
-                Command::Pause => {
-                    entry.job.state = JobState::Paused;
-                    control.cmd.send_replace(Command::Pause);
-                    Ok(None)
-                }
-                Command::Run => {
-                    entry.job.state = JobState::Running;
-                    control.cmd.send_replace(Command::Run);
-                    Ok(None)
-                }
-                Command::Cancel => {
-                    control.cmd.send_replace(Command::Cancel);
-                    Ok(Some(control))
-                }
-            }
-        })
-        .ok_or_else(Refusal::job_not_found)??;
-    if let Some(control) = control {
-        // The job ends within moments; answer once it has, so a GET sees the failure.
-        control.wait_done(Duration::from_secs(5)).await;
-    }
-    Ok(())
-}
-
-// ---------------------------------------------------------------------------------------
-// /api/cluster/jobs
-
-async fn get_jobs(State(shared): State<Arc<Shared>>, req: Request) -> Response {
-    let neg = Negotiated::new(&shared, req.headers());
-    let jobs = shared.jobs.read();
-    collection::respond(&JobListing, &jobs, JOBS_PATH, req.uri().query(), neg, None)
-        .unwrap_or_else(|e| e.response(neg.hal))
-}
-
-// ---------------------------------------------------------------------------------------
-// /api/cluster/software/download
-
-async fn get_download(State(shared): State<Arc<Shared>>, req: Request) -> Response {
-    let neg = Negotiated::new(&shared, req.headers());
-    get_download_inner(&shared, req.uri().query(), neg).unwrap_or_else(|e| e.response(neg.hal))
-}
-
-fn get_download_inner(shared: &Shared, query: Option<&str>, neg: Negotiated) -> Result<Response, Refusal> {
-    let (mut state, mut message, mut code) = (true, true, true);
-    for p in parse_query(query) {
-        match p.key.as_str() {
-            "fields" => {
-                let mut sel = (false, false, false);
-                for f in p.value.split(',').map(str::trim).filter(|f| !f.is_empty()) {
-                    match f {
-                        "*" | "**" => sel = (true, true, true),
-                        "state" => sel.0 = true,
-                        "message" => sel.1 = true,
-                        "code" => sel.2 = true,
-                        "_links" | "_links.self" => {}
-                        bad => {
-                            return Err(Refusal::bad_request(
-                                codes::INVALID_VALUE,
-                                format!("The value \"{bad}\" is invalid for field \"fields\"."),
-                            )
-                            .target("fields"));
-                        }
-                    }
-                }
-                (state, message, code) = sel;
-            }
-            "return_timeout" => {
-                parse_return_timeout(&p.value)?;
-            }
-            "return_records" => {
-                parse_return_records(&p.value)?;
-            }
-            // Listed by older specs for this GET; meaningless on a singleton.
-            "max_records" | "order_by" => {}
-            other => return Err(Refusal::unexpected_argument(other)),
-        }
-    }
-    let status = lock(&shared.download).clone();
-
-    struct View<'a> {
-        s: &'a download::DownloadStatus,
-        sel: (bool, bool, bool),
-        links: bool,
-    }
-    impl Serialize for View<'_> {
-        fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-            let mut m = s.serialize_map(None)?;
-            if self.sel.0 {
-                m.serialize_entry("state", self.s.state.as_str())?;
-            }
-            if self.sel.1 {
-                m.serialize_entry("message", &self.s.message)?;
-            }
-            if self.sel.2 {
-                m.serialize_entry("code", &self.s.code)?;
-            }
-            if self.links {
-                m.serialize_entry(
-                    "_links",
-                    &Links {
-                        this: DOWNLOAD_PATH,
-                        next: None,
-                        with_self: true,
-                    },
-                )?;
-            }
-            m.end()
-        }
-    }
-    Ok(neg.ok(
-        StatusCode::OK,
-        &View {
-            s: &status,
-            sel: (state, message, code),
-            links: neg.links,
-        },
-    ))
-}
-
-async fn post_download(
-    State(shared): State<Arc<Shared>>,
-    headers: HeaderMap,
-    axum::extract::RawQuery(query): axum::extract::RawQuery,
-    body: Result<Bytes, BytesRejection>,
-) -> Response {
-    let neg = Negotiated::new(&shared, &headers);
-    match post_download_inner(&shared, query.as_deref(), body).await {
-        Ok((status, uuid)) => {
-            let mut resp = neg.job(status, &uuid);
-            resp.headers_mut()
-                .insert(header::LOCATION, HeaderValue::from_static(DOWNLOAD_PATH));
-            resp
-        }
-        Err(e) => e.response(neg.hal),
-    }
-}
-
-async fn post_download_inner(
-    shared: &Arc<Shared>,
-    query: Option<&str>,
-    body: Result<Bytes, BytesRejection>,
-) -> Result<(StatusCode, String), Refusal> {
-    let return_timeout = mutation_query(query, |_| Ok(false))?.return_timeout;
-    let mut input = Input::new(json_object(body)?);
-    let url = input.string("url")?;
-    let username = input.string("username")?;
-    let password = input.string("password")?;
-    input.finish(&[])?;
-    let Some(raw_url) = url else {
-        return Err(
-            Refusal::bad_request(codes::MISSING_VALUE, "Missing value for required field \"url\".").target("url"),
-        );
-    };
-    let (url, file_name) = download::validate_url(&raw_url)?;
-    let (uuid, control) = download::start(
-        shared,
-        DownloadRequest {
-            url,
-            username,
-            password,
-            file_name,
-        },
-    )?;
-    Ok((job_status(&control, return_timeout, StatusCode::CREATED).await, uuid))
 }
