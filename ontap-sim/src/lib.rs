@@ -10,10 +10,10 @@
 //! | --- | --- |
 //! | `/api/cluster/software/download` | a job that **really downloads** the package from `url` (HTTP, or HTTPS without certificate verification), with Basic auth when `username`/`password` are given; a success adds a package |
 //! | `/api/cluster/software`, `.../packages` | validation and an **upgrade job** that moves node by node and changes the cluster's version; package deletes |
-//! | `/api/cluster` | `name`, `uuid`, `version {full, generation, major, minor}`, `location`, `contact`; a PATCH is a job |
+//! | `/api/cluster` | `name`, `uuid`, `version {full, generation, major, minor}`; every field the model lets a PATCH set (`contact`, `dns_domains`, `name_servers`, `timezone`, ...), by a job; `POST` refused (409, the cluster exists) |
 //! | `/api/cluster/jobs[/{uuid}]` | the jobs every asynchronous operation starts, with pause/resume/cancel for downloads |
-//! | `/api/svm/svms` | SVM names, defaults, no delete while volumes remain |
-//! | `/api/storage/volumes` and `.../snapshots` | volume names (917888), sizes, defaults, `space` kept from `size`; snapshots under their volume |
+//! | `/api/svm/svms` | SVM names; a new SVM comes with its root volume (`<name>_root`) and login message; no delete while other volumes remain, and a delete takes what the SVM owns |
+//! | `/api/storage/volumes` and `.../snapshots` | volume names (917888), sizes, `space` and `autosize` limits kept from `size`; snapshots under their volume |
 //!
 //! Every request needs a login: HTTP Basic credentials, a bearer token, or a TLS client
 //! certificate (see [Logins](#logins)). It listens on HTTPS with a self-signed
@@ -93,14 +93,41 @@
 //! object, empty until written; records under a parent (`/api/storage/volumes/{volume.uuid}/snapshots`)
 //! are kept per parent and go with it when it is deleted.
 //!
-//! - **Keys** are assigned as ONTAP does: a `uuid` key is generated, an integer key (`id`,
-//!   `index`) counts up, a key such as `name` comes from the body (missing: 400 `262212`);
-//!   a key `svm.uuid` is found from `svm.name` (an unknown SVM: 400 `2621462`). The
-//!   parent's key (and name, where the record carries it) comes from the path; a missing
-//!   parent answers 404 code `4` with the parent key as target.
-//! - **References** to SVMs and aggregates in a POST body (`svm`, `aggregates`) are
-//!   resolved by `uuid` or `name` and answered with both; a reference to nothing is
-//!   refused (400 `2621462` for an SVM, `2` for an aggregate).
+//! - **Bodies** are read as ONTAP reads them: a dotted key is the nested field it names
+//!   (`{"svm.name": "vs0", "guarantee.type": "none"}`, as NetApp's documentation names
+//!   body fields and Ansible's `netapp.ontap` sends them); a string where the model has a
+//!   reference object is the reference by name (`"snapshot_policy": "default"`, which
+//!   NetApp-maintained modules send); numbers and booleans may come as text (`"755"`,
+//!   `"true"`), sizes with a unit (`"1GB"`: KB, MB, GB, TB, PB and K, M, G, T, P, powers of
+//!   1024, as GS documents for bodies and query parameters).
+//! - **Keys** are assigned as ONTAP does: a `uuid` key is generated, an integer key (`id`)
+//!   counts up, a key such as `name` comes from the body (missing: 400 `262212`); a key
+//!   `svm.uuid` is found from `svm.name` (an unknown SVM: 400 `2621462`). The parent's key
+//!   (and name, where the record carries it) comes from the path; a missing parent
+//!   answers 404 code `4` with the parent key as target. A path one key short of a record,
+//!   with that key in the query, is the record (`DELETE
+//!   /api/protocols/cifs/shares/{svm.uuid}?name=projects`, as Ansible's `na_ontap_cifs`
+//!   deletes a share).
+//! - **Ordered lists** (the resources whose PATCH takes `new_index`: export policy rules,
+//!   EMS filter rules, name mappings, CIFS home directory search paths) number their
+//!   records from 1 within the list; a new record goes last unless it names its `index`,
+//!   and then the records from there to the next free place move down by one;
+//!   `PATCH .../{index}?new_index=N` moves a record and the ones between move by one; a
+//!   delete leaves a gap (ONTAP's `vserver export-policy rule` documentation).
+//! - **References** to SVMs, aggregates and owners in a POST body (`svm`, `aggregates`,
+//!   `owner`) are resolved by `uuid` or `name` and answered with both; a reference to
+//!   nothing is refused (400 `2621462` for an SVM, `2` for an aggregate). The admin SVM
+//!   is named after the cluster (`sim-cluster`): it is no record of `/api/svm/svms`, but
+//!   may be named where an SVM is, and owns the cluster's accounts and roles (an account
+//!   or role created without `owner` is the cluster's).
+//! - **Defaults and the fields that follow from others** are filled in on create from
+//!   `data/defaults.json`, each with its evidence (ONTAP's documentation, recorded
+//!   bodies, or "inferred"): a volume's `guarantee.type` `volume`, `snapshot_policy`
+//!   `default`, `autosize`, snapshot reserve, ...; an SVM's `ipspace` `Default`,
+//!   `snapshot_policy`, `language`, protocols off; a schedule's `type` from `cron` or
+//!   `interval`; `scope` of snapshot policies and accounts from `svm` / `owner`; an
+//!   export rule's `protocols`, `superuser`, `anonymous_user`, ...; a DNS configuration's
+//!   `uuid`, which is its SVM's.
 //! - **Names are unique** within their parent and SVM: a second create with the same
 //!   name, or a rename onto it, answers 409 code `1` (target `name`), also while the job
 //!   that creates or renames the first still runs. A rename shows in the records below
@@ -110,10 +137,15 @@
 //!   [`job_duration`](SimulatorBuilder::job_duration); with `return_timeout` (0..=120)
 //!   the request waits for it and answers 201 (POST) or 200 with the same body. The
 //!   others answer at once: 201 `{}` for a POST, 200 `{}` for a PATCH or DELETE.
+//!   A create's job is described by the new record's path (`POST
+//!   /api/svm/svms/<uuid>`, as a recorded SVM create job); a job on an SVM's object names
+//!   the SVM (an SVM create, the new one) and no node.
 //! - **`Location`** of a create: for a 202, a query on the collection as ONTAP writes it
 //!   (`/api/storage/volumes/?name=vol1`); for a 201, the new record's path.
 //!   `return_records=true` adds the new record's keys:
 //!   `{"num_records": 1, "records": [{"uuid", "name", "_links"}], "job": {...}}`.
+//! - **Record-based creates**: a POST body `{"records": [...]}` creates each record
+//!   (GS); all or nothing (the first refusal refuses them all), at once or by one job.
 //! - **PATCH and DELETE on a collection** need a filter (`?name=old_*`) and answer
 //!   `{"jobs": [...], "num_records", "_links"}`, one job per record for asynchronous
 //!   operations (202), or `{"num_records"}` (200).
@@ -122,10 +154,12 @@
 //!
 //! ## Validation
 //!
-//! Bodies and query parameters are checked against the model before anything happens.
-//! Every error is an ONTAP body `{"error": {"message", "code" (a string), "target"?}}`.
-//! The codes, and where they come from (GS: the error table of NetApp's "Getting started
-//! with the ONTAP REST API"; the other sources are named):
+//! Bodies and query parameters are checked against the model before anything happens,
+//! by one reader for every path (the engine's, the jobs', the download's and the
+//! software's). Every error is an ONTAP body `{"error": {"message", "code" (a string),
+//! "target"?}}`. The codes, and where they come from (GS: the error table of NetApp's
+//! "Getting started with the ONTAP REST API"; the other sources are named; the client
+//! and the simulator share one table of them, `ontap_model::codes`):
 //!
 //! | Refusal | Status | Code | Evidence |
 //! | --- | --- | --- | --- |
@@ -134,7 +168,7 @@
 //! | invalid JSON | 400 | `262199` | GS |
 //! | a body that is not an object (an array) | 400 | `262255` | GS |
 //! | a value of the wrong type, outside the field's enum or bounds; a bad `fields`, `max_records`, `return_records`, `return_timeout` | 400 | `262197` | GS ("invalid value provided for field"); confirmed for `return_timeout`; inferred for body types and enums |
-//! | a missing required value (`name` of a volume or SVM, a key the server cannot assign) | 400 | `262212` | GS |
+//! | a missing required value (`name` of a volume or SVM, a key the server cannot assign, the download's `url`, the software PATCH's `version`) | 400 | `262212` | GS |
 //! | `order_by` on an unknown or non-simple field | 400 | `262268` | GS |
 //! | a name already taken | 409 | `1` | GS |
 //! | a key in the path that does not exist (or a purged job) | 404 | `4` (`entry doesn't exist`) | GS |
@@ -155,10 +189,13 @@
 //! Every collection answers `{"records", "num_records", "_links": {"self", "next"?}}`:
 //!
 //! - `fields`: every field the model gives the records (an unset one is simply absent),
-//!   `*`, `**` (the same here), `a.b` for nested fields, `a.{b,c}` groups, `!x` to leave a
-//!   field out (`fields=!space` is everything but `space`), comma lists. The keys, `name`
-//!   and `_links` are always there; without `fields` a collection returns only them, a
-//!   GET of one record returns every field it has.
+//!   `*` (every field but the ones the model lists as expensive for that GET,
+//!   `x-ntap-doc-expensive`: `autosize`, `guarantee`, `is_svm_root`, ... of a volume),
+//!   `**` (every field), `a.b` for nested fields, `a.{b,c}` groups, `!x` to leave a field
+//!   out (`fields=!space` is `*` but `space`), comma lists; an expensive field named comes
+//!   back. The keys, `name` (but for a singleton) and `_links` are always there; without
+//!   `fields` a collection returns only them, a GET of one record the fields of `*`. The
+//!   fields a query filters on come back too.
 //! - `max_records=N` pages; `_links.next.href` (also a `Link: <...>; rel="next"` header)
 //!   carries an opaque `start.<key>=...` cursor (plus `start.<field>=...` per `order_by`
 //!   field) and every other parameter. The cursor names the first record of the next
@@ -169,10 +206,16 @@
 //!   compare as numbers, strings ignoring case, absent values first, the key breaks ties.
 //!   Without `order_by`, records come in key order.
 //! - Filters `field=value` on any simple field, nested ones as `svm.name` or
-//!   `aggregates.name` (any array element matches): `*` wildcards, `!` (not), `|` (or),
-//!   `<`, `>`, `<=`, `>=`, `a..b` (inclusive range), `null` (the field is not set) and
-//!   `!null`; numbers compare as numbers, strings ignore case; several filters must all
-//!   match.
+//!   `aggregates.name` (any array element matches), a reference by its name (`volume=vol1`
+//!   for `volume.name=vol1`, as Ansible's `na_ontap_qtree` sends): `*` wildcards, `!`
+//!   (not), `|` (or), `<`, `>`, `<=`, `>=`, `a..b` (inclusive range), `null` (the field is
+//!   not set) and `!null`; numbers compare as numbers, sizes may carry a unit
+//!   (`size=>1GB`), strings ignore case; several filters must all match.
+//! - A GET of one record or a singleton takes the same parameters: `fields`, filters (a
+//!   record they do not match answers 404 code `4`), and `max_records`, `return_records`,
+//!   `order_by` and `return_timeout`, checked and otherwise without effect, as ONTAP
+//!   accepts them on every GET (NetApp's Python client sends the query of a create's
+//!   `Location` on every later GET of the record: `GET .../{uuid}?fields=*&name=vol1`).
 //! - `X-Dot-SVM-Name` (or `X-Dot-SVM-UUID`) limits a collection whose records belong to
 //!   an SVM to that SVM's, as ONTAP's SVM tunnelling does.
 //!
@@ -182,8 +225,16 @@
 //! the model: `sim-cluster`, two nodes (`sim-cluster-01`, `sim-cluster-02`), an aggregate
 //! per node (`aggr1`, `aggr2`), disks, ports `e0a`..`e0d` per node in the `Cluster` and
 //! `Default` broadcast domains and IPspaces, cluster-management, node-management,
-//! cluster and data interfaces, routes, service policies, the data SVM `vs0` with NFS and
-//! its default export policy, licenses, schedules and snapshot policies.
+//! cluster and data interfaces, routes, service policies, the data SVM `vs0` with NFS, its
+//! default export policy and its root volume `vs0_root`, licenses, schedules and snapshot
+//! policies, and what every cluster has built in: the accounts `admin` and `autosupport`
+//! of the cluster and `vsadmin` of `vs0` (NetApp's ontap-automation documentation lists
+//! these three on a new cluster), the built-in roles of the cluster (`admin`,
+//! `autosupport`, `backup`, `none`, `readonly`, `snaplock`) and of `vs0` (`vsadmin`,
+//! `vsadmin-backup`, `vsadmin-protocol`, `vsadmin-readonly`, `vsadmin-snaplock`,
+//! `vsadmin-volume`), one login message for the cluster and one per SVM under the SVM's
+//! UUID (NetApp's login messages documentation), the cluster's server certificate and
+//! AutoSupport settings. Node root volumes are not listed, as on ONTAP.
 //! [`seed_svms`](SimulatorBuilder::seed_svms) and
 //! [`seed_volumes`](SimulatorBuilder::seed_volumes) add more.
 //!
@@ -191,7 +242,8 @@
 //!
 //! - **Content type**: `application/hal+json` unless the client's `Accept` names only
 //!   other types (`application/json`); `*/*` and no `Accept` get it, as ONTAP's default.
-//!   Bodies are 2-space-indented JSON, keys (`uuid`, `name`) first.
+//!   With `application/json` the answers carry no `_links` but a page's `next`, as ONTAP
+//!   documents. Bodies are 2-space-indented JSON, keys (`uuid`, `name`) first.
 //! - A trailing slash is the same path (`/api/storage/volumes/?name=vol1`).
 //! - Request heads must arrive within 10 s and bodies must not stall for 30 s
 //!   ([`read_timeout`](SimulatorBuilder::read_timeout)); a URI over 8 KiB answers 414 and
@@ -351,15 +403,29 @@
 //! - Field order: the keys `uuid` and `name` first, then the model's order, which is
 //!   alphabetical (ONTAP's own order is not in the model).
 //! - `return_timeout` never cuts a collection GET short (it is always fast).
-//!   `fields=*` and `fields=**` are the same (the model marks no expensive fields).
 //! - The engine's resources keep what they are given and nothing more happens: a LIF
 //!   created on a port does not change the port, a new volume takes no space from its
 //!   aggregate, an export rule grants no access. Only the behaviours listed above act.
 //! - The jobs and the software download are served by their own handlers, and so are
-//!   the writes of `/api/cluster` (`name`, `location`, `contact` only), of
-//!   `/api/cluster/software` and of one package: `PATCH` by query on `/api/cluster/jobs`
-//!   answers from the engine's own (empty) store, and a `DELETE` by query on the packages
-//!   removes their records without the files behind them.
+//!   the writes of `/api/cluster/software` and of one package: `PATCH` by query on
+//!   `/api/cluster/jobs` answers from the engine's own (empty) store, and a `DELETE` by
+//!   query on the packages removes their records without the files behind them.
+//! - Where ONTAP's answer is not known, the simulator's is inferred and said so: a GET of
+//!   one record whose filters do not match it answers 404 code `4`; the job of a create
+//!   is described by the new record's path for every resource (recorded for SVMs; an
+//!   older documented snapshot job showed the `Location` query instead); the defaults
+//!   marked "inferred" in `data/defaults.json`; the privileges of the built-in roles (not
+//!   kept) and the applications of the `autosupport` account (none).
+//! - A record-based create answers one job without a `results` link (GS documents
+//!   `_links.results` and `GET <collection>?job_results_uuid=...`) and takes no
+//!   `continue_on_failure`: it is all or nothing.
+//! - A list kept inline in a record and the collection of the same objects are apart:
+//!   an export policy's `rules` and `/protocols/nfs/export-policies/{policy.id}/rules`,
+//!   an igroup's `initiators` and `.../igroups/{igroup.uuid}/initiators`; on ONTAP they
+//!   are the same objects.
+//! - An ordered list's records come in the order of their keys as text (`10` before `2`)
+//!   unless `order_by=index` asks for numbers.
+//! - Sizes take the unit letters alone too (`1G`); GS documents `KB` to `PB` only.
 //! - Names are unique per parent and SVM for every resource; ONTAP's rules vary by
 //!   resource (some names are unique per cluster, some not at all).
 //! - `X-Dot-SVM-Name` / `X-Dot-SVM-UUID` scope collection GETs only; they do not stand in
