@@ -1,5 +1,5 @@
-//! The conveniences, against the simulator: reading an object by its keys
-//! (`fetch`), the verbs without options, the stream of pages, and the error
+//! Reading an object by its keys (`fetch`), the verbs without options, the stream
+//! of pages, and the error helpers with ONTAP's codes, against the simulator.
 //! helpers with ONTAP's codes.
 
 mod common;
