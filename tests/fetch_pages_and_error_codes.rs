@@ -1,6 +1,5 @@
 //! Reading an object by its keys (`fetch`), the verbs without options, the stream
 //! of pages, and the error helpers with ONTAP's codes, against the simulator.
-//! helpers with ONTAP's codes.
 
 mod common;
 
