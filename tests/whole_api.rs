@@ -65,6 +65,8 @@ const STEP_LIMIT: Duration = Duration::from_secs(20);
 fn extra_fields(ctx: &Ctx, path: &str) -> Option<Value> {
     match path {
         "/cluster/software/download" => Some(json!({"url": ctx.package_url})),
+        // A LUN's name is its path: `/vol/<volume>/<lun>` (in vs0's root volume here).
+        "/storage/luns" => Some(json!({"name": format!("/vol/vs0_root/{}", ctx.unique())})),
         _ => None,
     }
 }

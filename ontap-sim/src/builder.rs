@@ -608,6 +608,7 @@ fn build_engine(extra_svms: usize, volumes: usize) -> io::Result<engine::Engine>
     engine.register(svms::PATH, Box::new(svms::Svms));
     engine.register(storage::VOLUMES, Box::new(storage::Volumes));
     engine.register(storage::SNAPSHOTS, Box::new(storage::Snapshots));
+    engine.register(storage::LUNS, Box::new(storage::Luns));
     engine::seed::load(&engine, engine::seed::DEFAULT_CLUSTER)
         .map_err(|e| io::Error::new(io::ErrorKind::InvalidData, e))?;
     let invalid = |e: error::Refusal| io::Error::new(io::ErrorKind::InvalidData, e.message);

@@ -129,6 +129,8 @@ enum Op {
     Gt(Operand),
     Ge(Operand),
     Range(Operand, Operand),
+    /// A quoted value, compared as text exactly.
+    Literal(String),
 }
 
 impl Op {
@@ -171,6 +173,12 @@ impl Op {
             Op::Range(lo, hi) => {
                 matches!(lo.cmp_value(v), Some(Greater | Equal)) && matches!(hi.cmp_value(v), Some(Less | Equal))
             }
+            Op::Literal(text) => match v {
+                Scalar::Str(s) => s == text,
+                Scalar::Int(i) => i.to_string() == *text,
+                Scalar::Num(n) => n.to_string() == *text,
+                Scalar::Bool(b) => b.to_string() == *text,
+            },
         }
     }
 }
@@ -196,6 +204,18 @@ pub(crate) struct Filter<F> {
 
 impl<F: Copy> Filter<F> {
     pub fn new(field: F, value: &str) -> Filter<F> {
+        // A value in double quotes is the value itself: no operator, wildcard or `|`
+        // (GS, "Escaping"; Ansible's na_ontap_qtree quotes names).
+        if let Some(literal) = value.strip_prefix('"').and_then(|v| v.strip_suffix('"')) {
+            return Filter {
+                field,
+                alts: vec![Alt {
+                    negate: false,
+                    op: Op::Literal(literal.to_owned()),
+                }],
+                values: None,
+            };
+        }
         let alts = value
             .split('|')
             .map(|a| {
@@ -691,6 +711,9 @@ mod tests {
         assert!(holds(">1G", Scalar::Int((1 << 30) + 1)), "sizes with units");
         assert!(!holds(">1GB", Scalar::Int(1 << 30)));
         assert!(holds("<=20mb", Scalar::Int(20 << 20)));
+        assert!(holds("\"q1\"", Scalar::Str("q1")), "a quoted value is itself");
+        assert!(holds("\"a*|b\"", Scalar::Str("a*|b")));
+        assert!(!holds("\"a*\"", Scalar::Str("abc")), "no wildcard inside quotes");
         assert!(!holds("nonsense", Scalar::Int(1)));
     }
 

@@ -13,6 +13,8 @@ use crate::util::{format_time, now_string};
 pub(crate) const VOLUMES: &str = "/storage/volumes";
 /// The snapshot collection under a volume (below `/api`).
 pub(crate) const SNAPSHOTS: &str = "/storage/volumes/{volume.uuid}/snapshots";
+/// The LUN collection (below `/api`).
+pub(crate) const LUNS: &str = "/storage/luns";
 /// The aggregate collection (below `/api`).
 pub(crate) const AGGREGATES: &str = "/storage/aggregates";
 
@@ -229,6 +231,60 @@ pub(crate) fn seed_volumes(
         engine.seed(res, &v)?;
     }
     Ok(())
+}
+
+/// LUNs: a name is a path, `/vol/<volume>/<lun>` or `/vol/<volume>/<qtree>/<lun>`, and
+/// `location` is the same place in parts; a create gives one and ONTAP answers both
+/// (NetApp's LUN documentation). The volume is looked up by name for its UUID.
+#[derive(Debug)]
+pub(crate) struct Luns;
+
+impl Behaviour for Luns {
+    fn create(&self, tx: &Tx<'_>, record: &mut Map<String, Value>) -> Result<(), Refusal> {
+        let text = |v: Option<&Value>| v.and_then(Value::as_str).map(str::to_owned);
+        let location = record.get("location").cloned().unwrap_or_else(|| json!({}));
+        let volume = text(location.pointer("/volume/name"));
+        let unit = text(location.get("logical_unit"));
+        let qtree = text(location.pointer("/qtree/name")).filter(|q| !q.is_empty());
+        match (text(record.get("name")), volume, unit) {
+            (Some(name), None, None) => {
+                let parts: Vec<&str> = name.trim_start_matches('/').split('/').collect();
+                let (volume, qtree, unit) = match parts.as_slice() {
+                    ["vol", volume, unit] => (*volume, None, *unit),
+                    ["vol", volume, qtree, unit] => (*volume, Some(*qtree), *unit),
+                    _ => {
+                        return Err(Refusal::bad_request(
+                            codes::INVALID_ARGUMENT,
+                            format!("Invalid LUN name \"{name}\": it must be /vol/<volume>/[<qtree>/]<lun>."),
+                        )
+                        .target("name"));
+                    }
+                };
+                let mut place = json!({"logical_unit": unit, "volume": {"name": volume}});
+                if let Some(qtree) = qtree {
+                    place["qtree"] = json!({"name": qtree});
+                }
+                record.insert("location".to_owned(), place);
+            }
+            (None, Some(volume), Some(unit)) => {
+                let name = match &qtree {
+                    Some(q) => format!("/vol/{volume}/{q}/{unit}"),
+                    None => format!("/vol/{volume}/{unit}"),
+                };
+                record.insert("name".to_owned(), Value::from(name));
+            }
+            _ => {}
+        }
+        if let Some(Value::Object(place)) = record.get_mut("location")
+            && let Some(Value::Object(volume)) = place.get_mut("volume")
+            && !volume.contains_key("uuid")
+            && let Some(found) = tx.find(VOLUMES, None, volume.get("name").and_then(Value::as_str))
+            && let Some(uuid) = found.get("uuid")
+        {
+            volume.insert("uuid".to_owned(), uuid.clone());
+        }
+        Ok(())
+    }
 }
 
 #[cfg(test)]

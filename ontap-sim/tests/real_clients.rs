@@ -657,3 +657,89 @@ async fn every_field_a_patch_may_set_on_the_cluster_is_set() {
     })
     .await;
 }
+
+#[tokio::test]
+async fn what_ansible_reads_back_is_there() {
+    bounded(async {
+        let (_sim, api) = sim().await;
+        // A snapshot policy's copies without a label read "-"; an account's applications
+        // their second authentication method; a new interface is up; quotas are off.
+        let r = api
+            .post("/api/storage/snapshot-policies", r#"{"name": "sp", "copies": [{"count": 3, "schedule": {"name": "daily"}}]}"#)
+            .await;
+        assert!(r.status.is_success(), "{}", r.text);
+        let r = api.get("/api/storage/snapshot-policies?name=sp&fields=copies").await;
+        assert_eq!(records(&r.json)[0]["copies"][0]["snapmirror_label"], "-", "{}", r.text);
+        let r = api
+            .post("/api/security/accounts", r#"{"name": "user1", "applications": [{"application": "ssh", "authentication_methods": ["password"]}], "password": "p4ssw0rd!"}"#)
+            .await;
+        assert!(r.status.is_success(), "{}", r.text);
+        let r = api.get("/api/security/accounts?name=user1&fields=applications,owner").await;
+        let account = records(&r.json)[0].clone();
+        assert_eq!(account["applications"][0]["second_authentication_method"], "none", "{account}");
+
+        // A PATCH of one record with its keys in the query too (na_ontap_user).
+        let (owner, path) = (
+            account["owner"]["uuid"].as_str().unwrap().to_owned(),
+            format!("/api/security/accounts/{}/user1", account["owner"]["uuid"].as_str().unwrap()),
+        );
+        let r = api
+            .patch(&format!("{path}?name=user1&owner.uuid={owner}"), r#"{"role.name": "readonly"}"#)
+            .await;
+        assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+        let r = api.patch(&format!("{path}?name=other"), r#"{"locked": true}"#).await;
+        assert_eq!(r.status, StatusCode::NOT_FOUND, "the query must match the record: {}", r.text);
+
+        let r = api
+            .post("/api/network/ip/interfaces?return_timeout=30", r#"{"name": "lif9", "svm.name": "vs0", "ip": {"address": "192.0.2.9", "netmask": "24"}, "location": {"home_node": {"name": "sim-cluster-01"}, "home_port": {"name": "e0c", "node": {"name": "sim-cluster-01"}}}}"#)
+            .await;
+        assert!(r.status.is_success(), "{}", r.text);
+        let r = api.get("/api/network/ip/interfaces?name=lif9&fields=enabled").await;
+        assert_eq!(records(&r.json)[0]["enabled"], true, "{}", r.text);
+
+        let r = api.post("/api/support/snmp/users", r#"{"name": "public", "authentication_method": "community"}"#).await;
+        assert!(r.status.is_success(), "a community needs no engine_id: {}", r.text);
+
+        let record = create_volume(&api, json!({"name": "vq", "svm.name": "vs0", "aggregates": [{"name": "aggr1"}]})).await;
+        let r = api.get(&format!("{VOLUMES}?name=vq&fields=quota.state")).await;
+        assert_eq!(records(&r.json)[0]["quota"]["state"], "off", "{}", r.text);
+
+        // A quoted filter value is the value itself.
+        let r = api.get(&format!("{VOLUMES}?name=%22vq%22")).await;
+        assert_eq!(r.json["num_records"], 1, "{}", r.text);
+        assert_eq!(records(&r.json)[0]["uuid"], record["uuid"]);
+        let r = api.get(&format!("{VOLUMES}?name=%22v*%22")).await;
+        assert_eq!(r.json["num_records"], 0, "no wildcard in quotes: {}", r.text);
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn a_luns_name_and_location_are_the_same_place() {
+    bounded(async {
+        let (_sim, api) = sim().await;
+        let volume = create_volume(&api, json!({"name": "vl", "svm.name": "vs0", "aggregates": [{"name": "aggr1"}], "size": "10GB"})).await;
+        // By name, as NetApp's Python client creates one.
+        let r = api
+            .post("/api/storage/luns?return_timeout=30", r#"{"name": "/vol/vl/lun1", "svm.name": "vs0", "os_type": "linux", "space": {"size": "1GB"}}"#)
+            .await;
+        assert!(r.status.is_success(), "{}", r.text);
+        let r = api.get("/api/storage/luns?name=/vol/vl/lun1&fields=location").await;
+        let lun = &records(&r.json)[0];
+        assert_eq!(lun["location"]["logical_unit"], "lun1", "{}", r.text);
+        assert_eq!(lun["location"]["volume"]["name"], "vl");
+        assert_eq!(lun["location"]["volume"]["uuid"], volume["uuid"]);
+        // By location, as Ansible's na_ontap_lun does.
+        let r = api
+            .post("/api/storage/luns?return_timeout=30", r#"{"location.volume.name": "vl", "location.logical_unit": "lun2", "svm.name": "vs0", "os_type": "linux", "space.size": 1073741824}"#)
+            .await;
+        assert!(r.status.is_success(), "{}", r.text);
+        let r = api.get("/api/storage/luns?location.logical_unit=lun2").await;
+        assert_eq!(records(&r.json)[0]["name"], "/vol/vl/lun2", "{}", r.text);
+        let r = api
+            .post("/api/storage/luns", r#"{"name": "lun3", "svm.name": "vs0", "os_type": "linux", "space.size": 1073741824}"#)
+            .await;
+        assert_eq!(r.status, StatusCode::BAD_REQUEST, "{}", r.text);
+    })
+    .await;
+}

@@ -157,7 +157,8 @@ fn lookup<'m>(map: &'m Map<String, Value>, path: &[String]) -> Option<&'m Value>
 }
 
 /// Sets `path` to `value` unless the record has a value there; an object on the way is
-/// created, any other value on the way is left alone.
+/// created, an array on the way has it set in each of its objects
+/// (`copies.snapmirror_label`), any other value on the way is left alone.
 fn put_absent(map: &mut Map<String, Value>, path: &[String], value: &Value) {
     let Some((first, rest)) = path.split_first() else {
         return;
@@ -172,8 +173,16 @@ fn put_absent(map: &mut Map<String, Value>, path: &[String], value: &Value) {
     if slot.is_null() {
         *slot = Value::Object(Map::new());
     }
-    if let Value::Object(inner) = slot {
-        put_absent(inner, rest, value);
+    match slot {
+        Value::Object(inner) => put_absent(inner, rest, value),
+        Value::Array(items) => {
+            for item in items {
+                if let Value::Object(inner) = item {
+                    put_absent(inner, rest, value);
+                }
+            }
+        }
+        _ => {}
     }
 }
 

@@ -172,6 +172,28 @@ fn mutation_query(ctx: &Ctx<'_>, op: &Op, res: Option<&Res>) -> Result<Mutation,
     Ok(m)
 }
 
+/// A PATCH or DELETE of one record may name its fields in the query (Ansible's
+/// `na_ontap_user` sends `?name=...&owner.uuid=...`): the record must match them (404
+/// code 4 otherwise), as a GET of one record.
+fn check_filters(
+    cat: &Catalog,
+    r: &Res,
+    parents: &[String],
+    record: &V,
+    filters: &[QueryParam],
+) -> Result<(), Refusal> {
+    let listing = EngineListing { cat, r, parents };
+    for p in filters {
+        let (field, _) = listing
+            .filter(&p.key)
+            .ok_or_else(|| Refusal::unexpected_argument(&p.key))?;
+        if !collection::Filter::new(field, &p.value).matches(|f, visit| listing.any_value(record, f, visit)) {
+            return Err(not_found_key(r));
+        }
+    }
+    Ok(())
+}
+
 fn check_param(kind: ParamKind, name: &str, value: &str) -> Result<(), Refusal> {
     let ok = match kind {
         ParamKind::Bool => crate::util::parse_bool(value).is_some(),
@@ -555,7 +577,7 @@ async fn modify(
     let Some(op) = &r.patch else {
         return Err(api_not_found());
     };
-    let q = mutation_query(ctx, op, None)?;
+    let q = mutation_query(ctx, op, Some(r))?;
     let new_index = match r.keys.last().map(|k| k.assign) {
         Some(Assign::Position) => parse_query(ctx.query)
             .iter()
@@ -583,6 +605,7 @@ async fn modify(
         let data = engine.read();
         check_parents(engine, &data, res, &parents)?;
         let current = lookup(&data, res, &parents, &own).ok_or_else(|| not_found_key(r))?;
+        check_filters(cat, r, &parents, current, &q.filters)?;
         let mut change = json_object(cat, &checked);
         if let Some(b) = engine.behaviours.get(&res) {
             b.modify(&tx(engine, &data), &json_object(cat, current), &mut change)?;
@@ -646,11 +669,12 @@ async fn remove(ctx: &Ctx<'_>, res: usize, parents: &[String], own: String) -> R
     let Some(op) = &r.delete else {
         return Err(api_not_found());
     };
-    let q = mutation_query(ctx, op, None)?;
+    let q = mutation_query(ctx, op, Some(r))?;
     let svm = {
         let data = engine.read();
         check_parents(engine, &data, res, parents)?;
         let current = lookup(&data, res, parents, &own).ok_or_else(|| not_found_key(r))?;
+        check_filters(cat, r, parents, current, &q.filters)?;
         if let Some(b) = engine.behaviours.get(&res) {
             b.delete(&tx(engine, &data), &json_object(cat, current))?;
         }
