@@ -426,6 +426,16 @@
 //! - An ordered list's records come in the order of their keys as text (`10` before `2`)
 //!   unless `order_by=index` asks for numbers.
 //! - Sizes take the unit letters alone too (`1G`); GS documents `KB` to `PB` only.
+//! - The cluster's DNS (`PATCH /api/cluster {"dns_domains", "name_servers"}`) is not
+//!   listed in `/api/name-services/dns` with `scope` `cluster`, as ONTAP lists it.
+//! - A CIFS share's `path` is not checked against the SVM's namespace, and an SVM needs
+//!   no CIFS server for its shares.
+//! - Qtree ids count up across the cluster, and no volume lists its qtree 0; ONTAP
+//!   numbers qtrees from 1 per volume beside the volume's own qtree 0. `vs0`'s default
+//!   export policy has one rule (ONTAP creates it empty), so that NFS clients of the
+//!   default cluster can mount.
+//! - Paths the model does not have answer 404 code `3`, among them
+//!   `/api/private/support/alerts`, which NetApp's tools read on some releases.
 //! - Names are unique per parent and SVM for every resource; ONTAP's rules vary by
 //!   resource (some names are unique per cluster, some not at all).
 //! - `X-Dot-SVM-Name` / `X-Dot-SVM-UUID` scope collection GETs only; they do not stand in
