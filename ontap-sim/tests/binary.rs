@@ -117,7 +117,12 @@ async fn binary_seeds_the_cluster() {
                 serde_json::from_str::<serde_json::Value>(&r.text().await.unwrap()).unwrap()
             }
         };
-        assert_eq!(get("/api/storage/volumes").await["num_records"], 7);
+        assert_eq!(get("/api/storage/volumes?is_svm_root=!true").await["num_records"], 7);
+        assert_eq!(
+            get("/api/storage/volumes").await["num_records"],
+            10,
+            "and the root volumes of vs0, vs1 and vs2"
+        );
         assert_eq!(get("/api/svm/svms").await["num_records"], 3);
         assert_eq!(get("/api/cluster/software/packages").await["num_records"], 2);
         assert_eq!(get("/api/cluster/software").await["version"], "9.14.1");

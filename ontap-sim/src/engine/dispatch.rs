@@ -172,6 +172,20 @@ fn mutation_query(ctx: &Ctx<'_>, op: &Op, res: Option<&Res>) -> Result<Mutation,
     Ok(m)
 }
 
+/// The answer to a request that started a job: `{"num_records"?, "records"?, "job"}`.
+fn job_answer(ctx: &Ctx<'_>, status: StatusCode, uuid: &str, records: Option<Created<'_>>) -> Response {
+    ctx.neg.ok(
+        status,
+        &JobAnswer {
+            records,
+            job: JobRef {
+                uuid,
+                links: ctx.neg.links,
+            },
+        },
+    )
+}
+
 /// A PATCH or DELETE of one record may name its fields in the query (Ansible's
 /// `na_ontap_user` sends `?name=...&owner.uuid=...`): the record must match them (404
 /// code 4 otherwise), as a GET of one record.
@@ -524,16 +538,7 @@ async fn create(
         Ok(())
     });
     let status = job_status(&control, q.return_timeout, StatusCode::CREATED).await;
-    let mut resp = ctx.neg.ok(
-        status,
-        &JobAnswer {
-            records,
-            job: JobRef {
-                uuid: &uuid,
-                links: ctx.neg.links,
-            },
-        },
-    );
+    let mut resp = job_answer(ctx, status, &uuid, records);
     // ONTAP points at the new record by a query on the collection.
     if !many {
         let location = match cat.sym("name").and_then(|s| first.v.get(s)).and_then(V::as_str) {
@@ -649,16 +654,7 @@ async fn modify(
     }
     let (uuid, control) = spawn_job(shared, job_spec("PATCH", &path, svm), apply);
     let status = job_status(&control, q.return_timeout, StatusCode::OK).await;
-    Ok(ctx.neg.ok(
-        status,
-        &JobAnswer::<'_> {
-            records: None,
-            job: JobRef {
-                uuid: &uuid,
-                links: ctx.neg.links,
-            },
-        },
-    ))
+    Ok(job_answer(ctx, status, &uuid, None))
 }
 
 async fn remove(ctx: &Ctx<'_>, res: usize, parents: &[String], own: String) -> Result<Response, Refusal> {
@@ -694,16 +690,7 @@ async fn remove(ctx: &Ctx<'_>, res: usize, parents: &[String], own: String) -> R
     }
     let (uuid, control) = spawn_job(shared, job_spec("DELETE", ctx.path, svm), apply);
     let status = job_status(&control, q.return_timeout, StatusCode::OK).await;
-    Ok(ctx.neg.ok(
-        status,
-        &JobAnswer::<'_> {
-            records: None,
-            job: JobRef {
-                uuid: &uuid,
-                links: ctx.neg.links,
-            },
-        },
-    ))
+    Ok(job_answer(ctx, status, &uuid, None))
 }
 
 /// PATCH or DELETE on a collection: every record the query's filters match, one job each
@@ -860,14 +847,5 @@ async fn action(
     let here = format!("/api{}", a.path.text);
     let (uuid, control) = spawn_job(shared, job_spec("POST", &here, None), |_| Ok(()));
     let status = job_status(&control, q.return_timeout, StatusCode::CREATED).await;
-    Ok(ctx.neg.ok(
-        status,
-        &JobAnswer::<'_> {
-            records: None,
-            job: JobRef {
-                uuid: &uuid,
-                links: ctx.neg.links,
-            },
-        },
-    ))
+    Ok(job_answer(ctx, status, &uuid, None))
 }
