@@ -353,7 +353,7 @@ async fn finished_jobs_are_purged_after_the_retention() {
 }
 
 #[tokio::test]
-async fn strict_hal_links_drop_links_for_plain_json_except_next() {
+async fn plain_json_answers_carry_no_links_but_next() {
     bounded(async {
         let sim = Simulator::builder().tls(false).seed_jobs(5).start().await.unwrap();
         let api = Api::new(&sim);
