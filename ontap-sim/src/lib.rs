@@ -97,7 +97,9 @@
 //!   (`{"svm.name": "vs0", "guarantee.type": "none"}`, as NetApp's documentation names
 //!   body fields and Ansible's `netapp.ontap` sends them); a string where the model has a
 //!   reference object is the reference by name (`"snapshot_policy": "default"`, which
-//!   NetApp-maintained modules send); numbers and booleans may come as text (`"755"`,
+//!   NetApp-maintained modules send); a list of objects may come field by field
+//!   (`"users.name": ["alice", "bob"]` is `"users": [{"name": "alice"}, {"name": "bob"}]`,
+//!   as Ansible's `na_ontap_quotas` sends it); numbers and booleans may come as text (`"755"`,
 //!   `"true"`), sizes with a unit (`"1GB"`: KB, MB, GB, TB, PB and K, M, G, T, P, powers of
 //!   1024, as GS documents for bodies and query parameters).
 //! - **Keys** are assigned as ONTAP does: a `uuid` key is generated, an integer key (`id`)

@@ -743,3 +743,20 @@ async fn a_luns_name_and_location_are_the_same_place() {
     })
     .await;
 }
+
+#[tokio::test]
+async fn a_list_of_objects_may_come_field_by_field() {
+    bounded(async {
+        let (_sim, api) = sim().await;
+        create_volume(&api, json!({"name": "vq", "svm.name": "vs0", "aggregates": [{"name": "aggr1"}]})).await;
+        // As Ansible's na_ontap_quotas sends a user quota rule.
+        let body = r#"{"svm.name": "vs0", "volume.name": "vq", "type": "user", "qtree.name": "", "users.name": ["alice", "bob"], "space.hard_limit": "10485760"}"#;
+        let r = api.post("/api/storage/quota/rules?return_timeout=30&return_records=true", body).await;
+        assert!(r.status.is_success(), "{}", r.text);
+        let r = api.get("/api/storage/quota/rules?type=user&fields=users,space").await;
+        let rule = &records(&r.json)[0];
+        assert_eq!(rule["users"], json!([{"name": "alice"}, {"name": "bob"}]), "{}", r.text);
+        assert_eq!(rule["space"]["hard_limit"], 10485760);
+    })
+    .await;
+}

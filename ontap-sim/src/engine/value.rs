@@ -316,6 +316,32 @@ impl Converter<'_> {
                     .collect::<Result<Vec<_>, _>>()?
                     .into_boxed_slice(),
             ),
+            // A list of objects given field by field (`"users.name": ["a", "b"]`, which
+            // Ansible's na_ontap_quotas sends): one object per value.
+            (Ty::Array(item), Value::Object(map)) if matches!(cat.ty(*item), Ty::Object(_)) => {
+                let len = map
+                    .values()
+                    .filter_map(Value::as_array)
+                    .map(Vec::len)
+                    .max()
+                    .unwrap_or(1);
+                let objects: Vec<Value> = (0..len)
+                    .map(|i| {
+                        Value::Object(
+                            map.iter()
+                                .map(|(k, v)| {
+                                    let one = match v {
+                                        Value::Array(values) => values.get(i).cloned().unwrap_or(Value::Null),
+                                        other => other.clone(),
+                                    };
+                                    (k.clone(), one)
+                                })
+                                .collect(),
+                        )
+                    })
+                    .collect();
+                self.value(ty, &Value::Array(objects), path)?
+            }
             (Ty::Array(_), _) => return Err(wrong_type(path, "an array")),
             (Ty::Object(_), Value::Object(map)) => self.object(ty, map, path)?,
             // A reference named by a string (`"snapshot_policy": "default"`) is the
