@@ -753,6 +753,12 @@ async fn a_list_of_objects_may_come_field_by_field() {
         let body = r#"{"svm.name": "vs0", "volume.name": "vq", "type": "user", "qtree.name": "", "users.name": ["alice", "bob"], "space.hard_limit": "10485760"}"#;
         let r = api.post("/api/storage/quota/rules?return_timeout=30&return_records=true", body).await;
         assert!(r.status.is_success(), "{}", r.text);
+        // `return_records` answers the keys and the fields the request gave.
+        let created = &r.json["records"][0];
+        assert!(created["uuid"].is_string(), "{}", r.text);
+        assert_eq!(created["volume"]["name"], "vq", "{}", r.text);
+        assert_eq!(created["type"], "user");
+        assert!(created.get("files").is_none(), "only what was given: {}", r.text);
         let r = api.get("/api/storage/quota/rules?type=user&fields=users,space").await;
         let rule = &records(&r.json)[0];
         assert_eq!(rule["users"], json!([{"name": "alice"}, {"name": "bob"}]), "{}", r.text);

@@ -174,7 +174,7 @@ async fn return_timeout_answers_201_or_200_when_the_job_ends_in_time() {
 }
 
 #[tokio::test]
-async fn a_post_answers_the_new_keys_with_return_records() {
+async fn a_post_answers_the_new_keys_and_the_fields_given_with_return_records() {
     bounded(async {
         let (_sim, api) = sim(30).await;
         let r = api
@@ -186,7 +186,7 @@ async fn a_post_answers_the_new_keys_with_return_records() {
         assert_eq!(r.status, StatusCode::ACCEPTED, "{}", r.text);
         assert_eq!(r.json["num_records"], 1);
         let rec = &r.json["records"][0];
-        assert_eq!(keys(rec), ["_links", "name", "uuid"]);
+        assert_eq!(keys(rec), ["_links", "name", "svm", "uuid"], "the keys and the fields given");
         let uuid = rec["uuid"].as_str().unwrap().to_owned();
         assert_eq!(rec["_links"]["self"]["href"], format!("{VOLUMES}/{uuid}"));
         // ONTAP's Location of an asynchronous create is a query on the collection.

@@ -21,23 +21,45 @@ impl Serialize for JobRef<'_> {
 }
 
 /// The new record's keys, for `return_records=true`.
+/// The records a create made, as `return_records=true` answers them: their keys and the
+/// fields the request gave (NetApp's documented snapshot create answers
+/// `{"volume", "svm", "name", "comment"}`; Ansible's `na_ontap_quotas` reads `volume`).
 pub(super) struct Created<'a> {
     pub(super) cat: &'a Catalog,
-    pub(super) r: &'a Res,
+    /// The keys, `name` and the fields the body set.
+    pub(super) fields: Sel,
     /// Each new record and its link.
     pub(super) records: &'a [(&'a V, Option<&'a str>)],
 }
 
+impl<'a> Created<'a> {
+    /// The answer of a create of `r` from `body` (the first record's, for a record-based
+    /// create).
+    pub(super) fn new(
+        cat: &'a Catalog,
+        r: &Res,
+        body: Option<&Value>,
+        records: &'a [(&'a V, Option<&'a str>)],
+    ) -> Self {
+        let mut fields = Sel::default();
+        add_keys(cat, r, &mut fields);
+        if let Some(Value::Object(given)) = body {
+            for sym in given.keys().filter_map(|k| cat.sym(k)) {
+                fields.include(&[sym]);
+            }
+        }
+        Created { cat, fields, records }
+    }
+}
+
 impl Serialize for Created<'_> {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        let mut sel = Sel::default();
-        add_keys(self.cat, self.r, &mut sel);
         let mut seq = s.serialize_seq(Some(self.records.len()))?;
         for (v, href) in self.records {
             seq.serialize_element(&View {
                 cat: self.cat,
                 v,
-                sel: &sel,
+                sel: &self.fields,
                 href: *href,
             })?;
         }

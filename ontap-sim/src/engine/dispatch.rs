@@ -486,11 +486,7 @@ async fn create(
         .iter()
         .map(|p| (&p.v, ctx.neg.links.then_some(p.href.as_str())))
         .collect();
-    let records = q.return_records.then(|| Created {
-        cat,
-        r,
-        records: &created,
-    });
+    let records = q.return_records.then(|| Created::new(cat, r, bodies.first(), &created));
     let first = &prepared[0];
     if !op.asynchronous {
         let mut resp = ctx.neg.ok(StatusCode::CREATED, &SyncAnswer { records });
