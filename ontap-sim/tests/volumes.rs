@@ -186,7 +186,11 @@ async fn a_post_answers_the_new_keys_and_the_fields_given_with_return_records() 
         assert_eq!(r.status, StatusCode::ACCEPTED, "{}", r.text);
         assert_eq!(r.json["num_records"], 1);
         let rec = &r.json["records"][0];
-        assert_eq!(keys(rec), ["_links", "name", "svm", "uuid"], "the keys and the fields given");
+        assert_eq!(
+            keys(rec),
+            ["_links", "name", "svm", "uuid"],
+            "the keys and the fields given"
+        );
         let uuid = rec["uuid"].as_str().unwrap().to_owned();
         assert_eq!(rec["_links"]["self"]["href"], format!("{VOLUMES}/{uuid}"));
         // ONTAP's Location of an asynchronous create is a query on the collection.
