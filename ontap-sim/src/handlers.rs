@@ -36,7 +36,7 @@ pub(crate) async fn get_job(
     path: Result<Path<String>, PathRejection>,
     req: Request,
 ) -> Response {
-    let neg = Negotiated::new(&shared, req.headers());
+    let neg = Negotiated::new(req.headers());
     get_job_inner(&shared, path, req.uri().query(), neg).unwrap_or_else(|e| e.response(neg.hal))
 }
 
@@ -77,7 +77,7 @@ pub(crate) async fn patch_job(
     axum::extract::RawQuery(query): axum::extract::RawQuery,
     body: Result<Bytes, BytesRejection>,
 ) -> Response {
-    let neg = Negotiated::new(&shared, &headers);
+    let neg = Negotiated::new(&headers);
     match patch_job_inner(&shared, path, query.as_deref(), body).await {
         Ok(()) => neg.ok(StatusCode::OK, &serde_json::Map::new()),
         Err(e) => e.response(neg.hal),
@@ -178,7 +178,7 @@ async fn patch_job_inner(
 // /api/cluster/jobs
 
 pub(crate) async fn get_jobs(State(shared): State<Arc<Shared>>, req: Request) -> Response {
-    let neg = Negotiated::new(&shared, req.headers());
+    let neg = Negotiated::new(req.headers());
     let jobs = shared.jobs.read();
     collection::respond(&JobListing, &jobs, JOBS_PATH, req.uri().query(), neg, None)
         .unwrap_or_else(|e| e.response(neg.hal))
@@ -188,7 +188,7 @@ pub(crate) async fn get_jobs(State(shared): State<Arc<Shared>>, req: Request) ->
 // /api/cluster/software/download
 
 pub(crate) async fn get_download(State(shared): State<Arc<Shared>>, req: Request) -> Response {
-    let neg = Negotiated::new(&shared, req.headers());
+    let neg = Negotiated::new(req.headers());
     get_download_inner(&shared, req.uri().query(), neg).unwrap_or_else(|e| e.response(neg.hal))
 }
 
@@ -275,7 +275,7 @@ pub(crate) async fn post_download(
     axum::extract::RawQuery(query): axum::extract::RawQuery,
     body: Result<Bytes, BytesRejection>,
 ) -> Response {
-    let neg = Negotiated::new(&shared, &headers);
+    let neg = Negotiated::new(&headers);
     match post_download_inner(&shared, query.as_deref(), body).await {
         Ok((status, uuid)) => {
             let mut resp = neg.job(status, &uuid);

@@ -91,7 +91,7 @@ pub(crate) struct Negotiated {
 impl Negotiated {
     /// `application/hal+json` with `_links`, or plain JSON without them (but for a
     /// page's `next`), as ONTAP answers.
-    pub fn new(_shared: &Shared, headers: &HeaderMap) -> Self {
+    pub fn new(headers: &HeaderMap) -> Self {
         let hal = wants_hal(headers);
         Negotiated { hal, links: hal }
     }

@@ -87,7 +87,7 @@ pub(crate) async fn delete_package(
     headers: HeaderMap,
     RawQuery(query): RawQuery,
 ) -> Response {
-    let neg = Negotiated::new(&shared, &headers);
+    let neg = Negotiated::new(&headers);
     let started = path.map_err(|_| package_not_found()).and_then(|Path(version)| {
         let mutation = mutation_query(query.as_deref(), |_| Ok(false))?;
         let (uuid, control) = start_package_delete(&shared, version)?;
@@ -147,7 +147,7 @@ pub(crate) async fn patch_software(
     RawQuery(query): RawQuery,
     body: Result<Bytes, BytesRejection>,
 ) -> Response {
-    let neg = Negotiated::new(&shared, &headers);
+    let neg = Negotiated::new(&headers);
     let started = parse_software_patch(query.as_deref(), body).and_then(|p| start_software_job(&shared, p));
     answer_job(neg, started, StatusCode::OK).await
 }

@@ -3,7 +3,7 @@
 //! by a job.
 
 use super::answers::{BulkAnswer, Created, JobAnswer, JobRef, SyncAnswer};
-use super::listing::{EngineListing, FieldPath};
+use super::listing::EngineListing;
 use super::*;
 use crate::server::BODY_LIMIT;
 
@@ -23,7 +23,7 @@ fn segments(path: &str) -> Option<Vec<String>> {
 
 /// Answers a request the hand-written handlers do not serve.
 pub(crate) async fn handle(State(shared): State<Arc<Shared>>, req: Request) -> Response {
-    let neg = Negotiated::new(&shared, req.headers());
+    let neg = Negotiated::new(req.headers());
     let (parts, body) = req.into_parts();
     let body = axum::body::to_bytes(body, BODY_LIMIT).await;
     let ctx = Ctx {
@@ -197,11 +197,8 @@ fn check_filters(
     filters: &[QueryParam],
 ) -> Result<(), Refusal> {
     let listing = EngineListing { cat, r, parents };
-    for p in filters {
-        let (field, _) = listing
-            .filter(&p.key)
-            .ok_or_else(|| Refusal::unexpected_argument(&p.key))?;
-        if !collection::Filter::new(field, &p.value).matches(|f, visit| listing.any_value(record, f, visit)) {
+    for filter in listing.filters(filters)? {
+        if !filter.matches(|f, visit| listing.any_value(record, f, visit)) {
             return Err(not_found_key(r));
         }
     }
@@ -721,16 +718,7 @@ async fn bulk(
         None => None,
     };
     let listing = EngineListing { cat, r, parents };
-    let filters: Vec<collection::Filter<FieldPath>> = q
-        .filters
-        .iter()
-        .map(|p| {
-            listing
-                .filter(&p.key)
-                .map(|(f, _)| collection::Filter::new(f, &p.value))
-                .ok_or_else(|| Refusal::unexpected_argument(&p.key))
-        })
-        .collect::<Result<_, _>>()?;
+    let filters = listing.filters(&q.filters)?;
     let matched: Vec<(String, Option<crate::jobs::Svm>)> = {
         let data = engine.read();
         check_parents(engine, &data, res, parents)?;

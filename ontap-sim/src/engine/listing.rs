@@ -40,6 +40,21 @@ fn visit(v: &V, path: &[Sym], f: &mut dyn FnMut(Scalar<'_>) -> bool) -> bool {
     }
 }
 
+impl EngineListing<'_> {
+    /// The query parameters of a PATCH or DELETE that filter, as filters (262179 for a
+    /// parameter that names no field).
+    pub(super) fn filters(&self, params: &[QueryParam]) -> Result<Vec<collection::Filter<FieldPath>>, Refusal> {
+        params
+            .iter()
+            .map(|p| {
+                self.filter(&p.key)
+                    .map(|(f, _)| collection::Filter::new(f, &p.value))
+                    .ok_or_else(|| Refusal::unexpected_argument(&p.key))
+            })
+            .collect()
+    }
+}
+
 impl Listing for EngineListing<'_> {
     type Record = V;
     type Field = FieldPath;
