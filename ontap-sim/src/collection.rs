@@ -11,11 +11,10 @@ use std::cmp::Ordering;
 use std::collections::{BTreeMap, HashSet};
 use std::ops::Bound;
 
-use axum::http::{HeaderValue, StatusCode, header};
-use axum::response::Response;
+use axum::http::{StatusCode, header};
 
 use crate::error::{Refusal, codes};
-use crate::http::{Links, Negotiated, json_response, parse_fields_error, parse_return_records, parse_return_timeout};
+use crate::http::{Answer, Links, Negotiated, parse_fields_error, parse_return_records, parse_return_timeout};
 use crate::json::JsonOut;
 use crate::util::{QueryParam, parse_bool, parse_query, wildcard_match};
 
@@ -523,7 +522,7 @@ pub(crate) fn respond<L: Listing, K: std::borrow::Borrow<str> + Ord>(
     raw_query: Option<&str>,
     neg: Negotiated,
     scope: Option<&(String, String)>,
-) -> Result<Response, Refusal> {
+) -> Result<Answer, Refusal> {
     let q = parse_collection_query(l, parse_query(raw_query), scope)?;
     let this = match raw_query {
         Some(r) if !r.is_empty() => format!("{path}?{r}"),
@@ -633,13 +632,11 @@ pub(crate) fn respond<L: Listing, K: std::borrow::Borrow<str> + Ord>(
         with_self: neg.links,
     };
     let body = write_page(l, q.return_records.then_some(&page[..]), count, &q.fields, &links);
-    let mut resp = json_response(StatusCode::OK, body, neg.hal);
-    if let Some(next) = next_href
-        && let Ok(v) = HeaderValue::from_str(&format!("<{next}>; rel=\"next\""))
-    {
-        resp.headers_mut().insert(header::LINK, v);
-    }
-    Ok(resp)
+    let answer = Answer::bytes(StatusCode::OK, body);
+    Ok(match next_href {
+        Some(next) => answer.header(header::LINK, &format!("<{next}>; rel=\"next\"")),
+        None => answer,
+    })
 }
 
 /// The body of a collection page, as serde_json's pretty writer would write

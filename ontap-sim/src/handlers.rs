@@ -5,11 +5,9 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use axum::body::Bytes;
-use axum::extract::rejection::{BytesRejection, PathRejection};
-use axum::extract::{Path, Request, State};
-use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
-use axum::response::Response;
+use axum::extract::rejection::PathRejection;
+use axum::extract::{Path, State};
+use axum::http::{StatusCode, header};
 use serde::Serialize;
 use serde::ser::{SerializeMap, Serializer};
 
@@ -17,8 +15,8 @@ use crate::collection;
 use crate::download::{self, DownloadRequest};
 use crate::error::{Refusal, codes};
 use crate::http::{
-    DOWNLOAD_PATH, Input, JOBS_PATH, Links, Negotiated, job_status, json_object, json_response, mutation_query,
-    parse_fields_error, parse_return_records, parse_return_timeout, to_json,
+    Answer, Call, DOWNLOAD_PATH, Input, JOBS_PATH, Links, job_status, mutation_query, parse_fields_error,
+    parse_return_records, parse_return_timeout, to_json,
 };
 use crate::jobs::{Command, JobListing, JobState, JobView, Projection};
 use crate::state::{Shared, lock};
@@ -34,21 +32,11 @@ fn parse_fields(v: &str) -> Result<Projection, Refusal> {
 pub(crate) async fn get_job(
     State(shared): State<Arc<Shared>>,
     path: Result<Path<String>, PathRejection>,
-    req: Request,
-) -> Response {
-    let neg = Negotiated::new(req.headers());
-    get_job_inner(&shared, path, req.uri().query(), neg).unwrap_or_else(|e| e.response(neg.hal))
-}
-
-fn get_job_inner(
-    shared: &Shared,
-    path: Result<Path<String>, PathRejection>,
-    query: Option<&str>,
-    neg: Negotiated,
-) -> Result<Response, Refusal> {
+    call: Call,
+) -> Result<Answer, Refusal> {
     let Path(uuid) = path.map_err(|_| Refusal::job_not_found())?;
     let mut fields = Projection::ALL;
-    for p in parse_query(query) {
+    for p in parse_query(call.query()) {
         match p.key.as_str() {
             "fields" => fields = parse_fields(&p.value)?,
             "return_timeout" => {
@@ -63,36 +51,21 @@ fn get_job_inner(
             to_json(&JobView {
                 job: &e.job,
                 fields,
-                links: neg.links,
+                links: call.neg.links,
             })
         })
         .ok_or_else(Refusal::job_not_found)?;
-    Ok(json_response(StatusCode::OK, body, neg.hal))
+    Ok(Answer::bytes(StatusCode::OK, body))
 }
 
 pub(crate) async fn patch_job(
     State(shared): State<Arc<Shared>>,
     path: Result<Path<String>, PathRejection>,
-    headers: HeaderMap,
-    axum::extract::RawQuery(query): axum::extract::RawQuery,
-    body: Result<Bytes, BytesRejection>,
-) -> Response {
-    let neg = Negotiated::new(&headers);
-    match patch_job_inner(&shared, path, query.as_deref(), body).await {
-        Ok(()) => neg.ok(StatusCode::OK, &serde_json::Map::new()),
-        Err(e) => e.response(neg.hal),
-    }
-}
-
-async fn patch_job_inner(
-    shared: &Shared,
-    path: Result<Path<String>, PathRejection>,
-    query: Option<&str>,
-    body: Result<Bytes, BytesRejection>,
-) -> Result<(), Refusal> {
+    call: Call,
+) -> Result<Answer, Refusal> {
     let Path(uuid) = path.map_err(|_| Refusal::job_not_found())?;
     let mut action = None;
-    for p in parse_query(query) {
+    for p in parse_query(call.query()) {
         match p.key.as_str() {
             "action" => action = Some(p.value),
             "return_timeout" => {
@@ -101,11 +74,12 @@ async fn patch_job_inner(
             other => return Err(Refusal::unexpected_argument(other)),
         }
     }
-    Input::new(json_object(body)?).finish(&[])?;
+    Input::new(call.doc()?).finish(&[])?;
     let action = match action.as_deref() {
         None => {
             // Nothing to change: ONTAP answers 200 to an empty PATCH.
-            return shared.jobs.with(&uuid, |_| ()).ok_or_else(Refusal::job_not_found);
+            shared.jobs.with(&uuid, |_| ()).ok_or_else(Refusal::job_not_found)?;
+            return Ok(Answer::empty());
         }
         Some("pause") => Command::Pause,
         Some("resume") => Command::Run,
@@ -171,30 +145,23 @@ async fn patch_job_inner(
         // The job ends within moments; answer once it has, so a GET sees the failure.
         control.wait_done(Duration::from_secs(5)).await;
     }
-    Ok(())
+    Ok(Answer::empty())
 }
 
 // ---------------------------------------------------------------------------------------
 // /api/cluster/jobs
 
-pub(crate) async fn get_jobs(State(shared): State<Arc<Shared>>, req: Request) -> Response {
-    let neg = Negotiated::new(req.headers());
+pub(crate) async fn get_jobs(State(shared): State<Arc<Shared>>, call: Call) -> Result<Answer, Refusal> {
     let jobs = shared.jobs.read();
-    collection::respond(&JobListing, &jobs, JOBS_PATH, req.uri().query(), neg, None)
-        .unwrap_or_else(|e| e.response(neg.hal))
+    collection::respond(&JobListing, &jobs, JOBS_PATH, call.query(), call.neg, None)
 }
 
 // ---------------------------------------------------------------------------------------
 // /api/cluster/software/download
 
-pub(crate) async fn get_download(State(shared): State<Arc<Shared>>, req: Request) -> Response {
-    let neg = Negotiated::new(req.headers());
-    get_download_inner(&shared, req.uri().query(), neg).unwrap_or_else(|e| e.response(neg.hal))
-}
-
-fn get_download_inner(shared: &Shared, query: Option<&str>, neg: Negotiated) -> Result<Response, Refusal> {
+pub(crate) async fn get_download(State(shared): State<Arc<Shared>>, call: Call) -> Result<Answer, Refusal> {
     let (mut state, mut message, mut code) = (true, true, true);
-    for p in parse_query(query) {
+    for p in parse_query(call.query()) {
         match p.key.as_str() {
             "fields" => {
                 let mut sel = (false, false, false);
@@ -259,41 +226,19 @@ fn get_download_inner(shared: &Shared, query: Option<&str>, neg: Negotiated) -> 
             m.end()
         }
     }
-    Ok(neg.ok(
+    Ok(Answer::json(
         StatusCode::OK,
         &View {
             s: &status,
             sel: (state, message, code),
-            links: neg.links,
+            links: call.neg.links,
         },
     ))
 }
 
-pub(crate) async fn post_download(
-    State(shared): State<Arc<Shared>>,
-    headers: HeaderMap,
-    axum::extract::RawQuery(query): axum::extract::RawQuery,
-    body: Result<Bytes, BytesRejection>,
-) -> Response {
-    let neg = Negotiated::new(&headers);
-    match post_download_inner(&shared, query.as_deref(), body).await {
-        Ok((status, uuid)) => {
-            let mut resp = neg.job(status, &uuid);
-            resp.headers_mut()
-                .insert(header::LOCATION, HeaderValue::from_static(DOWNLOAD_PATH));
-            resp
-        }
-        Err(e) => e.response(neg.hal),
-    }
-}
-
-async fn post_download_inner(
-    shared: &Arc<Shared>,
-    query: Option<&str>,
-    body: Result<Bytes, BytesRejection>,
-) -> Result<(StatusCode, String), Refusal> {
-    let return_timeout = mutation_query(query, |_| Ok(false))?.return_timeout;
-    let mut input = Input::new(json_object(body)?);
+pub(crate) async fn post_download(State(shared): State<Arc<Shared>>, call: Call) -> Result<Answer, Refusal> {
+    let return_timeout = mutation_query(call.query(), |_| Ok(false))?.return_timeout;
+    let mut input = Input::new(call.doc()?);
     let url = input.string("url")?;
     let username = input.string("username")?;
     let password = input.string("password")?;
@@ -305,7 +250,7 @@ async fn post_download_inner(
     };
     let (url, file_name) = download::validate_url(&raw_url)?;
     let (uuid, control) = download::start(
-        shared,
+        &shared,
         DownloadRequest {
             url,
             username,
@@ -313,5 +258,6 @@ async fn post_download_inner(
             file_name,
         },
     )?;
-    Ok((job_status(&control, return_timeout, StatusCode::CREATED).await, uuid))
+    let status = job_status(&control, return_timeout, StatusCode::CREATED).await;
+    Ok(Answer::job(call.neg, status, &uuid).header(header::LOCATION, DOWNLOAD_PATH))
 }

@@ -1,16 +1,20 @@
-//! The HTTP layer: the routes under `/api`, and what every handler shares (content
-//! negotiation, reading bodies and the parameters of a change, answers that carry a job).
-//! The handlers are the engine's ([`crate::engine`]), and for the jobs and the software
-//! download [`crate::handlers`]; none of them routes.
+//! The HTTP layer: the routes under `/api`, and what every handler shares. A handler
+//! takes a [`Call`] (the request read once: content negotiation, query, headers, body)
+//! and returns `Result<Answer, Refusal>`; both turn into responses here, and the
+//! [`negotiate`] layer gives every answer the content type the client asked for. The
+//! handlers are the engine's ([`crate::engine`]), and for the jobs and the software
+//! download [`crate::handlers`] and [`crate::software`]; none of them routes or builds an
+//! HTTP response.
 
 use std::sync::Arc;
 use std::time::Duration;
 
 use axum::Router;
 use axum::body::{Body, Bytes};
-use axum::extract::rejection::BytesRejection;
-use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
-use axum::response::Response;
+use axum::extract::{FromRequest, Request};
+use axum::http::{HeaderMap, HeaderName, HeaderValue, Method, StatusCode, header};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
 use axum::routing::{delete, get, patch};
 use serde::Serialize;
 use serde::ser::{SerializeMap, Serializer};
@@ -44,7 +48,133 @@ pub(crate) fn router(shared: Arc<Shared>) -> Router {
         )
         .fallback(crate::engine::handle)
         .method_not_allowed_fallback(crate::engine::handle)
+        .layer(axum::middleware::from_fn(negotiate))
         .with_state(shared)
+}
+
+/// Gives an answer the content type its request negotiated: answers are written as
+/// `application/hal+json`, and a client that accepts only `application/json` gets that
+/// ([`wants_hal`]).
+async fn negotiate(req: Request, next: Next) -> Response {
+    let hal = wants_hal(req.headers());
+    let mut resp = next.run(req).await;
+    if !hal && resp.headers().get(header::CONTENT_TYPE).is_some_and(|v| v == HAL_JSON) {
+        resp.headers_mut()
+            .insert(header::CONTENT_TYPE, HeaderValue::from_static(JSON));
+    }
+    resp
+}
+
+/// A request as every handler takes it: read once, its body whole (at most
+/// [`crate::server::BODY_LIMIT`]; the server has bounded it already).
+pub(crate) struct Call {
+    pub neg: Negotiated,
+    pub method: Method,
+    /// The path (`/api/...`), still percent-encoded.
+    pub path: String,
+    query: Option<String>,
+    pub headers: HeaderMap,
+    body: Result<Bytes, String>,
+}
+
+impl Call {
+    /// The raw query, if any.
+    pub fn query(&self) -> Option<&str> {
+        self.query.as_deref()
+    }
+
+    /// The body as a JSON object, read as every path reads it ([`read_body`]).
+    pub fn doc(&self) -> Result<Doc, Refusal> {
+        read_body(self.body.as_deref().map_err(Clone::clone))
+    }
+}
+
+impl<S: Send + Sync> FromRequest<S> for Call {
+    type Rejection = std::convert::Infallible;
+
+    async fn from_request(req: Request, _: &S) -> Result<Self, Self::Rejection> {
+        let neg = Negotiated::new(req.headers());
+        let (parts, body) = req.into_parts();
+        let body = axum::body::to_bytes(body, crate::server::BODY_LIMIT)
+            .await
+            .map_err(|e| e.to_string());
+        Ok(Call {
+            neg,
+            method: parts.method,
+            path: parts.uri.path().to_owned(),
+            query: parts.uri.query().map(str::to_owned),
+            headers: parts.headers,
+            body,
+        })
+    }
+}
+
+/// What a handler answers when it succeeds: a status, a JSON body, and the headers ONTAP
+/// sends with it (`Location`, a page's `Link`).
+#[derive(Debug)]
+pub(crate) struct Answer {
+    pub status: StatusCode,
+    body: Vec<u8>,
+    headers: Vec<(HeaderName, HeaderValue)>,
+}
+
+impl Answer {
+    /// `value` as the body.
+    pub fn json<T: Serialize>(status: StatusCode, value: &T) -> Self {
+        Answer::bytes(status, to_json(value))
+    }
+
+    /// A body already written as JSON.
+    pub fn bytes(status: StatusCode, body: Vec<u8>) -> Self {
+        Answer {
+            status,
+            body,
+            headers: Vec::new(),
+        }
+    }
+
+    /// 200 with `{}` (a change that needed no job).
+    pub fn empty() -> Self {
+        Answer::json(StatusCode::OK, &serde_json::Map::new())
+    }
+
+    /// The answer to a request that started a job: `{"job": {"uuid", "_links"?}}`.
+    pub fn job(neg: Negotiated, status: StatusCode, uuid: &str) -> Self {
+        let href = format!("{JOBS_PATH}/{uuid}");
+        let body = JobLinkBody {
+            job: JobLinkInner {
+                uuid,
+                links: neg.links.then_some(Links {
+                    this: &href,
+                    next: None,
+                    with_self: true,
+                }),
+            },
+        };
+        Answer::json(status, &body)
+    }
+
+    /// Adds a header (a value that is no valid header value is left out).
+    pub fn header(mut self, name: HeaderName, value: &str) -> Self {
+        if let Ok(v) = HeaderValue::from_str(value) {
+            self.headers.push((name, v));
+        }
+        self
+    }
+}
+
+impl IntoResponse for Answer {
+    fn into_response(self) -> Response {
+        let mut resp = json_response(self.status, self.body, true);
+        resp.headers_mut().extend(self.headers);
+        resp
+    }
+}
+
+impl IntoResponse for Refusal {
+    fn into_response(self) -> Response {
+        self.response(true)
+    }
 }
 
 /// A JSON response with the content type the client negotiated.
@@ -81,44 +211,19 @@ pub(crate) fn to_json<T: Serialize>(value: &T) -> Vec<u8> {
     serde_json::to_vec_pretty(value).unwrap_or_default()
 }
 
-/// Per-request context: content negotiation and whether `_links` are written.
+/// What content negotiation decides for the body: `application/hal+json` is written
+/// with `_links`, plain JSON without them (but for a page's `next`), as ONTAP answers.
+/// (The content type itself is [`negotiate`]'s.)
 #[derive(Clone, Copy)]
 pub(crate) struct Negotiated {
-    pub hal: bool,
     pub links: bool,
 }
 
 impl Negotiated {
-    /// `application/hal+json` with `_links`, or plain JSON without them (but for a
-    /// page's `next`), as ONTAP answers.
     pub fn new(headers: &HeaderMap) -> Self {
-        let hal = wants_hal(headers);
-        Negotiated { hal, links: hal }
-    }
-
-    pub fn ok<T: Serialize>(self, status: StatusCode, value: &T) -> Response {
-        json_response(status, to_json(value), self.hal)
-    }
-
-    /// 200 with `{}` (a change that needed no job).
-    pub fn empty(self) -> Response {
-        self.ok(StatusCode::OK, &serde_json::Map::new())
-    }
-
-    /// The answer to a request that started a job: `{"job": {"uuid", "_links"}}`.
-    pub fn job(self, status: StatusCode, uuid: &str) -> Response {
-        let href = format!("{JOBS_PATH}/{uuid}");
-        let body = JobLinkBody {
-            job: JobLinkInner {
-                uuid,
-                links: self.links.then_some(Links {
-                    this: &href,
-                    next: None,
-                    with_self: true,
-                }),
-            },
-        };
-        self.ok(status, &body)
+        Negotiated {
+            links: wants_hal(headers),
+        }
     }
 }
 
@@ -286,14 +391,6 @@ fn undot(map: Doc) -> Doc {
     out
 }
 
-/// [`read_body`] of what axum extracted.
-pub(crate) fn json_object(body: Result<Bytes, BytesRejection>) -> Result<Doc, Refusal> {
-    match body {
-        Ok(bytes) => read_body(Ok(&bytes)),
-        Err(e) => read_body(Err(e.body_text())),
-    }
-}
-
 /// The parameters every POST, PATCH and DELETE takes.
 #[derive(Debug, Clone, Copy, Default)]
 pub(crate) struct Mutation {
@@ -342,13 +439,10 @@ pub(crate) type Started = Result<JobStart, Refusal>;
 
 /// Answers a request that started a job (waiting up to its `return_timeout`: `done` when
 /// the job ended in time, 202 otherwise), or failed to.
-pub(crate) async fn answer_job(neg: Negotiated, started: Started, done: StatusCode) -> Response {
-    let start = match started {
-        Ok(s) => s,
-        Err(e) => return e.response(neg.hal),
-    };
+pub(crate) async fn answer_job(neg: Negotiated, started: Started, done: StatusCode) -> Result<Answer, Refusal> {
+    let start = started?;
     let status = job_status(&start.control, start.query.return_timeout, done).await;
-    neg.job(status, &start.uuid)
+    Ok(Answer::job(neg, status, &start.uuid))
 }
 
 /// Waits up to `return_timeout` seconds for a job: `done` when it ended in time, 202

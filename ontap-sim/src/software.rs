@@ -3,18 +3,14 @@
 
 use std::sync::Arc;
 
-use axum::body::Bytes;
-use axum::extract::rejection::{BytesRejection, PathRejection};
-use axum::extract::{Path, RawQuery, State};
-use axum::http::{HeaderMap, StatusCode};
-use axum::response::Response;
+use axum::extract::rejection::PathRejection;
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
 use serde_json::{Value, json};
 
 use crate::engine::rules::{Behaviour, Tx};
 use crate::error::{Refusal, codes};
-use crate::http::{
-    Input, JobStart, Mutation, Negotiated, Started, answer_job, json_object, mutation_query, parse_bool_param,
-};
+use crate::http::{Answer, Call, Input, JobStart, Mutation, Started, answer_job, mutation_query, parse_bool_param};
 use crate::inventory::{CLUSTER, PACKAGES, SOFTWARE, version_object};
 use crate::jobs::{Job, JobControl, JobFailure, JobSpec, JobState, Svm, complete, spawn_job};
 use crate::state::Shared;
@@ -84,16 +80,14 @@ fn package_not_found() -> Refusal {
 pub(crate) async fn delete_package(
     State(shared): State<Arc<Shared>>,
     path: Result<Path<String>, PathRejection>,
-    headers: HeaderMap,
-    RawQuery(query): RawQuery,
-) -> Response {
-    let neg = Negotiated::new(&headers);
+    call: Call,
+) -> Result<Answer, Refusal> {
     let started = path.map_err(|_| package_not_found()).and_then(|Path(version)| {
-        let mutation = mutation_query(query.as_deref(), |_| Ok(false))?;
+        let mutation = mutation_query(call.query(), |_| Ok(false))?;
         let (uuid, control) = start_package_delete(&shared, version)?;
         Ok(JobStart::new(uuid, control, mutation))
     });
-    answer_job(neg, started, StatusCode::OK).await
+    answer_job(call.neg, started, StatusCode::OK).await
 }
 
 fn start_package_delete(shared: &Arc<Shared>, version: String) -> Result<(String, Arc<JobControl>), Refusal> {
@@ -141,15 +135,9 @@ struct SoftwarePatch {
     mutation: Mutation,
 }
 
-pub(crate) async fn patch_software(
-    State(shared): State<Arc<Shared>>,
-    headers: HeaderMap,
-    RawQuery(query): RawQuery,
-    body: Result<Bytes, BytesRejection>,
-) -> Response {
-    let neg = Negotiated::new(&headers);
-    let started = parse_software_patch(query.as_deref(), body).and_then(|p| start_software_job(&shared, p));
-    answer_job(neg, started, StatusCode::OK).await
+pub(crate) async fn patch_software(State(shared): State<Arc<Shared>>, call: Call) -> Result<Answer, Refusal> {
+    let started = parse_software_patch(&call).and_then(|p| start_software_job(&shared, p));
+    answer_job(call.neg, started, StatusCode::OK).await
 }
 
 fn stabilize_minutes(v: i64) -> Result<(), Refusal> {
@@ -164,9 +152,9 @@ fn stabilize_minutes(v: i64) -> Result<(), Refusal> {
     }
 }
 
-fn parse_software_patch(query: Option<&str>, body: Result<Bytes, BytesRejection>) -> Result<SoftwarePatch, Refusal> {
+fn parse_software_patch(call: &Call) -> Result<SoftwarePatch, Refusal> {
     let mut validate_only = false;
-    let mutation = mutation_query(query, |p| {
+    let mutation = mutation_query(call.query(), |p| {
         match p.key.as_str() {
             "validate_only" => validate_only = parse_bool_param("validate_only", &p.value)?,
             // Accepted: warnings never block an upgrade here.
@@ -188,7 +176,7 @@ fn parse_software_patch(query: Option<&str>, body: Result<Bytes, BytesRejection>
         }
         Ok(true)
     })?;
-    let mut input = Input::new(json_object(body)?);
+    let mut input = Input::new(call.doc()?);
     let version = input.string("version")?;
     if let Some(v) = input.int("stabilize_minutes")? {
         stabilize_minutes(v)?;

@@ -5,7 +5,7 @@
 use super::answers::{BulkAnswer, Created, JobAnswer, JobRef, SyncAnswer};
 use super::listing::EngineListing;
 use super::*;
-use crate::server::BODY_LIMIT;
+use crate::http::{Answer, Call};
 
 /// Decodes the path below `/api` into segments (a trailing slash is ignored).
 fn segments(path: &str) -> Option<Vec<String>> {
@@ -22,21 +22,16 @@ fn segments(path: &str) -> Option<Vec<String>> {
 }
 
 /// Answers a request the hand-written handlers do not serve.
-pub(crate) async fn handle(State(shared): State<Arc<Shared>>, req: Request) -> Response {
-    let neg = Negotiated::new(req.headers());
-    let (parts, body) = req.into_parts();
-    let body = axum::body::to_bytes(body, BODY_LIMIT).await;
+pub(crate) async fn handle(State(shared): State<Arc<Shared>>, call: Call) -> Result<Answer, Refusal> {
     let ctx = Ctx {
         shared: &shared,
-        neg,
-        path: parts.uri.path(),
-        query: parts.uri.query(),
-        headers: &parts.headers,
+        neg: call.neg,
+        path: &call.path,
+        query: call.query(),
+        headers: &call.headers,
+        call: &call,
     };
-    match dispatch(&ctx, &parts.method, parts.uri.path(), body).await {
-        Ok(resp) => resp,
-        Err(e) => e.response(neg.hal),
-    }
+    dispatch(&ctx, &call.method, &call.path).await
 }
 
 #[derive(Clone, Copy)]
@@ -45,11 +40,20 @@ struct Ctx<'a> {
     neg: Negotiated,
     /// The request's path (`/api/...`).
     path: &'a str,
+    /// The query (of a key given in the query: what is left of it).
     query: Option<&'a str>,
     headers: &'a HeaderMap,
+    call: &'a Call,
 }
 
-fn not_allowed(method: &Method, path: &str, allow: &[&str]) -> Result<Response, Refusal> {
+impl Ctx<'_> {
+    /// The body as JSON, read as every path reads it ([`crate::http::read_body`]).
+    fn json_body(&self) -> Result<Value, Refusal> {
+        self.call.doc().map(Value::Object)
+    }
+}
+
+fn not_allowed(method: &Method, path: &str, allow: &[&str]) -> Result<Answer, Refusal> {
     Err(Refusal::new(
         StatusCode::METHOD_NOT_ALLOWED,
         codes::NOT_SUPPORTED,
@@ -58,12 +62,7 @@ fn not_allowed(method: &Method, path: &str, allow: &[&str]) -> Result<Response, 
     .allow(allow.join(", ")))
 }
 
-async fn dispatch(
-    ctx: &Ctx<'_>,
-    method: &Method,
-    path: &str,
-    body: Result<Bytes, axum::Error>,
-) -> Result<Response, Refusal> {
+async fn dispatch(ctx: &Ctx<'_>, method: &Method, path: &str) -> Result<Answer, Refusal> {
     let engine = &ctx.shared.engine;
     let segs = segments(path).ok_or_else(api_not_found)?;
     let (target, vars) = match engine.route(&segs) {
@@ -74,7 +73,7 @@ async fn dispatch(
                 query: Some(&rest),
                 ..*ctx
             };
-            return instance(&ctx, method, path, res, vars, body).await;
+            return instance(&ctx, method, path, res, vars).await;
         }
     };
     let cat = &*engine.cat;
@@ -85,29 +84,30 @@ async fn dispatch(
             match (method.as_str(), r.is_singleton()) {
                 ("GET", false) if r.get_collection.is_some() => list(ctx, res, &parents),
                 ("GET", true) if r.get.is_some() => get_one(ctx, res, &parents, ""),
-                ("POST", _) if r.post.is_some() => create(ctx, res, &parents, body).await,
-                ("PATCH", true) if r.patch.is_some() => modify(ctx, res, &parents, String::new(), body).await,
+                ("POST", _) if r.post.is_some() => create(ctx, res, &parents).await,
+                ("PATCH", true) if r.patch.is_some() => modify(ctx, res, &parents, String::new()).await,
                 ("DELETE", true) if r.delete.is_some() => remove(ctx, res, &parents, String::new()).await,
-                ("PATCH", false) if r.patch_collection.is_some() => bulk(ctx, res, &parents, Some(body)).await,
-                ("DELETE", false) if r.delete_collection.is_some() => bulk(ctx, res, &parents, None).await,
+                ("PATCH", false) if r.patch_collection.is_some() => bulk(ctx, res, &parents, true).await,
+                ("DELETE", false) if r.delete_collection.is_some() => bulk(ctx, res, &parents, false).await,
                 _ => not_allowed(method, path, &r.collection_methods()),
             }
         }
-        Target::Instance(res) => instance(ctx, method, path, res, vars, body).await,
+        Target::Instance(res) => instance(ctx, method, path, res, vars).await,
         Target::Passthrough => {
             if *method != Method::GET {
                 return not_allowed(method, path, &["GET"]);
             }
             // No CLI runs here: the command answers no records.
-            Ok(ctx
-                .neg
-                .ok(StatusCode::OK, &serde_json::json!({"records": [], "num_records": 0})))
+            Ok(Answer::json(
+                StatusCode::OK,
+                &serde_json::json!({"records": [], "num_records": 0}),
+            ))
         }
         Target::Action(i) => {
             if *method != Method::POST {
                 return not_allowed(method, path, &["POST"]);
             }
-            action(ctx, i, &vars, body).await
+            action(ctx, i, &vars).await
         }
     }
 }
@@ -119,26 +119,16 @@ async fn instance(
     path: &str,
     res: usize,
     vars: Vec<String>,
-    body: Result<Bytes, axum::Error>,
-) -> Result<Response, Refusal> {
+) -> Result<Answer, Refusal> {
     let r = &ctx.shared.engine.cat.resources[res];
     let (parents, own) = vars.split_at(r.parent_keys.len().min(vars.len()));
     let own = join_keys(own);
     match method.as_str() {
         "GET" if r.get.is_some() => get_one(ctx, res, parents, &own),
-        "PATCH" if r.patch.is_some() => modify(ctx, res, parents, own, body).await,
+        "PATCH" if r.patch.is_some() => modify(ctx, res, parents, own).await,
         "DELETE" if r.delete.is_some() => remove(ctx, res, parents, own).await,
         _ => not_allowed(method, path, &r.instance_methods()),
     }
-}
-
-/// The body as JSON, read as every path reads it ([`crate::http::read_body`]).
-fn json_body(body: Result<Bytes, axum::Error>) -> Result<Value, Refusal> {
-    let doc = match body {
-        Ok(bytes) => crate::http::read_body(Ok(&bytes)),
-        Err(e) => crate::http::read_body(Err(e.to_string())),
-    }?;
-    Ok(Value::Object(doc))
 }
 
 /// The query of a POST, PATCH or DELETE: `return_timeout`, `return_records`, the
@@ -173,8 +163,8 @@ fn mutation_query(ctx: &Ctx<'_>, op: &Op, res: Option<&Res>) -> Result<Mutation,
 }
 
 /// The answer to a request that started a job: `{"num_records"?, "records"?, "job"}`.
-fn job_answer(ctx: &Ctx<'_>, status: StatusCode, uuid: &str, records: Option<Created<'_>>) -> Response {
-    ctx.neg.ok(
+fn job_answer(ctx: &Ctx<'_>, status: StatusCode, uuid: &str, records: Option<Created<'_>>) -> Answer {
+    Answer::json(
         status,
         &JobAnswer {
             records,
@@ -227,7 +217,7 @@ fn check_param(kind: ParamKind, name: &str, value: &str) -> Result<(), Refusal> 
 /// (a record they do not match answers 404), and the parameters of a collection GET,
 /// which ONTAP accepts on every GET (`max_records`, `return_records`, `order_by`,
 /// `return_timeout`). The fields filtered on are returned.
-fn get_one(ctx: &Ctx<'_>, res: usize, parents: &[String], own: &str) -> Result<Response, Refusal> {
+fn get_one(ctx: &Ctx<'_>, res: usize, parents: &[String], own: &str) -> Result<Answer, Refusal> {
     let engine = &ctx.shared.engine;
     let cat = &*engine.cat;
     let r = &cat.resources[res];
@@ -284,7 +274,7 @@ fn get_one(ctx: &Ctx<'_>, res: usize, parents: &[String], own: &str) -> Result<R
         listing.include(&mut sel, filter.field());
     }
     let href = ctx.neg.links.then(|| href_of(r, parents, own));
-    Ok(ctx.neg.ok(
+    Ok(Answer::json(
         StatusCode::OK,
         &View {
             cat,
@@ -296,7 +286,7 @@ fn get_one(ctx: &Ctx<'_>, res: usize, parents: &[String], own: &str) -> Result<R
 }
 
 /// A collection GET through [`collection::respond`].
-fn list(ctx: &Ctx<'_>, res: usize, parents: &[String]) -> Result<Response, Refusal> {
+fn list(ctx: &Ctx<'_>, res: usize, parents: &[String]) -> Result<Answer, Refusal> {
     let engine = &ctx.shared.engine;
     let cat = &*engine.cat;
     let r = &cat.resources[res];
@@ -436,19 +426,14 @@ fn prepare(
 
 /// A POST on a collection: one record, or several in `records`, created at once or by
 /// one job. A record-based create is all or nothing: the first refusal refuses them all.
-async fn create(
-    ctx: &Ctx<'_>,
-    res: usize,
-    parents: &[String],
-    body: Result<Bytes, axum::Error>,
-) -> Result<Response, Refusal> {
+async fn create(ctx: &Ctx<'_>, res: usize, parents: &[String]) -> Result<Answer, Refusal> {
     let shared = ctx.shared;
     let engine = &shared.engine;
     let cat = &*engine.cat;
     let r = &cat.resources[res];
     let Some(op) = &r.post else { return Err(api_not_found()) };
     let q = mutation_query(ctx, op, None)?;
-    let (bodies, many) = bodies_of(json_body(body)?)?;
+    let (bodies, many) = bodies_of(ctx.json_body()?)?;
     let parents = parents.to_vec();
     let prepared = {
         let mut data = engine.write();
@@ -486,11 +471,12 @@ async fn create(
     let records = q.return_records.then(|| Created::new(cat, r, bodies.first(), &created));
     let first = &prepared[0];
     if !op.asynchronous {
-        let mut resp = ctx.neg.ok(StatusCode::CREATED, &SyncAnswer { records });
-        if !many {
-            set_header(&mut resp, header::LOCATION, &first.href);
-        }
-        return Ok(resp);
+        let answer = Answer::json(StatusCode::CREATED, &SyncAnswer { records });
+        return Ok(if many {
+            answer
+        } else {
+            answer.header(header::LOCATION, &first.href)
+        });
     }
     // The job names the new record (`POST /api/svm/svms/<uuid>`) and its SVM, or the
     // SVM it creates.
@@ -531,16 +517,16 @@ async fn create(
         Ok(())
     });
     let status = job_status(&control, q.return_timeout, StatusCode::CREATED).await;
-    let mut resp = job_answer(ctx, status, &uuid, records);
-    // ONTAP points at the new record by a query on the collection.
-    if !many {
-        let location = match cat.sym("name").and_then(|s| first.v.get(s)).and_then(V::as_str) {
-            Some(name) => format!("{here}/?name={}", encode(name)),
-            None => format!("{here}/?{}", key_query(r, &first.v)),
-        };
-        set_header(&mut resp, header::LOCATION, &location);
+    let answer = job_answer(ctx, status, &uuid, records);
+    if many {
+        return Ok(answer);
     }
-    Ok(resp)
+    // ONTAP points at the new record by a query on the collection.
+    let location = match cat.sym("name").and_then(|s| first.v.get(s)).and_then(V::as_str) {
+        Some(name) => format!("{here}/?name={}", encode(name)),
+        None => format!("{here}/?{}", key_query(r, &first.v)),
+    };
+    Ok(answer.header(header::LOCATION, &location))
 }
 
 fn encode(s: &str) -> String {
@@ -555,19 +541,7 @@ fn key_query(r: &Res, v: &V) -> String {
         .join("&")
 }
 
-fn set_header(resp: &mut Response, name: header::HeaderName, value: &str) {
-    if let Ok(v) = HeaderValue::from_str(value) {
-        resp.headers_mut().insert(name, v);
-    }
-}
-
-async fn modify(
-    ctx: &Ctx<'_>,
-    res: usize,
-    parents: &[String],
-    own: String,
-    body: Result<Bytes, axum::Error>,
-) -> Result<Response, Refusal> {
+async fn modify(ctx: &Ctx<'_>, res: usize, parents: &[String], own: String) -> Result<Answer, Refusal> {
     let shared = ctx.shared;
     let engine = &shared.engine;
     let cat = &*engine.cat;
@@ -594,7 +568,7 @@ async fn modify(
             .transpose()?,
         _ => None,
     };
-    let body = json_body(body)?;
+    let body = ctx.json_body()?;
     let ty = op.body.unwrap_or(r.ty);
     let checked = value::convert(cat, ty, &body, Verb::Patch)?;
     let parents = parents.to_vec();
@@ -643,14 +617,14 @@ async fn modify(
         if let Some(place) = new_index {
             engine.reorder(&mut engine.write(), res, &parents_for_move, &own_for_move, place);
         }
-        return Ok(ctx.neg.empty());
+        return Ok(Answer::empty());
     }
     let (uuid, control) = spawn_job(shared, job_spec("PATCH", &path, svm), apply);
     let status = job_status(&control, q.return_timeout, StatusCode::OK).await;
     Ok(job_answer(ctx, status, &uuid, None))
 }
 
-async fn remove(ctx: &Ctx<'_>, res: usize, parents: &[String], own: String) -> Result<Response, Refusal> {
+async fn remove(ctx: &Ctx<'_>, res: usize, parents: &[String], own: String) -> Result<Answer, Refusal> {
     let shared = ctx.shared;
     let engine = &shared.engine;
     let cat = &*engine.cat;
@@ -679,7 +653,7 @@ async fn remove(ctx: &Ctx<'_>, res: usize, parents: &[String], own: String) -> R
     };
     if !op.asynchronous {
         let _ = apply(shared);
-        return Ok(ctx.neg.empty());
+        return Ok(Answer::empty());
     }
     let (uuid, control) = spawn_job(shared, job_spec("DELETE", ctx.path, svm), apply);
     let status = job_status(&control, q.return_timeout, StatusCode::OK).await;
@@ -688,19 +662,14 @@ async fn remove(ctx: &Ctx<'_>, res: usize, parents: &[String], own: String) -> R
 
 /// PATCH or DELETE on a collection: every record the query's filters match, one job each
 /// when the operation is asynchronous. A query without a filter is refused.
-async fn bulk(
-    ctx: &Ctx<'_>,
-    res: usize,
-    parents: &[String],
-    body: Option<Result<Bytes, axum::Error>>,
-) -> Result<Response, Refusal> {
+async fn bulk(ctx: &Ctx<'_>, res: usize, parents: &[String], patch: bool) -> Result<Answer, Refusal> {
     let shared = ctx.shared;
     let engine = &shared.engine;
     let cat = &*engine.cat;
     let r = &cat.resources[res];
-    let op = match body {
-        Some(_) => r.patch_collection.as_ref(),
-        None => r.delete_collection.as_ref(),
+    let op = match patch {
+        true => r.patch_collection.as_ref(),
+        false => r.delete_collection.as_ref(),
     }
     .ok_or_else(api_not_found)?;
     let q = mutation_query(ctx, op, Some(r))?;
@@ -710,12 +679,14 @@ async fn bulk(
             "A PATCH or DELETE on a collection needs a query that selects the records (a filter on a field).",
         ));
     }
-    let change = match body {
-        Some(body) => {
-            let json = json_body(body)?;
-            Some(value::convert(cat, op.body.unwrap_or(r.ty), &json, Verb::Patch)?)
-        }
-        None => None,
+    let change = match patch {
+        true => Some(value::convert(
+            cat,
+            op.body.unwrap_or(r.ty),
+            &ctx.json_body()?,
+            Verb::Patch,
+        )?),
+        false => None,
     };
     let listing = EngineListing { cat, r, parents };
     let filters = listing.filters(&q.filters)?;
@@ -792,7 +763,7 @@ async fn bulk(
         _ => r.path.fill(&parents.iter().map(String::as_str).collect::<Vec<_>>()),
     };
     let uuids: Vec<&str> = jobs.iter().map(|(u, _)| u.as_str()).collect();
-    Ok(ctx.neg.ok(
+    Ok(Answer::json(
         status,
         &BulkAnswer {
             jobs: &uuids,
@@ -802,18 +773,13 @@ async fn bulk(
     ))
 }
 
-async fn action(
-    ctx: &Ctx<'_>,
-    i: usize,
-    vars: &[String],
-    body: Result<Bytes, axum::Error>,
-) -> Result<Response, Refusal> {
+async fn action(ctx: &Ctx<'_>, i: usize, vars: &[String]) -> Result<Answer, Refusal> {
     let shared = ctx.shared;
     let engine = &shared.engine;
     let cat = &*engine.cat;
     let a = &cat.actions[i];
     let q = mutation_query(ctx, &a.op, None)?;
-    let json = json_body(body)?;
+    let json = ctx.json_body()?;
     if let Some(ty) = a.op.body {
         value::convert(cat, ty, &json, Verb::Post)?;
     }
@@ -826,7 +792,7 @@ async fn action(
         lookup(&data, target, &vars[..n.min(vars.len())], &own).ok_or_else(|| not_found_key(t))?;
     }
     if !a.op.asynchronous {
-        return Ok(ctx.neg.ok(StatusCode::CREATED, &serde_json::Map::new()));
+        return Ok(Answer::json(StatusCode::CREATED, &serde_json::Map::new()));
     }
     let here = format!("/api{}", a.path.text);
     let (uuid, control) = spawn_job(shared, job_spec("POST", &here, None), |_| Ok(()));
