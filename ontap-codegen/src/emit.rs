@@ -205,6 +205,8 @@ fn write_params(out: &mut String, plan: &Plan, params: &ParamsDef) {
             sensitive: false,
             required: field.param.required,
             bounds: field.param.bounds.clone(),
+            introduced: field.param.introduced,
+            values_introduced: Vec::new(),
         };
         let mut text = format!("`{}`: {}", field.wire, type_ref(plan, &field.ty, &owner.features));
         for fact in property_facts(&property) {

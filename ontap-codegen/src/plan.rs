@@ -509,6 +509,8 @@ impl Builder<'_> {
                 sensitive: false,
                 required: false,
                 bounds: Default::default(),
+                introduced: None,
+                values_introduced: Vec::new(),
             };
             let property = if parts.is_empty() {
                 string(&head)

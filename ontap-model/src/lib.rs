@@ -32,6 +32,8 @@
 #![warn(missing_docs)]
 
 pub mod codes;
+mod history;
+mod release;
 mod resource;
 mod schema;
 
@@ -39,6 +41,7 @@ use std::path::Path;
 
 use serde_json::{Map, Value};
 
+pub use release::{Release, ReleaseError};
 pub use resource::{AsyncMode, Method, Operation, Param, ParamLocation, ResourceSpec};
 pub use schema::{Bounds, Definition, Property, Roles, Schema};
 

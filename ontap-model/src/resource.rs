@@ -86,6 +86,8 @@ pub struct Param {
     /// A collection filter on a field of the records rather than a
     /// parameter of the operation.
     pub filter: bool,
+    /// The release that introduced it (`x-ntap-introduced`), when the model says.
+    pub introduced: Option<crate::Release>,
 }
 
 /// One operation: a method on a path.
@@ -110,6 +112,8 @@ pub struct Operation {
     /// `qos` and all below it); `fields=**` or naming one returns it
     /// (`x-ntap-doc-expensive`).
     pub expensive: Vec<String>,
+    /// The release that introduced it (`x-ntap-introduced`), when the model says.
+    pub introduced: Option<crate::Release>,
 }
 
 impl Operation {
@@ -475,6 +479,7 @@ pub(crate) fn operation(spec: &Spec, path: &str, method: Method, item: &Map<Stri
             schema,
             common,
             filter,
+            introduced: crate::history::introduced(value),
         });
     }
     let body = params
@@ -510,5 +515,6 @@ pub(crate) fn operation(spec: &Spec, path: &str, method: Method, item: &Map<Stri
         response,
         error_codes,
         expensive,
+        introduced: crate::history::introduced(raw),
     }
 }

@@ -1,6 +1,6 @@
 //! Definitions and their properties, with ONTAP's role markers resolved.
 
-use serde_json::{Map, Value};
+use serde_json::Value;
 
 use crate::Spec;
 
@@ -181,7 +181,7 @@ impl Schema {
                 None => Schema::Array(Box::new(Schema::Unknown)),
             },
             Some("object") | None if raw.get("properties").is_some() => {
-                let properties = properties(spec, raw.get("properties").and_then(Value::as_object));
+                let properties = properties(spec, raw);
                 match raw
                     .get("x-ntap-restricts")
                     .and_then(Value::as_str)
@@ -238,6 +238,10 @@ pub struct Property {
     pub required: bool,
     /// Bounds, format facts and default.
     pub bounds: Bounds,
+    /// The release that introduced it here (`x-ntap-introduced`), when the model says.
+    pub introduced: Option<crate::Release>,
+    /// Its enum values newer than itself, with their release (`x-ntap-enum-introduced`).
+    pub values_introduced: Vec<(String, crate::Release)>,
 }
 
 /// A definition: a named object type.
@@ -252,7 +256,7 @@ pub struct Definition {
 }
 
 pub(crate) fn definition(spec: &Spec, name: &str, raw: &Value) -> Definition {
-    let mut props = properties(spec, raw.get("properties").and_then(Value::as_object));
+    let mut props = properties(spec, raw);
     // `allOf` at the top of a definition composes it from others.
     if let Some(all_of) = raw.get("allOf").and_then(Value::as_array) {
         for part in all_of {
@@ -261,7 +265,7 @@ pub(crate) fn definition(spec: &Spec, name: &str, raw: &Value) -> Definition {
                 None => Some(part),
             };
             if let Some(part) = part {
-                for property in properties(spec, part.get("properties").and_then(Value::as_object)) {
+                for property in properties(spec, part) {
                     if !props.iter().any(|p| p.wire == property.wire) {
                         props.push(property);
                     }
@@ -287,13 +291,20 @@ fn required_names(raw: &Value) -> Vec<&str> {
         .unwrap_or_default()
 }
 
-pub(crate) fn properties(spec: &Spec, raw: Option<&Map<String, Value>>) -> Vec<Property> {
-    let Some(raw) = raw else {
+/// The properties of a schema object, with the releases its
+/// `x-ntap-properties-introduced` gives those that are a bare `$ref`.
+pub(crate) fn properties(spec: &Spec, object: &Value) -> Vec<Property> {
+    let Some(raw) = object.get("properties").and_then(Value::as_object) else {
         return Vec::new();
     };
+    let marks = object.get("x-ntap-properties-introduced");
     raw.iter()
         .filter(|(_, value)| value.is_object())
-        .map(|(wire, value)| property(spec, wire, value))
+        .map(|(wire, value)| {
+            let mut p = property(spec, wire, value);
+            p.introduced = crate::history::property_introduced(marks, wire, value);
+            p
+        })
         .collect()
 }
 
@@ -323,5 +334,7 @@ fn property(spec: &Spec, wire: &str, raw: &Value) -> Property {
         sensitive,
         required: false,
         bounds: Bounds::of(raw),
+        introduced: crate::history::introduced(raw),
+        values_introduced: crate::history::values_introduced(raw.get("items").unwrap_or(raw)),
     }
 }

@@ -11,7 +11,7 @@ use tokio::task::JoinSet;
 use crate::inventory::{Inventory, Seed};
 use crate::requests::RequestLog;
 use crate::state::{Config, Shared};
-use crate::version::Version;
+use crate::version::Release;
 use crate::*;
 
 /// Settings of a [`Simulator`]; created by [`Simulator::builder`].
@@ -477,7 +477,7 @@ impl SimulatorBuilder {
     /// ```
     pub async fn start(self) -> io::Result<Simulator> {
         let parse = |v: &str| {
-            Version::parse(v.trim()).ok_or_else(|| {
+            v.trim().parse::<Release>().map_err(|_| {
                 io::Error::new(
                     io::ErrorKind::InvalidInput,
                     format!("\"{v}\" is not an ONTAP version such as 9.16.1"),

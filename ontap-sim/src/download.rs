@@ -13,7 +13,7 @@ use crate::error::{Refusal, codes};
 use crate::jobs::{Command, Job, JobControl, JobFailure as Failure, JobState, Svm, complete};
 use crate::state::{Shared, lock};
 use crate::util::now_string;
-use crate::version::Version;
+use crate::version::Release;
 
 /// The job description ONTAP gives a software download.
 pub(crate) const DESCRIPTION: &str = "POST /api/cluster/software/download";
@@ -167,7 +167,7 @@ async fn run(shared: Arc<Shared>, uuid: String, req: DownloadRequest, control: A
 }
 
 /// Processes a received package: its version comes from its file name
-/// ([`Version::from_file_name`]), or is the simulator's next version when the name has none
+/// ([`Release::from_file_name`]), or is the simulator's next version when the name has none
 /// (`http://server/package`); a package whose file name or version is already in the
 /// repository fails with 10551327.
 fn add_to_repository(shared: &Shared, mut pkg: Package) -> Result<(), Failure> {
@@ -179,7 +179,7 @@ fn add_to_repository(shared: &Shared, mut pkg: Package) -> Result<(), Failure> {
             format!("Package image with the same name already exists: \"{}\".", pkg.name),
         ));
     }
-    let (version, from_name) = match Version::from_file_name(&pkg.name) {
+    let (version, from_name) = match crate::version::from_file_name(&pkg.name) {
         Some(v) => (v, true),
         None => (next_version(&shared.config, &inv.version), false),
     };
@@ -197,7 +197,7 @@ fn add_to_repository(shared: &Shared, mut pkg: Package) -> Result<(), Failure> {
             ),
         ));
     }
-    pkg.version = version.as_str().to_owned();
+    pkg.version = version.to_string();
     inv.add_package(&shared.engine, &version, pkg).map_err(|e| {
         Failure::new(
             codes::DOWNLOAD_FAILED,
@@ -209,8 +209,10 @@ fn add_to_repository(shared: &Shared, mut pkg: Package) -> Result<(), Failure> {
 /// The version of a package whose file name has none: the configured
 /// [`next_version`](crate::SimulatorBuilder::next_version), else the release after the one
 /// the cluster runs now (9.15.1 → 9.16.1).
-fn next_version(config: &crate::state::Config, running: &Version) -> Version {
-    config.next_version.clone().unwrap_or_else(|| running.next_release())
+fn next_version(config: &crate::state::Config, running: &Release) -> Release {
+    config
+        .next_version
+        .unwrap_or_else(|| crate::version::next_release(running))
 }
 
 /// Records the end: the singleton status first, then the job, so that a client that saw

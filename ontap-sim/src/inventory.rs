@@ -15,7 +15,7 @@ use crate::Package;
 use crate::engine::Engine;
 use crate::error::Refusal;
 use crate::util::now_string;
-use crate::version::Version;
+use crate::version::Release;
 
 /// `/api/cluster` (below `/api`).
 pub(crate) const CLUSTER: &str = "/cluster";
@@ -32,7 +32,7 @@ pub(crate) const PACKAGES: &str = "/cluster/software/packages";
 #[derive(Debug)]
 pub(crate) struct Inventory {
     /// The running version (also in the cluster's `version` and the software's).
-    pub version: Version,
+    pub version: Release,
     /// The upgrade job running now, if any.
     pub upgrade_job: Option<String>,
     /// The downloaded file behind each package (by version), and the order they arrived in.
@@ -44,25 +44,25 @@ pub(crate) struct Inventory {
 pub(crate) struct Seed<'a> {
     pub cluster_name: &'a str,
     pub cluster_uuid: String,
-    pub version: Version,
+    pub version: Release,
     pub nodes: [&'a str; 2],
-    pub packages: &'a [Version],
+    pub packages: &'a [Release],
 }
 
 /// `version.full` as ONTAP writes it: `NetApp Release 9.16.1: Tue Jan 07 10:00:00 UTC 2025`.
-pub(crate) fn full_version(v: &Version) -> String {
+pub(crate) fn full_version(v: &Release) -> String {
     let fmt = format_description!("[weekday repr:short] [month repr:short] [day] [hour]:[minute]:[second] UTC [year]");
     let built = OffsetDateTime::now_utc().format(&fmt).unwrap_or_default();
     format!("NetApp Release {v}: {built}")
 }
 
 /// The `version` object of `/api/cluster`.
-pub(crate) fn version_object(v: &Version) -> Value {
+pub(crate) fn version_object(v: &Release) -> Value {
     json!({
         "full": full_version(v),
-        "generation": v.generation,
-        "major": v.major,
-        "minor": v.minor,
+        "generation": v.generation(),
+        "major": v.major(),
+        "minor": v.minor(),
     })
 }
 
@@ -81,12 +81,12 @@ impl Inventory {
         engine.put(
             SOFTWARE,
             &json!({
-                "version": seed.version.as_str(),
-                "nodes": seed.nodes.iter().map(|n| json!({"name": n, "version": seed.version.as_str()})).collect::<Vec<_>>(),
+                "version": seed.version.to_string(),
+                "nodes": seed.nodes.iter().map(|n| json!({"name": n, "version": seed.version.to_string()})).collect::<Vec<_>>(),
             }),
         )?;
         let mut inv = Inventory {
-            version: seed.version.clone(),
+            version: seed.version,
             upgrade_job: None,
             package_files: BTreeMap::new(),
             next_package: 0,
@@ -98,7 +98,7 @@ impl Inventory {
                 v,
                 Package {
                     name,
-                    version: v.as_str().to_owned(),
+                    version: v.to_string(),
                     size: 0,
                     sha256: "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855".to_owned(),
                     url: String::new(),
@@ -109,19 +109,21 @@ impl Inventory {
     }
 
     /// Adds a package to the repository (keyed by its version), and its record.
-    pub fn add_package(&mut self, engine: &Engine, v: &Version, package: Package) -> Result<(), Refusal> {
-        engine.put(PACKAGES, &json!({"version": v.as_str(), "create_time": now_string()}))?;
+    pub fn add_package(&mut self, engine: &Engine, v: &Release, package: Package) -> Result<(), Refusal> {
+        engine.put(
+            PACKAGES,
+            &json!({"version": v.to_string(), "create_time": now_string()}),
+        )?;
         self.next_package += 1;
-        self.package_files
-            .insert(v.as_str().to_owned(), (self.next_package, package));
+        self.package_files.insert(v.to_string(), (self.next_package, package));
         Ok(())
     }
 
     /// The package of this version, if it is in the repository (any spelling).
-    pub fn package_key(&self, v: &Version) -> Option<&str> {
+    pub fn package_key(&self, v: &Release) -> Option<&str> {
         self.package_files
             .keys()
-            .find(|k| Version::parse(k).is_some_and(|p| p == *v))
+            .find(|k| k.parse::<Release>().ok().is_some_and(|p| p == *v))
             .map(String::as_str)
     }
 
@@ -162,15 +164,15 @@ mod tests {
         let seed = Seed {
             cluster_name: "c",
             cluster_uuid: "u".into(),
-            version: Version::parse("9.15.1").unwrap(),
+            version: "9.15.1".parse::<Release>().unwrap(),
             nodes: ["n1", "n2"],
-            packages: &[Version::parse("9.16.1").unwrap()],
+            packages: &["9.16.1".parse::<Release>().unwrap()],
         };
         let inv = Inventory::new(&seed, &engine).unwrap();
         assert_eq!(engine.json(CLUSTER, &[]).unwrap()["name"], "c");
         assert_eq!(engine.json(SOFTWARE, &[]).unwrap()["nodes"][1]["name"], "n2");
         assert!(engine.json(PACKAGES, &["9.16.1"]).is_some());
-        assert!(inv.package_key(&Version::parse("9.16.1").unwrap()).is_some());
+        assert!(inv.package_key(&"9.16.1".parse::<Release>().unwrap()).is_some());
         assert_eq!(inv.package_list().len(), 1);
     }
 }

@@ -307,7 +307,7 @@ impl Simulator {
     /// # }
     /// ```
     pub fn cluster_version(&self) -> String {
-        self.shared.inventory.read().version.as_str().to_owned()
+        self.shared.inventory.read().version.to_string()
     }
 
     /// The last requests received (at most [`SimulatorBuilder::request_log`], 1,000 by

@@ -15,7 +15,7 @@ use crate::inventory::{CLUSTER, PACKAGES, SOFTWARE, version_object};
 use crate::jobs::{Job, JobControl, JobFailure, JobSpec, JobState, Svm, complete, spawn_job};
 use crate::state::Shared;
 use crate::util::now_string;
-use crate::version::Version;
+use crate::version::Release;
 
 const SOFTWARE_DESCRIPTION: &str = "PATCH /api/cluster/software";
 
@@ -130,7 +130,7 @@ fn start_package_delete(shared: &Arc<Shared>, version: String) -> Result<(String
 
 /// A validated `PATCH /api/cluster/software`.
 struct SoftwarePatch {
-    target: Version,
+    target: Release,
     validate_only: bool,
     mutation: Mutation,
 }
@@ -198,7 +198,7 @@ fn parse_software_patch(call: &Call) -> Result<SoftwarePatch, Refusal> {
                 .target("version"),
         );
     };
-    let target = Version::parse(version.trim()).ok_or_else(|| {
+    let target = version.trim().parse::<Release>().map_err(|_| {
         Refusal::bad_request(
             codes::INVALID_ARGUMENT,
             format!("Invalid value for field \"version\": \"{version}\" is not an ONTAP version such as \"9.16.1\"."),
@@ -299,7 +299,7 @@ fn start_software_job(shared: &Arc<Shared>, p: SoftwarePatch) -> Started {
         .map(|n| json!({"phase": "Pre-update checks", "state": "waiting", "node": {"name": n}, "elapsed_duration": 0, "estimated_duration": estimated}))
         .collect();
     edit(shared, SOFTWARE, |sw| {
-        sw.insert("pending_version".to_owned(), Value::from(p.target.as_str()));
+        sw.insert("pending_version".to_owned(), Value::from(p.target.to_string()));
         sw.insert("state".to_owned(), Value::from("in_progress"));
         sw.insert("elapsed_duration".to_owned(), Value::from(0));
         sw.insert("estimated_duration".to_owned(), Value::from(estimated));
@@ -351,7 +351,7 @@ fn push_status(shared: &Shared, name: &str, node: &str, state: &str, message: &s
 /// The upgrade: pre-update checks, then node by node the image install and the reboot, each
 /// step visible in the job message and in `/api/cluster/software`; at the end the cluster
 /// runs the new version.
-async fn run_upgrade(shared: &Shared, job: &str, target: &Version) {
+async fn run_upgrade(shared: &Shared, job: &str, target: &Release) {
     let total = shared.config.upgrade_duration;
     let started = tokio::time::Instant::now();
     let elapsed = || started.elapsed().as_secs();
@@ -401,7 +401,7 @@ async fn run_upgrade(shared: &Shared, job: &str, target: &Version) {
                 if let Some(Value::Array(list)) = sw.get_mut("nodes")
                     && let Some(Value::Object(n)) = list.get_mut(i)
                 {
-                    n.insert("version".to_owned(), Value::from(target.as_str()));
+                    n.insert("version".to_owned(), Value::from(target.to_string()));
                 }
             });
             push_status(
@@ -430,12 +430,12 @@ async fn run_upgrade(shared: &Shared, job: &str, target: &Version) {
     }
     {
         let mut inv = shared.inventory.write();
-        inv.version = target.clone();
+        inv.version = *target;
         edit(shared, CLUSTER, |cluster| {
             cluster.insert("version".to_owned(), version_object(target));
         });
         edit(shared, SOFTWARE, |sw| {
-            sw.insert("version".to_owned(), Value::from(target.as_str()));
+            sw.insert("version".to_owned(), Value::from(target.to_string()));
             sw.remove("pending_version");
             sw.insert("state".to_owned(), Value::from("completed"));
             sw.insert("elapsed_duration".to_owned(), Value::from(elapsed()));

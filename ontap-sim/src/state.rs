@@ -31,7 +31,7 @@ pub(crate) struct Config {
     pub upgrade_duration: Duration,
     /// The version of a downloaded package whose file name has none; `None`: the release
     /// after the one the cluster runs at the time.
-    pub next_version: Option<crate::version::Version>,
+    pub next_version: Option<crate::version::Release>,
 }
 
 /// Everything the request handlers and the jobs share.
