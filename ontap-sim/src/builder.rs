@@ -58,8 +58,9 @@ pub struct SimulatorBuilder {
     certificate_names: Option<Vec<String>>,
 }
 
-/// The ONTAP version a simulator runs unless told otherwise.
-const DEFAULT_VERSION: &str = "9.15.1";
+/// The ONTAP version a simulator runs unless told otherwise: the vendored model's, so
+/// that the default cluster serves the whole API it reports.
+const DEFAULT_VERSION: &str = "9.19.1";
 
 impl Default for SimulatorBuilder {
     fn default() -> Self {
@@ -209,8 +210,13 @@ impl SimulatorBuilder {
         self
     }
 
-    /// The ONTAP version the cluster runs at start (default `9.15.1`). An invalid version
-    /// makes [`SimulatorBuilder::start`] fail.
+    /// The ONTAP release the cluster runs at start (default `9.19.1`, the vendored
+    /// model's). It reports this release wherever a cluster does (`/api/cluster`, its
+    /// nodes, `/api/cluster/software`) and serves that release's API: what the model marks
+    /// as introduced later (a path, a verb, a body field, a name in `fields`, a query
+    /// parameter, an enum value) is answered as ONTAP answers what it does not have
+    /// (404 code `3`, 405, 262179, 262197, 262179, 262197). An invalid version makes
+    /// [`SimulatorBuilder::start`] fail.
     ///
     /// ```
     /// let b = ontap_sim::Simulator::builder().cluster_version("9.14.1");
@@ -509,7 +515,7 @@ impl SimulatorBuilder {
         } else {
             (None, None, None)
         };
-        let engine = build_engine(self.seed_svms, self.seed_volumes)?;
+        let engine = build_engine(version, self.seed_svms, self.seed_volumes)?;
         let cluster_uuid = engine.uuids.next_uuid();
         let cluster_svm_uuid = inventory::ADMIN_SVM_UUID.to_owned();
         let cluster_name = "sim-cluster".to_owned();
@@ -598,12 +604,12 @@ impl SimulatorBuilder {
     }
 }
 
-/// The engine over the vendored model, with the resources' own rules and the cluster's
+/// The engine over the vendored model as `release` has it, with the resources' own rules and the cluster's
 /// records: the default cluster (`data/cluster.json`: nodes, aggregates, network, the SVM
 /// `vs0`, ...), `extra_svms` more SVMs, and `volumes` volumes in `vs0`.
-fn build_engine(extra_svms: usize, volumes: usize) -> io::Result<engine::Engine> {
+fn build_engine(release: Release, extra_svms: usize, volumes: usize) -> io::Result<engine::Engine> {
     use serde_json::json;
-    let mut engine = engine::Engine::new(engine::schema::vendored());
+    let mut engine = engine::Engine::new(engine::schema::at_release(release));
     engine.register(inventory::CLUSTER, Box::new(software::Cluster));
     engine.register(svms::PATH, Box::new(svms::Svms));
     engine.register(storage::VOLUMES, Box::new(storage::Volumes));

@@ -22,8 +22,8 @@ use crate::jobs::{Command, JobListing, JobState, JobView, Projection};
 use crate::state::{Shared, lock};
 use crate::util::parse_query;
 
-fn parse_fields(v: &str) -> Result<Projection, Refusal> {
-    Projection::parse(v).map_err(|bad| parse_fields_error(&bad))
+fn parse_fields(v: &str, known: Projection) -> Result<Projection, Refusal> {
+    Projection::parse(v, known).map_err(|bad| parse_fields_error(&bad))
 }
 
 // ---------------------------------------------------------------------------------------
@@ -35,10 +35,11 @@ pub(crate) async fn get_job(
     call: Call,
 ) -> Result<Answer, Refusal> {
     let Path(uuid) = path.map_err(|_| Refusal::job_not_found())?;
-    let mut fields = Projection::ALL;
+    let known = Projection::of_release(&shared.engine.cat);
+    let mut fields = known;
     for p in parse_query(call.query()) {
         match p.key.as_str() {
-            "fields" => fields = parse_fields(&p.value)?,
+            "fields" => fields = parse_fields(&p.value, known)?,
             "return_timeout" => {
                 parse_return_timeout(&p.value)?;
             }
@@ -153,7 +154,8 @@ pub(crate) async fn patch_job(
 
 pub(crate) async fn get_jobs(State(shared): State<Arc<Shared>>, call: Call) -> Result<Answer, Refusal> {
     let jobs = shared.jobs.read();
-    collection::respond(&JobListing, &jobs, JOBS_PATH, call.query(), call.neg, None)
+    let listing = JobListing(Projection::of_release(&shared.engine.cat));
+    collection::respond(&listing, &jobs, JOBS_PATH, call.query(), call.neg, None)
 }
 
 // ---------------------------------------------------------------------------------------

@@ -31,21 +31,41 @@ pub(crate) const DOWNLOAD_PATH: &str = "/api/cluster/software/download";
 const HAL_JSON: &str = "application/hal+json";
 const JSON: &str = "application/json";
 
-/// The router of the simulated API.
+/// The router of the simulated API. The jobs and the software have handlers of their
+/// own where the cluster's release has them; the engine answers the rest (and what the
+/// release lacks, as ONTAP does).
 pub(crate) fn router(shared: Arc<Shared>) -> Router {
-    Router::new()
-        // The engine serves the cluster, and the GETs of its software and packages.
-        .route(JOBS_PATH, get(handlers::get_jobs))
-        .route(
+    let has = |path: &str, verb: fn(&crate::engine::schema::Res) -> bool| {
+        let engine = &shared.engine;
+        engine.resource(path).is_some_and(|r| verb(&engine.cat.resources[r]))
+    };
+    let mut router = Router::new();
+    if has("/cluster/jobs", |r| r.get_collection.is_some()) {
+        router = router.route(JOBS_PATH, get(handlers::get_jobs)).route(
             "/api/cluster/jobs/{uuid}",
             get(handlers::get_job).patch(handlers::patch_job),
-        )
-        .route("/api/cluster/software", patch(software::patch_software))
-        .route(DOWNLOAD_PATH, get(handlers::get_download).post(handlers::post_download))
-        .route(
+        );
+    }
+    if has(crate::inventory::SOFTWARE, |r| r.patch.is_some()) {
+        router = router.route("/api/cluster/software", patch(software::patch_software));
+    }
+    // 9.6 has the download's POST, its GET came with 9.7.
+    match (
+        has("/cluster/software/download", |r| r.get.is_some()),
+        has("/cluster/software/download", |r| r.post.is_some()),
+    ) {
+        (true, true) => router = router.route(DOWNLOAD_PATH, get(handlers::get_download).post(handlers::post_download)),
+        (false, true) => router = router.route(DOWNLOAD_PATH, axum::routing::post(handlers::post_download)),
+        (true, false) => router = router.route(DOWNLOAD_PATH, get(handlers::get_download)),
+        (false, false) => {}
+    }
+    if has(crate::inventory::PACKAGES, |r| r.delete.is_some()) {
+        router = router.route(
             "/api/cluster/software/packages/{version}",
             delete(software::delete_package),
-        )
+        );
+    }
+    router
         .fallback(crate::engine::handle)
         .method_not_allowed_fallback(crate::engine::handle)
         .layer(axum::middleware::from_fn(negotiate))

@@ -332,8 +332,24 @@ impl Projection {
         error: 0,
     };
 
-    /// Parses a `fields` value. `Err` names the first unknown field.
-    pub fn parse(fields: &str) -> Result<Projection, String> {
+    /// The fields a job has at the cluster's release (`svm` since 9.8, `error` since
+    /// 9.9, `node` since 9.11, as the model marks them).
+    pub fn of_release(cat: &crate::engine::schema::Catalog) -> Projection {
+        let Some(jobs) = cat.resources.iter().find(|r| r.path.text == "/cluster/jobs") else {
+            return Projection::ALL;
+        };
+        let mut p = Projection::ALL;
+        for (name, flag) in [("svm", F_SVM), ("node", F_NODE), ("error", F_ERROR)] {
+            if cat.resolve(jobs.ty, name).is_none() {
+                p.top &= !flag;
+            }
+        }
+        p
+    }
+
+    /// Parses a `fields` value against the fields the release has (`known`). `Err`
+    /// names the first unknown field.
+    pub fn parse(fields: &str, known: Projection) -> Result<Projection, String> {
         let mut p = Projection::KEYS;
         for raw in fields.split(',') {
             let name = raw.trim();
@@ -346,7 +362,7 @@ impl Projection {
             };
             let unknown = || Err(name.to_owned());
             match (head, rest) {
-                ("*" | "**", None) => p = Projection::ALL,
+                ("*" | "**", None) => p = known,
                 ("uuid", None) => p.top |= F_UUID,
                 ("description", None) => p.top |= F_DESCRIPTION,
                 ("state", None) => p.top |= F_STATE,
@@ -383,6 +399,9 @@ impl Projection {
                     };
                 }
                 _ => return unknown(),
+            }
+            if p.top & !known.top != 0 {
+                return unknown();
             }
         }
         Ok(p)
@@ -602,8 +621,9 @@ impl Job {
     }
 }
 
-/// The job collection (`/api/cluster/jobs`), ordered by UUID.
-pub(crate) struct JobListing;
+/// The job collection (`/api/cluster/jobs`), ordered by UUID, with the fields the
+/// cluster's release has.
+pub(crate) struct JobListing(pub Projection);
 
 impl Listing for JobListing {
     type Record = Entry;
@@ -615,7 +635,13 @@ impl Listing for JobListing {
     }
 
     fn field(&self, name: &str) -> Option<(FilterField, ScalarKind)> {
-        FilterField::parse(name).map(|f| (f, f.kind()))
+        FilterField::parse(name)
+            .filter(|f| {
+                let mut p = Projection::KEYS;
+                self.include(&mut p, *f);
+                p.top & !self.0.top == 0
+            })
+            .map(|f| (f, f.kind()))
     }
 
     fn any_value(&self, record: &Entry, field: FilterField, visit: &mut dyn FnMut(Scalar<'_>) -> bool) -> bool {
@@ -627,7 +653,7 @@ impl Listing for JobListing {
     }
 
     fn parse_fields(&self, value: &str) -> Result<Projection, String> {
-        Projection::parse(value)
+        Projection::parse(value, self.0)
     }
 
     fn default_fields(&self) -> Projection {
@@ -777,17 +803,23 @@ mod tests {
 
     #[test]
     fn projection_parses_and_rejects() {
-        assert_eq!(Projection::parse("*"), Ok(Projection::ALL));
-        assert_eq!(Projection::parse("**"), Ok(Projection::ALL));
-        assert!(Projection::parse("state,error.code,svm.name").is_ok());
-        assert_eq!(Projection::parse("state,bogus"), Err("bogus".to_owned()));
-        assert_eq!(Projection::parse("svm.bogus"), Err("svm.bogus".to_owned()));
+        assert_eq!(Projection::parse("*", Projection::ALL), Ok(Projection::ALL));
+        assert_eq!(Projection::parse("**", Projection::ALL), Ok(Projection::ALL));
+        assert!(Projection::parse("state,error.code,svm.name", Projection::ALL).is_ok());
+        assert_eq!(
+            Projection::parse("state,bogus", Projection::ALL),
+            Err("bogus".to_owned())
+        );
+        assert_eq!(
+            Projection::parse("svm.bogus", Projection::ALL),
+            Err("svm.bogus".to_owned())
+        );
     }
 
     #[test]
     fn view_keeps_order_and_keys() {
         let j = job();
-        let p = Projection::parse("code,state").unwrap();
+        let p = Projection::parse("code,state", Projection::ALL).unwrap();
         let v = serde_json::to_string(&JobView {
             job: &j,
             fields: p,
@@ -798,7 +830,7 @@ mod tests {
             v,
             r#"{"uuid":"u1","state":"failure","code":10551381,"_links":{"self":{"href":"/api/cluster/jobs/u1"}}}"#
         );
-        let p = Projection::parse("error.code").unwrap();
+        let p = Projection::parse("error.code", Projection::ALL).unwrap();
         let v = serde_json::to_string(&JobView {
             job: &j,
             fields: p,
@@ -817,8 +849,8 @@ mod tests {
             control: None,
         };
         let f = |field: &str, v: &str| {
-            let (field, _) = JobListing.field(field).unwrap();
-            Filter::new(field, v).matches(|field, visit| JobListing.any_value(&entry, field, visit))
+            let (field, _) = JobListing(Projection::ALL).field(field).unwrap();
+            Filter::new(field, v).matches(|field, visit| JobListing(Projection::ALL).any_value(&entry, field, visit))
         };
         assert!(f("state", "failure"));
         assert!(f("state", "FAILURE"));

@@ -76,8 +76,10 @@ struct Args {
     #[arg(long, value_name = "VERSION")]
     seed_package: Vec<String>,
 
-    /// The ONTAP version the cluster runs at start.
-    #[arg(long, value_name = "VERSION", default_value = "9.15.1")]
+    /// The ONTAP release the cluster runs at start, and whose API it serves (9.6 to
+    /// 9.19.1: what a later release introduced is answered as ONTAP answers what it
+    /// lacks).
+    #[arg(long, alias = "ontap-version", value_name = "VERSION", default_value = "9.19.1")]
     cluster_version: String,
 
     /// The version of a downloaded package whose file name has none (such as

@@ -580,7 +580,12 @@ async fn package_without_a_version_gets_the_next_version() {
         assert!(url.ends_with("/package"), "{url}");
 
         // By default: the release after the cluster's (9.15.1).
-        let sim = Simulator::builder().tls(false).start().await.unwrap();
+        let sim = Simulator::builder()
+            .tls(false)
+            .cluster_version("9.15.1")
+            .start()
+            .await
+            .unwrap();
         let api = Api::new(&sim);
         let job = download(&api, url.clone()).await;
         assert_eq!(job["state"], "success", "{job}");
@@ -619,6 +624,7 @@ async fn package_without_a_version_gets_the_next_version() {
         // The next version is already in the repository.
         let sim = Simulator::builder()
             .tls(false)
+            .cluster_version("9.15.1")
             .seed_package("9.16.1")
             .start()
             .await

@@ -85,6 +85,7 @@ async fn download_validate_upgrade_changes_the_version() {
         .unwrap();
         let upgrade = Duration::from_millis(1200);
         let sim = Simulator::builder()
+            .cluster_version("9.15.1")
             .tls(false)
             .job_duration(Duration::from_millis(50))
             .upgrade_duration(upgrade)
@@ -208,6 +209,7 @@ async fn download_validate_upgrade_changes_the_version() {
 async fn software_patch_rejections() {
     bounded(async {
         let sim = Simulator::builder()
+            .cluster_version("9.15.1")
             .tls(false)
             .seed_package("9.14.1")
             .seed_package("9.16.1")
@@ -279,7 +281,12 @@ async fn package_versions_come_from_file_names() {
         )
         .await
         .unwrap();
-        let sim = Simulator::builder().tls(false).start().await.unwrap();
+        let sim = Simulator::builder()
+            .cluster_version("9.15.1")
+            .tls(false)
+            .start()
+            .await
+            .unwrap();
         let api = Api::new(&sim);
         // No version in the name: the release after the cluster's 9.15.1.
         let job = download(&api, packages.url("image.tgz")).await;
@@ -302,6 +309,7 @@ async fn package_versions_come_from_file_names() {
 async fn package_delete_is_a_job() {
     bounded(async {
         let sim = Simulator::builder()
+            .cluster_version("9.15.1")
             .tls(false)
             .seed_package("9.16.1")
             .seed_package("9.17.1")
@@ -348,7 +356,7 @@ async fn package_delete_is_a_job() {
 #[tokio::test]
 async fn packages_collection_pages_and_filters() {
     bounded(async {
-        let mut b = Simulator::builder().tls(false);
+        let mut b = Simulator::builder().cluster_version("9.15.1").tls(false);
         for minor in 0..12 {
             b = b.seed_package(format!("9.{minor}.1"));
         }

@@ -69,15 +69,21 @@ impl Defaults {
         let file: HashMap<String, HashMap<String, Entry>> =
             serde_json::from_str(text).map_err(|e| format!("defaults: {e}"))?;
         let mut by_resource = HashMap::new();
+        // A catalog cut to an older release leaves out what that release lacks.
+        let cut = cat.cut_to.is_some();
         for (path, fields) in file {
-            let res = cat
-                .resources
-                .iter()
-                .position(|r| r.path.text == path)
-                .ok_or_else(|| format!("defaults: the model has no collection \"{path}\""))?;
+            let res = match cat.resources.iter().position(|r| r.path.text == path) {
+                Some(res) => res,
+                None if cut => continue,
+                None => return Err(format!("defaults: the model has no collection \"{path}\"")),
+            };
             let ty = cat.resources[res].ty;
             let mut list = Vec::new();
             for (dotted, entry) in fields {
+                let named = [Some(&dotted), entry.copy.as_ref(), entry.if_set.as_ref()];
+                if cut && named.into_iter().flatten().any(|f| cat.resolve(ty, f).is_none()) {
+                    continue;
+                }
                 let (_, field) = cat
                     .resolve(ty, &dotted)
                     .ok_or_else(|| format!("defaults: {path} has no field \"{dotted}\""))?;

@@ -4,7 +4,7 @@
 use std::collections::HashMap;
 use std::sync::{Arc, OnceLock};
 
-use ontap_model::{AsyncMode, Method, Operation, Property, ResourceSpec, Roles, Schema, Spec};
+use ontap_model::{AsyncMode, Method, Operation, Property, Release, ResourceSpec, Roles, Schema, Spec};
 
 /// An index into [`Catalog::types`].
 pub(crate) type TypeId = u32;
@@ -277,21 +277,58 @@ pub(crate) struct Catalog {
     pub actions: Vec<Action>,
     /// GET paths that are no resource (the CLI passthrough, `/private/cli/{command}`).
     pub passthroughs: Vec<Template>,
+    /// The release the model was cut down to, when older than the model's own
+    /// ([`at_release`]). The simulator's own records (seed data, defaults, behaviours)
+    /// are written for the whole model: on such a catalog what they name that the
+    /// release lacks is left out rather than refused.
+    pub cut_to: Option<Release>,
 }
 
 /// The vendored model, as the generator reads it.
 const MODEL: &str = include_str!("../../spec/ontap-9.19.1.json");
 
+/// The release the vendored model describes.
+pub(crate) const MODEL_RELEASE: Release = Release::new(9, 19, 1);
+
+/// The vendored model, parsed once per process.
+fn model() -> &'static Spec {
+    static SPEC: OnceLock<Spec> = OnceLock::new();
+    SPEC.get_or_init(|| {
+        // The vendored model is tested to parse; an empty model is the fallback.
+        Spec::parse(MODEL)
+            .unwrap_or_else(|_| Spec::parse(r#"{"swagger": "2.0"}"#).expect("a minimal Swagger 2.0 document parses"))
+    })
+}
+
 /// The catalog of the vendored model, compiled once per process.
+#[cfg(test)]
 pub(crate) fn vendored() -> Arc<Catalog> {
-    static CATALOG: OnceLock<Arc<Catalog>> = OnceLock::new();
-    CATALOG
-        .get_or_init(|| {
-            // The vendored model is tested to parse; an empty catalog is the fallback.
-            let spec = Spec::parse(MODEL).unwrap_or_else(|_| {
-                Spec::parse(r#"{"swagger": "2.0"}"#).expect("a minimal Swagger 2.0 document parses")
-            });
-            Arc::new(Catalog::compile(&spec))
+    at_release(MODEL_RELEASE)
+}
+
+/// The catalog of the API as `release` has it ([`Spec::at_release`]): compiled once per
+/// release line per process. A release at or past the model's is the whole model.
+pub(crate) fn at_release(release: Release) -> Arc<Catalog> {
+    static CATALOGS: OnceLock<std::sync::Mutex<HashMap<(u16, u16), Arc<Catalog>>>> = OnceLock::new();
+    let line = if release >= MODEL_RELEASE.line() {
+        MODEL_RELEASE
+    } else {
+        Release::new(release.generation(), release.major(), 0)
+    };
+    let mut cache = CATALOGS
+        .get_or_init(Default::default)
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner);
+    cache
+        .entry((line.generation(), line.major()))
+        .or_insert_with(|| {
+            if line == MODEL_RELEASE {
+                Arc::new(Catalog::compile(model()))
+            } else {
+                let mut cat = Catalog::compile(&model().at_release(line));
+                cat.cut_to = Some(line);
+                Arc::new(cat)
+            }
         })
         .clone()
 }
@@ -315,6 +352,7 @@ impl Catalog {
                 resources: Vec::new(),
                 actions: Vec::new(),
                 passthroughs: Vec::new(),
+                cut_to: None,
             },
             defs: HashMap::new(),
         };

@@ -368,6 +368,10 @@ impl Converter<'_> {
                 .sym(name)
                 .and_then(|sym| fields.iter().enumerate().find(|(_, f)| f.sym == sym))
             else {
+                // The simulator's own records name fields of the whole model.
+                if self.verb == Verb::Seed && cat.cut_to.is_some() {
+                    continue;
+                }
                 return Err(Refusal::unexpected_argument(&here));
             };
             let allowed = match self.verb {
