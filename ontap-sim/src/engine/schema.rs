@@ -309,7 +309,9 @@ pub(crate) fn vendored() -> Arc<Catalog> {
 /// The catalog of the API as `release` has it ([`Spec::at_release`]): compiled once per
 /// release line per process. A release at or past the model's is the whole model.
 pub(crate) fn at_release(release: Release) -> Arc<Catalog> {
-    static CATALOGS: OnceLock<std::sync::Mutex<HashMap<(u16, u16), Arc<Catalog>>>> = OnceLock::new();
+    /// The catalogs compiled so far, by release line (`(9, 8)`).
+    type Compiled = std::sync::Mutex<HashMap<(u16, u16), Arc<Catalog>>>;
+    static CATALOGS: OnceLock<Compiled> = OnceLock::new();
     let line = if release >= MODEL_RELEASE.line() {
         MODEL_RELEASE
     } else {
