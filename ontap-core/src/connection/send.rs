@@ -1,0 +1,383 @@
+//! Sending a request: [`HostConnection::execute`] with its retries and
+//! deadline, one attempt in its slot and `tracing` span (with a provider's
+//! refused token replaced), the reading of the answer within its limits,
+//! and the error an error status becomes.
+
+use std::time::{Duration, Instant};
+
+use tracing::Instrument as _;
+
+use bytes::{Bytes, BytesMut};
+use http::header::{AUTHORIZATION, CONTENT_TYPE, HeaderMap, RETRY_AFTER};
+
+#[cfg(doc)]
+use super::HostConnectionBuilder;
+use super::secrets::Secrets;
+use super::{HostConnection, Slot};
+use crate::auth::Authorization;
+use crate::error::{ApiError, Error, RAW_BODY_LIMIT, RawBody, TransportError};
+use crate::request::RequestSpec;
+use crate::response::Response;
+#[cfg(doc)]
+use crate::retry::RetryPolicy;
+
+/// The most read of an error body that looks like JSON, so that an ONTAP
+/// error object with long arguments is still read whole; any other error
+/// body is read only as far as [`RawBody`] keeps it.
+const ERROR_JSON_LIMIT: usize = 64 << 10;
+
+impl HostConnection {
+    /// Sends `spec` and returns the server's answer; an error status becomes
+    /// [`Error::Api`] or [`Error::Http`]. A failed request is sent again as
+    /// the handle's [`RetryPolicy`] says (by default, an idempotent request
+    /// at most twice more after a connection failure, a time-out, 429, 502,
+    /// 503, 504 or ONTAP's "temporarily locked"; a POST never). A
+    /// certificate that fails verification is final at once. With a
+    /// [deadline](HostConnection::with_deadline), the request and its
+    /// retries end by then.
+    ///
+    /// A body is read up to [`HostConnectionBuilder::max_body_bytes`]; a
+    /// longer one is [`Error::BodyTooLarge`]. An error body is read only as
+    /// far as the error keeps it (2 KiB, or 64 KiB of JSON for ONTAP's error
+    /// object). Every body an error keeps has the connection's credentials
+    /// and tokens, and the secrets of the request's body, masked.
+    ///
+    /// Each attempt is a `tracing` span `ontap.attempt` (method, path,
+    /// attempt, status), with the request and response bodies at trace
+    /// level, their secrets masked.
+    ///
+    /// ```no_run
+    /// # async fn run(conn: ontap_core::HostConnection) -> Result<(), ontap_core::Error> {
+    /// use ontap_core::{Query, RequestSpec};
+    /// let spec = RequestSpec::new(http::Method::GET, "/cluster", &Query::new().fields(["version"]));
+    /// let response = conn.execute(&spec).await?;
+    /// println!("{}", response.status());
+    /// # Ok(()) }
+    /// ```
+    pub async fn execute(&self, spec: &RequestSpec) -> Result<Response, Error> {
+        let started = tokio::time::Instant::now();
+        let deadline = self.call.deadline;
+        let ends = deadline.map(|d| started + d);
+        let policy = &self.call.retry;
+        let mut sent = 0;
+        loop {
+            sent += 1;
+            let attempt = self.send_once_as(spec, sent);
+            let result = match ends {
+                Some(ends) => match tokio::time::timeout_at(ends, attempt).await {
+                    Ok(result) => result,
+                    Err(_) => return Err(self.deadline_error(spec, sent, None)),
+                },
+                None => attempt.await,
+            };
+            let err = match result {
+                Ok(response) => return Ok(response),
+                Err(err) => err,
+            };
+            let Some(delay) = policy.next_delay(spec.is_idempotent(), sent, &err) else {
+                return Err(err);
+            };
+            if ends.is_some_and(|ends| tokio::time::Instant::now() + delay >= ends) {
+                return Err(self.deadline_error(spec, sent, Some(err)));
+            }
+            tracing::debug!(
+                method = %spec.method(),
+                path = spec.path_and_query(),
+                attempt = sent,
+                delay_ms = delay.as_millis() as u64,
+                error = %err,
+                "retrying"
+            );
+            tokio::time::sleep(delay).await;
+        }
+    }
+
+    fn deadline_error(&self, spec: &RequestSpec, attempts: u32, last: Option<Error>) -> Error {
+        Error::Deadline {
+            method: spec.method().clone(),
+            path: spec.path_and_query().to_owned(),
+            deadline: self.call.deadline.unwrap_or_default(),
+            attempts,
+            last: last.map(Box::new),
+        }
+    }
+
+    /// Sends `spec` once, when a slot is free: no retry.
+    pub(crate) async fn send_once(&self, spec: &RequestSpec) -> Result<Response, Error> {
+        self.send_once_as(spec, 1).await
+    }
+
+    /// Sends `spec` once, as attempt number `attempt`, when a slot is free.
+    async fn send_once_as(&self, spec: &RequestSpec, attempt: u32) -> Result<Response, Error> {
+        let slot = self.slot().await;
+        self.send_in_as(slot, spec, attempt).await
+    }
+
+    /// Sends `spec` once in `slot`, which is given back when the answer has
+    /// been read.
+    pub(crate) async fn send_in(&self, slot: Slot, spec: &RequestSpec) -> Result<Response, Error> {
+        self.send_in_as(slot, spec, 1).await
+    }
+
+    /// Sends `spec` in `slot` as attempt number `attempt`, in its span. A
+    /// provider's token that the server refuses (401) is replaced and the
+    /// request sent once more: a 401 proves the server did nothing.
+    async fn send_in_as(&self, slot: Slot, spec: &RequestSpec, attempt: u32) -> Result<Response, Error> {
+        let span = tracing::debug_span!(
+            "ontap.attempt",
+            method = %spec.method(),
+            path = spec.path_and_query(),
+            attempt,
+            status = tracing::field::Empty,
+        );
+        async move {
+            let auth = self.authorization().await?;
+            let result = self.transmit(&slot, spec, auth.as_ref()).await;
+            let refused = matches!(&result, Err(err) if err.status() == Some(http::StatusCode::UNAUTHORIZED));
+            let result = match (&self.inner.tokens, auth) {
+                (Some(tokens), Some(auth)) if refused => {
+                    // The token is replaced, unless another request did so
+                    // already; either way this one is sent with the new one.
+                    tokens.refused(auth.generation).await;
+                    tracing::debug!(token = auth.generation, "token refused; sending again with a new one");
+                    let auth = self.authorization().await?;
+                    self.transmit(&slot, spec, auth.as_ref()).await
+                }
+                _ => result,
+            };
+            drop(slot);
+            let status = match &result {
+                Ok(response) => Some(response.status()),
+                Err(err) => err.status(),
+            };
+            if let Some(status) = status {
+                tracing::Span::current().record("status", status.as_u16());
+            }
+            result
+        }
+        .instrument(span)
+        .await
+    }
+
+    /// The provider's current token as a header, if the connection logs in
+    /// with a token provider.
+    async fn authorization(&self) -> Result<Option<Authorization>, Error> {
+        match &self.inner.tokens {
+            Some(tokens) => tokens.current(self.call.timeout).await.map(Some),
+            None => Ok(None),
+        }
+    }
+
+    /// Sends `spec` once, with `auth` when given, and reads its answer.
+    async fn transmit(
+        &self,
+        _slot: &Slot,
+        spec: &RequestSpec,
+        auth: Option<&Authorization>,
+    ) -> Result<Response, Error> {
+        let method = spec.method().clone();
+        let path = spec.path_and_query();
+        let url = format!("{}{}", self.inner.base, path);
+        let mut request = self.inner.client.request(method.clone(), &url);
+        // The server may hold the answer for `return_timeout` seconds.
+        let held = Duration::from_secs(spec.return_timeout().unwrap_or(0).into());
+        request = request.timeout(self.call.timeout + held);
+        if let Some(auth) = auth {
+            request = request.header(AUTHORIZATION, auth.header.clone());
+        }
+        let secrets = Secrets::new(&self.inner.credentials, auth.map(|a| &a.secret), spec.body());
+        if let Some(body) = spec.body() {
+            let bytes = serde_json::to_vec(body).map_err(|e| Error::Encode(e.into()))?;
+            if tracing::enabled!(tracing::Level::TRACE) {
+                tracing::trace!(body = %secrets.mask(&String::from_utf8_lossy(&bytes), false), "request body");
+            }
+            request = request.header(CONTENT_TYPE, "application/json").body(bytes);
+        }
+        let started = Instant::now();
+        let transport = |source| Error::Transport {
+            method: method.clone(),
+            path: path.to_owned(),
+            source: TransportError::new(source),
+        };
+        let mut reply = match request.send().await {
+            Ok(reply) => reply,
+            Err(source) => {
+                tracing::debug!(%method, path, error = %source, "request failed");
+                return Err(transport(source));
+            }
+        };
+        let status = reply.status();
+        let headers = reply.headers().clone();
+        let announced = reply.content_length();
+        let success = status.is_success();
+        let limit = if success {
+            self.inner.max_body_bytes
+        } else {
+            ERROR_JSON_LIMIT.min(self.inner.max_body_bytes)
+        };
+        if success && announced.is_some_and(|n| n > limit as u64) {
+            tracing::debug!(%method, path, status = status.as_u16(), announced, "body larger than the limit");
+            return Err(Error::BodyTooLarge {
+                method,
+                path: path.to_owned(),
+                status,
+                limit,
+                announced,
+            });
+        }
+        let capacity = announced.map_or(0, |n| n.min(limit as u64) as usize).min(1 << 20);
+        let mut body = BytesMut::with_capacity(capacity);
+        let mut complete = false;
+        while body.len() <= limit {
+            // An error body that is not JSON is read only as far as it is kept.
+            if !success && body.len() > RAW_BODY_LIMIT && !looks_like_json(&body) {
+                break;
+            }
+            match reply.chunk().await.map_err(transport)? {
+                Some(chunk) => body.extend_from_slice(&chunk),
+                None => {
+                    complete = true;
+                    break;
+                }
+            }
+        }
+        if !complete && announced == Some(body.len() as u64) {
+            // Read to the end, though its end was not waited for.
+            complete = true;
+        }
+        // Dropping an unfinished reply closes its connection.
+        drop(reply);
+        tracing::debug!(
+            %method,
+            path,
+            status = status.as_u16(),
+            duration_ms = started.elapsed().as_secs_f64() * 1000.0,
+            "ontap request"
+        );
+        if success && !complete {
+            return Err(Error::BodyTooLarge {
+                method,
+                path: path.to_owned(),
+                status,
+                limit,
+                announced,
+            });
+        }
+        if tracing::enabled!(tracing::Level::TRACE) {
+            tracing::trace!(body = %secrets.mask(&String::from_utf8_lossy(&body), !complete), "response body");
+        }
+        if success {
+            // An echo of the request (the Basic token, or a secret of the
+            // body, is in it) is no real answer: masked before anything,
+            // a decode error included, can keep it.
+            let body = if secrets.found_echo(&body) {
+                Bytes::from(secrets.mask(&String::from_utf8_lossy(&body), false).into_bytes())
+            } else {
+                body.freeze()
+            };
+            return Ok(Response::new(method, path.to_owned(), status, headers, body));
+        }
+        let announced = announced.and_then(|n| usize::try_from(n).ok());
+        let kept = Kept {
+            body: &body,
+            complete,
+            announced,
+        };
+        Err(error_from_reply(
+            method,
+            path.to_owned(),
+            status,
+            &headers,
+            kept,
+            &secrets,
+        ))
+    }
+}
+
+/// Whether an error body, by its first character, may be ONTAP's JSON.
+fn looks_like_json(body: &[u8]) -> bool {
+    body.iter().find(|b| !b.is_ascii_whitespace()) == Some(&b'{')
+}
+
+/// As much of an error body as was read.
+struct Kept<'a> {
+    body: &'a [u8],
+    /// Whether it was read to its end.
+    complete: bool,
+    /// Its `Content-Length`, if the server sent one.
+    announced: Option<usize>,
+}
+
+/// Turns an error status into the most precise error its body allows.
+fn error_from_reply(
+    method: http::Method,
+    path: String,
+    status: http::StatusCode,
+    headers: &HeaderMap,
+    kept: Kept<'_>,
+    secrets: &Secrets,
+) -> Error {
+    #[derive(serde::Deserialize)]
+    struct Envelope {
+        error: ApiError,
+    }
+    if kept.complete
+        && let Ok(Envelope { mut error }) = serde_json::from_slice::<Envelope>(kept.body)
+    {
+        secrets.mask_api_error(&mut error);
+        return Error::Api {
+            method,
+            path,
+            status,
+            error: Box::new(error),
+            retry_after: retry_after(headers),
+        };
+    }
+    let content_type = headers
+        .get(CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_owned);
+    let body = RawBody::kept(content_type, kept.body, kept.complete, kept.announced, |text, cut| {
+        secrets.mask(&text, cut)
+    });
+    Error::Http {
+        method,
+        path,
+        status,
+        body: Box::new(body),
+        retry_after: retry_after(headers),
+    }
+}
+
+/// Whether `err` is a TLS certificate that failed verification (or no
+/// certificate at all): sending again cannot change it.
+pub(crate) fn is_certificate_failure(err: &Error) -> bool {
+    let Error::Transport { source, .. } = err else {
+        return false;
+    };
+    let is_certificate = |tls: &rustls::Error| {
+        matches!(
+            tls,
+            rustls::Error::InvalidCertificate(_)
+                | rustls::Error::NoCertificatesPresented
+                | rustls::Error::InvalidCertRevocationList(_)
+        )
+    };
+    let mut cause: Option<&(dyn std::error::Error + 'static)> = Some(source);
+    while let Some(current) = cause {
+        if current.downcast_ref::<rustls::Error>().is_some_and(is_certificate) {
+            return true;
+        }
+        // `io::Error::source` skips the error it wraps: step into it.
+        cause = match current.downcast_ref::<std::io::Error>() {
+            Some(io) => io.get_ref().map(|inner| inner as &(dyn std::error::Error + 'static)),
+            None => current.source(),
+        };
+    }
+    false
+}
+
+fn retry_after(headers: &HeaderMap) -> Option<Duration> {
+    let seconds: u64 = headers.get(RETRY_AFTER)?.to_str().ok()?.trim().parse().ok()?;
+    Some(Duration::from_secs(seconds))
+}

@@ -1,0 +1,301 @@
+//! Reading a collection page by page ([`Page`]): one request a page, the
+//! next one read ahead, its `next` links followed until they end, repeat
+//! (remembered in a bounded window), leave `/api/` or bring only empty pages.
+
+use std::collections::{HashSet, VecDeque};
+use std::hash::{BuildHasher, RandomState};
+
+use futures::stream::{self, BoxStream, StreamExt};
+use http::Method;
+use serde::Deserialize;
+use tracing::Instrument as _;
+
+#[cfg(doc)]
+use super::ResourceExt;
+use super::{Records, operation_span};
+use crate::connection::HostConnection;
+use crate::error::Error;
+use crate::hal::Links;
+use crate::request::{self, Query, RequestSpec};
+use crate::resource::Resource;
+use crate::response::Response;
+
+/// One page of a collection, as [`ResourceExt::get_pages`] reads it.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub struct Page<R> {
+    /// The page's records, decoded, in the server's order; empty when the
+    /// query says `return_records=false`.
+    pub records: Vec<R>,
+    /// The page's `num_records`, as the server sent it: how many records
+    /// the page holds, or with `return_records=false`, how many objects
+    /// match.
+    pub num_records: Option<u64>,
+    /// The page's `_links.next.href`, as the server wrote it; `None` on the
+    /// last page. The stream follows it, unless it ends there with an
+    /// error ([`Error::UnexpectedLink`], [`Error::EmptyPages`]) or the link
+    /// repeats.
+    pub next: Option<String>,
+}
+
+/// How many of the last `next` links a collection stream remembers to see
+/// a loop: a cycle of at most this many pages is caught.
+const REMEMBERED_LINKS: usize = 1024;
+
+/// The last [`REMEMBERED_LINKS`] links, as 64-bit hashes: a window, so its
+/// memory is bounded however many pages a collection has.
+struct RecentLinks {
+    hasher: RandomState,
+    order: VecDeque<u64>,
+    set: HashSet<u64>,
+    capacity: usize,
+}
+
+impl RecentLinks {
+    fn new(capacity: usize) -> Self {
+        RecentLinks {
+            hasher: RandomState::new(),
+            order: VecDeque::with_capacity(capacity.min(64)),
+            set: HashSet::with_capacity(capacity.min(64)),
+            capacity: capacity.max(1),
+        }
+    }
+
+    /// Remembers `link`; false when it is one of the remembered ones.
+    fn insert(&mut self, link: &str) -> bool {
+        let hash = self.hasher.hash_one(link);
+        if !self.set.insert(hash) {
+            return false;
+        }
+        self.order.push_back(hash);
+        if self.order.len() > self.capacity
+            && let Some(oldest) = self.order.pop_front()
+        {
+            self.set.remove(&oldest);
+        }
+        true
+    }
+
+    #[cfg(test)]
+    fn len(&self) -> usize {
+        self.order.len()
+    }
+}
+
+/// A page being read ahead, on its own task; dropping it stops the read.
+struct Prefetch {
+    task: tokio::task::JoinHandle<Result<Response, Error>>,
+    conn: HostConnection,
+    spec: RequestSpec,
+}
+
+impl Prefetch {
+    fn start(conn: &HostConnection, spec: RequestSpec) -> Prefetch {
+        let task = {
+            let (conn, spec) = (conn.clone(), spec.clone());
+            tokio::spawn(async move { conn.execute(&spec).await }.in_current_span())
+        };
+        Prefetch {
+            task,
+            conn: conn.clone(),
+            spec,
+        }
+    }
+
+    async fn answer(&mut self) -> Result<Response, Error> {
+        match (&mut self.task).await {
+            Ok(answer) => answer,
+            Err(err) if err.is_panic() => std::panic::resume_unwind(err.into_panic()),
+            // Cancelled: the runtime that ran the task shut down. A GET can
+            // be sent again, here.
+            Err(_) => self.conn.execute(&self.spec).await,
+        }
+    }
+}
+
+impl Drop for Prefetch {
+    fn drop(&mut self) {
+        self.task.abort();
+    }
+}
+
+/// A page's `_links`, read before its records so that the next page can be
+/// asked for while they are decoded; the records are only checked for.
+#[derive(Deserialize)]
+struct PageHead {
+    #[serde(default)]
+    records: Option<Counted>,
+    #[serde(default)]
+    num_records: Option<u64>,
+    #[serde(rename = "_links", default)]
+    links: Option<Links>,
+}
+
+/// How many elements a JSON array has, read without decoding them.
+struct Counted(usize);
+
+impl<'de> Deserialize<'de> for Counted {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct Count;
+        impl<'de> serde::de::Visitor<'de> for Count {
+            type Value = Counted;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("an array of records")
+            }
+            fn visit_seq<A: serde::de::SeqAccess<'de>>(self, mut seq: A) -> Result<Counted, A::Error> {
+                let mut n = 0;
+                while seq.next_element::<serde::de::IgnoredAny>()?.is_some() {
+                    n += 1;
+                }
+                Ok(Counted(n))
+            }
+        }
+        deserializer.deserialize_seq(Count)
+    }
+}
+
+/// Where a collection stream stands between two pages.
+struct PageState {
+    conn: HostConnection,
+    /// The next page, not asked for yet (the first one).
+    next: Option<RequestSpec>,
+    /// The next page, being read.
+    ahead: Option<Prefetch>,
+    /// Why the stream ends after the page just yielded: its `next` link
+    /// is not followed.
+    stop: Option<Error>,
+    seen: RecentLinks,
+    /// Empty pages read in a row, each with a `next` link.
+    empty_in_row: u32,
+    max_empty: u32,
+    /// The first page's path and query, for the error.
+    first: String,
+    /// `ontap.operation` of the whole stream: each page is read in it.
+    span: tracing::Span,
+    /// `return_records=false`: pages carry no `records`.
+    records_optional: bool,
+}
+
+/// The pages of a collection, one request each.
+pub(super) fn pages<R: Resource>(conn: HostConnection, query: Query) -> BoxStream<'static, Result<Page<R>, Error>> {
+    let first =
+        request::collection_path_with(&R::default(), &query).map(|path| RequestSpec::new(Method::GET, &path, &query));
+    let first = match first {
+        Ok(spec) => spec,
+        Err(err) => return stream::once(async move { Err(err) }).boxed(),
+    };
+    let mut seen = RecentLinks::new(REMEMBERED_LINKS);
+    seen.insert(first.path_and_query());
+    let span = operation_span::<R>("get_collection", || request::collection_path(&R::default()));
+    let state = PageState {
+        span,
+        conn,
+        first: first.path_and_query().to_owned(),
+        next: Some(first),
+        ahead: None,
+        stop: None,
+        seen,
+        empty_in_row: 0,
+        max_empty: query.get_max_empty_pages().max(1),
+        records_optional: query.get("return_records") == Some("false"),
+    };
+    stream::try_unfold(state, |state| {
+        let span = state.span.clone();
+        next_page(state).instrument(span)
+    })
+    .boxed()
+}
+
+/// Reads the next page of a collection stream, and starts the one after.
+async fn next_page<R: Resource>(mut state: PageState) -> Result<Option<(Page<R>, PageState)>, Error> {
+    {
+        if let Some(err) = state.stop.take() {
+            return Err(err);
+        }
+        let mut fetch = match (state.ahead.take(), state.next.take()) {
+            (Some(fetch), _) => fetch,
+            (None, Some(spec)) => Prefetch::start(&state.conn, spec),
+            (None, None) => return Ok(None),
+        };
+        let response = fetch.answer().await?;
+        let head: PageHead = response.decode()?;
+        let count = head.records.map(|Counted(n)| n);
+        if count.is_none() && !state.records_optional {
+            return Err(response.decode_error_text("a collection page without `records`"));
+        }
+        let href = head.links.and_then(|links| links.next).map(|link| link.href);
+        let next = match href.clone() {
+            None => None,
+            Some(href) => match RequestSpec::from_href(&href) {
+                Some(spec) if state.seen.insert(spec.path_and_query()) => {
+                    state.empty_in_row = if count.unwrap_or(0) == 0 {
+                        state.empty_in_row + 1
+                    } else {
+                        0
+                    };
+                    if state.empty_in_row >= state.max_empty {
+                        // A new cursor each time, and nothing on any page.
+                        state.stop = Some(Error::EmptyPages {
+                            path: state.first.clone(),
+                            pages: state.empty_in_row,
+                            next: href,
+                        });
+                        None
+                    } else {
+                        Some(spec)
+                    }
+                }
+                Some(_) => {
+                    tracing::warn!(href, "the collection's next link repeats; stopping");
+                    None
+                }
+                None => {
+                    // The page's records are good; the stream ends after them.
+                    state.stop = Some(Error::UnexpectedLink { href });
+                    None
+                }
+            },
+        };
+        // The next page is read while this one is decoded and consumed:
+        // one page ahead, no more.
+        state.ahead = next.map(|spec| Prefetch::start(&state.conn, spec));
+        let records = match count {
+            Some(_) => response.decode::<Records<R>>()?.records,
+            None => Vec::new(),
+        };
+        let page = Page {
+            records,
+            num_records: head.num_records,
+            next: href,
+        };
+        Ok(Some((page, state)))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_loop_check_remembers_a_bounded_window_of_links() {
+        let mut seen = RecentLinks::new(4);
+        for i in 0..10_000 {
+            assert!(seen.insert(&format!("/storage/volumes?start={i}")));
+            assert!(seen.len() <= 4);
+        }
+        // The last four repeat; older ones have been forgotten.
+        assert!(!seen.insert("/storage/volumes?start=9999"));
+        assert!(!seen.insert("/storage/volumes?start=9996"));
+        assert!(seen.insert("/storage/volumes?start=9995"));
+        assert_eq!(seen.len(), 4);
+    }
+
+    #[test]
+    fn a_cycle_within_the_window_is_caught() {
+        let mut seen = RecentLinks::new(REMEMBERED_LINKS);
+        let cycle: Vec<String> = (0..REMEMBERED_LINKS).map(|i| format!("/x?c={i}")).collect();
+        assert!(cycle.iter().all(|link| seen.insert(link)));
+        assert!(!seen.insert(&cycle[0]));
+        assert_eq!(seen.len(), REMEMBERED_LINKS);
+    }
+}

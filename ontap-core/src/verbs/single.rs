@@ -1,0 +1,160 @@
+//! The requests of the verbs on one object: a GET merged into the object,
+//! and the POST, PATCH and DELETE that ask for a held answer, wait for the
+//! job they start and refresh the object when asked.
+
+use http::Method;
+use serde_json::Value;
+
+use super::options::Call;
+use super::{CallOptions, Post, Records};
+use crate::connection::{Hold, HostConnection};
+use crate::error::Error;
+use crate::request::{self, Query, RequestSpec};
+use crate::resource::{Resource, Verb, Verbs};
+use crate::response::Response;
+
+/// GETs `resource` and merges the answer into it.
+pub(super) async fn refresh<R: Resource>(
+    resource: &mut R,
+    conn: &HostConnection,
+    query: &Query,
+) -> Result<Response, Error> {
+    read_into(resource, conn, query, true).await
+}
+
+/// GETs `resource`, retried as any GET when `retry`, else sent once, and
+/// merges the answer into it.
+pub(super) async fn read_into<R: Resource>(
+    resource: &mut R,
+    conn: &HostConnection,
+    query: &Query,
+    retry: bool,
+) -> Result<Response, Error> {
+    let spec = RequestSpec::new(Method::GET, &request::instance_path_with(resource, query)?, query);
+    let response = if retry {
+        conn.execute(&spec).await?
+    } else {
+        conn.send_once(&spec).await?
+    };
+    let fresh: R = response.decode()?;
+    resource.merge(fresh);
+    Ok(response)
+}
+
+/// Asks the server to hold the answer of a request that may start a job
+/// until the job ends ([`HostConnectionBuilder::return_timeout`]): when the
+/// call waits for the job, sets no `return_timeout` of its own, the
+/// resource's operation may be held, and a hold is free. Adds
+/// `return_timeout` to `query` and returns the hold, to keep until the
+/// answer is in.
+///
+/// [`HostConnectionBuilder::return_timeout`]: crate::HostConnectionBuilder::return_timeout
+fn hold<'c>(conn: &'c HostConnection, call: &Call, allowed: Verbs, verb: Verb, query: &mut Query) -> Option<Hold<'c>> {
+    if !call.poll || !allowed.contains(verb) || query.get("return_timeout").is_some() {
+        return None;
+    }
+    let hold = conn.hold()?;
+    query.push("return_timeout", hold.seconds);
+    Some(hold)
+}
+
+/// What a job-starting call does after the server's answer: wait for the
+/// job, then refresh the object when asked.
+async fn finish<R: Resource>(
+    resource: &mut R,
+    conn: &HostConnection,
+    response: &mut Response,
+    call: &Call,
+) -> Result<(), Error> {
+    wait_for_job(conn, response, call).await?;
+    if call.hydrate {
+        refresh(resource, conn, &call.query.parents_only()).await?;
+    }
+    Ok(())
+}
+
+/// POSTs `resource` and waits for its job as `options` say.
+pub(super) async fn send_post<R: Post>(
+    resource: &mut R,
+    conn: &HostConnection,
+    options: CallOptions<<R as Post>::Params>,
+) -> Result<Response, Error> {
+    let body = request::body(resource, Verb::Post)?;
+    let call = options.into_call();
+    let mut query = call.query.clone();
+    if !R::KEYS.is_empty() && query.get("return_records").is_none() {
+        // The answer then holds the new object's keys, which a later
+        // GET, PATCH or DELETE needs.
+        query.push("return_records", true);
+    }
+    let hold = hold(conn, &call, R::HOLD, Verb::Post, &mut query);
+    let spec = RequestSpec::new(Method::POST, &request::collection_path_with(resource, &query)?, &query)
+        .with_body(Value::Object(body));
+    let mut response = conn.execute(&spec).await?;
+    drop(hold);
+    response.started_job()?;
+    if !response.is_empty_body()
+        && let Some(created) = response.decode::<Records<R>>()?.records.into_iter().next()
+    {
+        // With `return_records=true`, the answer holds the new object and its keys.
+        resource.merge(created);
+    }
+    finish(resource, conn, &mut response, &call).await?;
+    Ok(response)
+}
+
+pub(super) async fn send_patch<R: Resource>(
+    resource: &mut R,
+    conn: &HostConnection,
+    body: serde_json::Map<String, Value>,
+    call: &Call,
+) -> Result<Response, Error> {
+    let path = request::instance_path_with(resource, &call.query)?;
+    let mut query = call.query.clone();
+    let hold = hold(conn, call, R::HOLD, Verb::Patch, &mut query);
+    let spec = RequestSpec::new(Method::PATCH, &path, &query).with_body(Value::Object(body));
+    let mut response = conn.execute(&spec).await?;
+    drop(hold);
+    finish(resource, conn, &mut response, call).await?;
+    Ok(response)
+}
+
+pub(super) async fn send_delete<R: Resource>(
+    resource: &R,
+    conn: &HostConnection,
+    body: Option<Value>,
+    call: &Call,
+) -> Result<Response, Error> {
+    let path = request::instance_path_with(resource, &call.query)?;
+    let mut query = call.query.clone();
+    let hold = hold(conn, call, R::HOLD, Verb::Delete, &mut query);
+    let mut spec = RequestSpec::new(Method::DELETE, &path, &query);
+    if let Some(body) = body {
+        spec = spec.with_body(body);
+    }
+    let mut response = conn.execute(&spec).await?;
+    drop(hold);
+    wait_for_job(conn, &mut response, call).await?;
+    Ok(response)
+}
+
+/// Waits for the job in `response`, when there is one and `poll` is on, and
+/// keeps its final status there; a job that did not succeed is an error. A
+/// body that cannot be read for its job is an error, `poll` on or off:
+/// "no job" would read as done.
+async fn wait_for_job(conn: &HostConnection, response: &mut Response, call: &Call) -> Result<(), Error> {
+    let job = response.started_job()?.cloned();
+    if call.poll
+        && let Some(job) = job
+    {
+        let outcome = job
+            .wait(conn, &call.poll_options)
+            .await
+            .map_err(|source| Error::Polling {
+                uuid: job.uuid.clone(),
+                source: Box::new(source),
+            })?;
+        response.set_job_status(outcome.into_result(&job.uuid)?);
+    }
+    Ok(())
+}
