@@ -39,7 +39,7 @@
 //!     .tls(true)                                   // the default: HTTPS, self-signed
 //!     .job_retention(Duration::from_secs(300))     // the default, as on ONTAP
 //!     .download_rate(Some(1024 * 1024))            // bytes per second, so progress shows
-//!     .cluster_version("9.15.1")                   // the default
+//!     .cluster_version("9.19.1")                   // the default; 9.6 to 9.19.1
 //!     .upgrade_duration(Duration::from_secs(2))    // an upgrade, node by node
 //!     .job_duration(Duration::from_millis(100))    // create/modify/delete jobs
 //!     .seed_jobs(25)                               // finished jobs for the collection
@@ -75,7 +75,7 @@
 //! ontap-sim [--listen 127.0.0.1:8443] [--username admin] [--password netapp1!] [--http]
 //!           [--cert-out cert.pem] [--job-retention 300] [--download-rate BYTES_PER_SEC]
 //!           [--seed-jobs N] [--seed-volumes N] [--seed-svms N] [--seed-package 9.16.1]...
-//!           [--cluster-version 9.15.1] [--next-version 9.16.1] [--job-duration-ms 100]
+//!           [--cluster-version 9.19.1] [--next-version 9.16.1] [--job-duration-ms 100]
 //!           [--upgrade-duration 10] [--request-log 1000] [--request-log-file PATH]
 //!           [--read-timeout 10]
 //! ```
@@ -398,8 +398,12 @@
 //!   or outside an enum uses `262197`, inferred from the code's description (no real
 //!   answer was found). A missing parent answers 404 code `4`, where the snapshot GET
 //!   documents `918235` for an unknown volume.
-//! - The model does not say when fields were introduced: every field of 9.19.1 is
-//!   accepted whatever [`cluster_version`](SimulatorBuilder::cluster_version) says.
+//! - A release older than 9.19.1 ([`cluster_version`](SimulatorBuilder::cluster_version))
+//!   serves the model cut down by its `x-ntap-introduced` markers, which come from
+//!   NetApp's Python client release by release: a marker the client got late (such as
+//!   the software download's `state`, `message` and `code`, marked 9.17 but documented
+//!   since 9.7) makes the simulator refuse what that release had; parts without a marker
+//!   are always served; no path that a release had and a later one removed is served.
 //! - Nested references (`svm`, `aggregates`, `volume`) carry no `_links`, and a `self` link
 //!   never keeps a trailing slash of the request.
 //! - Field order: the keys `uuid` and `name` first, then the model's order, which is
