@@ -22,7 +22,7 @@ use tokio::time::{Instant, sleep_until};
 
 use crate::connection::{HostConnection, Slot};
 use crate::error::Error;
-use crate::job::{JobLink, JobStatus, POLL_FIELDS, may_heal};
+use crate::job::{JobLink, JobStatus, may_heal};
 use crate::request::{Query, RequestSpec};
 use tracing::Instrument as _;
 
@@ -108,6 +108,14 @@ fn batchable(link: &JobLink) -> bool {
 /// Reads the job of `link` once within `window`, with the other waits of
 /// `conn` where it can.
 pub(crate) async fn read(conn: &HostConnection, link: &JobLink, window: Window) -> Result<JobStatus, Error> {
+    // The fields asked for depend on the release, read once per connection. A
+    // refused certificate ends the wait as the job read itself would; any
+    // other failure leaves the release unknown.
+    if let Err(err) = conn.learn_release().await
+        && crate::connection::is_certificate_failure(&err)
+    {
+        return Err(err);
+    }
     let batcher = &conn.inner().jobs;
     if !batchable(link) || batcher.alone.load(Ordering::Relaxed) {
         sleep_until(window.latest).await;
@@ -146,7 +154,9 @@ pub(crate) async fn read(conn: &HostConnection, link: &JobLink, window: Window) 
 
 /// Reads one job with its own GET.
 async fn read_alone(conn: &HostConnection, link: &JobLink) -> Result<JobStatus, Error> {
-    conn.send_once(&link.poll_request()).await?.decode()
+    conn.send_once(&link.poll_request_at(conn.known_release()))
+        .await?
+        .decode()
 }
 
 /// The task: sends the pending reads as they fall due, until none is left.
@@ -243,7 +253,7 @@ async fn send(conn: HostConnection, slot: Slot, mut reads: Vec<Read>) {
             links: None,
         };
         let status = conn
-            .send_in(slot, &link.poll_request())
+            .send_in(slot, &link.poll_request_at(conn.known_release()))
             .instrument(read.span)
             .await
             .and_then(|r| r.decode());
@@ -258,7 +268,7 @@ async fn send(conn: HostConnection, slot: Slot, mut reads: Vec<Read>) {
     let uuids: Vec<&str> = reads.iter().map(|read| read.uuid.as_str()).collect();
     let query = Query::new()
         .param("uuid", uuids.join("|"))
-        .param("fields", POLL_FIELDS)
+        .param("fields", crate::connection::job_fields(conn.known_release()))
         .param("max_records", reads.len());
     let spec = RequestSpec::new(Method::GET, "/cluster/jobs", &query);
     let page = conn

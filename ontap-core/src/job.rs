@@ -157,19 +157,35 @@ impl JobLink {
         }
     }
 
-    /// The request one poll sends.
+    /// The request one poll sends to a cluster of ONTAP 9.9 or later (the
+    /// job's `error` came with 9.9; [`JobLink::status`] and the waits ask
+    /// for the fields the connection's release has).
+    ///
+    /// ```
+    /// let link = ontap_core::JobLink { uuid: "1d7d6a50".into(), links: None };
+    /// assert_eq!(link.poll_request().path_and_query(), "/cluster/jobs/1d7d6a50?fields=state%2Cmessage%2Ccode%2Cerror");
+    /// ```
     pub fn poll_request(&self) -> RequestSpec {
+        self.poll_request_at(None)
+    }
+
+    /// The request one poll sends to a cluster of `release` (unknown: as
+    /// [`JobLink::poll_request`]).
+    pub(crate) fn poll_request_at(&self, release: Option<crate::Release>) -> RequestSpec {
         let href = self.href();
         let path = match RequestSpec::from_href(&href) {
             Some(spec) if !spec.path_and_query().contains('?') => spec.path_and_query().to_owned(),
             _ => format!("/cluster/jobs/{}", encode_component(&self.uuid)),
         };
-        RequestSpec::new(Method::GET, &path, &Query::new().param("fields", POLL_FIELDS))
+        let fields = crate::connection::job_fields(release);
+        RequestSpec::new(Method::GET, &path, &Query::new().param("fields", fields))
     }
 
-    /// Reads the job once.
+    /// Reads the job once, asking for the fields the cluster's release has
+    /// ([`HostConnection::release`]).
     pub async fn status(&self, conn: &HostConnection) -> Result<JobStatus, Error> {
-        conn.execute(&self.poll_request()).await?.decode()
+        let release = conn.release().await;
+        conn.execute(&self.poll_request_at(release)).await?.decode()
     }
 
     /// Waits until the job finishes, the poll timeout runs out, or the job

@@ -40,6 +40,7 @@ pub use hal::{Href, Links, Timestamp};
 pub use http;
 pub use job::{JobLink, JobOutcome, JobState, JobStatus, PollOptions, ProgressFn};
 pub use ontap_derive::{Model, OpenEnum, Resource};
+pub use ontap_model::{Release, ReleaseError};
 pub use request::{
     Order, Query, RequestSpec, body, body_changes, collection_path, collection_path_with, encode_component, filter,
     instance_path, instance_path_with,

@@ -35,6 +35,7 @@ impl HostConnection {
             max_body_bytes: DEFAULT_MAX_BODY_BYTES,
             max_in_flight: DEFAULT_MAX_IN_FLIGHT,
             return_timeout: DEFAULT_RETURN_TIMEOUT,
+            release: None,
         }
     }
 

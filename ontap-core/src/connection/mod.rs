@@ -5,15 +5,18 @@
 //! [`HostConnectionBuilder`] gathers. The handle's methods (its variants,
 //! accessors, slots and holds) are in `handle`, the builder's setters in
 //! `builder`, the checks and the opening of the pool in `open`, the sending
-//! of a request and the reading of its answer in `send`, and the masking of
-//! secrets in what an error keeps in `secrets`.
+//! of a request and the reading of its answer in `send`, the masking of
+//! secrets in what an error keeps in `secrets`, and the cluster's release in
+//! `release`.
 
 mod builder;
 mod handle;
 mod open;
+mod release;
 mod secrets;
 mod send;
 
+pub(crate) use release::job_fields;
 pub(crate) use send::is_certificate_failure;
 
 use std::sync::Arc;
@@ -118,6 +121,8 @@ pub(crate) struct Inner {
     return_timeout: u32,
     /// The job waits of this connection, polled together.
     pub(crate) jobs: crate::batch::JobBatcher,
+    /// The cluster's release, stated or learned.
+    release: release::KnownRelease,
 }
 
 /// The right to have one request in flight on a connection.
@@ -171,6 +176,7 @@ pub struct HostConnectionBuilder {
     max_body_bytes: usize,
     max_in_flight: usize,
     return_timeout: u32,
+    release: Option<crate::Release>,
 }
 
 /// A way to log in that sends an `Authorization` header.

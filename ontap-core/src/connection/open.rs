@@ -156,6 +156,7 @@ impl HostConnectionBuilder {
                 holds: Semaphore::new(self.max_in_flight.div_ceil(2)),
                 return_timeout: self.return_timeout,
                 jobs: crate::batch::JobBatcher::default(),
+                release: super::release::KnownRelease::stated(self.release),
             }),
         })
     }
