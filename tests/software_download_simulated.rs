@@ -120,6 +120,20 @@ async fn the_three_flows_over_http() {
     .unwrap();
 }
 
+/// The seed's flows on an ONTAP 9.8 cluster, which has no job `error` (9.9): the waits
+/// and reads ask only for what it has.
+#[tokio::test]
+async fn the_three_flows_on_ontap_9_8() {
+    tokio::time::timeout(LIMIT, async {
+        let setup = Setup::start(Simulator::builder().tls(false).cluster_version("9.8")).await;
+        let conn = setup.connection().build().unwrap();
+        three_flows(&setup, &conn).await;
+        assert_eq!(conn.known_release(), Some(ontap::Release::new(9, 8, 0)));
+    })
+    .await
+    .unwrap();
+}
+
 #[tokio::test]
 async fn verification_refuses_a_self_signed_certificate() {
     let setup = Setup::start(Simulator::builder().tls(true)).await;
