@@ -32,6 +32,7 @@
 #![warn(missing_docs)]
 
 pub mod codes;
+mod corrections;
 mod history;
 mod release;
 mod resource;
@@ -41,6 +42,7 @@ use std::path::Path;
 
 use serde_json::{Map, Value};
 
+pub use corrections::{INTRODUCED, Introduced, RENAMES, Rename};
 pub use release::{Release, ReleaseError};
 pub use resource::{AsyncMode, Method, Operation, Param, ParamLocation, ResourceSpec};
 pub use schema::{Bounds, Definition, Property, Roles, Schema};
@@ -107,14 +109,16 @@ impl Spec {
         Spec::parse(&text)
     }
 
-    /// Takes a parsed document.
+    /// Takes a parsed document, with the facts real clusters contradict corrected
+    /// ([`RENAMES`], [`INTRODUCED`]).
     pub fn from_value(value: Value) -> Result<Spec, ModelError> {
-        let Value::Object(root) = value else {
+        let Value::Object(mut root) = value else {
             return Err(ModelError::NotSwagger2);
         };
         if root.get("swagger").and_then(Value::as_str) != Some("2.0") {
             return Err(ModelError::NotSwagger2);
         }
+        corrections::apply(&mut root);
         let mut spec = Spec {
             root,
             resources: Vec::new(),

@@ -29,8 +29,8 @@ pub struct MetroclusterDiagnostics {
     /// `cluster`: [`MetroclusterDiagnosticsCluster`](crate::MetroclusterDiagnosticsCluster); read by GET; sent by POST.
     #[resource(get, post)]
     pub cluster: Option<MetroclusterDiagnosticsCluster>,
-    /// `config-replication`: [`MetroclusterDiagnosticsConfigreplication`](crate::MetroclusterDiagnosticsConfigreplication); read by GET; sent by POST.
-    #[resource(get, post, rename = "config-replication")]
+    /// `config_replication`: [`MetroclusterDiagnosticsConfigreplication`](crate::MetroclusterDiagnosticsConfigreplication); read by GET; sent by POST.
+    #[resource(get, post)]
     pub config_replication: Option<MetroclusterDiagnosticsConfigreplication>,
     /// `connection`: [`MetroclusterDiagnosticsConnection`](crate::MetroclusterDiagnosticsConnection); read by GET; sent by POST.
     #[resource(get, post)]

@@ -27,8 +27,8 @@ pub struct S3Policy {
     /// `comment`: string, 0 to 256 characters; read by GET; sent by POST and PATCH.
     #[resource(get, post, patch)]
     pub comment: Option<String>,
-    /// `read-only`: boolean; read by GET.
-    #[resource(get, rename = "read-only")]
+    /// `read_only`: boolean; read by GET.
+    #[resource(get)]
     pub read_only: Option<bool>,
     /// `statements`: list of [`S3PolicyStatement`](crate::S3PolicyStatement); read by GET; sent by POST and PATCH.
     #[resource(get, post, patch)]

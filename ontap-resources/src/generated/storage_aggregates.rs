@@ -87,8 +87,8 @@ pub struct Aggregate {
     /// `statistics`: [`PerformanceMetricRaw`](crate::PerformanceMetricRaw); read by GET.
     #[resource(get)]
     pub statistics: Option<PerformanceMetricRaw>,
-    /// `volume-count`: integer; read by GET.
-    #[resource(get, rename = "volume-count")]
+    /// `volume_count`: integer; read by GET.
+    #[resource(get)]
     pub volume_count: Option<i64>,
 }
 

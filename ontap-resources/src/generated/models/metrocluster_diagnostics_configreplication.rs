@@ -4,7 +4,7 @@
 
 use crate::{ErrorArguments, MetroclusterDiagnosticsState};
 
-/// An object of the model's `metrocluster_diagnostics_configreplication` definition, held by [`MetroclusterDiagnostics`](crate::MetroclusterDiagnostics)'s `config-replication`.
+/// An object of the model's `metrocluster_diagnostics_configreplication` definition, held by [`MetroclusterDiagnostics`](crate::MetroclusterDiagnostics)'s `config_replication`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct MetroclusterDiagnosticsConfigreplication {
     /// `state`: [`MetroclusterDiagnosticsState`](crate::MetroclusterDiagnosticsState) (`ok`, `warning`, `not_run`, `not_applicable`); read-only.
