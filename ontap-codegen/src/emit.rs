@@ -209,7 +209,7 @@ fn write_params(out: &mut String, plan: &Plan, params: &ParamsDef) {
             values_introduced: Vec::new(),
         };
         let mut text = format!("`{}`: {}", field.wire, type_ref(plan, &field.ty, &owner.features));
-        for fact in property_facts(&property) {
+        for fact in property_facts(&property, None) {
             let _ = write!(text, ", {fact}");
         }
         text.push('.');
@@ -339,7 +339,9 @@ fn number(value: f64) -> String {
 }
 
 /// The facts of a property: format, bounds, values, default.
-fn property_facts(property: &Property) -> Vec<String> {
+/// The facts of a property worth a reader's eye; its release when later than `floor`
+/// (the release its resource came with).
+fn property_facts(property: &Property, floor: Option<ontap_model::Release>) -> Vec<String> {
     let mut facts = Vec::new();
     let b = &property.bounds;
     if let Schema::String {
@@ -380,15 +382,43 @@ fn property_facts(property: &Property) -> Vec<String> {
     if property.required {
         facts.push("required by the model".to_owned());
     }
+    if let Some(since) = since(property.introduced).filter(|r| Some(*r) > floor) {
+        facts.push(format!("since ONTAP {since}"));
+    }
+    if !property.values_introduced.is_empty() {
+        let mut values: Vec<String> = property
+            .values_introduced
+            .iter()
+            .map(|(value, release)| format!("`{value}` since {release}"))
+            .collect();
+        values.sort();
+        facts.push(format!("values {}", values.join(", ")));
+    }
     facts
 }
 
+/// The release that introduced a part of the API, when later than the oldest release
+/// the model covers (9.6: every part has been there at least since then).
+fn since(introduced: Option<ontap_model::Release>) -> Option<ontap_model::Release> {
+    introduced.filter(|r| *r > ontap_model::Release::new(9, 6, 0))
+}
+
+/// The release a resource came with: its first operation's.
+fn first_release(spec: &ResourceSpec) -> Option<ontap_model::Release> {
+    spec.operations().filter_map(|op| op.introduced).min()
+}
+
 fn field_doc(plan: &Plan, owner: &StructDef, field: &FieldDef) -> String {
+    let floor = owner.resource.as_ref().and_then(|r| first_release(&r.spec));
     if let Some(doc) = &field.doc {
-        return doc.join("\n");
+        let mut text = doc.join("\n");
+        if let Some(r) = since(field.property.introduced).filter(|r| Some(*r) > floor) {
+            let _ = write!(text, "\n\nSince ONTAP {r}.");
+        }
+        return text;
     }
     let mut text = format!("`{}`: {}", field.wire, type_ref(plan, &field.ty, &owner.features));
-    for fact in property_facts(&field.property) {
+    for fact in property_facts(&field.property, floor) {
         let _ = write!(text, ", {fact}");
     }
     if let Ty::Enum(index) = *innermost(&field.ty) {
@@ -493,18 +523,26 @@ fn resource_doc(s: &StructDef, spec: &ResourceSpec, key_fields: &[String], model
         },
     }
     let mut verbs = Vec::new();
+    let first = first_release(spec);
+    let release_note = |op: &Option<ontap_model::Operation>| match op.as_ref().and_then(|op| since(op.introduced)) {
+        Some(r) if Some(r) != first => format!(" (since ONTAP {r})"),
+        _ => String::new(),
+    };
     let async_note = |op: &Option<ontap_model::Operation>| match op {
         Some(op) if op.asynchronous == AsyncMode::Both => match crate::overlay::never_held(op) {
             Some(quirk) => format!(" (may start a job; {})", quirk.note),
             None => " (may start a job)".to_owned(),
         },
         _ => String::new(),
-    };
+    } + &release_note(op);
     if spec.get.is_some() {
-        verbs.push("`get`, `fetch`".to_owned());
+        verbs.push(format!("`get`, `fetch`{}", release_note(&spec.get)));
     }
     if spec.get_collection.is_some() {
-        verbs.push("`get_collection`, `get_pages`, `count_collection`, `find`".to_owned());
+        verbs.push(format!(
+            "`get_collection`, `get_pages`, `count_collection`, `find`{}",
+            release_note(&spec.get_collection)
+        ));
     }
     for (op, name) in [(&spec.post, "post"), (&spec.patch, "patch"), (&spec.delete, "delete")] {
         if op.is_some() {
@@ -518,6 +556,9 @@ fn resource_doc(s: &StructDef, spec: &ResourceSpec, key_fields: &[String], model
         if op.is_some() {
             verbs.push(format!("{name}{}", async_note(op)));
         }
+    }
+    if let Some(r) = since(first) {
+        let _ = writeln!(text, "Since ONTAP {r}.");
     }
     if verbs.is_empty() {
         text.push_str("The model gives it no verb this library calls.\n");

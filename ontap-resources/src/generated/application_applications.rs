@@ -33,7 +33,7 @@ pub struct Application {
     /// `creation_timestamp`: string; read by GET.
     #[resource(get)]
     pub creation_timestamp: Option<String>,
-    /// `delete_data`: boolean; sent by POST.
+    /// `delete_data`: boolean, since ONTAP 9.8; sent by POST.
     #[resource(post)]
     pub delete_data: Option<bool>,
     /// `generation`: integer; read by GET.
@@ -48,7 +48,7 @@ pub struct Application {
     /// `nas`: [`Nas`](crate::Nas); read by GET; sent by POST and PATCH.
     #[resource(get, post, patch)]
     pub nas: Option<Nas>,
-    /// `nvme`: [`ZappNvme`](crate::ZappNvme); read by GET; sent by POST and PATCH.
+    /// `nvme`: [`ZappNvme`](crate::ZappNvme), since ONTAP 9.7; read by GET; sent by POST and PATCH.
     #[resource(get, post, patch)]
     pub nvme: Option<ZappNvme>,
     /// `oracle_on_nfs`: [`OracleOnNfs`](crate::OracleOnNfs); read by GET; sent by POST and PATCH.
@@ -69,13 +69,13 @@ pub struct Application {
     /// `rpo`: [`ApplicationRpo`](crate::ApplicationRpo); read by GET.
     #[resource(get)]
     pub rpo: Option<ApplicationRpo>,
-    /// `s3_bucket`: [`ZappS3Bucket`](crate::ZappS3Bucket); read by GET; sent by POST and PATCH.
+    /// `s3_bucket`: [`ZappS3Bucket`](crate::ZappS3Bucket), since ONTAP 9.8; read by GET; sent by POST and PATCH.
     #[resource(get, post, patch)]
     pub s3_bucket: Option<ZappS3Bucket>,
     /// `san`: [`San`](crate::San); read by GET; sent by POST and PATCH.
     #[resource(get, post, patch)]
     pub san: Option<San>,
-    /// `smart_container`: boolean; read by GET; sent by POST.
+    /// `smart_container`: boolean, since ONTAP 9.7; read by GET; sent by POST.
     #[resource(get, post)]
     pub smart_container: Option<bool>,
     /// `sql_on_san`: [`SqlOnSan`](crate::SqlOnSan); read by GET; sent by POST and PATCH.

@@ -55,7 +55,7 @@ pub struct ApplicationComponent {
     /// `nfs_access`: list of [`ApplicationNfsProperties`](crate::ApplicationNfsProperties); read by GET.
     #[resource(get)]
     pub nfs_access: Option<Vec<ApplicationNfsProperties>>,
-    /// `nvme_access`: list of [`ApplicationNvmeAccess`](crate::ApplicationNvmeAccess); read by GET.
+    /// `nvme_access`: list of [`ApplicationNvmeAccess`](crate::ApplicationNvmeAccess), since ONTAP 9.7; read by GET.
     #[resource(get)]
     pub nvme_access: Option<Vec<ApplicationNvmeAccess>>,
     /// `protection_groups`: list of [`ApplicationProtectionGroups`](crate::ApplicationProtectionGroups); read by GET.

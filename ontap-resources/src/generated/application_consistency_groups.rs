@@ -14,6 +14,7 @@ use crate::{
 
 /// The objects at `/api/application/consistency-groups`, one at `/api/application/consistency-groups/{uuid}`.
 ///
+/// Since ONTAP 9.10.
 /// Verbs: `get`, `fetch`, `get_collection`, `get_pages`, `count_collection`, `find`, `post` (may start a job), `patch` (may start a job), `delete` (may start a job), PATCH by query (may start a job), DELETE by query (may start a job).
 /// Keys: `uuid`.
 /// Generated from `spec/ontap-9.19.1.json`.
@@ -34,13 +35,13 @@ pub struct ConsistencyGroup {
     /// `_links`: [`ontap::Links`]; read by GET.
     #[resource(get, rename = "_links")]
     pub links: Option<ontap::Links>,
-    /// `_tags`: list of string, at most 64 items; read by GET; sent by POST and PATCH.
+    /// `_tags`: list of string, at most 64 items, since ONTAP 9.15; read by GET; sent by POST and PATCH.
     #[resource(get, post, patch, rename = "_tags")]
     pub tags: Option<Vec<String>>,
-    /// `application`: [`ConsistencyGroupApplication`](crate::ConsistencyGroupApplication); read by GET; sent by POST and PATCH.
+    /// `application`: [`ConsistencyGroupApplication`](crate::ConsistencyGroupApplication), since ONTAP 9.11; read by GET; sent by POST and PATCH.
     #[resource(get, post, patch)]
     pub application: Option<ConsistencyGroupApplication>,
-    /// `clone`: [`ConsistencyGroupClone`](crate::ConsistencyGroupClone); read by GET; sent by POST and PATCH.
+    /// `clone`: [`ConsistencyGroupClone`](crate::ConsistencyGroupClone), since ONTAP 9.11; read by GET; sent by POST and PATCH.
     #[resource(get, post, patch)]
     pub clone: Option<ConsistencyGroupClone>,
     /// `consistency_groups`: list of [`ConsistencyGroupChild`](crate::ConsistencyGroupChild), 0 to 5 items; read by GET; sent by POST and PATCH.
@@ -49,10 +50,10 @@ pub struct ConsistencyGroup {
     /// `luns`: list of [`ConsistencyGroupLun`](crate::ConsistencyGroupLun), at least 0 items; read by GET; sent by POST and PATCH.
     #[resource(get, post, patch)]
     pub luns: Option<Vec<ConsistencyGroupLun>>,
-    /// `map_to`: [`ConsistencyGroupMapTo`](crate::ConsistencyGroupMapTo); sent by PATCH.
+    /// `map_to`: [`ConsistencyGroupMapTo`](crate::ConsistencyGroupMapTo), since ONTAP 9.16; sent by PATCH.
     #[resource(patch)]
     pub map_to: Option<ConsistencyGroupMapTo>,
-    /// `metric`: [`ConsistencyGroupMetrics`](crate::ConsistencyGroupMetrics); read by GET.
+    /// `metric`: [`ConsistencyGroupMetrics`](crate::ConsistencyGroupMetrics), since ONTAP 9.13; read by GET.
     #[resource(get)]
     pub metric: Option<ConsistencyGroupMetrics>,
     /// `name`: string; read by GET; sent by POST.
@@ -73,7 +74,7 @@ pub struct ConsistencyGroup {
     /// `replicated`: boolean; read by GET.
     #[resource(get)]
     pub replicated: Option<bool>,
-    /// `replication_relationships`: list of [`ConsistencyGroupReplicationRelationships`](crate::ConsistencyGroupReplicationRelationships); read by GET.
+    /// `replication_relationships`: list of [`ConsistencyGroupReplicationRelationships`](crate::ConsistencyGroupReplicationRelationships), since ONTAP 9.13; read by GET.
     #[resource(get)]
     pub replication_relationships: Option<Vec<ConsistencyGroupReplicationRelationships>>,
     /// `replication_source`: boolean; read by GET.
@@ -82,7 +83,7 @@ pub struct ConsistencyGroup {
     /// `restore_to`: [`ConsistencyGroupConsistencyGroupsRestoreTo`](crate::ConsistencyGroupConsistencyGroupsRestoreTo); sent by PATCH.
     #[resource(patch)]
     pub restore_to: Option<ConsistencyGroupConsistencyGroupsRestoreTo>,
-    /// `snaplock`: [`ConsistencyGroupSnaplock`](crate::ConsistencyGroupSnaplock); read by GET; sent by POST and PATCH.
+    /// `snaplock`: [`ConsistencyGroupSnaplock`](crate::ConsistencyGroupSnaplock), since ONTAP 9.16; read by GET; sent by POST and PATCH.
     #[resource(get, post, patch)]
     pub snaplock: Option<ConsistencyGroupSnaplock>,
     /// `snapshot_policy`: [`SnapshotPolicyReference`](crate::SnapshotPolicyReference); read by GET; sent by POST and PATCH.
@@ -91,7 +92,7 @@ pub struct ConsistencyGroup {
     /// `space`: [`ConsistencyGroupSpace`](crate::ConsistencyGroupSpace); read by GET.
     #[resource(get)]
     pub space: Option<ConsistencyGroupSpace>,
-    /// `statistics`: [`ConsistencyGroupStatistics`](crate::ConsistencyGroupStatistics); read by GET.
+    /// `statistics`: [`ConsistencyGroupStatistics`](crate::ConsistencyGroupStatistics), since ONTAP 9.13; read by GET.
     #[resource(get)]
     pub statistics: Option<ConsistencyGroupStatistics>,
     /// `svm`: [`SvmReference`](crate::SvmReference); read by GET; sent by POST.
@@ -100,10 +101,10 @@ pub struct ConsistencyGroup {
     /// `tiering`: [`ConsistencyGroupTiering`](crate::ConsistencyGroupTiering); read by GET; sent by POST.
     #[resource(get, post)]
     pub tiering: Option<ConsistencyGroupTiering>,
-    /// `unmap_from`: [`ConsistencyGroupUnmapFrom`](crate::ConsistencyGroupUnmapFrom); sent by PATCH.
+    /// `unmap_from`: [`ConsistencyGroupUnmapFrom`](crate::ConsistencyGroupUnmapFrom), since ONTAP 9.16; sent by PATCH.
     #[resource(patch)]
     pub unmap_from: Option<ConsistencyGroupUnmapFrom>,
-    /// `vdisk_type`: [`ConsistencyGroupVdiskType`](crate::ConsistencyGroupVdiskType) (`luns`, `namespaces`, `mixed`); read by GET; sent by POST and PATCH.
+    /// `vdisk_type`: [`ConsistencyGroupVdiskType`](crate::ConsistencyGroupVdiskType), since ONTAP 9.16 (`luns`, `namespaces`, `mixed`); read by GET; sent by POST and PATCH.
     #[resource(get, post, patch)]
     pub vdisk_type: Option<ConsistencyGroupVdiskType>,
     /// `volumes`: list of [`ConsistencyGroupConsistencyGroupsVolumes`](crate::ConsistencyGroupConsistencyGroupsVolumes), 0 to 80 items; read by GET; sent by POST and PATCH.

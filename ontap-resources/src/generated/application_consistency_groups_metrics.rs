@@ -6,6 +6,7 @@ use crate::{ConsistencyGroupMetricsConsistencyGroup, PerformanceMetricIoType};
 
 /// The singleton at `/api/application/consistency-groups/{consistency_group.uuid}/metrics`.
 ///
+/// Since ONTAP 9.13.
 /// Verbs: `get_collection`, `get_pages`, `count_collection`, `find`.
 /// Parent keys: `consistency_group.uuid` (from the fields, or from `Query::parent` / `CallOptions::parent`).
 /// Generated from `spec/ontap-9.19.1.json`.

@@ -9,7 +9,8 @@ use crate::{
 
 /// The objects at `/api/application/consistency-groups/{consistency_group.uuid}/snapshots`, one at `/api/application/consistency-groups/{consistency_group.uuid}/snapshots/{uuid}`.
 ///
-/// Verbs: `get`, `fetch`, `get_collection`, `get_pages`, `count_collection`, `find`, `post` (may start a job), `patch` (may start a job), `delete` (may start a job), PATCH by query (may start a job), DELETE by query (may start a job).
+/// Since ONTAP 9.10.
+/// Verbs: `get`, `fetch`, `get_collection`, `get_pages`, `count_collection`, `find`, `post` (may start a job), `patch` (may start a job) (since ONTAP 9.11), `delete` (may start a job), PATCH by query (may start a job) (since ONTAP 9.11), DELETE by query (may start a job).
 /// Keys: `uuid`.
 /// Parent keys: `consistency_group.uuid` (from the fields, or from `Query::parent` / `CallOptions::parent`).
 /// Generated from `spec/ontap-9.19.1.json`.
@@ -45,13 +46,13 @@ pub struct ConsistencyGroupSnapshot {
     /// `is_partial`: boolean; read by GET.
     #[resource(get)]
     pub is_partial: Option<bool>,
-    /// `luns`: list of [`LunReference`](crate::LunReference); read by GET.
+    /// `luns`: list of [`LunReference`](crate::LunReference), since ONTAP 9.16; read by GET.
     #[resource(get)]
     pub luns: Option<Vec<LunReference>>,
-    /// `missing_luns`: list of [`Lun`](crate::Lun); read by GET.
+    /// `missing_luns`: list of [`Lun`](crate::Lun), since ONTAP 9.16; read by GET.
     #[resource(get)]
     pub missing_luns: Option<Vec<Lun>>,
-    /// `missing_namespaces`: list of [`NvmeNamespaceReference`](crate::NvmeNamespaceReference); read by GET.
+    /// `missing_namespaces`: list of [`NvmeNamespaceReference`](crate::NvmeNamespaceReference), since ONTAP 9.16; read by GET.
     #[resource(get)]
     pub missing_namespaces: Option<Vec<NvmeNamespaceReference>>,
     /// `missing_volumes`: list of [`Volume`](crate::Volume); read by GET.
@@ -60,28 +61,28 @@ pub struct ConsistencyGroupSnapshot {
     /// `name`: string; read by GET; sent by POST and PATCH.
     #[resource(get, post, patch)]
     pub name: Option<String>,
-    /// `namespaces`: list of [`NvmeNamespaceReference`](crate::NvmeNamespaceReference); read by GET.
+    /// `namespaces`: list of [`NvmeNamespaceReference`](crate::NvmeNamespaceReference), since ONTAP 9.16; read by GET.
     #[resource(get)]
     pub namespaces: Option<Vec<NvmeNamespaceReference>>,
-    /// `reclaimable_space`: integer; read by GET.
+    /// `reclaimable_space`: integer, since ONTAP 9.16; read by GET.
     #[resource(get)]
     pub reclaimable_space: Option<i64>,
-    /// `restore_size`: integer; read by GET.
+    /// `restore_size`: integer, since ONTAP 9.16; read by GET.
     #[resource(get)]
     pub restore_size: Option<i64>,
-    /// `snaplock`: [`ConsistencyGroupSnapshotSnaplock`](crate::ConsistencyGroupSnapshotSnaplock); read by GET; sent by POST and PATCH.
+    /// `snaplock`: [`ConsistencyGroupSnapshotSnaplock`](crate::ConsistencyGroupSnapshotSnaplock), since ONTAP 9.16; read by GET; sent by POST and PATCH.
     #[resource(get, post, patch)]
     pub snaplock: Option<ConsistencyGroupSnapshotSnaplock>,
     /// `snapmirror_label`: string; read by GET; sent by POST.
     #[resource(get, post)]
     pub snapmirror_label: Option<String>,
-    /// `snapshot_volumes`: list of [`ConsistencyGroupVolumeSnapshot`](crate::ConsistencyGroupVolumeSnapshot); read by GET.
+    /// `snapshot_volumes`: list of [`ConsistencyGroupVolumeSnapshot`](crate::ConsistencyGroupVolumeSnapshot), since ONTAP 9.11; read by GET.
     #[resource(get)]
     pub snapshot_volumes: Option<Vec<ConsistencyGroupVolumeSnapshot>>,
     /// `svm`: [`SvmReference`](crate::SvmReference); read by GET; sent by POST and PATCH.
     #[resource(get, post, patch)]
     pub svm: Option<SvmReference>,
-    /// `write_fence`: boolean; read by GET; sent by POST.
+    /// `write_fence`: boolean, since ONTAP 9.14; read by GET; sent by POST.
     #[resource(get, post)]
     pub write_fence: Option<bool>,
 }

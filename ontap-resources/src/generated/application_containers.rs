@@ -6,6 +6,7 @@ use crate::{ContainerVolume, SvmReference};
 
 /// The singleton at `/api/application/containers`.
 ///
+/// Since ONTAP 9.17.
 /// Verbs: `post` (may start a job).
 /// Generated from `spec/ontap-9.19.1.json`.
 ///

@@ -41,7 +41,7 @@ pub struct ApplicationTemplate {
     /// `nas`: [`Nas`](crate::Nas); read by GET.
     #[resource(get)]
     pub nas: Option<Nas>,
-    /// `nvme`: [`ZappNvme`](crate::ZappNvme); read by GET.
+    /// `nvme`: [`ZappNvme`](crate::ZappNvme), since ONTAP 9.7; read by GET.
     #[resource(get)]
     pub nvme: Option<ZappNvme>,
     /// `oracle_on_nfs`: [`OracleOnNfs`](crate::OracleOnNfs); read by GET.
@@ -56,10 +56,10 @@ pub struct ApplicationTemplate {
     /// `oracle_rac_on_san`: [`OracleRacOnSan`](crate::OracleRacOnSan); read by GET.
     #[resource(get)]
     pub oracle_rac_on_san: Option<OracleRacOnSan>,
-    /// `protocol`: [`ApplicationProtocol`](crate::ApplicationProtocol) (`nas`, `nvme`, `s3`, `san`); read by GET.
+    /// `protocol`: [`ApplicationProtocol`](crate::ApplicationProtocol), values `nvme` since 9.7, `s3` since 9.8 (`nas`, `nvme`, `s3`, `san`); read by GET.
     #[resource(get)]
     pub protocol: Option<ApplicationProtocol>,
-    /// `s3_bucket`: [`ZappS3Bucket`](crate::ZappS3Bucket); read by GET.
+    /// `s3_bucket`: [`ZappS3Bucket`](crate::ZappS3Bucket), since ONTAP 9.8; read by GET.
     #[resource(get)]
     pub s3_bucket: Option<ZappS3Bucket>,
     /// `san`: [`San`](crate::San); read by GET.

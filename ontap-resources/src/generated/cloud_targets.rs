@@ -29,19 +29,19 @@ pub struct CloudTarget {
     /// `access_key`: string; read by GET; sent by POST and PATCH.
     #[resource(get, post, patch)]
     pub access_key: Option<String>,
-    /// `authentication_type`: [`CloudTargetAuthenticationType`](crate::CloudTargetAuthenticationType) (`key`, `cap`, `ec2_iam`, `gcp_sa`, `azure_msi`); read by GET; sent by POST and PATCH.
+    /// `authentication_type`: [`CloudTargetAuthenticationType`](crate::CloudTargetAuthenticationType), values `azure_msi` since 9.7, `gcp_sa` since 9.7 (`key`, `cap`, `ec2_iam`, `gcp_sa`, `azure_msi`); read by GET; sent by POST and PATCH.
     #[resource(get, post, patch)]
     pub authentication_type: Option<CloudTargetAuthenticationType>,
     /// `azure_account`: string; read by GET; sent by POST and PATCH.
     #[resource(get, post, patch)]
     pub azure_account: Option<String>,
-    /// `azure_msi_token`: secret string ([`ontap::Secret`]); sent by POST and PATCH; printed as `*********`.
+    /// `azure_msi_token`: secret string ([`ontap::Secret`]), since ONTAP 9.16; sent by POST and PATCH; printed as `*********`.
     #[resource(post, patch)]
     pub azure_msi_token: Option<ontap::Secret>,
     /// `azure_private_key`: secret string ([`ontap::Secret`]); sent by POST and PATCH; printed as `*********`.
     #[resource(post, patch)]
     pub azure_private_key: Option<ontap::Secret>,
-    /// `azure_sas_token`: secret string ([`ontap::Secret`]); sent by POST and PATCH; printed as `*********`.
+    /// `azure_sas_token`: secret string ([`ontap::Secret`]), since ONTAP 9.11; sent by POST and PATCH; printed as `*********`.
     #[resource(post, patch)]
     pub azure_sas_token: Option<ontap::Secret>,
     /// `cap_url`: string; read by GET; sent by POST and PATCH.
@@ -50,7 +50,7 @@ pub struct CloudTarget {
     /// `certificate_validation_enabled`: boolean; read by GET; sent by POST and PATCH.
     #[resource(get, post, patch)]
     pub certificate_validation_enabled: Option<bool>,
-    /// `cluster`: [`CloudTargetCluster`](crate::CloudTargetCluster); read by GET; sent by POST and PATCH.
+    /// `cluster`: [`CloudTargetCluster`](crate::CloudTargetCluster), since ONTAP 9.7; read by GET; sent by POST and PATCH.
     #[resource(get, post, patch)]
     pub cluster: Option<CloudTargetCluster>,
     /// `container`: string; read by GET; sent by POST.
@@ -62,7 +62,7 @@ pub struct CloudTarget {
     /// `name`: string; read by GET; sent by POST and PATCH.
     #[resource(get, post, patch)]
     pub name: Option<String>,
-    /// `owner`: [`CloudTargetOwner`](crate::CloudTargetOwner) (`fabricpool`, `snapmirror`, `s3_snapmirror`); read by GET; sent by POST.
+    /// `owner`: [`CloudTargetOwner`](crate::CloudTargetOwner), values `s3_snapmirror` since 9.10 (`fabricpool`, `snapmirror`, `s3_snapmirror`); read by GET; sent by POST.
     #[resource(get, post)]
     pub owner: Option<CloudTargetOwner>,
     /// `port`: integer; read by GET; sent by POST and PATCH.
@@ -71,10 +71,10 @@ pub struct CloudTarget {
     /// `provider_type`: string; read by GET; sent by POST.
     #[resource(get, post)]
     pub provider_type: Option<String>,
-    /// `read_latency_warning_threshold`: integer; read by GET; sent by POST and PATCH.
+    /// `read_latency_warning_threshold`: integer, since ONTAP 9.15; read by GET; sent by POST and PATCH.
     #[resource(get, post, patch)]
     pub read_latency_warning_threshold: Option<i64>,
-    /// `scope`: [`CloudTargetScope`](crate::CloudTargetScope) (`cluster`, `svm`); read by GET.
+    /// `scope`: [`CloudTargetScope`](crate::CloudTargetScope), since ONTAP 9.11 (`cluster`, `svm`); read by GET.
     #[resource(get)]
     pub scope: Option<CloudTargetScope>,
     /// `secret_password`: secret string ([`ontap::Secret`]); sent by POST and PATCH; printed as `*********`.
@@ -83,7 +83,7 @@ pub struct CloudTarget {
     /// `server`: string; read by GET; sent by POST and PATCH.
     #[resource(get, post, patch)]
     pub server: Option<String>,
-    /// `server_side_encryption`: [`CloudTargetServerSideEncryption`](crate::CloudTargetServerSideEncryption) (`none`, `sse_s3`, `sse_kms`, `dsse_kms`); read by GET; sent by POST and PATCH.
+    /// `server_side_encryption`: [`CloudTargetServerSideEncryption`](crate::CloudTargetServerSideEncryption), since ONTAP 9.7, values `dsse_kms` since 9.16, `sse_kms` since 9.16 (`none`, `sse_s3`, `sse_kms`, `dsse_kms`); read by GET; sent by POST and PATCH.
     #[resource(get, post, patch)]
     pub server_side_encryption: Option<CloudTargetServerSideEncryption>,
     /// `snapmirror_use`: [`CloudTargetSnapmirrorUse`](crate::CloudTargetSnapmirrorUse) (`data`, `metadata`); read by GET; sent by POST and PATCH.
@@ -95,10 +95,10 @@ pub struct CloudTarget {
     /// `svm`: [`SvmReference`](crate::SvmReference); read by GET; sent by POST and PATCH.
     #[resource(get, post, patch)]
     pub svm: Option<SvmReference>,
-    /// `url_style`: [`CloudTargetUrlStyle`](crate::CloudTargetUrlStyle) (`path_style`, `virtual_hosted_style`); read by GET; sent by POST and PATCH.
+    /// `url_style`: [`CloudTargetUrlStyle`](crate::CloudTargetUrlStyle), since ONTAP 9.7 (`path_style`, `virtual_hosted_style`); read by GET; sent by POST and PATCH.
     #[resource(get, post, patch)]
     pub url_style: Option<CloudTargetUrlStyle>,
-    /// `use_http_proxy`: boolean; read by GET; sent by POST and PATCH.
+    /// `use_http_proxy`: boolean, since ONTAP 9.7; read by GET; sent by POST and PATCH.
     #[resource(get, post, patch)]
     pub use_http_proxy: Option<bool>,
     /// `used`: integer; read by GET.

@@ -26,22 +26,22 @@ pub struct Cluster {
     /// `_links`: [`ontap::Links`]; read by GET.
     #[resource(get, rename = "_links")]
     pub links: Option<ontap::Links>,
-    /// `_tags`: list of string, at most 64 items; read by GET; sent by POST and PATCH.
+    /// `_tags`: list of string, at most 64 items, since ONTAP 9.13; read by GET; sent by POST and PATCH.
     #[resource(get, post, patch, rename = "_tags")]
     pub tags: Option<Vec<String>>,
-    /// `active_directory`: [`ClusterActiveDirectory`](crate::ClusterActiveDirectory); read by GET; sent by POST and PATCH.
+    /// `active_directory`: [`ClusterActiveDirectory`](crate::ClusterActiveDirectory), since ONTAP 9.16; read by GET; sent by POST and PATCH.
     #[resource(get, post, patch)]
     pub active_directory: Option<ClusterActiveDirectory>,
-    /// `auto_enable_activity_tracking`: boolean; read by GET; sent by POST and PATCH.
+    /// `auto_enable_activity_tracking`: boolean, since ONTAP 9.13; read by GET; sent by POST and PATCH.
     #[resource(get, post, patch)]
     pub auto_enable_activity_tracking: Option<bool>,
-    /// `auto_enable_analytics`: boolean; read by GET; sent by POST and PATCH.
+    /// `auto_enable_analytics`: boolean, since ONTAP 9.13; read by GET; sent by POST and PATCH.
     #[resource(get, post, patch)]
     pub auto_enable_analytics: Option<bool>,
-    /// `certificate`: [`SecurityCertificateReference`](crate::SecurityCertificateReference); read by GET; sent by PATCH.
+    /// `certificate`: [`SecurityCertificateReference`](crate::SecurityCertificateReference), since ONTAP 9.7; read by GET; sent by PATCH.
     #[resource(get, patch)]
     pub certificate: Option<SecurityCertificateReference>,
-    /// `cluster_network_overlay_enabled`: boolean; read by GET; sent by POST.
+    /// `cluster_network_overlay_enabled`: boolean, since ONTAP 9.18; read by GET; sent by POST.
     #[resource(get, post)]
     pub cluster_network_overlay_enabled: Option<bool>,
     /// `configuration_backup`: [`ConfigurationBackup`](crate::ConfigurationBackup); sent by POST.
@@ -50,13 +50,13 @@ pub struct Cluster {
     /// `contact`: string; read by GET; sent by POST and PATCH.
     #[resource(get, post, patch)]
     pub contact: Option<String>,
-    /// `disaggregated`: boolean; read by GET.
+    /// `disaggregated`: boolean, since ONTAP 9.16; read by GET.
     #[resource(get)]
     pub disaggregated: Option<bool>,
     /// `dns_domains`: list of string, at most 6 items; read by GET; sent by POST and PATCH.
     #[resource(get, post, patch)]
     pub dns_domains: Option<Vec<String>>,
-    /// `ha`: [`ClusterHa`](crate::ClusterHa); read by GET; sent by POST and PATCH.
+    /// `ha`: [`ClusterHa`](crate::ClusterHa), since ONTAP 9.19; read by GET; sent by POST and PATCH.
     #[resource(get, post, patch)]
     pub ha: Option<ClusterHa>,
     /// `license`: [`LicenseKeys`](crate::LicenseKeys); sent by POST.
@@ -89,16 +89,16 @@ pub struct Cluster {
     /// `password`: secret string ([`ontap::Secret`]); sent by POST; printed as `*********`.
     #[resource(post)]
     pub password: Option<ontap::Secret>,
-    /// `peering_policy`: [`ClusterPeeringPolicy`](crate::ClusterPeeringPolicy); read by GET.
+    /// `peering_policy`: [`ClusterPeeringPolicy`](crate::ClusterPeeringPolicy), since ONTAP 9.10; read by GET.
     #[resource(get)]
     pub peering_policy: Option<ClusterPeeringPolicy>,
-    /// `san_optimized`: boolean; read by GET.
+    /// `san_optimized`: boolean, since ONTAP 9.7; read by GET.
     #[resource(get)]
     pub san_optimized: Option<bool>,
     /// `statistics`: [`PerformanceMetricRaw`](crate::PerformanceMetricRaw); read by GET.
     #[resource(get)]
     pub statistics: Option<PerformanceMetricRaw>,
-    /// `timezone`: [`TimezoneCluster`](crate::TimezoneCluster); read by GET; sent by POST and PATCH.
+    /// `timezone`: [`TimezoneCluster`](crate::TimezoneCluster), since ONTAP 9.7; read by GET; sent by POST and PATCH.
     #[resource(get, post, patch)]
     pub timezone: Option<TimezoneCluster>,
     /// `uuid`: string, format `uuid`; read by GET.

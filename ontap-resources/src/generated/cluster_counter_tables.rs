@@ -6,6 +6,7 @@ use crate::CounterSchema;
 
 /// The objects at `/api/cluster/counter/tables`, one at `/api/cluster/counter/tables/{name}`.
 ///
+/// Since ONTAP 9.11.
 /// Verbs: `get`, `fetch`, `get_collection`, `get_pages`, `count_collection`, `find`.
 /// Keys: `name`.
 /// Generated from `spec/ontap-9.19.1.json`.

@@ -6,6 +6,7 @@ use crate::{Counter, CounterProperty, CounterTableReference, InstanceCounterAggr
 
 /// The objects at `/api/cluster/counter/tables/{counter_table.name}/rows`, one at `/api/cluster/counter/tables/{counter_table.name}/rows/{id}`.
 ///
+/// Since ONTAP 9.11.
 /// Verbs: `get`, `fetch`, `get_collection`, `get_pages`, `count_collection`, `find`.
 /// Keys: `id`.
 /// Parent keys: `counter_table.name` (from the fields, or from `Query::parent` / `CallOptions::parent`).

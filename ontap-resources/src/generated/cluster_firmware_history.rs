@@ -6,6 +6,7 @@ use crate::{FirmwareHistoryUpdateState, JobLink, NodeReference};
 
 /// The singleton at `/api/cluster/firmware/history`.
 ///
+/// Since ONTAP 9.8.
 /// Verbs: `get_collection`, `get_pages`, `count_collection`, `find`.
 /// Generated from `spec/ontap-9.19.1.json`.
 ///

@@ -49,6 +49,8 @@ pub struct Job {
     pub end_time: Option<ontap::Timestamp>,
     /// Why the job failed: ONTAP's code (a string of digits), message and
     /// arguments (read by GET on failure, newer releases).
+    ///
+    /// Since ONTAP 9.9.
     #[resource(get)]
     pub error: Option<ontap::ApiError>,
     /// Progress or result text (string, read by GET). It can read "complete"
@@ -56,6 +58,8 @@ pub struct Job {
     #[resource(get)]
     pub message: Option<String>,
     /// The node the job runs on (name, read by GET).
+    ///
+    /// Since ONTAP 9.11.
     #[resource(get)]
     pub node: Option<JobNode>,
     /// When the job started, with its UTC offset (timestamp, read by GET).
@@ -66,6 +70,8 @@ pub struct Job {
     #[resource(get)]
     pub state: Option<ontap::JobState>,
     /// The SVM the job runs for, if any (name and uuid, read by GET).
+    ///
+    /// Since ONTAP 9.8.
     #[resource(get)]
     pub svm: Option<SvmReference>,
 }

@@ -6,6 +6,7 @@ use crate::{CapacityPoolNode, LicenseManagerReference};
 
 /// The objects at `/api/cluster/licensing/capacity-pools`, one at `/api/cluster/licensing/capacity-pools/{serial_number}`.
 ///
+/// Since ONTAP 9.8.
 /// Verbs: `get`, `fetch`, `get_collection`, `get_pages`, `count_collection`, `find`.
 /// Keys: `serial_number`.
 /// Generated from `spec/ontap-9.19.1.json`.

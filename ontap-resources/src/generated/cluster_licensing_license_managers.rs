@@ -6,6 +6,7 @@ use crate::LicenseManagerUri;
 
 /// The objects at `/api/cluster/licensing/license-managers`, one at `/api/cluster/licensing/license-managers/{uuid}`.
 ///
+/// Since ONTAP 9.8.
 /// Verbs: `get`, `fetch`, `get_collection`, `get_pages`, `count_collection`, `find`, `patch` (may start a job), PATCH by query (may start a job).
 /// Keys: `uuid`.
 /// Generated from `spec/ontap-9.19.1.json`.

@@ -26,10 +26,10 @@ pub struct LicensePackage {
     /// `_links`: [`ontap::Links`]; read by GET.
     #[resource(get, rename = "_links")]
     pub links: Option<ontap::Links>,
-    /// `description`: string; read by GET.
+    /// `description`: string, since ONTAP 9.11; read by GET.
     #[resource(get)]
     pub description: Option<String>,
-    /// `entitlement`: [`Entitlement`](crate::Entitlement); read by GET.
+    /// `entitlement`: [`Entitlement`](crate::Entitlement), since ONTAP 9.11; read by GET.
     #[resource(get)]
     pub entitlement: Option<Entitlement>,
     /// `keys`: list of string; sent by POST.

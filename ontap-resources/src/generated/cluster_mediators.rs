@@ -6,7 +6,8 @@ use crate::{ClusterPeerReference, MetroclusterDrGroup};
 
 /// The objects at `/api/cluster/mediators`, one at `/api/cluster/mediators/{uuid}`.
 ///
-/// Verbs: `get`, `fetch`, `get_collection`, `get_pages`, `count_collection`, `find`, `post` (may start a job), `patch` (may start a job), `delete` (may start a job), PATCH by query (may start a job), DELETE by query (may start a job).
+/// Since ONTAP 9.8.
+/// Verbs: `get`, `fetch`, `get_collection`, `get_pages`, `count_collection`, `find`, `post` (may start a job), `patch` (may start a job) (since ONTAP 9.17), `delete` (may start a job), PATCH by query (may start a job) (since ONTAP 9.17), DELETE by query (may start a job).
 /// Keys: `uuid`.
 /// Generated from `spec/ontap-9.19.1.json`.
 ///
@@ -23,31 +24,31 @@ pub struct Mediator {
     /// `uuid`: string; read by GET; a key of the instance path.
     #[resource(get, key)]
     pub uuid: Option<String>,
-    /// `account_token`: secret string ([`ontap::Secret`]); sent by POST; printed as `*********`.
+    /// `account_token`: secret string ([`ontap::Secret`]), since ONTAP 9.19; sent by POST; printed as `*********`.
     #[resource(post)]
     pub account_token: Option<ontap::Secret>,
-    /// `bluexp_account_token`: secret string ([`ontap::Secret`]); sent by POST; printed as `*********`.
+    /// `bluexp_account_token`: secret string ([`ontap::Secret`]), since ONTAP 9.17; sent by POST; printed as `*********`.
     #[resource(post)]
     pub bluexp_account_token: Option<ontap::Secret>,
-    /// `bluexp_org_id`: string; sent by POST.
+    /// `bluexp_org_id`: string, since ONTAP 9.17; sent by POST.
     #[resource(post)]
     pub bluexp_org_id: Option<String>,
     /// `ca_certificate`: string; sent by POST.
     #[resource(post)]
     pub ca_certificate: Option<String>,
-    /// `connection_type`: [`MediatorConnectionType`](crate::MediatorConnectionType) (`iscsi_mediator`, `https_mediator`); read by GET; sent by POST.
+    /// `connection_type`: [`MediatorConnectionType`](crate::MediatorConnectionType), since ONTAP 9.19 (`iscsi_mediator`, `https_mediator`); read by GET; sent by POST.
     #[resource(get, post)]
     pub connection_type: Option<MediatorConnectionType>,
-    /// `dr_group`: [`MetroclusterDrGroup`](crate::MetroclusterDrGroup); read by GET; sent by POST and PATCH.
+    /// `dr_group`: [`MetroclusterDrGroup`](crate::MetroclusterDrGroup), since ONTAP 9.9; read by GET; sent by POST and PATCH.
     #[resource(get, post, patch)]
     pub dr_group: Option<MetroclusterDrGroup>,
     /// `ip_address`: string; read by GET; sent by POST.
     #[resource(get, post)]
     pub ip_address: Option<String>,
-    /// `local_mediator_connectivity`: string; read by GET.
+    /// `local_mediator_connectivity`: string, since ONTAP 9.17; read by GET.
     #[resource(get)]
     pub local_mediator_connectivity: Option<String>,
-    /// `org_id`: string; sent by POST.
+    /// `org_id`: string, since ONTAP 9.19; sent by POST.
     #[resource(post)]
     pub org_id: Option<String>,
     /// `password`: secret string ([`ontap::Secret`]); sent by POST; printed as `*********`.
@@ -56,7 +57,7 @@ pub struct Mediator {
     /// `peer_cluster`: [`ClusterPeerReference`](crate::ClusterPeerReference); read by GET; sent by POST.
     #[resource(get, post)]
     pub peer_cluster: Option<ClusterPeerReference>,
-    /// `peer_mediator_connectivity`: string; read by GET.
+    /// `peer_mediator_connectivity`: string, since ONTAP 9.10; read by GET.
     #[resource(get)]
     pub peer_mediator_connectivity: Option<String>,
     /// `port`: integer; read by GET; sent by POST.
@@ -65,22 +66,22 @@ pub struct Mediator {
     /// `reachable`: boolean; read by GET.
     #[resource(get)]
     pub reachable: Option<bool>,
-    /// `service_account_client_id`: string; sent by POST.
+    /// `service_account_client_id`: string, since ONTAP 9.17; sent by POST.
     #[resource(post)]
     pub service_account_client_id: Option<String>,
-    /// `service_account_client_secret`: secret string ([`ontap::Secret`]); sent by POST; printed as `*********`.
+    /// `service_account_client_secret`: secret string ([`ontap::Secret`]), since ONTAP 9.17; sent by POST; printed as `*********`.
     #[resource(post)]
     pub service_account_client_secret: Option<ontap::Secret>,
-    /// `strict_cert_validation`: boolean; read by GET; sent by POST and PATCH.
+    /// `strict_cert_validation`: boolean, since ONTAP 9.17; read by GET; sent by POST and PATCH.
     #[resource(get, post, patch)]
     pub strict_cert_validation: Option<bool>,
-    /// `type`: [`MediatorType`](crate::MediatorType) (`cloud`, `on_prem`); read by GET; sent by POST.
+    /// `type`: [`MediatorType`](crate::MediatorType), since ONTAP 9.17 (`cloud`, `on_prem`); read by GET; sent by POST.
     #[resource(get, post, rename = "type")]
     pub type_: Option<MediatorType>,
-    /// `use_http_proxy_local`: boolean; read by GET; sent by POST and PATCH.
+    /// `use_http_proxy_local`: boolean, since ONTAP 9.17; read by GET; sent by POST and PATCH.
     #[resource(get, post, patch)]
     pub use_http_proxy_local: Option<bool>,
-    /// `use_http_proxy_remote`: boolean; sent by POST and PATCH.
+    /// `use_http_proxy_remote`: boolean, since ONTAP 9.17; sent by POST and PATCH.
     #[resource(post, patch)]
     pub use_http_proxy_remote: Option<bool>,
     /// `user`: string; sent by POST.

@@ -22,22 +22,22 @@ pub struct ClusterMetrics {
     /// `_links`: [`ontap::Links`]; read by GET.
     #[resource(get, rename = "_links")]
     pub links: Option<ontap::Links>,
-    /// `duration`: [`ClusterMetricsDuration`](crate::ClusterMetricsDuration) (`PT15S`, `PT4M`, `PT30M`, `PT2H`, `P1D`, `PT5M`); read by GET.
+    /// `duration`: [`ClusterMetricsDuration`](crate::ClusterMetricsDuration), since ONTAP 9.7 (`PT15S`, `PT4M`, `PT30M`, `PT2H`, `P1D`, `PT5M`); read by GET.
     #[resource(get)]
     pub duration: Option<ClusterMetricsDuration>,
-    /// `iops`: [`PerformanceMetricIoType`](crate::PerformanceMetricIoType); read by GET.
+    /// `iops`: [`PerformanceMetricIoType`](crate::PerformanceMetricIoType), since ONTAP 9.7; read by GET.
     #[resource(get)]
     pub iops: Option<PerformanceMetricIoType>,
-    /// `latency`: [`PerformanceMetricIoType`](crate::PerformanceMetricIoType); read by GET.
+    /// `latency`: [`PerformanceMetricIoType`](crate::PerformanceMetricIoType), since ONTAP 9.7; read by GET.
     #[resource(get)]
     pub latency: Option<PerformanceMetricIoType>,
-    /// `status`: [`ClusterMetricsStatus`](crate::ClusterMetricsStatus) (`ok`, `error`, `partial_no_data`, `partial_no_response`, `partial_other_error`, `negative_delta`, `not_found`, `backfilled_data`, `inconsistent_delta_time`, `inconsistent_old_data`, `partial_no_uuid`); read by GET.
+    /// `status`: [`ClusterMetricsStatus`](crate::ClusterMetricsStatus), since ONTAP 9.7, values `not_found` since 9.9 (`ok`, `error`, `partial_no_data`, `partial_no_response`, `partial_other_error`, `negative_delta`, `not_found`, `backfilled_data`, `inconsistent_delta_time`, `inconsistent_old_data`, `partial_no_uuid`); read by GET.
     #[resource(get)]
     pub status: Option<ClusterMetricsStatus>,
-    /// `throughput`: [`PerformanceMetricIoType`](crate::PerformanceMetricIoType); read by GET.
+    /// `throughput`: [`PerformanceMetricIoType`](crate::PerformanceMetricIoType), since ONTAP 9.7; read by GET.
     #[resource(get)]
     pub throughput: Option<PerformanceMetricIoType>,
-    /// `timestamp`: timestamp ([`ontap::Timestamp`]); read by GET.
+    /// `timestamp`: timestamp ([`ontap::Timestamp`]), since ONTAP 9.7; read by GET.
     #[resource(get)]
     pub timestamp: Option<ontap::Timestamp>,
 }

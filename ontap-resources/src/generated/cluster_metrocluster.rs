@@ -6,6 +6,7 @@ use crate::{ClusterReference, DrPair, MccipPort, Mediator, MetroclusterLocal, Me
 
 /// The singleton at `/api/cluster/metrocluster`.
 ///
+/// Since ONTAP 9.8.
 /// Verbs: `get`, `fetch`, `post` (may start a job), `patch` (may start a job).
 /// Generated from `spec/ontap-9.19.1.json`.
 ///
@@ -22,19 +23,19 @@ pub struct Metrocluster {
     /// `_links`: [`ontap::Links`]; read by GET.
     #[resource(get, rename = "_links")]
     pub links: Option<ontap::Links>,
-    /// `configuration_type`: [`MetroclusterConfigurationType`](crate::MetroclusterConfigurationType) (`invalid`, `stretch`, `fabric`, `two_node_fabric`, `ip_fabric`, `ip_two_node_fabric`, `mixed_fabric`); read by GET.
+    /// `configuration_type`: [`MetroclusterConfigurationType`](crate::MetroclusterConfigurationType), since ONTAP 9.11 (`invalid`, `stretch`, `fabric`, `two_node_fabric`, `ip_fabric`, `ip_two_node_fabric`, `mixed_fabric`); read by GET.
     #[resource(get)]
     pub configuration_type: Option<MetroclusterConfigurationType>,
     /// `dr_pairs`: list of [`DrPair`](crate::DrPair); sent by POST.
     #[resource(post)]
     pub dr_pairs: Option<Vec<DrPair>>,
-    /// `encryption_enabled`: boolean; read by GET; sent by POST and PATCH.
+    /// `encryption_enabled`: boolean, since ONTAP 9.15; read by GET; sent by POST and PATCH.
     #[resource(get, post, patch)]
     pub encryption_enabled: Option<bool>,
     /// `local`: [`MetroclusterLocal`](crate::MetroclusterLocal); read by GET.
     #[resource(get)]
     pub local: Option<MetroclusterLocal>,
-    /// `mccip_ports`: list of [`MccipPort`](crate::MccipPort); sent by POST.
+    /// `mccip_ports`: list of [`MccipPort`](crate::MccipPort), since ONTAP 9.9; sent by POST.
     #[resource(post)]
     pub mccip_ports: Option<Vec<MccipPort>>,
     /// `mediator`: [`Mediator`](crate::Mediator); sent by POST.

@@ -10,6 +10,7 @@ use crate::{
 
 /// The singleton at `/api/cluster/metrocluster/diagnostics`.
 ///
+/// Since ONTAP 9.8.
 /// Verbs: `get`, `fetch`, `post` (may start a job).
 /// Generated from `spec/ontap-9.19.1.json`.
 ///

@@ -6,6 +6,7 @@ use crate::{ClusterReference, DrPair, MetroclusterMccipPorts};
 
 /// The objects at `/api/cluster/metrocluster/dr-groups`, one at `/api/cluster/metrocluster/dr-groups/{id}`.
 ///
+/// Since ONTAP 9.8.
 /// Verbs: `get`, `fetch`, `get_collection`, `get_pages`, `count_collection`, `find`, `post` (may start a job), `delete` (may start a job), DELETE by query (may start a job).
 /// Keys: `id`.
 /// Generated from `spec/ontap-9.19.1.json`.
@@ -23,13 +24,13 @@ pub struct MetroclusterDrGroup {
     /// `id`: integer; read by GET; a key of the instance path.
     #[resource(get, key)]
     pub id: Option<i64>,
-    /// `_links`: [`ontap::Links`]; read by GET.
+    /// `_links`: [`ontap::Links`], since ONTAP 9.9; read by GET.
     #[resource(get, rename = "_links")]
     pub links: Option<ontap::Links>,
     /// `dr_pairs`: list of [`DrPair`](crate::DrPair); read by GET; sent by POST.
     #[resource(get, post)]
     pub dr_pairs: Option<Vec<DrPair>>,
-    /// `mccip_ports`: list of [`MetroclusterMccipPorts`](crate::MetroclusterMccipPorts); sent by POST.
+    /// `mccip_ports`: list of [`MetroclusterMccipPorts`](crate::MetroclusterMccipPorts), since ONTAP 9.9; sent by POST.
     #[resource(post)]
     pub mccip_ports: Option<Vec<MetroclusterMccipPorts>>,
     /// `partner_cluster`: [`ClusterReference`](crate::ClusterReference); read by GET; sent by POST.

@@ -6,7 +6,8 @@ use crate::{InterconnectState, IpInterfaceAndGateway, MetroclusterInterconnectMi
 
 /// The objects at `/api/cluster/metrocluster/interconnects`, one at `/api/cluster/metrocluster/interconnects/{node.uuid}/{partner_type}/{adapter}`.
 ///
-/// Verbs: `get`, `fetch`, `get_collection`, `get_pages`, `count_collection`, `find`, `patch` (may start a job), PATCH by query (may start a job).
+/// Since ONTAP 9.8.
+/// Verbs: `get`, `fetch`, `get_collection`, `get_pages`, `count_collection`, `find`, `patch` (may start a job) (since ONTAP 9.10), PATCH by query (may start a job) (since ONTAP 9.10).
 /// Keys: `node.uuid`, `partner_type`, `adapter`.
 /// Generated from `spec/ontap-9.19.1.json`.
 ///
@@ -32,13 +33,13 @@ pub struct MetroclusterInterconnect {
     /// `_links`: [`ontap::Links`]; read by GET.
     #[resource(get, rename = "_links")]
     pub links: Option<ontap::Links>,
-    /// `interfaces`: list of [`IpInterfaceAndGateway`](crate::IpInterfaceAndGateway); read by GET; sent by PATCH.
+    /// `interfaces`: list of [`IpInterfaceAndGateway`](crate::IpInterfaceAndGateway), since ONTAP 9.9; read by GET; sent by PATCH.
     #[resource(get, patch)]
     pub interfaces: Option<Vec<IpInterfaceAndGateway>>,
-    /// `mirror`: [`MetroclusterInterconnectMirror`](crate::MetroclusterInterconnectMirror); read by GET; sent by PATCH.
+    /// `mirror`: [`MetroclusterInterconnectMirror`](crate::MetroclusterInterconnectMirror), since ONTAP 9.11; read by GET; sent by PATCH.
     #[resource(get, patch)]
     pub mirror: Option<MetroclusterInterconnectMirror>,
-    /// `multipath_policy`: [`MetroclusterInterconnectMultipathPolicy`](crate::MetroclusterInterconnectMultipathPolicy) (`no_mp`, `static_map`, `dynamic_map`, `round_robin`); read by GET.
+    /// `multipath_policy`: [`MetroclusterInterconnectMultipathPolicy`](crate::MetroclusterInterconnectMultipathPolicy), since ONTAP 9.11 (`no_mp`, `static_map`, `dynamic_map`, `round_robin`); read by GET.
     #[resource(get)]
     pub multipath_policy: Option<MetroclusterInterconnectMultipathPolicy>,
     /// `state`: [`InterconnectState`](crate::InterconnectState) (`down`, `up`); read by GET.
@@ -47,7 +48,7 @@ pub struct MetroclusterInterconnect {
     /// `type`: [`MetroclusterInterconnectType`](crate::MetroclusterInterconnectType) (`roce`, `iwarp`, `unknown`); read by GET.
     #[resource(get, rename = "type")]
     pub type_: Option<MetroclusterInterconnectType>,
-    /// `vlan_id`: integer, 1 to 4095; read by GET.
+    /// `vlan_id`: integer, 1 to 4095, since ONTAP 9.9; read by GET.
     #[resource(get)]
     pub vlan_id: Option<i64>,
 }

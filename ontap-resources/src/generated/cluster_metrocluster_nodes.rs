@@ -6,6 +6,7 @@ use crate::{ClusterReference, MccNode};
 
 /// The objects at `/api/cluster/metrocluster/nodes`, one at `/api/cluster/metrocluster/nodes/{node.uuid}`.
 ///
+/// Since ONTAP 9.8.
 /// Verbs: `get`, `fetch`, `get_collection`, `get_pages`, `count_collection`, `find`.
 /// Keys: `node.uuid`.
 /// Generated from `spec/ontap-9.19.1.json`.
@@ -26,7 +27,7 @@ pub struct MetroclusterNode {
     /// `_links`: [`ontap::Links`]; read by GET.
     #[resource(get, rename = "_links")]
     pub links: Option<ontap::Links>,
-    /// `automatic_uso`: boolean; read by GET.
+    /// `automatic_uso`: boolean, since ONTAP 9.9; read by GET.
     #[resource(get)]
     pub automatic_uso: Option<bool>,
     /// `cluster`: [`ClusterReference`](crate::ClusterReference); read by GET.
@@ -35,10 +36,10 @@ pub struct MetroclusterNode {
     /// `configuration_state`: [`MetroclusterNodeConfigurationState`](crate::MetroclusterNodeConfigurationState) (`unreachable`, `configured`); read by GET.
     #[resource(get)]
     pub configuration_state: Option<MetroclusterNodeConfigurationState>,
-    /// `dr_auxiliary_cluster`: [`ClusterReference`](crate::ClusterReference); read by GET.
+    /// `dr_auxiliary_cluster`: [`ClusterReference`](crate::ClusterReference), since ONTAP 9.11; read by GET.
     #[resource(get)]
     pub dr_auxiliary_cluster: Option<ClusterReference>,
-    /// `dr_auxiliary_partner`: [`MccNode`](crate::MccNode); read by GET.
+    /// `dr_auxiliary_partner`: [`MccNode`](crate::MccNode), since ONTAP 9.11; read by GET.
     #[resource(get)]
     pub dr_auxiliary_partner: Option<MccNode>,
     /// `dr_group_id`: integer; read by GET.
@@ -47,28 +48,28 @@ pub struct MetroclusterNode {
     /// `dr_mirroring_state`: [`MetroclusterNodeDrMirroringState`](crate::MetroclusterNodeDrMirroringState) (`enabled`, `disabled`, `unreachable`, `configured`); read by GET.
     #[resource(get)]
     pub dr_mirroring_state: Option<MetroclusterNodeDrMirroringState>,
-    /// `dr_operation_state`: [`MetroclusterNodeDrOperationState`](crate::MetroclusterNodeDrOperationState) (`normal`, `switchover_bypassed`, `switchover_in_progress`, `switchover_completed`, `switchover_failed`, `switched_over`, `heal_aggrs_in_progress`, `heal_aggrs_completed`, `heal_aggrs_failed`, `heal_roots_in_progress`, `heal_roots_completed`, `heal_roots_failed`, `switchback_vetoed`, `switchback_vetocheck_locked`, `switchback_pre_commit_completed`, `switchback_in_progress`, `switchback_completed`, `switchback_failed`, `negotiated_switchover_vetoed`, `negotiated_switchover_vetocheck_locked`, `negotiated_switchover_pre_commit_completed`, `negotiated_switchover_in_progress`, `negotiated_switchover_completed`, `negotiated_switchover_in_progress_waiting_for_DR_partner`, `negotiated_switchover_incomplete`, `negotiated_switchover_failed`, `negotiated_switchover_failed_on_DR_partner`, `switchback_recovery_in_progress`, `switchback_recovery_complete`, `waiting_for_switchback_recovery`, `unknown`); read by GET.
+    /// `dr_operation_state`: [`MetroclusterNodeDrOperationState`](crate::MetroclusterNodeDrOperationState), since ONTAP 9.9, values `switched_over` since 9.11 (`normal`, `switchover_bypassed`, `switchover_in_progress`, `switchover_completed`, `switchover_failed`, `switched_over`, `heal_aggrs_in_progress`, `heal_aggrs_completed`, `heal_aggrs_failed`, `heal_roots_in_progress`, `heal_roots_completed`, `heal_roots_failed`, `switchback_vetoed`, `switchback_vetocheck_locked`, `switchback_pre_commit_completed`, `switchback_in_progress`, `switchback_completed`, `switchback_failed`, `negotiated_switchover_vetoed`, `negotiated_switchover_vetocheck_locked`, `negotiated_switchover_pre_commit_completed`, `negotiated_switchover_in_progress`, `negotiated_switchover_completed`, `negotiated_switchover_in_progress_waiting_for_DR_partner`, `negotiated_switchover_incomplete`, `negotiated_switchover_failed`, `negotiated_switchover_failed_on_DR_partner`, `switchback_recovery_in_progress`, `switchback_recovery_complete`, `waiting_for_switchback_recovery`, `unknown`); read by GET.
     #[resource(get)]
     pub dr_operation_state: Option<MetroclusterNodeDrOperationState>,
-    /// `dr_partner`: [`MccNode`](crate::MccNode); read by GET.
+    /// `dr_partner`: [`MccNode`](crate::MccNode), since ONTAP 9.11; read by GET.
     #[resource(get)]
     pub dr_partner: Option<MccNode>,
-    /// `dr_partner_cluster`: [`ClusterReference`](crate::ClusterReference); read by GET.
+    /// `dr_partner_cluster`: [`ClusterReference`](crate::ClusterReference), since ONTAP 9.11; read by GET.
     #[resource(get)]
     pub dr_partner_cluster: Option<ClusterReference>,
-    /// `encryption_enabled`: boolean; read by GET.
+    /// `encryption_enabled`: boolean, since ONTAP 9.15; read by GET.
     #[resource(get)]
     pub encryption_enabled: Option<bool>,
-    /// `ha_partner`: [`MccNode`](crate::MccNode); read by GET.
+    /// `ha_partner`: [`MccNode`](crate::MccNode), since ONTAP 9.11; read by GET.
     #[resource(get)]
     pub ha_partner: Option<MccNode>,
-    /// `ha_partner_cluster`: [`ClusterReference`](crate::ClusterReference); read by GET.
+    /// `ha_partner_cluster`: [`ClusterReference`](crate::ClusterReference), since ONTAP 9.11; read by GET.
     #[resource(get)]
     pub ha_partner_cluster: Option<ClusterReference>,
-    /// `is_mccip`: boolean; read by GET.
+    /// `is_mccip`: boolean, since ONTAP 9.11; read by GET.
     #[resource(get)]
     pub is_mccip: Option<bool>,
-    /// `limit_enforcement`: [`MetroclusterNodeLimitEnforcement`](crate::MetroclusterNodeLimitEnforcement) (`enabled`, `disabled`); read by GET.
+    /// `limit_enforcement`: [`MetroclusterNodeLimitEnforcement`](crate::MetroclusterNodeLimitEnforcement), since ONTAP 9.11 (`enabled`, `disabled`); read by GET.
     #[resource(get)]
     pub limit_enforcement: Option<MetroclusterNodeLimitEnforcement>,
 }

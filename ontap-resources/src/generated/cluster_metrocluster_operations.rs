@@ -6,6 +6,7 @@ use crate::NodeReference;
 
 /// The objects at `/api/cluster/metrocluster/operations`, one at `/api/cluster/metrocluster/operations/{uuid}`.
 ///
+/// Since ONTAP 9.8.
 /// Verbs: `get`, `fetch`, `get_collection`, `get_pages`, `count_collection`, `find`.
 /// Keys: `uuid`.
 /// Generated from `spec/ontap-9.19.1.json`.
@@ -38,7 +39,7 @@ pub struct MetroclusterOperation {
     /// `errors`: list of string; read by GET.
     #[resource(get)]
     pub errors: Option<Vec<String>>,
-    /// `node`: [`NodeReference`](crate::NodeReference); read by GET.
+    /// `node`: [`NodeReference`](crate::NodeReference), since ONTAP 9.9; read by GET.
     #[resource(get)]
     pub node: Option<NodeReference>,
     /// `start_time`: timestamp ([`ontap::Timestamp`]); read by GET.

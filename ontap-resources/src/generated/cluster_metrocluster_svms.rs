@@ -6,6 +6,7 @@ use crate::{ClusterReference, MetroclusterSvmPartnerSvm, SvmReference};
 
 /// The objects at `/api/cluster/metrocluster/svms`, one at `/api/cluster/metrocluster/svms/{cluster.uuid}/{svm.uuid}`.
 ///
+/// Since ONTAP 9.11.
 /// Verbs: `get`, `fetch`, `get_collection`, `get_pages`, `count_collection`, `find`.
 /// Keys: `cluster.uuid`, `svm.uuid`.
 /// Generated from `spec/ontap-9.19.1.json`.

@@ -11,7 +11,7 @@ use crate::{
 
 /// The objects at `/api/cluster/nodes`, one at `/api/cluster/nodes/{uuid}`.
 ///
-/// Verbs: `get`, `fetch`, `get_collection`, `get_pages`, `count_collection`, `find`, `post` (may start a job), `patch` (may start a job), `delete` (may start a job), PATCH by query (may start a job), DELETE by query (may start a job).
+/// Verbs: `get`, `fetch`, `get_collection`, `get_pages`, `count_collection`, `find`, `post` (may start a job), `patch` (may start a job), `delete` (may start a job) (since ONTAP 9.7), PATCH by query (may start a job), DELETE by query (may start a job) (since ONTAP 9.7).
 /// Keys: `uuid`.
 /// Generated from `spec/ontap-9.19.1.json`.
 ///
@@ -31,7 +31,7 @@ pub struct Node {
     /// `_links`: [`ontap::Links`]; read by GET.
     #[resource(get, rename = "_links")]
     pub links: Option<ontap::Links>,
-    /// `anti_ransomware_version`: string; read by GET.
+    /// `anti_ransomware_version`: string, since ONTAP 9.16; read by GET.
     #[resource(get)]
     pub anti_ransomware_version: Option<String>,
     /// `cluster_interface`: [`ClusterNodesClusterInterface`](crate::ClusterNodesClusterInterface); sent by POST.
@@ -43,22 +43,22 @@ pub struct Node {
     /// `controller`: [`ClusterNodesController`](crate::ClusterNodesController); read by GET.
     #[resource(get)]
     pub controller: Option<ClusterNodesController>,
-    /// `date`: timestamp ([`ontap::Timestamp`]); read by GET.
+    /// `date`: timestamp ([`ontap::Timestamp`]), since ONTAP 9.7; read by GET.
     #[resource(get)]
     pub date: Option<ontap::Timestamp>,
-    /// `external_cache`: [`ClusterNodesExternalCache`](crate::ClusterNodesExternalCache); read by GET.
+    /// `external_cache`: [`ClusterNodesExternalCache`](crate::ClusterNodesExternalCache), since ONTAP 9.10; read by GET.
     #[resource(get)]
     pub external_cache: Option<ClusterNodesExternalCache>,
-    /// `external_cache_bypass`: [`ClusterNodesExternalCacheBypass`](crate::ClusterNodesExternalCacheBypass); read by GET; sent by POST and PATCH.
+    /// `external_cache_bypass`: [`ClusterNodesExternalCacheBypass`](crate::ClusterNodesExternalCacheBypass), since ONTAP 9.17; read by GET; sent by POST and PATCH.
     #[resource(get, post, patch)]
     pub external_cache_bypass: Option<ClusterNodesExternalCacheBypass>,
     /// `ha`: [`NodeHa`](crate::NodeHa); read by GET; sent by POST and PATCH.
     #[resource(get, post, patch)]
     pub ha: Option<NodeHa>,
-    /// `hw_assist`: [`HwAssist`](crate::HwAssist); read by GET.
+    /// `hw_assist`: [`HwAssist`](crate::HwAssist), since ONTAP 9.11; read by GET.
     #[resource(get)]
     pub hw_assist: Option<HwAssist>,
-    /// `is_spares_low`: boolean; read by GET.
+    /// `is_spares_low`: boolean, since ONTAP 9.10; read by GET.
     #[resource(get)]
     pub is_spares_low: Option<bool>,
     /// `location`: string; read by GET; sent by POST and PATCH.
@@ -73,10 +73,10 @@ pub struct Node {
     /// `membership`: [`NodeMembership`](crate::NodeMembership) (`available`, `joining`, `member`); read by GET.
     #[resource(get)]
     pub membership: Option<NodeMembership>,
-    /// `metric`: [`NodeMetrics`](crate::NodeMetrics); read by GET.
+    /// `metric`: [`NodeMetrics`](crate::NodeMetrics), since ONTAP 9.8; read by GET.
     #[resource(get)]
     pub metric: Option<NodeMetrics>,
-    /// `metrocluster`: [`ClusterNodesMetrocluster`](crate::ClusterNodesMetrocluster); read by GET.
+    /// `metrocluster`: [`ClusterNodesMetrocluster`](crate::ClusterNodesMetrocluster), since ONTAP 9.8; read by GET.
     #[resource(get)]
     pub metrocluster: Option<ClusterNodesMetrocluster>,
     /// `model`: string; read by GET.
@@ -85,13 +85,13 @@ pub struct Node {
     /// `name`: string; read by GET; sent by POST and PATCH.
     #[resource(get, post, patch)]
     pub name: Option<String>,
-    /// `nvlog`: [`ClusterNodesNvlog`](crate::ClusterNodesNvlog); read by GET; sent by POST and PATCH.
+    /// `nvlog`: [`ClusterNodesNvlog`](crate::ClusterNodesNvlog), since ONTAP 9.17; read by GET; sent by POST and PATCH.
     #[resource(get, post, patch)]
     pub nvlog: Option<ClusterNodesNvlog>,
-    /// `nvram`: [`ClusterNodesNvram`](crate::ClusterNodesNvram); read by GET.
+    /// `nvram`: [`ClusterNodesNvram`](crate::ClusterNodesNvram), since ONTAP 9.9; read by GET.
     #[resource(get)]
     pub nvram: Option<ClusterNodesNvram>,
-    /// `owner`: string; read by GET; sent by POST and PATCH.
+    /// `owner`: string, since ONTAP 9.9; read by GET; sent by POST and PATCH.
     #[resource(get, post, patch)]
     pub owner: Option<String>,
     /// `serial_number`: string; read by GET.
@@ -100,40 +100,40 @@ pub struct Node {
     /// `service_processor`: [`ServiceProcessor`](crate::ServiceProcessor); read by GET; sent by POST and PATCH.
     #[resource(get, post, patch)]
     pub service_processor: Option<ServiceProcessor>,
-    /// `snaplock`: [`ClusterNodesSnaplock`](crate::ClusterNodesSnaplock); read by GET.
+    /// `snaplock`: [`ClusterNodesSnaplock`](crate::ClusterNodesSnaplock), since ONTAP 9.11; read by GET.
     #[resource(get)]
     pub snaplock: Option<ClusterNodesSnaplock>,
-    /// `state`: [`NodeState`](crate::NodeState) (`up`, `booting`, `down`, `taken_over`, `waiting_for_giveback`, `degraded`, `unknown`); read by GET.
+    /// `state`: [`NodeState`](crate::NodeState), since ONTAP 9.7 (`up`, `booting`, `down`, `taken_over`, `waiting_for_giveback`, `degraded`, `unknown`); read by GET.
     #[resource(get)]
     pub state: Option<NodeState>,
-    /// `statistics`: [`NodeStatistics`](crate::NodeStatistics); read by GET.
+    /// `statistics`: [`NodeStatistics`](crate::NodeStatistics), since ONTAP 9.8; read by GET.
     #[resource(get)]
     pub statistics: Option<NodeStatistics>,
-    /// `storage_availability_zones`: list of [`StorageAvailabilityZone`](crate::StorageAvailabilityZone); read by GET.
+    /// `storage_availability_zones`: list of [`StorageAvailabilityZone`](crate::StorageAvailabilityZone), since ONTAP 9.16; read by GET.
     #[resource(get)]
     pub storage_availability_zones: Option<Vec<StorageAvailabilityZone>>,
-    /// `storage_configuration`: [`NodeStorageConfiguration`](crate::NodeStorageConfiguration) (`unknown`, `single_path`, `multi_path`, `mixed_path`, `quad_path`, `single_path_ha`, `multi_path_ha`, `mixed_path_ha`, `quad_path_ha`, `tri_path`, `tri_path_ha`, `virtual`); read by GET.
+    /// `storage_configuration`: [`NodeStorageConfiguration`](crate::NodeStorageConfiguration), since ONTAP 9.9, values `tri_path_ha` since 9.14, `tri_path` since 9.14, `virtual` since 9.14 (`unknown`, `single_path`, `multi_path`, `mixed_path`, `quad_path`, `single_path_ha`, `multi_path_ha`, `mixed_path_ha`, `quad_path_ha`, `tri_path`, `tri_path_ha`, `virtual`); read by GET.
     #[resource(get)]
     pub storage_configuration: Option<NodeStorageConfiguration>,
-    /// `system_aggregate`: [`AggregateReference`](crate::AggregateReference); read by GET; sent by POST and PATCH.
+    /// `system_aggregate`: [`AggregateReference`](crate::AggregateReference), since ONTAP 9.14; read by GET; sent by POST and PATCH.
     #[resource(get, post, patch)]
     pub system_aggregate: Option<AggregateReference>,
-    /// `system_id`: string; read by GET.
+    /// `system_id`: string, since ONTAP 9.7; read by GET.
     #[resource(get)]
     pub system_id: Option<String>,
-    /// `system_machine_type`: string; read by GET.
+    /// `system_machine_type`: string, since ONTAP 9.7; read by GET.
     #[resource(get)]
     pub system_machine_type: Option<String>,
     /// `uptime`: integer; read by GET.
     #[resource(get)]
     pub uptime: Option<i64>,
-    /// `vendor_serial_number`: string; read by GET.
+    /// `vendor_serial_number`: string, since ONTAP 9.7; read by GET.
     #[resource(get)]
     pub vendor_serial_number: Option<String>,
     /// `version`: [`Version`](crate::Version); read by GET.
     #[resource(get)]
     pub version: Option<Version>,
-    /// `vm`: [`ClusterNodesVm`](crate::ClusterNodesVm); read by GET.
+    /// `vm`: [`ClusterNodesVm`](crate::ClusterNodesVm), since ONTAP 9.7; read by GET.
     #[resource(get)]
     pub vm: Option<ClusterNodesVm>,
 }
@@ -222,7 +222,7 @@ impl ontap::QueryParams for NodePatchParams {
 /// ```
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct NodeDeleteParams {
-    /// `force`: boolean, default `false`.
+    /// `force`: boolean, default `false`, since ONTAP 9.7.
     pub force: Option<bool>,
 }
 
@@ -308,7 +308,7 @@ impl ontap::QueryParams for NodePatchCollectionParams {
 pub struct NodeDeleteCollectionParams {
     /// `continue_on_failure`: boolean, default `false`.
     pub continue_on_failure: Option<bool>,
-    /// `force`: boolean, default `false`.
+    /// `force`: boolean, default `false`, since ONTAP 9.7.
     pub force: Option<bool>,
     /// `serial_records`: boolean, default `false`.
     pub serial_records: Option<bool>,

@@ -6,6 +6,7 @@ use crate::{NodeMetricsDuration, NodeMetricsNode};
 
 /// The singleton at `/api/cluster/nodes/{node.uuid}/metrics`.
 ///
+/// Since ONTAP 9.8.
 /// Verbs: `get_collection`, `get_pages`, `count_collection`, `find`.
 /// Parent keys: `node.uuid` (from the fields, or from `Query::parent` / `CallOptions::parent`).
 /// Generated from `spec/ontap-9.19.1.json`.

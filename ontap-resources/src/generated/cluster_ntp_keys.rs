@@ -4,6 +4,7 @@
 
 /// The objects at `/api/cluster/ntp/keys`, one at `/api/cluster/ntp/keys/{id}`.
 ///
+/// Since ONTAP 9.7.
 /// Verbs: `get`, `fetch`, `get_collection`, `get_pages`, `count_collection`, `find`, `post`, `patch`, `delete`, PATCH by query, DELETE by query.
 /// Keys: `id`.
 /// Generated from `spec/ontap-9.19.1.json`.

@@ -6,6 +6,7 @@ use crate::NtpKeyReference;
 
 /// The objects at `/api/cluster/ntp/servers`, one at `/api/cluster/ntp/servers/{server}`.
 ///
+/// Since ONTAP 9.7.
 /// Verbs: `get`, `fetch`, `get_collection`, `get_pages`, `count_collection`, `find`, `post` (may start a job), `patch` (may start a job), `delete` (may start a job), PATCH by query (may start a job), DELETE by query (may start a job).
 /// Keys: `server`.
 /// Generated from `spec/ontap-9.19.1.json`.

@@ -38,7 +38,7 @@ pub struct ClusterPeer {
     /// `initial_allowed_svms`: list of [`SvmReference`](crate::SvmReference); read by GET; sent by POST and PATCH.
     #[resource(get, post, patch)]
     pub initial_allowed_svms: Option<Vec<SvmReference>>,
-    /// `ip_address`: string; read by GET.
+    /// `ip_address`: string, since ONTAP 9.13; read by GET.
     #[resource(get)]
     pub ip_address: Option<String>,
     /// `ipspace`: [`IpspaceReference`](crate::IpspaceReference); read by GET; sent by POST and PATCH.
@@ -50,7 +50,7 @@ pub struct ClusterPeer {
     /// `name`: string; read by GET; sent by POST and PATCH.
     #[resource(get, post, patch)]
     pub name: Option<String>,
-    /// `peer_applications`: list of [`ClusterPeerPeerApplications`](crate::ClusterPeerPeerApplications) (`snapmirror`, `flexcache`); read by GET; sent by POST and PATCH.
+    /// `peer_applications`: list of [`ClusterPeerPeerApplications`](crate::ClusterPeerPeerApplications), since ONTAP 9.7 (`snapmirror`, `flexcache`); read by GET; sent by POST and PATCH.
     #[resource(get, post, patch)]
     pub peer_applications: Option<Vec<ClusterPeerPeerApplications>>,
     /// `remote`: [`ClusterPeerRemote`](crate::ClusterPeerRemote); read by GET; sent by POST and PATCH.
@@ -59,7 +59,7 @@ pub struct ClusterPeer {
     /// `status`: [`ClusterPeerStatus`](crate::ClusterPeerStatus); read by GET.
     #[resource(get)]
     pub status: Option<ClusterPeerStatus>,
-    /// `version`: [`Version`](crate::Version); read by GET.
+    /// `version`: [`Version`](crate::Version), since ONTAP 9.7; read by GET.
     #[resource(get)]
     pub version: Option<Version>,
 }

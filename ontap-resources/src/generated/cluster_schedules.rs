@@ -38,10 +38,10 @@ pub struct Schedule {
     /// `name`: string, 1 to 256 characters; read by GET; sent by POST.
     #[resource(get, post)]
     pub name: Option<String>,
-    /// `scope`: [`ScheduleScope`](crate::ScheduleScope) (`cluster`, `svm`); read by GET.
+    /// `scope`: [`ScheduleScope`](crate::ScheduleScope), since ONTAP 9.10 (`cluster`, `svm`); read by GET.
     #[resource(get)]
     pub scope: Option<ScheduleScope>,
-    /// `svm`: [`SvmReference`](crate::SvmReference); read by GET; sent by POST.
+    /// `svm`: [`SvmReference`](crate::SvmReference), since ONTAP 9.10; read by GET; sent by POST.
     #[resource(get, post)]
     pub svm: Option<SvmReference>,
     /// `type`: [`ScheduleType`](crate::ScheduleType) (`cron`, `interval`); read by GET.

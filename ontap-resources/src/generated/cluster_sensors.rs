@@ -6,6 +6,7 @@ use crate::NodeReference;
 
 /// The objects at `/api/cluster/sensors`, one at `/api/cluster/sensors/{node.uuid}/{index}`.
 ///
+/// Since ONTAP 9.11.
 /// Verbs: `get`, `fetch`, `get_collection`, `get_pages`, `count_collection`, `find`.
 /// Keys: `node.uuid`, `index`.
 /// Generated from `spec/ontap-9.19.1.json`.

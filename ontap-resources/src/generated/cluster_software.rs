@@ -43,7 +43,7 @@ pub struct Software {
     /// `pending_version`: string; read by GET.
     #[resource(get)]
     pub pending_version: Option<String>,
-    /// `post_update_checks`: list of [`SoftwareValidation`](crate::SoftwareValidation); read by GET.
+    /// `post_update_checks`: list of [`SoftwareValidation`](crate::SoftwareValidation), since ONTAP 9.8; read by GET.
     #[resource(get)]
     pub post_update_checks: Option<Vec<SoftwareValidation>>,
     /// `state`: [`SoftwareState`](crate::SoftwareState) (`in_progress`, `waiting`, `paused_by_user`, `paused_on_error`, `completed`, `canceled`, `failed`, `pause_pending`, `cancel_pending`); read by GET.
@@ -75,23 +75,23 @@ pub struct Software {
 pub struct SoftwarePatchParams {
     /// `action`: [`SoftwarePatchAction`](crate::SoftwarePatchAction).
     pub action: Option<SoftwarePatchAction>,
-    /// `estimate_only`: boolean.
+    /// `estimate_only`: boolean, since ONTAP 9.9.
     pub estimate_only: Option<bool>,
     /// `force_rolling`: boolean.
     pub force_rolling: Option<bool>,
-    /// `nodes_to_update`: string.
+    /// `nodes_to_update`: string, since ONTAP 9.9.
     pub nodes_to_update: Option<String>,
     /// `pause_after`: string.
     pub pause_after: Option<String>,
-    /// `show_validation_details`: boolean.
+    /// `show_validation_details`: boolean, since ONTAP 9.11.
     pub show_validation_details: Option<bool>,
-    /// `skip_nodes_at_target_version`: boolean.
+    /// `skip_nodes_at_target_version`: boolean, since ONTAP 9.16.
     pub skip_nodes_at_target_version: Option<bool>,
-    /// `skip_warnings`: boolean.
+    /// `skip_warnings`: boolean, since ONTAP 9.7.
     pub skip_warnings: Option<bool>,
-    /// `stabilize_minutes`: integer.
+    /// `stabilize_minutes`: integer, since ONTAP 9.8.
     pub stabilize_minutes: Option<i64>,
-    /// `validate_only`: boolean.
+    /// `validate_only`: boolean, since ONTAP 9.7.
     pub validate_only: Option<bool>,
 }
 

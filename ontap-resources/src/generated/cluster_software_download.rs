@@ -9,7 +9,7 @@
 /// asks for them) to start a download; ONTAP answers with a job. GET it to
 /// read the status of the current or last download.
 ///
-/// Verbs: `get`, `fetch`, `post` (may start a job; not held by default: ONTAP has answered it HTTP 500 under `return_timeout` although the download succeeded).
+/// Verbs: `get`, `fetch` (since ONTAP 9.7), `post` (may start a job; not held by default: ONTAP has answered it HTTP 500 under `return_timeout` although the download succeeded).
 /// Generated from `spec/ontap-9.19.1.json`.
 ///
 /// ```no_run
@@ -35,10 +35,14 @@ pub struct SoftwarePackageDownload {
     /// A number identifying the status message (integer, read by GET).
     /// While a download runs ONTAP reports 10551382 (10551760 on older
     /// releases): look at `state`, not at this code, to tell progress.
+    ///
+    /// Since ONTAP 9.7.
     #[resource(get)]
     pub code: Option<i64>,
     /// Progress or result text, e.g. "Package download in progress"
     /// (string, read by GET).
+    ///
+    /// Since ONTAP 9.7.
     #[resource(get)]
     pub message: Option<String>,
     /// The password for the package server (secret string, sent by POST;
@@ -46,6 +50,8 @@ pub struct SoftwarePackageDownload {
     #[resource(post)]
     pub password: Option<ontap::Secret>,
     /// Where the download stands (read by GET).
+    ///
+    /// Since ONTAP 9.7.
     #[resource(get)]
     pub state: Option<DownloadState>,
     /// The HTTP, HTTPS or FTP address of the package (string, sent by POST;

@@ -19,22 +19,22 @@ use crate::NodeReference;
 #[derive(Debug, Clone, Default, PartialEq, ontap::Resource)]
 #[resource(path = "/cluster/software/history", collection)]
 pub struct SoftwareHistory {
-    /// `end_time`: timestamp ([`ontap::Timestamp`]); read by GET.
+    /// `end_time`: timestamp ([`ontap::Timestamp`]), since ONTAP 9.7; read by GET.
     #[resource(get)]
     pub end_time: Option<ontap::Timestamp>,
-    /// `from_version`: string; read by GET.
+    /// `from_version`: string, since ONTAP 9.7; read by GET.
     #[resource(get)]
     pub from_version: Option<String>,
-    /// `node`: [`NodeReference`](crate::NodeReference); read by GET.
+    /// `node`: [`NodeReference`](crate::NodeReference), since ONTAP 9.7; read by GET.
     #[resource(get)]
     pub node: Option<NodeReference>,
-    /// `start_time`: timestamp ([`ontap::Timestamp`]); read by GET.
+    /// `start_time`: timestamp ([`ontap::Timestamp`]), since ONTAP 9.7; read by GET.
     #[resource(get)]
     pub start_time: Option<ontap::Timestamp>,
-    /// `state`: [`SoftwareHistoryState`](crate::SoftwareHistoryState) (`successful`, `canceled`, `skip_upgrade`); read by GET.
+    /// `state`: [`SoftwareHistoryState`](crate::SoftwareHistoryState), since ONTAP 9.7, values `skip_upgrade` since 9.16 (`successful`, `canceled`, `skip_upgrade`); read by GET.
     #[resource(get)]
     pub state: Option<SoftwareHistoryState>,
-    /// `to_version`: string; read by GET.
+    /// `to_version`: string, since ONTAP 9.7; read by GET.
     #[resource(get)]
     pub to_version: Option<String>,
 }

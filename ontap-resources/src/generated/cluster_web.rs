@@ -6,6 +6,7 @@ use crate::{WebCertificate, WebCsrf, WebHsts};
 
 /// The singleton at `/api/cluster/web`.
 ///
+/// Since ONTAP 9.10.
 /// Verbs: `get`, `fetch`, `patch` (may start a job).
 /// Generated from `spec/ontap-9.19.1.json`.
 ///
@@ -34,7 +35,7 @@ pub struct Web {
     /// `enabled`: boolean; read by GET; sent by PATCH.
     #[resource(get, patch)]
     pub enabled: Option<bool>,
-    /// `hsts`: [`WebHsts`](crate::WebHsts); read by GET; sent by PATCH.
+    /// `hsts`: [`WebHsts`](crate::WebHsts), since ONTAP 9.17; read by GET; sent by PATCH.
     #[resource(get, patch)]
     pub hsts: Option<WebHsts>,
     /// `http_enabled`: boolean; read by GET; sent by PATCH.

@@ -6,6 +6,7 @@ use crate::{DcnClusterNetworkPool, DcnClusterSoftware, DcnNode, IpInterfaceAndGa
 
 /// The singleton at `/api/dcn/cluster`.
 ///
+/// Since ONTAP 9.18.
 /// Verbs: `get`, `fetch`, `post` (may start a job), `patch` (may start a job), `delete` (may start a job).
 /// Generated from `spec/ontap-9.19.1.json`.
 ///

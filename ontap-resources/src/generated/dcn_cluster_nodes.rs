@@ -8,6 +8,7 @@ use crate::{
 
 /// The objects at `/api/dcn/cluster/nodes`, one at `/api/dcn/cluster/nodes/{uuid}`.
 ///
+/// Since ONTAP 9.18.
 /// Verbs: `get`, `fetch`, `get_collection`, `get_pages`, `count_collection`, `find`, `post` (may start a job), `patch` (may start a job), `delete` (may start a job), PATCH by query (may start a job), DELETE by query (may start a job).
 /// Keys: `uuid`.
 /// Generated from `spec/ontap-9.19.1.json`.

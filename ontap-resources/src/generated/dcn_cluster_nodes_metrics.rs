@@ -6,6 +6,7 @@ use crate::{DcnNodeMetricsCpu, DcnNodeMetricsGpu, DcnNodeMetricsNode, NodeMetric
 
 /// The singleton at `/api/dcn/cluster/nodes/{node.uuid}/metrics`.
 ///
+/// Since ONTAP 9.18.
 /// Verbs: `get_collection`, `get_pages`, `count_collection`, `find`.
 /// Parent keys: `node.uuid` (from the fields, or from `Query::parent` / `CallOptions::parent`).
 /// Generated from `spec/ontap-9.19.1.json`.

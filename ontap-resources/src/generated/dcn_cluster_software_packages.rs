@@ -6,6 +6,7 @@ use crate::{ApplicationNvmeAccessSubsystemMapSubsystemHostsLinks, DcnClusterSoft
 
 /// The objects at `/api/dcn/cluster/software/packages`, one at `/api/dcn/cluster/software/packages/{uuid}`.
 ///
+/// Since ONTAP 9.18.
 /// Verbs: `get`, `fetch`, `get_collection`, `get_pages`, `count_collection`, `find`, `patch`, PATCH by query.
 /// Keys: `uuid`.
 /// Generated from `spec/ontap-9.19.1.json`.

@@ -4,6 +4,7 @@
 
 /// The singleton at `/api/dcn/cluster/software/upload`.
 ///
+/// Since ONTAP 9.18.
 /// Verbs: `post`.
 /// Generated from `spec/ontap-9.19.1.json`.
 ///

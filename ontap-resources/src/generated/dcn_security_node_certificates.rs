@@ -4,6 +4,7 @@
 
 /// The objects at `/api/dcn/security/node/certificates`, one at `/api/dcn/security/node/certificates/{dcn-node-name}`.
 ///
+/// Since ONTAP 9.18.
 /// Verbs: `get`, `fetch`, `get_collection`, `get_pages`, `count_collection`, `find`, `patch`, PATCH by query.
 /// Keys: `dcn-node-name`.
 /// Generated from `spec/ontap-9.19.1.json`.

@@ -6,6 +6,7 @@ use crate::SvmReference;
 
 /// The objects at `/api/name-services/cache/host/settings`, one at `/api/name-services/cache/host/settings/{uuid}`.
 ///
+/// Since ONTAP 9.11.
 /// Verbs: `get`, `fetch`, `get_collection`, `get_pages`, `count_collection`, `find`, `patch`, PATCH by query.
 /// Keys: `uuid`.
 /// Generated from `spec/ontap-9.19.1.json`.
@@ -20,7 +21,7 @@ use crate::SvmReference;
 #[derive(Debug, Clone, Default, PartialEq, ontap::Resource)]
 #[resource(path = "/name-services/cache/host/settings", get, patch, collection, patch_collection, params(patch_collection = HostsSettingsPatchCollectionParams))]
 pub struct HostsSettings {
-    /// `uuid`: string; read by GET; sent by PATCH; a key of the instance path.
+    /// `uuid`: string, since ONTAP 9.14; read by GET; sent by PATCH; a key of the instance path.
     #[resource(get, patch, key)]
     pub uuid: Option<String>,
     /// `_links`: [`ontap::Links`]; read by GET.

@@ -6,6 +6,7 @@ use crate::SvmReference;
 
 /// The objects at `/api/name-services/cache/unix-group/settings`, one at `/api/name-services/cache/unix-group/settings/{svm.uuid}`.
 ///
+/// Since ONTAP 9.11.
 /// Verbs: `get`, `fetch`, `get_collection`, `get_pages`, `count_collection`, `find`, `patch`, PATCH by query.
 /// Keys: `svm.uuid`.
 /// Generated from `spec/ontap-9.19.1.json`.

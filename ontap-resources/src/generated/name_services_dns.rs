@@ -20,49 +20,49 @@ use crate::{Ddns, Status, SvmReference};
 #[derive(Debug, Clone, Default, PartialEq, ontap::Resource)]
 #[resource(path = "/name-services/dns", get, post, patch, delete, collection, patch_collection, delete_collection, hold(post, patch), params(post = DnsPostParams, patch = DnsPatchParams, patch_collection = DnsPatchCollectionParams, delete_collection = DnsDeleteCollectionParams))]
 pub struct Dns {
-    /// `uuid`: string; read by GET; sent by POST and PATCH; a key of the instance path.
+    /// `uuid`: string, since ONTAP 9.13; read by GET; sent by POST and PATCH; a key of the instance path.
     #[resource(get, post, patch, key)]
     pub uuid: Option<String>,
     /// `_links`: [`ontap::Links`]; read by GET.
     #[resource(get, rename = "_links")]
     pub links: Option<ontap::Links>,
-    /// `attempts`: integer, 1 to 4; read by GET; sent by POST and PATCH.
+    /// `attempts`: integer, 1 to 4, since ONTAP 9.9; read by GET; sent by POST and PATCH.
     #[resource(get, post, patch)]
     pub attempts: Option<i64>,
     /// `domains`: list of string; read by GET; sent by POST and PATCH.
     #[resource(get, post, patch)]
     pub domains: Option<Vec<String>>,
-    /// `dynamic_dns`: [`Ddns`](crate::Ddns); read by GET; sent by PATCH.
+    /// `dynamic_dns`: [`Ddns`](crate::Ddns), since ONTAP 9.9; read by GET; sent by PATCH.
     #[resource(get, patch)]
     pub dynamic_dns: Option<Ddns>,
-    /// `packet_query_match`: boolean; read by GET; sent by POST and PATCH.
+    /// `packet_query_match`: boolean, since ONTAP 9.9; read by GET; sent by POST and PATCH.
     #[resource(get, post, patch)]
     pub packet_query_match: Option<bool>,
-    /// `scope`: [`DnsScope`](crate::DnsScope) (`svm`, `cluster`); read by GET; sent by POST.
+    /// `scope`: [`DnsScope`](crate::DnsScope), since ONTAP 9.9 (`svm`, `cluster`); read by GET; sent by POST.
     #[resource(get, post)]
     pub scope: Option<DnsScope>,
     /// `servers`: list of string; read by GET; sent by POST and PATCH.
     #[resource(get, post, patch)]
     pub servers: Option<Vec<String>>,
-    /// `service_ips`: list of string; read by GET.
+    /// `service_ips`: list of string, since ONTAP 9.14; read by GET.
     #[resource(get)]
     pub service_ips: Option<Vec<String>>,
-    /// `skip_config_validation`: boolean; sent by POST and PATCH.
+    /// `skip_config_validation`: boolean, since ONTAP 9.9; sent by POST and PATCH.
     #[resource(post, patch)]
     pub skip_config_validation: Option<bool>,
-    /// `source_address_match`: boolean; read by GET; sent by POST and PATCH.
+    /// `source_address_match`: boolean, since ONTAP 9.9; read by GET; sent by POST and PATCH.
     #[resource(get, post, patch)]
     pub source_address_match: Option<bool>,
-    /// `status`: list of [`Status`](crate::Status); read by GET.
+    /// `status`: list of [`Status`](crate::Status), since ONTAP 9.9; read by GET.
     #[resource(get)]
     pub status: Option<Vec<Status>>,
     /// `svm`: [`SvmReference`](crate::SvmReference); read by GET; sent by POST.
     #[resource(get, post)]
     pub svm: Option<SvmReference>,
-    /// `timeout`: integer, 1 to 5; read by GET; sent by POST and PATCH.
+    /// `timeout`: integer, 1 to 5, since ONTAP 9.9; read by GET; sent by POST and PATCH.
     #[resource(get, post, patch)]
     pub timeout: Option<i64>,
-    /// `tld_query_enabled`: boolean; read by GET; sent by POST and PATCH.
+    /// `tld_query_enabled`: boolean, since ONTAP 9.9; read by GET; sent by POST and PATCH.
     #[resource(get, post, patch)]
     pub tld_query_enabled: Option<bool>,
 }

@@ -6,6 +6,7 @@ use crate::SvmReference;
 
 /// The objects at `/api/name-services/host-record`, one at `/api/name-services/host-record/{svm.uuid}/{host}`.
 ///
+/// Since ONTAP 9.10.
 /// Verbs: `get`, `fetch`.
 /// Keys: `svm.uuid`, `host`.
 /// Generated from `spec/ontap-9.19.1.json`.
@@ -38,7 +39,7 @@ pub struct HostRecord {
     /// `ipv6_addresses`: list of string; read by GET.
     #[resource(get)]
     pub ipv6_addresses: Option<Vec<String>>,
-    /// `source`: string; read by GET.
+    /// `source`: string, since ONTAP 9.11; read by GET.
     #[resource(get)]
     pub source: Option<String>,
 }

@@ -35,7 +35,7 @@ pub struct LdapService {
     /// `base_scope`: [`LdapServiceBaseScope`](crate::LdapServiceBaseScope) (`base`, `onelevel`, `subtree`); read by GET; sent by POST and PATCH.
     #[resource(get, post, patch)]
     pub base_scope: Option<LdapServiceBaseScope>,
-    /// `bind_as_cifs_server`: boolean; read by GET; sent by POST and PATCH.
+    /// `bind_as_cifs_server`: boolean, since ONTAP 9.9; read by GET; sent by POST and PATCH.
     #[resource(get, post, patch)]
     pub bind_as_cifs_server: Option<bool>,
     /// `bind_dn`: string; read by GET; sent by POST and PATCH.
@@ -44,37 +44,37 @@ pub struct LdapService {
     /// `bind_password`: secret string ([`ontap::Secret`]); sent by POST and PATCH; printed as `*********`.
     #[resource(post, patch)]
     pub bind_password: Option<ontap::Secret>,
-    /// `group_dn`: string; read by GET; sent by POST and PATCH.
+    /// `group_dn`: string, since ONTAP 9.9; read by GET; sent by POST and PATCH.
     #[resource(get, post, patch)]
     pub group_dn: Option<String>,
-    /// `group_membership_filter`: string; read by GET; sent by POST and PATCH.
+    /// `group_membership_filter`: string, since ONTAP 9.9; read by GET; sent by POST and PATCH.
     #[resource(get, post, patch)]
     pub group_membership_filter: Option<String>,
-    /// `group_scope`: [`LdapServiceGroupScope`](crate::LdapServiceGroupScope) (`base`, `onelevel`, `subtree`); read by GET; sent by POST and PATCH.
+    /// `group_scope`: [`LdapServiceGroupScope`](crate::LdapServiceGroupScope), since ONTAP 9.9 (`base`, `onelevel`, `subtree`); read by GET; sent by POST and PATCH.
     #[resource(get, post, patch)]
     pub group_scope: Option<LdapServiceGroupScope>,
-    /// `is_netgroup_byhost_enabled`: boolean; read by GET; sent by POST and PATCH.
+    /// `is_netgroup_byhost_enabled`: boolean, since ONTAP 9.9; read by GET; sent by POST and PATCH.
     #[resource(get, post, patch)]
     pub is_netgroup_byhost_enabled: Option<bool>,
-    /// `is_owner`: boolean; read by GET.
+    /// `is_owner`: boolean, since ONTAP 9.9; read by GET.
     #[resource(get)]
     pub is_owner: Option<bool>,
-    /// `ldaps_enabled`: boolean; read by GET; sent by POST and PATCH.
+    /// `ldaps_enabled`: boolean, since ONTAP 9.9; read by GET; sent by POST and PATCH.
     #[resource(get, post, patch)]
     pub ldaps_enabled: Option<bool>,
     /// `min_bind_level`: [`LdapServiceMinBindLevel`](crate::LdapServiceMinBindLevel) (`anonymous`, `simple`, `sasl`); read by GET; sent by POST and PATCH.
     #[resource(get, post, patch)]
     pub min_bind_level: Option<LdapServiceMinBindLevel>,
-    /// `netgroup_byhost_dn`: string; read by GET; sent by POST and PATCH.
+    /// `netgroup_byhost_dn`: string, since ONTAP 9.9; read by GET; sent by POST and PATCH.
     #[resource(get, post, patch)]
     pub netgroup_byhost_dn: Option<String>,
-    /// `netgroup_byhost_scope`: [`LdapServiceNetgroupByhostScope`](crate::LdapServiceNetgroupByhostScope) (`base`, `onelevel`, `subtree`); read by GET; sent by POST and PATCH.
+    /// `netgroup_byhost_scope`: [`LdapServiceNetgroupByhostScope`](crate::LdapServiceNetgroupByhostScope), since ONTAP 9.9 (`base`, `onelevel`, `subtree`); read by GET; sent by POST and PATCH.
     #[resource(get, post, patch)]
     pub netgroup_byhost_scope: Option<LdapServiceNetgroupByhostScope>,
-    /// `netgroup_dn`: string; read by GET; sent by POST and PATCH.
+    /// `netgroup_dn`: string, since ONTAP 9.9; read by GET; sent by POST and PATCH.
     #[resource(get, post, patch)]
     pub netgroup_dn: Option<String>,
-    /// `netgroup_scope`: [`LdapServiceNetgroupScope`](crate::LdapServiceNetgroupScope) (`base`, `onelevel`, `subtree`); read by GET; sent by POST and PATCH.
+    /// `netgroup_scope`: [`LdapServiceNetgroupScope`](crate::LdapServiceNetgroupScope), since ONTAP 9.9 (`base`, `onelevel`, `subtree`); read by GET; sent by POST and PATCH.
     #[resource(get, post, patch)]
     pub netgroup_scope: Option<LdapServiceNetgroupScope>,
     /// `port`: integer, 1 to 65535; read by GET; sent by POST and PATCH.
@@ -83,13 +83,13 @@ pub struct LdapService {
     /// `preferred_ad_servers`: list of string; read by GET; sent by POST and PATCH.
     #[resource(get, post, patch)]
     pub preferred_ad_servers: Option<Vec<String>>,
-    /// `query_timeout`: integer; read by GET; sent by POST and PATCH.
+    /// `query_timeout`: integer, since ONTAP 9.9; read by GET; sent by POST and PATCH.
     #[resource(get, post, patch)]
     pub query_timeout: Option<i64>,
-    /// `referral_enabled`: boolean; read by GET; sent by POST and PATCH.
+    /// `referral_enabled`: boolean, since ONTAP 9.9; read by GET; sent by POST and PATCH.
     #[resource(get, post, patch)]
     pub referral_enabled: Option<bool>,
-    /// `restrict_discovery_to_site`: boolean; read by GET; sent by POST and PATCH.
+    /// `restrict_discovery_to_site`: boolean, since ONTAP 9.13; read by GET; sent by POST and PATCH.
     #[resource(get, post, patch)]
     pub restrict_discovery_to_site: Option<bool>,
     /// `schema`: string; read by GET; sent by POST and PATCH.
@@ -101,22 +101,22 @@ pub struct LdapService {
     /// `session_security`: [`LdapServiceSessionSecurity`](crate::LdapServiceSessionSecurity) (`none`, `sign`, `seal`); read by GET; sent by POST and PATCH.
     #[resource(get, post, patch)]
     pub session_security: Option<LdapServiceSessionSecurity>,
-    /// `skip_config_validation`: boolean; sent by POST and PATCH.
+    /// `skip_config_validation`: boolean, since ONTAP 9.9; sent by POST and PATCH.
     #[resource(post, patch)]
     pub skip_config_validation: Option<bool>,
-    /// `status`: [`LdapStatus`](crate::LdapStatus); read by GET.
+    /// `status`: [`LdapStatus`](crate::LdapStatus), since ONTAP 9.9; read by GET.
     #[resource(get)]
     pub status: Option<LdapStatus>,
-    /// `try_channel_binding`: boolean; read by GET; sent by POST and PATCH.
+    /// `try_channel_binding`: boolean, since ONTAP 9.10; read by GET; sent by POST and PATCH.
     #[resource(get, post, patch)]
     pub try_channel_binding: Option<bool>,
     /// `use_start_tls`: boolean; read by GET; sent by POST and PATCH.
     #[resource(get, post, patch)]
     pub use_start_tls: Option<bool>,
-    /// `user_dn`: string; read by GET; sent by POST and PATCH.
+    /// `user_dn`: string, since ONTAP 9.9; read by GET; sent by POST and PATCH.
     #[resource(get, post, patch)]
     pub user_dn: Option<String>,
-    /// `user_scope`: [`LdapServiceUserScope`](crate::LdapServiceUserScope) (`base`, `onelevel`, `subtree`); read by GET; sent by POST and PATCH.
+    /// `user_scope`: [`LdapServiceUserScope`](crate::LdapServiceUserScope), since ONTAP 9.9 (`base`, `onelevel`, `subtree`); read by GET; sent by POST and PATCH.
     #[resource(get, post, patch)]
     pub user_scope: Option<LdapServiceUserScope>,
 }

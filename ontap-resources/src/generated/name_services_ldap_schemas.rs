@@ -6,6 +6,7 @@ use crate::{LdapSchemaNameMapping, LdapSchemaReference, Rfc2307, Rfc2307bis, Svm
 
 /// The objects at `/api/name-services/ldap-schemas`, one at `/api/name-services/ldap-schemas/{owner.uuid}/{name}`.
 ///
+/// Since ONTAP 9.11.
 /// Verbs: `get`, `fetch`, `get_collection`, `get_pages`, `count_collection`, `find`, `post`, `patch`, `delete`, PATCH by query, DELETE by query.
 /// Keys: `owner.uuid`, `name`.
 /// Generated from `spec/ontap-9.19.1.json`.

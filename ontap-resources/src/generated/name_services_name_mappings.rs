@@ -23,7 +23,7 @@ pub struct NameMapping {
     /// `svm`: [`SvmReference`](crate::SvmReference); read by GET; sent by POST; its `uuid` is a key of the instance path.
     #[resource(get, post, key = "uuid")]
     pub svm: Option<SvmReference>,
-    /// `direction`: [`NameMappingDirection`](crate::NameMappingDirection) (`win_unix`, `unix_win`, `krb_unix`, `s3_unix`, `s3_win`); read by GET; sent by POST; a key of the instance path.
+    /// `direction`: [`NameMappingDirection`](crate::NameMappingDirection), values `s3_unix` since 9.11, `s3_win` since 9.11 (`win_unix`, `unix_win`, `krb_unix`, `s3_unix`, `s3_win`); read by GET; sent by POST; a key of the instance path.
     #[resource(get, post, key)]
     pub direction: Option<NameMappingDirection>,
     /// `index`: integer, 1 to 2147483647; read by GET; sent by POST; a key of the instance path.

@@ -6,6 +6,7 @@ use crate::SvmReference;
 
 /// The objects at `/api/name-services/netgroup-files`, one at `/api/name-services/netgroup-files/{svm.uuid}`.
 ///
+/// Since ONTAP 9.11.
 /// Verbs: `get`, `fetch`, `delete`, DELETE by query.
 /// Keys: `svm.uuid`.
 /// Generated from `spec/ontap-9.19.1.json`.

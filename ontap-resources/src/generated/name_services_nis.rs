@@ -26,7 +26,7 @@ pub struct NisService {
     /// `_links`: [`ontap::Links`]; read by GET.
     #[resource(get, rename = "_links")]
     pub links: Option<ontap::Links>,
-    /// `binding_details`: list of [`ClusterNisServiceBindingDetails`](crate::ClusterNisServiceBindingDetails); read by GET.
+    /// `binding_details`: list of [`ClusterNisServiceBindingDetails`](crate::ClusterNisServiceBindingDetails), since ONTAP 9.11; read by GET.
     #[resource(get)]
     pub binding_details: Option<Vec<ClusterNisServiceBindingDetails>>,
     /// `bound_servers`: list of string; read by GET.

@@ -6,7 +6,8 @@ use crate::{SvmReference, UnixGroupUsers1, UnixGroupUsersUnixGroup};
 
 /// The objects at `/api/name-services/unix-groups/{svm.uuid}/{unix_group.name}/users`, one at `/api/name-services/unix-groups/{svm.uuid}/{unix_group.name}/users/{name}`.
 ///
-/// Verbs: `get`, `fetch`, `get_collection`, `get_pages`, `count_collection`, `find`, `post`, `delete`, DELETE by query.
+/// Since ONTAP 9.9.
+/// Verbs: `get`, `fetch` (since ONTAP 9.10), `get_collection`, `get_pages`, `count_collection`, `find` (since ONTAP 9.10), `post`, `delete`, DELETE by query.
 /// Keys: `name`.
 /// Parent keys: `svm.uuid`, `unix_group.name` (from the fields, or from `Query::parent` / `CallOptions::parent`).
 /// Generated from `spec/ontap-9.19.1.json`.
@@ -33,10 +34,10 @@ pub struct UnixGroupUsers {
     /// `skip_name_validation`: boolean; sent by POST.
     #[resource(post)]
     pub skip_name_validation: Option<bool>,
-    /// `svm`: [`SvmReference`](crate::SvmReference); read by GET; holds a key of the enclosing object's path.
+    /// `svm`: [`SvmReference`](crate::SvmReference), since ONTAP 9.10; read by GET; holds a key of the enclosing object's path.
     #[resource(get)]
     pub svm: Option<SvmReference>,
-    /// `unix_group`: [`UnixGroupUsersUnixGroup`](crate::UnixGroupUsersUnixGroup); read by GET; holds a key of the enclosing object's path.
+    /// `unix_group`: [`UnixGroupUsersUnixGroup`](crate::UnixGroupUsersUnixGroup), since ONTAP 9.10; read by GET; holds a key of the enclosing object's path.
     #[resource(get)]
     pub unix_group: Option<UnixGroupUsersUnixGroup>,
 }

@@ -6,6 +6,7 @@ use crate::SvmReference;
 
 /// The objects at `/api/name-services/unix-users`, one at `/api/name-services/unix-users/{svm.uuid}/{name}`.
 ///
+/// Since ONTAP 9.9.
 /// Verbs: `get`, `fetch`, `get_collection`, `get_pages`, `count_collection`, `find`, `post`, `patch`, `delete`, PATCH by query, DELETE by query.
 /// Keys: `svm.uuid`, `name`.
 /// Generated from `spec/ontap-9.19.1.json`.

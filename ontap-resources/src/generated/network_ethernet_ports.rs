@@ -31,16 +31,16 @@ pub struct Port {
     /// `broadcast_domain`: [`BroadcastDomainReference`](crate::BroadcastDomainReference); read by GET; sent by POST and PATCH.
     #[resource(get, post, patch)]
     pub broadcast_domain: Option<BroadcastDomainReference>,
-    /// `discovered_devices`: list of [`DeviceDiscoveryData`](crate::DeviceDiscoveryData); read by GET.
+    /// `discovered_devices`: list of [`DeviceDiscoveryData`](crate::DeviceDiscoveryData), since ONTAP 9.11; read by GET.
     #[resource(get)]
     pub discovered_devices: Option<Vec<DeviceDiscoveryData>>,
     /// `enabled`: boolean; read by GET; sent by POST and PATCH.
     #[resource(get, post, patch)]
     pub enabled: Option<bool>,
-    /// `flowcontrol_admin`: [`PortFlowcontrolAdmin`](crate::PortFlowcontrolAdmin) (`none`, `send`, `receive`, `full`, `pfc`); read by GET; sent by PATCH.
+    /// `flowcontrol_admin`: [`PortFlowcontrolAdmin`](crate::PortFlowcontrolAdmin), since ONTAP 9.16 (`none`, `send`, `receive`, `full`, `pfc`); read by GET; sent by PATCH.
     #[resource(get, patch)]
     pub flowcontrol_admin: Option<PortFlowcontrolAdmin>,
-    /// `interface_count`: integer; read by GET.
+    /// `interface_count`: integer, since ONTAP 9.11; read by GET.
     #[resource(get)]
     pub interface_count: Option<i64>,
     /// `lag`: [`PortLag`](crate::PortLag); read by GET; sent by POST and PATCH.
@@ -49,7 +49,7 @@ pub struct Port {
     /// `mac_address`: string; read by GET.
     #[resource(get)]
     pub mac_address: Option<String>,
-    /// `metric`: [`PortMetricsData`](crate::PortMetricsData); read by GET.
+    /// `metric`: [`PortMetricsData`](crate::PortMetricsData), since ONTAP 9.8; read by GET.
     #[resource(get)]
     pub metric: Option<PortMetricsData>,
     /// `mtu`: integer, at least 68; read by GET.
@@ -61,28 +61,28 @@ pub struct Port {
     /// `node`: [`NodeReference`](crate::NodeReference); read by GET; sent by POST.
     #[resource(get, post)]
     pub node: Option<NodeReference>,
-    /// `pfc_queues_admin`: list of integer; read by GET; sent by PATCH.
+    /// `pfc_queues_admin`: list of integer, since ONTAP 9.16; read by GET; sent by PATCH.
     #[resource(get, patch)]
     pub pfc_queues_admin: Option<Vec<i64>>,
-    /// `rdma_protocols`: list of string; read by GET.
+    /// `rdma_protocols`: list of string, since ONTAP 9.10; read by GET.
     #[resource(get)]
     pub rdma_protocols: Option<Vec<String>>,
-    /// `reachability`: [`PortReachability`](crate::PortReachability) (`ok`, `repairable`, `not_repairable`); read by GET; sent by PATCH.
+    /// `reachability`: [`PortReachability`](crate::PortReachability), since ONTAP 9.8 (`ok`, `repairable`, `not_repairable`); read by GET; sent by PATCH.
     #[resource(get, patch)]
     pub reachability: Option<PortReachability>,
-    /// `reachable_broadcast_domains`: list of [`BroadcastDomainReference`](crate::BroadcastDomainReference); read by GET.
+    /// `reachable_broadcast_domains`: list of [`BroadcastDomainReference`](crate::BroadcastDomainReference), since ONTAP 9.8; read by GET.
     #[resource(get)]
     pub reachable_broadcast_domains: Option<Vec<BroadcastDomainReference>>,
     /// `speed`: integer; read by GET.
     #[resource(get)]
     pub speed: Option<i64>,
-    /// `state`: [`PortState`](crate::PortState) (`up`, `down`, `degraded`); read by GET.
+    /// `state`: [`PortState`](crate::PortState), values `degraded` since 9.10 (`up`, `down`, `degraded`); read by GET.
     #[resource(get)]
     pub state: Option<PortState>,
-    /// `statistics`: [`PortStatistics`](crate::PortStatistics); read by GET.
+    /// `statistics`: [`PortStatistics`](crate::PortStatistics), since ONTAP 9.8; read by GET.
     #[resource(get)]
     pub statistics: Option<PortStatistics>,
-    /// `type`: [`PortType`](crate::PortType) (`vlan`, `physical`, `lag`, `pvlan`); read by GET; sent by POST.
+    /// `type`: [`PortType`](crate::PortType), values `pvlan` since 9.10 (`vlan`, `physical`, `lag`, `pvlan`); read by GET; sent by POST.
     #[resource(get, post, rename = "type")]
     pub type_: Option<PortType>,
     /// `vlan`: [`PortVlan`](crate::PortVlan); read by GET; sent by POST.

@@ -6,6 +6,7 @@ use crate::{SwitchPortIdentity, SwitchPortRemotePort, SwitchPortRoles, SwitchPor
 
 /// The objects at `/api/network/ethernet/switch/ports`, one at `/api/network/ethernet/switch/ports/{switch}/{identity.name}/{identity.index}`.
 ///
+/// Since ONTAP 9.8.
 /// Verbs: `get`, `fetch`, `get_collection`, `get_pages`, `count_collection`, `find`.
 /// Keys: `switch`, `identity.name`, `identity.index`.
 /// Generated from `spec/ontap-9.19.1.json`.
@@ -47,7 +48,7 @@ pub struct SwitchPort {
     /// `remote_port`: [`SwitchPortRemotePort`](crate::SwitchPortRemotePort); read by GET.
     #[resource(get)]
     pub remote_port: Option<SwitchPortRemotePort>,
-    /// `roles`: list of [`SwitchPortRoles`](crate::SwitchPortRoles); read by GET.
+    /// `roles`: list of [`SwitchPortRoles`](crate::SwitchPortRoles), since ONTAP 9.17; read by GET.
     #[resource(get)]
     pub roles: Option<Vec<SwitchPortRoles>>,
     /// `speed`: integer; read by GET.
@@ -65,7 +66,7 @@ pub struct SwitchPort {
     /// `vlan_id`: list of integer; read by GET.
     #[resource(get)]
     pub vlan_id: Option<Vec<i64>>,
-    /// `vpc_peer_link`: boolean; read by GET.
+    /// `vpc_peer_link`: boolean, since ONTAP 9.16; read by GET.
     #[resource(get)]
     pub vpc_peer_link: Option<bool>,
 }

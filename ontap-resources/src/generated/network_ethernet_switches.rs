@@ -6,7 +6,8 @@ use crate::{SwitchMonitoring, SwitchSnmp};
 
 /// The objects at `/api/network/ethernet/switches`, one at `/api/network/ethernet/switches/{name}`.
 ///
-/// Verbs: `get`, `fetch`, `get_collection`, `get_pages`, `count_collection`, `find`, `post` (may start a job), `patch` (may start a job), `delete`, PATCH by query (may start a job), DELETE by query.
+/// Since ONTAP 9.8.
+/// Verbs: `get`, `fetch`, `get_collection`, `get_pages`, `count_collection`, `find`, `post` (may start a job) (since ONTAP 9.11), `patch` (may start a job), `delete` (since ONTAP 9.11), PATCH by query (may start a job), DELETE by query (since ONTAP 9.11).
 /// Keys: `name`.
 /// Generated from `spec/ontap-9.19.1.json`.
 ///
@@ -41,10 +42,10 @@ pub struct Switch {
     /// `network`: [`SwitchNetwork`](crate::SwitchNetwork) (`cluster`, `storage`); read by GET; sent by POST.
     #[resource(get, post)]
     pub network: Option<SwitchNetwork>,
-    /// `rcf_version`: string; read by GET.
+    /// `rcf_version`: string, since ONTAP 9.17; read by GET.
     #[resource(get)]
     pub rcf_version: Option<String>,
-    /// `role`: string; read by GET.
+    /// `role`: string, since ONTAP 9.17; read by GET.
     #[resource(get)]
     pub role: Option<String>,
     /// `serial_number`: string; read by GET.

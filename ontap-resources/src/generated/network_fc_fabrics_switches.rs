@@ -6,6 +6,7 @@ use crate::{FabricCache, FabricReference, FcSwitchPort};
 
 /// The objects at `/api/network/fc/fabrics/{fabric.name}/switches`, one at `/api/network/fc/fabrics/{fabric.name}/switches/{wwn}`.
 ///
+/// Since ONTAP 9.11.
 /// Verbs: `get`, `fetch`, `get_collection`, `get_pages`, `count_collection`, `find`.
 /// Keys: `wwn`.
 /// Parent keys: `fabric.name` (from the fields, or from `Query::parent` / `CallOptions::parent`).

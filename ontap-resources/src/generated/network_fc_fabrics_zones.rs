@@ -6,6 +6,7 @@ use crate::{FabricCache, FabricReference, FcZoneMember};
 
 /// The objects at `/api/network/fc/fabrics/{fabric.name}/zones`, one at `/api/network/fc/fabrics/{fabric.name}/zones/{name}`.
 ///
+/// Since ONTAP 9.11.
 /// Verbs: `get`, `fetch`, `get_collection`, `get_pages`, `count_collection`, `find`.
 /// Keys: `name`.
 /// Parent keys: `fabric.name` (from the fields, or from `Query::parent` / `CallOptions::parent`).

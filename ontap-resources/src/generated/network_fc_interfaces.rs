@@ -41,7 +41,7 @@ pub struct FcInterface {
     /// `location`: [`FcInterfaceLocation`](crate::FcInterfaceLocation); read by GET; sent by POST and PATCH.
     #[resource(get, post, patch)]
     pub location: Option<FcInterfaceLocation>,
-    /// `metric`: [`PerformanceMetricReducedThroughput`](crate::PerformanceMetricReducedThroughput); read by GET.
+    /// `metric`: [`PerformanceMetricReducedThroughput`](crate::PerformanceMetricReducedThroughput), since ONTAP 9.8; read by GET.
     #[resource(get)]
     pub metric: Option<PerformanceMetricReducedThroughput>,
     /// `name`: string; read by GET; sent by POST and PATCH.
@@ -53,7 +53,7 @@ pub struct FcInterface {
     /// `state`: [`FcInterfaceState`](crate::FcInterfaceState) (`up`, `down`); read by GET.
     #[resource(get)]
     pub state: Option<FcInterfaceState>,
-    /// `statistics`: [`PerformanceMetricRawReducedThroughput`](crate::PerformanceMetricRawReducedThroughput); read by GET.
+    /// `statistics`: [`PerformanceMetricRawReducedThroughput`](crate::PerformanceMetricRawReducedThroughput), since ONTAP 9.8; read by GET.
     #[resource(get)]
     pub statistics: Option<PerformanceMetricRawReducedThroughput>,
     /// `svm`: [`SvmReference`](crate::SvmReference); read by GET; sent by POST.

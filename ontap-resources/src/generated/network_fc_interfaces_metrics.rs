@@ -6,7 +6,8 @@ use crate::{PerformanceFcInterfaceMetricFcInterface, PerformanceMetricIoType, Pe
 
 /// The objects at `/api/network/fc/interfaces/{fc_interface.uuid}/metrics`, one at `/api/network/fc/interfaces/{fc_interface.uuid}/metrics/{timestamp}`.
 ///
-/// Verbs: `get`, `fetch`, `get_collection`, `get_pages`, `count_collection`, `find`.
+/// Since ONTAP 9.8.
+/// Verbs: `get`, `fetch` (since ONTAP 9.14), `get_collection`, `get_pages`, `count_collection`, `find`.
 /// Keys: `timestamp`.
 /// Parent keys: `fc_interface.uuid` (from the fields, or from `Query::parent` / `CallOptions::parent`).
 /// Generated from `spec/ontap-9.19.1.json`.
@@ -36,13 +37,13 @@ pub struct PerformanceFcInterfaceMetric {
     /// `latency`: [`PerformanceMetricIoType`](crate::PerformanceMetricIoType); read by GET.
     #[resource(get)]
     pub latency: Option<PerformanceMetricIoType>,
-    /// `status`: [`PerformanceFcInterfaceMetricStatus`](crate::PerformanceFcInterfaceMetricStatus) (`ok`, `error`, `partial_no_data`, `partial_no_response`, `partial_other_error`, `negative_delta`, `not_found`, `backfilled_data`, `inconsistent_delta_time`, `inconsistent_old_data`, `partial_no_uuid`); read by GET.
+    /// `status`: [`PerformanceFcInterfaceMetricStatus`](crate::PerformanceFcInterfaceMetricStatus), values `not_found` since 9.9 (`ok`, `error`, `partial_no_data`, `partial_no_response`, `partial_other_error`, `negative_delta`, `not_found`, `backfilled_data`, `inconsistent_delta_time`, `inconsistent_old_data`, `partial_no_uuid`); read by GET.
     #[resource(get)]
     pub status: Option<PerformanceFcInterfaceMetricStatus>,
     /// `throughput`: [`PerformanceMetricIoTypeRwt`](crate::PerformanceMetricIoTypeRwt); read by GET.
     #[resource(get)]
     pub throughput: Option<PerformanceMetricIoTypeRwt>,
-    /// `uuid`: string; read by GET.
+    /// `uuid`: string, since ONTAP 9.14; read by GET.
     #[resource(get)]
     pub uuid: Option<String>,
     /// `fc_interface`: [`PerformanceFcInterfaceMetricFcInterface`](crate::PerformanceFcInterfaceMetricFcInterface); carried by none of this resource's verbs; holds a key of the enclosing object's path.

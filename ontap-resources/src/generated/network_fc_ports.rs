@@ -38,10 +38,10 @@ pub struct FcPort {
     /// `fabric`: [`FcPortFabric`](crate::FcPortFabric); read by GET.
     #[resource(get)]
     pub fabric: Option<FcPortFabric>,
-    /// `interface_count`: integer; read by GET.
+    /// `interface_count`: integer, since ONTAP 9.10; read by GET.
     #[resource(get)]
     pub interface_count: Option<i64>,
-    /// `metric`: [`PerformanceMetricReducedThroughput`](crate::PerformanceMetricReducedThroughput); read by GET.
+    /// `metric`: [`PerformanceMetricReducedThroughput`](crate::PerformanceMetricReducedThroughput), since ONTAP 9.8; read by GET.
     #[resource(get)]
     pub metric: Option<PerformanceMetricReducedThroughput>,
     /// `name`: string; read by GET.
@@ -59,13 +59,13 @@ pub struct FcPort {
     /// `state`: [`FcPortState`](crate::FcPortState) (`startup`, `link_not_connected`, `online`, `link_disconnected`, `offlined_by_user`, `offlined_by_system`, `node_offline`, `unknown`); read by GET; sent by PATCH.
     #[resource(get, patch)]
     pub state: Option<FcPortState>,
-    /// `statistics`: [`PerformanceMetricRawReducedThroughput`](crate::PerformanceMetricRawReducedThroughput); read by GET.
+    /// `statistics`: [`PerformanceMetricRawReducedThroughput`](crate::PerformanceMetricRawReducedThroughput), since ONTAP 9.8; read by GET.
     #[resource(get)]
     pub statistics: Option<PerformanceMetricRawReducedThroughput>,
     /// `supported_protocols`: list of string; read by GET.
     #[resource(get)]
     pub supported_protocols: Option<Vec<String>>,
-    /// `topology`: [`FcPortTopology`](crate::FcPortTopology); read by GET; sent by PATCH.
+    /// `topology`: [`FcPortTopology`](crate::FcPortTopology), since ONTAP 9.19; read by GET; sent by PATCH.
     #[resource(get, patch)]
     pub topology: Option<FcPortTopology>,
     /// `transceiver`: [`FcPortTransceiver`](crate::FcPortTransceiver); read by GET.

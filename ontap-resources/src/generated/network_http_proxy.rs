@@ -6,6 +6,7 @@ use crate::{IpspaceReference, SvmReference};
 
 /// The objects at `/api/network/http-proxy`, one at `/api/network/http-proxy/{uuid}`.
 ///
+/// Since ONTAP 9.7.
 /// Verbs: `get`, `fetch`, `get_collection`, `get_pages`, `count_collection`, `find`, `post`, `patch`, `delete`, PATCH by query, DELETE by query.
 /// Keys: `uuid`.
 /// Generated from `spec/ontap-9.19.1.json`.
@@ -26,13 +27,13 @@ pub struct NetworkHttpProxy {
     /// `_links`: [`ontap::Links`]; read by GET.
     #[resource(get, rename = "_links")]
     pub links: Option<ontap::Links>,
-    /// `authentication_enabled`: boolean; read by GET; sent by POST and PATCH.
+    /// `authentication_enabled`: boolean, since ONTAP 9.9; read by GET; sent by POST and PATCH.
     #[resource(get, post, patch)]
     pub authentication_enabled: Option<bool>,
     /// `ipspace`: [`IpspaceReference`](crate::IpspaceReference); read by GET; sent by POST.
     #[resource(get, post)]
     pub ipspace: Option<IpspaceReference>,
-    /// `password`: secret string ([`ontap::Secret`]); sent by POST and PATCH; printed as `*********`.
+    /// `password`: secret string ([`ontap::Secret`]), since ONTAP 9.9; sent by POST and PATCH; printed as `*********`.
     #[resource(post, patch)]
     pub password: Option<ontap::Secret>,
     /// `port`: integer, 1 to 65535; read by GET; sent by POST and PATCH.
@@ -47,7 +48,7 @@ pub struct NetworkHttpProxy {
     /// `svm`: [`SvmReference`](crate::SvmReference); read by GET; sent by POST.
     #[resource(get, post)]
     pub svm: Option<SvmReference>,
-    /// `username`: string; sent by POST and PATCH.
+    /// `username`: string, since ONTAP 9.9; sent by POST and PATCH.
     #[resource(post, patch)]
     pub username: Option<String>,
 }

@@ -29,16 +29,16 @@ pub struct IpInterface {
     /// `_links`: [`ontap::Links`]; read by GET.
     #[resource(get, rename = "_links")]
     pub links: Option<ontap::Links>,
-    /// `ddns_enabled`: boolean; read by GET; sent by POST and PATCH.
+    /// `ddns_enabled`: boolean, since ONTAP 9.9; read by GET; sent by POST and PATCH.
     #[resource(get, post, patch)]
     pub ddns_enabled: Option<bool>,
-    /// `dns_zone`: string; read by GET; sent by POST and PATCH.
+    /// `dns_zone`: string, since ONTAP 9.9; read by GET; sent by POST and PATCH.
     #[resource(get, post, patch)]
     pub dns_zone: Option<String>,
     /// `enabled`: boolean; read by GET; sent by POST and PATCH.
     #[resource(get, post, patch)]
     pub enabled: Option<bool>,
-    /// `fail_if_subnet_conflicts`: boolean; sent by POST and PATCH.
+    /// `fail_if_subnet_conflicts`: boolean, since ONTAP 9.11; sent by POST and PATCH.
     #[resource(post, patch)]
     pub fail_if_subnet_conflicts: Option<bool>,
     /// `ip`: [`IpInfo`](crate::IpInfo); read by GET; sent by POST and PATCH.
@@ -50,16 +50,16 @@ pub struct IpInterface {
     /// `location`: [`IpInterfaceLocation`](crate::IpInterfaceLocation); read by GET; sent by POST and PATCH.
     #[resource(get, post, patch)]
     pub location: Option<IpInterfaceLocation>,
-    /// `metric`: [`InterfaceMetricsData`](crate::InterfaceMetricsData); read by GET.
+    /// `metric`: [`InterfaceMetricsData`](crate::InterfaceMetricsData), since ONTAP 9.8; read by GET.
     #[resource(get)]
     pub metric: Option<InterfaceMetricsData>,
     /// `name`: string; read by GET; sent by POST and PATCH.
     #[resource(get, post, patch)]
     pub name: Option<String>,
-    /// `probe_port`: integer; read by GET; sent by POST.
+    /// `probe_port`: integer, since ONTAP 9.10; read by GET; sent by POST.
     #[resource(get, post)]
     pub probe_port: Option<i64>,
-    /// `rdma_protocols`: list of string; read by GET; sent by POST and PATCH.
+    /// `rdma_protocols`: list of string, since ONTAP 9.10; read by GET; sent by POST and PATCH.
     #[resource(get, post, patch)]
     pub rdma_protocols: Option<Vec<String>>,
     /// `scope`: [`IpInterfaceScope`](crate::IpInterfaceScope) (`svm`, `cluster`); read by GET; sent by POST.
@@ -74,10 +74,10 @@ pub struct IpInterface {
     /// `state`: [`IpInterfaceState`](crate::IpInterfaceState) (`up`, `down`); read by GET.
     #[resource(get)]
     pub state: Option<IpInterfaceState>,
-    /// `statistics`: [`InterfaceStatistics`](crate::InterfaceStatistics); read by GET.
+    /// `statistics`: [`InterfaceStatistics`](crate::InterfaceStatistics), since ONTAP 9.8; read by GET.
     #[resource(get)]
     pub statistics: Option<InterfaceStatistics>,
-    /// `subnet`: [`IpSubnetReference`](crate::IpSubnetReference); read by GET; sent by POST and PATCH.
+    /// `subnet`: [`IpSubnetReference`](crate::IpSubnetReference), since ONTAP 9.11; read by GET; sent by POST and PATCH.
     #[resource(get, post, patch)]
     pub subnet: Option<IpSubnetReference>,
     /// `svm`: [`SvmReference`](crate::SvmReference); read by GET; sent by POST.

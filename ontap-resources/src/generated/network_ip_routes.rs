@@ -32,13 +32,13 @@ pub struct NetworkRoute {
     /// `gateway`: string; read by GET; sent by POST.
     #[resource(get, post)]
     pub gateway: Option<String>,
-    /// `interfaces`: list of [`IpInterfaceReference`](crate::IpInterfaceReference); read by GET.
+    /// `interfaces`: list of [`IpInterfaceReference`](crate::IpInterfaceReference), since ONTAP 9.9; read by GET.
     #[resource(get)]
     pub interfaces: Option<Vec<IpInterfaceReference>>,
     /// `ipspace`: [`IpspaceReference`](crate::IpspaceReference); read by GET; sent by POST.
     #[resource(get, post)]
     pub ipspace: Option<IpspaceReference>,
-    /// `metric`: integer; read by GET; sent by POST.
+    /// `metric`: integer, since ONTAP 9.11; read by GET; sent by POST.
     #[resource(get, post)]
     pub metric: Option<i64>,
     /// `scope`: [`NetworkRouteScope`](crate::NetworkRouteScope) (`svm`, `cluster`); read by GET; sent by POST.

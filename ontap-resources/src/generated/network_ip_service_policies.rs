@@ -6,7 +6,7 @@ use crate::{IpspaceReference, SvmReference};
 
 /// The objects at `/api/network/ip/service-policies`, one at `/api/network/ip/service-policies/{uuid}`.
 ///
-/// Verbs: `get`, `fetch`, `get_collection`, `get_pages`, `count_collection`, `find`, `post`, `patch`, `delete`, PATCH by query, DELETE by query.
+/// Verbs: `get`, `fetch`, `get_collection`, `get_pages`, `count_collection`, `find`, `post` (since ONTAP 9.8), `patch` (since ONTAP 9.8), `delete` (since ONTAP 9.8), PATCH by query (since ONTAP 9.8), DELETE by query (since ONTAP 9.8).
 /// Keys: `uuid`.
 /// Generated from `spec/ontap-9.19.1.json`.
 ///
@@ -29,7 +29,7 @@ pub struct IpServicePolicy {
     /// `ipspace`: [`IpspaceReference`](crate::IpspaceReference); read by GET; sent by POST.
     #[resource(get, post)]
     pub ipspace: Option<IpspaceReference>,
-    /// `is_built_in`: boolean; read by GET.
+    /// `is_built_in`: boolean, since ONTAP 9.11; read by GET.
     #[resource(get)]
     pub is_built_in: Option<bool>,
     /// `name`: string; read by GET; sent by POST and PATCH.

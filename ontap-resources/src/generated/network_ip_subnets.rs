@@ -6,6 +6,7 @@ use crate::{BroadcastDomainSvm, IpAddressRange, IpInfo, IpspaceReference};
 
 /// The objects at `/api/network/ip/subnets`, one at `/api/network/ip/subnets/{uuid}`.
 ///
+/// Since ONTAP 9.11.
 /// Verbs: `get`, `fetch`, `get_collection`, `get_pages`, `count_collection`, `find`, `post`, `patch`, `delete`, PATCH by query, DELETE by query.
 /// Keys: `uuid`.
 /// Generated from `spec/ontap-9.19.1.json`.

@@ -27,7 +27,7 @@ pub struct Ipspace {
     /// `name`: string; read by GET; sent by POST and PATCH.
     #[resource(get, post, patch)]
     pub name: Option<String>,
-    /// `tcp_stack`: [`IpspaceTcpStack`](crate::IpspaceTcpStack) (`freebsd`, `rack`); read by GET; sent by PATCH.
+    /// `tcp_stack`: [`IpspaceTcpStack`](crate::IpspaceTcpStack), since ONTAP 9.19 (`freebsd`, `rack`); read by GET; sent by PATCH.
     #[resource(get, patch)]
     pub tcp_stack: Option<IpspaceTcpStack>,
 }

@@ -6,6 +6,7 @@ use crate::{ActiveDirectoryDiscoveredServer, ActiveDirectoryPreferredDc, ActiveD
 
 /// The objects at `/api/protocols/active-directory`, one at `/api/protocols/active-directory/{svm.uuid}`.
 ///
+/// Since ONTAP 9.11.
 /// Verbs: `get`, `fetch`, `get_collection`, `get_pages`, `count_collection`, `find`, `post`, `patch`, `delete`, PATCH by query, DELETE by query.
 /// Keys: `svm.uuid`.
 /// Generated from `spec/ontap-9.19.1.json`.
@@ -44,7 +45,7 @@ pub struct ActiveDirectory {
     /// `preferred_dcs`: list of [`ActiveDirectoryPreferredDc`](crate::ActiveDirectoryPreferredDc); read by GET.
     #[resource(get)]
     pub preferred_dcs: Option<Vec<ActiveDirectoryPreferredDc>>,
-    /// `security`: [`ActiveDirectorySecurity`](crate::ActiveDirectorySecurity); read by GET; sent by POST and PATCH.
+    /// `security`: [`ActiveDirectorySecurity`](crate::ActiveDirectorySecurity), since ONTAP 9.17; read by GET; sent by POST and PATCH.
     #[resource(get, post, patch)]
     pub security: Option<ActiveDirectorySecurity>,
     /// `username`: string, at least 1 characters; sent by POST and PATCH.

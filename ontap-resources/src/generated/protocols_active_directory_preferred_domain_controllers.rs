@@ -6,6 +6,7 @@ use crate::ActiveDirectoryPreferredDcSvm;
 
 /// The objects at `/api/protocols/active-directory/{svm.uuid}/preferred-domain-controllers`, one at `/api/protocols/active-directory/{svm.uuid}/preferred-domain-controllers/{fqdn}/{server_ip}`.
 ///
+/// Since ONTAP 9.11.
 /// Verbs: `get`, `fetch`, `get_collection`, `get_pages`, `count_collection`, `find`, `post`, `delete`, DELETE by query.
 /// Keys: `fqdn`, `server_ip`.
 /// Parent keys: `svm.uuid` (from the fields, or from `Query::parent` / `CallOptions::parent`).

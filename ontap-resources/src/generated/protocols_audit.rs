@@ -23,7 +23,7 @@ pub struct Audit {
     /// `svm`: [`SvmReference`](crate::SvmReference); read by GET; sent by POST; its `uuid` is a key of the instance path.
     #[resource(get, post, key = "uuid")]
     pub svm: Option<SvmReference>,
-    /// `charge_qos`: boolean; read by GET; sent by POST and PATCH.
+    /// `charge_qos`: boolean, since ONTAP 9.16; read by GET; sent by POST and PATCH.
     #[resource(get, post, patch)]
     pub charge_qos: Option<bool>,
     /// `enabled`: boolean; read by GET; sent by POST and PATCH.
@@ -32,7 +32,7 @@ pub struct Audit {
     /// `events`: [`AuditEvents`](crate::AuditEvents); read by GET; sent by POST and PATCH.
     #[resource(get, post, patch)]
     pub events: Option<AuditEvents>,
-    /// `guarantee`: boolean; read by GET; sent by POST and PATCH.
+    /// `guarantee`: boolean, since ONTAP 9.10; read by GET; sent by POST and PATCH.
     #[resource(get, post, patch)]
     pub guarantee: Option<bool>,
     /// `log`: [`Log`](crate::Log); read by GET; sent by POST and PATCH.

@@ -6,6 +6,7 @@ use crate::{S3AuditEvents, S3Log, SvmReference};
 
 /// The singleton at `/api/protocols/audit/{svm.uuid}/object-store`.
 ///
+/// Since ONTAP 9.10.
 /// Verbs: `get`, `fetch`, `post` (may start a job), `patch` (may start a job), `delete` (may start a job).
 /// Parent keys: `svm.uuid` (from the fields, or from `Query::parent` / `CallOptions::parent`).
 /// Generated from `spec/ontap-9.19.1.json`.

@@ -6,6 +6,7 @@ use crate::{CifsConnectionSessions, NodeReference, SvmReference};
 
 /// The singleton at `/api/protocols/cifs/connections`.
 ///
+/// Since ONTAP 9.11.
 /// Verbs: `get_collection`, `get_pages`, `count_collection`, `find`.
 /// Generated from `spec/ontap-9.19.1.json`.
 ///

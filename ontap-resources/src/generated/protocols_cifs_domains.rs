@@ -9,7 +9,8 @@ use crate::{
 
 /// The objects at `/api/protocols/cifs/domains`, one at `/api/protocols/cifs/domains/{svm.uuid}`.
 ///
-/// Verbs: `get`, `fetch`, `get_collection`, `get_pages`, `count_collection`, `find`, `patch`, PATCH by query.
+/// Since ONTAP 9.10.
+/// Verbs: `get`, `fetch`, `get_collection`, `get_pages`, `count_collection`, `find`, `patch` (since ONTAP 9.13), PATCH by query (since ONTAP 9.13).
 /// Keys: `svm.uuid`.
 /// Generated from `spec/ontap-9.19.1.json`.
 ///
@@ -26,13 +27,13 @@ pub struct CifsDomain {
     /// `svm`: [`SvmReference`](crate::SvmReference); read by GET; its `uuid` is a key of the instance path.
     #[resource(get, key = "uuid")]
     pub svm: Option<SvmReference>,
-    /// `ad_domain`: [`CifsAdDomain`](crate::CifsAdDomain); read by GET; sent by PATCH.
+    /// `ad_domain`: [`CifsAdDomain`](crate::CifsAdDomain), since ONTAP 9.14; read by GET; sent by PATCH.
     #[resource(get, patch)]
     pub ad_domain: Option<CifsAdDomain>,
-    /// `client_certificate`: secret string ([`ontap::Secret`]); sent by PATCH; printed as `*********`.
+    /// `client_certificate`: secret string ([`ontap::Secret`]), since ONTAP 9.16; sent by PATCH; printed as `*********`.
     #[resource(patch)]
     pub client_certificate: Option<ontap::Secret>,
-    /// `client_id`: string; read by GET; sent by PATCH.
+    /// `client_id`: string, since ONTAP 9.16; read by GET; sent by PATCH.
     #[resource(get, patch)]
     pub client_id: Option<String>,
     /// `discovered_servers`: list of [`CifsDomainDiscoveredServer`](crate::CifsDomainDiscoveredServer); read by GET.
@@ -47,10 +48,10 @@ pub struct CifsDomain {
     /// `preferred_dcs`: list of [`PreferredDcs`](crate::PreferredDcs); read by GET.
     #[resource(get)]
     pub preferred_dcs: Option<Vec<PreferredDcs>>,
-    /// `server_discovery_mode`: [`CifsDomainServerDiscoveryMode`](crate::CifsDomainServerDiscoveryMode) (`all`, `site`, `none`); read by GET; sent by PATCH.
+    /// `server_discovery_mode`: [`CifsDomainServerDiscoveryMode`](crate::CifsDomainServerDiscoveryMode), since ONTAP 9.13 (`all`, `site`, `none`); read by GET; sent by PATCH.
     #[resource(get, patch)]
     pub server_discovery_mode: Option<CifsDomainServerDiscoveryMode>,
-    /// `tenant_id`: string; read by GET; sent by PATCH.
+    /// `tenant_id`: string, since ONTAP 9.16; read by GET; sent by PATCH.
     #[resource(get, patch)]
     pub tenant_id: Option<String>,
     /// `trust_relationships`: list of [`CifsDomainTrust`](crate::CifsDomainTrust); read by GET.

@@ -6,6 +6,7 @@ use crate::{CifsDomainPreferredDcStatus, SvmReference};
 
 /// The objects at `/api/protocols/cifs/domains/{svm.uuid}/preferred-domain-controllers`, one at `/api/protocols/cifs/domains/{svm.uuid}/preferred-domain-controllers/{fqdn}/{server_ip}`.
 ///
+/// Since ONTAP 9.10.
 /// Verbs: `get`, `fetch`, `get_collection`, `get_pages`, `count_collection`, `find`, `post`, `delete`, DELETE by query.
 /// Keys: `fqdn`, `server_ip`.
 /// Parent keys: `svm.uuid` (from the fields, or from `Query::parent` / `CallOptions::parent`).
@@ -27,10 +28,10 @@ pub struct CifsDomainPreferredDc {
     /// `server_ip`: string; read by GET; sent by POST; a key of the instance path.
     #[resource(get, post, key)]
     pub server_ip: Option<String>,
-    /// `status`: [`CifsDomainPreferredDcStatus`](crate::CifsDomainPreferredDcStatus); read by GET.
+    /// `status`: [`CifsDomainPreferredDcStatus`](crate::CifsDomainPreferredDcStatus), since ONTAP 9.11; read by GET.
     #[resource(get)]
     pub status: Option<CifsDomainPreferredDcStatus>,
-    /// `svm`: [`SvmReference`](crate::SvmReference); read by GET; holds a key of the enclosing object's path.
+    /// `svm`: [`SvmReference`](crate::SvmReference), since ONTAP 9.16; read by GET; holds a key of the enclosing object's path.
     #[resource(get)]
     pub svm: Option<SvmReference>,
 }

@@ -6,6 +6,7 @@ use crate::SvmReference;
 
 /// The objects at `/api/protocols/cifs/group-policies/{svm.uuid}/central-access-policies`, one at `/api/protocols/cifs/group-policies/{svm.uuid}/central-access-policies/{name}`.
 ///
+/// Since ONTAP 9.11.
 /// Verbs: `get`, `fetch`, `get_collection`, `get_pages`, `count_collection`, `find`.
 /// Keys: `name`.
 /// Parent keys: `svm.uuid` (from the fields, or from `Query::parent` / `CallOptions::parent`).

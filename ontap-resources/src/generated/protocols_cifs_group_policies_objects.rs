@@ -6,6 +6,7 @@ use crate::{GroupPolicyObjectLink, GroupPolicyObjectRegistrySetting, GroupPolicy
 
 /// The objects at `/api/protocols/cifs/group-policies/{svm.uuid}/objects`, one at `/api/protocols/cifs/group-policies/{svm.uuid}/objects/{index}`.
 ///
+/// Since ONTAP 9.11.
 /// Verbs: `get`, `fetch`, `get_collection`, `get_pages`, `count_collection`, `find`.
 /// Keys: `index`.
 /// Parent keys: `svm.uuid` (from the fields, or from `Query::parent` / `CallOptions::parent`).

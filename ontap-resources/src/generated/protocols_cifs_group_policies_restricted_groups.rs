@@ -6,6 +6,7 @@ use crate::{GroupPolicyObjectLink, SvmReference};
 
 /// The objects at `/api/protocols/cifs/group-policies/{svm.uuid}/restricted-groups`, one at `/api/protocols/cifs/group-policies/{svm.uuid}/restricted-groups/{policy_index}/{group_name}`.
 ///
+/// Since ONTAP 9.11.
 /// Verbs: `get`, `fetch`, `get_collection`, `get_pages`, `count_collection`, `find`.
 /// Keys: `policy_index`, `group_name`.
 /// Parent keys: `svm.uuid` (from the fields, or from `Query::parent` / `CallOptions::parent`).

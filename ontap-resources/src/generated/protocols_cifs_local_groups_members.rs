@@ -6,6 +6,7 @@ use crate::{LocalCifsGroupMembers1, LocalCifsGroupMembersLocalCifsGroup, SvmRefe
 
 /// The objects at `/api/protocols/cifs/local-groups/{svm.uuid}/{local_cifs_group.sid}/members`, one at `/api/protocols/cifs/local-groups/{svm.uuid}/{local_cifs_group.sid}/members/{name}`.
 ///
+/// Since ONTAP 9.10.
 /// Verbs: `get`, `fetch`, `get_collection`, `get_pages`, `count_collection`, `find`, `post`, `delete`, DELETE by query.
 /// Keys: `name`.
 /// Parent keys: `svm.uuid`, `local_cifs_group.sid` (from the fields, or from `Query::parent` / `CallOptions::parent`).
@@ -31,13 +32,13 @@ pub struct LocalCifsGroupMembers {
     /// `name`: string; read by GET; sent by POST; a key of the instance path.
     #[resource(get, post, key)]
     pub name: Option<String>,
-    /// `local_cifs_group`: [`LocalCifsGroupMembersLocalCifsGroup`](crate::LocalCifsGroupMembersLocalCifsGroup); read by GET; holds a key of the enclosing object's path.
+    /// `local_cifs_group`: [`LocalCifsGroupMembersLocalCifsGroup`](crate::LocalCifsGroupMembersLocalCifsGroup), since ONTAP 9.16; read by GET; holds a key of the enclosing object's path.
     #[resource(get)]
     pub local_cifs_group: Option<LocalCifsGroupMembersLocalCifsGroup>,
     /// `records`: list of [`LocalCifsGroupMembers1`](crate::LocalCifsGroupMembers1); sent by POST.
     #[resource(post)]
     pub records: Option<Vec<LocalCifsGroupMembers1>>,
-    /// `svm`: [`SvmReference`](crate::SvmReference); read by GET; holds a key of the enclosing object's path.
+    /// `svm`: [`SvmReference`](crate::SvmReference), since ONTAP 9.16; read by GET; holds a key of the enclosing object's path.
     #[resource(get)]
     pub svm: Option<SvmReference>,
 }

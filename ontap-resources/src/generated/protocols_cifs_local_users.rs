@@ -6,6 +6,7 @@ use crate::{LocalUserMembership, SvmReference};
 
 /// The objects at `/api/protocols/cifs/local-users`, one at `/api/protocols/cifs/local-users/{svm.uuid}/{sid}`.
 ///
+/// Since ONTAP 9.10.
 /// Verbs: `get`, `fetch`, `get_collection`, `get_pages`, `count_collection`, `find`, `post`, `patch`, `delete`, PATCH by query, DELETE by query.
 /// Keys: `svm.uuid`, `sid`.
 /// Generated from `spec/ontap-9.19.1.json`.

@@ -32,25 +32,25 @@ pub struct CifsService {
     /// `ad_domain`: [`AdDomain`](crate::AdDomain); read by GET; sent by POST and PATCH.
     #[resource(get, post, patch)]
     pub ad_domain: Option<AdDomain>,
-    /// `auth-style`: [`CifsServiceAuthStyle`](crate::CifsServiceAuthStyle) (`domain`, `workgroup`); read by GET.
+    /// `auth-style`: [`CifsServiceAuthStyle`](crate::CifsServiceAuthStyle), since ONTAP 9.15 (`domain`, `workgroup`); read by GET.
     #[resource(get, rename = "auth-style")]
     pub auth_style: Option<CifsServiceAuthStyle>,
-    /// `auth_user_type`: [`CifsServiceAuthUserType`](crate::CifsServiceAuthUserType) (`domain_user`, `hybrid_user`); read by GET; sent by POST and PATCH.
+    /// `auth_user_type`: [`CifsServiceAuthUserType`](crate::CifsServiceAuthUserType), since ONTAP 9.16 (`domain_user`, `hybrid_user`); read by GET; sent by POST and PATCH.
     #[resource(get, post, patch)]
     pub auth_user_type: Option<CifsServiceAuthUserType>,
-    /// `authentication_method`: [`CifsServiceAuthenticationMethod`](crate::CifsServiceAuthenticationMethod) (`client_secret`, `certificate`); read by GET; sent by POST and PATCH.
+    /// `authentication_method`: [`CifsServiceAuthenticationMethod`](crate::CifsServiceAuthenticationMethod), since ONTAP 9.15 (`client_secret`, `certificate`); read by GET; sent by POST and PATCH.
     #[resource(get, post, patch)]
     pub authentication_method: Option<CifsServiceAuthenticationMethod>,
-    /// `azure_cloud_region`: [`CifsServiceAzureCloudRegion`](crate::CifsServiceAzureCloudRegion) (`global`, `us_gov`, `china`); read by GET; sent by POST and PATCH.
+    /// `azure_cloud_region`: [`CifsServiceAzureCloudRegion`](crate::CifsServiceAzureCloudRegion), since ONTAP 9.19 (`global`, `us_gov`, `china`); read by GET; sent by POST and PATCH.
     #[resource(get, post, patch)]
     pub azure_cloud_region: Option<CifsServiceAzureCloudRegion>,
-    /// `client_certificate`: secret string ([`ontap::Secret`]); sent by POST and PATCH; printed as `*********`.
+    /// `client_certificate`: secret string ([`ontap::Secret`]), since ONTAP 9.15; sent by POST and PATCH; printed as `*********`.
     #[resource(post, patch)]
     pub client_certificate: Option<ontap::Secret>,
-    /// `client_id`: string; read by GET; sent by POST and PATCH.
+    /// `client_id`: string, since ONTAP 9.15; read by GET; sent by POST and PATCH.
     #[resource(get, post, patch)]
     pub client_id: Option<String>,
-    /// `client_secret`: secret string ([`ontap::Secret`]); sent by POST and PATCH; printed as `*********`.
+    /// `client_secret`: secret string ([`ontap::Secret`]), since ONTAP 9.15; sent by POST and PATCH; printed as `*********`.
     #[resource(post, patch)]
     pub client_secret: Option<ontap::Secret>,
     /// `comment`: string, 0 to 256 characters; read by GET; sent by POST and PATCH.
@@ -62,13 +62,13 @@ pub struct CifsService {
     /// `enabled`: boolean; read by GET; sent by POST and PATCH.
     #[resource(get, post, patch)]
     pub enabled: Option<bool>,
-    /// `group_policy_object_enabled`: boolean; read by GET; sent by PATCH.
+    /// `group_policy_object_enabled`: boolean, since ONTAP 9.11; read by GET; sent by PATCH.
     #[resource(get, patch)]
     pub group_policy_object_enabled: Option<bool>,
-    /// `key_vault_uri`: string, format `uri`; read by GET; sent by POST and PATCH.
+    /// `key_vault_uri`: string, format `uri`, since ONTAP 9.15; read by GET; sent by POST and PATCH.
     #[resource(get, post, patch)]
     pub key_vault_uri: Option<String>,
-    /// `metric`: [`PerformanceMetricSvm`](crate::PerformanceMetricSvm); read by GET.
+    /// `metric`: [`PerformanceMetricSvm`](crate::PerformanceMetricSvm), since ONTAP 9.7; read by GET.
     #[resource(get)]
     pub metric: Option<PerformanceMetricSvm>,
     /// `name`: string, 1 to 15 characters; read by GET; sent by POST and PATCH.
@@ -77,43 +77,43 @@ pub struct CifsService {
     /// `netbios`: [`CifsNetbios`](crate::CifsNetbios); read by GET; sent by POST and PATCH.
     #[resource(get, post, patch)]
     pub netbios: Option<CifsNetbios>,
-    /// `oauth_host`: string; read by GET; sent by POST and PATCH.
+    /// `oauth_host`: string, since ONTAP 9.15; read by GET; sent by POST and PATCH.
     #[resource(get, post, patch)]
     pub oauth_host: Option<String>,
-    /// `options`: [`CifsServiceOptions`](crate::CifsServiceOptions); read by GET; sent by POST and PATCH.
+    /// `options`: [`CifsServiceOptions`](crate::CifsServiceOptions), since ONTAP 9.10; read by GET; sent by POST and PATCH.
     #[resource(get, post, patch)]
     pub options: Option<CifsServiceOptions>,
-    /// `proxy_host`: string; read by GET; sent by POST and PATCH.
+    /// `proxy_host`: string, since ONTAP 9.15; read by GET; sent by POST and PATCH.
     #[resource(get, post, patch)]
     pub proxy_host: Option<String>,
-    /// `proxy_password`: secret string ([`ontap::Secret`]); sent by POST and PATCH; printed as `*********`.
+    /// `proxy_password`: secret string ([`ontap::Secret`]), since ONTAP 9.15; sent by POST and PATCH; printed as `*********`.
     #[resource(post, patch)]
     pub proxy_password: Option<ontap::Secret>,
-    /// `proxy_port`: integer; read by GET; sent by POST and PATCH.
+    /// `proxy_port`: integer, since ONTAP 9.15; read by GET; sent by POST and PATCH.
     #[resource(get, post, patch)]
     pub proxy_port: Option<i64>,
-    /// `proxy_type`: [`CifsServiceProxyType`](crate::CifsServiceProxyType) (`http`, `https`); read by GET; sent by POST and PATCH.
+    /// `proxy_type`: [`CifsServiceProxyType`](crate::CifsServiceProxyType), since ONTAP 9.15 (`http`, `https`); read by GET; sent by POST and PATCH.
     #[resource(get, post, patch)]
     pub proxy_type: Option<CifsServiceProxyType>,
-    /// `proxy_username`: string; read by GET; sent by POST and PATCH.
+    /// `proxy_username`: string, since ONTAP 9.15; read by GET; sent by POST and PATCH.
     #[resource(get, post, patch)]
     pub proxy_username: Option<String>,
     /// `security`: [`CifsServiceSecurity`](crate::CifsServiceSecurity); read by GET; sent by POST and PATCH.
     #[resource(get, post, patch)]
     pub security: Option<CifsServiceSecurity>,
-    /// `statistics`: [`PerformanceMetricRawSvm`](crate::PerformanceMetricRawSvm); read by GET.
+    /// `statistics`: [`PerformanceMetricRawSvm`](crate::PerformanceMetricRawSvm), since ONTAP 9.7; read by GET.
     #[resource(get)]
     pub statistics: Option<PerformanceMetricRawSvm>,
-    /// `tenant_id`: string; read by GET; sent by POST and PATCH.
+    /// `tenant_id`: string, since ONTAP 9.15; read by GET; sent by POST and PATCH.
     #[resource(get, post, patch)]
     pub tenant_id: Option<String>,
-    /// `timeout`: integer; read by GET; sent by POST and PATCH.
+    /// `timeout`: integer, since ONTAP 9.15; read by GET; sent by POST and PATCH.
     #[resource(get, post, patch)]
     pub timeout: Option<i64>,
-    /// `verify_host`: boolean; read by GET; sent by POST and PATCH.
+    /// `verify_host`: boolean, since ONTAP 9.15; read by GET; sent by POST and PATCH.
     #[resource(get, post, patch)]
     pub verify_host: Option<bool>,
-    /// `workgroup`: string, 1 to 15 characters; read by GET; sent by POST and PATCH.
+    /// `workgroup`: string, 1 to 15 characters, since ONTAP 9.15; read by GET; sent by POST and PATCH.
     #[resource(get, post, patch)]
     pub workgroup: Option<String>,
 }

@@ -8,6 +8,7 @@ use crate::{
 
 /// The objects at `/api/protocols/cifs/session/files`, one at `/api/protocols/cifs/session/files/{node.uuid}/{svm.uuid}/{identifier}/{connection.identifier}/{session.identifier}`.
 ///
+/// Since ONTAP 9.11.
 /// Verbs: `get`, `fetch`, `get_collection`, `get_pages`, `count_collection`, `find`, `delete`, DELETE by query.
 /// Keys: `node.uuid`, `svm.uuid`, `identifier`, `connection.identifier`, `session.identifier`.
 /// Generated from `spec/ontap-9.19.1.json`.
@@ -43,7 +44,7 @@ pub struct CifsOpenFile {
     /// `continuously_available`: [`CifsOpenFileContinuouslyAvailable`](crate::CifsOpenFileContinuouslyAvailable) (`no`, `yes`); read by GET.
     #[resource(get)]
     pub continuously_available: Option<CifsOpenFileContinuouslyAvailable>,
-    /// `open_mode`: [`CifsOpenFileOpenMode`](crate::CifsOpenFileOpenMode) (`r`, `w`, `d`, `rw`); read by GET.
+    /// `open_mode`: [`CifsOpenFileOpenMode`](crate::CifsOpenFileOpenMode), values `rw` since 9.18 (`r`, `w`, `d`, `rw`); read by GET.
     #[resource(get)]
     pub open_mode: Option<CifsOpenFileOpenMode>,
     /// `path`: string; read by GET.

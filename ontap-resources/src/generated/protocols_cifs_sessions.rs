@@ -6,7 +6,8 @@ use crate::{NodeReference, SvmReference, VolumeReference};
 
 /// The objects at `/api/protocols/cifs/sessions`, one at `/api/protocols/cifs/sessions/{node.uuid}/{svm.uuid}/{identifier}/{connection_id}`.
 ///
-/// Verbs: `get`, `fetch`, `get_collection`, `get_pages`, `count_collection`, `find`, `delete`, DELETE by query.
+/// Since ONTAP 9.8.
+/// Verbs: `get`, `fetch`, `get_collection`, `get_pages`, `count_collection`, `find`, `delete` (since ONTAP 9.9), DELETE by query (since ONTAP 9.9).
 /// Keys: `node.uuid`, `svm.uuid`, `identifier`, `connection_id`.
 /// Generated from `spec/ontap-9.19.1.json`.
 ///

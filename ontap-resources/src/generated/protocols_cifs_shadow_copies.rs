@@ -6,6 +6,7 @@ use crate::{CifsShareReference, ShadowcopySetReference, SvmReference, VolumeRefe
 
 /// The objects at `/api/protocols/cifs/shadow-copies`, one at `/api/protocols/cifs/shadow-copies/{client_uuid}`.
 ///
+/// Since ONTAP 9.11.
 /// Verbs: `get`, `fetch`, `get_collection`, `get_pages`, `count_collection`, `find`, `patch`, PATCH by query.
 /// Keys: `client_uuid`.
 /// Generated from `spec/ontap-9.19.1.json`.

@@ -37,13 +37,13 @@ pub struct CifsShare {
     /// `acls`: list of [`ShareAcl`](crate::ShareAcl); read by GET; sent by POST.
     #[resource(get, post)]
     pub acls: Option<Vec<ShareAcl>>,
-    /// `allow_unencrypted_access`: boolean; read by GET; sent by POST and PATCH.
+    /// `allow_unencrypted_access`: boolean, since ONTAP 9.11; read by GET; sent by POST and PATCH.
     #[resource(get, post, patch)]
     pub allow_unencrypted_access: Option<bool>,
-    /// `attribute_cache`: boolean; read by GET; sent by POST and PATCH.
+    /// `attribute_cache`: boolean, since ONTAP 9.14; read by GET; sent by POST and PATCH.
     #[resource(get, post, patch)]
     pub attribute_cache: Option<bool>,
-    /// `browsable`: boolean; read by GET; sent by POST and PATCH.
+    /// `browsable`: boolean, since ONTAP 9.13; read by GET; sent by POST and PATCH.
     #[resource(get, post, patch)]
     pub browsable: Option<bool>,
     /// `change_notify`: boolean; read by GET; sent by POST and PATCH.
@@ -52,34 +52,34 @@ pub struct CifsShare {
     /// `comment`: string, 1 to 256 characters; read by GET; sent by POST and PATCH.
     #[resource(get, post, patch)]
     pub comment: Option<String>,
-    /// `continuously_available`: boolean; read by GET; sent by POST and PATCH.
+    /// `continuously_available`: boolean, since ONTAP 9.10; read by GET; sent by POST and PATCH.
     #[resource(get, post, patch)]
     pub continuously_available: Option<bool>,
-    /// `dir_umask`: integer; read by GET; sent by POST and PATCH.
+    /// `dir_umask`: integer, since ONTAP 9.10; read by GET; sent by POST and PATCH.
     #[resource(get, post, patch)]
     pub dir_umask: Option<i64>,
     /// `encryption`: boolean; read by GET; sent by POST and PATCH.
     #[resource(get, post, patch)]
     pub encryption: Option<bool>,
-    /// `file_umask`: integer; read by GET; sent by POST and PATCH.
+    /// `file_umask`: integer, since ONTAP 9.10; read by GET; sent by POST and PATCH.
     #[resource(get, post, patch)]
     pub file_umask: Option<i64>,
-    /// `force_group_for_create`: string; read by GET; sent by POST and PATCH.
+    /// `force_group_for_create`: string, since ONTAP 9.10; read by GET; sent by POST and PATCH.
     #[resource(get, post, patch)]
     pub force_group_for_create: Option<String>,
     /// `home_directory`: boolean; read by GET; sent by POST.
     #[resource(get, post)]
     pub home_directory: Option<bool>,
-    /// `max_connections_per_share`: integer; read by GET; sent by POST and PATCH.
+    /// `max_connections_per_share`: integer, since ONTAP 9.14; read by GET; sent by POST and PATCH.
     #[resource(get, post, patch)]
     pub max_connections_per_share: Option<i64>,
-    /// `namespace_caching`: boolean; read by GET; sent by POST and PATCH.
+    /// `namespace_caching`: boolean, since ONTAP 9.10; read by GET; sent by POST and PATCH.
     #[resource(get, post, patch)]
     pub namespace_caching: Option<bool>,
-    /// `no_strict_security`: boolean; read by GET; sent by POST and PATCH.
+    /// `no_strict_security`: boolean, since ONTAP 9.9; read by GET; sent by POST and PATCH.
     #[resource(get, post, patch)]
     pub no_strict_security: Option<bool>,
-    /// `offline_files`: [`CifsShareOfflineFiles`](crate::CifsShareOfflineFiles) (`none`, `manual`, `documents`, `programs`); read by GET; sent by POST and PATCH.
+    /// `offline_files`: [`CifsShareOfflineFiles`](crate::CifsShareOfflineFiles), since ONTAP 9.10 (`none`, `manual`, `documents`, `programs`); read by GET; sent by POST and PATCH.
     #[resource(get, post, patch)]
     pub offline_files: Option<CifsShareOfflineFiles>,
     /// `oplocks`: boolean; read by GET; sent by POST and PATCH.
@@ -88,10 +88,10 @@ pub struct CifsShare {
     /// `path`: string, 1 to 256 characters; read by GET; sent by POST and PATCH.
     #[resource(get, post, patch)]
     pub path: Option<String>,
-    /// `show_previous_versions`: boolean; read by GET; sent by POST and PATCH.
+    /// `show_previous_versions`: boolean, since ONTAP 9.13; read by GET; sent by POST and PATCH.
     #[resource(get, post, patch)]
     pub show_previous_versions: Option<bool>,
-    /// `show_snapshot`: boolean; read by GET; sent by POST and PATCH.
+    /// `show_snapshot`: boolean, since ONTAP 9.10; read by GET; sent by POST and PATCH.
     #[resource(get, post, patch)]
     pub show_snapshot: Option<bool>,
     /// `unix_symlink`: [`CifsShareUnixSymlink`](crate::CifsShareUnixSymlink) (`local`, `widelink`, `disable`); read by GET; sent by POST and PATCH.
@@ -100,7 +100,7 @@ pub struct CifsShare {
     /// `volume`: [`VolumeReference`](crate::VolumeReference); read by GET.
     #[resource(get)]
     pub volume: Option<VolumeReference>,
-    /// `vscan_profile`: [`CifsShareVscanProfile`](crate::CifsShareVscanProfile) (`no_scan`, `standard`, `strict`, `writes_only`); read by GET; sent by POST and PATCH.
+    /// `vscan_profile`: [`CifsShareVscanProfile`](crate::CifsShareVscanProfile), since ONTAP 9.10 (`no_scan`, `standard`, `strict`, `writes_only`); read by GET; sent by POST and PATCH.
     #[resource(get, post, patch)]
     pub vscan_profile: Option<CifsShareVscanProfile>,
 }

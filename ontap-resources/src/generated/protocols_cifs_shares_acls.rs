@@ -33,13 +33,13 @@ pub struct CifsShareAcl {
     /// `permission`: [`CifsShareAclPermission`](crate::CifsShareAclPermission) (`no_access`, `read`, `change`, `full_control`); read by GET; sent by POST and PATCH.
     #[resource(get, post, patch)]
     pub permission: Option<CifsShareAclPermission>,
-    /// `sid`: string; read by GET.
+    /// `sid`: string, since ONTAP 9.13; read by GET.
     #[resource(get)]
     pub sid: Option<String>,
-    /// `svm`: [`SvmReference`](crate::SvmReference); read by GET; holds a key of the enclosing object's path.
+    /// `svm`: [`SvmReference`](crate::SvmReference), since ONTAP 9.9; read by GET; holds a key of the enclosing object's path.
     #[resource(get)]
     pub svm: Option<SvmReference>,
-    /// `unix_id`: integer; read by GET.
+    /// `unix_id`: integer, since ONTAP 9.16; read by GET.
     #[resource(get)]
     pub unix_id: Option<i64>,
     /// `cifs_share`: [`CifsShareAclCifsShare`](crate::CifsShareAclCifsShare); carried by none of this resource's verbs; holds a key of the enclosing object's path.

@@ -6,7 +6,8 @@ use crate::{DetailedStatusCodeMessage, SvmReference, UniformResourceIdentifier};
 
 /// The singleton at `/api/protocols/cifs/users-and-groups/bulk-import/{svm.uuid}`.
 ///
-/// Verbs: `get`, `fetch`, `post` (may start a job), `patch` (may start a job).
+/// Since ONTAP 9.11.
+/// Verbs: `get`, `fetch`, `post` (may start a job) (since ONTAP 9.17), `patch` (may start a job).
 /// Parent keys: `svm.uuid` (from the fields, or from `Query::parent` / `CallOptions::parent`).
 /// Generated from `spec/ontap-9.19.1.json`.
 ///

@@ -6,6 +6,7 @@ use crate::SvmReference;
 
 /// The objects at `/api/protocols/cifs/users-and-groups/privileges`, one at `/api/protocols/cifs/users-and-groups/privileges/{svm.uuid}/{name}`.
 ///
+/// Since ONTAP 9.10.
 /// Verbs: `get`, `fetch`, `get_collection`, `get_pages`, `count_collection`, `find`, `post`, `patch`, PATCH by query.
 /// Keys: `svm.uuid`, `name`.
 /// Generated from `spec/ontap-9.19.1.json`.

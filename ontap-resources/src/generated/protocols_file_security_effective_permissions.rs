@@ -6,6 +6,7 @@ use crate::{Share, SvmReference};
 
 /// The objects at `/api/protocols/file-security/effective-permissions`, one at `/api/protocols/file-security/effective-permissions/{svm.uuid}/{path}`.
 ///
+/// Since ONTAP 9.8.
 /// Verbs: `get`, `fetch`.
 /// Keys: `svm.uuid`, `path`.
 /// Generated from `spec/ontap-9.19.1.json`.

@@ -8,7 +8,8 @@ use crate::{
 
 /// The singleton at `/api/protocols/file-security/permissions/{svm.uuid}/{file_directory_security.path}`.
 ///
-/// Verbs: `get`, `fetch`, `post` (may start a job), `patch` (may start a job), `delete`.
+/// Since ONTAP 9.9.
+/// Verbs: `get`, `fetch`, `post` (may start a job) (since ONTAP 9.11), `patch` (may start a job), `delete` (since ONTAP 9.10).
 /// Parent keys: `svm.uuid`, `file_directory_security.path` (from the fields, or from `Query::parent` / `CallOptions::parent`).
 /// Generated from `spec/ontap-9.19.1.json`.
 ///
@@ -22,7 +23,7 @@ use crate::{
 #[derive(Debug, Clone, Default, PartialEq, ontap::Resource)]
 #[resource(path = "/protocols/file-security/permissions/{svm.uuid}/{file_directory_security.path}", get, post, patch, delete, hold(post, patch), params(delete = FileDirectorySecurityDeleteParams))]
 pub struct FileDirectorySecurity {
-    /// `access_control`: [`FileDirectorySecurityAccessControl`](crate::FileDirectorySecurityAccessControl) (`file_directory`, `slag`); sent by POST.
+    /// `access_control`: [`FileDirectorySecurityAccessControl`](crate::FileDirectorySecurityAccessControl), since ONTAP 9.10 (`file_directory`, `slag`); sent by POST.
     #[resource(post)]
     pub access_control: Option<FileDirectorySecurityAccessControl>,
     /// `acls`: list of [`Acl`](crate::Acl); read by GET; sent by POST.
@@ -55,7 +56,7 @@ pub struct FileDirectorySecurity {
     /// `owner`: string; read by GET; sent by POST and PATCH.
     #[resource(get, post, patch)]
     pub owner: Option<String>,
-    /// `propagation_mode`: [`FileDirectorySecurityPropagationMode`](crate::FileDirectorySecurityPropagationMode) (`propagate`, `ignore`, `replace`); sent by POST.
+    /// `propagation_mode`: [`FileDirectorySecurityPropagationMode`](crate::FileDirectorySecurityPropagationMode), values `ignore` since 9.14 (`propagate`, `ignore`, `replace`); sent by POST.
     #[resource(post)]
     pub propagation_mode: Option<FileDirectorySecurityPropagationMode>,
     /// `security_style`: [`FileDirectorySecuritySecurityStyle`](crate::FileDirectorySecuritySecurityStyle) (`unix`, `ntfs`, `mixed`, `unified`); read by GET.

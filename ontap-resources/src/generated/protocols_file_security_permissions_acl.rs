@@ -9,6 +9,7 @@ use crate::{
 
 /// The objects at `/api/protocols/file-security/permissions/{svm.uuid}/{file_directory_security_acl.path}/acl`, one at `/api/protocols/file-security/permissions/{svm.uuid}/{file_directory_security_acl.path}/acl/{user}`.
 ///
+/// Since ONTAP 9.9.
 /// Verbs: `post` (may start a job), `patch` (may start a job), `delete` (may start a job), PATCH by query, DELETE by query.
 /// Keys: `user`.
 /// Parent keys: `svm.uuid`, `file_directory_security_acl.path` (from the fields, or from `Query::parent` / `CallOptions::parent`).
@@ -38,7 +39,7 @@ pub struct FileDirectorySecurityAcl {
     /// `access`: [`FileDirectorySecurityAclAccess`](crate::FileDirectorySecurityAclAccess) (`access_allow`, `access_deny`, `audit_failure`, `audit_success`); sent by POST and PATCH.
     #[resource(post, patch)]
     pub access: Option<FileDirectorySecurityAclAccess>,
-    /// `access_control`: [`FileDirectorySecurityAclAccessControl`](crate::FileDirectorySecurityAclAccessControl) (`file_directory`, `slag`); sent by POST and PATCH.
+    /// `access_control`: [`FileDirectorySecurityAclAccessControl`](crate::FileDirectorySecurityAclAccessControl), since ONTAP 9.10 (`file_directory`, `slag`); sent by POST and PATCH.
     #[resource(post, patch)]
     pub access_control: Option<FileDirectorySecurityAclAccessControl>,
     /// `advanced_rights`: [`AdvancedRights`](crate::AdvancedRights); sent by POST and PATCH.
@@ -50,7 +51,7 @@ pub struct FileDirectorySecurityAcl {
     /// `ignore_paths`: list of string; sent by POST and PATCH.
     #[resource(post, patch)]
     pub ignore_paths: Option<Vec<String>>,
-    /// `propagation_mode`: [`FileDirectorySecurityPropagationMode`](crate::FileDirectorySecurityPropagationMode) (`propagate`, `ignore`, `replace`); sent by POST and PATCH.
+    /// `propagation_mode`: [`FileDirectorySecurityPropagationMode`](crate::FileDirectorySecurityPropagationMode), values `ignore` since 9.14 (`propagate`, `ignore`, `replace`); sent by POST and PATCH.
     #[resource(post, patch)]
     pub propagation_mode: Option<FileDirectorySecurityPropagationMode>,
     /// `rights`: [`AclRights`](crate::AclRights) (`no_access`, `full_control`, `modify`, `read_and_execute`, `read`, `write`); sent by POST and PATCH.

@@ -32,7 +32,7 @@ pub struct Fpolicy {
     /// `events`: list of [`FpolicyEvents`](crate::FpolicyEvents); read by GET; sent by POST.
     #[resource(get, post)]
     pub events: Option<Vec<FpolicyEvents>>,
-    /// `persistent_stores`: list of [`FpolicyPersistentStores`](crate::FpolicyPersistentStores); read by GET; sent by POST.
+    /// `persistent_stores`: list of [`FpolicyPersistentStores`](crate::FpolicyPersistentStores), since ONTAP 9.14; read by GET; sent by POST.
     #[resource(get, post)]
     pub persistent_stores: Option<Vec<FpolicyPersistentStores>>,
     /// `policies`: list of [`FpolicyPolicies`](crate::FpolicyPolicies); read by GET; sent by POST.

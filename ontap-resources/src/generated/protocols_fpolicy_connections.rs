@@ -6,6 +6,7 @@ use crate::{FpolicyConnectionDisconnectedReason, FpolicyPolicyReference, NodeRef
 
 /// The objects at `/api/protocols/fpolicy/{svm.uuid}/connections`, one at `/api/protocols/fpolicy/{svm.uuid}/connections/{node.uuid}/{policy.name}/{server}`.
 ///
+/// Since ONTAP 9.10.
 /// Verbs: `get`, `fetch`, `get_collection`, `get_pages`, `count_collection`, `find`, `patch`, PATCH by query.
 /// Keys: `node.uuid`, `policy.name`, `server`.
 /// Parent keys: `svm.uuid` (from the fields, or from `Query::parent` / `CallOptions::parent`).

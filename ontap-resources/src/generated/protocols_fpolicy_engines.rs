@@ -27,22 +27,22 @@ pub struct FpolicyEngine {
     /// `name`: string; read by GET; sent by POST; a key of the instance path.
     #[resource(get, post, key)]
     pub name: Option<String>,
-    /// `buffer_size`: [`FpolicyEngineBufferSize`](crate::FpolicyEngineBufferSize); read by GET; sent by POST and PATCH.
+    /// `buffer_size`: [`FpolicyEngineBufferSize`](crate::FpolicyEngineBufferSize), since ONTAP 9.11; read by GET; sent by POST and PATCH.
     #[resource(get, post, patch)]
     pub buffer_size: Option<FpolicyEngineBufferSize>,
-    /// `certificate`: [`FpolicyEngineCertificate`](crate::FpolicyEngineCertificate); read by GET; sent by POST and PATCH.
+    /// `certificate`: [`FpolicyEngineCertificate`](crate::FpolicyEngineCertificate), since ONTAP 9.11; read by GET; sent by POST and PATCH.
     #[resource(get, post, patch)]
     pub certificate: Option<FpolicyEngineCertificate>,
-    /// `format`: [`FpolicyFormat`](crate::FpolicyFormat) (`xml`, `protobuf`); read by GET; sent by POST and PATCH.
+    /// `format`: [`FpolicyFormat`](crate::FpolicyFormat), since ONTAP 9.11 (`xml`, `protobuf`); read by GET; sent by POST and PATCH.
     #[resource(get, post, patch)]
     pub format: Option<FpolicyFormat>,
-    /// `keep_alive_interval`: string; read by GET; sent by POST and PATCH.
+    /// `keep_alive_interval`: string, since ONTAP 9.13; read by GET; sent by POST and PATCH.
     #[resource(get, post, patch)]
     pub keep_alive_interval: Option<String>,
-    /// `max_connection_retries`: integer, 0 to 20; read by GET; sent by POST and PATCH.
+    /// `max_connection_retries`: integer, 0 to 20, since ONTAP 9.17; read by GET; sent by POST and PATCH.
     #[resource(get, post, patch)]
     pub max_connection_retries: Option<i64>,
-    /// `max_server_requests`: integer, 1 to 10000; read by GET; sent by POST and PATCH.
+    /// `max_server_requests`: integer, 1 to 10000, since ONTAP 9.11; read by GET; sent by POST and PATCH.
     #[resource(get, post, patch)]
     pub max_server_requests: Option<i64>,
     /// `port`: integer; read by GET; sent by POST and PATCH.
@@ -51,31 +51,31 @@ pub struct FpolicyEngine {
     /// `primary_servers`: list of string; read by GET; sent by POST and PATCH.
     #[resource(get, post, patch)]
     pub primary_servers: Option<Vec<String>>,
-    /// `request_abort_timeout`: string; read by GET; sent by POST and PATCH.
+    /// `request_abort_timeout`: string, since ONTAP 9.11; read by GET; sent by POST and PATCH.
     #[resource(get, post, patch)]
     pub request_abort_timeout: Option<String>,
-    /// `request_cancel_timeout`: string; read by GET; sent by POST and PATCH.
+    /// `request_cancel_timeout`: string, since ONTAP 9.11; read by GET; sent by POST and PATCH.
     #[resource(get, post, patch)]
     pub request_cancel_timeout: Option<String>,
-    /// `resiliency`: [`FpolicyEngineResiliency`](crate::FpolicyEngineResiliency); read by GET; sent by POST and PATCH.
+    /// `resiliency`: [`FpolicyEngineResiliency`](crate::FpolicyEngineResiliency), since ONTAP 9.11; read by GET; sent by POST and PATCH.
     #[resource(get, post, patch)]
     pub resiliency: Option<FpolicyEngineResiliency>,
     /// `secondary_servers`: list of string; read by GET; sent by POST and PATCH.
     #[resource(get, post, patch)]
     pub secondary_servers: Option<Vec<String>>,
-    /// `server_progress_timeout`: string; read by GET; sent by POST and PATCH.
+    /// `server_progress_timeout`: string, since ONTAP 9.11; read by GET; sent by POST and PATCH.
     #[resource(get, post, patch)]
     pub server_progress_timeout: Option<String>,
-    /// `session_timeout`: string; read by GET; sent by POST and PATCH.
+    /// `session_timeout`: string, since ONTAP 9.17; read by GET; sent by POST and PATCH.
     #[resource(get, post, patch)]
     pub session_timeout: Option<String>,
-    /// `ssl_option`: [`FpolicySslOption`](crate::FpolicySslOption) (`no_auth`, `server_auth`, `mutual_auth`); read by GET; sent by POST and PATCH.
+    /// `ssl_option`: [`FpolicySslOption`](crate::FpolicySslOption), since ONTAP 9.11 (`no_auth`, `server_auth`, `mutual_auth`); read by GET; sent by POST and PATCH.
     #[resource(get, post, patch)]
     pub ssl_option: Option<FpolicySslOption>,
-    /// `status_request_interval`: string; read by GET; sent by POST and PATCH.
+    /// `status_request_interval`: string, since ONTAP 9.11; read by GET; sent by POST and PATCH.
     #[resource(get, post, patch)]
     pub status_request_interval: Option<String>,
-    /// `svm`: [`FpolicyEngineSvm`](crate::FpolicyEngineSvm); read by GET; holds a key of the enclosing object's path.
+    /// `svm`: [`FpolicyEngineSvm`](crate::FpolicyEngineSvm), since ONTAP 9.10; read by GET; holds a key of the enclosing object's path.
     #[resource(get)]
     pub svm: Option<FpolicyEngineSvm>,
     /// `type`: [`FpolicyType`](crate::FpolicyType) (`synchronous`, `asynchronous`); read by GET; sent by POST and PATCH.

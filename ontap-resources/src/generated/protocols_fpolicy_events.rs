@@ -30,13 +30,13 @@ pub struct FpolicyEvent {
     /// `filters`: [`FpolicyEventFilters`](crate::FpolicyEventFilters); read by GET; sent by POST and PATCH.
     #[resource(get, post, patch)]
     pub filters: Option<FpolicyEventFilters>,
-    /// `monitor_fileop_failure`: boolean; read by GET; sent by POST and PATCH.
+    /// `monitor_fileop_failure`: boolean, since ONTAP 9.13; read by GET; sent by POST and PATCH.
     #[resource(get, post, patch)]
     pub monitor_fileop_failure: Option<bool>,
     /// `protocol`: [`FpolicyProtocol`](crate::FpolicyProtocol) (`cifs`, `nfsv3`, `nfsv4`); read by GET; sent by POST and PATCH.
     #[resource(get, post, patch)]
     pub protocol: Option<FpolicyProtocol>,
-    /// `svm`: [`FpolicyEngineSvm`](crate::FpolicyEngineSvm); read by GET; holds a key of the enclosing object's path.
+    /// `svm`: [`FpolicyEngineSvm`](crate::FpolicyEngineSvm), since ONTAP 9.10; read by GET; holds a key of the enclosing object's path.
     #[resource(get)]
     pub svm: Option<FpolicyEngineSvm>,
     /// `volume_monitoring`: boolean; read by GET; sent by POST and PATCH.

@@ -6,6 +6,7 @@ use crate::{FpolicyEngineSvm, FpolicyPersistentAutosizeMode};
 
 /// The objects at `/api/protocols/fpolicy/{svm.uuid}/persistent-stores`, one at `/api/protocols/fpolicy/{svm.uuid}/persistent-stores/{name}`.
 ///
+/// Since ONTAP 9.14.
 /// Verbs: `get`, `fetch`, `get_collection`, `get_pages`, `count_collection`, `find`, `post`, `patch`, `delete`, PATCH by query, DELETE by query.
 /// Keys: `name`.
 /// Parent keys: `svm.uuid` (from the fields, or from `Query::parent` / `CallOptions::parent`).
@@ -24,10 +25,10 @@ pub struct FpolicyPersistentStore {
     /// `name`: string; read by GET; sent by POST; a key of the instance path.
     #[resource(get, post, key)]
     pub name: Option<String>,
-    /// `autosize_mode`: [`FpolicyPersistentAutosizeMode`](crate::FpolicyPersistentAutosizeMode) (`grow`, `grow_shrink`, `off`); read by GET; sent by POST.
+    /// `autosize_mode`: [`FpolicyPersistentAutosizeMode`](crate::FpolicyPersistentAutosizeMode), since ONTAP 9.15 (`grow`, `grow_shrink`, `off`); read by GET; sent by POST.
     #[resource(get, post)]
     pub autosize_mode: Option<FpolicyPersistentAutosizeMode>,
-    /// `size`: integer; read by GET; sent by POST and PATCH.
+    /// `size`: integer, since ONTAP 9.15; read by GET; sent by POST and PATCH.
     #[resource(get, post, patch)]
     pub size: Option<i64>,
     /// `svm`: [`FpolicyEngineSvm`](crate::FpolicyEngineSvm); read by GET; holds a key of the enclosing object's path.

@@ -24,7 +24,7 @@ pub struct FpolicyPolicy {
     /// `name`: string; read by GET; sent by POST; a key of the instance path.
     #[resource(get, post, key)]
     pub name: Option<String>,
-    /// `allow_privileged_access`: boolean; read by GET; sent by PATCH.
+    /// `allow_privileged_access`: boolean, since ONTAP 9.13; read by GET; sent by PATCH.
     #[resource(get, patch)]
     pub allow_privileged_access: Option<bool>,
     /// `enabled`: boolean; read by GET; sent by PATCH.
@@ -39,22 +39,22 @@ pub struct FpolicyPolicy {
     /// `mandatory`: boolean; read by GET; sent by POST and PATCH.
     #[resource(get, post, patch)]
     pub mandatory: Option<bool>,
-    /// `passthrough_read`: boolean; read by GET; sent by POST and PATCH.
+    /// `passthrough_read`: boolean, since ONTAP 9.10; read by GET; sent by POST and PATCH.
     #[resource(get, post, patch)]
     pub passthrough_read: Option<bool>,
-    /// `persistent_store`: string; read by GET; sent by POST and PATCH.
+    /// `persistent_store`: string, since ONTAP 9.14; read by GET; sent by POST and PATCH.
     #[resource(get, post, patch)]
     pub persistent_store: Option<String>,
     /// `priority`: integer, 1 to 10; read by GET; sent by POST and PATCH.
     #[resource(get, post, patch)]
     pub priority: Option<i64>,
-    /// `privileged_user`: string; read by GET; sent by POST and PATCH.
+    /// `privileged_user`: string, since ONTAP 9.10; read by GET; sent by POST and PATCH.
     #[resource(get, post, patch)]
     pub privileged_user: Option<String>,
     /// `scope`: [`FpolicyPoliciesScope`](crate::FpolicyPoliciesScope); read by GET; sent by POST and PATCH.
     #[resource(get, post, patch)]
     pub scope: Option<FpolicyPoliciesScope>,
-    /// `svm`: [`FpolicyEngineSvm`](crate::FpolicyEngineSvm); read by GET; holds a key of the enclosing object's path.
+    /// `svm`: [`FpolicyEngineSvm`](crate::FpolicyEngineSvm), since ONTAP 9.10; read by GET; holds a key of the enclosing object's path.
     #[resource(get)]
     pub svm: Option<FpolicyEngineSvm>,
 }

@@ -6,6 +6,7 @@ use crate::{ByteLock, IpInterfaceReference, NodeReference, ShareLock, Smb, SvmRe
 
 /// The objects at `/api/protocols/locks`, one at `/api/protocols/locks/{uuid}`.
 ///
+/// Since ONTAP 9.10.
 /// Verbs: `get`, `fetch`, `get_collection`, `get_pages`, `count_collection`, `find`, `delete`, DELETE by query.
 /// Keys: `uuid`.
 /// Generated from `spec/ontap-9.19.1.json`.

@@ -4,6 +4,7 @@
 
 /// The singleton at `/api/protocols/ndmp`.
 ///
+/// Since ONTAP 9.7.
 /// Verbs: `get`, `fetch`, `patch`.
 /// Generated from `spec/ontap-9.19.1.json`.
 ///

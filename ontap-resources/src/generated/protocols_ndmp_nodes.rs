@@ -6,6 +6,7 @@ use crate::{NdmpAuthenticationTypes, NodeReference};
 
 /// The objects at `/api/protocols/ndmp/nodes`, one at `/api/protocols/ndmp/nodes/{node.uuid}`.
 ///
+/// Since ONTAP 9.7.
 /// Verbs: `get`, `fetch`, `get_collection`, `get_pages`, `count_collection`, `find`, `patch`, PATCH by query.
 /// Keys: `node.uuid`.
 /// Generated from `spec/ontap-9.19.1.json`.

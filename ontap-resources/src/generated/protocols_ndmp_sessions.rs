@@ -6,6 +6,7 @@ use crate::{NdmpData, NdmpMover, NdmpScsi, NdmpSessionOwner, NodeReference, SvmR
 
 /// The objects at `/api/protocols/ndmp/sessions`, one at `/api/protocols/ndmp/sessions/{owner.uuid}/{session.id}`.
 ///
+/// Since ONTAP 9.7.
 /// Verbs: `get`, `fetch`, `get_collection`, `get_pages`, `count_collection`, `find`, `delete`, DELETE by query.
 /// Keys: `owner.uuid`, `session.id`.
 /// Generated from `spec/ontap-9.19.1.json`.
@@ -67,7 +68,7 @@ pub struct NdmpSession {
     /// `tape_mode`: [`NdmpSessionTapeMode`](crate::NdmpSessionTapeMode) (`read`, `write`, `data`, `raw`); read by GET.
     #[resource(get)]
     pub tape_mode: Option<NdmpSessionTapeMode>,
-    /// `uuid`: string; read by GET.
+    /// `uuid`: string, since ONTAP 9.9; read by GET.
     #[resource(get)]
     pub uuid: Option<String>,
 }

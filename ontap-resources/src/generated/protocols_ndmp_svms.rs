@@ -6,6 +6,7 @@ use crate::{NdmpAuthenticationTypes, SvmReference};
 
 /// The objects at `/api/protocols/ndmp/svms`, one at `/api/protocols/ndmp/svms/{svm.uuid}`.
 ///
+/// Since ONTAP 9.7.
 /// Verbs: `get`, `fetch`, `get_collection`, `get_pages`, `count_collection`, `find`, `patch`, PATCH by query.
 /// Keys: `svm.uuid`.
 /// Generated from `spec/ontap-9.19.1.json`.

@@ -6,6 +6,7 @@ use crate::SvmReference;
 
 /// The objects at `/api/protocols/ndmp/svms/{svm.uuid}/passwords`, one at `/api/protocols/ndmp/svms/{svm.uuid}/passwords/{user}`.
 ///
+/// Since ONTAP 9.9.
 /// Verbs: `get`, `fetch`.
 /// Keys: `user`.
 /// Parent keys: `svm.uuid` (from the fields, or from `Query::parent` / `CallOptions::parent`).

@@ -6,6 +6,7 @@ use crate::{ExportPolicyReference, NodeReference, SvmReference, VolumeReference}
 
 /// The singleton at `/api/protocols/nfs/connected-clients`.
 ///
+/// Since ONTAP 9.7.
 /// Verbs: `get_collection`, `get_pages`, `count_collection`, `find`.
 /// Generated from `spec/ontap-9.19.1.json`.
 ///
@@ -25,7 +26,7 @@ pub struct NfsClients {
     /// `client_ip`: string; read by GET.
     #[resource(get)]
     pub client_ip: Option<String>,
-    /// `export_policy`: [`ExportPolicyReference`](crate::ExportPolicyReference); read by GET.
+    /// `export_policy`: [`ExportPolicyReference`](crate::ExportPolicyReference), since ONTAP 9.9; read by GET.
     #[resource(get)]
     pub export_policy: Option<ExportPolicyReference>,
     /// `idle_duration`: string; read by GET.
@@ -37,7 +38,7 @@ pub struct NfsClients {
     /// `node`: [`NodeReference`](crate::NodeReference); read by GET.
     #[resource(get)]
     pub node: Option<NodeReference>,
-    /// `protocol`: [`NfsClientsProtocol`](crate::NfsClientsProtocol) (`nfs`, `nfs3`, `nfs4`, `nfs4.1`, `nfs4.2`); read by GET.
+    /// `protocol`: [`NfsClientsProtocol`](crate::NfsClientsProtocol), values `nfs4.2` since 9.11 (`nfs`, `nfs3`, `nfs4`, `nfs4.1`, `nfs4.2`); read by GET.
     #[resource(get)]
     pub protocol: Option<NfsClientsProtocol>,
     /// `remote_request_count`: integer; read by GET.
@@ -49,7 +50,7 @@ pub struct NfsClients {
     /// `svm`: [`SvmReference`](crate::SvmReference); read by GET.
     #[resource(get)]
     pub svm: Option<SvmReference>,
-    /// `trunking_enabled`: boolean; read by GET.
+    /// `trunking_enabled`: boolean, since ONTAP 9.11; read by GET.
     #[resource(get)]
     pub trunking_enabled: Option<bool>,
     /// `volume`: [`VolumeReference`](crate::VolumeReference); read by GET.

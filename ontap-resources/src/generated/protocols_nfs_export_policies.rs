@@ -26,7 +26,7 @@ pub struct ExportPolicy {
     /// `_links`: [`ontap::Links`]; read by GET.
     #[resource(get, rename = "_links")]
     pub links: Option<ontap::Links>,
-    /// `are_rules_truncated`: boolean; read by GET.
+    /// `are_rules_truncated`: boolean, since ONTAP 9.18; read by GET.
     #[resource(get)]
     pub are_rules_truncated: Option<bool>,
     /// `name`: string, 0 to 256 characters; read by GET; sent by POST and PATCH.

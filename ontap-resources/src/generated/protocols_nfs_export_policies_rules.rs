@@ -30,28 +30,28 @@ pub struct ExportRule {
     /// `_links`: [`ontap::Links`]; read by GET.
     #[resource(get, rename = "_links")]
     pub links: Option<ontap::Links>,
-    /// `allow_device_creation`: boolean; read by GET; sent by POST and PATCH.
+    /// `allow_device_creation`: boolean, since ONTAP 9.9; read by GET; sent by POST and PATCH.
     #[resource(get, post, patch)]
     pub allow_device_creation: Option<bool>,
-    /// `allow_nfs_tls_only`: boolean; read by GET; sent by POST and PATCH.
+    /// `allow_nfs_tls_only`: boolean, since ONTAP 9.19; read by GET; sent by POST and PATCH.
     #[resource(get, post, patch)]
     pub allow_nfs_tls_only: Option<bool>,
-    /// `allow_suid`: boolean; read by GET; sent by POST and PATCH.
+    /// `allow_suid`: boolean, since ONTAP 9.9; read by GET; sent by POST and PATCH.
     #[resource(get, post, patch)]
     pub allow_suid: Option<bool>,
     /// `anonymous_user`: string; read by GET; sent by POST and PATCH.
     #[resource(get, post, patch)]
     pub anonymous_user: Option<String>,
-    /// `chown_mode`: [`ExportChownMode`](crate::ExportChownMode) (`restricted`, `unrestricted`); read by GET; sent by POST and PATCH.
+    /// `chown_mode`: [`ExportChownMode`](crate::ExportChownMode), since ONTAP 9.9 (`restricted`, `unrestricted`); read by GET; sent by POST and PATCH.
     #[resource(get, post, patch)]
     pub chown_mode: Option<ExportChownMode>,
     /// `clients`: list of [`ExportClients`](crate::ExportClients); read by GET; sent by POST and PATCH.
     #[resource(get, post, patch)]
     pub clients: Option<Vec<ExportClients>>,
-    /// `ntfs_unix_security`: [`ExportNtfsUnixSecurity`](crate::ExportNtfsUnixSecurity) (`fail`, `ignore`); read by GET; sent by POST and PATCH.
+    /// `ntfs_unix_security`: [`ExportNtfsUnixSecurity`](crate::ExportNtfsUnixSecurity), since ONTAP 9.9 (`fail`, `ignore`); read by GET; sent by POST and PATCH.
     #[resource(get, post, patch)]
     pub ntfs_unix_security: Option<ExportNtfsUnixSecurity>,
-    /// `policy`: [`ExportRulePolicy`](crate::ExportRulePolicy); read by GET; sent by POST; holds a key of the enclosing object's path.
+    /// `policy`: [`ExportRulePolicy`](crate::ExportRulePolicy), since ONTAP 9.10; read by GET; sent by POST; holds a key of the enclosing object's path.
     #[resource(get, post)]
     pub policy: Option<ExportRulePolicy>,
     /// `protocols`: list of string; read by GET; sent by POST and PATCH.
@@ -66,7 +66,7 @@ pub struct ExportRule {
     /// `superuser`: list of [`ExportSuperuser`](crate::ExportSuperuser) (`any`, `none`, `never`, `krb5`, `krb5i`, `krb5p`, `ntlm`, `sys`); read by GET; sent by POST and PATCH.
     #[resource(get, post, patch)]
     pub superuser: Option<Vec<ExportSuperuser>>,
-    /// `svm`: [`SvmReference`](crate::SvmReference); read by GET.
+    /// `svm`: [`SvmReference`](crate::SvmReference), since ONTAP 9.10; read by GET.
     #[resource(get)]
     pub svm: Option<SvmReference>,
 }

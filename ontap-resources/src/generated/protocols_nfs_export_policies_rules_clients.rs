@@ -24,10 +24,10 @@ pub struct ExportClient {
     /// `match`: string; read by GET; sent by POST; a key of the instance path.
     #[resource(get, post, key, rename = "match")]
     pub match_: Option<String>,
-    /// `policy`: [`ExportClientPolicy`](crate::ExportClientPolicy); read by GET; sent by POST; holds a key of the enclosing object's path.
+    /// `policy`: [`ExportClientPolicy`](crate::ExportClientPolicy), since ONTAP 9.10; read by GET; sent by POST; holds a key of the enclosing object's path.
     #[resource(get, post)]
     pub policy: Option<ExportClientPolicy>,
-    /// `svm`: [`SvmReference`](crate::SvmReference); read by GET; sent by POST.
+    /// `svm`: [`SvmReference`](crate::SvmReference), since ONTAP 9.10; read by GET; sent by POST.
     #[resource(get, post)]
     pub svm: Option<SvmReference>,
     /// `export_rule`: [`ExportClientExportRule`](crate::ExportClientExportRule); carried by none of this resource's verbs; holds a key of the enclosing object's path.

@@ -32,13 +32,13 @@ pub struct KerberosInterface {
     /// `encryption_types`: list of string; read by GET.
     #[resource(get)]
     pub encryption_types: Option<Vec<String>>,
-    /// `force`: boolean; sent by PATCH.
+    /// `force`: boolean, since ONTAP 9.13; sent by PATCH.
     #[resource(patch)]
     pub force: Option<bool>,
     /// `keytab_uri`: string; sent by PATCH.
     #[resource(patch)]
     pub keytab_uri: Option<String>,
-    /// `machine_account`: string; read by GET; sent by PATCH.
+    /// `machine_account`: string, since ONTAP 9.11; read by GET; sent by PATCH.
     #[resource(get, patch)]
     pub machine_account: Option<String>,
     /// `organizational_unit`: string; sent by PATCH.

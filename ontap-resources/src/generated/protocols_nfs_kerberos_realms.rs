@@ -34,10 +34,10 @@ pub struct KerberosRealm {
     /// `ad_server`: [`KerberosRealmAdServer`](crate::KerberosRealmAdServer); read by GET; sent by POST and PATCH.
     #[resource(get, post, patch)]
     pub ad_server: Option<KerberosRealmAdServer>,
-    /// `admin_server`: [`KerberosRealmAdminServer`](crate::KerberosRealmAdminServer); read by GET; sent by POST and PATCH.
+    /// `admin_server`: [`KerberosRealmAdminServer`](crate::KerberosRealmAdminServer), since ONTAP 9.13; read by GET; sent by POST and PATCH.
     #[resource(get, post, patch)]
     pub admin_server: Option<KerberosRealmAdminServer>,
-    /// `clock_skew`: integer; read by GET; sent by POST and PATCH.
+    /// `clock_skew`: integer, since ONTAP 9.13; read by GET; sent by POST and PATCH.
     #[resource(get, post, patch)]
     pub clock_skew: Option<i64>,
     /// `comment`: string; read by GET; sent by POST and PATCH.
@@ -49,7 +49,7 @@ pub struct KerberosRealm {
     /// `kdc`: [`KerberosRealmKdc`](crate::KerberosRealmKdc); read by GET; sent by POST and PATCH.
     #[resource(get, post, patch)]
     pub kdc: Option<KerberosRealmKdc>,
-    /// `password_server`: [`KerberosRealmPasswordServer`](crate::KerberosRealmPasswordServer); read by GET; sent by POST and PATCH.
+    /// `password_server`: [`KerberosRealmPasswordServer`](crate::KerberosRealmPasswordServer), since ONTAP 9.13; read by GET; sent by POST and PATCH.
     #[resource(get, post, patch)]
     pub password_server: Option<KerberosRealmPasswordServer>,
 }

@@ -30,58 +30,58 @@ pub struct NfsService {
     /// `_links`: [`ontap::Links`]; read by GET.
     #[resource(get, rename = "_links")]
     pub links: Option<ontap::Links>,
-    /// `access_cache_config`: [`NfsServiceAccessCacheConfig`](crate::NfsServiceAccessCacheConfig); read by GET; sent by POST and PATCH.
+    /// `access_cache_config`: [`NfsServiceAccessCacheConfig`](crate::NfsServiceAccessCacheConfig), since ONTAP 9.10; read by GET; sent by POST and PATCH.
     #[resource(get, post, patch)]
     pub access_cache_config: Option<NfsServiceAccessCacheConfig>,
-    /// `auth_sys_extended_groups_enabled`: boolean; read by GET; sent by POST and PATCH.
+    /// `auth_sys_extended_groups_enabled`: boolean, since ONTAP 9.8; read by GET; sent by POST and PATCH.
     #[resource(get, post, patch)]
     pub auth_sys_extended_groups_enabled: Option<bool>,
-    /// `credential_cache`: [`NfsServiceCredentialCache`](crate::NfsServiceCredentialCache); read by GET; sent by POST and PATCH.
+    /// `credential_cache`: [`NfsServiceCredentialCache`](crate::NfsServiceCredentialCache), since ONTAP 9.11; read by GET; sent by POST and PATCH.
     #[resource(get, post, patch)]
     pub credential_cache: Option<NfsServiceCredentialCache>,
     /// `enabled`: boolean; read by GET; sent by POST and PATCH.
     #[resource(get, post, patch)]
     pub enabled: Option<bool>,
-    /// `exports`: [`NfsServiceExports`](crate::NfsServiceExports); read by GET; sent by POST and PATCH.
+    /// `exports`: [`NfsServiceExports`](crate::NfsServiceExports), since ONTAP 9.11; read by GET; sent by POST and PATCH.
     #[resource(get, post, patch)]
     pub exports: Option<NfsServiceExports>,
-    /// `extended_groups_limit`: integer, 32 to 1024; read by GET; sent by POST and PATCH.
+    /// `extended_groups_limit`: integer, 32 to 1024, since ONTAP 9.8; read by GET; sent by POST and PATCH.
     #[resource(get, post, patch)]
     pub extended_groups_limit: Option<i64>,
-    /// `file_session_io_grouping_count`: integer, 1000 to 120000; read by GET; sent by POST and PATCH.
+    /// `file_session_io_grouping_count`: integer, 1000 to 120000, since ONTAP 9.11; read by GET; sent by POST and PATCH.
     #[resource(get, post, patch)]
     pub file_session_io_grouping_count: Option<i64>,
-    /// `file_session_io_grouping_duration`: integer, 60 to 3600; read by GET; sent by POST and PATCH.
+    /// `file_session_io_grouping_duration`: integer, 60 to 3600, since ONTAP 9.11; read by GET; sent by POST and PATCH.
     #[resource(get, post, patch)]
     pub file_session_io_grouping_duration: Option<i64>,
-    /// `metric`: [`PerformanceSvmNfsMetric`](crate::PerformanceSvmNfsMetric); read by GET.
+    /// `metric`: [`PerformanceSvmNfsMetric`](crate::PerformanceSvmNfsMetric), since ONTAP 9.7; read by GET.
     #[resource(get)]
     pub metric: Option<PerformanceSvmNfsMetric>,
     /// `protocol`: [`NfsServiceProtocol`](crate::NfsServiceProtocol); read by GET; sent by POST and PATCH.
     #[resource(get, post, patch)]
     pub protocol: Option<NfsServiceProtocol>,
-    /// `protocol_access_rules`: [`NfsServiceProtocolAccessRules`](crate::NfsServiceProtocolAccessRules); read by GET.
+    /// `protocol_access_rules`: [`NfsServiceProtocolAccessRules`](crate::NfsServiceProtocolAccessRules), since ONTAP 9.10; read by GET.
     #[resource(get)]
     pub protocol_access_rules: Option<NfsServiceProtocolAccessRules>,
-    /// `qtree`: [`NfsServiceQtree`](crate::NfsServiceQtree); read by GET; sent by POST and PATCH.
+    /// `qtree`: [`NfsServiceQtree`](crate::NfsServiceQtree), since ONTAP 9.10; read by GET; sent by POST and PATCH.
     #[resource(get, post, patch)]
     pub qtree: Option<NfsServiceQtree>,
-    /// `root`: [`NfsServiceRoot`](crate::NfsServiceRoot); read by GET; sent by POST and PATCH.
+    /// `root`: [`NfsServiceRoot`](crate::NfsServiceRoot), since ONTAP 9.11; read by GET; sent by POST and PATCH.
     #[resource(get, post, patch)]
     pub root: Option<NfsServiceRoot>,
-    /// `rquota_enabled`: boolean; read by GET; sent by POST and PATCH.
+    /// `rquota_enabled`: boolean, since ONTAP 9.8; read by GET; sent by POST and PATCH.
     #[resource(get, post, patch)]
     pub rquota_enabled: Option<bool>,
-    /// `security`: [`NfsServiceSecurity`](crate::NfsServiceSecurity); read by GET; sent by POST and PATCH.
+    /// `security`: [`NfsServiceSecurity`](crate::NfsServiceSecurity), since ONTAP 9.11; read by GET; sent by POST and PATCH.
     #[resource(get, post, patch)]
     pub security: Option<NfsServiceSecurity>,
-    /// `showmount_enabled`: boolean; read by GET; sent by POST and PATCH.
+    /// `showmount_enabled`: boolean, since ONTAP 9.8; read by GET; sent by POST and PATCH.
     #[resource(get, post, patch)]
     pub showmount_enabled: Option<bool>,
     /// `state`: [`NfsServiceState`](crate::NfsServiceState) (`online`, `offline`); read by GET.
     #[resource(get)]
     pub state: Option<NfsServiceState>,
-    /// `statistics`: [`PerformanceSvmNfsStatistics`](crate::PerformanceSvmNfsStatistics); read by GET.
+    /// `statistics`: [`PerformanceSvmNfsStatistics`](crate::PerformanceSvmNfsStatistics), since ONTAP 9.7; read by GET.
     #[resource(get)]
     pub statistics: Option<PerformanceSvmNfsStatistics>,
     /// `transport`: [`NfsServiceTransport`](crate::NfsServiceTransport); read by GET; sent by POST and PATCH.
@@ -90,7 +90,7 @@ pub struct NfsService {
     /// `vstorage_enabled`: boolean; read by GET; sent by POST and PATCH.
     #[resource(get, post, patch)]
     pub vstorage_enabled: Option<bool>,
-    /// `windows`: [`NfsServiceWindows`](crate::NfsServiceWindows); read by GET; sent by POST and PATCH.
+    /// `windows`: [`NfsServiceWindows`](crate::NfsServiceWindows), since ONTAP 9.11; read by GET; sent by POST and PATCH.
     #[resource(get, post, patch)]
     pub windows: Option<NfsServiceWindows>,
 }

@@ -6,6 +6,7 @@ use crate::PerformanceSvmNfsSvm;
 
 /// The singleton at `/api/protocols/nfs/services/{svm.uuid}/metrics`.
 ///
+/// Since ONTAP 9.7.
 /// Verbs: `get_collection`, `get_pages`, `count_collection`, `find`.
 /// Parent keys: `svm.uuid` (from the fields, or from `Query::parent` / `CallOptions::parent`).
 /// Generated from `spec/ontap-9.19.1.json`.

@@ -6,6 +6,7 @@ use crate::{IpInterfaceReference, SecurityCertificateReference, SvmReference};
 
 /// The objects at `/api/protocols/nfs/tls/interfaces`, one at `/api/protocols/nfs/tls/interfaces/{interface.uuid}`.
 ///
+/// Since ONTAP 9.15.
 /// Verbs: `get`, `fetch`, `get_collection`, `get_pages`, `count_collection`, `find`, `patch`, PATCH by query.
 /// Keys: `interface.uuid`.
 /// Generated from `spec/ontap-9.19.1.json`.
@@ -32,7 +33,7 @@ pub struct NfsTlsInterface {
     /// `enabled`: boolean; read by GET; sent by PATCH.
     #[resource(get, patch)]
     pub enabled: Option<bool>,
-    /// `enforce_host_authentication`: boolean; read by GET; sent by PATCH.
+    /// `enforce_host_authentication`: boolean, since ONTAP 9.19; read by GET; sent by PATCH.
     #[resource(get, patch)]
     pub enforce_host_authentication: Option<bool>,
     /// `svm`: [`SvmReference`](crate::SvmReference); read by GET.

@@ -32,10 +32,10 @@ pub struct NvmeInterface {
     /// `fc_interface`: [`NvmeInterfaceFcInterface`](crate::NvmeInterfaceFcInterface); read by GET.
     #[resource(get)]
     pub fc_interface: Option<NvmeInterfaceFcInterface>,
-    /// `interface_type`: [`NvmeInterfaceInterfaceType`](crate::NvmeInterfaceInterfaceType) (`fc_interface`, `ip_interface`); read by GET.
+    /// `interface_type`: [`NvmeInterfaceInterfaceType`](crate::NvmeInterfaceInterfaceType), since ONTAP 9.10 (`fc_interface`, `ip_interface`); read by GET.
     #[resource(get)]
     pub interface_type: Option<NvmeInterfaceInterfaceType>,
-    /// `ip_interface`: [`NvmeInterfaceIpInterface`](crate::NvmeInterfaceIpInterface); read by GET.
+    /// `ip_interface`: [`NvmeInterfaceIpInterface`](crate::NvmeInterfaceIpInterface), since ONTAP 9.10; read by GET.
     #[resource(get)]
     pub ip_interface: Option<NvmeInterfaceIpInterface>,
     /// `name`: string; read by GET.
@@ -50,7 +50,7 @@ pub struct NvmeInterface {
     /// `transport_address`: string; read by GET.
     #[resource(get)]
     pub transport_address: Option<String>,
-    /// `transport_protocols`: list of string; read by GET.
+    /// `transport_protocols`: list of string, since ONTAP 9.10; read by GET.
     #[resource(get)]
     pub transport_protocols: Option<Vec<String>>,
 }

@@ -29,10 +29,10 @@ pub struct NvmeService {
     /// `enabled`: boolean; read by GET; sent by POST and PATCH.
     #[resource(get, post, patch)]
     pub enabled: Option<bool>,
-    /// `metric`: [`NvmeServiceMetric`](crate::NvmeServiceMetric); read by GET.
+    /// `metric`: [`NvmeServiceMetric`](crate::NvmeServiceMetric), since ONTAP 9.7; read by GET.
     #[resource(get)]
     pub metric: Option<NvmeServiceMetric>,
-    /// `statistics`: [`NvmeServiceStatistics`](crate::NvmeServiceStatistics); read by GET.
+    /// `statistics`: [`NvmeServiceStatistics`](crate::NvmeServiceStatistics), since ONTAP 9.7; read by GET.
     #[resource(get)]
     pub statistics: Option<NvmeServiceStatistics>,
 }

@@ -8,7 +8,8 @@ use crate::{
 
 /// The objects at `/api/protocols/nvme/services/{svm.uuid}/metrics`, one at `/api/protocols/nvme/services/{svm.uuid}/metrics/{timestamp}`.
 ///
-/// Verbs: `get`, `fetch`, `get_collection`, `get_pages`, `count_collection`, `find`.
+/// Since ONTAP 9.7.
+/// Verbs: `get`, `fetch` (since ONTAP 9.14), `get_collection`, `get_pages`, `count_collection`, `find`.
 /// Keys: `timestamp`.
 /// Parent keys: `svm.uuid` (from the fields, or from `Query::parent` / `CallOptions::parent`).
 /// Generated from `spec/ontap-9.19.1.json`.
@@ -32,7 +33,7 @@ pub struct PerformanceNvmeMetric {
     /// `duration`: [`PerformanceNvmeMetricDuration`](crate::PerformanceNvmeMetricDuration) (`PT15S`, `PT4M`, `PT30M`, `PT2H`, `P1D`, `PT5M`); read by GET.
     #[resource(get)]
     pub duration: Option<PerformanceNvmeMetricDuration>,
-    /// `fc`: [`PerformanceNvmeMetricProperties`](crate::PerformanceNvmeMetricProperties); read by GET.
+    /// `fc`: [`PerformanceNvmeMetricProperties`](crate::PerformanceNvmeMetricProperties), since ONTAP 9.10; read by GET.
     #[resource(get)]
     pub fc: Option<PerformanceNvmeMetricProperties>,
     /// `iops`: [`PerformanceMetricIoType`](crate::PerformanceMetricIoType); read by GET.
@@ -41,13 +42,13 @@ pub struct PerformanceNvmeMetric {
     /// `latency`: [`PerformanceMetricIoType`](crate::PerformanceMetricIoType); read by GET.
     #[resource(get)]
     pub latency: Option<PerformanceMetricIoType>,
-    /// `status`: [`PerformanceNvmeMetricStatus`](crate::PerformanceNvmeMetricStatus) (`ok`, `error`, `partial_no_data`, `partial_no_response`, `partial_other_error`, `negative_delta`, `not_found`, `backfilled_data`, `inconsistent_delta_time`, `inconsistent_old_data`, `partial_no_uuid`); read by GET.
+    /// `status`: [`PerformanceNvmeMetricStatus`](crate::PerformanceNvmeMetricStatus), values `not_found` since 9.9 (`ok`, `error`, `partial_no_data`, `partial_no_response`, `partial_other_error`, `negative_delta`, `not_found`, `backfilled_data`, `inconsistent_delta_time`, `inconsistent_old_data`, `partial_no_uuid`); read by GET.
     #[resource(get)]
     pub status: Option<PerformanceNvmeMetricStatus>,
-    /// `svm`: [`PerformanceFcpMetricSvm`](crate::PerformanceFcpMetricSvm); read by GET; holds a key of the enclosing object's path.
+    /// `svm`: [`PerformanceFcpMetricSvm`](crate::PerformanceFcpMetricSvm), since ONTAP 9.9; read by GET; holds a key of the enclosing object's path.
     #[resource(get)]
     pub svm: Option<PerformanceFcpMetricSvm>,
-    /// `tcp`: [`PerformanceNvmeMetricProperties`](crate::PerformanceNvmeMetricProperties); read by GET.
+    /// `tcp`: [`PerformanceNvmeMetricProperties`](crate::PerformanceNvmeMetricProperties), since ONTAP 9.10; read by GET.
     #[resource(get)]
     pub tcp: Option<PerformanceNvmeMetricProperties>,
     /// `throughput`: [`PerformanceMetricIoTypeRwt`](crate::PerformanceMetricIoTypeRwt); read by GET.

@@ -36,10 +36,10 @@ pub struct NvmeSubsystemController {
     /// `admin_queue`: [`NvmeSubsystemControllerAdminQueue`](crate::NvmeSubsystemControllerAdminQueue); read by GET.
     #[resource(get)]
     pub admin_queue: Option<NvmeSubsystemControllerAdminQueue>,
-    /// `dh_hmac_chap`: [`NvmeSubsystemControllerDhHmacChap`](crate::NvmeSubsystemControllerDhHmacChap); read by GET.
+    /// `dh_hmac_chap`: [`NvmeSubsystemControllerDhHmacChap`](crate::NvmeSubsystemControllerDhHmacChap), since ONTAP 9.11; read by GET.
     #[resource(get)]
     pub dh_hmac_chap: Option<NvmeSubsystemControllerDhHmacChap>,
-    /// `digest`: [`NvmeSubsystemControllerDigest`](crate::NvmeSubsystemControllerDigest); read by GET.
+    /// `digest`: [`NvmeSubsystemControllerDigest`](crate::NvmeSubsystemControllerDigest), since ONTAP 9.15; read by GET.
     #[resource(get)]
     pub digest: Option<NvmeSubsystemControllerDigest>,
     /// `host`: [`NvmeSubsystemControllerHost`](crate::NvmeSubsystemControllerHost); read by GET.
@@ -51,7 +51,7 @@ pub struct NvmeSubsystemController {
     /// `io_queue`: [`NvmeSubsystemControllerIoQueue`](crate::NvmeSubsystemControllerIoQueue); read by GET.
     #[resource(get)]
     pub io_queue: Option<NvmeSubsystemControllerIoQueue>,
-    /// `keep_alive_timeout`: integer; read by GET.
+    /// `keep_alive_timeout`: integer, since ONTAP 9.14; read by GET.
     #[resource(get)]
     pub keep_alive_timeout: Option<i64>,
     /// `node`: [`NodeReference`](crate::NodeReference); read by GET.
@@ -60,10 +60,10 @@ pub struct NvmeSubsystemController {
     /// `svm`: [`SvmReference`](crate::SvmReference); read by GET.
     #[resource(get)]
     pub svm: Option<SvmReference>,
-    /// `tls`: [`NvmeSubsystemControllerTls`](crate::NvmeSubsystemControllerTls); read by GET.
+    /// `tls`: [`NvmeSubsystemControllerTls`](crate::NvmeSubsystemControllerTls), since ONTAP 9.16; read by GET.
     #[resource(get)]
     pub tls: Option<NvmeSubsystemControllerTls>,
-    /// `transport_protocol`: [`NvmeSubsystemControllerTransportProtocol`](crate::NvmeSubsystemControllerTransportProtocol) (`fc_nvme`, `nvme_tcp`, `nvme_roce`); read by GET.
+    /// `transport_protocol`: [`NvmeSubsystemControllerTransportProtocol`](crate::NvmeSubsystemControllerTransportProtocol), since ONTAP 9.16, values `nvme_roce` since 9.17 (`fc_nvme`, `nvme_tcp`, `nvme_roce`); read by GET.
     #[resource(get)]
     pub transport_protocol: Option<NvmeSubsystemControllerTransportProtocol>,
 }

@@ -31,7 +31,7 @@ pub struct NvmeSubsystem {
     /// `comment`: string, 0 to 255 characters; read by GET; sent by POST and PATCH.
     #[resource(get, post, patch)]
     pub comment: Option<String>,
-    /// `delete_on_unmap`: boolean; read by GET; sent by POST and PATCH.
+    /// `delete_on_unmap`: boolean, since ONTAP 9.7; read by GET; sent by POST and PATCH.
     #[resource(get, post, patch)]
     pub delete_on_unmap: Option<bool>,
     /// `hosts`: list of [`NvmeSubsystemHosts`](crate::NvmeSubsystemHosts); read by GET; sent by POST.
@@ -43,10 +43,10 @@ pub struct NvmeSubsystem {
     /// `name`: string, 1 to 64 characters; read by GET; sent by POST.
     #[resource(get, post)]
     pub name: Option<String>,
-    /// `os_type`: [`NvmeSubsystemOsType`](crate::NvmeSubsystemOsType) (`aix`, `linux`, `vmware`, `windows`); read by GET; sent by POST.
+    /// `os_type`: [`NvmeSubsystemOsType`](crate::NvmeSubsystemOsType), values `aix` since 9.10 (`aix`, `linux`, `vmware`, `windows`); read by GET; sent by POST.
     #[resource(get, post)]
     pub os_type: Option<NvmeSubsystemOsType>,
-    /// `replication`: [`NvmeSubsystemReplication`](crate::NvmeSubsystemReplication); read by GET; sent by POST and PATCH.
+    /// `replication`: [`NvmeSubsystemReplication`](crate::NvmeSubsystemReplication), since ONTAP 9.17; read by GET; sent by POST and PATCH.
     #[resource(get, post, patch)]
     pub replication: Option<NvmeSubsystemReplication>,
     /// `serial_number`: string, 20 to 20 characters; read by GET.
@@ -61,7 +61,7 @@ pub struct NvmeSubsystem {
     /// `target_nqn`: string, 1 to 223 characters; read by GET.
     #[resource(get)]
     pub target_nqn: Option<String>,
-    /// `vendor_uuids`: list of string; read by GET; sent by POST.
+    /// `vendor_uuids`: list of string, since ONTAP 9.9; read by GET; sent by POST.
     #[resource(get, post)]
     pub vendor_uuids: Option<Vec<String>>,
 }

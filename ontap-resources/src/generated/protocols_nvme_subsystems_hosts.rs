@@ -9,7 +9,7 @@ use crate::{
 
 /// The objects at `/api/protocols/nvme/subsystems/{subsystem.uuid}/hosts`, one at `/api/protocols/nvme/subsystems/{subsystem.uuid}/hosts/{nqn}`.
 ///
-/// Verbs: `get`, `fetch`, `get_collection`, `get_pages`, `count_collection`, `find`, `post`, `patch`, `delete`, PATCH by query, DELETE by query.
+/// Verbs: `get`, `fetch`, `get_collection`, `get_pages`, `count_collection`, `find`, `post`, `patch` (since ONTAP 9.17), `delete`, PATCH by query (since ONTAP 9.17), DELETE by query.
 /// Keys: `nqn`.
 /// Parent keys: `subsystem.uuid` (from the fields, or from `Query::parent` / `CallOptions::parent`).
 /// Generated from `spec/ontap-9.19.1.json`.
@@ -30,16 +30,16 @@ pub struct NvmeSubsystemHost {
     /// `_links`: [`ontap::Links`]; read by GET.
     #[resource(get, rename = "_links")]
     pub links: Option<ontap::Links>,
-    /// `dh_hmac_chap`: [`NvmeDhHmacChapAuthentication`](crate::NvmeDhHmacChapAuthentication); read by GET; sent by POST.
+    /// `dh_hmac_chap`: [`NvmeDhHmacChapAuthentication`](crate::NvmeDhHmacChapAuthentication), since ONTAP 9.11; read by GET; sent by POST.
     #[resource(get, post)]
     pub dh_hmac_chap: Option<NvmeDhHmacChapAuthentication>,
     /// `io_queue`: [`NvmeSubsystemHostIoQueue`](crate::NvmeSubsystemHostIoQueue); read by GET.
     #[resource(get)]
     pub io_queue: Option<NvmeSubsystemHostIoQueue>,
-    /// `priority`: [`NvmeSubsystemHostPriority`](crate::NvmeSubsystemHostPriority) (`regular`, `high`); read by GET; sent by POST.
+    /// `priority`: [`NvmeSubsystemHostPriority`](crate::NvmeSubsystemHostPriority), since ONTAP 9.14 (`regular`, `high`); read by GET; sent by POST.
     #[resource(get, post)]
     pub priority: Option<NvmeSubsystemHostPriority>,
-    /// `proximity`: [`NvmeHostProximity`](crate::NvmeHostProximity); read by GET; sent by POST and PATCH.
+    /// `proximity`: [`NvmeHostProximity`](crate::NvmeHostProximity), since ONTAP 9.17; read by GET; sent by POST and PATCH.
     #[resource(get, post, patch)]
     pub proximity: Option<NvmeHostProximity>,
     /// `records`: list of [`NvmeSubsystemHostNoRecords`](crate::NvmeSubsystemHostNoRecords); sent by POST.
@@ -48,7 +48,7 @@ pub struct NvmeSubsystemHost {
     /// `subsystem`: [`NvmeSubsystemHostRecordsSubsystem`](crate::NvmeSubsystemHostRecordsSubsystem); read by GET; holds a key of the enclosing object's path.
     #[resource(get)]
     pub subsystem: Option<NvmeSubsystemHostRecordsSubsystem>,
-    /// `tls`: [`NvmeTcpTls`](crate::NvmeTcpTls); read by GET; sent by POST.
+    /// `tls`: [`NvmeTcpTls`](crate::NvmeTcpTls), since ONTAP 9.16; read by GET; sent by POST.
     #[resource(get, post)]
     pub tls: Option<NvmeTcpTls>,
 }

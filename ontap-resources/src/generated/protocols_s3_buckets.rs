@@ -11,7 +11,8 @@ use crate::{
 
 /// The objects at `/api/protocols/s3/buckets`, one at `/api/protocols/s3/buckets/{svm.uuid}/{uuid}`.
 ///
-/// Verbs: `get`, `fetch`, `get_collection`, `get_pages`, `count_collection`, `find`, `post` (may start a job), `patch` (may start a job), `delete` (may start a job), PATCH by query (may start a job), DELETE by query (may start a job).
+/// Since ONTAP 9.7.
+/// Verbs: `get`, `fetch` (since ONTAP 9.8), `get_collection`, `get_pages`, `count_collection`, `find`, `post` (may start a job) (since ONTAP 9.8), `patch` (may start a job) (since ONTAP 9.8), `delete` (may start a job) (since ONTAP 9.8), PATCH by query (may start a job) (since ONTAP 9.8), DELETE by query (may start a job) (since ONTAP 9.8).
 /// Keys: `svm.uuid`, `uuid`.
 /// Generated from `spec/ontap-9.19.1.json`.
 ///
@@ -34,10 +35,10 @@ pub struct S3Bucket {
     /// `aggregates`: list of [`FlexcacheAggregatesReference`](crate::FlexcacheAggregatesReference); sent by POST.
     #[resource(post)]
     pub aggregates: Option<Vec<FlexcacheAggregatesReference>>,
-    /// `allowed`: boolean; read by GET; sent by POST and PATCH.
+    /// `allowed`: boolean, since ONTAP 9.11; read by GET; sent by POST and PATCH.
     #[resource(get, post, patch)]
     pub allowed: Option<bool>,
-    /// `audit_event_selector`: [`S3AuditEventSelector`](crate::S3AuditEventSelector); read by GET; sent by POST and PATCH.
+    /// `audit_event_selector`: [`S3AuditEventSelector`](crate::S3AuditEventSelector), since ONTAP 9.10; read by GET; sent by POST and PATCH.
     #[resource(get, post, patch)]
     pub audit_event_selector: Option<S3AuditEventSelector>,
     /// `comment`: string, 0 to 256 characters; read by GET; sent by POST and PATCH.
@@ -46,19 +47,19 @@ pub struct S3Bucket {
     /// `constituents_per_aggregate`: integer, 1 to 1000; sent by POST.
     #[resource(post)]
     pub constituents_per_aggregate: Option<i64>,
-    /// `cors`: [`S3BucketCors`](crate::S3BucketCors); read by GET; sent by POST and PATCH.
+    /// `cors`: [`S3BucketCors`](crate::S3BucketCors), since ONTAP 9.16; read by GET; sent by POST and PATCH.
     #[resource(get, post, patch)]
     pub cors: Option<S3BucketCors>,
     /// `encryption`: [`S3BucketEncryption`](crate::S3BucketEncryption); read by GET.
     #[resource(get)]
     pub encryption: Option<S3BucketEncryption>,
-    /// `is_consistent_etag`: boolean; read by GET; sent by POST and PATCH.
+    /// `is_consistent_etag`: boolean, since ONTAP 9.17; read by GET; sent by POST and PATCH.
     #[resource(get, post, patch)]
     pub is_consistent_etag: Option<bool>,
-    /// `is_nas_path_mutable`: boolean; read by GET; sent by POST.
+    /// `is_nas_path_mutable`: boolean, since ONTAP 9.17; read by GET; sent by POST.
     #[resource(get, post)]
     pub is_nas_path_mutable: Option<bool>,
-    /// `lifecycle_management`: [`S3BucketLifecycleManagement`](crate::S3BucketLifecycleManagement); read by GET; sent by POST.
+    /// `lifecycle_management`: [`S3BucketLifecycleManagement`](crate::S3BucketLifecycleManagement), since ONTAP 9.13; read by GET; sent by POST.
     #[resource(get, post)]
     pub lifecycle_management: Option<S3BucketLifecycleManagement>,
     /// `logical_used_size`: integer; read by GET.
@@ -67,43 +68,43 @@ pub struct S3Bucket {
     /// `name`: string, 3 to 63 characters; read by GET; sent by POST.
     #[resource(get, post)]
     pub name: Option<String>,
-    /// `nas_path`: string; read by GET; sent by POST and PATCH.
+    /// `nas_path`: string, since ONTAP 9.11; read by GET; sent by POST and PATCH.
     #[resource(get, post, patch)]
     pub nas_path: Option<String>,
-    /// `policy`: [`S3BucketPolicy`](crate::S3BucketPolicy); read by GET; sent by POST and PATCH.
+    /// `policy`: [`S3BucketPolicy`](crate::S3BucketPolicy), since ONTAP 9.8; read by GET; sent by POST and PATCH.
     #[resource(get, post, patch)]
     pub policy: Option<S3BucketPolicy>,
-    /// `protection_status`: [`S3BucketProtectionStatus`](crate::S3BucketProtectionStatus); read by GET; sent by POST and PATCH.
+    /// `protection_status`: [`S3BucketProtectionStatus`](crate::S3BucketProtectionStatus), since ONTAP 9.10; read by GET; sent by POST and PATCH.
     #[resource(get, post, patch)]
     pub protection_status: Option<S3BucketProtectionStatus>,
-    /// `qos_policy`: [`QosPolicyReference`](crate::QosPolicyReference); read by GET; sent by POST and PATCH.
+    /// `qos_policy`: [`QosPolicyReference`](crate::QosPolicyReference), since ONTAP 9.8; read by GET; sent by POST and PATCH.
     #[resource(get, post, patch)]
     pub qos_policy: Option<QosPolicyReference>,
-    /// `retention`: [`S3BucketRetention`](crate::S3BucketRetention); read by GET; sent by POST and PATCH.
+    /// `retention`: [`S3BucketRetention`](crate::S3BucketRetention), since ONTAP 9.14; read by GET; sent by POST and PATCH.
     #[resource(get, post, patch)]
     pub retention: Option<S3BucketRetention>,
-    /// `role`: [`S3BucketRole`](crate::S3BucketRole) (`standalone`, `active`, `passive`); read by GET.
+    /// `role`: [`S3BucketRole`](crate::S3BucketRole), since ONTAP 9.10 (`standalone`, `active`, `passive`); read by GET.
     #[resource(get)]
     pub role: Option<S3BucketRole>,
     /// `size`: integer, 107374182400 to 67553994410557440; read by GET; sent by POST and PATCH.
     #[resource(get, post, patch)]
     pub size: Option<i64>,
-    /// `snapshot_policy`: [`S3BucketSnapshotPolicy`](crate::S3BucketSnapshotPolicy); read by GET; sent by POST and PATCH.
+    /// `snapshot_policy`: [`S3BucketSnapshotPolicy`](crate::S3BucketSnapshotPolicy), since ONTAP 9.16; read by GET; sent by POST and PATCH.
     #[resource(get, post, patch)]
     pub snapshot_policy: Option<S3BucketSnapshotPolicy>,
-    /// `snapshot_restore`: [`S3BucketSnapshotRestore`](crate::S3BucketSnapshotRestore); read by GET; sent by POST and PATCH.
+    /// `snapshot_restore`: [`S3BucketSnapshotRestore`](crate::S3BucketSnapshotRestore), since ONTAP 9.18; read by GET; sent by POST and PATCH.
     #[resource(get, post, patch)]
     pub snapshot_restore: Option<S3BucketSnapshotRestore>,
-    /// `storage_service_level`: [`S3BucketStorageServiceLevel`](crate::S3BucketStorageServiceLevel) (`value`, `performance`, `extreme`); sent by POST.
+    /// `storage_service_level`: [`S3BucketStorageServiceLevel`](crate::S3BucketStorageServiceLevel), since ONTAP 9.8 (`value`, `performance`, `extreme`); sent by POST.
     #[resource(post)]
     pub storage_service_level: Option<S3BucketStorageServiceLevel>,
-    /// `type`: [`S3BucketType`](crate::S3BucketType) (`s3`, `nas`); read by GET; sent by POST and PATCH.
+    /// `type`: [`S3BucketType`](crate::S3BucketType), since ONTAP 9.11 (`s3`, `nas`); read by GET; sent by POST and PATCH.
     #[resource(get, post, patch, rename = "type")]
     pub type_: Option<S3BucketType>,
-    /// `use_mirrored_aggregates`: boolean; sent by POST.
+    /// `use_mirrored_aggregates`: boolean, since ONTAP 9.14; sent by POST.
     #[resource(post)]
     pub use_mirrored_aggregates: Option<bool>,
-    /// `versioning_state`: [`S3BucketVersioningState`](crate::S3BucketVersioningState) (`disabled`, `enabled`, `suspended`); read by GET; sent by POST and PATCH.
+    /// `versioning_state`: [`S3BucketVersioningState`](crate::S3BucketVersioningState), since ONTAP 9.11 (`disabled`, `enabled`, `suspended`); read by GET; sent by POST and PATCH.
     #[resource(get, post, patch)]
     pub versioning_state: Option<S3BucketVersioningState>,
     /// `volume`: [`VolumeReference`](crate::VolumeReference); read by GET.

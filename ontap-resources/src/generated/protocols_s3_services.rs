@@ -8,6 +8,7 @@ use crate::{
 
 /// The objects at `/api/protocols/s3/services`, one at `/api/protocols/s3/services/{svm.uuid}`.
 ///
+/// Since ONTAP 9.7.
 /// Verbs: `get`, `fetch`, `get_collection`, `get_pages`, `count_collection`, `find`, `post`, `patch`, `delete` (may start a job), PATCH by query, DELETE by query (may start a job).
 /// Keys: `svm.uuid`.
 /// Generated from `spec/ontap-9.19.1.json`.
@@ -28,55 +29,55 @@ pub struct S3Service {
     /// `_links`: [`ontap::Links`]; read by GET.
     #[resource(get, rename = "_links")]
     pub links: Option<ontap::Links>,
-    /// `bucket_create_retention_mode`: [`S3ServiceBucketCreateRetentionMode`](crate::S3ServiceBucketCreateRetentionMode) (`no_lock`, `compliance`, `governance`); read by GET; sent by POST and PATCH.
+    /// `bucket_create_retention_mode`: [`S3ServiceBucketCreateRetentionMode`](crate::S3ServiceBucketCreateRetentionMode), since ONTAP 9.19 (`no_lock`, `compliance`, `governance`); read by GET; sent by POST and PATCH.
     #[resource(get, post, patch)]
     pub bucket_create_retention_mode: Option<S3ServiceBucketCreateRetentionMode>,
     /// `buckets`: list of [`S3Bucket`](crate::S3Bucket); read by GET; sent by POST.
     #[resource(get, post)]
     pub buckets: Option<Vec<S3Bucket>>,
-    /// `certificate`: [`SecurityCertificateReference`](crate::SecurityCertificateReference); read by GET; sent by POST and PATCH.
+    /// `certificate`: [`SecurityCertificateReference`](crate::SecurityCertificateReference), since ONTAP 9.8; read by GET; sent by POST and PATCH.
     #[resource(get, post, patch)]
     pub certificate: Option<SecurityCertificateReference>,
     /// `comment`: string, 0 to 256 characters; read by GET; sent by POST and PATCH.
     #[resource(get, post, patch)]
     pub comment: Option<String>,
-    /// `default_unix_user`: string; read by GET; sent by POST and PATCH.
+    /// `default_unix_user`: string, since ONTAP 9.11; read by GET; sent by POST and PATCH.
     #[resource(get, post, patch)]
     pub default_unix_user: Option<String>,
-    /// `default_win_user`: string; read by GET; sent by POST and PATCH.
+    /// `default_win_user`: string, since ONTAP 9.11; read by GET; sent by POST and PATCH.
     #[resource(get, post, patch)]
     pub default_win_user: Option<String>,
     /// `enabled`: boolean; read by GET; sent by POST and PATCH.
     #[resource(get, post, patch)]
     pub enabled: Option<bool>,
-    /// `is_http_enabled`: boolean; read by GET; sent by POST and PATCH.
+    /// `is_http_enabled`: boolean, since ONTAP 9.8; read by GET; sent by POST and PATCH.
     #[resource(get, post, patch)]
     pub is_http_enabled: Option<bool>,
-    /// `is_https_enabled`: boolean; read by GET; sent by POST and PATCH.
+    /// `is_https_enabled`: boolean, since ONTAP 9.8; read by GET; sent by POST and PATCH.
     #[resource(get, post, patch)]
     pub is_https_enabled: Option<bool>,
-    /// `max_key_time_to_live`: string; read by GET; sent by POST and PATCH.
+    /// `max_key_time_to_live`: string, since ONTAP 9.15; read by GET; sent by POST and PATCH.
     #[resource(get, post, patch)]
     pub max_key_time_to_live: Option<String>,
-    /// `max_lock_retention_period`: string; read by GET; sent by POST and PATCH.
+    /// `max_lock_retention_period`: string, since ONTAP 9.16; read by GET; sent by POST and PATCH.
     #[resource(get, post, patch)]
     pub max_lock_retention_period: Option<String>,
-    /// `metric`: [`PerformanceMetricSvm`](crate::PerformanceMetricSvm); read by GET.
+    /// `metric`: [`PerformanceMetricSvm`](crate::PerformanceMetricSvm), since ONTAP 9.8; read by GET.
     #[resource(get)]
     pub metric: Option<PerformanceMetricSvm>,
-    /// `min_lock_retention_period`: string; read by GET; sent by POST and PATCH.
+    /// `min_lock_retention_period`: string, since ONTAP 9.16; read by GET; sent by POST and PATCH.
     #[resource(get, post, patch)]
     pub min_lock_retention_period: Option<String>,
     /// `name`: string, 3 to 253 characters; read by GET; sent by POST and PATCH.
     #[resource(get, post, patch)]
     pub name: Option<String>,
-    /// `port`: integer, 1 to 65535; read by GET; sent by POST and PATCH.
+    /// `port`: integer, 1 to 65535, since ONTAP 9.8; read by GET; sent by POST and PATCH.
     #[resource(get, post, patch)]
     pub port: Option<i64>,
-    /// `secure_port`: integer, 1 to 65535; read by GET; sent by POST and PATCH.
+    /// `secure_port`: integer, 1 to 65535, since ONTAP 9.8; read by GET; sent by POST and PATCH.
     #[resource(get, post, patch)]
     pub secure_port: Option<i64>,
-    /// `statistics`: [`PerformanceMetricRawSvm`](crate::PerformanceMetricRawSvm); read by GET.
+    /// `statistics`: [`PerformanceMetricRawSvm`](crate::PerformanceMetricRawSvm), since ONTAP 9.8; read by GET.
     #[resource(get)]
     pub statistics: Option<PerformanceMetricRawSvm>,
     /// `users`: list of [`S3User`](crate::S3User); read by GET; sent by POST.

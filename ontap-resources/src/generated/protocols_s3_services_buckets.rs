@@ -11,6 +11,7 @@ use crate::{
 
 /// The objects at `/api/protocols/s3/services/{svm.uuid}/buckets`, one at `/api/protocols/s3/services/{svm.uuid}/buckets/{uuid}`.
 ///
+/// Since ONTAP 9.7.
 /// Verbs: `get`, `fetch`, `get_collection`, `get_pages`, `count_collection`, `find`, `post` (may start a job), `patch` (may start a job), `delete` (may start a job), PATCH by query (may start a job), DELETE by query (may start a job).
 /// Keys: `uuid`.
 /// Parent keys: `svm.uuid` (from the fields, or from `Query::parent` / `CallOptions::parent`).
@@ -32,7 +33,7 @@ pub struct S3BucketSvm {
     /// `aggregates`: list of [`S3BucketAggregatesReference`](crate::S3BucketAggregatesReference); sent by POST.
     #[resource(post)]
     pub aggregates: Option<Vec<S3BucketAggregatesReference>>,
-    /// `audit_event_selector`: [`S3AuditEventSelector`](crate::S3AuditEventSelector); read by GET; sent by POST and PATCH.
+    /// `audit_event_selector`: [`S3AuditEventSelector`](crate::S3AuditEventSelector), since ONTAP 9.10; read by GET; sent by POST and PATCH.
     #[resource(get, post, patch)]
     pub audit_event_selector: Option<S3AuditEventSelector>,
     /// `comment`: string, 0 to 256 characters; read by GET; sent by POST and PATCH.
@@ -41,19 +42,19 @@ pub struct S3BucketSvm {
     /// `constituents_per_aggregate`: integer, 1 to 1000; sent by POST.
     #[resource(post)]
     pub constituents_per_aggregate: Option<i64>,
-    /// `cors`: [`S3BucketSvmCors`](crate::S3BucketSvmCors); read by GET; sent by POST and PATCH.
+    /// `cors`: [`S3BucketSvmCors`](crate::S3BucketSvmCors), since ONTAP 9.16; read by GET; sent by POST and PATCH.
     #[resource(get, post, patch)]
     pub cors: Option<S3BucketSvmCors>,
     /// `encryption`: [`S3BucketSvmEncryption`](crate::S3BucketSvmEncryption); read by GET.
     #[resource(get)]
     pub encryption: Option<S3BucketSvmEncryption>,
-    /// `is_consistent_etag`: boolean; read by GET; sent by POST and PATCH.
+    /// `is_consistent_etag`: boolean, since ONTAP 9.17; read by GET; sent by POST and PATCH.
     #[resource(get, post, patch)]
     pub is_consistent_etag: Option<bool>,
-    /// `is_nas_path_mutable`: boolean; read by GET; sent by POST.
+    /// `is_nas_path_mutable`: boolean, since ONTAP 9.17; read by GET; sent by POST.
     #[resource(get, post)]
     pub is_nas_path_mutable: Option<bool>,
-    /// `lifecycle_management`: [`S3BucketSvmLifecycleManagement`](crate::S3BucketSvmLifecycleManagement); read by GET; sent by POST and PATCH.
+    /// `lifecycle_management`: [`S3BucketSvmLifecycleManagement`](crate::S3BucketSvmLifecycleManagement), since ONTAP 9.13; read by GET; sent by POST and PATCH.
     #[resource(get, post, patch)]
     pub lifecycle_management: Option<S3BucketSvmLifecycleManagement>,
     /// `logical_used_size`: integer; read by GET.
@@ -62,43 +63,43 @@ pub struct S3BucketSvm {
     /// `name`: string, 3 to 63 characters; read by GET; sent by POST.
     #[resource(get, post)]
     pub name: Option<String>,
-    /// `nas_path`: string; read by GET; sent by POST and PATCH.
+    /// `nas_path`: string, since ONTAP 9.11; read by GET; sent by POST and PATCH.
     #[resource(get, post, patch)]
     pub nas_path: Option<String>,
-    /// `policy`: [`S3BucketPolicy`](crate::S3BucketPolicy); read by GET; sent by POST and PATCH.
+    /// `policy`: [`S3BucketPolicy`](crate::S3BucketPolicy), since ONTAP 9.8; read by GET; sent by POST and PATCH.
     #[resource(get, post, patch)]
     pub policy: Option<S3BucketPolicy>,
-    /// `protection_status`: [`S3BucketSvmProtectionStatus`](crate::S3BucketSvmProtectionStatus); read by GET; sent by POST and PATCH.
+    /// `protection_status`: [`S3BucketSvmProtectionStatus`](crate::S3BucketSvmProtectionStatus), since ONTAP 9.10; read by GET; sent by POST and PATCH.
     #[resource(get, post, patch)]
     pub protection_status: Option<S3BucketSvmProtectionStatus>,
-    /// `qos_policy`: [`QosPolicyReference`](crate::QosPolicyReference); read by GET; sent by POST and PATCH.
+    /// `qos_policy`: [`QosPolicyReference`](crate::QosPolicyReference), since ONTAP 9.8; read by GET; sent by POST and PATCH.
     #[resource(get, post, patch)]
     pub qos_policy: Option<QosPolicyReference>,
-    /// `retention`: [`S3BucketRetention`](crate::S3BucketRetention); read by GET; sent by POST and PATCH.
+    /// `retention`: [`S3BucketRetention`](crate::S3BucketRetention), since ONTAP 9.14; read by GET; sent by POST and PATCH.
     #[resource(get, post, patch)]
     pub retention: Option<S3BucketRetention>,
-    /// `role`: [`S3BucketRole`](crate::S3BucketRole) (`standalone`, `active`, `passive`); read by GET.
+    /// `role`: [`S3BucketRole`](crate::S3BucketRole), since ONTAP 9.10 (`standalone`, `active`, `passive`); read by GET.
     #[resource(get)]
     pub role: Option<S3BucketRole>,
     /// `size`: integer, 199229440 to 62672162783232000; read by GET; sent by POST and PATCH.
     #[resource(get, post, patch)]
     pub size: Option<i64>,
-    /// `snapshot_policy`: [`S3BucketSnapshotPolicy`](crate::S3BucketSnapshotPolicy); read by GET; sent by POST and PATCH.
+    /// `snapshot_policy`: [`S3BucketSnapshotPolicy`](crate::S3BucketSnapshotPolicy), since ONTAP 9.16; read by GET; sent by POST and PATCH.
     #[resource(get, post, patch)]
     pub snapshot_policy: Option<S3BucketSnapshotPolicy>,
-    /// `snapshot_restore`: [`S3BucketSnapshotRestore`](crate::S3BucketSnapshotRestore); read by GET; sent by POST and PATCH.
+    /// `snapshot_restore`: [`S3BucketSnapshotRestore`](crate::S3BucketSnapshotRestore), since ONTAP 9.18; read by GET; sent by POST and PATCH.
     #[resource(get, post, patch)]
     pub snapshot_restore: Option<S3BucketSnapshotRestore>,
-    /// `storage_service_level`: [`S3BucketStorageServiceLevel`](crate::S3BucketStorageServiceLevel) (`value`, `performance`, `extreme`); sent by POST.
+    /// `storage_service_level`: [`S3BucketStorageServiceLevel`](crate::S3BucketStorageServiceLevel), since ONTAP 9.8 (`value`, `performance`, `extreme`); sent by POST.
     #[resource(post)]
     pub storage_service_level: Option<S3BucketStorageServiceLevel>,
     /// `svm`: [`SvmReference`](crate::SvmReference); read by GET; holds a key of the enclosing object's path.
     #[resource(get)]
     pub svm: Option<SvmReference>,
-    /// `type`: [`S3BucketType`](crate::S3BucketType) (`s3`, `nas`); read by GET; sent by POST and PATCH.
+    /// `type`: [`S3BucketType`](crate::S3BucketType), since ONTAP 9.11 (`s3`, `nas`); read by GET; sent by POST and PATCH.
     #[resource(get, post, patch, rename = "type")]
     pub type_: Option<S3BucketType>,
-    /// `versioning_state`: [`S3BucketSvmVersioningState`](crate::S3BucketSvmVersioningState) (`disabled`, `enabled`, `suspended`); read by GET; sent by POST and PATCH.
+    /// `versioning_state`: [`S3BucketSvmVersioningState`](crate::S3BucketSvmVersioningState), since ONTAP 9.11 (`disabled`, `enabled`, `suspended`); read by GET; sent by POST and PATCH.
     #[resource(get, post, patch)]
     pub versioning_state: Option<S3BucketSvmVersioningState>,
     /// `volume`: [`VolumeReference`](crate::VolumeReference); read by GET.

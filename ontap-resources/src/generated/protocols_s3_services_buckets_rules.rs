@@ -10,6 +10,7 @@ use crate::{
 
 /// The objects at `/api/protocols/s3/services/{svm.uuid}/buckets/{s3_bucket.uuid}/rules`, one at `/api/protocols/s3/services/{svm.uuid}/buckets/{s3_bucket.uuid}/rules/{name}`.
 ///
+/// Since ONTAP 9.13.
 /// Verbs: `get`, `fetch`, `get_collection`, `get_pages`, `count_collection`, `find`, `post` (may start a job), `patch` (may start a job), `delete`, PATCH by query (may start a job), DELETE by query.
 /// Keys: `name`.
 /// Parent keys: `svm.uuid`, `s3_bucket.uuid` (from the fields, or from `Query::parent` / `CallOptions::parent`).
@@ -34,7 +35,7 @@ pub struct S3BucketLifecycleRule {
     /// `abort_incomplete_multipart_upload`: [`S3BucketLifecycleAbortIncompleteMultipartUpload`](crate::S3BucketLifecycleAbortIncompleteMultipartUpload); read by GET; sent by POST and PATCH.
     #[resource(get, post, patch)]
     pub abort_incomplete_multipart_upload: Option<S3BucketLifecycleAbortIncompleteMultipartUpload>,
-    /// `bucket_name`: string, 3 to 63 characters; read by GET; sent by POST.
+    /// `bucket_name`: string, 3 to 63 characters, since ONTAP 9.14; read by GET; sent by POST.
     #[resource(get, post)]
     pub bucket_name: Option<String>,
     /// `enabled`: boolean; read by GET; sent by POST and PATCH.
@@ -49,10 +50,10 @@ pub struct S3BucketLifecycleRule {
     /// `object_filter`: [`S3BucketLifecycleObjectFilter`](crate::S3BucketLifecycleObjectFilter); read by GET; sent by POST.
     #[resource(get, post)]
     pub object_filter: Option<S3BucketLifecycleObjectFilter>,
-    /// `svm`: [`SvmReference`](crate::SvmReference); read by GET; holds a key of the enclosing object's path.
+    /// `svm`: [`SvmReference`](crate::SvmReference), since ONTAP 9.14; read by GET; holds a key of the enclosing object's path.
     #[resource(get)]
     pub svm: Option<SvmReference>,
-    /// `uuid`: string, format `uuid`; read by GET.
+    /// `uuid`: string, format `uuid`, since ONTAP 9.14; read by GET.
     #[resource(get)]
     pub uuid: Option<String>,
     /// `s3_bucket`: [`S3BucketLifecycleRuleS3Bucket`](crate::S3BucketLifecycleRuleS3Bucket); carried by none of this resource's verbs; holds a key of the enclosing object's path.

@@ -6,6 +6,7 @@ use crate::{S3BucketSnapshotS3Bucket, SvmReference};
 
 /// The objects at `/api/protocols/s3/services/{svm.uuid}/buckets/{s3_bucket.uuid}/snapshots`, one at `/api/protocols/s3/services/{svm.uuid}/buckets/{s3_bucket.uuid}/snapshots/{uuid}`.
 ///
+/// Since ONTAP 9.16.
 /// Verbs: `get`, `fetch`, `get_collection`, `get_pages`, `count_collection`, `find`, `post` (may start a job), `delete`, DELETE by query.
 /// Keys: `uuid`.
 /// Parent keys: `svm.uuid`, `s3_bucket.uuid` (from the fields, or from `Query::parent` / `CallOptions::parent`).

@@ -6,6 +6,7 @@ use crate::{S3PolicyReference, S3UserReference, SvmReference};
 
 /// The objects at `/api/protocols/s3/services/{svm.uuid}/groups`, one at `/api/protocols/s3/services/{svm.uuid}/groups/{id}`.
 ///
+/// Since ONTAP 9.8.
 /// Verbs: `get`, `fetch`, `get_collection`, `get_pages`, `count_collection`, `find`, `post`, `patch`, `delete`, PATCH by query, DELETE by query.
 /// Keys: `id`.
 /// Parent keys: `svm.uuid` (from the fields, or from `Query::parent` / `CallOptions::parent`).

@@ -6,6 +6,7 @@ use crate::{PerformanceMetricIoType, PerformanceS3MetricSvm};
 
 /// The singleton at `/api/protocols/s3/services/{svm.uuid}/metrics`.
 ///
+/// Since ONTAP 9.8.
 /// Verbs: `get_collection`, `get_pages`, `count_collection`, `find`.
 /// Parent keys: `svm.uuid` (from the fields, or from `Query::parent` / `CallOptions::parent`).
 /// Generated from `spec/ontap-9.19.1.json`.
@@ -32,7 +33,7 @@ pub struct PerformanceS3Metric {
     /// `latency`: [`PerformanceMetricIoType`](crate::PerformanceMetricIoType); read by GET.
     #[resource(get)]
     pub latency: Option<PerformanceMetricIoType>,
-    /// `status`: [`PerformanceS3MetricStatus`](crate::PerformanceS3MetricStatus) (`ok`, `error`, `partial_no_data`, `partial_no_response`, `partial_other_error`, `negative_delta`, `not_found`, `backfilled_data`, `inconsistent_delta_time`, `inconsistent_old_data`, `partial_no_uuid`); read by GET.
+    /// `status`: [`PerformanceS3MetricStatus`](crate::PerformanceS3MetricStatus), values `not_found` since 9.9 (`ok`, `error`, `partial_no_data`, `partial_no_response`, `partial_other_error`, `negative_delta`, `not_found`, `backfilled_data`, `inconsistent_delta_time`, `inconsistent_old_data`, `partial_no_uuid`); read by GET.
     #[resource(get)]
     pub status: Option<PerformanceS3MetricStatus>,
     /// `throughput`: [`PerformanceMetricIoType`](crate::PerformanceMetricIoType); read by GET.

@@ -6,6 +6,7 @@ use crate::{S3PolicyStatement, SvmReference};
 
 /// The objects at `/api/protocols/s3/services/{svm.uuid}/policies`, one at `/api/protocols/s3/services/{svm.uuid}/policies/{name}`.
 ///
+/// Since ONTAP 9.8.
 /// Verbs: `get`, `fetch`, `get_collection`, `get_pages`, `count_collection`, `find`, `post`, `patch`, `delete`, PATCH by query, DELETE by query.
 /// Keys: `name`.
 /// Parent keys: `svm.uuid` (from the fields, or from `Query::parent` / `CallOptions::parent`).

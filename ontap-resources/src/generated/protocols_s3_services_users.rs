@@ -6,6 +6,7 @@ use crate::{S3UserKey, SvmReference};
 
 /// The objects at `/api/protocols/s3/services/{svm.uuid}/users`, one at `/api/protocols/s3/services/{svm.uuid}/users/{name}`.
 ///
+/// Since ONTAP 9.7.
 /// Verbs: `get`, `fetch`, `get_collection`, `get_pages`, `count_collection`, `find`, `post`, `patch`, `delete`, PATCH by query, DELETE by query.
 /// Keys: `name`.
 /// Parent keys: `svm.uuid` (from the fields, or from `Query::parent` / `CallOptions::parent`).
@@ -30,19 +31,19 @@ pub struct S3User {
     /// `comment`: string, 0 to 256 characters; read by GET; sent by POST and PATCH.
     #[resource(get, post, patch)]
     pub comment: Option<String>,
-    /// `key_expiry_time`: timestamp ([`ontap::Timestamp`]); read by GET.
+    /// `key_expiry_time`: timestamp ([`ontap::Timestamp`]), since ONTAP 9.14; read by GET.
     #[resource(get)]
     pub key_expiry_time: Option<ontap::Timestamp>,
-    /// `key_id`: integer, 1 to 2; sent by PATCH.
+    /// `key_id`: integer, 1 to 2, since ONTAP 9.19; sent by PATCH.
     #[resource(patch)]
     pub key_id: Option<i64>,
-    /// `key_time_to_live`: string; read by GET; sent by POST and PATCH.
+    /// `key_time_to_live`: string, since ONTAP 9.14; read by GET; sent by POST and PATCH.
     #[resource(get, post, patch)]
     pub key_time_to_live: Option<String>,
-    /// `keys`: list of [`S3UserKey`](crate::S3UserKey); read by GET.
+    /// `keys`: list of [`S3UserKey`](crate::S3UserKey), since ONTAP 9.19; read by GET.
     #[resource(get)]
     pub keys: Option<Vec<S3UserKey>>,
-    /// `secret_key`: secret string ([`ontap::Secret`]); sent by POST and PATCH; printed as `*********`.
+    /// `secret_key`: secret string ([`ontap::Secret`]), since ONTAP 9.16; sent by POST and PATCH; printed as `*********`.
     #[resource(post, patch)]
     pub secret_key: Option<ontap::Secret>,
     /// `svm`: [`SvmReference`](crate::SvmReference); read by GET; holds a key of the enclosing object's path.
@@ -60,9 +61,9 @@ pub struct S3User {
 /// ```
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct S3UserPatchParams {
-    /// `delete_keys`: boolean, default `false`.
+    /// `delete_keys`: boolean, default `false`, since ONTAP 9.14.
     pub delete_keys: Option<bool>,
-    /// `regenerate_keys`: boolean, default `false`.
+    /// `regenerate_keys`: boolean, default `false`, since ONTAP 9.7.
     pub regenerate_keys: Option<bool>,
 }
 
@@ -89,9 +90,9 @@ impl ontap::QueryParams for S3UserPatchParams {
 pub struct S3UserPatchCollectionParams {
     /// `continue_on_failure`: boolean, default `false`.
     pub continue_on_failure: Option<bool>,
-    /// `delete_keys`: boolean, default `false`.
+    /// `delete_keys`: boolean, default `false`, since ONTAP 9.14.
     pub delete_keys: Option<bool>,
-    /// `regenerate_keys`: boolean, default `false`.
+    /// `regenerate_keys`: boolean, default `false`, since ONTAP 9.7.
     pub regenerate_keys: Option<bool>,
     /// `serial_records`: boolean, default `false`.
     pub serial_records: Option<bool>,

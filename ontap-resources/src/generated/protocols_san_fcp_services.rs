@@ -29,10 +29,10 @@ pub struct FcpService {
     /// `enabled`: boolean; read by GET; sent by POST and PATCH.
     #[resource(get, post, patch)]
     pub enabled: Option<bool>,
-    /// `metric`: [`PerformanceMetricSvm`](crate::PerformanceMetricSvm); read by GET.
+    /// `metric`: [`PerformanceMetricSvm`](crate::PerformanceMetricSvm), since ONTAP 9.7; read by GET.
     #[resource(get)]
     pub metric: Option<PerformanceMetricSvm>,
-    /// `statistics`: [`PerformanceMetricRawSvm`](crate::PerformanceMetricRawSvm); read by GET.
+    /// `statistics`: [`PerformanceMetricRawSvm`](crate::PerformanceMetricRawSvm), since ONTAP 9.7; read by GET.
     #[resource(get)]
     pub statistics: Option<PerformanceMetricRawSvm>,
     /// `target`: [`FcpServiceTarget`](crate::FcpServiceTarget); read by GET.

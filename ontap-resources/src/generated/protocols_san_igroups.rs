@@ -29,16 +29,16 @@ pub struct Igroup {
     /// `_links`: [`ontap::Links`]; read by GET.
     #[resource(get, rename = "_links")]
     pub links: Option<ontap::Links>,
-    /// `comment`: string, 0 to 254 characters; read by GET; sent by POST and PATCH.
+    /// `comment`: string, 0 to 254 characters, since ONTAP 9.9; read by GET; sent by POST and PATCH.
     #[resource(get, post, patch)]
     pub comment: Option<String>,
-    /// `connectivity_tracking`: [`IgroupConnectivityTracking`](crate::IgroupConnectivityTracking); read by GET.
+    /// `connectivity_tracking`: [`IgroupConnectivityTracking`](crate::IgroupConnectivityTracking), since ONTAP 9.11; read by GET.
     #[resource(get)]
     pub connectivity_tracking: Option<IgroupConnectivityTracking>,
     /// `delete_on_unmap`: boolean; read by GET; sent by POST and PATCH.
     #[resource(get, post, patch)]
     pub delete_on_unmap: Option<bool>,
-    /// `igroups`: list of [`IgroupChild`](crate::IgroupChild); read by GET; sent by POST.
+    /// `igroups`: list of [`IgroupChild`](crate::IgroupChild), since ONTAP 9.9; read by GET; sent by POST.
     #[resource(get, post)]
     pub igroups: Option<Vec<IgroupChild>>,
     /// `initiators`: list of [`IgroupInitiatorListItem`](crate::IgroupInitiatorListItem); read by GET; sent by POST.
@@ -53,25 +53,25 @@ pub struct Igroup {
     /// `os_type`: [`IgroupOsType`](crate::IgroupOsType) (`aix`, `hpux`, `hyper_v`, `linux`, `netware`, `openvms`, `solaris`, `vmware`, `windows`, `xen`); read by GET; sent by POST and PATCH.
     #[resource(get, post, patch)]
     pub os_type: Option<IgroupOsType>,
-    /// `parent_igroups`: list of [`IgroupParent`](crate::IgroupParent); read by GET.
+    /// `parent_igroups`: list of [`IgroupParent`](crate::IgroupParent), since ONTAP 9.9; read by GET.
     #[resource(get)]
     pub parent_igroups: Option<Vec<IgroupParent>>,
-    /// `portset`: [`PortsetReference`](crate::PortsetReference); read by GET; sent by POST and PATCH.
+    /// `portset`: [`PortsetReference`](crate::PortsetReference), since ONTAP 9.9; read by GET; sent by POST and PATCH.
     #[resource(get, post, patch)]
     pub portset: Option<PortsetReference>,
     /// `protocol`: [`IgroupProtocol`](crate::IgroupProtocol) (`fcp`, `iscsi`, `mixed`); read by GET; sent by POST.
     #[resource(get, post)]
     pub protocol: Option<IgroupProtocol>,
-    /// `replication`: [`IgroupReplication`](crate::IgroupReplication); read by GET; sent by POST and PATCH.
+    /// `replication`: [`IgroupReplication`](crate::IgroupReplication), since ONTAP 9.15; read by GET; sent by POST and PATCH.
     #[resource(get, post, patch)]
     pub replication: Option<IgroupReplication>,
-    /// `supports_igroups`: boolean; read by GET.
+    /// `supports_igroups`: boolean, since ONTAP 9.9; read by GET.
     #[resource(get)]
     pub supports_igroups: Option<bool>,
     /// `svm`: [`SvmReference`](crate::SvmReference); read by GET; sent by POST.
     #[resource(get, post)]
     pub svm: Option<SvmReference>,
-    /// `target`: [`IgroupTarget`](crate::IgroupTarget); read by GET.
+    /// `target`: [`IgroupTarget`](crate::IgroupTarget), since ONTAP 9.11; read by GET.
     #[resource(get)]
     pub target: Option<IgroupTarget>,
 }

@@ -6,6 +6,7 @@ use crate::{FcLoginIgroups, IgroupNestedIgroup};
 
 /// The objects at `/api/protocols/san/igroups/{igroup.uuid}/igroups`, one at `/api/protocols/san/igroups/{igroup.uuid}/igroups/{uuid}`.
 ///
+/// Since ONTAP 9.9.
 /// Verbs: `get`, `fetch`, `get_collection`, `get_pages`, `count_collection`, `find`, `post`, `delete`, DELETE by query.
 /// Keys: `uuid`.
 /// Parent keys: `igroup.uuid` (from the fields, or from `Query::parent` / `CallOptions::parent`).

@@ -6,7 +6,7 @@ use crate::{IgroupInitiatorConnectivityTracking, IgroupInitiatorNoRecords, Igrou
 
 /// The objects at `/api/protocols/san/igroups/{igroup.uuid}/initiators`, one at `/api/protocols/san/igroups/{igroup.uuid}/initiators/{name}`.
 ///
-/// Verbs: `get`, `fetch`, `get_collection`, `get_pages`, `count_collection`, `find`, `post`, `patch`, `delete`, PATCH by query, DELETE by query.
+/// Verbs: `get`, `fetch`, `get_collection`, `get_pages`, `count_collection`, `find`, `post`, `patch` (since ONTAP 9.9), `delete`, PATCH by query (since ONTAP 9.9), DELETE by query.
 /// Keys: `name`.
 /// Parent keys: `igroup.uuid` (from the fields, or from `Query::parent` / `CallOptions::parent`).
 /// Generated from `spec/ontap-9.19.1.json`.
@@ -27,16 +27,16 @@ pub struct IgroupInitiator {
     /// `_links`: [`ontap::Links`]; read by GET.
     #[resource(get, rename = "_links")]
     pub links: Option<ontap::Links>,
-    /// `comment`: string, 0 to 254 characters; read by GET; sent by POST and PATCH.
+    /// `comment`: string, 0 to 254 characters, since ONTAP 9.9; read by GET; sent by POST and PATCH.
     #[resource(get, post, patch)]
     pub comment: Option<String>,
-    /// `connectivity_tracking`: [`IgroupInitiatorConnectivityTracking`](crate::IgroupInitiatorConnectivityTracking); read by GET.
+    /// `connectivity_tracking`: [`IgroupInitiatorConnectivityTracking`](crate::IgroupInitiatorConnectivityTracking), since ONTAP 9.11; read by GET.
     #[resource(get)]
     pub connectivity_tracking: Option<IgroupInitiatorConnectivityTracking>,
     /// `igroup`: [`IgroupReference`](crate::IgroupReference); read by GET; sent by POST and PATCH; holds a key of the enclosing object's path.
     #[resource(get, post, patch)]
     pub igroup: Option<IgroupReference>,
-    /// `proximity`: [`IgroupInitiatorProximity`](crate::IgroupInitiatorProximity); read by GET; sent by POST and PATCH.
+    /// `proximity`: [`IgroupInitiatorProximity`](crate::IgroupInitiatorProximity), since ONTAP 9.15; read by GET; sent by POST and PATCH.
     #[resource(get, post, patch)]
     pub proximity: Option<IgroupInitiatorProximity>,
     /// `records`: list of [`IgroupInitiatorNoRecords`](crate::IgroupInitiatorNoRecords); sent by POST and PATCH.

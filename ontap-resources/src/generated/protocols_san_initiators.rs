@@ -6,6 +6,7 @@ use crate::SvmReference;
 
 /// The objects at `/api/protocols/san/initiators`, one at `/api/protocols/san/initiators/{svm.uuid}/{name}`.
 ///
+/// Since ONTAP 9.14.
 /// Verbs: `get`, `fetch`, `get_collection`, `get_pages`, `count_collection`, `find`.
 /// Keys: `svm.uuid`, `name`.
 /// Generated from `spec/ontap-9.19.1.json`.

@@ -6,7 +6,8 @@ use crate::{PerformanceFcpMetricSvm, PerformanceMetricIoType, PerformanceMetricI
 
 /// The objects at `/api/protocols/san/iscsi/services/{svm.uuid}/metrics`, one at `/api/protocols/san/iscsi/services/{svm.uuid}/metrics/{timestamp}`.
 ///
-/// Verbs: `get`, `fetch`, `get_collection`, `get_pages`, `count_collection`, `find`.
+/// Since ONTAP 9.7.
+/// Verbs: `get`, `fetch` (since ONTAP 9.14), `get_collection`, `get_pages`, `count_collection`, `find`.
 /// Keys: `timestamp`.
 /// Parent keys: `svm.uuid` (from the fields, or from `Query::parent` / `CallOptions::parent`).
 /// Generated from `spec/ontap-9.19.1.json`.
@@ -36,10 +37,10 @@ pub struct PerformanceIscsiMetric {
     /// `latency`: [`PerformanceMetricIoType`](crate::PerformanceMetricIoType); read by GET.
     #[resource(get)]
     pub latency: Option<PerformanceMetricIoType>,
-    /// `status`: [`PerformanceIscsiMetricStatus`](crate::PerformanceIscsiMetricStatus) (`ok`, `error`, `partial_no_data`, `partial_no_response`, `partial_other_error`, `negative_delta`, `not_found`, `backfilled_data`, `inconsistent_delta_time`, `inconsistent_old_data`, `partial_no_uuid`); read by GET.
+    /// `status`: [`PerformanceIscsiMetricStatus`](crate::PerformanceIscsiMetricStatus), values `not_found` since 9.9 (`ok`, `error`, `partial_no_data`, `partial_no_response`, `partial_other_error`, `negative_delta`, `not_found`, `backfilled_data`, `inconsistent_delta_time`, `inconsistent_old_data`, `partial_no_uuid`); read by GET.
     #[resource(get)]
     pub status: Option<PerformanceIscsiMetricStatus>,
-    /// `svm`: [`PerformanceFcpMetricSvm`](crate::PerformanceFcpMetricSvm); read by GET; holds a key of the enclosing object's path.
+    /// `svm`: [`PerformanceFcpMetricSvm`](crate::PerformanceFcpMetricSvm), since ONTAP 9.9; read by GET; holds a key of the enclosing object's path.
     #[resource(get)]
     pub svm: Option<PerformanceFcpMetricSvm>,
     /// `throughput`: [`PerformanceMetricIoTypeRwt`](crate::PerformanceMetricIoTypeRwt); read by GET.

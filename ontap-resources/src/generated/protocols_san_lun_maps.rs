@@ -6,7 +6,7 @@ use crate::{LunMapIgroup, LunMapLun, LunMapReportingNodeReference, SvmReference}
 
 /// The objects at `/api/protocols/san/lun-maps`, one at `/api/protocols/san/lun-maps/{lun.uuid}/{igroup.uuid}`.
 ///
-/// Verbs: `get`, `fetch`, `get_collection`, `get_pages`, `count_collection`, `find`, `post`, `patch`, `delete`, PATCH by query, DELETE by query.
+/// Verbs: `get`, `fetch`, `get_collection`, `get_pages`, `count_collection`, `find`, `post`, `patch` (since ONTAP 9.19), `delete`, PATCH by query (since ONTAP 9.19), DELETE by query.
 /// Keys: `lun.uuid`, `igroup.uuid`.
 /// Generated from `spec/ontap-9.19.1.json`.
 ///
@@ -32,10 +32,10 @@ pub struct LunMap {
     /// `logical_unit_number`: integer, 0 to 4095; read by GET; sent by POST.
     #[resource(get, post)]
     pub logical_unit_number: Option<i64>,
-    /// `replicated`: boolean; read by GET; sent by PATCH.
+    /// `replicated`: boolean, since ONTAP 9.19; read by GET; sent by PATCH.
     #[resource(get, patch)]
     pub replicated: Option<bool>,
-    /// `reporting_nodes`: list of [`LunMapReportingNodeReference`](crate::LunMapReportingNodeReference); read by GET.
+    /// `reporting_nodes`: list of [`LunMapReportingNodeReference`](crate::LunMapReportingNodeReference), since ONTAP 9.10; read by GET.
     #[resource(get)]
     pub reporting_nodes: Option<Vec<LunMapReportingNodeReference>>,
     /// `svm`: [`SvmReference`](crate::SvmReference); read by GET; sent by POST.

@@ -6,6 +6,7 @@ use crate::{LunMapReportingNodeIgroup, LunMapReportingNodeLun, LunMapReportingNo
 
 /// The objects at `/api/protocols/san/lun-maps/{lun.uuid}/{igroup.uuid}/reporting-nodes`, one at `/api/protocols/san/lun-maps/{lun.uuid}/{igroup.uuid}/reporting-nodes/{uuid}`.
 ///
+/// Since ONTAP 9.10.
 /// Verbs: `get`, `fetch`, `get_collection`, `get_pages`, `count_collection`, `find`, `post`, `delete`, DELETE by query.
 /// Keys: `uuid`.
 /// Parent keys: `lun.uuid`, `igroup.uuid` (from the fields, or from `Query::parent` / `CallOptions::parent`).

@@ -6,6 +6,7 @@ use crate::{IscsiSessionIgroups, PortsetInterfaceNoRecords, SvmReference};
 
 /// The objects at `/api/protocols/san/portsets`, one at `/api/protocols/san/portsets/{uuid}`.
 ///
+/// Since ONTAP 9.9.
 /// Verbs: `get`, `fetch`, `get_collection`, `get_pages`, `count_collection`, `find`, `post`, `delete`, DELETE by query.
 /// Keys: `uuid`.
 /// Generated from `spec/ontap-9.19.1.json`.

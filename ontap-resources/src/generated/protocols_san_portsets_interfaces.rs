@@ -6,6 +6,7 @@ use crate::{FcInterfaceReference, IpInterfaceReference, PortsetInterfacePortset,
 
 /// The objects at `/api/protocols/san/portsets/{portset.uuid}/interfaces`, one at `/api/protocols/san/portsets/{portset.uuid}/interfaces/{uuid}`.
 ///
+/// Since ONTAP 9.9.
 /// Verbs: `get`, `fetch`, `get_collection`, `get_pages`, `count_collection`, `find`, `post`, `delete`, DELETE by query.
 /// Keys: `uuid`.
 /// Parent keys: `portset.uuid` (from the fields, or from `Query::parent` / `CallOptions::parent`).

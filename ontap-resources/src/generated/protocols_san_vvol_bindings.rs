@@ -6,6 +6,7 @@ use crate::{LunReference, SvmReference};
 
 /// The objects at `/api/protocols/san/vvol-bindings`, one at `/api/protocols/san/vvol-bindings/{protocol_endpoint.uuid}/{vvol.uuid}`.
 ///
+/// Since ONTAP 9.10.
 /// Verbs: `get`, `fetch`, `get_collection`, `get_pages`, `count_collection`, `find`, `post`, `delete`, DELETE by query.
 /// Keys: `protocol_endpoint.uuid`, `vvol.uuid`.
 /// Generated from `spec/ontap-9.19.1.json`.
@@ -38,7 +39,7 @@ pub struct VvolBinding {
     /// `is_optimal`: boolean; read by GET.
     #[resource(get)]
     pub is_optimal: Option<bool>,
-    /// `secondary_id`: string; read by GET.
+    /// `secondary_id`: string, since ONTAP 9.13; read by GET.
     #[resource(get)]
     pub secondary_id: Option<String>,
     /// `svm`: [`SvmReference`](crate::SvmReference); read by GET; sent by POST.

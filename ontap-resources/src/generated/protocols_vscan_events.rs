@@ -6,6 +6,7 @@ use crate::{IpInterfaceReference, NodeReference, SvmReference};
 
 /// The singleton at `/api/protocols/vscan/{svm.uuid}/events`.
 ///
+/// Since ONTAP 9.11.
 /// Verbs: `get_collection`, `get_pages`, `count_collection`, `find`.
 /// Parent keys: `svm.uuid` (from the fields, or from `Query::parent` / `CallOptions::parent`).
 /// Generated from `spec/ontap-9.19.1.json`.
@@ -20,7 +21,7 @@ use crate::{IpInterfaceReference, NodeReference, SvmReference};
 #[derive(Debug, Clone, Default, PartialEq, ontap::Resource)]
 #[resource(path = "/protocols/vscan/{svm.uuid}/events", collection)]
 pub struct VscanEvent {
-    /// `consecutive_occurrence_count`: integer; read by GET.
+    /// `consecutive_occurrence_count`: integer, since ONTAP 9.18; read by GET.
     #[resource(get)]
     pub consecutive_occurrence_count: Option<i64>,
     /// `disconnect_reason`: [`VscanEventDisconnectReason`](crate::VscanEventDisconnectReason) (`na`, `vscan_disabled`, `no_data_lif`, `session_uninitialized`, `remote_closed`, `invalid_protocol_msg`, `invalid_session_id`, `inactive_connection`, `invalid_user`, `server_removed`); read by GET.
@@ -38,7 +39,7 @@ pub struct VscanEvent {
     /// `node`: [`NodeReference`](crate::NodeReference); read by GET.
     #[resource(get)]
     pub node: Option<NodeReference>,
-    /// `scan_engine_status`: integer; read by GET.
+    /// `scan_engine_status`: integer, since ONTAP 9.18; read by GET.
     #[resource(get)]
     pub scan_engine_status: Option<i64>,
     /// `server`: string; read by GET.

@@ -30,16 +30,16 @@ pub struct VscanOnAccess {
     /// `mandatory`: boolean; read by GET; sent by POST and PATCH.
     #[resource(get, post, patch)]
     pub mandatory: Option<bool>,
-    /// `owner`: string; read by GET; sent by POST and PATCH.
+    /// `owner`: string, since ONTAP 9.18; read by GET; sent by POST and PATCH.
     #[resource(get, post, patch)]
     pub owner: Option<String>,
-    /// `protocol`: [`VscanOnAccessProtocol`](crate::VscanOnAccessProtocol) (`cifs`); read by GET; sent by POST and PATCH.
+    /// `protocol`: [`VscanOnAccessProtocol`](crate::VscanOnAccessProtocol), since ONTAP 9.18 (`cifs`); read by GET; sent by POST and PATCH.
     #[resource(get, post, patch)]
     pub protocol: Option<VscanOnAccessProtocol>,
     /// `scope`: [`VscanOnAccessScope`](crate::VscanOnAccessScope); read by GET; sent by POST and PATCH.
     #[resource(get, post, patch)]
     pub scope: Option<VscanOnAccessScope>,
-    /// `svm`: [`SvmReference`](crate::SvmReference); read by GET; holds a key of the enclosing object's path.
+    /// `svm`: [`SvmReference`](crate::SvmReference), since ONTAP 9.16; read by GET; holds a key of the enclosing object's path.
     #[resource(get)]
     pub svm: Option<SvmReference>,
 }

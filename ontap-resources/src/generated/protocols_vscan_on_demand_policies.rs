@@ -36,7 +36,7 @@ pub struct VscanOnDemand {
     /// `scope`: [`VscanOnDemandScope`](crate::VscanOnDemandScope); read by GET; sent by POST and PATCH.
     #[resource(get, post, patch)]
     pub scope: Option<VscanOnDemandScope>,
-    /// `svm`: [`SvmReference`](crate::SvmReference); read by GET; holds a key of the enclosing object's path.
+    /// `svm`: [`SvmReference`](crate::SvmReference), since ONTAP 9.10; read by GET; holds a key of the enclosing object's path.
     #[resource(get)]
     pub svm: Option<SvmReference>,
 }

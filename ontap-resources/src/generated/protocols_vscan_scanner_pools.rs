@@ -36,7 +36,7 @@ pub struct VscanScannerPool {
     /// `servers`: list of string; read by GET; sent by POST and PATCH.
     #[resource(get, post, patch)]
     pub servers: Option<Vec<String>>,
-    /// `svm`: [`SvmReference`](crate::SvmReference); read by GET; holds a key of the enclosing object's path.
+    /// `svm`: [`SvmReference`](crate::SvmReference), since ONTAP 9.10; read by GET; holds a key of the enclosing object's path.
     #[resource(get)]
     pub svm: Option<SvmReference>,
 }

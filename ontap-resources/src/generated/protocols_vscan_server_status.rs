@@ -22,7 +22,7 @@ pub struct VscanServerStatus {
     /// `disconnected_reason`: string; read by GET.
     #[resource(get)]
     pub disconnected_reason: Option<String>,
-    /// `interface`: [`IpInterfaceReference`](crate::IpInterfaceReference); read by GET.
+    /// `interface`: [`IpInterfaceReference`](crate::IpInterfaceReference), since ONTAP 9.10; read by GET.
     #[resource(get)]
     pub interface: Option<IpInterfaceReference>,
     /// `ip`: string; read by GET.
@@ -31,7 +31,7 @@ pub struct VscanServerStatus {
     /// `node`: [`NodeReference`](crate::NodeReference); read by GET.
     #[resource(get)]
     pub node: Option<NodeReference>,
-    /// `privileged_user`: string; read by GET.
+    /// `privileged_user`: string, since ONTAP 9.19; read by GET.
     #[resource(get)]
     pub privileged_user: Option<String>,
     /// `state`: string; read by GET.

@@ -4,6 +4,7 @@
 
 /// The objects at `/api/resource-tags`, one at `/api/resource-tags/{value}`.
 ///
+/// Since ONTAP 9.13.
 /// Verbs: `get`, `fetch`, `get_collection`, `get_pages`, `count_collection`, `find`.
 /// Keys: `value`.
 /// Generated from `spec/ontap-9.19.1.json`.

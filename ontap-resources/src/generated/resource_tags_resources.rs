@@ -6,6 +6,7 @@ use crate::{ResourceTagResourceResourceTag, SvmReference};
 
 /// The objects at `/api/resource-tags/{resource_tag.value}/resources`, one at `/api/resource-tags/{resource_tag.value}/resources/{href}`.
 ///
+/// Since ONTAP 9.13.
 /// Verbs: `get`, `fetch`, `get_collection`, `get_pages`, `count_collection`, `find`, `post`, `delete`, DELETE by query.
 /// Keys: `href`.
 /// Parent keys: `resource_tag.value` (from the fields, or from `Query::parent` / `CallOptions::parent`).
@@ -30,7 +31,7 @@ pub struct ResourceTagResource {
     /// `svm`: [`SvmReference`](crate::SvmReference); read by GET.
     #[resource(get)]
     pub svm: Option<SvmReference>,
-    /// `value`: string; read by GET; sent by POST.
+    /// `value`: string, since ONTAP 9.16; read by GET; sent by POST.
     #[resource(get, post)]
     pub value: Option<String>,
     /// `resource_tag`: [`ResourceTagResourceResourceTag`](crate::ResourceTagResourceResourceTag); carried by none of this resource's verbs; holds a key of the enclosing object's path.

@@ -6,7 +6,8 @@ use crate::{Fips, ManagementProtocols, OnboardKeyManagerConfigurableStatus, Soft
 
 /// The singleton at `/api/security`.
 ///
-/// Verbs: `get`, `fetch`, `patch` (may start a job).
+/// Since ONTAP 9.7.
+/// Verbs: `get`, `fetch`, `patch` (may start a job) (since ONTAP 9.8).
 /// Generated from `spec/ontap-9.19.1.json`.
 ///
 /// ```
@@ -22,19 +23,19 @@ pub struct SecurityConfig {
     /// `_links`: [`ontap::Links`]; read by GET.
     #[resource(get, rename = "_links")]
     pub links: Option<ontap::Links>,
-    /// `fips`: [`Fips`](crate::Fips); read by GET; sent by PATCH.
+    /// `fips`: [`Fips`](crate::Fips), since ONTAP 9.8; read by GET; sent by PATCH.
     #[resource(get, patch)]
     pub fips: Option<Fips>,
-    /// `management_protocols`: [`ManagementProtocols`](crate::ManagementProtocols); read by GET; sent by PATCH.
+    /// `management_protocols`: [`ManagementProtocols`](crate::ManagementProtocols), since ONTAP 9.10; read by GET; sent by PATCH.
     #[resource(get, patch)]
     pub management_protocols: Option<ManagementProtocols>,
     /// `onboard_key_manager_configurable_status`: [`OnboardKeyManagerConfigurableStatus`](crate::OnboardKeyManagerConfigurableStatus); read by GET.
     #[resource(get)]
     pub onboard_key_manager_configurable_status: Option<OnboardKeyManagerConfigurableStatus>,
-    /// `software_data_encryption`: [`SoftwareDataEncryption`](crate::SoftwareDataEncryption); read by GET; sent by PATCH.
+    /// `software_data_encryption`: [`SoftwareDataEncryption`](crate::SoftwareDataEncryption), since ONTAP 9.8; read by GET; sent by PATCH.
     #[resource(get, patch)]
     pub software_data_encryption: Option<SoftwareDataEncryption>,
-    /// `tls`: [`Tls`](crate::Tls); read by GET; sent by PATCH.
+    /// `tls`: [`Tls`](crate::Tls), since ONTAP 9.10; read by GET; sent by PATCH.
     #[resource(get, patch)]
     pub tls: Option<Tls>,
 }

@@ -41,7 +41,7 @@ pub struct Account {
     /// `password`: secret string ([`ontap::Secret`]), 8 to 128 characters; sent by POST and PATCH; printed as `*********`.
     #[resource(post, patch)]
     pub password: Option<ontap::Secret>,
-    /// `password_hash_algorithm`: [`AccountPasswordHashAlgorithm`](crate::AccountPasswordHashAlgorithm) (`sha512`, `sha256`, `md5`); read by GET.
+    /// `password_hash_algorithm`: [`AccountPasswordHashAlgorithm`](crate::AccountPasswordHashAlgorithm), since ONTAP 9.11 (`sha512`, `sha256`, `md5`); read by GET.
     #[resource(get)]
     pub password_hash_algorithm: Option<AccountPasswordHashAlgorithm>,
     /// `role`: [`RoleReference`](crate::RoleReference); read by GET; sent by POST and PATCH.

@@ -6,6 +6,7 @@ use crate::AntiRansomwareNode;
 
 /// The singleton at `/api/security/anti-ransomware`.
 ///
+/// Since ONTAP 9.16.
 /// Verbs: `get`, `fetch`, `patch` (may start a job).
 /// Generated from `spec/ontap-9.19.1.json`.
 ///

@@ -4,6 +4,7 @@
 
 /// The singleton at `/api/security/anti-ransomware/auto-enable`.
 ///
+/// Since ONTAP 9.18.
 /// Verbs: `get`, `fetch`, `patch`.
 /// Generated from `spec/ontap-9.19.1.json`.
 ///

@@ -6,6 +6,7 @@ use crate::{EntropyStatsEntropyStatsType, StorageUnitReference};
 
 /// The objects at `/api/security/anti-ransomware/storage-unit/entropy-stats`, one at `/api/security/anti-ransomware/storage-unit/entropy-stats/{storage_unit.uuid}/{entropy_stats_type}/{timestamp}`.
 ///
+/// Since ONTAP 9.17.
 /// Verbs: `get`, `fetch`, `get_collection`, `get_pages`, `count_collection`, `find`.
 /// Keys: `storage_unit.uuid`, `entropy_stats_type`, `timestamp`.
 /// Generated from `spec/ontap-9.19.1.json`.

@@ -6,6 +6,7 @@ use crate::StorageUnitReference;
 
 /// The objects at `/api/security/anti-ransomware/storage-unit/suspects`, one at `/api/security/anti-ransomware/storage-unit/suspects/{storage_unit.uuid}`.
 ///
+/// Since ONTAP 9.17.
 /// Verbs: `get`, `fetch`, `get_collection`, `get_pages`, `count_collection`, `find`, `delete` (may start a job), DELETE by query (may start a job).
 /// Keys: `storage_unit.uuid`.
 /// Generated from `spec/ontap-9.19.1.json`.

@@ -6,6 +6,7 @@ use crate::{AntiRansomwareSuspectFile, VolumeReference};
 
 /// The objects at `/api/security/anti-ransomware/suspects`, one at `/api/security/anti-ransomware/suspects/{volume.uuid}`.
 ///
+/// Since ONTAP 9.10.
 /// Verbs: `get_collection`, `get_pages`, `count_collection`, `find`, `delete` (may start a job), DELETE by query (may start a job).
 /// Keys: `volume.uuid`.
 /// Generated from `spec/ontap-9.19.1.json`.

@@ -17,7 +17,7 @@
 #[derive(Debug, Clone, Default, PartialEq, ontap::Resource)]
 #[resource(path = "/security/audit", get, patch)]
 pub struct SecurityAudit {
-    /// `_links`: [`ontap::Links`]; read by GET.
+    /// `_links`: [`ontap::Links`], since ONTAP 9.11; read by GET.
     #[resource(get, rename = "_links")]
     pub links: Option<ontap::Links>,
     /// `cli`: boolean; read by GET; sent by PATCH.

@@ -29,19 +29,19 @@ pub struct SecurityAuditLogForward {
     /// `facility`: [`SecurityAuditLogForwardFacility`](crate::SecurityAuditLogForwardFacility) (`kern`, `user`, `local0`, `local1`, `local2`, `local3`, `local4`, `local5`, `local6`, `local7`); read by GET; sent by POST and PATCH.
     #[resource(get, post, patch)]
     pub facility: Option<SecurityAuditLogForwardFacility>,
-    /// `hostname_format_override`: [`SecurityAuditLogForwardHostnameFormatOverride`](crate::SecurityAuditLogForwardHostnameFormatOverride) (`no_override`, `fqdn`, `hostname_only`); read by GET; sent by POST and PATCH.
+    /// `hostname_format_override`: [`SecurityAuditLogForwardHostnameFormatOverride`](crate::SecurityAuditLogForwardHostnameFormatOverride), since ONTAP 9.13 (`no_override`, `fqdn`, `hostname_only`); read by GET; sent by POST and PATCH.
     #[resource(get, post, patch)]
     pub hostname_format_override: Option<SecurityAuditLogForwardHostnameFormatOverride>,
-    /// `ipspace`: [`IpspaceReference`](crate::IpspaceReference); read by GET; sent by POST and PATCH.
+    /// `ipspace`: [`IpspaceReference`](crate::IpspaceReference), since ONTAP 9.11; read by GET; sent by POST and PATCH.
     #[resource(get, post, patch)]
     pub ipspace: Option<IpspaceReference>,
-    /// `message_format`: [`SecurityAuditLogForwardMessageFormat`](crate::SecurityAuditLogForwardMessageFormat) (`legacy_netapp`, `rfc_5424`); read by GET; sent by POST and PATCH.
+    /// `message_format`: [`SecurityAuditLogForwardMessageFormat`](crate::SecurityAuditLogForwardMessageFormat), since ONTAP 9.13 (`legacy_netapp`, `rfc_5424`); read by GET; sent by POST and PATCH.
     #[resource(get, post, patch)]
     pub message_format: Option<SecurityAuditLogForwardMessageFormat>,
     /// `protocol`: [`SecurityAuditLogForwardProtocol`](crate::SecurityAuditLogForwardProtocol) (`udp_unencrypted`, `tcp_unencrypted`, `tcp_encrypted`); read by GET; sent by POST.
     #[resource(get, post)]
     pub protocol: Option<SecurityAuditLogForwardProtocol>,
-    /// `timestamp_format_override`: [`SecurityAuditLogForwardTimestampFormatOverride`](crate::SecurityAuditLogForwardTimestampFormatOverride) (`no_override`, `rfc_3164`, `iso_8601_utc`, `iso_8601_local_time`); read by GET; sent by POST and PATCH.
+    /// `timestamp_format_override`: [`SecurityAuditLogForwardTimestampFormatOverride`](crate::SecurityAuditLogForwardTimestampFormatOverride), since ONTAP 9.13 (`no_override`, `rfc_3164`, `iso_8601_utc`, `iso_8601_local_time`); read by GET; sent by POST and PATCH.
     #[resource(get, post, patch)]
     pub timestamp_format_override: Option<SecurityAuditLogForwardTimestampFormatOverride>,
     /// `verify_server`: boolean; read by GET; sent by POST and PATCH.

@@ -22,7 +22,7 @@ pub struct SecurityAuditLog {
     /// `_links`: [`ontap::Links`]; read by GET.
     #[resource(get, rename = "_links")]
     pub links: Option<ontap::Links>,
-    /// `application`: [`SecurityAuditLogApplication`](crate::SecurityAuditLogApplication) (`internal`, `console`, `rsh`, `telnet`, `ssh`, `ontapi`, `http`, `system`); read by GET.
+    /// `application`: [`SecurityAuditLogApplication`](crate::SecurityAuditLogApplication), values `system` since 9.8 (`internal`, `console`, `rsh`, `telnet`, `ssh`, `ontapi`, `http`, `system`); read by GET.
     #[resource(get)]
     pub application: Option<SecurityAuditLogApplication>,
     /// `command_id`: string; read by GET.
@@ -43,7 +43,7 @@ pub struct SecurityAuditLog {
     /// `node`: [`NodeReference`](crate::NodeReference); read by GET.
     #[resource(get)]
     pub node: Option<NodeReference>,
-    /// `role`: string; read by GET.
+    /// `role`: string, since ONTAP 9.17; read by GET.
     #[resource(get)]
     pub role: Option<String>,
     /// `scope`: [`SecurityAuditLogScope`](crate::SecurityAuditLogScope) (`svm`, `cluster`); read by GET.

@@ -6,6 +6,7 @@ use crate::SvmReference;
 
 /// The singleton at `/api/security/authentication/cluster/ad-proxy`.
 ///
+/// Since ONTAP 9.7.
 /// Verbs: `get`, `fetch`, `post`, `patch`, `delete`.
 /// Generated from `spec/ontap-9.19.1.json`.
 ///

@@ -28,7 +28,7 @@ pub struct ClusterLdap {
     /// `base_scope`: [`ClusterLdapBaseScope`](crate::ClusterLdapBaseScope) (`base`, `onelevel`, `subtree`); read by GET; sent by POST and PATCH.
     #[resource(get, post, patch)]
     pub base_scope: Option<ClusterLdapBaseScope>,
-    /// `bind_as_cifs_server`: boolean; read by GET; sent by POST and PATCH.
+    /// `bind_as_cifs_server`: boolean, since ONTAP 9.9; read by GET; sent by POST and PATCH.
     #[resource(get, post, patch)]
     pub bind_as_cifs_server: Option<bool>,
     /// `bind_dn`: string; read by GET; sent by POST and PATCH.
@@ -37,43 +37,43 @@ pub struct ClusterLdap {
     /// `bind_password`: secret string ([`ontap::Secret`]); sent by POST and PATCH; printed as `*********`.
     #[resource(post, patch)]
     pub bind_password: Option<ontap::Secret>,
-    /// `group_dn`: string; read by GET; sent by POST and PATCH.
+    /// `group_dn`: string, since ONTAP 9.9; read by GET; sent by POST and PATCH.
     #[resource(get, post, patch)]
     pub group_dn: Option<String>,
-    /// `group_membership_filter`: string; read by GET; sent by POST and PATCH.
+    /// `group_membership_filter`: string, since ONTAP 9.9; read by GET; sent by POST and PATCH.
     #[resource(get, post, patch)]
     pub group_membership_filter: Option<String>,
-    /// `group_scope`: [`ClusterLdapGroupScope`](crate::ClusterLdapGroupScope) (`base`, `onelevel`, `subtree`); read by GET; sent by POST and PATCH.
+    /// `group_scope`: [`ClusterLdapGroupScope`](crate::ClusterLdapGroupScope), since ONTAP 9.9 (`base`, `onelevel`, `subtree`); read by GET; sent by POST and PATCH.
     #[resource(get, post, patch)]
     pub group_scope: Option<ClusterLdapGroupScope>,
-    /// `is_netgroup_byhost_enabled`: boolean; read by GET; sent by POST and PATCH.
+    /// `is_netgroup_byhost_enabled`: boolean, since ONTAP 9.9; read by GET; sent by POST and PATCH.
     #[resource(get, post, patch)]
     pub is_netgroup_byhost_enabled: Option<bool>,
-    /// `is_owner`: boolean; read by GET.
+    /// `is_owner`: boolean, since ONTAP 9.9; read by GET.
     #[resource(get)]
     pub is_owner: Option<bool>,
-    /// `ldaps_enabled`: boolean; read by GET; sent by POST and PATCH.
+    /// `ldaps_enabled`: boolean, since ONTAP 9.9; read by GET; sent by POST and PATCH.
     #[resource(get, post, patch)]
     pub ldaps_enabled: Option<bool>,
     /// `min_bind_level`: [`ClusterLdapMinBindLevel`](crate::ClusterLdapMinBindLevel) (`anonymous`, `simple`, `sasl`); read by GET; sent by POST and PATCH.
     #[resource(get, post, patch)]
     pub min_bind_level: Option<ClusterLdapMinBindLevel>,
-    /// `netgroup_byhost_dn`: string; read by GET; sent by POST and PATCH.
+    /// `netgroup_byhost_dn`: string, since ONTAP 9.9; read by GET; sent by POST and PATCH.
     #[resource(get, post, patch)]
     pub netgroup_byhost_dn: Option<String>,
-    /// `netgroup_byhost_scope`: [`ClusterLdapNetgroupByhostScope`](crate::ClusterLdapNetgroupByhostScope) (`base`, `onelevel`, `subtree`); read by GET; sent by POST and PATCH.
+    /// `netgroup_byhost_scope`: [`ClusterLdapNetgroupByhostScope`](crate::ClusterLdapNetgroupByhostScope), since ONTAP 9.9 (`base`, `onelevel`, `subtree`); read by GET; sent by POST and PATCH.
     #[resource(get, post, patch)]
     pub netgroup_byhost_scope: Option<ClusterLdapNetgroupByhostScope>,
-    /// `netgroup_dn`: string; read by GET; sent by POST and PATCH.
+    /// `netgroup_dn`: string, since ONTAP 9.9; read by GET; sent by POST and PATCH.
     #[resource(get, post, patch)]
     pub netgroup_dn: Option<String>,
-    /// `netgroup_scope`: [`ClusterLdapNetgroupScope`](crate::ClusterLdapNetgroupScope) (`base`, `onelevel`, `subtree`); read by GET; sent by POST and PATCH.
+    /// `netgroup_scope`: [`ClusterLdapNetgroupScope`](crate::ClusterLdapNetgroupScope), since ONTAP 9.9 (`base`, `onelevel`, `subtree`); read by GET; sent by POST and PATCH.
     #[resource(get, post, patch)]
     pub netgroup_scope: Option<ClusterLdapNetgroupScope>,
     /// `port`: integer, 1 to 65535; read by GET; sent by POST and PATCH.
     #[resource(get, post, patch)]
     pub port: Option<i64>,
-    /// `query_timeout`: integer; read by GET; sent by POST and PATCH.
+    /// `query_timeout`: integer, since ONTAP 9.9; read by GET; sent by POST and PATCH.
     #[resource(get, post, patch)]
     pub query_timeout: Option<i64>,
     /// `schema`: string; read by GET; sent by POST and PATCH.
@@ -85,22 +85,22 @@ pub struct ClusterLdap {
     /// `session_security`: [`ClusterLdapSessionSecurity`](crate::ClusterLdapSessionSecurity) (`none`, `sign`, `seal`); read by GET; sent by POST and PATCH.
     #[resource(get, post, patch)]
     pub session_security: Option<ClusterLdapSessionSecurity>,
-    /// `skip_config_validation`: boolean; sent by POST and PATCH.
+    /// `skip_config_validation`: boolean, since ONTAP 9.9; sent by POST and PATCH.
     #[resource(post, patch)]
     pub skip_config_validation: Option<bool>,
-    /// `status`: [`LdapStatus`](crate::LdapStatus); read by GET.
+    /// `status`: [`LdapStatus`](crate::LdapStatus), since ONTAP 9.9; read by GET.
     #[resource(get)]
     pub status: Option<LdapStatus>,
-    /// `try_channel_binding`: boolean; read by GET; sent by POST and PATCH.
+    /// `try_channel_binding`: boolean, since ONTAP 9.10; read by GET; sent by POST and PATCH.
     #[resource(get, post, patch)]
     pub try_channel_binding: Option<bool>,
     /// `use_start_tls`: boolean; read by GET; sent by POST and PATCH.
     #[resource(get, post, patch)]
     pub use_start_tls: Option<bool>,
-    /// `user_dn`: string; read by GET; sent by POST and PATCH.
+    /// `user_dn`: string, since ONTAP 9.9; read by GET; sent by POST and PATCH.
     #[resource(get, post, patch)]
     pub user_dn: Option<String>,
-    /// `user_scope`: [`ClusterLdapUserScope`](crate::ClusterLdapUserScope) (`base`, `onelevel`, `subtree`); read by GET; sent by POST and PATCH.
+    /// `user_scope`: [`ClusterLdapUserScope`](crate::ClusterLdapUserScope), since ONTAP 9.9 (`base`, `onelevel`, `subtree`); read by GET; sent by POST and PATCH.
     #[resource(get, post, patch)]
     pub user_scope: Option<ClusterLdapUserScope>,
 }

@@ -22,7 +22,7 @@ pub struct ClusterNisService {
     /// `_links`: [`ontap::Links`]; read by GET.
     #[resource(get, rename = "_links")]
     pub links: Option<ontap::Links>,
-    /// `binding_details`: list of [`BindingDetails`](crate::BindingDetails); read by GET.
+    /// `binding_details`: list of [`BindingDetails`](crate::BindingDetails), since ONTAP 9.11; read by GET.
     #[resource(get)]
     pub binding_details: Option<Vec<BindingDetails>>,
     /// `bound_servers`: list of string; read by GET.

@@ -4,6 +4,7 @@
 
 /// The singleton at `/api/security/authentication/cluster/oauth2`.
 ///
+/// Since ONTAP 9.14.
 /// Verbs: `get`, `fetch`, `patch`.
 /// Generated from `spec/ontap-9.19.1.json`.
 ///

@@ -6,6 +6,7 @@ use crate::{SecurityOauth2Introspection, SecurityOauth2Jwks};
 
 /// The objects at `/api/security/authentication/cluster/oauth2/clients`, one at `/api/security/authentication/cluster/oauth2/clients/{name}`.
 ///
+/// Since ONTAP 9.14.
 /// Verbs: `get`, `fetch`, `get_collection`, `get_pages`, `count_collection`, `find`, `post` (may start a job), `delete`, DELETE by query.
 /// Keys: `name`.
 /// Generated from `spec/ontap-9.19.1.json`.
@@ -53,7 +54,7 @@ pub struct SecurityOauth2 {
     /// `outgoing_proxy`: string; read by GET; sent by POST.
     #[resource(get, post)]
     pub outgoing_proxy: Option<String>,
-    /// `provider`: [`SecurityOauth2Provider`](crate::SecurityOauth2Provider) (`basic`, `keycloak`, `auth0`, `adfs`, `entra`); read by GET; sent by POST.
+    /// `provider`: [`SecurityOauth2Provider`](crate::SecurityOauth2Provider), since ONTAP 9.16 (`basic`, `keycloak`, `auth0`, `adfs`, `entra`); read by GET; sent by POST.
     #[resource(get, post)]
     pub provider: Option<SecurityOauth2Provider>,
     /// `remote_user_claim`: string; read by GET; sent by POST.

@@ -4,6 +4,7 @@
 
 /// The singleton at `/api/security/authentication/cluster/oidc`.
 ///
+/// Since ONTAP 9.18.
 /// Verbs: `get`, `fetch`, `post` (may start a job), `patch`, `delete`.
 /// Generated from `spec/ontap-9.19.1.json`.
 ///

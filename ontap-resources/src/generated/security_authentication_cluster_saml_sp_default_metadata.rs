@@ -6,6 +6,7 @@ use crate::SecuritySamlDefMetadataCertificate;
 
 /// The singleton at `/api/security/authentication/cluster/saml-sp/default-metadata`.
 ///
+/// Since ONTAP 9.17.
 /// Verbs: `get`, `fetch`, `post` (may start a job), `delete`.
 /// Generated from `spec/ontap-9.19.1.json`.
 ///

@@ -6,6 +6,7 @@ use crate::SvmReference;
 
 /// The objects at `/api/security/authentication/duo/groups`, one at `/api/security/authentication/duo/groups/{owner.uuid}/{name}`.
 ///
+/// Since ONTAP 9.14.
 /// Verbs: `get`, `fetch`, `get_collection`, `get_pages`, `count_collection`, `find`, `post`, `patch`, `delete`, PATCH by query, DELETE by query.
 /// Keys: `owner.uuid`, `name`.
 /// Generated from `spec/ontap-9.19.1.json`.

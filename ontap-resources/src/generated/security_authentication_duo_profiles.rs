@@ -6,6 +6,7 @@ use crate::SvmReference;
 
 /// The objects at `/api/security/authentication/duo/profiles`, one at `/api/security/authentication/duo/profiles/{owner.uuid}`.
 ///
+/// Since ONTAP 9.14.
 /// Verbs: `get`, `fetch`, `get_collection`, `get_pages`, `count_collection`, `find`, `post`, `patch`, `delete`, PATCH by query, DELETE by query.
 /// Keys: `owner.uuid`.
 /// Generated from `spec/ontap-9.19.1.json`.

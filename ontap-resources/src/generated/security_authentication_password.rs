@@ -28,7 +28,7 @@ pub struct AccountPassword {
     /// `password`: secret string ([`ontap::Secret`]), 8 to 128 characters; sent by POST; printed as `*********`.
     #[resource(post)]
     pub password: Option<ontap::Secret>,
-    /// `password_hash_algorithm`: [`AccountPasswordHashAlgorithm`](crate::AccountPasswordHashAlgorithm) (`sha512`, `sha256`, `md5`); sent by POST.
+    /// `password_hash_algorithm`: [`AccountPasswordHashAlgorithm`](crate::AccountPasswordHashAlgorithm), since ONTAP 9.11 (`sha512`, `sha256`, `md5`); sent by POST.
     #[resource(post)]
     pub password_hash_algorithm: Option<AccountPasswordHashAlgorithm>,
 }

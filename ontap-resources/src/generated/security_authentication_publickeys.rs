@@ -6,6 +6,7 @@ use crate::{AccountReference, SvmReference};
 
 /// The objects at `/api/security/authentication/publickeys`, one at `/api/security/authentication/publickeys/{owner.uuid}/{account.name}/{index}`.
 ///
+/// Since ONTAP 9.7.
 /// Verbs: `get`, `fetch`, `get_collection`, `get_pages`, `count_collection`, `find`, `post`, `patch`, `delete`, PATCH by query, DELETE by query.
 /// Keys: `owner.uuid`, `account.name`, `index`.
 /// Generated from `spec/ontap-9.19.1.json`.
@@ -32,16 +33,16 @@ pub struct Publickey {
     /// `_links`: [`ontap::Links`]; read by GET.
     #[resource(get, rename = "_links")]
     pub links: Option<ontap::Links>,
-    /// `certificate`: secret string ([`ontap::Secret`]); read by GET; sent by POST and PATCH; printed as `*********`.
+    /// `certificate`: secret string ([`ontap::Secret`]), since ONTAP 9.13; read by GET; sent by POST and PATCH; printed as `*********`.
     #[resource(get, post, patch)]
     pub certificate: Option<ontap::Secret>,
-    /// `certificate_details`: string; read by GET.
+    /// `certificate_details`: string, since ONTAP 9.13; read by GET.
     #[resource(get)]
     pub certificate_details: Option<String>,
-    /// `certificate_expired`: string; read by GET.
+    /// `certificate_expired`: string, since ONTAP 9.13; read by GET.
     #[resource(get)]
     pub certificate_expired: Option<String>,
-    /// `certificate_revoked`: string; read by GET.
+    /// `certificate_revoked`: string, since ONTAP 9.13; read by GET.
     #[resource(get)]
     pub certificate_revoked: Option<String>,
     /// `comment`: string; read by GET; sent by POST and PATCH.

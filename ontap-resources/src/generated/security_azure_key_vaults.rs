@@ -8,6 +8,7 @@ use crate::{
 
 /// The objects at `/api/security/azure-key-vaults`, one at `/api/security/azure-key-vaults/{uuid}`.
 ///
+/// Since ONTAP 9.8.
 /// Verbs: `get`, `fetch`, `get_collection`, `get_pages`, `count_collection`, `find`, `post` (may start a job), `patch` (may start a job), `delete` (may start a job), PATCH by query (may start a job), DELETE by query (may start a job).
 /// Keys: `uuid`.
 /// Generated from `spec/ontap-9.19.1.json`.
@@ -28,13 +29,13 @@ pub struct AzureKeyVault {
     /// `_links`: [`ontap::Links`]; read by GET.
     #[resource(get, rename = "_links")]
     pub links: Option<ontap::Links>,
-    /// `authentication_method`: [`AzureKeyVaultAuthenticationMethod`](crate::AzureKeyVaultAuthenticationMethod) (`client_secret`, `certificate`); read by GET.
+    /// `authentication_method`: [`AzureKeyVaultAuthenticationMethod`](crate::AzureKeyVaultAuthenticationMethod), since ONTAP 9.10 (`client_secret`, `certificate`); read by GET.
     #[resource(get)]
     pub authentication_method: Option<AzureKeyVaultAuthenticationMethod>,
     /// `azure_reachability`: [`AzureKeyVaultConnectivity`](crate::AzureKeyVaultConnectivity); read by GET.
     #[resource(get)]
     pub azure_reachability: Option<AzureKeyVaultConnectivity>,
-    /// `client_certificate`: secret string ([`ontap::Secret`]); sent by POST and PATCH; printed as `*********`.
+    /// `client_certificate`: secret string ([`ontap::Secret`]), since ONTAP 9.10; sent by POST and PATCH; printed as `*********`.
     #[resource(post, patch)]
     pub client_certificate: Option<ontap::Secret>,
     /// `client_id`: string; read by GET; sent by POST and PATCH.
@@ -43,13 +44,13 @@ pub struct AzureKeyVault {
     /// `client_secret`: secret string ([`ontap::Secret`]); sent by POST and PATCH; printed as `*********`.
     #[resource(post, patch)]
     pub client_secret: Option<ontap::Secret>,
-    /// `configuration`: [`SecurityKeystoreConfiguration`](crate::SecurityKeystoreConfiguration); read by GET; sent by POST.
+    /// `configuration`: [`SecurityKeystoreConfiguration`](crate::SecurityKeystoreConfiguration), since ONTAP 9.14; read by GET; sent by POST.
     #[resource(get, post)]
     pub configuration: Option<SecurityKeystoreConfiguration>,
     /// `ekmip_reachability`: list of [`AwsKmsEkmipReachability`](crate::AwsKmsEkmipReachability); read by GET.
     #[resource(get)]
     pub ekmip_reachability: Option<Vec<AwsKmsEkmipReachability>>,
-    /// `enabled`: boolean; read by GET.
+    /// `enabled`: boolean, since ONTAP 9.14; read by GET.
     #[resource(get)]
     pub enabled: Option<bool>,
     /// `key_id`: string, format `uri`; read by GET; sent by POST.
@@ -58,10 +59,10 @@ pub struct AzureKeyVault {
     /// `name`: string, format `uri`; read by GET; sent by POST.
     #[resource(get, post)]
     pub name: Option<String>,
-    /// `oauth_host`: string; read by GET; sent by POST and PATCH.
+    /// `oauth_host`: string, since ONTAP 9.14; read by GET; sent by POST and PATCH.
     #[resource(get, post, patch)]
     pub oauth_host: Option<String>,
-    /// `port`: integer; read by GET; sent by POST and PATCH.
+    /// `port`: integer, since ONTAP 9.14; read by GET; sent by POST and PATCH.
     #[resource(get, post, patch)]
     pub port: Option<i64>,
     /// `proxy_host`: string; read by GET; sent by POST and PATCH.
@@ -82,7 +83,7 @@ pub struct AzureKeyVault {
     /// `scope`: [`AzureKeyVaultScope`](crate::AzureKeyVaultScope) (`svm`, `cluster`); read by GET.
     #[resource(get)]
     pub scope: Option<AzureKeyVaultScope>,
-    /// `skip_verification`: boolean; read by GET; sent by POST and PATCH.
+    /// `skip_verification`: boolean, since ONTAP 9.16; read by GET; sent by POST and PATCH.
     #[resource(get, post, patch)]
     pub skip_verification: Option<bool>,
     /// `state`: [`AzureKeyVaultState`](crate::AzureKeyVaultState); read by GET.
@@ -94,13 +95,13 @@ pub struct AzureKeyVault {
     /// `tenant_id`: string; read by GET; sent by POST and PATCH.
     #[resource(get, post, patch)]
     pub tenant_id: Option<String>,
-    /// `vault_host`: string; read by GET; sent by POST and PATCH.
+    /// `vault_host`: string, since ONTAP 9.14; read by GET; sent by POST and PATCH.
     #[resource(get, post, patch)]
     pub vault_host: Option<String>,
-    /// `verify_host`: boolean; read by GET; sent by PATCH.
+    /// `verify_host`: boolean, since ONTAP 9.14; read by GET; sent by PATCH.
     #[resource(get, patch)]
     pub verify_host: Option<bool>,
-    /// `verify_ip`: boolean; read by GET; sent by PATCH.
+    /// `verify_ip`: boolean, since ONTAP 9.14; read by GET; sent by PATCH.
     #[resource(get, patch)]
     pub verify_ip: Option<bool>,
 }
@@ -115,7 +116,7 @@ pub struct AzureKeyVault {
 /// ```
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct AzureKeyVaultPostParams {
-    /// `create_inactive`: boolean.
+    /// `create_inactive`: boolean, since ONTAP 9.14.
     pub create_inactive: Option<bool>,
 }
 

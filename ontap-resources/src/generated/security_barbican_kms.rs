@@ -6,6 +6,7 @@ use crate::{BarbicanConnectivity, BarbicanState, SecurityKeystoreConfiguration, 
 
 /// The objects at `/api/security/barbican-kms`, one at `/api/security/barbican-kms/{uuid}`.
 ///
+/// Since ONTAP 9.17.
 /// Verbs: `get`, `fetch`, `get_collection`, `get_pages`, `count_collection`, `find`, `post` (may start a job), `patch` (may start a job), PATCH by query (may start a job).
 /// Keys: `uuid`.
 /// Generated from `spec/ontap-9.19.1.json`.

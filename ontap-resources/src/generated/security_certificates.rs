@@ -26,10 +26,10 @@ pub struct SecurityCertificate {
     /// `_links`: [`ontap::Links`]; read by GET.
     #[resource(get, rename = "_links")]
     pub links: Option<ontap::Links>,
-    /// `authority_key_identifier`: string; read by GET.
+    /// `authority_key_identifier`: string, since ONTAP 9.8; read by GET.
     #[resource(get)]
     pub authority_key_identifier: Option<String>,
-    /// `azure`: [`SecurityAzure`](crate::SecurityAzure); read by GET; sent by POST.
+    /// `azure`: [`SecurityAzure`](crate::SecurityAzure), since ONTAP 9.14; read by GET; sent by POST.
     #[resource(get, post)]
     pub azure: Option<SecurityAzure>,
     /// `ca`: string, 1 to 256 characters; read by GET.
@@ -50,7 +50,7 @@ pub struct SecurityCertificate {
     /// `key_size`: integer, one of `512`, `1024`, `1536`, `2048`, `3072`; read by GET; sent by POST.
     #[resource(get, post)]
     pub key_size: Option<i64>,
-    /// `name`: string; read by GET; sent by POST.
+    /// `name`: string, since ONTAP 9.8; read by GET; sent by POST.
     #[resource(get, post)]
     pub name: Option<String>,
     /// `private_key`: secret string ([`ontap::Secret`]); sent by POST; printed as `*********`.
@@ -65,10 +65,10 @@ pub struct SecurityCertificate {
     /// `serial_number`: string, 1 to 40 characters; read by GET.
     #[resource(get)]
     pub serial_number: Option<String>,
-    /// `subject_alternatives`: [`SubjectAlternateName`](crate::SubjectAlternateName); read by GET; sent by POST.
+    /// `subject_alternatives`: [`SubjectAlternateName`](crate::SubjectAlternateName), since ONTAP 9.15; read by GET; sent by POST.
     #[resource(get, post)]
     pub subject_alternatives: Option<SubjectAlternateName>,
-    /// `subject_key_identifier`: string; read by GET.
+    /// `subject_key_identifier`: string, since ONTAP 9.8; read by GET.
     #[resource(get)]
     pub subject_key_identifier: Option<String>,
     /// `svm`: [`SvmReference`](crate::SvmReference); read by GET; sent by POST.

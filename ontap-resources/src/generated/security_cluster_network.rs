@@ -4,6 +4,7 @@
 
 /// The singleton at `/api/security/cluster-network`.
 ///
+/// Since ONTAP 9.18.
 /// Verbs: `get`, `fetch`, `patch`.
 /// Generated from `spec/ontap-9.19.1.json`.
 ///
@@ -23,10 +24,10 @@ pub struct SecurityClusterNetwork {
     /// `enabled`: boolean; read by GET; sent by PATCH.
     #[resource(get, patch)]
     pub enabled: Option<bool>,
-    /// `ipsec_status`: string; read by GET.
+    /// `ipsec_status`: string, since ONTAP 9.19; read by GET.
     #[resource(get)]
     pub ipsec_status: Option<String>,
-    /// `mode`: [`SecurityClusterNetworkMode`](crate::SecurityClusterNetworkMode) (`tls`, `tls_ipsec`); read by GET; sent by PATCH.
+    /// `mode`: [`SecurityClusterNetworkMode`](crate::SecurityClusterNetworkMode), values `tls_ipsec` since 9.19 (`tls`, `tls_ipsec`); read by GET; sent by PATCH.
     #[resource(get, patch)]
     pub mode: Option<SecurityClusterNetworkMode>,
     /// `status`: string; read by GET.

@@ -6,6 +6,7 @@ use crate::{NodeReference, SecurityCertificateReference};
 
 /// The objects at `/api/security/cluster-network/certificates`, one at `/api/security/cluster-network/certificates/{node.uuid}`.
 ///
+/// Since ONTAP 9.18.
 /// Verbs: `get`, `fetch`, `get_collection`, `get_pages`, `count_collection`, `find`, `post`, `patch`, `delete`, PATCH by query, DELETE by query.
 /// Keys: `node.uuid`.
 /// Generated from `spec/ontap-9.19.1.json`.

@@ -9,6 +9,7 @@ use crate::{
 
 /// The objects at `/api/security/cluster-network/ipsec/associations`, one at `/api/security/cluster-network/ipsec/associations/{uuid}`.
 ///
+/// Since ONTAP 9.19.
 /// Verbs: `get`, `fetch`, `get_collection`, `get_pages`, `count_collection`, `find`.
 /// Keys: `uuid`.
 /// Generated from `spec/ontap-9.19.1.json`.

@@ -6,6 +6,7 @@ use crate::RoleReference;
 
 /// The objects at `/api/security/external-role-mappings`, one at `/api/security/external-role-mappings/{external_role}/{provider}`.
 ///
+/// Since ONTAP 9.16.
 /// Verbs: `get`, `fetch`, `get_collection`, `get_pages`, `count_collection`, `find`, `post`, `patch`, `delete`, PATCH by query, DELETE by query.
 /// Keys: `external_role`, `provider`.
 /// Generated from `spec/ontap-9.19.1.json`.

@@ -6,6 +6,7 @@ use crate::{AzureKeyVaultEkmipReachability, GcpConnectivity, GcpKmsState, SvmRef
 
 /// The objects at `/api/security/gcp-kms`, one at `/api/security/gcp-kms/{uuid}`.
 ///
+/// Since ONTAP 9.9.
 /// Verbs: `get`, `fetch`, `get_collection`, `get_pages`, `count_collection`, `find`, `post` (may start a job), `patch` (may start a job), `delete` (may start a job), PATCH by query (may start a job), DELETE by query (may start a job).
 /// Keys: `uuid`.
 /// Generated from `spec/ontap-9.19.1.json`.
@@ -29,19 +30,19 @@ pub struct GcpKms {
     /// `application_credentials`: secret string ([`ontap::Secret`]); sent by POST and PATCH; printed as `*********`.
     #[resource(post, patch)]
     pub application_credentials: Option<ontap::Secret>,
-    /// `authentication_method`: [`GcpKmsAuthenticationMethod`](crate::GcpKmsAuthenticationMethod) (`application_credentials_key`, `sa_credentials_attachment`); read by GET; sent by POST and PATCH.
+    /// `authentication_method`: [`GcpKmsAuthenticationMethod`](crate::GcpKmsAuthenticationMethod), since ONTAP 9.17 (`application_credentials_key`, `sa_credentials_attachment`); read by GET; sent by POST and PATCH.
     #[resource(get, post, patch)]
     pub authentication_method: Option<GcpKmsAuthenticationMethod>,
-    /// `caller_account`: string; read by GET.
+    /// `caller_account`: string, since ONTAP 9.14; read by GET.
     #[resource(get)]
     pub caller_account: Option<String>,
-    /// `cloudkms_host`: string; read by GET; sent by POST and PATCH.
+    /// `cloudkms_host`: string, since ONTAP 9.14; read by GET; sent by POST and PATCH.
     #[resource(get, post, patch)]
     pub cloudkms_host: Option<String>,
     /// `ekmip_reachability`: list of [`AzureKeyVaultEkmipReachability`](crate::AzureKeyVaultEkmipReachability); read by GET.
     #[resource(get)]
     pub ekmip_reachability: Option<Vec<AzureKeyVaultEkmipReachability>>,
-    /// `gce_metadata_server`: string, format `uri`; read by GET; sent by POST and PATCH.
+    /// `gce_metadata_server`: string, format `uri`, since ONTAP 9.17; read by GET; sent by POST and PATCH.
     #[resource(get, post, patch)]
     pub gce_metadata_server: Option<String>,
     /// `google_reachability`: [`GcpConnectivity`](crate::GcpConnectivity); read by GET.
@@ -56,16 +57,16 @@ pub struct GcpKms {
     /// `key_ring_name`: string; read by GET; sent by POST.
     #[resource(get, post)]
     pub key_ring_name: Option<String>,
-    /// `oauth_host`: string; read by GET; sent by POST and PATCH.
+    /// `oauth_host`: string, since ONTAP 9.14; read by GET; sent by POST and PATCH.
     #[resource(get, post, patch)]
     pub oauth_host: Option<String>,
-    /// `oauth_url`: string; read by GET; sent by POST and PATCH.
+    /// `oauth_url`: string, since ONTAP 9.14; read by GET; sent by POST and PATCH.
     #[resource(get, post, patch)]
     pub oauth_url: Option<String>,
-    /// `port`: integer; read by GET; sent by POST and PATCH.
+    /// `port`: integer, since ONTAP 9.14; read by GET; sent by POST and PATCH.
     #[resource(get, post, patch)]
     pub port: Option<i64>,
-    /// `privileged_account`: string; read by GET; sent by POST and PATCH.
+    /// `privileged_account`: string, since ONTAP 9.14; read by GET; sent by POST and PATCH.
     #[resource(get, post, patch)]
     pub privileged_account: Option<String>,
     /// `project_id`: string; read by GET; sent by POST.
@@ -95,10 +96,10 @@ pub struct GcpKms {
     /// `svm`: [`SvmReference`](crate::SvmReference); read by GET; sent by POST.
     #[resource(get, post)]
     pub svm: Option<SvmReference>,
-    /// `verify_host`: boolean; read by GET; sent by POST and PATCH.
+    /// `verify_host`: boolean, since ONTAP 9.14; read by GET; sent by POST and PATCH.
     #[resource(get, post, patch)]
     pub verify_host: Option<bool>,
-    /// `verify_ip`: boolean; read by GET; sent by POST and PATCH.
+    /// `verify_ip`: boolean, since ONTAP 9.14; read by GET; sent by POST and PATCH.
     #[resource(get, post, patch)]
     pub verify_ip: Option<bool>,
 }

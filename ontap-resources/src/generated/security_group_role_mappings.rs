@@ -6,6 +6,7 @@ use crate::RoleReference;
 
 /// The objects at `/api/security/group/role-mappings`, one at `/api/security/group/role-mappings/{group_id}/{ontap_role.name}`.
 ///
+/// Since ONTAP 9.16.
 /// Verbs: `get`, `fetch`, `get_collection`, `get_pages`, `count_collection`, `find`, `post`, `patch`, `delete`, PATCH by query, DELETE by query.
 /// Keys: `group_id`, `ontap_role.name`.
 /// Generated from `spec/ontap-9.19.1.json`.

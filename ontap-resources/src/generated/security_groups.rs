@@ -6,6 +6,7 @@ use crate::SvmReference;
 
 /// The objects at `/api/security/groups`, one at `/api/security/groups/{owner.uuid}/{name}/{type}`.
 ///
+/// Since ONTAP 9.16.
 /// Verbs: `get`, `fetch`, `get_collection`, `get_pages`, `count_collection`, `find`, `post`, `patch`, `delete`, PATCH by query, DELETE by query.
 /// Keys: `owner.uuid`, `name`, `type`.
 /// Generated from `spec/ontap-9.19.1.json`.

@@ -6,6 +6,7 @@ use crate::NodeReference;
 
 /// The singleton at `/api/security/ha-network`.
 ///
+/// Since ONTAP 9.18.
 /// Verbs: `get`, `fetch`, `patch`.
 /// Generated from `spec/ontap-9.19.1.json`.
 ///

@@ -4,6 +4,7 @@
 
 /// The singleton at `/api/security/ipsec`.
 ///
+/// Since ONTAP 9.7.
 /// Verbs: `get`, `fetch`, `patch`.
 /// Generated from `spec/ontap-9.19.1.json`.
 ///
@@ -23,10 +24,10 @@ pub struct Ipsec {
     /// `enabled`: boolean; read by GET; sent by PATCH.
     #[resource(get, patch)]
     pub enabled: Option<bool>,
-    /// `offload_enabled`: boolean; read by GET; sent by PATCH.
+    /// `offload_enabled`: boolean, since ONTAP 9.16; read by GET; sent by PATCH.
     #[resource(get, patch)]
     pub offload_enabled: Option<bool>,
-    /// `replay_window`: integer, one of `0`, `64`, `128`, `256`, `512`, `1024`; read by GET; sent by PATCH.
+    /// `replay_window`: integer, one of `0`, `64`, `128`, `256`, `512`, `1024`, since ONTAP 9.8; read by GET; sent by PATCH.
     #[resource(get, patch)]
     pub replay_window: Option<i64>,
 }

@@ -6,6 +6,7 @@ use crate::{IpsecCaCertificateUuid, SvmReference};
 
 /// The objects at `/api/security/ipsec/ca-certificates`, one at `/api/security/ipsec/ca-certificates/{certificate.uuid}`.
 ///
+/// Since ONTAP 9.10.
 /// Verbs: `get`, `fetch`, `get_collection`, `get_pages`, `count_collection`, `find`, `post`, `delete`, DELETE by query.
 /// Keys: `certificate.uuid`.
 /// Generated from `spec/ontap-9.19.1.json`.

@@ -6,6 +6,7 @@ use crate::{IpsecEndpoint, IpsecPolicyAction, IpspaceReference, Ppk, SecurityCer
 
 /// The objects at `/api/security/ipsec/policies`, one at `/api/security/ipsec/policies/{uuid}`.
 ///
+/// Since ONTAP 9.7.
 /// Verbs: `get`, `fetch`, `get_collection`, `get_pages`, `count_collection`, `find`, `post`, `patch`, `delete`, PATCH by query, DELETE by query.
 /// Keys: `uuid`.
 /// Generated from `spec/ontap-9.19.1.json`.
@@ -23,34 +24,34 @@ pub struct IpsecPolicy {
     /// `uuid`: string; read by GET; a key of the instance path.
     #[resource(get, key)]
     pub uuid: Option<String>,
-    /// `action`: [`IpsecPolicyAction`](crate::IpsecPolicyAction) (`bypass`, `discard`, `esp_transport`, `esp_udp`); read by GET; sent by POST.
+    /// `action`: [`IpsecPolicyAction`](crate::IpsecPolicyAction), values `esp_udp` since 9.9 (`bypass`, `discard`, `esp_transport`, `esp_udp`); read by GET; sent by POST.
     #[resource(get, post)]
     pub action: Option<IpsecPolicyAction>,
-    /// `authentication_method`: [`IpsecPolicyAuthenticationMethod`](crate::IpsecPolicyAuthenticationMethod) (`none`, `psk`, `pki`); read by GET; sent by POST.
+    /// `authentication_method`: [`IpsecPolicyAuthenticationMethod`](crate::IpsecPolicyAuthenticationMethod), since ONTAP 9.10 (`none`, `psk`, `pki`); read by GET; sent by POST.
     #[resource(get, post)]
     pub authentication_method: Option<IpsecPolicyAuthenticationMethod>,
-    /// `certificate`: [`SecurityCertificateReference`](crate::SecurityCertificateReference); read by GET; sent by POST and PATCH.
+    /// `certificate`: [`SecurityCertificateReference`](crate::SecurityCertificateReference), since ONTAP 9.10; read by GET; sent by POST and PATCH.
     #[resource(get, post, patch)]
     pub certificate: Option<SecurityCertificateReference>,
-    /// `certificate_modify_keepsa`: boolean; read by GET; sent by POST and PATCH.
+    /// `certificate_modify_keepsa`: boolean, since ONTAP 9.18; read by GET; sent by POST and PATCH.
     #[resource(get, post, patch)]
     pub certificate_modify_keepsa: Option<bool>,
     /// `enabled`: boolean; read by GET; sent by POST and PATCH.
     #[resource(get, post, patch)]
     pub enabled: Option<bool>,
-    /// `ipspace`: [`IpspaceReference`](crate::IpspaceReference); read by GET; sent by POST.
+    /// `ipspace`: [`IpspaceReference`](crate::IpspaceReference), since ONTAP 9.8; read by GET; sent by POST.
     #[resource(get, post)]
     pub ipspace: Option<IpspaceReference>,
     /// `local_endpoint`: [`IpsecEndpoint`](crate::IpsecEndpoint); read by GET; sent by POST and PATCH.
     #[resource(get, post, patch)]
     pub local_endpoint: Option<IpsecEndpoint>,
-    /// `local_identity`: string; read by GET; sent by POST and PATCH.
+    /// `local_identity`: string, since ONTAP 9.8; read by GET; sent by POST and PATCH.
     #[resource(get, post, patch)]
     pub local_identity: Option<String>,
     /// `name`: string, 1 to 64 characters; read by GET; sent by POST.
     #[resource(get, post)]
     pub name: Option<String>,
-    /// `ppk`: [`Ppk`](crate::Ppk); read by GET; sent by POST and PATCH.
+    /// `ppk`: [`Ppk`](crate::Ppk), since ONTAP 9.17; read by GET; sent by POST and PATCH.
     #[resource(get, post, patch)]
     pub ppk: Option<Ppk>,
     /// `protocol`: string; read by GET; sent by POST and PATCH.
@@ -59,7 +60,7 @@ pub struct IpsecPolicy {
     /// `remote_endpoint`: [`IpsecEndpoint`](crate::IpsecEndpoint); read by GET; sent by POST and PATCH.
     #[resource(get, post, patch)]
     pub remote_endpoint: Option<IpsecEndpoint>,
-    /// `remote_identity`: string; read by GET; sent by POST and PATCH.
+    /// `remote_identity`: string, since ONTAP 9.8; read by GET; sent by POST and PATCH.
     #[resource(get, post, patch)]
     pub remote_identity: Option<String>,
     /// `scope`: [`IpsecPolicyScope`](crate::IpsecPolicyScope) (`svm`, `cluster`); read by GET; sent by POST and PATCH.

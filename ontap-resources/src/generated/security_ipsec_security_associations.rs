@@ -9,6 +9,7 @@ use crate::{
 
 /// The objects at `/api/security/ipsec/security-associations`, one at `/api/security/ipsec/security-associations/{uuid}`.
 ///
+/// Since ONTAP 9.7.
 /// Verbs: `get`, `fetch`, `get_collection`, `get_pages`, `count_collection`, `find`.
 /// Keys: `uuid`.
 /// Generated from `spec/ontap-9.19.1.json`.
@@ -26,7 +27,7 @@ pub struct SecurityAssociation {
     /// `uuid`: string; read by GET; a key of the instance path.
     #[resource(get, key)]
     pub uuid: Option<String>,
-    /// `cipher_suite`: [`AssociationCipherSuite`](crate::AssociationCipherSuite) (`suite_aescbc`, `suiteb_gcm256`, `suiteb_gmac256`); read by GET.
+    /// `cipher_suite`: [`AssociationCipherSuite`](crate::AssociationCipherSuite), values `suite_aescbc` since 9.8, `suiteb_gcm256` since 9.8, `suiteb_gmac256` since 9.8 (`suite_aescbc`, `suiteb_gcm256`, `suiteb_gmac256`); read by GET.
     #[resource(get)]
     pub cipher_suite: Option<AssociationCipherSuite>,
     /// `ike`: [`SecurityAssociationIke`](crate::SecurityAssociationIke); read by GET.
@@ -44,13 +45,13 @@ pub struct SecurityAssociation {
     /// `node`: [`NodeReference`](crate::NodeReference); read by GET.
     #[resource(get)]
     pub node: Option<NodeReference>,
-    /// `policy_name`: string; read by GET.
+    /// `policy_name`: string, since ONTAP 9.8; read by GET.
     #[resource(get)]
     pub policy_name: Option<String>,
     /// `remote_address`: string; read by GET.
     #[resource(get)]
     pub remote_address: Option<String>,
-    /// `scope`: [`SecurityAssociationScope`](crate::SecurityAssociationScope) (`svm`, `cluster`); read by GET.
+    /// `scope`: [`SecurityAssociationScope`](crate::SecurityAssociationScope), since ONTAP 9.8 (`svm`, `cluster`); read by GET.
     #[resource(get)]
     pub scope: Option<SecurityAssociationScope>,
     /// `svm`: [`SvmReference`](crate::SvmReference); read by GET.

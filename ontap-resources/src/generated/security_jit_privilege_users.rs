@@ -6,6 +6,7 @@ use crate::{AccountReference, RoleReference, SecurityJitPrivilegeApplication, Sv
 
 /// The objects at `/api/security/jit-privilege-users`, one at `/api/security/jit-privilege-users/{owner.uuid}/{account.name}/{application}`.
 ///
+/// Since ONTAP 9.17.
 /// Verbs: `get`, `fetch`, `get_collection`, `get_pages`, `count_collection`, `find`, `post`, `delete`, DELETE by query.
 /// Keys: `owner.uuid`, `account.name`, `application`.
 /// Generated from `spec/ontap-9.19.1.json`.

@@ -6,6 +6,7 @@ use crate::{SecurityJitPrivilegeApplication, SvmReference};
 
 /// The objects at `/api/security/jit-privileges`, one at `/api/security/jit-privileges/{owner.uuid}/{application}`.
 ///
+/// Since ONTAP 9.17.
 /// Verbs: `get`, `fetch`, `get_collection`, `get_pages`, `count_collection`, `find`, `patch`, PATCH by query.
 /// Keys: `owner.uuid`, `application`.
 /// Generated from `spec/ontap-9.19.1.json`.

@@ -6,6 +6,7 @@ use crate::KeyManagerConfigHealthMonitorPolicy;
 
 /// The singleton at `/api/security/key-manager-configs`.
 ///
+/// Since ONTAP 9.10.
 /// Verbs: `get`, `fetch`, `patch`.
 /// Generated from `spec/ontap-9.19.1.json`.
 ///
@@ -25,10 +26,10 @@ pub struct KeyManagerConfig {
     /// `cc_mode_enabled`: boolean; read by GET; sent by PATCH.
     #[resource(get, patch)]
     pub cc_mode_enabled: Option<bool>,
-    /// `cloud_kms_retry_count`: integer; read by GET; sent by PATCH.
+    /// `cloud_kms_retry_count`: integer, since ONTAP 9.11; read by GET; sent by PATCH.
     #[resource(get, patch)]
     pub cloud_kms_retry_count: Option<i64>,
-    /// `health_monitor_policy`: [`KeyManagerConfigHealthMonitorPolicy`](crate::KeyManagerConfigHealthMonitorPolicy); read by GET; sent by PATCH.
+    /// `health_monitor_policy`: [`KeyManagerConfigHealthMonitorPolicy`](crate::KeyManagerConfigHealthMonitorPolicy), since ONTAP 9.15; read by GET; sent by PATCH.
     #[resource(get, patch)]
     pub health_monitor_policy: Option<KeyManagerConfigHealthMonitorPolicy>,
     /// `health_monitor_polling_interval`: integer; read by GET; sent by PATCH.

@@ -29,34 +29,34 @@ pub struct SecurityKeyManager {
     /// `_links`: [`ontap::Links`]; read by GET.
     #[resource(get, rename = "_links")]
     pub links: Option<ontap::Links>,
-    /// `configuration`: [`SecurityKeystoreConfiguration`](crate::SecurityKeystoreConfiguration); read by GET; sent by POST.
+    /// `configuration`: [`SecurityKeystoreConfiguration`](crate::SecurityKeystoreConfiguration), since ONTAP 9.16; read by GET; sent by POST.
     #[resource(get, post)]
     pub configuration: Option<SecurityKeystoreConfiguration>,
-    /// `enabled`: boolean; read by GET.
+    /// `enabled`: boolean, since ONTAP 9.16; read by GET.
     #[resource(get)]
     pub enabled: Option<bool>,
     /// `external`: [`SecurityKeyManagerExternal`](crate::SecurityKeyManagerExternal); read by GET; sent by POST and PATCH.
     #[resource(get, post, patch)]
     pub external: Option<SecurityKeyManagerExternal>,
-    /// `is_default_data_at_rest_encryption_disabled`: boolean; read by GET; sent by PATCH.
+    /// `is_default_data_at_rest_encryption_disabled`: boolean, since ONTAP 9.7; read by GET; sent by PATCH.
     #[resource(get, patch)]
     pub is_default_data_at_rest_encryption_disabled: Option<bool>,
     /// `onboard`: [`SecurityKeyManagerOnboard`](crate::SecurityKeyManagerOnboard); read by GET; sent by POST and PATCH.
     #[resource(get, post, patch)]
     pub onboard: Option<SecurityKeyManagerOnboard>,
-    /// `policy`: string; read by GET; sent by POST.
+    /// `policy`: string, since ONTAP 9.9; read by GET; sent by POST.
     #[resource(get, post)]
     pub policy: Option<String>,
     /// `scope`: [`SecurityKeyManagerScope`](crate::SecurityKeyManagerScope) (`svm`, `cluster`); read by GET; sent by POST and PATCH.
     #[resource(get, post, patch)]
     pub scope: Option<SecurityKeyManagerScope>,
-    /// `status`: [`KeyManagerState`](crate::KeyManagerState); read by GET.
+    /// `status`: [`KeyManagerState`](crate::KeyManagerState), since ONTAP 9.7; read by GET.
     #[resource(get)]
     pub status: Option<KeyManagerState>,
     /// `svm`: [`SvmReference`](crate::SvmReference); read by GET; sent by POST.
     #[resource(get, post)]
     pub svm: Option<SvmReference>,
-    /// `volume_encryption`: [`VolumeEncryptionSupport`](crate::VolumeEncryptionSupport); read by GET.
+    /// `volume_encryption`: [`VolumeEncryptionSupport`](crate::VolumeEncryptionSupport), since ONTAP 9.7; read by GET.
     #[resource(get)]
     pub volume_encryption: Option<VolumeEncryptionSupport>,
 }
@@ -71,7 +71,7 @@ pub struct SecurityKeyManager {
 /// ```
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct SecurityKeyManagerPostParams {
-    /// `create_inactive`: boolean.
+    /// `create_inactive`: boolean, since ONTAP 9.16.
     pub create_inactive: Option<bool>,
 }
 

@@ -6,6 +6,7 @@ use crate::SecurityKeyManagerReference;
 
 /// The objects at `/api/security/key-managers/{security_key_manager.uuid}/auth-keys`, one at `/api/security/key-managers/{security_key_manager.uuid}/auth-keys/{key_id}`.
 ///
+/// Since ONTAP 9.11.
 /// Verbs: `get`, `fetch`, `get_collection`, `get_pages`, `count_collection`, `find`, `post`, `delete`, DELETE by query.
 /// Keys: `key_id`.
 /// Parent keys: `security_key_manager.uuid` (from the fields, or from `Query::parent` / `CallOptions::parent`).
@@ -33,7 +34,7 @@ pub struct KeyManagerAuthKey {
     /// `passphrase`: secret string ([`ontap::Secret`]); sent by POST; printed as `*********`.
     #[resource(post)]
     pub passphrase: Option<ontap::Secret>,
-    /// `security_key_manager`: [`SecurityKeyManagerReference`](crate::SecurityKeyManagerReference); read by GET; sent by POST; holds a key of the enclosing object's path.
+    /// `security_key_manager`: [`SecurityKeyManagerReference`](crate::SecurityKeyManagerReference), since ONTAP 9.15; read by GET; sent by POST; holds a key of the enclosing object's path.
     #[resource(get, post)]
     pub security_key_manager: Option<SecurityKeyManagerReference>,
 }

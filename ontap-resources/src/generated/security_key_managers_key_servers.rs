@@ -27,22 +27,22 @@ pub struct KeyServer {
     /// `_links`: [`ontap::Links`]; read by GET.
     #[resource(get, rename = "_links")]
     pub links: Option<ontap::Links>,
-    /// `connectivity`: [`KeyServerStateArray`](crate::KeyServerStateArray); read by GET.
+    /// `connectivity`: [`KeyServerStateArray`](crate::KeyServerStateArray), since ONTAP 9.7; read by GET.
     #[resource(get)]
     pub connectivity: Option<KeyServerStateArray>,
-    /// `create_remove_timeout`: integer, -1 to 60; read by GET; sent by PATCH.
+    /// `create_remove_timeout`: integer, -1 to 60, since ONTAP 9.14; read by GET; sent by PATCH.
     #[resource(get, patch)]
     pub create_remove_timeout: Option<i64>,
     /// `password`: secret string ([`ontap::Secret`]); sent by PATCH; printed as `*********`.
     #[resource(patch)]
     pub password: Option<ontap::Secret>,
-    /// `port`: integer, 1 to 65535; sent by PATCH.
+    /// `port`: integer, 1 to 65535, since ONTAP 9.19; sent by PATCH.
     #[resource(patch)]
     pub port: Option<i64>,
     /// `records`: list of [`KeyServerNoRecords`](crate::KeyServerNoRecords), at most 4 items; sent by POST.
     #[resource(post)]
     pub records: Option<Vec<KeyServerNoRecords>>,
-    /// `secondary_key_servers`: list of string; read by GET; sent by PATCH.
+    /// `secondary_key_servers`: list of string, since ONTAP 9.8; read by GET; sent by PATCH.
     #[resource(get, patch)]
     pub secondary_key_servers: Option<Vec<String>>,
     /// `timeout`: integer, -1 to 60; read by GET; sent by PATCH.
@@ -67,7 +67,7 @@ pub struct KeyServer {
 /// ```
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct KeyServerDeleteParams {
-    /// `force`: boolean, default `false`.
+    /// `force`: boolean, default `false`, since ONTAP 9.11.
     pub force: Option<bool>,
 }
 
@@ -118,7 +118,7 @@ impl ontap::QueryParams for KeyServerPatchCollectionParams {
 pub struct KeyServerDeleteCollectionParams {
     /// `continue_on_failure`: boolean, default `false`.
     pub continue_on_failure: Option<bool>,
-    /// `force`: boolean, default `false`.
+    /// `force`: boolean, default `false`, since ONTAP 9.11.
     pub force: Option<bool>,
     /// `serial_records`: boolean, default `false`.
     pub serial_records: Option<bool>,

@@ -6,6 +6,7 @@ use crate::{NodeReference, SecurityKeyManagerReference, SvmReference};
 
 /// The objects at `/api/security/key-managers/{security_key_manager.uuid}/keys/{node.uuid}/key-ids`, one at `/api/security/key-managers/{security_key_manager.uuid}/keys/{node.uuid}/key-ids/{key_id}`.
 ///
+/// Since ONTAP 9.11.
 /// Verbs: `get`, `fetch`, `get_collection`, `get_pages`, `count_collection`, `find`.
 /// Keys: `key_id`.
 /// Parent keys: `security_key_manager.uuid`, `node.uuid` (from the fields, or from `Query::parent` / `CallOptions::parent`).
@@ -46,13 +47,13 @@ pub struct KeyManagerKeys {
     /// `key_store`: [`KeyManagerKeysKeyStore`](crate::KeyManagerKeysKeyStore) (`onboard`, `external`); read by GET.
     #[resource(get)]
     pub key_store: Option<KeyManagerKeysKeyStore>,
-    /// `key_store_type`: [`KeyManagerKeysKeyStoreType`](crate::KeyManagerKeysKeyStoreType) (`okm`, `kmip`, `akv`, `unset`, `gcp`, `aws`, `ikp`, `barbican`); read by GET.
+    /// `key_store_type`: [`KeyManagerKeysKeyStoreType`](crate::KeyManagerKeysKeyStoreType), values `barbican` since 9.17 (`okm`, `kmip`, `akv`, `unset`, `gcp`, `aws`, `ikp`, `barbican`); read by GET.
     #[resource(get)]
     pub key_store_type: Option<KeyManagerKeysKeyStoreType>,
     /// `key_tag`: string; read by GET.
     #[resource(get)]
     pub key_tag: Option<String>,
-    /// `key_type`: [`KeyManagerKeysKeyType`](crate::KeyManagerKeysKeyType) (`nse_ak`, `aek`, `vek`, `nek`, `svm_kek`, `mroot_ak`); read by GET.
+    /// `key_type`: [`KeyManagerKeysKeyType`](crate::KeyManagerKeysKeyType), values `mroot_ak` since 9.16 (`nse_ak`, `aek`, `vek`, `nek`, `svm_kek`, `mroot_ak`); read by GET.
     #[resource(get)]
     pub key_type: Option<KeyManagerKeysKeyType>,
     /// `key_user`: string; read by GET.
@@ -67,13 +68,13 @@ pub struct KeyManagerKeys {
     /// `restored`: boolean; read by GET.
     #[resource(get)]
     pub restored: Option<bool>,
-    /// `scope`: [`KeyManagerKeysScope`](crate::KeyManagerKeysScope) (`svm`, `cluster`); read by GET.
+    /// `scope`: [`KeyManagerKeysScope`](crate::KeyManagerKeysScope), since ONTAP 9.14 (`svm`, `cluster`); read by GET.
     #[resource(get)]
     pub scope: Option<KeyManagerKeysScope>,
-    /// `security_key_manager`: [`SecurityKeyManagerReference`](crate::SecurityKeyManagerReference); read by GET; holds a key of the enclosing object's path.
+    /// `security_key_manager`: [`SecurityKeyManagerReference`](crate::SecurityKeyManagerReference), since ONTAP 9.15; read by GET; holds a key of the enclosing object's path.
     #[resource(get)]
     pub security_key_manager: Option<SecurityKeyManagerReference>,
-    /// `svm`: [`SvmReference`](crate::SvmReference); read by GET.
+    /// `svm`: [`SvmReference`](crate::SvmReference), since ONTAP 9.14; read by GET.
     #[resource(get)]
     pub svm: Option<SvmReference>,
 }

@@ -6,7 +6,8 @@ use crate::{SecurityKeystoreConfiguration, SvmReference};
 
 /// The objects at `/api/security/key-stores`, one at `/api/security/key-stores/{uuid}`.
 ///
-/// Verbs: `get`, `fetch`, `get_collection`, `get_pages`, `count_collection`, `find`, `patch` (may start a job), `delete`, PATCH by query (may start a job), DELETE by query.
+/// Since ONTAP 9.10.
+/// Verbs: `get`, `fetch` (since ONTAP 9.14), `get_collection`, `get_pages`, `count_collection`, `find`, `patch` (may start a job) (since ONTAP 9.14), `delete` (since ONTAP 9.14), PATCH by query (may start a job) (since ONTAP 9.14), DELETE by query (since ONTAP 9.14).
 /// Keys: `uuid`.
 /// Generated from `spec/ontap-9.19.1.json`.
 ///
@@ -23,28 +24,28 @@ pub struct SecurityKeystore {
     /// `uuid`: string; read by GET; a key of the instance path.
     #[resource(get, key)]
     pub uuid: Option<String>,
-    /// `configuration`: [`SecurityKeystoreConfiguration`](crate::SecurityKeystoreConfiguration); read by GET.
+    /// `configuration`: [`SecurityKeystoreConfiguration`](crate::SecurityKeystoreConfiguration), since ONTAP 9.14; read by GET.
     #[resource(get)]
     pub configuration: Option<SecurityKeystoreConfiguration>,
-    /// `enabled`: boolean; read by GET; sent by PATCH.
+    /// `enabled`: boolean, since ONTAP 9.14; read by GET; sent by PATCH.
     #[resource(get, patch)]
     pub enabled: Option<bool>,
-    /// `is_svm_kek`: boolean; read by GET.
+    /// `is_svm_kek`: boolean, since ONTAP 9.19; read by GET.
     #[resource(get)]
     pub is_svm_kek: Option<bool>,
     /// `location`: [`SecurityKeystoreLocation`](crate::SecurityKeystoreLocation) (`onboard`, `external`); read by GET.
     #[resource(get)]
     pub location: Option<SecurityKeystoreLocation>,
-    /// `scope`: [`SecurityKeystoreScope`](crate::SecurityKeystoreScope) (`svm`, `cluster`); read by GET; sent by PATCH.
+    /// `scope`: [`SecurityKeystoreScope`](crate::SecurityKeystoreScope), since ONTAP 9.14 (`svm`, `cluster`); read by GET; sent by PATCH.
     #[resource(get, patch)]
     pub scope: Option<SecurityKeystoreScope>,
-    /// `state`: [`SecurityKeystoreState`](crate::SecurityKeystoreState) (`active`, `mixed`, `svm_kek_rekey`, `blocked`, `switching`, `initializing`, `disabling`); read by GET.
+    /// `state`: [`SecurityKeystoreState`](crate::SecurityKeystoreState), since ONTAP 9.16 (`active`, `mixed`, `svm_kek_rekey`, `blocked`, `switching`, `initializing`, `disabling`); read by GET.
     #[resource(get)]
     pub state: Option<SecurityKeystoreState>,
     /// `svm`: [`SvmReference`](crate::SvmReference); read by GET.
     #[resource(get)]
     pub svm: Option<SvmReference>,
-    /// `type`: [`SecurityKeystoreType`](crate::SecurityKeystoreType) (`okm`, `kmip`, `akv`, `gcp`, `aws`, `ikp`, `barbican`); read by GET.
+    /// `type`: [`SecurityKeystoreType`](crate::SecurityKeystoreType), values `barbican` since 9.17, `ikp` since 9.11 (`okm`, `kmip`, `akv`, `gcp`, `aws`, `ikp`, `barbican`); read by GET.
     #[resource(get, rename = "type")]
     pub type_: Option<SecurityKeystoreType>,
 }

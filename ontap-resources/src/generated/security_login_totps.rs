@@ -6,6 +6,7 @@ use crate::{AccountReference, SvmReference};
 
 /// The objects at `/api/security/login/totps`, one at `/api/security/login/totps/{owner.uuid}/{account.name}`.
 ///
+/// Since ONTAP 9.13.
 /// Verbs: `get`, `fetch`, `get_collection`, `get_pages`, `count_collection`, `find`, `post`, `patch`, `delete`, PATCH by query, DELETE by query.
 /// Keys: `owner.uuid`, `account.name`.
 /// Generated from `spec/ontap-9.19.1.json`.

@@ -6,6 +6,7 @@ use crate::WhoamiPrivileges;
 
 /// The singleton at `/api/security/login/whoami`.
 ///
+/// Since ONTAP 9.18.
 /// Verbs: `get`, `fetch`.
 /// Generated from `spec/ontap-9.19.1.json`.
 ///

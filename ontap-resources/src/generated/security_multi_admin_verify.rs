@@ -4,6 +4,7 @@
 
 /// The singleton at `/api/security/multi-admin-verify`.
 ///
+/// Since ONTAP 9.11.
 /// Verbs: `get`, `fetch`, `patch`.
 /// Generated from `spec/ontap-9.19.1.json`.
 ///

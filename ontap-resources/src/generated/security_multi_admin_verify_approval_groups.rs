@@ -6,6 +6,7 @@ use crate::MultiAdminVerifyApprovalGroupOwner;
 
 /// The objects at `/api/security/multi-admin-verify/approval-groups`, one at `/api/security/multi-admin-verify/approval-groups/{owner.uuid}/{name}`.
 ///
+/// Since ONTAP 9.11.
 /// Verbs: `get`, `fetch`, `get_collection`, `get_pages`, `count_collection`, `find`, `post`, `patch`, `delete`, PATCH by query, DELETE by query.
 /// Keys: `owner.uuid`, `name`.
 /// Generated from `spec/ontap-9.19.1.json`.

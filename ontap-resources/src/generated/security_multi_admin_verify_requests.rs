@@ -6,6 +6,7 @@ use crate::SvmReference;
 
 /// The objects at `/api/security/multi-admin-verify/requests`, one at `/api/security/multi-admin-verify/requests/{index}`.
 ///
+/// Since ONTAP 9.11.
 /// Verbs: `get`, `fetch`, `get_collection`, `get_pages`, `count_collection`, `find`, `post`, `patch`, `delete`, PATCH by query, DELETE by query.
 /// Keys: `index`.
 /// Generated from `spec/ontap-9.19.1.json`.
@@ -38,7 +39,7 @@ pub struct MultiAdminVerifyRequest {
     /// `create_time`: timestamp ([`ontap::Timestamp`]); read by GET.
     #[resource(get)]
     pub create_time: Option<ontap::Timestamp>,
-    /// `execute_on_approval`: boolean; read by GET; sent by PATCH.
+    /// `execute_on_approval`: boolean, since ONTAP 9.13; read by GET; sent by PATCH.
     #[resource(get, patch)]
     pub execute_on_approval: Option<bool>,
     /// `execution_expiry_time`: timestamp ([`ontap::Timestamp`]); read by GET.

@@ -30,7 +30,7 @@ pub struct RolePrivilege {
     /// `access`: [`RolePrivilegeAccess`](crate::RolePrivilegeAccess) (`none`, `readonly`, `read_create`, `read_modify`, `read_create_modify`, `all`); read by GET; sent by POST and PATCH.
     #[resource(get, post, patch)]
     pub access: Option<RolePrivilegeAccess>,
-    /// `query`: string; read by GET; sent by POST and PATCH.
+    /// `query`: string, since ONTAP 9.11; read by GET; sent by POST and PATCH.
     #[resource(get, post, patch)]
     pub query: Option<String>,
     /// `owner`: [`RolePrivilegeOwner`](crate::RolePrivilegeOwner); carried by none of this resource's verbs; holds a key of the enclosing object's path.

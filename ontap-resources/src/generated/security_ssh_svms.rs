@@ -8,6 +8,7 @@ use crate::{
 
 /// The objects at `/api/security/ssh/svms`, one at `/api/security/ssh/svms/{svm.uuid}`.
 ///
+/// Since ONTAP 9.10.
 /// Verbs: `get`, `fetch`, `get_collection`, `get_pages`, `count_collection`, `find`, `patch`, PATCH by query.
 /// Keys: `svm.uuid`.
 /// Generated from `spec/ontap-9.19.1.json`.
@@ -31,16 +32,16 @@ pub struct SvmSshServer {
     /// `ciphers`: list of [`SshServerCiphers`](crate::SshServerCiphers) (`aes256_ctr`, `aes192_ctr`, `aes128_ctr`, `aes128_gcm`, `aes256_gcm`); read by GET; sent by PATCH.
     #[resource(get, patch)]
     pub ciphers: Option<Vec<SshServerCiphers>>,
-    /// `host_key_algorithms`: list of [`SshServerHostKeyAlgorithms`](crate::SshServerHostKeyAlgorithms) (`ecdsa_sha2_nistp256`, `ssh_ed25519`, `ssh_rsa`, `rsa_sha2_256`, `rsa_sha2_512`); read by GET; sent by PATCH.
+    /// `host_key_algorithms`: list of [`SshServerHostKeyAlgorithms`](crate::SshServerHostKeyAlgorithms), since ONTAP 9.16 (`ecdsa_sha2_nistp256`, `ssh_ed25519`, `ssh_rsa`, `rsa_sha2_256`, `rsa_sha2_512`); read by GET; sent by PATCH.
     #[resource(get, patch)]
     pub host_key_algorithms: Option<Vec<SshServerHostKeyAlgorithms>>,
-    /// `is_rsa_in_publickey_algorithms_enabled`: boolean; read by GET; sent by PATCH.
+    /// `is_rsa_in_publickey_algorithms_enabled`: boolean, since ONTAP 9.16; read by GET; sent by PATCH.
     #[resource(get, patch)]
     pub is_rsa_in_publickey_algorithms_enabled: Option<bool>,
     /// `key_exchange_algorithms`: list of [`SshServerKeyExchangeAlgorithms`](crate::SshServerKeyExchangeAlgorithms) (`diffie_hellman_group_exchange_sha256`, `curve25519-sha256`, `ecdh_sha2_nistp256`, `ecdh_sha2_nistp384`, `ecdh_sha2_nistp521`, `diffie_hellman_group16_sha512`, `diffie_hellman_group18_sha512`); read by GET; sent by PATCH.
     #[resource(get, patch)]
     pub key_exchange_algorithms: Option<Vec<SshServerKeyExchangeAlgorithms>>,
-    /// `login_grace_time`: integer; read by GET; sent by PATCH.
+    /// `login_grace_time`: integer, since ONTAP 9.18; read by GET; sent by PATCH.
     #[resource(get, patch)]
     pub login_grace_time: Option<i64>,
     /// `mac_algorithms`: list of [`SshServerMacAlgorithms`](crate::SshServerMacAlgorithms) (`hmac_sha2_256`, `hmac_sha2_512`, `hmac_sha2_256_etm`, `hmac_sha2_512_etm`, `umac_64`, `umac_128`, `umac_64_etm`, `umac_128_etm`); read by GET; sent by PATCH.

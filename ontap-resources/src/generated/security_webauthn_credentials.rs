@@ -8,6 +8,7 @@ use crate::{
 
 /// The objects at `/api/security/webauthn/credentials`, one at `/api/security/webauthn/credentials/{owner.uuid}/{username}/{index}/{relying_party.id}`.
 ///
+/// Since ONTAP 9.16.
 /// Verbs: `get`, `fetch`, `get_collection`, `get_pages`, `count_collection`, `find`, `delete`, DELETE by query.
 /// Keys: `owner.uuid`, `username`, `index`, `relying_party.id`.
 /// Generated from `spec/ontap-9.19.1.json`.

@@ -6,7 +6,8 @@ use crate::SvmReference;
 
 /// The objects at `/api/security/webauthn/global-settings`, one at `/api/security/webauthn/global-settings/{owner.uuid}`.
 ///
-/// Verbs: `get`, `fetch`, `get_collection`, `get_pages`, `count_collection`, `find`, `patch`, PATCH by query.
+/// Since ONTAP 9.16.
+/// Verbs: `get`, `fetch`, `get_collection`, `get_pages`, `count_collection`, `find`, `patch` (since ONTAP 9.19), PATCH by query (since ONTAP 9.19).
 /// Keys: `owner.uuid`.
 /// Generated from `spec/ontap-9.19.1.json`.
 ///
@@ -35,7 +36,7 @@ pub struct WebauthnGlobal {
     /// `resident_key`: [`WebauthnGlobalResidentKey`](crate::WebauthnGlobalResidentKey) (`required`, `preferred`, `discouraged`); read by GET.
     #[resource(get)]
     pub resident_key: Option<WebauthnGlobalResidentKey>,
-    /// `rp_domains`: list of string; read by GET; sent by PATCH.
+    /// `rp_domains`: list of string, since ONTAP 9.19; read by GET; sent by PATCH.
     #[resource(get, patch)]
     pub rp_domains: Option<Vec<String>>,
     /// `scope`: [`WebauthnGlobalScope`](crate::WebauthnGlobalScope) (`cluster`, `svm`); read by GET.

@@ -6,6 +6,7 @@ use crate::{SupportedAlgorithmsAlgorithm, SvmReference};
 
 /// The objects at `/api/security/webauthn/supported-algorithms`, one at `/api/security/webauthn/supported-algorithms/{owner.uuid}/{algorithm.name}`.
 ///
+/// Since ONTAP 9.16.
 /// Verbs: `get`, `fetch`, `get_collection`, `get_pages`, `count_collection`, `find`.
 /// Keys: `owner.uuid`, `algorithm.name`.
 /// Generated from `spec/ontap-9.19.1.json`.

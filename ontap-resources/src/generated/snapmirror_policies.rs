@@ -29,13 +29,13 @@ pub struct SnapmirrorPolicy {
     /// `comment`: string; read by GET; sent by POST and PATCH.
     #[resource(get, post, patch)]
     pub comment: Option<String>,
-    /// `copy_all_source_snapshots`: boolean; read by GET; sent by POST.
+    /// `copy_all_source_snapshots`: boolean, since ONTAP 9.10; read by GET; sent by POST.
     #[resource(get, post)]
     pub copy_all_source_snapshots: Option<bool>,
-    /// `copy_latest_source_snapshot`: boolean; read by GET; sent by POST.
+    /// `copy_latest_source_snapshot`: boolean, since ONTAP 9.11; read by GET; sent by POST.
     #[resource(get, post)]
     pub copy_latest_source_snapshot: Option<bool>,
-    /// `create_snapshot_on_source`: boolean; read by GET; sent by POST.
+    /// `create_snapshot_on_source`: boolean, since ONTAP 9.11; read by GET; sent by POST.
     #[resource(get, post)]
     pub create_snapshot_on_source: Option<bool>,
     /// `identity_preservation`: [`SnapmirrorIdentityPreservation`](crate::SnapmirrorIdentityPreservation) (`full`, `exclude_network_config`, `exclude_network_and_protocol_config`); read by GET; sent by POST and PATCH.
@@ -50,7 +50,7 @@ pub struct SnapmirrorPolicy {
     /// `retention`: list of [`SnapmirrorPolicyRule`](crate::SnapmirrorPolicyRule); read by GET; sent by POST and PATCH.
     #[resource(get, post, patch)]
     pub retention: Option<Vec<SnapmirrorPolicyRule>>,
-    /// `rpo`: integer; read by GET; sent by POST and PATCH.
+    /// `rpo`: integer, since ONTAP 9.10; read by GET; sent by POST and PATCH.
     #[resource(get, post, patch)]
     pub rpo: Option<i64>,
     /// `scope`: [`SnapmirrorPolicyScope`](crate::SnapmirrorPolicyScope) (`svm`, `cluster`); read by GET.
@@ -62,7 +62,7 @@ pub struct SnapmirrorPolicy {
     /// `sync_common_snapshot_schedule`: [`ScheduleReference`](crate::ScheduleReference); read by GET; sent by POST and PATCH.
     #[resource(get, post, patch)]
     pub sync_common_snapshot_schedule: Option<ScheduleReference>,
-    /// `sync_type`: [`SnapmirrorPolicySyncType`](crate::SnapmirrorPolicySyncType) (`sync`, `strict_sync`, `automated_failover`, `automated_failover_duplex`); read by GET; sent by POST.
+    /// `sync_type`: [`SnapmirrorPolicySyncType`](crate::SnapmirrorPolicySyncType), values `automated_failover_duplex` since 9.14, `automated_failover` since 9.8 (`sync`, `strict_sync`, `automated_failover`, `automated_failover_duplex`); read by GET; sent by POST.
     #[resource(get, post)]
     pub sync_type: Option<SnapmirrorPolicySyncType>,
     /// `throttle`: integer; read by GET; sent by POST and PATCH.
@@ -71,7 +71,7 @@ pub struct SnapmirrorPolicy {
     /// `transfer_schedule`: [`ScheduleReference`](crate::ScheduleReference); read by GET; sent by POST and PATCH.
     #[resource(get, post, patch)]
     pub transfer_schedule: Option<ScheduleReference>,
-    /// `type`: [`PolicyType`](crate::PolicyType) (`async`, `sync`, `continuous`); read by GET; sent by POST.
+    /// `type`: [`PolicyType`](crate::PolicyType), values `continuous` since 9.10 (`async`, `sync`, `continuous`); read by GET; sent by POST.
     #[resource(get, post, rename = "type")]
     pub type_: Option<PolicyType>,
 }

@@ -28,16 +28,16 @@ pub struct SnapmirrorRelationship {
     /// `uuid`: string, format `uuid`; read by GET; a key of the instance path.
     #[resource(get, key)]
     pub uuid: Option<String>,
-    /// `_links`: [`ontap::Links`]; read by GET.
+    /// `_links`: [`ontap::Links`], since ONTAP 9.7; read by GET.
     #[resource(get, rename = "_links")]
     pub links: Option<ontap::Links>,
-    /// `backoff_level`: [`SnapmirrorRelationshipBackoffLevel`](crate::SnapmirrorRelationshipBackoffLevel) (`high`, `medium`, `none`); read by GET; sent by POST and PATCH.
+    /// `backoff_level`: [`SnapmirrorRelationshipBackoffLevel`](crate::SnapmirrorRelationshipBackoffLevel), since ONTAP 9.14 (`high`, `medium`, `none`); read by GET; sent by POST and PATCH.
     #[resource(get, post, patch)]
     pub backoff_level: Option<SnapmirrorRelationshipBackoffLevel>,
-    /// `consistency_group_failover`: [`SnapmirrorConsistencyGroupFailover`](crate::SnapmirrorConsistencyGroupFailover); read by GET.
+    /// `consistency_group_failover`: [`SnapmirrorConsistencyGroupFailover`](crate::SnapmirrorConsistencyGroupFailover), since ONTAP 9.8; read by GET.
     #[resource(get)]
     pub consistency_group_failover: Option<SnapmirrorConsistencyGroupFailover>,
-    /// `create_destination`: [`SnapmirrorDestinationCreation`](crate::SnapmirrorDestinationCreation); sent by POST.
+    /// `create_destination`: [`SnapmirrorDestinationCreation`](crate::SnapmirrorDestinationCreation), since ONTAP 9.7; sent by POST.
     #[resource(post)]
     pub create_destination: Option<SnapmirrorDestinationCreation>,
     /// `destination`: [`SnapmirrorEndpoint`](crate::SnapmirrorEndpoint); read by GET; sent by POST and PATCH.
@@ -46,34 +46,34 @@ pub struct SnapmirrorRelationship {
     /// `exported_snapshot`: string; read by GET.
     #[resource(get)]
     pub exported_snapshot: Option<String>,
-    /// `group_type`: [`SnapmirrorRelationshipGroupType`](crate::SnapmirrorRelationshipGroupType) (`none`, `svm_dr`, `consistency_group`, `flexgroup`, `coordination_group`); read by GET.
+    /// `group_type`: [`SnapmirrorRelationshipGroupType`](crate::SnapmirrorRelationshipGroupType), since ONTAP 9.11, values `coordination_group` since 9.19 (`none`, `svm_dr`, `consistency_group`, `flexgroup`, `coordination_group`); read by GET.
     #[resource(get)]
     pub group_type: Option<SnapmirrorRelationshipGroupType>,
     /// `healthy`: boolean; read by GET.
     #[resource(get)]
     pub healthy: Option<bool>,
-    /// `identity_preservation`: [`SnapmirrorIdentityPreservation`](crate::SnapmirrorIdentityPreservation) (`full`, `exclude_network_config`, `exclude_network_and_protocol_config`); read by GET; sent by POST and PATCH.
+    /// `identity_preservation`: [`SnapmirrorIdentityPreservation`](crate::SnapmirrorIdentityPreservation), since ONTAP 9.11 (`full`, `exclude_network_config`, `exclude_network_and_protocol_config`); read by GET; sent by POST and PATCH.
     #[resource(get, post, patch)]
     pub identity_preservation: Option<SnapmirrorIdentityPreservation>,
-    /// `io_serving_copy`: string; read by GET; sent by POST and PATCH.
+    /// `io_serving_copy`: string, since ONTAP 9.14; read by GET; sent by POST and PATCH.
     #[resource(get, post, patch)]
     pub io_serving_copy: Option<String>,
     /// `lag_time`: string; read by GET.
     #[resource(get)]
     pub lag_time: Option<String>,
-    /// `last_transfer_network_compression_ratio`: string; read by GET.
+    /// `last_transfer_network_compression_ratio`: string, since ONTAP 9.13; read by GET.
     #[resource(get)]
     pub last_transfer_network_compression_ratio: Option<String>,
-    /// `last_transfer_type`: [`SnapmirrorRelationshipLastTransferType`](crate::SnapmirrorRelationshipLastTransferType) (`initialize`, `update`, `resync`, `restore`); read by GET.
+    /// `last_transfer_type`: [`SnapmirrorRelationshipLastTransferType`](crate::SnapmirrorRelationshipLastTransferType), since ONTAP 9.11 (`initialize`, `update`, `resync`, `restore`); read by GET.
     #[resource(get)]
     pub last_transfer_type: Option<SnapmirrorRelationshipLastTransferType>,
-    /// `master_bias_activated_site`: string; read by GET; sent by POST and PATCH.
+    /// `master_bias_activated_site`: string, since ONTAP 9.14; read by GET; sent by POST and PATCH.
     #[resource(get, post, patch)]
     pub master_bias_activated_site: Option<String>,
     /// `policy`: [`SnapmirrorRelationshipPolicy`](crate::SnapmirrorRelationshipPolicy); read by GET; sent by POST and PATCH.
     #[resource(get, post, patch)]
     pub policy: Option<SnapmirrorRelationshipPolicy>,
-    /// `preferred_site`: string; read by GET; sent by POST and PATCH.
+    /// `preferred_site`: string, since ONTAP 9.14; read by GET; sent by POST and PATCH.
     #[resource(get, post, patch)]
     pub preferred_site: Option<String>,
     /// `preserve`: boolean; sent by PATCH.
@@ -91,31 +91,31 @@ pub struct SnapmirrorRelationship {
     /// `restore_to_snapshot`: string; sent by PATCH.
     #[resource(patch)]
     pub restore_to_snapshot: Option<String>,
-    /// `selective_volumes`: list of [`SnapmirrorRelationshipSelectiveVolumes`](crate::SnapmirrorRelationshipSelectiveVolumes); read by GET; sent by POST and PATCH.
+    /// `selective_volumes`: list of [`SnapmirrorRelationshipSelectiveVolumes`](crate::SnapmirrorRelationshipSelectiveVolumes), since ONTAP 9.19; read by GET; sent by POST and PATCH.
     #[resource(get, post, patch)]
     pub selective_volumes: Option<Vec<SnapmirrorRelationshipSelectiveVolumes>>,
     /// `source`: [`SnapmirrorSourceEndpoint`](crate::SnapmirrorSourceEndpoint); read by GET; sent by POST and PATCH.
     #[resource(get, post, patch)]
     pub source: Option<SnapmirrorSourceEndpoint>,
-    /// `state`: [`SnapmirrorRelationshipState`](crate::SnapmirrorRelationshipState) (`broken_off`, `paused`, `snapmirrored`, `uninitialized`, `in_sync`, `out_of_sync`, `synchronizing`, `expanding`, `shrinking`); read by GET; sent by POST and PATCH.
+    /// `state`: [`SnapmirrorRelationshipState`](crate::SnapmirrorRelationshipState), values `expanding` since 9.13, `shrinking` since 9.17 (`broken_off`, `paused`, `snapmirrored`, `uninitialized`, `in_sync`, `out_of_sync`, `synchronizing`, `expanding`, `shrinking`); read by GET; sent by POST and PATCH.
     #[resource(get, post, patch)]
     pub state: Option<SnapmirrorRelationshipState>,
-    /// `svmdr_volumes`: list of [`SnapmirrorRelationshipSvmdrVolumes`](crate::SnapmirrorRelationshipSvmdrVolumes); read by GET; sent by POST.
+    /// `svmdr_volumes`: list of [`SnapmirrorRelationshipSvmdrVolumes`](crate::SnapmirrorRelationshipSvmdrVolumes), since ONTAP 9.13; read by GET; sent by POST.
     #[resource(get, post)]
     pub svmdr_volumes: Option<Vec<SnapmirrorRelationshipSvmdrVolumes>>,
-    /// `throttle`: integer; read by GET; sent by POST and PATCH.
+    /// `throttle`: integer, since ONTAP 9.11; read by GET; sent by POST and PATCH.
     #[resource(get, post, patch)]
     pub throttle: Option<i64>,
-    /// `total_transfer_bytes`: integer; read by GET.
+    /// `total_transfer_bytes`: integer, since ONTAP 9.13; read by GET.
     #[resource(get)]
     pub total_transfer_bytes: Option<i64>,
-    /// `total_transfer_duration`: string; read by GET.
+    /// `total_transfer_duration`: string, since ONTAP 9.13; read by GET.
     #[resource(get)]
     pub total_transfer_duration: Option<String>,
     /// `transfer`: [`SnapmirrorRelationshipTransfer`](crate::SnapmirrorRelationshipTransfer); read by GET.
     #[resource(get)]
     pub transfer: Option<SnapmirrorRelationshipTransfer>,
-    /// `transfer_schedule`: [`ScheduleReference`](crate::ScheduleReference); read by GET; sent by POST and PATCH.
+    /// `transfer_schedule`: [`ScheduleReference`](crate::ScheduleReference), since ONTAP 9.11; read by GET; sent by POST and PATCH.
     #[resource(get, post, patch)]
     pub transfer_schedule: Option<ScheduleReference>,
     /// `unhealthy_reason`: list of [`SnapmirrorError`](crate::SnapmirrorError); read by GET.

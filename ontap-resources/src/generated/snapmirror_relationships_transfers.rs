@@ -33,25 +33,25 @@ pub struct SnapmirrorTransfer {
     /// `checkpoint_size`: integer; read by GET.
     #[resource(get)]
     pub checkpoint_size: Option<i64>,
-    /// `end_time`: timestamp ([`ontap::Timestamp`]); read by GET.
+    /// `end_time`: timestamp ([`ontap::Timestamp`]), since ONTAP 9.10; read by GET.
     #[resource(get)]
     pub end_time: Option<ontap::Timestamp>,
-    /// `error_info`: [`SnapmirrorTransferErrorInfo`](crate::SnapmirrorTransferErrorInfo); read by GET.
+    /// `error_info`: [`SnapmirrorTransferErrorInfo`](crate::SnapmirrorTransferErrorInfo), since ONTAP 9.10; read by GET.
     #[resource(get)]
     pub error_info: Option<SnapmirrorTransferErrorInfo>,
     /// `files`: list of [`SnapmirrorTransferFiles`](crate::SnapmirrorTransferFiles); sent by POST.
     #[resource(post)]
     pub files: Option<Vec<SnapmirrorTransferFiles>>,
-    /// `last_updated_time`: timestamp ([`ontap::Timestamp`]); read by GET.
+    /// `last_updated_time`: timestamp ([`ontap::Timestamp`]), since ONTAP 9.14; read by GET.
     #[resource(get)]
     pub last_updated_time: Option<ontap::Timestamp>,
-    /// `network_compression_ratio`: string; read by GET.
+    /// `network_compression_ratio`: string, since ONTAP 9.13; read by GET.
     #[resource(get)]
     pub network_compression_ratio: Option<String>,
-    /// `on_demand_attrs`: [`SnapmirrorTransferOnDemandAttrs`](crate::SnapmirrorTransferOnDemandAttrs) (`off`, `read_write_with_user_data_pull`); read by GET; sent by POST and PATCH.
+    /// `on_demand_attrs`: [`SnapmirrorTransferOnDemandAttrs`](crate::SnapmirrorTransferOnDemandAttrs), since ONTAP 9.13 (`off`, `read_write_with_user_data_pull`); read by GET; sent by POST and PATCH.
     #[resource(get, post, patch)]
     pub on_demand_attrs: Option<SnapmirrorTransferOnDemandAttrs>,
-    /// `options`: list of any JSON value; sent by POST.
+    /// `options`: list of any JSON value, since ONTAP 9.14; sent by POST.
     #[resource(post)]
     pub options: Option<Vec<serde_json::Value>>,
     /// `relationship`: [`SnapmirrorTransferRelationship`](crate::SnapmirrorTransferRelationship); read by GET; holds a key of the enclosing object's path.
@@ -69,10 +69,10 @@ pub struct SnapmirrorTransfer {
     /// `storage_efficiency_enabled`: boolean; sent by POST.
     #[resource(post)]
     pub storage_efficiency_enabled: Option<bool>,
-    /// `throttle`: integer; read by GET; sent by POST.
+    /// `throttle`: integer, since ONTAP 9.9; read by GET; sent by POST.
     #[resource(get, post)]
     pub throttle: Option<i64>,
-    /// `total_duration`: string; read by GET.
+    /// `total_duration`: string, since ONTAP 9.10; read by GET.
     #[resource(get)]
     pub total_duration: Option<String>,
 }

@@ -30,7 +30,7 @@ pub struct Aggregate {
     /// `_links`: [`ontap::Links`]; read by GET.
     #[resource(get, rename = "_links")]
     pub links: Option<ontap::Links>,
-    /// `_tags`: list of string, at most 64 items; read by GET; sent by POST and PATCH.
+    /// `_tags`: list of string, at most 64 items, since ONTAP 9.13; read by GET; sent by POST and PATCH.
     #[resource(get, post, patch, rename = "_tags")]
     pub tags: Option<Vec<String>>,
     /// `block_storage`: [`AggregateBlockStorage`](crate::AggregateBlockStorage); read by GET; sent by POST and PATCH.
@@ -51,16 +51,16 @@ pub struct Aggregate {
     /// `home_node`: [`NodeReference`](crate::NodeReference); read by GET.
     #[resource(get)]
     pub home_node: Option<NodeReference>,
-    /// `inactive_data_reporting`: [`AggregateInactiveDataReporting`](crate::AggregateInactiveDataReporting); read by GET; sent by POST and PATCH.
+    /// `inactive_data_reporting`: [`AggregateInactiveDataReporting`](crate::AggregateInactiveDataReporting), since ONTAP 9.8; read by GET; sent by POST and PATCH.
     #[resource(get, post, patch)]
     pub inactive_data_reporting: Option<AggregateInactiveDataReporting>,
-    /// `inode_attributes`: [`AggregateInodeAttributes`](crate::AggregateInodeAttributes); read by GET.
+    /// `inode_attributes`: [`AggregateInodeAttributes`](crate::AggregateInodeAttributes), since ONTAP 9.11; read by GET.
     #[resource(get)]
     pub inode_attributes: Option<AggregateInodeAttributes>,
-    /// `is_spare_low`: boolean; read by GET.
+    /// `is_spare_low`: boolean, since ONTAP 9.11; read by GET.
     #[resource(get)]
     pub is_spare_low: Option<bool>,
-    /// `metric`: [`PerformanceMetric`](crate::PerformanceMetric); read by GET.
+    /// `metric`: [`PerformanceMetric`](crate::PerformanceMetric), since ONTAP 9.7; read by GET.
     #[resource(get)]
     pub metric: Option<PerformanceMetric>,
     /// `name`: string; read by GET; sent by POST and PATCH.
@@ -69,13 +69,13 @@ pub struct Aggregate {
     /// `node`: [`NodeReference`](crate::NodeReference); read by GET; sent by POST and PATCH.
     #[resource(get, post, patch)]
     pub node: Option<NodeReference>,
-    /// `sidl_enabled`: boolean; read by GET; sent by POST and PATCH.
+    /// `sidl_enabled`: boolean, since ONTAP 9.11; read by GET; sent by POST and PATCH.
     #[resource(get, post, patch)]
     pub sidl_enabled: Option<bool>,
     /// `snaplock_type`: [`AggregateSnaplockType`](crate::AggregateSnaplockType) (`non_snaplock`, `compliance`, `enterprise`); read by GET; sent by POST.
     #[resource(get, post)]
     pub snaplock_type: Option<AggregateSnaplockType>,
-    /// `snapshot`: [`AggregateSnapshot`](crate::AggregateSnapshot); read by GET.
+    /// `snapshot`: [`AggregateSnapshot`](crate::AggregateSnapshot), since ONTAP 9.10; read by GET.
     #[resource(get)]
     pub snapshot: Option<AggregateSnapshot>,
     /// `space`: [`AggregateSpace`](crate::AggregateSpace); read by GET.
@@ -84,10 +84,10 @@ pub struct Aggregate {
     /// `state`: [`AggregateState`](crate::AggregateState) (`online`, `onlining`, `offline`, `offlining`, `relocating`, `unmounted`, `restricted`, `inconsistent`, `failed`, `unknown`); read by GET; sent by POST and PATCH.
     #[resource(get, post, patch)]
     pub state: Option<AggregateState>,
-    /// `statistics`: [`PerformanceMetricRaw`](crate::PerformanceMetricRaw); read by GET.
+    /// `statistics`: [`PerformanceMetricRaw`](crate::PerformanceMetricRaw), since ONTAP 9.7; read by GET.
     #[resource(get)]
     pub statistics: Option<PerformanceMetricRaw>,
-    /// `volume_count`: integer; read by GET.
+    /// `volume_count`: integer, since ONTAP 9.11; read by GET.
     #[resource(get)]
     pub volume_count: Option<i64>,
 }

@@ -27,13 +27,13 @@ pub struct CloudStore {
     /// `_links`: [`ontap::Links`]; read by GET.
     #[resource(get, rename = "_links")]
     pub links: Option<ontap::Links>,
-    /// `aggregate`: [`CloudStoreAggregate`](crate::CloudStoreAggregate); read by GET; sent by POST; holds a key of the enclosing object's path.
+    /// `aggregate`: [`CloudStoreAggregate`](crate::CloudStoreAggregate), since ONTAP 9.9; read by GET; sent by POST; holds a key of the enclosing object's path.
     #[resource(get, post)]
     pub aggregate: Option<CloudStoreAggregate>,
     /// `availability`: [`CloudStoreAvailability`](crate::CloudStoreAvailability) (`available`, `unavailable`); read by GET.
     #[resource(get)]
     pub availability: Option<CloudStoreAvailability>,
-    /// `availability_at_partner`: [`CloudStoreAvailabilityAtPartner`](crate::CloudStoreAvailabilityAtPartner) (`available`, `unavailable`); read by GET.
+    /// `availability_at_partner`: [`CloudStoreAvailabilityAtPartner`](crate::CloudStoreAvailabilityAtPartner), since ONTAP 9.15 (`available`, `unavailable`); read by GET.
     #[resource(get)]
     pub availability_at_partner: Option<CloudStoreAvailabilityAtPartner>,
     /// `mirror_degraded`: boolean; read by GET.
@@ -42,10 +42,10 @@ pub struct CloudStore {
     /// `primary`: boolean; read by GET; sent by POST and PATCH.
     #[resource(get, post, patch)]
     pub primary: Option<bool>,
-    /// `resync-progress`: integer; read by GET.
+    /// `resync-progress`: integer, since ONTAP 9.14; read by GET.
     #[resource(get, rename = "resync-progress")]
     pub resync_progress: Option<i64>,
-    /// `unavailable_reason`: [`CloudStoreUnavailableReason`](crate::CloudStoreUnavailableReason); read by GET; sent by POST and PATCH.
+    /// `unavailable_reason`: [`CloudStoreUnavailableReason`](crate::CloudStoreUnavailableReason), since ONTAP 9.7; read by GET; sent by POST and PATCH.
     #[resource(get, post, patch)]
     pub unavailable_reason: Option<CloudStoreUnavailableReason>,
     /// `unreclaimed_space_threshold`: integer; read by GET; sent by POST and PATCH.
@@ -66,9 +66,9 @@ pub struct CloudStore {
 /// ```
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct CloudStorePostParams {
-    /// `allow_flexgroups`: boolean.
+    /// `allow_flexgroups`: boolean, since ONTAP 9.7.
     pub allow_flexgroups: Option<bool>,
-    /// `check_only`: boolean.
+    /// `check_only`: boolean, since ONTAP 9.7.
     pub check_only: Option<bool>,
 }
 

@@ -6,6 +6,7 @@ use crate::{PerformanceMetricAggregate, PerformanceMetricIoType};
 
 /// The singleton at `/api/storage/aggregates/{aggregate.uuid}/metrics`.
 ///
+/// Since ONTAP 9.7.
 /// Verbs: `get_collection`, `get_pages`, `count_collection`, `find`.
 /// Parent keys: `aggregate.uuid` (from the fields, or from `Query::parent` / `CallOptions::parent`).
 /// Generated from `spec/ontap-9.19.1.json`.
@@ -23,7 +24,7 @@ pub struct PerformanceMetric {
     /// `_links`: [`ontap::Links`]; read by GET.
     #[resource(get, rename = "_links")]
     pub links: Option<ontap::Links>,
-    /// `duration`: [`PerformanceMetricDuration`](crate::PerformanceMetricDuration) (`PT15S`, `PT4M`, `PT30M`, `PT2H`, `P1D`, `PT5M`); read by GET.
+    /// `duration`: [`PerformanceMetricDuration`](crate::PerformanceMetricDuration), values `P1D` since 9.7, `PT5M` since 9.7 (`PT15S`, `PT4M`, `PT30M`, `PT2H`, `P1D`, `PT5M`); read by GET.
     #[resource(get)]
     pub duration: Option<PerformanceMetricDuration>,
     /// `iops`: [`PerformanceMetricIoType`](crate::PerformanceMetricIoType); read by GET.
@@ -32,7 +33,7 @@ pub struct PerformanceMetric {
     /// `latency`: [`PerformanceMetricIoType`](crate::PerformanceMetricIoType); read by GET.
     #[resource(get)]
     pub latency: Option<PerformanceMetricIoType>,
-    /// `status`: [`PerformanceMetricStatus`](crate::PerformanceMetricStatus) (`ok`, `error`, `partial_no_data`, `partial_no_response`, `partial_other_error`, `negative_delta`, `not_found`, `backfilled_data`, `inconsistent_delta_time`, `inconsistent_old_data`, `partial_no_uuid`); read by GET.
+    /// `status`: [`PerformanceMetricStatus`](crate::PerformanceMetricStatus), values `not_found` since 9.9, `partial_no_uuid` since 9.7 (`ok`, `error`, `partial_no_data`, `partial_no_response`, `partial_other_error`, `negative_delta`, `not_found`, `backfilled_data`, `inconsistent_delta_time`, `inconsistent_old_data`, `partial_no_uuid`); read by GET.
     #[resource(get)]
     pub status: Option<PerformanceMetricStatus>,
     /// `throughput`: [`PerformanceMetricIoType`](crate::PerformanceMetricIoType); read by GET.

@@ -6,6 +6,7 @@ use crate::{NodeResponseRecordsHaPartners, StorageAvailabilityZoneSpace};
 
 /// The objects at `/api/storage/availability-zones`, one at `/api/storage/availability-zones/{uuid}`.
 ///
+/// Since ONTAP 9.16.
 /// Verbs: `get`, `fetch`, `get_collection`, `get_pages`, `count_collection`, `find`, `patch` (may start a job), PATCH by query (may start a job).
 /// Keys: `uuid`.
 /// Generated from `spec/ontap-9.19.1.json`.

@@ -9,6 +9,7 @@ use crate::{
 
 /// The objects at `/api/storage/bridges`, one at `/api/storage/bridges/{wwn}`.
 ///
+/// Since ONTAP 9.9.
 /// Verbs: `get`, `fetch`, `get_collection`, `get_pages`, `count_collection`, `find`.
 /// Keys: `wwn`.
 /// Generated from `spec/ontap-9.19.1.json`.

@@ -6,7 +6,7 @@ use crate::{ClusterSpaceBlockStorage, ClusterSpaceCloudStorage, ClusterSpaceMetr
 
 /// The singleton at `/api/storage/cluster`.
 ///
-/// Verbs: `get`, `fetch`, `patch` (may start a job).
+/// Verbs: `get`, `fetch`, `patch` (may start a job) (since ONTAP 9.16).
 /// Generated from `spec/ontap-9.19.1.json`.
 ///
 /// ```
@@ -31,10 +31,10 @@ pub struct ClusterSpace {
     /// `efficiency_without_snapshots`: [`SpaceEfficiency`](crate::SpaceEfficiency); read by GET.
     #[resource(get)]
     pub efficiency_without_snapshots: Option<SpaceEfficiency>,
-    /// `efficiency_without_snapshots_flexclones`: [`SpaceEfficiency`](crate::SpaceEfficiency); read by GET.
+    /// `efficiency_without_snapshots_flexclones`: [`SpaceEfficiency`](crate::SpaceEfficiency), since ONTAP 9.9; read by GET.
     #[resource(get)]
     pub efficiency_without_snapshots_flexclones: Option<SpaceEfficiency>,
-    /// `metric`: [`ClusterSpaceMetrics`](crate::ClusterSpaceMetrics); read by GET.
+    /// `metric`: [`ClusterSpaceMetrics`](crate::ClusterSpaceMetrics), since ONTAP 9.17; read by GET.
     #[resource(get)]
     pub metric: Option<ClusterSpaceMetrics>,
 }

@@ -10,7 +10,7 @@ use crate::{
 
 /// The objects at `/api/storage/disks`, one at `/api/storage/disks/{name}`.
 ///
-/// Verbs: `get`, `fetch`, `get_collection`, `get_pages`, `count_collection`, `find`, PATCH by query.
+/// Verbs: `get`, `fetch`, `get_collection`, `get_pages`, `count_collection`, `find`, PATCH by query (since ONTAP 9.7).
 /// Keys: `name`.
 /// Generated from `spec/ontap-9.19.1.json`.
 ///
@@ -33,19 +33,19 @@ pub struct Disk {
     /// `bay`: integer; read by GET.
     #[resource(get)]
     pub bay: Option<i64>,
-    /// `bytes_per_sector`: integer; read by GET.
+    /// `bytes_per_sector`: integer, since ONTAP 9.9; read by GET.
     #[resource(get)]
     pub bytes_per_sector: Option<i64>,
-    /// `class`: [`DiskClass`](crate::DiskClass) (`unknown`, `capacity`, `performance`, `archive`, `solid_state`, `array`, `virtual`); read by GET.
+    /// `class`: [`DiskClass`](crate::DiskClass), since ONTAP 9.7 (`unknown`, `capacity`, `performance`, `archive`, `solid_state`, `array`, `virtual`); read by GET.
     #[resource(get)]
     pub class: Option<DiskClass>,
-    /// `compliance_standard`: string; read by GET.
+    /// `compliance_standard`: string, since ONTAP 9.11; read by GET.
     #[resource(get)]
     pub compliance_standard: Option<String>,
     /// `container_type`: [`DiskContainerType`](crate::DiskContainerType) (`aggregate`, `broken`, `foreign`, `labelmaint`, `maintenance`, `shared`, `spare`, `unassigned`, `unknown`, `unsupported`, `remote`, `mediator`); read by GET.
     #[resource(get)]
     pub container_type: Option<DiskContainerType>,
-    /// `control_standard`: string; read by GET.
+    /// `control_standard`: string, since ONTAP 9.11; read by GET.
     #[resource(get)]
     pub control_standard: Option<String>,
     /// `dr_node`: [`DrNode`](crate::DrNode); read by GET.
@@ -54,16 +54,16 @@ pub struct Disk {
     /// `drawer`: [`DiskDrawer`](crate::DiskDrawer); read by GET.
     #[resource(get)]
     pub drawer: Option<DiskDrawer>,
-    /// `effective_type`: [`DiskEffectiveType`](crate::DiskEffectiveType) (`ata`, `fcal`, `lun`, `msata`, `sas`, `bsas`, `ssd`, `ssd_nvm`, `ssd_zns`, `ssd_cap`, `fsas`, `vmdisk`, `unknown`); read by GET.
+    /// `effective_type`: [`DiskEffectiveType`](crate::DiskEffectiveType), since ONTAP 9.9, values `ssd_zns` since 9.11 (`ata`, `fcal`, `lun`, `msata`, `sas`, `bsas`, `ssd`, `ssd_nvm`, `ssd_zns`, `ssd_cap`, `fsas`, `vmdisk`, `unknown`); read by GET.
     #[resource(get)]
     pub effective_type: Option<DiskEffectiveType>,
-    /// `encryption_operation`: string; sent by PATCH.
+    /// `encryption_operation`: string, since ONTAP 9.7; sent by PATCH.
     #[resource(patch)]
     pub encryption_operation: Option<String>,
-    /// `error`: list of [`DiskErrorInfo`](crate::DiskErrorInfo); read by GET.
+    /// `error`: list of [`DiskErrorInfo`](crate::DiskErrorInfo), since ONTAP 9.9; read by GET.
     #[resource(get)]
     pub error: Option<Vec<DiskErrorInfo>>,
-    /// `fips_certified`: boolean; read by GET.
+    /// `fips_certified`: boolean, since ONTAP 9.7; read by GET.
     #[resource(get)]
     pub fips_certified: Option<bool>,
     /// `firmware_version`: string; read by GET.
@@ -72,13 +72,13 @@ pub struct Disk {
     /// `home_node`: [`NodeReference`](crate::NodeReference); read by GET.
     #[resource(get)]
     pub home_node: Option<NodeReference>,
-    /// `key_id`: [`DiskKeyId`](crate::DiskKeyId); read by GET.
+    /// `key_id`: [`DiskKeyId`](crate::DiskKeyId), since ONTAP 9.7; read by GET.
     #[resource(get)]
     pub key_id: Option<DiskKeyId>,
-    /// `local`: boolean; read by GET.
+    /// `local`: boolean, since ONTAP 9.9; read by GET.
     #[resource(get)]
     pub local: Option<bool>,
-    /// `location`: string; read by GET.
+    /// `location`: string, since ONTAP 9.14; read by GET.
     #[resource(get)]
     pub location: Option<String>,
     /// `model`: string; read by GET.
@@ -87,40 +87,40 @@ pub struct Disk {
     /// `node`: [`NodeReference`](crate::NodeReference); read by GET; sent by PATCH.
     #[resource(get, patch)]
     pub node: Option<NodeReference>,
-    /// `outage`: [`DiskOutage`](crate::DiskOutage); read by GET; sent by PATCH.
+    /// `outage`: [`DiskOutage`](crate::DiskOutage), since ONTAP 9.9; read by GET; sent by PATCH.
     #[resource(get, patch)]
     pub outage: Option<DiskOutage>,
-    /// `overall_security`: string; read by GET.
+    /// `overall_security`: string, since ONTAP 9.11; read by GET.
     #[resource(get)]
     pub overall_security: Option<String>,
-    /// `paths`: list of [`DiskPathInfo`](crate::DiskPathInfo); read by GET.
+    /// `paths`: list of [`DiskPathInfo`](crate::DiskPathInfo), since ONTAP 9.9; read by GET.
     #[resource(get)]
     pub paths: Option<Vec<DiskPathInfo>>,
-    /// `physical_size`: integer; read by GET.
+    /// `physical_size`: integer, since ONTAP 9.11; read by GET.
     #[resource(get)]
     pub physical_size: Option<i64>,
     /// `pool`: [`DiskPool`](crate::DiskPool) (`pool0`, `pool1`, `failed`, `none`); read by GET; sent by PATCH.
     #[resource(get, patch)]
     pub pool: Option<DiskPool>,
-    /// `protection_mode`: [`DiskProtectionMode`](crate::DiskProtectionMode) (`open`, `data`, `part`, `full`, `miss`); read by GET.
+    /// `protection_mode`: [`DiskProtectionMode`](crate::DiskProtectionMode), since ONTAP 9.7, values `miss` since 9.10 (`open`, `data`, `part`, `full`, `miss`); read by GET.
     #[resource(get)]
     pub protection_mode: Option<DiskProtectionMode>,
     /// `rated_life_used_percent`: integer; read by GET.
     #[resource(get)]
     pub rated_life_used_percent: Option<i64>,
-    /// `right_size_sector_count`: integer; read by GET.
+    /// `right_size_sector_count`: integer, since ONTAP 9.11; read by GET.
     #[resource(get)]
     pub right_size_sector_count: Option<i64>,
     /// `rpm`: integer; read by GET.
     #[resource(get)]
     pub rpm: Option<i64>,
-    /// `sanitize_spare`: boolean; sent by PATCH.
+    /// `sanitize_spare`: boolean, since ONTAP 9.16; sent by PATCH.
     #[resource(patch)]
     pub sanitize_spare: Option<bool>,
-    /// `sector_count`: integer; read by GET.
+    /// `sector_count`: integer, since ONTAP 9.9; read by GET.
     #[resource(get)]
     pub sector_count: Option<i64>,
-    /// `self_encrypting`: boolean; read by GET.
+    /// `self_encrypting`: boolean, since ONTAP 9.7; read by GET.
     #[resource(get)]
     pub self_encrypting: Option<bool>,
     /// `serial_number`: string; read by GET.
@@ -132,16 +132,16 @@ pub struct Disk {
     /// `state`: [`DiskState`](crate::DiskState) (`broken`, `copy`, `maintenance`, `partner`, `pending`, `present`, `reconstructing`, `removed`, `spare`, `unfail`, `zeroing`); read by GET; sent by PATCH.
     #[resource(get, patch)]
     pub state: Option<DiskState>,
-    /// `stats`: [`DiskStats`](crate::DiskStats); read by GET; sent by PATCH.
+    /// `stats`: [`DiskStats`](crate::DiskStats), since ONTAP 9.9; read by GET; sent by PATCH.
     #[resource(get, patch)]
     pub stats: Option<DiskStats>,
-    /// `storage_availability_zone`: [`StorageAvailabilityZoneReference`](crate::StorageAvailabilityZoneReference); read by GET.
+    /// `storage_availability_zone`: [`StorageAvailabilityZoneReference`](crate::StorageAvailabilityZoneReference), since ONTAP 9.16; read by GET.
     #[resource(get)]
     pub storage_availability_zone: Option<StorageAvailabilityZoneReference>,
-    /// `storage_pool`: [`StoragePoolReference`](crate::StoragePoolReference); read by GET.
+    /// `storage_pool`: [`StoragePoolReference`](crate::StoragePoolReference), since ONTAP 9.11; read by GET.
     #[resource(get)]
     pub storage_pool: Option<StoragePoolReference>,
-    /// `type`: [`DiskType`](crate::DiskType) (`ata`, `bsas`, `fcal`, `fsas`, `lun`, `sas`, `msata`, `ssd`, `vmdisk`, `unknown`, `ssd_cap`, `ssd_nvm`, `ssd_zns`); read by GET.
+    /// `type`: [`DiskType`](crate::DiskType), values `ssd_cap` since 9.8, `ssd_zns` since 9.10 (`ata`, `bsas`, `fcal`, `fsas`, `lun`, `sas`, `msata`, `ssd`, `vmdisk`, `unknown`, `ssd_cap`, `ssd_nvm`, `ssd_zns`); read by GET.
     #[resource(get, rename = "type")]
     pub type_: Option<DiskType>,
     /// `uid`: string; read by GET.
@@ -153,7 +153,7 @@ pub struct Disk {
     /// `vendor`: string; read by GET.
     #[resource(get)]
     pub vendor: Option<String>,
-    /// `virtual`: [`DiskVirtual`](crate::DiskVirtual); read by GET; sent by PATCH.
+    /// `virtual`: [`DiskVirtual`](crate::DiskVirtual), since ONTAP 9.11; read by GET; sent by PATCH.
     #[resource(get, patch, rename = "virtual")]
     pub virtual_: Option<DiskVirtual>,
 }

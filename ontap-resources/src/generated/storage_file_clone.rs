@@ -22,22 +22,22 @@ pub struct FileClone {
     /// `autodelete`: boolean; sent by POST.
     #[resource(post)]
     pub autodelete: Option<bool>,
-    /// `bypass_throttle`: boolean; sent by POST.
+    /// `bypass_throttle`: boolean, since ONTAP 9.19; sent by POST.
     #[resource(post)]
     pub bypass_throttle: Option<bool>,
     /// `destination_path`: string; sent by POST.
     #[resource(post)]
     pub destination_path: Option<String>,
-    /// `is_backup`: boolean; sent by POST.
+    /// `is_backup`: boolean, since ONTAP 9.8; sent by POST.
     #[resource(post)]
     pub is_backup: Option<bool>,
-    /// `is_vvol_backup`: boolean; sent by POST.
+    /// `is_vvol_backup`: boolean, since ONTAP 9.19; sent by POST.
     #[resource(post)]
     pub is_vvol_backup: Option<bool>,
-    /// `nosplit_entry`: boolean; sent by POST.
+    /// `nosplit_entry`: boolean, since ONTAP 9.19; sent by POST.
     #[resource(post)]
     pub nosplit_entry: Option<bool>,
-    /// `overwrite_destination`: boolean; sent by POST.
+    /// `overwrite_destination`: boolean, since ONTAP 9.8; sent by POST.
     #[resource(post)]
     pub overwrite_destination: Option<bool>,
     /// `range`: list of string; sent by POST.
@@ -46,7 +46,7 @@ pub struct FileClone {
     /// `source_path`: string; sent by POST.
     #[resource(post)]
     pub source_path: Option<String>,
-    /// `token_uuid`: string; sent by POST.
+    /// `token_uuid`: string, since ONTAP 9.10; sent by POST.
     #[resource(post)]
     pub token_uuid: Option<String>,
     /// `volume`: [`VolumeReference`](crate::VolumeReference); sent by POST.

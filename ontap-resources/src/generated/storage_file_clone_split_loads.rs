@@ -6,6 +6,7 @@ use crate::{NodeReference, SplitLoadLoad};
 
 /// The objects at `/api/storage/file/clone/split-loads`, one at `/api/storage/file/clone/split-loads/{node.uuid}`.
 ///
+/// Since ONTAP 9.10.
 /// Verbs: `get`, `fetch`, `get_collection`, `get_pages`, `count_collection`, `find`, `patch`, PATCH by query.
 /// Keys: `node.uuid`.
 /// Generated from `spec/ontap-9.19.1.json`.

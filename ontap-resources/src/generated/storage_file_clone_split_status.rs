@@ -6,6 +6,7 @@ use crate::{SvmReference, VolumeReference};
 
 /// The objects at `/api/storage/file/clone/split-status`, one at `/api/storage/file/clone/split-status/{volume.uuid}`.
 ///
+/// Since ONTAP 9.10.
 /// Verbs: `get`, `fetch`, `get_collection`, `get_pages`, `count_collection`, `find`.
 /// Keys: `volume.uuid`.
 /// Generated from `spec/ontap-9.19.1.json`.
@@ -32,7 +33,7 @@ pub struct SplitStatus {
     /// `svm`: [`SvmReference`](crate::SvmReference); read by GET.
     #[resource(get)]
     pub svm: Option<SvmReference>,
-    /// `unsplit_size`: integer; read by GET.
+    /// `unsplit_size`: integer, since ONTAP 9.15; read by GET.
     #[resource(get)]
     pub unsplit_size: Option<i64>,
 }

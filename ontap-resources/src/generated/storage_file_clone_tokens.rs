@@ -6,6 +6,7 @@ use crate::{TokenExpiryTime, TokenNode};
 
 /// The objects at `/api/storage/file/clone/tokens`, one at `/api/storage/file/clone/tokens/{node.uuid}/{uuid}`.
 ///
+/// Since ONTAP 9.10.
 /// Verbs: `get`, `fetch`, `get_collection`, `get_pages`, `count_collection`, `find`, `post`, `patch`, `delete`, PATCH by query, DELETE by query.
 /// Keys: `node.uuid`, `uuid`.
 /// Generated from `spec/ontap-9.19.1.json`.

@@ -6,6 +6,7 @@ use crate::FileCopyFilesToCopy;
 
 /// The singleton at `/api/storage/file/copy`.
 ///
+/// Since ONTAP 9.8.
 /// Verbs: `post` (may start a job).
 /// Generated from `spec/ontap-9.19.1.json`.
 ///
@@ -34,7 +35,7 @@ pub struct FileCopy {
     /// `reference_cutover_time`: integer; sent by POST.
     #[resource(post)]
     pub reference_cutover_time: Option<i64>,
-    /// `reference_path`: string; sent by POST.
+    /// `reference_path`: string, since ONTAP 9.14; sent by POST.
     #[resource(post)]
     pub reference_path: Option<String>,
 }

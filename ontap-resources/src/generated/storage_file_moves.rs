@@ -9,6 +9,7 @@ use crate::{
 
 /// The objects at `/api/storage/file/moves`, one at `/api/storage/file/moves/{node.uuid}/{uuid}/{index}`.
 ///
+/// Since ONTAP 9.11.
 /// Verbs: `get`, `fetch`, `get_collection`, `get_pages`, `count_collection`, `find`, `post`.
 /// Keys: `node.uuid`, `uuid`, `index`.
 /// Generated from `spec/ontap-9.19.1.json`.

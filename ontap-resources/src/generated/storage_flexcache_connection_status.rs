@@ -4,6 +4,7 @@
 
 /// The objects at `/api/storage/flexcache/connection-status`, one at `/api/storage/flexcache/connection-status/{node}/{svm}/{local_fg_msid}/{remote_svm_uuid}/{remote_vol_const_msid}`.
 ///
+/// Since ONTAP 9.18.
 /// Verbs: `get`, `fetch`, `get_collection`, `get_pages`, `count_collection`, `find`.
 /// Keys: `node`, `svm`, `local_fg_msid`, `remote_svm_uuid`, `remote_vol_const_msid`.
 /// Generated from `spec/ontap-9.19.1.json`.

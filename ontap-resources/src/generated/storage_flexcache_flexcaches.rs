@@ -10,7 +10,7 @@ use crate::{
 
 /// The objects at `/api/storage/flexcache/flexcaches`, one at `/api/storage/flexcache/flexcaches/{uuid}`.
 ///
-/// Verbs: `get`, `fetch`, `get_collection`, `get_pages`, `count_collection`, `find`, `post` (may start a job), `patch` (may start a job), `delete` (may start a job), PATCH by query (may start a job), DELETE by query (may start a job).
+/// Verbs: `get`, `fetch`, `get_collection`, `get_pages`, `count_collection`, `find`, `post` (may start a job), `patch` (may start a job) (since ONTAP 9.8), `delete` (may start a job), PATCH by query (may start a job) (since ONTAP 9.8), DELETE by query (may start a job).
 /// Keys: `uuid`.
 /// Generated from `spec/ontap-9.19.1.json`.
 ///
@@ -33,55 +33,55 @@ pub struct Flexcache {
     /// `aggregates`: list of [`DiskAggregates`](crate::DiskAggregates); read by GET; sent by POST.
     #[resource(get, post)]
     pub aggregates: Option<Vec<DiskAggregates>>,
-    /// `atime_scrub`: [`FlexcacheAtimeScrub`](crate::FlexcacheAtimeScrub); read by GET; sent by POST and PATCH.
+    /// `atime_scrub`: [`FlexcacheAtimeScrub`](crate::FlexcacheAtimeScrub), since ONTAP 9.14; read by GET; sent by POST and PATCH.
     #[resource(get, post, patch)]
     pub atime_scrub: Option<FlexcacheAtimeScrub>,
-    /// `cifs`: [`FlexcacheCifs`](crate::FlexcacheCifs); read by GET; sent by POST and PATCH.
+    /// `cifs`: [`FlexcacheCifs`](crate::FlexcacheCifs), since ONTAP 9.18; read by GET; sent by POST and PATCH.
     #[resource(get, post, patch)]
     pub cifs: Option<FlexcacheCifs>,
-    /// `cifs_change_notify`: [`FlexcacheCifsChangeNotify`](crate::FlexcacheCifsChangeNotify); read by GET; sent by POST and PATCH.
+    /// `cifs_change_notify`: [`FlexcacheCifsChangeNotify`](crate::FlexcacheCifsChangeNotify), since ONTAP 9.14; read by GET; sent by POST and PATCH.
     #[resource(get, post, patch)]
     pub cifs_change_notify: Option<FlexcacheCifsChangeNotify>,
-    /// `constituent_count`: integer, at least 1; read by GET; sent by POST.
+    /// `constituent_count`: integer, at least 1, since ONTAP 9.17; read by GET; sent by POST.
     #[resource(get, post)]
     pub constituent_count: Option<i64>,
     /// `constituents_per_aggregate`: integer; read by GET; sent by POST.
     #[resource(get, post)]
     pub constituents_per_aggregate: Option<i64>,
-    /// `dr_cache`: boolean; read by GET; sent by POST.
+    /// `dr_cache`: boolean, since ONTAP 9.9; read by GET; sent by POST.
     #[resource(get, post)]
     pub dr_cache: Option<bool>,
-    /// `global_file_locking_enabled`: boolean; read by GET; sent by POST.
+    /// `global_file_locking_enabled`: boolean, since ONTAP 9.9; read by GET; sent by POST.
     #[resource(get, post)]
     pub global_file_locking_enabled: Option<bool>,
-    /// `guarantee`: [`FlexcacheGuarantee`](crate::FlexcacheGuarantee); read by GET; sent by POST.
+    /// `guarantee`: [`FlexcacheGuarantee`](crate::FlexcacheGuarantee), since ONTAP 9.7; read by GET; sent by POST.
     #[resource(get, post)]
     pub guarantee: Option<FlexcacheGuarantee>,
-    /// `mtime_scrubber`: [`FlexcacheMtimeScrubber`](crate::FlexcacheMtimeScrubber); read by GET; sent by POST and PATCH.
+    /// `mtime_scrubber`: [`FlexcacheMtimeScrubber`](crate::FlexcacheMtimeScrubber), since ONTAP 9.19; read by GET; sent by POST and PATCH.
     #[resource(get, post, patch)]
     pub mtime_scrubber: Option<FlexcacheMtimeScrubber>,
     /// `name`: string, 1 to 203 characters; read by GET; sent by POST.
     #[resource(get, post)]
     pub name: Option<String>,
-    /// `nfsv4`: [`FlexcacheNfsv4`](crate::FlexcacheNfsv4); read by GET; sent by POST and PATCH.
+    /// `nfsv4`: [`FlexcacheNfsv4`](crate::FlexcacheNfsv4), since ONTAP 9.18; read by GET; sent by POST and PATCH.
     #[resource(get, post, patch)]
     pub nfsv4: Option<FlexcacheNfsv4>,
     /// `origins`: list of [`FlexcacheRelationship`](crate::FlexcacheRelationship); read by GET; sent by POST.
     #[resource(get, post)]
     pub origins: Option<Vec<FlexcacheRelationship>>,
-    /// `override_encryption`: boolean; read by GET; sent by POST.
+    /// `override_encryption`: boolean, since ONTAP 9.14; read by GET; sent by POST.
     #[resource(get, post)]
     pub override_encryption: Option<bool>,
     /// `path`: string; read by GET; sent by POST.
     #[resource(get, post)]
     pub path: Option<String>,
-    /// `prepopulate`: [`FlexcachePrepopulate`](crate::FlexcachePrepopulate); sent by POST and PATCH.
+    /// `prepopulate`: [`FlexcachePrepopulate`](crate::FlexcachePrepopulate), since ONTAP 9.8; sent by POST and PATCH.
     #[resource(post, patch)]
     pub prepopulate: Option<FlexcachePrepopulate>,
-    /// `relative_size`: [`FlexcacheRelativeSize`](crate::FlexcacheRelativeSize); read by GET; sent by POST and PATCH.
+    /// `relative_size`: [`FlexcacheRelativeSize`](crate::FlexcacheRelativeSize), since ONTAP 9.13; read by GET; sent by POST and PATCH.
     #[resource(get, post, patch)]
     pub relative_size: Option<FlexcacheRelativeSize>,
-    /// `s3`: [`FlexcacheS3`](crate::FlexcacheS3); read by GET; sent by POST and PATCH.
+    /// `s3`: [`FlexcacheS3`](crate::FlexcacheS3), since ONTAP 9.18; read by GET; sent by POST and PATCH.
     #[resource(get, post, patch)]
     pub s3: Option<FlexcacheS3>,
     /// `size`: integer; read by GET; sent by POST.
@@ -90,13 +90,13 @@ pub struct Flexcache {
     /// `svm`: [`SvmReference`](crate::SvmReference); read by GET; sent by POST.
     #[resource(get, post)]
     pub svm: Option<SvmReference>,
-    /// `use_tiered_aggregate`: boolean; read by GET; sent by POST.
+    /// `use_tiered_aggregate`: boolean, since ONTAP 9.8; read by GET; sent by POST.
     #[resource(get, post)]
     pub use_tiered_aggregate: Option<bool>,
-    /// `write`: [`FlexcacheWrite`](crate::FlexcacheWrite); read by GET; sent by POST and PATCH.
+    /// `write`: [`FlexcacheWrite`](crate::FlexcacheWrite), since ONTAP 9.19; read by GET; sent by POST and PATCH.
     #[resource(get, post, patch)]
     pub write: Option<FlexcacheWrite>,
-    /// `writeback`: [`FlexcacheWriteback`](crate::FlexcacheWriteback); read by GET; sent by POST and PATCH.
+    /// `writeback`: [`FlexcacheWriteback`](crate::FlexcacheWriteback), since ONTAP 9.11; read by GET; sent by POST and PATCH.
     #[resource(get, post, patch)]
     pub writeback: Option<FlexcacheWriteback>,
 }

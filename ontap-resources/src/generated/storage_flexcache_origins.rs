@@ -6,7 +6,7 @@ use crate::{FlexcacheRelationship, SvmReference};
 
 /// The objects at `/api/storage/flexcache/origins`, one at `/api/storage/flexcache/origins/{uuid}`.
 ///
-/// Verbs: `get`, `fetch`, `get_collection`, `get_pages`, `count_collection`, `find`, `patch` (may start a job), PATCH by query (may start a job).
+/// Verbs: `get`, `fetch`, `get_collection`, `get_pages`, `count_collection`, `find`, `patch` (may start a job) (since ONTAP 9.9), PATCH by query (may start a job) (since ONTAP 9.9).
 /// Keys: `uuid`.
 /// Generated from `spec/ontap-9.19.1.json`.
 ///
@@ -26,13 +26,13 @@ pub struct FlexcacheOrigin {
     /// `_links`: [`ontap::Links`]; read by GET.
     #[resource(get, rename = "_links")]
     pub links: Option<ontap::Links>,
-    /// `block_level_invalidation`: boolean; read by GET; sent by PATCH.
+    /// `block_level_invalidation`: boolean, since ONTAP 9.9; read by GET; sent by PATCH.
     #[resource(get, patch)]
     pub block_level_invalidation: Option<bool>,
     /// `flexcaches`: list of [`FlexcacheRelationship`](crate::FlexcacheRelationship); read by GET.
     #[resource(get)]
     pub flexcaches: Option<Vec<FlexcacheRelationship>>,
-    /// `global_file_locking_enabled`: boolean; read by GET; sent by PATCH.
+    /// `global_file_locking_enabled`: boolean, since ONTAP 9.9; read by GET; sent by PATCH.
     #[resource(get, patch)]
     pub global_file_locking_enabled: Option<bool>,
     /// `name`: string, 1 to 203 characters; read by GET.

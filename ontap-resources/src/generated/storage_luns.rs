@@ -30,16 +30,16 @@ pub struct Lun {
     /// `_links`: [`ontap::Links`]; read by GET.
     #[resource(get, rename = "_links")]
     pub links: Option<ontap::Links>,
-    /// `access_mode`: [`LunAccessMode`](crate::LunAccessMode) (`global`, `local`); read by GET; sent by POST and PATCH.
+    /// `access_mode`: [`LunAccessMode`](crate::LunAccessMode), since ONTAP 9.19 (`global`, `local`); read by GET; sent by POST and PATCH.
     #[resource(get, post, patch)]
     pub access_mode: Option<LunAccessMode>,
-    /// `attributes`: list of [`LunAttributes`](crate::LunAttributes); read by GET; sent by POST.
+    /// `attributes`: list of [`LunAttributes`](crate::LunAttributes), since ONTAP 9.10; read by GET; sent by POST.
     #[resource(get, post)]
     pub attributes: Option<Vec<LunAttributes>>,
     /// `auto_delete`: boolean; read by GET; sent by POST and PATCH.
     #[resource(get, post, patch)]
     pub auto_delete: Option<bool>,
-    /// `class`: [`LunClass`](crate::LunClass) (`regular`, `protocol_endpoint`, `vvol`); read by GET; sent by POST.
+    /// `class`: [`LunClass`](crate::LunClass), since ONTAP 9.7 (`regular`, `protocol_endpoint`, `vvol`); read by GET; sent by POST.
     #[resource(get, post)]
     pub class: Option<LunClass>,
     /// `clone`: [`ConsistencyGroupConsistencyGroupsLunsClone`](crate::ConsistencyGroupConsistencyGroupsLunsClone); read by GET; sent by POST and PATCH.
@@ -48,22 +48,22 @@ pub struct Lun {
     /// `comment`: string, 0 to 254 characters; read by GET; sent by POST and PATCH.
     #[resource(get, post, patch)]
     pub comment: Option<String>,
-    /// `consistency_group`: [`LunConsistencyGroup`](crate::LunConsistencyGroup); read by GET.
+    /// `consistency_group`: [`LunConsistencyGroup`](crate::LunConsistencyGroup), since ONTAP 9.10; read by GET.
     #[resource(get)]
     pub consistency_group: Option<LunConsistencyGroup>,
-    /// `convert`: [`LunConvert`](crate::LunConvert); sent by POST.
+    /// `convert`: [`LunConvert`](crate::LunConvert), since ONTAP 9.11; sent by POST.
     #[resource(post)]
     pub convert: Option<LunConvert>,
-    /// `copy`: [`LunCopy`](crate::LunCopy); read by GET; sent by POST and PATCH.
+    /// `copy`: [`LunCopy`](crate::LunCopy), since ONTAP 9.10; read by GET; sent by POST and PATCH.
     #[resource(get, post, patch)]
     pub copy: Option<LunCopy>,
-    /// `create_time`: timestamp ([`ontap::Timestamp`]); read by GET.
+    /// `create_time`: timestamp ([`ontap::Timestamp`]), since ONTAP 9.7; read by GET.
     #[resource(get)]
     pub create_time: Option<ontap::Timestamp>,
     /// `enabled`: boolean; read by GET; sent by PATCH.
     #[resource(get, patch)]
     pub enabled: Option<bool>,
-    /// `encryption`: [`StorageUnitEncryption`](crate::StorageUnitEncryption); read by GET.
+    /// `encryption`: [`StorageUnitEncryption`](crate::StorageUnitEncryption), since ONTAP 9.16; read by GET.
     #[resource(get)]
     pub encryption: Option<StorageUnitEncryption>,
     /// `location`: [`LunLocation`](crate::LunLocation); read by GET; sent by POST and PATCH.
@@ -72,7 +72,7 @@ pub struct Lun {
     /// `lun_maps`: list of [`LunLunMaps`](crate::LunLunMaps); read by GET; sent by POST.
     #[resource(get, post)]
     pub lun_maps: Option<Vec<LunLunMaps>>,
-    /// `metric`: [`PerformanceMetric`](crate::PerformanceMetric); read by GET.
+    /// `metric`: [`PerformanceMetric`](crate::PerformanceMetric), since ONTAP 9.7; read by GET.
     #[resource(get)]
     pub metric: Option<PerformanceMetric>,
     /// `movement`: [`LunMovement`](crate::LunMovement); read by GET; sent by POST and PATCH.
@@ -84,7 +84,7 @@ pub struct Lun {
     /// `os_type`: [`LunOsType`](crate::LunOsType) (`aix`, `hpux`, `hyper_v`, `linux`, `netware`, `openvms`, `solaris`, `solaris_efi`, `vmware`, `windows`, `windows_2008`, `windows_gpt`, `xen`); read by GET; sent by POST.
     #[resource(get, post)]
     pub os_type: Option<LunOsType>,
-    /// `provisioning_options`: [`LunProvisioningOptions`](crate::LunProvisioningOptions); sent by POST.
+    /// `provisioning_options`: [`LunProvisioningOptions`](crate::LunProvisioningOptions), since ONTAP 9.16; sent by POST.
     #[resource(post)]
     pub provisioning_options: Option<LunProvisioningOptions>,
     /// `qos_policy`: [`LunQosPolicy`](crate::LunQosPolicy); read by GET; sent by POST and PATCH.
@@ -93,13 +93,13 @@ pub struct Lun {
     /// `serial_number`: string, 12 to 12 characters; read by GET.
     #[resource(get)]
     pub serial_number: Option<String>,
-    /// `serial_number_hex`: string; read by GET.
+    /// `serial_number_hex`: string, since ONTAP 9.17; read by GET.
     #[resource(get)]
     pub serial_number_hex: Option<String>,
     /// `space`: [`LunSpace`](crate::LunSpace); read by GET; sent by POST and PATCH.
     #[resource(get, post, patch)]
     pub space: Option<LunSpace>,
-    /// `statistics`: [`PerformanceMetricRaw`](crate::PerformanceMetricRaw); read by GET.
+    /// `statistics`: [`PerformanceMetricRaw`](crate::PerformanceMetricRaw), since ONTAP 9.7; read by GET.
     #[resource(get)]
     pub statistics: Option<PerformanceMetricRaw>,
     /// `status`: [`LunStatus`](crate::LunStatus); read by GET.
@@ -108,7 +108,7 @@ pub struct Lun {
     /// `svm`: [`SvmReference`](crate::SvmReference); read by GET; sent by POST.
     #[resource(get, post)]
     pub svm: Option<SvmReference>,
-    /// `vvol`: [`LunVvol`](crate::LunVvol); read by GET.
+    /// `vvol`: [`LunVvol`](crate::LunVvol), since ONTAP 9.10; read by GET.
     #[resource(get)]
     pub vvol: Option<LunVvol>,
 }

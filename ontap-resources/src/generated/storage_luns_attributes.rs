@@ -6,6 +6,7 @@ use crate::LunAttributeLun;
 
 /// The objects at `/api/storage/luns/{lun.uuid}/attributes`, one at `/api/storage/luns/{lun.uuid}/attributes/{name}`.
 ///
+/// Since ONTAP 9.10.
 /// Verbs: `get`, `fetch`, `get_collection`, `get_pages`, `count_collection`, `find`, `post` (may start a job), `patch`, `delete`, PATCH by query, DELETE by query.
 /// Keys: `name`.
 /// Parent keys: `lun.uuid` (from the fields, or from `Query::parent` / `CallOptions::parent`).

@@ -6,7 +6,8 @@ use crate::{PerformanceLunMetricLun, PerformanceLunMetricSpace, PerformanceMetri
 
 /// The objects at `/api/storage/luns/{lun.uuid}/metrics`, one at `/api/storage/luns/{lun.uuid}/metrics/{timestamp}`.
 ///
-/// Verbs: `get`, `fetch`, `get_collection`, `get_pages`, `count_collection`, `find`.
+/// Since ONTAP 9.7.
+/// Verbs: `get`, `fetch` (since ONTAP 9.14), `get_collection`, `get_pages`, `count_collection`, `find`.
 /// Keys: `timestamp`.
 /// Parent keys: `lun.uuid` (from the fields, or from `Query::parent` / `CallOptions::parent`).
 /// Generated from `spec/ontap-9.19.1.json`.
@@ -36,16 +37,16 @@ pub struct PerformanceLunMetric {
     /// `latency`: [`PerformanceMetricIoType`](crate::PerformanceMetricIoType); read by GET.
     #[resource(get)]
     pub latency: Option<PerformanceMetricIoType>,
-    /// `space`: [`PerformanceLunMetricSpace`](crate::PerformanceLunMetricSpace); read by GET.
+    /// `space`: [`PerformanceLunMetricSpace`](crate::PerformanceLunMetricSpace), since ONTAP 9.16; read by GET.
     #[resource(get)]
     pub space: Option<PerformanceLunMetricSpace>,
-    /// `status`: [`PerformanceLunMetricStatus`](crate::PerformanceLunMetricStatus) (`ok`, `error`, `partial_no_data`, `partial_no_response`, `partial_other_error`, `negative_delta`, `not_found`, `backfilled_data`, `inconsistent_delta_time`, `inconsistent_old_data`, `partial_no_uuid`); read by GET.
+    /// `status`: [`PerformanceLunMetricStatus`](crate::PerformanceLunMetricStatus), values `not_found` since 9.9 (`ok`, `error`, `partial_no_data`, `partial_no_response`, `partial_other_error`, `negative_delta`, `not_found`, `backfilled_data`, `inconsistent_delta_time`, `inconsistent_old_data`, `partial_no_uuid`); read by GET.
     #[resource(get)]
     pub status: Option<PerformanceLunMetricStatus>,
     /// `throughput`: [`PerformanceMetricIoType`](crate::PerformanceMetricIoType); read by GET.
     #[resource(get)]
     pub throughput: Option<PerformanceMetricIoType>,
-    /// `uuid`: string; read by GET.
+    /// `uuid`: string, since ONTAP 9.14; read by GET.
     #[resource(get)]
     pub uuid: Option<String>,
     /// `lun`: [`PerformanceLunMetricLun`](crate::PerformanceLunMetricLun); carried by none of this resource's verbs; holds a key of the enclosing object's path.

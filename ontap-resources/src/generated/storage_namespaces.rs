@@ -40,43 +40,43 @@ pub struct NvmeNamespace {
     /// `comment`: string, 0 to 254 characters; read by GET; sent by POST and PATCH.
     #[resource(get, post, patch)]
     pub comment: Option<String>,
-    /// `consistency_group`: [`NvmeNamespaceConsistencyGroup`](crate::NvmeNamespaceConsistencyGroup); read by GET.
+    /// `consistency_group`: [`NvmeNamespaceConsistencyGroup`](crate::NvmeNamespaceConsistencyGroup), since ONTAP 9.16; read by GET.
     #[resource(get)]
     pub consistency_group: Option<NvmeNamespaceConsistencyGroup>,
-    /// `convert`: [`NvmeNamespaceConvert`](crate::NvmeNamespaceConvert); sent by POST.
+    /// `convert`: [`NvmeNamespaceConvert`](crate::NvmeNamespaceConvert), since ONTAP 9.11; sent by POST.
     #[resource(post)]
     pub convert: Option<NvmeNamespaceConvert>,
-    /// `create_time`: timestamp ([`ontap::Timestamp`]); read by GET.
+    /// `create_time`: timestamp ([`ontap::Timestamp`]), since ONTAP 9.7; read by GET.
     #[resource(get)]
     pub create_time: Option<ontap::Timestamp>,
     /// `enabled`: boolean; read by GET.
     #[resource(get)]
     pub enabled: Option<bool>,
-    /// `encryption`: [`StorageUnitEncryption`](crate::StorageUnitEncryption); read by GET.
+    /// `encryption`: [`StorageUnitEncryption`](crate::StorageUnitEncryption), since ONTAP 9.16; read by GET.
     #[resource(get)]
     pub encryption: Option<StorageUnitEncryption>,
     /// `location`: [`NvmeNamespaceLocation`](crate::NvmeNamespaceLocation); read by GET; sent by POST.
     #[resource(get, post)]
     pub location: Option<NvmeNamespaceLocation>,
-    /// `metric`: [`PerformanceMetricReducedThroughput`](crate::PerformanceMetricReducedThroughput); read by GET.
+    /// `metric`: [`PerformanceMetricReducedThroughput`](crate::PerformanceMetricReducedThroughput), since ONTAP 9.8; read by GET.
     #[resource(get)]
     pub metric: Option<PerformanceMetricReducedThroughput>,
     /// `name`: string; read by GET; sent by POST and PATCH.
     #[resource(get, post, patch)]
     pub name: Option<String>,
-    /// `os_type`: [`NvmeNamespaceOsType`](crate::NvmeNamespaceOsType) (`aix`, `linux`, `vmware`, `windows`); read by GET; sent by POST.
+    /// `os_type`: [`NvmeNamespaceOsType`](crate::NvmeNamespaceOsType), values `aix` since 9.10 (`aix`, `linux`, `vmware`, `windows`); read by GET; sent by POST.
     #[resource(get, post)]
     pub os_type: Option<NvmeNamespaceOsType>,
-    /// `provisioning_options`: [`NvmeNamespaceProvisioningOptions`](crate::NvmeNamespaceProvisioningOptions); sent by POST.
+    /// `provisioning_options`: [`NvmeNamespaceProvisioningOptions`](crate::NvmeNamespaceProvisioningOptions), since ONTAP 9.16; sent by POST.
     #[resource(post)]
     pub provisioning_options: Option<NvmeNamespaceProvisioningOptions>,
-    /// `qos_policy`: [`NvmeNamespaceQosPolicy`](crate::NvmeNamespaceQosPolicy); read by GET; sent by POST and PATCH.
+    /// `qos_policy`: [`NvmeNamespaceQosPolicy`](crate::NvmeNamespaceQosPolicy), since ONTAP 9.16; read by GET; sent by POST and PATCH.
     #[resource(get, post, patch)]
     pub qos_policy: Option<NvmeNamespaceQosPolicy>,
     /// `space`: [`NvmeNamespaceSpace`](crate::NvmeNamespaceSpace); read by GET; sent by POST and PATCH.
     #[resource(get, post, patch)]
     pub space: Option<NvmeNamespaceSpace>,
-    /// `statistics`: [`PerformanceMetricRawReducedThroughput`](crate::PerformanceMetricRawReducedThroughput); read by GET.
+    /// `statistics`: [`PerformanceMetricRawReducedThroughput`](crate::PerformanceMetricRawReducedThroughput), since ONTAP 9.8; read by GET.
     #[resource(get)]
     pub statistics: Option<PerformanceMetricRawReducedThroughput>,
     /// `status`: [`NvmeNamespaceStatus`](crate::NvmeNamespaceStatus); read by GET.

@@ -9,7 +9,8 @@ use crate::{
 
 /// The objects at `/api/storage/namespaces/{nvme_namespace.uuid}/metrics`, one at `/api/storage/namespaces/{nvme_namespace.uuid}/metrics/{timestamp}`.
 ///
-/// Verbs: `get`, `fetch`, `get_collection`, `get_pages`, `count_collection`, `find`.
+/// Since ONTAP 9.8.
+/// Verbs: `get`, `fetch` (since ONTAP 9.14), `get_collection`, `get_pages`, `count_collection`, `find`.
 /// Keys: `timestamp`.
 /// Parent keys: `nvme_namespace.uuid` (from the fields, or from `Query::parent` / `CallOptions::parent`).
 /// Generated from `spec/ontap-9.19.1.json`.
@@ -39,16 +40,16 @@ pub struct PerformanceNamespaceMetric {
     /// `latency`: [`PerformanceMetricIoType`](crate::PerformanceMetricIoType); read by GET.
     #[resource(get)]
     pub latency: Option<PerformanceMetricIoType>,
-    /// `space`: [`PerformanceNamespaceMetricSpace`](crate::PerformanceNamespaceMetricSpace); read by GET.
+    /// `space`: [`PerformanceNamespaceMetricSpace`](crate::PerformanceNamespaceMetricSpace), since ONTAP 9.16; read by GET.
     #[resource(get)]
     pub space: Option<PerformanceNamespaceMetricSpace>,
-    /// `status`: [`PerformanceNamespaceMetricStatus`](crate::PerformanceNamespaceMetricStatus) (`ok`, `error`, `partial_no_data`, `partial_no_response`, `partial_other_error`, `negative_delta`, `not_found`, `backfilled_data`, `inconsistent_delta_time`, `inconsistent_old_data`, `partial_no_uuid`); read by GET.
+    /// `status`: [`PerformanceNamespaceMetricStatus`](crate::PerformanceNamespaceMetricStatus), values `not_found` since 9.9 (`ok`, `error`, `partial_no_data`, `partial_no_response`, `partial_other_error`, `negative_delta`, `not_found`, `backfilled_data`, `inconsistent_delta_time`, `inconsistent_old_data`, `partial_no_uuid`); read by GET.
     #[resource(get)]
     pub status: Option<PerformanceNamespaceMetricStatus>,
     /// `throughput`: [`PerformanceMetricIoTypeRwt`](crate::PerformanceMetricIoTypeRwt); read by GET.
     #[resource(get)]
     pub throughput: Option<PerformanceMetricIoTypeRwt>,
-    /// `uuid`: string; read by GET.
+    /// `uuid`: string, since ONTAP 9.14; read by GET.
     #[resource(get)]
     pub uuid: Option<String>,
     /// `nvme_namespace`: [`PerformanceNamespaceMetricNvmeNamespace`](crate::PerformanceNamespaceMetricNvmeNamespace); carried by none of this resource's verbs; holds a key of the enclosing object's path.

@@ -6,6 +6,7 @@ use crate::{Node, PoolHealth, StoragePoolCapacity};
 
 /// The objects at `/api/storage/pools`, one at `/api/storage/pools/{uuid}`.
 ///
+/// Since ONTAP 9.11.
 /// Verbs: `get`, `fetch`, `get_collection`, `get_pages`, `count_collection`, `find`, `post` (may start a job), `patch` (may start a job), `delete` (may start a job), PATCH by query (may start a job), DELETE by query (may start a job).
 /// Keys: `uuid`.
 /// Generated from `spec/ontap-9.19.1.json`.

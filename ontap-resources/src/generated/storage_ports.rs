@@ -6,7 +6,7 @@ use crate::{NodeReference, StoragePortCable, StoragePortError};
 
 /// The objects at `/api/storage/ports`, one at `/api/storage/ports/{node.uuid}/{name}`.
 ///
-/// Verbs: `get`, `fetch`, `get_collection`, `get_pages`, `count_collection`, `find`, `patch`, PATCH by query.
+/// Verbs: `get`, `fetch`, `get_collection`, `get_pages`, `count_collection`, `find`, `patch` (since ONTAP 9.11), PATCH by query (since ONTAP 9.11).
 /// Keys: `node.uuid`, `name`.
 /// Generated from `spec/ontap-9.19.1.json`.
 ///
@@ -35,31 +35,31 @@ pub struct StoragePort {
     /// `description`: string; read by GET.
     #[resource(get)]
     pub description: Option<String>,
-    /// `enabled`: boolean; read by GET; sent by PATCH.
+    /// `enabled`: boolean, since ONTAP 9.9; read by GET; sent by PATCH.
     #[resource(get, patch)]
     pub enabled: Option<bool>,
     /// `error`: [`StoragePortError`](crate::StoragePortError); read by GET.
     #[resource(get)]
     pub error: Option<StoragePortError>,
-    /// `firmware_version`: string; read by GET.
+    /// `firmware_version`: string, since ONTAP 9.9; read by GET.
     #[resource(get)]
     pub firmware_version: Option<String>,
-    /// `force`: boolean; sent by PATCH.
+    /// `force`: boolean, since ONTAP 9.11; sent by PATCH.
     #[resource(patch)]
     pub force: Option<bool>,
-    /// `in_use`: boolean; read by GET.
+    /// `in_use`: boolean, since ONTAP 9.9; read by GET.
     #[resource(get)]
     pub in_use: Option<bool>,
     /// `mac_address`: string; read by GET.
     #[resource(get)]
     pub mac_address: Option<String>,
-    /// `mode`: [`StoragePortMode`](crate::StoragePortMode) (`network`, `storage`); read by GET; sent by PATCH.
+    /// `mode`: [`StoragePortMode`](crate::StoragePortMode), since ONTAP 9.8 (`network`, `storage`); read by GET; sent by PATCH.
     #[resource(get, patch)]
     pub mode: Option<StoragePortMode>,
     /// `part_number`: string; read by GET.
     #[resource(get)]
     pub part_number: Option<String>,
-    /// `redundant`: boolean; read by GET.
+    /// `redundant`: boolean, since ONTAP 9.9; read by GET.
     #[resource(get)]
     pub redundant: Option<bool>,
     /// `serial_number`: string; read by GET.
@@ -71,13 +71,13 @@ pub struct StoragePort {
     /// `state`: [`StoragePortState`](crate::StoragePortState) (`online`, `offline`, `error`); read by GET.
     #[resource(get)]
     pub state: Option<StoragePortState>,
-    /// `type`: [`StoragePortType`](crate::StoragePortType) (`sas`, `fc`, `enet`); read by GET.
+    /// `type`: [`StoragePortType`](crate::StoragePortType), since ONTAP 9.9 (`sas`, `fc`, `enet`); read by GET.
     #[resource(get, rename = "type")]
     pub type_: Option<StoragePortType>,
     /// `wwn`: string; read by GET.
     #[resource(get)]
     pub wwn: Option<String>,
-    /// `wwpn`: string; read by GET.
+    /// `wwpn`: string, since ONTAP 9.9; read by GET.
     #[resource(get)]
     pub wwpn: Option<String>,
 }

@@ -29,7 +29,7 @@ pub struct QosPolicy {
     /// `adaptive`: [`QosPolicyAdaptive`](crate::QosPolicyAdaptive); read by GET; sent by POST and PATCH.
     #[resource(get, post, patch)]
     pub adaptive: Option<QosPolicyAdaptive>,
-    /// `burst`: [`QosPolicyBurst`](crate::QosPolicyBurst); read by GET; sent by POST and PATCH.
+    /// `burst`: [`QosPolicyBurst`](crate::QosPolicyBurst), since ONTAP 9.19; read by GET; sent by POST and PATCH.
     #[resource(get, post, patch)]
     pub burst: Option<QosPolicyBurst>,
     /// `fixed`: [`QosPolicyFixed`](crate::QosPolicyFixed); read by GET; sent by POST and PATCH.
@@ -41,13 +41,13 @@ pub struct QosPolicy {
     /// `object_count`: integer; read by GET.
     #[resource(get)]
     pub object_count: Option<i64>,
-    /// `pgid`: integer; read by GET.
+    /// `pgid`: integer, since ONTAP 9.10; read by GET.
     #[resource(get)]
     pub pgid: Option<i64>,
-    /// `policy_class`: [`QosPolicyPolicyClass`](crate::QosPolicyPolicyClass) (`undefined`, `preset`, `user_defined`, `system_defined`, `autovolume`, `load_control`); read by GET.
+    /// `policy_class`: [`QosPolicyPolicyClass`](crate::QosPolicyPolicyClass), since ONTAP 9.10 (`undefined`, `preset`, `user_defined`, `system_defined`, `autovolume`, `load_control`); read by GET.
     #[resource(get)]
     pub policy_class: Option<QosPolicyPolicyClass>,
-    /// `scope`: [`QosPolicyScope`](crate::QosPolicyScope) (`cluster`, `svm`); read by GET.
+    /// `scope`: [`QosPolicyScope`](crate::QosPolicyScope), since ONTAP 9.11 (`cluster`, `svm`); read by GET.
     #[resource(get)]
     pub scope: Option<QosPolicyScope>,
     /// `svm`: [`SvmReference`](crate::SvmReference); read by GET; sent by POST and PATCH.

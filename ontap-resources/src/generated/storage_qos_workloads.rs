@@ -6,6 +6,7 @@ use crate::{QosPolicyGroup, SvmReference};
 
 /// The objects at `/api/storage/qos/workloads`, one at `/api/storage/qos/workloads/{uuid}`.
 ///
+/// Since ONTAP 9.10.
 /// Verbs: `get`, `fetch`, `get_collection`, `get_pages`, `count_collection`, `find`.
 /// Keys: `uuid`.
 /// Generated from `spec/ontap-9.19.1.json`.
@@ -32,16 +33,16 @@ pub struct QosWorkload {
     /// `lun`: string; read by GET.
     #[resource(get)]
     pub lun: Option<String>,
-    /// `max_throughput`: string; read by GET.
+    /// `max_throughput`: string, since ONTAP 9.19; read by GET.
     #[resource(get)]
     pub max_throughput: Option<String>,
-    /// `max_throughput_iops`: integer, 0 to 2147483647; read by GET.
+    /// `max_throughput_iops`: integer, 0 to 2147483647, since ONTAP 9.19; read by GET.
     #[resource(get)]
     pub max_throughput_iops: Option<i64>,
-    /// `min_throughput`: string; read by GET.
+    /// `min_throughput`: string, since ONTAP 9.19; read by GET.
     #[resource(get)]
     pub min_throughput: Option<String>,
-    /// `min_throughput_iops`: integer, 0 to 2147483647; read by GET.
+    /// `min_throughput_iops`: integer, 0 to 2147483647, since ONTAP 9.19; read by GET.
     #[resource(get)]
     pub min_throughput_iops: Option<i64>,
     /// `name`: string; read by GET.

@@ -32,37 +32,37 @@ pub struct Qtree {
     /// `_links`: [`ontap::Links`]; read by GET.
     #[resource(get, rename = "_links")]
     pub links: Option<ontap::Links>,
-    /// `_tags`: list of string, at most 64 items; read by GET; sent by POST and PATCH.
+    /// `_tags`: list of string, at most 64 items, since ONTAP 9.13; read by GET; sent by POST and PATCH.
     #[resource(get, post, patch, rename = "_tags")]
     pub tags: Option<Vec<String>>,
     /// `export_policy`: [`ExportPolicyReference`](crate::ExportPolicyReference); read by GET; sent by POST and PATCH.
     #[resource(get, post, patch)]
     pub export_policy: Option<ExportPolicyReference>,
-    /// `ext_performance_monitoring`: [`QtreeExtPerformanceMonitoring`](crate::QtreeExtPerformanceMonitoring); read by GET; sent by POST and PATCH.
+    /// `ext_performance_monitoring`: [`QtreeExtPerformanceMonitoring`](crate::QtreeExtPerformanceMonitoring), since ONTAP 9.16; read by GET; sent by POST and PATCH.
     #[resource(get, post, patch)]
     pub ext_performance_monitoring: Option<QtreeExtPerformanceMonitoring>,
-    /// `group`: [`QtreeGroup`](crate::QtreeGroup); read by GET; sent by POST and PATCH.
+    /// `group`: [`QtreeGroup`](crate::QtreeGroup), since ONTAP 9.8; read by GET; sent by POST and PATCH.
     #[resource(get, post, patch)]
     pub group: Option<QtreeGroup>,
-    /// `metric`: [`PerformanceQtreeMetricData`](crate::PerformanceQtreeMetricData); read by GET.
+    /// `metric`: [`PerformanceQtreeMetricData`](crate::PerformanceQtreeMetricData), since ONTAP 9.16; read by GET.
     #[resource(get)]
     pub metric: Option<PerformanceQtreeMetricData>,
     /// `name`: string; read by GET; sent by POST and PATCH.
     #[resource(get, post, patch)]
     pub name: Option<String>,
-    /// `nas`: [`QtreeNas`](crate::QtreeNas); read by GET; sent by POST and PATCH.
+    /// `nas`: [`QtreeNas`](crate::QtreeNas), since ONTAP 9.9; read by GET; sent by POST and PATCH.
     #[resource(get, post, patch)]
     pub nas: Option<QtreeNas>,
     /// `path`: string; read by GET.
     #[resource(get)]
     pub path: Option<String>,
-    /// `qos_policy`: [`QosPolicyReference`](crate::QosPolicyReference); read by GET; sent by POST and PATCH.
+    /// `qos_policy`: [`QosPolicyReference`](crate::QosPolicyReference), since ONTAP 9.8; read by GET; sent by POST and PATCH.
     #[resource(get, post, patch)]
     pub qos_policy: Option<QosPolicyReference>,
     /// `security_style`: [`QtreeSecurityStyle`](crate::QtreeSecurityStyle) (`unix`, `ntfs`, `mixed`); read by GET; sent by POST and PATCH.
     #[resource(get, post, patch)]
     pub security_style: Option<QtreeSecurityStyle>,
-    /// `statistics`: [`QtreeStatisticsRaw`](crate::QtreeStatisticsRaw); read by GET.
+    /// `statistics`: [`QtreeStatisticsRaw`](crate::QtreeStatisticsRaw), since ONTAP 9.8; read by GET.
     #[resource(get)]
     pub statistics: Option<QtreeStatisticsRaw>,
     /// `svm`: [`SvmReference`](crate::SvmReference); read by GET; sent by POST.
@@ -71,7 +71,7 @@ pub struct Qtree {
     /// `unix_permissions`: integer; read by GET; sent by POST and PATCH.
     #[resource(get, post, patch)]
     pub unix_permissions: Option<i64>,
-    /// `user`: [`QtreeUser`](crate::QtreeUser); read by GET; sent by POST and PATCH.
+    /// `user`: [`QtreeUser`](crate::QtreeUser), since ONTAP 9.8; read by GET; sent by POST and PATCH.
     #[resource(get, post, patch)]
     pub user: Option<QtreeUser>,
 }

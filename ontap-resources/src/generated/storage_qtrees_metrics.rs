@@ -6,6 +6,7 @@ use crate::{PerformanceMetricIoType, PerformanceQtreeMetricDuration, QtreeRefere
 
 /// The singleton at `/api/storage/qtrees/{volume.uuid}/{qtree.id}/metrics`.
 ///
+/// Since ONTAP 9.16.
 /// Verbs: `get_collection`, `get_pages`, `count_collection`, `find`.
 /// Parent keys: `volume.uuid`, `qtree.id` (from the fields, or from `Query::parent` / `CallOptions::parent`).
 /// Generated from `spec/ontap-9.19.1.json`.

@@ -9,7 +9,7 @@ use crate::{
 
 /// The objects at `/api/storage/shelves`, one at `/api/storage/shelves/{uid}`.
 ///
-/// Verbs: `get`, `fetch`, `get_collection`, `get_pages`, `count_collection`, `find`, `patch`, PATCH by query.
+/// Verbs: `get`, `fetch`, `get_collection`, `get_pages`, `count_collection`, `find`, `patch` (since ONTAP 9.10), PATCH by query (since ONTAP 9.10).
 /// Keys: `uid`.
 /// Generated from `spec/ontap-9.19.1.json`.
 ///
@@ -26,7 +26,7 @@ pub struct Shelf {
     /// `uid`: string; read by GET; a key of the instance path.
     #[resource(get, key)]
     pub uid: Option<String>,
-    /// `acps`: list of [`ShelfAcps`](crate::ShelfAcps); read by GET.
+    /// `acps`: list of [`ShelfAcps`](crate::ShelfAcps), since ONTAP 9.10; read by GET.
     #[resource(get)]
     pub acps: Option<Vec<ShelfAcps>>,
     /// `bays`: list of [`ShelfBays`](crate::ShelfBays); read by GET.
@@ -35,7 +35,7 @@ pub struct Shelf {
     /// `connection_type`: [`ShelfConnectionType`](crate::ShelfConnectionType) (`unknown`, `fc`, `sas`, `nvme`); read by GET.
     #[resource(get)]
     pub connection_type: Option<ShelfConnectionType>,
-    /// `current_sensors`: list of [`ShelfCurrentSensors`](crate::ShelfCurrentSensors); read by GET.
+    /// `current_sensors`: list of [`ShelfCurrentSensors`](crate::ShelfCurrentSensors), since ONTAP 9.10; read by GET.
     #[resource(get)]
     pub current_sensors: Option<Vec<ShelfCurrentSensors>>,
     /// `disk_count`: integer; read by GET.
@@ -44,10 +44,10 @@ pub struct Shelf {
     /// `drawers`: list of [`ShelfDrawers`](crate::ShelfDrawers); read by GET.
     #[resource(get)]
     pub drawers: Option<Vec<ShelfDrawers>>,
-    /// `errors`: list of [`ShelfErrors`](crate::ShelfErrors); read by GET.
+    /// `errors`: list of [`ShelfErrors`](crate::ShelfErrors), since ONTAP 9.9; read by GET.
     #[resource(get)]
     pub errors: Option<Vec<ShelfErrors>>,
-    /// `fans`: list of [`ShelfFans`](crate::ShelfFans); read by GET.
+    /// `fans`: list of [`ShelfFans`](crate::ShelfFans), since ONTAP 9.9; read by GET.
     #[resource(get)]
     pub fans: Option<Vec<ShelfFans>>,
     /// `frus`: list of [`ShelfFrus`](crate::ShelfFrus); read by GET.
@@ -59,19 +59,19 @@ pub struct Shelf {
     /// `internal`: boolean; read by GET.
     #[resource(get)]
     pub internal: Option<bool>,
-    /// `local`: boolean; read by GET.
+    /// `local`: boolean, since ONTAP 9.8; read by GET.
     #[resource(get)]
     pub local: Option<bool>,
-    /// `location_led`: [`ShelfLocationLed`](crate::ShelfLocationLed) (`off`, `on`, `unsupported`); read by GET; sent by PATCH.
+    /// `location_led`: [`ShelfLocationLed`](crate::ShelfLocationLed), since ONTAP 9.10 (`off`, `on`, `unsupported`); read by GET; sent by PATCH.
     #[resource(get, patch)]
     pub location_led: Option<ShelfLocationLed>,
-    /// `manufacturer`: [`ShelfManufacturer`](crate::ShelfManufacturer); read by GET.
+    /// `manufacturer`: [`ShelfManufacturer`](crate::ShelfManufacturer), since ONTAP 9.10; read by GET.
     #[resource(get)]
     pub manufacturer: Option<ShelfManufacturer>,
     /// `model`: string; read by GET.
     #[resource(get)]
     pub model: Option<String>,
-    /// `module_type`: [`ShelfModuleType`](crate::ShelfModuleType) (`unknown`, `iom6`, `iom6e`, `iom12`, `iom12b`, `iom12c`, `iom12e`, `iom12f`, `iom12g`, `nsm100`, `nsm8e`, `nsm16e`, `psm3e`, `nsm100b`, `nsm140`); read by GET.
+    /// `module_type`: [`ShelfModuleType`](crate::ShelfModuleType), values `iom12b` since 9.11, `iom12c` since 9.14, `iom12g` since 9.11, `nsm100b` since 9.16, `nsm140` since 9.17, `nsm16e` since 9.13, `nsm8e` since 9.11 (`unknown`, `iom6`, `iom6e`, `iom12`, `iom12b`, `iom12c`, `iom12e`, `iom12f`, `iom12g`, `nsm100`, `nsm8e`, `nsm16e`, `psm3e`, `nsm100b`, `nsm140`); read by GET.
     #[resource(get)]
     pub module_type: Option<ShelfModuleType>,
     /// `name`: string; read by GET.
@@ -83,7 +83,7 @@ pub struct Shelf {
     /// `ports`: list of [`ShelfPorts`](crate::ShelfPorts); read by GET.
     #[resource(get)]
     pub ports: Option<Vec<ShelfPorts>>,
-    /// `raw_capacity`: integer; read by GET.
+    /// `raw_capacity`: integer, since ONTAP 9.17; read by GET.
     #[resource(get)]
     pub raw_capacity: Option<i64>,
     /// `serial_number`: string; read by GET.
@@ -92,13 +92,13 @@ pub struct Shelf {
     /// `state`: [`ShelfState`](crate::ShelfState) (`unknown`, `ok`, `error`); read by GET.
     #[resource(get)]
     pub state: Option<ShelfState>,
-    /// `temperature_sensors`: list of [`ShelfTemperatureSensors`](crate::ShelfTemperatureSensors); read by GET.
+    /// `temperature_sensors`: list of [`ShelfTemperatureSensors`](crate::ShelfTemperatureSensors), since ONTAP 9.10; read by GET.
     #[resource(get)]
     pub temperature_sensors: Option<Vec<ShelfTemperatureSensors>>,
-    /// `vendor`: [`ShelfVendor`](crate::ShelfVendor); read by GET.
+    /// `vendor`: [`ShelfVendor`](crate::ShelfVendor), since ONTAP 9.8; read by GET.
     #[resource(get)]
     pub vendor: Option<ShelfVendor>,
-    /// `voltage_sensors`: list of [`ShelfVoltageSensors`](crate::ShelfVoltageSensors); read by GET.
+    /// `voltage_sensors`: list of [`ShelfVoltageSensors`](crate::ShelfVoltageSensors), since ONTAP 9.10; read by GET.
     #[resource(get)]
     pub voltage_sensors: Option<Vec<ShelfVoltageSensors>>,
 }

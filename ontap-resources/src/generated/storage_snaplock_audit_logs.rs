@@ -6,6 +6,7 @@ use crate::{SnaplockLogArchive, SnaplockLogFile, SnaplockLogVolume, SvmReference
 
 /// The objects at `/api/storage/snaplock/audit-logs`, one at `/api/storage/snaplock/audit-logs/{svm.uuid}`.
 ///
+/// Since ONTAP 9.7.
 /// Verbs: `get`, `fetch`, `get_collection`, `get_pages`, `count_collection`, `find`, `post` (may start a job), `patch` (may start a job), `delete` (may start a job), PATCH by query (may start a job), DELETE by query (may start a job).
 /// Keys: `svm.uuid`.
 /// Generated from `spec/ontap-9.19.1.json`.

@@ -6,7 +6,8 @@ use crate::NodeReference;
 
 /// The objects at `/api/storage/snaplock/compliance-clocks`, one at `/api/storage/snaplock/compliance-clocks/{node.uuid}`.
 ///
-/// Verbs: `get`, `fetch`, `get_collection`, `get_pages`, `count_collection`, `find`, `post`.
+/// Since ONTAP 9.7.
+/// Verbs: `get`, `fetch`, `get_collection`, `get_pages`, `count_collection`, `find`, `post` (since ONTAP 9.10).
 /// Keys: `node.uuid`.
 /// Generated from `spec/ontap-9.19.1.json`.
 ///

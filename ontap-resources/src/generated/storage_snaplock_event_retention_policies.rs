@@ -6,6 +6,7 @@ use crate::SvmReference;
 
 /// The objects at `/api/storage/snaplock/event-retention/policies`, one at `/api/storage/snaplock/event-retention/policies/{policy.name}`.
 ///
+/// Since ONTAP 9.7.
 /// Verbs: `get`, `fetch`, `get_collection`, `get_pages`, `count_collection`, `find`, `post`, `patch`, `delete`, PATCH by query, DELETE by query.
 /// Keys: `policy.name`.
 /// Generated from `spec/ontap-9.19.1.json`.

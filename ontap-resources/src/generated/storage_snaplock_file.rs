@@ -6,6 +6,7 @@ use crate::{SvmReference, VolumeReference};
 
 /// The objects at `/api/storage/snaplock/file`, one at `/api/storage/snaplock/file/{volume.uuid}/{path}`.
 ///
+/// Since ONTAP 9.7.
 /// Verbs: `get`, `fetch`, `patch`, `delete` (may start a job), PATCH by query, DELETE by query.
 /// Keys: `volume.uuid`, `path`.
 /// Generated from `spec/ontap-9.19.1.json`.
@@ -45,13 +46,13 @@ pub struct SnaplockFileRetention {
     /// `file_path`: string; read by GET.
     #[resource(get)]
     pub file_path: Option<String>,
-    /// `is_expired`: boolean; read by GET.
+    /// `is_expired`: boolean, since ONTAP 9.14; read by GET.
     #[resource(get)]
     pub is_expired: Option<bool>,
-    /// `retention_period`: string; sent by PATCH.
+    /// `retention_period`: string, since ONTAP 9.14; sent by PATCH.
     #[resource(patch)]
     pub retention_period: Option<String>,
-    /// `seconds_until_expiry`: integer; read by GET.
+    /// `seconds_until_expiry`: integer, since ONTAP 9.14; read by GET.
     #[resource(get)]
     pub seconds_until_expiry: Option<i64>,
     /// `svm`: [`SvmReference`](crate::SvmReference); read by GET.

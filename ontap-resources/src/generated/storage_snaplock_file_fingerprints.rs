@@ -6,6 +6,7 @@ use crate::{SnaplockState, SvmReference, VolumeReference};
 
 /// The objects at `/api/storage/snaplock/file-fingerprints`, one at `/api/storage/snaplock/file-fingerprints/{id}`.
 ///
+/// Since ONTAP 9.7.
 /// Verbs: `get`, `fetch`, `get_collection`, `get_pages`, `count_collection`, `find`, `post`, `delete`, DELETE by query.
 /// Keys: `id`.
 /// Generated from `spec/ontap-9.19.1.json`.

@@ -6,6 +6,7 @@ use crate::SnaplockLitigationFileLitigation;
 
 /// The singleton at `/api/storage/snaplock/litigations/{litigation.id}/files`.
 ///
+/// Since ONTAP 9.7.
 /// Verbs: `get_collection`, `get_pages`, `count_collection`, `find`.
 /// Parent keys: `litigation.id` (from the fields, or from `Query::parent` / `CallOptions::parent`).
 /// Generated from `spec/ontap-9.19.1.json`.

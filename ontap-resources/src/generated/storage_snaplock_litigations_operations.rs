@@ -6,6 +6,7 @@ use crate::{SnaplockLegalHoldOperationLitigation, SnaplockState};
 
 /// The objects at `/api/storage/snaplock/litigations/{litigation.id}/operations`, one at `/api/storage/snaplock/litigations/{litigation.id}/operations/{id}`.
 ///
+/// Since ONTAP 9.7.
 /// Verbs: `get`, `fetch`, `post`, `delete`, DELETE by query.
 /// Keys: `id`.
 /// Parent keys: `litigation.id` (from the fields, or from `Query::parent` / `CallOptions::parent`).

@@ -6,6 +6,7 @@ use crate::{ScheduleReference, SnapshotPolicyReference};
 
 /// The objects at `/api/storage/snapshot-policies/{snapshot_policy.uuid}/schedules`, one at `/api/storage/snapshot-policies/{snapshot_policy.uuid}/schedules/{schedule.uuid}`.
 ///
+/// Since ONTAP 9.7.
 /// Verbs: `get`, `fetch`, `get_collection`, `get_pages`, `count_collection`, `find`, `post`, `patch`, `delete`, PATCH by query, DELETE by query.
 /// Keys: `schedule.uuid`.
 /// Parent keys: `snapshot_policy.uuid` (from the fields, or from `Query::parent` / `CallOptions::parent`).
@@ -33,7 +34,7 @@ pub struct SnapshotPolicySchedule {
     /// `prefix`: string; read by GET; sent by POST.
     #[resource(get, post)]
     pub prefix: Option<String>,
-    /// `retention_period`: string; read by GET; sent by POST and PATCH.
+    /// `retention_period`: string, since ONTAP 9.11; read by GET; sent by POST and PATCH.
     #[resource(get, post, patch)]
     pub retention_period: Option<String>,
     /// `snapmirror_label`: string, 1 to 31 characters; read by GET; sent by POST and PATCH.

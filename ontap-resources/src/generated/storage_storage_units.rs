@@ -10,6 +10,7 @@ use crate::{
 
 /// The objects at `/api/storage/storage-units`, one at `/api/storage/storage-units/{uuid}`.
 ///
+/// Since ONTAP 9.16.
 /// Verbs: `get`, `fetch`, `get_collection`, `get_pages`, `count_collection`, `find`, `post` (may start a job), `patch` (may start a job), PATCH by query (may start a job).
 /// Keys: `uuid`.
 /// Generated from `spec/ontap-9.19.1.json`.
@@ -30,10 +31,10 @@ pub struct StorageUnit {
     /// `_links`: [`ontap::Links`]; read by GET.
     #[resource(get, rename = "_links")]
     pub links: Option<ontap::Links>,
-    /// `access_mode`: [`StorageUnitAccessMode`](crate::StorageUnitAccessMode) (`global`, `local`); read by GET.
+    /// `access_mode`: [`StorageUnitAccessMode`](crate::StorageUnitAccessMode), since ONTAP 9.19 (`global`, `local`); read by GET.
     #[resource(get)]
     pub access_mode: Option<StorageUnitAccessMode>,
-    /// `anti_ransomware`: [`AntiRansomwareStorageUnit`](crate::AntiRansomwareStorageUnit); read by GET; sent by PATCH.
+    /// `anti_ransomware`: [`AntiRansomwareStorageUnit`](crate::AntiRansomwareStorageUnit), since ONTAP 9.17; read by GET; sent by PATCH.
     #[resource(get, patch)]
     pub anti_ransomware: Option<AntiRansomwareStorageUnit>,
     /// `class`: [`StorageUnitClass`](crate::StorageUnitClass) (`regular`, `vvol`); read by GET.
@@ -81,7 +82,7 @@ pub struct StorageUnit {
     /// `serial_number`: string, 12 to 12 characters; read by GET.
     #[resource(get)]
     pub serial_number: Option<String>,
-    /// `serial_number_hex`: string; read by GET.
+    /// `serial_number_hex`: string, since ONTAP 9.17; read by GET.
     #[resource(get)]
     pub serial_number_hex: Option<String>,
     /// `space`: [`StorageUnitSpace`](crate::StorageUnitSpace); read by GET.

@@ -6,6 +6,7 @@ use crate::{SnapshotDelta, StorageUnitReference, StorageUnitSnapshotSnaplock, Sv
 
 /// The objects at `/api/storage/storage-units/{storage_unit.uuid}/snapshots`, one at `/api/storage/storage-units/{storage_unit.uuid}/snapshots/{uuid}`.
 ///
+/// Since ONTAP 9.16.
 /// Verbs: `get`, `fetch`, `get_collection`, `get_pages`, `count_collection`, `find`, `post` (may start a job), `patch` (may start a job), `delete` (may start a job), PATCH by query (may start a job), DELETE by query (may start a job).
 /// Keys: `uuid`.
 /// Parent keys: `storage_unit.uuid` (from the fields, or from `Query::parent` / `CallOptions::parent`).

@@ -9,6 +9,7 @@ use crate::{
 
 /// The objects at `/api/storage/switches`, one at `/api/storage/switches/{name}`.
 ///
+/// Since ONTAP 9.9.
 /// Verbs: `get`, `fetch`, `get_collection`, `get_pages`, `count_collection`, `find`.
 /// Keys: `name`.
 /// Generated from `spec/ontap-9.19.1.json`.

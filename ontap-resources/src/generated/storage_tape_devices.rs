@@ -8,7 +8,8 @@ use crate::{
 
 /// The objects at `/api/storage/tape-devices`, one at `/api/storage/tape-devices/{node.uuid}/{device_id}`.
 ///
-/// Verbs: `get`, `fetch`, `get_collection`, `get_pages`, `count_collection`, `find`, `patch` (may start a job), PATCH by query (may start a job).
+/// Since ONTAP 9.9.
+/// Verbs: `get`, `fetch`, `get_collection`, `get_pages`, `count_collection`, `find`, `patch` (may start a job) (since ONTAP 9.11), PATCH by query (may start a job) (since ONTAP 9.11).
 /// Keys: `node.uuid`, `device_id`.
 /// Generated from `spec/ontap-9.19.1.json`.
 ///
@@ -31,13 +32,13 @@ pub struct TapeDevice {
     /// `alias`: [`TapeDeviceAlias`](crate::TapeDeviceAlias); read by GET.
     #[resource(get)]
     pub alias: Option<TapeDeviceAlias>,
-    /// `aliases`: list of [`TapeDeviceAliases`](crate::TapeDeviceAliases); read by GET; sent by PATCH.
+    /// `aliases`: list of [`TapeDeviceAliases`](crate::TapeDeviceAliases), since ONTAP 9.11; read by GET; sent by PATCH.
     #[resource(get, patch)]
     pub aliases: Option<Vec<TapeDeviceAliases>>,
     /// `block_number`: integer; read by GET.
     #[resource(get)]
     pub block_number: Option<i64>,
-    /// `density`: [`TapeDeviceDensity`](crate::TapeDeviceDensity) (`low`, `medium`, `high`, `extended`); read by GET.
+    /// `density`: [`TapeDeviceDensity`](crate::TapeDeviceDensity), since ONTAP 9.11 (`low`, `medium`, `high`, `extended`); read by GET.
     #[resource(get)]
     pub density: Option<TapeDeviceDensity>,
     /// `description`: string; read by GET.
@@ -58,10 +59,10 @@ pub struct TapeDevice {
     /// `interface`: [`TapeDeviceInterface`](crate::TapeDeviceInterface) (`unknown`, `fibre_channel`, `sas`, `pscsi`); read by GET.
     #[resource(get)]
     pub interface: Option<TapeDeviceInterface>,
-    /// `online`: boolean; read by GET; sent by PATCH.
+    /// `online`: boolean, since ONTAP 9.11; read by GET; sent by PATCH.
     #[resource(get, patch)]
     pub online: Option<bool>,
-    /// `position`: [`TapeDevicePosition`](crate::TapeDevicePosition); sent by PATCH.
+    /// `position`: [`TapeDevicePosition`](crate::TapeDevicePosition), since ONTAP 9.11; sent by PATCH.
     #[resource(patch)]
     pub position: Option<TapeDevicePosition>,
     /// `reservation_type`: [`TapeDeviceReservationType`](crate::TapeDeviceReservationType) (`off`, `persistent`, `scsi`); read by GET.

@@ -6,6 +6,7 @@ use crate::{SvmReference, VolumeEfficiencyPolicySchedule};
 
 /// The objects at `/api/storage/volume-efficiency-policies`, one at `/api/storage/volume-efficiency-policies/{uuid}`.
 ///
+/// Since ONTAP 9.8.
 /// Verbs: `get`, `fetch`, `get_collection`, `get_pages`, `count_collection`, `find`, `post`, `patch`, `delete`, PATCH by query, DELETE by query.
 /// Keys: `uuid`.
 /// Generated from `spec/ontap-9.19.1.json`.

@@ -33,31 +33,31 @@ pub struct Volume {
     /// `_links`: [`ontap::Links`]; read by GET.
     #[resource(get, rename = "_links")]
     pub links: Option<ontap::Links>,
-    /// `_tags`: list of string, at most 64 items; read by GET; sent by POST and PATCH.
+    /// `_tags`: list of string, at most 64 items, since ONTAP 9.13; read by GET; sent by POST and PATCH.
     #[resource(get, post, patch, rename = "_tags")]
     pub tags: Option<Vec<String>>,
-    /// `access_time_enabled`: boolean; read by GET; sent by PATCH.
+    /// `access_time_enabled`: boolean, since ONTAP 9.8; read by GET; sent by PATCH.
     #[resource(get, patch)]
     pub access_time_enabled: Option<bool>,
-    /// `activity_tracking`: [`VolumeActivityTracking`](crate::VolumeActivityTracking); read by GET; sent by POST and PATCH.
+    /// `activity_tracking`: [`VolumeActivityTracking`](crate::VolumeActivityTracking), since ONTAP 9.10; read by GET; sent by POST and PATCH.
     #[resource(get, post, patch)]
     pub activity_tracking: Option<VolumeActivityTracking>,
     /// `aggregates`: list of [`SvmMigrationVolumePlacementAggregates`](crate::SvmMigrationVolumePlacementAggregates); read by GET; sent by POST and PATCH.
     #[resource(get, post, patch)]
     pub aggregates: Option<Vec<SvmMigrationVolumePlacementAggregates>>,
-    /// `aggressive_readahead_mode`: [`VolumeAggressiveReadaheadMode`](crate::VolumeAggressiveReadaheadMode) (`none`, `file_prefetch`, `cross_file_sequential_read`); read by GET; sent by POST and PATCH.
+    /// `aggressive_readahead_mode`: [`VolumeAggressiveReadaheadMode`](crate::VolumeAggressiveReadaheadMode), since ONTAP 9.13, values `cross_file_sequential_read` since 9.16 (`none`, `file_prefetch`, `cross_file_sequential_read`); read by GET; sent by POST and PATCH.
     #[resource(get, post, patch)]
     pub aggressive_readahead_mode: Option<VolumeAggressiveReadaheadMode>,
-    /// `analytics`: [`VolumeAnalytics`](crate::VolumeAnalytics); read by GET; sent by POST and PATCH.
+    /// `analytics`: [`VolumeAnalytics`](crate::VolumeAnalytics), since ONTAP 9.8; read by GET; sent by POST and PATCH.
     #[resource(get, post, patch)]
     pub analytics: Option<VolumeAnalytics>,
-    /// `anti_ransomware`: [`AntiRansomwareVolume`](crate::AntiRansomwareVolume); read by GET; sent by POST and PATCH.
+    /// `anti_ransomware`: [`AntiRansomwareVolume`](crate::AntiRansomwareVolume), since ONTAP 9.10; read by GET; sent by POST and PATCH.
     #[resource(get, post, patch)]
     pub anti_ransomware: Option<AntiRansomwareVolume>,
     /// `application`: [`VolumeApplication`](crate::VolumeApplication); read by GET; sent by POST and PATCH.
     #[resource(get, post, patch)]
     pub application: Option<VolumeApplication>,
-    /// `asynchronous_directory_delete`: [`VolumeAsynchronousDirectoryDelete`](crate::VolumeAsynchronousDirectoryDelete); read by GET; sent by POST and PATCH.
+    /// `asynchronous_directory_delete`: [`VolumeAsynchronousDirectoryDelete`](crate::VolumeAsynchronousDirectoryDelete), since ONTAP 9.11; read by GET; sent by POST and PATCH.
     #[resource(get, post, patch)]
     pub asynchronous_directory_delete: Option<VolumeAsynchronousDirectoryDelete>,
     /// `autosize`: [`VolumeAutosize`](crate::VolumeAutosize); read by GET; sent by POST and PATCH.
@@ -66,28 +66,28 @@ pub struct Volume {
     /// `clone`: [`VolumeClone`](crate::VolumeClone); read by GET; sent by POST and PATCH.
     #[resource(get, post, patch)]
     pub clone: Option<VolumeClone>,
-    /// `cloud_retrieval_policy`: [`VolumeCloudRetrievalPolicy`](crate::VolumeCloudRetrievalPolicy) (`default`, `on_read`, `never`, `promote`); read by GET; sent by POST and PATCH.
+    /// `cloud_retrieval_policy`: [`VolumeCloudRetrievalPolicy`](crate::VolumeCloudRetrievalPolicy), since ONTAP 9.8 (`default`, `on_read`, `never`, `promote`); read by GET; sent by POST and PATCH.
     #[resource(get, post, patch)]
     pub cloud_retrieval_policy: Option<VolumeCloudRetrievalPolicy>,
-    /// `cloud_write_enabled`: boolean; read by GET; sent by POST and PATCH.
+    /// `cloud_write_enabled`: boolean, since ONTAP 9.13; read by GET; sent by POST and PATCH.
     #[resource(get, post, patch)]
     pub cloud_write_enabled: Option<bool>,
     /// `comment`: string, 0 to 1023 characters; read by GET; sent by POST and PATCH.
     #[resource(get, post, patch)]
     pub comment: Option<String>,
-    /// `consistency_group`: [`VolumeConsistencyGroup`](crate::VolumeConsistencyGroup); read by GET; sent by POST and PATCH.
+    /// `consistency_group`: [`VolumeConsistencyGroup`](crate::VolumeConsistencyGroup), since ONTAP 9.7; read by GET; sent by POST and PATCH.
     #[resource(get, post, patch)]
     pub consistency_group: Option<VolumeConsistencyGroup>,
-    /// `constituent_count`: integer, at least 1; read by GET; sent by POST and PATCH.
+    /// `constituent_count`: integer, at least 1, since ONTAP 9.17; read by GET; sent by POST and PATCH.
     #[resource(get, post, patch)]
     pub constituent_count: Option<i64>,
-    /// `constituents`: list of [`VolumeConstituents`](crate::VolumeConstituents); read by GET; sent by POST and PATCH.
+    /// `constituents`: list of [`VolumeConstituents`](crate::VolumeConstituents), since ONTAP 9.9; read by GET; sent by POST and PATCH.
     #[resource(get, post, patch)]
     pub constituents: Option<Vec<VolumeConstituents>>,
     /// `constituents_per_aggregate`: integer, 1 to 1000; sent by POST and PATCH.
     #[resource(post, patch)]
     pub constituents_per_aggregate: Option<i64>,
-    /// `convert_unicode`: boolean; read by GET; sent by POST and PATCH.
+    /// `convert_unicode`: boolean, since ONTAP 9.10; read by GET; sent by POST and PATCH.
     #[resource(get, post, patch)]
     pub convert_unicode: Option<bool>,
     /// `create_time`: timestamp ([`ontap::Timestamp`]); read by GET.
@@ -105,49 +105,49 @@ pub struct Volume {
     /// `files`: [`VolumeFiles`](crate::VolumeFiles); read by GET; sent by POST and PATCH.
     #[resource(get, post, patch)]
     pub files: Option<VolumeFiles>,
-    /// `flash_pool`: [`VolumeFlashPool`](crate::VolumeFlashPool); read by GET; sent by POST and PATCH.
+    /// `flash_pool`: [`VolumeFlashPool`](crate::VolumeFlashPool), since ONTAP 9.10; read by GET; sent by POST and PATCH.
     #[resource(get, post, patch)]
     pub flash_pool: Option<VolumeFlashPool>,
     /// `flexcache_endpoint_type`: [`VolumeFlexcacheEndpointType`](crate::VolumeFlexcacheEndpointType) (`none`, `cache`, `origin`); read by GET.
     #[resource(get)]
     pub flexcache_endpoint_type: Option<VolumeFlexcacheEndpointType>,
-    /// `flexgroup`: [`VolumeFlexgroup`](crate::VolumeFlexgroup); read by GET; sent by POST and PATCH.
+    /// `flexgroup`: [`VolumeFlexgroup`](crate::VolumeFlexgroup), since ONTAP 9.10; read by GET; sent by POST and PATCH.
     #[resource(get, post, patch)]
     pub flexgroup: Option<VolumeFlexgroup>,
-    /// `granular_data`: boolean; read by GET; sent by POST and PATCH.
+    /// `granular_data`: boolean, since ONTAP 9.11; read by GET; sent by POST and PATCH.
     #[resource(get, post, patch)]
     pub granular_data: Option<bool>,
-    /// `granular_data_mode`: [`VolumeGranularDataMode`](crate::VolumeGranularDataMode) (`disabled`, `basic`, `advanced`); read by GET; sent by POST and PATCH.
+    /// `granular_data_mode`: [`VolumeGranularDataMode`](crate::VolumeGranularDataMode), since ONTAP 9.16 (`disabled`, `basic`, `advanced`); read by GET; sent by POST and PATCH.
     #[resource(get, post, patch)]
     pub granular_data_mode: Option<VolumeGranularDataMode>,
     /// `guarantee`: [`VolumeGuarantee`](crate::VolumeGuarantee); read by GET; sent by POST and PATCH.
     #[resource(get, post, patch)]
     pub guarantee: Option<VolumeGuarantee>,
-    /// `has_dir_index_public`: boolean; read by GET; sent by POST and PATCH.
+    /// `has_dir_index_public`: boolean, since ONTAP 9.17; read by GET; sent by POST and PATCH.
     #[resource(get, post, patch)]
     pub has_dir_index_public: Option<bool>,
-    /// `has_large_dir`: boolean; read by GET; sent by POST and PATCH.
+    /// `has_large_dir`: boolean, since ONTAP 9.18; read by GET; sent by POST and PATCH.
     #[resource(get, post, patch)]
     pub has_large_dir: Option<bool>,
-    /// `is_dir_index_transfer_enabled`: boolean; read by GET; sent by POST and PATCH.
+    /// `is_dir_index_transfer_enabled`: boolean, since ONTAP 9.17; read by GET; sent by POST and PATCH.
     #[resource(get, post, patch)]
     pub is_dir_index_transfer_enabled: Option<bool>,
-    /// `is_large_dir_enabled`: boolean; read by GET; sent by POST and PATCH.
+    /// `is_large_dir_enabled`: boolean, since ONTAP 9.18; read by GET; sent by POST and PATCH.
     #[resource(get, post, patch)]
     pub is_large_dir_enabled: Option<bool>,
-    /// `is_object_store`: boolean; read by GET.
+    /// `is_object_store`: boolean, since ONTAP 9.8; read by GET.
     #[resource(get)]
     pub is_object_store: Option<bool>,
-    /// `is_s3_arbitrary_part_size_enabled`: boolean; read by GET; sent by POST and PATCH.
+    /// `is_s3_arbitrary_part_size_enabled`: boolean, since ONTAP 9.18; read by GET; sent by POST and PATCH.
     #[resource(get, post, patch)]
     pub is_s3_arbitrary_part_size_enabled: Option<bool>,
-    /// `is_svm_root`: boolean; read by GET.
+    /// `is_svm_root`: boolean, since ONTAP 9.7; read by GET.
     #[resource(get)]
     pub is_svm_root: Option<bool>,
-    /// `language`: [`VolumeLanguage`](crate::VolumeLanguage) (`ar`, `ar.utf_8`, `c`, `c.utf_8`, `cs`, `cs.utf_8`, `da`, `da.utf_8`, `de`, `de.utf_8`, `en`, `en.utf_8`, `en_us`, `en_us.utf_8`, `es`, `es.utf_8`, `fi`, `fi.utf_8`, `fr`, `fr.utf_8`, `he`, `he.utf_8`, `hr`, `hr.utf_8`, `hu`, `hu.utf_8`, `it`, `it.utf_8`, `ja`, `ja.utf_8`, `ja_jp.932`, `ja_jp.932.utf_8`, `ja_jp.pck`, `ja_jp.pck.utf_8`, `ja_jp.pck_v2`, `ja_jp.pck_v2.utf_8`, `ja_v1`, `ja_v1.utf_8`, `ko`, `ko.utf_8`, `nl`, `nl.utf_8`, `no`, `no.utf_8`, `pl`, `pl.utf_8`, `pt`, `pt.utf_8`, `ro`, `ro.utf_8`, `ru`, `ru.utf_8`, `sk`, `sk.utf_8`, `sl`, `sl.utf_8`, `sv`, `sv.utf_8`, `tr`, `tr.utf_8`, `utf8mb4`, `zh`, `zh.gbk`, `zh.gbk.utf_8`, `zh.utf_8`, `zh_tw`, `zh_tw.big5`, `zh_tw.big5.utf_8`, `zh_tw.utf_8`); read by GET; sent by POST.
+    /// `language`: [`VolumeLanguage`](crate::VolumeLanguage), values `no` since 9.9 (`ar`, `ar.utf_8`, `c`, `c.utf_8`, `cs`, `cs.utf_8`, `da`, `da.utf_8`, `de`, `de.utf_8`, `en`, `en.utf_8`, `en_us`, `en_us.utf_8`, `es`, `es.utf_8`, `fi`, `fi.utf_8`, `fr`, `fr.utf_8`, `he`, `he.utf_8`, `hr`, `hr.utf_8`, `hu`, `hu.utf_8`, `it`, `it.utf_8`, `ja`, `ja.utf_8`, `ja_jp.932`, `ja_jp.932.utf_8`, `ja_jp.pck`, `ja_jp.pck.utf_8`, `ja_jp.pck_v2`, `ja_jp.pck_v2.utf_8`, `ja_v1`, `ja_v1.utf_8`, `ko`, `ko.utf_8`, `nl`, `nl.utf_8`, `no`, `no.utf_8`, `pl`, `pl.utf_8`, `pt`, `pt.utf_8`, `ro`, `ro.utf_8`, `ru`, `ru.utf_8`, `sk`, `sk.utf_8`, `sl`, `sl.utf_8`, `sv`, `sv.utf_8`, `tr`, `tr.utf_8`, `utf8mb4`, `zh`, `zh.gbk`, `zh.gbk.utf_8`, `zh.utf_8`, `zh_tw`, `zh_tw.big5`, `zh_tw.big5.utf_8`, `zh_tw.utf_8`); read by GET; sent by POST.
     #[resource(get, post)]
     pub language: Option<VolumeLanguage>,
-    /// `max_dir_size`: integer; read by GET; sent by POST and PATCH.
+    /// `max_dir_size`: integer, since ONTAP 9.10; read by GET; sent by POST and PATCH.
     #[resource(get, post, patch)]
     pub max_dir_size: Option<i64>,
     /// `metric`: [`VolumeMetrics`](crate::VolumeMetrics); read by GET.
@@ -156,7 +156,7 @@ pub struct Volume {
     /// `movement`: [`VolumeMovement`](crate::VolumeMovement); read by GET; sent by POST and PATCH.
     #[resource(get, post, patch)]
     pub movement: Option<VolumeMovement>,
-    /// `msid`: integer; read by GET; sent by POST and PATCH.
+    /// `msid`: integer, since ONTAP 9.11; read by GET; sent by POST and PATCH.
     #[resource(get, post, patch)]
     pub msid: Option<i64>,
     /// `name`: string, 1 to 203 characters; read by GET; sent by POST and PATCH.
@@ -165,49 +165,49 @@ pub struct Volume {
     /// `nas`: [`VolumeNas`](crate::VolumeNas); read by GET; sent by POST and PATCH.
     #[resource(get, post, patch)]
     pub nas: Option<VolumeNas>,
-    /// `nodes`: list of [`NodeReference`](crate::NodeReference); read by GET; sent by POST and PATCH.
+    /// `nodes`: list of [`NodeReference`](crate::NodeReference), since ONTAP 9.17; read by GET; sent by POST and PATCH.
     #[resource(get, post, patch)]
     pub nodes: Option<Vec<NodeReference>>,
-    /// `optimize_aggregates`: boolean; sent by POST.
+    /// `optimize_aggregates`: boolean, since ONTAP 9.13; sent by POST.
     #[resource(post)]
     pub optimize_aggregates: Option<bool>,
     /// `qos`: [`VolumeQos`](crate::VolumeQos); read by GET; sent by POST and PATCH.
     #[resource(get, post, patch)]
     pub qos: Option<VolumeQos>,
-    /// `queue_for_encryption`: boolean; read by GET; sent by PATCH.
+    /// `queue_for_encryption`: boolean, since ONTAP 9.8; read by GET; sent by PATCH.
     #[resource(get, patch)]
     pub queue_for_encryption: Option<bool>,
     /// `quota`: [`VolumeQuota`](crate::VolumeQuota); read by GET; sent by POST and PATCH.
     #[resource(get, post, patch)]
     pub quota: Option<VolumeQuota>,
-    /// `rebalancing`: [`VolumeRebalancing`](crate::VolumeRebalancing); read by GET; sent by POST and PATCH.
+    /// `rebalancing`: [`VolumeRebalancing`](crate::VolumeRebalancing), since ONTAP 9.11; read by GET; sent by POST and PATCH.
     #[resource(get, post, patch)]
     pub rebalancing: Option<VolumeRebalancing>,
-    /// `scheduled_snapshot_naming_scheme`: [`VolumeScheduledSnapshotNamingScheme`](crate::VolumeScheduledSnapshotNamingScheme) (`create_time`, `ordinal`); read by GET; sent by POST and PATCH.
+    /// `scheduled_snapshot_naming_scheme`: [`VolumeScheduledSnapshotNamingScheme`](crate::VolumeScheduledSnapshotNamingScheme), since ONTAP 9.10 (`create_time`, `ordinal`); read by GET; sent by POST and PATCH.
     #[resource(get, post, patch)]
     pub scheduled_snapshot_naming_scheme: Option<VolumeScheduledSnapshotNamingScheme>,
     /// `size`: integer; read by GET; sent by POST and PATCH.
     #[resource(get, post, patch)]
     pub size: Option<i64>,
-    /// `sizing_method`: [`VolumeSizingMethod`](crate::VolumeSizingMethod) (`use_existing_resources`, `add_new_resources`); sent by PATCH.
+    /// `sizing_method`: [`VolumeSizingMethod`](crate::VolumeSizingMethod), since ONTAP 9.17 (`use_existing_resources`, `add_new_resources`); sent by PATCH.
     #[resource(patch)]
     pub sizing_method: Option<VolumeSizingMethod>,
-    /// `smas_protection`: [`VolumeSmasProtection`](crate::VolumeSmasProtection) (`protected`, `unprotected`); read by GET; sent by PATCH.
+    /// `smas_protection`: [`VolumeSmasProtection`](crate::VolumeSmasProtection), since ONTAP 9.19 (`protected`, `unprotected`); read by GET; sent by PATCH.
     #[resource(get, patch)]
     pub smas_protection: Option<VolumeSmasProtection>,
     /// `snaplock`: [`VolumeSnaplock`](crate::VolumeSnaplock); read by GET; sent by POST and PATCH.
     #[resource(get, post, patch)]
     pub snaplock: Option<VolumeSnaplock>,
-    /// `snapmirror`: [`VolumeSnapmirror`](crate::VolumeSnapmirror); read by GET; sent by POST and PATCH.
+    /// `snapmirror`: [`VolumeSnapmirror`](crate::VolumeSnapmirror), since ONTAP 9.7; read by GET; sent by POST and PATCH.
     #[resource(get, post, patch)]
     pub snapmirror: Option<VolumeSnapmirror>,
-    /// `snapshot_count`: integer, 0 to 1023; read by GET.
+    /// `snapshot_count`: integer, 0 to 1023, since ONTAP 9.10; read by GET.
     #[resource(get)]
     pub snapshot_count: Option<i64>,
-    /// `snapshot_directory_access_enabled`: boolean; read by GET; sent by POST and PATCH.
+    /// `snapshot_directory_access_enabled`: boolean, since ONTAP 9.13; read by GET; sent by POST and PATCH.
     #[resource(get, post, patch)]
     pub snapshot_directory_access_enabled: Option<bool>,
-    /// `snapshot_locking_enabled`: boolean; read by GET; sent by POST and PATCH.
+    /// `snapshot_locking_enabled`: boolean, since ONTAP 9.11; read by GET; sent by POST and PATCH.
     #[resource(get, post, patch)]
     pub snapshot_locking_enabled: Option<bool>,
     /// `snapshot_policy`: [`SnapshotPolicyReference`](crate::SnapshotPolicyReference); read by GET; sent by POST and PATCH.
@@ -216,22 +216,22 @@ pub struct Volume {
     /// `space`: [`VolumeSpace`](crate::VolumeSpace); read by GET; sent by POST and PATCH.
     #[resource(get, post, patch)]
     pub space: Option<VolumeSpace>,
-    /// `state`: [`VolumeState`](crate::VolumeState) (`error`, `mixed`, `offline`, `online`, `restricted`); read by GET; sent by POST and PATCH.
+    /// `state`: [`VolumeState`](crate::VolumeState), values `restricted` since 9.10 (`error`, `mixed`, `offline`, `online`, `restricted`); read by GET; sent by POST and PATCH.
     #[resource(get, post, patch)]
     pub state: Option<VolumeState>,
     /// `statistics`: [`VolumeStatistics`](crate::VolumeStatistics); read by GET.
     #[resource(get)]
     pub statistics: Option<VolumeStatistics>,
-    /// `status`: list of string; read by GET.
+    /// `status`: list of string, since ONTAP 9.9; read by GET.
     #[resource(get)]
     pub status: Option<Vec<String>>,
-    /// `style`: [`VolumeStyle`](crate::VolumeStyle) (`flexvol`, `flexgroup`, `flexgroup_constituent`); read by GET; sent by POST and PATCH.
+    /// `style`: [`VolumeStyle`](crate::VolumeStyle), values `flexgroup_constituent` since 9.10 (`flexvol`, `flexgroup`, `flexgroup_constituent`); read by GET; sent by POST and PATCH.
     #[resource(get, post, patch)]
     pub style: Option<VolumeStyle>,
     /// `svm`: [`SvmReference`](crate::SvmReference); read by GET; sent by POST.
     #[resource(get, post)]
     pub svm: Option<SvmReference>,
-    /// `svm_dr_protection`: [`VolumeSvmDrProtection`](crate::VolumeSvmDrProtection) (`protected`, `unprotected`); read by GET; sent by PATCH.
+    /// `svm_dr_protection`: [`VolumeSvmDrProtection`](crate::VolumeSvmDrProtection), since ONTAP 9.19 (`protected`, `unprotected`); read by GET; sent by PATCH.
     #[resource(get, patch)]
     pub svm_dr_protection: Option<VolumeSvmDrProtection>,
     /// `tiering`: [`VolumeTiering`](crate::VolumeTiering); read by GET; sent by POST and PATCH.
@@ -243,7 +243,7 @@ pub struct Volume {
     /// `use_mirrored_aggregates`: boolean; sent by POST.
     #[resource(post)]
     pub use_mirrored_aggregates: Option<bool>,
-    /// `validate_only`: boolean; read by GET; sent by POST and PATCH.
+    /// `validate_only`: boolean, since ONTAP 9.14; read by GET; sent by POST and PATCH.
     #[resource(get, post, patch)]
     pub validate_only: Option<bool>,
 }
@@ -350,7 +350,7 @@ impl ontap::QueryParams for VolumePatchParams {
 /// ```
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct VolumeDeleteParams {
-    /// `force`: boolean, default `false`.
+    /// `force`: boolean, default `false`, since ONTAP 9.11.
     pub force: Option<bool>,
 }
 
@@ -461,7 +461,7 @@ impl ontap::QueryParams for VolumePatchCollectionParams {
 pub struct VolumeDeleteCollectionParams {
     /// `continue_on_failure`: boolean, default `false`.
     pub continue_on_failure: Option<bool>,
-    /// `force`: boolean, default `false`.
+    /// `force`: boolean, default `false`, since ONTAP 9.11.
     pub force: Option<bool>,
     /// `is_constituent`: boolean, default `false`.
     pub is_constituent: Option<bool>,

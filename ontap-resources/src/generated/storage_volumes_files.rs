@@ -6,7 +6,8 @@ use crate::{AnalyticsInfo, FileInfoConstituent, FileInfoLinks, FileInfoQosPolicy
 
 /// The objects at `/api/storage/volumes/{volume.uuid}/files`, one at `/api/storage/volumes/{volume.uuid}/files/{path}`.
 ///
-/// Verbs: `get`, `fetch`, `get_collection`, `get_pages`, `count_collection`, `find`, `post`, `patch`, `delete` (may start a job), PATCH by query, DELETE by query.
+/// Since ONTAP 9.7.
+/// Verbs: `get`, `fetch`, `get_collection`, `get_pages`, `count_collection`, `find` (since ONTAP 9.8), `post` (since ONTAP 9.8), `patch` (since ONTAP 9.8), `delete` (may start a job) (since ONTAP 9.8), PATCH by query (since ONTAP 9.8), DELETE by query (since ONTAP 9.8).
 /// Keys: `path`.
 /// Parent keys: `volume.uuid` (from the fields, or from `Query::parent` / `CallOptions::parent`).
 /// Generated from `spec/ontap-9.19.1.json`.
@@ -30,7 +31,7 @@ pub struct FileInfo {
     /// `accessed_time`: timestamp ([`ontap::Timestamp`]); read by GET.
     #[resource(get)]
     pub accessed_time: Option<ontap::Timestamp>,
-    /// `analytics`: [`AnalyticsInfo`](crate::AnalyticsInfo); read by GET.
+    /// `analytics`: [`AnalyticsInfo`](crate::AnalyticsInfo), since ONTAP 9.8; read by GET.
     #[resource(get)]
     pub analytics: Option<AnalyticsInfo>,
     /// `bytes_used`: integer; read by GET.
@@ -39,13 +40,13 @@ pub struct FileInfo {
     /// `changed_time`: timestamp ([`ontap::Timestamp`]); read by GET.
     #[resource(get)]
     pub changed_time: Option<ontap::Timestamp>,
-    /// `constituent`: [`FileInfoConstituent`](crate::FileInfoConstituent); read by GET; sent by POST and PATCH.
+    /// `constituent`: [`FileInfoConstituent`](crate::FileInfoConstituent), since ONTAP 9.10; read by GET; sent by POST and PATCH.
     #[resource(get, post, patch)]
     pub constituent: Option<FileInfoConstituent>,
     /// `creation_time`: timestamp ([`ontap::Timestamp`]); read by GET.
     #[resource(get)]
     pub creation_time: Option<ontap::Timestamp>,
-    /// `fill_enabled`: boolean; read by GET; sent by PATCH.
+    /// `fill_enabled`: boolean, since ONTAP 9.8; read by GET; sent by PATCH.
     #[resource(get, patch)]
     pub fill_enabled: Option<bool>,
     /// `group_id`: integer; read by GET.
@@ -66,7 +67,7 @@ pub struct FileInfo {
     /// `is_junction`: boolean; read by GET.
     #[resource(get)]
     pub is_junction: Option<bool>,
-    /// `is_snapshot`: boolean; read by GET.
+    /// `is_snapshot`: boolean, since ONTAP 9.8; read by GET.
     #[resource(get)]
     pub is_snapshot: Option<bool>,
     /// `is_vm_aligned`: boolean; read by GET.
@@ -78,25 +79,25 @@ pub struct FileInfo {
     /// `name`: string; read by GET; sent by POST and PATCH.
     #[resource(get, post, patch)]
     pub name: Option<String>,
-    /// `overwrite_enabled`: boolean; read by GET; sent by PATCH.
+    /// `overwrite_enabled`: boolean, since ONTAP 9.8; read by GET; sent by PATCH.
     #[resource(get, patch)]
     pub overwrite_enabled: Option<bool>,
     /// `owner_id`: integer; read by GET.
     #[resource(get)]
     pub owner_id: Option<i64>,
-    /// `qos_policy`: [`FileInfoQosPolicy`](crate::FileInfoQosPolicy); read by GET; sent by PATCH.
+    /// `qos_policy`: [`FileInfoQosPolicy`](crate::FileInfoQosPolicy), since ONTAP 9.8; read by GET; sent by PATCH.
     #[resource(get, patch)]
     pub qos_policy: Option<FileInfoQosPolicy>,
     /// `size`: integer; read by GET; sent by PATCH.
     #[resource(get, patch)]
     pub size: Option<i64>,
-    /// `target`: string; read by GET; sent by POST and PATCH.
+    /// `target`: string, since ONTAP 9.8; read by GET; sent by POST and PATCH.
     #[resource(get, post, patch)]
     pub target: Option<String>,
     /// `type`: [`FileInfoType`](crate::FileInfoType) (`file`, `directory`, `blockdev`, `chardev`, `symlink`, `socket`, `fifo`, `stream`, `lun`); read by GET; sent by POST.
     #[resource(get, post, rename = "type")]
     pub type_: Option<FileInfoType>,
-    /// `unique_bytes`: integer; read by GET.
+    /// `unique_bytes`: integer, since ONTAP 9.8; read by GET.
     #[resource(get)]
     pub unique_bytes: Option<i64>,
     /// `unix_permissions`: integer; read by GET; sent by POST and PATCH.

@@ -23,28 +23,28 @@ pub struct VolumeMetrics {
     /// `_links`: [`ontap::Links`]; read by GET.
     #[resource(get, rename = "_links")]
     pub links: Option<ontap::Links>,
-    /// `cloud`: [`VolumeMetricCloud`](crate::VolumeMetricCloud); read by GET.
+    /// `cloud`: [`VolumeMetricCloud`](crate::VolumeMetricCloud), since ONTAP 9.7; read by GET.
     #[resource(get)]
     pub cloud: Option<VolumeMetricCloud>,
-    /// `duration`: [`VolumeMetricsDuration`](crate::VolumeMetricsDuration) (`PT15S`, `PT4M`, `PT30M`, `PT2H`, `P1D`, `PT5M`); read by GET.
+    /// `duration`: [`VolumeMetricsDuration`](crate::VolumeMetricsDuration), since ONTAP 9.7 (`PT15S`, `PT4M`, `PT30M`, `PT2H`, `P1D`, `PT5M`); read by GET.
     #[resource(get)]
     pub duration: Option<VolumeMetricsDuration>,
-    /// `flexcache`: [`VolumeMetricFlexcache`](crate::VolumeMetricFlexcache); read by GET.
+    /// `flexcache`: [`VolumeMetricFlexcache`](crate::VolumeMetricFlexcache), since ONTAP 9.8; read by GET.
     #[resource(get)]
     pub flexcache: Option<VolumeMetricFlexcache>,
-    /// `iops`: [`PerformanceMetricIoType`](crate::PerformanceMetricIoType); read by GET.
+    /// `iops`: [`PerformanceMetricIoType`](crate::PerformanceMetricIoType), since ONTAP 9.7; read by GET.
     #[resource(get)]
     pub iops: Option<PerformanceMetricIoType>,
-    /// `latency`: [`PerformanceMetricIoType`](crate::PerformanceMetricIoType); read by GET.
+    /// `latency`: [`PerformanceMetricIoType`](crate::PerformanceMetricIoType), since ONTAP 9.7; read by GET.
     #[resource(get)]
     pub latency: Option<PerformanceMetricIoType>,
-    /// `status`: [`VolumeMetricsStatus`](crate::VolumeMetricsStatus) (`ok`, `error`, `partial_no_data`, `partial_no_uuid`, `partial_no_response`, `partial_other_error`, `negative_delta`, `backfilled_data`, `inconsistent_delta_time`, `inconsistent_old_data`); read by GET.
+    /// `status`: [`VolumeMetricsStatus`](crate::VolumeMetricsStatus), since ONTAP 9.7 (`ok`, `error`, `partial_no_data`, `partial_no_uuid`, `partial_no_response`, `partial_other_error`, `negative_delta`, `backfilled_data`, `inconsistent_delta_time`, `inconsistent_old_data`); read by GET.
     #[resource(get)]
     pub status: Option<VolumeMetricsStatus>,
-    /// `throughput`: [`PerformanceMetricIoType`](crate::PerformanceMetricIoType); read by GET.
+    /// `throughput`: [`PerformanceMetricIoType`](crate::PerformanceMetricIoType), since ONTAP 9.7; read by GET.
     #[resource(get)]
     pub throughput: Option<PerformanceMetricIoType>,
-    /// `timestamp`: timestamp ([`ontap::Timestamp`]); read by GET.
+    /// `timestamp`: timestamp ([`ontap::Timestamp`]), since ONTAP 9.7; read by GET.
     #[resource(get)]
     pub timestamp: Option<ontap::Timestamp>,
     /// `volume`: [`VolumeMetricsVolume`](crate::VolumeMetricsVolume); carried by none of this resource's verbs; holds a key of the enclosing object's path.

@@ -30,58 +30,58 @@ pub struct Snapshot {
     /// `comment`: string; read by GET; sent by POST and PATCH.
     #[resource(get, post, patch)]
     pub comment: Option<String>,
-    /// `compress_savings`: integer; read by GET.
+    /// `compress_savings`: integer, since ONTAP 9.17; read by GET.
     #[resource(get)]
     pub compress_savings: Option<i64>,
     /// `create_time`: timestamp ([`ontap::Timestamp`]); read by GET.
     #[resource(get)]
     pub create_time: Option<ontap::Timestamp>,
-    /// `dedup_savings`: integer; read by GET.
+    /// `dedup_savings`: integer, since ONTAP 9.17; read by GET.
     #[resource(get)]
     pub dedup_savings: Option<i64>,
-    /// `delta`: [`SnapshotDelta`](crate::SnapshotDelta); read by GET; sent by POST and PATCH.
+    /// `delta`: [`SnapshotDelta`](crate::SnapshotDelta), since ONTAP 9.11; read by GET; sent by POST and PATCH.
     #[resource(get, post, patch)]
     pub delta: Option<SnapshotDelta>,
     /// `expiry_time`: timestamp ([`ontap::Timestamp`]); read by GET; sent by POST and PATCH.
     #[resource(get, post, patch)]
     pub expiry_time: Option<ontap::Timestamp>,
-    /// `logical_size`: integer; read by GET.
+    /// `logical_size`: integer, since ONTAP 9.11; read by GET.
     #[resource(get)]
     pub logical_size: Option<i64>,
     /// `name`: string; read by GET; sent by POST and PATCH.
     #[resource(get, post, patch)]
     pub name: Option<String>,
-    /// `owners`: list of string; read by GET.
+    /// `owners`: list of string, since ONTAP 9.7; read by GET.
     #[resource(get)]
     pub owners: Option<Vec<String>>,
-    /// `provenance_volume`: [`SnapshotProvenanceVolume`](crate::SnapshotProvenanceVolume); read by GET; sent by POST and PATCH.
+    /// `provenance_volume`: [`SnapshotProvenanceVolume`](crate::SnapshotProvenanceVolume), since ONTAP 9.11; read by GET; sent by POST and PATCH.
     #[resource(get, post, patch)]
     pub provenance_volume: Option<SnapshotProvenanceVolume>,
-    /// `reclaimable_space`: integer; read by GET; sent by POST and PATCH.
+    /// `reclaimable_space`: integer, since ONTAP 9.10; read by GET; sent by POST and PATCH.
     #[resource(get, post, patch)]
     pub reclaimable_space: Option<i64>,
-    /// `size`: integer; read by GET.
+    /// `size`: integer, since ONTAP 9.9; read by GET.
     #[resource(get)]
     pub size: Option<i64>,
-    /// `snaplock`: [`SnapshotSnaplock`](crate::SnapshotSnaplock); read by GET; sent by POST and PATCH.
+    /// `snaplock`: [`SnapshotSnaplock`](crate::SnapshotSnaplock), since ONTAP 9.15; read by GET; sent by POST and PATCH.
     #[resource(get, post, patch)]
     pub snaplock: Option<SnapshotSnaplock>,
     /// `snaplock_expiry_time`: timestamp ([`ontap::Timestamp`]); read by GET; sent by POST and PATCH.
     #[resource(get, post, patch)]
     pub snaplock_expiry_time: Option<ontap::Timestamp>,
-    /// `snapmirror_label`: string, 1 to 31 characters; read by GET; sent by POST and PATCH.
+    /// `snapmirror_label`: string, 1 to 31 characters, since ONTAP 9.8; read by GET; sent by POST and PATCH.
     #[resource(get, post, patch)]
     pub snapmirror_label: Option<String>,
-    /// `state`: [`SnapshotState`](crate::SnapshotState) (`valid`, `invalid`, `partial`, `unknown`, `pre_conversion`); read by GET.
+    /// `state`: [`SnapshotState`](crate::SnapshotState), values `pre_conversion` since 9.14, `unknown` since 9.14 (`valid`, `invalid`, `partial`, `unknown`, `pre_conversion`); read by GET.
     #[resource(get)]
     pub state: Option<SnapshotState>,
     /// `svm`: [`SvmReference`](crate::SvmReference); read by GET; sent by POST and PATCH.
     #[resource(get, post, patch)]
     pub svm: Option<SvmReference>,
-    /// `vbn0_savings`: integer; read by GET.
+    /// `vbn0_savings`: integer, since ONTAP 9.17; read by GET.
     #[resource(get)]
     pub vbn0_savings: Option<i64>,
-    /// `version_uuid`: string; read by GET.
+    /// `version_uuid`: string, since ONTAP 9.11; read by GET.
     #[resource(get)]
     pub version_uuid: Option<String>,
     /// `volume`: [`VolumeReference`](crate::VolumeReference); read by GET; sent by POST and PATCH; holds a key of the enclosing object's path.

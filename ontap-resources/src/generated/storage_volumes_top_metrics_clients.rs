@@ -9,6 +9,7 @@ use crate::{
 
 /// The singleton at `/api/storage/volumes/{volume.uuid}/top-metrics/clients`.
 ///
+/// Since ONTAP 9.10.
 /// Verbs: `get_collection`, `get_pages`, `count_collection`, `find`.
 /// Parent keys: `volume.uuid` (from the fields, or from `Query::parent` / `CallOptions::parent`).
 /// Generated from `spec/ontap-9.19.1.json`.
@@ -35,10 +36,10 @@ pub struct TopMetricsClient {
     /// `throughput`: [`TopMetricsClientThroughput`](crate::TopMetricsClientThroughput); read by GET.
     #[resource(get)]
     pub throughput: Option<TopMetricsClientThroughput>,
-    /// `total_ops`: [`TopMetricsClientTotalOps`](crate::TopMetricsClientTotalOps); read by GET.
+    /// `total_ops`: [`TopMetricsClientTotalOps`](crate::TopMetricsClientTotalOps), since ONTAP 9.19; read by GET.
     #[resource(get)]
     pub total_ops: Option<TopMetricsClientTotalOps>,
-    /// `total_throughput`: [`TopMetricsClientTotalThroughput`](crate::TopMetricsClientTotalThroughput); read by GET.
+    /// `total_throughput`: [`TopMetricsClientTotalThroughput`](crate::TopMetricsClientTotalThroughput), since ONTAP 9.19; read by GET.
     #[resource(get)]
     pub total_throughput: Option<TopMetricsClientTotalThroughput>,
     /// `volume`: [`VolumeReference`](crate::VolumeReference); read by GET; holds a key of the enclosing object's path.

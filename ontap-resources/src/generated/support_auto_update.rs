@@ -6,6 +6,7 @@ use crate::{ApplicationNvmeAccessSubsystemMapSubsystemHostsLinks, AutoUpdateInfo
 
 /// The singleton at `/api/support/auto-update`.
 ///
+/// Since ONTAP 9.10.
 /// Verbs: `get`, `fetch`, `patch`.
 /// Generated from `spec/ontap-9.19.1.json`.
 ///

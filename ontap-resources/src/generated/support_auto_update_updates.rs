@@ -6,6 +6,7 @@ use crate::ApplicationNvmeAccessSubsystemMapSubsystemHostsLinks;
 
 /// The objects at `/api/support/auto-update/updates`, one at `/api/support/auto-update/updates/{uuid}`.
 ///
+/// Since ONTAP 9.10.
 /// Verbs: `get`, `fetch`, `get_collection`, `get_pages`, `count_collection`, `find`, `patch`, PATCH by query.
 /// Keys: `uuid`.
 /// Generated from `spec/ontap-9.19.1.json`.

@@ -25,7 +25,7 @@ pub struct Autosupport {
     /// `enabled`: boolean; read by GET; sent by PATCH.
     #[resource(get, patch)]
     pub enabled: Option<bool>,
-    /// `from`: string, format `email`; read by GET; sent by PATCH.
+    /// `from`: string, format `email`, since ONTAP 9.7; read by GET; sent by PATCH.
     #[resource(get, patch)]
     pub from: Option<String>,
     /// `is_minimal`: boolean; read by GET; sent by PATCH.
@@ -37,7 +37,7 @@ pub struct Autosupport {
     /// `mail_hosts`: list of string, format `uri`, at most 5 items; read by GET; sent by PATCH.
     #[resource(get, patch)]
     pub mail_hosts: Option<Vec<String>>,
-    /// `ondemand_enabled`: boolean; read by GET; sent by PATCH.
+    /// `ondemand_enabled`: boolean, since ONTAP 9.16; read by GET; sent by PATCH.
     #[resource(get, patch)]
     pub ondemand_enabled: Option<bool>,
     /// `partner_addresses`: list of string, format `email`, at most 5 items; read by GET; sent by PATCH.
@@ -46,7 +46,7 @@ pub struct Autosupport {
     /// `proxy_url`: string, format `uri`; read by GET; sent by PATCH.
     #[resource(get, patch)]
     pub proxy_url: Option<String>,
-    /// `smtp_encryption`: [`AutosupportSmtpEncryption`](crate::AutosupportSmtpEncryption) (`none`, `start_tls`); read by GET; sent by PATCH.
+    /// `smtp_encryption`: [`AutosupportSmtpEncryption`](crate::AutosupportSmtpEncryption), since ONTAP 9.15 (`none`, `start_tls`); read by GET; sent by PATCH.
     #[resource(get, patch)]
     pub smtp_encryption: Option<AutosupportSmtpEncryption>,
     /// `to`: list of string, format `email`, at most 5 items; read by GET; sent by PATCH.

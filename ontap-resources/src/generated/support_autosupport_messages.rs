@@ -6,7 +6,7 @@ use crate::{AutosupportMessageError, NodeReference};
 
 /// The objects at `/api/support/autosupport/messages`, one at `/api/support/autosupport/messages/{node.uuid}/{index}/{destination}`.
 ///
-/// Verbs: `get`, `fetch`, `get_collection`, `get_pages`, `count_collection`, `find`, `post`.
+/// Verbs: `get`, `fetch` (since ONTAP 9.14), `get_collection`, `get_pages`, `count_collection`, `find`, `post`.
 /// Keys: `node.uuid`, `index`, `destination`.
 /// Generated from `spec/ontap-9.19.1.json`.
 ///
@@ -29,7 +29,7 @@ pub struct AutosupportMessage {
     /// `destination`: [`AutosupportMessageDestination`](crate::AutosupportMessageDestination) (`smtp`, `http`, `noteto`, `retransmit`); read by GET; a key of the instance path.
     #[resource(get, key)]
     pub destination: Option<AutosupportMessageDestination>,
-    /// `_links`: [`ontap::Links`]; read by GET.
+    /// `_links`: [`ontap::Links`], since ONTAP 9.18; read by GET.
     #[resource(get, rename = "_links")]
     pub links: Option<ontap::Links>,
     /// `error`: [`AutosupportMessageError`](crate::AutosupportMessageError); read by GET.

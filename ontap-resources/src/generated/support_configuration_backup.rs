@@ -20,7 +20,7 @@ pub struct ConfigurationBackup {
     /// `password`: secret string ([`ontap::Secret`]); sent by PATCH; printed as `*********`.
     #[resource(patch)]
     pub password: Option<ontap::Secret>,
-    /// `rest_method`: [`ConfigurationBackupRestMethod`](crate::ConfigurationBackupRestMethod) (`post`, `put`); read by GET; sent by PATCH.
+    /// `rest_method`: [`ConfigurationBackupRestMethod`](crate::ConfigurationBackupRestMethod), since ONTAP 9.18 (`post`, `put`); read by GET; sent by PATCH.
     #[resource(get, patch)]
     pub rest_method: Option<ConfigurationBackupRestMethod>,
     /// `url`: string; read by GET; sent by PATCH.
@@ -29,7 +29,7 @@ pub struct ConfigurationBackup {
     /// `username`: string; read by GET; sent by PATCH.
     #[resource(get, patch)]
     pub username: Option<String>,
-    /// `validate_certificate`: boolean; read by GET; sent by PATCH.
+    /// `validate_certificate`: boolean, since ONTAP 9.7; read by GET; sent by PATCH.
     #[resource(get, patch)]
     pub validate_certificate: Option<bool>,
 }

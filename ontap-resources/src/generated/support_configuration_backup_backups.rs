@@ -6,6 +6,7 @@ use crate::{BackupNode, NodeReference};
 
 /// The objects at `/api/support/configuration-backup/backups`, one at `/api/support/configuration-backup/backups/{node.uuid}/{name}`.
 ///
+/// Since ONTAP 9.7.
 /// Verbs: `get`, `fetch`, `get_collection`, `get_pages`, `count_collection`, `find`, `post` (may start a job), `delete`, DELETE by query.
 /// Keys: `node.uuid`, `name`.
 /// Generated from `spec/ontap-9.19.1.json`.

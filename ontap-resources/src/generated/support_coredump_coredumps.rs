@@ -6,6 +6,7 @@ use crate::NodeReference;
 
 /// The objects at `/api/support/coredump/coredumps`, one at `/api/support/coredump/coredumps/{node.uuid}/{name}`.
 ///
+/// Since ONTAP 9.10.
 /// Verbs: `get`, `fetch`, `get_collection`, `get_pages`, `count_collection`, `find`, `delete`, DELETE by query.
 /// Keys: `node.uuid`, `name`.
 /// Generated from `spec/ontap-9.19.1.json`.
@@ -26,7 +27,7 @@ pub struct Coredump {
     /// `name`: string; read by GET; a key of the instance path.
     #[resource(get, key)]
     pub name: Option<String>,
-    /// `_links`: [`ontap::Links`]; read by GET.
+    /// `_links`: [`ontap::Links`], since ONTAP 9.11; read by GET.
     #[resource(get, rename = "_links")]
     pub links: Option<ontap::Links>,
     /// `is_partial`: boolean; read by GET.
@@ -44,7 +45,7 @@ pub struct Coredump {
     /// `size`: integer; read by GET.
     #[resource(get)]
     pub size: Option<i64>,
-    /// `type`: [`CoredumpType`](crate::CoredumpType) (`kernel`, `application`, `ancillary_kernel_segment`); read by GET.
+    /// `type`: [`CoredumpType`](crate::CoredumpType), values `ancillary_kernel_segment` since 9.17 (`kernel`, `application`, `ancillary_kernel_segment`); read by GET.
     #[resource(get, rename = "type")]
     pub type_: Option<CoredumpType>,
 }

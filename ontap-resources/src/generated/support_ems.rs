@@ -26,10 +26,10 @@ pub struct EmsConfig {
     /// `mail_server`: string; read by GET; sent by PATCH.
     #[resource(get, patch)]
     pub mail_server: Option<String>,
-    /// `mail_server_password`: secret string ([`ontap::Secret`]); sent by PATCH; printed as `*********`.
+    /// `mail_server_password`: secret string ([`ontap::Secret`]), since ONTAP 9.15; sent by PATCH; printed as `*********`.
     #[resource(patch)]
     pub mail_server_password: Option<ontap::Secret>,
-    /// `mail_server_user`: string; read by GET; sent by PATCH.
+    /// `mail_server_user`: string, since ONTAP 9.15; read by GET; sent by PATCH.
     #[resource(get, patch)]
     pub mail_server_user: Option<String>,
     /// `proxy_password`: secret string ([`ontap::Secret`]); sent by PATCH; printed as `*********`.
@@ -41,7 +41,7 @@ pub struct EmsConfig {
     /// `proxy_user`: string; read by GET; sent by PATCH.
     #[resource(get, patch)]
     pub proxy_user: Option<String>,
-    /// `pubsub_enabled`: boolean; read by GET; sent by PATCH.
+    /// `pubsub_enabled`: boolean, since ONTAP 9.10; read by GET; sent by PATCH.
     #[resource(get, patch)]
     pub pubsub_enabled: Option<bool>,
 }

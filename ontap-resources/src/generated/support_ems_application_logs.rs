@@ -4,6 +4,7 @@
 
 /// The singleton at `/api/support/ems/application-logs`.
 ///
+/// Since ONTAP 9.11.
 /// Verbs: `post`.
 /// Generated from `spec/ontap-9.19.1.json`.
 ///

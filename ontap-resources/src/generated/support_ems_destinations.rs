@@ -26,13 +26,13 @@ pub struct EmsDestination {
     /// `_links`: [`ontap::Links`]; read by GET.
     #[resource(get, rename = "_links")]
     pub links: Option<ontap::Links>,
-    /// `access_control_role`: [`RoleReference`](crate::RoleReference); read by GET.
+    /// `access_control_role`: [`RoleReference`](crate::RoleReference), since ONTAP 9.13; read by GET.
     #[resource(get)]
     pub access_control_role: Option<RoleReference>,
     /// `certificate`: [`EmsCertificate`](crate::EmsCertificate); read by GET; sent by POST and PATCH.
     #[resource(get, post, patch)]
     pub certificate: Option<EmsCertificate>,
-    /// `connectivity`: [`EmsDestinationConnectivity`](crate::EmsDestinationConnectivity); read by GET; sent by POST and PATCH.
+    /// `connectivity`: [`EmsDestinationConnectivity`](crate::EmsDestinationConnectivity), since ONTAP 9.11; read by GET; sent by POST and PATCH.
     #[resource(get, post, patch)]
     pub connectivity: Option<EmsDestinationConnectivity>,
     /// `destination`: string; read by GET; sent by POST and PATCH.
@@ -41,10 +41,10 @@ pub struct EmsDestination {
     /// `filters`: list of [`EmsFilterReference`](crate::EmsFilterReference); read by GET; sent by POST and PATCH.
     #[resource(get, post, patch)]
     pub filters: Option<Vec<EmsFilterReference>>,
-    /// `syslog`: [`EmsSyslog`](crate::EmsSyslog); read by GET; sent by POST and PATCH.
+    /// `syslog`: [`EmsSyslog`](crate::EmsSyslog), since ONTAP 9.11; read by GET; sent by POST and PATCH.
     #[resource(get, post, patch)]
     pub syslog: Option<EmsSyslog>,
-    /// `system_defined`: boolean; read by GET.
+    /// `system_defined`: boolean, since ONTAP 9.10; read by GET.
     #[resource(get)]
     pub system_defined: Option<bool>,
     /// `type`: [`EmsDestinationType`](crate::EmsDestinationType) (`snmp`, `email`, `syslog`, `rest_api`); read by GET; sent by POST.

@@ -26,13 +26,13 @@ pub struct EmsFilter {
     /// `_links`: [`ontap::Links`]; read by GET.
     #[resource(get, rename = "_links")]
     pub links: Option<ontap::Links>,
-    /// `access_control_role`: [`RoleReference`](crate::RoleReference); read by GET.
+    /// `access_control_role`: [`RoleReference`](crate::RoleReference), since ONTAP 9.13; read by GET.
     #[resource(get)]
     pub access_control_role: Option<RoleReference>,
     /// `rules`: list of [`EmsFilterRule`](crate::EmsFilterRule); read by GET; sent by POST and PATCH.
     #[resource(get, post, patch)]
     pub rules: Option<Vec<EmsFilterRule>>,
-    /// `system_defined`: boolean; read by GET.
+    /// `system_defined`: boolean, since ONTAP 9.10; read by GET.
     #[resource(get)]
     pub system_defined: Option<bool>,
 }
@@ -47,7 +47,7 @@ pub struct EmsFilter {
 /// ```
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct EmsFilterPatchParams {
-    /// `new_name`: string.
+    /// `new_name`: string, since ONTAP 9.7.
     pub new_name: Option<String>,
 }
 
@@ -71,7 +71,7 @@ impl ontap::QueryParams for EmsFilterPatchParams {
 pub struct EmsFilterPatchCollectionParams {
     /// `continue_on_failure`: boolean, default `false`.
     pub continue_on_failure: Option<bool>,
-    /// `new_name`: string.
+    /// `new_name`: string, since ONTAP 9.7.
     pub new_name: Option<String>,
     /// `serial_records`: boolean, default `false`.
     pub serial_records: Option<bool>,

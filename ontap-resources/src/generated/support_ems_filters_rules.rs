@@ -30,7 +30,7 @@ pub struct EmsFilterRule {
     /// `message_criteria`: [`EmsFilterRulesMessageCriteria`](crate::EmsFilterRulesMessageCriteria); read by GET; sent by POST and PATCH.
     #[resource(get, post, patch)]
     pub message_criteria: Option<EmsFilterRulesMessageCriteria>,
-    /// `parameter_criteria`: list of [`EmsFilterResponseRecordsRulesParameterCriteria`](crate::EmsFilterResponseRecordsRulesParameterCriteria); read by GET; sent by POST and PATCH.
+    /// `parameter_criteria`: list of [`EmsFilterResponseRecordsRulesParameterCriteria`](crate::EmsFilterResponseRecordsRulesParameterCriteria), since ONTAP 9.13; read by GET; sent by POST and PATCH.
     #[resource(get, post, patch)]
     pub parameter_criteria: Option<Vec<EmsFilterResponseRecordsRulesParameterCriteria>>,
     /// `type`: [`EmsFilterRuleType`](crate::EmsFilterRuleType) (`include`, `exclude`); read by GET; sent by POST and PATCH.

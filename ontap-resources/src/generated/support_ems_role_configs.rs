@@ -6,6 +6,7 @@ use crate::{EmsFilterReference, RoleReference};
 
 /// The objects at `/api/support/ems/role-configs`, one at `/api/support/ems/role-configs/{access_control_role.name}`.
 ///
+/// Since ONTAP 9.13.
 /// Verbs: `get`, `fetch`, `get_collection`, `get_pages`, `count_collection`, `find`, `post`, `patch`, `delete`, PATCH by query, DELETE by query.
 /// Keys: `access_control_role.name`.
 /// Generated from `spec/ontap-9.19.1.json`.

@@ -4,6 +4,7 @@
 
 /// The singleton at `/api/support/snmp`.
 ///
+/// Since ONTAP 9.7.
 /// Verbs: `get`, `fetch`, `patch`.
 /// Generated from `spec/ontap-9.19.1.json`.
 ///
@@ -23,19 +24,19 @@ pub struct Snmp {
     /// `auth_traps_enabled`: boolean; read by GET; sent by PATCH.
     #[resource(get, patch)]
     pub auth_traps_enabled: Option<bool>,
-    /// `contact`: string; read by GET; sent by PATCH.
+    /// `contact`: string, since ONTAP 9.15; read by GET; sent by PATCH.
     #[resource(get, patch)]
     pub contact: Option<String>,
     /// `enabled`: boolean; read by GET; sent by PATCH.
     #[resource(get, patch)]
     pub enabled: Option<bool>,
-    /// `location`: string; read by GET; sent by PATCH.
+    /// `location`: string, since ONTAP 9.15; read by GET; sent by PATCH.
     #[resource(get, patch)]
     pub location: Option<String>,
-    /// `traps_enabled`: boolean; read by GET; sent by PATCH.
+    /// `traps_enabled`: boolean, since ONTAP 9.10; read by GET; sent by PATCH.
     #[resource(get, patch)]
     pub traps_enabled: Option<bool>,
-    /// `trigger_test_trap`: boolean; sent by PATCH.
+    /// `trigger_test_trap`: boolean, since ONTAP 9.10; sent by PATCH.
     #[resource(patch)]
     pub trigger_test_trap: Option<bool>,
 }

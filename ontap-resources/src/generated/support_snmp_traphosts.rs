@@ -6,6 +6,7 @@ use crate::SnmpUserReference;
 
 /// The objects at `/api/support/snmp/traphosts`, one at `/api/support/snmp/traphosts/{host}`.
 ///
+/// Since ONTAP 9.7.
 /// Verbs: `get`, `fetch`, `get_collection`, `get_pages`, `count_collection`, `find`, `post`, `delete`, DELETE by query.
 /// Keys: `host`.
 /// Generated from `spec/ontap-9.19.1.json`.

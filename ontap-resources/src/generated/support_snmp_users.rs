@@ -6,6 +6,7 @@ use crate::{SvmReference, Usm};
 
 /// The objects at `/api/support/snmp/users`, one at `/api/support/snmp/users/{engine_id}/{name}`.
 ///
+/// Since ONTAP 9.7.
 /// Verbs: `get`, `fetch`, `get_collection`, `get_pages`, `count_collection`, `find`, `post`, `patch`, `delete`, PATCH by query, DELETE by query.
 /// Keys: `engine_id`, `name`.
 /// Generated from `spec/ontap-9.19.1.json`.

@@ -9,6 +9,7 @@ use crate::{
 
 /// The objects at `/api/svm/migrations`, one at `/api/svm/migrations/{uuid}`.
 ///
+/// Since ONTAP 9.10.
 /// Verbs: `get`, `fetch`, `get_collection`, `get_pages`, `count_collection`, `find`, `post` (may start a job), `patch` (may start a job), `delete` (may start a job), PATCH by query (may start a job), DELETE by query (may start a job).
 /// Keys: `uuid`.
 /// Generated from `spec/ontap-9.19.1.json`.
@@ -41,7 +42,7 @@ pub struct SvmMigration {
     /// `destination`: [`SvmMigrationDestination`](crate::SvmMigrationDestination); read by GET; sent by POST and PATCH.
     #[resource(get, post, patch)]
     pub destination: Option<SvmMigrationDestination>,
-    /// `ip_interface_placement`: [`SvmMigrationIpInterfacePlacement`](crate::SvmMigrationIpInterfacePlacement); read by GET; sent by POST and PATCH.
+    /// `ip_interface_placement`: [`SvmMigrationIpInterfacePlacement`](crate::SvmMigrationIpInterfacePlacement), since ONTAP 9.11; read by GET; sent by POST and PATCH.
     #[resource(get, post, patch)]
     pub ip_interface_placement: Option<SvmMigrationIpInterfacePlacement>,
     /// `last_failed_state`: [`SvmMigrationLastFailedState`](crate::SvmMigrationLastFailedState) (`precheck_started`, `transferring`, `ready_for_cutover`, `cutover_triggered`, `cutover_started`, `cutover_complete`, `migrate_paused`, `migrate_complete`, `migrate_complete_with_warnings`, `migrate_failed`, `cleanup`, `cleanup_failed`, `destination_cleaned_up`, `migrate_pausing`, `paused`, `completed`, `failed`, `source_cleanup`, `post_cutover`, `post_cutover_failed`, `ready_for_source_cleanup`, `setup_configuration`, `setup_configuration_failed`, `migrate_pause_failed`, `migrate_aborting`, `migrate_abort_failed`, `migrate_aborted`); read by GET.
@@ -56,7 +57,7 @@ pub struct SvmMigration {
     /// `point_of_no_return`: boolean; read by GET.
     #[resource(get)]
     pub point_of_no_return: Option<bool>,
-    /// `post_ponr_retry_count`: integer; read by GET.
+    /// `post_ponr_retry_count`: integer, since ONTAP 9.17; read by GET.
     #[resource(get)]
     pub post_ponr_retry_count: Option<i64>,
     /// `restart_count`: integer; read by GET.
@@ -68,7 +69,7 @@ pub struct SvmMigration {
     /// `state`: [`SvmMigrationState`](crate::SvmMigrationState) (`precheck_started`, `transferring`, `ready_for_cutover`, `cutover_triggered`, `cutover_started`, `cutover_complete`, `migrate_paused`, `migrate_complete`, `migrate_complete_with_warnings`, `migrate_failed`, `cleanup`, `cleanup_failed`, `destination_cleaned_up`, `migrate_pausing`, `paused`, `completed`, `failed`, `source_cleanup`, `post_cutover`, `post_cutover_failed`, `ready_for_source_cleanup`, `setup_configuration`, `setup_configuration_failed`, `migrate_pause_failed`, `migrate_aborting`, `migrate_abort_failed`, `migrate_aborted`); read by GET.
     #[resource(get)]
     pub state: Option<SvmMigrationState>,
-    /// `throttle`: integer; read by GET; sent by POST and PATCH.
+    /// `throttle`: integer, since ONTAP 9.11; read by GET; sent by POST and PATCH.
     #[resource(get, post, patch)]
     pub throttle: Option<i64>,
     /// `time_metrics`: [`SvmMigrationTimeMetrics`](crate::SvmMigrationTimeMetrics); read by GET.

@@ -6,6 +6,7 @@ use crate::{NodeReference, SvmMigrationMessages, SvmMigrationVolumeSvmMigration,
 
 /// The objects at `/api/svm/migrations/{svm_migration.uuid}/volumes`, one at `/api/svm/migrations/{svm_migration.uuid}/volumes/{volume.uuid}`.
 ///
+/// Since ONTAP 9.10.
 /// Verbs: `get`, `fetch`, `get_collection`, `get_pages`, `count_collection`, `find`.
 /// Keys: `volume.uuid`.
 /// Parent keys: `svm_migration.uuid` (from the fields, or from `Query::parent` / `CallOptions::parent`).

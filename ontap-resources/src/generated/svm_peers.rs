@@ -29,7 +29,7 @@ pub struct SvmPeer {
     /// `applications`: list of [`SvmPeerApplications`](crate::SvmPeerApplications) (`snapmirror`, `file_copy`, `lun_copy`, `flexcache`); read by GET; sent by POST and PATCH.
     #[resource(get, post, patch)]
     pub applications: Option<Vec<SvmPeerApplications>>,
-    /// `force`: boolean; sent by POST and PATCH.
+    /// `force`: boolean, since ONTAP 9.11; sent by POST and PATCH.
     #[resource(post, patch)]
     pub force: Option<bool>,
     /// `name`: string; read by GET; sent by POST and PATCH.

@@ -33,46 +33,46 @@ pub struct Svm {
     /// `aggregates`: list of [`SvmAggregates`](crate::SvmAggregates); read by GET; sent by POST and PATCH.
     #[resource(get, post, patch)]
     pub aggregates: Option<Vec<SvmAggregates>>,
-    /// `aggregates_delegated`: boolean; read by GET.
+    /// `aggregates_delegated`: boolean, since ONTAP 9.7; read by GET.
     #[resource(get)]
     pub aggregates_delegated: Option<bool>,
-    /// `anti_ransomware`: [`ArwVserver`](crate::ArwVserver); read by GET; sent by POST and PATCH.
+    /// `anti_ransomware`: [`ArwVserver`](crate::ArwVserver), since ONTAP 9.14; read by GET; sent by POST and PATCH.
     #[resource(get, post, patch)]
     pub anti_ransomware: Option<ArwVserver>,
-    /// `anti_ransomware_auto_switch_duration_without_new_file_extension`: integer; read by GET; sent by POST and PATCH.
+    /// `anti_ransomware_auto_switch_duration_without_new_file_extension`: integer, since ONTAP 9.13; read by GET; sent by POST and PATCH.
     #[resource(get, post, patch)]
     pub anti_ransomware_auto_switch_duration_without_new_file_extension: Option<i64>,
-    /// `anti_ransomware_auto_switch_from_learning_to_enabled`: boolean; read by GET; sent by POST and PATCH.
+    /// `anti_ransomware_auto_switch_from_learning_to_enabled`: boolean, since ONTAP 9.13; read by GET; sent by POST and PATCH.
     #[resource(get, post, patch)]
     pub anti_ransomware_auto_switch_from_learning_to_enabled: Option<bool>,
-    /// `anti_ransomware_auto_switch_minimum_file_count`: integer; read by GET; sent by POST and PATCH.
+    /// `anti_ransomware_auto_switch_minimum_file_count`: integer, since ONTAP 9.13; read by GET; sent by POST and PATCH.
     #[resource(get, post, patch)]
     pub anti_ransomware_auto_switch_minimum_file_count: Option<i64>,
-    /// `anti_ransomware_auto_switch_minimum_file_extension`: integer; read by GET; sent by POST and PATCH.
+    /// `anti_ransomware_auto_switch_minimum_file_extension`: integer, since ONTAP 9.13; read by GET; sent by POST and PATCH.
     #[resource(get, post, patch)]
     pub anti_ransomware_auto_switch_minimum_file_extension: Option<i64>,
-    /// `anti_ransomware_auto_switch_minimum_incoming_data`: string; read by GET; sent by POST and PATCH.
+    /// `anti_ransomware_auto_switch_minimum_incoming_data`: string, since ONTAP 9.16; read by GET; sent by POST and PATCH.
     #[resource(get, post, patch)]
     pub anti_ransomware_auto_switch_minimum_incoming_data: Option<String>,
-    /// `anti_ransomware_auto_switch_minimum_learning_period`: integer; read by GET; sent by POST and PATCH.
+    /// `anti_ransomware_auto_switch_minimum_learning_period`: integer, since ONTAP 9.13; read by GET; sent by POST and PATCH.
     #[resource(get, post, patch)]
     pub anti_ransomware_auto_switch_minimum_learning_period: Option<i64>,
-    /// `anti_ransomware_default_volume_state`: [`SvmAntiRansomwareDefaultVolumeState`](crate::SvmAntiRansomwareDefaultVolumeState) (`disabled`, `dry_run`); read by GET; sent by POST and PATCH.
+    /// `anti_ransomware_default_volume_state`: [`SvmAntiRansomwareDefaultVolumeState`](crate::SvmAntiRansomwareDefaultVolumeState), since ONTAP 9.10 (`disabled`, `dry_run`); read by GET; sent by POST and PATCH.
     #[resource(get, post, patch)]
     pub anti_ransomware_default_volume_state: Option<SvmAntiRansomwareDefaultVolumeState>,
-    /// `anti_ransomware_incoming_write_threshold`: string; read by GET; sent by POST and PATCH.
+    /// `anti_ransomware_incoming_write_threshold`: string, since ONTAP 9.13; read by GET; sent by POST and PATCH.
     #[resource(get, post, patch)]
     pub anti_ransomware_incoming_write_threshold: Option<String>,
-    /// `anti_ransomware_incoming_write_threshold_percent`: string; read by GET; sent by POST and PATCH.
+    /// `anti_ransomware_incoming_write_threshold_percent`: string, since ONTAP 9.13; read by GET; sent by POST and PATCH.
     #[resource(get, post, patch)]
     pub anti_ransomware_incoming_write_threshold_percent: Option<String>,
-    /// `auto_enable_activity_tracking`: boolean; read by GET; sent by POST and PATCH.
+    /// `auto_enable_activity_tracking`: boolean, since ONTAP 9.11; read by GET; sent by POST and PATCH.
     #[resource(get, post, patch)]
     pub auto_enable_activity_tracking: Option<bool>,
-    /// `auto_enable_analytics`: boolean; read by GET; sent by POST and PATCH.
+    /// `auto_enable_analytics`: boolean, since ONTAP 9.11; read by GET; sent by POST and PATCH.
     #[resource(get, post, patch)]
     pub auto_enable_analytics: Option<bool>,
-    /// `certificate`: [`SecurityCertificateReference`](crate::SecurityCertificateReference); read by GET; sent by PATCH.
+    /// `certificate`: [`SecurityCertificateReference`](crate::SecurityCertificateReference), since ONTAP 9.7; read by GET; sent by PATCH.
     #[resource(get, patch)]
     pub certificate: Option<SecurityCertificateReference>,
     /// `cifs`: [`SvmCifsService`](crate::SvmCifsService); read by GET; sent by POST and PATCH.
@@ -84,7 +84,7 @@ pub struct Svm {
     /// `dns`: [`SvmDns`](crate::SvmDns); read by GET; sent by POST.
     #[resource(get, post)]
     pub dns: Option<SvmDns>,
-    /// `fc_interfaces`: list of [`FcInterfaceSvm`](crate::FcInterfaceSvm); read by GET; sent by POST.
+    /// `fc_interfaces`: list of [`FcInterfaceSvm`](crate::FcInterfaceSvm), since ONTAP 9.7; read by GET; sent by POST.
     #[resource(get, post)]
     pub fc_interfaces: Option<Vec<FcInterfaceSvm>>,
     /// `fcp`: [`SvmFcp`](crate::SvmFcp); read by GET; sent by POST and PATCH.
@@ -96,28 +96,28 @@ pub struct Svm {
     /// `ipspace`: [`IpspaceReference`](crate::IpspaceReference); read by GET; sent by POST.
     #[resource(get, post)]
     pub ipspace: Option<IpspaceReference>,
-    /// `is_space_enforcement_logical`: boolean; read by GET; sent by POST and PATCH.
+    /// `is_space_enforcement_logical`: boolean, since ONTAP 9.11; read by GET; sent by POST and PATCH.
     #[resource(get, post, patch)]
     pub is_space_enforcement_logical: Option<bool>,
-    /// `is_space_reporting_logical`: boolean; read by GET; sent by POST and PATCH.
+    /// `is_space_reporting_logical`: boolean, since ONTAP 9.11; read by GET; sent by POST and PATCH.
     #[resource(get, post, patch)]
     pub is_space_reporting_logical: Option<bool>,
     /// `iscsi`: [`SvmIscsi`](crate::SvmIscsi); read by GET; sent by POST and PATCH.
     #[resource(get, post, patch)]
     pub iscsi: Option<SvmIscsi>,
-    /// `language`: [`SvmLanguage`](crate::SvmLanguage) (`c`, `da`, `de`, `en`, `en_us`, `es`, `fi`, `fr`, `he`, `it`, `ja`, `ja_jp.pck`, `ko`, `no`, `nl`, `pt`, `sv`, `zh`, `zh.gbk`, `zh_tw`, `zh_tw.big5`, `c.utf_8`, `ar`, `ar.utf_8`, `cs`, `cs.utf_8`, `da.utf_8`, `de.utf_8`, `en.utf_8`, `en_us.utf_8`, `es.utf_8`, `fi.utf_8`, `fr.utf_8`, `he.utf_8`, `hr`, `hr.utf_8`, `hu`, `hu.utf_8`, `it.utf_8`, `ja.utf_8`, `ja_v1`, `ja_v1.utf_8`, `ja_jp.pck.utf_8`, `ja_jp.932`, `ja_jp.932.utf_8`, `ja_jp.pck_v2`, `ja_jp.pck_v2.utf_8`, `ko.utf_8`, `no.utf_8`, `nl.utf_8`, `pl`, `pl.utf_8`, `pt.utf_8`, `ro`, `ro.utf_8`, `ru`, `ru.utf_8`, `sk`, `sk.utf_8`, `sl`, `sl.utf_8`, `sv.utf_8`, `tr`, `tr.utf_8`, `zh.utf_8`, `zh.gbk.utf_8`, `zh_tw.utf_8`, `zh_tw.big5.utf_8`, `utf8mb4`); read by GET; sent by POST and PATCH.
+    /// `language`: [`SvmLanguage`](crate::SvmLanguage), values `no` since 9.9 (`c`, `da`, `de`, `en`, `en_us`, `es`, `fi`, `fr`, `he`, `it`, `ja`, `ja_jp.pck`, `ko`, `no`, `nl`, `pt`, `sv`, `zh`, `zh.gbk`, `zh_tw`, `zh_tw.big5`, `c.utf_8`, `ar`, `ar.utf_8`, `cs`, `cs.utf_8`, `da.utf_8`, `de.utf_8`, `en.utf_8`, `en_us.utf_8`, `es.utf_8`, `fi.utf_8`, `fr.utf_8`, `he.utf_8`, `hr`, `hr.utf_8`, `hu`, `hu.utf_8`, `it.utf_8`, `ja.utf_8`, `ja_v1`, `ja_v1.utf_8`, `ja_jp.pck.utf_8`, `ja_jp.932`, `ja_jp.932.utf_8`, `ja_jp.pck_v2`, `ja_jp.pck_v2.utf_8`, `ko.utf_8`, `no.utf_8`, `nl.utf_8`, `pl`, `pl.utf_8`, `pt.utf_8`, `ro`, `ro.utf_8`, `ru`, `ru.utf_8`, `sk`, `sk.utf_8`, `sl`, `sl.utf_8`, `sv.utf_8`, `tr`, `tr.utf_8`, `zh.utf_8`, `zh.gbk.utf_8`, `zh_tw.utf_8`, `zh_tw.big5.utf_8`, `utf8mb4`); read by GET; sent by POST and PATCH.
     #[resource(get, post, patch)]
     pub language: Option<SvmLanguage>,
     /// `ldap`: [`SvmLdap`](crate::SvmLdap); read by GET; sent by POST.
     #[resource(get, post)]
     pub ldap: Option<SvmLdap>,
-    /// `max_volumes`: string; read by GET; sent by POST and PATCH.
+    /// `max_volumes`: string, since ONTAP 9.9; read by GET; sent by POST and PATCH.
     #[resource(get, post, patch)]
     pub max_volumes: Option<String>,
     /// `name`: string; read by GET; sent by POST and PATCH.
     #[resource(get, post, patch)]
     pub name: Option<String>,
-    /// `ndmp`: [`SvmNdmp`](crate::SvmNdmp); read by GET; sent by POST and PATCH.
+    /// `ndmp`: [`SvmNdmp`](crate::SvmNdmp), since ONTAP 9.10; read by GET; sent by POST and PATCH.
     #[resource(get, post, patch)]
     pub ndmp: Option<SvmNdmp>,
     /// `nfs`: [`SvmNfs`](crate::SvmNfs); read by GET; sent by POST and PATCH.
@@ -129,52 +129,52 @@ pub struct Svm {
     /// `nsswitch`: [`SvmNsswitch`](crate::SvmNsswitch); read by GET; sent by POST and PATCH.
     #[resource(get, post, patch)]
     pub nsswitch: Option<SvmNsswitch>,
-    /// `number_of_volumes_in_recovery_queue`: integer; read by GET.
+    /// `number_of_volumes_in_recovery_queue`: integer, since ONTAP 9.13; read by GET.
     #[resource(get)]
     pub number_of_volumes_in_recovery_queue: Option<i64>,
     /// `nvme`: [`SvmNvme`](crate::SvmNvme); read by GET; sent by POST and PATCH.
     #[resource(get, post, patch)]
     pub nvme: Option<SvmNvme>,
-    /// `qos_adaptive_policy_group_template`: [`QosPolicyReference`](crate::QosPolicyReference); read by GET; sent by POST and PATCH.
+    /// `qos_adaptive_policy_group_template`: [`QosPolicyReference`](crate::QosPolicyReference), since ONTAP 9.13; read by GET; sent by POST and PATCH.
     #[resource(get, post, patch)]
     pub qos_adaptive_policy_group_template: Option<QosPolicyReference>,
-    /// `qos_policy`: [`QosPolicyReference`](crate::QosPolicyReference); read by GET; sent by PATCH.
+    /// `qos_policy`: [`QosPolicyReference`](crate::QosPolicyReference), since ONTAP 9.9; read by GET; sent by PATCH.
     #[resource(get, patch)]
     pub qos_policy: Option<QosPolicyReference>,
-    /// `qos_policy_group_template`: [`QosPolicyReference`](crate::QosPolicyReference); read by GET; sent by POST and PATCH.
+    /// `qos_policy_group_template`: [`QosPolicyReference`](crate::QosPolicyReference), since ONTAP 9.16; read by GET; sent by POST and PATCH.
     #[resource(get, post, patch)]
     pub qos_policy_group_template: Option<QosPolicyReference>,
     /// `routes`: list of [`NetworkRouteForSvm`](crate::NetworkRouteForSvm); sent by POST.
     #[resource(post)]
     pub routes: Option<Vec<NetworkRouteForSvm>>,
-    /// `s3`: [`SvmS3Service`](crate::SvmS3Service); read by GET; sent by POST and PATCH.
+    /// `s3`: [`SvmS3Service`](crate::SvmS3Service), since ONTAP 9.7; read by GET; sent by POST and PATCH.
     #[resource(get, post, patch)]
     pub s3: Option<SvmS3Service>,
-    /// `san_multipathing`: [`SvmSanMultipathing`](crate::SvmSanMultipathing) (`local_active`, `active_active`, `active_active_scsi_only`); read by GET; sent by POST and PATCH.
+    /// `san_multipathing`: [`SvmSanMultipathing`](crate::SvmSanMultipathing), since ONTAP 9.19 (`local_active`, `active_active`, `active_active_scsi_only`); read by GET; sent by POST and PATCH.
     #[resource(get, post, patch)]
     pub san_multipathing: Option<SvmSanMultipathing>,
-    /// `snapmirror`: [`SvmSnapmirror`](crate::SvmSnapmirror); read by GET; sent by POST and PATCH.
+    /// `snapmirror`: [`SvmSnapmirror`](crate::SvmSnapmirror), since ONTAP 9.7; read by GET; sent by POST and PATCH.
     #[resource(get, post, patch)]
     pub snapmirror: Option<SvmSnapmirror>,
-    /// `snapshot_autodelete_enabled`: boolean; read by GET; sent by POST and PATCH.
+    /// `snapshot_autodelete_enabled`: boolean, since ONTAP 9.18; read by GET; sent by POST and PATCH.
     #[resource(get, post, patch)]
     pub snapshot_autodelete_enabled: Option<bool>,
     /// `snapshot_policy`: [`SnapshotPolicyReference`](crate::SnapshotPolicyReference); read by GET; sent by POST and PATCH.
     #[resource(get, post, patch)]
     pub snapshot_policy: Option<SnapshotPolicyReference>,
-    /// `snapshot_reserve_percent`: integer; read by GET; sent by POST and PATCH.
+    /// `snapshot_reserve_percent`: integer, since ONTAP 9.18; read by GET; sent by POST and PATCH.
     #[resource(get, post, patch)]
     pub snapshot_reserve_percent: Option<i64>,
-    /// `state`: [`SvmState`](crate::SvmState) (`starting`, `running`, `stopping`, `stopped`, `deleting`, `initializing`); read by GET; sent by PATCH.
+    /// `state`: [`SvmState`](crate::SvmState), values `initializing` since 9.15 (`starting`, `running`, `stopping`, `stopped`, `deleting`, `initializing`); read by GET; sent by PATCH.
     #[resource(get, patch)]
     pub state: Option<SvmState>,
-    /// `storage`: [`SvmStorage`](crate::SvmStorage); read by GET; sent by POST and PATCH.
+    /// `storage`: [`SvmStorage`](crate::SvmStorage), since ONTAP 9.13; read by GET; sent by POST and PATCH.
     #[resource(get, post, patch)]
     pub storage: Option<SvmStorage>,
-    /// `subtype`: [`SvmSubtype`](crate::SvmSubtype) (`default`, `dp_destination`, `sync_source`, `sync_destination`, `data_engine`); read by GET; sent by POST.
+    /// `subtype`: [`SvmSubtype`](crate::SvmSubtype), values `data_engine` since 9.18 (`default`, `dp_destination`, `sync_source`, `sync_destination`, `data_engine`); read by GET; sent by POST.
     #[resource(get, post)]
     pub subtype: Option<SvmSubtype>,
-    /// `total_volume_size_in_recovery_queue`: integer; read by GET.
+    /// `total_volume_size_in_recovery_queue`: integer, since ONTAP 9.13; read by GET.
     #[resource(get)]
     pub total_volume_size_in_recovery_queue: Option<i64>,
 }

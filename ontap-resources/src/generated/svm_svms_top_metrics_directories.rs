@@ -9,6 +9,7 @@ use crate::{
 
 /// The singleton at `/api/svm/svms/{svm.uuid}/top-metrics/directories`.
 ///
+/// Since ONTAP 9.11.
 /// Verbs: `get_collection`, `get_pages`, `count_collection`, `find`.
 /// Parent keys: `svm.uuid` (from the fields, or from `Query::parent` / `CallOptions::parent`).
 /// Generated from `spec/ontap-9.19.1.json`.
@@ -41,10 +42,10 @@ pub struct TopMetricsSvmDirectory {
     /// `throughput`: [`TopMetricsDirectoryThroughput`](crate::TopMetricsDirectoryThroughput); read by GET.
     #[resource(get)]
     pub throughput: Option<TopMetricsDirectoryThroughput>,
-    /// `total_ops`: [`TopMetricsClientTotalOps`](crate::TopMetricsClientTotalOps); read by GET.
+    /// `total_ops`: [`TopMetricsClientTotalOps`](crate::TopMetricsClientTotalOps), since ONTAP 9.19; read by GET.
     #[resource(get)]
     pub total_ops: Option<TopMetricsClientTotalOps>,
-    /// `total_throughput`: [`TopMetricsClientTotalThroughput`](crate::TopMetricsClientTotalThroughput); read by GET.
+    /// `total_throughput`: [`TopMetricsClientTotalThroughput`](crate::TopMetricsClientTotalThroughput), since ONTAP 9.19; read by GET.
     #[resource(get)]
     pub total_throughput: Option<TopMetricsClientTotalThroughput>,
     /// `volume`: [`VolumeReference`](crate::VolumeReference); read by GET.

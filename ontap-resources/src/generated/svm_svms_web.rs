@@ -6,6 +6,7 @@ use crate::{SvmReference, WebCertificate};
 
 /// The singleton at `/api/svm/svms/{svm.uuid}/web`.
 ///
+/// Since ONTAP 9.10.
 /// Verbs: `get`, `fetch`, `patch` (may start a job).
 /// Parent keys: `svm.uuid` (from the fields, or from `Query::parent` / `CallOptions::parent`).
 /// Generated from `spec/ontap-9.19.1.json`.

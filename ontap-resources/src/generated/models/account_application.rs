@@ -5,15 +5,15 @@
 /// An object of the model's `account_application` definition, held by [`Account`](crate::Account)'s `applications`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct AccountApplication {
-    /// `application`: [`AccountApplicationApplication`](crate::AccountApplicationApplication) (`amqp`, `console`, `http`, `ontapi`, `service_processor`, `ssh`); read and written.
+    /// `application`: [`AccountApplicationApplication`](crate::AccountApplicationApplication), values `amqp` since 9.9 (`amqp`, `console`, `http`, `ontapi`, `service_processor`, `ssh`); read and written.
     pub application: Option<AccountApplicationApplication>,
     /// `authentication_methods`: list of string; read and written.
     pub authentication_methods: Option<Vec<String>>,
-    /// `is_ldap_fastbind`: boolean; read and written.
+    /// `is_ldap_fastbind`: boolean, since ONTAP 9.14; read and written.
     pub is_ldap_fastbind: Option<bool>,
-    /// `is_ns_switch_group`: boolean; read and written.
+    /// `is_ns_switch_group`: boolean, since ONTAP 9.15; read and written.
     pub is_ns_switch_group: Option<bool>,
-    /// `second_authentication_method`: [`AccountApplicationSecondAuthenticationMethod`](crate::AccountApplicationSecondAuthenticationMethod) (`none`, `password`, `publickey`, `nsswitch`, `domain`, `totp`); read and written.
+    /// `second_authentication_method`: [`AccountApplicationSecondAuthenticationMethod`](crate::AccountApplicationSecondAuthenticationMethod), values `domain` since 9.13, `nsswitch` since 9.7, `totp` since 9.13 (`none`, `password`, `publickey`, `nsswitch`, `domain`, `totp`); read and written.
     pub second_authentication_method: Option<AccountApplicationSecondAuthenticationMethod>,
 }
 

@@ -5,9 +5,9 @@
 /// A reference to an object of the model's `account` definition, as other objects embed it (`_links`, `name`), held by [`Publickey`](crate::Publickey)'s `account`, [`SecurityJitPrivilegeUser`](crate::SecurityJitPrivilegeUser)'s `account`, [`Totp`](crate::Totp)'s `account`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct AccountReference {
-    /// `_links`: [`ontap::Links`]; read-only.
+    /// `_links`: [`ontap::Links`], since ONTAP 9.7; read-only.
     #[model(rename = "_links")]
     pub links: Option<ontap::Links>,
-    /// `name`: string, 3 to 64 characters; read and written.
+    /// `name`: string, 3 to 64 characters, since ONTAP 9.7; read and written.
     pub name: Option<String>,
 }

@@ -7,19 +7,19 @@ use crate::{AclRights, AdvancedRights, ApplyTo};
 /// An object of the model's `acl` definition, held by [`FileDirectorySecurity`](crate::FileDirectorySecurity)'s `acls`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct Acl {
-    /// `access`: [`AclAccess`](crate::AclAccess) (`access_allow`, `access_deny`, `access_allowed_callback`, `access_denied_callback`, `access_allowed_callback_object`, `access_denied_callback_object`, `system_audit_callback`, `system_audit_callback_object`, `system_resource_attribute`, `system_scoped_policy_id`, `audit_failure`, `audit_success`, `audit_success_and_failure`); read and written.
+    /// `access`: [`AclAccess`](crate::AclAccess), since ONTAP 9.9 (`access_allow`, `access_deny`, `access_allowed_callback`, `access_denied_callback`, `access_allowed_callback_object`, `access_denied_callback_object`, `system_audit_callback`, `system_audit_callback_object`, `system_resource_attribute`, `system_scoped_policy_id`, `audit_failure`, `audit_success`, `audit_success_and_failure`); read and written.
     pub access: Option<AclAccess>,
-    /// `access_control`: [`AclAccessControl`](crate::AclAccessControl) (`file_directory`, `slag`); read-only.
+    /// `access_control`: [`AclAccessControl`](crate::AclAccessControl), since ONTAP 9.10 (`file_directory`, `slag`); read-only.
     pub access_control: Option<AclAccessControl>,
-    /// `advanced_rights`: [`AdvancedRights`](crate::AdvancedRights); read and written.
+    /// `advanced_rights`: [`AdvancedRights`](crate::AdvancedRights), since ONTAP 9.9; read and written.
     pub advanced_rights: Option<AdvancedRights>,
-    /// `apply_to`: [`ApplyTo`](crate::ApplyTo); read and written.
+    /// `apply_to`: [`ApplyTo`](crate::ApplyTo), since ONTAP 9.9; read and written.
     pub apply_to: Option<ApplyTo>,
-    /// `inherited`: boolean; read-only.
+    /// `inherited`: boolean, since ONTAP 9.9; read-only.
     pub inherited: Option<bool>,
-    /// `rights`: [`AclRights`](crate::AclRights) (`no_access`, `full_control`, `modify`, `read_and_execute`, `read`, `write`); read and written.
+    /// `rights`: [`AclRights`](crate::AclRights), since ONTAP 9.9 (`no_access`, `full_control`, `modify`, `read_and_execute`, `read`, `write`); read and written.
     pub rights: Option<AclRights>,
-    /// `user`: string; read, and written on creation.
+    /// `user`: string, since ONTAP 9.9; read, and written on creation.
     pub user: Option<String>,
 }
 

@@ -9,14 +9,14 @@ use crate::{
 /// An object of the model's `active_directory_discovered_server` definition, held by [`ActiveDirectory`](crate::ActiveDirectory)'s `discovered_servers`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct ActiveDirectoryDiscoveredServer {
-    /// `domain`: string; read and written.
+    /// `domain`: string, since ONTAP 9.11; read and written.
     pub domain: Option<String>,
-    /// `node`: [`NodeReference`](crate::NodeReference); read and written.
+    /// `node`: [`NodeReference`](crate::NodeReference), since ONTAP 9.11; read and written.
     pub node: Option<NodeReference>,
-    /// `preference`: [`DiscoveredServerPreference`](crate::DiscoveredServerPreference) (`unknown`, `preferred`, `favored`, `adequate`); read and written.
+    /// `preference`: [`DiscoveredServerPreference`](crate::DiscoveredServerPreference), since ONTAP 9.11 (`unknown`, `preferred`, `favored`, `adequate`); read and written.
     pub preference: Option<DiscoveredServerPreference>,
-    /// `server`: [`ActiveDirectoryDiscoveredServerReference`](crate::ActiveDirectoryDiscoveredServerReference); read and written.
+    /// `server`: [`ActiveDirectoryDiscoveredServerReference`](crate::ActiveDirectoryDiscoveredServerReference), since ONTAP 9.11; read and written.
     pub server: Option<ActiveDirectoryDiscoveredServerReference>,
-    /// `state`: [`DiscoveredServerState`](crate::DiscoveredServerState) (`ok`, `unavailable`, `slow`, `expired`, `undetermined`, `unreachable`); read and written.
+    /// `state`: [`DiscoveredServerState`](crate::DiscoveredServerState), since ONTAP 9.11 (`ok`, `unavailable`, `slow`, `expired`, `undetermined`, `unreachable`); read and written.
     pub state: Option<DiscoveredServerState>,
 }

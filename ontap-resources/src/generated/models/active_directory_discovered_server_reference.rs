@@ -5,11 +5,11 @@
 /// A reference to an object of the model's `active_directory_discovered_server` definition, as other objects embed it (`ip`, `name`, `type`), held by [`ActiveDirectoryDiscoveredServer`](crate::ActiveDirectoryDiscoveredServer)'s `server`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct ActiveDirectoryDiscoveredServerReference {
-    /// `ip`: string; read and written.
+    /// `ip`: string, since ONTAP 9.11; read and written.
     pub ip: Option<String>,
-    /// `name`: string; read and written.
+    /// `name`: string, since ONTAP 9.11; read and written.
     pub name: Option<String>,
-    /// `type`: string; read and written.
+    /// `type`: string, since ONTAP 9.11; read and written.
     #[model(rename = "type")]
     pub type_: Option<String>,
 }

@@ -5,6 +5,6 @@
 /// An object of the model's `active_directory_security` definition, held by `ActiveDirectory`'s `security`, `ClusterActiveDirectory`'s `security`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct ActiveDirectorySecurity {
-    /// `advertised_kdc_encryptions`: list of string; read and written.
+    /// `advertised_kdc_encryptions`: list of string, since ONTAP 9.17; read and written.
     pub advertised_kdc_encryptions: Option<Vec<String>>,
 }

@@ -5,7 +5,7 @@
 /// An object of the model's `ad_domain` definition, held by [`CifsService`](crate::CifsService)'s `ad_domain`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct AdDomain {
-    /// `default_site`: string; read and written.
+    /// `default_site`: string, since ONTAP 9.13; read and written.
     pub default_site: Option<String>,
     /// `fqdn`: string; read and written.
     pub fqdn: Option<String>,

@@ -5,34 +5,34 @@
 /// An object of the model's `advanced_rights` definition, held by [`Acl`](crate::Acl)'s `advanced_rights`, [`FileDirectorySecurityAcl`](crate::FileDirectorySecurityAcl)'s `advanced_rights`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct AdvancedRights {
-    /// `append_data`: boolean; read and written.
+    /// `append_data`: boolean, since ONTAP 9.9; read and written.
     pub append_data: Option<bool>,
-    /// `delete`: boolean; read and written.
+    /// `delete`: boolean, since ONTAP 9.9; read and written.
     pub delete: Option<bool>,
-    /// `delete_child`: boolean; read and written.
+    /// `delete_child`: boolean, since ONTAP 9.9; read and written.
     pub delete_child: Option<bool>,
-    /// `execute_file`: boolean; read and written.
+    /// `execute_file`: boolean, since ONTAP 9.9; read and written.
     pub execute_file: Option<bool>,
-    /// `full_control`: boolean; read and written.
+    /// `full_control`: boolean, since ONTAP 9.9; read and written.
     pub full_control: Option<bool>,
-    /// `read_attr`: boolean; read and written.
+    /// `read_attr`: boolean, since ONTAP 9.9; read and written.
     pub read_attr: Option<bool>,
-    /// `read_data`: boolean; read and written.
+    /// `read_data`: boolean, since ONTAP 9.9; read and written.
     pub read_data: Option<bool>,
-    /// `read_ea`: boolean; read and written.
+    /// `read_ea`: boolean, since ONTAP 9.9; read and written.
     pub read_ea: Option<bool>,
-    /// `read_perm`: boolean; read and written.
+    /// `read_perm`: boolean, since ONTAP 9.9; read and written.
     pub read_perm: Option<bool>,
-    /// `synchronize`: boolean; read-only.
+    /// `synchronize`: boolean, since ONTAP 9.9; read-only.
     pub synchronize: Option<bool>,
-    /// `write_attr`: boolean; read and written.
+    /// `write_attr`: boolean, since ONTAP 9.9; read and written.
     pub write_attr: Option<bool>,
-    /// `write_data`: boolean; read and written.
+    /// `write_data`: boolean, since ONTAP 9.9; read and written.
     pub write_data: Option<bool>,
-    /// `write_ea`: boolean; read and written.
+    /// `write_ea`: boolean, since ONTAP 9.9; read and written.
     pub write_ea: Option<bool>,
-    /// `write_owner`: boolean; read and written.
+    /// `write_owner`: boolean, since ONTAP 9.9; read and written.
     pub write_owner: Option<bool>,
-    /// `write_perm`: boolean; read and written.
+    /// `write_perm`: boolean, since ONTAP 9.9; read and written.
     pub write_perm: Option<bool>,
 }

@@ -5,15 +5,15 @@
 /// An object of the model's `aggr_space_efficiency` definition, held by [`AggregateSpace`](crate::AggregateSpace)'s `efficiency`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct AggrSpaceEfficiency {
-    /// `auto_adaptive_compression_savings`: boolean; read-only.
+    /// `auto_adaptive_compression_savings`: boolean, since ONTAP 9.11; read-only.
     pub auto_adaptive_compression_savings: Option<bool>,
-    /// `cross_volume_background_dedupe`: boolean; read-only.
+    /// `cross_volume_background_dedupe`: boolean, since ONTAP 9.11; read-only.
     pub cross_volume_background_dedupe: Option<bool>,
-    /// `cross_volume_dedupe_savings`: boolean; read-only.
+    /// `cross_volume_dedupe_savings`: boolean, since ONTAP 9.11; read-only.
     pub cross_volume_dedupe_savings: Option<bool>,
-    /// `cross_volume_inline_dedupe`: boolean; read-only.
+    /// `cross_volume_inline_dedupe`: boolean, since ONTAP 9.11; read-only.
     pub cross_volume_inline_dedupe: Option<bool>,
-    /// `enable_workload_informed_tsse`: boolean; read and written.
+    /// `enable_workload_informed_tsse`: boolean, since ONTAP 9.13; read and written.
     pub enable_workload_informed_tsse: Option<bool>,
     /// `logical_used`: integer; read-only.
     pub logical_used: Option<i64>,
@@ -21,6 +21,6 @@ pub struct AggrSpaceEfficiency {
     pub ratio: Option<f64>,
     /// `savings`: integer; read-only.
     pub savings: Option<i64>,
-    /// `wise_tsse_min_used_capacity_pct`: integer; read and written.
+    /// `wise_tsse_min_used_capacity_pct`: integer, since ONTAP 9.13; read and written.
     pub wise_tsse_min_used_capacity_pct: Option<i64>,
 }

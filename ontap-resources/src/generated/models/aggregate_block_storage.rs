@@ -15,9 +15,9 @@ pub struct AggregateBlockStorage {
     pub plexes: Option<Vec<Plex>>,
     /// `primary`: [`AggregateBlockStoragePrimary`](crate::AggregateBlockStoragePrimary); read and written.
     pub primary: Option<AggregateBlockStoragePrimary>,
-    /// `storage_type`: [`AggregateBlockStorageStorageType`](crate::AggregateBlockStorageStorageType) (`hdd`, `hybrid`, `lun`, `ssd`, `vmdisk`); read-only.
+    /// `storage_type`: [`AggregateBlockStorageStorageType`](crate::AggregateBlockStorageStorageType), since ONTAP 9.11 (`hdd`, `hybrid`, `lun`, `ssd`, `vmdisk`); read-only.
     pub storage_type: Option<AggregateBlockStorageStorageType>,
-    /// `uses_partitions`: boolean; read-only.
+    /// `uses_partitions`: boolean, since ONTAP 9.11; read-only.
     pub uses_partitions: Option<bool>,
 }
 

@@ -12,19 +12,19 @@ use crate::{
 pub struct AggregateBlockStorageHybridCache {
     /// `disk_count`: integer; read and written.
     pub disk_count: Option<i64>,
-    /// `disk_type`: [`AggregateBlockStorageDiskType`](crate::AggregateBlockStorageDiskType) (`fc`, `lun`, `nl_sas`, `nvme_ssd`, `sas`, `sata`, `scsi`, `ssd`, `ssd_cap`, `ssd_zns`, `vm_disk`); read-only.
+    /// `disk_type`: [`AggregateBlockStorageDiskType`](crate::AggregateBlockStorageDiskType), since ONTAP 9.11 (`fc`, `lun`, `nl_sas`, `nvme_ssd`, `sas`, `sata`, `scsi`, `ssd`, `ssd_cap`, `ssd_zns`, `vm_disk`); read-only.
     pub disk_type: Option<AggregateBlockStorageDiskType>,
     /// `enabled`: boolean; read-only.
     pub enabled: Option<bool>,
-    /// `raid_size`: integer; read and written.
+    /// `raid_size`: integer, since ONTAP 9.11; read and written.
     pub raid_size: Option<i64>,
     /// `raid_type`: [`AggregateBlockStorageHybridCacheRaidType`](crate::AggregateBlockStorageHybridCacheRaidType) (`raid_dp`, `raid_tec`, `raid4`); read and written.
     pub raid_type: Option<AggregateBlockStorageHybridCacheRaidType>,
-    /// `simulated_raid_groups`: list of [`AggregateBlockStorageHybridCacheSimulatedRaidGroups`](crate::AggregateBlockStorageHybridCacheSimulatedRaidGroups); read and written.
+    /// `simulated_raid_groups`: list of [`AggregateBlockStorageHybridCacheSimulatedRaidGroups`](crate::AggregateBlockStorageHybridCacheSimulatedRaidGroups), since ONTAP 9.11; read and written.
     pub simulated_raid_groups: Option<Vec<AggregateBlockStorageHybridCacheSimulatedRaidGroups>>,
     /// `size`: integer; read-only.
     pub size: Option<i64>,
-    /// `storage_pools`: list of [`AggregateBlockStorageHybridCacheStoragePools`](crate::AggregateBlockStorageHybridCacheStoragePools); read and written.
+    /// `storage_pools`: list of [`AggregateBlockStorageHybridCacheStoragePools`](crate::AggregateBlockStorageHybridCacheStoragePools), since ONTAP 9.11; read and written.
     pub storage_pools: Option<Vec<AggregateBlockStorageHybridCacheStoragePools>>,
     /// `used`: integer; read-only.
     pub used: Option<i64>,

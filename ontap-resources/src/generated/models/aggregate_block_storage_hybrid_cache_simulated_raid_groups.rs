@@ -5,18 +5,18 @@
 /// An object of the model's `aggregate_block_storage_hybrid_cache_simulated_raid_groups` definition, held by [`AggregateBlockStorageHybridCache`](crate::AggregateBlockStorageHybridCache)'s `simulated_raid_groups`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct AggregateBlockStorageHybridCacheSimulatedRaidGroups {
-    /// `added_data_disk_count`: integer; read and written.
+    /// `added_data_disk_count`: integer, since ONTAP 9.11; read and written.
     pub added_data_disk_count: Option<i64>,
-    /// `added_parity_disk_count`: integer; read and written.
+    /// `added_parity_disk_count`: integer, since ONTAP 9.11; read and written.
     pub added_parity_disk_count: Option<i64>,
-    /// `existing_data_disk_count`: integer; read and written.
+    /// `existing_data_disk_count`: integer, since ONTAP 9.11; read and written.
     pub existing_data_disk_count: Option<i64>,
-    /// `existing_parity_disk_count`: integer; read and written.
+    /// `existing_parity_disk_count`: integer, since ONTAP 9.11; read and written.
     pub existing_parity_disk_count: Option<i64>,
-    /// `is_partition`: boolean; read and written.
+    /// `is_partition`: boolean, since ONTAP 9.11; read and written.
     pub is_partition: Option<bool>,
-    /// `name`: string; read and written.
+    /// `name`: string, since ONTAP 9.11; read and written.
     pub name: Option<String>,
-    /// `usable_size`: integer; read and written.
+    /// `usable_size`: integer, since ONTAP 9.11; read and written.
     pub usable_size: Option<i64>,
 }

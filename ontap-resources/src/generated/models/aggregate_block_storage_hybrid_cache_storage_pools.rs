@@ -7,8 +7,8 @@ use crate::StoragePoolReference;
 /// An object of the model's `aggregate_block_storage_hybrid_cache_storage_pools` definition, held by [`AggregateBlockStorageHybridCache`](crate::AggregateBlockStorageHybridCache)'s `storage_pools`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct AggregateBlockStorageHybridCacheStoragePools {
-    /// `allocation_units_count`: integer; read and written.
+    /// `allocation_units_count`: integer, since ONTAP 9.11; read and written.
     pub allocation_units_count: Option<i64>,
-    /// `storage_pool`: [`StoragePoolReference`](crate::StoragePoolReference); read and written.
+    /// `storage_pool`: [`StoragePoolReference`](crate::StoragePoolReference), since ONTAP 9.11; read and written.
     pub storage_pool: Option<StoragePoolReference>,
 }

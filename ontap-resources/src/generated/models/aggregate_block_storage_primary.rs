@@ -13,13 +13,13 @@ pub struct AggregateBlockStoragePrimary {
     pub disk_class: Option<AggregateBlockStoragePrimaryDiskClass>,
     /// `disk_count`: integer; read and written.
     pub disk_count: Option<i64>,
-    /// `disk_type`: [`AggregateBlockStorageDiskType`](crate::AggregateBlockStorageDiskType) (`fc`, `lun`, `nl_sas`, `nvme_ssd`, `sas`, `sata`, `scsi`, `ssd`, `ssd_cap`, `ssd_zns`, `vm_disk`); read-only.
+    /// `disk_type`: [`AggregateBlockStorageDiskType`](crate::AggregateBlockStorageDiskType), since ONTAP 9.8, values `ssd_zns` since 9.10 (`fc`, `lun`, `nl_sas`, `nvme_ssd`, `sas`, `sata`, `scsi`, `ssd`, `ssd_cap`, `ssd_zns`, `vm_disk`); read-only.
     pub disk_type: Option<AggregateBlockStorageDiskType>,
     /// `raid_size`: integer; read and written.
     pub raid_size: Option<i64>,
-    /// `raid_type`: [`AggregateBlockStoragePrimaryRaidType`](crate::AggregateBlockStoragePrimaryRaidType) (`raid_dp`, `raid_tec`, `raid0`, `raid4`, `mixed_raid_type`); read and written.
+    /// `raid_type`: [`AggregateBlockStoragePrimaryRaidType`](crate::AggregateBlockStoragePrimaryRaidType), values `mixed_raid_type` since 9.11 (`raid_dp`, `raid_tec`, `raid0`, `raid4`, `mixed_raid_type`); read and written.
     pub raid_type: Option<AggregateBlockStoragePrimaryRaidType>,
-    /// `simulated_raid_groups`: list of [`AggregateBlockStoragePrimarySimulatedRaidGroups`](crate::AggregateBlockStoragePrimarySimulatedRaidGroups); read and written.
+    /// `simulated_raid_groups`: list of [`AggregateBlockStoragePrimarySimulatedRaidGroups`](crate::AggregateBlockStoragePrimarySimulatedRaidGroups), since ONTAP 9.10; read and written.
     pub simulated_raid_groups: Option<Vec<AggregateBlockStoragePrimarySimulatedRaidGroups>>,
 }
 

@@ -5,25 +5,25 @@
 /// An object of the model's `aggregate_block_storage_primary_simulated_raid_groups` definition, held by [`AggregateBlockStoragePrimary`](crate::AggregateBlockStoragePrimary)'s `simulated_raid_groups`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct AggregateBlockStoragePrimarySimulatedRaidGroups {
-    /// `added_data_disk_count`: integer; read and written.
+    /// `added_data_disk_count`: integer, since ONTAP 9.11; read and written.
     pub added_data_disk_count: Option<i64>,
-    /// `added_parity_disk_count`: integer; read and written.
+    /// `added_parity_disk_count`: integer, since ONTAP 9.11; read and written.
     pub added_parity_disk_count: Option<i64>,
-    /// `data_disk_count`: integer; read and written.
+    /// `data_disk_count`: integer, since ONTAP 9.10; read and written.
     pub data_disk_count: Option<i64>,
-    /// `existing_data_disk_count`: integer; read and written.
+    /// `existing_data_disk_count`: integer, since ONTAP 9.11; read and written.
     pub existing_data_disk_count: Option<i64>,
-    /// `existing_parity_disk_count`: integer; read and written.
+    /// `existing_parity_disk_count`: integer, since ONTAP 9.11; read and written.
     pub existing_parity_disk_count: Option<i64>,
-    /// `is_partition`: boolean; read and written.
+    /// `is_partition`: boolean, since ONTAP 9.10; read and written.
     pub is_partition: Option<bool>,
-    /// `name`: string; read and written.
+    /// `name`: string, since ONTAP 9.10; read and written.
     pub name: Option<String>,
-    /// `parity_disk_count`: integer; read and written.
+    /// `parity_disk_count`: integer, since ONTAP 9.10; read and written.
     pub parity_disk_count: Option<i64>,
-    /// `raid_type`: [`AggregateBlockStoragePrimarySimulatedRaidGroupsRaidType`](crate::AggregateBlockStoragePrimarySimulatedRaidGroupsRaidType) (`raid_dp`, `raid_tec`, `raid0`, `raid4`); read and written.
+    /// `raid_type`: [`AggregateBlockStoragePrimarySimulatedRaidGroupsRaidType`](crate::AggregateBlockStoragePrimarySimulatedRaidGroupsRaidType), since ONTAP 9.10 (`raid_dp`, `raid_tec`, `raid0`, `raid4`); read and written.
     pub raid_type: Option<AggregateBlockStoragePrimarySimulatedRaidGroupsRaidType>,
-    /// `usable_size`: integer; read and written.
+    /// `usable_size`: integer, since ONTAP 9.10; read and written.
     pub usable_size: Option<i64>,
 }
 

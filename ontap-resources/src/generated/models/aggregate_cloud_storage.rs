@@ -9,7 +9,7 @@ use crate::CloudStorageTier;
 pub struct AggregateCloudStorage {
     /// `attach_eligible`: boolean; read-only.
     pub attach_eligible: Option<bool>,
-    /// `migrate_threshold`: integer; written on modification only.
+    /// `migrate_threshold`: integer, since ONTAP 9.11; written on modification only.
     pub migrate_threshold: Option<i64>,
     /// `stores`: list of [`CloudStorageTier`](crate::CloudStorageTier); read-only.
     pub stores: Option<Vec<CloudStorageTier>>,

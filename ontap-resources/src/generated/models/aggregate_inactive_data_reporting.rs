@@ -5,8 +5,8 @@
 /// An object of the model's `aggregate_inactive_data_reporting` definition, held by [`Aggregate`](crate::Aggregate)'s `inactive_data_reporting`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct AggregateInactiveDataReporting {
-    /// `enabled`: boolean; read, and written on modification.
+    /// `enabled`: boolean, since ONTAP 9.8; read, and written on modification.
     pub enabled: Option<bool>,
-    /// `start_time`: timestamp ([`ontap::Timestamp`]); read-only.
+    /// `start_time`: timestamp ([`ontap::Timestamp`]), since ONTAP 9.8; read-only.
     pub start_time: Option<ontap::Timestamp>,
 }

@@ -5,24 +5,24 @@
 /// An object of the model's `aggregate_inode_attributes` definition, held by [`Aggregate`](crate::Aggregate)'s `inode_attributes`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct AggregateInodeAttributes {
-    /// `file_private_capacity`: integer; read and written.
+    /// `file_private_capacity`: integer, since ONTAP 9.11; read and written.
     pub file_private_capacity: Option<i64>,
-    /// `file_public_capacity`: integer; read and written.
+    /// `file_public_capacity`: integer, since ONTAP 9.11; read and written.
     pub file_public_capacity: Option<i64>,
-    /// `files_private_used`: integer; read and written.
+    /// `files_private_used`: integer, since ONTAP 9.11; read and written.
     pub files_private_used: Option<i64>,
-    /// `files_total`: integer; read and written.
+    /// `files_total`: integer, since ONTAP 9.11; read and written.
     pub files_total: Option<i64>,
-    /// `files_used`: integer; read and written.
+    /// `files_used`: integer, since ONTAP 9.11; read and written.
     pub files_used: Option<i64>,
-    /// `max_files_available`: integer; read and written.
+    /// `max_files_available`: integer, since ONTAP 9.11; read and written.
     pub max_files_available: Option<i64>,
-    /// `max_files_possible`: integer; read and written.
+    /// `max_files_possible`: integer, since ONTAP 9.11; read and written.
     pub max_files_possible: Option<i64>,
-    /// `max_files_used`: integer; read and written.
+    /// `max_files_used`: integer, since ONTAP 9.11; read and written.
     pub max_files_used: Option<i64>,
-    /// `used_percent`: integer, 0 to 100; read and written.
+    /// `used_percent`: integer, 0 to 100, since ONTAP 9.11; read and written.
     pub used_percent: Option<i64>,
-    /// `version`: integer; read and written.
+    /// `version`: integer, since ONTAP 9.11; read and written.
     pub version: Option<i64>,
 }

@@ -5,11 +5,11 @@
 /// A reference to an object of the model's `aggregate` definition, as other objects embed it (`_links`, `name`, `uuid`), held by `ClusterNodesHaGivebackStatus`'s `aggregate`, `MetroclusterDiagDetails`'s `aggregate`, `Node`'s `system_aggregate` and 5 more.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct AggregateReference {
-    /// `_links`: [`ontap::Links`]; read-only.
+    /// `_links`: [`ontap::Links`], since ONTAP 9.14; read-only.
     #[model(rename = "_links")]
     pub links: Option<ontap::Links>,
-    /// `name`: string; read and written.
+    /// `name`: string, since ONTAP 9.14; read and written.
     pub name: Option<String>,
-    /// `uuid`: string; read and written.
+    /// `uuid`: string, since ONTAP 9.14; read and written.
     pub uuid: Option<String>,
 }

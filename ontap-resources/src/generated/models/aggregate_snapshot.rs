@@ -5,12 +5,12 @@
 /// An object of the model's `aggregate_snapshot` definition, held by [`Aggregate`](crate::Aggregate)'s `snapshot`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct AggregateSnapshot {
-    /// `files_total`: integer; read-only.
+    /// `files_total`: integer, since ONTAP 9.10; read-only.
     pub files_total: Option<i64>,
-    /// `files_used`: integer; read-only.
+    /// `files_used`: integer, since ONTAP 9.10; read-only.
     pub files_used: Option<i64>,
-    /// `max_files_available`: integer; read-only.
+    /// `max_files_available`: integer, since ONTAP 9.10; read-only.
     pub max_files_available: Option<i64>,
-    /// `max_files_used`: integer; read-only.
+    /// `max_files_used`: integer, since ONTAP 9.10; read-only.
     pub max_files_used: Option<i64>,
 }

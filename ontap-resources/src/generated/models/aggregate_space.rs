@@ -18,16 +18,16 @@ pub struct AggregateSpace {
     pub efficiency: Option<AggrSpaceEfficiency>,
     /// `efficiency_without_snapshots`: [`SpaceEfficiency`](crate::SpaceEfficiency); read and written.
     pub efficiency_without_snapshots: Option<SpaceEfficiency>,
-    /// `efficiency_without_snapshots_flexclones`: [`SpaceEfficiency`](crate::SpaceEfficiency); read and written.
+    /// `efficiency_without_snapshots_flexclones`: [`SpaceEfficiency`](crate::SpaceEfficiency), since ONTAP 9.9; read and written.
     pub efficiency_without_snapshots_flexclones: Option<SpaceEfficiency>,
     /// `footprint`: integer; read-only.
     pub footprint: Option<i64>,
-    /// `logical_used`: integer; read-only.
+    /// `logical_used`: integer, since ONTAP 9.19; read-only.
     pub logical_used: Option<i64>,
-    /// `logical_used_percent`: integer; read-only.
+    /// `logical_used_percent`: integer, since ONTAP 9.19; read-only.
     pub logical_used_percent: Option<i64>,
-    /// `snapshot`: [`AggregateSpaceSnapshot`](crate::AggregateSpaceSnapshot); read and written.
+    /// `snapshot`: [`AggregateSpaceSnapshot`](crate::AggregateSpaceSnapshot), since ONTAP 9.10; read and written.
     pub snapshot: Option<AggregateSpaceSnapshot>,
-    /// `total_provisioned_space`: integer; read-only.
+    /// `total_provisioned_space`: integer, since ONTAP 9.18; read-only.
     pub total_provisioned_space: Option<i64>,
 }

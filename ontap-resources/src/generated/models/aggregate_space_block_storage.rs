@@ -5,44 +5,44 @@
 /// An object of the model's `aggregate_space_block_storage` definition, held by [`AggregateSpace`](crate::AggregateSpace)'s `block_storage`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct AggregateSpaceBlockStorage {
-    /// `aggregate_metadata`: integer; read-only.
+    /// `aggregate_metadata`: integer, since ONTAP 9.10; read-only.
     pub aggregate_metadata: Option<i64>,
-    /// `aggregate_metadata_percent`: integer; read-only.
+    /// `aggregate_metadata_percent`: integer, since ONTAP 9.10; read-only.
     pub aggregate_metadata_percent: Option<i64>,
     /// `available`: integer; read-only.
     pub available: Option<i64>,
-    /// `data_compacted_count`: integer; read-only.
+    /// `data_compacted_count`: integer, since ONTAP 9.10; read-only.
     pub data_compacted_count: Option<i64>,
-    /// `data_compaction_space_saved`: integer; read-only.
+    /// `data_compaction_space_saved`: integer, since ONTAP 9.10; read-only.
     pub data_compaction_space_saved: Option<i64>,
-    /// `data_compaction_space_saved_percent`: integer; read-only.
+    /// `data_compaction_space_saved_percent`: integer, since ONTAP 9.10; read-only.
     pub data_compaction_space_saved_percent: Option<i64>,
     /// `full_threshold_percent`: integer; read-only.
     pub full_threshold_percent: Option<i64>,
     /// `inactive_user_data`: integer; read-only.
     pub inactive_user_data: Option<i64>,
-    /// `inactive_user_data_percent`: integer; read-only.
+    /// `inactive_user_data_percent`: integer, since ONTAP 9.10; read-only.
     pub inactive_user_data_percent: Option<i64>,
-    /// `physical_used`: integer; read-only.
+    /// `physical_used`: integer, since ONTAP 9.9; read-only.
     pub physical_used: Option<i64>,
-    /// `physical_used_percent`: integer; read-only.
+    /// `physical_used_percent`: integer, since ONTAP 9.10; read-only.
     pub physical_used_percent: Option<i64>,
     /// `size`: integer; read-only.
     pub size: Option<i64>,
     /// `used`: integer; read-only.
     pub used: Option<i64>,
-    /// `used_including_snapshot_reserve`: integer; read-only.
+    /// `used_including_snapshot_reserve`: integer, since ONTAP 9.10; read-only.
     pub used_including_snapshot_reserve: Option<i64>,
-    /// `used_including_snapshot_reserve_percent`: integer; read-only.
+    /// `used_including_snapshot_reserve_percent`: integer, since ONTAP 9.10; read-only.
     pub used_including_snapshot_reserve_percent: Option<i64>,
-    /// `used_percent`: integer; read-only.
+    /// `used_percent`: integer, since ONTAP 9.13; read-only.
     pub used_percent: Option<i64>,
-    /// `volume_deduplication_shared_count`: integer; read-only.
+    /// `volume_deduplication_shared_count`: integer, since ONTAP 9.10; read-only.
     pub volume_deduplication_shared_count: Option<i64>,
-    /// `volume_deduplication_space_saved`: integer; read-only.
+    /// `volume_deduplication_space_saved`: integer, since ONTAP 9.10; read-only.
     pub volume_deduplication_space_saved: Option<i64>,
-    /// `volume_deduplication_space_saved_percent`: integer; read-only.
+    /// `volume_deduplication_space_saved_percent`: integer, since ONTAP 9.10; read-only.
     pub volume_deduplication_space_saved_percent: Option<i64>,
-    /// `volume_footprints_percent`: integer; read-only.
+    /// `volume_footprints_percent`: integer, since ONTAP 9.10; read-only.
     pub volume_footprints_percent: Option<i64>,
 }

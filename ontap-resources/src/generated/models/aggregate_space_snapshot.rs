@@ -5,14 +5,14 @@
 /// An object of the model's `aggregate_space_snapshot` definition, held by [`AggregateSpace`](crate::AggregateSpace)'s `snapshot`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct AggregateSpaceSnapshot {
-    /// `available`: integer; read-only.
+    /// `available`: integer, since ONTAP 9.10; read-only.
     pub available: Option<i64>,
-    /// `reserve_percent`: integer; read-only.
+    /// `reserve_percent`: integer, since ONTAP 9.10; read-only.
     pub reserve_percent: Option<i64>,
-    /// `total`: integer; read-only.
+    /// `total`: integer, since ONTAP 9.10; read-only.
     pub total: Option<i64>,
-    /// `used`: integer; read-only.
+    /// `used`: integer, since ONTAP 9.10; read-only.
     pub used: Option<i64>,
-    /// `used_percent`: integer; read-only.
+    /// `used_percent`: integer, since ONTAP 9.10; read-only.
     pub used_percent: Option<i64>,
 }

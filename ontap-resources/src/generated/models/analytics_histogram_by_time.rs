@@ -5,16 +5,16 @@
 /// An object of the model's `analytics_histogram_by_time` definition, held by [`AnalyticsInfoByAccessedTime`](crate::AnalyticsInfoByAccessedTime)'s `bytes_used`, [`AnalyticsInfoByModifiedTime`](crate::AnalyticsInfoByModifiedTime)'s `bytes_used`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct AnalyticsHistogramByTime {
-    /// `aged_data_metric`: number; read and written.
+    /// `aged_data_metric`: number, since ONTAP 9.17; read and written.
     pub aged_data_metric: Option<f64>,
-    /// `labels`: list of string; read and written.
+    /// `labels`: list of string, since ONTAP 9.8; read and written.
     pub labels: Option<Vec<String>>,
-    /// `newest_label`: string; read and written.
+    /// `newest_label`: string, since ONTAP 9.8; read and written.
     pub newest_label: Option<String>,
-    /// `oldest_label`: string; read and written.
+    /// `oldest_label`: string, since ONTAP 9.8; read and written.
     pub oldest_label: Option<String>,
-    /// `percentages`: list of number; read and written.
+    /// `percentages`: list of number, since ONTAP 9.8; read and written.
     pub percentages: Option<Vec<f64>>,
-    /// `values`: list of integer; read and written.
+    /// `values`: list of integer, since ONTAP 9.8; read and written.
     pub values: Option<Vec<i64>>,
 }

@@ -7,18 +7,18 @@ use crate::{AnalyticsInfoByAccessedTime, AnalyticsInfoByModifiedTime};
 /// An object of the model's `analytics_info` definition, held by [`FileInfo`](crate::FileInfo)'s `analytics`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct AnalyticsInfo {
-    /// `by_accessed_time`: [`AnalyticsInfoByAccessedTime`](crate::AnalyticsInfoByAccessedTime); read and written.
+    /// `by_accessed_time`: [`AnalyticsInfoByAccessedTime`](crate::AnalyticsInfoByAccessedTime), since ONTAP 9.8; read and written.
     pub by_accessed_time: Option<AnalyticsInfoByAccessedTime>,
-    /// `by_modified_time`: [`AnalyticsInfoByModifiedTime`](crate::AnalyticsInfoByModifiedTime); read and written.
+    /// `by_modified_time`: [`AnalyticsInfoByModifiedTime`](crate::AnalyticsInfoByModifiedTime), since ONTAP 9.8; read and written.
     pub by_modified_time: Option<AnalyticsInfoByModifiedTime>,
-    /// `bytes_used`: integer; read and written.
+    /// `bytes_used`: integer, since ONTAP 9.8; read and written.
     pub bytes_used: Option<i64>,
-    /// `file_count`: integer; read and written.
+    /// `file_count`: integer, since ONTAP 9.8; read and written.
     pub file_count: Option<i64>,
-    /// `incomplete_data`: boolean; read and written.
+    /// `incomplete_data`: boolean, since ONTAP 9.11; read and written.
     pub incomplete_data: Option<bool>,
-    /// `report_time`: timestamp ([`ontap::Timestamp`]); read and written.
+    /// `report_time`: timestamp ([`ontap::Timestamp`]), since ONTAP 9.17; read and written.
     pub report_time: Option<ontap::Timestamp>,
-    /// `subdir_count`: integer; read and written.
+    /// `subdir_count`: integer, since ONTAP 9.8; read and written.
     pub subdir_count: Option<i64>,
 }

@@ -7,6 +7,6 @@ use crate::AnalyticsHistogramByTime;
 /// An object of the model's `analytics_info_by_modified_time` definition, held by `AnalyticsInfo`'s `by_modified_time`, [`VolumeAnalytics`](crate::VolumeAnalytics)'s `by_modified_time`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct AnalyticsInfoByModifiedTime {
-    /// `bytes_used`: [`AnalyticsHistogramByTime`](crate::AnalyticsHistogramByTime); read and written.
+    /// `bytes_used`: [`AnalyticsHistogramByTime`](crate::AnalyticsHistogramByTime), since ONTAP 9.8; read and written.
     pub bytes_used: Option<AnalyticsHistogramByTime>,
 }

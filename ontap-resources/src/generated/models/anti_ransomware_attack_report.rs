@@ -7,9 +7,9 @@ use crate::AntiRansomwareAttackReportLinks;
 /// An object of the model's `anti_ransomware_attack_report` definition, held by [`AntiRansomwareVolume`](crate::AntiRansomwareVolume)'s `attack_reports`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct AntiRansomwareAttackReport {
-    /// `_links`: [`AntiRansomwareAttackReportLinks`](crate::AntiRansomwareAttackReportLinks); read and written.
+    /// `_links`: [`AntiRansomwareAttackReportLinks`](crate::AntiRansomwareAttackReportLinks), since ONTAP 9.10; read and written.
     #[model(rename = "_links")]
     pub links: Option<AntiRansomwareAttackReportLinks>,
-    /// `time`: timestamp ([`ontap::Timestamp`]); read and written.
+    /// `time`: timestamp ([`ontap::Timestamp`]), since ONTAP 9.10; read and written.
     pub time: Option<ontap::Timestamp>,
 }

@@ -5,6 +5,6 @@
 /// An object of the model's `anti_ransomware_attack_report_links` definition, held by [`AntiRansomwareAttackReport`](crate::AntiRansomwareAttackReport)'s `_links`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct AntiRansomwareAttackReportLinks {
-    /// `suspects`: [`ontap::Href`]; read-only.
+    /// `suspects`: [`ontap::Href`], since ONTAP 9.10; read-only.
     pub suspects: Option<ontap::Href>,
 }

@@ -5,8 +5,8 @@
 /// An object of the model's `anti_ransomware_node` definition, held by [`AntiRansomware`](crate::AntiRansomware)'s `nodes`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct AntiRansomwareNode {
-    /// `name`: string; read-only.
+    /// `name`: string, since ONTAP 9.16; read-only.
     pub name: Option<String>,
-    /// `version`: string; read-only.
+    /// `version`: string, since ONTAP 9.16; read-only.
     pub version: Option<String>,
 }

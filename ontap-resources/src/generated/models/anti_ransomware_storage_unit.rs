@@ -7,11 +7,11 @@ use crate::AntiRansomwareStorageUnitAttackReports;
 /// An object of the model's `anti_ransomware_storage_unit` definition, held by [`StorageUnit`](crate::StorageUnit)'s `anti_ransomware`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct AntiRansomwareStorageUnit {
-    /// `attack_probability`: [`AntiRansomwareStorageUnitAttackProbability`](crate::AntiRansomwareStorageUnitAttackProbability) (`none`, `moderate`); read-only.
+    /// `attack_probability`: [`AntiRansomwareStorageUnitAttackProbability`](crate::AntiRansomwareStorageUnitAttackProbability), since ONTAP 9.17 (`none`, `moderate`); read-only.
     pub attack_probability: Option<AntiRansomwareStorageUnitAttackProbability>,
-    /// `attack_reports`: list of [`AntiRansomwareStorageUnitAttackReports`](crate::AntiRansomwareStorageUnitAttackReports); read-only.
+    /// `attack_reports`: list of [`AntiRansomwareStorageUnitAttackReports`](crate::AntiRansomwareStorageUnitAttackReports), since ONTAP 9.17; read-only.
     pub attack_reports: Option<Vec<AntiRansomwareStorageUnitAttackReports>>,
-    /// `state`: [`AntiRansomwareStorageUnitState`](crate::AntiRansomwareStorageUnitState) (`disabled`, `disable_in_progress`, `enabled`, `paused`); read, and written on modification.
+    /// `state`: [`AntiRansomwareStorageUnitState`](crate::AntiRansomwareStorageUnitState), since ONTAP 9.17 (`disabled`, `disable_in_progress`, `enabled`, `paused`); read, and written on modification.
     pub state: Option<AntiRansomwareStorageUnitState>,
 }
 

@@ -5,6 +5,6 @@
 /// An object of the model's `anti_ransomware_storage_unit_attack_reports` definition, held by [`AntiRansomwareStorageUnit`](crate::AntiRansomwareStorageUnit)'s `attack_reports`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct AntiRansomwareStorageUnitAttackReports {
-    /// `time`: timestamp ([`ontap::Timestamp`]); read-only.
+    /// `time`: timestamp ([`ontap::Timestamp`]), since ONTAP 9.17; read-only.
     pub time: Option<ontap::Timestamp>,
 }

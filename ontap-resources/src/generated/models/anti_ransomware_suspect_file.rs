@@ -5,14 +5,14 @@
 /// An object of the model's `anti_ransomware_suspect_file` definition, held by [`AntiRansomwareSuspect`](crate::AntiRansomwareSuspect)'s `file`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct AntiRansomwareSuspectFile {
-    /// `format`: string; read and written.
+    /// `format`: string, since ONTAP 9.10; read and written.
     pub format: Option<String>,
-    /// `name`: string; read and written.
+    /// `name`: string, since ONTAP 9.10; read and written.
     pub name: Option<String>,
-    /// `path`: string; read and written.
+    /// `path`: string, since ONTAP 9.10; read and written.
     pub path: Option<String>,
-    /// `reason`: string; read and written.
+    /// `reason`: string, since ONTAP 9.11; read and written.
     pub reason: Option<String>,
-    /// `suspect_time`: timestamp ([`ontap::Timestamp`]); read-only.
+    /// `suspect_time`: timestamp ([`ontap::Timestamp`]), since ONTAP 9.10; read-only.
     pub suspect_time: Option<ontap::Timestamp>,
 }

@@ -11,39 +11,39 @@ use crate::{
 /// An object of the model's `anti_ransomware_volume` definition, held by [`Volume`](crate::Volume)'s `anti_ransomware`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct AntiRansomwareVolume {
-    /// `attack_detected_by`: [`AntiRansomwareVolumeAttackDetectedBy`](crate::AntiRansomwareVolumeAttackDetectedBy) (`file_analysis`, `encryption_percentage_analysis`); read-only.
+    /// `attack_detected_by`: [`AntiRansomwareVolumeAttackDetectedBy`](crate::AntiRansomwareVolumeAttackDetectedBy), since ONTAP 9.17 (`file_analysis`, `encryption_percentage_analysis`); read-only.
     pub attack_detected_by: Option<AntiRansomwareVolumeAttackDetectedBy>,
-    /// `attack_detection_parameters`: [`AntiRansomwareVolumeAttackDetectionParameters`](crate::AntiRansomwareVolumeAttackDetectionParameters); read and written.
+    /// `attack_detection_parameters`: [`AntiRansomwareVolumeAttackDetectionParameters`](crate::AntiRansomwareVolumeAttackDetectionParameters), since ONTAP 9.16; read and written.
     pub attack_detection_parameters: Option<AntiRansomwareVolumeAttackDetectionParameters>,
-    /// `attack_probability`: [`AntiRansomwareVolumeAttackProbability`](crate::AntiRansomwareVolumeAttackProbability) (`none`, `low`, `moderate`, `high`); read-only.
+    /// `attack_probability`: [`AntiRansomwareVolumeAttackProbability`](crate::AntiRansomwareVolumeAttackProbability), since ONTAP 9.10 (`none`, `low`, `moderate`, `high`); read-only.
     pub attack_probability: Option<AntiRansomwareVolumeAttackProbability>,
-    /// `attack_reports`: list of [`AntiRansomwareAttackReport`](crate::AntiRansomwareAttackReport); read-only.
+    /// `attack_reports`: list of [`AntiRansomwareAttackReport`](crate::AntiRansomwareAttackReport), since ONTAP 9.10; read-only.
     pub attack_reports: Option<Vec<AntiRansomwareAttackReport>>,
-    /// `block_device_detection_start_time`: timestamp ([`ontap::Timestamp`]); read-only.
+    /// `block_device_detection_start_time`: timestamp ([`ontap::Timestamp`]), since ONTAP 9.17; read-only.
     pub block_device_detection_start_time: Option<ontap::Timestamp>,
-    /// `block_device_detection_state`: [`AntiRansomwareVolumeBlockDeviceDetectionState`](crate::AntiRansomwareVolumeBlockDeviceDetectionState) (`evaluation_period`, `active_unsuitable_workload`, `active_suitable_workload`); read-only.
+    /// `block_device_detection_state`: [`AntiRansomwareVolumeBlockDeviceDetectionState`](crate::AntiRansomwareVolumeBlockDeviceDetectionState), since ONTAP 9.17 (`evaluation_period`, `active_unsuitable_workload`, `active_suitable_workload`); read-only.
     pub block_device_detection_state: Option<AntiRansomwareVolumeBlockDeviceDetectionState>,
-    /// `clear_suspect`: [`AntiRansomwareVolumeClearSuspect`](crate::AntiRansomwareVolumeClearSuspect); read and written.
+    /// `clear_suspect`: [`AntiRansomwareVolumeClearSuspect`](crate::AntiRansomwareVolumeClearSuspect), since ONTAP 9.18; read and written.
     pub clear_suspect: Option<AntiRansomwareVolumeClearSuspect>,
-    /// `dry_run_start_time`: timestamp ([`ontap::Timestamp`]); read-only.
+    /// `dry_run_start_time`: timestamp ([`ontap::Timestamp`]), since ONTAP 9.10; read-only.
     pub dry_run_start_time: Option<ontap::Timestamp>,
-    /// `event_log`: [`AntiRansomwareVolumeEventLog`](crate::AntiRansomwareVolumeEventLog); read and written.
+    /// `event_log`: [`AntiRansomwareVolumeEventLog`](crate::AntiRansomwareVolumeEventLog), since ONTAP 9.14; read and written.
     pub event_log: Option<AntiRansomwareVolumeEventLog>,
-    /// `space`: [`AntiRansomwareVolumeSpace`](crate::AntiRansomwareVolumeSpace); read-only.
+    /// `space`: [`AntiRansomwareVolumeSpace`](crate::AntiRansomwareVolumeSpace), since ONTAP 9.10; read-only.
     pub space: Option<AntiRansomwareVolumeSpace>,
-    /// `state`: [`AntiRansomwareVolumeState`](crate::AntiRansomwareVolumeState) (`disabled`, `disable_in_progress`, `dry_run`, `enabled`, `paused`, `enable_paused`, `dry_run_paused`); read and written.
+    /// `state`: [`AntiRansomwareVolumeState`](crate::AntiRansomwareVolumeState), since ONTAP 9.10 (`disabled`, `disable_in_progress`, `dry_run`, `enabled`, `paused`, `enable_paused`, `dry_run_paused`); read and written.
     pub state: Option<AntiRansomwareVolumeState>,
-    /// `surge_as_normal`: boolean; read and written.
+    /// `surge_as_normal`: boolean, since ONTAP 9.11; read and written.
     pub surge_as_normal: Option<bool>,
-    /// `surge_usage`: [`AntiRansomwareVolumeSurgeUsage`](crate::AntiRansomwareVolumeSurgeUsage); read-only.
+    /// `surge_usage`: [`AntiRansomwareVolumeSurgeUsage`](crate::AntiRansomwareVolumeSurgeUsage), since ONTAP 9.16; read-only.
     pub surge_usage: Option<AntiRansomwareVolumeSurgeUsage>,
-    /// `suspect_files`: list of [`AntiRansomwareVolumeSuspectFiles`](crate::AntiRansomwareVolumeSuspectFiles); read-only.
+    /// `suspect_files`: list of [`AntiRansomwareVolumeSuspectFiles`](crate::AntiRansomwareVolumeSuspectFiles), since ONTAP 9.10; read-only.
     pub suspect_files: Option<Vec<AntiRansomwareVolumeSuspectFiles>>,
-    /// `typical_usage`: [`AntiRansomwareVolumeTypicalUsage`](crate::AntiRansomwareVolumeTypicalUsage); read-only.
+    /// `typical_usage`: [`AntiRansomwareVolumeTypicalUsage`](crate::AntiRansomwareVolumeTypicalUsage), since ONTAP 9.16; read-only.
     pub typical_usage: Option<AntiRansomwareVolumeTypicalUsage>,
-    /// `update_baseline_from_surge`: boolean; read and written.
+    /// `update_baseline_from_surge`: boolean, since ONTAP 9.15; read and written.
     pub update_baseline_from_surge: Option<bool>,
-    /// `workload`: [`AntiRansomwareVolumeWorkload`](crate::AntiRansomwareVolumeWorkload); read and written.
+    /// `workload`: [`AntiRansomwareVolumeWorkload`](crate::AntiRansomwareVolumeWorkload), since ONTAP 9.16; read and written.
     pub workload: Option<AntiRansomwareVolumeWorkload>,
 }
 

@@ -5,30 +5,30 @@
 /// An object of the model's `anti_ransomware_volume_attack_detection_parameters` definition, held by [`AntiRansomwareVolume`](crate::AntiRansomwareVolume)'s `attack_detection_parameters`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct AntiRansomwareVolumeAttackDetectionParameters {
-    /// `based_on_file_create_op_rate`: boolean; read and written.
+    /// `based_on_file_create_op_rate`: boolean, since ONTAP 9.11; read and written.
     pub based_on_file_create_op_rate: Option<bool>,
-    /// `based_on_file_delete_op_rate`: boolean; read and written.
+    /// `based_on_file_delete_op_rate`: boolean, since ONTAP 9.11; read and written.
     pub based_on_file_delete_op_rate: Option<bool>,
-    /// `based_on_file_rename_op_rate`: boolean; read and written.
+    /// `based_on_file_rename_op_rate`: boolean, since ONTAP 9.11; read and written.
     pub based_on_file_rename_op_rate: Option<bool>,
-    /// `based_on_high_entropy_data_rate`: boolean; read and written.
+    /// `based_on_high_entropy_data_rate`: boolean, since ONTAP 9.11; read and written.
     pub based_on_high_entropy_data_rate: Option<bool>,
-    /// `based_on_never_seen_before_file_extension`: boolean; read and written.
+    /// `based_on_never_seen_before_file_extension`: boolean, since ONTAP 9.11; read and written.
     pub based_on_never_seen_before_file_extension: Option<bool>,
-    /// `block_device_auto_learned_encryption_threshold`: integer; read and written.
+    /// `block_device_auto_learned_encryption_threshold`: integer, since ONTAP 9.17; read and written.
     pub block_device_auto_learned_encryption_threshold: Option<i64>,
-    /// `file_create_op_rate_surge_notify_percent`: integer; read and written.
+    /// `file_create_op_rate_surge_notify_percent`: integer, since ONTAP 9.11; read and written.
     pub file_create_op_rate_surge_notify_percent: Option<i64>,
-    /// `file_delete_op_rate_surge_notify_percent`: integer; read and written.
+    /// `file_delete_op_rate_surge_notify_percent`: integer, since ONTAP 9.11; read and written.
     pub file_delete_op_rate_surge_notify_percent: Option<i64>,
-    /// `file_rename_op_rate_surge_notify_percent`: integer; read and written.
+    /// `file_rename_op_rate_surge_notify_percent`: integer, since ONTAP 9.11; read and written.
     pub file_rename_op_rate_surge_notify_percent: Option<i64>,
-    /// `high_entropy_data_surge_notify_percent`: integer; read and written.
+    /// `high_entropy_data_surge_notify_percent`: integer, since ONTAP 9.11; read and written.
     pub high_entropy_data_surge_notify_percent: Option<i64>,
-    /// `never_seen_before_file_extension_count_notify_threshold`: integer; read and written.
+    /// `never_seen_before_file_extension_count_notify_threshold`: integer, since ONTAP 9.11; read and written.
     pub never_seen_before_file_extension_count_notify_threshold: Option<i64>,
-    /// `never_seen_before_file_extension_duration_in_hours`: integer; read and written.
+    /// `never_seen_before_file_extension_duration_in_hours`: integer, since ONTAP 9.11; read and written.
     pub never_seen_before_file_extension_duration_in_hours: Option<i64>,
-    /// `relaxing_popular_file_extensions`: boolean; read and written.
+    /// `relaxing_popular_file_extensions`: boolean, since ONTAP 9.11; read and written.
     pub relaxing_popular_file_extensions: Option<bool>,
 }

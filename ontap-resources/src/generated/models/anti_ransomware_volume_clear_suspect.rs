@@ -5,9 +5,9 @@
 /// An object of the model's `anti_ransomware_volume_clear_suspect` definition, held by [`AntiRansomwareVolume`](crate::AntiRansomwareVolume)'s `clear_suspect`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct AntiRansomwareVolumeClearSuspect {
-    /// `phase`: [`AntiRansomwareVolumeClearSuspectPhase`](crate::AntiRansomwareVolumeClearSuspectPhase) (`file_extension_processing`, `snapshot_processing`, `done`); read and written.
+    /// `phase`: [`AntiRansomwareVolumeClearSuspectPhase`](crate::AntiRansomwareVolumeClearSuspectPhase), since ONTAP 9.18 (`file_extension_processing`, `snapshot_processing`, `done`); read and written.
     pub phase: Option<AntiRansomwareVolumeClearSuspectPhase>,
-    /// `start_time`: timestamp ([`ontap::Timestamp`]); read and written.
+    /// `start_time`: timestamp ([`ontap::Timestamp`]), since ONTAP 9.18; read and written.
     pub start_time: Option<ontap::Timestamp>,
 }
 

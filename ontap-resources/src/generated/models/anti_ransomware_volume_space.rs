@@ -5,12 +5,12 @@
 /// An object of the model's `anti_ransomware_volume_space` definition, held by [`AntiRansomwareVolume`](crate::AntiRansomwareVolume)'s `space`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct AntiRansomwareVolumeSpace {
-    /// `snapshot_count`: integer; read-only.
+    /// `snapshot_count`: integer, since ONTAP 9.10; read-only.
     pub snapshot_count: Option<i64>,
-    /// `used`: integer; read-only.
+    /// `used`: integer, since ONTAP 9.10; read-only.
     pub used: Option<i64>,
-    /// `used_by_logs`: integer; read-only.
+    /// `used_by_logs`: integer, since ONTAP 9.10; read-only.
     pub used_by_logs: Option<i64>,
-    /// `used_by_snapshots`: integer; read-only.
+    /// `used_by_snapshots`: integer, since ONTAP 9.10; read-only.
     pub used_by_snapshots: Option<i64>,
 }

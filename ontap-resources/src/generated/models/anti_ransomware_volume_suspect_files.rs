@@ -5,10 +5,10 @@
 /// An object of the model's `anti_ransomware_volume_suspect_files` definition, held by [`AntiRansomwareVolume`](crate::AntiRansomwareVolume)'s `suspect_files`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct AntiRansomwareVolumeSuspectFiles {
-    /// `count`: integer; read-only.
+    /// `count`: integer, since ONTAP 9.10; read-only.
     pub count: Option<i64>,
-    /// `entropy`: string; read-only.
+    /// `entropy`: string, since ONTAP 9.11; read-only.
     pub entropy: Option<String>,
-    /// `format`: string; read-only.
+    /// `format`: string, since ONTAP 9.10; read-only.
     pub format: Option<String>,
 }

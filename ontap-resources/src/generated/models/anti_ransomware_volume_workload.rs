@@ -11,18 +11,18 @@ use crate::{
 /// An object of the model's `anti_ransomware_volume_workload` definition, held by [`AntiRansomwareVolume`](crate::AntiRansomwareVolume)'s `workload`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct AntiRansomwareVolumeWorkload {
-    /// `file_extension_types_count`: integer; read-only.
+    /// `file_extension_types_count`: integer, since ONTAP 9.11; read-only.
     pub file_extension_types_count: Option<i64>,
-    /// `file_extensions_observed`: list of string; read-only.
+    /// `file_extensions_observed`: list of string, since ONTAP 9.11; read-only.
     pub file_extensions_observed: Option<Vec<String>>,
-    /// `historical_statistics`: [`AntiRansomwareVolumeWorkloadHistoricalStatistics`](crate::AntiRansomwareVolumeWorkloadHistoricalStatistics); read-only.
+    /// `historical_statistics`: [`AntiRansomwareVolumeWorkloadHistoricalStatistics`](crate::AntiRansomwareVolumeWorkloadHistoricalStatistics), since ONTAP 9.16; read-only.
     pub historical_statistics: Option<AntiRansomwareVolumeWorkloadHistoricalStatistics>,
-    /// `newly_observed_file_extensions`: list of [`AntiRansomwareVolumeWorkloadNewlyObservedFileExtensions`](crate::AntiRansomwareVolumeWorkloadNewlyObservedFileExtensions); read-only.
+    /// `newly_observed_file_extensions`: list of [`AntiRansomwareVolumeWorkloadNewlyObservedFileExtensions`](crate::AntiRansomwareVolumeWorkloadNewlyObservedFileExtensions), since ONTAP 9.16; read-only.
     pub newly_observed_file_extensions: Option<Vec<AntiRansomwareVolumeWorkloadNewlyObservedFileExtensions>>,
-    /// `surge_statistics`: [`AntiRansomwareVolumeWorkloadSurgeStatistics`](crate::AntiRansomwareVolumeWorkloadSurgeStatistics); read-only.
+    /// `surge_statistics`: [`AntiRansomwareVolumeWorkloadSurgeStatistics`](crate::AntiRansomwareVolumeWorkloadSurgeStatistics), since ONTAP 9.16; read-only.
     pub surge_statistics: Option<AntiRansomwareVolumeWorkloadSurgeStatistics>,
-    /// `surge_usage`: [`AntiRansomwareVolumeWorkloadSurgeUsage`](crate::AntiRansomwareVolumeWorkloadSurgeUsage); read-only.
+    /// `surge_usage`: [`AntiRansomwareVolumeWorkloadSurgeUsage`](crate::AntiRansomwareVolumeWorkloadSurgeUsage), since ONTAP 9.11; read-only.
     pub surge_usage: Option<AntiRansomwareVolumeWorkloadSurgeUsage>,
-    /// `typical_usage`: [`AntiRansomwareVolumeTypicalUsage`](crate::AntiRansomwareVolumeTypicalUsage); read-only.
+    /// `typical_usage`: [`AntiRansomwareVolumeTypicalUsage`](crate::AntiRansomwareVolumeTypicalUsage), since ONTAP 9.11; read-only.
     pub typical_usage: Option<AntiRansomwareVolumeTypicalUsage>,
 }

@@ -5,14 +5,14 @@
 /// An object of the model's `anti_ransomware_volume_workload_historical_statistics` definition, held by [`AntiRansomwareVolumeWorkload`](crate::AntiRansomwareVolumeWorkload)'s `historical_statistics`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct AntiRansomwareVolumeWorkloadHistoricalStatistics {
-    /// `file_create_peak_rate_per_minute`: integer; read-only.
+    /// `file_create_peak_rate_per_minute`: integer, since ONTAP 9.16; read-only.
     pub file_create_peak_rate_per_minute: Option<i64>,
-    /// `file_delete_peak_rate_per_minute`: integer; read-only.
+    /// `file_delete_peak_rate_per_minute`: integer, since ONTAP 9.16; read-only.
     pub file_delete_peak_rate_per_minute: Option<i64>,
-    /// `file_rename_peak_rate_per_minute`: integer; read-only.
+    /// `file_rename_peak_rate_per_minute`: integer, since ONTAP 9.16; read-only.
     pub file_rename_peak_rate_per_minute: Option<i64>,
-    /// `high_entropy_data_write_peak_percent`: integer; read-only.
+    /// `high_entropy_data_write_peak_percent`: integer, since ONTAP 9.16; read-only.
     pub high_entropy_data_write_peak_percent: Option<i64>,
-    /// `high_entropy_data_write_peak_rate_kb_per_minute`: integer; read-only.
+    /// `high_entropy_data_write_peak_rate_kb_per_minute`: integer, since ONTAP 9.16; read-only.
     pub high_entropy_data_write_peak_rate_kb_per_minute: Option<i64>,
 }

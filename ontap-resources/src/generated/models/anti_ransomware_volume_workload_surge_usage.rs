@@ -7,18 +7,18 @@ use crate::AntiRansomwareVolumeWorkloadSurgeUsageNewlyObservedFileExtensions;
 /// An object of the model's `anti_ransomware_volume_workload_surge_usage` definition, held by [`AntiRansomwareVolumeWorkload`](crate::AntiRansomwareVolumeWorkload)'s `surge_usage`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct AntiRansomwareVolumeWorkloadSurgeUsage {
-    /// `file_create_peak_rate_per_minute`: integer; read-only.
+    /// `file_create_peak_rate_per_minute`: integer, since ONTAP 9.11; read-only.
     pub file_create_peak_rate_per_minute: Option<i64>,
-    /// `file_delete_peak_rate_per_minute`: integer; read-only.
+    /// `file_delete_peak_rate_per_minute`: integer, since ONTAP 9.11; read-only.
     pub file_delete_peak_rate_per_minute: Option<i64>,
-    /// `file_rename_peak_rate_per_minute`: integer; read-only.
+    /// `file_rename_peak_rate_per_minute`: integer, since ONTAP 9.11; read-only.
     pub file_rename_peak_rate_per_minute: Option<i64>,
-    /// `high_entropy_data_write_peak_percent`: integer; read-only.
+    /// `high_entropy_data_write_peak_percent`: integer, since ONTAP 9.11; read-only.
     pub high_entropy_data_write_peak_percent: Option<i64>,
-    /// `high_entropy_data_write_peak_rate_kb_per_minute`: integer; read-only.
+    /// `high_entropy_data_write_peak_rate_kb_per_minute`: integer, since ONTAP 9.11; read-only.
     pub high_entropy_data_write_peak_rate_kb_per_minute: Option<i64>,
-    /// `newly_observed_file_extensions`: list of [`AntiRansomwareVolumeWorkloadSurgeUsageNewlyObservedFileExtensions`](crate::AntiRansomwareVolumeWorkloadSurgeUsageNewlyObservedFileExtensions); read-only.
+    /// `newly_observed_file_extensions`: list of [`AntiRansomwareVolumeWorkloadSurgeUsageNewlyObservedFileExtensions`](crate::AntiRansomwareVolumeWorkloadSurgeUsageNewlyObservedFileExtensions), since ONTAP 9.11; read-only.
     pub newly_observed_file_extensions: Option<Vec<AntiRansomwareVolumeWorkloadSurgeUsageNewlyObservedFileExtensions>>,
-    /// `time`: timestamp ([`ontap::Timestamp`]); read-only.
+    /// `time`: timestamp ([`ontap::Timestamp`]), since ONTAP 9.11; read-only.
     pub time: Option<ontap::Timestamp>,
 }

@@ -5,8 +5,8 @@
 /// An object of the model's `anti_ransomware_volume_workload_surge_usage_newly_observed_file_extensions` definition, held by [`AntiRansomwareVolumeWorkloadSurgeUsage`](crate::AntiRansomwareVolumeWorkloadSurgeUsage)'s `newly_observed_file_extensions`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct AntiRansomwareVolumeWorkloadSurgeUsageNewlyObservedFileExtensions {
-    /// `count`: integer; read-only.
+    /// `count`: integer, since ONTAP 9.11; read-only.
     pub count: Option<i64>,
-    /// `name`: string; read-only.
+    /// `name`: string, since ONTAP 9.11; read-only.
     pub name: Option<String>,
 }

@@ -9,7 +9,7 @@ use crate::{ApplicationLunObject, ApplicationNamespaceObject, ApplicationVolumeO
 pub struct ApplicationBackingStorage {
     /// `luns`: list of [`ApplicationLunObject`](crate::ApplicationLunObject); read and written.
     pub luns: Option<Vec<ApplicationLunObject>>,
-    /// `namespaces`: list of [`ApplicationNamespaceObject`](crate::ApplicationNamespaceObject); read and written.
+    /// `namespaces`: list of [`ApplicationNamespaceObject`](crate::ApplicationNamespaceObject), since ONTAP 9.7; read and written.
     pub namespaces: Option<Vec<ApplicationNamespaceObject>>,
     /// `volumes`: list of [`ApplicationVolumeObject`](crate::ApplicationVolumeObject); read and written.
     pub volumes: Option<Vec<ApplicationVolumeObject>>,

@@ -5,7 +5,7 @@
 /// An object of the model's `application_links` definition, held by [`Application`](crate::Application)'s `_links`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct ApplicationLinks {
-    /// `self`: [`ontap::Href`]; read-only.
+    /// `self`: [`ontap::Href`], since ONTAP 9.7; read-only.
     #[model(rename = "self")]
     pub self_: Option<ontap::Href>,
     /// `snapshots`: [`ontap::Href`]; read-only.

@@ -5,7 +5,7 @@
 /// An object of the model's `application_lun_object` definition, held by [`ApplicationBackingStorage`](crate::ApplicationBackingStorage)'s `luns`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct ApplicationLunObject {
-    /// `creation_timestamp`: timestamp ([`ontap::Timestamp`]); read-only.
+    /// `creation_timestamp`: timestamp ([`ontap::Timestamp`]), since ONTAP 9.7; read-only.
     pub creation_timestamp: Option<ontap::Timestamp>,
     /// `path`: string; read-only.
     pub path: Option<String>,

@@ -5,15 +5,15 @@
 /// An object of the model's `application_namespace_object` definition, held by [`ApplicationBackingStorage`](crate::ApplicationBackingStorage)'s `namespaces`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct ApplicationNamespaceObject {
-    /// `_links`: [`ontap::Links`]; read-only.
+    /// `_links`: [`ontap::Links`], since ONTAP 9.7; read-only.
     #[model(rename = "_links")]
     pub links: Option<ontap::Links>,
-    /// `creation_timestamp`: timestamp ([`ontap::Timestamp`]); read-only.
+    /// `creation_timestamp`: timestamp ([`ontap::Timestamp`]), since ONTAP 9.7; read-only.
     pub creation_timestamp: Option<ontap::Timestamp>,
-    /// `name`: string; read-only.
+    /// `name`: string, since ONTAP 9.7; read-only.
     pub name: Option<String>,
-    /// `size`: integer; read-only.
+    /// `size`: integer, since ONTAP 9.7; read-only.
     pub size: Option<i64>,
-    /// `uuid`: string; read-only.
+    /// `uuid`: string, since ONTAP 9.7; read-only.
     pub uuid: Option<String>,
 }

@@ -7,10 +7,10 @@ use crate::{ApplicationNvmeAccessBackingStorage, ApplicationSubsystemMapObject};
 /// An object of the model's `application_nvme_access` definition, held by [`ApplicationComponent`](crate::ApplicationComponent)'s `nvme_access`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct ApplicationNvmeAccess {
-    /// `backing_storage`: [`ApplicationNvmeAccessBackingStorage`](crate::ApplicationNvmeAccessBackingStorage); read-only.
+    /// `backing_storage`: [`ApplicationNvmeAccessBackingStorage`](crate::ApplicationNvmeAccessBackingStorage), since ONTAP 9.7; read-only.
     pub backing_storage: Option<ApplicationNvmeAccessBackingStorage>,
-    /// `is_clone`: boolean; read-only.
+    /// `is_clone`: boolean, since ONTAP 9.7; read-only.
     pub is_clone: Option<bool>,
-    /// `subsystem_map`: [`ApplicationSubsystemMapObject`](crate::ApplicationSubsystemMapObject); read and written.
+    /// `subsystem_map`: [`ApplicationSubsystemMapObject`](crate::ApplicationSubsystemMapObject), since ONTAP 9.7; read and written.
     pub subsystem_map: Option<ApplicationSubsystemMapObject>,
 }

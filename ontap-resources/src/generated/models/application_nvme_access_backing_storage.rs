@@ -5,10 +5,10 @@
 /// An object of the model's `application_nvme_access_backing_storage` definition, held by [`ApplicationNvmeAccess`](crate::ApplicationNvmeAccess)'s `backing_storage`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct ApplicationNvmeAccessBackingStorage {
-    /// `type`: [`ApplicationNvmeAccessBackingStorageType`](crate::ApplicationNvmeAccessBackingStorageType) (`namespace`); read-only.
+    /// `type`: [`ApplicationNvmeAccessBackingStorageType`](crate::ApplicationNvmeAccessBackingStorageType), since ONTAP 9.7 (`namespace`); read-only.
     #[model(rename = "type")]
     pub type_: Option<ApplicationNvmeAccessBackingStorageType>,
-    /// `uuid`: string; read-only.
+    /// `uuid`: string, since ONTAP 9.7; read-only.
     pub uuid: Option<String>,
 }
 

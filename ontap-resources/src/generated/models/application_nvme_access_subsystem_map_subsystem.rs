@@ -7,13 +7,13 @@ use crate::ApplicationNvmeAccessSubsystemMapSubsystemHosts;
 /// An object of the model's `application_nvme_access_subsystem_map_subsystem` definition, held by [`ApplicationSubsystemMapObject`](crate::ApplicationSubsystemMapObject)'s `subsystem`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct ApplicationNvmeAccessSubsystemMapSubsystem {
-    /// `_links`: [`ontap::Links`]; read-only.
+    /// `_links`: [`ontap::Links`], since ONTAP 9.7; read-only.
     #[model(rename = "_links")]
     pub links: Option<ontap::Links>,
-    /// `hosts`: list of [`ApplicationNvmeAccessSubsystemMapSubsystemHosts`](crate::ApplicationNvmeAccessSubsystemMapSubsystemHosts); read-only.
+    /// `hosts`: list of [`ApplicationNvmeAccessSubsystemMapSubsystemHosts`](crate::ApplicationNvmeAccessSubsystemMapSubsystemHosts), since ONTAP 9.7; read-only.
     pub hosts: Option<Vec<ApplicationNvmeAccessSubsystemMapSubsystemHosts>>,
-    /// `name`: string; read-only.
+    /// `name`: string, since ONTAP 9.7; read-only.
     pub name: Option<String>,
-    /// `uuid`: string; read-only.
+    /// `uuid`: string, since ONTAP 9.7; read-only.
     pub uuid: Option<String>,
 }

@@ -7,9 +7,9 @@ use crate::ApplicationNvmeAccessSubsystemMapSubsystemHostsLinks;
 /// An object of the model's `application_nvme_access_subsystem_map_subsystem_hosts` definition, held by [`ApplicationNvmeAccessSubsystemMapSubsystem`](crate::ApplicationNvmeAccessSubsystemMapSubsystem)'s `hosts`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct ApplicationNvmeAccessSubsystemMapSubsystemHosts {
-    /// `_links`: [`ApplicationNvmeAccessSubsystemMapSubsystemHostsLinks`](crate::ApplicationNvmeAccessSubsystemMapSubsystemHostsLinks); read and written.
+    /// `_links`: [`ApplicationNvmeAccessSubsystemMapSubsystemHostsLinks`](crate::ApplicationNvmeAccessSubsystemMapSubsystemHostsLinks), since ONTAP 9.7; read and written.
     #[model(rename = "_links")]
     pub links: Option<ApplicationNvmeAccessSubsystemMapSubsystemHostsLinks>,
-    /// `nqn`: string; read-only.
+    /// `nqn`: string, since ONTAP 9.7; read-only.
     pub nqn: Option<String>,
 }

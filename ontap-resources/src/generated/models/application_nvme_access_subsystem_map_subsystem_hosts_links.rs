@@ -5,7 +5,7 @@
 /// An object of the model's `application_nvme_access_subsystem_map_subsystem_hosts_links` definition, held by `ApplicationNvmeAccessSubsystemMapSubsystemHosts`'s `_links`, `AutoUpdateInfo`'s `_links`, `AutoUpdateStatus`'s `_links` and 1 more.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct ApplicationNvmeAccessSubsystemMapSubsystemHostsLinks {
-    /// `self`: [`ontap::Links`]; read-only.
+    /// `self`: [`ontap::Links`], since ONTAP 9.7; read-only.
     #[model(rename = "self")]
     pub self_: Option<ontap::Links>,
 }

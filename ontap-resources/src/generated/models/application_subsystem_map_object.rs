@@ -7,10 +7,10 @@ use crate::ApplicationNvmeAccessSubsystemMapSubsystem;
 /// An object of the model's `application_subsystem_map_object` definition, held by [`ApplicationNvmeAccess`](crate::ApplicationNvmeAccess)'s `subsystem_map`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct ApplicationSubsystemMapObject {
-    /// `anagrpid`: string; read-only.
+    /// `anagrpid`: string, since ONTAP 9.7; read-only.
     pub anagrpid: Option<String>,
-    /// `nsid`: string; read-only.
+    /// `nsid`: string, since ONTAP 9.7; read-only.
     pub nsid: Option<String>,
-    /// `subsystem`: [`ApplicationNvmeAccessSubsystemMapSubsystem`](crate::ApplicationNvmeAccessSubsystemMapSubsystem); read-only.
+    /// `subsystem`: [`ApplicationNvmeAccessSubsystemMapSubsystem`](crate::ApplicationNvmeAccessSubsystemMapSubsystem), since ONTAP 9.7; read-only.
     pub subsystem: Option<ApplicationNvmeAccessSubsystemMapSubsystem>,
 }

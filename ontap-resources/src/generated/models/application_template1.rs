@@ -12,7 +12,7 @@ pub struct ApplicationTemplate1 {
     pub links: Option<ontap::Links>,
     /// `name`: string; read, and written on creation.
     pub name: Option<String>,
-    /// `protocol`: [`ApplicationProtocol`](crate::ApplicationProtocol) (`nas`, `nvme`, `s3`, `san`); read-only.
+    /// `protocol`: [`ApplicationProtocol`](crate::ApplicationProtocol), values `nvme` since 9.7, `s3` since 9.8 (`nas`, `nvme`, `s3`, `san`); read-only.
     pub protocol: Option<ApplicationProtocol>,
     /// `version`: integer; read-only.
     pub version: Option<i64>,

@@ -5,7 +5,7 @@
 /// An object of the model's `application_volume_object` definition, held by [`ApplicationBackingStorage`](crate::ApplicationBackingStorage)'s `volumes`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct ApplicationVolumeObject {
-    /// `creation_timestamp`: timestamp ([`ontap::Timestamp`]); read-only.
+    /// `creation_timestamp`: timestamp ([`ontap::Timestamp`]), since ONTAP 9.7; read-only.
     pub creation_timestamp: Option<ontap::Timestamp>,
     /// `name`: string; read-only.
     pub name: Option<String>,

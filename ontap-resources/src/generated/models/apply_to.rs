@@ -5,10 +5,10 @@
 /// An object of the model's `apply_to` definition, held by [`Acl`](crate::Acl)'s `apply_to`, [`FileDirectorySecurityAcl`](crate::FileDirectorySecurityAcl)'s `apply_to`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct ApplyTo {
-    /// `files`: boolean; read and written.
+    /// `files`: boolean, since ONTAP 9.9; read and written.
     pub files: Option<bool>,
-    /// `sub_folders`: boolean; read and written.
+    /// `sub_folders`: boolean, since ONTAP 9.9; read and written.
     pub sub_folders: Option<bool>,
-    /// `this_folder`: boolean; read and written.
+    /// `this_folder`: boolean, since ONTAP 9.9; read and written.
     pub this_folder: Option<bool>,
 }

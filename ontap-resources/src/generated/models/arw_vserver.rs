@@ -7,6 +7,6 @@ use crate::ArwVserverEventLog;
 /// An object of the model's `arw_vserver` definition, held by [`Svm`](crate::Svm)'s `anti_ransomware`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct ArwVserver {
-    /// `event_log`: [`ArwVserverEventLog`](crate::ArwVserverEventLog); read and written.
+    /// `event_log`: [`ArwVserverEventLog`](crate::ArwVserverEventLog), since ONTAP 9.14; read and written.
     pub event_log: Option<ArwVserverEventLog>,
 }

@@ -5,8 +5,8 @@
 /// An object of the model's `arw_vserver_event_log` definition, held by [`ArwVserver`](crate::ArwVserver)'s `event_log`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct ArwVserverEventLog {
-    /// `is_enabled_on_new_file_extension_seen`: boolean; read and written.
+    /// `is_enabled_on_new_file_extension_seen`: boolean, since ONTAP 9.14; read and written.
     pub is_enabled_on_new_file_extension_seen: Option<bool>,
-    /// `is_enabled_on_snapshot_copy_creation`: boolean; read and written.
+    /// `is_enabled_on_snapshot_copy_creation`: boolean, since ONTAP 9.14; read and written.
     pub is_enabled_on_snapshot_copy_creation: Option<bool>,
 }

@@ -5,9 +5,9 @@
 /// An object of the model's `audit_events` definition, held by [`Audit`](crate::Audit)'s `events`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct AuditEvents {
-    /// `async_delete`: boolean; read and written.
+    /// `async_delete`: boolean, since ONTAP 9.16; read and written.
     pub async_delete: Option<bool>,
-    /// `audit_policy_change`: boolean; read and written.
+    /// `audit_policy_change`: boolean, since ONTAP 9.16; read and written.
     pub audit_policy_change: Option<bool>,
     /// `authorization_policy`: boolean; read and written.
     pub authorization_policy: Option<bool>,

@@ -5,12 +5,12 @@
 /// An object of the model's `auto_update_info_eula` definition, held by [`AutoUpdateInfo`](crate::AutoUpdateInfo)'s `eula`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct AutoUpdateInfoEula {
-    /// `accepted`: boolean; read-only.
+    /// `accepted`: boolean, since ONTAP 9.10; read-only.
     pub accepted: Option<bool>,
-    /// `accepted_ip_address`: string; read-only.
+    /// `accepted_ip_address`: string, since ONTAP 9.10; read-only.
     pub accepted_ip_address: Option<String>,
-    /// `accepted_timestamp`: timestamp ([`ontap::Timestamp`]); read-only.
+    /// `accepted_timestamp`: timestamp ([`ontap::Timestamp`]), since ONTAP 9.10; read-only.
     pub accepted_timestamp: Option<ontap::Timestamp>,
-    /// `user_id_accepted`: string; read-only.
+    /// `user_id_accepted`: string, since ONTAP 9.10; read-only.
     pub user_id_accepted: Option<String>,
 }

@@ -7,11 +7,11 @@ use crate::{AutosupportConnectivityCorrectiveAction, AutosupportConnectivityIssu
 /// An object of the model's `autosupport_issues` definition, held by [`Autosupport`](crate::Autosupport)'s `issues`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct AutosupportIssues {
-    /// `component`: [`AutosupportIssuesComponent`](crate::AutosupportIssuesComponent) (`https_put_destination`, `https_post_destination`, `mail_server`, `ondemand_server`); read and written.
+    /// `component`: [`AutosupportIssuesComponent`](crate::AutosupportIssuesComponent), since ONTAP 9.14 (`https_put_destination`, `https_post_destination`, `mail_server`, `ondemand_server`); read and written.
     pub component: Option<AutosupportIssuesComponent>,
     /// `corrective_action`: [`AutosupportConnectivityCorrectiveAction`](crate::AutosupportConnectivityCorrectiveAction); read and written.
     pub corrective_action: Option<AutosupportConnectivityCorrectiveAction>,
-    /// `destination`: string; read-only.
+    /// `destination`: string, since ONTAP 9.14; read-only.
     pub destination: Option<String>,
     /// `issue`: [`AutosupportConnectivityIssue`](crate::AutosupportConnectivityIssue); read and written.
     pub issue: Option<AutosupportConnectivityIssue>,

@@ -5,10 +5,10 @@
 /// An object of the model's `aws_connectivity` definition, held by [`AwsKms`](crate::AwsKms)'s `amazon_reachability`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct AwsConnectivity {
-    /// `code`: string; read-only.
+    /// `code`: string, since ONTAP 9.11; read-only.
     pub code: Option<String>,
-    /// `message`: string; read-only.
+    /// `message`: string, since ONTAP 9.11; read-only.
     pub message: Option<String>,
-    /// `reachable`: boolean; read-only.
+    /// `reachable`: boolean, since ONTAP 9.11; read-only.
     pub reachable: Option<bool>,
 }

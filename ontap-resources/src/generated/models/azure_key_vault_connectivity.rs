@@ -5,10 +5,10 @@
 /// An object of the model's `azure_key_vault_connectivity` definition, held by [`AzureKeyVault`](crate::AzureKeyVault)'s `azure_reachability`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct AzureKeyVaultConnectivity {
-    /// `code`: string; read-only.
+    /// `code`: string, since ONTAP 9.8; read-only.
     pub code: Option<String>,
-    /// `message`: string; read-only.
+    /// `message`: string, since ONTAP 9.8; read-only.
     pub message: Option<String>,
-    /// `reachable`: boolean; read-only.
+    /// `reachable`: boolean, since ONTAP 9.8; read-only.
     pub reachable: Option<bool>,
 }

@@ -7,12 +7,12 @@ use crate::NodeReference;
 /// An object of the model's `azure_key_vault_ekmip_reachability` definition, held by [`GcpKms`](crate::GcpKms)'s `ekmip_reachability`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct AzureKeyVaultEkmipReachability {
-    /// `code`: string; read and written.
+    /// `code`: string, since ONTAP 9.9; read and written.
     pub code: Option<String>,
-    /// `message`: string; read and written.
+    /// `message`: string, since ONTAP 9.9; read and written.
     pub message: Option<String>,
-    /// `node`: [`NodeReference`](crate::NodeReference); read and written.
+    /// `node`: [`NodeReference`](crate::NodeReference), since ONTAP 9.9; read and written.
     pub node: Option<NodeReference>,
-    /// `reachable`: boolean; read and written.
+    /// `reachable`: boolean, since ONTAP 9.9; read and written.
     pub reachable: Option<bool>,
 }

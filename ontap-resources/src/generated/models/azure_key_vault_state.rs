@@ -5,10 +5,10 @@
 /// An object of the model's `azure_key_vault_state` definition, held by [`AzureKeyVault`](crate::AzureKeyVault)'s `state`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct AzureKeyVaultState {
-    /// `available`: boolean; read-only.
+    /// `available`: boolean, since ONTAP 9.8; read-only.
     pub available: Option<bool>,
-    /// `code`: string; read-only.
+    /// `code`: string, since ONTAP 9.8; read-only.
     pub code: Option<String>,
-    /// `message`: string; read-only.
+    /// `message`: string, since ONTAP 9.8; read-only.
     pub message: Option<String>,
 }

@@ -5,6 +5,6 @@
 /// An object of the model's `backup_node` definition, held by [`ConfigurationBackupFile`](crate::ConfigurationBackupFile)'s `backup_nodes`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct BackupNode {
-    /// `name`: string; read and written.
+    /// `name`: string, since ONTAP 9.7; read and written.
     pub name: Option<String>,
 }

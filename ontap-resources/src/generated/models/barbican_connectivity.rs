@@ -5,10 +5,10 @@
 /// An object of the model's `barbican_connectivity` definition, held by [`Barbican`](crate::Barbican)'s `barbican_reachability`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct BarbicanConnectivity {
-    /// `code`: string; read-only.
+    /// `code`: string, since ONTAP 9.17; read-only.
     pub code: Option<String>,
-    /// `message`: string; read-only.
+    /// `message`: string, since ONTAP 9.17; read-only.
     pub message: Option<String>,
-    /// `reachable`: boolean; read-only.
+    /// `reachable`: boolean, since ONTAP 9.17; read-only.
     pub reachable: Option<bool>,
 }

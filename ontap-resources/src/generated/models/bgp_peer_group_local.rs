@@ -7,10 +7,10 @@ use crate::{BgpPeerGroupLocalIp, IpInterfaceReference, PortReference};
 /// An object of the model's `bgp_peer_group_local` definition, held by [`BgpPeerGroup`](crate::BgpPeerGroup)'s `local`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct BgpPeerGroupLocal {
-    /// `interface`: [`IpInterfaceReference`](crate::IpInterfaceReference); read, and written on creation.
+    /// `interface`: [`IpInterfaceReference`](crate::IpInterfaceReference), since ONTAP 9.7; read, and written on creation.
     pub interface: Option<IpInterfaceReference>,
-    /// `ip`: [`BgpPeerGroupLocalIp`](crate::BgpPeerGroupLocalIp); written on creation only.
+    /// `ip`: [`BgpPeerGroupLocalIp`](crate::BgpPeerGroupLocalIp), since ONTAP 9.7; written on creation only.
     pub ip: Option<BgpPeerGroupLocalIp>,
-    /// `port`: [`PortReference`](crate::PortReference); read, and written on creation.
+    /// `port`: [`PortReference`](crate::PortReference), since ONTAP 9.7; read, and written on creation.
     pub port: Option<PortReference>,
 }

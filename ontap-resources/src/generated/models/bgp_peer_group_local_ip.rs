@@ -5,8 +5,8 @@
 /// An object of the model's `bgp_peer_group_local_ip` definition, held by [`BgpPeerGroupLocal`](crate::BgpPeerGroupLocal)'s `ip`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct BgpPeerGroupLocalIp {
-    /// `address`: string; read and written.
+    /// `address`: string, since ONTAP 9.7; read and written.
     pub address: Option<String>,
-    /// `netmask`: string; read and written.
+    /// `netmask`: string, since ONTAP 9.7; read and written.
     pub netmask: Option<String>,
 }

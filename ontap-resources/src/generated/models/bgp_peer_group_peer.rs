@@ -5,14 +5,14 @@
 /// An object of the model's `bgp_peer_group_peer` definition, held by [`BgpPeerGroup`](crate::BgpPeerGroup)'s `peer`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct BgpPeerGroupPeer {
-    /// `address`: string; read and written.
+    /// `address`: string, since ONTAP 9.7; read and written.
     pub address: Option<String>,
-    /// `asn`: integer; read, and written on creation.
+    /// `asn`: integer, since ONTAP 9.7; read, and written on creation.
     pub asn: Option<i64>,
-    /// `is_next_hop`: boolean; read and written.
+    /// `is_next_hop`: boolean, since ONTAP 9.9; read and written.
     pub is_next_hop: Option<bool>,
-    /// `md5_enabled`: boolean; read and written.
+    /// `md5_enabled`: boolean, since ONTAP 9.16; read and written.
     pub md5_enabled: Option<bool>,
-    /// `md5_secret`: secret string ([`ontap::Secret`]), 1 to 79 characters; read and written; printed as `*********`.
+    /// `md5_secret`: secret string ([`ontap::Secret`]), 1 to 79 characters, since ONTAP 9.16; read and written; printed as `*********`.
     pub md5_secret: Option<ontap::Secret>,
 }

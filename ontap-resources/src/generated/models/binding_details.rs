@@ -7,8 +7,8 @@ use crate::BindingStatus;
 /// An object of the model's `binding_details` definition, held by [`ClusterNisService`](crate::ClusterNisService)'s `binding_details`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct BindingDetails {
-    /// `server`: string, 1 to 255 characters; read and written.
+    /// `server`: string, 1 to 255 characters, since ONTAP 9.11; read and written.
     pub server: Option<String>,
-    /// `status`: [`BindingStatus`](crate::BindingStatus); read and written.
+    /// `status`: [`BindingStatus`](crate::BindingStatus), since ONTAP 9.11; read and written.
     pub status: Option<BindingStatus>,
 }

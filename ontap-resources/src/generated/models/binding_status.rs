@@ -5,8 +5,8 @@
 /// An object of the model's `binding_status` definition, held by `BindingDetails`'s `status`, `ClusterNisServiceBindingDetails`'s `status`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct BindingStatus {
-    /// `code`: string; read and written.
+    /// `code`: string, since ONTAP 9.11; read and written.
     pub code: Option<String>,
-    /// `message`: string; read and written.
+    /// `message`: string, since ONTAP 9.11; read and written.
     pub message: Option<String>,
 }

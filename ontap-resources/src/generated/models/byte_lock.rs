@@ -5,17 +5,17 @@
 /// An object of the model's `byte_lock` definition, held by [`ClientLock`](crate::ClientLock)'s `byte_lock`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct ByteLock {
-    /// `exclusive`: boolean; read-only.
+    /// `exclusive`: boolean, since ONTAP 9.10; read-only.
     pub exclusive: Option<bool>,
-    /// `length`: integer; read-only.
+    /// `length`: integer, since ONTAP 9.10; read-only.
     pub length: Option<i64>,
-    /// `mandatory`: boolean; read-only.
+    /// `mandatory`: boolean, since ONTAP 9.10; read-only.
     pub mandatory: Option<bool>,
-    /// `offset`: integer; read-only.
+    /// `offset`: integer, since ONTAP 9.10; read-only.
     pub offset: Option<i64>,
-    /// `soft`: boolean; read-only.
+    /// `soft`: boolean, since ONTAP 9.10; read-only.
     pub soft: Option<bool>,
-    /// `super`: boolean; read-only.
+    /// `super`: boolean, since ONTAP 9.10; read-only.
     #[model(rename = "super")]
     pub super_: Option<bool>,
 }

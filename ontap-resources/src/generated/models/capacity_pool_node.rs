@@ -7,8 +7,8 @@ use crate::NodeReference;
 /// An object of the model's `capacity_pool_node` definition, held by [`CapacityPool`](crate::CapacityPool)'s `nodes`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct CapacityPoolNode {
-    /// `node`: [`NodeReference`](crate::NodeReference); read and written.
+    /// `node`: [`NodeReference`](crate::NodeReference), since ONTAP 9.8; read and written.
     pub node: Option<NodeReference>,
-    /// `used_size`: integer; read-only.
+    /// `used_size`: integer, since ONTAP 9.8; read-only.
     pub used_size: Option<i64>,
 }

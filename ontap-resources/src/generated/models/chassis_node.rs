@@ -12,11 +12,11 @@ pub struct ChassisNode {
     pub links: Option<ontap::Links>,
     /// `name`: string; read and written.
     pub name: Option<String>,
-    /// `pcis`: [`ChassisNodesPcis`](crate::ChassisNodesPcis); read and written.
+    /// `pcis`: [`ChassisNodesPcis`](crate::ChassisNodesPcis), since ONTAP 9.9; read and written.
     pub pcis: Option<ChassisNodesPcis>,
-    /// `position`: [`ChassisNodePosition`](crate::ChassisNodePosition) (`top`, `bottom`, `left`, `right`, `centre`, `unknown`); read and written.
+    /// `position`: [`ChassisNodePosition`](crate::ChassisNodePosition), since ONTAP 9.8, values `centre` since 9.15 (`top`, `bottom`, `left`, `right`, `centre`, `unknown`); read and written.
     pub position: Option<ChassisNodePosition>,
-    /// `usbs`: [`ChassisNodesUsbs`](crate::ChassisNodesUsbs); read and written.
+    /// `usbs`: [`ChassisNodesUsbs`](crate::ChassisNodesUsbs), since ONTAP 9.9; read and written.
     pub usbs: Option<ChassisNodesUsbs>,
     /// `uuid`: string; read and written.
     pub uuid: Option<String>,

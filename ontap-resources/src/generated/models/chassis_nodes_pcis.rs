@@ -7,6 +7,6 @@ use crate::ChassisNodesPcisCards;
 /// An object of the model's `chassis_nodes_pcis` definition, held by [`ChassisNode`](crate::ChassisNode)'s `pcis`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct ChassisNodesPcis {
-    /// `cards`: list of [`ChassisNodesPcisCards`](crate::ChassisNodesPcisCards); read and written.
+    /// `cards`: list of [`ChassisNodesPcisCards`](crate::ChassisNodesPcisCards), since ONTAP 9.9; read and written.
     pub cards: Option<Vec<ChassisNodesPcisCards>>,
 }

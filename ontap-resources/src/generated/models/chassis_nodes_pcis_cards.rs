@@ -5,10 +5,10 @@
 /// An object of the model's `chassis_nodes_pcis_cards` definition, held by [`ChassisNodesPcis`](crate::ChassisNodesPcis)'s `cards`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct ChassisNodesPcisCards {
-    /// `device`: string; read and written.
+    /// `device`: string, since ONTAP 9.9; read and written.
     pub device: Option<String>,
-    /// `info`: string; read and written.
+    /// `info`: string, since ONTAP 9.9; read and written.
     pub info: Option<String>,
-    /// `slot`: string; read and written.
+    /// `slot`: string, since ONTAP 9.9; read and written.
     pub slot: Option<String>,
 }

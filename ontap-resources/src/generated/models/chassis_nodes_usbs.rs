@@ -7,10 +7,10 @@ use crate::ChassisNodesUsbsPorts;
 /// An object of the model's `chassis_nodes_usbs` definition, held by [`ChassisNode`](crate::ChassisNode)'s `usbs`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct ChassisNodesUsbs {
-    /// `enabled`: boolean; read and written.
+    /// `enabled`: boolean, since ONTAP 9.9; read and written.
     pub enabled: Option<bool>,
-    /// `ports`: list of [`ChassisNodesUsbsPorts`](crate::ChassisNodesUsbsPorts); read and written.
+    /// `ports`: list of [`ChassisNodesUsbsPorts`](crate::ChassisNodesUsbsPorts), since ONTAP 9.9; read and written.
     pub ports: Option<Vec<ChassisNodesUsbsPorts>>,
-    /// `supported`: boolean; read and written.
+    /// `supported`: boolean, since ONTAP 9.9; read and written.
     pub supported: Option<bool>,
 }

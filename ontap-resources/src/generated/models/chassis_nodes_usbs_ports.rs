@@ -5,6 +5,6 @@
 /// An object of the model's `chassis_nodes_usbs_ports` definition, held by [`ChassisNodesUsbs`](crate::ChassisNodesUsbs)'s `ports`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct ChassisNodesUsbsPorts {
-    /// `connected`: boolean; read and written.
+    /// `connected`: boolean, since ONTAP 9.9; read and written.
     pub connected: Option<bool>,
 }

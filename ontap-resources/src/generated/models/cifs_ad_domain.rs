@@ -5,8 +5,8 @@
 /// An object of the model's `cifs_ad_domain` definition, held by [`CifsDomain`](crate::CifsDomain)'s `ad_domain`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct CifsAdDomain {
-    /// `password`: secret string ([`ontap::Secret`]); written, never read back; printed as `*********`.
+    /// `password`: secret string ([`ontap::Secret`]), since ONTAP 9.14; written, never read back; printed as `*********`.
     pub password: Option<ontap::Secret>,
-    /// `user`: string; written, never read back.
+    /// `user`: string, since ONTAP 9.14; written, never read back.
     pub user: Option<String>,
 }

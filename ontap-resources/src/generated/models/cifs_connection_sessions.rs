@@ -5,6 +5,6 @@
 /// An object of the model's `cifs_connection_sessions` definition, held by [`CifsConnection`](crate::CifsConnection)'s `sessions`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct CifsConnectionSessions {
-    /// `identifier`: integer; read-only.
+    /// `identifier`: integer, since ONTAP 9.11; read-only.
     pub identifier: Option<i64>,
 }

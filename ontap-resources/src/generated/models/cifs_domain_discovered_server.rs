@@ -7,19 +7,19 @@ use crate::{DiscoveredServerPreference, DiscoveredServerState, NodeReference};
 /// An object of the model's `cifs_domain_discovered_server` definition, held by [`CifsDomain`](crate::CifsDomain)'s `discovered_servers`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct CifsDomainDiscoveredServer {
-    /// `domain`: string; read and written.
+    /// `domain`: string, since ONTAP 9.10; read and written.
     pub domain: Option<String>,
-    /// `node`: [`NodeReference`](crate::NodeReference); read and written.
+    /// `node`: [`NodeReference`](crate::NodeReference), since ONTAP 9.10; read and written.
     pub node: Option<NodeReference>,
-    /// `preference`: `DiscoveredServerPreference` (`unknown`, `preferred`, `favored`, `adequate`); read and written.
+    /// `preference`: `DiscoveredServerPreference`, since ONTAP 9.10 (`unknown`, `preferred`, `favored`, `adequate`); read and written.
     pub preference: Option<DiscoveredServerPreference>,
-    /// `server_ip`: string; read and written.
+    /// `server_ip`: string, since ONTAP 9.10; read and written.
     pub server_ip: Option<String>,
-    /// `server_name`: string; read and written.
+    /// `server_name`: string, since ONTAP 9.10; read and written.
     pub server_name: Option<String>,
-    /// `server_type`: [`CifsDomainDiscoveredServerServerType`](crate::CifsDomainDiscoveredServerServerType) (`unknown`, `kerberos`, `ms_ldap`, `ms_dc`, `ldap`); read and written.
+    /// `server_type`: [`CifsDomainDiscoveredServerServerType`](crate::CifsDomainDiscoveredServerServerType), since ONTAP 9.10 (`unknown`, `kerberos`, `ms_ldap`, `ms_dc`, `ldap`); read and written.
     pub server_type: Option<CifsDomainDiscoveredServerServerType>,
-    /// `state`: `DiscoveredServerState` (`ok`, `unavailable`, `slow`, `expired`, `undetermined`, `unreachable`); read and written.
+    /// `state`: `DiscoveredServerState`, since ONTAP 9.10 (`ok`, `unavailable`, `slow`, `expired`, `undetermined`, `unreachable`); read and written.
     pub state: Option<DiscoveredServerState>,
 }
 

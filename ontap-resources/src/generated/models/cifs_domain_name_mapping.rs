@@ -5,6 +5,6 @@
 /// An object of the model's `cifs_domain_name_mapping` definition, held by [`CifsDomain`](crate::CifsDomain)'s `name_mapping`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct CifsDomainNameMapping {
-    /// `trusted_domains`: list of string; read and written.
+    /// `trusted_domains`: list of string, since ONTAP 9.10; read and written.
     pub trusted_domains: Option<Vec<String>>,
 }

@@ -5,20 +5,20 @@
 /// An object of the model's `cifs_domain_password_schedule` definition, held by [`CifsDomain`](crate::CifsDomain)'s `password_schedule`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct CifsDomainPasswordSchedule {
-    /// `schedule_day_of_week`: string; written on modification only.
+    /// `schedule_day_of_week`: string, since ONTAP 9.13; written on modification only.
     pub schedule_day_of_week: Option<String>,
-    /// `schedule_description`: string; read-only.
+    /// `schedule_description`: string, since ONTAP 9.10; read-only.
     pub schedule_description: Option<String>,
-    /// `schedule_enabled`: boolean; read and written.
+    /// `schedule_enabled`: boolean, since ONTAP 9.10; read and written.
     pub schedule_enabled: Option<bool>,
-    /// `schedule_last_changed_time`: timestamp ([`ontap::Timestamp`]); read-only.
+    /// `schedule_last_changed_time`: timestamp ([`ontap::Timestamp`]), since ONTAP 9.10; read-only.
     pub schedule_last_changed_time: Option<ontap::Timestamp>,
-    /// `schedule_randomized_minute`: integer, 1 to 180; read and written.
+    /// `schedule_randomized_minute`: integer, 1 to 180, since ONTAP 9.10; read and written.
     pub schedule_randomized_minute: Option<i64>,
-    /// `schedule_time_of_day`: string; written on modification only.
+    /// `schedule_time_of_day`: string, since ONTAP 9.13; written on modification only.
     pub schedule_time_of_day: Option<String>,
-    /// `schedule_warn_message`: string; read-only.
+    /// `schedule_warn_message`: string, since ONTAP 9.10; read-only.
     pub schedule_warn_message: Option<String>,
-    /// `schedule_weekly_interval`: integer, 1 to 52; read and written.
+    /// `schedule_weekly_interval`: integer, 1 to 52, since ONTAP 9.10; read and written.
     pub schedule_weekly_interval: Option<i64>,
 }

@@ -5,8 +5,8 @@
 /// An object of the model's `cifs_domain_preferred_dc_status` definition, held by [`CifsDomainPreferredDc`](crate::CifsDomainPreferredDc)'s `status`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct CifsDomainPreferredDcStatus {
-    /// `details`: string; read-only.
+    /// `details`: string, since ONTAP 9.11; read-only.
     pub details: Option<String>,
-    /// `reachable`: boolean; read-only.
+    /// `reachable`: boolean, since ONTAP 9.11; read-only.
     pub reachable: Option<bool>,
 }

@@ -7,10 +7,10 @@ use crate::NodeReference;
 /// An object of the model's `cifs_domain_trust` definition, held by [`CifsDomain`](crate::CifsDomain)'s `trust_relationships`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct CifsDomainTrust {
-    /// `home_domain`: string; read and written.
+    /// `home_domain`: string, since ONTAP 9.10; read and written.
     pub home_domain: Option<String>,
-    /// `node`: [`NodeReference`](crate::NodeReference); read and written.
+    /// `node`: [`NodeReference`](crate::NodeReference), since ONTAP 9.10; read and written.
     pub node: Option<NodeReference>,
-    /// `trusted_domains`: list of string; read and written.
+    /// `trusted_domains`: list of string, since ONTAP 9.10; read and written.
     pub trusted_domains: Option<Vec<String>>,
 }

@@ -5,8 +5,8 @@
 /// An object of the model's `cifs_open_file_connection` definition, held by [`CifsOpenFile`](crate::CifsOpenFile)'s `connection`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct CifsOpenFileConnection {
-    /// `count`: integer; read-only.
+    /// `count`: integer, since ONTAP 9.11; read-only.
     pub count: Option<i64>,
-    /// `identifier`: integer; read and written.
+    /// `identifier`: integer, since ONTAP 9.11; read and written.
     pub identifier: Option<i64>,
 }

@@ -5,6 +5,6 @@
 /// An object of the model's `cifs_open_file_session` definition, held by [`CifsOpenFile`](crate::CifsOpenFile)'s `session`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct CifsOpenFileSession {
-    /// `identifier`: integer; read and written.
+    /// `identifier`: integer, since ONTAP 9.11; read and written.
     pub identifier: Option<i64>,
 }

@@ -5,9 +5,9 @@
 /// An object of the model's `cifs_open_file_share` definition, held by [`CifsOpenFile`](crate::CifsOpenFile)'s `share`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct CifsOpenFileShare {
-    /// `mode`: [`CifsOpenFileShareMode`](crate::CifsOpenFileShareMode) (`r`, `w`, `d`, `rw`, `rwd`); read-only.
+    /// `mode`: [`CifsOpenFileShareMode`](crate::CifsOpenFileShareMode), since ONTAP 9.11, values `rw` since 9.18, `rwd` since 9.18 (`r`, `w`, `d`, `rw`, `rwd`); read-only.
     pub mode: Option<CifsOpenFileShareMode>,
-    /// `name`: string; read-only.
+    /// `name`: string, since ONTAP 9.11; read-only.
     pub name: Option<String>,
 }
 

@@ -5,58 +5,58 @@
 /// An object of the model's `cifs_service_options` definition, held by [`CifsService`](crate::CifsService)'s `options`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct CifsServiceOptions {
-    /// `admin_to_root_mapping`: boolean; read and written.
+    /// `admin_to_root_mapping`: boolean, since ONTAP 9.10; read and written.
     pub admin_to_root_mapping: Option<bool>,
-    /// `advanced_sparse_file`: boolean; read and written.
+    /// `advanced_sparse_file`: boolean, since ONTAP 9.10; read and written.
     pub advanced_sparse_file: Option<bool>,
-    /// `backup_symlink_enabled`: boolean; read and written.
+    /// `backup_symlink_enabled`: boolean, since ONTAP 9.15; read and written.
     pub backup_symlink_enabled: Option<bool>,
-    /// `client_dup_detection_enabled`: boolean; read and written.
+    /// `client_dup_detection_enabled`: boolean, since ONTAP 9.16; read and written.
     pub client_dup_detection_enabled: Option<bool>,
-    /// `client_version_reporting_enabled`: boolean; read and written.
+    /// `client_version_reporting_enabled`: boolean, since ONTAP 9.16; read and written.
     pub client_version_reporting_enabled: Option<bool>,
-    /// `copy_offload`: boolean; read and written.
+    /// `copy_offload`: boolean, since ONTAP 9.10; read and written.
     pub copy_offload: Option<bool>,
-    /// `dac_enabled`: boolean; read and written.
+    /// `dac_enabled`: boolean, since ONTAP 9.16; read and written.
     pub dac_enabled: Option<bool>,
-    /// `export_policy_enabled`: boolean; read and written.
+    /// `export_policy_enabled`: boolean, since ONTAP 9.13; read and written.
     pub export_policy_enabled: Option<bool>,
-    /// `fake_open`: boolean; read and written.
+    /// `fake_open`: boolean, since ONTAP 9.10; read and written.
     pub fake_open: Option<bool>,
-    /// `fsctl_trim`: boolean; read and written.
+    /// `fsctl_trim`: boolean, since ONTAP 9.10; read and written.
     pub fsctl_trim: Option<bool>,
-    /// `junction_reparse`: boolean; read and written.
+    /// `junction_reparse`: boolean, since ONTAP 9.10; read and written.
     pub junction_reparse: Option<bool>,
-    /// `large_mtu`: boolean; read and written.
+    /// `large_mtu`: boolean, since ONTAP 9.10; read and written.
     pub large_mtu: Option<bool>,
-    /// `max_connections_per_session`: integer, 2 to 1024; read and written.
+    /// `max_connections_per_session`: integer, 2 to 1024, since ONTAP 9.16; read and written.
     pub max_connections_per_session: Option<i64>,
-    /// `max_lifs_per_session`: integer, 1 to 256; read and written.
+    /// `max_lifs_per_session`: integer, 1 to 256, since ONTAP 9.16; read and written.
     pub max_lifs_per_session: Option<i64>,
-    /// `max_opens_same_file_per_tree`: integer; read and written.
+    /// `max_opens_same_file_per_tree`: integer, since ONTAP 9.16; read and written.
     pub max_opens_same_file_per_tree: Option<i64>,
-    /// `max_same_tree_connect_per_session`: integer; read and written.
+    /// `max_same_tree_connect_per_session`: integer, since ONTAP 9.16; read and written.
     pub max_same_tree_connect_per_session: Option<i64>,
-    /// `max_same_user_sessions_per_connection`: integer; read and written.
+    /// `max_same_user_sessions_per_connection`: integer, since ONTAP 9.16; read and written.
     pub max_same_user_sessions_per_connection: Option<i64>,
-    /// `max_watches_set_per_tree`: integer; read and written.
+    /// `max_watches_set_per_tree`: integer, since ONTAP 9.16; read and written.
     pub max_watches_set_per_tree: Option<i64>,
-    /// `multichannel`: boolean; read and written.
+    /// `multichannel`: boolean, since ONTAP 9.10; read and written.
     pub multichannel: Option<bool>,
-    /// `null_user_windows_name`: string; read and written.
+    /// `null_user_windows_name`: string, since ONTAP 9.10; read and written.
     pub null_user_windows_name: Option<String>,
-    /// `path_component_cache`: boolean; read and written.
+    /// `path_component_cache`: boolean, since ONTAP 9.10; read and written.
     pub path_component_cache: Option<bool>,
-    /// `referral`: boolean; read and written.
+    /// `referral`: boolean, since ONTAP 9.10; read and written.
     pub referral: Option<bool>,
-    /// `shadowcopy`: boolean; read and written.
+    /// `shadowcopy`: boolean, since ONTAP 9.11; read and written.
     pub shadowcopy: Option<bool>,
-    /// `shadowcopy_dir_depth`: integer; read and written.
+    /// `shadowcopy_dir_depth`: integer, since ONTAP 9.11; read and written.
     pub shadowcopy_dir_depth: Option<i64>,
-    /// `smb_credits`: integer, 2 to 8192; read and written.
+    /// `smb_credits`: integer, 2 to 8192, since ONTAP 9.10; read and written.
     pub smb_credits: Option<i64>,
-    /// `trusted_domain_enum_search_enabled`: boolean; read and written.
+    /// `trusted_domain_enum_search_enabled`: boolean, since ONTAP 9.16; read and written.
     pub trusted_domain_enum_search_enabled: Option<bool>,
-    /// `widelink_reparse_versions`: list of string; read and written.
+    /// `widelink_reparse_versions`: list of string, since ONTAP 9.10; read and written.
     pub widelink_reparse_versions: Option<Vec<String>>,
 }

@@ -5,31 +5,31 @@
 /// An object of the model's `cifs_service_security` definition, held by [`CifsService`](crate::CifsService)'s `security`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct CifsServiceSecurity {
-    /// `advertised_kdc_encryptions`: list of string; read and written.
+    /// `advertised_kdc_encryptions`: list of string, since ONTAP 9.11; read and written.
     pub advertised_kdc_encryptions: Option<Vec<String>>,
-    /// `aes_netlogon_enabled`: boolean; read and written.
+    /// `aes_netlogon_enabled`: boolean, since ONTAP 9.10; read and written.
     pub aes_netlogon_enabled: Option<bool>,
-    /// `encrypt_dc_connection`: boolean; read and written.
+    /// `encrypt_dc_connection`: boolean, since ONTAP 9.8; read and written.
     pub encrypt_dc_connection: Option<bool>,
     /// `kdc_encryption`: boolean; read and written.
     pub kdc_encryption: Option<bool>,
-    /// `ldap_referral_enabled`: boolean; read and written.
+    /// `ldap_referral_enabled`: boolean, since ONTAP 9.10; read and written.
     pub ldap_referral_enabled: Option<bool>,
-    /// `lm_compatibility_level`: [`CifsServiceSecurityLmCompatibilityLevel`](crate::CifsServiceSecurityLmCompatibilityLevel) (`lm_ntlm_ntlmv2_krb`, `ntlm_ntlmv2_krb`, `ntlmv2_krb`, `krb`); read, and written on modification.
+    /// `lm_compatibility_level`: [`CifsServiceSecurityLmCompatibilityLevel`](crate::CifsServiceSecurityLmCompatibilityLevel), since ONTAP 9.8 (`lm_ntlm_ntlmv2_krb`, `ntlm_ntlmv2_krb`, `ntlmv2_krb`, `krb`); read, and written on modification.
     pub lm_compatibility_level: Option<CifsServiceSecurityLmCompatibilityLevel>,
     /// `restrict_anonymous`: [`CifsServiceSecurityRestrictAnonymous`](crate::CifsServiceSecurityRestrictAnonymous) (`no_restriction`, `no_enumeration`, `no_access`); read and written.
     pub restrict_anonymous: Option<CifsServiceSecurityRestrictAnonymous>,
-    /// `session_security`: [`CifsServiceSecuritySessionSecurity`](crate::CifsServiceSecuritySessionSecurity) (`none`, `sign`, `seal`); read and written.
+    /// `session_security`: [`CifsServiceSecuritySessionSecurity`](crate::CifsServiceSecuritySessionSecurity), since ONTAP 9.10 (`none`, `sign`, `seal`); read and written.
     pub session_security: Option<CifsServiceSecuritySessionSecurity>,
     /// `smb_encryption`: boolean; read and written.
     pub smb_encryption: Option<bool>,
     /// `smb_signing`: boolean; read and written.
     pub smb_signing: Option<bool>,
-    /// `try_ldap_channel_binding`: boolean; read and written.
+    /// `try_ldap_channel_binding`: boolean, since ONTAP 9.10; read and written.
     pub try_ldap_channel_binding: Option<bool>,
-    /// `use_ldaps`: boolean; read and written.
+    /// `use_ldaps`: boolean, since ONTAP 9.10; read and written.
     pub use_ldaps: Option<bool>,
-    /// `use_start_tls`: boolean; read and written.
+    /// `use_start_tls`: boolean, since ONTAP 9.10; read and written.
     pub use_start_tls: Option<bool>,
 }
 

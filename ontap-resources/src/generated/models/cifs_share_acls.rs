@@ -5,17 +5,17 @@
 /// An object of the model's `cifs_share_acls` definition, held by [`ConsistencyGroupCifsShare`](crate::ConsistencyGroupCifsShare)'s `acls`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct CifsShareAcls {
-    /// `_links`: [`ontap::Links`]; read-only.
+    /// `_links`: [`ontap::Links`], since ONTAP 9.11; read-only.
     #[model(rename = "_links")]
     pub links: Option<ontap::Links>,
-    /// `permission`: [`CifsShareAclsPermission`](crate::CifsShareAclsPermission) (`no_access`, `read`, `change`, `full_control`); read and written.
+    /// `permission`: [`CifsShareAclsPermission`](crate::CifsShareAclsPermission), since ONTAP 9.11 (`no_access`, `read`, `change`, `full_control`); read and written.
     pub permission: Option<CifsShareAclsPermission>,
-    /// `type`: [`CifsShareAclsType`](crate::CifsShareAclsType) (`windows`, `unix_user`, `unix_group`); read, and written on creation.
+    /// `type`: [`CifsShareAclsType`](crate::CifsShareAclsType), since ONTAP 9.11 (`windows`, `unix_user`, `unix_group`); read, and written on creation.
     #[model(rename = "type")]
     pub type_: Option<CifsShareAclsType>,
-    /// `user_or_group`: string; read, and written on creation.
+    /// `user_or_group`: string, since ONTAP 9.11; read, and written on creation.
     pub user_or_group: Option<String>,
-    /// `win_sid_unix_id`: string; read-only.
+    /// `win_sid_unix_id`: string, since ONTAP 9.16; read-only.
     pub win_sid_unix_id: Option<String>,
 }
 

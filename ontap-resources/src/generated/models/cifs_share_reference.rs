@@ -5,9 +5,9 @@
 /// A reference to an object of the model's `cifs_share` definition, as other objects embed it (`_links`, `name`), held by [`Shadowcopy`](crate::Shadowcopy)'s `share`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct CifsShareReference {
-    /// `_links`: [`ontap::Links`]; read-only.
+    /// `_links`: [`ontap::Links`], since ONTAP 9.11; read-only.
     #[model(rename = "_links")]
     pub links: Option<ontap::Links>,
-    /// `name`: string, 1 to 80 characters; read-only.
+    /// `name`: string, 1 to 80 characters, since ONTAP 9.11; read-only.
     pub name: Option<String>,
 }

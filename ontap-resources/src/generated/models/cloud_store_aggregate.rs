@@ -5,6 +5,6 @@
 /// An object of the model's `cloud_store_aggregate` definition, held by [`CloudStore`](crate::CloudStore)'s `aggregate`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct CloudStoreAggregate {
-    /// `name`: string; read and written.
+    /// `name`: string, since ONTAP 9.9; read and written.
     pub name: Option<String>,
 }

@@ -5,6 +5,6 @@
 /// An object of the model's `cloud_store_unavailable_reason` definition, held by [`CloudStore`](crate::CloudStore)'s `unavailable_reason`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct CloudStoreUnavailableReason {
-    /// `message`: string; read-only.
+    /// `message`: string, since ONTAP 9.7; read-only.
     pub message: Option<String>,
 }

@@ -5,8 +5,8 @@
 /// An object of the model's `cloud_target_cluster` definition, held by [`CloudTarget`](crate::CloudTarget)'s `cluster`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct CloudTargetCluster {
-    /// `name`: string; read, and written on creation.
+    /// `name`: string, since ONTAP 9.7; read, and written on creation.
     pub name: Option<String>,
-    /// `uuid`: string; read, and written on creation.
+    /// `uuid`: string, since ONTAP 9.7; read, and written on creation.
     pub uuid: Option<String>,
 }

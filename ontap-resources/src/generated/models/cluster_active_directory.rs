@@ -7,18 +7,18 @@ use crate::ActiveDirectorySecurity;
 /// An object of the model's `cluster_active_directory` definition, held by [`Cluster`](crate::Cluster)'s `active_directory`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct ClusterActiveDirectory {
-    /// `force_account_overwrite`: boolean; written, never read back.
+    /// `force_account_overwrite`: boolean, since ONTAP 9.16; written, never read back.
     pub force_account_overwrite: Option<bool>,
-    /// `fqdn`: string, at most 254 characters; read and written.
+    /// `fqdn`: string, at most 254 characters, since ONTAP 9.16; read and written.
     pub fqdn: Option<String>,
-    /// `name`: string, at most 15 characters; read and written.
+    /// `name`: string, at most 15 characters, since ONTAP 9.16; read and written.
     pub name: Option<String>,
-    /// `organizational_unit`: string; read and written.
+    /// `organizational_unit`: string, since ONTAP 9.16; read and written.
     pub organizational_unit: Option<String>,
-    /// `password`: secret string ([`ontap::Secret`]), at least 1 characters; written, never read back; printed as `*********`.
+    /// `password`: secret string ([`ontap::Secret`]), at least 1 characters, since ONTAP 9.16; written, never read back; printed as `*********`.
     pub password: Option<ontap::Secret>,
-    /// `security`: [`ActiveDirectorySecurity`](crate::ActiveDirectorySecurity); read and written.
+    /// `security`: [`ActiveDirectorySecurity`](crate::ActiveDirectorySecurity), since ONTAP 9.17; read and written.
     pub security: Option<ActiveDirectorySecurity>,
-    /// `username`: string, at least 1 characters; written, never read back.
+    /// `username`: string, at least 1 characters, since ONTAP 9.16; written, never read back.
     pub username: Option<String>,
 }

@@ -5,7 +5,7 @@
 /// An object of the model's `cluster_ha` definition, held by [`Cluster`](crate::Cluster)'s `ha`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct ClusterHa {
-    /// `failover_protection_level`: [`ClusterHaFailoverProtectionLevel`](crate::ClusterHaFailoverProtectionLevel) (`nplusone`, `nplustwo`); read and written.
+    /// `failover_protection_level`: [`ClusterHaFailoverProtectionLevel`](crate::ClusterHaFailoverProtectionLevel), since ONTAP 9.19 (`nplusone`, `nplustwo`); read and written.
     pub failover_protection_level: Option<ClusterHaFailoverProtectionLevel>,
 }
 

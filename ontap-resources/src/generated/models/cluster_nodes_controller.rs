@@ -10,19 +10,19 @@ use crate::{
 /// An object of the model's `cluster_nodes_controller` definition, held by [`Node`](crate::Node)'s `controller`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct ClusterNodesController {
-    /// `board`: string; read-only.
+    /// `board`: string, since ONTAP 9.9; read-only.
     pub board: Option<String>,
-    /// `cpu`: [`ClusterNodesControllerCpu`](crate::ClusterNodesControllerCpu); read and written.
+    /// `cpu`: [`ClusterNodesControllerCpu`](crate::ClusterNodesControllerCpu), since ONTAP 9.9; read and written.
     pub cpu: Option<ClusterNodesControllerCpu>,
-    /// `failed_fan`: [`ClusterNodesControllerFailedFan`](crate::ClusterNodesControllerFailedFan); read and written.
+    /// `failed_fan`: [`ClusterNodesControllerFailedFan`](crate::ClusterNodesControllerFailedFan), since ONTAP 9.9; read and written.
     pub failed_fan: Option<ClusterNodesControllerFailedFan>,
-    /// `failed_power_supply`: [`ClusterNodesControllerFailedPowerSupply`](crate::ClusterNodesControllerFailedPowerSupply); read and written.
+    /// `failed_power_supply`: [`ClusterNodesControllerFailedPowerSupply`](crate::ClusterNodesControllerFailedPowerSupply), since ONTAP 9.9; read and written.
     pub failed_power_supply: Option<ClusterNodesControllerFailedPowerSupply>,
     /// `flash_cache`: list of [`ClusterNodesControllerFlashCache`](crate::ClusterNodesControllerFlashCache); read-only.
     pub flash_cache: Option<Vec<ClusterNodesControllerFlashCache>>,
     /// `frus`: list of [`ClusterNodesControllerFrus`](crate::ClusterNodesControllerFrus); read and written.
     pub frus: Option<Vec<ClusterNodesControllerFrus>>,
-    /// `memory_size`: integer; read-only.
+    /// `memory_size`: integer, since ONTAP 9.9; read-only.
     pub memory_size: Option<i64>,
     /// `over_temperature`: [`ClusterNodesControllerOverTemperature`](crate::ClusterNodesControllerOverTemperature) (`over`, `normal`); read-only.
     pub over_temperature: Option<ClusterNodesControllerOverTemperature>,

@@ -5,10 +5,10 @@
 /// An object of the model's `cluster_nodes_controller_cpu` definition, held by [`ClusterNodesController`](crate::ClusterNodesController)'s `cpu`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct ClusterNodesControllerCpu {
-    /// `count`: integer; read-only.
+    /// `count`: integer, since ONTAP 9.9; read-only.
     pub count: Option<i64>,
-    /// `firmware_release`: string; read-only.
+    /// `firmware_release`: string, since ONTAP 9.9; read-only.
     pub firmware_release: Option<String>,
-    /// `processor`: string; read-only.
+    /// `processor`: string, since ONTAP 9.9; read-only.
     pub processor: Option<String>,
 }

@@ -7,8 +7,8 @@ use crate::ClusterNodesControllerFailedFanMessage;
 /// An object of the model's `cluster_nodes_controller_failed_fan` definition, held by [`ClusterNodesController`](crate::ClusterNodesController)'s `failed_fan`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct ClusterNodesControllerFailedFan {
-    /// `count`: integer; read-only.
+    /// `count`: integer, since ONTAP 9.9; read-only.
     pub count: Option<i64>,
-    /// `message`: [`ClusterNodesControllerFailedFanMessage`](crate::ClusterNodesControllerFailedFanMessage); read and written.
+    /// `message`: [`ClusterNodesControllerFailedFanMessage`](crate::ClusterNodesControllerFailedFanMessage), since ONTAP 9.9; read and written.
     pub message: Option<ClusterNodesControllerFailedFanMessage>,
 }

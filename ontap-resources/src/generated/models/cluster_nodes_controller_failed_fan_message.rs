@@ -5,8 +5,8 @@
 /// An object of the model's `cluster_nodes_controller_failed_fan_message` definition, held by [`ClusterNodesControllerFailedFan`](crate::ClusterNodesControllerFailedFan)'s `message`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct ClusterNodesControllerFailedFanMessage {
-    /// `code`: string; read-only.
+    /// `code`: string, since ONTAP 9.9; read-only.
     pub code: Option<String>,
-    /// `message`: string; read-only.
+    /// `message`: string, since ONTAP 9.9; read-only.
     pub message: Option<String>,
 }

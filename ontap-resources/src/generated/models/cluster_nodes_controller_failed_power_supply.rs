@@ -7,8 +7,8 @@ use crate::ClusterNodesControllerFailedPowerSupplyMessage;
 /// An object of the model's `cluster_nodes_controller_failed_power_supply` definition, held by [`ClusterNodesController`](crate::ClusterNodesController)'s `failed_power_supply`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct ClusterNodesControllerFailedPowerSupply {
-    /// `count`: integer; read-only.
+    /// `count`: integer, since ONTAP 9.9; read-only.
     pub count: Option<i64>,
-    /// `message`: [`ClusterNodesControllerFailedPowerSupplyMessage`](crate::ClusterNodesControllerFailedPowerSupplyMessage); read and written.
+    /// `message`: [`ClusterNodesControllerFailedPowerSupplyMessage`](crate::ClusterNodesControllerFailedPowerSupplyMessage), since ONTAP 9.9; read and written.
     pub message: Option<ClusterNodesControllerFailedPowerSupplyMessage>,
 }

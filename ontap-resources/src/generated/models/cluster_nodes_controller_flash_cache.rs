@@ -7,9 +7,9 @@
 pub struct ClusterNodesControllerFlashCache {
     /// `capacity`: integer; read-only.
     pub capacity: Option<i64>,
-    /// `device_id`: integer; read-only.
+    /// `device_id`: integer, since ONTAP 9.9; read-only.
     pub device_id: Option<i64>,
-    /// `firmware_file`: string; read-only.
+    /// `firmware_file`: string, since ONTAP 9.9; read-only.
     pub firmware_file: Option<String>,
     /// `firmware_version`: string; read-only.
     pub firmware_version: Option<String>,

@@ -5,12 +5,12 @@
 /// An object of the model's `cluster_nodes_external_cache` definition, held by [`Node`](crate::Node)'s `external_cache`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct ClusterNodesExternalCache {
-    /// `is_enabled`: boolean; read and written.
+    /// `is_enabled`: boolean, since ONTAP 9.10; read and written.
     pub is_enabled: Option<bool>,
-    /// `is_hya_enabled`: boolean; read and written.
+    /// `is_hya_enabled`: boolean, since ONTAP 9.10; read and written.
     pub is_hya_enabled: Option<bool>,
-    /// `is_rewarm_enabled`: boolean; read and written.
+    /// `is_rewarm_enabled`: boolean, since ONTAP 9.10; read and written.
     pub is_rewarm_enabled: Option<bool>,
-    /// `pcs_size`: integer; read and written.
+    /// `pcs_size`: integer, since ONTAP 9.10; read and written.
     pub pcs_size: Option<i64>,
 }

@@ -5,10 +5,10 @@
 /// An object of the model's `cluster_nodes_external_cache_bypass` definition, held by [`Node`](crate::Node)'s `external_cache_bypass`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct ClusterNodesExternalCacheBypass {
-    /// `enabled`: boolean; read and written.
+    /// `enabled`: boolean, since ONTAP 9.17; read and written.
     pub enabled: Option<bool>,
-    /// `large_read_ops_allow_percent`: integer; read and written.
+    /// `large_read_ops_allow_percent`: integer, since ONTAP 9.17; read and written.
     pub large_read_ops_allow_percent: Option<i64>,
-    /// `reset`: boolean; written on modification only.
+    /// `reset`: boolean, since ONTAP 9.17; written on modification only.
     pub reset: Option<bool>,
 }

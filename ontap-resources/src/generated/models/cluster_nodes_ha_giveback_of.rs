@@ -7,9 +7,9 @@ use crate::ClusterNodesHaGivebackOfFailure;
 /// An object of the model's `cluster_nodes_ha_giveback_of` definition, held by [`NodeHa`](crate::NodeHa)'s `giveback_of`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct ClusterNodesHaGivebackOf {
-    /// `failure`: [`ClusterNodesHaGivebackOfFailure`](crate::ClusterNodesHaGivebackOfFailure); read and written.
+    /// `failure`: [`ClusterNodesHaGivebackOfFailure`](crate::ClusterNodesHaGivebackOfFailure), since ONTAP 9.19; read and written.
     pub failure: Option<ClusterNodesHaGivebackOfFailure>,
-    /// `state`: [`ClusterNodesHaGivebackOfState`](crate::ClusterNodesHaGivebackOfState) (`nothing_to_giveback`, `not_attempted`, `in_progress`, `failed`); read and written.
+    /// `state`: [`ClusterNodesHaGivebackOfState`](crate::ClusterNodesHaGivebackOfState), since ONTAP 9.19 (`nothing_to_giveback`, `not_attempted`, `in_progress`, `failed`); read and written.
     pub state: Option<ClusterNodesHaGivebackOfState>,
 }
 

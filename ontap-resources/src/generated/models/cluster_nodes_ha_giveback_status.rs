@@ -7,11 +7,11 @@ use crate::{AggregateReference, ClusterNodesHaGivebackStatusError};
 /// An object of the model's `cluster_nodes_ha_giveback_status` definition, held by [`NodeHaGiveback`](crate::NodeHaGiveback)'s `status`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct ClusterNodesHaGivebackStatus {
-    /// `aggregate`: [`AggregateReference`](crate::AggregateReference); read and written.
+    /// `aggregate`: [`AggregateReference`](crate::AggregateReference), since ONTAP 9.11; read and written.
     pub aggregate: Option<AggregateReference>,
-    /// `error`: [`ClusterNodesHaGivebackStatusError`](crate::ClusterNodesHaGivebackStatusError); read and written.
+    /// `error`: [`ClusterNodesHaGivebackStatusError`](crate::ClusterNodesHaGivebackStatusError), since ONTAP 9.11; read and written.
     pub error: Option<ClusterNodesHaGivebackStatusError>,
-    /// `state`: [`ClusterNodesHaGivebackStatusState`](crate::ClusterNodesHaGivebackStatusState) (`done`, `failed`, `in_progress`, `not_started`, `nothing_to_giveback`, `failed_bdfu_source`, `failed_bdfu_dest`, `delayed_bdfu_source`, `delayed_bdfu_dest`, `running_checks`); read and written.
+    /// `state`: [`ClusterNodesHaGivebackStatusState`](crate::ClusterNodesHaGivebackStatusState), since ONTAP 9.11 (`done`, `failed`, `in_progress`, `not_started`, `nothing_to_giveback`, `failed_bdfu_source`, `failed_bdfu_dest`, `delayed_bdfu_source`, `delayed_bdfu_dest`, `running_checks`); read and written.
     pub state: Option<ClusterNodesHaGivebackStatusState>,
 }
 

@@ -5,9 +5,9 @@
 /// An object of the model's `cluster_nodes_ha_giveback_status_error` definition, held by [`ClusterNodesHaGivebackStatus`](crate::ClusterNodesHaGivebackStatus)'s `error`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct ClusterNodesHaGivebackStatusError {
-    /// `code`: string; read-only.
+    /// `code`: string, since ONTAP 9.11; read-only.
     pub code: Option<String>,
-    /// `message`: [`ClusterNodesHaGivebackStatusErrorMessage`](crate::ClusterNodesHaGivebackStatusErrorMessage) (`shutdown`, `not_homes_partner`, `not_sfo`, `failed_limbo`, `offline_failed`, `migrating`, `veto`, `communication_err`, `online_timeout`, `online_failed`, `hdd_to_aff_dest`); read-only.
+    /// `message`: [`ClusterNodesHaGivebackStatusErrorMessage`](crate::ClusterNodesHaGivebackStatusErrorMessage), since ONTAP 9.11 (`shutdown`, `not_homes_partner`, `not_sfo`, `failed_limbo`, `offline_failed`, `migrating`, `veto`, `communication_err`, `online_timeout`, `online_failed`, `hdd_to_aff_dest`); read-only.
     pub message: Option<ClusterNodesHaGivebackStatusErrorMessage>,
 }
 

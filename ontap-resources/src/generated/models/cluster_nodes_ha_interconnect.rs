@@ -7,8 +7,8 @@ use crate::InterconnectState;
 /// An object of the model's `cluster_nodes_ha_interconnect` definition, held by [`NodeHa`](crate::NodeHa)'s `interconnect`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct ClusterNodesHaInterconnect {
-    /// `adapter`: string; read-only.
+    /// `adapter`: string, since ONTAP 9.11; read-only.
     pub adapter: Option<String>,
-    /// `state`: `InterconnectState` (`down`, `up`); read-only.
+    /// `state`: `InterconnectState`, since ONTAP 9.11 (`down`, `up`); read-only.
     pub state: Option<InterconnectState>,
 }

@@ -7,14 +7,14 @@ use crate::{ClusterNodesHaPeeringDstPeerNode1, ClusterNodesHaPeeringDstPeerNode2
 /// An object of the model's `cluster_nodes_ha_peering` definition, held by [`NodeHa`](crate::NodeHa)'s `peering`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct ClusterNodesHaPeering {
-    /// `dst_peer_node1`: [`ClusterNodesHaPeeringDstPeerNode1`](crate::ClusterNodesHaPeeringDstPeerNode1); read and written.
+    /// `dst_peer_node1`: [`ClusterNodesHaPeeringDstPeerNode1`](crate::ClusterNodesHaPeeringDstPeerNode1), since ONTAP 9.19; read and written.
     pub dst_peer_node1: Option<ClusterNodesHaPeeringDstPeerNode1>,
-    /// `dst_peer_node2`: [`ClusterNodesHaPeeringDstPeerNode2`](crate::ClusterNodesHaPeeringDstPeerNode2); read and written.
+    /// `dst_peer_node2`: [`ClusterNodesHaPeeringDstPeerNode2`](crate::ClusterNodesHaPeeringDstPeerNode2), since ONTAP 9.19; read and written.
     pub dst_peer_node2: Option<ClusterNodesHaPeeringDstPeerNode2>,
-    /// `dst_peer_node3`: [`ClusterNodesHaPeeringDstPeerNode3`](crate::ClusterNodesHaPeeringDstPeerNode3); read and written.
+    /// `dst_peer_node3`: [`ClusterNodesHaPeeringDstPeerNode3`](crate::ClusterNodesHaPeeringDstPeerNode3), since ONTAP 9.19; read and written.
     pub dst_peer_node3: Option<ClusterNodesHaPeeringDstPeerNode3>,
-    /// `ineligible`: boolean; read and written.
+    /// `ineligible`: boolean, since ONTAP 9.19; read and written.
     pub ineligible: Option<bool>,
-    /// `node_protection_level`: integer; read and written.
+    /// `node_protection_level`: integer, since ONTAP 9.19; read and written.
     pub node_protection_level: Option<i64>,
 }

@@ -5,8 +5,8 @@
 /// An object of the model's `cluster_nodes_ha_peering_dst_peer_node1` definition, held by [`ClusterNodesHaPeering`](crate::ClusterNodesHaPeering)'s `dst_peer_node1`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct ClusterNodesHaPeeringDstPeerNode1 {
-    /// `name`: string; read and written.
+    /// `name`: string, since ONTAP 9.19; read and written.
     pub name: Option<String>,
-    /// `uuid`: string; read and written.
+    /// `uuid`: string, since ONTAP 9.19; read and written.
     pub uuid: Option<String>,
 }

@@ -5,9 +5,9 @@
 /// An object of the model's `cluster_nodes_ha_ports` definition, held by [`NodeHa`](crate::NodeHa)'s `ports`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct ClusterNodesHaPorts {
-    /// `number`: integer; read-only.
+    /// `number`: integer, since ONTAP 9.8; read-only.
     pub number: Option<i64>,
-    /// `state`: [`ClusterNodesHaPortsState`](crate::ClusterNodesHaPortsState) (`down`, `initialized`, `armed`, `active`, `reserved`); read-only.
+    /// `state`: [`ClusterNodesHaPortsState`](crate::ClusterNodesHaPortsState), since ONTAP 9.7 (`down`, `initialized`, `armed`, `active`, `reserved`); read-only.
     pub state: Option<ClusterNodesHaPortsState>,
 }
 

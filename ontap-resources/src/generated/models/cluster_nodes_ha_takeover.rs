@@ -7,9 +7,9 @@ use crate::ClusterNodesHaTakeoverFailure;
 /// An object of the model's `cluster_nodes_ha_takeover` definition, held by [`NodeHa`](crate::NodeHa)'s `takeover`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct ClusterNodesHaTakeover {
-    /// `failure`: [`ClusterNodesHaTakeoverFailure`](crate::ClusterNodesHaTakeoverFailure); read and written.
+    /// `failure`: [`ClusterNodesHaTakeoverFailure`](crate::ClusterNodesHaTakeoverFailure), since ONTAP 9.7; read and written.
     pub failure: Option<ClusterNodesHaTakeoverFailure>,
-    /// `state`: [`ClusterNodesHaTakeoverState`](crate::ClusterNodesHaTakeoverState) (`not_possible`, `not_attempted`, `in_takeover`, `in_progress`, `failed`); read and written.
+    /// `state`: [`ClusterNodesHaTakeoverState`](crate::ClusterNodesHaTakeoverState), since ONTAP 9.7 (`not_possible`, `not_attempted`, `in_takeover`, `in_progress`, `failed`); read and written.
     pub state: Option<ClusterNodesHaTakeoverState>,
 }
 

@@ -5,8 +5,8 @@
 /// An object of the model's `cluster_nodes_ha_takeover_check` definition, held by [`NodeHa`](crate::NodeHa)'s `takeover_check`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct ClusterNodesHaTakeoverCheck {
-    /// `reasons`: list of string; read-only.
+    /// `reasons`: list of string, since ONTAP 9.14; read-only.
     pub reasons: Option<Vec<String>>,
-    /// `takeover_possible`: boolean; read-only.
+    /// `takeover_possible`: boolean, since ONTAP 9.14; read-only.
     pub takeover_possible: Option<bool>,
 }

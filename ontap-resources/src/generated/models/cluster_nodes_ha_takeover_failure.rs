@@ -5,8 +5,8 @@
 /// An object of the model's `cluster_nodes_ha_takeover_failure` definition, held by [`ClusterNodesHaTakeover`](crate::ClusterNodesHaTakeover)'s `failure`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct ClusterNodesHaTakeoverFailure {
-    /// `code`: integer; read and written.
+    /// `code`: integer, since ONTAP 9.7; read and written.
     pub code: Option<i64>,
-    /// `message`: string; read and written.
+    /// `message`: string, since ONTAP 9.7; read and written.
     pub message: Option<String>,
 }

@@ -7,9 +7,9 @@ use crate::ClusterNodesHaTakeoverOfFailure;
 /// An object of the model's `cluster_nodes_ha_takeover_of` definition, held by [`NodeHa`](crate::NodeHa)'s `takeover_of`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct ClusterNodesHaTakeoverOf {
-    /// `failure`: [`ClusterNodesHaTakeoverOfFailure`](crate::ClusterNodesHaTakeoverOfFailure); read and written.
+    /// `failure`: [`ClusterNodesHaTakeoverOfFailure`](crate::ClusterNodesHaTakeoverOfFailure), since ONTAP 9.19; read and written.
     pub failure: Option<ClusterNodesHaTakeoverOfFailure>,
-    /// `state`: [`ClusterNodesHaTakeoverOfState`](crate::ClusterNodesHaTakeoverOfState) (`not_possible`, `not_attempted`, `taken_over`, `in_progress`, `failed`); read and written.
+    /// `state`: [`ClusterNodesHaTakeoverOfState`](crate::ClusterNodesHaTakeoverOfState), since ONTAP 9.19 (`not_possible`, `not_attempted`, `taken_over`, `in_progress`, `failed`); read and written.
     pub state: Option<ClusterNodesHaTakeoverOfState>,
 }
 

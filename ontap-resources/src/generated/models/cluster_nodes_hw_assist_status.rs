@@ -7,10 +7,10 @@ use crate::HwAssistStatus;
 /// An object of the model's `cluster_nodes_hw_assist_status` definition, held by [`HwAssist`](crate::HwAssist)'s `status`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct ClusterNodesHwAssistStatus {
-    /// `enabled`: boolean; read and written.
+    /// `enabled`: boolean, since ONTAP 9.11; read and written.
     pub enabled: Option<bool>,
-    /// `local`: [`HwAssistStatus`](crate::HwAssistStatus); read-only.
+    /// `local`: [`HwAssistStatus`](crate::HwAssistStatus), since ONTAP 9.11; read-only.
     pub local: Option<HwAssistStatus>,
-    /// `partner`: [`HwAssistStatus`](crate::HwAssistStatus); read-only.
+    /// `partner`: [`HwAssistStatus`](crate::HwAssistStatus), since ONTAP 9.11; read-only.
     pub partner: Option<HwAssistStatus>,
 }

@@ -7,13 +7,13 @@ use crate::ApplicationSanAccessIscsiEndpointInterfaceIp;
 /// An object of the model's `cluster_nodes_management_interfaces` definition, held by [`Node`](crate::Node)'s `cluster_interfaces`, [`Node`](crate::Node)'s `management_interfaces`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct ClusterNodesManagementInterfaces {
-    /// `_links`: [`ontap::Links`]; read-only.
+    /// `_links`: [`ontap::Links`], since ONTAP 9.11; read-only.
     #[model(rename = "_links")]
     pub links: Option<ontap::Links>,
-    /// `ip`: [`ApplicationSanAccessIscsiEndpointInterfaceIp`](crate::ApplicationSanAccessIscsiEndpointInterfaceIp); read and written.
+    /// `ip`: [`ApplicationSanAccessIscsiEndpointInterfaceIp`](crate::ApplicationSanAccessIscsiEndpointInterfaceIp), since ONTAP 9.11; read and written.
     pub ip: Option<ApplicationSanAccessIscsiEndpointInterfaceIp>,
-    /// `name`: string; read and written.
+    /// `name`: string, since ONTAP 9.11; read and written.
     pub name: Option<String>,
-    /// `uuid`: string; read and written.
+    /// `uuid`: string, since ONTAP 9.11; read and written.
     pub uuid: Option<String>,
 }

@@ -7,11 +7,11 @@ use crate::ClusterNodesMetroclusterPorts;
 /// An object of the model's `cluster_nodes_metrocluster` definition, held by [`Node`](crate::Node)'s `metrocluster`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct ClusterNodesMetrocluster {
-    /// `custom_vlan_capable`: boolean; read-only.
+    /// `custom_vlan_capable`: boolean, since ONTAP 9.8; read-only.
     pub custom_vlan_capable: Option<bool>,
-    /// `ports`: list of [`ClusterNodesMetroclusterPorts`](crate::ClusterNodesMetroclusterPorts); read-only.
+    /// `ports`: list of [`ClusterNodesMetroclusterPorts`](crate::ClusterNodesMetroclusterPorts), since ONTAP 9.8; read-only.
     pub ports: Option<Vec<ClusterNodesMetroclusterPorts>>,
-    /// `type`: [`ClusterNodesMetroclusterType`](crate::ClusterNodesMetroclusterType) (`fc`, `fc_2_node`, `ip`); read-only.
+    /// `type`: [`ClusterNodesMetroclusterType`](crate::ClusterNodesMetroclusterType), since ONTAP 9.8 (`fc`, `fc_2_node`, `ip`); read-only.
     #[model(rename = "type")]
     pub type_: Option<ClusterNodesMetroclusterType>,
 }

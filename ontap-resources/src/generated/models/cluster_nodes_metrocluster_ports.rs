@@ -5,6 +5,6 @@
 /// An object of the model's `cluster_nodes_metrocluster_ports` definition, held by [`ClusterNodesMetrocluster`](crate::ClusterNodesMetrocluster)'s `ports`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct ClusterNodesMetroclusterPorts {
-    /// `name`: string; read and written.
+    /// `name`: string, since ONTAP 9.8; read and written.
     pub name: Option<String>,
 }

@@ -5,9 +5,9 @@
 /// An object of the model's `cluster_nodes_nvlog` definition, held by [`Node`](crate::Node)'s `nvlog`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct ClusterNodesNvlog {
-    /// `backing_type`: [`ClusterNodesNvlogBackingType`](crate::ClusterNodesNvlogBackingType) (`ephemeral_memory`, `ephemeral_disk`, `disk`); read and written.
+    /// `backing_type`: [`ClusterNodesNvlogBackingType`](crate::ClusterNodesNvlogBackingType), since ONTAP 9.17, values `disk` since 9.19 (`ephemeral_memory`, `ephemeral_disk`, `disk`); read and written.
     pub backing_type: Option<ClusterNodesNvlogBackingType>,
-    /// `swap_mode`: [`ClusterNodesNvlogSwapMode`](crate::ClusterNodesNvlogSwapMode) (`dynamic`, `manual`); read and written.
+    /// `swap_mode`: [`ClusterNodesNvlogSwapMode`](crate::ClusterNodesNvlogSwapMode), since ONTAP 9.17 (`dynamic`, `manual`); read and written.
     pub swap_mode: Option<ClusterNodesNvlogSwapMode>,
 }
 

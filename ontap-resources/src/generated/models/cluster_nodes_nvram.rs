@@ -5,9 +5,9 @@
 /// An object of the model's `cluster_nodes_nvram` definition, held by [`Node`](crate::Node)'s `nvram`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct ClusterNodesNvram {
-    /// `battery_state`: [`ClusterNodesNvramBatteryState`](crate::ClusterNodesNvramBatteryState) (`battery_ok`, `battery_partially_discharged`, `battery_fully_discharged`, `battery_not_present`, `battery_near_end_of_life`, `battery_at_end_of_life`, `battery_unknown`, `battery_over_charged`, `battery_fully_charged`); read-only.
+    /// `battery_state`: [`ClusterNodesNvramBatteryState`](crate::ClusterNodesNvramBatteryState), since ONTAP 9.9 (`battery_ok`, `battery_partially_discharged`, `battery_fully_discharged`, `battery_not_present`, `battery_near_end_of_life`, `battery_at_end_of_life`, `battery_unknown`, `battery_over_charged`, `battery_fully_charged`); read-only.
     pub battery_state: Option<ClusterNodesNvramBatteryState>,
-    /// `id`: integer; read-only.
+    /// `id`: integer, since ONTAP 9.9; read-only.
     pub id: Option<i64>,
 }
 

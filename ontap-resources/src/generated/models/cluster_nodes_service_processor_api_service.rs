@@ -5,10 +5,10 @@
 /// An object of the model's `cluster_nodes_service_processor_api_service` definition, held by [`ServiceProcessor`](crate::ServiceProcessor)'s `api_service`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct ClusterNodesServiceProcessorApiService {
-    /// `enabled`: boolean; read and written.
+    /// `enabled`: boolean, since ONTAP 9.11; read and written.
     pub enabled: Option<bool>,
-    /// `limit_access`: boolean; read and written.
+    /// `limit_access`: boolean, since ONTAP 9.11; read and written.
     pub limit_access: Option<bool>,
-    /// `port`: integer; read and written.
+    /// `port`: integer, since ONTAP 9.11; read and written.
     pub port: Option<i64>,
 }

@@ -5,8 +5,8 @@
 /// An object of the model's `cluster_nodes_service_processor_auto_config` definition, held by [`ServiceProcessor`](crate::ServiceProcessor)'s `auto_config`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct ClusterNodesServiceProcessorAutoConfig {
-    /// `ipv4_subnet`: string; read and written.
+    /// `ipv4_subnet`: string, since ONTAP 9.11; read and written.
     pub ipv4_subnet: Option<String>,
-    /// `ipv6_subnet`: string; read and written.
+    /// `ipv6_subnet`: string, since ONTAP 9.11; read and written.
     pub ipv6_subnet: Option<String>,
 }

@@ -7,10 +7,10 @@ use crate::ClusterNodesServiceProcessorState;
 /// An object of the model's `cluster_nodes_service_processor_primary` definition, held by [`ServiceProcessor`](crate::ServiceProcessor)'s `primary`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct ClusterNodesServiceProcessorPrimary {
-    /// `is_current`: boolean; read-only.
+    /// `is_current`: boolean, since ONTAP 9.10; read-only.
     pub is_current: Option<bool>,
-    /// `state`: [`ClusterNodesServiceProcessorState`](crate::ClusterNodesServiceProcessorState) (`installed`, `corrupt`, `updating`, `auto_updating`, `none`); read-only.
+    /// `state`: [`ClusterNodesServiceProcessorState`](crate::ClusterNodesServiceProcessorState), since ONTAP 9.10 (`installed`, `corrupt`, `updating`, `auto_updating`, `none`); read-only.
     pub state: Option<ClusterNodesServiceProcessorState>,
-    /// `version`: string; read-only.
+    /// `version`: string, since ONTAP 9.10; read-only.
     pub version: Option<String>,
 }

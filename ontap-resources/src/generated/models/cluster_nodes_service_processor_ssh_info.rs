@@ -5,6 +5,6 @@
 /// An object of the model's `cluster_nodes_service_processor_ssh_info` definition, held by [`ServiceProcessor`](crate::ServiceProcessor)'s `ssh_info`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct ClusterNodesServiceProcessorSshInfo {
-    /// `allowed_addresses`: list of string; read and written.
+    /// `allowed_addresses`: list of string, since ONTAP 9.10; read and written.
     pub allowed_addresses: Option<Vec<String>>,
 }

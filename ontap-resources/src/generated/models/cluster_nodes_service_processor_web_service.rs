@@ -5,8 +5,8 @@
 /// An object of the model's `cluster_nodes_service_processor_web_service` definition, held by [`ServiceProcessor`](crate::ServiceProcessor)'s `web_service`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct ClusterNodesServiceProcessorWebService {
-    /// `enabled`: boolean; read and written.
+    /// `enabled`: boolean, since ONTAP 9.14; read and written.
     pub enabled: Option<bool>,
-    /// `limit_access`: boolean; read and written.
+    /// `limit_access`: boolean, since ONTAP 9.14; read and written.
     pub limit_access: Option<bool>,
 }

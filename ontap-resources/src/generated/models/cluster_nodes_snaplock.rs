@@ -5,6 +5,6 @@
 /// An object of the model's `cluster_nodes_snaplock` definition, held by [`Node`](crate::Node)'s `snaplock`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct ClusterNodesSnaplock {
-    /// `compliance_clock_time`: timestamp ([`ontap::Timestamp`]); read and written.
+    /// `compliance_clock_time`: timestamp ([`ontap::Timestamp`]), since ONTAP 9.11; read and written.
     pub compliance_clock_time: Option<ontap::Timestamp>,
 }

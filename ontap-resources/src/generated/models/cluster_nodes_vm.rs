@@ -5,7 +5,7 @@
 /// An object of the model's `cluster_nodes_vm` definition, held by [`Node`](crate::Node)'s `vm`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct ClusterNodesVm {
-    /// `provider_type`: [`ClusterNodesVmProviderType`](crate::ClusterNodesVmProviderType) (`GoogleCloud`, `AWS_S3`, `Azure_Cloud`); read-only.
+    /// `provider_type`: [`ClusterNodesVmProviderType`](crate::ClusterNodesVmProviderType), since ONTAP 9.7 (`GoogleCloud`, `AWS_S3`, `Azure_Cloud`); read-only.
     pub provider_type: Option<ClusterNodesVmProviderType>,
 }
 

@@ -7,7 +7,7 @@
 pub struct ClusterPeerLinks {
     /// `interfaces`: [`ontap::Href`]; read-only.
     pub interfaces: Option<ontap::Href>,
-    /// `self`: [`ontap::Href`]; read-only.
+    /// `self`: [`ontap::Href`], since ONTAP 9.7; read-only.
     #[model(rename = "self")]
     pub self_: Option<ontap::Href>,
 }

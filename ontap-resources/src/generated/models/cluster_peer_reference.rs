@@ -7,11 +7,11 @@ use crate::ClusterPeerLinks;
 /// A reference to an object of the model's `cluster_peer` definition, as other objects embed it (`_links`, `name`, `uuid`), held by `Mediator`'s `peer_cluster`, `Peer`'s `cluster`, `SvmPeerPermission`'s `cluster_peer`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct ClusterPeerReference {
-    /// `_links`: [`ClusterPeerLinks`](crate::ClusterPeerLinks); read-only.
+    /// `_links`: [`ClusterPeerLinks`](crate::ClusterPeerLinks), since ONTAP 9.8; read-only.
     #[model(rename = "_links")]
     pub links: Option<ClusterPeerLinks>,
-    /// `name`: string; read, and written on creation.
+    /// `name`: string, since ONTAP 9.8; read, and written on creation.
     pub name: Option<String>,
-    /// `uuid`: string; read, and written on creation.
+    /// `uuid`: string, since ONTAP 9.8; read, and written on creation.
     pub uuid: Option<String>,
 }

@@ -5,10 +5,10 @@
 /// An object of the model's `cluster_peering_policy` definition, held by [`Cluster`](crate::Cluster)'s `peering_policy`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct ClusterPeeringPolicy {
-    /// `authentication_required`: boolean; read-only.
+    /// `authentication_required`: boolean, since ONTAP 9.10; read-only.
     pub authentication_required: Option<bool>,
-    /// `encryption_required`: boolean; read-only.
+    /// `encryption_required`: boolean, since ONTAP 9.10; read-only.
     pub encryption_required: Option<bool>,
-    /// `minimum_passphrase_length`: integer, 0 to 1500; read-only.
+    /// `minimum_passphrase_length`: integer, 0 to 1500, since ONTAP 9.10; read-only.
     pub minimum_passphrase_length: Option<i64>,
 }

@@ -7,29 +7,29 @@ use crate::ClusterSpaceBlockStorageMedias;
 /// An object of the model's `cluster_space_block_storage` definition, held by [`ClusterSpace`](crate::ClusterSpace)'s `block_storage`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct ClusterSpaceBlockStorage {
-    /// `available`: integer; read-only.
+    /// `available`: integer, since ONTAP 9.10; read-only.
     pub available: Option<i64>,
-    /// `delayed_frees`: integer; read-only.
+    /// `delayed_frees`: integer, since ONTAP 9.16; read-only.
     pub delayed_frees: Option<i64>,
-    /// `full_threshold_percent`: integer; read and written.
+    /// `full_threshold_percent`: integer, since ONTAP 9.16; read and written.
     pub full_threshold_percent: Option<i64>,
-    /// `inactive_data`: integer; read-only.
+    /// `inactive_data`: integer, since ONTAP 9.7; read-only.
     pub inactive_data: Option<i64>,
-    /// `log_and_recovery_metadata`: integer; read-only.
+    /// `log_and_recovery_metadata`: integer, since ONTAP 9.17; read-only.
     pub log_and_recovery_metadata: Option<i64>,
     /// `medias`: list of [`ClusterSpaceBlockStorageMedias`](crate::ClusterSpaceBlockStorageMedias); read-only.
     pub medias: Option<Vec<ClusterSpaceBlockStorageMedias>>,
-    /// `nearly_full_threshold_percent`: integer; read and written.
+    /// `nearly_full_threshold_percent`: integer, since ONTAP 9.16; read and written.
     pub nearly_full_threshold_percent: Option<i64>,
-    /// `physical_used`: integer; read-only.
+    /// `physical_used`: integer, since ONTAP 9.9; read-only.
     pub physical_used: Option<i64>,
-    /// `physical_used_percent`: integer; read-only.
+    /// `physical_used_percent`: integer, since ONTAP 9.16; read-only.
     pub physical_used_percent: Option<i64>,
     /// `size`: integer; read-only.
     pub size: Option<i64>,
-    /// `total_metadata_used`: integer; read-only.
+    /// `total_metadata_used`: integer, since ONTAP 9.16; read-only.
     pub total_metadata_used: Option<i64>,
-    /// `unusable_space`: integer; read-only.
+    /// `unusable_space`: integer, since ONTAP 9.16; read-only.
     pub unusable_space: Option<i64>,
     /// `used`: integer; read-only.
     pub used: Option<i64>,

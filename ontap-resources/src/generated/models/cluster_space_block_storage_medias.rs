@@ -9,13 +9,13 @@ use crate::SpaceEfficiency;
 pub struct ClusterSpaceBlockStorageMedias {
     /// `available`: integer; read and written.
     pub available: Option<i64>,
-    /// `efficiency`: [`SpaceEfficiency`](crate::SpaceEfficiency); read and written.
+    /// `efficiency`: [`SpaceEfficiency`](crate::SpaceEfficiency), since ONTAP 9.7; read and written.
     pub efficiency: Option<SpaceEfficiency>,
-    /// `efficiency_without_snapshots`: [`SpaceEfficiency`](crate::SpaceEfficiency); read and written.
+    /// `efficiency_without_snapshots`: [`SpaceEfficiency`](crate::SpaceEfficiency), since ONTAP 9.9; read and written.
     pub efficiency_without_snapshots: Option<SpaceEfficiency>,
-    /// `efficiency_without_snapshots_flexclones`: [`SpaceEfficiency`](crate::SpaceEfficiency); read and written.
+    /// `efficiency_without_snapshots_flexclones`: [`SpaceEfficiency`](crate::SpaceEfficiency), since ONTAP 9.9; read and written.
     pub efficiency_without_snapshots_flexclones: Option<SpaceEfficiency>,
-    /// `physical_used`: integer; read and written.
+    /// `physical_used`: integer, since ONTAP 9.10; read and written.
     pub physical_used: Option<i64>,
     /// `size`: integer; read and written.
     pub size: Option<i64>,

@@ -5,20 +5,20 @@
 /// An object of the model's `cluster_space_metrics` definition, held by [`ClusterSpace`](crate::ClusterSpace)'s `metric`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct ClusterSpaceMetrics {
-    /// `_links`: [`ontap::Links`]; read-only.
+    /// `_links`: [`ontap::Links`], since ONTAP 9.17; read-only.
     #[model(rename = "_links")]
     pub links: Option<ontap::Links>,
-    /// `available_size`: integer; read-only.
+    /// `available_size`: integer, since ONTAP 9.17; read-only.
     pub available_size: Option<i64>,
-    /// `duration`: [`ClusterSpaceMetricsDuration`](crate::ClusterSpaceMetricsDuration) (`PT15S`, `PT4M`, `PT30M`, `PT2H`, `P1D`, `PT5M`); read-only.
+    /// `duration`: [`ClusterSpaceMetricsDuration`](crate::ClusterSpaceMetricsDuration), since ONTAP 9.17 (`PT15S`, `PT4M`, `PT30M`, `PT2H`, `P1D`, `PT5M`); read-only.
     pub duration: Option<ClusterSpaceMetricsDuration>,
-    /// `status`: [`ClusterSpaceMetricsStatus`](crate::ClusterSpaceMetricsStatus) (`ok`, `error`, `partial_no_data`, `partial_no_uuid`, `partial_no_response`, `partial_other_error`, `negative_delta`, `backfilled_data`, `inconsistent_delta_time`, `inconsistent_old_data`); read-only.
+    /// `status`: [`ClusterSpaceMetricsStatus`](crate::ClusterSpaceMetricsStatus), since ONTAP 9.17 (`ok`, `error`, `partial_no_data`, `partial_no_uuid`, `partial_no_response`, `partial_other_error`, `negative_delta`, `backfilled_data`, `inconsistent_delta_time`, `inconsistent_old_data`); read-only.
     pub status: Option<ClusterSpaceMetricsStatus>,
-    /// `timestamp`: timestamp ([`ontap::Timestamp`]); read-only.
+    /// `timestamp`: timestamp ([`ontap::Timestamp`]), since ONTAP 9.17; read-only.
     pub timestamp: Option<ontap::Timestamp>,
-    /// `total_size`: integer; read-only.
+    /// `total_size`: integer, since ONTAP 9.17; read-only.
     pub total_size: Option<i64>,
-    /// `used_size`: integer; read-only.
+    /// `used_size`: integer, since ONTAP 9.17; read-only.
     pub used_size: Option<i64>,
 }
 

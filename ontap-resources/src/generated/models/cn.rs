@@ -5,8 +5,8 @@
 /// An object of the model's `cn` definition, held by [`Rfc2307`](crate::Rfc2307)'s `cn`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct Cn {
-    /// `group`: string; read and written.
+    /// `group`: string, since ONTAP 9.11; read and written.
     pub group: Option<String>,
-    /// `netgroup`: string; read and written.
+    /// `netgroup`: string, since ONTAP 9.11; read and written.
     pub netgroup: Option<String>,
 }

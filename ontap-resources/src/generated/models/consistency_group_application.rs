@@ -5,9 +5,9 @@
 /// An object of the model's `consistency_group_application` definition, held by [`ConsistencyGroup`](crate::ConsistencyGroup)'s `application`, [`ConsistencyGroupChild`](crate::ConsistencyGroupChild)'s `application`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct ConsistencyGroupApplication {
-    /// `component_type`: [`ConsistencyGroupApplicationComponentType`](crate::ConsistencyGroupApplicationComponentType) (`data`, `logs`, `other`); read and written.
+    /// `component_type`: [`ConsistencyGroupApplicationComponentType`](crate::ConsistencyGroupApplicationComponentType), since ONTAP 9.11 (`data`, `logs`, `other`); read and written.
     pub component_type: Option<ConsistencyGroupApplicationComponentType>,
-    /// `type`: [`ConsistencyGroupApplicationType`](crate::ConsistencyGroupApplicationType) (`oracle`, `other`, `exchange`, `sql_server`, `sap_hana`, `vmware`, `mongodb`, `db2`, `mysql`, `sap_maxdb`, `postgresql`, `sap_ase_sybase`); read and written.
+    /// `type`: [`ConsistencyGroupApplicationType`](crate::ConsistencyGroupApplicationType), since ONTAP 9.11 (`oracle`, `other`, `exchange`, `sql_server`, `sap_hana`, `vmware`, `mongodb`, `db2`, `mysql`, `sap_maxdb`, `postgresql`, `sap_ase_sybase`); read and written.
     #[model(rename = "type")]
     pub type_: Option<ConsistencyGroupApplicationType>,
 }

@@ -11,38 +11,38 @@ use crate::{
 /// An object of the model's `consistency_group_child` definition, held by [`ConsistencyGroup`](crate::ConsistencyGroup)'s `consistency_groups`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct ConsistencyGroupChild {
-    /// `_links`: [`ontap::Links`]; read-only.
+    /// `_links`: [`ontap::Links`], since ONTAP 9.10; read-only.
     #[model(rename = "_links")]
     pub links: Option<ontap::Links>,
-    /// `_tags`: list of string, at most 64 items; read and written.
+    /// `_tags`: list of string, at most 64 items, since ONTAP 9.15; read and written.
     #[model(rename = "_tags")]
     pub tags: Option<Vec<String>>,
-    /// `application`: [`ConsistencyGroupApplication`](crate::ConsistencyGroupApplication); read and written.
+    /// `application`: [`ConsistencyGroupApplication`](crate::ConsistencyGroupApplication), since ONTAP 9.11; read and written.
     pub application: Option<ConsistencyGroupApplication>,
-    /// `luns`: list of [`ConsistencyGroupLun`](crate::ConsistencyGroupLun), at least 0 items; read and written.
+    /// `luns`: list of [`ConsistencyGroupLun`](crate::ConsistencyGroupLun), at least 0 items, since ONTAP 9.10; read and written.
     pub luns: Option<Vec<ConsistencyGroupLun>>,
-    /// `name`: string; read, and written on creation.
+    /// `name`: string, since ONTAP 9.10; read, and written on creation.
     pub name: Option<String>,
-    /// `namespaces`: list of [`ConsistencyGroupNamespaces`](crate::ConsistencyGroupNamespaces), at least 0 items; read and written.
+    /// `namespaces`: list of [`ConsistencyGroupNamespaces`](crate::ConsistencyGroupNamespaces), at least 0 items, since ONTAP 9.10; read and written.
     pub namespaces: Option<Vec<ConsistencyGroupNamespaces>>,
-    /// `parent_consistency_group`: [`ConsistencyGroupReference`](crate::ConsistencyGroupReference); read-only.
+    /// `parent_consistency_group`: [`ConsistencyGroupReference`](crate::ConsistencyGroupReference), since ONTAP 9.10; read-only.
     pub parent_consistency_group: Option<ConsistencyGroupReference>,
-    /// `provisioning_options`: [`ConsistencyGroupProvisioningOptions`](crate::ConsistencyGroupProvisioningOptions); written, never read back.
+    /// `provisioning_options`: [`ConsistencyGroupProvisioningOptions`](crate::ConsistencyGroupProvisioningOptions), since ONTAP 9.10; written, never read back.
     pub provisioning_options: Option<ConsistencyGroupProvisioningOptions>,
-    /// `qos`: [`ConsistencyGroupQos`](crate::ConsistencyGroupQos); read and written.
+    /// `qos`: [`ConsistencyGroupQos`](crate::ConsistencyGroupQos), since ONTAP 9.10; read and written.
     pub qos: Option<ConsistencyGroupQos>,
-    /// `restore_to`: [`ConsistencyGroupConsistencyGroupsRestoreTo`](crate::ConsistencyGroupConsistencyGroupsRestoreTo); written on modification only.
+    /// `restore_to`: [`ConsistencyGroupConsistencyGroupsRestoreTo`](crate::ConsistencyGroupConsistencyGroupsRestoreTo), since ONTAP 9.10; written on modification only.
     pub restore_to: Option<ConsistencyGroupConsistencyGroupsRestoreTo>,
-    /// `snapshot_policy`: [`SnapshotPolicyReference`](crate::SnapshotPolicyReference); read and written.
+    /// `snapshot_policy`: [`SnapshotPolicyReference`](crate::SnapshotPolicyReference), since ONTAP 9.10; read and written.
     pub snapshot_policy: Option<SnapshotPolicyReference>,
-    /// `space`: [`ConsistencyGroupSpace`](crate::ConsistencyGroupSpace); read-only.
+    /// `space`: [`ConsistencyGroupSpace`](crate::ConsistencyGroupSpace), since ONTAP 9.10; read-only.
     pub space: Option<ConsistencyGroupSpace>,
-    /// `svm`: [`SvmReference`](crate::SvmReference); read, and written on creation.
+    /// `svm`: [`SvmReference`](crate::SvmReference), since ONTAP 9.10; read, and written on creation.
     pub svm: Option<SvmReference>,
-    /// `tiering`: [`ConsistencyGroupTiering`](crate::ConsistencyGroupTiering); read, and written on creation.
+    /// `tiering`: [`ConsistencyGroupTiering`](crate::ConsistencyGroupTiering), since ONTAP 9.10; read, and written on creation.
     pub tiering: Option<ConsistencyGroupTiering>,
-    /// `uuid`: string; read-only.
+    /// `uuid`: string, since ONTAP 9.10; read-only.
     pub uuid: Option<String>,
-    /// `volumes`: list of [`ConsistencyGroupVolumes`](crate::ConsistencyGroupVolumes), 0 to 80 items; read and written.
+    /// `volumes`: list of [`ConsistencyGroupVolumes`](crate::ConsistencyGroupVolumes), 0 to 80 items, since ONTAP 9.10; read and written.
     pub volumes: Option<Vec<ConsistencyGroupVolumes>>,
 }

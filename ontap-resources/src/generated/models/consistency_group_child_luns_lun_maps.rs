@@ -7,8 +7,8 @@ use crate::ConsistencyGroupIgroup;
 /// An object of the model's `consistency_group_child_luns_lun_maps` definition, held by [`ConsistencyGroupLun`](crate::ConsistencyGroupLun)'s `lun_maps`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct ConsistencyGroupChildLunsLunMaps {
-    /// `igroup`: [`ConsistencyGroupIgroup`](crate::ConsistencyGroupIgroup); read and written.
+    /// `igroup`: [`ConsistencyGroupIgroup`](crate::ConsistencyGroupIgroup), since ONTAP 9.10; read and written.
     pub igroup: Option<ConsistencyGroupIgroup>,
-    /// `logical_unit_number`: integer; read, and written on creation.
+    /// `logical_unit_number`: integer, since ONTAP 9.10; read, and written on creation.
     pub logical_unit_number: Option<i64>,
 }

@@ -5,11 +5,11 @@
 /// An object of the model's `consistency_group_child_luns_lun_maps_igroup_igroups` definition, held by [`ConsistencyGroupIgroup`](crate::ConsistencyGroupIgroup)'s `igroups`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct ConsistencyGroupChildLunsLunMapsIgroupIgroups {
-    /// `_links`: [`ontap::Links`]; read-only.
+    /// `_links`: [`ontap::Links`], since ONTAP 9.10; read-only.
     #[model(rename = "_links")]
     pub links: Option<ontap::Links>,
-    /// `name`: string, 1 to 96 characters; read and written.
+    /// `name`: string, 1 to 96 characters, since ONTAP 9.10; read and written.
     pub name: Option<String>,
-    /// `uuid`: string; read and written.
+    /// `uuid`: string, since ONTAP 9.10; read and written.
     pub uuid: Option<String>,
 }

@@ -5,8 +5,8 @@
 /// An object of the model's `consistency_group_child_luns_lun_maps_igroup_initiators` definition, held by [`ConsistencyGroupIgroup`](crate::ConsistencyGroupIgroup)'s `initiators`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct ConsistencyGroupChildLunsLunMapsIgroupInitiators {
-    /// `comment`: string, 0 to 254 characters; read and written.
+    /// `comment`: string, 0 to 254 characters, since ONTAP 9.10; read and written.
     pub comment: Option<String>,
-    /// `name`: string; read and written.
+    /// `name`: string, since ONTAP 9.10; read and written.
     pub name: Option<String>,
 }

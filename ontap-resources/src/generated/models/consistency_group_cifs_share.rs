@@ -7,43 +7,43 @@ use crate::{CifsShareAcls, CifsShareOfflineFiles, CifsShareUnixSymlink, CifsShar
 /// An object of the model's `consistency_group_cifs_share` definition, held by [`ConsistencyGroupConsistencyGroupsVolumesNasCifs`](crate::ConsistencyGroupConsistencyGroupsVolumesNasCifs)'s `shares`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct ConsistencyGroupCifsShare {
-    /// `_links`: [`ontap::Links`]; read-only.
+    /// `_links`: [`ontap::Links`], since ONTAP 9.11; read-only.
     #[model(rename = "_links")]
     pub links: Option<ontap::Links>,
-    /// `access_based_enumeration`: boolean; read and written.
+    /// `access_based_enumeration`: boolean, since ONTAP 9.11; read and written.
     pub access_based_enumeration: Option<bool>,
-    /// `acls`: list of [`CifsShareAcls`](crate::CifsShareAcls); read, and written on creation.
+    /// `acls`: list of [`CifsShareAcls`](crate::CifsShareAcls), since ONTAP 9.11; read, and written on creation.
     pub acls: Option<Vec<CifsShareAcls>>,
-    /// `allow_unencrypted_access`: boolean; read and written.
+    /// `allow_unencrypted_access`: boolean, since ONTAP 9.11; read and written.
     pub allow_unencrypted_access: Option<bool>,
-    /// `change_notify`: boolean; read and written.
+    /// `change_notify`: boolean, since ONTAP 9.11; read and written.
     pub change_notify: Option<bool>,
-    /// `comment`: string, 1 to 256 characters; read and written.
+    /// `comment`: string, 1 to 256 characters, since ONTAP 9.11; read and written.
     pub comment: Option<String>,
-    /// `continuously_available`: boolean; read and written.
+    /// `continuously_available`: boolean, since ONTAP 9.11; read and written.
     pub continuously_available: Option<bool>,
-    /// `dir_umask`: integer; read and written.
+    /// `dir_umask`: integer, since ONTAP 9.11; read and written.
     pub dir_umask: Option<i64>,
-    /// `encryption`: boolean; read and written.
+    /// `encryption`: boolean, since ONTAP 9.11; read and written.
     pub encryption: Option<bool>,
-    /// `file_umask`: integer; read and written.
+    /// `file_umask`: integer, since ONTAP 9.11; read and written.
     pub file_umask: Option<i64>,
-    /// `home_directory`: boolean; read, and written on creation.
+    /// `home_directory`: boolean, since ONTAP 9.11; read, and written on creation.
     pub home_directory: Option<bool>,
-    /// `name`: string, 1 to 80 characters; read, and written on creation.
+    /// `name`: string, 1 to 80 characters, since ONTAP 9.11; read, and written on creation.
     pub name: Option<String>,
-    /// `namespace_caching`: boolean; read and written.
+    /// `namespace_caching`: boolean, since ONTAP 9.11; read and written.
     pub namespace_caching: Option<bool>,
-    /// `no_strict_security`: boolean; read and written.
+    /// `no_strict_security`: boolean, since ONTAP 9.11; read and written.
     pub no_strict_security: Option<bool>,
-    /// `offline_files`: `CifsShareOfflineFiles` (`none`, `manual`, `documents`, `programs`); read and written.
+    /// `offline_files`: `CifsShareOfflineFiles`, since ONTAP 9.11 (`none`, `manual`, `documents`, `programs`); read and written.
     pub offline_files: Option<CifsShareOfflineFiles>,
-    /// `oplocks`: boolean; read and written.
+    /// `oplocks`: boolean, since ONTAP 9.11; read and written.
     pub oplocks: Option<bool>,
-    /// `show_snapshot`: boolean; read and written.
+    /// `show_snapshot`: boolean, since ONTAP 9.11; read and written.
     pub show_snapshot: Option<bool>,
-    /// `unix_symlink`: `CifsShareUnixSymlink` (`local`, `widelink`, `disable`); read and written.
+    /// `unix_symlink`: `CifsShareUnixSymlink`, since ONTAP 9.11 (`local`, `widelink`, `disable`); read and written.
     pub unix_symlink: Option<CifsShareUnixSymlink>,
-    /// `vscan_profile`: `CifsShareVscanProfile` (`no_scan`, `standard`, `strict`, `writes_only`); read and written.
+    /// `vscan_profile`: `CifsShareVscanProfile`, since ONTAP 9.11 (`no_scan`, `standard`, `strict`, `writes_only`); read and written.
     pub vscan_profile: Option<CifsShareVscanProfile>,
 }

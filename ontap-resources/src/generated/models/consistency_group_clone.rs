@@ -10,31 +10,31 @@ use crate::{
 /// An object of the model's `consistency_group_clone` definition, held by [`ConsistencyGroup`](crate::ConsistencyGroup)'s `clone`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct ConsistencyGroupClone {
-    /// `guarantee`: [`ConsistencyGroupClone1Guarantee`](crate::ConsistencyGroupClone1Guarantee); read, and written on creation.
+    /// `guarantee`: [`ConsistencyGroupClone1Guarantee`](crate::ConsistencyGroupClone1Guarantee), since ONTAP 9.11; read, and written on creation.
     pub guarantee: Option<ConsistencyGroupClone1Guarantee>,
-    /// `has_unsplit_flexclones`: boolean; read-only.
+    /// `has_unsplit_flexclones`: boolean, since ONTAP 9.16; read-only.
     pub has_unsplit_flexclones: Option<bool>,
-    /// `is_flexclone`: boolean; read-only.
+    /// `is_flexclone`: boolean, since ONTAP 9.15; read-only.
     pub is_flexclone: Option<bool>,
-    /// `parent_consistency_group`: [`ConsistencyGroupClone1ParentConsistencyGroup`](crate::ConsistencyGroupClone1ParentConsistencyGroup); read, and written on creation.
+    /// `parent_consistency_group`: [`ConsistencyGroupClone1ParentConsistencyGroup`](crate::ConsistencyGroupClone1ParentConsistencyGroup), since ONTAP 9.11; read, and written on creation.
     pub parent_consistency_group: Option<ConsistencyGroupClone1ParentConsistencyGroup>,
-    /// `parent_snapshot`: [`SnapshotReference`](crate::SnapshotReference); read, and written on creation.
+    /// `parent_snapshot`: [`SnapshotReference`](crate::SnapshotReference), since ONTAP 9.11; read, and written on creation.
     pub parent_snapshot: Option<SnapshotReference>,
-    /// `parent_svm`: [`SvmReference`](crate::SvmReference); read-only.
+    /// `parent_svm`: [`SvmReference`](crate::SvmReference), since ONTAP 9.15; read-only.
     pub parent_svm: Option<SvmReference>,
-    /// `snaplock_type`: [`ConsistencyGroupCloneSnaplockType`](crate::ConsistencyGroupCloneSnaplockType) (`compliance`, `enterprise`, `non_snaplock`); read and written.
+    /// `snaplock_type`: [`ConsistencyGroupCloneSnaplockType`](crate::ConsistencyGroupCloneSnaplockType), since ONTAP 9.16 (`compliance`, `enterprise`, `non_snaplock`); read and written.
     pub snaplock_type: Option<ConsistencyGroupCloneSnaplockType>,
-    /// `split_complete_percent`: integer; read-only.
+    /// `split_complete_percent`: integer, since ONTAP 9.15; read-only.
     pub split_complete_percent: Option<i64>,
-    /// `split_estimate`: integer; read-only.
+    /// `split_estimate`: integer, since ONTAP 9.15; read-only.
     pub split_estimate: Option<i64>,
-    /// `split_initiated`: boolean; read and written.
+    /// `split_initiated`: boolean, since ONTAP 9.11; read and written.
     pub split_initiated: Option<bool>,
-    /// `storage_unit`: [`ConsistencyGroupClone1StorageUnit`](crate::ConsistencyGroupClone1StorageUnit); read and written.
+    /// `storage_unit`: [`ConsistencyGroupClone1StorageUnit`](crate::ConsistencyGroupClone1StorageUnit), since ONTAP 9.16; read and written.
     pub storage_unit: Option<ConsistencyGroupClone1StorageUnit>,
-    /// `unsplit_flexclones`: list of string; read-only.
+    /// `unsplit_flexclones`: list of string, since ONTAP 9.16; read-only.
     pub unsplit_flexclones: Option<Vec<String>>,
-    /// `volume`: [`ConsistencyGroupClone1Volume`](crate::ConsistencyGroupClone1Volume); read, and written on creation.
+    /// `volume`: [`ConsistencyGroupClone1Volume`](crate::ConsistencyGroupClone1Volume), since ONTAP 9.11; read, and written on creation.
     pub volume: Option<ConsistencyGroupClone1Volume>,
 }
 

@@ -7,7 +7,7 @@ use crate::GuaranteeType;
 /// An object of the model's `consistency_group_clone1_guarantee` definition, held by [`ConsistencyGroupClone`](crate::ConsistencyGroupClone)'s `guarantee`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct ConsistencyGroupClone1Guarantee {
-    /// `type`: `GuaranteeType` (`volume`, `none`); read and written.
+    /// `type`: `GuaranteeType`, since ONTAP 9.11 (`volume`, `none`); read and written.
     #[model(rename = "type")]
     pub type_: Option<GuaranteeType>,
 }

@@ -5,15 +5,15 @@
 /// An object of the model's `consistency_group_clone1_parent_consistency_group` definition, held by [`ConsistencyGroupClone`](crate::ConsistencyGroupClone)'s `parent_consistency_group`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct ConsistencyGroupClone1ParentConsistencyGroup {
-    /// `_links`: [`ontap::Links`]; read-only.
+    /// `_links`: [`ontap::Links`], since ONTAP 9.11; read-only.
     #[model(rename = "_links")]
     pub links: Option<ontap::Links>,
-    /// `name`: string; read, and written on creation.
+    /// `name`: string, since ONTAP 9.11; read, and written on creation.
     pub name: Option<String>,
-    /// `parent_name`: string; read and written.
+    /// `parent_name`: string, since ONTAP 9.16; read and written.
     pub parent_name: Option<String>,
-    /// `parent_uuid`: string; read and written.
+    /// `parent_uuid`: string, since ONTAP 9.16; read and written.
     pub parent_uuid: Option<String>,
-    /// `uuid`: string; read, and written on creation.
+    /// `uuid`: string, since ONTAP 9.11; read, and written on creation.
     pub uuid: Option<String>,
 }

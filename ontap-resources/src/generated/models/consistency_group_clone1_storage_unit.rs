@@ -5,8 +5,8 @@
 /// An object of the model's `consistency_group_clone1_storage_unit` definition, held by [`ConsistencyGroupClone`](crate::ConsistencyGroupClone)'s `storage_unit`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct ConsistencyGroupClone1StorageUnit {
-    /// `prefix`: string; read and written.
+    /// `prefix`: string, since ONTAP 9.16; read and written.
     pub prefix: Option<String>,
-    /// `suffix`: string; read and written.
+    /// `suffix`: string, since ONTAP 9.16; read and written.
     pub suffix: Option<String>,
 }

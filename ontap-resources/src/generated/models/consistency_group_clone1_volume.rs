@@ -5,8 +5,8 @@
 /// An object of the model's `consistency_group_clone1_volume` definition, held by [`ConsistencyGroupClone`](crate::ConsistencyGroupClone)'s `volume`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct ConsistencyGroupClone1Volume {
-    /// `prefix`: string; read and written.
+    /// `prefix`: string, since ONTAP 9.11; read and written.
     pub prefix: Option<String>,
-    /// `suffix`: string; read and written.
+    /// `suffix`: string, since ONTAP 9.11; read and written.
     pub suffix: Option<String>,
 }

@@ -7,7 +7,7 @@ use crate::ConsistencyGroupConsistencyGroupsLunsCloneSource;
 /// An object of the model's `consistency_group_consistency_groups_luns_clone` definition, held by `ConsistencyGroupLun`'s `clone`, [`Lun`](crate::Lun)'s `clone`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct ConsistencyGroupConsistencyGroupsLunsClone {
-    /// `created_as_clone`: boolean; read-only.
+    /// `created_as_clone`: boolean, since ONTAP 9.19; read-only.
     pub created_as_clone: Option<bool>,
     /// `source`: [`ConsistencyGroupConsistencyGroupsLunsCloneSource`](crate::ConsistencyGroupConsistencyGroupsLunsCloneSource); written, never read back.
     pub source: Option<ConsistencyGroupConsistencyGroupsLunsCloneSource>,

@@ -7,6 +7,6 @@ use crate::StorageServiceName;
 /// An object of the model's `consistency_group_consistency_groups_provisioning_options_storage_service` definition, held by [`ConsistencyGroupProvisioningOptions`](crate::ConsistencyGroupProvisioningOptions)'s `storage_service`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct ConsistencyGroupConsistencyGroupsProvisioningOptionsStorageService {
-    /// `name`: [`StorageServiceName`](crate::StorageServiceName) (`extreme`, `performance`, `value`); read and written.
+    /// `name`: [`StorageServiceName`](crate::StorageServiceName), since ONTAP 9.10 (`extreme`, `performance`, `value`); read and written.
     pub name: Option<StorageServiceName>,
 }

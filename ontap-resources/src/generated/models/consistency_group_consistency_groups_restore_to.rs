@@ -7,6 +7,6 @@ use crate::ConsistencyGroupConsistencyGroupsRestoreToSnapshot;
 /// An object of the model's `consistency_group_consistency_groups_restore_to` definition, held by [`ConsistencyGroup`](crate::ConsistencyGroup)'s `restore_to`, [`ConsistencyGroupChild`](crate::ConsistencyGroupChild)'s `restore_to`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct ConsistencyGroupConsistencyGroupsRestoreTo {
-    /// `snapshot`: [`ConsistencyGroupConsistencyGroupsRestoreToSnapshot`](crate::ConsistencyGroupConsistencyGroupsRestoreToSnapshot); read and written.
+    /// `snapshot`: [`ConsistencyGroupConsistencyGroupsRestoreToSnapshot`](crate::ConsistencyGroupConsistencyGroupsRestoreToSnapshot), since ONTAP 9.10; read and written.
     pub snapshot: Option<ConsistencyGroupConsistencyGroupsRestoreToSnapshot>,
 }

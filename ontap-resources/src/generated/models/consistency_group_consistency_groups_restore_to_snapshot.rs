@@ -5,8 +5,8 @@
 /// An object of the model's `consistency_group_consistency_groups_restore_to_snapshot` definition, held by [`ConsistencyGroupConsistencyGroupsRestoreTo`](crate::ConsistencyGroupConsistencyGroupsRestoreTo)'s `snapshot`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct ConsistencyGroupConsistencyGroupsRestoreToSnapshot {
-    /// `name`: string; read and written.
+    /// `name`: string, since ONTAP 9.10; read and written.
     pub name: Option<String>,
-    /// `uuid`: string; read and written.
+    /// `uuid`: string, since ONTAP 9.10; read and written.
     pub uuid: Option<String>,
 }

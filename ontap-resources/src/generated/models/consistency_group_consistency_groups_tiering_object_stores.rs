@@ -5,6 +5,6 @@
 /// An object of the model's `consistency_group_consistency_groups_tiering_object_stores` definition, held by [`ConsistencyGroupTiering`](crate::ConsistencyGroupTiering)'s `object_stores`, `ContainerTiering`'s `object_stores`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct ConsistencyGroupConsistencyGroupsTieringObjectStores {
-    /// `name`: string; written, never read back.
+    /// `name`: string, since ONTAP 9.11; written, never read back.
     pub name: Option<String>,
 }

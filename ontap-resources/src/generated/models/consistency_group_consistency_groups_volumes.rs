@@ -10,22 +10,22 @@ use crate::{
 /// An object of the model's `consistency_group_consistency_groups_volumes` definition, held by [`ConsistencyGroup`](crate::ConsistencyGroup)'s `volumes`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct ConsistencyGroupConsistencyGroupsVolumes {
-    /// `comment`: string, 0 to 1023 characters; read and written.
+    /// `comment`: string, 0 to 1023 characters, since ONTAP 9.10; read and written.
     pub comment: Option<String>,
-    /// `name`: string, 1 to 203 characters; read and written.
+    /// `name`: string, 1 to 203 characters, since ONTAP 9.10; read and written.
     pub name: Option<String>,
-    /// `nas`: [`ConsistencyGroupNas`](crate::ConsistencyGroupNas); read and written.
+    /// `nas`: [`ConsistencyGroupNas`](crate::ConsistencyGroupNas), since ONTAP 9.11; read and written.
     pub nas: Option<ConsistencyGroupNas>,
-    /// `provisioning_options`: [`ConsistencyGroupVolumeProvisioningOptions`](crate::ConsistencyGroupVolumeProvisioningOptions); written, never read back.
+    /// `provisioning_options`: [`ConsistencyGroupVolumeProvisioningOptions`](crate::ConsistencyGroupVolumeProvisioningOptions), since ONTAP 9.10; written, never read back.
     pub provisioning_options: Option<ConsistencyGroupVolumeProvisioningOptions>,
-    /// `qos`: [`ConsistencyGroupQos`](crate::ConsistencyGroupQos); read and written.
+    /// `qos`: [`ConsistencyGroupQos`](crate::ConsistencyGroupQos), since ONTAP 9.10; read and written.
     pub qos: Option<ConsistencyGroupQos>,
-    /// `snapshot_policy`: [`SnapshotPolicyReference`](crate::SnapshotPolicyReference); read and written.
+    /// `snapshot_policy`: [`SnapshotPolicyReference`](crate::SnapshotPolicyReference), since ONTAP 9.10; read and written.
     pub snapshot_policy: Option<SnapshotPolicyReference>,
-    /// `space`: [`ConsistencyGroupVolumeSpace`](crate::ConsistencyGroupVolumeSpace); read and written.
+    /// `space`: [`ConsistencyGroupVolumeSpace`](crate::ConsistencyGroupVolumeSpace), since ONTAP 9.10; read and written.
     pub space: Option<ConsistencyGroupVolumeSpace>,
-    /// `tiering`: [`ConsistencyGroupTiering`](crate::ConsistencyGroupTiering); read and written.
+    /// `tiering`: [`ConsistencyGroupTiering`](crate::ConsistencyGroupTiering), since ONTAP 9.10; read and written.
     pub tiering: Option<ConsistencyGroupTiering>,
-    /// `uuid`: string; read-only.
+    /// `uuid`: string, since ONTAP 9.10; read-only.
     pub uuid: Option<String>,
 }

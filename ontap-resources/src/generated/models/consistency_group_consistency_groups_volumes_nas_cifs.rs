@@ -7,6 +7,6 @@ use crate::ConsistencyGroupCifsShare;
 /// An object of the model's `consistency_group_consistency_groups_volumes_nas_cifs` definition, held by [`ConsistencyGroupNas`](crate::ConsistencyGroupNas)'s `cifs`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct ConsistencyGroupConsistencyGroupsVolumesNasCifs {
-    /// `shares`: list of [`ConsistencyGroupCifsShare`](crate::ConsistencyGroupCifsShare); read and written.
+    /// `shares`: list of [`ConsistencyGroupCifsShare`](crate::ConsistencyGroupCifsShare), since ONTAP 9.11; read and written.
     pub shares: Option<Vec<ConsistencyGroupCifsShare>>,
 }

@@ -7,6 +7,6 @@ use crate::StorageServiceName;
 /// An object of the model's `consistency_group_consistency_groups_volumes_provisioning_options_storage_service` definition, held by [`ConsistencyGroupVolumeProvisioningOptions`](crate::ConsistencyGroupVolumeProvisioningOptions)'s `storage_service`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct ConsistencyGroupConsistencyGroupsVolumesProvisioningOptionsStorageService {
-    /// `name`: [`StorageServiceName`](crate::StorageServiceName) (`extreme`, `performance`, `value`); read and written.
+    /// `name`: [`StorageServiceName`](crate::StorageServiceName), since ONTAP 9.10 (`extreme`, `performance`, `value`); read and written.
     pub name: Option<StorageServiceName>,
 }

@@ -7,13 +7,13 @@ use crate::ExportRules;
 /// An object of the model's `consistency_group_export_policy` definition, held by [`ConsistencyGroupNas`](crate::ConsistencyGroupNas)'s `export_policy`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct ConsistencyGroupExportPolicy {
-    /// `_links`: [`ontap::Links`]; read-only.
+    /// `_links`: [`ontap::Links`], since ONTAP 9.11; read-only.
     #[model(rename = "_links")]
     pub links: Option<ontap::Links>,
-    /// `id`: integer; read-only.
+    /// `id`: integer, since ONTAP 9.14; read-only.
     pub id: Option<i64>,
-    /// `name`: string; read and written.
+    /// `name`: string, since ONTAP 9.11; read and written.
     pub name: Option<String>,
-    /// `rules`: list of [`ExportRules`](crate::ExportRules); read and written.
+    /// `rules`: list of [`ExportRules`](crate::ExportRules), since ONTAP 9.11; read and written.
     pub rules: Option<Vec<ExportRules>>,
 }

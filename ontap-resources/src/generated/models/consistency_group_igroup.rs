@@ -7,19 +7,19 @@ use crate::{ConsistencyGroupChildLunsLunMapsIgroupIgroups, ConsistencyGroupChild
 /// An object of the model's `consistency_group_igroup` definition, held by [`ConsistencyGroupChildLunsLunMaps`](crate::ConsistencyGroupChildLunsLunMaps)'s `igroup`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct ConsistencyGroupIgroup {
-    /// `comment`: string, 0 to 254 characters; read and written.
+    /// `comment`: string, 0 to 254 characters, since ONTAP 9.11; read and written.
     pub comment: Option<String>,
-    /// `igroups`: list of [`ConsistencyGroupChildLunsLunMapsIgroupIgroups`](crate::ConsistencyGroupChildLunsLunMapsIgroupIgroups); read and written.
+    /// `igroups`: list of [`ConsistencyGroupChildLunsLunMapsIgroupIgroups`](crate::ConsistencyGroupChildLunsLunMapsIgroupIgroups), since ONTAP 9.10; read and written.
     pub igroups: Option<Vec<ConsistencyGroupChildLunsLunMapsIgroupIgroups>>,
-    /// `initiators`: list of [`ConsistencyGroupChildLunsLunMapsIgroupInitiators`](crate::ConsistencyGroupChildLunsLunMapsIgroupInitiators); read and written.
+    /// `initiators`: list of [`ConsistencyGroupChildLunsLunMapsIgroupInitiators`](crate::ConsistencyGroupChildLunsLunMapsIgroupInitiators), since ONTAP 9.10; read and written.
     pub initiators: Option<Vec<ConsistencyGroupChildLunsLunMapsIgroupInitiators>>,
-    /// `name`: string, 1 to 96 characters; read and written.
+    /// `name`: string, 1 to 96 characters, since ONTAP 9.10; read and written.
     pub name: Option<String>,
-    /// `os_type`: [`ConsistencyGroupIgroupOsType`](crate::ConsistencyGroupIgroupOsType) (`aix`, `hpux`, `hyper_v`, `linux`, `netware`, `openvms`, `solaris`, `vmware`, `windows`, `xen`); read and written.
+    /// `os_type`: [`ConsistencyGroupIgroupOsType`](crate::ConsistencyGroupIgroupOsType), since ONTAP 9.10 (`aix`, `hpux`, `hyper_v`, `linux`, `netware`, `openvms`, `solaris`, `vmware`, `windows`, `xen`); read and written.
     pub os_type: Option<ConsistencyGroupIgroupOsType>,
-    /// `protocol`: [`ConsistencyGroupIgroupProtocol`](crate::ConsistencyGroupIgroupProtocol) (`fcp`, `iscsi`, `mixed`); read, and written on creation.
+    /// `protocol`: [`ConsistencyGroupIgroupProtocol`](crate::ConsistencyGroupIgroupProtocol), since ONTAP 9.10 (`fcp`, `iscsi`, `mixed`); read, and written on creation.
     pub protocol: Option<ConsistencyGroupIgroupProtocol>,
-    /// `uuid`: string; read-only.
+    /// `uuid`: string, since ONTAP 9.10; read-only.
     pub uuid: Option<String>,
 }
 

@@ -10,31 +10,31 @@ use crate::{
 /// An object of the model's `consistency_group_lun` definition, held by [`ConsistencyGroup`](crate::ConsistencyGroup)'s `luns`, [`ConsistencyGroupChild`](crate::ConsistencyGroupChild)'s `luns`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct ConsistencyGroupLun {
-    /// `access_mode`: [`ConsistencyGroupLunAccessMode`](crate::ConsistencyGroupLunAccessMode) (`global`, `local`); read and written.
+    /// `access_mode`: [`ConsistencyGroupLunAccessMode`](crate::ConsistencyGroupLunAccessMode), since ONTAP 9.19 (`global`, `local`); read and written.
     pub access_mode: Option<ConsistencyGroupLunAccessMode>,
-    /// `clone`: [`ConsistencyGroupConsistencyGroupsLunsClone`](crate::ConsistencyGroupConsistencyGroupsLunsClone); read and written.
+    /// `clone`: [`ConsistencyGroupConsistencyGroupsLunsClone`](crate::ConsistencyGroupConsistencyGroupsLunsClone), since ONTAP 9.10; read and written.
     pub clone: Option<ConsistencyGroupConsistencyGroupsLunsClone>,
-    /// `comment`: string, 0 to 254 characters; read and written.
+    /// `comment`: string, 0 to 254 characters, since ONTAP 9.10; read and written.
     pub comment: Option<String>,
-    /// `create_time`: timestamp ([`ontap::Timestamp`]); read-only.
+    /// `create_time`: timestamp ([`ontap::Timestamp`]), since ONTAP 9.10; read-only.
     pub create_time: Option<ontap::Timestamp>,
-    /// `enabled`: boolean; read-only.
+    /// `enabled`: boolean, since ONTAP 9.10; read-only.
     pub enabled: Option<bool>,
-    /// `lun_maps`: list of [`ConsistencyGroupChildLunsLunMaps`](crate::ConsistencyGroupChildLunsLunMaps); read and written.
+    /// `lun_maps`: list of [`ConsistencyGroupChildLunsLunMaps`](crate::ConsistencyGroupChildLunsLunMaps), since ONTAP 9.10; read and written.
     pub lun_maps: Option<Vec<ConsistencyGroupChildLunsLunMaps>>,
-    /// `name`: string; read, and written on creation.
+    /// `name`: string, since ONTAP 9.10; read, and written on creation.
     pub name: Option<String>,
-    /// `os_type`: [`ConsistencyGroupLunOsType`](crate::ConsistencyGroupLunOsType) (`aix`, `hpux`, `hyper_v`, `linux`, `netware`, `openvms`, `solaris`, `solaris_efi`, `vmware`, `windows`, `windows_2008`, `windows_gpt`, `xen`); read, and written on creation.
+    /// `os_type`: [`ConsistencyGroupLunOsType`](crate::ConsistencyGroupLunOsType), since ONTAP 9.10 (`aix`, `hpux`, `hyper_v`, `linux`, `netware`, `openvms`, `solaris`, `solaris_efi`, `vmware`, `windows`, `windows_2008`, `windows_gpt`, `xen`); read, and written on creation.
     pub os_type: Option<ConsistencyGroupLunOsType>,
-    /// `provisioning_options`: [`ConsistencyGroupVdiskProvisioningOptions`](crate::ConsistencyGroupVdiskProvisioningOptions); written, never read back.
+    /// `provisioning_options`: [`ConsistencyGroupVdiskProvisioningOptions`](crate::ConsistencyGroupVdiskProvisioningOptions), since ONTAP 9.10; written, never read back.
     pub provisioning_options: Option<ConsistencyGroupVdiskProvisioningOptions>,
-    /// `qos`: [`ConsistencyGroupQos`](crate::ConsistencyGroupQos); read and written.
+    /// `qos`: [`ConsistencyGroupQos`](crate::ConsistencyGroupQos), since ONTAP 9.10; read and written.
     pub qos: Option<ConsistencyGroupQos>,
-    /// `serial_number`: string, 12 to 12 characters; read-only.
+    /// `serial_number`: string, 12 to 12 characters, since ONTAP 9.10; read-only.
     pub serial_number: Option<String>,
-    /// `space`: [`ConsistencyGroupLunSpace`](crate::ConsistencyGroupLunSpace); read and written.
+    /// `space`: [`ConsistencyGroupLunSpace`](crate::ConsistencyGroupLunSpace), since ONTAP 9.10; read and written.
     pub space: Option<ConsistencyGroupLunSpace>,
-    /// `uuid`: string; read-only.
+    /// `uuid`: string, since ONTAP 9.10; read-only.
     pub uuid: Option<String>,
 }
 

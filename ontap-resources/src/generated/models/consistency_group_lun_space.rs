@@ -7,12 +7,12 @@ use crate::{ConsistencyGroupLunSpaceGuarantee, VdiskSpaceSnapshot};
 /// An object of the model's `consistency_group_lun_space` definition, held by [`ConsistencyGroupLun`](crate::ConsistencyGroupLun)'s `space`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct ConsistencyGroupLunSpace {
-    /// `guarantee`: [`ConsistencyGroupLunSpaceGuarantee`](crate::ConsistencyGroupLunSpaceGuarantee); read and written.
+    /// `guarantee`: [`ConsistencyGroupLunSpaceGuarantee`](crate::ConsistencyGroupLunSpaceGuarantee), since ONTAP 9.11; read and written.
     pub guarantee: Option<ConsistencyGroupLunSpaceGuarantee>,
-    /// `size`: integer, 4096 to 140737488355328; read and written.
+    /// `size`: integer, 4096 to 140737488355328, since ONTAP 9.10; read and written.
     pub size: Option<i64>,
-    /// `snapshot`: [`VdiskSpaceSnapshot`](crate::VdiskSpaceSnapshot); read and written.
+    /// `snapshot`: [`VdiskSpaceSnapshot`](crate::VdiskSpaceSnapshot), since ONTAP 9.18; read and written.
     pub snapshot: Option<VdiskSpaceSnapshot>,
-    /// `used`: integer; read-only.
+    /// `used`: integer, since ONTAP 9.10; read-only.
     pub used: Option<i64>,
 }

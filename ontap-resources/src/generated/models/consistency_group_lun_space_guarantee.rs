@@ -5,8 +5,8 @@
 /// An object of the model's `consistency_group_lun_space_guarantee` definition, held by [`ConsistencyGroupLunSpace`](crate::ConsistencyGroupLunSpace)'s `guarantee`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct ConsistencyGroupLunSpaceGuarantee {
-    /// `requested`: boolean; read and written.
+    /// `requested`: boolean, since ONTAP 9.10; read and written.
     pub requested: Option<bool>,
-    /// `reserved`: boolean; read-only.
+    /// `reserved`: boolean, since ONTAP 9.10; read-only.
     pub reserved: Option<bool>,
 }

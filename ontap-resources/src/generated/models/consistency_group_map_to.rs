@@ -5,6 +5,6 @@
 /// An object of the model's `consistency_group_map_to` definition, held by [`ConsistencyGroup`](crate::ConsistencyGroup)'s `map_to`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct ConsistencyGroupMapTo {
-    /// `name`: string; read and written.
+    /// `name`: string, since ONTAP 9.16; read and written.
     pub name: Option<String>,
 }

@@ -7,14 +7,14 @@ use crate::{ConsistencyGroupNamespaceSpaceGuarantee, VdiskSpaceSnapshot};
 /// An object of the model's `consistency_group_namespace_space` definition, held by [`ConsistencyGroupConsistencyGroupsNamespaces`](crate::ConsistencyGroupConsistencyGroupsNamespaces)'s `space`, [`ConsistencyGroupNamespaces`](crate::ConsistencyGroupNamespaces)'s `space`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct ConsistencyGroupNamespaceSpace {
-    /// `block_size`: integer, one of `512`, `4096`; read, and written on creation.
+    /// `block_size`: integer, one of `512`, `4096`, since ONTAP 9.10; read, and written on creation.
     pub block_size: Option<i64>,
-    /// `guarantee`: [`ConsistencyGroupNamespaceSpaceGuarantee`](crate::ConsistencyGroupNamespaceSpaceGuarantee); read and written.
+    /// `guarantee`: [`ConsistencyGroupNamespaceSpaceGuarantee`](crate::ConsistencyGroupNamespaceSpaceGuarantee), since ONTAP 9.10; read and written.
     pub guarantee: Option<ConsistencyGroupNamespaceSpaceGuarantee>,
-    /// `size`: integer, 4096 to 140737488355328; read and written.
+    /// `size`: integer, 4096 to 140737488355328, since ONTAP 9.10; read and written.
     pub size: Option<i64>,
-    /// `snapshot`: [`VdiskSpaceSnapshot`](crate::VdiskSpaceSnapshot); read and written.
+    /// `snapshot`: [`VdiskSpaceSnapshot`](crate::VdiskSpaceSnapshot), since ONTAP 9.18; read and written.
     pub snapshot: Option<VdiskSpaceSnapshot>,
-    /// `used`: integer; read-only.
+    /// `used`: integer, since ONTAP 9.10; read-only.
     pub used: Option<i64>,
 }

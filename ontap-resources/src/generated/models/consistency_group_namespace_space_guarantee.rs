@@ -5,8 +5,8 @@
 /// An object of the model's `consistency_group_namespace_space_guarantee` definition, held by [`ConsistencyGroupNamespaceSpace`](crate::ConsistencyGroupNamespaceSpace)'s `guarantee`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct ConsistencyGroupNamespaceSpaceGuarantee {
-    /// `requested`: boolean; read and written.
+    /// `requested`: boolean, since ONTAP 9.10; read and written.
     pub requested: Option<bool>,
-    /// `reserved`: boolean; read-only.
+    /// `reserved`: boolean, since ONTAP 9.10; read-only.
     pub reserved: Option<bool>,
 }

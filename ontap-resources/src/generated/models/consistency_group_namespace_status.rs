@@ -7,12 +7,12 @@ use crate::{NamespaceStatusState, StatusContainerState};
 /// An object of the model's `consistency_group_namespace_status` definition, held by [`ConsistencyGroupConsistencyGroupsNamespaces`](crate::ConsistencyGroupConsistencyGroupsNamespaces)'s `status`, [`ConsistencyGroupNamespaces`](crate::ConsistencyGroupNamespaces)'s `status`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct ConsistencyGroupNamespaceStatus {
-    /// `container_state`: [`StatusContainerState`](crate::StatusContainerState) (`online`, `aggregate_offline`, `volume_offline`); read-only.
+    /// `container_state`: [`StatusContainerState`](crate::StatusContainerState), since ONTAP 9.10 (`online`, `aggregate_offline`, `volume_offline`); read-only.
     pub container_state: Option<StatusContainerState>,
-    /// `mapped`: boolean; read-only.
+    /// `mapped`: boolean, since ONTAP 9.10; read-only.
     pub mapped: Option<bool>,
-    /// `read_only`: boolean; read-only.
+    /// `read_only`: boolean, since ONTAP 9.10; read-only.
     pub read_only: Option<bool>,
-    /// `state`: `NamespaceStatusState` (`nvfail`, `offline`, `online`, `space_error`); read-only.
+    /// `state`: `NamespaceStatusState`, since ONTAP 9.10 (`nvfail`, `offline`, `online`, `space_error`); read-only.
     pub state: Option<NamespaceStatusState>,
 }

@@ -7,13 +7,13 @@ use crate::ConsistencyGroupNvmeSubsystem;
 /// An object of the model's `consistency_group_namespace_subsystem_map` definition, held by [`ConsistencyGroupConsistencyGroupsNamespaces`](crate::ConsistencyGroupConsistencyGroupsNamespaces)'s `subsystem_map`, [`ConsistencyGroupNamespaces`](crate::ConsistencyGroupNamespaces)'s `subsystem_map`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct ConsistencyGroupNamespaceSubsystemMap {
-    /// `_links`: [`ontap::Links`]; read-only.
+    /// `_links`: [`ontap::Links`], since ONTAP 9.10; read-only.
     #[model(rename = "_links")]
     pub links: Option<ontap::Links>,
-    /// `anagrpid`: string; read-only.
+    /// `anagrpid`: string, since ONTAP 9.10; read-only.
     pub anagrpid: Option<String>,
-    /// `nsid`: string; read-only.
+    /// `nsid`: string, since ONTAP 9.10; read-only.
     pub nsid: Option<String>,
-    /// `subsystem`: [`ConsistencyGroupNvmeSubsystem`](crate::ConsistencyGroupNvmeSubsystem); read and written.
+    /// `subsystem`: [`ConsistencyGroupNvmeSubsystem`](crate::ConsistencyGroupNvmeSubsystem), since ONTAP 9.10; read and written.
     pub subsystem: Option<ConsistencyGroupNvmeSubsystem>,
 }

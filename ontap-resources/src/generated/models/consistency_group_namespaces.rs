@@ -10,27 +10,27 @@ use crate::{
 /// An object of the model's `consistency_group_namespaces` definition, held by [`ConsistencyGroupChild`](crate::ConsistencyGroupChild)'s `namespaces`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct ConsistencyGroupNamespaces {
-    /// `auto_delete`: boolean; read and written.
+    /// `auto_delete`: boolean, since ONTAP 9.10; read and written.
     pub auto_delete: Option<bool>,
-    /// `comment`: string, 0 to 254 characters; read and written.
+    /// `comment`: string, 0 to 254 characters, since ONTAP 9.10; read and written.
     pub comment: Option<String>,
-    /// `create_time`: timestamp ([`ontap::Timestamp`]); read-only.
+    /// `create_time`: timestamp ([`ontap::Timestamp`]), since ONTAP 9.10; read-only.
     pub create_time: Option<ontap::Timestamp>,
-    /// `enabled`: boolean; read-only.
+    /// `enabled`: boolean, since ONTAP 9.10; read-only.
     pub enabled: Option<bool>,
-    /// `name`: string; read and written.
+    /// `name`: string, since ONTAP 9.10; read and written.
     pub name: Option<String>,
-    /// `os_type`: [`ConsistencyGroupNamespacesOsType`](crate::ConsistencyGroupNamespacesOsType) (`aix`, `linux`, `vmware`, `windows`); read, and written on creation.
+    /// `os_type`: [`ConsistencyGroupNamespacesOsType`](crate::ConsistencyGroupNamespacesOsType), since ONTAP 9.10 (`aix`, `linux`, `vmware`, `windows`); read, and written on creation.
     pub os_type: Option<ConsistencyGroupNamespacesOsType>,
-    /// `provisioning_options`: [`ConsistencyGroupVdiskProvisioningOptions`](crate::ConsistencyGroupVdiskProvisioningOptions); written, never read back.
+    /// `provisioning_options`: [`ConsistencyGroupVdiskProvisioningOptions`](crate::ConsistencyGroupVdiskProvisioningOptions), since ONTAP 9.10; written, never read back.
     pub provisioning_options: Option<ConsistencyGroupVdiskProvisioningOptions>,
-    /// `space`: [`ConsistencyGroupNamespaceSpace`](crate::ConsistencyGroupNamespaceSpace); read and written.
+    /// `space`: [`ConsistencyGroupNamespaceSpace`](crate::ConsistencyGroupNamespaceSpace), since ONTAP 9.11; read and written.
     pub space: Option<ConsistencyGroupNamespaceSpace>,
-    /// `status`: [`ConsistencyGroupNamespaceStatus`](crate::ConsistencyGroupNamespaceStatus); read-only.
+    /// `status`: [`ConsistencyGroupNamespaceStatus`](crate::ConsistencyGroupNamespaceStatus), since ONTAP 9.11; read-only.
     pub status: Option<ConsistencyGroupNamespaceStatus>,
-    /// `subsystem_map`: [`ConsistencyGroupNamespaceSubsystemMap`](crate::ConsistencyGroupNamespaceSubsystemMap); read and written.
+    /// `subsystem_map`: [`ConsistencyGroupNamespaceSubsystemMap`](crate::ConsistencyGroupNamespaceSubsystemMap), since ONTAP 9.10; read and written.
     pub subsystem_map: Option<ConsistencyGroupNamespaceSubsystemMap>,
-    /// `uuid`: string; read-only.
+    /// `uuid`: string, since ONTAP 9.10; read-only.
     pub uuid: Option<String>,
 }
 

@@ -10,20 +10,20 @@ use crate::{
 /// An object of the model's `consistency_group_nas` definition, held by [`ConsistencyGroupConsistencyGroupsVolumes`](crate::ConsistencyGroupConsistencyGroupsVolumes)'s `nas`, [`ConsistencyGroupVolumes`](crate::ConsistencyGroupVolumes)'s `nas`, [`ContainerVolume`](crate::ContainerVolume)'s `nas`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct ConsistencyGroupNas {
-    /// `cifs`: [`ConsistencyGroupConsistencyGroupsVolumesNasCifs`](crate::ConsistencyGroupConsistencyGroupsVolumesNasCifs); read and written.
+    /// `cifs`: [`ConsistencyGroupConsistencyGroupsVolumesNasCifs`](crate::ConsistencyGroupConsistencyGroupsVolumesNasCifs), since ONTAP 9.11; read and written.
     pub cifs: Option<ConsistencyGroupConsistencyGroupsVolumesNasCifs>,
-    /// `export_policy`: [`ConsistencyGroupExportPolicy`](crate::ConsistencyGroupExportPolicy); read and written.
+    /// `export_policy`: [`ConsistencyGroupExportPolicy`](crate::ConsistencyGroupExportPolicy), since ONTAP 9.11; read and written.
     pub export_policy: Option<ConsistencyGroupExportPolicy>,
-    /// `gid`: integer; read, and written on creation.
+    /// `gid`: integer, since ONTAP 9.11; read, and written on creation.
     pub gid: Option<i64>,
-    /// `junction_parent`: [`ConsistencyGroupConsistencyGroupsVolumesNasJunctionParent`](crate::ConsistencyGroupConsistencyGroupsVolumesNasJunctionParent); read, and written on creation.
+    /// `junction_parent`: [`ConsistencyGroupConsistencyGroupsVolumesNasJunctionParent`](crate::ConsistencyGroupConsistencyGroupsVolumesNasJunctionParent), since ONTAP 9.11; read, and written on creation.
     pub junction_parent: Option<ConsistencyGroupConsistencyGroupsVolumesNasJunctionParent>,
-    /// `path`: string; read, and written on creation.
+    /// `path`: string, since ONTAP 9.11; read, and written on creation.
     pub path: Option<String>,
-    /// `security_style`: [`NasSecurityStyle`](crate::NasSecurityStyle) (`mixed`, `ntfs`, `unified`, `unix`); read, and written on creation.
+    /// `security_style`: [`NasSecurityStyle`](crate::NasSecurityStyle), since ONTAP 9.11 (`mixed`, `ntfs`, `unified`, `unix`); read, and written on creation.
     pub security_style: Option<NasSecurityStyle>,
-    /// `uid`: integer; read, and written on creation.
+    /// `uid`: integer, since ONTAP 9.11; read, and written on creation.
     pub uid: Option<i64>,
-    /// `unix_permissions`: integer; read, and written on creation.
+    /// `unix_permissions`: integer, since ONTAP 9.11; read, and written on creation.
     pub unix_permissions: Option<i64>,
 }

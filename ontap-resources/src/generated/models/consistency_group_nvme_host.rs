@@ -7,15 +7,15 @@ use crate::{ConsistencyGroupNvmeHostDhHmacChap, ConsistencyGroupNvmeHostProximit
 /// An object of the model's `consistency_group_nvme_host` definition, held by `ConsistencyGroupNvmeSubsystem`'s `hosts`, `NvmeNamespaceSubsystemMapSubsystem`'s `hosts`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct ConsistencyGroupNvmeHost {
-    /// `dh_hmac_chap`: [`ConsistencyGroupNvmeHostDhHmacChap`](crate::ConsistencyGroupNvmeHostDhHmacChap); read, and written on creation.
+    /// `dh_hmac_chap`: [`ConsistencyGroupNvmeHostDhHmacChap`](crate::ConsistencyGroupNvmeHostDhHmacChap), since ONTAP 9.14; read, and written on creation.
     pub dh_hmac_chap: Option<ConsistencyGroupNvmeHostDhHmacChap>,
     /// `nqn`: string; read, and written on creation.
     pub nqn: Option<String>,
-    /// `priority`: [`ConsistencyGroupNvmeHostPriority`](crate::ConsistencyGroupNvmeHostPriority) (`regular`, `high`); read, and written on creation.
+    /// `priority`: [`ConsistencyGroupNvmeHostPriority`](crate::ConsistencyGroupNvmeHostPriority), since ONTAP 9.14 (`regular`, `high`); read, and written on creation.
     pub priority: Option<ConsistencyGroupNvmeHostPriority>,
-    /// `proximity`: [`ConsistencyGroupNvmeHostProximity`](crate::ConsistencyGroupNvmeHostProximity); read and written.
+    /// `proximity`: [`ConsistencyGroupNvmeHostProximity`](crate::ConsistencyGroupNvmeHostProximity), since ONTAP 9.17; read and written.
     pub proximity: Option<ConsistencyGroupNvmeHostProximity>,
-    /// `tls`: [`ConsistencyGroupNvmeHostTls`](crate::ConsistencyGroupNvmeHostTls); read, and written on creation.
+    /// `tls`: [`ConsistencyGroupNvmeHostTls`](crate::ConsistencyGroupNvmeHostTls), since ONTAP 9.16; read, and written on creation.
     pub tls: Option<ConsistencyGroupNvmeHostTls>,
 }
 

@@ -5,15 +5,15 @@
 /// An object of the model's `consistency_group_nvme_host_dh_hmac_chap` definition, held by [`ConsistencyGroupNvmeHost`](crate::ConsistencyGroupNvmeHost)'s `dh_hmac_chap`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct ConsistencyGroupNvmeHostDhHmacChap {
-    /// `controller_secret_key`: secret string ([`ontap::Secret`]); written on creation only; printed as `*********`.
+    /// `controller_secret_key`: secret string ([`ontap::Secret`]), since ONTAP 9.14; written on creation only; printed as `*********`.
     pub controller_secret_key: Option<ontap::Secret>,
-    /// `group_size`: [`ConsistencyGroupNvmeHostDhHmacChapGroupSize`](crate::ConsistencyGroupNvmeHostDhHmacChapGroupSize) (`none`, `2048_bit`, `3072_bit`, `4096_bit`, `6144_bit`, `8192_bit`); read, and written on creation.
+    /// `group_size`: [`ConsistencyGroupNvmeHostDhHmacChapGroupSize`](crate::ConsistencyGroupNvmeHostDhHmacChapGroupSize), since ONTAP 9.14 (`none`, `2048_bit`, `3072_bit`, `4096_bit`, `6144_bit`, `8192_bit`); read, and written on creation.
     pub group_size: Option<ConsistencyGroupNvmeHostDhHmacChapGroupSize>,
-    /// `hash_function`: [`ConsistencyGroupNvmeHostDhHmacChapHashFunction`](crate::ConsistencyGroupNvmeHostDhHmacChapHashFunction) (`sha_256`, `sha_512`); read, and written on creation.
+    /// `hash_function`: [`ConsistencyGroupNvmeHostDhHmacChapHashFunction`](crate::ConsistencyGroupNvmeHostDhHmacChapHashFunction), since ONTAP 9.14 (`sha_256`, `sha_512`); read, and written on creation.
     pub hash_function: Option<ConsistencyGroupNvmeHostDhHmacChapHashFunction>,
-    /// `host_secret_key`: secret string ([`ontap::Secret`]); written on creation only; printed as `*********`.
+    /// `host_secret_key`: secret string ([`ontap::Secret`]), since ONTAP 9.14; written on creation only; printed as `*********`.
     pub host_secret_key: Option<ontap::Secret>,
-    /// `mode`: [`ConsistencyGroupNvmeHostDhHmacChapMode`](crate::ConsistencyGroupNvmeHostDhHmacChapMode) (`none`, `unidirectional`, `bidirectional`); read-only.
+    /// `mode`: [`ConsistencyGroupNvmeHostDhHmacChapMode`](crate::ConsistencyGroupNvmeHostDhHmacChapMode), since ONTAP 9.16 (`none`, `unidirectional`, `bidirectional`); read-only.
     pub mode: Option<ConsistencyGroupNvmeHostDhHmacChapMode>,
 }
 

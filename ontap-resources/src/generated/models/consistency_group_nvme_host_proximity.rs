@@ -7,8 +7,8 @@ use crate::ConsistencyGroupNvmeHostProximity1PeerSvms;
 /// An object of the model's `consistency_group_nvme_host_proximity` definition, held by [`ConsistencyGroupNvmeHost`](crate::ConsistencyGroupNvmeHost)'s `proximity`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct ConsistencyGroupNvmeHostProximity {
-    /// `local_svm`: boolean; read and written.
+    /// `local_svm`: boolean, since ONTAP 9.17; read and written.
     pub local_svm: Option<bool>,
-    /// `peer_svms`: list of [`ConsistencyGroupNvmeHostProximity1PeerSvms`](crate::ConsistencyGroupNvmeHostProximity1PeerSvms); read and written.
+    /// `peer_svms`: list of [`ConsistencyGroupNvmeHostProximity1PeerSvms`](crate::ConsistencyGroupNvmeHostProximity1PeerSvms), since ONTAP 9.17; read and written.
     pub peer_svms: Option<Vec<ConsistencyGroupNvmeHostProximity1PeerSvms>>,
 }

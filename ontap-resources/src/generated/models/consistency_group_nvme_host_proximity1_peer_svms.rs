@@ -5,11 +5,11 @@
 /// An object of the model's `consistency_group_nvme_host_proximity1_peer_svms` definition, held by [`ConsistencyGroupNvmeHostProximity`](crate::ConsistencyGroupNvmeHostProximity)'s `peer_svms`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct ConsistencyGroupNvmeHostProximity1PeerSvms {
-    /// `_links`: [`ontap::Links`]; read-only.
+    /// `_links`: [`ontap::Links`], since ONTAP 9.17; read-only.
     #[model(rename = "_links")]
     pub links: Option<ontap::Links>,
-    /// `name`: string; read and written.
+    /// `name`: string, since ONTAP 9.17; read and written.
     pub name: Option<String>,
-    /// `uuid`: string; read and written.
+    /// `uuid`: string, since ONTAP 9.17; read and written.
     pub uuid: Option<String>,
 }

@@ -7,8 +7,8 @@ use crate::TlsKeyType;
 /// An object of the model's `consistency_group_nvme_host_tls` definition, held by [`ConsistencyGroupNvmeHost`](crate::ConsistencyGroupNvmeHost)'s `tls`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct ConsistencyGroupNvmeHostTls {
-    /// `configured_psk`: secret string ([`ontap::Secret`]); written on creation only; printed as `*********`.
+    /// `configured_psk`: secret string ([`ontap::Secret`]), since ONTAP 9.16; written on creation only; printed as `*********`.
     pub configured_psk: Option<ontap::Secret>,
-    /// `key_type`: `TlsKeyType` (`none`, `configured`, `generated`); read, and written on creation.
+    /// `key_type`: `TlsKeyType`, since ONTAP 9.16, values `generated` since 9.19 (`none`, `configured`, `generated`); read, and written on creation.
     pub key_type: Option<TlsKeyType>,
 }

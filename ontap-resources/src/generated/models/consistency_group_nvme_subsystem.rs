@@ -7,15 +7,15 @@ use crate::ConsistencyGroupNvmeHost;
 /// An object of the model's `consistency_group_nvme_subsystem` definition, held by [`ConsistencyGroupNamespaceSubsystemMap`](crate::ConsistencyGroupNamespaceSubsystemMap)'s `subsystem`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct ConsistencyGroupNvmeSubsystem {
-    /// `comment`: string, 0 to 255 characters; read and written.
+    /// `comment`: string, 0 to 255 characters, since ONTAP 9.11; read and written.
     pub comment: Option<String>,
-    /// `hosts`: list of [`ConsistencyGroupNvmeHost`](crate::ConsistencyGroupNvmeHost); read, and written on creation.
+    /// `hosts`: list of [`ConsistencyGroupNvmeHost`](crate::ConsistencyGroupNvmeHost), since ONTAP 9.11; read, and written on creation.
     pub hosts: Option<Vec<ConsistencyGroupNvmeHost>>,
-    /// `name`: string, 1 to 64 characters; read, and written on creation.
+    /// `name`: string, 1 to 64 characters, since ONTAP 9.10; read, and written on creation.
     pub name: Option<String>,
-    /// `os_type`: [`ConsistencyGroupNvmeSubsystemOsType`](crate::ConsistencyGroupNvmeSubsystemOsType) (`aix`, `linux`, `vmware`, `windows`); read, and written on creation.
+    /// `os_type`: [`ConsistencyGroupNvmeSubsystemOsType`](crate::ConsistencyGroupNvmeSubsystemOsType), since ONTAP 9.11 (`aix`, `linux`, `vmware`, `windows`); read, and written on creation.
     pub os_type: Option<ConsistencyGroupNvmeSubsystemOsType>,
-    /// `uuid`: string; read-only.
+    /// `uuid`: string, since ONTAP 9.10; read-only.
     pub uuid: Option<String>,
 }
 

@@ -7,17 +7,17 @@ use crate::ConsistencyGroupConsistencyGroupsProvisioningOptionsStorageService;
 /// An object of the model's `consistency_group_provisioning_options` definition, held by [`ConsistencyGroup`](crate::ConsistencyGroup)'s `provisioning_options`, [`ConsistencyGroupChild`](crate::ConsistencyGroupChild)'s `provisioning_options`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct ConsistencyGroupProvisioningOptions {
-    /// `action`: [`ConsistencyGroupProvisioningOptionsAction`](crate::ConsistencyGroupProvisioningOptionsAction) (`create`, `add`, `remove`, `promote`, `demote`); written, never read back.
+    /// `action`: [`ConsistencyGroupProvisioningOptionsAction`](crate::ConsistencyGroupProvisioningOptionsAction), since ONTAP 9.10, values `add` since 9.13, `demote` since 9.13, `promote` since 9.13, `remove` since 9.13 (`create`, `add`, `remove`, `promote`, `demote`); written, never read back.
     pub action: Option<ConsistencyGroupProvisioningOptionsAction>,
-    /// `name`: string; written, never read back.
+    /// `name`: string, since ONTAP 9.13; written, never read back.
     pub name: Option<String>,
-    /// `snapshot_autodelete_enabled`: boolean; written, never read back.
+    /// `snapshot_autodelete_enabled`: boolean, since ONTAP 9.18; written, never read back.
     pub snapshot_autodelete_enabled: Option<bool>,
-    /// `snapshot_reserve_percent`: integer; written, never read back.
+    /// `snapshot_reserve_percent`: integer, since ONTAP 9.18; written, never read back.
     pub snapshot_reserve_percent: Option<i64>,
-    /// `storage_service`: [`ConsistencyGroupConsistencyGroupsProvisioningOptionsStorageService`](crate::ConsistencyGroupConsistencyGroupsProvisioningOptionsStorageService); written, never read back.
+    /// `storage_service`: [`ConsistencyGroupConsistencyGroupsProvisioningOptionsStorageService`](crate::ConsistencyGroupConsistencyGroupsProvisioningOptionsStorageService), since ONTAP 9.10; written, never read back.
     pub storage_service: Option<ConsistencyGroupConsistencyGroupsProvisioningOptionsStorageService>,
-    /// `verify_tags`: list of string, at most 64 items; written, never read back.
+    /// `verify_tags`: list of string, at most 64 items, since ONTAP 9.17; written, never read back.
     pub verify_tags: Option<Vec<String>>,
 }
 

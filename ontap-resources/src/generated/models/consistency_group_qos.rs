@@ -7,6 +7,6 @@ use crate::ConsistencyGroupQosPolicy;
 /// An object of the model's `consistency_group_qos` definition, held by [`ConsistencyGroup`](crate::ConsistencyGroup)'s `qos`, [`ConsistencyGroupChild`](crate::ConsistencyGroupChild)'s `qos`, [`ConsistencyGroupConsistencyGroupsVolumes`](crate::ConsistencyGroupConsistencyGroupsVolumes)'s `qos` and 3 more.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct ConsistencyGroupQos {
-    /// `policy`: [`ConsistencyGroupQosPolicy`](crate::ConsistencyGroupQosPolicy); read and written.
+    /// `policy`: [`ConsistencyGroupQosPolicy`](crate::ConsistencyGroupQosPolicy), since ONTAP 9.10; read and written.
     pub policy: Option<ConsistencyGroupQosPolicy>,
 }

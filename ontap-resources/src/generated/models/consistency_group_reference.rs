@@ -5,11 +5,11 @@
 /// A reference to an object of the model's `consistency_group` definition, as other objects embed it (`_links`, `name`, `uuid`), held by [`ConsistencyGroup`](crate::ConsistencyGroup)'s `parent_consistency_group`, [`ConsistencyGroupChild`](crate::ConsistencyGroupChild)'s `parent_consistency_group`, [`ConsistencyGroupSnapshot`](crate::ConsistencyGroupSnapshot)'s `consistency_group`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct ConsistencyGroupReference {
-    /// `_links`: [`ontap::Links`]; read-only.
+    /// `_links`: [`ontap::Links`], since ONTAP 9.10; read-only.
     #[model(rename = "_links")]
     pub links: Option<ontap::Links>,
-    /// `name`: string; read-only.
+    /// `name`: string, since ONTAP 9.10; read-only.
     pub name: Option<String>,
-    /// `uuid`: string; read-only.
+    /// `uuid`: string, since ONTAP 9.10; read-only.
     pub uuid: Option<String>,
 }

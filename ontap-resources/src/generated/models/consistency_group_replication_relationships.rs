@@ -5,13 +5,13 @@
 /// An object of the model's `consistency_group_replication_relationships` definition, held by [`ConsistencyGroup`](crate::ConsistencyGroup)'s `replication_relationships`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct ConsistencyGroupReplicationRelationships {
-    /// `_links`: [`ontap::Links`]; read-only.
+    /// `_links`: [`ontap::Links`], since ONTAP 9.13; read-only.
     #[model(rename = "_links")]
     pub links: Option<ontap::Links>,
-    /// `is_protected_by_svm_dr`: boolean; read-only.
+    /// `is_protected_by_svm_dr`: boolean, since ONTAP 9.14; read-only.
     pub is_protected_by_svm_dr: Option<bool>,
-    /// `is_source`: boolean; read-only.
+    /// `is_source`: boolean, since ONTAP 9.13; read-only.
     pub is_source: Option<bool>,
-    /// `uuid`: string; read-only.
+    /// `uuid`: string, since ONTAP 9.13; read-only.
     pub uuid: Option<String>,
 }

@@ -5,11 +5,11 @@
 /// An object of the model's `consistency_group_response_records_luns_lun_maps_igroup_igroups` definition, held by [`LunLunMapsIgroup`](crate::LunLunMapsIgroup)'s `igroups`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct ConsistencyGroupResponseRecordsLunsLunMapsIgroupIgroups {
-    /// `_links`: [`ontap::Links`]; read-only.
+    /// `_links`: [`ontap::Links`], since ONTAP 9.11; read-only.
     #[model(rename = "_links")]
     pub links: Option<ontap::Links>,
-    /// `name`: string, 1 to 96 characters; read and written.
+    /// `name`: string, 1 to 96 characters, since ONTAP 9.11; read and written.
     pub name: Option<String>,
-    /// `uuid`: string; read and written.
+    /// `uuid`: string, since ONTAP 9.11; read and written.
     pub uuid: Option<String>,
 }

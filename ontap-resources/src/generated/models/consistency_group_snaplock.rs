@@ -7,13 +7,13 @@ use crate::{ConsistencyGroupSnaplockRetention, SnaplockType};
 /// An object of the model's `consistency_group_snaplock` definition, held by [`ConsistencyGroup`](crate::ConsistencyGroup)'s `snaplock`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct ConsistencyGroupSnaplock {
-    /// `compliance_clock_time`: timestamp ([`ontap::Timestamp`]); read-only.
+    /// `compliance_clock_time`: timestamp ([`ontap::Timestamp`]), since ONTAP 9.16; read-only.
     pub compliance_clock_time: Option<ontap::Timestamp>,
-    /// `expiry_time`: timestamp ([`ontap::Timestamp`]); read-only.
+    /// `expiry_time`: timestamp ([`ontap::Timestamp`]), since ONTAP 9.16; read-only.
     pub expiry_time: Option<ontap::Timestamp>,
-    /// `retention`: [`ConsistencyGroupSnaplockRetention`](crate::ConsistencyGroupSnaplockRetention); read and written.
+    /// `retention`: [`ConsistencyGroupSnaplockRetention`](crate::ConsistencyGroupSnaplockRetention), since ONTAP 9.16; read and written.
     pub retention: Option<ConsistencyGroupSnaplockRetention>,
-    /// `type`: [`SnaplockType`](crate::SnaplockType) (`compliance`, `enterprise`, `non_snaplock`); read-only.
+    /// `type`: [`SnaplockType`](crate::SnaplockType), since ONTAP 9.16 (`compliance`, `enterprise`, `non_snaplock`); read-only.
     #[model(rename = "type")]
     pub type_: Option<SnaplockType>,
 }

@@ -5,10 +5,10 @@
 /// An object of the model's `consistency_group_snaplock_retention` definition, held by [`ConsistencyGroupSnaplock`](crate::ConsistencyGroupSnaplock)'s `retention`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct ConsistencyGroupSnaplockRetention {
-    /// `default`: string; read and written.
+    /// `default`: string, since ONTAP 9.16; read and written.
     pub default: Option<String>,
-    /// `maximum`: string; read and written.
+    /// `maximum`: string, since ONTAP 9.16; read and written.
     pub maximum: Option<String>,
-    /// `minimum`: string; read and written.
+    /// `minimum`: string, since ONTAP 9.16; read and written.
     pub minimum: Option<String>,
 }

@@ -5,10 +5,10 @@
 /// An object of the model's `consistency_group_snapshot_snaplock` definition, held by [`ConsistencyGroupSnapshot`](crate::ConsistencyGroupSnapshot)'s `snaplock`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct ConsistencyGroupSnapshotSnaplock {
-    /// `expired`: boolean; read-only.
+    /// `expired`: boolean, since ONTAP 9.16; read-only.
     pub expired: Option<bool>,
-    /// `expiry_time`: timestamp ([`ontap::Timestamp`]); read and written.
+    /// `expiry_time`: timestamp ([`ontap::Timestamp`]), since ONTAP 9.16; read and written.
     pub expiry_time: Option<ontap::Timestamp>,
-    /// `time_until_expiry`: string; read-only.
+    /// `time_until_expiry`: string, since ONTAP 9.16; read-only.
     pub time_until_expiry: Option<String>,
 }

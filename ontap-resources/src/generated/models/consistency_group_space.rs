@@ -5,10 +5,10 @@
 /// An object of the model's `consistency_group_space` definition, held by [`ConsistencyGroup`](crate::ConsistencyGroup)'s `space`, [`ConsistencyGroupChild`](crate::ConsistencyGroupChild)'s `space`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct ConsistencyGroupSpace {
-    /// `available`: integer; read-only.
+    /// `available`: integer, since ONTAP 9.10; read-only.
     pub available: Option<i64>,
-    /// `size`: integer; read-only.
+    /// `size`: integer, since ONTAP 9.10; read-only.
     pub size: Option<i64>,
-    /// `used`: integer; read-only.
+    /// `used`: integer, since ONTAP 9.10; read-only.
     pub used: Option<i64>,
 }

@@ -7,21 +7,21 @@ use crate::PerformanceMetricIoType;
 /// An object of the model's `consistency_group_statistics` definition, held by [`ConsistencyGroup`](crate::ConsistencyGroup)'s `statistics`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct ConsistencyGroupStatistics {
-    /// `available_space`: integer; read-only.
+    /// `available_space`: integer, since ONTAP 9.13; read-only.
     pub available_space: Option<i64>,
-    /// `iops_raw`: [`PerformanceMetricIoType`](crate::PerformanceMetricIoType); read-only.
+    /// `iops_raw`: [`PerformanceMetricIoType`](crate::PerformanceMetricIoType), since ONTAP 9.13; read-only.
     pub iops_raw: Option<PerformanceMetricIoType>,
-    /// `latency_raw`: [`PerformanceMetricIoType`](crate::PerformanceMetricIoType); read-only.
+    /// `latency_raw`: [`PerformanceMetricIoType`](crate::PerformanceMetricIoType), since ONTAP 9.13; read-only.
     pub latency_raw: Option<PerformanceMetricIoType>,
-    /// `size`: integer; read-only.
+    /// `size`: integer, since ONTAP 9.13; read-only.
     pub size: Option<i64>,
-    /// `status`: [`ConsistencyGroupStatisticsStatus`](crate::ConsistencyGroupStatisticsStatus) (`ok`, `error`, `partial_no_data`, `partial_no_uuid`, `partial_no_response`, `partial_other_error`, `negative_delta`, `backfilled_data`, `inconsistent_delta_time`, `inconsistent_old_data`); read-only.
+    /// `status`: [`ConsistencyGroupStatisticsStatus`](crate::ConsistencyGroupStatisticsStatus), since ONTAP 9.13 (`ok`, `error`, `partial_no_data`, `partial_no_uuid`, `partial_no_response`, `partial_other_error`, `negative_delta`, `backfilled_data`, `inconsistent_delta_time`, `inconsistent_old_data`); read-only.
     pub status: Option<ConsistencyGroupStatisticsStatus>,
-    /// `throughput_raw`: [`PerformanceMetricIoType`](crate::PerformanceMetricIoType); read-only.
+    /// `throughput_raw`: [`PerformanceMetricIoType`](crate::PerformanceMetricIoType), since ONTAP 9.13; read-only.
     pub throughput_raw: Option<PerformanceMetricIoType>,
-    /// `timestamp`: timestamp ([`ontap::Timestamp`]); read-only.
+    /// `timestamp`: timestamp ([`ontap::Timestamp`]), since ONTAP 9.13; read-only.
     pub timestamp: Option<ontap::Timestamp>,
-    /// `used_space`: integer; read-only.
+    /// `used_space`: integer, since ONTAP 9.13; read-only.
     pub used_space: Option<i64>,
 }
 

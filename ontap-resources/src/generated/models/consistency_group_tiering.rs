@@ -7,10 +7,10 @@ use crate::{ConsistencyGroupConsistencyGroupsTieringObjectStores, TieringControl
 /// An object of the model's `consistency_group_tiering` definition, held by `ConsistencyGroup`'s `tiering`, `ConsistencyGroupChild`'s `tiering`, `ConsistencyGroupConsistencyGroupsVolumes`'s `tiering` and 3 more.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct ConsistencyGroupTiering {
-    /// `control`: [`TieringControl`](crate::TieringControl) (`allowed`, `best_effort`, `disallowed`, `required`); written, never read back.
+    /// `control`: [`TieringControl`](crate::TieringControl), since ONTAP 9.10 (`allowed`, `best_effort`, `disallowed`, `required`); written, never read back.
     pub control: Option<TieringControl>,
-    /// `object_stores`: list of [`ConsistencyGroupConsistencyGroupsTieringObjectStores`](crate::ConsistencyGroupConsistencyGroupsTieringObjectStores), 0 to 2 items; read and written.
+    /// `object_stores`: list of [`ConsistencyGroupConsistencyGroupsTieringObjectStores`](crate::ConsistencyGroupConsistencyGroupsTieringObjectStores), 0 to 2 items, since ONTAP 9.11; read and written.
     pub object_stores: Option<Vec<ConsistencyGroupConsistencyGroupsTieringObjectStores>>,
-    /// `policy`: [`TieringPolicy`](crate::TieringPolicy) (`all`, `auto`, `backup`, `none`, `snapshot_only`); read, and written on creation.
+    /// `policy`: [`TieringPolicy`](crate::TieringPolicy), since ONTAP 9.10 (`all`, `auto`, `backup`, `none`, `snapshot_only`); read, and written on creation.
     pub policy: Option<TieringPolicy>,
 }

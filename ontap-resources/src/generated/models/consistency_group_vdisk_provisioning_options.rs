@@ -5,9 +5,9 @@
 /// An object of the model's `consistency_group_vdisk_provisioning_options` definition, held by [`ConsistencyGroupConsistencyGroupsNamespaces`](crate::ConsistencyGroupConsistencyGroupsNamespaces)'s `provisioning_options`, [`ConsistencyGroupLun`](crate::ConsistencyGroupLun)'s `provisioning_options`, [`ConsistencyGroupNamespaces`](crate::ConsistencyGroupNamespaces)'s `provisioning_options`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct ConsistencyGroupVdiskProvisioningOptions {
-    /// `action`: [`ConsistencyGroupVdiskProvisioningOptionsAction`](crate::ConsistencyGroupVdiskProvisioningOptionsAction) (`create`); written, never read back.
+    /// `action`: [`ConsistencyGroupVdiskProvisioningOptionsAction`](crate::ConsistencyGroupVdiskProvisioningOptionsAction), since ONTAP 9.10 (`create`); written, never read back.
     pub action: Option<ConsistencyGroupVdiskProvisioningOptionsAction>,
-    /// `count`: integer; written, never read back.
+    /// `count`: integer, since ONTAP 9.10; written, never read back.
     pub count: Option<i64>,
 }
 

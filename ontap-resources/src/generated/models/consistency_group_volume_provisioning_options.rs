@@ -7,11 +7,11 @@ use crate::ConsistencyGroupConsistencyGroupsVolumesProvisioningOptionsStorageSer
 /// An object of the model's `consistency_group_volume_provisioning_options` definition, held by [`ConsistencyGroupConsistencyGroupsVolumes`](crate::ConsistencyGroupConsistencyGroupsVolumes)'s `provisioning_options`, [`ConsistencyGroupVolumes`](crate::ConsistencyGroupVolumes)'s `provisioning_options`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct ConsistencyGroupVolumeProvisioningOptions {
-    /// `action`: [`ConsistencyGroupVolumeProvisioningOptionsAction`](crate::ConsistencyGroupVolumeProvisioningOptionsAction) (`create`, `add`, `remove`, `reassign`); written, never read back.
+    /// `action`: [`ConsistencyGroupVolumeProvisioningOptionsAction`](crate::ConsistencyGroupVolumeProvisioningOptionsAction), since ONTAP 9.10, values `reassign` since 9.13, `remove` since 9.11 (`create`, `add`, `remove`, `reassign`); written, never read back.
     pub action: Option<ConsistencyGroupVolumeProvisioningOptionsAction>,
-    /// `count`: integer; written, never read back.
+    /// `count`: integer, since ONTAP 9.10; written, never read back.
     pub count: Option<i64>,
-    /// `storage_service`: [`ConsistencyGroupConsistencyGroupsVolumesProvisioningOptionsStorageService`](crate::ConsistencyGroupConsistencyGroupsVolumesProvisioningOptionsStorageService); written, never read back.
+    /// `storage_service`: [`ConsistencyGroupConsistencyGroupsVolumesProvisioningOptionsStorageService`](crate::ConsistencyGroupConsistencyGroupsVolumesProvisioningOptionsStorageService), since ONTAP 9.10; written, never read back.
     pub storage_service: Option<ConsistencyGroupConsistencyGroupsVolumesProvisioningOptionsStorageService>,
 }
 

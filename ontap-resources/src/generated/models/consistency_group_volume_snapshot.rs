@@ -7,11 +7,11 @@ use crate::{SnapshotReference, VolumeReference};
 /// An object of the model's `consistency_group_volume_snapshot` definition, held by [`ConsistencyGroupSnapshot`](crate::ConsistencyGroupSnapshot)'s `snapshot_volumes`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct ConsistencyGroupVolumeSnapshot {
-    /// `_links`: [`ontap::Links`]; read-only.
+    /// `_links`: [`ontap::Links`], since ONTAP 9.11; read-only.
     #[model(rename = "_links")]
     pub links: Option<ontap::Links>,
-    /// `snapshot`: [`SnapshotReference`](crate::SnapshotReference); read and written.
+    /// `snapshot`: [`SnapshotReference`](crate::SnapshotReference), since ONTAP 9.11; read and written.
     pub snapshot: Option<SnapshotReference>,
-    /// `volume`: [`VolumeReference`](crate::VolumeReference); read and written.
+    /// `volume`: [`VolumeReference`](crate::VolumeReference), since ONTAP 9.11; read and written.
     pub volume: Option<VolumeReference>,
 }

@@ -5,10 +5,10 @@
 /// An object of the model's `consistency_group_volume_space` definition, held by [`ConsistencyGroupConsistencyGroupsVolumes`](crate::ConsistencyGroupConsistencyGroupsVolumes)'s `space`, [`ConsistencyGroupVolumes`](crate::ConsistencyGroupVolumes)'s `space`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct ConsistencyGroupVolumeSpace {
-    /// `available`: integer; read-only.
+    /// `available`: integer, since ONTAP 9.10; read-only.
     pub available: Option<i64>,
-    /// `size`: integer; read and written.
+    /// `size`: integer, since ONTAP 9.10; read and written.
     pub size: Option<i64>,
-    /// `used`: integer; read-only.
+    /// `used`: integer, since ONTAP 9.10; read-only.
     pub used: Option<i64>,
 }

@@ -7,10 +7,10 @@ use crate::{ConsistencyGroupConsistencyGroupsTieringObjectStores, TieringControl
 /// An object of the model's `container_tiering` definition, held by [`ContainerVolume`](crate::ContainerVolume)'s `tiering`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct ContainerTiering {
-    /// `control`: [`TieringControl`](crate::TieringControl) (`allowed`, `best_effort`, `disallowed`, `required`); written, never read back.
+    /// `control`: [`TieringControl`](crate::TieringControl), since ONTAP 9.18 (`allowed`, `best_effort`, `disallowed`, `required`); written, never read back.
     pub control: Option<TieringControl>,
-    /// `object_stores`: list of [`ConsistencyGroupConsistencyGroupsTieringObjectStores`](crate::ConsistencyGroupConsistencyGroupsTieringObjectStores), 0 to 2 items; read and written.
+    /// `object_stores`: list of [`ConsistencyGroupConsistencyGroupsTieringObjectStores`](crate::ConsistencyGroupConsistencyGroupsTieringObjectStores), 0 to 2 items, since ONTAP 9.18; read and written.
     pub object_stores: Option<Vec<ConsistencyGroupConsistencyGroupsTieringObjectStores>>,
-    /// `policy`: [`TieringPolicy`](crate::TieringPolicy) (`all`, `auto`, `backup`, `none`, `snapshot_only`); read, and written on creation.
+    /// `policy`: [`TieringPolicy`](crate::TieringPolicy), since ONTAP 9.18 (`all`, `auto`, `backup`, `none`, `snapshot_only`); read, and written on creation.
     pub policy: Option<TieringPolicy>,
 }

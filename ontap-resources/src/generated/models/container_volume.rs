@@ -12,48 +12,48 @@ use crate::{
 /// An object of the model's `container_volume` definition, held by [`Container`](crate::Container)'s `volumes`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct ContainerVolume {
-    /// `comment`: string, 0 to 1023 characters; written on creation only.
+    /// `comment`: string, 0 to 1023 characters, since ONTAP 9.19; written on creation only.
     pub comment: Option<String>,
-    /// `encryption`: [`ContainerVolumesEncryption`](crate::ContainerVolumesEncryption); read and written.
+    /// `encryption`: [`ContainerVolumesEncryption`](crate::ContainerVolumesEncryption), since ONTAP 9.19; read and written.
     pub encryption: Option<ContainerVolumesEncryption>,
-    /// `exclude_aggregates`: list of [`ContainerResponseRecordsVolumesExcludeAggregates`](crate::ContainerResponseRecordsVolumesExcludeAggregates), 0 to 256 items; read and written.
+    /// `exclude_aggregates`: list of [`ContainerResponseRecordsVolumesExcludeAggregates`](crate::ContainerResponseRecordsVolumesExcludeAggregates), 0 to 256 items, since ONTAP 9.18; read and written.
     pub exclude_aggregates: Option<Vec<ContainerResponseRecordsVolumesExcludeAggregates>>,
-    /// `flexcache`: [`ContainerVolumesFlexcache`](crate::ContainerVolumesFlexcache); read and written.
+    /// `flexcache`: [`ContainerVolumesFlexcache`](crate::ContainerVolumesFlexcache), since ONTAP 9.17; read and written.
     pub flexcache: Option<ContainerVolumesFlexcache>,
-    /// `guarantee`: [`ContainerVolumesGuarantee`](crate::ContainerVolumesGuarantee); written on creation only.
+    /// `guarantee`: [`ContainerVolumesGuarantee`](crate::ContainerVolumesGuarantee), since ONTAP 9.19; written on creation only.
     pub guarantee: Option<ContainerVolumesGuarantee>,
-    /// `is_s3_arbitrary_part_size_enabled`: boolean; read and written.
+    /// `is_s3_arbitrary_part_size_enabled`: boolean, since ONTAP 9.19; read and written.
     pub is_s3_arbitrary_part_size_enabled: Option<bool>,
-    /// `name`: string, 1 to 203 characters; read and written.
+    /// `name`: string, 1 to 203 characters, since ONTAP 9.17; read and written.
     pub name: Option<String>,
-    /// `nas`: [`ConsistencyGroupNas`](crate::ConsistencyGroupNas); read and written.
+    /// `nas`: [`ConsistencyGroupNas`](crate::ConsistencyGroupNas), since ONTAP 9.17; read and written.
     pub nas: Option<ConsistencyGroupNas>,
-    /// `qos`: [`ConsistencyGroupQos`](crate::ConsistencyGroupQos); written on creation only.
+    /// `qos`: [`ConsistencyGroupQos`](crate::ConsistencyGroupQos), since ONTAP 9.17; written on creation only.
     pub qos: Option<ConsistencyGroupQos>,
-    /// `s3_bucket`: [`ContainerVolumeS3Bucket`](crate::ContainerVolumeS3Bucket); read and written.
+    /// `s3_bucket`: [`ContainerVolumeS3Bucket`](crate::ContainerVolumeS3Bucket), since ONTAP 9.17; read and written.
     pub s3_bucket: Option<ContainerVolumeS3Bucket>,
-    /// `scale_out`: boolean; written on creation only.
+    /// `scale_out`: boolean, since ONTAP 9.17; written on creation only.
     pub scale_out: Option<bool>,
-    /// `smas_protection`: [`VolumeSmasProtection`](crate::VolumeSmasProtection) (`protected`, `unprotected`); written on creation only.
+    /// `smas_protection`: [`VolumeSmasProtection`](crate::VolumeSmasProtection), since ONTAP 9.19 (`protected`, `unprotected`); written on creation only.
     pub smas_protection: Option<VolumeSmasProtection>,
-    /// `snaplock`: [`ContainerVolumeSnaplock`](crate::ContainerVolumeSnaplock); written on creation only.
+    /// `snaplock`: [`ContainerVolumeSnaplock`](crate::ContainerVolumeSnaplock), since ONTAP 9.17; written on creation only.
     pub snaplock: Option<ContainerVolumeSnaplock>,
-    /// `snapshot_directory_access_enabled`: boolean; read and written.
+    /// `snapshot_directory_access_enabled`: boolean, since ONTAP 9.19; read and written.
     pub snapshot_directory_access_enabled: Option<bool>,
-    /// `snapshot_locking_enabled`: boolean; read and written.
+    /// `snapshot_locking_enabled`: boolean, since ONTAP 9.17; read and written.
     pub snapshot_locking_enabled: Option<bool>,
-    /// `snapshot_policy`: [`SnapshotPolicyReference`](crate::SnapshotPolicyReference); read and written.
+    /// `snapshot_policy`: [`SnapshotPolicyReference`](crate::SnapshotPolicyReference), since ONTAP 9.17; read and written.
     pub snapshot_policy: Option<SnapshotPolicyReference>,
-    /// `space`: [`ContainerVolumesSpace`](crate::ContainerVolumesSpace); written on creation only.
+    /// `space`: [`ContainerVolumesSpace`](crate::ContainerVolumesSpace), since ONTAP 9.17; written on creation only.
     pub space: Option<ContainerVolumesSpace>,
-    /// `storage_service`: [`ContainerVolumesStorageService`](crate::ContainerVolumesStorageService); read and written.
+    /// `storage_service`: [`ContainerVolumesStorageService`](crate::ContainerVolumesStorageService), since ONTAP 9.18; read and written.
     pub storage_service: Option<ContainerVolumesStorageService>,
-    /// `tiering`: [`ContainerTiering`](crate::ContainerTiering); written on creation only.
+    /// `tiering`: [`ContainerTiering`](crate::ContainerTiering), since ONTAP 9.18; written on creation only.
     pub tiering: Option<ContainerTiering>,
-    /// `type`: [`ContainerVolumeType`](crate::ContainerVolumeType) (`rw`, `dp`); read, and written on creation.
+    /// `type`: [`ContainerVolumeType`](crate::ContainerVolumeType), since ONTAP 9.19 (`rw`, `dp`); read, and written on creation.
     #[model(rename = "type")]
     pub type_: Option<ContainerVolumeType>,
-    /// `use_mirrored_aggregates`: boolean; written on creation only.
+    /// `use_mirrored_aggregates`: boolean, since ONTAP 9.18; written on creation only.
     pub use_mirrored_aggregates: Option<bool>,
 }
 

@@ -7,8 +7,8 @@ use crate::{SvmReference, VolumeReference};
 /// An object of the model's `container_volume_flexcache_relationship` definition, held by [`ContainerVolumesFlexcache`](crate::ContainerVolumesFlexcache)'s `origins`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct ContainerVolumeFlexcacheRelationship {
-    /// `svm`: [`SvmReference`](crate::SvmReference); read, and written on creation.
+    /// `svm`: [`SvmReference`](crate::SvmReference), since ONTAP 9.17; read, and written on creation.
     pub svm: Option<SvmReference>,
-    /// `volume`: [`VolumeReference`](crate::VolumeReference); read and written.
+    /// `volume`: [`VolumeReference`](crate::VolumeReference), since ONTAP 9.17; read and written.
     pub volume: Option<VolumeReference>,
 }

@@ -7,10 +7,10 @@ use crate::ContainerVolumeS3BucketPolicy;
 /// An object of the model's `container_volume_s3_bucket` definition, held by [`ContainerVolume`](crate::ContainerVolume)'s `s3_bucket`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct ContainerVolumeS3Bucket {
-    /// `name`: string, 3 to 63 characters; written on creation only.
+    /// `name`: string, 3 to 63 characters, since ONTAP 9.17; written on creation only.
     pub name: Option<String>,
-    /// `nas_path`: string; read and written.
+    /// `nas_path`: string, since ONTAP 9.17; read and written.
     pub nas_path: Option<String>,
-    /// `policy`: [`ContainerVolumeS3BucketPolicy`](crate::ContainerVolumeS3BucketPolicy); read and written.
+    /// `policy`: [`ContainerVolumeS3BucketPolicy`](crate::ContainerVolumeS3BucketPolicy), since ONTAP 9.17; read and written.
     pub policy: Option<ContainerVolumeS3BucketPolicy>,
 }

@@ -7,6 +7,6 @@ use crate::ContainerResponseRecordsVolumesS3BucketPolicyStatements;
 /// An object of the model's `container_volume_s3_bucket_policy` definition, held by [`ContainerVolumeS3Bucket`](crate::ContainerVolumeS3Bucket)'s `policy`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct ContainerVolumeS3BucketPolicy {
-    /// `statements`: list of [`ContainerResponseRecordsVolumesS3BucketPolicyStatements`](crate::ContainerResponseRecordsVolumesS3BucketPolicyStatements), 0 to 10 items; read and written.
+    /// `statements`: list of [`ContainerResponseRecordsVolumesS3BucketPolicyStatements`](crate::ContainerResponseRecordsVolumesS3BucketPolicyStatements), 0 to 10 items, since ONTAP 9.17; read and written.
     pub statements: Option<Vec<ContainerResponseRecordsVolumesS3BucketPolicyStatements>>,
 }

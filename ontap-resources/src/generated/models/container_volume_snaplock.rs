@@ -7,13 +7,13 @@ use crate::{SnaplockType, VolumeSnaplockRetention};
 /// An object of the model's `container_volume_snaplock` definition, held by [`ContainerVolume`](crate::ContainerVolume)'s `snaplock`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct ContainerVolumeSnaplock {
-    /// `append_mode_enabled`: boolean; read and written.
+    /// `append_mode_enabled`: boolean, since ONTAP 9.17; read and written.
     pub append_mode_enabled: Option<bool>,
-    /// `autocommit_period`: string; read and written.
+    /// `autocommit_period`: string, since ONTAP 9.17; read and written.
     pub autocommit_period: Option<String>,
-    /// `retention`: [`VolumeSnaplockRetention`](crate::VolumeSnaplockRetention); read and written.
+    /// `retention`: [`VolumeSnaplockRetention`](crate::VolumeSnaplockRetention), since ONTAP 9.17; read and written.
     pub retention: Option<VolumeSnaplockRetention>,
-    /// `type`: [`SnaplockType`](crate::SnaplockType) (`compliance`, `enterprise`, `non_snaplock`); read, and written on creation.
+    /// `type`: [`SnaplockType`](crate::SnaplockType), since ONTAP 9.17 (`compliance`, `enterprise`, `non_snaplock`); read, and written on creation.
     #[model(rename = "type")]
     pub type_: Option<SnaplockType>,
 }

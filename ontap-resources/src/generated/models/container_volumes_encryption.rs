@@ -5,6 +5,6 @@
 /// An object of the model's `container_volumes_encryption` definition, held by [`ContainerVolume`](crate::ContainerVolume)'s `encryption`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct ContainerVolumesEncryption {
-    /// `enabled`: boolean; read and written.
+    /// `enabled`: boolean, since ONTAP 9.19; read and written.
     pub enabled: Option<bool>,
 }

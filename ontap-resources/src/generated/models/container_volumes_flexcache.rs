@@ -7,12 +7,12 @@ use crate::{ContainerVolumeFlexcacheRelationship, FlexcacheWriteback};
 /// An object of the model's `container_volumes_flexcache` definition, held by [`ContainerVolume`](crate::ContainerVolume)'s `flexcache`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct ContainerVolumesFlexcache {
-    /// `dr_cache`: boolean; written on creation only.
+    /// `dr_cache`: boolean, since ONTAP 9.17; written on creation only.
     pub dr_cache: Option<bool>,
-    /// `global_file_locking_enabled`: boolean; written on creation only.
+    /// `global_file_locking_enabled`: boolean, since ONTAP 9.19; written on creation only.
     pub global_file_locking_enabled: Option<bool>,
-    /// `origins`: list of [`ContainerVolumeFlexcacheRelationship`](crate::ContainerVolumeFlexcacheRelationship); written on creation only.
+    /// `origins`: list of [`ContainerVolumeFlexcacheRelationship`](crate::ContainerVolumeFlexcacheRelationship), since ONTAP 9.17; written on creation only.
     pub origins: Option<Vec<ContainerVolumeFlexcacheRelationship>>,
-    /// `writeback`: [`FlexcacheWriteback`](crate::FlexcacheWriteback); written on creation only.
+    /// `writeback`: [`FlexcacheWriteback`](crate::FlexcacheWriteback), since ONTAP 9.18; written on creation only.
     pub writeback: Option<FlexcacheWriteback>,
 }

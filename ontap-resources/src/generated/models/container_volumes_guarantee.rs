@@ -7,7 +7,7 @@ use crate::GuaranteeType;
 /// An object of the model's `container_volumes_guarantee` definition, held by [`ContainerVolume`](crate::ContainerVolume)'s `guarantee`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct ContainerVolumesGuarantee {
-    /// `type`: `GuaranteeType` (`volume`, `none`); read and written.
+    /// `type`: `GuaranteeType`, since ONTAP 9.19 (`volume`, `none`); read and written.
     #[model(rename = "type")]
     pub type_: Option<GuaranteeType>,
 }

@@ -7,8 +7,8 @@ use crate::ContainerVolumesSpaceSnapshot;
 /// An object of the model's `container_volumes_space` definition, held by [`ContainerVolume`](crate::ContainerVolume)'s `space`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct ContainerVolumesSpace {
-    /// `size`: integer; read and written.
+    /// `size`: integer, since ONTAP 9.17; read and written.
     pub size: Option<i64>,
-    /// `snapshot`: [`ContainerVolumesSpaceSnapshot`](crate::ContainerVolumesSpaceSnapshot); read and written.
+    /// `snapshot`: [`ContainerVolumesSpaceSnapshot`](crate::ContainerVolumesSpaceSnapshot), since ONTAP 9.19; read and written.
     pub snapshot: Option<ContainerVolumesSpaceSnapshot>,
 }

@@ -5,6 +5,6 @@
 /// An object of the model's `container_volumes_space_snapshot` definition, held by [`ContainerVolumesSpace`](crate::ContainerVolumesSpace)'s `snapshot`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct ContainerVolumesSpaceSnapshot {
-    /// `reserve_percent`: integer; read and written.
+    /// `reserve_percent`: integer, since ONTAP 9.19; read and written.
     pub reserve_percent: Option<i64>,
 }

@@ -7,6 +7,6 @@ use crate::StorageServiceName;
 /// An object of the model's `container_volumes_storage_service` definition, held by [`ContainerVolume`](crate::ContainerVolume)'s `storage_service`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct ContainerVolumesStorageService {
-    /// `name`: [`StorageServiceName`](crate::StorageServiceName) (`extreme`, `performance`, `value`); written on creation only.
+    /// `name`: [`StorageServiceName`](crate::StorageServiceName), since ONTAP 9.18 (`extreme`, `performance`, `value`); written on creation only.
     pub name: Option<StorageServiceName>,
 }

@@ -7,14 +7,14 @@ use crate::Counter2d;
 /// An object of the model's `counter` definition, held by [`CounterRow`](crate::CounterRow)'s `counters`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct Counter {
-    /// `counters`: list of [`Counter2d`](crate::Counter2d); read-only.
+    /// `counters`: list of [`Counter2d`](crate::Counter2d), since ONTAP 9.11; read-only.
     pub counters: Option<Vec<Counter2d>>,
-    /// `labels`: list of string; read-only.
+    /// `labels`: list of string, since ONTAP 9.11; read-only.
     pub labels: Option<Vec<String>>,
-    /// `name`: string; read-only.
+    /// `name`: string, since ONTAP 9.11; read-only.
     pub name: Option<String>,
-    /// `value`: integer; read-only.
+    /// `value`: integer, since ONTAP 9.11; read-only.
     pub value: Option<i64>,
-    /// `values`: list of integer; read-only.
+    /// `values`: list of integer, since ONTAP 9.11; read-only.
     pub values: Option<Vec<i64>>,
 }

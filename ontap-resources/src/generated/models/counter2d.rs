@@ -5,8 +5,8 @@
 /// An object of the model's `counter2d` definition, held by [`Counter`](crate::Counter)'s `counters`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct Counter2d {
-    /// `label`: string; read-only.
+    /// `label`: string, since ONTAP 9.11; read-only.
     pub label: Option<String>,
-    /// `values`: list of integer; read-only.
+    /// `values`: list of integer, since ONTAP 9.11; read-only.
     pub values: Option<Vec<i64>>,
 }

@@ -5,6 +5,6 @@
 /// An object of the model's `counter_denominator` definition, held by [`CounterSchema`](crate::CounterSchema)'s `denominator`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct CounterDenominator {
-    /// `name`: string; read-only.
+    /// `name`: string, since ONTAP 9.11; read-only.
     pub name: Option<String>,
 }

@@ -5,8 +5,8 @@
 /// An object of the model's `counter_property` definition, held by [`CounterRow`](crate::CounterRow)'s `properties`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct CounterProperty {
-    /// `name`: string; read-only.
+    /// `name`: string, since ONTAP 9.11; read-only.
     pub name: Option<String>,
-    /// `value`: string; read-only.
+    /// `value`: string, since ONTAP 9.11; read-only.
     pub value: Option<String>,
 }

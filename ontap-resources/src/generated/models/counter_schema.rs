@@ -7,16 +7,16 @@ use crate::CounterDenominator;
 /// An object of the model's `counter_schema` definition, held by [`CounterTable`](crate::CounterTable)'s `counter_schemas`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct CounterSchema {
-    /// `denominator`: [`CounterDenominator`](crate::CounterDenominator); read-only.
+    /// `denominator`: [`CounterDenominator`](crate::CounterDenominator), since ONTAP 9.11; read-only.
     pub denominator: Option<CounterDenominator>,
-    /// `description`: string; read-only.
+    /// `description`: string, since ONTAP 9.11; read-only.
     pub description: Option<String>,
-    /// `name`: string; read-only.
+    /// `name`: string, since ONTAP 9.11; read-only.
     pub name: Option<String>,
-    /// `type`: [`CounterSchemaType`](crate::CounterSchemaType) (`average`, `rate`, `raw`, `delta`, `percent`, `string`); read-only.
+    /// `type`: [`CounterSchemaType`](crate::CounterSchemaType), since ONTAP 9.11 (`average`, `rate`, `raw`, `delta`, `percent`, `string`); read-only.
     #[model(rename = "type")]
     pub type_: Option<CounterSchemaType>,
-    /// `unit`: [`CounterSchemaUnit`](crate::CounterSchemaUnit) (`per_sec`, `b_per_sec`, `kb_per_sec`, `mb_per_sec`, `percent`, `millisec`, `microsec`, `nanosec`, `sec`, `none`); read-only.
+    /// `unit`: [`CounterSchemaUnit`](crate::CounterSchemaUnit), since ONTAP 9.11 (`per_sec`, `b_per_sec`, `kb_per_sec`, `mb_per_sec`, `percent`, `millisec`, `microsec`, `nanosec`, `sec`, `none`); read-only.
     pub unit: Option<CounterSchemaUnit>,
 }
 

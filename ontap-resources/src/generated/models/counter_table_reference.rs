@@ -5,9 +5,9 @@
 /// A reference to an object of the model's `counter_table` definition, as other objects embed it (`_links`, `name`), held by [`CounterRow`](crate::CounterRow)'s `counter_table`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct CounterTableReference {
-    /// `_links`: [`ontap::Links`]; read-only.
+    /// `_links`: [`ontap::Links`], since ONTAP 9.11; read-only.
     #[model(rename = "_links")]
     pub links: Option<ontap::Links>,
-    /// `name`: string; read-only.
+    /// `name`: string, since ONTAP 9.11; read-only.
     pub name: Option<String>,
 }

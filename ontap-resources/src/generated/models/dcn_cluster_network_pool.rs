@@ -7,8 +7,8 @@ use crate::{IpAddressRange, IpInfo};
 /// An object of the model's `dcn_cluster_network_pool` definition, held by [`DcnCluster`](crate::DcnCluster)'s `network_pool`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct DcnClusterNetworkPool {
-    /// `ip_ranges`: list of [`IpAddressRange`](crate::IpAddressRange); read and written.
+    /// `ip_ranges`: list of [`IpAddressRange`](crate::IpAddressRange), since ONTAP 9.18; read and written.
     pub ip_ranges: Option<Vec<IpAddressRange>>,
-    /// `subnet`: [`IpInfo`](crate::IpInfo); read and written.
+    /// `subnet`: [`IpInfo`](crate::IpInfo), since ONTAP 9.18; read and written.
     pub subnet: Option<IpInfo>,
 }

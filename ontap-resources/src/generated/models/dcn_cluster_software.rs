@@ -7,6 +7,6 @@ use crate::DcnVersion;
 /// An object of the model's `dcn_cluster_software` definition, held by [`DcnCluster`](crate::DcnCluster)'s `software`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct DcnClusterSoftware {
-    /// `version`: [`DcnVersion`](crate::DcnVersion); read-only.
+    /// `version`: [`DcnVersion`](crate::DcnVersion), since ONTAP 9.18; read-only.
     pub version: Option<DcnVersion>,
 }

@@ -5,15 +5,15 @@
 /// An object of the model's `dcn_cluster_software_install_status` definition, held by [`DcnClusterSoftwarePackage`](crate::DcnClusterSoftwarePackage)'s `install_status`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct DcnClusterSoftwareInstallStatus {
-    /// `active`: boolean; read-only.
+    /// `active`: boolean, since ONTAP 9.18; read-only.
     pub active: Option<bool>,
-    /// `duration`: string; read-only.
+    /// `duration`: string, since ONTAP 9.18; read-only.
     pub duration: Option<String>,
-    /// `message`: string; read-only.
+    /// `message`: string, since ONTAP 9.18; read-only.
     pub message: Option<String>,
-    /// `scope`: [`DcnClusterSoftwareInstallStatusScope`](crate::DcnClusterSoftwareInstallStatusScope) (`cluster`, `node`); read-only.
+    /// `scope`: [`DcnClusterSoftwareInstallStatusScope`](crate::DcnClusterSoftwareInstallStatusScope), since ONTAP 9.18 (`cluster`, `node`); read-only.
     pub scope: Option<DcnClusterSoftwareInstallStatusScope>,
-    /// `start_time`: timestamp ([`ontap::Timestamp`]); read-only.
+    /// `start_time`: timestamp ([`ontap::Timestamp`]), since ONTAP 9.18; read-only.
     pub start_time: Option<ontap::Timestamp>,
 }
 

@@ -5,11 +5,11 @@
 /// An object of the model's `dcn_fru` definition, held by [`DcnHardware`](crate::DcnHardware)'s `frus`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct DcnFru {
-    /// `count`: integer; read-only.
+    /// `count`: integer, since ONTAP 9.18; read-only.
     pub count: Option<i64>,
-    /// `fru_type`: [`DcnFruFruType`](crate::DcnFruFruType) (`fan`, `psu`, `pcie`, `dimm`); read-only.
+    /// `fru_type`: [`DcnFruFruType`](crate::DcnFruFruType), since ONTAP 9.18 (`fan`, `psu`, `pcie`, `dimm`); read-only.
     pub fru_type: Option<DcnFruFruType>,
-    /// `id`: string; read-only.
+    /// `id`: string, since ONTAP 9.18; read-only.
     pub id: Option<String>,
 }
 

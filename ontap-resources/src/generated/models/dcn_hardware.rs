@@ -7,12 +7,12 @@ use crate::{DcnFru, DcnHardwareCpu, DcnHardwareGpu};
 /// An object of the model's `dcn_hardware` definition, held by [`DcnNode`](crate::DcnNode)'s `hardware`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct DcnHardware {
-    /// `board`: string; read-only.
+    /// `board`: string, since ONTAP 9.18; read-only.
     pub board: Option<String>,
-    /// `cpu`: [`DcnHardwareCpu`](crate::DcnHardwareCpu); read-only.
+    /// `cpu`: [`DcnHardwareCpu`](crate::DcnHardwareCpu), since ONTAP 9.18; read-only.
     pub cpu: Option<DcnHardwareCpu>,
-    /// `frus`: list of [`DcnFru`](crate::DcnFru); read-only.
+    /// `frus`: list of [`DcnFru`](crate::DcnFru), since ONTAP 9.18; read-only.
     pub frus: Option<Vec<DcnFru>>,
-    /// `gpu`: [`DcnHardwareGpu`](crate::DcnHardwareGpu); read-only.
+    /// `gpu`: [`DcnHardwareGpu`](crate::DcnHardwareGpu), since ONTAP 9.18; read-only.
     pub gpu: Option<DcnHardwareGpu>,
 }

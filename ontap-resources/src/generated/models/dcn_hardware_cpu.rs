@@ -5,12 +5,12 @@
 /// An object of the model's `dcn_hardware_cpu` definition, held by [`DcnHardware`](crate::DcnHardware)'s `cpu`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct DcnHardwareCpu {
-    /// `count`: integer; read-only.
+    /// `count`: integer, since ONTAP 9.18; read-only.
     pub count: Option<i64>,
-    /// `firmware_release`: string; read-only.
+    /// `firmware_release`: string, since ONTAP 9.18; read-only.
     pub firmware_release: Option<String>,
-    /// `memory_size`: integer; read-only.
+    /// `memory_size`: integer, since ONTAP 9.18; read-only.
     pub memory_size: Option<i64>,
-    /// `processor`: string; read-only.
+    /// `processor`: string, since ONTAP 9.18; read-only.
     pub processor: Option<String>,
 }

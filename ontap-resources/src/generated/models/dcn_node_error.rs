@@ -5,11 +5,11 @@
 /// An object of the model's `dcn_node_error` definition, held by [`DcnNode`](crate::DcnNode)'s `error`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct DcnNodeError {
-    /// `count`: integer; read-only.
+    /// `count`: integer, since ONTAP 9.18; read-only.
     pub count: Option<i64>,
-    /// `message`: string; read-only.
+    /// `message`: string, since ONTAP 9.18; read-only.
     pub message: Option<String>,
-    /// `unit_type`: [`DcnNodeErrorUnitType`](crate::DcnNodeErrorUnitType) (`over_temperature`, `fan`, `psu`, `cpu`, `gpu`, `pcie`, `dimm`, `file_system`, `disk`, `system`, `memory`, `network`); read-only.
+    /// `unit_type`: [`DcnNodeErrorUnitType`](crate::DcnNodeErrorUnitType), since ONTAP 9.18 (`over_temperature`, `fan`, `psu`, `cpu`, `gpu`, `pcie`, `dimm`, `file_system`, `disk`, `system`, `memory`, `network`); read-only.
     pub unit_type: Option<DcnNodeErrorUnitType>,
 }
 

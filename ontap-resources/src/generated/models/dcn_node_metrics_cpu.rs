@@ -5,8 +5,8 @@
 /// An object of the model's `dcn_node_metrics_cpu` definition, held by [`DcnNodeMetrics`](crate::DcnNodeMetrics)'s `cpu`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct DcnNodeMetricsCpu {
-    /// `memory_used`: integer; read and written.
+    /// `memory_used`: integer, since ONTAP 9.18; read and written.
     pub memory_used: Option<i64>,
-    /// `processor_utilization`: integer; read and written.
+    /// `processor_utilization`: integer, since ONTAP 9.18; read and written.
     pub processor_utilization: Option<i64>,
 }

@@ -7,6 +7,6 @@ use crate::DcnNodeNetworkExternalInterface;
 /// An object of the model's `dcn_node_network` definition, held by [`DcnNode`](crate::DcnNode)'s `network`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct DcnNodeNetwork {
-    /// `external_interface`: [`DcnNodeNetworkExternalInterface`](crate::DcnNodeNetworkExternalInterface); read and written.
+    /// `external_interface`: [`DcnNodeNetworkExternalInterface`](crate::DcnNodeNetworkExternalInterface), since ONTAP 9.18; read and written.
     pub external_interface: Option<DcnNodeNetworkExternalInterface>,
 }

@@ -5,10 +5,10 @@
 /// An object of the model's `dcn_node_network_external_interface` definition, held by [`DcnNodeNetwork`](crate::DcnNodeNetwork)'s `external_interface`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct DcnNodeNetworkExternalInterface {
-    /// `mac_address`: string; read-only.
+    /// `mac_address`: string, since ONTAP 9.18; read-only.
     pub mac_address: Option<String>,
-    /// `mtu`: integer; read and written.
+    /// `mtu`: integer, since ONTAP 9.18; read and written.
     pub mtu: Option<i64>,
-    /// `name`: string; read-only.
+    /// `name`: string, since ONTAP 9.18; read-only.
     pub name: Option<String>,
 }

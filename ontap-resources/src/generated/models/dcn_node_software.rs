@@ -7,9 +7,9 @@ use crate::DcnVersion;
 /// An object of the model's `dcn_node_software` definition, held by [`DcnNode`](crate::DcnNode)'s `software`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct DcnNodeSoftware {
-    /// `compatibility`: [`DcnNodeSoftwareCompatibility`](crate::DcnNodeSoftwareCompatibility) (`full`, `incompatible`); read and written.
+    /// `compatibility`: [`DcnNodeSoftwareCompatibility`](crate::DcnNodeSoftwareCompatibility), since ONTAP 9.18 (`full`, `incompatible`); read and written.
     pub compatibility: Option<DcnNodeSoftwareCompatibility>,
-    /// `version`: [`DcnVersion`](crate::DcnVersion); read-only.
+    /// `version`: [`DcnVersion`](crate::DcnVersion), since ONTAP 9.18; read-only.
     pub version: Option<DcnVersion>,
 }
 

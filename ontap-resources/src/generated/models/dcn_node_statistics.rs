@@ -7,13 +7,13 @@ use crate::{DcnNodeStatisticsCpu, DcnNodeStatisticsGpu};
 /// An object of the model's `dcn_node_statistics` definition, held by [`DcnNode`](crate::DcnNode)'s `statistics`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct DcnNodeStatistics {
-    /// `cpu`: [`DcnNodeStatisticsCpu`](crate::DcnNodeStatisticsCpu); read-only.
+    /// `cpu`: [`DcnNodeStatisticsCpu`](crate::DcnNodeStatisticsCpu), since ONTAP 9.18; read-only.
     pub cpu: Option<DcnNodeStatisticsCpu>,
-    /// `gpu`: [`DcnNodeStatisticsGpu`](crate::DcnNodeStatisticsGpu); read-only.
+    /// `gpu`: [`DcnNodeStatisticsGpu`](crate::DcnNodeStatisticsGpu), since ONTAP 9.18; read-only.
     pub gpu: Option<DcnNodeStatisticsGpu>,
-    /// `status`: [`DcnNodeStatisticsStatus`](crate::DcnNodeStatisticsStatus) (`ok`, `error`, `partial_no_data`, `partial_no_uuid`, `partial_no_response`, `partial_other_error`, `negative_delta`, `backfilled_data`, `inconsistent_delta_time`, `inconsistent_old_data`); read-only.
+    /// `status`: [`DcnNodeStatisticsStatus`](crate::DcnNodeStatisticsStatus), since ONTAP 9.18 (`ok`, `error`, `partial_no_data`, `partial_no_uuid`, `partial_no_response`, `partial_other_error`, `negative_delta`, `backfilled_data`, `inconsistent_delta_time`, `inconsistent_old_data`); read-only.
     pub status: Option<DcnNodeStatisticsStatus>,
-    /// `timestamp`: timestamp ([`ontap::Timestamp`]); read-only.
+    /// `timestamp`: timestamp ([`ontap::Timestamp`]), since ONTAP 9.18; read-only.
     pub timestamp: Option<ontap::Timestamp>,
 }
 

@@ -5,10 +5,10 @@
 /// An object of the model's `dcn_node_statistics_gpu` definition, held by [`DcnNodeStatistics`](crate::DcnNodeStatistics)'s `gpu`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct DcnNodeStatisticsGpu {
-    /// `memory_used`: integer; read and written.
+    /// `memory_used`: integer, since ONTAP 9.18; read and written.
     pub memory_used: Option<i64>,
-    /// `processor_utilization_base`: integer; read and written.
+    /// `processor_utilization_base`: integer, since ONTAP 9.18; read and written.
     pub processor_utilization_base: Option<i64>,
-    /// `processor_utilization_raw`: integer; read and written.
+    /// `processor_utilization_raw`: integer, since ONTAP 9.18; read and written.
     pub processor_utilization_raw: Option<i64>,
 }

@@ -5,14 +5,14 @@
 /// An object of the model's `dcn_version` definition, held by [`DcnClusterSoftware`](crate::DcnClusterSoftware)'s `version`, [`DcnClusterSoftwarePackage`](crate::DcnClusterSoftwarePackage)'s `version`, [`DcnNodeSoftware`](crate::DcnNodeSoftware)'s `version`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct DcnVersion {
-    /// `full`: string; read-only.
+    /// `full`: string, since ONTAP 9.18; read-only.
     pub full: Option<String>,
-    /// `generation`: integer; read-only.
+    /// `generation`: integer, since ONTAP 9.18; read-only.
     pub generation: Option<i64>,
-    /// `major`: integer; read-only.
+    /// `major`: integer, since ONTAP 9.18; read-only.
     pub major: Option<i64>,
-    /// `minor`: integer; read-only.
+    /// `minor`: integer, since ONTAP 9.18; read-only.
     pub minor: Option<i64>,
-    /// `patch`: string; read-only.
+    /// `patch`: string, since ONTAP 9.18; read-only.
     pub patch: Option<String>,
 }

@@ -5,14 +5,14 @@
 /// An object of the model's `ddns` definition, held by [`Dns`](crate::Dns)'s `dynamic_dns`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct Ddns {
-    /// `enabled`: boolean; read and written.
+    /// `enabled`: boolean, since ONTAP 9.9; read and written.
     pub enabled: Option<bool>,
-    /// `fqdn`: string; read and written.
+    /// `fqdn`: string, since ONTAP 9.9; read and written.
     pub fqdn: Option<String>,
-    /// `skip_fqdn_validation`: boolean; written on modification only.
+    /// `skip_fqdn_validation`: boolean, since ONTAP 9.9; written on modification only.
     pub skip_fqdn_validation: Option<bool>,
-    /// `time_to_live`: string; read and written.
+    /// `time_to_live`: string, since ONTAP 9.9; read and written.
     pub time_to_live: Option<String>,
-    /// `use_secure`: boolean; read and written.
+    /// `use_secure`: boolean, since ONTAP 9.9; read and written.
     pub use_secure: Option<bool>,
 }

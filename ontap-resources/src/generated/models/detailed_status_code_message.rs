@@ -5,8 +5,8 @@
 /// An object of the model's `detailed_status_code_message` definition, held by [`LocalCifsUsersAndGroupsImport`](crate::LocalCifsUsersAndGroupsImport)'s `detailed_status`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct DetailedStatusCodeMessage {
-    /// `code`: string; read-only.
+    /// `code`: string, since ONTAP 9.11; read-only.
     pub code: Option<String>,
-    /// `message`: string; read-only.
+    /// `message`: string, since ONTAP 9.11; read-only.
     pub message: Option<String>,
 }

@@ -5,25 +5,25 @@
 /// An object of the model's `device_discovery_data` definition, held by [`Port`](crate::Port)'s `discovered_devices`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct DeviceDiscoveryData {
-    /// `capabilities`: list of string; read and written.
+    /// `capabilities`: list of string, since ONTAP 9.11; read and written.
     pub capabilities: Option<Vec<String>>,
-    /// `chassis_id`: string; read and written.
+    /// `chassis_id`: string, since ONTAP 9.11; read and written.
     pub chassis_id: Option<String>,
-    /// `ip_addresses`: list of string; read and written.
+    /// `ip_addresses`: list of string, since ONTAP 9.11; read and written.
     pub ip_addresses: Option<Vec<String>>,
-    /// `name`: string; read and written.
+    /// `name`: string, since ONTAP 9.11; read and written.
     pub name: Option<String>,
-    /// `platform`: string; read and written.
+    /// `platform`: string, since ONTAP 9.11; read and written.
     pub platform: Option<String>,
-    /// `protocol`: [`DeviceDiscoveryDataProtocol`](crate::DeviceDiscoveryDataProtocol) (`cdp`, `lldp`); read and written.
+    /// `protocol`: [`DeviceDiscoveryDataProtocol`](crate::DeviceDiscoveryDataProtocol), since ONTAP 9.11 (`cdp`, `lldp`); read and written.
     pub protocol: Option<DeviceDiscoveryDataProtocol>,
-    /// `remaining_hold_time`: integer; read and written.
+    /// `remaining_hold_time`: integer, since ONTAP 9.11; read and written.
     pub remaining_hold_time: Option<i64>,
-    /// `remote_port`: string; read and written.
+    /// `remote_port`: string, since ONTAP 9.11; read and written.
     pub remote_port: Option<String>,
-    /// `system_name`: string; read and written.
+    /// `system_name`: string, since ONTAP 9.11; read and written.
     pub system_name: Option<String>,
-    /// `version`: string; read and written.
+    /// `version`: string, since ONTAP 9.11; read and written.
     pub version: Option<String>,
 }
 

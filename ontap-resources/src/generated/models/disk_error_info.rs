@@ -5,9 +5,9 @@
 /// An object of the model's `disk_error_info` definition, held by [`Disk`](crate::Disk)'s `error`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct DiskErrorInfo {
-    /// `reason`: [`ontap::ApiError`]; read-only.
+    /// `reason`: [`ontap::ApiError`], since ONTAP 9.9; read-only.
     pub reason: Option<ontap::ApiError>,
-    /// `type`: [`DiskErrorInfoType`](crate::DiskErrorInfoType) (`onepath`, `onedomain`, `control`, `foreign`, `toobig`, `toosmall`, `invalidblocksize`, `targetasymmap`, `deviceassymmap`, `failovermisconfig`, `unknown`, `netapp`, `fwdownrev`, `qualfail`, `diskfail`, `notallflashdisk`); read-only.
+    /// `type`: [`DiskErrorInfoType`](crate::DiskErrorInfoType), since ONTAP 9.9 (`onepath`, `onedomain`, `control`, `foreign`, `toobig`, `toosmall`, `invalidblocksize`, `targetasymmap`, `deviceassymmap`, `failovermisconfig`, `unknown`, `netapp`, `fwdownrev`, `qualfail`, `diskfail`, `notallflashdisk`); read-only.
     #[model(rename = "type")]
     pub type_: Option<DiskErrorInfoType>,
 }

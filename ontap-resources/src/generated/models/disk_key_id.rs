@@ -5,8 +5,8 @@
 /// An object of the model's `disk_key_id` definition, held by [`Disk`](crate::Disk)'s `key_id`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct DiskKeyId {
-    /// `data`: string; read and written.
+    /// `data`: string, since ONTAP 9.7; read and written.
     pub data: Option<String>,
-    /// `fips`: string; read and written.
+    /// `fips`: string, since ONTAP 9.7; read and written.
     pub fips: Option<String>,
 }

@@ -5,8 +5,8 @@
 /// An object of the model's `disk_outage` definition, held by [`Disk`](crate::Disk)'s `outage`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct DiskOutage {
-    /// `persistently_failed`: boolean; read-only.
+    /// `persistently_failed`: boolean, since ONTAP 9.9; read-only.
     pub persistently_failed: Option<bool>,
-    /// `reason`: [`ontap::ApiError`]; read-only.
+    /// `reason`: [`ontap::ApiError`], since ONTAP 9.9; read-only.
     pub reason: Option<ontap::ApiError>,
 }

@@ -5,25 +5,25 @@
 /// An object of the model's `disk_path_info` definition, held by [`Disk`](crate::Disk)'s `paths`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct DiskPathInfo {
-    /// `disk_path_name`: string; read-only.
+    /// `disk_path_name`: string, since ONTAP 9.14; read-only.
     pub disk_path_name: Option<String>,
-    /// `initiator`: string; read-only.
+    /// `initiator`: string, since ONTAP 9.9; read-only.
     pub initiator: Option<String>,
-    /// `node.name`: string; read-only.
+    /// `node.name`: string, since ONTAP 9.11; read-only.
     #[model(rename = "node.name")]
     pub node_name: Option<String>,
-    /// `node.uuid`: string; read-only.
+    /// `node.uuid`: string, since ONTAP 9.11; read-only.
     #[model(rename = "node.uuid")]
     pub node_uuid: Option<String>,
-    /// `port_name`: string; read-only.
+    /// `port_name`: string, since ONTAP 9.9; read-only.
     pub port_name: Option<String>,
-    /// `port_type`: [`DiskPathInfoPortType`](crate::DiskPathInfoPortType) (`sas`, `fc`, `nvme`); read-only.
+    /// `port_type`: [`DiskPathInfoPortType`](crate::DiskPathInfoPortType), since ONTAP 9.9 (`sas`, `fc`, `nvme`); read-only.
     pub port_type: Option<DiskPathInfoPortType>,
-    /// `vmdisk_hypervisor_file_name`: string; read-only.
+    /// `vmdisk_hypervisor_file_name`: string, since ONTAP 9.11; read-only.
     pub vmdisk_hypervisor_file_name: Option<String>,
-    /// `wwnn`: string; read-only.
+    /// `wwnn`: string, since ONTAP 9.9; read-only.
     pub wwnn: Option<String>,
-    /// `wwpn`: string; read-only.
+    /// `wwpn`: string, since ONTAP 9.9; read-only.
     pub wwpn: Option<String>,
 }
 

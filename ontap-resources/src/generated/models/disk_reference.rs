@@ -5,7 +5,7 @@
 /// A reference to an object of the model's `disk` definition, as other objects embed it (`_links`, `name`), held by [`RaidGroupDisk`](crate::RaidGroupDisk)'s `disk`, [`StoragePoolDisk`](crate::StoragePoolDisk)'s `disk`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct DiskReference {
-    /// `_links`: any JSON value; read-only.
+    /// `_links`: any JSON value, since ONTAP 9.8; read-only.
     #[model(rename = "_links")]
     pub links: Option<serde_json::Value>,
     /// `name`: string; read-only.

@@ -5,14 +5,14 @@
 /// An object of the model's `disk_stats` definition, held by [`Disk`](crate::Disk)'s `stats`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct DiskStats {
-    /// `average_latency`: integer; read-only.
+    /// `average_latency`: integer, since ONTAP 9.9; read-only.
     pub average_latency: Option<i64>,
-    /// `iops_total`: integer; read-only.
+    /// `iops_total`: integer, since ONTAP 9.9; read-only.
     pub iops_total: Option<i64>,
-    /// `path_error_count`: integer; read-only.
+    /// `path_error_count`: integer, since ONTAP 9.9; read-only.
     pub path_error_count: Option<i64>,
-    /// `power_on_hours`: integer; read-only.
+    /// `power_on_hours`: integer, since ONTAP 9.9; read-only.
     pub power_on_hours: Option<i64>,
-    /// `throughput`: integer; read-only.
+    /// `throughput`: integer, since ONTAP 9.9; read-only.
     pub throughput: Option<i64>,
 }

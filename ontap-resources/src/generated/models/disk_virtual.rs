@@ -5,12 +5,12 @@
 /// An object of the model's `disk_virtual` definition, held by [`Disk`](crate::Disk)'s `virtual`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct DiskVirtual {
-    /// `container`: string; read-only.
+    /// `container`: string, since ONTAP 9.11; read-only.
     pub container: Option<String>,
-    /// `object`: string; read-only.
+    /// `object`: string, since ONTAP 9.11; read-only.
     pub object: Option<String>,
-    /// `storage_account`: string; read-only.
+    /// `storage_account`: string, since ONTAP 9.11; read-only.
     pub storage_account: Option<String>,
-    /// `target_address`: string; read-only.
+    /// `target_address`: string, since ONTAP 9.13; read-only.
     pub target_address: Option<String>,
 }

@@ -7,8 +7,8 @@ use crate::NodeReference;
 /// An object of the model's `dr_pair` definition, held by [`Metrocluster`](crate::Metrocluster)'s `dr_pairs`, [`MetroclusterDrGroup`](crate::MetroclusterDrGroup)'s `dr_pairs`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct DrPair {
-    /// `node`: [`NodeReference`](crate::NodeReference); read and written.
+    /// `node`: [`NodeReference`](crate::NodeReference), since ONTAP 9.8; read and written.
     pub node: Option<NodeReference>,
-    /// `partner`: [`NodeReference`](crate::NodeReference); read and written.
+    /// `partner`: [`NodeReference`](crate::NodeReference), since ONTAP 9.8; read and written.
     pub partner: Option<NodeReference>,
 }

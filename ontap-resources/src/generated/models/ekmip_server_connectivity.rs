@@ -7,12 +7,12 @@ use crate::NodeReference;
 /// An object of the model's `ekmip_server_connectivity` definition, held by [`AwsKms`](crate::AwsKms)'s `ekmip_reachability`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct EkmipServerConnectivity {
-    /// `code`: string; read-only.
+    /// `code`: string, since ONTAP 9.8; read-only.
     pub code: Option<String>,
-    /// `message`: string; read-only.
+    /// `message`: string, since ONTAP 9.8; read-only.
     pub message: Option<String>,
-    /// `node`: [`NodeReference`](crate::NodeReference); read-only.
+    /// `node`: [`NodeReference`](crate::NodeReference), since ONTAP 9.8; read-only.
     pub node: Option<NodeReference>,
-    /// `reachable`: boolean; read-only.
+    /// `reachable`: boolean, since ONTAP 9.8; read-only.
     pub reachable: Option<bool>,
 }

@@ -5,12 +5,12 @@
 /// An object of the model's `ems_certificate` definition, held by [`EmsDestination`](crate::EmsDestination)'s `certificate`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct EmsCertificate {
-    /// `_links`: [`ontap::Links`]; read-only.
+    /// `_links`: [`ontap::Links`], since ONTAP 9.11; read-only.
     #[model(rename = "_links")]
     pub links: Option<ontap::Links>,
     /// `ca`: string, 1 to 256 characters; read and written.
     pub ca: Option<String>,
-    /// `name`: string; read-only.
+    /// `name`: string, since ONTAP 9.11; read-only.
     pub name: Option<String>,
     /// `serial_number`: string, 1 to 40 characters; read and written.
     pub serial_number: Option<String>,

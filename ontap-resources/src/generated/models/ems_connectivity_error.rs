@@ -7,8 +7,8 @@ use crate::{EmsUiMessage, NodeReference};
 /// An object of the model's `ems_connectivity_error` definition, held by [`EmsDestinationConnectivity`](crate::EmsDestinationConnectivity)'s `errors`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct EmsConnectivityError {
-    /// `message`: [`EmsUiMessage`](crate::EmsUiMessage); read-only.
+    /// `message`: [`EmsUiMessage`](crate::EmsUiMessage), since ONTAP 9.11; read-only.
     pub message: Option<EmsUiMessage>,
-    /// `node`: [`NodeReference`](crate::NodeReference); read-only.
+    /// `node`: [`NodeReference`](crate::NodeReference), since ONTAP 9.11; read-only.
     pub node: Option<NodeReference>,
 }

@@ -7,9 +7,9 @@ use crate::EmsConnectivityError;
 /// An object of the model's `ems_destination_connectivity` definition, held by [`EmsDestination`](crate::EmsDestination)'s `connectivity`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct EmsDestinationConnectivity {
-    /// `errors`: list of [`EmsConnectivityError`](crate::EmsConnectivityError); read-only.
+    /// `errors`: list of [`EmsConnectivityError`](crate::EmsConnectivityError), since ONTAP 9.11; read-only.
     pub errors: Option<Vec<EmsConnectivityError>>,
-    /// `state`: [`EmsDestinationConnectivityState`](crate::EmsDestinationConnectivityState) (`success`, `fail`, `not_supported`); read-only.
+    /// `state`: [`EmsDestinationConnectivityState`](crate::EmsDestinationConnectivityState), since ONTAP 9.11 (`success`, `fail`, `not_supported`); read-only.
     pub state: Option<EmsDestinationConnectivityState>,
 }
 

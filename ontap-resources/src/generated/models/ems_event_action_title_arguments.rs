@@ -5,8 +5,8 @@
 /// An object of the model's `ems_event_action_title_arguments` definition, held by [`EmsUiMessage`](crate::EmsUiMessage)'s `arguments`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct EmsEventActionTitleArguments {
-    /// `code`: string; read-only.
+    /// `code`: string, since ONTAP 9.11; read-only.
     pub code: Option<String>,
-    /// `message`: string; read-only.
+    /// `message`: string, since ONTAP 9.11; read-only.
     pub message: Option<String>,
 }

@@ -5,7 +5,7 @@
 /// An object of the model's `ems_event_links` definition, held by [`EmsEvent`](crate::EmsEvent)'s `_links`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct EmsEventLinks {
-    /// `self`: [`ontap::Href`]; read-only.
+    /// `self`: [`ontap::Href`], since ONTAP 9.7; read-only.
     #[model(rename = "self")]
     pub self_: Option<ontap::Href>,
 }

@@ -5,8 +5,8 @@
 /// An object of the model's `ems_filter_response_records_rules_parameter_criteria` definition, held by [`EmsFilterRule`](crate::EmsFilterRule)'s `parameter_criteria`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct EmsFilterResponseRecordsRulesParameterCriteria {
-    /// `name_pattern`: string; read and written.
+    /// `name_pattern`: string, since ONTAP 9.13; read and written.
     pub name_pattern: Option<String>,
-    /// `value_pattern`: string; read and written.
+    /// `value_pattern`: string, since ONTAP 9.13; read and written.
     pub value_pattern: Option<String>,
 }

@@ -7,11 +7,11 @@ use crate::EmsSyslogFormat;
 /// An object of the model's `ems_syslog` definition, held by [`EmsDestination`](crate::EmsDestination)'s `syslog`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct EmsSyslog {
-    /// `format`: [`EmsSyslogFormat`](crate::EmsSyslogFormat); read and written.
+    /// `format`: [`EmsSyslogFormat`](crate::EmsSyslogFormat), since ONTAP 9.11; read and written.
     pub format: Option<EmsSyslogFormat>,
-    /// `port`: integer; read and written.
+    /// `port`: integer, since ONTAP 9.11; read and written.
     pub port: Option<i64>,
-    /// `transport`: [`EmsSyslogTransport`](crate::EmsSyslogTransport) (`udp_unencrypted`, `tcp_unencrypted`, `tcp_encrypted`); read and written.
+    /// `transport`: [`EmsSyslogTransport`](crate::EmsSyslogTransport), since ONTAP 9.11 (`udp_unencrypted`, `tcp_unencrypted`, `tcp_encrypted`); read and written.
     pub transport: Option<EmsSyslogTransport>,
 }
 

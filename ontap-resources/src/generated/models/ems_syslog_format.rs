@@ -5,11 +5,11 @@
 /// An object of the model's `ems_syslog_format` definition, held by [`EmsSyslog`](crate::EmsSyslog)'s `format`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct EmsSyslogFormat {
-    /// `hostname_override`: [`EmsSyslogFormatHostnameOverride`](crate::EmsSyslogFormatHostnameOverride) (`no_override`, `fqdn`, `hostname_only`); read and written.
+    /// `hostname_override`: [`EmsSyslogFormatHostnameOverride`](crate::EmsSyslogFormatHostnameOverride), since ONTAP 9.11 (`no_override`, `fqdn`, `hostname_only`); read and written.
     pub hostname_override: Option<EmsSyslogFormatHostnameOverride>,
-    /// `message`: [`EmsSyslogFormatMessage`](crate::EmsSyslogFormatMessage) (`legacy_netapp`, `rfc_5424`); read and written.
+    /// `message`: [`EmsSyslogFormatMessage`](crate::EmsSyslogFormatMessage), since ONTAP 9.11 (`legacy_netapp`, `rfc_5424`); read and written.
     pub message: Option<EmsSyslogFormatMessage>,
-    /// `timestamp_override`: [`EmsSyslogFormatTimestampOverride`](crate::EmsSyslogFormatTimestampOverride) (`no_override`, `rfc_3164`, `iso_8601_local_time`, `iso_8601_utc`); read and written.
+    /// `timestamp_override`: [`EmsSyslogFormatTimestampOverride`](crate::EmsSyslogFormatTimestampOverride), since ONTAP 9.11 (`no_override`, `rfc_3164`, `iso_8601_local_time`, `iso_8601_utc`); read and written.
     pub timestamp_override: Option<EmsSyslogFormatTimestampOverride>,
 }
 

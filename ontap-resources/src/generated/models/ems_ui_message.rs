@@ -7,10 +7,10 @@ use crate::EmsEventActionTitleArguments;
 /// An object of the model's `ems_ui_message` definition, held by [`EmsConnectivityError`](crate::EmsConnectivityError)'s `message`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct EmsUiMessage {
-    /// `arguments`: list of [`EmsEventActionTitleArguments`](crate::EmsEventActionTitleArguments); read-only.
+    /// `arguments`: list of [`EmsEventActionTitleArguments`](crate::EmsEventActionTitleArguments), since ONTAP 9.11; read-only.
     pub arguments: Option<Vec<EmsEventActionTitleArguments>>,
-    /// `code`: string; read-only.
+    /// `code`: string, since ONTAP 9.11; read-only.
     pub code: Option<String>,
-    /// `message`: string; read-only.
+    /// `message`: string, since ONTAP 9.11; read-only.
     pub message: Option<String>,
 }

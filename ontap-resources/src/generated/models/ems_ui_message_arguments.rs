@@ -5,8 +5,8 @@
 /// An object of the model's `ems_ui_message_arguments` definition, held by [`SvmMigration`](crate::SvmMigration)'s `messages`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct EmsUiMessageArguments {
-    /// `code`: string; read-only.
+    /// `code`: string, since ONTAP 9.10; read-only.
     pub code: Option<String>,
-    /// `message`: string; read-only.
+    /// `message`: string, since ONTAP 9.10; read-only.
     pub message: Option<String>,
 }

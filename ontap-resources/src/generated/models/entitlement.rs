@@ -5,9 +5,9 @@
 /// An object of the model's `entitlement` definition, held by [`LicensePackage`](crate::LicensePackage)'s `entitlement`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct Entitlement {
-    /// `action`: [`EntitlementAction`](crate::EntitlementAction) (`acquire_license`, `adjust_capacity`, `verify_entitlement`, `verify_system_health`, `none`); read-only.
+    /// `action`: [`EntitlementAction`](crate::EntitlementAction), since ONTAP 9.11 (`acquire_license`, `adjust_capacity`, `verify_entitlement`, `verify_system_health`, `none`); read-only.
     pub action: Option<EntitlementAction>,
-    /// `risk`: [`EntitlementRisk`](crate::EntitlementRisk) (`high`, `medium`, `low`, `unlicensed`, `unknown`); read-only.
+    /// `risk`: [`EntitlementRisk`](crate::EntitlementRisk), since ONTAP 9.11 (`high`, `medium`, `low`, `unlicensed`, `unknown`); read-only.
     pub risk: Option<EntitlementRisk>,
 }
 

@@ -5,6 +5,6 @@
 /// An object of the model's `export_client_policy` definition, held by [`ExportClient`](crate::ExportClient)'s `policy`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct ExportClientPolicy {
-    /// `id`: integer; read and written.
+    /// `id`: integer, since ONTAP 9.10; read and written.
     pub id: Option<i64>,
 }

@@ -5,11 +5,11 @@
 /// A reference to an object of the model's `export_policy` definition, as other objects embed it (`_links`, `id`, `name`), held by `NfsClients`'s `export_policy`, `Qtree`'s `export_policy`, `VolumeNas`'s `export_policy`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct ExportPolicyReference {
-    /// `_links`: [`ontap::Links`]; read-only.
+    /// `_links`: [`ontap::Links`], since ONTAP 9.9; read-only.
     #[model(rename = "_links")]
     pub links: Option<ontap::Links>,
-    /// `id`: integer; read and written.
+    /// `id`: integer, since ONTAP 9.9; read and written.
     pub id: Option<i64>,
-    /// `name`: string, 0 to 256 characters; read and written.
+    /// `name`: string, 0 to 256 characters, since ONTAP 9.9; read and written.
     pub name: Option<String>,
 }

@@ -5,8 +5,8 @@
 /// An object of the model's `export_rule_policy` definition, held by [`ExportRule`](crate::ExportRule)'s `policy`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct ExportRulePolicy {
-    /// `id`: integer; read and written.
+    /// `id`: integer, since ONTAP 9.10; read and written.
     pub id: Option<i64>,
-    /// `name`: string; read and written.
+    /// `name`: string, since ONTAP 9.10; read and written.
     pub name: Option<String>,
 }

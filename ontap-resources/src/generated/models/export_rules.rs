@@ -10,21 +10,21 @@ pub struct ExportRules {
     /// `_links`: [`ontap::Links`]; read-only.
     #[model(rename = "_links")]
     pub links: Option<ontap::Links>,
-    /// `allow_device_creation`: boolean; read and written.
+    /// `allow_device_creation`: boolean, since ONTAP 9.9; read and written.
     pub allow_device_creation: Option<bool>,
-    /// `allow_nfs_tls_only`: boolean; read and written.
+    /// `allow_nfs_tls_only`: boolean, since ONTAP 9.19; read and written.
     pub allow_nfs_tls_only: Option<bool>,
-    /// `allow_suid`: boolean; read and written.
+    /// `allow_suid`: boolean, since ONTAP 9.9; read and written.
     pub allow_suid: Option<bool>,
     /// `anonymous_user`: string; read and written.
     pub anonymous_user: Option<String>,
-    /// `chown_mode`: `ExportChownMode` (`restricted`, `unrestricted`); read and written.
+    /// `chown_mode`: `ExportChownMode`, since ONTAP 9.9 (`restricted`, `unrestricted`); read and written.
     pub chown_mode: Option<ExportChownMode>,
     /// `clients`: list of [`ExportClients`](crate::ExportClients); read and written.
     pub clients: Option<Vec<ExportClients>>,
     /// `index`: integer; read and written.
     pub index: Option<i64>,
-    /// `ntfs_unix_security`: `ExportNtfsUnixSecurity` (`fail`, `ignore`); read and written.
+    /// `ntfs_unix_security`: `ExportNtfsUnixSecurity`, since ONTAP 9.9 (`fail`, `ignore`); read and written.
     pub ntfs_unix_security: Option<ExportNtfsUnixSecurity>,
     /// `protocols`: list of string; read and written.
     pub protocols: Option<Vec<String>>,

@@ -5,10 +5,10 @@
 /// An object of the model's `fabric_cache` definition, held by [`Fabric`](crate::Fabric)'s `cache`, [`FcSwitch`](crate::FcSwitch)'s `cache`, [`FcZone`](crate::FcZone)'s `cache`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct FabricCache {
-    /// `age`: string; read-only.
+    /// `age`: string, since ONTAP 9.11; read-only.
     pub age: Option<String>,
-    /// `is_current`: boolean; read-only.
+    /// `is_current`: boolean, since ONTAP 9.11; read-only.
     pub is_current: Option<bool>,
-    /// `update_time`: timestamp ([`ontap::Timestamp`]); read-only.
+    /// `update_time`: timestamp ([`ontap::Timestamp`]), since ONTAP 9.11; read-only.
     pub update_time: Option<ontap::Timestamp>,
 }

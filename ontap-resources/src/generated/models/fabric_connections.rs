@@ -7,8 +7,8 @@ use crate::{FabricConnectionsClusterPort, FabricConnectionsSwitch};
 /// An object of the model's `fabric_connections` definition, held by [`Fabric`](crate::Fabric)'s `connections`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct FabricConnections {
-    /// `cluster_port`: [`FabricConnectionsClusterPort`](crate::FabricConnectionsClusterPort); read and written.
+    /// `cluster_port`: [`FabricConnectionsClusterPort`](crate::FabricConnectionsClusterPort), since ONTAP 9.11; read and written.
     pub cluster_port: Option<FabricConnectionsClusterPort>,
-    /// `switch`: [`FabricConnectionsSwitch`](crate::FabricConnectionsSwitch); read and written.
+    /// `switch`: [`FabricConnectionsSwitch`](crate::FabricConnectionsSwitch), since ONTAP 9.11; read and written.
     pub switch: Option<FabricConnectionsSwitch>,
 }

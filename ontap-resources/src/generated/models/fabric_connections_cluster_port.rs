@@ -7,15 +7,15 @@ use crate::FabricConnectionsClusterPortNode;
 /// An object of the model's `fabric_connections_cluster_port` definition, held by [`FabricConnections`](crate::FabricConnections)'s `cluster_port`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct FabricConnectionsClusterPort {
-    /// `_links`: [`ontap::Links`]; read-only.
+    /// `_links`: [`ontap::Links`], since ONTAP 9.11; read-only.
     #[model(rename = "_links")]
     pub links: Option<ontap::Links>,
-    /// `name`: string; read and written.
+    /// `name`: string, since ONTAP 9.11; read and written.
     pub name: Option<String>,
-    /// `node`: [`FabricConnectionsClusterPortNode`](crate::FabricConnectionsClusterPortNode); read and written.
+    /// `node`: [`FabricConnectionsClusterPortNode`](crate::FabricConnectionsClusterPortNode), since ONTAP 9.11; read and written.
     pub node: Option<FabricConnectionsClusterPortNode>,
-    /// `uuid`: string; read and written.
+    /// `uuid`: string, since ONTAP 9.11; read and written.
     pub uuid: Option<String>,
-    /// `wwpn`: string; read-only.
+    /// `wwpn`: string, since ONTAP 9.11; read-only.
     pub wwpn: Option<String>,
 }

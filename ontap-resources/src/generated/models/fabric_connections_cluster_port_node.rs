@@ -5,6 +5,6 @@
 /// An object of the model's `fabric_connections_cluster_port_node` definition, held by [`FabricConnectionsClusterPort`](crate::FabricConnectionsClusterPort)'s `node`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct FabricConnectionsClusterPortNode {
-    /// `name`: string; read-only.
+    /// `name`: string, since ONTAP 9.11; read-only.
     pub name: Option<String>,
 }

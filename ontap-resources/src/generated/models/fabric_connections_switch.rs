@@ -7,11 +7,11 @@ use crate::FabricConnectionsSwitchPort;
 /// An object of the model's `fabric_connections_switch` definition, held by [`FabricConnections`](crate::FabricConnections)'s `switch`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct FabricConnectionsSwitch {
-    /// `_links`: [`ontap::Links`]; read-only.
+    /// `_links`: [`ontap::Links`], since ONTAP 9.11; read-only.
     #[model(rename = "_links")]
     pub links: Option<ontap::Links>,
-    /// `port`: [`FabricConnectionsSwitchPort`](crate::FabricConnectionsSwitchPort); read and written.
+    /// `port`: [`FabricConnectionsSwitchPort`](crate::FabricConnectionsSwitchPort), since ONTAP 9.11; read and written.
     pub port: Option<FabricConnectionsSwitchPort>,
-    /// `wwn`: string; read-only.
+    /// `wwn`: string, since ONTAP 9.11; read-only.
     pub wwn: Option<String>,
 }

@@ -5,6 +5,6 @@
 /// An object of the model's `fabric_connections_switch_port` definition, held by [`FabricConnectionsSwitch`](crate::FabricConnectionsSwitch)'s `port`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct FabricConnectionsSwitchPort {
-    /// `wwpn`: string; read-only.
+    /// `wwpn`: string, since ONTAP 9.11; read-only.
     pub wwpn: Option<String>,
 }

@@ -5,9 +5,9 @@
 /// A reference to an object of the model's `fabric` definition, as other objects embed it (`_links`, `name`), held by [`FcSwitch`](crate::FcSwitch)'s `fabric`, [`FcZone`](crate::FcZone)'s `fabric`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct FabricReference {
-    /// `_links`: [`ontap::Links`]; read-only.
+    /// `_links`: [`ontap::Links`], since ONTAP 9.11; read-only.
     #[model(rename = "_links")]
     pub links: Option<ontap::Links>,
-    /// `name`: string; read-only.
+    /// `name`: string, since ONTAP 9.11; read-only.
     pub name: Option<String>,
 }

@@ -5,6 +5,6 @@
 /// An object of the model's `fabric_zoneset` definition, held by [`Fabric`](crate::Fabric)'s `zoneset`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct FabricZoneset {
-    /// `name`: string; read-only.
+    /// `name`: string, since ONTAP 9.11; read-only.
     pub name: Option<String>,
 }

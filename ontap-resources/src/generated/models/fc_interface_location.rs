@@ -7,11 +7,11 @@ use crate::{FcPortReference, NodeReference};
 /// An object of the model's `fc_interface_location` definition, held by [`FcInterface`](crate::FcInterface)'s `location`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct FcInterfaceLocation {
-    /// `home_node`: [`NodeReference`](crate::NodeReference); read-only.
+    /// `home_node`: [`NodeReference`](crate::NodeReference), since ONTAP 9.8; read-only.
     pub home_node: Option<NodeReference>,
-    /// `home_port`: [`FcPortReference`](crate::FcPortReference); read and written.
+    /// `home_port`: [`FcPortReference`](crate::FcPortReference), since ONTAP 9.8; read and written.
     pub home_port: Option<FcPortReference>,
-    /// `is_home`: boolean; read-only.
+    /// `is_home`: boolean, since ONTAP 9.8; read-only.
     pub is_home: Option<bool>,
     /// `node`: [`NodeReference`](crate::NodeReference); read-only.
     pub node: Option<NodeReference>,

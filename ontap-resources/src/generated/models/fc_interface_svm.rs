@@ -7,15 +7,15 @@ use crate::{FcInterfaceDataProtocol, FcInterfaceSvmLocation};
 /// An object of the model's `fc_interface_svm` definition, held by [`Svm`](crate::Svm)'s `fc_interfaces`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct FcInterfaceSvm {
-    /// `_links`: [`ontap::Links`]; read-only.
+    /// `_links`: [`ontap::Links`], since ONTAP 9.7; read-only.
     #[model(rename = "_links")]
     pub links: Option<ontap::Links>,
-    /// `data_protocol`: `FcInterfaceDataProtocol` (`fcp`, `fc_nvme`); read, and written on creation.
+    /// `data_protocol`: `FcInterfaceDataProtocol`, since ONTAP 9.7 (`fcp`, `fc_nvme`); read, and written on creation.
     pub data_protocol: Option<FcInterfaceDataProtocol>,
-    /// `location`: [`FcInterfaceSvmLocation`](crate::FcInterfaceSvmLocation); written on creation only.
+    /// `location`: [`FcInterfaceSvmLocation`](crate::FcInterfaceSvmLocation), since ONTAP 9.7; written on creation only.
     pub location: Option<FcInterfaceSvmLocation>,
-    /// `name`: string; read, and written on creation.
+    /// `name`: string, since ONTAP 9.7; read, and written on creation.
     pub name: Option<String>,
-    /// `uuid`: string; read-only.
+    /// `uuid`: string, since ONTAP 9.7; read-only.
     pub uuid: Option<String>,
 }

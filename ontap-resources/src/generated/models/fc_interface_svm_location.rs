@@ -7,6 +7,6 @@ use crate::FcPortReference;
 /// An object of the model's `fc_interface_svm_location` definition, held by [`FcInterfaceSvm`](crate::FcInterfaceSvm)'s `location`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct FcInterfaceSvmLocation {
-    /// `port`: [`FcPortReference`](crate::FcPortReference); read and written.
+    /// `port`: [`FcPortReference`](crate::FcPortReference), since ONTAP 9.7; read and written.
     pub port: Option<FcPortReference>,
 }

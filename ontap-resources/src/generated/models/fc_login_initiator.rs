@@ -7,7 +7,7 @@
 pub struct FcLoginInitiator {
     /// `aliases`: list of string; read-only.
     pub aliases: Option<Vec<String>>,
-    /// `comment`: string; read-only.
+    /// `comment`: string, since ONTAP 9.9; read-only.
     pub comment: Option<String>,
     /// `port_address`: string; read-only.
     pub port_address: Option<String>,

@@ -7,13 +7,13 @@ use crate::Node;
 /// A reference to an object of the model's `fc_port` definition, as other objects embed it (`_links`, `name`, `node`, `uuid`), held by `FcInterfaceLocation`'s `home_port`, `FcInterfaceLocation`'s `port`, `FcInterfaceSvmLocation`'s `port` and 1 more.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct FcPortReference {
-    /// `_links`: [`ontap::Links`]; read-only.
+    /// `_links`: [`ontap::Links`], since ONTAP 9.8; read-only.
     #[model(rename = "_links")]
     pub links: Option<ontap::Links>,
-    /// `name`: string; read and written.
+    /// `name`: string, since ONTAP 9.8; read and written.
     pub name: Option<String>,
-    /// `node`: [`Node`](crate::Node); read and written.
+    /// `node`: [`Node`](crate::Node), since ONTAP 9.8; read and written.
     pub node: Option<Node>,
-    /// `uuid`: string; read and written.
+    /// `uuid`: string, since ONTAP 9.8; read and written.
     pub uuid: Option<String>,
 }

@@ -5,9 +5,9 @@
 /// An object of the model's `fc_port_speed` definition, held by [`FcPort`](crate::FcPort)'s `speed`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct FcPortSpeed {
-    /// `configured`: [`FcPortSpeedConfigured`](crate::FcPortSpeedConfigured) (`1`, `2`, `4`, `8`, `10`, `16`, `32`, `64`, `auto`); read-only.
+    /// `configured`: [`FcPortSpeedConfigured`](crate::FcPortSpeedConfigured), values `64` since 9.13 (`1`, `2`, `4`, `8`, `10`, `16`, `32`, `64`, `auto`); read-only.
     pub configured: Option<FcPortSpeedConfigured>,
-    /// `maximum`: [`FcPortSpeedMaximum`](crate::FcPortSpeedMaximum) (`1`, `2`, `4`, `8`, `10`, `16`, `32`, `64`, `auto`); read-only.
+    /// `maximum`: [`FcPortSpeedMaximum`](crate::FcPortSpeedMaximum), values `64` since 9.13 (`1`, `2`, `4`, `8`, `10`, `16`, `32`, `64`, `auto`); read-only.
     pub maximum: Option<FcPortSpeedMaximum>,
 }
 

@@ -5,9 +5,9 @@
 /// An object of the model's `fc_port_topology` definition, held by [`FcPort`](crate::FcPort)'s `topology`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct FcPortTopology {
-    /// `configured`: [`FcPortTopologyConfigured`](crate::FcPortTopologyConfigured) (`direct`, `fabric`); read, and written on modification.
+    /// `configured`: [`FcPortTopologyConfigured`](crate::FcPortTopologyConfigured), since ONTAP 9.19 (`direct`, `fabric`); read, and written on modification.
     pub configured: Option<FcPortTopologyConfigured>,
-    /// `supported`: list of string; read-only.
+    /// `supported`: list of string, since ONTAP 9.19; read-only.
     pub supported: Option<Vec<String>>,
 }
 

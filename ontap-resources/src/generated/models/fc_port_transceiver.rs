@@ -7,7 +7,7 @@
 pub struct FcPortTransceiver {
     /// `capabilities`: list of integer; read-only.
     pub capabilities: Option<Vec<i64>>,
-    /// `form_factor`: [`FcPortTransceiverFormFactor`](crate::FcPortTransceiverFormFactor) (`sfp`, `sff`, `unknown`); read-only.
+    /// `form_factor`: [`FcPortTransceiverFormFactor`](crate::FcPortTransceiverFormFactor), values `unknown` since 9.8 (`sfp`, `sff`, `unknown`); read-only.
     pub form_factor: Option<FcPortTransceiverFormFactor>,
     /// `manufacturer`: string; read-only.
     pub manufacturer: Option<String>,

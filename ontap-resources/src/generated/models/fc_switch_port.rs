@@ -7,16 +7,16 @@ use crate::FcSwitchPortsAttachedDevice;
 /// An object of the model's `fc_switch_port` definition, held by [`FcSwitch`](crate::FcSwitch)'s `ports`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct FcSwitchPort {
-    /// `attached_device`: [`FcSwitchPortsAttachedDevice`](crate::FcSwitchPortsAttachedDevice); read-only.
+    /// `attached_device`: [`FcSwitchPortsAttachedDevice`](crate::FcSwitchPortsAttachedDevice), since ONTAP 9.11; read-only.
     pub attached_device: Option<FcSwitchPortsAttachedDevice>,
-    /// `slot`: string; read-only.
+    /// `slot`: string, since ONTAP 9.11; read-only.
     pub slot: Option<String>,
-    /// `state`: [`FcSwitchPortState`](crate::FcSwitchPortState) (`unknown`, `online`, `offline`, `testing`, `fault`); read-only.
+    /// `state`: [`FcSwitchPortState`](crate::FcSwitchPortState), since ONTAP 9.11 (`unknown`, `online`, `offline`, `testing`, `fault`); read-only.
     pub state: Option<FcSwitchPortState>,
-    /// `type`: [`FcSwitchPortType`](crate::FcSwitchPortType) (`b_port`, `e_port`, `f_port`, `fl_port`, `fnl_port`, `fv_port`, `n_port`, `nl_port`, `nv_port`, `nx_port`, `sd_port`, `te_port`, `tf_port`, `tl_port`, `tnp_port`, `none`); read-only.
+    /// `type`: [`FcSwitchPortType`](crate::FcSwitchPortType), since ONTAP 9.11 (`b_port`, `e_port`, `f_port`, `fl_port`, `fnl_port`, `fv_port`, `n_port`, `nl_port`, `nv_port`, `nx_port`, `sd_port`, `te_port`, `tf_port`, `tl_port`, `tnp_port`, `none`); read-only.
     #[model(rename = "type")]
     pub type_: Option<FcSwitchPortType>,
-    /// `wwpn`: string; read-only.
+    /// `wwpn`: string, since ONTAP 9.11; read-only.
     pub wwpn: Option<String>,
 }
 

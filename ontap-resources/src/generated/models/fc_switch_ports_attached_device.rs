@@ -5,8 +5,8 @@
 /// An object of the model's `fc_switch_ports_attached_device` definition, held by [`FcSwitchPort`](crate::FcSwitchPort)'s `attached_device`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct FcSwitchPortsAttachedDevice {
-    /// `port_id`: string; read-only.
+    /// `port_id`: string, since ONTAP 9.11; read-only.
     pub port_id: Option<String>,
-    /// `wwpn`: string; read-only.
+    /// `wwpn`: string, since ONTAP 9.11; read-only.
     pub wwpn: Option<String>,
 }

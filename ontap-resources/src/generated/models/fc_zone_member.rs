@@ -5,9 +5,9 @@
 /// An object of the model's `fc_zone_member` definition, held by [`FcZone`](crate::FcZone)'s `members`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct FcZoneMember {
-    /// `name`: string; read-only.
+    /// `name`: string, since ONTAP 9.11; read-only.
     pub name: Option<String>,
-    /// `type`: [`FcZoneMemberType`](crate::FcZoneMemberType) (`port_id`, `port_name`, `domain_id_port`, `node_name`, `fabric_port_name`, `interface`, `domain_interface`, `ip_address`, `symbolic_node_name`, `device_alias`); read-only.
+    /// `type`: [`FcZoneMemberType`](crate::FcZoneMemberType), since ONTAP 9.11 (`port_id`, `port_name`, `domain_id_port`, `node_name`, `fabric_port_name`, `interface`, `domain_interface`, `ip_address`, `symbolic_node_name`, `device_alias`); read-only.
     #[model(rename = "type")]
     pub type_: Option<FcZoneMemberType>,
 }

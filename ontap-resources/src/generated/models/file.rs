@@ -7,10 +7,10 @@ use crate::{SvmReference, VolumeReference};
 /// An object of the model's `file` definition, held by [`FileCopyFilesToCopy`](crate::FileCopyFilesToCopy)'s `destination`, [`FileCopyFilesToCopy`](crate::FileCopyFilesToCopy)'s `source`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct File {
-    /// `path`: string; read and written.
+    /// `path`: string, since ONTAP 9.8; read and written.
     pub path: Option<String>,
-    /// `svm`: [`SvmReference`](crate::SvmReference); read and written.
+    /// `svm`: [`SvmReference`](crate::SvmReference), since ONTAP 9.8; read and written.
     pub svm: Option<SvmReference>,
-    /// `volume`: [`VolumeReference`](crate::VolumeReference); read and written.
+    /// `volume`: [`VolumeReference`](crate::VolumeReference), since ONTAP 9.8; read and written.
     pub volume: Option<VolumeReference>,
 }

@@ -7,8 +7,8 @@ use crate::File;
 /// An object of the model's `file_copy_files_to_copy` definition, held by [`FileCopy`](crate::FileCopy)'s `files_to_copy`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct FileCopyFilesToCopy {
-    /// `destination`: [`File`](crate::File); read and written.
+    /// `destination`: [`File`](crate::File), since ONTAP 9.8; read and written.
     pub destination: Option<File>,
-    /// `source`: [`File`](crate::File); read and written.
+    /// `source`: [`File`](crate::File), since ONTAP 9.8; read and written.
     pub source: Option<File>,
 }

@@ -5,8 +5,8 @@
 /// An object of the model's `file_info_constituent` definition, held by [`FileInfo`](crate::FileInfo)'s `constituent`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct FileInfoConstituent {
-    /// `name`: string; read-only.
+    /// `name`: string, since ONTAP 9.10; read-only.
     pub name: Option<String>,
-    /// `uuid`: string; read-only.
+    /// `uuid`: string, since ONTAP 9.10; read-only.
     pub uuid: Option<String>,
 }

@@ -5,9 +5,9 @@
 /// An object of the model's `file_info_links` definition, held by `FileInfo`'s `_links`, `TopMetricsDirectory`'s `_links`, `TopMetricsFile`'s `_links` and 2 more.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct FileInfoLinks {
-    /// `metadata`: [`ontap::Href`]; read-only.
+    /// `metadata`: [`ontap::Href`], since ONTAP 9.8; read-only.
     pub metadata: Option<ontap::Href>,
-    /// `self`: [`ontap::Href`]; read-only.
+    /// `self`: [`ontap::Href`], since ONTAP 9.7; read-only.
     #[model(rename = "self")]
     pub self_: Option<ontap::Href>,
 }

@@ -5,11 +5,11 @@
 /// An object of the model's `file_info_qos_policy` definition, held by [`FileInfo`](crate::FileInfo)'s `qos_policy`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct FileInfoQosPolicy {
-    /// `_links`: [`ontap::Links`]; read-only.
+    /// `_links`: [`ontap::Links`], since ONTAP 9.8; read-only.
     #[model(rename = "_links")]
     pub links: Option<ontap::Links>,
-    /// `name`: string; read and written.
+    /// `name`: string, since ONTAP 9.8; read and written.
     pub name: Option<String>,
-    /// `uuid`: string; read and written.
+    /// `uuid`: string, since ONTAP 9.8; read and written.
     pub uuid: Option<String>,
 }

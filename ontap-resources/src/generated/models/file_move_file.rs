@@ -7,10 +7,10 @@ use crate::{SvmReference, VolumeReference};
 /// An object of the model's `file_move_file` definition, held by [`FileMove`](crate::FileMove)'s `destination`, [`FileMove`](crate::FileMove)'s `source`, [`FileMoveFilesToMove`](crate::FileMoveFilesToMove)'s `destinations` and 1 more.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct FileMoveFile {
-    /// `path`: string; read and written.
+    /// `path`: string, since ONTAP 9.11; read and written.
     pub path: Option<String>,
-    /// `svm`: [`SvmReference`](crate::SvmReference); read and written.
+    /// `svm`: [`SvmReference`](crate::SvmReference), since ONTAP 9.11; read and written.
     pub svm: Option<SvmReference>,
-    /// `volume`: [`VolumeReference`](crate::VolumeReference); read and written.
+    /// `volume`: [`VolumeReference`](crate::VolumeReference), since ONTAP 9.11; read and written.
     pub volume: Option<VolumeReference>,
 }

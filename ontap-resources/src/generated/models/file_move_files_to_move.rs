@@ -7,8 +7,8 @@ use crate::FileMoveFile;
 /// An object of the model's `file_move_files_to_move` definition, held by [`FileMove`](crate::FileMove)'s `files_to_move`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct FileMoveFilesToMove {
-    /// `destinations`: list of [`FileMoveFile`](crate::FileMoveFile); read and written.
+    /// `destinations`: list of [`FileMoveFile`](crate::FileMoveFile), since ONTAP 9.11; read and written.
     pub destinations: Option<Vec<FileMoveFile>>,
-    /// `sources`: list of [`FileMoveFile`](crate::FileMoveFile); read and written.
+    /// `sources`: list of [`FileMoveFile`](crate::FileMoveFile), since ONTAP 9.11; read and written.
     pub sources: Option<Vec<FileMoveFile>>,
 }

@@ -5,13 +5,13 @@
 /// An object of the model's `file_move_scanner` definition, held by [`FileMove`](crate::FileMove)'s `scanner`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct FileMoveScanner {
-    /// `percent`: integer; read-only.
+    /// `percent`: integer, since ONTAP 9.11; read-only.
     pub percent: Option<i64>,
-    /// `progress`: integer; read-only.
+    /// `progress`: integer, since ONTAP 9.11; read-only.
     pub progress: Option<i64>,
-    /// `state`: [`FileMoveScannerState`](crate::FileMoveScannerState) (`allocation_map`, `complete`, `data`, `destroyed`, `destroying`, `paused_admin`, `paused_error`, `preparing`); read-only.
+    /// `state`: [`FileMoveScannerState`](crate::FileMoveScannerState), since ONTAP 9.11 (`allocation_map`, `complete`, `data`, `destroyed`, `destroying`, `paused_admin`, `paused_error`, `preparing`); read-only.
     pub state: Option<FileMoveScannerState>,
-    /// `total`: integer; read-only.
+    /// `total`: integer, since ONTAP 9.11; read-only.
     pub total: Option<i64>,
 }
 

@@ -5,6 +5,6 @@
 /// An object of the model's `fips` definition, held by [`SecurityConfig`](crate::SecurityConfig)'s `fips`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct Fips {
-    /// `enabled`: boolean; read, and written on modification.
+    /// `enabled`: boolean, since ONTAP 9.8; read, and written on modification.
     pub enabled: Option<bool>,
 }

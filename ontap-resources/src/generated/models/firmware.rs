@@ -7,16 +7,16 @@ use crate::{FirmwareDisk, FirmwareDqp, FirmwareShelf, FirmwareSpBmc, FirmwareUpd
 /// An object of the model's `firmware` definition, held by [`SoftwareNode`](crate::SoftwareNode)'s `firmware`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct Firmware {
-    /// `cluster_fw_progress`: list of [`FirmwareUpdateProgress`](crate::FirmwareUpdateProgress); read-only.
+    /// `cluster_fw_progress`: list of [`FirmwareUpdateProgress`](crate::FirmwareUpdateProgress), since ONTAP 9.8; read-only.
     pub cluster_fw_progress: Option<Vec<FirmwareUpdateProgress>>,
-    /// `disk`: [`FirmwareDisk`](crate::FirmwareDisk); read-only.
+    /// `disk`: [`FirmwareDisk`](crate::FirmwareDisk), since ONTAP 9.8; read-only.
     pub disk: Option<FirmwareDisk>,
-    /// `dqp`: [`FirmwareDqp`](crate::FirmwareDqp); read-only.
+    /// `dqp`: [`FirmwareDqp`](crate::FirmwareDqp), since ONTAP 9.8; read-only.
     pub dqp: Option<FirmwareDqp>,
-    /// `shelf`: [`FirmwareShelf`](crate::FirmwareShelf); read-only.
+    /// `shelf`: [`FirmwareShelf`](crate::FirmwareShelf), since ONTAP 9.8; read-only.
     pub shelf: Option<FirmwareShelf>,
-    /// `sp_bmc`: [`FirmwareSpBmc`](crate::FirmwareSpBmc); read-only.
+    /// `sp_bmc`: [`FirmwareSpBmc`](crate::FirmwareSpBmc), since ONTAP 9.8; read-only.
     pub sp_bmc: Option<FirmwareSpBmc>,
-    /// `system_firmware`: [`SystemFirmware`](crate::SystemFirmware); read-only.
+    /// `system_firmware`: [`SystemFirmware`](crate::SystemFirmware), since ONTAP 9.17; read-only.
     pub system_firmware: Option<SystemFirmware>,
 }

@@ -7,12 +7,12 @@ use crate::FirmwareUpdateStatus;
 /// An object of the model's `firmware_disk` definition, held by [`Firmware`](crate::Firmware)'s `disk`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct FirmwareDisk {
-    /// `average_duration_per_disk`: integer; read-only.
+    /// `average_duration_per_disk`: integer, since ONTAP 9.8; read-only.
     pub average_duration_per_disk: Option<i64>,
-    /// `num_waiting_download`: integer; read-only.
+    /// `num_waiting_download`: integer, since ONTAP 9.8; read-only.
     pub num_waiting_download: Option<i64>,
-    /// `total_completion_estimate`: integer; read-only.
+    /// `total_completion_estimate`: integer, since ONTAP 9.8; read-only.
     pub total_completion_estimate: Option<i64>,
-    /// `update_status`: [`FirmwareUpdateStatus`](crate::FirmwareUpdateStatus) (`running`, `idle`); read-only.
+    /// `update_status`: [`FirmwareUpdateStatus`](crate::FirmwareUpdateStatus), since ONTAP 9.8 (`running`, `idle`); read-only.
     pub update_status: Option<FirmwareUpdateStatus>,
 }

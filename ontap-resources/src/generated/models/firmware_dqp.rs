@@ -7,12 +7,12 @@ use crate::FirmwareDqpRecordCount;
 /// An object of the model's `firmware_dqp` definition, held by [`Firmware`](crate::Firmware)'s `dqp`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct FirmwareDqp {
-    /// `file_name`: string; read-only.
+    /// `file_name`: string, since ONTAP 9.8; read-only.
     pub file_name: Option<String>,
-    /// `record_count`: [`FirmwareDqpRecordCount`](crate::FirmwareDqpRecordCount); read-only.
+    /// `record_count`: [`FirmwareDqpRecordCount`](crate::FirmwareDqpRecordCount), since ONTAP 9.8; read-only.
     pub record_count: Option<FirmwareDqpRecordCount>,
-    /// `revision`: string; read-only.
+    /// `revision`: string, since ONTAP 9.8; read-only.
     pub revision: Option<String>,
-    /// `version`: string; read-only.
+    /// `version`: string, since ONTAP 9.8; read-only.
     pub version: Option<String>,
 }

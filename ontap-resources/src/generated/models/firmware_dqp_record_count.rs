@@ -5,12 +5,12 @@
 /// An object of the model's `firmware_dqp_record_count` definition, held by [`FirmwareDqp`](crate::FirmwareDqp)'s `record_count`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct FirmwareDqpRecordCount {
-    /// `alias`: integer; read-only.
+    /// `alias`: integer, since ONTAP 9.8; read-only.
     pub alias: Option<i64>,
-    /// `device`: integer; read-only.
+    /// `device`: integer, since ONTAP 9.8; read-only.
     pub device: Option<i64>,
-    /// `drive`: integer; read-only.
+    /// `drive`: integer, since ONTAP 9.8; read-only.
     pub drive: Option<i64>,
-    /// `system`: integer; read-only.
+    /// `system`: integer, since ONTAP 9.8; read-only.
     pub system: Option<i64>,
 }

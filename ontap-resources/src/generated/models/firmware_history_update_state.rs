@@ -7,6 +7,6 @@ use crate::FirmwareHistoryUpdateStateWorker;
 /// An object of the model's `firmware_history_update_state` definition, held by [`FirmwareHistory`](crate::FirmwareHistory)'s `update_status`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct FirmwareHistoryUpdateState {
-    /// `worker`: [`FirmwareHistoryUpdateStateWorker`](crate::FirmwareHistoryUpdateStateWorker); read-only.
+    /// `worker`: [`FirmwareHistoryUpdateStateWorker`](crate::FirmwareHistoryUpdateStateWorker), since ONTAP 9.8; read-only.
     pub worker: Option<FirmwareHistoryUpdateStateWorker>,
 }

@@ -5,8 +5,8 @@
 /// An object of the model's `firmware_history_update_state_error` definition, held by [`FirmwareHistoryUpdateStateWorker`](crate::FirmwareHistoryUpdateStateWorker)'s `error`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct FirmwareHistoryUpdateStateError {
-    /// `code`: integer; read and written.
+    /// `code`: integer, since ONTAP 9.8; read and written.
     pub code: Option<i64>,
-    /// `message`: string; read and written.
+    /// `message`: string, since ONTAP 9.8; read and written.
     pub message: Option<String>,
 }

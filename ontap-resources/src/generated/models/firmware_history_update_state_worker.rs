@@ -7,11 +7,11 @@ use crate::{FirmwareHistoryUpdateStateError, NodeReference};
 /// An object of the model's `firmware_history_update_state_worker` definition, held by [`FirmwareHistoryUpdateState`](crate::FirmwareHistoryUpdateState)'s `worker`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct FirmwareHistoryUpdateStateWorker {
-    /// `error`: [`FirmwareHistoryUpdateStateError`](crate::FirmwareHistoryUpdateStateError); read and written.
+    /// `error`: [`FirmwareHistoryUpdateStateError`](crate::FirmwareHistoryUpdateStateError), since ONTAP 9.8; read and written.
     pub error: Option<FirmwareHistoryUpdateStateError>,
-    /// `node`: [`NodeReference`](crate::NodeReference); read and written.
+    /// `node`: [`NodeReference`](crate::NodeReference), since ONTAP 9.8; read and written.
     pub node: Option<NodeReference>,
-    /// `state`: [`FirmwareHistoryUpdateStateWorkerState`](crate::FirmwareHistoryUpdateStateWorkerState) (`idle`, `working`, `complete`, `failed`, `waiting_to_retry`); read and written.
+    /// `state`: [`FirmwareHistoryUpdateStateWorkerState`](crate::FirmwareHistoryUpdateStateWorkerState), since ONTAP 9.8 (`idle`, `working`, `complete`, `failed`, `waiting_to_retry`); read and written.
     pub state: Option<FirmwareHistoryUpdateStateWorkerState>,
 }
 

@@ -7,8 +7,8 @@ use crate::FirmwareUpdateStatus;
 /// An object of the model's `firmware_shelf` definition, held by [`Firmware`](crate::Firmware)'s `shelf`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct FirmwareShelf {
-    /// `in_progress_count`: integer; read-only.
+    /// `in_progress_count`: integer, since ONTAP 9.8; read-only.
     pub in_progress_count: Option<i64>,
-    /// `update_status`: [`FirmwareUpdateStatus`](crate::FirmwareUpdateStatus) (`running`, `idle`); read-only.
+    /// `update_status`: [`FirmwareUpdateStatus`](crate::FirmwareUpdateStatus), since ONTAP 9.8 (`running`, `idle`); read-only.
     pub update_status: Option<FirmwareUpdateStatus>,
 }

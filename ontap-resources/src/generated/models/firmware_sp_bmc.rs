@@ -5,27 +5,27 @@
 /// An object of the model's `firmware_sp_bmc` definition, held by [`Firmware`](crate::Firmware)'s `sp_bmc`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct FirmwareSpBmc {
-    /// `autoupdate`: boolean; read-only.
+    /// `autoupdate`: boolean, since ONTAP 9.16; read-only.
     pub autoupdate: Option<bool>,
-    /// `end_time`: timestamp ([`ontap::Timestamp`]); read-only.
+    /// `end_time`: timestamp ([`ontap::Timestamp`]), since ONTAP 9.8; read-only.
     pub end_time: Option<ontap::Timestamp>,
-    /// `fw_type`: [`FirmwareSpBmcFwType`](crate::FirmwareSpBmcFwType) (`SP`, `BMC`); read-only.
+    /// `fw_type`: [`FirmwareSpBmcFwType`](crate::FirmwareSpBmcFwType), since ONTAP 9.8 (`SP`, `BMC`); read-only.
     pub fw_type: Option<FirmwareSpBmcFwType>,
-    /// `image`: [`FirmwareSpBmcImage`](crate::FirmwareSpBmcImage) (`primary`, `backup`); read-only.
+    /// `image`: [`FirmwareSpBmcImage`](crate::FirmwareSpBmcImage), since ONTAP 9.8 (`primary`, `backup`); read-only.
     pub image: Option<FirmwareSpBmcImage>,
-    /// `in_progress`: boolean; read-only.
+    /// `in_progress`: boolean, since ONTAP 9.8; read-only.
     pub in_progress: Option<bool>,
-    /// `is_current`: boolean; read-only.
+    /// `is_current`: boolean, since ONTAP 9.8; read-only.
     pub is_current: Option<bool>,
-    /// `last_update_state`: [`FirmwareSpBmcLastUpdateState`](crate::FirmwareSpBmcLastUpdateState) (`passed`, `failed`); read-only.
+    /// `last_update_state`: [`FirmwareSpBmcLastUpdateState`](crate::FirmwareSpBmcLastUpdateState), since ONTAP 9.8 (`passed`, `failed`); read-only.
     pub last_update_state: Option<FirmwareSpBmcLastUpdateState>,
-    /// `percent_done`: integer, 0 to 100; read-only.
+    /// `percent_done`: integer, 0 to 100, since ONTAP 9.8; read-only.
     pub percent_done: Option<i64>,
-    /// `running_version`: string; read-only.
+    /// `running_version`: string, since ONTAP 9.8; read-only.
     pub running_version: Option<String>,
-    /// `start_time`: timestamp ([`ontap::Timestamp`]); read-only.
+    /// `start_time`: timestamp ([`ontap::Timestamp`]), since ONTAP 9.8; read-only.
     pub start_time: Option<ontap::Timestamp>,
-    /// `state`: [`FirmwareSpBmcState`](crate::FirmwareSpBmcState) (`installed`, `corrupt`, `updating`, `autoupdating`, `none`); read-only.
+    /// `state`: [`FirmwareSpBmcState`](crate::FirmwareSpBmcState), since ONTAP 9.8 (`installed`, `corrupt`, `updating`, `autoupdating`, `none`); read-only.
     pub state: Option<FirmwareSpBmcState>,
 }
 

@@ -7,13 +7,13 @@ use crate::{FirmwareUpdateProgressState, JobLink};
 /// An object of the model's `firmware_update_progress` definition, held by [`Firmware`](crate::Firmware)'s `cluster_fw_progress`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct FirmwareUpdateProgress {
-    /// `job`: [`JobLink`](crate::JobLink); read-only.
+    /// `job`: [`JobLink`](crate::JobLink), since ONTAP 9.8; read-only.
     pub job: Option<JobLink>,
-    /// `update_state`: list of [`FirmwareUpdateProgressState`](crate::FirmwareUpdateProgressState); read-only.
+    /// `update_state`: list of [`FirmwareUpdateProgressState`](crate::FirmwareUpdateProgressState), since ONTAP 9.11; read-only.
     pub update_state: Option<Vec<FirmwareUpdateProgressState>>,
-    /// `update_type`: [`FirmwareUpdateProgressUpdateType`](crate::FirmwareUpdateProgressUpdateType) (`manual_update`, `automatic_update`); read-only.
+    /// `update_type`: [`FirmwareUpdateProgressUpdateType`](crate::FirmwareUpdateProgressUpdateType), since ONTAP 9.11 (`manual_update`, `automatic_update`); read-only.
     pub update_type: Option<FirmwareUpdateProgressUpdateType>,
-    /// `zip_file_name`: string; read-only.
+    /// `zip_file_name`: string, since ONTAP 9.8; read-only.
     pub zip_file_name: Option<String>,
 }
 

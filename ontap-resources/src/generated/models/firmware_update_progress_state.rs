@@ -7,15 +7,15 @@ use crate::NodeReference;
 /// An object of the model's `firmware_update_progress_state` definition, held by [`FirmwareUpdateProgress`](crate::FirmwareUpdateProgress)'s `update_state`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct FirmwareUpdateProgressState {
-    /// `attempts`: integer; read-only.
+    /// `attempts`: integer, since ONTAP 9.8; read-only.
     pub attempts: Option<i64>,
-    /// `code`: integer; read-only.
+    /// `code`: integer, since ONTAP 9.8; read-only.
     pub code: Option<i64>,
-    /// `message`: string; read-only.
+    /// `message`: string, since ONTAP 9.8; read-only.
     pub message: Option<String>,
-    /// `status`: [`FirmwareUpdateProgressStateStatus`](crate::FirmwareUpdateProgressStateStatus) (`idle`, `working`, `complete`, `failed`, `waiting_to_retry`); read-only.
+    /// `status`: [`FirmwareUpdateProgressStateStatus`](crate::FirmwareUpdateProgressStateStatus), since ONTAP 9.8 (`idle`, `working`, `complete`, `failed`, `waiting_to_retry`); read-only.
     pub status: Option<FirmwareUpdateProgressStateStatus>,
-    /// `worker_node`: [`NodeReference`](crate::NodeReference); read-only.
+    /// `worker_node`: [`NodeReference`](crate::NodeReference), since ONTAP 9.8; read-only.
     pub worker_node: Option<NodeReference>,
 }
 

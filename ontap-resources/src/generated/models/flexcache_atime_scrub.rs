@@ -5,8 +5,8 @@
 /// An object of the model's `flexcache_atime_scrub` definition, held by [`Flexcache`](crate::Flexcache)'s `atime_scrub`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct FlexcacheAtimeScrub {
-    /// `enabled`: boolean; read and written.
+    /// `enabled`: boolean, since ONTAP 9.14; read and written.
     pub enabled: Option<bool>,
-    /// `period`: integer; read and written.
+    /// `period`: integer, since ONTAP 9.14; read and written.
     pub period: Option<i64>,
 }

@@ -5,6 +5,6 @@
 /// An object of the model's `flexcache_cifs` definition, held by [`Flexcache`](crate::Flexcache)'s `cifs`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct FlexcacheCifs {
-    /// `enabled`: boolean; read and written.
+    /// `enabled`: boolean, since ONTAP 9.18; read and written.
     pub enabled: Option<bool>,
 }

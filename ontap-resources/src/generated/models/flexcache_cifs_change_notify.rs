@@ -5,6 +5,6 @@
 /// An object of the model's `flexcache_cifs_change_notify` definition, held by [`Flexcache`](crate::Flexcache)'s `cifs_change_notify`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct FlexcacheCifsChangeNotify {
-    /// `enabled`: boolean; read and written.
+    /// `enabled`: boolean, since ONTAP 9.14; read and written.
     pub enabled: Option<bool>,
 }

@@ -7,7 +7,7 @@ use crate::GuaranteeType;
 /// An object of the model's `flexcache_guarantee` definition, held by [`Flexcache`](crate::Flexcache)'s `guarantee`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct FlexcacheGuarantee {
-    /// `type`: [`GuaranteeType`](crate::GuaranteeType) (`volume`, `none`); read and written.
+    /// `type`: [`GuaranteeType`](crate::GuaranteeType), since ONTAP 9.7 (`volume`, `none`); read and written.
     #[model(rename = "type")]
     pub type_: Option<GuaranteeType>,
 }

@@ -5,8 +5,8 @@
 /// An object of the model's `flexcache_mtime_scrubber` definition, held by [`Flexcache`](crate::Flexcache)'s `mtime_scrubber`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct FlexcacheMtimeScrubber {
-    /// `enabled`: boolean; read and written.
+    /// `enabled`: boolean, since ONTAP 9.19; read and written.
     pub enabled: Option<bool>,
-    /// `threshold`: integer, 5 to 2592000; read and written.
+    /// `threshold`: integer, 5 to 2592000, since ONTAP 9.19; read and written.
     pub threshold: Option<i64>,
 }

@@ -5,6 +5,6 @@
 /// An object of the model's `flexcache_nfsv4` definition, held by [`Flexcache`](crate::Flexcache)'s `nfsv4`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct FlexcacheNfsv4 {
-    /// `enabled`: boolean; read and written.
+    /// `enabled`: boolean, since ONTAP 9.18; read and written.
     pub enabled: Option<bool>,
 }

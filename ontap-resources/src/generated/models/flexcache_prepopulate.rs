@@ -5,10 +5,10 @@
 /// An object of the model's `flexcache_prepopulate` definition, held by [`Flexcache`](crate::Flexcache)'s `prepopulate`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct FlexcachePrepopulate {
-    /// `dir_paths`: list of string; written, never read back.
+    /// `dir_paths`: list of string, since ONTAP 9.8; written, never read back.
     pub dir_paths: Option<Vec<String>>,
-    /// `exclude_dir_paths`: list of string; written, never read back.
+    /// `exclude_dir_paths`: list of string, since ONTAP 9.9; written, never read back.
     pub exclude_dir_paths: Option<Vec<String>>,
-    /// `recurse`: boolean; written, never read back.
+    /// `recurse`: boolean, since ONTAP 9.8; written, never read back.
     pub recurse: Option<bool>,
 }

@@ -5,8 +5,8 @@
 /// An object of the model's `flexcache_relative_size` definition, held by [`Flexcache`](crate::Flexcache)'s `relative_size`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct FlexcacheRelativeSize {
-    /// `enabled`: boolean; read and written.
+    /// `enabled`: boolean, since ONTAP 9.13; read and written.
     pub enabled: Option<bool>,
-    /// `percentage`: integer; read and written.
+    /// `percentage`: integer, since ONTAP 9.13; read and written.
     pub percentage: Option<i64>,
 }

@@ -5,6 +5,6 @@
 /// An object of the model's `flexcache_s3` definition, held by [`Flexcache`](crate::Flexcache)'s `s3`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct FlexcacheS3 {
-    /// `enabled`: boolean; read and written.
+    /// `enabled`: boolean, since ONTAP 9.18; read and written.
     pub enabled: Option<bool>,
 }

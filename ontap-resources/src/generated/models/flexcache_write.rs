@@ -5,6 +5,6 @@
 /// An object of the model's `flexcache_write` definition, held by [`Flexcache`](crate::Flexcache)'s `write`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct FlexcacheWrite {
-    /// `absorption_enabled`: boolean; read and written.
+    /// `absorption_enabled`: boolean, since ONTAP 9.19; read and written.
     pub absorption_enabled: Option<bool>,
 }

@@ -5,6 +5,6 @@
 /// An object of the model's `flexcache_writeback` definition, held by `ContainerVolumesFlexcache`'s `writeback`, `Flexcache`'s `writeback`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct FlexcacheWriteback {
-    /// `enabled`: boolean; read and written.
+    /// `enabled`: boolean, since ONTAP 9.11; read and written.
     pub enabled: Option<bool>,
 }

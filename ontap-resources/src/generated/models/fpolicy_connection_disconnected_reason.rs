@@ -5,8 +5,8 @@
 /// An object of the model's `fpolicy_connection_disconnected_reason` definition, held by [`FpolicyConnection`](crate::FpolicyConnection)'s `disconnected_reason`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct FpolicyConnectionDisconnectedReason {
-    /// `code`: integer; read and written.
+    /// `code`: integer, since ONTAP 9.10; read and written.
     pub code: Option<i64>,
-    /// `message`: string; read and written.
+    /// `message`: string, since ONTAP 9.10; read and written.
     pub message: Option<String>,
 }

@@ -5,8 +5,8 @@
 /// An object of the model's `fpolicy_engine_buffer_size` definition, held by [`FpolicyEngine`](crate::FpolicyEngine)'s `buffer_size`, [`FpolicyEngines`](crate::FpolicyEngines)'s `buffer_size`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct FpolicyEngineBufferSize {
-    /// `recv_buffer`: integer, 0 to 7895160; read and written.
+    /// `recv_buffer`: integer, 0 to 7895160, since ONTAP 9.11; read and written.
     pub recv_buffer: Option<i64>,
-    /// `send_buffer`: integer, 0 to 7895160; read and written.
+    /// `send_buffer`: integer, 0 to 7895160, since ONTAP 9.11; read and written.
     pub send_buffer: Option<i64>,
 }

@@ -5,10 +5,10 @@
 /// An object of the model's `fpolicy_engine_certificate` definition, held by [`FpolicyEngine`](crate::FpolicyEngine)'s `certificate`, [`FpolicyEngines`](crate::FpolicyEngines)'s `certificate`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct FpolicyEngineCertificate {
-    /// `ca`: string; read and written.
+    /// `ca`: string, since ONTAP 9.11; read and written.
     pub ca: Option<String>,
-    /// `name`: string; read and written.
+    /// `name`: string, since ONTAP 9.11; read and written.
     pub name: Option<String>,
-    /// `serial_number`: string; read and written.
+    /// `serial_number`: string, since ONTAP 9.11; read and written.
     pub serial_number: Option<String>,
 }

@@ -5,10 +5,10 @@
 /// An object of the model's `fpolicy_engine_resiliency` definition, held by [`FpolicyEngine`](crate::FpolicyEngine)'s `resiliency`, [`FpolicyEngines`](crate::FpolicyEngines)'s `resiliency`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct FpolicyEngineResiliency {
-    /// `directory_path`: string; read and written.
+    /// `directory_path`: string, since ONTAP 9.11; read and written.
     pub directory_path: Option<String>,
-    /// `enabled`: boolean; read and written.
+    /// `enabled`: boolean, since ONTAP 9.11; read and written.
     pub enabled: Option<bool>,
-    /// `retention_duration`: string; read and written.
+    /// `retention_duration`: string, since ONTAP 9.11; read and written.
     pub retention_duration: Option<String>,
 }

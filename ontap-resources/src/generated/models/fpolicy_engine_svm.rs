@@ -5,6 +5,6 @@
 /// An object of the model's `fpolicy_engine_svm` definition, held by [`FpolicyEngine`](crate::FpolicyEngine)'s `svm`, [`FpolicyEvent`](crate::FpolicyEvent)'s `svm`, [`FpolicyPersistentStore`](crate::FpolicyPersistentStore)'s `svm` and 1 more.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct FpolicyEngineSvm {
-    /// `uuid`: string; read-only.
+    /// `uuid`: string, since ONTAP 9.10; read-only.
     pub uuid: Option<String>,
 }

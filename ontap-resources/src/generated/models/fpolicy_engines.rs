@@ -10,17 +10,17 @@ use crate::{
 /// An object of the model's `fpolicy_engines` definition, held by [`Fpolicy`](crate::Fpolicy)'s `engines`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct FpolicyEngines {
-    /// `buffer_size`: [`FpolicyEngineBufferSize`](crate::FpolicyEngineBufferSize); read and written.
+    /// `buffer_size`: [`FpolicyEngineBufferSize`](crate::FpolicyEngineBufferSize), since ONTAP 9.11; read and written.
     pub buffer_size: Option<FpolicyEngineBufferSize>,
-    /// `certificate`: [`FpolicyEngineCertificate`](crate::FpolicyEngineCertificate); read and written.
+    /// `certificate`: [`FpolicyEngineCertificate`](crate::FpolicyEngineCertificate), since ONTAP 9.11; read and written.
     pub certificate: Option<FpolicyEngineCertificate>,
-    /// `format`: [`FpolicyFormat`](crate::FpolicyFormat) (`xml`, `protobuf`); read and written.
+    /// `format`: [`FpolicyFormat`](crate::FpolicyFormat), since ONTAP 9.11 (`xml`, `protobuf`); read and written.
     pub format: Option<FpolicyFormat>,
-    /// `keep_alive_interval`: string; read and written.
+    /// `keep_alive_interval`: string, since ONTAP 9.13; read and written.
     pub keep_alive_interval: Option<String>,
-    /// `max_connection_retries`: integer, 0 to 20; read and written.
+    /// `max_connection_retries`: integer, 0 to 20, since ONTAP 9.17; read and written.
     pub max_connection_retries: Option<i64>,
-    /// `max_server_requests`: integer, 1 to 10000; read and written.
+    /// `max_server_requests`: integer, 1 to 10000, since ONTAP 9.11; read and written.
     pub max_server_requests: Option<i64>,
     /// `name`: string; read, and written on creation.
     pub name: Option<String>,
@@ -28,21 +28,21 @@ pub struct FpolicyEngines {
     pub port: Option<i64>,
     /// `primary_servers`: list of string; read and written.
     pub primary_servers: Option<Vec<String>>,
-    /// `request_abort_timeout`: string; read and written.
+    /// `request_abort_timeout`: string, since ONTAP 9.11; read and written.
     pub request_abort_timeout: Option<String>,
-    /// `request_cancel_timeout`: string; read and written.
+    /// `request_cancel_timeout`: string, since ONTAP 9.11; read and written.
     pub request_cancel_timeout: Option<String>,
-    /// `resiliency`: [`FpolicyEngineResiliency`](crate::FpolicyEngineResiliency); read and written.
+    /// `resiliency`: [`FpolicyEngineResiliency`](crate::FpolicyEngineResiliency), since ONTAP 9.11; read and written.
     pub resiliency: Option<FpolicyEngineResiliency>,
     /// `secondary_servers`: list of string; read and written.
     pub secondary_servers: Option<Vec<String>>,
-    /// `server_progress_timeout`: string; read and written.
+    /// `server_progress_timeout`: string, since ONTAP 9.11; read and written.
     pub server_progress_timeout: Option<String>,
-    /// `session_timeout`: string; read and written.
+    /// `session_timeout`: string, since ONTAP 9.17; read and written.
     pub session_timeout: Option<String>,
-    /// `ssl_option`: [`FpolicySslOption`](crate::FpolicySslOption) (`no_auth`, `server_auth`, `mutual_auth`); read and written.
+    /// `ssl_option`: [`FpolicySslOption`](crate::FpolicySslOption), since ONTAP 9.11 (`no_auth`, `server_auth`, `mutual_auth`); read and written.
     pub ssl_option: Option<FpolicySslOption>,
-    /// `status_request_interval`: string; read and written.
+    /// `status_request_interval`: string, since ONTAP 9.11; read and written.
     pub status_request_interval: Option<String>,
     /// `type`: [`FpolicyType`](crate::FpolicyType) (`synchronous`, `asynchronous`); read and written.
     #[model(rename = "type")]

@@ -5,7 +5,7 @@
 /// An object of the model's `fpolicy_event_file_operations` definition, held by [`FpolicyEvent`](crate::FpolicyEvent)'s `file_operations`, [`FpolicyEvents`](crate::FpolicyEvents)'s `file_operations`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct FpolicyEventFileOperations {
-    /// `access`: boolean; read and written.
+    /// `access`: boolean, since ONTAP 9.13; read and written.
     pub access: Option<bool>,
     /// `close`: boolean; read and written.
     pub close: Option<bool>,

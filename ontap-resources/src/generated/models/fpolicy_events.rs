@@ -11,7 +11,7 @@ pub struct FpolicyEvents {
     pub file_operations: Option<FpolicyEventFileOperations>,
     /// `filters`: [`FpolicyEventFilters`](crate::FpolicyEventFilters); read and written.
     pub filters: Option<FpolicyEventFilters>,
-    /// `monitor_fileop_failure`: boolean; read and written.
+    /// `monitor_fileop_failure`: boolean, since ONTAP 9.13; read and written.
     pub monitor_fileop_failure: Option<bool>,
     /// `name`: string; read, and written on creation.
     pub name: Option<String>,

@@ -7,12 +7,12 @@ use crate::FpolicyPersistentAutosizeMode;
 /// An object of the model's `fpolicy_persistent_stores` definition, held by [`Fpolicy`](crate::Fpolicy)'s `persistent_stores`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct FpolicyPersistentStores {
-    /// `autosize_mode`: [`FpolicyPersistentAutosizeMode`](crate::FpolicyPersistentAutosizeMode) (`grow`, `grow_shrink`, `off`); read, and written on creation.
+    /// `autosize_mode`: [`FpolicyPersistentAutosizeMode`](crate::FpolicyPersistentAutosizeMode), since ONTAP 9.15 (`grow`, `grow_shrink`, `off`); read, and written on creation.
     pub autosize_mode: Option<FpolicyPersistentAutosizeMode>,
-    /// `name`: string; read, and written on creation.
+    /// `name`: string, since ONTAP 9.14; read, and written on creation.
     pub name: Option<String>,
-    /// `size`: integer; read and written.
+    /// `size`: integer, since ONTAP 9.15; read and written.
     pub size: Option<i64>,
-    /// `volume`: string; read and written.
+    /// `volume`: string, since ONTAP 9.14; read and written.
     pub volume: Option<String>,
 }

@@ -7,7 +7,7 @@ use crate::{FpolicyEngineReference, FpolicyEvent, FpolicyPoliciesScope};
 /// An object of the model's `fpolicy_policies` definition, held by [`Fpolicy`](crate::Fpolicy)'s `policies`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct FpolicyPolicies {
-    /// `allow_privileged_access`: boolean; read, and written on modification.
+    /// `allow_privileged_access`: boolean, since ONTAP 9.13; read, and written on modification.
     pub allow_privileged_access: Option<bool>,
     /// `enabled`: boolean; read, and written on modification.
     pub enabled: Option<bool>,
@@ -19,13 +19,13 @@ pub struct FpolicyPolicies {
     pub mandatory: Option<bool>,
     /// `name`: string; read, and written on creation.
     pub name: Option<String>,
-    /// `passthrough_read`: boolean; read and written.
+    /// `passthrough_read`: boolean, since ONTAP 9.11; read and written.
     pub passthrough_read: Option<bool>,
-    /// `persistent_store`: string; read and written.
+    /// `persistent_store`: string, since ONTAP 9.14; read and written.
     pub persistent_store: Option<String>,
     /// `priority`: integer, 1 to 10; read and written.
     pub priority: Option<i64>,
-    /// `privileged_user`: string; read and written.
+    /// `privileged_user`: string, since ONTAP 9.11; read and written.
     pub privileged_user: Option<String>,
     /// `scope`: [`FpolicyPoliciesScope`](crate::FpolicyPoliciesScope); read and written.
     pub scope: Option<FpolicyPoliciesScope>,

@@ -5,7 +5,7 @@
 /// An object of the model's `fpolicy_policies_scope` definition, held by [`FpolicyPolicies`](crate::FpolicyPolicies)'s `scope`, [`FpolicyPolicy`](crate::FpolicyPolicy)'s `scope`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct FpolicyPoliciesScope {
-    /// `check_extensions_on_directories`: boolean; read and written.
+    /// `check_extensions_on_directories`: boolean, since ONTAP 9.11; read and written.
     pub check_extensions_on_directories: Option<bool>,
     /// `exclude_export_policies`: list of string; read and written.
     pub exclude_export_policies: Option<Vec<String>>,
@@ -23,6 +23,6 @@ pub struct FpolicyPoliciesScope {
     pub include_shares: Option<Vec<String>>,
     /// `include_volumes`: list of string; read and written.
     pub include_volumes: Option<Vec<String>>,
-    /// `object_monitoring_with_no_extension`: boolean; read and written.
+    /// `object_monitoring_with_no_extension`: boolean, since ONTAP 9.11; read and written.
     pub object_monitoring_with_no_extension: Option<bool>,
 }

@@ -5,9 +5,9 @@
 /// A reference to an object of the model's `fpolicy_policy` definition, as other objects embed it (`_links`, `name`), held by [`FpolicyConnection`](crate::FpolicyConnection)'s `policy`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct FpolicyPolicyReference {
-    /// `_links`: any JSON value; read-only.
+    /// `_links`: any JSON value, since ONTAP 9.10; read-only.
     #[model(rename = "_links")]
     pub links: Option<serde_json::Value>,
-    /// `name`: string; read-only.
+    /// `name`: string, since ONTAP 9.10; read-only.
     pub name: Option<String>,
 }

@@ -5,10 +5,10 @@
 /// An object of the model's `gcp_connectivity` definition, held by [`GcpKms`](crate::GcpKms)'s `google_reachability`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct GcpConnectivity {
-    /// `code`: string; read-only.
+    /// `code`: string, since ONTAP 9.9; read-only.
     pub code: Option<String>,
-    /// `message`: string; read-only.
+    /// `message`: string, since ONTAP 9.9; read-only.
     pub message: Option<String>,
-    /// `reachable`: boolean; read-only.
+    /// `reachable`: boolean, since ONTAP 9.9; read-only.
     pub reachable: Option<bool>,
 }

@@ -5,10 +5,10 @@
 /// An object of the model's `gcp_kms_state` definition, held by [`GcpKms`](crate::GcpKms)'s `state`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct GcpKmsState {
-    /// `cluster_state`: boolean; read-only.
+    /// `cluster_state`: boolean, since ONTAP 9.9; read-only.
     pub cluster_state: Option<bool>,
-    /// `code`: string; read-only.
+    /// `code`: string, since ONTAP 9.9; read-only.
     pub code: Option<String>,
-    /// `message`: string; read-only.
+    /// `message`: string, since ONTAP 9.9; read-only.
     pub message: Option<String>,
 }

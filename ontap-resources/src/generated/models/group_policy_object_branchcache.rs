@@ -5,9 +5,9 @@
 /// An object of the model's `group_policy_object_branchcache` definition, held by [`GroupPolicyObjectRegistrySetting`](crate::GroupPolicyObjectRegistrySetting)'s `branchcache`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct GroupPolicyObjectBranchcache {
-    /// `hash_publication_mode`: [`GroupPolicyObjectBranchcacheHashPublicationMode`](crate::GroupPolicyObjectBranchcacheHashPublicationMode) (`per_share`, `disabled`, `all_shares`); read and written.
+    /// `hash_publication_mode`: [`GroupPolicyObjectBranchcacheHashPublicationMode`](crate::GroupPolicyObjectBranchcacheHashPublicationMode), since ONTAP 9.11 (`per_share`, `disabled`, `all_shares`); read and written.
     pub hash_publication_mode: Option<GroupPolicyObjectBranchcacheHashPublicationMode>,
-    /// `supported_hash_version`: [`GroupPolicyObjectBranchcacheSupportedHashVersion`](crate::GroupPolicyObjectBranchcacheSupportedHashVersion) (`version1`, `version2`, `all_versions`); read and written.
+    /// `supported_hash_version`: [`GroupPolicyObjectBranchcacheSupportedHashVersion`](crate::GroupPolicyObjectBranchcacheSupportedHashVersion), since ONTAP 9.11 (`version1`, `version2`, `all_versions`); read and written.
     pub supported_hash_version: Option<GroupPolicyObjectBranchcacheSupportedHashVersion>,
 }
 

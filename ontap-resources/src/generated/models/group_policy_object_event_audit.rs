@@ -5,9 +5,9 @@
 /// An object of the model's `group_policy_object_event_audit` definition, held by [`GroupPolicyObjectSecuritySetting`](crate::GroupPolicyObjectSecuritySetting)'s `event_audit_settings`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct GroupPolicyObjectEventAudit {
-    /// `logon_type`: [`GroupPolicyObjectEventAuditLogonType`](crate::GroupPolicyObjectEventAuditLogonType) (`none`, `success`, `failure`, `both`); read and written.
+    /// `logon_type`: [`GroupPolicyObjectEventAuditLogonType`](crate::GroupPolicyObjectEventAuditLogonType), since ONTAP 9.11 (`none`, `success`, `failure`, `both`); read and written.
     pub logon_type: Option<GroupPolicyObjectEventAuditLogonType>,
-    /// `object_access_type`: [`GroupPolicyObjectEventAuditObjectAccessType`](crate::GroupPolicyObjectEventAuditObjectAccessType) (`none`, `success`, `failure`, `both`); read and written.
+    /// `object_access_type`: [`GroupPolicyObjectEventAuditObjectAccessType`](crate::GroupPolicyObjectEventAuditObjectAccessType), since ONTAP 9.11 (`none`, `success`, `failure`, `both`); read and written.
     pub object_access_type: Option<GroupPolicyObjectEventAuditObjectAccessType>,
 }
 

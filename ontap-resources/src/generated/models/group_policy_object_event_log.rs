@@ -5,9 +5,9 @@
 /// An object of the model's `group_policy_object_event_log` definition, held by [`GroupPolicyObjectSecuritySetting`](crate::GroupPolicyObjectSecuritySetting)'s `event_log_settings`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct GroupPolicyObjectEventLog {
-    /// `max_size`: integer; read and written.
+    /// `max_size`: integer, since ONTAP 9.11; read and written.
     pub max_size: Option<i64>,
-    /// `retention_method`: [`GroupPolicyObjectEventLogRetentionMethod`](crate::GroupPolicyObjectEventLogRetentionMethod) (`overwrite_as_needed`, `overwrite_by_days`, `do_not_overwrite`); read and written.
+    /// `retention_method`: [`GroupPolicyObjectEventLogRetentionMethod`](crate::GroupPolicyObjectEventLogRetentionMethod), since ONTAP 9.11 (`overwrite_as_needed`, `overwrite_by_days`, `do_not_overwrite`); read and written.
     pub retention_method: Option<GroupPolicyObjectEventLogRetentionMethod>,
 }
 

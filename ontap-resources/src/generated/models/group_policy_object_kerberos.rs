@@ -5,10 +5,10 @@
 /// An object of the model's `group_policy_object_kerberos` definition, held by [`GroupPolicyObjectSecuritySetting`](crate::GroupPolicyObjectSecuritySetting)'s `kerberos`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct GroupPolicyObjectKerberos {
-    /// `max_clock_skew`: string; read and written.
+    /// `max_clock_skew`: string, since ONTAP 9.11; read and written.
     pub max_clock_skew: Option<String>,
-    /// `max_renew_age`: string; read and written.
+    /// `max_renew_age`: string, since ONTAP 9.11; read and written.
     pub max_renew_age: Option<String>,
-    /// `max_ticket_age`: string; read and written.
+    /// `max_ticket_age`: string, since ONTAP 9.11; read and written.
     pub max_ticket_age: Option<String>,
 }

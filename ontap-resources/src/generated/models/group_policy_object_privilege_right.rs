@@ -5,10 +5,10 @@
 /// An object of the model's `group_policy_object_privilege_right` definition, held by [`GroupPolicyObjectSecuritySetting`](crate::GroupPolicyObjectSecuritySetting)'s `privilege_rights`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct GroupPolicyObjectPrivilegeRight {
-    /// `change_notify_users`: list of string; read and written.
+    /// `change_notify_users`: list of string, since ONTAP 9.11; read and written.
     pub change_notify_users: Option<Vec<String>>,
-    /// `security_privilege_users`: list of string; read and written.
+    /// `security_privilege_users`: list of string, since ONTAP 9.11; read and written.
     pub security_privilege_users: Option<Vec<String>>,
-    /// `take_ownership_users`: list of string; read and written.
+    /// `take_ownership_users`: list of string, since ONTAP 9.11; read and written.
     pub take_ownership_users: Option<Vec<String>>,
 }

@@ -7,10 +7,10 @@ use crate::GroupPolicyObjectBranchcache;
 /// An object of the model's `group_policy_object_registry_setting` definition, held by [`GroupPolicyObject`](crate::GroupPolicyObject)'s `registry_settings`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct GroupPolicyObjectRegistrySetting {
-    /// `branchcache`: [`GroupPolicyObjectBranchcache`](crate::GroupPolicyObjectBranchcache); read and written.
+    /// `branchcache`: [`GroupPolicyObjectBranchcache`](crate::GroupPolicyObjectBranchcache), since ONTAP 9.11; read and written.
     pub branchcache: Option<GroupPolicyObjectBranchcache>,
-    /// `refresh_time_interval`: string; read and written.
+    /// `refresh_time_interval`: string, since ONTAP 9.11; read and written.
     pub refresh_time_interval: Option<String>,
-    /// `refresh_time_random_offset`: string; read and written.
+    /// `refresh_time_random_offset`: string, since ONTAP 9.11; read and written.
     pub refresh_time_random_offset: Option<String>,
 }

@@ -5,6 +5,6 @@
 /// An object of the model's `group_policy_object_registry_value` definition, held by [`GroupPolicyObjectSecuritySetting`](crate::GroupPolicyObjectSecuritySetting)'s `registry_values`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct GroupPolicyObjectRegistryValue {
-    /// `signing_required`: boolean; read and written.
+    /// `signing_required`: boolean, since ONTAP 9.11; read and written.
     pub signing_required: Option<bool>,
 }

@@ -5,14 +5,14 @@
 /// An object of the model's `group_policy_object_restrict_anonymous` definition, held by [`GroupPolicyObjectSecuritySetting`](crate::GroupPolicyObjectSecuritySetting)'s `restrict_anonymous`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct GroupPolicyObjectRestrictAnonymous {
-    /// `anonymous_access_to_shares_and_named_pipes_restricted`: boolean; read and written.
+    /// `anonymous_access_to_shares_and_named_pipes_restricted`: boolean, since ONTAP 9.11; read and written.
     pub anonymous_access_to_shares_and_named_pipes_restricted: Option<bool>,
-    /// `combined_restriction_for_anonymous_user`: [`GroupPolicyObjectRestrictAnonymousCombinedRestrictionForAnonymousUser`](crate::GroupPolicyObjectRestrictAnonymousCombinedRestrictionForAnonymousUser) (`no_restriction`, `no_enumeration`, `no_access`); read and written.
+    /// `combined_restriction_for_anonymous_user`: [`GroupPolicyObjectRestrictAnonymousCombinedRestrictionForAnonymousUser`](crate::GroupPolicyObjectRestrictAnonymousCombinedRestrictionForAnonymousUser), since ONTAP 9.11 (`no_restriction`, `no_enumeration`, `no_access`); read and written.
     pub combined_restriction_for_anonymous_user:
         Option<GroupPolicyObjectRestrictAnonymousCombinedRestrictionForAnonymousUser>,
-    /// `no_enumeration_of_sam_accounts`: boolean; read and written.
+    /// `no_enumeration_of_sam_accounts`: boolean, since ONTAP 9.11; read and written.
     pub no_enumeration_of_sam_accounts: Option<bool>,
-    /// `no_enumeration_of_sam_accounts_and_shares`: boolean; read and written.
+    /// `no_enumeration_of_sam_accounts_and_shares`: boolean, since ONTAP 9.11; read and written.
     pub no_enumeration_of_sam_accounts_and_shares: Option<bool>,
 }
 

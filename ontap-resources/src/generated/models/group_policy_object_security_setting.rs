@@ -10,20 +10,20 @@ use crate::{
 /// An object of the model's `group_policy_object_security_setting` definition, held by [`GroupPolicyObject`](crate::GroupPolicyObject)'s `security_settings`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct GroupPolicyObjectSecuritySetting {
-    /// `event_audit_settings`: [`GroupPolicyObjectEventAudit`](crate::GroupPolicyObjectEventAudit); read and written.
+    /// `event_audit_settings`: [`GroupPolicyObjectEventAudit`](crate::GroupPolicyObjectEventAudit), since ONTAP 9.11; read and written.
     pub event_audit_settings: Option<GroupPolicyObjectEventAudit>,
-    /// `event_log_settings`: [`GroupPolicyObjectEventLog`](crate::GroupPolicyObjectEventLog); read and written.
+    /// `event_log_settings`: [`GroupPolicyObjectEventLog`](crate::GroupPolicyObjectEventLog), since ONTAP 9.11; read and written.
     pub event_log_settings: Option<GroupPolicyObjectEventLog>,
-    /// `files_or_folders`: list of string; read and written.
+    /// `files_or_folders`: list of string, since ONTAP 9.11; read and written.
     pub files_or_folders: Option<Vec<String>>,
-    /// `kerberos`: [`GroupPolicyObjectKerberos`](crate::GroupPolicyObjectKerberos); read and written.
+    /// `kerberos`: [`GroupPolicyObjectKerberos`](crate::GroupPolicyObjectKerberos), since ONTAP 9.11; read and written.
     pub kerberos: Option<GroupPolicyObjectKerberos>,
-    /// `privilege_rights`: [`GroupPolicyObjectPrivilegeRight`](crate::GroupPolicyObjectPrivilegeRight); read and written.
+    /// `privilege_rights`: [`GroupPolicyObjectPrivilegeRight`](crate::GroupPolicyObjectPrivilegeRight), since ONTAP 9.11; read and written.
     pub privilege_rights: Option<GroupPolicyObjectPrivilegeRight>,
-    /// `registry_values`: [`GroupPolicyObjectRegistryValue`](crate::GroupPolicyObjectRegistryValue); read and written.
+    /// `registry_values`: [`GroupPolicyObjectRegistryValue`](crate::GroupPolicyObjectRegistryValue), since ONTAP 9.11; read and written.
     pub registry_values: Option<GroupPolicyObjectRegistryValue>,
-    /// `restrict_anonymous`: [`GroupPolicyObjectRestrictAnonymous`](crate::GroupPolicyObjectRestrictAnonymous); read and written.
+    /// `restrict_anonymous`: [`GroupPolicyObjectRestrictAnonymous`](crate::GroupPolicyObjectRestrictAnonymous), since ONTAP 9.11; read and written.
     pub restrict_anonymous: Option<GroupPolicyObjectRestrictAnonymous>,
-    /// `restricted_groups`: list of string; read and written.
+    /// `restricted_groups`: list of string, since ONTAP 9.11; read and written.
     pub restricted_groups: Option<Vec<String>>,
 }

@@ -5,8 +5,8 @@
 /// An object of the model's `health_monitor_policy_fields` definition, held by [`KeyManagerConfigHealthMonitorPolicy`](crate::KeyManagerConfigHealthMonitorPolicy)'s `akv`, [`KeyManagerConfigHealthMonitorPolicy`](crate::KeyManagerConfigHealthMonitorPolicy)'s `aws`, [`KeyManagerConfigHealthMonitorPolicy`](crate::KeyManagerConfigHealthMonitorPolicy)'s `barbican` and 4 more.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct HealthMonitorPolicyFields {
-    /// `enabled`: boolean; read, and written on modification.
+    /// `enabled`: boolean, since ONTAP 9.15; read, and written on modification.
     pub enabled: Option<bool>,
-    /// `manage_volume_offline`: boolean; read, and written on modification.
+    /// `manage_volume_offline`: boolean, since ONTAP 9.15; read, and written on modification.
     pub manage_volume_offline: Option<bool>,
 }

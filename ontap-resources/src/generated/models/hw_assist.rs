@@ -7,6 +7,6 @@ use crate::ClusterNodesHwAssistStatus;
 /// An object of the model's `hw_assist` definition, held by [`Node`](crate::Node)'s `hw_assist`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct HwAssist {
-    /// `status`: [`ClusterNodesHwAssistStatus`](crate::ClusterNodesHwAssistStatus); read-only.
+    /// `status`: [`ClusterNodesHwAssistStatus`](crate::ClusterNodesHwAssistStatus), since ONTAP 9.11; read-only.
     pub status: Option<ClusterNodesHwAssistStatus>,
 }

@@ -5,11 +5,11 @@
 /// An object of the model's `hw_assist_status` definition, held by [`ClusterNodesHwAssistStatus`](crate::ClusterNodesHwAssistStatus)'s `local`, [`ClusterNodesHwAssistStatus`](crate::ClusterNodesHwAssistStatus)'s `partner`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct HwAssistStatus {
-    /// `ip`: string; read-only.
+    /// `ip`: string, since ONTAP 9.11; read-only.
     pub ip: Option<String>,
-    /// `port`: integer; read-only.
+    /// `port`: integer, since ONTAP 9.11; read-only.
     pub port: Option<i64>,
-    /// `state`: [`HwAssistStatusState`](crate::HwAssistStatusState) (`active`, `inactive`); read-only.
+    /// `state`: [`HwAssistStatusState`](crate::HwAssistStatusState), since ONTAP 9.11 (`active`, `inactive`); read-only.
     pub state: Option<HwAssistStatusState>,
 }
 

@@ -5,15 +5,15 @@
 /// An object of the model's `igroup_child` definition, held by [`Igroup`](crate::Igroup)'s `igroups`, [`IgroupChild`](crate::IgroupChild)'s `igroups`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct IgroupChild {
-    /// `_links`: [`ontap::Links`]; read-only.
+    /// `_links`: [`ontap::Links`], since ONTAP 9.9; read-only.
     #[model(rename = "_links")]
     pub links: Option<ontap::Links>,
-    /// `comment`: string, 0 to 254 characters; read-only.
+    /// `comment`: string, 0 to 254 characters, since ONTAP 9.9; read-only.
     pub comment: Option<String>,
-    /// `igroups`: list of [`IgroupChild`](crate::IgroupChild); read-only.
+    /// `igroups`: list of [`IgroupChild`](crate::IgroupChild), since ONTAP 9.9; read-only.
     pub igroups: Option<Vec<IgroupChild>>,
-    /// `name`: string, 1 to 96 characters; read, and written on creation.
+    /// `name`: string, 1 to 96 characters, since ONTAP 9.9; read, and written on creation.
     pub name: Option<String>,
-    /// `uuid`: string; read, and written on creation.
+    /// `uuid`: string, since ONTAP 9.9; read, and written on creation.
     pub uuid: Option<String>,
 }

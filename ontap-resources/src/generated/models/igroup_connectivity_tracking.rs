@@ -7,11 +7,11 @@ use crate::{ClusterNodesHaPartners, IgroupConnectivityTrackingAlerts};
 /// An object of the model's `igroup_connectivity_tracking` definition, held by [`Igroup`](crate::Igroup)'s `connectivity_tracking`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct IgroupConnectivityTracking {
-    /// `alerts`: list of [`IgroupConnectivityTrackingAlerts`](crate::IgroupConnectivityTrackingAlerts); read-only.
+    /// `alerts`: list of [`IgroupConnectivityTrackingAlerts`](crate::IgroupConnectivityTrackingAlerts), since ONTAP 9.11; read-only.
     pub alerts: Option<Vec<IgroupConnectivityTrackingAlerts>>,
-    /// `connection_state`: [`IgroupConnectivityTrackingConnectionState`](crate::IgroupConnectivityTrackingConnectionState) (`full`, `none`, `partial`, `no_initiators`, `no_lun_maps`); read-only.
+    /// `connection_state`: [`IgroupConnectivityTrackingConnectionState`](crate::IgroupConnectivityTrackingConnectionState), since ONTAP 9.11 (`full`, `none`, `partial`, `no_initiators`, `no_lun_maps`); read-only.
     pub connection_state: Option<IgroupConnectivityTrackingConnectionState>,
-    /// `required_nodes`: list of [`ClusterNodesHaPartners`](crate::ClusterNodesHaPartners); read-only.
+    /// `required_nodes`: list of [`ClusterNodesHaPartners`](crate::ClusterNodesHaPartners), since ONTAP 9.11; read-only.
     pub required_nodes: Option<Vec<ClusterNodesHaPartners>>,
 }
 

@@ -5,6 +5,6 @@
 /// An object of the model's `igroup_connectivity_tracking_alerts` definition, held by [`IgroupConnectivityTracking`](crate::IgroupConnectivityTracking)'s `alerts`, [`IgroupInitiatorConnectivityTracking`](crate::IgroupInitiatorConnectivityTracking)'s `alerts`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct IgroupConnectivityTrackingAlerts {
-    /// `summary`: [`ontap::ApiError`]; read-only.
+    /// `summary`: [`ontap::ApiError`], since ONTAP 9.11; read-only.
     pub summary: Option<ontap::ApiError>,
 }

@@ -10,10 +10,10 @@ use crate::{
 /// An object of the model's `igroup_initiator_connectivity_tracking` definition, held by [`IgroupInitiator`](crate::IgroupInitiator)'s `connectivity_tracking`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct IgroupInitiatorConnectivityTracking {
-    /// `alerts`: list of [`IgroupConnectivityTrackingAlerts`](crate::IgroupConnectivityTrackingAlerts); read-only.
+    /// `alerts`: list of [`IgroupConnectivityTrackingAlerts`](crate::IgroupConnectivityTrackingAlerts), since ONTAP 9.11; read-only.
     pub alerts: Option<Vec<IgroupConnectivityTrackingAlerts>>,
-    /// `connection_state`: [`ConnectivityTrackingConnectionState`](crate::ConnectivityTrackingConnectionState) (`full`, `none`, `partial`, `no_lun_maps`); read-only.
+    /// `connection_state`: [`ConnectivityTrackingConnectionState`](crate::ConnectivityTrackingConnectionState), since ONTAP 9.11 (`full`, `none`, `partial`, `no_lun_maps`); read-only.
     pub connection_state: Option<ConnectivityTrackingConnectionState>,
-    /// `connections`: list of [`IgroupInitiatorConnectivityTrackingConnections`](crate::IgroupInitiatorConnectivityTrackingConnections); read and written.
+    /// `connections`: list of [`IgroupInitiatorConnectivityTrackingConnections`](crate::IgroupInitiatorConnectivityTrackingConnections), since ONTAP 9.11; read and written.
     pub connections: Option<Vec<IgroupInitiatorConnectivityTrackingConnections>>,
 }

@@ -7,8 +7,8 @@ use crate::{IgroupInitiatorConnectivityTrackingConnectionsLogins, NodeReference}
 /// An object of the model's `igroup_initiator_connectivity_tracking_connections` definition, held by [`IgroupInitiatorConnectivityTracking`](crate::IgroupInitiatorConnectivityTracking)'s `connections`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct IgroupInitiatorConnectivityTrackingConnections {
-    /// `logins`: list of [`IgroupInitiatorConnectivityTrackingConnectionsLogins`](crate::IgroupInitiatorConnectivityTrackingConnectionsLogins); read and written.
+    /// `logins`: list of [`IgroupInitiatorConnectivityTrackingConnectionsLogins`](crate::IgroupInitiatorConnectivityTrackingConnectionsLogins), since ONTAP 9.11; read and written.
     pub logins: Option<Vec<IgroupInitiatorConnectivityTrackingConnectionsLogins>>,
-    /// `node`: [`NodeReference`](crate::NodeReference); read and written.
+    /// `node`: [`NodeReference`](crate::NodeReference), since ONTAP 9.11; read and written.
     pub node: Option<NodeReference>,
 }

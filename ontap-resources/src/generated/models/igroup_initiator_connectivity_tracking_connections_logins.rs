@@ -7,10 +7,10 @@ use crate::IgroupInitiatorConnectivityTrackingConnectionsLoginsInterface;
 /// An object of the model's `igroup_initiator_connectivity_tracking_connections_logins` definition, held by [`IgroupInitiatorConnectivityTrackingConnections`](crate::IgroupInitiatorConnectivityTrackingConnections)'s `logins`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct IgroupInitiatorConnectivityTrackingConnectionsLogins {
-    /// `connected`: boolean; read-only.
+    /// `connected`: boolean, since ONTAP 9.11; read-only.
     pub connected: Option<bool>,
-    /// `interface`: [`IgroupInitiatorConnectivityTrackingConnectionsLoginsInterface`](crate::IgroupInitiatorConnectivityTrackingConnectionsLoginsInterface); read and written.
+    /// `interface`: [`IgroupInitiatorConnectivityTrackingConnectionsLoginsInterface`](crate::IgroupInitiatorConnectivityTrackingConnectionsLoginsInterface), since ONTAP 9.11; read and written.
     pub interface: Option<IgroupInitiatorConnectivityTrackingConnectionsLoginsInterface>,
-    /// `last_seen_time`: timestamp ([`ontap::Timestamp`]); read-only.
+    /// `last_seen_time`: timestamp ([`ontap::Timestamp`]), since ONTAP 9.11; read-only.
     pub last_seen_time: Option<ontap::Timestamp>,
 }

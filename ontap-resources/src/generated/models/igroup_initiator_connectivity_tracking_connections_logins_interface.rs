@@ -7,8 +7,8 @@ use crate::{FcInterfaceReference, IpInterfaceReference};
 /// An object of the model's `igroup_initiator_connectivity_tracking_connections_logins_interface` definition, held by [`IgroupInitiatorConnectivityTrackingConnectionsLogins`](crate::IgroupInitiatorConnectivityTrackingConnectionsLogins)'s `interface`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct IgroupInitiatorConnectivityTrackingConnectionsLoginsInterface {
-    /// `fc`: [`FcInterfaceReference`](crate::FcInterfaceReference); read and written.
+    /// `fc`: [`FcInterfaceReference`](crate::FcInterfaceReference), since ONTAP 9.11; read and written.
     pub fc: Option<FcInterfaceReference>,
-    /// `ip`: [`IpInterfaceReference`](crate::IpInterfaceReference); read and written.
+    /// `ip`: [`IpInterfaceReference`](crate::IpInterfaceReference), since ONTAP 9.11; read and written.
     pub ip: Option<IpInterfaceReference>,
 }

@@ -12,14 +12,14 @@ pub struct IgroupInitiatorListItem {
     /// `_links`: [`IgroupInitiatorsLinks`](crate::IgroupInitiatorsLinks); read-only.
     #[model(rename = "_links")]
     pub links: Option<IgroupInitiatorsLinks>,
-    /// `comment`: string, 0 to 254 characters; read and written.
+    /// `comment`: string, 0 to 254 characters, since ONTAP 9.9; read and written.
     pub comment: Option<String>,
-    /// `connectivity_tracking`: [`IgroupInitiatorsConnectivityTracking`](crate::IgroupInitiatorsConnectivityTracking); read-only.
+    /// `connectivity_tracking`: [`IgroupInitiatorsConnectivityTracking`](crate::IgroupInitiatorsConnectivityTracking), since ONTAP 9.11; read-only.
     pub connectivity_tracking: Option<IgroupInitiatorsConnectivityTracking>,
     /// `igroup`: [`IgroupReference`](crate::IgroupReference); read-only.
     pub igroup: Option<IgroupReference>,
     /// `name`: string, 1 to 96 characters; read, and written on creation.
     pub name: Option<String>,
-    /// `proximity`: [`IgroupInitiatorListItemProximity`](crate::IgroupInitiatorListItemProximity); read and written.
+    /// `proximity`: [`IgroupInitiatorListItemProximity`](crate::IgroupInitiatorListItemProximity), since ONTAP 9.15; read and written.
     pub proximity: Option<IgroupInitiatorListItemProximity>,
 }

@@ -7,8 +7,8 @@ use crate::IgroupInitiatorRecordsProximityPeerSvms;
 /// An object of the model's `igroup_initiator_list_item_proximity` definition, held by [`IgroupInitiatorListItem`](crate::IgroupInitiatorListItem)'s `proximity`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct IgroupInitiatorListItemProximity {
-    /// `local_svm`: boolean; read and written.
+    /// `local_svm`: boolean, since ONTAP 9.15; read and written.
     pub local_svm: Option<bool>,
-    /// `peer_svms`: list of [`IgroupInitiatorRecordsProximityPeerSvms`](crate::IgroupInitiatorRecordsProximityPeerSvms); read and written.
+    /// `peer_svms`: list of [`IgroupInitiatorRecordsProximityPeerSvms`](crate::IgroupInitiatorRecordsProximityPeerSvms), since ONTAP 9.15; read and written.
     pub peer_svms: Option<Vec<IgroupInitiatorRecordsProximityPeerSvms>>,
 }

@@ -10,10 +10,10 @@ pub struct IgroupInitiatorNoRecords {
     /// `_links`: [`ontap::Links`]; read-only.
     #[model(rename = "_links")]
     pub links: Option<ontap::Links>,
-    /// `comment`: string, 0 to 254 characters; read and written.
+    /// `comment`: string, 0 to 254 characters, since ONTAP 9.9; read and written.
     pub comment: Option<String>,
     /// `name`: string, 1 to 96 characters; read, and written on creation.
     pub name: Option<String>,
-    /// `proximity`: [`IgroupInitiatorNoRecordsProximity`](crate::IgroupInitiatorNoRecordsProximity); read and written.
+    /// `proximity`: [`IgroupInitiatorNoRecordsProximity`](crate::IgroupInitiatorNoRecordsProximity), since ONTAP 9.15; read and written.
     pub proximity: Option<IgroupInitiatorNoRecordsProximity>,
 }

@@ -7,8 +7,8 @@ use crate::IgroupInitiatorListItemProximityPeerSvms;
 /// An object of the model's `igroup_initiator_no_records_proximity` definition, held by [`IgroupInitiatorNoRecords`](crate::IgroupInitiatorNoRecords)'s `proximity`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct IgroupInitiatorNoRecordsProximity {
-    /// `local_svm`: boolean; read and written.
+    /// `local_svm`: boolean, since ONTAP 9.15; read and written.
     pub local_svm: Option<bool>,
-    /// `peer_svms`: list of [`IgroupInitiatorListItemProximityPeerSvms`](crate::IgroupInitiatorListItemProximityPeerSvms); read and written.
+    /// `peer_svms`: list of [`IgroupInitiatorListItemProximityPeerSvms`](crate::IgroupInitiatorListItemProximityPeerSvms), since ONTAP 9.15; read and written.
     pub peer_svms: Option<Vec<IgroupInitiatorListItemProximityPeerSvms>>,
 }

@@ -7,8 +7,8 @@ use crate::IgroupInitiatorsProximityPeerSvms;
 /// An object of the model's `igroup_initiator_proximity` definition, held by [`IgroupInitiator`](crate::IgroupInitiator)'s `proximity`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct IgroupInitiatorProximity {
-    /// `local_svm`: boolean; read and written.
+    /// `local_svm`: boolean, since ONTAP 9.15; read and written.
     pub local_svm: Option<bool>,
-    /// `peer_svms`: list of [`IgroupInitiatorsProximityPeerSvms`](crate::IgroupInitiatorsProximityPeerSvms); read and written.
+    /// `peer_svms`: list of [`IgroupInitiatorsProximityPeerSvms`](crate::IgroupInitiatorsProximityPeerSvms), since ONTAP 9.15; read and written.
     pub peer_svms: Option<Vec<IgroupInitiatorsProximityPeerSvms>>,
 }

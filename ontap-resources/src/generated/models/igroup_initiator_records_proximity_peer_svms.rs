@@ -5,11 +5,11 @@
 /// An object of the model's `igroup_initiator_records_proximity_peer_svms` definition, held by [`IgroupInitiatorListItemProximity`](crate::IgroupInitiatorListItemProximity)'s `peer_svms`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct IgroupInitiatorRecordsProximityPeerSvms {
-    /// `_links`: [`ontap::Links`]; read-only.
+    /// `_links`: [`ontap::Links`], since ONTAP 9.15; read-only.
     #[model(rename = "_links")]
     pub links: Option<ontap::Links>,
-    /// `name`: string; read and written.
+    /// `name`: string, since ONTAP 9.15; read and written.
     pub name: Option<String>,
-    /// `uuid`: string; read and written.
+    /// `uuid`: string, since ONTAP 9.15; read and written.
     pub uuid: Option<String>,
 }

@@ -7,6 +7,6 @@ use crate::ConnectivityTrackingConnectionState;
 /// An object of the model's `igroup_initiators_connectivity_tracking` definition, held by [`IgroupInitiatorListItem`](crate::IgroupInitiatorListItem)'s `connectivity_tracking`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct IgroupInitiatorsConnectivityTracking {
-    /// `connection_state`: [`ConnectivityTrackingConnectionState`](crate::ConnectivityTrackingConnectionState) (`full`, `none`, `partial`, `no_lun_maps`); read-only.
+    /// `connection_state`: [`ConnectivityTrackingConnectionState`](crate::ConnectivityTrackingConnectionState), since ONTAP 9.11 (`full`, `none`, `partial`, `no_lun_maps`); read-only.
     pub connection_state: Option<ConnectivityTrackingConnectionState>,
 }

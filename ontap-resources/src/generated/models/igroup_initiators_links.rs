@@ -5,9 +5,9 @@
 /// An object of the model's `igroup_initiators_links` definition, held by [`IgroupInitiatorListItem`](crate::IgroupInitiatorListItem)'s `_links`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct IgroupInitiatorsLinks {
-    /// `connectivity_tracking`: [`ontap::Href`]; read-only.
+    /// `connectivity_tracking`: [`ontap::Href`], since ONTAP 9.11; read-only.
     pub connectivity_tracking: Option<ontap::Href>,
-    /// `self`: [`ontap::Href`]; read-only.
+    /// `self`: [`ontap::Href`], since ONTAP 9.7; read-only.
     #[model(rename = "self")]
     pub self_: Option<ontap::Href>,
 }

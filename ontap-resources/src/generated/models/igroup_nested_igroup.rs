@@ -5,9 +5,9 @@
 /// An object of the model's `igroup_nested_igroup` definition, held by [`IgroupNested`](crate::IgroupNested)'s `igroup`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct IgroupNestedIgroup {
-    /// `_links`: [`ontap::Links`]; read-only.
+    /// `_links`: [`ontap::Links`], since ONTAP 9.9; read-only.
     #[model(rename = "_links")]
     pub links: Option<ontap::Links>,
-    /// `uuid`: string; read-only.
+    /// `uuid`: string, since ONTAP 9.9; read-only.
     pub uuid: Option<String>,
 }

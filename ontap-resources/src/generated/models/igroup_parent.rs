@@ -5,15 +5,15 @@
 /// An object of the model's `igroup_parent` definition, held by [`Igroup`](crate::Igroup)'s `parent_igroups`, [`IgroupParent`](crate::IgroupParent)'s `parent_igroups`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct IgroupParent {
-    /// `_links`: [`ontap::Links`]; read-only.
+    /// `_links`: [`ontap::Links`], since ONTAP 9.9; read-only.
     #[model(rename = "_links")]
     pub links: Option<ontap::Links>,
-    /// `comment`: string, 0 to 254 characters; read-only.
+    /// `comment`: string, 0 to 254 characters, since ONTAP 9.9; read-only.
     pub comment: Option<String>,
-    /// `name`: string, 1 to 96 characters; read-only.
+    /// `name`: string, 1 to 96 characters, since ONTAP 9.9; read-only.
     pub name: Option<String>,
-    /// `parent_igroups`: list of [`IgroupParent`](crate::IgroupParent); read-only.
+    /// `parent_igroups`: list of [`IgroupParent`](crate::IgroupParent), since ONTAP 9.9; read-only.
     pub parent_igroups: Option<Vec<IgroupParent>>,
-    /// `uuid`: string; read-only.
+    /// `uuid`: string, since ONTAP 9.9; read-only.
     pub uuid: Option<String>,
 }

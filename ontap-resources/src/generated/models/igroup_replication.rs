@@ -7,10 +7,10 @@ use crate::{IgroupReplicationError, ReplicationState, SvmPeerReference};
 /// An object of the model's `igroup_replication` definition, held by [`Igroup`](crate::Igroup)'s `replication`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct IgroupReplication {
-    /// `error`: [`IgroupReplicationError`](crate::IgroupReplicationError); read and written.
+    /// `error`: [`IgroupReplicationError`](crate::IgroupReplicationError), since ONTAP 9.15; read and written.
     pub error: Option<IgroupReplicationError>,
-    /// `peer_svm`: [`SvmPeerReference`](crate::SvmPeerReference); read and written.
+    /// `peer_svm`: [`SvmPeerReference`](crate::SvmPeerReference), since ONTAP 9.15; read and written.
     pub peer_svm: Option<SvmPeerReference>,
-    /// `state`: `ReplicationState` (`ok`, `replicating`, `error`); read-only.
+    /// `state`: `ReplicationState`, since ONTAP 9.15 (`ok`, `replicating`, `error`); read-only.
     pub state: Option<ReplicationState>,
 }

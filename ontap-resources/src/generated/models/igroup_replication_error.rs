@@ -7,8 +7,8 @@ use crate::ReplicationErrorIgroup;
 /// An object of the model's `igroup_replication_error` definition, held by [`IgroupReplication`](crate::IgroupReplication)'s `error`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct IgroupReplicationError {
-    /// `igroup`: [`ReplicationErrorIgroup`](crate::ReplicationErrorIgroup); read and written.
+    /// `igroup`: [`ReplicationErrorIgroup`](crate::ReplicationErrorIgroup), since ONTAP 9.15; read and written.
     pub igroup: Option<ReplicationErrorIgroup>,
-    /// `summary`: [`ontap::ApiError`]; read-only.
+    /// `summary`: [`ontap::ApiError`], since ONTAP 9.15; read-only.
     pub summary: Option<ontap::ApiError>,
 }

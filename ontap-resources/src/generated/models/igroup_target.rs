@@ -5,10 +5,10 @@
 /// An object of the model's `igroup_target` definition, held by [`Igroup`](crate::Igroup)'s `target`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct IgroupTarget {
-    /// `firmware_revision`: string; read-only.
+    /// `firmware_revision`: string, since ONTAP 9.11; read-only.
     pub firmware_revision: Option<String>,
-    /// `product_id`: string; read-only.
+    /// `product_id`: string, since ONTAP 9.11; read-only.
     pub product_id: Option<String>,
-    /// `vendor_id`: string; read-only.
+    /// `vendor_id`: string, since ONTAP 9.11; read-only.
     pub vendor_id: Option<String>,
 }

@@ -5,8 +5,8 @@
 /// An object of the model's `instance_counter_aggregation` definition, held by [`CounterRow`](crate::CounterRow)'s `aggregation`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct InstanceCounterAggregation {
-    /// `complete`: boolean; read-only.
+    /// `complete`: boolean, since ONTAP 9.11; read-only.
     pub complete: Option<bool>,
-    /// `count`: integer; read-only.
+    /// `count`: integer, since ONTAP 9.11; read-only.
     pub count: Option<i64>,
 }

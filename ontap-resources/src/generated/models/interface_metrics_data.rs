@@ -7,16 +7,16 @@ use crate::PerformanceMetricIoTypeRwt;
 /// An object of the model's `interface_metrics_data` definition, held by [`IpInterface`](crate::IpInterface)'s `metric`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct InterfaceMetricsData {
-    /// `_links`: [`ontap::Links`]; read-only.
+    /// `_links`: [`ontap::Links`], since ONTAP 9.8; read-only.
     #[model(rename = "_links")]
     pub links: Option<ontap::Links>,
-    /// `duration`: [`InterfaceMetricsDataDuration`](crate::InterfaceMetricsDataDuration) (`PT15S`, `PT4M`, `PT30M`, `PT2H`, `P1D`, `PT5M`); read-only.
+    /// `duration`: [`InterfaceMetricsDataDuration`](crate::InterfaceMetricsDataDuration), since ONTAP 9.8 (`PT15S`, `PT4M`, `PT30M`, `PT2H`, `P1D`, `PT5M`); read-only.
     pub duration: Option<InterfaceMetricsDataDuration>,
-    /// `status`: [`InterfaceMetricsDataStatus`](crate::InterfaceMetricsDataStatus) (`ok`, `error`, `partial_no_data`, `partial_no_uuid`, `partial_no_response`, `partial_other_error`, `negative_delta`, `backfilled_data`, `inconsistent_delta_time`, `inconsistent_old_data`); read-only.
+    /// `status`: [`InterfaceMetricsDataStatus`](crate::InterfaceMetricsDataStatus), since ONTAP 9.8 (`ok`, `error`, `partial_no_data`, `partial_no_uuid`, `partial_no_response`, `partial_other_error`, `negative_delta`, `backfilled_data`, `inconsistent_delta_time`, `inconsistent_old_data`); read-only.
     pub status: Option<InterfaceMetricsDataStatus>,
-    /// `throughput`: [`PerformanceMetricIoTypeRwt`](crate::PerformanceMetricIoTypeRwt); read-only.
+    /// `throughput`: [`PerformanceMetricIoTypeRwt`](crate::PerformanceMetricIoTypeRwt), since ONTAP 9.8; read-only.
     pub throughput: Option<PerformanceMetricIoTypeRwt>,
-    /// `timestamp`: timestamp ([`ontap::Timestamp`]); read-only.
+    /// `timestamp`: timestamp ([`ontap::Timestamp`]), since ONTAP 9.8; read-only.
     pub timestamp: Option<ontap::Timestamp>,
 }
 

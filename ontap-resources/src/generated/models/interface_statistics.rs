@@ -7,11 +7,11 @@ use crate::PerformanceMetricIoTypeRwt;
 /// An object of the model's `interface_statistics` definition, held by [`IpInterface`](crate::IpInterface)'s `statistics`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct InterfaceStatistics {
-    /// `status`: [`InterfaceStatisticsStatus`](crate::InterfaceStatisticsStatus) (`ok`, `error`, `partial_no_data`, `partial_no_uuid`, `partial_no_response`, `partial_other_error`, `negative_delta`, `backfilled_data`, `inconsistent_delta_time`, `inconsistent_old_data`); read-only.
+    /// `status`: [`InterfaceStatisticsStatus`](crate::InterfaceStatisticsStatus), since ONTAP 9.8 (`ok`, `error`, `partial_no_data`, `partial_no_uuid`, `partial_no_response`, `partial_other_error`, `negative_delta`, `backfilled_data`, `inconsistent_delta_time`, `inconsistent_old_data`); read-only.
     pub status: Option<InterfaceStatisticsStatus>,
-    /// `throughput_raw`: [`PerformanceMetricIoTypeRwt`](crate::PerformanceMetricIoTypeRwt); read-only.
+    /// `throughput_raw`: [`PerformanceMetricIoTypeRwt`](crate::PerformanceMetricIoTypeRwt), since ONTAP 9.8; read-only.
     pub throughput_raw: Option<PerformanceMetricIoTypeRwt>,
-    /// `timestamp`: timestamp ([`ontap::Timestamp`]); read-only.
+    /// `timestamp`: timestamp ([`ontap::Timestamp`]), since ONTAP 9.8; read-only.
     pub timestamp: Option<ontap::Timestamp>,
 }
 

@@ -18,9 +18,9 @@ pub struct IpInterfaceSvm {
     pub name: Option<String>,
     /// `service_policy`: string; read and written.
     pub service_policy: Option<String>,
-    /// `services`: list of string; read-only.
+    /// `services`: list of string, since ONTAP 9.7; read-only.
     pub services: Option<Vec<String>>,
-    /// `subnet`: [`IpSubnetReference`](crate::IpSubnetReference); read and written.
+    /// `subnet`: [`IpSubnetReference`](crate::IpSubnetReference), since ONTAP 9.11; read and written.
     pub subnet: Option<IpSubnetReference>,
     /// `uuid`: string; read-only.
     pub uuid: Option<String>,

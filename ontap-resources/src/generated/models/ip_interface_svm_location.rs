@@ -11,6 +11,6 @@ pub struct IpInterfaceSvmLocation {
     pub broadcast_domain: Option<BroadcastDomainSvm>,
     /// `home_node`: [`NodeReference`](crate::NodeReference); read and written.
     pub home_node: Option<NodeReference>,
-    /// `home_port`: [`PortSvm`](crate::PortSvm); read and written.
+    /// `home_port`: [`PortSvm`](crate::PortSvm), since ONTAP 9.16; read and written.
     pub home_port: Option<PortSvm>,
 }

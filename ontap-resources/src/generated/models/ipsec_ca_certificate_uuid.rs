@@ -5,9 +5,9 @@
 /// An object of the model's `ipsec_ca_certificate_uuid` definition, held by [`IpsecCaCertificate`](crate::IpsecCaCertificate)'s `certificate`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct IpsecCaCertificateUuid {
-    /// `_links`: [`ontap::Links`]; read-only.
+    /// `_links`: [`ontap::Links`], since ONTAP 9.10; read-only.
     #[model(rename = "_links")]
     pub links: Option<ontap::Links>,
-    /// `uuid`: string; read and written.
+    /// `uuid`: string, since ONTAP 9.10; read and written.
     pub uuid: Option<String>,
 }

@@ -5,12 +5,12 @@
 /// An object of the model's `ipsec_endpoint` definition, held by [`IpsecPolicy`](crate::IpsecPolicy)'s `local_endpoint`, [`IpsecPolicy`](crate::IpsecPolicy)'s `remote_endpoint`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct IpsecEndpoint {
-    /// `address`: string; read and written.
+    /// `address`: string, since ONTAP 9.7; read and written.
     pub address: Option<String>,
-    /// `family`: string; read and written.
+    /// `family`: string, since ONTAP 9.7; read and written.
     pub family: Option<String>,
-    /// `netmask`: string; read and written.
+    /// `netmask`: string, since ONTAP 9.7; read and written.
     pub netmask: Option<String>,
-    /// `port`: string; read and written.
+    /// `port`: string, since ONTAP 9.7; read and written.
     pub port: Option<String>,
 }

@@ -5,11 +5,11 @@
 /// A reference to an object of the model's `ipspace` definition, as other objects embed it (`_links`, `name`, `uuid`), held by `BgpPeerGroup`'s `ipspace`, `BroadcastDomain`'s `ipspace`, `CloudTarget`'s `ipspace` and 10 more.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct IpspaceReference {
-    /// `_links`: [`ontap::Links`]; read-only.
+    /// `_links`: [`ontap::Links`], since ONTAP 9.7; read-only.
     #[model(rename = "_links")]
     pub links: Option<ontap::Links>,
-    /// `name`: string; read, and written on creation.
+    /// `name`: string, since ONTAP 9.7; read, and written on creation.
     pub name: Option<String>,
-    /// `uuid`: string; read, and written on creation.
+    /// `uuid`: string, since ONTAP 9.7; read, and written on creation.
     pub uuid: Option<String>,
 }

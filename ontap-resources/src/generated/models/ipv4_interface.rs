@@ -9,12 +9,12 @@ use crate::InterfaceSetupState;
 pub struct Ipv4Interface {
     /// `address`: string; read and written.
     pub address: Option<String>,
-    /// `enabled`: boolean; read and written.
+    /// `enabled`: boolean, since ONTAP 9.14; read and written.
     pub enabled: Option<bool>,
     /// `gateway`: string; read and written.
     pub gateway: Option<String>,
     /// `netmask`: string; read and written.
     pub netmask: Option<String>,
-    /// `setup_state`: [`InterfaceSetupState`](crate::InterfaceSetupState) (`not_setup`, `succeeded`, `in_progress`, `failed`); read-only.
+    /// `setup_state`: [`InterfaceSetupState`](crate::InterfaceSetupState), since ONTAP 9.14 (`not_setup`, `succeeded`, `in_progress`, `failed`); read-only.
     pub setup_state: Option<InterfaceSetupState>,
 }

@@ -9,18 +9,18 @@ use crate::InterfaceSetupState;
 pub struct Ipv6Interface {
     /// `address`: string; read, and written on modification.
     pub address: Option<String>,
-    /// `enabled`: boolean; read, and written on modification.
+    /// `enabled`: boolean, since ONTAP 9.14; read, and written on modification.
     pub enabled: Option<bool>,
     /// `gateway`: string; read, and written on modification.
     pub gateway: Option<String>,
-    /// `is_ipv6_ra_enabled`: boolean; read, and written on modification.
+    /// `is_ipv6_ra_enabled`: boolean, since ONTAP 9.14; read, and written on modification.
     pub is_ipv6_ra_enabled: Option<bool>,
-    /// `link_local_ip`: string; read, and written on modification.
+    /// `link_local_ip`: string, since ONTAP 9.14; read, and written on modification.
     pub link_local_ip: Option<String>,
     /// `netmask`: integer; read, and written on modification.
     pub netmask: Option<i64>,
-    /// `router_ip`: string; read, and written on modification.
+    /// `router_ip`: string, since ONTAP 9.14; read, and written on modification.
     pub router_ip: Option<String>,
-    /// `setup_state`: [`InterfaceSetupState`](crate::InterfaceSetupState) (`not_setup`, `succeeded`, `in_progress`, `failed`); read-only.
+    /// `setup_state`: [`InterfaceSetupState`](crate::InterfaceSetupState), since ONTAP 9.14 (`not_setup`, `succeeded`, `in_progress`, `failed`); read-only.
     pub setup_state: Option<InterfaceSetupState>,
 }

@@ -7,7 +7,7 @@
 pub struct IscsiSessionInitiator {
     /// `alias`: string; read-only.
     pub alias: Option<String>,
-    /// `comment`: string; read-only.
+    /// `comment`: string, since ONTAP 9.9; read-only.
     pub comment: Option<String>,
     /// `name`: string; read-only.
     pub name: Option<String>,

@@ -5,6 +5,6 @@
 /// An object of the model's `job_node` definition, held by [`Job`](crate::Job)'s `node`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct JobNode {
-    /// `name`: string; read and written.
+    /// `name`: string, since ONTAP 9.11; read and written.
     pub name: Option<String>,
 }

@@ -5,8 +5,8 @@
 /// An object of the model's `kerberos_realm_password_server` definition, held by [`KerberosRealm`](crate::KerberosRealm)'s `password_server`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct KerberosRealmPasswordServer {
-    /// `address`: string; read and written.
+    /// `address`: string, since ONTAP 9.13; read and written.
     pub address: Option<String>,
-    /// `port`: integer; read and written.
+    /// `port`: integer, since ONTAP 9.13; read and written.
     pub port: Option<i64>,
 }

@@ -7,18 +7,18 @@ use crate::HealthMonitorPolicyFields;
 /// An object of the model's `key_manager_config_health_monitor_policy` definition, held by [`KeyManagerConfig`](crate::KeyManagerConfig)'s `health_monitor_policy`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct KeyManagerConfigHealthMonitorPolicy {
-    /// `akv`: [`HealthMonitorPolicyFields`](crate::HealthMonitorPolicyFields); read and written.
+    /// `akv`: [`HealthMonitorPolicyFields`](crate::HealthMonitorPolicyFields), since ONTAP 9.15; read and written.
     pub akv: Option<HealthMonitorPolicyFields>,
-    /// `aws`: [`HealthMonitorPolicyFields`](crate::HealthMonitorPolicyFields); read and written.
+    /// `aws`: [`HealthMonitorPolicyFields`](crate::HealthMonitorPolicyFields), since ONTAP 9.15; read and written.
     pub aws: Option<HealthMonitorPolicyFields>,
-    /// `barbican`: [`HealthMonitorPolicyFields`](crate::HealthMonitorPolicyFields); read and written.
+    /// `barbican`: [`HealthMonitorPolicyFields`](crate::HealthMonitorPolicyFields), since ONTAP 9.17; read and written.
     pub barbican: Option<HealthMonitorPolicyFields>,
-    /// `gcp`: [`HealthMonitorPolicyFields`](crate::HealthMonitorPolicyFields); read and written.
+    /// `gcp`: [`HealthMonitorPolicyFields`](crate::HealthMonitorPolicyFields), since ONTAP 9.15; read and written.
     pub gcp: Option<HealthMonitorPolicyFields>,
-    /// `ikp`: [`HealthMonitorPolicyFields`](crate::HealthMonitorPolicyFields); read and written.
+    /// `ikp`: [`HealthMonitorPolicyFields`](crate::HealthMonitorPolicyFields), since ONTAP 9.15; read and written.
     pub ikp: Option<HealthMonitorPolicyFields>,
-    /// `kmip`: [`HealthMonitorPolicyFields`](crate::HealthMonitorPolicyFields); read and written.
+    /// `kmip`: [`HealthMonitorPolicyFields`](crate::HealthMonitorPolicyFields), since ONTAP 9.15; read and written.
     pub kmip: Option<HealthMonitorPolicyFields>,
-    /// `okm`: [`HealthMonitorPolicyFields`](crate::HealthMonitorPolicyFields); read and written.
+    /// `okm`: [`HealthMonitorPolicyFields`](crate::HealthMonitorPolicyFields), since ONTAP 9.15; read and written.
     pub okm: Option<HealthMonitorPolicyFields>,
 }

@@ -5,8 +5,8 @@
 /// An object of the model's `key_manager_state` definition, held by [`SecurityKeyManager`](crate::SecurityKeyManager)'s `status`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct KeyManagerState {
-    /// `code`: integer; read-only.
+    /// `code`: integer, since ONTAP 9.7; read-only.
     pub code: Option<i64>,
-    /// `message`: string; read-only.
+    /// `message`: string, since ONTAP 9.7; read-only.
     pub message: Option<String>,
 }

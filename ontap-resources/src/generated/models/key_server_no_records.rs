@@ -10,11 +10,11 @@ pub struct KeyServerNoRecords {
     /// `_links`: [`ontap::Links`]; read-only.
     #[model(rename = "_links")]
     pub links: Option<ontap::Links>,
-    /// `connectivity`: [`KeyServerStateArray`](crate::KeyServerStateArray); read-only.
+    /// `connectivity`: [`KeyServerStateArray`](crate::KeyServerStateArray), since ONTAP 9.7; read-only.
     pub connectivity: Option<KeyServerStateArray>,
     /// `password`: secret string ([`ontap::Secret`]); written on modification only; printed as `*********`.
     pub password: Option<ontap::Secret>,
-    /// `port`: integer, 1 to 65535; written on modification only.
+    /// `port`: integer, 1 to 65535, since ONTAP 9.19; written on modification only.
     pub port: Option<i64>,
     /// `server`: string; read, and written on creation.
     pub server: Option<String>,

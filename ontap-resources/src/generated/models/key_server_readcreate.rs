@@ -10,9 +10,9 @@ pub struct KeyServerReadcreate {
     /// `_links`: [`ontap::Links`]; read-only.
     #[model(rename = "_links")]
     pub links: Option<ontap::Links>,
-    /// `connectivity`: [`KeyServerStateArray`](crate::KeyServerStateArray); read-only.
+    /// `connectivity`: [`KeyServerStateArray`](crate::KeyServerStateArray), since ONTAP 9.7; read-only.
     pub connectivity: Option<KeyServerStateArray>,
-    /// `secondary_key_servers`: string; read-only.
+    /// `secondary_key_servers`: string, since ONTAP 9.8; read-only.
     pub secondary_key_servers: Option<String>,
     /// `server`: string; read, and written on creation.
     pub server: Option<String>,

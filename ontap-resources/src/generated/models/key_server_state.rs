@@ -7,9 +7,9 @@ use crate::NodeReference;
 /// An object of the model's `key_server_state` definition, held by [`KeyServerStateArray`](crate::KeyServerStateArray)'s `node_states`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct KeyServerState {
-    /// `node`: [`NodeReference`](crate::NodeReference); read-only.
+    /// `node`: [`NodeReference`](crate::NodeReference), since ONTAP 9.7; read-only.
     pub node: Option<NodeReference>,
-    /// `state`: [`KeyServerStateState`](crate::KeyServerStateState) (`available`, `not_responding`, `unknown`); read-only.
+    /// `state`: [`KeyServerStateState`](crate::KeyServerStateState), since ONTAP 9.7, values `available` since 9.13 (`available`, `not_responding`, `unknown`); read-only.
     pub state: Option<KeyServerStateState>,
 }
 

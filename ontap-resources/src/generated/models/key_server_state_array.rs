@@ -7,8 +7,8 @@ use crate::KeyServerState;
 /// An object of the model's `key_server_state_array` definition, held by [`KeyServer`](crate::KeyServer)'s `connectivity`, [`KeyServerNoRecords`](crate::KeyServerNoRecords)'s `connectivity`, [`KeyServerReadcreate`](crate::KeyServerReadcreate)'s `connectivity`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct KeyServerStateArray {
-    /// `cluster_availability`: boolean; read-only.
+    /// `cluster_availability`: boolean, since ONTAP 9.7; read-only.
     pub cluster_availability: Option<bool>,
-    /// `node_states`: list of [`KeyServerState`](crate::KeyServerState); read-only.
+    /// `node_states`: list of [`KeyServerState`](crate::KeyServerState), since ONTAP 9.13; read-only.
     pub node_states: Option<Vec<KeyServerState>>,
 }

@@ -5,13 +5,13 @@
 /// An object of the model's `ldap_ip_status` definition, held by [`LdapStatus`](crate::LdapStatus)'s `ipv4`, [`LdapStatus`](crate::LdapStatus)'s `ipv6`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct LdapIpStatus {
-    /// `code`: integer; read and written.
+    /// `code`: integer, since ONTAP 9.14; read and written.
     pub code: Option<i64>,
-    /// `dn_messages`: list of string; read and written.
+    /// `dn_messages`: list of string, since ONTAP 9.14; read and written.
     pub dn_messages: Option<Vec<String>>,
-    /// `message`: string; read and written.
+    /// `message`: string, since ONTAP 9.14; read and written.
     pub message: Option<String>,
-    /// `state`: [`LdapIpStatusState`](crate::LdapIpStatusState) (`up`, `down`); read and written.
+    /// `state`: [`LdapIpStatusState`](crate::LdapIpStatusState), since ONTAP 9.14 (`up`, `down`); read and written.
     pub state: Option<LdapIpStatusState>,
 }
 

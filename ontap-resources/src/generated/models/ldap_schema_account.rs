@@ -5,8 +5,8 @@
 /// An object of the model's `ldap_schema_account` definition, held by [`LdapSchemaNameMapping`](crate::LdapSchemaNameMapping)'s `account`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct LdapSchemaAccount {
-    /// `unix`: string; read and written.
+    /// `unix`: string, since ONTAP 9.11; read and written.
     pub unix: Option<String>,
-    /// `windows`: string; read and written.
+    /// `windows`: string, since ONTAP 9.11; read and written.
     pub windows: Option<String>,
 }

@@ -7,8 +7,8 @@ use crate::{LdapSchemaAccount, WindowsToUnix};
 /// An object of the model's `ldap_schema_name_mapping` definition, held by [`LdapSchema`](crate::LdapSchema)'s `name_mapping`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct LdapSchemaNameMapping {
-    /// `account`: [`LdapSchemaAccount`](crate::LdapSchemaAccount); read, and written on modification.
+    /// `account`: [`LdapSchemaAccount`](crate::LdapSchemaAccount), since ONTAP 9.11; read, and written on modification.
     pub account: Option<LdapSchemaAccount>,
-    /// `windows_to_unix`: [`WindowsToUnix`](crate::WindowsToUnix); read, and written on modification.
+    /// `windows_to_unix`: [`WindowsToUnix`](crate::WindowsToUnix), since ONTAP 9.11; read, and written on modification.
     pub windows_to_unix: Option<WindowsToUnix>,
 }

@@ -5,6 +5,6 @@
 /// A reference to an object of the model's `ldap_schema` definition, as other objects embed it (`name`), held by [`LdapSchema`](crate::LdapSchema)'s `template`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct LdapSchemaReference {
-    /// `name`: string, 1 to 32 characters; written on creation only.
+    /// `name`: string, 1 to 32 characters, since ONTAP 9.11; written on creation only.
     pub name: Option<String>,
 }

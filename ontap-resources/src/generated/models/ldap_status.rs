@@ -7,21 +7,21 @@ use crate::LdapIpStatus;
 /// An object of the model's `ldap_status` definition, held by `ClusterLdap`'s `status`, `LdapService`'s `status`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct LdapStatus {
-    /// `code`: integer; read-only.
+    /// `code`: integer, since ONTAP 9.9; read-only.
     pub code: Option<i64>,
-    /// `dn_message`: list of string; read-only.
+    /// `dn_message`: list of string, since ONTAP 9.9; read-only.
     pub dn_message: Option<Vec<String>>,
-    /// `ipv4`: [`LdapIpStatus`](crate::LdapIpStatus); read-only.
+    /// `ipv4`: [`LdapIpStatus`](crate::LdapIpStatus), since ONTAP 9.14; read-only.
     pub ipv4: Option<LdapIpStatus>,
-    /// `ipv4_state`: [`LdapStatusIpv4State`](crate::LdapStatusIpv4State) (`up`, `down`); read-only.
+    /// `ipv4_state`: [`LdapStatusIpv4State`](crate::LdapStatusIpv4State), since ONTAP 9.13 (`up`, `down`); read-only.
     pub ipv4_state: Option<LdapStatusIpv4State>,
-    /// `ipv6`: [`LdapIpStatus`](crate::LdapIpStatus); read-only.
+    /// `ipv6`: [`LdapIpStatus`](crate::LdapIpStatus), since ONTAP 9.14; read-only.
     pub ipv6: Option<LdapIpStatus>,
-    /// `ipv6_state`: [`LdapStatusIpv6State`](crate::LdapStatusIpv6State) (`up`, `down`); read-only.
+    /// `ipv6_state`: [`LdapStatusIpv6State`](crate::LdapStatusIpv6State), since ONTAP 9.13 (`up`, `down`); read-only.
     pub ipv6_state: Option<LdapStatusIpv6State>,
-    /// `message`: string; read-only.
+    /// `message`: string, since ONTAP 9.9; read-only.
     pub message: Option<String>,
-    /// `state`: [`LdapStatusState`](crate::LdapStatusState) (`up`, `down`); read-only.
+    /// `state`: [`LdapStatusState`](crate::LdapStatusState), since ONTAP 9.9 (`up`, `down`); read-only.
     pub state: Option<LdapStatusState>,
 }
 

@@ -17,15 +17,15 @@ pub struct License {
     pub evaluation: Option<bool>,
     /// `expiry_time`: timestamp ([`ontap::Timestamp`]); read-only.
     pub expiry_time: Option<ontap::Timestamp>,
-    /// `host_id`: string; read-only.
+    /// `host_id`: string, since ONTAP 9.9; read-only.
     pub host_id: Option<String>,
-    /// `installed_license`: string; read-only.
+    /// `installed_license`: string, since ONTAP 9.9; read-only.
     pub installed_license: Option<String>,
     /// `owner`: string; read-only.
     pub owner: Option<String>,
     /// `serial_number`: string; read-only.
     pub serial_number: Option<String>,
-    /// `shutdown_imminent`: boolean; read-only.
+    /// `shutdown_imminent`: boolean, since ONTAP 9.11; read-only.
     pub shutdown_imminent: Option<bool>,
     /// `start_time`: timestamp ([`ontap::Timestamp`]); read-only.
     pub start_time: Option<ontap::Timestamp>,

@@ -5,11 +5,11 @@
 /// An object of the model's `license_capacity` definition, held by [`License`](crate::License)'s `capacity`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct LicenseCapacity {
-    /// `disabled_size`: integer; read-only.
+    /// `disabled_size`: integer, since ONTAP 9.18; read-only.
     pub disabled_size: Option<i64>,
     /// `maximum_size`: integer; read-only.
     pub maximum_size: Option<i64>,
-    /// `measurement_unit`: [`LicenseCapacityMeasurementUnit`](crate::LicenseCapacityMeasurementUnit) (`bytes`, `gpu_count`); read-only.
+    /// `measurement_unit`: [`LicenseCapacityMeasurementUnit`](crate::LicenseCapacityMeasurementUnit), since ONTAP 9.18 (`bytes`, `gpu_count`); read-only.
     pub measurement_unit: Option<LicenseCapacityMeasurementUnit>,
     /// `used_size`: integer; read-only.
     pub used_size: Option<i64>,

@@ -5,9 +5,9 @@
 /// A reference to an object of the model's `license_manager` definition, as other objects embed it (`_links`, `uuid`), held by [`CapacityPool`](crate::CapacityPool)'s `license_manager`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct LicenseManagerReference {
-    /// `_links`: [`ontap::Links`]; read and written.
+    /// `_links`: [`ontap::Links`], since ONTAP 9.8; read and written.
     #[model(rename = "_links")]
     pub links: Option<ontap::Links>,
-    /// `uuid`: string, format `uuid`; read and written.
+    /// `uuid`: string, format `uuid`, since ONTAP 9.8; read and written.
     pub uuid: Option<String>,
 }

@@ -5,6 +5,6 @@
 /// An object of the model's `license_manager_uri` definition, held by [`LicenseManager`](crate::LicenseManager)'s `uri`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct LicenseManagerUri {
-    /// `host`: string; read, and written on modification.
+    /// `host`: string, since ONTAP 9.8; read, and written on modification.
     pub host: Option<String>,
 }

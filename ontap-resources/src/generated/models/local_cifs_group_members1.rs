@@ -5,6 +5,6 @@
 /// An object of the model's `local_cifs_group_members1` definition, held by [`LocalCifsGroupMembers`](crate::LocalCifsGroupMembers)'s `records`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct LocalCifsGroupMembers1 {
-    /// `name`: string; read, and written on creation.
+    /// `name`: string, since ONTAP 9.10; read, and written on creation.
     pub name: Option<String>,
 }

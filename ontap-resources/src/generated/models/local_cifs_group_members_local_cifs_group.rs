@@ -5,6 +5,6 @@
 /// An object of the model's `local_cifs_group_members_local_cifs_group` definition, held by [`LocalCifsGroupMembers`](crate::LocalCifsGroupMembers)'s `local_cifs_group`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct LocalCifsGroupMembersLocalCifsGroup {
-    /// `sid`: string; read-only.
+    /// `sid`: string, since ONTAP 9.16; read-only.
     pub sid: Option<String>,
 }

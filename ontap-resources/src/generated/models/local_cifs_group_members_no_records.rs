@@ -5,6 +5,6 @@
 /// An object of the model's `local_cifs_group_members_no_records` definition, held by [`LocalCifsGroup`](crate::LocalCifsGroup)'s `members`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct LocalCifsGroupMembersNoRecords {
-    /// `name`: string; read, and written on creation.
+    /// `name`: string, since ONTAP 9.10; read, and written on creation.
     pub name: Option<String>,
 }

@@ -5,11 +5,11 @@
 /// An object of the model's `local_user_membership` definition, held by [`LocalCifsUser`](crate::LocalCifsUser)'s `membership`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct LocalUserMembership {
-    /// `_links`: [`ontap::Links`]; read-only.
+    /// `_links`: [`ontap::Links`], since ONTAP 9.10; read-only.
     #[model(rename = "_links")]
     pub links: Option<ontap::Links>,
-    /// `name`: string, at least 1 characters; read and written.
+    /// `name`: string, at least 1 characters, since ONTAP 9.10; read and written.
     pub name: Option<String>,
-    /// `sid`: string; read-only.
+    /// `sid`: string, since ONTAP 9.10; read-only.
     pub sid: Option<String>,
 }

@@ -5,11 +5,11 @@
 /// An object of the model's `lun_attributes` definition, held by [`Lun`](crate::Lun)'s `attributes`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct LunAttributes {
-    /// `_links`: [`ontap::Links`]; read-only.
+    /// `_links`: [`ontap::Links`], since ONTAP 9.10; read-only.
     #[model(rename = "_links")]
     pub links: Option<ontap::Links>,
-    /// `name`: string, 1 to 4091 characters; read, and written on creation.
+    /// `name`: string, 1 to 4091 characters, since ONTAP 9.10; read, and written on creation.
     pub name: Option<String>,
-    /// `value`: string, 1 to 4091 characters; read, and written on creation.
+    /// `value`: string, 1 to 4091 characters, since ONTAP 9.10; read, and written on creation.
     pub value: Option<String>,
 }

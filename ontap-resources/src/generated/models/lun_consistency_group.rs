@@ -5,11 +5,11 @@
 /// An object of the model's `lun_consistency_group` definition, held by [`Lun`](crate::Lun)'s `consistency_group`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct LunConsistencyGroup {
-    /// `_links`: [`ontap::Links`]; read-only.
+    /// `_links`: [`ontap::Links`], since ONTAP 9.10; read-only.
     #[model(rename = "_links")]
     pub links: Option<ontap::Links>,
-    /// `name`: string; read-only.
+    /// `name`: string, since ONTAP 9.10; read-only.
     pub name: Option<String>,
-    /// `uuid`: string; read-only.
+    /// `uuid`: string, since ONTAP 9.10; read-only.
     pub uuid: Option<String>,
 }

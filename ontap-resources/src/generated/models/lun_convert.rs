@@ -7,6 +7,6 @@ use crate::LunConvertNamespace;
 /// An object of the model's `lun_convert` definition, held by [`Lun`](crate::Lun)'s `convert`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct LunConvert {
-    /// `namespace`: [`LunConvertNamespace`](crate::LunConvertNamespace); written on creation only.
+    /// `namespace`: [`LunConvertNamespace`](crate::LunConvertNamespace), since ONTAP 9.11; written on creation only.
     pub namespace: Option<LunConvertNamespace>,
 }

@@ -7,8 +7,8 @@ use crate::{LunCopyDestinations, LunCopySource};
 /// An object of the model's `lun_copy` definition, held by [`Lun`](crate::Lun)'s `copy`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct LunCopy {
-    /// `destinations`: list of [`LunCopyDestinations`](crate::LunCopyDestinations); read-only.
+    /// `destinations`: list of [`LunCopyDestinations`](crate::LunCopyDestinations), since ONTAP 9.10; read-only.
     pub destinations: Option<Vec<LunCopyDestinations>>,
-    /// `source`: [`LunCopySource`](crate::LunCopySource); read and written.
+    /// `source`: [`LunCopySource`](crate::LunCopySource), since ONTAP 9.10; read and written.
     pub source: Option<LunCopySource>,
 }

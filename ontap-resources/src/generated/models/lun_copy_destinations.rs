@@ -7,17 +7,17 @@ use crate::{LunCopyDestinationsProgress, SvmPeerReference};
 /// An object of the model's `lun_copy_destinations` definition, held by [`LunCopy`](crate::LunCopy)'s `destinations`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct LunCopyDestinations {
-    /// `_links`: [`ontap::Links`]; read-only.
+    /// `_links`: [`ontap::Links`], since ONTAP 9.10; read-only.
     #[model(rename = "_links")]
     pub links: Option<ontap::Links>,
-    /// `max_throughput`: integer; read-only.
+    /// `max_throughput`: integer, since ONTAP 9.10; read-only.
     pub max_throughput: Option<i64>,
-    /// `name`: string; read-only.
+    /// `name`: string, since ONTAP 9.10; read-only.
     pub name: Option<String>,
-    /// `peer`: [`SvmPeerReference`](crate::SvmPeerReference); read and written.
+    /// `peer`: [`SvmPeerReference`](crate::SvmPeerReference), since ONTAP 9.14; read and written.
     pub peer: Option<SvmPeerReference>,
-    /// `progress`: [`LunCopyDestinationsProgress`](crate::LunCopyDestinationsProgress); read and written.
+    /// `progress`: [`LunCopyDestinationsProgress`](crate::LunCopyDestinationsProgress), since ONTAP 9.10; read and written.
     pub progress: Option<LunCopyDestinationsProgress>,
-    /// `uuid`: string; read-only.
+    /// `uuid`: string, since ONTAP 9.10; read-only.
     pub uuid: Option<String>,
 }

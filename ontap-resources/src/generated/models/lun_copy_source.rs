@@ -7,17 +7,17 @@ use crate::{LunCopySourceProgress, SvmPeerReference};
 /// An object of the model's `lun_copy_source` definition, held by [`LunCopy`](crate::LunCopy)'s `source`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct LunCopySource {
-    /// `_links`: [`ontap::Links`]; read-only.
+    /// `_links`: [`ontap::Links`], since ONTAP 9.10; read-only.
     #[model(rename = "_links")]
     pub links: Option<ontap::Links>,
-    /// `max_throughput`: integer; read and written.
+    /// `max_throughput`: integer, since ONTAP 9.10; read and written.
     pub max_throughput: Option<i64>,
-    /// `name`: string; read, and written on creation.
+    /// `name`: string, since ONTAP 9.10; read, and written on creation.
     pub name: Option<String>,
-    /// `peer`: [`SvmPeerReference`](crate::SvmPeerReference); read and written.
+    /// `peer`: [`SvmPeerReference`](crate::SvmPeerReference), since ONTAP 9.14; read and written.
     pub peer: Option<SvmPeerReference>,
-    /// `progress`: [`LunCopySourceProgress`](crate::LunCopySourceProgress); read, and written on modification.
+    /// `progress`: [`LunCopySourceProgress`](crate::LunCopySourceProgress), since ONTAP 9.10; read, and written on modification.
     pub progress: Option<LunCopySourceProgress>,
-    /// `uuid`: string; read, and written on creation.
+    /// `uuid`: string, since ONTAP 9.10; read, and written on creation.
     pub uuid: Option<String>,
 }

@@ -7,14 +7,14 @@ use crate::ProgressState;
 /// An object of the model's `lun_copy_source_progress` definition, held by [`LunCopySource`](crate::LunCopySource)'s `progress`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct LunCopySourceProgress {
-    /// `elapsed`: integer; read-only.
+    /// `elapsed`: integer, since ONTAP 9.10; read-only.
     pub elapsed: Option<i64>,
-    /// `failure`: [`ontap::ApiError`]; read-only.
+    /// `failure`: [`ontap::ApiError`], since ONTAP 9.10; read-only.
     pub failure: Option<ontap::ApiError>,
-    /// `percent_complete`: integer, 0 to 100; read-only.
+    /// `percent_complete`: integer, 0 to 100, since ONTAP 9.10; read-only.
     pub percent_complete: Option<i64>,
-    /// `state`: [`ProgressState`](crate::ProgressState) (`preparing`, `replicating`, `paused`, `paused_error`, `complete`, `reverting`, `failed`); read, and written on modification.
+    /// `state`: [`ProgressState`](crate::ProgressState), since ONTAP 9.10 (`preparing`, `replicating`, `paused`, `paused_error`, `complete`, `reverting`, `failed`); read, and written on modification.
     pub state: Option<ProgressState>,
-    /// `volume_snapshot_blocked`: boolean; read-only.
+    /// `volume_snapshot_blocked`: boolean, since ONTAP 9.10; read-only.
     pub volume_snapshot_blocked: Option<bool>,
 }

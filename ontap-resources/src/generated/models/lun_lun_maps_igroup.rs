@@ -12,17 +12,17 @@ pub struct LunLunMapsIgroup {
     /// `_links`: [`ontap::Links`]; read-only.
     #[model(rename = "_links")]
     pub links: Option<ontap::Links>,
-    /// `comment`: string, 0 to 254 characters; read, and written on creation.
+    /// `comment`: string, 0 to 254 characters, since ONTAP 9.16; read, and written on creation.
     pub comment: Option<String>,
-    /// `igroups`: list of [`ConsistencyGroupResponseRecordsLunsLunMapsIgroupIgroups`](crate::ConsistencyGroupResponseRecordsLunsLunMapsIgroupIgroups); read, and written on creation.
+    /// `igroups`: list of [`ConsistencyGroupResponseRecordsLunsLunMapsIgroupIgroups`](crate::ConsistencyGroupResponseRecordsLunsLunMapsIgroupIgroups), since ONTAP 9.16; read, and written on creation.
     pub igroups: Option<Vec<ConsistencyGroupResponseRecordsLunsLunMapsIgroupIgroups>>,
-    /// `initiators`: list of [`ConsistencyGroupResponseRecordsLunsLunMapsIgroupInitiators`](crate::ConsistencyGroupResponseRecordsLunsLunMapsIgroupInitiators); read, and written on creation.
+    /// `initiators`: list of [`ConsistencyGroupResponseRecordsLunsLunMapsIgroupInitiators`](crate::ConsistencyGroupResponseRecordsLunsLunMapsIgroupInitiators), since ONTAP 9.16; read, and written on creation.
     pub initiators: Option<Vec<ConsistencyGroupResponseRecordsLunsLunMapsIgroupInitiators>>,
     /// `name`: string; read, and written on creation.
     pub name: Option<String>,
-    /// `os_type`: [`LunLunMapsIgroupOsType`](crate::LunLunMapsIgroupOsType) (`aix`, `hpux`, `hyper_v`, `linux`, `netware`, `openvms`, `solaris`, `vmware`, `windows`, `xen`); read, and written on creation.
+    /// `os_type`: [`LunLunMapsIgroupOsType`](crate::LunLunMapsIgroupOsType), since ONTAP 9.16 (`aix`, `hpux`, `hyper_v`, `linux`, `netware`, `openvms`, `solaris`, `vmware`, `windows`, `xen`); read, and written on creation.
     pub os_type: Option<LunLunMapsIgroupOsType>,
-    /// `protocol`: [`LunLunMapsIgroupProtocol`](crate::LunLunMapsIgroupProtocol) (`fcp`, `iscsi`, `mixed`); read, and written on creation.
+    /// `protocol`: [`LunLunMapsIgroupProtocol`](crate::LunLunMapsIgroupProtocol), since ONTAP 9.16 (`fcp`, `iscsi`, `mixed`); read, and written on creation.
     pub protocol: Option<LunLunMapsIgroupProtocol>,
     /// `uuid`: string; read, and written on creation.
     pub uuid: Option<String>,

@@ -16,7 +16,7 @@ pub struct LunMapIgroup {
     pub os_type: Option<LunMapIgroupOsType>,
     /// `protocol`: [`LunMapIgroupProtocol`](crate::LunMapIgroupProtocol) (`fcp`, `iscsi`, `mixed`); read-only.
     pub protocol: Option<LunMapIgroupProtocol>,
-    /// `replicated`: boolean; read-only.
+    /// `replicated`: boolean, since ONTAP 9.15; read-only.
     pub replicated: Option<bool>,
     /// `uuid`: string; read, and written on creation.
     pub uuid: Option<String>,

@@ -14,7 +14,7 @@ pub struct LunMapLun {
     pub name: Option<String>,
     /// `node`: [`LunMapLunNode`](crate::LunMapLunNode); read-only.
     pub node: Option<LunMapLunNode>,
-    /// `smbc`: [`LunMapLunSmbc`](crate::LunMapLunSmbc); read-only.
+    /// `smbc`: [`LunMapLunSmbc`](crate::LunMapLunSmbc), since ONTAP 9.15; read-only.
     pub smbc: Option<LunMapLunSmbc>,
     /// `uuid`: string; read, and written on creation.
     pub uuid: Option<String>,

@@ -5,6 +5,6 @@
 /// An object of the model's `lun_map_lun_smbc` definition, held by [`LunMapLun`](crate::LunMapLun)'s `smbc`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct LunMapLunSmbc {
-    /// `replicated`: boolean; read-only.
+    /// `replicated`: boolean, since ONTAP 9.15; read-only.
     pub replicated: Option<bool>,
 }

@@ -5,9 +5,9 @@
 /// An object of the model's `lun_map_reporting_node_igroup` definition, held by [`LunMapReportingNode`](crate::LunMapReportingNode)'s `igroup`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct LunMapReportingNodeIgroup {
-    /// `_links`: [`ontap::Links`]; read-only.
+    /// `_links`: [`ontap::Links`], since ONTAP 9.10; read-only.
     #[model(rename = "_links")]
     pub links: Option<ontap::Links>,
-    /// `uuid`: string; read-only.
+    /// `uuid`: string, since ONTAP 9.10; read-only.
     pub uuid: Option<String>,
 }

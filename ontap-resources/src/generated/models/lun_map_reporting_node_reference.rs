@@ -7,11 +7,11 @@ use crate::LunMapReportingNodesLinks;
 /// A reference to an object of the model's `lun_map_reporting_node` definition, as other objects embed it (`_links`, `name`, `uuid`), held by [`LunMap`](crate::LunMap)'s `reporting_nodes`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct LunMapReportingNodeReference {
-    /// `_links`: [`LunMapReportingNodesLinks`](crate::LunMapReportingNodesLinks); read-only.
+    /// `_links`: [`LunMapReportingNodesLinks`](crate::LunMapReportingNodesLinks), since ONTAP 9.10; read-only.
     #[model(rename = "_links")]
     pub links: Option<LunMapReportingNodesLinks>,
-    /// `name`: string; read-only.
+    /// `name`: string, since ONTAP 9.10; read-only.
     pub name: Option<String>,
-    /// `uuid`: string; read-only.
+    /// `uuid`: string, since ONTAP 9.10; read-only.
     pub uuid: Option<String>,
 }

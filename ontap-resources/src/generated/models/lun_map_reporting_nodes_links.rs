@@ -5,9 +5,9 @@
 /// An object of the model's `lun_map_reporting_nodes_links` definition, held by [`LunMapReportingNode`](crate::LunMapReportingNode)'s `_links`, [`LunMapReportingNodeReference`](crate::LunMapReportingNodeReference)'s `_links`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct LunMapReportingNodesLinks {
-    /// `node`: [`ontap::Href`]; read-only.
+    /// `node`: [`ontap::Href`], since ONTAP 9.10; read-only.
     pub node: Option<ontap::Href>,
-    /// `self`: [`ontap::Href`]; read-only.
+    /// `self`: [`ontap::Href`], since ONTAP 9.10; read-only.
     #[model(rename = "self")]
     pub self_: Option<ontap::Href>,
 }

@@ -5,6 +5,6 @@
 /// An object of the model's `lun_provisioning_options_exclude_aggregates` definition, held by [`LunProvisioningOptions`](crate::LunProvisioningOptions)'s `exclude_aggregates`, `NvmeNamespaceProvisioningOptions`'s `exclude_aggregates`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct LunProvisioningOptionsExcludeAggregates {
-    /// `name`: string; read and written.
+    /// `name`: string, since ONTAP 9.18; read and written.
     pub name: Option<String>,
 }

@@ -7,6 +7,6 @@ use crate::StorageServiceName;
 /// An object of the model's `lun_provisioning_options_storage_service` definition, held by [`LunProvisioningOptions`](crate::LunProvisioningOptions)'s `storage_service`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct LunProvisioningOptionsStorageService {
-    /// `name`: `StorageServiceName` (`extreme`, `performance`, `value`); written on creation only.
+    /// `name`: `StorageServiceName`, since ONTAP 9.16 (`extreme`, `performance`, `value`); written on creation only.
     pub name: Option<StorageServiceName>,
 }

@@ -7,19 +7,19 @@ use crate::{LunSpaceGuarantee, VdiskSpaceSnapshot};
 /// An object of the model's `lun_space` definition, held by [`Lun`](crate::Lun)'s `space`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct LunSpace {
-    /// `efficiency_ratio`: number; read-only.
+    /// `efficiency_ratio`: number, since ONTAP 9.16; read-only.
     pub efficiency_ratio: Option<f64>,
     /// `guarantee`: [`LunSpaceGuarantee`](crate::LunSpaceGuarantee); read and written.
     pub guarantee: Option<LunSpaceGuarantee>,
-    /// `physical_used`: integer; read-only.
+    /// `physical_used`: integer, since ONTAP 9.16; read-only.
     pub physical_used: Option<i64>,
-    /// `physical_used_by_snapshots`: integer; read-only.
+    /// `physical_used_by_snapshots`: integer, since ONTAP 9.16; read-only.
     pub physical_used_by_snapshots: Option<i64>,
-    /// `scsi_thin_provisioning_support_enabled`: boolean; read and written.
+    /// `scsi_thin_provisioning_support_enabled`: boolean, since ONTAP 9.10; read and written.
     pub scsi_thin_provisioning_support_enabled: Option<bool>,
     /// `size`: integer, 4096 to 140737488355328; read and written.
     pub size: Option<i64>,
-    /// `snapshot`: [`VdiskSpaceSnapshot`](crate::VdiskSpaceSnapshot); read and written.
+    /// `snapshot`: [`VdiskSpaceSnapshot`](crate::VdiskSpaceSnapshot), since ONTAP 9.18; read and written.
     pub snapshot: Option<VdiskSpaceSnapshot>,
     /// `used`: integer; read-only.
     pub used: Option<i64>,

@@ -7,8 +7,8 @@ use crate::LunVvolBindings;
 /// An object of the model's `lun_vvol` definition, held by [`Lun`](crate::Lun)'s `vvol`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct LunVvol {
-    /// `bindings`: list of [`LunVvolBindings`](crate::LunVvolBindings); read-only.
+    /// `bindings`: list of [`LunVvolBindings`](crate::LunVvolBindings), since ONTAP 9.10; read-only.
     pub bindings: Option<Vec<LunVvolBindings>>,
-    /// `is_bound`: boolean; read-only.
+    /// `is_bound`: boolean, since ONTAP 9.10; read-only.
     pub is_bound: Option<bool>,
 }

@@ -7,13 +7,13 @@ use crate::LunVvolBindingsPartner;
 /// An object of the model's `lun_vvol_bindings` definition, held by [`LunVvol`](crate::LunVvol)'s `bindings`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct LunVvolBindings {
-    /// `_links`: [`ontap::Links`]; read-only.
+    /// `_links`: [`ontap::Links`], since ONTAP 9.10; read-only.
     #[model(rename = "_links")]
     pub links: Option<ontap::Links>,
-    /// `id`: integer; read-only.
+    /// `id`: integer, since ONTAP 9.10; read-only.
     pub id: Option<i64>,
-    /// `partner`: [`LunVvolBindingsPartner`](crate::LunVvolBindingsPartner); read and written.
+    /// `partner`: [`LunVvolBindingsPartner`](crate::LunVvolBindingsPartner), since ONTAP 9.10; read and written.
     pub partner: Option<LunVvolBindingsPartner>,
-    /// `secondary_id`: string; read-only.
+    /// `secondary_id`: string, since ONTAP 9.13; read-only.
     pub secondary_id: Option<String>,
 }

@@ -5,8 +5,8 @@
 /// An object of the model's `management_protocols` definition, held by [`SecurityConfig`](crate::SecurityConfig)'s `management_protocols`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct ManagementProtocols {
-    /// `rsh_enabled`: boolean; read, and written on modification.
+    /// `rsh_enabled`: boolean, since ONTAP 9.10; read, and written on modification.
     pub rsh_enabled: Option<bool>,
-    /// `telnet_enabled`: boolean; read, and written on modification.
+    /// `telnet_enabled`: boolean, since ONTAP 9.10; read, and written on modification.
     pub telnet_enabled: Option<bool>,
 }

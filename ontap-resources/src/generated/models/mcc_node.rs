@@ -5,13 +5,13 @@
 /// An object of the model's `mcc_node` definition, held by [`MetroclusterNode`](crate::MetroclusterNode)'s `dr_auxiliary_partner`, [`MetroclusterNode`](crate::MetroclusterNode)'s `dr_partner`, [`MetroclusterNode`](crate::MetroclusterNode)'s `ha_partner` and 1 more.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct MccNode {
-    /// `_links`: [`ontap::Links`]; read-only.
+    /// `_links`: [`ontap::Links`], since ONTAP 9.11; read-only.
     #[model(rename = "_links")]
     pub links: Option<ontap::Links>,
-    /// `name`: string; read and written.
+    /// `name`: string, since ONTAP 9.11; read and written.
     pub name: Option<String>,
-    /// `system_id`: string; read-only.
+    /// `system_id`: string, since ONTAP 9.11; read-only.
     pub system_id: Option<String>,
-    /// `uuid`: string; read and written.
+    /// `uuid`: string, since ONTAP 9.11; read and written.
     pub uuid: Option<String>,
 }

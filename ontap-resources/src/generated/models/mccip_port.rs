@@ -7,14 +7,14 @@ use crate::{MccipPortL3Config, NodeReference};
 /// An object of the model's `mccip_port` definition, held by [`Metrocluster`](crate::Metrocluster)'s `mccip_ports`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct MccipPort {
-    /// `l3_config`: [`MccipPortL3Config`](crate::MccipPortL3Config); read and written.
+    /// `l3_config`: [`MccipPortL3Config`](crate::MccipPortL3Config), since ONTAP 9.9; read and written.
     pub l3_config: Option<MccipPortL3Config>,
-    /// `name`: string; read and written.
+    /// `name`: string, since ONTAP 9.9; read and written.
     pub name: Option<String>,
-    /// `node`: [`NodeReference`](crate::NodeReference); read and written.
+    /// `node`: [`NodeReference`](crate::NodeReference), since ONTAP 9.9; read and written.
     pub node: Option<NodeReference>,
-    /// `uuid`: string; read and written.
+    /// `uuid`: string, since ONTAP 9.9; read and written.
     pub uuid: Option<String>,
-    /// `vlan_id`: integer, 101 to 4095; read and written.
+    /// `vlan_id`: integer, 101 to 4095, since ONTAP 9.9; read and written.
     pub vlan_id: Option<i64>,
 }

@@ -7,6 +7,6 @@ use crate::IpInterfaceAndGateway;
 /// An object of the model's `mccip_port_l3_config` definition, held by [`MccipPort`](crate::MccipPort)'s `l3_config`, [`MetroclusterMccipPorts`](crate::MetroclusterMccipPorts)'s `l3_config`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct MccipPortL3Config {
-    /// `ipv4_interface`: [`IpInterfaceAndGateway`](crate::IpInterfaceAndGateway); read and written.
+    /// `ipv4_interface`: [`IpInterfaceAndGateway`](crate::IpInterfaceAndGateway), since ONTAP 9.9; read and written.
     pub ipv4_interface: Option<IpInterfaceAndGateway>,
 }

@@ -5,8 +5,8 @@
 /// An object of the model's `member` definition, held by [`Rfc2307`](crate::Rfc2307)'s `member`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct Member {
-    /// `nis_netgroup`: string; read and written.
+    /// `nis_netgroup`: string, since ONTAP 9.11; read and written.
     pub nis_netgroup: Option<String>,
-    /// `uid`: string; read and written.
+    /// `uid`: string, since ONTAP 9.11; read and written.
     pub uid: Option<String>,
 }

@@ -7,10 +7,10 @@ use crate::{ErrorArguments, MetroclusterDiagResult};
 /// An object of the model's `metrocluster_diag_check` definition, held by [`MetroclusterDiagDetails`](crate::MetroclusterDiagDetails)'s `checks`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct MetroclusterDiagCheck {
-    /// `additional_info`: [`ErrorArguments`](crate::ErrorArguments); read-only.
+    /// `additional_info`: [`ErrorArguments`](crate::ErrorArguments), since ONTAP 9.11; read-only.
     pub additional_info: Option<ErrorArguments>,
-    /// `name`: string; read-only.
+    /// `name`: string, since ONTAP 9.11; read-only.
     pub name: Option<String>,
-    /// `result`: [`MetroclusterDiagResult`](crate::MetroclusterDiagResult) (`ok`, `warning`, `not_run`, `not_applicable`); read-only.
+    /// `result`: [`MetroclusterDiagResult`](crate::MetroclusterDiagResult), since ONTAP 9.11 (`ok`, `warning`, `not_run`, `not_applicable`); read-only.
     pub result: Option<MetroclusterDiagResult>,
 }

@@ -7,17 +7,17 @@ use crate::{MetroclusterDiagResult, MetroclusterPartner};
 /// An object of the model's `metrocluster_diag_connection` definition, held by [`MetroclusterDiagConnectionDetails`](crate::MetroclusterDiagConnectionDetails)'s `connections`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct MetroclusterDiagConnection {
-    /// `destination_address`: string; read-only.
+    /// `destination_address`: string, since ONTAP 9.11; read-only.
     pub destination_address: Option<String>,
-    /// `partner`: [`MetroclusterPartner`](crate::MetroclusterPartner); read and written.
+    /// `partner`: [`MetroclusterPartner`](crate::MetroclusterPartner), since ONTAP 9.11; read and written.
     pub partner: Option<MetroclusterPartner>,
-    /// `port`: string; read-only.
+    /// `port`: string, since ONTAP 9.11; read-only.
     pub port: Option<String>,
-    /// `result`: [`MetroclusterDiagResult`](crate::MetroclusterDiagResult) (`ok`, `warning`, `not_run`, `not_applicable`); read-only.
+    /// `result`: [`MetroclusterDiagResult`](crate::MetroclusterDiagResult), since ONTAP 9.11 (`ok`, `warning`, `not_run`, `not_applicable`); read-only.
     pub result: Option<MetroclusterDiagResult>,
-    /// `source_address`: string; read-only.
+    /// `source_address`: string, since ONTAP 9.11; read-only.
     pub source_address: Option<String>,
-    /// `state`: [`MetroclusterDiagConnectionState`](crate::MetroclusterDiagConnectionState) (`disconnected`, `completed`, `pinging_partner_nodes`, `enabling_ip_ports`, `connecting_to_storage`, `disconnecting_from_storage`, `disabling_ip_ports`, `configuring_ip_addresses`, `updating_node_roles`, `connecting_to_mediator`, `disconnecting_from_mediator`); read-only.
+    /// `state`: [`MetroclusterDiagConnectionState`](crate::MetroclusterDiagConnectionState), since ONTAP 9.11 (`disconnected`, `completed`, `pinging_partner_nodes`, `enabling_ip_ports`, `connecting_to_storage`, `disconnecting_from_storage`, `disabling_ip_ports`, `configuring_ip_addresses`, `updating_node_roles`, `connecting_to_mediator`, `disconnecting_from_mediator`); read-only.
     pub state: Option<MetroclusterDiagConnectionState>,
 }
 

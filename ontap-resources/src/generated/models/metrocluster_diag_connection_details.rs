@@ -7,10 +7,10 @@ use crate::{ClusterReference, MetroclusterDiagConnection, NodeReference};
 /// An object of the model's `metrocluster_diag_connection_details` definition, held by [`MetroclusterDiagnosticsConnection`](crate::MetroclusterDiagnosticsConnection)'s `details`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct MetroclusterDiagConnectionDetails {
-    /// `cluster`: [`ClusterReference`](crate::ClusterReference); read-only.
+    /// `cluster`: [`ClusterReference`](crate::ClusterReference), since ONTAP 9.11; read-only.
     pub cluster: Option<ClusterReference>,
-    /// `connections`: list of [`MetroclusterDiagConnection`](crate::MetroclusterDiagConnection); read-only.
+    /// `connections`: list of [`MetroclusterDiagConnection`](crate::MetroclusterDiagConnection), since ONTAP 9.11; read-only.
     pub connections: Option<Vec<MetroclusterDiagConnection>>,
-    /// `node`: [`NodeReference`](crate::NodeReference); read-only.
+    /// `node`: [`NodeReference`](crate::NodeReference), since ONTAP 9.11; read-only.
     pub node: Option<NodeReference>,
 }

@@ -7,16 +7,16 @@ use crate::{AggregateReference, ClusterReference, MetroclusterDiagCheck, NodeRef
 /// An object of the model's `metrocluster_diag_details` definition, held by [`MetroclusterDiagnosticsAggregate`](crate::MetroclusterDiagnosticsAggregate)'s `details`, [`MetroclusterDiagnosticsCluster`](crate::MetroclusterDiagnosticsCluster)'s `details`, [`MetroclusterDiagnosticsNode`](crate::MetroclusterDiagnosticsNode)'s `details` and 1 more.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct MetroclusterDiagDetails {
-    /// `aggregate`: [`AggregateReference`](crate::AggregateReference); read-only.
+    /// `aggregate`: [`AggregateReference`](crate::AggregateReference), since ONTAP 9.11; read-only.
     pub aggregate: Option<AggregateReference>,
-    /// `checks`: list of [`MetroclusterDiagCheck`](crate::MetroclusterDiagCheck); read-only.
+    /// `checks`: list of [`MetroclusterDiagCheck`](crate::MetroclusterDiagCheck), since ONTAP 9.11; read-only.
     pub checks: Option<Vec<MetroclusterDiagCheck>>,
-    /// `cluster`: [`ClusterReference`](crate::ClusterReference); read-only.
+    /// `cluster`: [`ClusterReference`](crate::ClusterReference), since ONTAP 9.11; read-only.
     pub cluster: Option<ClusterReference>,
-    /// `node`: [`NodeReference`](crate::NodeReference); read-only.
+    /// `node`: [`NodeReference`](crate::NodeReference), since ONTAP 9.11; read-only.
     pub node: Option<NodeReference>,
-    /// `timestamp`: timestamp ([`ontap::Timestamp`]); read-only.
+    /// `timestamp`: timestamp ([`ontap::Timestamp`]), since ONTAP 9.11; read-only.
     pub timestamp: Option<ontap::Timestamp>,
-    /// `volume`: [`VolumeReference`](crate::VolumeReference); read-only.
+    /// `volume`: [`VolumeReference`](crate::VolumeReference), since ONTAP 9.11; read-only.
     pub volume: Option<VolumeReference>,
 }

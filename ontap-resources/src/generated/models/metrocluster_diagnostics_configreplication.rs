@@ -7,10 +7,10 @@ use crate::{ErrorArguments, MetroclusterDiagnosticsState};
 /// An object of the model's `metrocluster_diagnostics_configreplication` definition, held by [`MetroclusterDiagnostics`](crate::MetroclusterDiagnostics)'s `config_replication`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct MetroclusterDiagnosticsConfigreplication {
-    /// `state`: [`MetroclusterDiagnosticsState`](crate::MetroclusterDiagnosticsState) (`ok`, `warning`, `not_run`, `not_applicable`); read-only.
+    /// `state`: [`MetroclusterDiagnosticsState`](crate::MetroclusterDiagnosticsState), since ONTAP 9.8 (`ok`, `warning`, `not_run`, `not_applicable`); read-only.
     pub state: Option<MetroclusterDiagnosticsState>,
-    /// `summary`: [`ErrorArguments`](crate::ErrorArguments); read-only.
+    /// `summary`: [`ErrorArguments`](crate::ErrorArguments), since ONTAP 9.8; read-only.
     pub summary: Option<ErrorArguments>,
-    /// `timestamp`: timestamp ([`ontap::Timestamp`]); read-only.
+    /// `timestamp`: timestamp ([`ontap::Timestamp`]), since ONTAP 9.8; read-only.
     pub timestamp: Option<ontap::Timestamp>,
 }

@@ -7,12 +7,12 @@ use crate::{ErrorArguments, MetroclusterDiagConnectionDetails, MetroclusterDiagn
 /// An object of the model's `metrocluster_diagnostics_connection` definition, held by [`MetroclusterDiagnostics`](crate::MetroclusterDiagnostics)'s `connection`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct MetroclusterDiagnosticsConnection {
-    /// `details`: list of [`MetroclusterDiagConnectionDetails`](crate::MetroclusterDiagConnectionDetails); read-only.
+    /// `details`: list of [`MetroclusterDiagConnectionDetails`](crate::MetroclusterDiagConnectionDetails), since ONTAP 9.11; read-only.
     pub details: Option<Vec<MetroclusterDiagConnectionDetails>>,
-    /// `state`: [`MetroclusterDiagnosticsState`](crate::MetroclusterDiagnosticsState) (`ok`, `warning`, `not_run`, `not_applicable`); read-only.
+    /// `state`: [`MetroclusterDiagnosticsState`](crate::MetroclusterDiagnosticsState), since ONTAP 9.8 (`ok`, `warning`, `not_run`, `not_applicable`); read-only.
     pub state: Option<MetroclusterDiagnosticsState>,
-    /// `summary`: [`ErrorArguments`](crate::ErrorArguments); read-only.
+    /// `summary`: [`ErrorArguments`](crate::ErrorArguments), since ONTAP 9.8; read-only.
     pub summary: Option<ErrorArguments>,
-    /// `timestamp`: timestamp ([`ontap::Timestamp`]); read-only.
+    /// `timestamp`: timestamp ([`ontap::Timestamp`]), since ONTAP 9.8; read-only.
     pub timestamp: Option<ontap::Timestamp>,
 }

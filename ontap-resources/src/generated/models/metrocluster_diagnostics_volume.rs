@@ -7,12 +7,12 @@ use crate::{ErrorArguments, MetroclusterDiagDetails, MetroclusterDiagnosticsStat
 /// An object of the model's `metrocluster_diagnostics_volume` definition, held by [`MetroclusterDiagnostics`](crate::MetroclusterDiagnostics)'s `volume`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct MetroclusterDiagnosticsVolume {
-    /// `details`: list of [`MetroclusterDiagDetails`](crate::MetroclusterDiagDetails); read-only.
+    /// `details`: list of [`MetroclusterDiagDetails`](crate::MetroclusterDiagDetails), since ONTAP 9.11; read-only.
     pub details: Option<Vec<MetroclusterDiagDetails>>,
-    /// `state`: [`MetroclusterDiagnosticsState`](crate::MetroclusterDiagnosticsState) (`ok`, `warning`, `not_run`, `not_applicable`); read-only.
+    /// `state`: [`MetroclusterDiagnosticsState`](crate::MetroclusterDiagnosticsState), since ONTAP 9.8 (`ok`, `warning`, `not_run`, `not_applicable`); read-only.
     pub state: Option<MetroclusterDiagnosticsState>,
-    /// `summary`: [`ErrorArguments`](crate::ErrorArguments); read-only.
+    /// `summary`: [`ErrorArguments`](crate::ErrorArguments), since ONTAP 9.8; read-only.
     pub summary: Option<ErrorArguments>,
-    /// `timestamp`: timestamp ([`ontap::Timestamp`]); read-only.
+    /// `timestamp`: timestamp ([`ontap::Timestamp`]), since ONTAP 9.8; read-only.
     pub timestamp: Option<ontap::Timestamp>,
 }

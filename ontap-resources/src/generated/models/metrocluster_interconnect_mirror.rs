@@ -5,9 +5,9 @@
 /// An object of the model's `metrocluster_interconnect_mirror` definition, held by [`MetroclusterInterconnect`](crate::MetroclusterInterconnect)'s `mirror`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct MetroclusterInterconnectMirror {
-    /// `enabled`: boolean; read and written.
+    /// `enabled`: boolean, since ONTAP 9.11; read and written.
     pub enabled: Option<bool>,
-    /// `state`: [`MetroclusterInterconnectMirrorState`](crate::MetroclusterInterconnectMirrorState) (`online`, `offline`, `unknown`); read-only.
+    /// `state`: [`MetroclusterInterconnectMirrorState`](crate::MetroclusterInterconnectMirrorState), since ONTAP 9.11 (`online`, `offline`, `unknown`); read-only.
     pub state: Option<MetroclusterInterconnectMirrorState>,
 }
 

@@ -9,16 +9,16 @@ use crate::{
 /// An object of the model's `metrocluster_local` definition, held by [`Metrocluster`](crate::Metrocluster)'s `local`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct MetroclusterLocal {
-    /// `automatic_uso_failure_domain`: [`MetroclusterAutomaticUsoFailureDomain`](crate::MetroclusterAutomaticUsoFailureDomain) (`dr_group`, `cluster`, `disabled`, `not_reachable`, `unknown`); read and written.
+    /// `automatic_uso_failure_domain`: [`MetroclusterAutomaticUsoFailureDomain`](crate::MetroclusterAutomaticUsoFailureDomain), since ONTAP 9.14 (`dr_group`, `cluster`, `disabled`, `not_reachable`, `unknown`); read and written.
     pub automatic_uso_failure_domain: Option<MetroclusterAutomaticUsoFailureDomain>,
-    /// `cluster`: [`ClusterReference`](crate::ClusterReference); read and written.
+    /// `cluster`: [`ClusterReference`](crate::ClusterReference), since ONTAP 9.8; read and written.
     pub cluster: Option<ClusterReference>,
-    /// `configuration_state`: [`MetroclusterConfigurationState`](crate::MetroclusterConfigurationState) (`configuration_error`, `configured`, `not_configured`, `not_reachable`, `partially_configured`, `unknown`); read-only.
+    /// `configuration_state`: [`MetroclusterConfigurationState`](crate::MetroclusterConfigurationState), since ONTAP 9.8 (`configuration_error`, `configured`, `not_configured`, `not_reachable`, `partially_configured`, `unknown`); read-only.
     pub configuration_state: Option<MetroclusterConfigurationState>,
-    /// `mode`: [`MetroclusterMode`](crate::MetroclusterMode) (`normal`, `not_configured`, `not_reachable`, `partial_switchback`, `partial_switchover`, `switchover`, `unknown`, `waiting_for_switchback`); read-only.
+    /// `mode`: [`MetroclusterMode`](crate::MetroclusterMode), since ONTAP 9.8 (`normal`, `not_configured`, `not_reachable`, `partial_switchback`, `partial_switchover`, `switchover`, `unknown`, `waiting_for_switchback`); read-only.
     pub mode: Option<MetroclusterMode>,
-    /// `partner_cluster_reachable`: boolean; read-only.
+    /// `partner_cluster_reachable`: boolean, since ONTAP 9.8; read-only.
     pub partner_cluster_reachable: Option<bool>,
-    /// `periodic_check_enabled`: boolean; read-only.
+    /// `periodic_check_enabled`: boolean, since ONTAP 9.8; read-only.
     pub periodic_check_enabled: Option<bool>,
 }

@@ -7,9 +7,9 @@ use crate::NodeReference;
 /// An object of the model's `metrocluster_partner` definition, held by [`MetroclusterDiagConnection`](crate::MetroclusterDiagConnection)'s `partner`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct MetroclusterPartner {
-    /// `node`: [`NodeReference`](crate::NodeReference); read and written.
+    /// `node`: [`NodeReference`](crate::NodeReference), since ONTAP 9.11; read and written.
     pub node: Option<NodeReference>,
-    /// `type`: [`MetroclusterPartnerType`](crate::MetroclusterPartnerType) (`ha`, `dr`, `aux`); read and written.
+    /// `type`: [`MetroclusterPartnerType`](crate::MetroclusterPartnerType), since ONTAP 9.11 (`ha`, `dr`, `aux`); read and written.
     #[model(rename = "type")]
     pub type_: Option<MetroclusterPartnerType>,
 }

@@ -5,8 +5,8 @@
 /// An object of the model's `metrocluster_svm_partner_svm` definition, held by [`MetroclusterSvm`](crate::MetroclusterSvm)'s `partner_svm`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct MetroclusterSvmPartnerSvm {
-    /// `name`: string; read-only.
+    /// `name`: string, since ONTAP 9.11; read-only.
     pub name: Option<String>,
-    /// `uuid`: string; read-only.
+    /// `uuid`: string, since ONTAP 9.11; read-only.
     pub uuid: Option<String>,
 }

@@ -5,8 +5,8 @@
 /// An object of the model's `mongo_db_on_san_new_igroups_igroups` definition, held by [`MongoDbOnSanNewIgroups`](crate::MongoDbOnSanNewIgroups)'s `igroups`, [`OracleOnSanNewIgroups`](crate::OracleOnSanNewIgroups)'s `igroups`, [`OracleRacOnSanNewIgroups`](crate::OracleRacOnSanNewIgroups)'s `igroups` and 4 more.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct MongoDbOnSanNewIgroupsIgroups {
-    /// `name`: string; written, never read back.
+    /// `name`: string, since ONTAP 9.9; written, never read back.
     pub name: Option<String>,
-    /// `uuid`: string; written, never read back.
+    /// `uuid`: string, since ONTAP 9.9; written, never read back.
     pub uuid: Option<String>,
 }

@@ -5,8 +5,8 @@
 /// An object of the model's `mongo_db_on_san_new_igroups_initiator_objects` definition, held by [`MongoDbOnSanNewIgroups`](crate::MongoDbOnSanNewIgroups)'s `initiator_objects`, [`OracleOnSanNewIgroups`](crate::OracleOnSanNewIgroups)'s `initiator_objects`, [`OracleRacOnSanNewIgroups`](crate::OracleRacOnSanNewIgroups)'s `initiator_objects` and 4 more.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct MongoDbOnSanNewIgroupsInitiatorObjects {
-    /// `comment`: string; written, never read back.
+    /// `comment`: string, since ONTAP 9.9; written, never read back.
     pub comment: Option<String>,
-    /// `name`: string; written, never read back.
+    /// `name`: string, since ONTAP 9.9; written, never read back.
     pub name: Option<String>,
 }

@@ -5,6 +5,6 @@
 /// A reference to an object of the model's `multi_admin_verify_approval_group` definition, as other objects embed it (`name`), held by [`MultiAdminVerifyRule`](crate::MultiAdminVerifyRule)'s `approval_groups`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct MultiAdminVerifyApprovalGroupReference {
-    /// `name`: string; read and written.
+    /// `name`: string, since ONTAP 9.11; read and written.
     pub name: Option<String>,
 }

@@ -5,11 +5,11 @@
 /// An object of the model's `multi_admin_verify_rule_owner` definition, held by [`MultiAdminVerifyRule`](crate::MultiAdminVerifyRule)'s `owner`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct MultiAdminVerifyRuleOwner {
-    /// `_links`: [`ontap::Links`]; read-only.
+    /// `_links`: [`ontap::Links`], since ONTAP 9.11; read-only.
     #[model(rename = "_links")]
     pub links: Option<ontap::Links>,
-    /// `name`: string; read-only.
+    /// `name`: string, since ONTAP 9.11; read-only.
     pub name: Option<String>,
-    /// `uuid`: string; read, and written on creation.
+    /// `uuid`: string, since ONTAP 9.11; read, and written on creation.
     pub uuid: Option<String>,
 }

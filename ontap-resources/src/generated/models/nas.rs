@@ -11,9 +11,9 @@ pub struct Nas {
     pub application_components: Option<Vec<NasApplicationComponents>>,
     /// `cifs_access`: list of [`AppCifsAccess`](crate::AppCifsAccess); read, and written on creation.
     pub cifs_access: Option<Vec<AppCifsAccess>>,
-    /// `cifs_share_name`: string; read, and written on creation.
+    /// `cifs_share_name`: string, since ONTAP 9.11; read, and written on creation.
     pub cifs_share_name: Option<String>,
-    /// `exclude_aggregates`: list of [`NasExcludeAggregates`](crate::NasExcludeAggregates); read, and written on creation.
+    /// `exclude_aggregates`: list of [`NasExcludeAggregates`](crate::NasExcludeAggregates), since ONTAP 9.9; read, and written on creation.
     pub exclude_aggregates: Option<Vec<NasExcludeAggregates>>,
     /// `nfs_access`: list of [`AppNfsAccess`](crate::AppNfsAccess); read, and written on creation.
     pub nfs_access: Option<Vec<AppNfsAccess>>,

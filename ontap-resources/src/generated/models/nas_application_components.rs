@@ -10,25 +10,25 @@ use crate::{
 /// An object of the model's `nas_application_components` definition, held by [`Nas`](crate::Nas)'s `application_components`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct NasApplicationComponents {
-    /// `export_policy`: [`NasApplicationComponentsExportPolicy`](crate::NasApplicationComponentsExportPolicy); read, and written on creation.
+    /// `export_policy`: [`NasApplicationComponentsExportPolicy`](crate::NasApplicationComponentsExportPolicy), since ONTAP 9.8; read, and written on creation.
     pub export_policy: Option<NasApplicationComponentsExportPolicy>,
-    /// `flexcache`: [`NasApplicationComponentsFlexcache`](crate::NasApplicationComponentsFlexcache); read, and written on creation.
+    /// `flexcache`: [`NasApplicationComponentsFlexcache`](crate::NasApplicationComponentsFlexcache), since ONTAP 9.7; read, and written on creation.
     pub flexcache: Option<NasApplicationComponentsFlexcache>,
     /// `name`: string, 1 to 512 characters, required by the model; read and written.
     pub name: Option<String>,
-    /// `qos`: [`NasApplicationComponentsQos`](crate::NasApplicationComponentsQos); read, and written on creation.
+    /// `qos`: [`NasApplicationComponentsQos`](crate::NasApplicationComponentsQos), since ONTAP 9.8; read, and written on creation.
     pub qos: Option<NasApplicationComponentsQos>,
-    /// `scale_out`: boolean; read, and written on creation.
+    /// `scale_out`: boolean, since ONTAP 9.7; read, and written on creation.
     pub scale_out: Option<bool>,
     /// `share_count`: integer, 1 to 10, required by the model; read, and written on creation.
     pub share_count: Option<i64>,
-    /// `snaplock`: [`NasApplicationComponentsSnaplock`](crate::NasApplicationComponentsSnaplock); read, and written on creation.
+    /// `snaplock`: [`NasApplicationComponentsSnaplock`](crate::NasApplicationComponentsSnaplock), since ONTAP 9.11; read, and written on creation.
     pub snaplock: Option<NasApplicationComponentsSnaplock>,
-    /// `snapshot_locking_enabled`: boolean; read, and written on creation.
+    /// `snapshot_locking_enabled`: boolean, since ONTAP 9.13; read, and written on creation.
     pub snapshot_locking_enabled: Option<bool>,
     /// `storage_service`: [`NasApplicationComponentsStorageService`](crate::NasApplicationComponentsStorageService); read and written.
     pub storage_service: Option<NasApplicationComponentsStorageService>,
-    /// `tiering`: [`NasApplicationComponentsTiering`](crate::NasApplicationComponentsTiering); read and written.
+    /// `tiering`: [`NasApplicationComponentsTiering`](crate::NasApplicationComponentsTiering), since ONTAP 9.7; read and written.
     pub tiering: Option<NasApplicationComponentsTiering>,
     /// `total_size`: integer, required by the model; read and written.
     pub total_size: Option<i64>,

@@ -5,8 +5,8 @@
 /// An object of the model's `nas_application_components_export_policy` definition, held by [`NasApplicationComponents`](crate::NasApplicationComponents)'s `export_policy`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct NasApplicationComponentsExportPolicy {
-    /// `id`: integer; read, and written on creation.
+    /// `id`: integer, since ONTAP 9.8; read, and written on creation.
     pub id: Option<i64>,
-    /// `name`: string; read, and written on creation.
+    /// `name`: string, since ONTAP 9.8; read, and written on creation.
     pub name: Option<String>,
 }

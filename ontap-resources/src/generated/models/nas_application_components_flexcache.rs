@@ -7,8 +7,8 @@ use crate::NasApplicationComponentsFlexcacheOrigin;
 /// An object of the model's `nas_application_components_flexcache` definition, held by [`NasApplicationComponents`](crate::NasApplicationComponents)'s `flexcache`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct NasApplicationComponentsFlexcache {
-    /// `dr_cache`: boolean; read, and written on creation.
+    /// `dr_cache`: boolean, since ONTAP 9.9; read, and written on creation.
     pub dr_cache: Option<bool>,
-    /// `origin`: [`NasApplicationComponentsFlexcacheOrigin`](crate::NasApplicationComponentsFlexcacheOrigin); read, and written on creation.
+    /// `origin`: [`NasApplicationComponentsFlexcacheOrigin`](crate::NasApplicationComponentsFlexcacheOrigin), since ONTAP 9.7; read, and written on creation.
     pub origin: Option<NasApplicationComponentsFlexcacheOrigin>,
 }

@@ -7,8 +7,8 @@ use crate::{NasApplicationComponentsFlexcacheOriginComponent, NasApplicationComp
 /// An object of the model's `nas_application_components_flexcache_origin` definition, held by [`NasApplicationComponentsFlexcache`](crate::NasApplicationComponentsFlexcache)'s `origin`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct NasApplicationComponentsFlexcacheOrigin {
-    /// `component`: [`NasApplicationComponentsFlexcacheOriginComponent`](crate::NasApplicationComponentsFlexcacheOriginComponent), required by the model; read, and written on creation.
+    /// `component`: [`NasApplicationComponentsFlexcacheOriginComponent`](crate::NasApplicationComponentsFlexcacheOriginComponent), required by the model, since ONTAP 9.7; read, and written on creation.
     pub component: Option<NasApplicationComponentsFlexcacheOriginComponent>,
-    /// `svm`: [`NasApplicationComponentsFlexcacheOriginSvm`](crate::NasApplicationComponentsFlexcacheOriginSvm), required by the model; read, and written on creation.
+    /// `svm`: [`NasApplicationComponentsFlexcacheOriginSvm`](crate::NasApplicationComponentsFlexcacheOriginSvm), required by the model, since ONTAP 9.7; read, and written on creation.
     pub svm: Option<NasApplicationComponentsFlexcacheOriginSvm>,
 }

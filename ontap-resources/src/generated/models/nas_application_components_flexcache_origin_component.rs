@@ -5,6 +5,6 @@
 /// An object of the model's `nas_application_components_flexcache_origin_component` definition, held by [`NasApplicationComponentsFlexcacheOrigin`](crate::NasApplicationComponentsFlexcacheOrigin)'s `component`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct NasApplicationComponentsFlexcacheOriginComponent {
-    /// `name`: string, required by the model; read, and written on creation.
+    /// `name`: string, required by the model, since ONTAP 9.7; read, and written on creation.
     pub name: Option<String>,
 }

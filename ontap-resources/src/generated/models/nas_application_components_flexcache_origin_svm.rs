@@ -5,6 +5,6 @@
 /// An object of the model's `nas_application_components_flexcache_origin_svm` definition, held by [`NasApplicationComponentsFlexcacheOrigin`](crate::NasApplicationComponentsFlexcacheOrigin)'s `svm`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct NasApplicationComponentsFlexcacheOriginSvm {
-    /// `name`: string, required by the model; read, and written on creation.
+    /// `name`: string, required by the model, since ONTAP 9.7; read, and written on creation.
     pub name: Option<String>,
 }

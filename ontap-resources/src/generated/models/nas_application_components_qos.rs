@@ -7,6 +7,6 @@ use crate::NasApplicationComponentsQosPolicy;
 /// An object of the model's `nas_application_components_qos` definition, held by [`NasApplicationComponents`](crate::NasApplicationComponents)'s `qos`, [`SanApplicationComponents`](crate::SanApplicationComponents)'s `qos`, [`ZappNvmeComponents`](crate::ZappNvmeComponents)'s `qos` and 1 more.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct NasApplicationComponentsQos {
-    /// `policy`: [`NasApplicationComponentsQosPolicy`](crate::NasApplicationComponentsQosPolicy); read, and written on creation.
+    /// `policy`: [`NasApplicationComponentsQosPolicy`](crate::NasApplicationComponentsQosPolicy), since ONTAP 9.8; read, and written on creation.
     pub policy: Option<NasApplicationComponentsQosPolicy>,
 }

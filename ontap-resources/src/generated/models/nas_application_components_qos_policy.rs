@@ -5,8 +5,8 @@
 /// An object of the model's `nas_application_components_qos_policy` definition, held by [`NasApplicationComponentsQos`](crate::NasApplicationComponentsQos)'s `policy`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct NasApplicationComponentsQosPolicy {
-    /// `name`: string; read, and written on creation.
+    /// `name`: string, since ONTAP 9.8; read, and written on creation.
     pub name: Option<String>,
-    /// `uuid`: string; read, and written on creation.
+    /// `uuid`: string, since ONTAP 9.8; read, and written on creation.
     pub uuid: Option<String>,
 }

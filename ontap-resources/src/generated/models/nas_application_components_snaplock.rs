@@ -7,13 +7,13 @@ use crate::NasApplicationComponentsSnaplockRetention;
 /// An object of the model's `nas_application_components_snaplock` definition, held by [`NasApplicationComponents`](crate::NasApplicationComponents)'s `snaplock`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct NasApplicationComponentsSnaplock {
-    /// `append_mode_enabled`: boolean; read, and written on creation.
+    /// `append_mode_enabled`: boolean, since ONTAP 9.11; read, and written on creation.
     pub append_mode_enabled: Option<bool>,
-    /// `autocommit_period`: string; read, and written on creation.
+    /// `autocommit_period`: string, since ONTAP 9.11; read, and written on creation.
     pub autocommit_period: Option<String>,
-    /// `retention`: [`NasApplicationComponentsSnaplockRetention`](crate::NasApplicationComponentsSnaplockRetention); read, and written on creation.
+    /// `retention`: [`NasApplicationComponentsSnaplockRetention`](crate::NasApplicationComponentsSnaplockRetention), since ONTAP 9.11; read, and written on creation.
     pub retention: Option<NasApplicationComponentsSnaplockRetention>,
-    /// `snaplock_type`: [`NasApplicationComponentsSnaplockSnaplockType`](crate::NasApplicationComponentsSnaplockSnaplockType) (`compliance`, `enterprise`, `non_snaplock`); read, and written on creation.
+    /// `snaplock_type`: [`NasApplicationComponentsSnaplockSnaplockType`](crate::NasApplicationComponentsSnaplockSnaplockType), since ONTAP 9.11 (`compliance`, `enterprise`, `non_snaplock`); read, and written on creation.
     pub snaplock_type: Option<NasApplicationComponentsSnaplockSnaplockType>,
 }
 

@@ -5,10 +5,10 @@
 /// An object of the model's `nas_application_components_snaplock_retention` definition, held by [`NasApplicationComponentsSnaplock`](crate::NasApplicationComponentsSnaplock)'s `retention`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct NasApplicationComponentsSnaplockRetention {
-    /// `default`: string; read, and written on creation.
+    /// `default`: string, since ONTAP 9.11; read, and written on creation.
     pub default: Option<String>,
-    /// `maximum`: string; read, and written on creation.
+    /// `maximum`: string, since ONTAP 9.11; read, and written on creation.
     pub maximum: Option<String>,
-    /// `minimum`: string; read, and written on creation.
+    /// `minimum`: string, since ONTAP 9.11; read, and written on creation.
     pub minimum: Option<String>,
 }

@@ -7,11 +7,11 @@ use crate::{ComponentsTieringControl, NasApplicationComponentsTieringObjectStore
 /// An object of the model's `nas_application_components_tiering` definition, held by [`NasApplicationComponents`](crate::NasApplicationComponents)'s `tiering`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct NasApplicationComponentsTiering {
-    /// `control`: [`ComponentsTieringControl`](crate::ComponentsTieringControl) (`required`, `best_effort`, `disallowed`); written on creation only.
+    /// `control`: [`ComponentsTieringControl`](crate::ComponentsTieringControl), since ONTAP 9.7 (`required`, `best_effort`, `disallowed`); written on creation only.
     pub control: Option<ComponentsTieringControl>,
-    /// `object_stores`: list of [`NasApplicationComponentsTieringObjectStores`](crate::NasApplicationComponentsTieringObjectStores); written on creation only.
+    /// `object_stores`: list of [`NasApplicationComponentsTieringObjectStores`](crate::NasApplicationComponentsTieringObjectStores), since ONTAP 9.7; written on creation only.
     pub object_stores: Option<Vec<NasApplicationComponentsTieringObjectStores>>,
-    /// `policy`: [`NasApplicationComponentsTieringPolicy`](crate::NasApplicationComponentsTieringPolicy) (`all`, `auto`, `none`, `snapshot_only`); read, and written on creation.
+    /// `policy`: [`NasApplicationComponentsTieringPolicy`](crate::NasApplicationComponentsTieringPolicy), since ONTAP 9.7 (`all`, `auto`, `none`, `snapshot_only`); read, and written on creation.
     pub policy: Option<NasApplicationComponentsTieringPolicy>,
 }
 

@@ -5,6 +5,6 @@
 /// An object of the model's `nas_application_components_tiering_object_stores` definition, held by [`NasApplicationComponentsTiering`](crate::NasApplicationComponentsTiering)'s `object_stores`, [`SanApplicationComponentsTiering`](crate::SanApplicationComponentsTiering)'s `object_stores`, [`ZappNvmeComponentsTiering`](crate::ZappNvmeComponentsTiering)'s `object_stores`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct NasApplicationComponentsTieringObjectStores {
-    /// `name`: string, 1 to 512 characters; written on creation only.
+    /// `name`: string, 1 to 512 characters, since ONTAP 9.7; written on creation only.
     pub name: Option<String>,
 }

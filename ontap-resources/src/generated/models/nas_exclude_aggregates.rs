@@ -5,8 +5,8 @@
 /// An object of the model's `nas_exclude_aggregates` definition, held by [`Nas`](crate::Nas)'s `exclude_aggregates`, [`San`](crate::San)'s `exclude_aggregates`, [`ZappS3BucketApplicationComponents`](crate::ZappS3BucketApplicationComponents)'s `exclude_aggregates`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct NasExcludeAggregates {
-    /// `name`: string; read, and written on creation.
+    /// `name`: string, since ONTAP 9.8; read, and written on creation.
     pub name: Option<String>,
-    /// `uuid`: string; read, and written on creation.
+    /// `uuid`: string, since ONTAP 9.8; read, and written on creation.
     pub uuid: Option<String>,
 }

@@ -7,7 +7,7 @@ use crate::{ProtectionTypeLocalRpo, ProtectionTypeRemoteRpo};
 /// An object of the model's `nas_protection_type` definition, held by [`Nas`](crate::Nas)'s `protection_type`, [`San`](crate::San)'s `protection_type`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct NasProtectionType {
-    /// `local_policy`: string; read, and written on creation.
+    /// `local_policy`: string, since ONTAP 9.7; read, and written on creation.
     pub local_policy: Option<String>,
     /// `local_rpo`: [`ProtectionTypeLocalRpo`](crate::ProtectionTypeLocalRpo) (`hourly`, `none`); read and written.
     pub local_rpo: Option<ProtectionTypeLocalRpo>,

@@ -5,11 +5,11 @@
 /// An object of the model's `ndmp_connect` definition, held by [`NdmpData`](crate::NdmpData)'s `connection`, [`NdmpMover`](crate::NdmpMover)'s `connection`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct NdmpConnect {
-    /// `address`: string; read and written.
+    /// `address`: string, since ONTAP 9.7; read and written.
     pub address: Option<String>,
-    /// `port`: integer; read and written.
+    /// `port`: integer, since ONTAP 9.7; read and written.
     pub port: Option<i64>,
-    /// `type`: [`NdmpConnectType`](crate::NdmpConnectType) (`local`, `tcp`); read and written.
+    /// `type`: [`NdmpConnectType`](crate::NdmpConnectType), since ONTAP 9.7 (`local`, `tcp`); read and written.
     #[model(rename = "type")]
     pub type_: Option<NdmpConnectType>,
 }

@@ -7,15 +7,15 @@ use crate::{NdmpConnect, NdmpReason, NdmpState};
 /// An object of the model's `ndmp_data` definition, held by [`NdmpSession`](crate::NdmpSession)'s `data`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct NdmpData {
-    /// `bytes_processed`: integer; read and written.
+    /// `bytes_processed`: integer, since ONTAP 9.7; read and written.
     pub bytes_processed: Option<i64>,
-    /// `connection`: [`NdmpConnect`](crate::NdmpConnect); read and written.
+    /// `connection`: [`NdmpConnect`](crate::NdmpConnect), since ONTAP 9.7; read and written.
     pub connection: Option<NdmpConnect>,
-    /// `operation`: [`NdmpDataOperation`](crate::NdmpDataOperation) (`backup`, `restore`, `none`); read and written.
+    /// `operation`: [`NdmpDataOperation`](crate::NdmpDataOperation), since ONTAP 9.7 (`backup`, `restore`, `none`); read and written.
     pub operation: Option<NdmpDataOperation>,
-    /// `reason`: [`NdmpReason`](crate::NdmpReason) (`aborted`, `connection_closed`, `connect_error`, `end_of_file`, `end_of_media`, `end_of_window`, `internal_error`, `media_error`, `not_available`, `seek`, `successful`); read and written.
+    /// `reason`: [`NdmpReason`](crate::NdmpReason), since ONTAP 9.7 (`aborted`, `connection_closed`, `connect_error`, `end_of_file`, `end_of_media`, `end_of_window`, `internal_error`, `media_error`, `not_available`, `seek`, `successful`); read and written.
     pub reason: Option<NdmpReason>,
-    /// `state`: [`NdmpState`](crate::NdmpState) (`active`, `connected`, `halted`, `idle`, `listening`, `paused`); read and written.
+    /// `state`: [`NdmpState`](crate::NdmpState), since ONTAP 9.7 (`active`, `connected`, `halted`, `idle`, `listening`, `paused`); read and written.
     pub state: Option<NdmpState>,
 }
 

@@ -7,15 +7,15 @@ use crate::{NdmpConnect, NdmpReason, NdmpState};
 /// An object of the model's `ndmp_mover` definition, held by [`NdmpSession`](crate::NdmpSession)'s `mover`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct NdmpMover {
-    /// `bytes_moved`: integer; read and written.
+    /// `bytes_moved`: integer, since ONTAP 9.7; read and written.
     pub bytes_moved: Option<i64>,
-    /// `connection`: [`NdmpConnect`](crate::NdmpConnect); read and written.
+    /// `connection`: [`NdmpConnect`](crate::NdmpConnect), since ONTAP 9.7; read and written.
     pub connection: Option<NdmpConnect>,
-    /// `mode`: [`NdmpMoverMode`](crate::NdmpMoverMode) (`read`, `write`, `data`, `raw`); read and written.
+    /// `mode`: [`NdmpMoverMode`](crate::NdmpMoverMode), since ONTAP 9.7 (`read`, `write`, `data`, `raw`); read and written.
     pub mode: Option<NdmpMoverMode>,
-    /// `reason`: [`NdmpReason`](crate::NdmpReason) (`aborted`, `connection_closed`, `connect_error`, `end_of_file`, `end_of_media`, `end_of_window`, `internal_error`, `media_error`, `not_available`, `seek`, `successful`); read and written.
+    /// `reason`: [`NdmpReason`](crate::NdmpReason), since ONTAP 9.7 (`aborted`, `connection_closed`, `connect_error`, `end_of_file`, `end_of_media`, `end_of_window`, `internal_error`, `media_error`, `not_available`, `seek`, `successful`); read and written.
     pub reason: Option<NdmpReason>,
-    /// `state`: [`NdmpState`](crate::NdmpState) (`active`, `connected`, `halted`, `idle`, `listening`, `paused`); read and written.
+    /// `state`: [`NdmpState`](crate::NdmpState), since ONTAP 9.7 (`active`, `connected`, `halted`, `idle`, `listening`, `paused`); read and written.
     pub state: Option<NdmpState>,
 }
 

@@ -5,12 +5,12 @@
 /// An object of the model's `ndmp_scsi` definition, held by [`NdmpSession`](crate::NdmpSession)'s `scsi`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct NdmpScsi {
-    /// `device_id`: string; read and written.
+    /// `device_id`: string, since ONTAP 9.7; read and written.
     pub device_id: Option<String>,
-    /// `host_adapter`: integer; read and written.
+    /// `host_adapter`: integer, since ONTAP 9.7; read and written.
     pub host_adapter: Option<i64>,
-    /// `lun_id`: integer; read and written.
+    /// `lun_id`: integer, since ONTAP 9.7; read and written.
     pub lun_id: Option<i64>,
-    /// `target_id`: integer; read and written.
+    /// `target_id`: integer, since ONTAP 9.7; read and written.
     pub target_id: Option<i64>,
 }

@@ -5,15 +5,15 @@
 /// An object of the model's `nfs_service_access_cache_config` definition, held by [`NfsService`](crate::NfsService)'s `access_cache_config`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct NfsServiceAccessCacheConfig {
-    /// `harvest_timeout`: integer; read and written.
+    /// `harvest_timeout`: integer, since ONTAP 9.10; read and written.
     pub harvest_timeout: Option<i64>,
-    /// `isDnsTTLEnabled`: boolean; read and written.
+    /// `isDnsTTLEnabled`: boolean, since ONTAP 9.10; read and written.
     #[model(rename = "isDnsTTLEnabled")]
     pub is_dns_ttl_enabled: Option<bool>,
-    /// `ttl_failure`: integer; read and written.
+    /// `ttl_failure`: integer, since ONTAP 9.10; read and written.
     pub ttl_failure: Option<i64>,
-    /// `ttl_negative`: integer; read and written.
+    /// `ttl_negative`: integer, since ONTAP 9.10; read and written.
     pub ttl_negative: Option<i64>,
-    /// `ttl_positive`: integer; read and written.
+    /// `ttl_positive`: integer, since ONTAP 9.10; read and written.
     pub ttl_positive: Option<i64>,
 }

@@ -5,12 +5,12 @@
 /// An object of the model's `nfs_service_credential_cache` definition, held by [`NfsService`](crate::NfsService)'s `credential_cache`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct NfsServiceCredentialCache {
-    /// `harvest_timeout`: integer, 60000 to 604800000; read and written.
+    /// `harvest_timeout`: integer, 60000 to 604800000, since ONTAP 9.18; read and written.
     pub harvest_timeout: Option<i64>,
-    /// `negative_ttl`: integer, 60000 to 604800000; read and written.
+    /// `negative_ttl`: integer, 60000 to 604800000, since ONTAP 9.11; read and written.
     pub negative_ttl: Option<i64>,
-    /// `positive_ttl`: integer, 60000 to 604800000; read and written.
+    /// `positive_ttl`: integer, 60000 to 604800000, since ONTAP 9.11; read and written.
     pub positive_ttl: Option<i64>,
-    /// `transient_error_ttl`: integer, 30000 to 300000; read and written.
+    /// `transient_error_ttl`: integer, 30000 to 300000, since ONTAP 9.11; read and written.
     pub transient_error_ttl: Option<i64>,
 }

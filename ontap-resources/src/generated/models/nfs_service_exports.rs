@@ -5,9 +5,9 @@
 /// An object of the model's `nfs_service_exports` definition, held by [`NfsService`](crate::NfsService)'s `exports`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct NfsServiceExports {
-    /// `name_service_lookup_protocol`: [`NfsServiceExportsNameServiceLookupProtocol`](crate::NfsServiceExportsNameServiceLookupProtocol) (`tcp`, `udp`); read and written.
+    /// `name_service_lookup_protocol`: [`NfsServiceExportsNameServiceLookupProtocol`](crate::NfsServiceExportsNameServiceLookupProtocol), since ONTAP 9.11 (`tcp`, `udp`); read and written.
     pub name_service_lookup_protocol: Option<NfsServiceExportsNameServiceLookupProtocol>,
-    /// `netgroup_trust_any_nsswitch_no_match`: boolean; read and written.
+    /// `netgroup_trust_any_nsswitch_no_match`: boolean, since ONTAP 9.11; read and written.
     pub netgroup_trust_any_nsswitch_no_match: Option<bool>,
 }
 

@@ -10,11 +10,11 @@ use crate::{
 /// An object of the model's `nfs_service_protocol` definition, held by [`NfsService`](crate::NfsService)'s `protocol`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct NfsServiceProtocol {
-    /// `v3_64bit_identifiers_enabled`: boolean; read and written.
+    /// `v3_64bit_identifiers_enabled`: boolean, since ONTAP 9.8; read and written.
     pub v3_64bit_identifiers_enabled: Option<bool>,
     /// `v3_enabled`: boolean; read and written.
     pub v3_enabled: Option<bool>,
-    /// `v3_features`: [`NfsServiceProtocolV3Features`](crate::NfsServiceProtocolV3Features); read and written.
+    /// `v3_features`: [`NfsServiceProtocolV3Features`](crate::NfsServiceProtocolV3Features), since ONTAP 9.11; read and written.
     pub v3_features: Option<NfsServiceProtocolV3Features>,
     /// `v40_enabled`: boolean; read and written.
     pub v40_enabled: Option<bool>,
@@ -24,24 +24,24 @@ pub struct NfsServiceProtocol {
     pub v41_enabled: Option<bool>,
     /// `v41_features`: [`NfsServiceProtocolV41Features`](crate::NfsServiceProtocolV41Features); read and written.
     pub v41_features: Option<NfsServiceProtocolV41Features>,
-    /// `v42_enabled`: boolean; read and written.
+    /// `v42_enabled`: boolean, since ONTAP 9.19; read and written.
     pub v42_enabled: Option<bool>,
-    /// `v42_features`: [`NfsServiceProtocolV42Features`](crate::NfsServiceProtocolV42Features); read and written.
+    /// `v42_features`: [`NfsServiceProtocolV42Features`](crate::NfsServiceProtocolV42Features), since ONTAP 9.11; read and written.
     pub v42_features: Option<NfsServiceProtocolV42Features>,
-    /// `v4_64bit_identifiers_enabled`: boolean; read and written.
+    /// `v4_64bit_identifiers_enabled`: boolean, since ONTAP 9.8; read and written.
     pub v4_64bit_identifiers_enabled: Option<bool>,
-    /// `v4_fsid_change`: boolean; read and written.
+    /// `v4_fsid_change`: boolean, since ONTAP 9.13; read and written.
     pub v4_fsid_change: Option<bool>,
-    /// `v4_grace_seconds`: integer; read and written.
+    /// `v4_grace_seconds`: integer, since ONTAP 9.13; read and written.
     pub v4_grace_seconds: Option<i64>,
     /// `v4_id_domain`: string; read and written.
     pub v4_id_domain: Option<String>,
-    /// `v4_lease_seconds`: integer; read and written.
+    /// `v4_lease_seconds`: integer, since ONTAP 9.13; read and written.
     pub v4_lease_seconds: Option<i64>,
-    /// `v4_session_slot_reply_cache_size`: integer, 512 to 4096; read and written.
+    /// `v4_session_slot_reply_cache_size`: integer, 512 to 4096, since ONTAP 9.13; read and written.
     pub v4_session_slot_reply_cache_size: Option<i64>,
-    /// `v4_session_slots`: integer, 1 to 2000; read and written.
+    /// `v4_session_slots`: integer, 1 to 2000, since ONTAP 9.13; read and written.
     pub v4_session_slots: Option<i64>,
-    /// `v4_subnet_filter_enabled`: boolean; read and written.
+    /// `v4_subnet_filter_enabled`: boolean, since ONTAP 9.18; read and written.
     pub v4_subnet_filter_enabled: Option<bool>,
 }

@@ -5,11 +5,11 @@
 /// An object of the model's `nfs_service_protocol_access_rules` definition, held by [`NfsService`](crate::NfsService)'s `protocol_access_rules`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct NfsServiceProtocolAccessRules {
-    /// `cifs_access_type`: [`NfsServiceProtocolAccessRulesCifsAccessType`](crate::NfsServiceProtocolAccessRulesCifsAccessType) (`read`, `read_write`, `denied`); read-only.
+    /// `cifs_access_type`: [`NfsServiceProtocolAccessRulesCifsAccessType`](crate::NfsServiceProtocolAccessRulesCifsAccessType), since ONTAP 9.10 (`read`, `read_write`, `denied`); read-only.
     pub cifs_access_type: Option<NfsServiceProtocolAccessRulesCifsAccessType>,
-    /// `nfs3_access_type`: [`NfsServiceProtocolAccessRulesNfs3AccessType`](crate::NfsServiceProtocolAccessRulesNfs3AccessType) (`read`, `read_write`, `denied`); read-only.
+    /// `nfs3_access_type`: [`NfsServiceProtocolAccessRulesNfs3AccessType`](crate::NfsServiceProtocolAccessRulesNfs3AccessType), since ONTAP 9.10 (`read`, `read_write`, `denied`); read-only.
     pub nfs3_access_type: Option<NfsServiceProtocolAccessRulesNfs3AccessType>,
-    /// `nfs4_access_type`: [`NfsServiceProtocolAccessRulesNfs4AccessType`](crate::NfsServiceProtocolAccessRulesNfs4AccessType) (`read`, `read_write`, `denied`); read-only.
+    /// `nfs4_access_type`: [`NfsServiceProtocolAccessRulesNfs4AccessType`](crate::NfsServiceProtocolAccessRulesNfs4AccessType), since ONTAP 9.10 (`read`, `read_write`, `denied`); read-only.
     pub nfs4_access_type: Option<NfsServiceProtocolAccessRulesNfs4AccessType>,
 }
 

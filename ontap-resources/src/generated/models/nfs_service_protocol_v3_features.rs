@@ -5,22 +5,22 @@
 /// An object of the model's `nfs_service_protocol_v3_features` definition, held by [`NfsServiceProtocol`](crate::NfsServiceProtocol)'s `v3_features`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct NfsServiceProtocolV3Features {
-    /// `connection_drop`: boolean; read and written.
+    /// `connection_drop`: boolean, since ONTAP 9.11; read and written.
     pub connection_drop: Option<bool>,
-    /// `ejukebox_enabled`: boolean; read and written.
+    /// `ejukebox_enabled`: boolean, since ONTAP 9.11; read and written.
     pub ejukebox_enabled: Option<bool>,
-    /// `fsid_change`: boolean; read and written.
+    /// `fsid_change`: boolean, since ONTAP 9.11; read and written.
     pub fsid_change: Option<bool>,
-    /// `hide_snapshot_enabled`: boolean; read and written.
+    /// `hide_snapshot_enabled`: boolean, since ONTAP 9.13; read and written.
     pub hide_snapshot_enabled: Option<bool>,
-    /// `mount_daemon_port`: integer; read and written.
+    /// `mount_daemon_port`: integer, since ONTAP 9.11; read and written.
     pub mount_daemon_port: Option<i64>,
-    /// `mount_root_only`: boolean; read and written.
+    /// `mount_root_only`: boolean, since ONTAP 9.11; read and written.
     pub mount_root_only: Option<bool>,
-    /// `network_lock_manager_port`: integer; read and written.
+    /// `network_lock_manager_port`: integer, since ONTAP 9.11; read and written.
     pub network_lock_manager_port: Option<i64>,
-    /// `network_status_monitor_port`: integer; read and written.
+    /// `network_status_monitor_port`: integer, since ONTAP 9.11; read and written.
     pub network_status_monitor_port: Option<i64>,
-    /// `rquota_daemon_port`: integer; read and written.
+    /// `rquota_daemon_port`: integer, since ONTAP 9.11; read and written.
     pub rquota_daemon_port: Option<i64>,
 }

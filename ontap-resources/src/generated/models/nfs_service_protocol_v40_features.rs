@@ -7,13 +7,13 @@
 pub struct NfsServiceProtocolV40Features {
     /// `acl_enabled`: boolean; read and written.
     pub acl_enabled: Option<bool>,
-    /// `acl_max_aces`: integer, 192 to 1024; read and written.
+    /// `acl_max_aces`: integer, 192 to 1024, since ONTAP 9.11; read and written.
     pub acl_max_aces: Option<i64>,
-    /// `acl_preserve`: boolean; read and written.
+    /// `acl_preserve`: boolean, since ONTAP 9.11; read and written.
     pub acl_preserve: Option<bool>,
     /// `read_delegation_enabled`: boolean; read and written.
     pub read_delegation_enabled: Option<bool>,
-    /// `referrals_enabled`: boolean; read and written.
+    /// `referrals_enabled`: boolean, since ONTAP 9.13; read and written.
     pub referrals_enabled: Option<bool>,
     /// `write_delegation_enabled`: boolean; read and written.
     pub write_delegation_enabled: Option<bool>,

@@ -7,17 +7,17 @@
 pub struct NfsServiceProtocolV41Features {
     /// `acl_enabled`: boolean; read and written.
     pub acl_enabled: Option<bool>,
-    /// `implementation_domain`: string; read and written.
+    /// `implementation_domain`: string, since ONTAP 9.11; read and written.
     pub implementation_domain: Option<String>,
-    /// `implementation_name`: string; read and written.
+    /// `implementation_name`: string, since ONTAP 9.11; read and written.
     pub implementation_name: Option<String>,
     /// `pnfs_enabled`: boolean; read and written.
     pub pnfs_enabled: Option<bool>,
     /// `read_delegation_enabled`: boolean; read and written.
     pub read_delegation_enabled: Option<bool>,
-    /// `referrals_enabled`: boolean; read and written.
+    /// `referrals_enabled`: boolean, since ONTAP 9.13; read and written.
     pub referrals_enabled: Option<bool>,
-    /// `trunking_enabled`: boolean; read and written.
+    /// `trunking_enabled`: boolean, since ONTAP 9.11; read and written.
     pub trunking_enabled: Option<bool>,
     /// `write_delegation_enabled`: boolean; read and written.
     pub write_delegation_enabled: Option<bool>,

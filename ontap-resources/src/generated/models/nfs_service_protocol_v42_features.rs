@@ -5,10 +5,10 @@
 /// An object of the model's `nfs_service_protocol_v42_features` definition, held by [`NfsServiceProtocol`](crate::NfsServiceProtocol)'s `v42_features`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct NfsServiceProtocolV42Features {
-    /// `seclabel_enabled`: boolean; read and written.
+    /// `seclabel_enabled`: boolean, since ONTAP 9.11; read and written.
     pub seclabel_enabled: Option<bool>,
-    /// `sparsefile_ops_enabled`: boolean; read and written.
+    /// `sparsefile_ops_enabled`: boolean, since ONTAP 9.11; read and written.
     pub sparsefile_ops_enabled: Option<bool>,
-    /// `xattrs_enabled`: boolean; read and written.
+    /// `xattrs_enabled`: boolean, since ONTAP 9.11; read and written.
     pub xattrs_enabled: Option<bool>,
 }

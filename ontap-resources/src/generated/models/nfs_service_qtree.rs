@@ -5,8 +5,8 @@
 /// An object of the model's `nfs_service_qtree` definition, held by [`NfsService`](crate::NfsService)'s `qtree`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct NfsServiceQtree {
-    /// `export_enabled`: boolean; read-only.
+    /// `export_enabled`: boolean, since ONTAP 9.10; read-only.
     pub export_enabled: Option<bool>,
-    /// `validate_export`: boolean; read and written.
+    /// `validate_export`: boolean, since ONTAP 9.10; read and written.
     pub validate_export: Option<bool>,
 }

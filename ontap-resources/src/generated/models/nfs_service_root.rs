@@ -5,8 +5,8 @@
 /// An object of the model's `nfs_service_root` definition, held by [`NfsService`](crate::NfsService)'s `root`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct NfsServiceRoot {
-    /// `ignore_nt_acl`: boolean; read and written.
+    /// `ignore_nt_acl`: boolean, since ONTAP 9.11; read and written.
     pub ignore_nt_acl: Option<bool>,
-    /// `skip_write_permission_check`: boolean; read and written.
+    /// `skip_write_permission_check`: boolean, since ONTAP 9.11; read and written.
     pub skip_write_permission_check: Option<bool>,
 }

@@ -5,15 +5,15 @@
 /// An object of the model's `nfs_service_security` definition, held by [`NfsService`](crate::NfsService)'s `security`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct NfsServiceSecurity {
-    /// `chown_mode`: [`NfsServiceSecurityChownMode`](crate::NfsServiceSecurityChownMode) (`restricted`, `unrestricted`, `use_export_policy`); read and written.
+    /// `chown_mode`: [`NfsServiceSecurityChownMode`](crate::NfsServiceSecurityChownMode), since ONTAP 9.11 (`restricted`, `unrestricted`, `use_export_policy`); read and written.
     pub chown_mode: Option<NfsServiceSecurityChownMode>,
-    /// `nt_acl_display_permission`: boolean; read and written.
+    /// `nt_acl_display_permission`: boolean, since ONTAP 9.11; read and written.
     pub nt_acl_display_permission: Option<bool>,
-    /// `ntfs_unix_security`: [`NfsServiceSecurityNtfsUnixSecurity`](crate::NfsServiceSecurityNtfsUnixSecurity) (`ignore`, `fail`, `use_export_policy`); read and written.
+    /// `ntfs_unix_security`: [`NfsServiceSecurityNtfsUnixSecurity`](crate::NfsServiceSecurityNtfsUnixSecurity), since ONTAP 9.11 (`ignore`, `fail`, `use_export_policy`); read and written.
     pub ntfs_unix_security: Option<NfsServiceSecurityNtfsUnixSecurity>,
-    /// `permitted_encryption_types`: list of string; read and written.
+    /// `permitted_encryption_types`: list of string, since ONTAP 9.11; read and written.
     pub permitted_encryption_types: Option<Vec<String>>,
-    /// `rpcsec_context_idle`: integer; read and written.
+    /// `rpcsec_context_idle`: integer, since ONTAP 9.11; read and written.
     pub rpcsec_context_idle: Option<i64>,
 }
 

@@ -5,11 +5,11 @@
 /// An object of the model's `nfs_service_transport` definition, held by [`NfsService`](crate::NfsService)'s `transport`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct NfsServiceTransport {
-    /// `rdma_enabled`: boolean; read and written.
+    /// `rdma_enabled`: boolean, since ONTAP 9.11; read and written.
     pub rdma_enabled: Option<bool>,
     /// `tcp_enabled`: boolean; read and written.
     pub tcp_enabled: Option<bool>,
-    /// `tcp_max_transfer_size`: integer, 8192 to 1048576; read and written.
+    /// `tcp_max_transfer_size`: integer, 8192 to 1048576, since ONTAP 9.11; read and written.
     pub tcp_max_transfer_size: Option<i64>,
     /// `udp_enabled`: boolean; read and written.
     pub udp_enabled: Option<bool>,

@@ -5,10 +5,10 @@
 /// An object of the model's `nfs_service_windows` definition, held by [`NfsService`](crate::NfsService)'s `windows`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct NfsServiceWindows {
-    /// `default_user`: string; read and written.
+    /// `default_user`: string, since ONTAP 9.11; read and written.
     pub default_user: Option<String>,
-    /// `map_unknown_uid_to_default_user`: boolean; read and written.
+    /// `map_unknown_uid_to_default_user`: boolean, since ONTAP 9.11; read and written.
     pub map_unknown_uid_to_default_user: Option<bool>,
-    /// `v3_ms_dos_client_enabled`: boolean; read and written.
+    /// `v3_ms_dos_client_enabled`: boolean, since ONTAP 9.11; read and written.
     pub v3_ms_dos_client_enabled: Option<bool>,
 }

@@ -5,14 +5,14 @@
 /// An object of the model's `nis` definition, held by [`Rfc2307`](crate::Rfc2307)'s `nis`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct Nis {
-    /// `mapentry`: string; read and written.
+    /// `mapentry`: string, since ONTAP 9.11; read and written.
     pub mapentry: Option<String>,
-    /// `mapname`: string; read and written.
+    /// `mapname`: string, since ONTAP 9.11; read and written.
     pub mapname: Option<String>,
-    /// `netgroup`: string; read and written.
+    /// `netgroup`: string, since ONTAP 9.11; read and written.
     pub netgroup: Option<String>,
-    /// `netgroup_triple`: string; read and written.
+    /// `netgroup_triple`: string, since ONTAP 9.11; read and written.
     pub netgroup_triple: Option<String>,
-    /// `object`: string; read and written.
+    /// `object`: string, since ONTAP 9.11; read and written.
     pub object: Option<String>,
 }

@@ -13,35 +13,35 @@ use crate::{
 pub struct NodeHa {
     /// `auto_giveback`: boolean; read and written.
     pub auto_giveback: Option<bool>,
-    /// `auto_giveback_of`: boolean; read and written.
+    /// `auto_giveback_of`: boolean, since ONTAP 9.17; read and written.
     pub auto_giveback_of: Option<bool>,
-    /// `enable_takeover_of`: boolean; read-only.
+    /// `enable_takeover_of`: boolean, since ONTAP 9.17; read-only.
     pub enable_takeover_of: Option<bool>,
     /// `enabled`: boolean; read and written.
     pub enabled: Option<bool>,
-    /// `giveback`: [`NodeHaGiveback`](crate::NodeHaGiveback); read-only.
+    /// `giveback`: [`NodeHaGiveback`](crate::NodeHaGiveback), since ONTAP 9.7; read-only.
     pub giveback: Option<NodeHaGiveback>,
-    /// `giveback_of`: [`ClusterNodesHaGivebackOf`](crate::ClusterNodesHaGivebackOf); read-only.
+    /// `giveback_of`: [`ClusterNodesHaGivebackOf`](crate::ClusterNodesHaGivebackOf), since ONTAP 9.19; read-only.
     pub giveback_of: Option<ClusterNodesHaGivebackOf>,
-    /// `giveback_of_possible`: boolean; read-only.
+    /// `giveback_of_possible`: boolean, since ONTAP 9.19; read-only.
     pub giveback_of_possible: Option<bool>,
-    /// `interconnect`: [`ClusterNodesHaInterconnect`](crate::ClusterNodesHaInterconnect); read-only.
+    /// `interconnect`: [`ClusterNodesHaInterconnect`](crate::ClusterNodesHaInterconnect), since ONTAP 9.11; read-only.
     pub interconnect: Option<ClusterNodesHaInterconnect>,
     /// `partners`: list of [`IgroupConnectivityTrackingRequiredNodes`](crate::IgroupConnectivityTrackingRequiredNodes); read-only.
     pub partners: Option<Vec<IgroupConnectivityTrackingRequiredNodes>>,
-    /// `peering`: [`ClusterNodesHaPeering`](crate::ClusterNodesHaPeering); read-only.
+    /// `peering`: [`ClusterNodesHaPeering`](crate::ClusterNodesHaPeering), since ONTAP 9.19; read-only.
     pub peering: Option<ClusterNodesHaPeering>,
-    /// `ports`: list of [`ClusterNodesHaPorts`](crate::ClusterNodesHaPorts); read-only.
+    /// `ports`: list of [`ClusterNodesHaPorts`](crate::ClusterNodesHaPorts), since ONTAP 9.7; read-only.
     pub ports: Option<Vec<ClusterNodesHaPorts>>,
-    /// `takeover`: [`ClusterNodesHaTakeover`](crate::ClusterNodesHaTakeover); read-only.
+    /// `takeover`: [`ClusterNodesHaTakeover`](crate::ClusterNodesHaTakeover), since ONTAP 9.7; read-only.
     pub takeover: Option<ClusterNodesHaTakeover>,
-    /// `takeover_check`: [`ClusterNodesHaTakeoverCheck`](crate::ClusterNodesHaTakeoverCheck); read-only.
+    /// `takeover_check`: [`ClusterNodesHaTakeoverCheck`](crate::ClusterNodesHaTakeoverCheck), since ONTAP 9.14; read-only.
     pub takeover_check: Option<ClusterNodesHaTakeoverCheck>,
-    /// `takeover_of`: [`ClusterNodesHaTakeoverOf`](crate::ClusterNodesHaTakeoverOf); read-only.
+    /// `takeover_of`: [`ClusterNodesHaTakeoverOf`](crate::ClusterNodesHaTakeoverOf), since ONTAP 9.19; read-only.
     pub takeover_of: Option<ClusterNodesHaTakeoverOf>,
-    /// `takeover_of_possible`: boolean; read-only.
+    /// `takeover_of_possible`: boolean, since ONTAP 9.19; read-only.
     pub takeover_of_possible: Option<bool>,
-    /// `type`: [`NodeHaType`](crate::NodeHaType) (`shared_storage`, `non_shared_storage`); read-only.
+    /// `type`: [`NodeHaType`](crate::NodeHaType), since ONTAP 9.17 (`shared_storage`, `non_shared_storage`); read-only.
     #[model(rename = "type")]
     pub type_: Option<NodeHaType>,
 }

@@ -7,11 +7,11 @@ use crate::{ClusterNodesHaGivebackFailure, ClusterNodesHaGivebackStatus};
 /// An object of the model's `node_ha_giveback` definition, held by [`NodeHa`](crate::NodeHa)'s `giveback`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct NodeHaGiveback {
-    /// `failure`: [`ClusterNodesHaGivebackFailure`](crate::ClusterNodesHaGivebackFailure); read and written.
+    /// `failure`: [`ClusterNodesHaGivebackFailure`](crate::ClusterNodesHaGivebackFailure), since ONTAP 9.7; read and written.
     pub failure: Option<ClusterNodesHaGivebackFailure>,
-    /// `state`: [`NodeHaGivebackState`](crate::NodeHaGivebackState) (`nothing_to_giveback`, `not_attempted`, `in_progress`, `failed`); read and written.
+    /// `state`: [`NodeHaGivebackState`](crate::NodeHaGivebackState), since ONTAP 9.7 (`nothing_to_giveback`, `not_attempted`, `in_progress`, `failed`); read and written.
     pub state: Option<NodeHaGivebackState>,
-    /// `status`: list of [`ClusterNodesHaGivebackStatus`](crate::ClusterNodesHaGivebackStatus); read-only.
+    /// `status`: list of [`ClusterNodesHaGivebackStatus`](crate::ClusterNodesHaGivebackStatus), since ONTAP 9.11; read-only.
     pub status: Option<Vec<ClusterNodesHaGivebackStatus>>,
 }
 

@@ -5,11 +5,11 @@
 /// A reference to an object of the model's `node` definition, as other objects embed it (`_links`, `name`, `uuid`), held by `ActiveDirectoryDiscoveredServer`'s `node`, `Aggregate`'s `home_node`, `Aggregate`'s `node` and 76 more.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct NodeReference {
-    /// `_links`: [`ontap::Links`]; read-only.
+    /// `_links`: [`ontap::Links`], since ONTAP 9.11; read-only.
     #[model(rename = "_links")]
     pub links: Option<ontap::Links>,
-    /// `name`: string; read and written.
+    /// `name`: string, since ONTAP 9.11; read and written.
     pub name: Option<String>,
-    /// `uuid`: string; read and written.
+    /// `uuid`: string, since ONTAP 9.11; read and written.
     pub uuid: Option<String>,
 }

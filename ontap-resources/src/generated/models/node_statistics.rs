@@ -5,13 +5,13 @@
 /// An object of the model's `node_statistics` definition, held by [`Node`](crate::Node)'s `statistics`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct NodeStatistics {
-    /// `processor_utilization_base`: integer; read-only.
+    /// `processor_utilization_base`: integer, since ONTAP 9.8; read-only.
     pub processor_utilization_base: Option<i64>,
-    /// `processor_utilization_raw`: integer; read-only.
+    /// `processor_utilization_raw`: integer, since ONTAP 9.8; read-only.
     pub processor_utilization_raw: Option<i64>,
-    /// `status`: [`NodeStatisticsStatus`](crate::NodeStatisticsStatus) (`ok`, `error`, `partial_no_data`, `partial_no_uuid`, `partial_no_response`, `partial_other_error`, `negative_delta`, `backfilled_data`, `inconsistent_delta_time`, `inconsistent_old_data`); read-only.
+    /// `status`: [`NodeStatisticsStatus`](crate::NodeStatisticsStatus), since ONTAP 9.8 (`ok`, `error`, `partial_no_data`, `partial_no_uuid`, `partial_no_response`, `partial_other_error`, `negative_delta`, `backfilled_data`, `inconsistent_delta_time`, `inconsistent_old_data`); read-only.
     pub status: Option<NodeStatisticsStatus>,
-    /// `timestamp`: timestamp ([`ontap::Timestamp`]); read-only.
+    /// `timestamp`: timestamp ([`ontap::Timestamp`]), since ONTAP 9.8; read-only.
     pub timestamp: Option<ontap::Timestamp>,
 }
 

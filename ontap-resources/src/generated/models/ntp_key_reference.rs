@@ -5,9 +5,9 @@
 /// A reference to an object of the model's `ntp_key` definition, as other objects embed it (`_links`, `id`), held by [`NtpServer`](crate::NtpServer)'s `key`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct NtpKeyReference {
-    /// `_links`: [`ontap::Links`]; read-only.
+    /// `_links`: [`ontap::Links`], since ONTAP 9.7; read-only.
     #[model(rename = "_links")]
     pub links: Option<ontap::Links>,
-    /// `id`: integer, 1 to 65535; read and written.
+    /// `id`: integer, 1 to 65535, since ONTAP 9.7; read and written.
     pub id: Option<i64>,
 }

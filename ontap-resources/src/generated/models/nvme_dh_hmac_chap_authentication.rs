@@ -5,15 +5,15 @@
 /// An object of the model's `nvme_dh_hmac_chap_authentication` definition, held by [`NvmeSubsystemHost`](crate::NvmeSubsystemHost)'s `dh_hmac_chap`, [`NvmeSubsystemHostNoRecords`](crate::NvmeSubsystemHostNoRecords)'s `dh_hmac_chap`, [`NvmeSubsystemHosts`](crate::NvmeSubsystemHosts)'s `dh_hmac_chap`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct NvmeDhHmacChapAuthentication {
-    /// `controller_secret_key`: secret string ([`ontap::Secret`]); written on creation only; printed as `*********`.
+    /// `controller_secret_key`: secret string ([`ontap::Secret`]), since ONTAP 9.11; written on creation only; printed as `*********`.
     pub controller_secret_key: Option<ontap::Secret>,
-    /// `group_size`: [`NvmeDhHmacChapAuthenticationGroupSize`](crate::NvmeDhHmacChapAuthenticationGroupSize) (`none`, `2048_bit`, `3072_bit`, `4096_bit`, `6144_bit`, `8192_bit`); read, and written on creation.
+    /// `group_size`: [`NvmeDhHmacChapAuthenticationGroupSize`](crate::NvmeDhHmacChapAuthenticationGroupSize), since ONTAP 9.11 (`none`, `2048_bit`, `3072_bit`, `4096_bit`, `6144_bit`, `8192_bit`); read, and written on creation.
     pub group_size: Option<NvmeDhHmacChapAuthenticationGroupSize>,
-    /// `hash_function`: [`NvmeDhHmacChapAuthenticationHashFunction`](crate::NvmeDhHmacChapAuthenticationHashFunction) (`sha_256`, `sha_512`); read, and written on creation.
+    /// `hash_function`: [`NvmeDhHmacChapAuthenticationHashFunction`](crate::NvmeDhHmacChapAuthenticationHashFunction), since ONTAP 9.11 (`sha_256`, `sha_512`); read, and written on creation.
     pub hash_function: Option<NvmeDhHmacChapAuthenticationHashFunction>,
-    /// `host_secret_key`: secret string ([`ontap::Secret`]); written on creation only; printed as `*********`.
+    /// `host_secret_key`: secret string ([`ontap::Secret`]), since ONTAP 9.11; written on creation only; printed as `*********`.
     pub host_secret_key: Option<ontap::Secret>,
-    /// `mode`: [`NvmeDhHmacChapAuthenticationMode`](crate::NvmeDhHmacChapAuthenticationMode) (`none`, `unidirectional`, `bidirectional`); read-only.
+    /// `mode`: [`NvmeDhHmacChapAuthenticationMode`](crate::NvmeDhHmacChapAuthenticationMode), since ONTAP 9.11 (`none`, `unidirectional`, `bidirectional`); read-only.
     pub mode: Option<NvmeDhHmacChapAuthenticationMode>,
 }
 

@@ -7,8 +7,8 @@ use crate::IgroupInitiatorNoRecordsProximityPeerSvms;
 /// An object of the model's `nvme_host_proximity` definition, held by [`NvmeSubsystemHost`](crate::NvmeSubsystemHost)'s `proximity`, [`NvmeSubsystemHosts`](crate::NvmeSubsystemHosts)'s `proximity`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct NvmeHostProximity {
-    /// `local_svm`: boolean; read and written.
+    /// `local_svm`: boolean, since ONTAP 9.17; read and written.
     pub local_svm: Option<bool>,
-    /// `peer_svms`: list of [`IgroupInitiatorNoRecordsProximityPeerSvms`](crate::IgroupInitiatorNoRecordsProximityPeerSvms); read and written.
+    /// `peer_svms`: list of [`IgroupInitiatorNoRecordsProximityPeerSvms`](crate::IgroupInitiatorNoRecordsProximityPeerSvms), since ONTAP 9.17; read and written.
     pub peer_svms: Option<Vec<IgroupInitiatorNoRecordsProximityPeerSvms>>,
 }

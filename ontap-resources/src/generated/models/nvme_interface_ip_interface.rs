@@ -7,11 +7,11 @@ use crate::{NvmeInterfaceIpInterfaceIp, NvmeInterfaceIpInterfaceLocation};
 /// An object of the model's `nvme_interface_ip_interface` definition, held by [`NvmeInterface`](crate::NvmeInterface)'s `ip_interface`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct NvmeInterfaceIpInterface {
-    /// `_links`: [`ontap::Links`]; read-only.
+    /// `_links`: [`ontap::Links`], since ONTAP 9.10; read-only.
     #[model(rename = "_links")]
     pub links: Option<ontap::Links>,
-    /// `ip`: [`NvmeInterfaceIpInterfaceIp`](crate::NvmeInterfaceIpInterfaceIp); read and written.
+    /// `ip`: [`NvmeInterfaceIpInterfaceIp`](crate::NvmeInterfaceIpInterfaceIp), since ONTAP 9.10; read and written.
     pub ip: Option<NvmeInterfaceIpInterfaceIp>,
-    /// `location`: [`NvmeInterfaceIpInterfaceLocation`](crate::NvmeInterfaceIpInterfaceLocation); read and written.
+    /// `location`: [`NvmeInterfaceIpInterfaceLocation`](crate::NvmeInterfaceIpInterfaceLocation), since ONTAP 9.10; read and written.
     pub location: Option<NvmeInterfaceIpInterfaceLocation>,
 }

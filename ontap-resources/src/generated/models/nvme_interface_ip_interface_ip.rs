@@ -5,6 +5,6 @@
 /// An object of the model's `nvme_interface_ip_interface_ip` definition, held by [`NvmeInterfaceIpInterface`](crate::NvmeInterfaceIpInterface)'s `ip`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct NvmeInterfaceIpInterfaceIp {
-    /// `address`: string; read-only.
+    /// `address`: string, since ONTAP 9.10; read-only.
     pub address: Option<String>,
 }

@@ -7,6 +7,6 @@ use crate::PortReference;
 /// An object of the model's `nvme_interface_ip_interface_location` definition, held by [`NvmeInterfaceIpInterface`](crate::NvmeInterfaceIpInterface)'s `location`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct NvmeInterfaceIpInterfaceLocation {
-    /// `port`: [`PortReference`](crate::PortReference); read-only.
+    /// `port`: [`PortReference`](crate::PortReference), since ONTAP 9.10; read-only.
     pub port: Option<PortReference>,
 }

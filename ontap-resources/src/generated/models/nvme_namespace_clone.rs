@@ -7,7 +7,7 @@ use crate::NvmeNamespaceCloneSource;
 /// An object of the model's `nvme_namespace_clone` definition, held by [`NvmeNamespace`](crate::NvmeNamespace)'s `clone`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct NvmeNamespaceClone {
-    /// `created_as_clone`: boolean; read-only.
+    /// `created_as_clone`: boolean, since ONTAP 9.19; read-only.
     pub created_as_clone: Option<bool>,
     /// `source`: [`NvmeNamespaceCloneSource`](crate::NvmeNamespaceCloneSource); written, never read back.
     pub source: Option<NvmeNamespaceCloneSource>,

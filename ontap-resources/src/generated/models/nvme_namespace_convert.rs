@@ -7,6 +7,6 @@ use crate::NvmeNamespaceConvertLun;
 /// An object of the model's `nvme_namespace_convert` definition, held by [`NvmeNamespace`](crate::NvmeNamespace)'s `convert`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct NvmeNamespaceConvert {
-    /// `lun`: [`NvmeNamespaceConvertLun`](crate::NvmeNamespaceConvertLun); written on creation only.
+    /// `lun`: [`NvmeNamespaceConvertLun`](crate::NvmeNamespaceConvertLun), since ONTAP 9.11; written on creation only.
     pub lun: Option<NvmeNamespaceConvertLun>,
 }

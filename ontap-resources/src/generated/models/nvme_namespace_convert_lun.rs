@@ -5,8 +5,8 @@
 /// An object of the model's `nvme_namespace_convert_lun` definition, held by [`NvmeNamespaceConvert`](crate::NvmeNamespaceConvert)'s `lun`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct NvmeNamespaceConvertLun {
-    /// `name`: string; written on creation only.
+    /// `name`: string, since ONTAP 9.11; written on creation only.
     pub name: Option<String>,
-    /// `uuid`: string; written on creation only.
+    /// `uuid`: string, since ONTAP 9.11; written on creation only.
     pub uuid: Option<String>,
 }

@@ -9,11 +9,11 @@ use crate::{NodeReference, QtreeReference, StorageAvailabilityZoneReference, Vol
 pub struct NvmeNamespaceLocation {
     /// `namespace`: string; read, and written on creation.
     pub namespace: Option<String>,
-    /// `node`: [`NodeReference`](crate::NodeReference); read-only.
+    /// `node`: [`NodeReference`](crate::NodeReference), since ONTAP 9.10; read-only.
     pub node: Option<NodeReference>,
     /// `qtree`: [`QtreeReference`](crate::QtreeReference); read, and written on creation.
     pub qtree: Option<QtreeReference>,
-    /// `storage_availability_zone`: [`StorageAvailabilityZoneReference`](crate::StorageAvailabilityZoneReference); read-only.
+    /// `storage_availability_zone`: [`StorageAvailabilityZoneReference`](crate::StorageAvailabilityZoneReference), since ONTAP 9.16; read-only.
     pub storage_availability_zone: Option<StorageAvailabilityZoneReference>,
     /// `volume`: [`VolumeReference`](crate::VolumeReference); read, and written on creation.
     pub volume: Option<VolumeReference>,

@@ -10,20 +10,20 @@ use crate::{
 /// An object of the model's `nvme_namespace_provisioning_options` definition, held by [`NvmeNamespace`](crate::NvmeNamespace)'s `provisioning_options`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct NvmeNamespaceProvisioningOptions {
-    /// `auto`: boolean; written on creation only.
+    /// `auto`: boolean, since ONTAP 9.16; written on creation only.
     pub auto: Option<bool>,
-    /// `count`: integer, 1 to 80; written on creation only.
+    /// `count`: integer, 1 to 80, since ONTAP 9.16; written on creation only.
     pub count: Option<i64>,
-    /// `exclude_aggregates`: list of [`LunProvisioningOptionsExcludeAggregates`](crate::LunProvisioningOptionsExcludeAggregates), 0 to 100 items; read and written.
+    /// `exclude_aggregates`: list of [`LunProvisioningOptionsExcludeAggregates`](crate::LunProvisioningOptionsExcludeAggregates), 0 to 100 items, since ONTAP 9.18; read and written.
     pub exclude_aggregates: Option<Vec<LunProvisioningOptionsExcludeAggregates>>,
-    /// `qos_policy`: [`ConsistencyGroupQosPolicy`](crate::ConsistencyGroupQosPolicy); written on creation only.
+    /// `qos_policy`: [`ConsistencyGroupQosPolicy`](crate::ConsistencyGroupQosPolicy), since ONTAP 9.16; written on creation only.
     pub qos_policy: Option<ConsistencyGroupQosPolicy>,
-    /// `snapshot_policy`: [`SnapshotPolicyReference`](crate::SnapshotPolicyReference); read and written.
+    /// `snapshot_policy`: [`SnapshotPolicyReference`](crate::SnapshotPolicyReference), since ONTAP 9.16; read and written.
     pub snapshot_policy: Option<SnapshotPolicyReference>,
-    /// `storage_service`: [`NvmeNamespaceProvisioningOptionsStorageService`](crate::NvmeNamespaceProvisioningOptionsStorageService); written on creation only.
+    /// `storage_service`: [`NvmeNamespaceProvisioningOptionsStorageService`](crate::NvmeNamespaceProvisioningOptionsStorageService), since ONTAP 9.16; written on creation only.
     pub storage_service: Option<NvmeNamespaceProvisioningOptionsStorageService>,
-    /// `tiering`: [`ConsistencyGroupTiering`](crate::ConsistencyGroupTiering); written on creation only.
+    /// `tiering`: [`ConsistencyGroupTiering`](crate::ConsistencyGroupTiering), since ONTAP 9.16; written on creation only.
     pub tiering: Option<ConsistencyGroupTiering>,
-    /// `use_mirrored_aggregates`: boolean; written on creation only.
+    /// `use_mirrored_aggregates`: boolean, since ONTAP 9.16; written on creation only.
     pub use_mirrored_aggregates: Option<bool>,
 }

@@ -7,6 +7,6 @@ use crate::StorageServiceName;
 /// An object of the model's `nvme_namespace_provisioning_options_storage_service` definition, held by [`NvmeNamespaceProvisioningOptions`](crate::NvmeNamespaceProvisioningOptions)'s `storage_service`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct NvmeNamespaceProvisioningOptionsStorageService {
-    /// `name`: `StorageServiceName` (`extreme`, `performance`, `value`); read and written.
+    /// `name`: `StorageServiceName`, since ONTAP 9.16 (`extreme`, `performance`, `value`); read and written.
     pub name: Option<StorageServiceName>,
 }

@@ -5,11 +5,11 @@
 /// A reference to an object of the model's `nvme_namespace` definition, as other objects embed it (`_links`, `name`, `uuid`), held by [`ConsistencyGroupSnapshot`](crate::ConsistencyGroupSnapshot)'s `missing_namespaces`, [`ConsistencyGroupSnapshot`](crate::ConsistencyGroupSnapshot)'s `namespaces`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct NvmeNamespaceReference {
-    /// `_links`: [`ontap::Links`]; read-only.
+    /// `_links`: [`ontap::Links`], since ONTAP 9.16; read-only.
     #[model(rename = "_links")]
     pub links: Option<ontap::Links>,
-    /// `name`: string; read-only.
+    /// `name`: string, since ONTAP 9.16; read-only.
     pub name: Option<String>,
-    /// `uuid`: string; read-only.
+    /// `uuid`: string, since ONTAP 9.16; read-only.
     pub uuid: Option<String>,
 }

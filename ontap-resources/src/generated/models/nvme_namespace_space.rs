@@ -9,17 +9,17 @@ use crate::{NvmeNamespaceSpaceGuarantee, VdiskSpaceSnapshot};
 pub struct NvmeNamespaceSpace {
     /// `block_size`: integer, one of `512`, `4096`; read, and written on creation.
     pub block_size: Option<i64>,
-    /// `efficiency_ratio`: number; read-only.
+    /// `efficiency_ratio`: number, since ONTAP 9.16; read-only.
     pub efficiency_ratio: Option<f64>,
     /// `guarantee`: [`NvmeNamespaceSpaceGuarantee`](crate::NvmeNamespaceSpaceGuarantee); read-only.
     pub guarantee: Option<NvmeNamespaceSpaceGuarantee>,
-    /// `physical_used`: integer; read-only.
+    /// `physical_used`: integer, since ONTAP 9.16; read-only.
     pub physical_used: Option<i64>,
-    /// `physical_used_by_snapshots`: integer; read-only.
+    /// `physical_used_by_snapshots`: integer, since ONTAP 9.16; read-only.
     pub physical_used_by_snapshots: Option<i64>,
     /// `size`: integer, 4096 to 140737488355328; read and written.
     pub size: Option<i64>,
-    /// `snapshot`: [`VdiskSpaceSnapshot`](crate::VdiskSpaceSnapshot); read and written.
+    /// `snapshot`: [`VdiskSpaceSnapshot`](crate::VdiskSpaceSnapshot), since ONTAP 9.18; read and written.
     pub snapshot: Option<VdiskSpaceSnapshot>,
     /// `used`: integer; read-only.
     pub used: Option<i64>,

@@ -16,7 +16,7 @@ pub struct NvmeNamespaceSubsystemMapSubsystem {
     pub hosts: Option<Vec<ConsistencyGroupNvmeHost>>,
     /// `name`: string, 1 to 64 characters; read, and written on creation.
     pub name: Option<String>,
-    /// `os_type`: [`NvmeNamespaceSubsystemMapSubsystemOsType`](crate::NvmeNamespaceSubsystemMapSubsystemOsType) (`aix`, `linux`, `vmware`, `windows`); read, and written on creation.
+    /// `os_type`: [`NvmeNamespaceSubsystemMapSubsystemOsType`](crate::NvmeNamespaceSubsystemMapSubsystemOsType), values `aix` since 9.16 (`aix`, `linux`, `vmware`, `windows`); read, and written on creation.
     pub os_type: Option<NvmeNamespaceSubsystemMapSubsystemOsType>,
     /// `uuid`: string; read, and written on creation.
     pub uuid: Option<String>,

@@ -7,24 +7,24 @@ use crate::{PerformanceMetricIoType, PerformanceMetricIoTypeRwt, PerformanceMetr
 /// An object of the model's `nvme_service_metric` definition, held by [`NvmeService`](crate::NvmeService)'s `metric`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct NvmeServiceMetric {
-    /// `_links`: [`ontap::Links`]; read-only.
+    /// `_links`: [`ontap::Links`], since ONTAP 9.7; read-only.
     #[model(rename = "_links")]
     pub links: Option<ontap::Links>,
-    /// `duration`: [`NvmeServiceMetricDuration`](crate::NvmeServiceMetricDuration) (`PT15S`, `PT4M`, `PT30M`, `PT2H`, `P1D`, `PT5M`); read-only.
+    /// `duration`: [`NvmeServiceMetricDuration`](crate::NvmeServiceMetricDuration), since ONTAP 9.7 (`PT15S`, `PT4M`, `PT30M`, `PT2H`, `P1D`, `PT5M`); read-only.
     pub duration: Option<NvmeServiceMetricDuration>,
-    /// `fc`: [`PerformanceMetricSvm`](crate::PerformanceMetricSvm); read-only.
+    /// `fc`: [`PerformanceMetricSvm`](crate::PerformanceMetricSvm), since ONTAP 9.10; read-only.
     pub fc: Option<PerformanceMetricSvm>,
-    /// `iops`: [`PerformanceMetricIoType`](crate::PerformanceMetricIoType); read-only.
+    /// `iops`: [`PerformanceMetricIoType`](crate::PerformanceMetricIoType), since ONTAP 9.7; read-only.
     pub iops: Option<PerformanceMetricIoType>,
-    /// `latency`: [`PerformanceMetricIoType`](crate::PerformanceMetricIoType); read-only.
+    /// `latency`: [`PerformanceMetricIoType`](crate::PerformanceMetricIoType), since ONTAP 9.7; read-only.
     pub latency: Option<PerformanceMetricIoType>,
-    /// `status`: [`NvmeServiceMetricStatus`](crate::NvmeServiceMetricStatus) (`ok`, `error`, `partial_no_data`, `partial_no_response`, `partial_other_error`, `negative_delta`, `not_found`, `backfilled_data`, `inconsistent_delta_time`, `inconsistent_old_data`, `partial_no_uuid`); read-only.
+    /// `status`: [`NvmeServiceMetricStatus`](crate::NvmeServiceMetricStatus), since ONTAP 9.7, values `not_found` since 9.9 (`ok`, `error`, `partial_no_data`, `partial_no_response`, `partial_other_error`, `negative_delta`, `not_found`, `backfilled_data`, `inconsistent_delta_time`, `inconsistent_old_data`, `partial_no_uuid`); read-only.
     pub status: Option<NvmeServiceMetricStatus>,
-    /// `tcp`: [`PerformanceMetricSvm`](crate::PerformanceMetricSvm); read-only.
+    /// `tcp`: [`PerformanceMetricSvm`](crate::PerformanceMetricSvm), since ONTAP 9.10; read-only.
     pub tcp: Option<PerformanceMetricSvm>,
-    /// `throughput`: [`PerformanceMetricIoTypeRwt`](crate::PerformanceMetricIoTypeRwt); read-only.
+    /// `throughput`: [`PerformanceMetricIoTypeRwt`](crate::PerformanceMetricIoTypeRwt), since ONTAP 9.7; read-only.
     pub throughput: Option<PerformanceMetricIoTypeRwt>,
-    /// `timestamp`: timestamp ([`ontap::Timestamp`]); read-only.
+    /// `timestamp`: timestamp ([`ontap::Timestamp`]), since ONTAP 9.7; read-only.
     pub timestamp: Option<ontap::Timestamp>,
 }
 

@@ -7,19 +7,19 @@ use crate::{PerformanceMetricIoType, PerformanceMetricIoTypeRwt, PerformanceMetr
 /// An object of the model's `nvme_service_statistics` definition, held by [`NvmeService`](crate::NvmeService)'s `statistics`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct NvmeServiceStatistics {
-    /// `fc`: [`PerformanceMetricRawSvm`](crate::PerformanceMetricRawSvm); read-only.
+    /// `fc`: [`PerformanceMetricRawSvm`](crate::PerformanceMetricRawSvm), since ONTAP 9.10; read-only.
     pub fc: Option<PerformanceMetricRawSvm>,
-    /// `iops_raw`: [`PerformanceMetricIoType`](crate::PerformanceMetricIoType); read-only.
+    /// `iops_raw`: [`PerformanceMetricIoType`](crate::PerformanceMetricIoType), since ONTAP 9.7; read-only.
     pub iops_raw: Option<PerformanceMetricIoType>,
-    /// `latency_raw`: [`PerformanceMetricIoType`](crate::PerformanceMetricIoType); read-only.
+    /// `latency_raw`: [`PerformanceMetricIoType`](crate::PerformanceMetricIoType), since ONTAP 9.7; read-only.
     pub latency_raw: Option<PerformanceMetricIoType>,
-    /// `status`: [`NvmeServiceStatisticsStatus`](crate::NvmeServiceStatisticsStatus) (`ok`, `error`, `partial_no_data`, `partial_no_response`, `partial_other_error`, `negative_delta`, `not_found`, `backfilled_data`, `inconsistent_delta_time`, `inconsistent_old_data`, `partial_no_uuid`); read-only.
+    /// `status`: [`NvmeServiceStatisticsStatus`](crate::NvmeServiceStatisticsStatus), since ONTAP 9.7, values `not_found` since 9.9 (`ok`, `error`, `partial_no_data`, `partial_no_response`, `partial_other_error`, `negative_delta`, `not_found`, `backfilled_data`, `inconsistent_delta_time`, `inconsistent_old_data`, `partial_no_uuid`); read-only.
     pub status: Option<NvmeServiceStatisticsStatus>,
-    /// `tcp`: [`PerformanceMetricRawSvm`](crate::PerformanceMetricRawSvm); read-only.
+    /// `tcp`: [`PerformanceMetricRawSvm`](crate::PerformanceMetricRawSvm), since ONTAP 9.10; read-only.
     pub tcp: Option<PerformanceMetricRawSvm>,
-    /// `throughput_raw`: [`PerformanceMetricIoTypeRwt`](crate::PerformanceMetricIoTypeRwt); read-only.
+    /// `throughput_raw`: [`PerformanceMetricIoTypeRwt`](crate::PerformanceMetricIoTypeRwt), since ONTAP 9.7; read-only.
     pub throughput_raw: Option<PerformanceMetricIoTypeRwt>,
-    /// `timestamp`: timestamp ([`ontap::Timestamp`]); read-only.
+    /// `timestamp`: timestamp ([`ontap::Timestamp`]), since ONTAP 9.7; read-only.
     pub timestamp: Option<ontap::Timestamp>,
 }
 

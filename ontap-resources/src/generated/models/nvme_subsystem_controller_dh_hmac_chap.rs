@@ -5,11 +5,11 @@
 /// An object of the model's `nvme_subsystem_controller_dh_hmac_chap` definition, held by [`NvmeSubsystemController`](crate::NvmeSubsystemController)'s `dh_hmac_chap`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct NvmeSubsystemControllerDhHmacChap {
-    /// `group_size`: [`NvmeSubsystemControllerDhHmacChapGroupSize`](crate::NvmeSubsystemControllerDhHmacChapGroupSize) (`none`, `2048_bit`, `3072_bit`, `4096_bit`, `6144_bit`, `8192_bit`); read-only.
+    /// `group_size`: [`NvmeSubsystemControllerDhHmacChapGroupSize`](crate::NvmeSubsystemControllerDhHmacChapGroupSize), since ONTAP 9.11 (`none`, `2048_bit`, `3072_bit`, `4096_bit`, `6144_bit`, `8192_bit`); read-only.
     pub group_size: Option<NvmeSubsystemControllerDhHmacChapGroupSize>,
-    /// `hash_function`: [`NvmeSubsystemControllerDhHmacChapHashFunction`](crate::NvmeSubsystemControllerDhHmacChapHashFunction) (`sha_256`, `sha_512`); read-only.
+    /// `hash_function`: [`NvmeSubsystemControllerDhHmacChapHashFunction`](crate::NvmeSubsystemControllerDhHmacChapHashFunction), since ONTAP 9.11 (`sha_256`, `sha_512`); read-only.
     pub hash_function: Option<NvmeSubsystemControllerDhHmacChapHashFunction>,
-    /// `mode`: [`NvmeSubsystemControllerDhHmacChapMode`](crate::NvmeSubsystemControllerDhHmacChapMode) (`none`, `unidirectional`, `bidirectional`); read-only.
+    /// `mode`: [`NvmeSubsystemControllerDhHmacChapMode`](crate::NvmeSubsystemControllerDhHmacChapMode), since ONTAP 9.11 (`none`, `unidirectional`, `bidirectional`); read-only.
     pub mode: Option<NvmeSubsystemControllerDhHmacChapMode>,
 }
 

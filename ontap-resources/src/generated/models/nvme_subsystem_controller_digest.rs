@@ -5,8 +5,8 @@
 /// An object of the model's `nvme_subsystem_controller_digest` definition, held by [`NvmeSubsystemController`](crate::NvmeSubsystemController)'s `digest`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct NvmeSubsystemControllerDigest {
-    /// `data`: boolean; read-only.
+    /// `data`: boolean, since ONTAP 9.15; read-only.
     pub data: Option<bool>,
-    /// `header`: boolean; read-only.
+    /// `header`: boolean, since ONTAP 9.15; read-only.
     pub header: Option<bool>,
 }

@@ -7,11 +7,11 @@ use crate::TlsKeyType;
 /// An object of the model's `nvme_subsystem_controller_tls` definition, held by [`NvmeSubsystemController`](crate::NvmeSubsystemController)'s `tls`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct NvmeSubsystemControllerTls {
-    /// `cipher`: [`NvmeSubsystemControllerTlsCipher`](crate::NvmeSubsystemControllerTlsCipher) (`tls_aes_128_gcm_sha256`, `tls_aes_256_gcm_sha384`); read-only.
+    /// `cipher`: [`NvmeSubsystemControllerTlsCipher`](crate::NvmeSubsystemControllerTlsCipher), since ONTAP 9.16 (`tls_aes_128_gcm_sha256`, `tls_aes_256_gcm_sha384`); read-only.
     pub cipher: Option<NvmeSubsystemControllerTlsCipher>,
-    /// `key_type`: [`TlsKeyType`](crate::TlsKeyType) (`none`, `configured`, `generated`); read-only.
+    /// `key_type`: [`TlsKeyType`](crate::TlsKeyType), since ONTAP 9.16, values `generated` since 9.19 (`none`, `configured`, `generated`); read-only.
     pub key_type: Option<TlsKeyType>,
-    /// `psk_identity`: string; read-only.
+    /// `psk_identity`: string, since ONTAP 9.16; read-only.
     pub psk_identity: Option<String>,
 }
 

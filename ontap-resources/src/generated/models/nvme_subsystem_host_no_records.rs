@@ -12,7 +12,7 @@ pub struct NvmeSubsystemHostNoRecords {
     /// `_links`: [`ontap::Links`]; read-only.
     #[model(rename = "_links")]
     pub links: Option<ontap::Links>,
-    /// `dh_hmac_chap`: [`NvmeDhHmacChapAuthentication`](crate::NvmeDhHmacChapAuthentication); read, and written on creation.
+    /// `dh_hmac_chap`: [`NvmeDhHmacChapAuthentication`](crate::NvmeDhHmacChapAuthentication), since ONTAP 9.11; read, and written on creation.
     pub dh_hmac_chap: Option<NvmeDhHmacChapAuthentication>,
     /// `io_queue`: [`NvmeSubsystemHostRecordsIoQueue`](crate::NvmeSubsystemHostRecordsIoQueue); read-only.
     pub io_queue: Option<NvmeSubsystemHostRecordsIoQueue>,
@@ -20,6 +20,6 @@ pub struct NvmeSubsystemHostNoRecords {
     pub nqn: Option<String>,
     /// `subsystem`: [`NvmeSubsystemHostRecordsSubsystem`](crate::NvmeSubsystemHostRecordsSubsystem); read-only.
     pub subsystem: Option<NvmeSubsystemHostRecordsSubsystem>,
-    /// `tls`: [`NvmeTcpTls`](crate::NvmeTcpTls); read, and written on creation.
+    /// `tls`: [`NvmeTcpTls`](crate::NvmeTcpTls), since ONTAP 9.16; read, and written on creation.
     pub tls: Option<NvmeTcpTls>,
 }

@@ -8,7 +8,7 @@ pub struct NvmeSubsystemHostRecordsSubsystem {
     /// `_links`: [`ontap::Links`]; read-only.
     #[model(rename = "_links")]
     pub links: Option<ontap::Links>,
-    /// `name`: string, 1 to 64 characters; read-only.
+    /// `name`: string, 1 to 64 characters, since ONTAP 9.11; read-only.
     pub name: Option<String>,
     /// `uuid`: string; read-only.
     pub uuid: Option<String>,

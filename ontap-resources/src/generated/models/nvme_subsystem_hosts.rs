@@ -10,15 +10,15 @@ pub struct NvmeSubsystemHosts {
     /// `_links`: [`ontap::Links`]; read-only.
     #[model(rename = "_links")]
     pub links: Option<ontap::Links>,
-    /// `dh_hmac_chap`: [`NvmeDhHmacChapAuthentication`](crate::NvmeDhHmacChapAuthentication); read, and written on creation.
+    /// `dh_hmac_chap`: [`NvmeDhHmacChapAuthentication`](crate::NvmeDhHmacChapAuthentication), since ONTAP 9.11; read, and written on creation.
     pub dh_hmac_chap: Option<NvmeDhHmacChapAuthentication>,
     /// `nqn`: string; read, and written on creation.
     pub nqn: Option<String>,
-    /// `priority`: [`NvmeSubsystemHostsPriority`](crate::NvmeSubsystemHostsPriority) (`regular`, `high`); read, and written on creation.
+    /// `priority`: [`NvmeSubsystemHostsPriority`](crate::NvmeSubsystemHostsPriority), since ONTAP 9.14 (`regular`, `high`); read, and written on creation.
     pub priority: Option<NvmeSubsystemHostsPriority>,
-    /// `proximity`: [`NvmeHostProximity`](crate::NvmeHostProximity); read, and written on creation.
+    /// `proximity`: [`NvmeHostProximity`](crate::NvmeHostProximity), since ONTAP 9.17; read, and written on creation.
     pub proximity: Option<NvmeHostProximity>,
-    /// `tls`: [`NvmeTcpTls`](crate::NvmeTcpTls); read, and written on creation.
+    /// `tls`: [`NvmeTcpTls`](crate::NvmeTcpTls), since ONTAP 9.16; read, and written on creation.
     pub tls: Option<NvmeTcpTls>,
 }
 

@@ -7,12 +7,12 @@ use crate::{NvmeSubsystemReplicationError, NvmeSubsystemReplicationPeerSubsystem
 /// An object of the model's `nvme_subsystem_replication` definition, held by [`NvmeSubsystem`](crate::NvmeSubsystem)'s `replication`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct NvmeSubsystemReplication {
-    /// `error`: [`NvmeSubsystemReplicationError`](crate::NvmeSubsystemReplicationError); read and written.
+    /// `error`: [`NvmeSubsystemReplicationError`](crate::NvmeSubsystemReplicationError), since ONTAP 9.17; read and written.
     pub error: Option<NvmeSubsystemReplicationError>,
-    /// `peer_subsystem`: [`NvmeSubsystemReplicationPeerSubsystem`](crate::NvmeSubsystemReplicationPeerSubsystem); read and written.
+    /// `peer_subsystem`: [`NvmeSubsystemReplicationPeerSubsystem`](crate::NvmeSubsystemReplicationPeerSubsystem), since ONTAP 9.17; read and written.
     pub peer_subsystem: Option<NvmeSubsystemReplicationPeerSubsystem>,
-    /// `peer_svm`: [`SvmPeerReference`](crate::SvmPeerReference); read-only.
+    /// `peer_svm`: [`SvmPeerReference`](crate::SvmPeerReference), since ONTAP 9.17; read-only.
     pub peer_svm: Option<SvmPeerReference>,
-    /// `state`: [`ReplicationState`](crate::ReplicationState) (`ok`, `replicating`, `error`); read-only.
+    /// `state`: [`ReplicationState`](crate::ReplicationState), since ONTAP 9.17 (`ok`, `replicating`, `error`); read-only.
     pub state: Option<ReplicationState>,
 }

@@ -7,8 +7,8 @@ use crate::ReplicationErrorSubsystem;
 /// An object of the model's `nvme_subsystem_replication_error` definition, held by [`NvmeSubsystemReplication`](crate::NvmeSubsystemReplication)'s `error`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct NvmeSubsystemReplicationError {
-    /// `subsystem`: [`ReplicationErrorSubsystem`](crate::ReplicationErrorSubsystem); read and written.
+    /// `subsystem`: [`ReplicationErrorSubsystem`](crate::ReplicationErrorSubsystem), since ONTAP 9.17; read and written.
     pub subsystem: Option<ReplicationErrorSubsystem>,
-    /// `summary`: [`ontap::ApiError`]; read-only.
+    /// `summary`: [`ontap::ApiError`], since ONTAP 9.17; read-only.
     pub summary: Option<ontap::ApiError>,
 }

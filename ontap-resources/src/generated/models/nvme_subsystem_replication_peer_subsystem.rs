@@ -5,6 +5,6 @@
 /// An object of the model's `nvme_subsystem_replication_peer_subsystem` definition, held by [`NvmeSubsystemReplication`](crate::NvmeSubsystemReplication)'s `peer_subsystem`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct NvmeSubsystemReplicationPeerSubsystem {
-    /// `uuid`: string; read-only.
+    /// `uuid`: string, since ONTAP 9.17; read-only.
     pub uuid: Option<String>,
 }

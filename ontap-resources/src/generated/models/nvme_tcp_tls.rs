@@ -7,8 +7,8 @@ use crate::TlsKeyType;
 /// An object of the model's `nvme_tcp_tls` definition, held by [`NvmeSubsystemHost`](crate::NvmeSubsystemHost)'s `tls`, [`NvmeSubsystemHostNoRecords`](crate::NvmeSubsystemHostNoRecords)'s `tls`, [`NvmeSubsystemHosts`](crate::NvmeSubsystemHosts)'s `tls`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct NvmeTcpTls {
-    /// `configured_psk`: secret string ([`ontap::Secret`]); written on creation only; printed as `*********`.
+    /// `configured_psk`: secret string ([`ontap::Secret`]), since ONTAP 9.16; written on creation only; printed as `*********`.
     pub configured_psk: Option<ontap::Secret>,
-    /// `key_type`: [`TlsKeyType`](crate::TlsKeyType) (`none`, `configured`, `generated`); read, and written on creation.
+    /// `key_type`: [`TlsKeyType`](crate::TlsKeyType), since ONTAP 9.16, values `generated` since 9.19 (`none`, `configured`, `generated`); read, and written on creation.
     pub key_type: Option<TlsKeyType>,
 }

@@ -5,10 +5,10 @@
 /// An object of the model's `onboard_key_manager_configurable_status` definition, held by [`SecurityConfig`](crate::SecurityConfig)'s `onboard_key_manager_configurable_status`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct OnboardKeyManagerConfigurableStatus {
-    /// `code`: integer; read-only.
+    /// `code`: integer, since ONTAP 9.7; read-only.
     pub code: Option<i64>,
-    /// `message`: string; read-only.
+    /// `message`: string, since ONTAP 9.7; read-only.
     pub message: Option<String>,
-    /// `supported`: boolean; read-only.
+    /// `supported`: boolean, since ONTAP 9.7; read-only.
     pub supported: Option<bool>,
 }

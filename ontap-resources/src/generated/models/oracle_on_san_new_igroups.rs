@@ -7,11 +7,11 @@ use crate::{MongoDbOnSanNewIgroupsIgroups, MongoDbOnSanNewIgroupsInitiatorObject
 /// An object of the model's `oracle_on_san_new_igroups` definition, held by [`OracleOnSan`](crate::OracleOnSan)'s `new_igroups`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct OracleOnSanNewIgroups {
-    /// `comment`: string; written, never read back.
+    /// `comment`: string, since ONTAP 9.9; written, never read back.
     pub comment: Option<String>,
-    /// `igroups`: list of [`MongoDbOnSanNewIgroupsIgroups`](crate::MongoDbOnSanNewIgroupsIgroups); written, never read back.
+    /// `igroups`: list of [`MongoDbOnSanNewIgroupsIgroups`](crate::MongoDbOnSanNewIgroupsIgroups), since ONTAP 9.9; written, never read back.
     pub igroups: Option<Vec<MongoDbOnSanNewIgroupsIgroups>>,
-    /// `initiator_objects`: list of [`MongoDbOnSanNewIgroupsInitiatorObjects`](crate::MongoDbOnSanNewIgroupsInitiatorObjects); written, never read back.
+    /// `initiator_objects`: list of [`MongoDbOnSanNewIgroupsInitiatorObjects`](crate::MongoDbOnSanNewIgroupsInitiatorObjects), since ONTAP 9.9; written, never read back.
     pub initiator_objects: Option<Vec<MongoDbOnSanNewIgroupsInitiatorObjects>>,
     /// `initiators`: list of string; read and written.
     pub initiators: Option<Vec<String>>,

@@ -5,6 +5,6 @@
 /// An object of the model's `performance_fcp_metric_svm` definition, held by `PerformanceFcpMetric`'s `svm`, `PerformanceIscsiMetric`'s `svm`, `PerformanceNvmeMetric`'s `svm`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct PerformanceFcpMetricSvm {
-    /// `uuid`: string; read and written.
+    /// `uuid`: string, since ONTAP 9.9; read and written.
     pub uuid: Option<String>,
 }

@@ -5,17 +5,17 @@
 /// An object of the model's `performance_lun_metric_space` definition, held by [`PerformanceLunMetric`](crate::PerformanceLunMetric)'s `space`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct PerformanceLunMetricSpace {
-    /// `available`: integer; read-only.
+    /// `available`: integer, since ONTAP 9.16; read-only.
     pub available: Option<i64>,
-    /// `duration`: [`PerformanceLunMetricSpaceDuration`](crate::PerformanceLunMetricSpaceDuration) (`PT15S`, `PT5M`, `PT30M`, `PT2H`, `PT1D`); read-only.
+    /// `duration`: [`PerformanceLunMetricSpaceDuration`](crate::PerformanceLunMetricSpaceDuration), since ONTAP 9.16 (`PT15S`, `PT5M`, `PT30M`, `PT2H`, `PT1D`); read-only.
     pub duration: Option<PerformanceLunMetricSpaceDuration>,
-    /// `size`: integer; read-only.
+    /// `size`: integer, since ONTAP 9.16; read-only.
     pub size: Option<i64>,
-    /// `status`: [`PerformanceLunMetricSpaceStatus`](crate::PerformanceLunMetricSpaceStatus) (`ok`, `error`, `partial_no_data`, `partial_no_uuid`, `partial_no_response`, `partial_other_error`, `negative_delta`, `backfilled_data`, `inconsistent_delta_time`, `inconsistent_old_data`); read-only.
+    /// `status`: [`PerformanceLunMetricSpaceStatus`](crate::PerformanceLunMetricSpaceStatus), since ONTAP 9.16 (`ok`, `error`, `partial_no_data`, `partial_no_uuid`, `partial_no_response`, `partial_other_error`, `negative_delta`, `backfilled_data`, `inconsistent_delta_time`, `inconsistent_old_data`); read-only.
     pub status: Option<PerformanceLunMetricSpaceStatus>,
-    /// `used`: integer; read-only.
+    /// `used`: integer, since ONTAP 9.16; read-only.
     pub used: Option<i64>,
-    /// `used_by_snapshots`: integer; read-only.
+    /// `used_by_snapshots`: integer, since ONTAP 9.16; read-only.
     pub used_by_snapshots: Option<i64>,
 }
 

@@ -5,10 +5,10 @@
 /// An object of the model's `performance_metric_io_type_rwt` definition, held by `InterfaceMetrics`'s `throughput`, `InterfaceMetricsData`'s `throughput`, `InterfaceStatistics`'s `throughput_raw` and 16 more.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct PerformanceMetricIoTypeRwt {
-    /// `read`: integer; read and written.
+    /// `read`: integer, since ONTAP 9.7; read and written.
     pub read: Option<i64>,
-    /// `total`: integer; read and written.
+    /// `total`: integer, since ONTAP 9.7; read and written.
     pub total: Option<i64>,
-    /// `write`: integer; read and written.
+    /// `write`: integer, since ONTAP 9.7; read and written.
     pub write: Option<i64>,
 }

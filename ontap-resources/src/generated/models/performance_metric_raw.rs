@@ -11,7 +11,7 @@ pub struct PerformanceMetricRaw {
     pub iops_raw: Option<PerformanceMetricIoType>,
     /// `latency_raw`: [`PerformanceMetricIoType`](crate::PerformanceMetricIoType); read-only.
     pub latency_raw: Option<PerformanceMetricIoType>,
-    /// `status`: [`PerformanceMetricRawStatus`](crate::PerformanceMetricRawStatus) (`ok`, `error`, `partial_no_data`, `partial_no_response`, `partial_other_error`, `negative_delta`, `not_found`, `backfilled_data`, `inconsistent_delta_time`, `inconsistent_old_data`, `partial_no_uuid`); read-only.
+    /// `status`: [`PerformanceMetricRawStatus`](crate::PerformanceMetricRawStatus), values `not_found` since 9.9, `partial_no_uuid` since 9.7 (`ok`, `error`, `partial_no_data`, `partial_no_response`, `partial_other_error`, `negative_delta`, `not_found`, `backfilled_data`, `inconsistent_delta_time`, `inconsistent_old_data`, `partial_no_uuid`); read-only.
     pub status: Option<PerformanceMetricRawStatus>,
     /// `throughput_raw`: [`PerformanceMetricIoType`](crate::PerformanceMetricIoType); read-only.
     pub throughput_raw: Option<PerformanceMetricIoType>,

@@ -7,15 +7,15 @@ use crate::{PerformanceMetricIoType, PerformanceMetricIoTypeRwt};
 /// An object of the model's `performance_metric_raw_svm` definition, held by `CifsService`'s `statistics`, `FcpService`'s `statistics`, `IscsiService`'s `statistics` and 6 more.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct PerformanceMetricRawSvm {
-    /// `iops_raw`: [`PerformanceMetricIoType`](crate::PerformanceMetricIoType); read-only.
+    /// `iops_raw`: [`PerformanceMetricIoType`](crate::PerformanceMetricIoType), since ONTAP 9.7; read-only.
     pub iops_raw: Option<PerformanceMetricIoType>,
-    /// `latency_raw`: [`PerformanceMetricIoType`](crate::PerformanceMetricIoType); read-only.
+    /// `latency_raw`: [`PerformanceMetricIoType`](crate::PerformanceMetricIoType), since ONTAP 9.7; read-only.
     pub latency_raw: Option<PerformanceMetricIoType>,
-    /// `status`: [`PerformanceMetricRawSvmStatus`](crate::PerformanceMetricRawSvmStatus) (`ok`, `error`, `partial_no_data`, `partial_no_response`, `partial_other_error`, `negative_delta`, `not_found`, `backfilled_data`, `inconsistent_delta_time`, `inconsistent_old_data`, `partial_no_uuid`); read-only.
+    /// `status`: [`PerformanceMetricRawSvmStatus`](crate::PerformanceMetricRawSvmStatus), since ONTAP 9.7, values `not_found` since 9.9 (`ok`, `error`, `partial_no_data`, `partial_no_response`, `partial_other_error`, `negative_delta`, `not_found`, `backfilled_data`, `inconsistent_delta_time`, `inconsistent_old_data`, `partial_no_uuid`); read-only.
     pub status: Option<PerformanceMetricRawSvmStatus>,
-    /// `throughput_raw`: [`PerformanceMetricIoTypeRwt`](crate::PerformanceMetricIoTypeRwt); read-only.
+    /// `throughput_raw`: [`PerformanceMetricIoTypeRwt`](crate::PerformanceMetricIoTypeRwt), since ONTAP 9.7; read-only.
     pub throughput_raw: Option<PerformanceMetricIoTypeRwt>,
-    /// `timestamp`: timestamp ([`ontap::Timestamp`]); read-only.
+    /// `timestamp`: timestamp ([`ontap::Timestamp`]), since ONTAP 9.7; read-only.
     pub timestamp: Option<ontap::Timestamp>,
 }
 

@@ -7,20 +7,20 @@ use crate::{PerformanceMetricIoType, PerformanceMetricIoTypeRwt};
 /// An object of the model's `performance_metric_svm` definition, held by `CifsService`'s `metric`, `FcpService`'s `metric`, `IscsiService`'s `metric` and 6 more.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct PerformanceMetricSvm {
-    /// `_links`: [`ontap::Links`]; read-only.
+    /// `_links`: [`ontap::Links`], since ONTAP 9.7; read-only.
     #[model(rename = "_links")]
     pub links: Option<ontap::Links>,
-    /// `duration`: [`PerformanceMetricSvmDuration`](crate::PerformanceMetricSvmDuration) (`PT15S`, `PT4M`, `PT30M`, `PT2H`, `P1D`, `PT5M`); read-only.
+    /// `duration`: [`PerformanceMetricSvmDuration`](crate::PerformanceMetricSvmDuration), since ONTAP 9.7 (`PT15S`, `PT4M`, `PT30M`, `PT2H`, `P1D`, `PT5M`); read-only.
     pub duration: Option<PerformanceMetricSvmDuration>,
-    /// `iops`: [`PerformanceMetricIoType`](crate::PerformanceMetricIoType); read-only.
+    /// `iops`: [`PerformanceMetricIoType`](crate::PerformanceMetricIoType), since ONTAP 9.7; read-only.
     pub iops: Option<PerformanceMetricIoType>,
-    /// `latency`: [`PerformanceMetricIoType`](crate::PerformanceMetricIoType); read-only.
+    /// `latency`: [`PerformanceMetricIoType`](crate::PerformanceMetricIoType), since ONTAP 9.7; read-only.
     pub latency: Option<PerformanceMetricIoType>,
-    /// `status`: [`PerformanceMetricSvmStatus`](crate::PerformanceMetricSvmStatus) (`ok`, `error`, `partial_no_data`, `partial_no_response`, `partial_other_error`, `negative_delta`, `not_found`, `backfilled_data`, `inconsistent_delta_time`, `inconsistent_old_data`, `partial_no_uuid`); read-only.
+    /// `status`: [`PerformanceMetricSvmStatus`](crate::PerformanceMetricSvmStatus), since ONTAP 9.7, values `not_found` since 9.9 (`ok`, `error`, `partial_no_data`, `partial_no_response`, `partial_other_error`, `negative_delta`, `not_found`, `backfilled_data`, `inconsistent_delta_time`, `inconsistent_old_data`, `partial_no_uuid`); read-only.
     pub status: Option<PerformanceMetricSvmStatus>,
-    /// `throughput`: [`PerformanceMetricIoTypeRwt`](crate::PerformanceMetricIoTypeRwt); read-only.
+    /// `throughput`: [`PerformanceMetricIoTypeRwt`](crate::PerformanceMetricIoTypeRwt), since ONTAP 9.7; read-only.
     pub throughput: Option<PerformanceMetricIoTypeRwt>,
-    /// `timestamp`: timestamp ([`ontap::Timestamp`]); read-only.
+    /// `timestamp`: timestamp ([`ontap::Timestamp`]), since ONTAP 9.7; read-only.
     pub timestamp: Option<ontap::Timestamp>,
 }
 

@@ -5,17 +5,17 @@
 /// An object of the model's `performance_namespace_metric_space` definition, held by [`PerformanceNamespaceMetric`](crate::PerformanceNamespaceMetric)'s `space`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct PerformanceNamespaceMetricSpace {
-    /// `available`: integer; read-only.
+    /// `available`: integer, since ONTAP 9.16; read-only.
     pub available: Option<i64>,
-    /// `duration`: [`PerformanceNamespaceMetricSpaceDuration`](crate::PerformanceNamespaceMetricSpaceDuration) (`PT15S`, `PT5M`, `PT30M`, `PT2H`, `PT1D`); read-only.
+    /// `duration`: [`PerformanceNamespaceMetricSpaceDuration`](crate::PerformanceNamespaceMetricSpaceDuration), since ONTAP 9.16 (`PT15S`, `PT5M`, `PT30M`, `PT2H`, `PT1D`); read-only.
     pub duration: Option<PerformanceNamespaceMetricSpaceDuration>,
-    /// `size`: integer; read-only.
+    /// `size`: integer, since ONTAP 9.16; read-only.
     pub size: Option<i64>,
-    /// `status`: [`PerformanceNamespaceMetricSpaceStatus`](crate::PerformanceNamespaceMetricSpaceStatus) (`ok`, `error`, `partial_no_data`, `partial_no_uuid`, `partial_no_response`, `partial_other_error`, `negative_delta`, `backfilled_data`, `inconsistent_delta_time`, `inconsistent_old_data`); read-only.
+    /// `status`: [`PerformanceNamespaceMetricSpaceStatus`](crate::PerformanceNamespaceMetricSpaceStatus), since ONTAP 9.16 (`ok`, `error`, `partial_no_data`, `partial_no_uuid`, `partial_no_response`, `partial_other_error`, `negative_delta`, `backfilled_data`, `inconsistent_delta_time`, `inconsistent_old_data`); read-only.
     pub status: Option<PerformanceNamespaceMetricSpaceStatus>,
-    /// `used`: integer; read-only.
+    /// `used`: integer, since ONTAP 9.16; read-only.
     pub used: Option<i64>,
-    /// `used_by_snapshots`: integer; read-only.
+    /// `used_by_snapshots`: integer, since ONTAP 9.16; read-only.
     pub used_by_snapshots: Option<i64>,
 }
 

@@ -7,15 +7,15 @@ use crate::{PerformanceMetricIoType, PerformanceMetricIoTypeRwt};
 /// An object of the model's `performance_nvme_metric_properties` definition, held by [`PerformanceNvmeMetric`](crate::PerformanceNvmeMetric)'s `fc`, [`PerformanceNvmeMetric`](crate::PerformanceNvmeMetric)'s `tcp`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct PerformanceNvmeMetricProperties {
-    /// `duration`: [`PerformanceNvmeMetricPropertiesDuration`](crate::PerformanceNvmeMetricPropertiesDuration) (`PT15S`, `PT4M`, `PT30M`, `PT2H`, `P1D`, `PT5M`); read-only.
+    /// `duration`: [`PerformanceNvmeMetricPropertiesDuration`](crate::PerformanceNvmeMetricPropertiesDuration), since ONTAP 9.10 (`PT15S`, `PT4M`, `PT30M`, `PT2H`, `P1D`, `PT5M`); read-only.
     pub duration: Option<PerformanceNvmeMetricPropertiesDuration>,
-    /// `iops`: [`PerformanceMetricIoType`](crate::PerformanceMetricIoType); read-only.
+    /// `iops`: [`PerformanceMetricIoType`](crate::PerformanceMetricIoType), since ONTAP 9.10; read-only.
     pub iops: Option<PerformanceMetricIoType>,
-    /// `latency`: [`PerformanceMetricIoType`](crate::PerformanceMetricIoType); read-only.
+    /// `latency`: [`PerformanceMetricIoType`](crate::PerformanceMetricIoType), since ONTAP 9.10; read-only.
     pub latency: Option<PerformanceMetricIoType>,
-    /// `status`: [`PerformanceNvmeMetricPropertiesStatus`](crate::PerformanceNvmeMetricPropertiesStatus) (`ok`, `error`, `partial_no_data`, `partial_no_response`, `partial_other_error`, `negative_delta`, `not_found`, `backfilled_data`, `inconsistent_delta_time`, `inconsistent_old_data`, `partial_no_uuid`); read-only.
+    /// `status`: [`PerformanceNvmeMetricPropertiesStatus`](crate::PerformanceNvmeMetricPropertiesStatus), since ONTAP 9.10 (`ok`, `error`, `partial_no_data`, `partial_no_response`, `partial_other_error`, `negative_delta`, `not_found`, `backfilled_data`, `inconsistent_delta_time`, `inconsistent_old_data`, `partial_no_uuid`); read-only.
     pub status: Option<PerformanceNvmeMetricPropertiesStatus>,
-    /// `throughput`: [`PerformanceMetricIoTypeRwt`](crate::PerformanceMetricIoTypeRwt); read-only.
+    /// `throughput`: [`PerformanceMetricIoTypeRwt`](crate::PerformanceMetricIoTypeRwt), since ONTAP 9.10; read-only.
     pub throughput: Option<PerformanceMetricIoTypeRwt>,
 }
 

@@ -7,20 +7,20 @@ use crate::{PerformanceMetricIoType, PerformanceQtreeMetricDuration};
 /// An object of the model's `performance_qtree_metric_data` definition, held by [`Qtree`](crate::Qtree)'s `metric`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct PerformanceQtreeMetricData {
-    /// `_links`: [`ontap::Links`]; read-only.
+    /// `_links`: [`ontap::Links`], since ONTAP 9.16; read-only.
     #[model(rename = "_links")]
     pub links: Option<ontap::Links>,
-    /// `duration`: [`PerformanceQtreeMetricDuration`](crate::PerformanceQtreeMetricDuration) (`PT4M`, `PT30M`, `PT2H`, `P1D`, `PT5M`); read-only.
+    /// `duration`: [`PerformanceQtreeMetricDuration`](crate::PerformanceQtreeMetricDuration), since ONTAP 9.16 (`PT4M`, `PT30M`, `PT2H`, `P1D`, `PT5M`); read-only.
     pub duration: Option<PerformanceQtreeMetricDuration>,
-    /// `iops`: [`PerformanceMetricIoType`](crate::PerformanceMetricIoType); read-only.
+    /// `iops`: [`PerformanceMetricIoType`](crate::PerformanceMetricIoType), since ONTAP 9.16; read-only.
     pub iops: Option<PerformanceMetricIoType>,
-    /// `latency`: [`PerformanceMetricIoType`](crate::PerformanceMetricIoType); read-only.
+    /// `latency`: [`PerformanceMetricIoType`](crate::PerformanceMetricIoType), since ONTAP 9.16; read-only.
     pub latency: Option<PerformanceMetricIoType>,
-    /// `status`: [`PerformanceQtreeMetricDataStatus`](crate::PerformanceQtreeMetricDataStatus) (`ok`, `error`, `partial_no_data`, `partial_no_response`, `partial_other_error`, `negative_delta`, `not_found`, `backfilled_data`, `inconsistent_delta_time`, `inconsistent_old_data`, `partial_no_uuid`); read-only.
+    /// `status`: [`PerformanceQtreeMetricDataStatus`](crate::PerformanceQtreeMetricDataStatus), since ONTAP 9.16 (`ok`, `error`, `partial_no_data`, `partial_no_response`, `partial_other_error`, `negative_delta`, `not_found`, `backfilled_data`, `inconsistent_delta_time`, `inconsistent_old_data`, `partial_no_uuid`); read-only.
     pub status: Option<PerformanceQtreeMetricDataStatus>,
-    /// `throughput`: [`PerformanceMetricIoType`](crate::PerformanceMetricIoType); read-only.
+    /// `throughput`: [`PerformanceMetricIoType`](crate::PerformanceMetricIoType), since ONTAP 9.16; read-only.
     pub throughput: Option<PerformanceMetricIoType>,
-    /// `timestamp`: timestamp ([`ontap::Timestamp`]); read-only.
+    /// `timestamp`: timestamp ([`ontap::Timestamp`]), since ONTAP 9.16; read-only.
     pub timestamp: Option<ontap::Timestamp>,
 }
 

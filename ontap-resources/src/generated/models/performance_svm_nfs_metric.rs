@@ -7,10 +7,10 @@ use crate::PerformanceMetricSvm;
 /// An object of the model's `performance_svm_nfs_metric` definition, held by [`NfsService`](crate::NfsService)'s `metric`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct PerformanceSvmNfsMetric {
-    /// `v3`: [`PerformanceMetricSvm`](crate::PerformanceMetricSvm); read-only.
+    /// `v3`: [`PerformanceMetricSvm`](crate::PerformanceMetricSvm), since ONTAP 9.7; read-only.
     pub v3: Option<PerformanceMetricSvm>,
-    /// `v4`: [`PerformanceMetricSvm`](crate::PerformanceMetricSvm); read-only.
+    /// `v4`: [`PerformanceMetricSvm`](crate::PerformanceMetricSvm), since ONTAP 9.8; read-only.
     pub v4: Option<PerformanceMetricSvm>,
-    /// `v41`: [`PerformanceMetricSvm`](crate::PerformanceMetricSvm); read-only.
+    /// `v41`: [`PerformanceMetricSvm`](crate::PerformanceMetricSvm), since ONTAP 9.8; read-only.
     pub v41: Option<PerformanceMetricSvm>,
 }

@@ -7,10 +7,10 @@ use crate::PerformanceMetricRawSvm;
 /// An object of the model's `performance_svm_nfs_statistics` definition, held by [`NfsService`](crate::NfsService)'s `statistics`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct PerformanceSvmNfsStatistics {
-    /// `v3`: [`PerformanceMetricRawSvm`](crate::PerformanceMetricRawSvm); read-only.
+    /// `v3`: [`PerformanceMetricRawSvm`](crate::PerformanceMetricRawSvm), since ONTAP 9.7; read-only.
     pub v3: Option<PerformanceMetricRawSvm>,
-    /// `v4`: [`PerformanceMetricRawSvm`](crate::PerformanceMetricRawSvm); read-only.
+    /// `v4`: [`PerformanceMetricRawSvm`](crate::PerformanceMetricRawSvm), since ONTAP 9.8; read-only.
     pub v4: Option<PerformanceMetricRawSvm>,
-    /// `v41`: [`PerformanceMetricRawSvm`](crate::PerformanceMetricRawSvm); read-only.
+    /// `v41`: [`PerformanceMetricRawSvm`](crate::PerformanceMetricRawSvm), since ONTAP 9.8; read-only.
     pub v41: Option<PerformanceMetricRawSvm>,
 }

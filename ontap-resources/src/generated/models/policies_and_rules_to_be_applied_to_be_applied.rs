@@ -10,12 +10,12 @@ use crate::{
 /// An object of the model's `policies_and_rules_to_be_applied_to_be_applied` definition, held by [`PoliciesAndRulesToBeApplied`](crate::PoliciesAndRulesToBeApplied)'s `to_be_applied`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct PoliciesAndRulesToBeAppliedToBeApplied {
-    /// `access_policies`: list of [`GroupPolicyObjectCentralAccessPolicy`](crate::GroupPolicyObjectCentralAccessPolicy); read-only.
+    /// `access_policies`: list of [`GroupPolicyObjectCentralAccessPolicy`](crate::GroupPolicyObjectCentralAccessPolicy), since ONTAP 9.11; read-only.
     pub access_policies: Option<Vec<GroupPolicyObjectCentralAccessPolicy>>,
-    /// `access_rules`: list of [`GroupPolicyObjectCentralAccessRule`](crate::GroupPolicyObjectCentralAccessRule); read-only.
+    /// `access_rules`: list of [`GroupPolicyObjectCentralAccessRule`](crate::GroupPolicyObjectCentralAccessRule), since ONTAP 9.11; read-only.
     pub access_rules: Option<Vec<GroupPolicyObjectCentralAccessRule>>,
-    /// `objects`: list of [`GroupPolicyObject`](crate::GroupPolicyObject); read-only.
+    /// `objects`: list of [`GroupPolicyObject`](crate::GroupPolicyObject), since ONTAP 9.11; read-only.
     pub objects: Option<Vec<GroupPolicyObject>>,
-    /// `restricted_groups`: list of [`GroupPolicyObjectRestrictedGroup`](crate::GroupPolicyObjectRestrictedGroup); read-only.
+    /// `restricted_groups`: list of [`GroupPolicyObjectRestrictedGroup`](crate::GroupPolicyObjectRestrictedGroup), since ONTAP 9.11; read-only.
     pub restricted_groups: Option<Vec<GroupPolicyObjectRestrictedGroup>>,
 }

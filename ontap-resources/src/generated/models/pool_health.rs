@@ -5,11 +5,11 @@
 /// An object of the model's `pool_health` definition, held by [`StoragePool`](crate::StoragePool)'s `health`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct PoolHealth {
-    /// `is_healthy`: boolean; read-only.
+    /// `is_healthy`: boolean, since ONTAP 9.11; read-only.
     pub is_healthy: Option<bool>,
-    /// `state`: [`PoolHealthState`](crate::PoolHealthState) (`normal`, `degraded`, `creating`, `deleting`, `reassigning`, `growing`); read-only.
+    /// `state`: [`PoolHealthState`](crate::PoolHealthState), since ONTAP 9.11 (`normal`, `degraded`, `creating`, `deleting`, `reassigning`, `growing`); read-only.
     pub state: Option<PoolHealthState>,
-    /// `unhealthy_reason`: [`ontap::ApiError`]; read-only.
+    /// `unhealthy_reason`: [`ontap::ApiError`], since ONTAP 9.11; read-only.
     pub unhealthy_reason: Option<ontap::ApiError>,
 }
 

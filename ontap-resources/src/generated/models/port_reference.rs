@@ -7,13 +7,13 @@ use crate::Node;
 /// A reference to an object of the model's `port` definition, as other objects embed it (`_links`, `name`, `node`, `uuid`), held by `BgpPeerGroupLocal`'s `port`, `BroadcastDomain`'s `ports`, `IpInterfaceLocation`'s `home_port` and 6 more.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct PortReference {
-    /// `_links`: [`ontap::Links`]; read-only.
+    /// `_links`: [`ontap::Links`], since ONTAP 9.7; read-only.
     #[model(rename = "_links")]
     pub links: Option<ontap::Links>,
-    /// `name`: string; read, and written on creation.
+    /// `name`: string, since ONTAP 9.7; read, and written on creation.
     pub name: Option<String>,
-    /// `node`: [`Node`](crate::Node); read, and written on creation.
+    /// `node`: [`Node`](crate::Node), since ONTAP 9.7; read, and written on creation.
     pub node: Option<Node>,
-    /// `uuid`: string; read, and written on creation.
+    /// `uuid`: string, since ONTAP 9.7; read, and written on creation.
     pub uuid: Option<String>,
 }

@@ -7,13 +7,13 @@ use crate::{PerformanceMetricIoTypeRwt, PortStatisticsDevice};
 /// An object of the model's `port_statistics` definition, held by [`Port`](crate::Port)'s `statistics`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct PortStatistics {
-    /// `device`: [`PortStatisticsDevice`](crate::PortStatisticsDevice); read-only.
+    /// `device`: [`PortStatisticsDevice`](crate::PortStatisticsDevice), since ONTAP 9.8; read-only.
     pub device: Option<PortStatisticsDevice>,
-    /// `status`: [`PortStatisticsStatus`](crate::PortStatisticsStatus) (`ok`, `error`, `partial_no_data`, `partial_no_uuid`, `partial_no_response`, `partial_other_error`, `negative_delta`, `backfilled_data`, `inconsistent_delta_time`, `inconsistent_old_data`); read-only.
+    /// `status`: [`PortStatisticsStatus`](crate::PortStatisticsStatus), since ONTAP 9.8 (`ok`, `error`, `partial_no_data`, `partial_no_uuid`, `partial_no_response`, `partial_other_error`, `negative_delta`, `backfilled_data`, `inconsistent_delta_time`, `inconsistent_old_data`); read-only.
     pub status: Option<PortStatisticsStatus>,
-    /// `throughput_raw`: [`PerformanceMetricIoTypeRwt`](crate::PerformanceMetricIoTypeRwt); read-only.
+    /// `throughput_raw`: [`PerformanceMetricIoTypeRwt`](crate::PerformanceMetricIoTypeRwt), since ONTAP 9.8; read-only.
     pub throughput_raw: Option<PerformanceMetricIoTypeRwt>,
-    /// `timestamp`: timestamp ([`ontap::Timestamp`]); read-only.
+    /// `timestamp`: timestamp ([`ontap::Timestamp`]), since ONTAP 9.8; read-only.
     pub timestamp: Option<ontap::Timestamp>,
 }
 

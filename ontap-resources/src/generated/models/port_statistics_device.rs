@@ -7,12 +7,12 @@ use crate::PortStatisticsPacketCounters;
 /// An object of the model's `port_statistics_device` definition, held by [`PortStatistics`](crate::PortStatistics)'s `device`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct PortStatisticsDevice {
-    /// `link_down_count_raw`: integer; read-only.
+    /// `link_down_count_raw`: integer, since ONTAP 9.8; read-only.
     pub link_down_count_raw: Option<i64>,
-    /// `receive_raw`: [`PortStatisticsPacketCounters`](crate::PortStatisticsPacketCounters); read-only.
+    /// `receive_raw`: [`PortStatisticsPacketCounters`](crate::PortStatisticsPacketCounters), since ONTAP 9.8; read-only.
     pub receive_raw: Option<PortStatisticsPacketCounters>,
-    /// `timestamp`: timestamp ([`ontap::Timestamp`]); read-only.
+    /// `timestamp`: timestamp ([`ontap::Timestamp`]), since ONTAP 9.8; read-only.
     pub timestamp: Option<ontap::Timestamp>,
-    /// `transmit_raw`: [`PortStatisticsPacketCounters`](crate::PortStatisticsPacketCounters); read-only.
+    /// `transmit_raw`: [`PortStatisticsPacketCounters`](crate::PortStatisticsPacketCounters), since ONTAP 9.8; read-only.
     pub transmit_raw: Option<PortStatisticsPacketCounters>,
 }

@@ -5,10 +5,10 @@
 /// An object of the model's `port_statistics_packet_counters` definition, held by [`PortStatisticsDevice`](crate::PortStatisticsDevice)'s `receive_raw`, [`PortStatisticsDevice`](crate::PortStatisticsDevice)'s `transmit_raw`, [`SwitchPortStatistics`](crate::SwitchPortStatistics)'s `receive_raw` and 1 more.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct PortStatisticsPacketCounters {
-    /// `discards`: integer; read-only.
+    /// `discards`: integer, since ONTAP 9.8; read-only.
     pub discards: Option<i64>,
-    /// `errors`: integer; read-only.
+    /// `errors`: integer, since ONTAP 9.8; read-only.
     pub errors: Option<i64>,
-    /// `packets`: integer; read-only.
+    /// `packets`: integer, since ONTAP 9.8; read-only.
     pub packets: Option<i64>,
 }

@@ -5,11 +5,11 @@
 /// An object of the model's `port_svm` definition, held by [`IpInterfaceSvmLocation`](crate::IpInterfaceSvmLocation)'s `home_port`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct PortSvm {
-    /// `_links`: [`ontap::Links`]; read-only.
+    /// `_links`: [`ontap::Links`], since ONTAP 9.16; read-only.
     #[model(rename = "_links")]
     pub links: Option<ontap::Links>,
-    /// `name`: string; read and written.
+    /// `name`: string, since ONTAP 9.16; read and written.
     pub name: Option<String>,
-    /// `uuid`: string; read and written.
+    /// `uuid`: string, since ONTAP 9.16; read and written.
     pub uuid: Option<String>,
 }

@@ -7,13 +7,13 @@ use crate::{FcInterfaceReference, IpInterfaceReference};
 /// An object of the model's `portset_interface_no_records` definition, held by [`Portset`](crate::Portset)'s `interfaces`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct PortsetInterfaceNoRecords {
-    /// `_links`: [`ontap::Links`]; read-only.
+    /// `_links`: [`ontap::Links`], since ONTAP 9.9; read-only.
     #[model(rename = "_links")]
     pub links: Option<ontap::Links>,
-    /// `fc`: [`FcInterfaceReference`](crate::FcInterfaceReference); read, and written on creation.
+    /// `fc`: [`FcInterfaceReference`](crate::FcInterfaceReference), since ONTAP 9.9; read, and written on creation.
     pub fc: Option<FcInterfaceReference>,
-    /// `ip`: [`IpInterfaceReference`](crate::IpInterfaceReference); read, and written on creation.
+    /// `ip`: [`IpInterfaceReference`](crate::IpInterfaceReference), since ONTAP 9.9; read, and written on creation.
     pub ip: Option<IpInterfaceReference>,
-    /// `uuid`: string; read-only.
+    /// `uuid`: string, since ONTAP 9.9; read-only.
     pub uuid: Option<String>,
 }

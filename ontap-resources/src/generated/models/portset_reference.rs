@@ -5,11 +5,11 @@
 /// A reference to an object of the model's `portset` definition, as other objects embed it (`_links`, `name`, `uuid`), held by [`Igroup`](crate::Igroup)'s `portset`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct PortsetReference {
-    /// `_links`: [`ontap::Links`]; read-only.
+    /// `_links`: [`ontap::Links`], since ONTAP 9.9; read-only.
     #[model(rename = "_links")]
     pub links: Option<ontap::Links>,
-    /// `name`: string, 1 to 96 characters; read and written.
+    /// `name`: string, 1 to 96 characters, since ONTAP 9.9; read and written.
     pub name: Option<String>,
-    /// `uuid`: string; read and written.
+    /// `uuid`: string, since ONTAP 9.9; read and written.
     pub uuid: Option<String>,
 }

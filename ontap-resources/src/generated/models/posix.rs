@@ -5,8 +5,8 @@
 /// An object of the model's `posix` definition, held by [`Rfc2307`](crate::Rfc2307)'s `posix`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct Posix {
-    /// `account`: string; read and written.
+    /// `account`: string, since ONTAP 9.11; read and written.
     pub account: Option<String>,
-    /// `group`: string; read and written.
+    /// `group`: string, since ONTAP 9.11; read and written.
     pub group: Option<String>,
 }

@@ -5,8 +5,8 @@
 /// An object of the model's `ppk` definition, held by [`IpsecPolicy`](crate::IpsecPolicy)'s `ppk`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct Ppk {
-    /// `identity`: string, 6 to 64 characters; read and written.
+    /// `identity`: string, 6 to 64 characters, since ONTAP 9.17; read and written.
     pub identity: Option<String>,
-    /// `shared_key`: secret string ([`ontap::Secret`]), 18 to 128 characters; written on creation only; printed as `*********`.
+    /// `shared_key`: secret string ([`ontap::Secret`]), 18 to 128 characters, since ONTAP 9.17; written on creation only; printed as `*********`.
     pub shared_key: Option<ontap::Secret>,
 }

@@ -5,8 +5,8 @@
 /// An object of the model's `preferred_dcs` definition, held by [`CifsDomain`](crate::CifsDomain)'s `preferred_dcs`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct PreferredDcs {
-    /// `fqdn`: string; read-only.
+    /// `fqdn`: string, since ONTAP 9.10; read-only.
     pub fqdn: Option<String>,
-    /// `server_ip`: string; read-only.
+    /// `server_ip`: string, since ONTAP 9.10; read-only.
     pub server_ip: Option<String>,
 }

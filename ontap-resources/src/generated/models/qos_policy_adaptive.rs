@@ -7,15 +7,15 @@
 pub struct QosPolicyAdaptive {
     /// `absolute_min_iops`: integer; read and written.
     pub absolute_min_iops: Option<i64>,
-    /// `block_size`: [`QosPolicyAdaptiveBlockSize`](crate::QosPolicyAdaptiveBlockSize) (`any`, `4k`, `8k`, `16k`, `32k`, `64k`, `128k`); read and written.
+    /// `block_size`: [`QosPolicyAdaptiveBlockSize`](crate::QosPolicyAdaptiveBlockSize), since ONTAP 9.10 (`any`, `4k`, `8k`, `16k`, `32k`, `64k`, `128k`); read and written.
     pub block_size: Option<QosPolicyAdaptiveBlockSize>,
     /// `expected_iops`: integer; read and written.
     pub expected_iops: Option<i64>,
-    /// `expected_iops_allocation`: [`QosPolicyAdaptiveExpectedIopsAllocation`](crate::QosPolicyAdaptiveExpectedIopsAllocation) (`used_space`, `allocated_space`); read and written.
+    /// `expected_iops_allocation`: [`QosPolicyAdaptiveExpectedIopsAllocation`](crate::QosPolicyAdaptiveExpectedIopsAllocation), since ONTAP 9.10 (`used_space`, `allocated_space`); read and written.
     pub expected_iops_allocation: Option<QosPolicyAdaptiveExpectedIopsAllocation>,
     /// `peak_iops`: integer; read and written.
     pub peak_iops: Option<i64>,
-    /// `peak_iops_allocation`: [`QosPolicyAdaptivePeakIopsAllocation`](crate::QosPolicyAdaptivePeakIopsAllocation) (`used_space`, `allocated_space`); read and written.
+    /// `peak_iops_allocation`: [`QosPolicyAdaptivePeakIopsAllocation`](crate::QosPolicyAdaptivePeakIopsAllocation), since ONTAP 9.10 (`used_space`, `allocated_space`); read and written.
     pub peak_iops_allocation: Option<QosPolicyAdaptivePeakIopsAllocation>,
 }
 

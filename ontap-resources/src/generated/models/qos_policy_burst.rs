@@ -5,10 +5,10 @@
 /// An object of the model's `qos_policy_burst` definition, held by [`QosPolicy`](crate::QosPolicy)'s `burst`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct QosPolicyBurst {
-    /// `duration`: integer, 1 to 3600; read and written.
+    /// `duration`: integer, 1 to 3600, since ONTAP 9.19; read and written.
     pub duration: Option<i64>,
-    /// `iops`: integer, 0 to 2147483647; read and written.
+    /// `iops`: integer, 0 to 2147483647, since ONTAP 9.19; read and written.
     pub iops: Option<i64>,
-    /// `percent`: integer, 0 to 2147483647; read and written.
+    /// `percent`: integer, 0 to 2147483647, since ONTAP 9.19; read and written.
     pub percent: Option<i64>,
 }

@@ -7,16 +7,16 @@
 pub struct QosPolicyFixed {
     /// `capacity_shared`: boolean; read, and written on creation.
     pub capacity_shared: Option<bool>,
-    /// `max_throughput`: string; read and written.
+    /// `max_throughput`: string, since ONTAP 9.17; read and written.
     pub max_throughput: Option<String>,
     /// `max_throughput_iops`: integer, 0 to 2147483647; read and written.
     pub max_throughput_iops: Option<i64>,
     /// `max_throughput_mbps`: integer, 0 to 4194303; read and written.
     pub max_throughput_mbps: Option<i64>,
-    /// `min_throughput`: string; read and written.
+    /// `min_throughput`: string, since ONTAP 9.17; read and written.
     pub min_throughput: Option<String>,
     /// `min_throughput_iops`: integer, 0 to 2147483647; read and written.
     pub min_throughput_iops: Option<i64>,
-    /// `min_throughput_mbps`: integer, 0 to 4194303; read and written.
+    /// `min_throughput_mbps`: integer, 0 to 4194303, since ONTAP 9.8; read and written.
     pub min_throughput_mbps: Option<i64>,
 }

@@ -5,11 +5,11 @@
 /// An object of the model's `qos_policy_group` definition, held by [`QosWorkload`](crate::QosWorkload)'s `policy`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct QosPolicyGroup {
-    /// `_links`: [`ontap::Links`]; read-only.
+    /// `_links`: [`ontap::Links`], since ONTAP 9.10; read-only.
     #[model(rename = "_links")]
     pub links: Option<ontap::Links>,
-    /// `name`: string; read and written.
+    /// `name`: string, since ONTAP 9.10; read and written.
     pub name: Option<String>,
-    /// `uuid`: string; read and written.
+    /// `uuid`: string, since ONTAP 9.10; read and written.
     pub uuid: Option<String>,
 }

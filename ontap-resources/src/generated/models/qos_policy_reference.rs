@@ -5,23 +5,23 @@
 /// A reference to an object of the model's `qos_policy` definition, as other objects embed it (`_links`, `max_throughput`, `max_throughput_iops`, `max_throughput_mbps`, `min_throughput`, `min_throughput_iops`, `min_throughput_mbps`, `name`, `uuid`), held by `Qtree`'s `qos_policy`, `S3Bucket`'s `qos_policy`, `S3BucketSvm`'s `qos_policy` and 4 more.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct QosPolicyReference {
-    /// `_links`: [`ontap::Links`]; read-only.
+    /// `_links`: [`ontap::Links`], since ONTAP 9.8; read-only.
     #[model(rename = "_links")]
     pub links: Option<ontap::Links>,
-    /// `max_throughput`: string; read and written.
+    /// `max_throughput`: string, since ONTAP 9.17; read and written.
     pub max_throughput: Option<String>,
-    /// `max_throughput_iops`: integer; read and written.
+    /// `max_throughput_iops`: integer, since ONTAP 9.8; read and written.
     pub max_throughput_iops: Option<i64>,
-    /// `max_throughput_mbps`: integer; read and written.
+    /// `max_throughput_mbps`: integer, since ONTAP 9.8; read and written.
     pub max_throughput_mbps: Option<i64>,
-    /// `min_throughput`: string; read and written.
+    /// `min_throughput`: string, since ONTAP 9.17; read and written.
     pub min_throughput: Option<String>,
-    /// `min_throughput_iops`: integer; read and written.
+    /// `min_throughput_iops`: integer, since ONTAP 9.8; read and written.
     pub min_throughput_iops: Option<i64>,
-    /// `min_throughput_mbps`: integer; read and written.
+    /// `min_throughput_mbps`: integer, since ONTAP 9.8; read and written.
     pub min_throughput_mbps: Option<i64>,
-    /// `name`: string; read and written.
+    /// `name`: string, since ONTAP 9.8; read and written.
     pub name: Option<String>,
-    /// `uuid`: string; read and written.
+    /// `uuid`: string, since ONTAP 9.8; read and written.
     pub uuid: Option<String>,
 }

@@ -5,6 +5,6 @@
 /// An object of the model's `qtree_ext_performance_monitoring` definition, held by [`Qtree`](crate::Qtree)'s `ext_performance_monitoring`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct QtreeExtPerformanceMonitoring {
-    /// `enabled`: boolean; read and written.
+    /// `enabled`: boolean, since ONTAP 9.16; read and written.
     pub enabled: Option<bool>,
 }

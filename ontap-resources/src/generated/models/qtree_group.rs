@@ -5,8 +5,8 @@
 /// An object of the model's `qtree_group` definition, held by [`Qtree`](crate::Qtree)'s `group`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct QtreeGroup {
-    /// `id`: string; read and written.
+    /// `id`: string, since ONTAP 9.8; read and written.
     pub id: Option<String>,
-    /// `name`: string; read and written.
+    /// `name`: string, since ONTAP 9.8; read and written.
     pub name: Option<String>,
 }

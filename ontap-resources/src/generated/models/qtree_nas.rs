@@ -5,6 +5,6 @@
 /// An object of the model's `qtree_nas` definition, held by [`Qtree`](crate::Qtree)'s `nas`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct QtreeNas {
-    /// `path`: string; read-only.
+    /// `path`: string, since ONTAP 9.9; read-only.
     pub path: Option<String>,
 }

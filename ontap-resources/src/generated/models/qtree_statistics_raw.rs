@@ -7,15 +7,15 @@ use crate::PerformanceMetricIoType;
 /// An object of the model's `qtree_statistics_raw` definition, held by [`Qtree`](crate::Qtree)'s `statistics`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct QtreeStatisticsRaw {
-    /// `iops_raw`: [`PerformanceMetricIoType`](crate::PerformanceMetricIoType); read-only.
+    /// `iops_raw`: [`PerformanceMetricIoType`](crate::PerformanceMetricIoType), since ONTAP 9.8; read-only.
     pub iops_raw: Option<PerformanceMetricIoType>,
-    /// `latency_raw`: [`PerformanceMetricIoType`](crate::PerformanceMetricIoType); read-only.
+    /// `latency_raw`: [`PerformanceMetricIoType`](crate::PerformanceMetricIoType), since ONTAP 9.16; read-only.
     pub latency_raw: Option<PerformanceMetricIoType>,
-    /// `status`: [`QtreeStatisticsRawStatus`](crate::QtreeStatisticsRawStatus) (`ok`, `error`, `partial_no_data`, `partial_no_uuid`, `partial_no_response`, `partial_other_error`, `negative_delta`, `backfilled_data`, `inconsistent_delta_time`, `inconsistent_old_data`); read-only.
+    /// `status`: [`QtreeStatisticsRawStatus`](crate::QtreeStatisticsRawStatus), since ONTAP 9.8 (`ok`, `error`, `partial_no_data`, `partial_no_uuid`, `partial_no_response`, `partial_other_error`, `negative_delta`, `backfilled_data`, `inconsistent_delta_time`, `inconsistent_old_data`); read-only.
     pub status: Option<QtreeStatisticsRawStatus>,
-    /// `throughput_raw`: [`PerformanceMetricIoType`](crate::PerformanceMetricIoType); read-only.
+    /// `throughput_raw`: [`PerformanceMetricIoType`](crate::PerformanceMetricIoType), since ONTAP 9.8; read-only.
     pub throughput_raw: Option<PerformanceMetricIoType>,
-    /// `timestamp`: timestamp ([`ontap::Timestamp`]); read-only.
+    /// `timestamp`: timestamp ([`ontap::Timestamp`]), since ONTAP 9.8; read-only.
     pub timestamp: Option<ontap::Timestamp>,
 }
 

@@ -15,7 +15,7 @@ pub struct RaidGroup {
     pub disks: Option<Vec<RaidGroupDisk>>,
     /// `name`: string; read-only.
     pub name: Option<String>,
-    /// `raid_type`: [`RaidGroupRaidType`](crate::RaidGroupRaidType) (`raid_dp`, `raid_tec`, `raid0`, `raid4`); read-only.
+    /// `raid_type`: [`RaidGroupRaidType`](crate::RaidGroupRaidType), since ONTAP 9.9 (`raid_dp`, `raid_tec`, `raid0`, `raid4`); read-only.
     pub raid_type: Option<RaidGroupRaidType>,
     /// `recomputing_parity`: [`RaidGroupRecomputingParity`](crate::RaidGroupRecomputingParity); read-only.
     pub recomputing_parity: Option<RaidGroupRecomputingParity>,

@@ -13,7 +13,7 @@ pub struct RaidGroupDisk {
     pub position: Option<RaidGroupDiskPosition>,
     /// `state`: [`RaidGroupDiskState`](crate::RaidGroupDiskState) (`normal`, `failed`, `zeroing`, `copy`, `replacing`, `evacuating`, `prefail`, `offline`, `reconstructing`); read-only.
     pub state: Option<RaidGroupDiskState>,
-    /// `type`: [`DiskType`](crate::DiskType) (`ata`, `bsas`, `fcal`, `fsas`, `lun`, `sas`, `msata`, `ssd`, `vmdisk`, `unknown`, `ssd_cap`, `ssd_nvm`, `ssd_zns`); read-only.
+    /// `type`: [`DiskType`](crate::DiskType), values `ssd_cap` since 9.8, `ssd_zns` since 9.10 (`ata`, `bsas`, `fcal`, `fsas`, `lun`, `sas`, `msata`, `ssd`, `vmdisk`, `unknown`, `ssd_cap`, `ssd_nvm`, `ssd_zns`); read-only.
     #[model(rename = "type")]
     pub type_: Option<DiskType>,
     /// `usable_size`: integer; read-only.

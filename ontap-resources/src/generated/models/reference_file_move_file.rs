@@ -7,12 +7,12 @@ use crate::{SvmReference, VolumeReference};
 /// An object of the model's `reference_file_move_file` definition, held by [`FileMove`](crate::FileMove)'s `reference`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct ReferenceFileMoveFile {
-    /// `max_cutover_time`: integer; written on creation only.
+    /// `max_cutover_time`: integer, since ONTAP 9.11; written on creation only.
     pub max_cutover_time: Option<i64>,
-    /// `path`: string; written on creation only.
+    /// `path`: string, since ONTAP 9.11; written on creation only.
     pub path: Option<String>,
-    /// `svm`: [`SvmReference`](crate::SvmReference); written on creation only.
+    /// `svm`: [`SvmReference`](crate::SvmReference), since ONTAP 9.11; written on creation only.
     pub svm: Option<SvmReference>,
-    /// `volume`: [`VolumeReference`](crate::VolumeReference); written on creation only.
+    /// `volume`: [`VolumeReference`](crate::VolumeReference), since ONTAP 9.11; written on creation only.
     pub volume: Option<VolumeReference>,
 }

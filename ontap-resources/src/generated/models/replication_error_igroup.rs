@@ -5,10 +5,10 @@
 /// An object of the model's `replication_error_igroup` definition, held by [`IgroupReplicationError`](crate::IgroupReplicationError)'s `igroup`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct ReplicationErrorIgroup {
-    /// `local_svm`: boolean; read-only.
+    /// `local_svm`: boolean, since ONTAP 9.15; read-only.
     pub local_svm: Option<bool>,
-    /// `name`: string, 1 to 96 characters; read and written.
+    /// `name`: string, 1 to 96 characters, since ONTAP 9.15; read and written.
     pub name: Option<String>,
-    /// `uuid`: string; read and written.
+    /// `uuid`: string, since ONTAP 9.15; read and written.
     pub uuid: Option<String>,
 }

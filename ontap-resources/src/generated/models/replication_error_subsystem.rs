@@ -5,10 +5,10 @@
 /// An object of the model's `replication_error_subsystem` definition, held by [`NvmeSubsystemReplicationError`](crate::NvmeSubsystemReplicationError)'s `subsystem`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct ReplicationErrorSubsystem {
-    /// `local_svm`: boolean; read-only.
+    /// `local_svm`: boolean, since ONTAP 9.17; read-only.
     pub local_svm: Option<bool>,
-    /// `name`: string, 1 to 64 characters; read and written.
+    /// `name`: string, 1 to 64 characters, since ONTAP 9.17; read and written.
     pub name: Option<String>,
-    /// `uuid`: string; read and written.
+    /// `uuid`: string, since ONTAP 9.17; read and written.
     pub uuid: Option<String>,
 }

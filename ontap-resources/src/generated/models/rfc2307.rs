@@ -7,14 +7,14 @@ use crate::{Cn, Member, Nis, Posix, Rfc2307Attribute};
 /// An object of the model's `rfc2307` definition, held by [`LdapSchema`](crate::LdapSchema)'s `rfc2307`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct Rfc2307 {
-    /// `attribute`: [`Rfc2307Attribute`](crate::Rfc2307Attribute); read, and written on modification.
+    /// `attribute`: [`Rfc2307Attribute`](crate::Rfc2307Attribute), since ONTAP 9.11; read, and written on modification.
     pub attribute: Option<Rfc2307Attribute>,
-    /// `cn`: [`Cn`](crate::Cn); read, and written on modification.
+    /// `cn`: [`Cn`](crate::Cn), since ONTAP 9.11; read, and written on modification.
     pub cn: Option<Cn>,
-    /// `member`: [`Member`](crate::Member); read, and written on modification.
+    /// `member`: [`Member`](crate::Member), since ONTAP 9.11; read, and written on modification.
     pub member: Option<Member>,
-    /// `nis`: [`Nis`](crate::Nis); read, and written on modification.
+    /// `nis`: [`Nis`](crate::Nis), since ONTAP 9.11; read, and written on modification.
     pub nis: Option<Nis>,
-    /// `posix`: [`Posix`](crate::Posix); read, and written on modification.
+    /// `posix`: [`Posix`](crate::Posix), since ONTAP 9.11; read, and written on modification.
     pub posix: Option<Posix>,
 }

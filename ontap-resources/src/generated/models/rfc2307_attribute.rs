@@ -5,18 +5,18 @@
 /// An object of the model's `rfc2307_attribute` definition, held by [`Rfc2307`](crate::Rfc2307)'s `attribute`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct Rfc2307Attribute {
-    /// `gecos`: string; read and written.
+    /// `gecos`: string, since ONTAP 9.11; read and written.
     pub gecos: Option<String>,
-    /// `gid_number`: string; read and written.
+    /// `gid_number`: string, since ONTAP 9.11; read and written.
     pub gid_number: Option<String>,
-    /// `home_directory`: string; read and written.
+    /// `home_directory`: string, since ONTAP 9.11; read and written.
     pub home_directory: Option<String>,
-    /// `login_shell`: string; read and written.
+    /// `login_shell`: string, since ONTAP 9.11; read and written.
     pub login_shell: Option<String>,
-    /// `uid`: string; read and written.
+    /// `uid`: string, since ONTAP 9.11; read and written.
     pub uid: Option<String>,
-    /// `uid_number`: string; read and written.
+    /// `uid_number`: string, since ONTAP 9.11; read and written.
     pub uid_number: Option<String>,
-    /// `user_password`: secret string ([`ontap::Secret`]); read and written; printed as `*********`.
+    /// `user_password`: secret string ([`ontap::Secret`]), since ONTAP 9.11; read and written; printed as `*********`.
     pub user_password: Option<ontap::Secret>,
 }

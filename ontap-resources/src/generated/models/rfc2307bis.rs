@@ -5,12 +5,12 @@
 /// An object of the model's `rfc2307bis` definition, held by [`LdapSchema`](crate::LdapSchema)'s `rfc2307bis`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct Rfc2307bis {
-    /// `enabled`: boolean; read, and written on modification.
+    /// `enabled`: boolean, since ONTAP 9.11; read, and written on modification.
     pub enabled: Option<bool>,
-    /// `group_of_unique_names`: string; read, and written on modification.
+    /// `group_of_unique_names`: string, since ONTAP 9.11; read, and written on modification.
     pub group_of_unique_names: Option<String>,
-    /// `maximum_groups`: integer, 1 to 1024; read, and written on modification.
+    /// `maximum_groups`: integer, 1 to 1024, since ONTAP 9.11; read, and written on modification.
     pub maximum_groups: Option<i64>,
-    /// `unique_member`: string; read, and written on modification.
+    /// `unique_member`: string, since ONTAP 9.11; read, and written on modification.
     pub unique_member: Option<String>,
 }

@@ -5,9 +5,9 @@
 /// An object of the model's `s3_audit_event_selector` definition, held by [`S3Bucket`](crate::S3Bucket)'s `audit_event_selector`, [`S3BucketSvm`](crate::S3BucketSvm)'s `audit_event_selector`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct S3AuditEventSelector {
-    /// `access`: [`S3AuditEventSelectorAccess`](crate::S3AuditEventSelectorAccess) (`read`, `write`, `all`, `none`); read and written.
+    /// `access`: [`S3AuditEventSelectorAccess`](crate::S3AuditEventSelectorAccess), since ONTAP 9.10, values `none` since 9.14 (`read`, `write`, `all`, `none`); read and written.
     pub access: Option<S3AuditEventSelectorAccess>,
-    /// `permission`: [`S3AuditEventSelectorPermission`](crate::S3AuditEventSelectorPermission) (`deny`, `allow`, `all`, `none`); read and written.
+    /// `permission`: [`S3AuditEventSelectorPermission`](crate::S3AuditEventSelectorPermission), since ONTAP 9.10, values `none` since 9.14 (`deny`, `allow`, `all`, `none`); read and written.
     pub permission: Option<S3AuditEventSelectorPermission>,
 }
 

@@ -5,8 +5,8 @@
 /// An object of the model's `s3_audit_events` definition, held by [`S3Audit`](crate::S3Audit)'s `events`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct S3AuditEvents {
-    /// `data`: boolean; read and written.
+    /// `data`: boolean, since ONTAP 9.10; read and written.
     pub data: Option<bool>,
-    /// `management`: boolean; read and written.
+    /// `management`: boolean, since ONTAP 9.10; read and written.
     pub management: Option<bool>,
 }

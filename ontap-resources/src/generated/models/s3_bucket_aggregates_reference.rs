@@ -5,8 +5,8 @@
 /// A reference to an object of the model's `s3_bucket_aggregates` definition, as other objects embed it (`name`, `uuid`), held by [`S3BucketSvm`](crate::S3BucketSvm)'s `aggregates`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct S3BucketAggregatesReference {
-    /// `name`: string; written on creation only.
+    /// `name`: string, since ONTAP 9.7; written on creation only.
     pub name: Option<String>,
-    /// `uuid`: string; written on creation only.
+    /// `uuid`: string, since ONTAP 9.7; written on creation only.
     pub uuid: Option<String>,
 }

@@ -7,6 +7,6 @@ use crate::S3BucketCorsRule;
 /// An object of the model's `s3_bucket_cors` definition, held by [`S3Bucket`](crate::S3Bucket)'s `cors`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct S3BucketCors {
-    /// `rules`: list of [`S3BucketCorsRule`](crate::S3BucketCorsRule); read and written.
+    /// `rules`: list of [`S3BucketCorsRule`](crate::S3BucketCorsRule), since ONTAP 9.16; read and written.
     pub rules: Option<Vec<S3BucketCorsRule>>,
 }

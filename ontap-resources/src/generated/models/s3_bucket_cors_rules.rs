@@ -5,19 +5,19 @@
 /// An object of the model's `s3_bucket_cors_rules` definition, held by [`S3BucketSvmCors`](crate::S3BucketSvmCors)'s `rules`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct S3BucketCorsRules {
-    /// `_links`: [`ontap::Links`]; read-only.
+    /// `_links`: [`ontap::Links`], since ONTAP 9.16; read-only.
     #[model(rename = "_links")]
     pub links: Option<ontap::Links>,
-    /// `allowed_headers`: list of string; read and written.
+    /// `allowed_headers`: list of string, since ONTAP 9.16; read and written.
     pub allowed_headers: Option<Vec<String>>,
-    /// `allowed_methods`: list of string; read and written.
+    /// `allowed_methods`: list of string, since ONTAP 9.16; read and written.
     pub allowed_methods: Option<Vec<String>>,
-    /// `allowed_origins`: list of string; read and written.
+    /// `allowed_origins`: list of string, since ONTAP 9.16; read and written.
     pub allowed_origins: Option<Vec<String>>,
-    /// `expose_headers`: list of string; read and written.
+    /// `expose_headers`: list of string, since ONTAP 9.16; read and written.
     pub expose_headers: Option<Vec<String>>,
-    /// `id`: string, 0 to 256 characters; read and written.
+    /// `id`: string, 0 to 256 characters, since ONTAP 9.16; read and written.
     pub id: Option<String>,
-    /// `max_age_seconds`: integer; read and written.
+    /// `max_age_seconds`: integer, since ONTAP 9.16; read and written.
     pub max_age_seconds: Option<i64>,
 }

@@ -5,9 +5,9 @@
 /// An object of the model's `s3_bucket_lifecycle_abort_incomplete_multipart_upload` definition, held by [`S3BucketLifecycleManagementRules`](crate::S3BucketLifecycleManagementRules)'s `abort_incomplete_multipart_upload`, [`S3BucketLifecycleRule`](crate::S3BucketLifecycleRule)'s `abort_incomplete_multipart_upload`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct S3BucketLifecycleAbortIncompleteMultipartUpload {
-    /// `_links`: [`ontap::Links`]; read-only.
+    /// `_links`: [`ontap::Links`], since ONTAP 9.13; read-only.
     #[model(rename = "_links")]
     pub links: Option<ontap::Links>,
-    /// `after_initiation_days`: integer; read and written.
+    /// `after_initiation_days`: integer, since ONTAP 9.13; read and written.
     pub after_initiation_days: Option<i64>,
 }

@@ -5,13 +5,13 @@
 /// An object of the model's `s3_bucket_lifecycle_expiration` definition, held by [`S3BucketLifecycleManagementRules`](crate::S3BucketLifecycleManagementRules)'s `expiration`, [`S3BucketLifecycleRule`](crate::S3BucketLifecycleRule)'s `expiration`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct S3BucketLifecycleExpiration {
-    /// `_links`: [`ontap::Links`]; read-only.
+    /// `_links`: [`ontap::Links`], since ONTAP 9.13; read-only.
     #[model(rename = "_links")]
     pub links: Option<ontap::Links>,
-    /// `expired_object_delete_marker`: boolean; read and written.
+    /// `expired_object_delete_marker`: boolean, since ONTAP 9.13; read and written.
     pub expired_object_delete_marker: Option<bool>,
-    /// `object_age_days`: integer; read and written.
+    /// `object_age_days`: integer, since ONTAP 9.13; read and written.
     pub object_age_days: Option<i64>,
-    /// `object_expiry_date`: timestamp ([`ontap::Timestamp`]); read and written.
+    /// `object_expiry_date`: timestamp ([`ontap::Timestamp`]), since ONTAP 9.13; read and written.
     pub object_expiry_date: Option<ontap::Timestamp>,
 }

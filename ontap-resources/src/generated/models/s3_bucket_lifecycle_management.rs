@@ -7,6 +7,6 @@ use crate::S3BucketLifecycleRule;
 /// An object of the model's `s3_bucket_lifecycle_management` definition, held by [`S3Bucket`](crate::S3Bucket)'s `lifecycle_management`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct S3BucketLifecycleManagement {
-    /// `rules`: list of [`S3BucketLifecycleRule`](crate::S3BucketLifecycleRule); read and written.
+    /// `rules`: list of [`S3BucketLifecycleRule`](crate::S3BucketLifecycleRule), since ONTAP 9.13; read and written.
     pub rules: Option<Vec<S3BucketLifecycleRule>>,
 }

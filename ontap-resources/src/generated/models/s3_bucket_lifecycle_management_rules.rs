@@ -10,25 +10,25 @@ use crate::{
 /// An object of the model's `s3_bucket_lifecycle_management_rules` definition, held by [`S3BucketSvmLifecycleManagement`](crate::S3BucketSvmLifecycleManagement)'s `rules`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct S3BucketLifecycleManagementRules {
-    /// `_links`: [`ontap::Links`]; read-only.
+    /// `_links`: [`ontap::Links`], since ONTAP 9.13; read-only.
     #[model(rename = "_links")]
     pub links: Option<ontap::Links>,
-    /// `abort_incomplete_multipart_upload`: [`S3BucketLifecycleAbortIncompleteMultipartUpload`](crate::S3BucketLifecycleAbortIncompleteMultipartUpload); read and written.
+    /// `abort_incomplete_multipart_upload`: [`S3BucketLifecycleAbortIncompleteMultipartUpload`](crate::S3BucketLifecycleAbortIncompleteMultipartUpload), since ONTAP 9.13; read and written.
     pub abort_incomplete_multipart_upload: Option<S3BucketLifecycleAbortIncompleteMultipartUpload>,
-    /// `bucket_name`: string, 3 to 63 characters; read, and written on creation.
+    /// `bucket_name`: string, 3 to 63 characters, since ONTAP 9.14; read, and written on creation.
     pub bucket_name: Option<String>,
-    /// `enabled`: boolean; read and written.
+    /// `enabled`: boolean, since ONTAP 9.13; read and written.
     pub enabled: Option<bool>,
-    /// `expiration`: [`S3BucketLifecycleExpiration`](crate::S3BucketLifecycleExpiration); read and written.
+    /// `expiration`: [`S3BucketLifecycleExpiration`](crate::S3BucketLifecycleExpiration), since ONTAP 9.13; read and written.
     pub expiration: Option<S3BucketLifecycleExpiration>,
-    /// `name`: string, 0 to 256 characters; read, and written on creation.
+    /// `name`: string, 0 to 256 characters, since ONTAP 9.13; read, and written on creation.
     pub name: Option<String>,
-    /// `non_current_version_expiration`: [`S3BucketLifecycleNonCurrentVersionExpiration`](crate::S3BucketLifecycleNonCurrentVersionExpiration); read and written.
+    /// `non_current_version_expiration`: [`S3BucketLifecycleNonCurrentVersionExpiration`](crate::S3BucketLifecycleNonCurrentVersionExpiration), since ONTAP 9.13; read and written.
     pub non_current_version_expiration: Option<S3BucketLifecycleNonCurrentVersionExpiration>,
-    /// `object_filter`: [`S3BucketLifecycleObjectFilter`](crate::S3BucketLifecycleObjectFilter); read, and written on creation.
+    /// `object_filter`: [`S3BucketLifecycleObjectFilter`](crate::S3BucketLifecycleObjectFilter), since ONTAP 9.13; read, and written on creation.
     pub object_filter: Option<S3BucketLifecycleObjectFilter>,
-    /// `svm`: [`SvmReference`](crate::SvmReference); read-only.
+    /// `svm`: [`SvmReference`](crate::SvmReference), since ONTAP 9.14; read-only.
     pub svm: Option<SvmReference>,
-    /// `uuid`: string, format `uuid`; read-only.
+    /// `uuid`: string, format `uuid`, since ONTAP 9.14; read-only.
     pub uuid: Option<String>,
 }

@@ -5,11 +5,11 @@
 /// An object of the model's `s3_bucket_lifecycle_non_current_version_expiration` definition, held by [`S3BucketLifecycleManagementRules`](crate::S3BucketLifecycleManagementRules)'s `non_current_version_expiration`, [`S3BucketLifecycleRule`](crate::S3BucketLifecycleRule)'s `non_current_version_expiration`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct S3BucketLifecycleNonCurrentVersionExpiration {
-    /// `_links`: [`ontap::Links`]; read-only.
+    /// `_links`: [`ontap::Links`], since ONTAP 9.13; read-only.
     #[model(rename = "_links")]
     pub links: Option<ontap::Links>,
-    /// `new_non_current_versions`: integer; read and written.
+    /// `new_non_current_versions`: integer, since ONTAP 9.13; read and written.
     pub new_non_current_versions: Option<i64>,
-    /// `non_current_days`: integer; read and written.
+    /// `non_current_days`: integer, since ONTAP 9.13; read and written.
     pub non_current_days: Option<i64>,
 }

@@ -5,15 +5,15 @@
 /// An object of the model's `s3_bucket_lifecycle_object_filter` definition, held by [`S3BucketLifecycleManagementRules`](crate::S3BucketLifecycleManagementRules)'s `object_filter`, [`S3BucketLifecycleRule`](crate::S3BucketLifecycleRule)'s `object_filter`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct S3BucketLifecycleObjectFilter {
-    /// `_links`: [`ontap::Links`]; read-only.
+    /// `_links`: [`ontap::Links`], since ONTAP 9.13; read-only.
     #[model(rename = "_links")]
     pub links: Option<ontap::Links>,
-    /// `prefix`: string; read, and written on creation.
+    /// `prefix`: string, since ONTAP 9.13; read, and written on creation.
     pub prefix: Option<String>,
-    /// `size_greater_than`: integer; read, and written on creation.
+    /// `size_greater_than`: integer, since ONTAP 9.13; read, and written on creation.
     pub size_greater_than: Option<i64>,
-    /// `size_less_than`: integer; read, and written on creation.
+    /// `size_less_than`: integer, since ONTAP 9.13; read, and written on creation.
     pub size_less_than: Option<i64>,
-    /// `tags`: list of string; read, and written on creation.
+    /// `tags`: list of string, since ONTAP 9.13; read, and written on creation.
     pub tags: Option<Vec<String>>,
 }

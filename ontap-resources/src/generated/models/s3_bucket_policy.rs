@@ -7,6 +7,6 @@ use crate::S3BucketPolicyStatement;
 /// An object of the model's `s3_bucket_policy` definition, held by [`S3Bucket`](crate::S3Bucket)'s `policy`, [`S3BucketSvm`](crate::S3BucketSvm)'s `policy`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct S3BucketPolicy {
-    /// `statements`: list of [`S3BucketPolicyStatement`](crate::S3BucketPolicyStatement); read and written.
+    /// `statements`: list of [`S3BucketPolicyStatement`](crate::S3BucketPolicyStatement), since ONTAP 9.8; read and written.
     pub statements: Option<Vec<S3BucketPolicyStatement>>,
 }

@@ -5,23 +5,23 @@
 /// An object of the model's `s3_bucket_policy_condition` definition, held by `ContainerResponseRecordsVolumesS3BucketPolicyStatements`'s `conditions`, `S3BucketPolicyStatement`'s `conditions`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct S3BucketPolicyCondition {
-    /// `delimiters`: list of string; read and written.
+    /// `delimiters`: list of string, since ONTAP 9.8; read and written.
     pub delimiters: Option<Vec<String>>,
-    /// `if_match`: list of string; read and written.
+    /// `if_match`: list of string, since ONTAP 9.19; read and written.
     pub if_match: Option<Vec<String>>,
-    /// `if_none_match`: boolean; read and written.
+    /// `if_none_match`: boolean, since ONTAP 9.19; read and written.
     pub if_none_match: Option<bool>,
-    /// `max_keys`: list of integer; read and written.
+    /// `max_keys`: list of integer, since ONTAP 9.8; read and written.
     pub max_keys: Option<Vec<i64>>,
-    /// `object_creation_operation`: boolean; read and written.
+    /// `object_creation_operation`: boolean, since ONTAP 9.19; read and written.
     pub object_creation_operation: Option<bool>,
-    /// `operator`: [`S3BucketPolicyConditionOperator`](crate::S3BucketPolicyConditionOperator) (`ip_address`, `not_ip_address`, `string_equals`, `string_not_equals`, `string_equals_ignore_case`, `string_not_equals_ignore_case`, `string_like`, `string_not_like`, `numeric_equals`, `numeric_not_equals`, `numeric_greater_than`, `numeric_greater_than_equals`, `numeric_less_than`, `numeric_less_than_equals`, `bool`, `null`); read and written.
+    /// `operator`: [`S3BucketPolicyConditionOperator`](crate::S3BucketPolicyConditionOperator), since ONTAP 9.8, values `bool` since 9.19, `null` since 9.19 (`ip_address`, `not_ip_address`, `string_equals`, `string_not_equals`, `string_equals_ignore_case`, `string_not_equals_ignore_case`, `string_like`, `string_not_like`, `numeric_equals`, `numeric_not_equals`, `numeric_greater_than`, `numeric_greater_than_equals`, `numeric_less_than`, `numeric_less_than_equals`, `bool`, `null`); read and written.
     pub operator: Option<S3BucketPolicyConditionOperator>,
-    /// `prefixes`: list of string; read and written.
+    /// `prefixes`: list of string, since ONTAP 9.8; read and written.
     pub prefixes: Option<Vec<String>>,
-    /// `source_ips`: list of string; read and written.
+    /// `source_ips`: list of string, since ONTAP 9.8; read and written.
     pub source_ips: Option<Vec<String>>,
-    /// `usernames`: list of string; read and written.
+    /// `usernames`: list of string, since ONTAP 9.8; read and written.
     pub usernames: Option<Vec<String>>,
 }
 

@@ -7,17 +7,17 @@ use crate::S3BucketPolicyCondition;
 /// An object of the model's `s3_bucket_policy_statement` definition, held by [`S3BucketPolicy`](crate::S3BucketPolicy)'s `statements`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct S3BucketPolicyStatement {
-    /// `actions`: list of string; read and written.
+    /// `actions`: list of string, since ONTAP 9.8; read and written.
     pub actions: Option<Vec<String>>,
-    /// `conditions`: list of [`S3BucketPolicyCondition`](crate::S3BucketPolicyCondition); read and written.
+    /// `conditions`: list of [`S3BucketPolicyCondition`](crate::S3BucketPolicyCondition), since ONTAP 9.8; read and written.
     pub conditions: Option<Vec<S3BucketPolicyCondition>>,
-    /// `effect`: [`S3BucketPolicyStatementEffect`](crate::S3BucketPolicyStatementEffect) (`allow`, `deny`); read and written.
+    /// `effect`: [`S3BucketPolicyStatementEffect`](crate::S3BucketPolicyStatementEffect), since ONTAP 9.8 (`allow`, `deny`); read and written.
     pub effect: Option<S3BucketPolicyStatementEffect>,
-    /// `principals`: list of string; read and written.
+    /// `principals`: list of string, since ONTAP 9.8; read and written.
     pub principals: Option<Vec<String>>,
-    /// `resources`: list of string; read and written.
+    /// `resources`: list of string, since ONTAP 9.8; read and written.
     pub resources: Option<Vec<String>>,
-    /// `sid`: string, 0 to 256 characters; read and written.
+    /// `sid`: string, 0 to 256 characters, since ONTAP 9.8; read and written.
     pub sid: Option<String>,
 }
 

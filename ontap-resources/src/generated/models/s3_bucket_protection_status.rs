@@ -7,8 +7,8 @@ use crate::S3BucketProtectionStatusDestination;
 /// An object of the model's `s3_bucket_protection_status` definition, held by [`S3Bucket`](crate::S3Bucket)'s `protection_status`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct S3BucketProtectionStatus {
-    /// `destination`: [`S3BucketProtectionStatusDestination`](crate::S3BucketProtectionStatusDestination); read and written.
+    /// `destination`: [`S3BucketProtectionStatusDestination`](crate::S3BucketProtectionStatusDestination), since ONTAP 9.10; read and written.
     pub destination: Option<S3BucketProtectionStatusDestination>,
-    /// `is_protected`: boolean; read-only.
+    /// `is_protected`: boolean, since ONTAP 9.10; read-only.
     pub is_protected: Option<bool>,
 }

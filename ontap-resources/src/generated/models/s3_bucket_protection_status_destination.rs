@@ -5,10 +5,10 @@
 /// An object of the model's `s3_bucket_protection_status_destination` definition, held by [`S3BucketProtectionStatus`](crate::S3BucketProtectionStatus)'s `destination`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct S3BucketProtectionStatusDestination {
-    /// `is_cloud`: boolean; read-only.
+    /// `is_cloud`: boolean, since ONTAP 9.10; read-only.
     pub is_cloud: Option<bool>,
-    /// `is_external_cloud`: boolean; read-only.
+    /// `is_external_cloud`: boolean, since ONTAP 9.11; read-only.
     pub is_external_cloud: Option<bool>,
-    /// `is_ontap`: boolean; read-only.
+    /// `is_ontap`: boolean, since ONTAP 9.10; read-only.
     pub is_ontap: Option<bool>,
 }

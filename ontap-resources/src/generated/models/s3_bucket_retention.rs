@@ -5,9 +5,9 @@
 /// An object of the model's `s3_bucket_retention` definition, held by `S3Bucket`'s `retention`, `S3BucketSvm`'s `retention`, `SnapmirrorDestinationCreation`'s `bucket_retention`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct S3BucketRetention {
-    /// `default_period`: string; read and written.
+    /// `default_period`: string, since ONTAP 9.14; read and written.
     pub default_period: Option<String>,
-    /// `mode`: [`S3BucketRetentionMode`](crate::S3BucketRetentionMode) (`no_lock`, `compliance`, `governance`); read, and written on creation.
+    /// `mode`: [`S3BucketRetentionMode`](crate::S3BucketRetentionMode), since ONTAP 9.14 (`no_lock`, `compliance`, `governance`); read, and written on creation.
     pub mode: Option<S3BucketRetentionMode>,
 }
 

@@ -5,8 +5,8 @@
 /// An object of the model's `s3_bucket_snapshot_policy` definition, held by [`S3Bucket`](crate::S3Bucket)'s `snapshot_policy`, [`S3BucketSvm`](crate::S3BucketSvm)'s `snapshot_policy`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct S3BucketSnapshotPolicy {
-    /// `name`: string; read and written.
+    /// `name`: string, since ONTAP 9.16; read and written.
     pub name: Option<String>,
-    /// `uuid`: string, format `uuid`; read and written.
+    /// `uuid`: string, format `uuid`, since ONTAP 9.16; read and written.
     pub uuid: Option<String>,
 }

@@ -5,13 +5,13 @@
 /// An object of the model's `s3_bucket_snapshot_restore` definition, held by [`S3Bucket`](crate::S3Bucket)'s `snapshot_restore`, [`S3BucketSvm`](crate::S3BucketSvm)'s `snapshot_restore`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct S3BucketSnapshotRestore {
-    /// `objects_remaining`: integer; read and written.
+    /// `objects_remaining`: integer, since ONTAP 9.18; read and written.
     pub objects_remaining: Option<i64>,
-    /// `progress`: integer; read and written.
+    /// `progress`: integer, since ONTAP 9.18; read and written.
     pub progress: Option<i64>,
-    /// `snapshot`: string; read and written.
+    /// `snapshot`: string, since ONTAP 9.18; read and written.
     pub snapshot: Option<String>,
-    /// `state`: [`S3BucketSnapshotRestoreState`](crate::S3BucketSnapshotRestoreState) (`none`, `preparing`, `restoring`, `done`); read and written.
+    /// `state`: [`S3BucketSnapshotRestoreState`](crate::S3BucketSnapshotRestoreState), since ONTAP 9.18 (`none`, `preparing`, `restoring`, `done`); read and written.
     pub state: Option<S3BucketSnapshotRestoreState>,
 }
 

@@ -7,6 +7,6 @@ use crate::S3BucketCorsRules;
 /// An object of the model's `s3_bucket_svm_cors` definition, held by [`S3BucketSvm`](crate::S3BucketSvm)'s `cors`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct S3BucketSvmCors {
-    /// `rules`: list of [`S3BucketCorsRules`](crate::S3BucketCorsRules); read and written.
+    /// `rules`: list of [`S3BucketCorsRules`](crate::S3BucketCorsRules), since ONTAP 9.16; read and written.
     pub rules: Option<Vec<S3BucketCorsRules>>,
 }

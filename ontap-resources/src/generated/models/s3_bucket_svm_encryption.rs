@@ -5,6 +5,6 @@
 /// An object of the model's `s3_bucket_svm_encryption` definition, held by [`S3BucketSvm`](crate::S3BucketSvm)'s `encryption`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct S3BucketSvmEncryption {
-    /// `enabled`: boolean; read and written.
+    /// `enabled`: boolean, since ONTAP 9.7; read and written.
     pub enabled: Option<bool>,
 }

@@ -7,6 +7,6 @@ use crate::S3BucketLifecycleManagementRules;
 /// An object of the model's `s3_bucket_svm_lifecycle_management` definition, held by [`S3BucketSvm`](crate::S3BucketSvm)'s `lifecycle_management`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct S3BucketSvmLifecycleManagement {
-    /// `rules`: list of [`S3BucketLifecycleManagementRules`](crate::S3BucketLifecycleManagementRules); read and written.
+    /// `rules`: list of [`S3BucketLifecycleManagementRules`](crate::S3BucketLifecycleManagementRules), since ONTAP 9.13; read and written.
     pub rules: Option<Vec<S3BucketLifecycleManagementRules>>,
 }

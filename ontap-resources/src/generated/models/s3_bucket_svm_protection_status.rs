@@ -7,8 +7,8 @@ use crate::S3BucketSvmProtectionStatusDestination;
 /// An object of the model's `s3_bucket_svm_protection_status` definition, held by [`S3BucketSvm`](crate::S3BucketSvm)'s `protection_status`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct S3BucketSvmProtectionStatus {
-    /// `destination`: [`S3BucketSvmProtectionStatusDestination`](crate::S3BucketSvmProtectionStatusDestination); read and written.
+    /// `destination`: [`S3BucketSvmProtectionStatusDestination`](crate::S3BucketSvmProtectionStatusDestination), since ONTAP 9.10; read and written.
     pub destination: Option<S3BucketSvmProtectionStatusDestination>,
-    /// `is_protected`: boolean; read-only.
+    /// `is_protected`: boolean, since ONTAP 9.10; read-only.
     pub is_protected: Option<bool>,
 }

@@ -7,14 +7,14 @@ use crate::{Rotation, S3LogRetention};
 /// An object of the model's `s3_log` definition, held by [`S3Audit`](crate::S3Audit)'s `log`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct S3Log {
-    /// `_links`: [`ontap::Links`]; read-only.
+    /// `_links`: [`ontap::Links`], since ONTAP 9.10; read-only.
     #[model(rename = "_links")]
     pub links: Option<ontap::Links>,
-    /// `format`: [`S3LogFormat`](crate::S3LogFormat) (`json`); read and written.
+    /// `format`: [`S3LogFormat`](crate::S3LogFormat), since ONTAP 9.10 (`json`); read and written.
     pub format: Option<S3LogFormat>,
-    /// `retention`: [`S3LogRetention`](crate::S3LogRetention); read and written.
+    /// `retention`: [`S3LogRetention`](crate::S3LogRetention), since ONTAP 9.10; read and written.
     pub retention: Option<S3LogRetention>,
-    /// `rotation`: [`Rotation`](crate::Rotation); read and written.
+    /// `rotation`: [`Rotation`](crate::Rotation), since ONTAP 9.10; read and written.
     pub rotation: Option<Rotation>,
 }
 

@@ -5,8 +5,8 @@
 /// An object of the model's `s3_log_retention` definition, held by [`S3Log`](crate::S3Log)'s `retention`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct S3LogRetention {
-    /// `count`: integer; read and written.
+    /// `count`: integer, since ONTAP 9.10; read and written.
     pub count: Option<i64>,
-    /// `duration`: string; read and written.
+    /// `duration`: string, since ONTAP 9.10; read and written.
     pub duration: Option<String>,
 }

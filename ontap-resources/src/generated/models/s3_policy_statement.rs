@@ -5,15 +5,15 @@
 /// An object of the model's `s3_policy_statement` definition, held by [`S3Policy`](crate::S3Policy)'s `statements`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct S3PolicyStatement {
-    /// `actions`: list of string; read and written.
+    /// `actions`: list of string, since ONTAP 9.8; read and written.
     pub actions: Option<Vec<String>>,
-    /// `effect`: [`S3PolicyStatementEffect`](crate::S3PolicyStatementEffect) (`allow`, `deny`); read and written.
+    /// `effect`: [`S3PolicyStatementEffect`](crate::S3PolicyStatementEffect), since ONTAP 9.8 (`allow`, `deny`); read and written.
     pub effect: Option<S3PolicyStatementEffect>,
-    /// `index`: integer; read-only.
+    /// `index`: integer, since ONTAP 9.8; read-only.
     pub index: Option<i64>,
-    /// `resources`: list of string; read and written.
+    /// `resources`: list of string, since ONTAP 9.8; read and written.
     pub resources: Option<Vec<String>>,
-    /// `sid`: string, 0 to 256 characters; read and written.
+    /// `sid`: string, 0 to 256 characters, since ONTAP 9.8; read and written.
     pub sid: Option<String>,
 }
 

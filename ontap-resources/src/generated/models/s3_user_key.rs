@@ -5,12 +5,12 @@
 /// An object of the model's `s3_user_key` definition, held by [`S3User`](crate::S3User)'s `keys`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct S3UserKey {
-    /// `access_key`: string; read and written.
+    /// `access_key`: string, since ONTAP 9.19; read and written.
     pub access_key: Option<String>,
-    /// `expiry_time`: timestamp ([`ontap::Timestamp`]); read and written.
+    /// `expiry_time`: timestamp ([`ontap::Timestamp`]), since ONTAP 9.19; read and written.
     pub expiry_time: Option<ontap::Timestamp>,
-    /// `id`: integer, 1 to 2; read and written.
+    /// `id`: integer, 1 to 2, since ONTAP 9.19; read and written.
     pub id: Option<i64>,
-    /// `time_to_live`: string; read and written.
+    /// `time_to_live`: string, since ONTAP 9.19; read and written.
     pub time_to_live: Option<String>,
 }

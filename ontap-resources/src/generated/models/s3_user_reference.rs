@@ -5,9 +5,9 @@
 /// A reference to an object of the model's `s3_user` definition, as other objects embed it (`_links`, `name`), held by [`S3Group`](crate::S3Group)'s `users`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct S3UserReference {
-    /// `_links`: any JSON value; read-only.
+    /// `_links`: any JSON value, since ONTAP 9.8; read-only.
     #[model(rename = "_links")]
     pub links: Option<serde_json::Value>,
-    /// `name`: string, 1 to 64 characters; read and written.
+    /// `name`: string, 1 to 64 characters, since ONTAP 9.8; read and written.
     pub name: Option<String>,
 }

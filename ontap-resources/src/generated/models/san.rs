@@ -9,7 +9,7 @@ use crate::{NasExcludeAggregates, NasProtectionType, SanApplicationComponents, S
 pub struct San {
     /// `application_components`: list of [`SanApplicationComponents`](crate::SanApplicationComponents), 1 to 10 items, required by the model; read and written.
     pub application_components: Option<Vec<SanApplicationComponents>>,
-    /// `exclude_aggregates`: list of [`NasExcludeAggregates`](crate::NasExcludeAggregates); read, and written on creation.
+    /// `exclude_aggregates`: list of [`NasExcludeAggregates`](crate::NasExcludeAggregates), since ONTAP 9.9; read, and written on creation.
     pub exclude_aggregates: Option<Vec<NasExcludeAggregates>>,
     /// `new_igroups`: list of [`SanNewIgroups`](crate::SanNewIgroups), 0 to 10 items; written, never read back.
     pub new_igroups: Option<Vec<SanNewIgroups>>,

@@ -13,13 +13,13 @@ pub struct SanApplicationComponents {
     pub lun_count: Option<i64>,
     /// `name`: string, 1 to 203 characters, required by the model; read and written.
     pub name: Option<String>,
-    /// `os_type`: [`SanApplicationComponentsOsType`](crate::SanApplicationComponentsOsType) (`aix`, `hpux`, `hyper_v`, `linux`, `netware`, `openvms`, `solaris`, `solaris_efi`, `vmware`, `windows`, `windows_2008`, `windows_gpt`, `xen`); read and written.
+    /// `os_type`: [`SanApplicationComponentsOsType`](crate::SanApplicationComponentsOsType), since ONTAP 9.8 (`aix`, `hpux`, `hyper_v`, `linux`, `netware`, `openvms`, `solaris`, `solaris_efi`, `vmware`, `windows`, `windows_2008`, `windows_gpt`, `xen`); read and written.
     pub os_type: Option<SanApplicationComponentsOsType>,
-    /// `qos`: [`NasApplicationComponentsQos`](crate::NasApplicationComponentsQos); read, and written on creation.
+    /// `qos`: [`NasApplicationComponentsQos`](crate::NasApplicationComponentsQos), since ONTAP 9.8; read, and written on creation.
     pub qos: Option<NasApplicationComponentsQos>,
     /// `storage_service`: [`NasApplicationComponentsStorageService`](crate::NasApplicationComponentsStorageService); read and written.
     pub storage_service: Option<NasApplicationComponentsStorageService>,
-    /// `tiering`: [`SanApplicationComponentsTiering`](crate::SanApplicationComponentsTiering); read and written.
+    /// `tiering`: [`SanApplicationComponentsTiering`](crate::SanApplicationComponentsTiering), since ONTAP 9.7; read and written.
     pub tiering: Option<SanApplicationComponentsTiering>,
     /// `total_size`: integer; read and written.
     pub total_size: Option<i64>,

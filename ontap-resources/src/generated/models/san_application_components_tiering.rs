@@ -7,11 +7,11 @@ use crate::{ComponentsTieringControl, NasApplicationComponentsTieringObjectStore
 /// An object of the model's `san_application_components_tiering` definition, held by [`SanApplicationComponents`](crate::SanApplicationComponents)'s `tiering`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct SanApplicationComponentsTiering {
-    /// `control`: [`ComponentsTieringControl`](crate::ComponentsTieringControl) (`required`, `best_effort`, `disallowed`); written on creation only.
+    /// `control`: [`ComponentsTieringControl`](crate::ComponentsTieringControl), since ONTAP 9.7 (`required`, `best_effort`, `disallowed`); written on creation only.
     pub control: Option<ComponentsTieringControl>,
-    /// `object_stores`: list of [`NasApplicationComponentsTieringObjectStores`](crate::NasApplicationComponentsTieringObjectStores); written on creation only.
+    /// `object_stores`: list of [`NasApplicationComponentsTieringObjectStores`](crate::NasApplicationComponentsTieringObjectStores), since ONTAP 9.7; written on creation only.
     pub object_stores: Option<Vec<NasApplicationComponentsTieringObjectStores>>,
-    /// `policy`: [`SanApplicationComponentsTieringPolicy`](crate::SanApplicationComponentsTieringPolicy) (`all`, `auto`, `none`, `snapshot_only`); read, and written on creation.
+    /// `policy`: [`SanApplicationComponentsTieringPolicy`](crate::SanApplicationComponentsTieringPolicy), since ONTAP 9.7 (`all`, `auto`, `none`, `snapshot_only`); read, and written on creation.
     pub policy: Option<SanApplicationComponentsTieringPolicy>,
 }
 

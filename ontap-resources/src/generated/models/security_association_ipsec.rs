@@ -7,12 +7,12 @@ use crate::{AssociationIpsecAction, SecurityAssociationIpsecInbound, SecurityAss
 /// An object of the model's `security_association_ipsec` definition, held by [`SecurityAssociation`](crate::SecurityAssociation)'s `ipsec`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct SecurityAssociationIpsec {
-    /// `action`: [`AssociationIpsecAction`](crate::AssociationIpsecAction) (`bypass`, `discard`, `esp_transport`); read and written.
+    /// `action`: [`AssociationIpsecAction`](crate::AssociationIpsecAction), since ONTAP 9.7 (`bypass`, `discard`, `esp_transport`); read and written.
     pub action: Option<AssociationIpsecAction>,
-    /// `inbound`: [`SecurityAssociationIpsecInbound`](crate::SecurityAssociationIpsecInbound); read and written.
+    /// `inbound`: [`SecurityAssociationIpsecInbound`](crate::SecurityAssociationIpsecInbound), since ONTAP 9.7; read and written.
     pub inbound: Option<SecurityAssociationIpsecInbound>,
-    /// `outbound`: [`SecurityAssociationIpsecOutbound`](crate::SecurityAssociationIpsecOutbound); read and written.
+    /// `outbound`: [`SecurityAssociationIpsecOutbound`](crate::SecurityAssociationIpsecOutbound), since ONTAP 9.7; read and written.
     pub outbound: Option<SecurityAssociationIpsecOutbound>,
-    /// `state`: string; read and written.
+    /// `state`: string, since ONTAP 9.7; read and written.
     pub state: Option<String>,
 }

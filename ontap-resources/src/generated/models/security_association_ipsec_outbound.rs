@@ -5,14 +5,14 @@
 /// An object of the model's `security_association_ipsec_outbound` definition, held by [`SecurityAssociationIpsec`](crate::SecurityAssociationIpsec)'s `outbound`, [`SecurityClusterNetworkIpsecAssociationIpsec`](crate::SecurityClusterNetworkIpsecAssociationIpsec)'s `outbound`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct SecurityAssociationIpsecOutbound {
-    /// `bytes`: integer; read and written.
+    /// `bytes`: integer, since ONTAP 9.7; read and written.
     pub bytes: Option<i64>,
-    /// `offload_bytes`: integer; read and written.
+    /// `offload_bytes`: integer, since ONTAP 9.16; read and written.
     pub offload_bytes: Option<i64>,
-    /// `offload_packets`: integer; read and written.
+    /// `offload_packets`: integer, since ONTAP 9.16; read and written.
     pub offload_packets: Option<i64>,
-    /// `packets`: integer; read and written.
+    /// `packets`: integer, since ONTAP 9.7; read and written.
     pub packets: Option<i64>,
-    /// `security_parameter_index`: string; read and written.
+    /// `security_parameter_index`: string, since ONTAP 9.7; read and written.
     pub security_parameter_index: Option<String>,
 }

@@ -7,22 +7,22 @@ use crate::SecurityProxy;
 /// An object of the model's `security_azure` definition, held by [`SecurityCertificate`](crate::SecurityCertificate)'s `azure`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct SecurityAzure {
-    /// `client_certificate`: secret string ([`ontap::Secret`]); written on creation only; printed as `*********`.
+    /// `client_certificate`: secret string ([`ontap::Secret`]), since ONTAP 9.14; written on creation only; printed as `*********`.
     pub client_certificate: Option<ontap::Secret>,
-    /// `client_id`: string; written on creation only.
+    /// `client_id`: string, since ONTAP 9.14; written on creation only.
     pub client_id: Option<String>,
-    /// `client_secret`: secret string ([`ontap::Secret`]); written on creation only; printed as `*********`.
+    /// `client_secret`: secret string ([`ontap::Secret`]), since ONTAP 9.14; written on creation only; printed as `*********`.
     pub client_secret: Option<ontap::Secret>,
-    /// `key_vault`: string, format `uri`; written on creation only.
+    /// `key_vault`: string, format `uri`, since ONTAP 9.14; written on creation only.
     pub key_vault: Option<String>,
-    /// `oauth_host`: string; written on creation only.
+    /// `oauth_host`: string, since ONTAP 9.14; written on creation only.
     pub oauth_host: Option<String>,
-    /// `proxy`: [`SecurityProxy`](crate::SecurityProxy); read and written.
+    /// `proxy`: [`SecurityProxy`](crate::SecurityProxy), since ONTAP 9.14; read and written.
     pub proxy: Option<SecurityProxy>,
-    /// `tenant_id`: string; written on creation only.
+    /// `tenant_id`: string, since ONTAP 9.14; written on creation only.
     pub tenant_id: Option<String>,
-    /// `timeout`: integer; written on creation only.
+    /// `timeout`: integer, since ONTAP 9.14; written on creation only.
     pub timeout: Option<i64>,
-    /// `verify_host`: boolean; written on creation only.
+    /// `verify_host`: boolean, since ONTAP 9.14; written on creation only.
     pub verify_host: Option<bool>,
 }

@@ -5,11 +5,11 @@
 /// A reference to an object of the model's `security_certificate` definition, as other objects embed it (`_links`, `name`, `uuid`), held by `Cluster`'s `certificate`, `IpsecPolicy`'s `certificate`, `NfsTlsInterface`'s `certificate` and 7 more.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct SecurityCertificateReference {
-    /// `_links`: [`ontap::Links`]; read-only.
+    /// `_links`: [`ontap::Links`], since ONTAP 9.7; read-only.
     #[model(rename = "_links")]
     pub links: Option<ontap::Links>,
-    /// `name`: string; read, and written on modification.
+    /// `name`: string, since ONTAP 9.8; read, and written on modification.
     pub name: Option<String>,
-    /// `uuid`: string; read, and written on modification.
+    /// `uuid`: string, since ONTAP 9.7; read, and written on modification.
     pub uuid: Option<String>,
 }

@@ -7,17 +7,17 @@ use crate::AssociationIkeState;
 /// An object of the model's `security_cluster_network_ipsec_association_ike` definition, held by [`SecurityClusterNetworkIpsecAssociation`](crate::SecurityClusterNetworkIpsecAssociation)'s `ike`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct SecurityClusterNetworkIpsecAssociationIke {
-    /// `authentication`: [`SecurityClusterNetworkIpsecAssociationIkeAuthentication`](crate::SecurityClusterNetworkIpsecAssociationIkeAuthentication) (`pki`); read and written.
+    /// `authentication`: [`SecurityClusterNetworkIpsecAssociationIkeAuthentication`](crate::SecurityClusterNetworkIpsecAssociationIkeAuthentication), since ONTAP 9.19 (`pki`); read and written.
     pub authentication: Option<SecurityClusterNetworkIpsecAssociationIkeAuthentication>,
-    /// `initiator_security_parameter_index`: string; read and written.
+    /// `initiator_security_parameter_index`: string, since ONTAP 9.19; read and written.
     pub initiator_security_parameter_index: Option<String>,
-    /// `is_initiator`: boolean; read and written.
+    /// `is_initiator`: boolean, since ONTAP 9.19; read and written.
     pub is_initiator: Option<bool>,
-    /// `responder_security_parameter_index`: string; read and written.
+    /// `responder_security_parameter_index`: string, since ONTAP 9.19; read and written.
     pub responder_security_parameter_index: Option<String>,
-    /// `state`: [`AssociationIkeState`](crate::AssociationIkeState) (`none`, `connecting`, `established`, `dead_peer_probe`); read and written.
+    /// `state`: [`AssociationIkeState`](crate::AssociationIkeState), since ONTAP 9.19 (`none`, `connecting`, `established`, `dead_peer_probe`); read and written.
     pub state: Option<AssociationIkeState>,
-    /// `version`: integer; read and written.
+    /// `version`: integer, since ONTAP 9.19; read and written.
     pub version: Option<i64>,
 }
 

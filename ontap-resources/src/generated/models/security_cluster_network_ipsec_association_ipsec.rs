@@ -7,12 +7,12 @@ use crate::{AssociationIpsecAction, SecurityAssociationIpsecInbound, SecurityAss
 /// An object of the model's `security_cluster_network_ipsec_association_ipsec` definition, held by [`SecurityClusterNetworkIpsecAssociation`](crate::SecurityClusterNetworkIpsecAssociation)'s `ipsec`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct SecurityClusterNetworkIpsecAssociationIpsec {
-    /// `action`: [`AssociationIpsecAction`](crate::AssociationIpsecAction) (`bypass`, `discard`, `esp_transport`); read and written.
+    /// `action`: [`AssociationIpsecAction`](crate::AssociationIpsecAction), since ONTAP 9.19 (`bypass`, `discard`, `esp_transport`); read and written.
     pub action: Option<AssociationIpsecAction>,
-    /// `inbound`: [`SecurityAssociationIpsecInbound`](crate::SecurityAssociationIpsecInbound); read and written.
+    /// `inbound`: [`SecurityAssociationIpsecInbound`](crate::SecurityAssociationIpsecInbound), since ONTAP 9.19; read and written.
     pub inbound: Option<SecurityAssociationIpsecInbound>,
-    /// `outbound`: [`SecurityAssociationIpsecOutbound`](crate::SecurityAssociationIpsecOutbound); read and written.
+    /// `outbound`: [`SecurityAssociationIpsecOutbound`](crate::SecurityAssociationIpsecOutbound), since ONTAP 9.19; read and written.
     pub outbound: Option<SecurityAssociationIpsecOutbound>,
-    /// `state`: string; read and written.
+    /// `state`: string, since ONTAP 9.19; read and written.
     pub state: Option<String>,
 }

@@ -5,8 +5,8 @@
 /// An object of the model's `security_cluster_network_ipsec_policy_remote_ip` definition, held by [`SecurityClusterNetworkIpsecPolicy`](crate::SecurityClusterNetworkIpsecPolicy)'s `remote_ip`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct SecurityClusterNetworkIpsecPolicyRemoteIp {
-    /// `address`: string; read and written.
+    /// `address`: string, since ONTAP 9.19; read and written.
     pub address: Option<String>,
-    /// `netmask`: integer; read and written.
+    /// `netmask`: integer, since ONTAP 9.19; read and written.
     pub netmask: Option<i64>,
 }

@@ -9,10 +9,10 @@ pub struct SecurityKeyManagerOnboard {
     pub enabled: Option<bool>,
     /// `existing_passphrase`: secret string ([`ontap::Secret`]); written on modification only; printed as `*********`.
     pub existing_passphrase: Option<ontap::Secret>,
-    /// `key_backup`: secret string ([`ontap::Secret`]); read-only; printed as `*********`.
+    /// `key_backup`: secret string ([`ontap::Secret`]), since ONTAP 9.7; read-only; printed as `*********`.
     pub key_backup: Option<ontap::Secret>,
     /// `passphrase`: secret string ([`ontap::Secret`]); written, never read back; printed as `*********`.
     pub passphrase: Option<ontap::Secret>,
-    /// `synchronize`: boolean; written, never read back.
+    /// `synchronize`: boolean, since ONTAP 9.7; written, never read back.
     pub synchronize: Option<bool>,
 }

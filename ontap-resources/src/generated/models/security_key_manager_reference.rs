@@ -5,9 +5,9 @@
 /// A reference to an object of the model's `security_key_manager` definition, as other objects embed it (`_links`, `uuid`), held by [`KeyManagerAuthKey`](crate::KeyManagerAuthKey)'s `security_key_manager`, [`KeyManagerKeys`](crate::KeyManagerKeys)'s `security_key_manager`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct SecurityKeyManagerReference {
-    /// `_links`: [`ontap::Links`]; read-only.
+    /// `_links`: [`ontap::Links`], since ONTAP 9.15; read-only.
     #[model(rename = "_links")]
     pub links: Option<ontap::Links>,
-    /// `uuid`: string; read and written.
+    /// `uuid`: string, since ONTAP 9.15; read and written.
     pub uuid: Option<String>,
 }

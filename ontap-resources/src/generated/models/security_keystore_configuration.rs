@@ -5,11 +5,11 @@
 /// An object of the model's `security_keystore_configuration` definition, held by [`AzureKeyVault`](crate::AzureKeyVault)'s `configuration`, [`Barbican`](crate::Barbican)'s `configuration`, [`SecurityKeyManager`](crate::SecurityKeyManager)'s `configuration` and 1 more.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct SecurityKeystoreConfiguration {
-    /// `_links`: [`ontap::Links`]; read-only.
+    /// `_links`: [`ontap::Links`], since ONTAP 9.14; read-only.
     #[model(rename = "_links")]
     pub links: Option<ontap::Links>,
-    /// `name`: string; read and written.
+    /// `name`: string, since ONTAP 9.14; read and written.
     pub name: Option<String>,
-    /// `uuid`: string; read and written.
+    /// `uuid`: string, since ONTAP 9.14; read and written.
     pub uuid: Option<String>,
 }

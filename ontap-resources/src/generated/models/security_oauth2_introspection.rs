@@ -5,8 +5,8 @@
 /// An object of the model's `security_oauth2_introspection` definition, held by [`SecurityOauth2`](crate::SecurityOauth2)'s `introspection`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct SecurityOauth2Introspection {
-    /// `endpoint_uri`: string; read, and written on creation.
+    /// `endpoint_uri`: string, since ONTAP 9.14; read, and written on creation.
     pub endpoint_uri: Option<String>,
-    /// `interval`: string; read, and written on creation.
+    /// `interval`: string, since ONTAP 9.14; read, and written on creation.
     pub interval: Option<String>,
 }

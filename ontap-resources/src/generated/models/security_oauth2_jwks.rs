@@ -5,8 +5,8 @@
 /// An object of the model's `security_oauth2_jwks` definition, held by [`SecurityOauth2`](crate::SecurityOauth2)'s `jwks`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct SecurityOauth2Jwks {
-    /// `provider_uri`: string; read, and written on creation.
+    /// `provider_uri`: string, since ONTAP 9.14; read, and written on creation.
     pub provider_uri: Option<String>,
-    /// `refresh_interval`: string; read, and written on creation.
+    /// `refresh_interval`: string, since ONTAP 9.14; read, and written on creation.
     pub refresh_interval: Option<String>,
 }

@@ -5,16 +5,16 @@
 /// An object of the model's `security_proxy` definition, held by [`SecurityAzure`](crate::SecurityAzure)'s `proxy`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct SecurityProxy {
-    /// `host`: string; written on creation only.
+    /// `host`: string, since ONTAP 9.14; written on creation only.
     pub host: Option<String>,
-    /// `password`: secret string ([`ontap::Secret`]); written on creation only; printed as `*********`.
+    /// `password`: secret string ([`ontap::Secret`]), since ONTAP 9.14; written on creation only; printed as `*********`.
     pub password: Option<ontap::Secret>,
-    /// `port`: integer; written on creation only.
+    /// `port`: integer, since ONTAP 9.14; written on creation only.
     pub port: Option<i64>,
-    /// `type`: [`SecurityProxyType`](crate::SecurityProxyType) (`http`, `https`); written on creation only.
+    /// `type`: [`SecurityProxyType`](crate::SecurityProxyType), since ONTAP 9.14 (`http`, `https`); written on creation only.
     #[model(rename = "type")]
     pub type_: Option<SecurityProxyType>,
-    /// `username`: string; written on creation only.
+    /// `username`: string, since ONTAP 9.14; written on creation only.
     pub username: Option<String>,
 }
 

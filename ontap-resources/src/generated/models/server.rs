@@ -5,9 +5,9 @@
 /// An object of the model's `server` definition, held by [`Netbios`](crate::Netbios)'s `wins_servers`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct Server {
-    /// `ip`: string; read and written.
+    /// `ip`: string, since ONTAP 9.11; read and written.
     pub ip: Option<String>,
-    /// `state`: [`ServerState`](crate::ServerState) (`active`, `inactive`); read and written.
+    /// `state`: [`ServerState`](crate::ServerState), since ONTAP 9.11 (`active`, `inactive`); read and written.
     pub state: Option<ServerState>,
 }
 

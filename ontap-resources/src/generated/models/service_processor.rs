@@ -11,13 +11,13 @@ use crate::{
 /// An object of the model's `service_processor` definition, held by [`Node`](crate::Node)'s `service_processor`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct ServiceProcessor {
-    /// `api_service`: [`ClusterNodesServiceProcessorApiService`](crate::ClusterNodesServiceProcessorApiService); read-only.
+    /// `api_service`: [`ClusterNodesServiceProcessorApiService`](crate::ClusterNodesServiceProcessorApiService), since ONTAP 9.11; read-only.
     pub api_service: Option<ClusterNodesServiceProcessorApiService>,
-    /// `auto_config`: [`ClusterNodesServiceProcessorAutoConfig`](crate::ClusterNodesServiceProcessorAutoConfig); read-only.
+    /// `auto_config`: [`ClusterNodesServiceProcessorAutoConfig`](crate::ClusterNodesServiceProcessorAutoConfig), since ONTAP 9.11; read-only.
     pub auto_config: Option<ClusterNodesServiceProcessorAutoConfig>,
-    /// `autoupdate_enabled`: boolean; read, and written on modification.
+    /// `autoupdate_enabled`: boolean, since ONTAP 9.10; read, and written on modification.
     pub autoupdate_enabled: Option<bool>,
-    /// `backup`: [`ClusterNodesServiceProcessorBackup`](crate::ClusterNodesServiceProcessorBackup); read-only.
+    /// `backup`: [`ClusterNodesServiceProcessorBackup`](crate::ClusterNodesServiceProcessorBackup), since ONTAP 9.10; read-only.
     pub backup: Option<ClusterNodesServiceProcessorBackup>,
     /// `dhcp_enabled`: boolean; read, and written on modification.
     pub dhcp_enabled: Option<bool>,
@@ -27,24 +27,24 @@ pub struct ServiceProcessor {
     pub ipv4_interface: Option<Ipv4Interface>,
     /// `ipv6_interface`: [`Ipv6Interface`](crate::Ipv6Interface); read, and written on modification.
     pub ipv6_interface: Option<Ipv6Interface>,
-    /// `is_ip_configured`: boolean; read-only.
+    /// `is_ip_configured`: boolean, since ONTAP 9.10; read-only.
     pub is_ip_configured: Option<bool>,
-    /// `last_update_state`: [`ServiceProcessorLastUpdateState`](crate::ServiceProcessorLastUpdateState) (`failed`, `passed`); read-only.
+    /// `last_update_state`: [`ServiceProcessorLastUpdateState`](crate::ServiceProcessorLastUpdateState), since ONTAP 9.10 (`failed`, `passed`); read-only.
     pub last_update_state: Option<ServiceProcessorLastUpdateState>,
     /// `link_status`: [`ServiceProcessorLinkStatus`](crate::ServiceProcessorLinkStatus) (`up`, `down`, `disabled`, `unknown`); read-only.
     pub link_status: Option<ServiceProcessorLinkStatus>,
     /// `mac_address`: string; read-only.
     pub mac_address: Option<String>,
-    /// `primary`: [`ClusterNodesServiceProcessorPrimary`](crate::ClusterNodesServiceProcessorPrimary); read-only.
+    /// `primary`: [`ClusterNodesServiceProcessorPrimary`](crate::ClusterNodesServiceProcessorPrimary), since ONTAP 9.10; read-only.
     pub primary: Option<ClusterNodesServiceProcessorPrimary>,
-    /// `ssh_info`: [`ClusterNodesServiceProcessorSshInfo`](crate::ClusterNodesServiceProcessorSshInfo); read and written.
+    /// `ssh_info`: [`ClusterNodesServiceProcessorSshInfo`](crate::ClusterNodesServiceProcessorSshInfo), since ONTAP 9.10; read and written.
     pub ssh_info: Option<ClusterNodesServiceProcessorSshInfo>,
     /// `state`: [`ServiceProcessorState`](crate::ServiceProcessorState) (`online`, `offline`, `degraded`, `rebooting`, `unknown`, `updating`, `node_offline`, `sp_daemon_offline`); read-only.
     pub state: Option<ServiceProcessorState>,
-    /// `type`: [`ServiceProcessorType`](crate::ServiceProcessorType) (`sp`, `none`, `bmc`); read-only.
+    /// `type`: [`ServiceProcessorType`](crate::ServiceProcessorType), since ONTAP 9.10 (`sp`, `none`, `bmc`); read-only.
     #[model(rename = "type")]
     pub type_: Option<ServiceProcessorType>,
-    /// `web_service`: [`ClusterNodesServiceProcessorWebService`](crate::ClusterNodesServiceProcessorWebService); read-only.
+    /// `web_service`: [`ClusterNodesServiceProcessorWebService`](crate::ClusterNodesServiceProcessorWebService), since ONTAP 9.14; read-only.
     pub web_service: Option<ClusterNodesServiceProcessorWebService>,
 }
 

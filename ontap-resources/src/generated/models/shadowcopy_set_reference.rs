@@ -5,9 +5,9 @@
 /// A reference to an object of the model's `shadowcopy_set` definition, as other objects embed it (`_links`, `uuid`), held by [`Shadowcopy`](crate::Shadowcopy)'s `shadowcopy_set`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct ShadowcopySetReference {
-    /// `_links`: any JSON value; read-only.
+    /// `_links`: any JSON value, since ONTAP 9.11; read-only.
     #[model(rename = "_links")]
     pub links: Option<serde_json::Value>,
-    /// `uuid`: string; read-only.
+    /// `uuid`: string, since ONTAP 9.11; read-only.
     pub uuid: Option<String>,
 }

@@ -5,8 +5,8 @@
 /// An object of the model's `share` definition, held by [`EffectivePermission`](crate::EffectivePermission)'s `share`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct Share {
-    /// `name`: string; read and written.
+    /// `name`: string, since ONTAP 9.8; read and written.
     pub name: Option<String>,
-    /// `path`: string; read and written.
+    /// `path`: string, since ONTAP 9.8; read and written.
     pub path: Option<String>,
 }

@@ -15,7 +15,7 @@ pub struct ShareAcl {
     pub type_: Option<ShareAclType>,
     /// `user_or_group`: string; read, and written on creation.
     pub user_or_group: Option<String>,
-    /// `win_sid_unix_id`: string; read-only.
+    /// `win_sid_unix_id`: string, since ONTAP 9.16; read-only.
     pub win_sid_unix_id: Option<String>,
 }
 

@@ -7,23 +7,23 @@ use crate::{NodeReference, ShelfAcpsError};
 /// An object of the model's `shelf_acps` definition, held by [`Shelf`](crate::Shelf)'s `acps`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct ShelfAcps {
-    /// `address`: string; read and written.
+    /// `address`: string, since ONTAP 9.10; read and written.
     pub address: Option<String>,
-    /// `channel`: [`ShelfAcpsChannel`](crate::ShelfAcpsChannel) (`unknown`, `out_of_band`, `in_band`); read and written.
+    /// `channel`: [`ShelfAcpsChannel`](crate::ShelfAcpsChannel), since ONTAP 9.10 (`unknown`, `out_of_band`, `in_band`); read and written.
     pub channel: Option<ShelfAcpsChannel>,
-    /// `connection_state`: [`ShelfAcpsConnectionState`](crate::ShelfAcpsConnectionState) (`no_connectivity`, `partial_connectivity`, `full_connectivity`, `additional_connectivity`, `unknown_connectivity`, `not_available`, `active`, `disabled`); read and written.
+    /// `connection_state`: [`ShelfAcpsConnectionState`](crate::ShelfAcpsConnectionState), since ONTAP 9.10 (`no_connectivity`, `partial_connectivity`, `full_connectivity`, `additional_connectivity`, `unknown_connectivity`, `not_available`, `active`, `disabled`); read and written.
     pub connection_state: Option<ShelfAcpsConnectionState>,
-    /// `enabled`: boolean; read and written.
+    /// `enabled`: boolean, since ONTAP 9.10; read and written.
     pub enabled: Option<bool>,
-    /// `error`: [`ShelfAcpsError`](crate::ShelfAcpsError); read and written.
+    /// `error`: [`ShelfAcpsError`](crate::ShelfAcpsError), since ONTAP 9.10; read and written.
     pub error: Option<ShelfAcpsError>,
-    /// `netmask`: string; read and written.
+    /// `netmask`: string, since ONTAP 9.10; read and written.
     pub netmask: Option<String>,
-    /// `node`: [`NodeReference`](crate::NodeReference); read and written.
+    /// `node`: [`NodeReference`](crate::NodeReference), since ONTAP 9.10; read and written.
     pub node: Option<NodeReference>,
-    /// `port`: string; read and written.
+    /// `port`: string, since ONTAP 9.10; read and written.
     pub port: Option<String>,
-    /// `subnet`: string; read and written.
+    /// `subnet`: string, since ONTAP 9.10; read and written.
     pub subnet: Option<String>,
 }
 

@@ -5,11 +5,11 @@
 /// An object of the model's `shelf_acps_error` definition, held by [`ShelfAcps`](crate::ShelfAcps)'s `error`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct ShelfAcpsError {
-    /// `reason`: [`ontap::ApiError`]; read-only.
+    /// `reason`: [`ontap::ApiError`], since ONTAP 9.10; read-only.
     pub reason: Option<ontap::ApiError>,
-    /// `severity`: [`ShelfAcpsErrorSeverity`](crate::ShelfAcpsErrorSeverity) (`unknown`, `notice`, `warning`, `error`, `critical`); read and written.
+    /// `severity`: [`ShelfAcpsErrorSeverity`](crate::ShelfAcpsErrorSeverity), since ONTAP 9.10 (`unknown`, `notice`, `warning`, `error`, `critical`); read and written.
     pub severity: Option<ShelfAcpsErrorSeverity>,
-    /// `type`: [`ShelfAcpsErrorType`](crate::ShelfAcpsErrorType) (`not_applicable`, `connection_issue`, `connection_activity`, `module_error`, `shelf_error`); read and written.
+    /// `type`: [`ShelfAcpsErrorType`](crate::ShelfAcpsErrorType), since ONTAP 9.10 (`not_applicable`, `connection_issue`, `connection_activity`, `module_error`, `shelf_error`); read and written.
     #[model(rename = "type")]
     pub type_: Option<ShelfAcpsErrorType>,
 }

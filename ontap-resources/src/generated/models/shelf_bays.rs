@@ -7,7 +7,7 @@ use crate::ShelfBaysDrawer;
 /// An object of the model's `shelf_bays` definition, held by [`Shelf`](crate::Shelf)'s `bays`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct ShelfBays {
-    /// `drawer`: [`ShelfBaysDrawer`](crate::ShelfBaysDrawer); read and written.
+    /// `drawer`: [`ShelfBaysDrawer`](crate::ShelfBaysDrawer), since ONTAP 9.11; read and written.
     pub drawer: Option<ShelfBaysDrawer>,
     /// `has_disk`: boolean; read and written.
     pub has_disk: Option<bool>,

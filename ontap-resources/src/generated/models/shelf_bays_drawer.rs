@@ -5,8 +5,8 @@
 /// An object of the model's `shelf_bays_drawer` definition, held by [`ShelfBays`](crate::ShelfBays)'s `drawer`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct ShelfBaysDrawer {
-    /// `id`: integer; read and written.
+    /// `id`: integer, since ONTAP 9.11; read and written.
     pub id: Option<i64>,
-    /// `slot`: integer; read and written.
+    /// `slot`: integer, since ONTAP 9.11; read and written.
     pub slot: Option<i64>,
 }

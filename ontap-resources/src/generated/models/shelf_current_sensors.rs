@@ -5,15 +5,15 @@
 /// An object of the model's `shelf_current_sensors` definition, held by [`Shelf`](crate::Shelf)'s `current_sensors`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct ShelfCurrentSensors {
-    /// `current`: integer; read and written.
+    /// `current`: integer, since ONTAP 9.10; read and written.
     pub current: Option<i64>,
-    /// `id`: integer; read and written.
+    /// `id`: integer, since ONTAP 9.10; read and written.
     pub id: Option<i64>,
-    /// `installed`: boolean; read and written.
+    /// `installed`: boolean, since ONTAP 9.13; read and written.
     pub installed: Option<bool>,
-    /// `location`: string; read and written.
+    /// `location`: string, since ONTAP 9.10; read and written.
     pub location: Option<String>,
-    /// `state`: [`ShelfCurrentSensorsState`](crate::ShelfCurrentSensorsState) (`ok`, `error`); read and written.
+    /// `state`: [`ShelfCurrentSensorsState`](crate::ShelfCurrentSensorsState), since ONTAP 9.10 (`ok`, `error`); read and written.
     pub state: Option<ShelfCurrentSensorsState>,
 }
 

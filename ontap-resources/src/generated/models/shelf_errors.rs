@@ -5,6 +5,6 @@
 /// An object of the model's `shelf_errors` definition, held by [`Shelf`](crate::Shelf)'s `errors`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct ShelfErrors {
-    /// `reason`: [`ontap::ApiError`]; read-only.
+    /// `reason`: [`ontap::ApiError`], since ONTAP 9.9; read-only.
     pub reason: Option<ontap::ApiError>,
 }

@@ -5,15 +5,15 @@
 /// An object of the model's `shelf_fans` definition, held by [`Shelf`](crate::Shelf)'s `fans`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct ShelfFans {
-    /// `id`: integer; read and written.
+    /// `id`: integer, since ONTAP 9.9; read and written.
     pub id: Option<i64>,
-    /// `installed`: boolean; read and written.
+    /// `installed`: boolean, since ONTAP 9.13; read and written.
     pub installed: Option<bool>,
-    /// `location`: string; read and written.
+    /// `location`: string, since ONTAP 9.9; read and written.
     pub location: Option<String>,
-    /// `rpm`: integer; read and written.
+    /// `rpm`: integer, since ONTAP 9.9; read and written.
     pub rpm: Option<i64>,
-    /// `state`: [`ShelfFansState`](crate::ShelfFansState) (`ok`, `error`); read and written.
+    /// `state`: [`ShelfFansState`](crate::ShelfFansState), since ONTAP 9.9 (`ok`, `error`); read and written.
     pub state: Option<ShelfFansState>,
 }
 

@@ -11,11 +11,11 @@ pub struct ShelfFrus {
     pub firmware_version: Option<String>,
     /// `id`: integer; read and written.
     pub id: Option<i64>,
-    /// `installed`: boolean; read and written.
+    /// `installed`: boolean, since ONTAP 9.10; read and written.
     pub installed: Option<bool>,
     /// `part_number`: string; read and written.
     pub part_number: Option<String>,
-    /// `psu`: [`ShelfFrusPsu`](crate::ShelfFrusPsu); read and written.
+    /// `psu`: [`ShelfFrusPsu`](crate::ShelfFrusPsu), since ONTAP 9.10; read and written.
     pub psu: Option<ShelfFrusPsu>,
     /// `serial_number`: string; read and written.
     pub serial_number: Option<String>,

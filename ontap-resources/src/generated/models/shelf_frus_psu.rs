@@ -5,12 +5,12 @@
 /// An object of the model's `shelf_frus_psu` definition, held by [`ShelfFrus`](crate::ShelfFrus)'s `psu`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct ShelfFrusPsu {
-    /// `crest_factor`: integer; read and written.
+    /// `crest_factor`: integer, since ONTAP 9.10; read and written.
     pub crest_factor: Option<i64>,
-    /// `model`: string; read and written.
+    /// `model`: string, since ONTAP 9.10; read and written.
     pub model: Option<String>,
-    /// `power_drawn`: integer; read and written.
+    /// `power_drawn`: integer, since ONTAP 9.10; read and written.
     pub power_drawn: Option<i64>,
-    /// `power_rating`: integer; read and written.
+    /// `power_rating`: integer, since ONTAP 9.10; read and written.
     pub power_rating: Option<i64>,
 }

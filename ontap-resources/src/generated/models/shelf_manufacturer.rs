@@ -5,6 +5,6 @@
 /// An object of the model's `shelf_manufacturer` definition, held by [`Shelf`](crate::Shelf)'s `manufacturer`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct ShelfManufacturer {
-    /// `name`: string; read and written.
+    /// `name`: string, since ONTAP 9.10; read and written.
     pub name: Option<String>,
 }

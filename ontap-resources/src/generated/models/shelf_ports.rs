@@ -21,7 +21,7 @@ pub struct ShelfPorts {
     pub module_id: Option<ShelfPortsModuleId>,
     /// `remote`: [`ShelfPortsRemote`](crate::ShelfPortsRemote); read and written.
     pub remote: Option<ShelfPortsRemote>,
-    /// `speed`: integer; read and written.
+    /// `speed`: integer, since ONTAP 9.17; read and written.
     pub speed: Option<i64>,
     /// `state`: [`ShelfPortsState`](crate::ShelfPortsState) (`connected`, `disconnected`, `error`); read and written.
     pub state: Option<ShelfPortsState>,

@@ -7,7 +7,7 @@
 pub struct ShelfPortsRemote {
     /// `chassis`: string; read and written.
     pub chassis: Option<String>,
-    /// `device`: string; read and written.
+    /// `device`: string, since ONTAP 9.8; read and written.
     pub device: Option<String>,
     /// `mac_address`: string; read and written.
     pub mac_address: Option<String>,

@@ -5,7 +5,7 @@
 /// A reference to an object of the model's `shelf` definition, as other objects embed it (`_links`, `uid`), held by [`Disk`](crate::Disk)'s `shelf`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct ShelfReference {
-    /// `_links`: any JSON value; read-only.
+    /// `_links`: any JSON value, since ONTAP 9.8; read-only.
     #[model(rename = "_links")]
     pub links: Option<serde_json::Value>,
     /// `uid`: string; read-only.

@@ -7,19 +7,19 @@ use crate::ShelfTemperatureSensorsThreshold;
 /// An object of the model's `shelf_temperature_sensors` definition, held by [`Shelf`](crate::Shelf)'s `temperature_sensors`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct ShelfTemperatureSensors {
-    /// `ambient`: boolean; read and written.
+    /// `ambient`: boolean, since ONTAP 9.10; read and written.
     pub ambient: Option<bool>,
-    /// `id`: integer; read and written.
+    /// `id`: integer, since ONTAP 9.10; read and written.
     pub id: Option<i64>,
-    /// `installed`: boolean; read and written.
+    /// `installed`: boolean, since ONTAP 9.13; read and written.
     pub installed: Option<bool>,
-    /// `location`: string; read and written.
+    /// `location`: string, since ONTAP 9.10; read and written.
     pub location: Option<String>,
-    /// `state`: [`ShelfTemperatureSensorsState`](crate::ShelfTemperatureSensorsState) (`ok`, `error`); read and written.
+    /// `state`: [`ShelfTemperatureSensorsState`](crate::ShelfTemperatureSensorsState), since ONTAP 9.10 (`ok`, `error`); read and written.
     pub state: Option<ShelfTemperatureSensorsState>,
-    /// `temperature`: integer; read and written.
+    /// `temperature`: integer, since ONTAP 9.10; read and written.
     pub temperature: Option<i64>,
-    /// `threshold`: [`ShelfTemperatureSensorsThreshold`](crate::ShelfTemperatureSensorsThreshold); read and written.
+    /// `threshold`: [`ShelfTemperatureSensorsThreshold`](crate::ShelfTemperatureSensorsThreshold), since ONTAP 9.10; read and written.
     pub threshold: Option<ShelfTemperatureSensorsThreshold>,
 }
 

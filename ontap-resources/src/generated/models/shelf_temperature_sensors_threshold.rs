@@ -7,8 +7,8 @@ use crate::{ShelfTemperatureSensorsThresholdHigh, ShelfTemperatureSensorsThresho
 /// An object of the model's `shelf_temperature_sensors_threshold` definition, held by [`ShelfTemperatureSensors`](crate::ShelfTemperatureSensors)'s `threshold`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct ShelfTemperatureSensorsThreshold {
-    /// `high`: [`ShelfTemperatureSensorsThresholdHigh`](crate::ShelfTemperatureSensorsThresholdHigh); read and written.
+    /// `high`: [`ShelfTemperatureSensorsThresholdHigh`](crate::ShelfTemperatureSensorsThresholdHigh), since ONTAP 9.10; read and written.
     pub high: Option<ShelfTemperatureSensorsThresholdHigh>,
-    /// `low`: [`ShelfTemperatureSensorsThresholdLow`](crate::ShelfTemperatureSensorsThresholdLow); read and written.
+    /// `low`: [`ShelfTemperatureSensorsThresholdLow`](crate::ShelfTemperatureSensorsThresholdLow), since ONTAP 9.10; read and written.
     pub low: Option<ShelfTemperatureSensorsThresholdLow>,
 }

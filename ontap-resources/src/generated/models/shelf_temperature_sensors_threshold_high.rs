@@ -5,8 +5,8 @@
 /// An object of the model's `shelf_temperature_sensors_threshold_high` definition, held by [`ShelfTemperatureSensorsThreshold`](crate::ShelfTemperatureSensorsThreshold)'s `high`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct ShelfTemperatureSensorsThresholdHigh {
-    /// `critical`: integer; read and written.
+    /// `critical`: integer, since ONTAP 9.10; read and written.
     pub critical: Option<i64>,
-    /// `warning`: integer; read and written.
+    /// `warning`: integer, since ONTAP 9.10; read and written.
     pub warning: Option<i64>,
 }

@@ -5,14 +5,14 @@
 /// An object of the model's `shelf_vendor` definition, held by [`Shelf`](crate::Shelf)'s `vendor`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct ShelfVendor {
-    /// `manufacturer`: string; read and written.
+    /// `manufacturer`: string, since ONTAP 9.8; read and written.
     pub manufacturer: Option<String>,
-    /// `name`: string; read and written.
+    /// `name`: string, since ONTAP 9.10; read and written.
     pub name: Option<String>,
-    /// `part_number`: string; read and written.
+    /// `part_number`: string, since ONTAP 9.8; read and written.
     pub part_number: Option<String>,
-    /// `product`: string; read and written.
+    /// `product`: string, since ONTAP 9.8; read and written.
     pub product: Option<String>,
-    /// `serial_number`: string; read and written.
+    /// `serial_number`: string, since ONTAP 9.8; read and written.
     pub serial_number: Option<String>,
 }

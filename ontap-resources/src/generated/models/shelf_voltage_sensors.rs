@@ -5,15 +5,15 @@
 /// An object of the model's `shelf_voltage_sensors` definition, held by [`Shelf`](crate::Shelf)'s `voltage_sensors`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct ShelfVoltageSensors {
-    /// `id`: integer; read and written.
+    /// `id`: integer, since ONTAP 9.10; read and written.
     pub id: Option<i64>,
-    /// `installed`: boolean; read and written.
+    /// `installed`: boolean, since ONTAP 9.13; read and written.
     pub installed: Option<bool>,
-    /// `location`: string; read and written.
+    /// `location`: string, since ONTAP 9.10; read and written.
     pub location: Option<String>,
-    /// `state`: [`ShelfVoltageSensorsState`](crate::ShelfVoltageSensorsState) (`ok`, `error`); read and written.
+    /// `state`: [`ShelfVoltageSensorsState`](crate::ShelfVoltageSensorsState), since ONTAP 9.10 (`ok`, `error`); read and written.
     pub state: Option<ShelfVoltageSensorsState>,
-    /// `voltage`: number; read and written.
+    /// `voltage`: number, since ONTAP 9.10; read and written.
     pub voltage: Option<f64>,
 }
 

@@ -5,11 +5,11 @@
 /// An object of the model's `smb` definition, held by [`ClientLock`](crate::ClientLock)'s `smb`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct Smb {
-    /// `connect_state`: [`SmbConnectState`](crate::SmbConnectState) (`connected`, `disconnected`, `reconnecting`, `timedout`); read-only.
+    /// `connect_state`: [`SmbConnectState`](crate::SmbConnectState), since ONTAP 9.10 (`connected`, `disconnected`, `reconnecting`, `timedout`); read-only.
     pub connect_state: Option<SmbConnectState>,
-    /// `open_group_id`: string; read-only.
+    /// `open_group_id`: string, since ONTAP 9.10; read-only.
     pub open_group_id: Option<String>,
-    /// `open_type`: [`SmbOpenType`](crate::SmbOpenType) (`none`, `durable`, `persistent`); read-only.
+    /// `open_type`: [`SmbOpenType`](crate::SmbOpenType), since ONTAP 9.10 (`none`, `durable`, `persistent`); read-only.
     pub open_type: Option<SmbOpenType>,
 }
 

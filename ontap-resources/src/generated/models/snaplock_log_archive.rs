@@ -7,11 +7,11 @@ use crate::SnaplockLogBaseName;
 /// An object of the model's `snaplock_log_archive` definition, held by [`SnaplockLog`](crate::SnaplockLog)'s `log_archive`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct SnaplockLogArchive {
-    /// `_links`: [`ontap::Links`]; read-only.
+    /// `_links`: [`ontap::Links`], since ONTAP 9.7; read-only.
     #[model(rename = "_links")]
     pub links: Option<ontap::Links>,
-    /// `archive`: boolean; written on modification only.
+    /// `archive`: boolean, since ONTAP 9.7; written on modification only.
     pub archive: Option<bool>,
-    /// `base_name`: [`SnaplockLogBaseName`](crate::SnaplockLogBaseName) (`legal_hold`, `privileged_delete`, `system`); written on modification only.
+    /// `base_name`: [`SnaplockLogBaseName`](crate::SnaplockLogBaseName), since ONTAP 9.7 (`legal_hold`, `privileged_delete`, `system`); written on modification only.
     pub base_name: Option<SnaplockLogBaseName>,
 }

@@ -7,15 +7,15 @@ use crate::SnaplockLogBaseName;
 /// An object of the model's `snaplock_log_file` definition, held by [`SnaplockLog`](crate::SnaplockLog)'s `log_files`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct SnaplockLogFile {
-    /// `_links`: [`ontap::Links`]; read-only.
+    /// `_links`: [`ontap::Links`], since ONTAP 9.7; read-only.
     #[model(rename = "_links")]
     pub links: Option<ontap::Links>,
-    /// `base_name`: [`SnaplockLogBaseName`](crate::SnaplockLogBaseName) (`legal_hold`, `privileged_delete`, `system`); read-only.
+    /// `base_name`: [`SnaplockLogBaseName`](crate::SnaplockLogBaseName), since ONTAP 9.7 (`legal_hold`, `privileged_delete`, `system`); read-only.
     pub base_name: Option<SnaplockLogBaseName>,
-    /// `expiry_time`: timestamp ([`ontap::Timestamp`]); read-only.
+    /// `expiry_time`: timestamp ([`ontap::Timestamp`]), since ONTAP 9.7; read-only.
     pub expiry_time: Option<ontap::Timestamp>,
-    /// `path`: string; read-only.
+    /// `path`: string, since ONTAP 9.7; read-only.
     pub path: Option<String>,
-    /// `size`: integer; read-only.
+    /// `size`: integer, since ONTAP 9.7; read-only.
     pub size: Option<i64>,
 }

@@ -7,13 +7,13 @@ use crate::VolumeReference;
 /// An object of the model's `snaplock_log_volume` definition, held by [`SnaplockLog`](crate::SnaplockLog)'s `log_volume`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct SnaplockLogVolume {
-    /// `_links`: [`ontap::Links`]; read-only.
+    /// `_links`: [`ontap::Links`], since ONTAP 9.7; read-only.
     #[model(rename = "_links")]
     pub links: Option<ontap::Links>,
-    /// `max_log_size`: integer; read and written.
+    /// `max_log_size`: integer, since ONTAP 9.7; read and written.
     pub max_log_size: Option<i64>,
-    /// `retention_period`: string; read and written.
+    /// `retention_period`: string, since ONTAP 9.7; read and written.
     pub retention_period: Option<String>,
-    /// `volume`: [`VolumeReference`](crate::VolumeReference); read and written.
+    /// `volume`: [`VolumeReference`](crate::VolumeReference), since ONTAP 9.7; read and written.
     pub volume: Option<VolumeReference>,
 }

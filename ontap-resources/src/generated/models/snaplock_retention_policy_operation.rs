@@ -5,11 +5,11 @@
 /// An object of the model's `snaplock_retention_policy_operation` definition, held by [`EbrOperation`](crate::EbrOperation)'s `policy`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct SnaplockRetentionPolicyOperation {
-    /// `_links`: [`ontap::Links`]; read-only.
+    /// `_links`: [`ontap::Links`], since ONTAP 9.7; read-only.
     #[model(rename = "_links")]
     pub links: Option<ontap::Links>,
-    /// `name`: string; read and written.
+    /// `name`: string, since ONTAP 9.7; read and written.
     pub name: Option<String>,
-    /// `retention_period`: string; read-only.
+    /// `retention_period`: string, since ONTAP 9.7; read-only.
     pub retention_period: Option<String>,
 }

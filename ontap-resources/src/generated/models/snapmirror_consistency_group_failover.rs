@@ -7,13 +7,13 @@ use crate::SnapmirrorConsistencyGroupFailoverStatus;
 /// An object of the model's `snapmirror_consistency_group_failover` definition, held by [`SnapmirrorRelationship`](crate::SnapmirrorRelationship)'s `consistency_group_failover`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct SnapmirrorConsistencyGroupFailover {
-    /// `error`: [`ontap::ApiError`]; read-only.
+    /// `error`: [`ontap::ApiError`], since ONTAP 9.8; read-only.
     pub error: Option<ontap::ApiError>,
-    /// `state`: [`SnapmirrorConsistencyGroupFailoverState`](crate::SnapmirrorConsistencyGroupFailoverState) (`started`, `failed`, `completed`, `completed_with_warnings`, `vetoed`); read-only.
+    /// `state`: [`SnapmirrorConsistencyGroupFailoverState`](crate::SnapmirrorConsistencyGroupFailoverState), since ONTAP 9.14 (`started`, `failed`, `completed`, `completed_with_warnings`, `vetoed`); read-only.
     pub state: Option<SnapmirrorConsistencyGroupFailoverState>,
-    /// `status`: [`SnapmirrorConsistencyGroupFailoverStatus`](crate::SnapmirrorConsistencyGroupFailoverStatus); read-only.
+    /// `status`: [`SnapmirrorConsistencyGroupFailoverStatus`](crate::SnapmirrorConsistencyGroupFailoverStatus), since ONTAP 9.8; read-only.
     pub status: Option<SnapmirrorConsistencyGroupFailoverStatus>,
-    /// `type`: [`SnapmirrorConsistencyGroupFailoverType`](crate::SnapmirrorConsistencyGroupFailoverType) (`planned`, `unplanned`, `incapable`); read-only.
+    /// `type`: [`SnapmirrorConsistencyGroupFailoverType`](crate::SnapmirrorConsistencyGroupFailoverType), since ONTAP 9.14 (`planned`, `unplanned`, `incapable`); read-only.
     #[model(rename = "type")]
     pub type_: Option<SnapmirrorConsistencyGroupFailoverType>,
 }

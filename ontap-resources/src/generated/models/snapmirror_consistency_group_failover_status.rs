@@ -5,8 +5,8 @@
 /// An object of the model's `snapmirror_consistency_group_failover_status` definition, held by [`SnapmirrorConsistencyGroupFailover`](crate::SnapmirrorConsistencyGroupFailover)'s `status`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct SnapmirrorConsistencyGroupFailoverStatus {
-    /// `code`: string; read and written.
+    /// `code`: string, since ONTAP 9.8; read and written.
     pub code: Option<String>,
-    /// `message`: string; read and written.
+    /// `message`: string, since ONTAP 9.8; read and written.
     pub message: Option<String>,
 }

@@ -7,16 +7,16 @@ use crate::{S3BucketRetention, SnapmirrorDestinationCreationStorageService, Snap
 /// An object of the model's `snapmirror_destination_creation` definition, held by [`SnapmirrorRelationship`](crate::SnapmirrorRelationship)'s `create_destination`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct SnapmirrorDestinationCreation {
-    /// `bucket_retention`: [`S3BucketRetention`](crate::S3BucketRetention); written on creation only.
+    /// `bucket_retention`: [`S3BucketRetention`](crate::S3BucketRetention), since ONTAP 9.14; written on creation only.
     pub bucket_retention: Option<S3BucketRetention>,
-    /// `enabled`: boolean; written on creation only.
+    /// `enabled`: boolean, since ONTAP 9.7; written on creation only.
     pub enabled: Option<bool>,
-    /// `size`: integer; written on creation only.
+    /// `size`: integer, since ONTAP 9.10; written on creation only.
     pub size: Option<i64>,
-    /// `snapshot_locking_enabled`: boolean; written on creation only.
+    /// `snapshot_locking_enabled`: boolean, since ONTAP 9.13; written on creation only.
     pub snapshot_locking_enabled: Option<bool>,
-    /// `storage_service`: [`SnapmirrorDestinationCreationStorageService`](crate::SnapmirrorDestinationCreationStorageService); written on creation only.
+    /// `storage_service`: [`SnapmirrorDestinationCreationStorageService`](crate::SnapmirrorDestinationCreationStorageService), since ONTAP 9.7; written on creation only.
     pub storage_service: Option<SnapmirrorDestinationCreationStorageService>,
-    /// `tiering`: [`SnapmirrorDestinationCreationTiering`](crate::SnapmirrorDestinationCreationTiering); written on creation only.
+    /// `tiering`: [`SnapmirrorDestinationCreationTiering`](crate::SnapmirrorDestinationCreationTiering), since ONTAP 9.7; written on creation only.
     pub tiering: Option<SnapmirrorDestinationCreationTiering>,
 }

@@ -7,10 +7,10 @@ use crate::StorageServiceName;
 /// An object of the model's `snapmirror_destination_creation_storage_service` definition, held by [`SnapmirrorDestinationCreation`](crate::SnapmirrorDestinationCreation)'s `storage_service`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct SnapmirrorDestinationCreationStorageService {
-    /// `enabled`: boolean; read and written.
+    /// `enabled`: boolean, since ONTAP 9.7; read and written.
     pub enabled: Option<bool>,
-    /// `enforce_performance`: boolean; read and written.
+    /// `enforce_performance`: boolean, since ONTAP 9.7; read and written.
     pub enforce_performance: Option<bool>,
-    /// `name`: `StorageServiceName` (`extreme`, `performance`, `value`); read and written.
+    /// `name`: `StorageServiceName`, since ONTAP 9.7 (`extreme`, `performance`, `value`); read and written.
     pub name: Option<StorageServiceName>,
 }

@@ -5,9 +5,9 @@
 /// An object of the model's `snapmirror_destination_creation_tiering` definition, held by [`SnapmirrorDestinationCreation`](crate::SnapmirrorDestinationCreation)'s `tiering`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct SnapmirrorDestinationCreationTiering {
-    /// `policy`: [`SnapmirrorDestinationCreationTieringPolicy`](crate::SnapmirrorDestinationCreationTieringPolicy) (`all`, `auto`, `none`, `snapshot_only`); read and written.
+    /// `policy`: [`SnapmirrorDestinationCreationTieringPolicy`](crate::SnapmirrorDestinationCreationTieringPolicy), since ONTAP 9.7 (`all`, `auto`, `none`, `snapshot_only`); read and written.
     pub policy: Option<SnapmirrorDestinationCreationTieringPolicy>,
-    /// `supported`: boolean; read and written.
+    /// `supported`: boolean, since ONTAP 9.7; read and written.
     pub supported: Option<bool>,
 }
 

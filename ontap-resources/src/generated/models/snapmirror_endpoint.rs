@@ -7,13 +7,13 @@ use crate::{ClusterReference, LunReference, SnapmirrorEndpointConsistencyGroupVo
 /// An object of the model's `snapmirror_endpoint` definition, held by [`SnapmirrorRelationship`](crate::SnapmirrorRelationship)'s `destination`, [`SnapmirrorTransferRelationship`](crate::SnapmirrorTransferRelationship)'s `destination`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct SnapmirrorEndpoint {
-    /// `cluster`: [`ClusterReference`](crate::ClusterReference); read and written.
+    /// `cluster`: [`ClusterReference`](crate::ClusterReference), since ONTAP 9.7; read and written.
     pub cluster: Option<ClusterReference>,
-    /// `consistency_group_volumes`: list of [`SnapmirrorEndpointConsistencyGroupVolumes`](crate::SnapmirrorEndpointConsistencyGroupVolumes); read, and written on creation.
+    /// `consistency_group_volumes`: list of [`SnapmirrorEndpointConsistencyGroupVolumes`](crate::SnapmirrorEndpointConsistencyGroupVolumes), since ONTAP 9.8; read, and written on creation.
     pub consistency_group_volumes: Option<Vec<SnapmirrorEndpointConsistencyGroupVolumes>>,
-    /// `ipspace`: string; written on creation only.
+    /// `ipspace`: string, since ONTAP 9.7; written on creation only.
     pub ipspace: Option<String>,
-    /// `luns`: [`LunReference`](crate::LunReference); read and written.
+    /// `luns`: [`LunReference`](crate::LunReference), since ONTAP 9.16; read and written.
     pub luns: Option<LunReference>,
     /// `path`: string; read and written.
     pub path: Option<String>,

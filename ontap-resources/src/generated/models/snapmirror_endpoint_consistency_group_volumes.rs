@@ -5,8 +5,8 @@
 /// An object of the model's `snapmirror_endpoint_consistency_group_volumes` definition, held by [`SnapmirrorEndpoint`](crate::SnapmirrorEndpoint)'s `consistency_group_volumes`, [`SnapmirrorSourceEndpoint`](crate::SnapmirrorSourceEndpoint)'s `consistency_group_volumes`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct SnapmirrorEndpointConsistencyGroupVolumes {
-    /// `name`: string; read and written.
+    /// `name`: string, since ONTAP 9.8; read and written.
     pub name: Option<String>,
-    /// `uuid`: string; written on creation only.
+    /// `uuid`: string, since ONTAP 9.8; written on creation only.
     pub uuid: Option<String>,
 }

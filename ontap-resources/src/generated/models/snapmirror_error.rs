@@ -5,7 +5,7 @@
 /// An object of the model's `snapmirror_error` definition, held by [`SnapmirrorRelationship`](crate::SnapmirrorRelationship)'s `unhealthy_reason`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct SnapmirrorError {
-    /// `arguments`: list of string; read and written.
+    /// `arguments`: list of string, since ONTAP 9.14; read and written.
     pub arguments: Option<Vec<String>>,
     /// `code`: string; read and written.
     pub code: Option<String>,

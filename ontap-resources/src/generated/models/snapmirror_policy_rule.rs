@@ -13,12 +13,12 @@ pub struct SnapmirrorPolicyRule {
     pub creation_schedule: Option<ScheduleReference>,
     /// `label`: string; read and written.
     pub label: Option<String>,
-    /// `period`: string; read and written.
+    /// `period`: string, since ONTAP 9.11; read and written.
     pub period: Option<String>,
     /// `prefix`: string; read and written.
     pub prefix: Option<String>,
-    /// `preserve`: boolean; read and written.
+    /// `preserve`: boolean, since ONTAP 9.13; read and written.
     pub preserve: Option<bool>,
-    /// `warn`: integer; read and written.
+    /// `warn`: integer, since ONTAP 9.13; read and written.
     pub warn: Option<i64>,
 }

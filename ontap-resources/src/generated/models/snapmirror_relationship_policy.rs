@@ -12,7 +12,7 @@ pub struct SnapmirrorRelationshipPolicy {
     pub links: Option<ontap::Links>,
     /// `name`: string; read and written.
     pub name: Option<String>,
-    /// `type`: [`PolicyType`](crate::PolicyType) (`async`, `sync`, `continuous`); read-only.
+    /// `type`: [`PolicyType`](crate::PolicyType), values `continuous` since 9.10 (`async`, `sync`, `continuous`); read-only.
     #[model(rename = "type")]
     pub type_: Option<PolicyType>,
     /// `uuid`: string, format `uuid`; read and written.

@@ -5,9 +5,9 @@
 /// An object of the model's `snapmirror_relationship_selective_volumes` definition, held by [`SnapmirrorRelationship`](crate::SnapmirrorRelationship)'s `selective_volumes`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct SnapmirrorRelationshipSelectiveVolumes {
-    /// `mode`: [`SnapmirrorRelationshipSelectiveVolumesMode`](crate::SnapmirrorRelationshipSelectiveVolumesMode) (`include`, `exclude`); read and written.
+    /// `mode`: [`SnapmirrorRelationshipSelectiveVolumesMode`](crate::SnapmirrorRelationshipSelectiveVolumesMode), since ONTAP 9.19 (`include`, `exclude`); read and written.
     pub mode: Option<SnapmirrorRelationshipSelectiveVolumesMode>,
-    /// `name`: string; read and written.
+    /// `name`: string, since ONTAP 9.19; read and written.
     pub name: Option<String>,
 }
 

@@ -5,6 +5,6 @@
 /// An object of the model's `snapmirror_relationship_svmdr_volumes` definition, held by [`SnapmirrorRelationship`](crate::SnapmirrorRelationship)'s `svmdr_volumes`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct SnapmirrorRelationshipSvmdrVolumes {
-    /// `name`: string; read and written.
+    /// `name`: string, since ONTAP 9.13; read and written.
     pub name: Option<String>,
 }

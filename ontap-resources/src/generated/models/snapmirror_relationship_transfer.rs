@@ -12,15 +12,15 @@ pub struct SnapmirrorRelationshipTransfer {
     pub links: Option<ontap::Links>,
     /// `bytes_transferred`: integer; read and written.
     pub bytes_transferred: Option<i64>,
-    /// `end_time`: timestamp ([`ontap::Timestamp`]); read and written.
+    /// `end_time`: timestamp ([`ontap::Timestamp`]), since ONTAP 9.9; read and written.
     pub end_time: Option<ontap::Timestamp>,
-    /// `last_updated_time`: timestamp ([`ontap::Timestamp`]); read and written.
+    /// `last_updated_time`: timestamp ([`ontap::Timestamp`]), since ONTAP 9.14; read and written.
     pub last_updated_time: Option<ontap::Timestamp>,
     /// `state`: [`TransferState`](crate::TransferState) (`aborted`, `failed`, `hard_aborted`, `queued`, `success`, `transferring`); read and written.
     pub state: Option<TransferState>,
-    /// `total_duration`: string; read and written.
+    /// `total_duration`: string, since ONTAP 9.9; read and written.
     pub total_duration: Option<String>,
-    /// `type`: [`SnapmirrorRelationshipTransferType`](crate::SnapmirrorRelationshipTransferType) (`initialize`, `update`, `resync`, `restore`); read and written.
+    /// `type`: [`SnapmirrorRelationshipTransferType`](crate::SnapmirrorRelationshipTransferType), since ONTAP 9.14 (`initialize`, `update`, `resync`, `restore`); read and written.
     #[model(rename = "type")]
     pub type_: Option<SnapmirrorRelationshipTransferType>,
     /// `uuid`: string, format `uuid`; read and written.

@@ -7,11 +7,11 @@ use crate::{ClusterReference, LunReference, SnapmirrorEndpointConsistencyGroupVo
 /// An object of the model's `snapmirror_source_endpoint` definition, held by [`SnapmirrorRelationship`](crate::SnapmirrorRelationship)'s `source`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct SnapmirrorSourceEndpoint {
-    /// `cluster`: [`ClusterReference`](crate::ClusterReference); read and written.
+    /// `cluster`: [`ClusterReference`](crate::ClusterReference), since ONTAP 9.7; read and written.
     pub cluster: Option<ClusterReference>,
-    /// `consistency_group_volumes`: list of [`SnapmirrorEndpointConsistencyGroupVolumes`](crate::SnapmirrorEndpointConsistencyGroupVolumes); read, and written on creation.
+    /// `consistency_group_volumes`: list of [`SnapmirrorEndpointConsistencyGroupVolumes`](crate::SnapmirrorEndpointConsistencyGroupVolumes), since ONTAP 9.8; read, and written on creation.
     pub consistency_group_volumes: Option<Vec<SnapmirrorEndpointConsistencyGroupVolumes>>,
-    /// `luns`: [`LunReference`](crate::LunReference); read and written.
+    /// `luns`: [`LunReference`](crate::LunReference), since ONTAP 9.16; read and written.
     pub luns: Option<LunReference>,
     /// `path`: string; read and written.
     pub path: Option<String>,

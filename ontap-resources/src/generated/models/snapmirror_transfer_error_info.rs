@@ -5,8 +5,8 @@
 /// An object of the model's `snapmirror_transfer_error_info` definition, held by [`SnapmirrorTransfer`](crate::SnapmirrorTransfer)'s `error_info`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct SnapmirrorTransferErrorInfo {
-    /// `code`: integer; read and written.
+    /// `code`: integer, since ONTAP 9.10; read and written.
     pub code: Option<i64>,
-    /// `message`: string; read and written.
+    /// `message`: string, since ONTAP 9.10; read and written.
     pub message: Option<String>,
 }

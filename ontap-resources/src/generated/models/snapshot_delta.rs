@@ -5,11 +5,11 @@
 /// An object of the model's `snapshot_delta` definition, held by [`Snapshot`](crate::Snapshot)'s `delta`, [`StorageUnitSnapshot`](crate::StorageUnitSnapshot)'s `delta`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct SnapshotDelta {
-    /// `_links`: [`ontap::Links`]; read-only.
+    /// `_links`: [`ontap::Links`], since ONTAP 9.11; read-only.
     #[model(rename = "_links")]
     pub links: Option<ontap::Links>,
-    /// `size_consumed`: integer; read-only.
+    /// `size_consumed`: integer, since ONTAP 9.11; read-only.
     pub size_consumed: Option<i64>,
-    /// `time_elapsed`: string; read-only.
+    /// `time_elapsed`: string, since ONTAP 9.11; read-only.
     pub time_elapsed: Option<String>,
 }

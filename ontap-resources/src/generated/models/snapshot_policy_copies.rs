@@ -11,7 +11,7 @@ pub struct SnapshotPolicyCopies {
     pub count: Option<i64>,
     /// `prefix`: string; read and written.
     pub prefix: Option<String>,
-    /// `retention_period`: string; read and written.
+    /// `retention_period`: string, since ONTAP 9.11; read and written.
     pub retention_period: Option<String>,
     /// `schedule`: [`ScheduleReference`](crate::ScheduleReference); read and written.
     pub schedule: Option<ScheduleReference>,

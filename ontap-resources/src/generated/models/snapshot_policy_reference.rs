@@ -5,11 +5,11 @@
 /// A reference to an object of the model's `snapshot_policy` definition, as other objects embed it (`_links`, `name`, `uuid`), held by `ConsistencyGroup`'s `snapshot_policy`, `ConsistencyGroupChild`'s `snapshot_policy`, `ConsistencyGroupConsistencyGroupsVolumes`'s `snapshot_policy` and 7 more.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct SnapshotPolicyReference {
-    /// `_links`: [`ontap::Links`]; read-only.
+    /// `_links`: [`ontap::Links`], since ONTAP 9.10; read-only.
     #[model(rename = "_links")]
     pub links: Option<ontap::Links>,
-    /// `name`: string; read and written.
+    /// `name`: string, since ONTAP 9.10; read and written.
     pub name: Option<String>,
-    /// `uuid`: string; read and written.
+    /// `uuid`: string, since ONTAP 9.10; read and written.
     pub uuid: Option<String>,
 }

@@ -5,6 +5,6 @@
 /// An object of the model's `snapshot_provenance_volume` definition, held by [`Snapshot`](crate::Snapshot)'s `provenance_volume`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct SnapshotProvenanceVolume {
-    /// `uuid`: string; read-only.
+    /// `uuid`: string, since ONTAP 9.11; read-only.
     pub uuid: Option<String>,
 }

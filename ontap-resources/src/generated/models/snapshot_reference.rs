@@ -5,11 +5,11 @@
 /// A reference to an object of the model's `snapshot` definition, as other objects embed it (`_links`, `name`, `uuid`), held by `ConsistencyGroupClone`'s `parent_snapshot`, `ConsistencyGroupVolumeSnapshot`'s `snapshot`, `StorageUnitCloneSource`'s `snapshot` and 1 more.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct SnapshotReference {
-    /// `_links`: [`ontap::Links`]; read-only.
+    /// `_links`: [`ontap::Links`], since ONTAP 9.15; read-only.
     #[model(rename = "_links")]
     pub links: Option<ontap::Links>,
-    /// `name`: string; read, and written on creation.
+    /// `name`: string, since ONTAP 9.11; read, and written on creation.
     pub name: Option<String>,
-    /// `uuid`: string; read, and written on creation.
+    /// `uuid`: string, since ONTAP 9.15; read, and written on creation.
     pub uuid: Option<String>,
 }

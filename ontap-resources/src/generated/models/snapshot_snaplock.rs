@@ -5,10 +5,10 @@
 /// An object of the model's `snapshot_snaplock` definition, held by [`Snapshot`](crate::Snapshot)'s `snaplock`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct SnapshotSnaplock {
-    /// `expired`: boolean; read-only.
+    /// `expired`: boolean, since ONTAP 9.15; read-only.
     pub expired: Option<bool>,
-    /// `expiry_time`: timestamp ([`ontap::Timestamp`]); read and written.
+    /// `expiry_time`: timestamp ([`ontap::Timestamp`]), since ONTAP 9.15; read and written.
     pub expiry_time: Option<ontap::Timestamp>,
-    /// `time_until_expiry`: string; read-only.
+    /// `time_until_expiry`: string, since ONTAP 9.15; read-only.
     pub time_until_expiry: Option<String>,
 }

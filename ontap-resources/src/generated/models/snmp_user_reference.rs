@@ -5,9 +5,9 @@
 /// A reference to an object of the model's `snmp_user` definition, as other objects embed it (`_links`, `name`), held by [`SnmpTraphost`](crate::SnmpTraphost)'s `user`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct SnmpUserReference {
-    /// `_links`: [`ontap::Links`]; read-only.
+    /// `_links`: [`ontap::Links`], since ONTAP 9.7; read-only.
     #[model(rename = "_links")]
     pub links: Option<ontap::Links>,
-    /// `name`: string, 0 to 32 characters; read, and written on creation.
+    /// `name`: string, 0 to 32 characters, since ONTAP 9.7; read, and written on creation.
     pub name: Option<String>,
 }

@@ -5,13 +5,13 @@
 /// An object of the model's `software_data_encryption` definition, held by [`SecurityConfig`](crate::SecurityConfig)'s `software_data_encryption`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct SoftwareDataEncryption {
-    /// `conversion_enabled`: boolean; read, and written on modification.
+    /// `conversion_enabled`: boolean, since ONTAP 9.8; read, and written on modification.
     pub conversion_enabled: Option<bool>,
-    /// `disabled_by_default`: boolean; read, and written on modification.
+    /// `disabled_by_default`: boolean, since ONTAP 9.8; read, and written on modification.
     pub disabled_by_default: Option<bool>,
-    /// `encryption_state`: [`SoftwareDataEncryptionEncryptionState`](crate::SoftwareDataEncryptionEncryptionState) (`encrypted`, `encrypting`, `partial`, `rekeying`, `unencrypted`, `conversion_paused`, `rekey_paused`); read-only.
+    /// `encryption_state`: [`SoftwareDataEncryptionEncryptionState`](crate::SoftwareDataEncryptionEncryptionState), since ONTAP 9.16 (`encrypted`, `encrypting`, `partial`, `rekeying`, `unencrypted`, `conversion_paused`, `rekey_paused`); read-only.
     pub encryption_state: Option<SoftwareDataEncryptionEncryptionState>,
-    /// `rekey`: boolean; written on modification only.
+    /// `rekey`: boolean, since ONTAP 9.16; written on modification only.
     pub rekey: Option<bool>,
 }
 

@@ -7,13 +7,13 @@ use crate::Firmware;
 /// An object of the model's `software_node` definition, held by [`Software`](crate::Software)'s `nodes`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct SoftwareNode {
-    /// `firmware`: [`Firmware`](crate::Firmware); read-only.
+    /// `firmware`: [`Firmware`](crate::Firmware), since ONTAP 9.8; read-only.
     pub firmware: Option<Firmware>,
-    /// `model`: string; read-only.
+    /// `model`: string, since ONTAP 9.17; read-only.
     pub model: Option<String>,
     /// `name`: string; read-only.
     pub name: Option<String>,
-    /// `software_images`: list of string; read and written.
+    /// `software_images`: list of string, since ONTAP 9.10; read and written.
     pub software_images: Option<Vec<String>>,
     /// `version`: string; read-only.
     pub version: Option<String>,

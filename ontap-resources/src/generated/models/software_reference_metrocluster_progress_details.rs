@@ -5,6 +5,6 @@
 /// An object of the model's `software_reference_metrocluster_progress_details` definition, held by [`SoftwareReferenceMetrocluster`](crate::SoftwareReferenceMetrocluster)'s `progress_details`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct SoftwareReferenceMetroclusterProgressDetails {
-    /// `message`: string; read and written.
+    /// `message`: string, since ONTAP 9.7; read and written.
     pub message: Option<String>,
 }

@@ -5,6 +5,6 @@
 /// An object of the model's `software_reference_metrocluster_progress_summary` definition, held by [`SoftwareReferenceMetrocluster`](crate::SoftwareReferenceMetrocluster)'s `progress_summary`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct SoftwareReferenceMetroclusterProgressSummary {
-    /// `message`: string; read and written.
+    /// `message`: string, since ONTAP 9.7; read and written.
     pub message: Option<String>,
 }

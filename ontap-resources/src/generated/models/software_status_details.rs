@@ -14,7 +14,7 @@ pub struct SoftwareStatusDetails {
     pub action: Option<SoftwareStatusDetailsReferenceAction>,
     /// `end_time`: timestamp ([`ontap::Timestamp`]); read-only.
     pub end_time: Option<ontap::Timestamp>,
-    /// `issue`: [`SoftwareStatusDetailsReferenceIssue`](crate::SoftwareStatusDetailsReferenceIssue); read-only.
+    /// `issue`: [`SoftwareStatusDetailsReferenceIssue`](crate::SoftwareStatusDetailsReferenceIssue), since ONTAP 9.7; read-only.
     pub issue: Option<SoftwareStatusDetailsReferenceIssue>,
     /// `name`: string; read-only.
     pub name: Option<String>,

@@ -5,8 +5,8 @@
 /// An object of the model's `software_status_details_reference_action` definition, held by [`SoftwareStatusDetails`](crate::SoftwareStatusDetails)'s `action`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct SoftwareStatusDetailsReferenceAction {
-    /// `code`: integer; read and written.
+    /// `code`: integer, since ONTAP 9.8; read and written.
     pub code: Option<i64>,
-    /// `message`: string; read and written.
+    /// `message`: string, since ONTAP 9.7; read and written.
     pub message: Option<String>,
 }

@@ -9,7 +9,7 @@ use crate::{SoftwareValidationReferenceAction, SoftwareValidationReferenceIssue}
 pub struct SoftwareValidation {
     /// `action`: [`SoftwareValidationReferenceAction`](crate::SoftwareValidationReferenceAction); read-only.
     pub action: Option<SoftwareValidationReferenceAction>,
-    /// `issue`: [`SoftwareValidationReferenceIssue`](crate::SoftwareValidationReferenceIssue); read-only.
+    /// `issue`: [`SoftwareValidationReferenceIssue`](crate::SoftwareValidationReferenceIssue), since ONTAP 9.7; read-only.
     pub issue: Option<SoftwareValidationReferenceIssue>,
     /// `status`: [`SoftwareValidationStatus`](crate::SoftwareValidationStatus) (`warning`, `error`); read-only.
     pub status: Option<SoftwareValidationStatus>,

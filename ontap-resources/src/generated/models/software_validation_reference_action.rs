@@ -5,6 +5,6 @@
 /// An object of the model's `software_validation_reference_action` definition, held by [`SoftwareValidation`](crate::SoftwareValidation)'s `action`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct SoftwareValidationReferenceAction {
-    /// `message`: string; read and written.
+    /// `message`: string, since ONTAP 9.7; read and written.
     pub message: Option<String>,
 }

@@ -5,6 +5,6 @@
 /// An object of the model's `software_validation_reference_issue` definition, held by [`SoftwareValidation`](crate::SoftwareValidation)'s `issue`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct SoftwareValidationReferenceIssue {
-    /// `message`: string; read and written.
+    /// `message`: string, since ONTAP 9.7; read and written.
     pub message: Option<String>,
 }

@@ -5,12 +5,12 @@
 /// An object of the model's `split_load_load` definition, held by [`SplitLoad`](crate::SplitLoad)'s `load`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct SplitLoadLoad {
-    /// `allowable`: integer; read-only.
+    /// `allowable`: integer, since ONTAP 9.10; read-only.
     pub allowable: Option<i64>,
-    /// `current`: integer; read-only.
+    /// `current`: integer, since ONTAP 9.10; read-only.
     pub current: Option<i64>,
-    /// `maximum`: integer; read, and written on modification.
+    /// `maximum`: integer, since ONTAP 9.10; read, and written on modification.
     pub maximum: Option<i64>,
-    /// `token_reserved`: integer; read-only.
+    /// `token_reserved`: integer, since ONTAP 9.10; read-only.
     pub token_reserved: Option<i64>,
 }

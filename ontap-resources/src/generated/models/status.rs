@@ -5,13 +5,13 @@
 /// An object of the model's `status` definition, held by [`Dns`](crate::Dns)'s `status`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct Status {
-    /// `code`: integer; read and written.
+    /// `code`: integer, since ONTAP 9.9; read and written.
     pub code: Option<i64>,
-    /// `message`: string; read and written.
+    /// `message`: string, since ONTAP 9.9; read and written.
     pub message: Option<String>,
-    /// `name_server`: string; read and written.
+    /// `name_server`: string, since ONTAP 9.9; read and written.
     pub name_server: Option<String>,
-    /// `state`: [`StatusState`](crate::StatusState) (`up`, `down`); read and written.
+    /// `state`: [`StatusState`](crate::StatusState), since ONTAP 9.9 (`up`, `down`); read and written.
     pub state: Option<StatusState>,
 }
 

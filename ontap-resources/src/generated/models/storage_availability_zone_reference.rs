@@ -5,11 +5,11 @@
 /// A reference to an object of the model's `storage_availability_zone` definition, as other objects embed it (`_links`, `name`, `uuid`), held by `Disk`'s `storage_availability_zone`, [`LunLocation`](crate::LunLocation)'s `storage_availability_zone`, `NvmeNamespaceLocation`'s `storage_availability_zone` and 3 more.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct StorageAvailabilityZoneReference {
-    /// `_links`: [`ontap::Links`]; read-only.
+    /// `_links`: [`ontap::Links`], since ONTAP 9.16; read-only.
     #[model(rename = "_links")]
     pub links: Option<ontap::Links>,
-    /// `name`: string; read-only.
+    /// `name`: string, since ONTAP 9.16; read-only.
     pub name: Option<String>,
-    /// `uuid`: string; read-only.
+    /// `uuid`: string, since ONTAP 9.16; read-only.
     pub uuid: Option<String>,
 }

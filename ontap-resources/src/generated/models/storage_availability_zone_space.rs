@@ -7,32 +7,32 @@ use crate::StorageAvailabilityZoneSpaceEfficiencyWithoutSnapshots;
 /// An object of the model's `storage_availability_zone_space` definition, held by [`StorageAvailabilityZone`](crate::StorageAvailabilityZone)'s `space`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct StorageAvailabilityZoneSpace {
-    /// `available`: integer; read-only.
+    /// `available`: integer, since ONTAP 9.16; read-only.
     pub available: Option<i64>,
-    /// `delayed_frees`: integer; read-only.
+    /// `delayed_frees`: integer, since ONTAP 9.16; read-only.
     pub delayed_frees: Option<i64>,
-    /// `efficiency_without_snapshots`: [`StorageAvailabilityZoneSpaceEfficiencyWithoutSnapshots`](crate::StorageAvailabilityZoneSpaceEfficiencyWithoutSnapshots); read-only.
+    /// `efficiency_without_snapshots`: [`StorageAvailabilityZoneSpaceEfficiencyWithoutSnapshots`](crate::StorageAvailabilityZoneSpaceEfficiencyWithoutSnapshots), since ONTAP 9.16; read-only.
     pub efficiency_without_snapshots: Option<StorageAvailabilityZoneSpaceEfficiencyWithoutSnapshots>,
-    /// `full_threshold_percent`: integer; read, and written on modification.
+    /// `full_threshold_percent`: integer, since ONTAP 9.16; read, and written on modification.
     pub full_threshold_percent: Option<i64>,
-    /// `inactive_data`: integer; read-only.
+    /// `inactive_data`: integer, since ONTAP 9.16; read-only.
     pub inactive_data: Option<i64>,
-    /// `log_and_recovery_metadata`: integer; read-only.
+    /// `log_and_recovery_metadata`: integer, since ONTAP 9.17; read-only.
     pub log_and_recovery_metadata: Option<i64>,
-    /// `logical_user_data_without_snapshots`: integer; read-only.
+    /// `logical_user_data_without_snapshots`: integer, since ONTAP 9.16; read-only.
     pub logical_user_data_without_snapshots: Option<i64>,
-    /// `nearly_full_threshold_percent`: integer; read, and written on modification.
+    /// `nearly_full_threshold_percent`: integer, since ONTAP 9.16; read, and written on modification.
     pub nearly_full_threshold_percent: Option<i64>,
-    /// `physical_used`: integer; read-only.
+    /// `physical_used`: integer, since ONTAP 9.16; read-only.
     pub physical_used: Option<i64>,
-    /// `physical_used_percent`: integer; read-only.
+    /// `physical_used_percent`: integer, since ONTAP 9.16; read-only.
     pub physical_used_percent: Option<i64>,
-    /// `physical_user_data_without_snapshots`: integer; read-only.
+    /// `physical_user_data_without_snapshots`: integer, since ONTAP 9.16; read-only.
     pub physical_user_data_without_snapshots: Option<i64>,
-    /// `size`: integer; read-only.
+    /// `size`: integer, since ONTAP 9.16; read-only.
     pub size: Option<i64>,
-    /// `total_metadata_used`: integer; read-only.
+    /// `total_metadata_used`: integer, since ONTAP 9.16; read-only.
     pub total_metadata_used: Option<i64>,
-    /// `unusable`: integer; read-only.
+    /// `unusable`: integer, since ONTAP 9.16; read-only.
     pub unusable: Option<i64>,
 }

@@ -5,8 +5,8 @@
 /// An object of the model's `storage_availability_zone_space_efficiency_without_snapshots` definition, held by [`StorageAvailabilityZoneSpace`](crate::StorageAvailabilityZoneSpace)'s `efficiency_without_snapshots`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct StorageAvailabilityZoneSpaceEfficiencyWithoutSnapshots {
-    /// `ratio`: number; read-only.
+    /// `ratio`: number, since ONTAP 9.16; read-only.
     pub ratio: Option<f64>,
-    /// `savings`: integer; read-only.
+    /// `savings`: integer, since ONTAP 9.16; read-only.
     pub savings: Option<i64>,
 }

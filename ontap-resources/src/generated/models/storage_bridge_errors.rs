@@ -7,13 +7,13 @@ use crate::{ErrorsSeverity, StorageBridgeErrorsComponent};
 /// An object of the model's `storage_bridge_errors` definition, held by [`StorageBridge`](crate::StorageBridge)'s `errors`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct StorageBridgeErrors {
-    /// `component`: [`StorageBridgeErrorsComponent`](crate::StorageBridgeErrorsComponent); read and written.
+    /// `component`: [`StorageBridgeErrorsComponent`](crate::StorageBridgeErrorsComponent), since ONTAP 9.9; read and written.
     pub component: Option<StorageBridgeErrorsComponent>,
-    /// `reason`: [`ontap::ApiError`]; read-only.
+    /// `reason`: [`ontap::ApiError`], since ONTAP 9.9; read-only.
     pub reason: Option<ontap::ApiError>,
-    /// `severity`: [`ErrorsSeverity`](crate::ErrorsSeverity) (`unknown`, `notice`, `warning`, `error`); read and written.
+    /// `severity`: [`ErrorsSeverity`](crate::ErrorsSeverity), since ONTAP 9.9 (`unknown`, `notice`, `warning`, `error`); read and written.
     pub severity: Option<ErrorsSeverity>,
-    /// `type`: [`StorageBridgeErrorsType`](crate::StorageBridgeErrorsType) (`unknown`, `bridge_unreachable`, `temp_above_critical_level`, `temp_below_critical_level`, `temp_sensor_status_critical`, `temp_sensor_status_unavailable`, `invalid_configuration`, `sas_port_offline`, `link_failure`, `sas_port_online`, `power_supply_offline`); read and written.
+    /// `type`: [`StorageBridgeErrorsType`](crate::StorageBridgeErrorsType), since ONTAP 9.9 (`unknown`, `bridge_unreachable`, `temp_above_critical_level`, `temp_below_critical_level`, `temp_sensor_status_critical`, `temp_sensor_status_unavailable`, `invalid_configuration`, `sas_port_offline`, `link_failure`, `sas_port_online`, `power_supply_offline`); read and written.
     #[model(rename = "type")]
     pub type_: Option<StorageBridgeErrorsType>,
 }

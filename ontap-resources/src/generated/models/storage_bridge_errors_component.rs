@@ -5,10 +5,10 @@
 /// An object of the model's `storage_bridge_errors_component` definition, held by [`StorageBridgeErrors`](crate::StorageBridgeErrors)'s `component`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct StorageBridgeErrorsComponent {
-    /// `id`: integer; read and written.
+    /// `id`: integer, since ONTAP 9.9; read and written.
     pub id: Option<i64>,
-    /// `name`: string; read and written.
+    /// `name`: string, since ONTAP 9.9; read and written.
     pub name: Option<String>,
-    /// `unique_id`: string; read and written.
+    /// `unique_id`: string, since ONTAP 9.9; read and written.
     pub unique_id: Option<String>,
 }

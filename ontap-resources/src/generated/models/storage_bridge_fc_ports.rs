@@ -7,25 +7,25 @@ use crate::{PortsState, StorageBridgeFcPortsSfp};
 /// An object of the model's `storage_bridge_fc_ports` definition, held by [`StorageBridge`](crate::StorageBridge)'s `fc_ports`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct StorageBridgeFcPorts {
-    /// `configured_data_rate`: number; read and written.
+    /// `configured_data_rate`: number, since ONTAP 9.9; read and written.
     pub configured_data_rate: Option<f64>,
-    /// `connection_mode`: [`StorageBridgeFcPortsConnectionMode`](crate::StorageBridgeFcPortsConnectionMode) (`loop`, `ptp`, `loop_preferred`, `ptp_preferred`); read and written.
+    /// `connection_mode`: [`StorageBridgeFcPortsConnectionMode`](crate::StorageBridgeFcPortsConnectionMode), since ONTAP 9.9 (`loop`, `ptp`, `loop_preferred`, `ptp_preferred`); read and written.
     pub connection_mode: Option<StorageBridgeFcPortsConnectionMode>,
-    /// `data_rate_capability`: number; read and written.
+    /// `data_rate_capability`: number, since ONTAP 9.9; read and written.
     pub data_rate_capability: Option<f64>,
-    /// `enabled`: boolean; read and written.
+    /// `enabled`: boolean, since ONTAP 9.9; read and written.
     pub enabled: Option<bool>,
-    /// `id`: integer; read and written.
+    /// `id`: integer, since ONTAP 9.9; read and written.
     pub id: Option<i64>,
-    /// `negotiated_data_rate`: number; read and written.
+    /// `negotiated_data_rate`: number, since ONTAP 9.9; read and written.
     pub negotiated_data_rate: Option<f64>,
-    /// `peer_wwn`: string; read and written.
+    /// `peer_wwn`: string, since ONTAP 9.9; read and written.
     pub peer_wwn: Option<String>,
-    /// `sfp`: [`StorageBridgeFcPortsSfp`](crate::StorageBridgeFcPortsSfp); read and written.
+    /// `sfp`: [`StorageBridgeFcPortsSfp`](crate::StorageBridgeFcPortsSfp), since ONTAP 9.9; read and written.
     pub sfp: Option<StorageBridgeFcPortsSfp>,
-    /// `state`: [`PortsState`](crate::PortsState) (`error`, `online`, `offline`); read and written.
+    /// `state`: [`PortsState`](crate::PortsState), since ONTAP 9.9 (`error`, `online`, `offline`); read and written.
     pub state: Option<PortsState>,
-    /// `wwn`: string; read and written.
+    /// `wwn`: string, since ONTAP 9.9; read and written.
     pub wwn: Option<String>,
 }
 

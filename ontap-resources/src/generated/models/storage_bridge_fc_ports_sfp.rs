@@ -5,12 +5,12 @@
 /// An object of the model's `storage_bridge_fc_ports_sfp` definition, held by [`StorageBridgeFcPorts`](crate::StorageBridgeFcPorts)'s `sfp`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct StorageBridgeFcPortsSfp {
-    /// `data_rate_capability`: number; read and written.
+    /// `data_rate_capability`: number, since ONTAP 9.9; read and written.
     pub data_rate_capability: Option<f64>,
-    /// `part_number`: string; read and written.
+    /// `part_number`: string, since ONTAP 9.9; read and written.
     pub part_number: Option<String>,
-    /// `serial_number`: string; read and written.
+    /// `serial_number`: string, since ONTAP 9.9; read and written.
     pub serial_number: Option<String>,
-    /// `vendor`: string; read and written.
+    /// `vendor`: string, since ONTAP 9.9; read and written.
     pub vendor: Option<String>,
 }

@@ -5,8 +5,8 @@
 /// An object of the model's `storage_bridge_last_reboot` definition, held by [`StorageBridge`](crate::StorageBridge)'s `last_reboot`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct StorageBridgeLastReboot {
-    /// `reason`: [`ontap::ApiError`]; read-only.
+    /// `reason`: [`ontap::ApiError`], since ONTAP 9.9; read-only.
     pub reason: Option<ontap::ApiError>,
-    /// `time`: timestamp ([`ontap::Timestamp`]); read and written.
+    /// `time`: timestamp ([`ontap::Timestamp`]), since ONTAP 9.9; read and written.
     pub time: Option<ontap::Timestamp>,
 }

@@ -7,12 +7,12 @@ use crate::{NodeReference, StorageBridgePathsSourcePort, StorageBridgePathsTarge
 /// An object of the model's `storage_bridge_paths` definition, held by [`StorageBridge`](crate::StorageBridge)'s `paths`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct StorageBridgePaths {
-    /// `name`: string; read and written.
+    /// `name`: string, since ONTAP 9.9; read and written.
     pub name: Option<String>,
-    /// `node`: [`NodeReference`](crate::NodeReference); read and written.
+    /// `node`: [`NodeReference`](crate::NodeReference), since ONTAP 9.9; read and written.
     pub node: Option<NodeReference>,
-    /// `source_port`: [`StorageBridgePathsSourcePort`](crate::StorageBridgePathsSourcePort); read and written.
+    /// `source_port`: [`StorageBridgePathsSourcePort`](crate::StorageBridgePathsSourcePort), since ONTAP 9.9; read and written.
     pub source_port: Option<StorageBridgePathsSourcePort>,
-    /// `target_port`: [`StorageBridgePathsTargetPort`](crate::StorageBridgePathsTargetPort); read and written.
+    /// `target_port`: [`StorageBridgePathsTargetPort`](crate::StorageBridgePathsTargetPort), since ONTAP 9.9; read and written.
     pub target_port: Option<StorageBridgePathsTargetPort>,
 }

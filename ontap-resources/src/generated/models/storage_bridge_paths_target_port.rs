@@ -5,10 +5,10 @@
 /// An object of the model's `storage_bridge_paths_target_port` definition, held by [`StorageBridgePaths`](crate::StorageBridgePaths)'s `target_port`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct StorageBridgePathsTargetPort {
-    /// `id`: string; read and written.
+    /// `id`: string, since ONTAP 9.9; read and written.
     pub id: Option<String>,
-    /// `name`: string; read and written.
+    /// `name`: string, since ONTAP 9.9; read and written.
     pub name: Option<String>,
-    /// `wwn`: string; read and written.
+    /// `wwn`: string, since ONTAP 9.9; read and written.
     pub wwn: Option<String>,
 }

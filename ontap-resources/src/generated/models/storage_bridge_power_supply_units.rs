@@ -5,9 +5,9 @@
 /// An object of the model's `storage_bridge_power_supply_units` definition, held by [`StorageBridge`](crate::StorageBridge)'s `power_supply_units`, [`StorageSwitch`](crate::StorageSwitch)'s `power_supply_units`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct StorageBridgePowerSupplyUnits {
-    /// `name`: string; read and written.
+    /// `name`: string, since ONTAP 9.9; read and written.
     pub name: Option<String>,
-    /// `state`: [`StorageBridgePowerSupplyUnitsState`](crate::StorageBridgePowerSupplyUnitsState) (`ok`, `error`); read and written.
+    /// `state`: [`StorageBridgePowerSupplyUnitsState`](crate::StorageBridgePowerSupplyUnitsState), since ONTAP 9.9 (`ok`, `error`); read and written.
     pub state: Option<StorageBridgePowerSupplyUnitsState>,
 }
 

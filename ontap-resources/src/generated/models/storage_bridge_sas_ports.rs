@@ -10,26 +10,26 @@ use crate::{
 /// An object of the model's `storage_bridge_sas_ports` definition, held by [`StorageBridge`](crate::StorageBridge)'s `sas_ports`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct StorageBridgeSasPorts {
-    /// `cable`: [`StorageBridgeSasPortsCable`](crate::StorageBridgeSasPortsCable); read and written.
+    /// `cable`: [`StorageBridgeSasPortsCable`](crate::StorageBridgeSasPortsCable), since ONTAP 9.9; read and written.
     pub cable: Option<StorageBridgeSasPortsCable>,
-    /// `data_rate_capability`: number; read and written.
+    /// `data_rate_capability`: number, since ONTAP 9.9; read and written.
     pub data_rate_capability: Option<f64>,
-    /// `enabled`: boolean; read and written.
+    /// `enabled`: boolean, since ONTAP 9.9; read and written.
     pub enabled: Option<bool>,
-    /// `id`: integer; read and written.
+    /// `id`: integer, since ONTAP 9.9; read and written.
     pub id: Option<i64>,
-    /// `negotiated_data_rate`: number; read and written.
+    /// `negotiated_data_rate`: number, since ONTAP 9.9; read and written.
     pub negotiated_data_rate: Option<f64>,
-    /// `phy_1`: [`StorageBridgeSasPortsPhy1`](crate::StorageBridgeSasPortsPhy1); read and written.
+    /// `phy_1`: [`StorageBridgeSasPortsPhy1`](crate::StorageBridgeSasPortsPhy1), since ONTAP 9.9; read and written.
     pub phy_1: Option<StorageBridgeSasPortsPhy1>,
-    /// `phy_2`: [`StorageBridgeSasPortsPhy2`](crate::StorageBridgeSasPortsPhy2); read and written.
+    /// `phy_2`: [`StorageBridgeSasPortsPhy2`](crate::StorageBridgeSasPortsPhy2), since ONTAP 9.9; read and written.
     pub phy_2: Option<StorageBridgeSasPortsPhy2>,
-    /// `phy_3`: [`StorageBridgeSasPortsPhy3`](crate::StorageBridgeSasPortsPhy3); read and written.
+    /// `phy_3`: [`StorageBridgeSasPortsPhy3`](crate::StorageBridgeSasPortsPhy3), since ONTAP 9.9; read and written.
     pub phy_3: Option<StorageBridgeSasPortsPhy3>,
-    /// `phy_4`: [`StorageBridgeSasPortsPhy4`](crate::StorageBridgeSasPortsPhy4); read and written.
+    /// `phy_4`: [`StorageBridgeSasPortsPhy4`](crate::StorageBridgeSasPortsPhy4), since ONTAP 9.9; read and written.
     pub phy_4: Option<StorageBridgeSasPortsPhy4>,
-    /// `state`: [`PortsState`](crate::PortsState) (`error`, `online`, `offline`); read and written.
+    /// `state`: [`PortsState`](crate::PortsState), since ONTAP 9.9 (`error`, `online`, `offline`); read and written.
     pub state: Option<PortsState>,
-    /// `wwn`: string; read and written.
+    /// `wwn`: string, since ONTAP 9.9; read and written.
     pub wwn: Option<String>,
 }

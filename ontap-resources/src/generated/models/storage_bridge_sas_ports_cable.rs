@@ -5,12 +5,12 @@
 /// An object of the model's `storage_bridge_sas_ports_cable` definition, held by [`StorageBridgeSasPorts`](crate::StorageBridgeSasPorts)'s `cable`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct StorageBridgeSasPortsCable {
-    /// `part_number`: string; read and written.
+    /// `part_number`: string, since ONTAP 9.9; read and written.
     pub part_number: Option<String>,
-    /// `serial_number`: string; read and written.
+    /// `serial_number`: string, since ONTAP 9.9; read and written.
     pub serial_number: Option<String>,
-    /// `technology`: string; read and written.
+    /// `technology`: string, since ONTAP 9.9; read and written.
     pub technology: Option<String>,
-    /// `vendor`: string; read and written.
+    /// `vendor`: string, since ONTAP 9.9; read and written.
     pub vendor: Option<String>,
 }

@@ -5,6 +5,6 @@
 /// An object of the model's `storage_bridge_sas_ports_phy2` definition, held by [`StorageBridgeSasPorts`](crate::StorageBridgeSasPorts)'s `phy_2`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct StorageBridgeSasPortsPhy2 {
-    /// `state`: string; read and written.
+    /// `state`: string, since ONTAP 9.9; read and written.
     pub state: Option<String>,
 }

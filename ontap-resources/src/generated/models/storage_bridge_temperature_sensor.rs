@@ -5,15 +5,15 @@
 /// An object of the model's `storage_bridge_temperature_sensor` definition, held by [`StorageBridge`](crate::StorageBridge)'s `temperature_sensor`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct StorageBridgeTemperatureSensor {
-    /// `maximum`: integer; read and written.
+    /// `maximum`: integer, since ONTAP 9.9; read and written.
     pub maximum: Option<i64>,
-    /// `minimum`: integer; read and written.
+    /// `minimum`: integer, since ONTAP 9.9; read and written.
     pub minimum: Option<i64>,
-    /// `name`: string; read and written.
+    /// `name`: string, since ONTAP 9.9; read and written.
     pub name: Option<String>,
-    /// `reading`: integer; read and written.
+    /// `reading`: integer, since ONTAP 9.9; read and written.
     pub reading: Option<i64>,
-    /// `state`: [`StorageBridgeTemperatureSensorState`](crate::StorageBridgeTemperatureSensorState) (`ok`, `warning`, `error`); read and written.
+    /// `state`: [`StorageBridgeTemperatureSensorState`](crate::StorageBridgeTemperatureSensorState), since ONTAP 9.9 (`ok`, `warning`, `error`); read and written.
     pub state: Option<StorageBridgeTemperatureSensorState>,
 }
 

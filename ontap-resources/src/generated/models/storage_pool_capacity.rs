@@ -7,16 +7,16 @@ use crate::{StoragePoolDisk, StoragePoolSpareAllocationUnit, StoragePoolUsedAllo
 /// An object of the model's `storage_pool_capacity` definition, held by [`StoragePool`](crate::StoragePool)'s `capacity`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct StoragePoolCapacity {
-    /// `disk_count`: integer; read and written.
+    /// `disk_count`: integer, since ONTAP 9.11; read and written.
     pub disk_count: Option<i64>,
-    /// `disks`: list of [`StoragePoolDisk`](crate::StoragePoolDisk); read and written.
+    /// `disks`: list of [`StoragePoolDisk`](crate::StoragePoolDisk), since ONTAP 9.11; read and written.
     pub disks: Option<Vec<StoragePoolDisk>>,
-    /// `remaining`: integer; read-only.
+    /// `remaining`: integer, since ONTAP 9.11; read-only.
     pub remaining: Option<i64>,
-    /// `spare_allocation_units`: list of [`StoragePoolSpareAllocationUnit`](crate::StoragePoolSpareAllocationUnit); read and written.
+    /// `spare_allocation_units`: list of [`StoragePoolSpareAllocationUnit`](crate::StoragePoolSpareAllocationUnit), since ONTAP 9.11; read and written.
     pub spare_allocation_units: Option<Vec<StoragePoolSpareAllocationUnit>>,
-    /// `total`: integer; read-only.
+    /// `total`: integer, since ONTAP 9.11; read-only.
     pub total: Option<i64>,
-    /// `used_allocation_units`: list of [`StoragePoolUsedAllocationUnit`](crate::StoragePoolUsedAllocationUnit); read-only.
+    /// `used_allocation_units`: list of [`StoragePoolUsedAllocationUnit`](crate::StoragePoolUsedAllocationUnit), since ONTAP 9.11; read-only.
     pub used_allocation_units: Option<Vec<StoragePoolUsedAllocationUnit>>,
 }

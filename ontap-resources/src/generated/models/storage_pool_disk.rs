@@ -7,10 +7,10 @@ use crate::DiskReference;
 /// An object of the model's `storage_pool_disk` definition, held by [`StoragePoolCapacity`](crate::StoragePoolCapacity)'s `disks`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct StoragePoolDisk {
-    /// `disk`: [`DiskReference`](crate::DiskReference); read and written.
+    /// `disk`: [`DiskReference`](crate::DiskReference), since ONTAP 9.11; read and written.
     pub disk: Option<DiskReference>,
-    /// `total_size`: integer; read-only.
+    /// `total_size`: integer, since ONTAP 9.11; read-only.
     pub total_size: Option<i64>,
-    /// `usable_size`: integer; read-only.
+    /// `usable_size`: integer, since ONTAP 9.11; read-only.
     pub usable_size: Option<i64>,
 }

@@ -7,15 +7,15 @@ use crate::NodeReference;
 /// An object of the model's `storage_pool_spare_allocation_unit` definition, held by [`StoragePoolCapacity`](crate::StoragePoolCapacity)'s `spare_allocation_units`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct StoragePoolSpareAllocationUnit {
-    /// `available_size`: integer; read-only.
+    /// `available_size`: integer, since ONTAP 9.11; read-only.
     pub available_size: Option<i64>,
-    /// `count`: integer; read and written.
+    /// `count`: integer, since ONTAP 9.11; read and written.
     pub count: Option<i64>,
-    /// `node`: [`NodeReference`](crate::NodeReference); read and written.
+    /// `node`: [`NodeReference`](crate::NodeReference), since ONTAP 9.11; read and written.
     pub node: Option<NodeReference>,
-    /// `size`: integer; read-only.
+    /// `size`: integer, since ONTAP 9.11; read-only.
     pub size: Option<i64>,
-    /// `syncmirror_pool`: [`StoragePoolSpareAllocationUnitSyncmirrorPool`](crate::StoragePoolSpareAllocationUnitSyncmirrorPool) (`pool0`, `pool1`); read-only.
+    /// `syncmirror_pool`: [`StoragePoolSpareAllocationUnitSyncmirrorPool`](crate::StoragePoolSpareAllocationUnitSyncmirrorPool), since ONTAP 9.11 (`pool0`, `pool1`); read-only.
     pub syncmirror_pool: Option<StoragePoolSpareAllocationUnitSyncmirrorPool>,
 }
 

@@ -7,12 +7,12 @@ use crate::{AggregateReference, NodeReference};
 /// An object of the model's `storage_pool_used_allocation_unit` definition, held by [`StoragePoolCapacity`](crate::StoragePoolCapacity)'s `used_allocation_units`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct StoragePoolUsedAllocationUnit {
-    /// `aggregate`: [`AggregateReference`](crate::AggregateReference); read-only.
+    /// `aggregate`: [`AggregateReference`](crate::AggregateReference), since ONTAP 9.11; read-only.
     pub aggregate: Option<AggregateReference>,
-    /// `count`: integer; read-only.
+    /// `count`: integer, since ONTAP 9.11; read-only.
     pub count: Option<i64>,
-    /// `current_usage`: integer; read-only.
+    /// `current_usage`: integer, since ONTAP 9.11; read-only.
     pub current_usage: Option<i64>,
-    /// `node`: [`NodeReference`](crate::NodeReference); read-only.
+    /// `node`: [`NodeReference`](crate::NodeReference), since ONTAP 9.11; read-only.
     pub node: Option<NodeReference>,
 }

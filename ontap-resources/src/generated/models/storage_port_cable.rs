@@ -13,9 +13,9 @@ pub struct StoragePortCable {
     pub part_number: Option<String>,
     /// `serial_number`: string; read and written.
     pub serial_number: Option<String>,
-    /// `transceiver`: [`StoragePortCableTransceiver`](crate::StoragePortCableTransceiver) (`qsfp`, `qsfp_plus`, `qsfp28`, `mini_sas_hd`, `sfp`); read and written.
+    /// `transceiver`: [`StoragePortCableTransceiver`](crate::StoragePortCableTransceiver), since ONTAP 9.15 (`qsfp`, `qsfp_plus`, `qsfp28`, `mini_sas_hd`, `sfp`); read and written.
     pub transceiver: Option<StoragePortCableTransceiver>,
-    /// `vendor`: string; read and written.
+    /// `vendor`: string, since ONTAP 9.15; read and written.
     pub vendor: Option<String>,
 }
 

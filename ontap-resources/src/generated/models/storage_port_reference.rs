@@ -7,7 +7,7 @@ use crate::Node;
 /// A reference to an object of the model's `storage_port` definition, as other objects embed it (`_links`, `name`, `node`), held by [`Shelf`](crate::Shelf)'s `paths`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct StoragePortReference {
-    /// `_links`: any JSON value; read-only.
+    /// `_links`: any JSON value, since ONTAP 9.8; read-only.
     #[model(rename = "_links")]
     pub links: Option<serde_json::Value>,
     /// `name`: string; read-only.

@@ -7,8 +7,8 @@ use crate::{StorageSwitchConnectionsPeerPort, StorageSwitchConnectionsSourcePort
 /// An object of the model's `storage_switch_connections` definition, held by [`StorageSwitch`](crate::StorageSwitch)'s `connections`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct StorageSwitchConnections {
-    /// `peer_port`: [`StorageSwitchConnectionsPeerPort`](crate::StorageSwitchConnectionsPeerPort); read and written.
+    /// `peer_port`: [`StorageSwitchConnectionsPeerPort`](crate::StorageSwitchConnectionsPeerPort), since ONTAP 9.9; read and written.
     pub peer_port: Option<StorageSwitchConnectionsPeerPort>,
-    /// `source_port`: [`StorageSwitchConnectionsSourcePort`](crate::StorageSwitchConnectionsSourcePort); read and written.
+    /// `source_port`: [`StorageSwitchConnectionsSourcePort`](crate::StorageSwitchConnectionsSourcePort), since ONTAP 9.9; read and written.
     pub source_port: Option<StorageSwitchConnectionsSourcePort>,
 }

@@ -5,14 +5,14 @@
 /// An object of the model's `storage_switch_connections_peer_port` definition, held by [`StorageSwitchConnections`](crate::StorageSwitchConnections)'s `peer_port`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct StorageSwitchConnectionsPeerPort {
-    /// `connection`: string; read and written.
+    /// `connection`: string, since ONTAP 9.9; read and written.
     pub connection: Option<String>,
-    /// `type`: [`StorageSwitchConnectionsPeerPortType`](crate::StorageSwitchConnectionsPeerPortType) (`unknown`, `bridge`, `switch`, `fcp_adapter`, `fcvi_adapter`); read and written.
+    /// `type`: [`StorageSwitchConnectionsPeerPortType`](crate::StorageSwitchConnectionsPeerPortType), since ONTAP 9.9 (`unknown`, `bridge`, `switch`, `fcp_adapter`, `fcvi_adapter`); read and written.
     #[model(rename = "type")]
     pub type_: Option<StorageSwitchConnectionsPeerPortType>,
-    /// `unique_id`: string; read and written.
+    /// `unique_id`: string, since ONTAP 9.9; read and written.
     pub unique_id: Option<String>,
-    /// `wwn`: string; read and written.
+    /// `wwn`: string, since ONTAP 9.9; read and written.
     pub wwn: Option<String>,
 }
 

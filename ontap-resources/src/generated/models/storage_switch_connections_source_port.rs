@@ -5,10 +5,10 @@
 /// An object of the model's `storage_switch_connections_source_port` definition, held by [`StorageSwitchConnections`](crate::StorageSwitchConnections)'s `source_port`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct StorageSwitchConnectionsSourcePort {
-    /// `mode`: string; read and written.
+    /// `mode`: string, since ONTAP 9.9; read and written.
     pub mode: Option<String>,
-    /// `name`: string; read and written.
+    /// `name`: string, since ONTAP 9.9; read and written.
     pub name: Option<String>,
-    /// `wwn`: string; read and written.
+    /// `wwn`: string, since ONTAP 9.9; read and written.
     pub wwn: Option<String>,
 }

@@ -5,8 +5,8 @@
 /// An object of the model's `storage_switch_errors_component` definition, held by [`StorageSwitchErrors`](crate::StorageSwitchErrors)'s `component`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct StorageSwitchErrorsComponent {
-    /// `id`: integer; read and written.
+    /// `id`: integer, since ONTAP 9.9; read and written.
     pub id: Option<i64>,
-    /// `name`: string; read and written.
+    /// `name`: string, since ONTAP 9.9; read and written.
     pub name: Option<String>,
 }

@@ -5,11 +5,11 @@
 /// An object of the model's `storage_switch_fans` definition, held by [`StorageSwitch`](crate::StorageSwitch)'s `fans`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct StorageSwitchFans {
-    /// `name`: string; read and written.
+    /// `name`: string, since ONTAP 9.9; read and written.
     pub name: Option<String>,
-    /// `speed`: integer; read and written.
+    /// `speed`: integer, since ONTAP 9.9; read and written.
     pub speed: Option<i64>,
-    /// `state`: [`StorageSwitchFansState`](crate::StorageSwitchFansState) (`ok`, `error`); read and written.
+    /// `state`: [`StorageSwitchFansState`](crate::StorageSwitchFansState), since ONTAP 9.9 (`ok`, `error`); read and written.
     pub state: Option<StorageSwitchFansState>,
 }
 

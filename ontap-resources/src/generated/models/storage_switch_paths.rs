@@ -7,10 +7,10 @@ use crate::{NodeReference, StorageSwitchPathsAdapter, StorageSwitchPathsPort};
 /// An object of the model's `storage_switch_paths` definition, held by [`StorageSwitch`](crate::StorageSwitch)'s `paths`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct StorageSwitchPaths {
-    /// `adapter`: [`StorageSwitchPathsAdapter`](crate::StorageSwitchPathsAdapter); read and written.
+    /// `adapter`: [`StorageSwitchPathsAdapter`](crate::StorageSwitchPathsAdapter), since ONTAP 9.9; read and written.
     pub adapter: Option<StorageSwitchPathsAdapter>,
-    /// `node`: [`NodeReference`](crate::NodeReference); read and written.
+    /// `node`: [`NodeReference`](crate::NodeReference), since ONTAP 9.9; read and written.
     pub node: Option<NodeReference>,
-    /// `port`: [`StorageSwitchPathsPort`](crate::StorageSwitchPathsPort); read and written.
+    /// `port`: [`StorageSwitchPathsPort`](crate::StorageSwitchPathsPort), since ONTAP 9.9; read and written.
     pub port: Option<StorageSwitchPathsPort>,
 }

@@ -5,12 +5,12 @@
 /// An object of the model's `storage_switch_paths_adapter` definition, held by [`StorageSwitchPaths`](crate::StorageSwitchPaths)'s `adapter`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct StorageSwitchPathsAdapter {
-    /// `name`: string; read and written.
+    /// `name`: string, since ONTAP 9.9; read and written.
     pub name: Option<String>,
-    /// `type`: [`StorageSwitchPathsAdapterType`](crate::StorageSwitchPathsAdapterType) (`unknown`, `fcp_initiator`, `fc_vi`, `fcp_target`); read and written.
+    /// `type`: [`StorageSwitchPathsAdapterType`](crate::StorageSwitchPathsAdapterType), since ONTAP 9.9 (`unknown`, `fcp_initiator`, `fc_vi`, `fcp_target`); read and written.
     #[model(rename = "type")]
     pub type_: Option<StorageSwitchPathsAdapterType>,
-    /// `wwn`: string; read and written.
+    /// `wwn`: string, since ONTAP 9.9; read and written.
     pub wwn: Option<String>,
 }
 

@@ -5,8 +5,8 @@
 /// An object of the model's `storage_switch_paths_port` definition, held by [`StorageSwitchPaths`](crate::StorageSwitchPaths)'s `port`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct StorageSwitchPathsPort {
-    /// `name`: string; read and written.
+    /// `name`: string, since ONTAP 9.9; read and written.
     pub name: Option<String>,
-    /// `speed`: integer; read and written.
+    /// `speed`: integer, since ONTAP 9.9; read and written.
     pub speed: Option<i64>,
 }

@@ -7,19 +7,19 @@ use crate::{PortsState, StorageSwitchPortsSfp};
 /// An object of the model's `storage_switch_ports` definition, held by [`StorageSwitch`](crate::StorageSwitch)'s `ports`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct StorageSwitchPorts {
-    /// `enabled`: boolean; read and written.
+    /// `enabled`: boolean, since ONTAP 9.9; read and written.
     pub enabled: Option<bool>,
-    /// `mode`: [`StorageSwitchPortsMode`](crate::StorageSwitchPortsMode) (`unknown`, `auto`, `f_port`, `fl_port`, `e_port`, `te_port`, `u_port`, `g_port`, `other`, `ex_port`, `d_port`, `sim_port`, `ve_port`, `ae_port`, `af_port`); read and written.
+    /// `mode`: [`StorageSwitchPortsMode`](crate::StorageSwitchPortsMode), since ONTAP 9.9 (`unknown`, `auto`, `f_port`, `fl_port`, `e_port`, `te_port`, `u_port`, `g_port`, `other`, `ex_port`, `d_port`, `sim_port`, `ve_port`, `ae_port`, `af_port`); read and written.
     pub mode: Option<StorageSwitchPortsMode>,
-    /// `name`: string; read and written.
+    /// `name`: string, since ONTAP 9.9; read and written.
     pub name: Option<String>,
-    /// `sfp`: [`StorageSwitchPortsSfp`](crate::StorageSwitchPortsSfp); read and written.
+    /// `sfp`: [`StorageSwitchPortsSfp`](crate::StorageSwitchPortsSfp), since ONTAP 9.9; read and written.
     pub sfp: Option<StorageSwitchPortsSfp>,
-    /// `speed`: integer; read and written.
+    /// `speed`: integer, since ONTAP 9.9; read and written.
     pub speed: Option<i64>,
-    /// `state`: [`PortsState`](crate::PortsState) (`error`, `online`, `offline`); read and written.
+    /// `state`: [`PortsState`](crate::PortsState), since ONTAP 9.9 (`error`, `online`, `offline`); read and written.
     pub state: Option<PortsState>,
-    /// `wwn`: string; read and written.
+    /// `wwn`: string, since ONTAP 9.9; read and written.
     pub wwn: Option<String>,
 }
 

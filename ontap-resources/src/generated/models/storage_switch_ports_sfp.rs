@@ -5,11 +5,11 @@
 /// An object of the model's `storage_switch_ports_sfp` definition, held by [`StorageSwitchPorts`](crate::StorageSwitchPorts)'s `sfp`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct StorageSwitchPortsSfp {
-    /// `serial_number`: string; read and written.
+    /// `serial_number`: string, since ONTAP 9.9; read and written.
     pub serial_number: Option<String>,
-    /// `transmitter_type`: [`StorageSwitchPortsSfpTransmitterType`](crate::StorageSwitchPortsSfpTransmitterType) (`unknown`, `long_wave_laser`, `short_wave_laser`, `long_wave_laser_cost_reduced`, `electrical`, `ten_gig_base_sr`, `ten_gig_base_lr`, `ten_gig_base_er`, `ten_gig_base_lx4`, `ten_gig_base_sw`, `ten_gig_base_lw`, `ten_gig_base_ew`); read and written.
+    /// `transmitter_type`: [`StorageSwitchPortsSfpTransmitterType`](crate::StorageSwitchPortsSfpTransmitterType), since ONTAP 9.9 (`unknown`, `long_wave_laser`, `short_wave_laser`, `long_wave_laser_cost_reduced`, `electrical`, `ten_gig_base_sr`, `ten_gig_base_lr`, `ten_gig_base_er`, `ten_gig_base_lx4`, `ten_gig_base_sw`, `ten_gig_base_lw`, `ten_gig_base_ew`); read and written.
     pub transmitter_type: Option<StorageSwitchPortsSfpTransmitterType>,
-    /// `type`: [`StorageSwitchPortsSfpType`](crate::StorageSwitchPortsSfpType) (`unknown`, `other`, `gbic`, `embedded`, `glm`, `gbic_with_serial_id`, `gbic_without_serial_id`, `sfp_with_serial_id`, `sfp_without_serial_id`, `xfp`, `x2_short`, `x2_medium`, `x2_tall`, `xpak_short`, `xpak_medium`, `xpak_tall`, `xenpak`, `sfp_dw_dm`, `qsfp`, `x2_dw_dm`, `gbic_not_installed`, `small_form_factor`); read and written.
+    /// `type`: [`StorageSwitchPortsSfpType`](crate::StorageSwitchPortsSfpType), since ONTAP 9.9 (`unknown`, `other`, `gbic`, `embedded`, `glm`, `gbic_with_serial_id`, `gbic_without_serial_id`, `sfp_with_serial_id`, `sfp_without_serial_id`, `xfp`, `x2_short`, `x2_medium`, `x2_tall`, `xpak_short`, `xpak_medium`, `xpak_tall`, `xenpak`, `sfp_dw_dm`, `qsfp`, `x2_dw_dm`, `gbic_not_installed`, `small_form_factor`); read and written.
     #[model(rename = "type")]
     pub type_: Option<StorageSwitchPortsSfpType>,
 }

@@ -5,11 +5,11 @@
 /// An object of the model's `storage_switch_temperature_sensors` definition, held by [`StorageSwitch`](crate::StorageSwitch)'s `temperature_sensors`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct StorageSwitchTemperatureSensors {
-    /// `name`: string; read and written.
+    /// `name`: string, since ONTAP 9.9; read and written.
     pub name: Option<String>,
-    /// `reading`: integer; read and written.
+    /// `reading`: integer, since ONTAP 9.9; read and written.
     pub reading: Option<i64>,
-    /// `state`: [`StorageSwitchTemperatureSensorsState`](crate::StorageSwitchTemperatureSensorsState) (`error`, `ok`); read and written.
+    /// `state`: [`StorageSwitchTemperatureSensorsState`](crate::StorageSwitchTemperatureSensorsState), since ONTAP 9.9 (`error`, `ok`); read and written.
     pub state: Option<StorageSwitchTemperatureSensorsState>,
 }
 

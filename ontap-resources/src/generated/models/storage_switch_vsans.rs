@@ -5,15 +5,15 @@
 /// An object of the model's `storage_switch_vsans` definition, held by [`StorageSwitch`](crate::StorageSwitch)'s `vsans`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct StorageSwitchVsans {
-    /// `id`: integer; read and written.
+    /// `id`: integer, since ONTAP 9.9; read and written.
     pub id: Option<i64>,
-    /// `iod`: boolean; read and written.
+    /// `iod`: boolean, since ONTAP 9.9; read and written.
     pub iod: Option<bool>,
-    /// `load_balancing_types`: string; read and written.
+    /// `load_balancing_types`: string, since ONTAP 9.9; read and written.
     pub load_balancing_types: Option<String>,
-    /// `name`: string; read and written.
+    /// `name`: string, since ONTAP 9.9; read and written.
     pub name: Option<String>,
-    /// `state`: [`StorageSwitchVsansState`](crate::StorageSwitchVsansState) (`ok`, `error`); read and written.
+    /// `state`: [`StorageSwitchVsansState`](crate::StorageSwitchVsansState), since ONTAP 9.9 (`ok`, `error`); read and written.
     pub state: Option<StorageSwitchVsansState>,
 }
 

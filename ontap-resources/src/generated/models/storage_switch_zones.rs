@@ -7,12 +7,12 @@ use crate::StorageSwitchZonesPort;
 /// An object of the model's `storage_switch_zones` definition, held by [`StorageSwitch`](crate::StorageSwitch)'s `zones`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct StorageSwitchZones {
-    /// `id`: integer; read and written.
+    /// `id`: integer, since ONTAP 9.9; read and written.
     pub id: Option<i64>,
-    /// `name`: string; read and written.
+    /// `name`: string, since ONTAP 9.9; read and written.
     pub name: Option<String>,
-    /// `port`: [`StorageSwitchZonesPort`](crate::StorageSwitchZonesPort); read and written.
+    /// `port`: [`StorageSwitchZonesPort`](crate::StorageSwitchZonesPort), since ONTAP 9.9; read and written.
     pub port: Option<StorageSwitchZonesPort>,
-    /// `wwn`: string; read and written.
+    /// `wwn`: string, since ONTAP 9.9; read and written.
     pub wwn: Option<String>,
 }

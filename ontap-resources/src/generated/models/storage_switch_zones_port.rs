@@ -5,8 +5,8 @@
 /// An object of the model's `storage_switch_zones_port` definition, held by [`StorageSwitchZones`](crate::StorageSwitchZones)'s `port`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct StorageSwitchZonesPort {
-    /// `id`: string; read and written.
+    /// `id`: string, since ONTAP 9.9; read and written.
     pub id: Option<String>,
-    /// `name`: string; read and written.
+    /// `name`: string, since ONTAP 9.9; read and written.
     pub name: Option<String>,
 }

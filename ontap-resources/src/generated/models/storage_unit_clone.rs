@@ -7,18 +7,18 @@ use crate::StorageUnitCloneSource;
 /// An object of the model's `storage_unit_clone` definition, held by [`StorageUnit`](crate::StorageUnit)'s `clone`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct StorageUnitClone {
-    /// `inherited_physical_used`: integer; read-only.
+    /// `inherited_physical_used`: integer, since ONTAP 9.16; read-only.
     pub inherited_physical_used: Option<i64>,
-    /// `inherited_savings`: integer; read-only.
+    /// `inherited_savings`: integer, since ONTAP 9.16; read-only.
     pub inherited_savings: Option<i64>,
-    /// `is_flexclone`: boolean; read, and written on creation.
+    /// `is_flexclone`: boolean, since ONTAP 9.16; read, and written on creation.
     pub is_flexclone: Option<bool>,
-    /// `source`: [`StorageUnitCloneSource`](crate::StorageUnitCloneSource); read and written.
+    /// `source`: [`StorageUnitCloneSource`](crate::StorageUnitCloneSource), since ONTAP 9.16; read and written.
     pub source: Option<StorageUnitCloneSource>,
-    /// `split_complete_percent`: integer; read-only.
+    /// `split_complete_percent`: integer, since ONTAP 9.16; read-only.
     pub split_complete_percent: Option<i64>,
-    /// `split_estimate`: integer; read-only.
+    /// `split_estimate`: integer, since ONTAP 9.16; read-only.
     pub split_estimate: Option<i64>,
-    /// `split_initiated`: boolean; read and written.
+    /// `split_initiated`: boolean, since ONTAP 9.16; read and written.
     pub split_initiated: Option<bool>,
 }

@@ -7,10 +7,10 @@ use crate::{SnapshotReference, StorageUnitReference, SvmReference};
 /// An object of the model's `storage_unit_clone_source` definition, held by [`StorageUnitClone`](crate::StorageUnitClone)'s `source`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct StorageUnitCloneSource {
-    /// `snapshot`: [`SnapshotReference`](crate::SnapshotReference); read, and written on creation.
+    /// `snapshot`: [`SnapshotReference`](crate::SnapshotReference), since ONTAP 9.16; read, and written on creation.
     pub snapshot: Option<SnapshotReference>,
-    /// `storage_unit`: [`StorageUnitReference`](crate::StorageUnitReference); read, and written on creation.
+    /// `storage_unit`: [`StorageUnitReference`](crate::StorageUnitReference), since ONTAP 9.16; read, and written on creation.
     pub storage_unit: Option<StorageUnitReference>,
-    /// `svm`: [`SvmReference`](crate::SvmReference); read, and written on creation.
+    /// `svm`: [`SvmReference`](crate::SvmReference), since ONTAP 9.16; read, and written on creation.
     pub svm: Option<SvmReference>,
 }

@@ -5,7 +5,7 @@
 /// An object of the model's `storage_unit_encryption` definition, held by [`Lun`](crate::Lun)'s `encryption`, `NvmeNamespace`'s `encryption`, `StorageUnit`'s `encryption`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct StorageUnitEncryption {
-    /// `state`: [`StorageUnitEncryptionState`](crate::StorageUnitEncryptionState) (`unencrypted`, `software_encrypted`, `software_conversion_queued`, `software_encrypting`, `software_rekeying`, `software_conversion_paused`, `software_rekey_paused`, `software_rekey_queued`); read-only.
+    /// `state`: [`StorageUnitEncryptionState`](crate::StorageUnitEncryptionState), since ONTAP 9.16 (`unencrypted`, `software_encrypted`, `software_conversion_queued`, `software_encrypting`, `software_rekeying`, `software_conversion_paused`, `software_rekey_paused`, `software_rekey_queued`); read-only.
     pub state: Option<StorageUnitEncryptionState>,
 }
 

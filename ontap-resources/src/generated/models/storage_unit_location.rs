@@ -7,10 +7,10 @@ use crate::{NodeReference, StorageAvailabilityZoneReference, VolumeReference};
 /// An object of the model's `storage_unit_location` definition, held by [`StorageUnit`](crate::StorageUnit)'s `location`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct StorageUnitLocation {
-    /// `node`: [`NodeReference`](crate::NodeReference); read-only.
+    /// `node`: [`NodeReference`](crate::NodeReference), since ONTAP 9.16; read-only.
     pub node: Option<NodeReference>,
-    /// `storage_availability_zone`: [`StorageAvailabilityZoneReference`](crate::StorageAvailabilityZoneReference); read, and written on modification.
+    /// `storage_availability_zone`: [`StorageAvailabilityZoneReference`](crate::StorageAvailabilityZoneReference), since ONTAP 9.16; read, and written on modification.
     pub storage_availability_zone: Option<StorageAvailabilityZoneReference>,
-    /// `volume`: [`VolumeReference`](crate::VolumeReference); read-only.
+    /// `volume`: [`VolumeReference`](crate::VolumeReference), since ONTAP 9.16; read-only.
     pub volume: Option<VolumeReference>,
 }

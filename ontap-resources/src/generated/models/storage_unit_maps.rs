@@ -7,10 +7,10 @@ use crate::{StorageUnitMapsHostGroup, StorageUnitMapsLunMap, StorageUnitMapsSubs
 /// An object of the model's `storage_unit_maps` definition, held by [`StorageUnit`](crate::StorageUnit)'s `maps`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct StorageUnitMaps {
-    /// `host_group`: [`StorageUnitMapsHostGroup`](crate::StorageUnitMapsHostGroup); read and written.
+    /// `host_group`: [`StorageUnitMapsHostGroup`](crate::StorageUnitMapsHostGroup), since ONTAP 9.16; read and written.
     pub host_group: Option<StorageUnitMapsHostGroup>,
-    /// `lun_map`: [`StorageUnitMapsLunMap`](crate::StorageUnitMapsLunMap); read and written.
+    /// `lun_map`: [`StorageUnitMapsLunMap`](crate::StorageUnitMapsLunMap), since ONTAP 9.16; read and written.
     pub lun_map: Option<StorageUnitMapsLunMap>,
-    /// `subsystem_map`: [`StorageUnitMapsSubsystemMap`](crate::StorageUnitMapsSubsystemMap); read and written.
+    /// `subsystem_map`: [`StorageUnitMapsSubsystemMap`](crate::StorageUnitMapsSubsystemMap), since ONTAP 9.16; read and written.
     pub subsystem_map: Option<StorageUnitMapsSubsystemMap>,
 }

@@ -5,8 +5,8 @@
 /// An object of the model's `storage_unit_maps_host_group` definition, held by [`StorageUnitMaps`](crate::StorageUnitMaps)'s `host_group`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct StorageUnitMapsHostGroup {
-    /// `name`: string; read-only.
+    /// `name`: string, since ONTAP 9.16; read-only.
     pub name: Option<String>,
-    /// `uuid`: string; read-only.
+    /// `uuid`: string, since ONTAP 9.16; read-only.
     pub uuid: Option<String>,
 }

@@ -7,11 +7,11 @@ use crate::IgroupReference;
 /// An object of the model's `storage_unit_maps_lun_map` definition, held by [`StorageUnitMaps`](crate::StorageUnitMaps)'s `lun_map`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct StorageUnitMapsLunMap {
-    /// `_links`: [`ontap::Links`]; read-only.
+    /// `_links`: [`ontap::Links`], since ONTAP 9.16; read-only.
     #[model(rename = "_links")]
     pub links: Option<ontap::Links>,
-    /// `igroup`: [`IgroupReference`](crate::IgroupReference); read and written.
+    /// `igroup`: [`IgroupReference`](crate::IgroupReference), since ONTAP 9.16; read and written.
     pub igroup: Option<IgroupReference>,
-    /// `logical_unit_number`: integer, 0 to 4095; read-only.
+    /// `logical_unit_number`: integer, 0 to 4095, since ONTAP 9.16; read-only.
     pub logical_unit_number: Option<i64>,
 }

@@ -7,11 +7,11 @@ use crate::NvmeSubsystemReference;
 /// An object of the model's `storage_unit_maps_subsystem_map` definition, held by [`StorageUnitMaps`](crate::StorageUnitMaps)'s `subsystem_map`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct StorageUnitMapsSubsystemMap {
-    /// `_links`: [`ontap::Links`]; read-only.
+    /// `_links`: [`ontap::Links`], since ONTAP 9.16; read-only.
     #[model(rename = "_links")]
     pub links: Option<ontap::Links>,
-    /// `nsid`: string; read-only.
+    /// `nsid`: string, since ONTAP 9.16; read-only.
     pub nsid: Option<String>,
-    /// `subsystem`: [`NvmeSubsystemReference`](crate::NvmeSubsystemReference); read and written.
+    /// `subsystem`: [`NvmeSubsystemReference`](crate::NvmeSubsystemReference), since ONTAP 9.16; read and written.
     pub subsystem: Option<NvmeSubsystemReference>,
 }

@@ -7,14 +7,14 @@ use crate::{MovementState, StorageUnitMovementDestination, StorageUnitMovementSo
 /// An object of the model's `storage_unit_movement` definition, held by [`StorageUnit`](crate::StorageUnit)'s `movement`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct StorageUnitMovement {
-    /// `destination`: [`StorageUnitMovementDestination`](crate::StorageUnitMovementDestination); read-only.
+    /// `destination`: [`StorageUnitMovementDestination`](crate::StorageUnitMovementDestination), since ONTAP 9.16; read-only.
     pub destination: Option<StorageUnitMovementDestination>,
-    /// `percent_complete`: integer; read-only.
+    /// `percent_complete`: integer, since ONTAP 9.16; read-only.
     pub percent_complete: Option<i64>,
-    /// `source`: [`StorageUnitMovementSource`](crate::StorageUnitMovementSource); read-only.
+    /// `source`: [`StorageUnitMovementSource`](crate::StorageUnitMovementSource), since ONTAP 9.16; read-only.
     pub source: Option<StorageUnitMovementSource>,
-    /// `start_time`: timestamp ([`ontap::Timestamp`]); read-only.
+    /// `start_time`: timestamp ([`ontap::Timestamp`]), since ONTAP 9.16; read-only.
     pub start_time: Option<ontap::Timestamp>,
-    /// `state`: [`MovementState`](crate::MovementState) (`aborted`, `cutover`, `cutover_wait`, `cutover_pending`, `failed`, `paused`, `queued`, `replicating`, `success`); read, and written on modification.
+    /// `state`: [`MovementState`](crate::MovementState), since ONTAP 9.16 (`aborted`, `cutover`, `cutover_wait`, `cutover_pending`, `failed`, `paused`, `queued`, `replicating`, `success`); read, and written on modification.
     pub state: Option<MovementState>,
 }

@@ -7,6 +7,6 @@ use crate::StorageAvailabilityZoneReference;
 /// An object of the model's `storage_unit_movement_destination` definition, held by [`StorageUnitMovement`](crate::StorageUnitMovement)'s `destination`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct StorageUnitMovementDestination {
-    /// `storage_availability_zone`: [`StorageAvailabilityZoneReference`](crate::StorageAvailabilityZoneReference); read and written.
+    /// `storage_availability_zone`: [`StorageAvailabilityZoneReference`](crate::StorageAvailabilityZoneReference), since ONTAP 9.16; read and written.
     pub storage_availability_zone: Option<StorageAvailabilityZoneReference>,
 }

@@ -7,6 +7,6 @@ use crate::StorageAvailabilityZoneReference;
 /// An object of the model's `storage_unit_movement_source` definition, held by [`StorageUnitMovement`](crate::StorageUnitMovement)'s `source`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct StorageUnitMovementSource {
-    /// `storage_availability_zone`: [`StorageAvailabilityZoneReference`](crate::StorageAvailabilityZoneReference); read and written.
+    /// `storage_availability_zone`: [`StorageAvailabilityZoneReference`](crate::StorageAvailabilityZoneReference), since ONTAP 9.16; read and written.
     pub storage_availability_zone: Option<StorageAvailabilityZoneReference>,
 }

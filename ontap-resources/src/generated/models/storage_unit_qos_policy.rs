@@ -5,11 +5,11 @@
 /// An object of the model's `storage_unit_qos_policy` definition, held by [`StorageUnit`](crate::StorageUnit)'s `qos_policy`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct StorageUnitQosPolicy {
-    /// `_links`: [`ontap::Links`]; read-only.
+    /// `_links`: [`ontap::Links`], since ONTAP 9.16; read-only.
     #[model(rename = "_links")]
     pub links: Option<ontap::Links>,
-    /// `name`: string; read-only.
+    /// `name`: string, since ONTAP 9.16; read-only.
     pub name: Option<String>,
-    /// `uuid`: string; read-only.
+    /// `uuid`: string, since ONTAP 9.16; read-only.
     pub uuid: Option<String>,
 }

@@ -5,11 +5,11 @@
 /// A reference to an object of the model's `storage_unit` definition, as other objects embed it (`_links`, `name`, `uuid`), held by `StorageUnitAntiRansomwareEntropyStats`'s `storage_unit`, `StorageUnitAntiRansomwareSuspect`'s `storage_unit`, `StorageUnitCloneSource`'s `storage_unit` and 1 more.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct StorageUnitReference {
-    /// `_links`: [`ontap::Links`]; read-only.
+    /// `_links`: [`ontap::Links`], since ONTAP 9.17; read-only.
     #[model(rename = "_links")]
     pub links: Option<ontap::Links>,
-    /// `name`: string; read-only.
+    /// `name`: string, since ONTAP 9.17; read-only.
     pub name: Option<String>,
-    /// `uuid`: string; read-only.
+    /// `uuid`: string, since ONTAP 9.17; read-only.
     pub uuid: Option<String>,
 }

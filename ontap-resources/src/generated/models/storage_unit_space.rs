@@ -7,16 +7,16 @@ use crate::StorageUnitSpaceSnapshot;
 /// An object of the model's `storage_unit_space` definition, held by [`StorageUnit`](crate::StorageUnit)'s `space`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct StorageUnitSpace {
-    /// `efficiency_ratio`: number; read-only.
+    /// `efficiency_ratio`: number, since ONTAP 9.16; read-only.
     pub efficiency_ratio: Option<f64>,
-    /// `physical_used`: integer; read-only.
+    /// `physical_used`: integer, since ONTAP 9.16; read-only.
     pub physical_used: Option<i64>,
-    /// `physical_used_by_snapshots`: integer; read-only.
+    /// `physical_used_by_snapshots`: integer, since ONTAP 9.16; read-only.
     pub physical_used_by_snapshots: Option<i64>,
-    /// `size`: integer, 4096 to 140737488355328; read-only.
+    /// `size`: integer, 4096 to 140737488355328, since ONTAP 9.16; read-only.
     pub size: Option<i64>,
-    /// `snapshot`: [`StorageUnitSpaceSnapshot`](crate::StorageUnitSpaceSnapshot); read and written.
+    /// `snapshot`: [`StorageUnitSpaceSnapshot`](crate::StorageUnitSpaceSnapshot), since ONTAP 9.18; read and written.
     pub snapshot: Option<StorageUnitSpaceSnapshot>,
-    /// `used`: integer; read-only.
+    /// `used`: integer, since ONTAP 9.16; read-only.
     pub used: Option<i64>,
 }

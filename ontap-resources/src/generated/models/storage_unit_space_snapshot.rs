@@ -7,16 +7,16 @@ use crate::StorageUnitSpaceSnapshot1Autodelete;
 /// An object of the model's `storage_unit_space_snapshot` definition, held by [`StorageUnitSpace`](crate::StorageUnitSpace)'s `snapshot`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct StorageUnitSpaceSnapshot {
-    /// `autodelete`: [`StorageUnitSpaceSnapshot1Autodelete`](crate::StorageUnitSpaceSnapshot1Autodelete); read and written.
+    /// `autodelete`: [`StorageUnitSpaceSnapshot1Autodelete`](crate::StorageUnitSpaceSnapshot1Autodelete), since ONTAP 9.18; read and written.
     pub autodelete: Option<StorageUnitSpaceSnapshot1Autodelete>,
-    /// `reserve_available`: integer; read-only.
+    /// `reserve_available`: integer, since ONTAP 9.18; read-only.
     pub reserve_available: Option<i64>,
-    /// `reserve_percent`: integer; read, and written on modification.
+    /// `reserve_percent`: integer, since ONTAP 9.18; read, and written on modification.
     pub reserve_percent: Option<i64>,
-    /// `reserve_size`: integer; read-only.
+    /// `reserve_size`: integer, since ONTAP 9.18; read-only.
     pub reserve_size: Option<i64>,
-    /// `space_used_percent`: integer; read-only.
+    /// `space_used_percent`: integer, since ONTAP 9.18; read-only.
     pub space_used_percent: Option<i64>,
-    /// `used`: integer; read-only.
+    /// `used`: integer, since ONTAP 9.18; read-only.
     pub used: Option<i64>,
 }

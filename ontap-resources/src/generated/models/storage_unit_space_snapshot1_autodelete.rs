@@ -5,6 +5,6 @@
 /// An object of the model's `storage_unit_space_snapshot1_autodelete` definition, held by [`StorageUnitSpaceSnapshot`](crate::StorageUnitSpaceSnapshot)'s `autodelete`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct StorageUnitSpaceSnapshot1Autodelete {
-    /// `enabled`: boolean; read, and written on modification.
+    /// `enabled`: boolean, since ONTAP 9.18; read, and written on modification.
     pub enabled: Option<bool>,
 }

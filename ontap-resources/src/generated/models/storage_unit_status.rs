@@ -7,13 +7,13 @@ use crate::StatusContainerState;
 /// An object of the model's `storage_unit_status` definition, held by [`StorageUnit`](crate::StorageUnit)'s `status`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct StorageUnitStatus {
-    /// `container_state`: [`StatusContainerState`](crate::StatusContainerState) (`online`, `aggregate_offline`, `volume_offline`); read-only.
+    /// `container_state`: [`StatusContainerState`](crate::StatusContainerState), since ONTAP 9.16 (`online`, `aggregate_offline`, `volume_offline`); read-only.
     pub container_state: Option<StatusContainerState>,
-    /// `mapped`: boolean; read-only.
+    /// `mapped`: boolean, since ONTAP 9.16; read-only.
     pub mapped: Option<bool>,
-    /// `read_only`: boolean; read-only.
+    /// `read_only`: boolean, since ONTAP 9.16; read-only.
     pub read_only: Option<bool>,
-    /// `state`: [`StorageUnitStatusState`](crate::StorageUnitStatusState) (`foreign_lun_error`, `nvfail`, `offline`, `online`, `space_error`); read-only.
+    /// `state`: [`StorageUnitStatusState`](crate::StorageUnitStatusState), since ONTAP 9.16 (`foreign_lun_error`, `nvfail`, `offline`, `online`, `space_error`); read-only.
     pub state: Option<StorageUnitStatusState>,
 }
 

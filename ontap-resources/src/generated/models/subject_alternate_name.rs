@@ -5,12 +5,12 @@
 /// An object of the model's `subject_alternate_name` definition, held by [`SecurityCertificate`](crate::SecurityCertificate)'s `subject_alternatives`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct SubjectAlternateName {
-    /// `dns`: list of string; read, and written on creation.
+    /// `dns`: list of string, since ONTAP 9.8; read, and written on creation.
     pub dns: Option<Vec<String>>,
-    /// `email`: list of string; read, and written on creation.
+    /// `email`: list of string, since ONTAP 9.8; read, and written on creation.
     pub email: Option<Vec<String>>,
-    /// `ip`: list of string; read, and written on creation.
+    /// `ip`: list of string, since ONTAP 9.8; read, and written on creation.
     pub ip: Option<Vec<String>>,
-    /// `uri`: list of string; read, and written on creation.
+    /// `uri`: list of string, since ONTAP 9.8; read, and written on creation.
     pub uri: Option<Vec<String>>,
 }

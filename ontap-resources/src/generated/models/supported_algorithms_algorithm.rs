@@ -5,11 +5,11 @@
 /// An object of the model's `supported_algorithms_algorithm` definition, held by [`SupportedAlgorithms`](crate::SupportedAlgorithms)'s `algorithm`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct SupportedAlgorithmsAlgorithm {
-    /// `id`: integer; read-only.
+    /// `id`: integer, since ONTAP 9.16; read-only.
     pub id: Option<i64>,
-    /// `name`: string; read-only.
+    /// `name`: string, since ONTAP 9.16; read-only.
     pub name: Option<String>,
-    /// `type`: [`SupportedAlgorithmsAlgorithmType`](crate::SupportedAlgorithmsAlgorithmType) (`public_key`); read-only.
+    /// `type`: [`SupportedAlgorithmsAlgorithmType`](crate::SupportedAlgorithmsAlgorithmType), since ONTAP 9.16 (`public_key`); read-only.
     #[model(rename = "type")]
     pub type_: Option<SupportedAlgorithmsAlgorithmType>,
 }

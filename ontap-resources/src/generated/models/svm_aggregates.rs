@@ -8,7 +8,7 @@ pub struct SvmAggregates {
     /// `_links`: [`ontap::Links`]; read-only.
     #[model(rename = "_links")]
     pub links: Option<ontap::Links>,
-    /// `available_size`: integer; read-only.
+    /// `available_size`: integer, since ONTAP 9.11; read-only.
     pub available_size: Option<i64>,
     /// `name`: string; read and written.
     pub name: Option<String>,
@@ -16,7 +16,7 @@ pub struct SvmAggregates {
     pub snaplock_type: Option<SvmAggregatesSnaplockType>,
     /// `state`: [`SvmAggregatesState`](crate::SvmAggregatesState) (`online`, `offline`, `unknown`); read-only.
     pub state: Option<SvmAggregatesState>,
-    /// `type`: [`SvmAggregatesType`](crate::SvmAggregatesType) (`hdd`, `hybrid`, `lun`, `ssd`, `vmdisk`); read-only.
+    /// `type`: [`SvmAggregatesType`](crate::SvmAggregatesType), since ONTAP 9.11 (`hdd`, `hybrid`, `lun`, `ssd`, `vmdisk`); read-only.
     #[model(rename = "type")]
     pub type_: Option<SvmAggregatesType>,
     /// `uuid`: string; read and written.

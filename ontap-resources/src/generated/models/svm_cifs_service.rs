@@ -12,17 +12,17 @@ pub struct SvmCifsService {
     pub links: Option<ontap::Links>,
     /// `ad_domain`: [`AdDomainSvm`](crate::AdDomainSvm); read, and written on creation.
     pub ad_domain: Option<AdDomainSvm>,
-    /// `allowed`: boolean; read and written.
+    /// `allowed`: boolean, since ONTAP 9.9; read and written.
     pub allowed: Option<bool>,
-    /// `auth-style`: `CifsServiceAuthStyle` (`domain`, `workgroup`); read-only.
+    /// `auth-style`: `CifsServiceAuthStyle`, since ONTAP 9.15 (`domain`, `workgroup`); read-only.
     #[model(rename = "auth-style")]
     pub auth_style: Option<CifsServiceAuthStyle>,
-    /// `domain_workgroup`: string; read-only.
+    /// `domain_workgroup`: string, since ONTAP 9.13; read-only.
     pub domain_workgroup: Option<String>,
     /// `enabled`: boolean; read, and written on creation.
     pub enabled: Option<bool>,
     /// `name`: string; read, and written on creation.
     pub name: Option<String>,
-    /// `workgroup`: string; read and written.
+    /// `workgroup`: string, since ONTAP 9.15; read and written.
     pub workgroup: Option<String>,
 }

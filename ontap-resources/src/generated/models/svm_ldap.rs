@@ -13,7 +13,7 @@ pub struct SvmLdap {
     pub bind_dn: Option<String>,
     /// `enabled`: boolean; read and written.
     pub enabled: Option<bool>,
-    /// `restrict_discovery_to_site`: boolean; read and written.
+    /// `restrict_discovery_to_site`: boolean, since ONTAP 9.13; read and written.
     pub restrict_discovery_to_site: Option<bool>,
     /// `servers`: list of string; read and written.
     pub servers: Option<Vec<String>>,

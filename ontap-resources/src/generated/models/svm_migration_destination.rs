@@ -7,8 +7,8 @@ use crate::{IpspaceReference, SvmMigrationVolumePlacement};
 /// An object of the model's `svm_migration_destination` definition, held by [`SvmMigration`](crate::SvmMigration)'s `destination`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct SvmMigrationDestination {
-    /// `ipspace`: [`IpspaceReference`](crate::IpspaceReference); read, and written on creation.
+    /// `ipspace`: [`IpspaceReference`](crate::IpspaceReference), since ONTAP 9.10; read, and written on creation.
     pub ipspace: Option<IpspaceReference>,
-    /// `volume_placement`: [`SvmMigrationVolumePlacement`](crate::SvmMigrationVolumePlacement); written, never read back.
+    /// `volume_placement`: [`SvmMigrationVolumePlacement`](crate::SvmMigrationVolumePlacement), since ONTAP 9.10; written, never read back.
     pub volume_placement: Option<SvmMigrationVolumePlacement>,
 }

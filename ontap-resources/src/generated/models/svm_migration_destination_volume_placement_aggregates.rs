@@ -5,11 +5,11 @@
 /// An object of the model's `svm_migration_destination_volume_placement_aggregates` definition, held by [`SvmMigrationVolumePlacement`](crate::SvmMigrationVolumePlacement)'s `aggregates`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct SvmMigrationDestinationVolumePlacementAggregates {
-    /// `_links`: [`ontap::Links`]; read-only.
+    /// `_links`: [`ontap::Links`], since ONTAP 9.11; read-only.
     #[model(rename = "_links")]
     pub links: Option<ontap::Links>,
-    /// `name`: string; read and written.
+    /// `name`: string, since ONTAP 9.11; read and written.
     pub name: Option<String>,
-    /// `uuid`: string; read and written.
+    /// `uuid`: string, since ONTAP 9.11; read and written.
     pub uuid: Option<String>,
 }

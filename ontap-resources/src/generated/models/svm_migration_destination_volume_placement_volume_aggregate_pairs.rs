@@ -7,8 +7,8 @@ use crate::{AggregateReference, VolumeReference};
 /// An object of the model's `svm_migration_destination_volume_placement_volume_aggregate_pairs` definition, held by [`SvmMigrationVolumePlacement`](crate::SvmMigrationVolumePlacement)'s `volume_aggregate_pairs`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct SvmMigrationDestinationVolumePlacementVolumeAggregatePairs {
-    /// `aggregate`: [`AggregateReference`](crate::AggregateReference); read and written.
+    /// `aggregate`: [`AggregateReference`](crate::AggregateReference), since ONTAP 9.11; read and written.
     pub aggregate: Option<AggregateReference>,
-    /// `volume`: [`VolumeReference`](crate::VolumeReference); read and written.
+    /// `volume`: [`VolumeReference`](crate::VolumeReference), since ONTAP 9.11; read and written.
     pub volume: Option<VolumeReference>,
 }

@@ -7,6 +7,6 @@ use crate::SvmMigrationIpInterfacePort;
 /// An object of the model's `svm_migration_ip_interface_placement` definition, held by [`SvmMigration`](crate::SvmMigration)'s `ip_interface_placement`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct SvmMigrationIpInterfacePlacement {
-    /// `ip_interfaces`: list of [`SvmMigrationIpInterfacePort`](crate::SvmMigrationIpInterfacePort); read and written.
+    /// `ip_interfaces`: list of [`SvmMigrationIpInterfacePort`](crate::SvmMigrationIpInterfacePort), since ONTAP 9.11; read and written.
     pub ip_interfaces: Option<Vec<SvmMigrationIpInterfacePort>>,
 }

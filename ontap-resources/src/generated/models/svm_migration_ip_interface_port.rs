@@ -7,8 +7,8 @@ use crate::{IpInterfaceReference, PortReference};
 /// An object of the model's `svm_migration_ip_interface_port` definition, held by [`SvmMigrationIpInterfacePlacement`](crate::SvmMigrationIpInterfacePlacement)'s `ip_interfaces`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct SvmMigrationIpInterfacePort {
-    /// `interface`: [`IpInterfaceReference`](crate::IpInterfaceReference); read and written.
+    /// `interface`: [`IpInterfaceReference`](crate::IpInterfaceReference), since ONTAP 9.11; read and written.
     pub interface: Option<IpInterfaceReference>,
-    /// `port`: [`PortReference`](crate::PortReference); read and written.
+    /// `port`: [`PortReference`](crate::PortReference), since ONTAP 9.11; read and written.
     pub port: Option<PortReference>,
 }

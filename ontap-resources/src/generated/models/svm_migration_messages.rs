@@ -5,8 +5,8 @@
 /// An object of the model's `svm_migration_messages` definition, held by [`SvmMigrationVolume`](crate::SvmMigrationVolume)'s `errors`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct SvmMigrationMessages {
-    /// `code`: string; read-only.
+    /// `code`: string, since ONTAP 9.10; read-only.
     pub code: Option<String>,
-    /// `message`: string; read-only.
+    /// `message`: string, since ONTAP 9.10; read-only.
     pub message: Option<String>,
 }

@@ -7,8 +7,8 @@ use crate::{ClusterReference, SvmReference};
 /// An object of the model's `svm_migration_source` definition, held by [`SvmMigration`](crate::SvmMigration)'s `source`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct SvmMigrationSource {
-    /// `cluster`: [`ClusterReference`](crate::ClusterReference); read, and written on creation.
+    /// `cluster`: [`ClusterReference`](crate::ClusterReference), since ONTAP 9.10; read, and written on creation.
     pub cluster: Option<ClusterReference>,
-    /// `svm`: [`SvmReference`](crate::SvmReference); read, and written on creation.
+    /// `svm`: [`SvmReference`](crate::SvmReference), since ONTAP 9.10; read, and written on creation.
     pub svm: Option<SvmReference>,
 }

@@ -5,20 +5,20 @@
 /// An object of the model's `svm_migration_time_metrics` definition, held by [`SvmMigration`](crate::SvmMigration)'s `time_metrics`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct SvmMigrationTimeMetrics {
-    /// `cutover_complete_time`: timestamp ([`ontap::Timestamp`]); read-only.
+    /// `cutover_complete_time`: timestamp ([`ontap::Timestamp`]), since ONTAP 9.10; read-only.
     pub cutover_complete_time: Option<ontap::Timestamp>,
-    /// `cutover_start_time`: timestamp ([`ontap::Timestamp`]); read-only.
+    /// `cutover_start_time`: timestamp ([`ontap::Timestamp`]), since ONTAP 9.10; read-only.
     pub cutover_start_time: Option<ontap::Timestamp>,
-    /// `cutover_trigger_time`: timestamp ([`ontap::Timestamp`]); read-only.
+    /// `cutover_trigger_time`: timestamp ([`ontap::Timestamp`]), since ONTAP 9.10; read-only.
     pub cutover_trigger_time: Option<ontap::Timestamp>,
-    /// `end_time`: timestamp ([`ontap::Timestamp`]); read-only.
+    /// `end_time`: timestamp ([`ontap::Timestamp`]), since ONTAP 9.10; read-only.
     pub end_time: Option<ontap::Timestamp>,
-    /// `last_pause_time`: timestamp ([`ontap::Timestamp`]); read-only.
+    /// `last_pause_time`: timestamp ([`ontap::Timestamp`]), since ONTAP 9.10; read-only.
     pub last_pause_time: Option<ontap::Timestamp>,
-    /// `last_post_ponr_retry_time`: timestamp ([`ontap::Timestamp`]); read-only.
+    /// `last_post_ponr_retry_time`: timestamp ([`ontap::Timestamp`]), since ONTAP 9.17; read-only.
     pub last_post_ponr_retry_time: Option<ontap::Timestamp>,
-    /// `last_resume_time`: timestamp ([`ontap::Timestamp`]); read-only.
+    /// `last_resume_time`: timestamp ([`ontap::Timestamp`]), since ONTAP 9.10; read-only.
     pub last_resume_time: Option<ontap::Timestamp>,
-    /// `start_time`: timestamp ([`ontap::Timestamp`]); read-only.
+    /// `start_time`: timestamp ([`ontap::Timestamp`]), since ONTAP 9.10; read-only.
     pub start_time: Option<ontap::Timestamp>,
 }

@@ -9,8 +9,8 @@ use crate::{
 /// An object of the model's `svm_migration_volume_placement` definition, held by [`SvmMigrationDestination`](crate::SvmMigrationDestination)'s `volume_placement`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct SvmMigrationVolumePlacement {
-    /// `aggregates`: list of [`SvmMigrationDestinationVolumePlacementAggregates`](crate::SvmMigrationDestinationVolumePlacementAggregates); read, and written on creation.
+    /// `aggregates`: list of [`SvmMigrationDestinationVolumePlacementAggregates`](crate::SvmMigrationDestinationVolumePlacementAggregates), since ONTAP 9.10; read, and written on creation.
     pub aggregates: Option<Vec<SvmMigrationDestinationVolumePlacementAggregates>>,
-    /// `volume_aggregate_pairs`: list of [`SvmMigrationDestinationVolumePlacementVolumeAggregatePairs`](crate::SvmMigrationDestinationVolumePlacementVolumeAggregatePairs); read and written.
+    /// `volume_aggregate_pairs`: list of [`SvmMigrationDestinationVolumePlacementVolumeAggregatePairs`](crate::SvmMigrationDestinationVolumePlacementVolumeAggregatePairs), since ONTAP 9.11; read and written.
     pub volume_aggregate_pairs: Option<Vec<SvmMigrationDestinationVolumePlacementVolumeAggregatePairs>>,
 }

@@ -5,6 +5,6 @@
 /// An object of the model's `svm_ndmp` definition, held by [`Svm`](crate::Svm)'s `ndmp`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct SvmNdmp {
-    /// `allowed`: boolean; read and written.
+    /// `allowed`: boolean, since ONTAP 9.10; read and written.
     pub allowed: Option<bool>,
 }

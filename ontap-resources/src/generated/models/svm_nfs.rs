@@ -8,7 +8,7 @@ pub struct SvmNfs {
     /// `_links`: [`ontap::Links`]; read-only.
     #[model(rename = "_links")]
     pub links: Option<ontap::Links>,
-    /// `allowed`: boolean; read and written.
+    /// `allowed`: boolean, since ONTAP 9.9; read and written.
     pub allowed: Option<bool>,
     /// `enabled`: boolean; read, and written on creation.
     pub enabled: Option<bool>,

@@ -5,11 +5,11 @@
 /// A reference to an object of the model's `svm_peer` definition, as other objects embed it (`_links`, `name`, `uuid`), held by `IgroupReplication`'s `peer_svm`, `LunCopyDestinations`'s `peer`, `LunCopySource`'s `peer` and 1 more.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct SvmPeerReference {
-    /// `_links`: [`ontap::Links`]; read-only.
+    /// `_links`: [`ontap::Links`], since ONTAP 9.15; read-only.
     #[model(rename = "_links")]
     pub links: Option<ontap::Links>,
-    /// `name`: string; read and written.
+    /// `name`: string, since ONTAP 9.15; read and written.
     pub name: Option<String>,
-    /// `uuid`: string; read and written.
+    /// `uuid`: string, since ONTAP 9.15; read and written.
     pub uuid: Option<String>,
 }

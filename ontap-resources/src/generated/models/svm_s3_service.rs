@@ -7,27 +7,27 @@ use crate::SecurityCertificateReference;
 /// An object of the model's `svm_s3_service` definition, held by [`Svm`](crate::Svm)'s `s3`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct SvmS3Service {
-    /// `_links`: [`ontap::Links`]; read-only.
+    /// `_links`: [`ontap::Links`], since ONTAP 9.7; read-only.
     #[model(rename = "_links")]
     pub links: Option<ontap::Links>,
-    /// `allowed`: boolean; read and written.
+    /// `allowed`: boolean, since ONTAP 9.16; read and written.
     pub allowed: Option<bool>,
-    /// `certificate`: [`SecurityCertificateReference`](crate::SecurityCertificateReference); read, and written on creation.
+    /// `certificate`: [`SecurityCertificateReference`](crate::SecurityCertificateReference), since ONTAP 9.8; read, and written on creation.
     pub certificate: Option<SecurityCertificateReference>,
-    /// `default_unix_user`: string; read, and written on creation.
+    /// `default_unix_user`: string, since ONTAP 9.11; read, and written on creation.
     pub default_unix_user: Option<String>,
-    /// `default_win_user`: string; read, and written on creation.
+    /// `default_win_user`: string, since ONTAP 9.11; read, and written on creation.
     pub default_win_user: Option<String>,
-    /// `enabled`: boolean; read, and written on creation.
+    /// `enabled`: boolean, since ONTAP 9.7; read, and written on creation.
     pub enabled: Option<bool>,
-    /// `is_http_enabled`: boolean; read, and written on creation.
+    /// `is_http_enabled`: boolean, since ONTAP 9.8; read, and written on creation.
     pub is_http_enabled: Option<bool>,
-    /// `is_https_enabled`: boolean; read, and written on creation.
+    /// `is_https_enabled`: boolean, since ONTAP 9.8; read, and written on creation.
     pub is_https_enabled: Option<bool>,
-    /// `name`: string; read, and written on creation.
+    /// `name`: string, since ONTAP 9.7; read, and written on creation.
     pub name: Option<String>,
-    /// `port`: integer; read, and written on creation.
+    /// `port`: integer, since ONTAP 9.8; read, and written on creation.
     pub port: Option<i64>,
-    /// `secure_port`: integer; read, and written on creation.
+    /// `secure_port`: integer, since ONTAP 9.8; read, and written on creation.
     pub secure_port: Option<i64>,
 }

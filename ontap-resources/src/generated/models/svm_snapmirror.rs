@@ -5,13 +5,13 @@
 /// An object of the model's `svm_snapmirror` definition, held by [`Svm`](crate::Svm)'s `snapmirror`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct SvmSnapmirror {
-    /// `is_protected`: boolean; read-only.
+    /// `is_protected`: boolean, since ONTAP 9.7; read-only.
     pub is_protected: Option<bool>,
-    /// `protected_consistency_group_count`: integer; read-only.
+    /// `protected_consistency_group_count`: integer, since ONTAP 9.14; read-only.
     pub protected_consistency_group_count: Option<i64>,
-    /// `protected_volumes_count`: integer; read-only.
+    /// `protected_volumes_count`: integer, since ONTAP 9.7; read-only.
     pub protected_volumes_count: Option<i64>,
-    /// `protection_type`: [`SvmSnapmirrorProtectionType`](crate::SvmSnapmirrorProtectionType) (`default`, `svmdr`, `smas_nas`); read-only.
+    /// `protection_type`: [`SvmSnapmirrorProtectionType`](crate::SvmSnapmirrorProtectionType), since ONTAP 9.19 (`default`, `svmdr`, `smas_nas`); read-only.
     pub protection_type: Option<SvmSnapmirrorProtectionType>,
 }
 

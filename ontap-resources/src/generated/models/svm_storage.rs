@@ -5,16 +5,16 @@
 /// An object of the model's `svm_storage` definition, held by [`Svm`](crate::Svm)'s `storage`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct SvmStorage {
-    /// `allocated`: integer; read-only.
+    /// `allocated`: integer, since ONTAP 9.13; read-only.
     pub allocated: Option<i64>,
-    /// `available`: integer; read-only.
+    /// `available`: integer, since ONTAP 9.13; read-only.
     pub available: Option<i64>,
-    /// `limit`: integer; read and written.
+    /// `limit`: integer, since ONTAP 9.13; read and written.
     pub limit: Option<i64>,
-    /// `limit_threshold_alert`: integer; read and written.
+    /// `limit_threshold_alert`: integer, since ONTAP 9.13; read and written.
     pub limit_threshold_alert: Option<i64>,
-    /// `limit_threshold_exceeded`: boolean; read-only.
+    /// `limit_threshold_exceeded`: boolean, since ONTAP 9.13; read-only.
     pub limit_threshold_exceeded: Option<bool>,
-    /// `used_percentage`: integer; read-only.
+    /// `used_percentage`: integer, since ONTAP 9.13; read-only.
     pub used_percentage: Option<i64>,
 }

@@ -5,11 +5,11 @@
 /// An object of the model's `switch_monitoring` definition, held by [`Switch`](crate::Switch)'s `monitoring`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct SwitchMonitoring {
-    /// `enabled`: boolean; read and written.
+    /// `enabled`: boolean, since ONTAP 9.8; read and written.
     pub enabled: Option<bool>,
-    /// `monitored`: boolean; read-only.
+    /// `monitored`: boolean, since ONTAP 9.8; read-only.
     pub monitored: Option<bool>,
-    /// `reason`: [`SwitchMonitoringReason`](crate::SwitchMonitoringReason) (`none`, `unsupported_model`, `user_deleted`, `bad_ip_address`, `invalid_snmp_settings`, `bad_model`, `invalid_software_version`, `user_disabled`, `unknown`); read-only.
+    /// `reason`: [`SwitchMonitoringReason`](crate::SwitchMonitoringReason), since ONTAP 9.8 (`none`, `unsupported_model`, `user_deleted`, `bad_ip_address`, `invalid_snmp_settings`, `bad_model`, `invalid_software_version`, `user_disabled`, `unknown`); read-only.
     pub reason: Option<SwitchMonitoringReason>,
 }
 

@@ -7,14 +7,14 @@ use crate::SwitchPortIdentityBreakout;
 /// An object of the model's `switch_port_identity` definition, held by [`SwitchPort`](crate::SwitchPort)'s `identity`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct SwitchPortIdentity {
-    /// `breakout`: [`SwitchPortIdentityBreakout`](crate::SwitchPortIdentityBreakout); read and written.
+    /// `breakout`: [`SwitchPortIdentityBreakout`](crate::SwitchPortIdentityBreakout), since ONTAP 9.17; read and written.
     pub breakout: Option<SwitchPortIdentityBreakout>,
-    /// `index`: integer; read-only.
+    /// `index`: integer, since ONTAP 9.8; read-only.
     pub index: Option<i64>,
-    /// `name`: string; read-only.
+    /// `name`: string, since ONTAP 9.8; read-only.
     pub name: Option<String>,
-    /// `number`: integer; read-only.
+    /// `number`: integer, since ONTAP 9.8; read-only.
     pub number: Option<i64>,
-    /// `slot`: integer; read-only.
+    /// `slot`: integer, since ONTAP 9.19; read-only.
     pub slot: Option<i64>,
 }

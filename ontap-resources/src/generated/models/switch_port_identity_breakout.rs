@@ -5,8 +5,8 @@
 /// An object of the model's `switch_port_identity_breakout` definition, held by [`SwitchPortIdentity`](crate::SwitchPortIdentity)'s `breakout`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct SwitchPortIdentityBreakout {
-    /// `number`: integer; read-only.
+    /// `number`: integer, since ONTAP 9.17; read-only.
     pub number: Option<i64>,
-    /// `physical_port`: string; read-only.
+    /// `physical_port`: string, since ONTAP 9.17; read-only.
     pub physical_port: Option<String>,
 }

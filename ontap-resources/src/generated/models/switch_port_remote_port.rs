@@ -7,12 +7,12 @@ use crate::SwitchPortRemotePortDevice;
 /// An object of the model's `switch_port_remote_port` definition, held by [`SwitchPort`](crate::SwitchPort)'s `remote_port`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct SwitchPortRemotePort {
-    /// `device`: [`SwitchPortRemotePortDevice`](crate::SwitchPortRemotePortDevice); read and written.
+    /// `device`: [`SwitchPortRemotePortDevice`](crate::SwitchPortRemotePortDevice), since ONTAP 9.8; read and written.
     pub device: Option<SwitchPortRemotePortDevice>,
-    /// `functional_roles`: list of string; read and written.
+    /// `functional_roles`: list of string, since ONTAP 9.17; read and written.
     pub functional_roles: Option<Vec<String>>,
-    /// `mtu`: integer; read-only.
+    /// `mtu`: integer, since ONTAP 9.8; read-only.
     pub mtu: Option<i64>,
-    /// `name`: string; read-only.
+    /// `name`: string, since ONTAP 9.8; read-only.
     pub name: Option<String>,
 }

@@ -7,12 +7,12 @@ use crate::{NodeReference, SwitchPortRemotePortDeviceDcn, SwitchPortRemotePortDe
 /// An object of the model's `switch_port_remote_port_device` definition, held by [`SwitchPortRemotePort`](crate::SwitchPortRemotePort)'s `device`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct SwitchPortRemotePortDevice {
-    /// `dcn`: [`SwitchPortRemotePortDeviceDcn`](crate::SwitchPortRemotePortDeviceDcn); read-only.
+    /// `dcn`: [`SwitchPortRemotePortDeviceDcn`](crate::SwitchPortRemotePortDeviceDcn), since ONTAP 9.18; read-only.
     pub dcn: Option<SwitchPortRemotePortDeviceDcn>,
-    /// `discovered_name`: string; read-only.
+    /// `discovered_name`: string, since ONTAP 9.17; read-only.
     pub discovered_name: Option<String>,
-    /// `node`: [`NodeReference`](crate::NodeReference); read-only.
+    /// `node`: [`NodeReference`](crate::NodeReference), since ONTAP 9.8; read-only.
     pub node: Option<NodeReference>,
-    /// `shelf`: [`SwitchPortRemotePortDeviceShelf`](crate::SwitchPortRemotePortDeviceShelf); read-only.
+    /// `shelf`: [`SwitchPortRemotePortDeviceShelf`](crate::SwitchPortRemotePortDeviceShelf), since ONTAP 9.8; read-only.
     pub shelf: Option<SwitchPortRemotePortDeviceShelf>,
 }

@@ -5,13 +5,13 @@
 /// An object of the model's `switch_port_remote_port_device_dcn` definition, held by [`SwitchPortRemotePortDevice`](crate::SwitchPortRemotePortDevice)'s `dcn`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct SwitchPortRemotePortDeviceDcn {
-    /// `_links`: [`ontap::Links`]; read-only.
+    /// `_links`: [`ontap::Links`], since ONTAP 9.18; read-only.
     #[model(rename = "_links")]
     pub links: Option<ontap::Links>,
-    /// `name`: string; read and written.
+    /// `name`: string, since ONTAP 9.18; read and written.
     pub name: Option<String>,
-    /// `serial_number`: string; read and written.
+    /// `serial_number`: string, since ONTAP 9.18; read and written.
     pub serial_number: Option<String>,
-    /// `uuid`: string, format `uuid`; read and written.
+    /// `uuid`: string, format `uuid`, since ONTAP 9.18; read and written.
     pub uuid: Option<String>,
 }

@@ -5,14 +5,14 @@
 /// An object of the model's `switch_port_remote_port_device_shelf` definition, held by [`SwitchPortRemotePortDevice`](crate::SwitchPortRemotePortDevice)'s `shelf`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct SwitchPortRemotePortDeviceShelf {
-    /// `_links`: [`ontap::Links`]; read-only.
+    /// `_links`: [`ontap::Links`], since ONTAP 9.8; read-only.
     #[model(rename = "_links")]
     pub links: Option<ontap::Links>,
-    /// `module`: [`SwitchPortRemotePortDeviceShelfModule`](crate::SwitchPortRemotePortDeviceShelfModule) (`A`, `B`); read and written.
+    /// `module`: [`SwitchPortRemotePortDeviceShelfModule`](crate::SwitchPortRemotePortDeviceShelfModule), since ONTAP 9.11 (`A`, `B`); read and written.
     pub module: Option<SwitchPortRemotePortDeviceShelfModule>,
-    /// `name`: string; read and written.
+    /// `name`: string, since ONTAP 9.11; read and written.
     pub name: Option<String>,
-    /// `uid`: string; read and written.
+    /// `uid`: string, since ONTAP 9.8; read and written.
     pub uid: Option<String>,
 }
 

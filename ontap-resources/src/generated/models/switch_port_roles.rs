@@ -5,12 +5,12 @@
 /// An object of the model's `switch_port_roles` definition, held by [`SwitchPort`](crate::SwitchPort)'s `roles`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct SwitchPortRoles {
-    /// `dr_group`: string; read and written.
+    /// `dr_group`: string, since ONTAP 9.17; read and written.
     pub dr_group: Option<String>,
-    /// `type`: [`SwitchPortRolesType`](crate::SwitchPortRolesType) (`cluster`, `storage`, `metrocluster`, `local_isl`, `remote_isl`, `vpc_peer_link`); read and written.
+    /// `type`: [`SwitchPortRolesType`](crate::SwitchPortRolesType), since ONTAP 9.17 (`cluster`, `storage`, `metrocluster`, `local_isl`, `remote_isl`, `vpc_peer_link`); read and written.
     #[model(rename = "type")]
     pub type_: Option<SwitchPortRolesType>,
-    /// `zone`: integer, at least 1; read and written.
+    /// `zone`: integer, at least 1, since ONTAP 9.17; read and written.
     pub zone: Option<i64>,
 }
 

@@ -7,10 +7,10 @@ use crate::PortStatisticsPacketCounters;
 /// An object of the model's `switch_port_statistics` definition, held by [`SwitchPort`](crate::SwitchPort)'s `statistics`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct SwitchPortStatistics {
-    /// `receive_raw`: [`PortStatisticsPacketCounters`](crate::PortStatisticsPacketCounters); read-only.
+    /// `receive_raw`: [`PortStatisticsPacketCounters`](crate::PortStatisticsPacketCounters), since ONTAP 9.8; read-only.
     pub receive_raw: Option<PortStatisticsPacketCounters>,
-    /// `timestamp`: timestamp ([`ontap::Timestamp`]); read and written.
+    /// `timestamp`: timestamp ([`ontap::Timestamp`]), since ONTAP 9.17; read and written.
     pub timestamp: Option<ontap::Timestamp>,
-    /// `transmit_raw`: [`PortStatisticsPacketCounters`](crate::PortStatisticsPacketCounters); read-only.
+    /// `transmit_raw`: [`PortStatisticsPacketCounters`](crate::PortStatisticsPacketCounters), since ONTAP 9.8; read-only.
     pub transmit_raw: Option<PortStatisticsPacketCounters>,
 }

@@ -5,9 +5,9 @@
 /// An object of the model's `switch_snmp` definition, held by [`Switch`](crate::Switch)'s `snmp`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct SwitchSnmp {
-    /// `user`: string; read and written.
+    /// `user`: string, since ONTAP 9.8; read and written.
     pub user: Option<String>,
-    /// `version`: [`SwitchSnmpVersion`](crate::SwitchSnmpVersion) (`snmpv1`, `snmpv2c`, `snmpv3`); read and written.
+    /// `version`: [`SwitchSnmpVersion`](crate::SwitchSnmpVersion), since ONTAP 9.8 (`snmpv1`, `snmpv2c`, `snmpv3`); read and written.
     pub version: Option<SwitchSnmpVersion>,
 }
 

@@ -5,14 +5,14 @@
 /// An object of the model's `system_firmware` definition, held by [`Firmware`](crate::Firmware)'s `system_firmware`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct SystemFirmware {
-    /// `boot_media_bios_version`: string; read-only.
+    /// `boot_media_bios_version`: string, since ONTAP 9.17; read-only.
     pub boot_media_bios_version: Option<String>,
-    /// `boot_media_loader_version`: string; read-only.
+    /// `boot_media_loader_version`: string, since ONTAP 9.17; read-only.
     pub boot_media_loader_version: Option<String>,
-    /// `install_pending`: boolean; read-only.
+    /// `install_pending`: boolean, since ONTAP 9.17; read-only.
     pub install_pending: Option<bool>,
-    /// `running_bios_version`: string; read-only.
+    /// `running_bios_version`: string, since ONTAP 9.17; read-only.
     pub running_bios_version: Option<String>,
-    /// `running_loader_version`: string; read-only.
+    /// `running_loader_version`: string, since ONTAP 9.17; read-only.
     pub running_loader_version: Option<String>,
 }

@@ -5,8 +5,8 @@
 /// An object of the model's `tape_device_alias` definition, held by [`TapeDevice`](crate::TapeDevice)'s `alias`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct TapeDeviceAlias {
-    /// `mapping`: string; read and written.
+    /// `mapping`: string, since ONTAP 9.9; read and written.
     pub mapping: Option<String>,
-    /// `name`: string; read and written.
+    /// `name`: string, since ONTAP 9.9; read and written.
     pub name: Option<String>,
 }

@@ -5,8 +5,8 @@
 /// An object of the model's `tape_device_aliases` definition, held by [`TapeDevice`](crate::TapeDevice)'s `aliases`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct TapeDeviceAliases {
-    /// `mapping`: string; read-only.
+    /// `mapping`: string, since ONTAP 9.11; read-only.
     pub mapping: Option<String>,
-    /// `name`: string; read and written.
+    /// `name`: string, since ONTAP 9.11; read and written.
     pub name: Option<String>,
 }

@@ -5,10 +5,10 @@
 /// An object of the model's `tape_device_device_names` definition, held by [`TapeDevice`](crate::TapeDevice)'s `device_names`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct TapeDeviceDeviceNames {
-    /// `no_rewind_device`: string; read and written.
+    /// `no_rewind_device`: string, since ONTAP 9.9; read and written.
     pub no_rewind_device: Option<String>,
-    /// `rewind_device`: string; read and written.
+    /// `rewind_device`: string, since ONTAP 9.9; read and written.
     pub rewind_device: Option<String>,
-    /// `unload_reload_device`: string; read and written.
+    /// `unload_reload_device`: string, since ONTAP 9.9; read and written.
     pub unload_reload_device: Option<String>,
 }

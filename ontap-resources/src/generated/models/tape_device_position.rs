@@ -5,9 +5,9 @@
 /// An object of the model's `tape_device_position` definition, held by [`TapeDevice`](crate::TapeDevice)'s `position`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct TapeDevicePosition {
-    /// `count`: integer; read and written.
+    /// `count`: integer, since ONTAP 9.11; read and written.
     pub count: Option<i64>,
-    /// `operation`: [`TapeDevicePositionOperation`](crate::TapeDevicePositionOperation) (`weof`, `fsf`, `bsf`, `fsr`, `bsr`, `rewind`, `erase`, `eom`); read and written.
+    /// `operation`: [`TapeDevicePositionOperation`](crate::TapeDevicePositionOperation), since ONTAP 9.11 (`weof`, `fsf`, `bsf`, `fsr`, `bsr`, `rewind`, `erase`, `eom`); read and written.
     pub operation: Option<TapeDevicePositionOperation>,
 }
 

@@ -5,6 +5,6 @@
 /// An object of the model's `tape_device_storage_port` definition, held by [`TapeDevice`](crate::TapeDevice)'s `storage_port`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct TapeDeviceStoragePort {
-    /// `name`: string; read and written.
+    /// `name`: string, since ONTAP 9.9; read and written.
     pub name: Option<String>,
 }

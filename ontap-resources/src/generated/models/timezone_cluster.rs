@@ -5,6 +5,6 @@
 /// An object of the model's `timezone_cluster` definition, held by [`Cluster`](crate::Cluster)'s `timezone`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct TimezoneCluster {
-    /// `name`: string; read and written.
+    /// `name`: string, since ONTAP 9.7; read and written.
     pub name: Option<String>,
 }

@@ -5,10 +5,10 @@
 /// An object of the model's `tls` definition, held by [`SecurityConfig`](crate::SecurityConfig)'s `tls`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct Tls {
-    /// `cipher_suites`: list of string; read and written.
+    /// `cipher_suites`: list of string, since ONTAP 9.10; read and written.
     pub cipher_suites: Option<Vec<String>>,
-    /// `offload_enabled`: boolean; read and written.
+    /// `offload_enabled`: boolean, since ONTAP 9.19; read and written.
     pub offload_enabled: Option<bool>,
-    /// `protocol_versions`: list of string; read and written.
+    /// `protocol_versions`: list of string, since ONTAP 9.10; read and written.
     pub protocol_versions: Option<Vec<String>>,
 }

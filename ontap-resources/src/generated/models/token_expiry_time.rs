@@ -5,8 +5,8 @@
 /// An object of the model's `token_expiry_time` definition, held by [`Token`](crate::Token)'s `expiry_time`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct TokenExpiryTime {
-    /// `left`: string; read-only.
+    /// `left`: string, since ONTAP 9.10; read-only.
     pub left: Option<String>,
-    /// `limit`: string; read and written.
+    /// `limit`: string, since ONTAP 9.10; read and written.
     pub limit: Option<String>,
 }

@@ -5,8 +5,8 @@
 /// An object of the model's `token_node` definition, held by [`Token`](crate::Token)'s `node`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct TokenNode {
-    /// `name`: string; read-only.
+    /// `name`: string, since ONTAP 9.10; read-only.
     pub name: Option<String>,
-    /// `uuid`: string; read and written.
+    /// `uuid`: string, since ONTAP 9.10; read and written.
     pub uuid: Option<String>,
 }

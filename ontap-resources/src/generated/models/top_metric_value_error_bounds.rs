@@ -5,8 +5,8 @@
 /// An object of the model's `top_metric_value_error_bounds` definition, held by [`TopMetricsClientIops`](crate::TopMetricsClientIops)'s `error`, [`TopMetricsClientThroughput`](crate::TopMetricsClientThroughput)'s `error`, [`TopMetricsClientTotalOps`](crate::TopMetricsClientTotalOps)'s `error` and 7 more.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct TopMetricValueErrorBounds {
-    /// `lower_bound`: integer; read-only.
+    /// `lower_bound`: integer, since ONTAP 9.10; read-only.
     pub lower_bound: Option<i64>,
-    /// `upper_bound`: integer; read-only.
+    /// `upper_bound`: integer, since ONTAP 9.10; read-only.
     pub upper_bound: Option<i64>,
 }

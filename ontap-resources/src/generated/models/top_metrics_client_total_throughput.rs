@@ -7,10 +7,10 @@ use crate::TopMetricValueErrorBounds;
 /// An object of the model's `top_metrics_client_total_throughput` definition, held by `TopMetricsClient`'s `total_throughput`, `TopMetricsDirectory`'s `total_throughput`, `TopMetricsFile`'s `total_throughput` and 5 more.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct TopMetricsClientTotalThroughput {
-    /// `error`: [`TopMetricValueErrorBounds`](crate::TopMetricValueErrorBounds); read and written.
+    /// `error`: [`TopMetricValueErrorBounds`](crate::TopMetricValueErrorBounds), since ONTAP 9.19; read and written.
     pub error: Option<TopMetricValueErrorBounds>,
-    /// `read`: integer; read-only.
+    /// `read`: integer, since ONTAP 9.19; read-only.
     pub read: Option<i64>,
-    /// `write`: integer; read-only.
+    /// `write`: integer, since ONTAP 9.19; read-only.
     pub write: Option<i64>,
 }

@@ -7,10 +7,10 @@ use crate::TopMetricValueErrorBounds;
 /// An object of the model's `top_metrics_svm_user_throughput` definition, held by `TopMetricsSvmUser`'s `throughput`, `TopMetricsUser`'s `throughput`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct TopMetricsSvmUserThroughput {
-    /// `error`: [`TopMetricValueErrorBounds`](crate::TopMetricValueErrorBounds); read and written.
+    /// `error`: [`TopMetricValueErrorBounds`](crate::TopMetricValueErrorBounds), since ONTAP 9.10; read and written.
     pub error: Option<TopMetricValueErrorBounds>,
-    /// `read`: integer; read-only.
+    /// `read`: integer, since ONTAP 9.10; read-only.
     pub read: Option<i64>,
-    /// `write`: integer; read-only.
+    /// `write`: integer, since ONTAP 9.10; read-only.
     pub write: Option<i64>,
 }

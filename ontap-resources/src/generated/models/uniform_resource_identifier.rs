@@ -5,10 +5,10 @@
 /// An object of the model's `uniform_resource_identifier` definition, held by [`LocalCifsUsersAndGroupsImport`](crate::LocalCifsUsersAndGroupsImport)'s `import_uri`, [`LocalCifsUsersAndGroupsImport`](crate::LocalCifsUsersAndGroupsImport)'s `status_uri`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct UniformResourceIdentifier {
-    /// `password`: secret string ([`ontap::Secret`]), at most 128 characters; written, never read back; printed as `*********`.
+    /// `password`: secret string ([`ontap::Secret`]), at most 128 characters, since ONTAP 9.11; written, never read back; printed as `*********`.
     pub password: Option<ontap::Secret>,
-    /// `path`: string; read and written.
+    /// `path`: string, since ONTAP 9.11; read and written.
     pub path: Option<String>,
-    /// `username`: string, at most 128 characters; written, never read back.
+    /// `username`: string, at most 128 characters, since ONTAP 9.11; written, never read back.
     pub username: Option<String>,
 }

@@ -5,6 +5,6 @@
 /// An object of the model's `unix_group_users1` definition, held by [`UnixGroupUsers`](crate::UnixGroupUsers)'s `records`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct UnixGroupUsers1 {
-    /// `name`: string; read, and written on creation.
+    /// `name`: string, since ONTAP 9.9; read, and written on creation.
     pub name: Option<String>,
 }

@@ -5,6 +5,6 @@
 /// An object of the model's `unix_group_users_no_records` definition, held by [`UnixGroup`](crate::UnixGroup)'s `users`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct UnixGroupUsersNoRecords {
-    /// `name`: string; read, and written on creation.
+    /// `name`: string, since ONTAP 9.9; read, and written on creation.
     pub name: Option<String>,
 }

@@ -5,6 +5,6 @@
 /// An object of the model's `unix_group_users_unix_group` definition, held by [`UnixGroupUsers`](crate::UnixGroupUsers)'s `unix_group`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct UnixGroupUsersUnixGroup {
-    /// `name`: string; read and written.
+    /// `name`: string, since ONTAP 9.10; read and written.
     pub name: Option<String>,
 }

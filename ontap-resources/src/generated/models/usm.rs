@@ -5,16 +5,16 @@
 /// An object of the model's `usm` definition, held by [`SnmpUser`](crate::SnmpUser)'s `snmpv3`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct Usm {
-    /// `_links`: [`ontap::Links`]; read-only.
+    /// `_links`: [`ontap::Links`], since ONTAP 9.7; read-only.
     #[model(rename = "_links")]
     pub links: Option<ontap::Links>,
-    /// `authentication_password`: secret string ([`ontap::Secret`]), at least 8 characters; written on creation only; printed as `*********`.
+    /// `authentication_password`: secret string ([`ontap::Secret`]), at least 8 characters, since ONTAP 9.7; written on creation only; printed as `*********`.
     pub authentication_password: Option<ontap::Secret>,
-    /// `authentication_protocol`: [`UsmAuthenticationProtocol`](crate::UsmAuthenticationProtocol) (`none`, `md5`, `sha`, `sha2_256`); read and written.
+    /// `authentication_protocol`: [`UsmAuthenticationProtocol`](crate::UsmAuthenticationProtocol), since ONTAP 9.7 (`none`, `md5`, `sha`, `sha2_256`); read and written.
     pub authentication_protocol: Option<UsmAuthenticationProtocol>,
-    /// `privacy_password`: secret string ([`ontap::Secret`]), at least 8 characters; written on creation only; printed as `*********`.
+    /// `privacy_password`: secret string ([`ontap::Secret`]), at least 8 characters, since ONTAP 9.7; written on creation only; printed as `*********`.
     pub privacy_password: Option<ontap::Secret>,
-    /// `privacy_protocol`: [`UsmPrivacyProtocol`](crate::UsmPrivacyProtocol) (`none`, `des`, `aes128`); read and written.
+    /// `privacy_protocol`: [`UsmPrivacyProtocol`](crate::UsmPrivacyProtocol), since ONTAP 9.7 (`none`, `des`, `aes128`); read and written.
     pub privacy_protocol: Option<UsmPrivacyProtocol>,
 }
 

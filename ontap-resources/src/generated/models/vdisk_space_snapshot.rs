@@ -7,16 +7,16 @@ use crate::VdiskSpaceSnapshotAutodelete;
 /// An object of the model's `vdisk_space_snapshot` definition, held by `ConsistencyGroupLunSpace`'s `snapshot`, `ConsistencyGroupNamespaceSpace`'s `snapshot`, [`LunSpace`](crate::LunSpace)'s `snapshot` and 1 more.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct VdiskSpaceSnapshot {
-    /// `autodelete`: [`VdiskSpaceSnapshotAutodelete`](crate::VdiskSpaceSnapshotAutodelete); read and written.
+    /// `autodelete`: [`VdiskSpaceSnapshotAutodelete`](crate::VdiskSpaceSnapshotAutodelete), since ONTAP 9.18; read and written.
     pub autodelete: Option<VdiskSpaceSnapshotAutodelete>,
-    /// `reserve_available`: integer; read-only.
+    /// `reserve_available`: integer, since ONTAP 9.18; read-only.
     pub reserve_available: Option<i64>,
-    /// `reserve_percent`: integer; read and written.
+    /// `reserve_percent`: integer, since ONTAP 9.18; read and written.
     pub reserve_percent: Option<i64>,
-    /// `reserve_size`: integer; read-only.
+    /// `reserve_size`: integer, since ONTAP 9.18; read-only.
     pub reserve_size: Option<i64>,
-    /// `space_used_percent`: integer; read-only.
+    /// `space_used_percent`: integer, since ONTAP 9.18; read-only.
     pub space_used_percent: Option<i64>,
-    /// `used`: integer; read-only.
+    /// `used`: integer, since ONTAP 9.18; read-only.
     pub used: Option<i64>,
 }

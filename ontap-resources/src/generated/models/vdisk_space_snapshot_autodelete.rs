@@ -5,6 +5,6 @@
 /// An object of the model's `vdisk_space_snapshot_autodelete` definition, held by [`VdiskSpaceSnapshot`](crate::VdiskSpaceSnapshot)'s `autodelete`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct VdiskSpaceSnapshotAutodelete {
-    /// `enabled`: boolean; read and written.
+    /// `enabled`: boolean, since ONTAP 9.18; read and written.
     pub enabled: Option<bool>,
 }

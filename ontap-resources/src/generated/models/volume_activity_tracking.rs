@@ -7,13 +7,13 @@ use crate::{VolumeActivityTrackingNotices, VolumeActivityTrackingUnsupportedReas
 /// An object of the model's `volume_activity_tracking` definition, held by [`Volume`](crate::Volume)'s `activity_tracking`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct VolumeActivityTracking {
-    /// `notices`: list of [`VolumeActivityTrackingNotices`](crate::VolumeActivityTrackingNotices); read and written.
+    /// `notices`: list of [`VolumeActivityTrackingNotices`](crate::VolumeActivityTrackingNotices), since ONTAP 9.18; read and written.
     pub notices: Option<Vec<VolumeActivityTrackingNotices>>,
-    /// `state`: [`VolumeActivityTrackingState`](crate::VolumeActivityTrackingState) (`off`, `on`); read and written.
+    /// `state`: [`VolumeActivityTrackingState`](crate::VolumeActivityTrackingState), since ONTAP 9.10 (`off`, `on`); read and written.
     pub state: Option<VolumeActivityTrackingState>,
-    /// `supported`: boolean; read-only.
+    /// `supported`: boolean, since ONTAP 9.10; read-only.
     pub supported: Option<bool>,
-    /// `unsupported_reason`: [`VolumeActivityTrackingUnsupportedReason`](crate::VolumeActivityTrackingUnsupportedReason); read and written.
+    /// `unsupported_reason`: [`VolumeActivityTrackingUnsupportedReason`](crate::VolumeActivityTrackingUnsupportedReason), since ONTAP 9.10; read and written.
     pub unsupported_reason: Option<VolumeActivityTrackingUnsupportedReason>,
 }
 

@@ -5,8 +5,8 @@
 /// An object of the model's `volume_activity_tracking_notices` definition, held by [`VolumeActivityTracking`](crate::VolumeActivityTracking)'s `notices`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct VolumeActivityTrackingNotices {
-    /// `code`: string; read-only.
+    /// `code`: string, since ONTAP 9.18; read-only.
     pub code: Option<String>,
-    /// `message`: string; read-only.
+    /// `message`: string, since ONTAP 9.18; read-only.
     pub message: Option<String>,
 }

@@ -10,35 +10,35 @@ use crate::{
 /// An object of the model's `volume_analytics` definition, held by [`Volume`](crate::Volume)'s `analytics`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct VolumeAnalytics {
-    /// `by_accessed_time`: [`AnalyticsInfoByAccessedTime`](crate::AnalyticsInfoByAccessedTime); read-only.
+    /// `by_accessed_time`: [`AnalyticsInfoByAccessedTime`](crate::AnalyticsInfoByAccessedTime), since ONTAP 9.17; read-only.
     pub by_accessed_time: Option<AnalyticsInfoByAccessedTime>,
-    /// `by_modified_time`: [`AnalyticsInfoByModifiedTime`](crate::AnalyticsInfoByModifiedTime); read-only.
+    /// `by_modified_time`: [`AnalyticsInfoByModifiedTime`](crate::AnalyticsInfoByModifiedTime), since ONTAP 9.17; read-only.
     pub by_modified_time: Option<AnalyticsInfoByModifiedTime>,
-    /// `bytes_used`: integer; read-only.
+    /// `bytes_used`: integer, since ONTAP 9.17; read-only.
     pub bytes_used: Option<i64>,
-    /// `file_count`: integer; read-only.
+    /// `file_count`: integer, since ONTAP 9.17; read-only.
     pub file_count: Option<i64>,
-    /// `files_scanned`: integer; read-only.
+    /// `files_scanned`: integer, since ONTAP 9.14; read-only.
     pub files_scanned: Option<i64>,
-    /// `incomplete_data`: boolean; read-only.
+    /// `incomplete_data`: boolean, since ONTAP 9.17; read-only.
     pub incomplete_data: Option<bool>,
-    /// `initialization`: [`VolumeAnalyticsInitialization`](crate::VolumeAnalyticsInitialization); read and written.
+    /// `initialization`: [`VolumeAnalyticsInitialization`](crate::VolumeAnalyticsInitialization), since ONTAP 9.11; read and written.
     pub initialization: Option<VolumeAnalyticsInitialization>,
-    /// `report_time`: timestamp ([`ontap::Timestamp`]); read-only.
+    /// `report_time`: timestamp ([`ontap::Timestamp`]), since ONTAP 9.17; read-only.
     pub report_time: Option<ontap::Timestamp>,
-    /// `scan_progress`: integer; read-only.
+    /// `scan_progress`: integer, since ONTAP 9.8; read-only.
     pub scan_progress: Option<i64>,
-    /// `scan_throttle_reason`: [`VolumeAnalyticsScanThrottleReason`](crate::VolumeAnalyticsScanThrottleReason); read and written.
+    /// `scan_throttle_reason`: [`VolumeAnalyticsScanThrottleReason`](crate::VolumeAnalyticsScanThrottleReason), since ONTAP 9.14; read and written.
     pub scan_throttle_reason: Option<VolumeAnalyticsScanThrottleReason>,
-    /// `state`: [`VolumeAnalyticsState`](crate::VolumeAnalyticsState) (`unknown`, `initializing`, `initialization_paused`, `off`, `on`); read and written.
+    /// `state`: [`VolumeAnalyticsState`](crate::VolumeAnalyticsState), since ONTAP 9.8, values `initialization_paused` since 9.11 (`unknown`, `initializing`, `initialization_paused`, `off`, `on`); read and written.
     pub state: Option<VolumeAnalyticsState>,
-    /// `subdir_count`: integer; read-only.
+    /// `subdir_count`: integer, since ONTAP 9.17; read-only.
     pub subdir_count: Option<i64>,
-    /// `supported`: boolean; read-only.
+    /// `supported`: boolean, since ONTAP 9.8; read-only.
     pub supported: Option<bool>,
-    /// `total_files`: integer; read-only.
+    /// `total_files`: integer, since ONTAP 9.14; read-only.
     pub total_files: Option<i64>,
-    /// `unsupported_reason`: [`VolumeAnalyticsUnsupportedReason`](crate::VolumeAnalyticsUnsupportedReason); read and written.
+    /// `unsupported_reason`: [`VolumeAnalyticsUnsupportedReason`](crate::VolumeAnalyticsUnsupportedReason), since ONTAP 9.8; read and written.
     pub unsupported_reason: Option<VolumeAnalyticsUnsupportedReason>,
 }
 

@@ -5,7 +5,7 @@
 /// An object of the model's `volume_analytics_initialization` definition, held by [`VolumeAnalytics`](crate::VolumeAnalytics)'s `initialization`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct VolumeAnalyticsInitialization {
-    /// `state`: [`VolumeAnalyticsInitializationState`](crate::VolumeAnalyticsInitializationState) (`running`, `paused`); read and written.
+    /// `state`: [`VolumeAnalyticsInitializationState`](crate::VolumeAnalyticsInitializationState), since ONTAP 9.11 (`running`, `paused`); read and written.
     pub state: Option<VolumeAnalyticsInitializationState>,
 }
 

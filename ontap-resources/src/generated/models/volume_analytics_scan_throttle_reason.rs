@@ -5,10 +5,10 @@
 /// An object of the model's `volume_analytics_scan_throttle_reason` definition, held by [`VolumeAnalytics`](crate::VolumeAnalytics)'s `scan_throttle_reason`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct VolumeAnalyticsScanThrottleReason {
-    /// `arguments`: list of string; read and written.
+    /// `arguments`: list of string, since ONTAP 9.14; read and written.
     pub arguments: Option<Vec<String>>,
-    /// `code`: string; read-only.
+    /// `code`: string, since ONTAP 9.14; read-only.
     pub code: Option<String>,
-    /// `message`: string; read-only.
+    /// `message`: string, since ONTAP 9.14; read-only.
     pub message: Option<String>,
 }

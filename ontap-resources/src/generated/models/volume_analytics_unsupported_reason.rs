@@ -5,8 +5,8 @@
 /// An object of the model's `volume_analytics_unsupported_reason` definition, held by [`VolumeAnalytics`](crate::VolumeAnalytics)'s `unsupported_reason`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct VolumeAnalyticsUnsupportedReason {
-    /// `code`: string; read-only.
+    /// `code`: string, since ONTAP 9.8; read-only.
     pub code: Option<String>,
-    /// `message`: string; read-only.
+    /// `message`: string, since ONTAP 9.8; read-only.
     pub message: Option<String>,
 }

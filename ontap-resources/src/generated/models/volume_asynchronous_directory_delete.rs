@@ -5,8 +5,8 @@
 /// An object of the model's `volume_asynchronous_directory_delete` definition, held by [`Volume`](crate::Volume)'s `asynchronous_directory_delete`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct VolumeAsynchronousDirectoryDelete {
-    /// `enabled`: boolean; read and written.
+    /// `enabled`: boolean, since ONTAP 9.11; read and written.
     pub enabled: Option<bool>,
-    /// `trash_bin`: string; read and written.
+    /// `trash_bin`: string, since ONTAP 9.11; read and written.
     pub trash_bin: Option<String>,
 }

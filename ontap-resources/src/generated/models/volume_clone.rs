@@ -7,15 +7,15 @@ use crate::{SnapshotReference, SvmReference, VolumeReference};
 /// An object of the model's `volume_clone` definition, held by [`Volume`](crate::Volume)'s `clone`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct VolumeClone {
-    /// `has_flexclone`: boolean; read-only.
+    /// `has_flexclone`: boolean, since ONTAP 9.16; read-only.
     pub has_flexclone: Option<bool>,
-    /// `inherited_physical_used`: integer; read-only.
+    /// `inherited_physical_used`: integer, since ONTAP 9.11; read-only.
     pub inherited_physical_used: Option<i64>,
-    /// `inherited_savings`: integer; read-only.
+    /// `inherited_savings`: integer, since ONTAP 9.11; read-only.
     pub inherited_savings: Option<i64>,
     /// `is_flexclone`: boolean; read, and written on creation.
     pub is_flexclone: Option<bool>,
-    /// `lun_name`: string; read, and written on creation.
+    /// `lun_name`: string, since ONTAP 9.18; read, and written on creation.
     pub lun_name: Option<String>,
     /// `parent_snapshot`: [`SnapshotReference`](crate::SnapshotReference); read and written.
     pub parent_snapshot: Option<SnapshotReference>,
@@ -23,7 +23,7 @@ pub struct VolumeClone {
     pub parent_svm: Option<SvmReference>,
     /// `parent_volume`: [`VolumeReference`](crate::VolumeReference); read, and written on creation.
     pub parent_volume: Option<VolumeReference>,
-    /// `qtree_name`: string; read, and written on creation.
+    /// `qtree_name`: string, since ONTAP 9.18; read, and written on creation.
     pub qtree_name: Option<String>,
     /// `split_complete_percent`: integer; read-only.
     pub split_complete_percent: Option<i64>,

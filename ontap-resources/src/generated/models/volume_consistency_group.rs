@@ -5,8 +5,8 @@
 /// An object of the model's `volume_consistency_group` definition, held by [`Volume`](crate::Volume)'s `consistency_group`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct VolumeConsistencyGroup {
-    /// `name`: string; read and written.
+    /// `name`: string, since ONTAP 9.7; read and written.
     pub name: Option<String>,
-    /// `uuid`: string; read-only.
+    /// `uuid`: string, since ONTAP 9.10; read-only.
     pub uuid: Option<String>,
 }

@@ -9,14 +9,14 @@ use crate::{
 /// An object of the model's `volume_constituents` definition, held by [`Volume`](crate::Volume)'s `constituents`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct VolumeConstituents {
-    /// `aggregates`: [`VolumeConstituentsAggregates`](crate::VolumeConstituentsAggregates); read and written.
+    /// `aggregates`: [`VolumeConstituentsAggregates`](crate::VolumeConstituentsAggregates), since ONTAP 9.9; read and written.
     pub aggregates: Option<VolumeConstituentsAggregates>,
-    /// `movement`: [`VolumeConstituentsMovement`](crate::VolumeConstituentsMovement); read and written.
+    /// `movement`: [`VolumeConstituentsMovement`](crate::VolumeConstituentsMovement), since ONTAP 9.9; read and written.
     pub movement: Option<VolumeConstituentsMovement>,
-    /// `name`: string; read-only.
+    /// `name`: string, since ONTAP 9.9; read-only.
     pub name: Option<String>,
-    /// `node`: [`VolumeConstituentsNode`](crate::VolumeConstituentsNode); read and written.
+    /// `node`: [`VolumeConstituentsNode`](crate::VolumeConstituentsNode), since ONTAP 9.17; read and written.
     pub node: Option<VolumeConstituentsNode>,
-    /// `space`: [`VolumeConstituentsSpace`](crate::VolumeConstituentsSpace); read and written.
+    /// `space`: [`VolumeConstituentsSpace`](crate::VolumeConstituentsSpace), since ONTAP 9.9; read and written.
     pub space: Option<VolumeConstituentsSpace>,
 }

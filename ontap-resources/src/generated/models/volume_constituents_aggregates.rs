@@ -5,8 +5,8 @@
 /// An object of the model's `volume_constituents_aggregates` definition, held by [`VolumeConstituents`](crate::VolumeConstituents)'s `aggregates`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct VolumeConstituentsAggregates {
-    /// `name`: string; read-only.
+    /// `name`: string, since ONTAP 9.9; read-only.
     pub name: Option<String>,
-    /// `uuid`: string; read-only.
+    /// `uuid`: string, since ONTAP 9.9; read-only.
     pub uuid: Option<String>,
 }

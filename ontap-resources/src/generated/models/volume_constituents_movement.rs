@@ -7,14 +7,14 @@ use crate::{AggregateReference, MovementState, MovementTieringPolicy};
 /// An object of the model's `volume_constituents_movement` definition, held by [`VolumeConstituents`](crate::VolumeConstituents)'s `movement`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct VolumeConstituentsMovement {
-    /// `cutover_window`: integer; read and written.
+    /// `cutover_window`: integer, since ONTAP 9.9; read and written.
     pub cutover_window: Option<i64>,
-    /// `destination_aggregate`: [`AggregateReference`](crate::AggregateReference); read and written.
+    /// `destination_aggregate`: [`AggregateReference`](crate::AggregateReference), since ONTAP 9.9; read and written.
     pub destination_aggregate: Option<AggregateReference>,
-    /// `percent_complete`: integer; read-only.
+    /// `percent_complete`: integer, since ONTAP 9.9; read-only.
     pub percent_complete: Option<i64>,
-    /// `state`: `MovementState` (`aborted`, `cutover`, `cutover_wait`, `cutover_pending`, `failed`, `paused`, `queued`, `replicating`, `success`); read and written.
+    /// `state`: `MovementState`, since ONTAP 9.9 (`aborted`, `cutover`, `cutover_wait`, `cutover_pending`, `failed`, `paused`, `queued`, `replicating`, `success`); read and written.
     pub state: Option<MovementState>,
-    /// `tiering_policy`: [`MovementTieringPolicy`](crate::MovementTieringPolicy) (`all`, `auto`, `backup`, `none`, `snapshot_only`); written on modification only.
+    /// `tiering_policy`: [`MovementTieringPolicy`](crate::MovementTieringPolicy), since ONTAP 9.9 (`all`, `auto`, `backup`, `none`, `snapshot_only`); written on modification only.
     pub tiering_policy: Option<MovementTieringPolicy>,
 }

@@ -5,8 +5,8 @@
 /// An object of the model's `volume_constituents_node` definition, held by [`VolumeConstituents`](crate::VolumeConstituents)'s `node`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct VolumeConstituentsNode {
-    /// `name`: string; read-only.
+    /// `name`: string, since ONTAP 9.17; read-only.
     pub name: Option<String>,
-    /// `uuid`: string; read-only.
+    /// `uuid`: string, since ONTAP 9.17; read-only.
     pub uuid: Option<String>,
 }

@@ -7,46 +7,46 @@ use crate::{SpaceMaxSize, VolumeConstituentsSpaceLogicalSpace, VolumeConstituent
 /// An object of the model's `volume_constituents_space` definition, held by [`VolumeConstituents`](crate::VolumeConstituents)'s `space`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct VolumeConstituentsSpace {
-    /// `afs_total`: integer; read and written.
+    /// `afs_total`: integer, since ONTAP 9.9; read and written.
     pub afs_total: Option<i64>,
-    /// `available`: integer; read-only.
+    /// `available`: integer, since ONTAP 9.9; read-only.
     pub available: Option<i64>,
-    /// `available_percent`: integer; read and written.
+    /// `available_percent`: integer, since ONTAP 9.9; read and written.
     pub available_percent: Option<i64>,
-    /// `block_storage_inactive_user_data`: integer; read-only.
+    /// `block_storage_inactive_user_data`: integer, since ONTAP 9.9; read-only.
     pub block_storage_inactive_user_data: Option<i64>,
-    /// `capacity_tier_footprint`: integer; read-only.
+    /// `capacity_tier_footprint`: integer, since ONTAP 9.9; read-only.
     pub capacity_tier_footprint: Option<i64>,
-    /// `footprint`: integer; read-only.
+    /// `footprint`: integer, since ONTAP 9.9; read-only.
     pub footprint: Option<i64>,
-    /// `large_size_enabled`: boolean; read and written.
+    /// `large_size_enabled`: boolean, since ONTAP 9.11; read and written.
     pub large_size_enabled: Option<bool>,
-    /// `local_tier_footprint`: integer; read-only.
+    /// `local_tier_footprint`: integer, since ONTAP 9.9; read-only.
     pub local_tier_footprint: Option<i64>,
-    /// `logical_space`: [`VolumeConstituentsSpaceLogicalSpace`](crate::VolumeConstituentsSpaceLogicalSpace); read and written.
+    /// `logical_space`: [`VolumeConstituentsSpaceLogicalSpace`](crate::VolumeConstituentsSpaceLogicalSpace), since ONTAP 9.9; read and written.
     pub logical_space: Option<VolumeConstituentsSpaceLogicalSpace>,
-    /// `max_size`: [`SpaceMaxSize`](crate::SpaceMaxSize) (`100T`, `300T`, `600T`); read and written.
+    /// `max_size`: [`SpaceMaxSize`](crate::SpaceMaxSize), since ONTAP 9.14 (`100T`, `300T`, `600T`); read and written.
     pub max_size: Option<SpaceMaxSize>,
-    /// `metadata`: integer; read-only.
+    /// `metadata`: integer, since ONTAP 9.9; read-only.
     pub metadata: Option<i64>,
-    /// `over_provisioned`: integer; read-only.
+    /// `over_provisioned`: integer, since ONTAP 9.9; read-only.
     pub over_provisioned: Option<i64>,
-    /// `performance_tier_footprint`: integer; read-only.
+    /// `performance_tier_footprint`: integer, since ONTAP 9.9; read-only.
     pub performance_tier_footprint: Option<i64>,
-    /// `size`: integer; read and written.
+    /// `size`: integer, since ONTAP 9.9; read and written.
     pub size: Option<i64>,
-    /// `snapshot`: [`VolumeConstituentsSpaceSnapshot`](crate::VolumeConstituentsSpaceSnapshot); read and written.
+    /// `snapshot`: [`VolumeConstituentsSpaceSnapshot`](crate::VolumeConstituentsSpaceSnapshot), since ONTAP 9.9; read and written.
     pub snapshot: Option<VolumeConstituentsSpaceSnapshot>,
-    /// `total_footprint`: integer; read-only.
+    /// `total_footprint`: integer, since ONTAP 9.9; read-only.
     pub total_footprint: Option<i64>,
-    /// `total_metadata`: integer; read-only.
+    /// `total_metadata`: integer, since ONTAP 9.15; read-only.
     pub total_metadata: Option<i64>,
-    /// `total_metadata_footprint`: integer; read-only.
+    /// `total_metadata_footprint`: integer, since ONTAP 9.15; read-only.
     pub total_metadata_footprint: Option<i64>,
-    /// `used`: integer; read-only.
+    /// `used`: integer, since ONTAP 9.9; read-only.
     pub used: Option<i64>,
-    /// `used_by_afs`: integer; read and written.
+    /// `used_by_afs`: integer, since ONTAP 9.9; read and written.
     pub used_by_afs: Option<i64>,
-    /// `used_percent`: integer; read and written.
+    /// `used_percent`: integer, since ONTAP 9.10; read and written.
     pub used_percent: Option<i64>,
 }

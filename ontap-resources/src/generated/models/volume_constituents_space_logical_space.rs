@@ -5,12 +5,12 @@
 /// An object of the model's `volume_constituents_space_logical_space` definition, held by [`VolumeConstituentsSpace`](crate::VolumeConstituentsSpace)'s `logical_space`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct VolumeConstituentsSpaceLogicalSpace {
-    /// `available`: integer; read-only.
+    /// `available`: integer, since ONTAP 9.9; read-only.
     pub available: Option<i64>,
-    /// `enforcement`: boolean; read and written.
+    /// `enforcement`: boolean, since ONTAP 9.9; read and written.
     pub enforcement: Option<bool>,
-    /// `reporting`: boolean; read and written.
+    /// `reporting`: boolean, since ONTAP 9.9; read and written.
     pub reporting: Option<bool>,
-    /// `used_by_afs`: integer; read-only.
+    /// `used_by_afs`: integer, since ONTAP 9.9; read-only.
     pub used_by_afs: Option<i64>,
 }

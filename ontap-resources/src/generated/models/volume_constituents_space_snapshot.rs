@@ -5,10 +5,10 @@
 /// An object of the model's `volume_constituents_space_snapshot` definition, held by [`VolumeConstituentsSpace`](crate::VolumeConstituentsSpace)'s `snapshot`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct VolumeConstituentsSpaceSnapshot {
-    /// `autodelete_enabled`: boolean; written on modification only.
+    /// `autodelete_enabled`: boolean, since ONTAP 9.9; written on modification only.
     pub autodelete_enabled: Option<bool>,
-    /// `reserve_percent`: integer; read and written.
+    /// `reserve_percent`: integer, since ONTAP 9.9; read and written.
     pub reserve_percent: Option<i64>,
-    /// `used`: integer; read-only.
+    /// `used`: integer, since ONTAP 9.9; read-only.
     pub used: Option<i64>,
 }

@@ -9,58 +9,58 @@ use crate::{
 /// An object of the model's `volume_efficiency` definition, held by [`Volume`](crate::Volume)'s `efficiency`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct VolumeEfficiency {
-    /// `application_io_size`: [`VolumeEfficiencyApplicationIoSize`](crate::VolumeEfficiencyApplicationIoSize) (`8k`, `16k`, `32k`, `auto`); read and written.
+    /// `application_io_size`: [`VolumeEfficiencyApplicationIoSize`](crate::VolumeEfficiencyApplicationIoSize), since ONTAP 9.8, values `16k` since 9.14, `32k` since 9.14 (`8k`, `16k`, `32k`, `auto`); read and written.
     pub application_io_size: Option<VolumeEfficiencyApplicationIoSize>,
-    /// `auto_state`: [`VolumeEfficiencyAutoState`](crate::VolumeEfficiencyAutoState) (`auto`, `deprioritized`); read-only.
+    /// `auto_state`: [`VolumeEfficiencyAutoState`](crate::VolumeEfficiencyAutoState), since ONTAP 9.11 (`auto`, `deprioritized`); read-only.
     pub auto_state: Option<VolumeEfficiencyAutoState>,
     /// `compaction`: [`VolumeEfficiencyCompaction`](crate::VolumeEfficiencyCompaction) (`inline`, `none`, `mixed`); read and written.
     pub compaction: Option<VolumeEfficiencyCompaction>,
     /// `compression`: [`VolumeEfficiencyCompression`](crate::VolumeEfficiencyCompression) (`inline`, `background`, `both`, `none`, `mixed`); read and written.
     pub compression: Option<VolumeEfficiencyCompression>,
-    /// `compression_type`: [`VolumeEfficiencyCompressionType`](crate::VolumeEfficiencyCompressionType) (`none`, `secondary`, `adaptive`); read and written.
+    /// `compression_type`: [`VolumeEfficiencyCompressionType`](crate::VolumeEfficiencyCompressionType), since ONTAP 9.11 (`none`, `secondary`, `adaptive`); read and written.
     pub compression_type: Option<VolumeEfficiencyCompressionType>,
     /// `cross_volume_dedupe`: [`VolumeEfficiencyCrossVolumeDedupe`](crate::VolumeEfficiencyCrossVolumeDedupe) (`inline`, `background`, `both`, `none`, `mixed`); read and written.
     pub cross_volume_dedupe: Option<VolumeEfficiencyCrossVolumeDedupe>,
     /// `dedupe`: [`VolumeEfficiencyDedupe`](crate::VolumeEfficiencyDedupe) (`inline`, `background`, `both`, `none`, `mixed`); read and written.
     pub dedupe: Option<VolumeEfficiencyDedupe>,
-    /// `has_savings`: boolean; read-only.
+    /// `has_savings`: boolean, since ONTAP 9.11; read-only.
     pub has_savings: Option<bool>,
-    /// `idcs_scanner`: [`VolumeEfficiencyIdcsScanner`](crate::VolumeEfficiencyIdcsScanner); read and written.
+    /// `idcs_scanner`: [`VolumeEfficiencyIdcsScanner`](crate::VolumeEfficiencyIdcsScanner), since ONTAP 9.13; read and written.
     pub idcs_scanner: Option<VolumeEfficiencyIdcsScanner>,
-    /// `last_op_begin`: string; read-only.
+    /// `last_op_begin`: string, since ONTAP 9.9; read-only.
     pub last_op_begin: Option<String>,
-    /// `last_op_end`: string; read-only.
+    /// `last_op_end`: string, since ONTAP 9.9; read-only.
     pub last_op_end: Option<String>,
-    /// `last_op_err`: string; read-only.
+    /// `last_op_err`: string, since ONTAP 9.9; read-only.
     pub last_op_err: Option<String>,
-    /// `last_op_size`: integer; read-only.
+    /// `last_op_size`: integer, since ONTAP 9.9; read-only.
     pub last_op_size: Option<i64>,
-    /// `last_op_state`: string; read-only.
+    /// `last_op_state`: string, since ONTAP 9.9; read-only.
     pub last_op_state: Option<String>,
-    /// `logging_enabled`: boolean; read-only.
+    /// `logging_enabled`: boolean, since ONTAP 9.11; read-only.
     pub logging_enabled: Option<bool>,
-    /// `op_state`: [`VolumeEfficiencyOpState`](crate::VolumeEfficiencyOpState) (`idle`, `initializing`, `active`, `undoing`, `pending`, `downgrading`, `disabled`); read-only.
+    /// `op_state`: [`VolumeEfficiencyOpState`](crate::VolumeEfficiencyOpState), since ONTAP 9.9 (`idle`, `initializing`, `active`, `undoing`, `pending`, `downgrading`, `disabled`); read-only.
     pub op_state: Option<VolumeEfficiencyOpState>,
-    /// `policy`: [`VolumeEfficiencyPolicy1`](crate::VolumeEfficiencyPolicy1); read and written.
+    /// `policy`: [`VolumeEfficiencyPolicy1`](crate::VolumeEfficiencyPolicy1), since ONTAP 9.7; read and written.
     pub policy: Option<VolumeEfficiencyPolicy1>,
-    /// `progress`: string; read-only.
+    /// `progress`: string, since ONTAP 9.9; read-only.
     pub progress: Option<String>,
-    /// `ratio`: number; read-only.
+    /// `ratio`: number, since ONTAP 9.17; read-only.
     pub ratio: Option<f64>,
-    /// `scanner`: [`VolumeEfficiencyScanner`](crate::VolumeEfficiencyScanner); read and written.
+    /// `scanner`: [`VolumeEfficiencyScanner`](crate::VolumeEfficiencyScanner), since ONTAP 9.11; read and written.
     pub scanner: Option<VolumeEfficiencyScanner>,
-    /// `schedule`: string; read-only.
+    /// `schedule`: string, since ONTAP 9.8; read-only.
     pub schedule: Option<String>,
-    /// `space_savings`: [`VolumeEfficiencySpaceSavings`](crate::VolumeEfficiencySpaceSavings); read and written.
+    /// `space_savings`: [`VolumeEfficiencySpaceSavings`](crate::VolumeEfficiencySpaceSavings), since ONTAP 9.11; read and written.
     pub space_savings: Option<VolumeEfficiencySpaceSavings>,
-    /// `state`: [`VolumeEfficiencyState`](crate::VolumeEfficiencyState) (`disabled`, `enabled`, `mixed`, `custom`); read and written.
+    /// `state`: [`VolumeEfficiencyState`](crate::VolumeEfficiencyState), since ONTAP 9.9, values `custom` since 9.10 (`disabled`, `enabled`, `mixed`, `custom`); read and written.
     pub state: Option<VolumeEfficiencyState>,
-    /// `storage_efficiency_mode`: [`VolumeEfficiencyStorageEfficiencyMode`](crate::VolumeEfficiencyStorageEfficiencyMode) (`default`, `efficient`); read and written.
+    /// `storage_efficiency_mode`: [`VolumeEfficiencyStorageEfficiencyMode`](crate::VolumeEfficiencyStorageEfficiencyMode), since ONTAP 9.10 (`default`, `efficient`); read and written.
     pub storage_efficiency_mode: Option<VolumeEfficiencyStorageEfficiencyMode>,
-    /// `type`: [`VolumeEfficiencyType`](crate::VolumeEfficiencyType) (`regular`, `snapvault`); read-only.
+    /// `type`: [`VolumeEfficiencyType`](crate::VolumeEfficiencyType), since ONTAP 9.9 (`regular`, `snapvault`); read-only.
     #[model(rename = "type")]
     pub type_: Option<VolumeEfficiencyType>,
-    /// `volume_path`: string; read-only.
+    /// `volume_path`: string, since ONTAP 9.13; read-only.
     pub volume_path: Option<String>,
 }
 

@@ -5,17 +5,17 @@
 /// An object of the model's `volume_efficiency_idcs_scanner` definition, held by [`VolumeEfficiency`](crate::VolumeEfficiency)'s `idcs_scanner`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct VolumeEfficiencyIdcsScanner {
-    /// `enabled`: boolean; read-only.
+    /// `enabled`: boolean, since ONTAP 9.13; read-only.
     pub enabled: Option<bool>,
-    /// `inactive_days`: integer; written on modification only.
+    /// `inactive_days`: integer, since ONTAP 9.13; written on modification only.
     pub inactive_days: Option<i64>,
-    /// `mode`: [`VolumeEfficiencyIdcsScannerMode`](crate::VolumeEfficiencyIdcsScannerMode) (`default`, `compute_compression_savings`); read and written.
+    /// `mode`: [`VolumeEfficiencyIdcsScannerMode`](crate::VolumeEfficiencyIdcsScannerMode), since ONTAP 9.13 (`default`, `compute_compression_savings`); read and written.
     pub mode: Option<VolumeEfficiencyIdcsScannerMode>,
-    /// `operation_state`: [`VolumeEfficiencyIdcsScannerOperationState`](crate::VolumeEfficiencyIdcsScannerOperationState) (`idle`, `active`); read and written.
+    /// `operation_state`: [`VolumeEfficiencyIdcsScannerOperationState`](crate::VolumeEfficiencyIdcsScannerOperationState), since ONTAP 9.13 (`idle`, `active`); read and written.
     pub operation_state: Option<VolumeEfficiencyIdcsScannerOperationState>,
-    /// `status`: [`VolumeEfficiencyIdcsScannerStatus`](crate::VolumeEfficiencyIdcsScannerStatus) (`success`, `failure`); read-only.
+    /// `status`: [`VolumeEfficiencyIdcsScannerStatus`](crate::VolumeEfficiencyIdcsScannerStatus), since ONTAP 9.13 (`success`, `failure`); read-only.
     pub status: Option<VolumeEfficiencyIdcsScannerStatus>,
-    /// `threshold_inactive_time`: string; read-only.
+    /// `threshold_inactive_time`: string, since ONTAP 9.13; read-only.
     pub threshold_inactive_time: Option<String>,
 }
 

@@ -5,6 +5,6 @@
 /// An object of the model's `volume_efficiency_policy1` definition, held by [`VolumeEfficiency`](crate::VolumeEfficiency)'s `policy`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct VolumeEfficiencyPolicy1 {
-    /// `name`: string; read and written.
+    /// `name`: string, since ONTAP 9.7; read and written.
     pub name: Option<String>,
 }

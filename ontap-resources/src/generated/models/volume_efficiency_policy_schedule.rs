@@ -5,6 +5,6 @@
 /// An object of the model's `volume_efficiency_policy_schedule` definition, held by [`VolumeEfficiencyPolicy`](crate::VolumeEfficiencyPolicy)'s `schedule`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct VolumeEfficiencyPolicySchedule {
-    /// `name`: string; read and written.
+    /// `name`: string, since ONTAP 9.8; read and written.
     pub name: Option<String>,
 }

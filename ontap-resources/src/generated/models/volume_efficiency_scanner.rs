@@ -5,13 +5,13 @@
 /// An object of the model's `volume_efficiency_scanner` definition, held by [`VolumeEfficiency`](crate::VolumeEfficiency)'s `scanner`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct VolumeEfficiencyScanner {
-    /// `compression`: boolean; read, and written on modification.
+    /// `compression`: boolean, since ONTAP 9.11; read, and written on modification.
     pub compression: Option<bool>,
-    /// `dedupe`: boolean; read, and written on modification.
+    /// `dedupe`: boolean, since ONTAP 9.11; read, and written on modification.
     pub dedupe: Option<bool>,
-    /// `scan_old_data`: boolean; read, and written on modification.
+    /// `scan_old_data`: boolean, since ONTAP 9.11; read, and written on modification.
     pub scan_old_data: Option<bool>,
-    /// `state`: [`VolumeEfficiencyScannerState`](crate::VolumeEfficiencyScannerState) (`idle`, `initializing`, `active`, `undoing`, `pending`, `downgrading`, `disabled`); read, and written on modification.
+    /// `state`: [`VolumeEfficiencyScannerState`](crate::VolumeEfficiencyScannerState), since ONTAP 9.11 (`idle`, `initializing`, `active`, `undoing`, `pending`, `downgrading`, `disabled`); read, and written on modification.
     pub state: Option<VolumeEfficiencyScannerState>,
 }
 

@@ -5,18 +5,18 @@
 /// An object of the model's `volume_efficiency_space_savings` definition, held by [`VolumeEfficiency`](crate::VolumeEfficiency)'s `space_savings`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct VolumeEfficiencySpaceSavings {
-    /// `compression`: integer; read-only.
+    /// `compression`: integer, since ONTAP 9.11; read-only.
     pub compression: Option<i64>,
-    /// `compression_percent`: integer; read-only.
+    /// `compression_percent`: integer, since ONTAP 9.11; read-only.
     pub compression_percent: Option<i64>,
-    /// `dedupe`: integer; read-only.
+    /// `dedupe`: integer, since ONTAP 9.11; read-only.
     pub dedupe: Option<i64>,
-    /// `dedupe_percent`: integer; read-only.
+    /// `dedupe_percent`: integer, since ONTAP 9.11; read-only.
     pub dedupe_percent: Option<i64>,
-    /// `dedupe_sharing`: integer; read-only.
+    /// `dedupe_sharing`: integer, since ONTAP 9.11; read-only.
     pub dedupe_sharing: Option<i64>,
-    /// `total`: integer; read-only.
+    /// `total`: integer, since ONTAP 9.11; read-only.
     pub total: Option<i64>,
-    /// `total_percent`: integer; read-only.
+    /// `total_percent`: integer, since ONTAP 9.11; read-only.
     pub total_percent: Option<i64>,
 }

@@ -7,15 +7,15 @@ use crate::VolumeEncryptionStatus;
 /// An object of the model's `volume_encryption` definition, held by [`Volume`](crate::Volume)'s `encryption`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct VolumeEncryption {
-    /// `action`: [`VolumeEncryptionAction`](crate::VolumeEncryptionAction) (`conversion_pause`, `conversion_resume`, `rekey_pause`, `rekey_resume`); read and written.
+    /// `action`: [`VolumeEncryptionAction`](crate::VolumeEncryptionAction), since ONTAP 9.14 (`conversion_pause`, `conversion_resume`, `rekey_pause`, `rekey_resume`); read and written.
     pub action: Option<VolumeEncryptionAction>,
     /// `enabled`: boolean; read and written.
     pub enabled: Option<bool>,
-    /// `key_create_time`: timestamp ([`ontap::Timestamp`]); read-only.
+    /// `key_create_time`: timestamp ([`ontap::Timestamp`]), since ONTAP 9.11; read-only.
     pub key_create_time: Option<ontap::Timestamp>,
     /// `key_id`: string; read-only.
     pub key_id: Option<String>,
-    /// `key_manager_attribute`: string; written on creation only.
+    /// `key_manager_attribute`: string, since ONTAP 9.9; written on creation only.
     pub key_manager_attribute: Option<String>,
     /// `rekey`: boolean; read, and written on modification.
     pub rekey: Option<bool>,

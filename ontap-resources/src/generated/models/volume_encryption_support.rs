@@ -5,10 +5,10 @@
 /// An object of the model's `volume_encryption_support` definition, held by [`SecurityKeyManager`](crate::SecurityKeyManager)'s `volume_encryption`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct VolumeEncryptionSupport {
-    /// `code`: integer; read-only.
+    /// `code`: integer, since ONTAP 9.7; read-only.
     pub code: Option<i64>,
-    /// `message`: string; read-only.
+    /// `message`: string, since ONTAP 9.7; read-only.
     pub message: Option<String>,
-    /// `supported`: boolean; read-only.
+    /// `supported`: boolean, since ONTAP 9.7; read-only.
     pub supported: Option<bool>,
 }

@@ -5,7 +5,7 @@
 /// An object of the model's `volume_files` definition, held by [`Volume`](crate::Volume)'s `files`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct VolumeFiles {
-    /// `inodefile_capacity`: integer; read-only.
+    /// `inodefile_capacity`: integer, since ONTAP 9.17; read-only.
     pub inodefile_capacity: Option<i64>,
     /// `maximum`: integer; read and written.
     pub maximum: Option<i64>,

@@ -5,11 +5,11 @@
 /// An object of the model's `volume_flash_pool` definition, held by [`Volume`](crate::Volume)'s `flash_pool`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct VolumeFlashPool {
-    /// `cache_eligibility`: [`VolumeFlashPoolCacheEligibility`](crate::VolumeFlashPoolCacheEligibility) (`read`, `read_write`, `none`); read-only.
+    /// `cache_eligibility`: [`VolumeFlashPoolCacheEligibility`](crate::VolumeFlashPoolCacheEligibility), since ONTAP 9.10 (`read`, `read_write`, `none`); read-only.
     pub cache_eligibility: Option<VolumeFlashPoolCacheEligibility>,
-    /// `cache_retention_priority`: [`VolumeFlashPoolCacheRetentionPriority`](crate::VolumeFlashPoolCacheRetentionPriority) (`normal`, `low`, `high`); read-only.
+    /// `cache_retention_priority`: [`VolumeFlashPoolCacheRetentionPriority`](crate::VolumeFlashPoolCacheRetentionPriority), since ONTAP 9.10 (`normal`, `low`, `high`); read-only.
     pub cache_retention_priority: Option<VolumeFlashPoolCacheRetentionPriority>,
-    /// `caching_policy`: [`VolumeFlashPoolCachingPolicy`](crate::VolumeFlashPoolCachingPolicy) (`none`, `auto`, `meta`, `random_read`, `random_read_write`, `all_read`, `all_read_random_write`, `all`, `noread_random_write`, `meta_random_write`, `random_read_write_random_write`, `all_read_random_write_random_write`, `all_random_write`); read-only.
+    /// `caching_policy`: [`VolumeFlashPoolCachingPolicy`](crate::VolumeFlashPoolCachingPolicy), since ONTAP 9.10 (`none`, `auto`, `meta`, `random_read`, `random_read_write`, `all_read`, `all_read_random_write`, `all`, `noread_random_write`, `meta_random_write`, `random_read_write_random_write`, `all_read_random_write_random_write`, `all_random_write`); read-only.
     pub caching_policy: Option<VolumeFlashPoolCachingPolicy>,
 }
 

@@ -5,8 +5,8 @@
 /// An object of the model's `volume_flexgroup` definition, held by [`Volume`](crate::Volume)'s `flexgroup`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct VolumeFlexgroup {
-    /// `name`: string, 1 to 203 characters; read-only.
+    /// `name`: string, 1 to 203 characters, since ONTAP 9.10; read-only.
     pub name: Option<String>,
-    /// `uuid`: string; read-only.
+    /// `uuid`: string, since ONTAP 9.10; read-only.
     pub uuid: Option<String>,
 }

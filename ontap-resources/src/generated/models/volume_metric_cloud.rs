@@ -7,15 +7,15 @@ use crate::PerformanceMetricIoType;
 /// An object of the model's `volume_metric_cloud` definition, held by [`VolumeMetrics`](crate::VolumeMetrics)'s `cloud`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct VolumeMetricCloud {
-    /// `duration`: [`VolumeMetricCloudDuration`](crate::VolumeMetricCloudDuration) (`PT15S`, `PT4M`, `PT30M`, `PT2H`, `P1D`, `PT5M`); read-only.
+    /// `duration`: [`VolumeMetricCloudDuration`](crate::VolumeMetricCloudDuration), since ONTAP 9.7 (`PT15S`, `PT4M`, `PT30M`, `PT2H`, `P1D`, `PT5M`); read-only.
     pub duration: Option<VolumeMetricCloudDuration>,
-    /// `iops`: [`PerformanceMetricIoType`](crate::PerformanceMetricIoType); read and written.
+    /// `iops`: [`PerformanceMetricIoType`](crate::PerformanceMetricIoType), since ONTAP 9.7; read and written.
     pub iops: Option<PerformanceMetricIoType>,
-    /// `latency`: [`PerformanceMetricIoType`](crate::PerformanceMetricIoType); read and written.
+    /// `latency`: [`PerformanceMetricIoType`](crate::PerformanceMetricIoType), since ONTAP 9.7; read and written.
     pub latency: Option<PerformanceMetricIoType>,
-    /// `status`: [`VolumeMetricCloudStatus`](crate::VolumeMetricCloudStatus) (`ok`, `error`, `partial_no_data`, `partial_no_uuid`, `partial_no_response`, `partial_other_error`, `negative_delta`, `backfilled_data`, `inconsistent_delta_time`, `inconsistent_old_data`); read-only.
+    /// `status`: [`VolumeMetricCloudStatus`](crate::VolumeMetricCloudStatus), since ONTAP 9.7 (`ok`, `error`, `partial_no_data`, `partial_no_uuid`, `partial_no_response`, `partial_other_error`, `negative_delta`, `backfilled_data`, `inconsistent_delta_time`, `inconsistent_old_data`); read-only.
     pub status: Option<VolumeMetricCloudStatus>,
-    /// `timestamp`: timestamp ([`ontap::Timestamp`]); read-only.
+    /// `timestamp`: timestamp ([`ontap::Timestamp`]), since ONTAP 9.7; read-only.
     pub timestamp: Option<ontap::Timestamp>,
 }
 

@@ -5,15 +5,15 @@
 /// An object of the model's `volume_metric_flexcache` definition, held by [`VolumeMetrics`](crate::VolumeMetrics)'s `flexcache`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct VolumeMetricFlexcache {
-    /// `bandwidth_savings`: integer; read and written.
+    /// `bandwidth_savings`: integer, since ONTAP 9.9; read and written.
     pub bandwidth_savings: Option<i64>,
-    /// `cache_miss_percent`: integer; read and written.
+    /// `cache_miss_percent`: integer, since ONTAP 9.8; read and written.
     pub cache_miss_percent: Option<i64>,
-    /// `duration`: [`VolumeMetricFlexcacheDuration`](crate::VolumeMetricFlexcacheDuration) (`PT15S`, `PT5M`, `PT30M`, `PT2H`, `PT1D`); read-only.
+    /// `duration`: [`VolumeMetricFlexcacheDuration`](crate::VolumeMetricFlexcacheDuration), since ONTAP 9.8 (`PT15S`, `PT5M`, `PT30M`, `PT2H`, `PT1D`); read-only.
     pub duration: Option<VolumeMetricFlexcacheDuration>,
-    /// `status`: [`VolumeMetricFlexcacheStatus`](crate::VolumeMetricFlexcacheStatus) (`ok`, `error`, `partial_no_data`, `partial_no_uuid`, `partial_no_response`, `partial_other_error`, `negative_delta`, `backfilled_data`, `inconsistent_delta_time`, `inconsistent_old_data`); read-only.
+    /// `status`: [`VolumeMetricFlexcacheStatus`](crate::VolumeMetricFlexcacheStatus), since ONTAP 9.8 (`ok`, `error`, `partial_no_data`, `partial_no_uuid`, `partial_no_response`, `partial_other_error`, `negative_delta`, `backfilled_data`, `inconsistent_delta_time`, `inconsistent_old_data`); read-only.
     pub status: Option<VolumeMetricFlexcacheStatus>,
-    /// `timestamp`: timestamp ([`ontap::Timestamp`]); read-only.
+    /// `timestamp`: timestamp ([`ontap::Timestamp`]), since ONTAP 9.8; read-only.
     pub timestamp: Option<ontap::Timestamp>,
 }
 

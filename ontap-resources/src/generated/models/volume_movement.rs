@@ -7,7 +7,7 @@ use crate::{AggregateReference, MovementState, MovementTieringPolicy};
 /// An object of the model's `volume_movement` definition, held by [`Volume`](crate::Volume)'s `movement`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct VolumeMovement {
-    /// `capacity_tier_optimized`: boolean; read, and written on modification.
+    /// `capacity_tier_optimized`: boolean, since ONTAP 9.15; read, and written on modification.
     pub capacity_tier_optimized: Option<bool>,
     /// `cutover_window`: integer; read, and written on modification.
     pub cutover_window: Option<i64>,
@@ -15,9 +15,9 @@ pub struct VolumeMovement {
     pub destination_aggregate: Option<AggregateReference>,
     /// `percent_complete`: integer; read-only.
     pub percent_complete: Option<i64>,
-    /// `start_time`: timestamp ([`ontap::Timestamp`]); read-only.
+    /// `start_time`: timestamp ([`ontap::Timestamp`]), since ONTAP 9.11; read-only.
     pub start_time: Option<ontap::Timestamp>,
-    /// `state`: `MovementState` (`aborted`, `cutover`, `cutover_wait`, `cutover_pending`, `failed`, `paused`, `queued`, `replicating`, `success`); read, and written on modification.
+    /// `state`: `MovementState`, values `cutover_pending` since 9.7 (`aborted`, `cutover`, `cutover_wait`, `cutover_pending`, `failed`, `paused`, `queued`, `replicating`, `success`); read, and written on modification.
     pub state: Option<MovementState>,
     /// `tiering_policy`: [`MovementTieringPolicy`](crate::MovementTieringPolicy) (`all`, `auto`, `backup`, `none`, `snapshot_only`); read, and written on modification.
     pub tiering_policy: Option<MovementTieringPolicy>,

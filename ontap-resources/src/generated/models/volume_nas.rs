@@ -11,7 +11,7 @@ pub struct VolumeNas {
     pub export_policy: Option<ExportPolicyReference>,
     /// `gid`: integer; read and written.
     pub gid: Option<i64>,
-    /// `junction_parent`: [`VolumeNasJunctionParent`](crate::VolumeNasJunctionParent); read and written.
+    /// `junction_parent`: [`VolumeNasJunctionParent`](crate::VolumeNasJunctionParent), since ONTAP 9.9; read and written.
     pub junction_parent: Option<VolumeNasJunctionParent>,
     /// `path`: string; read and written.
     pub path: Option<String>,

@@ -5,11 +5,11 @@
 /// An object of the model's `volume_nas_junction_parent` definition, held by [`VolumeNas`](crate::VolumeNas)'s `junction_parent`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct VolumeNasJunctionParent {
-    /// `_links`: [`ontap::Links`]; read-only.
+    /// `_links`: [`ontap::Links`], since ONTAP 9.9; read-only.
     #[model(rename = "_links")]
     pub links: Option<ontap::Links>,
-    /// `name`: string; read and written.
+    /// `name`: string, since ONTAP 9.9; read and written.
     pub name: Option<String>,
-    /// `uuid`: string; read and written.
+    /// `uuid`: string, since ONTAP 9.9; read and written.
     pub uuid: Option<String>,
 }

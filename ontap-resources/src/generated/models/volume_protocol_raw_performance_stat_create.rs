@@ -7,12 +7,12 @@ use crate::VolumeProtocolRawPerformanceStatOther;
 /// An object of the model's `volume_protocol_raw_performance_stat_create` definition, held by [`VolumeProtocolRawPerformanceStats`](crate::VolumeProtocolRawPerformanceStats)'s `create`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct VolumeProtocolRawPerformanceStatCreate {
-    /// `dir`: [`VolumeProtocolRawPerformanceStatOther`](crate::VolumeProtocolRawPerformanceStatOther); read-only.
+    /// `dir`: [`VolumeProtocolRawPerformanceStatOther`](crate::VolumeProtocolRawPerformanceStatOther), since ONTAP 9.11; read-only.
     pub dir: Option<VolumeProtocolRawPerformanceStatOther>,
-    /// `file`: [`VolumeProtocolRawPerformanceStatOther`](crate::VolumeProtocolRawPerformanceStatOther); read-only.
+    /// `file`: [`VolumeProtocolRawPerformanceStatOther`](crate::VolumeProtocolRawPerformanceStatOther), since ONTAP 9.11; read-only.
     pub file: Option<VolumeProtocolRawPerformanceStatOther>,
-    /// `other`: [`VolumeProtocolRawPerformanceStatOther`](crate::VolumeProtocolRawPerformanceStatOther); read-only.
+    /// `other`: [`VolumeProtocolRawPerformanceStatOther`](crate::VolumeProtocolRawPerformanceStatOther), since ONTAP 9.11; read-only.
     pub other: Option<VolumeProtocolRawPerformanceStatOther>,
-    /// `symlink`: [`VolumeProtocolRawPerformanceStatOther`](crate::VolumeProtocolRawPerformanceStatOther); read-only.
+    /// `symlink`: [`VolumeProtocolRawPerformanceStatOther`](crate::VolumeProtocolRawPerformanceStatOther), since ONTAP 9.11; read-only.
     pub symlink: Option<VolumeProtocolRawPerformanceStatOther>,
 }

@@ -5,8 +5,8 @@
 /// An object of the model's `volume_protocol_raw_performance_stat_other` definition, held by [`VolumeProtocolRawPerformanceStatCreate`](crate::VolumeProtocolRawPerformanceStatCreate)'s `dir`, [`VolumeProtocolRawPerformanceStatCreate`](crate::VolumeProtocolRawPerformanceStatCreate)'s `file`, [`VolumeProtocolRawPerformanceStatCreate`](crate::VolumeProtocolRawPerformanceStatCreate)'s `other` and 14 more.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct VolumeProtocolRawPerformanceStatOther {
-    /// `count`: integer; read-only.
+    /// `count`: integer, since ONTAP 9.11; read-only.
     pub count: Option<i64>,
-    /// `total_time`: integer; read-only.
+    /// `total_time`: integer, since ONTAP 9.11; read-only.
     pub total_time: Option<i64>,
 }

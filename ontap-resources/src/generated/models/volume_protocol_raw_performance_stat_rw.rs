@@ -5,16 +5,16 @@
 /// An object of the model's `volume_protocol_raw_performance_stat_rw` definition, held by [`VolumeProtocolRawPerformanceStats`](crate::VolumeProtocolRawPerformanceStats)'s `read`, [`VolumeProtocolRawPerformanceStats`](crate::VolumeProtocolRawPerformanceStats)'s `write`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct VolumeProtocolRawPerformanceStatRw {
-    /// `count`: integer; read-only.
+    /// `count`: integer, since ONTAP 9.11; read-only.
     pub count: Option<i64>,
-    /// `total_time`: integer; read-only.
+    /// `total_time`: integer, since ONTAP 9.11; read-only.
     pub total_time: Option<i64>,
-    /// `volume_protocol_latency_histogram_counts`: list of integer; read-only.
+    /// `volume_protocol_latency_histogram_counts`: list of integer, since ONTAP 9.11; read-only.
     pub volume_protocol_latency_histogram_counts: Option<Vec<i64>>,
-    /// `volume_protocol_latency_histogram_labels`: list of string; read-only.
+    /// `volume_protocol_latency_histogram_labels`: list of string, since ONTAP 9.11; read-only.
     pub volume_protocol_latency_histogram_labels: Option<Vec<String>>,
-    /// `volume_protocol_size_histogram_counts`: list of integer; read-only.
+    /// `volume_protocol_size_histogram_counts`: list of integer, since ONTAP 9.11; read-only.
     pub volume_protocol_size_histogram_counts: Option<Vec<i64>>,
-    /// `volume_protocol_size_histogram_labels`: list of string; read-only.
+    /// `volume_protocol_size_histogram_labels`: list of string, since ONTAP 9.11; read-only.
     pub volume_protocol_size_histogram_labels: Option<Vec<String>>,
 }

@@ -9,36 +9,36 @@ use crate::{
 /// An object of the model's `volume_protocol_raw_performance_stats` definition, held by [`VolumeStatistics`](crate::VolumeStatistics)'s `cifs_ops_raw`, [`VolumeStatistics`](crate::VolumeStatistics)'s `nfs_ops_raw`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct VolumeProtocolRawPerformanceStats {
-    /// `access`: [`VolumeProtocolRawPerformanceStatOther`](crate::VolumeProtocolRawPerformanceStatOther); read-only.
+    /// `access`: [`VolumeProtocolRawPerformanceStatOther`](crate::VolumeProtocolRawPerformanceStatOther), since ONTAP 9.11; read-only.
     pub access: Option<VolumeProtocolRawPerformanceStatOther>,
-    /// `audit`: [`VolumeProtocolRawPerformanceStatOther`](crate::VolumeProtocolRawPerformanceStatOther); read-only.
+    /// `audit`: [`VolumeProtocolRawPerformanceStatOther`](crate::VolumeProtocolRawPerformanceStatOther), since ONTAP 9.11; read-only.
     pub audit: Option<VolumeProtocolRawPerformanceStatOther>,
-    /// `create`: [`VolumeProtocolRawPerformanceStatCreate`](crate::VolumeProtocolRawPerformanceStatCreate); read-only.
+    /// `create`: [`VolumeProtocolRawPerformanceStatCreate`](crate::VolumeProtocolRawPerformanceStatCreate), since ONTAP 9.11; read-only.
     pub create: Option<VolumeProtocolRawPerformanceStatCreate>,
-    /// `getattr`: [`VolumeProtocolRawPerformanceStatOther`](crate::VolumeProtocolRawPerformanceStatOther); read-only.
+    /// `getattr`: [`VolumeProtocolRawPerformanceStatOther`](crate::VolumeProtocolRawPerformanceStatOther), since ONTAP 9.11; read-only.
     pub getattr: Option<VolumeProtocolRawPerformanceStatOther>,
-    /// `link`: [`VolumeProtocolRawPerformanceStatOther`](crate::VolumeProtocolRawPerformanceStatOther); read-only.
+    /// `link`: [`VolumeProtocolRawPerformanceStatOther`](crate::VolumeProtocolRawPerformanceStatOther), since ONTAP 9.11; read-only.
     pub link: Option<VolumeProtocolRawPerformanceStatOther>,
-    /// `lock`: [`VolumeProtocolRawPerformanceStatOther`](crate::VolumeProtocolRawPerformanceStatOther); read-only.
+    /// `lock`: [`VolumeProtocolRawPerformanceStatOther`](crate::VolumeProtocolRawPerformanceStatOther), since ONTAP 9.11; read-only.
     pub lock: Option<VolumeProtocolRawPerformanceStatOther>,
-    /// `lookup`: [`VolumeProtocolRawPerformanceStatOther`](crate::VolumeProtocolRawPerformanceStatOther); read-only.
+    /// `lookup`: [`VolumeProtocolRawPerformanceStatOther`](crate::VolumeProtocolRawPerformanceStatOther), since ONTAP 9.11; read-only.
     pub lookup: Option<VolumeProtocolRawPerformanceStatOther>,
-    /// `open`: [`VolumeProtocolRawPerformanceStatOther`](crate::VolumeProtocolRawPerformanceStatOther); read-only.
+    /// `open`: [`VolumeProtocolRawPerformanceStatOther`](crate::VolumeProtocolRawPerformanceStatOther), since ONTAP 9.11; read-only.
     pub open: Option<VolumeProtocolRawPerformanceStatOther>,
-    /// `read`: [`VolumeProtocolRawPerformanceStatRw`](crate::VolumeProtocolRawPerformanceStatRw); read-only.
+    /// `read`: [`VolumeProtocolRawPerformanceStatRw`](crate::VolumeProtocolRawPerformanceStatRw), since ONTAP 9.11; read-only.
     pub read: Option<VolumeProtocolRawPerformanceStatRw>,
-    /// `readdir`: [`VolumeProtocolRawPerformanceStatOther`](crate::VolumeProtocolRawPerformanceStatOther); read-only.
+    /// `readdir`: [`VolumeProtocolRawPerformanceStatOther`](crate::VolumeProtocolRawPerformanceStatOther), since ONTAP 9.11; read-only.
     pub readdir: Option<VolumeProtocolRawPerformanceStatOther>,
-    /// `readlink`: [`VolumeProtocolRawPerformanceStatOther`](crate::VolumeProtocolRawPerformanceStatOther); read-only.
+    /// `readlink`: [`VolumeProtocolRawPerformanceStatOther`](crate::VolumeProtocolRawPerformanceStatOther), since ONTAP 9.11; read-only.
     pub readlink: Option<VolumeProtocolRawPerformanceStatOther>,
-    /// `rename`: [`VolumeProtocolRawPerformanceStatOther`](crate::VolumeProtocolRawPerformanceStatOther); read-only.
+    /// `rename`: [`VolumeProtocolRawPerformanceStatOther`](crate::VolumeProtocolRawPerformanceStatOther), since ONTAP 9.11; read-only.
     pub rename: Option<VolumeProtocolRawPerformanceStatOther>,
-    /// `setattr`: [`VolumeProtocolRawPerformanceStatOther`](crate::VolumeProtocolRawPerformanceStatOther); read-only.
+    /// `setattr`: [`VolumeProtocolRawPerformanceStatOther`](crate::VolumeProtocolRawPerformanceStatOther), since ONTAP 9.11; read-only.
     pub setattr: Option<VolumeProtocolRawPerformanceStatOther>,
-    /// `unlink`: [`VolumeProtocolRawPerformanceStatOther`](crate::VolumeProtocolRawPerformanceStatOther); read-only.
+    /// `unlink`: [`VolumeProtocolRawPerformanceStatOther`](crate::VolumeProtocolRawPerformanceStatOther), since ONTAP 9.11; read-only.
     pub unlink: Option<VolumeProtocolRawPerformanceStatOther>,
-    /// `watch`: [`VolumeProtocolRawPerformanceStatOther`](crate::VolumeProtocolRawPerformanceStatOther); read-only.
+    /// `watch`: [`VolumeProtocolRawPerformanceStatOther`](crate::VolumeProtocolRawPerformanceStatOther), since ONTAP 9.11; read-only.
     pub watch: Option<VolumeProtocolRawPerformanceStatOther>,
-    /// `write`: [`VolumeProtocolRawPerformanceStatRw`](crate::VolumeProtocolRawPerformanceStatRw); read-only.
+    /// `write`: [`VolumeProtocolRawPerformanceStatRw`](crate::VolumeProtocolRawPerformanceStatRw), since ONTAP 9.11; read-only.
     pub write: Option<VolumeProtocolRawPerformanceStatRw>,
 }

@@ -7,44 +7,44 @@ use crate::VolumeRebalancing1Engine;
 /// An object of the model's `volume_rebalancing` definition, held by [`Volume`](crate::Volume)'s `rebalancing`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct VolumeRebalancing {
-    /// `_links`: [`ontap::Links`]; read-only.
+    /// `_links`: [`ontap::Links`], since ONTAP 9.11; read-only.
     #[model(rename = "_links")]
     pub links: Option<ontap::Links>,
-    /// `data_moved`: integer; read-only.
+    /// `data_moved`: integer, since ONTAP 9.11; read-only.
     pub data_moved: Option<i64>,
-    /// `engine`: [`VolumeRebalancing1Engine`](crate::VolumeRebalancing1Engine); read and written.
+    /// `engine`: [`VolumeRebalancing1Engine`](crate::VolumeRebalancing1Engine), since ONTAP 9.11; read and written.
     pub engine: Option<VolumeRebalancing1Engine>,
-    /// `exclude_snapshots`: boolean; read, and written on modification.
+    /// `exclude_snapshots`: boolean, since ONTAP 9.11; read, and written on modification.
     pub exclude_snapshots: Option<bool>,
-    /// `imbalance_percent`: integer; read-only.
+    /// `imbalance_percent`: integer, since ONTAP 9.11; read-only.
     pub imbalance_percent: Option<i64>,
-    /// `imbalance_size`: integer; read-only.
+    /// `imbalance_size`: integer, since ONTAP 9.11; read-only.
     pub imbalance_size: Option<i64>,
-    /// `max_constituent_imbalance_percent`: integer; read-only.
+    /// `max_constituent_imbalance_percent`: integer, since ONTAP 9.11; read-only.
     pub max_constituent_imbalance_percent: Option<i64>,
-    /// `max_file_moves`: integer; read, and written on modification.
+    /// `max_file_moves`: integer, since ONTAP 9.11; read, and written on modification.
     pub max_file_moves: Option<i64>,
-    /// `max_runtime`: string; read, and written on modification.
+    /// `max_runtime`: string, since ONTAP 9.11; read, and written on modification.
     pub max_runtime: Option<String>,
-    /// `max_threshold`: integer; read, and written on modification.
+    /// `max_threshold`: integer, since ONTAP 9.11; read, and written on modification.
     pub max_threshold: Option<i64>,
-    /// `min_file_size`: integer; read, and written on modification.
+    /// `min_file_size`: integer, since ONTAP 9.11; read, and written on modification.
     pub min_file_size: Option<i64>,
-    /// `min_threshold`: integer; read, and written on modification.
+    /// `min_threshold`: integer, since ONTAP 9.11; read, and written on modification.
     pub min_threshold: Option<i64>,
-    /// `notices`: list of [`ontap::ApiError`]; read-only.
+    /// `notices`: list of [`ontap::ApiError`], since ONTAP 9.11; read-only.
     pub notices: Option<Vec<ontap::ApiError>>,
-    /// `runtime`: string; read-only.
+    /// `runtime`: string, since ONTAP 9.11; read-only.
     pub runtime: Option<String>,
-    /// `start_time`: timestamp ([`ontap::Timestamp`]); read, and written on modification.
+    /// `start_time`: timestamp ([`ontap::Timestamp`]), since ONTAP 9.11; read, and written on modification.
     pub start_time: Option<ontap::Timestamp>,
-    /// `state`: [`VolumeRebalancingState`](crate::VolumeRebalancingState) (`not_running`, `starting`, `rebalancing`, `paused`, `stopping`, `idle`, `scanning`, `rebalancing_source`, `rebalancing_dest`, `unknown`); read, and written on modification.
+    /// `state`: [`VolumeRebalancingState`](crate::VolumeRebalancingState), since ONTAP 9.11 (`not_running`, `starting`, `rebalancing`, `paused`, `stopping`, `idle`, `scanning`, `rebalancing_source`, `rebalancing_dest`, `unknown`); read, and written on modification.
     pub state: Option<VolumeRebalancingState>,
-    /// `stop_time`: timestamp ([`ontap::Timestamp`]); read-only.
+    /// `stop_time`: timestamp ([`ontap::Timestamp`]), since ONTAP 9.11; read-only.
     pub stop_time: Option<ontap::Timestamp>,
-    /// `target_used`: integer; read-only.
+    /// `target_used`: integer, since ONTAP 9.11; read-only.
     pub target_used: Option<i64>,
-    /// `used_for_imbalance`: integer; read-only.
+    /// `used_for_imbalance`: integer, since ONTAP 9.11; read-only.
     pub used_for_imbalance: Option<i64>,
 }
 

@@ -7,8 +7,8 @@ use crate::{VolumeRebalancing1EngineMovement, VolumeRebalancing1EngineScanner};
 /// An object of the model's `volume_rebalancing1_engine` definition, held by [`VolumeRebalancing`](crate::VolumeRebalancing)'s `engine`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct VolumeRebalancing1Engine {
-    /// `movement`: [`VolumeRebalancing1EngineMovement`](crate::VolumeRebalancing1EngineMovement); read and written.
+    /// `movement`: [`VolumeRebalancing1EngineMovement`](crate::VolumeRebalancing1EngineMovement), since ONTAP 9.11; read and written.
     pub movement: Option<VolumeRebalancing1EngineMovement>,
-    /// `scanner`: [`VolumeRebalancing1EngineScanner`](crate::VolumeRebalancing1EngineScanner); read and written.
+    /// `scanner`: [`VolumeRebalancing1EngineScanner`](crate::VolumeRebalancing1EngineScanner), since ONTAP 9.11; read and written.
     pub scanner: Option<VolumeRebalancing1EngineScanner>,
 }

@@ -7,10 +7,10 @@ use crate::VolumeRebalancing1EngineMovementLastError;
 /// An object of the model's `volume_rebalancing1_engine_movement` definition, held by [`VolumeRebalancing1Engine`](crate::VolumeRebalancing1Engine)'s `movement`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct VolumeRebalancing1EngineMovement {
-    /// `file_moves_started`: integer; read-only.
+    /// `file_moves_started`: integer, since ONTAP 9.11; read-only.
     pub file_moves_started: Option<i64>,
-    /// `last_error`: [`VolumeRebalancing1EngineMovementLastError`](crate::VolumeRebalancing1EngineMovementLastError); read and written.
+    /// `last_error`: [`VolumeRebalancing1EngineMovementLastError`](crate::VolumeRebalancing1EngineMovementLastError), since ONTAP 9.11; read and written.
     pub last_error: Option<VolumeRebalancing1EngineMovementLastError>,
-    /// `most_recent_start_time`: timestamp ([`ontap::Timestamp`]); read-only.
+    /// `most_recent_start_time`: timestamp ([`ontap::Timestamp`]), since ONTAP 9.11; read-only.
     pub most_recent_start_time: Option<ontap::Timestamp>,
 }

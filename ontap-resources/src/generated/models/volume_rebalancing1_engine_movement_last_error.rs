@@ -5,12 +5,12 @@
 /// An object of the model's `volume_rebalancing1_engine_movement_last_error` definition, held by [`VolumeRebalancing1EngineMovement`](crate::VolumeRebalancing1EngineMovement)'s `last_error`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct VolumeRebalancing1EngineMovementLastError {
-    /// `code`: integer; read-only.
+    /// `code`: integer, since ONTAP 9.11; read-only.
     pub code: Option<i64>,
-    /// `destination`: integer; read-only.
+    /// `destination`: integer, since ONTAP 9.11; read-only.
     pub destination: Option<i64>,
-    /// `file_id`: integer; read-only.
+    /// `file_id`: integer, since ONTAP 9.11; read-only.
     pub file_id: Option<i64>,
-    /// `time`: timestamp ([`ontap::Timestamp`]); read-only.
+    /// `time`: timestamp ([`ontap::Timestamp`]), since ONTAP 9.11; read-only.
     pub time: Option<ontap::Timestamp>,
 }

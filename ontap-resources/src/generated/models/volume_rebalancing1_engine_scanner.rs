@@ -7,12 +7,12 @@ use crate::{VolumeRebalancing1EngineScannerBlocksSkipped, VolumeRebalancing1Engi
 /// An object of the model's `volume_rebalancing1_engine_scanner` definition, held by [`VolumeRebalancing1Engine`](crate::VolumeRebalancing1Engine)'s `scanner`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct VolumeRebalancing1EngineScanner {
-    /// `blocks_scanned`: integer; read-only.
+    /// `blocks_scanned`: integer, since ONTAP 9.11; read-only.
     pub blocks_scanned: Option<i64>,
-    /// `blocks_skipped`: [`VolumeRebalancing1EngineScannerBlocksSkipped`](crate::VolumeRebalancing1EngineScannerBlocksSkipped); read and written.
+    /// `blocks_skipped`: [`VolumeRebalancing1EngineScannerBlocksSkipped`](crate::VolumeRebalancing1EngineScannerBlocksSkipped), since ONTAP 9.11; read and written.
     pub blocks_skipped: Option<VolumeRebalancing1EngineScannerBlocksSkipped>,
-    /// `files_scanned`: integer; read-only.
+    /// `files_scanned`: integer, since ONTAP 9.11; read-only.
     pub files_scanned: Option<i64>,
-    /// `files_skipped`: [`VolumeRebalancing1EngineScannerFilesSkipped`](crate::VolumeRebalancing1EngineScannerFilesSkipped); read and written.
+    /// `files_skipped`: [`VolumeRebalancing1EngineScannerFilesSkipped`](crate::VolumeRebalancing1EngineScannerFilesSkipped), since ONTAP 9.11; read and written.
     pub files_skipped: Option<VolumeRebalancing1EngineScannerFilesSkipped>,
 }

@@ -5,30 +5,30 @@
 /// An object of the model's `volume_rebalancing1_engine_scanner_files_skipped` definition, held by [`VolumeRebalancing1EngineScanner`](crate::VolumeRebalancing1EngineScanner)'s `files_skipped`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct VolumeRebalancing1EngineScannerFilesSkipped {
-    /// `efficiency_blocks`: integer; read-only.
+    /// `efficiency_blocks`: integer, since ONTAP 9.11; read-only.
     pub efficiency_blocks: Option<i64>,
-    /// `efficiency_percent`: integer; read-only.
+    /// `efficiency_percent`: integer, since ONTAP 9.11; read-only.
     pub efficiency_percent: Option<i64>,
-    /// `fast_truncate`: integer; read-only.
+    /// `fast_truncate`: integer, since ONTAP 9.11; read-only.
     pub fast_truncate: Option<i64>,
-    /// `footprint_invalid`: integer; read-only.
+    /// `footprint_invalid`: integer, since ONTAP 9.11; read-only.
     pub footprint_invalid: Option<i64>,
-    /// `in_snapshot`: integer; read-only.
+    /// `in_snapshot`: integer, since ONTAP 9.11; read-only.
     pub in_snapshot: Option<i64>,
-    /// `incompatible`: integer; read-only.
+    /// `incompatible`: integer, since ONTAP 9.11; read-only.
     pub incompatible: Option<i64>,
-    /// `metadata`: integer; read-only.
+    /// `metadata`: integer, since ONTAP 9.11; read-only.
     pub metadata: Option<i64>,
-    /// `on_demand_destination`: integer; read-only.
+    /// `on_demand_destination`: integer, since ONTAP 9.11; read-only.
     pub on_demand_destination: Option<i64>,
-    /// `other`: integer; read-only.
+    /// `other`: integer, since ONTAP 9.11; read-only.
     pub other: Option<i64>,
-    /// `remote_cache`: integer; read-only.
+    /// `remote_cache`: integer, since ONTAP 9.11; read-only.
     pub remote_cache: Option<i64>,
-    /// `too_large`: integer; read-only.
+    /// `too_large`: integer, since ONTAP 9.11; read-only.
     pub too_large: Option<i64>,
-    /// `too_small`: integer; read-only.
+    /// `too_small`: integer, since ONTAP 9.11; read-only.
     pub too_small: Option<i64>,
-    /// `write_fenced`: integer; read-only.
+    /// `write_fenced`: integer, since ONTAP 9.11; read-only.
     pub write_fenced: Option<i64>,
 }

@@ -5,11 +5,11 @@
 /// A reference to an object of the model's `volume` definition, as other objects embed it (`_links`, `name`, `uuid`), held by `AntiRansomwareSuspect`'s `volume`, `AntiRansomwareVolumeEntropyStats`'s `volume`, `CifsOpenFile`'s `volume` and 40 more.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct VolumeReference {
-    /// `_links`: [`ontap::Links`]; read-only.
+    /// `_links`: [`ontap::Links`], since ONTAP 9.11; read-only.
     #[model(rename = "_links")]
     pub links: Option<ontap::Links>,
-    /// `name`: string, 1 to 203 characters; read-only.
+    /// `name`: string, 1 to 203 characters, since ONTAP 9.10; read-only.
     pub name: Option<String>,
-    /// `uuid`: string; read-only.
+    /// `uuid`: string, since ONTAP 9.10; read-only.
     pub uuid: Option<String>,
 }

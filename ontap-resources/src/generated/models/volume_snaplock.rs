@@ -26,7 +26,7 @@ pub struct VolumeSnaplock {
     /// `type`: `SnaplockType` (`compliance`, `enterprise`, `non_snaplock`); read, and written on creation.
     #[model(rename = "type")]
     pub type_: Option<SnaplockType>,
-    /// `unspecified_retention_file_count`: integer; read-only.
+    /// `unspecified_retention_file_count`: integer, since ONTAP 9.8; read-only.
     pub unspecified_retention_file_count: Option<i64>,
 }
 

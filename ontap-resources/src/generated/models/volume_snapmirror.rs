@@ -7,8 +7,8 @@ use crate::VolumeSnapmirrorDestinations;
 /// An object of the model's `volume_snapmirror` definition, held by [`Volume`](crate::Volume)'s `snapmirror`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct VolumeSnapmirror {
-    /// `destinations`: [`VolumeSnapmirrorDestinations`](crate::VolumeSnapmirrorDestinations); read and written.
+    /// `destinations`: [`VolumeSnapmirrorDestinations`](crate::VolumeSnapmirrorDestinations), since ONTAP 9.9; read and written.
     pub destinations: Option<VolumeSnapmirrorDestinations>,
-    /// `is_protected`: boolean; read-only.
+    /// `is_protected`: boolean, since ONTAP 9.7; read-only.
     pub is_protected: Option<bool>,
 }

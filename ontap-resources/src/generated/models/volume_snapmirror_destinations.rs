@@ -5,8 +5,8 @@
 /// An object of the model's `volume_snapmirror_destinations` definition, held by [`VolumeSnapmirror`](crate::VolumeSnapmirror)'s `destinations`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct VolumeSnapmirrorDestinations {
-    /// `is_cloud`: boolean; read-only.
+    /// `is_cloud`: boolean, since ONTAP 9.9; read-only.
     pub is_cloud: Option<bool>,
-    /// `is_ontap`: boolean; read-only.
+    /// `is_ontap`: boolean, since ONTAP 9.9; read-only.
     pub is_ontap: Option<bool>,
 }

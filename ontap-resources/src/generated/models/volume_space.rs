@@ -7,102 +7,102 @@ use crate::{SpaceMaxSize, VolumeSpaceLogicalSpace, VolumeSpaceSnapshot};
 /// An object of the model's `volume_space` definition, held by [`Volume`](crate::Volume)'s `space`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct VolumeSpace {
-    /// `afs_total`: integer; read and written.
+    /// `afs_total`: integer, since ONTAP 9.9; read and written.
     pub afs_total: Option<i64>,
-    /// `auto_adaptive_compression_footprint_data_reduction`: integer; read-only.
+    /// `auto_adaptive_compression_footprint_data_reduction`: integer, since ONTAP 9.11; read-only.
     pub auto_adaptive_compression_footprint_data_reduction: Option<i64>,
     /// `available`: integer; read-only.
     pub available: Option<i64>,
-    /// `available_percent`: integer; read and written.
+    /// `available_percent`: integer, since ONTAP 9.9; read and written.
     pub available_percent: Option<i64>,
     /// `block_storage_inactive_user_data`: integer; read-only.
     pub block_storage_inactive_user_data: Option<i64>,
-    /// `block_storage_inactive_user_data_percent`: integer; read-only.
+    /// `block_storage_inactive_user_data_percent`: integer, since ONTAP 9.11; read-only.
     pub block_storage_inactive_user_data_percent: Option<i64>,
     /// `capacity_tier_footprint`: integer; read-only.
     pub capacity_tier_footprint: Option<i64>,
-    /// `capacity_tier_footprint_data_reduction`: integer; read-only.
+    /// `capacity_tier_footprint_data_reduction`: integer, since ONTAP 9.13; read-only.
     pub capacity_tier_footprint_data_reduction: Option<i64>,
-    /// `compaction_footprint_data_reduction`: integer; read-only.
+    /// `compaction_footprint_data_reduction`: integer, since ONTAP 9.13; read-only.
     pub compaction_footprint_data_reduction: Option<i64>,
-    /// `cross_volume_dedupe_metafiles_footprint`: integer; read-only.
+    /// `cross_volume_dedupe_metafiles_footprint`: integer, since ONTAP 9.11; read-only.
     pub cross_volume_dedupe_metafiles_footprint: Option<i64>,
-    /// `cross_volume_dedupe_metafiles_temporary_footprint`: integer; read-only.
+    /// `cross_volume_dedupe_metafiles_temporary_footprint`: integer, since ONTAP 9.11; read-only.
     pub cross_volume_dedupe_metafiles_temporary_footprint: Option<i64>,
-    /// `dedupe_metafiles_footprint`: integer; read-only.
+    /// `dedupe_metafiles_footprint`: integer, since ONTAP 9.11; read-only.
     pub dedupe_metafiles_footprint: Option<i64>,
-    /// `dedupe_metafiles_temporary_footprint`: integer; read-only.
+    /// `dedupe_metafiles_temporary_footprint`: integer, since ONTAP 9.11; read-only.
     pub dedupe_metafiles_temporary_footprint: Option<i64>,
-    /// `delayed_free_footprint`: integer; read-only.
+    /// `delayed_free_footprint`: integer, since ONTAP 9.11; read-only.
     pub delayed_free_footprint: Option<i64>,
-    /// `effective_total_footprint`: integer; read-only.
+    /// `effective_total_footprint`: integer, since ONTAP 9.11; read-only.
     pub effective_total_footprint: Option<i64>,
-    /// `expected_available`: integer; read and written.
+    /// `expected_available`: integer, since ONTAP 9.11; read and written.
     pub expected_available: Option<i64>,
-    /// `file_operation_metadata`: integer; read-only.
+    /// `file_operation_metadata`: integer, since ONTAP 9.11; read-only.
     pub file_operation_metadata: Option<i64>,
-    /// `filesystem_size`: integer; read-only.
+    /// `filesystem_size`: integer, since ONTAP 9.11; read-only.
     pub filesystem_size: Option<i64>,
-    /// `filesystem_size_fixed`: boolean; read and written.
+    /// `filesystem_size_fixed`: boolean, since ONTAP 9.11; read and written.
     pub filesystem_size_fixed: Option<bool>,
     /// `footprint`: integer; read-only.
     pub footprint: Option<i64>,
-    /// `fractional_reserve`: integer; read and written.
+    /// `fractional_reserve`: integer, since ONTAP 9.11; read and written.
     pub fractional_reserve: Option<i64>,
-    /// `full_threshold_percent`: integer; read and written.
+    /// `full_threshold_percent`: integer, since ONTAP 9.11; read and written.
     pub full_threshold_percent: Option<i64>,
-    /// `is_used_stale`: boolean; read-only.
+    /// `is_used_stale`: boolean, since ONTAP 9.11; read-only.
     pub is_used_stale: Option<bool>,
-    /// `large_size_enabled`: boolean; read and written.
+    /// `large_size_enabled`: boolean, since ONTAP 9.11; read and written.
     pub large_size_enabled: Option<bool>,
-    /// `local_tier_footprint`: integer; read-only.
+    /// `local_tier_footprint`: integer, since ONTAP 9.8; read-only.
     pub local_tier_footprint: Option<i64>,
     /// `logical_space`: [`VolumeSpaceLogicalSpace`](crate::VolumeSpaceLogicalSpace); read and written.
     pub logical_space: Option<VolumeSpaceLogicalSpace>,
-    /// `max_size`: [`SpaceMaxSize`](crate::SpaceMaxSize) (`100T`, `300T`, `600T`); read and written.
+    /// `max_size`: [`SpaceMaxSize`](crate::SpaceMaxSize), since ONTAP 9.14 (`100T`, `300T`, `600T`); read and written.
     pub max_size: Option<SpaceMaxSize>,
     /// `metadata`: integer; read-only.
     pub metadata: Option<i64>,
-    /// `nearly_full_threshold_percent`: integer; read and written.
+    /// `nearly_full_threshold_percent`: integer, since ONTAP 9.11; read and written.
     pub nearly_full_threshold_percent: Option<i64>,
     /// `over_provisioned`: integer; read-only.
     pub over_provisioned: Option<i64>,
-    /// `overwrite_reserve`: integer; read-only.
+    /// `overwrite_reserve`: integer, since ONTAP 9.11; read-only.
     pub overwrite_reserve: Option<i64>,
-    /// `overwrite_reserve_used`: integer; read-only.
+    /// `overwrite_reserve_used`: integer, since ONTAP 9.11; read-only.
     pub overwrite_reserve_used: Option<i64>,
-    /// `percent_used`: integer; read-only.
+    /// `percent_used`: integer, since ONTAP 9.11; read-only.
     pub percent_used: Option<i64>,
-    /// `performance_tier_footprint`: integer; read-only.
+    /// `performance_tier_footprint`: integer, since ONTAP 9.8; read-only.
     pub performance_tier_footprint: Option<i64>,
-    /// `physical_used`: integer; read and written.
+    /// `physical_used`: integer, since ONTAP 9.11; read and written.
     pub physical_used: Option<i64>,
-    /// `physical_used_percent`: integer; read and written.
+    /// `physical_used_percent`: integer, since ONTAP 9.11; read and written.
     pub physical_used_percent: Option<i64>,
     /// `size`: integer; read and written.
     pub size: Option<i64>,
-    /// `size_available_for_snapshots`: integer; read-only.
+    /// `size_available_for_snapshots`: integer, since ONTAP 9.11; read-only.
     pub size_available_for_snapshots: Option<i64>,
-    /// `snapmirror_destination_footprint`: integer; read-only.
+    /// `snapmirror_destination_footprint`: integer, since ONTAP 9.11; read-only.
     pub snapmirror_destination_footprint: Option<i64>,
     /// `snapshot`: [`VolumeSpaceSnapshot`](crate::VolumeSpaceSnapshot); read and written.
     pub snapshot: Option<VolumeSpaceSnapshot>,
-    /// `snapshot_reserve_unusable`: integer; read-only.
+    /// `snapshot_reserve_unusable`: integer, since ONTAP 9.11; read-only.
     pub snapshot_reserve_unusable: Option<i64>,
-    /// `snapshot_spill`: integer; read-only.
+    /// `snapshot_spill`: integer, since ONTAP 9.11; read-only.
     pub snapshot_spill: Option<i64>,
-    /// `total_footprint`: integer; read-only.
+    /// `total_footprint`: integer, since ONTAP 9.8; read-only.
     pub total_footprint: Option<i64>,
-    /// `total_metadata`: integer; read-only.
+    /// `total_metadata`: integer, since ONTAP 9.15; read-only.
     pub total_metadata: Option<i64>,
-    /// `total_metadata_footprint`: integer; read-only.
+    /// `total_metadata_footprint`: integer, since ONTAP 9.15; read-only.
     pub total_metadata_footprint: Option<i64>,
     /// `used`: integer; read-only.
     pub used: Option<i64>,
-    /// `used_by_afs`: integer; read and written.
+    /// `used_by_afs`: integer, since ONTAP 9.9; read and written.
     pub used_by_afs: Option<i64>,
-    /// `user_data`: integer; read-only.
+    /// `user_data`: integer, since ONTAP 9.11; read-only.
     pub user_data: Option<i64>,
-    /// `volume_guarantee_footprint`: integer; read-only.
+    /// `volume_guarantee_footprint`: integer, since ONTAP 9.11; read-only.
     pub volume_guarantee_footprint: Option<i64>,
 }

@@ -11,12 +11,12 @@ pub struct VolumeSpaceLogicalSpace {
     pub enforcement: Option<bool>,
     /// `reporting`: boolean; read and written.
     pub reporting: Option<bool>,
-    /// `used`: integer; read-only.
+    /// `used`: integer, since ONTAP 9.11; read-only.
     pub used: Option<i64>,
     /// `used_by_afs`: integer; read-only.
     pub used_by_afs: Option<i64>,
-    /// `used_by_snapshots`: integer; read-only.
+    /// `used_by_snapshots`: integer, since ONTAP 9.11; read-only.
     pub used_by_snapshots: Option<i64>,
-    /// `used_percent`: integer; read-only.
+    /// `used_percent`: integer, since ONTAP 9.11; read-only.
     pub used_percent: Option<i64>,
 }

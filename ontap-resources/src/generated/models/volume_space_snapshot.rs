@@ -7,19 +7,19 @@ use crate::VolumeSpaceSnapshotAutodelete;
 /// An object of the model's `volume_space_snapshot` definition, held by [`VolumeSpace`](crate::VolumeSpace)'s `snapshot`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct VolumeSpaceSnapshot {
-    /// `autodelete`: [`VolumeSpaceSnapshotAutodelete`](crate::VolumeSpaceSnapshotAutodelete); read and written.
+    /// `autodelete`: [`VolumeSpaceSnapshotAutodelete`](crate::VolumeSpaceSnapshotAutodelete), since ONTAP 9.13; read and written.
     pub autodelete: Option<VolumeSpaceSnapshotAutodelete>,
     /// `autodelete_enabled`: boolean; written on modification only.
     pub autodelete_enabled: Option<bool>,
-    /// `autodelete_trigger`: [`VolumeSpaceSnapshotAutodeleteTrigger`](crate::VolumeSpaceSnapshotAutodeleteTrigger) (`volume`, `snap_reserve`); read, and written on modification.
+    /// `autodelete_trigger`: [`VolumeSpaceSnapshotAutodeleteTrigger`](crate::VolumeSpaceSnapshotAutodeleteTrigger), since ONTAP 9.11 (`volume`, `snap_reserve`); read, and written on modification.
     pub autodelete_trigger: Option<VolumeSpaceSnapshotAutodeleteTrigger>,
-    /// `reserve_available`: integer; read-only.
+    /// `reserve_available`: integer, since ONTAP 9.11; read-only.
     pub reserve_available: Option<i64>,
     /// `reserve_percent`: integer; read and written.
     pub reserve_percent: Option<i64>,
-    /// `reserve_size`: integer; read-only.
+    /// `reserve_size`: integer, since ONTAP 9.11; read-only.
     pub reserve_size: Option<i64>,
-    /// `space_used_percent`: integer; read-only.
+    /// `space_used_percent`: integer, since ONTAP 9.11; read-only.
     pub space_used_percent: Option<i64>,
     /// `used`: integer; read-only.
     pub used: Option<i64>,

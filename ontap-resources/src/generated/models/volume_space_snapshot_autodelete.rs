@@ -5,19 +5,19 @@
 /// An object of the model's `volume_space_snapshot_autodelete` definition, held by [`VolumeSpaceSnapshot`](crate::VolumeSpaceSnapshot)'s `autodelete`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct VolumeSpaceSnapshotAutodelete {
-    /// `commitment`: [`VolumeSpaceSnapshotAutodeleteCommitment`](crate::VolumeSpaceSnapshotAutodeleteCommitment) (`try`, `disrupt`, `destroy`); read, and written on modification.
+    /// `commitment`: [`VolumeSpaceSnapshotAutodeleteCommitment`](crate::VolumeSpaceSnapshotAutodeleteCommitment), since ONTAP 9.13 (`try`, `disrupt`, `destroy`); read, and written on modification.
     pub commitment: Option<VolumeSpaceSnapshotAutodeleteCommitment>,
-    /// `defer_delete`: [`VolumeSpaceSnapshotAutodeleteDeferDelete`](crate::VolumeSpaceSnapshotAutodeleteDeferDelete) (`scheduled`, `user_created`, `prefix`, `none`); read, and written on modification.
+    /// `defer_delete`: [`VolumeSpaceSnapshotAutodeleteDeferDelete`](crate::VolumeSpaceSnapshotAutodeleteDeferDelete), since ONTAP 9.13 (`scheduled`, `user_created`, `prefix`, `none`); read, and written on modification.
     pub defer_delete: Option<VolumeSpaceSnapshotAutodeleteDeferDelete>,
-    /// `delete_order`: [`VolumeSpaceSnapshotAutodeleteDeleteOrder`](crate::VolumeSpaceSnapshotAutodeleteDeleteOrder) (`newest_first`, `oldest_first`); read, and written on modification.
+    /// `delete_order`: [`VolumeSpaceSnapshotAutodeleteDeleteOrder`](crate::VolumeSpaceSnapshotAutodeleteDeleteOrder), since ONTAP 9.13 (`newest_first`, `oldest_first`); read, and written on modification.
     pub delete_order: Option<VolumeSpaceSnapshotAutodeleteDeleteOrder>,
-    /// `enabled`: boolean; written on modification only.
+    /// `enabled`: boolean, since ONTAP 9.13; written on modification only.
     pub enabled: Option<bool>,
-    /// `prefix`: string; read, and written on modification.
+    /// `prefix`: string, since ONTAP 9.13; read, and written on modification.
     pub prefix: Option<String>,
-    /// `target_free_space`: integer; read, and written on modification.
+    /// `target_free_space`: integer, since ONTAP 9.13; read, and written on modification.
     pub target_free_space: Option<i64>,
-    /// `trigger`: [`VolumeSpaceSnapshotAutodeleteTrigger2`](crate::VolumeSpaceSnapshotAutodeleteTrigger2) (`volume`, `snap_reserve`); read, and written on modification.
+    /// `trigger`: [`VolumeSpaceSnapshotAutodeleteTrigger2`](crate::VolumeSpaceSnapshotAutodeleteTrigger2), since ONTAP 9.13 (`volume`, `snap_reserve`); read, and written on modification.
     pub trigger: Option<VolumeSpaceSnapshotAutodeleteTrigger2>,
 }
 

@@ -9,23 +9,23 @@ use crate::{
 /// An object of the model's `volume_statistics` definition, held by [`Volume`](crate::Volume)'s `statistics`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct VolumeStatistics {
-    /// `cifs_ops_raw`: [`VolumeProtocolRawPerformanceStats`](crate::VolumeProtocolRawPerformanceStats); read-only.
+    /// `cifs_ops_raw`: [`VolumeProtocolRawPerformanceStats`](crate::VolumeProtocolRawPerformanceStats), since ONTAP 9.11; read-only.
     pub cifs_ops_raw: Option<VolumeProtocolRawPerformanceStats>,
-    /// `cloud`: [`VolumeStatisticsCloud`](crate::VolumeStatisticsCloud); read-only.
+    /// `cloud`: [`VolumeStatisticsCloud`](crate::VolumeStatisticsCloud), since ONTAP 9.7; read-only.
     pub cloud: Option<VolumeStatisticsCloud>,
-    /// `flexcache_raw`: [`VolumeStatisticsFlexcacheRaw`](crate::VolumeStatisticsFlexcacheRaw); read-only.
+    /// `flexcache_raw`: [`VolumeStatisticsFlexcacheRaw`](crate::VolumeStatisticsFlexcacheRaw), since ONTAP 9.8; read-only.
     pub flexcache_raw: Option<VolumeStatisticsFlexcacheRaw>,
-    /// `iops_raw`: [`PerformanceMetricIoType`](crate::PerformanceMetricIoType); read-only.
+    /// `iops_raw`: [`PerformanceMetricIoType`](crate::PerformanceMetricIoType), since ONTAP 9.7; read-only.
     pub iops_raw: Option<PerformanceMetricIoType>,
-    /// `latency_raw`: [`PerformanceMetricIoType`](crate::PerformanceMetricIoType); read-only.
+    /// `latency_raw`: [`PerformanceMetricIoType`](crate::PerformanceMetricIoType), since ONTAP 9.7; read-only.
     pub latency_raw: Option<PerformanceMetricIoType>,
-    /// `nfs_ops_raw`: [`VolumeProtocolRawPerformanceStats`](crate::VolumeProtocolRawPerformanceStats); read-only.
+    /// `nfs_ops_raw`: [`VolumeProtocolRawPerformanceStats`](crate::VolumeProtocolRawPerformanceStats), since ONTAP 9.11; read-only.
     pub nfs_ops_raw: Option<VolumeProtocolRawPerformanceStats>,
-    /// `status`: [`VolumeStatisticsStatus`](crate::VolumeStatisticsStatus) (`ok`, `error`, `partial_no_data`, `partial_no_uuid`, `partial_no_response`, `partial_other_error`, `negative_delta`, `backfilled_data`, `inconsistent_delta_time`, `inconsistent_old_data`); read-only.
+    /// `status`: [`VolumeStatisticsStatus`](crate::VolumeStatisticsStatus), since ONTAP 9.7 (`ok`, `error`, `partial_no_data`, `partial_no_uuid`, `partial_no_response`, `partial_other_error`, `negative_delta`, `backfilled_data`, `inconsistent_delta_time`, `inconsistent_old_data`); read-only.
     pub status: Option<VolumeStatisticsStatus>,
-    /// `throughput_raw`: [`PerformanceMetricIoType`](crate::PerformanceMetricIoType); read-only.
+    /// `throughput_raw`: [`PerformanceMetricIoType`](crate::PerformanceMetricIoType), since ONTAP 9.7; read-only.
     pub throughput_raw: Option<PerformanceMetricIoType>,
-    /// `timestamp`: timestamp ([`ontap::Timestamp`]); read-only.
+    /// `timestamp`: timestamp ([`ontap::Timestamp`]), since ONTAP 9.7; read-only.
     pub timestamp: Option<ontap::Timestamp>,
 }
 

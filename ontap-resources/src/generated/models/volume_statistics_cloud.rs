@@ -7,13 +7,13 @@ use crate::PerformanceMetricIoType;
 /// An object of the model's `volume_statistics_cloud` definition, held by [`VolumeStatistics`](crate::VolumeStatistics)'s `cloud`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct VolumeStatisticsCloud {
-    /// `iops_raw`: [`PerformanceMetricIoType`](crate::PerformanceMetricIoType); read and written.
+    /// `iops_raw`: [`PerformanceMetricIoType`](crate::PerformanceMetricIoType), since ONTAP 9.7; read and written.
     pub iops_raw: Option<PerformanceMetricIoType>,
-    /// `latency_raw`: [`PerformanceMetricIoType`](crate::PerformanceMetricIoType); read and written.
+    /// `latency_raw`: [`PerformanceMetricIoType`](crate::PerformanceMetricIoType), since ONTAP 9.7; read and written.
     pub latency_raw: Option<PerformanceMetricIoType>,
-    /// `status`: [`VolumeStatisticsCloudStatus`](crate::VolumeStatisticsCloudStatus) (`ok`, `error`, `partial_no_data`, `partial_no_uuid`, `partial_no_response`, `partial_other_error`, `negative_delta`, `backfilled_data`, `inconsistent_delta_time`, `inconsistent_old_data`); read-only.
+    /// `status`: [`VolumeStatisticsCloudStatus`](crate::VolumeStatisticsCloudStatus), since ONTAP 9.7 (`ok`, `error`, `partial_no_data`, `partial_no_uuid`, `partial_no_response`, `partial_other_error`, `negative_delta`, `backfilled_data`, `inconsistent_delta_time`, `inconsistent_old_data`); read-only.
     pub status: Option<VolumeStatisticsCloudStatus>,
-    /// `timestamp`: timestamp ([`ontap::Timestamp`]); read-only.
+    /// `timestamp`: timestamp ([`ontap::Timestamp`]), since ONTAP 9.7; read-only.
     pub timestamp: Option<ontap::Timestamp>,
 }
 

@@ -5,13 +5,13 @@
 /// An object of the model's `volume_statistics_flexcache_raw` definition, held by [`VolumeStatistics`](crate::VolumeStatistics)'s `flexcache_raw`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct VolumeStatisticsFlexcacheRaw {
-    /// `cache_miss_blocks`: integer; read and written.
+    /// `cache_miss_blocks`: integer, since ONTAP 9.8; read and written.
     pub cache_miss_blocks: Option<i64>,
-    /// `client_requested_blocks`: integer; read and written.
+    /// `client_requested_blocks`: integer, since ONTAP 9.8; read and written.
     pub client_requested_blocks: Option<i64>,
-    /// `status`: [`VolumeStatisticsFlexcacheRawStatus`](crate::VolumeStatisticsFlexcacheRawStatus) (`ok`, `error`, `partial_no_data`, `partial_no_uuid`, `partial_no_response`, `partial_other_error`, `negative_delta`, `backfilled_data`, `inconsistent_delta_time`, `inconsistent_old_data`); read-only.
+    /// `status`: [`VolumeStatisticsFlexcacheRawStatus`](crate::VolumeStatisticsFlexcacheRawStatus), since ONTAP 9.8 (`ok`, `error`, `partial_no_data`, `partial_no_uuid`, `partial_no_response`, `partial_other_error`, `negative_delta`, `backfilled_data`, `inconsistent_delta_time`, `inconsistent_old_data`); read-only.
     pub status: Option<VolumeStatisticsFlexcacheRawStatus>,
-    /// `timestamp`: timestamp ([`ontap::Timestamp`]); read-only.
+    /// `timestamp`: timestamp ([`ontap::Timestamp`]), since ONTAP 9.8; read-only.
     pub timestamp: Option<ontap::Timestamp>,
 }
 

@@ -5,9 +5,9 @@
 /// An object of the model's `volume_tiering` definition, held by [`Volume`](crate::Volume)'s `tiering`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct VolumeTiering {
-    /// `min_cooling_days`: integer, 2 to 183; read and written.
+    /// `min_cooling_days`: integer, 2 to 183, since ONTAP 9.8; read and written.
     pub min_cooling_days: Option<i64>,
-    /// `object_tags`: list of string, 0 to 4 items; read and written.
+    /// `object_tags`: list of string, 0 to 4 items, since ONTAP 9.8; read and written.
     pub object_tags: Option<Vec<String>>,
     /// `policy`: [`VolumeTieringPolicy`](crate::VolumeTieringPolicy) (`all`, `auto`, `none`, `snapshot_only`); read and written.
     pub policy: Option<VolumeTieringPolicy>,

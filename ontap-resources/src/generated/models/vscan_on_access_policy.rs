@@ -13,7 +13,7 @@ pub struct VscanOnAccessPolicy {
     pub mandatory: Option<bool>,
     /// `name`: string, 1 to 256 characters; read, and written on creation.
     pub name: Option<String>,
-    /// `protocol`: [`VscanOnAccessProtocol`](crate::VscanOnAccessProtocol) (`cifs`); read and written.
+    /// `protocol`: [`VscanOnAccessProtocol`](crate::VscanOnAccessProtocol), since ONTAP 9.18 (`cifs`); read and written.
     pub protocol: Option<VscanOnAccessProtocol>,
     /// `scope`: [`VscanOnAccessScope`](crate::VscanOnAccessScope); read and written.
     pub scope: Option<VscanOnAccessScope>,

@@ -5,11 +5,11 @@
 /// An object of the model's `web_certificate` definition, held by `Web`'s `certificate`, `WebSvm`'s `certificate`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct WebCertificate {
-    /// `_links`: [`ontap::Links`]; read-only.
+    /// `_links`: [`ontap::Links`], since ONTAP 9.10; read-only.
     #[model(rename = "_links")]
     pub links: Option<ontap::Links>,
-    /// `name`: string; read-only.
+    /// `name`: string, since ONTAP 9.10; read-only.
     pub name: Option<String>,
-    /// `uuid`: string; read and written.
+    /// `uuid`: string, since ONTAP 9.10; read and written.
     pub uuid: Option<String>,
 }

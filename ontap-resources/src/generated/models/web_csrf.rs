@@ -7,8 +7,8 @@ use crate::WebCsrfToken;
 /// An object of the model's `web_csrf` definition, held by [`Web`](crate::Web)'s `csrf`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct WebCsrf {
-    /// `protection_enabled`: boolean; read and written.
+    /// `protection_enabled`: boolean, since ONTAP 9.10; read and written.
     pub protection_enabled: Option<bool>,
-    /// `token`: [`WebCsrfToken`](crate::WebCsrfToken); read and written.
+    /// `token`: [`WebCsrfToken`](crate::WebCsrfToken), since ONTAP 9.10; read and written.
     pub token: Option<WebCsrfToken>,
 }

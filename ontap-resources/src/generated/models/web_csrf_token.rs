@@ -5,10 +5,10 @@
 /// An object of the model's `web_csrf_token` definition, held by [`WebCsrf`](crate::WebCsrf)'s `token`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct WebCsrfToken {
-    /// `concurrent_limit`: integer, 100 to 9999; read and written.
+    /// `concurrent_limit`: integer, 100 to 9999, since ONTAP 9.10; read and written.
     pub concurrent_limit: Option<i64>,
-    /// `idle_timeout`: integer, at least 180; read and written.
+    /// `idle_timeout`: integer, at least 180, since ONTAP 9.10; read and written.
     pub idle_timeout: Option<i64>,
-    /// `max_timeout`: integer, at least 600; read and written.
+    /// `max_timeout`: integer, at least 600, since ONTAP 9.10; read and written.
     pub max_timeout: Option<i64>,
 }

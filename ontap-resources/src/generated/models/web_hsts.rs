@@ -5,8 +5,8 @@
 /// An object of the model's `web_hsts` definition, held by [`Web`](crate::Web)'s `hsts`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct WebHsts {
-    /// `enabled`: boolean; read and written.
+    /// `enabled`: boolean, since ONTAP 9.17; read and written.
     pub enabled: Option<bool>,
-    /// `max_age`: integer, 0 to 4294967295; read and written.
+    /// `max_age`: integer, 0 to 4294967295, since ONTAP 9.17; read and written.
     pub max_age: Option<i64>,
 }

@@ -5,9 +5,9 @@
 /// An object of the model's `webauthn_credentials_credential` definition, held by [`WebauthnCredentials`](crate::WebauthnCredentials)'s `credential`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct WebauthnCredentialsCredential {
-    /// `id_sha`: string; read-only.
+    /// `id_sha`: string, since ONTAP 9.16; read-only.
     pub id_sha: Option<String>,
-    /// `type`: [`WebauthnCredentialsCredentialType`](crate::WebauthnCredentialsCredentialType) (`public_key`); read-only.
+    /// `type`: [`WebauthnCredentialsCredentialType`](crate::WebauthnCredentialsCredentialType), since ONTAP 9.16 (`public_key`); read-only.
     #[model(rename = "type")]
     pub type_: Option<WebauthnCredentialsCredentialType>,
 }

@@ -5,8 +5,8 @@
 /// An object of the model's `webauthn_credentials_public_key` definition, held by [`WebauthnCredentials`](crate::WebauthnCredentials)'s `public_key`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct WebauthnCredentialsPublicKey {
-    /// `algorithm`: string; read-only.
+    /// `algorithm`: string, since ONTAP 9.16; read-only.
     pub algorithm: Option<String>,
-    /// `value`: string; read-only.
+    /// `value`: string, since ONTAP 9.16; read-only.
     pub value: Option<String>,
 }

@@ -5,8 +5,8 @@
 /// An object of the model's `webauthn_credentials_relying_party` definition, held by [`WebauthnCredentials`](crate::WebauthnCredentials)'s `relying_party`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct WebauthnCredentialsRelyingParty {
-    /// `id`: string; read-only.
+    /// `id`: string, since ONTAP 9.16; read-only.
     pub id: Option<String>,
-    /// `name`: string; read-only.
+    /// `name`: string, since ONTAP 9.16; read-only.
     pub name: Option<String>,
 }

@@ -5,11 +5,11 @@
 /// An object of the model's `whoami_privileges` definition, held by [`Whoami`](crate::Whoami)'s `privileges`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct WhoamiPrivileges {
-    /// `access`: [`WhoamiPrivilegesAccess`](crate::WhoamiPrivilegesAccess) (`none`, `readonly`, `read_create`, `read_modify`, `read_create_modify`, `all`); read and written.
+    /// `access`: [`WhoamiPrivilegesAccess`](crate::WhoamiPrivilegesAccess), since ONTAP 9.18 (`none`, `readonly`, `read_create`, `read_modify`, `read_create_modify`, `all`); read and written.
     pub access: Option<WhoamiPrivilegesAccess>,
-    /// `path`: string; read and written.
+    /// `path`: string, since ONTAP 9.18; read and written.
     pub path: Option<String>,
-    /// `query`: string; read and written.
+    /// `query`: string, since ONTAP 9.18; read and written.
     pub query: Option<String>,
 }
 

@@ -5,10 +5,10 @@
 /// An object of the model's `windows_to_unix` definition, held by [`LdapSchemaNameMapping`](crate::LdapSchemaNameMapping)'s `windows_to_unix`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct WindowsToUnix {
-    /// `attribute`: string; read and written.
+    /// `attribute`: string, since ONTAP 9.11; read and written.
     pub attribute: Option<String>,
-    /// `no_domain_prefix`: boolean; read and written.
+    /// `no_domain_prefix`: boolean, since ONTAP 9.11; read and written.
     pub no_domain_prefix: Option<bool>,
-    /// `object_class`: string; read and written.
+    /// `object_class`: string, since ONTAP 9.11; read and written.
     pub object_class: Option<String>,
 }

@@ -7,11 +7,11 @@ use crate::{ZappNvmeComponents, ZappNvmeRpo};
 /// An object of the model's `zapp_nvme` definition, held by [`Application`](crate::Application)'s `nvme`, [`ApplicationTemplate`](crate::ApplicationTemplate)'s `nvme`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct ZappNvme {
-    /// `components`: list of [`ZappNvmeComponents`](crate::ZappNvmeComponents), 1 to 10 items, required by the model; read and written.
+    /// `components`: list of [`ZappNvmeComponents`](crate::ZappNvmeComponents), 1 to 10 items, required by the model, since ONTAP 9.7; read and written.
     pub components: Option<Vec<ZappNvmeComponents>>,
-    /// `os_type`: [`ZappNvmeOsType`](crate::ZappNvmeOsType) (`aix`, `linux`, `vmware`, `windows`); read, and written on creation.
+    /// `os_type`: [`ZappNvmeOsType`](crate::ZappNvmeOsType), since ONTAP 9.7, values `aix` since 9.10 (`aix`, `linux`, `vmware`, `windows`); read, and written on creation.
     pub os_type: Option<ZappNvmeOsType>,
-    /// `rpo`: [`ZappNvmeRpo`](crate::ZappNvmeRpo); read and written.
+    /// `rpo`: [`ZappNvmeRpo`](crate::ZappNvmeRpo), since ONTAP 9.7; read and written.
     pub rpo: Option<ZappNvmeRpo>,
 }
 

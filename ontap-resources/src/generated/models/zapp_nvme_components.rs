@@ -9,21 +9,21 @@ use crate::{
 /// An object of the model's `zapp_nvme_components` definition, held by [`ZappNvme`](crate::ZappNvme)'s `components`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct ZappNvmeComponents {
-    /// `name`: string, 1 to 203 characters, required by the model; read and written.
+    /// `name`: string, 1 to 203 characters, required by the model, since ONTAP 9.7; read and written.
     pub name: Option<String>,
-    /// `namespace_count`: integer, 1 to 32; read and written.
+    /// `namespace_count`: integer, 1 to 32, since ONTAP 9.7; read and written.
     pub namespace_count: Option<i64>,
-    /// `os_type`: [`ZappNvmeComponentsOsType`](crate::ZappNvmeComponentsOsType) (`aix`, `linux`, `vmware`, `windows`); read and written.
+    /// `os_type`: [`ZappNvmeComponentsOsType`](crate::ZappNvmeComponentsOsType), since ONTAP 9.8, values `aix` since 9.10 (`aix`, `linux`, `vmware`, `windows`); read and written.
     pub os_type: Option<ZappNvmeComponentsOsType>,
-    /// `performance`: [`ZappNvmeComponentsPerformance`](crate::ZappNvmeComponentsPerformance); read and written.
+    /// `performance`: [`ZappNvmeComponentsPerformance`](crate::ZappNvmeComponentsPerformance), since ONTAP 9.7; read and written.
     pub performance: Option<ZappNvmeComponentsPerformance>,
-    /// `qos`: [`NasApplicationComponentsQos`](crate::NasApplicationComponentsQos); read, and written on creation.
+    /// `qos`: [`NasApplicationComponentsQos`](crate::NasApplicationComponentsQos), since ONTAP 9.8; read, and written on creation.
     pub qos: Option<NasApplicationComponentsQos>,
-    /// `subsystem`: [`ZappNvmeComponentsSubsystem`](crate::ZappNvmeComponentsSubsystem); read and written.
+    /// `subsystem`: [`ZappNvmeComponentsSubsystem`](crate::ZappNvmeComponentsSubsystem), since ONTAP 9.7; read and written.
     pub subsystem: Option<ZappNvmeComponentsSubsystem>,
-    /// `tiering`: [`ZappNvmeComponentsTiering`](crate::ZappNvmeComponentsTiering); read and written.
+    /// `tiering`: [`ZappNvmeComponentsTiering`](crate::ZappNvmeComponentsTiering), since ONTAP 9.7; read and written.
     pub tiering: Option<ZappNvmeComponentsTiering>,
-    /// `total_size`: integer; read and written.
+    /// `total_size`: integer, since ONTAP 9.7; read and written.
     pub total_size: Option<i64>,
 }
 

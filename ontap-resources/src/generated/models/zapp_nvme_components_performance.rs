@@ -7,6 +7,6 @@ use crate::NasApplicationComponentsStorageService;
 /// An object of the model's `zapp_nvme_components_performance` definition, held by [`ZappNvmeComponents`](crate::ZappNvmeComponents)'s `performance`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct ZappNvmeComponentsPerformance {
-    /// `storage_service`: [`NasApplicationComponentsStorageService`](crate::NasApplicationComponentsStorageService); read and written.
+    /// `storage_service`: [`NasApplicationComponentsStorageService`](crate::NasApplicationComponentsStorageService), since ONTAP 9.7; read and written.
     pub storage_service: Option<NasApplicationComponentsStorageService>,
 }

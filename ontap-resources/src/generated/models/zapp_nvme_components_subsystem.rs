@@ -7,13 +7,13 @@ use crate::ZappNvmeComponentsSubsystemHosts;
 /// An object of the model's `zapp_nvme_components_subsystem` definition, held by [`ZappNvmeComponents`](crate::ZappNvmeComponents)'s `subsystem`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct ZappNvmeComponentsSubsystem {
-    /// `hosts`: list of [`ZappNvmeComponentsSubsystemHosts`](crate::ZappNvmeComponentsSubsystemHosts); read and written.
+    /// `hosts`: list of [`ZappNvmeComponentsSubsystemHosts`](crate::ZappNvmeComponentsSubsystemHosts), since ONTAP 9.7; read and written.
     pub hosts: Option<Vec<ZappNvmeComponentsSubsystemHosts>>,
-    /// `name`: string; read and written.
+    /// `name`: string, since ONTAP 9.7; read and written.
     pub name: Option<String>,
-    /// `os_type`: [`ZappNvmeComponentsSubsystemOsType`](crate::ZappNvmeComponentsSubsystemOsType) (`aix`, `linux`, `vmware`, `windows`); read and written.
+    /// `os_type`: [`ZappNvmeComponentsSubsystemOsType`](crate::ZappNvmeComponentsSubsystemOsType), since ONTAP 9.7, values `aix` since 9.10 (`aix`, `linux`, `vmware`, `windows`); read and written.
     pub os_type: Option<ZappNvmeComponentsSubsystemOsType>,
-    /// `uuid`: string; read and written.
+    /// `uuid`: string, since ONTAP 9.7; read and written.
     pub uuid: Option<String>,
 }
 

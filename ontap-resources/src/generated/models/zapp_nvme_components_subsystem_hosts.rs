@@ -7,11 +7,11 @@ use crate::ZappNvmeComponentsSubsystemHostsDhHmacChap;
 /// An object of the model's `zapp_nvme_components_subsystem_hosts` definition, held by [`ZappNvmeComponentsSubsystem`](crate::ZappNvmeComponentsSubsystem)'s `hosts`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct ZappNvmeComponentsSubsystemHosts {
-    /// `dh_hmac_chap`: [`ZappNvmeComponentsSubsystemHostsDhHmacChap`](crate::ZappNvmeComponentsSubsystemHostsDhHmacChap); read and written.
+    /// `dh_hmac_chap`: [`ZappNvmeComponentsSubsystemHostsDhHmacChap`](crate::ZappNvmeComponentsSubsystemHostsDhHmacChap), since ONTAP 9.14; read and written.
     pub dh_hmac_chap: Option<ZappNvmeComponentsSubsystemHostsDhHmacChap>,
-    /// `nqn`: string; read and written.
+    /// `nqn`: string, since ONTAP 9.7; read and written.
     pub nqn: Option<String>,
-    /// `priority`: [`ZappNvmeComponentsSubsystemHostsPriority`](crate::ZappNvmeComponentsSubsystemHostsPriority) (`high`, `regular`); read and written.
+    /// `priority`: [`ZappNvmeComponentsSubsystemHostsPriority`](crate::ZappNvmeComponentsSubsystemHostsPriority), since ONTAP 9.14 (`high`, `regular`); read and written.
     pub priority: Option<ZappNvmeComponentsSubsystemHostsPriority>,
 }
 

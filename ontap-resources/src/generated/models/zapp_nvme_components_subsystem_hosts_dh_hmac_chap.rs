@@ -5,13 +5,13 @@
 /// An object of the model's `zapp_nvme_components_subsystem_hosts_dh_hmac_chap` definition, held by [`ZappNvmeComponentsSubsystemHosts`](crate::ZappNvmeComponentsSubsystemHosts)'s `dh_hmac_chap`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct ZappNvmeComponentsSubsystemHostsDhHmacChap {
-    /// `controller_secret_key`: secret string ([`ontap::Secret`]); written, never read back; printed as `*********`.
+    /// `controller_secret_key`: secret string ([`ontap::Secret`]), since ONTAP 9.14; written, never read back; printed as `*********`.
     pub controller_secret_key: Option<ontap::Secret>,
-    /// `group_size`: [`ZappNvmeComponentsSubsystemHostsDhHmacChapGroupSize`](crate::ZappNvmeComponentsSubsystemHostsDhHmacChapGroupSize) (`2048_bit`, `3072_bit`, `4096_bit`, `6144_bit`, `8192_bit`, `none`); read and written.
+    /// `group_size`: [`ZappNvmeComponentsSubsystemHostsDhHmacChapGroupSize`](crate::ZappNvmeComponentsSubsystemHostsDhHmacChapGroupSize), since ONTAP 9.14 (`2048_bit`, `3072_bit`, `4096_bit`, `6144_bit`, `8192_bit`, `none`); read and written.
     pub group_size: Option<ZappNvmeComponentsSubsystemHostsDhHmacChapGroupSize>,
-    /// `hash_function`: [`ZappNvmeComponentsSubsystemHostsDhHmacChapHashFunction`](crate::ZappNvmeComponentsSubsystemHostsDhHmacChapHashFunction) (`sha_256`, `sha_512`); read and written.
+    /// `hash_function`: [`ZappNvmeComponentsSubsystemHostsDhHmacChapHashFunction`](crate::ZappNvmeComponentsSubsystemHostsDhHmacChapHashFunction), since ONTAP 9.14 (`sha_256`, `sha_512`); read and written.
     pub hash_function: Option<ZappNvmeComponentsSubsystemHostsDhHmacChapHashFunction>,
-    /// `host_secret_key`: secret string ([`ontap::Secret`]); written, never read back; printed as `*********`.
+    /// `host_secret_key`: secret string ([`ontap::Secret`]), since ONTAP 9.14; written, never read back; printed as `*********`.
     pub host_secret_key: Option<ontap::Secret>,
 }
 

@@ -7,11 +7,11 @@ use crate::{ComponentsTieringControl, NasApplicationComponentsTieringObjectStore
 /// An object of the model's `zapp_nvme_components_tiering` definition, held by [`ZappNvmeComponents`](crate::ZappNvmeComponents)'s `tiering`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct ZappNvmeComponentsTiering {
-    /// `control`: [`ComponentsTieringControl`](crate::ComponentsTieringControl) (`required`, `best_effort`, `disallowed`); written on creation only.
+    /// `control`: [`ComponentsTieringControl`](crate::ComponentsTieringControl), since ONTAP 9.7 (`required`, `best_effort`, `disallowed`); written on creation only.
     pub control: Option<ComponentsTieringControl>,
-    /// `object_stores`: list of [`NasApplicationComponentsTieringObjectStores`](crate::NasApplicationComponentsTieringObjectStores); written on creation only.
+    /// `object_stores`: list of [`NasApplicationComponentsTieringObjectStores`](crate::NasApplicationComponentsTieringObjectStores), since ONTAP 9.7; written on creation only.
     pub object_stores: Option<Vec<NasApplicationComponentsTieringObjectStores>>,
-    /// `policy`: [`ZappNvmeComponentsTieringPolicy`](crate::ZappNvmeComponentsTieringPolicy) (`all`, `auto`, `none`, `snapshot_only`); read, and written on creation.
+    /// `policy`: [`ZappNvmeComponentsTieringPolicy`](crate::ZappNvmeComponentsTieringPolicy), since ONTAP 9.7 (`all`, `auto`, `none`, `snapshot_only`); read, and written on creation.
     pub policy: Option<ZappNvmeComponentsTieringPolicy>,
 }
 

@@ -7,8 +7,8 @@ use crate::{ZappNvmeRpoLocal, ZappNvmeRpoRemote};
 /// An object of the model's `zapp_nvme_rpo` definition, held by [`ZappNvme`](crate::ZappNvme)'s `rpo`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct ZappNvmeRpo {
-    /// `local`: [`ZappNvmeRpoLocal`](crate::ZappNvmeRpoLocal); read and written.
+    /// `local`: [`ZappNvmeRpoLocal`](crate::ZappNvmeRpoLocal), since ONTAP 9.7; read and written.
     pub local: Option<ZappNvmeRpoLocal>,
-    /// `remote`: [`ZappNvmeRpoRemote`](crate::ZappNvmeRpoRemote); read, and written on creation.
+    /// `remote`: [`ZappNvmeRpoRemote`](crate::ZappNvmeRpoRemote), since ONTAP 9.14; read, and written on creation.
     pub remote: Option<ZappNvmeRpoRemote>,
 }

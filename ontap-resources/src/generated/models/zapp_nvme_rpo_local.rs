@@ -5,9 +5,9 @@
 /// An object of the model's `zapp_nvme_rpo_local` definition, held by [`ZappNvmeRpo`](crate::ZappNvmeRpo)'s `local`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct ZappNvmeRpoLocal {
-    /// `name`: [`ZappNvmeRpoLocalName`](crate::ZappNvmeRpoLocalName) (`hourly`, `none`); read and written.
+    /// `name`: [`ZappNvmeRpoLocalName`](crate::ZappNvmeRpoLocalName), since ONTAP 9.7 (`hourly`, `none`); read and written.
     pub name: Option<ZappNvmeRpoLocalName>,
-    /// `policy`: string; read, and written on creation.
+    /// `policy`: string, since ONTAP 9.7; read, and written on creation.
     pub policy: Option<String>,
 }
 

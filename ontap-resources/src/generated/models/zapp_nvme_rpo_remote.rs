@@ -5,7 +5,7 @@
 /// An object of the model's `zapp_nvme_rpo_remote` definition, held by [`ZappNvmeRpo`](crate::ZappNvmeRpo)'s `remote`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct ZappNvmeRpoRemote {
-    /// `name`: [`ZappNvmeRpoRemoteName`](crate::ZappNvmeRpoRemoteName) (`none`, `zero`); read, and written on creation.
+    /// `name`: [`ZappNvmeRpoRemoteName`](crate::ZappNvmeRpoRemoteName), since ONTAP 9.14 (`none`, `zero`); read, and written on creation.
     pub name: Option<ZappNvmeRpoRemoteName>,
 }
 

@@ -7,8 +7,8 @@ use crate::{ZappS3BucketApplicationComponents, ZappS3BucketProtectionType};
 /// An object of the model's `zapp_s3_bucket` definition, held by [`Application`](crate::Application)'s `s3_bucket`, [`ApplicationTemplate`](crate::ApplicationTemplate)'s `s3_bucket`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct ZappS3Bucket {
-    /// `application_components`: list of [`ZappS3BucketApplicationComponents`](crate::ZappS3BucketApplicationComponents), 1 to 10 items, required by the model; read and written.
+    /// `application_components`: list of [`ZappS3BucketApplicationComponents`](crate::ZappS3BucketApplicationComponents), 1 to 10 items, required by the model, since ONTAP 9.8; read and written.
     pub application_components: Option<Vec<ZappS3BucketApplicationComponents>>,
-    /// `protection_type`: [`ZappS3BucketProtectionType`](crate::ZappS3BucketProtectionType); read, and written on creation.
+    /// `protection_type`: [`ZappS3BucketProtectionType`](crate::ZappS3BucketProtectionType), since ONTAP 9.14; read, and written on creation.
     pub protection_type: Option<ZappS3BucketProtectionType>,
 }

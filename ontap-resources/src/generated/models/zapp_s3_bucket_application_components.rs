@@ -10,35 +10,35 @@ use crate::{
 /// An object of the model's `zapp_s3_bucket_application_components` definition, held by [`ZappS3Bucket`](crate::ZappS3Bucket)'s `application_components`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct ZappS3BucketApplicationComponents {
-    /// `access_policies`: list of [`ZappS3BucketApplicationComponentsAccessPolicies`](crate::ZappS3BucketApplicationComponentsAccessPolicies), 0 to 10 items; read, and written on creation.
+    /// `access_policies`: list of [`ZappS3BucketApplicationComponentsAccessPolicies`](crate::ZappS3BucketApplicationComponentsAccessPolicies), 0 to 10 items, since ONTAP 9.8; read, and written on creation.
     pub access_policies: Option<Vec<ZappS3BucketApplicationComponentsAccessPolicies>>,
-    /// `bucket_endpoint_type`: [`ZappS3BucketApplicationComponentsBucketEndpointType`](crate::ZappS3BucketApplicationComponentsBucketEndpointType) (`nas`, `s3`); read, and written on creation.
+    /// `bucket_endpoint_type`: [`ZappS3BucketApplicationComponentsBucketEndpointType`](crate::ZappS3BucketApplicationComponentsBucketEndpointType), since ONTAP 9.11 (`nas`, `s3`); read, and written on creation.
     pub bucket_endpoint_type: Option<ZappS3BucketApplicationComponentsBucketEndpointType>,
-    /// `capacity_tier`: boolean; read, and written on creation.
+    /// `capacity_tier`: boolean, since ONTAP 9.8; read, and written on creation.
     pub capacity_tier: Option<bool>,
-    /// `comment`: string, 1 to 256 characters; read, and written on creation.
+    /// `comment`: string, 1 to 256 characters, since ONTAP 9.8; read, and written on creation.
     pub comment: Option<String>,
-    /// `default_retention_period`: string; read, and written on creation.
+    /// `default_retention_period`: string, since ONTAP 9.14; read, and written on creation.
     pub default_retention_period: Option<String>,
-    /// `exclude_aggregates`: list of [`NasExcludeAggregates`](crate::NasExcludeAggregates); read, and written on creation.
+    /// `exclude_aggregates`: list of [`NasExcludeAggregates`](crate::NasExcludeAggregates), since ONTAP 9.8; read, and written on creation.
     pub exclude_aggregates: Option<Vec<NasExcludeAggregates>>,
-    /// `name`: string, 3 to 63 characters, required by the model; read and written.
+    /// `name`: string, 3 to 63 characters, required by the model, since ONTAP 9.8; read and written.
     pub name: Option<String>,
-    /// `nas_path`: string; read, and written on creation.
+    /// `nas_path`: string, since ONTAP 9.11; read, and written on creation.
     pub nas_path: Option<String>,
-    /// `qos`: [`NasApplicationComponentsQos`](crate::NasApplicationComponentsQos); read, and written on creation.
+    /// `qos`: [`NasApplicationComponentsQos`](crate::NasApplicationComponentsQos), since ONTAP 9.8; read, and written on creation.
     pub qos: Option<NasApplicationComponentsQos>,
-    /// `retention_mode`: [`ZappS3BucketApplicationComponentsRetentionMode`](crate::ZappS3BucketApplicationComponentsRetentionMode) (`compliance`, `governance`, `no_lock`); read, and written on creation.
+    /// `retention_mode`: [`ZappS3BucketApplicationComponentsRetentionMode`](crate::ZappS3BucketApplicationComponentsRetentionMode), since ONTAP 9.14 (`compliance`, `governance`, `no_lock`); read, and written on creation.
     pub retention_mode: Option<ZappS3BucketApplicationComponentsRetentionMode>,
-    /// `size`: integer; read and written.
+    /// `size`: integer, since ONTAP 9.8; read and written.
     pub size: Option<i64>,
-    /// `snapshot_policy`: [`ZappS3BucketApplicationComponentsSnapshotPolicy`](crate::ZappS3BucketApplicationComponentsSnapshotPolicy); read, and written on creation.
+    /// `snapshot_policy`: [`ZappS3BucketApplicationComponentsSnapshotPolicy`](crate::ZappS3BucketApplicationComponentsSnapshotPolicy), since ONTAP 9.17; read, and written on creation.
     pub snapshot_policy: Option<ZappS3BucketApplicationComponentsSnapshotPolicy>,
-    /// `storage_service`: [`NasApplicationComponentsStorageService`](crate::NasApplicationComponentsStorageService); read and written.
+    /// `storage_service`: [`NasApplicationComponentsStorageService`](crate::NasApplicationComponentsStorageService), since ONTAP 9.8; read and written.
     pub storage_service: Option<NasApplicationComponentsStorageService>,
-    /// `uuid`: string; read-only.
+    /// `uuid`: string, since ONTAP 9.8; read-only.
     pub uuid: Option<String>,
-    /// `versioning_state`: [`ZappS3BucketApplicationComponentsVersioningState`](crate::ZappS3BucketApplicationComponentsVersioningState) (`disabled`, `enabled`, `suspended`); read, and written on creation.
+    /// `versioning_state`: [`ZappS3BucketApplicationComponentsVersioningState`](crate::ZappS3BucketApplicationComponentsVersioningState), since ONTAP 9.11 (`disabled`, `enabled`, `suspended`); read, and written on creation.
     pub versioning_state: Option<ZappS3BucketApplicationComponentsVersioningState>,
 }
 

@@ -7,17 +7,17 @@ use crate::ZappS3BucketApplicationComponentsAccessPoliciesConditions;
 /// An object of the model's `zapp_s3_bucket_application_components_access_policies` definition, held by [`ZappS3BucketApplicationComponents`](crate::ZappS3BucketApplicationComponents)'s `access_policies`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct ZappS3BucketApplicationComponentsAccessPolicies {
-    /// `actions`: list of string; read and written.
+    /// `actions`: list of string, since ONTAP 9.8; read and written.
     pub actions: Option<Vec<String>>,
-    /// `conditions`: list of [`ZappS3BucketApplicationComponentsAccessPoliciesConditions`](crate::ZappS3BucketApplicationComponentsAccessPoliciesConditions); read, and written on creation.
+    /// `conditions`: list of [`ZappS3BucketApplicationComponentsAccessPoliciesConditions`](crate::ZappS3BucketApplicationComponentsAccessPoliciesConditions), since ONTAP 9.8; read, and written on creation.
     pub conditions: Option<Vec<ZappS3BucketApplicationComponentsAccessPoliciesConditions>>,
-    /// `effect`: [`ZappS3BucketApplicationComponentsAccessPoliciesEffect`](crate::ZappS3BucketApplicationComponentsAccessPoliciesEffect), required by the model (`allow`, `deny`); read, and written on creation.
+    /// `effect`: [`ZappS3BucketApplicationComponentsAccessPoliciesEffect`](crate::ZappS3BucketApplicationComponentsAccessPoliciesEffect), required by the model, since ONTAP 9.8 (`allow`, `deny`); read, and written on creation.
     pub effect: Option<ZappS3BucketApplicationComponentsAccessPoliciesEffect>,
-    /// `principals`: list of string; read and written.
+    /// `principals`: list of string, since ONTAP 9.8; read and written.
     pub principals: Option<Vec<String>>,
-    /// `resources`: list of string; read and written.
+    /// `resources`: list of string, since ONTAP 9.8; read and written.
     pub resources: Option<Vec<String>>,
-    /// `sid`: string, 1 to 256 characters; read, and written on creation.
+    /// `sid`: string, 1 to 256 characters, since ONTAP 9.8; read, and written on creation.
     pub sid: Option<String>,
 }
 

@@ -5,16 +5,16 @@
 /// An object of the model's `zapp_s3_bucket_application_components_access_policies_conditions` definition, held by [`ZappS3BucketApplicationComponentsAccessPolicies`](crate::ZappS3BucketApplicationComponentsAccessPolicies)'s `conditions`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct ZappS3BucketApplicationComponentsAccessPoliciesConditions {
-    /// `delimiters`: list of string; read and written.
+    /// `delimiters`: list of string, since ONTAP 9.8; read and written.
     pub delimiters: Option<Vec<String>>,
-    /// `max_keys`: list of integer; read and written.
+    /// `max_keys`: list of integer, since ONTAP 9.8; read and written.
     pub max_keys: Option<Vec<i64>>,
-    /// `operator`: string, required by the model; read, and written on creation.
+    /// `operator`: string, required by the model, since ONTAP 9.8; read, and written on creation.
     pub operator: Option<String>,
-    /// `prefixes`: list of string; read and written.
+    /// `prefixes`: list of string, since ONTAP 9.8; read and written.
     pub prefixes: Option<Vec<String>>,
-    /// `source_ips`: list of string; read and written.
+    /// `source_ips`: list of string, since ONTAP 9.8; read and written.
     pub source_ips: Option<Vec<String>>,
-    /// `usernames`: list of string; read and written.
+    /// `usernames`: list of string, since ONTAP 9.8; read and written.
     pub usernames: Option<Vec<String>>,
 }

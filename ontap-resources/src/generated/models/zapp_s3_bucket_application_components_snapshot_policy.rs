@@ -5,8 +5,8 @@
 /// An object of the model's `zapp_s3_bucket_application_components_snapshot_policy` definition, held by [`ZappS3BucketApplicationComponents`](crate::ZappS3BucketApplicationComponents)'s `snapshot_policy`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct ZappS3BucketApplicationComponentsSnapshotPolicy {
-    /// `name`: string; read, and written on creation.
+    /// `name`: string, since ONTAP 9.17; read, and written on creation.
     pub name: Option<String>,
-    /// `uuid`: string; read, and written on creation.
+    /// `uuid`: string, since ONTAP 9.17; read, and written on creation.
     pub uuid: Option<String>,
 }

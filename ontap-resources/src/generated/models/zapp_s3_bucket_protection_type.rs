@@ -7,6 +7,6 @@ use crate::ProtectionTypeRemoteRpo;
 /// An object of the model's `zapp_s3_bucket_protection_type` definition, held by [`ZappS3Bucket`](crate::ZappS3Bucket)'s `protection_type`.
 #[derive(Debug, Clone, Default, PartialEq, ontap::Model)]
 pub struct ZappS3BucketProtectionType {
-    /// `remote_rpo`: [`ProtectionTypeRemoteRpo`](crate::ProtectionTypeRemoteRpo) (`none`, `zero`); read, and written on creation.
+    /// `remote_rpo`: [`ProtectionTypeRemoteRpo`](crate::ProtectionTypeRemoteRpo), since ONTAP 9.14 (`none`, `zero`); read, and written on creation.
     pub remote_rpo: Option<ProtectionTypeRemoteRpo>,
 }
