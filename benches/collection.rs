@@ -6,7 +6,8 @@
 //! It also measures what one call costs over raw reqwest: `GET /api/cluster`
 //! through `HostConnection::execute` (slots, retry policy, spans, secret
 //! masking, body limits) against the same request sent with a bare
-//! `reqwest::Client`.
+//! `reqwest::Client`, and what the release guard adds to a typed GET of one
+//! volume with five names in `fields` (the guard on against off).
 //!
 //! Run with `cargo bench --bench collection`. Prints medians of repeated runs.
 
@@ -15,7 +16,7 @@ use std::time::{Duration, Instant};
 use futures::TryStreamExt;
 use ontap::prelude::*;
 use ontap::resources::Volume;
-use ontap::{HostConnection, Query, RequestSpec, Scheme};
+use ontap::{HostConnection, Query, ReleaseGuard, RequestSpec, Scheme};
 use ontap_sim::Simulator;
 
 const VOLUMES: usize = 10_000;
@@ -146,6 +147,40 @@ fn main() {
             ours.as_secs_f64() * 1e6,
             theirs.as_secs_f64() * 1e6,
             (ours.as_secs_f64() / theirs.as_secs_f64() - 1.0) * 100.0
+        );
+        // One typed GET with the release guard on (the release read once
+        // before) and off, alternating batches.
+        let addr = sim.addr();
+        let unguarded = HostConnection::builder(addr.ip().to_string())
+            .port(addr.port())
+            .scheme(Scheme::Http)
+            .basic_auth(sim.username(), sim.password())
+            .release_guard(ReleaseGuard::Off)
+            .build()
+            .unwrap();
+        conn.release().await.expect("the simulator tells its release");
+        let one = Volume::find(&conn, Query::new().filter("name", "vol00001"))
+            .await
+            .unwrap()
+            .expect("vol00001");
+        let fields = Query::new().fields(["name", "size", "state", "svm.name", "space.used"]);
+        let (mut on, mut off) = (Vec::new(), Vec::new());
+        for _ in 0..RUNS {
+            for (sink, conn) in [(&mut on, &conn), (&mut off, &unguarded)] {
+                let started = Instant::now();
+                for _ in 0..CALLS {
+                    let mut v = one.clone();
+                    v.get_with(conn, &fields).await.unwrap();
+                }
+                sink.push(started.elapsed() / CALLS as u32);
+            }
+        }
+        let (on, off) = (median(on), median(off));
+        println!(
+            "typed GET of one volume, 5 fields: guard on median {:.1} µs per call, off {:.1} µs ({:+.2} %)",
+            on.as_secs_f64() * 1e6,
+            off.as_secs_f64() * 1e6,
+            (on.as_secs_f64() / off.as_secs_f64() - 1.0) * 100.0
         );
         sim.shutdown().await;
     });

@@ -21,8 +21,13 @@ use serde_json::json;
 /// Every test body runs under this bound.
 const LIMIT: Duration = Duration::from_secs(120);
 
+/// A simulator and a connection that has read its release already, so that the
+/// request log holds only what each test sends.
 async fn start() -> (Simulator, HostConnection) {
-    common::simulated(Simulator::builder()).await
+    let (sim, conn) = common::simulated(Simulator::builder()).await;
+    conn.release().await;
+    sim.clear_requests();
+    (sim, conn)
 }
 
 fn vs0() -> Option<SvmReference> {

@@ -116,3 +116,156 @@ async fn a_refused_version_read_leaves_the_release_unknown() {
     assert_eq!(version_reads(&sim), 1);
     assert!(job_reads(&sim).iter().all(|q| q.contains("error")));
 }
+
+mod guard {
+    use std::time::Duration;
+
+    use futures::TryStreamExt;
+    use ontap::prelude::*;
+    use ontap::resources::{Volume, VolumeAggressiveReadaheadMode};
+    use ontap::{CallOptions, Error, HostConnection, Query, Release, ReleaseGuard};
+    use ontap_sim::{Fault, Simulator};
+
+    use super::common::volume;
+
+    async fn at(release: &str, guard: ReleaseGuard) -> (Simulator, HostConnection) {
+        let sim = Simulator::builder()
+            .tls(false)
+            .cluster_version(release)
+            .job_duration(Duration::from_millis(20))
+            .start()
+            .await
+            .unwrap();
+        let addr = sim.addr();
+        let conn = HostConnection::builder(addr.ip().to_string())
+            .port(addr.port())
+            .scheme(ontap::Scheme::Http)
+            .basic_auth(sim.username(), sim.password())
+            .poll_interval(Duration::from_millis(20))
+            .release_guard(guard)
+            .build()
+            .unwrap();
+        (sim, conn)
+    }
+
+    fn sent(sim: &Simulator, method: &str, path: &str) -> usize {
+        sim.requests()
+            .iter()
+            .filter(|r| r.method == method && r.path.starts_with(path))
+            .count()
+    }
+
+    fn readahead(name: &str, mode: VolumeAggressiveReadaheadMode) -> Volume {
+        Volume {
+            aggressive_readahead_mode: Some(mode),
+            ..volume(name)
+        }
+    }
+
+    fn unsupported(err: &Error) -> (String, Release, Release) {
+        match err {
+            Error::Unsupported {
+                what, since, cluster, ..
+            } => (what.clone(), *since, *cluster),
+            other => panic!("expected Unsupported, got {other:?}"),
+        }
+    }
+
+    #[tokio::test]
+    async fn a_body_field_the_release_lacks_is_refused_before_sending() {
+        let (sim, conn) = at("9.8", ReleaseGuard::Refuse).await;
+        let err = readahead("v1", VolumeAggressiveReadaheadMode::FilePrefetch)
+            .post(&conn)
+            .await
+            .unwrap_err();
+        let (what, since, cluster) = unsupported(&err);
+        assert_eq!(what, "field `aggressive_readahead_mode`");
+        assert_eq!((since, cluster), (Release::new(9, 13, 0), Release::new(9, 8, 0)));
+        assert!(
+            err.to_string().contains("came with ONTAP 9.13; the cluster runs 9.8"),
+            "{err}"
+        );
+        assert_eq!(sent(&sim, "POST", "/api/storage/volumes"), 0);
+        // What 9.8 has goes through.
+        volume("v2").post(&conn).await.expect("a 9.8 volume");
+    }
+
+    #[tokio::test]
+    async fn an_enum_value_the_release_lacks_is_refused() {
+        let (sim, conn) = at("9.15.1", ReleaseGuard::Refuse).await;
+        let err = readahead("v1", VolumeAggressiveReadaheadMode::CrossFileSequentialRead)
+            .post(&conn)
+            .await
+            .unwrap_err();
+        let (what, since, _) = unsupported(&err);
+        assert_eq!(
+            what,
+            "value `cross_file_sequential_read` of `aggressive_readahead_mode`"
+        );
+        assert_eq!(since, Release::new(9, 16, 0));
+        assert_eq!(sent(&sim, "POST", "/api/storage/volumes"), 0);
+        readahead("v2", VolumeAggressiveReadaheadMode::FilePrefetch)
+            .post(&conn)
+            .await
+            .expect("a value 9.15.1 has");
+    }
+
+    #[tokio::test]
+    async fn fields_filters_and_parameters_the_release_lacks_are_refused() {
+        let (sim, conn) = at("9.10.1", ReleaseGuard::Refuse).await;
+        let fields = Query::new().fields(["name", "aggressive_readahead_mode"]);
+        let err = Volume::get_collection(&conn, fields)
+            .try_collect::<Vec<_>>()
+            .await
+            .unwrap_err();
+        assert_eq!(unsupported(&err).0, "field `aggressive_readahead_mode` in `fields`");
+        let filter = Query::new().filter("aggressive_readahead_mode", "none");
+        let err = Volume::count_collection(&conn, filter).await.unwrap_err();
+        assert_eq!(unsupported(&err).0, "filter `aggressive_readahead_mode`");
+        assert_eq!(sent(&sim, "GET", "/api/storage/volumes"), 0);
+
+        let mut v = volume("v1");
+        v.post(&conn).await.unwrap();
+        let err = v
+            .delete_with(&conn, CallOptions::default().param("force", true))
+            .await
+            .unwrap_err();
+        assert_eq!(
+            unsupported(&err),
+            (
+                "parameter `force`".into(),
+                Release::new(9, 11, 0),
+                "9.10.1".parse().unwrap()
+            )
+        );
+        assert_eq!(sent(&sim, "DELETE", "/api/storage/volumes"), 0);
+        v.delete(&conn).await.expect("a delete 9.10.1 has");
+    }
+
+    /// With the guard off, the request is sent and the cluster answers as ONTAP does.
+    #[tokio::test]
+    async fn with_the_guard_off_the_cluster_answers_its_code() {
+        let (sim, conn) = at("9.8", ReleaseGuard::Off).await;
+        let err = readahead("v1", VolumeAggressiveReadaheadMode::FilePrefetch)
+            .post(&conn)
+            .await
+            .unwrap_err();
+        assert_eq!(err.ontap_code(), Some("262179"), "{err:?}");
+        assert_eq!(sent(&sim, "POST", "/api/storage/volumes"), 1);
+        assert_eq!(conn.known_release(), None, "an unguarded connection reads no release");
+        assert_eq!(sent(&sim, "GET", "/api/cluster"), 0);
+    }
+
+    /// A 403 on the version read: the release stays unknown and calls go unguarded.
+    #[tokio::test]
+    async fn a_refused_version_read_leaves_calls_unguarded() {
+        let (sim, conn) = at("9.8", ReleaseGuard::Refuse).await;
+        sim.inject(Fault::status(403).path("/api/cluster").method("GET").times(1));
+        let err = readahead("v1", VolumeAggressiveReadaheadMode::FilePrefetch)
+            .post(&conn)
+            .await
+            .unwrap_err();
+        assert_eq!(err.ontap_code(), Some("262179"), "{err:?}");
+        volume("v2").post(&conn).await.expect("calls still work");
+    }
+}

@@ -31,6 +31,7 @@ async fn start(builder: SimulatorBuilder) -> (Simulator, HostConnection) {
         .port(addr.port())
         .scheme(Scheme::Http)
         .basic_auth(sim.username(), sim.password())
+        .release(ontap::Release::new(9, 19, 1))
         .poll_interval(Duration::from_millis(20))
         .poll_timeout(Duration::from_secs(30))
         .build()

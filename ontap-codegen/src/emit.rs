@@ -633,10 +633,38 @@ fn model_doc(plan: &Plan, s: &StructDef) -> String {
     text
 }
 
+/// The name of the constant that holds a resource's release table.
+fn since_const(name: &str) -> String {
+    format!("{}_SINCE", names::snake(name).to_uppercase())
+}
+
+/// A resource's release table: its parts later than 9.6, sorted by key.
+fn write_since(out: &mut String, name: &str, table: &[(String, ontap_model::Release)]) {
+    let _ = writeln!(
+        out,
+        "/// The releases of [`{name}`]'s parts later than ONTAP 9.6, for the release guard.\n\
+         const {}: &[(&str, ontap::Release)] = &[",
+        since_const(name)
+    );
+    for (key, r) in table {
+        let _ = writeln!(
+            out,
+            "({key:?}, ontap::Release::new({}, {}, {})),",
+            r.generation(),
+            r.major(),
+            r.minor()
+        );
+    }
+    out.push_str("];\n\n");
+}
+
 fn write_struct(out: &mut String, plan: &Plan, index: usize, model: &str) {
     let s = &plan.structs[index];
     match &s.resource {
         Some(resource) => {
+            if !resource.since.is_empty() {
+                write_since(out, &s.name, &resource.since);
+            }
             doc_lines(out, &resource_doc(s, &resource.spec, &resource.key_fields, model));
             out.push_str("#[derive(Debug, Clone, Default, PartialEq, ontap::Resource)]\n");
             let mut args = vec![format!("path = {:?}", resource.spec.path)];
@@ -653,6 +681,9 @@ fn write_struct(out: &mut String, plan: &Plan, index: usize, model: &str) {
                 .collect();
             if !typed.is_empty() {
                 args.push(format!("params({})", typed.join(", ")));
+            }
+            if !resource.since.is_empty() {
+                args.push(format!("since = {}", since_const(&s.name)));
             }
             let _ = writeln!(out, "#[resource({})]", args.join(", "));
         }

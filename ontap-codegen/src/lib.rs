@@ -30,6 +30,7 @@ mod emit;
 mod names;
 mod overlay;
 mod plan;
+mod since;
 
 use std::collections::BTreeMap;
 

@@ -93,6 +93,9 @@ pub struct ResourceInfo {
     /// (`hold(...)`): the operation may start a job, and no known quirk of
     /// ONTAP forbids holding it.
     pub hold: Vec<Method>,
+    /// The releases of its parts later than 9.6, sorted by key, the type's `SINCE`
+    /// (`since = ...`).
+    pub since: Vec<(String, ontap_model::Release)>,
 }
 
 /// One struct to write.
@@ -226,6 +229,8 @@ struct Builder<'a> {
     inline: HashMap<Origin, Vec<Property>>,
     /// Enums by field name and values, so that the same field shares one.
     shared_enums: HashMap<(String, Vec<String>), usize>,
+    /// The definitions read for the release tables.
+    definitions: crate::since::Definitions,
 }
 
 /// Plans every resource of `spec`.
@@ -244,6 +249,7 @@ pub fn plan(spec: &Spec, overlay: &Overlay) -> Plan {
         queue: VecDeque::new(),
         inline: HashMap::new(),
         shared_enums: HashMap::new(),
+        definitions: HashMap::new(),
     };
     builder.full_views = full_views(spec, &builder.references);
     builder.resources();
@@ -331,6 +337,7 @@ impl Builder<'_> {
                 None => Origin::Bare(spec.path.clone()),
             };
             let curated = self.overlay.resources.get(&spec.path);
+            let since = crate::since::table(self.spec, spec, &mut self.definitions);
             let index = self.push(StructDef {
                 name,
                 origin: origin.clone(),
@@ -339,6 +346,7 @@ impl Builder<'_> {
                     feature: feature_of(&spec.path),
                     key_fields: spec.key_fields(self.spec),
                     hold: hold_methods(spec),
+                    since,
                 }),
                 fields: Vec::new(),
                 features: BTreeSet::new(),

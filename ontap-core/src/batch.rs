@@ -106,8 +106,16 @@ fn batchable(link: &JobLink) -> bool {
 }
 
 /// Reads the job of `link` once within `window`, with the other waits of
-/// `conn` where it can.
+/// `conn` where it can. A cluster of unknown release that refuses the job's
+/// `error` is asked again without it.
 pub(crate) async fn read(conn: &HostConnection, link: &JobLink, window: Window) -> Result<JobStatus, Error> {
+    match read_once(conn, link, window).await {
+        Err(err) if crate::connection::note_lacking_job_error(conn, &err) => read_alone(conn, link).await,
+        answer => answer,
+    }
+}
+
+async fn read_once(conn: &HostConnection, link: &JobLink, window: Window) -> Result<JobStatus, Error> {
     // The fields asked for depend on the release, read once per connection. A
     // refused certificate ends the wait as the job read itself would; any
     // other failure leaves the release unknown.
@@ -154,7 +162,7 @@ pub(crate) async fn read(conn: &HostConnection, link: &JobLink, window: Window) 
 
 /// Reads one job with its own GET.
 async fn read_alone(conn: &HostConnection, link: &JobLink) -> Result<JobStatus, Error> {
-    conn.send_once(&link.poll_request_at(conn.known_release()))
+    conn.send_once(&link.poll_request_with(crate::connection::job_fields(conn)))
         .await?
         .decode()
 }
@@ -253,7 +261,7 @@ async fn send(conn: HostConnection, slot: Slot, mut reads: Vec<Read>) {
             links: None,
         };
         let status = conn
-            .send_in(slot, &link.poll_request_at(conn.known_release()))
+            .send_in(slot, &link.poll_request_with(crate::connection::job_fields(&conn)))
             .instrument(read.span)
             .await
             .and_then(|r| r.decode());
@@ -268,7 +276,7 @@ async fn send(conn: HostConnection, slot: Slot, mut reads: Vec<Read>) {
     let uuids: Vec<&str> = reads.iter().map(|read| read.uuid.as_str()).collect();
     let query = Query::new()
         .param("uuid", uuids.join("|"))
-        .param("fields", crate::connection::job_fields(conn.known_release()))
+        .param("fields", crate::connection::job_fields(&conn))
         .param("max_records", reads.len());
     let spec = RequestSpec::new(Method::GET, "/cluster/jobs", &query);
     let page = conn

@@ -291,6 +291,22 @@ pub enum Error {
         /// The value, as given.
         value: String,
     },
+    /// The cluster's release lacks part of the request (a verb, a field, a
+    /// parameter or an enum value that a later release brought): refused by
+    /// the release guard before any request
+    /// ([`crate::HostConnectionBuilder::release_guard`]).
+    #[error("{resource}: the {what} came with ONTAP {since}; the cluster runs {cluster}; not sent")]
+    #[non_exhaustive]
+    Unsupported {
+        /// The resource's name.
+        resource: &'static str,
+        /// What the release lacks (`field \`aggressive_readahead_mode\``).
+        what: String,
+        /// The release that brought it.
+        since: crate::Release,
+        /// The cluster's release.
+        cluster: crate::Release,
+    },
     /// A collection kept answering empty pages, each with a new `next`
     /// link: the stream stops instead of following it for ever (see
     /// [`crate::Query::max_empty_pages`]).

@@ -166,26 +166,31 @@ impl JobLink {
     /// assert_eq!(link.poll_request().path_and_query(), "/cluster/jobs/1d7d6a50?fields=state%2Cmessage%2Ccode%2Cerror");
     /// ```
     pub fn poll_request(&self) -> RequestSpec {
-        self.poll_request_at(None)
+        self.poll_request_with(POLL_FIELDS)
     }
 
-    /// The request one poll sends to a cluster of `release` (unknown: as
-    /// [`JobLink::poll_request`]).
-    pub(crate) fn poll_request_at(&self, release: Option<crate::Release>) -> RequestSpec {
+    /// The request one poll sends, asking for `fields`.
+    pub(crate) fn poll_request_with(&self, fields: &str) -> RequestSpec {
         let href = self.href();
         let path = match RequestSpec::from_href(&href) {
             Some(spec) if !spec.path_and_query().contains('?') => spec.path_and_query().to_owned(),
             _ => format!("/cluster/jobs/{}", encode_component(&self.uuid)),
         };
-        let fields = crate::connection::job_fields(release);
         RequestSpec::new(Method::GET, &path, &Query::new().param("fields", fields))
     }
 
     /// Reads the job once, asking for the fields the cluster's release has
     /// ([`HostConnection::release`]).
     pub async fn status(&self, conn: &HostConnection) -> Result<JobStatus, Error> {
-        let release = conn.release().await;
-        conn.execute(&self.poll_request_at(release)).await?.decode()
+        conn.release().await;
+        let fields = crate::connection::job_fields(conn);
+        match conn.execute(&self.poll_request_with(fields)).await {
+            Err(err) if crate::connection::note_lacking_job_error(conn, &err) => conn
+                .execute(&self.poll_request_with(crate::connection::job_fields(conn)))
+                .await?
+                .decode(),
+            answer => answer?.decode(),
+        }
     }
 
     /// Waits until the job finishes, the poll timeout runs out, or the job

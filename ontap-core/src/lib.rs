@@ -21,6 +21,7 @@ mod batch;
 mod connection;
 mod display;
 mod error;
+mod guard;
 mod hal;
 mod job;
 mod request;
@@ -36,6 +37,7 @@ pub use connection::{
     CLIENT_APP, DEFAULT_MAX_IN_FLIGHT, DEFAULT_RETURN_TIMEOUT, HostConnection, HostConnectionBuilder, Scheme,
 };
 pub use error::{ApiError, Error, ErrorArgument, RawBody, TransportError, codes};
+pub use guard::ReleaseGuard;
 pub use hal::{Href, Links, Timestamp};
 pub use http;
 pub use job::{JobLink, JobOutcome, JobState, JobStatus, PollOptions, ProgressFn};

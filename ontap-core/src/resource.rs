@@ -216,6 +216,32 @@ pub trait Resource: Serialize + DeserializeOwned + Default + Send + Sync + 'stat
     /// ```
     const HOLD: Verbs = Verbs::NONE;
 
+    /// The releases that brought the resource's parts, where later than the
+    /// oldest release the model covers (9.6), sorted by key: verbs (`#get`,
+    /// `#collection`, `#post`, `#patch`, `#delete`, `#patch_collection`,
+    /// `#delete_collection`), fields at any depth by their dotted wire path
+    /// (`space.block_storage.size`), enum values (`state=paused`) and
+    /// operation parameters (`#patch?validate_only`). A part is listed only
+    /// when later than what holds it. The client's release guard reads it;
+    /// the generated resources take it from the model
+    /// (`#[resource(since = ...)]`, written by `ontap-codegen`). Empty unless
+    /// given.
+    ///
+    /// ```
+    /// # extern crate ontap_core as ontap;
+    /// use ontap_core::{Release, Resource};
+    ///
+    /// #[derive(Debug, Clone, Default, ontap::Resource)]
+    /// #[resource(path = "/cluster/jobs")]
+    /// struct Job {
+    ///     #[get]
+    ///     uuid: Option<String>,
+    /// }
+    ///
+    /// assert!(Job::SINCE.is_empty());
+    /// ```
+    const SINCE: &'static [(&'static str, crate::Release)] = &[];
+
     /// The JSON value of the field at `index` in [`Self::FIELDS`], or `None`
     /// when that field is not set (or there is no such field). Secrets are
     /// masked, nested ones included.

@@ -239,6 +239,30 @@ use proc_macro::TokenStream;
 /// assert!(!Volume::HOLD.contains(Verb::Post));
 /// ```
 ///
+/// ## `since = TABLE`
+///
+/// The constant that lists, sorted by key, the releases that brought the
+/// resource's verbs (`#post`), fields at any depth (`space.size`), enum
+/// values (`state=paused`) and operation parameters (`#patch?validate_only`),
+/// where later than the oldest release: sets `ontap::Resource::SINCE`, which
+/// the client's release guard reads. The generated resources take it from
+/// the model. Without `since`, `SINCE` is empty and nothing is guarded.
+///
+/// ```
+/// use ontap::{Release, Resource};
+///
+/// const JOB_SINCE: &[(&str, Release)] = &[("error", Release::new(9, 9, 0)), ("svm", Release::new(9, 8, 0))];
+///
+/// #[derive(Debug, Clone, Default, Resource)]
+/// #[resource(path = "/cluster/jobs", since = JOB_SINCE)]
+/// pub struct Job {
+///     #[get]
+///     pub uuid: Option<String>,
+/// }
+///
+/// assert_eq!(Job::SINCE[0].0, "error");
+/// ```
+///
 /// ## `crate = "path"`
 ///
 /// Where the generated code finds the `ontap` crate, for a crate that

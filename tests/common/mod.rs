@@ -48,12 +48,14 @@ pub const PASSWORD: &str = "Pa55-w0rd-that-must-not-leak";
 
 pub const JOB_UUID: &str = "f587d316-5feb-11e8-b0e0-005056956dfc";
 
-/// A connection to `server` over plain HTTP, polling fast.
+/// A connection to `server` over plain HTTP, polling fast. The scripted cluster is
+/// stated to run the model's release, so that no test's exchange holds a version read.
 pub fn connect(server: &MockServer) -> HostConnection {
     let addr = server.address();
     HostConnection::builder(addr.ip().to_string())
         .port(addr.port())
         .scheme(ontap::Scheme::Http)
+        .release(ontap::Release::new(9, 19, 1))
         .basic_auth("admin", PASSWORD)
         .poll_interval(Duration::from_millis(20))
         .poll_timeout(Duration::from_secs(5))

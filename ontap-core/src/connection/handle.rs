@@ -36,6 +36,7 @@ impl HostConnection {
             max_in_flight: DEFAULT_MAX_IN_FLIGHT,
             return_timeout: DEFAULT_RETURN_TIMEOUT,
             release: None,
+            release_guard: crate::ReleaseGuard::Refuse,
         }
     }
 

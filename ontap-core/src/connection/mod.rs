@@ -16,7 +16,7 @@ mod release;
 mod secrets;
 mod send;
 
-pub(crate) use release::job_fields;
+pub(crate) use release::{job_fields, note_lacking_job_error};
 pub(crate) use send::is_certificate_failure;
 
 use std::sync::Arc;
@@ -123,6 +123,8 @@ pub(crate) struct Inner {
     pub(crate) jobs: crate::batch::JobBatcher,
     /// The cluster's release, stated or learned.
     release: release::KnownRelease,
+    /// What the release guard does.
+    release_guard: crate::ReleaseGuard,
 }
 
 /// The right to have one request in flight on a connection.
@@ -177,6 +179,7 @@ pub struct HostConnectionBuilder {
     max_in_flight: usize,
     return_timeout: u32,
     release: Option<crate::Release>,
+    release_guard: crate::ReleaseGuard,
 }
 
 /// A way to log in that sends an `Authorization` header.

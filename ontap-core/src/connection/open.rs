@@ -157,6 +157,7 @@ impl HostConnectionBuilder {
                 return_timeout: self.return_timeout,
                 jobs: crate::batch::JobBatcher::default(),
                 release: super::release::KnownRelease::stated(self.release),
+                release_guard: self.release_guard,
             }),
         })
     }

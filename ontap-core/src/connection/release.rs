@@ -3,13 +3,15 @@
 //! (`GET /cluster?fields=version`), and shared by every handle of the
 //! connection. What the library sends by itself (job reads) fits it.
 
+use std::sync::atomic::{AtomicBool, Ordering};
+
 use http::Method;
 use tokio::sync::OnceCell;
 
 use super::{HostConnection, HostConnectionBuilder};
-use crate::Release;
 use crate::error::Error;
 use crate::request::{Query, RequestSpec};
+use crate::{Release, ReleaseGuard};
 
 /// What a connection knows of its cluster's release.
 #[derive(Debug, Default)]
@@ -17,6 +19,9 @@ pub(crate) struct KnownRelease {
     /// Stated by the user, or learned: `Some(None)` once the cluster refused to
     /// say (a role without the right to read `/cluster` gets 403).
     cell: OnceCell<Option<Release>>,
+    /// The cluster refused a job read that named the job's `error` (a release
+    /// before 9.9 that the connection could not read).
+    lacks_job_error: AtomicBool,
 }
 
 impl KnownRelease {
@@ -26,18 +31,36 @@ impl KnownRelease {
                 Some(r) => OnceCell::new_with(Some(Some(r))),
                 None => OnceCell::new(),
             },
+            lacks_job_error: AtomicBool::new(false),
         }
     }
 }
 
-/// The fields a job read asks for at `release`: the job's `error` came with 9.9,
-/// and ONTAP answers a `fields` naming a field it lacks with 400 (262197). An
-/// unknown release is read as a current one.
-pub(crate) fn job_fields(release: Option<Release>) -> &'static str {
-    match release {
-        Some(r) if r < Release::new(9, 9, 0) => "state,message,code",
-        _ => crate::job::POLL_FIELDS,
+/// The fields a job read asks for on `conn`: the job's `error` came with 9.9, and
+/// ONTAP answers a `fields` naming a field it lacks with 400 (262197). An unknown
+/// release is read as a current one until a cluster refuses `error`
+/// ([`note_lacking_job_error`]).
+pub(crate) fn job_fields(conn: &HostConnection) -> &'static str {
+    let old = conn.known_release().is_some_and(|r| r < Release::new(9, 9, 0));
+    if old || conn.inner().release.lacks_job_error.load(Ordering::Relaxed) {
+        "state,message,code"
+    } else {
+        crate::job::POLL_FIELDS
     }
+}
+
+/// Whether `err` is the cluster refusing a job read's `fields` (262197) while its
+/// release is unknown (so the read named the job's `error`): the connection then
+/// asks without it from now on, and the read is worth sending again.
+pub(crate) fn note_lacking_job_error(conn: &HostConnection, err: &Error) -> bool {
+    let refused = err.ontap_code_number() == Some(crate::codes::INVALID_VALUE)
+        && matches!(err, Error::Api { error, .. } if error.target.as_deref() == Some("fields"));
+    if refused && conn.known_release().is_none() {
+        tracing::debug!("the cluster lacks the job's `error`; job reads go on without it");
+        conn.inner().release.lacks_job_error.store(true, Ordering::Relaxed);
+        return true;
+    }
+    false
 }
 
 impl HostConnectionBuilder {
@@ -56,6 +79,24 @@ impl HostConnectionBuilder {
     /// ```
     pub fn release(mut self, release: Release) -> Self {
         self.release = Some(release);
+        self
+    }
+
+    /// What the release guard does with a typed request whose verb, fields,
+    /// parameters or enum values the cluster's release lacks: refuse it with
+    /// [`Error::Unsupported`] before sending (the default), send it with a
+    /// warning, or send it unchecked ([`ReleaseGuard`]). With the guard on,
+    /// the first typed call of a connection reads the release
+    /// ([`HostConnection::release`]); a release the cluster does not tell
+    /// leaves every call unguarded.
+    ///
+    /// ```
+    /// use ontap_core::{HostConnection, ReleaseGuard};
+    /// let conn = HostConnection::builder("10.0.0.5").release_guard(ReleaseGuard::Off).build().unwrap();
+    /// assert_eq!(conn.release_guard(), ReleaseGuard::Off);
+    /// ```
+    pub fn release_guard(mut self, guard: ReleaseGuard) -> Self {
+        self.release_guard = guard;
         self
     }
 }
@@ -112,6 +153,16 @@ impl HostConnection {
     /// ```
     pub fn known_release(&self) -> Option<Release> {
         self.inner().release.cell.get().copied().flatten()
+    }
+
+    /// What the release guard does on this connection.
+    ///
+    /// ```
+    /// let conn = ontap_core::HostConnection::builder("10.0.0.5").build().unwrap();
+    /// assert_eq!(conn.release_guard(), ontap_core::ReleaseGuard::Refuse);
+    /// ```
+    pub fn release_guard(&self) -> ReleaseGuard {
+        self.inner().release_guard
     }
 }
 

@@ -90,6 +90,12 @@ pub(super) async fn send_bulk<R: Resource>(
     let mut full = query;
     full.extend(&call.query);
     let path = request::collection_path_with(resource, &full)?;
+    let op = if method == Method::PATCH {
+        crate::guard::Op::PatchCollection
+    } else {
+        crate::guard::Op::DeleteCollection
+    };
+    crate::guard::check::<R>(conn, op, &full, body.as_ref()).await?;
     let mut spec = RequestSpec::new(method, &path, &full);
     if let Some(body) = body {
         spec = spec.with_body(body);

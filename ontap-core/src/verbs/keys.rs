@@ -149,6 +149,7 @@ pub(super) async fn fetch_by_keys<R: Resource>(
     let names = path_keys::<R>();
     let path = keyed_path::<R>(&names, &keys)?;
     let span = operation_span::<R>("get", || Ok(path.clone()));
+    crate::guard::check::<R>(conn, crate::guard::Op::Get, &query, None).await?;
     let response = conn
         .execute(&RequestSpec::new(Method::GET, &path, &query))
         .instrument(span)

@@ -174,6 +174,9 @@ struct PageState {
     span: tracing::Span,
     /// `return_records=false`: pages carry no `records`.
     records_optional: bool,
+    /// The query to check against the cluster's release before the first
+    /// page is read.
+    unchecked: Option<Query>,
 }
 
 /// The pages of a collection, one request each.
@@ -198,6 +201,7 @@ pub(super) fn pages<R: Resource>(conn: HostConnection, query: Query) -> BoxStrea
         empty_in_row: 0,
         max_empty: query.get_max_empty_pages().max(1),
         records_optional: query.get("return_records") == Some("false"),
+        unchecked: Some(query),
     };
     stream::try_unfold(state, |state| {
         let span = state.span.clone();
@@ -211,6 +215,9 @@ async fn next_page<R: Resource>(mut state: PageState) -> Result<Option<(Page<R>,
     {
         if let Some(err) = state.stop.take() {
             return Err(err);
+        }
+        if let Some(query) = state.unchecked.take() {
+            crate::guard::check::<R>(&state.conn, crate::guard::Op::Collection, &query, None).await?;
         }
         let mut fetch = match (state.ahead.take(), state.next.take()) {
             (Some(fetch), _) => fetch,

@@ -652,6 +652,7 @@ pub trait ResourceExt: Resource {
             .return_records(false);
         let path = request::collection_path_with(&Self::default(), &query)?;
         let span = operation_span::<Self>("count_collection", || Ok(path.clone()));
+        crate::guard::check::<Self>(conn, crate::guard::Op::Collection, &query, None).await?;
         let response = conn
             .execute(&RequestSpec::new(Method::GET, &path, &query))
             .instrument(span)

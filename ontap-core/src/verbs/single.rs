@@ -9,6 +9,7 @@ use super::options::Call;
 use super::{CallOptions, Post, Records};
 use crate::connection::{Hold, HostConnection};
 use crate::error::Error;
+use crate::guard::{self, Op};
 use crate::request::{self, Query, RequestSpec};
 use crate::resource::{Resource, Verb, Verbs};
 use crate::response::Response;
@@ -31,6 +32,7 @@ pub(super) async fn read_into<R: Resource>(
     retry: bool,
 ) -> Result<Response, Error> {
     let spec = RequestSpec::new(Method::GET, &request::instance_path_with(resource, query)?, query);
+    guard::check::<R>(conn, Op::Get, query, None).await?;
     let response = if retry {
         conn.execute(&spec).await?
     } else {
@@ -87,9 +89,11 @@ pub(super) async fn send_post<R: Post>(
         // GET, PATCH or DELETE needs.
         query.push("return_records", true);
     }
+    let body = Value::Object(body);
+    guard::check::<R>(conn, Op::Post, &query, Some(&body)).await?;
     let hold = hold(conn, &call, R::HOLD, Verb::Post, &mut query);
-    let spec = RequestSpec::new(Method::POST, &request::collection_path_with(resource, &query)?, &query)
-        .with_body(Value::Object(body));
+    let spec =
+        RequestSpec::new(Method::POST, &request::collection_path_with(resource, &query)?, &query).with_body(body);
     let mut response = conn.execute(&spec).await?;
     drop(hold);
     response.started_job()?;
@@ -111,8 +115,10 @@ pub(super) async fn send_patch<R: Resource>(
 ) -> Result<Response, Error> {
     let path = request::instance_path_with(resource, &call.query)?;
     let mut query = call.query.clone();
+    let body = Value::Object(body);
+    guard::check::<R>(conn, Op::Patch, &query, Some(&body)).await?;
     let hold = hold(conn, call, R::HOLD, Verb::Patch, &mut query);
-    let spec = RequestSpec::new(Method::PATCH, &path, &query).with_body(Value::Object(body));
+    let spec = RequestSpec::new(Method::PATCH, &path, &query).with_body(body);
     let mut response = conn.execute(&spec).await?;
     drop(hold);
     finish(resource, conn, &mut response, call).await?;
@@ -127,6 +133,7 @@ pub(super) async fn send_delete<R: Resource>(
 ) -> Result<Response, Error> {
     let path = request::instance_path_with(resource, &call.query)?;
     let mut query = call.query.clone();
+    guard::check::<R>(conn, Op::Delete, &query, body.as_ref()).await?;
     let hold = hold(conn, call, R::HOLD, Verb::Delete, &mut query);
     let mut spec = RequestSpec::new(Method::DELETE, &path, &query);
     if let Some(body) = body {

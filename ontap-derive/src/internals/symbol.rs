@@ -22,6 +22,7 @@ pub const DELETE_COLLECTION: Symbol = Symbol("delete_collection");
 pub const CRATE: Symbol = Symbol("crate");
 pub const PARAMS: Symbol = Symbol("params");
 pub const HOLD: Symbol = Symbol("hold");
+pub const SINCE: Symbol = Symbol("since");
 
 // `#[derive(Resource)]`: field attributes, bare (`#[get]`) or long
 // (`#[resource(get)]`).
@@ -51,6 +52,7 @@ pub const RESOURCE_CONTAINER: &[Symbol] = &[
     DELETE_COLLECTION,
     HOLD,
     PARAMS,
+    SINCE,
     CRATE,
 ];
 /// The verbs whose operations take typed query parameters, inside

@@ -36,6 +36,9 @@ pub struct Container {
     /// ask the server to hold until the job they started ends, each with
     /// its name as written.
     pub hold: Option<Vec<(Symbol, syn::Path)>>,
+    /// `since = VOLUME_SINCE`: the constant that lists the releases of the
+    /// resource's verbs, fields, parameters and enum values.
+    pub since: Option<syn::Path>,
     /// `crate = "my::ontap"`: where the generated code finds the runtime.
     pub crate_path: Option<syn::Path>,
     /// The first `#[resource]` attribute of the struct, for errors about
@@ -115,6 +118,9 @@ impl Container {
             })?;
         } else if path == symbol::HOLD {
             self.hold_entry(cx, meta)?;
+        } else if path == symbol::SINCE {
+            let table: syn::Path = meta.value()?.parse()?;
+            set_once(cx, &mut self.since, table, path, symbol::SINCE, "the struct");
         } else if path == symbol::CRATE {
             let lit = lit_str_value(meta)?;
             match lit.parse::<syn::Path>() {

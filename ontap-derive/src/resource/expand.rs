@@ -50,6 +50,11 @@ pub fn expand(cont: &Container) -> TokenStream {
         }
         quote!(const HOLD: #krate::Verbs = #set;)
     });
+    let since = cont
+        .attrs
+        .since
+        .as_ref()
+        .map(|table| quote!(const SINCE: &'static [(&'static str, #krate::Release)] = #table;));
 
     quote! {
         const _: () = {
@@ -60,6 +65,7 @@ pub fn expand(cont: &Container) -> TokenStream {
                 const FIELDS: &'static [#krate::FieldMeta] = &[#(#metas),*];
                 const KEYS: &'static [&'static str] = &[#(#keys),*];
                 #hold
+                #since
 
                 #[inline]
                 fn merge(&mut self, other: Self) {

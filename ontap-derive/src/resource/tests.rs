@@ -862,7 +862,7 @@ fn unknown_attributes_suggest_the_nearest() {
             #[resource(path = "/x", frobnicate = "y")]
             struct X {}
         ),
-        "unknown resource attribute `frobnicate`: expected `path`, `get`, `post`, `patch`, `delete`, `collection`, `patch_collection`, `delete_collection`, `hold`, `params` or `crate`",
+        "unknown resource attribute `frobnicate`: expected `path`, `get`, `post`, `patch`, `delete`, `collection`, `patch_collection`, `delete_collection`, `hold`, `params`, `since` or `crate`",
     );
     assert_one_error(
         parse_quote!(

@@ -8,6 +8,17 @@ use crate::{
     ApplicationProtectionGroups, ApplicationSanAccess,
 };
 
+/// The releases of [`ApplicationComponent`]'s parts later than ONTAP 9.6, for the release guard.
+const APPLICATION_COMPONENT_SINCE: &[(&str, ontap::Release)] = &[
+    ("backing_storage.luns.creation_timestamp", ontap::Release::new(9, 7, 0)),
+    ("backing_storage.namespaces", ontap::Release::new(9, 7, 0)),
+    (
+        "backing_storage.volumes.creation_timestamp",
+        ontap::Release::new(9, 7, 0),
+    ),
+    ("nvme_access", ontap::Release::new(9, 7, 0)),
+];
+
 /// The objects at `/api/application/applications/{application.uuid}/components`, one at `/api/application/applications/{application.uuid}/components/{uuid}`.
 ///
 /// Verbs: `get`, `fetch`, `get_collection`, `get_pages`, `count_collection`, `find`.
@@ -23,7 +34,7 @@ use crate::{
 /// assert_eq!(ApplicationComponent::KEYS, ["uuid"] as [&str; 1]);
 /// ```
 #[derive(Debug, Clone, Default, PartialEq, ontap::Resource)]
-#[resource(path = "/application/applications/{application.uuid}/components", get, collection)]
+#[resource(path = "/application/applications/{application.uuid}/components", get, collection, since = APPLICATION_COMPONENT_SINCE)]
 pub struct ApplicationComponent {
     /// `uuid`: string; read by GET; a key of the instance path.
     #[resource(get, key)]

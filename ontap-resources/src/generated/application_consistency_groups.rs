@@ -12,6 +12,242 @@ use crate::{
     SvmReference,
 };
 
+/// The releases of [`ConsistencyGroup`]'s parts later than ONTAP 9.6, for the release guard.
+const CONSISTENCY_GROUP_SINCE: &[(&str, ontap::Release)] = &[
+    ("#collection", ontap::Release::new(9, 10, 0)),
+    ("#delete", ontap::Release::new(9, 10, 0)),
+    ("#delete_collection", ontap::Release::new(9, 10, 0)),
+    ("#get", ontap::Release::new(9, 10, 0)),
+    ("#patch", ontap::Release::new(9, 10, 0)),
+    ("#patch_collection", ontap::Release::new(9, 10, 0)),
+    ("#post", ontap::Release::new(9, 10, 0)),
+    ("_tags", ontap::Release::new(9, 15, 0)),
+    ("application", ontap::Release::new(9, 11, 0)),
+    ("clone", ontap::Release::new(9, 11, 0)),
+    ("clone.has_unsplit_flexclones", ontap::Release::new(9, 16, 0)),
+    ("clone.is_flexclone", ontap::Release::new(9, 15, 0)),
+    (
+        "clone.parent_consistency_group.parent_name",
+        ontap::Release::new(9, 16, 0),
+    ),
+    (
+        "clone.parent_consistency_group.parent_uuid",
+        ontap::Release::new(9, 16, 0),
+    ),
+    ("clone.parent_snapshot.uuid", ontap::Release::new(9, 15, 0)),
+    ("clone.parent_svm", ontap::Release::new(9, 15, 0)),
+    ("clone.snaplock_type", ontap::Release::new(9, 16, 0)),
+    ("clone.split_complete_percent", ontap::Release::new(9, 15, 0)),
+    ("clone.split_estimate", ontap::Release::new(9, 15, 0)),
+    ("clone.storage_unit", ontap::Release::new(9, 16, 0)),
+    ("clone.unsplit_flexclones", ontap::Release::new(9, 16, 0)),
+    ("consistency_groups._tags", ontap::Release::new(9, 15, 0)),
+    ("consistency_groups.application", ontap::Release::new(9, 11, 0)),
+    ("consistency_groups.luns.access_mode", ontap::Release::new(9, 19, 0)),
+    (
+        "consistency_groups.luns.clone.created_as_clone",
+        ontap::Release::new(9, 19, 0),
+    ),
+    (
+        "consistency_groups.luns.lun_maps.igroup.comment",
+        ontap::Release::new(9, 11, 0),
+    ),
+    ("consistency_groups.luns.space.guarantee", ontap::Release::new(9, 11, 0)),
+    ("consistency_groups.luns.space.snapshot", ontap::Release::new(9, 18, 0)),
+    ("consistency_groups.namespaces.space", ontap::Release::new(9, 11, 0)),
+    (
+        "consistency_groups.namespaces.space.snapshot",
+        ontap::Release::new(9, 18, 0),
+    ),
+    ("consistency_groups.namespaces.status", ontap::Release::new(9, 11, 0)),
+    (
+        "consistency_groups.namespaces.subsystem_map.subsystem.comment",
+        ontap::Release::new(9, 11, 0),
+    ),
+    (
+        "consistency_groups.namespaces.subsystem_map.subsystem.hosts",
+        ontap::Release::new(9, 11, 0),
+    ),
+    (
+        "consistency_groups.namespaces.subsystem_map.subsystem.hosts.dh_hmac_chap",
+        ontap::Release::new(9, 14, 0),
+    ),
+    (
+        "consistency_groups.namespaces.subsystem_map.subsystem.hosts.dh_hmac_chap.mode",
+        ontap::Release::new(9, 16, 0),
+    ),
+    (
+        "consistency_groups.namespaces.subsystem_map.subsystem.hosts.priority",
+        ontap::Release::new(9, 14, 0),
+    ),
+    (
+        "consistency_groups.namespaces.subsystem_map.subsystem.hosts.proximity",
+        ontap::Release::new(9, 17, 0),
+    ),
+    (
+        "consistency_groups.namespaces.subsystem_map.subsystem.hosts.tls",
+        ontap::Release::new(9, 16, 0),
+    ),
+    (
+        "consistency_groups.namespaces.subsystem_map.subsystem.hosts.tls.key_type=generated",
+        ontap::Release::new(9, 19, 0),
+    ),
+    (
+        "consistency_groups.namespaces.subsystem_map.subsystem.os_type",
+        ontap::Release::new(9, 11, 0),
+    ),
+    (
+        "consistency_groups.provisioning_options.action=add",
+        ontap::Release::new(9, 13, 0),
+    ),
+    (
+        "consistency_groups.provisioning_options.action=demote",
+        ontap::Release::new(9, 13, 0),
+    ),
+    (
+        "consistency_groups.provisioning_options.action=promote",
+        ontap::Release::new(9, 13, 0),
+    ),
+    (
+        "consistency_groups.provisioning_options.action=remove",
+        ontap::Release::new(9, 13, 0),
+    ),
+    (
+        "consistency_groups.provisioning_options.name",
+        ontap::Release::new(9, 13, 0),
+    ),
+    (
+        "consistency_groups.provisioning_options.snapshot_autodelete_enabled",
+        ontap::Release::new(9, 18, 0),
+    ),
+    (
+        "consistency_groups.provisioning_options.snapshot_reserve_percent",
+        ontap::Release::new(9, 18, 0),
+    ),
+    (
+        "consistency_groups.provisioning_options.verify_tags",
+        ontap::Release::new(9, 17, 0),
+    ),
+    (
+        "consistency_groups.tiering.object_stores",
+        ontap::Release::new(9, 11, 0),
+    ),
+    ("consistency_groups.volumes.nas", ontap::Release::new(9, 11, 0)),
+    (
+        "consistency_groups.volumes.nas.cifs.shares.acls.win_sid_unix_id",
+        ontap::Release::new(9, 16, 0),
+    ),
+    (
+        "consistency_groups.volumes.nas.export_policy.id",
+        ontap::Release::new(9, 14, 0),
+    ),
+    (
+        "consistency_groups.volumes.nas.export_policy.rules.allow_nfs_tls_only",
+        ontap::Release::new(9, 19, 0),
+    ),
+    (
+        "consistency_groups.volumes.provisioning_options.action=reassign",
+        ontap::Release::new(9, 13, 0),
+    ),
+    (
+        "consistency_groups.volumes.provisioning_options.action=remove",
+        ontap::Release::new(9, 11, 0),
+    ),
+    (
+        "consistency_groups.volumes.tiering.object_stores",
+        ontap::Release::new(9, 11, 0),
+    ),
+    ("luns.access_mode", ontap::Release::new(9, 19, 0)),
+    ("luns.clone.created_as_clone", ontap::Release::new(9, 19, 0)),
+    ("luns.lun_maps.igroup.comment", ontap::Release::new(9, 11, 0)),
+    ("luns.space.guarantee", ontap::Release::new(9, 11, 0)),
+    ("luns.space.snapshot", ontap::Release::new(9, 18, 0)),
+    ("map_to", ontap::Release::new(9, 16, 0)),
+    ("metric", ontap::Release::new(9, 13, 0)),
+    ("namespaces.space", ontap::Release::new(9, 11, 0)),
+    ("namespaces.space.snapshot", ontap::Release::new(9, 18, 0)),
+    ("namespaces.status", ontap::Release::new(9, 11, 0)),
+    (
+        "namespaces.subsystem_map.subsystem.comment",
+        ontap::Release::new(9, 11, 0),
+    ),
+    (
+        "namespaces.subsystem_map.subsystem.hosts",
+        ontap::Release::new(9, 11, 0),
+    ),
+    (
+        "namespaces.subsystem_map.subsystem.hosts.dh_hmac_chap",
+        ontap::Release::new(9, 14, 0),
+    ),
+    (
+        "namespaces.subsystem_map.subsystem.hosts.dh_hmac_chap.mode",
+        ontap::Release::new(9, 16, 0),
+    ),
+    (
+        "namespaces.subsystem_map.subsystem.hosts.priority",
+        ontap::Release::new(9, 14, 0),
+    ),
+    (
+        "namespaces.subsystem_map.subsystem.hosts.proximity",
+        ontap::Release::new(9, 17, 0),
+    ),
+    (
+        "namespaces.subsystem_map.subsystem.hosts.tls",
+        ontap::Release::new(9, 16, 0),
+    ),
+    (
+        "namespaces.subsystem_map.subsystem.hosts.tls.key_type=generated",
+        ontap::Release::new(9, 19, 0),
+    ),
+    (
+        "namespaces.subsystem_map.subsystem.os_type",
+        ontap::Release::new(9, 11, 0),
+    ),
+    ("provisioning_options.action=add", ontap::Release::new(9, 13, 0)),
+    ("provisioning_options.action=demote", ontap::Release::new(9, 13, 0)),
+    ("provisioning_options.action=promote", ontap::Release::new(9, 13, 0)),
+    ("provisioning_options.action=remove", ontap::Release::new(9, 13, 0)),
+    ("provisioning_options.name", ontap::Release::new(9, 13, 0)),
+    (
+        "provisioning_options.snapshot_autodelete_enabled",
+        ontap::Release::new(9, 18, 0),
+    ),
+    (
+        "provisioning_options.snapshot_reserve_percent",
+        ontap::Release::new(9, 18, 0),
+    ),
+    ("provisioning_options.verify_tags", ontap::Release::new(9, 17, 0)),
+    ("replication_relationships", ontap::Release::new(9, 13, 0)),
+    (
+        "replication_relationships.is_protected_by_svm_dr",
+        ontap::Release::new(9, 14, 0),
+    ),
+    ("snaplock", ontap::Release::new(9, 16, 0)),
+    ("statistics", ontap::Release::new(9, 13, 0)),
+    ("tiering.object_stores", ontap::Release::new(9, 11, 0)),
+    ("unmap_from", ontap::Release::new(9, 16, 0)),
+    ("vdisk_type", ontap::Release::new(9, 16, 0)),
+    ("volumes.nas", ontap::Release::new(9, 11, 0)),
+    (
+        "volumes.nas.cifs.shares.acls.win_sid_unix_id",
+        ontap::Release::new(9, 16, 0),
+    ),
+    ("volumes.nas.export_policy.id", ontap::Release::new(9, 14, 0)),
+    (
+        "volumes.nas.export_policy.rules.allow_nfs_tls_only",
+        ontap::Release::new(9, 19, 0),
+    ),
+    (
+        "volumes.provisioning_options.action=reassign",
+        ontap::Release::new(9, 13, 0),
+    ),
+    (
+        "volumes.provisioning_options.action=remove",
+        ontap::Release::new(9, 11, 0),
+    ),
+    ("volumes.tiering.object_stores", ontap::Release::new(9, 11, 0)),
+];
+
 /// The objects at `/api/application/consistency-groups`, one at `/api/application/consistency-groups/{uuid}`.
 ///
 /// Since ONTAP 9.10.
@@ -27,7 +263,7 @@ use crate::{
 /// assert_eq!(ConsistencyGroup::KEYS, ["uuid"] as [&str; 1]);
 /// ```
 #[derive(Debug, Clone, Default, PartialEq, ontap::Resource)]
-#[resource(path = "/application/consistency-groups", get, post, patch, delete, collection, patch_collection, delete_collection, hold(post, patch, delete), params(patch_collection = ConsistencyGroupPatchCollectionParams, delete_collection = ConsistencyGroupDeleteCollectionParams))]
+#[resource(path = "/application/consistency-groups", get, post, patch, delete, collection, patch_collection, delete_collection, hold(post, patch, delete), params(patch_collection = ConsistencyGroupPatchCollectionParams, delete_collection = ConsistencyGroupDeleteCollectionParams), since = CONSISTENCY_GROUP_SINCE)]
 pub struct ConsistencyGroup {
     /// `uuid`: string; read by GET; a key of the instance path.
     #[resource(get, key)]

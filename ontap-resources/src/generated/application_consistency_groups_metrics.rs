@@ -4,6 +4,9 @@
 
 use crate::{ConsistencyGroupMetricsConsistencyGroup, PerformanceMetricIoType};
 
+/// The releases of [`ConsistencyGroupMetrics`]'s parts later than ONTAP 9.6, for the release guard.
+const CONSISTENCY_GROUP_METRICS_SINCE: &[(&str, ontap::Release)] = &[("#collection", ontap::Release::new(9, 13, 0))];
+
 /// The singleton at `/api/application/consistency-groups/{consistency_group.uuid}/metrics`.
 ///
 /// Since ONTAP 9.13.
@@ -19,10 +22,7 @@ use crate::{ConsistencyGroupMetricsConsistencyGroup, PerformanceMetricIoType};
 /// assert_eq!(ConsistencyGroupMetrics::KEYS, [] as [&str; 0]);
 /// ```
 #[derive(Debug, Clone, Default, PartialEq, ontap::Resource)]
-#[resource(
-    path = "/application/consistency-groups/{consistency_group.uuid}/metrics",
-    collection
-)]
+#[resource(path = "/application/consistency-groups/{consistency_group.uuid}/metrics", collection, since = CONSISTENCY_GROUP_METRICS_SINCE)]
 pub struct ConsistencyGroupMetrics {
     /// `_links`: [`ontap::Links`]; read by GET.
     #[resource(get, rename = "_links")]

@@ -7,6 +7,380 @@ use crate::{
     NvmeNamespaceReference, SnapshotConsistencyType, SvmReference, Volume,
 };
 
+/// The releases of [`ConsistencyGroupSnapshot`]'s parts later than ONTAP 9.6, for the release guard.
+const CONSISTENCY_GROUP_SNAPSHOT_SINCE: &[(&str, ontap::Release)] = &[
+    ("#collection", ontap::Release::new(9, 10, 0)),
+    ("#delete", ontap::Release::new(9, 10, 0)),
+    ("#delete_collection", ontap::Release::new(9, 10, 0)),
+    ("#get", ontap::Release::new(9, 10, 0)),
+    ("#patch", ontap::Release::new(9, 11, 0)),
+    ("#patch_collection", ontap::Release::new(9, 11, 0)),
+    ("#post", ontap::Release::new(9, 10, 0)),
+    ("luns", ontap::Release::new(9, 16, 0)),
+    ("missing_luns", ontap::Release::new(9, 16, 0)),
+    ("missing_luns.access_mode", ontap::Release::new(9, 19, 0)),
+    ("missing_luns.clone.created_as_clone", ontap::Release::new(9, 19, 0)),
+    (
+        "missing_luns.provisioning_options.exclude_aggregates",
+        ontap::Release::new(9, 18, 0),
+    ),
+    (
+        "missing_luns.provisioning_options.secondary",
+        ontap::Release::new(9, 17, 0),
+    ),
+    ("missing_luns.serial_number_hex", ontap::Release::new(9, 17, 0)),
+    ("missing_luns.space.snapshot", ontap::Release::new(9, 18, 0)),
+    ("missing_namespaces", ontap::Release::new(9, 16, 0)),
+    ("missing_volumes._tags", ontap::Release::new(9, 13, 0)),
+    (
+        "missing_volumes.activity_tracking.notices",
+        ontap::Release::new(9, 18, 0),
+    ),
+    (
+        "missing_volumes.aggressive_readahead_mode",
+        ontap::Release::new(9, 13, 0),
+    ),
+    (
+        "missing_volumes.aggressive_readahead_mode=cross_file_sequential_read",
+        ontap::Release::new(9, 16, 0),
+    ),
+    (
+        "missing_volumes.analytics.by_accessed_time",
+        ontap::Release::new(9, 17, 0),
+    ),
+    (
+        "missing_volumes.analytics.by_modified_time",
+        ontap::Release::new(9, 17, 0),
+    ),
+    ("missing_volumes.analytics.bytes_used", ontap::Release::new(9, 17, 0)),
+    ("missing_volumes.analytics.file_count", ontap::Release::new(9, 17, 0)),
+    ("missing_volumes.analytics.files_scanned", ontap::Release::new(9, 14, 0)),
+    (
+        "missing_volumes.analytics.incomplete_data",
+        ontap::Release::new(9, 17, 0),
+    ),
+    (
+        "missing_volumes.analytics.initialization",
+        ontap::Release::new(9, 11, 0),
+    ),
+    ("missing_volumes.analytics.report_time", ontap::Release::new(9, 17, 0)),
+    (
+        "missing_volumes.analytics.scan_throttle_reason",
+        ontap::Release::new(9, 14, 0),
+    ),
+    (
+        "missing_volumes.analytics.state=initialization_paused",
+        ontap::Release::new(9, 11, 0),
+    ),
+    ("missing_volumes.analytics.subdir_count", ontap::Release::new(9, 17, 0)),
+    ("missing_volumes.analytics.total_files", ontap::Release::new(9, 14, 0)),
+    (
+        "missing_volumes.anti_ransomware.attack_detected_by",
+        ontap::Release::new(9, 17, 0),
+    ),
+    (
+        "missing_volumes.anti_ransomware.attack_detection_parameters",
+        ontap::Release::new(9, 16, 0),
+    ),
+    (
+        "missing_volumes.anti_ransomware.attack_detection_parameters.block_device_auto_learned_encryption_threshold",
+        ontap::Release::new(9, 17, 0),
+    ),
+    (
+        "missing_volumes.anti_ransomware.block_device_detection_start_time",
+        ontap::Release::new(9, 17, 0),
+    ),
+    (
+        "missing_volumes.anti_ransomware.block_device_detection_state",
+        ontap::Release::new(9, 17, 0),
+    ),
+    (
+        "missing_volumes.anti_ransomware.clear_suspect",
+        ontap::Release::new(9, 18, 0),
+    ),
+    (
+        "missing_volumes.anti_ransomware.event_log",
+        ontap::Release::new(9, 14, 0),
+    ),
+    (
+        "missing_volumes.anti_ransomware.surge_as_normal",
+        ontap::Release::new(9, 11, 0),
+    ),
+    (
+        "missing_volumes.anti_ransomware.surge_usage",
+        ontap::Release::new(9, 16, 0),
+    ),
+    (
+        "missing_volumes.anti_ransomware.suspect_files.entropy",
+        ontap::Release::new(9, 11, 0),
+    ),
+    (
+        "missing_volumes.anti_ransomware.typical_usage",
+        ontap::Release::new(9, 16, 0),
+    ),
+    (
+        "missing_volumes.anti_ransomware.update_baseline_from_surge",
+        ontap::Release::new(9, 15, 0),
+    ),
+    (
+        "missing_volumes.anti_ransomware.workload",
+        ontap::Release::new(9, 16, 0),
+    ),
+    (
+        "missing_volumes.asynchronous_directory_delete",
+        ontap::Release::new(9, 11, 0),
+    ),
+    ("missing_volumes.clone.has_flexclone", ontap::Release::new(9, 16, 0)),
+    (
+        "missing_volumes.clone.inherited_physical_used",
+        ontap::Release::new(9, 11, 0),
+    ),
+    ("missing_volumes.clone.inherited_savings", ontap::Release::new(9, 11, 0)),
+    ("missing_volumes.clone.lun_name", ontap::Release::new(9, 18, 0)),
+    ("missing_volumes.clone.qtree_name", ontap::Release::new(9, 18, 0)),
+    ("missing_volumes.cloud_write_enabled", ontap::Release::new(9, 13, 0)),
+    ("missing_volumes.constituent_count", ontap::Release::new(9, 17, 0)),
+    ("missing_volumes.constituents.node", ontap::Release::new(9, 17, 0)),
+    (
+        "missing_volumes.constituents.space.large_size_enabled",
+        ontap::Release::new(9, 11, 0),
+    ),
+    (
+        "missing_volumes.constituents.space.max_size",
+        ontap::Release::new(9, 14, 0),
+    ),
+    (
+        "missing_volumes.constituents.space.total_metadata",
+        ontap::Release::new(9, 15, 0),
+    ),
+    (
+        "missing_volumes.constituents.space.total_metadata_footprint",
+        ontap::Release::new(9, 15, 0),
+    ),
+    (
+        "missing_volumes.efficiency.application_io_size=16k",
+        ontap::Release::new(9, 14, 0),
+    ),
+    (
+        "missing_volumes.efficiency.application_io_size=32k",
+        ontap::Release::new(9, 14, 0),
+    ),
+    ("missing_volumes.efficiency.auto_state", ontap::Release::new(9, 11, 0)),
+    (
+        "missing_volumes.efficiency.compression_type",
+        ontap::Release::new(9, 11, 0),
+    ),
+    ("missing_volumes.efficiency.has_savings", ontap::Release::new(9, 11, 0)),
+    ("missing_volumes.efficiency.idcs_scanner", ontap::Release::new(9, 13, 0)),
+    (
+        "missing_volumes.efficiency.logging_enabled",
+        ontap::Release::new(9, 11, 0),
+    ),
+    ("missing_volumes.efficiency.ratio", ontap::Release::new(9, 17, 0)),
+    ("missing_volumes.efficiency.scanner", ontap::Release::new(9, 11, 0)),
+    (
+        "missing_volumes.efficiency.space_savings",
+        ontap::Release::new(9, 11, 0),
+    ),
+    ("missing_volumes.efficiency.volume_path", ontap::Release::new(9, 13, 0)),
+    ("missing_volumes.encryption.action", ontap::Release::new(9, 14, 0)),
+    (
+        "missing_volumes.encryption.key_create_time",
+        ontap::Release::new(9, 11, 0),
+    ),
+    (
+        "missing_volumes.files.inodefile_capacity",
+        ontap::Release::new(9, 17, 0),
+    ),
+    ("missing_volumes.granular_data", ontap::Release::new(9, 11, 0)),
+    ("missing_volumes.granular_data_mode", ontap::Release::new(9, 16, 0)),
+    ("missing_volumes.has_dir_index_public", ontap::Release::new(9, 17, 0)),
+    ("missing_volumes.has_large_dir", ontap::Release::new(9, 18, 0)),
+    (
+        "missing_volumes.is_dir_index_transfer_enabled",
+        ontap::Release::new(9, 17, 0),
+    ),
+    ("missing_volumes.is_large_dir_enabled", ontap::Release::new(9, 18, 0)),
+    (
+        "missing_volumes.is_s3_arbitrary_part_size_enabled",
+        ontap::Release::new(9, 18, 0),
+    ),
+    (
+        "missing_volumes.movement.capacity_tier_optimized",
+        ontap::Release::new(9, 15, 0),
+    ),
+    ("missing_volumes.movement.start_time", ontap::Release::new(9, 11, 0)),
+    ("missing_volumes.msid", ontap::Release::new(9, 11, 0)),
+    ("missing_volumes.nodes", ontap::Release::new(9, 17, 0)),
+    ("missing_volumes.optimize_aggregates", ontap::Release::new(9, 13, 0)),
+    (
+        "missing_volumes.qos.policy.max_throughput",
+        ontap::Release::new(9, 17, 0),
+    ),
+    (
+        "missing_volumes.qos.policy.min_throughput",
+        ontap::Release::new(9, 17, 0),
+    ),
+    ("missing_volumes.rebalancing", ontap::Release::new(9, 11, 0)),
+    ("missing_volumes.sizing_method", ontap::Release::new(9, 17, 0)),
+    ("missing_volumes.smas_protection", ontap::Release::new(9, 19, 0)),
+    (
+        "missing_volumes.snapshot_directory_access_enabled",
+        ontap::Release::new(9, 13, 0),
+    ),
+    (
+        "missing_volumes.snapshot_locking_enabled",
+        ontap::Release::new(9, 11, 0),
+    ),
+    (
+        "missing_volumes.space.auto_adaptive_compression_footprint_data_reduction",
+        ontap::Release::new(9, 11, 0),
+    ),
+    (
+        "missing_volumes.space.block_storage_inactive_user_data_percent",
+        ontap::Release::new(9, 11, 0),
+    ),
+    (
+        "missing_volumes.space.capacity_tier_footprint_data_reduction",
+        ontap::Release::new(9, 13, 0),
+    ),
+    (
+        "missing_volumes.space.compaction_footprint_data_reduction",
+        ontap::Release::new(9, 13, 0),
+    ),
+    (
+        "missing_volumes.space.cross_volume_dedupe_metafiles_footprint",
+        ontap::Release::new(9, 11, 0),
+    ),
+    (
+        "missing_volumes.space.cross_volume_dedupe_metafiles_temporary_footprint",
+        ontap::Release::new(9, 11, 0),
+    ),
+    (
+        "missing_volumes.space.dedupe_metafiles_footprint",
+        ontap::Release::new(9, 11, 0),
+    ),
+    (
+        "missing_volumes.space.dedupe_metafiles_temporary_footprint",
+        ontap::Release::new(9, 11, 0),
+    ),
+    (
+        "missing_volumes.space.delayed_free_footprint",
+        ontap::Release::new(9, 11, 0),
+    ),
+    (
+        "missing_volumes.space.effective_total_footprint",
+        ontap::Release::new(9, 11, 0),
+    ),
+    (
+        "missing_volumes.space.expected_available",
+        ontap::Release::new(9, 11, 0),
+    ),
+    (
+        "missing_volumes.space.file_operation_metadata",
+        ontap::Release::new(9, 11, 0),
+    ),
+    ("missing_volumes.space.filesystem_size", ontap::Release::new(9, 11, 0)),
+    (
+        "missing_volumes.space.filesystem_size_fixed",
+        ontap::Release::new(9, 11, 0),
+    ),
+    (
+        "missing_volumes.space.fractional_reserve",
+        ontap::Release::new(9, 11, 0),
+    ),
+    (
+        "missing_volumes.space.full_threshold_percent",
+        ontap::Release::new(9, 11, 0),
+    ),
+    ("missing_volumes.space.is_used_stale", ontap::Release::new(9, 11, 0)),
+    (
+        "missing_volumes.space.large_size_enabled",
+        ontap::Release::new(9, 11, 0),
+    ),
+    (
+        "missing_volumes.space.logical_space.used",
+        ontap::Release::new(9, 11, 0),
+    ),
+    (
+        "missing_volumes.space.logical_space.used_by_snapshots",
+        ontap::Release::new(9, 11, 0),
+    ),
+    (
+        "missing_volumes.space.logical_space.used_percent",
+        ontap::Release::new(9, 11, 0),
+    ),
+    ("missing_volumes.space.max_size", ontap::Release::new(9, 14, 0)),
+    (
+        "missing_volumes.space.nearly_full_threshold_percent",
+        ontap::Release::new(9, 11, 0),
+    ),
+    ("missing_volumes.space.overwrite_reserve", ontap::Release::new(9, 11, 0)),
+    (
+        "missing_volumes.space.overwrite_reserve_used",
+        ontap::Release::new(9, 11, 0),
+    ),
+    ("missing_volumes.space.percent_used", ontap::Release::new(9, 11, 0)),
+    ("missing_volumes.space.physical_used", ontap::Release::new(9, 11, 0)),
+    (
+        "missing_volumes.space.physical_used_percent",
+        ontap::Release::new(9, 11, 0),
+    ),
+    (
+        "missing_volumes.space.size_available_for_snapshots",
+        ontap::Release::new(9, 11, 0),
+    ),
+    (
+        "missing_volumes.space.snapmirror_destination_footprint",
+        ontap::Release::new(9, 11, 0),
+    ),
+    (
+        "missing_volumes.space.snapshot.autodelete",
+        ontap::Release::new(9, 13, 0),
+    ),
+    (
+        "missing_volumes.space.snapshot.autodelete_trigger",
+        ontap::Release::new(9, 11, 0),
+    ),
+    (
+        "missing_volumes.space.snapshot.reserve_available",
+        ontap::Release::new(9, 11, 0),
+    ),
+    (
+        "missing_volumes.space.snapshot.reserve_size",
+        ontap::Release::new(9, 11, 0),
+    ),
+    (
+        "missing_volumes.space.snapshot.space_used_percent",
+        ontap::Release::new(9, 11, 0),
+    ),
+    (
+        "missing_volumes.space.snapshot_reserve_unusable",
+        ontap::Release::new(9, 11, 0),
+    ),
+    ("missing_volumes.space.snapshot_spill", ontap::Release::new(9, 11, 0)),
+    ("missing_volumes.space.total_metadata", ontap::Release::new(9, 15, 0)),
+    (
+        "missing_volumes.space.total_metadata_footprint",
+        ontap::Release::new(9, 15, 0),
+    ),
+    ("missing_volumes.space.user_data", ontap::Release::new(9, 11, 0)),
+    (
+        "missing_volumes.space.volume_guarantee_footprint",
+        ontap::Release::new(9, 11, 0),
+    ),
+    ("missing_volumes.statistics.cifs_ops_raw", ontap::Release::new(9, 11, 0)),
+    ("missing_volumes.statistics.nfs_ops_raw", ontap::Release::new(9, 11, 0)),
+    ("missing_volumes.svm_dr_protection", ontap::Release::new(9, 19, 0)),
+    ("missing_volumes.validate_only", ontap::Release::new(9, 14, 0)),
+    ("namespaces", ontap::Release::new(9, 16, 0)),
+    ("reclaimable_space", ontap::Release::new(9, 16, 0)),
+    ("restore_size", ontap::Release::new(9, 16, 0)),
+    ("snaplock", ontap::Release::new(9, 16, 0)),
+    ("snapshot_volumes", ontap::Release::new(9, 11, 0)),
+    ("write_fence", ontap::Release::new(9, 14, 0)),
+];
+
 /// The objects at `/api/application/consistency-groups/{consistency_group.uuid}/snapshots`, one at `/api/application/consistency-groups/{consistency_group.uuid}/snapshots/{uuid}`.
 ///
 /// Since ONTAP 9.10.
@@ -23,7 +397,7 @@ use crate::{
 /// assert_eq!(ConsistencyGroupSnapshot::KEYS, ["uuid"] as [&str; 1]);
 /// ```
 #[derive(Debug, Clone, Default, PartialEq, ontap::Resource)]
-#[resource(path = "/application/consistency-groups/{consistency_group.uuid}/snapshots", get, post, patch, delete, collection, patch_collection, delete_collection, hold(post, patch, delete), params(post = ConsistencyGroupSnapshotPostParams, patch = ConsistencyGroupSnapshotPatchParams, patch_collection = ConsistencyGroupSnapshotPatchCollectionParams, delete_collection = ConsistencyGroupSnapshotDeleteCollectionParams))]
+#[resource(path = "/application/consistency-groups/{consistency_group.uuid}/snapshots", get, post, patch, delete, collection, patch_collection, delete_collection, hold(post, patch, delete), params(post = ConsistencyGroupSnapshotPostParams, patch = ConsistencyGroupSnapshotPatchParams, patch_collection = ConsistencyGroupSnapshotPatchCollectionParams, delete_collection = ConsistencyGroupSnapshotDeleteCollectionParams), since = CONSISTENCY_GROUP_SNAPSHOT_SINCE)]
 pub struct ConsistencyGroupSnapshot {
     /// `uuid`: string; read by GET; a key of the instance path.
     #[resource(get, key)]

@@ -4,6 +4,58 @@
 
 use crate::{ContainerVolume, SvmReference};
 
+/// The releases of [`Container`]'s parts later than ONTAP 9.6, for the release guard.
+const CONTAINER_SINCE: &[(&str, ontap::Release)] = &[
+    ("#post", ontap::Release::new(9, 17, 0)),
+    ("volumes.comment", ontap::Release::new(9, 19, 0)),
+    ("volumes.encryption", ontap::Release::new(9, 19, 0)),
+    ("volumes.exclude_aggregates", ontap::Release::new(9, 18, 0)),
+    (
+        "volumes.flexcache.global_file_locking_enabled",
+        ontap::Release::new(9, 19, 0),
+    ),
+    ("volumes.flexcache.writeback", ontap::Release::new(9, 18, 0)),
+    ("volumes.guarantee", ontap::Release::new(9, 19, 0)),
+    (
+        "volumes.is_s3_arbitrary_part_size_enabled",
+        ontap::Release::new(9, 19, 0),
+    ),
+    (
+        "volumes.nas.export_policy.rules.allow_nfs_tls_only",
+        ontap::Release::new(9, 19, 0),
+    ),
+    (
+        "volumes.s3_bucket.policy.statements.conditions.if_match",
+        ontap::Release::new(9, 19, 0),
+    ),
+    (
+        "volumes.s3_bucket.policy.statements.conditions.if_none_match",
+        ontap::Release::new(9, 19, 0),
+    ),
+    (
+        "volumes.s3_bucket.policy.statements.conditions.object_creation_operation",
+        ontap::Release::new(9, 19, 0),
+    ),
+    (
+        "volumes.s3_bucket.policy.statements.conditions.operator=bool",
+        ontap::Release::new(9, 19, 0),
+    ),
+    (
+        "volumes.s3_bucket.policy.statements.conditions.operator=null",
+        ontap::Release::new(9, 19, 0),
+    ),
+    ("volumes.smas_protection", ontap::Release::new(9, 19, 0)),
+    (
+        "volumes.snapshot_directory_access_enabled",
+        ontap::Release::new(9, 19, 0),
+    ),
+    ("volumes.space.snapshot", ontap::Release::new(9, 19, 0)),
+    ("volumes.storage_service", ontap::Release::new(9, 18, 0)),
+    ("volumes.tiering", ontap::Release::new(9, 18, 0)),
+    ("volumes.type", ontap::Release::new(9, 19, 0)),
+    ("volumes.use_mirrored_aggregates", ontap::Release::new(9, 18, 0)),
+];
+
 /// The singleton at `/api/application/containers`.
 ///
 /// Since ONTAP 9.17.
@@ -18,7 +70,7 @@ use crate::{ContainerVolume, SvmReference};
 /// assert_eq!(Container::KEYS, [] as [&str; 0]);
 /// ```
 #[derive(Debug, Clone, Default, PartialEq, ontap::Resource)]
-#[resource(path = "/application/containers", post, hold(post))]
+#[resource(path = "/application/containers", post, hold(post), since = CONTAINER_SINCE)]
 pub struct Container {
     /// `svm`: [`SvmReference`](crate::SvmReference); sent by POST.
     #[resource(post)]

@@ -7,6 +7,105 @@ use crate::{
     SqlOnSmb, VdiOnNas, VdiOnSan, VsiOnNas, VsiOnSan, ZappNvme, ZappS3Bucket,
 };
 
+/// The releases of [`ApplicationTemplate`]'s parts later than ONTAP 9.6, for the release guard.
+const APPLICATION_TEMPLATE_SINCE: &[(&str, ontap::Release)] = &[
+    ("mongo_db_on_san.new_igroups.comment", ontap::Release::new(9, 9, 0)),
+    ("mongo_db_on_san.new_igroups.igroups", ontap::Release::new(9, 9, 0)),
+    (
+        "mongo_db_on_san.new_igroups.initiator_objects",
+        ontap::Release::new(9, 9, 0),
+    ),
+    ("nas.application_components.export_policy", ontap::Release::new(9, 8, 0)),
+    ("nas.application_components.flexcache", ontap::Release::new(9, 7, 0)),
+    (
+        "nas.application_components.flexcache.dr_cache",
+        ontap::Release::new(9, 9, 0),
+    ),
+    ("nas.application_components.qos", ontap::Release::new(9, 8, 0)),
+    ("nas.application_components.scale_out", ontap::Release::new(9, 7, 0)),
+    ("nas.application_components.snaplock", ontap::Release::new(9, 11, 0)),
+    (
+        "nas.application_components.snapshot_locking_enabled",
+        ontap::Release::new(9, 13, 0),
+    ),
+    ("nas.application_components.tiering", ontap::Release::new(9, 7, 0)),
+    ("nas.cifs_share_name", ontap::Release::new(9, 11, 0)),
+    ("nas.exclude_aggregates", ontap::Release::new(9, 9, 0)),
+    ("nas.protection_type.local_policy", ontap::Release::new(9, 7, 0)),
+    ("nvme", ontap::Release::new(9, 7, 0)),
+    ("nvme.components.os_type", ontap::Release::new(9, 8, 0)),
+    ("nvme.components.os_type=aix", ontap::Release::new(9, 10, 0)),
+    ("nvme.components.qos", ontap::Release::new(9, 8, 0)),
+    (
+        "nvme.components.subsystem.hosts.dh_hmac_chap",
+        ontap::Release::new(9, 14, 0),
+    ),
+    (
+        "nvme.components.subsystem.hosts.priority",
+        ontap::Release::new(9, 14, 0),
+    ),
+    ("nvme.components.subsystem.os_type=aix", ontap::Release::new(9, 10, 0)),
+    ("nvme.os_type=aix", ontap::Release::new(9, 10, 0)),
+    ("nvme.rpo.remote", ontap::Release::new(9, 14, 0)),
+    ("oracle_on_san.new_igroups.comment", ontap::Release::new(9, 9, 0)),
+    ("oracle_on_san.new_igroups.igroups", ontap::Release::new(9, 9, 0)),
+    (
+        "oracle_on_san.new_igroups.initiator_objects",
+        ontap::Release::new(9, 9, 0),
+    ),
+    ("oracle_rac_on_san.new_igroups.comment", ontap::Release::new(9, 9, 0)),
+    ("oracle_rac_on_san.new_igroups.igroups", ontap::Release::new(9, 9, 0)),
+    (
+        "oracle_rac_on_san.new_igroups.initiator_objects",
+        ontap::Release::new(9, 9, 0),
+    ),
+    ("protocol=nvme", ontap::Release::new(9, 7, 0)),
+    ("protocol=s3", ontap::Release::new(9, 8, 0)),
+    ("s3_bucket", ontap::Release::new(9, 8, 0)),
+    (
+        "s3_bucket.application_components.bucket_endpoint_type",
+        ontap::Release::new(9, 11, 0),
+    ),
+    (
+        "s3_bucket.application_components.default_retention_period",
+        ontap::Release::new(9, 14, 0),
+    ),
+    (
+        "s3_bucket.application_components.nas_path",
+        ontap::Release::new(9, 11, 0),
+    ),
+    (
+        "s3_bucket.application_components.retention_mode",
+        ontap::Release::new(9, 14, 0),
+    ),
+    (
+        "s3_bucket.application_components.snapshot_policy",
+        ontap::Release::new(9, 17, 0),
+    ),
+    (
+        "s3_bucket.application_components.versioning_state",
+        ontap::Release::new(9, 11, 0),
+    ),
+    ("s3_bucket.protection_type", ontap::Release::new(9, 14, 0)),
+    ("san.application_components.os_type", ontap::Release::new(9, 8, 0)),
+    ("san.application_components.qos", ontap::Release::new(9, 8, 0)),
+    ("san.application_components.tiering", ontap::Release::new(9, 7, 0)),
+    ("san.exclude_aggregates", ontap::Release::new(9, 9, 0)),
+    ("san.new_igroups.comment", ontap::Release::new(9, 9, 0)),
+    ("san.new_igroups.igroups", ontap::Release::new(9, 9, 0)),
+    ("san.new_igroups.initiator_objects", ontap::Release::new(9, 9, 0)),
+    ("san.protection_type.local_policy", ontap::Release::new(9, 7, 0)),
+    ("sql_on_san.new_igroups.comment", ontap::Release::new(9, 9, 0)),
+    ("sql_on_san.new_igroups.igroups", ontap::Release::new(9, 9, 0)),
+    ("sql_on_san.new_igroups.initiator_objects", ontap::Release::new(9, 9, 0)),
+    ("vdi_on_san.new_igroups.comment", ontap::Release::new(9, 9, 0)),
+    ("vdi_on_san.new_igroups.igroups", ontap::Release::new(9, 9, 0)),
+    ("vdi_on_san.new_igroups.initiator_objects", ontap::Release::new(9, 9, 0)),
+    ("vsi_on_san.new_igroups.comment", ontap::Release::new(9, 9, 0)),
+    ("vsi_on_san.new_igroups.igroups", ontap::Release::new(9, 9, 0)),
+    ("vsi_on_san.new_igroups.initiator_objects", ontap::Release::new(9, 9, 0)),
+];
+
 /// The objects at `/api/application/templates`, one at `/api/application/templates/{name}`.
 ///
 /// Verbs: `get`, `fetch`, `get_collection`, `get_pages`, `count_collection`, `find`.
@@ -21,7 +120,7 @@ use crate::{
 /// assert_eq!(ApplicationTemplate::KEYS, ["name"] as [&str; 1]);
 /// ```
 #[derive(Debug, Clone, Default, PartialEq, ontap::Resource)]
-#[resource(path = "/application/templates", get, collection)]
+#[resource(path = "/application/templates", get, collection, since = APPLICATION_TEMPLATE_SINCE)]
 pub struct ApplicationTemplate {
     /// `name`: string, required by the model; read by GET; a key of the instance path.
     #[resource(get, key)]

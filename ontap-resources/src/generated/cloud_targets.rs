@@ -4,6 +4,23 @@
 
 use crate::{CloudTargetCluster, IpspaceReference, SvmReference};
 
+/// The releases of [`CloudTarget`]'s parts later than ONTAP 9.6, for the release guard.
+const CLOUD_TARGET_SINCE: &[(&str, ontap::Release)] = &[
+    ("authentication_type=azure_msi", ontap::Release::new(9, 7, 0)),
+    ("authentication_type=gcp_sa", ontap::Release::new(9, 7, 0)),
+    ("azure_msi_token", ontap::Release::new(9, 16, 0)),
+    ("azure_sas_token", ontap::Release::new(9, 11, 0)),
+    ("cluster", ontap::Release::new(9, 7, 0)),
+    ("owner=s3_snapmirror", ontap::Release::new(9, 10, 0)),
+    ("read_latency_warning_threshold", ontap::Release::new(9, 15, 0)),
+    ("scope", ontap::Release::new(9, 11, 0)),
+    ("server_side_encryption", ontap::Release::new(9, 7, 0)),
+    ("server_side_encryption=dsse_kms", ontap::Release::new(9, 16, 0)),
+    ("server_side_encryption=sse_kms", ontap::Release::new(9, 16, 0)),
+    ("url_style", ontap::Release::new(9, 7, 0)),
+    ("use_http_proxy", ontap::Release::new(9, 7, 0)),
+];
+
 /// The objects at `/api/cloud/targets`, one at `/api/cloud/targets/{uuid}`.
 ///
 /// Verbs: `get`, `fetch`, `get_collection`, `get_pages`, `count_collection`, `find`, `post` (may start a job), `patch` (may start a job), `delete` (may start a job), PATCH by query (may start a job), DELETE by query (may start a job).
@@ -18,7 +35,7 @@ use crate::{CloudTargetCluster, IpspaceReference, SvmReference};
 /// assert_eq!(CloudTarget::KEYS, ["uuid"] as [&str; 1]);
 /// ```
 #[derive(Debug, Clone, Default, PartialEq, ontap::Resource)]
-#[resource(path = "/cloud/targets", get, post, patch, delete, collection, patch_collection, delete_collection, hold(post, patch, delete), params(post = CloudTargetPostParams, patch = CloudTargetPatchParams, patch_collection = CloudTargetPatchCollectionParams, delete_collection = CloudTargetDeleteCollectionParams))]
+#[resource(path = "/cloud/targets", get, post, patch, delete, collection, patch_collection, delete_collection, hold(post, patch, delete), params(post = CloudTargetPostParams, patch = CloudTargetPatchParams, patch_collection = CloudTargetPatchCollectionParams, delete_collection = CloudTargetDeleteCollectionParams), since = CLOUD_TARGET_SINCE)]
 pub struct CloudTarget {
     /// `uuid`: string; read by GET; a key of the instance path.
     #[resource(get, key)]

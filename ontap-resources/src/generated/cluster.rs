@@ -8,6 +8,135 @@ use crate::{
     TimezoneCluster, Version,
 };
 
+/// The releases of [`Cluster`]'s parts later than ONTAP 9.6, for the release guard.
+const CLUSTER_SINCE: &[(&str, ontap::Release)] = &[
+    ("_tags", ontap::Release::new(9, 13, 0)),
+    ("active_directory", ontap::Release::new(9, 16, 0)),
+    ("active_directory.security", ontap::Release::new(9, 17, 0)),
+    ("auto_enable_activity_tracking", ontap::Release::new(9, 13, 0)),
+    ("auto_enable_analytics", ontap::Release::new(9, 13, 0)),
+    ("certificate", ontap::Release::new(9, 7, 0)),
+    ("certificate.name", ontap::Release::new(9, 8, 0)),
+    ("cluster_network_overlay_enabled", ontap::Release::new(9, 18, 0)),
+    ("configuration_backup.rest_method", ontap::Release::new(9, 18, 0)),
+    (
+        "configuration_backup.validate_certificate",
+        ontap::Release::new(9, 7, 0),
+    ),
+    ("disaggregated", ontap::Release::new(9, 16, 0)),
+    ("ha", ontap::Release::new(9, 19, 0)),
+    ("metric.duration=P1D", ontap::Release::new(9, 7, 0)),
+    ("metric.duration=PT5M", ontap::Release::new(9, 7, 0)),
+    ("metric.status=not_found", ontap::Release::new(9, 9, 0)),
+    ("metric.status=partial_no_uuid", ontap::Release::new(9, 7, 0)),
+    ("nodes.anti_ransomware_version", ontap::Release::new(9, 16, 0)),
+    ("nodes.controller.board", ontap::Release::new(9, 9, 0)),
+    ("nodes.controller.cpu", ontap::Release::new(9, 9, 0)),
+    ("nodes.controller.failed_fan", ontap::Release::new(9, 9, 0)),
+    ("nodes.controller.failed_power_supply", ontap::Release::new(9, 9, 0)),
+    ("nodes.controller.flash_cache.device_id", ontap::Release::new(9, 9, 0)),
+    (
+        "nodes.controller.flash_cache.firmware_file",
+        ontap::Release::new(9, 9, 0),
+    ),
+    ("nodes.controller.memory_size", ontap::Release::new(9, 9, 0)),
+    ("nodes.date", ontap::Release::new(9, 7, 0)),
+    ("nodes.external_cache", ontap::Release::new(9, 10, 0)),
+    ("nodes.external_cache_bypass", ontap::Release::new(9, 17, 0)),
+    ("nodes.ha.auto_giveback_of", ontap::Release::new(9, 17, 0)),
+    ("nodes.ha.enable_takeover_of", ontap::Release::new(9, 17, 0)),
+    ("nodes.ha.giveback", ontap::Release::new(9, 7, 0)),
+    ("nodes.ha.giveback.status", ontap::Release::new(9, 11, 0)),
+    ("nodes.ha.giveback_of", ontap::Release::new(9, 19, 0)),
+    ("nodes.ha.giveback_of_possible", ontap::Release::new(9, 19, 0)),
+    ("nodes.ha.interconnect", ontap::Release::new(9, 11, 0)),
+    ("nodes.ha.peering", ontap::Release::new(9, 19, 0)),
+    ("nodes.ha.ports", ontap::Release::new(9, 7, 0)),
+    ("nodes.ha.ports.number", ontap::Release::new(9, 8, 0)),
+    ("nodes.ha.takeover", ontap::Release::new(9, 7, 0)),
+    ("nodes.ha.takeover_check", ontap::Release::new(9, 14, 0)),
+    ("nodes.ha.takeover_of", ontap::Release::new(9, 19, 0)),
+    ("nodes.ha.takeover_of_possible", ontap::Release::new(9, 19, 0)),
+    ("nodes.ha.type", ontap::Release::new(9, 17, 0)),
+    ("nodes.hw_assist", ontap::Release::new(9, 11, 0)),
+    ("nodes.is_spares_low", ontap::Release::new(9, 10, 0)),
+    ("nodes.metric", ontap::Release::new(9, 8, 0)),
+    ("nodes.metrocluster", ontap::Release::new(9, 8, 0)),
+    ("nodes.nvlog", ontap::Release::new(9, 17, 0)),
+    ("nodes.nvlog.backing_type=disk", ontap::Release::new(9, 19, 0)),
+    ("nodes.nvram", ontap::Release::new(9, 9, 0)),
+    ("nodes.owner", ontap::Release::new(9, 9, 0)),
+    ("nodes.service_processor.api_service", ontap::Release::new(9, 11, 0)),
+    ("nodes.service_processor.auto_config", ontap::Release::new(9, 11, 0)),
+    (
+        "nodes.service_processor.autoupdate_enabled",
+        ontap::Release::new(9, 10, 0),
+    ),
+    ("nodes.service_processor.backup", ontap::Release::new(9, 10, 0)),
+    (
+        "nodes.service_processor.ipv4_interface.enabled",
+        ontap::Release::new(9, 14, 0),
+    ),
+    (
+        "nodes.service_processor.ipv4_interface.setup_state",
+        ontap::Release::new(9, 14, 0),
+    ),
+    (
+        "nodes.service_processor.ipv6_interface.enabled",
+        ontap::Release::new(9, 14, 0),
+    ),
+    (
+        "nodes.service_processor.ipv6_interface.is_ipv6_ra_enabled",
+        ontap::Release::new(9, 14, 0),
+    ),
+    (
+        "nodes.service_processor.ipv6_interface.link_local_ip",
+        ontap::Release::new(9, 14, 0),
+    ),
+    (
+        "nodes.service_processor.ipv6_interface.router_ip",
+        ontap::Release::new(9, 14, 0),
+    ),
+    (
+        "nodes.service_processor.ipv6_interface.setup_state",
+        ontap::Release::new(9, 14, 0),
+    ),
+    (
+        "nodes.service_processor.is_ip_configured",
+        ontap::Release::new(9, 10, 0),
+    ),
+    (
+        "nodes.service_processor.last_update_state",
+        ontap::Release::new(9, 10, 0),
+    ),
+    ("nodes.service_processor.primary", ontap::Release::new(9, 10, 0)),
+    ("nodes.service_processor.ssh_info", ontap::Release::new(9, 10, 0)),
+    ("nodes.service_processor.type", ontap::Release::new(9, 10, 0)),
+    ("nodes.service_processor.web_service", ontap::Release::new(9, 14, 0)),
+    ("nodes.snaplock", ontap::Release::new(9, 11, 0)),
+    ("nodes.state", ontap::Release::new(9, 7, 0)),
+    ("nodes.statistics", ontap::Release::new(9, 8, 0)),
+    ("nodes.storage_availability_zones", ontap::Release::new(9, 16, 0)),
+    (
+        "nodes.storage_availability_zones.space.log_and_recovery_metadata",
+        ontap::Release::new(9, 17, 0),
+    ),
+    ("nodes.storage_configuration", ontap::Release::new(9, 9, 0)),
+    ("nodes.storage_configuration=tri_path", ontap::Release::new(9, 14, 0)),
+    ("nodes.storage_configuration=tri_path_ha", ontap::Release::new(9, 14, 0)),
+    ("nodes.storage_configuration=virtual", ontap::Release::new(9, 14, 0)),
+    ("nodes.system_aggregate", ontap::Release::new(9, 14, 0)),
+    ("nodes.system_id", ontap::Release::new(9, 7, 0)),
+    ("nodes.system_machine_type", ontap::Release::new(9, 7, 0)),
+    ("nodes.vendor_serial_number", ontap::Release::new(9, 7, 0)),
+    ("nodes.vm", ontap::Release::new(9, 7, 0)),
+    ("peering_policy", ontap::Release::new(9, 10, 0)),
+    ("san_optimized", ontap::Release::new(9, 7, 0)),
+    ("statistics.status=not_found", ontap::Release::new(9, 9, 0)),
+    ("statistics.status=partial_no_uuid", ontap::Release::new(9, 7, 0)),
+    ("timezone", ontap::Release::new(9, 7, 0)),
+];
+
 /// The singleton at `/api/cluster`.
 ///
 /// Verbs: `get`, `fetch`, `post` (may start a job), `patch` (may start a job).
@@ -21,7 +150,7 @@ use crate::{
 /// assert_eq!(Cluster::KEYS, [] as [&str; 0]);
 /// ```
 #[derive(Debug, Clone, Default, PartialEq, ontap::Resource)]
-#[resource(path = "/cluster", get, post, patch, hold(post, patch), params(post = ClusterPostParams))]
+#[resource(path = "/cluster", get, post, patch, hold(post, patch), params(post = ClusterPostParams), since = CLUSTER_SINCE)]
 pub struct Cluster {
     /// `_links`: [`ontap::Links`]; read by GET.
     #[resource(get, rename = "_links")]

@@ -4,6 +4,203 @@
 
 use crate::{ChassisFrus, ChassisNode, Shelf};
 
+/// The releases of [`Chassis`]'s parts later than ONTAP 9.6, for the release guard.
+const CHASSIS_SINCE: &[(&str, ontap::Release)] = &[
+    ("nodes.pcis", ontap::Release::new(9, 9, 0)),
+    ("nodes.position", ontap::Release::new(9, 8, 0)),
+    ("nodes.position=centre", ontap::Release::new(9, 15, 0)),
+    ("nodes.usbs", ontap::Release::new(9, 9, 0)),
+    ("shelves.acps", ontap::Release::new(9, 10, 0)),
+    ("shelves.bays.drawer", ontap::Release::new(9, 11, 0)),
+    ("shelves.current_sensors", ontap::Release::new(9, 10, 0)),
+    ("shelves.current_sensors.installed", ontap::Release::new(9, 13, 0)),
+    ("shelves.errors", ontap::Release::new(9, 9, 0)),
+    ("shelves.fans", ontap::Release::new(9, 9, 0)),
+    ("shelves.fans.installed", ontap::Release::new(9, 13, 0)),
+    ("shelves.frus.installed", ontap::Release::new(9, 10, 0)),
+    ("shelves.frus.psu", ontap::Release::new(9, 10, 0)),
+    ("shelves.local", ontap::Release::new(9, 8, 0)),
+    ("shelves.location_led", ontap::Release::new(9, 10, 0)),
+    ("shelves.manufacturer", ontap::Release::new(9, 10, 0)),
+    ("shelves.module_type=iom12b", ontap::Release::new(9, 11, 0)),
+    ("shelves.module_type=iom12c", ontap::Release::new(9, 14, 0)),
+    ("shelves.module_type=iom12g", ontap::Release::new(9, 11, 0)),
+    ("shelves.module_type=nsm100b", ontap::Release::new(9, 16, 0)),
+    ("shelves.module_type=nsm140", ontap::Release::new(9, 17, 0)),
+    ("shelves.module_type=nsm16e", ontap::Release::new(9, 13, 0)),
+    ("shelves.module_type=nsm8e", ontap::Release::new(9, 11, 0)),
+    (
+        "shelves.paths.node.anti_ransomware_version",
+        ontap::Release::new(9, 16, 0),
+    ),
+    ("shelves.paths.node.controller.board", ontap::Release::new(9, 9, 0)),
+    ("shelves.paths.node.controller.cpu", ontap::Release::new(9, 9, 0)),
+    ("shelves.paths.node.controller.failed_fan", ontap::Release::new(9, 9, 0)),
+    (
+        "shelves.paths.node.controller.failed_power_supply",
+        ontap::Release::new(9, 9, 0),
+    ),
+    (
+        "shelves.paths.node.controller.flash_cache.device_id",
+        ontap::Release::new(9, 9, 0),
+    ),
+    (
+        "shelves.paths.node.controller.flash_cache.firmware_file",
+        ontap::Release::new(9, 9, 0),
+    ),
+    (
+        "shelves.paths.node.controller.memory_size",
+        ontap::Release::new(9, 9, 0),
+    ),
+    ("shelves.paths.node.date", ontap::Release::new(9, 7, 0)),
+    ("shelves.paths.node.external_cache", ontap::Release::new(9, 10, 0)),
+    (
+        "shelves.paths.node.external_cache_bypass",
+        ontap::Release::new(9, 17, 0),
+    ),
+    ("shelves.paths.node.ha.auto_giveback_of", ontap::Release::new(9, 17, 0)),
+    (
+        "shelves.paths.node.ha.enable_takeover_of",
+        ontap::Release::new(9, 17, 0),
+    ),
+    ("shelves.paths.node.ha.giveback", ontap::Release::new(9, 7, 0)),
+    ("shelves.paths.node.ha.giveback.status", ontap::Release::new(9, 11, 0)),
+    ("shelves.paths.node.ha.giveback_of", ontap::Release::new(9, 19, 0)),
+    (
+        "shelves.paths.node.ha.giveback_of_possible",
+        ontap::Release::new(9, 19, 0),
+    ),
+    ("shelves.paths.node.ha.interconnect", ontap::Release::new(9, 11, 0)),
+    ("shelves.paths.node.ha.peering", ontap::Release::new(9, 19, 0)),
+    ("shelves.paths.node.ha.ports", ontap::Release::new(9, 7, 0)),
+    ("shelves.paths.node.ha.ports.number", ontap::Release::new(9, 8, 0)),
+    ("shelves.paths.node.ha.takeover", ontap::Release::new(9, 7, 0)),
+    ("shelves.paths.node.ha.takeover_check", ontap::Release::new(9, 14, 0)),
+    ("shelves.paths.node.ha.takeover_of", ontap::Release::new(9, 19, 0)),
+    (
+        "shelves.paths.node.ha.takeover_of_possible",
+        ontap::Release::new(9, 19, 0),
+    ),
+    ("shelves.paths.node.ha.type", ontap::Release::new(9, 17, 0)),
+    ("shelves.paths.node.hw_assist", ontap::Release::new(9, 11, 0)),
+    ("shelves.paths.node.is_spares_low", ontap::Release::new(9, 10, 0)),
+    ("shelves.paths.node.metric", ontap::Release::new(9, 8, 0)),
+    ("shelves.paths.node.metrocluster", ontap::Release::new(9, 8, 0)),
+    ("shelves.paths.node.nvlog", ontap::Release::new(9, 17, 0)),
+    (
+        "shelves.paths.node.nvlog.backing_type=disk",
+        ontap::Release::new(9, 19, 0),
+    ),
+    ("shelves.paths.node.nvram", ontap::Release::new(9, 9, 0)),
+    ("shelves.paths.node.owner", ontap::Release::new(9, 9, 0)),
+    (
+        "shelves.paths.node.service_processor.api_service",
+        ontap::Release::new(9, 11, 0),
+    ),
+    (
+        "shelves.paths.node.service_processor.auto_config",
+        ontap::Release::new(9, 11, 0),
+    ),
+    (
+        "shelves.paths.node.service_processor.autoupdate_enabled",
+        ontap::Release::new(9, 10, 0),
+    ),
+    (
+        "shelves.paths.node.service_processor.backup",
+        ontap::Release::new(9, 10, 0),
+    ),
+    (
+        "shelves.paths.node.service_processor.ipv4_interface.enabled",
+        ontap::Release::new(9, 14, 0),
+    ),
+    (
+        "shelves.paths.node.service_processor.ipv4_interface.setup_state",
+        ontap::Release::new(9, 14, 0),
+    ),
+    (
+        "shelves.paths.node.service_processor.ipv6_interface.enabled",
+        ontap::Release::new(9, 14, 0),
+    ),
+    (
+        "shelves.paths.node.service_processor.ipv6_interface.is_ipv6_ra_enabled",
+        ontap::Release::new(9, 14, 0),
+    ),
+    (
+        "shelves.paths.node.service_processor.ipv6_interface.link_local_ip",
+        ontap::Release::new(9, 14, 0),
+    ),
+    (
+        "shelves.paths.node.service_processor.ipv6_interface.router_ip",
+        ontap::Release::new(9, 14, 0),
+    ),
+    (
+        "shelves.paths.node.service_processor.ipv6_interface.setup_state",
+        ontap::Release::new(9, 14, 0),
+    ),
+    (
+        "shelves.paths.node.service_processor.is_ip_configured",
+        ontap::Release::new(9, 10, 0),
+    ),
+    (
+        "shelves.paths.node.service_processor.last_update_state",
+        ontap::Release::new(9, 10, 0),
+    ),
+    (
+        "shelves.paths.node.service_processor.primary",
+        ontap::Release::new(9, 10, 0),
+    ),
+    (
+        "shelves.paths.node.service_processor.ssh_info",
+        ontap::Release::new(9, 10, 0),
+    ),
+    (
+        "shelves.paths.node.service_processor.type",
+        ontap::Release::new(9, 10, 0),
+    ),
+    (
+        "shelves.paths.node.service_processor.web_service",
+        ontap::Release::new(9, 14, 0),
+    ),
+    ("shelves.paths.node.snaplock", ontap::Release::new(9, 11, 0)),
+    ("shelves.paths.node.state", ontap::Release::new(9, 7, 0)),
+    ("shelves.paths.node.statistics", ontap::Release::new(9, 8, 0)),
+    (
+        "shelves.paths.node.storage_availability_zones",
+        ontap::Release::new(9, 16, 0),
+    ),
+    (
+        "shelves.paths.node.storage_availability_zones.space.log_and_recovery_metadata",
+        ontap::Release::new(9, 17, 0),
+    ),
+    ("shelves.paths.node.storage_configuration", ontap::Release::new(9, 9, 0)),
+    (
+        "shelves.paths.node.storage_configuration=tri_path",
+        ontap::Release::new(9, 14, 0),
+    ),
+    (
+        "shelves.paths.node.storage_configuration=tri_path_ha",
+        ontap::Release::new(9, 14, 0),
+    ),
+    (
+        "shelves.paths.node.storage_configuration=virtual",
+        ontap::Release::new(9, 14, 0),
+    ),
+    ("shelves.paths.node.system_aggregate", ontap::Release::new(9, 14, 0)),
+    ("shelves.paths.node.system_id", ontap::Release::new(9, 7, 0)),
+    ("shelves.paths.node.system_machine_type", ontap::Release::new(9, 7, 0)),
+    ("shelves.paths.node.vendor_serial_number", ontap::Release::new(9, 7, 0)),
+    ("shelves.paths.node.vm", ontap::Release::new(9, 7, 0)),
+    ("shelves.ports.remote.device", ontap::Release::new(9, 8, 0)),
+    ("shelves.ports.speed", ontap::Release::new(9, 17, 0)),
+    ("shelves.raw_capacity", ontap::Release::new(9, 17, 0)),
+    ("shelves.temperature_sensors", ontap::Release::new(9, 10, 0)),
+    ("shelves.temperature_sensors.installed", ontap::Release::new(9, 13, 0)),
+    ("shelves.vendor", ontap::Release::new(9, 8, 0)),
+    ("shelves.vendor.name", ontap::Release::new(9, 10, 0)),
+    ("shelves.voltage_sensors", ontap::Release::new(9, 10, 0)),
+    ("shelves.voltage_sensors.installed", ontap::Release::new(9, 13, 0)),
+];
+
 /// The objects at `/api/cluster/chassis`, one at `/api/cluster/chassis/{id}`.
 ///
 /// Verbs: `get`, `fetch`, `get_collection`, `get_pages`, `count_collection`, `find`.
@@ -18,7 +215,7 @@ use crate::{ChassisFrus, ChassisNode, Shelf};
 /// assert_eq!(Chassis::KEYS, ["id"] as [&str; 1]);
 /// ```
 #[derive(Debug, Clone, Default, PartialEq, ontap::Resource)]
-#[resource(path = "/cluster/chassis", get, collection)]
+#[resource(path = "/cluster/chassis", get, collection, since = CHASSIS_SINCE)]
 pub struct Chassis {
     /// `id`: string; read by GET; a key of the instance path.
     #[resource(get, key)]

@@ -4,6 +4,12 @@
 
 use crate::CounterSchema;
 
+/// The releases of [`CounterTable`]'s parts later than ONTAP 9.6, for the release guard.
+const COUNTER_TABLE_SINCE: &[(&str, ontap::Release)] = &[
+    ("#collection", ontap::Release::new(9, 11, 0)),
+    ("#get", ontap::Release::new(9, 11, 0)),
+];
+
 /// The objects at `/api/cluster/counter/tables`, one at `/api/cluster/counter/tables/{name}`.
 ///
 /// Since ONTAP 9.11.
@@ -19,7 +25,7 @@ use crate::CounterSchema;
 /// assert_eq!(CounterTable::KEYS, ["name"] as [&str; 1]);
 /// ```
 #[derive(Debug, Clone, Default, PartialEq, ontap::Resource)]
-#[resource(path = "/cluster/counter/tables", get, collection)]
+#[resource(path = "/cluster/counter/tables", get, collection, since = COUNTER_TABLE_SINCE)]
 pub struct CounterTable {
     /// `name`: string; read by GET; a key of the instance path.
     #[resource(get, key)]

@@ -4,6 +4,12 @@
 
 use crate::{Counter, CounterProperty, CounterTableReference, InstanceCounterAggregation};
 
+/// The releases of [`CounterRow`]'s parts later than ONTAP 9.6, for the release guard.
+const COUNTER_ROW_SINCE: &[(&str, ontap::Release)] = &[
+    ("#collection", ontap::Release::new(9, 11, 0)),
+    ("#get", ontap::Release::new(9, 11, 0)),
+];
+
 /// The objects at `/api/cluster/counter/tables/{counter_table.name}/rows`, one at `/api/cluster/counter/tables/{counter_table.name}/rows/{id}`.
 ///
 /// Since ONTAP 9.11.
@@ -20,7 +26,7 @@ use crate::{Counter, CounterProperty, CounterTableReference, InstanceCounterAggr
 /// assert_eq!(CounterRow::KEYS, ["id"] as [&str; 1]);
 /// ```
 #[derive(Debug, Clone, Default, PartialEq, ontap::Resource)]
-#[resource(path = "/cluster/counter/tables/{counter_table.name}/rows", get, collection)]
+#[resource(path = "/cluster/counter/tables/{counter_table.name}/rows", get, collection, since = COUNTER_ROW_SINCE)]
 pub struct CounterRow {
     /// `id`: string; read by GET; a key of the instance path.
     #[resource(get, key)]

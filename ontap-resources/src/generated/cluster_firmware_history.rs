@@ -4,6 +4,9 @@
 
 use crate::{FirmwareHistoryUpdateState, JobLink, NodeReference};
 
+/// The releases of [`FirmwareHistory`]'s parts later than ONTAP 9.6, for the release guard.
+const FIRMWARE_HISTORY_SINCE: &[(&str, ontap::Release)] = &[("#collection", ontap::Release::new(9, 8, 0))];
+
 /// The singleton at `/api/cluster/firmware/history`.
 ///
 /// Since ONTAP 9.8.
@@ -18,7 +21,7 @@ use crate::{FirmwareHistoryUpdateState, JobLink, NodeReference};
 /// assert_eq!(FirmwareHistory::KEYS, [] as [&str; 0]);
 /// ```
 #[derive(Debug, Clone, Default, PartialEq, ontap::Resource)]
-#[resource(path = "/cluster/firmware/history", collection)]
+#[resource(path = "/cluster/firmware/history", collection, since = FIRMWARE_HISTORY_SINCE)]
 pub struct FirmwareHistory {
     /// `_links`: [`ontap::Links`]; read by GET.
     #[resource(get, rename = "_links")]

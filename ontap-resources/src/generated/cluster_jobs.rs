@@ -4,6 +4,13 @@
 
 use crate::{JobNode, SvmReference};
 
+/// The releases of [`Job`]'s parts later than ONTAP 9.6, for the release guard.
+const JOB_SINCE: &[(&str, ontap::Release)] = &[
+    ("error", ontap::Release::new(9, 9, 0)),
+    ("node", ontap::Release::new(9, 11, 0)),
+    ("svm", ontap::Release::new(9, 8, 0)),
+];
+
 /// An asynchronous operation: what a POST, PATCH or DELETE starts when the
 /// work takes longer than one request. Read-only: ONTAP creates jobs, clients
 /// read them (and, for some, pause, resume or cancel them with
@@ -26,7 +33,7 @@ use crate::{JobNode, SvmReference};
 /// # Ok(()) }
 /// ```
 #[derive(Debug, Clone, Default, PartialEq, ontap::Resource)]
-#[resource(path = "/cluster/jobs", get, patch, collection, patch_collection, params(patch = JobPatchParams, patch_collection = JobPatchCollectionParams))]
+#[resource(path = "/cluster/jobs", get, patch, collection, patch_collection, params(patch = JobPatchParams, patch_collection = JobPatchCollectionParams), since = JOB_SINCE)]
 pub struct Job {
     /// The job's identifier (uuid string, read by GET; the key of its path
     /// `/cluster/jobs/{uuid}`).

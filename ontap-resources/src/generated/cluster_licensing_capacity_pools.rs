@@ -4,6 +4,12 @@
 
 use crate::{CapacityPoolNode, LicenseManagerReference};
 
+/// The releases of [`CapacityPool`]'s parts later than ONTAP 9.6, for the release guard.
+const CAPACITY_POOL_SINCE: &[(&str, ontap::Release)] = &[
+    ("#collection", ontap::Release::new(9, 8, 0)),
+    ("#get", ontap::Release::new(9, 8, 0)),
+];
+
 /// The objects at `/api/cluster/licensing/capacity-pools`, one at `/api/cluster/licensing/capacity-pools/{serial_number}`.
 ///
 /// Since ONTAP 9.8.
@@ -19,7 +25,7 @@ use crate::{CapacityPoolNode, LicenseManagerReference};
 /// assert_eq!(CapacityPool::KEYS, ["serial_number"] as [&str; 1]);
 /// ```
 #[derive(Debug, Clone, Default, PartialEq, ontap::Resource)]
-#[resource(path = "/cluster/licensing/capacity-pools", get, collection)]
+#[resource(path = "/cluster/licensing/capacity-pools", get, collection, since = CAPACITY_POOL_SINCE)]
 pub struct CapacityPool {
     /// `serial_number`: string; read by GET; a key of the instance path.
     #[resource(get, key)]

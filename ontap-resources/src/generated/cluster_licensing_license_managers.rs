@@ -4,6 +4,14 @@
 
 use crate::LicenseManagerUri;
 
+/// The releases of [`LicenseManager`]'s parts later than ONTAP 9.6, for the release guard.
+const LICENSE_MANAGER_SINCE: &[(&str, ontap::Release)] = &[
+    ("#collection", ontap::Release::new(9, 8, 0)),
+    ("#get", ontap::Release::new(9, 8, 0)),
+    ("#patch", ontap::Release::new(9, 8, 0)),
+    ("#patch_collection", ontap::Release::new(9, 8, 0)),
+];
+
 /// The objects at `/api/cluster/licensing/license-managers`, one at `/api/cluster/licensing/license-managers/{uuid}`.
 ///
 /// Since ONTAP 9.8.
@@ -19,7 +27,7 @@ use crate::LicenseManagerUri;
 /// assert_eq!(LicenseManager::KEYS, ["uuid"] as [&str; 1]);
 /// ```
 #[derive(Debug, Clone, Default, PartialEq, ontap::Resource)]
-#[resource(path = "/cluster/licensing/license-managers", get, patch, collection, patch_collection, hold(patch), params(patch_collection = LicenseManagerPatchCollectionParams))]
+#[resource(path = "/cluster/licensing/license-managers", get, patch, collection, patch_collection, hold(patch), params(patch_collection = LicenseManagerPatchCollectionParams), since = LICENSE_MANAGER_SINCE)]
 pub struct LicenseManager {
     /// `uuid`: string, format `uuid`; read by GET; a key of the instance path.
     #[resource(get, key)]

@@ -4,6 +4,17 @@
 
 use crate::{Entitlement, License, LicenseState};
 
+/// The releases of [`LicensePackage`]'s parts later than ONTAP 9.6, for the release guard.
+const LICENSE_PACKAGE_SINCE: &[(&str, ontap::Release)] = &[
+    ("description", ontap::Release::new(9, 11, 0)),
+    ("entitlement", ontap::Release::new(9, 11, 0)),
+    ("licenses.capacity.disabled_size", ontap::Release::new(9, 18, 0)),
+    ("licenses.capacity.measurement_unit", ontap::Release::new(9, 18, 0)),
+    ("licenses.host_id", ontap::Release::new(9, 9, 0)),
+    ("licenses.installed_license", ontap::Release::new(9, 9, 0)),
+    ("licenses.shutdown_imminent", ontap::Release::new(9, 11, 0)),
+];
+
 /// The objects at `/api/cluster/licensing/licenses`, one at `/api/cluster/licensing/licenses/{name}`.
 ///
 /// Verbs: `get`, `fetch`, `get_collection`, `get_pages`, `count_collection`, `find`, `post`, `delete`, DELETE by query.
@@ -18,7 +29,7 @@ use crate::{Entitlement, License, LicenseState};
 /// assert_eq!(LicensePackage::KEYS, ["name"] as [&str; 1]);
 /// ```
 #[derive(Debug, Clone, Default, PartialEq, ontap::Resource)]
-#[resource(path = "/cluster/licensing/licenses", get, post, delete, collection, delete_collection, params(delete = LicensePackageDeleteParams, delete_collection = LicensePackageDeleteCollectionParams))]
+#[resource(path = "/cluster/licensing/licenses", get, post, delete, collection, delete_collection, params(delete = LicensePackageDeleteParams, delete_collection = LicensePackageDeleteCollectionParams), since = LICENSE_PACKAGE_SINCE)]
 pub struct LicensePackage {
     /// `name`: string; read by GET; a key of the instance path.
     #[resource(get, key)]

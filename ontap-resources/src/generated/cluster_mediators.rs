@@ -4,6 +4,31 @@
 
 use crate::{ClusterPeerReference, MetroclusterDrGroup};
 
+/// The releases of [`Mediator`]'s parts later than ONTAP 9.6, for the release guard.
+const MEDIATOR_SINCE: &[(&str, ontap::Release)] = &[
+    ("#collection", ontap::Release::new(9, 8, 0)),
+    ("#delete", ontap::Release::new(9, 8, 0)),
+    ("#delete_collection", ontap::Release::new(9, 8, 0)),
+    ("#get", ontap::Release::new(9, 8, 0)),
+    ("#patch", ontap::Release::new(9, 17, 0)),
+    ("#patch_collection", ontap::Release::new(9, 17, 0)),
+    ("#post", ontap::Release::new(9, 8, 0)),
+    ("account_token", ontap::Release::new(9, 19, 0)),
+    ("bluexp_account_token", ontap::Release::new(9, 17, 0)),
+    ("bluexp_org_id", ontap::Release::new(9, 17, 0)),
+    ("connection_type", ontap::Release::new(9, 19, 0)),
+    ("dr_group", ontap::Release::new(9, 9, 0)),
+    ("local_mediator_connectivity", ontap::Release::new(9, 17, 0)),
+    ("org_id", ontap::Release::new(9, 19, 0)),
+    ("peer_mediator_connectivity", ontap::Release::new(9, 10, 0)),
+    ("service_account_client_id", ontap::Release::new(9, 17, 0)),
+    ("service_account_client_secret", ontap::Release::new(9, 17, 0)),
+    ("strict_cert_validation", ontap::Release::new(9, 17, 0)),
+    ("type", ontap::Release::new(9, 17, 0)),
+    ("use_http_proxy_local", ontap::Release::new(9, 17, 0)),
+    ("use_http_proxy_remote", ontap::Release::new(9, 17, 0)),
+];
+
 /// The objects at `/api/cluster/mediators`, one at `/api/cluster/mediators/{uuid}`.
 ///
 /// Since ONTAP 9.8.
@@ -19,7 +44,7 @@ use crate::{ClusterPeerReference, MetroclusterDrGroup};
 /// assert_eq!(Mediator::KEYS, ["uuid"] as [&str; 1]);
 /// ```
 #[derive(Debug, Clone, Default, PartialEq, ontap::Resource)]
-#[resource(path = "/cluster/mediators", get, post, patch, delete, collection, patch_collection, delete_collection, hold(post, patch, delete), params(patch_collection = MediatorPatchCollectionParams, delete_collection = MediatorDeleteCollectionParams))]
+#[resource(path = "/cluster/mediators", get, post, patch, delete, collection, patch_collection, delete_collection, hold(post, patch, delete), params(patch_collection = MediatorPatchCollectionParams, delete_collection = MediatorDeleteCollectionParams), since = MEDIATOR_SINCE)]
 pub struct Mediator {
     /// `uuid`: string; read by GET; a key of the instance path.
     #[resource(get, key)]

@@ -4,6 +4,17 @@
 
 use crate::PerformanceMetricIoType;
 
+/// The releases of [`ClusterMetrics`]'s parts later than ONTAP 9.6, for the release guard.
+const CLUSTER_METRICS_SINCE: &[(&str, ontap::Release)] = &[
+    ("duration", ontap::Release::new(9, 7, 0)),
+    ("iops", ontap::Release::new(9, 7, 0)),
+    ("latency", ontap::Release::new(9, 7, 0)),
+    ("status", ontap::Release::new(9, 7, 0)),
+    ("status=not_found", ontap::Release::new(9, 9, 0)),
+    ("throughput", ontap::Release::new(9, 7, 0)),
+    ("timestamp", ontap::Release::new(9, 7, 0)),
+];
+
 /// The singleton at `/api/cluster/metrics`.
 ///
 /// Verbs: `get_collection`, `get_pages`, `count_collection`, `find`.
@@ -17,7 +28,7 @@ use crate::PerformanceMetricIoType;
 /// assert_eq!(ClusterMetrics::KEYS, [] as [&str; 0]);
 /// ```
 #[derive(Debug, Clone, Default, PartialEq, ontap::Resource)]
-#[resource(path = "/cluster/metrics", collection)]
+#[resource(path = "/cluster/metrics", collection, since = CLUSTER_METRICS_SINCE)]
 pub struct ClusterMetrics {
     /// `_links`: [`ontap::Links`]; read by GET.
     #[resource(get, rename = "_links")]

@@ -4,6 +4,32 @@
 
 use crate::{ClusterReference, DrPair, MccipPort, Mediator, MetroclusterLocal, MetroclusterRemote};
 
+/// The releases of [`Metrocluster`]'s parts later than ONTAP 9.6, for the release guard.
+const METROCLUSTER_SINCE: &[(&str, ontap::Release)] = &[
+    ("#get", ontap::Release::new(9, 8, 0)),
+    ("#patch", ontap::Release::new(9, 8, 0)),
+    ("#post", ontap::Release::new(9, 8, 0)),
+    ("configuration_type", ontap::Release::new(9, 11, 0)),
+    ("encryption_enabled", ontap::Release::new(9, 15, 0)),
+    ("local.automatic_uso_failure_domain", ontap::Release::new(9, 14, 0)),
+    ("mccip_ports", ontap::Release::new(9, 9, 0)),
+    ("mediator.account_token", ontap::Release::new(9, 19, 0)),
+    ("mediator.bluexp_account_token", ontap::Release::new(9, 17, 0)),
+    ("mediator.bluexp_org_id", ontap::Release::new(9, 17, 0)),
+    ("mediator.connection_type", ontap::Release::new(9, 19, 0)),
+    ("mediator.dr_group", ontap::Release::new(9, 9, 0)),
+    ("mediator.local_mediator_connectivity", ontap::Release::new(9, 17, 0)),
+    ("mediator.org_id", ontap::Release::new(9, 19, 0)),
+    ("mediator.peer_mediator_connectivity", ontap::Release::new(9, 10, 0)),
+    ("mediator.service_account_client_id", ontap::Release::new(9, 17, 0)),
+    ("mediator.service_account_client_secret", ontap::Release::new(9, 17, 0)),
+    ("mediator.strict_cert_validation", ontap::Release::new(9, 17, 0)),
+    ("mediator.type", ontap::Release::new(9, 17, 0)),
+    ("mediator.use_http_proxy_local", ontap::Release::new(9, 17, 0)),
+    ("mediator.use_http_proxy_remote", ontap::Release::new(9, 17, 0)),
+    ("remote.automatic_uso_failure_domain", ontap::Release::new(9, 14, 0)),
+];
+
 /// The singleton at `/api/cluster/metrocluster`.
 ///
 /// Since ONTAP 9.8.
@@ -18,7 +44,7 @@ use crate::{ClusterReference, DrPair, MccipPort, Mediator, MetroclusterLocal, Me
 /// assert_eq!(Metrocluster::KEYS, [] as [&str; 0]);
 /// ```
 #[derive(Debug, Clone, Default, PartialEq, ontap::Resource)]
-#[resource(path = "/cluster/metrocluster", get, post, patch, hold(post, patch), params(patch = MetroclusterPatchParams))]
+#[resource(path = "/cluster/metrocluster", get, post, patch, hold(post, patch), params(patch = MetroclusterPatchParams), since = METROCLUSTER_SINCE)]
 pub struct Metrocluster {
     /// `_links`: [`ontap::Links`]; read by GET.
     #[resource(get, rename = "_links")]

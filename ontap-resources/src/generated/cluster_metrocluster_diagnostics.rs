@@ -8,6 +8,17 @@ use crate::{
     MetroclusterDiagnosticsVolume,
 };
 
+/// The releases of [`MetroclusterDiagnostics`]'s parts later than ONTAP 9.6, for the release guard.
+const METROCLUSTER_DIAGNOSTICS_SINCE: &[(&str, ontap::Release)] = &[
+    ("#get", ontap::Release::new(9, 8, 0)),
+    ("#post", ontap::Release::new(9, 8, 0)),
+    ("aggregate.details", ontap::Release::new(9, 11, 0)),
+    ("cluster.details", ontap::Release::new(9, 11, 0)),
+    ("connection.details", ontap::Release::new(9, 11, 0)),
+    ("node.details", ontap::Release::new(9, 11, 0)),
+    ("volume.details", ontap::Release::new(9, 11, 0)),
+];
+
 /// The singleton at `/api/cluster/metrocluster/diagnostics`.
 ///
 /// Since ONTAP 9.8.
@@ -22,7 +33,7 @@ use crate::{
 /// assert_eq!(MetroclusterDiagnostics::KEYS, [] as [&str; 0]);
 /// ```
 #[derive(Debug, Clone, Default, PartialEq, ontap::Resource)]
-#[resource(path = "/cluster/metrocluster/diagnostics", get, post, hold(post), params(post = MetroclusterDiagnosticsPostParams))]
+#[resource(path = "/cluster/metrocluster/diagnostics", get, post, hold(post), params(post = MetroclusterDiagnosticsPostParams), since = METROCLUSTER_DIAGNOSTICS_SINCE)]
 pub struct MetroclusterDiagnostics {
     /// `aggregate`: [`MetroclusterDiagnosticsAggregate`](crate::MetroclusterDiagnosticsAggregate); read by GET; sent by POST.
     #[resource(get, post)]

@@ -4,6 +4,16 @@
 
 use crate::{ClusterReference, DrPair, MetroclusterMccipPorts};
 
+/// The releases of [`MetroclusterDrGroup`]'s parts later than ONTAP 9.6, for the release guard.
+const METROCLUSTER_DR_GROUP_SINCE: &[(&str, ontap::Release)] = &[
+    ("#collection", ontap::Release::new(9, 8, 0)),
+    ("#delete", ontap::Release::new(9, 8, 0)),
+    ("#delete_collection", ontap::Release::new(9, 8, 0)),
+    ("#get", ontap::Release::new(9, 8, 0)),
+    ("#post", ontap::Release::new(9, 8, 0)),
+    ("mccip_ports", ontap::Release::new(9, 9, 0)),
+];
+
 /// The objects at `/api/cluster/metrocluster/dr-groups`, one at `/api/cluster/metrocluster/dr-groups/{id}`.
 ///
 /// Since ONTAP 9.8.
@@ -19,7 +29,7 @@ use crate::{ClusterReference, DrPair, MetroclusterMccipPorts};
 /// assert_eq!(MetroclusterDrGroup::KEYS, ["id"] as [&str; 1]);
 /// ```
 #[derive(Debug, Clone, Default, PartialEq, ontap::Resource)]
-#[resource(path = "/cluster/metrocluster/dr-groups", get, post, delete, collection, delete_collection, hold(post, delete), params(delete_collection = MetroclusterDrGroupDeleteCollectionParams))]
+#[resource(path = "/cluster/metrocluster/dr-groups", get, post, delete, collection, delete_collection, hold(post, delete), params(delete_collection = MetroclusterDrGroupDeleteCollectionParams), since = METROCLUSTER_DR_GROUP_SINCE)]
 pub struct MetroclusterDrGroup {
     /// `id`: integer; read by GET; a key of the instance path.
     #[resource(get, key)]

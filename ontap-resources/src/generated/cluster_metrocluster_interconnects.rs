@@ -4,6 +4,18 @@
 
 use crate::{InterconnectState, IpInterfaceAndGateway, MetroclusterInterconnectMirror, NodeReference};
 
+/// The releases of [`MetroclusterInterconnect`]'s parts later than ONTAP 9.6, for the release guard.
+const METROCLUSTER_INTERCONNECT_SINCE: &[(&str, ontap::Release)] = &[
+    ("#collection", ontap::Release::new(9, 8, 0)),
+    ("#get", ontap::Release::new(9, 8, 0)),
+    ("#patch", ontap::Release::new(9, 10, 0)),
+    ("#patch_collection", ontap::Release::new(9, 10, 0)),
+    ("interfaces", ontap::Release::new(9, 9, 0)),
+    ("mirror", ontap::Release::new(9, 11, 0)),
+    ("multipath_policy", ontap::Release::new(9, 11, 0)),
+    ("vlan_id", ontap::Release::new(9, 9, 0)),
+];
+
 /// The objects at `/api/cluster/metrocluster/interconnects`, one at `/api/cluster/metrocluster/interconnects/{node.uuid}/{partner_type}/{adapter}`.
 ///
 /// Since ONTAP 9.8.
@@ -19,7 +31,7 @@ use crate::{InterconnectState, IpInterfaceAndGateway, MetroclusterInterconnectMi
 /// assert_eq!(MetroclusterInterconnect::KEYS, ["node.uuid", "partner_type", "adapter"] as [&str; 3]);
 /// ```
 #[derive(Debug, Clone, Default, PartialEq, ontap::Resource)]
-#[resource(path = "/cluster/metrocluster/interconnects", get, patch, collection, patch_collection, hold(patch), params(patch_collection = MetroclusterInterconnectPatchCollectionParams))]
+#[resource(path = "/cluster/metrocluster/interconnects", get, patch, collection, patch_collection, hold(patch), params(patch_collection = MetroclusterInterconnectPatchCollectionParams), since = METROCLUSTER_INTERCONNECT_SINCE)]
 pub struct MetroclusterInterconnect {
     /// `node`: [`NodeReference`](crate::NodeReference); read by GET; sent by PATCH; its `uuid` is a key of the instance path.
     #[resource(get, patch, key = "uuid")]

@@ -4,6 +4,25 @@
 
 use crate::{ClusterReference, MccNode};
 
+/// The releases of [`MetroclusterNode`]'s parts later than ONTAP 9.6, for the release guard.
+const METROCLUSTER_NODE_SINCE: &[(&str, ontap::Release)] = &[
+    ("#collection", ontap::Release::new(9, 8, 0)),
+    ("#get", ontap::Release::new(9, 8, 0)),
+    ("automatic_uso", ontap::Release::new(9, 9, 0)),
+    ("dr_auxiliary_cluster", ontap::Release::new(9, 11, 0)),
+    ("dr_auxiliary_partner", ontap::Release::new(9, 11, 0)),
+    ("dr_operation_state", ontap::Release::new(9, 9, 0)),
+    ("dr_operation_state=switched_over", ontap::Release::new(9, 11, 0)),
+    ("dr_partner", ontap::Release::new(9, 11, 0)),
+    ("dr_partner_cluster", ontap::Release::new(9, 11, 0)),
+    ("encryption_enabled", ontap::Release::new(9, 15, 0)),
+    ("ha_partner", ontap::Release::new(9, 11, 0)),
+    ("ha_partner_cluster", ontap::Release::new(9, 11, 0)),
+    ("is_mccip", ontap::Release::new(9, 11, 0)),
+    ("limit_enforcement", ontap::Release::new(9, 11, 0)),
+    ("node.system_id", ontap::Release::new(9, 11, 0)),
+];
+
 /// The objects at `/api/cluster/metrocluster/nodes`, one at `/api/cluster/metrocluster/nodes/{node.uuid}`.
 ///
 /// Since ONTAP 9.8.
@@ -19,7 +38,7 @@ use crate::{ClusterReference, MccNode};
 /// assert_eq!(MetroclusterNode::KEYS, ["node.uuid"] as [&str; 1]);
 /// ```
 #[derive(Debug, Clone, Default, PartialEq, ontap::Resource)]
-#[resource(path = "/cluster/metrocluster/nodes", get, collection)]
+#[resource(path = "/cluster/metrocluster/nodes", get, collection, since = METROCLUSTER_NODE_SINCE)]
 pub struct MetroclusterNode {
     /// `node`: [`MccNode`](crate::MccNode); read by GET; its `uuid` is a key of the instance path.
     #[resource(get, key = "uuid")]

@@ -4,6 +4,13 @@
 
 use crate::NodeReference;
 
+/// The releases of [`MetroclusterOperation`]'s parts later than ONTAP 9.6, for the release guard.
+const METROCLUSTER_OPERATION_SINCE: &[(&str, ontap::Release)] = &[
+    ("#collection", ontap::Release::new(9, 8, 0)),
+    ("#get", ontap::Release::new(9, 8, 0)),
+    ("node", ontap::Release::new(9, 9, 0)),
+];
+
 /// The objects at `/api/cluster/metrocluster/operations`, one at `/api/cluster/metrocluster/operations/{uuid}`.
 ///
 /// Since ONTAP 9.8.
@@ -19,7 +26,7 @@ use crate::NodeReference;
 /// assert_eq!(MetroclusterOperation::KEYS, ["uuid"] as [&str; 1]);
 /// ```
 #[derive(Debug, Clone, Default, PartialEq, ontap::Resource)]
-#[resource(path = "/cluster/metrocluster/operations", get, collection)]
+#[resource(path = "/cluster/metrocluster/operations", get, collection, since = METROCLUSTER_OPERATION_SINCE)]
 pub struct MetroclusterOperation {
     /// `uuid`: string, required by the model; read by GET; a key of the instance path.
     #[resource(get, key)]

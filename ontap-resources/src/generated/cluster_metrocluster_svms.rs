@@ -4,6 +4,12 @@
 
 use crate::{ClusterReference, MetroclusterSvmPartnerSvm, SvmReference};
 
+/// The releases of [`MetroclusterSvm`]'s parts later than ONTAP 9.6, for the release guard.
+const METROCLUSTER_SVM_SINCE: &[(&str, ontap::Release)] = &[
+    ("#collection", ontap::Release::new(9, 11, 0)),
+    ("#get", ontap::Release::new(9, 11, 0)),
+];
+
 /// The objects at `/api/cluster/metrocluster/svms`, one at `/api/cluster/metrocluster/svms/{cluster.uuid}/{svm.uuid}`.
 ///
 /// Since ONTAP 9.11.
@@ -19,7 +25,7 @@ use crate::{ClusterReference, MetroclusterSvmPartnerSvm, SvmReference};
 /// assert_eq!(MetroclusterSvm::KEYS, ["cluster.uuid", "svm.uuid"] as [&str; 2]);
 /// ```
 #[derive(Debug, Clone, Default, PartialEq, ontap::Resource)]
-#[resource(path = "/cluster/metrocluster/svms", get, collection)]
+#[resource(path = "/cluster/metrocluster/svms", get, collection, since = METROCLUSTER_SVM_SINCE)]
 pub struct MetroclusterSvm {
     /// `cluster`: [`ClusterReference`](crate::ClusterReference); read by GET; its `uuid` is a key of the instance path.
     #[resource(get, key = "uuid")]

@@ -9,6 +9,101 @@ use crate::{
     NodeHa, NodeMembership, NodeMetrics, NodeStatistics, ServiceProcessor, StorageAvailabilityZone, Version,
 };
 
+/// The releases of [`Node`]'s parts later than ONTAP 9.6, for the release guard.
+const NODE_SINCE: &[(&str, ontap::Release)] = &[
+    ("#delete", ontap::Release::new(9, 7, 0)),
+    ("#delete_collection", ontap::Release::new(9, 7, 0)),
+    ("anti_ransomware_version", ontap::Release::new(9, 16, 0)),
+    ("controller.board", ontap::Release::new(9, 9, 0)),
+    ("controller.cpu", ontap::Release::new(9, 9, 0)),
+    ("controller.failed_fan", ontap::Release::new(9, 9, 0)),
+    ("controller.failed_power_supply", ontap::Release::new(9, 9, 0)),
+    ("controller.flash_cache.device_id", ontap::Release::new(9, 9, 0)),
+    ("controller.flash_cache.firmware_file", ontap::Release::new(9, 9, 0)),
+    ("controller.memory_size", ontap::Release::new(9, 9, 0)),
+    ("date", ontap::Release::new(9, 7, 0)),
+    ("external_cache", ontap::Release::new(9, 10, 0)),
+    ("external_cache_bypass", ontap::Release::new(9, 17, 0)),
+    ("ha.auto_giveback_of", ontap::Release::new(9, 17, 0)),
+    ("ha.enable_takeover_of", ontap::Release::new(9, 17, 0)),
+    ("ha.giveback", ontap::Release::new(9, 7, 0)),
+    ("ha.giveback.status", ontap::Release::new(9, 11, 0)),
+    ("ha.giveback_of", ontap::Release::new(9, 19, 0)),
+    ("ha.giveback_of_possible", ontap::Release::new(9, 19, 0)),
+    ("ha.interconnect", ontap::Release::new(9, 11, 0)),
+    ("ha.peering", ontap::Release::new(9, 19, 0)),
+    ("ha.ports", ontap::Release::new(9, 7, 0)),
+    ("ha.ports.number", ontap::Release::new(9, 8, 0)),
+    ("ha.takeover", ontap::Release::new(9, 7, 0)),
+    ("ha.takeover_check", ontap::Release::new(9, 14, 0)),
+    ("ha.takeover_of", ontap::Release::new(9, 19, 0)),
+    ("ha.takeover_of_possible", ontap::Release::new(9, 19, 0)),
+    ("ha.type", ontap::Release::new(9, 17, 0)),
+    ("hw_assist", ontap::Release::new(9, 11, 0)),
+    ("is_spares_low", ontap::Release::new(9, 10, 0)),
+    ("metric", ontap::Release::new(9, 8, 0)),
+    ("metrocluster", ontap::Release::new(9, 8, 0)),
+    ("nvlog", ontap::Release::new(9, 17, 0)),
+    ("nvlog.backing_type=disk", ontap::Release::new(9, 19, 0)),
+    ("nvram", ontap::Release::new(9, 9, 0)),
+    ("owner", ontap::Release::new(9, 9, 0)),
+    ("service_processor.api_service", ontap::Release::new(9, 11, 0)),
+    ("service_processor.auto_config", ontap::Release::new(9, 11, 0)),
+    ("service_processor.autoupdate_enabled", ontap::Release::new(9, 10, 0)),
+    ("service_processor.backup", ontap::Release::new(9, 10, 0)),
+    (
+        "service_processor.ipv4_interface.enabled",
+        ontap::Release::new(9, 14, 0),
+    ),
+    (
+        "service_processor.ipv4_interface.setup_state",
+        ontap::Release::new(9, 14, 0),
+    ),
+    (
+        "service_processor.ipv6_interface.enabled",
+        ontap::Release::new(9, 14, 0),
+    ),
+    (
+        "service_processor.ipv6_interface.is_ipv6_ra_enabled",
+        ontap::Release::new(9, 14, 0),
+    ),
+    (
+        "service_processor.ipv6_interface.link_local_ip",
+        ontap::Release::new(9, 14, 0),
+    ),
+    (
+        "service_processor.ipv6_interface.router_ip",
+        ontap::Release::new(9, 14, 0),
+    ),
+    (
+        "service_processor.ipv6_interface.setup_state",
+        ontap::Release::new(9, 14, 0),
+    ),
+    ("service_processor.is_ip_configured", ontap::Release::new(9, 10, 0)),
+    ("service_processor.last_update_state", ontap::Release::new(9, 10, 0)),
+    ("service_processor.primary", ontap::Release::new(9, 10, 0)),
+    ("service_processor.ssh_info", ontap::Release::new(9, 10, 0)),
+    ("service_processor.type", ontap::Release::new(9, 10, 0)),
+    ("service_processor.web_service", ontap::Release::new(9, 14, 0)),
+    ("snaplock", ontap::Release::new(9, 11, 0)),
+    ("state", ontap::Release::new(9, 7, 0)),
+    ("statistics", ontap::Release::new(9, 8, 0)),
+    ("storage_availability_zones", ontap::Release::new(9, 16, 0)),
+    (
+        "storage_availability_zones.space.log_and_recovery_metadata",
+        ontap::Release::new(9, 17, 0),
+    ),
+    ("storage_configuration", ontap::Release::new(9, 9, 0)),
+    ("storage_configuration=tri_path", ontap::Release::new(9, 14, 0)),
+    ("storage_configuration=tri_path_ha", ontap::Release::new(9, 14, 0)),
+    ("storage_configuration=virtual", ontap::Release::new(9, 14, 0)),
+    ("system_aggregate", ontap::Release::new(9, 14, 0)),
+    ("system_id", ontap::Release::new(9, 7, 0)),
+    ("system_machine_type", ontap::Release::new(9, 7, 0)),
+    ("vendor_serial_number", ontap::Release::new(9, 7, 0)),
+    ("vm", ontap::Release::new(9, 7, 0)),
+];
+
 /// The objects at `/api/cluster/nodes`, one at `/api/cluster/nodes/{uuid}`.
 ///
 /// Verbs: `get`, `fetch`, `get_collection`, `get_pages`, `count_collection`, `find`, `post` (may start a job), `patch` (may start a job), `delete` (may start a job) (since ONTAP 9.7), PATCH by query (may start a job), DELETE by query (may start a job) (since ONTAP 9.7).
@@ -23,7 +118,7 @@ use crate::{
 /// assert_eq!(Node::KEYS, ["uuid"] as [&str; 1]);
 /// ```
 #[derive(Debug, Clone, Default, PartialEq, ontap::Resource)]
-#[resource(path = "/cluster/nodes", get, post, patch, delete, collection, patch_collection, delete_collection, hold(post, patch, delete), params(post = NodePostParams, patch = NodePatchParams, delete = NodeDeleteParams, patch_collection = NodePatchCollectionParams, delete_collection = NodeDeleteCollectionParams))]
+#[resource(path = "/cluster/nodes", get, post, patch, delete, collection, patch_collection, delete_collection, hold(post, patch, delete), params(post = NodePostParams, patch = NodePatchParams, delete = NodeDeleteParams, patch_collection = NodePatchCollectionParams, delete_collection = NodeDeleteCollectionParams), since = NODE_SINCE)]
 pub struct Node {
     /// `uuid`: string, format `uuid`; read by GET; a key of the instance path.
     #[resource(get, key)]

@@ -4,6 +4,9 @@
 
 use crate::{NodeMetricsDuration, NodeMetricsNode};
 
+/// The releases of [`NodeMetrics`]'s parts later than ONTAP 9.6, for the release guard.
+const NODE_METRICS_SINCE: &[(&str, ontap::Release)] = &[("#collection", ontap::Release::new(9, 8, 0))];
+
 /// The singleton at `/api/cluster/nodes/{node.uuid}/metrics`.
 ///
 /// Since ONTAP 9.8.
@@ -19,7 +22,7 @@ use crate::{NodeMetricsDuration, NodeMetricsNode};
 /// assert_eq!(NodeMetrics::KEYS, [] as [&str; 0]);
 /// ```
 #[derive(Debug, Clone, Default, PartialEq, ontap::Resource)]
-#[resource(path = "/cluster/nodes/{node.uuid}/metrics", collection)]
+#[resource(path = "/cluster/nodes/{node.uuid}/metrics", collection, since = NODE_METRICS_SINCE)]
 pub struct NodeMetrics {
     /// `_links`: [`ontap::Links`]; read by GET.
     #[resource(get, rename = "_links")]

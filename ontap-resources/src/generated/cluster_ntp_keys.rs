@@ -2,6 +2,17 @@
 // Regenerate with `cargo run -p ontap-codegen`.
 //! `/cluster/ntp/keys`: the NtpKey resource, from the model's `ntp_key` definition.
 
+/// The releases of [`NtpKey`]'s parts later than ONTAP 9.6, for the release guard.
+const NTP_KEY_SINCE: &[(&str, ontap::Release)] = &[
+    ("#collection", ontap::Release::new(9, 7, 0)),
+    ("#delete", ontap::Release::new(9, 7, 0)),
+    ("#delete_collection", ontap::Release::new(9, 7, 0)),
+    ("#get", ontap::Release::new(9, 7, 0)),
+    ("#patch", ontap::Release::new(9, 7, 0)),
+    ("#patch_collection", ontap::Release::new(9, 7, 0)),
+    ("#post", ontap::Release::new(9, 7, 0)),
+];
+
 /// The objects at `/api/cluster/ntp/keys`, one at `/api/cluster/ntp/keys/{id}`.
 ///
 /// Since ONTAP 9.7.
@@ -17,7 +28,7 @@
 /// assert_eq!(NtpKey::KEYS, ["id"] as [&str; 1]);
 /// ```
 #[derive(Debug, Clone, Default, PartialEq, ontap::Resource)]
-#[resource(path = "/cluster/ntp/keys", get, post, patch, delete, collection, patch_collection, delete_collection, params(patch_collection = NtpKeyPatchCollectionParams, delete_collection = NtpKeyDeleteCollectionParams))]
+#[resource(path = "/cluster/ntp/keys", get, post, patch, delete, collection, patch_collection, delete_collection, params(patch_collection = NtpKeyPatchCollectionParams, delete_collection = NtpKeyDeleteCollectionParams), since = NTP_KEY_SINCE)]
 pub struct NtpKey {
     /// `id`: integer, 1 to 65535; read by GET; sent by POST; a key of the instance path.
     #[resource(get, post, key)]

@@ -4,6 +4,17 @@
 
 use crate::NtpKeyReference;
 
+/// The releases of [`NtpServer`]'s parts later than ONTAP 9.6, for the release guard.
+const NTP_SERVER_SINCE: &[(&str, ontap::Release)] = &[
+    ("#collection", ontap::Release::new(9, 7, 0)),
+    ("#delete", ontap::Release::new(9, 7, 0)),
+    ("#delete_collection", ontap::Release::new(9, 7, 0)),
+    ("#get", ontap::Release::new(9, 7, 0)),
+    ("#patch", ontap::Release::new(9, 7, 0)),
+    ("#patch_collection", ontap::Release::new(9, 7, 0)),
+    ("#post", ontap::Release::new(9, 7, 0)),
+];
+
 /// The objects at `/api/cluster/ntp/servers`, one at `/api/cluster/ntp/servers/{server}`.
 ///
 /// Since ONTAP 9.7.
@@ -19,7 +30,7 @@ use crate::NtpKeyReference;
 /// assert_eq!(NtpServer::KEYS, ["server"] as [&str; 1]);
 /// ```
 #[derive(Debug, Clone, Default, PartialEq, ontap::Resource)]
-#[resource(path = "/cluster/ntp/servers", get, post, patch, delete, collection, patch_collection, delete_collection, hold(post, patch, delete), params(patch_collection = NtpServerPatchCollectionParams, delete_collection = NtpServerDeleteCollectionParams))]
+#[resource(path = "/cluster/ntp/servers", get, post, patch, delete, collection, patch_collection, delete_collection, hold(post, patch, delete), params(patch_collection = NtpServerPatchCollectionParams, delete_collection = NtpServerDeleteCollectionParams), since = NTP_SERVER_SINCE)]
 pub struct NtpServer {
     /// `server`: string; read by GET; sent by POST; a key of the instance path.
     #[resource(get, post, key)]

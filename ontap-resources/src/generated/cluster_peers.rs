@@ -7,6 +7,13 @@ use crate::{
     ClusterPeerStatus, IpspaceReference, SvmReference, Version,
 };
 
+/// The releases of [`ClusterPeer`]'s parts later than ONTAP 9.6, for the release guard.
+const CLUSTER_PEER_SINCE: &[(&str, ontap::Release)] = &[
+    ("ip_address", ontap::Release::new(9, 13, 0)),
+    ("peer_applications", ontap::Release::new(9, 7, 0)),
+    ("version", ontap::Release::new(9, 7, 0)),
+];
+
 /// The objects at `/api/cluster/peers`, one at `/api/cluster/peers/{uuid}`.
 ///
 /// Verbs: `get`, `fetch`, `get_collection`, `get_pages`, `count_collection`, `find`, `post`, `patch`, `delete`, PATCH by query, DELETE by query.
@@ -21,7 +28,7 @@ use crate::{
 /// assert_eq!(ClusterPeer::KEYS, ["uuid"] as [&str; 1]);
 /// ```
 #[derive(Debug, Clone, Default, PartialEq, ontap::Resource)]
-#[resource(path = "/cluster/peers", get, post, patch, delete, collection, patch_collection, delete_collection, params(patch_collection = ClusterPeerPatchCollectionParams, delete_collection = ClusterPeerDeleteCollectionParams))]
+#[resource(path = "/cluster/peers", get, post, patch, delete, collection, patch_collection, delete_collection, params(patch_collection = ClusterPeerPatchCollectionParams, delete_collection = ClusterPeerDeleteCollectionParams), since = CLUSTER_PEER_SINCE)]
 pub struct ClusterPeer {
     /// `uuid`: string; read by GET; a key of the instance path.
     #[resource(get, key)]

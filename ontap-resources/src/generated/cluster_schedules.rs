@@ -4,6 +4,12 @@
 
 use crate::{ScheduleCluster, ScheduleCron, SvmReference};
 
+/// The releases of [`Schedule`]'s parts later than ONTAP 9.6, for the release guard.
+const SCHEDULE_SINCE: &[(&str, ontap::Release)] = &[
+    ("scope", ontap::Release::new(9, 10, 0)),
+    ("svm", ontap::Release::new(9, 10, 0)),
+];
+
 /// The objects at `/api/cluster/schedules`, one at `/api/cluster/schedules/{uuid}`.
 ///
 /// Verbs: `get`, `fetch`, `get_collection`, `get_pages`, `count_collection`, `find`, `post`, `patch`, `delete`, PATCH by query, DELETE by query.
@@ -18,7 +24,7 @@ use crate::{ScheduleCluster, ScheduleCron, SvmReference};
 /// assert_eq!(Schedule::KEYS, ["uuid"] as [&str; 1]);
 /// ```
 #[derive(Debug, Clone, Default, PartialEq, ontap::Resource)]
-#[resource(path = "/cluster/schedules", get, post, patch, delete, collection, patch_collection, delete_collection, params(patch_collection = SchedulePatchCollectionParams, delete_collection = ScheduleDeleteCollectionParams))]
+#[resource(path = "/cluster/schedules", get, post, patch, delete, collection, patch_collection, delete_collection, params(patch_collection = SchedulePatchCollectionParams, delete_collection = ScheduleDeleteCollectionParams), since = SCHEDULE_SINCE)]
 pub struct Schedule {
     /// `uuid`: string, format `uuid`; read by GET; a key of the instance path.
     #[resource(get, key)]

@@ -4,6 +4,12 @@
 
 use crate::NodeReference;
 
+/// The releases of [`Sensors`]'s parts later than ONTAP 9.6, for the release guard.
+const SENSORS_SINCE: &[(&str, ontap::Release)] = &[
+    ("#collection", ontap::Release::new(9, 11, 0)),
+    ("#get", ontap::Release::new(9, 11, 0)),
+];
+
 /// The objects at `/api/cluster/sensors`, one at `/api/cluster/sensors/{node.uuid}/{index}`.
 ///
 /// Since ONTAP 9.11.
@@ -19,7 +25,7 @@ use crate::NodeReference;
 /// assert_eq!(Sensors::KEYS, ["node.uuid", "index"] as [&str; 2]);
 /// ```
 #[derive(Debug, Clone, Default, PartialEq, ontap::Resource)]
-#[resource(path = "/cluster/sensors", get, collection)]
+#[resource(path = "/cluster/sensors", get, collection, since = SENSORS_SINCE)]
 pub struct Sensors {
     /// `node`: [`NodeReference`](crate::NodeReference); read by GET; its `uuid` is a key of the instance path.
     #[resource(get, key = "uuid")]

@@ -7,6 +7,39 @@ use crate::{
     SoftwareValidation,
 };
 
+/// The releases of [`Software`]'s parts later than ONTAP 9.6, for the release guard.
+const SOFTWARE_SINCE: &[(&str, ontap::Release)] = &[
+    ("#patch?estimate_only", ontap::Release::new(9, 9, 0)),
+    ("#patch?nodes_to_update", ontap::Release::new(9, 9, 0)),
+    ("#patch?show_validation_details", ontap::Release::new(9, 11, 0)),
+    ("#patch?skip_nodes_at_target_version", ontap::Release::new(9, 16, 0)),
+    ("#patch?skip_warnings", ontap::Release::new(9, 7, 0)),
+    ("#patch?stabilize_minutes", ontap::Release::new(9, 8, 0)),
+    ("#patch?validate_only", ontap::Release::new(9, 7, 0)),
+    ("metrocluster.progress_details.message", ontap::Release::new(9, 7, 0)),
+    ("metrocluster.progress_summary.message", ontap::Release::new(9, 7, 0)),
+    ("nodes.firmware", ontap::Release::new(9, 8, 0)),
+    (
+        "nodes.firmware.cluster_fw_progress.update_state",
+        ontap::Release::new(9, 11, 0),
+    ),
+    (
+        "nodes.firmware.cluster_fw_progress.update_type",
+        ontap::Release::new(9, 11, 0),
+    ),
+    ("nodes.firmware.sp_bmc.autoupdate", ontap::Release::new(9, 16, 0)),
+    ("nodes.firmware.system_firmware", ontap::Release::new(9, 17, 0)),
+    ("nodes.model", ontap::Release::new(9, 17, 0)),
+    ("nodes.software_images", ontap::Release::new(9, 10, 0)),
+    ("post_update_checks", ontap::Release::new(9, 8, 0)),
+    ("status_details.action.code", ontap::Release::new(9, 8, 0)),
+    ("status_details.action.message", ontap::Release::new(9, 7, 0)),
+    ("status_details.issue", ontap::Release::new(9, 7, 0)),
+    ("status_details.issue.code", ontap::Release::new(9, 8, 0)),
+    ("validation_results.action.message", ontap::Release::new(9, 7, 0)),
+    ("validation_results.issue", ontap::Release::new(9, 7, 0)),
+];
+
 /// The singleton at `/api/cluster/software`.
 ///
 /// Verbs: `get`, `fetch`, `patch` (may start a job).
@@ -20,7 +53,7 @@ use crate::{
 /// assert_eq!(Software::KEYS, [] as [&str; 0]);
 /// ```
 #[derive(Debug, Clone, Default, PartialEq, ontap::Resource)]
-#[resource(path = "/cluster/software", get, patch, hold(patch), params(patch = SoftwarePatchParams))]
+#[resource(path = "/cluster/software", get, patch, hold(patch), params(patch = SoftwarePatchParams), since = SOFTWARE_SINCE)]
 pub struct Software {
     /// `_links`: [`ontap::Links`]; read by GET.
     #[resource(get, rename = "_links")]

@@ -2,6 +2,14 @@
 // Regenerate with `cargo run -p ontap-codegen`.
 //! `/cluster/software/download`: the SoftwarePackageDownload resource, from the model's `software_package_download` definition.
 
+/// The releases of [`SoftwarePackageDownload`]'s parts later than ONTAP 9.6, for the release guard.
+const SOFTWARE_PACKAGE_DOWNLOAD_SINCE: &[(&str, ontap::Release)] = &[
+    ("#get", ontap::Release::new(9, 7, 0)),
+    ("code", ontap::Release::new(9, 7, 0)),
+    ("message", ontap::Release::new(9, 7, 0)),
+    ("state", ontap::Release::new(9, 7, 0)),
+];
+
 /// A software or firmware package download, a singleton at
 /// `/api/cluster/software/download`.
 ///
@@ -30,7 +38,7 @@
 /// # Ok(()) }
 /// ```
 #[derive(Debug, Clone, Default, PartialEq, ontap::Resource)]
-#[resource(path = "/cluster/software/download", get, post)]
+#[resource(path = "/cluster/software/download", get, post, since = SOFTWARE_PACKAGE_DOWNLOAD_SINCE)]
 pub struct SoftwarePackageDownload {
     /// A number identifying the status message (integer, read by GET).
     /// While a download runs ONTAP reports 10551382 (10551760 on older

@@ -4,6 +4,17 @@
 
 use crate::NodeReference;
 
+/// The releases of [`SoftwareHistory`]'s parts later than ONTAP 9.6, for the release guard.
+const SOFTWARE_HISTORY_SINCE: &[(&str, ontap::Release)] = &[
+    ("end_time", ontap::Release::new(9, 7, 0)),
+    ("from_version", ontap::Release::new(9, 7, 0)),
+    ("node", ontap::Release::new(9, 7, 0)),
+    ("start_time", ontap::Release::new(9, 7, 0)),
+    ("state", ontap::Release::new(9, 7, 0)),
+    ("state=skip_upgrade", ontap::Release::new(9, 16, 0)),
+    ("to_version", ontap::Release::new(9, 7, 0)),
+];
+
 /// The singleton at `/api/cluster/software/history`.
 ///
 /// Verbs: `get_collection`, `get_pages`, `count_collection`, `find`.
@@ -17,7 +28,7 @@ use crate::NodeReference;
 /// assert_eq!(SoftwareHistory::KEYS, [] as [&str; 0]);
 /// ```
 #[derive(Debug, Clone, Default, PartialEq, ontap::Resource)]
-#[resource(path = "/cluster/software/history", collection)]
+#[resource(path = "/cluster/software/history", collection, since = SOFTWARE_HISTORY_SINCE)]
 pub struct SoftwareHistory {
     /// `end_time`: timestamp ([`ontap::Timestamp`]), since ONTAP 9.7; read by GET.
     #[resource(get)]

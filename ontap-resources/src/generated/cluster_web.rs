@@ -4,6 +4,13 @@
 
 use crate::{WebCertificate, WebCsrf, WebHsts};
 
+/// The releases of [`Web`]'s parts later than ONTAP 9.6, for the release guard.
+const WEB_SINCE: &[(&str, ontap::Release)] = &[
+    ("#get", ontap::Release::new(9, 10, 0)),
+    ("#patch", ontap::Release::new(9, 10, 0)),
+    ("hsts", ontap::Release::new(9, 17, 0)),
+];
+
 /// The singleton at `/api/cluster/web`.
 ///
 /// Since ONTAP 9.10.
@@ -18,7 +25,7 @@ use crate::{WebCertificate, WebCsrf, WebHsts};
 /// assert_eq!(Web::KEYS, [] as [&str; 0]);
 /// ```
 #[derive(Debug, Clone, Default, PartialEq, ontap::Resource)]
-#[resource(path = "/cluster/web", get, patch, hold(patch))]
+#[resource(path = "/cluster/web", get, patch, hold(patch), since = WEB_SINCE)]
 pub struct Web {
     /// `_links`: [`ontap::Links`]; read by GET.
     #[resource(get, rename = "_links")]

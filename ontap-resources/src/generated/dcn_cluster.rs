@@ -4,6 +4,14 @@
 
 use crate::{DcnClusterNetworkPool, DcnClusterSoftware, DcnNode, IpInterfaceAndGateway};
 
+/// The releases of [`DcnCluster`]'s parts later than ONTAP 9.6, for the release guard.
+const DCN_CLUSTER_SINCE: &[(&str, ontap::Release)] = &[
+    ("#delete", ontap::Release::new(9, 18, 0)),
+    ("#get", ontap::Release::new(9, 18, 0)),
+    ("#patch", ontap::Release::new(9, 18, 0)),
+    ("#post", ontap::Release::new(9, 18, 0)),
+];
+
 /// The singleton at `/api/dcn/cluster`.
 ///
 /// Since ONTAP 9.18.
@@ -18,7 +26,7 @@ use crate::{DcnClusterNetworkPool, DcnClusterSoftware, DcnNode, IpInterfaceAndGa
 /// assert_eq!(DcnCluster::KEYS, [] as [&str; 0]);
 /// ```
 #[derive(Debug, Clone, Default, PartialEq, ontap::Resource)]
-#[resource(path = "/dcn/cluster", get, post, patch, delete, hold(post, patch, delete))]
+#[resource(path = "/dcn/cluster", get, post, patch, delete, hold(post, patch, delete), since = DCN_CLUSTER_SINCE)]
 pub struct DcnCluster {
     /// `_links`: [`ontap::Links`]; read by GET.
     #[resource(get, rename = "_links")]

@@ -6,6 +6,17 @@ use crate::{
     DcnHardware, DcnNodeError, DcnNodeMetrics, DcnNodeNetwork, DcnNodeSoftware, DcnNodeStatistics, NodeMembership,
 };
 
+/// The releases of [`DcnNode`]'s parts later than ONTAP 9.6, for the release guard.
+const DCN_NODE_SINCE: &[(&str, ontap::Release)] = &[
+    ("#collection", ontap::Release::new(9, 18, 0)),
+    ("#delete", ontap::Release::new(9, 18, 0)),
+    ("#delete_collection", ontap::Release::new(9, 18, 0)),
+    ("#get", ontap::Release::new(9, 18, 0)),
+    ("#patch", ontap::Release::new(9, 18, 0)),
+    ("#patch_collection", ontap::Release::new(9, 18, 0)),
+    ("#post", ontap::Release::new(9, 18, 0)),
+];
+
 /// The objects at `/api/dcn/cluster/nodes`, one at `/api/dcn/cluster/nodes/{uuid}`.
 ///
 /// Since ONTAP 9.18.
@@ -21,7 +32,7 @@ use crate::{
 /// assert_eq!(DcnNode::KEYS, ["uuid"] as [&str; 1]);
 /// ```
 #[derive(Debug, Clone, Default, PartialEq, ontap::Resource)]
-#[resource(path = "/dcn/cluster/nodes", get, post, patch, delete, collection, patch_collection, delete_collection, hold(post, patch, delete), params(patch_collection = DcnNodePatchCollectionParams, delete_collection = DcnNodeDeleteCollectionParams))]
+#[resource(path = "/dcn/cluster/nodes", get, post, patch, delete, collection, patch_collection, delete_collection, hold(post, patch, delete), params(patch_collection = DcnNodePatchCollectionParams, delete_collection = DcnNodeDeleteCollectionParams), since = DCN_NODE_SINCE)]
 pub struct DcnNode {
     /// `uuid`: string, format `uuid`; read by GET; a key of the instance path.
     #[resource(get, key)]

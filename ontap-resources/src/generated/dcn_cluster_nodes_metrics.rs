@@ -4,6 +4,9 @@
 
 use crate::{DcnNodeMetricsCpu, DcnNodeMetricsGpu, DcnNodeMetricsNode, NodeMetricsDuration};
 
+/// The releases of [`DcnNodeMetrics`]'s parts later than ONTAP 9.6, for the release guard.
+const DCN_NODE_METRICS_SINCE: &[(&str, ontap::Release)] = &[("#collection", ontap::Release::new(9, 18, 0))];
+
 /// The singleton at `/api/dcn/cluster/nodes/{node.uuid}/metrics`.
 ///
 /// Since ONTAP 9.18.
@@ -19,7 +22,7 @@ use crate::{DcnNodeMetricsCpu, DcnNodeMetricsGpu, DcnNodeMetricsNode, NodeMetric
 /// assert_eq!(DcnNodeMetrics::KEYS, [] as [&str; 0]);
 /// ```
 #[derive(Debug, Clone, Default, PartialEq, ontap::Resource)]
-#[resource(path = "/dcn/cluster/nodes/{node.uuid}/metrics", collection)]
+#[resource(path = "/dcn/cluster/nodes/{node.uuid}/metrics", collection, since = DCN_NODE_METRICS_SINCE)]
 pub struct DcnNodeMetrics {
     /// `cpu`: [`DcnNodeMetricsCpu`](crate::DcnNodeMetricsCpu); read by GET.
     #[resource(get)]

@@ -4,6 +4,14 @@
 
 use crate::{ApplicationNvmeAccessSubsystemMapSubsystemHostsLinks, DcnClusterSoftwareInstallStatus, DcnVersion};
 
+/// The releases of [`DcnClusterSoftwarePackage`]'s parts later than ONTAP 9.6, for the release guard.
+const DCN_CLUSTER_SOFTWARE_PACKAGE_SINCE: &[(&str, ontap::Release)] = &[
+    ("#collection", ontap::Release::new(9, 18, 0)),
+    ("#get", ontap::Release::new(9, 18, 0)),
+    ("#patch", ontap::Release::new(9, 18, 0)),
+    ("#patch_collection", ontap::Release::new(9, 18, 0)),
+];
+
 /// The objects at `/api/dcn/cluster/software/packages`, one at `/api/dcn/cluster/software/packages/{uuid}`.
 ///
 /// Since ONTAP 9.18.
@@ -19,7 +27,7 @@ use crate::{ApplicationNvmeAccessSubsystemMapSubsystemHostsLinks, DcnClusterSoft
 /// assert_eq!(DcnClusterSoftwarePackage::KEYS, ["uuid"] as [&str; 1]);
 /// ```
 #[derive(Debug, Clone, Default, PartialEq, ontap::Resource)]
-#[resource(path = "/dcn/cluster/software/packages", get, patch, collection, patch_collection, params(patch_collection = DcnClusterSoftwarePackagePatchCollectionParams))]
+#[resource(path = "/dcn/cluster/software/packages", get, patch, collection, patch_collection, params(patch_collection = DcnClusterSoftwarePackagePatchCollectionParams), since = DCN_CLUSTER_SOFTWARE_PACKAGE_SINCE)]
 pub struct DcnClusterSoftwarePackage {
     /// `uuid`: string; read by GET; a key of the instance path.
     #[resource(get, key)]

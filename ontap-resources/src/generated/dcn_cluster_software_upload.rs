@@ -2,6 +2,9 @@
 // Regenerate with `cargo run -p ontap-codegen`.
 //! `/dcn/cluster/software/upload`: the DcnClusterSoftwareUpload resource, which the model gives no definition.
 
+/// The releases of [`DcnClusterSoftwareUpload`]'s parts later than ONTAP 9.6, for the release guard.
+const DCN_CLUSTER_SOFTWARE_UPLOAD_SINCE: &[(&str, ontap::Release)] = &[("#post", ontap::Release::new(9, 18, 0))];
+
 /// The singleton at `/api/dcn/cluster/software/upload`.
 ///
 /// Since ONTAP 9.18.
@@ -16,5 +19,5 @@
 /// assert_eq!(DcnClusterSoftwareUpload::KEYS, [] as [&str; 0]);
 /// ```
 #[derive(Debug, Clone, Default, PartialEq, ontap::Resource)]
-#[resource(path = "/dcn/cluster/software/upload", post)]
+#[resource(path = "/dcn/cluster/software/upload", post, since = DCN_CLUSTER_SOFTWARE_UPLOAD_SINCE)]
 pub struct DcnClusterSoftwareUpload {}

@@ -2,6 +2,12 @@
 // Regenerate with `cargo run -p ontap-codegen`.
 //! `/dcn/security/client`: the DcnCertificate resource, from the model's `dcn_certificate` definition.
 
+/// The releases of [`DcnCertificate`]'s parts later than ONTAP 9.6, for the release guard.
+const DCN_CERTIFICATE_SINCE: &[(&str, ontap::Release)] = &[
+    ("#get", ontap::Release::new(9, 18, 0)),
+    ("#patch", ontap::Release::new(9, 18, 0)),
+];
+
 /// The singleton at `/api/dcn/security/client`.
 ///
 /// Since ONTAP 9.18.
@@ -16,7 +22,7 @@
 /// assert_eq!(DcnCertificate::KEYS, [] as [&str; 0]);
 /// ```
 #[derive(Debug, Clone, Default, PartialEq, ontap::Resource)]
-#[resource(path = "/dcn/security/client", get, patch)]
+#[resource(path = "/dcn/security/client", get, patch, since = DCN_CERTIFICATE_SINCE)]
 pub struct DcnCertificate {
     /// `_links`: [`ontap::Links`]; read by GET.
     #[resource(get, rename = "_links")]

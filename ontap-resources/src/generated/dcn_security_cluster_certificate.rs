@@ -2,6 +2,12 @@
 // Regenerate with `cargo run -p ontap-codegen`.
 //! `/dcn/security/cluster/certificate`: the DcnClusterCertificate resource, from the model's `dcn_cluster_certificate` definition.
 
+/// The releases of [`DcnClusterCertificate`]'s parts later than ONTAP 9.6, for the release guard.
+const DCN_CLUSTER_CERTIFICATE_SINCE: &[(&str, ontap::Release)] = &[
+    ("#get", ontap::Release::new(9, 18, 0)),
+    ("#patch", ontap::Release::new(9, 18, 0)),
+];
+
 /// The singleton at `/api/dcn/security/cluster/certificate`.
 ///
 /// Since ONTAP 9.18.
@@ -16,7 +22,7 @@
 /// assert_eq!(DcnClusterCertificate::KEYS, [] as [&str; 0]);
 /// ```
 #[derive(Debug, Clone, Default, PartialEq, ontap::Resource)]
-#[resource(path = "/dcn/security/cluster/certificate", get, patch)]
+#[resource(path = "/dcn/security/cluster/certificate", get, patch, since = DCN_CLUSTER_CERTIFICATE_SINCE)]
 pub struct DcnClusterCertificate {
     /// `_links`: [`ontap::Links`]; read by GET.
     #[resource(get, rename = "_links")]

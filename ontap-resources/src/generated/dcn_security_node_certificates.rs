@@ -2,6 +2,14 @@
 // Regenerate with `cargo run -p ontap-codegen`.
 //! `/dcn/security/node/certificates`: the DcnNodeCertificate resource, from the model's `dcn_node_certificate` definition.
 
+/// The releases of [`DcnNodeCertificate`]'s parts later than ONTAP 9.6, for the release guard.
+const DCN_NODE_CERTIFICATE_SINCE: &[(&str, ontap::Release)] = &[
+    ("#collection", ontap::Release::new(9, 18, 0)),
+    ("#get", ontap::Release::new(9, 18, 0)),
+    ("#patch", ontap::Release::new(9, 18, 0)),
+    ("#patch_collection", ontap::Release::new(9, 18, 0)),
+];
+
 /// The objects at `/api/dcn/security/node/certificates`, one at `/api/dcn/security/node/certificates/{dcn-node-name}`.
 ///
 /// Since ONTAP 9.18.
@@ -17,7 +25,7 @@
 /// assert_eq!(DcnNodeCertificate::KEYS, ["dcn-node-name"] as [&str; 1]);
 /// ```
 #[derive(Debug, Clone, Default, PartialEq, ontap::Resource)]
-#[resource(path = "/dcn/security/node/certificates", get, patch, collection, patch_collection, params(patch_collection = DcnNodeCertificatePatchCollectionParams))]
+#[resource(path = "/dcn/security/node/certificates", get, patch, collection, patch_collection, params(patch_collection = DcnNodeCertificatePatchCollectionParams), since = DCN_NODE_CERTIFICATE_SINCE)]
 pub struct DcnNodeCertificate {
     /// `dcn-node-name`: string; read by GET; a key of the instance path.
     #[resource(get, key, rename = "dcn-node-name")]

@@ -4,6 +4,14 @@
 
 use crate::SvmReference;
 
+/// The releases of [`GroupMembershipSettings`]'s parts later than ONTAP 9.6, for the release guard.
+const GROUP_MEMBERSHIP_SETTINGS_SINCE: &[(&str, ontap::Release)] = &[
+    ("#collection", ontap::Release::new(9, 11, 0)),
+    ("#get", ontap::Release::new(9, 11, 0)),
+    ("#patch", ontap::Release::new(9, 11, 0)),
+    ("#patch_collection", ontap::Release::new(9, 11, 0)),
+];
+
 /// The objects at `/api/name-services/cache/group-membership/settings`, one at `/api/name-services/cache/group-membership/settings/{svm.uuid}`.
 ///
 /// Since ONTAP 9.11.
@@ -19,7 +27,7 @@ use crate::SvmReference;
 /// assert_eq!(GroupMembershipSettings::KEYS, ["svm.uuid"] as [&str; 1]);
 /// ```
 #[derive(Debug, Clone, Default, PartialEq, ontap::Resource)]
-#[resource(path = "/name-services/cache/group-membership/settings", get, patch, collection, patch_collection, params(patch_collection = GroupMembershipSettingsPatchCollectionParams))]
+#[resource(path = "/name-services/cache/group-membership/settings", get, patch, collection, patch_collection, params(patch_collection = GroupMembershipSettingsPatchCollectionParams), since = GROUP_MEMBERSHIP_SETTINGS_SINCE)]
 pub struct GroupMembershipSettings {
     /// `svm`: [`SvmReference`](crate::SvmReference); read by GET; its `uuid` is a key of the instance path.
     #[resource(get, key = "uuid")]

@@ -4,6 +4,15 @@
 
 use crate::SvmReference;
 
+/// The releases of [`HostsSettings`]'s parts later than ONTAP 9.6, for the release guard.
+const HOSTS_SETTINGS_SINCE: &[(&str, ontap::Release)] = &[
+    ("#collection", ontap::Release::new(9, 11, 0)),
+    ("#get", ontap::Release::new(9, 11, 0)),
+    ("#patch", ontap::Release::new(9, 11, 0)),
+    ("#patch_collection", ontap::Release::new(9, 11, 0)),
+    ("uuid", ontap::Release::new(9, 14, 0)),
+];
+
 /// The objects at `/api/name-services/cache/host/settings`, one at `/api/name-services/cache/host/settings/{uuid}`.
 ///
 /// Since ONTAP 9.11.
@@ -19,7 +28,7 @@ use crate::SvmReference;
 /// assert_eq!(HostsSettings::KEYS, ["uuid"] as [&str; 1]);
 /// ```
 #[derive(Debug, Clone, Default, PartialEq, ontap::Resource)]
-#[resource(path = "/name-services/cache/host/settings", get, patch, collection, patch_collection, params(patch_collection = HostsSettingsPatchCollectionParams))]
+#[resource(path = "/name-services/cache/host/settings", get, patch, collection, patch_collection, params(patch_collection = HostsSettingsPatchCollectionParams), since = HOSTS_SETTINGS_SINCE)]
 pub struct HostsSettings {
     /// `uuid`: string, since ONTAP 9.14; read by GET; sent by PATCH; a key of the instance path.
     #[resource(get, patch, key)]

@@ -2,6 +2,12 @@
 // Regenerate with `cargo run -p ontap-codegen`.
 //! `/name-services/cache/setting`: the GlobalCacheSetting resource, from the model's `global_cache_setting` definition.
 
+/// The releases of [`GlobalCacheSetting`]'s parts later than ONTAP 9.6, for the release guard.
+const GLOBAL_CACHE_SETTING_SINCE: &[(&str, ontap::Release)] = &[
+    ("#get", ontap::Release::new(9, 11, 0)),
+    ("#patch", ontap::Release::new(9, 11, 0)),
+];
+
 /// The singleton at `/api/name-services/cache/setting`.
 ///
 /// Since ONTAP 9.11.
@@ -16,7 +22,7 @@
 /// assert_eq!(GlobalCacheSetting::KEYS, [] as [&str; 0]);
 /// ```
 #[derive(Debug, Clone, Default, PartialEq, ontap::Resource)]
-#[resource(path = "/name-services/cache/setting", get, patch)]
+#[resource(path = "/name-services/cache/setting", get, patch, since = GLOBAL_CACHE_SETTING_SINCE)]
 pub struct GlobalCacheSetting {
     /// `_links`: [`ontap::Links`]; read by GET.
     #[resource(get, rename = "_links")]

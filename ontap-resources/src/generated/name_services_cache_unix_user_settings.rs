@@ -4,6 +4,14 @@
 
 use crate::SvmReference;
 
+/// The releases of [`UnixUserSettings`]'s parts later than ONTAP 9.6, for the release guard.
+const UNIX_USER_SETTINGS_SINCE: &[(&str, ontap::Release)] = &[
+    ("#collection", ontap::Release::new(9, 11, 0)),
+    ("#get", ontap::Release::new(9, 11, 0)),
+    ("#patch", ontap::Release::new(9, 11, 0)),
+    ("#patch_collection", ontap::Release::new(9, 11, 0)),
+];
+
 /// The objects at `/api/name-services/cache/unix-user/settings`, one at `/api/name-services/cache/unix-user/settings/{svm.uuid}`.
 ///
 /// Since ONTAP 9.11.
@@ -19,7 +27,7 @@ use crate::SvmReference;
 /// assert_eq!(UnixUserSettings::KEYS, ["svm.uuid"] as [&str; 1]);
 /// ```
 #[derive(Debug, Clone, Default, PartialEq, ontap::Resource)]
-#[resource(path = "/name-services/cache/unix-user/settings", get, patch, collection, patch_collection, params(patch_collection = UnixUserSettingsPatchCollectionParams))]
+#[resource(path = "/name-services/cache/unix-user/settings", get, patch, collection, patch_collection, params(patch_collection = UnixUserSettingsPatchCollectionParams), since = UNIX_USER_SETTINGS_SINCE)]
 pub struct UnixUserSettings {
     /// `svm`: [`SvmReference`](crate::SvmReference); read by GET; its `uuid` is a key of the instance path.
     #[resource(get, key = "uuid")]

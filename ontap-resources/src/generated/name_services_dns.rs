@@ -4,6 +4,21 @@
 
 use crate::{Ddns, Status, SvmReference};
 
+/// The releases of [`Dns`]'s parts later than ONTAP 9.6, for the release guard.
+const DNS_SINCE: &[(&str, ontap::Release)] = &[
+    ("attempts", ontap::Release::new(9, 9, 0)),
+    ("dynamic_dns", ontap::Release::new(9, 9, 0)),
+    ("packet_query_match", ontap::Release::new(9, 9, 0)),
+    ("scope", ontap::Release::new(9, 9, 0)),
+    ("service_ips", ontap::Release::new(9, 14, 0)),
+    ("skip_config_validation", ontap::Release::new(9, 9, 0)),
+    ("source_address_match", ontap::Release::new(9, 9, 0)),
+    ("status", ontap::Release::new(9, 9, 0)),
+    ("timeout", ontap::Release::new(9, 9, 0)),
+    ("tld_query_enabled", ontap::Release::new(9, 9, 0)),
+    ("uuid", ontap::Release::new(9, 13, 0)),
+];
+
 /// The objects at `/api/name-services/dns`, one at `/api/name-services/dns/{uuid}`.
 ///
 /// Verbs: `get`, `fetch`, `get_collection`, `get_pages`, `count_collection`, `find`, `post` (may start a job), `patch` (may start a job), `delete`, PATCH by query (may start a job), DELETE by query.
@@ -18,7 +33,7 @@ use crate::{Ddns, Status, SvmReference};
 /// assert_eq!(Dns::KEYS, ["uuid"] as [&str; 1]);
 /// ```
 #[derive(Debug, Clone, Default, PartialEq, ontap::Resource)]
-#[resource(path = "/name-services/dns", get, post, patch, delete, collection, patch_collection, delete_collection, hold(post, patch), params(post = DnsPostParams, patch = DnsPatchParams, patch_collection = DnsPatchCollectionParams, delete_collection = DnsDeleteCollectionParams))]
+#[resource(path = "/name-services/dns", get, post, patch, delete, collection, patch_collection, delete_collection, hold(post, patch), params(post = DnsPostParams, patch = DnsPatchParams, patch_collection = DnsPatchCollectionParams, delete_collection = DnsDeleteCollectionParams), since = DNS_SINCE)]
 pub struct Dns {
     /// `uuid`: string, since ONTAP 9.13; read by GET; sent by POST and PATCH; a key of the instance path.
     #[resource(get, post, patch, key)]

@@ -4,6 +4,12 @@
 
 use crate::SvmReference;
 
+/// The releases of [`HostRecord`]'s parts later than ONTAP 9.6, for the release guard.
+const HOST_RECORD_SINCE: &[(&str, ontap::Release)] = &[
+    ("#get", ontap::Release::new(9, 10, 0)),
+    ("source", ontap::Release::new(9, 11, 0)),
+];
+
 /// The objects at `/api/name-services/host-record`, one at `/api/name-services/host-record/{svm.uuid}/{host}`.
 ///
 /// Since ONTAP 9.10.
@@ -19,7 +25,7 @@ use crate::SvmReference;
 /// assert_eq!(HostRecord::KEYS, ["svm.uuid", "host"] as [&str; 2]);
 /// ```
 #[derive(Debug, Clone, Default, PartialEq, ontap::Resource)]
-#[resource(path = "/name-services/host-record", get)]
+#[resource(path = "/name-services/host-record", get, since = HOST_RECORD_SINCE)]
 pub struct HostRecord {
     /// `svm`: [`SvmReference`](crate::SvmReference); read by GET; its `uuid` is a key of the instance path.
     #[resource(get, key = "uuid")]

@@ -4,6 +4,33 @@
 
 use crate::{LdapStatus, SvmReference};
 
+/// The releases of [`LdapService`]'s parts later than ONTAP 9.6, for the release guard.
+const LDAP_SERVICE_SINCE: &[(&str, ontap::Release)] = &[
+    ("bind_as_cifs_server", ontap::Release::new(9, 9, 0)),
+    ("group_dn", ontap::Release::new(9, 9, 0)),
+    ("group_membership_filter", ontap::Release::new(9, 9, 0)),
+    ("group_scope", ontap::Release::new(9, 9, 0)),
+    ("is_netgroup_byhost_enabled", ontap::Release::new(9, 9, 0)),
+    ("is_owner", ontap::Release::new(9, 9, 0)),
+    ("ldaps_enabled", ontap::Release::new(9, 9, 0)),
+    ("netgroup_byhost_dn", ontap::Release::new(9, 9, 0)),
+    ("netgroup_byhost_scope", ontap::Release::new(9, 9, 0)),
+    ("netgroup_dn", ontap::Release::new(9, 9, 0)),
+    ("netgroup_scope", ontap::Release::new(9, 9, 0)),
+    ("query_timeout", ontap::Release::new(9, 9, 0)),
+    ("referral_enabled", ontap::Release::new(9, 9, 0)),
+    ("restrict_discovery_to_site", ontap::Release::new(9, 13, 0)),
+    ("skip_config_validation", ontap::Release::new(9, 9, 0)),
+    ("status", ontap::Release::new(9, 9, 0)),
+    ("status.ipv4", ontap::Release::new(9, 14, 0)),
+    ("status.ipv4_state", ontap::Release::new(9, 13, 0)),
+    ("status.ipv6", ontap::Release::new(9, 14, 0)),
+    ("status.ipv6_state", ontap::Release::new(9, 13, 0)),
+    ("try_channel_binding", ontap::Release::new(9, 10, 0)),
+    ("user_dn", ontap::Release::new(9, 9, 0)),
+    ("user_scope", ontap::Release::new(9, 9, 0)),
+];
+
 /// The objects at `/api/name-services/ldap`, one at `/api/name-services/ldap/{svm.uuid}`.
 ///
 /// Verbs: `get`, `fetch`, `get_collection`, `get_pages`, `count_collection`, `find`, `post`, `patch`, `delete`, PATCH by query, DELETE by query.
@@ -18,7 +45,7 @@ use crate::{LdapStatus, SvmReference};
 /// assert_eq!(LdapService::KEYS, ["svm.uuid"] as [&str; 1]);
 /// ```
 #[derive(Debug, Clone, Default, PartialEq, ontap::Resource)]
-#[resource(path = "/name-services/ldap", get, post, patch, delete, collection, patch_collection, delete_collection, params(patch_collection = LdapServicePatchCollectionParams, delete_collection = LdapServiceDeleteCollectionParams))]
+#[resource(path = "/name-services/ldap", get, post, patch, delete, collection, patch_collection, delete_collection, params(patch_collection = LdapServicePatchCollectionParams, delete_collection = LdapServiceDeleteCollectionParams), since = LDAP_SERVICE_SINCE)]
 pub struct LdapService {
     /// `svm`: [`SvmReference`](crate::SvmReference); read by GET; sent by POST; its `uuid` is a key of the instance path.
     #[resource(get, post, key = "uuid")]

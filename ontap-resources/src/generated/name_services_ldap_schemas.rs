@@ -4,6 +4,17 @@
 
 use crate::{LdapSchemaNameMapping, LdapSchemaReference, Rfc2307, Rfc2307bis, SvmReference};
 
+/// The releases of [`LdapSchema`]'s parts later than ONTAP 9.6, for the release guard.
+const LDAP_SCHEMA_SINCE: &[(&str, ontap::Release)] = &[
+    ("#collection", ontap::Release::new(9, 11, 0)),
+    ("#delete", ontap::Release::new(9, 11, 0)),
+    ("#delete_collection", ontap::Release::new(9, 11, 0)),
+    ("#get", ontap::Release::new(9, 11, 0)),
+    ("#patch", ontap::Release::new(9, 11, 0)),
+    ("#patch_collection", ontap::Release::new(9, 11, 0)),
+    ("#post", ontap::Release::new(9, 11, 0)),
+];
+
 /// The objects at `/api/name-services/ldap-schemas`, one at `/api/name-services/ldap-schemas/{owner.uuid}/{name}`.
 ///
 /// Since ONTAP 9.11.
@@ -19,7 +30,7 @@ use crate::{LdapSchemaNameMapping, LdapSchemaReference, Rfc2307, Rfc2307bis, Svm
 /// assert_eq!(LdapSchema::KEYS, ["owner.uuid", "name"] as [&str; 2]);
 /// ```
 #[derive(Debug, Clone, Default, PartialEq, ontap::Resource)]
-#[resource(path = "/name-services/ldap-schemas", get, post, patch, delete, collection, patch_collection, delete_collection, params(patch_collection = LdapSchemaPatchCollectionParams, delete_collection = LdapSchemaDeleteCollectionParams))]
+#[resource(path = "/name-services/ldap-schemas", get, post, patch, delete, collection, patch_collection, delete_collection, params(patch_collection = LdapSchemaPatchCollectionParams, delete_collection = LdapSchemaDeleteCollectionParams), since = LDAP_SCHEMA_SINCE)]
 pub struct LdapSchema {
     /// `owner`: [`SvmReference`](crate::SvmReference); read by GET; sent by POST; its `uuid` is a key of the instance path.
     #[resource(get, post, key = "uuid")]

@@ -4,6 +4,17 @@
 
 use crate::SvmReference;
 
+/// The releases of [`LocalHost`]'s parts later than ONTAP 9.6, for the release guard.
+const LOCAL_HOST_SINCE: &[(&str, ontap::Release)] = &[
+    ("#collection", ontap::Release::new(9, 10, 0)),
+    ("#delete", ontap::Release::new(9, 10, 0)),
+    ("#delete_collection", ontap::Release::new(9, 10, 0)),
+    ("#get", ontap::Release::new(9, 10, 0)),
+    ("#patch", ontap::Release::new(9, 10, 0)),
+    ("#patch_collection", ontap::Release::new(9, 10, 0)),
+    ("#post", ontap::Release::new(9, 10, 0)),
+];
+
 /// The objects at `/api/name-services/local-hosts`, one at `/api/name-services/local-hosts/{owner.uuid}/{address}`.
 ///
 /// Since ONTAP 9.10.
@@ -19,7 +30,7 @@ use crate::SvmReference;
 /// assert_eq!(LocalHost::KEYS, ["owner.uuid", "address"] as [&str; 2]);
 /// ```
 #[derive(Debug, Clone, Default, PartialEq, ontap::Resource)]
-#[resource(path = "/name-services/local-hosts", get, post, patch, delete, collection, patch_collection, delete_collection, params(patch_collection = LocalHostPatchCollectionParams, delete_collection = LocalHostDeleteCollectionParams))]
+#[resource(path = "/name-services/local-hosts", get, post, patch, delete, collection, patch_collection, delete_collection, params(patch_collection = LocalHostPatchCollectionParams, delete_collection = LocalHostDeleteCollectionParams), since = LOCAL_HOST_SINCE)]
 pub struct LocalHost {
     /// `owner`: [`SvmReference`](crate::SvmReference); read by GET; sent by POST; its `uuid` is a key of the instance path.
     #[resource(get, post, key = "uuid")]

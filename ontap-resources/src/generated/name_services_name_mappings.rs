@@ -4,6 +4,12 @@
 
 use crate::SvmReference;
 
+/// The releases of [`NameMapping`]'s parts later than ONTAP 9.6, for the release guard.
+const NAME_MAPPING_SINCE: &[(&str, ontap::Release)] = &[
+    ("direction=s3_unix", ontap::Release::new(9, 11, 0)),
+    ("direction=s3_win", ontap::Release::new(9, 11, 0)),
+];
+
 /// The objects at `/api/name-services/name-mappings`, one at `/api/name-services/name-mappings/{svm.uuid}/{direction}/{index}`.
 ///
 /// Verbs: `get`, `fetch`, `get_collection`, `get_pages`, `count_collection`, `find`, `post`, `patch`, `delete`, PATCH by query, DELETE by query.
@@ -18,7 +24,7 @@ use crate::SvmReference;
 /// assert_eq!(NameMapping::KEYS, ["svm.uuid", "direction", "index"] as [&str; 3]);
 /// ```
 #[derive(Debug, Clone, Default, PartialEq, ontap::Resource)]
-#[resource(path = "/name-services/name-mappings", get, post, patch, delete, collection, patch_collection, delete_collection, params(post = NameMappingPostParams, patch = NameMappingPatchParams, patch_collection = NameMappingPatchCollectionParams, delete_collection = NameMappingDeleteCollectionParams))]
+#[resource(path = "/name-services/name-mappings", get, post, patch, delete, collection, patch_collection, delete_collection, params(post = NameMappingPostParams, patch = NameMappingPatchParams, patch_collection = NameMappingPatchCollectionParams, delete_collection = NameMappingDeleteCollectionParams), since = NAME_MAPPING_SINCE)]
 pub struct NameMapping {
     /// `svm`: [`SvmReference`](crate::SvmReference); read by GET; sent by POST; its `uuid` is a key of the instance path.
     #[resource(get, post, key = "uuid")]

@@ -4,6 +4,13 @@
 
 use crate::SvmReference;
 
+/// The releases of [`NetgroupFile`]'s parts later than ONTAP 9.6, for the release guard.
+const NETGROUP_FILE_SINCE: &[(&str, ontap::Release)] = &[
+    ("#delete", ontap::Release::new(9, 11, 0)),
+    ("#delete_collection", ontap::Release::new(9, 11, 0)),
+    ("#get", ontap::Release::new(9, 11, 0)),
+];
+
 /// The objects at `/api/name-services/netgroup-files`, one at `/api/name-services/netgroup-files/{svm.uuid}`.
 ///
 /// Since ONTAP 9.11.
@@ -19,7 +26,7 @@ use crate::SvmReference;
 /// assert_eq!(NetgroupFile::KEYS, ["svm.uuid"] as [&str; 1]);
 /// ```
 #[derive(Debug, Clone, Default, PartialEq, ontap::Resource)]
-#[resource(path = "/name-services/netgroup-files", get, delete, delete_collection)]
+#[resource(path = "/name-services/netgroup-files", get, delete, delete_collection, since = NETGROUP_FILE_SINCE)]
 pub struct NetgroupFile {
     /// `svm`: [`SvmReference`](crate::SvmReference); read by GET; its `uuid` is a key of the instance path.
     #[resource(get, key = "uuid")]

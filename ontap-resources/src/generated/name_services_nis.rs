@@ -4,6 +4,9 @@
 
 use crate::{ClusterNisServiceBindingDetails, SvmReference};
 
+/// The releases of [`NisService`]'s parts later than ONTAP 9.6, for the release guard.
+const NIS_SERVICE_SINCE: &[(&str, ontap::Release)] = &[("binding_details", ontap::Release::new(9, 11, 0))];
+
 /// The objects at `/api/name-services/nis`, one at `/api/name-services/nis/{svm.uuid}`.
 ///
 /// Verbs: `get`, `fetch`, `get_collection`, `get_pages`, `count_collection`, `find`, `post`, `patch`, `delete`, PATCH by query, DELETE by query.
@@ -18,7 +21,7 @@ use crate::{ClusterNisServiceBindingDetails, SvmReference};
 /// assert_eq!(NisService::KEYS, ["svm.uuid"] as [&str; 1]);
 /// ```
 #[derive(Debug, Clone, Default, PartialEq, ontap::Resource)]
-#[resource(path = "/name-services/nis", get, post, patch, delete, collection, patch_collection, delete_collection, params(patch_collection = NisServicePatchCollectionParams, delete_collection = NisServiceDeleteCollectionParams))]
+#[resource(path = "/name-services/nis", get, post, patch, delete, collection, patch_collection, delete_collection, params(patch_collection = NisServicePatchCollectionParams, delete_collection = NisServiceDeleteCollectionParams), since = NIS_SERVICE_SINCE)]
 pub struct NisService {
     /// `svm`: [`SvmReference`](crate::SvmReference); read by GET; sent by POST; its `uuid` is a key of the instance path.
     #[resource(get, post, key = "uuid")]

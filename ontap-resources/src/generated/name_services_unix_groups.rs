@@ -4,6 +4,17 @@
 
 use crate::{SvmReference, UnixGroupUsersNoRecords};
 
+/// The releases of [`UnixGroup`]'s parts later than ONTAP 9.6, for the release guard.
+const UNIX_GROUP_SINCE: &[(&str, ontap::Release)] = &[
+    ("#collection", ontap::Release::new(9, 9, 0)),
+    ("#delete", ontap::Release::new(9, 9, 0)),
+    ("#delete_collection", ontap::Release::new(9, 9, 0)),
+    ("#get", ontap::Release::new(9, 9, 0)),
+    ("#patch", ontap::Release::new(9, 9, 0)),
+    ("#patch_collection", ontap::Release::new(9, 9, 0)),
+    ("#post", ontap::Release::new(9, 9, 0)),
+];
+
 /// The objects at `/api/name-services/unix-groups`, one at `/api/name-services/unix-groups/{svm.uuid}/{name}`.
 ///
 /// Since ONTAP 9.9.
@@ -19,7 +30,7 @@ use crate::{SvmReference, UnixGroupUsersNoRecords};
 /// assert_eq!(UnixGroup::KEYS, ["svm.uuid", "name"] as [&str; 2]);
 /// ```
 #[derive(Debug, Clone, Default, PartialEq, ontap::Resource)]
-#[resource(path = "/name-services/unix-groups", get, post, patch, delete, collection, patch_collection, delete_collection, params(patch_collection = UnixGroupPatchCollectionParams, delete_collection = UnixGroupDeleteCollectionParams))]
+#[resource(path = "/name-services/unix-groups", get, post, patch, delete, collection, patch_collection, delete_collection, params(patch_collection = UnixGroupPatchCollectionParams, delete_collection = UnixGroupDeleteCollectionParams), since = UNIX_GROUP_SINCE)]
 pub struct UnixGroup {
     /// `svm`: [`SvmReference`](crate::SvmReference); read by GET; sent by POST; its `uuid` is a key of the instance path.
     #[resource(get, post, key = "uuid")]

@@ -4,6 +4,17 @@
 
 use crate::{SvmReference, UnixGroupUsers1, UnixGroupUsersUnixGroup};
 
+/// The releases of [`UnixGroupUsers`]'s parts later than ONTAP 9.6, for the release guard.
+const UNIX_GROUP_USERS_SINCE: &[(&str, ontap::Release)] = &[
+    ("#collection", ontap::Release::new(9, 10, 0)),
+    ("#delete", ontap::Release::new(9, 9, 0)),
+    ("#delete_collection", ontap::Release::new(9, 9, 0)),
+    ("#get", ontap::Release::new(9, 10, 0)),
+    ("#post", ontap::Release::new(9, 9, 0)),
+    ("svm", ontap::Release::new(9, 10, 0)),
+    ("unix_group", ontap::Release::new(9, 10, 0)),
+];
+
 /// The objects at `/api/name-services/unix-groups/{svm.uuid}/{unix_group.name}/users`, one at `/api/name-services/unix-groups/{svm.uuid}/{unix_group.name}/users/{name}`.
 ///
 /// Since ONTAP 9.9.
@@ -20,7 +31,7 @@ use crate::{SvmReference, UnixGroupUsers1, UnixGroupUsersUnixGroup};
 /// assert_eq!(UnixGroupUsers::KEYS, ["name"] as [&str; 1]);
 /// ```
 #[derive(Debug, Clone, Default, PartialEq, ontap::Resource)]
-#[resource(path = "/name-services/unix-groups/{svm.uuid}/{unix_group.name}/users", get, post, delete, collection, delete_collection, params(delete_collection = UnixGroupUsersDeleteCollectionParams))]
+#[resource(path = "/name-services/unix-groups/{svm.uuid}/{unix_group.name}/users", get, post, delete, collection, delete_collection, params(delete_collection = UnixGroupUsersDeleteCollectionParams), since = UNIX_GROUP_USERS_SINCE)]
 pub struct UnixGroupUsers {
     /// `name`: string; read by GET; sent by POST; a key of the instance path.
     #[resource(get, post, key)]

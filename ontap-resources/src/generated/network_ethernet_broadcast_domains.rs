@@ -4,6 +4,135 @@
 
 use crate::{IpspaceReference, PortReference};
 
+/// The releases of [`BroadcastDomain`]'s parts later than ONTAP 9.6, for the release guard.
+const BROADCAST_DOMAIN_SINCE: &[(&str, ontap::Release)] = &[
+    ("ports.node.anti_ransomware_version", ontap::Release::new(9, 16, 0)),
+    ("ports.node.controller.board", ontap::Release::new(9, 9, 0)),
+    ("ports.node.controller.cpu", ontap::Release::new(9, 9, 0)),
+    ("ports.node.controller.failed_fan", ontap::Release::new(9, 9, 0)),
+    (
+        "ports.node.controller.failed_power_supply",
+        ontap::Release::new(9, 9, 0),
+    ),
+    (
+        "ports.node.controller.flash_cache.device_id",
+        ontap::Release::new(9, 9, 0),
+    ),
+    (
+        "ports.node.controller.flash_cache.firmware_file",
+        ontap::Release::new(9, 9, 0),
+    ),
+    ("ports.node.controller.memory_size", ontap::Release::new(9, 9, 0)),
+    ("ports.node.date", ontap::Release::new(9, 7, 0)),
+    ("ports.node.external_cache", ontap::Release::new(9, 10, 0)),
+    ("ports.node.external_cache_bypass", ontap::Release::new(9, 17, 0)),
+    ("ports.node.ha.auto_giveback_of", ontap::Release::new(9, 17, 0)),
+    ("ports.node.ha.enable_takeover_of", ontap::Release::new(9, 17, 0)),
+    ("ports.node.ha.giveback", ontap::Release::new(9, 7, 0)),
+    ("ports.node.ha.giveback.status", ontap::Release::new(9, 11, 0)),
+    ("ports.node.ha.giveback_of", ontap::Release::new(9, 19, 0)),
+    ("ports.node.ha.giveback_of_possible", ontap::Release::new(9, 19, 0)),
+    ("ports.node.ha.interconnect", ontap::Release::new(9, 11, 0)),
+    ("ports.node.ha.peering", ontap::Release::new(9, 19, 0)),
+    ("ports.node.ha.ports", ontap::Release::new(9, 7, 0)),
+    ("ports.node.ha.ports.number", ontap::Release::new(9, 8, 0)),
+    ("ports.node.ha.takeover", ontap::Release::new(9, 7, 0)),
+    ("ports.node.ha.takeover_check", ontap::Release::new(9, 14, 0)),
+    ("ports.node.ha.takeover_of", ontap::Release::new(9, 19, 0)),
+    ("ports.node.ha.takeover_of_possible", ontap::Release::new(9, 19, 0)),
+    ("ports.node.ha.type", ontap::Release::new(9, 17, 0)),
+    ("ports.node.hw_assist", ontap::Release::new(9, 11, 0)),
+    ("ports.node.is_spares_low", ontap::Release::new(9, 10, 0)),
+    ("ports.node.metric", ontap::Release::new(9, 8, 0)),
+    ("ports.node.metrocluster", ontap::Release::new(9, 8, 0)),
+    ("ports.node.nvlog", ontap::Release::new(9, 17, 0)),
+    ("ports.node.nvlog.backing_type=disk", ontap::Release::new(9, 19, 0)),
+    ("ports.node.nvram", ontap::Release::new(9, 9, 0)),
+    ("ports.node.owner", ontap::Release::new(9, 9, 0)),
+    (
+        "ports.node.service_processor.api_service",
+        ontap::Release::new(9, 11, 0),
+    ),
+    (
+        "ports.node.service_processor.auto_config",
+        ontap::Release::new(9, 11, 0),
+    ),
+    (
+        "ports.node.service_processor.autoupdate_enabled",
+        ontap::Release::new(9, 10, 0),
+    ),
+    ("ports.node.service_processor.backup", ontap::Release::new(9, 10, 0)),
+    (
+        "ports.node.service_processor.ipv4_interface.enabled",
+        ontap::Release::new(9, 14, 0),
+    ),
+    (
+        "ports.node.service_processor.ipv4_interface.setup_state",
+        ontap::Release::new(9, 14, 0),
+    ),
+    (
+        "ports.node.service_processor.ipv6_interface.enabled",
+        ontap::Release::new(9, 14, 0),
+    ),
+    (
+        "ports.node.service_processor.ipv6_interface.is_ipv6_ra_enabled",
+        ontap::Release::new(9, 14, 0),
+    ),
+    (
+        "ports.node.service_processor.ipv6_interface.link_local_ip",
+        ontap::Release::new(9, 14, 0),
+    ),
+    (
+        "ports.node.service_processor.ipv6_interface.router_ip",
+        ontap::Release::new(9, 14, 0),
+    ),
+    (
+        "ports.node.service_processor.ipv6_interface.setup_state",
+        ontap::Release::new(9, 14, 0),
+    ),
+    (
+        "ports.node.service_processor.is_ip_configured",
+        ontap::Release::new(9, 10, 0),
+    ),
+    (
+        "ports.node.service_processor.last_update_state",
+        ontap::Release::new(9, 10, 0),
+    ),
+    ("ports.node.service_processor.primary", ontap::Release::new(9, 10, 0)),
+    ("ports.node.service_processor.ssh_info", ontap::Release::new(9, 10, 0)),
+    ("ports.node.service_processor.type", ontap::Release::new(9, 10, 0)),
+    (
+        "ports.node.service_processor.web_service",
+        ontap::Release::new(9, 14, 0),
+    ),
+    ("ports.node.snaplock", ontap::Release::new(9, 11, 0)),
+    ("ports.node.state", ontap::Release::new(9, 7, 0)),
+    ("ports.node.statistics", ontap::Release::new(9, 8, 0)),
+    ("ports.node.storage_availability_zones", ontap::Release::new(9, 16, 0)),
+    (
+        "ports.node.storage_availability_zones.space.log_and_recovery_metadata",
+        ontap::Release::new(9, 17, 0),
+    ),
+    ("ports.node.storage_configuration", ontap::Release::new(9, 9, 0)),
+    (
+        "ports.node.storage_configuration=tri_path",
+        ontap::Release::new(9, 14, 0),
+    ),
+    (
+        "ports.node.storage_configuration=tri_path_ha",
+        ontap::Release::new(9, 14, 0),
+    ),
+    (
+        "ports.node.storage_configuration=virtual",
+        ontap::Release::new(9, 14, 0),
+    ),
+    ("ports.node.system_aggregate", ontap::Release::new(9, 14, 0)),
+    ("ports.node.system_id", ontap::Release::new(9, 7, 0)),
+    ("ports.node.system_machine_type", ontap::Release::new(9, 7, 0)),
+    ("ports.node.vendor_serial_number", ontap::Release::new(9, 7, 0)),
+    ("ports.node.vm", ontap::Release::new(9, 7, 0)),
+];
+
 /// The objects at `/api/network/ethernet/broadcast-domains`, one at `/api/network/ethernet/broadcast-domains/{uuid}`.
 ///
 /// Verbs: `get`, `fetch`, `get_collection`, `get_pages`, `count_collection`, `find`, `post`, `patch`, `delete`, PATCH by query, DELETE by query.
@@ -18,7 +147,7 @@ use crate::{IpspaceReference, PortReference};
 /// assert_eq!(BroadcastDomain::KEYS, ["uuid"] as [&str; 1]);
 /// ```
 #[derive(Debug, Clone, Default, PartialEq, ontap::Resource)]
-#[resource(path = "/network/ethernet/broadcast-domains", get, post, patch, delete, collection, patch_collection, delete_collection, params(patch_collection = BroadcastDomainPatchCollectionParams, delete_collection = BroadcastDomainDeleteCollectionParams))]
+#[resource(path = "/network/ethernet/broadcast-domains", get, post, patch, delete, collection, patch_collection, delete_collection, params(patch_collection = BroadcastDomainPatchCollectionParams, delete_collection = BroadcastDomainDeleteCollectionParams), since = BROADCAST_DOMAIN_SINCE)]
 pub struct BroadcastDomain {
     /// `uuid`: string; read by GET; a key of the instance path.
     #[resource(get, key)]

@@ -6,6 +6,551 @@ use crate::{
     BroadcastDomainReference, DeviceDiscoveryData, NodeReference, PortLag, PortMetricsData, PortStatistics, PortVlan,
 };
 
+/// The releases of [`Port`]'s parts later than ONTAP 9.6, for the release guard.
+const PORT_SINCE: &[(&str, ontap::Release)] = &[
+    ("broadcast_domain.ipspace.tcp_stack", ontap::Release::new(9, 19, 0)),
+    ("discovered_devices", ontap::Release::new(9, 11, 0)),
+    ("flowcontrol_admin", ontap::Release::new(9, 16, 0)),
+    ("interface_count", ontap::Release::new(9, 11, 0)),
+    (
+        "lag.active_ports.node.anti_ransomware_version",
+        ontap::Release::new(9, 16, 0),
+    ),
+    ("lag.active_ports.node.controller.board", ontap::Release::new(9, 9, 0)),
+    ("lag.active_ports.node.controller.cpu", ontap::Release::new(9, 9, 0)),
+    (
+        "lag.active_ports.node.controller.failed_fan",
+        ontap::Release::new(9, 9, 0),
+    ),
+    (
+        "lag.active_ports.node.controller.failed_power_supply",
+        ontap::Release::new(9, 9, 0),
+    ),
+    (
+        "lag.active_ports.node.controller.flash_cache.device_id",
+        ontap::Release::new(9, 9, 0),
+    ),
+    (
+        "lag.active_ports.node.controller.flash_cache.firmware_file",
+        ontap::Release::new(9, 9, 0),
+    ),
+    (
+        "lag.active_ports.node.controller.memory_size",
+        ontap::Release::new(9, 9, 0),
+    ),
+    ("lag.active_ports.node.date", ontap::Release::new(9, 7, 0)),
+    ("lag.active_ports.node.external_cache", ontap::Release::new(9, 10, 0)),
+    (
+        "lag.active_ports.node.external_cache_bypass",
+        ontap::Release::new(9, 17, 0),
+    ),
+    (
+        "lag.active_ports.node.ha.auto_giveback_of",
+        ontap::Release::new(9, 17, 0),
+    ),
+    (
+        "lag.active_ports.node.ha.enable_takeover_of",
+        ontap::Release::new(9, 17, 0),
+    ),
+    ("lag.active_ports.node.ha.giveback", ontap::Release::new(9, 7, 0)),
+    (
+        "lag.active_ports.node.ha.giveback.status",
+        ontap::Release::new(9, 11, 0),
+    ),
+    ("lag.active_ports.node.ha.giveback_of", ontap::Release::new(9, 19, 0)),
+    (
+        "lag.active_ports.node.ha.giveback_of_possible",
+        ontap::Release::new(9, 19, 0),
+    ),
+    ("lag.active_ports.node.ha.interconnect", ontap::Release::new(9, 11, 0)),
+    ("lag.active_ports.node.ha.peering", ontap::Release::new(9, 19, 0)),
+    ("lag.active_ports.node.ha.ports", ontap::Release::new(9, 7, 0)),
+    ("lag.active_ports.node.ha.ports.number", ontap::Release::new(9, 8, 0)),
+    ("lag.active_ports.node.ha.takeover", ontap::Release::new(9, 7, 0)),
+    ("lag.active_ports.node.ha.takeover_check", ontap::Release::new(9, 14, 0)),
+    ("lag.active_ports.node.ha.takeover_of", ontap::Release::new(9, 19, 0)),
+    (
+        "lag.active_ports.node.ha.takeover_of_possible",
+        ontap::Release::new(9, 19, 0),
+    ),
+    ("lag.active_ports.node.ha.type", ontap::Release::new(9, 17, 0)),
+    ("lag.active_ports.node.hw_assist", ontap::Release::new(9, 11, 0)),
+    ("lag.active_ports.node.is_spares_low", ontap::Release::new(9, 10, 0)),
+    ("lag.active_ports.node.metric", ontap::Release::new(9, 8, 0)),
+    ("lag.active_ports.node.metrocluster", ontap::Release::new(9, 8, 0)),
+    ("lag.active_ports.node.nvlog", ontap::Release::new(9, 17, 0)),
+    (
+        "lag.active_ports.node.nvlog.backing_type=disk",
+        ontap::Release::new(9, 19, 0),
+    ),
+    ("lag.active_ports.node.nvram", ontap::Release::new(9, 9, 0)),
+    ("lag.active_ports.node.owner", ontap::Release::new(9, 9, 0)),
+    (
+        "lag.active_ports.node.service_processor.api_service",
+        ontap::Release::new(9, 11, 0),
+    ),
+    (
+        "lag.active_ports.node.service_processor.auto_config",
+        ontap::Release::new(9, 11, 0),
+    ),
+    (
+        "lag.active_ports.node.service_processor.autoupdate_enabled",
+        ontap::Release::new(9, 10, 0),
+    ),
+    (
+        "lag.active_ports.node.service_processor.backup",
+        ontap::Release::new(9, 10, 0),
+    ),
+    (
+        "lag.active_ports.node.service_processor.ipv4_interface.enabled",
+        ontap::Release::new(9, 14, 0),
+    ),
+    (
+        "lag.active_ports.node.service_processor.ipv4_interface.setup_state",
+        ontap::Release::new(9, 14, 0),
+    ),
+    (
+        "lag.active_ports.node.service_processor.ipv6_interface.enabled",
+        ontap::Release::new(9, 14, 0),
+    ),
+    (
+        "lag.active_ports.node.service_processor.ipv6_interface.is_ipv6_ra_enabled",
+        ontap::Release::new(9, 14, 0),
+    ),
+    (
+        "lag.active_ports.node.service_processor.ipv6_interface.link_local_ip",
+        ontap::Release::new(9, 14, 0),
+    ),
+    (
+        "lag.active_ports.node.service_processor.ipv6_interface.router_ip",
+        ontap::Release::new(9, 14, 0),
+    ),
+    (
+        "lag.active_ports.node.service_processor.ipv6_interface.setup_state",
+        ontap::Release::new(9, 14, 0),
+    ),
+    (
+        "lag.active_ports.node.service_processor.is_ip_configured",
+        ontap::Release::new(9, 10, 0),
+    ),
+    (
+        "lag.active_ports.node.service_processor.last_update_state",
+        ontap::Release::new(9, 10, 0),
+    ),
+    (
+        "lag.active_ports.node.service_processor.primary",
+        ontap::Release::new(9, 10, 0),
+    ),
+    (
+        "lag.active_ports.node.service_processor.ssh_info",
+        ontap::Release::new(9, 10, 0),
+    ),
+    (
+        "lag.active_ports.node.service_processor.type",
+        ontap::Release::new(9, 10, 0),
+    ),
+    (
+        "lag.active_ports.node.service_processor.web_service",
+        ontap::Release::new(9, 14, 0),
+    ),
+    ("lag.active_ports.node.snaplock", ontap::Release::new(9, 11, 0)),
+    ("lag.active_ports.node.state", ontap::Release::new(9, 7, 0)),
+    ("lag.active_ports.node.statistics", ontap::Release::new(9, 8, 0)),
+    (
+        "lag.active_ports.node.storage_availability_zones",
+        ontap::Release::new(9, 16, 0),
+    ),
+    (
+        "lag.active_ports.node.storage_availability_zones.space.log_and_recovery_metadata",
+        ontap::Release::new(9, 17, 0),
+    ),
+    (
+        "lag.active_ports.node.storage_configuration",
+        ontap::Release::new(9, 9, 0),
+    ),
+    (
+        "lag.active_ports.node.storage_configuration=tri_path",
+        ontap::Release::new(9, 14, 0),
+    ),
+    (
+        "lag.active_ports.node.storage_configuration=tri_path_ha",
+        ontap::Release::new(9, 14, 0),
+    ),
+    (
+        "lag.active_ports.node.storage_configuration=virtual",
+        ontap::Release::new(9, 14, 0),
+    ),
+    ("lag.active_ports.node.system_aggregate", ontap::Release::new(9, 14, 0)),
+    ("lag.active_ports.node.system_id", ontap::Release::new(9, 7, 0)),
+    (
+        "lag.active_ports.node.system_machine_type",
+        ontap::Release::new(9, 7, 0),
+    ),
+    (
+        "lag.active_ports.node.vendor_serial_number",
+        ontap::Release::new(9, 7, 0),
+    ),
+    ("lag.active_ports.node.vm", ontap::Release::new(9, 7, 0)),
+    (
+        "lag.member_ports.node.anti_ransomware_version",
+        ontap::Release::new(9, 16, 0),
+    ),
+    ("lag.member_ports.node.controller.board", ontap::Release::new(9, 9, 0)),
+    ("lag.member_ports.node.controller.cpu", ontap::Release::new(9, 9, 0)),
+    (
+        "lag.member_ports.node.controller.failed_fan",
+        ontap::Release::new(9, 9, 0),
+    ),
+    (
+        "lag.member_ports.node.controller.failed_power_supply",
+        ontap::Release::new(9, 9, 0),
+    ),
+    (
+        "lag.member_ports.node.controller.flash_cache.device_id",
+        ontap::Release::new(9, 9, 0),
+    ),
+    (
+        "lag.member_ports.node.controller.flash_cache.firmware_file",
+        ontap::Release::new(9, 9, 0),
+    ),
+    (
+        "lag.member_ports.node.controller.memory_size",
+        ontap::Release::new(9, 9, 0),
+    ),
+    ("lag.member_ports.node.date", ontap::Release::new(9, 7, 0)),
+    ("lag.member_ports.node.external_cache", ontap::Release::new(9, 10, 0)),
+    (
+        "lag.member_ports.node.external_cache_bypass",
+        ontap::Release::new(9, 17, 0),
+    ),
+    (
+        "lag.member_ports.node.ha.auto_giveback_of",
+        ontap::Release::new(9, 17, 0),
+    ),
+    (
+        "lag.member_ports.node.ha.enable_takeover_of",
+        ontap::Release::new(9, 17, 0),
+    ),
+    ("lag.member_ports.node.ha.giveback", ontap::Release::new(9, 7, 0)),
+    (
+        "lag.member_ports.node.ha.giveback.status",
+        ontap::Release::new(9, 11, 0),
+    ),
+    ("lag.member_ports.node.ha.giveback_of", ontap::Release::new(9, 19, 0)),
+    (
+        "lag.member_ports.node.ha.giveback_of_possible",
+        ontap::Release::new(9, 19, 0),
+    ),
+    ("lag.member_ports.node.ha.interconnect", ontap::Release::new(9, 11, 0)),
+    ("lag.member_ports.node.ha.peering", ontap::Release::new(9, 19, 0)),
+    ("lag.member_ports.node.ha.ports", ontap::Release::new(9, 7, 0)),
+    ("lag.member_ports.node.ha.ports.number", ontap::Release::new(9, 8, 0)),
+    ("lag.member_ports.node.ha.takeover", ontap::Release::new(9, 7, 0)),
+    ("lag.member_ports.node.ha.takeover_check", ontap::Release::new(9, 14, 0)),
+    ("lag.member_ports.node.ha.takeover_of", ontap::Release::new(9, 19, 0)),
+    (
+        "lag.member_ports.node.ha.takeover_of_possible",
+        ontap::Release::new(9, 19, 0),
+    ),
+    ("lag.member_ports.node.ha.type", ontap::Release::new(9, 17, 0)),
+    ("lag.member_ports.node.hw_assist", ontap::Release::new(9, 11, 0)),
+    ("lag.member_ports.node.is_spares_low", ontap::Release::new(9, 10, 0)),
+    ("lag.member_ports.node.metric", ontap::Release::new(9, 8, 0)),
+    ("lag.member_ports.node.metrocluster", ontap::Release::new(9, 8, 0)),
+    ("lag.member_ports.node.nvlog", ontap::Release::new(9, 17, 0)),
+    (
+        "lag.member_ports.node.nvlog.backing_type=disk",
+        ontap::Release::new(9, 19, 0),
+    ),
+    ("lag.member_ports.node.nvram", ontap::Release::new(9, 9, 0)),
+    ("lag.member_ports.node.owner", ontap::Release::new(9, 9, 0)),
+    (
+        "lag.member_ports.node.service_processor.api_service",
+        ontap::Release::new(9, 11, 0),
+    ),
+    (
+        "lag.member_ports.node.service_processor.auto_config",
+        ontap::Release::new(9, 11, 0),
+    ),
+    (
+        "lag.member_ports.node.service_processor.autoupdate_enabled",
+        ontap::Release::new(9, 10, 0),
+    ),
+    (
+        "lag.member_ports.node.service_processor.backup",
+        ontap::Release::new(9, 10, 0),
+    ),
+    (
+        "lag.member_ports.node.service_processor.ipv4_interface.enabled",
+        ontap::Release::new(9, 14, 0),
+    ),
+    (
+        "lag.member_ports.node.service_processor.ipv4_interface.setup_state",
+        ontap::Release::new(9, 14, 0),
+    ),
+    (
+        "lag.member_ports.node.service_processor.ipv6_interface.enabled",
+        ontap::Release::new(9, 14, 0),
+    ),
+    (
+        "lag.member_ports.node.service_processor.ipv6_interface.is_ipv6_ra_enabled",
+        ontap::Release::new(9, 14, 0),
+    ),
+    (
+        "lag.member_ports.node.service_processor.ipv6_interface.link_local_ip",
+        ontap::Release::new(9, 14, 0),
+    ),
+    (
+        "lag.member_ports.node.service_processor.ipv6_interface.router_ip",
+        ontap::Release::new(9, 14, 0),
+    ),
+    (
+        "lag.member_ports.node.service_processor.ipv6_interface.setup_state",
+        ontap::Release::new(9, 14, 0),
+    ),
+    (
+        "lag.member_ports.node.service_processor.is_ip_configured",
+        ontap::Release::new(9, 10, 0),
+    ),
+    (
+        "lag.member_ports.node.service_processor.last_update_state",
+        ontap::Release::new(9, 10, 0),
+    ),
+    (
+        "lag.member_ports.node.service_processor.primary",
+        ontap::Release::new(9, 10, 0),
+    ),
+    (
+        "lag.member_ports.node.service_processor.ssh_info",
+        ontap::Release::new(9, 10, 0),
+    ),
+    (
+        "lag.member_ports.node.service_processor.type",
+        ontap::Release::new(9, 10, 0),
+    ),
+    (
+        "lag.member_ports.node.service_processor.web_service",
+        ontap::Release::new(9, 14, 0),
+    ),
+    ("lag.member_ports.node.snaplock", ontap::Release::new(9, 11, 0)),
+    ("lag.member_ports.node.state", ontap::Release::new(9, 7, 0)),
+    ("lag.member_ports.node.statistics", ontap::Release::new(9, 8, 0)),
+    (
+        "lag.member_ports.node.storage_availability_zones",
+        ontap::Release::new(9, 16, 0),
+    ),
+    (
+        "lag.member_ports.node.storage_availability_zones.space.log_and_recovery_metadata",
+        ontap::Release::new(9, 17, 0),
+    ),
+    (
+        "lag.member_ports.node.storage_configuration",
+        ontap::Release::new(9, 9, 0),
+    ),
+    (
+        "lag.member_ports.node.storage_configuration=tri_path",
+        ontap::Release::new(9, 14, 0),
+    ),
+    (
+        "lag.member_ports.node.storage_configuration=tri_path_ha",
+        ontap::Release::new(9, 14, 0),
+    ),
+    (
+        "lag.member_ports.node.storage_configuration=virtual",
+        ontap::Release::new(9, 14, 0),
+    ),
+    ("lag.member_ports.node.system_aggregate", ontap::Release::new(9, 14, 0)),
+    ("lag.member_ports.node.system_id", ontap::Release::new(9, 7, 0)),
+    (
+        "lag.member_ports.node.system_machine_type",
+        ontap::Release::new(9, 7, 0),
+    ),
+    (
+        "lag.member_ports.node.vendor_serial_number",
+        ontap::Release::new(9, 7, 0),
+    ),
+    ("lag.member_ports.node.vm", ontap::Release::new(9, 7, 0)),
+    ("metric", ontap::Release::new(9, 8, 0)),
+    ("pfc_queues_admin", ontap::Release::new(9, 16, 0)),
+    ("rdma_protocols", ontap::Release::new(9, 10, 0)),
+    ("reachability", ontap::Release::new(9, 8, 0)),
+    ("reachable_broadcast_domains", ontap::Release::new(9, 8, 0)),
+    (
+        "reachable_broadcast_domains.ipspace.tcp_stack",
+        ontap::Release::new(9, 19, 0),
+    ),
+    ("state=degraded", ontap::Release::new(9, 10, 0)),
+    ("statistics", ontap::Release::new(9, 8, 0)),
+    ("type=pvlan", ontap::Release::new(9, 10, 0)),
+    (
+        "vlan.base_port.node.anti_ransomware_version",
+        ontap::Release::new(9, 16, 0),
+    ),
+    ("vlan.base_port.node.controller.board", ontap::Release::new(9, 9, 0)),
+    ("vlan.base_port.node.controller.cpu", ontap::Release::new(9, 9, 0)),
+    (
+        "vlan.base_port.node.controller.failed_fan",
+        ontap::Release::new(9, 9, 0),
+    ),
+    (
+        "vlan.base_port.node.controller.failed_power_supply",
+        ontap::Release::new(9, 9, 0),
+    ),
+    (
+        "vlan.base_port.node.controller.flash_cache.device_id",
+        ontap::Release::new(9, 9, 0),
+    ),
+    (
+        "vlan.base_port.node.controller.flash_cache.firmware_file",
+        ontap::Release::new(9, 9, 0),
+    ),
+    (
+        "vlan.base_port.node.controller.memory_size",
+        ontap::Release::new(9, 9, 0),
+    ),
+    ("vlan.base_port.node.date", ontap::Release::new(9, 7, 0)),
+    ("vlan.base_port.node.external_cache", ontap::Release::new(9, 10, 0)),
+    (
+        "vlan.base_port.node.external_cache_bypass",
+        ontap::Release::new(9, 17, 0),
+    ),
+    ("vlan.base_port.node.ha.auto_giveback_of", ontap::Release::new(9, 17, 0)),
+    (
+        "vlan.base_port.node.ha.enable_takeover_of",
+        ontap::Release::new(9, 17, 0),
+    ),
+    ("vlan.base_port.node.ha.giveback", ontap::Release::new(9, 7, 0)),
+    ("vlan.base_port.node.ha.giveback.status", ontap::Release::new(9, 11, 0)),
+    ("vlan.base_port.node.ha.giveback_of", ontap::Release::new(9, 19, 0)),
+    (
+        "vlan.base_port.node.ha.giveback_of_possible",
+        ontap::Release::new(9, 19, 0),
+    ),
+    ("vlan.base_port.node.ha.interconnect", ontap::Release::new(9, 11, 0)),
+    ("vlan.base_port.node.ha.peering", ontap::Release::new(9, 19, 0)),
+    ("vlan.base_port.node.ha.ports", ontap::Release::new(9, 7, 0)),
+    ("vlan.base_port.node.ha.ports.number", ontap::Release::new(9, 8, 0)),
+    ("vlan.base_port.node.ha.takeover", ontap::Release::new(9, 7, 0)),
+    ("vlan.base_port.node.ha.takeover_check", ontap::Release::new(9, 14, 0)),
+    ("vlan.base_port.node.ha.takeover_of", ontap::Release::new(9, 19, 0)),
+    (
+        "vlan.base_port.node.ha.takeover_of_possible",
+        ontap::Release::new(9, 19, 0),
+    ),
+    ("vlan.base_port.node.ha.type", ontap::Release::new(9, 17, 0)),
+    ("vlan.base_port.node.hw_assist", ontap::Release::new(9, 11, 0)),
+    ("vlan.base_port.node.is_spares_low", ontap::Release::new(9, 10, 0)),
+    ("vlan.base_port.node.metric", ontap::Release::new(9, 8, 0)),
+    ("vlan.base_port.node.metrocluster", ontap::Release::new(9, 8, 0)),
+    ("vlan.base_port.node.nvlog", ontap::Release::new(9, 17, 0)),
+    (
+        "vlan.base_port.node.nvlog.backing_type=disk",
+        ontap::Release::new(9, 19, 0),
+    ),
+    ("vlan.base_port.node.nvram", ontap::Release::new(9, 9, 0)),
+    ("vlan.base_port.node.owner", ontap::Release::new(9, 9, 0)),
+    (
+        "vlan.base_port.node.service_processor.api_service",
+        ontap::Release::new(9, 11, 0),
+    ),
+    (
+        "vlan.base_port.node.service_processor.auto_config",
+        ontap::Release::new(9, 11, 0),
+    ),
+    (
+        "vlan.base_port.node.service_processor.autoupdate_enabled",
+        ontap::Release::new(9, 10, 0),
+    ),
+    (
+        "vlan.base_port.node.service_processor.backup",
+        ontap::Release::new(9, 10, 0),
+    ),
+    (
+        "vlan.base_port.node.service_processor.ipv4_interface.enabled",
+        ontap::Release::new(9, 14, 0),
+    ),
+    (
+        "vlan.base_port.node.service_processor.ipv4_interface.setup_state",
+        ontap::Release::new(9, 14, 0),
+    ),
+    (
+        "vlan.base_port.node.service_processor.ipv6_interface.enabled",
+        ontap::Release::new(9, 14, 0),
+    ),
+    (
+        "vlan.base_port.node.service_processor.ipv6_interface.is_ipv6_ra_enabled",
+        ontap::Release::new(9, 14, 0),
+    ),
+    (
+        "vlan.base_port.node.service_processor.ipv6_interface.link_local_ip",
+        ontap::Release::new(9, 14, 0),
+    ),
+    (
+        "vlan.base_port.node.service_processor.ipv6_interface.router_ip",
+        ontap::Release::new(9, 14, 0),
+    ),
+    (
+        "vlan.base_port.node.service_processor.ipv6_interface.setup_state",
+        ontap::Release::new(9, 14, 0),
+    ),
+    (
+        "vlan.base_port.node.service_processor.is_ip_configured",
+        ontap::Release::new(9, 10, 0),
+    ),
+    (
+        "vlan.base_port.node.service_processor.last_update_state",
+        ontap::Release::new(9, 10, 0),
+    ),
+    (
+        "vlan.base_port.node.service_processor.primary",
+        ontap::Release::new(9, 10, 0),
+    ),
+    (
+        "vlan.base_port.node.service_processor.ssh_info",
+        ontap::Release::new(9, 10, 0),
+    ),
+    (
+        "vlan.base_port.node.service_processor.type",
+        ontap::Release::new(9, 10, 0),
+    ),
+    (
+        "vlan.base_port.node.service_processor.web_service",
+        ontap::Release::new(9, 14, 0),
+    ),
+    ("vlan.base_port.node.snaplock", ontap::Release::new(9, 11, 0)),
+    ("vlan.base_port.node.state", ontap::Release::new(9, 7, 0)),
+    ("vlan.base_port.node.statistics", ontap::Release::new(9, 8, 0)),
+    (
+        "vlan.base_port.node.storage_availability_zones",
+        ontap::Release::new(9, 16, 0),
+    ),
+    (
+        "vlan.base_port.node.storage_availability_zones.space.log_and_recovery_metadata",
+        ontap::Release::new(9, 17, 0),
+    ),
+    (
+        "vlan.base_port.node.storage_configuration",
+        ontap::Release::new(9, 9, 0),
+    ),
+    (
+        "vlan.base_port.node.storage_configuration=tri_path",
+        ontap::Release::new(9, 14, 0),
+    ),
+    (
+        "vlan.base_port.node.storage_configuration=tri_path_ha",
+        ontap::Release::new(9, 14, 0),
+    ),
+    (
+        "vlan.base_port.node.storage_configuration=virtual",
+        ontap::Release::new(9, 14, 0),
+    ),
+    ("vlan.base_port.node.system_aggregate", ontap::Release::new(9, 14, 0)),
+    ("vlan.base_port.node.system_id", ontap::Release::new(9, 7, 0)),
+    ("vlan.base_port.node.system_machine_type", ontap::Release::new(9, 7, 0)),
+    ("vlan.base_port.node.vendor_serial_number", ontap::Release::new(9, 7, 0)),
+    ("vlan.base_port.node.vm", ontap::Release::new(9, 7, 0)),
+];
+
 /// The objects at `/api/network/ethernet/ports`, one at `/api/network/ethernet/ports/{uuid}`.
 ///
 /// Verbs: `get`, `fetch`, `get_collection`, `get_pages`, `count_collection`, `find`, `post`, `patch`, `delete` (may start a job), PATCH by query, DELETE by query (may start a job).
@@ -20,7 +565,7 @@ use crate::{
 /// assert_eq!(Port::KEYS, ["uuid"] as [&str; 1]);
 /// ```
 #[derive(Debug, Clone, Default, PartialEq, ontap::Resource)]
-#[resource(path = "/network/ethernet/ports", get, post, patch, delete, collection, patch_collection, delete_collection, hold(delete), params(patch_collection = PortPatchCollectionParams, delete_collection = PortDeleteCollectionParams))]
+#[resource(path = "/network/ethernet/ports", get, post, patch, delete, collection, patch_collection, delete_collection, hold(delete), params(patch_collection = PortPatchCollectionParams, delete_collection = PortDeleteCollectionParams), since = PORT_SINCE)]
 pub struct Port {
     /// `uuid`: string; read by GET; a key of the instance path.
     #[resource(get, key)]

@@ -4,6 +4,9 @@
 
 use crate::{PerformanceMetricIoTypeRwt, PortMetricsPort};
 
+/// The releases of [`PortMetrics`]'s parts later than ONTAP 9.6, for the release guard.
+const PORT_METRICS_SINCE: &[(&str, ontap::Release)] = &[("#collection", ontap::Release::new(9, 8, 0))];
+
 /// The singleton at `/api/network/ethernet/ports/{port.uuid}/metrics`.
 ///
 /// Since ONTAP 9.8.
@@ -19,7 +22,7 @@ use crate::{PerformanceMetricIoTypeRwt, PortMetricsPort};
 /// assert_eq!(PortMetrics::KEYS, [] as [&str; 0]);
 /// ```
 #[derive(Debug, Clone, Default, PartialEq, ontap::Resource)]
-#[resource(path = "/network/ethernet/ports/{port.uuid}/metrics", collection)]
+#[resource(path = "/network/ethernet/ports/{port.uuid}/metrics", collection, since = PORT_METRICS_SINCE)]
 pub struct PortMetrics {
     /// `_links`: [`ontap::Links`]; read by GET.
     #[resource(get, rename = "_links")]

@@ -4,6 +4,22 @@
 
 use crate::{SwitchPortIdentity, SwitchPortRemotePort, SwitchPortRoles, SwitchPortStatistics, SwitchReference};
 
+/// The releases of [`SwitchPort`]'s parts later than ONTAP 9.6, for the release guard.
+const SWITCH_PORT_SINCE: &[(&str, ontap::Release)] = &[
+    ("#collection", ontap::Release::new(9, 8, 0)),
+    ("#get", ontap::Release::new(9, 8, 0)),
+    ("identity.breakout", ontap::Release::new(9, 17, 0)),
+    ("identity.slot", ontap::Release::new(9, 19, 0)),
+    ("remote_port.device.dcn", ontap::Release::new(9, 18, 0)),
+    ("remote_port.device.discovered_name", ontap::Release::new(9, 17, 0)),
+    ("remote_port.device.shelf.module", ontap::Release::new(9, 11, 0)),
+    ("remote_port.device.shelf.name", ontap::Release::new(9, 11, 0)),
+    ("remote_port.functional_roles", ontap::Release::new(9, 17, 0)),
+    ("roles", ontap::Release::new(9, 17, 0)),
+    ("statistics.timestamp", ontap::Release::new(9, 17, 0)),
+    ("vpc_peer_link", ontap::Release::new(9, 16, 0)),
+];
+
 /// The objects at `/api/network/ethernet/switch/ports`, one at `/api/network/ethernet/switch/ports/{switch}/{identity.name}/{identity.index}`.
 ///
 /// Since ONTAP 9.8.
@@ -19,7 +35,7 @@ use crate::{SwitchPortIdentity, SwitchPortRemotePort, SwitchPortRoles, SwitchPor
 /// assert_eq!(SwitchPort::KEYS, ["switch", "identity.name", "identity.index"] as [&str; 3]);
 /// ```
 #[derive(Debug, Clone, Default, PartialEq, ontap::Resource)]
-#[resource(path = "/network/ethernet/switch/ports", get, collection)]
+#[resource(path = "/network/ethernet/switch/ports", get, collection, since = SWITCH_PORT_SINCE)]
 pub struct SwitchPort {
     /// `switch`: [`SwitchReference`](crate::SwitchReference); read by GET; a key of the instance path.
     #[resource(get, key)]

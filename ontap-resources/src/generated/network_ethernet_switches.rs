@@ -4,6 +4,19 @@
 
 use crate::{SwitchMonitoring, SwitchSnmp};
 
+/// The releases of [`Switch`]'s parts later than ONTAP 9.6, for the release guard.
+const SWITCH_SINCE: &[(&str, ontap::Release)] = &[
+    ("#collection", ontap::Release::new(9, 8, 0)),
+    ("#delete", ontap::Release::new(9, 11, 0)),
+    ("#delete_collection", ontap::Release::new(9, 11, 0)),
+    ("#get", ontap::Release::new(9, 8, 0)),
+    ("#patch", ontap::Release::new(9, 8, 0)),
+    ("#patch_collection", ontap::Release::new(9, 8, 0)),
+    ("#post", ontap::Release::new(9, 11, 0)),
+    ("rcf_version", ontap::Release::new(9, 17, 0)),
+    ("role", ontap::Release::new(9, 17, 0)),
+];
+
 /// The objects at `/api/network/ethernet/switches`, one at `/api/network/ethernet/switches/{name}`.
 ///
 /// Since ONTAP 9.8.
@@ -19,7 +32,7 @@ use crate::{SwitchMonitoring, SwitchSnmp};
 /// assert_eq!(Switch::KEYS, ["name"] as [&str; 1]);
 /// ```
 #[derive(Debug, Clone, Default, PartialEq, ontap::Resource)]
-#[resource(path = "/network/ethernet/switches", get, post, patch, delete, collection, patch_collection, delete_collection, hold(post, patch), params(patch_collection = SwitchPatchCollectionParams, delete_collection = SwitchDeleteCollectionParams))]
+#[resource(path = "/network/ethernet/switches", get, post, patch, delete, collection, patch_collection, delete_collection, hold(post, patch), params(patch_collection = SwitchPatchCollectionParams, delete_collection = SwitchDeleteCollectionParams), since = SWITCH_SINCE)]
 pub struct Switch {
     /// `name`: string; read by GET; sent by POST; a key of the instance path.
     #[resource(get, post, key)]

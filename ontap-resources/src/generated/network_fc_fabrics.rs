@@ -4,6 +4,12 @@
 
 use crate::{FabricCache, FabricConnections, FabricZoneset};
 
+/// The releases of [`Fabric`]'s parts later than ONTAP 9.6, for the release guard.
+const FABRIC_SINCE: &[(&str, ontap::Release)] = &[
+    ("#collection", ontap::Release::new(9, 11, 0)),
+    ("#get", ontap::Release::new(9, 11, 0)),
+];
+
 /// The objects at `/api/network/fc/fabrics`, one at `/api/network/fc/fabrics/{name}`.
 ///
 /// Since ONTAP 9.11.
@@ -19,7 +25,7 @@ use crate::{FabricCache, FabricConnections, FabricZoneset};
 /// assert_eq!(Fabric::KEYS, ["name"] as [&str; 1]);
 /// ```
 #[derive(Debug, Clone, Default, PartialEq, ontap::Resource)]
-#[resource(path = "/network/fc/fabrics", get, collection)]
+#[resource(path = "/network/fc/fabrics", get, collection, since = FABRIC_SINCE)]
 pub struct Fabric {
     /// `name`: string; read by GET; a key of the instance path.
     #[resource(get, key)]

@@ -4,6 +4,12 @@
 
 use crate::{FabricCache, FabricReference, FcSwitchPort};
 
+/// The releases of [`FcSwitch`]'s parts later than ONTAP 9.6, for the release guard.
+const FC_SWITCH_SINCE: &[(&str, ontap::Release)] = &[
+    ("#collection", ontap::Release::new(9, 11, 0)),
+    ("#get", ontap::Release::new(9, 11, 0)),
+];
+
 /// The objects at `/api/network/fc/fabrics/{fabric.name}/switches`, one at `/api/network/fc/fabrics/{fabric.name}/switches/{wwn}`.
 ///
 /// Since ONTAP 9.11.
@@ -20,7 +26,7 @@ use crate::{FabricCache, FabricReference, FcSwitchPort};
 /// assert_eq!(FcSwitch::KEYS, ["wwn"] as [&str; 1]);
 /// ```
 #[derive(Debug, Clone, Default, PartialEq, ontap::Resource)]
-#[resource(path = "/network/fc/fabrics/{fabric.name}/switches", get, collection)]
+#[resource(path = "/network/fc/fabrics/{fabric.name}/switches", get, collection, since = FC_SWITCH_SINCE)]
 pub struct FcSwitch {
     /// `wwn`: string; read by GET; a key of the instance path.
     #[resource(get, key)]

@@ -4,6 +4,12 @@
 
 use crate::{FabricCache, FabricReference, FcZoneMember};
 
+/// The releases of [`FcZone`]'s parts later than ONTAP 9.6, for the release guard.
+const FC_ZONE_SINCE: &[(&str, ontap::Release)] = &[
+    ("#collection", ontap::Release::new(9, 11, 0)),
+    ("#get", ontap::Release::new(9, 11, 0)),
+];
+
 /// The objects at `/api/network/fc/fabrics/{fabric.name}/zones`, one at `/api/network/fc/fabrics/{fabric.name}/zones/{name}`.
 ///
 /// Since ONTAP 9.11.
@@ -20,7 +26,7 @@ use crate::{FabricCache, FabricReference, FcZoneMember};
 /// assert_eq!(FcZone::KEYS, ["name"] as [&str; 1]);
 /// ```
 #[derive(Debug, Clone, Default, PartialEq, ontap::Resource)]
-#[resource(path = "/network/fc/fabrics/{fabric.name}/zones", get, collection)]
+#[resource(path = "/network/fc/fabrics/{fabric.name}/zones", get, collection, since = FC_ZONE_SINCE)]
 pub struct FcZone {
     /// `name`: string; read by GET; a key of the instance path.
     #[resource(get, key)]

@@ -7,6 +7,344 @@ use crate::{
     PerformanceMetricReducedThroughput, SvmReference,
 };
 
+/// The releases of [`FcInterface`]'s parts later than ONTAP 9.6, for the release guard.
+const FC_INTERFACE_SINCE: &[(&str, ontap::Release)] = &[
+    ("location.home_node", ontap::Release::new(9, 8, 0)),
+    ("location.home_port", ontap::Release::new(9, 8, 0)),
+    (
+        "location.home_port.node.anti_ransomware_version",
+        ontap::Release::new(9, 16, 0),
+    ),
+    ("location.home_port.node.controller.board", ontap::Release::new(9, 9, 0)),
+    ("location.home_port.node.controller.cpu", ontap::Release::new(9, 9, 0)),
+    (
+        "location.home_port.node.controller.failed_fan",
+        ontap::Release::new(9, 9, 0),
+    ),
+    (
+        "location.home_port.node.controller.failed_power_supply",
+        ontap::Release::new(9, 9, 0),
+    ),
+    (
+        "location.home_port.node.controller.flash_cache.device_id",
+        ontap::Release::new(9, 9, 0),
+    ),
+    (
+        "location.home_port.node.controller.flash_cache.firmware_file",
+        ontap::Release::new(9, 9, 0),
+    ),
+    (
+        "location.home_port.node.controller.memory_size",
+        ontap::Release::new(9, 9, 0),
+    ),
+    ("location.home_port.node.external_cache", ontap::Release::new(9, 10, 0)),
+    (
+        "location.home_port.node.external_cache_bypass",
+        ontap::Release::new(9, 17, 0),
+    ),
+    (
+        "location.home_port.node.ha.auto_giveback_of",
+        ontap::Release::new(9, 17, 0),
+    ),
+    (
+        "location.home_port.node.ha.enable_takeover_of",
+        ontap::Release::new(9, 17, 0),
+    ),
+    (
+        "location.home_port.node.ha.giveback.status",
+        ontap::Release::new(9, 11, 0),
+    ),
+    ("location.home_port.node.ha.giveback_of", ontap::Release::new(9, 19, 0)),
+    (
+        "location.home_port.node.ha.giveback_of_possible",
+        ontap::Release::new(9, 19, 0),
+    ),
+    ("location.home_port.node.ha.interconnect", ontap::Release::new(9, 11, 0)),
+    ("location.home_port.node.ha.peering", ontap::Release::new(9, 19, 0)),
+    (
+        "location.home_port.node.ha.takeover_check",
+        ontap::Release::new(9, 14, 0),
+    ),
+    ("location.home_port.node.ha.takeover_of", ontap::Release::new(9, 19, 0)),
+    (
+        "location.home_port.node.ha.takeover_of_possible",
+        ontap::Release::new(9, 19, 0),
+    ),
+    ("location.home_port.node.ha.type", ontap::Release::new(9, 17, 0)),
+    ("location.home_port.node.hw_assist", ontap::Release::new(9, 11, 0)),
+    ("location.home_port.node.is_spares_low", ontap::Release::new(9, 10, 0)),
+    ("location.home_port.node.nvlog", ontap::Release::new(9, 17, 0)),
+    (
+        "location.home_port.node.nvlog.backing_type=disk",
+        ontap::Release::new(9, 19, 0),
+    ),
+    ("location.home_port.node.nvram", ontap::Release::new(9, 9, 0)),
+    ("location.home_port.node.owner", ontap::Release::new(9, 9, 0)),
+    (
+        "location.home_port.node.service_processor.api_service",
+        ontap::Release::new(9, 11, 0),
+    ),
+    (
+        "location.home_port.node.service_processor.auto_config",
+        ontap::Release::new(9, 11, 0),
+    ),
+    (
+        "location.home_port.node.service_processor.autoupdate_enabled",
+        ontap::Release::new(9, 10, 0),
+    ),
+    (
+        "location.home_port.node.service_processor.backup",
+        ontap::Release::new(9, 10, 0),
+    ),
+    (
+        "location.home_port.node.service_processor.ipv4_interface.enabled",
+        ontap::Release::new(9, 14, 0),
+    ),
+    (
+        "location.home_port.node.service_processor.ipv4_interface.setup_state",
+        ontap::Release::new(9, 14, 0),
+    ),
+    (
+        "location.home_port.node.service_processor.ipv6_interface.enabled",
+        ontap::Release::new(9, 14, 0),
+    ),
+    (
+        "location.home_port.node.service_processor.ipv6_interface.is_ipv6_ra_enabled",
+        ontap::Release::new(9, 14, 0),
+    ),
+    (
+        "location.home_port.node.service_processor.ipv6_interface.link_local_ip",
+        ontap::Release::new(9, 14, 0),
+    ),
+    (
+        "location.home_port.node.service_processor.ipv6_interface.router_ip",
+        ontap::Release::new(9, 14, 0),
+    ),
+    (
+        "location.home_port.node.service_processor.ipv6_interface.setup_state",
+        ontap::Release::new(9, 14, 0),
+    ),
+    (
+        "location.home_port.node.service_processor.is_ip_configured",
+        ontap::Release::new(9, 10, 0),
+    ),
+    (
+        "location.home_port.node.service_processor.last_update_state",
+        ontap::Release::new(9, 10, 0),
+    ),
+    (
+        "location.home_port.node.service_processor.primary",
+        ontap::Release::new(9, 10, 0),
+    ),
+    (
+        "location.home_port.node.service_processor.ssh_info",
+        ontap::Release::new(9, 10, 0),
+    ),
+    (
+        "location.home_port.node.service_processor.type",
+        ontap::Release::new(9, 10, 0),
+    ),
+    (
+        "location.home_port.node.service_processor.web_service",
+        ontap::Release::new(9, 14, 0),
+    ),
+    ("location.home_port.node.snaplock", ontap::Release::new(9, 11, 0)),
+    (
+        "location.home_port.node.storage_availability_zones",
+        ontap::Release::new(9, 16, 0),
+    ),
+    (
+        "location.home_port.node.storage_availability_zones.space.log_and_recovery_metadata",
+        ontap::Release::new(9, 17, 0),
+    ),
+    (
+        "location.home_port.node.storage_configuration",
+        ontap::Release::new(9, 9, 0),
+    ),
+    (
+        "location.home_port.node.storage_configuration=tri_path",
+        ontap::Release::new(9, 14, 0),
+    ),
+    (
+        "location.home_port.node.storage_configuration=tri_path_ha",
+        ontap::Release::new(9, 14, 0),
+    ),
+    (
+        "location.home_port.node.storage_configuration=virtual",
+        ontap::Release::new(9, 14, 0),
+    ),
+    (
+        "location.home_port.node.system_aggregate",
+        ontap::Release::new(9, 14, 0),
+    ),
+    ("location.is_home", ontap::Release::new(9, 8, 0)),
+    (
+        "location.port.node.anti_ransomware_version",
+        ontap::Release::new(9, 16, 0),
+    ),
+    ("location.port.node.controller.board", ontap::Release::new(9, 9, 0)),
+    ("location.port.node.controller.cpu", ontap::Release::new(9, 9, 0)),
+    ("location.port.node.controller.failed_fan", ontap::Release::new(9, 9, 0)),
+    (
+        "location.port.node.controller.failed_power_supply",
+        ontap::Release::new(9, 9, 0),
+    ),
+    (
+        "location.port.node.controller.flash_cache.device_id",
+        ontap::Release::new(9, 9, 0),
+    ),
+    (
+        "location.port.node.controller.flash_cache.firmware_file",
+        ontap::Release::new(9, 9, 0),
+    ),
+    (
+        "location.port.node.controller.memory_size",
+        ontap::Release::new(9, 9, 0),
+    ),
+    ("location.port.node.date", ontap::Release::new(9, 7, 0)),
+    ("location.port.node.external_cache", ontap::Release::new(9, 10, 0)),
+    (
+        "location.port.node.external_cache_bypass",
+        ontap::Release::new(9, 17, 0),
+    ),
+    ("location.port.node.ha.auto_giveback_of", ontap::Release::new(9, 17, 0)),
+    (
+        "location.port.node.ha.enable_takeover_of",
+        ontap::Release::new(9, 17, 0),
+    ),
+    ("location.port.node.ha.giveback", ontap::Release::new(9, 7, 0)),
+    ("location.port.node.ha.giveback.status", ontap::Release::new(9, 11, 0)),
+    ("location.port.node.ha.giveback_of", ontap::Release::new(9, 19, 0)),
+    (
+        "location.port.node.ha.giveback_of_possible",
+        ontap::Release::new(9, 19, 0),
+    ),
+    ("location.port.node.ha.interconnect", ontap::Release::new(9, 11, 0)),
+    ("location.port.node.ha.peering", ontap::Release::new(9, 19, 0)),
+    ("location.port.node.ha.ports", ontap::Release::new(9, 7, 0)),
+    ("location.port.node.ha.ports.number", ontap::Release::new(9, 8, 0)),
+    ("location.port.node.ha.takeover", ontap::Release::new(9, 7, 0)),
+    ("location.port.node.ha.takeover_check", ontap::Release::new(9, 14, 0)),
+    ("location.port.node.ha.takeover_of", ontap::Release::new(9, 19, 0)),
+    (
+        "location.port.node.ha.takeover_of_possible",
+        ontap::Release::new(9, 19, 0),
+    ),
+    ("location.port.node.ha.type", ontap::Release::new(9, 17, 0)),
+    ("location.port.node.hw_assist", ontap::Release::new(9, 11, 0)),
+    ("location.port.node.is_spares_low", ontap::Release::new(9, 10, 0)),
+    ("location.port.node.metric", ontap::Release::new(9, 8, 0)),
+    ("location.port.node.metrocluster", ontap::Release::new(9, 8, 0)),
+    ("location.port.node.nvlog", ontap::Release::new(9, 17, 0)),
+    (
+        "location.port.node.nvlog.backing_type=disk",
+        ontap::Release::new(9, 19, 0),
+    ),
+    ("location.port.node.nvram", ontap::Release::new(9, 9, 0)),
+    ("location.port.node.owner", ontap::Release::new(9, 9, 0)),
+    (
+        "location.port.node.service_processor.api_service",
+        ontap::Release::new(9, 11, 0),
+    ),
+    (
+        "location.port.node.service_processor.auto_config",
+        ontap::Release::new(9, 11, 0),
+    ),
+    (
+        "location.port.node.service_processor.autoupdate_enabled",
+        ontap::Release::new(9, 10, 0),
+    ),
+    (
+        "location.port.node.service_processor.backup",
+        ontap::Release::new(9, 10, 0),
+    ),
+    (
+        "location.port.node.service_processor.ipv4_interface.enabled",
+        ontap::Release::new(9, 14, 0),
+    ),
+    (
+        "location.port.node.service_processor.ipv4_interface.setup_state",
+        ontap::Release::new(9, 14, 0),
+    ),
+    (
+        "location.port.node.service_processor.ipv6_interface.enabled",
+        ontap::Release::new(9, 14, 0),
+    ),
+    (
+        "location.port.node.service_processor.ipv6_interface.is_ipv6_ra_enabled",
+        ontap::Release::new(9, 14, 0),
+    ),
+    (
+        "location.port.node.service_processor.ipv6_interface.link_local_ip",
+        ontap::Release::new(9, 14, 0),
+    ),
+    (
+        "location.port.node.service_processor.ipv6_interface.router_ip",
+        ontap::Release::new(9, 14, 0),
+    ),
+    (
+        "location.port.node.service_processor.ipv6_interface.setup_state",
+        ontap::Release::new(9, 14, 0),
+    ),
+    (
+        "location.port.node.service_processor.is_ip_configured",
+        ontap::Release::new(9, 10, 0),
+    ),
+    (
+        "location.port.node.service_processor.last_update_state",
+        ontap::Release::new(9, 10, 0),
+    ),
+    (
+        "location.port.node.service_processor.primary",
+        ontap::Release::new(9, 10, 0),
+    ),
+    (
+        "location.port.node.service_processor.ssh_info",
+        ontap::Release::new(9, 10, 0),
+    ),
+    (
+        "location.port.node.service_processor.type",
+        ontap::Release::new(9, 10, 0),
+    ),
+    (
+        "location.port.node.service_processor.web_service",
+        ontap::Release::new(9, 14, 0),
+    ),
+    ("location.port.node.snaplock", ontap::Release::new(9, 11, 0)),
+    ("location.port.node.state", ontap::Release::new(9, 7, 0)),
+    ("location.port.node.statistics", ontap::Release::new(9, 8, 0)),
+    (
+        "location.port.node.storage_availability_zones",
+        ontap::Release::new(9, 16, 0),
+    ),
+    (
+        "location.port.node.storage_availability_zones.space.log_and_recovery_metadata",
+        ontap::Release::new(9, 17, 0),
+    ),
+    ("location.port.node.storage_configuration", ontap::Release::new(9, 9, 0)),
+    (
+        "location.port.node.storage_configuration=tri_path",
+        ontap::Release::new(9, 14, 0),
+    ),
+    (
+        "location.port.node.storage_configuration=tri_path_ha",
+        ontap::Release::new(9, 14, 0),
+    ),
+    (
+        "location.port.node.storage_configuration=virtual",
+        ontap::Release::new(9, 14, 0),
+    ),
+    ("location.port.node.system_aggregate", ontap::Release::new(9, 14, 0)),
+    ("location.port.node.system_id", ontap::Release::new(9, 7, 0)),
+    ("location.port.node.system_machine_type", ontap::Release::new(9, 7, 0)),
+    ("location.port.node.vendor_serial_number", ontap::Release::new(9, 7, 0)),
+    ("location.port.node.vm", ontap::Release::new(9, 7, 0)),
+    ("metric", ontap::Release::new(9, 8, 0)),
+    ("metric.status=not_found", ontap::Release::new(9, 9, 0)),
+    ("statistics", ontap::Release::new(9, 8, 0)),
+    ("statistics.status=not_found", ontap::Release::new(9, 9, 0)),
+];
+
 /// The objects at `/api/network/fc/interfaces`, one at `/api/network/fc/interfaces/{uuid}`.
 ///
 /// Verbs: `get`, `fetch`, `get_collection`, `get_pages`, `count_collection`, `find`, `post`, `patch`, `delete`, PATCH by query, DELETE by query.
@@ -21,7 +359,7 @@ use crate::{
 /// assert_eq!(FcInterface::KEYS, ["uuid"] as [&str; 1]);
 /// ```
 #[derive(Debug, Clone, Default, PartialEq, ontap::Resource)]
-#[resource(path = "/network/fc/interfaces", get, post, patch, delete, collection, patch_collection, delete_collection, params(patch_collection = FcInterfacePatchCollectionParams, delete_collection = FcInterfaceDeleteCollectionParams))]
+#[resource(path = "/network/fc/interfaces", get, post, patch, delete, collection, patch_collection, delete_collection, params(patch_collection = FcInterfacePatchCollectionParams, delete_collection = FcInterfaceDeleteCollectionParams), since = FC_INTERFACE_SINCE)]
 pub struct FcInterface {
     /// `uuid`: string; read by GET; a key of the instance path.
     #[resource(get, key)]

@@ -4,6 +4,14 @@
 
 use crate::{PerformanceFcInterfaceMetricFcInterface, PerformanceMetricIoType, PerformanceMetricIoTypeRwt};
 
+/// The releases of [`PerformanceFcInterfaceMetric`]'s parts later than ONTAP 9.6, for the release guard.
+const PERFORMANCE_FC_INTERFACE_METRIC_SINCE: &[(&str, ontap::Release)] = &[
+    ("#collection", ontap::Release::new(9, 8, 0)),
+    ("#get", ontap::Release::new(9, 14, 0)),
+    ("status=not_found", ontap::Release::new(9, 9, 0)),
+    ("uuid", ontap::Release::new(9, 14, 0)),
+];
+
 /// The objects at `/api/network/fc/interfaces/{fc_interface.uuid}/metrics`, one at `/api/network/fc/interfaces/{fc_interface.uuid}/metrics/{timestamp}`.
 ///
 /// Since ONTAP 9.8.
@@ -20,7 +28,7 @@ use crate::{PerformanceFcInterfaceMetricFcInterface, PerformanceMetricIoType, Pe
 /// assert_eq!(PerformanceFcInterfaceMetric::KEYS, ["timestamp"] as [&str; 1]);
 /// ```
 #[derive(Debug, Clone, Default, PartialEq, ontap::Resource)]
-#[resource(path = "/network/fc/interfaces/{fc_interface.uuid}/metrics", get, collection)]
+#[resource(path = "/network/fc/interfaces/{fc_interface.uuid}/metrics", get, collection, since = PERFORMANCE_FC_INTERFACE_METRIC_SINCE)]
 pub struct PerformanceFcInterfaceMetric {
     /// `timestamp`: timestamp ([`ontap::Timestamp`]); read by GET; a key of the instance path.
     #[resource(get, key)]

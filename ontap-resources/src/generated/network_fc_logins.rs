@@ -4,6 +4,9 @@
 
 use crate::{FcInterfaceReference, FcLoginInitiator, IgroupReference, SvmReference};
 
+/// The releases of [`FcLogin`]'s parts later than ONTAP 9.6, for the release guard.
+const FC_LOGIN_SINCE: &[(&str, ontap::Release)] = &[("initiator.comment", ontap::Release::new(9, 9, 0))];
+
 /// The objects at `/api/network/fc/logins`, one at `/api/network/fc/logins/{interface.uuid}/{initiator.wwpn}`.
 ///
 /// Verbs: `get`, `fetch`, `get_collection`, `get_pages`, `count_collection`, `find`.
@@ -18,7 +21,7 @@ use crate::{FcInterfaceReference, FcLoginInitiator, IgroupReference, SvmReferenc
 /// assert_eq!(FcLogin::KEYS, ["interface.uuid", "initiator.wwpn"] as [&str; 2]);
 /// ```
 #[derive(Debug, Clone, Default, PartialEq, ontap::Resource)]
-#[resource(path = "/network/fc/logins", get, collection)]
+#[resource(path = "/network/fc/logins", get, collection, since = FC_LOGIN_SINCE)]
 pub struct FcLogin {
     /// `interface`: [`FcInterfaceReference`](crate::FcInterfaceReference); read by GET; its `uuid` is a key of the instance path.
     #[resource(get, key = "uuid")]

@@ -7,6 +7,19 @@ use crate::{
     PerformanceMetricReducedThroughput,
 };
 
+/// The releases of [`FcPort`]'s parts later than ONTAP 9.6, for the release guard.
+const FC_PORT_SINCE: &[(&str, ontap::Release)] = &[
+    ("interface_count", ontap::Release::new(9, 10, 0)),
+    ("metric", ontap::Release::new(9, 8, 0)),
+    ("metric.status=not_found", ontap::Release::new(9, 9, 0)),
+    ("speed.configured=64", ontap::Release::new(9, 13, 0)),
+    ("speed.maximum=64", ontap::Release::new(9, 13, 0)),
+    ("statistics", ontap::Release::new(9, 8, 0)),
+    ("statistics.status=not_found", ontap::Release::new(9, 9, 0)),
+    ("topology", ontap::Release::new(9, 19, 0)),
+    ("transceiver.form_factor=unknown", ontap::Release::new(9, 8, 0)),
+];
+
 /// The objects at `/api/network/fc/ports`, one at `/api/network/fc/ports/{uuid}`.
 ///
 /// Verbs: `get`, `fetch`, `get_collection`, `get_pages`, `count_collection`, `find`, `patch`, PATCH by query.
@@ -21,7 +34,7 @@ use crate::{
 /// assert_eq!(FcPort::KEYS, ["uuid"] as [&str; 1]);
 /// ```
 #[derive(Debug, Clone, Default, PartialEq, ontap::Resource)]
-#[resource(path = "/network/fc/ports", get, patch, collection, patch_collection, params(patch_collection = FcPortPatchCollectionParams))]
+#[resource(path = "/network/fc/ports", get, patch, collection, patch_collection, params(patch_collection = FcPortPatchCollectionParams), since = FC_PORT_SINCE)]
 pub struct FcPort {
     /// `uuid`: string; read by GET; a key of the instance path.
     #[resource(get, key)]

@@ -4,6 +4,20 @@
 
 use crate::{IpspaceReference, SvmReference};
 
+/// The releases of [`NetworkHttpProxy`]'s parts later than ONTAP 9.6, for the release guard.
+const NETWORK_HTTP_PROXY_SINCE: &[(&str, ontap::Release)] = &[
+    ("#collection", ontap::Release::new(9, 7, 0)),
+    ("#delete", ontap::Release::new(9, 7, 0)),
+    ("#delete_collection", ontap::Release::new(9, 7, 0)),
+    ("#get", ontap::Release::new(9, 7, 0)),
+    ("#patch", ontap::Release::new(9, 7, 0)),
+    ("#patch_collection", ontap::Release::new(9, 7, 0)),
+    ("#post", ontap::Release::new(9, 7, 0)),
+    ("authentication_enabled", ontap::Release::new(9, 9, 0)),
+    ("password", ontap::Release::new(9, 9, 0)),
+    ("username", ontap::Release::new(9, 9, 0)),
+];
+
 /// The objects at `/api/network/http-proxy`, one at `/api/network/http-proxy/{uuid}`.
 ///
 /// Since ONTAP 9.7.
@@ -19,7 +33,7 @@ use crate::{IpspaceReference, SvmReference};
 /// assert_eq!(NetworkHttpProxy::KEYS, ["uuid"] as [&str; 1]);
 /// ```
 #[derive(Debug, Clone, Default, PartialEq, ontap::Resource)]
-#[resource(path = "/network/http-proxy", get, post, patch, delete, collection, patch_collection, delete_collection, params(patch_collection = NetworkHttpProxyPatchCollectionParams, delete_collection = NetworkHttpProxyDeleteCollectionParams))]
+#[resource(path = "/network/http-proxy", get, post, patch, delete, collection, patch_collection, delete_collection, params(patch_collection = NetworkHttpProxyPatchCollectionParams, delete_collection = NetworkHttpProxyDeleteCollectionParams), since = NETWORK_HTTP_PROXY_SINCE)]
 pub struct NetworkHttpProxy {
     /// `uuid`: string; read by GET; a key of the instance path.
     #[resource(get, key)]

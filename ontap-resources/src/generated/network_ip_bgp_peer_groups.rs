@@ -4,6 +4,148 @@
 
 use crate::{BgpPeerGroupLocal, BgpPeerGroupPeer, IpspaceReference};
 
+/// The releases of [`BgpPeerGroup`]'s parts later than ONTAP 9.6, for the release guard.
+const BGP_PEER_GROUP_SINCE: &[(&str, ontap::Release)] = &[
+    ("#collection", ontap::Release::new(9, 7, 0)),
+    ("#delete", ontap::Release::new(9, 7, 0)),
+    ("#delete_collection", ontap::Release::new(9, 7, 0)),
+    ("#get", ontap::Release::new(9, 7, 0)),
+    ("#patch", ontap::Release::new(9, 7, 0)),
+    ("#patch_collection", ontap::Release::new(9, 7, 0)),
+    ("#post", ontap::Release::new(9, 7, 0)),
+    ("local.port.node.anti_ransomware_version", ontap::Release::new(9, 16, 0)),
+    ("local.port.node.controller.board", ontap::Release::new(9, 9, 0)),
+    ("local.port.node.controller.cpu", ontap::Release::new(9, 9, 0)),
+    ("local.port.node.controller.failed_fan", ontap::Release::new(9, 9, 0)),
+    (
+        "local.port.node.controller.failed_power_supply",
+        ontap::Release::new(9, 9, 0),
+    ),
+    (
+        "local.port.node.controller.flash_cache.device_id",
+        ontap::Release::new(9, 9, 0),
+    ),
+    (
+        "local.port.node.controller.flash_cache.firmware_file",
+        ontap::Release::new(9, 9, 0),
+    ),
+    ("local.port.node.controller.memory_size", ontap::Release::new(9, 9, 0)),
+    ("local.port.node.external_cache", ontap::Release::new(9, 10, 0)),
+    ("local.port.node.external_cache_bypass", ontap::Release::new(9, 17, 0)),
+    ("local.port.node.ha.auto_giveback_of", ontap::Release::new(9, 17, 0)),
+    ("local.port.node.ha.enable_takeover_of", ontap::Release::new(9, 17, 0)),
+    ("local.port.node.ha.giveback.status", ontap::Release::new(9, 11, 0)),
+    ("local.port.node.ha.giveback_of", ontap::Release::new(9, 19, 0)),
+    ("local.port.node.ha.giveback_of_possible", ontap::Release::new(9, 19, 0)),
+    ("local.port.node.ha.interconnect", ontap::Release::new(9, 11, 0)),
+    ("local.port.node.ha.peering", ontap::Release::new(9, 19, 0)),
+    ("local.port.node.ha.ports.number", ontap::Release::new(9, 8, 0)),
+    ("local.port.node.ha.takeover_check", ontap::Release::new(9, 14, 0)),
+    ("local.port.node.ha.takeover_of", ontap::Release::new(9, 19, 0)),
+    ("local.port.node.ha.takeover_of_possible", ontap::Release::new(9, 19, 0)),
+    ("local.port.node.ha.type", ontap::Release::new(9, 17, 0)),
+    ("local.port.node.hw_assist", ontap::Release::new(9, 11, 0)),
+    ("local.port.node.is_spares_low", ontap::Release::new(9, 10, 0)),
+    ("local.port.node.metric", ontap::Release::new(9, 8, 0)),
+    ("local.port.node.metrocluster", ontap::Release::new(9, 8, 0)),
+    ("local.port.node.nvlog", ontap::Release::new(9, 17, 0)),
+    ("local.port.node.nvlog.backing_type=disk", ontap::Release::new(9, 19, 0)),
+    ("local.port.node.nvram", ontap::Release::new(9, 9, 0)),
+    ("local.port.node.owner", ontap::Release::new(9, 9, 0)),
+    (
+        "local.port.node.service_processor.api_service",
+        ontap::Release::new(9, 11, 0),
+    ),
+    (
+        "local.port.node.service_processor.auto_config",
+        ontap::Release::new(9, 11, 0),
+    ),
+    (
+        "local.port.node.service_processor.autoupdate_enabled",
+        ontap::Release::new(9, 10, 0),
+    ),
+    (
+        "local.port.node.service_processor.backup",
+        ontap::Release::new(9, 10, 0),
+    ),
+    (
+        "local.port.node.service_processor.ipv4_interface.enabled",
+        ontap::Release::new(9, 14, 0),
+    ),
+    (
+        "local.port.node.service_processor.ipv4_interface.setup_state",
+        ontap::Release::new(9, 14, 0),
+    ),
+    (
+        "local.port.node.service_processor.ipv6_interface.enabled",
+        ontap::Release::new(9, 14, 0),
+    ),
+    (
+        "local.port.node.service_processor.ipv6_interface.is_ipv6_ra_enabled",
+        ontap::Release::new(9, 14, 0),
+    ),
+    (
+        "local.port.node.service_processor.ipv6_interface.link_local_ip",
+        ontap::Release::new(9, 14, 0),
+    ),
+    (
+        "local.port.node.service_processor.ipv6_interface.router_ip",
+        ontap::Release::new(9, 14, 0),
+    ),
+    (
+        "local.port.node.service_processor.ipv6_interface.setup_state",
+        ontap::Release::new(9, 14, 0),
+    ),
+    (
+        "local.port.node.service_processor.is_ip_configured",
+        ontap::Release::new(9, 10, 0),
+    ),
+    (
+        "local.port.node.service_processor.last_update_state",
+        ontap::Release::new(9, 10, 0),
+    ),
+    (
+        "local.port.node.service_processor.primary",
+        ontap::Release::new(9, 10, 0),
+    ),
+    (
+        "local.port.node.service_processor.ssh_info",
+        ontap::Release::new(9, 10, 0),
+    ),
+    ("local.port.node.service_processor.type", ontap::Release::new(9, 10, 0)),
+    (
+        "local.port.node.service_processor.web_service",
+        ontap::Release::new(9, 14, 0),
+    ),
+    ("local.port.node.snaplock", ontap::Release::new(9, 11, 0)),
+    ("local.port.node.statistics", ontap::Release::new(9, 8, 0)),
+    (
+        "local.port.node.storage_availability_zones",
+        ontap::Release::new(9, 16, 0),
+    ),
+    (
+        "local.port.node.storage_availability_zones.space.log_and_recovery_metadata",
+        ontap::Release::new(9, 17, 0),
+    ),
+    ("local.port.node.storage_configuration", ontap::Release::new(9, 9, 0)),
+    (
+        "local.port.node.storage_configuration=tri_path",
+        ontap::Release::new(9, 14, 0),
+    ),
+    (
+        "local.port.node.storage_configuration=tri_path_ha",
+        ontap::Release::new(9, 14, 0),
+    ),
+    (
+        "local.port.node.storage_configuration=virtual",
+        ontap::Release::new(9, 14, 0),
+    ),
+    ("local.port.node.system_aggregate", ontap::Release::new(9, 14, 0)),
+    ("peer.is_next_hop", ontap::Release::new(9, 9, 0)),
+    ("peer.md5_enabled", ontap::Release::new(9, 16, 0)),
+    ("peer.md5_secret", ontap::Release::new(9, 16, 0)),
+];
+
 /// The objects at `/api/network/ip/bgp/peer-groups`, one at `/api/network/ip/bgp/peer-groups/{uuid}`.
 ///
 /// Since ONTAP 9.7.
@@ -19,7 +161,7 @@ use crate::{BgpPeerGroupLocal, BgpPeerGroupPeer, IpspaceReference};
 /// assert_eq!(BgpPeerGroup::KEYS, ["uuid"] as [&str; 1]);
 /// ```
 #[derive(Debug, Clone, Default, PartialEq, ontap::Resource)]
-#[resource(path = "/network/ip/bgp/peer-groups", get, post, patch, delete, collection, patch_collection, delete_collection, params(patch_collection = BgpPeerGroupPatchCollectionParams, delete_collection = BgpPeerGroupDeleteCollectionParams))]
+#[resource(path = "/network/ip/bgp/peer-groups", get, post, patch, delete, collection, patch_collection, delete_collection, params(patch_collection = BgpPeerGroupPatchCollectionParams, delete_collection = BgpPeerGroupDeleteCollectionParams), since = BGP_PEER_GROUP_SINCE)]
 pub struct BgpPeerGroup {
     /// `uuid`: string; read by GET; a key of the instance path.
     #[resource(get, key)]

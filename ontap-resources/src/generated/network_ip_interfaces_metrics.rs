@@ -4,6 +4,9 @@
 
 use crate::{InterfaceMetricsIpInterface, PerformanceMetricIoTypeRwt};
 
+/// The releases of [`InterfaceMetrics`]'s parts later than ONTAP 9.6, for the release guard.
+const INTERFACE_METRICS_SINCE: &[(&str, ontap::Release)] = &[("#collection", ontap::Release::new(9, 8, 0))];
+
 /// The singleton at `/api/network/ip/interfaces/{ip_interface.uuid}/metrics`.
 ///
 /// Since ONTAP 9.8.
@@ -19,7 +22,7 @@ use crate::{InterfaceMetricsIpInterface, PerformanceMetricIoTypeRwt};
 /// assert_eq!(InterfaceMetrics::KEYS, [] as [&str; 0]);
 /// ```
 #[derive(Debug, Clone, Default, PartialEq, ontap::Resource)]
-#[resource(path = "/network/ip/interfaces/{ip_interface.uuid}/metrics", collection)]
+#[resource(path = "/network/ip/interfaces/{ip_interface.uuid}/metrics", collection, since = INTERFACE_METRICS_SINCE)]
 pub struct InterfaceMetrics {
     /// `_links`: [`ontap::Links`]; read by GET.
     #[resource(get, rename = "_links")]

@@ -4,6 +4,12 @@
 
 use crate::{IpInfo, IpInterfaceReference, IpspaceReference, SvmReference};
 
+/// The releases of [`NetworkRoute`]'s parts later than ONTAP 9.6, for the release guard.
+const NETWORK_ROUTE_SINCE: &[(&str, ontap::Release)] = &[
+    ("interfaces", ontap::Release::new(9, 9, 0)),
+    ("metric", ontap::Release::new(9, 11, 0)),
+];
+
 /// The objects at `/api/network/ip/routes`, one at `/api/network/ip/routes/{uuid}`.
 ///
 /// Verbs: `get`, `fetch`, `get_collection`, `get_pages`, `count_collection`, `find`, `post`, `delete`, DELETE by query.
@@ -18,7 +24,7 @@ use crate::{IpInfo, IpInterfaceReference, IpspaceReference, SvmReference};
 /// assert_eq!(NetworkRoute::KEYS, ["uuid"] as [&str; 1]);
 /// ```
 #[derive(Debug, Clone, Default, PartialEq, ontap::Resource)]
-#[resource(path = "/network/ip/routes", get, post, delete, collection, delete_collection, params(delete_collection = NetworkRouteDeleteCollectionParams))]
+#[resource(path = "/network/ip/routes", get, post, delete, collection, delete_collection, params(delete_collection = NetworkRouteDeleteCollectionParams), since = NETWORK_ROUTE_SINCE)]
 pub struct NetworkRoute {
     /// `uuid`: string; read by GET; a key of the instance path.
     #[resource(get, key)]

@@ -4,6 +4,16 @@
 
 use crate::{IpspaceReference, SvmReference};
 
+/// The releases of [`IpServicePolicy`]'s parts later than ONTAP 9.6, for the release guard.
+const IP_SERVICE_POLICY_SINCE: &[(&str, ontap::Release)] = &[
+    ("#delete", ontap::Release::new(9, 8, 0)),
+    ("#delete_collection", ontap::Release::new(9, 8, 0)),
+    ("#patch", ontap::Release::new(9, 8, 0)),
+    ("#patch_collection", ontap::Release::new(9, 8, 0)),
+    ("#post", ontap::Release::new(9, 8, 0)),
+    ("is_built_in", ontap::Release::new(9, 11, 0)),
+];
+
 /// The objects at `/api/network/ip/service-policies`, one at `/api/network/ip/service-policies/{uuid}`.
 ///
 /// Verbs: `get`, `fetch`, `get_collection`, `get_pages`, `count_collection`, `find`, `post` (since ONTAP 9.8), `patch` (since ONTAP 9.8), `delete` (since ONTAP 9.8), PATCH by query (since ONTAP 9.8), DELETE by query (since ONTAP 9.8).
@@ -18,7 +28,7 @@ use crate::{IpspaceReference, SvmReference};
 /// assert_eq!(IpServicePolicy::KEYS, ["uuid"] as [&str; 1]);
 /// ```
 #[derive(Debug, Clone, Default, PartialEq, ontap::Resource)]
-#[resource(path = "/network/ip/service-policies", get, post, patch, delete, collection, patch_collection, delete_collection, params(patch_collection = IpServicePolicyPatchCollectionParams, delete_collection = IpServicePolicyDeleteCollectionParams))]
+#[resource(path = "/network/ip/service-policies", get, post, patch, delete, collection, patch_collection, delete_collection, params(patch_collection = IpServicePolicyPatchCollectionParams, delete_collection = IpServicePolicyDeleteCollectionParams), since = IP_SERVICE_POLICY_SINCE)]
 pub struct IpServicePolicy {
     /// `uuid`: string; read by GET; a key of the instance path.
     #[resource(get, key)]

@@ -4,6 +4,17 @@
 
 use crate::{BroadcastDomainSvm, IpAddressRange, IpInfo, IpspaceReference};
 
+/// The releases of [`IpSubnet`]'s parts later than ONTAP 9.6, for the release guard.
+const IP_SUBNET_SINCE: &[(&str, ontap::Release)] = &[
+    ("#collection", ontap::Release::new(9, 11, 0)),
+    ("#delete", ontap::Release::new(9, 11, 0)),
+    ("#delete_collection", ontap::Release::new(9, 11, 0)),
+    ("#get", ontap::Release::new(9, 11, 0)),
+    ("#patch", ontap::Release::new(9, 11, 0)),
+    ("#patch_collection", ontap::Release::new(9, 11, 0)),
+    ("#post", ontap::Release::new(9, 11, 0)),
+];
+
 /// The objects at `/api/network/ip/subnets`, one at `/api/network/ip/subnets/{uuid}`.
 ///
 /// Since ONTAP 9.11.
@@ -19,7 +30,7 @@ use crate::{BroadcastDomainSvm, IpAddressRange, IpInfo, IpspaceReference};
 /// assert_eq!(IpSubnet::KEYS, ["uuid"] as [&str; 1]);
 /// ```
 #[derive(Debug, Clone, Default, PartialEq, ontap::Resource)]
-#[resource(path = "/network/ip/subnets", get, post, patch, delete, collection, patch_collection, delete_collection, params(patch_collection = IpSubnetPatchCollectionParams, delete_collection = IpSubnetDeleteCollectionParams))]
+#[resource(path = "/network/ip/subnets", get, post, patch, delete, collection, patch_collection, delete_collection, params(patch_collection = IpSubnetPatchCollectionParams, delete_collection = IpSubnetDeleteCollectionParams), since = IP_SUBNET_SINCE)]
 pub struct IpSubnet {
     /// `uuid`: string; read by GET; a key of the instance path.
     #[resource(get, key)]

@@ -2,6 +2,9 @@
 // Regenerate with `cargo run -p ontap-codegen`.
 //! `/network/ipspaces`: the Ipspace resource, from the model's `ipspace` definition.
 
+/// The releases of [`Ipspace`]'s parts later than ONTAP 9.6, for the release guard.
+const IPSPACE_SINCE: &[(&str, ontap::Release)] = &[("tcp_stack", ontap::Release::new(9, 19, 0))];
+
 /// The objects at `/api/network/ipspaces`, one at `/api/network/ipspaces/{uuid}`.
 ///
 /// Verbs: `get`, `fetch`, `get_collection`, `get_pages`, `count_collection`, `find`, `post`, `patch`, `delete`, PATCH by query, DELETE by query.
@@ -16,7 +19,7 @@
 /// assert_eq!(Ipspace::KEYS, ["uuid"] as [&str; 1]);
 /// ```
 #[derive(Debug, Clone, Default, PartialEq, ontap::Resource)]
-#[resource(path = "/network/ipspaces", get, post, patch, delete, collection, patch_collection, delete_collection, params(patch_collection = IpspacePatchCollectionParams, delete_collection = IpspaceDeleteCollectionParams))]
+#[resource(path = "/network/ipspaces", get, post, patch, delete, collection, patch_collection, delete_collection, params(patch_collection = IpspacePatchCollectionParams, delete_collection = IpspaceDeleteCollectionParams), since = IPSPACE_SINCE)]
 pub struct Ipspace {
     /// `uuid`: string; read by GET; a key of the instance path.
     #[resource(get, key)]

@@ -4,6 +4,18 @@
 
 use crate::{ActiveDirectoryDiscoveredServer, ActiveDirectoryPreferredDc, ActiveDirectorySecurity, SvmReference};
 
+/// The releases of [`ActiveDirectory`]'s parts later than ONTAP 9.6, for the release guard.
+const ACTIVE_DIRECTORY_SINCE: &[(&str, ontap::Release)] = &[
+    ("#collection", ontap::Release::new(9, 11, 0)),
+    ("#delete", ontap::Release::new(9, 11, 0)),
+    ("#delete_collection", ontap::Release::new(9, 11, 0)),
+    ("#get", ontap::Release::new(9, 11, 0)),
+    ("#patch", ontap::Release::new(9, 11, 0)),
+    ("#patch_collection", ontap::Release::new(9, 11, 0)),
+    ("#post", ontap::Release::new(9, 11, 0)),
+    ("security", ontap::Release::new(9, 17, 0)),
+];
+
 /// The objects at `/api/protocols/active-directory`, one at `/api/protocols/active-directory/{svm.uuid}`.
 ///
 /// Since ONTAP 9.11.
@@ -19,7 +31,7 @@ use crate::{ActiveDirectoryDiscoveredServer, ActiveDirectoryPreferredDc, ActiveD
 /// assert_eq!(ActiveDirectory::KEYS, ["svm.uuid"] as [&str; 1]);
 /// ```
 #[derive(Debug, Clone, Default, PartialEq, ontap::Resource)]
-#[resource(path = "/protocols/active-directory", get, post, patch, delete, collection, patch_collection, delete_collection, params(patch_collection = ActiveDirectoryPatchCollectionParams, delete_collection = ActiveDirectoryDeleteCollectionParams))]
+#[resource(path = "/protocols/active-directory", get, post, patch, delete, collection, patch_collection, delete_collection, params(patch_collection = ActiveDirectoryPatchCollectionParams, delete_collection = ActiveDirectoryDeleteCollectionParams), since = ACTIVE_DIRECTORY_SINCE)]
 pub struct ActiveDirectory {
     /// `svm`: [`SvmReference`](crate::SvmReference); read by GET; sent by POST; its `uuid` is a key of the instance path.
     #[resource(get, post, key = "uuid")]

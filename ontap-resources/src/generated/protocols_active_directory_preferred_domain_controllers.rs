@@ -4,6 +4,15 @@
 
 use crate::ActiveDirectoryPreferredDcSvm;
 
+/// The releases of [`ActiveDirectoryPreferredDc`]'s parts later than ONTAP 9.6, for the release guard.
+const ACTIVE_DIRECTORY_PREFERRED_DC_SINCE: &[(&str, ontap::Release)] = &[
+    ("#collection", ontap::Release::new(9, 11, 0)),
+    ("#delete", ontap::Release::new(9, 11, 0)),
+    ("#delete_collection", ontap::Release::new(9, 11, 0)),
+    ("#get", ontap::Release::new(9, 11, 0)),
+    ("#post", ontap::Release::new(9, 11, 0)),
+];
+
 /// The objects at `/api/protocols/active-directory/{svm.uuid}/preferred-domain-controllers`, one at `/api/protocols/active-directory/{svm.uuid}/preferred-domain-controllers/{fqdn}/{server_ip}`.
 ///
 /// Since ONTAP 9.11.
@@ -20,7 +29,7 @@ use crate::ActiveDirectoryPreferredDcSvm;
 /// assert_eq!(ActiveDirectoryPreferredDc::KEYS, ["fqdn", "server_ip"] as [&str; 2]);
 /// ```
 #[derive(Debug, Clone, Default, PartialEq, ontap::Resource)]
-#[resource(path = "/protocols/active-directory/{svm.uuid}/preferred-domain-controllers", get, post, delete, collection, delete_collection, params(post = ActiveDirectoryPreferredDcPostParams, delete_collection = ActiveDirectoryPreferredDcDeleteCollectionParams))]
+#[resource(path = "/protocols/active-directory/{svm.uuid}/preferred-domain-controllers", get, post, delete, collection, delete_collection, params(post = ActiveDirectoryPreferredDcPostParams, delete_collection = ActiveDirectoryPreferredDcDeleteCollectionParams), since = ACTIVE_DIRECTORY_PREFERRED_DC_SINCE)]
 pub struct ActiveDirectoryPreferredDc {
     /// `fqdn`: string, 0 to 254 characters; read by GET; sent by POST; a key of the instance path.
     #[resource(get, post, key)]

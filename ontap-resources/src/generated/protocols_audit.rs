@@ -4,6 +4,14 @@
 
 use crate::{AuditEvents, Log, SvmReference};
 
+/// The releases of [`Audit`]'s parts later than ONTAP 9.6, for the release guard.
+const AUDIT_SINCE: &[(&str, ontap::Release)] = &[
+    ("charge_qos", ontap::Release::new(9, 16, 0)),
+    ("events.async_delete", ontap::Release::new(9, 16, 0)),
+    ("events.audit_policy_change", ontap::Release::new(9, 16, 0)),
+    ("guarantee", ontap::Release::new(9, 10, 0)),
+];
+
 /// The objects at `/api/protocols/audit`, one at `/api/protocols/audit/{svm.uuid}`.
 ///
 /// Verbs: `get`, `fetch`, `get_collection`, `get_pages`, `count_collection`, `find`, `post` (may start a job), `patch` (may start a job), `delete` (may start a job), PATCH by query (may start a job), DELETE by query (may start a job).
@@ -18,7 +26,7 @@ use crate::{AuditEvents, Log, SvmReference};
 /// assert_eq!(Audit::KEYS, ["svm.uuid"] as [&str; 1]);
 /// ```
 #[derive(Debug, Clone, Default, PartialEq, ontap::Resource)]
-#[resource(path = "/protocols/audit", get, post, patch, delete, collection, patch_collection, delete_collection, hold(post, patch, delete), params(delete = AuditDeleteParams, patch_collection = AuditPatchCollectionParams, delete_collection = AuditDeleteCollectionParams))]
+#[resource(path = "/protocols/audit", get, post, patch, delete, collection, patch_collection, delete_collection, hold(post, patch, delete), params(delete = AuditDeleteParams, patch_collection = AuditPatchCollectionParams, delete_collection = AuditDeleteCollectionParams), since = AUDIT_SINCE)]
 pub struct Audit {
     /// `svm`: [`SvmReference`](crate::SvmReference); read by GET; sent by POST; its `uuid` is a key of the instance path.
     #[resource(get, post, key = "uuid")]

@@ -4,6 +4,14 @@
 
 use crate::{S3AuditEvents, S3Log, SvmReference};
 
+/// The releases of [`S3Audit`]'s parts later than ONTAP 9.6, for the release guard.
+const S3_AUDIT_SINCE: &[(&str, ontap::Release)] = &[
+    ("#delete", ontap::Release::new(9, 10, 0)),
+    ("#get", ontap::Release::new(9, 10, 0)),
+    ("#patch", ontap::Release::new(9, 10, 0)),
+    ("#post", ontap::Release::new(9, 10, 0)),
+];
+
 /// The singleton at `/api/protocols/audit/{svm.uuid}/object-store`.
 ///
 /// Since ONTAP 9.10.
@@ -19,7 +27,7 @@ use crate::{S3AuditEvents, S3Log, SvmReference};
 /// assert_eq!(S3Audit::KEYS, [] as [&str; 0]);
 /// ```
 #[derive(Debug, Clone, Default, PartialEq, ontap::Resource)]
-#[resource(path = "/protocols/audit/{svm.uuid}/object-store", get, post, patch, delete, hold(post, patch, delete), params(delete = S3AuditDeleteParams))]
+#[resource(path = "/protocols/audit/{svm.uuid}/object-store", get, post, patch, delete, hold(post, patch, delete), params(delete = S3AuditDeleteParams), since = S3_AUDIT_SINCE)]
 pub struct S3Audit {
     /// `enabled`: boolean; read by GET; sent by POST and PATCH.
     #[resource(get, post, patch)]

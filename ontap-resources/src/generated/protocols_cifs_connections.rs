@@ -4,6 +4,9 @@
 
 use crate::{CifsConnectionSessions, NodeReference, SvmReference};
 
+/// The releases of [`CifsConnection`]'s parts later than ONTAP 9.6, for the release guard.
+const CIFS_CONNECTION_SINCE: &[(&str, ontap::Release)] = &[("#collection", ontap::Release::new(9, 11, 0))];
+
 /// The singleton at `/api/protocols/cifs/connections`.
 ///
 /// Since ONTAP 9.11.
@@ -18,7 +21,7 @@ use crate::{CifsConnectionSessions, NodeReference, SvmReference};
 /// assert_eq!(CifsConnection::KEYS, [] as [&str; 0]);
 /// ```
 #[derive(Debug, Clone, Default, PartialEq, ontap::Resource)]
-#[resource(path = "/protocols/cifs/connections", collection)]
+#[resource(path = "/protocols/cifs/connections", collection, since = CIFS_CONNECTION_SINCE)]
 pub struct CifsConnection {
     /// `client_ip`: string; read by GET.
     #[resource(get)]

@@ -7,6 +7,21 @@ use crate::{
     PreferredDcs, SvmReference,
 };
 
+/// The releases of [`CifsDomain`]'s parts later than ONTAP 9.6, for the release guard.
+const CIFS_DOMAIN_SINCE: &[(&str, ontap::Release)] = &[
+    ("#collection", ontap::Release::new(9, 10, 0)),
+    ("#get", ontap::Release::new(9, 10, 0)),
+    ("#patch", ontap::Release::new(9, 13, 0)),
+    ("#patch_collection", ontap::Release::new(9, 13, 0)),
+    ("ad_domain", ontap::Release::new(9, 14, 0)),
+    ("client_certificate", ontap::Release::new(9, 16, 0)),
+    ("client_id", ontap::Release::new(9, 16, 0)),
+    ("password_schedule.schedule_day_of_week", ontap::Release::new(9, 13, 0)),
+    ("password_schedule.schedule_time_of_day", ontap::Release::new(9, 13, 0)),
+    ("server_discovery_mode", ontap::Release::new(9, 13, 0)),
+    ("tenant_id", ontap::Release::new(9, 16, 0)),
+];
+
 /// The objects at `/api/protocols/cifs/domains`, one at `/api/protocols/cifs/domains/{svm.uuid}`.
 ///
 /// Since ONTAP 9.10.
@@ -22,7 +37,7 @@ use crate::{
 /// assert_eq!(CifsDomain::KEYS, ["svm.uuid"] as [&str; 1]);
 /// ```
 #[derive(Debug, Clone, Default, PartialEq, ontap::Resource)]
-#[resource(path = "/protocols/cifs/domains", get, patch, collection, patch_collection, params(patch = CifsDomainPatchParams, patch_collection = CifsDomainPatchCollectionParams))]
+#[resource(path = "/protocols/cifs/domains", get, patch, collection, patch_collection, params(patch = CifsDomainPatchParams, patch_collection = CifsDomainPatchCollectionParams), since = CIFS_DOMAIN_SINCE)]
 pub struct CifsDomain {
     /// `svm`: [`SvmReference`](crate::SvmReference); read by GET; its `uuid` is a key of the instance path.
     #[resource(get, key = "uuid")]

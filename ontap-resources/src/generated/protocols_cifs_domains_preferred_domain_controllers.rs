@@ -4,6 +4,17 @@
 
 use crate::{CifsDomainPreferredDcStatus, SvmReference};
 
+/// The releases of [`CifsDomainPreferredDc`]'s parts later than ONTAP 9.6, for the release guard.
+const CIFS_DOMAIN_PREFERRED_DC_SINCE: &[(&str, ontap::Release)] = &[
+    ("#collection", ontap::Release::new(9, 10, 0)),
+    ("#delete", ontap::Release::new(9, 10, 0)),
+    ("#delete_collection", ontap::Release::new(9, 10, 0)),
+    ("#get", ontap::Release::new(9, 10, 0)),
+    ("#post", ontap::Release::new(9, 10, 0)),
+    ("status", ontap::Release::new(9, 11, 0)),
+    ("svm", ontap::Release::new(9, 16, 0)),
+];
+
 /// The objects at `/api/protocols/cifs/domains/{svm.uuid}/preferred-domain-controllers`, one at `/api/protocols/cifs/domains/{svm.uuid}/preferred-domain-controllers/{fqdn}/{server_ip}`.
 ///
 /// Since ONTAP 9.10.
@@ -20,7 +31,7 @@ use crate::{CifsDomainPreferredDcStatus, SvmReference};
 /// assert_eq!(CifsDomainPreferredDc::KEYS, ["fqdn", "server_ip"] as [&str; 2]);
 /// ```
 #[derive(Debug, Clone, Default, PartialEq, ontap::Resource)]
-#[resource(path = "/protocols/cifs/domains/{svm.uuid}/preferred-domain-controllers", get, post, delete, collection, delete_collection, params(post = CifsDomainPreferredDcPostParams, delete_collection = CifsDomainPreferredDcDeleteCollectionParams))]
+#[resource(path = "/protocols/cifs/domains/{svm.uuid}/preferred-domain-controllers", get, post, delete, collection, delete_collection, params(post = CifsDomainPreferredDcPostParams, delete_collection = CifsDomainPreferredDcDeleteCollectionParams), since = CIFS_DOMAIN_PREFERRED_DC_SINCE)]
 pub struct CifsDomainPreferredDc {
     /// `fqdn`: string; read by GET; sent by POST; a key of the instance path.
     #[resource(get, post, key)]

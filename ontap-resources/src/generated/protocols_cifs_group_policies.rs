@@ -4,6 +4,14 @@
 
 use crate::{PoliciesAndRulesToBeAppliedToBeApplied, SvmReference};
 
+/// The releases of [`PoliciesAndRulesToBeApplied`]'s parts later than ONTAP 9.6, for the release guard.
+const POLICIES_AND_RULES_TO_BE_APPLIED_SINCE: &[(&str, ontap::Release)] = &[
+    ("#collection", ontap::Release::new(9, 11, 0)),
+    ("#get", ontap::Release::new(9, 11, 0)),
+    ("#patch", ontap::Release::new(9, 11, 0)),
+    ("#patch_collection", ontap::Release::new(9, 11, 0)),
+];
+
 /// The objects at `/api/protocols/cifs/group-policies`, one at `/api/protocols/cifs/group-policies/{svm.uuid}`.
 ///
 /// Since ONTAP 9.11.
@@ -19,7 +27,7 @@ use crate::{PoliciesAndRulesToBeAppliedToBeApplied, SvmReference};
 /// assert_eq!(PoliciesAndRulesToBeApplied::KEYS, ["svm.uuid"] as [&str; 1]);
 /// ```
 #[derive(Debug, Clone, Default, PartialEq, ontap::Resource)]
-#[resource(path = "/protocols/cifs/group-policies", get, patch, collection, patch_collection, params(patch = PoliciesAndRulesToBeAppliedPatchParams, patch_collection = PoliciesAndRulesToBeAppliedPatchCollectionParams))]
+#[resource(path = "/protocols/cifs/group-policies", get, patch, collection, patch_collection, params(patch = PoliciesAndRulesToBeAppliedPatchParams, patch_collection = PoliciesAndRulesToBeAppliedPatchCollectionParams), since = POLICIES_AND_RULES_TO_BE_APPLIED_SINCE)]
 pub struct PoliciesAndRulesToBeApplied {
     /// `svm`: [`SvmReference`](crate::SvmReference); read by GET; its `uuid` is a key of the instance path.
     #[resource(get, key = "uuid")]

@@ -4,6 +4,12 @@
 
 use crate::SvmReference;
 
+/// The releases of [`GroupPolicyObjectCentralAccessPolicy`]'s parts later than ONTAP 9.6, for the release guard.
+const GROUP_POLICY_OBJECT_CENTRAL_ACCESS_POLICY_SINCE: &[(&str, ontap::Release)] = &[
+    ("#collection", ontap::Release::new(9, 11, 0)),
+    ("#get", ontap::Release::new(9, 11, 0)),
+];
+
 /// The objects at `/api/protocols/cifs/group-policies/{svm.uuid}/central-access-policies`, one at `/api/protocols/cifs/group-policies/{svm.uuid}/central-access-policies/{name}`.
 ///
 /// Since ONTAP 9.11.
@@ -20,11 +26,7 @@ use crate::SvmReference;
 /// assert_eq!(GroupPolicyObjectCentralAccessPolicy::KEYS, ["name"] as [&str; 1]);
 /// ```
 #[derive(Debug, Clone, Default, PartialEq, ontap::Resource)]
-#[resource(
-    path = "/protocols/cifs/group-policies/{svm.uuid}/central-access-policies",
-    get,
-    collection
-)]
+#[resource(path = "/protocols/cifs/group-policies/{svm.uuid}/central-access-policies", get, collection, since = GROUP_POLICY_OBJECT_CENTRAL_ACCESS_POLICY_SINCE)]
 pub struct GroupPolicyObjectCentralAccessPolicy {
     /// `name`: string, at least 1 characters; read by GET; a key of the instance path.
     #[resource(get, key)]

@@ -4,6 +4,12 @@
 
 use crate::{GroupPolicyObjectLink, GroupPolicyObjectRegistrySetting, GroupPolicyObjectSecuritySetting, SvmReference};
 
+/// The releases of [`GroupPolicyObject`]'s parts later than ONTAP 9.6, for the release guard.
+const GROUP_POLICY_OBJECT_SINCE: &[(&str, ontap::Release)] = &[
+    ("#collection", ontap::Release::new(9, 11, 0)),
+    ("#get", ontap::Release::new(9, 11, 0)),
+];
+
 /// The objects at `/api/protocols/cifs/group-policies/{svm.uuid}/objects`, one at `/api/protocols/cifs/group-policies/{svm.uuid}/objects/{index}`.
 ///
 /// Since ONTAP 9.11.
@@ -20,7 +26,7 @@ use crate::{GroupPolicyObjectLink, GroupPolicyObjectRegistrySetting, GroupPolicy
 /// assert_eq!(GroupPolicyObject::KEYS, ["index"] as [&str; 1]);
 /// ```
 #[derive(Debug, Clone, Default, PartialEq, ontap::Resource)]
-#[resource(path = "/protocols/cifs/group-policies/{svm.uuid}/objects", get, collection)]
+#[resource(path = "/protocols/cifs/group-policies/{svm.uuid}/objects", get, collection, since = GROUP_POLICY_OBJECT_SINCE)]
 pub struct GroupPolicyObject {
     /// `index`: integer; read by GET; a key of the instance path.
     #[resource(get, key)]

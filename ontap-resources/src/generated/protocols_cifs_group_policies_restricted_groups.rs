@@ -4,6 +4,12 @@
 
 use crate::{GroupPolicyObjectLink, SvmReference};
 
+/// The releases of [`GroupPolicyObjectRestrictedGroup`]'s parts later than ONTAP 9.6, for the release guard.
+const GROUP_POLICY_OBJECT_RESTRICTED_GROUP_SINCE: &[(&str, ontap::Release)] = &[
+    ("#collection", ontap::Release::new(9, 11, 0)),
+    ("#get", ontap::Release::new(9, 11, 0)),
+];
+
 /// The objects at `/api/protocols/cifs/group-policies/{svm.uuid}/restricted-groups`, one at `/api/protocols/cifs/group-policies/{svm.uuid}/restricted-groups/{policy_index}/{group_name}`.
 ///
 /// Since ONTAP 9.11.
@@ -20,11 +26,7 @@ use crate::{GroupPolicyObjectLink, SvmReference};
 /// assert_eq!(GroupPolicyObjectRestrictedGroup::KEYS, ["policy_index", "group_name"] as [&str; 2]);
 /// ```
 #[derive(Debug, Clone, Default, PartialEq, ontap::Resource)]
-#[resource(
-    path = "/protocols/cifs/group-policies/{svm.uuid}/restricted-groups",
-    get,
-    collection
-)]
+#[resource(path = "/protocols/cifs/group-policies/{svm.uuid}/restricted-groups", get, collection, since = GROUP_POLICY_OBJECT_RESTRICTED_GROUP_SINCE)]
 pub struct GroupPolicyObjectRestrictedGroup {
     /// `policy_index`: string; read by GET; a key of the instance path.
     ///

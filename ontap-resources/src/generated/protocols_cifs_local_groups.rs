@@ -4,6 +4,17 @@
 
 use crate::{LocalCifsGroupMembersNoRecords, SvmReference};
 
+/// The releases of [`LocalCifsGroup`]'s parts later than ONTAP 9.6, for the release guard.
+const LOCAL_CIFS_GROUP_SINCE: &[(&str, ontap::Release)] = &[
+    ("#collection", ontap::Release::new(9, 10, 0)),
+    ("#delete", ontap::Release::new(9, 10, 0)),
+    ("#delete_collection", ontap::Release::new(9, 10, 0)),
+    ("#get", ontap::Release::new(9, 10, 0)),
+    ("#patch", ontap::Release::new(9, 10, 0)),
+    ("#patch_collection", ontap::Release::new(9, 10, 0)),
+    ("#post", ontap::Release::new(9, 10, 0)),
+];
+
 /// The objects at `/api/protocols/cifs/local-groups`, one at `/api/protocols/cifs/local-groups/{svm.uuid}/{sid}`.
 ///
 /// Since ONTAP 9.10.
@@ -19,7 +30,7 @@ use crate::{LocalCifsGroupMembersNoRecords, SvmReference};
 /// assert_eq!(LocalCifsGroup::KEYS, ["svm.uuid", "sid"] as [&str; 2]);
 /// ```
 #[derive(Debug, Clone, Default, PartialEq, ontap::Resource)]
-#[resource(path = "/protocols/cifs/local-groups", get, post, patch, delete, collection, patch_collection, delete_collection, params(patch_collection = LocalCifsGroupPatchCollectionParams, delete_collection = LocalCifsGroupDeleteCollectionParams))]
+#[resource(path = "/protocols/cifs/local-groups", get, post, patch, delete, collection, patch_collection, delete_collection, params(patch_collection = LocalCifsGroupPatchCollectionParams, delete_collection = LocalCifsGroupDeleteCollectionParams), since = LOCAL_CIFS_GROUP_SINCE)]
 pub struct LocalCifsGroup {
     /// `svm`: [`SvmReference`](crate::SvmReference); read by GET; sent by POST and PATCH; its `uuid` is a key of the instance path.
     #[resource(get, post, patch, key = "uuid")]

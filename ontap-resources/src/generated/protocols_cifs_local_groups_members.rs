@@ -4,6 +4,17 @@
 
 use crate::{LocalCifsGroupMembers1, LocalCifsGroupMembersLocalCifsGroup, SvmReference};
 
+/// The releases of [`LocalCifsGroupMembers`]'s parts later than ONTAP 9.6, for the release guard.
+const LOCAL_CIFS_GROUP_MEMBERS_SINCE: &[(&str, ontap::Release)] = &[
+    ("#collection", ontap::Release::new(9, 10, 0)),
+    ("#delete", ontap::Release::new(9, 10, 0)),
+    ("#delete_collection", ontap::Release::new(9, 10, 0)),
+    ("#get", ontap::Release::new(9, 10, 0)),
+    ("#post", ontap::Release::new(9, 10, 0)),
+    ("local_cifs_group", ontap::Release::new(9, 16, 0)),
+    ("svm", ontap::Release::new(9, 16, 0)),
+];
+
 /// The objects at `/api/protocols/cifs/local-groups/{svm.uuid}/{local_cifs_group.sid}/members`, one at `/api/protocols/cifs/local-groups/{svm.uuid}/{local_cifs_group.sid}/members/{name}`.
 ///
 /// Since ONTAP 9.10.
@@ -20,14 +31,7 @@ use crate::{LocalCifsGroupMembers1, LocalCifsGroupMembersLocalCifsGroup, SvmRefe
 /// assert_eq!(LocalCifsGroupMembers::KEYS, ["name"] as [&str; 1]);
 /// ```
 #[derive(Debug, Clone, Default, PartialEq, ontap::Resource)]
-#[resource(
-    path = "/protocols/cifs/local-groups/{svm.uuid}/{local_cifs_group.sid}/members",
-    get,
-    post,
-    delete,
-    collection,
-    delete_collection
-)]
+#[resource(path = "/protocols/cifs/local-groups/{svm.uuid}/{local_cifs_group.sid}/members", get, post, delete, collection, delete_collection, since = LOCAL_CIFS_GROUP_MEMBERS_SINCE)]
 pub struct LocalCifsGroupMembers {
     /// `name`: string; read by GET; sent by POST; a key of the instance path.
     #[resource(get, post, key)]

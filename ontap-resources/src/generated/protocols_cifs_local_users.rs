@@ -4,6 +4,17 @@
 
 use crate::{LocalUserMembership, SvmReference};
 
+/// The releases of [`LocalCifsUser`]'s parts later than ONTAP 9.6, for the release guard.
+const LOCAL_CIFS_USER_SINCE: &[(&str, ontap::Release)] = &[
+    ("#collection", ontap::Release::new(9, 10, 0)),
+    ("#delete", ontap::Release::new(9, 10, 0)),
+    ("#delete_collection", ontap::Release::new(9, 10, 0)),
+    ("#get", ontap::Release::new(9, 10, 0)),
+    ("#patch", ontap::Release::new(9, 10, 0)),
+    ("#patch_collection", ontap::Release::new(9, 10, 0)),
+    ("#post", ontap::Release::new(9, 10, 0)),
+];
+
 /// The objects at `/api/protocols/cifs/local-users`, one at `/api/protocols/cifs/local-users/{svm.uuid}/{sid}`.
 ///
 /// Since ONTAP 9.10.
@@ -19,7 +30,7 @@ use crate::{LocalUserMembership, SvmReference};
 /// assert_eq!(LocalCifsUser::KEYS, ["svm.uuid", "sid"] as [&str; 2]);
 /// ```
 #[derive(Debug, Clone, Default, PartialEq, ontap::Resource)]
-#[resource(path = "/protocols/cifs/local-users", get, post, patch, delete, collection, patch_collection, delete_collection, params(patch_collection = LocalCifsUserPatchCollectionParams, delete_collection = LocalCifsUserDeleteCollectionParams))]
+#[resource(path = "/protocols/cifs/local-users", get, post, patch, delete, collection, patch_collection, delete_collection, params(patch_collection = LocalCifsUserPatchCollectionParams, delete_collection = LocalCifsUserDeleteCollectionParams), since = LOCAL_CIFS_USER_SINCE)]
 pub struct LocalCifsUser {
     /// `svm`: [`SvmReference`](crate::SvmReference); read by GET; sent by POST and PATCH; its `uuid` is a key of the instance path.
     #[resource(get, post, patch, key = "uuid")]

@@ -4,6 +4,9 @@
 
 use crate::{NodeReference, Server, SvmReference};
 
+/// The releases of [`Netbios`]'s parts later than ONTAP 9.6, for the release guard.
+const NETBIOS_SINCE: &[(&str, ontap::Release)] = &[("#collection", ontap::Release::new(9, 11, 0))];
+
 /// The singleton at `/api/protocols/cifs/netbios`.
 ///
 /// Since ONTAP 9.11.
@@ -18,7 +21,7 @@ use crate::{NodeReference, Server, SvmReference};
 /// assert_eq!(Netbios::KEYS, [] as [&str; 0]);
 /// ```
 #[derive(Debug, Clone, Default, PartialEq, ontap::Resource)]
-#[resource(path = "/protocols/cifs/netbios", collection)]
+#[resource(path = "/protocols/cifs/netbios", collection, since = NETBIOS_SINCE)]
 pub struct Netbios {
     /// `interfaces`: list of string; read by GET.
     #[resource(get)]

@@ -7,6 +7,70 @@ use crate::{
     PerformanceMetricSvm, SvmReference,
 };
 
+/// The releases of [`CifsService`]'s parts later than ONTAP 9.6, for the release guard.
+const CIFS_SERVICE_SINCE: &[(&str, ontap::Release)] = &[
+    ("ad_domain.default_site", ontap::Release::new(9, 13, 0)),
+    ("auth-style", ontap::Release::new(9, 15, 0)),
+    ("auth_user_type", ontap::Release::new(9, 16, 0)),
+    ("authentication_method", ontap::Release::new(9, 15, 0)),
+    ("azure_cloud_region", ontap::Release::new(9, 19, 0)),
+    ("client_certificate", ontap::Release::new(9, 15, 0)),
+    ("client_id", ontap::Release::new(9, 15, 0)),
+    ("client_secret", ontap::Release::new(9, 15, 0)),
+    ("group_policy_object_enabled", ontap::Release::new(9, 11, 0)),
+    ("key_vault_uri", ontap::Release::new(9, 15, 0)),
+    ("metric", ontap::Release::new(9, 7, 0)),
+    ("metric.status=not_found", ontap::Release::new(9, 9, 0)),
+    ("oauth_host", ontap::Release::new(9, 15, 0)),
+    ("options", ontap::Release::new(9, 10, 0)),
+    ("options.backup_symlink_enabled", ontap::Release::new(9, 15, 0)),
+    ("options.client_dup_detection_enabled", ontap::Release::new(9, 16, 0)),
+    (
+        "options.client_version_reporting_enabled",
+        ontap::Release::new(9, 16, 0),
+    ),
+    ("options.dac_enabled", ontap::Release::new(9, 16, 0)),
+    ("options.export_policy_enabled", ontap::Release::new(9, 13, 0)),
+    ("options.max_connections_per_session", ontap::Release::new(9, 16, 0)),
+    ("options.max_lifs_per_session", ontap::Release::new(9, 16, 0)),
+    ("options.max_opens_same_file_per_tree", ontap::Release::new(9, 16, 0)),
+    (
+        "options.max_same_tree_connect_per_session",
+        ontap::Release::new(9, 16, 0),
+    ),
+    (
+        "options.max_same_user_sessions_per_connection",
+        ontap::Release::new(9, 16, 0),
+    ),
+    ("options.max_watches_set_per_tree", ontap::Release::new(9, 16, 0)),
+    ("options.shadowcopy", ontap::Release::new(9, 11, 0)),
+    ("options.shadowcopy_dir_depth", ontap::Release::new(9, 11, 0)),
+    (
+        "options.trusted_domain_enum_search_enabled",
+        ontap::Release::new(9, 16, 0),
+    ),
+    ("proxy_host", ontap::Release::new(9, 15, 0)),
+    ("proxy_password", ontap::Release::new(9, 15, 0)),
+    ("proxy_port", ontap::Release::new(9, 15, 0)),
+    ("proxy_type", ontap::Release::new(9, 15, 0)),
+    ("proxy_username", ontap::Release::new(9, 15, 0)),
+    ("security.advertised_kdc_encryptions", ontap::Release::new(9, 11, 0)),
+    ("security.aes_netlogon_enabled", ontap::Release::new(9, 10, 0)),
+    ("security.encrypt_dc_connection", ontap::Release::new(9, 8, 0)),
+    ("security.ldap_referral_enabled", ontap::Release::new(9, 10, 0)),
+    ("security.lm_compatibility_level", ontap::Release::new(9, 8, 0)),
+    ("security.session_security", ontap::Release::new(9, 10, 0)),
+    ("security.try_ldap_channel_binding", ontap::Release::new(9, 10, 0)),
+    ("security.use_ldaps", ontap::Release::new(9, 10, 0)),
+    ("security.use_start_tls", ontap::Release::new(9, 10, 0)),
+    ("statistics", ontap::Release::new(9, 7, 0)),
+    ("statistics.status=not_found", ontap::Release::new(9, 9, 0)),
+    ("tenant_id", ontap::Release::new(9, 15, 0)),
+    ("timeout", ontap::Release::new(9, 15, 0)),
+    ("verify_host", ontap::Release::new(9, 15, 0)),
+    ("workgroup", ontap::Release::new(9, 15, 0)),
+];
+
 /// The objects at `/api/protocols/cifs/services`, one at `/api/protocols/cifs/services/{svm.uuid}`.
 ///
 /// Verbs: `get`, `fetch`, `get_collection`, `get_pages`, `count_collection`, `find`, `post` (may start a job), `patch` (may start a job), `delete` (may start a job), PATCH by query (may start a job), DELETE by query (may start a job).
@@ -21,7 +85,7 @@ use crate::{
 /// assert_eq!(CifsService::KEYS, ["svm.uuid"] as [&str; 1]);
 /// ```
 #[derive(Debug, Clone, Default, PartialEq, ontap::Resource)]
-#[resource(path = "/protocols/cifs/services", get, post, patch, delete, collection, patch_collection, delete_collection, hold(post, patch, delete), params(post = CifsServicePostParams, patch = CifsServicePatchParams, delete = CifsServiceDeleteParams, patch_collection = CifsServicePatchCollectionParams, delete_collection = CifsServiceDeleteCollectionParams))]
+#[resource(path = "/protocols/cifs/services", get, post, patch, delete, collection, patch_collection, delete_collection, hold(post, patch, delete), params(post = CifsServicePostParams, patch = CifsServicePatchParams, delete = CifsServiceDeleteParams, patch_collection = CifsServicePatchCollectionParams, delete_collection = CifsServiceDeleteCollectionParams), since = CIFS_SERVICE_SINCE)]
 pub struct CifsService {
     /// `svm`: [`SvmReference`](crate::SvmReference); read by GET; sent by POST; its `uuid` is a key of the instance path.
     #[resource(get, post, key = "uuid")]

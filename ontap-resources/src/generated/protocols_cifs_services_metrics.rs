@@ -4,6 +4,12 @@
 
 use crate::{PerformanceCifsMetricSvm, PerformanceMetricIoType};
 
+/// The releases of [`PerformanceCifsMetric`]'s parts later than ONTAP 9.6, for the release guard.
+const PERFORMANCE_CIFS_METRIC_SINCE: &[(&str, ontap::Release)] = &[
+    ("#collection", ontap::Release::new(9, 7, 0)),
+    ("status=not_found", ontap::Release::new(9, 9, 0)),
+];
+
 /// The singleton at `/api/protocols/cifs/services/{svm.uuid}/metrics`.
 ///
 /// Since ONTAP 9.7.
@@ -19,7 +25,7 @@ use crate::{PerformanceCifsMetricSvm, PerformanceMetricIoType};
 /// assert_eq!(PerformanceCifsMetric::KEYS, [] as [&str; 0]);
 /// ```
 #[derive(Debug, Clone, Default, PartialEq, ontap::Resource)]
-#[resource(path = "/protocols/cifs/services/{svm.uuid}/metrics", collection)]
+#[resource(path = "/protocols/cifs/services/{svm.uuid}/metrics", collection, since = PERFORMANCE_CIFS_METRIC_SINCE)]
 pub struct PerformanceCifsMetric {
     /// `_links`: [`ontap::Links`]; read by GET.
     #[resource(get, rename = "_links")]

@@ -6,6 +6,17 @@ use crate::{
     CifsOpenFileConnection, CifsOpenFileSession, CifsOpenFileShare, NodeReference, SvmReference, VolumeReference,
 };
 
+/// The releases of [`CifsOpenFile`]'s parts later than ONTAP 9.6, for the release guard.
+const CIFS_OPEN_FILE_SINCE: &[(&str, ontap::Release)] = &[
+    ("#collection", ontap::Release::new(9, 11, 0)),
+    ("#delete", ontap::Release::new(9, 11, 0)),
+    ("#delete_collection", ontap::Release::new(9, 11, 0)),
+    ("#get", ontap::Release::new(9, 11, 0)),
+    ("open_mode=rw", ontap::Release::new(9, 18, 0)),
+    ("share.mode=rw", ontap::Release::new(9, 18, 0)),
+    ("share.mode=rwd", ontap::Release::new(9, 18, 0)),
+];
+
 /// The objects at `/api/protocols/cifs/session/files`, one at `/api/protocols/cifs/session/files/{node.uuid}/{svm.uuid}/{identifier}/{connection.identifier}/{session.identifier}`.
 ///
 /// Since ONTAP 9.11.
@@ -21,7 +32,7 @@ use crate::{
 /// assert_eq!(CifsOpenFile::KEYS, ["node.uuid", "svm.uuid", "identifier", "connection.identifier", "session.identifier"] as [&str; 5]);
 /// ```
 #[derive(Debug, Clone, Default, PartialEq, ontap::Resource)]
-#[resource(path = "/protocols/cifs/session/files", get, delete, collection, delete_collection, params(delete_collection = CifsOpenFileDeleteCollectionParams))]
+#[resource(path = "/protocols/cifs/session/files", get, delete, collection, delete_collection, params(delete_collection = CifsOpenFileDeleteCollectionParams), since = CIFS_OPEN_FILE_SINCE)]
 pub struct CifsOpenFile {
     /// `node`: [`NodeReference`](crate::NodeReference), required by the model; read by GET; its `uuid` is a key of the instance path.
     #[resource(get, key = "uuid")]

@@ -4,6 +4,14 @@
 
 use crate::{NodeReference, SvmReference, VolumeReference};
 
+/// The releases of [`CifsSession`]'s parts later than ONTAP 9.6, for the release guard.
+const CIFS_SESSION_SINCE: &[(&str, ontap::Release)] = &[
+    ("#collection", ontap::Release::new(9, 8, 0)),
+    ("#delete", ontap::Release::new(9, 9, 0)),
+    ("#delete_collection", ontap::Release::new(9, 9, 0)),
+    ("#get", ontap::Release::new(9, 8, 0)),
+];
+
 /// The objects at `/api/protocols/cifs/sessions`, one at `/api/protocols/cifs/sessions/{node.uuid}/{svm.uuid}/{identifier}/{connection_id}`.
 ///
 /// Since ONTAP 9.8.
@@ -19,7 +27,7 @@ use crate::{NodeReference, SvmReference, VolumeReference};
 /// assert_eq!(CifsSession::KEYS, ["node.uuid", "svm.uuid", "identifier", "connection_id"] as [&str; 4]);
 /// ```
 #[derive(Debug, Clone, Default, PartialEq, ontap::Resource)]
-#[resource(path = "/protocols/cifs/sessions", get, delete, collection, delete_collection, params(delete_collection = CifsSessionDeleteCollectionParams))]
+#[resource(path = "/protocols/cifs/sessions", get, delete, collection, delete_collection, params(delete_collection = CifsSessionDeleteCollectionParams), since = CIFS_SESSION_SINCE)]
 pub struct CifsSession {
     /// `node`: [`NodeReference`](crate::NodeReference); read by GET; its `uuid` is a key of the instance path.
     #[resource(get, key = "uuid")]

@@ -4,6 +4,14 @@
 
 use crate::{CifsShareReference, ShadowcopySetReference, SvmReference, VolumeReference};
 
+/// The releases of [`Shadowcopy`]'s parts later than ONTAP 9.6, for the release guard.
+const SHADOWCOPY_SINCE: &[(&str, ontap::Release)] = &[
+    ("#collection", ontap::Release::new(9, 11, 0)),
+    ("#get", ontap::Release::new(9, 11, 0)),
+    ("#patch", ontap::Release::new(9, 11, 0)),
+    ("#patch_collection", ontap::Release::new(9, 11, 0)),
+];
+
 /// The objects at `/api/protocols/cifs/shadow-copies`, one at `/api/protocols/cifs/shadow-copies/{client_uuid}`.
 ///
 /// Since ONTAP 9.11.
@@ -19,7 +27,7 @@ use crate::{CifsShareReference, ShadowcopySetReference, SvmReference, VolumeRefe
 /// assert_eq!(Shadowcopy::KEYS, ["client_uuid"] as [&str; 1]);
 /// ```
 #[derive(Debug, Clone, Default, PartialEq, ontap::Resource)]
-#[resource(path = "/protocols/cifs/shadow-copies", get, patch, collection, patch_collection, params(patch = ShadowcopyPatchParams, patch_collection = ShadowcopyPatchCollectionParams))]
+#[resource(path = "/protocols/cifs/shadow-copies", get, patch, collection, patch_collection, params(patch = ShadowcopyPatchParams, patch_collection = ShadowcopyPatchCollectionParams), since = SHADOWCOPY_SINCE)]
 pub struct Shadowcopy {
     /// `client_uuid`: string; read by GET; a key of the instance path.
     #[resource(get, key)]

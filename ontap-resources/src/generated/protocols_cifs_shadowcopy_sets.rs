@@ -4,6 +4,14 @@
 
 use crate::SvmReference;
 
+/// The releases of [`ShadowcopySet`]'s parts later than ONTAP 9.6, for the release guard.
+const SHADOWCOPY_SET_SINCE: &[(&str, ontap::Release)] = &[
+    ("#collection", ontap::Release::new(9, 11, 0)),
+    ("#get", ontap::Release::new(9, 11, 0)),
+    ("#patch", ontap::Release::new(9, 11, 0)),
+    ("#patch_collection", ontap::Release::new(9, 11, 0)),
+];
+
 /// The objects at `/api/protocols/cifs/shadowcopy-sets`, one at `/api/protocols/cifs/shadowcopy-sets/{uuid}`.
 ///
 /// Since ONTAP 9.11.
@@ -19,7 +27,7 @@ use crate::SvmReference;
 /// assert_eq!(ShadowcopySet::KEYS, ["uuid"] as [&str; 1]);
 /// ```
 #[derive(Debug, Clone, Default, PartialEq, ontap::Resource)]
-#[resource(path = "/protocols/cifs/shadowcopy-sets", get, patch, collection, patch_collection, params(patch_collection = ShadowcopySetPatchCollectionParams))]
+#[resource(path = "/protocols/cifs/shadowcopy-sets", get, patch, collection, patch_collection, params(patch_collection = ShadowcopySetPatchCollectionParams), since = SHADOWCOPY_SET_SINCE)]
 pub struct ShadowcopySet {
     /// `uuid`: string; read by GET; a key of the instance path.
     #[resource(get, key)]

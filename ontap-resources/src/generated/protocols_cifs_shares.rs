@@ -6,6 +6,25 @@ use crate::{
     CifsShareOfflineFiles, CifsShareUnixSymlink, CifsShareVscanProfile, ShareAcl, SvmReference, VolumeReference,
 };
 
+/// The releases of [`CifsShare`]'s parts later than ONTAP 9.6, for the release guard.
+const CIFS_SHARE_SINCE: &[(&str, ontap::Release)] = &[
+    ("acls.win_sid_unix_id", ontap::Release::new(9, 16, 0)),
+    ("allow_unencrypted_access", ontap::Release::new(9, 11, 0)),
+    ("attribute_cache", ontap::Release::new(9, 14, 0)),
+    ("browsable", ontap::Release::new(9, 13, 0)),
+    ("continuously_available", ontap::Release::new(9, 10, 0)),
+    ("dir_umask", ontap::Release::new(9, 10, 0)),
+    ("file_umask", ontap::Release::new(9, 10, 0)),
+    ("force_group_for_create", ontap::Release::new(9, 10, 0)),
+    ("max_connections_per_share", ontap::Release::new(9, 14, 0)),
+    ("namespace_caching", ontap::Release::new(9, 10, 0)),
+    ("no_strict_security", ontap::Release::new(9, 9, 0)),
+    ("offline_files", ontap::Release::new(9, 10, 0)),
+    ("show_previous_versions", ontap::Release::new(9, 13, 0)),
+    ("show_snapshot", ontap::Release::new(9, 10, 0)),
+    ("vscan_profile", ontap::Release::new(9, 10, 0)),
+];
+
 /// The objects at `/api/protocols/cifs/shares`, one at `/api/protocols/cifs/shares/{svm.uuid}/{name}`.
 ///
 /// Verbs: `get`, `fetch`, `get_collection`, `get_pages`, `count_collection`, `find`, `post`, `patch`, `delete`, PATCH by query, DELETE by query.
@@ -20,7 +39,7 @@ use crate::{
 /// assert_eq!(CifsShare::KEYS, ["svm.uuid", "name"] as [&str; 2]);
 /// ```
 #[derive(Debug, Clone, Default, PartialEq, ontap::Resource)]
-#[resource(path = "/protocols/cifs/shares", get, post, patch, delete, collection, patch_collection, delete_collection, params(patch_collection = CifsSharePatchCollectionParams, delete_collection = CifsShareDeleteCollectionParams))]
+#[resource(path = "/protocols/cifs/shares", get, post, patch, delete, collection, patch_collection, delete_collection, params(patch_collection = CifsSharePatchCollectionParams, delete_collection = CifsShareDeleteCollectionParams), since = CIFS_SHARE_SINCE)]
 pub struct CifsShare {
     /// `svm`: [`SvmReference`](crate::SvmReference); read by GET; sent by POST; its `uuid` is a key of the instance path.
     #[resource(get, post, key = "uuid")]

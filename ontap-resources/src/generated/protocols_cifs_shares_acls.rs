@@ -4,6 +4,13 @@
 
 use crate::{CifsShareAclCifsShare, SvmReference};
 
+/// The releases of [`CifsShareAcl`]'s parts later than ONTAP 9.6, for the release guard.
+const CIFS_SHARE_ACL_SINCE: &[(&str, ontap::Release)] = &[
+    ("sid", ontap::Release::new(9, 13, 0)),
+    ("svm", ontap::Release::new(9, 9, 0)),
+    ("unix_id", ontap::Release::new(9, 16, 0)),
+];
+
 /// The objects at `/api/protocols/cifs/shares/{svm.uuid}/{cifs_share.share}/acls`, one at `/api/protocols/cifs/shares/{svm.uuid}/{cifs_share.share}/acls/{user_or_group}/{type}`.
 ///
 /// Verbs: `get`, `fetch`, `get_collection`, `get_pages`, `count_collection`, `find`, `post`, `patch`, `delete`, PATCH by query, DELETE by query.
@@ -19,7 +26,7 @@ use crate::{CifsShareAclCifsShare, SvmReference};
 /// assert_eq!(CifsShareAcl::KEYS, ["user_or_group", "type"] as [&str; 2]);
 /// ```
 #[derive(Debug, Clone, Default, PartialEq, ontap::Resource)]
-#[resource(path = "/protocols/cifs/shares/{svm.uuid}/{cifs_share.share}/acls", get, post, patch, delete, collection, patch_collection, delete_collection, params(patch_collection = CifsShareAclPatchCollectionParams, delete_collection = CifsShareAclDeleteCollectionParams))]
+#[resource(path = "/protocols/cifs/shares/{svm.uuid}/{cifs_share.share}/acls", get, post, patch, delete, collection, patch_collection, delete_collection, params(patch_collection = CifsShareAclPatchCollectionParams, delete_collection = CifsShareAclDeleteCollectionParams), since = CIFS_SHARE_ACL_SINCE)]
 pub struct CifsShareAcl {
     /// `user_or_group`: string; read by GET; sent by POST; a key of the instance path.
     #[resource(get, post, key)]

@@ -4,6 +4,13 @@
 
 use crate::{DetailedStatusCodeMessage, SvmReference, UniformResourceIdentifier};
 
+/// The releases of [`LocalCifsUsersAndGroupsImport`]'s parts later than ONTAP 9.6, for the release guard.
+const LOCAL_CIFS_USERS_AND_GROUPS_IMPORT_SINCE: &[(&str, ontap::Release)] = &[
+    ("#get", ontap::Release::new(9, 11, 0)),
+    ("#patch", ontap::Release::new(9, 11, 0)),
+    ("#post", ontap::Release::new(9, 17, 0)),
+];
+
 /// The singleton at `/api/protocols/cifs/users-and-groups/bulk-import/{svm.uuid}`.
 ///
 /// Since ONTAP 9.11.
@@ -19,13 +26,7 @@ use crate::{DetailedStatusCodeMessage, SvmReference, UniformResourceIdentifier};
 /// assert_eq!(LocalCifsUsersAndGroupsImport::KEYS, [] as [&str; 0]);
 /// ```
 #[derive(Debug, Clone, Default, PartialEq, ontap::Resource)]
-#[resource(
-    path = "/protocols/cifs/users-and-groups/bulk-import/{svm.uuid}",
-    get,
-    post,
-    patch,
-    hold(post, patch)
-)]
+#[resource(path = "/protocols/cifs/users-and-groups/bulk-import/{svm.uuid}", get, post, patch, hold(post, patch), since = LOCAL_CIFS_USERS_AND_GROUPS_IMPORT_SINCE)]
 pub struct LocalCifsUsersAndGroupsImport {
     /// `_links`: [`ontap::Links`]; read by GET.
     #[resource(get, rename = "_links")]

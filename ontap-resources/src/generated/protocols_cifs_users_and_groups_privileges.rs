@@ -4,6 +4,15 @@
 
 use crate::SvmReference;
 
+/// The releases of [`UserGroupPrivileges`]'s parts later than ONTAP 9.6, for the release guard.
+const USER_GROUP_PRIVILEGES_SINCE: &[(&str, ontap::Release)] = &[
+    ("#collection", ontap::Release::new(9, 10, 0)),
+    ("#get", ontap::Release::new(9, 10, 0)),
+    ("#patch", ontap::Release::new(9, 10, 0)),
+    ("#patch_collection", ontap::Release::new(9, 10, 0)),
+    ("#post", ontap::Release::new(9, 10, 0)),
+];
+
 /// The objects at `/api/protocols/cifs/users-and-groups/privileges`, one at `/api/protocols/cifs/users-and-groups/privileges/{svm.uuid}/{name}`.
 ///
 /// Since ONTAP 9.10.
@@ -19,7 +28,7 @@ use crate::SvmReference;
 /// assert_eq!(UserGroupPrivileges::KEYS, ["svm.uuid", "name"] as [&str; 2]);
 /// ```
 #[derive(Debug, Clone, Default, PartialEq, ontap::Resource)]
-#[resource(path = "/protocols/cifs/users-and-groups/privileges", get, post, patch, collection, patch_collection, params(patch_collection = UserGroupPrivilegesPatchCollectionParams))]
+#[resource(path = "/protocols/cifs/users-and-groups/privileges", get, post, patch, collection, patch_collection, params(patch_collection = UserGroupPrivilegesPatchCollectionParams), since = USER_GROUP_PRIVILEGES_SINCE)]
 pub struct UserGroupPrivileges {
     /// `svm`: [`SvmReference`](crate::SvmReference); read by GET; sent by POST; its `uuid` is a key of the instance path.
     #[resource(get, post, key = "uuid")]

@@ -4,6 +4,9 @@
 
 use crate::{Share, SvmReference};
 
+/// The releases of [`EffectivePermission`]'s parts later than ONTAP 9.6, for the release guard.
+const EFFECTIVE_PERMISSION_SINCE: &[(&str, ontap::Release)] = &[("#get", ontap::Release::new(9, 8, 0))];
+
 /// The objects at `/api/protocols/file-security/effective-permissions`, one at `/api/protocols/file-security/effective-permissions/{svm.uuid}/{path}`.
 ///
 /// Since ONTAP 9.8.
@@ -19,7 +22,7 @@ use crate::{Share, SvmReference};
 /// assert_eq!(EffectivePermission::KEYS, ["svm.uuid", "path"] as [&str; 2]);
 /// ```
 #[derive(Debug, Clone, Default, PartialEq, ontap::Resource)]
-#[resource(path = "/protocols/file-security/effective-permissions", get)]
+#[resource(path = "/protocols/file-security/effective-permissions", get, since = EFFECTIVE_PERMISSION_SINCE)]
 pub struct EffectivePermission {
     /// `svm`: [`SvmReference`](crate::SvmReference); read by GET; its `uuid` is a key of the instance path.
     #[resource(get, key = "uuid")]

@@ -6,6 +6,17 @@ use crate::{
     Acl, FileDirectorySecurityFileDirectorySecurity, FileDirectorySecurityPropagationMode, FileDirectorySecuritySvm,
 };
 
+/// The releases of [`FileDirectorySecurity`]'s parts later than ONTAP 9.6, for the release guard.
+const FILE_DIRECTORY_SECURITY_SINCE: &[(&str, ontap::Release)] = &[
+    ("#delete", ontap::Release::new(9, 10, 0)),
+    ("#get", ontap::Release::new(9, 9, 0)),
+    ("#patch", ontap::Release::new(9, 9, 0)),
+    ("#post", ontap::Release::new(9, 11, 0)),
+    ("access_control", ontap::Release::new(9, 10, 0)),
+    ("acls.access_control", ontap::Release::new(9, 10, 0)),
+    ("propagation_mode=ignore", ontap::Release::new(9, 14, 0)),
+];
+
 /// The singleton at `/api/protocols/file-security/permissions/{svm.uuid}/{file_directory_security.path}`.
 ///
 /// Since ONTAP 9.9.
@@ -21,7 +32,7 @@ use crate::{
 /// assert_eq!(FileDirectorySecurity::KEYS, [] as [&str; 0]);
 /// ```
 #[derive(Debug, Clone, Default, PartialEq, ontap::Resource)]
-#[resource(path = "/protocols/file-security/permissions/{svm.uuid}/{file_directory_security.path}", get, post, patch, delete, hold(post, patch), params(delete = FileDirectorySecurityDeleteParams))]
+#[resource(path = "/protocols/file-security/permissions/{svm.uuid}/{file_directory_security.path}", get, post, patch, delete, hold(post, patch), params(delete = FileDirectorySecurityDeleteParams), since = FILE_DIRECTORY_SECURITY_SINCE)]
 pub struct FileDirectorySecurity {
     /// `access_control`: [`FileDirectorySecurityAccessControl`](crate::FileDirectorySecurityAccessControl), since ONTAP 9.10 (`file_directory`, `slag`); sent by POST.
     #[resource(post)]

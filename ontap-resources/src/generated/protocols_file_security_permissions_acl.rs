@@ -7,6 +7,17 @@ use crate::{
     FileDirectorySecurityPropagationMode,
 };
 
+/// The releases of [`FileDirectorySecurityAcl`]'s parts later than ONTAP 9.6, for the release guard.
+const FILE_DIRECTORY_SECURITY_ACL_SINCE: &[(&str, ontap::Release)] = &[
+    ("#delete", ontap::Release::new(9, 9, 0)),
+    ("#delete_collection", ontap::Release::new(9, 9, 0)),
+    ("#patch", ontap::Release::new(9, 9, 0)),
+    ("#patch_collection", ontap::Release::new(9, 9, 0)),
+    ("#post", ontap::Release::new(9, 9, 0)),
+    ("access_control", ontap::Release::new(9, 10, 0)),
+    ("propagation_mode=ignore", ontap::Release::new(9, 14, 0)),
+];
+
 /// The objects at `/api/protocols/file-security/permissions/{svm.uuid}/{file_directory_security_acl.path}/acl`, one at `/api/protocols/file-security/permissions/{svm.uuid}/{file_directory_security_acl.path}/acl/{user}`.
 ///
 /// Since ONTAP 9.9.
@@ -23,15 +34,7 @@ use crate::{
 /// assert_eq!(FileDirectorySecurityAcl::KEYS, ["user"] as [&str; 1]);
 /// ```
 #[derive(Debug, Clone, Default, PartialEq, ontap::Resource)]
-#[resource(
-    path = "/protocols/file-security/permissions/{svm.uuid}/{file_directory_security_acl.path}/acl",
-    post,
-    patch,
-    delete,
-    patch_collection,
-    delete_collection,
-    hold(post, patch, delete)
-)]
+#[resource(path = "/protocols/file-security/permissions/{svm.uuid}/{file_directory_security_acl.path}/acl", post, patch, delete, patch_collection, delete_collection, hold(post, patch, delete), since = FILE_DIRECTORY_SECURITY_ACL_SINCE)]
 pub struct FileDirectorySecurityAcl {
     /// `user`: string; read by GET; sent by POST; a key of the instance path.
     #[resource(get, post, key)]

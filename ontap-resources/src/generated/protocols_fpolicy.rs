@@ -4,6 +4,43 @@
 
 use crate::{FpolicyEngines, FpolicyEvents, FpolicyPersistentStores, FpolicyPolicies, SvmReference};
 
+/// The releases of [`Fpolicy`]'s parts later than ONTAP 9.6, for the release guard.
+const FPOLICY_SINCE: &[(&str, ontap::Release)] = &[
+    ("engines.buffer_size", ontap::Release::new(9, 11, 0)),
+    ("engines.certificate", ontap::Release::new(9, 11, 0)),
+    ("engines.format", ontap::Release::new(9, 11, 0)),
+    ("engines.keep_alive_interval", ontap::Release::new(9, 13, 0)),
+    ("engines.max_connection_retries", ontap::Release::new(9, 17, 0)),
+    ("engines.max_server_requests", ontap::Release::new(9, 11, 0)),
+    ("engines.request_abort_timeout", ontap::Release::new(9, 11, 0)),
+    ("engines.request_cancel_timeout", ontap::Release::new(9, 11, 0)),
+    ("engines.resiliency", ontap::Release::new(9, 11, 0)),
+    ("engines.server_progress_timeout", ontap::Release::new(9, 11, 0)),
+    ("engines.session_timeout", ontap::Release::new(9, 17, 0)),
+    ("engines.ssl_option", ontap::Release::new(9, 11, 0)),
+    ("engines.status_request_interval", ontap::Release::new(9, 11, 0)),
+    ("events.file_operations.access", ontap::Release::new(9, 13, 0)),
+    ("events.monitor_fileop_failure", ontap::Release::new(9, 13, 0)),
+    ("persistent_stores", ontap::Release::new(9, 14, 0)),
+    ("persistent_stores.autosize_mode", ontap::Release::new(9, 15, 0)),
+    ("persistent_stores.size", ontap::Release::new(9, 15, 0)),
+    ("policies.allow_privileged_access", ontap::Release::new(9, 13, 0)),
+    ("policies.events.file_operations.access", ontap::Release::new(9, 13, 0)),
+    ("policies.events.monitor_fileop_failure", ontap::Release::new(9, 13, 0)),
+    ("policies.events.svm", ontap::Release::new(9, 10, 0)),
+    ("policies.passthrough_read", ontap::Release::new(9, 11, 0)),
+    ("policies.persistent_store", ontap::Release::new(9, 14, 0)),
+    ("policies.privileged_user", ontap::Release::new(9, 11, 0)),
+    (
+        "policies.scope.check_extensions_on_directories",
+        ontap::Release::new(9, 11, 0),
+    ),
+    (
+        "policies.scope.object_monitoring_with_no_extension",
+        ontap::Release::new(9, 11, 0),
+    ),
+];
+
 /// The objects at `/api/protocols/fpolicy`, one at `/api/protocols/fpolicy/{svm.uuid}`.
 ///
 /// Verbs: `get`, `fetch`, `get_collection`, `get_pages`, `count_collection`, `find`, `post`, `delete`, DELETE by query.
@@ -18,7 +55,7 @@ use crate::{FpolicyEngines, FpolicyEvents, FpolicyPersistentStores, FpolicyPolic
 /// assert_eq!(Fpolicy::KEYS, ["svm.uuid"] as [&str; 1]);
 /// ```
 #[derive(Debug, Clone, Default, PartialEq, ontap::Resource)]
-#[resource(path = "/protocols/fpolicy", get, post, delete, collection, delete_collection, params(delete_collection = FpolicyDeleteCollectionParams))]
+#[resource(path = "/protocols/fpolicy", get, post, delete, collection, delete_collection, params(delete_collection = FpolicyDeleteCollectionParams), since = FPOLICY_SINCE)]
 pub struct Fpolicy {
     /// `svm`: [`SvmReference`](crate::SvmReference); read by GET; sent by POST; its `uuid` is a key of the instance path.
     #[resource(get, post, key = "uuid")]

@@ -4,6 +4,14 @@
 
 use crate::{FpolicyConnectionDisconnectedReason, FpolicyPolicyReference, NodeReference, SvmReference};
 
+/// The releases of [`FpolicyConnection`]'s parts later than ONTAP 9.6, for the release guard.
+const FPOLICY_CONNECTION_SINCE: &[(&str, ontap::Release)] = &[
+    ("#collection", ontap::Release::new(9, 10, 0)),
+    ("#get", ontap::Release::new(9, 10, 0)),
+    ("#patch", ontap::Release::new(9, 10, 0)),
+    ("#patch_collection", ontap::Release::new(9, 10, 0)),
+];
+
 /// The objects at `/api/protocols/fpolicy/{svm.uuid}/connections`, one at `/api/protocols/fpolicy/{svm.uuid}/connections/{node.uuid}/{policy.name}/{server}`.
 ///
 /// Since ONTAP 9.10.
@@ -20,7 +28,7 @@ use crate::{FpolicyConnectionDisconnectedReason, FpolicyPolicyReference, NodeRef
 /// assert_eq!(FpolicyConnection::KEYS, ["node.uuid", "policy.name", "server"] as [&str; 3]);
 /// ```
 #[derive(Debug, Clone, Default, PartialEq, ontap::Resource)]
-#[resource(path = "/protocols/fpolicy/{svm.uuid}/connections", get, patch, collection, patch_collection, params(patch_collection = FpolicyConnectionPatchCollectionParams))]
+#[resource(path = "/protocols/fpolicy/{svm.uuid}/connections", get, patch, collection, patch_collection, params(patch_collection = FpolicyConnectionPatchCollectionParams), since = FPOLICY_CONNECTION_SINCE)]
 pub struct FpolicyConnection {
     /// `node`: [`NodeReference`](crate::NodeReference); read by GET; its `uuid` is a key of the instance path.
     #[resource(get, key = "uuid")]

@@ -7,6 +7,24 @@ use crate::{
     FpolicySslOption, FpolicyType,
 };
 
+/// The releases of [`FpolicyEngine`]'s parts later than ONTAP 9.6, for the release guard.
+const FPOLICY_ENGINE_SINCE: &[(&str, ontap::Release)] = &[
+    ("buffer_size", ontap::Release::new(9, 11, 0)),
+    ("certificate", ontap::Release::new(9, 11, 0)),
+    ("format", ontap::Release::new(9, 11, 0)),
+    ("keep_alive_interval", ontap::Release::new(9, 13, 0)),
+    ("max_connection_retries", ontap::Release::new(9, 17, 0)),
+    ("max_server_requests", ontap::Release::new(9, 11, 0)),
+    ("request_abort_timeout", ontap::Release::new(9, 11, 0)),
+    ("request_cancel_timeout", ontap::Release::new(9, 11, 0)),
+    ("resiliency", ontap::Release::new(9, 11, 0)),
+    ("server_progress_timeout", ontap::Release::new(9, 11, 0)),
+    ("session_timeout", ontap::Release::new(9, 17, 0)),
+    ("ssl_option", ontap::Release::new(9, 11, 0)),
+    ("status_request_interval", ontap::Release::new(9, 11, 0)),
+    ("svm", ontap::Release::new(9, 10, 0)),
+];
+
 /// The objects at `/api/protocols/fpolicy/{svm.uuid}/engines`, one at `/api/protocols/fpolicy/{svm.uuid}/engines/{name}`.
 ///
 /// Verbs: `get`, `fetch`, `get_collection`, `get_pages`, `count_collection`, `find`, `post`, `patch`, `delete`, PATCH by query, DELETE by query.
@@ -22,7 +40,7 @@ use crate::{
 /// assert_eq!(FpolicyEngine::KEYS, ["name"] as [&str; 1]);
 /// ```
 #[derive(Debug, Clone, Default, PartialEq, ontap::Resource)]
-#[resource(path = "/protocols/fpolicy/{svm.uuid}/engines", get, post, patch, delete, collection, patch_collection, delete_collection, params(patch_collection = FpolicyEnginePatchCollectionParams, delete_collection = FpolicyEngineDeleteCollectionParams))]
+#[resource(path = "/protocols/fpolicy/{svm.uuid}/engines", get, post, patch, delete, collection, patch_collection, delete_collection, params(patch_collection = FpolicyEnginePatchCollectionParams, delete_collection = FpolicyEngineDeleteCollectionParams), since = FPOLICY_ENGINE_SINCE)]
 pub struct FpolicyEngine {
     /// `name`: string; read by GET; sent by POST; a key of the instance path.
     #[resource(get, post, key)]

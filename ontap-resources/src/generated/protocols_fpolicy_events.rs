@@ -4,6 +4,13 @@
 
 use crate::{FpolicyEngineSvm, FpolicyEventFileOperations, FpolicyEventFilters, FpolicyProtocol};
 
+/// The releases of [`FpolicyEvent`]'s parts later than ONTAP 9.6, for the release guard.
+const FPOLICY_EVENT_SINCE: &[(&str, ontap::Release)] = &[
+    ("file_operations.access", ontap::Release::new(9, 13, 0)),
+    ("monitor_fileop_failure", ontap::Release::new(9, 13, 0)),
+    ("svm", ontap::Release::new(9, 10, 0)),
+];
+
 /// The objects at `/api/protocols/fpolicy/{svm.uuid}/events`, one at `/api/protocols/fpolicy/{svm.uuid}/events/{name}`.
 ///
 /// Verbs: `get`, `fetch`, `get_collection`, `get_pages`, `count_collection`, `find`, `post`, `patch`, `delete`, PATCH by query, DELETE by query.
@@ -19,7 +26,7 @@ use crate::{FpolicyEngineSvm, FpolicyEventFileOperations, FpolicyEventFilters, F
 /// assert_eq!(FpolicyEvent::KEYS, ["name"] as [&str; 1]);
 /// ```
 #[derive(Debug, Clone, Default, PartialEq, ontap::Resource)]
-#[resource(path = "/protocols/fpolicy/{svm.uuid}/events", get, post, patch, delete, collection, patch_collection, delete_collection, params(patch_collection = FpolicyEventPatchCollectionParams, delete_collection = FpolicyEventDeleteCollectionParams))]
+#[resource(path = "/protocols/fpolicy/{svm.uuid}/events", get, post, patch, delete, collection, patch_collection, delete_collection, params(patch_collection = FpolicyEventPatchCollectionParams, delete_collection = FpolicyEventDeleteCollectionParams), since = FPOLICY_EVENT_SINCE)]
 pub struct FpolicyEvent {
     /// `name`: string; read by GET; sent by POST; a key of the instance path.
     #[resource(get, post, key)]

@@ -4,6 +4,19 @@
 
 use crate::{FpolicyEngineSvm, FpolicyPersistentAutosizeMode};
 
+/// The releases of [`FpolicyPersistentStore`]'s parts later than ONTAP 9.6, for the release guard.
+const FPOLICY_PERSISTENT_STORE_SINCE: &[(&str, ontap::Release)] = &[
+    ("#collection", ontap::Release::new(9, 14, 0)),
+    ("#delete", ontap::Release::new(9, 14, 0)),
+    ("#delete_collection", ontap::Release::new(9, 14, 0)),
+    ("#get", ontap::Release::new(9, 14, 0)),
+    ("#patch", ontap::Release::new(9, 14, 0)),
+    ("#patch_collection", ontap::Release::new(9, 14, 0)),
+    ("#post", ontap::Release::new(9, 14, 0)),
+    ("autosize_mode", ontap::Release::new(9, 15, 0)),
+    ("size", ontap::Release::new(9, 15, 0)),
+];
+
 /// The objects at `/api/protocols/fpolicy/{svm.uuid}/persistent-stores`, one at `/api/protocols/fpolicy/{svm.uuid}/persistent-stores/{name}`.
 ///
 /// Since ONTAP 9.14.
@@ -20,7 +33,7 @@ use crate::{FpolicyEngineSvm, FpolicyPersistentAutosizeMode};
 /// assert_eq!(FpolicyPersistentStore::KEYS, ["name"] as [&str; 1]);
 /// ```
 #[derive(Debug, Clone, Default, PartialEq, ontap::Resource)]
-#[resource(path = "/protocols/fpolicy/{svm.uuid}/persistent-stores", get, post, patch, delete, collection, patch_collection, delete_collection, params(patch = FpolicyPersistentStorePatchParams, delete = FpolicyPersistentStoreDeleteParams, patch_collection = FpolicyPersistentStorePatchCollectionParams, delete_collection = FpolicyPersistentStoreDeleteCollectionParams))]
+#[resource(path = "/protocols/fpolicy/{svm.uuid}/persistent-stores", get, post, patch, delete, collection, patch_collection, delete_collection, params(patch = FpolicyPersistentStorePatchParams, delete = FpolicyPersistentStoreDeleteParams, patch_collection = FpolicyPersistentStorePatchCollectionParams, delete_collection = FpolicyPersistentStoreDeleteCollectionParams), since = FPOLICY_PERSISTENT_STORE_SINCE)]
 pub struct FpolicyPersistentStore {
     /// `name`: string; read by GET; sent by POST; a key of the instance path.
     #[resource(get, post, key)]

@@ -4,6 +4,23 @@
 
 use crate::{FpolicyEngineReference, FpolicyEngineSvm, FpolicyEvent, FpolicyPoliciesScope};
 
+/// The releases of [`FpolicyPolicy`]'s parts later than ONTAP 9.6, for the release guard.
+const FPOLICY_POLICY_SINCE: &[(&str, ontap::Release)] = &[
+    ("allow_privileged_access", ontap::Release::new(9, 13, 0)),
+    ("events.file_operations.access", ontap::Release::new(9, 13, 0)),
+    ("events.monitor_fileop_failure", ontap::Release::new(9, 13, 0)),
+    ("events.svm", ontap::Release::new(9, 10, 0)),
+    ("passthrough_read", ontap::Release::new(9, 10, 0)),
+    ("persistent_store", ontap::Release::new(9, 14, 0)),
+    ("privileged_user", ontap::Release::new(9, 10, 0)),
+    ("scope.check_extensions_on_directories", ontap::Release::new(9, 11, 0)),
+    (
+        "scope.object_monitoring_with_no_extension",
+        ontap::Release::new(9, 11, 0),
+    ),
+    ("svm", ontap::Release::new(9, 10, 0)),
+];
+
 /// The objects at `/api/protocols/fpolicy/{svm.uuid}/policies`, one at `/api/protocols/fpolicy/{svm.uuid}/policies/{name}`.
 ///
 /// Verbs: `get`, `fetch`, `get_collection`, `get_pages`, `count_collection`, `find`, `post`, `patch`, `delete`, PATCH by query, DELETE by query.
@@ -19,7 +36,7 @@ use crate::{FpolicyEngineReference, FpolicyEngineSvm, FpolicyEvent, FpolicyPolic
 /// assert_eq!(FpolicyPolicy::KEYS, ["name"] as [&str; 1]);
 /// ```
 #[derive(Debug, Clone, Default, PartialEq, ontap::Resource)]
-#[resource(path = "/protocols/fpolicy/{svm.uuid}/policies", get, post, patch, delete, collection, patch_collection, delete_collection, params(patch_collection = FpolicyPolicyPatchCollectionParams, delete_collection = FpolicyPolicyDeleteCollectionParams))]
+#[resource(path = "/protocols/fpolicy/{svm.uuid}/policies", get, post, patch, delete, collection, patch_collection, delete_collection, params(patch_collection = FpolicyPolicyPatchCollectionParams, delete_collection = FpolicyPolicyDeleteCollectionParams), since = FPOLICY_POLICY_SINCE)]
 pub struct FpolicyPolicy {
     /// `name`: string; read by GET; sent by POST; a key of the instance path.
     #[resource(get, post, key)]

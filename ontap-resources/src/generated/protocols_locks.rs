@@ -4,6 +4,14 @@
 
 use crate::{ByteLock, IpInterfaceReference, NodeReference, ShareLock, Smb, SvmReference, VolumeReference};
 
+/// The releases of [`ClientLock`]'s parts later than ONTAP 9.6, for the release guard.
+const CLIENT_LOCK_SINCE: &[(&str, ontap::Release)] = &[
+    ("#collection", ontap::Release::new(9, 10, 0)),
+    ("#delete", ontap::Release::new(9, 10, 0)),
+    ("#delete_collection", ontap::Release::new(9, 10, 0)),
+    ("#get", ontap::Release::new(9, 10, 0)),
+];
+
 /// The objects at `/api/protocols/locks`, one at `/api/protocols/locks/{uuid}`.
 ///
 /// Since ONTAP 9.10.
@@ -19,7 +27,7 @@ use crate::{ByteLock, IpInterfaceReference, NodeReference, ShareLock, Smb, SvmRe
 /// assert_eq!(ClientLock::KEYS, ["uuid"] as [&str; 1]);
 /// ```
 #[derive(Debug, Clone, Default, PartialEq, ontap::Resource)]
-#[resource(path = "/protocols/locks", get, delete, collection, delete_collection, params(delete_collection = ClientLockDeleteCollectionParams))]
+#[resource(path = "/protocols/locks", get, delete, collection, delete_collection, params(delete_collection = ClientLockDeleteCollectionParams), since = CLIENT_LOCK_SINCE)]
 pub struct ClientLock {
     /// `uuid`: string; read by GET; a key of the instance path.
     #[resource(get, key)]

@@ -2,6 +2,12 @@
 // Regenerate with `cargo run -p ontap-codegen`.
 //! `/protocols/ndmp`: the ClusterNdmpProperties resource, from the model's `cluster_ndmp_properties` definition.
 
+/// The releases of [`ClusterNdmpProperties`]'s parts later than ONTAP 9.6, for the release guard.
+const CLUSTER_NDMP_PROPERTIES_SINCE: &[(&str, ontap::Release)] = &[
+    ("#get", ontap::Release::new(9, 7, 0)),
+    ("#patch", ontap::Release::new(9, 7, 0)),
+];
+
 /// The singleton at `/api/protocols/ndmp`.
 ///
 /// Since ONTAP 9.7.
@@ -16,7 +22,7 @@
 /// assert_eq!(ClusterNdmpProperties::KEYS, [] as [&str; 0]);
 /// ```
 #[derive(Debug, Clone, Default, PartialEq, ontap::Resource)]
-#[resource(path = "/protocols/ndmp", get, patch)]
+#[resource(path = "/protocols/ndmp", get, patch, since = CLUSTER_NDMP_PROPERTIES_SINCE)]
 pub struct ClusterNdmpProperties {
     /// `_links`: [`ontap::Links`]; read by GET.
     #[resource(get, rename = "_links")]

@@ -4,6 +4,14 @@
 
 use crate::{NdmpAuthenticationTypes, NodeReference};
 
+/// The releases of [`NdmpNode`]'s parts later than ONTAP 9.6, for the release guard.
+const NDMP_NODE_SINCE: &[(&str, ontap::Release)] = &[
+    ("#collection", ontap::Release::new(9, 7, 0)),
+    ("#get", ontap::Release::new(9, 7, 0)),
+    ("#patch", ontap::Release::new(9, 7, 0)),
+    ("#patch_collection", ontap::Release::new(9, 7, 0)),
+];
+
 /// The objects at `/api/protocols/ndmp/nodes`, one at `/api/protocols/ndmp/nodes/{node.uuid}`.
 ///
 /// Since ONTAP 9.7.
@@ -19,7 +27,7 @@ use crate::{NdmpAuthenticationTypes, NodeReference};
 /// assert_eq!(NdmpNode::KEYS, ["node.uuid"] as [&str; 1]);
 /// ```
 #[derive(Debug, Clone, Default, PartialEq, ontap::Resource)]
-#[resource(path = "/protocols/ndmp/nodes", get, patch, collection, patch_collection, params(patch_collection = NdmpNodePatchCollectionParams))]
+#[resource(path = "/protocols/ndmp/nodes", get, patch, collection, patch_collection, params(patch_collection = NdmpNodePatchCollectionParams), since = NDMP_NODE_SINCE)]
 pub struct NdmpNode {
     /// `node`: [`NodeReference`](crate::NodeReference); read by GET; its `uuid` is a key of the instance path.
     #[resource(get, key = "uuid")]

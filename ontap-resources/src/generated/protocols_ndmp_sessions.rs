@@ -4,6 +4,15 @@
 
 use crate::{NdmpData, NdmpMover, NdmpScsi, NdmpSessionOwner, NodeReference, SvmReference};
 
+/// The releases of [`NdmpSession`]'s parts later than ONTAP 9.6, for the release guard.
+const NDMP_SESSION_SINCE: &[(&str, ontap::Release)] = &[
+    ("#collection", ontap::Release::new(9, 7, 0)),
+    ("#delete", ontap::Release::new(9, 7, 0)),
+    ("#delete_collection", ontap::Release::new(9, 7, 0)),
+    ("#get", ontap::Release::new(9, 7, 0)),
+    ("uuid", ontap::Release::new(9, 9, 0)),
+];
+
 /// The objects at `/api/protocols/ndmp/sessions`, one at `/api/protocols/ndmp/sessions/{owner.uuid}/{session.id}`.
 ///
 /// Since ONTAP 9.7.
@@ -19,7 +28,7 @@ use crate::{NdmpData, NdmpMover, NdmpScsi, NdmpSessionOwner, NodeReference, SvmR
 /// assert_eq!(NdmpSession::KEYS, ["owner.uuid", "id"] as [&str; 2]);
 /// ```
 #[derive(Debug, Clone, Default, PartialEq, ontap::Resource)]
-#[resource(path = "/protocols/ndmp/sessions", get, delete, collection, delete_collection, params(delete_collection = NdmpSessionDeleteCollectionParams))]
+#[resource(path = "/protocols/ndmp/sessions", get, delete, collection, delete_collection, params(delete_collection = NdmpSessionDeleteCollectionParams), since = NDMP_SESSION_SINCE)]
 pub struct NdmpSession {
     /// `owner`: [`NdmpSessionOwner`](crate::NdmpSessionOwner); read by GET; its `uuid` is a key of the instance path.
     ///

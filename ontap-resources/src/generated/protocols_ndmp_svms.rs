@@ -4,6 +4,14 @@
 
 use crate::{NdmpAuthenticationTypes, SvmReference};
 
+/// The releases of [`NdmpSvm`]'s parts later than ONTAP 9.6, for the release guard.
+const NDMP_SVM_SINCE: &[(&str, ontap::Release)] = &[
+    ("#collection", ontap::Release::new(9, 7, 0)),
+    ("#get", ontap::Release::new(9, 7, 0)),
+    ("#patch", ontap::Release::new(9, 7, 0)),
+    ("#patch_collection", ontap::Release::new(9, 7, 0)),
+];
+
 /// The objects at `/api/protocols/ndmp/svms`, one at `/api/protocols/ndmp/svms/{svm.uuid}`.
 ///
 /// Since ONTAP 9.7.
@@ -19,7 +27,7 @@ use crate::{NdmpAuthenticationTypes, SvmReference};
 /// assert_eq!(NdmpSvm::KEYS, ["svm.uuid"] as [&str; 1]);
 /// ```
 #[derive(Debug, Clone, Default, PartialEq, ontap::Resource)]
-#[resource(path = "/protocols/ndmp/svms", get, patch, collection, patch_collection, params(patch_collection = NdmpSvmPatchCollectionParams))]
+#[resource(path = "/protocols/ndmp/svms", get, patch, collection, patch_collection, params(patch_collection = NdmpSvmPatchCollectionParams), since = NDMP_SVM_SINCE)]
 pub struct NdmpSvm {
     /// `svm`: [`SvmReference`](crate::SvmReference); read by GET; its `uuid` is a key of the instance path.
     #[resource(get, key = "uuid")]

@@ -4,6 +4,9 @@
 
 use crate::SvmReference;
 
+/// The releases of [`NdmpPassword`]'s parts later than ONTAP 9.6, for the release guard.
+const NDMP_PASSWORD_SINCE: &[(&str, ontap::Release)] = &[("#get", ontap::Release::new(9, 9, 0))];
+
 /// The objects at `/api/protocols/ndmp/svms/{svm.uuid}/passwords`, one at `/api/protocols/ndmp/svms/{svm.uuid}/passwords/{user}`.
 ///
 /// Since ONTAP 9.9.
@@ -20,7 +23,7 @@ use crate::SvmReference;
 /// assert_eq!(NdmpPassword::KEYS, ["user"] as [&str; 1]);
 /// ```
 #[derive(Debug, Clone, Default, PartialEq, ontap::Resource)]
-#[resource(path = "/protocols/ndmp/svms/{svm.uuid}/passwords", get)]
+#[resource(path = "/protocols/ndmp/svms/{svm.uuid}/passwords", get, since = NDMP_PASSWORD_SINCE)]
 pub struct NdmpPassword {
     /// `user`: string; read by GET; a key of the instance path.
     #[resource(get, key)]

@@ -4,6 +4,9 @@
 
 use crate::{NodeReference, SvmReference};
 
+/// The releases of [`NfsClientsMap`]'s parts later than ONTAP 9.6, for the release guard.
+const NFS_CLIENTS_MAP_SINCE: &[(&str, ontap::Release)] = &[("#collection", ontap::Release::new(9, 11, 0))];
+
 /// The singleton at `/api/protocols/nfs/connected-client-maps`.
 ///
 /// Since ONTAP 9.11.
@@ -18,7 +21,7 @@ use crate::{NodeReference, SvmReference};
 /// assert_eq!(NfsClientsMap::KEYS, [] as [&str; 0]);
 /// ```
 #[derive(Debug, Clone, Default, PartialEq, ontap::Resource)]
-#[resource(path = "/protocols/nfs/connected-client-maps", collection)]
+#[resource(path = "/protocols/nfs/connected-client-maps", collection, since = NFS_CLIENTS_MAP_SINCE)]
 pub struct NfsClientsMap {
     /// `_links`: [`ontap::Links`]; read by GET.
     #[resource(get, rename = "_links")]

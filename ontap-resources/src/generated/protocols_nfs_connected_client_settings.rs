@@ -2,6 +2,12 @@
 // Regenerate with `cargo run -p ontap-codegen`.
 //! `/protocols/nfs/connected-client-settings`: the NfsClientsCache resource, from the model's `nfs_clients_cache` definition.
 
+/// The releases of [`NfsClientsCache`]'s parts later than ONTAP 9.6, for the release guard.
+const NFS_CLIENTS_CACHE_SINCE: &[(&str, ontap::Release)] = &[
+    ("#get", ontap::Release::new(9, 11, 0)),
+    ("#patch", ontap::Release::new(9, 11, 0)),
+];
+
 /// The singleton at `/api/protocols/nfs/connected-client-settings`.
 ///
 /// Since ONTAP 9.11.
@@ -16,7 +22,7 @@
 /// assert_eq!(NfsClientsCache::KEYS, [] as [&str; 0]);
 /// ```
 #[derive(Debug, Clone, Default, PartialEq, ontap::Resource)]
-#[resource(path = "/protocols/nfs/connected-client-settings", get, patch)]
+#[resource(path = "/protocols/nfs/connected-client-settings", get, patch, since = NFS_CLIENTS_CACHE_SINCE)]
 pub struct NfsClientsCache {
     /// `_links`: [`ontap::Links`]; read by GET.
     #[resource(get, rename = "_links")]

@@ -4,6 +4,14 @@
 
 use crate::{ExportPolicyReference, NodeReference, SvmReference, VolumeReference};
 
+/// The releases of [`NfsClients`]'s parts later than ONTAP 9.6, for the release guard.
+const NFS_CLIENTS_SINCE: &[(&str, ontap::Release)] = &[
+    ("#collection", ontap::Release::new(9, 7, 0)),
+    ("export_policy", ontap::Release::new(9, 9, 0)),
+    ("protocol=nfs4.2", ontap::Release::new(9, 11, 0)),
+    ("trunking_enabled", ontap::Release::new(9, 11, 0)),
+];
+
 /// The singleton at `/api/protocols/nfs/connected-clients`.
 ///
 /// Since ONTAP 9.7.
@@ -18,7 +26,7 @@ use crate::{ExportPolicyReference, NodeReference, SvmReference, VolumeReference}
 /// assert_eq!(NfsClients::KEYS, [] as [&str; 0]);
 /// ```
 #[derive(Debug, Clone, Default, PartialEq, ontap::Resource)]
-#[resource(path = "/protocols/nfs/connected-clients", collection)]
+#[resource(path = "/protocols/nfs/connected-clients", collection, since = NFS_CLIENTS_SINCE)]
 pub struct NfsClients {
     /// `_links`: [`ontap::Links`]; read by GET.
     #[resource(get, rename = "_links")]

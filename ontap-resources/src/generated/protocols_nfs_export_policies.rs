@@ -4,6 +4,16 @@
 
 use crate::{ExportRules, SvmReference};
 
+/// The releases of [`ExportPolicy`]'s parts later than ONTAP 9.6, for the release guard.
+const EXPORT_POLICY_SINCE: &[(&str, ontap::Release)] = &[
+    ("are_rules_truncated", ontap::Release::new(9, 18, 0)),
+    ("rules.allow_device_creation", ontap::Release::new(9, 9, 0)),
+    ("rules.allow_nfs_tls_only", ontap::Release::new(9, 19, 0)),
+    ("rules.allow_suid", ontap::Release::new(9, 9, 0)),
+    ("rules.chown_mode", ontap::Release::new(9, 9, 0)),
+    ("rules.ntfs_unix_security", ontap::Release::new(9, 9, 0)),
+];
+
 /// The objects at `/api/protocols/nfs/export-policies`, one at `/api/protocols/nfs/export-policies/{id}`.
 ///
 /// Verbs: `get`, `fetch`, `get_collection`, `get_pages`, `count_collection`, `find`, `post`, `patch`, `delete`, PATCH by query, DELETE by query.
@@ -18,7 +28,7 @@ use crate::{ExportRules, SvmReference};
 /// assert_eq!(ExportPolicy::KEYS, ["id"] as [&str; 1]);
 /// ```
 #[derive(Debug, Clone, Default, PartialEq, ontap::Resource)]
-#[resource(path = "/protocols/nfs/export-policies", get, post, patch, delete, collection, patch_collection, delete_collection, params(patch_collection = ExportPolicyPatchCollectionParams, delete_collection = ExportPolicyDeleteCollectionParams))]
+#[resource(path = "/protocols/nfs/export-policies", get, post, patch, delete, collection, patch_collection, delete_collection, params(patch_collection = ExportPolicyPatchCollectionParams, delete_collection = ExportPolicyDeleteCollectionParams), since = EXPORT_POLICY_SINCE)]
 pub struct ExportPolicy {
     /// `id`: integer; read by GET; a key of the instance path.
     #[resource(get, key)]

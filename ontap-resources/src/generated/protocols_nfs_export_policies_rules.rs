@@ -7,6 +7,17 @@ use crate::{
     ExportSuperuser, SvmReference,
 };
 
+/// The releases of [`ExportRule`]'s parts later than ONTAP 9.6, for the release guard.
+const EXPORT_RULE_SINCE: &[(&str, ontap::Release)] = &[
+    ("allow_device_creation", ontap::Release::new(9, 9, 0)),
+    ("allow_nfs_tls_only", ontap::Release::new(9, 19, 0)),
+    ("allow_suid", ontap::Release::new(9, 9, 0)),
+    ("chown_mode", ontap::Release::new(9, 9, 0)),
+    ("ntfs_unix_security", ontap::Release::new(9, 9, 0)),
+    ("policy", ontap::Release::new(9, 10, 0)),
+    ("svm", ontap::Release::new(9, 10, 0)),
+];
+
 /// The objects at `/api/protocols/nfs/export-policies/{policy.id}/rules`, one at `/api/protocols/nfs/export-policies/{policy.id}/rules/{index}`.
 ///
 /// Verbs: `get`, `fetch`, `get_collection`, `get_pages`, `count_collection`, `find`, `post`, `patch`, `delete`, PATCH by query, DELETE by query.
@@ -22,7 +33,7 @@ use crate::{
 /// assert_eq!(ExportRule::KEYS, ["index"] as [&str; 1]);
 /// ```
 #[derive(Debug, Clone, Default, PartialEq, ontap::Resource)]
-#[resource(path = "/protocols/nfs/export-policies/{policy.id}/rules", get, post, patch, delete, collection, patch_collection, delete_collection, params(patch = ExportRulePatchParams, patch_collection = ExportRulePatchCollectionParams, delete_collection = ExportRuleDeleteCollectionParams))]
+#[resource(path = "/protocols/nfs/export-policies/{policy.id}/rules", get, post, patch, delete, collection, patch_collection, delete_collection, params(patch = ExportRulePatchParams, patch_collection = ExportRulePatchCollectionParams, delete_collection = ExportRuleDeleteCollectionParams), since = EXPORT_RULE_SINCE)]
 pub struct ExportRule {
     /// `index`: integer; read by GET; sent by POST and PATCH; a key of the instance path.
     #[resource(get, post, patch, key)]

@@ -4,6 +4,12 @@
 
 use crate::{ExportClientExportRule, ExportClientPolicy, SvmReference};
 
+/// The releases of [`ExportClient`]'s parts later than ONTAP 9.6, for the release guard.
+const EXPORT_CLIENT_SINCE: &[(&str, ontap::Release)] = &[
+    ("policy", ontap::Release::new(9, 10, 0)),
+    ("svm", ontap::Release::new(9, 10, 0)),
+];
+
 /// The objects at `/api/protocols/nfs/export-policies/{policy.id}/rules/{export_rule.index}/clients`, one at `/api/protocols/nfs/export-policies/{policy.id}/rules/{export_rule.index}/clients/{match}`.
 ///
 /// Verbs: `get_collection`, `get_pages`, `count_collection`, `find`, `post`, `delete`, DELETE by query.
@@ -19,7 +25,7 @@ use crate::{ExportClientExportRule, ExportClientPolicy, SvmReference};
 /// assert_eq!(ExportClient::KEYS, ["match"] as [&str; 1]);
 /// ```
 #[derive(Debug, Clone, Default, PartialEq, ontap::Resource)]
-#[resource(path = "/protocols/nfs/export-policies/{policy.id}/rules/{export_rule.index}/clients", post, delete, collection, delete_collection, params(delete_collection = ExportClientDeleteCollectionParams))]
+#[resource(path = "/protocols/nfs/export-policies/{policy.id}/rules/{export_rule.index}/clients", post, delete, collection, delete_collection, params(delete_collection = ExportClientDeleteCollectionParams), since = EXPORT_CLIENT_SINCE)]
 pub struct ExportClient {
     /// `match`: string; read by GET; sent by POST; a key of the instance path.
     #[resource(get, post, key, rename = "match")]

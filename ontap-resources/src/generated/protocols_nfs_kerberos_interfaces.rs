@@ -4,6 +4,12 @@
 
 use crate::{IpInterfaceReference, SvmReference};
 
+/// The releases of [`KerberosInterface`]'s parts later than ONTAP 9.6, for the release guard.
+const KERBEROS_INTERFACE_SINCE: &[(&str, ontap::Release)] = &[
+    ("force", ontap::Release::new(9, 13, 0)),
+    ("machine_account", ontap::Release::new(9, 11, 0)),
+];
+
 /// The objects at `/api/protocols/nfs/kerberos/interfaces`, one at `/api/protocols/nfs/kerberos/interfaces/{interface.uuid}`.
 ///
 /// Verbs: `get`, `fetch`, `get_collection`, `get_pages`, `count_collection`, `find`, `patch`, PATCH by query.
@@ -18,7 +24,7 @@ use crate::{IpInterfaceReference, SvmReference};
 /// assert_eq!(KerberosInterface::KEYS, ["interface.uuid"] as [&str; 1]);
 /// ```
 #[derive(Debug, Clone, Default, PartialEq, ontap::Resource)]
-#[resource(path = "/protocols/nfs/kerberos/interfaces", get, patch, collection, patch_collection, params(patch_collection = KerberosInterfacePatchCollectionParams))]
+#[resource(path = "/protocols/nfs/kerberos/interfaces", get, patch, collection, patch_collection, params(patch_collection = KerberosInterfacePatchCollectionParams), since = KERBEROS_INTERFACE_SINCE)]
 pub struct KerberosInterface {
     /// `interface`: [`IpInterfaceReference`](crate::IpInterfaceReference); read by GET; its `uuid` is a key of the instance path.
     #[resource(get, key = "uuid")]

@@ -6,6 +6,13 @@ use crate::{
     KerberosRealmAdServer, KerberosRealmAdminServer, KerberosRealmKdc, KerberosRealmPasswordServer, SvmReference,
 };
 
+/// The releases of [`KerberosRealm`]'s parts later than ONTAP 9.6, for the release guard.
+const KERBEROS_REALM_SINCE: &[(&str, ontap::Release)] = &[
+    ("admin_server", ontap::Release::new(9, 13, 0)),
+    ("clock_skew", ontap::Release::new(9, 13, 0)),
+    ("password_server", ontap::Release::new(9, 13, 0)),
+];
+
 /// The objects at `/api/protocols/nfs/kerberos/realms`, one at `/api/protocols/nfs/kerberos/realms/{svm.uuid}/{name}`.
 ///
 /// Verbs: `get`, `fetch`, `get_collection`, `get_pages`, `count_collection`, `find`, `post`, `patch`, `delete`, PATCH by query, DELETE by query.
@@ -20,7 +27,7 @@ use crate::{
 /// assert_eq!(KerberosRealm::KEYS, ["svm.uuid", "name"] as [&str; 2]);
 /// ```
 #[derive(Debug, Clone, Default, PartialEq, ontap::Resource)]
-#[resource(path = "/protocols/nfs/kerberos/realms", get, post, patch, delete, collection, patch_collection, delete_collection, params(patch_collection = KerberosRealmPatchCollectionParams, delete_collection = KerberosRealmDeleteCollectionParams))]
+#[resource(path = "/protocols/nfs/kerberos/realms", get, post, patch, delete, collection, patch_collection, delete_collection, params(patch_collection = KerberosRealmPatchCollectionParams, delete_collection = KerberosRealmDeleteCollectionParams), since = KERBEROS_REALM_SINCE)]
 pub struct KerberosRealm {
     /// `svm`: [`SvmReference`](crate::SvmReference); read by GET; sent by POST and PATCH; its `uuid` is a key of the instance path.
     #[resource(get, post, patch, key = "uuid")]

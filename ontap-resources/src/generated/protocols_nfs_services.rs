@@ -8,6 +8,70 @@ use crate::{
     NfsServiceWindows, PerformanceSvmNfsMetric, PerformanceSvmNfsStatistics, SvmReference,
 };
 
+/// The releases of [`NfsService`]'s parts later than ONTAP 9.6, for the release guard.
+const NFS_SERVICE_SINCE: &[(&str, ontap::Release)] = &[
+    ("access_cache_config", ontap::Release::new(9, 10, 0)),
+    ("auth_sys_extended_groups_enabled", ontap::Release::new(9, 8, 0)),
+    ("credential_cache", ontap::Release::new(9, 11, 0)),
+    ("credential_cache.harvest_timeout", ontap::Release::new(9, 18, 0)),
+    ("exports", ontap::Release::new(9, 11, 0)),
+    ("extended_groups_limit", ontap::Release::new(9, 8, 0)),
+    ("file_session_io_grouping_count", ontap::Release::new(9, 11, 0)),
+    ("file_session_io_grouping_duration", ontap::Release::new(9, 11, 0)),
+    ("metric", ontap::Release::new(9, 7, 0)),
+    ("metric.v3.status=not_found", ontap::Release::new(9, 9, 0)),
+    ("metric.v4", ontap::Release::new(9, 8, 0)),
+    ("metric.v4.status=not_found", ontap::Release::new(9, 9, 0)),
+    ("metric.v41", ontap::Release::new(9, 8, 0)),
+    ("metric.v41.status=not_found", ontap::Release::new(9, 9, 0)),
+    ("protocol.v3_64bit_identifiers_enabled", ontap::Release::new(9, 8, 0)),
+    ("protocol.v3_features", ontap::Release::new(9, 11, 0)),
+    (
+        "protocol.v3_features.hide_snapshot_enabled",
+        ontap::Release::new(9, 13, 0),
+    ),
+    ("protocol.v40_features.acl_max_aces", ontap::Release::new(9, 11, 0)),
+    ("protocol.v40_features.acl_preserve", ontap::Release::new(9, 11, 0)),
+    ("protocol.v40_features.referrals_enabled", ontap::Release::new(9, 13, 0)),
+    (
+        "protocol.v41_features.implementation_domain",
+        ontap::Release::new(9, 11, 0),
+    ),
+    (
+        "protocol.v41_features.implementation_name",
+        ontap::Release::new(9, 11, 0),
+    ),
+    ("protocol.v41_features.referrals_enabled", ontap::Release::new(9, 13, 0)),
+    ("protocol.v41_features.trunking_enabled", ontap::Release::new(9, 11, 0)),
+    ("protocol.v42_enabled", ontap::Release::new(9, 19, 0)),
+    ("protocol.v42_features", ontap::Release::new(9, 11, 0)),
+    ("protocol.v4_64bit_identifiers_enabled", ontap::Release::new(9, 8, 0)),
+    ("protocol.v4_fsid_change", ontap::Release::new(9, 13, 0)),
+    ("protocol.v4_grace_seconds", ontap::Release::new(9, 13, 0)),
+    ("protocol.v4_lease_seconds", ontap::Release::new(9, 13, 0)),
+    (
+        "protocol.v4_session_slot_reply_cache_size",
+        ontap::Release::new(9, 13, 0),
+    ),
+    ("protocol.v4_session_slots", ontap::Release::new(9, 13, 0)),
+    ("protocol.v4_subnet_filter_enabled", ontap::Release::new(9, 18, 0)),
+    ("protocol_access_rules", ontap::Release::new(9, 10, 0)),
+    ("qtree", ontap::Release::new(9, 10, 0)),
+    ("root", ontap::Release::new(9, 11, 0)),
+    ("rquota_enabled", ontap::Release::new(9, 8, 0)),
+    ("security", ontap::Release::new(9, 11, 0)),
+    ("showmount_enabled", ontap::Release::new(9, 8, 0)),
+    ("statistics", ontap::Release::new(9, 7, 0)),
+    ("statistics.v3.status=not_found", ontap::Release::new(9, 9, 0)),
+    ("statistics.v4", ontap::Release::new(9, 8, 0)),
+    ("statistics.v4.status=not_found", ontap::Release::new(9, 9, 0)),
+    ("statistics.v41", ontap::Release::new(9, 8, 0)),
+    ("statistics.v41.status=not_found", ontap::Release::new(9, 9, 0)),
+    ("transport.rdma_enabled", ontap::Release::new(9, 11, 0)),
+    ("transport.tcp_max_transfer_size", ontap::Release::new(9, 11, 0)),
+    ("windows", ontap::Release::new(9, 11, 0)),
+];
+
 /// The objects at `/api/protocols/nfs/services`, one at `/api/protocols/nfs/services/{svm.uuid}`.
 ///
 /// Verbs: `get`, `fetch`, `get_collection`, `get_pages`, `count_collection`, `find`, `post`, `patch`, `delete`, PATCH by query, DELETE by query.
@@ -22,7 +86,7 @@ use crate::{
 /// assert_eq!(NfsService::KEYS, ["svm.uuid"] as [&str; 1]);
 /// ```
 #[derive(Debug, Clone, Default, PartialEq, ontap::Resource)]
-#[resource(path = "/protocols/nfs/services", get, post, patch, delete, collection, patch_collection, delete_collection, params(patch_collection = NfsServicePatchCollectionParams, delete_collection = NfsServiceDeleteCollectionParams))]
+#[resource(path = "/protocols/nfs/services", get, post, patch, delete, collection, patch_collection, delete_collection, params(patch_collection = NfsServicePatchCollectionParams, delete_collection = NfsServiceDeleteCollectionParams), since = NFS_SERVICE_SINCE)]
 pub struct NfsService {
     /// `svm`: [`SvmReference`](crate::SvmReference); read by GET; sent by POST and PATCH; its `uuid` is a key of the instance path.
     #[resource(get, post, patch, key = "uuid")]

@@ -4,6 +4,9 @@
 
 use crate::PerformanceSvmNfsSvm;
 
+/// The releases of [`PerformanceSvmNfs`]'s parts later than ONTAP 9.6, for the release guard.
+const PERFORMANCE_SVM_NFS_SINCE: &[(&str, ontap::Release)] = &[("#collection", ontap::Release::new(9, 7, 0))];
+
 /// The singleton at `/api/protocols/nfs/services/{svm.uuid}/metrics`.
 ///
 /// Since ONTAP 9.7.
@@ -19,7 +22,7 @@ use crate::PerformanceSvmNfsSvm;
 /// assert_eq!(PerformanceSvmNfs::KEYS, [] as [&str; 0]);
 /// ```
 #[derive(Debug, Clone, Default, PartialEq, ontap::Resource)]
-#[resource(path = "/protocols/nfs/services/{svm.uuid}/metrics", collection)]
+#[resource(path = "/protocols/nfs/services/{svm.uuid}/metrics", collection, since = PERFORMANCE_SVM_NFS_SINCE)]
 pub struct PerformanceSvmNfs {
     /// `_links`: [`ontap::Links`]; read by GET.
     #[resource(get, rename = "_links")]

@@ -4,6 +4,15 @@
 
 use crate::{IpInterfaceReference, SecurityCertificateReference, SvmReference};
 
+/// The releases of [`NfsTlsInterface`]'s parts later than ONTAP 9.6, for the release guard.
+const NFS_TLS_INTERFACE_SINCE: &[(&str, ontap::Release)] = &[
+    ("#collection", ontap::Release::new(9, 15, 0)),
+    ("#get", ontap::Release::new(9, 15, 0)),
+    ("#patch", ontap::Release::new(9, 15, 0)),
+    ("#patch_collection", ontap::Release::new(9, 15, 0)),
+    ("enforce_host_authentication", ontap::Release::new(9, 19, 0)),
+];
+
 /// The objects at `/api/protocols/nfs/tls/interfaces`, one at `/api/protocols/nfs/tls/interfaces/{interface.uuid}`.
 ///
 /// Since ONTAP 9.15.
@@ -19,7 +28,7 @@ use crate::{IpInterfaceReference, SecurityCertificateReference, SvmReference};
 /// assert_eq!(NfsTlsInterface::KEYS, ["interface.uuid"] as [&str; 1]);
 /// ```
 #[derive(Debug, Clone, Default, PartialEq, ontap::Resource)]
-#[resource(path = "/protocols/nfs/tls/interfaces", get, patch, collection, patch_collection, params(patch = NfsTlsInterfacePatchParams, patch_collection = NfsTlsInterfacePatchCollectionParams))]
+#[resource(path = "/protocols/nfs/tls/interfaces", get, patch, collection, patch_collection, params(patch = NfsTlsInterfacePatchParams, patch_collection = NfsTlsInterfacePatchCollectionParams), since = NFS_TLS_INTERFACE_SINCE)]
 pub struct NfsTlsInterface {
     /// `interface`: [`IpInterfaceReference`](crate::IpInterfaceReference); read by GET; its `uuid` is a key of the instance path.
     #[resource(get, key = "uuid")]

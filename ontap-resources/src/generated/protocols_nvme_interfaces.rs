@@ -4,6 +4,321 @@
 
 use crate::{NodeReference, NvmeInterfaceFcInterface, NvmeInterfaceIpInterface, SvmReference};
 
+/// The releases of [`NvmeInterface`]'s parts later than ONTAP 9.6, for the release guard.
+const NVME_INTERFACE_SINCE: &[(&str, ontap::Release)] = &[
+    (
+        "fc_interface.port.node.anti_ransomware_version",
+        ontap::Release::new(9, 16, 0),
+    ),
+    ("fc_interface.port.node.controller.board", ontap::Release::new(9, 9, 0)),
+    ("fc_interface.port.node.controller.cpu", ontap::Release::new(9, 9, 0)),
+    (
+        "fc_interface.port.node.controller.failed_fan",
+        ontap::Release::new(9, 9, 0),
+    ),
+    (
+        "fc_interface.port.node.controller.failed_power_supply",
+        ontap::Release::new(9, 9, 0),
+    ),
+    (
+        "fc_interface.port.node.controller.flash_cache.device_id",
+        ontap::Release::new(9, 9, 0),
+    ),
+    (
+        "fc_interface.port.node.controller.flash_cache.firmware_file",
+        ontap::Release::new(9, 9, 0),
+    ),
+    (
+        "fc_interface.port.node.controller.memory_size",
+        ontap::Release::new(9, 9, 0),
+    ),
+    ("fc_interface.port.node.date", ontap::Release::new(9, 7, 0)),
+    ("fc_interface.port.node.external_cache", ontap::Release::new(9, 10, 0)),
+    (
+        "fc_interface.port.node.external_cache_bypass",
+        ontap::Release::new(9, 17, 0),
+    ),
+    (
+        "fc_interface.port.node.ha.auto_giveback_of",
+        ontap::Release::new(9, 17, 0),
+    ),
+    (
+        "fc_interface.port.node.ha.enable_takeover_of",
+        ontap::Release::new(9, 17, 0),
+    ),
+    ("fc_interface.port.node.ha.giveback", ontap::Release::new(9, 7, 0)),
+    (
+        "fc_interface.port.node.ha.giveback.status",
+        ontap::Release::new(9, 11, 0),
+    ),
+    ("fc_interface.port.node.ha.giveback_of", ontap::Release::new(9, 19, 0)),
+    (
+        "fc_interface.port.node.ha.giveback_of_possible",
+        ontap::Release::new(9, 19, 0),
+    ),
+    ("fc_interface.port.node.ha.interconnect", ontap::Release::new(9, 11, 0)),
+    ("fc_interface.port.node.ha.peering", ontap::Release::new(9, 19, 0)),
+    ("fc_interface.port.node.ha.ports", ontap::Release::new(9, 7, 0)),
+    ("fc_interface.port.node.ha.ports.number", ontap::Release::new(9, 8, 0)),
+    ("fc_interface.port.node.ha.takeover", ontap::Release::new(9, 7, 0)),
+    (
+        "fc_interface.port.node.ha.takeover_check",
+        ontap::Release::new(9, 14, 0),
+    ),
+    ("fc_interface.port.node.ha.takeover_of", ontap::Release::new(9, 19, 0)),
+    (
+        "fc_interface.port.node.ha.takeover_of_possible",
+        ontap::Release::new(9, 19, 0),
+    ),
+    ("fc_interface.port.node.ha.type", ontap::Release::new(9, 17, 0)),
+    ("fc_interface.port.node.hw_assist", ontap::Release::new(9, 11, 0)),
+    ("fc_interface.port.node.is_spares_low", ontap::Release::new(9, 10, 0)),
+    ("fc_interface.port.node.metric", ontap::Release::new(9, 8, 0)),
+    ("fc_interface.port.node.metrocluster", ontap::Release::new(9, 8, 0)),
+    ("fc_interface.port.node.nvlog", ontap::Release::new(9, 17, 0)),
+    (
+        "fc_interface.port.node.nvlog.backing_type=disk",
+        ontap::Release::new(9, 19, 0),
+    ),
+    ("fc_interface.port.node.nvram", ontap::Release::new(9, 9, 0)),
+    ("fc_interface.port.node.owner", ontap::Release::new(9, 9, 0)),
+    (
+        "fc_interface.port.node.service_processor.api_service",
+        ontap::Release::new(9, 11, 0),
+    ),
+    (
+        "fc_interface.port.node.service_processor.auto_config",
+        ontap::Release::new(9, 11, 0),
+    ),
+    (
+        "fc_interface.port.node.service_processor.autoupdate_enabled",
+        ontap::Release::new(9, 10, 0),
+    ),
+    (
+        "fc_interface.port.node.service_processor.backup",
+        ontap::Release::new(9, 10, 0),
+    ),
+    (
+        "fc_interface.port.node.service_processor.ipv4_interface.enabled",
+        ontap::Release::new(9, 14, 0),
+    ),
+    (
+        "fc_interface.port.node.service_processor.ipv4_interface.setup_state",
+        ontap::Release::new(9, 14, 0),
+    ),
+    (
+        "fc_interface.port.node.service_processor.ipv6_interface.enabled",
+        ontap::Release::new(9, 14, 0),
+    ),
+    (
+        "fc_interface.port.node.service_processor.ipv6_interface.is_ipv6_ra_enabled",
+        ontap::Release::new(9, 14, 0),
+    ),
+    (
+        "fc_interface.port.node.service_processor.ipv6_interface.link_local_ip",
+        ontap::Release::new(9, 14, 0),
+    ),
+    (
+        "fc_interface.port.node.service_processor.ipv6_interface.router_ip",
+        ontap::Release::new(9, 14, 0),
+    ),
+    (
+        "fc_interface.port.node.service_processor.ipv6_interface.setup_state",
+        ontap::Release::new(9, 14, 0),
+    ),
+    (
+        "fc_interface.port.node.service_processor.is_ip_configured",
+        ontap::Release::new(9, 10, 0),
+    ),
+    (
+        "fc_interface.port.node.service_processor.last_update_state",
+        ontap::Release::new(9, 10, 0),
+    ),
+    (
+        "fc_interface.port.node.service_processor.primary",
+        ontap::Release::new(9, 10, 0),
+    ),
+    (
+        "fc_interface.port.node.service_processor.ssh_info",
+        ontap::Release::new(9, 10, 0),
+    ),
+    (
+        "fc_interface.port.node.service_processor.type",
+        ontap::Release::new(9, 10, 0),
+    ),
+    (
+        "fc_interface.port.node.service_processor.web_service",
+        ontap::Release::new(9, 14, 0),
+    ),
+    ("fc_interface.port.node.snaplock", ontap::Release::new(9, 11, 0)),
+    ("fc_interface.port.node.state", ontap::Release::new(9, 7, 0)),
+    ("fc_interface.port.node.statistics", ontap::Release::new(9, 8, 0)),
+    (
+        "fc_interface.port.node.storage_availability_zones",
+        ontap::Release::new(9, 16, 0),
+    ),
+    (
+        "fc_interface.port.node.storage_availability_zones.space.log_and_recovery_metadata",
+        ontap::Release::new(9, 17, 0),
+    ),
+    (
+        "fc_interface.port.node.storage_configuration",
+        ontap::Release::new(9, 9, 0),
+    ),
+    (
+        "fc_interface.port.node.storage_configuration=tri_path",
+        ontap::Release::new(9, 14, 0),
+    ),
+    (
+        "fc_interface.port.node.storage_configuration=tri_path_ha",
+        ontap::Release::new(9, 14, 0),
+    ),
+    (
+        "fc_interface.port.node.storage_configuration=virtual",
+        ontap::Release::new(9, 14, 0),
+    ),
+    ("fc_interface.port.node.system_aggregate", ontap::Release::new(9, 14, 0)),
+    ("fc_interface.port.node.system_id", ontap::Release::new(9, 7, 0)),
+    (
+        "fc_interface.port.node.system_machine_type",
+        ontap::Release::new(9, 7, 0),
+    ),
+    (
+        "fc_interface.port.node.vendor_serial_number",
+        ontap::Release::new(9, 7, 0),
+    ),
+    ("fc_interface.port.node.vm", ontap::Release::new(9, 7, 0)),
+    ("interface_type", ontap::Release::new(9, 10, 0)),
+    ("ip_interface", ontap::Release::new(9, 10, 0)),
+    (
+        "ip_interface.location.port.node.anti_ransomware_version",
+        ontap::Release::new(9, 16, 0),
+    ),
+    (
+        "ip_interface.location.port.node.external_cache_bypass",
+        ontap::Release::new(9, 17, 0),
+    ),
+    (
+        "ip_interface.location.port.node.ha.auto_giveback_of",
+        ontap::Release::new(9, 17, 0),
+    ),
+    (
+        "ip_interface.location.port.node.ha.enable_takeover_of",
+        ontap::Release::new(9, 17, 0),
+    ),
+    (
+        "ip_interface.location.port.node.ha.giveback.status",
+        ontap::Release::new(9, 11, 0),
+    ),
+    (
+        "ip_interface.location.port.node.ha.giveback_of",
+        ontap::Release::new(9, 19, 0),
+    ),
+    (
+        "ip_interface.location.port.node.ha.giveback_of_possible",
+        ontap::Release::new(9, 19, 0),
+    ),
+    (
+        "ip_interface.location.port.node.ha.interconnect",
+        ontap::Release::new(9, 11, 0),
+    ),
+    (
+        "ip_interface.location.port.node.ha.peering",
+        ontap::Release::new(9, 19, 0),
+    ),
+    (
+        "ip_interface.location.port.node.ha.takeover_check",
+        ontap::Release::new(9, 14, 0),
+    ),
+    (
+        "ip_interface.location.port.node.ha.takeover_of",
+        ontap::Release::new(9, 19, 0),
+    ),
+    (
+        "ip_interface.location.port.node.ha.takeover_of_possible",
+        ontap::Release::new(9, 19, 0),
+    ),
+    ("ip_interface.location.port.node.ha.type", ontap::Release::new(9, 17, 0)),
+    (
+        "ip_interface.location.port.node.hw_assist",
+        ontap::Release::new(9, 11, 0),
+    ),
+    ("ip_interface.location.port.node.nvlog", ontap::Release::new(9, 17, 0)),
+    (
+        "ip_interface.location.port.node.nvlog.backing_type=disk",
+        ontap::Release::new(9, 19, 0),
+    ),
+    (
+        "ip_interface.location.port.node.service_processor.api_service",
+        ontap::Release::new(9, 11, 0),
+    ),
+    (
+        "ip_interface.location.port.node.service_processor.auto_config",
+        ontap::Release::new(9, 11, 0),
+    ),
+    (
+        "ip_interface.location.port.node.service_processor.ipv4_interface.enabled",
+        ontap::Release::new(9, 14, 0),
+    ),
+    (
+        "ip_interface.location.port.node.service_processor.ipv4_interface.setup_state",
+        ontap::Release::new(9, 14, 0),
+    ),
+    (
+        "ip_interface.location.port.node.service_processor.ipv6_interface.enabled",
+        ontap::Release::new(9, 14, 0),
+    ),
+    (
+        "ip_interface.location.port.node.service_processor.ipv6_interface.is_ipv6_ra_enabled",
+        ontap::Release::new(9, 14, 0),
+    ),
+    (
+        "ip_interface.location.port.node.service_processor.ipv6_interface.link_local_ip",
+        ontap::Release::new(9, 14, 0),
+    ),
+    (
+        "ip_interface.location.port.node.service_processor.ipv6_interface.router_ip",
+        ontap::Release::new(9, 14, 0),
+    ),
+    (
+        "ip_interface.location.port.node.service_processor.ipv6_interface.setup_state",
+        ontap::Release::new(9, 14, 0),
+    ),
+    (
+        "ip_interface.location.port.node.service_processor.web_service",
+        ontap::Release::new(9, 14, 0),
+    ),
+    (
+        "ip_interface.location.port.node.snaplock",
+        ontap::Release::new(9, 11, 0),
+    ),
+    (
+        "ip_interface.location.port.node.storage_availability_zones",
+        ontap::Release::new(9, 16, 0),
+    ),
+    (
+        "ip_interface.location.port.node.storage_availability_zones.space.log_and_recovery_metadata",
+        ontap::Release::new(9, 17, 0),
+    ),
+    (
+        "ip_interface.location.port.node.storage_configuration=tri_path",
+        ontap::Release::new(9, 14, 0),
+    ),
+    (
+        "ip_interface.location.port.node.storage_configuration=tri_path_ha",
+        ontap::Release::new(9, 14, 0),
+    ),
+    (
+        "ip_interface.location.port.node.storage_configuration=virtual",
+        ontap::Release::new(9, 14, 0),
+    ),
+    (
+        "ip_interface.location.port.node.system_aggregate",
+        ontap::Release::new(9, 14, 0),
+    ),
+    ("transport_protocols", ontap::Release::new(9, 10, 0)),
+];
+
 /// The objects at `/api/protocols/nvme/interfaces`, one at `/api/protocols/nvme/interfaces/{uuid}`.
 ///
 /// Verbs: `get`, `fetch`, `get_collection`, `get_pages`, `count_collection`, `find`.
@@ -18,7 +333,7 @@ use crate::{NodeReference, NvmeInterfaceFcInterface, NvmeInterfaceIpInterface, S
 /// assert_eq!(NvmeInterface::KEYS, ["uuid"] as [&str; 1]);
 /// ```
 #[derive(Debug, Clone, Default, PartialEq, ontap::Resource)]
-#[resource(path = "/protocols/nvme/interfaces", get, collection)]
+#[resource(path = "/protocols/nvme/interfaces", get, collection, since = NVME_INTERFACE_SINCE)]
 pub struct NvmeInterface {
     /// `uuid`: string; read by GET; a key of the instance path.
     #[resource(get, key)]

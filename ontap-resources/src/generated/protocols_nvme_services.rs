@@ -4,6 +4,18 @@
 
 use crate::{NvmeServiceMetric, NvmeServiceStatistics, SvmReference};
 
+/// The releases of [`NvmeService`]'s parts later than ONTAP 9.6, for the release guard.
+const NVME_SERVICE_SINCE: &[(&str, ontap::Release)] = &[
+    ("metric", ontap::Release::new(9, 7, 0)),
+    ("metric.fc", ontap::Release::new(9, 10, 0)),
+    ("metric.status=not_found", ontap::Release::new(9, 9, 0)),
+    ("metric.tcp", ontap::Release::new(9, 10, 0)),
+    ("statistics", ontap::Release::new(9, 7, 0)),
+    ("statistics.fc", ontap::Release::new(9, 10, 0)),
+    ("statistics.status=not_found", ontap::Release::new(9, 9, 0)),
+    ("statistics.tcp", ontap::Release::new(9, 10, 0)),
+];
+
 /// The objects at `/api/protocols/nvme/services`, one at `/api/protocols/nvme/services/{svm.uuid}`.
 ///
 /// Verbs: `get`, `fetch`, `get_collection`, `get_pages`, `count_collection`, `find`, `post`, `patch`, `delete`, PATCH by query, DELETE by query.
@@ -18,7 +30,7 @@ use crate::{NvmeServiceMetric, NvmeServiceStatistics, SvmReference};
 /// assert_eq!(NvmeService::KEYS, ["svm.uuid"] as [&str; 1]);
 /// ```
 #[derive(Debug, Clone, Default, PartialEq, ontap::Resource)]
-#[resource(path = "/protocols/nvme/services", get, post, patch, delete, collection, patch_collection, delete_collection, params(patch_collection = NvmeServicePatchCollectionParams, delete_collection = NvmeServiceDeleteCollectionParams))]
+#[resource(path = "/protocols/nvme/services", get, post, patch, delete, collection, patch_collection, delete_collection, params(patch_collection = NvmeServicePatchCollectionParams, delete_collection = NvmeServiceDeleteCollectionParams), since = NVME_SERVICE_SINCE)]
 pub struct NvmeService {
     /// `svm`: [`SvmReference`](crate::SvmReference); read by GET; sent by POST; its `uuid` is a key of the instance path.
     #[resource(get, post, key = "uuid")]

@@ -6,6 +6,16 @@ use crate::{
     PerformanceFcpMetricSvm, PerformanceMetricIoType, PerformanceMetricIoTypeRwt, PerformanceNvmeMetricProperties,
 };
 
+/// The releases of [`PerformanceNvmeMetric`]'s parts later than ONTAP 9.6, for the release guard.
+const PERFORMANCE_NVME_METRIC_SINCE: &[(&str, ontap::Release)] = &[
+    ("#collection", ontap::Release::new(9, 7, 0)),
+    ("#get", ontap::Release::new(9, 14, 0)),
+    ("fc", ontap::Release::new(9, 10, 0)),
+    ("status=not_found", ontap::Release::new(9, 9, 0)),
+    ("svm", ontap::Release::new(9, 9, 0)),
+    ("tcp", ontap::Release::new(9, 10, 0)),
+];
+
 /// The objects at `/api/protocols/nvme/services/{svm.uuid}/metrics`, one at `/api/protocols/nvme/services/{svm.uuid}/metrics/{timestamp}`.
 ///
 /// Since ONTAP 9.7.
@@ -22,7 +32,7 @@ use crate::{
 /// assert_eq!(PerformanceNvmeMetric::KEYS, ["timestamp"] as [&str; 1]);
 /// ```
 #[derive(Debug, Clone, Default, PartialEq, ontap::Resource)]
-#[resource(path = "/protocols/nvme/services/{svm.uuid}/metrics", get, collection)]
+#[resource(path = "/protocols/nvme/services/{svm.uuid}/metrics", get, collection, since = PERFORMANCE_NVME_METRIC_SINCE)]
 pub struct PerformanceNvmeMetric {
     /// `timestamp`: timestamp ([`ontap::Timestamp`]); read by GET; a key of the instance path.
     #[resource(get, key)]

@@ -8,6 +8,17 @@ use crate::{
     NvmeSubsystemControllerTls, NvmeSubsystemReference, SvmReference,
 };
 
+/// The releases of [`NvmeSubsystemController`]'s parts later than ONTAP 9.6, for the release guard.
+const NVME_SUBSYSTEM_CONTROLLER_SINCE: &[(&str, ontap::Release)] = &[
+    ("dh_hmac_chap", ontap::Release::new(9, 11, 0)),
+    ("digest", ontap::Release::new(9, 15, 0)),
+    ("keep_alive_timeout", ontap::Release::new(9, 14, 0)),
+    ("tls", ontap::Release::new(9, 16, 0)),
+    ("tls.key_type=generated", ontap::Release::new(9, 19, 0)),
+    ("transport_protocol", ontap::Release::new(9, 16, 0)),
+    ("transport_protocol=nvme_roce", ontap::Release::new(9, 17, 0)),
+];
+
 /// The objects at `/api/protocols/nvme/subsystem-controllers`, one at `/api/protocols/nvme/subsystem-controllers/{subsystem.uuid}/{id}`.
 ///
 /// Verbs: `get`, `fetch`, `get_collection`, `get_pages`, `count_collection`, `find`.
@@ -22,7 +33,7 @@ use crate::{
 /// assert_eq!(NvmeSubsystemController::KEYS, ["subsystem.uuid", "id"] as [&str; 2]);
 /// ```
 #[derive(Debug, Clone, Default, PartialEq, ontap::Resource)]
-#[resource(path = "/protocols/nvme/subsystem-controllers", get, collection)]
+#[resource(path = "/protocols/nvme/subsystem-controllers", get, collection, since = NVME_SUBSYSTEM_CONTROLLER_SINCE)]
 pub struct NvmeSubsystemController {
     /// `subsystem`: [`NvmeSubsystemReference`](crate::NvmeSubsystemReference); read by GET; its `uuid` is a key of the instance path.
     #[resource(get, key = "uuid")]

@@ -6,6 +6,19 @@ use crate::{
     NvmeSubsystemHosts, NvmeSubsystemIoQueue, NvmeSubsystemReplication, NvmeSubsystemSubsystemMaps, SvmReference,
 };
 
+/// The releases of [`NvmeSubsystem`]'s parts later than ONTAP 9.6, for the release guard.
+const NVME_SUBSYSTEM_SINCE: &[(&str, ontap::Release)] = &[
+    ("delete_on_unmap", ontap::Release::new(9, 7, 0)),
+    ("hosts.dh_hmac_chap", ontap::Release::new(9, 11, 0)),
+    ("hosts.priority", ontap::Release::new(9, 14, 0)),
+    ("hosts.proximity", ontap::Release::new(9, 17, 0)),
+    ("hosts.tls", ontap::Release::new(9, 16, 0)),
+    ("hosts.tls.key_type=generated", ontap::Release::new(9, 19, 0)),
+    ("os_type=aix", ontap::Release::new(9, 10, 0)),
+    ("replication", ontap::Release::new(9, 17, 0)),
+    ("vendor_uuids", ontap::Release::new(9, 9, 0)),
+];
+
 /// The objects at `/api/protocols/nvme/subsystems`, one at `/api/protocols/nvme/subsystems/{uuid}`.
 ///
 /// Verbs: `get`, `fetch`, `get_collection`, `get_pages`, `count_collection`, `find`, `post`, `patch`, `delete`, PATCH by query, DELETE by query.
@@ -20,7 +33,7 @@ use crate::{
 /// assert_eq!(NvmeSubsystem::KEYS, ["uuid"] as [&str; 1]);
 /// ```
 #[derive(Debug, Clone, Default, PartialEq, ontap::Resource)]
-#[resource(path = "/protocols/nvme/subsystems", get, post, patch, delete, collection, patch_collection, delete_collection, params(delete = NvmeSubsystemDeleteParams, patch_collection = NvmeSubsystemPatchCollectionParams, delete_collection = NvmeSubsystemDeleteCollectionParams))]
+#[resource(path = "/protocols/nvme/subsystems", get, post, patch, delete, collection, patch_collection, delete_collection, params(delete = NvmeSubsystemDeleteParams, patch_collection = NvmeSubsystemPatchCollectionParams, delete_collection = NvmeSubsystemDeleteCollectionParams), since = NVME_SUBSYSTEM_SINCE)]
 pub struct NvmeSubsystem {
     /// `uuid`: string; read by GET; a key of the instance path.
     #[resource(get, key)]

@@ -7,6 +7,22 @@ use crate::{
     NvmeSubsystemHostRecordsSubsystem, NvmeTcpTls,
 };
 
+/// The releases of [`NvmeSubsystemHost`]'s parts later than ONTAP 9.6, for the release guard.
+const NVME_SUBSYSTEM_HOST_SINCE: &[(&str, ontap::Release)] = &[
+    ("#patch", ontap::Release::new(9, 17, 0)),
+    ("#patch_collection", ontap::Release::new(9, 17, 0)),
+    ("dh_hmac_chap", ontap::Release::new(9, 11, 0)),
+    ("priority", ontap::Release::new(9, 14, 0)),
+    ("proximity", ontap::Release::new(9, 17, 0)),
+    ("records.dh_hmac_chap", ontap::Release::new(9, 11, 0)),
+    ("records.subsystem.name", ontap::Release::new(9, 11, 0)),
+    ("records.tls", ontap::Release::new(9, 16, 0)),
+    ("records.tls.key_type=generated", ontap::Release::new(9, 19, 0)),
+    ("subsystem.name", ontap::Release::new(9, 11, 0)),
+    ("tls", ontap::Release::new(9, 16, 0)),
+    ("tls.key_type=generated", ontap::Release::new(9, 19, 0)),
+];
+
 /// The objects at `/api/protocols/nvme/subsystems/{subsystem.uuid}/hosts`, one at `/api/protocols/nvme/subsystems/{subsystem.uuid}/hosts/{nqn}`.
 ///
 /// Verbs: `get`, `fetch`, `get_collection`, `get_pages`, `count_collection`, `find`, `post`, `patch` (since ONTAP 9.17), `delete`, PATCH by query (since ONTAP 9.17), DELETE by query.
@@ -22,7 +38,7 @@ use crate::{
 /// assert_eq!(NvmeSubsystemHost::KEYS, ["nqn"] as [&str; 1]);
 /// ```
 #[derive(Debug, Clone, Default, PartialEq, ontap::Resource)]
-#[resource(path = "/protocols/nvme/subsystems/{subsystem.uuid}/hosts", get, post, patch, delete, collection, patch_collection, delete_collection, params(patch_collection = NvmeSubsystemHostPatchCollectionParams, delete_collection = NvmeSubsystemHostDeleteCollectionParams))]
+#[resource(path = "/protocols/nvme/subsystems/{subsystem.uuid}/hosts", get, post, patch, delete, collection, patch_collection, delete_collection, params(patch_collection = NvmeSubsystemHostPatchCollectionParams, delete_collection = NvmeSubsystemHostDeleteCollectionParams), since = NVME_SUBSYSTEM_HOST_SINCE)]
 pub struct NvmeSubsystemHost {
     /// `nqn`: string; read by GET; sent by POST; a key of the instance path.
     #[resource(get, post, key)]

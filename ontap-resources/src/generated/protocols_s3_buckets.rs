@@ -9,6 +9,63 @@ use crate::{
     VolumeReference,
 };
 
+/// The releases of [`S3Bucket`]'s parts later than ONTAP 9.6, for the release guard.
+const S3_BUCKET_SINCE: &[(&str, ontap::Release)] = &[
+    ("#collection", ontap::Release::new(9, 7, 0)),
+    ("#delete", ontap::Release::new(9, 8, 0)),
+    ("#delete_collection", ontap::Release::new(9, 8, 0)),
+    ("#get", ontap::Release::new(9, 8, 0)),
+    ("#patch", ontap::Release::new(9, 8, 0)),
+    ("#patch_collection", ontap::Release::new(9, 8, 0)),
+    ("#post", ontap::Release::new(9, 8, 0)),
+    ("allowed", ontap::Release::new(9, 11, 0)),
+    ("audit_event_selector", ontap::Release::new(9, 10, 0)),
+    ("audit_event_selector.access=none", ontap::Release::new(9, 14, 0)),
+    ("audit_event_selector.permission=none", ontap::Release::new(9, 14, 0)),
+    ("cors", ontap::Release::new(9, 16, 0)),
+    ("is_consistent_etag", ontap::Release::new(9, 17, 0)),
+    ("is_nas_path_mutable", ontap::Release::new(9, 17, 0)),
+    ("lifecycle_management", ontap::Release::new(9, 13, 0)),
+    ("lifecycle_management.rules.bucket_name", ontap::Release::new(9, 14, 0)),
+    ("lifecycle_management.rules.svm", ontap::Release::new(9, 14, 0)),
+    ("lifecycle_management.rules.uuid", ontap::Release::new(9, 14, 0)),
+    ("nas_path", ontap::Release::new(9, 11, 0)),
+    ("policy", ontap::Release::new(9, 8, 0)),
+    ("policy.statements.conditions.if_match", ontap::Release::new(9, 19, 0)),
+    (
+        "policy.statements.conditions.if_none_match",
+        ontap::Release::new(9, 19, 0),
+    ),
+    (
+        "policy.statements.conditions.object_creation_operation",
+        ontap::Release::new(9, 19, 0),
+    ),
+    (
+        "policy.statements.conditions.operator=bool",
+        ontap::Release::new(9, 19, 0),
+    ),
+    (
+        "policy.statements.conditions.operator=null",
+        ontap::Release::new(9, 19, 0),
+    ),
+    ("protection_status", ontap::Release::new(9, 10, 0)),
+    (
+        "protection_status.destination.is_external_cloud",
+        ontap::Release::new(9, 11, 0),
+    ),
+    ("qos_policy", ontap::Release::new(9, 8, 0)),
+    ("qos_policy.max_throughput", ontap::Release::new(9, 17, 0)),
+    ("qos_policy.min_throughput", ontap::Release::new(9, 17, 0)),
+    ("retention", ontap::Release::new(9, 14, 0)),
+    ("role", ontap::Release::new(9, 10, 0)),
+    ("snapshot_policy", ontap::Release::new(9, 16, 0)),
+    ("snapshot_restore", ontap::Release::new(9, 18, 0)),
+    ("storage_service_level", ontap::Release::new(9, 8, 0)),
+    ("type", ontap::Release::new(9, 11, 0)),
+    ("use_mirrored_aggregates", ontap::Release::new(9, 14, 0)),
+    ("versioning_state", ontap::Release::new(9, 11, 0)),
+];
+
 /// The objects at `/api/protocols/s3/buckets`, one at `/api/protocols/s3/buckets/{svm.uuid}/{uuid}`.
 ///
 /// Since ONTAP 9.7.
@@ -24,7 +81,7 @@ use crate::{
 /// assert_eq!(S3Bucket::KEYS, ["svm.uuid", "uuid"] as [&str; 2]);
 /// ```
 #[derive(Debug, Clone, Default, PartialEq, ontap::Resource)]
-#[resource(path = "/protocols/s3/buckets", get, post, patch, delete, collection, patch_collection, delete_collection, hold(post, patch, delete), params(patch_collection = S3BucketPatchCollectionParams, delete_collection = S3BucketDeleteCollectionParams))]
+#[resource(path = "/protocols/s3/buckets", get, post, patch, delete, collection, patch_collection, delete_collection, hold(post, patch, delete), params(patch_collection = S3BucketPatchCollectionParams, delete_collection = S3BucketDeleteCollectionParams), since = S3_BUCKET_SINCE)]
 pub struct S3Bucket {
     /// `svm`: [`SvmReference`](crate::SvmReference); read by GET; sent by POST; its `uuid` is a key of the instance path.
     #[resource(get, post, key = "uuid")]

@@ -6,6 +6,95 @@ use crate::{
     PerformanceMetricRawSvm, PerformanceMetricSvm, S3Bucket, S3User, SecurityCertificateReference, SvmReference,
 };
 
+/// The releases of [`S3Service`]'s parts later than ONTAP 9.6, for the release guard.
+const S3_SERVICE_SINCE: &[(&str, ontap::Release)] = &[
+    ("#collection", ontap::Release::new(9, 7, 0)),
+    ("#delete", ontap::Release::new(9, 7, 0)),
+    ("#delete_collection", ontap::Release::new(9, 7, 0)),
+    ("#get", ontap::Release::new(9, 7, 0)),
+    ("#patch", ontap::Release::new(9, 7, 0)),
+    ("#patch_collection", ontap::Release::new(9, 7, 0)),
+    ("#post", ontap::Release::new(9, 7, 0)),
+    ("bucket_create_retention_mode", ontap::Release::new(9, 19, 0)),
+    ("buckets.allowed", ontap::Release::new(9, 11, 0)),
+    ("buckets.audit_event_selector", ontap::Release::new(9, 10, 0)),
+    (
+        "buckets.audit_event_selector.access=none",
+        ontap::Release::new(9, 14, 0),
+    ),
+    (
+        "buckets.audit_event_selector.permission=none",
+        ontap::Release::new(9, 14, 0),
+    ),
+    ("buckets.cors", ontap::Release::new(9, 16, 0)),
+    ("buckets.is_consistent_etag", ontap::Release::new(9, 17, 0)),
+    ("buckets.is_nas_path_mutable", ontap::Release::new(9, 17, 0)),
+    ("buckets.lifecycle_management", ontap::Release::new(9, 13, 0)),
+    (
+        "buckets.lifecycle_management.rules.bucket_name",
+        ontap::Release::new(9, 14, 0),
+    ),
+    ("buckets.lifecycle_management.rules.svm", ontap::Release::new(9, 14, 0)),
+    ("buckets.lifecycle_management.rules.uuid", ontap::Release::new(9, 14, 0)),
+    ("buckets.nas_path", ontap::Release::new(9, 11, 0)),
+    ("buckets.policy", ontap::Release::new(9, 8, 0)),
+    (
+        "buckets.policy.statements.conditions.if_match",
+        ontap::Release::new(9, 19, 0),
+    ),
+    (
+        "buckets.policy.statements.conditions.if_none_match",
+        ontap::Release::new(9, 19, 0),
+    ),
+    (
+        "buckets.policy.statements.conditions.object_creation_operation",
+        ontap::Release::new(9, 19, 0),
+    ),
+    (
+        "buckets.policy.statements.conditions.operator=bool",
+        ontap::Release::new(9, 19, 0),
+    ),
+    (
+        "buckets.policy.statements.conditions.operator=null",
+        ontap::Release::new(9, 19, 0),
+    ),
+    ("buckets.protection_status", ontap::Release::new(9, 10, 0)),
+    (
+        "buckets.protection_status.destination.is_external_cloud",
+        ontap::Release::new(9, 11, 0),
+    ),
+    ("buckets.qos_policy", ontap::Release::new(9, 8, 0)),
+    ("buckets.qos_policy.max_throughput", ontap::Release::new(9, 17, 0)),
+    ("buckets.qos_policy.min_throughput", ontap::Release::new(9, 17, 0)),
+    ("buckets.retention", ontap::Release::new(9, 14, 0)),
+    ("buckets.role", ontap::Release::new(9, 10, 0)),
+    ("buckets.snapshot_policy", ontap::Release::new(9, 16, 0)),
+    ("buckets.snapshot_restore", ontap::Release::new(9, 18, 0)),
+    ("buckets.storage_service_level", ontap::Release::new(9, 8, 0)),
+    ("buckets.type", ontap::Release::new(9, 11, 0)),
+    ("buckets.use_mirrored_aggregates", ontap::Release::new(9, 14, 0)),
+    ("buckets.versioning_state", ontap::Release::new(9, 11, 0)),
+    ("certificate", ontap::Release::new(9, 8, 0)),
+    ("default_unix_user", ontap::Release::new(9, 11, 0)),
+    ("default_win_user", ontap::Release::new(9, 11, 0)),
+    ("is_http_enabled", ontap::Release::new(9, 8, 0)),
+    ("is_https_enabled", ontap::Release::new(9, 8, 0)),
+    ("max_key_time_to_live", ontap::Release::new(9, 15, 0)),
+    ("max_lock_retention_period", ontap::Release::new(9, 16, 0)),
+    ("metric", ontap::Release::new(9, 8, 0)),
+    ("metric.status=not_found", ontap::Release::new(9, 9, 0)),
+    ("min_lock_retention_period", ontap::Release::new(9, 16, 0)),
+    ("port", ontap::Release::new(9, 8, 0)),
+    ("secure_port", ontap::Release::new(9, 8, 0)),
+    ("statistics", ontap::Release::new(9, 8, 0)),
+    ("statistics.status=not_found", ontap::Release::new(9, 9, 0)),
+    ("users.key_expiry_time", ontap::Release::new(9, 14, 0)),
+    ("users.key_id", ontap::Release::new(9, 19, 0)),
+    ("users.key_time_to_live", ontap::Release::new(9, 14, 0)),
+    ("users.keys", ontap::Release::new(9, 19, 0)),
+    ("users.secret_key", ontap::Release::new(9, 16, 0)),
+];
+
 /// The objects at `/api/protocols/s3/services`, one at `/api/protocols/s3/services/{svm.uuid}`.
 ///
 /// Since ONTAP 9.7.
@@ -21,7 +110,7 @@ use crate::{
 /// assert_eq!(S3Service::KEYS, ["svm.uuid"] as [&str; 1]);
 /// ```
 #[derive(Debug, Clone, Default, PartialEq, ontap::Resource)]
-#[resource(path = "/protocols/s3/services", get, post, patch, delete, collection, patch_collection, delete_collection, hold(delete), params(delete = S3ServiceDeleteParams, patch_collection = S3ServicePatchCollectionParams, delete_collection = S3ServiceDeleteCollectionParams))]
+#[resource(path = "/protocols/s3/services", get, post, patch, delete, collection, patch_collection, delete_collection, hold(delete), params(delete = S3ServiceDeleteParams, patch_collection = S3ServicePatchCollectionParams, delete_collection = S3ServiceDeleteCollectionParams), since = S3_SERVICE_SINCE)]
 pub struct S3Service {
     /// `svm`: [`SvmReference`](crate::SvmReference); read by GET; sent by POST; its `uuid` is a key of the instance path.
     #[resource(get, post, key = "uuid")]

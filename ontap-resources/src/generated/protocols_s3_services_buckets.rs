@@ -9,6 +9,61 @@ use crate::{
     VolumeReference,
 };
 
+/// The releases of [`S3BucketSvm`]'s parts later than ONTAP 9.6, for the release guard.
+const S3_BUCKET_SVM_SINCE: &[(&str, ontap::Release)] = &[
+    ("#collection", ontap::Release::new(9, 7, 0)),
+    ("#delete", ontap::Release::new(9, 7, 0)),
+    ("#delete_collection", ontap::Release::new(9, 7, 0)),
+    ("#get", ontap::Release::new(9, 7, 0)),
+    ("#patch", ontap::Release::new(9, 7, 0)),
+    ("#patch_collection", ontap::Release::new(9, 7, 0)),
+    ("#post", ontap::Release::new(9, 7, 0)),
+    ("audit_event_selector", ontap::Release::new(9, 10, 0)),
+    ("audit_event_selector.access=none", ontap::Release::new(9, 14, 0)),
+    ("audit_event_selector.permission=none", ontap::Release::new(9, 14, 0)),
+    ("cors", ontap::Release::new(9, 16, 0)),
+    ("is_consistent_etag", ontap::Release::new(9, 17, 0)),
+    ("is_nas_path_mutable", ontap::Release::new(9, 17, 0)),
+    ("lifecycle_management", ontap::Release::new(9, 13, 0)),
+    ("lifecycle_management.rules.bucket_name", ontap::Release::new(9, 14, 0)),
+    ("lifecycle_management.rules.svm", ontap::Release::new(9, 14, 0)),
+    ("lifecycle_management.rules.uuid", ontap::Release::new(9, 14, 0)),
+    ("nas_path", ontap::Release::new(9, 11, 0)),
+    ("policy", ontap::Release::new(9, 8, 0)),
+    ("policy.statements.conditions.if_match", ontap::Release::new(9, 19, 0)),
+    (
+        "policy.statements.conditions.if_none_match",
+        ontap::Release::new(9, 19, 0),
+    ),
+    (
+        "policy.statements.conditions.object_creation_operation",
+        ontap::Release::new(9, 19, 0),
+    ),
+    (
+        "policy.statements.conditions.operator=bool",
+        ontap::Release::new(9, 19, 0),
+    ),
+    (
+        "policy.statements.conditions.operator=null",
+        ontap::Release::new(9, 19, 0),
+    ),
+    ("protection_status", ontap::Release::new(9, 10, 0)),
+    (
+        "protection_status.destination.is_external_cloud",
+        ontap::Release::new(9, 11, 0),
+    ),
+    ("qos_policy", ontap::Release::new(9, 8, 0)),
+    ("qos_policy.max_throughput", ontap::Release::new(9, 17, 0)),
+    ("qos_policy.min_throughput", ontap::Release::new(9, 17, 0)),
+    ("retention", ontap::Release::new(9, 14, 0)),
+    ("role", ontap::Release::new(9, 10, 0)),
+    ("snapshot_policy", ontap::Release::new(9, 16, 0)),
+    ("snapshot_restore", ontap::Release::new(9, 18, 0)),
+    ("storage_service_level", ontap::Release::new(9, 8, 0)),
+    ("type", ontap::Release::new(9, 11, 0)),
+    ("versioning_state", ontap::Release::new(9, 11, 0)),
+];
+
 /// The objects at `/api/protocols/s3/services/{svm.uuid}/buckets`, one at `/api/protocols/s3/services/{svm.uuid}/buckets/{uuid}`.
 ///
 /// Since ONTAP 9.7.
@@ -25,7 +80,7 @@ use crate::{
 /// assert_eq!(S3BucketSvm::KEYS, ["uuid"] as [&str; 1]);
 /// ```
 #[derive(Debug, Clone, Default, PartialEq, ontap::Resource)]
-#[resource(path = "/protocols/s3/services/{svm.uuid}/buckets", get, post, patch, delete, collection, patch_collection, delete_collection, hold(post, patch, delete), params(patch = S3BucketSvmPatchParams, patch_collection = S3BucketSvmPatchCollectionParams, delete_collection = S3BucketSvmDeleteCollectionParams))]
+#[resource(path = "/protocols/s3/services/{svm.uuid}/buckets", get, post, patch, delete, collection, patch_collection, delete_collection, hold(post, patch, delete), params(patch = S3BucketSvmPatchParams, patch_collection = S3BucketSvmPatchCollectionParams, delete_collection = S3BucketSvmDeleteCollectionParams), since = S3_BUCKET_SVM_SINCE)]
 pub struct S3BucketSvm {
     /// `uuid`: string, format `uuid`; read by GET; a key of the instance path.
     #[resource(get, key)]

@@ -8,6 +8,20 @@ use crate::{
     SvmReference,
 };
 
+/// The releases of [`S3BucketLifecycleRule`]'s parts later than ONTAP 9.6, for the release guard.
+const S3_BUCKET_LIFECYCLE_RULE_SINCE: &[(&str, ontap::Release)] = &[
+    ("#collection", ontap::Release::new(9, 13, 0)),
+    ("#delete", ontap::Release::new(9, 13, 0)),
+    ("#delete_collection", ontap::Release::new(9, 13, 0)),
+    ("#get", ontap::Release::new(9, 13, 0)),
+    ("#patch", ontap::Release::new(9, 13, 0)),
+    ("#patch_collection", ontap::Release::new(9, 13, 0)),
+    ("#post", ontap::Release::new(9, 13, 0)),
+    ("bucket_name", ontap::Release::new(9, 14, 0)),
+    ("svm", ontap::Release::new(9, 14, 0)),
+    ("uuid", ontap::Release::new(9, 14, 0)),
+];
+
 /// The objects at `/api/protocols/s3/services/{svm.uuid}/buckets/{s3_bucket.uuid}/rules`, one at `/api/protocols/s3/services/{svm.uuid}/buckets/{s3_bucket.uuid}/rules/{name}`.
 ///
 /// Since ONTAP 9.13.
@@ -24,7 +38,7 @@ use crate::{
 /// assert_eq!(S3BucketLifecycleRule::KEYS, ["name"] as [&str; 1]);
 /// ```
 #[derive(Debug, Clone, Default, PartialEq, ontap::Resource)]
-#[resource(path = "/protocols/s3/services/{svm.uuid}/buckets/{s3_bucket.uuid}/rules", get, post, patch, delete, collection, patch_collection, delete_collection, hold(post, patch), params(patch_collection = S3BucketLifecycleRulePatchCollectionParams, delete_collection = S3BucketLifecycleRuleDeleteCollectionParams))]
+#[resource(path = "/protocols/s3/services/{svm.uuid}/buckets/{s3_bucket.uuid}/rules", get, post, patch, delete, collection, patch_collection, delete_collection, hold(post, patch), params(patch_collection = S3BucketLifecycleRulePatchCollectionParams, delete_collection = S3BucketLifecycleRuleDeleteCollectionParams), since = S3_BUCKET_LIFECYCLE_RULE_SINCE)]
 pub struct S3BucketLifecycleRule {
     /// `name`: string, 0 to 256 characters; read by GET; sent by POST; a key of the instance path.
     #[resource(get, post, key)]

@@ -4,6 +4,15 @@
 
 use crate::{S3BucketSnapshotS3Bucket, SvmReference};
 
+/// The releases of [`S3BucketSnapshot`]'s parts later than ONTAP 9.6, for the release guard.
+const S3_BUCKET_SNAPSHOT_SINCE: &[(&str, ontap::Release)] = &[
+    ("#collection", ontap::Release::new(9, 16, 0)),
+    ("#delete", ontap::Release::new(9, 16, 0)),
+    ("#delete_collection", ontap::Release::new(9, 16, 0)),
+    ("#get", ontap::Release::new(9, 16, 0)),
+    ("#post", ontap::Release::new(9, 16, 0)),
+];
+
 /// The objects at `/api/protocols/s3/services/{svm.uuid}/buckets/{s3_bucket.uuid}/snapshots`, one at `/api/protocols/s3/services/{svm.uuid}/buckets/{s3_bucket.uuid}/snapshots/{uuid}`.
 ///
 /// Since ONTAP 9.16.
@@ -20,7 +29,7 @@ use crate::{S3BucketSnapshotS3Bucket, SvmReference};
 /// assert_eq!(S3BucketSnapshot::KEYS, ["uuid"] as [&str; 1]);
 /// ```
 #[derive(Debug, Clone, Default, PartialEq, ontap::Resource)]
-#[resource(path = "/protocols/s3/services/{svm.uuid}/buckets/{s3_bucket.uuid}/snapshots", get, post, delete, collection, delete_collection, hold(post), params(delete_collection = S3BucketSnapshotDeleteCollectionParams))]
+#[resource(path = "/protocols/s3/services/{svm.uuid}/buckets/{s3_bucket.uuid}/snapshots", get, post, delete, collection, delete_collection, hold(post), params(delete_collection = S3BucketSnapshotDeleteCollectionParams), since = S3_BUCKET_SNAPSHOT_SINCE)]
 pub struct S3BucketSnapshot {
     /// `uuid`: string, format `uuid`; read by GET; a key of the instance path.
     #[resource(get, key)]

@@ -4,6 +4,17 @@
 
 use crate::{S3PolicyReference, S3UserReference, SvmReference};
 
+/// The releases of [`S3Group`]'s parts later than ONTAP 9.6, for the release guard.
+const S3_GROUP_SINCE: &[(&str, ontap::Release)] = &[
+    ("#collection", ontap::Release::new(9, 8, 0)),
+    ("#delete", ontap::Release::new(9, 8, 0)),
+    ("#delete_collection", ontap::Release::new(9, 8, 0)),
+    ("#get", ontap::Release::new(9, 8, 0)),
+    ("#patch", ontap::Release::new(9, 8, 0)),
+    ("#patch_collection", ontap::Release::new(9, 8, 0)),
+    ("#post", ontap::Release::new(9, 8, 0)),
+];
+
 /// The objects at `/api/protocols/s3/services/{svm.uuid}/groups`, one at `/api/protocols/s3/services/{svm.uuid}/groups/{id}`.
 ///
 /// Since ONTAP 9.8.
@@ -20,7 +31,7 @@ use crate::{S3PolicyReference, S3UserReference, SvmReference};
 /// assert_eq!(S3Group::KEYS, ["id"] as [&str; 1]);
 /// ```
 #[derive(Debug, Clone, Default, PartialEq, ontap::Resource)]
-#[resource(path = "/protocols/s3/services/{svm.uuid}/groups", get, post, patch, delete, collection, patch_collection, delete_collection, params(patch_collection = S3GroupPatchCollectionParams, delete_collection = S3GroupDeleteCollectionParams))]
+#[resource(path = "/protocols/s3/services/{svm.uuid}/groups", get, post, patch, delete, collection, patch_collection, delete_collection, params(patch_collection = S3GroupPatchCollectionParams, delete_collection = S3GroupDeleteCollectionParams), since = S3_GROUP_SINCE)]
 pub struct S3Group {
     /// `id`: integer; read by GET; a key of the instance path.
     #[resource(get, key)]

@@ -4,6 +4,12 @@
 
 use crate::{PerformanceMetricIoType, PerformanceS3MetricSvm};
 
+/// The releases of [`PerformanceS3Metric`]'s parts later than ONTAP 9.6, for the release guard.
+const PERFORMANCE_S3_METRIC_SINCE: &[(&str, ontap::Release)] = &[
+    ("#collection", ontap::Release::new(9, 8, 0)),
+    ("status=not_found", ontap::Release::new(9, 9, 0)),
+];
+
 /// The singleton at `/api/protocols/s3/services/{svm.uuid}/metrics`.
 ///
 /// Since ONTAP 9.8.
@@ -19,7 +25,7 @@ use crate::{PerformanceMetricIoType, PerformanceS3MetricSvm};
 /// assert_eq!(PerformanceS3Metric::KEYS, [] as [&str; 0]);
 /// ```
 #[derive(Debug, Clone, Default, PartialEq, ontap::Resource)]
-#[resource(path = "/protocols/s3/services/{svm.uuid}/metrics", collection)]
+#[resource(path = "/protocols/s3/services/{svm.uuid}/metrics", collection, since = PERFORMANCE_S3_METRIC_SINCE)]
 pub struct PerformanceS3Metric {
     /// `_links`: [`ontap::Links`]; read by GET.
     #[resource(get, rename = "_links")]

@@ -4,6 +4,17 @@
 
 use crate::{S3PolicyStatement, SvmReference};
 
+/// The releases of [`S3Policy`]'s parts later than ONTAP 9.6, for the release guard.
+const S3_POLICY_SINCE: &[(&str, ontap::Release)] = &[
+    ("#collection", ontap::Release::new(9, 8, 0)),
+    ("#delete", ontap::Release::new(9, 8, 0)),
+    ("#delete_collection", ontap::Release::new(9, 8, 0)),
+    ("#get", ontap::Release::new(9, 8, 0)),
+    ("#patch", ontap::Release::new(9, 8, 0)),
+    ("#patch_collection", ontap::Release::new(9, 8, 0)),
+    ("#post", ontap::Release::new(9, 8, 0)),
+];
+
 /// The objects at `/api/protocols/s3/services/{svm.uuid}/policies`, one at `/api/protocols/s3/services/{svm.uuid}/policies/{name}`.
 ///
 /// Since ONTAP 9.8.
@@ -20,7 +31,7 @@ use crate::{S3PolicyStatement, SvmReference};
 /// assert_eq!(S3Policy::KEYS, ["name"] as [&str; 1]);
 /// ```
 #[derive(Debug, Clone, Default, PartialEq, ontap::Resource)]
-#[resource(path = "/protocols/s3/services/{svm.uuid}/policies", get, post, patch, delete, collection, patch_collection, delete_collection, params(patch_collection = S3PolicyPatchCollectionParams, delete_collection = S3PolicyDeleteCollectionParams))]
+#[resource(path = "/protocols/s3/services/{svm.uuid}/policies", get, post, patch, delete, collection, patch_collection, delete_collection, params(patch_collection = S3PolicyPatchCollectionParams, delete_collection = S3PolicyDeleteCollectionParams), since = S3_POLICY_SINCE)]
 pub struct S3Policy {
     /// `name`: string, 1 to 128 characters; read by GET; sent by POST; a key of the instance path.
     #[resource(get, post, key)]

@@ -4,6 +4,24 @@
 
 use crate::{S3UserKey, SvmReference};
 
+/// The releases of [`S3User`]'s parts later than ONTAP 9.6, for the release guard.
+const S3_USER_SINCE: &[(&str, ontap::Release)] = &[
+    ("#collection", ontap::Release::new(9, 7, 0)),
+    ("#delete", ontap::Release::new(9, 7, 0)),
+    ("#delete_collection", ontap::Release::new(9, 7, 0)),
+    ("#get", ontap::Release::new(9, 7, 0)),
+    ("#patch", ontap::Release::new(9, 7, 0)),
+    ("#patch?delete_keys", ontap::Release::new(9, 14, 0)),
+    ("#patch_collection", ontap::Release::new(9, 7, 0)),
+    ("#patch_collection?delete_keys", ontap::Release::new(9, 14, 0)),
+    ("#post", ontap::Release::new(9, 7, 0)),
+    ("key_expiry_time", ontap::Release::new(9, 14, 0)),
+    ("key_id", ontap::Release::new(9, 19, 0)),
+    ("key_time_to_live", ontap::Release::new(9, 14, 0)),
+    ("keys", ontap::Release::new(9, 19, 0)),
+    ("secret_key", ontap::Release::new(9, 16, 0)),
+];
+
 /// The objects at `/api/protocols/s3/services/{svm.uuid}/users`, one at `/api/protocols/s3/services/{svm.uuid}/users/{name}`.
 ///
 /// Since ONTAP 9.7.
@@ -20,7 +38,7 @@ use crate::{S3UserKey, SvmReference};
 /// assert_eq!(S3User::KEYS, ["name"] as [&str; 1]);
 /// ```
 #[derive(Debug, Clone, Default, PartialEq, ontap::Resource)]
-#[resource(path = "/protocols/s3/services/{svm.uuid}/users", get, post, patch, delete, collection, patch_collection, delete_collection, params(patch = S3UserPatchParams, patch_collection = S3UserPatchCollectionParams, delete_collection = S3UserDeleteCollectionParams))]
+#[resource(path = "/protocols/s3/services/{svm.uuid}/users", get, post, patch, delete, collection, patch_collection, delete_collection, params(patch = S3UserPatchParams, patch_collection = S3UserPatchCollectionParams, delete_collection = S3UserDeleteCollectionParams), since = S3_USER_SINCE)]
 pub struct S3User {
     /// `name`: string, 1 to 64 characters; read by GET; sent by POST; a key of the instance path.
     #[resource(get, post, key)]

@@ -4,6 +4,14 @@
 
 use crate::{FcpServiceTarget, PerformanceMetricRawSvm, PerformanceMetricSvm, SvmReference};
 
+/// The releases of [`FcpService`]'s parts later than ONTAP 9.6, for the release guard.
+const FCP_SERVICE_SINCE: &[(&str, ontap::Release)] = &[
+    ("metric", ontap::Release::new(9, 7, 0)),
+    ("metric.status=not_found", ontap::Release::new(9, 9, 0)),
+    ("statistics", ontap::Release::new(9, 7, 0)),
+    ("statistics.status=not_found", ontap::Release::new(9, 9, 0)),
+];
+
 /// The objects at `/api/protocols/san/fcp/services`, one at `/api/protocols/san/fcp/services/{svm.uuid}`.
 ///
 /// Verbs: `get`, `fetch`, `get_collection`, `get_pages`, `count_collection`, `find`, `post`, `patch`, `delete`, PATCH by query, DELETE by query.
@@ -18,7 +26,7 @@ use crate::{FcpServiceTarget, PerformanceMetricRawSvm, PerformanceMetricSvm, Svm
 /// assert_eq!(FcpService::KEYS, ["svm.uuid"] as [&str; 1]);
 /// ```
 #[derive(Debug, Clone, Default, PartialEq, ontap::Resource)]
-#[resource(path = "/protocols/san/fcp/services", get, post, patch, delete, collection, patch_collection, delete_collection, params(patch_collection = FcpServicePatchCollectionParams, delete_collection = FcpServiceDeleteCollectionParams))]
+#[resource(path = "/protocols/san/fcp/services", get, post, patch, delete, collection, patch_collection, delete_collection, params(patch_collection = FcpServicePatchCollectionParams, delete_collection = FcpServiceDeleteCollectionParams), since = FCP_SERVICE_SINCE)]
 pub struct FcpService {
     /// `svm`: [`SvmReference`](crate::SvmReference); read by GET; sent by POST; its `uuid` is a key of the instance path.
     #[resource(get, post, key = "uuid")]

@@ -7,6 +7,22 @@ use crate::{
     IgroupTarget, PortsetReference, SvmReference,
 };
 
+/// The releases of [`Igroup`]'s parts later than ONTAP 9.6, for the release guard.
+const IGROUP_SINCE: &[(&str, ontap::Release)] = &[
+    ("comment", ontap::Release::new(9, 9, 0)),
+    ("connectivity_tracking", ontap::Release::new(9, 11, 0)),
+    ("igroups", ontap::Release::new(9, 9, 0)),
+    ("initiators.comment", ontap::Release::new(9, 9, 0)),
+    ("initiators.connectivity_tracking", ontap::Release::new(9, 11, 0)),
+    ("initiators.igroup.name", ontap::Release::new(9, 9, 0)),
+    ("initiators.proximity", ontap::Release::new(9, 15, 0)),
+    ("parent_igroups", ontap::Release::new(9, 9, 0)),
+    ("portset", ontap::Release::new(9, 9, 0)),
+    ("replication", ontap::Release::new(9, 15, 0)),
+    ("supports_igroups", ontap::Release::new(9, 9, 0)),
+    ("target", ontap::Release::new(9, 11, 0)),
+];
+
 /// The objects at `/api/protocols/san/igroups`, one at `/api/protocols/san/igroups/{uuid}`.
 ///
 /// Verbs: `get`, `fetch`, `get_collection`, `get_pages`, `count_collection`, `find`, `post`, `patch`, `delete`, PATCH by query, DELETE by query.
@@ -21,7 +37,7 @@ use crate::{
 /// assert_eq!(Igroup::KEYS, ["uuid"] as [&str; 1]);
 /// ```
 #[derive(Debug, Clone, Default, PartialEq, ontap::Resource)]
-#[resource(path = "/protocols/san/igroups", get, post, patch, delete, collection, patch_collection, delete_collection, params(delete = IgroupDeleteParams, patch_collection = IgroupPatchCollectionParams, delete_collection = IgroupDeleteCollectionParams))]
+#[resource(path = "/protocols/san/igroups", get, post, patch, delete, collection, patch_collection, delete_collection, params(delete = IgroupDeleteParams, patch_collection = IgroupPatchCollectionParams, delete_collection = IgroupDeleteCollectionParams), since = IGROUP_SINCE)]
 pub struct Igroup {
     /// `uuid`: string; read by GET; a key of the instance path.
     #[resource(get, key)]

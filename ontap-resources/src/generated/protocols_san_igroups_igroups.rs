@@ -4,6 +4,15 @@
 
 use crate::{FcLoginIgroups, IgroupNestedIgroup};
 
+/// The releases of [`IgroupNested`]'s parts later than ONTAP 9.6, for the release guard.
+const IGROUP_NESTED_SINCE: &[(&str, ontap::Release)] = &[
+    ("#collection", ontap::Release::new(9, 9, 0)),
+    ("#delete", ontap::Release::new(9, 9, 0)),
+    ("#delete_collection", ontap::Release::new(9, 9, 0)),
+    ("#get", ontap::Release::new(9, 9, 0)),
+    ("#post", ontap::Release::new(9, 9, 0)),
+];
+
 /// The objects at `/api/protocols/san/igroups/{igroup.uuid}/igroups`, one at `/api/protocols/san/igroups/{igroup.uuid}/igroups/{uuid}`.
 ///
 /// Since ONTAP 9.9.
@@ -20,7 +29,7 @@ use crate::{FcLoginIgroups, IgroupNestedIgroup};
 /// assert_eq!(IgroupNested::KEYS, ["uuid"] as [&str; 1]);
 /// ```
 #[derive(Debug, Clone, Default, PartialEq, ontap::Resource)]
-#[resource(path = "/protocols/san/igroups/{igroup.uuid}/igroups", get, post, delete, collection, delete_collection, params(delete = IgroupNestedDeleteParams, delete_collection = IgroupNestedDeleteCollectionParams))]
+#[resource(path = "/protocols/san/igroups/{igroup.uuid}/igroups", get, post, delete, collection, delete_collection, params(delete = IgroupNestedDeleteParams, delete_collection = IgroupNestedDeleteCollectionParams), since = IGROUP_NESTED_SINCE)]
 pub struct IgroupNested {
     /// `uuid`: string; read by GET; sent by POST; a key of the instance path.
     #[resource(get, post, key)]

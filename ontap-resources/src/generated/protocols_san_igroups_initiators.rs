@@ -4,6 +4,18 @@
 
 use crate::{IgroupInitiatorConnectivityTracking, IgroupInitiatorNoRecords, IgroupInitiatorProximity, IgroupReference};
 
+/// The releases of [`IgroupInitiator`]'s parts later than ONTAP 9.6, for the release guard.
+const IGROUP_INITIATOR_SINCE: &[(&str, ontap::Release)] = &[
+    ("#patch", ontap::Release::new(9, 9, 0)),
+    ("#patch_collection", ontap::Release::new(9, 9, 0)),
+    ("comment", ontap::Release::new(9, 9, 0)),
+    ("connectivity_tracking", ontap::Release::new(9, 11, 0)),
+    ("igroup.name", ontap::Release::new(9, 10, 0)),
+    ("proximity", ontap::Release::new(9, 15, 0)),
+    ("records.comment", ontap::Release::new(9, 9, 0)),
+    ("records.proximity", ontap::Release::new(9, 15, 0)),
+];
+
 /// The objects at `/api/protocols/san/igroups/{igroup.uuid}/initiators`, one at `/api/protocols/san/igroups/{igroup.uuid}/initiators/{name}`.
 ///
 /// Verbs: `get`, `fetch`, `get_collection`, `get_pages`, `count_collection`, `find`, `post`, `patch` (since ONTAP 9.9), `delete`, PATCH by query (since ONTAP 9.9), DELETE by query.
@@ -19,7 +31,7 @@ use crate::{IgroupInitiatorConnectivityTracking, IgroupInitiatorNoRecords, Igrou
 /// assert_eq!(IgroupInitiator::KEYS, ["name"] as [&str; 1]);
 /// ```
 #[derive(Debug, Clone, Default, PartialEq, ontap::Resource)]
-#[resource(path = "/protocols/san/igroups/{igroup.uuid}/initiators", get, post, patch, delete, collection, patch_collection, delete_collection, params(delete = IgroupInitiatorDeleteParams, patch_collection = IgroupInitiatorPatchCollectionParams, delete_collection = IgroupInitiatorDeleteCollectionParams))]
+#[resource(path = "/protocols/san/igroups/{igroup.uuid}/initiators", get, post, patch, delete, collection, patch_collection, delete_collection, params(delete = IgroupInitiatorDeleteParams, patch_collection = IgroupInitiatorPatchCollectionParams, delete_collection = IgroupInitiatorDeleteCollectionParams), since = IGROUP_INITIATOR_SINCE)]
 pub struct IgroupInitiator {
     /// `name`: string, 1 to 96 characters; read by GET; sent by POST; a key of the instance path.
     #[resource(get, post, key)]

@@ -4,6 +4,12 @@
 
 use crate::SvmReference;
 
+/// The releases of [`Initiator`]'s parts later than ONTAP 9.6, for the release guard.
+const INITIATOR_SINCE: &[(&str, ontap::Release)] = &[
+    ("#collection", ontap::Release::new(9, 14, 0)),
+    ("#get", ontap::Release::new(9, 14, 0)),
+];
+
 /// The objects at `/api/protocols/san/initiators`, one at `/api/protocols/san/initiators/{svm.uuid}/{name}`.
 ///
 /// Since ONTAP 9.14.
@@ -19,7 +25,7 @@ use crate::SvmReference;
 /// assert_eq!(Initiator::KEYS, ["svm.uuid", "name"] as [&str; 2]);
 /// ```
 #[derive(Debug, Clone, Default, PartialEq, ontap::Resource)]
-#[resource(path = "/protocols/san/initiators", get, collection)]
+#[resource(path = "/protocols/san/initiators", get, collection, since = INITIATOR_SINCE)]
 pub struct Initiator {
     /// `svm`: [`SvmReference`](crate::SvmReference); read by GET; its `uuid` is a key of the instance path.
     #[resource(get, key = "uuid")]

@@ -4,6 +4,14 @@
 
 use crate::{PerformanceFcpMetricSvm, PerformanceMetricIoType, PerformanceMetricIoTypeRwt};
 
+/// The releases of [`PerformanceIscsiMetric`]'s parts later than ONTAP 9.6, for the release guard.
+const PERFORMANCE_ISCSI_METRIC_SINCE: &[(&str, ontap::Release)] = &[
+    ("#collection", ontap::Release::new(9, 7, 0)),
+    ("#get", ontap::Release::new(9, 14, 0)),
+    ("status=not_found", ontap::Release::new(9, 9, 0)),
+    ("svm", ontap::Release::new(9, 9, 0)),
+];
+
 /// The objects at `/api/protocols/san/iscsi/services/{svm.uuid}/metrics`, one at `/api/protocols/san/iscsi/services/{svm.uuid}/metrics/{timestamp}`.
 ///
 /// Since ONTAP 9.7.
@@ -20,7 +28,7 @@ use crate::{PerformanceFcpMetricSvm, PerformanceMetricIoType, PerformanceMetricI
 /// assert_eq!(PerformanceIscsiMetric::KEYS, ["timestamp"] as [&str; 1]);
 /// ```
 #[derive(Debug, Clone, Default, PartialEq, ontap::Resource)]
-#[resource(path = "/protocols/san/iscsi/services/{svm.uuid}/metrics", get, collection)]
+#[resource(path = "/protocols/san/iscsi/services/{svm.uuid}/metrics", get, collection, since = PERFORMANCE_ISCSI_METRIC_SINCE)]
 pub struct PerformanceIscsiMetric {
     /// `timestamp`: timestamp ([`ontap::Timestamp`]); read by GET; a key of the instance path.
     #[resource(get, key)]

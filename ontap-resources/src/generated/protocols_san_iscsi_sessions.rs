@@ -4,6 +4,9 @@
 
 use crate::{IgroupNestedRecords, IscsiConnection, IscsiSessionInitiator, SvmReference};
 
+/// The releases of [`IscsiSession`]'s parts later than ONTAP 9.6, for the release guard.
+const ISCSI_SESSION_SINCE: &[(&str, ontap::Release)] = &[("initiator.comment", ontap::Release::new(9, 9, 0))];
+
 /// The objects at `/api/protocols/san/iscsi/sessions`, one at `/api/protocols/san/iscsi/sessions/{svm.uuid}/{tpgroup}/{tsih}`.
 ///
 /// Verbs: `get`, `fetch`, `get_collection`, `get_pages`, `count_collection`, `find`.
@@ -18,7 +21,7 @@ use crate::{IgroupNestedRecords, IscsiConnection, IscsiSessionInitiator, SvmRefe
 /// assert_eq!(IscsiSession::KEYS, ["svm.uuid", "tpgroup", "tsih"] as [&str; 3]);
 /// ```
 #[derive(Debug, Clone, Default, PartialEq, ontap::Resource)]
-#[resource(path = "/protocols/san/iscsi/sessions", get, collection)]
+#[resource(path = "/protocols/san/iscsi/sessions", get, collection, since = ISCSI_SESSION_SINCE)]
 pub struct IscsiSession {
     /// `svm`: [`SvmReference`](crate::SvmReference); read by GET; its `uuid` is a key of the instance path.
     #[resource(get, key = "uuid")]

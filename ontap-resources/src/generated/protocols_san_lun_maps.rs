@@ -4,6 +4,16 @@
 
 use crate::{LunMapIgroup, LunMapLun, LunMapReportingNodeReference, SvmReference};
 
+/// The releases of [`LunMap`]'s parts later than ONTAP 9.6, for the release guard.
+const LUN_MAP_SINCE: &[(&str, ontap::Release)] = &[
+    ("#patch", ontap::Release::new(9, 19, 0)),
+    ("#patch_collection", ontap::Release::new(9, 19, 0)),
+    ("igroup.replicated", ontap::Release::new(9, 15, 0)),
+    ("lun.smbc", ontap::Release::new(9, 15, 0)),
+    ("replicated", ontap::Release::new(9, 19, 0)),
+    ("reporting_nodes", ontap::Release::new(9, 10, 0)),
+];
+
 /// The objects at `/api/protocols/san/lun-maps`, one at `/api/protocols/san/lun-maps/{lun.uuid}/{igroup.uuid}`.
 ///
 /// Verbs: `get`, `fetch`, `get_collection`, `get_pages`, `count_collection`, `find`, `post`, `patch` (since ONTAP 9.19), `delete`, PATCH by query (since ONTAP 9.19), DELETE by query.
@@ -18,7 +28,7 @@ use crate::{LunMapIgroup, LunMapLun, LunMapReportingNodeReference, SvmReference}
 /// assert_eq!(LunMap::KEYS, ["lun.uuid", "igroup.uuid"] as [&str; 2]);
 /// ```
 #[derive(Debug, Clone, Default, PartialEq, ontap::Resource)]
-#[resource(path = "/protocols/san/lun-maps", get, post, patch, delete, collection, patch_collection, delete_collection, params(post = LunMapPostParams, delete = LunMapDeleteParams, patch_collection = LunMapPatchCollectionParams, delete_collection = LunMapDeleteCollectionParams))]
+#[resource(path = "/protocols/san/lun-maps", get, post, patch, delete, collection, patch_collection, delete_collection, params(post = LunMapPostParams, delete = LunMapDeleteParams, patch_collection = LunMapPatchCollectionParams, delete_collection = LunMapDeleteCollectionParams), since = LUN_MAP_SINCE)]
 pub struct LunMap {
     /// `lun`: [`LunMapLun`](crate::LunMapLun); read by GET; sent by POST and PATCH; its `uuid` is a key of the instance path.
     #[resource(get, post, patch, key = "uuid")]

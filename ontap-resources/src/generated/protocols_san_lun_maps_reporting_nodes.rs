@@ -4,6 +4,15 @@
 
 use crate::{LunMapReportingNodeIgroup, LunMapReportingNodeLun, LunMapReportingNodesLinks};
 
+/// The releases of [`LunMapReportingNode`]'s parts later than ONTAP 9.6, for the release guard.
+const LUN_MAP_REPORTING_NODE_SINCE: &[(&str, ontap::Release)] = &[
+    ("#collection", ontap::Release::new(9, 10, 0)),
+    ("#delete", ontap::Release::new(9, 10, 0)),
+    ("#delete_collection", ontap::Release::new(9, 10, 0)),
+    ("#get", ontap::Release::new(9, 10, 0)),
+    ("#post", ontap::Release::new(9, 10, 0)),
+];
+
 /// The objects at `/api/protocols/san/lun-maps/{lun.uuid}/{igroup.uuid}/reporting-nodes`, one at `/api/protocols/san/lun-maps/{lun.uuid}/{igroup.uuid}/reporting-nodes/{uuid}`.
 ///
 /// Since ONTAP 9.10.
@@ -20,7 +29,7 @@ use crate::{LunMapReportingNodeIgroup, LunMapReportingNodeLun, LunMapReportingNo
 /// assert_eq!(LunMapReportingNode::KEYS, ["uuid"] as [&str; 1]);
 /// ```
 #[derive(Debug, Clone, Default, PartialEq, ontap::Resource)]
-#[resource(path = "/protocols/san/lun-maps/{lun.uuid}/{igroup.uuid}/reporting-nodes", get, post, delete, collection, delete_collection, params(delete_collection = LunMapReportingNodeDeleteCollectionParams))]
+#[resource(path = "/protocols/san/lun-maps/{lun.uuid}/{igroup.uuid}/reporting-nodes", get, post, delete, collection, delete_collection, params(delete_collection = LunMapReportingNodeDeleteCollectionParams), since = LUN_MAP_REPORTING_NODE_SINCE)]
 pub struct LunMapReportingNode {
     /// `uuid`: string; read by GET; sent by POST; a key of the instance path.
     #[resource(get, post, key)]

@@ -4,6 +4,15 @@
 
 use crate::{IscsiSessionIgroups, PortsetInterfaceNoRecords, SvmReference};
 
+/// The releases of [`Portset`]'s parts later than ONTAP 9.6, for the release guard.
+const PORTSET_SINCE: &[(&str, ontap::Release)] = &[
+    ("#collection", ontap::Release::new(9, 9, 0)),
+    ("#delete", ontap::Release::new(9, 9, 0)),
+    ("#delete_collection", ontap::Release::new(9, 9, 0)),
+    ("#get", ontap::Release::new(9, 9, 0)),
+    ("#post", ontap::Release::new(9, 9, 0)),
+];
+
 /// The objects at `/api/protocols/san/portsets`, one at `/api/protocols/san/portsets/{uuid}`.
 ///
 /// Since ONTAP 9.9.
@@ -19,7 +28,7 @@ use crate::{IscsiSessionIgroups, PortsetInterfaceNoRecords, SvmReference};
 /// assert_eq!(Portset::KEYS, ["uuid"] as [&str; 1]);
 /// ```
 #[derive(Debug, Clone, Default, PartialEq, ontap::Resource)]
-#[resource(path = "/protocols/san/portsets", get, post, delete, collection, delete_collection, params(delete = PortsetDeleteParams, delete_collection = PortsetDeleteCollectionParams))]
+#[resource(path = "/protocols/san/portsets", get, post, delete, collection, delete_collection, params(delete = PortsetDeleteParams, delete_collection = PortsetDeleteCollectionParams), since = PORTSET_SINCE)]
 pub struct Portset {
     /// `uuid`: string; read by GET; a key of the instance path.
     #[resource(get, key)]

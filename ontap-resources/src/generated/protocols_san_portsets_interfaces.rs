@@ -4,6 +4,15 @@
 
 use crate::{FcInterfaceReference, IpInterfaceReference, PortsetInterfacePortset, PortsetInterfaces};
 
+/// The releases of [`PortsetInterface`]'s parts later than ONTAP 9.6, for the release guard.
+const PORTSET_INTERFACE_SINCE: &[(&str, ontap::Release)] = &[
+    ("#collection", ontap::Release::new(9, 9, 0)),
+    ("#delete", ontap::Release::new(9, 9, 0)),
+    ("#delete_collection", ontap::Release::new(9, 9, 0)),
+    ("#get", ontap::Release::new(9, 9, 0)),
+    ("#post", ontap::Release::new(9, 9, 0)),
+];
+
 /// The objects at `/api/protocols/san/portsets/{portset.uuid}/interfaces`, one at `/api/protocols/san/portsets/{portset.uuid}/interfaces/{uuid}`.
 ///
 /// Since ONTAP 9.9.
@@ -20,7 +29,7 @@ use crate::{FcInterfaceReference, IpInterfaceReference, PortsetInterfacePortset,
 /// assert_eq!(PortsetInterface::KEYS, ["uuid"] as [&str; 1]);
 /// ```
 #[derive(Debug, Clone, Default, PartialEq, ontap::Resource)]
-#[resource(path = "/protocols/san/portsets/{portset.uuid}/interfaces", get, post, delete, collection, delete_collection, params(delete_collection = PortsetInterfaceDeleteCollectionParams))]
+#[resource(path = "/protocols/san/portsets/{portset.uuid}/interfaces", get, post, delete, collection, delete_collection, params(delete_collection = PortsetInterfaceDeleteCollectionParams), since = PORTSET_INTERFACE_SINCE)]
 pub struct PortsetInterface {
     /// `uuid`: string; read by GET; a key of the instance path.
     #[resource(get, key)]

@@ -4,6 +4,16 @@
 
 use crate::{LunReference, SvmReference};
 
+/// The releases of [`VvolBinding`]'s parts later than ONTAP 9.6, for the release guard.
+const VVOL_BINDING_SINCE: &[(&str, ontap::Release)] = &[
+    ("#collection", ontap::Release::new(9, 10, 0)),
+    ("#delete", ontap::Release::new(9, 10, 0)),
+    ("#delete_collection", ontap::Release::new(9, 10, 0)),
+    ("#get", ontap::Release::new(9, 10, 0)),
+    ("#post", ontap::Release::new(9, 10, 0)),
+    ("secondary_id", ontap::Release::new(9, 13, 0)),
+];
+
 /// The objects at `/api/protocols/san/vvol-bindings`, one at `/api/protocols/san/vvol-bindings/{protocol_endpoint.uuid}/{vvol.uuid}`.
 ///
 /// Since ONTAP 9.10.
@@ -19,7 +29,7 @@ use crate::{LunReference, SvmReference};
 /// assert_eq!(VvolBinding::KEYS, ["protocol_endpoint.uuid", "vvol.uuid"] as [&str; 2]);
 /// ```
 #[derive(Debug, Clone, Default, PartialEq, ontap::Resource)]
-#[resource(path = "/protocols/san/vvol-bindings", get, post, delete, collection, delete_collection, params(delete = VvolBindingDeleteParams, delete_collection = VvolBindingDeleteCollectionParams))]
+#[resource(path = "/protocols/san/vvol-bindings", get, post, delete, collection, delete_collection, params(delete = VvolBindingDeleteParams, delete_collection = VvolBindingDeleteCollectionParams), since = VVOL_BINDING_SINCE)]
 pub struct VvolBinding {
     /// `protocol_endpoint`: [`LunReference`](crate::LunReference); read by GET; sent by POST; its `uuid` is a key of the instance path.
     #[resource(get, post, key = "uuid")]

@@ -4,6 +4,9 @@
 
 use crate::{ScannerPool, SvmReference, VscanOnAccessPolicy, VscanOnDemandPolicy};
 
+/// The releases of [`Vscan`]'s parts later than ONTAP 9.6, for the release guard.
+const VSCAN_SINCE: &[(&str, ontap::Release)] = &[("on_access_policies.protocol", ontap::Release::new(9, 18, 0))];
+
 /// The objects at `/api/protocols/vscan`, one at `/api/protocols/vscan/{svm.uuid}`.
 ///
 /// Verbs: `get`, `fetch`, `get_collection`, `get_pages`, `count_collection`, `find`, `post`, `patch`, `delete`, PATCH by query, DELETE by query.
@@ -18,7 +21,7 @@ use crate::{ScannerPool, SvmReference, VscanOnAccessPolicy, VscanOnDemandPolicy}
 /// assert_eq!(Vscan::KEYS, ["svm.uuid"] as [&str; 1]);
 /// ```
 #[derive(Debug, Clone, Default, PartialEq, ontap::Resource)]
-#[resource(path = "/protocols/vscan", get, post, patch, delete, collection, patch_collection, delete_collection, params(patch_collection = VscanPatchCollectionParams, delete_collection = VscanDeleteCollectionParams))]
+#[resource(path = "/protocols/vscan", get, post, patch, delete, collection, patch_collection, delete_collection, params(patch_collection = VscanPatchCollectionParams, delete_collection = VscanDeleteCollectionParams), since = VSCAN_SINCE)]
 pub struct Vscan {
     /// `svm`: [`SvmReference`](crate::SvmReference); read by GET; sent by POST; its `uuid` is a key of the instance path.
     #[resource(get, post, key = "uuid")]

@@ -4,6 +4,13 @@
 
 use crate::{IpInterfaceReference, NodeReference, SvmReference};
 
+/// The releases of [`VscanEvent`]'s parts later than ONTAP 9.6, for the release guard.
+const VSCAN_EVENT_SINCE: &[(&str, ontap::Release)] = &[
+    ("#collection", ontap::Release::new(9, 11, 0)),
+    ("consecutive_occurrence_count", ontap::Release::new(9, 18, 0)),
+    ("scan_engine_status", ontap::Release::new(9, 18, 0)),
+];
+
 /// The singleton at `/api/protocols/vscan/{svm.uuid}/events`.
 ///
 /// Since ONTAP 9.11.
@@ -19,7 +26,7 @@ use crate::{IpInterfaceReference, NodeReference, SvmReference};
 /// assert_eq!(VscanEvent::KEYS, [] as [&str; 0]);
 /// ```
 #[derive(Debug, Clone, Default, PartialEq, ontap::Resource)]
-#[resource(path = "/protocols/vscan/{svm.uuid}/events", collection)]
+#[resource(path = "/protocols/vscan/{svm.uuid}/events", collection, since = VSCAN_EVENT_SINCE)]
 pub struct VscanEvent {
     /// `consecutive_occurrence_count`: integer, since ONTAP 9.18; read by GET.
     #[resource(get)]

@@ -4,6 +4,13 @@
 
 use crate::{SvmReference, VscanOnAccessProtocol, VscanOnAccessScope};
 
+/// The releases of [`VscanOnAccess`]'s parts later than ONTAP 9.6, for the release guard.
+const VSCAN_ON_ACCESS_SINCE: &[(&str, ontap::Release)] = &[
+    ("owner", ontap::Release::new(9, 18, 0)),
+    ("protocol", ontap::Release::new(9, 18, 0)),
+    ("svm", ontap::Release::new(9, 16, 0)),
+];
+
 /// The objects at `/api/protocols/vscan/{svm.uuid}/on-access-policies`, one at `/api/protocols/vscan/{svm.uuid}/on-access-policies/{name}`.
 ///
 /// Verbs: `get`, `fetch`, `get_collection`, `get_pages`, `count_collection`, `find`, `post`, `patch`, `delete`, PATCH by query, DELETE by query.
@@ -19,7 +26,7 @@ use crate::{SvmReference, VscanOnAccessProtocol, VscanOnAccessScope};
 /// assert_eq!(VscanOnAccess::KEYS, ["name"] as [&str; 1]);
 /// ```
 #[derive(Debug, Clone, Default, PartialEq, ontap::Resource)]
-#[resource(path = "/protocols/vscan/{svm.uuid}/on-access-policies", get, post, patch, delete, collection, patch_collection, delete_collection, params(patch_collection = VscanOnAccessPatchCollectionParams, delete_collection = VscanOnAccessDeleteCollectionParams))]
+#[resource(path = "/protocols/vscan/{svm.uuid}/on-access-policies", get, post, patch, delete, collection, patch_collection, delete_collection, params(patch_collection = VscanOnAccessPatchCollectionParams, delete_collection = VscanOnAccessDeleteCollectionParams), since = VSCAN_ON_ACCESS_SINCE)]
 pub struct VscanOnAccess {
     /// `name`: string, 1 to 256 characters; read by GET; sent by POST; a key of the instance path.
     #[resource(get, post, key)]

@@ -4,6 +4,9 @@
 
 use crate::{ScheduleReference, SvmReference, VscanOnDemandScope};
 
+/// The releases of [`VscanOnDemand`]'s parts later than ONTAP 9.6, for the release guard.
+const VSCAN_ON_DEMAND_SINCE: &[(&str, ontap::Release)] = &[("svm", ontap::Release::new(9, 10, 0))];
+
 /// The objects at `/api/protocols/vscan/{svm.uuid}/on-demand-policies`, one at `/api/protocols/vscan/{svm.uuid}/on-demand-policies/{name}`.
 ///
 /// Verbs: `get`, `fetch`, `get_collection`, `get_pages`, `count_collection`, `find`, `post`, `patch`, `delete`, PATCH by query, DELETE by query.
@@ -19,7 +22,7 @@ use crate::{ScheduleReference, SvmReference, VscanOnDemandScope};
 /// assert_eq!(VscanOnDemand::KEYS, ["name"] as [&str; 1]);
 /// ```
 #[derive(Debug, Clone, Default, PartialEq, ontap::Resource)]
-#[resource(path = "/protocols/vscan/{svm.uuid}/on-demand-policies", get, post, patch, delete, collection, patch_collection, delete_collection, params(patch_collection = VscanOnDemandPatchCollectionParams, delete_collection = VscanOnDemandDeleteCollectionParams))]
+#[resource(path = "/protocols/vscan/{svm.uuid}/on-demand-policies", get, post, patch, delete, collection, patch_collection, delete_collection, params(patch_collection = VscanOnDemandPatchCollectionParams, delete_collection = VscanOnDemandDeleteCollectionParams), since = VSCAN_ON_DEMAND_SINCE)]
 pub struct VscanOnDemand {
     /// `name`: string, 1 to 256 characters; read by GET; sent by POST; a key of the instance path.
     #[resource(get, post, key)]

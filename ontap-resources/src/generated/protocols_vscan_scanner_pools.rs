@@ -4,6 +4,9 @@
 
 use crate::{ClusterReference, ScannerPoolRole, SvmReference};
 
+/// The releases of [`VscanScannerPool`]'s parts later than ONTAP 9.6, for the release guard.
+const VSCAN_SCANNER_POOL_SINCE: &[(&str, ontap::Release)] = &[("svm", ontap::Release::new(9, 10, 0))];
+
 /// The objects at `/api/protocols/vscan/{svm.uuid}/scanner-pools`, one at `/api/protocols/vscan/{svm.uuid}/scanner-pools/{name}`.
 ///
 /// Verbs: `get`, `fetch`, `get_collection`, `get_pages`, `count_collection`, `find`, `post`, `patch`, `delete`, PATCH by query, DELETE by query.
@@ -19,7 +22,7 @@ use crate::{ClusterReference, ScannerPoolRole, SvmReference};
 /// assert_eq!(VscanScannerPool::KEYS, ["name"] as [&str; 1]);
 /// ```
 #[derive(Debug, Clone, Default, PartialEq, ontap::Resource)]
-#[resource(path = "/protocols/vscan/{svm.uuid}/scanner-pools", get, post, patch, delete, collection, patch_collection, delete_collection, params(patch_collection = VscanScannerPoolPatchCollectionParams, delete_collection = VscanScannerPoolDeleteCollectionParams))]
+#[resource(path = "/protocols/vscan/{svm.uuid}/scanner-pools", get, post, patch, delete, collection, patch_collection, delete_collection, params(patch_collection = VscanScannerPoolPatchCollectionParams, delete_collection = VscanScannerPoolDeleteCollectionParams), since = VSCAN_SCANNER_POOL_SINCE)]
 pub struct VscanScannerPool {
     /// `name`: string, 1 to 256 characters; read by GET; sent by POST; a key of the instance path.
     #[resource(get, post, key)]

@@ -4,6 +4,12 @@
 
 use crate::{IpInterfaceReference, NodeReference, SvmReference};
 
+/// The releases of [`VscanServerStatus`]'s parts later than ONTAP 9.6, for the release guard.
+const VSCAN_SERVER_STATUS_SINCE: &[(&str, ontap::Release)] = &[
+    ("interface", ontap::Release::new(9, 10, 0)),
+    ("privileged_user", ontap::Release::new(9, 19, 0)),
+];
+
 /// The singleton at `/api/protocols/vscan/server-status`.
 ///
 /// Verbs: `get_collection`, `get_pages`, `count_collection`, `find`.
@@ -17,7 +23,7 @@ use crate::{IpInterfaceReference, NodeReference, SvmReference};
 /// assert_eq!(VscanServerStatus::KEYS, [] as [&str; 0]);
 /// ```
 #[derive(Debug, Clone, Default, PartialEq, ontap::Resource)]
-#[resource(path = "/protocols/vscan/server-status", collection)]
+#[resource(path = "/protocols/vscan/server-status", collection, since = VSCAN_SERVER_STATUS_SINCE)]
 pub struct VscanServerStatus {
     /// `disconnected_reason`: string; read by GET.
     #[resource(get)]

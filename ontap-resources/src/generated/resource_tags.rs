@@ -2,6 +2,12 @@
 // Regenerate with `cargo run -p ontap-codegen`.
 //! `/resource-tags`: the ResourceTag resource, from the model's `resource_tag` definition.
 
+/// The releases of [`ResourceTag`]'s parts later than ONTAP 9.6, for the release guard.
+const RESOURCE_TAG_SINCE: &[(&str, ontap::Release)] = &[
+    ("#collection", ontap::Release::new(9, 13, 0)),
+    ("#get", ontap::Release::new(9, 13, 0)),
+];
+
 /// The objects at `/api/resource-tags`, one at `/api/resource-tags/{value}`.
 ///
 /// Since ONTAP 9.13.
@@ -17,7 +23,7 @@
 /// assert_eq!(ResourceTag::KEYS, ["value"] as [&str; 1]);
 /// ```
 #[derive(Debug, Clone, Default, PartialEq, ontap::Resource)]
-#[resource(path = "/resource-tags", get, collection)]
+#[resource(path = "/resource-tags", get, collection, since = RESOURCE_TAG_SINCE)]
 pub struct ResourceTag {
     /// `value`: string, 0 to 200 characters; read by GET; a key of the instance path.
     #[resource(get, key)]

@@ -4,6 +4,16 @@
 
 use crate::{ResourceTagResourceResourceTag, SvmReference};
 
+/// The releases of [`ResourceTagResource`]'s parts later than ONTAP 9.6, for the release guard.
+const RESOURCE_TAG_RESOURCE_SINCE: &[(&str, ontap::Release)] = &[
+    ("#collection", ontap::Release::new(9, 13, 0)),
+    ("#delete", ontap::Release::new(9, 13, 0)),
+    ("#delete_collection", ontap::Release::new(9, 13, 0)),
+    ("#get", ontap::Release::new(9, 13, 0)),
+    ("#post", ontap::Release::new(9, 13, 0)),
+    ("value", ontap::Release::new(9, 16, 0)),
+];
+
 /// The objects at `/api/resource-tags/{resource_tag.value}/resources`, one at `/api/resource-tags/{resource_tag.value}/resources/{href}`.
 ///
 /// Since ONTAP 9.13.
@@ -20,7 +30,7 @@ use crate::{ResourceTagResourceResourceTag, SvmReference};
 /// assert_eq!(ResourceTagResource::KEYS, ["href"] as [&str; 1]);
 /// ```
 #[derive(Debug, Clone, Default, PartialEq, ontap::Resource)]
-#[resource(path = "/resource-tags/{resource_tag.value}/resources", get, post, delete, collection, delete_collection, params(delete_collection = ResourceTagResourceDeleteCollectionParams))]
+#[resource(path = "/resource-tags/{resource_tag.value}/resources", get, post, delete, collection, delete_collection, params(delete_collection = ResourceTagResourceDeleteCollectionParams), since = RESOURCE_TAG_RESOURCE_SINCE)]
 pub struct ResourceTagResource {
     /// `href`: string; read by GET; sent by POST; a key of the instance path.
     #[resource(get, post, key)]

@@ -4,6 +4,22 @@
 
 use crate::{Fips, ManagementProtocols, OnboardKeyManagerConfigurableStatus, SoftwareDataEncryption, Tls};
 
+/// The releases of [`SecurityConfig`]'s parts later than ONTAP 9.6, for the release guard.
+const SECURITY_CONFIG_SINCE: &[(&str, ontap::Release)] = &[
+    ("#get", ontap::Release::new(9, 7, 0)),
+    ("#patch", ontap::Release::new(9, 8, 0)),
+    ("fips", ontap::Release::new(9, 8, 0)),
+    ("management_protocols", ontap::Release::new(9, 10, 0)),
+    ("software_data_encryption", ontap::Release::new(9, 8, 0)),
+    (
+        "software_data_encryption.encryption_state",
+        ontap::Release::new(9, 16, 0),
+    ),
+    ("software_data_encryption.rekey", ontap::Release::new(9, 16, 0)),
+    ("tls", ontap::Release::new(9, 10, 0)),
+    ("tls.offload_enabled", ontap::Release::new(9, 19, 0)),
+];
+
 /// The singleton at `/api/security`.
 ///
 /// Since ONTAP 9.7.
@@ -18,7 +34,7 @@ use crate::{Fips, ManagementProtocols, OnboardKeyManagerConfigurableStatus, Soft
 /// assert_eq!(SecurityConfig::KEYS, [] as [&str; 0]);
 /// ```
 #[derive(Debug, Clone, Default, PartialEq, ontap::Resource)]
-#[resource(path = "/security", get, patch, hold(patch))]
+#[resource(path = "/security", get, patch, hold(patch), since = SECURITY_CONFIG_SINCE)]
 pub struct SecurityConfig {
     /// `_links`: [`ontap::Links`]; read by GET.
     #[resource(get, rename = "_links")]

@@ -4,6 +4,26 @@
 
 use crate::{AccountApplication, AccountPasswordHashAlgorithm, RoleReference, SvmReference};
 
+/// The releases of [`Account`]'s parts later than ONTAP 9.6, for the release guard.
+const ACCOUNT_SINCE: &[(&str, ontap::Release)] = &[
+    ("applications.application=amqp", ontap::Release::new(9, 9, 0)),
+    ("applications.is_ldap_fastbind", ontap::Release::new(9, 14, 0)),
+    ("applications.is_ns_switch_group", ontap::Release::new(9, 15, 0)),
+    (
+        "applications.second_authentication_method=domain",
+        ontap::Release::new(9, 13, 0),
+    ),
+    (
+        "applications.second_authentication_method=nsswitch",
+        ontap::Release::new(9, 7, 0),
+    ),
+    (
+        "applications.second_authentication_method=totp",
+        ontap::Release::new(9, 13, 0),
+    ),
+    ("password_hash_algorithm", ontap::Release::new(9, 11, 0)),
+];
+
 /// The objects at `/api/security/accounts`, one at `/api/security/accounts/{owner.uuid}/{name}`.
 ///
 /// Verbs: `get`, `fetch`, `get_collection`, `get_pages`, `count_collection`, `find`, `post`, `patch`, `delete`, PATCH by query, DELETE by query.
@@ -18,7 +38,7 @@ use crate::{AccountApplication, AccountPasswordHashAlgorithm, RoleReference, Svm
 /// assert_eq!(Account::KEYS, ["owner.uuid", "name"] as [&str; 2]);
 /// ```
 #[derive(Debug, Clone, Default, PartialEq, ontap::Resource)]
-#[resource(path = "/security/accounts", get, post, patch, delete, collection, patch_collection, delete_collection, params(patch_collection = AccountPatchCollectionParams, delete_collection = AccountDeleteCollectionParams))]
+#[resource(path = "/security/accounts", get, post, patch, delete, collection, patch_collection, delete_collection, params(patch_collection = AccountPatchCollectionParams, delete_collection = AccountDeleteCollectionParams), since = ACCOUNT_SINCE)]
 pub struct Account {
     /// `owner`: [`SvmReference`](crate::SvmReference); read by GET; sent by POST; its `uuid` is a key of the instance path.
     #[resource(get, post, key = "uuid")]

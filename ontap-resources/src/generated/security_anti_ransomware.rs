@@ -4,6 +4,12 @@
 
 use crate::AntiRansomwareNode;
 
+/// The releases of [`AntiRansomware`]'s parts later than ONTAP 9.6, for the release guard.
+const ANTI_RANSOMWARE_SINCE: &[(&str, ontap::Release)] = &[
+    ("#get", ontap::Release::new(9, 16, 0)),
+    ("#patch", ontap::Release::new(9, 16, 0)),
+];
+
 /// The singleton at `/api/security/anti-ransomware`.
 ///
 /// Since ONTAP 9.16.
@@ -18,7 +24,7 @@ use crate::AntiRansomwareNode;
 /// assert_eq!(AntiRansomware::KEYS, [] as [&str; 0]);
 /// ```
 #[derive(Debug, Clone, Default, PartialEq, ontap::Resource)]
-#[resource(path = "/security/anti-ransomware", get, patch, hold(patch))]
+#[resource(path = "/security/anti-ransomware", get, patch, hold(patch), since = ANTI_RANSOMWARE_SINCE)]
 pub struct AntiRansomware {
     /// `nodes`: list of [`AntiRansomwareNode`](crate::AntiRansomwareNode); read by GET.
     #[resource(get)]

@@ -2,6 +2,12 @@
 // Regenerate with `cargo run -p ontap-codegen`.
 //! `/security/anti-ransomware/auto-enable`: the AntiRansomwareAutoEnable resource, from the model's `anti_ransomware_auto_enable` definition.
 
+/// The releases of [`AntiRansomwareAutoEnable`]'s parts later than ONTAP 9.6, for the release guard.
+const ANTI_RANSOMWARE_AUTO_ENABLE_SINCE: &[(&str, ontap::Release)] = &[
+    ("#get", ontap::Release::new(9, 18, 0)),
+    ("#patch", ontap::Release::new(9, 18, 0)),
+];
+
 /// The singleton at `/api/security/anti-ransomware/auto-enable`.
 ///
 /// Since ONTAP 9.18.
@@ -16,7 +22,7 @@
 /// assert_eq!(AntiRansomwareAutoEnable::KEYS, [] as [&str; 0]);
 /// ```
 #[derive(Debug, Clone, Default, PartialEq, ontap::Resource)]
-#[resource(path = "/security/anti-ransomware/auto-enable", get, patch)]
+#[resource(path = "/security/anti-ransomware/auto-enable", get, patch, since = ANTI_RANSOMWARE_AUTO_ENABLE_SINCE)]
 pub struct AntiRansomwareAutoEnable {
     /// `_links`: [`ontap::Links`]; read by GET.
     #[resource(get, rename = "_links")]

@@ -4,6 +4,12 @@
 
 use crate::{EntropyStatsEntropyStatsType, StorageUnitReference};
 
+/// The releases of [`StorageUnitAntiRansomwareEntropyStats`]'s parts later than ONTAP 9.6, for the release guard.
+const STORAGE_UNIT_ANTI_RANSOMWARE_ENTROPY_STATS_SINCE: &[(&str, ontap::Release)] = &[
+    ("#collection", ontap::Release::new(9, 17, 0)),
+    ("#get", ontap::Release::new(9, 17, 0)),
+];
+
 /// The objects at `/api/security/anti-ransomware/storage-unit/entropy-stats`, one at `/api/security/anti-ransomware/storage-unit/entropy-stats/{storage_unit.uuid}/{entropy_stats_type}/{timestamp}`.
 ///
 /// Since ONTAP 9.17.
@@ -19,7 +25,7 @@ use crate::{EntropyStatsEntropyStatsType, StorageUnitReference};
 /// assert_eq!(StorageUnitAntiRansomwareEntropyStats::KEYS, ["storage_unit.uuid", "entropy_stats_type", "timestamp"] as [&str; 3]);
 /// ```
 #[derive(Debug, Clone, Default, PartialEq, ontap::Resource)]
-#[resource(path = "/security/anti-ransomware/storage-unit/entropy-stats", get, collection)]
+#[resource(path = "/security/anti-ransomware/storage-unit/entropy-stats", get, collection, since = STORAGE_UNIT_ANTI_RANSOMWARE_ENTROPY_STATS_SINCE)]
 pub struct StorageUnitAntiRansomwareEntropyStats {
     /// `storage_unit`: [`StorageUnitReference`](crate::StorageUnitReference); read by GET; its `uuid` is a key of the instance path.
     #[resource(get, key = "uuid")]

@@ -4,6 +4,14 @@
 
 use crate::StorageUnitReference;
 
+/// The releases of [`StorageUnitAntiRansomwareSuspect`]'s parts later than ONTAP 9.6, for the release guard.
+const STORAGE_UNIT_ANTI_RANSOMWARE_SUSPECT_SINCE: &[(&str, ontap::Release)] = &[
+    ("#collection", ontap::Release::new(9, 17, 0)),
+    ("#delete", ontap::Release::new(9, 17, 0)),
+    ("#delete_collection", ontap::Release::new(9, 17, 0)),
+    ("#get", ontap::Release::new(9, 17, 0)),
+];
+
 /// The objects at `/api/security/anti-ransomware/storage-unit/suspects`, one at `/api/security/anti-ransomware/storage-unit/suspects/{storage_unit.uuid}`.
 ///
 /// Since ONTAP 9.17.
@@ -19,7 +27,7 @@ use crate::StorageUnitReference;
 /// assert_eq!(StorageUnitAntiRansomwareSuspect::KEYS, ["storage_unit.uuid"] as [&str; 1]);
 /// ```
 #[derive(Debug, Clone, Default, PartialEq, ontap::Resource)]
-#[resource(path = "/security/anti-ransomware/storage-unit/suspects", get, delete, collection, delete_collection, hold(delete), params(delete = StorageUnitAntiRansomwareSuspectDeleteParams, delete_collection = StorageUnitAntiRansomwareSuspectDeleteCollectionParams))]
+#[resource(path = "/security/anti-ransomware/storage-unit/suspects", get, delete, collection, delete_collection, hold(delete), params(delete = StorageUnitAntiRansomwareSuspectDeleteParams, delete_collection = StorageUnitAntiRansomwareSuspectDeleteCollectionParams), since = STORAGE_UNIT_ANTI_RANSOMWARE_SUSPECT_SINCE)]
 pub struct StorageUnitAntiRansomwareSuspect {
     /// `storage_unit`: [`StorageUnitReference`](crate::StorageUnitReference); read by GET; its `uuid` is a key of the instance path.
     #[resource(get, key = "uuid")]

@@ -4,6 +4,14 @@
 
 use crate::{AntiRansomwareSuspectFile, VolumeReference};
 
+/// The releases of [`AntiRansomwareSuspect`]'s parts later than ONTAP 9.6, for the release guard.
+const ANTI_RANSOMWARE_SUSPECT_SINCE: &[(&str, ontap::Release)] = &[
+    ("#collection", ontap::Release::new(9, 10, 0)),
+    ("#delete", ontap::Release::new(9, 10, 0)),
+    ("#delete_collection", ontap::Release::new(9, 10, 0)),
+    ("file.reason", ontap::Release::new(9, 11, 0)),
+];
+
 /// The objects at `/api/security/anti-ransomware/suspects`, one at `/api/security/anti-ransomware/suspects/{volume.uuid}`.
 ///
 /// Since ONTAP 9.10.
@@ -19,7 +27,7 @@ use crate::{AntiRansomwareSuspectFile, VolumeReference};
 /// assert_eq!(AntiRansomwareSuspect::KEYS, ["volume.uuid"] as [&str; 1]);
 /// ```
 #[derive(Debug, Clone, Default, PartialEq, ontap::Resource)]
-#[resource(path = "/security/anti-ransomware/suspects", delete, collection, delete_collection, hold(delete), params(delete = AntiRansomwareSuspectDeleteParams, delete_collection = AntiRansomwareSuspectDeleteCollectionParams))]
+#[resource(path = "/security/anti-ransomware/suspects", delete, collection, delete_collection, hold(delete), params(delete = AntiRansomwareSuspectDeleteParams, delete_collection = AntiRansomwareSuspectDeleteCollectionParams), since = ANTI_RANSOMWARE_SUSPECT_SINCE)]
 pub struct AntiRansomwareSuspect {
     /// `volume`: [`VolumeReference`](crate::VolumeReference); read by GET; its `uuid` is a key of the instance path.
     #[resource(get, key = "uuid")]

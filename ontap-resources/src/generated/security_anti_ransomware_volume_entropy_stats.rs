@@ -4,6 +4,12 @@
 
 use crate::{EntropyStatsEntropyStatsType, VolumeReference};
 
+/// The releases of [`AntiRansomwareVolumeEntropyStats`]'s parts later than ONTAP 9.6, for the release guard.
+const ANTI_RANSOMWARE_VOLUME_ENTROPY_STATS_SINCE: &[(&str, ontap::Release)] = &[
+    ("#collection", ontap::Release::new(9, 17, 0)),
+    ("#get", ontap::Release::new(9, 17, 0)),
+];
+
 /// The objects at `/api/security/anti-ransomware/volume/entropy-stats`, one at `/api/security/anti-ransomware/volume/entropy-stats/{volume.uuid}/{entropy_stats_type}/{timestamp}`.
 ///
 /// Since ONTAP 9.17.
@@ -19,7 +25,7 @@ use crate::{EntropyStatsEntropyStatsType, VolumeReference};
 /// assert_eq!(AntiRansomwareVolumeEntropyStats::KEYS, ["volume.uuid", "entropy_stats_type", "timestamp"] as [&str; 3]);
 /// ```
 #[derive(Debug, Clone, Default, PartialEq, ontap::Resource)]
-#[resource(path = "/security/anti-ransomware/volume/entropy-stats", get, collection)]
+#[resource(path = "/security/anti-ransomware/volume/entropy-stats", get, collection, since = ANTI_RANSOMWARE_VOLUME_ENTROPY_STATS_SINCE)]
 pub struct AntiRansomwareVolumeEntropyStats {
     /// `volume`: [`VolumeReference`](crate::VolumeReference); read by GET; its `uuid` is a key of the instance path.
     #[resource(get, key = "uuid")]

@@ -4,6 +4,14 @@
 
 use crate::IpspaceReference;
 
+/// The releases of [`SecurityAuditLogForward`]'s parts later than ONTAP 9.6, for the release guard.
+const SECURITY_AUDIT_LOG_FORWARD_SINCE: &[(&str, ontap::Release)] = &[
+    ("hostname_format_override", ontap::Release::new(9, 13, 0)),
+    ("ipspace", ontap::Release::new(9, 11, 0)),
+    ("message_format", ontap::Release::new(9, 13, 0)),
+    ("timestamp_format_override", ontap::Release::new(9, 13, 0)),
+];
+
 /// The objects at `/api/security/audit/destinations`, one at `/api/security/audit/destinations/{address}/{port}`.
 ///
 /// Verbs: `get`, `fetch`, `get_collection`, `get_pages`, `count_collection`, `find`, `post` (may start a job), `patch`, `delete`, PATCH by query, DELETE by query.
@@ -18,7 +26,7 @@ use crate::IpspaceReference;
 /// assert_eq!(SecurityAuditLogForward::KEYS, ["address", "port"] as [&str; 2]);
 /// ```
 #[derive(Debug, Clone, Default, PartialEq, ontap::Resource)]
-#[resource(path = "/security/audit/destinations", get, post, patch, delete, collection, patch_collection, delete_collection, hold(post), params(post = SecurityAuditLogForwardPostParams, patch_collection = SecurityAuditLogForwardPatchCollectionParams, delete_collection = SecurityAuditLogForwardDeleteCollectionParams))]
+#[resource(path = "/security/audit/destinations", get, post, patch, delete, collection, patch_collection, delete_collection, hold(post), params(post = SecurityAuditLogForwardPostParams, patch_collection = SecurityAuditLogForwardPatchCollectionParams, delete_collection = SecurityAuditLogForwardDeleteCollectionParams), since = SECURITY_AUDIT_LOG_FORWARD_SINCE)]
 pub struct SecurityAuditLogForward {
     /// `address`: string; read by GET; sent by POST; a key of the instance path.
     #[resource(get, post, key)]

@@ -4,6 +4,12 @@
 
 use crate::{NodeReference, SecurityAuditLogSvm};
 
+/// The releases of [`SecurityAuditLog`]'s parts later than ONTAP 9.6, for the release guard.
+const SECURITY_AUDIT_LOG_SINCE: &[(&str, ontap::Release)] = &[
+    ("application=system", ontap::Release::new(9, 8, 0)),
+    ("role", ontap::Release::new(9, 17, 0)),
+];
+
 /// The singleton at `/api/security/audit/messages`.
 ///
 /// Verbs: `get_collection`, `get_pages`, `count_collection`, `find`.
@@ -17,7 +23,7 @@ use crate::{NodeReference, SecurityAuditLogSvm};
 /// assert_eq!(SecurityAuditLog::KEYS, [] as [&str; 0]);
 /// ```
 #[derive(Debug, Clone, Default, PartialEq, ontap::Resource)]
-#[resource(path = "/security/audit/messages", collection)]
+#[resource(path = "/security/audit/messages", collection, since = SECURITY_AUDIT_LOG_SINCE)]
 pub struct SecurityAuditLog {
     /// `_links`: [`ontap::Links`]; read by GET.
     #[resource(get, rename = "_links")]

@@ -4,6 +4,14 @@
 
 use crate::SvmReference;
 
+/// The releases of [`ClusterAdProxy`]'s parts later than ONTAP 9.6, for the release guard.
+const CLUSTER_AD_PROXY_SINCE: &[(&str, ontap::Release)] = &[
+    ("#delete", ontap::Release::new(9, 7, 0)),
+    ("#get", ontap::Release::new(9, 7, 0)),
+    ("#patch", ontap::Release::new(9, 7, 0)),
+    ("#post", ontap::Release::new(9, 7, 0)),
+];
+
 /// The singleton at `/api/security/authentication/cluster/ad-proxy`.
 ///
 /// Since ONTAP 9.7.
@@ -18,7 +26,7 @@ use crate::SvmReference;
 /// assert_eq!(ClusterAdProxy::KEYS, [] as [&str; 0]);
 /// ```
 #[derive(Debug, Clone, Default, PartialEq, ontap::Resource)]
-#[resource(path = "/security/authentication/cluster/ad-proxy", get, post, patch, delete)]
+#[resource(path = "/security/authentication/cluster/ad-proxy", get, post, patch, delete, since = CLUSTER_AD_PROXY_SINCE)]
 pub struct ClusterAdProxy {
     /// `_links`: [`ontap::Links`]; read by GET.
     #[resource(get, rename = "_links")]

@@ -4,6 +4,31 @@
 
 use crate::LdapStatus;
 
+/// The releases of [`ClusterLdap`]'s parts later than ONTAP 9.6, for the release guard.
+const CLUSTER_LDAP_SINCE: &[(&str, ontap::Release)] = &[
+    ("bind_as_cifs_server", ontap::Release::new(9, 9, 0)),
+    ("group_dn", ontap::Release::new(9, 9, 0)),
+    ("group_membership_filter", ontap::Release::new(9, 9, 0)),
+    ("group_scope", ontap::Release::new(9, 9, 0)),
+    ("is_netgroup_byhost_enabled", ontap::Release::new(9, 9, 0)),
+    ("is_owner", ontap::Release::new(9, 9, 0)),
+    ("ldaps_enabled", ontap::Release::new(9, 9, 0)),
+    ("netgroup_byhost_dn", ontap::Release::new(9, 9, 0)),
+    ("netgroup_byhost_scope", ontap::Release::new(9, 9, 0)),
+    ("netgroup_dn", ontap::Release::new(9, 9, 0)),
+    ("netgroup_scope", ontap::Release::new(9, 9, 0)),
+    ("query_timeout", ontap::Release::new(9, 9, 0)),
+    ("skip_config_validation", ontap::Release::new(9, 9, 0)),
+    ("status", ontap::Release::new(9, 9, 0)),
+    ("status.ipv4", ontap::Release::new(9, 14, 0)),
+    ("status.ipv4_state", ontap::Release::new(9, 13, 0)),
+    ("status.ipv6", ontap::Release::new(9, 14, 0)),
+    ("status.ipv6_state", ontap::Release::new(9, 13, 0)),
+    ("try_channel_binding", ontap::Release::new(9, 10, 0)),
+    ("user_dn", ontap::Release::new(9, 9, 0)),
+    ("user_scope", ontap::Release::new(9, 9, 0)),
+];
+
 /// The singleton at `/api/security/authentication/cluster/ldap`.
 ///
 /// Verbs: `get`, `fetch`, `post`, `patch`, `delete`.
@@ -17,7 +42,7 @@ use crate::LdapStatus;
 /// assert_eq!(ClusterLdap::KEYS, [] as [&str; 0]);
 /// ```
 #[derive(Debug, Clone, Default, PartialEq, ontap::Resource)]
-#[resource(path = "/security/authentication/cluster/ldap", get, post, patch, delete)]
+#[resource(path = "/security/authentication/cluster/ldap", get, post, patch, delete, since = CLUSTER_LDAP_SINCE)]
 pub struct ClusterLdap {
     /// `_links`: [`ontap::Links`]; read by GET.
     #[resource(get, rename = "_links")]

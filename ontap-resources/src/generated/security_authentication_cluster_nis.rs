@@ -4,6 +4,9 @@
 
 use crate::BindingDetails;
 
+/// The releases of [`ClusterNisService`]'s parts later than ONTAP 9.6, for the release guard.
+const CLUSTER_NIS_SERVICE_SINCE: &[(&str, ontap::Release)] = &[("binding_details", ontap::Release::new(9, 11, 0))];
+
 /// The singleton at `/api/security/authentication/cluster/nis`.
 ///
 /// Verbs: `get`, `fetch`, `post`, `patch`, `delete`.
@@ -17,7 +20,7 @@ use crate::BindingDetails;
 /// assert_eq!(ClusterNisService::KEYS, [] as [&str; 0]);
 /// ```
 #[derive(Debug, Clone, Default, PartialEq, ontap::Resource)]
-#[resource(path = "/security/authentication/cluster/nis", get, post, patch, delete)]
+#[resource(path = "/security/authentication/cluster/nis", get, post, patch, delete, since = CLUSTER_NIS_SERVICE_SINCE)]
 pub struct ClusterNisService {
     /// `_links`: [`ontap::Links`]; read by GET.
     #[resource(get, rename = "_links")]

@@ -2,6 +2,12 @@
 // Regenerate with `cargo run -p ontap-codegen`.
 //! `/security/authentication/cluster/oauth2`: the SecurityOauth2Global resource, from the model's `security_oauth2_global` definition.
 
+/// The releases of [`SecurityOauth2Global`]'s parts later than ONTAP 9.6, for the release guard.
+const SECURITY_OAUTH2_GLOBAL_SINCE: &[(&str, ontap::Release)] = &[
+    ("#get", ontap::Release::new(9, 14, 0)),
+    ("#patch", ontap::Release::new(9, 14, 0)),
+];
+
 /// The singleton at `/api/security/authentication/cluster/oauth2`.
 ///
 /// Since ONTAP 9.14.
@@ -16,7 +22,7 @@
 /// assert_eq!(SecurityOauth2Global::KEYS, [] as [&str; 0]);
 /// ```
 #[derive(Debug, Clone, Default, PartialEq, ontap::Resource)]
-#[resource(path = "/security/authentication/cluster/oauth2", get, patch)]
+#[resource(path = "/security/authentication/cluster/oauth2", get, patch, since = SECURITY_OAUTH2_GLOBAL_SINCE)]
 pub struct SecurityOauth2Global {
     /// `enabled`: boolean; read by GET; sent by PATCH.
     #[resource(get, patch)]

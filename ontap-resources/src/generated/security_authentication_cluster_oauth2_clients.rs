@@ -4,6 +4,16 @@
 
 use crate::{SecurityOauth2Introspection, SecurityOauth2Jwks};
 
+/// The releases of [`SecurityOauth2`]'s parts later than ONTAP 9.6, for the release guard.
+const SECURITY_OAUTH2_SINCE: &[(&str, ontap::Release)] = &[
+    ("#collection", ontap::Release::new(9, 14, 0)),
+    ("#delete", ontap::Release::new(9, 14, 0)),
+    ("#delete_collection", ontap::Release::new(9, 14, 0)),
+    ("#get", ontap::Release::new(9, 14, 0)),
+    ("#post", ontap::Release::new(9, 14, 0)),
+    ("provider", ontap::Release::new(9, 16, 0)),
+];
+
 /// The objects at `/api/security/authentication/cluster/oauth2/clients`, one at `/api/security/authentication/cluster/oauth2/clients/{name}`.
 ///
 /// Since ONTAP 9.14.
@@ -19,7 +29,7 @@ use crate::{SecurityOauth2Introspection, SecurityOauth2Jwks};
 /// assert_eq!(SecurityOauth2::KEYS, ["name"] as [&str; 1]);
 /// ```
 #[derive(Debug, Clone, Default, PartialEq, ontap::Resource)]
-#[resource(path = "/security/authentication/cluster/oauth2/clients", get, post, delete, collection, delete_collection, hold(post), params(delete_collection = SecurityOauth2DeleteCollectionParams))]
+#[resource(path = "/security/authentication/cluster/oauth2/clients", get, post, delete, collection, delete_collection, hold(post), params(delete_collection = SecurityOauth2DeleteCollectionParams), since = SECURITY_OAUTH2_SINCE)]
 pub struct SecurityOauth2 {
     /// `name`: string; read by GET; sent by POST; a key of the instance path.
     #[resource(get, post, key)]

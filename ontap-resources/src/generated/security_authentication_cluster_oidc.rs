@@ -2,6 +2,14 @@
 // Regenerate with `cargo run -p ontap-codegen`.
 //! `/security/authentication/cluster/oidc`: the SecurityOidc resource, from the model's `security_oidc` definition.
 
+/// The releases of [`SecurityOidc`]'s parts later than ONTAP 9.6, for the release guard.
+const SECURITY_OIDC_SINCE: &[(&str, ontap::Release)] = &[
+    ("#delete", ontap::Release::new(9, 18, 0)),
+    ("#get", ontap::Release::new(9, 18, 0)),
+    ("#patch", ontap::Release::new(9, 18, 0)),
+    ("#post", ontap::Release::new(9, 18, 0)),
+];
+
 /// The singleton at `/api/security/authentication/cluster/oidc`.
 ///
 /// Since ONTAP 9.18.
@@ -16,7 +24,7 @@
 /// assert_eq!(SecurityOidc::KEYS, [] as [&str; 0]);
 /// ```
 #[derive(Debug, Clone, Default, PartialEq, ontap::Resource)]
-#[resource(path = "/security/authentication/cluster/oidc", get, post, patch, delete, hold(post))]
+#[resource(path = "/security/authentication/cluster/oidc", get, post, patch, delete, hold(post), since = SECURITY_OIDC_SINCE)]
 pub struct SecurityOidc {
     /// `_links`: [`ontap::Links`]; read by GET.
     #[resource(get, rename = "_links")]

@@ -4,6 +4,13 @@
 
 use crate::SecuritySamlDefMetadataCertificate;
 
+/// The releases of [`SecuritySamlDefMetadata`]'s parts later than ONTAP 9.6, for the release guard.
+const SECURITY_SAML_DEF_METADATA_SINCE: &[(&str, ontap::Release)] = &[
+    ("#delete", ontap::Release::new(9, 17, 0)),
+    ("#get", ontap::Release::new(9, 17, 0)),
+    ("#post", ontap::Release::new(9, 17, 0)),
+];
+
 /// The singleton at `/api/security/authentication/cluster/saml-sp/default-metadata`.
 ///
 /// Since ONTAP 9.17.
@@ -18,13 +25,7 @@ use crate::SecuritySamlDefMetadataCertificate;
 /// assert_eq!(SecuritySamlDefMetadata::KEYS, [] as [&str; 0]);
 /// ```
 #[derive(Debug, Clone, Default, PartialEq, ontap::Resource)]
-#[resource(
-    path = "/security/authentication/cluster/saml-sp/default-metadata",
-    get,
-    post,
-    delete,
-    hold(post)
-)]
+#[resource(path = "/security/authentication/cluster/saml-sp/default-metadata", get, post, delete, hold(post), since = SECURITY_SAML_DEF_METADATA_SINCE)]
 pub struct SecuritySamlDefMetadata {
     /// `_links`: [`ontap::Links`]; read by GET.
     #[resource(get, rename = "_links")]

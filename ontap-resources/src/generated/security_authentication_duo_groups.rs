@@ -4,6 +4,17 @@
 
 use crate::SvmReference;
 
+/// The releases of [`Duogroup`]'s parts later than ONTAP 9.6, for the release guard.
+const DUOGROUP_SINCE: &[(&str, ontap::Release)] = &[
+    ("#collection", ontap::Release::new(9, 14, 0)),
+    ("#delete", ontap::Release::new(9, 14, 0)),
+    ("#delete_collection", ontap::Release::new(9, 14, 0)),
+    ("#get", ontap::Release::new(9, 14, 0)),
+    ("#patch", ontap::Release::new(9, 14, 0)),
+    ("#patch_collection", ontap::Release::new(9, 14, 0)),
+    ("#post", ontap::Release::new(9, 14, 0)),
+];
+
 /// The objects at `/api/security/authentication/duo/groups`, one at `/api/security/authentication/duo/groups/{owner.uuid}/{name}`.
 ///
 /// Since ONTAP 9.14.
@@ -19,7 +30,7 @@ use crate::SvmReference;
 /// assert_eq!(Duogroup::KEYS, ["owner.uuid", "name"] as [&str; 2]);
 /// ```
 #[derive(Debug, Clone, Default, PartialEq, ontap::Resource)]
-#[resource(path = "/security/authentication/duo/groups", get, post, patch, delete, collection, patch_collection, delete_collection, params(patch_collection = DuogroupPatchCollectionParams, delete_collection = DuogroupDeleteCollectionParams))]
+#[resource(path = "/security/authentication/duo/groups", get, post, patch, delete, collection, patch_collection, delete_collection, params(patch_collection = DuogroupPatchCollectionParams, delete_collection = DuogroupDeleteCollectionParams), since = DUOGROUP_SINCE)]
 pub struct Duogroup {
     /// `owner`: [`SvmReference`](crate::SvmReference); read by GET; sent by POST; its `uuid` is a key of the instance path.
     #[resource(get, post, key = "uuid")]

@@ -4,6 +4,17 @@
 
 use crate::SvmReference;
 
+/// The releases of [`Duo`]'s parts later than ONTAP 9.6, for the release guard.
+const DUO_SINCE: &[(&str, ontap::Release)] = &[
+    ("#collection", ontap::Release::new(9, 14, 0)),
+    ("#delete", ontap::Release::new(9, 14, 0)),
+    ("#delete_collection", ontap::Release::new(9, 14, 0)),
+    ("#get", ontap::Release::new(9, 14, 0)),
+    ("#patch", ontap::Release::new(9, 14, 0)),
+    ("#patch_collection", ontap::Release::new(9, 14, 0)),
+    ("#post", ontap::Release::new(9, 14, 0)),
+];
+
 /// The objects at `/api/security/authentication/duo/profiles`, one at `/api/security/authentication/duo/profiles/{owner.uuid}`.
 ///
 /// Since ONTAP 9.14.
@@ -19,7 +30,7 @@ use crate::SvmReference;
 /// assert_eq!(Duo::KEYS, ["owner.uuid"] as [&str; 1]);
 /// ```
 #[derive(Debug, Clone, Default, PartialEq, ontap::Resource)]
-#[resource(path = "/security/authentication/duo/profiles", get, post, patch, delete, collection, patch_collection, delete_collection, params(patch_collection = DuoPatchCollectionParams, delete_collection = DuoDeleteCollectionParams))]
+#[resource(path = "/security/authentication/duo/profiles", get, post, patch, delete, collection, patch_collection, delete_collection, params(patch_collection = DuoPatchCollectionParams, delete_collection = DuoDeleteCollectionParams), since = DUO_SINCE)]
 pub struct Duo {
     /// `owner`: [`SvmReference`](crate::SvmReference); read by GET; sent by POST and PATCH; its `uuid` is a key of the instance path.
     #[resource(get, post, patch, key = "uuid")]

@@ -4,6 +4,9 @@
 
 use crate::{AccountPasswordHashAlgorithm, SvmReference};
 
+/// The releases of [`AccountPassword`]'s parts later than ONTAP 9.6, for the release guard.
+const ACCOUNT_PASSWORD_SINCE: &[(&str, ontap::Release)] = &[("password_hash_algorithm", ontap::Release::new(9, 11, 0))];
+
 /// The singleton at `/api/security/authentication/password`.
 ///
 /// Verbs: `post`.
@@ -17,7 +20,7 @@ use crate::{AccountPasswordHashAlgorithm, SvmReference};
 /// assert_eq!(AccountPassword::KEYS, [] as [&str; 0]);
 /// ```
 #[derive(Debug, Clone, Default, PartialEq, ontap::Resource)]
-#[resource(path = "/security/authentication/password", post)]
+#[resource(path = "/security/authentication/password", post, since = ACCOUNT_PASSWORD_SINCE)]
 pub struct AccountPassword {
     /// `name`: string; sent by POST.
     #[resource(post)]

@@ -4,6 +4,21 @@
 
 use crate::{AccountReference, SvmReference};
 
+/// The releases of [`Publickey`]'s parts later than ONTAP 9.6, for the release guard.
+const PUBLICKEY_SINCE: &[(&str, ontap::Release)] = &[
+    ("#collection", ontap::Release::new(9, 7, 0)),
+    ("#delete", ontap::Release::new(9, 7, 0)),
+    ("#delete_collection", ontap::Release::new(9, 7, 0)),
+    ("#get", ontap::Release::new(9, 7, 0)),
+    ("#patch", ontap::Release::new(9, 7, 0)),
+    ("#patch_collection", ontap::Release::new(9, 7, 0)),
+    ("#post", ontap::Release::new(9, 7, 0)),
+    ("certificate", ontap::Release::new(9, 13, 0)),
+    ("certificate_details", ontap::Release::new(9, 13, 0)),
+    ("certificate_expired", ontap::Release::new(9, 13, 0)),
+    ("certificate_revoked", ontap::Release::new(9, 13, 0)),
+];
+
 /// The objects at `/api/security/authentication/publickeys`, one at `/api/security/authentication/publickeys/{owner.uuid}/{account.name}/{index}`.
 ///
 /// Since ONTAP 9.7.
@@ -19,7 +34,7 @@ use crate::{AccountReference, SvmReference};
 /// assert_eq!(Publickey::KEYS, ["owner.uuid", "account.name", "index"] as [&str; 3]);
 /// ```
 #[derive(Debug, Clone, Default, PartialEq, ontap::Resource)]
-#[resource(path = "/security/authentication/publickeys", get, post, patch, delete, collection, patch_collection, delete_collection, params(patch_collection = PublickeyPatchCollectionParams, delete_collection = PublickeyDeleteCollectionParams))]
+#[resource(path = "/security/authentication/publickeys", get, post, patch, delete, collection, patch_collection, delete_collection, params(patch_collection = PublickeyPatchCollectionParams, delete_collection = PublickeyDeleteCollectionParams), since = PUBLICKEY_SINCE)]
 pub struct Publickey {
     /// `owner`: [`SvmReference`](crate::SvmReference); read by GET; sent by POST; its `uuid` is a key of the instance path.
     #[resource(get, post, key = "uuid")]

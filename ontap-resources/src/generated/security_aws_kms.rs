@@ -4,6 +4,17 @@
 
 use crate::{AwsConnectivity, AwsKmsState, EkmipServerConnectivity, SvmReference};
 
+/// The releases of [`AwsKms`]'s parts later than ONTAP 9.6, for the release guard.
+const AWS_KMS_SINCE: &[(&str, ontap::Release)] = &[
+    ("#collection", ontap::Release::new(9, 11, 0)),
+    ("#delete", ontap::Release::new(9, 11, 0)),
+    ("#delete_collection", ontap::Release::new(9, 11, 0)),
+    ("#get", ontap::Release::new(9, 11, 0)),
+    ("#patch", ontap::Release::new(9, 11, 0)),
+    ("#patch_collection", ontap::Release::new(9, 11, 0)),
+    ("#post", ontap::Release::new(9, 11, 0)),
+];
+
 /// The objects at `/api/security/aws-kms`, one at `/api/security/aws-kms/{uuid}`.
 ///
 /// Since ONTAP 9.11.
@@ -19,7 +30,7 @@ use crate::{AwsConnectivity, AwsKmsState, EkmipServerConnectivity, SvmReference}
 /// assert_eq!(AwsKms::KEYS, ["uuid"] as [&str; 1]);
 /// ```
 #[derive(Debug, Clone, Default, PartialEq, ontap::Resource)]
-#[resource(path = "/security/aws-kms", get, post, patch, delete, collection, patch_collection, delete_collection, hold(post, patch, delete), params(patch_collection = AwsKmsPatchCollectionParams, delete_collection = AwsKmsDeleteCollectionParams))]
+#[resource(path = "/security/aws-kms", get, post, patch, delete, collection, patch_collection, delete_collection, hold(post, patch, delete), params(patch_collection = AwsKmsPatchCollectionParams, delete_collection = AwsKmsDeleteCollectionParams), since = AWS_KMS_SINCE)]
 pub struct AwsKms {
     /// `uuid`: string; read by GET; a key of the instance path.
     #[resource(get, key)]

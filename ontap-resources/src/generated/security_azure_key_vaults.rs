@@ -6,6 +6,28 @@ use crate::{
     AwsKmsEkmipReachability, AzureKeyVaultConnectivity, AzureKeyVaultState, SecurityKeystoreConfiguration, SvmReference,
 };
 
+/// The releases of [`AzureKeyVault`]'s parts later than ONTAP 9.6, for the release guard.
+const AZURE_KEY_VAULT_SINCE: &[(&str, ontap::Release)] = &[
+    ("#collection", ontap::Release::new(9, 8, 0)),
+    ("#delete", ontap::Release::new(9, 8, 0)),
+    ("#delete_collection", ontap::Release::new(9, 8, 0)),
+    ("#get", ontap::Release::new(9, 8, 0)),
+    ("#patch", ontap::Release::new(9, 8, 0)),
+    ("#patch_collection", ontap::Release::new(9, 8, 0)),
+    ("#post", ontap::Release::new(9, 8, 0)),
+    ("#post?create_inactive", ontap::Release::new(9, 14, 0)),
+    ("authentication_method", ontap::Release::new(9, 10, 0)),
+    ("client_certificate", ontap::Release::new(9, 10, 0)),
+    ("configuration", ontap::Release::new(9, 14, 0)),
+    ("enabled", ontap::Release::new(9, 14, 0)),
+    ("oauth_host", ontap::Release::new(9, 14, 0)),
+    ("port", ontap::Release::new(9, 14, 0)),
+    ("skip_verification", ontap::Release::new(9, 16, 0)),
+    ("vault_host", ontap::Release::new(9, 14, 0)),
+    ("verify_host", ontap::Release::new(9, 14, 0)),
+    ("verify_ip", ontap::Release::new(9, 14, 0)),
+];
+
 /// The objects at `/api/security/azure-key-vaults`, one at `/api/security/azure-key-vaults/{uuid}`.
 ///
 /// Since ONTAP 9.8.
@@ -21,7 +43,7 @@ use crate::{
 /// assert_eq!(AzureKeyVault::KEYS, ["uuid"] as [&str; 1]);
 /// ```
 #[derive(Debug, Clone, Default, PartialEq, ontap::Resource)]
-#[resource(path = "/security/azure-key-vaults", get, post, patch, delete, collection, patch_collection, delete_collection, hold(post, patch, delete), params(post = AzureKeyVaultPostParams, patch_collection = AzureKeyVaultPatchCollectionParams, delete_collection = AzureKeyVaultDeleteCollectionParams))]
+#[resource(path = "/security/azure-key-vaults", get, post, patch, delete, collection, patch_collection, delete_collection, hold(post, patch, delete), params(post = AzureKeyVaultPostParams, patch_collection = AzureKeyVaultPatchCollectionParams, delete_collection = AzureKeyVaultDeleteCollectionParams), since = AZURE_KEY_VAULT_SINCE)]
 pub struct AzureKeyVault {
     /// `uuid`: string; read by GET; a key of the instance path.
     #[resource(get, key)]

@@ -4,6 +4,15 @@
 
 use crate::{BarbicanConnectivity, BarbicanState, SecurityKeystoreConfiguration, SvmReference};
 
+/// The releases of [`Barbican`]'s parts later than ONTAP 9.6, for the release guard.
+const BARBICAN_SINCE: &[(&str, ontap::Release)] = &[
+    ("#collection", ontap::Release::new(9, 17, 0)),
+    ("#get", ontap::Release::new(9, 17, 0)),
+    ("#patch", ontap::Release::new(9, 17, 0)),
+    ("#patch_collection", ontap::Release::new(9, 17, 0)),
+    ("#post", ontap::Release::new(9, 17, 0)),
+];
+
 /// The objects at `/api/security/barbican-kms`, one at `/api/security/barbican-kms/{uuid}`.
 ///
 /// Since ONTAP 9.17.
@@ -19,7 +28,7 @@ use crate::{BarbicanConnectivity, BarbicanState, SecurityKeystoreConfiguration, 
 /// assert_eq!(Barbican::KEYS, ["uuid"] as [&str; 1]);
 /// ```
 #[derive(Debug, Clone, Default, PartialEq, ontap::Resource)]
-#[resource(path = "/security/barbican-kms", get, post, patch, collection, patch_collection, hold(post, patch), params(patch_collection = BarbicanPatchCollectionParams))]
+#[resource(path = "/security/barbican-kms", get, post, patch, collection, patch_collection, hold(post, patch), params(patch_collection = BarbicanPatchCollectionParams), since = BARBICAN_SINCE)]
 pub struct Barbican {
     /// `uuid`: string, format `uuid`; read by GET; a key of the instance path.
     #[resource(get, key)]

@@ -4,6 +4,15 @@
 
 use crate::{SecurityAzure, SubjectAlternateName, SvmReference};
 
+/// The releases of [`SecurityCertificate`]'s parts later than ONTAP 9.6, for the release guard.
+const SECURITY_CERTIFICATE_SINCE: &[(&str, ontap::Release)] = &[
+    ("authority_key_identifier", ontap::Release::new(9, 8, 0)),
+    ("azure", ontap::Release::new(9, 14, 0)),
+    ("name", ontap::Release::new(9, 8, 0)),
+    ("subject_alternatives", ontap::Release::new(9, 15, 0)),
+    ("subject_key_identifier", ontap::Release::new(9, 8, 0)),
+];
+
 /// The objects at `/api/security/certificates`, one at `/api/security/certificates/{uuid}`.
 ///
 /// Verbs: `get`, `fetch`, `get_collection`, `get_pages`, `count_collection`, `find`, `post`, `delete`, DELETE by query.
@@ -18,7 +27,7 @@ use crate::{SecurityAzure, SubjectAlternateName, SvmReference};
 /// assert_eq!(SecurityCertificate::KEYS, ["uuid"] as [&str; 1]);
 /// ```
 #[derive(Debug, Clone, Default, PartialEq, ontap::Resource)]
-#[resource(path = "/security/certificates", get, post, delete, collection, delete_collection, params(delete_collection = SecurityCertificateDeleteCollectionParams))]
+#[resource(path = "/security/certificates", get, post, delete, collection, delete_collection, params(delete_collection = SecurityCertificateDeleteCollectionParams), since = SECURITY_CERTIFICATE_SINCE)]
 pub struct SecurityCertificate {
     /// `uuid`: string; read by GET; a key of the instance path.
     #[resource(get, key)]

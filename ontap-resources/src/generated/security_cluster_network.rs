@@ -2,6 +2,14 @@
 // Regenerate with `cargo run -p ontap-codegen`.
 //! `/security/cluster-network`: the SecurityClusterNetwork resource, from the model's `security_cluster_network` definition.
 
+/// The releases of [`SecurityClusterNetwork`]'s parts later than ONTAP 9.6, for the release guard.
+const SECURITY_CLUSTER_NETWORK_SINCE: &[(&str, ontap::Release)] = &[
+    ("#get", ontap::Release::new(9, 18, 0)),
+    ("#patch", ontap::Release::new(9, 18, 0)),
+    ("ipsec_status", ontap::Release::new(9, 19, 0)),
+    ("mode=tls_ipsec", ontap::Release::new(9, 19, 0)),
+];
+
 /// The singleton at `/api/security/cluster-network`.
 ///
 /// Since ONTAP 9.18.
@@ -16,7 +24,7 @@
 /// assert_eq!(SecurityClusterNetwork::KEYS, [] as [&str; 0]);
 /// ```
 #[derive(Debug, Clone, Default, PartialEq, ontap::Resource)]
-#[resource(path = "/security/cluster-network", get, patch)]
+#[resource(path = "/security/cluster-network", get, patch, since = SECURITY_CLUSTER_NETWORK_SINCE)]
 pub struct SecurityClusterNetwork {
     /// `_links`: [`ontap::Links`]; read by GET.
     #[resource(get, rename = "_links")]

@@ -4,6 +4,17 @@
 
 use crate::{NodeReference, SecurityCertificateReference};
 
+/// The releases of [`SecurityClusterNetworkCertificates`]'s parts later than ONTAP 9.6, for the release guard.
+const SECURITY_CLUSTER_NETWORK_CERTIFICATES_SINCE: &[(&str, ontap::Release)] = &[
+    ("#collection", ontap::Release::new(9, 18, 0)),
+    ("#delete", ontap::Release::new(9, 18, 0)),
+    ("#delete_collection", ontap::Release::new(9, 18, 0)),
+    ("#get", ontap::Release::new(9, 18, 0)),
+    ("#patch", ontap::Release::new(9, 18, 0)),
+    ("#patch_collection", ontap::Release::new(9, 18, 0)),
+    ("#post", ontap::Release::new(9, 18, 0)),
+];
+
 /// The objects at `/api/security/cluster-network/certificates`, one at `/api/security/cluster-network/certificates/{node.uuid}`.
 ///
 /// Since ONTAP 9.18.
@@ -19,7 +30,7 @@ use crate::{NodeReference, SecurityCertificateReference};
 /// assert_eq!(SecurityClusterNetworkCertificates::KEYS, ["node.uuid"] as [&str; 1]);
 /// ```
 #[derive(Debug, Clone, Default, PartialEq, ontap::Resource)]
-#[resource(path = "/security/cluster-network/certificates", get, post, patch, delete, collection, patch_collection, delete_collection, params(patch_collection = SecurityClusterNetworkCertificatesPatchCollectionParams, delete_collection = SecurityClusterNetworkCertificatesDeleteCollectionParams))]
+#[resource(path = "/security/cluster-network/certificates", get, post, patch, delete, collection, patch_collection, delete_collection, params(patch_collection = SecurityClusterNetworkCertificatesPatchCollectionParams, delete_collection = SecurityClusterNetworkCertificatesDeleteCollectionParams), since = SECURITY_CLUSTER_NETWORK_CERTIFICATES_SINCE)]
 pub struct SecurityClusterNetworkCertificates {
     /// `node`: [`NodeReference`](crate::NodeReference); read by GET; sent by POST and PATCH; its `uuid` is a key of the instance path.
     #[resource(get, post, patch, key = "uuid")]

@@ -7,6 +7,12 @@ use crate::{
     SecurityClusterNetworkIpsecAssociationIpsec,
 };
 
+/// The releases of [`SecurityClusterNetworkIpsecAssociation`]'s parts later than ONTAP 9.6, for the release guard.
+const SECURITY_CLUSTER_NETWORK_IPSEC_ASSOCIATION_SINCE: &[(&str, ontap::Release)] = &[
+    ("#collection", ontap::Release::new(9, 19, 0)),
+    ("#get", ontap::Release::new(9, 19, 0)),
+];
+
 /// The objects at `/api/security/cluster-network/ipsec/associations`, one at `/api/security/cluster-network/ipsec/associations/{uuid}`.
 ///
 /// Since ONTAP 9.19.
@@ -22,7 +28,7 @@ use crate::{
 /// assert_eq!(SecurityClusterNetworkIpsecAssociation::KEYS, ["uuid"] as [&str; 1]);
 /// ```
 #[derive(Debug, Clone, Default, PartialEq, ontap::Resource)]
-#[resource(path = "/security/cluster-network/ipsec/associations", get, collection)]
+#[resource(path = "/security/cluster-network/ipsec/associations", get, collection, since = SECURITY_CLUSTER_NETWORK_IPSEC_ASSOCIATION_SINCE)]
 pub struct SecurityClusterNetworkIpsecAssociation {
     /// `uuid`: string; read by GET; a key of the instance path.
     #[resource(get, key)]

@@ -7,6 +7,12 @@ use crate::{
     SecurityClusterNetworkIpsecPolicyRemoteIp,
 };
 
+/// The releases of [`SecurityClusterNetworkIpsecPolicy`]'s parts later than ONTAP 9.6, for the release guard.
+const SECURITY_CLUSTER_NETWORK_IPSEC_POLICY_SINCE: &[(&str, ontap::Release)] = &[
+    ("#collection", ontap::Release::new(9, 19, 0)),
+    ("#get", ontap::Release::new(9, 19, 0)),
+];
+
 /// The objects at `/api/security/cluster-network/ipsec/policies`, one at `/api/security/cluster-network/ipsec/policies/{node.uuid}/{uuid}`.
 ///
 /// Since ONTAP 9.19.
@@ -22,7 +28,7 @@ use crate::{
 /// assert_eq!(SecurityClusterNetworkIpsecPolicy::KEYS, ["node.uuid", "uuid"] as [&str; 2]);
 /// ```
 #[derive(Debug, Clone, Default, PartialEq, ontap::Resource)]
-#[resource(path = "/security/cluster-network/ipsec/policies", get, collection)]
+#[resource(path = "/security/cluster-network/ipsec/policies", get, collection, since = SECURITY_CLUSTER_NETWORK_IPSEC_POLICY_SINCE)]
 pub struct SecurityClusterNetworkIpsecPolicy {
     /// `node`: [`NodeReference`](crate::NodeReference); read by GET; its `uuid` is a key of the instance path.
     #[resource(get, key = "uuid")]

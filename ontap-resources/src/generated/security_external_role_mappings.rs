@@ -4,6 +4,17 @@
 
 use crate::RoleReference;
 
+/// The releases of [`SecurityExternalRoleMapping`]'s parts later than ONTAP 9.6, for the release guard.
+const SECURITY_EXTERNAL_ROLE_MAPPING_SINCE: &[(&str, ontap::Release)] = &[
+    ("#collection", ontap::Release::new(9, 16, 0)),
+    ("#delete", ontap::Release::new(9, 16, 0)),
+    ("#delete_collection", ontap::Release::new(9, 16, 0)),
+    ("#get", ontap::Release::new(9, 16, 0)),
+    ("#patch", ontap::Release::new(9, 16, 0)),
+    ("#patch_collection", ontap::Release::new(9, 16, 0)),
+    ("#post", ontap::Release::new(9, 16, 0)),
+];
+
 /// The objects at `/api/security/external-role-mappings`, one at `/api/security/external-role-mappings/{external_role}/{provider}`.
 ///
 /// Since ONTAP 9.16.
@@ -19,7 +30,7 @@ use crate::RoleReference;
 /// assert_eq!(SecurityExternalRoleMapping::KEYS, ["external_role", "provider"] as [&str; 2]);
 /// ```
 #[derive(Debug, Clone, Default, PartialEq, ontap::Resource)]
-#[resource(path = "/security/external-role-mappings", get, post, patch, delete, collection, patch_collection, delete_collection, params(patch_collection = SecurityExternalRoleMappingPatchCollectionParams, delete_collection = SecurityExternalRoleMappingDeleteCollectionParams))]
+#[resource(path = "/security/external-role-mappings", get, post, patch, delete, collection, patch_collection, delete_collection, params(patch_collection = SecurityExternalRoleMappingPatchCollectionParams, delete_collection = SecurityExternalRoleMappingDeleteCollectionParams), since = SECURITY_EXTERNAL_ROLE_MAPPING_SINCE)]
 pub struct SecurityExternalRoleMapping {
     /// `external_role`: string; read by GET; sent by POST; a key of the instance path.
     #[resource(get, post, key)]

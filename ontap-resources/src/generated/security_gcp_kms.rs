@@ -4,6 +4,27 @@
 
 use crate::{AzureKeyVaultEkmipReachability, GcpConnectivity, GcpKmsState, SvmReference};
 
+/// The releases of [`GcpKms`]'s parts later than ONTAP 9.6, for the release guard.
+const GCP_KMS_SINCE: &[(&str, ontap::Release)] = &[
+    ("#collection", ontap::Release::new(9, 9, 0)),
+    ("#delete", ontap::Release::new(9, 9, 0)),
+    ("#delete_collection", ontap::Release::new(9, 9, 0)),
+    ("#get", ontap::Release::new(9, 9, 0)),
+    ("#patch", ontap::Release::new(9, 9, 0)),
+    ("#patch_collection", ontap::Release::new(9, 9, 0)),
+    ("#post", ontap::Release::new(9, 9, 0)),
+    ("authentication_method", ontap::Release::new(9, 17, 0)),
+    ("caller_account", ontap::Release::new(9, 14, 0)),
+    ("cloudkms_host", ontap::Release::new(9, 14, 0)),
+    ("gce_metadata_server", ontap::Release::new(9, 17, 0)),
+    ("oauth_host", ontap::Release::new(9, 14, 0)),
+    ("oauth_url", ontap::Release::new(9, 14, 0)),
+    ("port", ontap::Release::new(9, 14, 0)),
+    ("privileged_account", ontap::Release::new(9, 14, 0)),
+    ("verify_host", ontap::Release::new(9, 14, 0)),
+    ("verify_ip", ontap::Release::new(9, 14, 0)),
+];
+
 /// The objects at `/api/security/gcp-kms`, one at `/api/security/gcp-kms/{uuid}`.
 ///
 /// Since ONTAP 9.9.
@@ -19,7 +40,7 @@ use crate::{AzureKeyVaultEkmipReachability, GcpConnectivity, GcpKmsState, SvmRef
 /// assert_eq!(GcpKms::KEYS, ["uuid"] as [&str; 1]);
 /// ```
 #[derive(Debug, Clone, Default, PartialEq, ontap::Resource)]
-#[resource(path = "/security/gcp-kms", get, post, patch, delete, collection, patch_collection, delete_collection, hold(post, patch, delete), params(patch_collection = GcpKmsPatchCollectionParams, delete_collection = GcpKmsDeleteCollectionParams))]
+#[resource(path = "/security/gcp-kms", get, post, patch, delete, collection, patch_collection, delete_collection, hold(post, patch, delete), params(patch_collection = GcpKmsPatchCollectionParams, delete_collection = GcpKmsDeleteCollectionParams), since = GCP_KMS_SINCE)]
 pub struct GcpKms {
     /// `uuid`: string; read by GET; a key of the instance path.
     #[resource(get, key)]

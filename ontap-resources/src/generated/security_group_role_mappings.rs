@@ -4,6 +4,17 @@
 
 use crate::RoleReference;
 
+/// The releases of [`GroupRoleMappings`]'s parts later than ONTAP 9.6, for the release guard.
+const GROUP_ROLE_MAPPINGS_SINCE: &[(&str, ontap::Release)] = &[
+    ("#collection", ontap::Release::new(9, 16, 0)),
+    ("#delete", ontap::Release::new(9, 16, 0)),
+    ("#delete_collection", ontap::Release::new(9, 16, 0)),
+    ("#get", ontap::Release::new(9, 16, 0)),
+    ("#patch", ontap::Release::new(9, 16, 0)),
+    ("#patch_collection", ontap::Release::new(9, 16, 0)),
+    ("#post", ontap::Release::new(9, 16, 0)),
+];
+
 /// The objects at `/api/security/group/role-mappings`, one at `/api/security/group/role-mappings/{group_id}/{ontap_role.name}`.
 ///
 /// Since ONTAP 9.16.
@@ -19,7 +30,7 @@ use crate::RoleReference;
 /// assert_eq!(GroupRoleMappings::KEYS, ["group_id", "ontap_role.name"] as [&str; 2]);
 /// ```
 #[derive(Debug, Clone, Default, PartialEq, ontap::Resource)]
-#[resource(path = "/security/group/role-mappings", get, post, patch, delete, collection, patch_collection, delete_collection, params(patch_collection = GroupRoleMappingsPatchCollectionParams, delete_collection = GroupRoleMappingsDeleteCollectionParams))]
+#[resource(path = "/security/group/role-mappings", get, post, patch, delete, collection, patch_collection, delete_collection, params(patch_collection = GroupRoleMappingsPatchCollectionParams, delete_collection = GroupRoleMappingsDeleteCollectionParams), since = GROUP_ROLE_MAPPINGS_SINCE)]
 pub struct GroupRoleMappings {
     /// `group_id`: integer, 1 to 4294967295; read by GET; sent by POST; a key of the instance path.
     #[resource(get, post, key)]

@@ -4,6 +4,17 @@
 
 use crate::SvmReference;
 
+/// The releases of [`SecurityGroup`]'s parts later than ONTAP 9.6, for the release guard.
+const SECURITY_GROUP_SINCE: &[(&str, ontap::Release)] = &[
+    ("#collection", ontap::Release::new(9, 16, 0)),
+    ("#delete", ontap::Release::new(9, 16, 0)),
+    ("#delete_collection", ontap::Release::new(9, 16, 0)),
+    ("#get", ontap::Release::new(9, 16, 0)),
+    ("#patch", ontap::Release::new(9, 16, 0)),
+    ("#patch_collection", ontap::Release::new(9, 16, 0)),
+    ("#post", ontap::Release::new(9, 16, 0)),
+];
+
 /// The objects at `/api/security/groups`, one at `/api/security/groups/{owner.uuid}/{name}/{type}`.
 ///
 /// Since ONTAP 9.16.
@@ -19,7 +30,7 @@ use crate::SvmReference;
 /// assert_eq!(SecurityGroup::KEYS, ["owner.uuid", "name", "type"] as [&str; 3]);
 /// ```
 #[derive(Debug, Clone, Default, PartialEq, ontap::Resource)]
-#[resource(path = "/security/groups", get, post, patch, delete, collection, patch_collection, delete_collection, params(patch_collection = SecurityGroupPatchCollectionParams, delete_collection = SecurityGroupDeleteCollectionParams))]
+#[resource(path = "/security/groups", get, post, patch, delete, collection, patch_collection, delete_collection, params(patch_collection = SecurityGroupPatchCollectionParams, delete_collection = SecurityGroupDeleteCollectionParams), since = SECURITY_GROUP_SINCE)]
 pub struct SecurityGroup {
     /// `owner`: [`SvmReference`](crate::SvmReference); read by GET; sent by POST; its `uuid` is a key of the instance path.
     #[resource(get, post, key = "uuid")]

@@ -4,6 +4,12 @@
 
 use crate::NodeReference;
 
+/// The releases of [`SecurityHaNetwork`]'s parts later than ONTAP 9.6, for the release guard.
+const SECURITY_HA_NETWORK_SINCE: &[(&str, ontap::Release)] = &[
+    ("#get", ontap::Release::new(9, 18, 0)),
+    ("#patch", ontap::Release::new(9, 18, 0)),
+];
+
 /// The singleton at `/api/security/ha-network`.
 ///
 /// Since ONTAP 9.18.
@@ -18,7 +24,7 @@ use crate::NodeReference;
 /// assert_eq!(SecurityHaNetwork::KEYS, [] as [&str; 0]);
 /// ```
 #[derive(Debug, Clone, Default, PartialEq, ontap::Resource)]
-#[resource(path = "/security/ha-network", get, patch, params(patch = SecurityHaNetworkPatchParams))]
+#[resource(path = "/security/ha-network", get, patch, params(patch = SecurityHaNetworkPatchParams), since = SECURITY_HA_NETWORK_SINCE)]
 pub struct SecurityHaNetwork {
     /// `_links`: [`ontap::Links`]; read by GET.
     #[resource(get, rename = "_links")]

@@ -2,6 +2,14 @@
 // Regenerate with `cargo run -p ontap-codegen`.
 //! `/security/ipsec`: the Ipsec resource, from the model's `ipsec` definition.
 
+/// The releases of [`Ipsec`]'s parts later than ONTAP 9.6, for the release guard.
+const IPSEC_SINCE: &[(&str, ontap::Release)] = &[
+    ("#get", ontap::Release::new(9, 7, 0)),
+    ("#patch", ontap::Release::new(9, 7, 0)),
+    ("offload_enabled", ontap::Release::new(9, 16, 0)),
+    ("replay_window", ontap::Release::new(9, 8, 0)),
+];
+
 /// The singleton at `/api/security/ipsec`.
 ///
 /// Since ONTAP 9.7.
@@ -16,7 +24,7 @@
 /// assert_eq!(Ipsec::KEYS, [] as [&str; 0]);
 /// ```
 #[derive(Debug, Clone, Default, PartialEq, ontap::Resource)]
-#[resource(path = "/security/ipsec", get, patch)]
+#[resource(path = "/security/ipsec", get, patch, since = IPSEC_SINCE)]
 pub struct Ipsec {
     /// `_links`: [`ontap::Links`]; read by GET.
     #[resource(get, rename = "_links")]

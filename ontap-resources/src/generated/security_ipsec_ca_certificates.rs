@@ -4,6 +4,15 @@
 
 use crate::{IpsecCaCertificateUuid, SvmReference};
 
+/// The releases of [`IpsecCaCertificate`]'s parts later than ONTAP 9.6, for the release guard.
+const IPSEC_CA_CERTIFICATE_SINCE: &[(&str, ontap::Release)] = &[
+    ("#collection", ontap::Release::new(9, 10, 0)),
+    ("#delete", ontap::Release::new(9, 10, 0)),
+    ("#delete_collection", ontap::Release::new(9, 10, 0)),
+    ("#get", ontap::Release::new(9, 10, 0)),
+    ("#post", ontap::Release::new(9, 10, 0)),
+];
+
 /// The objects at `/api/security/ipsec/ca-certificates`, one at `/api/security/ipsec/ca-certificates/{certificate.uuid}`.
 ///
 /// Since ONTAP 9.10.
@@ -19,7 +28,7 @@ use crate::{IpsecCaCertificateUuid, SvmReference};
 /// assert_eq!(IpsecCaCertificate::KEYS, ["certificate.uuid"] as [&str; 1]);
 /// ```
 #[derive(Debug, Clone, Default, PartialEq, ontap::Resource)]
-#[resource(path = "/security/ipsec/ca-certificates", get, post, delete, collection, delete_collection, params(delete_collection = IpsecCaCertificateDeleteCollectionParams))]
+#[resource(path = "/security/ipsec/ca-certificates", get, post, delete, collection, delete_collection, params(delete_collection = IpsecCaCertificateDeleteCollectionParams), since = IPSEC_CA_CERTIFICATE_SINCE)]
 pub struct IpsecCaCertificate {
     /// `certificate`: [`IpsecCaCertificateUuid`](crate::IpsecCaCertificateUuid); read by GET; sent by POST; its `uuid` is a key of the instance path.
     #[resource(get, post, key = "uuid")]

@@ -4,6 +4,25 @@
 
 use crate::{IpsecEndpoint, IpsecPolicyAction, IpspaceReference, Ppk, SecurityCertificateReference, SvmReference};
 
+/// The releases of [`IpsecPolicy`]'s parts later than ONTAP 9.6, for the release guard.
+const IPSEC_POLICY_SINCE: &[(&str, ontap::Release)] = &[
+    ("#collection", ontap::Release::new(9, 7, 0)),
+    ("#delete", ontap::Release::new(9, 7, 0)),
+    ("#delete_collection", ontap::Release::new(9, 7, 0)),
+    ("#get", ontap::Release::new(9, 7, 0)),
+    ("#patch", ontap::Release::new(9, 7, 0)),
+    ("#patch_collection", ontap::Release::new(9, 7, 0)),
+    ("#post", ontap::Release::new(9, 7, 0)),
+    ("action=esp_udp", ontap::Release::new(9, 9, 0)),
+    ("authentication_method", ontap::Release::new(9, 10, 0)),
+    ("certificate", ontap::Release::new(9, 10, 0)),
+    ("certificate_modify_keepsa", ontap::Release::new(9, 18, 0)),
+    ("ipspace", ontap::Release::new(9, 8, 0)),
+    ("local_identity", ontap::Release::new(9, 8, 0)),
+    ("ppk", ontap::Release::new(9, 17, 0)),
+    ("remote_identity", ontap::Release::new(9, 8, 0)),
+];
+
 /// The objects at `/api/security/ipsec/policies`, one at `/api/security/ipsec/policies/{uuid}`.
 ///
 /// Since ONTAP 9.7.
@@ -19,7 +38,7 @@ use crate::{IpsecEndpoint, IpsecPolicyAction, IpspaceReference, Ppk, SecurityCer
 /// assert_eq!(IpsecPolicy::KEYS, ["uuid"] as [&str; 1]);
 /// ```
 #[derive(Debug, Clone, Default, PartialEq, ontap::Resource)]
-#[resource(path = "/security/ipsec/policies", get, post, patch, delete, collection, patch_collection, delete_collection, params(patch_collection = IpsecPolicyPatchCollectionParams, delete_collection = IpsecPolicyDeleteCollectionParams))]
+#[resource(path = "/security/ipsec/policies", get, post, patch, delete, collection, patch_collection, delete_collection, params(patch_collection = IpsecPolicyPatchCollectionParams, delete_collection = IpsecPolicyDeleteCollectionParams), since = IPSEC_POLICY_SINCE)]
 pub struct IpsecPolicy {
     /// `uuid`: string; read by GET; a key of the instance path.
     #[resource(get, key)]

@@ -7,6 +7,22 @@ use crate::{
     SvmReference,
 };
 
+/// The releases of [`SecurityAssociation`]'s parts later than ONTAP 9.6, for the release guard.
+const SECURITY_ASSOCIATION_SINCE: &[(&str, ontap::Release)] = &[
+    ("#collection", ontap::Release::new(9, 7, 0)),
+    ("#get", ontap::Release::new(9, 7, 0)),
+    ("cipher_suite=suite_aescbc", ontap::Release::new(9, 8, 0)),
+    ("cipher_suite=suiteb_gcm256", ontap::Release::new(9, 8, 0)),
+    ("cipher_suite=suiteb_gmac256", ontap::Release::new(9, 8, 0)),
+    ("ike.is_initiator", ontap::Release::new(9, 8, 0)),
+    ("ipsec.inbound.offload_bytes", ontap::Release::new(9, 16, 0)),
+    ("ipsec.inbound.offload_packets", ontap::Release::new(9, 16, 0)),
+    ("ipsec.outbound.offload_bytes", ontap::Release::new(9, 16, 0)),
+    ("ipsec.outbound.offload_packets", ontap::Release::new(9, 16, 0)),
+    ("policy_name", ontap::Release::new(9, 8, 0)),
+    ("scope", ontap::Release::new(9, 8, 0)),
+];
+
 /// The objects at `/api/security/ipsec/security-associations`, one at `/api/security/ipsec/security-associations/{uuid}`.
 ///
 /// Since ONTAP 9.7.
@@ -22,7 +38,7 @@ use crate::{
 /// assert_eq!(SecurityAssociation::KEYS, ["uuid"] as [&str; 1]);
 /// ```
 #[derive(Debug, Clone, Default, PartialEq, ontap::Resource)]
-#[resource(path = "/security/ipsec/security-associations", get, collection)]
+#[resource(path = "/security/ipsec/security-associations", get, collection, since = SECURITY_ASSOCIATION_SINCE)]
 pub struct SecurityAssociation {
     /// `uuid`: string; read by GET; a key of the instance path.
     #[resource(get, key)]

@@ -4,6 +4,15 @@
 
 use crate::{AccountReference, RoleReference, SecurityJitPrivilegeApplication, SvmReference};
 
+/// The releases of [`SecurityJitPrivilegeUser`]'s parts later than ONTAP 9.6, for the release guard.
+const SECURITY_JIT_PRIVILEGE_USER_SINCE: &[(&str, ontap::Release)] = &[
+    ("#collection", ontap::Release::new(9, 17, 0)),
+    ("#delete", ontap::Release::new(9, 17, 0)),
+    ("#delete_collection", ontap::Release::new(9, 17, 0)),
+    ("#get", ontap::Release::new(9, 17, 0)),
+    ("#post", ontap::Release::new(9, 17, 0)),
+];
+
 /// The objects at `/api/security/jit-privilege-users`, one at `/api/security/jit-privilege-users/{owner.uuid}/{account.name}/{application}`.
 ///
 /// Since ONTAP 9.17.
@@ -19,7 +28,7 @@ use crate::{AccountReference, RoleReference, SecurityJitPrivilegeApplication, Sv
 /// assert_eq!(SecurityJitPrivilegeUser::KEYS, ["owner.uuid", "account.name", "application"] as [&str; 3]);
 /// ```
 #[derive(Debug, Clone, Default, PartialEq, ontap::Resource)]
-#[resource(path = "/security/jit-privilege-users", get, post, delete, collection, delete_collection, params(delete_collection = SecurityJitPrivilegeUserDeleteCollectionParams))]
+#[resource(path = "/security/jit-privilege-users", get, post, delete, collection, delete_collection, params(delete_collection = SecurityJitPrivilegeUserDeleteCollectionParams), since = SECURITY_JIT_PRIVILEGE_USER_SINCE)]
 pub struct SecurityJitPrivilegeUser {
     /// `owner`: [`SvmReference`](crate::SvmReference); read by GET; sent by POST; its `uuid` is a key of the instance path.
     #[resource(get, post, key = "uuid")]

@@ -4,6 +4,14 @@
 
 use crate::{SecurityJitPrivilegeApplication, SvmReference};
 
+/// The releases of [`SecurityJitPrivilege`]'s parts later than ONTAP 9.6, for the release guard.
+const SECURITY_JIT_PRIVILEGE_SINCE: &[(&str, ontap::Release)] = &[
+    ("#collection", ontap::Release::new(9, 17, 0)),
+    ("#get", ontap::Release::new(9, 17, 0)),
+    ("#patch", ontap::Release::new(9, 17, 0)),
+    ("#patch_collection", ontap::Release::new(9, 17, 0)),
+];
+
 /// The objects at `/api/security/jit-privileges`, one at `/api/security/jit-privileges/{owner.uuid}/{application}`.
 ///
 /// Since ONTAP 9.17.
@@ -19,7 +27,7 @@ use crate::{SecurityJitPrivilegeApplication, SvmReference};
 /// assert_eq!(SecurityJitPrivilege::KEYS, ["owner.uuid", "application"] as [&str; 2]);
 /// ```
 #[derive(Debug, Clone, Default, PartialEq, ontap::Resource)]
-#[resource(path = "/security/jit-privileges", get, patch, collection, patch_collection, params(patch_collection = SecurityJitPrivilegePatchCollectionParams))]
+#[resource(path = "/security/jit-privileges", get, patch, collection, patch_collection, params(patch_collection = SecurityJitPrivilegePatchCollectionParams), since = SECURITY_JIT_PRIVILEGE_SINCE)]
 pub struct SecurityJitPrivilege {
     /// `owner`: [`SvmReference`](crate::SvmReference); read by GET; its `uuid` is a key of the instance path.
     #[resource(get, key = "uuid")]

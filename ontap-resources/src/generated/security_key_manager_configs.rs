@@ -4,6 +4,15 @@
 
 use crate::KeyManagerConfigHealthMonitorPolicy;
 
+/// The releases of [`KeyManagerConfig`]'s parts later than ONTAP 9.6, for the release guard.
+const KEY_MANAGER_CONFIG_SINCE: &[(&str, ontap::Release)] = &[
+    ("#get", ontap::Release::new(9, 10, 0)),
+    ("#patch", ontap::Release::new(9, 10, 0)),
+    ("cloud_kms_retry_count", ontap::Release::new(9, 11, 0)),
+    ("health_monitor_policy", ontap::Release::new(9, 15, 0)),
+    ("health_monitor_policy.barbican", ontap::Release::new(9, 17, 0)),
+];
+
 /// The singleton at `/api/security/key-manager-configs`.
 ///
 /// Since ONTAP 9.10.
@@ -18,7 +27,7 @@ use crate::KeyManagerConfigHealthMonitorPolicy;
 /// assert_eq!(KeyManagerConfig::KEYS, [] as [&str; 0]);
 /// ```
 #[derive(Debug, Clone, Default, PartialEq, ontap::Resource)]
-#[resource(path = "/security/key-manager-configs", get, patch)]
+#[resource(path = "/security/key-manager-configs", get, patch, since = KEY_MANAGER_CONFIG_SINCE)]
 pub struct KeyManagerConfig {
     /// `_links`: [`ontap::Links`]; read by GET.
     #[resource(get, rename = "_links")]

@@ -7,6 +7,30 @@ use crate::{
     SvmReference, VolumeEncryptionSupport,
 };
 
+/// The releases of [`SecurityKeyManager`]'s parts later than ONTAP 9.6, for the release guard.
+const SECURITY_KEY_MANAGER_SINCE: &[(&str, ontap::Release)] = &[
+    ("#post?create_inactive", ontap::Release::new(9, 16, 0)),
+    ("configuration", ontap::Release::new(9, 16, 0)),
+    ("enabled", ontap::Release::new(9, 16, 0)),
+    ("external.client_certificate.name", ontap::Release::new(9, 8, 0)),
+    ("external.server_ca_certificates.name", ontap::Release::new(9, 8, 0)),
+    ("external.servers.connectivity", ontap::Release::new(9, 7, 0)),
+    (
+        "external.servers.connectivity.node_states",
+        ontap::Release::new(9, 13, 0),
+    ),
+    ("external.servers.secondary_key_servers", ontap::Release::new(9, 8, 0)),
+    (
+        "is_default_data_at_rest_encryption_disabled",
+        ontap::Release::new(9, 7, 0),
+    ),
+    ("onboard.key_backup", ontap::Release::new(9, 7, 0)),
+    ("onboard.synchronize", ontap::Release::new(9, 7, 0)),
+    ("policy", ontap::Release::new(9, 9, 0)),
+    ("status", ontap::Release::new(9, 7, 0)),
+    ("volume_encryption", ontap::Release::new(9, 7, 0)),
+];
+
 /// The objects at `/api/security/key-managers`, one at `/api/security/key-managers/{uuid}`.
 ///
 /// Verbs: `get`, `fetch`, `get_collection`, `get_pages`, `count_collection`, `find`, `post` (may start a job), `patch` (may start a job), `delete`, PATCH by query (may start a job), DELETE by query.
@@ -21,7 +45,7 @@ use crate::{
 /// assert_eq!(SecurityKeyManager::KEYS, ["uuid"] as [&str; 1]);
 /// ```
 #[derive(Debug, Clone, Default, PartialEq, ontap::Resource)]
-#[resource(path = "/security/key-managers", get, post, patch, delete, collection, patch_collection, delete_collection, hold(post, patch), params(post = SecurityKeyManagerPostParams, patch_collection = SecurityKeyManagerPatchCollectionParams, delete_collection = SecurityKeyManagerDeleteCollectionParams))]
+#[resource(path = "/security/key-managers", get, post, patch, delete, collection, patch_collection, delete_collection, hold(post, patch), params(post = SecurityKeyManagerPostParams, patch_collection = SecurityKeyManagerPatchCollectionParams, delete_collection = SecurityKeyManagerDeleteCollectionParams), since = SECURITY_KEY_MANAGER_SINCE)]
 pub struct SecurityKeyManager {
     /// `uuid`: string; read by GET; a key of the instance path.
     #[resource(get, key)]

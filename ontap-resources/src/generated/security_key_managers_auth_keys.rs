@@ -4,6 +4,16 @@
 
 use crate::SecurityKeyManagerReference;
 
+/// The releases of [`KeyManagerAuthKey`]'s parts later than ONTAP 9.6, for the release guard.
+const KEY_MANAGER_AUTH_KEY_SINCE: &[(&str, ontap::Release)] = &[
+    ("#collection", ontap::Release::new(9, 11, 0)),
+    ("#delete", ontap::Release::new(9, 11, 0)),
+    ("#delete_collection", ontap::Release::new(9, 11, 0)),
+    ("#get", ontap::Release::new(9, 11, 0)),
+    ("#post", ontap::Release::new(9, 11, 0)),
+    ("security_key_manager", ontap::Release::new(9, 15, 0)),
+];
+
 /// The objects at `/api/security/key-managers/{security_key_manager.uuid}/auth-keys`, one at `/api/security/key-managers/{security_key_manager.uuid}/auth-keys/{key_id}`.
 ///
 /// Since ONTAP 9.11.
@@ -20,7 +30,7 @@ use crate::SecurityKeyManagerReference;
 /// assert_eq!(KeyManagerAuthKey::KEYS, ["key_id"] as [&str; 1]);
 /// ```
 #[derive(Debug, Clone, Default, PartialEq, ontap::Resource)]
-#[resource(path = "/security/key-managers/{security_key_manager.uuid}/auth-keys", get, post, delete, collection, delete_collection, params(delete_collection = KeyManagerAuthKeyDeleteCollectionParams))]
+#[resource(path = "/security/key-managers/{security_key_manager.uuid}/auth-keys", get, post, delete, collection, delete_collection, params(delete_collection = KeyManagerAuthKeyDeleteCollectionParams), since = KEY_MANAGER_AUTH_KEY_SINCE)]
 pub struct KeyManagerAuthKey {
     /// `key_id`: string; read by GET; a key of the instance path.
     #[resource(get, key)]

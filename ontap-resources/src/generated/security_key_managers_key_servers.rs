@@ -4,6 +4,20 @@
 
 use crate::{KeyServerNoRecords, KeyServerSecurityKeyManager, KeyServerStateArray};
 
+/// The releases of [`KeyServer`]'s parts later than ONTAP 9.6, for the release guard.
+const KEY_SERVER_SINCE: &[(&str, ontap::Release)] = &[
+    ("#delete?force", ontap::Release::new(9, 11, 0)),
+    ("#delete_collection?force", ontap::Release::new(9, 11, 0)),
+    ("connectivity", ontap::Release::new(9, 7, 0)),
+    ("connectivity.node_states", ontap::Release::new(9, 13, 0)),
+    ("create_remove_timeout", ontap::Release::new(9, 14, 0)),
+    ("port", ontap::Release::new(9, 19, 0)),
+    ("records.connectivity", ontap::Release::new(9, 7, 0)),
+    ("records.connectivity.node_states", ontap::Release::new(9, 13, 0)),
+    ("records.port", ontap::Release::new(9, 19, 0)),
+    ("secondary_key_servers", ontap::Release::new(9, 8, 0)),
+];
+
 /// The objects at `/api/security/key-managers/{security_key_manager.uuid}/key-servers`, one at `/api/security/key-managers/{security_key_manager.uuid}/key-servers/{server}`.
 ///
 /// Verbs: `get`, `fetch`, `get_collection`, `get_pages`, `count_collection`, `find`, `post`, `patch`, `delete`, PATCH by query, DELETE by query.
@@ -19,7 +33,7 @@ use crate::{KeyServerNoRecords, KeyServerSecurityKeyManager, KeyServerStateArray
 /// assert_eq!(KeyServer::KEYS, ["server"] as [&str; 1]);
 /// ```
 #[derive(Debug, Clone, Default, PartialEq, ontap::Resource)]
-#[resource(path = "/security/key-managers/{security_key_manager.uuid}/key-servers", get, post, patch, delete, collection, patch_collection, delete_collection, params(delete = KeyServerDeleteParams, patch_collection = KeyServerPatchCollectionParams, delete_collection = KeyServerDeleteCollectionParams))]
+#[resource(path = "/security/key-managers/{security_key_manager.uuid}/key-servers", get, post, patch, delete, collection, patch_collection, delete_collection, params(delete = KeyServerDeleteParams, patch_collection = KeyServerPatchCollectionParams, delete_collection = KeyServerDeleteCollectionParams), since = KEY_SERVER_SINCE)]
 pub struct KeyServer {
     /// `server`: string; read by GET; sent by POST; a key of the instance path.
     #[resource(get, post, key)]

@@ -4,6 +4,17 @@
 
 use crate::{NodeReference, SecurityKeyManagerReference, SvmReference};
 
+/// The releases of [`KeyManagerKeys`]'s parts later than ONTAP 9.6, for the release guard.
+const KEY_MANAGER_KEYS_SINCE: &[(&str, ontap::Release)] = &[
+    ("#collection", ontap::Release::new(9, 11, 0)),
+    ("#get", ontap::Release::new(9, 11, 0)),
+    ("key_store_type=barbican", ontap::Release::new(9, 17, 0)),
+    ("key_type=mroot_ak", ontap::Release::new(9, 16, 0)),
+    ("scope", ontap::Release::new(9, 14, 0)),
+    ("security_key_manager", ontap::Release::new(9, 15, 0)),
+    ("svm", ontap::Release::new(9, 14, 0)),
+];
+
 /// The objects at `/api/security/key-managers/{security_key_manager.uuid}/keys/{node.uuid}/key-ids`, one at `/api/security/key-managers/{security_key_manager.uuid}/keys/{node.uuid}/key-ids/{key_id}`.
 ///
 /// Since ONTAP 9.11.
@@ -20,11 +31,7 @@ use crate::{NodeReference, SecurityKeyManagerReference, SvmReference};
 /// assert_eq!(KeyManagerKeys::KEYS, ["key_id"] as [&str; 1]);
 /// ```
 #[derive(Debug, Clone, Default, PartialEq, ontap::Resource)]
-#[resource(
-    path = "/security/key-managers/{security_key_manager.uuid}/keys/{node.uuid}/key-ids",
-    get,
-    collection
-)]
+#[resource(path = "/security/key-managers/{security_key_manager.uuid}/keys/{node.uuid}/key-ids", get, collection, since = KEY_MANAGER_KEYS_SINCE)]
 pub struct KeyManagerKeys {
     /// `key_id`: string; read by GET; a key of the instance path.
     #[resource(get, key)]

@@ -4,6 +4,23 @@
 
 use crate::{SecurityKeystoreConfiguration, SvmReference};
 
+/// The releases of [`SecurityKeystore`]'s parts later than ONTAP 9.6, for the release guard.
+const SECURITY_KEYSTORE_SINCE: &[(&str, ontap::Release)] = &[
+    ("#collection", ontap::Release::new(9, 10, 0)),
+    ("#delete", ontap::Release::new(9, 14, 0)),
+    ("#delete_collection", ontap::Release::new(9, 14, 0)),
+    ("#get", ontap::Release::new(9, 14, 0)),
+    ("#patch", ontap::Release::new(9, 14, 0)),
+    ("#patch_collection", ontap::Release::new(9, 14, 0)),
+    ("configuration", ontap::Release::new(9, 14, 0)),
+    ("enabled", ontap::Release::new(9, 14, 0)),
+    ("is_svm_kek", ontap::Release::new(9, 19, 0)),
+    ("scope", ontap::Release::new(9, 14, 0)),
+    ("state", ontap::Release::new(9, 16, 0)),
+    ("type=barbican", ontap::Release::new(9, 17, 0)),
+    ("type=ikp", ontap::Release::new(9, 11, 0)),
+];
+
 /// The objects at `/api/security/key-stores`, one at `/api/security/key-stores/{uuid}`.
 ///
 /// Since ONTAP 9.10.
@@ -19,7 +36,7 @@ use crate::{SecurityKeystoreConfiguration, SvmReference};
 /// assert_eq!(SecurityKeystore::KEYS, ["uuid"] as [&str; 1]);
 /// ```
 #[derive(Debug, Clone, Default, PartialEq, ontap::Resource)]
-#[resource(path = "/security/key-stores", get, patch, delete, collection, patch_collection, delete_collection, hold(patch), params(patch_collection = SecurityKeystorePatchCollectionParams, delete_collection = SecurityKeystoreDeleteCollectionParams))]
+#[resource(path = "/security/key-stores", get, patch, delete, collection, patch_collection, delete_collection, hold(patch), params(patch_collection = SecurityKeystorePatchCollectionParams, delete_collection = SecurityKeystoreDeleteCollectionParams), since = SECURITY_KEYSTORE_SINCE)]
 pub struct SecurityKeystore {
     /// `uuid`: string; read by GET; a key of the instance path.
     #[resource(get, key)]

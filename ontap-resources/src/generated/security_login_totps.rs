@@ -4,6 +4,17 @@
 
 use crate::{AccountReference, SvmReference};
 
+/// The releases of [`Totp`]'s parts later than ONTAP 9.6, for the release guard.
+const TOTP_SINCE: &[(&str, ontap::Release)] = &[
+    ("#collection", ontap::Release::new(9, 13, 0)),
+    ("#delete", ontap::Release::new(9, 13, 0)),
+    ("#delete_collection", ontap::Release::new(9, 13, 0)),
+    ("#get", ontap::Release::new(9, 13, 0)),
+    ("#patch", ontap::Release::new(9, 13, 0)),
+    ("#patch_collection", ontap::Release::new(9, 13, 0)),
+    ("#post", ontap::Release::new(9, 13, 0)),
+];
+
 /// The objects at `/api/security/login/totps`, one at `/api/security/login/totps/{owner.uuid}/{account.name}`.
 ///
 /// Since ONTAP 9.13.
@@ -19,7 +30,7 @@ use crate::{AccountReference, SvmReference};
 /// assert_eq!(Totp::KEYS, ["owner.uuid", "account.name"] as [&str; 2]);
 /// ```
 #[derive(Debug, Clone, Default, PartialEq, ontap::Resource)]
-#[resource(path = "/security/login/totps", get, post, patch, delete, collection, patch_collection, delete_collection, params(patch_collection = TotpPatchCollectionParams, delete_collection = TotpDeleteCollectionParams))]
+#[resource(path = "/security/login/totps", get, post, patch, delete, collection, patch_collection, delete_collection, params(patch_collection = TotpPatchCollectionParams, delete_collection = TotpDeleteCollectionParams), since = TOTP_SINCE)]
 pub struct Totp {
     /// `owner`: [`SvmReference`](crate::SvmReference); read by GET; sent by POST; its `uuid` is a key of the instance path.
     #[resource(get, post, key = "uuid")]

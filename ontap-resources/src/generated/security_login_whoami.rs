@@ -4,6 +4,9 @@
 
 use crate::WhoamiPrivileges;
 
+/// The releases of [`Whoami`]'s parts later than ONTAP 9.6, for the release guard.
+const WHOAMI_SINCE: &[(&str, ontap::Release)] = &[("#get", ontap::Release::new(9, 18, 0))];
+
 /// The singleton at `/api/security/login/whoami`.
 ///
 /// Since ONTAP 9.18.
@@ -18,7 +21,7 @@ use crate::WhoamiPrivileges;
 /// assert_eq!(Whoami::KEYS, [] as [&str; 0]);
 /// ```
 #[derive(Debug, Clone, Default, PartialEq, ontap::Resource)]
-#[resource(path = "/security/login/whoami", get)]
+#[resource(path = "/security/login/whoami", get, since = WHOAMI_SINCE)]
 pub struct Whoami {
     /// `_links`: [`ontap::Links`]; read by GET.
     #[resource(get, rename = "_links")]

@@ -2,6 +2,12 @@
 // Regenerate with `cargo run -p ontap-codegen`.
 //! `/security/multi-admin-verify`: the MultiAdminVerifyConfig resource, from the model's `multi_admin_verify_config` definition.
 
+/// The releases of [`MultiAdminVerifyConfig`]'s parts later than ONTAP 9.6, for the release guard.
+const MULTI_ADMIN_VERIFY_CONFIG_SINCE: &[(&str, ontap::Release)] = &[
+    ("#get", ontap::Release::new(9, 11, 0)),
+    ("#patch", ontap::Release::new(9, 11, 0)),
+];
+
 /// The singleton at `/api/security/multi-admin-verify`.
 ///
 /// Since ONTAP 9.11.
@@ -16,7 +22,7 @@
 /// assert_eq!(MultiAdminVerifyConfig::KEYS, [] as [&str; 0]);
 /// ```
 #[derive(Debug, Clone, Default, PartialEq, ontap::Resource)]
-#[resource(path = "/security/multi-admin-verify", get, patch)]
+#[resource(path = "/security/multi-admin-verify", get, patch, since = MULTI_ADMIN_VERIFY_CONFIG_SINCE)]
 pub struct MultiAdminVerifyConfig {
     /// `approval_expiry`: string; read by GET; sent by PATCH.
     #[resource(get, patch)]

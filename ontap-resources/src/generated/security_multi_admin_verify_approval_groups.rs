@@ -4,6 +4,17 @@
 
 use crate::MultiAdminVerifyApprovalGroupOwner;
 
+/// The releases of [`MultiAdminVerifyApprovalGroup`]'s parts later than ONTAP 9.6, for the release guard.
+const MULTI_ADMIN_VERIFY_APPROVAL_GROUP_SINCE: &[(&str, ontap::Release)] = &[
+    ("#collection", ontap::Release::new(9, 11, 0)),
+    ("#delete", ontap::Release::new(9, 11, 0)),
+    ("#delete_collection", ontap::Release::new(9, 11, 0)),
+    ("#get", ontap::Release::new(9, 11, 0)),
+    ("#patch", ontap::Release::new(9, 11, 0)),
+    ("#patch_collection", ontap::Release::new(9, 11, 0)),
+    ("#post", ontap::Release::new(9, 11, 0)),
+];
+
 /// The objects at `/api/security/multi-admin-verify/approval-groups`, one at `/api/security/multi-admin-verify/approval-groups/{owner.uuid}/{name}`.
 ///
 /// Since ONTAP 9.11.
@@ -19,7 +30,7 @@ use crate::MultiAdminVerifyApprovalGroupOwner;
 /// assert_eq!(MultiAdminVerifyApprovalGroup::KEYS, ["owner.uuid", "name"] as [&str; 2]);
 /// ```
 #[derive(Debug, Clone, Default, PartialEq, ontap::Resource)]
-#[resource(path = "/security/multi-admin-verify/approval-groups", get, post, patch, delete, collection, patch_collection, delete_collection, params(patch_collection = MultiAdminVerifyApprovalGroupPatchCollectionParams, delete_collection = MultiAdminVerifyApprovalGroupDeleteCollectionParams))]
+#[resource(path = "/security/multi-admin-verify/approval-groups", get, post, patch, delete, collection, patch_collection, delete_collection, params(patch_collection = MultiAdminVerifyApprovalGroupPatchCollectionParams, delete_collection = MultiAdminVerifyApprovalGroupDeleteCollectionParams), since = MULTI_ADMIN_VERIFY_APPROVAL_GROUP_SINCE)]
 pub struct MultiAdminVerifyApprovalGroup {
     /// `owner`: [`MultiAdminVerifyApprovalGroupOwner`](crate::MultiAdminVerifyApprovalGroupOwner); read by GET; sent by POST and PATCH; its `uuid` is a key of the instance path.
     #[resource(get, post, patch, key = "uuid")]

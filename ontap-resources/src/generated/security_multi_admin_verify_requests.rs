@@ -4,6 +4,18 @@
 
 use crate::SvmReference;
 
+/// The releases of [`MultiAdminVerifyRequest`]'s parts later than ONTAP 9.6, for the release guard.
+const MULTI_ADMIN_VERIFY_REQUEST_SINCE: &[(&str, ontap::Release)] = &[
+    ("#collection", ontap::Release::new(9, 11, 0)),
+    ("#delete", ontap::Release::new(9, 11, 0)),
+    ("#delete_collection", ontap::Release::new(9, 11, 0)),
+    ("#get", ontap::Release::new(9, 11, 0)),
+    ("#patch", ontap::Release::new(9, 11, 0)),
+    ("#patch_collection", ontap::Release::new(9, 11, 0)),
+    ("#post", ontap::Release::new(9, 11, 0)),
+    ("execute_on_approval", ontap::Release::new(9, 13, 0)),
+];
+
 /// The objects at `/api/security/multi-admin-verify/requests`, one at `/api/security/multi-admin-verify/requests/{index}`.
 ///
 /// Since ONTAP 9.11.
@@ -19,7 +31,7 @@ use crate::SvmReference;
 /// assert_eq!(MultiAdminVerifyRequest::KEYS, ["index"] as [&str; 1]);
 /// ```
 #[derive(Debug, Clone, Default, PartialEq, ontap::Resource)]
-#[resource(path = "/security/multi-admin-verify/requests", get, post, patch, delete, collection, patch_collection, delete_collection, params(patch_collection = MultiAdminVerifyRequestPatchCollectionParams, delete_collection = MultiAdminVerifyRequestDeleteCollectionParams))]
+#[resource(path = "/security/multi-admin-verify/requests", get, post, patch, delete, collection, patch_collection, delete_collection, params(patch_collection = MultiAdminVerifyRequestPatchCollectionParams, delete_collection = MultiAdminVerifyRequestDeleteCollectionParams), since = MULTI_ADMIN_VERIFY_REQUEST_SINCE)]
 pub struct MultiAdminVerifyRequest {
     /// `index`: integer; read by GET; a key of the instance path.
     #[resource(get, key)]

@@ -4,6 +4,17 @@
 
 use crate::{MultiAdminVerifyApprovalGroupReference, MultiAdminVerifyRuleOwner};
 
+/// The releases of [`MultiAdminVerifyRule`]'s parts later than ONTAP 9.6, for the release guard.
+const MULTI_ADMIN_VERIFY_RULE_SINCE: &[(&str, ontap::Release)] = &[
+    ("#collection", ontap::Release::new(9, 11, 0)),
+    ("#delete", ontap::Release::new(9, 11, 0)),
+    ("#delete_collection", ontap::Release::new(9, 11, 0)),
+    ("#get", ontap::Release::new(9, 11, 0)),
+    ("#patch", ontap::Release::new(9, 11, 0)),
+    ("#patch_collection", ontap::Release::new(9, 11, 0)),
+    ("#post", ontap::Release::new(9, 11, 0)),
+];
+
 /// The objects at `/api/security/multi-admin-verify/rules`, one at `/api/security/multi-admin-verify/rules/{owner.uuid}/{operation}`.
 ///
 /// Since ONTAP 9.11.
@@ -19,7 +30,7 @@ use crate::{MultiAdminVerifyApprovalGroupReference, MultiAdminVerifyRuleOwner};
 /// assert_eq!(MultiAdminVerifyRule::KEYS, ["owner.uuid", "operation"] as [&str; 2]);
 /// ```
 #[derive(Debug, Clone, Default, PartialEq, ontap::Resource)]
-#[resource(path = "/security/multi-admin-verify/rules", get, post, patch, delete, collection, patch_collection, delete_collection, params(patch_collection = MultiAdminVerifyRulePatchCollectionParams, delete_collection = MultiAdminVerifyRuleDeleteCollectionParams))]
+#[resource(path = "/security/multi-admin-verify/rules", get, post, patch, delete, collection, patch_collection, delete_collection, params(patch_collection = MultiAdminVerifyRulePatchCollectionParams, delete_collection = MultiAdminVerifyRuleDeleteCollectionParams), since = MULTI_ADMIN_VERIFY_RULE_SINCE)]
 pub struct MultiAdminVerifyRule {
     /// `owner`: [`MultiAdminVerifyRuleOwner`](crate::MultiAdminVerifyRuleOwner); read by GET; sent by POST and PATCH; its `uuid` is a key of the instance path.
     #[resource(get, post, patch, key = "uuid")]

@@ -4,6 +4,9 @@
 
 use crate::{RolePrivilege, SvmReference};
 
+/// The releases of [`Role`]'s parts later than ONTAP 9.6, for the release guard.
+const ROLE_SINCE: &[(&str, ontap::Release)] = &[("privileges.query", ontap::Release::new(9, 11, 0))];
+
 /// The objects at `/api/security/roles`, one at `/api/security/roles/{owner.uuid}/{name}`.
 ///
 /// Verbs: `get`, `fetch`, `get_collection`, `get_pages`, `count_collection`, `find`, `post`, `delete`, DELETE by query.
@@ -18,7 +21,7 @@ use crate::{RolePrivilege, SvmReference};
 /// assert_eq!(Role::KEYS, ["owner.uuid", "name"] as [&str; 2]);
 /// ```
 #[derive(Debug, Clone, Default, PartialEq, ontap::Resource)]
-#[resource(path = "/security/roles", get, post, delete, collection, delete_collection, params(delete_collection = RoleDeleteCollectionParams))]
+#[resource(path = "/security/roles", get, post, delete, collection, delete_collection, params(delete_collection = RoleDeleteCollectionParams), since = ROLE_SINCE)]
 pub struct Role {
     /// `owner`: [`SvmReference`](crate::SvmReference); read by GET; sent by POST; its `uuid` is a key of the instance path.
     #[resource(get, post, key = "uuid")]

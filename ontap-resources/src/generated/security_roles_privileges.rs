@@ -4,6 +4,9 @@
 
 use crate::{RolePrivilegeOwner, RolePrivilegeRole};
 
+/// The releases of [`RolePrivilege`]'s parts later than ONTAP 9.6, for the release guard.
+const ROLE_PRIVILEGE_SINCE: &[(&str, ontap::Release)] = &[("query", ontap::Release::new(9, 11, 0))];
+
 /// The objects at `/api/security/roles/{owner.uuid}/{role.name}/privileges`, one at `/api/security/roles/{owner.uuid}/{role.name}/privileges/{path}`.
 ///
 /// Verbs: `get`, `fetch`, `get_collection`, `get_pages`, `count_collection`, `find`, `post`, `patch`, `delete`, PATCH by query, DELETE by query.
@@ -19,7 +22,7 @@ use crate::{RolePrivilegeOwner, RolePrivilegeRole};
 /// assert_eq!(RolePrivilege::KEYS, ["path"] as [&str; 1]);
 /// ```
 #[derive(Debug, Clone, Default, PartialEq, ontap::Resource)]
-#[resource(path = "/security/roles/{owner.uuid}/{role.name}/privileges", get, post, patch, delete, collection, patch_collection, delete_collection, params(patch_collection = RolePrivilegePatchCollectionParams, delete_collection = RolePrivilegeDeleteCollectionParams))]
+#[resource(path = "/security/roles/{owner.uuid}/{role.name}/privileges", get, post, patch, delete, collection, patch_collection, delete_collection, params(patch_collection = RolePrivilegePatchCollectionParams, delete_collection = RolePrivilegeDeleteCollectionParams), since = ROLE_PRIVILEGE_SINCE)]
 pub struct RolePrivilege {
     /// `path`: string; read by GET; sent by POST; a key of the instance path.
     #[resource(get, post, key)]

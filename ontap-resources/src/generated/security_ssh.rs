@@ -4,6 +4,15 @@
 
 use crate::{SshServerCiphers, SshServerHostKeyAlgorithms, SshServerKeyExchangeAlgorithms, SshServerMacAlgorithms};
 
+/// The releases of [`ClusterSshServer`]'s parts later than ONTAP 9.6, for the release guard.
+const CLUSTER_SSH_SERVER_SINCE: &[(&str, ontap::Release)] = &[
+    ("#get", ontap::Release::new(9, 7, 0)),
+    ("#patch", ontap::Release::new(9, 7, 0)),
+    ("host_key_algorithms", ontap::Release::new(9, 16, 0)),
+    ("is_rsa_in_publickey_algorithms_enabled", ontap::Release::new(9, 16, 0)),
+    ("login_grace_time", ontap::Release::new(9, 18, 0)),
+];
+
 /// The singleton at `/api/security/ssh`.
 ///
 /// Since ONTAP 9.7.
@@ -18,7 +27,7 @@ use crate::{SshServerCiphers, SshServerHostKeyAlgorithms, SshServerKeyExchangeAl
 /// assert_eq!(ClusterSshServer::KEYS, [] as [&str; 0]);
 /// ```
 #[derive(Debug, Clone, Default, PartialEq, ontap::Resource)]
-#[resource(path = "/security/ssh", get, patch)]
+#[resource(path = "/security/ssh", get, patch, since = CLUSTER_SSH_SERVER_SINCE)]
 pub struct ClusterSshServer {
     /// `_links`: [`ontap::Links`]; read by GET.
     #[resource(get, rename = "_links")]

@@ -6,6 +6,17 @@ use crate::{
     SshServerCiphers, SshServerHostKeyAlgorithms, SshServerKeyExchangeAlgorithms, SshServerMacAlgorithms, SvmReference,
 };
 
+/// The releases of [`SvmSshServer`]'s parts later than ONTAP 9.6, for the release guard.
+const SVM_SSH_SERVER_SINCE: &[(&str, ontap::Release)] = &[
+    ("#collection", ontap::Release::new(9, 10, 0)),
+    ("#get", ontap::Release::new(9, 10, 0)),
+    ("#patch", ontap::Release::new(9, 10, 0)),
+    ("#patch_collection", ontap::Release::new(9, 10, 0)),
+    ("host_key_algorithms", ontap::Release::new(9, 16, 0)),
+    ("is_rsa_in_publickey_algorithms_enabled", ontap::Release::new(9, 16, 0)),
+    ("login_grace_time", ontap::Release::new(9, 18, 0)),
+];
+
 /// The objects at `/api/security/ssh/svms`, one at `/api/security/ssh/svms/{svm.uuid}`.
 ///
 /// Since ONTAP 9.10.
@@ -21,7 +32,7 @@ use crate::{
 /// assert_eq!(SvmSshServer::KEYS, ["svm.uuid"] as [&str; 1]);
 /// ```
 #[derive(Debug, Clone, Default, PartialEq, ontap::Resource)]
-#[resource(path = "/security/ssh/svms", get, patch, collection, patch_collection, params(patch_collection = SvmSshServerPatchCollectionParams))]
+#[resource(path = "/security/ssh/svms", get, patch, collection, patch_collection, params(patch_collection = SvmSshServerPatchCollectionParams), since = SVM_SSH_SERVER_SINCE)]
 pub struct SvmSshServer {
     /// `svm`: [`SvmReference`](crate::SvmReference); read by GET; sent by PATCH; its `uuid` is a key of the instance path.
     #[resource(get, patch, key = "uuid")]

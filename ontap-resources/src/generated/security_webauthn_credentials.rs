@@ -6,6 +6,14 @@ use crate::{
     SvmReference, WebauthnCredentialsCredential, WebauthnCredentialsPublicKey, WebauthnCredentialsRelyingParty,
 };
 
+/// The releases of [`WebauthnCredentials`]'s parts later than ONTAP 9.6, for the release guard.
+const WEBAUTHN_CREDENTIALS_SINCE: &[(&str, ontap::Release)] = &[
+    ("#collection", ontap::Release::new(9, 16, 0)),
+    ("#delete", ontap::Release::new(9, 16, 0)),
+    ("#delete_collection", ontap::Release::new(9, 16, 0)),
+    ("#get", ontap::Release::new(9, 16, 0)),
+];
+
 /// The objects at `/api/security/webauthn/credentials`, one at `/api/security/webauthn/credentials/{owner.uuid}/{username}/{index}/{relying_party.id}`.
 ///
 /// Since ONTAP 9.16.
@@ -21,7 +29,7 @@ use crate::{
 /// assert_eq!(WebauthnCredentials::KEYS, ["owner.uuid", "username", "index", "relying_party.id"] as [&str; 4]);
 /// ```
 #[derive(Debug, Clone, Default, PartialEq, ontap::Resource)]
-#[resource(path = "/security/webauthn/credentials", get, delete, collection, delete_collection, params(delete_collection = WebauthnCredentialsDeleteCollectionParams))]
+#[resource(path = "/security/webauthn/credentials", get, delete, collection, delete_collection, params(delete_collection = WebauthnCredentialsDeleteCollectionParams), since = WEBAUTHN_CREDENTIALS_SINCE)]
 pub struct WebauthnCredentials {
     /// `owner`: [`SvmReference`](crate::SvmReference); read by GET; its `uuid` is a key of the instance path.
     #[resource(get, key = "uuid")]

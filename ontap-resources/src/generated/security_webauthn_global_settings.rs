@@ -4,6 +4,15 @@
 
 use crate::SvmReference;
 
+/// The releases of [`WebauthnGlobal`]'s parts later than ONTAP 9.6, for the release guard.
+const WEBAUTHN_GLOBAL_SINCE: &[(&str, ontap::Release)] = &[
+    ("#collection", ontap::Release::new(9, 16, 0)),
+    ("#get", ontap::Release::new(9, 16, 0)),
+    ("#patch", ontap::Release::new(9, 19, 0)),
+    ("#patch_collection", ontap::Release::new(9, 19, 0)),
+    ("rp_domains", ontap::Release::new(9, 19, 0)),
+];
+
 /// The objects at `/api/security/webauthn/global-settings`, one at `/api/security/webauthn/global-settings/{owner.uuid}`.
 ///
 /// Since ONTAP 9.16.
@@ -19,7 +28,7 @@ use crate::SvmReference;
 /// assert_eq!(WebauthnGlobal::KEYS, ["owner.uuid"] as [&str; 1]);
 /// ```
 #[derive(Debug, Clone, Default, PartialEq, ontap::Resource)]
-#[resource(path = "/security/webauthn/global-settings", get, patch, collection, patch_collection, params(patch_collection = WebauthnGlobalPatchCollectionParams))]
+#[resource(path = "/security/webauthn/global-settings", get, patch, collection, patch_collection, params(patch_collection = WebauthnGlobalPatchCollectionParams), since = WEBAUTHN_GLOBAL_SINCE)]
 pub struct WebauthnGlobal {
     /// `owner`: [`SvmReference`](crate::SvmReference); read by GET; its `uuid` is a key of the instance path.
     #[resource(get, key = "uuid")]

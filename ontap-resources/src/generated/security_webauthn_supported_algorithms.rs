@@ -4,6 +4,12 @@
 
 use crate::{SupportedAlgorithmsAlgorithm, SvmReference};
 
+/// The releases of [`SupportedAlgorithms`]'s parts later than ONTAP 9.6, for the release guard.
+const SUPPORTED_ALGORITHMS_SINCE: &[(&str, ontap::Release)] = &[
+    ("#collection", ontap::Release::new(9, 16, 0)),
+    ("#get", ontap::Release::new(9, 16, 0)),
+];
+
 /// The objects at `/api/security/webauthn/supported-algorithms`, one at `/api/security/webauthn/supported-algorithms/{owner.uuid}/{algorithm.name}`.
 ///
 /// Since ONTAP 9.16.
@@ -19,7 +25,7 @@ use crate::{SupportedAlgorithmsAlgorithm, SvmReference};
 /// assert_eq!(SupportedAlgorithms::KEYS, ["owner.uuid", "algorithm.name"] as [&str; 2]);
 /// ```
 #[derive(Debug, Clone, Default, PartialEq, ontap::Resource)]
-#[resource(path = "/security/webauthn/supported-algorithms", get, collection)]
+#[resource(path = "/security/webauthn/supported-algorithms", get, collection, since = SUPPORTED_ALGORITHMS_SINCE)]
 pub struct SupportedAlgorithms {
     /// `owner`: [`SvmReference`](crate::SvmReference); read by GET; its `uuid` is a key of the instance path.
     #[resource(get, key = "uuid")]

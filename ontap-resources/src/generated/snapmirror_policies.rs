@@ -4,6 +4,20 @@
 
 use crate::{PolicyType, ScheduleReference, SnapmirrorIdentityPreservation, SnapmirrorPolicyRule, SvmReference};
 
+/// The releases of [`SnapmirrorPolicy`]'s parts later than ONTAP 9.6, for the release guard.
+const SNAPMIRROR_POLICY_SINCE: &[(&str, ontap::Release)] = &[
+    ("copy_all_source_snapshots", ontap::Release::new(9, 10, 0)),
+    ("copy_latest_source_snapshot", ontap::Release::new(9, 11, 0)),
+    ("create_snapshot_on_source", ontap::Release::new(9, 11, 0)),
+    ("retention.period", ontap::Release::new(9, 11, 0)),
+    ("retention.preserve", ontap::Release::new(9, 13, 0)),
+    ("retention.warn", ontap::Release::new(9, 13, 0)),
+    ("rpo", ontap::Release::new(9, 10, 0)),
+    ("sync_type=automated_failover", ontap::Release::new(9, 8, 0)),
+    ("sync_type=automated_failover_duplex", ontap::Release::new(9, 14, 0)),
+    ("type=continuous", ontap::Release::new(9, 10, 0)),
+];
+
 /// The objects at `/api/snapmirror/policies`, one at `/api/snapmirror/policies/{uuid}`.
 ///
 /// Verbs: `get`, `fetch`, `get_collection`, `get_pages`, `count_collection`, `find`, `post` (may start a job), `patch` (may start a job), `delete` (may start a job), PATCH by query (may start a job), DELETE by query (may start a job).
@@ -18,7 +32,7 @@ use crate::{PolicyType, ScheduleReference, SnapmirrorIdentityPreservation, Snapm
 /// assert_eq!(SnapmirrorPolicy::KEYS, ["uuid"] as [&str; 1]);
 /// ```
 #[derive(Debug, Clone, Default, PartialEq, ontap::Resource)]
-#[resource(path = "/snapmirror/policies", get, post, patch, delete, collection, patch_collection, delete_collection, hold(post, patch, delete), params(patch_collection = SnapmirrorPolicyPatchCollectionParams, delete_collection = SnapmirrorPolicyDeleteCollectionParams))]
+#[resource(path = "/snapmirror/policies", get, post, patch, delete, collection, patch_collection, delete_collection, hold(post, patch, delete), params(patch_collection = SnapmirrorPolicyPatchCollectionParams, delete_collection = SnapmirrorPolicyDeleteCollectionParams), since = SNAPMIRROR_POLICY_SINCE)]
 pub struct SnapmirrorPolicy {
     /// `uuid`: string, format `uuid`; read by GET; a key of the instance path.
     #[resource(get, key)]

@@ -9,6 +9,50 @@ use crate::{
     SnapmirrorSourceEndpoint,
 };
 
+/// The releases of [`SnapmirrorRelationship`]'s parts later than ONTAP 9.6, for the release guard.
+const SNAPMIRROR_RELATIONSHIP_SINCE: &[(&str, ontap::Release)] = &[
+    ("backoff_level", ontap::Release::new(9, 14, 0)),
+    ("consistency_group_failover", ontap::Release::new(9, 8, 0)),
+    ("consistency_group_failover.state", ontap::Release::new(9, 14, 0)),
+    ("consistency_group_failover.type", ontap::Release::new(9, 14, 0)),
+    ("create_destination", ontap::Release::new(9, 7, 0)),
+    ("create_destination.bucket_retention", ontap::Release::new(9, 14, 0)),
+    ("create_destination.size", ontap::Release::new(9, 10, 0)),
+    (
+        "create_destination.snapshot_locking_enabled",
+        ontap::Release::new(9, 13, 0),
+    ),
+    ("destination.cluster", ontap::Release::new(9, 7, 0)),
+    ("destination.consistency_group_volumes", ontap::Release::new(9, 8, 0)),
+    ("destination.ipspace", ontap::Release::new(9, 7, 0)),
+    ("destination.luns", ontap::Release::new(9, 16, 0)),
+    ("group_type", ontap::Release::new(9, 11, 0)),
+    ("group_type=coordination_group", ontap::Release::new(9, 19, 0)),
+    ("identity_preservation", ontap::Release::new(9, 11, 0)),
+    ("io_serving_copy", ontap::Release::new(9, 14, 0)),
+    ("last_transfer_network_compression_ratio", ontap::Release::new(9, 13, 0)),
+    ("last_transfer_type", ontap::Release::new(9, 11, 0)),
+    ("master_bias_activated_site", ontap::Release::new(9, 14, 0)),
+    ("policy.type=continuous", ontap::Release::new(9, 10, 0)),
+    ("preferred_site", ontap::Release::new(9, 14, 0)),
+    ("selective_volumes", ontap::Release::new(9, 19, 0)),
+    ("source.cluster", ontap::Release::new(9, 7, 0)),
+    ("source.consistency_group_volumes", ontap::Release::new(9, 8, 0)),
+    ("source.luns", ontap::Release::new(9, 16, 0)),
+    ("state=expanding", ontap::Release::new(9, 13, 0)),
+    ("state=shrinking", ontap::Release::new(9, 17, 0)),
+    ("svmdr_volumes", ontap::Release::new(9, 13, 0)),
+    ("throttle", ontap::Release::new(9, 11, 0)),
+    ("total_transfer_bytes", ontap::Release::new(9, 13, 0)),
+    ("total_transfer_duration", ontap::Release::new(9, 13, 0)),
+    ("transfer.end_time", ontap::Release::new(9, 9, 0)),
+    ("transfer.last_updated_time", ontap::Release::new(9, 14, 0)),
+    ("transfer.total_duration", ontap::Release::new(9, 9, 0)),
+    ("transfer.type", ontap::Release::new(9, 14, 0)),
+    ("transfer_schedule", ontap::Release::new(9, 11, 0)),
+    ("unhealthy_reason.arguments", ontap::Release::new(9, 14, 0)),
+];
+
 /// The objects at `/api/snapmirror/relationships`, one at `/api/snapmirror/relationships/{uuid}`.
 ///
 /// Verbs: `get`, `fetch`, `get_collection`, `get_pages`, `count_collection`, `find`, `post` (may start a job), `patch` (may start a job), `delete` (may start a job), PATCH by query (may start a job), DELETE by query (may start a job).
@@ -23,7 +67,7 @@ use crate::{
 /// assert_eq!(SnapmirrorRelationship::KEYS, ["uuid"] as [&str; 1]);
 /// ```
 #[derive(Debug, Clone, Default, PartialEq, ontap::Resource)]
-#[resource(path = "/snapmirror/relationships", get, post, patch, delete, collection, patch_collection, delete_collection, hold(post, patch, delete), params(post = SnapmirrorRelationshipPostParams, patch = SnapmirrorRelationshipPatchParams, delete = SnapmirrorRelationshipDeleteParams, patch_collection = SnapmirrorRelationshipPatchCollectionParams, delete_collection = SnapmirrorRelationshipDeleteCollectionParams))]
+#[resource(path = "/snapmirror/relationships", get, post, patch, delete, collection, patch_collection, delete_collection, hold(post, patch, delete), params(post = SnapmirrorRelationshipPostParams, patch = SnapmirrorRelationshipPatchParams, delete = SnapmirrorRelationshipDeleteParams, patch_collection = SnapmirrorRelationshipPatchCollectionParams, delete_collection = SnapmirrorRelationshipDeleteCollectionParams), since = SNAPMIRROR_RELATIONSHIP_SINCE)]
 pub struct SnapmirrorRelationship {
     /// `uuid`: string, format `uuid`; read by GET; a key of the instance path.
     #[resource(get, key)]

@@ -4,6 +4,25 @@
 
 use crate::{SnapmirrorTransferErrorInfo, SnapmirrorTransferFiles, SnapmirrorTransferRelationship, TransferState};
 
+/// The releases of [`SnapmirrorTransfer`]'s parts later than ONTAP 9.6, for the release guard.
+const SNAPMIRROR_TRANSFER_SINCE: &[(&str, ontap::Release)] = &[
+    ("end_time", ontap::Release::new(9, 10, 0)),
+    ("error_info", ontap::Release::new(9, 10, 0)),
+    ("last_updated_time", ontap::Release::new(9, 14, 0)),
+    ("network_compression_ratio", ontap::Release::new(9, 13, 0)),
+    ("on_demand_attrs", ontap::Release::new(9, 13, 0)),
+    ("options", ontap::Release::new(9, 14, 0)),
+    ("relationship.destination.cluster", ontap::Release::new(9, 7, 0)),
+    (
+        "relationship.destination.consistency_group_volumes",
+        ontap::Release::new(9, 8, 0),
+    ),
+    ("relationship.destination.ipspace", ontap::Release::new(9, 7, 0)),
+    ("relationship.destination.luns", ontap::Release::new(9, 16, 0)),
+    ("throttle", ontap::Release::new(9, 9, 0)),
+    ("total_duration", ontap::Release::new(9, 10, 0)),
+];
+
 /// The objects at `/api/snapmirror/relationships/{relationship.uuid}/transfers`, one at `/api/snapmirror/relationships/{relationship.uuid}/transfers/{uuid}`.
 ///
 /// Verbs: `get`, `fetch`, `get_collection`, `get_pages`, `count_collection`, `find`, `post`, `patch`, PATCH by query.
@@ -19,7 +38,7 @@ use crate::{SnapmirrorTransferErrorInfo, SnapmirrorTransferFiles, SnapmirrorTran
 /// assert_eq!(SnapmirrorTransfer::KEYS, ["uuid"] as [&str; 1]);
 /// ```
 #[derive(Debug, Clone, Default, PartialEq, ontap::Resource)]
-#[resource(path = "/snapmirror/relationships/{relationship.uuid}/transfers", get, post, patch, collection, patch_collection, params(patch_collection = SnapmirrorTransferPatchCollectionParams))]
+#[resource(path = "/snapmirror/relationships/{relationship.uuid}/transfers", get, post, patch, collection, patch_collection, params(patch_collection = SnapmirrorTransferPatchCollectionParams), since = SNAPMIRROR_TRANSFER_SINCE)]
 pub struct SnapmirrorTransfer {
     /// `uuid`: string, format `uuid`; read by GET; a key of the instance path.
     #[resource(get, key)]

@@ -8,6 +8,157 @@ use crate::{
     PerformanceMetricRaw,
 };
 
+/// The releases of [`Aggregate`]'s parts later than ONTAP 9.6, for the release guard.
+const AGGREGATE_SINCE: &[(&str, ontap::Release)] = &[
+    ("_tags", ontap::Release::new(9, 13, 0)),
+    ("block_storage.hybrid_cache.disk_type", ontap::Release::new(9, 11, 0)),
+    ("block_storage.hybrid_cache.raid_size", ontap::Release::new(9, 11, 0)),
+    (
+        "block_storage.hybrid_cache.simulated_raid_groups",
+        ontap::Release::new(9, 11, 0),
+    ),
+    (
+        "block_storage.hybrid_cache.storage_pools",
+        ontap::Release::new(9, 11, 0),
+    ),
+    (
+        "block_storage.plexes.raid_groups.disks.type=ssd_cap",
+        ontap::Release::new(9, 8, 0),
+    ),
+    (
+        "block_storage.plexes.raid_groups.disks.type=ssd_zns",
+        ontap::Release::new(9, 10, 0),
+    ),
+    (
+        "block_storage.plexes.raid_groups.raid_type",
+        ontap::Release::new(9, 9, 0),
+    ),
+    ("block_storage.primary.disk_type", ontap::Release::new(9, 8, 0)),
+    ("block_storage.primary.disk_type=ssd_zns", ontap::Release::new(9, 10, 0)),
+    (
+        "block_storage.primary.raid_type=mixed_raid_type",
+        ontap::Release::new(9, 11, 0),
+    ),
+    (
+        "block_storage.primary.simulated_raid_groups",
+        ontap::Release::new(9, 10, 0),
+    ),
+    (
+        "block_storage.primary.simulated_raid_groups.added_data_disk_count",
+        ontap::Release::new(9, 11, 0),
+    ),
+    (
+        "block_storage.primary.simulated_raid_groups.added_parity_disk_count",
+        ontap::Release::new(9, 11, 0),
+    ),
+    (
+        "block_storage.primary.simulated_raid_groups.existing_data_disk_count",
+        ontap::Release::new(9, 11, 0),
+    ),
+    (
+        "block_storage.primary.simulated_raid_groups.existing_parity_disk_count",
+        ontap::Release::new(9, 11, 0),
+    ),
+    ("block_storage.storage_type", ontap::Release::new(9, 11, 0)),
+    ("block_storage.uses_partitions", ontap::Release::new(9, 11, 0)),
+    ("cloud_storage.migrate_threshold", ontap::Release::new(9, 11, 0)),
+    ("cloud_storage.stores.cloud_store.name", ontap::Release::new(9, 7, 0)),
+    ("cloud_storage.stores.cloud_store.uuid", ontap::Release::new(9, 7, 0)),
+    ("inactive_data_reporting", ontap::Release::new(9, 8, 0)),
+    ("inode_attributes", ontap::Release::new(9, 11, 0)),
+    ("is_spare_low", ontap::Release::new(9, 11, 0)),
+    ("metric", ontap::Release::new(9, 7, 0)),
+    ("metric.status=not_found", ontap::Release::new(9, 9, 0)),
+    ("sidl_enabled", ontap::Release::new(9, 11, 0)),
+    ("snapshot", ontap::Release::new(9, 10, 0)),
+    ("space.block_storage.aggregate_metadata", ontap::Release::new(9, 10, 0)),
+    (
+        "space.block_storage.aggregate_metadata_percent",
+        ontap::Release::new(9, 10, 0),
+    ),
+    (
+        "space.block_storage.data_compacted_count",
+        ontap::Release::new(9, 10, 0),
+    ),
+    (
+        "space.block_storage.data_compaction_space_saved",
+        ontap::Release::new(9, 10, 0),
+    ),
+    (
+        "space.block_storage.data_compaction_space_saved_percent",
+        ontap::Release::new(9, 10, 0),
+    ),
+    (
+        "space.block_storage.inactive_user_data_percent",
+        ontap::Release::new(9, 10, 0),
+    ),
+    ("space.block_storage.physical_used", ontap::Release::new(9, 9, 0)),
+    (
+        "space.block_storage.physical_used_percent",
+        ontap::Release::new(9, 10, 0),
+    ),
+    (
+        "space.block_storage.used_including_snapshot_reserve",
+        ontap::Release::new(9, 10, 0),
+    ),
+    (
+        "space.block_storage.used_including_snapshot_reserve_percent",
+        ontap::Release::new(9, 10, 0),
+    ),
+    ("space.block_storage.used_percent", ontap::Release::new(9, 13, 0)),
+    (
+        "space.block_storage.volume_deduplication_shared_count",
+        ontap::Release::new(9, 10, 0),
+    ),
+    (
+        "space.block_storage.volume_deduplication_space_saved",
+        ontap::Release::new(9, 10, 0),
+    ),
+    (
+        "space.block_storage.volume_deduplication_space_saved_percent",
+        ontap::Release::new(9, 10, 0),
+    ),
+    (
+        "space.block_storage.volume_footprints_percent",
+        ontap::Release::new(9, 10, 0),
+    ),
+    (
+        "space.efficiency.auto_adaptive_compression_savings",
+        ontap::Release::new(9, 11, 0),
+    ),
+    (
+        "space.efficiency.cross_volume_background_dedupe",
+        ontap::Release::new(9, 11, 0),
+    ),
+    (
+        "space.efficiency.cross_volume_dedupe_savings",
+        ontap::Release::new(9, 11, 0),
+    ),
+    (
+        "space.efficiency.cross_volume_inline_dedupe",
+        ontap::Release::new(9, 11, 0),
+    ),
+    (
+        "space.efficiency.enable_workload_informed_tsse",
+        ontap::Release::new(9, 13, 0),
+    ),
+    (
+        "space.efficiency.wise_tsse_min_used_capacity_pct",
+        ontap::Release::new(9, 13, 0),
+    ),
+    (
+        "space.efficiency_without_snapshots_flexclones",
+        ontap::Release::new(9, 9, 0),
+    ),
+    ("space.logical_used", ontap::Release::new(9, 19, 0)),
+    ("space.logical_used_percent", ontap::Release::new(9, 19, 0)),
+    ("space.snapshot", ontap::Release::new(9, 10, 0)),
+    ("space.total_provisioned_space", ontap::Release::new(9, 18, 0)),
+    ("statistics", ontap::Release::new(9, 7, 0)),
+    ("statistics.status=not_found", ontap::Release::new(9, 9, 0)),
+    ("volume_count", ontap::Release::new(9, 11, 0)),
+];
+
 /// The objects at `/api/storage/aggregates`, one at `/api/storage/aggregates/{uuid}`.
 ///
 /// Verbs: `get`, `fetch`, `get_collection`, `get_pages`, `count_collection`, `find`, `post` (may start a job), `patch` (may start a job), `delete` (may start a job), PATCH by query (may start a job), DELETE by query (may start a job).
@@ -22,7 +173,7 @@ use crate::{
 /// assert_eq!(Aggregate::KEYS, ["uuid"] as [&str; 1]);
 /// ```
 #[derive(Debug, Clone, Default, PartialEq, ontap::Resource)]
-#[resource(path = "/storage/aggregates", get, post, patch, delete, collection, patch_collection, delete_collection, hold(post, patch, delete), params(post = AggregatePostParams, patch = AggregatePatchParams, patch_collection = AggregatePatchCollectionParams, delete_collection = AggregateDeleteCollectionParams))]
+#[resource(path = "/storage/aggregates", get, post, patch, delete, collection, patch_collection, delete_collection, hold(post, patch, delete), params(post = AggregatePostParams, patch = AggregatePatchParams, patch_collection = AggregatePatchCollectionParams, delete_collection = AggregateDeleteCollectionParams), since = AGGREGATE_SINCE)]
 pub struct Aggregate {
     /// `uuid`: string; read by GET; a key of the instance path.
     #[resource(get, key)]

@@ -4,6 +4,16 @@
 
 use crate::{CloudStoreAggregate, CloudStoreUnavailableReason, CloudTargetReference};
 
+/// The releases of [`CloudStore`]'s parts later than ONTAP 9.6, for the release guard.
+const CLOUD_STORE_SINCE: &[(&str, ontap::Release)] = &[
+    ("#post?allow_flexgroups", ontap::Release::new(9, 7, 0)),
+    ("#post?check_only", ontap::Release::new(9, 7, 0)),
+    ("aggregate", ontap::Release::new(9, 9, 0)),
+    ("availability_at_partner", ontap::Release::new(9, 15, 0)),
+    ("resync-progress", ontap::Release::new(9, 14, 0)),
+    ("unavailable_reason", ontap::Release::new(9, 7, 0)),
+];
+
 /// The objects at `/api/storage/aggregates/{aggregate.uuid}/cloud-stores`, one at `/api/storage/aggregates/{aggregate.uuid}/cloud-stores/{target.uuid}`.
 ///
 /// Verbs: `get`, `fetch`, `get_collection`, `get_pages`, `count_collection`, `find`, `post` (may start a job), `patch` (may start a job), `delete` (may start a job), PATCH by query (may start a job), DELETE by query (may start a job).
@@ -19,7 +29,7 @@ use crate::{CloudStoreAggregate, CloudStoreUnavailableReason, CloudTargetReferen
 /// assert_eq!(CloudStore::KEYS, ["target.uuid"] as [&str; 1]);
 /// ```
 #[derive(Debug, Clone, Default, PartialEq, ontap::Resource)]
-#[resource(path = "/storage/aggregates/{aggregate.uuid}/cloud-stores", get, post, patch, delete, collection, patch_collection, delete_collection, hold(post, patch, delete), params(post = CloudStorePostParams, patch_collection = CloudStorePatchCollectionParams, delete_collection = CloudStoreDeleteCollectionParams))]
+#[resource(path = "/storage/aggregates/{aggregate.uuid}/cloud-stores", get, post, patch, delete, collection, patch_collection, delete_collection, hold(post, patch, delete), params(post = CloudStorePostParams, patch_collection = CloudStorePatchCollectionParams, delete_collection = CloudStoreDeleteCollectionParams), since = CLOUD_STORE_SINCE)]
 pub struct CloudStore {
     /// `target`: [`CloudTargetReference`](crate::CloudTargetReference); read by GET; sent by POST; its `uuid` is a key of the instance path.
     #[resource(get, post, key = "uuid")]

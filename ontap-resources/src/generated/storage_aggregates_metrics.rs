@@ -4,6 +4,12 @@
 
 use crate::{PerformanceMetricAggregate, PerformanceMetricIoType};
 
+/// The releases of [`PerformanceMetric`]'s parts later than ONTAP 9.6, for the release guard.
+const PERFORMANCE_METRIC_SINCE: &[(&str, ontap::Release)] = &[
+    ("#collection", ontap::Release::new(9, 7, 0)),
+    ("status=not_found", ontap::Release::new(9, 9, 0)),
+];
+
 /// The singleton at `/api/storage/aggregates/{aggregate.uuid}/metrics`.
 ///
 /// Since ONTAP 9.7.
@@ -19,7 +25,7 @@ use crate::{PerformanceMetricAggregate, PerformanceMetricIoType};
 /// assert_eq!(PerformanceMetric::KEYS, [] as [&str; 0]);
 /// ```
 #[derive(Debug, Clone, Default, PartialEq, ontap::Resource)]
-#[resource(path = "/storage/aggregates/{aggregate.uuid}/metrics", collection)]
+#[resource(path = "/storage/aggregates/{aggregate.uuid}/metrics", collection, since = PERFORMANCE_METRIC_SINCE)]
 pub struct PerformanceMetric {
     /// `_links`: [`ontap::Links`]; read by GET.
     #[resource(get, rename = "_links")]

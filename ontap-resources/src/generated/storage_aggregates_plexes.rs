@@ -4,6 +4,13 @@
 
 use crate::{AggregateReference, PlexResync, RaidGroup};
 
+/// The releases of [`Plex`]'s parts later than ONTAP 9.6, for the release guard.
+const PLEX_SINCE: &[(&str, ontap::Release)] = &[
+    ("raid_groups.disks.type=ssd_cap", ontap::Release::new(9, 8, 0)),
+    ("raid_groups.disks.type=ssd_zns", ontap::Release::new(9, 10, 0)),
+    ("raid_groups.raid_type", ontap::Release::new(9, 9, 0)),
+];
+
 /// The objects at `/api/storage/aggregates/{aggregate.uuid}/plexes`, one at `/api/storage/aggregates/{aggregate.uuid}/plexes/{name}`.
 ///
 /// Verbs: `get`, `fetch`, `get_collection`, `get_pages`, `count_collection`, `find`.
@@ -19,7 +26,7 @@ use crate::{AggregateReference, PlexResync, RaidGroup};
 /// assert_eq!(Plex::KEYS, ["name"] as [&str; 1]);
 /// ```
 #[derive(Debug, Clone, Default, PartialEq, ontap::Resource)]
-#[resource(path = "/storage/aggregates/{aggregate.uuid}/plexes", get, collection)]
+#[resource(path = "/storage/aggregates/{aggregate.uuid}/plexes", get, collection, since = PLEX_SINCE)]
 pub struct Plex {
     /// `name`: string; read by GET; a key of the instance path.
     #[resource(get, key)]

@@ -4,6 +4,15 @@
 
 use crate::{NodeResponseRecordsHaPartners, StorageAvailabilityZoneSpace};
 
+/// The releases of [`StorageAvailabilityZone`]'s parts later than ONTAP 9.6, for the release guard.
+const STORAGE_AVAILABILITY_ZONE_SINCE: &[(&str, ontap::Release)] = &[
+    ("#collection", ontap::Release::new(9, 16, 0)),
+    ("#get", ontap::Release::new(9, 16, 0)),
+    ("#patch", ontap::Release::new(9, 16, 0)),
+    ("#patch_collection", ontap::Release::new(9, 16, 0)),
+    ("space.log_and_recovery_metadata", ontap::Release::new(9, 17, 0)),
+];
+
 /// The objects at `/api/storage/availability-zones`, one at `/api/storage/availability-zones/{uuid}`.
 ///
 /// Since ONTAP 9.16.
@@ -19,7 +28,7 @@ use crate::{NodeResponseRecordsHaPartners, StorageAvailabilityZoneSpace};
 /// assert_eq!(StorageAvailabilityZone::KEYS, ["uuid"] as [&str; 1]);
 /// ```
 #[derive(Debug, Clone, Default, PartialEq, ontap::Resource)]
-#[resource(path = "/storage/availability-zones", get, patch, collection, patch_collection, hold(patch), params(patch_collection = StorageAvailabilityZonePatchCollectionParams))]
+#[resource(path = "/storage/availability-zones", get, patch, collection, patch_collection, hold(patch), params(patch_collection = StorageAvailabilityZonePatchCollectionParams), since = STORAGE_AVAILABILITY_ZONE_SINCE)]
 pub struct StorageAvailabilityZone {
     /// `uuid`: string; read by GET; a key of the instance path.
     #[resource(get, key)]

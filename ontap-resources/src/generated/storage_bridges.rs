@@ -7,6 +7,12 @@ use crate::{
     StorageBridgePowerSupplyUnits, StorageBridgeSasPorts, StorageBridgeTemperatureSensor,
 };
 
+/// The releases of [`StorageBridge`]'s parts later than ONTAP 9.6, for the release guard.
+const STORAGE_BRIDGE_SINCE: &[(&str, ontap::Release)] = &[
+    ("#collection", ontap::Release::new(9, 9, 0)),
+    ("#get", ontap::Release::new(9, 9, 0)),
+];
+
 /// The objects at `/api/storage/bridges`, one at `/api/storage/bridges/{wwn}`.
 ///
 /// Since ONTAP 9.9.
@@ -22,7 +28,7 @@ use crate::{
 /// assert_eq!(StorageBridge::KEYS, ["wwn"] as [&str; 1]);
 /// ```
 #[derive(Debug, Clone, Default, PartialEq, ontap::Resource)]
-#[resource(path = "/storage/bridges", get, collection)]
+#[resource(path = "/storage/bridges", get, collection, since = STORAGE_BRIDGE_SINCE)]
 pub struct StorageBridge {
     /// `wwn`: string; read by GET; a key of the instance path.
     #[resource(get, key)]

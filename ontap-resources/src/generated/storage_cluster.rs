@@ -4,6 +4,36 @@
 
 use crate::{ClusterSpaceBlockStorage, ClusterSpaceCloudStorage, ClusterSpaceMetrics, SpaceEfficiency};
 
+/// The releases of [`ClusterSpace`]'s parts later than ONTAP 9.6, for the release guard.
+const CLUSTER_SPACE_SINCE: &[(&str, ontap::Release)] = &[
+    ("#patch", ontap::Release::new(9, 16, 0)),
+    ("block_storage.available", ontap::Release::new(9, 10, 0)),
+    ("block_storage.delayed_frees", ontap::Release::new(9, 16, 0)),
+    ("block_storage.full_threshold_percent", ontap::Release::new(9, 16, 0)),
+    ("block_storage.inactive_data", ontap::Release::new(9, 7, 0)),
+    ("block_storage.log_and_recovery_metadata", ontap::Release::new(9, 17, 0)),
+    ("block_storage.medias.efficiency", ontap::Release::new(9, 7, 0)),
+    (
+        "block_storage.medias.efficiency_without_snapshots",
+        ontap::Release::new(9, 9, 0),
+    ),
+    (
+        "block_storage.medias.efficiency_without_snapshots_flexclones",
+        ontap::Release::new(9, 9, 0),
+    ),
+    ("block_storage.medias.physical_used", ontap::Release::new(9, 10, 0)),
+    (
+        "block_storage.nearly_full_threshold_percent",
+        ontap::Release::new(9, 16, 0),
+    ),
+    ("block_storage.physical_used", ontap::Release::new(9, 9, 0)),
+    ("block_storage.physical_used_percent", ontap::Release::new(9, 16, 0)),
+    ("block_storage.total_metadata_used", ontap::Release::new(9, 16, 0)),
+    ("block_storage.unusable_space", ontap::Release::new(9, 16, 0)),
+    ("efficiency_without_snapshots_flexclones", ontap::Release::new(9, 9, 0)),
+    ("metric", ontap::Release::new(9, 17, 0)),
+];
+
 /// The singleton at `/api/storage/cluster`.
 ///
 /// Verbs: `get`, `fetch`, `patch` (may start a job) (since ONTAP 9.16).
@@ -17,7 +47,7 @@ use crate::{ClusterSpaceBlockStorage, ClusterSpaceCloudStorage, ClusterSpaceMetr
 /// assert_eq!(ClusterSpace::KEYS, [] as [&str; 0]);
 /// ```
 #[derive(Debug, Clone, Default, PartialEq, ontap::Resource)]
-#[resource(path = "/storage/cluster", get, patch, hold(patch))]
+#[resource(path = "/storage/cluster", get, patch, hold(patch), since = CLUSTER_SPACE_SINCE)]
 pub struct ClusterSpace {
     /// `block_storage`: [`ClusterSpaceBlockStorage`](crate::ClusterSpaceBlockStorage); read by GET; sent by PATCH.
     #[resource(get, patch)]

@@ -8,6 +8,44 @@ use crate::{
     StoragePoolReference,
 };
 
+/// The releases of [`Disk`]'s parts later than ONTAP 9.6, for the release guard.
+const DISK_SINCE: &[(&str, ontap::Release)] = &[
+    ("#patch_collection", ontap::Release::new(9, 7, 0)),
+    ("bytes_per_sector", ontap::Release::new(9, 9, 0)),
+    ("class", ontap::Release::new(9, 7, 0)),
+    ("compliance_standard", ontap::Release::new(9, 11, 0)),
+    ("control_standard", ontap::Release::new(9, 11, 0)),
+    ("effective_type", ontap::Release::new(9, 9, 0)),
+    ("effective_type=ssd_zns", ontap::Release::new(9, 11, 0)),
+    ("encryption_operation", ontap::Release::new(9, 7, 0)),
+    ("error", ontap::Release::new(9, 9, 0)),
+    ("fips_certified", ontap::Release::new(9, 7, 0)),
+    ("key_id", ontap::Release::new(9, 7, 0)),
+    ("local", ontap::Release::new(9, 9, 0)),
+    ("location", ontap::Release::new(9, 14, 0)),
+    ("outage", ontap::Release::new(9, 9, 0)),
+    ("overall_security", ontap::Release::new(9, 11, 0)),
+    ("paths", ontap::Release::new(9, 9, 0)),
+    ("paths.disk_path_name", ontap::Release::new(9, 14, 0)),
+    ("paths.node.name", ontap::Release::new(9, 11, 0)),
+    ("paths.node.uuid", ontap::Release::new(9, 11, 0)),
+    ("paths.vmdisk_hypervisor_file_name", ontap::Release::new(9, 11, 0)),
+    ("physical_size", ontap::Release::new(9, 11, 0)),
+    ("protection_mode", ontap::Release::new(9, 7, 0)),
+    ("protection_mode=miss", ontap::Release::new(9, 10, 0)),
+    ("right_size_sector_count", ontap::Release::new(9, 11, 0)),
+    ("sanitize_spare", ontap::Release::new(9, 16, 0)),
+    ("sector_count", ontap::Release::new(9, 9, 0)),
+    ("self_encrypting", ontap::Release::new(9, 7, 0)),
+    ("stats", ontap::Release::new(9, 9, 0)),
+    ("storage_availability_zone", ontap::Release::new(9, 16, 0)),
+    ("storage_pool", ontap::Release::new(9, 11, 0)),
+    ("type=ssd_cap", ontap::Release::new(9, 8, 0)),
+    ("type=ssd_zns", ontap::Release::new(9, 10, 0)),
+    ("virtual", ontap::Release::new(9, 11, 0)),
+    ("virtual.target_address", ontap::Release::new(9, 13, 0)),
+];
+
 /// The objects at `/api/storage/disks`, one at `/api/storage/disks/{name}`.
 ///
 /// Verbs: `get`, `fetch`, `get_collection`, `get_pages`, `count_collection`, `find`, PATCH by query (since ONTAP 9.7).
@@ -22,7 +60,7 @@ use crate::{
 /// assert_eq!(Disk::KEYS, ["name"] as [&str; 1]);
 /// ```
 #[derive(Debug, Clone, Default, PartialEq, ontap::Resource)]
-#[resource(path = "/storage/disks", get, collection, patch_collection, params(patch_collection = DiskPatchCollectionParams))]
+#[resource(path = "/storage/disks", get, collection, patch_collection, params(patch_collection = DiskPatchCollectionParams), since = DISK_SINCE)]
 pub struct Disk {
     /// `name`: string; read by GET; a key of the instance path.
     #[resource(get, key)]

@@ -4,6 +4,16 @@
 
 use crate::VolumeReference;
 
+/// The releases of [`FileClone`]'s parts later than ONTAP 9.6, for the release guard.
+const FILE_CLONE_SINCE: &[(&str, ontap::Release)] = &[
+    ("bypass_throttle", ontap::Release::new(9, 19, 0)),
+    ("is_backup", ontap::Release::new(9, 8, 0)),
+    ("is_vvol_backup", ontap::Release::new(9, 19, 0)),
+    ("nosplit_entry", ontap::Release::new(9, 19, 0)),
+    ("overwrite_destination", ontap::Release::new(9, 8, 0)),
+    ("token_uuid", ontap::Release::new(9, 10, 0)),
+];
+
 /// The singleton at `/api/storage/file/clone`.
 ///
 /// Verbs: `post` (may start a job).
@@ -17,7 +27,7 @@ use crate::VolumeReference;
 /// assert_eq!(FileClone::KEYS, [] as [&str; 0]);
 /// ```
 #[derive(Debug, Clone, Default, PartialEq, ontap::Resource)]
-#[resource(path = "/storage/file/clone", post, hold(post))]
+#[resource(path = "/storage/file/clone", post, hold(post), since = FILE_CLONE_SINCE)]
 pub struct FileClone {
     /// `autodelete`: boolean; sent by POST.
     #[resource(post)]

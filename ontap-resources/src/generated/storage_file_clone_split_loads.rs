@@ -4,6 +4,14 @@
 
 use crate::{NodeReference, SplitLoadLoad};
 
+/// The releases of [`SplitLoad`]'s parts later than ONTAP 9.6, for the release guard.
+const SPLIT_LOAD_SINCE: &[(&str, ontap::Release)] = &[
+    ("#collection", ontap::Release::new(9, 10, 0)),
+    ("#get", ontap::Release::new(9, 10, 0)),
+    ("#patch", ontap::Release::new(9, 10, 0)),
+    ("#patch_collection", ontap::Release::new(9, 10, 0)),
+];
+
 /// The objects at `/api/storage/file/clone/split-loads`, one at `/api/storage/file/clone/split-loads/{node.uuid}`.
 ///
 /// Since ONTAP 9.10.
@@ -19,7 +27,7 @@ use crate::{NodeReference, SplitLoadLoad};
 /// assert_eq!(SplitLoad::KEYS, ["node.uuid"] as [&str; 1]);
 /// ```
 #[derive(Debug, Clone, Default, PartialEq, ontap::Resource)]
-#[resource(path = "/storage/file/clone/split-loads", get, patch, collection, patch_collection, params(patch_collection = SplitLoadPatchCollectionParams))]
+#[resource(path = "/storage/file/clone/split-loads", get, patch, collection, patch_collection, params(patch_collection = SplitLoadPatchCollectionParams), since = SPLIT_LOAD_SINCE)]
 pub struct SplitLoad {
     /// `node`: [`NodeReference`](crate::NodeReference); read by GET; its `uuid` is a key of the instance path.
     #[resource(get, key = "uuid")]

@@ -4,6 +4,13 @@
 
 use crate::{SvmReference, VolumeReference};
 
+/// The releases of [`SplitStatus`]'s parts later than ONTAP 9.6, for the release guard.
+const SPLIT_STATUS_SINCE: &[(&str, ontap::Release)] = &[
+    ("#collection", ontap::Release::new(9, 10, 0)),
+    ("#get", ontap::Release::new(9, 10, 0)),
+    ("unsplit_size", ontap::Release::new(9, 15, 0)),
+];
+
 /// The objects at `/api/storage/file/clone/split-status`, one at `/api/storage/file/clone/split-status/{volume.uuid}`.
 ///
 /// Since ONTAP 9.10.
@@ -19,7 +26,7 @@ use crate::{SvmReference, VolumeReference};
 /// assert_eq!(SplitStatus::KEYS, ["volume.uuid"] as [&str; 1]);
 /// ```
 #[derive(Debug, Clone, Default, PartialEq, ontap::Resource)]
-#[resource(path = "/storage/file/clone/split-status", get, collection)]
+#[resource(path = "/storage/file/clone/split-status", get, collection, since = SPLIT_STATUS_SINCE)]
 pub struct SplitStatus {
     /// `volume`: [`VolumeReference`](crate::VolumeReference); read by GET; its `uuid` is a key of the instance path.
     #[resource(get, key = "uuid")]

@@ -4,6 +4,17 @@
 
 use crate::{TokenExpiryTime, TokenNode};
 
+/// The releases of [`Token`]'s parts later than ONTAP 9.6, for the release guard.
+const TOKEN_SINCE: &[(&str, ontap::Release)] = &[
+    ("#collection", ontap::Release::new(9, 10, 0)),
+    ("#delete", ontap::Release::new(9, 10, 0)),
+    ("#delete_collection", ontap::Release::new(9, 10, 0)),
+    ("#get", ontap::Release::new(9, 10, 0)),
+    ("#patch", ontap::Release::new(9, 10, 0)),
+    ("#patch_collection", ontap::Release::new(9, 10, 0)),
+    ("#post", ontap::Release::new(9, 10, 0)),
+];
+
 /// The objects at `/api/storage/file/clone/tokens`, one at `/api/storage/file/clone/tokens/{node.uuid}/{uuid}`.
 ///
 /// Since ONTAP 9.10.
@@ -19,7 +30,7 @@ use crate::{TokenExpiryTime, TokenNode};
 /// assert_eq!(Token::KEYS, ["node.uuid", "uuid"] as [&str; 2]);
 /// ```
 #[derive(Debug, Clone, Default, PartialEq, ontap::Resource)]
-#[resource(path = "/storage/file/clone/tokens", get, post, patch, delete, collection, patch_collection, delete_collection, params(patch_collection = TokenPatchCollectionParams, delete_collection = TokenDeleteCollectionParams))]
+#[resource(path = "/storage/file/clone/tokens", get, post, patch, delete, collection, patch_collection, delete_collection, params(patch_collection = TokenPatchCollectionParams, delete_collection = TokenDeleteCollectionParams), since = TOKEN_SINCE)]
 pub struct Token {
     /// `node`: [`TokenNode`](crate::TokenNode); read by GET; sent by POST; its `uuid` is a key of the instance path.
     #[resource(get, post, key = "uuid")]

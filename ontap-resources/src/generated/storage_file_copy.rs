@@ -4,6 +4,1712 @@
 
 use crate::FileCopyFilesToCopy;
 
+/// The releases of [`FileCopy`]'s parts later than ONTAP 9.6, for the release guard.
+const FILE_COPY_SINCE: &[(&str, ontap::Release)] = &[
+    ("#post", ontap::Release::new(9, 8, 0)),
+    (
+        "files_to_copy.destination.svm.aggregates.available_size",
+        ontap::Release::new(9, 11, 0),
+    ),
+    (
+        "files_to_copy.destination.svm.aggregates.type",
+        ontap::Release::new(9, 11, 0),
+    ),
+    (
+        "files_to_copy.destination.svm.anti_ransomware",
+        ontap::Release::new(9, 14, 0),
+    ),
+    (
+        "files_to_copy.destination.svm.anti_ransomware_auto_switch_duration_without_new_file_extension",
+        ontap::Release::new(9, 13, 0),
+    ),
+    (
+        "files_to_copy.destination.svm.anti_ransomware_auto_switch_from_learning_to_enabled",
+        ontap::Release::new(9, 13, 0),
+    ),
+    (
+        "files_to_copy.destination.svm.anti_ransomware_auto_switch_minimum_file_count",
+        ontap::Release::new(9, 13, 0),
+    ),
+    (
+        "files_to_copy.destination.svm.anti_ransomware_auto_switch_minimum_file_extension",
+        ontap::Release::new(9, 13, 0),
+    ),
+    (
+        "files_to_copy.destination.svm.anti_ransomware_auto_switch_minimum_incoming_data",
+        ontap::Release::new(9, 16, 0),
+    ),
+    (
+        "files_to_copy.destination.svm.anti_ransomware_auto_switch_minimum_learning_period",
+        ontap::Release::new(9, 13, 0),
+    ),
+    (
+        "files_to_copy.destination.svm.anti_ransomware_default_volume_state",
+        ontap::Release::new(9, 10, 0),
+    ),
+    (
+        "files_to_copy.destination.svm.anti_ransomware_incoming_write_threshold",
+        ontap::Release::new(9, 13, 0),
+    ),
+    (
+        "files_to_copy.destination.svm.anti_ransomware_incoming_write_threshold_percent",
+        ontap::Release::new(9, 13, 0),
+    ),
+    (
+        "files_to_copy.destination.svm.auto_enable_activity_tracking",
+        ontap::Release::new(9, 11, 0),
+    ),
+    (
+        "files_to_copy.destination.svm.auto_enable_analytics",
+        ontap::Release::new(9, 11, 0),
+    ),
+    (
+        "files_to_copy.destination.svm.cifs.ad_domain.default_site",
+        ontap::Release::new(9, 13, 0),
+    ),
+    (
+        "files_to_copy.destination.svm.cifs.allowed",
+        ontap::Release::new(9, 9, 0),
+    ),
+    (
+        "files_to_copy.destination.svm.cifs.auth-style",
+        ontap::Release::new(9, 15, 0),
+    ),
+    (
+        "files_to_copy.destination.svm.cifs.domain_workgroup",
+        ontap::Release::new(9, 13, 0),
+    ),
+    (
+        "files_to_copy.destination.svm.cifs.workgroup",
+        ontap::Release::new(9, 15, 0),
+    ),
+    (
+        "files_to_copy.destination.svm.fc_interfaces.location.port.node.anti_ransomware_version",
+        ontap::Release::new(9, 16, 0),
+    ),
+    (
+        "files_to_copy.destination.svm.fc_interfaces.location.port.node.external_cache",
+        ontap::Release::new(9, 10, 0),
+    ),
+    (
+        "files_to_copy.destination.svm.fc_interfaces.location.port.node.external_cache_bypass",
+        ontap::Release::new(9, 17, 0),
+    ),
+    (
+        "files_to_copy.destination.svm.fc_interfaces.location.port.node.hw_assist",
+        ontap::Release::new(9, 11, 0),
+    ),
+    (
+        "files_to_copy.destination.svm.fc_interfaces.location.port.node.is_spares_low",
+        ontap::Release::new(9, 10, 0),
+    ),
+    (
+        "files_to_copy.destination.svm.fc_interfaces.location.port.node.nvlog",
+        ontap::Release::new(9, 17, 0),
+    ),
+    (
+        "files_to_copy.destination.svm.fc_interfaces.location.port.node.nvram",
+        ontap::Release::new(9, 9, 0),
+    ),
+    (
+        "files_to_copy.destination.svm.fc_interfaces.location.port.node.owner",
+        ontap::Release::new(9, 9, 0),
+    ),
+    (
+        "files_to_copy.destination.svm.fc_interfaces.location.port.node.snaplock",
+        ontap::Release::new(9, 11, 0),
+    ),
+    (
+        "files_to_copy.destination.svm.fc_interfaces.location.port.node.storage_availability_zones",
+        ontap::Release::new(9, 16, 0),
+    ),
+    (
+        "files_to_copy.destination.svm.fc_interfaces.location.port.node.storage_configuration",
+        ontap::Release::new(9, 9, 0),
+    ),
+    (
+        "files_to_copy.destination.svm.fc_interfaces.location.port.node.storage_configuration=tri_path",
+        ontap::Release::new(9, 14, 0),
+    ),
+    (
+        "files_to_copy.destination.svm.fc_interfaces.location.port.node.storage_configuration=tri_path_ha",
+        ontap::Release::new(9, 14, 0),
+    ),
+    (
+        "files_to_copy.destination.svm.fc_interfaces.location.port.node.storage_configuration=virtual",
+        ontap::Release::new(9, 14, 0),
+    ),
+    (
+        "files_to_copy.destination.svm.fc_interfaces.location.port.node.system_aggregate",
+        ontap::Release::new(9, 14, 0),
+    ),
+    (
+        "files_to_copy.destination.svm.fcp.allowed",
+        ontap::Release::new(9, 9, 0),
+    ),
+    (
+        "files_to_copy.destination.svm.ip_interfaces.location.home_port",
+        ontap::Release::new(9, 16, 0),
+    ),
+    (
+        "files_to_copy.destination.svm.ip_interfaces.subnet",
+        ontap::Release::new(9, 11, 0),
+    ),
+    (
+        "files_to_copy.destination.svm.is_space_enforcement_logical",
+        ontap::Release::new(9, 11, 0),
+    ),
+    (
+        "files_to_copy.destination.svm.is_space_reporting_logical",
+        ontap::Release::new(9, 11, 0),
+    ),
+    (
+        "files_to_copy.destination.svm.iscsi.allowed",
+        ontap::Release::new(9, 9, 0),
+    ),
+    (
+        "files_to_copy.destination.svm.language=no",
+        ontap::Release::new(9, 9, 0),
+    ),
+    (
+        "files_to_copy.destination.svm.ldap.restrict_discovery_to_site",
+        ontap::Release::new(9, 13, 0),
+    ),
+    (
+        "files_to_copy.destination.svm.max_volumes",
+        ontap::Release::new(9, 9, 0),
+    ),
+    ("files_to_copy.destination.svm.ndmp", ontap::Release::new(9, 10, 0)),
+    (
+        "files_to_copy.destination.svm.nfs.allowed",
+        ontap::Release::new(9, 9, 0),
+    ),
+    (
+        "files_to_copy.destination.svm.number_of_volumes_in_recovery_queue",
+        ontap::Release::new(9, 13, 0),
+    ),
+    (
+        "files_to_copy.destination.svm.nvme.allowed",
+        ontap::Release::new(9, 9, 0),
+    ),
+    (
+        "files_to_copy.destination.svm.qos_adaptive_policy_group_template",
+        ontap::Release::new(9, 13, 0),
+    ),
+    (
+        "files_to_copy.destination.svm.qos_adaptive_policy_group_template.max_throughput",
+        ontap::Release::new(9, 17, 0),
+    ),
+    (
+        "files_to_copy.destination.svm.qos_adaptive_policy_group_template.min_throughput",
+        ontap::Release::new(9, 17, 0),
+    ),
+    ("files_to_copy.destination.svm.qos_policy", ontap::Release::new(9, 9, 0)),
+    (
+        "files_to_copy.destination.svm.qos_policy.max_throughput",
+        ontap::Release::new(9, 17, 0),
+    ),
+    (
+        "files_to_copy.destination.svm.qos_policy.min_throughput",
+        ontap::Release::new(9, 17, 0),
+    ),
+    (
+        "files_to_copy.destination.svm.qos_policy_group_template",
+        ontap::Release::new(9, 16, 0),
+    ),
+    (
+        "files_to_copy.destination.svm.qos_policy_group_template.max_throughput",
+        ontap::Release::new(9, 17, 0),
+    ),
+    (
+        "files_to_copy.destination.svm.qos_policy_group_template.min_throughput",
+        ontap::Release::new(9, 17, 0),
+    ),
+    (
+        "files_to_copy.destination.svm.s3.allowed",
+        ontap::Release::new(9, 16, 0),
+    ),
+    (
+        "files_to_copy.destination.svm.s3.certificate.azure",
+        ontap::Release::new(9, 14, 0),
+    ),
+    (
+        "files_to_copy.destination.svm.s3.certificate.subject_alternatives",
+        ontap::Release::new(9, 15, 0),
+    ),
+    (
+        "files_to_copy.destination.svm.s3.default_unix_user",
+        ontap::Release::new(9, 11, 0),
+    ),
+    (
+        "files_to_copy.destination.svm.s3.default_win_user",
+        ontap::Release::new(9, 11, 0),
+    ),
+    (
+        "files_to_copy.destination.svm.san_multipathing",
+        ontap::Release::new(9, 19, 0),
+    ),
+    (
+        "files_to_copy.destination.svm.snapmirror.protected_consistency_group_count",
+        ontap::Release::new(9, 14, 0),
+    ),
+    (
+        "files_to_copy.destination.svm.snapmirror.protection_type",
+        ontap::Release::new(9, 19, 0),
+    ),
+    (
+        "files_to_copy.destination.svm.snapshot_autodelete_enabled",
+        ontap::Release::new(9, 18, 0),
+    ),
+    (
+        "files_to_copy.destination.svm.snapshot_reserve_percent",
+        ontap::Release::new(9, 18, 0),
+    ),
+    (
+        "files_to_copy.destination.svm.state=initializing",
+        ontap::Release::new(9, 15, 0),
+    ),
+    ("files_to_copy.destination.svm.storage", ontap::Release::new(9, 13, 0)),
+    (
+        "files_to_copy.destination.svm.subtype=data_engine",
+        ontap::Release::new(9, 18, 0),
+    ),
+    (
+        "files_to_copy.destination.svm.total_volume_size_in_recovery_queue",
+        ontap::Release::new(9, 13, 0),
+    ),
+    ("files_to_copy.destination.volume._tags", ontap::Release::new(9, 13, 0)),
+    (
+        "files_to_copy.destination.volume.activity_tracking",
+        ontap::Release::new(9, 10, 0),
+    ),
+    (
+        "files_to_copy.destination.volume.activity_tracking.notices",
+        ontap::Release::new(9, 18, 0),
+    ),
+    (
+        "files_to_copy.destination.volume.aggressive_readahead_mode",
+        ontap::Release::new(9, 13, 0),
+    ),
+    (
+        "files_to_copy.destination.volume.aggressive_readahead_mode=cross_file_sequential_read",
+        ontap::Release::new(9, 16, 0),
+    ),
+    (
+        "files_to_copy.destination.volume.analytics.by_accessed_time",
+        ontap::Release::new(9, 17, 0),
+    ),
+    (
+        "files_to_copy.destination.volume.analytics.by_modified_time",
+        ontap::Release::new(9, 17, 0),
+    ),
+    (
+        "files_to_copy.destination.volume.analytics.bytes_used",
+        ontap::Release::new(9, 17, 0),
+    ),
+    (
+        "files_to_copy.destination.volume.analytics.file_count",
+        ontap::Release::new(9, 17, 0),
+    ),
+    (
+        "files_to_copy.destination.volume.analytics.files_scanned",
+        ontap::Release::new(9, 14, 0),
+    ),
+    (
+        "files_to_copy.destination.volume.analytics.incomplete_data",
+        ontap::Release::new(9, 17, 0),
+    ),
+    (
+        "files_to_copy.destination.volume.analytics.initialization",
+        ontap::Release::new(9, 11, 0),
+    ),
+    (
+        "files_to_copy.destination.volume.analytics.report_time",
+        ontap::Release::new(9, 17, 0),
+    ),
+    (
+        "files_to_copy.destination.volume.analytics.scan_throttle_reason",
+        ontap::Release::new(9, 14, 0),
+    ),
+    (
+        "files_to_copy.destination.volume.analytics.state=initialization_paused",
+        ontap::Release::new(9, 11, 0),
+    ),
+    (
+        "files_to_copy.destination.volume.analytics.subdir_count",
+        ontap::Release::new(9, 17, 0),
+    ),
+    (
+        "files_to_copy.destination.volume.analytics.total_files",
+        ontap::Release::new(9, 14, 0),
+    ),
+    (
+        "files_to_copy.destination.volume.anti_ransomware",
+        ontap::Release::new(9, 10, 0),
+    ),
+    (
+        "files_to_copy.destination.volume.anti_ransomware.attack_detected_by",
+        ontap::Release::new(9, 17, 0),
+    ),
+    (
+        "files_to_copy.destination.volume.anti_ransomware.attack_detection_parameters",
+        ontap::Release::new(9, 16, 0),
+    ),
+    (
+        "files_to_copy.destination.volume.anti_ransomware.attack_detection_parameters.block_device_auto_learned_encryption_threshold",
+        ontap::Release::new(9, 17, 0),
+    ),
+    (
+        "files_to_copy.destination.volume.anti_ransomware.block_device_detection_start_time",
+        ontap::Release::new(9, 17, 0),
+    ),
+    (
+        "files_to_copy.destination.volume.anti_ransomware.block_device_detection_state",
+        ontap::Release::new(9, 17, 0),
+    ),
+    (
+        "files_to_copy.destination.volume.anti_ransomware.clear_suspect",
+        ontap::Release::new(9, 18, 0),
+    ),
+    (
+        "files_to_copy.destination.volume.anti_ransomware.event_log",
+        ontap::Release::new(9, 14, 0),
+    ),
+    (
+        "files_to_copy.destination.volume.anti_ransomware.surge_as_normal",
+        ontap::Release::new(9, 11, 0),
+    ),
+    (
+        "files_to_copy.destination.volume.anti_ransomware.surge_usage",
+        ontap::Release::new(9, 16, 0),
+    ),
+    (
+        "files_to_copy.destination.volume.anti_ransomware.suspect_files.entropy",
+        ontap::Release::new(9, 11, 0),
+    ),
+    (
+        "files_to_copy.destination.volume.anti_ransomware.typical_usage",
+        ontap::Release::new(9, 16, 0),
+    ),
+    (
+        "files_to_copy.destination.volume.anti_ransomware.update_baseline_from_surge",
+        ontap::Release::new(9, 15, 0),
+    ),
+    (
+        "files_to_copy.destination.volume.anti_ransomware.workload",
+        ontap::Release::new(9, 16, 0),
+    ),
+    (
+        "files_to_copy.destination.volume.asynchronous_directory_delete",
+        ontap::Release::new(9, 11, 0),
+    ),
+    (
+        "files_to_copy.destination.volume.clone.has_flexclone",
+        ontap::Release::new(9, 16, 0),
+    ),
+    (
+        "files_to_copy.destination.volume.clone.inherited_physical_used",
+        ontap::Release::new(9, 11, 0),
+    ),
+    (
+        "files_to_copy.destination.volume.clone.inherited_savings",
+        ontap::Release::new(9, 11, 0),
+    ),
+    (
+        "files_to_copy.destination.volume.clone.lun_name",
+        ontap::Release::new(9, 18, 0),
+    ),
+    (
+        "files_to_copy.destination.volume.clone.qtree_name",
+        ontap::Release::new(9, 18, 0),
+    ),
+    (
+        "files_to_copy.destination.volume.cloud_write_enabled",
+        ontap::Release::new(9, 13, 0),
+    ),
+    (
+        "files_to_copy.destination.volume.consistency_group.uuid",
+        ontap::Release::new(9, 10, 0),
+    ),
+    (
+        "files_to_copy.destination.volume.constituent_count",
+        ontap::Release::new(9, 17, 0),
+    ),
+    (
+        "files_to_copy.destination.volume.constituents",
+        ontap::Release::new(9, 9, 0),
+    ),
+    (
+        "files_to_copy.destination.volume.constituents.node",
+        ontap::Release::new(9, 17, 0),
+    ),
+    (
+        "files_to_copy.destination.volume.constituents.space.large_size_enabled",
+        ontap::Release::new(9, 11, 0),
+    ),
+    (
+        "files_to_copy.destination.volume.constituents.space.max_size",
+        ontap::Release::new(9, 14, 0),
+    ),
+    (
+        "files_to_copy.destination.volume.constituents.space.total_metadata",
+        ontap::Release::new(9, 15, 0),
+    ),
+    (
+        "files_to_copy.destination.volume.constituents.space.total_metadata_footprint",
+        ontap::Release::new(9, 15, 0),
+    ),
+    (
+        "files_to_copy.destination.volume.constituents.space.used_percent",
+        ontap::Release::new(9, 10, 0),
+    ),
+    (
+        "files_to_copy.destination.volume.convert_unicode",
+        ontap::Release::new(9, 10, 0),
+    ),
+    (
+        "files_to_copy.destination.volume.efficiency.application_io_size=16k",
+        ontap::Release::new(9, 14, 0),
+    ),
+    (
+        "files_to_copy.destination.volume.efficiency.application_io_size=32k",
+        ontap::Release::new(9, 14, 0),
+    ),
+    (
+        "files_to_copy.destination.volume.efficiency.auto_state",
+        ontap::Release::new(9, 11, 0),
+    ),
+    (
+        "files_to_copy.destination.volume.efficiency.compression_type",
+        ontap::Release::new(9, 11, 0),
+    ),
+    (
+        "files_to_copy.destination.volume.efficiency.has_savings",
+        ontap::Release::new(9, 11, 0),
+    ),
+    (
+        "files_to_copy.destination.volume.efficiency.idcs_scanner",
+        ontap::Release::new(9, 13, 0),
+    ),
+    (
+        "files_to_copy.destination.volume.efficiency.last_op_begin",
+        ontap::Release::new(9, 9, 0),
+    ),
+    (
+        "files_to_copy.destination.volume.efficiency.last_op_end",
+        ontap::Release::new(9, 9, 0),
+    ),
+    (
+        "files_to_copy.destination.volume.efficiency.last_op_err",
+        ontap::Release::new(9, 9, 0),
+    ),
+    (
+        "files_to_copy.destination.volume.efficiency.last_op_size",
+        ontap::Release::new(9, 9, 0),
+    ),
+    (
+        "files_to_copy.destination.volume.efficiency.last_op_state",
+        ontap::Release::new(9, 9, 0),
+    ),
+    (
+        "files_to_copy.destination.volume.efficiency.logging_enabled",
+        ontap::Release::new(9, 11, 0),
+    ),
+    (
+        "files_to_copy.destination.volume.efficiency.op_state",
+        ontap::Release::new(9, 9, 0),
+    ),
+    (
+        "files_to_copy.destination.volume.efficiency.progress",
+        ontap::Release::new(9, 9, 0),
+    ),
+    (
+        "files_to_copy.destination.volume.efficiency.ratio",
+        ontap::Release::new(9, 17, 0),
+    ),
+    (
+        "files_to_copy.destination.volume.efficiency.scanner",
+        ontap::Release::new(9, 11, 0),
+    ),
+    (
+        "files_to_copy.destination.volume.efficiency.space_savings",
+        ontap::Release::new(9, 11, 0),
+    ),
+    (
+        "files_to_copy.destination.volume.efficiency.state",
+        ontap::Release::new(9, 9, 0),
+    ),
+    (
+        "files_to_copy.destination.volume.efficiency.state=custom",
+        ontap::Release::new(9, 10, 0),
+    ),
+    (
+        "files_to_copy.destination.volume.efficiency.storage_efficiency_mode",
+        ontap::Release::new(9, 10, 0),
+    ),
+    (
+        "files_to_copy.destination.volume.efficiency.type",
+        ontap::Release::new(9, 9, 0),
+    ),
+    (
+        "files_to_copy.destination.volume.efficiency.volume_path",
+        ontap::Release::new(9, 13, 0),
+    ),
+    (
+        "files_to_copy.destination.volume.encryption.action",
+        ontap::Release::new(9, 14, 0),
+    ),
+    (
+        "files_to_copy.destination.volume.encryption.key_create_time",
+        ontap::Release::new(9, 11, 0),
+    ),
+    (
+        "files_to_copy.destination.volume.encryption.key_manager_attribute",
+        ontap::Release::new(9, 9, 0),
+    ),
+    (
+        "files_to_copy.destination.volume.files.inodefile_capacity",
+        ontap::Release::new(9, 17, 0),
+    ),
+    (
+        "files_to_copy.destination.volume.flash_pool",
+        ontap::Release::new(9, 10, 0),
+    ),
+    (
+        "files_to_copy.destination.volume.flexgroup",
+        ontap::Release::new(9, 10, 0),
+    ),
+    (
+        "files_to_copy.destination.volume.granular_data",
+        ontap::Release::new(9, 11, 0),
+    ),
+    (
+        "files_to_copy.destination.volume.granular_data_mode",
+        ontap::Release::new(9, 16, 0),
+    ),
+    (
+        "files_to_copy.destination.volume.has_dir_index_public",
+        ontap::Release::new(9, 17, 0),
+    ),
+    (
+        "files_to_copy.destination.volume.has_large_dir",
+        ontap::Release::new(9, 18, 0),
+    ),
+    (
+        "files_to_copy.destination.volume.is_dir_index_transfer_enabled",
+        ontap::Release::new(9, 17, 0),
+    ),
+    (
+        "files_to_copy.destination.volume.is_large_dir_enabled",
+        ontap::Release::new(9, 18, 0),
+    ),
+    (
+        "files_to_copy.destination.volume.is_s3_arbitrary_part_size_enabled",
+        ontap::Release::new(9, 18, 0),
+    ),
+    (
+        "files_to_copy.destination.volume.language=no",
+        ontap::Release::new(9, 9, 0),
+    ),
+    (
+        "files_to_copy.destination.volume.max_dir_size",
+        ontap::Release::new(9, 10, 0),
+    ),
+    (
+        "files_to_copy.destination.volume.metric.flexcache.bandwidth_savings",
+        ontap::Release::new(9, 9, 0),
+    ),
+    (
+        "files_to_copy.destination.volume.movement.capacity_tier_optimized",
+        ontap::Release::new(9, 15, 0),
+    ),
+    (
+        "files_to_copy.destination.volume.movement.start_time",
+        ontap::Release::new(9, 11, 0),
+    ),
+    ("files_to_copy.destination.volume.msid", ontap::Release::new(9, 11, 0)),
+    (
+        "files_to_copy.destination.volume.nas.junction_parent",
+        ontap::Release::new(9, 9, 0),
+    ),
+    ("files_to_copy.destination.volume.nodes", ontap::Release::new(9, 17, 0)),
+    (
+        "files_to_copy.destination.volume.optimize_aggregates",
+        ontap::Release::new(9, 13, 0),
+    ),
+    (
+        "files_to_copy.destination.volume.qos.policy.max_throughput",
+        ontap::Release::new(9, 17, 0),
+    ),
+    (
+        "files_to_copy.destination.volume.qos.policy.min_throughput",
+        ontap::Release::new(9, 17, 0),
+    ),
+    (
+        "files_to_copy.destination.volume.rebalancing",
+        ontap::Release::new(9, 11, 0),
+    ),
+    (
+        "files_to_copy.destination.volume.scheduled_snapshot_naming_scheme",
+        ontap::Release::new(9, 10, 0),
+    ),
+    (
+        "files_to_copy.destination.volume.sizing_method",
+        ontap::Release::new(9, 17, 0),
+    ),
+    (
+        "files_to_copy.destination.volume.smas_protection",
+        ontap::Release::new(9, 19, 0),
+    ),
+    (
+        "files_to_copy.destination.volume.snapmirror.destinations",
+        ontap::Release::new(9, 9, 0),
+    ),
+    (
+        "files_to_copy.destination.volume.snapshot_count",
+        ontap::Release::new(9, 10, 0),
+    ),
+    (
+        "files_to_copy.destination.volume.snapshot_directory_access_enabled",
+        ontap::Release::new(9, 13, 0),
+    ),
+    (
+        "files_to_copy.destination.volume.snapshot_locking_enabled",
+        ontap::Release::new(9, 11, 0),
+    ),
+    (
+        "files_to_copy.destination.volume.space.afs_total",
+        ontap::Release::new(9, 9, 0),
+    ),
+    (
+        "files_to_copy.destination.volume.space.auto_adaptive_compression_footprint_data_reduction",
+        ontap::Release::new(9, 11, 0),
+    ),
+    (
+        "files_to_copy.destination.volume.space.available_percent",
+        ontap::Release::new(9, 9, 0),
+    ),
+    (
+        "files_to_copy.destination.volume.space.block_storage_inactive_user_data_percent",
+        ontap::Release::new(9, 11, 0),
+    ),
+    (
+        "files_to_copy.destination.volume.space.capacity_tier_footprint_data_reduction",
+        ontap::Release::new(9, 13, 0),
+    ),
+    (
+        "files_to_copy.destination.volume.space.compaction_footprint_data_reduction",
+        ontap::Release::new(9, 13, 0),
+    ),
+    (
+        "files_to_copy.destination.volume.space.cross_volume_dedupe_metafiles_footprint",
+        ontap::Release::new(9, 11, 0),
+    ),
+    (
+        "files_to_copy.destination.volume.space.cross_volume_dedupe_metafiles_temporary_footprint",
+        ontap::Release::new(9, 11, 0),
+    ),
+    (
+        "files_to_copy.destination.volume.space.dedupe_metafiles_footprint",
+        ontap::Release::new(9, 11, 0),
+    ),
+    (
+        "files_to_copy.destination.volume.space.dedupe_metafiles_temporary_footprint",
+        ontap::Release::new(9, 11, 0),
+    ),
+    (
+        "files_to_copy.destination.volume.space.delayed_free_footprint",
+        ontap::Release::new(9, 11, 0),
+    ),
+    (
+        "files_to_copy.destination.volume.space.effective_total_footprint",
+        ontap::Release::new(9, 11, 0),
+    ),
+    (
+        "files_to_copy.destination.volume.space.expected_available",
+        ontap::Release::new(9, 11, 0),
+    ),
+    (
+        "files_to_copy.destination.volume.space.file_operation_metadata",
+        ontap::Release::new(9, 11, 0),
+    ),
+    (
+        "files_to_copy.destination.volume.space.filesystem_size",
+        ontap::Release::new(9, 11, 0),
+    ),
+    (
+        "files_to_copy.destination.volume.space.filesystem_size_fixed",
+        ontap::Release::new(9, 11, 0),
+    ),
+    (
+        "files_to_copy.destination.volume.space.fractional_reserve",
+        ontap::Release::new(9, 11, 0),
+    ),
+    (
+        "files_to_copy.destination.volume.space.full_threshold_percent",
+        ontap::Release::new(9, 11, 0),
+    ),
+    (
+        "files_to_copy.destination.volume.space.is_used_stale",
+        ontap::Release::new(9, 11, 0),
+    ),
+    (
+        "files_to_copy.destination.volume.space.large_size_enabled",
+        ontap::Release::new(9, 11, 0),
+    ),
+    (
+        "files_to_copy.destination.volume.space.logical_space.used",
+        ontap::Release::new(9, 11, 0),
+    ),
+    (
+        "files_to_copy.destination.volume.space.logical_space.used_by_snapshots",
+        ontap::Release::new(9, 11, 0),
+    ),
+    (
+        "files_to_copy.destination.volume.space.logical_space.used_percent",
+        ontap::Release::new(9, 11, 0),
+    ),
+    (
+        "files_to_copy.destination.volume.space.max_size",
+        ontap::Release::new(9, 14, 0),
+    ),
+    (
+        "files_to_copy.destination.volume.space.nearly_full_threshold_percent",
+        ontap::Release::new(9, 11, 0),
+    ),
+    (
+        "files_to_copy.destination.volume.space.overwrite_reserve",
+        ontap::Release::new(9, 11, 0),
+    ),
+    (
+        "files_to_copy.destination.volume.space.overwrite_reserve_used",
+        ontap::Release::new(9, 11, 0),
+    ),
+    (
+        "files_to_copy.destination.volume.space.percent_used",
+        ontap::Release::new(9, 11, 0),
+    ),
+    (
+        "files_to_copy.destination.volume.space.physical_used",
+        ontap::Release::new(9, 11, 0),
+    ),
+    (
+        "files_to_copy.destination.volume.space.physical_used_percent",
+        ontap::Release::new(9, 11, 0),
+    ),
+    (
+        "files_to_copy.destination.volume.space.size_available_for_snapshots",
+        ontap::Release::new(9, 11, 0),
+    ),
+    (
+        "files_to_copy.destination.volume.space.snapmirror_destination_footprint",
+        ontap::Release::new(9, 11, 0),
+    ),
+    (
+        "files_to_copy.destination.volume.space.snapshot.autodelete",
+        ontap::Release::new(9, 13, 0),
+    ),
+    (
+        "files_to_copy.destination.volume.space.snapshot.autodelete_trigger",
+        ontap::Release::new(9, 11, 0),
+    ),
+    (
+        "files_to_copy.destination.volume.space.snapshot.reserve_available",
+        ontap::Release::new(9, 11, 0),
+    ),
+    (
+        "files_to_copy.destination.volume.space.snapshot.reserve_size",
+        ontap::Release::new(9, 11, 0),
+    ),
+    (
+        "files_to_copy.destination.volume.space.snapshot.space_used_percent",
+        ontap::Release::new(9, 11, 0),
+    ),
+    (
+        "files_to_copy.destination.volume.space.snapshot_reserve_unusable",
+        ontap::Release::new(9, 11, 0),
+    ),
+    (
+        "files_to_copy.destination.volume.space.snapshot_spill",
+        ontap::Release::new(9, 11, 0),
+    ),
+    (
+        "files_to_copy.destination.volume.space.total_metadata",
+        ontap::Release::new(9, 15, 0),
+    ),
+    (
+        "files_to_copy.destination.volume.space.total_metadata_footprint",
+        ontap::Release::new(9, 15, 0),
+    ),
+    (
+        "files_to_copy.destination.volume.space.used_by_afs",
+        ontap::Release::new(9, 9, 0),
+    ),
+    (
+        "files_to_copy.destination.volume.space.user_data",
+        ontap::Release::new(9, 11, 0),
+    ),
+    (
+        "files_to_copy.destination.volume.space.volume_guarantee_footprint",
+        ontap::Release::new(9, 11, 0),
+    ),
+    (
+        "files_to_copy.destination.volume.state=restricted",
+        ontap::Release::new(9, 10, 0),
+    ),
+    (
+        "files_to_copy.destination.volume.statistics.cifs_ops_raw",
+        ontap::Release::new(9, 11, 0),
+    ),
+    (
+        "files_to_copy.destination.volume.statistics.nfs_ops_raw",
+        ontap::Release::new(9, 11, 0),
+    ),
+    ("files_to_copy.destination.volume.status", ontap::Release::new(9, 9, 0)),
+    (
+        "files_to_copy.destination.volume.style=flexgroup_constituent",
+        ontap::Release::new(9, 10, 0),
+    ),
+    (
+        "files_to_copy.destination.volume.svm_dr_protection",
+        ontap::Release::new(9, 19, 0),
+    ),
+    (
+        "files_to_copy.destination.volume.validate_only",
+        ontap::Release::new(9, 14, 0),
+    ),
+    (
+        "files_to_copy.source.svm.aggregates.available_size",
+        ontap::Release::new(9, 11, 0),
+    ),
+    (
+        "files_to_copy.source.svm.aggregates.type",
+        ontap::Release::new(9, 11, 0),
+    ),
+    (
+        "files_to_copy.source.svm.anti_ransomware",
+        ontap::Release::new(9, 14, 0),
+    ),
+    (
+        "files_to_copy.source.svm.anti_ransomware_auto_switch_duration_without_new_file_extension",
+        ontap::Release::new(9, 13, 0),
+    ),
+    (
+        "files_to_copy.source.svm.anti_ransomware_auto_switch_from_learning_to_enabled",
+        ontap::Release::new(9, 13, 0),
+    ),
+    (
+        "files_to_copy.source.svm.anti_ransomware_auto_switch_minimum_file_count",
+        ontap::Release::new(9, 13, 0),
+    ),
+    (
+        "files_to_copy.source.svm.anti_ransomware_auto_switch_minimum_file_extension",
+        ontap::Release::new(9, 13, 0),
+    ),
+    (
+        "files_to_copy.source.svm.anti_ransomware_auto_switch_minimum_incoming_data",
+        ontap::Release::new(9, 16, 0),
+    ),
+    (
+        "files_to_copy.source.svm.anti_ransomware_auto_switch_minimum_learning_period",
+        ontap::Release::new(9, 13, 0),
+    ),
+    (
+        "files_to_copy.source.svm.anti_ransomware_default_volume_state",
+        ontap::Release::new(9, 10, 0),
+    ),
+    (
+        "files_to_copy.source.svm.anti_ransomware_incoming_write_threshold",
+        ontap::Release::new(9, 13, 0),
+    ),
+    (
+        "files_to_copy.source.svm.anti_ransomware_incoming_write_threshold_percent",
+        ontap::Release::new(9, 13, 0),
+    ),
+    (
+        "files_to_copy.source.svm.auto_enable_activity_tracking",
+        ontap::Release::new(9, 11, 0),
+    ),
+    (
+        "files_to_copy.source.svm.auto_enable_analytics",
+        ontap::Release::new(9, 11, 0),
+    ),
+    (
+        "files_to_copy.source.svm.cifs.ad_domain.default_site",
+        ontap::Release::new(9, 13, 0),
+    ),
+    ("files_to_copy.source.svm.cifs.allowed", ontap::Release::new(9, 9, 0)),
+    (
+        "files_to_copy.source.svm.cifs.auth-style",
+        ontap::Release::new(9, 15, 0),
+    ),
+    (
+        "files_to_copy.source.svm.cifs.domain_workgroup",
+        ontap::Release::new(9, 13, 0),
+    ),
+    ("files_to_copy.source.svm.cifs.workgroup", ontap::Release::new(9, 15, 0)),
+    (
+        "files_to_copy.source.svm.fc_interfaces.location.port.node.anti_ransomware_version",
+        ontap::Release::new(9, 16, 0),
+    ),
+    (
+        "files_to_copy.source.svm.fc_interfaces.location.port.node.external_cache",
+        ontap::Release::new(9, 10, 0),
+    ),
+    (
+        "files_to_copy.source.svm.fc_interfaces.location.port.node.external_cache_bypass",
+        ontap::Release::new(9, 17, 0),
+    ),
+    (
+        "files_to_copy.source.svm.fc_interfaces.location.port.node.hw_assist",
+        ontap::Release::new(9, 11, 0),
+    ),
+    (
+        "files_to_copy.source.svm.fc_interfaces.location.port.node.is_spares_low",
+        ontap::Release::new(9, 10, 0),
+    ),
+    (
+        "files_to_copy.source.svm.fc_interfaces.location.port.node.nvlog",
+        ontap::Release::new(9, 17, 0),
+    ),
+    (
+        "files_to_copy.source.svm.fc_interfaces.location.port.node.nvram",
+        ontap::Release::new(9, 9, 0),
+    ),
+    (
+        "files_to_copy.source.svm.fc_interfaces.location.port.node.owner",
+        ontap::Release::new(9, 9, 0),
+    ),
+    (
+        "files_to_copy.source.svm.fc_interfaces.location.port.node.snaplock",
+        ontap::Release::new(9, 11, 0),
+    ),
+    (
+        "files_to_copy.source.svm.fc_interfaces.location.port.node.storage_availability_zones",
+        ontap::Release::new(9, 16, 0),
+    ),
+    (
+        "files_to_copy.source.svm.fc_interfaces.location.port.node.storage_configuration",
+        ontap::Release::new(9, 9, 0),
+    ),
+    (
+        "files_to_copy.source.svm.fc_interfaces.location.port.node.storage_configuration=tri_path",
+        ontap::Release::new(9, 14, 0),
+    ),
+    (
+        "files_to_copy.source.svm.fc_interfaces.location.port.node.storage_configuration=tri_path_ha",
+        ontap::Release::new(9, 14, 0),
+    ),
+    (
+        "files_to_copy.source.svm.fc_interfaces.location.port.node.storage_configuration=virtual",
+        ontap::Release::new(9, 14, 0),
+    ),
+    (
+        "files_to_copy.source.svm.fc_interfaces.location.port.node.system_aggregate",
+        ontap::Release::new(9, 14, 0),
+    ),
+    ("files_to_copy.source.svm.fcp.allowed", ontap::Release::new(9, 9, 0)),
+    (
+        "files_to_copy.source.svm.ip_interfaces.location.home_port",
+        ontap::Release::new(9, 16, 0),
+    ),
+    (
+        "files_to_copy.source.svm.ip_interfaces.subnet",
+        ontap::Release::new(9, 11, 0),
+    ),
+    (
+        "files_to_copy.source.svm.is_space_enforcement_logical",
+        ontap::Release::new(9, 11, 0),
+    ),
+    (
+        "files_to_copy.source.svm.is_space_reporting_logical",
+        ontap::Release::new(9, 11, 0),
+    ),
+    ("files_to_copy.source.svm.iscsi.allowed", ontap::Release::new(9, 9, 0)),
+    ("files_to_copy.source.svm.language=no", ontap::Release::new(9, 9, 0)),
+    (
+        "files_to_copy.source.svm.ldap.restrict_discovery_to_site",
+        ontap::Release::new(9, 13, 0),
+    ),
+    ("files_to_copy.source.svm.max_volumes", ontap::Release::new(9, 9, 0)),
+    ("files_to_copy.source.svm.ndmp", ontap::Release::new(9, 10, 0)),
+    ("files_to_copy.source.svm.nfs.allowed", ontap::Release::new(9, 9, 0)),
+    (
+        "files_to_copy.source.svm.number_of_volumes_in_recovery_queue",
+        ontap::Release::new(9, 13, 0),
+    ),
+    ("files_to_copy.source.svm.nvme.allowed", ontap::Release::new(9, 9, 0)),
+    (
+        "files_to_copy.source.svm.qos_adaptive_policy_group_template",
+        ontap::Release::new(9, 13, 0),
+    ),
+    (
+        "files_to_copy.source.svm.qos_adaptive_policy_group_template.max_throughput",
+        ontap::Release::new(9, 17, 0),
+    ),
+    (
+        "files_to_copy.source.svm.qos_adaptive_policy_group_template.min_throughput",
+        ontap::Release::new(9, 17, 0),
+    ),
+    ("files_to_copy.source.svm.qos_policy", ontap::Release::new(9, 9, 0)),
+    (
+        "files_to_copy.source.svm.qos_policy.max_throughput",
+        ontap::Release::new(9, 17, 0),
+    ),
+    (
+        "files_to_copy.source.svm.qos_policy.min_throughput",
+        ontap::Release::new(9, 17, 0),
+    ),
+    (
+        "files_to_copy.source.svm.qos_policy_group_template",
+        ontap::Release::new(9, 16, 0),
+    ),
+    (
+        "files_to_copy.source.svm.qos_policy_group_template.max_throughput",
+        ontap::Release::new(9, 17, 0),
+    ),
+    (
+        "files_to_copy.source.svm.qos_policy_group_template.min_throughput",
+        ontap::Release::new(9, 17, 0),
+    ),
+    ("files_to_copy.source.svm.s3.allowed", ontap::Release::new(9, 16, 0)),
+    (
+        "files_to_copy.source.svm.s3.certificate.azure",
+        ontap::Release::new(9, 14, 0),
+    ),
+    (
+        "files_to_copy.source.svm.s3.certificate.subject_alternatives",
+        ontap::Release::new(9, 15, 0),
+    ),
+    (
+        "files_to_copy.source.svm.s3.default_unix_user",
+        ontap::Release::new(9, 11, 0),
+    ),
+    (
+        "files_to_copy.source.svm.s3.default_win_user",
+        ontap::Release::new(9, 11, 0),
+    ),
+    (
+        "files_to_copy.source.svm.san_multipathing",
+        ontap::Release::new(9, 19, 0),
+    ),
+    (
+        "files_to_copy.source.svm.snapmirror.protected_consistency_group_count",
+        ontap::Release::new(9, 14, 0),
+    ),
+    (
+        "files_to_copy.source.svm.snapmirror.protection_type",
+        ontap::Release::new(9, 19, 0),
+    ),
+    (
+        "files_to_copy.source.svm.snapshot_autodelete_enabled",
+        ontap::Release::new(9, 18, 0),
+    ),
+    (
+        "files_to_copy.source.svm.snapshot_reserve_percent",
+        ontap::Release::new(9, 18, 0),
+    ),
+    (
+        "files_to_copy.source.svm.state=initializing",
+        ontap::Release::new(9, 15, 0),
+    ),
+    ("files_to_copy.source.svm.storage", ontap::Release::new(9, 13, 0)),
+    (
+        "files_to_copy.source.svm.subtype=data_engine",
+        ontap::Release::new(9, 18, 0),
+    ),
+    (
+        "files_to_copy.source.svm.total_volume_size_in_recovery_queue",
+        ontap::Release::new(9, 13, 0),
+    ),
+    ("files_to_copy.source.volume._tags", ontap::Release::new(9, 13, 0)),
+    (
+        "files_to_copy.source.volume.activity_tracking",
+        ontap::Release::new(9, 10, 0),
+    ),
+    (
+        "files_to_copy.source.volume.activity_tracking.notices",
+        ontap::Release::new(9, 18, 0),
+    ),
+    (
+        "files_to_copy.source.volume.aggressive_readahead_mode",
+        ontap::Release::new(9, 13, 0),
+    ),
+    (
+        "files_to_copy.source.volume.aggressive_readahead_mode=cross_file_sequential_read",
+        ontap::Release::new(9, 16, 0),
+    ),
+    (
+        "files_to_copy.source.volume.analytics.by_accessed_time",
+        ontap::Release::new(9, 17, 0),
+    ),
+    (
+        "files_to_copy.source.volume.analytics.by_modified_time",
+        ontap::Release::new(9, 17, 0),
+    ),
+    (
+        "files_to_copy.source.volume.analytics.bytes_used",
+        ontap::Release::new(9, 17, 0),
+    ),
+    (
+        "files_to_copy.source.volume.analytics.file_count",
+        ontap::Release::new(9, 17, 0),
+    ),
+    (
+        "files_to_copy.source.volume.analytics.files_scanned",
+        ontap::Release::new(9, 14, 0),
+    ),
+    (
+        "files_to_copy.source.volume.analytics.incomplete_data",
+        ontap::Release::new(9, 17, 0),
+    ),
+    (
+        "files_to_copy.source.volume.analytics.initialization",
+        ontap::Release::new(9, 11, 0),
+    ),
+    (
+        "files_to_copy.source.volume.analytics.report_time",
+        ontap::Release::new(9, 17, 0),
+    ),
+    (
+        "files_to_copy.source.volume.analytics.scan_throttle_reason",
+        ontap::Release::new(9, 14, 0),
+    ),
+    (
+        "files_to_copy.source.volume.analytics.state=initialization_paused",
+        ontap::Release::new(9, 11, 0),
+    ),
+    (
+        "files_to_copy.source.volume.analytics.subdir_count",
+        ontap::Release::new(9, 17, 0),
+    ),
+    (
+        "files_to_copy.source.volume.analytics.total_files",
+        ontap::Release::new(9, 14, 0),
+    ),
+    (
+        "files_to_copy.source.volume.anti_ransomware",
+        ontap::Release::new(9, 10, 0),
+    ),
+    (
+        "files_to_copy.source.volume.anti_ransomware.attack_detected_by",
+        ontap::Release::new(9, 17, 0),
+    ),
+    (
+        "files_to_copy.source.volume.anti_ransomware.attack_detection_parameters",
+        ontap::Release::new(9, 16, 0),
+    ),
+    (
+        "files_to_copy.source.volume.anti_ransomware.attack_detection_parameters.block_device_auto_learned_encryption_threshold",
+        ontap::Release::new(9, 17, 0),
+    ),
+    (
+        "files_to_copy.source.volume.anti_ransomware.block_device_detection_start_time",
+        ontap::Release::new(9, 17, 0),
+    ),
+    (
+        "files_to_copy.source.volume.anti_ransomware.block_device_detection_state",
+        ontap::Release::new(9, 17, 0),
+    ),
+    (
+        "files_to_copy.source.volume.anti_ransomware.clear_suspect",
+        ontap::Release::new(9, 18, 0),
+    ),
+    (
+        "files_to_copy.source.volume.anti_ransomware.event_log",
+        ontap::Release::new(9, 14, 0),
+    ),
+    (
+        "files_to_copy.source.volume.anti_ransomware.surge_as_normal",
+        ontap::Release::new(9, 11, 0),
+    ),
+    (
+        "files_to_copy.source.volume.anti_ransomware.surge_usage",
+        ontap::Release::new(9, 16, 0),
+    ),
+    (
+        "files_to_copy.source.volume.anti_ransomware.suspect_files.entropy",
+        ontap::Release::new(9, 11, 0),
+    ),
+    (
+        "files_to_copy.source.volume.anti_ransomware.typical_usage",
+        ontap::Release::new(9, 16, 0),
+    ),
+    (
+        "files_to_copy.source.volume.anti_ransomware.update_baseline_from_surge",
+        ontap::Release::new(9, 15, 0),
+    ),
+    (
+        "files_to_copy.source.volume.anti_ransomware.workload",
+        ontap::Release::new(9, 16, 0),
+    ),
+    (
+        "files_to_copy.source.volume.asynchronous_directory_delete",
+        ontap::Release::new(9, 11, 0),
+    ),
+    (
+        "files_to_copy.source.volume.clone.has_flexclone",
+        ontap::Release::new(9, 16, 0),
+    ),
+    (
+        "files_to_copy.source.volume.clone.inherited_physical_used",
+        ontap::Release::new(9, 11, 0),
+    ),
+    (
+        "files_to_copy.source.volume.clone.inherited_savings",
+        ontap::Release::new(9, 11, 0),
+    ),
+    (
+        "files_to_copy.source.volume.clone.lun_name",
+        ontap::Release::new(9, 18, 0),
+    ),
+    (
+        "files_to_copy.source.volume.clone.qtree_name",
+        ontap::Release::new(9, 18, 0),
+    ),
+    (
+        "files_to_copy.source.volume.cloud_write_enabled",
+        ontap::Release::new(9, 13, 0),
+    ),
+    (
+        "files_to_copy.source.volume.consistency_group.uuid",
+        ontap::Release::new(9, 10, 0),
+    ),
+    (
+        "files_to_copy.source.volume.constituent_count",
+        ontap::Release::new(9, 17, 0),
+    ),
+    ("files_to_copy.source.volume.constituents", ontap::Release::new(9, 9, 0)),
+    (
+        "files_to_copy.source.volume.constituents.node",
+        ontap::Release::new(9, 17, 0),
+    ),
+    (
+        "files_to_copy.source.volume.constituents.space.large_size_enabled",
+        ontap::Release::new(9, 11, 0),
+    ),
+    (
+        "files_to_copy.source.volume.constituents.space.max_size",
+        ontap::Release::new(9, 14, 0),
+    ),
+    (
+        "files_to_copy.source.volume.constituents.space.total_metadata",
+        ontap::Release::new(9, 15, 0),
+    ),
+    (
+        "files_to_copy.source.volume.constituents.space.total_metadata_footprint",
+        ontap::Release::new(9, 15, 0),
+    ),
+    (
+        "files_to_copy.source.volume.constituents.space.used_percent",
+        ontap::Release::new(9, 10, 0),
+    ),
+    (
+        "files_to_copy.source.volume.convert_unicode",
+        ontap::Release::new(9, 10, 0),
+    ),
+    (
+        "files_to_copy.source.volume.efficiency.application_io_size=16k",
+        ontap::Release::new(9, 14, 0),
+    ),
+    (
+        "files_to_copy.source.volume.efficiency.application_io_size=32k",
+        ontap::Release::new(9, 14, 0),
+    ),
+    (
+        "files_to_copy.source.volume.efficiency.auto_state",
+        ontap::Release::new(9, 11, 0),
+    ),
+    (
+        "files_to_copy.source.volume.efficiency.compression_type",
+        ontap::Release::new(9, 11, 0),
+    ),
+    (
+        "files_to_copy.source.volume.efficiency.has_savings",
+        ontap::Release::new(9, 11, 0),
+    ),
+    (
+        "files_to_copy.source.volume.efficiency.idcs_scanner",
+        ontap::Release::new(9, 13, 0),
+    ),
+    (
+        "files_to_copy.source.volume.efficiency.last_op_begin",
+        ontap::Release::new(9, 9, 0),
+    ),
+    (
+        "files_to_copy.source.volume.efficiency.last_op_end",
+        ontap::Release::new(9, 9, 0),
+    ),
+    (
+        "files_to_copy.source.volume.efficiency.last_op_err",
+        ontap::Release::new(9, 9, 0),
+    ),
+    (
+        "files_to_copy.source.volume.efficiency.last_op_size",
+        ontap::Release::new(9, 9, 0),
+    ),
+    (
+        "files_to_copy.source.volume.efficiency.last_op_state",
+        ontap::Release::new(9, 9, 0),
+    ),
+    (
+        "files_to_copy.source.volume.efficiency.logging_enabled",
+        ontap::Release::new(9, 11, 0),
+    ),
+    (
+        "files_to_copy.source.volume.efficiency.op_state",
+        ontap::Release::new(9, 9, 0),
+    ),
+    (
+        "files_to_copy.source.volume.efficiency.progress",
+        ontap::Release::new(9, 9, 0),
+    ),
+    (
+        "files_to_copy.source.volume.efficiency.ratio",
+        ontap::Release::new(9, 17, 0),
+    ),
+    (
+        "files_to_copy.source.volume.efficiency.scanner",
+        ontap::Release::new(9, 11, 0),
+    ),
+    (
+        "files_to_copy.source.volume.efficiency.space_savings",
+        ontap::Release::new(9, 11, 0),
+    ),
+    (
+        "files_to_copy.source.volume.efficiency.state",
+        ontap::Release::new(9, 9, 0),
+    ),
+    (
+        "files_to_copy.source.volume.efficiency.state=custom",
+        ontap::Release::new(9, 10, 0),
+    ),
+    (
+        "files_to_copy.source.volume.efficiency.storage_efficiency_mode",
+        ontap::Release::new(9, 10, 0),
+    ),
+    (
+        "files_to_copy.source.volume.efficiency.type",
+        ontap::Release::new(9, 9, 0),
+    ),
+    (
+        "files_to_copy.source.volume.efficiency.volume_path",
+        ontap::Release::new(9, 13, 0),
+    ),
+    (
+        "files_to_copy.source.volume.encryption.action",
+        ontap::Release::new(9, 14, 0),
+    ),
+    (
+        "files_to_copy.source.volume.encryption.key_create_time",
+        ontap::Release::new(9, 11, 0),
+    ),
+    (
+        "files_to_copy.source.volume.encryption.key_manager_attribute",
+        ontap::Release::new(9, 9, 0),
+    ),
+    (
+        "files_to_copy.source.volume.files.inodefile_capacity",
+        ontap::Release::new(9, 17, 0),
+    ),
+    ("files_to_copy.source.volume.flash_pool", ontap::Release::new(9, 10, 0)),
+    ("files_to_copy.source.volume.flexgroup", ontap::Release::new(9, 10, 0)),
+    (
+        "files_to_copy.source.volume.granular_data",
+        ontap::Release::new(9, 11, 0),
+    ),
+    (
+        "files_to_copy.source.volume.granular_data_mode",
+        ontap::Release::new(9, 16, 0),
+    ),
+    (
+        "files_to_copy.source.volume.has_dir_index_public",
+        ontap::Release::new(9, 17, 0),
+    ),
+    (
+        "files_to_copy.source.volume.has_large_dir",
+        ontap::Release::new(9, 18, 0),
+    ),
+    (
+        "files_to_copy.source.volume.is_dir_index_transfer_enabled",
+        ontap::Release::new(9, 17, 0),
+    ),
+    (
+        "files_to_copy.source.volume.is_large_dir_enabled",
+        ontap::Release::new(9, 18, 0),
+    ),
+    (
+        "files_to_copy.source.volume.is_s3_arbitrary_part_size_enabled",
+        ontap::Release::new(9, 18, 0),
+    ),
+    ("files_to_copy.source.volume.language=no", ontap::Release::new(9, 9, 0)),
+    (
+        "files_to_copy.source.volume.max_dir_size",
+        ontap::Release::new(9, 10, 0),
+    ),
+    (
+        "files_to_copy.source.volume.metric.flexcache.bandwidth_savings",
+        ontap::Release::new(9, 9, 0),
+    ),
+    (
+        "files_to_copy.source.volume.movement.capacity_tier_optimized",
+        ontap::Release::new(9, 15, 0),
+    ),
+    (
+        "files_to_copy.source.volume.movement.start_time",
+        ontap::Release::new(9, 11, 0),
+    ),
+    ("files_to_copy.source.volume.msid", ontap::Release::new(9, 11, 0)),
+    (
+        "files_to_copy.source.volume.nas.junction_parent",
+        ontap::Release::new(9, 9, 0),
+    ),
+    ("files_to_copy.source.volume.nodes", ontap::Release::new(9, 17, 0)),
+    (
+        "files_to_copy.source.volume.optimize_aggregates",
+        ontap::Release::new(9, 13, 0),
+    ),
+    (
+        "files_to_copy.source.volume.qos.policy.max_throughput",
+        ontap::Release::new(9, 17, 0),
+    ),
+    (
+        "files_to_copy.source.volume.qos.policy.min_throughput",
+        ontap::Release::new(9, 17, 0),
+    ),
+    ("files_to_copy.source.volume.rebalancing", ontap::Release::new(9, 11, 0)),
+    (
+        "files_to_copy.source.volume.scheduled_snapshot_naming_scheme",
+        ontap::Release::new(9, 10, 0),
+    ),
+    (
+        "files_to_copy.source.volume.sizing_method",
+        ontap::Release::new(9, 17, 0),
+    ),
+    (
+        "files_to_copy.source.volume.smas_protection",
+        ontap::Release::new(9, 19, 0),
+    ),
+    (
+        "files_to_copy.source.volume.snapmirror.destinations",
+        ontap::Release::new(9, 9, 0),
+    ),
+    (
+        "files_to_copy.source.volume.snapshot_count",
+        ontap::Release::new(9, 10, 0),
+    ),
+    (
+        "files_to_copy.source.volume.snapshot_directory_access_enabled",
+        ontap::Release::new(9, 13, 0),
+    ),
+    (
+        "files_to_copy.source.volume.snapshot_locking_enabled",
+        ontap::Release::new(9, 11, 0),
+    ),
+    (
+        "files_to_copy.source.volume.space.afs_total",
+        ontap::Release::new(9, 9, 0),
+    ),
+    (
+        "files_to_copy.source.volume.space.auto_adaptive_compression_footprint_data_reduction",
+        ontap::Release::new(9, 11, 0),
+    ),
+    (
+        "files_to_copy.source.volume.space.available_percent",
+        ontap::Release::new(9, 9, 0),
+    ),
+    (
+        "files_to_copy.source.volume.space.block_storage_inactive_user_data_percent",
+        ontap::Release::new(9, 11, 0),
+    ),
+    (
+        "files_to_copy.source.volume.space.capacity_tier_footprint_data_reduction",
+        ontap::Release::new(9, 13, 0),
+    ),
+    (
+        "files_to_copy.source.volume.space.compaction_footprint_data_reduction",
+        ontap::Release::new(9, 13, 0),
+    ),
+    (
+        "files_to_copy.source.volume.space.cross_volume_dedupe_metafiles_footprint",
+        ontap::Release::new(9, 11, 0),
+    ),
+    (
+        "files_to_copy.source.volume.space.cross_volume_dedupe_metafiles_temporary_footprint",
+        ontap::Release::new(9, 11, 0),
+    ),
+    (
+        "files_to_copy.source.volume.space.dedupe_metafiles_footprint",
+        ontap::Release::new(9, 11, 0),
+    ),
+    (
+        "files_to_copy.source.volume.space.dedupe_metafiles_temporary_footprint",
+        ontap::Release::new(9, 11, 0),
+    ),
+    (
+        "files_to_copy.source.volume.space.delayed_free_footprint",
+        ontap::Release::new(9, 11, 0),
+    ),
+    (
+        "files_to_copy.source.volume.space.effective_total_footprint",
+        ontap::Release::new(9, 11, 0),
+    ),
+    (
+        "files_to_copy.source.volume.space.expected_available",
+        ontap::Release::new(9, 11, 0),
+    ),
+    (
+        "files_to_copy.source.volume.space.file_operation_metadata",
+        ontap::Release::new(9, 11, 0),
+    ),
+    (
+        "files_to_copy.source.volume.space.filesystem_size",
+        ontap::Release::new(9, 11, 0),
+    ),
+    (
+        "files_to_copy.source.volume.space.filesystem_size_fixed",
+        ontap::Release::new(9, 11, 0),
+    ),
+    (
+        "files_to_copy.source.volume.space.fractional_reserve",
+        ontap::Release::new(9, 11, 0),
+    ),
+    (
+        "files_to_copy.source.volume.space.full_threshold_percent",
+        ontap::Release::new(9, 11, 0),
+    ),
+    (
+        "files_to_copy.source.volume.space.is_used_stale",
+        ontap::Release::new(9, 11, 0),
+    ),
+    (
+        "files_to_copy.source.volume.space.large_size_enabled",
+        ontap::Release::new(9, 11, 0),
+    ),
+    (
+        "files_to_copy.source.volume.space.logical_space.used",
+        ontap::Release::new(9, 11, 0),
+    ),
+    (
+        "files_to_copy.source.volume.space.logical_space.used_by_snapshots",
+        ontap::Release::new(9, 11, 0),
+    ),
+    (
+        "files_to_copy.source.volume.space.logical_space.used_percent",
+        ontap::Release::new(9, 11, 0),
+    ),
+    (
+        "files_to_copy.source.volume.space.max_size",
+        ontap::Release::new(9, 14, 0),
+    ),
+    (
+        "files_to_copy.source.volume.space.nearly_full_threshold_percent",
+        ontap::Release::new(9, 11, 0),
+    ),
+    (
+        "files_to_copy.source.volume.space.overwrite_reserve",
+        ontap::Release::new(9, 11, 0),
+    ),
+    (
+        "files_to_copy.source.volume.space.overwrite_reserve_used",
+        ontap::Release::new(9, 11, 0),
+    ),
+    (
+        "files_to_copy.source.volume.space.percent_used",
+        ontap::Release::new(9, 11, 0),
+    ),
+    (
+        "files_to_copy.source.volume.space.physical_used",
+        ontap::Release::new(9, 11, 0),
+    ),
+    (
+        "files_to_copy.source.volume.space.physical_used_percent",
+        ontap::Release::new(9, 11, 0),
+    ),
+    (
+        "files_to_copy.source.volume.space.size_available_for_snapshots",
+        ontap::Release::new(9, 11, 0),
+    ),
+    (
+        "files_to_copy.source.volume.space.snapmirror_destination_footprint",
+        ontap::Release::new(9, 11, 0),
+    ),
+    (
+        "files_to_copy.source.volume.space.snapshot.autodelete",
+        ontap::Release::new(9, 13, 0),
+    ),
+    (
+        "files_to_copy.source.volume.space.snapshot.autodelete_trigger",
+        ontap::Release::new(9, 11, 0),
+    ),
+    (
+        "files_to_copy.source.volume.space.snapshot.reserve_available",
+        ontap::Release::new(9, 11, 0),
+    ),
+    (
+        "files_to_copy.source.volume.space.snapshot.reserve_size",
+        ontap::Release::new(9, 11, 0),
+    ),
+    (
+        "files_to_copy.source.volume.space.snapshot.space_used_percent",
+        ontap::Release::new(9, 11, 0),
+    ),
+    (
+        "files_to_copy.source.volume.space.snapshot_reserve_unusable",
+        ontap::Release::new(9, 11, 0),
+    ),
+    (
+        "files_to_copy.source.volume.space.snapshot_spill",
+        ontap::Release::new(9, 11, 0),
+    ),
+    (
+        "files_to_copy.source.volume.space.total_metadata",
+        ontap::Release::new(9, 15, 0),
+    ),
+    (
+        "files_to_copy.source.volume.space.total_metadata_footprint",
+        ontap::Release::new(9, 15, 0),
+    ),
+    (
+        "files_to_copy.source.volume.space.used_by_afs",
+        ontap::Release::new(9, 9, 0),
+    ),
+    (
+        "files_to_copy.source.volume.space.user_data",
+        ontap::Release::new(9, 11, 0),
+    ),
+    (
+        "files_to_copy.source.volume.space.volume_guarantee_footprint",
+        ontap::Release::new(9, 11, 0),
+    ),
+    (
+        "files_to_copy.source.volume.state=restricted",
+        ontap::Release::new(9, 10, 0),
+    ),
+    (
+        "files_to_copy.source.volume.statistics.cifs_ops_raw",
+        ontap::Release::new(9, 11, 0),
+    ),
+    (
+        "files_to_copy.source.volume.statistics.nfs_ops_raw",
+        ontap::Release::new(9, 11, 0),
+    ),
+    ("files_to_copy.source.volume.status", ontap::Release::new(9, 9, 0)),
+    (
+        "files_to_copy.source.volume.style=flexgroup_constituent",
+        ontap::Release::new(9, 10, 0),
+    ),
+    (
+        "files_to_copy.source.volume.svm_dr_protection",
+        ontap::Release::new(9, 19, 0),
+    ),
+    (
+        "files_to_copy.source.volume.validate_only",
+        ontap::Release::new(9, 14, 0),
+    ),
+    ("reference_path", ontap::Release::new(9, 14, 0)),
+];
+
 /// The singleton at `/api/storage/file/copy`.
 ///
 /// Since ONTAP 9.8.
@@ -18,7 +1724,7 @@ use crate::FileCopyFilesToCopy;
 /// assert_eq!(FileCopy::KEYS, [] as [&str; 0]);
 /// ```
 #[derive(Debug, Clone, Default, PartialEq, ontap::Resource)]
-#[resource(path = "/storage/file/copy", post, hold(post))]
+#[resource(path = "/storage/file/copy", post, hold(post), since = FILE_COPY_SINCE)]
 pub struct FileCopy {
     /// `cutover_time`: integer; sent by POST.
     #[resource(post)]

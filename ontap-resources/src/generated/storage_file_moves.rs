@@ -7,6 +7,13 @@ use crate::{
     VolumeReference,
 };
 
+/// The releases of [`FileMove`]'s parts later than ONTAP 9.6, for the release guard.
+const FILE_MOVE_SINCE: &[(&str, ontap::Release)] = &[
+    ("#collection", ontap::Release::new(9, 11, 0)),
+    ("#get", ontap::Release::new(9, 11, 0)),
+    ("#post", ontap::Release::new(9, 11, 0)),
+];
+
 /// The objects at `/api/storage/file/moves`, one at `/api/storage/file/moves/{node.uuid}/{uuid}/{index}`.
 ///
 /// Since ONTAP 9.11.
@@ -22,7 +29,7 @@ use crate::{
 /// assert_eq!(FileMove::KEYS, ["node.uuid", "uuid", "index"] as [&str; 3]);
 /// ```
 #[derive(Debug, Clone, Default, PartialEq, ontap::Resource)]
-#[resource(path = "/storage/file/moves", get, post, collection, params(post = FileMovePostParams))]
+#[resource(path = "/storage/file/moves", get, post, collection, params(post = FileMovePostParams), since = FILE_MOVE_SINCE)]
 pub struct FileMove {
     /// `node`: [`NodeReference`](crate::NodeReference); read by GET; its `uuid` is a key of the instance path.
     #[resource(get, key = "uuid")]

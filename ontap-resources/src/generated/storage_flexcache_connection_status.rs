@@ -2,6 +2,12 @@
 // Regenerate with `cargo run -p ontap-codegen`.
 //! `/storage/flexcache/connection-status`: the ConnectionStatus resource, from the model's `connection_status` definition.
 
+/// The releases of [`ConnectionStatus`]'s parts later than ONTAP 9.6, for the release guard.
+const CONNECTION_STATUS_SINCE: &[(&str, ontap::Release)] = &[
+    ("#collection", ontap::Release::new(9, 18, 0)),
+    ("#get", ontap::Release::new(9, 18, 0)),
+];
+
 /// The objects at `/api/storage/flexcache/connection-status`, one at `/api/storage/flexcache/connection-status/{node}/{svm}/{local_fg_msid}/{remote_svm_uuid}/{remote_vol_const_msid}`.
 ///
 /// Since ONTAP 9.18.
@@ -17,7 +23,7 @@
 /// assert_eq!(ConnectionStatus::KEYS, ["node", "svm", "local_fg_msid", "remote_svm_uuid", "remote_vol_const_msid"] as [&str; 5]);
 /// ```
 #[derive(Debug, Clone, Default, PartialEq, ontap::Resource)]
-#[resource(path = "/storage/flexcache/connection-status", get, collection)]
+#[resource(path = "/storage/flexcache/connection-status", get, collection, since = CONNECTION_STATUS_SINCE)]
 pub struct ConnectionStatus {
     /// `node`: string; read by GET; a key of the instance path.
     #[resource(get, key)]

@@ -8,6 +8,29 @@ use crate::{
     FlexcacheS3, FlexcacheWrite, FlexcacheWriteback, SvmReference,
 };
 
+/// The releases of [`Flexcache`]'s parts later than ONTAP 9.6, for the release guard.
+const FLEXCACHE_SINCE: &[(&str, ontap::Release)] = &[
+    ("#patch", ontap::Release::new(9, 8, 0)),
+    ("#patch_collection", ontap::Release::new(9, 8, 0)),
+    ("atime_scrub", ontap::Release::new(9, 14, 0)),
+    ("cifs", ontap::Release::new(9, 18, 0)),
+    ("cifs_change_notify", ontap::Release::new(9, 14, 0)),
+    ("constituent_count", ontap::Release::new(9, 17, 0)),
+    ("dr_cache", ontap::Release::new(9, 9, 0)),
+    ("global_file_locking_enabled", ontap::Release::new(9, 9, 0)),
+    ("guarantee", ontap::Release::new(9, 7, 0)),
+    ("mtime_scrubber", ontap::Release::new(9, 19, 0)),
+    ("nfsv4", ontap::Release::new(9, 18, 0)),
+    ("override_encryption", ontap::Release::new(9, 14, 0)),
+    ("prepopulate", ontap::Release::new(9, 8, 0)),
+    ("prepopulate.exclude_dir_paths", ontap::Release::new(9, 9, 0)),
+    ("relative_size", ontap::Release::new(9, 13, 0)),
+    ("s3", ontap::Release::new(9, 18, 0)),
+    ("use_tiered_aggregate", ontap::Release::new(9, 8, 0)),
+    ("write", ontap::Release::new(9, 19, 0)),
+    ("writeback", ontap::Release::new(9, 11, 0)),
+];
+
 /// The objects at `/api/storage/flexcache/flexcaches`, one at `/api/storage/flexcache/flexcaches/{uuid}`.
 ///
 /// Verbs: `get`, `fetch`, `get_collection`, `get_pages`, `count_collection`, `find`, `post` (may start a job), `patch` (may start a job) (since ONTAP 9.8), `delete` (may start a job), PATCH by query (may start a job) (since ONTAP 9.8), DELETE by query (may start a job).
@@ -22,7 +45,7 @@ use crate::{
 /// assert_eq!(Flexcache::KEYS, ["uuid"] as [&str; 1]);
 /// ```
 #[derive(Debug, Clone, Default, PartialEq, ontap::Resource)]
-#[resource(path = "/storage/flexcache/flexcaches", get, post, patch, delete, collection, patch_collection, delete_collection, hold(post, patch, delete), params(patch_collection = FlexcachePatchCollectionParams, delete_collection = FlexcacheDeleteCollectionParams))]
+#[resource(path = "/storage/flexcache/flexcaches", get, post, patch, delete, collection, patch_collection, delete_collection, hold(post, patch, delete), params(patch_collection = FlexcachePatchCollectionParams, delete_collection = FlexcacheDeleteCollectionParams), since = FLEXCACHE_SINCE)]
 pub struct Flexcache {
     /// `uuid`: string; read by GET; a key of the instance path.
     #[resource(get, key)]

@@ -4,6 +4,14 @@
 
 use crate::{FlexcacheRelationship, SvmReference};
 
+/// The releases of [`FlexcacheOrigin`]'s parts later than ONTAP 9.6, for the release guard.
+const FLEXCACHE_ORIGIN_SINCE: &[(&str, ontap::Release)] = &[
+    ("#patch", ontap::Release::new(9, 9, 0)),
+    ("#patch_collection", ontap::Release::new(9, 9, 0)),
+    ("block_level_invalidation", ontap::Release::new(9, 9, 0)),
+    ("global_file_locking_enabled", ontap::Release::new(9, 9, 0)),
+];
+
 /// The objects at `/api/storage/flexcache/origins`, one at `/api/storage/flexcache/origins/{uuid}`.
 ///
 /// Verbs: `get`, `fetch`, `get_collection`, `get_pages`, `count_collection`, `find`, `patch` (may start a job) (since ONTAP 9.9), PATCH by query (may start a job) (since ONTAP 9.9).
@@ -18,7 +26,7 @@ use crate::{FlexcacheRelationship, SvmReference};
 /// assert_eq!(FlexcacheOrigin::KEYS, ["uuid"] as [&str; 1]);
 /// ```
 #[derive(Debug, Clone, Default, PartialEq, ontap::Resource)]
-#[resource(path = "/storage/flexcache/origins", get, patch, collection, patch_collection, hold(patch), params(patch_collection = FlexcacheOriginPatchCollectionParams))]
+#[resource(path = "/storage/flexcache/origins", get, patch, collection, patch_collection, hold(patch), params(patch_collection = FlexcacheOriginPatchCollectionParams), since = FLEXCACHE_ORIGIN_SINCE)]
 pub struct FlexcacheOrigin {
     /// `uuid`: string; read by GET; a key of the instance path.
     #[resource(get, key)]

@@ -8,6 +8,46 @@ use crate::{
     PerformanceMetricRaw, StorageUnitEncryption, SvmReference,
 };
 
+/// The releases of [`Lun`]'s parts later than ONTAP 9.6, for the release guard.
+const LUN_SINCE: &[(&str, ontap::Release)] = &[
+    ("access_mode", ontap::Release::new(9, 19, 0)),
+    ("attributes", ontap::Release::new(9, 10, 0)),
+    ("class", ontap::Release::new(9, 7, 0)),
+    ("clone.created_as_clone", ontap::Release::new(9, 19, 0)),
+    ("consistency_group", ontap::Release::new(9, 10, 0)),
+    ("convert", ontap::Release::new(9, 11, 0)),
+    ("copy", ontap::Release::new(9, 10, 0)),
+    ("copy.destinations.peer", ontap::Release::new(9, 14, 0)),
+    ("copy.source.peer", ontap::Release::new(9, 14, 0)),
+    ("create_time", ontap::Release::new(9, 7, 0)),
+    ("encryption", ontap::Release::new(9, 16, 0)),
+    ("location.node", ontap::Release::new(9, 10, 0)),
+    ("location.storage_availability_zone", ontap::Release::new(9, 16, 0)),
+    ("lun_maps.igroup.comment", ontap::Release::new(9, 16, 0)),
+    ("lun_maps.igroup.igroups", ontap::Release::new(9, 16, 0)),
+    ("lun_maps.igroup.initiators", ontap::Release::new(9, 16, 0)),
+    ("lun_maps.igroup.os_type", ontap::Release::new(9, 16, 0)),
+    ("lun_maps.igroup.protocol", ontap::Release::new(9, 16, 0)),
+    ("metric", ontap::Release::new(9, 7, 0)),
+    ("metric.status=not_found", ontap::Release::new(9, 9, 0)),
+    ("provisioning_options", ontap::Release::new(9, 16, 0)),
+    ("provisioning_options.exclude_aggregates", ontap::Release::new(9, 18, 0)),
+    ("provisioning_options.secondary", ontap::Release::new(9, 17, 0)),
+    ("serial_number_hex", ontap::Release::new(9, 17, 0)),
+    ("space.efficiency_ratio", ontap::Release::new(9, 16, 0)),
+    ("space.physical_used", ontap::Release::new(9, 16, 0)),
+    ("space.physical_used_by_snapshots", ontap::Release::new(9, 16, 0)),
+    (
+        "space.scsi_thin_provisioning_support_enabled",
+        ontap::Release::new(9, 10, 0),
+    ),
+    ("space.snapshot", ontap::Release::new(9, 18, 0)),
+    ("statistics", ontap::Release::new(9, 7, 0)),
+    ("statistics.status=not_found", ontap::Release::new(9, 9, 0)),
+    ("vvol", ontap::Release::new(9, 10, 0)),
+    ("vvol.bindings.secondary_id", ontap::Release::new(9, 13, 0)),
+];
+
 /// The objects at `/api/storage/luns`, one at `/api/storage/luns/{uuid}`.
 ///
 /// Verbs: `get`, `fetch`, `get_collection`, `get_pages`, `count_collection`, `find`, `post` (may start a job), `patch` (may start a job), `delete` (may start a job), PATCH by query (may start a job), DELETE by query (may start a job).
@@ -22,7 +62,7 @@ use crate::{
 /// assert_eq!(Lun::KEYS, ["uuid"] as [&str; 1]);
 /// ```
 #[derive(Debug, Clone, Default, PartialEq, ontap::Resource)]
-#[resource(path = "/storage/luns", get, post, patch, delete, collection, patch_collection, delete_collection, hold(post, patch, delete), params(patch = LunPatchParams, delete = LunDeleteParams, patch_collection = LunPatchCollectionParams, delete_collection = LunDeleteCollectionParams))]
+#[resource(path = "/storage/luns", get, post, patch, delete, collection, patch_collection, delete_collection, hold(post, patch, delete), params(patch = LunPatchParams, delete = LunDeleteParams, patch_collection = LunPatchCollectionParams, delete_collection = LunDeleteCollectionParams), since = LUN_SINCE)]
 pub struct Lun {
     /// `uuid`: string; read by GET; a key of the instance path.
     #[resource(get, key)]

@@ -4,6 +4,17 @@
 
 use crate::LunAttributeLun;
 
+/// The releases of [`LunAttribute`]'s parts later than ONTAP 9.6, for the release guard.
+const LUN_ATTRIBUTE_SINCE: &[(&str, ontap::Release)] = &[
+    ("#collection", ontap::Release::new(9, 10, 0)),
+    ("#delete", ontap::Release::new(9, 10, 0)),
+    ("#delete_collection", ontap::Release::new(9, 10, 0)),
+    ("#get", ontap::Release::new(9, 10, 0)),
+    ("#patch", ontap::Release::new(9, 10, 0)),
+    ("#patch_collection", ontap::Release::new(9, 10, 0)),
+    ("#post", ontap::Release::new(9, 10, 0)),
+];
+
 /// The objects at `/api/storage/luns/{lun.uuid}/attributes`, one at `/api/storage/luns/{lun.uuid}/attributes/{name}`.
 ///
 /// Since ONTAP 9.10.
@@ -20,7 +31,7 @@ use crate::LunAttributeLun;
 /// assert_eq!(LunAttribute::KEYS, ["name"] as [&str; 1]);
 /// ```
 #[derive(Debug, Clone, Default, PartialEq, ontap::Resource)]
-#[resource(path = "/storage/luns/{lun.uuid}/attributes", get, post, patch, delete, collection, patch_collection, delete_collection, hold(post), params(patch_collection = LunAttributePatchCollectionParams, delete_collection = LunAttributeDeleteCollectionParams))]
+#[resource(path = "/storage/luns/{lun.uuid}/attributes", get, post, patch, delete, collection, patch_collection, delete_collection, hold(post), params(patch_collection = LunAttributePatchCollectionParams, delete_collection = LunAttributeDeleteCollectionParams), since = LUN_ATTRIBUTE_SINCE)]
 pub struct LunAttribute {
     /// `name`: string, 1 to 4091 characters; read by GET; sent by POST; a key of the instance path.
     #[resource(get, post, key)]

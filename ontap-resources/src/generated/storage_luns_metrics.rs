@@ -4,6 +4,15 @@
 
 use crate::{PerformanceLunMetricLun, PerformanceLunMetricSpace, PerformanceMetricIoType};
 
+/// The releases of [`PerformanceLunMetric`]'s parts later than ONTAP 9.6, for the release guard.
+const PERFORMANCE_LUN_METRIC_SINCE: &[(&str, ontap::Release)] = &[
+    ("#collection", ontap::Release::new(9, 7, 0)),
+    ("#get", ontap::Release::new(9, 14, 0)),
+    ("space", ontap::Release::new(9, 16, 0)),
+    ("status=not_found", ontap::Release::new(9, 9, 0)),
+    ("uuid", ontap::Release::new(9, 14, 0)),
+];
+
 /// The objects at `/api/storage/luns/{lun.uuid}/metrics`, one at `/api/storage/luns/{lun.uuid}/metrics/{timestamp}`.
 ///
 /// Since ONTAP 9.7.
@@ -20,7 +29,7 @@ use crate::{PerformanceLunMetricLun, PerformanceLunMetricSpace, PerformanceMetri
 /// assert_eq!(PerformanceLunMetric::KEYS, ["timestamp"] as [&str; 1]);
 /// ```
 #[derive(Debug, Clone, Default, PartialEq, ontap::Resource)]
-#[resource(path = "/storage/luns/{lun.uuid}/metrics", get, collection)]
+#[resource(path = "/storage/luns/{lun.uuid}/metrics", get, collection, since = PERFORMANCE_LUN_METRIC_SINCE)]
 pub struct PerformanceLunMetric {
     /// `timestamp`: timestamp ([`ontap::Timestamp`]); read by GET; a key of the instance path.
     #[resource(get, key)]

@@ -9,6 +9,45 @@ use crate::{
     StorageUnitEncryption, SvmReference,
 };
 
+/// The releases of [`NvmeNamespace`]'s parts later than ONTAP 9.6, for the release guard.
+const NVME_NAMESPACE_SINCE: &[(&str, ontap::Release)] = &[
+    ("clone.created_as_clone", ontap::Release::new(9, 19, 0)),
+    ("consistency_group", ontap::Release::new(9, 16, 0)),
+    ("convert", ontap::Release::new(9, 11, 0)),
+    ("create_time", ontap::Release::new(9, 7, 0)),
+    ("encryption", ontap::Release::new(9, 16, 0)),
+    ("location.node", ontap::Release::new(9, 10, 0)),
+    ("location.storage_availability_zone", ontap::Release::new(9, 16, 0)),
+    ("metric", ontap::Release::new(9, 8, 0)),
+    ("metric.status=not_found", ontap::Release::new(9, 9, 0)),
+    ("os_type=aix", ontap::Release::new(9, 10, 0)),
+    ("provisioning_options", ontap::Release::new(9, 16, 0)),
+    ("provisioning_options.exclude_aggregates", ontap::Release::new(9, 18, 0)),
+    ("qos_policy", ontap::Release::new(9, 16, 0)),
+    ("space.efficiency_ratio", ontap::Release::new(9, 16, 0)),
+    ("space.physical_used", ontap::Release::new(9, 16, 0)),
+    ("space.physical_used_by_snapshots", ontap::Release::new(9, 16, 0)),
+    ("space.snapshot", ontap::Release::new(9, 18, 0)),
+    ("statistics", ontap::Release::new(9, 8, 0)),
+    ("statistics.status=not_found", ontap::Release::new(9, 9, 0)),
+    (
+        "subsystem_map.subsystem.hosts.dh_hmac_chap",
+        ontap::Release::new(9, 14, 0),
+    ),
+    (
+        "subsystem_map.subsystem.hosts.dh_hmac_chap.mode",
+        ontap::Release::new(9, 16, 0),
+    ),
+    ("subsystem_map.subsystem.hosts.priority", ontap::Release::new(9, 14, 0)),
+    ("subsystem_map.subsystem.hosts.proximity", ontap::Release::new(9, 17, 0)),
+    ("subsystem_map.subsystem.hosts.tls", ontap::Release::new(9, 16, 0)),
+    (
+        "subsystem_map.subsystem.hosts.tls.key_type=generated",
+        ontap::Release::new(9, 19, 0),
+    ),
+    ("subsystem_map.subsystem.os_type=aix", ontap::Release::new(9, 16, 0)),
+];
+
 /// The objects at `/api/storage/namespaces`, one at `/api/storage/namespaces/{uuid}`.
 ///
 /// Verbs: `get`, `fetch`, `get_collection`, `get_pages`, `count_collection`, `find`, `post` (may start a job), `patch` (may start a job), `delete` (may start a job), PATCH by query (may start a job), DELETE by query (may start a job).
@@ -23,7 +62,7 @@ use crate::{
 /// assert_eq!(NvmeNamespace::KEYS, ["uuid"] as [&str; 1]);
 /// ```
 #[derive(Debug, Clone, Default, PartialEq, ontap::Resource)]
-#[resource(path = "/storage/namespaces", get, post, patch, delete, collection, patch_collection, delete_collection, hold(post, patch, delete), params(delete = NvmeNamespaceDeleteParams, patch_collection = NvmeNamespacePatchCollectionParams, delete_collection = NvmeNamespaceDeleteCollectionParams))]
+#[resource(path = "/storage/namespaces", get, post, patch, delete, collection, patch_collection, delete_collection, hold(post, patch, delete), params(delete = NvmeNamespaceDeleteParams, patch_collection = NvmeNamespacePatchCollectionParams, delete_collection = NvmeNamespaceDeleteCollectionParams), since = NVME_NAMESPACE_SINCE)]
 pub struct NvmeNamespace {
     /// `uuid`: string; read by GET; a key of the instance path.
     #[resource(get, key)]

@@ -7,6 +7,15 @@ use crate::{
     PerformanceNamespaceMetricSpace,
 };
 
+/// The releases of [`PerformanceNamespaceMetric`]'s parts later than ONTAP 9.6, for the release guard.
+const PERFORMANCE_NAMESPACE_METRIC_SINCE: &[(&str, ontap::Release)] = &[
+    ("#collection", ontap::Release::new(9, 8, 0)),
+    ("#get", ontap::Release::new(9, 14, 0)),
+    ("space", ontap::Release::new(9, 16, 0)),
+    ("status=not_found", ontap::Release::new(9, 9, 0)),
+    ("uuid", ontap::Release::new(9, 14, 0)),
+];
+
 /// The objects at `/api/storage/namespaces/{nvme_namespace.uuid}/metrics`, one at `/api/storage/namespaces/{nvme_namespace.uuid}/metrics/{timestamp}`.
 ///
 /// Since ONTAP 9.8.
@@ -23,7 +32,7 @@ use crate::{
 /// assert_eq!(PerformanceNamespaceMetric::KEYS, ["timestamp"] as [&str; 1]);
 /// ```
 #[derive(Debug, Clone, Default, PartialEq, ontap::Resource)]
-#[resource(path = "/storage/namespaces/{nvme_namespace.uuid}/metrics", get, collection)]
+#[resource(path = "/storage/namespaces/{nvme_namespace.uuid}/metrics", get, collection, since = PERFORMANCE_NAMESPACE_METRIC_SINCE)]
 pub struct PerformanceNamespaceMetric {
     /// `timestamp`: timestamp ([`ontap::Timestamp`]); read by GET; a key of the instance path.
     #[resource(get, key)]

@@ -4,6 +4,68 @@
 
 use crate::{Node, PoolHealth, StoragePoolCapacity};
 
+/// The releases of [`StoragePool`]'s parts later than ONTAP 9.6, for the release guard.
+const STORAGE_POOL_SINCE: &[(&str, ontap::Release)] = &[
+    ("#collection", ontap::Release::new(9, 11, 0)),
+    ("#delete", ontap::Release::new(9, 11, 0)),
+    ("#delete_collection", ontap::Release::new(9, 11, 0)),
+    ("#get", ontap::Release::new(9, 11, 0)),
+    ("#patch", ontap::Release::new(9, 11, 0)),
+    ("#patch_collection", ontap::Release::new(9, 11, 0)),
+    ("#post", ontap::Release::new(9, 11, 0)),
+    ("nodes.anti_ransomware_version", ontap::Release::new(9, 16, 0)),
+    ("nodes.external_cache_bypass", ontap::Release::new(9, 17, 0)),
+    ("nodes.ha.auto_giveback_of", ontap::Release::new(9, 17, 0)),
+    ("nodes.ha.enable_takeover_of", ontap::Release::new(9, 17, 0)),
+    ("nodes.ha.giveback_of", ontap::Release::new(9, 19, 0)),
+    ("nodes.ha.giveback_of_possible", ontap::Release::new(9, 19, 0)),
+    ("nodes.ha.peering", ontap::Release::new(9, 19, 0)),
+    ("nodes.ha.takeover_check", ontap::Release::new(9, 14, 0)),
+    ("nodes.ha.takeover_of", ontap::Release::new(9, 19, 0)),
+    ("nodes.ha.takeover_of_possible", ontap::Release::new(9, 19, 0)),
+    ("nodes.ha.type", ontap::Release::new(9, 17, 0)),
+    ("nodes.nvlog", ontap::Release::new(9, 17, 0)),
+    ("nodes.nvlog.backing_type=disk", ontap::Release::new(9, 19, 0)),
+    (
+        "nodes.service_processor.ipv4_interface.enabled",
+        ontap::Release::new(9, 14, 0),
+    ),
+    (
+        "nodes.service_processor.ipv4_interface.setup_state",
+        ontap::Release::new(9, 14, 0),
+    ),
+    (
+        "nodes.service_processor.ipv6_interface.enabled",
+        ontap::Release::new(9, 14, 0),
+    ),
+    (
+        "nodes.service_processor.ipv6_interface.is_ipv6_ra_enabled",
+        ontap::Release::new(9, 14, 0),
+    ),
+    (
+        "nodes.service_processor.ipv6_interface.link_local_ip",
+        ontap::Release::new(9, 14, 0),
+    ),
+    (
+        "nodes.service_processor.ipv6_interface.router_ip",
+        ontap::Release::new(9, 14, 0),
+    ),
+    (
+        "nodes.service_processor.ipv6_interface.setup_state",
+        ontap::Release::new(9, 14, 0),
+    ),
+    ("nodes.service_processor.web_service", ontap::Release::new(9, 14, 0)),
+    ("nodes.storage_availability_zones", ontap::Release::new(9, 16, 0)),
+    (
+        "nodes.storage_availability_zones.space.log_and_recovery_metadata",
+        ontap::Release::new(9, 17, 0),
+    ),
+    ("nodes.storage_configuration=tri_path", ontap::Release::new(9, 14, 0)),
+    ("nodes.storage_configuration=tri_path_ha", ontap::Release::new(9, 14, 0)),
+    ("nodes.storage_configuration=virtual", ontap::Release::new(9, 14, 0)),
+    ("nodes.system_aggregate", ontap::Release::new(9, 14, 0)),
+];
+
 /// The objects at `/api/storage/pools`, one at `/api/storage/pools/{uuid}`.
 ///
 /// Since ONTAP 9.11.
@@ -19,7 +81,7 @@ use crate::{Node, PoolHealth, StoragePoolCapacity};
 /// assert_eq!(StoragePool::KEYS, ["uuid"] as [&str; 1]);
 /// ```
 #[derive(Debug, Clone, Default, PartialEq, ontap::Resource)]
-#[resource(path = "/storage/pools", get, post, patch, delete, collection, patch_collection, delete_collection, hold(post, patch, delete), params(post = StoragePoolPostParams, patch = StoragePoolPatchParams, patch_collection = StoragePoolPatchCollectionParams, delete_collection = StoragePoolDeleteCollectionParams))]
+#[resource(path = "/storage/pools", get, post, patch, delete, collection, patch_collection, delete_collection, hold(post, patch, delete), params(post = StoragePoolPostParams, patch = StoragePoolPatchParams, patch_collection = StoragePoolPatchCollectionParams, delete_collection = StoragePoolDeleteCollectionParams), since = STORAGE_POOL_SINCE)]
 pub struct StoragePool {
     /// `uuid`: string; read by GET; a key of the instance path.
     #[resource(get, key)]

@@ -4,6 +4,22 @@
 
 use crate::{NodeReference, StoragePortCable, StoragePortError};
 
+/// The releases of [`StoragePort`]'s parts later than ONTAP 9.6, for the release guard.
+const STORAGE_PORT_SINCE: &[(&str, ontap::Release)] = &[
+    ("#patch", ontap::Release::new(9, 11, 0)),
+    ("#patch_collection", ontap::Release::new(9, 11, 0)),
+    ("cable.transceiver", ontap::Release::new(9, 15, 0)),
+    ("cable.vendor", ontap::Release::new(9, 15, 0)),
+    ("enabled", ontap::Release::new(9, 9, 0)),
+    ("firmware_version", ontap::Release::new(9, 9, 0)),
+    ("force", ontap::Release::new(9, 11, 0)),
+    ("in_use", ontap::Release::new(9, 9, 0)),
+    ("mode", ontap::Release::new(9, 8, 0)),
+    ("redundant", ontap::Release::new(9, 9, 0)),
+    ("type", ontap::Release::new(9, 9, 0)),
+    ("wwpn", ontap::Release::new(9, 9, 0)),
+];
+
 /// The objects at `/api/storage/ports`, one at `/api/storage/ports/{node.uuid}/{name}`.
 ///
 /// Verbs: `get`, `fetch`, `get_collection`, `get_pages`, `count_collection`, `find`, `patch` (since ONTAP 9.11), PATCH by query (since ONTAP 9.11).
@@ -18,7 +34,7 @@ use crate::{NodeReference, StoragePortCable, StoragePortError};
 /// assert_eq!(StoragePort::KEYS, ["node.uuid", "name"] as [&str; 2]);
 /// ```
 #[derive(Debug, Clone, Default, PartialEq, ontap::Resource)]
-#[resource(path = "/storage/ports", get, patch, collection, patch_collection, params(patch_collection = StoragePortPatchCollectionParams))]
+#[resource(path = "/storage/ports", get, patch, collection, patch_collection, params(patch_collection = StoragePortPatchCollectionParams), since = STORAGE_PORT_SINCE)]
 pub struct StoragePort {
     /// `node`: [`NodeReference`](crate::NodeReference); read by GET; its `uuid` is a key of the instance path.
     #[resource(get, key = "uuid")]

@@ -4,6 +4,20 @@
 
 use crate::{QosPolicyAdaptive, QosPolicyBurst, QosPolicyFixed, SvmReference};
 
+/// The releases of [`QosPolicy`]'s parts later than ONTAP 9.6, for the release guard.
+const QOS_POLICY_SINCE: &[(&str, ontap::Release)] = &[
+    ("adaptive.block_size", ontap::Release::new(9, 10, 0)),
+    ("adaptive.expected_iops_allocation", ontap::Release::new(9, 10, 0)),
+    ("adaptive.peak_iops_allocation", ontap::Release::new(9, 10, 0)),
+    ("burst", ontap::Release::new(9, 19, 0)),
+    ("fixed.max_throughput", ontap::Release::new(9, 17, 0)),
+    ("fixed.min_throughput", ontap::Release::new(9, 17, 0)),
+    ("fixed.min_throughput_mbps", ontap::Release::new(9, 8, 0)),
+    ("pgid", ontap::Release::new(9, 10, 0)),
+    ("policy_class", ontap::Release::new(9, 10, 0)),
+    ("scope", ontap::Release::new(9, 11, 0)),
+];
+
 /// The objects at `/api/storage/qos/policies`, one at `/api/storage/qos/policies/{uuid}`.
 ///
 /// Verbs: `get`, `fetch`, `get_collection`, `get_pages`, `count_collection`, `find`, `post` (may start a job), `patch` (may start a job), `delete`, PATCH by query (may start a job), DELETE by query.
@@ -18,7 +32,7 @@ use crate::{QosPolicyAdaptive, QosPolicyBurst, QosPolicyFixed, SvmReference};
 /// assert_eq!(QosPolicy::KEYS, ["uuid"] as [&str; 1]);
 /// ```
 #[derive(Debug, Clone, Default, PartialEq, ontap::Resource)]
-#[resource(path = "/storage/qos/policies", get, post, patch, delete, collection, patch_collection, delete_collection, hold(post, patch), params(patch_collection = QosPolicyPatchCollectionParams, delete_collection = QosPolicyDeleteCollectionParams))]
+#[resource(path = "/storage/qos/policies", get, post, patch, delete, collection, patch_collection, delete_collection, hold(post, patch), params(patch_collection = QosPolicyPatchCollectionParams, delete_collection = QosPolicyDeleteCollectionParams), since = QOS_POLICY_SINCE)]
 pub struct QosPolicy {
     /// `uuid`: string; read by GET; a key of the instance path.
     #[resource(get, key)]

@@ -2,6 +2,12 @@
 // Regenerate with `cargo run -p ontap-codegen`.
 //! `/storage/qos/qos-options`: the QosOption resource, from the model's `qos_option` definition.
 
+/// The releases of [`QosOption`]'s parts later than ONTAP 9.6, for the release guard.
+const QOS_OPTION_SINCE: &[(&str, ontap::Release)] = &[
+    ("#get", ontap::Release::new(9, 14, 0)),
+    ("#patch", ontap::Release::new(9, 14, 0)),
+];
+
 /// The singleton at `/api/storage/qos/qos-options`.
 ///
 /// Since ONTAP 9.14.
@@ -16,7 +22,7 @@
 /// assert_eq!(QosOption::KEYS, [] as [&str; 0]);
 /// ```
 #[derive(Debug, Clone, Default, PartialEq, ontap::Resource)]
-#[resource(path = "/storage/qos/qos-options", get, patch)]
+#[resource(path = "/storage/qos/qos-options", get, patch, since = QOS_OPTION_SINCE)]
 pub struct QosOption {
     /// `_links`: [`ontap::Links`]; read by GET.
     #[resource(get, rename = "_links")]

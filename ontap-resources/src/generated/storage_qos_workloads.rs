@@ -4,6 +4,16 @@
 
 use crate::{QosPolicyGroup, SvmReference};
 
+/// The releases of [`QosWorkload`]'s parts later than ONTAP 9.6, for the release guard.
+const QOS_WORKLOAD_SINCE: &[(&str, ontap::Release)] = &[
+    ("#collection", ontap::Release::new(9, 10, 0)),
+    ("#get", ontap::Release::new(9, 10, 0)),
+    ("max_throughput", ontap::Release::new(9, 19, 0)),
+    ("max_throughput_iops", ontap::Release::new(9, 19, 0)),
+    ("min_throughput", ontap::Release::new(9, 19, 0)),
+    ("min_throughput_iops", ontap::Release::new(9, 19, 0)),
+];
+
 /// The objects at `/api/storage/qos/workloads`, one at `/api/storage/qos/workloads/{uuid}`.
 ///
 /// Since ONTAP 9.10.
@@ -19,7 +29,7 @@ use crate::{QosPolicyGroup, SvmReference};
 /// assert_eq!(QosWorkload::KEYS, ["uuid"] as [&str; 1]);
 /// ```
 #[derive(Debug, Clone, Default, PartialEq, ontap::Resource)]
-#[resource(path = "/storage/qos/workloads", get, collection)]
+#[resource(path = "/storage/qos/workloads", get, collection, since = QOS_WORKLOAD_SINCE)]
 pub struct QosWorkload {
     /// `uuid`: string; read by GET; a key of the instance path.
     #[resource(get, key)]

@@ -7,6 +7,21 @@ use crate::{
     QtreeNas, QtreeStatisticsRaw, QtreeUser, SvmReference, VolumeReference,
 };
 
+/// The releases of [`Qtree`]'s parts later than ONTAP 9.6, for the release guard.
+const QTREE_SINCE: &[(&str, ontap::Release)] = &[
+    ("_tags", ontap::Release::new(9, 13, 0)),
+    ("ext_performance_monitoring", ontap::Release::new(9, 16, 0)),
+    ("group", ontap::Release::new(9, 8, 0)),
+    ("metric", ontap::Release::new(9, 16, 0)),
+    ("nas", ontap::Release::new(9, 9, 0)),
+    ("qos_policy", ontap::Release::new(9, 8, 0)),
+    ("qos_policy.max_throughput", ontap::Release::new(9, 17, 0)),
+    ("qos_policy.min_throughput", ontap::Release::new(9, 17, 0)),
+    ("statistics", ontap::Release::new(9, 8, 0)),
+    ("statistics.latency_raw", ontap::Release::new(9, 16, 0)),
+    ("user", ontap::Release::new(9, 8, 0)),
+];
+
 /// The objects at `/api/storage/qtrees`, one at `/api/storage/qtrees/{volume.uuid}/{id}`.
 ///
 /// Verbs: `get`, `fetch`, `get_collection`, `get_pages`, `count_collection`, `find`, `post` (may start a job), `patch` (may start a job), `delete` (may start a job), PATCH by query (may start a job), DELETE by query (may start a job).
@@ -21,7 +36,7 @@ use crate::{
 /// assert_eq!(Qtree::KEYS, ["volume.uuid", "id"] as [&str; 2]);
 /// ```
 #[derive(Debug, Clone, Default, PartialEq, ontap::Resource)]
-#[resource(path = "/storage/qtrees", get, post, patch, delete, collection, patch_collection, delete_collection, hold(post, patch, delete), params(patch_collection = QtreePatchCollectionParams, delete_collection = QtreeDeleteCollectionParams))]
+#[resource(path = "/storage/qtrees", get, post, patch, delete, collection, patch_collection, delete_collection, hold(post, patch, delete), params(patch_collection = QtreePatchCollectionParams, delete_collection = QtreeDeleteCollectionParams), since = QTREE_SINCE)]
 pub struct Qtree {
     /// `volume`: [`VolumeReference`](crate::VolumeReference); read by GET; sent by POST; its `uuid` is a key of the instance path.
     #[resource(get, post, key = "uuid")]

@@ -4,6 +4,9 @@
 
 use crate::{PerformanceMetricIoType, PerformanceQtreeMetricDuration, QtreeReference, SvmReference, VolumeReference};
 
+/// The releases of [`PerformanceQtreeMetric`]'s parts later than ONTAP 9.6, for the release guard.
+const PERFORMANCE_QTREE_METRIC_SINCE: &[(&str, ontap::Release)] = &[("#collection", ontap::Release::new(9, 16, 0))];
+
 /// The singleton at `/api/storage/qtrees/{volume.uuid}/{qtree.id}/metrics`.
 ///
 /// Since ONTAP 9.16.
@@ -19,7 +22,7 @@ use crate::{PerformanceMetricIoType, PerformanceQtreeMetricDuration, QtreeRefere
 /// assert_eq!(PerformanceQtreeMetric::KEYS, [] as [&str; 0]);
 /// ```
 #[derive(Debug, Clone, Default, PartialEq, ontap::Resource)]
-#[resource(path = "/storage/qtrees/{volume.uuid}/{qtree.id}/metrics", collection)]
+#[resource(path = "/storage/qtrees/{volume.uuid}/{qtree.id}/metrics", collection, since = PERFORMANCE_QTREE_METRIC_SINCE)]
 pub struct PerformanceQtreeMetric {
     /// `_links`: [`ontap::Links`]; read by GET.
     #[resource(get, rename = "_links")]

@@ -7,6 +7,165 @@ use crate::{
     ShelfPorts, ShelfTemperatureSensors, ShelfVendor, ShelfVoltageSensors, StoragePortReference,
 };
 
+/// The releases of [`Shelf`]'s parts later than ONTAP 9.6, for the release guard.
+const SHELF_SINCE: &[(&str, ontap::Release)] = &[
+    ("#patch", ontap::Release::new(9, 10, 0)),
+    ("#patch_collection", ontap::Release::new(9, 10, 0)),
+    ("acps", ontap::Release::new(9, 10, 0)),
+    ("bays.drawer", ontap::Release::new(9, 11, 0)),
+    ("current_sensors", ontap::Release::new(9, 10, 0)),
+    ("current_sensors.installed", ontap::Release::new(9, 13, 0)),
+    ("errors", ontap::Release::new(9, 9, 0)),
+    ("fans", ontap::Release::new(9, 9, 0)),
+    ("fans.installed", ontap::Release::new(9, 13, 0)),
+    ("frus.installed", ontap::Release::new(9, 10, 0)),
+    ("frus.psu", ontap::Release::new(9, 10, 0)),
+    ("local", ontap::Release::new(9, 8, 0)),
+    ("location_led", ontap::Release::new(9, 10, 0)),
+    ("manufacturer", ontap::Release::new(9, 10, 0)),
+    ("module_type=iom12b", ontap::Release::new(9, 11, 0)),
+    ("module_type=iom12c", ontap::Release::new(9, 14, 0)),
+    ("module_type=iom12g", ontap::Release::new(9, 11, 0)),
+    ("module_type=nsm100b", ontap::Release::new(9, 16, 0)),
+    ("module_type=nsm140", ontap::Release::new(9, 17, 0)),
+    ("module_type=nsm16e", ontap::Release::new(9, 13, 0)),
+    ("module_type=nsm8e", ontap::Release::new(9, 11, 0)),
+    ("paths.node.anti_ransomware_version", ontap::Release::new(9, 16, 0)),
+    ("paths.node.controller.board", ontap::Release::new(9, 9, 0)),
+    ("paths.node.controller.cpu", ontap::Release::new(9, 9, 0)),
+    ("paths.node.controller.failed_fan", ontap::Release::new(9, 9, 0)),
+    (
+        "paths.node.controller.failed_power_supply",
+        ontap::Release::new(9, 9, 0),
+    ),
+    (
+        "paths.node.controller.flash_cache.device_id",
+        ontap::Release::new(9, 9, 0),
+    ),
+    (
+        "paths.node.controller.flash_cache.firmware_file",
+        ontap::Release::new(9, 9, 0),
+    ),
+    ("paths.node.controller.memory_size", ontap::Release::new(9, 9, 0)),
+    ("paths.node.date", ontap::Release::new(9, 7, 0)),
+    ("paths.node.external_cache", ontap::Release::new(9, 10, 0)),
+    ("paths.node.external_cache_bypass", ontap::Release::new(9, 17, 0)),
+    ("paths.node.ha.auto_giveback_of", ontap::Release::new(9, 17, 0)),
+    ("paths.node.ha.enable_takeover_of", ontap::Release::new(9, 17, 0)),
+    ("paths.node.ha.giveback", ontap::Release::new(9, 7, 0)),
+    ("paths.node.ha.giveback.status", ontap::Release::new(9, 11, 0)),
+    ("paths.node.ha.giveback_of", ontap::Release::new(9, 19, 0)),
+    ("paths.node.ha.giveback_of_possible", ontap::Release::new(9, 19, 0)),
+    ("paths.node.ha.interconnect", ontap::Release::new(9, 11, 0)),
+    ("paths.node.ha.peering", ontap::Release::new(9, 19, 0)),
+    ("paths.node.ha.ports", ontap::Release::new(9, 7, 0)),
+    ("paths.node.ha.ports.number", ontap::Release::new(9, 8, 0)),
+    ("paths.node.ha.takeover", ontap::Release::new(9, 7, 0)),
+    ("paths.node.ha.takeover_check", ontap::Release::new(9, 14, 0)),
+    ("paths.node.ha.takeover_of", ontap::Release::new(9, 19, 0)),
+    ("paths.node.ha.takeover_of_possible", ontap::Release::new(9, 19, 0)),
+    ("paths.node.ha.type", ontap::Release::new(9, 17, 0)),
+    ("paths.node.hw_assist", ontap::Release::new(9, 11, 0)),
+    ("paths.node.is_spares_low", ontap::Release::new(9, 10, 0)),
+    ("paths.node.metric", ontap::Release::new(9, 8, 0)),
+    ("paths.node.metrocluster", ontap::Release::new(9, 8, 0)),
+    ("paths.node.nvlog", ontap::Release::new(9, 17, 0)),
+    ("paths.node.nvlog.backing_type=disk", ontap::Release::new(9, 19, 0)),
+    ("paths.node.nvram", ontap::Release::new(9, 9, 0)),
+    ("paths.node.owner", ontap::Release::new(9, 9, 0)),
+    (
+        "paths.node.service_processor.api_service",
+        ontap::Release::new(9, 11, 0),
+    ),
+    (
+        "paths.node.service_processor.auto_config",
+        ontap::Release::new(9, 11, 0),
+    ),
+    (
+        "paths.node.service_processor.autoupdate_enabled",
+        ontap::Release::new(9, 10, 0),
+    ),
+    ("paths.node.service_processor.backup", ontap::Release::new(9, 10, 0)),
+    (
+        "paths.node.service_processor.ipv4_interface.enabled",
+        ontap::Release::new(9, 14, 0),
+    ),
+    (
+        "paths.node.service_processor.ipv4_interface.setup_state",
+        ontap::Release::new(9, 14, 0),
+    ),
+    (
+        "paths.node.service_processor.ipv6_interface.enabled",
+        ontap::Release::new(9, 14, 0),
+    ),
+    (
+        "paths.node.service_processor.ipv6_interface.is_ipv6_ra_enabled",
+        ontap::Release::new(9, 14, 0),
+    ),
+    (
+        "paths.node.service_processor.ipv6_interface.link_local_ip",
+        ontap::Release::new(9, 14, 0),
+    ),
+    (
+        "paths.node.service_processor.ipv6_interface.router_ip",
+        ontap::Release::new(9, 14, 0),
+    ),
+    (
+        "paths.node.service_processor.ipv6_interface.setup_state",
+        ontap::Release::new(9, 14, 0),
+    ),
+    (
+        "paths.node.service_processor.is_ip_configured",
+        ontap::Release::new(9, 10, 0),
+    ),
+    (
+        "paths.node.service_processor.last_update_state",
+        ontap::Release::new(9, 10, 0),
+    ),
+    ("paths.node.service_processor.primary", ontap::Release::new(9, 10, 0)),
+    ("paths.node.service_processor.ssh_info", ontap::Release::new(9, 10, 0)),
+    ("paths.node.service_processor.type", ontap::Release::new(9, 10, 0)),
+    (
+        "paths.node.service_processor.web_service",
+        ontap::Release::new(9, 14, 0),
+    ),
+    ("paths.node.snaplock", ontap::Release::new(9, 11, 0)),
+    ("paths.node.state", ontap::Release::new(9, 7, 0)),
+    ("paths.node.statistics", ontap::Release::new(9, 8, 0)),
+    ("paths.node.storage_availability_zones", ontap::Release::new(9, 16, 0)),
+    (
+        "paths.node.storage_availability_zones.space.log_and_recovery_metadata",
+        ontap::Release::new(9, 17, 0),
+    ),
+    ("paths.node.storage_configuration", ontap::Release::new(9, 9, 0)),
+    (
+        "paths.node.storage_configuration=tri_path",
+        ontap::Release::new(9, 14, 0),
+    ),
+    (
+        "paths.node.storage_configuration=tri_path_ha",
+        ontap::Release::new(9, 14, 0),
+    ),
+    (
+        "paths.node.storage_configuration=virtual",
+        ontap::Release::new(9, 14, 0),
+    ),
+    ("paths.node.system_aggregate", ontap::Release::new(9, 14, 0)),
+    ("paths.node.system_id", ontap::Release::new(9, 7, 0)),
+    ("paths.node.system_machine_type", ontap::Release::new(9, 7, 0)),
+    ("paths.node.vendor_serial_number", ontap::Release::new(9, 7, 0)),
+    ("paths.node.vm", ontap::Release::new(9, 7, 0)),
+    ("ports.remote.device", ontap::Release::new(9, 8, 0)),
+    ("ports.speed", ontap::Release::new(9, 17, 0)),
+    ("raw_capacity", ontap::Release::new(9, 17, 0)),
+    ("temperature_sensors", ontap::Release::new(9, 10, 0)),
+    ("temperature_sensors.installed", ontap::Release::new(9, 13, 0)),
+    ("vendor", ontap::Release::new(9, 8, 0)),
+    ("vendor.name", ontap::Release::new(9, 10, 0)),
+    ("voltage_sensors", ontap::Release::new(9, 10, 0)),
+    ("voltage_sensors.installed", ontap::Release::new(9, 13, 0)),
+];
+
 /// The objects at `/api/storage/shelves`, one at `/api/storage/shelves/{uid}`.
 ///
 /// Verbs: `get`, `fetch`, `get_collection`, `get_pages`, `count_collection`, `find`, `patch` (since ONTAP 9.10), PATCH by query (since ONTAP 9.10).
@@ -21,7 +180,7 @@ use crate::{
 /// assert_eq!(Shelf::KEYS, ["uid"] as [&str; 1]);
 /// ```
 #[derive(Debug, Clone, Default, PartialEq, ontap::Resource)]
-#[resource(path = "/storage/shelves", get, patch, collection, patch_collection, params(patch_collection = ShelfPatchCollectionParams))]
+#[resource(path = "/storage/shelves", get, patch, collection, patch_collection, params(patch_collection = ShelfPatchCollectionParams), since = SHELF_SINCE)]
 pub struct Shelf {
     /// `uid`: string; read by GET; a key of the instance path.
     #[resource(get, key)]

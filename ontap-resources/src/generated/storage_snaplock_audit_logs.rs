@@ -4,6 +4,17 @@
 
 use crate::{SnaplockLogArchive, SnaplockLogFile, SnaplockLogVolume, SvmReference};
 
+/// The releases of [`SnaplockLog`]'s parts later than ONTAP 9.6, for the release guard.
+const SNAPLOCK_LOG_SINCE: &[(&str, ontap::Release)] = &[
+    ("#collection", ontap::Release::new(9, 7, 0)),
+    ("#delete", ontap::Release::new(9, 7, 0)),
+    ("#delete_collection", ontap::Release::new(9, 7, 0)),
+    ("#get", ontap::Release::new(9, 7, 0)),
+    ("#patch", ontap::Release::new(9, 7, 0)),
+    ("#patch_collection", ontap::Release::new(9, 7, 0)),
+    ("#post", ontap::Release::new(9, 7, 0)),
+];
+
 /// The objects at `/api/storage/snaplock/audit-logs`, one at `/api/storage/snaplock/audit-logs/{svm.uuid}`.
 ///
 /// Since ONTAP 9.7.
@@ -19,7 +30,7 @@ use crate::{SnaplockLogArchive, SnaplockLogFile, SnaplockLogVolume, SvmReference
 /// assert_eq!(SnaplockLog::KEYS, ["svm.uuid"] as [&str; 1]);
 /// ```
 #[derive(Debug, Clone, Default, PartialEq, ontap::Resource)]
-#[resource(path = "/storage/snaplock/audit-logs", get, post, patch, delete, collection, patch_collection, delete_collection, hold(post, patch, delete), params(patch_collection = SnaplockLogPatchCollectionParams, delete_collection = SnaplockLogDeleteCollectionParams))]
+#[resource(path = "/storage/snaplock/audit-logs", get, post, patch, delete, collection, patch_collection, delete_collection, hold(post, patch, delete), params(patch_collection = SnaplockLogPatchCollectionParams, delete_collection = SnaplockLogDeleteCollectionParams), since = SNAPLOCK_LOG_SINCE)]
 pub struct SnaplockLog {
     /// `svm`: [`SvmReference`](crate::SvmReference); read by GET; sent by POST; its `uuid` is a key of the instance path.
     #[resource(get, post, key = "uuid")]

@@ -4,6 +4,13 @@
 
 use crate::NodeReference;
 
+/// The releases of [`SnaplockComplianceClock`]'s parts later than ONTAP 9.6, for the release guard.
+const SNAPLOCK_COMPLIANCE_CLOCK_SINCE: &[(&str, ontap::Release)] = &[
+    ("#collection", ontap::Release::new(9, 7, 0)),
+    ("#get", ontap::Release::new(9, 7, 0)),
+    ("#post", ontap::Release::new(9, 10, 0)),
+];
+
 /// The objects at `/api/storage/snaplock/compliance-clocks`, one at `/api/storage/snaplock/compliance-clocks/{node.uuid}`.
 ///
 /// Since ONTAP 9.7.
@@ -19,7 +26,7 @@ use crate::NodeReference;
 /// assert_eq!(SnaplockComplianceClock::KEYS, ["node.uuid"] as [&str; 1]);
 /// ```
 #[derive(Debug, Clone, Default, PartialEq, ontap::Resource)]
-#[resource(path = "/storage/snaplock/compliance-clocks", get, post, collection)]
+#[resource(path = "/storage/snaplock/compliance-clocks", get, post, collection, since = SNAPLOCK_COMPLIANCE_CLOCK_SINCE)]
 pub struct SnaplockComplianceClock {
     /// `node`: [`NodeReference`](crate::NodeReference); read by GET; sent by POST; its `uuid` is a key of the instance path.
     #[resource(get, post, key = "uuid")]

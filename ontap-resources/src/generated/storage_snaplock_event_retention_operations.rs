@@ -4,6 +4,15 @@
 
 use crate::{SnaplockRetentionPolicyOperation, SvmReference, VolumeReference};
 
+/// The releases of [`EbrOperation`]'s parts later than ONTAP 9.6, for the release guard.
+const EBR_OPERATION_SINCE: &[(&str, ontap::Release)] = &[
+    ("#collection", ontap::Release::new(9, 7, 0)),
+    ("#delete", ontap::Release::new(9, 7, 0)),
+    ("#delete_collection", ontap::Release::new(9, 7, 0)),
+    ("#get", ontap::Release::new(9, 7, 0)),
+    ("#post", ontap::Release::new(9, 7, 0)),
+];
+
 /// The objects at `/api/storage/snaplock/event-retention/operations`, one at `/api/storage/snaplock/event-retention/operations/{id}`.
 ///
 /// Since ONTAP 9.7.
@@ -19,7 +28,7 @@ use crate::{SnaplockRetentionPolicyOperation, SvmReference, VolumeReference};
 /// assert_eq!(EbrOperation::KEYS, ["id"] as [&str; 1]);
 /// ```
 #[derive(Debug, Clone, Default, PartialEq, ontap::Resource)]
-#[resource(path = "/storage/snaplock/event-retention/operations", get, post, delete, collection, delete_collection, params(delete_collection = EbrOperationDeleteCollectionParams))]
+#[resource(path = "/storage/snaplock/event-retention/operations", get, post, delete, collection, delete_collection, params(delete_collection = EbrOperationDeleteCollectionParams), since = EBR_OPERATION_SINCE)]
 pub struct EbrOperation {
     /// `id`: integer; read by GET; a key of the instance path.
     #[resource(get, key)]

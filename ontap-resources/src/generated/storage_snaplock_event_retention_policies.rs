@@ -4,6 +4,17 @@
 
 use crate::SvmReference;
 
+/// The releases of [`SnaplockRetentionPolicy`]'s parts later than ONTAP 9.6, for the release guard.
+const SNAPLOCK_RETENTION_POLICY_SINCE: &[(&str, ontap::Release)] = &[
+    ("#collection", ontap::Release::new(9, 7, 0)),
+    ("#delete", ontap::Release::new(9, 7, 0)),
+    ("#delete_collection", ontap::Release::new(9, 7, 0)),
+    ("#get", ontap::Release::new(9, 7, 0)),
+    ("#patch", ontap::Release::new(9, 7, 0)),
+    ("#patch_collection", ontap::Release::new(9, 7, 0)),
+    ("#post", ontap::Release::new(9, 7, 0)),
+];
+
 /// The objects at `/api/storage/snaplock/event-retention/policies`, one at `/api/storage/snaplock/event-retention/policies/{policy.name}`.
 ///
 /// Since ONTAP 9.7.
@@ -19,7 +30,7 @@ use crate::SvmReference;
 /// assert_eq!(SnaplockRetentionPolicy::KEYS, ["name"] as [&str; 1]);
 /// ```
 #[derive(Debug, Clone, Default, PartialEq, ontap::Resource)]
-#[resource(path = "/storage/snaplock/event-retention/policies", get, post, patch, delete, collection, patch_collection, delete_collection, params(patch_collection = SnaplockRetentionPolicyPatchCollectionParams, delete_collection = SnaplockRetentionPolicyDeleteCollectionParams))]
+#[resource(path = "/storage/snaplock/event-retention/policies", get, post, patch, delete, collection, patch_collection, delete_collection, params(patch_collection = SnaplockRetentionPolicyPatchCollectionParams, delete_collection = SnaplockRetentionPolicyDeleteCollectionParams), since = SNAPLOCK_RETENTION_POLICY_SINCE)]
 pub struct SnaplockRetentionPolicy {
     /// `name`: string; read by GET; sent by POST; a key of the instance path.
     #[resource(get, post, key)]

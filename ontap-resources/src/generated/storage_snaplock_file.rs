@@ -4,6 +4,18 @@
 
 use crate::{SvmReference, VolumeReference};
 
+/// The releases of [`SnaplockFileRetention`]'s parts later than ONTAP 9.6, for the release guard.
+const SNAPLOCK_FILE_RETENTION_SINCE: &[(&str, ontap::Release)] = &[
+    ("#delete", ontap::Release::new(9, 7, 0)),
+    ("#delete_collection", ontap::Release::new(9, 7, 0)),
+    ("#get", ontap::Release::new(9, 7, 0)),
+    ("#patch", ontap::Release::new(9, 7, 0)),
+    ("#patch_collection", ontap::Release::new(9, 7, 0)),
+    ("is_expired", ontap::Release::new(9, 14, 0)),
+    ("retention_period", ontap::Release::new(9, 14, 0)),
+    ("seconds_until_expiry", ontap::Release::new(9, 14, 0)),
+];
+
 /// The objects at `/api/storage/snaplock/file`, one at `/api/storage/snaplock/file/{volume.uuid}/{path}`.
 ///
 /// Since ONTAP 9.7.
@@ -19,15 +31,7 @@ use crate::{SvmReference, VolumeReference};
 /// assert_eq!(SnaplockFileRetention::KEYS, ["volume.uuid", "path"] as [&str; 2]);
 /// ```
 #[derive(Debug, Clone, Default, PartialEq, ontap::Resource)]
-#[resource(
-    path = "/storage/snaplock/file",
-    get,
-    patch,
-    delete,
-    patch_collection,
-    delete_collection,
-    hold(delete)
-)]
+#[resource(path = "/storage/snaplock/file", get, patch, delete, patch_collection, delete_collection, hold(delete), since = SNAPLOCK_FILE_RETENTION_SINCE)]
 pub struct SnaplockFileRetention {
     /// `volume`: [`VolumeReference`](crate::VolumeReference); read by GET; its `uuid` is a key of the instance path.
     #[resource(get, key = "uuid")]

@@ -4,6 +4,15 @@
 
 use crate::{SnaplockState, SvmReference, VolumeReference};
 
+/// The releases of [`SnaplockFileFingerprint`]'s parts later than ONTAP 9.6, for the release guard.
+const SNAPLOCK_FILE_FINGERPRINT_SINCE: &[(&str, ontap::Release)] = &[
+    ("#collection", ontap::Release::new(9, 7, 0)),
+    ("#delete", ontap::Release::new(9, 7, 0)),
+    ("#delete_collection", ontap::Release::new(9, 7, 0)),
+    ("#get", ontap::Release::new(9, 7, 0)),
+    ("#post", ontap::Release::new(9, 7, 0)),
+];
+
 /// The objects at `/api/storage/snaplock/file-fingerprints`, one at `/api/storage/snaplock/file-fingerprints/{id}`.
 ///
 /// Since ONTAP 9.7.
@@ -19,7 +28,7 @@ use crate::{SnaplockState, SvmReference, VolumeReference};
 /// assert_eq!(SnaplockFileFingerprint::KEYS, ["id"] as [&str; 1]);
 /// ```
 #[derive(Debug, Clone, Default, PartialEq, ontap::Resource)]
-#[resource(path = "/storage/snaplock/file-fingerprints", get, post, delete, collection, delete_collection, params(delete_collection = SnaplockFileFingerprintDeleteCollectionParams))]
+#[resource(path = "/storage/snaplock/file-fingerprints", get, post, delete, collection, delete_collection, params(delete_collection = SnaplockFileFingerprintDeleteCollectionParams), since = SNAPLOCK_FILE_FINGERPRINT_SINCE)]
 pub struct SnaplockFileFingerprint {
     /// `id`: integer; read by GET; a key of the instance path.
     #[resource(get, key)]

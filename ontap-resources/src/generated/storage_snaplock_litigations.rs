@@ -4,6 +4,15 @@
 
 use crate::{SnaplockLegalHoldOperation, SvmReference, VolumeReference};
 
+/// The releases of [`SnaplockLitigation`]'s parts later than ONTAP 9.6, for the release guard.
+const SNAPLOCK_LITIGATION_SINCE: &[(&str, ontap::Release)] = &[
+    ("#collection", ontap::Release::new(9, 7, 0)),
+    ("#delete", ontap::Release::new(9, 7, 0)),
+    ("#delete_collection", ontap::Release::new(9, 7, 0)),
+    ("#get", ontap::Release::new(9, 7, 0)),
+    ("#post", ontap::Release::new(9, 7, 0)),
+];
+
 /// The objects at `/api/storage/snaplock/litigations`, one at `/api/storage/snaplock/litigations/{id}`.
 ///
 /// Since ONTAP 9.7.
@@ -19,7 +28,7 @@ use crate::{SnaplockLegalHoldOperation, SvmReference, VolumeReference};
 /// assert_eq!(SnaplockLitigation::KEYS, ["id"] as [&str; 1]);
 /// ```
 #[derive(Debug, Clone, Default, PartialEq, ontap::Resource)]
-#[resource(path = "/storage/snaplock/litigations", get, post, delete, collection, delete_collection, params(delete_collection = SnaplockLitigationDeleteCollectionParams))]
+#[resource(path = "/storage/snaplock/litigations", get, post, delete, collection, delete_collection, params(delete_collection = SnaplockLitigationDeleteCollectionParams), since = SNAPLOCK_LITIGATION_SINCE)]
 pub struct SnaplockLitigation {
     /// `id`: string; read by GET; a key of the instance path.
     #[resource(get, key)]

@@ -4,6 +4,9 @@
 
 use crate::SnaplockLitigationFileLitigation;
 
+/// The releases of [`SnaplockLitigationFile`]'s parts later than ONTAP 9.6, for the release guard.
+const SNAPLOCK_LITIGATION_FILE_SINCE: &[(&str, ontap::Release)] = &[("#collection", ontap::Release::new(9, 7, 0))];
+
 /// The singleton at `/api/storage/snaplock/litigations/{litigation.id}/files`.
 ///
 /// Since ONTAP 9.7.
@@ -19,7 +22,7 @@ use crate::SnaplockLitigationFileLitigation;
 /// assert_eq!(SnaplockLitigationFile::KEYS, [] as [&str; 0]);
 /// ```
 #[derive(Debug, Clone, Default, PartialEq, ontap::Resource)]
-#[resource(path = "/storage/snaplock/litigations/{litigation.id}/files", collection)]
+#[resource(path = "/storage/snaplock/litigations/{litigation.id}/files", collection, since = SNAPLOCK_LITIGATION_FILE_SINCE)]
 pub struct SnaplockLitigationFile {
     /// `file`: list of string; read by GET.
     #[resource(get)]

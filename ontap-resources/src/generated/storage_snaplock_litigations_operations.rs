@@ -4,6 +4,14 @@
 
 use crate::{SnaplockLegalHoldOperationLitigation, SnaplockState};
 
+/// The releases of [`SnaplockLegalHoldOperation`]'s parts later than ONTAP 9.6, for the release guard.
+const SNAPLOCK_LEGAL_HOLD_OPERATION_SINCE: &[(&str, ontap::Release)] = &[
+    ("#delete", ontap::Release::new(9, 7, 0)),
+    ("#delete_collection", ontap::Release::new(9, 7, 0)),
+    ("#get", ontap::Release::new(9, 7, 0)),
+    ("#post", ontap::Release::new(9, 7, 0)),
+];
+
 /// The objects at `/api/storage/snaplock/litigations/{litigation.id}/operations`, one at `/api/storage/snaplock/litigations/{litigation.id}/operations/{id}`.
 ///
 /// Since ONTAP 9.7.
@@ -20,13 +28,7 @@ use crate::{SnaplockLegalHoldOperationLitigation, SnaplockState};
 /// assert_eq!(SnaplockLegalHoldOperation::KEYS, ["id"] as [&str; 1]);
 /// ```
 #[derive(Debug, Clone, Default, PartialEq, ontap::Resource)]
-#[resource(
-    path = "/storage/snaplock/litigations/{litigation.id}/operations",
-    get,
-    post,
-    delete,
-    delete_collection
-)]
+#[resource(path = "/storage/snaplock/litigations/{litigation.id}/operations", get, post, delete, delete_collection, since = SNAPLOCK_LEGAL_HOLD_OPERATION_SINCE)]
 pub struct SnaplockLegalHoldOperation {
     /// `id`: integer; read by GET; a key of the instance path.
     #[resource(get, key)]

@@ -4,6 +4,12 @@
 
 use crate::{SnapshotPolicyCopies, SvmReference};
 
+/// The releases of [`SnapshotPolicy`]'s parts later than ONTAP 9.6, for the release guard.
+const SNAPSHOT_POLICY_SINCE: &[(&str, ontap::Release)] = &[
+    ("copies.retention_period", ontap::Release::new(9, 11, 0)),
+    ("copies.schedule.uuid", ontap::Release::new(9, 14, 0)),
+];
+
 /// The objects at `/api/storage/snapshot-policies`, one at `/api/storage/snapshot-policies/{uuid}`.
 ///
 /// Verbs: `get`, `fetch`, `get_collection`, `get_pages`, `count_collection`, `find`, `post`, `patch`, `delete`, PATCH by query, DELETE by query.
@@ -18,7 +24,7 @@ use crate::{SnapshotPolicyCopies, SvmReference};
 /// assert_eq!(SnapshotPolicy::KEYS, ["uuid"] as [&str; 1]);
 /// ```
 #[derive(Debug, Clone, Default, PartialEq, ontap::Resource)]
-#[resource(path = "/storage/snapshot-policies", get, post, patch, delete, collection, patch_collection, delete_collection, params(patch_collection = SnapshotPolicyPatchCollectionParams, delete_collection = SnapshotPolicyDeleteCollectionParams))]
+#[resource(path = "/storage/snapshot-policies", get, post, patch, delete, collection, patch_collection, delete_collection, params(patch_collection = SnapshotPolicyPatchCollectionParams, delete_collection = SnapshotPolicyDeleteCollectionParams), since = SNAPSHOT_POLICY_SINCE)]
 pub struct SnapshotPolicy {
     /// `uuid`: string; read by GET; a key of the instance path.
     #[resource(get, key)]

@@ -4,6 +4,18 @@
 
 use crate::{ScheduleReference, SnapshotPolicyReference};
 
+/// The releases of [`SnapshotPolicySchedule`]'s parts later than ONTAP 9.6, for the release guard.
+const SNAPSHOT_POLICY_SCHEDULE_SINCE: &[(&str, ontap::Release)] = &[
+    ("#collection", ontap::Release::new(9, 7, 0)),
+    ("#delete", ontap::Release::new(9, 7, 0)),
+    ("#delete_collection", ontap::Release::new(9, 7, 0)),
+    ("#get", ontap::Release::new(9, 7, 0)),
+    ("#patch", ontap::Release::new(9, 7, 0)),
+    ("#patch_collection", ontap::Release::new(9, 7, 0)),
+    ("#post", ontap::Release::new(9, 7, 0)),
+    ("retention_period", ontap::Release::new(9, 11, 0)),
+];
+
 /// The objects at `/api/storage/snapshot-policies/{snapshot_policy.uuid}/schedules`, one at `/api/storage/snapshot-policies/{snapshot_policy.uuid}/schedules/{schedule.uuid}`.
 ///
 /// Since ONTAP 9.7.
@@ -20,7 +32,7 @@ use crate::{ScheduleReference, SnapshotPolicyReference};
 /// assert_eq!(SnapshotPolicySchedule::KEYS, ["schedule.uuid"] as [&str; 1]);
 /// ```
 #[derive(Debug, Clone, Default, PartialEq, ontap::Resource)]
-#[resource(path = "/storage/snapshot-policies/{snapshot_policy.uuid}/schedules", get, post, patch, delete, collection, patch_collection, delete_collection, params(patch_collection = SnapshotPolicySchedulePatchCollectionParams, delete_collection = SnapshotPolicyScheduleDeleteCollectionParams))]
+#[resource(path = "/storage/snapshot-policies/{snapshot_policy.uuid}/schedules", get, post, patch, delete, collection, patch_collection, delete_collection, params(patch_collection = SnapshotPolicySchedulePatchCollectionParams, delete_collection = SnapshotPolicyScheduleDeleteCollectionParams), since = SNAPSHOT_POLICY_SCHEDULE_SINCE)]
 pub struct SnapshotPolicySchedule {
     /// `schedule`: [`ScheduleReference`](crate::ScheduleReference); read by GET; sent by POST and PATCH; its `uuid` is a key of the instance path.
     #[resource(get, post, patch, key = "uuid")]

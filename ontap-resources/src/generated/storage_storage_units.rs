@@ -8,6 +8,19 @@ use crate::{
     StorageUnitSpace, StorageUnitStatus, SvmReference,
 };
 
+/// The releases of [`StorageUnit`]'s parts later than ONTAP 9.6, for the release guard.
+const STORAGE_UNIT_SINCE: &[(&str, ontap::Release)] = &[
+    ("#collection", ontap::Release::new(9, 16, 0)),
+    ("#get", ontap::Release::new(9, 16, 0)),
+    ("#patch", ontap::Release::new(9, 16, 0)),
+    ("#patch_collection", ontap::Release::new(9, 16, 0)),
+    ("#post", ontap::Release::new(9, 16, 0)),
+    ("access_mode", ontap::Release::new(9, 19, 0)),
+    ("anti_ransomware", ontap::Release::new(9, 17, 0)),
+    ("serial_number_hex", ontap::Release::new(9, 17, 0)),
+    ("space.snapshot", ontap::Release::new(9, 18, 0)),
+];
+
 /// The objects at `/api/storage/storage-units`, one at `/api/storage/storage-units/{uuid}`.
 ///
 /// Since ONTAP 9.16.
@@ -23,7 +36,7 @@ use crate::{
 /// assert_eq!(StorageUnit::KEYS, ["uuid"] as [&str; 1]);
 /// ```
 #[derive(Debug, Clone, Default, PartialEq, ontap::Resource)]
-#[resource(path = "/storage/storage-units", get, post, patch, collection, patch_collection, hold(post, patch), params(patch = StorageUnitPatchParams, patch_collection = StorageUnitPatchCollectionParams))]
+#[resource(path = "/storage/storage-units", get, post, patch, collection, patch_collection, hold(post, patch), params(patch = StorageUnitPatchParams, patch_collection = StorageUnitPatchCollectionParams), since = STORAGE_UNIT_SINCE)]
 pub struct StorageUnit {
     /// `uuid`: string; read by GET; a key of the instance path.
     #[resource(get, key)]

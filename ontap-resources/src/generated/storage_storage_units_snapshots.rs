@@ -4,6 +4,17 @@
 
 use crate::{SnapshotDelta, StorageUnitReference, StorageUnitSnapshotSnaplock, SvmReference};
 
+/// The releases of [`StorageUnitSnapshot`]'s parts later than ONTAP 9.6, for the release guard.
+const STORAGE_UNIT_SNAPSHOT_SINCE: &[(&str, ontap::Release)] = &[
+    ("#collection", ontap::Release::new(9, 16, 0)),
+    ("#delete", ontap::Release::new(9, 16, 0)),
+    ("#delete_collection", ontap::Release::new(9, 16, 0)),
+    ("#get", ontap::Release::new(9, 16, 0)),
+    ("#patch", ontap::Release::new(9, 16, 0)),
+    ("#patch_collection", ontap::Release::new(9, 16, 0)),
+    ("#post", ontap::Release::new(9, 16, 0)),
+];
+
 /// The objects at `/api/storage/storage-units/{storage_unit.uuid}/snapshots`, one at `/api/storage/storage-units/{storage_unit.uuid}/snapshots/{uuid}`.
 ///
 /// Since ONTAP 9.16.
@@ -20,7 +31,7 @@ use crate::{SnapshotDelta, StorageUnitReference, StorageUnitSnapshotSnaplock, Sv
 /// assert_eq!(StorageUnitSnapshot::KEYS, ["uuid"] as [&str; 1]);
 /// ```
 #[derive(Debug, Clone, Default, PartialEq, ontap::Resource)]
-#[resource(path = "/storage/storage-units/{storage_unit.uuid}/snapshots", get, post, patch, delete, collection, patch_collection, delete_collection, hold(post, patch, delete), params(patch_collection = StorageUnitSnapshotPatchCollectionParams, delete_collection = StorageUnitSnapshotDeleteCollectionParams))]
+#[resource(path = "/storage/storage-units/{storage_unit.uuid}/snapshots", get, post, patch, delete, collection, patch_collection, delete_collection, hold(post, patch, delete), params(patch_collection = StorageUnitSnapshotPatchCollectionParams, delete_collection = StorageUnitSnapshotDeleteCollectionParams), since = STORAGE_UNIT_SNAPSHOT_SINCE)]
 pub struct StorageUnitSnapshot {
     /// `uuid`: string; read by GET; a key of the instance path.
     #[resource(get, key)]

@@ -7,6 +7,17 @@ use crate::{
     StorageSwitchPaths, StorageSwitchPorts, StorageSwitchTemperatureSensors, StorageSwitchVsans, StorageSwitchZones,
 };
 
+/// The releases of [`StorageSwitch`]'s parts later than ONTAP 9.6, for the release guard.
+const STORAGE_SWITCH_SINCE: &[(&str, ontap::Release)] = &[
+    ("#collection", ontap::Release::new(9, 9, 0)),
+    ("#get", ontap::Release::new(9, 9, 0)),
+    (
+        "errors.type=incomplete_snmp_data_refresh",
+        ontap::Release::new(9, 10, 0),
+    ),
+    ("errors.type=temp_above_warning_level", ontap::Release::new(9, 10, 0)),
+];
+
 /// The objects at `/api/storage/switches`, one at `/api/storage/switches/{name}`.
 ///
 /// Since ONTAP 9.9.
@@ -22,7 +33,7 @@ use crate::{
 /// assert_eq!(StorageSwitch::KEYS, ["name"] as [&str; 1]);
 /// ```
 #[derive(Debug, Clone, Default, PartialEq, ontap::Resource)]
-#[resource(path = "/storage/switches", get, collection)]
+#[resource(path = "/storage/switches", get, collection, since = STORAGE_SWITCH_SINCE)]
 pub struct StorageSwitch {
     /// `name`: string; read by GET; a key of the instance path.
     #[resource(get, key)]

@@ -6,6 +6,18 @@ use crate::{
     NodeReference, TapeDeviceAlias, TapeDeviceAliases, TapeDeviceDeviceNames, TapeDevicePosition, TapeDeviceStoragePort,
 };
 
+/// The releases of [`TapeDevice`]'s parts later than ONTAP 9.6, for the release guard.
+const TAPE_DEVICE_SINCE: &[(&str, ontap::Release)] = &[
+    ("#collection", ontap::Release::new(9, 9, 0)),
+    ("#get", ontap::Release::new(9, 9, 0)),
+    ("#patch", ontap::Release::new(9, 11, 0)),
+    ("#patch_collection", ontap::Release::new(9, 11, 0)),
+    ("aliases", ontap::Release::new(9, 11, 0)),
+    ("density", ontap::Release::new(9, 11, 0)),
+    ("online", ontap::Release::new(9, 11, 0)),
+    ("position", ontap::Release::new(9, 11, 0)),
+];
+
 /// The objects at `/api/storage/tape-devices`, one at `/api/storage/tape-devices/{node.uuid}/{device_id}`.
 ///
 /// Since ONTAP 9.9.
@@ -21,7 +33,7 @@ use crate::{
 /// assert_eq!(TapeDevice::KEYS, ["node.uuid", "device_id"] as [&str; 2]);
 /// ```
 #[derive(Debug, Clone, Default, PartialEq, ontap::Resource)]
-#[resource(path = "/storage/tape-devices", get, patch, collection, patch_collection, hold(patch), params(patch_collection = TapeDevicePatchCollectionParams))]
+#[resource(path = "/storage/tape-devices", get, patch, collection, patch_collection, hold(patch), params(patch_collection = TapeDevicePatchCollectionParams), since = TAPE_DEVICE_SINCE)]
 pub struct TapeDevice {
     /// `node`: [`NodeReference`](crate::NodeReference); read by GET; its `uuid` is a key of the instance path.
     #[resource(get, key = "uuid")]

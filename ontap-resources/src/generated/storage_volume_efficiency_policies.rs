@@ -4,6 +4,17 @@
 
 use crate::{SvmReference, VolumeEfficiencyPolicySchedule};
 
+/// The releases of [`VolumeEfficiencyPolicy`]'s parts later than ONTAP 9.6, for the release guard.
+const VOLUME_EFFICIENCY_POLICY_SINCE: &[(&str, ontap::Release)] = &[
+    ("#collection", ontap::Release::new(9, 8, 0)),
+    ("#delete", ontap::Release::new(9, 8, 0)),
+    ("#delete_collection", ontap::Release::new(9, 8, 0)),
+    ("#get", ontap::Release::new(9, 8, 0)),
+    ("#patch", ontap::Release::new(9, 8, 0)),
+    ("#patch_collection", ontap::Release::new(9, 8, 0)),
+    ("#post", ontap::Release::new(9, 8, 0)),
+];
+
 /// The objects at `/api/storage/volume-efficiency-policies`, one at `/api/storage/volume-efficiency-policies/{uuid}`.
 ///
 /// Since ONTAP 9.8.
@@ -19,7 +30,7 @@ use crate::{SvmReference, VolumeEfficiencyPolicySchedule};
 /// assert_eq!(VolumeEfficiencyPolicy::KEYS, ["uuid"] as [&str; 1]);
 /// ```
 #[derive(Debug, Clone, Default, PartialEq, ontap::Resource)]
-#[resource(path = "/storage/volume-efficiency-policies", get, post, patch, delete, collection, patch_collection, delete_collection, params(patch_collection = VolumeEfficiencyPolicyPatchCollectionParams, delete_collection = VolumeEfficiencyPolicyDeleteCollectionParams))]
+#[resource(path = "/storage/volume-efficiency-policies", get, post, patch, delete, collection, patch_collection, delete_collection, params(patch_collection = VolumeEfficiencyPolicyPatchCollectionParams, delete_collection = VolumeEfficiencyPolicyDeleteCollectionParams), since = VOLUME_EFFICIENCY_POLICY_SINCE)]
 pub struct VolumeEfficiencyPolicy {
     /// `uuid`: string; read by GET; a key of the instance path.
     #[resource(get, key)]

@@ -4,6 +4,35 @@
 
 use crate::{AnalyticsInfo, FileInfoConstituent, FileInfoLinks, FileInfoQosPolicy, VolumeReference};
 
+/// The releases of [`FileInfo`]'s parts later than ONTAP 9.6, for the release guard.
+const FILE_INFO_SINCE: &[(&str, ontap::Release)] = &[
+    ("#collection", ontap::Release::new(9, 8, 0)),
+    ("#delete", ontap::Release::new(9, 8, 0)),
+    ("#delete_collection", ontap::Release::new(9, 8, 0)),
+    ("#get", ontap::Release::new(9, 7, 0)),
+    ("#patch", ontap::Release::new(9, 8, 0)),
+    ("#patch_collection", ontap::Release::new(9, 8, 0)),
+    ("#post", ontap::Release::new(9, 8, 0)),
+    ("analytics", ontap::Release::new(9, 8, 0)),
+    (
+        "analytics.by_accessed_time.bytes_used.aged_data_metric",
+        ontap::Release::new(9, 17, 0),
+    ),
+    (
+        "analytics.by_modified_time.bytes_used.aged_data_metric",
+        ontap::Release::new(9, 17, 0),
+    ),
+    ("analytics.incomplete_data", ontap::Release::new(9, 11, 0)),
+    ("analytics.report_time", ontap::Release::new(9, 17, 0)),
+    ("constituent", ontap::Release::new(9, 10, 0)),
+    ("fill_enabled", ontap::Release::new(9, 8, 0)),
+    ("is_snapshot", ontap::Release::new(9, 8, 0)),
+    ("overwrite_enabled", ontap::Release::new(9, 8, 0)),
+    ("qos_policy", ontap::Release::new(9, 8, 0)),
+    ("target", ontap::Release::new(9, 8, 0)),
+    ("unique_bytes", ontap::Release::new(9, 8, 0)),
+];
+
 /// The objects at `/api/storage/volumes/{volume.uuid}/files`, one at `/api/storage/volumes/{volume.uuid}/files/{path}`.
 ///
 /// Since ONTAP 9.7.
@@ -20,7 +49,7 @@ use crate::{AnalyticsInfo, FileInfoConstituent, FileInfoLinks, FileInfoQosPolicy
 /// assert_eq!(FileInfo::KEYS, ["path"] as [&str; 1]);
 /// ```
 #[derive(Debug, Clone, Default, PartialEq, ontap::Resource)]
-#[resource(path = "/storage/volumes/{volume.uuid}/files", get, post, patch, delete, collection, patch_collection, delete_collection, hold(delete), params(patch = FileInfoPatchParams, delete = FileInfoDeleteParams))]
+#[resource(path = "/storage/volumes/{volume.uuid}/files", get, post, patch, delete, collection, patch_collection, delete_collection, hold(delete), params(patch = FileInfoPatchParams, delete = FileInfoDeleteParams), since = FILE_INFO_SINCE)]
 pub struct FileInfo {
     /// `path`: string; read by GET; sent by POST and PATCH; a key of the instance path.
     #[resource(get, post, patch, key)]

@@ -4,6 +4,19 @@
 
 use crate::{PerformanceMetricIoType, VolumeMetricCloud, VolumeMetricFlexcache, VolumeMetricsVolume};
 
+/// The releases of [`VolumeMetrics`]'s parts later than ONTAP 9.6, for the release guard.
+const VOLUME_METRICS_SINCE: &[(&str, ontap::Release)] = &[
+    ("cloud", ontap::Release::new(9, 7, 0)),
+    ("duration", ontap::Release::new(9, 7, 0)),
+    ("flexcache", ontap::Release::new(9, 8, 0)),
+    ("flexcache.bandwidth_savings", ontap::Release::new(9, 9, 0)),
+    ("iops", ontap::Release::new(9, 7, 0)),
+    ("latency", ontap::Release::new(9, 7, 0)),
+    ("status", ontap::Release::new(9, 7, 0)),
+    ("throughput", ontap::Release::new(9, 7, 0)),
+    ("timestamp", ontap::Release::new(9, 7, 0)),
+];
+
 /// The singleton at `/api/storage/volumes/{volume.uuid}/metrics`.
 ///
 /// Verbs: `get_collection`, `get_pages`, `count_collection`, `find`.
@@ -18,7 +31,7 @@ use crate::{PerformanceMetricIoType, VolumeMetricCloud, VolumeMetricFlexcache, V
 /// assert_eq!(VolumeMetrics::KEYS, [] as [&str; 0]);
 /// ```
 #[derive(Debug, Clone, Default, PartialEq, ontap::Resource)]
-#[resource(path = "/storage/volumes/{volume.uuid}/metrics", collection)]
+#[resource(path = "/storage/volumes/{volume.uuid}/metrics", collection, since = VOLUME_METRICS_SINCE)]
 pub struct VolumeMetrics {
     /// `_links`: [`ontap::Links`]; read by GET.
     #[resource(get, rename = "_links")]

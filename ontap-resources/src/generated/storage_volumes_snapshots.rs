@@ -4,6 +4,24 @@
 
 use crate::{SnapshotDelta, SnapshotProvenanceVolume, SnapshotSnaplock, SvmReference, VolumeReference};
 
+/// The releases of [`Snapshot`]'s parts later than ONTAP 9.6, for the release guard.
+const SNAPSHOT_SINCE: &[(&str, ontap::Release)] = &[
+    ("compress_savings", ontap::Release::new(9, 17, 0)),
+    ("dedup_savings", ontap::Release::new(9, 17, 0)),
+    ("delta", ontap::Release::new(9, 11, 0)),
+    ("logical_size", ontap::Release::new(9, 11, 0)),
+    ("owners", ontap::Release::new(9, 7, 0)),
+    ("provenance_volume", ontap::Release::new(9, 11, 0)),
+    ("reclaimable_space", ontap::Release::new(9, 10, 0)),
+    ("size", ontap::Release::new(9, 9, 0)),
+    ("snaplock", ontap::Release::new(9, 15, 0)),
+    ("snapmirror_label", ontap::Release::new(9, 8, 0)),
+    ("state=pre_conversion", ontap::Release::new(9, 14, 0)),
+    ("state=unknown", ontap::Release::new(9, 14, 0)),
+    ("vbn0_savings", ontap::Release::new(9, 17, 0)),
+    ("version_uuid", ontap::Release::new(9, 11, 0)),
+];
+
 /// The objects at `/api/storage/volumes/{volume.uuid}/snapshots`, one at `/api/storage/volumes/{volume.uuid}/snapshots/{uuid}`.
 ///
 /// Verbs: `get`, `fetch`, `get_collection`, `get_pages`, `count_collection`, `find`, `post` (may start a job), `patch` (may start a job), `delete` (may start a job), PATCH by query (may start a job), DELETE by query (may start a job).
@@ -19,7 +37,7 @@ use crate::{SnapshotDelta, SnapshotProvenanceVolume, SnapshotSnaplock, SvmRefere
 /// assert_eq!(Snapshot::KEYS, ["uuid"] as [&str; 1]);
 /// ```
 #[derive(Debug, Clone, Default, PartialEq, ontap::Resource)]
-#[resource(path = "/storage/volumes/{volume.uuid}/snapshots", get, post, patch, delete, collection, patch_collection, delete_collection, hold(post, patch, delete), params(patch_collection = SnapshotPatchCollectionParams, delete_collection = SnapshotDeleteCollectionParams))]
+#[resource(path = "/storage/volumes/{volume.uuid}/snapshots", get, post, patch, delete, collection, patch_collection, delete_collection, hold(post, patch, delete), params(patch_collection = SnapshotPatchCollectionParams, delete_collection = SnapshotDeleteCollectionParams), since = SNAPSHOT_SINCE)]
 pub struct Snapshot {
     /// `uuid`: string; read by GET; a key of the instance path.
     #[resource(get, key)]

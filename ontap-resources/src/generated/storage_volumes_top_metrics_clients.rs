@@ -7,6 +7,13 @@ use crate::{
     TopMetricsClientTotalThroughput, VolumeReference,
 };
 
+/// The releases of [`TopMetricsClient`]'s parts later than ONTAP 9.6, for the release guard.
+const TOP_METRICS_CLIENT_SINCE: &[(&str, ontap::Release)] = &[
+    ("#collection", ontap::Release::new(9, 10, 0)),
+    ("total_ops", ontap::Release::new(9, 19, 0)),
+    ("total_throughput", ontap::Release::new(9, 19, 0)),
+];
+
 /// The singleton at `/api/storage/volumes/{volume.uuid}/top-metrics/clients`.
 ///
 /// Since ONTAP 9.10.
@@ -22,7 +29,7 @@ use crate::{
 /// assert_eq!(TopMetricsClient::KEYS, [] as [&str; 0]);
 /// ```
 #[derive(Debug, Clone, Default, PartialEq, ontap::Resource)]
-#[resource(path = "/storage/volumes/{volume.uuid}/top-metrics/clients", collection)]
+#[resource(path = "/storage/volumes/{volume.uuid}/top-metrics/clients", collection, since = TOP_METRICS_CLIENT_SINCE)]
 pub struct TopMetricsClient {
     /// `client_ip`: string; read by GET.
     #[resource(get)]

@@ -7,6 +7,14 @@ use crate::{
     TopMetricsDirectoryThroughput, VolumeReference,
 };
 
+/// The releases of [`TopMetricsDirectory`]'s parts later than ONTAP 9.6, for the release guard.
+const TOP_METRICS_DIRECTORY_SINCE: &[(&str, ontap::Release)] = &[
+    ("#collection", ontap::Release::new(9, 10, 0)),
+    ("non_recursive_bytes_used", ontap::Release::new(9, 11, 0)),
+    ("total_ops", ontap::Release::new(9, 19, 0)),
+    ("total_throughput", ontap::Release::new(9, 19, 0)),
+];
+
 /// The singleton at `/api/storage/volumes/{volume.uuid}/top-metrics/directories`.
 ///
 /// Since ONTAP 9.10.
@@ -22,7 +30,7 @@ use crate::{
 /// assert_eq!(TopMetricsDirectory::KEYS, [] as [&str; 0]);
 /// ```
 #[derive(Debug, Clone, Default, PartialEq, ontap::Resource)]
-#[resource(path = "/storage/volumes/{volume.uuid}/top-metrics/directories", collection)]
+#[resource(path = "/storage/volumes/{volume.uuid}/top-metrics/directories", collection, since = TOP_METRICS_DIRECTORY_SINCE)]
 pub struct TopMetricsDirectory {
     /// `_links`: [`FileInfoLinks`](crate::FileInfoLinks); read by GET.
     #[resource(get, rename = "_links")]

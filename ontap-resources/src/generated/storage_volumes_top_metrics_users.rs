@@ -7,6 +7,13 @@ use crate::{
     TopMetricsSvmUserThroughput, VolumeReference,
 };
 
+/// The releases of [`TopMetricsUser`]'s parts later than ONTAP 9.6, for the release guard.
+const TOP_METRICS_USER_SINCE: &[(&str, ontap::Release)] = &[
+    ("#collection", ontap::Release::new(9, 10, 0)),
+    ("total_ops", ontap::Release::new(9, 19, 0)),
+    ("total_throughput", ontap::Release::new(9, 19, 0)),
+];
+
 /// The singleton at `/api/storage/volumes/{volume.uuid}/top-metrics/users`.
 ///
 /// Since ONTAP 9.10.
@@ -22,7 +29,7 @@ use crate::{
 /// assert_eq!(TopMetricsUser::KEYS, [] as [&str; 0]);
 /// ```
 #[derive(Debug, Clone, Default, PartialEq, ontap::Resource)]
-#[resource(path = "/storage/volumes/{volume.uuid}/top-metrics/users", collection)]
+#[resource(path = "/storage/volumes/{volume.uuid}/top-metrics/users", collection, since = TOP_METRICS_USER_SINCE)]
 pub struct TopMetricsUser {
     /// `iops`: [`TopMetricsSvmUserIops`](crate::TopMetricsSvmUserIops); read by GET.
     #[resource(get)]

@@ -4,6 +4,12 @@
 
 use crate::{ApplicationNvmeAccessSubsystemMapSubsystemHostsLinks, AutoUpdateInfoEula};
 
+/// The releases of [`AutoUpdateInfo`]'s parts later than ONTAP 9.6, for the release guard.
+const AUTO_UPDATE_INFO_SINCE: &[(&str, ontap::Release)] = &[
+    ("#get", ontap::Release::new(9, 10, 0)),
+    ("#patch", ontap::Release::new(9, 10, 0)),
+];
+
 /// The singleton at `/api/support/auto-update`.
 ///
 /// Since ONTAP 9.10.
@@ -18,7 +24,7 @@ use crate::{ApplicationNvmeAccessSubsystemMapSubsystemHostsLinks, AutoUpdateInfo
 /// assert_eq!(AutoUpdateInfo::KEYS, [] as [&str; 0]);
 /// ```
 #[derive(Debug, Clone, Default, PartialEq, ontap::Resource)]
-#[resource(path = "/support/auto-update", get, patch, params(patch = AutoUpdateInfoPatchParams))]
+#[resource(path = "/support/auto-update", get, patch, params(patch = AutoUpdateInfoPatchParams), since = AUTO_UPDATE_INFO_SINCE)]
 pub struct AutoUpdateInfo {
     /// `_links`: [`ApplicationNvmeAccessSubsystemMapSubsystemHostsLinks`](crate::ApplicationNvmeAccessSubsystemMapSubsystemHostsLinks); read by GET.
     #[resource(get, rename = "_links")]

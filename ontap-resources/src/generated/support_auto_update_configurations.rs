@@ -4,6 +4,14 @@
 
 use crate::ErrorArguments;
 
+/// The releases of [`AutoUpdateConfiguration`]'s parts later than ONTAP 9.6, for the release guard.
+const AUTO_UPDATE_CONFIGURATION_SINCE: &[(&str, ontap::Release)] = &[
+    ("#collection", ontap::Release::new(9, 10, 0)),
+    ("#get", ontap::Release::new(9, 10, 0)),
+    ("#patch", ontap::Release::new(9, 10, 0)),
+    ("#patch_collection", ontap::Release::new(9, 10, 0)),
+];
+
 /// The objects at `/api/support/auto-update/configurations`, one at `/api/support/auto-update/configurations/{uuid}`.
 ///
 /// Since ONTAP 9.10.
@@ -19,7 +27,7 @@ use crate::ErrorArguments;
 /// assert_eq!(AutoUpdateConfiguration::KEYS, ["uuid"] as [&str; 1]);
 /// ```
 #[derive(Debug, Clone, Default, PartialEq, ontap::Resource)]
-#[resource(path = "/support/auto-update/configurations", get, patch, collection, patch_collection, params(patch_collection = AutoUpdateConfigurationPatchCollectionParams))]
+#[resource(path = "/support/auto-update/configurations", get, patch, collection, patch_collection, params(patch_collection = AutoUpdateConfigurationPatchCollectionParams), since = AUTO_UPDATE_CONFIGURATION_SINCE)]
 pub struct AutoUpdateConfiguration {
     /// `uuid`: string; read by GET; a key of the instance path.
     #[resource(get, key)]

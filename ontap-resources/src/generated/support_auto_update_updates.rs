@@ -4,6 +4,14 @@
 
 use crate::ApplicationNvmeAccessSubsystemMapSubsystemHostsLinks;
 
+/// The releases of [`AutoUpdateStatus`]'s parts later than ONTAP 9.6, for the release guard.
+const AUTO_UPDATE_STATUS_SINCE: &[(&str, ontap::Release)] = &[
+    ("#collection", ontap::Release::new(9, 10, 0)),
+    ("#get", ontap::Release::new(9, 10, 0)),
+    ("#patch", ontap::Release::new(9, 10, 0)),
+    ("#patch_collection", ontap::Release::new(9, 10, 0)),
+];
+
 /// The objects at `/api/support/auto-update/updates`, one at `/api/support/auto-update/updates/{uuid}`.
 ///
 /// Since ONTAP 9.10.
@@ -19,7 +27,7 @@ use crate::ApplicationNvmeAccessSubsystemMapSubsystemHostsLinks;
 /// assert_eq!(AutoUpdateStatus::KEYS, ["uuid"] as [&str; 1]);
 /// ```
 #[derive(Debug, Clone, Default, PartialEq, ontap::Resource)]
-#[resource(path = "/support/auto-update/updates", get, patch, collection, patch_collection, params(patch = AutoUpdateStatusPatchParams, patch_collection = AutoUpdateStatusPatchCollectionParams))]
+#[resource(path = "/support/auto-update/updates", get, patch, collection, patch_collection, params(patch = AutoUpdateStatusPatchParams, patch_collection = AutoUpdateStatusPatchCollectionParams), since = AUTO_UPDATE_STATUS_SINCE)]
 pub struct AutoUpdateStatus {
     /// `uuid`: string; read by GET; a key of the instance path.
     #[resource(get, key)]

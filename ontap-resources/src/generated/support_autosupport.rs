@@ -4,6 +4,15 @@
 
 use crate::AutosupportIssues;
 
+/// The releases of [`Autosupport`]'s parts later than ONTAP 9.6, for the release guard.
+const AUTOSUPPORT_SINCE: &[(&str, ontap::Release)] = &[
+    ("from", ontap::Release::new(9, 7, 0)),
+    ("issues.component", ontap::Release::new(9, 14, 0)),
+    ("issues.destination", ontap::Release::new(9, 14, 0)),
+    ("ondemand_enabled", ontap::Release::new(9, 16, 0)),
+    ("smtp_encryption", ontap::Release::new(9, 15, 0)),
+];
+
 /// The singleton at `/api/support/autosupport`.
 ///
 /// Verbs: `get`, `fetch`, `patch`.
@@ -17,7 +26,7 @@ use crate::AutosupportIssues;
 /// assert_eq!(Autosupport::KEYS, [] as [&str; 0]);
 /// ```
 #[derive(Debug, Clone, Default, PartialEq, ontap::Resource)]
-#[resource(path = "/support/autosupport", get, patch, params(patch = AutosupportPatchParams))]
+#[resource(path = "/support/autosupport", get, patch, params(patch = AutosupportPatchParams), since = AUTOSUPPORT_SINCE)]
 pub struct Autosupport {
     /// `contact_support`: boolean; read by GET; sent by PATCH.
     #[resource(get, patch)]

@@ -4,6 +4,9 @@
 
 use crate::{AutosupportMessageError, NodeReference};
 
+/// The releases of [`AutosupportMessage`]'s parts later than ONTAP 9.6, for the release guard.
+const AUTOSUPPORT_MESSAGE_SINCE: &[(&str, ontap::Release)] = &[("#get", ontap::Release::new(9, 14, 0))];
+
 /// The objects at `/api/support/autosupport/messages`, one at `/api/support/autosupport/messages/{node.uuid}/{index}/{destination}`.
 ///
 /// Verbs: `get`, `fetch` (since ONTAP 9.14), `get_collection`, `get_pages`, `count_collection`, `find`, `post`.
@@ -18,7 +21,7 @@ use crate::{AutosupportMessageError, NodeReference};
 /// assert_eq!(AutosupportMessage::KEYS, ["node.uuid", "index", "destination"] as [&str; 3]);
 /// ```
 #[derive(Debug, Clone, Default, PartialEq, ontap::Resource)]
-#[resource(path = "/support/autosupport/messages", get, post, collection)]
+#[resource(path = "/support/autosupport/messages", get, post, collection, since = AUTOSUPPORT_MESSAGE_SINCE)]
 pub struct AutosupportMessage {
     /// `node`: [`NodeReference`](crate::NodeReference); read by GET; sent by POST; its `uuid` is a key of the instance path.
     #[resource(get, post, key = "uuid")]

@@ -2,6 +2,12 @@
 // Regenerate with `cargo run -p ontap-codegen`.
 //! `/support/configuration-backup`: the ConfigurationBackup resource, from the model's `configuration_backup` definition.
 
+/// The releases of [`ConfigurationBackup`]'s parts later than ONTAP 9.6, for the release guard.
+const CONFIGURATION_BACKUP_SINCE: &[(&str, ontap::Release)] = &[
+    ("rest_method", ontap::Release::new(9, 18, 0)),
+    ("validate_certificate", ontap::Release::new(9, 7, 0)),
+];
+
 /// The singleton at `/api/support/configuration-backup`.
 ///
 /// Verbs: `get`, `fetch`, `patch`.
@@ -15,7 +21,7 @@
 /// assert_eq!(ConfigurationBackup::KEYS, [] as [&str; 0]);
 /// ```
 #[derive(Debug, Clone, Default, PartialEq, ontap::Resource)]
-#[resource(path = "/support/configuration-backup", get, patch)]
+#[resource(path = "/support/configuration-backup", get, patch, since = CONFIGURATION_BACKUP_SINCE)]
 pub struct ConfigurationBackup {
     /// `password`: secret string ([`ontap::Secret`]); sent by PATCH; printed as `*********`.
     #[resource(patch)]

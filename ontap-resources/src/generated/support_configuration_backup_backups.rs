@@ -4,6 +4,15 @@
 
 use crate::{BackupNode, NodeReference};
 
+/// The releases of [`ConfigurationBackupFile`]'s parts later than ONTAP 9.6, for the release guard.
+const CONFIGURATION_BACKUP_FILE_SINCE: &[(&str, ontap::Release)] = &[
+    ("#collection", ontap::Release::new(9, 7, 0)),
+    ("#delete", ontap::Release::new(9, 7, 0)),
+    ("#delete_collection", ontap::Release::new(9, 7, 0)),
+    ("#get", ontap::Release::new(9, 7, 0)),
+    ("#post", ontap::Release::new(9, 7, 0)),
+];
+
 /// The objects at `/api/support/configuration-backup/backups`, one at `/api/support/configuration-backup/backups/{node.uuid}/{name}`.
 ///
 /// Since ONTAP 9.7.
@@ -19,7 +28,7 @@ use crate::{BackupNode, NodeReference};
 /// assert_eq!(ConfigurationBackupFile::KEYS, ["node.uuid", "name"] as [&str; 2]);
 /// ```
 #[derive(Debug, Clone, Default, PartialEq, ontap::Resource)]
-#[resource(path = "/support/configuration-backup/backups", get, post, delete, collection, delete_collection, hold(post), params(delete_collection = ConfigurationBackupFileDeleteCollectionParams))]
+#[resource(path = "/support/configuration-backup/backups", get, post, delete, collection, delete_collection, hold(post), params(delete_collection = ConfigurationBackupFileDeleteCollectionParams), since = CONFIGURATION_BACKUP_FILE_SINCE)]
 pub struct ConfigurationBackupFile {
     /// `node`: [`NodeReference`](crate::NodeReference); read by GET; sent by POST; its `uuid` is a key of the instance path.
     #[resource(get, post, key = "uuid")]

@@ -4,6 +4,15 @@
 
 use crate::NodeReference;
 
+/// The releases of [`Coredump`]'s parts later than ONTAP 9.6, for the release guard.
+const COREDUMP_SINCE: &[(&str, ontap::Release)] = &[
+    ("#collection", ontap::Release::new(9, 10, 0)),
+    ("#delete", ontap::Release::new(9, 10, 0)),
+    ("#delete_collection", ontap::Release::new(9, 10, 0)),
+    ("#get", ontap::Release::new(9, 10, 0)),
+    ("type=ancillary_kernel_segment", ontap::Release::new(9, 17, 0)),
+];
+
 /// The objects at `/api/support/coredump/coredumps`, one at `/api/support/coredump/coredumps/{node.uuid}/{name}`.
 ///
 /// Since ONTAP 9.10.
@@ -19,7 +28,7 @@ use crate::NodeReference;
 /// assert_eq!(Coredump::KEYS, ["node.uuid", "name"] as [&str; 2]);
 /// ```
 #[derive(Debug, Clone, Default, PartialEq, ontap::Resource)]
-#[resource(path = "/support/coredump/coredumps", get, delete, collection, delete_collection, params(delete_collection = CoredumpDeleteCollectionParams))]
+#[resource(path = "/support/coredump/coredumps", get, delete, collection, delete_collection, params(delete_collection = CoredumpDeleteCollectionParams), since = COREDUMP_SINCE)]
 pub struct Coredump {
     /// `node`: [`NodeReference`](crate::NodeReference); read by GET; its `uuid` is a key of the instance path.
     #[resource(get, key = "uuid")]

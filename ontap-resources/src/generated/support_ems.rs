@@ -2,6 +2,13 @@
 // Regenerate with `cargo run -p ontap-codegen`.
 //! `/support/ems`: the EmsConfig resource, from the model's `ems_config` definition.
 
+/// The releases of [`EmsConfig`]'s parts later than ONTAP 9.6, for the release guard.
+const EMS_CONFIG_SINCE: &[(&str, ontap::Release)] = &[
+    ("mail_server_password", ontap::Release::new(9, 15, 0)),
+    ("mail_server_user", ontap::Release::new(9, 15, 0)),
+    ("pubsub_enabled", ontap::Release::new(9, 10, 0)),
+];
+
 /// The singleton at `/api/support/ems`.
 ///
 /// Verbs: `get`, `fetch`, `patch`.
@@ -15,7 +22,7 @@
 /// assert_eq!(EmsConfig::KEYS, [] as [&str; 0]);
 /// ```
 #[derive(Debug, Clone, Default, PartialEq, ontap::Resource)]
-#[resource(path = "/support/ems", get, patch)]
+#[resource(path = "/support/ems", get, patch, since = EMS_CONFIG_SINCE)]
 pub struct EmsConfig {
     /// `_links`: [`ontap::Links`]; read by GET.
     #[resource(get, rename = "_links")]

@@ -2,6 +2,9 @@
 // Regenerate with `cargo run -p ontap-codegen`.
 //! `/support/ems/application-logs`: the EmsApplicationLog resource, from the model's `ems_application_log` definition.
 
+/// The releases of [`EmsApplicationLog`]'s parts later than ONTAP 9.6, for the release guard.
+const EMS_APPLICATION_LOG_SINCE: &[(&str, ontap::Release)] = &[("#post", ontap::Release::new(9, 11, 0))];
+
 /// The singleton at `/api/support/ems/application-logs`.
 ///
 /// Since ONTAP 9.11.
@@ -16,7 +19,7 @@
 /// assert_eq!(EmsApplicationLog::KEYS, [] as [&str; 0]);
 /// ```
 #[derive(Debug, Clone, Default, PartialEq, ontap::Resource)]
-#[resource(path = "/support/ems/application-logs", post)]
+#[resource(path = "/support/ems/application-logs", post, since = EMS_APPLICATION_LOG_SINCE)]
 pub struct EmsApplicationLog {
     /// `app_version`: string; sent by POST.
     #[resource(post)]

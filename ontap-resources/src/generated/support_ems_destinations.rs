@@ -4,6 +4,15 @@
 
 use crate::{EmsCertificate, EmsDestinationConnectivity, EmsFilterReference, EmsSyslog, RoleReference};
 
+/// The releases of [`EmsDestination`]'s parts later than ONTAP 9.6, for the release guard.
+const EMS_DESTINATION_SINCE: &[(&str, ontap::Release)] = &[
+    ("access_control_role", ontap::Release::new(9, 13, 0)),
+    ("certificate.name", ontap::Release::new(9, 11, 0)),
+    ("connectivity", ontap::Release::new(9, 11, 0)),
+    ("syslog", ontap::Release::new(9, 11, 0)),
+    ("system_defined", ontap::Release::new(9, 10, 0)),
+];
+
 /// The objects at `/api/support/ems/destinations`, one at `/api/support/ems/destinations/{name}`.
 ///
 /// Verbs: `get`, `fetch`, `get_collection`, `get_pages`, `count_collection`, `find`, `post`, `patch`, `delete`, PATCH by query, DELETE by query.
@@ -18,7 +27,7 @@ use crate::{EmsCertificate, EmsDestinationConnectivity, EmsFilterReference, EmsS
 /// assert_eq!(EmsDestination::KEYS, ["name"] as [&str; 1]);
 /// ```
 #[derive(Debug, Clone, Default, PartialEq, ontap::Resource)]
-#[resource(path = "/support/ems/destinations", get, post, patch, delete, collection, patch_collection, delete_collection, params(patch_collection = EmsDestinationPatchCollectionParams, delete_collection = EmsDestinationDeleteCollectionParams))]
+#[resource(path = "/support/ems/destinations", get, post, patch, delete, collection, patch_collection, delete_collection, params(patch_collection = EmsDestinationPatchCollectionParams, delete_collection = EmsDestinationDeleteCollectionParams), since = EMS_DESTINATION_SINCE)]
 pub struct EmsDestination {
     /// `name`: string; read by GET; sent by POST; a key of the instance path.
     #[resource(get, post, key)]

@@ -4,6 +4,15 @@
 
 use crate::{EmsFilterRule, RoleReference};
 
+/// The releases of [`EmsFilter`]'s parts later than ONTAP 9.6, for the release guard.
+const EMS_FILTER_SINCE: &[(&str, ontap::Release)] = &[
+    ("#patch?new_name", ontap::Release::new(9, 7, 0)),
+    ("#patch_collection?new_name", ontap::Release::new(9, 7, 0)),
+    ("access_control_role", ontap::Release::new(9, 13, 0)),
+    ("rules.parameter_criteria", ontap::Release::new(9, 13, 0)),
+    ("system_defined", ontap::Release::new(9, 10, 0)),
+];
+
 /// The objects at `/api/support/ems/filters`, one at `/api/support/ems/filters/{name}`.
 ///
 /// Verbs: `get`, `fetch`, `get_collection`, `get_pages`, `count_collection`, `find`, `post`, `patch`, `delete`, PATCH by query, DELETE by query.
@@ -18,7 +27,7 @@ use crate::{EmsFilterRule, RoleReference};
 /// assert_eq!(EmsFilter::KEYS, ["name"] as [&str; 1]);
 /// ```
 #[derive(Debug, Clone, Default, PartialEq, ontap::Resource)]
-#[resource(path = "/support/ems/filters", get, post, patch, delete, collection, patch_collection, delete_collection, params(patch = EmsFilterPatchParams, patch_collection = EmsFilterPatchCollectionParams, delete_collection = EmsFilterDeleteCollectionParams))]
+#[resource(path = "/support/ems/filters", get, post, patch, delete, collection, patch_collection, delete_collection, params(patch = EmsFilterPatchParams, patch_collection = EmsFilterPatchCollectionParams, delete_collection = EmsFilterDeleteCollectionParams), since = EMS_FILTER_SINCE)]
 pub struct EmsFilter {
     /// `name`: string; read by GET; sent by POST; a key of the instance path.
     #[resource(get, post, key)]

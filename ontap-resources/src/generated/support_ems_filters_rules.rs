@@ -4,6 +4,9 @@
 
 use crate::{EmsFilterResponseRecordsRulesParameterCriteria, EmsFilterRuleEmsFilter, EmsFilterRulesMessageCriteria};
 
+/// The releases of [`EmsFilterRule`]'s parts later than ONTAP 9.6, for the release guard.
+const EMS_FILTER_RULE_SINCE: &[(&str, ontap::Release)] = &[("parameter_criteria", ontap::Release::new(9, 13, 0))];
+
 /// The objects at `/api/support/ems/filters/{ems_filter.name}/rules`, one at `/api/support/ems/filters/{ems_filter.name}/rules/{index}`.
 ///
 /// Verbs: `get`, `fetch`, `get_collection`, `get_pages`, `count_collection`, `find`, `post`, `patch`, `delete`, PATCH by query, DELETE by query.
@@ -19,7 +22,7 @@ use crate::{EmsFilterResponseRecordsRulesParameterCriteria, EmsFilterRuleEmsFilt
 /// assert_eq!(EmsFilterRule::KEYS, ["index"] as [&str; 1]);
 /// ```
 #[derive(Debug, Clone, Default, PartialEq, ontap::Resource)]
-#[resource(path = "/support/ems/filters/{ems_filter.name}/rules", get, post, patch, delete, collection, patch_collection, delete_collection, params(patch = EmsFilterRulePatchParams, patch_collection = EmsFilterRulePatchCollectionParams, delete_collection = EmsFilterRuleDeleteCollectionParams))]
+#[resource(path = "/support/ems/filters/{ems_filter.name}/rules", get, post, patch, delete, collection, patch_collection, delete_collection, params(patch = EmsFilterRulePatchParams, patch_collection = EmsFilterRulePatchCollectionParams, delete_collection = EmsFilterRuleDeleteCollectionParams), since = EMS_FILTER_RULE_SINCE)]
 pub struct EmsFilterRule {
     /// `index`: integer; read by GET; sent by POST and PATCH; a key of the instance path.
     #[resource(get, post, patch, key)]

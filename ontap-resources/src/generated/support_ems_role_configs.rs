@@ -4,6 +4,17 @@
 
 use crate::{EmsFilterReference, RoleReference};
 
+/// The releases of [`EmsRoleConfig`]'s parts later than ONTAP 9.6, for the release guard.
+const EMS_ROLE_CONFIG_SINCE: &[(&str, ontap::Release)] = &[
+    ("#collection", ontap::Release::new(9, 13, 0)),
+    ("#delete", ontap::Release::new(9, 13, 0)),
+    ("#delete_collection", ontap::Release::new(9, 13, 0)),
+    ("#get", ontap::Release::new(9, 13, 0)),
+    ("#patch", ontap::Release::new(9, 13, 0)),
+    ("#patch_collection", ontap::Release::new(9, 13, 0)),
+    ("#post", ontap::Release::new(9, 13, 0)),
+];
+
 /// The objects at `/api/support/ems/role-configs`, one at `/api/support/ems/role-configs/{access_control_role.name}`.
 ///
 /// Since ONTAP 9.13.
@@ -19,7 +30,7 @@ use crate::{EmsFilterReference, RoleReference};
 /// assert_eq!(EmsRoleConfig::KEYS, ["access_control_role.name"] as [&str; 1]);
 /// ```
 #[derive(Debug, Clone, Default, PartialEq, ontap::Resource)]
-#[resource(path = "/support/ems/role-configs", get, post, patch, delete, collection, patch_collection, delete_collection, params(patch_collection = EmsRoleConfigPatchCollectionParams, delete_collection = EmsRoleConfigDeleteCollectionParams))]
+#[resource(path = "/support/ems/role-configs", get, post, patch, delete, collection, patch_collection, delete_collection, params(patch_collection = EmsRoleConfigPatchCollectionParams, delete_collection = EmsRoleConfigDeleteCollectionParams), since = EMS_ROLE_CONFIG_SINCE)]
 pub struct EmsRoleConfig {
     /// `access_control_role`: [`RoleReference`](crate::RoleReference); read by GET; sent by POST; its `name` is a key of the instance path.
     #[resource(get, post, key = "name")]

@@ -2,6 +2,16 @@
 // Regenerate with `cargo run -p ontap-codegen`.
 //! `/support/snmp`: the Snmp resource, from the model's `snmp` definition.
 
+/// The releases of [`Snmp`]'s parts later than ONTAP 9.6, for the release guard.
+const SNMP_SINCE: &[(&str, ontap::Release)] = &[
+    ("#get", ontap::Release::new(9, 7, 0)),
+    ("#patch", ontap::Release::new(9, 7, 0)),
+    ("contact", ontap::Release::new(9, 15, 0)),
+    ("location", ontap::Release::new(9, 15, 0)),
+    ("traps_enabled", ontap::Release::new(9, 10, 0)),
+    ("trigger_test_trap", ontap::Release::new(9, 10, 0)),
+];
+
 /// The singleton at `/api/support/snmp`.
 ///
 /// Since ONTAP 9.7.
@@ -16,7 +26,7 @@
 /// assert_eq!(Snmp::KEYS, [] as [&str; 0]);
 /// ```
 #[derive(Debug, Clone, Default, PartialEq, ontap::Resource)]
-#[resource(path = "/support/snmp", get, patch)]
+#[resource(path = "/support/snmp", get, patch, since = SNMP_SINCE)]
 pub struct Snmp {
     /// `_links`: [`ontap::Links`]; read by GET.
     #[resource(get, rename = "_links")]

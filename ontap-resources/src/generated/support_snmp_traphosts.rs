@@ -4,6 +4,15 @@
 
 use crate::SnmpUserReference;
 
+/// The releases of [`SnmpTraphost`]'s parts later than ONTAP 9.6, for the release guard.
+const SNMP_TRAPHOST_SINCE: &[(&str, ontap::Release)] = &[
+    ("#collection", ontap::Release::new(9, 7, 0)),
+    ("#delete", ontap::Release::new(9, 7, 0)),
+    ("#delete_collection", ontap::Release::new(9, 7, 0)),
+    ("#get", ontap::Release::new(9, 7, 0)),
+    ("#post", ontap::Release::new(9, 7, 0)),
+];
+
 /// The objects at `/api/support/snmp/traphosts`, one at `/api/support/snmp/traphosts/{host}`.
 ///
 /// Since ONTAP 9.7.
@@ -19,7 +28,7 @@ use crate::SnmpUserReference;
 /// assert_eq!(SnmpTraphost::KEYS, ["host"] as [&str; 1]);
 /// ```
 #[derive(Debug, Clone, Default, PartialEq, ontap::Resource)]
-#[resource(path = "/support/snmp/traphosts", get, post, delete, collection, delete_collection, params(delete_collection = SnmpTraphostDeleteCollectionParams))]
+#[resource(path = "/support/snmp/traphosts", get, post, delete, collection, delete_collection, params(delete_collection = SnmpTraphostDeleteCollectionParams), since = SNMP_TRAPHOST_SINCE)]
 pub struct SnmpTraphost {
     /// `host`: string; read by GET; sent by POST; a key of the instance path.
     #[resource(get, post, key)]

@@ -4,6 +4,17 @@
 
 use crate::{SvmReference, Usm};
 
+/// The releases of [`SnmpUser`]'s parts later than ONTAP 9.6, for the release guard.
+const SNMP_USER_SINCE: &[(&str, ontap::Release)] = &[
+    ("#collection", ontap::Release::new(9, 7, 0)),
+    ("#delete", ontap::Release::new(9, 7, 0)),
+    ("#delete_collection", ontap::Release::new(9, 7, 0)),
+    ("#get", ontap::Release::new(9, 7, 0)),
+    ("#patch", ontap::Release::new(9, 7, 0)),
+    ("#patch_collection", ontap::Release::new(9, 7, 0)),
+    ("#post", ontap::Release::new(9, 7, 0)),
+];
+
 /// The objects at `/api/support/snmp/users`, one at `/api/support/snmp/users/{engine_id}/{name}`.
 ///
 /// Since ONTAP 9.7.
@@ -19,7 +30,7 @@ use crate::{SvmReference, Usm};
 /// assert_eq!(SnmpUser::KEYS, ["engine_id", "name"] as [&str; 2]);
 /// ```
 #[derive(Debug, Clone, Default, PartialEq, ontap::Resource)]
-#[resource(path = "/support/snmp/users", get, post, patch, delete, collection, patch_collection, delete_collection, params(patch_collection = SnmpUserPatchCollectionParams, delete_collection = SnmpUserDeleteCollectionParams))]
+#[resource(path = "/support/snmp/users", get, post, patch, delete, collection, patch_collection, delete_collection, params(patch_collection = SnmpUserPatchCollectionParams, delete_collection = SnmpUserDeleteCollectionParams), since = SNMP_USER_SINCE)]
 pub struct SnmpUser {
     /// `engine_id`: string; read by GET; sent by POST; a key of the instance path.
     #[resource(get, post, key)]

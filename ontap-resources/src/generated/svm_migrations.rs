@@ -7,6 +7,133 @@ use crate::{
     SvmMigrationTimeMetrics,
 };
 
+/// The releases of [`SvmMigration`]'s parts later than ONTAP 9.6, for the release guard.
+const SVM_MIGRATION_SINCE: &[(&str, ontap::Release)] = &[
+    ("#collection", ontap::Release::new(9, 10, 0)),
+    ("#delete", ontap::Release::new(9, 10, 0)),
+    ("#delete_collection", ontap::Release::new(9, 10, 0)),
+    ("#get", ontap::Release::new(9, 10, 0)),
+    ("#patch", ontap::Release::new(9, 10, 0)),
+    ("#patch_collection", ontap::Release::new(9, 10, 0)),
+    ("#post", ontap::Release::new(9, 10, 0)),
+    (
+        "destination.volume_placement.volume_aggregate_pairs",
+        ontap::Release::new(9, 11, 0),
+    ),
+    ("ip_interface_placement", ontap::Release::new(9, 11, 0)),
+    (
+        "ip_interface_placement.ip_interfaces.port.node.anti_ransomware_version",
+        ontap::Release::new(9, 16, 0),
+    ),
+    (
+        "ip_interface_placement.ip_interfaces.port.node.external_cache_bypass",
+        ontap::Release::new(9, 17, 0),
+    ),
+    (
+        "ip_interface_placement.ip_interfaces.port.node.ha.auto_giveback_of",
+        ontap::Release::new(9, 17, 0),
+    ),
+    (
+        "ip_interface_placement.ip_interfaces.port.node.ha.enable_takeover_of",
+        ontap::Release::new(9, 17, 0),
+    ),
+    (
+        "ip_interface_placement.ip_interfaces.port.node.ha.giveback_of",
+        ontap::Release::new(9, 19, 0),
+    ),
+    (
+        "ip_interface_placement.ip_interfaces.port.node.ha.giveback_of_possible",
+        ontap::Release::new(9, 19, 0),
+    ),
+    (
+        "ip_interface_placement.ip_interfaces.port.node.ha.peering",
+        ontap::Release::new(9, 19, 0),
+    ),
+    (
+        "ip_interface_placement.ip_interfaces.port.node.ha.takeover_check",
+        ontap::Release::new(9, 14, 0),
+    ),
+    (
+        "ip_interface_placement.ip_interfaces.port.node.ha.takeover_of",
+        ontap::Release::new(9, 19, 0),
+    ),
+    (
+        "ip_interface_placement.ip_interfaces.port.node.ha.takeover_of_possible",
+        ontap::Release::new(9, 19, 0),
+    ),
+    (
+        "ip_interface_placement.ip_interfaces.port.node.ha.type",
+        ontap::Release::new(9, 17, 0),
+    ),
+    (
+        "ip_interface_placement.ip_interfaces.port.node.nvlog",
+        ontap::Release::new(9, 17, 0),
+    ),
+    (
+        "ip_interface_placement.ip_interfaces.port.node.nvlog.backing_type=disk",
+        ontap::Release::new(9, 19, 0),
+    ),
+    (
+        "ip_interface_placement.ip_interfaces.port.node.service_processor.ipv4_interface.enabled",
+        ontap::Release::new(9, 14, 0),
+    ),
+    (
+        "ip_interface_placement.ip_interfaces.port.node.service_processor.ipv4_interface.setup_state",
+        ontap::Release::new(9, 14, 0),
+    ),
+    (
+        "ip_interface_placement.ip_interfaces.port.node.service_processor.ipv6_interface.enabled",
+        ontap::Release::new(9, 14, 0),
+    ),
+    (
+        "ip_interface_placement.ip_interfaces.port.node.service_processor.ipv6_interface.is_ipv6_ra_enabled",
+        ontap::Release::new(9, 14, 0),
+    ),
+    (
+        "ip_interface_placement.ip_interfaces.port.node.service_processor.ipv6_interface.link_local_ip",
+        ontap::Release::new(9, 14, 0),
+    ),
+    (
+        "ip_interface_placement.ip_interfaces.port.node.service_processor.ipv6_interface.router_ip",
+        ontap::Release::new(9, 14, 0),
+    ),
+    (
+        "ip_interface_placement.ip_interfaces.port.node.service_processor.ipv6_interface.setup_state",
+        ontap::Release::new(9, 14, 0),
+    ),
+    (
+        "ip_interface_placement.ip_interfaces.port.node.service_processor.web_service",
+        ontap::Release::new(9, 14, 0),
+    ),
+    (
+        "ip_interface_placement.ip_interfaces.port.node.storage_availability_zones",
+        ontap::Release::new(9, 16, 0),
+    ),
+    (
+        "ip_interface_placement.ip_interfaces.port.node.storage_availability_zones.space.log_and_recovery_metadata",
+        ontap::Release::new(9, 17, 0),
+    ),
+    (
+        "ip_interface_placement.ip_interfaces.port.node.storage_configuration=tri_path",
+        ontap::Release::new(9, 14, 0),
+    ),
+    (
+        "ip_interface_placement.ip_interfaces.port.node.storage_configuration=tri_path_ha",
+        ontap::Release::new(9, 14, 0),
+    ),
+    (
+        "ip_interface_placement.ip_interfaces.port.node.storage_configuration=virtual",
+        ontap::Release::new(9, 14, 0),
+    ),
+    (
+        "ip_interface_placement.ip_interfaces.port.node.system_aggregate",
+        ontap::Release::new(9, 14, 0),
+    ),
+    ("post_ponr_retry_count", ontap::Release::new(9, 17, 0)),
+    ("throttle", ontap::Release::new(9, 11, 0)),
+    ("time_metrics.last_post_ponr_retry_time", ontap::Release::new(9, 17, 0)),
+];
+
 /// The objects at `/api/svm/migrations`, one at `/api/svm/migrations/{uuid}`.
 ///
 /// Since ONTAP 9.10.
@@ -22,7 +149,7 @@ use crate::{
 /// assert_eq!(SvmMigration::KEYS, ["uuid"] as [&str; 1]);
 /// ```
 #[derive(Debug, Clone, Default, PartialEq, ontap::Resource)]
-#[resource(path = "/svm/migrations", get, post, patch, delete, collection, patch_collection, delete_collection, hold(post, patch, delete), params(patch = SvmMigrationPatchParams, patch_collection = SvmMigrationPatchCollectionParams, delete_collection = SvmMigrationDeleteCollectionParams))]
+#[resource(path = "/svm/migrations", get, post, patch, delete, collection, patch_collection, delete_collection, hold(post, patch, delete), params(patch = SvmMigrationPatchParams, patch_collection = SvmMigrationPatchCollectionParams, delete_collection = SvmMigrationDeleteCollectionParams), since = SVM_MIGRATION_SINCE)]
 pub struct SvmMigration {
     /// `uuid`: string, format `uuid`; read by GET; a key of the instance path.
     #[resource(get, key)]

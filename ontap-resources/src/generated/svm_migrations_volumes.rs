@@ -4,6 +4,12 @@
 
 use crate::{NodeReference, SvmMigrationMessages, SvmMigrationVolumeSvmMigration, SvmReference, VolumeReference};
 
+/// The releases of [`SvmMigrationVolume`]'s parts later than ONTAP 9.6, for the release guard.
+const SVM_MIGRATION_VOLUME_SINCE: &[(&str, ontap::Release)] = &[
+    ("#collection", ontap::Release::new(9, 10, 0)),
+    ("#get", ontap::Release::new(9, 10, 0)),
+];
+
 /// The objects at `/api/svm/migrations/{svm_migration.uuid}/volumes`, one at `/api/svm/migrations/{svm_migration.uuid}/volumes/{volume.uuid}`.
 ///
 /// Since ONTAP 9.10.
@@ -20,7 +26,7 @@ use crate::{NodeReference, SvmMigrationMessages, SvmMigrationVolumeSvmMigration,
 /// assert_eq!(SvmMigrationVolume::KEYS, ["volume.uuid"] as [&str; 1]);
 /// ```
 #[derive(Debug, Clone, Default, PartialEq, ontap::Resource)]
-#[resource(path = "/svm/migrations/{svm_migration.uuid}/volumes", get, collection)]
+#[resource(path = "/svm/migrations/{svm_migration.uuid}/volumes", get, collection, since = SVM_MIGRATION_VOLUME_SINCE)]
 pub struct SvmMigrationVolume {
     /// `volume`: [`VolumeReference`](crate::VolumeReference); read by GET; its `uuid` is a key of the instance path.
     #[resource(get, key = "uuid")]

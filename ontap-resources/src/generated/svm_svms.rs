@@ -8,6 +8,328 @@ use crate::{
     SvmLdap, SvmNdmp, SvmNfs, SvmNis, SvmNsswitch, SvmNvme, SvmS3Service, SvmSnapmirror, SvmStorage,
 };
 
+/// The releases of [`Svm`]'s parts later than ONTAP 9.6, for the release guard.
+const SVM_SINCE: &[(&str, ontap::Release)] = &[
+    ("aggregates.available_size", ontap::Release::new(9, 11, 0)),
+    ("aggregates.type", ontap::Release::new(9, 11, 0)),
+    ("aggregates_delegated", ontap::Release::new(9, 7, 0)),
+    ("anti_ransomware", ontap::Release::new(9, 14, 0)),
+    (
+        "anti_ransomware_auto_switch_duration_without_new_file_extension",
+        ontap::Release::new(9, 13, 0),
+    ),
+    (
+        "anti_ransomware_auto_switch_from_learning_to_enabled",
+        ontap::Release::new(9, 13, 0),
+    ),
+    (
+        "anti_ransomware_auto_switch_minimum_file_count",
+        ontap::Release::new(9, 13, 0),
+    ),
+    (
+        "anti_ransomware_auto_switch_minimum_file_extension",
+        ontap::Release::new(9, 13, 0),
+    ),
+    (
+        "anti_ransomware_auto_switch_minimum_incoming_data",
+        ontap::Release::new(9, 16, 0),
+    ),
+    (
+        "anti_ransomware_auto_switch_minimum_learning_period",
+        ontap::Release::new(9, 13, 0),
+    ),
+    ("anti_ransomware_default_volume_state", ontap::Release::new(9, 10, 0)),
+    (
+        "anti_ransomware_incoming_write_threshold",
+        ontap::Release::new(9, 13, 0),
+    ),
+    (
+        "anti_ransomware_incoming_write_threshold_percent",
+        ontap::Release::new(9, 13, 0),
+    ),
+    ("auto_enable_activity_tracking", ontap::Release::new(9, 11, 0)),
+    ("auto_enable_analytics", ontap::Release::new(9, 11, 0)),
+    ("certificate", ontap::Release::new(9, 7, 0)),
+    ("certificate.name", ontap::Release::new(9, 8, 0)),
+    ("cifs.ad_domain.default_site", ontap::Release::new(9, 13, 0)),
+    ("cifs.allowed", ontap::Release::new(9, 9, 0)),
+    ("cifs.auth-style", ontap::Release::new(9, 15, 0)),
+    ("cifs.domain_workgroup", ontap::Release::new(9, 13, 0)),
+    ("cifs.workgroup", ontap::Release::new(9, 15, 0)),
+    ("fc_interfaces", ontap::Release::new(9, 7, 0)),
+    (
+        "fc_interfaces.location.port.node.anti_ransomware_version",
+        ontap::Release::new(9, 16, 0),
+    ),
+    (
+        "fc_interfaces.location.port.node.controller.board",
+        ontap::Release::new(9, 9, 0),
+    ),
+    (
+        "fc_interfaces.location.port.node.controller.cpu",
+        ontap::Release::new(9, 9, 0),
+    ),
+    (
+        "fc_interfaces.location.port.node.controller.failed_fan",
+        ontap::Release::new(9, 9, 0),
+    ),
+    (
+        "fc_interfaces.location.port.node.controller.failed_power_supply",
+        ontap::Release::new(9, 9, 0),
+    ),
+    (
+        "fc_interfaces.location.port.node.controller.flash_cache.device_id",
+        ontap::Release::new(9, 9, 0),
+    ),
+    (
+        "fc_interfaces.location.port.node.controller.flash_cache.firmware_file",
+        ontap::Release::new(9, 9, 0),
+    ),
+    (
+        "fc_interfaces.location.port.node.controller.memory_size",
+        ontap::Release::new(9, 9, 0),
+    ),
+    (
+        "fc_interfaces.location.port.node.external_cache",
+        ontap::Release::new(9, 10, 0),
+    ),
+    (
+        "fc_interfaces.location.port.node.external_cache_bypass",
+        ontap::Release::new(9, 17, 0),
+    ),
+    (
+        "fc_interfaces.location.port.node.ha.auto_giveback_of",
+        ontap::Release::new(9, 17, 0),
+    ),
+    (
+        "fc_interfaces.location.port.node.ha.enable_takeover_of",
+        ontap::Release::new(9, 17, 0),
+    ),
+    (
+        "fc_interfaces.location.port.node.ha.giveback.status",
+        ontap::Release::new(9, 11, 0),
+    ),
+    (
+        "fc_interfaces.location.port.node.ha.giveback_of",
+        ontap::Release::new(9, 19, 0),
+    ),
+    (
+        "fc_interfaces.location.port.node.ha.giveback_of_possible",
+        ontap::Release::new(9, 19, 0),
+    ),
+    (
+        "fc_interfaces.location.port.node.ha.interconnect",
+        ontap::Release::new(9, 11, 0),
+    ),
+    (
+        "fc_interfaces.location.port.node.ha.peering",
+        ontap::Release::new(9, 19, 0),
+    ),
+    (
+        "fc_interfaces.location.port.node.ha.ports.number",
+        ontap::Release::new(9, 8, 0),
+    ),
+    (
+        "fc_interfaces.location.port.node.ha.takeover_check",
+        ontap::Release::new(9, 14, 0),
+    ),
+    (
+        "fc_interfaces.location.port.node.ha.takeover_of",
+        ontap::Release::new(9, 19, 0),
+    ),
+    (
+        "fc_interfaces.location.port.node.ha.takeover_of_possible",
+        ontap::Release::new(9, 19, 0),
+    ),
+    (
+        "fc_interfaces.location.port.node.ha.type",
+        ontap::Release::new(9, 17, 0),
+    ),
+    (
+        "fc_interfaces.location.port.node.hw_assist",
+        ontap::Release::new(9, 11, 0),
+    ),
+    (
+        "fc_interfaces.location.port.node.is_spares_low",
+        ontap::Release::new(9, 10, 0),
+    ),
+    ("fc_interfaces.location.port.node.metric", ontap::Release::new(9, 8, 0)),
+    (
+        "fc_interfaces.location.port.node.metrocluster",
+        ontap::Release::new(9, 8, 0),
+    ),
+    ("fc_interfaces.location.port.node.nvlog", ontap::Release::new(9, 17, 0)),
+    (
+        "fc_interfaces.location.port.node.nvlog.backing_type=disk",
+        ontap::Release::new(9, 19, 0),
+    ),
+    ("fc_interfaces.location.port.node.nvram", ontap::Release::new(9, 9, 0)),
+    ("fc_interfaces.location.port.node.owner", ontap::Release::new(9, 9, 0)),
+    (
+        "fc_interfaces.location.port.node.service_processor.api_service",
+        ontap::Release::new(9, 11, 0),
+    ),
+    (
+        "fc_interfaces.location.port.node.service_processor.auto_config",
+        ontap::Release::new(9, 11, 0),
+    ),
+    (
+        "fc_interfaces.location.port.node.service_processor.autoupdate_enabled",
+        ontap::Release::new(9, 10, 0),
+    ),
+    (
+        "fc_interfaces.location.port.node.service_processor.backup",
+        ontap::Release::new(9, 10, 0),
+    ),
+    (
+        "fc_interfaces.location.port.node.service_processor.ipv4_interface.enabled",
+        ontap::Release::new(9, 14, 0),
+    ),
+    (
+        "fc_interfaces.location.port.node.service_processor.ipv4_interface.setup_state",
+        ontap::Release::new(9, 14, 0),
+    ),
+    (
+        "fc_interfaces.location.port.node.service_processor.ipv6_interface.enabled",
+        ontap::Release::new(9, 14, 0),
+    ),
+    (
+        "fc_interfaces.location.port.node.service_processor.ipv6_interface.is_ipv6_ra_enabled",
+        ontap::Release::new(9, 14, 0),
+    ),
+    (
+        "fc_interfaces.location.port.node.service_processor.ipv6_interface.link_local_ip",
+        ontap::Release::new(9, 14, 0),
+    ),
+    (
+        "fc_interfaces.location.port.node.service_processor.ipv6_interface.router_ip",
+        ontap::Release::new(9, 14, 0),
+    ),
+    (
+        "fc_interfaces.location.port.node.service_processor.ipv6_interface.setup_state",
+        ontap::Release::new(9, 14, 0),
+    ),
+    (
+        "fc_interfaces.location.port.node.service_processor.is_ip_configured",
+        ontap::Release::new(9, 10, 0),
+    ),
+    (
+        "fc_interfaces.location.port.node.service_processor.last_update_state",
+        ontap::Release::new(9, 10, 0),
+    ),
+    (
+        "fc_interfaces.location.port.node.service_processor.primary",
+        ontap::Release::new(9, 10, 0),
+    ),
+    (
+        "fc_interfaces.location.port.node.service_processor.ssh_info",
+        ontap::Release::new(9, 10, 0),
+    ),
+    (
+        "fc_interfaces.location.port.node.service_processor.type",
+        ontap::Release::new(9, 10, 0),
+    ),
+    (
+        "fc_interfaces.location.port.node.service_processor.web_service",
+        ontap::Release::new(9, 14, 0),
+    ),
+    (
+        "fc_interfaces.location.port.node.snaplock",
+        ontap::Release::new(9, 11, 0),
+    ),
+    (
+        "fc_interfaces.location.port.node.statistics",
+        ontap::Release::new(9, 8, 0),
+    ),
+    (
+        "fc_interfaces.location.port.node.storage_availability_zones",
+        ontap::Release::new(9, 16, 0),
+    ),
+    (
+        "fc_interfaces.location.port.node.storage_availability_zones.space.log_and_recovery_metadata",
+        ontap::Release::new(9, 17, 0),
+    ),
+    (
+        "fc_interfaces.location.port.node.storage_configuration",
+        ontap::Release::new(9, 9, 0),
+    ),
+    (
+        "fc_interfaces.location.port.node.storage_configuration=tri_path",
+        ontap::Release::new(9, 14, 0),
+    ),
+    (
+        "fc_interfaces.location.port.node.storage_configuration=tri_path_ha",
+        ontap::Release::new(9, 14, 0),
+    ),
+    (
+        "fc_interfaces.location.port.node.storage_configuration=virtual",
+        ontap::Release::new(9, 14, 0),
+    ),
+    (
+        "fc_interfaces.location.port.node.system_aggregate",
+        ontap::Release::new(9, 14, 0),
+    ),
+    ("fcp.allowed", ontap::Release::new(9, 9, 0)),
+    ("ip_interfaces.location.home_port", ontap::Release::new(9, 16, 0)),
+    ("ip_interfaces.services", ontap::Release::new(9, 7, 0)),
+    ("ip_interfaces.subnet", ontap::Release::new(9, 11, 0)),
+    ("is_space_enforcement_logical", ontap::Release::new(9, 11, 0)),
+    ("is_space_reporting_logical", ontap::Release::new(9, 11, 0)),
+    ("iscsi.allowed", ontap::Release::new(9, 9, 0)),
+    ("language=no", ontap::Release::new(9, 9, 0)),
+    ("ldap.restrict_discovery_to_site", ontap::Release::new(9, 13, 0)),
+    ("max_volumes", ontap::Release::new(9, 9, 0)),
+    ("ndmp", ontap::Release::new(9, 10, 0)),
+    ("nfs.allowed", ontap::Release::new(9, 9, 0)),
+    ("number_of_volumes_in_recovery_queue", ontap::Release::new(9, 13, 0)),
+    ("nvme.allowed", ontap::Release::new(9, 9, 0)),
+    ("qos_adaptive_policy_group_template", ontap::Release::new(9, 13, 0)),
+    (
+        "qos_adaptive_policy_group_template.max_throughput",
+        ontap::Release::new(9, 17, 0),
+    ),
+    (
+        "qos_adaptive_policy_group_template.min_throughput",
+        ontap::Release::new(9, 17, 0),
+    ),
+    ("qos_policy", ontap::Release::new(9, 9, 0)),
+    ("qos_policy.max_throughput", ontap::Release::new(9, 17, 0)),
+    ("qos_policy.min_throughput", ontap::Release::new(9, 17, 0)),
+    ("qos_policy_group_template", ontap::Release::new(9, 16, 0)),
+    (
+        "qos_policy_group_template.max_throughput",
+        ontap::Release::new(9, 17, 0),
+    ),
+    (
+        "qos_policy_group_template.min_throughput",
+        ontap::Release::new(9, 17, 0),
+    ),
+    ("s3", ontap::Release::new(9, 7, 0)),
+    ("s3.allowed", ontap::Release::new(9, 16, 0)),
+    ("s3.certificate", ontap::Release::new(9, 8, 0)),
+    ("s3.certificate.azure", ontap::Release::new(9, 14, 0)),
+    ("s3.certificate.subject_alternatives", ontap::Release::new(9, 15, 0)),
+    ("s3.default_unix_user", ontap::Release::new(9, 11, 0)),
+    ("s3.default_win_user", ontap::Release::new(9, 11, 0)),
+    ("s3.is_http_enabled", ontap::Release::new(9, 8, 0)),
+    ("s3.is_https_enabled", ontap::Release::new(9, 8, 0)),
+    ("s3.port", ontap::Release::new(9, 8, 0)),
+    ("s3.secure_port", ontap::Release::new(9, 8, 0)),
+    ("san_multipathing", ontap::Release::new(9, 19, 0)),
+    ("snapmirror", ontap::Release::new(9, 7, 0)),
+    (
+        "snapmirror.protected_consistency_group_count",
+        ontap::Release::new(9, 14, 0),
+    ),
+    ("snapmirror.protection_type", ontap::Release::new(9, 19, 0)),
+    ("snapshot_autodelete_enabled", ontap::Release::new(9, 18, 0)),
+    ("snapshot_reserve_percent", ontap::Release::new(9, 18, 0)),
+    ("state=initializing", ontap::Release::new(9, 15, 0)),
+    ("storage", ontap::Release::new(9, 13, 0)),
+    ("subtype=data_engine", ontap::Release::new(9, 18, 0)),
+    ("total_volume_size_in_recovery_queue", ontap::Release::new(9, 13, 0)),
+];
+
 /// The objects at `/api/svm/svms`, one at `/api/svm/svms/{uuid}`.
 ///
 /// Verbs: `get`, `fetch`, `get_collection`, `get_pages`, `count_collection`, `find`, `post` (may start a job), `patch` (may start a job), `delete` (may start a job), PATCH by query (may start a job), DELETE by query (may start a job).
@@ -22,7 +344,7 @@ use crate::{
 /// assert_eq!(Svm::KEYS, ["uuid"] as [&str; 1]);
 /// ```
 #[derive(Debug, Clone, Default, PartialEq, ontap::Resource)]
-#[resource(path = "/svm/svms", get, post, patch, delete, collection, patch_collection, delete_collection, hold(post, patch, delete), params(patch_collection = SvmPatchCollectionParams, delete_collection = SvmDeleteCollectionParams))]
+#[resource(path = "/svm/svms", get, post, patch, delete, collection, patch_collection, delete_collection, hold(post, patch, delete), params(patch_collection = SvmPatchCollectionParams, delete_collection = SvmDeleteCollectionParams), since = SVM_SINCE)]
 pub struct Svm {
     /// `uuid`: string; read by GET; a key of the instance path.
     #[resource(get, key)]

@@ -7,6 +7,13 @@ use crate::{
     TopMetricsFileThroughput, VolumeReference,
 };
 
+/// The releases of [`TopMetricsSvmFile`]'s parts later than ONTAP 9.6, for the release guard.
+const TOP_METRICS_SVM_FILE_SINCE: &[(&str, ontap::Release)] = &[
+    ("#collection", ontap::Release::new(9, 11, 0)),
+    ("total_ops", ontap::Release::new(9, 19, 0)),
+    ("total_throughput", ontap::Release::new(9, 19, 0)),
+];
+
 /// The singleton at `/api/svm/svms/{svm.uuid}/top-metrics/files`.
 ///
 /// Since ONTAP 9.11.
@@ -22,7 +29,7 @@ use crate::{
 /// assert_eq!(TopMetricsSvmFile::KEYS, [] as [&str; 0]);
 /// ```
 #[derive(Debug, Clone, Default, PartialEq, ontap::Resource)]
-#[resource(path = "/svm/svms/{svm.uuid}/top-metrics/files", collection)]
+#[resource(path = "/svm/svms/{svm.uuid}/top-metrics/files", collection, since = TOP_METRICS_SVM_FILE_SINCE)]
 pub struct TopMetricsSvmFile {
     /// `_links`: [`FileInfoLinks`](crate::FileInfoLinks); read by GET.
     #[resource(get, rename = "_links")]

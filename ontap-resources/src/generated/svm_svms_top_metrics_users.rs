@@ -7,6 +7,13 @@ use crate::{
     TopMetricsSvmUserThroughput,
 };
 
+/// The releases of [`TopMetricsSvmUser`]'s parts later than ONTAP 9.6, for the release guard.
+const TOP_METRICS_SVM_USER_SINCE: &[(&str, ontap::Release)] = &[
+    ("#collection", ontap::Release::new(9, 11, 0)),
+    ("total_ops", ontap::Release::new(9, 19, 0)),
+    ("total_throughput", ontap::Release::new(9, 19, 0)),
+];
+
 /// The singleton at `/api/svm/svms/{svm.uuid}/top-metrics/users`.
 ///
 /// Since ONTAP 9.11.
@@ -22,7 +29,7 @@ use crate::{
 /// assert_eq!(TopMetricsSvmUser::KEYS, [] as [&str; 0]);
 /// ```
 #[derive(Debug, Clone, Default, PartialEq, ontap::Resource)]
-#[resource(path = "/svm/svms/{svm.uuid}/top-metrics/users", collection)]
+#[resource(path = "/svm/svms/{svm.uuid}/top-metrics/users", collection, since = TOP_METRICS_SVM_USER_SINCE)]
 pub struct TopMetricsSvmUser {
     /// `iops`: [`TopMetricsSvmUserIops`](crate::TopMetricsSvmUserIops); read by GET.
     #[resource(get)]

@@ -4,6 +4,12 @@
 
 use crate::{SvmReference, WebCertificate};
 
+/// The releases of [`WebSvm`]'s parts later than ONTAP 9.6, for the release guard.
+const WEB_SVM_SINCE: &[(&str, ontap::Release)] = &[
+    ("#get", ontap::Release::new(9, 10, 0)),
+    ("#patch", ontap::Release::new(9, 10, 0)),
+];
+
 /// The singleton at `/api/svm/svms/{svm.uuid}/web`.
 ///
 /// Since ONTAP 9.10.
@@ -19,7 +25,7 @@ use crate::{SvmReference, WebCertificate};
 /// assert_eq!(WebSvm::KEYS, [] as [&str; 0]);
 /// ```
 #[derive(Debug, Clone, Default, PartialEq, ontap::Resource)]
-#[resource(path = "/svm/svms/{svm.uuid}/web", get, patch, hold(patch))]
+#[resource(path = "/svm/svms/{svm.uuid}/web", get, patch, hold(patch), since = WEB_SVM_SINCE)]
 pub struct WebSvm {
     /// `_links`: [`ontap::Links`]; read by GET.
     #[resource(get, rename = "_links")]
