@@ -150,23 +150,32 @@ fn main() {
         );
         // One typed GET with the release guard on (the release read once
         // before) and off, alternating batches.
+        // Two fresh connections alike but for the guard.
         let addr = sim.addr();
-        let unguarded = HostConnection::builder(addr.ip().to_string())
-            .port(addr.port())
-            .scheme(Scheme::Http)
-            .basic_auth(sim.username(), sim.password())
-            .release_guard(ReleaseGuard::Off)
-            .build()
-            .unwrap();
-        conn.release().await.expect("the simulator tells its release");
+        let with_guard = |guard| {
+            HostConnection::builder(addr.ip().to_string())
+                .port(addr.port())
+                .scheme(Scheme::Http)
+                .basic_auth(sim.username(), sim.password())
+                .release_guard(guard)
+                .build()
+                .unwrap()
+        };
+        let (guarded, unguarded) = (with_guard(ReleaseGuard::Refuse), with_guard(ReleaseGuard::Off));
+        guarded.release().await.expect("the simulator tells its release");
         let one = Volume::find(&conn, Query::new().filter("name", "vol00001"))
             .await
             .unwrap()
             .expect("vol00001");
         let fields = Query::new().fields(["name", "size", "state", "svm.name", "space.used"]);
         let (mut on, mut off) = (Vec::new(), Vec::new());
-        for _ in 0..RUNS {
-            for (sink, conn) in [(&mut on, &conn), (&mut off, &unguarded)] {
+        for run in 0..RUNS * 2 {
+            // Which goes first alternates from run to run.
+            let mut pair = [(&mut on, &guarded), (&mut off, &unguarded)];
+            if run % 2 == 1 {
+                pair.reverse();
+            }
+            for (sink, conn) in pair {
                 let started = Instant::now();
                 for _ in 0..CALLS {
                     let mut v = one.clone();
