@@ -4,7 +4,8 @@
 //! version.
 //!
 //! With no arguments it runs against a simulator started in-process (a
-//! cluster on 9.15.1, upgraded to 9.16.1). Against a real cluster:
+//! cluster on 9.15.1, upgraded to 9.16.1; `--simulated-release 9.8` starts it
+//! on another release). Against a real cluster:
 //!
 //! ```text
 //! cargo run --example upgrade -- --host cluster.example.com --username admin \
@@ -37,6 +38,10 @@ struct Args {
     /// Skip the download when the package is already in the repository.
     #[arg(long)]
     skip_download: bool,
+    /// The release the in-process simulator runs before the upgrade (without
+    /// `--host`), e.g. 9.8.
+    #[arg(long, default_value = "9.15.1")]
+    simulated_release: String,
 }
 
 #[tokio::main]
@@ -47,8 +52,9 @@ async fn main() -> ExitCode {
 /// Runs the upgrade; returns the version the cluster runs at the end.
 async fn run(args: Args, show_progress: bool) -> Result<String, BoxError> {
     let version = args.target_version;
+    let simulated = args.simulated_release;
     let target = Target::new(args.cluster, |sim| {
-        sim.cluster_version("9.15.1").upgrade_duration(Duration::from_secs(4))
+        sim.cluster_version(simulated).upgrade_duration(Duration::from_secs(4))
     })
     .await?;
     let conn = &target.conn;
@@ -178,6 +184,15 @@ mod tests {
     async fn the_offline_run_upgrades_the_simulated_cluster() {
         let args = Args::try_parse_from(["upgrade", "--timeout", "60"]).unwrap();
         let version = run(args, false).await.expect("the offline upgrade succeeds");
+        assert!(version.contains("9.16.1"), "{version}");
+    }
+
+    /// From 9.8, a release without job errors: every job is waited on with the
+    /// fields 9.8 has, and nothing the flow sends is newer than the cluster.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn the_offline_run_upgrades_a_simulated_9_8_cluster() {
+        let args = Args::try_parse_from(["upgrade", "--timeout", "60", "--simulated-release", "9.8"]).unwrap();
+        let version = run(args, false).await.expect("the offline upgrade from 9.8 succeeds");
         assert!(version.contains("9.16.1"), "{version}");
     }
 }

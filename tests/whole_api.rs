@@ -19,6 +19,14 @@
 //!    vs0 already has the one object per SVM (its NFS service, say).
 //! 3. What step 2 created is deleted, newest first, and must then be gone.
 //!
+//! The walk runs against the simulator as the model's release (9.19.1) and as
+//! 9.8, 9.10.1, 9.13.1 and 9.16.1. Before step 1, every verb of a generated type
+//! that the simulated release lacks (the whole resource, or one verb of it, as
+//! `Spec::at_release` cuts the model) is called once on a value with made-up keys:
+//! the client's release guard must end it with `Error::Unsupported`, and the
+//! simulator's request log must show nothing sent. The steps then walk what the
+//! release has, with bodies built from the model as that release has it.
+//!
 //! The list of types is the generator's (`ontap-resources/tests/model/list.rs`);
 //! each entry becomes calls of the generic walkers below, one per verb the
 //! list names, so a verb's trait bound is needed only where the list names it.
@@ -299,6 +307,8 @@ struct Entry {
     has_post: bool,
     /// Below a parent: listed in step 2, once the parent has a record.
     nested: bool,
+    /// The verbs the cluster's release lacks: each is refused before it is sent.
+    refuse: Phase,
     list: Phase,
     create: Phase,
     delete: Phase,
@@ -310,14 +320,17 @@ fn entry<R: Resource>(path: &'static str, verbs: Verbs<R>) -> Entry {
         path,
         has_post: verbs.post.is_some(),
         nested: R::PATH.contains('{'),
+        refuse: Box::new(move |ctx: &'static Ctx, out: Outcome| -> BoxFuture<'static, Outcome> {
+            Box::pin(refuse_phase(ctx, out, verbs))
+        }),
         list: Box::new(move |ctx: &'static Ctx, out: Outcome| -> BoxFuture<'static, Outcome> {
-            Box::pin(list_phase(ctx, out, verbs))
+            Box::pin(list_phase(ctx, out, ctx.kept(path, verbs).0))
         }),
         create: Box::new(move |ctx: &'static Ctx, out: Outcome| -> BoxFuture<'static, Outcome> {
-            Box::pin(create_phase(ctx, out, verbs))
+            Box::pin(create_phase(ctx, out, ctx.kept(path, verbs).0))
         }),
         delete: Box::new(move |ctx: &'static Ctx, out: Outcome| -> BoxFuture<'static, Outcome> {
-            Box::pin(delete_phase(ctx, out, verbs))
+            Box::pin(delete_phase(ctx, out, ctx.kept(path, verbs).0))
         }),
     }
 }
@@ -327,7 +340,10 @@ fn entry<R: Resource>(path: &'static str, verbs: Verbs<R>) -> Entry {
 struct Ctx {
     sim: Simulator,
     conn: HostConnection,
+    /// The model as the simulated cluster's release has it.
     spec: Spec,
+    /// The whole model, which the generated types follow.
+    full: Spec,
     counter: AtomicU64,
     /// A package the package server serves, for the download.
     package_url: String,
@@ -355,6 +371,35 @@ struct Ctx {
 }
 
 impl Ctx {
+    /// `verbs` without those the release lacks for the resource at `path`, and
+    /// the names of those.
+    fn kept<R>(&self, path: &str, mut verbs: Verbs<R>) -> (Verbs<R>, Vec<&'static str>) {
+        let has = self.spec.resource_by_path(path);
+        let mut lacking = Vec::new();
+        let mut drop = |present: bool, name: &'static str| {
+            if !present {
+                lacking.push(name);
+            }
+            present
+        };
+        if verbs.collection.is_some() && !drop(has.is_some_and(|r| r.get_collection.is_some()), "list") {
+            verbs.collection = None;
+        }
+        if verbs.get.is_some() && !drop(has.is_some_and(|r| r.get.is_some()), "get") {
+            (verbs.get, verbs.get_opt) = (None, None);
+        }
+        if verbs.post.is_some() && !drop(has.is_some_and(|r| r.post.is_some()), "post") {
+            verbs.post = None;
+        }
+        if verbs.patch.is_some() && !drop(has.is_some_and(|r| r.patch.is_some()), "patch") {
+            verbs.patch = None;
+        }
+        if verbs.delete.is_some() && !drop(has.is_some_and(|r| r.delete.is_some()), "delete") {
+            verbs.delete = None;
+        }
+        (verbs, lacking)
+    }
+
     /// A short name no other value of this run uses.
     fn unique(&self) -> String {
         format!("w{}", self.counter.fetch_add(1, Ordering::Relaxed))
@@ -487,6 +532,10 @@ struct Outcome {
     /// The field patched and read back.
     patched: Option<String>,
     deleted: bool,
+    /// The verbs the release lacks, each refused before it was sent.
+    refused: Vec<&'static str>,
+    /// The release lacks the resource: none of its verbs was walked.
+    absent: bool,
     /// The created object's keys (and the parent keys its type holds), for
     /// the delete phase.
     keys: Option<Value>,
@@ -515,6 +564,16 @@ async fn bounded<T>(step: impl Future<Output = Result<T, Error>>) -> Result<T, S
     match tokio::time::timeout(STEP_LIMIT, step).await {
         Ok(Ok(value)) => Ok(value),
         Ok(Err(err)) => Err(describe(&err)),
+        Err(_) => Err(format!("no answer within {STEP_LIMIT:?}")),
+    }
+}
+
+/// Runs one verb that the release lacks: `Ok` when the guard refused it.
+async fn refused<T>(step: impl Future<Output = Result<T, Error>>) -> Result<(), String> {
+    match tokio::time::timeout(STEP_LIMIT, step).await {
+        Ok(Err(Error::Unsupported { .. })) => Ok(()),
+        Ok(Err(err)) => Err(describe(&err)),
+        Ok(Ok(_)) => Err("it went through".into()),
         Err(_) => Err(format!("no answer within {STEP_LIMIT:?}")),
     }
 }
@@ -552,10 +611,77 @@ fn answer_text(response: &Response) -> String {
     if text.is_empty() { "an empty body".into() } else { text }
 }
 
+// --- Phase 0: what the release lacks -----------------------------------------------
+
+/// Calls each verb of `R` that the cluster's release lacks, on a value with made-up
+/// keys: each must end with [`Error::Unsupported`] and leave no request in the
+/// simulator's log.
+async fn refuse_phase<R: Resource>(ctx: &'static Ctx, mut out: Outcome, verbs: Verbs<R>) -> Outcome {
+    let (_, lacking) = ctx.kept(out.path, verbs);
+    out.absent = ctx.spec.resource_by_path(out.path).is_none();
+    if lacking.is_empty() {
+        return out;
+    }
+    let Some(spec) = ctx.full.resource_by_path(out.path) else {
+        out.fail("model", format!("{} is not in the model", out.path));
+        return out;
+    };
+    let parents = Parents::of::<R>(
+        spec.parent_keys
+            .iter()
+            .map(|k| (k.clone(), json!("w-absent")))
+            .collect(),
+    );
+    // Each key as text, or as a number or a time where the type holds one there.
+    let keyed = || -> R {
+        let mut keys = parents.carry(json!({}));
+        for key in R::KEYS {
+            let segments: Vec<&str> = key.split('.').collect();
+            for value in [json!("w-absent"), json!(1), json!("2024-01-01T00:00:00Z")] {
+                let mut tried = keys.clone();
+                set_path(&mut tried, &segments, value);
+                if serde_json::from_value::<R>(tried.clone()).is_ok() {
+                    keys = tried;
+                    break;
+                }
+            }
+        }
+        serde_json::from_value(keys).unwrap_or_default()
+    };
+    for verb in lacking {
+        ctx.sim.clear_requests();
+        let result = match verb {
+            "list" => refused((verbs.collection.expect("named"))(&ctx.conn, &parents)).await,
+            "get" => refused((verbs.get.expect("named"))(&mut keyed(), &ctx.conn, &parents)).await,
+            "post" => refused((verbs.post.expect("named"))(&mut R::default(), &ctx.conn, &parents)).await,
+            "patch" => refused((verbs.patch.expect("named"))(&mut keyed(), &ctx.conn, &parents)).await,
+            _ => refused((verbs.delete.expect("named"))(&mut keyed(), &ctx.conn, &parents)).await,
+        };
+        let sent: Vec<String> = ctx
+            .sim
+            .requests()
+            .iter()
+            .map(|r| format!("{} {}", r.method, r.path))
+            .collect();
+        match result {
+            Ok(()) if sent.is_empty() => out.refused.push(verb),
+            Ok(()) => out.fail(verb, format!("refused, but sent {sent:?}")),
+            Err(err) => out.fail(
+                verb,
+                format!("the release lacks it; expected a refusal: {err} (sent {sent:?})"),
+            ),
+        }
+    }
+    out
+}
+
 // --- Phase 1: list --------------------------------------------------------------
 
 async fn list_phase<R: Resource>(ctx: &'static Ctx, mut out: Outcome, verbs: Verbs<R>) -> Outcome {
     out.name = R::NAME;
+    if out.absent {
+        return out;
+    }
     let Some(spec) = ctx.spec.resource_by_path(out.path) else {
         out.fail("model", format!("{} is not in the model", out.path));
         return out;
@@ -689,6 +815,22 @@ async fn create_phase<R: Resource>(ctx: &'static Ctx, mut out: Outcome, verbs: V
     let sent = ctx.last_sent("POST");
     let sent_body = ctx.last_body("POST").unwrap_or(Value::Null);
     out.created = true;
+
+    // A release whose records lack an own key's field (a DNS configuration's `uuid`
+    // before 9.13, when the SVM's UUID named it) gives nothing to address it by.
+    let properties = spec.definition.as_deref().and_then(|d| ctx.spec.definition(d));
+    let unheld = spec.keys.iter().zip(spec.key_fields(&ctx.spec)).find(|(_, field)| {
+        let first = field.split('.').next().unwrap_or(field);
+        properties
+            .as_ref()
+            .is_some_and(|d| !d.properties.iter().any(|p| p.wire == first))
+    });
+    if let Some((key, _)) = unheld {
+        out.notes.push(format!(
+            "created; this release's records lack the key `{key}`: not read back"
+        ));
+        return out;
+    }
 
     // The object as a fresh value with its keys only.
     let keys = match keys_json(&created) {
@@ -1283,13 +1425,41 @@ fn patch_choice(ctx: &Ctx, r: &ResourceSpec, current: &Value) -> Option<(String,
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn every_resource_walks_through_the_generated_types() {
+    walk(None).await;
+}
+
+/// 9.8: before job errors (9.9), and the release most of the field's oldest
+/// clusters run.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn on_ontap_9_8_what_it_has_walks_and_the_rest_is_refused_unsent() {
+    walk(Some("9.8.0")).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn on_ontap_9_10_1_what_it_has_walks_and_the_rest_is_refused_unsent() {
+    walk(Some("9.10.1")).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn on_ontap_9_13_1_what_it_has_walks_and_the_rest_is_refused_unsent() {
+    walk(Some("9.13.1")).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn on_ontap_9_16_1_what_it_has_walks_and_the_rest_is_refused_unsent() {
+    walk(Some("9.16.1")).await;
+}
+
+/// The walk against a simulator of `release` (the model's, 9.19.1, when `None`):
+/// every verb the release lacks is refused by the client's guard with nothing sent
+/// (phase 0); the rest walks as the module's documentation says.
+async fn walk(release: Option<&str>) {
     let started = Instant::now();
-    let sim = Simulator::builder()
-        .tls(false)
-        .job_duration(Duration::from_millis(10))
-        .start()
-        .await
-        .expect("the simulator starts");
+    let mut builder = Simulator::builder().tls(false).job_duration(Duration::from_millis(10));
+    if let Some(release) = release {
+        builder = builder.cluster_version(release);
+    }
+    let sim = builder.start().await.expect("the simulator starts");
     let packages = PackageServer::start([("ontap-9.16.1-image.tgz", vec![7u8; 4096])], None::<(&str, &str)>)
         .await
         .expect("the package server starts");
@@ -1302,8 +1472,13 @@ async fn every_resource_walks_through_the_generated_types() {
         .poll_timeout(Duration::from_secs(10))
         .build()
         .expect("a valid connection");
-    let spec =
+    let full =
         Spec::load(concat!(env!("CARGO_MANIFEST_DIR"), "/spec/ontap-9.19.1.json")).expect("the vendored model reads");
+    // The release the connection learns from the cluster, and the model as it has it.
+    let cluster = conn.release().await.expect("the cluster's release reads");
+    let reported: ontap::Release = release.unwrap_or("9.19.1").parse().expect("a release");
+    assert_eq!(cluster, reported, "the release the simulator reports");
+    let spec = full.at_release(cluster);
     let top = |post: bool| -> HashSet<String> {
         spec.resources()
             .iter()
@@ -1320,6 +1495,7 @@ async fn every_resource_walks_through_the_generated_types() {
         package_url: packages.url("ontap-9.16.1-image.tgz"),
         _packages: packages,
         spec,
+        full,
         counter: AtomicU64::new(1),
         existing: Mutex::new(HashMap::new()),
         records: Mutex::new(HashMap::new()),
@@ -1334,7 +1510,7 @@ async fn every_resource_walks_through_the_generated_types() {
     let entries = every();
     assert_eq!(
         entries.len(),
-        ctx.spec.resources().len(),
+        ctx.full.resources().len(),
         "one generated type per resource of the model"
     );
     let mut outcomes: Vec<Outcome> = entries
@@ -1346,9 +1522,14 @@ async fn every_resource_walks_through_the_generated_types() {
         })
         .collect();
 
+    // 0. What the release lacks is refused, unsent.
+    for (entry, outcome) in entries.iter().zip(outcomes.iter_mut()) {
+        *outcome = (entry.refuse)(ctx, std::mem::take(outcome)).await;
+    }
+
     // 1. List (what is below a parent waits for step 2).
     for (entry, outcome) in entries.iter().zip(outcomes.iter_mut()) {
-        if !entry.nested {
+        if !entry.nested && !outcome.absent {
             *outcome = (entry.list)(ctx, std::mem::take(outcome)).await;
         }
     }
@@ -1389,6 +1570,7 @@ async fn every_resource_walks_through_the_generated_types() {
     // a parent, goes again once a round found or created something; then
     // with made-up references; what still waits for a parent is skipped.
     let mut pending: Vec<usize> = (0..entries.len())
+        .filter(|&i| !outcomes[i].absent)
         .filter(|&i| entries[i].nested || (entries[i].has_post && outcomes[i].skipped.is_none()))
         .collect();
     let mut order = Vec::new();
@@ -1460,6 +1642,8 @@ async fn every_resource_walks_through_the_generated_types() {
 
 /// Prints what happened and fails with every failure.
 fn report(outcomes: &[Outcome], rounds: usize, started: Instant) {
+    let absent = outcomes.iter().filter(|o| o.absent).count();
+    let refused: usize = outcomes.iter().map(|o| o.refused.len()).sum();
     let listed = outcomes.iter().filter(|o| o.listed.is_some()).count();
     let records: usize = outcomes.iter().filter_map(|o| o.listed).sum();
     let singletons = outcomes.iter().filter(|o| o.read_singleton).count();
@@ -1485,6 +1669,12 @@ fn report(outcomes: &[Outcome], rounds: usize, started: Instant) {
 
     for o in outcomes {
         let mut done = Vec::new();
+        if o.absent {
+            done.push("not in this release".into());
+        }
+        if !o.refused.is_empty() {
+            done.push(format!("refused unsent: {}", o.refused.join(", ")));
+        }
         if let Some(n) = o.listed {
             done.push(format!("listed {n}"));
         }
@@ -1512,6 +1702,7 @@ fn report(outcomes: &[Outcome], rounds: usize, started: Instant) {
         println!("{:<36} {:<62} {}", o.name, o.path, done.join("; "));
     }
     println!();
+    println!("the release lacks {absent} resources; {refused} verbs refused by the guard, none sent");
     println!(
         "listed {listed} collections ({records} records); read {singletons} singletons; created {created} \
          (in {rounds} rounds); read back {read}; patched {patched}; deleted {deleted}; skipped {skipped} ({}) \

@@ -97,8 +97,17 @@ impl Spec {
             .map(|p| p.keys().cloned().collect())
             .unwrap_or_default();
         let exists = |p: Option<&Value>| p.and_then(Value::as_str).is_some_and(|p| paths.contains(p));
+        // A resource whose paths the document never had (the CLI passthrough's root,
+        // which has no verbs) belongs to no release more than another.
+        let documented = |p: Option<&Value>| {
+            p.and_then(Value::as_str)
+                .is_some_and(|p| self.paths_map().contains_key(p))
+        };
         if let Some(Value::Array(list)) = root.get_mut("x-ntap-resources") {
-            list.retain(|entry| exists(entry.get("path")) || exists(entry.get("instance_path")));
+            list.retain(|entry| {
+                let (path, instance) = (entry.get("path"), entry.get("instance_path"));
+                exists(path) || exists(instance) || !(documented(path) || documented(instance))
+            });
         }
         let mut spec = Spec {
             root,
@@ -177,5 +186,44 @@ fn prune_schema(schema: &mut Value, release: Release) {
             }
             _ => {}
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn model() -> Spec {
+        Spec::load(concat!(env!("CARGO_MANIFEST_DIR"), "/../spec/ontap-9.19.1.json")).expect("the vendored model")
+    }
+
+    #[test]
+    fn a_release_keeps_what_it_has_and_only_that() {
+        let full = model();
+        let old = full.at_release(Release::new(9, 8, 0));
+        // A resource of 9.10 is gone; one of 9.6 stays, without the verbs and fields of later releases.
+        assert!(full.resource_by_path("/application/consistency-groups").is_some());
+        assert!(old.resource_by_path("/application/consistency-groups").is_none());
+        let jobs = old.resource_by_path("/cluster/jobs").expect("jobs since 9.6");
+        assert!(jobs.get.is_some());
+        let job = old.definition("job").expect("the job's definition");
+        assert!(job.properties.iter().any(|p| p.wire == "state"));
+        assert!(
+            !job.properties.iter().any(|p| p.wire == "error"),
+            "the job's error came with 9.9"
+        );
+        // The download's status, corrected to 9.7 (the markers say 9.17).
+        let download = old.definition("software_package_download_get").map(|d| d.properties);
+        assert!(download.is_some_and(|p| p.iter().any(|p| p.wire == "state")));
+        // A path with no verbs at all (the CLI passthrough's root) is not a later one.
+        assert_eq!(
+            full.resources().iter().filter(|r| r.path == "/private/cli").count(),
+            old.resources().iter().filter(|r| r.path == "/private/cli").count()
+        );
+        // The model's own release cuts nothing.
+        assert_eq!(
+            full.at_release(Release::new(9, 19, 1)).resources().len(),
+            full.resources().len()
+        );
     }
 }

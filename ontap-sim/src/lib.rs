@@ -404,6 +404,10 @@
 //!   the software download's `state`, `message` and `code`, marked 9.17 but documented
 //!   since 9.7) makes the simulator refuse what that release had; parts without a marker
 //!   are always served; no path that a release had and a later one removed is served.
+//!   Where a record's own key came later than its path (a DNS configuration's `uuid`,
+//!   9.13, at `/name-services/dns/{uuid}` since 9.6), an older release stores the record
+//!   under the field the defaults copy the key from (`svm.uuid`: the path then named the
+//!   SVM, as ONTAP 9.8's reference writes it, `/name-services/dns/{svm.uuid}`).
 //! - Nested references (`svm`, `aggregates`, `volume`) carry no `_links`, and a `self` link
 //!   never keeps a trailing slash of the request.
 //! - Field order: the keys `uuid` and `name` first, then the model's order, which is

@@ -160,3 +160,29 @@ async fn the_software_download_is_served_where_the_release_has_it() {
     })
     .await;
 }
+
+/// Before 9.13 a DNS configuration has no `uuid` of its own: its path names the SVM
+/// (`/name-services/dns/{svm.uuid}`), and so does the simulator's.
+#[tokio::test]
+async fn before_9_13_an_svm_dns_configuration_is_addressed_by_the_svm() {
+    bounded(async {
+        let (_sim, api) = at("9.8").await;
+        let svm = api.get("/api/svm/svms?name=vs0").await;
+        let svm_uuid = records(&svm.json)[0]["uuid"].as_str().expect("vs0's uuid").to_owned();
+        let created = api
+            .post(
+                "/api/name-services/dns",
+                r#"{"svm":{"name":"vs0"},"domains":["example.com"],"servers":["10.0.0.1"]}"#,
+            )
+            .await;
+        api.job_ok(created).await;
+        let read = api.get(&format!("/api/name-services/dns/{svm_uuid}")).await;
+        assert_eq!(read.status, StatusCode::OK, "{}", read.text);
+        assert_eq!(read.json["svm"]["uuid"], svm_uuid.as_str());
+        assert_eq!(read.json["domains"], json!(["example.com"]));
+        assert!(read.json.get("uuid").is_none(), "9.8 has no dns uuid: {}", read.text);
+        let link = read.json["_links"]["self"]["href"].as_str().unwrap_or_default();
+        assert!(link.ends_with(&svm_uuid), "{link}");
+    })
+    .await;
+}

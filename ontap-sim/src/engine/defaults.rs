@@ -14,7 +14,7 @@ use std::collections::HashMap;
 use serde::Deserialize;
 use serde_json::{Map, Value};
 
-use super::schema::Catalog;
+use super::schema::{Catalog, Sym};
 use super::value::{self, Verb};
 
 /// The simulator's defaults.
@@ -57,6 +57,10 @@ enum Source {
 #[derive(Debug, Default)]
 pub(crate) struct Defaults {
     by_resource: HashMap<usize, Vec<Default>>,
+    /// In a catalog cut to a release whose records lack an own key's field (a DNS
+    /// configuration's `uuid` before 9.13), the field the key's value is copied from
+    /// (`svm.uuid`: the path then named the SVM), by resource and key name.
+    key_copies: HashMap<(usize, String), Vec<Sym>>,
 }
 
 fn split(dotted: &str) -> Vec<String> {
@@ -69,6 +73,7 @@ impl Defaults {
         let file: HashMap<String, HashMap<String, Entry>> =
             serde_json::from_str(text).map_err(|e| format!("defaults: {e}"))?;
         let mut by_resource = HashMap::new();
+        let mut key_copies = HashMap::new();
         // A catalog cut to an older release leaves out what that release lacks.
         let cut = cat.cut_to.is_some();
         for (path, fields) in file {
@@ -82,6 +87,13 @@ impl Defaults {
             for (dotted, entry) in fields {
                 let named = [Some(&dotted), entry.copy.as_ref(), entry.if_set.as_ref()];
                 if cut && named.into_iter().flatten().any(|f| cat.resolve(ty, f).is_none()) {
+                    let own_key = cat.resources[res]
+                        .keys
+                        .iter()
+                        .any(|k| k.name == dotted && k.path.is_none());
+                    if let (true, Some((from, _))) = (own_key, entry.copy.as_ref().and_then(|f| cat.resolve(ty, f))) {
+                        key_copies.insert((res, dotted), from);
+                    }
                     continue;
                 }
                 let (_, field) = cat
@@ -132,7 +144,15 @@ impl Defaults {
             list.sort_by(|a, b| a.path.len().cmp(&b.path.len()).then_with(|| a.path.cmp(&b.path)));
             by_resource.insert(res, list);
         }
-        Ok(Defaults { by_resource })
+        Ok(Defaults {
+            by_resource,
+            key_copies,
+        })
+    }
+
+    /// The field an own key the record cannot hold is copied from (see `key_copies`).
+    pub fn key_copy(&self, res: usize, key: &str) -> Option<&[Sym]> {
+        self.key_copies.get(&(res, key.to_owned())).map(Vec::as_slice)
     }
 
     /// Fills in what a new record of `res` does not set.

@@ -397,7 +397,7 @@ fn prepare(
     }
     let mut v = value::convert(cat, r.ty, &Value::Object(record), Verb::Seed)?;
     engine.assign_keys(data, res, parents, &mut v)?;
-    let own = engine.store_key(r, &v);
+    let own = engine.store_key(res, &v);
     // A place taken in an ordered list: the records from there to the next free place
     // move down by one.
     if let Some(index) = position_of(r, &v)

@@ -202,7 +202,7 @@ impl Engine {
             .map(|k| key_of(&v, k).ok_or_else(|| missing(&k.name)))
             .collect::<Result<_, _>>()?;
         self.assign_keys(data, res, &parents, &mut v)?;
-        let own = self.store_key(r, &v);
+        let own = self.store_key(res, &v);
         match &mut data[res] {
             Coll::Single(s) => *s = v,
             Coll::Keyed(groups) => {
@@ -334,9 +334,10 @@ impl Engine {
     }
 
     /// The key a new record is stored under: its keys' values; for a key the record
-    /// cannot hold, a value the server gives; for a collection without keys (metrics,
-    /// history), a counter in arrival order.
-    fn store_key(&self, r: &Res, v: &V) -> String {
+    /// cannot hold, the field the defaults copy it from, else a value the server gives;
+    /// for a collection without keys (metrics, history), a counter in arrival order.
+    fn store_key(&self, res: usize, v: &V) -> String {
+        let r = &self.cat.resources[res];
         if r.keys.is_empty() {
             return format!("{:020}", self.counter.fetch_add(1, Ordering::Relaxed));
         }
@@ -345,7 +346,13 @@ impl Engine {
             .iter()
             .map(|k| match &k.path {
                 Some(_) => key_of(v, k).unwrap_or_default(),
-                None => self.assigned(k).and_then(|a| a.key_text()).unwrap_or_default(),
+                None => self
+                    .defaults
+                    .key_copy(res, &k.name)
+                    .and_then(|from| v.at(from))
+                    .and_then(V::key_text)
+                    .or_else(|| self.assigned(k).and_then(|a| a.key_text()))
+                    .unwrap_or_default(),
             })
             .collect();
         join_keys(&parts)
@@ -827,7 +834,7 @@ impl Engine {
             if let Some(i) = position_of(r, &rec) {
                 rec.set_path(cat, r.ty, &path, V::Int(i + by));
             }
-            let own = self.store_key(r, &rec);
+            let own = self.store_key(res, &rec);
             g.insert(own.into_boxed_str(), rec);
         }
     }
@@ -849,7 +856,7 @@ impl Engine {
             self.shift(data, res, parents, &rec, place..from, 1);
         }
         rec.set_path(cat, r.ty, &path, V::Int(place));
-        let new = self.store_key(r, &rec);
+        let new = self.store_key(res, &rec);
         insert(data, res, parents, new.clone(), rec);
         Some(new)
     }
