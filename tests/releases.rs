@@ -242,7 +242,9 @@ mod guard {
         v.delete(&conn).await.expect("a delete 9.10.1 has");
     }
 
-    /// With the guard off, the request is sent and the cluster answers as ONTAP does.
+    /// With the guard off, the request is sent and the cluster answers as ONTAP does: a
+    /// body field or a parameter the release lacks 262179, a name in `fields` or an enum
+    /// value 262197.
     #[tokio::test]
     async fn with_the_guard_off_the_cluster_answers_its_code() {
         let (sim, conn) = at("9.8", ReleaseGuard::Off).await;
@@ -252,8 +254,35 @@ mod guard {
             .unwrap_err();
         assert_eq!(err.ontap_code(), Some("262179"), "{err:?}");
         assert_eq!(sent(&sim, "POST", "/api/storage/volumes"), 1);
-        assert_eq!(conn.known_release(), None, "an unguarded connection reads no release");
+        // A name in `fields`: 262197.
+        let fields = Query::new().fields(["name", "aggressive_readahead_mode"]);
+        let err = Volume::get_collection(&conn, fields)
+            .try_collect::<Vec<_>>()
+            .await
+            .unwrap_err();
+        assert_eq!(err.ontap_code(), Some("262197"), "{err:?}");
+        assert_eq!(conn.known_release(), None, "the guard off reads no release");
         assert_eq!(sent(&sim, "GET", "/api/cluster"), 0);
+        // An operation parameter: 262179, and nothing deleted (the job read of the
+        // create learns the release, for the job's fields).
+        let mut v = volume("v2");
+        v.post(&conn).await.expect("a 9.8 volume");
+        let err = v
+            .delete_with(&conn, CallOptions::default().param("force", true))
+            .await
+            .unwrap_err();
+        assert_eq!(err.ontap_code(), Some("262179"), "{err:?}");
+        assert_eq!(sent(&sim, "DELETE", "/api/storage/volumes"), 1);
+        v.get(&conn).await.expect("still there");
+
+        // An enum value of a later release: 262197.
+        let (sim, conn) = at("9.15.1", ReleaseGuard::Off).await;
+        let err = readahead("v1", VolumeAggressiveReadaheadMode::CrossFileSequentialRead)
+            .post(&conn)
+            .await
+            .unwrap_err();
+        assert_eq!(err.ontap_code(), Some("262197"), "{err:?}");
+        assert_eq!(sent(&sim, "POST", "/api/storage/volumes"), 1);
     }
 
     /// A 403 on the version read: the release stays unknown and calls go unguarded.
