@@ -1,7 +1,7 @@
 //! Paths that escape where they should stay, and collections that never
 //! end, produced by the simulator's faults and checked in its request log.
 //!
-//! A key `.` or `..` is refused before any request (percent-encoding it
+//! A key `.` or `..`, a job link's uuid too, is refused before any request (percent-encoding it
 //! would not help: URL parsers resolve `%2E` as a dot too). A `next` or job
 //! link that leaves `/api/` once its dot segments are resolved is not
 //! followed. A collection that answers empty pages, each with a new `next`
@@ -93,6 +93,16 @@ async fn dot_segment_keys_are_refused_before_any_request() {
                 .await
                 .unwrap_err();
             assert!(is_invalid_key(&err, "volume.uuid", dots), "{dots}: {err:?}");
+
+            // A job link without a `self` link reads `/cluster/jobs/{uuid}`.
+            let job = ontap::JobLink {
+                uuid: dots.into(),
+                links: None,
+            };
+            let err = job.wait(&conn, &ontap::PollOptions::default()).await.unwrap_err();
+            assert!(is_invalid_key(&err, "uuid", dots), "{dots}: {err:?}");
+            let err = job.status(&conn).await.unwrap_err();
+            assert!(is_invalid_key(&err, "uuid", dots), "{dots}: {err:?}");
 
             assert_eq!(paths(&sim), Vec::<String>::new(), "{dots}: nothing was sent");
         }

@@ -162,7 +162,7 @@ async fn read_once(conn: &HostConnection, link: &JobLink, window: Window) -> Res
 
 /// Reads one job with its own GET.
 async fn read_alone(conn: &HostConnection, link: &JobLink) -> Result<JobStatus, Error> {
-    conn.send_once(&link.poll_request_with(crate::connection::job_fields(conn)))
+    conn.send_once(&link.poll_request_with(crate::connection::job_fields(conn))?)
         .await?
         .decode()
 }
@@ -260,11 +260,14 @@ async fn send(conn: HostConnection, slot: Slot, mut reads: Vec<Read>) {
             uuid: read.uuid,
             links: None,
         };
-        let status = conn
-            .send_in(slot, &link.poll_request_with(crate::connection::job_fields(&conn)))
-            .instrument(read.span)
-            .await
-            .and_then(|r| r.decode());
+        let status = match link.poll_request_with(crate::connection::job_fields(&conn)) {
+            Ok(request) => conn
+                .send_in(slot, &request)
+                .instrument(read.span)
+                .await
+                .and_then(|r| r.decode()),
+            Err(err) => Err(err),
+        };
         let _ = read.reply.send(status);
         return;
     }

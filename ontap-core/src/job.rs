@@ -161,22 +161,33 @@ impl JobLink {
     /// job's `error` came with 9.9; [`JobLink::status`] and the waits ask
     /// for the fields the connection's release has).
     ///
+    /// A uuid that is a dot segment (`.`, `..`), which would read another path, is
+    /// refused with [`Error::InvalidKey`], as the keys of resources are.
+    ///
     /// ```
     /// let link = ontap_core::JobLink { uuid: "1d7d6a50".into(), links: None };
-    /// assert_eq!(link.poll_request().path_and_query(), "/cluster/jobs/1d7d6a50?fields=state%2Cmessage%2Ccode%2Cerror");
+    /// let request = link.poll_request().unwrap();
+    /// assert_eq!(request.path_and_query(), "/cluster/jobs/1d7d6a50?fields=state%2Cmessage%2Ccode%2Cerror");
+    /// let up = ontap_core::JobLink { uuid: "..".into(), links: None };
+    /// assert!(matches!(up.poll_request(), Err(ontap_core::Error::InvalidKey { .. })));
     /// ```
-    pub fn poll_request(&self) -> RequestSpec {
+    pub fn poll_request(&self) -> Result<RequestSpec, Error> {
         self.poll_request_with(POLL_FIELDS)
     }
 
     /// The request one poll sends, asking for `fields`.
-    pub(crate) fn poll_request_with(&self, fields: &str) -> RequestSpec {
+    pub(crate) fn poll_request_with(&self, fields: &str) -> Result<RequestSpec, Error> {
+        crate::request::check_segment("Job", "uuid", &self.uuid)?;
         let href = self.href();
         let path = match RequestSpec::from_href(&href) {
             Some(spec) if !spec.path_and_query().contains('?') => spec.path_and_query().to_owned(),
             _ => format!("/cluster/jobs/{}", encode_component(&self.uuid)),
         };
-        RequestSpec::new(Method::GET, &path, &Query::new().param("fields", fields))
+        Ok(RequestSpec::new(
+            Method::GET,
+            &path,
+            &Query::new().param("fields", fields),
+        ))
     }
 
     /// Reads the job once, asking for the fields the cluster's release has
@@ -184,9 +195,9 @@ impl JobLink {
     pub async fn status(&self, conn: &HostConnection) -> Result<JobStatus, Error> {
         conn.release().await;
         let fields = crate::connection::job_fields(conn);
-        match conn.execute(&self.poll_request_with(fields)).await {
+        match conn.execute(&self.poll_request_with(fields)?).await {
             Err(err) if crate::connection::note_lacking_job_error(conn, &err) => conn
-                .execute(&self.poll_request_with(crate::connection::job_fields(conn)))
+                .execute(&self.poll_request_with(crate::connection::job_fields(conn))?)
                 .await?
                 .decode(),
             answer => answer?.decode(),

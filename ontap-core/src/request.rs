@@ -437,7 +437,7 @@ pub(crate) fn is_dot_segment(segment: &str) -> bool {
 }
 
 /// Refuses a key value that is a dot segment (see [`Error::InvalidKey`]).
-fn check_segment(resource: &'static str, key: &str, value: &str) -> Result<(), Error> {
+pub(crate) fn check_segment(resource: &'static str, key: &str, value: &str) -> Result<(), Error> {
     if is_dot_segment(value) {
         return Err(Error::InvalidKey {
             resource,
