@@ -591,3 +591,40 @@ async fn spans_name_the_operation_each_attempt_and_the_job_wait_and_show_no_secr
     }
     assert!(text.contains(ontap::MASK), "the body's password shows masked: {text}");
 }
+
+/// The client's name (`X-Dot-Client-App`, which ONTAP's audit log shows) is set for the
+/// whole connection with `header`, replacing the library's own; a handle's header rides
+/// beside it on that handle's requests only.
+#[tokio::test]
+async fn the_client_name_and_a_handles_header_are_sent() {
+    use common::mock::{Mock, MockServer, ResponseTemplate, method};
+    let server = MockServer::start().await;
+    Mock::given(method("GET"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(serde_json::json!({"records": [], "num_records": 0})))
+        .mount(&server)
+        .await;
+    let addr = server.address();
+    let conn = HostConnection::builder(addr.ip().to_string())
+        .port(addr.port())
+        .scheme(ontap::Scheme::Http)
+        .release(ontap::Release::new(9, 19, 1))
+        .basic_auth("admin", common::PASSWORD)
+        .header("X-Dot-Client-App", "fleet-audit/2.1")
+        .build()
+        .unwrap();
+    let list = RequestSpec::new(Method::GET, "/storage/volumes", &Query::new());
+    conn.execute(&list).await.unwrap();
+    conn.with_header("X-Dot-SVM-Name", "vs1")
+        .unwrap()
+        .execute(&list)
+        .await
+        .unwrap();
+    let sent = server.received_requests().await.unwrap();
+    assert_eq!(sent.len(), 2);
+    for request in &sent {
+        assert_eq!(request.headers["x-dot-client-app"], "fleet-audit/2.1");
+        assert_eq!(request.headers.get_all("x-dot-client-app").iter().count(), 1);
+    }
+    assert!(sent[0].headers.get("x-dot-svm-name").is_none());
+    assert_eq!(sent[1].headers["x-dot-svm-name"], "vs1");
+}

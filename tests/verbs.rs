@@ -382,3 +382,50 @@ async fn a_download_job_can_be_paused_resumed_and_cancelled() {
     .await
     .unwrap();
 }
+
+/// A handle with `X-Dot-SVM-Name` acts as that SVM on the connection's own pool: its
+/// collections hold that SVM's volumes only, the connection's hold every one, and no
+/// second TCP connection is opened.
+#[tokio::test]
+async fn a_handle_acts_as_an_svm_on_the_shared_connection() {
+    tokio::time::timeout(LIMIT, async {
+        let (sim, conn) = start(Simulator::builder()).await;
+        let mut vs1 = Svm {
+            name: Some("vs1".into()),
+            ..Default::default()
+        };
+        vs1.post(&conn).await.expect("a second SVM");
+        for (name, svm) in [("a0", "vs0"), ("a1", "vs1")] {
+            let mut v = common::volume(name);
+            v.svm = Some(SvmReference {
+                name: Some(svm.into()),
+                ..Default::default()
+            });
+            v.post(&conn).await.expect("a volume");
+        }
+        let as_vs1 = conn.with_header("X-Dot-SVM-Name", "vs1").expect("a valid header");
+        let names = |list: Vec<Volume>| -> Vec<String> { list.into_iter().filter_map(|v| v.name).collect() };
+        let opened = sim.connections().accepted;
+        let scoped: Vec<Volume> = Volume::get_collection(&as_vs1, Query::new().filter("name", "a*"))
+            .try_collect()
+            .await
+            .unwrap();
+        assert_eq!(names(scoped), ["a1"]);
+        let all: Vec<Volume> = Volume::get_collection(&conn, Query::new().filter("name", "a*"))
+            .try_collect()
+            .await
+            .unwrap();
+        assert_eq!(names(all).len(), 2);
+        assert_eq!(sim.connections().accepted, opened, "the handle shares the pool");
+
+        // A login header is the connection's, and a bad one is a typed error.
+        assert!(matches!(
+            conn.with_header("Authorization", "Basic x"),
+            Err(Error::Config(_))
+        ));
+        assert!(matches!(conn.with_header("bad name", "x"), Err(Error::Config(_))));
+        assert!(conn.headers().is_empty());
+    })
+    .await
+    .unwrap();
+}

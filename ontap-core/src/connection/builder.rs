@@ -200,7 +200,11 @@ impl HostConnectionBuilder {
         self
     }
 
-    /// An extra header sent with every request (`X-Dot-SVM-Name`, say).
+    /// An extra header sent with every request (`X-Dot-SVM-Name`, say;
+    /// [`HostConnection::with_header`] sets one for some calls only). A header
+    /// the library sets is replaced: `X-Dot-Client-App`, the client's name
+    /// that the cluster's audit log shows (`ontap-rs/<version>` by default),
+    /// names your tool this way.
     /// An `Authorization` (or `Proxy-Authorization`, `Cookie`) header given
     /// here is sensitive like any login: it never prints, and it is masked
     /// in what an error keeps.

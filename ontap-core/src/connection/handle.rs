@@ -9,7 +9,6 @@ use super::{
     CallSettings, DEFAULT_MAX_BODY_BYTES, DEFAULT_MAX_IN_FLIGHT, DEFAULT_RETURN_TIMEOUT, Hold, HostConnection,
     HostConnectionBuilder, Inner, Scheme, Slot,
 };
-#[cfg(doc)]
 use crate::error::Error;
 use crate::retry::RetryPolicy;
 use crate::tls::TlsSettings;
@@ -108,6 +107,51 @@ impl HostConnection {
     /// ```
     pub fn with_retry(&self, policy: RetryPolicy) -> HostConnection {
         self.with_call(|call| call.retry = policy)
+    }
+
+    /// A handle of this connection (the same pool, slots, login and job
+    /// watcher) whose requests also carry the header `name: value`, replacing
+    /// the connection's own of that name: `X-Dot-SVM-Name` to act as an SVM's
+    /// administrator, for one call or for a block of them, without a second
+    /// connection. The job reads the library makes for those calls are shared
+    /// by the connection and carry the connection's headers only. A login
+    /// header (`Authorization`, `Proxy-Authorization`, `Cookie`) is the
+    /// connection's to set ([`HostConnectionBuilder::header`]); it and a
+    /// name or value that is not a valid header are [`Error::Config`].
+    ///
+    /// ```
+    /// # async fn run(conn: ontap_core::HostConnection) -> Result<(), ontap_core::Error> {
+    /// use ontap_core::{Query, RequestSpec};
+    /// let vs1 = conn.with_header("X-Dot-SVM-Name", "vs1")?;
+    /// // Every call through `vs1` (typed verbs, collections, raw requests) acts as vs1.
+    /// let volumes = vs1.execute(&RequestSpec::new(http::Method::GET, "/storage/volumes", &Query::new())).await?;
+    /// # let _ = volumes; Ok(()) }
+    /// ```
+    pub fn with_header(&self, name: &str, value: &str) -> Result<HostConnection, Error> {
+        let name = http::HeaderName::try_from(name)
+            .map_err(|_| Error::Config(format!("`{name}` is not a valid header name")))?;
+        if super::open::is_sensitive_header(&name) {
+            return Err(Error::Config(format!(
+                "`{name}` is a login header: set it on the connection (HostConnectionBuilder::header)"
+            )));
+        }
+        let value = http::HeaderValue::try_from(value)
+            .map_err(|_| Error::Config(format!("the value of header `{name}` is not valid")))?;
+        Ok(self.with_call(|call| {
+            call.headers.insert(name, value);
+        }))
+    }
+
+    /// The headers this handle adds to the connection's ([`HostConnection::with_header`]).
+    ///
+    /// ```
+    /// let conn = ontap_core::HostConnection::builder("cluster").build().unwrap();
+    /// let vs1 = conn.with_header("X-Dot-SVM-Name", "vs1").unwrap();
+    /// assert_eq!(vs1.headers()["x-dot-svm-name"], "vs1");
+    /// assert!(conn.headers().is_empty());
+    /// ```
+    pub fn headers(&self) -> &http::HeaderMap {
+        &self.call.headers
     }
 
     /// How long one request may take ([`HostConnection::with_timeout`]).

@@ -92,6 +92,9 @@ struct CallSettings {
     timeout: Duration,
     deadline: Option<Duration>,
     retry: RetryPolicy,
+    /// Headers this handle's requests carry beside the connection's
+    /// ([`HostConnection::with_header`]).
+    headers: http::HeaderMap,
 }
 
 pub(crate) struct Inner {

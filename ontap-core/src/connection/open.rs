@@ -139,6 +139,7 @@ impl HostConnectionBuilder {
             timeout: self.request_timeout,
             deadline: self.deadline,
             retry: self.retry,
+            headers: HeaderMap::new(),
         });
         Ok(HostConnection {
             call: defaults.clone(),
@@ -195,7 +196,7 @@ fn normalize_host(host: &str) -> Result<String, Error> {
 }
 
 /// Whether a header carries a login: its value never prints.
-fn is_sensitive_header(name: &HeaderName) -> bool {
+pub(super) fn is_sensitive_header(name: &HeaderName) -> bool {
     *name == AUTHORIZATION || *name == http::header::PROXY_AUTHORIZATION || *name == http::header::COOKIE
 }
 

@@ -182,6 +182,9 @@ impl HostConnection {
         // The server may hold the answer for `return_timeout` seconds.
         let held = Duration::from_secs(spec.return_timeout().unwrap_or(0).into());
         request = request.timeout(self.call.timeout + held);
+        for (name, value) in &self.call.headers {
+            request = request.header(name, value);
+        }
         if let Some(auth) = auth {
             request = request.header(AUTHORIZATION, auth.header.clone());
         }
