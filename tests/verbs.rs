@@ -100,6 +100,14 @@ async fn a_volume_is_created_changed_and_deleted_through_its_jobs() {
             .unwrap();
         assert_eq!(created.job_status().unwrap().state, Some(JobState::Success));
         let uuid = volume.uuid.clone().expect("the new volume's uuid came back");
+        // The hydrating read asks for every field, as NetApp's client does.
+        let hydrating = sim
+            .requests()
+            .into_iter()
+            .filter(|r| r.method == "GET" && r.path == format!("/api/storage/volumes/{uuid}"))
+            .filter_map(|r| r.query)
+            .collect::<Vec<_>>();
+        assert_eq!(hydrating, ["fields=%2A"], "fields=* encoded");
         assert_eq!(volume.state, Some(VolumeState::Online));
         assert_eq!(volume.svm.as_ref().and_then(|s| s.name.as_deref()), Some("vs0"));
 

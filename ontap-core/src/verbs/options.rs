@@ -135,8 +135,9 @@ impl<P: QueryParams> CallOptions<P> {
 }
 
 impl<P> CallOptions<P> {
-    /// After success, GET the object and merge its fields into `self`
-    /// (false by default).
+    /// After success, GET the object with every field (`fields=*`, which
+    /// leaves out only the fields ONTAP calls expensive) and merge them into
+    /// `self` (false by default).
     pub fn hydrate(mut self, hydrate: bool) -> Self {
         self.hydrate = hydrate;
         self

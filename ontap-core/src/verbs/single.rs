@@ -70,7 +70,8 @@ async fn finish<R: Resource>(
 ) -> Result<(), Error> {
     wait_for_job(conn, response, call).await?;
     if call.hydrate {
-        refresh(resource, conn, &call.query.parents_only()).await?;
+        // Every field but the expensive ones, as NetApp's client hydrates.
+        refresh(resource, conn, &call.query.parents_only().fields(["*"])).await?;
     }
     Ok(())
 }
