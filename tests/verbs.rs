@@ -437,3 +437,38 @@ async fn a_handle_acts_as_an_svm_on_the_shared_connection() {
     .await
     .unwrap();
 }
+
+/// Untyped records come through the typed stream's paging: every page read, every
+/// record as the cluster sent it.
+#[tokio::test]
+async fn a_raw_record_stream_reads_every_page() {
+    tokio::time::timeout(LIMIT, async {
+        let (sim, conn) = start(Simulator::builder()).await;
+        for i in 0..5 {
+            common::volume(&format!("raw{i}")).post(&conn).await.expect("a volume");
+        }
+        sim.clear_requests();
+        let query = Query::new().filter("name", "raw*").fields(["*"]).max_records(2);
+        let raw: Vec<serde_json::Value> = Volume::get_collection_as(&conn, query.clone())
+            .try_collect()
+            .await
+            .unwrap();
+        let pages = sim
+            .requests()
+            .iter()
+            .filter(|r| r.path == "/api/storage/volumes")
+            .count();
+        assert_eq!(pages, 3, "5 records, 2 a page");
+        let names: Vec<&str> = raw.iter().filter_map(|r| r["name"].as_str()).collect();
+        assert_eq!(names, ["raw0", "raw1", "raw2", "raw3", "raw4"]);
+        // As sent: the fields the typed stream decodes, and the HAL links too.
+        let typed: Vec<Volume> = Volume::get_collection(&conn, query).try_collect().await.unwrap();
+        for (raw, typed) in raw.iter().zip(&typed) {
+            assert_eq!(raw["uuid"].as_str(), typed.uuid.as_deref());
+            assert_eq!(raw["size"].as_i64(), typed.size);
+            assert!(raw["_links"]["self"]["href"].is_string(), "{raw}");
+        }
+    })
+    .await
+    .unwrap();
+}

@@ -8,6 +8,7 @@ use std::hash::{BuildHasher, RandomState};
 use futures::stream::{self, BoxStream, StreamExt};
 use http::Method;
 use serde::Deserialize;
+use serde::de::DeserializeOwned;
 use tracing::Instrument as _;
 
 #[cfg(doc)]
@@ -180,7 +181,13 @@ struct PageState {
 }
 
 /// The pages of a collection, one request each.
-pub(super) fn pages<R: Resource>(conn: HostConnection, query: Query) -> BoxStream<'static, Result<Page<R>, Error>> {
+///
+/// `R` gives the path, the release guard's table and the span; the records
+/// decode into `T` (`R` itself, or untyped JSON for [`ResourceExt::get_collection_as`]).
+pub(super) fn pages<R: Resource, T: DeserializeOwned + Send + 'static>(
+    conn: HostConnection,
+    query: Query,
+) -> BoxStream<'static, Result<Page<T>, Error>> {
     let first =
         request::collection_path_with(&R::default(), &query).map(|path| RequestSpec::new(Method::GET, &path, &query));
     let first = match first {
@@ -205,13 +212,15 @@ pub(super) fn pages<R: Resource>(conn: HostConnection, query: Query) -> BoxStrea
     };
     stream::try_unfold(state, |state| {
         let span = state.span.clone();
-        next_page(state).instrument(span)
+        next_page::<R, T>(state).instrument(span)
     })
     .boxed()
 }
 
 /// Reads the next page of a collection stream, and starts the one after.
-async fn next_page<R: Resource>(mut state: PageState) -> Result<Option<(Page<R>, PageState)>, Error> {
+async fn next_page<R: Resource, T: DeserializeOwned>(
+    mut state: PageState,
+) -> Result<Option<(Page<T>, PageState)>, Error> {
     {
         if let Some(err) = state.stop.take() {
             return Err(err);
@@ -267,7 +276,7 @@ async fn next_page<R: Resource>(mut state: PageState) -> Result<Option<(Page<R>,
         // one page ahead, no more.
         state.ahead = next.map(|spec| Prefetch::start(&state.conn, spec));
         let records = match count {
-            Some(_) => response.decode::<Records<R>>()?.records,
+            Some(_) => response.decode::<Records<T>>()?.records,
             None => Vec::new(),
         };
         let page = Page {

@@ -612,7 +612,7 @@ pub trait ResourceExt: Resource {
     where
         Self: Collection,
     {
-        pages::<Self>(conn.clone(), query)
+        pages::<Self, Self>(conn.clone(), query)
     }
 
     /// Lists the objects: a stream that reads the collection page by page
@@ -635,6 +635,35 @@ pub trait ResourceExt: Resource {
         Self: Collection,
     {
         Self::get_pages(conn, query)
+            .map_ok(|page| stream::iter(page.records.into_iter().map(Ok)))
+            .try_flatten()
+            .boxed()
+    }
+
+    /// Lists the objects as [`ResourceExt::get_collection`] does (the same
+    /// paging, page read ahead, loop and empty-page guards, body limit and
+    /// release guard), each record decoded into `T` instead of `Self`:
+    /// `serde_json::Value` for every field the cluster sends, those a newer
+    /// release has and the model lacks included, or a type of your own.
+    ///
+    /// ```no_run
+    /// # async fn run(conn: ontap::HostConnection) -> Result<(), ontap::Error> {
+    /// use futures::TryStreamExt;
+    /// use ontap::prelude::*;
+    /// use ontap::resources::Volume;
+    /// use ontap::Query;
+    /// let mut raw = Volume::get_collection_as::<serde_json::Value>(&conn, Query::new().fields(["*"]));
+    /// while let Some(record) = raw.try_next().await? {
+    ///     println!("{} {}", record["name"], record["space"]["used"]);
+    /// }
+    /// # Ok(()) }
+    /// ```
+    fn get_collection_as<T>(conn: &HostConnection, query: Query) -> BoxStream<'static, Result<T, Error>>
+    where
+        Self: Collection,
+        T: serde::de::DeserializeOwned + Send + 'static,
+    {
+        pages::<Self, T>(conn.clone(), query)
             .map_ok(|page| stream::iter(page.records.into_iter().map(Ok)))
             .try_flatten()
             .boxed()
