@@ -12,7 +12,7 @@ use tracing::Instrument as _;
 use super::bulk::send_bulk;
 use super::keys::fetch_by_keys;
 use super::pages::pages;
-use super::single::{read_into, refresh, send_delete, send_patch, send_post};
+use super::single::{read_into, refresh, send_delete, send_patch, send_post, send_post_records};
 use super::{
     BulkResponse, CallOptions, Collection, Count, Delete, DeleteCollection, Get, IntoKeys, Page, Patch,
     PatchCollection, Post, operation_span,
@@ -350,6 +350,46 @@ pub trait ResourceExt: Resource {
     {
         let span = operation_span::<Self>("post", || request::collection_path(self));
         send_post(self, conn, options).instrument(span).await
+    }
+
+    /// Creates several objects with one record-based `POST` of the collection
+    /// (`{"records": [...]}`, ONTAP's create of many; NetApp's client calls it
+    /// `post_collection`), each body built as [`ResourceExt::post`] builds it. The
+    /// server creates all of them or none; with the keys it answers
+    /// (`return_records=true`, as for one), each record learns its own, in
+    /// order. The job is waited for as `options` say, and `hydrate` reads each
+    /// record back. Never retried: the POST may have reached the server. Every
+    /// record must go to the same collection (the same parent keys); none at
+    /// all is [`Error::Config`].
+    ///
+    /// ```no_run
+    /// # async fn run(conn: ontap::HostConnection) -> Result<(), ontap::Error> {
+    /// use ontap::prelude::*;
+    /// use ontap::resources::{SvmReference, Volume};
+    /// use ontap::CallOptions;
+    /// let vs0 = SvmReference { name: Some("vs0".into()), ..Default::default() };
+    /// let mut volumes: Vec<Volume> = ["app1", "app2", "app3"]
+    ///     .map(|name| Volume { name: Some(name.into()), svm: Some(vs0.clone()), size: Some(1 << 30), ..Default::default() })
+    ///     .into();
+    /// Volume::post_collection(&conn, &mut volumes, CallOptions::default()).await?;
+    /// for v in &volumes {
+    ///     println!("{:?} is {:?}", v.name, v.uuid);
+    /// }
+    /// # Ok(()) }
+    /// ```
+    async fn post_collection(
+        conn: &HostConnection,
+        records: &mut [Self],
+        options: CallOptions<<Self as Post>::Params>,
+    ) -> Result<Response, Error>
+    where
+        Self: Post,
+    {
+        let span = operation_span::<Self>("post_collection", || match records.first() {
+            Some(first) => request::collection_path(first),
+            None => Ok(String::new()),
+        });
+        send_post_records(records, conn, options).instrument(span).await
     }
 
     /// Modifies the object: `PATCH` on its instance path with every field

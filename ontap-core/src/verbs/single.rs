@@ -108,6 +108,61 @@ pub(super) async fn send_post<R: Post>(
     Ok(response)
 }
 
+/// POSTs `records` in one record-based create (`{"records": [...]}`), never retried,
+/// and waits for its job as `options` say; each record takes the keys the answer
+/// gives, in order.
+pub(super) async fn send_post_records<R: Post>(
+    records: &mut [R],
+    conn: &HostConnection,
+    options: CallOptions<<R as Post>::Params>,
+) -> Result<Response, Error> {
+    let Some(first) = records.first() else {
+        return Err(Error::Config(format!(
+            "post_collection of {} needs at least one record",
+            R::NAME
+        )));
+    };
+    let call = options.into_call();
+    let mut query = call.query.clone();
+    if !R::KEYS.is_empty() && query.get("return_records").is_none() {
+        query.push("return_records", true);
+    }
+    let path = request::collection_path_with(first, &query)?;
+    let mut bodies = Vec::with_capacity(records.len());
+    for record in records.iter() {
+        if request::collection_path_with(record, &query)? != path {
+            return Err(Error::Config(format!(
+                "post_collection of {}: every record goes to {path}; one names other parent keys",
+                R::NAME
+            )));
+        }
+        bodies.push(Value::Object(request::body(record, Verb::Post)?));
+    }
+    let body = serde_json::json!({ "records": bodies });
+    guard::check::<R>(conn, Op::Post, &query, Some(&body)).await?;
+    let hold = hold(conn, &call, R::HOLD, Verb::Post, &mut query);
+    let spec = RequestSpec::new(Method::POST, &path, &query).with_body(body);
+    let mut response = conn.execute(&spec).await?;
+    drop(hold);
+    response.started_job()?;
+    if !response.is_empty_body() {
+        let created = response.decode::<Records<R>>()?.records;
+        // The answer lists the new records in the order they were sent.
+        if created.len() == records.len() {
+            for (record, answered) in records.iter_mut().zip(created) {
+                record.merge(answered);
+            }
+        }
+    }
+    wait_for_job(conn, &mut response, &call).await?;
+    if call.hydrate {
+        for record in records.iter_mut() {
+            refresh(record, conn, &call.query.parents_only().fields(["*"])).await?;
+        }
+    }
+    Ok(response)
+}
+
 pub(super) async fn send_patch<R: Resource>(
     resource: &mut R,
     conn: &HostConnection,
