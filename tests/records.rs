@@ -23,7 +23,7 @@ fn posts(sim: &Simulator) -> usize {
 }
 
 async fn named(conn: &ontap::HostConnection, pattern: &str) -> Vec<Volume> {
-    Volume::get_collection(conn, Query::new().filter("name", pattern))
+    Volume::get_collection(conn, Query::new().filter("name", pattern).fields(["name", "comment"]))
         .try_collect()
         .await
         .unwrap()
@@ -91,6 +91,113 @@ async fn post_collection_is_all_or_nothing_and_never_retried() {
             .unwrap_err();
         assert!(matches!(err, Error::Config(_)), "{err:?}");
         assert_eq!(posts(&sim), 0);
+    })
+    .await
+    .unwrap();
+}
+
+#[tokio::test]
+async fn patch_records_changes_each_record_its_own_way_and_delete_records_removes_them() {
+    tokio::time::timeout(LIMIT, async {
+        let (sim, conn) = simulated(Simulator::builder()).await;
+        let mut volumes: Vec<Volume> = ["rec1", "rec2", "rec3"].map(volume).into();
+        Volume::post_collection(&conn, &mut volumes, CallOptions::default())
+            .await
+            .unwrap();
+        let uuid = |i: usize| volumes[i].uuid.clone();
+
+        // Two of the three, each with its own comment, in one PATCH without a filter.
+        sim.clear_requests();
+        let changes: Vec<Volume> = [(0, "first"), (2, "third")]
+            .map(|(i, comment)| Volume {
+                uuid: uuid(i),
+                comment: Some(comment.into()),
+                ..Default::default()
+            })
+            .into();
+        let done = Volume::patch_records(&conn, &changes, CallOptions::default())
+            .await
+            .expect("patched");
+        assert!(done.all_succeeded());
+        assert_eq!(done.num_records(), Some(2));
+        let sent: Vec<_> = sim.requests().into_iter().filter(|r| r.method == "PATCH").collect();
+        assert_eq!(sent.len(), 1);
+        assert_eq!(sent[0].path, "/api/storage/volumes");
+        assert_eq!(sent[0].query, None, "selected by the records, not by a filter");
+        assert_eq!(
+            sent[0].body,
+            Some(serde_json::json!({"records": [
+                {"uuid": uuid(0), "comment": "first"},
+                {"uuid": uuid(2), "comment": "third"},
+            ]}))
+        );
+        let comments: Vec<(Option<String>, Option<String>)> = named(&conn, "rec*")
+            .await
+            .into_iter()
+            .map(|v| (v.name, v.comment))
+            .collect();
+        assert!(
+            comments.contains(&(Some("rec1".into()), Some("first".into()))),
+            "{comments:?}"
+        );
+        assert!(
+            comments.contains(&(Some("rec3".into()), Some("third".into()))),
+            "{comments:?}"
+        );
+        assert!(
+            !comments
+                .iter()
+                .any(|(n, c)| n.as_deref() == Some("rec2") && c.is_some()),
+            "{comments:?}"
+        );
+
+        // Delete two by their keys.
+        let gone = [0, 1].map(|i| Volume {
+            uuid: uuid(i),
+            ..Default::default()
+        });
+        let done = Volume::delete_records(&conn, &gone, CallOptions::default())
+            .await
+            .expect("deleted");
+        assert!(done.all_succeeded());
+        let left: Vec<Option<String>> = named(&conn, "rec*").await.into_iter().map(|v| v.name).collect();
+        assert_eq!(left, [Some("rec3".to_owned())]);
+
+        // No record, or one without its key, is refused before any request.
+        sim.clear_requests();
+        let err = Volume::delete_records(&conn, &[], CallOptions::default())
+            .await
+            .unwrap_err();
+        assert!(matches!(err, Error::Config(_)), "{err:?}");
+        let keyless = [Volume {
+            comment: Some("x".into()),
+            ..Default::default()
+        }];
+        let err = Volume::patch_records(&conn, &keyless, CallOptions::default())
+            .await
+            .unwrap_err();
+        assert!(matches!(err, Error::MissingKey { .. }), "{err:?}");
+        assert!(sim.requests().is_empty());
+
+        // A record that names nothing refuses the request: nothing changes.
+        let stale = [
+            Volume {
+                uuid: uuid(2),
+                comment: Some("changed".into()),
+                ..Default::default()
+            },
+            Volume {
+                uuid: uuid(0),
+                comment: Some("gone".into()),
+                ..Default::default()
+            },
+        ];
+        let err = Volume::patch_records(&conn, &stale, CallOptions::default())
+            .await
+            .unwrap_err();
+        assert_eq!(err.status().map(|s| s.as_u16()), Some(404), "{err:?}");
+        let third = named(&conn, "rec3").await;
+        assert_eq!(third[0].comment.as_deref(), Some("third"));
     })
     .await
     .unwrap();

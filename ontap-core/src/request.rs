@@ -653,6 +653,40 @@ pub fn body<R: Resource>(resource: &R, verb: Verb) -> Result<Map<String, Value>,
     Ok(map)
 }
 
+/// One record of a record-based PATCH or DELETE of a collection: the
+/// resource's own keys (which select it), and for a PATCH the fields it
+/// changes. A missing key is [`Error::MissingKey`].
+pub(crate) fn record_body<R: Resource>(resource: &R, patch: bool) -> Result<Map<String, Value>, Error> {
+    let mut record = if patch {
+        body(resource, Verb::Patch)?
+    } else {
+        Map::new()
+    };
+    let json = resource_json(resource, false).map_err(|e| Error::Encode(e.into()))?;
+    for key in R::KEYS {
+        let segments: Vec<&str> = key.split('.').collect();
+        let value = json
+            .get(segments[0])
+            .and_then(|first| segments[1..].iter().try_fold(first, |v, s| v.get(*s)))
+            .filter(|v| !v.is_null())
+            .cloned()
+            .ok_or_else(|| Error::MissingKey {
+                resource: R::NAME,
+                key: (*key).to_owned(),
+            })?;
+        let mut target = &mut record;
+        for s in &segments[..segments.len() - 1] {
+            let next = target.entry(s.to_string()).or_insert_with(|| Value::Object(Map::new()));
+            if !next.is_object() {
+                *next = Value::Object(Map::new());
+            }
+            target = next.as_object_mut().expect("an object");
+        }
+        target.insert(segments[segments.len() - 1].to_owned(), value);
+    }
+    Ok(record)
+}
+
 /// The body of `verb` with only the fields whose values differ from
 /// `before` (or that `before` does not have): what changed since `before`
 /// was read.

@@ -148,9 +148,13 @@
 //!   `{"num_records": 1, "records": [{"uuid", "name", "_links"}], "job": {...}}`.
 //! - **Record-based creates**: a POST body `{"records": [...]}` creates each record
 //!   (GS); all or nothing (the first refusal refuses them all), at once or by one job.
-//! - **PATCH and DELETE on a collection** need a filter (`?name=old_*`) and answer
-//!   `{"jobs": [...], "num_records", "_links"}`, one job per record for asynchronous
-//!   operations (202), or `{"num_records"}` (200).
+//! - **PATCH and DELETE on a collection** need a filter (`?name=old_*`), or a body
+//!   `{"records": [...]}` whose records name their objects by their own keys (a PATCH
+//!   record also carries its own changes), as NetApp's Python client sends
+//!   `patch_collection(records=...)` and `delete_collection(records=...)`; a record
+//!   that names nothing refuses the request (404 code `4`) before anything changes. They
+//!   answer `{"jobs": [...], "num_records", "_links"}`, one job per record for
+//!   asynchronous operations (202), or `{"num_records"}` (200).
 //! - **Actions** (`POST .../restore`, `.../rekey-internal`, ...) check their object exists
 //!   and their body, and answer a job or 201 `{}`.
 //!

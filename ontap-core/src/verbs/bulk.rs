@@ -64,14 +64,26 @@ impl BulkResponse {
     }
 }
 
+/// What a bulk PATCH or DELETE touches.
+pub(super) enum Select {
+    /// The objects a query's filters select.
+    Query(Query),
+    /// The objects a `{"records": [...]}` body names by their keys.
+    Records,
+}
+
 pub(super) async fn send_bulk<R: Resource>(
     resource: &R,
     conn: &HostConnection,
     method: Method,
-    query: Query,
+    select: Select,
     body: Option<Value>,
     call: Call,
 ) -> Result<BulkResponse, Error> {
+    let (query, by_records) = match select {
+        Select::Query(query) => (query, false),
+        Select::Records => (Query::new(), true),
+    };
     // Only a filter selects: `return_timeout` or `fields` alone would
     // still touch every object.
     let selects = query.iter().any(|(name, _)| {
@@ -80,7 +92,7 @@ pub(super) async fn send_bulk<R: Resource>(
             "return_timeout" | "return_records" | "max_records" | "fields" | "order_by"
         )
     });
-    if !selects {
+    if !selects && !by_records {
         return Err(Error::Config(format!(
             "a bulk {method} of {} needs a query that selects objects: an empty one would touch \
              every object; to mean all of them, filter on a field such as `name=*`",

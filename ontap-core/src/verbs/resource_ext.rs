@@ -9,7 +9,7 @@ use http::{Method, StatusCode};
 use serde_json::Value;
 use tracing::Instrument as _;
 
-use super::bulk::send_bulk;
+use super::bulk::{Select, send_bulk};
 use super::keys::fetch_by_keys;
 use super::pages::pages;
 use super::single::{read_into, refresh, send_delete, send_patch, send_post, send_post_records};
@@ -562,7 +562,7 @@ pub trait ResourceExt: Resource {
             self,
             conn,
             Method::PATCH,
-            query,
+            Select::Query(query),
             Some(Value::Object(body)),
             options.into_call(),
         )
@@ -609,9 +609,102 @@ pub trait ResourceExt: Resource {
     {
         let resource = Self::default();
         let span = operation_span::<Self>("delete_collection", || request::collection_path(&resource));
-        send_bulk(&resource, conn, Method::DELETE, query, None, options.into_call())
-            .instrument(span)
-            .await
+        send_bulk(
+            &resource,
+            conn,
+            Method::DELETE,
+            Select::Query(query),
+            None,
+            options.into_call(),
+        )
+        .instrument(span)
+        .await
+    }
+
+    /// Modifies the objects `records` name, each in its own way, with one
+    /// record-based `PATCH` of the collection (`{"records": [...]}`, as
+    /// NetApp's client sends `patch_collection(records=...)`): each record
+    /// carries its own keys, which select it, and the fields that are set and
+    /// allowed for PATCH. Jobs are waited for as in
+    /// [`ResourceExt::patch_collection`]; the request is never retried. No
+    /// record is [`Error::Config`]; a record without its keys is
+    /// [`Error::MissingKey`]; both are refused before any request. Nested
+    /// collections take their parent keys from the options
+    /// ([`CallOptions::parent`]) or from the first record.
+    ///
+    /// ```no_run
+    /// # async fn run(conn: ontap::HostConnection) -> Result<(), ontap::Error> {
+    /// use ontap::prelude::*;
+    /// use ontap::resources::Volume;
+    /// use ontap::CallOptions;
+    /// let changes = [("1cd8a442", "db data"), ("28f3b1e5", "db logs")].map(|(uuid, comment)| Volume {
+    ///     uuid: Some(uuid.into()),
+    ///     comment: Some(comment.into()),
+    ///     ..Default::default()
+    /// });
+    /// let done = Volume::patch_records(&conn, &changes, CallOptions::default()).await?;
+    /// assert!(done.all_succeeded());
+    /// # Ok(()) }
+    /// ```
+    async fn patch_records(
+        conn: &HostConnection,
+        records: &[Self],
+        options: CallOptions<<Self as PatchCollection>::Params>,
+    ) -> Result<BulkResponse, Error>
+    where
+        Self: PatchCollection,
+    {
+        let body = records_body(records, true)?;
+        let first = &records[0];
+        let span = operation_span::<Self>("patch_records", || request::collection_path(first));
+        send_bulk(
+            first,
+            conn,
+            Method::PATCH,
+            Select::Records,
+            Some(body),
+            options.into_call(),
+        )
+        .instrument(span)
+        .await
+    }
+
+    /// Deletes the objects `records` name by their keys, with one
+    /// record-based `DELETE` of the collection (`{"records": [{keys}, ...]}`),
+    /// waiting for every job like [`ResourceExt::patch_records`], under the
+    /// same rules.
+    ///
+    /// ```no_run
+    /// # async fn run(conn: ontap::HostConnection) -> Result<(), ontap::Error> {
+    /// use ontap::prelude::*;
+    /// use ontap::resources::Volume;
+    /// use ontap::CallOptions;
+    /// let old = ["1cd8a442", "28f3b1e5"].map(|uuid| Volume { uuid: Some(uuid.into()), ..Default::default() });
+    /// let done = Volume::delete_records(&conn, &old, CallOptions::default()).await?;
+    /// println!("{} deleted", done.jobs().len());
+    /// # Ok(()) }
+    /// ```
+    async fn delete_records(
+        conn: &HostConnection,
+        records: &[Self],
+        options: CallOptions<<Self as DeleteCollection>::Params>,
+    ) -> Result<BulkResponse, Error>
+    where
+        Self: DeleteCollection,
+    {
+        let body = records_body(records, false)?;
+        let first = &records[0];
+        let span = operation_span::<Self>("delete_records", || request::collection_path(first));
+        send_bulk(
+            first,
+            conn,
+            Method::DELETE,
+            Select::Records,
+            Some(body),
+            options.into_call(),
+        )
+        .instrument(span)
+        .await
     }
 
     /// Lists the objects page by page: a stream of the collection's pages,
@@ -752,3 +845,19 @@ pub trait ResourceExt: Resource {
 }
 
 impl<R: Resource> ResourceExt for R {}
+
+/// The `{"records": [...]}` body of a record-based PATCH (`patch`) or DELETE.
+fn records_body<R: Resource>(records: &[R], patch: bool) -> Result<Value, Error> {
+    if records.is_empty() {
+        let verb = if patch { "patch_records" } else { "delete_records" };
+        return Err(Error::Config(format!(
+            "{verb} of {} needs at least one record",
+            R::NAME
+        )));
+    }
+    let records = records
+        .iter()
+        .map(|r| request::record_body(r, patch).map(Value::Object))
+        .collect::<Result<Vec<_>, _>>()?;
+    Ok(serde_json::json!({ "records": records }))
+}

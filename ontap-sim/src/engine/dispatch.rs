@@ -673,49 +673,78 @@ async fn bulk(ctx: &Ctx<'_>, res: usize, parents: &[String], patch: bool) -> Res
     }
     .ok_or_else(api_not_found)?;
     let q = mutation_query(ctx, op, Some(r))?;
-    if q.filters.is_empty() {
+    let mut body = ctx.json_body()?;
+    let records = match body.as_object_mut().and_then(|m| m.remove("records")) {
+        Some(Value::Array(records)) if q.filters.is_empty() => Some(records),
+        Some(_) => {
+            return Err(Refusal::bad_request(
+                codes::INVALID_ARGUMENT,
+                "Invalid value for field \"records\": expected an array of records, without a filter.",
+            )
+            .target("records"));
+        }
+        None => None,
+    };
+    if q.filters.is_empty() && records.is_none() {
         return Err(Refusal::bad_request(
             codes::INVALID_ARGUMENT,
             "A PATCH or DELETE on a collection needs a query that selects the records (a filter on a field).",
         ));
     }
-    let change = match patch {
-        true => Some(value::convert(
-            cat,
-            op.body.unwrap_or(r.ty),
-            &ctx.json_body()?,
-            Verb::Patch,
-        )?),
-        false => None,
-    };
-    let listing = EngineListing { cat, r, parents };
-    let filters = listing.filters(&q.filters)?;
-    let matched: Vec<(String, Option<crate::jobs::Svm>)> = {
+    // What each selected record gets: the body's change, or (records) its own.
+    let mut selected: Vec<(String, Option<crate::jobs::Svm>, Option<V>)> = Vec::new();
+    if let Some(records) = records {
         let data = engine.read();
         check_parents(engine, &data, res, parents)?;
-        match &data[res] {
-            Coll::Keyed(groups) => groups
-                .get(&join_keys(parents))
-                .map(|g| {
-                    g.iter()
-                        .filter(|(_, v)| {
-                            filters
-                                .iter()
-                                .all(|f| f.matches(|field, visit| listing.any_value(v, field, visit)))
-                        })
-                        .map(|(k, v)| (k.to_string(), svm_of(cat, v)))
-                        .collect()
-                })
-                .unwrap_or_default(),
-            Coll::Single(_) => Vec::new(),
+        for record in records {
+            let Value::Object(mut record) = record else {
+                return Err(Refusal::bad_request(
+                    codes::INVALID_ARGUMENT,
+                    "Invalid value for field \"records\": each record is an object.",
+                )
+                .target("records"));
+            };
+            let own = record_key(cat, r, &mut record)?;
+            let current = lookup(&data, res, parents, &own).ok_or_else(|| not_found_key(r))?;
+            let change = match patch {
+                true => Some(value::convert(
+                    cat,
+                    op.body.unwrap_or(r.ty),
+                    &Value::Object(record),
+                    Verb::Patch,
+                )?),
+                false => None,
+            };
+            selected.push((own, svm_of(cat, current), change));
         }
-    };
-    let verb = if change.is_some() { "PATCH" } else { "DELETE" };
+    } else {
+        let change = match patch {
+            true => Some(value::convert(cat, op.body.unwrap_or(r.ty), &body, Verb::Patch)?),
+            false => None,
+        };
+        let listing = EngineListing { cat, r, parents };
+        let filters = listing.filters(&q.filters)?;
+        let data = engine.read();
+        check_parents(engine, &data, res, parents)?;
+        if let Coll::Keyed(groups) = &data[res]
+            && let Some(g) = groups.get(&join_keys(parents))
+        {
+            for (k, v) in g {
+                if filters
+                    .iter()
+                    .all(|f| f.matches(|field, visit| listing.any_value(v, field, visit)))
+                {
+                    selected.push((k.to_string(), svm_of(cat, v), change.clone()));
+                }
+            }
+        }
+    }
+    let verb = if patch { "PATCH" } else { "DELETE" };
     let mut jobs = Vec::new();
-    for (own, svm) in matched.iter().cloned() {
+    let matched = selected.len();
+    for (own, svm, change) in selected {
         let here = href_of(r, parents, &own);
         let parents = parents.to_vec();
-        let change = change.clone();
         let apply = move |s: &Shared| -> Result<(), JobFailure> {
             let engine = &s.engine;
             match change {
@@ -767,10 +796,42 @@ async fn bulk(ctx: &Ctx<'_>, res: usize, parents: &[String], patch: bool) -> Res
         status,
         &BulkAnswer {
             jobs: &uuids,
-            num_records: matched.len(),
+            num_records: matched,
             links: ctx.neg.links.then_some(here.as_str()),
         },
     ))
+}
+
+/// The store key of the record a record-based PATCH or DELETE names by its own keys,
+/// which are taken out of `record` (what is left is the change).
+fn record_key(cat: &Catalog, r: &Res, record: &mut serde_json::Map<String, Value>) -> Result<String, Refusal> {
+    let mut parts = Vec::with_capacity(r.keys.len());
+    for k in &r.keys {
+        let names: Vec<&str> = match &k.path {
+            Some(path) => path.iter().map(|sym| cat.name(*sym)).collect(),
+            None => return Err(missing(&k.name)),
+        };
+        let value = take_path(record, &names).ok_or_else(|| missing(&k.name))?;
+        parts.push(match value {
+            Value::String(text) => text,
+            other => other.to_string(),
+        });
+    }
+    Ok(join_keys(&parts))
+}
+
+/// Takes the value at `path` out of `map`, leaving out an object the path emptied.
+fn take_path(map: &mut serde_json::Map<String, Value>, path: &[&str]) -> Option<Value> {
+    let (first, rest) = path.split_first()?;
+    if rest.is_empty() {
+        return map.remove(*first).filter(|v| !v.is_null());
+    }
+    let inner = map.get_mut(*first)?.as_object_mut()?;
+    let value = take_path(inner, rest);
+    if inner.is_empty() {
+        map.remove(*first);
+    }
+    value
 }
 
 async fn action(ctx: &Ctx<'_>, i: usize, vars: &[String]) -> Result<Answer, Refusal> {
