@@ -557,6 +557,19 @@ fn resource_doc(s: &StructDef, spec: &ResourceSpec, key_fields: &[String], model
             verbs.push(format!("{name}{}", async_note(op)));
         }
     }
+    let actions: Vec<String> = spec
+        .actions
+        .iter()
+        .filter(|op| !crate::overlay::is_upload(op))
+        .filter_map(|op| {
+            let name = op.action.as_deref()?;
+            Some(format!(
+                "`{}`{}",
+                names::snake(&name.replace('-', "_")),
+                release_note(&Some(op.clone()))
+            ))
+        })
+        .collect();
     if let Some(r) = since(first) {
         let _ = writeln!(text, "Since ONTAP {r}.");
     }
@@ -564,6 +577,9 @@ fn resource_doc(s: &StructDef, spec: &ResourceSpec, key_fields: &[String], model
         text.push_str("The model gives it no verb this library calls.\n");
     } else {
         let _ = writeln!(text, "Verbs: {}.", verbs.join(", "));
+    }
+    if !actions.is_empty() {
+        let _ = writeln!(text, "Actions: {}.", actions.join(", "));
     }
     if !spec.keys.is_empty() {
         let keys: Vec<String> = spec.keys.iter().map(|k| format!("`{k}`")).collect();
@@ -693,6 +709,7 @@ fn write_struct(out: &mut String, plan: &Plan, index: usize, model: &str) {
         }
     }
     let _ = writeln!(out, "pub struct {} {{", s.name);
+    let actions = s.resource.as_ref().map(|r| write_actions(&s.name, &r.spec));
     for field in &s.fields {
         doc_lines(out, &field_doc(plan, s, field));
         let rename = (field.ident != field.wire).then(|| format!("rename = {:?}", field.wire));
@@ -724,6 +741,58 @@ fn write_struct(out: &mut String, plan: &Plan, index: usize, model: &str) {
         let _ = writeln!(out, "pub {}: Option<{}>,", field.ident, rust_type(plan, &field.ty));
     }
     out.push_str("}\n\n");
+    out.push_str(&actions.unwrap_or_default());
+}
+
+/// The methods of a resource's actions that take a JSON body (an upload's multipart
+/// form is the connection's to send, [`crate::overlay::UPLOADS`]), or nothing.
+fn write_actions(name: &str, spec: &ResourceSpec) -> String {
+    let mut out = String::new();
+    let actions: Vec<(&str, &ontap_model::Operation)> = spec
+        .actions
+        .iter()
+        .filter(|op| !crate::overlay::is_upload(op))
+        .filter_map(|op| Some((op.action.as_deref()?, op)))
+        .collect();
+    if actions.is_empty() {
+        return out;
+    }
+    let _ = writeln!(out, "impl {name} {{");
+    let first = first_release(spec);
+    for (action, op) in actions {
+        let method = names::snake(&action.replace('-', "_"));
+        let mut doc = format!(
+            "Runs the `{action}` action on this object: `POST /api{}`. The body is a `{name}`, \
+             whose fields that a POST takes are sent (the keys stay in the path), or a JSON \
+             object for arguments the model does not type. ",
+            op.path
+        );
+        doc.push_str(if op.asynchronous == AsyncMode::Both {
+            "It may start a job, waited for as `options` say. "
+        } else {
+            "It answers at once. "
+        });
+        doc.push_str("Never retried: it may have reached the cluster.");
+        if let Some(r) = since(op.introduced).filter(|r| Some(*r) != first) {
+            let _ = write!(doc, " Since ONTAP {r}.");
+        }
+        let _ = write!(
+            doc,
+            "\n\n```no_run\n# async fn run(conn: ontap_core::HostConnection, object: ontap_resources::{name}) \
+             -> Result<(), ontap_core::Error> {{\n\
+             let answer = object.{method}(&conn, serde_json::json!({{}}), ontap_core::CallOptions::default()).await?;\n\
+             println!(\"{{}}\", answer.status());\n# Ok(()) }}\n```"
+        );
+        doc_lines(&mut out, &doc);
+        let _ = writeln!(
+            out,
+            "pub async fn {method}(&self, conn: &ontap::HostConnection, body: impl Into<ontap::ActionBody<Self>>, \
+             options: ontap::CallOptions) -> Result<ontap::Response, ontap::Error> {{\n\
+             ontap::__private::action(self, conn, {action:?}, body.into(), options).await\n}}\n"
+        );
+    }
+    out.push_str("}\n\n");
+    out
 }
 
 fn write_enum(out: &mut String, plan: &Plan, e: &EnumDef) {

@@ -36,6 +36,18 @@ pub(crate) const NEVER_HELD: &[NeverHeld] = &[
     },
 ];
 
+/// The actions whose body is a file in a multipart form, sent by the connection's
+/// upload ([`is_upload`]). The model marks a `file` form on every key-manager and
+/// certificate action as well, as NetApp's Python client declares it; ONTAP's
+/// documentation shows those actions with JSON bodies (`{"key_id": ...}`,
+/// `{"signing_request": ...}`), and only the package upload with a `file` form.
+pub(crate) const UPLOADS: &[&str] = &["/cluster/software/upload"];
+
+/// Whether `op` is an upload (see [`UPLOADS`]): no JSON action method is generated.
+pub(crate) fn is_upload(op: &Operation) -> bool {
+    UPLOADS.contains(&op.path.as_str())
+}
+
 /// The quirk that keeps `op`'s answer from being held, if any.
 pub(crate) fn never_held(op: &Operation) -> Option<&'static NeverHeld> {
     NEVER_HELD.iter().find(|q| q.method == op.method && q.path == op.path)

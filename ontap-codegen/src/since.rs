@@ -27,6 +27,16 @@ pub(crate) fn table(spec: &Spec, r: &ResourceSpec, defs: &mut Definitions) -> Ve
         ("patch_collection", &r.patch_collection),
         ("delete_collection", &r.delete_collection),
     ];
+    let actions = r
+        .actions
+        .iter()
+        .filter(|op| !crate::overlay::is_upload(op))
+        .filter_map(|op| Some((op.action.as_deref()?, op)));
+    for (name, op) in actions {
+        if let Some(since) = op.introduced.filter(|s| *s > BASE) {
+            out.insert(format!("#{name}"), since);
+        }
+    }
     for (verb, op) in ops {
         let Some(op) = op else { continue };
         let op_floor = op.introduced.unwrap_or(BASE).max(BASE);

@@ -43,11 +43,14 @@ pub(crate) enum Op {
     Delete,
     PatchCollection,
     DeleteCollection,
+    /// An action on an object (`sign`): keyed `#sign`.
+    Action(&'static str),
 }
 
 impl Op {
-    fn key(self) -> &'static str {
-        match self {
+    fn key(self) -> std::borrow::Cow<'static, str> {
+        std::borrow::Cow::Borrowed(match self {
+            Op::Action(name) => return std::borrow::Cow::Owned(format!("#{name}")),
             Op::Get => "#get",
             Op::Collection => "#collection",
             Op::Post => "#post",
@@ -55,7 +58,7 @@ impl Op {
             Op::Delete => "#delete",
             Op::PatchCollection => "#patch_collection",
             Op::DeleteCollection => "#delete_collection",
-        }
+        })
     }
 }
 
@@ -122,8 +125,13 @@ pub(crate) fn lacking(
     query: &Query,
     body: Option<&Value>,
 ) -> Option<(String, Release)> {
-    if let Some(since) = newer(table, cluster, op.key()) {
-        return Some((format!("{} {}", op.key().trim_start_matches('#'), "operation"), since));
+    let key = op.key();
+    if let Some(since) = newer(table, cluster, &key) {
+        let what = match op {
+            Op::Action(name) => format!("`{name}` action"),
+            _ => format!("{} operation", key.trim_start_matches('#')),
+        };
+        return Some((what, since));
     }
     for (name, value) in query.iter() {
         match name {

@@ -18,6 +18,7 @@ extern crate self as ontap;
 
 mod auth;
 mod batch;
+mod cli;
 mod connection;
 mod display;
 mod error;
@@ -33,6 +34,7 @@ mod verbs;
 mod wire;
 
 pub use auth::{BoxError, Token, TokenProvider};
+pub use cli::{Cli, PrivilegeLevel};
 pub use connection::{
     CLIENT_APP, DEFAULT_MAX_IN_FLIGHT, DEFAULT_RETURN_TIMEOUT, HostConnection, HostConnectionBuilder, Scheme,
 };
@@ -53,8 +55,8 @@ pub use retry::{NOT_PERFORMED_CODES, RetryPolicy};
 pub use rustls;
 pub use secret::{MASK, Secret};
 pub use verbs::{
-    BulkJob, BulkResponse, CallOptions, Collection, Delete, DeleteCollection, Get, IntoKeys, NoParams, Page, Patch,
-    PatchCollection, Post, QueryParams, ResourceExt,
+    ActionBody, BulkJob, BulkResponse, CallOptions, Collection, Delete, DeleteCollection, Get, IntoKeys, NoParams,
+    Page, Patch, PatchCollection, Post, QueryParams, ResourceExt,
 };
 
 mod response;
@@ -71,6 +73,7 @@ pub mod __private {
     pub use serde_json;
 
     pub use crate::display::fmt_resource;
+    pub use crate::verbs::action;
     pub use crate::wire::{
         Fields, OpenValue, deserialize_fields, deserialize_open, merge_field, parse_open, read_field, serialize_fields,
         serialize_open, write_field,

@@ -114,6 +114,15 @@ pub struct Operation {
     pub expensive: Vec<String>,
     /// The release that introduced it (`x-ntap-introduced`), when the model says.
     pub introduced: Option<crate::Release>,
+    /// The action it performs on an object (`x-ntap-action`: `sign`, `restore`), for
+    /// a POST on an object's path followed by the action's name.
+    pub action: Option<String>,
+    /// The fields of a multipart form it takes (`x-ntap-form-data`: `file`), by name,
+    /// with their types; empty for a JSON body.
+    pub form: Vec<(String, String)>,
+    /// The body arguments it documents that its body's definition lacks
+    /// (`x-ntap-doc-non-field-names`: a certificate sign's `signing_request`), dotted.
+    pub extra_arguments: Vec<String>,
 }
 
 impl Operation {
@@ -158,6 +167,9 @@ pub struct ResourceSpec {
     pub patch_collection: Option<Operation>,
     /// `DELETE` of the objects a query matches.
     pub delete_collection: Option<Operation>,
+    /// Its actions (`x-ntap-action`), each a POST on the path of one object (or of the
+    /// singleton) followed by the action's name: `POST /security/certificates/{uuid}/sign`.
+    pub actions: Vec<Operation>,
 }
 
 impl ResourceSpec {
@@ -259,6 +271,12 @@ fn listed_resource(spec: &Spec, entry: &Value) -> Option<ResourceSpec> {
     if let Some(definition) = text("definition").filter(|d| spec.raw_definition(d).is_some()) {
         resource.definition = Some(definition);
     }
+    let object = resource.instance_path.clone().unwrap_or_else(|| resource.path.clone());
+    resource.actions = list("actions")
+        .iter()
+        .filter_map(|name| spec.operation(&format!("{object}/{name}"), Method::Post))
+        .filter(|op| op.action.is_some())
+        .collect();
     Some(resource)
 }
 
@@ -350,6 +368,7 @@ fn build(
         delete_collection: None,
         path: path.clone(),
         instance_path: instance_path.clone(),
+        actions: Vec::new(),
     };
     match &instance_path {
         Some(instance) => {
@@ -516,5 +535,20 @@ pub(crate) fn operation(spec: &Spec, path: &str, method: Method, item: &Map<Stri
         error_codes,
         expensive,
         introduced: crate::history::introduced(raw),
+        action: raw.get("x-ntap-action").and_then(Value::as_str).map(str::to_owned),
+        form: raw
+            .get("x-ntap-form-data")
+            .and_then(Value::as_object)
+            .map(|form| {
+                form.iter()
+                    .map(|(name, ty)| (name.clone(), ty.as_str().unwrap_or_default().to_owned()))
+                    .collect()
+            })
+            .unwrap_or_default(),
+        extra_arguments: raw
+            .get("x-ntap-doc-non-field-names")
+            .and_then(Value::as_array)
+            .map(|names| names.iter().filter_map(Value::as_str).map(str::to_owned).collect())
+            .unwrap_or_default(),
     }
 }

@@ -23,7 +23,9 @@ pub use bulk::{BulkJob, BulkResponse};
 pub use keys::IntoKeys;
 pub use options::{CallOptions, NoParams, QueryParams};
 pub use pages::Page;
+pub(crate) use pages::pages_from;
 pub use resource_ext::ResourceExt;
+pub use single::{ActionBody, action};
 
 use serde::Deserialize;
 use serde::de::DeserializeOwned;

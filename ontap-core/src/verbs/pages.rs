@@ -5,6 +5,7 @@
 use std::collections::{HashSet, VecDeque};
 use std::hash::{BuildHasher, RandomState};
 
+use futures::future::{BoxFuture, FutureExt};
 use futures::stream::{self, BoxStream, StreamExt};
 use http::Method;
 use serde::Deserialize;
@@ -175,9 +176,8 @@ struct PageState {
     span: tracing::Span,
     /// `return_records=false`: pages carry no `records`.
     records_optional: bool,
-    /// The query to check against the cluster's release before the first
-    /// page is read.
-    unchecked: Option<Query>,
+    /// The release guard's check, run before the first page is read.
+    unchecked: Option<BoxFuture<'static, Result<(), Error>>>,
 }
 
 /// The pages of a collection, one request each.
@@ -194,9 +194,25 @@ pub(super) fn pages<R: Resource, T: DeserializeOwned + Send + 'static>(
         Ok(spec) => spec,
         Err(err) => return stream::once(async move { Err(err) }).boxed(),
     };
+    let span = operation_span::<R>("get_collection", || request::collection_path(&R::default()));
+    let guard = {
+        let (conn, query) = (conn.clone(), query.clone());
+        async move { crate::guard::check::<R>(&conn, crate::guard::Op::Collection, &query, None).await }.boxed()
+    };
+    pages_from(conn, first, &query, span, Some(guard))
+}
+
+/// The pages that `first` (a GET whose query is `query`) begins, read in
+/// `span`, after `guard` when there is one.
+pub(crate) fn pages_from<T: DeserializeOwned + Send + 'static>(
+    conn: HostConnection,
+    first: RequestSpec,
+    query: &Query,
+    span: tracing::Span,
+    guard: Option<BoxFuture<'static, Result<(), Error>>>,
+) -> BoxStream<'static, Result<Page<T>, Error>> {
     let mut seen = RecentLinks::new(REMEMBERED_LINKS);
     seen.insert(first.path_and_query());
-    let span = operation_span::<R>("get_collection", || request::collection_path(&R::default()));
     let state = PageState {
         span,
         conn,
@@ -208,25 +224,23 @@ pub(super) fn pages<R: Resource, T: DeserializeOwned + Send + 'static>(
         empty_in_row: 0,
         max_empty: query.get_max_empty_pages().max(1),
         records_optional: query.get("return_records") == Some("false"),
-        unchecked: Some(query),
+        unchecked: guard,
     };
     stream::try_unfold(state, |state| {
         let span = state.span.clone();
-        next_page::<R, T>(state).instrument(span)
+        next_page::<T>(state).instrument(span)
     })
     .boxed()
 }
 
 /// Reads the next page of a collection stream, and starts the one after.
-async fn next_page<R: Resource, T: DeserializeOwned>(
-    mut state: PageState,
-) -> Result<Option<(Page<T>, PageState)>, Error> {
+async fn next_page<T: DeserializeOwned>(mut state: PageState) -> Result<Option<(Page<T>, PageState)>, Error> {
     {
         if let Some(err) = state.stop.take() {
             return Err(err);
         }
-        if let Some(query) = state.unchecked.take() {
-            crate::guard::check::<R>(&state.conn, crate::guard::Op::Collection, &query, None).await?;
+        if let Some(guard) = state.unchecked.take() {
+            guard.await?;
         }
         let mut fetch = match (state.ahead.take(), state.next.take()) {
             (Some(fetch), _) => fetch,

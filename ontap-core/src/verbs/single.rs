@@ -4,6 +4,7 @@
 
 use http::Method;
 use serde_json::Value;
+use tracing::Instrument as _;
 
 use super::options::Call;
 use super::{CallOptions, Post, Records};
@@ -161,6 +162,77 @@ pub(super) async fn send_post_records<R: Post>(
         }
     }
     Ok(response)
+}
+
+/// Runs the action `name` on `resource` (`POST <its path>/<name>`) with `body`; never
+/// retried; the job it starts is waited for as `options` say. What the generated
+/// action methods call.
+pub async fn action<R: Resource>(
+    resource: &R,
+    conn: &HostConnection,
+    name: &'static str,
+    body: ActionBody<R>,
+    options: CallOptions,
+) -> Result<Response, Error> {
+    let call = options.into_call();
+    let query = call.query.clone();
+    let object = request::instance_path_with(resource, &query)?;
+    let body = match body {
+        ActionBody::Typed(typed) => {
+            let mut fields = request::body(&typed, Verb::Post)?;
+            for meta in R::FIELDS.iter().filter(|f| f.key) {
+                fields.remove(meta.wire);
+            }
+            Value::Object(fields)
+        }
+        ActionBody::Json(json @ Value::Object(_)) => json,
+        ActionBody::Json(other) => {
+            return Err(Error::Config(format!(
+                "the body of {}'s `{name}` action is a JSON object, not {other}",
+                R::NAME
+            )));
+        }
+    };
+    guard::check::<R>(conn, Op::Action(name), &query, Some(&body)).await?;
+    let spec = RequestSpec::new(Method::POST, &format!("{object}/{name}"), &query).with_body(body);
+    let span = super::operation_span::<R>(name, || Ok(object.clone()));
+    async {
+        let mut response = conn.execute(&spec).await?;
+        wait_for_job(conn, &mut response, &call).await?;
+        Ok(response)
+    }
+    .instrument(span)
+    .await
+}
+
+/// The body of an action: the resource's own type, whose fields that a POST takes are
+/// sent (its keys stay in the path), or a JSON object for the arguments the model does
+/// not type (a certificate's `signing_request`). Either converts into it, so an action
+/// method takes both.
+///
+/// ```
+/// use ontap_core::ActionBody;
+/// let json: ActionBody<()> = serde_json::json!({"signing_request": "-----BEGIN ..."}).into();
+/// assert!(matches!(json, ActionBody::Json(_)));
+/// ```
+#[derive(Debug, Clone)]
+pub enum ActionBody<R> {
+    /// The fields of the resource's type that a POST takes.
+    Typed(R),
+    /// A JSON object, sent as it is.
+    Json(Value),
+}
+
+impl<R: Resource> From<R> for ActionBody<R> {
+    fn from(typed: R) -> Self {
+        ActionBody::Typed(typed)
+    }
+}
+
+impl<R> From<Value> for ActionBody<R> {
+    fn from(json: Value) -> Self {
+        ActionBody::Json(json)
+    }
 }
 
 pub(super) async fn send_patch<R: Resource>(

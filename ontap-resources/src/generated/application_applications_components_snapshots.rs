@@ -10,6 +10,7 @@ use crate::{
 /// The objects at `/api/application/applications/{application.uuid}/components/{component.uuid}/snapshots`, one at `/api/application/applications/{application.uuid}/components/{component.uuid}/snapshots/{uuid}`.
 ///
 /// Verbs: `get`, `fetch`, `get_collection`, `get_pages`, `count_collection`, `find`, `post` (may start a job), `delete` (may start a job), DELETE by query (may start a job).
+/// Actions: `restore`.
 /// Keys: `uuid`.
 /// Parent keys: `application.uuid`, `component.uuid` (from the fields, or from `Query::parent` / `CallOptions::parent`).
 /// Generated from `spec/ontap-9.19.1.json`.
@@ -54,6 +55,25 @@ pub struct ApplicationComponentSnapshot {
     /// `svm`: [`ApplicationComponentSnapshotSvm`](crate::ApplicationComponentSnapshotSvm); read by GET.
     #[resource(get)]
     pub svm: Option<ApplicationComponentSnapshotSvm>,
+}
+
+impl ApplicationComponentSnapshot {
+    /// Runs the `restore` action on this object: `POST /api/application/applications/{application.uuid}/components/{component.uuid}/snapshots/{uuid}/restore`. The body is a `ApplicationComponentSnapshot`, whose fields that a POST takes are sent (the keys stay in the path), or a JSON object for arguments the model does not type. It may start a job, waited for as `options` say. Never retried: it may have reached the cluster.
+    ///
+    /// ```no_run
+    /// # async fn run(conn: ontap_core::HostConnection, object: ontap_resources::ApplicationComponentSnapshot) -> Result<(), ontap_core::Error> {
+    /// let answer = object.restore(&conn, serde_json::json!({}), ontap_core::CallOptions::default()).await?;
+    /// println!("{}", answer.status());
+    /// # Ok(()) }
+    /// ```
+    pub async fn restore(
+        &self,
+        conn: &ontap::HostConnection,
+        body: impl Into<ontap::ActionBody<Self>>,
+        options: ontap::CallOptions,
+    ) -> Result<ontap::Response, ontap::Error> {
+        ontap::__private::action(self, conn, "restore", body.into(), options).await
+    }
 }
 
 /// The query parameters of `DELETE /api/application/applications/{application.uuid}/components/{component.uuid}/snapshots`, typed: [`ApplicationComponentSnapshot`]'s DELETE by query (`delete_collection`) takes them in [`ontap::CallOptions::with`]; `CallOptions::param` still sends any other.

@@ -10,6 +10,7 @@ use crate::{
 
 /// The releases of [`Cluster`]'s parts later than ONTAP 9.6, for the release guard.
 const CLUSTER_SINCE: &[(&str, ontap::Release)] = &[
+    ("#mediator-ping", ontap::Release::new(9, 17, 0)),
     ("_tags", ontap::Release::new(9, 13, 0)),
     ("active_directory", ontap::Release::new(9, 16, 0)),
     ("active_directory.security", ontap::Release::new(9, 17, 0)),
@@ -140,6 +141,7 @@ const CLUSTER_SINCE: &[(&str, ontap::Release)] = &[
 /// The singleton at `/api/cluster`.
 ///
 /// Verbs: `get`, `fetch`, `post` (may start a job), `patch` (may start a job).
+/// Actions: `mediator_ping` (since ONTAP 9.17).
 /// Generated from `spec/ontap-9.19.1.json`.
 ///
 /// ```
@@ -236,6 +238,25 @@ pub struct Cluster {
     /// `version`: [`Version`](crate::Version); read by GET.
     #[resource(get)]
     pub version: Option<Version>,
+}
+
+impl Cluster {
+    /// Runs the `mediator-ping` action on this object: `POST /api/cluster/mediator-ping`. The body is a `Cluster`, whose fields that a POST takes are sent (the keys stay in the path), or a JSON object for arguments the model does not type. It answers at once. Never retried: it may have reached the cluster. Since ONTAP 9.17.
+    ///
+    /// ```no_run
+    /// # async fn run(conn: ontap_core::HostConnection, object: ontap_resources::Cluster) -> Result<(), ontap_core::Error> {
+    /// let answer = object.mediator_ping(&conn, serde_json::json!({}), ontap_core::CallOptions::default()).await?;
+    /// println!("{}", answer.status());
+    /// # Ok(()) }
+    /// ```
+    pub async fn mediator_ping(
+        &self,
+        conn: &ontap::HostConnection,
+        body: impl Into<ontap::ActionBody<Self>>,
+        options: ontap::CallOptions,
+    ) -> Result<ontap::Response, ontap::Error> {
+        ontap::__private::action(self, conn, "mediator-ping", body.into(), options).await
+    }
 }
 
 /// The query parameters of `POST /api/cluster`, typed: [`Cluster`]'s `post_with` takes them in [`ontap::CallOptions::with`]; `CallOptions::param` still sends any other.

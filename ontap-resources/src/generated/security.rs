@@ -6,6 +6,7 @@ use crate::{Fips, ManagementProtocols, OnboardKeyManagerConfigurableStatus, Soft
 
 /// The releases of [`SecurityConfig`]'s parts later than ONTAP 9.6, for the release guard.
 const SECURITY_CONFIG_SINCE: &[(&str, ontap::Release)] = &[
+    ("#certificate-signing-request", ontap::Release::new(9, 11, 0)),
     ("#get", ontap::Release::new(9, 7, 0)),
     ("#patch", ontap::Release::new(9, 8, 0)),
     ("fips", ontap::Release::new(9, 8, 0)),
@@ -24,6 +25,7 @@ const SECURITY_CONFIG_SINCE: &[(&str, ontap::Release)] = &[
 ///
 /// Since ONTAP 9.7.
 /// Verbs: `get`, `fetch`, `patch` (may start a job) (since ONTAP 9.8).
+/// Actions: `certificate_signing_request` (since ONTAP 9.11).
 /// Generated from `spec/ontap-9.19.1.json`.
 ///
 /// ```
@@ -54,4 +56,23 @@ pub struct SecurityConfig {
     /// `tls`: [`Tls`](crate::Tls), since ONTAP 9.10; read by GET; sent by PATCH.
     #[resource(get, patch)]
     pub tls: Option<Tls>,
+}
+
+impl SecurityConfig {
+    /// Runs the `certificate-signing-request` action on this object: `POST /api/security/certificate-signing-request`. The body is a `SecurityConfig`, whose fields that a POST takes are sent (the keys stay in the path), or a JSON object for arguments the model does not type. It answers at once. Never retried: it may have reached the cluster. Since ONTAP 9.11.
+    ///
+    /// ```no_run
+    /// # async fn run(conn: ontap_core::HostConnection, object: ontap_resources::SecurityConfig) -> Result<(), ontap_core::Error> {
+    /// let answer = object.certificate_signing_request(&conn, serde_json::json!({}), ontap_core::CallOptions::default()).await?;
+    /// println!("{}", answer.status());
+    /// # Ok(()) }
+    /// ```
+    pub async fn certificate_signing_request(
+        &self,
+        conn: &ontap::HostConnection,
+        body: impl Into<ontap::ActionBody<Self>>,
+        options: ontap::CallOptions,
+    ) -> Result<ontap::Response, ontap::Error> {
+        ontap::__private::action(self, conn, "certificate-signing-request", body.into(), options).await
+    }
 }

@@ -13,12 +13,16 @@ const AWS_KMS_SINCE: &[(&str, ontap::Release)] = &[
     ("#patch", ontap::Release::new(9, 11, 0)),
     ("#patch_collection", ontap::Release::new(9, 11, 0)),
     ("#post", ontap::Release::new(9, 11, 0)),
+    ("#rekey-external", ontap::Release::new(9, 11, 0)),
+    ("#rekey-internal", ontap::Release::new(9, 11, 0)),
+    ("#restore", ontap::Release::new(9, 11, 0)),
 ];
 
 /// The objects at `/api/security/aws-kms`, one at `/api/security/aws-kms/{uuid}`.
 ///
 /// Since ONTAP 9.11.
 /// Verbs: `get`, `fetch`, `get_collection`, `get_pages`, `count_collection`, `find`, `post` (may start a job), `patch` (may start a job), `delete` (may start a job), PATCH by query (may start a job), DELETE by query (may start a job).
+/// Actions: `rekey_external`, `rekey_internal`, `restore`.
 /// Keys: `uuid`.
 /// Generated from `spec/ontap-9.19.1.json`.
 ///
@@ -113,6 +117,59 @@ pub struct AwsKms {
     /// `verify_ip`: boolean; read by GET; sent by PATCH.
     #[resource(get, patch)]
     pub verify_ip: Option<bool>,
+}
+
+impl AwsKms {
+    /// Runs the `rekey-external` action on this object: `POST /api/security/aws-kms/{uuid}/rekey-external`. The body is a `AwsKms`, whose fields that a POST takes are sent (the keys stay in the path), or a JSON object for arguments the model does not type. It may start a job, waited for as `options` say. Never retried: it may have reached the cluster.
+    ///
+    /// ```no_run
+    /// # async fn run(conn: ontap_core::HostConnection, object: ontap_resources::AwsKms) -> Result<(), ontap_core::Error> {
+    /// let answer = object.rekey_external(&conn, serde_json::json!({}), ontap_core::CallOptions::default()).await?;
+    /// println!("{}", answer.status());
+    /// # Ok(()) }
+    /// ```
+    pub async fn rekey_external(
+        &self,
+        conn: &ontap::HostConnection,
+        body: impl Into<ontap::ActionBody<Self>>,
+        options: ontap::CallOptions,
+    ) -> Result<ontap::Response, ontap::Error> {
+        ontap::__private::action(self, conn, "rekey-external", body.into(), options).await
+    }
+
+    /// Runs the `rekey-internal` action on this object: `POST /api/security/aws-kms/{uuid}/rekey-internal`. The body is a `AwsKms`, whose fields that a POST takes are sent (the keys stay in the path), or a JSON object for arguments the model does not type. It may start a job, waited for as `options` say. Never retried: it may have reached the cluster.
+    ///
+    /// ```no_run
+    /// # async fn run(conn: ontap_core::HostConnection, object: ontap_resources::AwsKms) -> Result<(), ontap_core::Error> {
+    /// let answer = object.rekey_internal(&conn, serde_json::json!({}), ontap_core::CallOptions::default()).await?;
+    /// println!("{}", answer.status());
+    /// # Ok(()) }
+    /// ```
+    pub async fn rekey_internal(
+        &self,
+        conn: &ontap::HostConnection,
+        body: impl Into<ontap::ActionBody<Self>>,
+        options: ontap::CallOptions,
+    ) -> Result<ontap::Response, ontap::Error> {
+        ontap::__private::action(self, conn, "rekey-internal", body.into(), options).await
+    }
+
+    /// Runs the `restore` action on this object: `POST /api/security/aws-kms/{uuid}/restore`. The body is a `AwsKms`, whose fields that a POST takes are sent (the keys stay in the path), or a JSON object for arguments the model does not type. It may start a job, waited for as `options` say. Never retried: it may have reached the cluster.
+    ///
+    /// ```no_run
+    /// # async fn run(conn: ontap_core::HostConnection, object: ontap_resources::AwsKms) -> Result<(), ontap_core::Error> {
+    /// let answer = object.restore(&conn, serde_json::json!({}), ontap_core::CallOptions::default()).await?;
+    /// println!("{}", answer.status());
+    /// # Ok(()) }
+    /// ```
+    pub async fn restore(
+        &self,
+        conn: &ontap::HostConnection,
+        body: impl Into<ontap::ActionBody<Self>>,
+        options: ontap::CallOptions,
+    ) -> Result<ontap::Response, ontap::Error> {
+        ontap::__private::action(self, conn, "restore", body.into(), options).await
+    }
 }
 
 /// The query parameters of `PATCH /api/security/aws-kms`, typed: [`AwsKms`]'s PATCH by query (`patch_collection`) takes them in [`ontap::CallOptions::with`]; `CallOptions::param` still sends any other.

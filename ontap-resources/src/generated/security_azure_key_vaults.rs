@@ -16,6 +16,9 @@ const AZURE_KEY_VAULT_SINCE: &[(&str, ontap::Release)] = &[
     ("#patch_collection", ontap::Release::new(9, 8, 0)),
     ("#post", ontap::Release::new(9, 8, 0)),
     ("#post?create_inactive", ontap::Release::new(9, 14, 0)),
+    ("#rekey-external", ontap::Release::new(9, 11, 0)),
+    ("#rekey-internal", ontap::Release::new(9, 11, 0)),
+    ("#restore", ontap::Release::new(9, 8, 0)),
     ("authentication_method", ontap::Release::new(9, 10, 0)),
     ("client_certificate", ontap::Release::new(9, 10, 0)),
     ("configuration", ontap::Release::new(9, 14, 0)),
@@ -32,6 +35,7 @@ const AZURE_KEY_VAULT_SINCE: &[(&str, ontap::Release)] = &[
 ///
 /// Since ONTAP 9.8.
 /// Verbs: `get`, `fetch`, `get_collection`, `get_pages`, `count_collection`, `find`, `post` (may start a job), `patch` (may start a job), `delete` (may start a job), PATCH by query (may start a job), DELETE by query (may start a job).
+/// Actions: `rekey_external` (since ONTAP 9.11), `rekey_internal` (since ONTAP 9.11), `restore`.
 /// Keys: `uuid`.
 /// Generated from `spec/ontap-9.19.1.json`.
 ///
@@ -126,6 +130,59 @@ pub struct AzureKeyVault {
     /// `verify_ip`: boolean, since ONTAP 9.14; read by GET; sent by PATCH.
     #[resource(get, patch)]
     pub verify_ip: Option<bool>,
+}
+
+impl AzureKeyVault {
+    /// Runs the `rekey-external` action on this object: `POST /api/security/azure-key-vaults/{uuid}/rekey-external`. The body is a `AzureKeyVault`, whose fields that a POST takes are sent (the keys stay in the path), or a JSON object for arguments the model does not type. It may start a job, waited for as `options` say. Never retried: it may have reached the cluster. Since ONTAP 9.11.
+    ///
+    /// ```no_run
+    /// # async fn run(conn: ontap_core::HostConnection, object: ontap_resources::AzureKeyVault) -> Result<(), ontap_core::Error> {
+    /// let answer = object.rekey_external(&conn, serde_json::json!({}), ontap_core::CallOptions::default()).await?;
+    /// println!("{}", answer.status());
+    /// # Ok(()) }
+    /// ```
+    pub async fn rekey_external(
+        &self,
+        conn: &ontap::HostConnection,
+        body: impl Into<ontap::ActionBody<Self>>,
+        options: ontap::CallOptions,
+    ) -> Result<ontap::Response, ontap::Error> {
+        ontap::__private::action(self, conn, "rekey-external", body.into(), options).await
+    }
+
+    /// Runs the `rekey-internal` action on this object: `POST /api/security/azure-key-vaults/{uuid}/rekey-internal`. The body is a `AzureKeyVault`, whose fields that a POST takes are sent (the keys stay in the path), or a JSON object for arguments the model does not type. It may start a job, waited for as `options` say. Never retried: it may have reached the cluster. Since ONTAP 9.11.
+    ///
+    /// ```no_run
+    /// # async fn run(conn: ontap_core::HostConnection, object: ontap_resources::AzureKeyVault) -> Result<(), ontap_core::Error> {
+    /// let answer = object.rekey_internal(&conn, serde_json::json!({}), ontap_core::CallOptions::default()).await?;
+    /// println!("{}", answer.status());
+    /// # Ok(()) }
+    /// ```
+    pub async fn rekey_internal(
+        &self,
+        conn: &ontap::HostConnection,
+        body: impl Into<ontap::ActionBody<Self>>,
+        options: ontap::CallOptions,
+    ) -> Result<ontap::Response, ontap::Error> {
+        ontap::__private::action(self, conn, "rekey-internal", body.into(), options).await
+    }
+
+    /// Runs the `restore` action on this object: `POST /api/security/azure-key-vaults/{uuid}/restore`. The body is a `AzureKeyVault`, whose fields that a POST takes are sent (the keys stay in the path), or a JSON object for arguments the model does not type. It may start a job, waited for as `options` say. Never retried: it may have reached the cluster.
+    ///
+    /// ```no_run
+    /// # async fn run(conn: ontap_core::HostConnection, object: ontap_resources::AzureKeyVault) -> Result<(), ontap_core::Error> {
+    /// let answer = object.restore(&conn, serde_json::json!({}), ontap_core::CallOptions::default()).await?;
+    /// println!("{}", answer.status());
+    /// # Ok(()) }
+    /// ```
+    pub async fn restore(
+        &self,
+        conn: &ontap::HostConnection,
+        body: impl Into<ontap::ActionBody<Self>>,
+        options: ontap::CallOptions,
+    ) -> Result<ontap::Response, ontap::Error> {
+        ontap::__private::action(self, conn, "restore", body.into(), options).await
+    }
 }
 
 /// The query parameters of `POST /api/security/azure-key-vaults`, typed: [`AzureKeyVault`]'s `post_with` takes them in [`ontap::CallOptions::with`]; `CallOptions::param` still sends any other.

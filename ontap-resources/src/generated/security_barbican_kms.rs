@@ -11,12 +11,15 @@ const BARBICAN_SINCE: &[(&str, ontap::Release)] = &[
     ("#patch", ontap::Release::new(9, 17, 0)),
     ("#patch_collection", ontap::Release::new(9, 17, 0)),
     ("#post", ontap::Release::new(9, 17, 0)),
+    ("#rekey-internal", ontap::Release::new(9, 17, 0)),
+    ("#restore", ontap::Release::new(9, 17, 0)),
 ];
 
 /// The objects at `/api/security/barbican-kms`, one at `/api/security/barbican-kms/{uuid}`.
 ///
 /// Since ONTAP 9.17.
 /// Verbs: `get`, `fetch`, `get_collection`, `get_pages`, `count_collection`, `find`, `post` (may start a job), `patch` (may start a job), PATCH by query (may start a job).
+/// Actions: `rekey_internal`, `restore`.
 /// Keys: `uuid`.
 /// Generated from `spec/ontap-9.19.1.json`.
 ///
@@ -90,6 +93,42 @@ pub struct Barbican {
     /// `verify_host`: boolean; read by GET; sent by POST and PATCH.
     #[resource(get, post, patch)]
     pub verify_host: Option<bool>,
+}
+
+impl Barbican {
+    /// Runs the `rekey-internal` action on this object: `POST /api/security/barbican-kms/{uuid}/rekey-internal`. The body is a `Barbican`, whose fields that a POST takes are sent (the keys stay in the path), or a JSON object for arguments the model does not type. It may start a job, waited for as `options` say. Never retried: it may have reached the cluster.
+    ///
+    /// ```no_run
+    /// # async fn run(conn: ontap_core::HostConnection, object: ontap_resources::Barbican) -> Result<(), ontap_core::Error> {
+    /// let answer = object.rekey_internal(&conn, serde_json::json!({}), ontap_core::CallOptions::default()).await?;
+    /// println!("{}", answer.status());
+    /// # Ok(()) }
+    /// ```
+    pub async fn rekey_internal(
+        &self,
+        conn: &ontap::HostConnection,
+        body: impl Into<ontap::ActionBody<Self>>,
+        options: ontap::CallOptions,
+    ) -> Result<ontap::Response, ontap::Error> {
+        ontap::__private::action(self, conn, "rekey-internal", body.into(), options).await
+    }
+
+    /// Runs the `restore` action on this object: `POST /api/security/barbican-kms/{uuid}/restore`. The body is a `Barbican`, whose fields that a POST takes are sent (the keys stay in the path), or a JSON object for arguments the model does not type. It may start a job, waited for as `options` say. Never retried: it may have reached the cluster.
+    ///
+    /// ```no_run
+    /// # async fn run(conn: ontap_core::HostConnection, object: ontap_resources::Barbican) -> Result<(), ontap_core::Error> {
+    /// let answer = object.restore(&conn, serde_json::json!({}), ontap_core::CallOptions::default()).await?;
+    /// println!("{}", answer.status());
+    /// # Ok(()) }
+    /// ```
+    pub async fn restore(
+        &self,
+        conn: &ontap::HostConnection,
+        body: impl Into<ontap::ActionBody<Self>>,
+        options: ontap::CallOptions,
+    ) -> Result<ontap::Response, ontap::Error> {
+        ontap::__private::action(self, conn, "restore", body.into(), options).await
+    }
 }
 
 /// The query parameters of `PATCH /api/security/barbican-kms`, typed: [`Barbican`]'s PATCH by query (`patch_collection`) takes them in [`ontap::CallOptions::with`]; `CallOptions::param` still sends any other.

@@ -16,6 +16,7 @@ const SECURITY_CERTIFICATE_SINCE: &[(&str, ontap::Release)] = &[
 /// The objects at `/api/security/certificates`, one at `/api/security/certificates/{uuid}`.
 ///
 /// Verbs: `get`, `fetch`, `get_collection`, `get_pages`, `count_collection`, `find`, `post`, `delete`, DELETE by query.
+/// Actions: `sign`.
 /// Keys: `uuid`.
 /// Generated from `spec/ontap-9.19.1.json`.
 ///
@@ -86,6 +87,25 @@ pub struct SecurityCertificate {
     /// `type`: [`SecurityCertificateType`](crate::SecurityCertificateType) (`client`, `server`, `client_ca`, `server_ca`, `root_ca`); read by GET; sent by POST.
     #[resource(get, post, rename = "type")]
     pub type_: Option<SecurityCertificateType>,
+}
+
+impl SecurityCertificate {
+    /// Runs the `sign` action on this object: `POST /api/security/certificates/{uuid}/sign`. The body is a `SecurityCertificate`, whose fields that a POST takes are sent (the keys stay in the path), or a JSON object for arguments the model does not type. It answers at once. Never retried: it may have reached the cluster.
+    ///
+    /// ```no_run
+    /// # async fn run(conn: ontap_core::HostConnection, object: ontap_resources::SecurityCertificate) -> Result<(), ontap_core::Error> {
+    /// let answer = object.sign(&conn, serde_json::json!({}), ontap_core::CallOptions::default()).await?;
+    /// println!("{}", answer.status());
+    /// # Ok(()) }
+    /// ```
+    pub async fn sign(
+        &self,
+        conn: &ontap::HostConnection,
+        body: impl Into<ontap::ActionBody<Self>>,
+        options: ontap::CallOptions,
+    ) -> Result<ontap::Response, ontap::Error> {
+        ontap::__private::action(self, conn, "sign", body.into(), options).await
+    }
 }
 
 /// The query parameters of `DELETE /api/security/certificates`, typed: [`SecurityCertificate`]'s DELETE by query (`delete_collection`) takes them in [`ontap::CallOptions::with`]; `CallOptions::param` still sends any other.

@@ -9,7 +9,9 @@ use crate::{
 
 /// The releases of [`SecurityKeyManager`]'s parts later than ONTAP 9.6, for the release guard.
 const SECURITY_KEY_MANAGER_SINCE: &[(&str, ontap::Release)] = &[
+    ("#migrate", ontap::Release::new(9, 7, 0)),
     ("#post?create_inactive", ontap::Release::new(9, 16, 0)),
+    ("#restore", ontap::Release::new(9, 13, 0)),
     ("configuration", ontap::Release::new(9, 16, 0)),
     ("enabled", ontap::Release::new(9, 16, 0)),
     ("external.client_certificate.name", ontap::Release::new(9, 8, 0)),
@@ -34,6 +36,7 @@ const SECURITY_KEY_MANAGER_SINCE: &[(&str, ontap::Release)] = &[
 /// The objects at `/api/security/key-managers`, one at `/api/security/key-managers/{uuid}`.
 ///
 /// Verbs: `get`, `fetch`, `get_collection`, `get_pages`, `count_collection`, `find`, `post` (may start a job), `patch` (may start a job), `delete`, PATCH by query (may start a job), DELETE by query.
+/// Actions: `restore` (since ONTAP 9.13), `migrate` (since ONTAP 9.7).
 /// Keys: `uuid`.
 /// Generated from `spec/ontap-9.19.1.json`.
 ///
@@ -83,6 +86,42 @@ pub struct SecurityKeyManager {
     /// `volume_encryption`: [`VolumeEncryptionSupport`](crate::VolumeEncryptionSupport), since ONTAP 9.7; read by GET.
     #[resource(get)]
     pub volume_encryption: Option<VolumeEncryptionSupport>,
+}
+
+impl SecurityKeyManager {
+    /// Runs the `restore` action on this object: `POST /api/security/key-managers/{uuid}/restore`. The body is a `SecurityKeyManager`, whose fields that a POST takes are sent (the keys stay in the path), or a JSON object for arguments the model does not type. It may start a job, waited for as `options` say. Never retried: it may have reached the cluster. Since ONTAP 9.13.
+    ///
+    /// ```no_run
+    /// # async fn run(conn: ontap_core::HostConnection, object: ontap_resources::SecurityKeyManager) -> Result<(), ontap_core::Error> {
+    /// let answer = object.restore(&conn, serde_json::json!({}), ontap_core::CallOptions::default()).await?;
+    /// println!("{}", answer.status());
+    /// # Ok(()) }
+    /// ```
+    pub async fn restore(
+        &self,
+        conn: &ontap::HostConnection,
+        body: impl Into<ontap::ActionBody<Self>>,
+        options: ontap::CallOptions,
+    ) -> Result<ontap::Response, ontap::Error> {
+        ontap::__private::action(self, conn, "restore", body.into(), options).await
+    }
+
+    /// Runs the `migrate` action on this object: `POST /api/security/key-managers/{uuid}/migrate`. The body is a `SecurityKeyManager`, whose fields that a POST takes are sent (the keys stay in the path), or a JSON object for arguments the model does not type. It may start a job, waited for as `options` say. Never retried: it may have reached the cluster. Since ONTAP 9.7.
+    ///
+    /// ```no_run
+    /// # async fn run(conn: ontap_core::HostConnection, object: ontap_resources::SecurityKeyManager) -> Result<(), ontap_core::Error> {
+    /// let answer = object.migrate(&conn, serde_json::json!({}), ontap_core::CallOptions::default()).await?;
+    /// println!("{}", answer.status());
+    /// # Ok(()) }
+    /// ```
+    pub async fn migrate(
+        &self,
+        conn: &ontap::HostConnection,
+        body: impl Into<ontap::ActionBody<Self>>,
+        options: ontap::CallOptions,
+    ) -> Result<ontap::Response, ontap::Error> {
+        ontap::__private::action(self, conn, "migrate", body.into(), options).await
+    }
 }
 
 /// The query parameters of `POST /api/security/key-managers`, typed: [`SecurityKeyManager`]'s `post_with` takes them in [`ontap::CallOptions::with`]; `CallOptions::param` still sends any other.

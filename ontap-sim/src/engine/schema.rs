@@ -12,7 +12,7 @@ pub(crate) type TypeId = u32;
 pub(crate) type Sym = u32;
 
 /// The type of a value, compiled from the model.
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub(crate) enum Ty {
     Str {
         values: Option<Box<[Box<str>]>>,
@@ -38,7 +38,7 @@ pub(crate) struct Limits {
 }
 
 /// One property of an object type.
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub(crate) struct FieldDef {
     pub sym: Sym,
     pub ty: TypeId,
@@ -415,7 +415,35 @@ impl Catalog {
             res.parent = parent;
         }
         for (path, target, op) in actions {
-            let body_ty = op.body.as_deref().map(|d| c.definition(d));
+            // The body: its definition, with the arguments the operation documents beside
+            // it (`signing_request`), each taking any JSON.
+            let body_ty = op.body.as_deref().map(|d| {
+                let def = c.definition(d);
+                let extra: Vec<&str> = op
+                    .extra_arguments
+                    .iter()
+                    .map(|a| a.split('.').next().unwrap_or(a))
+                    .collect();
+                match c.cat.types[def as usize].clone() {
+                    Ty::Object(fields) if !extra.is_empty() => {
+                        let mut fields = fields.into_vec();
+                        for name in extra {
+                            let sym = c.intern(name);
+                            if !fields.iter().any(|f| f.sym == sym) {
+                                fields.push(FieldDef {
+                                    sym,
+                                    ty: 0,
+                                    roles: ontap_model::Roles::ALL,
+                                    required: false,
+                                    limits: None,
+                                });
+                            }
+                        }
+                        c.push(Ty::Object(fields.into_boxed_slice()))
+                    }
+                    _ => def,
+                }
+            });
             let compiled = c.op(&op, body_ty);
             c.cat.actions.push(Action {
                 path,
