@@ -159,6 +159,24 @@ impl JobStore {
         map.get_mut(uuid).map(f)
     }
 
+    /// Every job as JSON, with every field.
+    pub fn json_records(&self) -> Vec<serde_json::Map<String, serde_json::Value>> {
+        self.read()
+            .values()
+            .filter_map(|entry| {
+                let view = JobView {
+                    job: &entry.job,
+                    fields: Projection::ALL,
+                    links: false,
+                };
+                match serde_json::to_value(view) {
+                    Ok(serde_json::Value::Object(map)) => Some(map),
+                    _ => None,
+                }
+            })
+            .collect()
+    }
+
     pub fn read(&self) -> RwLockReadGuard<'_, BTreeMap<String, Entry>> {
         self.map.read().unwrap_or_else(PoisonError::into_inner)
     }

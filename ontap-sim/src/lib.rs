@@ -457,8 +457,13 @@
 //! - hyper answers a request it cannot parse itself, with an empty body: a malformed
 //!   request line or header, a URI over 64 KiB, more than 100 header fields, a head over
 //!   256 KiB.
-//! - The CLI passthrough (`GET /api/private/cli/{command}`) runs no command: it
-//!   answers no records.
+//! - The CLI passthrough (`/api/private/cli/{command}`) answers a documented set of
+//!   `show` commands from the simulator's own records with the CLI's field names
+//!   (`version`, `cluster`, `node`, `vserver`, `volume`, `network interface`, `job`: see
+//!   the `cli` module for each field's REST source and its evidence) and `volume create`
+//!   as a job; any other `show` answers no records, any other command 405. `job show`'s
+//!   field names, and the mappings its module marks inferred, are not confirmed by a
+//!   cluster's answer.
 //! - The POST never answers 500 for `return_timeout` > 0 (a known ONTAP bug).
 //!
 //! # Fault injection
@@ -493,6 +498,7 @@
 
 mod auth;
 mod builder;
+mod cli;
 mod collection;
 mod download;
 mod engine;

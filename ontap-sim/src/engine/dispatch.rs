@@ -63,6 +63,9 @@ fn not_allowed(method: &Method, path: &str, allow: &[&str]) -> Result<Answer, Re
 }
 
 async fn dispatch(ctx: &Ctx<'_>, method: &Method, path: &str) -> Result<Answer, Refusal> {
+    if let Some(words) = path.strip_prefix("/api/private/cli/") {
+        return crate::cli::answer(ctx.shared, method, words, ctx.query, ctx.neg, || ctx.call.doc()).await;
+    }
     let engine = &ctx.shared.engine;
     let segs = segments(path).ok_or_else(api_not_found)?;
     let (target, vars) = match engine.route(&segs) {

@@ -271,6 +271,21 @@ impl Engine {
         }
     }
 
+    /// Every record of the collection at `path` (under every parent), as JSON.
+    pub fn records_json(&self, path: &str) -> Vec<serde_json::Map<String, Value>> {
+        let Some(res) = self.resource(path) else {
+            return Vec::new();
+        };
+        match &self.read()[res] {
+            Coll::Single(v) => vec![json_object(&self.cat, v)],
+            Coll::Keyed(groups) => groups
+                .values()
+                .flat_map(|g| g.values())
+                .map(|v| json_object(&self.cat, v))
+                .collect(),
+        }
+    }
+
     /// The record of the collection at `path` named `name`, as JSON.
     pub fn find_by_name(&self, path: &str, name: &str) -> Option<serde_json::Map<String, Value>> {
         let data = self.read();
