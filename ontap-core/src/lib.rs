@@ -30,10 +30,12 @@ mod resource;
 mod retry;
 mod secret;
 mod tls;
+mod transfer;
 mod verbs;
 mod wire;
 
 pub use auth::{BoxError, Token, TokenProvider};
+pub use bytes;
 pub use cli::{Cli, PrivilegeLevel};
 pub use connection::{
     CLIENT_APP, DEFAULT_MAX_IN_FLIGHT, DEFAULT_RETURN_TIMEOUT, HostConnection, HostConnectionBuilder, Scheme,
@@ -54,6 +56,7 @@ pub use response::Response;
 pub use retry::{NOT_PERFORMED_CODES, RetryPolicy};
 pub use rustls;
 pub use secret::{MASK, Secret};
+pub use transfer::{MAX_FILE_RANGE, Upload, UploadProgress, VolumeFile};
 pub use verbs::{
     ActionBody, BulkJob, BulkResponse, CallOptions, Collection, Delete, DeleteCollection, Get, IntoKeys, NoParams,
     Page, Patch, PatchCollection, Post, QueryParams, ResourceExt,

@@ -77,6 +77,7 @@ codes! {
     DOWNLOAD_RUNNING = 10551382, "a package download is in progress", "the download GET's documented codes";
     DOWNLOAD_TIME_LIMIT = 10551383, "the download took longer than its time limit", "the download POST's documented codes";
     DOWNLOAD_NOT_STARTED = 10551384, "no package download has started", "the download GET's documented codes";
+    UPLOAD_ONE_FILE = 10551807, "a package upload whose form holds more than one file (or none)", "the package upload's documented codes (NetApp's Python client, 2020)";
     INVALID_URL = 10551885, "a URL without a package file name", "the download POST's documented codes";
     URL_SYNTAX = 39387137, "a URL that cannot be read", "the download POST's documented codes";
     URL_SCHEME = 39387138, "a URL scheme other than http, https or ftp", "the download POST's documented codes";

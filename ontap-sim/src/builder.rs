@@ -568,6 +568,7 @@ impl SimulatorBuilder {
             faults: faults::Faults::default(),
             http: download::http_client()?,
             tasks: Mutex::new(JoinSet::new()),
+            files: Mutex::new(std::collections::HashMap::new()),
         });
         for f in self.faults {
             shared.faults.add(f);

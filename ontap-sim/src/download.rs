@@ -170,7 +170,7 @@ async fn run(shared: Arc<Shared>, uuid: String, req: DownloadRequest, control: A
 /// ([`Release::from_file_name`]), or is the simulator's next version when the name has none
 /// (`http://server/package`); a package whose file name or version is already in the
 /// repository fails with 10551327.
-fn add_to_repository(shared: &Shared, mut pkg: Package) -> Result<(), Failure> {
+pub(crate) fn add_to_repository(shared: &Shared, mut pkg: Package) -> Result<(), Failure> {
     let mut inv = shared.inventory.write();
     let same_name = inv.package_files.values().any(|(_, p)| p.name == pkg.name);
     if same_name {
@@ -394,6 +394,19 @@ async fn transfer(
         sha256,
         url: req.url.to_string(),
     })
+}
+
+/// A package received whole (an upload) named `name`: its size and SHA-256; its version
+/// is set as it joins the repository ([`add_to_repository`]).
+pub(crate) fn received(name: &str, data: &[u8]) -> Package {
+    let digest = ring::digest::digest(&ring::digest::SHA256, data);
+    Package {
+        name: name.to_owned(),
+        version: String::new(),
+        size: data.len() as u64,
+        sha256: digest.as_ref().iter().map(|b| format!("{b:02x}")).collect(),
+        url: String::new(),
+    }
 }
 
 /// The causes of an error, on one line: the sources when there are any (reqwest's own

@@ -65,6 +65,26 @@ pub(crate) fn router(shared: Arc<Shared>) -> Router {
             delete(software::delete_package),
         );
     }
+    let engine = &shared.engine;
+    if engine
+        .cat
+        .actions
+        .iter()
+        .any(|a| a.path.text == "/cluster/software/upload")
+    {
+        router = router.route(
+            crate::transfer::UPLOAD_PATH,
+            axum::routing::post(crate::transfer::post_upload),
+        );
+    }
+    if engine.resource("/storage/volumes/{volume.uuid}/files").is_some() {
+        router = router.route(
+            crate::transfer::FILE_PATH,
+            get(crate::transfer::get_file)
+                .post(crate::transfer::post_file)
+                .patch(crate::transfer::patch_file),
+        );
+    }
     router
         .fallback(crate::engine::handle)
         .method_not_allowed_fallback(crate::engine::handle)
@@ -103,6 +123,16 @@ impl Call {
         self.query.as_deref()
     }
 
+    /// The body as it arrived (a multipart form, say).
+    pub fn raw_body(&self) -> Result<&Bytes, Refusal> {
+        self.body.as_ref().map_err(|e| {
+            Refusal::bad_request(
+                codes::INVALID_ARGUMENT,
+                format!("The request body could not be read: {e}."),
+            )
+        })
+    }
+
     /// The body as a JSON object, read as every path reads it ([`read_body`]).
     pub fn doc(&self) -> Result<Doc, Refusal> {
         read_body(self.body.as_deref().map_err(Clone::clone))
@@ -115,7 +145,7 @@ impl<S: Send + Sync> FromRequest<S> for Call {
     async fn from_request(req: Request, _: &S) -> Result<Self, Self::Rejection> {
         let neg = Negotiated::new(req.headers());
         let (parts, body) = req.into_parts();
-        let body = axum::body::to_bytes(body, crate::server::BODY_LIMIT)
+        let body = axum::body::to_bytes(body, crate::server::body_limit(&parts.headers))
             .await
             .map_err(|e| e.to_string());
         Ok(Call {

@@ -517,6 +517,7 @@ mod software;
 mod state;
 mod storage;
 mod svms;
+mod transfer;
 mod util;
 mod version;
 

@@ -351,6 +351,19 @@ impl std::error::Error for DroppedConnection {}
 /// The largest request body the simulator reads (as axum's default limit).
 pub(crate) const BODY_LIMIT: usize = 2 * 1024 * 1024;
 
+/// The largest multipart form (an upload) the simulator reads.
+pub(crate) const UPLOAD_LIMIT: usize = 64 * 1024 * 1024;
+
+/// The most the simulator reads of a request with these headers: [`UPLOAD_LIMIT`] for a
+/// multipart form, else [`BODY_LIMIT`].
+pub(crate) fn body_limit(headers: &HeaderMap) -> usize {
+    let multipart = headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|t| t.trim_start().to_ascii_lowercase().starts_with("multipart/form-data"));
+    if multipart { UPLOAD_LIMIT } else { BODY_LIMIT }
+}
+
 /// An ONTAP error body for a transport-level refusal; the connection closes after it.
 fn refuse(status: StatusCode, message: String, headers: &HeaderMap) -> Response {
     let mut resp = Refusal::new(status, codes::INVALID_ARGUMENT, message).response(wants_hal(headers));
@@ -416,12 +429,12 @@ impl BodyError {
     }
 }
 
-/// Reads the whole body, at most [`BODY_LIMIT`], each piece within `idle`.
-async fn read_body(mut body: Incoming, idle: Option<Duration>) -> Result<Bytes, BodyError> {
+/// Reads the whole body, at most `limit`, each piece within `idle`.
+async fn read_body(mut body: Incoming, idle: Option<Duration>, limit: usize) -> Result<Bytes, BodyError> {
     if body.is_end_stream() {
         return Ok(Bytes::new());
     }
-    if body.size_hint().lower() > BODY_LIMIT as u64 {
+    if body.size_hint().lower() > limit as u64 {
         return Err(BodyError::TooLarge);
     }
     let mut chunks: Vec<Bytes> = Vec::new();
@@ -440,7 +453,7 @@ async fn read_body(mut body: Incoming, idle: Option<Duration>) -> Result<Bytes, 
             Some(Ok(frame)) => {
                 if let Ok(data) = frame.into_data() {
                     len += data.len();
-                    if len > BODY_LIMIT {
+                    if len > limit {
                         return Err(BodyError::TooLarge);
                     }
                     chunks.push(data);
@@ -466,7 +479,7 @@ async fn read(
     let (parts, body) = req.into_parts();
     let file = transport.file.as_ref();
     let recording = shared.requests.enabled() || file.is_some();
-    match read_body(body, transport.body_timeout).await {
+    match read_body(body, transport.body_timeout, body_limit(&parts.headers)).await {
         Ok(bytes) => {
             if recording {
                 shared.requests.record(file, &parts.method, &parts.uri, &bytes, login);
@@ -548,7 +561,7 @@ impl SimEndpoint {
             (&Method::DELETE, false) => true,
             (&Method::POST, true) => {
                 let (parts, body) = req.into_parts();
-                return match read_body(body, transport.body_timeout).await {
+                return match read_body(body, transport.body_timeout, BODY_LIMIT).await {
                     Ok(bytes) => shared.logins.token_endpoint(&bytes, hal),
                     Err(e) => e.response(&parts.headers),
                 };

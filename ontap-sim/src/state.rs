@@ -52,6 +52,8 @@ pub(crate) struct Shared {
     pub http: reqwest::Client,
     /// Background work (downloads, the purger): aborted when the simulator stops.
     pub tasks: Mutex<JoinSet<()>>,
+    /// The contents of volume files written through the API, by volume UUID and path.
+    pub files: Mutex<std::collections::HashMap<(String, String), Vec<u8>>>,
 }
 
 /// Locks a mutex, ignoring poisoning (a panicking task must not take the simulator down).

@@ -17,7 +17,7 @@ mod secrets;
 mod send;
 
 pub(crate) use release::{job_fields, note_lacking_job_error};
-pub(crate) use send::is_certificate_failure;
+pub(crate) use send::{Streamed, is_certificate_failure};
 
 use std::sync::Arc;
 use std::time::Duration;

@@ -8,7 +8,7 @@ use std::time::{Duration, Instant};
 use tracing::Instrument as _;
 
 use bytes::{Bytes, BytesMut};
-use http::header::{AUTHORIZATION, CONTENT_TYPE, HeaderMap, RETRY_AFTER};
+use http::header::{AUTHORIZATION, CONTENT_LENGTH, CONTENT_TYPE, HeaderMap, RETRY_AFTER};
 
 #[cfg(doc)]
 use super::HostConnectionBuilder;
@@ -132,7 +132,7 @@ impl HostConnection {
         );
         async move {
             let auth = self.authorization().await?;
-            let result = self.transmit(&slot, spec, auth.as_ref()).await;
+            let result = self.transmit(&slot, spec, auth.as_ref(), None).await;
             let refused = matches!(&result, Err(err) if err.status() == Some(http::StatusCode::UNAUTHORIZED));
             let result = match (&self.inner.tokens, auth) {
                 (Some(tokens), Some(auth)) if refused => {
@@ -141,7 +141,7 @@ impl HostConnection {
                     tokens.refused(auth.generation).await;
                     tracing::debug!(token = auth.generation, "token refused; sending again with a new one");
                     let auth = self.authorization().await?;
-                    self.transmit(&slot, spec, auth.as_ref()).await
+                    self.transmit(&slot, spec, auth.as_ref(), None).await
                 }
                 _ => result,
             };
@@ -168,12 +168,48 @@ impl HostConnection {
         }
     }
 
-    /// Sends `spec` once, with `auth` when given, and reads its answer.
+    /// Sends `spec` once with `body` streamed as it is read (an upload), in a slot and
+    /// its span, within the handle's deadline. Never retried, nor sent again with a new
+    /// token: the body is gone once read.
+    pub(crate) async fn send_streamed(&self, spec: &RequestSpec, body: Streamed) -> Result<Response, Error> {
+        let slot = self.slot().await;
+        let span = tracing::debug_span!(
+            "ontap.attempt",
+            method = %spec.method(),
+            path = spec.path_and_query(),
+            attempt = 1,
+            status = tracing::field::Empty,
+        );
+        let attempt = async move {
+            let auth = self.authorization().await?;
+            let result = self.transmit(&slot, spec, auth.as_ref(), Some(body)).await;
+            drop(slot);
+            let status = match &result {
+                Ok(response) => Some(response.status()),
+                Err(err) => err.status(),
+            };
+            if let Some(status) = status {
+                tracing::Span::current().record("status", status.as_u16());
+            }
+            result
+        }
+        .instrument(span);
+        match self.call.deadline {
+            Some(deadline) => tokio::time::timeout(deadline, attempt)
+                .await
+                .unwrap_or_else(|_| Err(self.deadline_error(spec, 1, None))),
+            None => attempt.await,
+        }
+    }
+
+    /// Sends `spec` once, with `auth` when given, and reads its answer; with
+    /// `streamed`, its body instead of the spec's JSON.
     async fn transmit(
         &self,
         _slot: &Slot,
         spec: &RequestSpec,
         auth: Option<&Authorization>,
+        streamed: Option<Streamed>,
     ) -> Result<Response, Error> {
         let method = spec.method().clone();
         let path = spec.path_and_query();
@@ -195,6 +231,13 @@ impl HostConnection {
                 tracing::trace!(body = %secrets.mask(&String::from_utf8_lossy(&bytes), false), "request body");
             }
             request = request.header(CONTENT_TYPE, "application/json").body(bytes);
+        }
+        if let Some(streamed) = streamed {
+            request = request.header(CONTENT_TYPE, streamed.content_type);
+            if let Some(length) = streamed.length {
+                request = request.header(CONTENT_LENGTH, length);
+            }
+            request = request.body(streamed.body);
         }
         let started = Instant::now();
         let transport = |source| Error::Transport {
@@ -295,6 +338,13 @@ impl HostConnection {
             &secrets,
         ))
     }
+}
+
+/// A request body sent as it is read: its content type and, when known, its length.
+pub(crate) struct Streamed {
+    pub(crate) body: reqwest::Body,
+    pub(crate) content_type: String,
+    pub(crate) length: Option<u64>,
 }
 
 /// Whether an error body, by its first character, may be ONTAP's JSON.
