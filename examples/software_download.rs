@@ -49,7 +49,7 @@ async fn run(args: Args, show_progress: bool) -> Result<(), BoxError> {
 
     // Flow 1: start the download, wait for its job, print the resource.
     let mut download = SoftwarePackageDownload {
-        url: Some(target.url.clone()),
+        url: Some(target.package_url()?),
         username: target.package_username.clone(),
         password: target.package_password.clone().map(Into::into),
         ..Default::default()

@@ -74,7 +74,7 @@ async fn run(args: Args, show_progress: bool) -> Result<String, BoxError> {
         println!("Package {version} is already in the repository");
     } else {
         let mut download = SoftwarePackageDownload {
-            url: Some(target.url.clone()),
+            url: Some(target.package_url()?),
             username: target.package_username.clone(),
             password: target.package_password.clone().map(Into::into),
             ..Default::default()
@@ -90,7 +90,7 @@ async fn run(args: Args, show_progress: bool) -> Result<String, BoxError> {
             .await;
         bar.finish_and_clear();
         result?;
-        println!("Downloaded {}", target.url);
+        println!("Downloaded {}", target.package_url()?);
     }
 
     // 2. Confirm it is listed.

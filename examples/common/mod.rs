@@ -47,14 +47,22 @@ pub struct ClusterArgs {
 
 /// The package the offline runs serve and download.
 pub const PACKAGE_NAME: &str = "ontap-9.16.1-image.tgz";
-const PACKAGE_SIZE: usize = 24 * 1024 * 1024;
+pub const PACKAGE_SIZE: usize = 24 * 1024 * 1024;
 /// Slow enough to watch the progress bar, quick enough for a demo.
 const SIMULATED_RATE: u64 = 6 * 1024 * 1024;
+
+/// The offline package's bytes ([`PACKAGE_SIZE`] of them).
+pub fn package_bytes() -> Vec<u8> {
+    (0..PACKAGE_SIZE)
+        .map(|i| (i.wrapping_mul(2_654_435_761) >> 13) as u8)
+        .collect()
+}
 
 /// A cluster to work on: a real one, or a simulator kept alive for the run.
 pub struct Target {
     pub conn: HostConnection,
-    pub url: String,
+    /// The package's address (`--url`; the package server's offline).
+    pub url: Option<String>,
     pub package_username: Option<String>,
     pub package_password: Option<String>,
     pub simulator: Option<(Simulator, PackageServer)>,
@@ -74,9 +82,7 @@ impl Target {
         let password = args
             .password
             .ok_or("--password (or ONTAP_PASSWORD) is needed with --host")?;
-        let url = args
-            .url
-            .ok_or("--url (or ONTAP_URL) is needed with --host: the package's address")?;
+        let url = args.url;
         let mut builder = HostConnection::builder(host)
             .basic_auth(args.username, password)
             .verify(!args.insecure)
@@ -95,13 +101,20 @@ impl Target {
     }
 }
 
+impl Target {
+    /// The package's address, which a download needs.
+    pub fn package_url(&self) -> Result<String, BoxError> {
+        self.url
+            .clone()
+            .ok_or_else(|| "--url (or ONTAP_URL) is needed with --host: the package's address".into())
+    }
+}
+
 async fn simulated(
     timeout: Duration,
     tune: impl FnOnce(SimulatorBuilder) -> SimulatorBuilder,
 ) -> Result<Target, BoxError> {
-    let package: Vec<u8> = (0..PACKAGE_SIZE)
-        .map(|i| (i.wrapping_mul(2_654_435_761) >> 13) as u8)
-        .collect();
+    let package = package_bytes();
     let packages = PackageServer::start([(PACKAGE_NAME, package)], Some(("pkg-user", "pkg-secret"))).await?;
     let simulator = tune(Simulator::builder().tls(true).download_rate(Some(SIMULATED_RATE)))
         .start()
@@ -121,7 +134,7 @@ async fn simulated(
         .build()?;
     Ok(Target {
         conn,
-        url: packages.url(PACKAGE_NAME),
+        url: Some(packages.url(PACKAGE_NAME)),
         package_username: Some("pkg-user".into()),
         package_password: Some("pkg-secret".into()),
         simulator: Some((simulator, packages)),
