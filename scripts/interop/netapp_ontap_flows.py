@@ -16,7 +16,10 @@ Usage: netapp_ontap_flows.py --host 127.0.0.1 --port 8443 --package-url URL [--o
 
 import argparse
 import json
+import os
+import shutil
 import sys
+import tempfile
 import time
 import traceback
 import uuid as uuidlib
@@ -1043,6 +1046,21 @@ def software_download_job_watch():
             break
         time.sleep(0.5)
     check(job.state == "success", f"download job ended {job.state}: {getattr(job, 'message', None)}")
+
+
+@flow
+def software_upload():
+    """Software.upload: the package in the multipart form's `file` field, as the client sends it."""
+    work = tempfile.mkdtemp()
+    path = os.path.join(work, "ontap-9.18.1-image.tgz")
+    with open(path, "wb") as f:
+        f.write(os.urandom(3 * MIB))
+    try:
+        Software().upload(file="@" + path)
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+    versions = [p.version for p in SoftwarePackage.get_collection()]
+    check("9.18.1" in versions, f"packages after the upload: {versions}")
 
 
 @flow
