@@ -363,13 +363,24 @@ pub trait ResourceExt: Resource {
     /// all is [`Error::Config`].
     ///
     /// ```no_run
+    /// # extern crate ontap_core as ontap;
     /// # async fn run(conn: ontap::HostConnection) -> Result<(), ontap::Error> {
     /// use ontap::prelude::*;
-    /// use ontap::resources::{SvmReference, Volume};
     /// use ontap::CallOptions;
-    /// let vs0 = SvmReference { name: Some("vs0".into()), ..Default::default() };
+    ///
+    /// #[derive(Debug, Clone, Default, ontap::Resource)]
+    /// #[resource(path = "/storage/volumes", collection)]
+    /// struct Volume {
+    ///     #[resource(get, key)]
+    ///     uuid: Option<String>,
+    ///     #[resource(get, post)]
+    ///     name: Option<String>,
+    ///     #[resource(get, post)]
+    ///     size: Option<u64>,
+    /// }
+    ///
     /// let mut volumes: Vec<Volume> = ["app1", "app2", "app3"]
-    ///     .map(|name| Volume { name: Some(name.into()), svm: Some(vs0.clone()), size: Some(1 << 30), ..Default::default() })
+    ///     .map(|name| Volume { name: Some(name.into()), size: Some(1 << 30), ..Default::default() })
     ///     .into();
     /// Volume::post_collection(&conn, &mut volumes, CallOptions::default()).await?;
     /// for v in &volumes {
@@ -633,10 +644,20 @@ pub trait ResourceExt: Resource {
     /// ([`CallOptions::parent`]) or from the first record.
     ///
     /// ```no_run
+    /// # extern crate ontap_core as ontap;
     /// # async fn run(conn: ontap::HostConnection) -> Result<(), ontap::Error> {
     /// use ontap::prelude::*;
-    /// use ontap::resources::Volume;
     /// use ontap::CallOptions;
+    ///
+    /// #[derive(Debug, Clone, Default, ontap::Resource)]
+    /// #[resource(path = "/storage/volumes", collection, patch_collection)]
+    /// struct Volume {
+    ///     #[resource(get, key)]
+    ///     uuid: Option<String>,
+    ///     #[resource(get, patch)]
+    ///     comment: Option<String>,
+    /// }
+    ///
     /// let changes = [("1cd8a442", "db data"), ("28f3b1e5", "db logs")].map(|(uuid, comment)| Volume {
     ///     uuid: Some(uuid.into()),
     ///     comment: Some(comment.into()),
@@ -675,10 +696,18 @@ pub trait ResourceExt: Resource {
     /// same rules.
     ///
     /// ```no_run
+    /// # extern crate ontap_core as ontap;
     /// # async fn run(conn: ontap::HostConnection) -> Result<(), ontap::Error> {
     /// use ontap::prelude::*;
-    /// use ontap::resources::Volume;
     /// use ontap::CallOptions;
+    ///
+    /// #[derive(Debug, Clone, Default, ontap::Resource)]
+    /// #[resource(path = "/storage/volumes", collection, delete_collection)]
+    /// struct Volume {
+    ///     #[resource(get, key)]
+    ///     uuid: Option<String>,
+    /// }
+    ///
     /// let old = ["1cd8a442", "28f3b1e5"].map(|uuid| Volume { uuid: Some(uuid.into()), ..Default::default() });
     /// let done = Volume::delete_records(&conn, &old, CallOptions::default()).await?;
     /// println!("{} deleted", done.jobs().len());
@@ -780,11 +809,19 @@ pub trait ResourceExt: Resource {
     /// release has and the model lacks included, or a type of your own.
     ///
     /// ```no_run
+    /// # extern crate ontap_core as ontap;
     /// # async fn run(conn: ontap::HostConnection) -> Result<(), ontap::Error> {
     /// use futures::TryStreamExt;
     /// use ontap::prelude::*;
-    /// use ontap::resources::Volume;
     /// use ontap::Query;
+    ///
+    /// #[derive(Debug, Clone, Default, ontap::Resource)]
+    /// #[resource(path = "/storage/volumes", collection)]
+    /// struct Volume {
+    ///     #[resource(get, key)]
+    ///     uuid: Option<String>,
+    /// }
+    ///
     /// let mut raw = Volume::get_collection_as::<serde_json::Value>(&conn, Query::new().fields(["*"]));
     /// while let Some(record) = raw.try_next().await? {
     ///     println!("{} {}", record["name"], record["space"]["used"]);
