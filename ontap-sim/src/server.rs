@@ -12,7 +12,7 @@
 //! | a pause while the body arrives | [`DEFAULT_BODY_TIMEOUT`] (30 s) between two pieces | 408 with an ONTAP body, connection closed |
 //! | the request target (URI) | [`MAX_URI_LEN`] (8 KiB) | 414 with an ONTAP body |
 //! | the header fields, together | [`MAX_HEADER_BYTES`] (64 KiB) | 431 with an ONTAP body |
-//! | the body | [`BODY_LIMIT`] (2 MiB) | 400 code `2` |
+//! | the body | [`BODY_LIMIT`] (2 MiB); a multipart form (an upload) [`UPLOAD_LIMIT`] (64 MiB) | 400 code `2` |
 //!
 //! The ONTAP bodies are `{"error": {"message", "code": "2"}}`, 2-space indented.
 //!
