@@ -2,12 +2,10 @@
 //! file of several MB, streamed with its progress reported, and a volume file written
 //! then read back by byte range.
 
-mod common;
-
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use common::{simulated, volume};
+use crate::common::{simulated, volume};
 use futures::TryStreamExt;
 use ontap::bytes::Bytes;
 use ontap::prelude::*;

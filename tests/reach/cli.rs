@@ -2,11 +2,9 @@
 //! the CLI's field names, a command that starts a job, and what is refused before any
 //! request.
 
-mod common;
-
 use std::time::Duration;
 
-use common::{simulated, volume};
+use crate::common::{simulated, volume};
 use futures::TryStreamExt;
 use ontap::prelude::*;
 use ontap::resources::Volume;

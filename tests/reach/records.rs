@@ -1,11 +1,9 @@
 //! Record-based verbs against the simulator: many objects in one request
 //! (`{"records": [...]}`), each learning its keys, all or nothing, never retried.
 
-mod common;
-
 use std::time::Duration;
 
-use common::{simulated, volume};
+use crate::common::{simulated, volume};
 use futures::TryStreamExt;
 use ontap::prelude::*;
 use ontap::resources::Volume;

@@ -3,11 +3,9 @@
 //! does not type, a key manager restored and migrated, and an action a release lacks.
 #![cfg(feature = "full")]
 
-mod common;
-
 use std::time::Duration;
 
-use common::simulated;
+use crate::common::simulated;
 use futures::TryStreamExt;
 use ontap::prelude::*;
 use ontap::resources::{Cluster, SecurityCertificate, SecurityKeyManager, SecurityKeyManagerOnboard};
