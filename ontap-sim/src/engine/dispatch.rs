@@ -100,7 +100,7 @@ async fn dispatch(ctx: &Ctx<'_>, method: &Method, path: &str) -> Result<Answer, 
             if *method != Method::GET {
                 return not_allowed(method, path, &["GET"]);
             }
-            // No CLI runs here: the command answers no records.
+            // A private path the model lists without a resource (`/private/support/alerts`) answers no records.
             Ok(Answer::json(
                 StatusCode::OK,
                 &serde_json::json!({"records": [], "num_records": 0}),
