@@ -334,6 +334,29 @@ async fn the_retry_policy_decides_attempts_and_waits() {
         sim.inject(Fault::status(503).path("/api/storage/volumes").method("POST").times(1));
         volume("v_503_again").post(&resend).await.unwrap_err();
         assert_eq!(posts(&sim), 1, "a 503 proves nothing: not sent again");
+        sim.clear_faults();
+
+        // Nor a PATCH or a DELETE: a second PATCH may start a second job, a second DELETE
+        // of what the first deleted answers 404 for a call that succeeded.
+        let mut target = volume("v_changes");
+        target.post(&conn).await.unwrap();
+        for method in ["PATCH", "DELETE"] {
+            sim.clear_requests();
+            sim.inject(Fault::status(503).path("/api/storage/volumes/").method(method).times(1));
+            let keyed = Volume {
+                uuid: target.uuid.clone(),
+                comment: (method == "PATCH").then(|| "changed".into()),
+                ..Default::default()
+            };
+            let err = match method {
+                "PATCH" => keyed.clone().patch(&conn).await.unwrap_err(),
+                _ => keyed.delete(&conn).await.unwrap_err(),
+            };
+            assert_eq!(err.status().map(|s| s.as_u16()), Some(503), "{method}");
+            let sent = sim.requests().into_iter().filter(|r| r.method == method).count();
+            assert_eq!(sent, 1, "{method} sent once");
+            sim.clear_faults();
+        }
     })
     .await
     .unwrap();

@@ -384,8 +384,16 @@ impl RequestSpec {
         self.query_timeout
     }
 
-    /// Whether sending it twice has the effect of sending it once; only
-    /// such requests are retried.
+    /// Whether sending it twice has the effect of sending it once, on ONTAP: a
+    /// read (GET, HEAD); only such requests are retried. A DELETE is not: a
+    /// second one of what the first deleted answers 404, and a PATCH or DELETE
+    /// may start a job each time ([`crate::RetryPolicy`]).
+    ///
+    /// ```
+    /// use ontap_core::{Query, RequestSpec};
+    /// assert!(RequestSpec::new(http::Method::GET, "/cluster", &Query::new()).is_idempotent());
+    /// assert!(!RequestSpec::new(http::Method::DELETE, "/storage/volumes/u1", &Query::new()).is_idempotent());
+    /// ```
     pub fn is_idempotent(&self) -> bool {
         self.method == Method::GET || self.method == Method::HEAD
     }

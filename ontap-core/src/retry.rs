@@ -18,12 +18,14 @@ pub const NOT_PERFORMED_CODES: &[u64] = &[codes::VSERVER_LOCKED];
 /// between half and all of that at random (jitter, so that many clients do
 /// not come back at once), or the server's `Retry-After` when it sends one
 /// of at most 10 s (a longer one ends the retries: the server asked for
-/// more patience than a call has). Only idempotent requests (GET, HEAD,
-/// PUT, DELETE, OPTIONS) are sent again, after a connection failure, a
-/// time-out, HTTP 429, 502, 503 or 504, or ONTAP's "temporarily locked"
-/// (code 2621573). A POST or PATCH is never sent again unless
+/// more patience than a call has). Only reads (GET, HEAD) are sent again,
+/// after a connection failure, a time-out, HTTP 429, 502, 503 or 504, or
+/// ONTAP's "temporarily locked" (code 2621573). A POST, PATCH or DELETE is
+/// never sent again unless
 /// [`resend_not_performed`](RetryPolicy::resend_not_performed) allows it for
-/// the codes that prove nothing was done. A certificate that fails
+/// the codes that prove nothing was done: on ONTAP each may start a job, a
+/// second PATCH may start a second one, and a second DELETE of what the first
+/// deleted answers 404 for a call that succeeded. A certificate that fails
 /// verification is never retried.
 ///
 /// Set it on the connection ([`HostConnectionBuilder::retry`]) or for some
@@ -176,7 +178,7 @@ impl RetryPolicy {
         self
     }
 
-    /// Whether a request that is not idempotent (a POST, a PATCH) is sent
+    /// Whether a request that is not a read (a POST, a PATCH, a DELETE) is sent
     /// again after an answer whose ONTAP code proves the server did nothing
     /// ([`NOT_PERFORMED_CODES`]: 2621573, a configuration "temporarily
     /// locked"); false by default. No other failure ever sends such a
