@@ -378,6 +378,7 @@ async fn a_call_may_have_its_own_timeout_and_a_deadline_over_its_retries() {
             matches!(&err, Error::Transport { source, .. } if source.is_timeout()),
             "{err:?}"
         );
+        assert!(err.is_timeout() && err.kind() == ontap::ErrorKind::Timeout, "{err:?}");
         cluster(&conn).await.expect("60 s is enough");
         sim.clear_faults();
         sim.clear_requests();
@@ -398,6 +399,7 @@ async fn a_call_may_have_its_own_timeout_and_a_deadline_over_its_retries() {
         let Error::Deadline { attempts, last, .. } = &err else {
             panic!("not a deadline: {err:?}");
         };
+        assert!(err.is_timeout(), "a deadline is a time-out: {err:?}");
         assert_eq!(*attempts, 2, "{err}");
         assert_eq!(last.as_ref().and_then(|e| e.status()).map(|s| s.as_u16()), Some(503));
         assert!(

@@ -12,6 +12,49 @@ use crate::job::JobStatus;
 /// How much of an undecodable body an error keeps.
 pub(crate) const RAW_BODY_LIMIT: usize = 2048;
 
+/// What kind of failure an [`Error`] is ([`Error::kind`]), the same way across its
+/// variants: for a program's own handling (retry later, log in again, create it,
+/// give up), where the variant is detail.
+///
+/// ```
+/// use ontap_core::{Error, ErrorKind};
+/// fn advice(err: &Error) -> &'static str {
+///     match err.kind() {
+///         ErrorKind::Timeout | ErrorKind::Unavailable | ErrorKind::Transport => "try again later",
+///         ErrorKind::Auth => "check the account",
+///         ErrorKind::NotFound => "nothing there",
+///         _ => "see the error",
+///     }
+/// }
+/// assert_eq!(advice(&Error::Config("port 0".into())), "see the error");
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum ErrorKind {
+    /// A time limit passed: a request's time-out (or the server's 408), the
+    /// operation's deadline, a job's poll timeout, a wait's deadline.
+    Timeout,
+    /// The login or the role was refused: 401, 403, ONTAP's code 6, or no token to send.
+    Auth,
+    /// The object does not exist: 404, or ONTAP's code 4 (in an answer or a failed job).
+    NotFound,
+    /// The cluster refused the request as it is: another 4xx (a bad field, a duplicate).
+    Rejected,
+    /// The cluster failed or is busy: 5xx or 429.
+    Unavailable,
+    /// The request did not complete: no connection, a TLS failure (a refused certificate).
+    Transport,
+    /// A job the request started failed (with another code than 4) or is gone.
+    Job,
+    /// The cluster's release lacks what the call needs ([`Error::Unsupported`]).
+    Unsupported,
+    /// The call could not be sent as given: a setting, a key, a body.
+    Invalid,
+    /// The answer could not be used: not decodable, too large, a link that leaves
+    /// the API, empty pages without end, several objects where one was expected.
+    Answer,
+}
+
 /// Everything that can go wrong talking to ONTAP.
 ///
 /// Whatever the variant, the helpers read what the server said: the HTTP
@@ -552,7 +595,75 @@ impl Error {
     /// # }
     /// ```
     pub fn is_not_found(&self) -> bool {
-        self.status() == Some(StatusCode::NOT_FOUND) || self.has_code(codes::NOT_FOUND)
+        self.kind() == ErrorKind::NotFound
+    }
+
+    /// What kind of failure this is, the same way for every variant (a job read
+    /// that failed, [`Error::Polling`], is of its cause's kind).
+    ///
+    /// ```
+    /// use ontap_core::ErrorKind;
+    /// let err = ontap_core::HostConnection::builder("127.0.0.1").port(0).build().unwrap_err();
+    /// assert_eq!(err.kind(), ErrorKind::Invalid);
+    /// assert!(!err.is_timeout() && !err.is_auth() && !err.is_not_found());
+    /// ```
+    pub fn kind(&self) -> ErrorKind {
+        match self {
+            Error::Api { status, .. } | Error::Http { status, .. } => {
+                if *status == StatusCode::NOT_FOUND || self.has_code(codes::NOT_FOUND) {
+                    ErrorKind::NotFound
+                } else if matches!(status.as_u16(), 401 | 403) || self.has_code(codes::PERMISSION_DENIED) {
+                    ErrorKind::Auth
+                } else if *status == StatusCode::REQUEST_TIMEOUT {
+                    ErrorKind::Timeout
+                } else if status.is_server_error() || *status == StatusCode::TOO_MANY_REQUESTS {
+                    ErrorKind::Unavailable
+                } else {
+                    ErrorKind::Rejected
+                }
+            }
+            Error::JobFailed { .. } if self.has_code(codes::NOT_FOUND) => ErrorKind::NotFound,
+            Error::JobFailed { .. } | Error::JobVanished { .. } => ErrorKind::Job,
+            Error::Transport { source, .. } if source.is_timeout() => ErrorKind::Timeout,
+            Error::Transport { .. } => ErrorKind::Transport,
+            Error::PollTimeout { .. } | Error::WaitTimeout { .. } | Error::Deadline { .. } => ErrorKind::Timeout,
+            Error::Polling { source, .. } => source.kind(),
+            Error::Token { .. } => ErrorKind::Auth,
+            Error::Unsupported { .. } => ErrorKind::Unsupported,
+            Error::MissingKey { .. }
+            | Error::KeyCount { .. }
+            | Error::Config(_)
+            | Error::Encode(_)
+            | Error::InvalidKey { .. } => ErrorKind::Invalid,
+            Error::Decode { .. }
+            | Error::BodyTooLarge { .. }
+            | Error::UnexpectedLink { .. }
+            | Error::EmptyPages { .. }
+            | Error::NotUnique { .. } => ErrorKind::Answer,
+        }
+    }
+
+    /// Whether a time limit passed ([`ErrorKind::Timeout`]): a request's time-out
+    /// (or the server's 408), the operation's deadline, a job's poll timeout, a
+    /// wait's deadline.
+    ///
+    /// ```
+    /// let err = ontap_core::Error::Config("x".into());
+    /// assert!(!err.is_timeout());
+    /// ```
+    pub fn is_timeout(&self) -> bool {
+        self.kind() == ErrorKind::Timeout
+    }
+
+    /// Whether the login or the role was refused ([`ErrorKind::Auth`]): 401, 403,
+    /// ONTAP's code 6, or no bearer token to send.
+    ///
+    /// ```
+    /// let err = ontap_core::Error::Config("x".into());
+    /// assert!(!err.is_auth());
+    /// ```
+    pub fn is_auth(&self) -> bool {
+        self.kind() == ErrorKind::Auth
     }
 
     /// Whether ONTAP's code, in an error answer or a failed job, is `code`
@@ -986,5 +1097,101 @@ mod tests {
         };
         assert!(!vanished.is_not_found());
         assert_eq!(vanished.message(), None);
+    }
+
+    fn api(status: u16, code: &str) -> Error {
+        Error::Api {
+            method: Method::GET,
+            path: "/storage/volumes".into(),
+            status: StatusCode::from_u16(status).unwrap(),
+            error: Box::new(ApiError {
+                message: Some("m".into()),
+                code: Some(code.into()),
+                target: None,
+                arguments: Vec::new(),
+            }),
+            retry_after: None,
+        }
+    }
+
+    #[test]
+    fn every_variant_has_a_kind_and_the_helpers_follow_it() {
+        let cases = [
+            (api(404, "4"), ErrorKind::NotFound),
+            (api(400, "4"), ErrorKind::NotFound),
+            (api(401, "0"), ErrorKind::Auth),
+            (api(403, "6"), ErrorKind::Auth),
+            (api(408, "2"), ErrorKind::Timeout),
+            (api(429, "0"), ErrorKind::Unavailable),
+            (api(503, "0"), ErrorKind::Unavailable),
+            (api(409, "1"), ErrorKind::Rejected),
+            (api(400, "262179"), ErrorKind::Rejected),
+            (
+                Error::Http {
+                    method: Method::GET,
+                    path: "/".into(),
+                    status: StatusCode::UNAUTHORIZED,
+                    body: Box::new(RawBody::new(None, b"")),
+                    retry_after: None,
+                },
+                ErrorKind::Auth,
+            ),
+            (
+                Error::PollTimeout {
+                    uuid: "j".into(),
+                    waited: Duration::from_secs(1),
+                    last: None,
+                },
+                ErrorKind::Timeout,
+            ),
+            (
+                Error::Deadline {
+                    method: Method::GET,
+                    path: "/".into(),
+                    deadline: Duration::from_secs(1),
+                    attempts: 1,
+                    last: None,
+                },
+                ErrorKind::Timeout,
+            ),
+            (
+                Error::Polling {
+                    uuid: "j".into(),
+                    source: Box::new(api(503, "0")),
+                },
+                ErrorKind::Unavailable,
+            ),
+            (
+                Error::JobVanished {
+                    uuid: "j".into(),
+                    last: None,
+                },
+                ErrorKind::Job,
+            ),
+            (Error::Config("x".into()), ErrorKind::Invalid),
+            (
+                Error::InvalidKey {
+                    resource: "Volume",
+                    key: "uuid".into(),
+                    value: "..".into(),
+                },
+                ErrorKind::Invalid,
+            ),
+            (
+                Error::Unsupported {
+                    resource: "Volume",
+                    what: "x".into(),
+                    since: crate::Release::new(9, 13, 0),
+                    cluster: crate::Release::new(9, 8, 0),
+                },
+                ErrorKind::Unsupported,
+            ),
+        ];
+        for (err, kind) in cases {
+            assert_eq!(err.kind(), kind, "{err}");
+            assert_eq!(err.is_timeout(), kind == ErrorKind::Timeout, "{err}");
+            assert_eq!(err.is_auth(), kind == ErrorKind::Auth, "{err}");
+            assert_eq!(err.is_not_found(), kind == ErrorKind::NotFound, "{err}");
+        }
     }
 }

@@ -40,7 +40,7 @@ pub use cli::{Cli, PrivilegeLevel};
 pub use connection::{
     CLIENT_APP, DEFAULT_MAX_IN_FLIGHT, DEFAULT_RETURN_TIMEOUT, HostConnection, HostConnectionBuilder, Scheme,
 };
-pub use error::{ApiError, Error, ErrorArgument, RawBody, TransportError, codes};
+pub use error::{ApiError, Error, ErrorArgument, ErrorKind, RawBody, TransportError, codes};
 pub use guard::ReleaseGuard;
 pub use hal::{Href, Links, Timestamp};
 pub use http;
