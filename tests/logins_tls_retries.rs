@@ -609,6 +609,29 @@ async fn spans_name_the_operation_each_attempt_and_the_job_wait_and_show_no_secr
         has(&["span ontap.attempt", "method=GET", "attempt=2"]),
         "the 503 was retried: {text}"
     );
+    // OpenTelemetry's HTTP client fields, beside ontap's.
+    assert!(
+        has(&[
+            "span ontap.attempt",
+            "otel.kind=\"client\"",
+            &format!("otel.name=GET /storage/volumes/{uuid}"),
+            "http.request.method=GET",
+            "server.address=",
+            "server.port=",
+            "url.full=https://",
+        ]),
+        "{text}"
+    );
+    assert!(has(&["record ontap.attempt", "http.request.resend_count=1"]), "{text}");
+    assert!(
+        has(&["record ontap.attempt", "http.response.status_code=503"]),
+        "{text}"
+    );
+    assert!(has(&["record ontap.attempt", "error.type=\"503\""]), "{text}");
+    assert!(
+        has(&["record ontap.attempt", "http.response.status_code=200"]),
+        "{text}"
+    );
     assert!(has(&["event in", "ontap.attempt", "request body"]), "{text}");
     assert!(has(&["event in", "ontap.attempt", "response body"]), "{text}");
     for secret in [issued.as_str(), "download-pass-phrase", sim.password()] {

@@ -101,6 +101,8 @@ pub(crate) struct Inner {
     client: reqwest::Client,
     /// `https://host:port/api`
     base: String,
+    /// The host and port, as OpenTelemetry's `server.address` and `server.port`.
+    server: (String, u16),
     /// The connection's own call settings.
     defaults: Arc<CallSettings>,
     poll_interval: Duration,

@@ -28,7 +28,12 @@ impl HostConnectionBuilder {
             None => String::new(),
         };
         let base = format!("{}://{host}{port}/api", self.scheme.as_str());
-        reqwest::Url::parse(&base).map_err(|e| Error::Config(format!("`{}` is not a usable host: {e}", self.host)))?;
+        let url = reqwest::Url::parse(&base)
+            .map_err(|e| Error::Config(format!("`{}` is not a usable host: {e}", self.host)))?;
+        let server = (
+            url.host_str().unwrap_or_default().to_owned(),
+            url.port_or_known_default().unwrap_or_default(),
+        );
         if self.poll_interval.is_zero() {
             return Err(Error::Config("poll_interval must be above zero".into()));
         }
@@ -146,6 +151,7 @@ impl HostConnectionBuilder {
             inner: Arc::new(Inner {
                 client,
                 base,
+                server,
                 defaults,
                 tokens,
                 poll_interval: self.poll_interval,

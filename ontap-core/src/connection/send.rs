@@ -123,13 +123,7 @@ impl HostConnection {
     /// provider's token that the server refuses (401) is replaced and the
     /// request sent once more: a 401 proves the server did nothing.
     async fn send_in_as(&self, slot: Slot, spec: &RequestSpec, attempt: u32) -> Result<Response, Error> {
-        let span = tracing::debug_span!(
-            "ontap.attempt",
-            method = %spec.method(),
-            path = spec.path_and_query(),
-            attempt,
-            status = tracing::field::Empty,
-        );
+        let span = self.attempt_span(spec, attempt);
         async move {
             let auth = self.authorization().await?;
             let result = self.transmit(&slot, spec, auth.as_ref(), None).await;
@@ -150,13 +144,41 @@ impl HostConnection {
                 Ok(response) => Some(response.status()),
                 Err(err) => err.status(),
             };
-            if let Some(status) = status {
-                tracing::Span::current().record("status", status.as_u16());
-            }
+            record_outcome(&result, status);
             result
         }
         .instrument(span)
         .await
+    }
+
+    /// The span of one attempt: `ontap.attempt` with ontap's fields (method, path,
+    /// attempt, status) and OpenTelemetry's HTTP client ones (`otel.kind`,
+    /// `otel.name` as the method and the path without its query, `http.request.method`,
+    /// `server.address`, `server.port`, `url.full`, `http.request.resend_count` from
+    /// the second attempt, `http.response.status_code` and `error.type` once known).
+    fn attempt_span(&self, spec: &RequestSpec, attempt: u32) -> tracing::Span {
+        let path = spec.path_and_query();
+        let route = path.split('?').next().unwrap_or(path);
+        let span = tracing::debug_span!(
+            "ontap.attempt",
+            method = %spec.method(),
+            path,
+            attempt,
+            status = tracing::field::Empty,
+            otel.kind = "client",
+            otel.name = %format_args!("{} {route}", spec.method()),
+            http.request.method = %spec.method(),
+            server.address = %self.inner.server.0,
+            server.port = self.inner.server.1,
+            url.full = %format_args!("{}{path}", self.inner.base),
+            http.request.resend_count = tracing::field::Empty,
+            http.response.status_code = tracing::field::Empty,
+            error.type = tracing::field::Empty,
+        );
+        if attempt > 1 {
+            span.record("http.request.resend_count", attempt - 1);
+        }
+        span
     }
 
     /// The provider's current token as a header, if the connection logs in
@@ -173,13 +195,7 @@ impl HostConnection {
     /// token: the body is gone once read.
     pub(crate) async fn send_streamed(&self, spec: &RequestSpec, body: Streamed) -> Result<Response, Error> {
         let slot = self.slot().await;
-        let span = tracing::debug_span!(
-            "ontap.attempt",
-            method = %spec.method(),
-            path = spec.path_and_query(),
-            attempt = 1,
-            status = tracing::field::Empty,
-        );
+        let span = self.attempt_span(spec, 1);
         let attempt = async move {
             let auth = self.authorization().await?;
             let result = self.transmit(&slot, spec, auth.as_ref(), Some(body)).await;
@@ -188,9 +204,7 @@ impl HostConnection {
                 Ok(response) => Some(response.status()),
                 Err(err) => err.status(),
             };
-            if let Some(status) = status {
-                tracing::Span::current().record("status", status.as_u16());
-            }
+            record_outcome(&result, status);
             result
         }
         .instrument(span);
@@ -337,6 +351,23 @@ impl HostConnection {
             kept,
             &secrets,
         ))
+    }
+}
+
+/// Records an attempt's outcome on the current span: its status (ontap's `status` and
+/// OpenTelemetry's `http.response.status_code`), and on failure `error.type` (the
+/// status code, or the error's kind for what had none).
+fn record_outcome(result: &Result<Response, Error>, status: Option<http::StatusCode>) {
+    let span = tracing::Span::current();
+    if let Some(status) = status {
+        span.record("status", status.as_u16());
+        span.record("http.response.status_code", status.as_u16());
+    }
+    if let Err(err) = result {
+        match status {
+            Some(status) => span.record("error.type", status.as_u16().to_string()),
+            None => span.record("error.type", format!("{:?}", err.kind()).to_lowercase()),
+        };
     }
 }
 
