@@ -501,3 +501,30 @@ fn a_pem_without_a_certificate_is_a_configuration_error() {
         assert!(err.to_string().contains("certificate"), "{err}");
     }
 }
+
+// --- A stalled answer ends at the read time-out ------------------------------
+
+#[tokio::test]
+async fn a_body_that_stops_arriving_ends_at_the_read_timeout() {
+    tokio::time::timeout(Duration::from_secs(20), async {
+        // Announces 100 bytes, sends 10, then nothing while the connection stays open.
+        let server = RawServer::start(|_, out| {
+            if out.send(b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n{\"records\"")
+            {
+                std::thread::sleep(Duration::from_secs(60));
+            }
+        });
+        // The request may take 100 s in all; a stall of 300 ms ends it.
+        let conn = server
+            .connection()
+            .request_timeout(Duration::from_secs(100))
+            .read_timeout(Duration::from_millis(300))
+            .build()
+            .unwrap();
+        let err = conn.execute(&get("/storage/volumes")).await.unwrap_err();
+        assert!(err.is_timeout(), "{err:?}");
+        assert_eq!(err.kind(), ontap::ErrorKind::Timeout);
+    })
+    .await
+    .expect("the stall ended at the read time-out, long before the request's");
+}

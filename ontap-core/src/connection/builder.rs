@@ -249,6 +249,26 @@ impl HostConnectionBuilder {
         self
     }
 
+    /// How long an answer may stall: the longest wait for the next piece of it
+    /// once the request is sent, whatever the request's whole time-out; a stall
+    /// ends the request as a time-out ([`Error::is_timeout`](crate::Error::is_timeout)).
+    /// Off by default: a held answer (`return_timeout`) sends nothing for up to its
+    /// seconds, so a read time-out shorter than the holds would cut them.
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// let conn = ontap_core::HostConnection::builder("cluster")
+    ///     .return_timeout(0)
+    ///     .read_timeout(Duration::from_secs(20))
+    ///     .build()
+    ///     .unwrap();
+    /// # let _ = conn;
+    /// ```
+    pub fn read_timeout(mut self, timeout: Duration) -> Self {
+        self.read_timeout = Some(timeout);
+        self
+    }
+
     /// How long one request may take in all (60 s by default; a request
     /// with `return_timeout=N` gets N seconds more); a handle may change it
     /// for some calls ([`HostConnection::with_timeout`]).

@@ -26,6 +26,7 @@ impl HostConnection {
             proxy: None,
             headers: Vec::new(),
             connect_timeout: Duration::from_secs(10),
+            read_timeout: None,
             request_timeout: Duration::from_secs(60),
             deadline: None,
             retry: RetryPolicy::default(),

@@ -175,6 +175,7 @@ pub struct HostConnectionBuilder {
     proxy: Option<Secret>,
     headers: Vec<(String, String)>,
     connect_timeout: Duration,
+    read_timeout: Option<Duration>,
     request_timeout: Duration,
     deadline: Option<Duration>,
     retry: RetryPolicy,

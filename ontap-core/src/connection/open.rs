@@ -121,6 +121,9 @@ impl HostConnectionBuilder {
             .tcp_nodelay(true)
             .redirect(reqwest::redirect::Policy::none())
             .tls_backend_preconfigured(tls);
+        if let Some(read_timeout) = self.read_timeout {
+            client = client.read_timeout(read_timeout);
+        }
         client = match &self.proxy {
             None => client.no_proxy(),
             Some(url) => {

@@ -43,8 +43,11 @@ impl HostConnection {
     /// and tokens, and the secrets of the request's body, masked.
     ///
     /// Each attempt is a `tracing` span `ontap.attempt` (method, path,
-    /// attempt, status), with the request and response bodies at trace
-    /// level, their secrets masked.
+    /// attempt, status, and OpenTelemetry's HTTP client fields: `otel.kind`,
+    /// `otel.name`, `http.request.method`, `server.address`, `server.port`,
+    /// `url.full`, `http.request.resend_count`, `http.response.status_code`,
+    /// `error.type`), with the request and response bodies at trace level,
+    /// their secrets masked.
     ///
     /// ```no_run
     /// # async fn run(conn: ontap_core::HostConnection) -> Result<(), ontap_core::Error> {
