@@ -614,13 +614,17 @@ async fn spans_name_the_operation_each_attempt_and_the_job_wait_and_show_no_secr
         has(&[
             "span ontap.attempt",
             "otel.kind=\"client\"",
-            &format!("otel.name=GET /storage/volumes/{uuid}"),
+            "otel.name=GET /storage/volumes/{uuid}",
             "http.request.method=GET",
             "server.address=",
             "server.port=",
             "url.full=https://",
         ]),
         "{text}"
+    );
+    assert!(
+        has(&["span ontap.attempt", "otel.name=GET /cluster/jobs"]),
+        "a job read is named by its template too: {text}"
     );
     assert!(has(&["record ontap.attempt", "http.request.resend_count=1"]), "{text}");
     assert!(

@@ -281,7 +281,7 @@ async fn send(conn: HostConnection, slot: Slot, mut reads: Vec<Read>) {
         .param("uuid", uuids.join("|"))
         .param("fields", crate::connection::job_fields(&conn))
         .param("max_records", reads.len());
-    let spec = RequestSpec::new(Method::GET, "/cluster/jobs", &query);
+    let spec = RequestSpec::new(Method::GET, "/cluster/jobs", &query).with_route("/cluster/jobs");
     let page = conn
         .send_in(slot, &spec)
         .instrument(span)

@@ -183,11 +183,10 @@ impl JobLink {
             Some(spec) if !spec.path_and_query().contains('?') => spec.path_and_query().to_owned(),
             _ => format!("/cluster/jobs/{}", encode_component(&self.uuid)),
         };
-        Ok(RequestSpec::new(
-            Method::GET,
-            &path,
-            &Query::new().param("fields", fields),
-        ))
+        Ok(
+            RequestSpec::new(Method::GET, &path, &Query::new().param("fields", fields))
+                .with_route("/cluster/jobs/{uuid}"),
+        )
     }
 
     /// Reads the job once, asking for the fields the cluster's release has

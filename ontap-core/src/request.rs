@@ -309,6 +309,7 @@ pub struct RequestSpec {
     path_and_query: String,
     body: Option<Value>,
     query_timeout: Option<u32>,
+    route: Option<String>,
 }
 
 impl RequestSpec {
@@ -325,6 +326,7 @@ impl RequestSpec {
             path_and_query,
             body: None,
             query_timeout,
+            route: None,
         }
     }
 
@@ -355,6 +357,7 @@ impl RequestSpec {
             path_and_query: rest.to_owned(),
             body: None,
             query_timeout: None,
+            route: None,
         })
     }
 
@@ -362,6 +365,26 @@ impl RequestSpec {
     pub fn with_body(mut self, body: Value) -> Self {
         self.body = Some(body);
         self
+    }
+
+    /// The same request with the path template it fills (`/storage/volumes/{uuid}`):
+    /// the name its spans give it (OpenTelemetry's `otel.name`), the same for every
+    /// object. The verbs of resources set it; without it a span names the path.
+    ///
+    /// ```
+    /// use ontap_core::{Query, RequestSpec};
+    /// let spec = RequestSpec::new(http::Method::GET, "/storage/volumes/1cd8", &Query::new())
+    ///     .with_route("/storage/volumes/{uuid}");
+    /// assert_eq!(spec.route(), Some("/storage/volumes/{uuid}"));
+    /// ```
+    pub fn with_route(mut self, route: impl Into<String>) -> Self {
+        self.route = Some(route.into());
+        self
+    }
+
+    /// The path template it fills, when given ([`RequestSpec::with_route`]).
+    pub fn route(&self) -> Option<&str> {
+        self.route.as_deref()
     }
 
     /// The method.
@@ -486,6 +509,22 @@ impl<'a, R: Resource> KeyValues<'a, R> {
             _ => None,
         }
     }
+}
+
+/// The path template of `R`'s collection (`/storage/volumes/{volume.uuid}/snapshots`).
+pub(crate) fn collection_route<R: Resource>() -> String {
+    R::PATH.to_owned()
+}
+
+/// The path template of one object of `R` (`/storage/volumes/{uuid}`).
+pub(crate) fn instance_route<R: Resource>() -> String {
+    let mut route = R::PATH.to_owned();
+    for key in R::KEYS {
+        route.push_str("/{");
+        route.push_str(key);
+        route.push('}');
+    }
+    route
 }
 
 /// The placeholders of `R::PATH`, e.g. `volume.uuid`.

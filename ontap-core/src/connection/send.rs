@@ -156,12 +156,13 @@ impl HostConnection {
 
     /// The span of one attempt: `ontap.attempt` with ontap's fields (method, path,
     /// attempt, status) and OpenTelemetry's HTTP client ones (`otel.kind`,
-    /// `otel.name` as the method and the path without its query, `http.request.method`,
+    /// `otel.name` as the method and the path template, else the path without its
+    /// query, `http.request.method`,
     /// `server.address`, `server.port`, `url.full`, `http.request.resend_count` from
     /// the second attempt, `http.response.status_code` and `error.type` once known).
     fn attempt_span(&self, spec: &RequestSpec, attempt: u32) -> tracing::Span {
         let path = spec.path_and_query();
-        let route = path.split('?').next().unwrap_or(path);
+        let route = spec.route().unwrap_or_else(|| path.split('?').next().unwrap_or(path));
         let span = tracing::debug_span!(
             "ontap.attempt",
             method = %spec.method(),

@@ -108,7 +108,7 @@ pub(super) async fn send_bulk<R: Resource>(
         crate::guard::Op::DeleteCollection
     };
     crate::guard::check::<R>(conn, op, &full, body.as_ref()).await?;
-    let mut spec = RequestSpec::new(method, &path, &full);
+    let mut spec = RequestSpec::new(method, &path, &full).with_route(request::collection_route::<R>());
     if let Some(body) = body {
         spec = spec.with_body(body);
     }

@@ -178,6 +178,8 @@ struct PageState {
     records_optional: bool,
     /// The release guard's check, run before the first page is read.
     unchecked: Option<BoxFuture<'static, Result<(), Error>>>,
+    /// The collection's path template, for every page's span.
+    route: Option<String>,
 }
 
 /// The pages of a collection, one request each.
@@ -188,8 +190,8 @@ pub(super) fn pages<R: Resource, T: DeserializeOwned + Send + 'static>(
     conn: HostConnection,
     query: Query,
 ) -> BoxStream<'static, Result<Page<T>, Error>> {
-    let first =
-        request::collection_path_with(&R::default(), &query).map(|path| RequestSpec::new(Method::GET, &path, &query));
+    let first = request::collection_path_with(&R::default(), &query)
+        .map(|path| RequestSpec::new(Method::GET, &path, &query).with_route(request::collection_route::<R>()));
     let first = match first {
         Ok(spec) => spec,
         Err(err) => return stream::once(async move { Err(err) }).boxed(),
@@ -213,6 +215,7 @@ pub(crate) fn pages_from<T: DeserializeOwned + Send + 'static>(
 ) -> BoxStream<'static, Result<Page<T>, Error>> {
     let mut seen = RecentLinks::new(REMEMBERED_LINKS);
     seen.insert(first.path_and_query());
+    let route = first.route().map(str::to_owned);
     let state = PageState {
         span,
         conn,
@@ -225,6 +228,7 @@ pub(crate) fn pages_from<T: DeserializeOwned + Send + 'static>(
         max_empty: query.get_max_empty_pages().max(1),
         records_optional: query.get("return_records") == Some("false"),
         unchecked: guard,
+        route,
     };
     stream::try_unfold(state, |state| {
         let span = state.span.clone();
@@ -256,7 +260,10 @@ async fn next_page<T: DeserializeOwned>(mut state: PageState) -> Result<Option<(
         let href = head.links.and_then(|links| links.next).map(|link| link.href);
         let next = match href.clone() {
             None => None,
-            Some(href) => match RequestSpec::from_href(&href) {
+            Some(href) => match RequestSpec::from_href(&href).map(|spec| match &state.route {
+                Some(route) => spec.with_route(route.clone()),
+                None => spec,
+            }) {
                 Some(spec) if state.seen.insert(spec.path_and_query()) => {
                     state.empty_in_row = if count.unwrap_or(0) == 0 {
                         state.empty_in_row + 1

@@ -853,7 +853,7 @@ pub trait ResourceExt: Resource {
         let span = operation_span::<Self>("count_collection", || Ok(path.clone()));
         crate::guard::check::<Self>(conn, crate::guard::Op::Collection, &query, None).await?;
         let response = conn
-            .execute(&RequestSpec::new(Method::GET, &path, &query))
+            .execute(&RequestSpec::new(Method::GET, &path, &query).with_route(request::collection_route::<Self>()))
             .instrument(span)
             .await?;
         let count: Count = response.decode()?;

@@ -32,7 +32,8 @@ pub(super) async fn read_into<R: Resource>(
     query: &Query,
     retry: bool,
 ) -> Result<Response, Error> {
-    let spec = RequestSpec::new(Method::GET, &request::instance_path_with(resource, query)?, query);
+    let spec = RequestSpec::new(Method::GET, &request::instance_path_with(resource, query)?, query)
+        .with_route(request::instance_route::<R>());
     guard::check::<R>(conn, Op::Get, query, None).await?;
     let response = if retry {
         conn.execute(&spec).await?
@@ -94,8 +95,9 @@ pub(super) async fn send_post<R: Post>(
     let body = Value::Object(body);
     guard::check::<R>(conn, Op::Post, &query, Some(&body)).await?;
     let hold = hold(conn, &call, R::HOLD, Verb::Post, &mut query);
-    let spec =
-        RequestSpec::new(Method::POST, &request::collection_path_with(resource, &query)?, &query).with_body(body);
+    let spec = RequestSpec::new(Method::POST, &request::collection_path_with(resource, &query)?, &query)
+        .with_body(body)
+        .with_route(request::collection_route::<R>());
     let mut response = conn.execute(&spec).await?;
     drop(hold);
     response.started_job()?;
@@ -142,7 +144,9 @@ pub(super) async fn send_post_records<R: Post>(
     let body = serde_json::json!({ "records": bodies });
     guard::check::<R>(conn, Op::Post, &query, Some(&body)).await?;
     let hold = hold(conn, &call, R::HOLD, Verb::Post, &mut query);
-    let spec = RequestSpec::new(Method::POST, &path, &query).with_body(body);
+    let spec = RequestSpec::new(Method::POST, &path, &query)
+        .with_body(body)
+        .with_route(request::collection_route::<R>());
     let mut response = conn.execute(&spec).await?;
     drop(hold);
     response.started_job()?;
@@ -194,7 +198,9 @@ pub async fn action<R: Resource>(
         }
     };
     guard::check::<R>(conn, Op::Action(name), &query, Some(&body)).await?;
-    let spec = RequestSpec::new(Method::POST, &format!("{object}/{name}"), &query).with_body(body);
+    let spec = RequestSpec::new(Method::POST, &format!("{object}/{name}"), &query)
+        .with_body(body)
+        .with_route(format!("{}/{name}", request::instance_route::<R>()));
     let span = super::operation_span::<R>(name, || Ok(object.clone()));
     async {
         let mut response = conn.execute(&spec).await?;
@@ -246,7 +252,9 @@ pub(super) async fn send_patch<R: Resource>(
     let body = Value::Object(body);
     guard::check::<R>(conn, Op::Patch, &query, Some(&body)).await?;
     let hold = hold(conn, call, R::HOLD, Verb::Patch, &mut query);
-    let spec = RequestSpec::new(Method::PATCH, &path, &query).with_body(body);
+    let spec = RequestSpec::new(Method::PATCH, &path, &query)
+        .with_body(body)
+        .with_route(request::instance_route::<R>());
     let mut response = conn.execute(&spec).await?;
     drop(hold);
     finish(resource, conn, &mut response, call).await?;
@@ -263,7 +271,7 @@ pub(super) async fn send_delete<R: Resource>(
     let mut query = call.query.clone();
     guard::check::<R>(conn, Op::Delete, &query, body.as_ref()).await?;
     let hold = hold(conn, call, R::HOLD, Verb::Delete, &mut query);
-    let mut spec = RequestSpec::new(Method::DELETE, &path, &query);
+    let mut spec = RequestSpec::new(Method::DELETE, &path, &query).with_route(request::instance_route::<R>());
     if let Some(body) = body {
         spec = spec.with_body(body);
     }
