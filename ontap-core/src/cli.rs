@@ -215,19 +215,7 @@ impl Cli {
         let spec = self.request()?;
         async {
             let mut response = conn.execute(&spec).await?;
-            let job = response.started_job()?.cloned();
-            if self.poll
-                && let Some(job) = job
-            {
-                let outcome = job
-                    .wait(conn, &self.poll_options)
-                    .await
-                    .map_err(|source| Error::Polling {
-                        uuid: job.uuid.clone(),
-                        source: Box::new(source),
-                    })?;
-                response.set_job_status(outcome.into_result(&job.uuid)?);
-            }
+            crate::verbs::wait_for_started_job(conn, &mut response, self.poll, &self.poll_options).await?;
             Ok(response)
         }
         .instrument(self.span())

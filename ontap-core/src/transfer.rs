@@ -212,19 +212,7 @@ impl Upload {
             length: total,
         };
         let mut response = conn.send_streamed(&spec, streamed).await?;
-        let job = response.started_job()?.cloned();
-        if self.poll
-            && let Some(job) = job
-        {
-            let outcome = job
-                .wait(conn, &self.poll_options)
-                .await
-                .map_err(|source| Error::Polling {
-                    uuid: job.uuid.clone(),
-                    source: Box::new(source),
-                })?;
-            response.set_job_status(outcome.into_result(&job.uuid)?);
-        }
+        crate::verbs::wait_for_started_job(conn, &mut response, self.poll, &self.poll_options).await?;
         Ok(response)
     }
 }

@@ -270,14 +270,7 @@ pub(crate) async fn post_file(
     Path((uuid, path)): Path<(String, String)>,
     call: Call,
 ) -> Result<Response, Refusal> {
-    if !is_form(&call) {
-        return crate::engine::handle(State(shared), call)
-            .await
-            .map(IntoResponse::into_response);
-    }
-    write_file(shared, uuid, path, call, true)
-        .await
-        .map(IntoResponse::into_response)
+    form_or_engine(shared, uuid, path, call, true).await
 }
 
 pub(crate) async fn patch_file(
@@ -285,12 +278,23 @@ pub(crate) async fn patch_file(
     Path((uuid, path)): Path<(String, String)>,
     call: Call,
 ) -> Result<Response, Refusal> {
+    form_or_engine(shared, uuid, path, call, false).await
+}
+
+/// A write of a file's data when the request is a form, else the engine's answer.
+async fn form_or_engine(
+    shared: Arc<Shared>,
+    uuid: String,
+    path: String,
+    call: Call,
+    create: bool,
+) -> Result<Response, Refusal> {
     if !is_form(&call) {
         return crate::engine::handle(State(shared), call)
             .await
             .map(IntoResponse::into_response);
     }
-    write_file(shared, uuid, path, call, false)
+    write_file(shared, uuid, path, call, create)
         .await
         .map(IntoResponse::into_response)
 }

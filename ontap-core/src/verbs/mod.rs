@@ -25,6 +25,7 @@ pub use options::{CallOptions, NoParams, QueryParams};
 pub use pages::Page;
 pub(crate) use pages::pages_from;
 pub use resource_ext::ResourceExt;
+pub(crate) use single::wait_for_started_job;
 pub use single::{ActionBody, action};
 
 use serde::Deserialize;

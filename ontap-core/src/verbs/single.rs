@@ -72,10 +72,15 @@ async fn finish<R: Resource>(
 ) -> Result<(), Error> {
     wait_for_job(conn, response, call).await?;
     if call.hydrate {
-        // Every field but the expensive ones, as NetApp's client hydrates.
-        refresh(resource, conn, &call.query.parents_only().fields(["*"])).await?;
+        refresh(resource, conn, &hydrating(call)).await?;
     }
     Ok(())
+}
+
+/// The query of a hydrating read: the call's parent keys, and every field
+/// (`fields=*`), as NetApp's client hydrates.
+fn hydrating(call: &Call) -> Query {
+    call.query.parents_only().fields(["*"])
 }
 
 /// POSTs `resource` and waits for its job as `options` say.
@@ -162,7 +167,7 @@ pub(super) async fn send_post_records<R: Post>(
     wait_for_job(conn, &mut response, &call).await?;
     if call.hydrate {
         for record in records.iter_mut() {
-            refresh(record, conn, &call.query.parents_only().fields(["*"])).await?;
+            refresh(record, conn, &hydrating(&call)).await?;
         }
     }
     Ok(response)
@@ -286,17 +291,23 @@ pub(super) async fn send_delete<R: Resource>(
 /// body that cannot be read for its job is an error, `poll` on or off:
 /// "no job" would read as done.
 async fn wait_for_job(conn: &HostConnection, response: &mut Response, call: &Call) -> Result<(), Error> {
+    wait_for_started_job(conn, response, call.poll, &call.poll_options).await
+}
+
+/// [`wait_for_job`] for the requests that are not verbs of resources (the CLI
+/// passthrough, uploads): with `poll`, waits as `options` say.
+pub(crate) async fn wait_for_started_job(
+    conn: &HostConnection,
+    response: &mut Response,
+    poll: bool,
+    options: &crate::job::PollOptions,
+) -> Result<(), Error> {
     let job = response.started_job()?.cloned();
-    if call.poll
-        && let Some(job) = job
-    {
-        let outcome = job
-            .wait(conn, &call.poll_options)
-            .await
-            .map_err(|source| Error::Polling {
-                uuid: job.uuid.clone(),
-                source: Box::new(source),
-            })?;
+    if poll && let Some(job) = job {
+        let outcome = job.wait(conn, options).await.map_err(|source| Error::Polling {
+            uuid: job.uuid.clone(),
+            source: Box::new(source),
+        })?;
         response.set_job_status(outcome.into_result(&job.uuid)?);
     }
     Ok(())
