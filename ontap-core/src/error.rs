@@ -161,6 +161,19 @@ pub enum Error {
         #[source]
         source: TransportError,
     },
+    /// An [`Interceptor`](crate::Interceptor) refused the request before it was sent,
+    /// or set a login header: nothing was sent.
+    #[error("{method} {path}: not sent: {source}")]
+    #[non_exhaustive]
+    Interceptor {
+        /// The request's method.
+        method: Method,
+        /// The request's path and query below `/api`.
+        path: String,
+        /// Why.
+        #[source]
+        source: Arc<dyn std::error::Error + Send + Sync>,
+    },
     /// A successful status whose body could not be decoded.
     #[error("{method} {path}: HTTP {status}: could not decode the body ({source}): {body}")]
     #[non_exhaustive]
@@ -407,35 +420,109 @@ pub enum Error {
 /// # }
 /// ```
 #[derive(Debug, Clone)]
-pub struct TransportError(Arc<reqwest::Error>);
+pub struct TransportError {
+    kind: TransportErrorKind,
+    source: Arc<dyn std::error::Error + Send + Sync>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum TransportErrorKind {
+    Connect,
+    Timeout,
+    Other,
+}
 
 impl TransportError {
+    /// No connection could be made: refused, unreachable, a TLS handshake that
+    /// failed. A [`Transport`](crate::Transport) of one's own says so with this.
+    ///
+    /// ```
+    /// let err = ontap_core::TransportError::connect("connection refused");
+    /// assert!(err.is_connect() && !err.is_timeout());
+    /// assert_eq!(err.to_string(), "connection refused");
+    /// ```
+    pub fn connect(source: impl Into<crate::BoxError>) -> Self {
+        Self::classified(TransportErrorKind::Connect, source.into())
+    }
+
+    /// A time limit ended the request: connecting, a stalled answer, the whole request.
+    ///
+    /// ```
+    /// let err = ontap_core::TransportError::timeout("no answer within 60 s");
+    /// assert!(err.is_timeout());
+    /// ```
+    pub fn timeout(source: impl Into<crate::BoxError>) -> Self {
+        Self::classified(TransportErrorKind::Timeout, source.into())
+    }
+
+    /// Any other failure: a connection dropped mid-answer, a protocol error. An
+    /// error of the HTTP stack underneath keeps its own class (a reqwest error
+    /// that is a time-out stays one).
+    ///
+    /// ```
+    /// let err = ontap_core::TransportError::other("connection reset");
+    /// assert!(!err.is_connect() && !err.is_timeout());
+    /// ```
+    pub fn other(source: impl Into<crate::BoxError>) -> Self {
+        let source = source.into();
+        let source = match source.downcast::<TransportError>() {
+            Ok(error) => return *error,
+            Err(source) => source,
+        };
+        let source = match source.downcast::<reqwest::Error>() {
+            Ok(error) => return Self::new(*error),
+            Err(source) => source,
+        };
+        Self::classified(TransportErrorKind::Other, source)
+    }
+
+    fn classified(kind: TransportErrorKind, source: crate::BoxError) -> Self {
+        TransportError {
+            kind,
+            source: Arc::from(source),
+        }
+    }
+
     pub(crate) fn new(error: reqwest::Error) -> Self {
-        TransportError(Arc::new(error))
+        let kind = if error.is_timeout() {
+            TransportErrorKind::Timeout
+        } else if error.is_connect() {
+            TransportErrorKind::Connect
+        } else {
+            TransportErrorKind::Other
+        };
+        Self::classified(kind, Box::new(error))
+    }
+
+    /// The failure this wraps.
+    pub(crate) fn inner(&self) -> &(dyn std::error::Error + 'static) {
+        &*self.source
     }
 
     /// Whether no connection could be made (refused, unreachable, a TLS
     /// handshake that failed).
     pub fn is_connect(&self) -> bool {
-        self.0.is_connect()
+        self.kind == TransportErrorKind::Connect
     }
 
-    /// Whether a time-out ended the request: connecting, or the whole
+    /// Whether a time-out ended the request: connecting, a stalled answer
+    /// ([`crate::HostConnectionBuilder::read_timeout`]), or the whole
     /// request ([`crate::HostConnectionBuilder::request_timeout`]).
     pub fn is_timeout(&self) -> bool {
-        self.0.is_timeout()
+        self.kind == TransportErrorKind::Timeout
     }
 }
 
 impl fmt::Display for TransportError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        fmt::Display::fmt(&self.0, f)
+        fmt::Display::fmt(&self.source, f)
     }
 }
 
 impl std::error::Error for TransportError {
     fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
-        self.0.source()
+        // Its text is the wrapped error's: its causes come next.
+        self.source.source()
     }
 }
 
@@ -633,6 +720,7 @@ impl Error {
             Error::MissingKey { .. }
             | Error::KeyCount { .. }
             | Error::Config(_)
+            | Error::Interceptor { .. }
             | Error::Encode(_)
             | Error::InvalidKey { .. } => ErrorKind::Invalid,
             Error::Decode { .. }

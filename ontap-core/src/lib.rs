@@ -25,15 +25,18 @@ mod error;
 mod guard;
 mod hal;
 mod job;
+pub mod mock;
 mod request;
 mod resource;
 mod retry;
 mod secret;
 mod tls;
 mod transfer;
+mod transport;
 mod verbs;
 mod wire;
 
+pub use async_trait::async_trait;
 pub use auth::{BoxError, Token, TokenProvider};
 pub use bytes;
 pub use cli::{Cli, PrivilegeLevel};
@@ -57,6 +60,7 @@ pub use retry::{NOT_PERFORMED_CODES, RetryPolicy};
 pub use rustls;
 pub use secret::{MASK, Secret};
 pub use transfer::{MAX_FILE_RANGE, Upload, UploadProgress, VolumeFile};
+pub use transport::{AttemptOutcome, AttemptRequest, Body, BoxFuture, Interceptor, Transport};
 pub use verbs::{
     ActionBody, BulkJob, BulkResponse, CallOptions, Collection, Delete, DeleteCollection, Get, IntoKeys, NoParams,
     Page, Patch, PatchCollection, Post, QueryParams, ResourceExt,

@@ -207,7 +207,7 @@ impl Upload {
             .boxed();
         let spec = RequestSpec::new(self.method.clone(), &self.path, &self.query);
         let streamed = Streamed {
-            body: reqwest::Body::wrap_stream(body),
+            body: crate::transport::Body::from_stream(body),
             content_type: format!("multipart/form-data; boundary={boundary}"),
             length: total,
         };

@@ -13,6 +13,7 @@ use crate::auth::TokenProvider;
 #[cfg(doc)]
 use crate::error::Error;
 use crate::retry::RetryPolicy;
+use crate::transport::{Interceptor, Transport};
 
 impl HostConnectionBuilder {
     /// Adds a login method, in place of an earlier one of the same kind.
@@ -348,6 +349,53 @@ impl HostConnectionBuilder {
     /// ```
     pub fn return_timeout(mut self, seconds: u32) -> Self {
         self.return_timeout = seconds;
+        self
+    }
+
+    /// Sends through `transport` instead of reqwest: a test double
+    /// ([`MockTransport`](crate::mock::MockTransport)), a recorder, another HTTP
+    /// stack. The connection's guarantees stay above it: retries, the in-flight
+    /// bound, logins, time-outs, body limits, masking. The settings of reqwest's
+    /// connections (TLS verification, roots, pins, the client certificate, the
+    /// crypto provider, the proxy, the connect time-out) are then the transport's
+    /// own: given with a transport, [`build`](Self::build) refuses them.
+    ///
+    /// ```
+    /// use ontap_core::{Body, HostConnection, TransportError};
+    /// let conn = HostConnection::builder("cluster")
+    ///     .transport(|_request: http::Request<Body>| async {
+    ///         Err::<http::Response<Body>, _>(TransportError::connect("no network in this test"))
+    ///     })
+    ///     .build()
+    ///     .unwrap();
+    /// # let _ = conn;
+    /// ```
+    pub fn transport(mut self, transport: impl Transport) -> Self {
+        self.transport = Some(Arc::new(transport));
+        self
+    }
+
+    /// Runs `interceptor` around each attempt of every request of the
+    /// connection, after those added before it; a handle adds its own with
+    /// [`HostConnection::with_interceptor`]. See [`Interceptor`].
+    ///
+    /// ```
+    /// use ontap_core::{AttemptRequest, BoxError, Interceptor};
+    /// struct ChangeTicket(&'static str);
+    /// #[ontap_core::async_trait]
+    /// impl Interceptor for ChangeTicket {
+    ///     async fn before_attempt(&self, request: &mut AttemptRequest<'_>) -> Result<(), BoxError> {
+    ///         if !request.is_idempotent() {
+    ///             request.headers_mut().insert("x-change-ticket", self.0.parse()?);
+    ///         }
+    ///         Ok(())
+    ///     }
+    /// }
+    /// let conn = ontap_core::HostConnection::builder("cluster").interceptor(ChangeTicket("CHG-1042")).build().unwrap();
+    /// # let _ = conn;
+    /// ```
+    pub fn interceptor(mut self, interceptor: impl Interceptor) -> Self {
+        self.interceptors.push(Arc::new(interceptor));
         self
     }
 }

@@ -12,6 +12,7 @@ use super::{
 use crate::error::Error;
 use crate::retry::RetryPolicy;
 use crate::tls::TlsSettings;
+use crate::transport::Interceptor;
 
 impl HostConnection {
     /// Starts the settings for `host`: a DNS name, an IPv4 address, or an
@@ -25,7 +26,7 @@ impl HostConnection {
             tls: TlsSettings::default(),
             proxy: None,
             headers: Vec::new(),
-            connect_timeout: Duration::from_secs(10),
+            connect_timeout: super::DEFAULT_CONNECT_TIMEOUT,
             read_timeout: None,
             request_timeout: Duration::from_secs(60),
             deadline: None,
@@ -37,6 +38,8 @@ impl HostConnection {
             return_timeout: DEFAULT_RETURN_TIMEOUT,
             release: None,
             release_guard: crate::ReleaseGuard::Refuse,
+            transport: None,
+            interceptors: Vec::new(),
         }
     }
 
@@ -141,6 +144,30 @@ impl HostConnection {
         Ok(self.with_call(|call| {
             call.headers.insert(name, value);
         }))
+    }
+
+    /// A handle of this connection whose requests also run `interceptor`, after
+    /// the connection's own ([`HostConnectionBuilder::interceptor`]): for the
+    /// calls of one task, one tenant, one report. As with
+    /// [`with_header`](Self::with_header), the job reads the library makes for
+    /// these calls are shared by the connection and run the connection's
+    /// interceptors only.
+    ///
+    /// ```
+    /// use ontap_core::{AttemptOutcome, Interceptor};
+    /// struct Log;
+    /// impl Interceptor for Log {
+    ///     fn after_attempt(&self, outcome: &AttemptOutcome<'_>) {
+    ///         eprintln!("{} {} -> {:?}", outcome.method(), outcome.path_and_query(), outcome.status());
+    ///     }
+    /// }
+    /// let conn = ontap_core::HostConnection::builder("cluster").build().unwrap();
+    /// let logged = conn.with_interceptor(Log);
+    /// # let _ = logged;
+    /// ```
+    pub fn with_interceptor(&self, interceptor: impl Interceptor) -> HostConnection {
+        let interceptor: Arc<dyn Interceptor> = Arc::new(interceptor);
+        self.with_call(|call| call.interceptors.push(interceptor))
     }
 
     /// The headers this handle adds to the connection's ([`HostConnection::with_header`]).

@@ -28,6 +28,7 @@ use crate::Secret;
 use crate::auth::{TokenCache, TokenProvider};
 use crate::retry::RetryPolicy;
 use crate::tls::TlsSettings;
+use crate::transport::{Interceptor, Transport};
 
 /// How this library names itself in `X-Dot-Client-App` and `User-Agent`.
 pub const CLIENT_APP: &str = concat!("ontap-rs/", env!("CARGO_PKG_VERSION"));
@@ -35,6 +36,8 @@ pub const CLIENT_APP: &str = concat!("ontap-rs/", env!("CARGO_PKG_VERSION"));
 /// The largest body read by default: far above the largest real page (a
 /// `fields=**` page of 1,000 volumes is a few MB).
 const DEFAULT_MAX_BODY_BYTES: usize = 64 << 20;
+/// How long a connection is waited for by default.
+const DEFAULT_CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
 /// How many requests a connection has in flight at once by default.
 pub const DEFAULT_MAX_IN_FLIGHT: usize = 8;
 /// How long, by default, the server may hold the answer of a request that
@@ -87,7 +90,7 @@ pub struct HostConnection {
 }
 
 /// What a handle of a connection changes for its calls.
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 struct CallSettings {
     timeout: Duration,
     deadline: Option<Duration>,
@@ -95,10 +98,24 @@ struct CallSettings {
     /// Headers this handle's requests carry beside the connection's
     /// ([`HostConnection::with_header`]).
     headers: http::HeaderMap,
+    /// Interceptors this handle's requests run after the connection's
+    /// ([`HostConnection::with_interceptor`]).
+    interceptors: Vec<Arc<dyn Interceptor>>,
 }
 
 pub(crate) struct Inner {
-    client: reqwest::Client,
+    /// What sends: reqwest's client, unless the builder was given another.
+    transport: Arc<dyn Transport>,
+    /// The headers every request carries (`Accept`, the client's name, the
+    /// builder's), the login aside.
+    headers: http::HeaderMap,
+    /// The login headers (`Authorization` and the like), added after the
+    /// interceptors have run.
+    login: http::HeaderMap,
+    /// The connection's interceptors, run around each attempt.
+    interceptors: Vec<Arc<dyn Interceptor>>,
+    /// The longest wait for the next piece of an answer.
+    read_timeout: Option<Duration>,
     /// `https://host:port/api`
     base: String,
     /// The host and port, as OpenTelemetry's `server.address` and `server.port`.
@@ -186,6 +203,9 @@ pub struct HostConnectionBuilder {
     return_timeout: u32,
     release: Option<crate::Release>,
     release_guard: crate::ReleaseGuard,
+    /// A transport of the caller's, in place of reqwest's.
+    transport: Option<Arc<dyn Transport>>,
+    interceptors: Vec<Arc<dyn Interceptor>>,
 }
 
 /// A way to log in that sends an `Authorization` header.

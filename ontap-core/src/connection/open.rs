@@ -9,10 +9,11 @@ use base64::Engine as _;
 use http::header::{ACCEPT, AUTHORIZATION, HeaderMap, HeaderName, HeaderValue, USER_AGENT};
 use tokio::sync::Semaphore;
 
-use super::{CLIENT_APP, CallSettings, HostConnection, HostConnectionBuilder, Inner, Login};
+use super::{CLIENT_APP, CallSettings, DEFAULT_CONNECT_TIMEOUT, HostConnection, HostConnectionBuilder, Inner, Login};
 use crate::Secret;
 use crate::auth::TokenCache;
 use crate::error::Error;
+use crate::transport::{ReqwestTransport, Transport};
 
 impl HostConnectionBuilder {
     /// Checks the settings and opens the connection pool (no request is sent).
@@ -60,6 +61,8 @@ impl HostConnectionBuilder {
             HeaderValue::from_static(CLIENT_APP),
         );
         headers.insert(USER_AGENT, HeaderValue::from_static(CLIENT_APP));
+        // The login headers, apart: interceptors never see them.
+        let mut login = HeaderMap::new();
         let mut credentials: Vec<(Secret, bool)> = Vec::new();
         let mut logins: Vec<&'static str> = self.logins.iter().map(Login::name).collect();
         for (name, value) in &self.headers {
@@ -81,6 +84,8 @@ impl HostConnectionBuilder {
                 if name == AUTHORIZATION && !logins.contains(&"an Authorization header") {
                     logins.push("an Authorization header");
                 }
+                login.insert(name, value);
+                continue;
             }
             headers.insert(name, value);
         }
@@ -90,6 +95,19 @@ impl HostConnectionBuilder {
                 logins.join(", ")
             )));
         }
+        let transport: Arc<dyn Transport> = match self.transport.clone() {
+            Some(transport) => {
+                let given = self.reqwest_settings();
+                if !given.is_empty() {
+                    return Err(Error::Config(format!(
+                        "{} set how reqwest connects, and this connection sends through a transport of its own",
+                        given.join(", ")
+                    )));
+                }
+                transport
+            }
+            None => Arc::new(ReqwestTransport(self.reqwest_client(&mut credentials)?)),
+        };
         let mut tokens = None;
         match self.logins.into_iter().next() {
             None => {}
@@ -99,7 +117,7 @@ impl HostConnectionBuilder {
                 let mut value = HeaderValue::try_from(format!("Basic {token}"))
                     .map_err(|_| Error::Config("the credentials cannot be sent in a header".into()))?;
                 value.set_sensitive(true);
-                headers.insert(AUTHORIZATION, value);
+                login.insert(AUTHORIZATION, value);
                 credentials.push((password, false));
                 credentials.push((Secret::from(token), true));
             }
@@ -107,52 +125,27 @@ impl HostConnectionBuilder {
                 let mut value = HeaderValue::try_from(format!("Bearer {}", token.expose()))
                     .map_err(|_| Error::Config("the token cannot be sent in a header".into()))?;
                 value.set_sensitive(true);
-                headers.insert(AUTHORIZATION, value);
+                login.insert(AUTHORIZATION, value);
                 credentials.push((token, true));
             }
             Some(Login::Provider(provider)) => tokens = Some(TokenCache::new(provider)),
         }
 
-        let tls = self.tls.client_config()?;
-        let mut client = reqwest::Client::builder()
-            .default_headers(headers)
-            .connect_timeout(self.connect_timeout)
-            .timeout(self.request_timeout)
-            .tcp_nodelay(true)
-            .redirect(reqwest::redirect::Policy::none())
-            .tls_backend_preconfigured(tls);
-        if let Some(read_timeout) = self.read_timeout {
-            client = client.read_timeout(read_timeout);
-        }
-        client = match &self.proxy {
-            None => client.no_proxy(),
-            Some(url) => {
-                let parsed = reqwest::Url::parse(url.expose())
-                    .ok()
-                    .filter(|u| matches!(u.scheme(), "http" | "https") && u.host().is_some())
-                    .ok_or_else(|| Error::Config("the proxy is not an http:// or https:// URL with a host".into()))?;
-                if let Some(password) = parsed.password() {
-                    credentials.push((Secret::from(password), false));
-                }
-                credentials.push((url.clone(), false));
-                let proxy =
-                    reqwest::Proxy::all(parsed).map_err(|_| Error::Config("the proxy URL cannot be used".into()))?;
-                client.proxy(proxy)
-            }
-        };
-        let client = client
-            .build()
-            .map_err(|e| Error::Config(format!("cannot open the connection pool: {e}")))?;
         let defaults = Arc::new(CallSettings {
             timeout: self.request_timeout,
             deadline: self.deadline,
             retry: self.retry,
             headers: HeaderMap::new(),
+            interceptors: Vec::new(),
         });
         Ok(HostConnection {
             call: defaults.clone(),
             inner: Arc::new(Inner {
-                client,
+                transport,
+                headers,
+                login,
+                interceptors: self.interceptors,
+                read_timeout: self.read_timeout,
                 base,
                 server,
                 defaults,
@@ -170,6 +163,61 @@ impl HostConnectionBuilder {
                 release_guard: self.release_guard,
             }),
         })
+    }
+}
+
+impl HostConnectionBuilder {
+    /// The settings given that only reqwest's connections use.
+    fn reqwest_settings(&self) -> Vec<&'static str> {
+        let tls = &self.tls;
+        let mut given = Vec::new();
+        let named = [
+            (tls.accept_any, "verify"),
+            (tls.skip_host_name, "verify_host_name"),
+            (!tls.roots.is_empty(), "add_root_certificate_pem"),
+            (!tls.pins.is_empty(), "pin_certificate_sha256"),
+            (tls.identity.is_some(), "client_certificate_pem"),
+            (tls.provider.is_some(), "crypto_provider"),
+            (self.proxy.is_some(), "proxy"),
+            (self.connect_timeout != DEFAULT_CONNECT_TIMEOUT, "connect_timeout"),
+        ];
+        for (set, name) in named {
+            if set {
+                given.push(name);
+            }
+        }
+        given
+    }
+
+    /// The reqwest client these settings describe: TLS, proxy (whose password
+    /// joins `credentials`), connect time-out, no redirects. The request and read
+    /// time-outs are the connection's, whatever the transport.
+    fn reqwest_client(&self, credentials: &mut Vec<(Secret, bool)>) -> Result<reqwest::Client, Error> {
+        let tls = self.tls.client_config()?;
+        let client = reqwest::Client::builder()
+            .connect_timeout(self.connect_timeout)
+            .tcp_nodelay(true)
+            .redirect(reqwest::redirect::Policy::none())
+            .tls_backend_preconfigured(tls);
+        let client = match &self.proxy {
+            None => client.no_proxy(),
+            Some(url) => {
+                let parsed = reqwest::Url::parse(url.expose())
+                    .ok()
+                    .filter(|u| matches!(u.scheme(), "http" | "https") && u.host().is_some())
+                    .ok_or_else(|| Error::Config("the proxy is not an http:// or https:// URL with a host".into()))?;
+                if let Some(password) = parsed.password() {
+                    credentials.push((Secret::from(password), false));
+                }
+                credentials.push((url.clone(), false));
+                let proxy =
+                    reqwest::Proxy::all(parsed).map_err(|_| Error::Config("the proxy URL cannot be used".into()))?;
+                client.proxy(proxy)
+            }
+        };
+        client
+            .build()
+            .map_err(|e| Error::Config(format!("cannot open the connection pool: {e}")))
     }
 }
 

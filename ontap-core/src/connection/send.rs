@@ -3,12 +3,13 @@
 //! refused token replaced), the reading of the answer within its limits,
 //! and the error an error status becomes.
 
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use tracing::Instrument as _;
 
 use bytes::{Bytes, BytesMut};
-use http::header::{AUTHORIZATION, CONTENT_LENGTH, CONTENT_TYPE, HeaderMap, RETRY_AFTER};
+use http::header::{AUTHORIZATION, CONTENT_LENGTH, CONTENT_TYPE, HeaderMap, HeaderValue, RETRY_AFTER};
 
 #[cfg(doc)]
 use super::HostConnectionBuilder;
@@ -18,6 +19,7 @@ use crate::auth::Authorization;
 use crate::error::{ApiError, Error, RAW_BODY_LIMIT, RawBody, TransportError};
 use crate::request::RequestSpec;
 use crate::response::Response;
+use crate::transport::{AttemptOutcome, AttemptRequest, Body};
 #[cfg(doc)]
 use crate::retry::RetryPolicy;
 
@@ -129,7 +131,7 @@ impl HostConnection {
         let span = self.attempt_span(spec, attempt);
         async move {
             let auth = self.authorization().await?;
-            let result = self.transmit(&slot, spec, auth.as_ref(), None).await;
+            let result = self.transmit(&slot, spec, attempt, auth.as_ref(), None).await;
             let refused = matches!(&result, Err(err) if err.status() == Some(http::StatusCode::UNAUTHORIZED));
             let result = match (&self.inner.tokens, auth) {
                 (Some(tokens), Some(auth)) if refused => {
@@ -138,7 +140,7 @@ impl HostConnection {
                     tokens.refused(auth.generation).await;
                     tracing::debug!(token = auth.generation, "token refused; sending again with a new one");
                     let auth = self.authorization().await?;
-                    self.transmit(&slot, spec, auth.as_ref(), None).await
+                    self.transmit(&slot, spec, attempt, auth.as_ref(), None).await
                 }
                 _ => result,
             };
@@ -202,7 +204,7 @@ impl HostConnection {
         let span = self.attempt_span(spec, 1);
         let attempt = async move {
             let auth = self.authorization().await?;
-            let result = self.transmit(&slot, spec, auth.as_ref(), Some(body)).await;
+            let result = self.transmit(&slot, spec, 1, auth.as_ref(), Some(body)).await;
             drop(slot);
             let status = match &result {
                 Ok(response) => Some(response.status()),
@@ -220,59 +222,171 @@ impl HostConnection {
         }
     }
 
-    /// Sends `spec` once, with `auth` when given, and reads its answer; with
-    /// `streamed`, its body instead of the spec's JSON.
+    /// Sends `spec` once as attempt number `attempt`, with `auth` when given, and
+    /// reads its answer; with `streamed`, its body instead of the spec's JSON. The
+    /// interceptors run around it.
     async fn transmit(
         &self,
         _slot: &Slot,
         spec: &RequestSpec,
+        attempt: u32,
         auth: Option<&Authorization>,
         streamed: Option<Streamed>,
     ) -> Result<Response, Error> {
-        let method = spec.method().clone();
+        let method = spec.method();
         let path = spec.path_and_query();
-        let url = format!("{}{}", self.inner.base, path);
-        let mut request = self.inner.client.request(method.clone(), &url);
-        // The server may hold the answer for `return_timeout` seconds.
-        let held = Duration::from_secs(spec.return_timeout().unwrap_or(0).into());
-        request = request.timeout(self.call.timeout + held);
-        for (name, value) in &self.call.headers {
-            request = request.header(name, value);
-        }
-        if let Some(auth) = auth {
-            request = request.header(AUTHORIZATION, auth.header.clone());
-        }
         let secrets = Secrets::new(&self.inner.credentials, auth.map(|a| &a.secret), spec.body());
-        if let Some(body) = spec.body() {
-            let bytes = serde_json::to_vec(body).map_err(|e| Error::Encode(e.into()))?;
-            if tracing::enabled!(tracing::Level::TRACE) {
-                tracing::trace!(body = %secrets.mask(&String::from_utf8_lossy(&bytes), false), "request body");
-            }
-            request = request.header(CONTENT_TYPE, "application/json").body(bytes);
+        let mut headers = self.inner.headers.clone();
+        for (name, value) in &self.call.headers {
+            headers.insert(name, value.clone());
         }
-        if let Some(streamed) = streamed {
-            request = request.header(CONTENT_TYPE, streamed.content_type);
-            if let Some(length) = streamed.length {
-                request = request.header(CONTENT_LENGTH, length);
+        let json = match spec.body() {
+            Some(body) => {
+                let bytes = Bytes::from(serde_json::to_vec(body).map_err(|e| Error::Encode(e.into()))?);
+                if tracing::enabled!(tracing::Level::TRACE) {
+                    tracing::trace!(body = %secrets.mask(&String::from_utf8_lossy(&bytes), false), "request body");
+                }
+                headers.insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
+                Some(bytes)
             }
-            request = request.body(streamed.body);
+            None => None,
+        };
+        let body = match streamed {
+            Some(streamed) => {
+                let content_type = HeaderValue::try_from(streamed.content_type)
+                    .map_err(|_| Error::Config("the upload's content type is not a valid header".into()))?;
+                headers.insert(CONTENT_TYPE, content_type);
+                if let Some(length) = streamed.length {
+                    headers.insert(CONTENT_LENGTH, HeaderValue::from(length));
+                }
+                Outgoing::Streamed(streamed.body)
+            }
+            None => Outgoing::Json(json.clone()),
+        };
+
+        let interceptors = || self.inner.interceptors.iter().chain(&self.call.interceptors);
+        let intercepted = !self.inner.interceptors.is_empty() || !self.call.interceptors.is_empty();
+        let route = spec.route().unwrap_or_else(|| path.split('?').next().unwrap_or(path));
+        let mut refused = None;
+        if intercepted {
+            let masked = || json.as_ref().map_or_else(String::new, |b| secrets.mask(&String::from_utf8_lossy(b), false));
+            let mut request = AttemptRequest {
+                method,
+                path,
+                route,
+                attempt,
+                idempotent: spec.is_idempotent(),
+                headers: &mut headers,
+                body: json.as_ref().map(|_| &masked as &(dyn Fn() -> String + Sync)),
+            };
+            for interceptor in interceptors() {
+                if let Err(source) = interceptor.before_attempt(&mut request).await {
+                    refused = Some(source);
+                    break;
+                }
+            }
+            if refused.is_none()
+                && let Some(name) = headers.keys().find(|name| super::open::is_sensitive_header(name))
+            {
+                refused = Some(format!("an interceptor set the login header `{name}`, which is the connection's").into());
+            }
         }
         let started = Instant::now();
-        let transport = |source| Error::Transport {
+        let result = match refused {
+            Some(source) => {
+                tracing::debug!(%method, path, error = %source, "refused by an interceptor");
+                Err(Error::Interceptor {
+                    method: method.clone(),
+                    path: path.to_owned(),
+                    source: Arc::from(source),
+                })
+            }
+            None => {
+                for (name, value) in &self.inner.login {
+                    headers.insert(name, value.clone());
+                }
+                if let Some(auth) = auth {
+                    headers.insert(AUTHORIZATION, auth.header.clone());
+                }
+                // The server may hold the answer for `return_timeout` seconds.
+                let held = Duration::from_secs(spec.return_timeout().unwrap_or(0).into());
+                let limit = self.call.timeout + held;
+                let exchange = self.exchange(method, path, headers, body, &secrets);
+                match tokio::time::timeout(limit, exchange).await {
+                    Ok(result) => result,
+                    Err(_) => Err(Error::Transport {
+                        method: method.clone(),
+                        path: path.to_owned(),
+                        source: TransportError::timeout(format!("no whole answer within {limit:?}")),
+                    }),
+                }
+            }
+        };
+        if intercepted {
+            let outcome = AttemptOutcome {
+                method,
+                path,
+                route,
+                attempt,
+                elapsed: started.elapsed(),
+                result: result.as_ref(),
+            };
+            for interceptor in interceptors() {
+                interceptor.after_attempt(&outcome);
+            }
+        }
+        result
+    }
+
+    /// Sends the request through the transport and reads its answer within the
+    /// body limit and the read time-out.
+    async fn exchange(
+        &self,
+        method: &http::Method,
+        path: &str,
+        headers: HeaderMap,
+        body: Outgoing,
+        secrets: &Secrets,
+    ) -> Result<Response, Error> {
+        let transport = |source: TransportError| Error::Transport {
             method: method.clone(),
             path: path.to_owned(),
-            source: TransportError::new(source),
+            source,
         };
-        let mut reply = match request.send().await {
+        let stalled = |read: Duration| transport(TransportError::timeout(format!("the answer stalled for {read:?}")));
+        let (body, streamed) = match body {
+            Outgoing::Json(Some(bytes)) => (Body::from(bytes), false),
+            Outgoing::Json(None) => (Body::empty(), false),
+            Outgoing::Streamed(body) => (body, true),
+        };
+        let mut request = http::Request::new(body);
+        *request.method_mut() = method.clone();
+        *request.uri_mut() = format!("{}{}", self.inner.base, path)
+            .parse()
+            .map_err(|e| Error::Config(format!("`{path}` cannot be sent as a URL: {e}")))?;
+        *request.headers_mut() = headers;
+        let started = Instant::now();
+        let sending = self.inner.transport.send(request);
+        // An upload's answer comes after its body, however long that takes to send.
+        let sent = match self.inner.read_timeout.filter(|_| !streamed) {
+            Some(read) => tokio::time::timeout(read, sending).await.map_err(|_| stalled(read))?,
+            None => sending.await,
+        };
+        let reply = match sent {
             Ok(reply) => reply,
             Err(source) => {
                 tracing::debug!(%method, path, error = %source, "request failed");
                 return Err(transport(source));
             }
         };
-        let status = reply.status();
-        let headers = reply.headers().clone();
-        let announced = reply.content_length();
+        let (parts, mut reply) = reply.into_parts();
+        let status = parts.status;
+        let headers = parts.headers;
+        let announced: Option<u64> = headers
+            .get(CONTENT_LENGTH)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.trim().parse().ok())
+            .or_else(|| reply.as_bytes().map(|b| b.len() as u64));
         let success = status.is_success();
         let limit = if success {
             self.inner.max_body_bytes
@@ -282,7 +396,7 @@ impl HostConnection {
         if success && announced.is_some_and(|n| n > limit as u64) {
             tracing::debug!(%method, path, status = status.as_u16(), announced, "body larger than the limit");
             return Err(Error::BodyTooLarge {
-                method,
+                method: method.clone(),
                 path: path.to_owned(),
                 status,
                 limit,
@@ -297,8 +411,12 @@ impl HostConnection {
             if !success && body.len() > RAW_BODY_LIMIT && !looks_like_json(&body) {
                 break;
             }
-            match reply.chunk().await.map_err(transport)? {
-                Some(chunk) => body.extend_from_slice(&chunk),
+            let piece = match self.inner.read_timeout {
+                Some(read) => tokio::time::timeout(read, reply.chunk()).await.map_err(|_| stalled(read))?,
+                None => reply.chunk().await,
+            };
+            match piece {
+                Some(chunk) => body.extend_from_slice(&chunk.map_err(transport)?),
                 None => {
                     complete = true;
                     break;
@@ -320,7 +438,7 @@ impl HostConnection {
         );
         if success && !complete {
             return Err(Error::BodyTooLarge {
-                method,
+                method: method.clone(),
                 path: path.to_owned(),
                 status,
                 limit,
@@ -339,7 +457,7 @@ impl HostConnection {
             } else {
                 body.freeze()
             };
-            return Ok(Response::new(method, path.to_owned(), status, headers, body));
+            return Ok(Response::new(method.clone(), path.to_owned(), status, headers, body));
         }
         let announced = announced.and_then(|n| usize::try_from(n).ok());
         let kept = Kept {
@@ -348,14 +466,20 @@ impl HostConnection {
             announced,
         };
         Err(error_from_reply(
-            method,
+            method.clone(),
             path.to_owned(),
             status,
             &headers,
             kept,
-            &secrets,
+            secrets,
         ))
     }
+}
+
+/// A request's body before it is sent: its JSON, or an upload's stream.
+enum Outgoing {
+    Json(Option<Bytes>),
+    Streamed(Body),
 }
 
 /// Records an attempt's outcome on the current span: its status (ontap's `status` and
@@ -377,7 +501,7 @@ fn record_outcome(result: &Result<Response, Error>, status: Option<http::StatusC
 
 /// A request body sent as it is read: its content type and, when known, its length.
 pub(crate) struct Streamed {
-    pub(crate) body: reqwest::Body,
+    pub(crate) body: Body,
     pub(crate) content_type: String,
     pub(crate) length: Option<u64>,
 }
@@ -451,7 +575,7 @@ pub(crate) fn is_certificate_failure(err: &Error) -> bool {
                 | rustls::Error::InvalidCertRevocationList(_)
         )
     };
-    let mut cause: Option<&(dyn std::error::Error + 'static)> = Some(source);
+    let mut cause: Option<&(dyn std::error::Error + 'static)> = Some(source.inner());
     while let Some(current) = cause {
         if current.downcast_ref::<rustls::Error>().is_some_and(is_certificate) {
             return true;
