@@ -124,12 +124,10 @@ impl MockTransport {
     /// mock.on_resource::<Volume>(ontap_core::Verb::Delete).reply(Reply::job("j1"));
     /// ```
     pub fn on_resource<R: Resource>(&self, verb: Verb) -> RuleBuilder {
-        let mut path = R::PATH.to_owned();
-        if verb != Verb::Post {
-            for key in R::KEYS {
-                path.push_str(&format!("/{{{key}}}"));
-            }
-        }
+        let path = match verb {
+            Verb::Post => crate::request::collection_route::<R>(),
+            _ => crate::request::instance_route::<R>(),
+        };
         let method = Method::from_bytes(verb.as_str().as_bytes()).unwrap_or(Method::GET);
         self.on(method, &path)
     }

@@ -151,7 +151,7 @@ pub(super) async fn fetch_by_keys<R: Resource>(
     let span = operation_span::<R>("get", || Ok(path.clone()));
     crate::guard::check::<R>(conn, crate::guard::Op::Get, &query, None).await?;
     let response = conn
-        .execute(&RequestSpec::new(Method::GET, &path, &query).with_route(crate::request::collection_route::<R>()))
+        .execute(&RequestSpec::new(Method::GET, &path, &query).with_route(crate::request::instance_route::<R>()))
         .instrument(span)
         .await?;
     decode_keyed(&response, &names, &keys)
