@@ -6,9 +6,9 @@
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
+use ontap::http;
 use ontap::mock::{MockTransport, Reply};
 use ontap::prelude::*;
-use ontap::http;
 use ontap::resources::{SoftwarePackageDownload, Volume};
 use ontap::{
     AttemptOutcome, AttemptRequest, Body, BoxError, Error, ErrorKind, HostConnection, Interceptor, Query, RequestSpec,
@@ -73,7 +73,10 @@ async fn an_interceptor_adds_a_header_to_every_attempt_and_sees_the_retries() {
     assert_eq!(read.name.as_deref(), Some("vol1"));
     assert_eq!(
         *recorder.seen.lock().unwrap(),
-        ["GET /storage/volumes/{uuid} #1 503", "GET /storage/volumes/{uuid} #2 200"]
+        [
+            "GET /storage/volumes/{uuid} #1 503",
+            "GET /storage/volumes/{uuid} #2 200"
+        ]
     );
     let requests = mock.requests();
     assert_eq!(requests.len(), 2);
@@ -106,7 +109,8 @@ async fn an_interceptor_that_refuses_ends_the_request_typed_and_unsent() {
 #[tokio::test]
 async fn a_login_header_set_by_an_interceptor_is_refused() {
     let mock = MockTransport::new();
-    mock.on(http::Method::GET, "/cluster").reply(Reply::ok(json!({"name": "c1"})));
+    mock.on(http::Method::GET, "/cluster")
+        .reply(Reply::ok(json!({"name": "c1"})));
     let conn = mock.connection_builder().build().unwrap().with_interceptor(Recorder {
         set_header: Some(("authorization", "Basic c3RvbGVuOmNyZWRz")),
         ..Default::default()
@@ -122,7 +126,8 @@ async fn a_login_header_set_by_an_interceptor_is_refused() {
 #[tokio::test]
 async fn a_post_that_fails_is_seen_once_whatever_the_interceptor() {
     let mock = MockTransport::new();
-    mock.on_resource::<Volume>(Verb::Post).reply(Reply::error(503, "2", "busy"));
+    mock.on_resource::<Volume>(Verb::Post)
+        .reply(Reply::error(503, "2", "busy"));
     let recorder = Arc::new(Recorder::default());
     let conn = mock.connection().with_interceptor(recorder.clone());
     let mut vol = Volume {
@@ -138,7 +143,8 @@ async fn a_post_that_fails_is_seen_once_whatever_the_interceptor() {
 #[tokio::test]
 async fn an_interceptor_reads_the_body_with_its_secrets_masked() {
     let mock = MockTransport::new();
-    mock.on_resource::<SoftwarePackageDownload>(Verb::Post).reply(Reply::json(201, json!({})));
+    mock.on_resource::<SoftwarePackageDownload>(Verb::Post)
+        .reply(Reply::json(201, json!({})));
     let recorder = Arc::new(Recorder::default());
     let conn = mock.connection().with_interceptor(recorder.clone());
     let mut download = SoftwarePackageDownload {
@@ -158,7 +164,8 @@ async fn an_interceptor_reads_the_body_with_its_secrets_masked() {
 #[tokio::test]
 async fn a_handles_interceptor_runs_for_that_handle_only() {
     let mock = MockTransport::new();
-    mock.on(http::Method::GET, "/cluster").reply(Reply::ok(json!({"name": "c1"})));
+    mock.on(http::Method::GET, "/cluster")
+        .reply(Reply::ok(json!({"name": "c1"})));
     let conn = mock.connection();
     let recorder = Arc::new(Recorder::default());
     let audited = conn.with_interceptor(recorder.clone());
@@ -175,7 +182,10 @@ async fn a_handles_interceptor_runs_for_that_handle_only() {
 async fn the_mock_drives_a_post_through_its_job_to_success() {
     let mock = MockTransport::new();
     mock.on_resource::<Volume>(Verb::Post).reply(Reply::job("j1"));
-    mock.job("j1").running("Creating").running("Creating").success("Complete");
+    mock.job("j1")
+        .running("Creating")
+        .running("Creating")
+        .success("Complete");
     let conn = mock.connection();
     let mut vol = Volume {
         name: Some("vol1".into()),
@@ -188,7 +198,10 @@ async fn the_mock_drives_a_post_through_its_job_to_success() {
     let requests = mock.requests();
     assert_eq!(requests[0].method, http::Method::POST);
     assert_eq!(requests[0].json().unwrap()["name"], "vol1");
-    let job_reads = requests.iter().filter(|r| r.path_and_query.starts_with("/cluster/jobs")).count();
+    let job_reads = requests
+        .iter()
+        .filter(|r| r.path_and_query.starts_with("/cluster/jobs"))
+        .count();
     assert_eq!(job_reads, 3, "{requests:?}");
 }
 
@@ -208,7 +221,10 @@ async fn an_unmatched_request_is_a_transport_error_naming_it() {
     let mock = MockTransport::new();
     let err = Volume::fetch(&mock.connection(), "v9").await.unwrap_err();
     assert!(matches!(err, Error::Transport { .. }), "{err:?}");
-    assert!(err.to_string().contains("no mock rule answers GET /storage/volumes/v9"), "{err}");
+    assert!(
+        err.to_string().contains("no mock rule answers GET /storage/volumes/v9"),
+        "{err}"
+    );
     assert_eq!(mock.requests().len(), 1, "not retried: no connection failure");
 }
 

@@ -253,6 +253,14 @@ impl JobLink {
     /// # Ok(()) }
     /// ```
     pub async fn wait(&self, conn: &HostConnection, options: &PollOptions) -> Result<JobOutcome, Error> {
+        let started = std::time::Instant::now();
+        let outcome = self.wait_unmeasured(conn, options).await;
+        crate::measure::job_wait(&conn.inner().server.0, &outcome, started.elapsed());
+        outcome
+    }
+
+    /// [`JobLink::wait`], without its metrics.
+    async fn wait_unmeasured(&self, conn: &HostConnection, options: &PollOptions) -> Result<JobOutcome, Error> {
         let mut watch = JobWatch::new(conn.clone(), self.clone(), options);
         while let Some(item) = watch.next().await {
             match item {

@@ -25,6 +25,7 @@ mod error;
 mod guard;
 mod hal;
 mod job;
+mod measure;
 pub mod mock;
 mod request;
 mod resource;

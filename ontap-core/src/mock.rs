@@ -185,7 +185,10 @@ impl MockTransport {
     /// Answers one request.
     fn answer(&self, request: SeenRequest) -> Result<http::Response<Body>, TransportError> {
         let mut state = self.lock();
-        let (path, query) = request.path_and_query.split_once('?').unwrap_or((&request.path_and_query, ""));
+        let (path, query) = request
+            .path_and_query
+            .split_once('?')
+            .unwrap_or((&request.path_and_query, ""));
         let segments: Vec<&str> = path.trim_matches('/').split('/').collect();
         let query = parse_query(query);
         let reply = if request.method == Method::GET && segments.starts_with(&["cluster", "jobs"]) {
@@ -250,7 +253,11 @@ impl Transport for MockTransport {
 }
 
 /// The answer of a job read: the uuid's next step, or every uuid asked for.
-fn job_reply(jobs: &mut HashMap<String, VecDeque<Value>>, segments: &[&str], query: &HashMap<String, String>) -> Option<Reply> {
+fn job_reply(
+    jobs: &mut HashMap<String, VecDeque<Value>>,
+    segments: &[&str],
+    query: &HashMap<String, String>,
+) -> Option<Reply> {
     let mut next = |uuid: &str| {
         let steps = jobs.get_mut(uuid)?;
         match steps.len() {
@@ -279,7 +286,11 @@ fn parse_query(query: &str) -> HashMap<String, String> {
         .filter(|pair| !pair.is_empty())
         .map(|pair| {
             let (name, value) = pair.split_once('=').unwrap_or((pair, ""));
-            let decode = |text: &str| percent_encoding::percent_decode_str(text).decode_utf8_lossy().into_owned();
+            let decode = |text: &str| {
+                percent_encoding::percent_decode_str(text)
+                    .decode_utf8_lossy()
+                    .into_owned()
+            };
             (decode(name), decode(value))
         })
         .collect()
@@ -310,7 +321,9 @@ impl RuleBuilder {
     ///     .reply(Reply::ok(serde_json::json!({"records": [], "num_records": 0})));
     /// ```
     pub fn query(self, name: &str, value: &str) -> RuleBuilder {
-        self.mock.lock().rules[self.index].query.push((name.to_owned(), value.to_owned()));
+        self.mock.lock().rules[self.index]
+            .query
+            .push((name.to_owned(), value.to_owned()));
         self
     }
 }
@@ -331,7 +344,12 @@ impl MockJob {
             "message": message,
             "_links": {"self": {"href": format!("/api/cluster/jobs/{}", self.uuid)}},
         });
-        self.mock.lock().jobs.entry(self.uuid.clone()).or_default().push_back(record);
+        self.mock
+            .lock()
+            .jobs
+            .entry(self.uuid.clone())
+            .or_default()
+            .push_back(record);
         self
     }
 
@@ -367,7 +385,10 @@ impl Reply {
     /// `status` with `body` as JSON.
     pub fn json(status: u16, body: Value) -> Reply {
         let mut headers = HeaderMap::new();
-        headers.insert(http::header::CONTENT_TYPE, HeaderValue::from_static("application/hal+json"));
+        headers.insert(
+            http::header::CONTENT_TYPE,
+            HeaderValue::from_static("application/hal+json"),
+        );
         Reply {
             answer: Ok((status_code(status), headers, Bytes::from(body.to_string()))),
         }

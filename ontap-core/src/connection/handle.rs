@@ -257,8 +257,12 @@ impl HostConnection {
     /// Waits for a free slot: at most [`HostConnection::max_in_flight`]
     /// requests are in flight at once.
     pub(crate) async fn slot(&self) -> Slot {
+        let started = std::time::Instant::now();
         match self.inner.slots.clone().acquire_owned().await {
-            Ok(slot) => slot,
+            Ok(slot) => {
+                crate::measure::slot_wait(&self.inner.server.0, started.elapsed());
+                slot
+            }
             // The semaphore is never closed.
             Err(_) => unreachable!("the slots of a connection are never closed"),
         }

@@ -119,7 +119,7 @@ pub(crate) struct Inner {
     /// `https://host:port/api`
     base: String,
     /// The host and port, as OpenTelemetry's `server.address` and `server.port`.
-    server: (String, u16),
+    pub(crate) server: (String, u16),
     /// The connection's own call settings.
     defaults: Arc<CallSettings>,
     poll_interval: Duration,

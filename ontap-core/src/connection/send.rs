@@ -19,9 +19,9 @@ use crate::auth::Authorization;
 use crate::error::{ApiError, Error, RAW_BODY_LIMIT, RawBody, TransportError};
 use crate::request::RequestSpec;
 use crate::response::Response;
-use crate::transport::{AttemptOutcome, AttemptRequest, Body};
 #[cfg(doc)]
 use crate::retry::RetryPolicy;
+use crate::transport::{AttemptOutcome, AttemptRequest, Body};
 
 /// The most read of an error body that looks like JSON, so that an ONTAP
 /// error object with long arguments is still read whole; any other error
@@ -93,6 +93,7 @@ impl HostConnection {
                 error = %err,
                 "retrying"
             );
+            crate::measure::retry(&self.inner.server.0, spec.method(), spec.route());
             tokio::time::sleep(delay).await;
         }
     }
@@ -269,7 +270,10 @@ impl HostConnection {
         let route = spec.route().unwrap_or_else(|| path.split('?').next().unwrap_or(path));
         let mut refused = None;
         if intercepted {
-            let masked = || json.as_ref().map_or_else(String::new, |b| secrets.mask(&String::from_utf8_lossy(b), false));
+            let masked = || {
+                json.as_ref()
+                    .map_or_else(String::new, |b| secrets.mask(&String::from_utf8_lossy(b), false))
+            };
             let mut request = AttemptRequest {
                 method,
                 path,
@@ -288,7 +292,8 @@ impl HostConnection {
             if refused.is_none()
                 && let Some(name) = headers.keys().find(|name| super::open::is_sensitive_header(name))
             {
-                refused = Some(format!("an interceptor set the login header `{name}`, which is the connection's").into());
+                refused =
+                    Some(format!("an interceptor set the login header `{name}`, which is the connection's").into());
             }
         }
         let started = Instant::now();
@@ -322,6 +327,9 @@ impl HostConnection {
                 }
             }
         };
+        if !matches!(result, Err(Error::Interceptor { .. })) {
+            crate::measure::attempt(&self.inner.server.0, method, spec.route(), &result, started.elapsed());
+        }
         if intercepted {
             let outcome = AttemptOutcome {
                 method,
@@ -412,7 +420,9 @@ impl HostConnection {
                 break;
             }
             let piece = match self.inner.read_timeout {
-                Some(read) => tokio::time::timeout(read, reply.chunk()).await.map_err(|_| stalled(read))?,
+                Some(read) => tokio::time::timeout(read, reply.chunk())
+                    .await
+                    .map_err(|_| stalled(read))?,
                 None => reply.chunk().await,
             };
             match piece {
