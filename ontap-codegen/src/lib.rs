@@ -89,7 +89,7 @@ fn features_tables(plan: &Plan) -> (String, String) {
     }
 
     let mut facade = String::from("[features]\n");
-    facade.push_str("default = [\"ontap-resources/default\"]\n");
+    facade.push_str("default = [\"ontap-resources/default\", \"ring\"]\n");
     facade.push_str("full = [\"ontap-resources/full\"]\n");
     facade.push_str("protocols = [\"ontap-resources/protocols\"]\n");
     for area in &areas {

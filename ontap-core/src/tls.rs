@@ -29,17 +29,36 @@ pub(crate) struct TlsSettings {
     pub(crate) identity: Option<(Vec<u8>, Secret)>,
 }
 
+// aws-lc-rs has ring's digest API: one name for either.
+#[cfg(feature = "aws-lc-rs")]
+use aws_lc_rs::digest;
+#[cfg(all(feature = "ring", not(feature = "aws-lc-rs")))]
+use ring::digest;
+
+#[cfg(not(any(feature = "ring", feature = "aws-lc-rs")))]
+compile_error!("ontap-core needs a cryptography for TLS: enable its `ring` feature (a default one) or `aws-lc-rs`");
+
+/// The crypto provider a connection uses when it is given none and the process
+/// has no default: aws-lc-rs's with the `aws-lc-rs` feature, else ring's.
+pub(crate) fn builtin_provider() -> CryptoProvider {
+    #[cfg(feature = "aws-lc-rs")]
+    let provider = rustls::crypto::aws_lc_rs::default_provider();
+    #[cfg(all(feature = "ring", not(feature = "aws-lc-rs")))]
+    let provider = rustls::crypto::ring::default_provider();
+    provider
+}
+
 impl TlsSettings {
     /// The rustls configuration these settings describe, with `h2` and
     /// `http/1.1` offered. The crypto provider is the one given, else the
-    /// process default if the application installed one, else ring's; no
-    /// global state is changed.
+    /// process default if the application installed one, else the built-in one
+    /// ([`builtin_provider`]); no global state is changed.
     pub(crate) fn client_config(&self) -> Result<rustls::ClientConfig, Error> {
         let provider = self
             .provider
             .clone()
             .or_else(|| CryptoProvider::get_default().cloned())
-            .unwrap_or_else(|| Arc::new(rustls::crypto::ring::default_provider()));
+            .unwrap_or_else(|| Arc::new(builtin_provider()));
         let algorithms = provider.signature_verification_algorithms;
         let verifier: Arc<dyn ServerCertVerifier> = if !self.pins.is_empty() {
             if self.accept_any {
@@ -142,7 +161,7 @@ pub(crate) fn parse_fingerprint(text: &str) -> Result<[u8; 32], Error> {
 
 /// The SHA-256 of a certificate's DER, as `AB:CD:...`.
 pub(crate) fn fingerprint(der: &[u8]) -> String {
-    let digest = ring::digest::digest(&ring::digest::SHA256, der);
+    let digest = digest::digest(&digest::SHA256, der);
     let pairs: Vec<String> = digest.as_ref().iter().map(|b| format!("{b:02X}")).collect();
     pairs.join(":")
 }
@@ -196,7 +215,7 @@ impl ServerCertVerifier for Fingerprints {
         let Some(pins) = &self.pins else {
             return Ok(ServerCertVerified::assertion());
         };
-        let digest = ring::digest::digest(&ring::digest::SHA256, end_entity.as_ref());
+        let digest = digest::digest(&digest::SHA256, end_entity.as_ref());
         if pins.iter().any(|pin| pin[..] == *digest.as_ref()) {
             return Ok(ServerCertVerified::assertion());
         }
@@ -286,6 +305,14 @@ impl ServerCertVerifier for AnyHostName {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_builtin_provider_is_the_featured_one() {
+        // Each provider's key loader prints its crate's name.
+        let loader = format!("{:?}", builtin_provider().key_provider);
+        let expected = if cfg!(feature = "aws-lc-rs") { "AwsLcRs" } else { "Ring" };
+        assert!(loader.contains(expected), "{loader}");
+    }
 
     #[test]
     fn fingerprints_parse_with_or_without_colons() {

@@ -161,7 +161,8 @@ impl HostConnectionBuilder {
 
     /// The rustls crypto provider for this connection's TLS. Without one,
     /// the process default is used when the application installed one, and
-    /// else ring's; the process's default is never changed.
+    /// else the built-in one: ring's, or aws-lc-rs's with the `aws-lc-rs`
+    /// feature; the process's default is never changed.
     ///
     /// ```
     /// use std::sync::Arc;

@@ -19,8 +19,9 @@ impl HostConnectionBuilder {
     /// Checks the settings and opens the connection pool (no request is sent).
     ///
     /// TLS uses rustls with the [crypto provider](Self::crypto_provider)
-    /// given, else the process default, else ring's, without installing
-    /// any as the default.
+    /// given, else the process default, else the built-in one (ring's, or
+    /// aws-lc-rs's with the `aws-lc-rs` feature), without installing any as
+    /// the default.
     pub fn build(self) -> Result<HostConnection, Error> {
         let host = normalize_host(&self.host)?;
         let port = match self.port {
