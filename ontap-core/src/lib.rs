@@ -12,6 +12,13 @@
 //! trusts pinned certificates; retries as its [`RetryPolicy`] says; and
 //! reports each operation, attempt and job wait as a `tracing` span. See
 //! [`HostConnectionBuilder`].
+//!
+//! Users' code plugs in around each attempt as an [`Interceptor`], and a
+//! [`Transport`] of one's own replaces reqwest under the connection
+//! ([`mock::MockTransport`] for unit tests without a server). With the `metrics`
+//! feature, requests, retries, slot waits and job waits are recorded through the
+//! `metrics` facade; the `ring` (default) and `aws-lc-rs` features choose the
+//! cryptography under TLS.
 #![warn(missing_docs)]
 
 extern crate self as ontap;
