@@ -72,7 +72,7 @@ struct Health {
     failed_jobs: u64,
 }
 
-/// Reads one cluster's health: three requests.
+/// Reads one cluster's name, version, nodes and failed jobs.
 async fn check(conn: &HostConnection) -> Result<Health, ontap::Error> {
     let mut cluster = Cluster::default();
     cluster
