@@ -139,19 +139,19 @@ async fn run(args: Args) -> Result<(Vec<(String, Result<Health, ontap::Error>)>,
 async fn real(args: &Args) -> Result<(Vec<Check>, Vec<Target>), BoxError> {
     let mut targets = Vec::new();
     for host in &args.hosts {
-        let cluster = cluster_args(Some(host.clone()), args.password.clone(), args);
+        let cluster = cluster_args(Some(host.clone()), args);
         targets.push((host.clone(), Target::new(cluster, |sim| sim).await?.conn));
     }
     Ok((targets, Vec::new()))
 }
 
 /// The options of one cluster, as the other examples take them.
-fn cluster_args(host: Option<String>, password: Option<String>, args: &Args) -> ClusterArgs {
+fn cluster_args(host: Option<String>, args: &Args) -> ClusterArgs {
     ClusterArgs {
         host,
         port: args.port,
         username: args.username.clone(),
-        password,
+        password: args.password.clone(),
         url: None,
         package_username: None,
         package_password: None,
@@ -164,7 +164,7 @@ fn cluster_args(host: Option<String>, password: Option<String>, args: &Args) -> 
 async fn simulated(args: &Args) -> Result<(Vec<Check>, Vec<Target>), BoxError> {
     let (mut targets, mut simulators) = (Vec::new(), Vec::new());
     for (i, release) in ["9.19.1", "9.16.1", "9.13.1"].into_iter().enumerate() {
-        let cluster = cluster_args(None, None, args);
+        let cluster = cluster_args(None, args);
         let target = Target::new(cluster, |sim| sim.cluster_version(release).seed_jobs(10 * i)).await?;
         targets.push((format!("simulator {}", i + 1), target.conn.clone()));
         simulators.push(target);
