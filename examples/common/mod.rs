@@ -119,19 +119,8 @@ async fn simulated(
     let simulator = tune(Simulator::builder().tls(true).download_rate(Some(SIMULATED_RATE)))
         .start()
         .await?;
-    let address = simulator.addr();
-    let certificate = simulator
-        .certificate_pem()
-        .ok_or("the simulator serves no certificate")?;
-    println!("Simulated ONTAP cluster at {}", simulator.base_url());
-    let conn = HostConnection::builder(address.ip().to_string())
-        .port(address.port())
-        .basic_auth(simulator.username(), simulator.password())
-        // Verification stays on: the simulator's own certificate is trusted.
-        .add_root_certificate_pem(certificate)
-        .poll_interval(Duration::from_millis(250))
-        .poll_timeout(timeout)
-        .build()?;
+    eprintln!("Simulated ONTAP cluster at {}", simulator.base_url());
+    let conn = simulator_connection(&simulator, simulator.username(), simulator.password(), timeout)?;
     Ok(Target {
         conn,
         url: Some(packages.url(PACKAGE_NAME)),
@@ -139,6 +128,27 @@ async fn simulated(
         package_password: Some("pkg-secret".into()),
         simulator: Some((simulator, packages)),
     })
+}
+
+/// A connection to an in-process simulator that logs in as `username`:
+/// verification stays on, with the simulator's own certificate trusted.
+pub fn simulator_connection(
+    simulator: &Simulator,
+    username: &str,
+    password: &str,
+    timeout: Duration,
+) -> Result<HostConnection, BoxError> {
+    let address = simulator.addr();
+    let certificate = simulator
+        .certificate_pem()
+        .ok_or("the simulator serves no certificate")?;
+    Ok(HostConnection::builder(address.ip().to_string())
+        .port(address.port())
+        .basic_auth(username, password)
+        .add_root_certificate_pem(certificate)
+        .poll_interval(Duration::from_millis(250))
+        .poll_timeout(timeout)
+        .build()?)
 }
 
 /// A progress bar driven by a job's state and message; hidden when `show`
