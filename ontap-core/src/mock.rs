@@ -94,6 +94,7 @@ impl MockTransport {
     /// A rule for `method` on `path` (below `/api`, without query), where a
     /// `{...}` segment matches any one segment; give it its replies with
     /// [`RuleBuilder::reply`]. The first rule added that matches answers.
+    #[must_use = "a rule without replies answers nothing: give it some with `reply`"]
     pub fn on(&self, method: Method, path: &str) -> RuleBuilder {
         let segments = path.trim_matches('/').split('/').map(str::to_owned).collect();
         let mut state = self.lock();
@@ -123,6 +124,7 @@ impl MockTransport {
     /// let mock = MockTransport::new();
     /// mock.on_resource::<Volume>(ontap_core::Verb::Delete).reply(Reply::job("j1"));
     /// ```
+    #[must_use = "a rule without replies answers nothing: give it some with `reply`"]
     pub fn on_resource<R: Resource>(&self, verb: Verb) -> RuleBuilder {
         let path = match verb {
             Verb::Post => crate::request::collection_route::<R>(),
@@ -298,7 +300,6 @@ fn parse_query(query: &str) -> HashMap<String, String> {
 
 /// A rule of a [`MockTransport`], to give its replies and narrow its match.
 #[derive(Debug)]
-#[must_use = "a rule without replies answers nothing"]
 pub struct RuleBuilder {
     mock: MockTransport,
     index: usize,
