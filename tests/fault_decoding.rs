@@ -491,3 +491,37 @@ async fn a_job_error_with_a_numeric_code_keeps_it() {
     .await
     .unwrap();
 }
+
+/// A collection's records are decoded as they are taken: those before a record that
+/// cannot be read arrive, then its error (keeping the page's body), then the end;
+/// the next page is not read.
+#[tokio::test]
+async fn a_record_that_cannot_be_read_ends_the_stream_after_the_ones_before_it() {
+    use ontap::mock::{MockTransport, Reply};
+    let mock = MockTransport::new();
+    mock.on(ontap::http::Method::GET, "/storage/volumes")
+        .reply(Reply::ok(json!({
+            "records": [{"uuid": "a"}, {"uuid": "b"}, {"uuid": 5}, {"uuid": "d"}],
+            "num_records": 4,
+            "_links": {"next": {"href": "/api/storage/volumes?start.uuid=d"}}
+        })));
+    let mut volumes = Volume::get_collection(&mock.connection(), Query::new());
+    let mut read = Vec::new();
+    let err = loop {
+        match volumes.try_next().await {
+            Ok(Some(volume)) => read.push(volume.uuid.unwrap()),
+            Ok(None) => panic!("the stream ended without the error"),
+            Err(err) => break err,
+        }
+    };
+    assert_eq!(read, ["a", "b"]);
+    assert!(matches!(&err, Error::Decode { .. }), "{err:?}");
+    assert!(err.to_string().contains("invalid type: integer `5`"), "{err}");
+    assert!(
+        volumes.try_next().await.unwrap().is_none(),
+        "the stream ends after the error"
+    );
+    // The page after it was asked for ahead, but its records are not read: one rule
+    // answered both requests at most.
+    assert!(mock.requests().len() <= 2);
+}

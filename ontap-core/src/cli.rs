@@ -1,7 +1,7 @@
 //! The private CLI passthrough (`/api/private/cli/...`): an ONTAP command that
 //! REST lacks, sent with the verb the caller states, its words as the path.
 
-use futures::stream::{BoxStream, StreamExt, TryStreamExt};
+use futures::stream::{BoxStream, StreamExt};
 use http::Method;
 use serde::de::DeserializeOwned;
 use serde_json::Value;
@@ -201,10 +201,13 @@ impl Cli {
             Ok(first) => first,
             Err(err) => return futures::stream::once(async move { Err(err) }).boxed(),
         };
-        crate::verbs::pages_from::<T>(conn.clone(), first, &self.query, self.span(), None)
-            .map_ok(|page| futures::stream::iter(page.records.into_iter().map(Ok)))
-            .try_flatten()
-            .boxed()
+        crate::verbs::records(crate::verbs::pages_from(
+            conn.clone(),
+            first,
+            &self.query,
+            self.span(),
+            None,
+        ))
     }
 
     /// Sends the command once (a GET may be retried as any GET), and with

@@ -184,6 +184,12 @@ impl Response {
         serde_json::from_slice(bytes).map_err(|source| self.decode_error(source))
     }
 
+    /// Decodes the body as `T`, which may borrow from it; an empty body decodes as `null`.
+    pub(crate) fn decode_borrowed<'a, T: Deserialize<'a>>(&'a self) -> Result<T, Error> {
+        let bytes: &[u8] = if self.is_empty_body() { b"null" } else { &self.body };
+        serde_json::from_slice(bytes).map_err(|source| self.decode_error(source))
+    }
+
     /// An [`Error::Decode`] of this answer, keeping its raw body.
     pub(crate) fn decode_error(&self, source: serde_json::Error) -> Error {
         Error::Decode {

@@ -23,7 +23,7 @@ pub use bulk::{BulkJob, BulkResponse};
 pub use keys::IntoKeys;
 pub use options::{CallOptions, NoParams, QueryParams};
 pub use pages::Page;
-pub(crate) use pages::pages_from;
+pub(crate) use pages::{pages_from, records};
 pub use resource_ext::ResourceExt;
 pub(crate) use single::wait_for_started_job;
 pub use single::{ActionBody, action};

@@ -4,17 +4,20 @@
 
 use std::collections::{HashSet, VecDeque};
 use std::hash::{BuildHasher, RandomState};
+use std::marker::PhantomData;
+use std::ops::Range;
 
 use futures::future::{BoxFuture, FutureExt};
 use futures::stream::{self, BoxStream, StreamExt};
 use http::Method;
 use serde::Deserialize;
 use serde::de::DeserializeOwned;
+use serde_json::value::RawValue;
 use tracing::Instrument as _;
 
 #[cfg(doc)]
 use super::ResourceExt;
-use super::{Records, operation_span};
+use super::operation_span;
 use crate::connection::HostConnection;
 use crate::error::Error;
 use crate::hal::Links;
@@ -122,37 +125,47 @@ impl Drop for Prefetch {
 }
 
 /// A page's `_links`, read before its records so that the next page can be
-/// asked for while they are decoded; the records are only checked for.
+/// asked for while they are decoded; of the records, only where each lies.
 #[derive(Deserialize)]
-struct PageHead {
-    #[serde(default)]
-    records: Option<Counted>,
+struct PageHead<'a> {
+    #[serde(default, borrow)]
+    records: Option<Vec<&'a RawValue>>,
     #[serde(default)]
     num_records: Option<u64>,
     #[serde(rename = "_links", default)]
     links: Option<Links>,
 }
 
-/// How many elements a JSON array has, read without decoding them.
-struct Counted(usize);
+/// A page as read: its answer, where each of its records lies in the body, and
+/// its count and `next` link. Its records are decoded when asked for: all at
+/// once ([`RawPage::decode`]), or one at a time as a stream takes them, so that
+/// a page in memory is its body, not its records (a volume with every field is
+/// some 10 KB as a struct and 0.7 KB as JSON).
+pub(crate) struct RawPage {
+    response: Response,
+    /// Each record's bytes in the body, in order.
+    spans: Vec<Range<usize>>,
+    num_records: Option<u64>,
+    next: Option<String>,
+}
 
-impl<'de> Deserialize<'de> for Counted {
-    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        struct Count;
-        impl<'de> serde::de::Visitor<'de> for Count {
-            type Value = Counted;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("an array of records")
-            }
-            fn visit_seq<A: serde::de::SeqAccess<'de>>(self, mut seq: A) -> Result<Counted, A::Error> {
-                let mut n = 0;
-                while seq.next_element::<serde::de::IgnoredAny>()?.is_some() {
-                    n += 1;
-                }
-                Ok(Counted(n))
-            }
-        }
-        deserializer.deserialize_seq(Count)
+impl RawPage {
+    /// The record at `index`, decoded.
+    fn record<T: DeserializeOwned>(&self, index: usize) -> Result<T, Error> {
+        let bytes = &self.response.body()[self.spans[index].clone()];
+        serde_json::from_slice(bytes).map_err(|source| self.response.decode_error(source))
+    }
+
+    /// The page with its records decoded.
+    fn decode<T: DeserializeOwned>(self) -> Result<Page<T>, Error> {
+        let records = (0..self.spans.len())
+            .map(|index| self.record(index))
+            .collect::<Result<_, _>>()?;
+        Ok(Page {
+            records,
+            num_records: self.num_records,
+            next: self.next,
+        })
     }
 }
 
@@ -182,14 +195,10 @@ struct PageState {
     route: Option<String>,
 }
 
-/// The pages of a collection, one request each.
+/// The pages of a collection, one request each, their records not decoded yet.
 ///
-/// `R` gives the path, the release guard's table and the span; the records
-/// decode into `T` (`R` itself, or untyped JSON for [`ResourceExt::get_collection_as`]).
-pub(super) fn pages<R: Resource, T: DeserializeOwned + Send + 'static>(
-    conn: HostConnection,
-    query: Query,
-) -> BoxStream<'static, Result<Page<T>, Error>> {
+/// `R` gives the path, the release guard's table and the span.
+pub(super) fn pages<R: Resource>(conn: HostConnection, query: Query) -> BoxStream<'static, Result<RawPage, Error>> {
     let first = request::collection_path_with(&R::default(), &query)
         .map(|path| RequestSpec::new(Method::GET, &path, &query).with_route(request::collection_route::<R>()));
     let first = match first {
@@ -206,13 +215,13 @@ pub(super) fn pages<R: Resource, T: DeserializeOwned + Send + 'static>(
 
 /// The pages that `first` (a GET whose query is `query`) begins, read in
 /// `span`, after `guard` when there is one.
-pub(crate) fn pages_from<T: DeserializeOwned + Send + 'static>(
+pub(crate) fn pages_from(
     conn: HostConnection,
     first: RequestSpec,
     query: &Query,
     span: tracing::Span,
     guard: Option<BoxFuture<'static, Result<(), Error>>>,
-) -> BoxStream<'static, Result<Page<T>, Error>> {
+) -> BoxStream<'static, Result<RawPage, Error>> {
     let mut seen = RecentLinks::new(REMEMBERED_LINKS);
     seen.insert(first.path_and_query());
     let route = first.route().map(str::to_owned);
@@ -232,13 +241,13 @@ pub(crate) fn pages_from<T: DeserializeOwned + Send + 'static>(
     };
     stream::try_unfold(state, |state| {
         let span = state.span.clone();
-        next_page::<T>(state).instrument(span)
+        next_page(state).instrument(span)
     })
     .boxed()
 }
 
 /// Reads the next page of a collection stream, and starts the one after.
-async fn next_page<T: DeserializeOwned>(mut state: PageState) -> Result<Option<(Page<T>, PageState)>, Error> {
+async fn next_page(mut state: PageState) -> Result<Option<(RawPage, PageState)>, Error> {
     {
         if let Some(err) = state.stop.take() {
             return Err(err);
@@ -252,12 +261,26 @@ async fn next_page<T: DeserializeOwned>(mut state: PageState) -> Result<Option<(
             (None, None) => return Ok(None),
         };
         let response = fetch.answer().await?;
-        let head: PageHead = response.decode()?;
-        let count = head.records.map(|Counted(n)| n);
+        let PageHead {
+            records,
+            num_records,
+            links,
+        } = response.decode_borrowed()?;
+        let body = response.body().as_ptr() as usize;
+        let spans: Option<Vec<Range<usize>>> = records.map(|records| {
+            records
+                .iter()
+                .map(|raw| {
+                    let start = raw.get().as_ptr() as usize - body;
+                    start..start + raw.get().len()
+                })
+                .collect()
+        });
+        let count = spans.as_ref().map(Vec::len);
         if count.is_none() && !state.records_optional {
             return Err(response.decode_error_text("a collection page without `records`"));
         }
-        let href = head.links.and_then(|links| links.next).map(|link| link.href);
+        let href = links.and_then(|links| links.next).map(|link| link.href);
         let next = match href.clone() {
             None => None,
             Some(href) => match RequestSpec::from_href(&href).map(|spec| match &state.route {
@@ -296,16 +319,88 @@ async fn next_page<T: DeserializeOwned>(mut state: PageState) -> Result<Option<(
         // The next page is read while this one is decoded and consumed:
         // one page ahead, no more.
         state.ahead = next.map(|spec| Prefetch::start(&state.conn, spec));
-        let records = match count {
-            Some(_) => response.decode::<Records<T>>()?.records,
-            None => Vec::new(),
-        };
-        let page = Page {
-            records,
-            num_records: head.num_records,
+        let page = RawPage {
+            response,
+            spans: spans.unwrap_or_default(),
+            num_records,
             next: href,
         };
         Ok(Some((page, state)))
+    }
+}
+
+/// The pages of a stream of raw pages, each decoded whole.
+pub(crate) fn decoded<T: DeserializeOwned + Send + 'static>(
+    pages: BoxStream<'static, Result<RawPage, Error>>,
+) -> BoxStream<'static, Result<Page<T>, Error>> {
+    pages.map(|page| page.and_then(RawPage::decode)).boxed()
+}
+
+/// The records of a stream of raw pages, one at a time, in order, each decoded
+/// as it is taken; an error ends the stream.
+pub(crate) fn records<T: DeserializeOwned + Send + 'static>(
+    pages: BoxStream<'static, Result<RawPage, Error>>,
+) -> BoxStream<'static, Result<T, Error>> {
+    RecordStream {
+        pages: Some(pages),
+        current: None,
+        index: 0,
+        record: PhantomData,
+    }
+    .boxed()
+}
+
+/// The records of the page at hand, decoded as they are taken, then those of
+/// the next page.
+struct RecordStream<T> {
+    /// `None` once the stream has ended.
+    pages: Option<BoxStream<'static, Result<RawPage, Error>>>,
+    current: Option<RawPage>,
+    /// The next record of `current`.
+    index: usize,
+    record: PhantomData<fn() -> T>,
+}
+
+impl<T: DeserializeOwned> futures::Stream for RecordStream<T> {
+    type Item = Result<T, Error>;
+
+    fn poll_next(
+        self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<Option<Self::Item>> {
+        let this = self.get_mut();
+        loop {
+            if let Some(page) = &this.current
+                && this.index < page.spans.len()
+            {
+                let record = page.record(this.index);
+                this.index += 1;
+                if record.is_err() {
+                    this.pages = None;
+                    this.current = None;
+                }
+                return std::task::Poll::Ready(Some(record));
+            }
+            // The page is done: its body is freed before the next one is waited for.
+            this.current = None;
+            let Some(pages) = &mut this.pages else {
+                return std::task::Poll::Ready(None);
+            };
+            match std::task::ready!(pages.poll_next_unpin(cx)) {
+                Some(Ok(page)) => {
+                    this.current = Some(page);
+                    this.index = 0;
+                }
+                Some(Err(err)) => {
+                    this.pages = None;
+                    return std::task::Poll::Ready(Some(Err(err)));
+                }
+                None => {
+                    this.pages = None;
+                    return std::task::Poll::Ready(None);
+                }
+            }
+        }
     }
 }
 

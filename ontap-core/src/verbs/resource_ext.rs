@@ -4,7 +4,7 @@
 
 use async_trait::async_trait;
 use futures::future::{BoxFuture, FutureExt};
-use futures::stream::{self, BoxStream, StreamExt, TryStreamExt};
+use futures::stream::{BoxStream, TryStreamExt};
 use http::{Method, StatusCode};
 use serde_json::Value;
 use tracing::Instrument as _;
@@ -774,7 +774,7 @@ pub trait ResourceExt: Resource {
     where
         Self: Collection,
     {
-        pages::<Self, Self>(conn.clone(), query)
+        super::pages::decoded(pages::<Self>(conn.clone(), query))
     }
 
     /// Lists the objects: a stream that reads the collection page by page
@@ -796,10 +796,7 @@ pub trait ResourceExt: Resource {
     where
         Self: Collection,
     {
-        Self::get_pages(conn, query)
-            .map_ok(|page| stream::iter(page.records.into_iter().map(Ok)))
-            .try_flatten()
-            .boxed()
+        super::pages::records(pages::<Self>(conn.clone(), query))
     }
 
     /// Lists the objects as [`ResourceExt::get_collection`] does (the same
@@ -833,10 +830,7 @@ pub trait ResourceExt: Resource {
         Self: Collection,
         T: serde::de::DeserializeOwned + Send + 'static,
     {
-        pages::<Self, T>(conn.clone(), query)
-            .map_ok(|page| stream::iter(page.records.into_iter().map(Ok)))
-            .try_flatten()
-            .boxed()
+        super::pages::records(pages::<Self>(conn.clone(), query))
     }
 
     /// Counts the objects that match `query` without reading them
