@@ -7,9 +7,11 @@
 //!   the job ends, and how many requests it cost (held, and not held).
 //! - P4: one million volumes through `get_collection`, default fields and
 //!   `fields=*`: records per second and peak RSS.
+//! - P1: one job GET through `Job::fetch` against raw reqwest and serde_json
+//!   decoding the same type, over HTTP and HTTPS: wall and client CPU time.
 //!
 //! Run with `cargo bench --bench fleet` (all three) or
-//! `cargo bench --bench fleet -- p3` (one of `p3`, `p4`, `p5`).
+//! `cargo bench --bench fleet -- p3` (one of `p1`, `p3`, `p4`, `p5`).
 
 use std::io::{BufRead, BufReader, Write};
 use std::process::{Child, ChildStdin, ChildStdout, Command, Stdio};
@@ -33,6 +35,8 @@ struct Remote {
     addr: std::net::SocketAddr,
     username: String,
     password: String,
+    /// The simulator's certificate, when it serves TLS.
+    certificate: Option<String>,
 }
 
 impl Remote {
@@ -55,6 +59,7 @@ impl Remote {
             addr: hello["addr"].as_str().unwrap().parse().unwrap(),
             username: hello["username"].as_str().unwrap().into(),
             password: hello["password"].as_str().unwrap().into(),
+            certificate: hello["certificate"].as_str().map(str::to_owned),
         }
     }
 
@@ -70,10 +75,13 @@ impl Remote {
         &self,
         settings: impl FnOnce(ontap::HostConnectionBuilder) -> ontap::HostConnectionBuilder,
     ) -> HostConnection {
-        let builder = HostConnection::builder(self.addr.ip().to_string())
+        let mut builder = HostConnection::builder(self.addr.ip().to_string())
             .port(self.addr.port())
-            .scheme(Scheme::Http)
             .basic_auth(&self.username, self.password.as_str());
+        builder = match &self.certificate {
+            Some(pem) => builder.add_root_certificate_pem(pem.as_bytes()),
+            None => builder.scheme(Scheme::Http),
+        };
         settings(builder).build().unwrap()
     }
 }
@@ -95,15 +103,21 @@ fn child(settings: &str) {
         .unwrap();
     let sim = runtime.block_on(async {
         Simulator::builder()
-            .tls(false)
+            .tls(settings["tls"].as_bool().unwrap_or(false))
             .job_duration(Duration::from_millis(settings["job_ms"].as_u64().unwrap_or(100)))
             .seed_volumes(settings["volumes"].as_u64().unwrap_or(0) as usize)
+            .seed_jobs(settings["jobs"].as_u64().unwrap_or(0) as usize)
             .request_log(200_000)
             .start()
             .await
             .unwrap()
     });
-    let hello = json!({"addr": sim.addr().to_string(), "username": sim.username(), "password": sim.password()});
+    let hello = json!({
+        "addr": sim.addr().to_string(),
+        "username": sim.username(),
+        "password": sim.password(),
+        "certificate": sim.certificate_pem(),
+    });
     println!("{hello}");
     for line in std::io::stdin().lock().lines() {
         let Ok(line) = line else { break };
@@ -260,6 +274,106 @@ async fn decode_one_page(conn: &HostConnection) {
     );
 }
 
+/// The CPU time this process's threads (the client: the simulator runs in its own
+/// process) have used, in nanoseconds from the scheduler's statistics.
+fn cpu_time() -> Duration {
+    let mut nanos = 0u64;
+    for task in std::fs::read_dir("/proc/self/task").into_iter().flatten().flatten() {
+        let stat = std::fs::read_to_string(task.path().join("schedstat")).unwrap_or_default();
+        nanos += stat
+            .split_whitespace()
+            .next()
+            .and_then(|v| v.parse::<u64>().ok())
+            .unwrap_or(0);
+    }
+    Duration::from_nanos(nanos)
+}
+
+/// P1: one job GET, typed, through `Job::fetch` against raw reqwest and serde_json
+/// decoding the same type (bare, and with a time-out as every ontap call has),
+/// batches alternated, over HTTP and HTTPS: wall time and the client's CPU time per
+/// call.
+async fn p1() {
+    use ontap::resources::Job;
+    const CALLS: u32 = 2000;
+    const RUNS: usize = 9;
+    // reqwest is built without a crypto provider of its own: ring for the bare client.
+    let _ = ontap::rustls::crypto::ring::default_provider().install_default();
+    for tls in [false, true] {
+        let sim = Remote::start(json!({"jobs": 1, "tls": tls}));
+        let conn = sim.connect(|b| b);
+        let uuid = Job::get_collection(&conn, Query::new())
+            .try_next()
+            .await
+            .unwrap()
+            .and_then(|job| job.uuid)
+            .expect("a seeded job");
+        let bare = || {
+            let client = reqwest::Client::builder().no_proxy().tcp_nodelay(true);
+            match &sim.certificate {
+                Some(pem) => client.add_root_certificate(reqwest::Certificate::from_pem(pem.as_bytes()).unwrap()),
+                None => client,
+            }
+        };
+        let scheme = if sim.certificate.is_some() { "https" } else { "http" };
+        // The bare client as most write it, and with the time-out every ontap call has.
+        let raw = bare().build().unwrap();
+        let timed = bare().timeout(Duration::from_secs(60)).build().unwrap();
+        let url = format!("{scheme}://{}/api/cluster/jobs/{uuid}", sim.addr);
+        let mut samples: [Vec<(Duration, Duration)>; 3] = Default::default();
+        // `P1_ONLY=0` (ontap), `1` (raw) or `2` (raw with a time-out) runs one side
+        // alone, for a profile of it.
+        let only: Option<usize> = std::env::var("P1_ONLY").ok().and_then(|v| v.parse().ok());
+        for run in 0..RUNS * 3 {
+            let side = only.unwrap_or(run % 3);
+            let started = (Instant::now(), cpu_time());
+            for _ in 0..CALLS {
+                let job = match side {
+                    0 => Job::fetch(&conn, uuid.as_str()).await.unwrap(),
+                    _ => {
+                        let client = if side == 1 { &raw } else { &timed };
+                        let answer = client
+                            .get(&url)
+                            .basic_auth(&sim.username, Some(&sim.password))
+                            .header("accept", "application/hal+json")
+                            .send()
+                            .await
+                            .unwrap();
+                        serde_json::from_slice::<Job>(&answer.bytes().await.unwrap()).unwrap()
+                    }
+                };
+                assert!(job.state.is_some());
+            }
+            samples[side].push((started.0.elapsed() / CALLS, (cpu_time() - started.1) / CALLS));
+        }
+        if only.is_some() {
+            continue;
+        }
+        let wall = |v: &Vec<(Duration, Duration)>| median(v.iter().map(|s| s.0).collect());
+        let cpu = |v: &Vec<(Duration, Duration)>| median(v.iter().map(|s| s.1).collect());
+        let [ours, bare, with_timeout] = &samples;
+        println!(
+            "P1: a job GET over {}: ontap {:.1?} per call ({:.1?} client CPU); raw reqwest + serde_json {:.1?} ({:.1?}): {:.2}x wall, {:.2}x CPU; raw with a time-out {:.1?} ({:.1?}): {:.2}x wall, {:.2}x CPU",
+            if tls { "HTTPS" } else { "HTTP" },
+            wall(ours),
+            cpu(ours),
+            wall(bare),
+            cpu(bare),
+            wall(ours).as_secs_f64() / wall(bare).as_secs_f64(),
+            cpu(ours).as_secs_f64() / cpu(bare).as_secs_f64(),
+            wall(with_timeout),
+            cpu(with_timeout),
+            wall(ours).as_secs_f64() / wall(with_timeout).as_secs_f64(),
+            cpu(ours).as_secs_f64() / cpu(with_timeout).as_secs_f64(),
+        );
+    }
+}
+
+fn median(mut samples: Vec<Duration>) -> Duration {
+    samples.sort();
+    samples[samples.len() / 2]
+}
+
 async fn p4() {
     const VOLUMES: usize = 1_000_000;
     let sim = Remote::start(json!({"volumes": VOLUMES}));
@@ -306,6 +420,9 @@ fn main() {
         }
         if wants("p4") {
             p4().await;
+        }
+        if wants("p1") {
+            p1().await;
         }
     });
 }

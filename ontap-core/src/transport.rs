@@ -204,14 +204,45 @@ where
 
 /// The transport a connection has unless given another: a reqwest client with its
 /// pool, TLS and proxy.
-pub(crate) struct ReqwestTransport(pub(crate) reqwest::Client);
+pub(crate) struct ReqwestTransport {
+    client: reqwest::Client,
+    /// The connection's API root, parsed once: a request to it only changes its
+    /// path and query.
+    base: reqwest::Url,
+    /// The base's scheme and authority as a request's URI has them.
+    origin: (String, String),
+}
+
+impl ReqwestTransport {
+    pub(crate) fn new(client: reqwest::Client, base: reqwest::Url) -> ReqwestTransport {
+        let text = base.as_str();
+        let (scheme, rest) = text.split_once("://").unwrap_or((text, ""));
+        let authority = rest.split('/').next().unwrap_or(rest);
+        let origin = (scheme.to_owned(), authority.to_owned());
+        ReqwestTransport { client, base, origin }
+    }
+
+    /// The URL of `uri`: the base with its path and query, when it is the base's origin.
+    fn url(&self, uri: &http::Uri) -> Result<reqwest::Url, TransportError> {
+        let same_origin = uri.scheme_str() == Some(self.origin.0.as_str())
+            && uri.authority().map(http::uri::Authority::as_str) == Some(self.origin.1.as_str());
+        if !same_origin {
+            return reqwest::Url::parse(&uri.to_string()).map_err(TransportError::other);
+        }
+        let mut url = self.base.clone();
+        url.set_path(uri.path());
+        url.set_query(uri.query());
+        Ok(url)
+    }
+}
 
 impl Transport for ReqwestTransport {
     fn send(&self, request: http::Request<Body>) -> BoxFuture<'static, Result<http::Response<Body>, TransportError>> {
-        let client = self.0.clone();
+        let client = self.client.clone();
+        let url = self.url(request.uri());
         Box::pin(async move {
             let (parts, body) = request.into_parts();
-            let url = reqwest::Url::parse(&parts.uri.to_string()).map_err(TransportError::other)?;
+            let url = url?;
             let reply = client
                 .request(parts.method, url)
                 .headers(parts.headers)
@@ -219,8 +250,9 @@ impl Transport for ReqwestTransport {
                 .send()
                 .await
                 .map_err(TransportError::new)?;
+            let mut reply = reply;
             let status = reply.status();
-            let headers = reply.headers().clone();
+            let headers = std::mem::take(reply.headers_mut());
             let mut answer = http::Response::new(Body::from_stream(reply.bytes_stream()));
             *answer.status_mut() = status;
             *answer.headers_mut() = headers;

@@ -130,6 +130,9 @@ pub(crate) struct Inner {
     /// every body an error keeps. The flag says whether its presence in a
     /// successful answer shows an echo of the request.
     credentials: Vec<(Secret, bool)>,
+    /// The credentials as [`secrets::Secrets`], made once: what a request
+    /// without a body or a provider's token masks.
+    secrets: secrets::Secrets,
     /// The bearer tokens of a token provider.
     tokens: Option<TokenCache>,
     max_in_flight: usize,

@@ -107,7 +107,10 @@ impl HostConnectionBuilder {
                 }
                 transport
             }
-            None => Arc::new(ReqwestTransport(self.reqwest_client(&mut credentials)?)),
+            None => Arc::new(ReqwestTransport::new(
+                self.reqwest_client(&mut credentials)?,
+                url.clone(),
+            )),
         };
         let mut tokens = None;
         match self.logins.into_iter().next() {
@@ -154,6 +157,7 @@ impl HostConnectionBuilder {
                 poll_interval: self.poll_interval,
                 poll_timeout: self.poll_timeout,
                 max_body_bytes: self.max_body_bytes,
+                secrets: super::secrets::Secrets::new(&credentials, None, None),
                 credentials,
                 max_in_flight: self.max_in_flight,
                 slots: Arc::new(Semaphore::new(self.max_in_flight)),

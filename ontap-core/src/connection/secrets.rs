@@ -75,8 +75,9 @@ impl Secrets {
         if self.evidence.is_empty() {
             return false;
         }
-        let text = String::from_utf8_lossy(body);
-        self.evidence.iter().any(|&i| text.contains(self.values[i].as_str()))
+        self.evidence
+            .iter()
+            .any(|&i| memchr::memmem::find(body, self.values[i].as_bytes()).is_some())
     }
 
     /// `text` with every secret masked; when the text was `cut`, also the

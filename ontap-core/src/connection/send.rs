@@ -236,7 +236,16 @@ impl HostConnection {
     ) -> Result<Response, Error> {
         let method = spec.method();
         let path = spec.path_and_query();
-        let secrets = Secrets::new(&self.inner.credentials, auth.map(|a| &a.secret), spec.body());
+        // Most requests (reads) have no body and no provider's token: the
+        // connection's own secrets, made once, are theirs.
+        let fresh;
+        let secrets = match (auth, spec.body()) {
+            (None, None) => &self.inner.secrets,
+            (auth, body) => {
+                fresh = Secrets::new(&self.inner.credentials, auth.map(|a| &a.secret), body);
+                &fresh
+            }
+        };
         let mut headers = self.inner.headers.clone();
         for (name, value) in &self.call.headers {
             headers.insert(name, value.clone());
@@ -316,7 +325,7 @@ impl HostConnection {
                 // The server may hold the answer for `return_timeout` seconds.
                 let held = Duration::from_secs(spec.return_timeout().unwrap_or(0).into());
                 let limit = self.call.timeout + held;
-                let exchange = self.exchange(method, path, headers, body, &secrets);
+                let exchange = self.exchange(method, path, headers, body, secrets);
                 match tokio::time::timeout(limit, exchange).await {
                     Ok(result) => result,
                     Err(_) => Err(Error::Transport {
@@ -412,11 +421,14 @@ impl HostConnection {
             });
         }
         let capacity = announced.map_or(0, |n| n.min(limit as u64) as usize).min(1 << 20);
-        let mut body = BytesMut::with_capacity(capacity);
+        let mut body = BytesMut::new();
+        // A body that comes in one piece is kept as it came, not copied.
+        let mut whole: Option<Bytes> = None;
         let mut complete = false;
-        while body.len() <= limit {
+        while body.len() + whole.as_ref().map_or(0, Bytes::len) <= limit {
             // An error body that is not JSON is read only as far as it is kept.
-            if !success && body.len() > RAW_BODY_LIMIT && !looks_like_json(&body) {
+            let read = whole.as_deref().unwrap_or(&body[..]);
+            if !success && read.len() > RAW_BODY_LIMIT && !looks_like_json(read) {
                 break;
             }
             let piece = match self.inner.read_timeout {
@@ -426,13 +438,28 @@ impl HostConnection {
                 None => reply.chunk().await,
             };
             match piece {
-                Some(chunk) => body.extend_from_slice(&chunk.map_err(transport)?),
+                Some(chunk) => {
+                    let chunk = chunk.map_err(transport)?;
+                    if body.is_empty() && whole.is_none() {
+                        whole = Some(chunk);
+                        continue;
+                    }
+                    if let Some(first) = whole.take() {
+                        body.reserve(capacity.max(first.len() + chunk.len()));
+                        body.extend_from_slice(&first);
+                    }
+                    body.extend_from_slice(&chunk);
+                }
                 None => {
                     complete = true;
                     break;
                 }
             }
         }
+        let body = match whole {
+            Some(first) => first,
+            None => body.freeze(),
+        };
         if !complete && announced == Some(body.len() as u64) {
             // Read to the end, though its end was not waited for.
             complete = true;
@@ -465,7 +492,7 @@ impl HostConnection {
             let body = if secrets.found_echo(&body) {
                 Bytes::from(secrets.mask(&String::from_utf8_lossy(&body), false).into_bytes())
             } else {
-                body.freeze()
+                body
             };
             return Ok(Response::new(method.clone(), path.to_owned(), status, headers, body));
         }

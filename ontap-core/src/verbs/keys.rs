@@ -161,6 +161,13 @@ pub(super) async fn fetch_by_keys<R: Resource>(
 /// not carry set from `keys`: as text, or, when the field does not read
 /// from text (an integer key), as the number the text is.
 fn decode_keyed<R: Resource>(response: &Response, names: &[&str], keys: &[String]) -> Result<R, Error> {
+    // Most answers have their keys: a quick pass reads only the members that hold
+    // them, and the object is decoded once, typed.
+    let probe = KeyMembers(names);
+    let mut deserializer = serde_json::Deserializer::from_slice(response.body());
+    if let Ok(true) = serde::de::DeserializeSeed::deserialize(probe, &mut deserializer) {
+        return response.decode();
+    }
     let json: Value = response.decode()?;
     let Value::Object(object) = &json else {
         return Err(response.decode_error_text("the answer to a GET of one object is not a JSON object"));
@@ -183,6 +190,51 @@ fn decode_keyed<R: Resource>(response: &Response, names: &[&str], keys: &[String
             serde_json::from_value(with_keys(json, &missing, true)).map_err(|_| response.decode_error(err))
         }
         Err(err) => Err(response.decode_error(err)),
+    }
+}
+
+/// Whether a JSON object has every one of the keys `names` (`uuid`, `owner.uuid`)
+/// with a value that can fill a path; only the members that hold them are read.
+struct KeyMembers<'a>(&'a [&'a str]);
+
+impl<'de> serde::de::DeserializeSeed<'de> for KeyMembers<'_> {
+    type Value = bool;
+
+    fn deserialize<D: serde::Deserializer<'de>>(self, deserializer: D) -> Result<Self::Value, D::Error> {
+        deserializer.deserialize_map(self)
+    }
+}
+
+impl<'de> serde::de::Visitor<'de> for KeyMembers<'_> {
+    type Value = bool;
+
+    fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("a JSON object")
+    }
+
+    fn visit_map<A: serde::de::MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
+        // One bit per name: set when its member has a usable value (the last
+        // member of a name decides, as in decoding).
+        let mut found = 0u64;
+        while let Some(member) = map.next_key::<std::borrow::Cow<'de, str>>()? {
+            let holds = |name: &&str| name.split('.').next() == Some(member.as_ref());
+            if !self.0.iter().any(holds) {
+                map.next_value::<serde::de::IgnoredAny>()?;
+                continue;
+            }
+            let value: Value = map.next_value()?;
+            let mut object = serde_json::Map::new();
+            object.insert(member.as_ref().to_owned(), value);
+            for (bit, name) in self.0.iter().enumerate().filter(|(bit, _)| *bit < 64) {
+                if holds(name) {
+                    found &= !(1 << bit);
+                    if has_key(&object, name) {
+                        found |= 1 << bit;
+                    }
+                }
+            }
+        }
+        Ok(self.0.len() <= 64 && found.count_ones() as usize == self.0.len())
     }
 }
 
