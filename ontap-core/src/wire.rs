@@ -66,6 +66,8 @@ pub trait Fields: Sized {
     /// Every wire name with the index of its field, sorted by name (byte
     /// order), so that a key is found by binary search.
     const WIRE: &'static [(&'static str, u16)];
+    /// Where each first byte's names begin in [`Self::WIRE`] ([`buckets`]).
+    const BUCKETS: [u16; 130] = buckets(Self::WIRE);
 
     /// Reads the value of the field at `index` (an index of [`Self::WIRE`])
     /// from `map` into `self`.
@@ -75,16 +77,57 @@ pub trait Fields: Sized {
     fn serialize_fields<M: SerializeMap>(&self, map: &mut M) -> Result<(), M::Error>;
 }
 
-/// The index of the field whose wire name is `key`, when there is one.
-fn lookup(wire: &[(&'static str, u16)], key: &[u8]) -> Option<u16> {
-    wire.binary_search_by(|(name, _)| name.as_bytes().cmp(key))
-        .ok()
-        .map(|at| wire[at].1)
+/// Where each first byte's names begin in a sorted [`Fields::WIRE`]: entry `b` is
+/// the index of the first name whose first byte is `b` or more (a byte of 128 or
+/// more counts as 128, an empty name as 0), entry 129 the table's length. Computed
+/// at compile time, once per type that is decoded.
+///
+/// ```
+/// let wire = [("_links", 0), ("name", 1), ("node", 2), ("size", 3)];
+/// let buckets = ontap_core::__private::buckets(&wire);
+/// assert_eq!(buckets[b'n' as usize]..buckets[b'n' as usize + 1], 1..3);
+/// assert_eq!(buckets[129], 4);
+/// ```
+pub const fn buckets(wire: &[(&'static str, u16)]) -> [u16; 130] {
+    let mut out = [0u16; 130];
+    let mut byte = 0;
+    let mut at = 0;
+    while byte < 130 {
+        while at < wire.len() && first_byte(wire[at].0.as_bytes()) < byte {
+            at += 1;
+        }
+        out[byte] = at as u16;
+        byte += 1;
+    }
+    out[129] = wire.len() as u16;
+    out
+}
+
+/// A name's first byte as a bucket: 0 for an empty name, at most 128.
+const fn first_byte(name: &[u8]) -> usize {
+    match name.first() {
+        Some(&b) if b < 128 => b as usize,
+        Some(_) => 128,
+        None => 0,
+    }
+}
+
+/// The index of the field whose wire name is `key`, when there is one: among the
+/// names that begin with its first byte ([`buckets`]), the one of its length and
+/// bytes.
+#[inline]
+fn lookup(wire: &[(&'static str, u16)], buckets: &[u16; 130], key: &[u8]) -> Option<u16> {
+    let bucket = first_byte(key);
+    let (start, end) = (buckets[bucket] as usize, buckets[bucket + 1] as usize);
+    wire.get(start..end)?
+        .iter()
+        .find(|(name, _)| name.len() == key.len() && name.as_bytes() == key)
+        .map(|(_, index)| *index)
 }
 
 /// Reads one key of a map and looks it up, without copying it: a borrowed,
 /// a transient (unescaped) and an owned key are all only compared.
-struct Key(&'static [(&'static str, u16)]);
+struct Key(&'static [(&'static str, u16)], &'static [u16; 130]);
 
 impl<'de> DeserializeSeed<'de> for Key {
     type Value = Option<u16>;
@@ -102,11 +145,11 @@ impl<'de> Visitor<'de> for Key {
     }
 
     fn visit_str<E: de::Error>(self, key: &str) -> Result<Self::Value, E> {
-        Ok(lookup(self.0, key.as_bytes()))
+        Ok(lookup(self.0, self.1, key.as_bytes()))
     }
 
     fn visit_bytes<E: de::Error>(self, key: &[u8]) -> Result<Self::Value, E> {
-        Ok(lookup(self.0, key))
+        Ok(lookup(self.0, self.1, key))
     }
 }
 
@@ -121,7 +164,7 @@ impl<'de, T: Fields> Visitor<'de> for FieldsVisitor<T> {
 
     fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<T, A::Error> {
         let mut value = T::EMPTY;
-        while let Some(key) = map.next_key_seed(Key(T::WIRE))? {
+        while let Some(key) = map.next_key_seed(Key(T::WIRE, &T::BUCKETS))? {
             match key {
                 Some(index) => value.deserialize_field(index, &mut map)?,
                 None => {
@@ -379,12 +422,16 @@ mod tests {
     fn the_table_is_sorted_and_found_by_binary_search() {
         assert!(Svm::WIRE.windows(2).all(|w| w[0].0 < w[1].0));
         for (name, index) in Svm::WIRE {
-            assert_eq!(lookup(Svm::WIRE, name.as_bytes()), Some(*index));
+            assert_eq!(lookup(Svm::WIRE, &Svm::BUCKETS, name.as_bytes()), Some(*index));
         }
         for missing in ["", "Name", "names", "nam", "zzz", "_link", "_links_"] {
-            assert_eq!(lookup(Svm::WIRE, missing.as_bytes()), None, "{missing}");
+            assert_eq!(lookup(Svm::WIRE, &Svm::BUCKETS, missing.as_bytes()), None, "{missing}");
         }
-        assert_eq!(lookup(&[], b"name"), None);
+        assert_eq!(lookup(&[], &buckets(&[]), b"name"), None);
+        assert_eq!(lookup(&[], &buckets(&[]), b""), None);
+        let odd = [("", 0), ("zz", 2), ("été", 1)];
+        assert_eq!(lookup(&odd, &buckets(&odd), b""), Some(0));
+        assert_eq!(lookup(&odd, &buckets(&odd), "été".as_bytes()), Some(1));
     }
 
     #[test]
