@@ -5,6 +5,7 @@ use std::fmt;
 use std::sync::Arc;
 
 use rustls::client::danger::{HandshakeSignatureValid, ServerCertVerified, ServerCertVerifier};
+use rustls::crypto::hash::{Hash, HashAlgorithm};
 use rustls::crypto::{CryptoProvider, WebPkiSupportedAlgorithms, verify_tls12_signature, verify_tls13_signature};
 use rustls::pki_types::pem::PemObject;
 use rustls::pki_types::{CertificateDer, PrivateKeyDer, ServerName, UnixTime};
@@ -29,23 +30,29 @@ pub(crate) struct TlsSettings {
     pub(crate) identity: Option<(Vec<u8>, Secret)>,
 }
 
-// aws-lc-rs has ring's digest API: one name for either.
-#[cfg(feature = "aws-lc-rs")]
-use aws_lc_rs::digest;
-#[cfg(all(feature = "ring", not(feature = "aws-lc-rs")))]
-use ring::digest;
-
-#[cfg(not(any(feature = "ring", feature = "aws-lc-rs")))]
-compile_error!("ontap-core needs a cryptography for TLS: enable its `ring` feature (a default one) or `aws-lc-rs`");
-
 /// The crypto provider a connection uses when it is given none and the process
-/// has no default: aws-lc-rs's with the `aws-lc-rs` feature, else ring's.
-pub(crate) fn builtin_provider() -> CryptoProvider {
+/// has no default: aws-lc-rs's with the `aws-lc-rs` feature, else ring's with the
+/// `ring` feature (a default one); without either, none.
+pub(crate) fn builtin_provider() -> Option<CryptoProvider> {
     #[cfg(feature = "aws-lc-rs")]
-    let provider = rustls::crypto::aws_lc_rs::default_provider();
+    return Some(rustls::crypto::aws_lc_rs::default_provider());
     #[cfg(all(feature = "ring", not(feature = "aws-lc-rs")))]
-    let provider = rustls::crypto::ring::default_provider();
+    return Some(rustls::crypto::ring::default_provider());
+    #[cfg(not(any(feature = "ring", feature = "aws-lc-rs")))]
+    return None;
+}
+
+/// The provider's SHA-256, from its cipher suites: what certificate pins are
+/// computed with, whichever cryptography the provider is.
+fn sha256(provider: &CryptoProvider) -> Option<&'static dyn Hash> {
     provider
+        .cipher_suites
+        .iter()
+        .map(|suite| match suite {
+            rustls::SupportedCipherSuite::Tls13(suite) => suite.common.hash_provider,
+            rustls::SupportedCipherSuite::Tls12(suite) => suite.common.hash_provider,
+        })
+        .find(|hash| hash.algorithm() == HashAlgorithm::SHA256)
 }
 
 impl TlsSettings {
@@ -58,7 +65,14 @@ impl TlsSettings {
             .provider
             .clone()
             .or_else(|| CryptoProvider::get_default().cloned())
-            .unwrap_or_else(|| Arc::new(builtin_provider()));
+            .or_else(|| builtin_provider().map(Arc::new))
+            .ok_or_else(|| {
+                Error::Config(
+                    "no TLS crypto provider: enable the `ring` or `aws-lc-rs` feature, give one \
+                     (crypto_provider), or install a process default"
+                        .into(),
+                )
+            })?;
         let algorithms = provider.signature_verification_algorithms;
         let verifier: Arc<dyn ServerCertVerifier> = if !self.pins.is_empty() {
             if self.accept_any {
@@ -71,8 +85,10 @@ impl TlsSettings {
                 .iter()
                 .map(|pin| parse_fingerprint(pin))
                 .collect::<Result<_, _>>()?;
+            let sha256 = sha256(&provider)
+                .ok_or_else(|| Error::Config("the TLS crypto provider has no SHA-256 for the pins".into()))?;
             Arc::new(Fingerprints {
-                pins: Some(pins),
+                pins: Some((pins, sha256)),
                 algorithms,
             })
         } else if self.accept_any {
@@ -159,10 +175,9 @@ pub(crate) fn parse_fingerprint(text: &str) -> Result<[u8; 32], Error> {
     Ok(out)
 }
 
-/// The SHA-256 of a certificate's DER, as `AB:CD:...`.
-pub(crate) fn fingerprint(der: &[u8]) -> String {
-    let digest = digest::digest(&digest::SHA256, der);
-    let pairs: Vec<String> = digest.as_ref().iter().map(|b| format!("{b:02X}")).collect();
+/// A certificate's SHA-256 (`sha256` of its DER), as `AB:CD:...`.
+pub(crate) fn fingerprint(digest: &[u8]) -> String {
+    let pairs: Vec<String> = digest.iter().map(|b| format!("{b:02X}")).collect();
     pairs.join(":")
 }
 
@@ -196,11 +211,18 @@ impl std::error::Error for NotPinned {}
 /// no pins (`verify(false)`), any certificate. Either way the server must
 /// still prove it holds the certificate's key: the handshake's signatures
 /// are checked.
-#[derive(Debug)]
 struct Fingerprints {
-    /// `None` accepts any certificate.
-    pins: Option<Vec<[u8; 32]>>,
+    /// The pins and the SHA-256 to compare with them; `None` accepts any certificate.
+    pins: Option<(Vec<[u8; 32]>, &'static dyn Hash)>,
     algorithms: WebPkiSupportedAlgorithms,
+}
+
+impl fmt::Debug for Fingerprints {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Fingerprints")
+            .field("pins", &self.pins.as_ref().map(|(pins, _)| pins))
+            .finish_non_exhaustive()
+    }
 }
 
 impl ServerCertVerifier for Fingerprints {
@@ -212,16 +234,16 @@ impl ServerCertVerifier for Fingerprints {
         _ocsp_response: &[u8],
         _now: UnixTime,
     ) -> Result<ServerCertVerified, rustls::Error> {
-        let Some(pins) = &self.pins else {
+        let Some((pins, sha256)) = &self.pins else {
             return Ok(ServerCertVerified::assertion());
         };
-        let digest = digest::digest(&digest::SHA256, end_entity.as_ref());
+        let digest = sha256.hash(end_entity.as_ref());
         if pins.iter().any(|pin| pin[..] == *digest.as_ref()) {
             return Ok(ServerCertVerified::assertion());
         }
         Err(rustls::Error::InvalidCertificate(CertificateError::Other(
             rustls::OtherError(Arc::new(NotPinned {
-                found: fingerprint(end_entity.as_ref()),
+                found: fingerprint(digest.as_ref()),
             })),
         )))
     }
@@ -309,7 +331,7 @@ mod tests {
     #[test]
     fn the_builtin_provider_is_the_featured_one() {
         // Each provider's key loader prints its crate's name.
-        let loader = format!("{:?}", builtin_provider().key_provider);
+        let loader = format!("{:?}", builtin_provider().unwrap().key_provider);
         let expected = if cfg!(feature = "aws-lc-rs") { "AwsLcRs" } else { "Ring" };
         assert!(loader.contains(expected), "{loader}");
     }
@@ -323,7 +345,11 @@ mod tests {
         assert!(parse_fingerprint(&"zz".repeat(32)).is_err());
         assert!(parse_fingerprint(&"é".repeat(32)).is_err());
         let der = b"not a certificate";
-        assert_eq!(parse_fingerprint(&fingerprint(der)).unwrap().len(), 32);
+        let sha256 = sha256(&builtin_provider().unwrap()).unwrap();
+        let digest = sha256.hash(der);
+        assert_eq!(parse_fingerprint(&fingerprint(digest.as_ref())).unwrap().len(), 32);
+        // The SHA-256 of "not a certificate", as `sha256sum` prints it.
+        assert!(fingerprint(digest.as_ref()).starts_with("47:"), "{}", fingerprint(digest.as_ref()));
     }
 
     #[test]
