@@ -69,10 +69,12 @@ impl Body {
         ))
     }
 
-    /// The whole body, when it is in memory (not a stream, not yet read).
+    /// The whole body, when it is in memory (not a stream, not yet read); an
+    /// empty body is empty bytes.
     pub fn as_bytes(&self) -> Option<&Bytes> {
+        static EMPTY: Bytes = Bytes::new();
         match &self.0 {
-            Kind::Full(bytes) => bytes.as_ref(),
+            Kind::Full(bytes) => Some(bytes.as_ref().unwrap_or(&EMPTY)),
             Kind::Stream(_) => None,
         }
     }
@@ -243,13 +245,12 @@ impl Transport for ReqwestTransport {
         Box::pin(async move {
             let (parts, body) = request.into_parts();
             let url = url?;
-            let reply = client
-                .request(parts.method, url)
-                .headers(parts.headers)
-                .body(body.into_reqwest())
-                .send()
-                .await
-                .map_err(TransportError::new)?;
+            let mut request = client.request(parts.method, url).headers(parts.headers);
+            // No body is sent as none (a GET), not as an empty one.
+            if body.as_bytes().is_none_or(|bytes| !bytes.is_empty()) {
+                request = request.body(body.into_reqwest());
+            }
+            let reply = request.send().await.map_err(TransportError::new)?;
             let mut reply = reply;
             let status = reply.status();
             let headers = std::mem::take(reply.headers_mut());
