@@ -90,8 +90,15 @@ fn time<R: serde::de::DeserializeOwned>(body: &[u8], runs: usize) -> Duration {
 
 fn main() {
     // Under `cargo test --benches` a short pass; under `cargo bench` the full one.
-    let runs: usize = if std::env::args().any(|a| a == "--bench") { 101 } else { 3 };
-    let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+    let runs: usize = if std::env::args().any(|a| a == "--bench") {
+        101
+    } else {
+        3
+    };
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
     let body = runtime.block_on(async {
         let sim = Simulator::builder()
             .tls(false)

@@ -90,8 +90,8 @@ pub mod __private {
     pub use crate::display::fmt_resource;
     pub use crate::verbs::action;
     pub use crate::wire::{
-        Fields, OpenValue, buckets, deserialize_fields, deserialize_open, merge_field, parse_open, read_field, serialize_fields,
-        serialize_open, write_field,
+        Fields, OpenValue, buckets, deserialize_fields, deserialize_open, merge_field, parse_open, read_field,
+        serialize_fields, serialize_open, write_field,
     };
 
     /// Implemented only by [`crate::Secret`]: `#[secret]` asserts it.

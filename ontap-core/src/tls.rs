@@ -349,7 +349,11 @@ mod tests {
         let digest = sha256.hash(der);
         assert_eq!(parse_fingerprint(&fingerprint(digest.as_ref())).unwrap().len(), 32);
         // The SHA-256 of "not a certificate", as `sha256sum` prints it.
-        assert!(fingerprint(digest.as_ref()).starts_with("47:"), "{}", fingerprint(digest.as_ref()));
+        assert!(
+            fingerprint(digest.as_ref()).starts_with("47:"),
+            "{}",
+            fingerprint(digest.as_ref())
+        );
     }
 
     #[test]

@@ -780,7 +780,9 @@ pub trait ResourceExt: Resource {
     /// Lists the objects: a stream that reads the collection page by page
     /// (the records of [`ResourceExt::get_pages`], one by one), following
     /// `_links.next` as the server wrote it and holding one page in memory
-    /// at a time. It stops where there is no `next` link, or where a
+    /// at a time, as its body: each record is decoded as the stream yields it,
+    /// and one that cannot be is an [`Error::Decode`] after the records before
+    /// it, which ends the stream. It stops where there is no `next` link, or where a
     /// link repeats one of the last 1,024 (remembered as hashes, so memory
     /// stays bounded however long the collection). Nested collections take
     /// their parent keys from [`Query::parent`].
