@@ -326,13 +326,18 @@ impl HostConnection {
                 let held = Duration::from_secs(spec.return_timeout().unwrap_or(0).into());
                 let limit = self.call.timeout + held;
                 let exchange = self.exchange(method, path, headers, body, secrets);
-                match tokio::time::timeout(limit, exchange).await {
-                    Ok(result) => result,
-                    Err(_) => Err(Error::Transport {
+                // The timer is set before the request goes out: the wake-up that
+                // sends it then also serves the timer's registration (set after, it
+                // costs each request one more wake-up of the runtime's driver).
+                let deadline = tokio::time::sleep(limit);
+                tokio::select! {
+                    biased;
+                    () = deadline => Err(Error::Transport {
                         method: method.clone(),
                         path: path.to_owned(),
                         source: TransportError::timeout(format!("no whole answer within {limit:?}")),
                     }),
+                    result = exchange => result,
                 }
             }
         };
