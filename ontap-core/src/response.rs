@@ -180,8 +180,7 @@ impl Response {
 
     /// Decodes the body as `T`; an empty body decodes as `null`.
     pub fn decode<T: DeserializeOwned>(&self) -> Result<T, Error> {
-        let bytes: &[u8] = if self.is_empty_body() { b"null" } else { &self.body };
-        serde_json::from_slice(bytes).map_err(|source| self.decode_error(source))
+        self.decode_borrowed()
     }
 
     /// Decodes the body as `T`, which may borrow from it; an empty body decodes as `null`.
