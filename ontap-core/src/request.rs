@@ -20,7 +20,14 @@ const COMPONENT: &AsciiSet = &NON_ALPHANUMERIC.remove(b'-').remove(b'.').remove(
 /// assert_eq!(ontap_core::encode_component("vol 1/a|b"), "vol%201%2Fa%7Cb");
 /// ```
 pub fn encode_component(text: &str) -> String {
-    utf8_percent_encode(text, COMPONENT).to_string()
+    let mut out = String::with_capacity(text.len());
+    push_component(&mut out, text);
+    out
+}
+
+/// Appends `text` to `out`, percent-encoded as [`encode_component`] does.
+pub(crate) fn push_component(out: &mut String, text: &str) {
+    out.extend(utf8_percent_encode(text, COMPONENT));
 }
 
 /// Query parameters, in order (a name may repeat), and the parent keys of

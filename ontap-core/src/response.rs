@@ -36,7 +36,7 @@ pub struct Response {
     /// Whether the body could be read for the jobs it names (always true
     /// for a GET, whose body is not read for a job).
     jobs_readable: bool,
-    job_status: Option<JobStatus>,
+    job_status: Option<Box<JobStatus>>,
 }
 
 impl Response {
@@ -171,11 +171,11 @@ impl Response {
 
     /// The job as it ended, when the call waited for it.
     pub fn job_status(&self) -> Option<&JobStatus> {
-        self.job_status.as_ref()
+        self.job_status.as_deref()
     }
 
     pub(crate) fn set_job_status(&mut self, status: JobStatus) {
-        self.job_status = Some(status);
+        self.job_status = Some(Box::new(status));
     }
 
     /// Decodes the body as `T`; an empty body decodes as `null`.

@@ -244,13 +244,13 @@ impl Transport for ReqwestTransport {
         let url = self.url(request.uri());
         Box::pin(async move {
             let (parts, body) = request.into_parts();
-            let url = url?;
-            let mut request = client.request(parts.method, url).headers(parts.headers);
+            let mut request = reqwest::Request::new(parts.method, url?);
+            *request.headers_mut() = parts.headers;
             // No body is sent as none (a GET), not as an empty one.
             if body.as_bytes().is_none_or(|bytes| !bytes.is_empty()) {
-                request = request.body(body.into_reqwest());
+                *request.body_mut() = Some(body.into_reqwest());
             }
-            let reply = request.send().await.map_err(TransportError::new)?;
+            let reply = client.execute(request).await.map_err(TransportError::new)?;
             let mut reply = reply;
             let status = reply.status();
             let headers = std::mem::take(reply.headers_mut());

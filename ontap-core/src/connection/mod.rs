@@ -103,6 +103,9 @@ struct CallSettings {
     interceptors: Vec<Arc<dyn Interceptor>>,
 }
 
+/// The path of the API's root on a cluster.
+const API_ROOT: &str = "/api";
+
 pub(crate) struct Inner {
     /// What sends: reqwest's client, unless the builder was given another.
     transport: Arc<dyn Transport>,
@@ -112,12 +115,17 @@ pub(crate) struct Inner {
     /// The login headers (`Authorization` and the like), added after the
     /// interceptors have run.
     login: http::HeaderMap,
+    /// `headers` with `login`: what a request without headers of its handle
+    /// or interceptors carries.
+    sendable: http::HeaderMap,
     /// The connection's interceptors, run around each attempt.
     interceptors: Vec<Arc<dyn Interceptor>>,
     /// The longest wait for the next piece of an answer.
     read_timeout: Option<Duration>,
     /// `https://host:port/api`
     base: String,
+    /// The base's scheme and authority (`host:port`), parsed once.
+    origin: (http::uri::Scheme, http::uri::Authority),
     /// The host and port, as OpenTelemetry's `server.address` and `server.port`.
     pub(crate) server: (String, u16),
     /// The connection's own call settings.

@@ -29,9 +29,15 @@ impl HostConnectionBuilder {
             Some(port) => format!(":{port}"),
             None => String::new(),
         };
-        let base = format!("{}://{host}{port}/api", self.scheme.as_str());
+        let base = format!("{}://{host}{port}{}", self.scheme.as_str(), super::API_ROOT);
         let url = reqwest::Url::parse(&base)
             .map_err(|e| Error::Config(format!("`{}` is not a usable host: {e}", self.host)))?;
+        let origin = (
+            http::uri::Scheme::try_from(self.scheme.as_str())
+                .map_err(|e| Error::Config(format!("`{}` is not a usable scheme: {e}", self.scheme.as_str())))?,
+            http::uri::Authority::try_from(format!("{host}{port}"))
+                .map_err(|e| Error::Config(format!("`{}` is not a usable host: {e}", self.host)))?,
+        );
         let server = (
             url.host_str().unwrap_or_default().to_owned(),
             url.port_or_known_default().unwrap_or_default(),
@@ -142,15 +148,21 @@ impl HostConnectionBuilder {
             headers: HeaderMap::new(),
             interceptors: Vec::new(),
         });
+        let mut sendable = headers.clone();
+        for (name, value) in &login {
+            sendable.insert(name, value.clone());
+        }
         Ok(HostConnection {
             call: defaults.clone(),
             inner: Arc::new(Inner {
                 transport,
                 headers,
                 login,
+                sendable,
                 interceptors: self.interceptors,
                 read_timeout: self.read_timeout,
                 base,
+                origin,
                 server,
                 defaults,
                 tokens,

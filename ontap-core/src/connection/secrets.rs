@@ -16,8 +16,9 @@ pub(super) struct Secrets {
     values: Vec<String>,
     /// The ones whose presence in a successful answer shows it is an
     /// echo: the Basic token, a bearer token, and the request's secrets of
-    /// 8 characters or more (a short password could be part of real data).
-    evidence: Vec<usize>,
+    /// 8 characters or more (a short password could be part of real data);
+    /// each a searcher built once.
+    evidence: Vec<memchr::memmem::Finder<'static>>,
 }
 
 /// The shortest start of a secret masked at the end of a body cut short.
@@ -60,9 +61,8 @@ impl Secrets {
         });
         let evidence = values
             .iter()
-            .enumerate()
-            .filter(|(_, (_, evidence))| *evidence)
-            .map(|(i, _)| i)
+            .filter(|(_, evidence)| *evidence)
+            .map(|(value, _)| memchr::memmem::Finder::new(value.as_bytes()).into_owned())
             .collect();
         Secrets {
             values: values.into_iter().map(|(value, _)| value).collect(),
@@ -72,12 +72,7 @@ impl Secrets {
 
     /// Whether a successful answer repeats what only the request held.
     pub(super) fn found_echo(&self, body: &[u8]) -> bool {
-        if self.evidence.is_empty() {
-            return false;
-        }
-        self.evidence
-            .iter()
-            .any(|&i| memchr::memmem::find(body, self.values[i].as_bytes()).is_some())
+        self.evidence.iter().any(|finder| finder.find(body).is_some())
     }
 
     /// `text` with every secret masked; when the text was `cut`, also the

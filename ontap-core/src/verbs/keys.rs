@@ -128,15 +128,25 @@ fn keyed_path<R: Resource>(names: &[&'static str], keys: &[String]) -> Result<St
             });
         }
     }
+    // The parent keys fill the placeholders in order (`names` begins with
+    // them), then each of the object's own keys is one more segment.
     let (parents, own) = keys.split_at(names.len() - R::KEYS.len());
-    let query = names
-        .iter()
-        .zip(parents)
-        .fold(Query::new(), |query, (name, value)| query.parent(*name, value));
-    let mut path = request::collection_path_with(&R::default(), &query)?;
+    let mut path = String::with_capacity(R::PATH.len() + keys.iter().map(|k| k.len() + 1).sum::<usize>());
+    let mut parents = parents.iter();
+    let mut segments = R::PATH.split('{');
+    path.push_str(segments.next().unwrap_or_default());
+    for segment in segments {
+        let Some((_, after)) = segment.split_once('}') else {
+            continue;
+        };
+        if let Some(value) = parents.next() {
+            request::push_component(&mut path, value);
+        }
+        path.push_str(after);
+    }
     for value in own {
         path.push('/');
-        path.push_str(&request::encode_component(value));
+        request::push_component(&mut path, value);
     }
     Ok(path)
 }
@@ -161,12 +171,11 @@ pub(super) async fn fetch_by_keys<R: Resource>(
 /// not carry set from `keys`: as text, or, when the field does not read
 /// from text (an integer key), as the number the text is.
 fn decode_keyed<R: Resource>(response: &Response, names: &[&str], keys: &[String]) -> Result<R, Error> {
-    // Most answers have their keys: a quick pass reads only the members that hold
-    // them, and the object is decoded once, typed.
-    let probe = KeyMembers(names);
-    let mut deserializer = serde_json::Deserializer::from_slice(response.body());
-    if let Ok(true) = serde::de::DeserializeSeed::deserialize(probe, &mut deserializer) {
-        return response.decode();
+    // Most answers have their keys: the object is decoded once, typed, and its
+    // keys are looked at in it. Only an answer that lacks one is read again.
+    let resource: R = response.decode()?;
+    if names.iter().all(|name| has_key_set(&resource, name)) {
+        return Ok(resource);
     }
     let json: Value = response.decode()?;
     let Value::Object(object) = &json else {
@@ -179,7 +188,7 @@ fn decode_keyed<R: Resource>(response: &Response, names: &[&str], keys: &[String
         .map(|(name, value)| (*name, value.as_str()))
         .collect();
     if missing.is_empty() {
-        return serde_json::from_value(json).map_err(|err| response.decode_error(err));
+        return Ok(resource);
     }
     let numeric = missing
         .iter()
@@ -193,48 +202,212 @@ fn decode_keyed<R: Resource>(response: &Response, names: &[&str], keys: &[String
     }
 }
 
-/// Whether a JSON object has every one of the keys `names` (`uuid`, `owner.uuid`)
-/// with a value that can fill a path; only the members that hold them are read.
-struct KeyMembers<'a>(&'a [&'a str]);
+/// Whether `value` has a value at `key` (`uuid`, `owner.uuid`) that can fill a
+/// path: a non-empty string, a number or a boolean. Read through its
+/// `Serialize`: only the members on the key's path are looked at, none is
+/// encoded.
+fn has_key_set<T: serde::Serialize>(value: &T, key: &str) -> bool {
+    value.serialize(KeyAt { path: key, name: false }).unwrap_or(false)
+}
 
-impl<'de> serde::de::DeserializeSeed<'de> for KeyMembers<'_> {
-    type Value = bool;
+/// A serializer that answers a question about what it is given: with `name`,
+/// whether it is the member name `path`; otherwise whether it holds, at the
+/// dotted `path` (`""` for itself), a value that can fill a path.
+struct KeyAt<'a> {
+    path: &'a str,
+    name: bool,
+}
 
-    fn deserialize<D: serde::Deserializer<'de>>(self, deserializer: D) -> Result<Self::Value, D::Error> {
-        deserializer.deserialize_map(self)
+/// Encodes nothing: a list is neither a key nor a member name.
+type NotKey = serde::ser::Impossible<bool, serde_json::Error>;
+
+fn not_key<T>() -> Result<T, serde_json::Error> {
+    Err(serde::ser::Error::custom("not a key"))
+}
+
+macro_rules! scalar_keys {
+    ($($method:ident($ty:ty)),*) => {
+        $(fn $method(self, _: $ty) -> Result<bool, serde_json::Error> {
+            Ok(!self.name && self.path.is_empty())
+        })*
+    };
+}
+
+impl<'a> serde::Serializer for KeyAt<'a> {
+    type Ok = bool;
+    type Error = serde_json::Error;
+    type SerializeSeq = NotKey;
+    type SerializeTuple = NotKey;
+    type SerializeTupleStruct = NotKey;
+    type SerializeTupleVariant = NotKey;
+    type SerializeMap = MemberAt<'a>;
+    type SerializeStruct = MemberAt<'a>;
+    type SerializeStructVariant = NotKey;
+
+    scalar_keys!(
+        serialize_bool(bool),
+        serialize_i8(i8),
+        serialize_i16(i16),
+        serialize_i32(i32),
+        serialize_i64(i64),
+        serialize_i128(i128),
+        serialize_u8(u8),
+        serialize_u16(u16),
+        serialize_u32(u32),
+        serialize_u64(u64),
+        serialize_u128(u128),
+        serialize_f32(f32),
+        serialize_f64(f64),
+        serialize_char(char)
+    );
+
+    fn serialize_str(self, v: &str) -> Result<bool, serde_json::Error> {
+        Ok(if self.name {
+            v == self.path
+        } else {
+            self.path.is_empty() && !v.is_empty()
+        })
+    }
+    fn serialize_bytes(self, _: &[u8]) -> Result<bool, serde_json::Error> {
+        Ok(false)
+    }
+    fn serialize_none(self) -> Result<bool, serde_json::Error> {
+        Ok(false)
+    }
+    fn serialize_some<T: serde::Serialize + ?Sized>(self, value: &T) -> Result<bool, serde_json::Error> {
+        value.serialize(self)
+    }
+    fn serialize_unit(self) -> Result<bool, serde_json::Error> {
+        Ok(false)
+    }
+    fn serialize_unit_struct(self, _: &'static str) -> Result<bool, serde_json::Error> {
+        Ok(false)
+    }
+    fn serialize_unit_variant(self, _: &'static str, _: u32, variant: &'static str) -> Result<bool, serde_json::Error> {
+        self.serialize_str(variant)
+    }
+    fn serialize_newtype_struct<T: serde::Serialize + ?Sized>(
+        self,
+        _: &'static str,
+        value: &T,
+    ) -> Result<bool, serde_json::Error> {
+        value.serialize(self)
+    }
+    fn serialize_newtype_variant<T: serde::Serialize + ?Sized>(
+        self,
+        _: &'static str,
+        _: u32,
+        _: &'static str,
+        _: &T,
+    ) -> Result<bool, serde_json::Error> {
+        Ok(false)
+    }
+    fn serialize_seq(self, _: Option<usize>) -> Result<NotKey, serde_json::Error> {
+        not_key()
+    }
+    fn serialize_tuple(self, _: usize) -> Result<NotKey, serde_json::Error> {
+        not_key()
+    }
+    fn serialize_tuple_struct(self, _: &'static str, _: usize) -> Result<NotKey, serde_json::Error> {
+        not_key()
+    }
+    fn serialize_tuple_variant(
+        self,
+        _: &'static str,
+        _: u32,
+        _: &'static str,
+        _: usize,
+    ) -> Result<NotKey, serde_json::Error> {
+        not_key()
+    }
+    fn serialize_map(self, _: Option<usize>) -> Result<MemberAt<'a>, serde_json::Error> {
+        if self.name || self.path.is_empty() {
+            return not_key();
+        }
+        let (head, rest) = self.path.split_once('.').unwrap_or((self.path, ""));
+        Ok(MemberAt {
+            head,
+            rest,
+            on_path: false,
+            found: false,
+        })
+    }
+    fn serialize_struct(self, _: &'static str, len: usize) -> Result<MemberAt<'a>, serde_json::Error> {
+        self.serialize_map(Some(len))
+    }
+    fn serialize_struct_variant(
+        self,
+        _: &'static str,
+        _: u32,
+        _: &'static str,
+        _: usize,
+    ) -> Result<NotKey, serde_json::Error> {
+        not_key()
     }
 }
 
-impl<'de> serde::de::Visitor<'de> for KeyMembers<'_> {
-    type Value = bool;
+/// The members of an object, looked at for the one named `head`, whose value
+/// is looked at for the `rest` of a key's path. The last member so named
+/// decides, as in decoding.
+struct MemberAt<'a> {
+    head: &'a str,
+    rest: &'a str,
+    /// Whether the member name given last is `head`.
+    on_path: bool,
+    found: bool,
+}
 
-    fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str("a JSON object")
+impl MemberAt<'_> {
+    fn value<T: serde::Serialize + ?Sized>(&mut self, value: &T) {
+        self.found = value
+            .serialize(KeyAt {
+                path: self.rest,
+                name: false,
+            })
+            .unwrap_or(false);
     }
+}
 
-    fn visit_map<A: serde::de::MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
-        // One bit per name: set when its member has a usable value (the last
-        // member of a name decides, as in decoding).
-        let mut found = 0u64;
-        while let Some(member) = map.next_key::<std::borrow::Cow<'de, str>>()? {
-            let holds = |name: &&str| name.split('.').next() == Some(member.as_ref());
-            if !self.0.iter().any(holds) {
-                map.next_value::<serde::de::IgnoredAny>()?;
-                continue;
-            }
-            let value: Value = map.next_value()?;
-            let mut object = serde_json::Map::new();
-            object.insert(member.as_ref().to_owned(), value);
-            for (bit, name) in self.0.iter().enumerate().filter(|(bit, _)| *bit < 64) {
-                if holds(name) {
-                    found &= !(1 << bit);
-                    if has_key(&object, name) {
-                        found |= 1 << bit;
-                    }
-                }
-            }
+impl serde::ser::SerializeMap for MemberAt<'_> {
+    type Ok = bool;
+    type Error = serde_json::Error;
+
+    fn serialize_key<T: serde::Serialize + ?Sized>(&mut self, key: &T) -> Result<(), serde_json::Error> {
+        self.on_path = key
+            .serialize(KeyAt {
+                path: self.head,
+                name: true,
+            })
+            .unwrap_or(false);
+        Ok(())
+    }
+    fn serialize_value<T: serde::Serialize + ?Sized>(&mut self, value: &T) -> Result<(), serde_json::Error> {
+        if self.on_path {
+            self.value(value);
         }
-        Ok(self.0.len() <= 64 && found.count_ones() as usize == self.0.len())
+        Ok(())
+    }
+    fn end(self) -> Result<bool, serde_json::Error> {
+        Ok(self.found)
+    }
+}
+
+impl serde::ser::SerializeStruct for MemberAt<'_> {
+    type Ok = bool;
+    type Error = serde_json::Error;
+
+    fn serialize_field<T: serde::Serialize + ?Sized>(
+        &mut self,
+        key: &'static str,
+        value: &T,
+    ) -> Result<(), serde_json::Error> {
+        if key == self.head {
+            self.value(value);
+        }
+        Ok(())
+    }
+    fn end(self) -> Result<bool, serde_json::Error> {
+        Ok(self.found)
     }
 }
 
@@ -322,6 +495,39 @@ mod tests {
         uuid: Option<String>,
         #[get]
         name: Option<String>,
+    }
+
+    #[test]
+    fn a_key_is_found_in_the_decoded_object_as_in_its_json() {
+        let names = path_keys::<Qtree>();
+        for body in [
+            r#"{"volume": {"uuid": "v1"}, "id": 7}"#,
+            r#"{"volume": {"uuid": ""}, "id": 0}"#,
+            r#"{"volume": {"name": "n"}, "id": null}"#,
+            r#"{"volume": null}"#,
+            r#"{"name": "q", "volume": {"uuid": "a"}, "volume": {"uuid": "b"}}"#,
+            r#"{"volume": {"uuid": "a"}, "volume": {"name": "b"}}"#,
+            "{}",
+        ] {
+            let typed: Qtree = serde_json::from_str(body).unwrap();
+            let Value::Object(json) = serde_json::from_str(body).unwrap() else {
+                unreachable!()
+            };
+            for name in &names {
+                assert_eq!(has_key_set(&typed, name), has_key(&json, name), "{name} in {body}");
+            }
+        }
+        let qtree = Qtree {
+            volume: Some(Reference {
+                uuid: Some("v".into()),
+                name: None,
+            }),
+            id: Some(7),
+            name: None,
+        };
+        assert!(has_key_set(&qtree, "volume.uuid") && has_key_set(&qtree, "id"));
+        assert!(!has_key_set(&qtree, "volume.name") && !has_key_set(&qtree, "name"));
+        assert!(!has_key_set(&qtree, "volume") && !has_key_set(&qtree, "id.x") && !has_key_set(&qtree, ""));
     }
 
     fn answer(body: &str) -> Response {

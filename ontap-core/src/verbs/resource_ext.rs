@@ -3,7 +3,6 @@
 //! requests the methods make are built in the sibling modules.
 
 use async_trait::async_trait;
-use futures::future::{BoxFuture, FutureExt};
 use futures::stream::{BoxStream, TryStreamExt};
 use http::{Method, StatusCode};
 use serde_json::Value;
@@ -189,11 +188,14 @@ pub trait ResourceExt: Resource {
     /// assert_eq!(err.to_string(), "Snapshot is read by 2 keys, `volume.uuid` then `uuid`; 1 given");
     /// # }
     /// ```
-    fn fetch<'c, K: IntoKeys>(conn: &'c HostConnection, keys: K) -> BoxFuture<'c, Result<Self, Error>>
+    fn fetch<'c, K: IntoKeys>(
+        conn: &'c HostConnection,
+        keys: K,
+    ) -> impl Future<Output = Result<Self, Error>> + Send + 'c
     where
         Self: Get,
     {
-        fetch_by_keys::<Self>(conn, keys.into_keys(), Query::new()).boxed()
+        fetch_by_keys::<Self>(conn, keys.into_keys(), Query::new())
     }
 
     /// [`ResourceExt::fetch`] with query parameters (`fields`, say). The
@@ -203,11 +205,11 @@ pub trait ResourceExt: Resource {
         conn: &'c HostConnection,
         keys: K,
         query: &Query,
-    ) -> BoxFuture<'c, Result<Self, Error>>
+    ) -> impl Future<Output = Result<Self, Error>> + Send + 'c
     where
         Self: Get,
     {
-        fetch_by_keys::<Self>(conn, keys.into_keys(), query.clone()).boxed()
+        fetch_by_keys::<Self>(conn, keys.into_keys(), query.clone())
     }
 
     /// Reads the object ([`ResourceExt::get`]) until `condition` holds for
