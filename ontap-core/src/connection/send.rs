@@ -21,7 +21,7 @@ use crate::request::RequestSpec;
 use crate::response::Response;
 #[cfg(doc)]
 use crate::retry::RetryPolicy;
-use crate::transport::{AttemptOutcome, AttemptRequest, Body};
+use crate::transport::{AttemptOutcome, AttemptRequest, Body, BoxFuture};
 
 /// The most read of an error body that looks like JSON, so that an ONTAP
 /// error object with long arguments is still read whole; any other error
@@ -67,16 +67,16 @@ impl HostConnection {
         let mut sent = 0;
         loop {
             sent += 1;
-            let result = match ends {
+            let err = match ends {
                 Some(ends) => match tokio::time::timeout_at(ends, self.send_once_as(spec, sent)).await {
-                    Ok(result) => result,
+                    Ok(Ok(response)) => return Ok(response),
+                    Ok(Err(err)) => err,
                     Err(_) => return Err(self.deadline_error(spec, sent, None)),
                 },
-                None => self.send_once_as(spec, sent).await,
-            };
-            let err = match result {
-                Ok(response) => return Ok(response),
-                Err(err) => err,
+                None => match self.send_once_as(spec, sent).await {
+                    Ok(response) => return Ok(response),
+                    Err(err) => err,
+                },
             };
             let Some(delay) = policy.next_delay(spec.is_idempotent(), sent, &err) else {
                 return Err(err);
@@ -127,33 +127,46 @@ impl HostConnection {
     /// Sends `spec` in `slot` as attempt number `attempt`, in its span. A
     /// provider's token that the server refuses (401) is replaced and the
     /// request sent once more: a 401 proves the server did nothing.
-    async fn send_in_as(&self, slot: Slot, spec: &RequestSpec, attempt: u32) -> Result<Response, Error> {
+    fn send_in_as<'a>(
+        &'a self,
+        slot: Slot,
+        spec: &'a RequestSpec,
+        attempt: u32,
+    ) -> impl Future<Output = Result<Response, Error>> + Send + 'a {
         let span = self.attempt_span(spec, attempt);
+        let traced = !span.is_disabled();
         async move {
             let auth = self.authorization().await?;
-            let result = self.transmit(&slot, spec, attempt, auth.as_ref(), None).await;
+            let mut result = self.transmit(&slot, spec, attempt, auth.as_ref(), None).await;
             let refused = matches!(&result, Err(err) if err.status() == Some(http::StatusCode::UNAUTHORIZED));
-            let result = match (&self.inner.tokens, auth) {
-                (Some(tokens), Some(auth)) if refused => {
-                    // The token is replaced, unless another request did so
-                    // already; either way this one is sent with the new one.
-                    tokens.refused(auth.generation).await;
-                    tracing::debug!(token = auth.generation, "token refused; sending again with a new one");
-                    let auth = self.authorization().await?;
-                    self.transmit(&slot, spec, attempt, auth.as_ref(), None).await
-                }
-                _ => result,
-            };
+            if let (Some(tokens), Some(auth), true) = (&self.inner.tokens, auth, refused) {
+                // Rare: its state kept apart, so that every request's is smaller.
+                result = Box::pin(self.send_with_new_token(tokens, auth.generation, &slot, spec, attempt)).await;
+            }
             drop(slot);
-            let status = match &result {
-                Ok(response) => Some(response.status()),
-                Err(err) => err.status(),
-            };
-            record_outcome(&result, status);
+            if traced {
+                record_outcome(&result);
+            }
             result
         }
         .instrument(span)
-        .await
+    }
+
+    /// Sends `spec` again after the server refused the token of `generation`: the
+    /// token is replaced, unless another request did so already; either way this
+    /// one is sent with the new one.
+    async fn send_with_new_token(
+        &self,
+        tokens: &crate::auth::TokenCache,
+        generation: u64,
+        slot: &Slot,
+        spec: &RequestSpec,
+        attempt: u32,
+    ) -> Result<Response, Error> {
+        tokens.refused(generation).await;
+        tracing::debug!(token = generation, "token refused; sending again with a new one");
+        let auth = self.authorization().await?;
+        self.transmit(slot, spec, attempt, auth.as_ref(), None).await
     }
 
     /// The span of one attempt: `ontap.attempt` with ontap's fields (method, path,
@@ -204,13 +217,9 @@ impl HostConnection {
         let span = self.attempt_span(spec, 1);
         let attempt = async move {
             let auth = self.authorization().await?;
-            let result = self.transmit(&slot, spec, 1, auth.as_ref(), Some(body)).await;
+            let result = self.transmit(&slot, spec, 1, auth.as_ref(), Some(Box::new(body))).await;
             drop(slot);
-            let status = match &result {
-                Ok(response) => Some(response.status()),
-                Err(err) => err.status(),
-            };
-            record_outcome(&result, status);
+            record_outcome(&result);
             result
         }
         .instrument(span);
@@ -231,7 +240,7 @@ impl HostConnection {
         spec: &RequestSpec,
         attempt: u32,
         auth: Option<&Authorization>,
-        streamed: Option<Streamed>,
+        streamed: Option<Box<Streamed>>,
     ) -> Result<Response, Error> {
         let method = spec.method();
         let path = spec.path_and_query();
@@ -335,22 +344,27 @@ impl HostConnection {
                 // The server may hold the answer for `return_timeout` seconds.
                 let held = Duration::from_secs(spec.return_timeout().unwrap_or(0).into());
                 let limit = self.call.timeout + held;
-                let exchange = self.exchange(method, path, headers, body, secrets);
-                // The timer is set before the request goes out: the wake-up that
-                // sends it then also serves the timer's registration (set after, it
-                // costs each request one more wake-up of the runtime's driver).
-                if limit == Duration::from_secs(12345) {
-                    exchange.await
-                } else {
-                    let deadline = tokio::time::sleep(limit);
-                    tokio::select! {
-                        biased;
-                        () = deadline => Err(Error::Transport {
-                            method: method.clone(),
-                            path: path.to_owned(),
-                            source: TransportError::timeout(format!("no whole answer within {limit:?}")),
-                        }),
-                        result = exchange => result,
+                let streamed = matches!(body, Outgoing::Streamed(_));
+                let sending = self
+                    .request(method, path, headers, body)
+                    .map(|request| self.inner.transport.send(request));
+                match sending {
+                    Err(err) => Err(err),
+                    Ok(sending) => {
+                        let exchange = self.exchange(method, path, sending, streamed, secrets);
+                        // The timer is set before the request goes out: the wake-up that
+                        // sends it then also serves the timer's registration (set after,
+                        // it costs each request one more wake-up of the runtime's driver).
+                        let deadline = tokio::time::sleep(limit);
+                        tokio::select! {
+                            biased;
+                            () = deadline => Err(Error::Transport {
+                                method: method.clone(),
+                                path: path.to_owned(),
+                                source: TransportError::timeout(format!("no whole answer within {limit:?}")),
+                            }),
+                            result = exchange => result,
+                        }
                     }
                 }
             }
@@ -374,26 +388,19 @@ impl HostConnection {
         result
     }
 
-    /// Sends the request through the transport and reads its answer within the
-    /// body limit and the read time-out.
-    async fn exchange(
+    /// The request to send: `method` to `path` below the base, with `headers`
+    /// and `body`.
+    fn request(
         &self,
         method: &http::Method,
         path: &str,
         headers: HeaderMap,
         body: Outgoing,
-        secrets: &Secrets,
-    ) -> Result<Response, Error> {
-        let transport = |source: TransportError| Error::Transport {
-            method: method.clone(),
-            path: path.to_owned(),
-            source,
-        };
-        let stalled = |read: Duration| transport(TransportError::timeout(format!("the answer stalled for {read:?}")));
-        let (body, streamed) = match body {
-            Outgoing::Json(Some(bytes)) => (Body::from(bytes), false),
-            Outgoing::Json(None) => (Body::empty(), false),
-            Outgoing::Streamed(body) => (body, true),
+    ) -> Result<http::Request<Body>, Error> {
+        let body = match body {
+            Outgoing::Json(Some(bytes)) => Body::from(bytes),
+            Outgoing::Json(None) => Body::empty(),
+            Outgoing::Streamed(body) => body,
         };
         let mut request = http::Request::new(body);
         *request.method_mut() = method.clone();
@@ -402,30 +409,48 @@ impl HostConnection {
         let mut uri = http::uri::Parts::default();
         uri.scheme = Some(scheme.clone());
         uri.authority = Some(authority.clone());
+        let unusable = |e: &dyn std::fmt::Display| Error::Config(format!("`{path}` cannot be sent as a URL: {e}"));
         uri.path_and_query = Some(
             http::uri::PathAndQuery::from_maybe_shared(Bytes::from([super::API_ROOT, path].concat()))
-                .map_err(|e| Error::Config(format!("`{path}` cannot be sent as a URL: {e}")))?,
+                .map_err(|e| unusable(&e))?,
         );
-        *request.uri_mut() =
-            http::Uri::from_parts(uri).map_err(|e| Error::Config(format!("`{path}` cannot be sent as a URL: {e}")))?;
+        *request.uri_mut() = http::Uri::from_parts(uri).map_err(|e| unusable(&e))?;
         *request.headers_mut() = headers;
-        let started = Instant::now();
-        let sending = self.inner.transport.send(request);
-        // An upload's answer comes after its body, however long that takes to send.
-        let sent = match self.inner.read_timeout.filter(|_| !streamed) {
-            Some(read) => tokio::time::timeout(read, sending).await.map_err(|_| stalled(read))?,
-            None => sending.await,
+        Ok(request)
+    }
+
+    /// Awaits the answer to a request being sent (`sending`) and reads it within
+    /// the body limit and the read time-out (which does not apply to the wait for
+    /// the answer to a `streamed` upload).
+    async fn exchange(
+        &self,
+        method: &http::Method,
+        path: &str,
+        sending: BoxFuture<'static, Result<http::Response<Body>, TransportError>>,
+        streamed: bool,
+        secrets: &Secrets,
+    ) -> Result<Response, Error> {
+        let transport = |source: TransportError| Error::Transport {
+            method: method.clone(),
+            path: path.to_owned(),
+            source,
         };
-        let reply = match sent {
-            Ok(reply) => reply,
-            Err(source) => {
-                tracing::debug!(%method, path, error = %source, "request failed");
-                return Err(transport(source));
+        let stalled = |read: Duration| transport(TransportError::timeout(format!("the answer stalled for {read:?}")));
+        let started = Instant::now();
+        // An upload's answer comes after its body, however long that takes to send.
+        let (http::response::Parts { status, headers, .. }, mut reply) = {
+            let sent = match self.inner.read_timeout.filter(|_| !streamed) {
+                Some(read) => tokio::time::timeout(read, sending).await.map_err(|_| stalled(read))?,
+                None => sending.await,
+            };
+            match sent {
+                Ok(reply) => reply.into_parts(),
+                Err(source) => {
+                    tracing::debug!(%method, path, error = %source, "request failed");
+                    return Err(transport(source));
+                }
             }
         };
-        let (parts, mut reply) = reply.into_parts();
-        let status = parts.status;
-        let headers = parts.headers;
         let announced: Option<u64> = headers
             .get(CONTENT_LENGTH)
             .and_then(|v| v.to_str().ok())
@@ -549,7 +574,11 @@ enum Outgoing {
 /// Records an attempt's outcome on the current span: its status (ontap's `status` and
 /// OpenTelemetry's `http.response.status_code`), and on failure `error.type` (the
 /// status code, or the error's kind for what had none).
-fn record_outcome(result: &Result<Response, Error>, status: Option<http::StatusCode>) {
+fn record_outcome(result: &Result<Response, Error>) {
+    let status = match result {
+        Ok(response) => Some(response.status()),
+        Err(err) => err.status(),
+    };
     let span = tracing::Span::current();
     if let Some(status) = status {
         span.record("status", status.as_u16());
