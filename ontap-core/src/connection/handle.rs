@@ -257,10 +257,12 @@ impl HostConnection {
     /// Waits for a free slot: at most [`HostConnection::max_in_flight`]
     /// requests are in flight at once.
     pub(crate) async fn slot(&self) -> Slot {
-        let started = std::time::Instant::now();
+        let started = cfg!(feature = "metrics").then(std::time::Instant::now);
         match self.inner.slots.clone().acquire_owned().await {
             Ok(slot) => {
-                crate::measure::slot_wait(&self.inner.server.0, started.elapsed());
+                if let Some(started) = started {
+                    crate::measure::slot_wait(&self.inner.server.0, started.elapsed());
+                }
                 slot
             }
             // The semaphore is never closed.

@@ -60,9 +60,7 @@ impl HostConnection {
     /// # Ok(()) }
     /// ```
     pub async fn execute(&self, spec: &RequestSpec) -> Result<Response, Error> {
-        let started = tokio::time::Instant::now();
-        let deadline = self.call.deadline;
-        let ends = deadline.map(|d| started + d);
+        let ends = self.call.deadline.map(|d| tokio::time::Instant::now() + d);
         let policy = &self.call.retry;
         let mut sent = 0;
         loop {
@@ -322,7 +320,9 @@ impl HostConnection {
                     Some(format!("an interceptor set the login header `{name}`, which is the connection's").into());
             }
         }
-        let started = Instant::now();
+        // Read only for what measures the attempt.
+        let started = (intercepted || cfg!(feature = "metrics")).then(Instant::now);
+        let elapsed = || started.map_or(Duration::ZERO, |started| started.elapsed());
         let result = match refused {
             Some(source) => {
                 tracing::debug!(%method, path, error = %source, "refused by an interceptor");
@@ -370,7 +370,7 @@ impl HostConnection {
             }
         };
         if !matches!(result, Err(Error::Interceptor { .. })) {
-            crate::measure::attempt(&self.inner.server.0, method, spec.route(), &result, started.elapsed());
+            crate::measure::attempt(&self.inner.server.0, method, spec.route(), &result, elapsed());
         }
         if intercepted {
             let outcome = AttemptOutcome {
@@ -378,7 +378,7 @@ impl HostConnection {
                 path,
                 route,
                 attempt,
-                elapsed: started.elapsed(),
+                elapsed: elapsed(),
                 result: result.as_ref(),
             };
             for interceptor in interceptors() {
@@ -436,7 +436,7 @@ impl HostConnection {
             source,
         };
         let stalled = |read: Duration| transport(TransportError::timeout(format!("the answer stalled for {read:?}")));
-        let started = Instant::now();
+        let started = tracing::enabled!(tracing::Level::DEBUG).then(Instant::now);
         // An upload's answer comes after its body, however long that takes to send.
         let (http::response::Parts { status, headers, .. }, mut reply) = {
             let sent = match self.inner.read_timeout.filter(|_| !streamed) {
@@ -522,7 +522,7 @@ impl HostConnection {
             %method,
             path,
             status = status.as_u16(),
-            duration_ms = started.elapsed().as_secs_f64() * 1000.0,
+            duration_ms = started.map_or(0.0, |started| started.elapsed().as_secs_f64() * 1000.0),
             "ontap request"
         );
         if success && !complete {
