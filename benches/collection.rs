@@ -11,7 +11,10 @@
 //!
 //! Run with `cargo bench --bench collection`. Prints medians of repeated runs.
 
-use std::time::{Duration, Instant};
+use std::time::Instant;
+
+mod common;
+use common::median;
 
 use futures::TryStreamExt;
 use ontap::prelude::*;
@@ -21,11 +24,6 @@ use ontap_sim::Simulator;
 
 const VOLUMES: usize = 10_000;
 const RUNS: usize = 15;
-
-fn median(mut samples: Vec<Duration>) -> Duration {
-    samples.sort();
-    samples[samples.len() / 2]
-}
 
 fn main() {
     let runtime = tokio::runtime::Builder::new_multi_thread()

@@ -11,6 +11,9 @@
 
 use std::time::{Duration, Instant};
 
+mod common;
+use common::median;
+
 use ontap::resources::Volume;
 use ontap::{HostConnection, Query, RequestSpec, Scheme};
 use ontap_sim::Simulator;
@@ -66,11 +69,6 @@ twice! {
 #[serde(bound = "R: serde::de::DeserializeOwned")]
 struct Page<R> {
     records: Vec<R>,
-}
-
-fn median(mut samples: Vec<Duration>) -> Duration {
-    samples.sort();
-    samples[samples.len() / 2]
 }
 
 /// The median time to decode `body` as a page of `R`, over `runs` runs.

@@ -17,6 +17,9 @@ use std::io::{BufRead, BufReader, Write};
 use std::process::{Child, ChildStdin, ChildStdout, Command, Stdio};
 use std::time::{Duration, Instant};
 
+mod common;
+use common::median;
+
 use futures::{StreamExt, TryStreamExt};
 use ontap::prelude::*;
 use ontap::resources::{SvmReference, Volume};
@@ -391,11 +394,6 @@ async fn p1() {
             cpu(2),
         );
     }
-}
-
-fn median(mut samples: Vec<Duration>) -> Duration {
-    samples.sort();
-    samples[samples.len() / 2]
 }
 
 async fn p4() {

@@ -9,6 +9,9 @@
 
 use std::time::{Duration, Instant};
 
+mod common;
+use common::median;
+
 use ontap::prelude::*;
 use ontap::resources::Job;
 use ontap::{Body, BoxFuture, HostConnection, Query, Release, RequestSpec, TransportError, http};
@@ -53,11 +56,6 @@ fn connection(body: &'static str) -> HostConnection {
         })
         .build()
         .unwrap()
-}
-
-fn median(mut samples: Vec<Duration>) -> Duration {
-    samples.sort();
-    samples[samples.len() / 2]
 }
 
 fn main() {

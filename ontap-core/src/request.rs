@@ -394,6 +394,13 @@ impl RequestSpec {
         self.route.as_deref()
     }
 
+    /// The path template it fills, or else its path without the query: what
+    /// spans and interceptors name it by.
+    pub(crate) fn route_or_path(&self) -> &str {
+        self.route()
+            .unwrap_or_else(|| self.path_and_query.split('?').next().unwrap_or(&self.path_and_query))
+    }
+
     /// The method.
     pub fn method(&self) -> &Method {
         &self.method

@@ -175,7 +175,7 @@ impl HostConnection {
     /// the second attempt, `http.response.status_code` and `error.type` once known).
     fn attempt_span(&self, spec: &RequestSpec, attempt: u32) -> tracing::Span {
         let path = spec.path_and_query();
-        let route = spec.route().unwrap_or_else(|| path.split('?').next().unwrap_or(path));
+        let route = spec.route_or_path();
         let span = tracing::debug_span!(
             "ontap.attempt",
             method = %spec.method(),
@@ -291,7 +291,6 @@ impl HostConnection {
             None => Outgoing::Json(json.clone()),
         };
 
-        let route = spec.route().unwrap_or_else(|| path.split('?').next().unwrap_or(path));
         let mut refused = None;
         if intercepted {
             let masked = || {
@@ -301,7 +300,7 @@ impl HostConnection {
             let mut request = AttemptRequest {
                 method,
                 path,
-                route,
+                route: spec.route_or_path(),
                 attempt,
                 idempotent: spec.is_idempotent(),
                 headers: &mut headers,
@@ -376,7 +375,7 @@ impl HostConnection {
             let outcome = AttemptOutcome {
                 method,
                 path,
-                route,
+                route: spec.route_or_path(),
                 attempt,
                 elapsed: elapsed(),
                 result: result.as_ref(),
